@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { LIMITS } from './limits.js';
+
+/** Digest algorithms by their WebCrypto names, with the digest size each produces. */
+export const DIGEST_ALGORITHMS = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 } as const;
+export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
+export const DigestAlgorithmSchema = z.enum(['SHA-256', 'SHA-384', 'SHA-512']);
+
+export const LanguageSchema = z.enum(['vi', 'en']);
+
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+
+export const CertificateBase64Schema = z.base64().min(1).max(LIMITS.maxCertificateBase64Chars);
+
+/** A base64 digest whose length matches its algorithm. */
+export const DigestFields = {
+  digest: z.base64().max(base64Length(64)),
+  digestAlgorithm: DigestAlgorithmSchema,
+};
+
+export function digestLengthMatches(value: { digest: string; digestAlgorithm: DigestAlgorithm }) {
+  return value.digest.length === base64Length(DIGEST_ALGORITHMS[value.digestAlgorithm]);
+}
+export const digestLengthIssue = {
+  message: 'digest length does not match digestAlgorithm',
+  path: ['digest'],
+};
+
+export const WireErrorSchema = z.strictObject({
+  code: z.enum(ERROR_CODES),
+  message: z.string().max(1000),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/** The token a certificate lives on, and the PIN state it reports. */
+export const TokenInfoSchema = z.strictObject({
+  label: z.string().max(64),
+  manufacturer: z.string().max(64),
+  model: z.string().max(32),
+  serial: z.string().max(32),
+  /** PIN entered on the device (PIN pad, vendor dialog), not typed in our window. */
+  protectedAuthPath: z.boolean(),
+  pinCountLow: z.boolean(),
+  pinFinalTry: z.boolean(),
+  pinLocked: z.boolean(),
+});
+export type TokenInfo = z.infer<typeof TokenInfoSchema>;
+
+export const CertificateEntrySchema = z.strictObject({
+  /** Opaque handle the host gives; valid while the token stays inserted. */
+  id: z.string().min(1).max(200),
+  certificate: CertificateBase64Schema,
+  keyType: z.enum(['RSA', 'EC']),
+  token: TokenInfoSchema,
+});
+export type CertificateEntry = z.infer<typeof CertificateEntrySchema>;
+
+export const PinSchema = z.string().min(LIMITS.minPinChars).max(LIMITS.maxPinChars);
+
+/** An origin as the browser reports it: scheme://host[:port], nothing more. */
+export const OriginSchema = z
+  .string()
+  .max(255)
+  .regex(/^(https|http):\/\/[^/?#\s]+$/);

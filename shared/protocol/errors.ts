@@ -1,0 +1,123 @@
+/**
+ * The closed set of error codes every part of kyso speaks. A code is stable API for portals;
+ * the message is for people (Vietnamese and English, see `errorMessage`).
+ */
+export const ERROR_CODES = [
+  'USER_CANCELLED',
+  'PIN_INCORRECT',
+  'PIN_LOCKED',
+  'PIN_INVALID',
+  'TOKEN_NOT_PRESENT',
+  'TOKEN_DRIVER_FAILED',
+  'NO_CERTIFICATE',
+  'CERTIFICATE_NOT_USABLE',
+  'ORIGIN_NOT_ALLOWED',
+  'EXTENSION_NOT_INSTALLED',
+  'HOST_NOT_INSTALLED',
+  'VERSION_MISMATCH',
+  'TIMEOUT',
+  'BUSY',
+  'BAD_REQUEST',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type ErrorDetails = Record<string, string | number | boolean | null>;
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+}
+
+/** An error that carries one of our codes across every boundary. */
+export class KysoError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: ErrorDetails;
+
+  constructor(code: ErrorCode, message?: string, details?: ErrorDetails) {
+    super(message ?? errorMessage(code, 'en'));
+    this.name = 'KysoError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toWire(): WireError {
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
+  }
+
+  static fromWire(error: WireError): KysoError {
+    return new KysoError(error.code, error.message, error.details);
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Any thrown value as a wire error; unknown failures become INTERNAL without leaking internals. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof KysoError) return error.toWire();
+  return { code: 'INTERNAL', message: errorMessage('INTERNAL', 'en') };
+}
+
+export type Language = 'vi' | 'en';
+
+const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
+  USER_CANCELLED: { vi: 'Người dùng đã huỷ thao tác ký.', en: 'The user cancelled signing.' },
+  PIN_INCORRECT: { vi: 'Mã PIN không đúng.', en: 'The PIN is incorrect.' },
+  PIN_LOCKED: {
+    vi: 'Mã PIN đã bị khoá. Hãy liên hệ nhà cung cấp chứng thư số để mở khoá.',
+    en: 'The PIN is locked. Contact your certificate provider to unlock it.',
+  },
+  PIN_INVALID: {
+    vi: 'Mã PIN không hợp lệ (sai độ dài hoặc ký tự).',
+    en: 'The PIN is not valid (wrong length or characters).',
+  },
+  TOKEN_NOT_PRESENT: {
+    vi: 'Không tìm thấy USB token. Hãy cắm token và thử lại.',
+    en: 'No USB token found. Insert your token and try again.',
+  },
+  TOKEN_DRIVER_FAILED: {
+    vi: 'Trình điều khiển của token gặp lỗi. Hãy thử lại.',
+    en: 'The token driver failed. Please try again.',
+  },
+  NO_CERTIFICATE: {
+    vi: 'Không có chứng thư số nào dùng để ký được.',
+    en: 'No certificate that can sign was found.',
+  },
+  CERTIFICATE_NOT_USABLE: {
+    vi: 'Chứng thư số này không dùng để ký được (hết hạn, chưa có hiệu lực hoặc không cho phép ký).',
+    en: 'This certificate cannot sign (expired, not yet valid, or not for signing).',
+  },
+  ORIGIN_NOT_ALLOWED: {
+    vi: 'Trang web này không được phép yêu cầu ký số.',
+    en: 'This website is not allowed to request signatures.',
+  },
+  EXTENSION_NOT_INSTALLED: {
+    vi: 'Chưa cài tiện ích kyso cho trình duyệt.',
+    en: 'The kyso browser extension is not installed.',
+  },
+  HOST_NOT_INSTALLED: {
+    vi: 'Chưa cài ứng dụng kyso trên máy tính (kyso-host).',
+    en: 'The kyso application (kyso-host) is not installed on this computer.',
+  },
+  VERSION_MISMATCH: {
+    vi: 'Phiên bản các thành phần kyso không khớp nhau. Hãy cập nhật.',
+    en: 'The kyso components have incompatible versions. Please update.',
+  },
+  TIMEOUT: { vi: 'Hết thời gian chờ.', en: 'The operation timed out.' },
+  BUSY: {
+    vi: 'Đang có một yêu cầu ký khác. Hãy thử lại sau.',
+    en: 'Another signing request is in progress. Try again later.',
+  },
+  BAD_REQUEST: { vi: 'Yêu cầu không hợp lệ.', en: 'The request is not valid.' },
+  INTERNAL: { vi: 'Lỗi nội bộ của kyso.', en: 'An internal kyso error occurred.' },
+};
+
+export function errorMessage(code: ErrorCode, language: Language): string {
+  return MESSAGES[code][language];
+}

@@ -1,0 +1,33 @@
+/**
+ * Every size, count and time limit of the protocol, in one place. Both sides import these; tests
+ * exercise each one.
+ */
+export const LIMITS = {
+  /** A frame the browser sends to the host. Only digests and small data cross native messaging. */
+  maxFrameToHostBytes: 64 * 1024,
+  /** A frame the host sends to the browser (browsers cap this at 1 MiB; we stay far below). */
+  maxFrameFromHostBytes: 256 * 1024,
+  /** A page request as posted to the content script (JSON characters). */
+  maxPageRequestChars: 64 * 1024,
+  /** Portal-supplied description shown in the consent window. */
+  maxDescriptionChars: 500,
+  /** Document display name. */
+  maxDocumentNameChars: 200,
+  /** PIN length bounds (PKCS#11 tokens in Vietnam use 4–16; some allow up to 32). */
+  minPinChars: 4,
+  maxPinChars: 32,
+  /** How many certificates one listing returns at most. */
+  maxCertificates: 64,
+  /** Base64 DER certificate. */
+  maxCertificateBase64Chars: 16 * 1024,
+  /** The host's answer to a handshake must come within this. */
+  hostHandshakeTimeoutMs: 5_000,
+  /** One token operation (list, sign) inside the worker. */
+  tokenOperationTimeoutMs: 30_000,
+  /** A PIN-pad or vendor-dialog login may take as long as a person needs. */
+  protectedLoginTimeoutMs: 90_000,
+  /** How long the consent window waits for the user before cancelling. */
+  userInteractionTimeoutMs: 180_000,
+  /** The SDK gives up waiting for the content script's first acknowledgement. */
+  extensionAckTimeoutMs: 1_500,
+} as const;

@@ -1,0 +1,79 @@
+/**
+ * Page (portal SDK) ⇄ extension messages, carried by window.postMessage through the content
+ * script. Each request type has one params and one result schema; the background re-validates
+ * everything, because a page can post anything.
+ */
+import { z } from 'zod';
+import {
+  CertificateBase64Schema,
+  DigestFields,
+  LanguageSchema,
+  WireErrorSchema,
+  digestLengthIssue,
+  digestLengthMatches,
+} from './common.js';
+import { LIMITS } from './limits.js';
+
+export const PAGE_CHANNEL = 'kyso';
+
+const Description = z.string().trim().min(1).max(LIMITS.maxDescriptionChars);
+
+export const pageRequests = {
+  status: {
+    params: z.strictObject({}),
+    result: z.strictObject({
+      extensionVersion: z.string(),
+      hostVersion: z.string(),
+      protocolVersion: z.number().int(),
+    }),
+  },
+  'sign-cms': {
+    params: z
+      .strictObject({
+        ...DigestFields,
+        description: Description,
+        documentName: z.string().trim().min(1).max(LIMITS.maxDocumentNameChars).optional(),
+        lang: LanguageSchema.optional(),
+      })
+      .refine(digestLengthMatches, digestLengthIssue),
+    result: z.strictObject({ cms: z.base64(), certificate: CertificateBase64Schema }),
+  },
+} as const;
+
+export type PageRequestType = keyof typeof pageRequests;
+export type PageParams<T extends PageRequestType> = z.input<(typeof pageRequests)[T]['params']>;
+export type PageResult<T extends PageRequestType> = z.infer<(typeof pageRequests)[T]['result']>;
+
+const MessageId = z.string().min(1).max(64);
+
+/** Page → content script. */
+export const PageRequestEnvelopeSchema = z.strictObject({
+  channel: z.literal(PAGE_CHANNEL),
+  kind: z.literal('request'),
+  id: MessageId,
+  protocolVersion: z.number().int().min(0),
+  type: z.enum(Object.keys(pageRequests) as [PageRequestType, ...PageRequestType[]]),
+  params: z.unknown(),
+});
+export type PageRequestEnvelope = z.infer<typeof PageRequestEnvelopeSchema>;
+
+/** Content script → page. */
+export const PageResponseEnvelopeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ready'), extensionVersion: z.string() }),
+  z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ack'), id: MessageId }),
+  z.strictObject({
+    channel: z.literal(PAGE_CHANNEL),
+    kind: z.literal('response'),
+    id: MessageId,
+    ok: z.literal(true),
+    result: z.unknown(),
+  }),
+  z.strictObject({
+    channel: z.literal(PAGE_CHANNEL),
+    kind: z.literal('response'),
+    id: MessageId,
+    ok: z.literal(false),
+    error: WireErrorSchema,
+  }),
+]);
+export type PageResponseEnvelope = z.infer<typeof PageResponseEnvelopeSchema>;
