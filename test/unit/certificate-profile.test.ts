@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  extractIdentities,
+  holderName,
+  summarizeCertificate,
+  usabilityProblems,
+} from '../../shared/certificate/profile.js';
+
+/** Certificates made by openssl (an independent producer), with the Vietnamese profile. */
+function makeCert(dir: string, name: string, subject: string, ext: string[], days = 30): Buffer {
+  const key = path.join(dir, `${name}.key`);
+  const der = path.join(dir, `${name}.der`);
+  execFileSync('openssl', [
+    'req', '-x509', '-new', '-newkey', name.startsWith('ec') ? 'ec' : 'rsa:2048',
+    ...(name.startsWith('ec') ? ['-pkeyopt', 'ec_paramgen_curve:P-384'] : []),
+    '-nodes', '-keyout', key, '-outform', 'DER', '-out', der, '-days', String(days), '-utf8', '-subj', subject,
+    ...ext.flatMap((e) => ['-addext', e]),
+  ], { stdio: 'ignore' });
+  return readFileSync(der);
+}
+
+describe('Vietnamese certificate profile', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-profile-'));
+  });
+
+  it('reads CN, O, T, ST with diacritics and several UIDs', () => {
+    const der = makeCert(
+      dir,
+      'rsa-person',
+      '/C=VN/ST=Thừa Thiên Huế/O=Sở Tài chính/title=Giám đốc/CN=Phạm Thị Ngọc Ánh/UID=CCCD:046199000333/UID=MST:8012345678-998',
+      ['keyUsage=critical,digitalSignature,nonRepudiation'],
+    );
+    const s = summarizeCertificate(der);
+    expect(s.subject.commonName).toBe('Phạm Thị Ngọc Ánh');
+    expect(s.subject.organization).toBe('Sở Tài chính');
+    expect(s.subject.title).toBe('Giám đốc');
+    expect(s.subject.stateOrProvince).toBe('Thừa Thiên Huế');
+    expect(s.subject.country).toBe('VN');
+    expect(s.identities).toEqual({ CCCD: ['046199000333'], MST: ['8012345678-998'] });
+    expect(s.keyType).toBe('RSA');
+    expect(s.keyDetail).toBe('2048');
+    expect(s.keyUsage).toEqual({ digitalSignature: true, nonRepudiation: true, present: true });
+    expect(usabilityProblems(s)).toEqual([]);
+    expect(holderName(s)).toBe('Phạm Thị Ngọc Ánh');
+  });
+
+  it('finds MST in O (older certificates) and describes EC keys', () => {
+    const der = makeCert(dir, 'ec-company', '/C=VN/O=MST:0101234567/CN=Công ty Cổ phần Đông Á', [
+      'keyUsage=critical,keyEncipherment',
+    ]);
+    const s = summarizeCertificate(der);
+    expect(s.identities).toEqual({ MST: ['0101234567'] });
+    expect(s.keyType).toBe('EC');
+    expect(s.keyDetail).toBe('P-384');
+    expect(usabilityProblems(s)).toEqual(['not-for-signing']);
+  });
+
+  it('refuses expired and not-yet-valid certificates by date', () => {
+    const s = summarizeCertificate(makeCert(dir, 'rsa-dated', '/C=VN/CN=Hồ Văn Hạn', [], 10));
+    const after = new Date(s.notAfter.getTime() + 1000);
+    const before = new Date(s.notBefore.getTime() - 1000);
+    expect(usabilityProblems(s, after)).toEqual(['expired']);
+    expect(usabilityProblems(s, before)).toEqual(['not-yet-valid']);
+    expect(usabilityProblems(s, new Date(s.notBefore.getTime() + 1000))).toEqual([]);
+  });
+
+  it('parses every identity prefix and ignores other UIDs', () => {
+    expect(
+      extractIdentities({ uids: ['HC:B1234567', 'MNS:1012345', 'CMND:012345678', 'user42', 'mst: 0300000000'] }),
+    ).toEqual({ HC: ['B1234567'], MNS: ['1012345'], CMND: ['012345678'], MST: ['0300000000'] });
+  });
+});
