@@ -1,0 +1,67 @@
+/** Object identifiers and algorithm identifiers for the signatures kyso makes. */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import type { DigestAlgorithm } from '../protocol/common.js';
+
+export const OID = {
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  ecPublicKey: '1.2.840.10045.2.1',
+} as const;
+
+export const DIGEST_OIDS: Record<DigestAlgorithm, string> = {
+  'SHA-256': '2.16.840.1.101.3.4.2.1',
+  'SHA-384': '2.16.840.1.101.3.4.2.2',
+  'SHA-512': '2.16.840.1.101.3.4.2.3',
+};
+
+const RSA_SIGNATURE_OIDS: Record<DigestAlgorithm, string> = {
+  'SHA-256': '1.2.840.113549.1.1.11',
+  'SHA-384': '1.2.840.113549.1.1.12',
+  'SHA-512': '1.2.840.113549.1.1.13',
+};
+
+const ECDSA_SIGNATURE_OIDS: Record<DigestAlgorithm, string> = {
+  'SHA-256': '1.2.840.10045.4.3.2',
+  'SHA-384': '1.2.840.10045.4.3.3',
+  'SHA-512': '1.2.840.10045.4.3.4',
+};
+
+export type KeyType = 'RSA' | 'EC';
+
+export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined {
+  return (Object.keys(DIGEST_OIDS) as DigestAlgorithm[]).find((name) => DIGEST_OIDS[name] === oid);
+}
+
+/** RFC 5754: SHA-2 digest identifiers are written without parameters. */
+export function digestAlgorithmIdentifier(algorithm: DigestAlgorithm): pkijs.AlgorithmIdentifier {
+  return new pkijs.AlgorithmIdentifier({ algorithmId: DIGEST_OIDS[algorithm] });
+}
+
+/** RSA PKCS#1 v1.5 identifiers carry NULL parameters; ECDSA identifiers carry none (RFC 5754). */
+export function signatureAlgorithmIdentifier(keyType: KeyType, digest: DigestAlgorithm): pkijs.AlgorithmIdentifier {
+  return keyType === 'RSA'
+    ? new pkijs.AlgorithmIdentifier({ algorithmId: RSA_SIGNATURE_OIDS[digest], algorithmParams: new asn1js.Null() })
+    : new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_SIGNATURE_OIDS[digest] });
+}
+
+export function signatureAlgorithmFromOid(oid: string): { keyType: KeyType; digest: DigestAlgorithm } | undefined {
+  for (const digest of Object.keys(DIGEST_OIDS) as DigestAlgorithm[]) {
+    if (RSA_SIGNATURE_OIDS[digest] === oid) return { keyType: 'RSA', digest };
+    if (ECDSA_SIGNATURE_OIDS[digest] === oid) return { keyType: 'EC', digest };
+  }
+  return undefined;
+}
+
+/** DER DigestInfo prefixes: CKM_RSA_PKCS signs DigestInfo(hash) for tokens without CKM_SHAxxx_RSA_PKCS. */
+export const DIGEST_INFO_PREFIX: Record<DigestAlgorithm, string> = {
+  'SHA-256': '3031300d060960864801650304020105000420',
+  'SHA-384': '3041300d060960864801650304020205000430',
+  'SHA-512': '3051300d060960864801650304020305000440',
+};

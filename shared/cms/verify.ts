@@ -1,0 +1,174 @@
+/**
+ * Verifies a CMS SignedData (ours or anyone's): signature over the signed attributes, messageDigest
+ * against the content, that signingCertificateV2 names the signer's certificate (OpenSSL does not
+ * check this), and optionally the chain to given roots.
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { bytesToHex, toArrayBuffer } from '../encoding.js';
+import type { DigestAlgorithm } from '../protocol/common.js';
+import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
+import { OID, digestAlgorithmFromOid } from './algorithms.js';
+import { digest } from './digest.js';
+
+export interface CmsVerifyOptions {
+  cms: Uint8Array;
+  /** Detached content, or its digest (computed with the signer's digest algorithm). */
+  content?: Uint8Array;
+  contentDigest?: Uint8Array;
+  /** Trust anchors; without them the chain is not checked (and `chainValid` is undefined). */
+  trustedRoots?: Uint8Array[];
+  /** Time at which the chain is checked; defaults to the signing time, else now. */
+  checkTime?: Date;
+}
+
+export interface CmsVerification {
+  /** Signature, messageDigest, signingCertificateV2 and (if roots were given) chain all hold. */
+  valid: boolean;
+  problems: string[];
+  signatureValid: boolean;
+  chainValid?: boolean;
+  digestAlgorithm?: DigestAlgorithm;
+  signingTime?: Date;
+  signerCertificate?: Uint8Array;
+  signer?: CertificateSummary;
+  /** The encapsulated content, for attached signatures. */
+  content?: Uint8Array;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function octets(value: unknown): Uint8Array {
+  return new Uint8Array((value as asn1js.OctetString).valueBlock.valueHexView);
+}
+
+function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerInfo['sid']) {
+  const certs = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  if (sid instanceof pkijs.IssuerAndSerialNumber) {
+    return certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
+  }
+  return undefined; // SubjectKeyIdentifier sids are not produced by Vietnamese tooling; treat as unknown
+}
+
+async function checkSigningCertificateV2(attribute: pkijs.Attribute, certDer: Uint8Array, cert: pkijs.Certificate) {
+  const signingCertificate = attribute.values[0] as asn1js.Sequence;
+  const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+  const parts = first.valueBlock.value;
+  let index = 0;
+  let hashAlgorithm: DigestAlgorithm = 'SHA-256';
+  if (parts[0] instanceof asn1js.Sequence) {
+    const algorithm = new pkijs.AlgorithmIdentifier({ schema: parts[0] });
+    const named = digestAlgorithmFromOid(algorithm.algorithmId);
+    if (!named) return 'signingCertificateV2 uses an unknown hash algorithm';
+    hashAlgorithm = named;
+    index = 1;
+  }
+  const certHash = octets(parts[index]);
+  if (!bytesEqual(certHash, await digest(hashAlgorithm, certDer))) {
+    return 'signingCertificateV2 does not name the signer certificate';
+  }
+  const issuerSerial = parts[index + 1] as asn1js.Sequence | undefined;
+  if (issuerSerial) {
+    const serial = issuerSerial.valueBlock.value[1] as asn1js.Integer;
+    if (!serial.isEqual(cert.serialNumber)) return 'signingCertificateV2 issuerSerial does not match the signer';
+  }
+  return undefined;
+}
+
+export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerification> {
+  const problems: string[] = [];
+  const result: CmsVerification = { valid: false, problems, signatureValid: false };
+  let signedData: pkijs.SignedData;
+  try {
+    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(options.cms));
+    if (contentInfo.contentType !== OID.signedData) throw new Error('not SignedData');
+    signedData = new pkijs.SignedData({ schema: contentInfo.content });
+  } catch {
+    problems.push('not a CMS SignedData structure');
+    return result;
+  }
+  if (signedData.signerInfos.length !== 1) problems.push(`expected one signer, found ${signedData.signerInfos.length}`);
+  const signerInfo = signedData.signerInfos[0];
+  if (!signerInfo) return result;
+
+  const digestAlgorithm = digestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);
+  if (!digestAlgorithm) {
+    problems.push('unsupported digest algorithm');
+    return result;
+  }
+  result.digestAlgorithm = digestAlgorithm;
+
+  const cert = findSignerCertificate(signedData, signerInfo.sid);
+  if (!cert) {
+    problems.push('signer certificate not included');
+    return result;
+  }
+  const certDer = new Uint8Array(cert.toSchema().toBER());
+  result.signerCertificate = certDer;
+  result.signer = summarizeCertificate(certDer);
+
+  const eContent = signedData.encapContentInfo.eContent;
+  if (eContent) result.content = new Uint8Array(eContent.getValue());
+  const content = options.content ?? result.content;
+  const expectedDigest = options.contentDigest ?? (content ? await digest(digestAlgorithm, content) : undefined);
+  if (!expectedDigest) problems.push('no content or content digest to check against');
+
+  const attributes = signerInfo.signedAttrs?.attributes ?? [];
+  const find = (oid: string) => attributes.find((a) => a.type === oid);
+  if (!signerInfo.signedAttrs) problems.push('no signed attributes');
+  const messageDigest = find(OID.messageDigest);
+  if (!messageDigest) problems.push('no messageDigest attribute');
+  else if (expectedDigest && !bytesEqual(octets(messageDigest.values[0]), expectedDigest)) {
+    problems.push('messageDigest does not match the content');
+  }
+  const contentType = find(OID.contentType);
+  if (!contentType || (contentType.values[0] as asn1js.ObjectIdentifier).valueBlock.toString() !== OID.data) {
+    problems.push('contentType attribute missing or not id-data');
+  }
+  const signingTime = find(OID.signingTime);
+  if (signingTime) result.signingTime = (signingTime.values[0] as asn1js.UTCTime).toDate();
+  const essV2 = find(OID.signingCertificateV2);
+  if (essV2) {
+    const problem = await checkSigningCertificateV2(essV2, certDer, cert);
+    if (problem) problems.push(problem);
+  }
+
+  if (signerInfo.signedAttrs) {
+    const signed = new Uint8Array(signerInfo.signedAttrs.toSchema().toBER());
+    signed[0] = 0x31;
+    const engine = pkijs.getCrypto(true);
+    try {
+      result.signatureValid = await engine.verifyWithPublicKey(
+        toArrayBuffer(signed),
+        signerInfo.signature,
+        cert.subjectPublicKeyInfo,
+        signerInfo.signatureAlgorithm,
+        digestAlgorithm,
+      );
+    } catch {
+      result.signatureValid = false;
+    }
+    if (!result.signatureValid) problems.push('signature does not verify');
+  }
+
+  if (options.trustedRoots) {
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
+      certs: (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate),
+      checkDate: options.checkTime ?? result.signingTime ?? new Date(),
+    });
+    const chain = await engine.verify();
+    result.chainValid = chain.result === true;
+    if (!result.chainValid) problems.push(`certificate chain: ${chain.resultMessage || 'not trusted'}`);
+  }
+
+  result.valid = problems.length === 0;
+  return result;
+}
+
+/** Hex of the SHA-256 of a certificate: a stable way to name it in logs and UIs. */
+export async function certificateFingerprint(der: Uint8Array): Promise<string> {
+  return bytesToHex(await digest('SHA-256', der));
+}

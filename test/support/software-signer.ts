@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, privateEncrypt, constants, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as asn1js from 'asn1js';
+import path from 'node:path';
+import { DIGEST_INFO_PREFIX } from '../../shared/cms/algorithms.js';
+import type { DigestSigner } from '../../shared/cms/cades.js';
+import type { DigestAlgorithm } from '../../shared/protocol/common.js';
+
+/**
+ * A software key and certificate issued by openssl, for format tests that need no token. The
+ * token path is tested separately against SoftHSM.
+ */
+export interface SoftwareIdentity {
+  signer: DigestSigner;
+  certificateDer: Buffer;
+  certificatePem: string;
+  /** The test CA that issued it (shared by identities made in the same folder). */
+  caPem: string;
+  caDer: Buffer;
+  key: KeyObject;
+}
+
+function ensureCa(dir: string): { caPem: string; caKey: string } {
+  const caPem = path.join(dir, 'sw-ca.pem');
+  const caKey = path.join(dir, 'sw-ca.key');
+  if (!existsSync(caPem)) {
+    execFileSync('openssl', [
+      'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caPem, '-days', '30',
+      '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Software Test CA',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    ], { stdio: 'ignore' });
+  }
+  return { caPem, caKey };
+}
+
+export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject: string): SoftwareIdentity {
+  const name = keyType === 'RSA' ? 'sw-rsa' : 'sw-ec';
+  const keyPath = path.join(dir, `${name}.key`);
+  const certPem = path.join(dir, `${name}.pem`);
+  const { caPem, caKey } = ensureCa(dir);
+  const extFile = path.join(dir, 'sw-ee.ext');
+  writeFileSync(extFile, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n');
+  execFileSync('openssl', [
+    'req', '-new', '-newkey', keyType === 'RSA' ? 'rsa:2048' : 'ec',
+    ...(keyType === 'EC' ? ['-pkeyopt', 'ec_paramgen_curve:P-256'] : []),
+    '-nodes', '-keyout', keyPath, '-out', `${certPem}.csr`, '-utf8', '-subj', subject,
+  ], { stdio: 'ignore' });
+  execFileSync('openssl', [
+    'x509', '-req', '-in', `${certPem}.csr`, '-CA', caPem, '-CAkey', caKey, '-set_serial', `0x${Date.now().toString(16)}`,
+    '-days', '30', '-extfile', extFile, '-out', certPem,
+  ], { stdio: 'ignore' });
+  const key = createPrivateKey(readFileSync(keyPath));
+  const certificateDer = execFileSync('openssl', ['x509', '-in', certPem, '-outform', 'DER']);
+  const signer: DigestSigner = {
+    keyType,
+    async signDigest(digest: Uint8Array, algorithm: DigestAlgorithm) {
+      if (keyType === 'RSA') {
+        const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
+        return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
+      }
+      // `pkeyutl -sign` on an EC key signs the given bytes as the digest, as CKM_ECDSA does
+      // (node:crypto always hashes first).
+      const der = execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', keyPath], { input: digest });
+      return ecdsaDerToRaw(der, 32);
+    },
+  };
+  const caDer = execFileSync('openssl', ['x509', '-in', caPem, '-outform', 'DER']);
+  return { signer, certificateDer, certificatePem: certPem, caPem, caDer, key };
+}
+
+/** DER Ecdsa-Sig-Value → r‖s, each left-padded to the curve size (the PKCS#11 CKM_ECDSA output). */
+function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array {
+  const sequence = asn1js.fromBER(new Uint8Array(der).buffer).result as asn1js.Sequence;
+  const out = new Uint8Array(2 * size);
+  sequence.valueBlock.value.forEach((value, i) => {
+    let bytes = new Uint8Array((value as asn1js.Integer).valueBlock.valueHexView);
+    while (bytes.length > size && bytes[0] === 0) bytes = bytes.subarray(1);
+    out.set(bytes, i * size + size - bytes.length);
+  });
+  return out;
+}
