@@ -1,0 +1,33 @@
+/**
+ * kyso-host: started by a browser it is the native-messaging host; started by a person it is the
+ * command line (install, uninstall, list, version).
+ */
+import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
+import { createCommandHandlers } from './commands.js';
+import { runCli } from './cli.js';
+import { serveNativeMessaging } from './messaging/host-server.js';
+import { modulesToLoad } from './modules/discovery.js';
+import { TokenWorker } from './worker/client.js';
+
+/** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
+export function isBrowserInvocation(args: readonly string[]): boolean {
+  return args[0]?.startsWith('chrome-extension://') === true || args.includes(FIREFOX_EXTENSION_ID);
+}
+
+function runHost(): void {
+  const worker = new TokenWorker({ modulePaths: modulesToLoad() });
+  void worker.start();
+  serveNativeMessaging({
+    input: process.stdin,
+    output: process.stdout,
+    handlers: createCommandHandlers(worker),
+    onClose: () => {
+      worker.stop();
+      process.exit(0);
+    },
+  });
+}
+
+const args = process.argv.slice(2);
+if (isBrowserInvocation(args)) runHost();
+else process.exitCode = await runCli(args);

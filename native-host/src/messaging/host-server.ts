@@ -1,0 +1,73 @@
+/**
+ * The host's message loop: frames in on stdin, one validated command each, one response frame out
+ * per request. Bad input of any kind gets a typed error frame; nothing here may crash the process.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import {
+  HostRequestEnvelopeSchema,
+  hostCommands,
+  type HostCommand,
+  type HostResponse,
+} from '../../../shared/protocol/host.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
+import type { CommandHandlers } from '../commands.js';
+import { FrameReader, encodeFrame, type Frame } from './framing.js';
+
+export interface HostServerOptions {
+  input: Readable;
+  output: Writable;
+  handlers: CommandHandlers;
+  onClose?: () => void;
+}
+
+export function serveNativeMessaging({ input, output, handlers, onClose }: HostServerOptions): void {
+  const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
+
+  const send = (response: HostResponse) => {
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(response, LIMITS.maxFrameFromHostBytes);
+    } catch {
+      frame = encodeFrame(
+        { id: response.id, ok: false, error: new KysoError('INTERNAL', 'response too large').toWire() },
+        LIMITS.maxFrameFromHostBytes,
+      );
+    }
+    output.write(frame);
+  };
+
+  const handleFrame = async (frame: Frame) => {
+    if (frame.kind === 'error') {
+      const error =
+        frame.reason === 'oversized'
+          ? new KysoError('BAD_REQUEST', `frame of ${frame.length} bytes exceeds ${LIMITS.maxFrameToHostBytes}`, {
+              limit: LIMITS.maxFrameToHostBytes,
+            })
+          : new KysoError('BAD_REQUEST', 'frame is not UTF-8 JSON');
+      send({ id: null, ok: false, error: error.toWire() });
+      return;
+    }
+    const rawId = (frame.value as { id?: unknown } | null)?.id;
+    const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId >= 0 ? rawId : null;
+    try {
+      const envelope = parseOrBadRequest(HostRequestEnvelopeSchema, frame.value, 'request');
+      const command = envelope.command as HostCommand;
+      const spec = hostCommands[command];
+      const params = parseOrBadRequest(spec.params, envelope.params, command);
+      const handler = handlers[command] as (p: unknown) => Promise<unknown>;
+      // Our own answers are checked too: a schema drift is a bug to catch here, not in the browser.
+      const result = spec.result.parse(await handler(params));
+      send({ id: envelope.id, ok: true, result });
+    } catch (error) {
+      send({ id, ok: false, error: toWireError(error) });
+    }
+  };
+
+  input.on('data', (chunk: Buffer) => {
+    for (const frame of reader.push(chunk)) void handleFrame(frame);
+  });
+  input.on('end', () => onClose?.());
+  input.on('error', () => onClose?.());
+}

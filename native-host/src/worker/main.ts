@@ -1,0 +1,43 @@
+/**
+ * The PKCS#11 worker process. The host forks it with stdout going nowhere (drivers that print
+ * cannot corrupt frames) and talks to it over IPC; if a driver hangs or crashes, only this dies.
+ */
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import type { WorkerRequest, WorkerResponse } from './messages.js';
+import { TokenAccess } from './token-access.js';
+
+const modulePaths: string[] = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]');
+const tokens = new TokenAccess(modulePaths);
+
+function handle(request: WorkerRequest): WorkerResponse {
+  try {
+    switch (request.op) {
+      case 'list':
+        return {
+          id: request.id,
+          ok: true,
+          result: { certificates: tokens.listCertificates(), moduleErrors: tokens.moduleErrors },
+        };
+      case 'sign-digest':
+        return {
+          id: request.id,
+          ok: true,
+          result: tokens.signDigest(request.certificateId, request.pin, request.digest, request.digestAlgorithm),
+        };
+      default:
+        throw new KysoError('BAD_REQUEST', 'unknown worker operation');
+    }
+  } catch (error) {
+    return { id: request.id, ok: false, error: toWireError(error) };
+  }
+}
+
+process.on('message', (request: WorkerRequest) => {
+  process.send!(handle(request));
+});
+// The host is gone: nothing else can ever talk to us.
+process.on('disconnect', () => {
+  tokens.close();
+  process.exit(0);
+});
+process.send!({ ready: true });

@@ -1,0 +1,306 @@
+/**
+ * Everything kyso does with PKCS#11, over pkcs11js. Runs only inside the worker process: drivers may
+ * print to stdout, block in C_Login, or crash, and none of that may touch the native-messaging stream.
+ */
+import { createHash } from 'node:crypto';
+import pkcs11js from 'pkcs11js';
+import { DIGEST_INFO_PREFIX } from '../../../shared/cms/algorithms.js';
+import { summarizeCertificate } from '../../../shared/certificate/profile.js';
+import type { CertificateEntry, DigestAlgorithm, TokenInfo } from '../../../shared/protocol/common.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
+import {
+  CKR_FUNCTION_NOT_SUPPORTED,
+  CKR_MECHANISM_INVALID,
+  CKR_USER_ALREADY_LOGGED_IN,
+  pkcs11ReturnValue,
+  toKysoError,
+} from './pkcs11-errors.js';
+
+type Handle = Buffer;
+
+interface LoadedModule {
+  path: string;
+  /** Short stable name used inside certificate ids. */
+  key: string;
+  p11: pkcs11js.PKCS11;
+}
+
+export interface CertificateRef {
+  moduleKey: string;
+  tokenSerial: string;
+  keyId: string;
+}
+
+export function certificateId(ref: CertificateRef): string {
+  return [ref.moduleKey, encodeURIComponent(ref.tokenSerial), ref.keyId].join('/');
+}
+
+export function parseCertificateId(id: string): CertificateRef {
+  const [moduleKey, serial, keyId, extra] = id.split('/');
+  if (!moduleKey || serial === undefined || !keyId || extra !== undefined || !/^[0-9a-f]+$/.test(keyId)) {
+    throw new KysoError('BAD_REQUEST', 'malformed certificate id', { field: 'certificateId' });
+  }
+  return { moduleKey, tokenSerial: decodeURIComponent(serial), keyId };
+}
+
+export function moduleKey(path: string): string {
+  return createHash('sha256').update(path).digest('hex').slice(0, 8);
+}
+
+function trimPadded(value: string): string {
+  return value.replace(/[\s\0]+$/, '');
+}
+
+function describeToken(info: pkcs11js.TokenInfo): TokenInfo {
+  const f = info.flags;
+  return {
+    label: trimPadded(info.label),
+    manufacturer: trimPadded(info.manufacturerID),
+    model: trimPadded(info.model),
+    serial: trimPadded(info.serialNumber),
+    protectedAuthPath: (f & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
+    pinCountLow: (f & pkcs11js.CKF_USER_PIN_COUNT_LOW) !== 0,
+    pinFinalTry: (f & pkcs11js.CKF_USER_PIN_FINAL_TRY) !== 0,
+    pinLocked: (f & pkcs11js.CKF_USER_PIN_LOCKED) !== 0,
+  };
+}
+
+export class TokenAccess {
+  private readonly modules: LoadedModule[] = [];
+  readonly moduleErrors: Array<{ module: string; error: string }> = [];
+
+  /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
+  constructor(modulePaths: readonly string[]) {
+    for (const path of modulePaths) {
+      const p11 = new pkcs11js.PKCS11();
+      try {
+        p11.load(path);
+        p11.C_Initialize();
+        this.modules.push({ path, key: moduleKey(path), p11 });
+      } catch (error) {
+        this.moduleErrors.push({ module: path, error: String((error as Error).message ?? error) });
+      }
+    }
+  }
+
+  close(): void {
+    for (const m of this.modules) {
+      try {
+        m.p11.C_Finalize();
+      } catch {
+        // finalizing is best effort: the process is about to exit
+      }
+    }
+  }
+
+  /** Every X.509 certificate with a CKA_ID on every present, initialised token. */
+  listCertificates(): CertificateEntry[] {
+    const entries: CertificateEntry[] = [];
+    for (const module of this.modules) {
+      let slots: Handle[];
+      try {
+        slots = module.p11.C_GetSlotList(true);
+      } catch (error) {
+        this.moduleErrors.push({ module: module.path, error: toKysoError(error).message });
+        continue;
+      }
+      for (const slot of slots) {
+        try {
+          entries.push(...this.listSlot(module, slot));
+        } catch {
+          // a token pulled out while we read it simply drops out of the list
+        }
+      }
+    }
+    return entries;
+  }
+
+  private listSlot(module: LoadedModule, slot: Handle): CertificateEntry[] {
+    const { p11 } = module;
+    const info = p11.C_GetTokenInfo(slot);
+    if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) return [];
+    const token = describeToken(info);
+    const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+    try {
+      const handles = findAll(p11, session, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+        { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+      ]);
+      const entries: CertificateEntry[] = [];
+      for (const handle of handles) {
+        const [value, id] = p11.C_GetAttributeValue(session, handle, [
+          { type: pkcs11js.CKA_VALUE },
+          { type: pkcs11js.CKA_ID },
+        ]);
+        const der = value?.value as Buffer | undefined;
+        const keyId = (id?.value as Buffer | undefined)?.toString('hex');
+        if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
+        let keyType: 'RSA' | 'EC';
+        try {
+          const summary = summarizeCertificate(der);
+          if (summary.keyType === 'other') continue;
+          keyType = summary.keyType;
+        } catch {
+          continue; // unparsable certificate objects are skipped, not fatal
+        }
+        entries.push({
+          id: certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId }),
+          certificate: der.toString('base64'),
+          keyType,
+          token,
+        });
+      }
+      return entries;
+    } finally {
+      p11.C_CloseSession(session);
+    }
+  }
+
+  private findToken(ref: CertificateRef): { module: LoadedModule; slot: Handle; info: pkcs11js.TokenInfo } {
+    const module = this.modules.find((m) => m.key === ref.moduleKey);
+    if (!module) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'module not loaded' });
+    for (const slot of module.p11.C_GetSlotList(true)) {
+      const info = module.p11.C_GetTokenInfo(slot);
+      if (trimPadded(info.serialNumber) === ref.tokenSerial) return { module, slot, info };
+    }
+    throw new KysoError('TOKEN_NOT_PRESENT');
+  }
+
+  /**
+   * Logs in with the PIN (or on the device), signs one digest with the certificate's key, and logs
+   * out: the logged-in state lives exactly as long as this consented operation.
+   */
+  signDigest(certificate: string, pin: string | null, digest: Uint8Array, algorithm: DigestAlgorithm) {
+    const ref = parseCertificateId(certificate);
+    try {
+      const { module, slot, info } = this.findToken(ref);
+      const token = describeToken(info);
+      if (token.pinLocked) throw new KysoError('PIN_LOCKED');
+      if (pin === null && !token.protectedAuthPath) throw new KysoError('PIN_INVALID', undefined, { reason: 'PIN required' });
+      const { p11 } = module;
+      const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+      try {
+        this.login(module, slot, session, pin);
+        try {
+          const key = findOne(p11, session, [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
+          ]);
+          if (!key) throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
+          const [keyTypeAttr] = p11.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }]);
+          const keyType = (keyTypeAttr?.value as Buffer).readUInt32LE(0);
+          return signWithKey(p11, slot, session, key, keyType, digest, algorithm);
+        } finally {
+          try {
+            p11.C_Logout(session);
+          } catch {
+            // already logged out (token removed, or another application logged out)
+          }
+        }
+      } finally {
+        try {
+          p11.C_CloseSession(session);
+        } catch {
+          // the session may be gone with the token
+        }
+      }
+    } catch (error) {
+      throw this.withPinState(toKysoError(error), ref);
+    }
+  }
+
+  private login(module: LoadedModule, _slot: Handle, session: Handle, pin: string | null): void {
+    try {
+      // Protected authentication path: the PIN is entered on the device; PKCS#11 v2 takes no PIN.
+      module.p11.C_Login(session, pkcs11js.CKU_USER, pin ?? '');
+    } catch (error) {
+      if (pkcs11ReturnValue(error) !== CKR_USER_ALREADY_LOGGED_IN) throw error;
+    }
+  }
+
+  /** After a PIN error, tell the user what the token now says (count low, final try, locked). */
+  private withPinState(error: KysoError, ref: CertificateRef): KysoError {
+    if (error.code !== 'PIN_INCORRECT' && error.code !== 'PIN_LOCKED') return error;
+    try {
+      const token = describeToken(this.findToken(ref).info);
+      if (token.pinLocked && error.code === 'PIN_INCORRECT') return new KysoError('PIN_LOCKED', undefined, { ...error.details });
+      return new KysoError(error.code, error.message, {
+        ...error.details,
+        pinCountLow: token.pinCountLow,
+        pinFinalTry: token.pinFinalTry,
+      });
+    } catch {
+      return error;
+    }
+  }
+}
+
+function findAll(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11js.Template): Handle[] {
+  p11.C_FindObjectsInit(session, template);
+  try {
+    const all: Handle[] = [];
+    for (;;) {
+      const batch = p11.C_FindObjects(session, 32);
+      all.push(...batch);
+      if (batch.length < 32) return all;
+    }
+  } finally {
+    p11.C_FindObjectsFinal(session);
+  }
+}
+
+function findOne(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11js.Template): Handle | undefined {
+  return findAll(p11, session, template)[0];
+}
+
+const RSA_WITH_HASH: Record<DigestAlgorithm, number> = {
+  'SHA-256': pkcs11js.CKM_SHA256_RSA_PKCS,
+  'SHA-384': pkcs11js.CKM_SHA384_RSA_PKCS,
+  'SHA-512': pkcs11js.CKM_SHA512_RSA_PKCS,
+};
+
+/**
+ * Signs a precomputed digest. RSA uses CKM_RSA_PKCS over DigestInfo (the only RSA mechanism that
+ * takes a digest); EC uses CKM_ECDSA, which returns raw r‖s.
+ */
+function signWithKey(
+  p11: pkcs11js.PKCS11,
+  slot: Handle,
+  session: Handle,
+  key: Handle,
+  keyType: number,
+  digest: Uint8Array,
+  algorithm: DigestAlgorithm,
+): { signature: Uint8Array; mechanism: string } {
+  const available = safeMechanismList(p11, slot);
+  if (keyType === pkcs11js.CKK_RSA) {
+    if (available && !available.includes(pkcs11js.CKM_RSA_PKCS)) {
+      throw new KysoError('CERTIFICATE_NOT_USABLE', 'The token cannot sign a precomputed digest with RSA.', {
+        missing: 'CKM_RSA_PKCS',
+        alternative: available.includes(RSA_WITH_HASH[algorithm]) ? 'hash-on-token' : null,
+      });
+    }
+    const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
+    return { signature: sign(p11, session, key, pkcs11js.CKM_RSA_PKCS, digestInfo), mechanism: 'CKM_RSA_PKCS' };
+  }
+  if (keyType === pkcs11js.CKK_EC) {
+    return { signature: sign(p11, session, key, pkcs11js.CKM_ECDSA, Buffer.from(digest)), mechanism: 'CKM_ECDSA' };
+  }
+  throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.', { keyType });
+}
+
+function sign(p11: pkcs11js.PKCS11, session: Handle, key: Handle, mechanism: number, data: Buffer): Uint8Array {
+  p11.C_SignInit(session, { mechanism }, key);
+  return new Uint8Array(p11.C_Sign(session, data, Buffer.alloc(1024)));
+}
+
+/** The slot's mechanisms, or undefined when the driver cannot list them (then we just try). */
+function safeMechanismList(p11: pkcs11js.PKCS11, slot: Handle): number[] | undefined {
+  try {
+    return p11.C_GetMechanismList(slot);
+  } catch (error) {
+    const rv = pkcs11ReturnValue(error);
+    if (rv === CKR_FUNCTION_NOT_SUPPORTED || rv === CKR_MECHANISM_INVALID) return undefined;
+    throw error;
+  }
+}
