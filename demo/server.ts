@@ -1,0 +1,136 @@
+/**
+ * The demo portal: a citizen submits an application file signed with their token. The page hashes
+ * the file and asks kyso for a signature; the server receives file and signature, hashes the file
+ * itself, verifies the CMS against its trusted roots and says who signed.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyCms } from '../shared/cms/verify.js';
+import { holderName } from '../shared/certificate/profile.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** Source tree root, whether running from demo/ (tests) or dist/node/demo (compiled). */
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const MAX_BODY_BYTES = 12 * 1024 * 1024;
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: path.join(ROOT, 'demo/public/index.html'), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: path.join(ROOT, 'demo/public/app.js'), type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: path.join(ROOT, 'demo/public/style.css'), type: 'text/css; charset=utf-8' },
+  '/sdk/kyso.js': { file: path.join(ROOT, 'dist/sdk/kyso.js'), type: 'text/javascript; charset=utf-8' },
+};
+
+export interface DemoServerOptions {
+  port?: number;
+  host?: string;
+  /** DER certificates the portal trusts as roots (the test CA in the demo). */
+  trustedRoots: Uint8Array[];
+}
+
+export interface Submission {
+  fileName: string;
+  signer: string;
+  identities: Record<string, string[]>;
+  signingTime?: string;
+}
+
+export interface DemoServer {
+  server: Server;
+  url: string;
+  /** Accepted submissions, newest last (tests read it to check what the portal saw). */
+  submissions: Submission[];
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+export function pemCertificates(pem: string): Uint8Array[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map(
+    (m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')),
+  );
+}
+
+export function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
+  const submissions: Submission[] = [];
+
+  async function submit(req: IncomingMessage, res: ServerResponse) {
+    let body: { fileName?: unknown; file?: unknown; cms?: unknown };
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8'));
+    } catch {
+      return json(res, 400, { accepted: false, problems: ['malformed request'] });
+    }
+    if (typeof body.fileName !== 'string' || typeof body.file !== 'string' || typeof body.cms !== 'string') {
+      return json(res, 400, { accepted: false, problems: ['fileName, file and cms are required'] });
+    }
+    const verification = await verifyCms({
+      cms: Buffer.from(body.cms, 'base64'),
+      content: Buffer.from(body.file, 'base64'),
+      trustedRoots: options.trustedRoots,
+    });
+    if (!verification.valid || !verification.signer) {
+      return json(res, 422, { accepted: false, problems: verification.problems });
+    }
+    const submission: Submission = {
+      fileName: body.fileName.slice(0, 200),
+      signer: holderName(verification.signer),
+      identities: verification.signer.identities as Record<string, string[]>,
+      signingTime: verification.signingTime?.toISOString(),
+    };
+    submissions.push(submission);
+    json(res, 200, { accepted: true, ...submission });
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'POST' && url.pathname === '/api/submit') {
+      submit(req, res).catch(() => json(res, 500, { accepted: false, problems: ['internal error'] }));
+      return;
+    }
+    const entry = STATIC[url.pathname];
+    if (req.method !== 'GET' || !entry) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    try {
+      res.writeHead(200, { 'content-type': entry.type, 'cache-control': 'no-store' });
+      res.end(readFileSync(entry.file));
+    } catch {
+      res.writeHead(500).end('missing build output: run npm run build');
+    }
+  });
+
+  return new Promise((resolve) => {
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      resolve({
+        server,
+        url: `http://localhost:${port}/`,
+        submissions,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}

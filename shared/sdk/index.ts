@@ -1,0 +1,154 @@
+/**
+ * The kyso portal SDK: what a public-service portal imports to add a "Ký số" button.
+ *
+ *   import { signCms, detect } from 'kyso';
+ *   const { cms, certificate } = await signCms({ digest, digestAlgorithm: 'SHA-256', description: 'Hồ sơ số 123' });
+ *
+ * It talks to the kyso extension's content script with window.postMessage. The PIN, the
+ * certificate choice and the user's consent all happen in the extension's own window, never here.
+ */
+import { z } from 'zod';
+import { bytesToBase64 } from '../encoding.js';
+import { KysoError, type Language } from '../protocol/errors.js';
+import type { DigestAlgorithm } from '../protocol/common.js';
+import { LIMITS } from '../protocol/limits.js';
+import {
+  PAGE_CHANNEL,
+  PageResponseEnvelopeSchema,
+  pageRequests,
+  type PageParams,
+  type PageRequestType,
+  type PageResult,
+} from '../protocol/page.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../version.js';
+
+export { KysoError, ERROR_CODES, errorMessage, type ErrorCode, type Language } from '../protocol/errors.js';
+export type { DigestAlgorithm } from '../protocol/common.js';
+export const SDK_VERSION = KYSO_VERSION;
+
+export interface RequestOptions {
+  /** How long to wait for the extension to acknowledge; its absence is EXTENSION_NOT_INSTALLED. */
+  ackTimeoutMs?: number;
+  /** Give up after this long (the extension's own consent timeout normally comes first). */
+  timeoutMs?: number;
+}
+
+function newId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** One request to the extension: ack first (proves it is installed), then the answer. */
+async function request<T extends PageRequestType>(
+  type: T,
+  params: PageParams<T>,
+  options: RequestOptions = {},
+): Promise<PageResult<T>> {
+  const id = newId();
+  const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? LIMITS.userInteractionTimeoutMs + 30_000;
+  return new Promise<PageResult<T>>((resolve, reject) => {
+    let acknowledged = false;
+    const finish = (error: KysoError | undefined, result?: PageResult<T>) => {
+      window.removeEventListener('message', onMessage);
+      clearTimeout(ackTimer);
+      clearTimeout(overallTimer);
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    const onMessage = (event: MessageEvent) => {
+      if (event.source !== window || event.origin !== window.location.origin) return;
+      const parsed = PageResponseEnvelopeSchema.safeParse(event.data);
+      if (!parsed.success) return;
+      const message = parsed.data;
+      if (message.kind === 'ready' || message.id !== id) return;
+      if (message.kind === 'ack') {
+        acknowledged = true;
+        clearTimeout(ackTimer);
+        return;
+      }
+      if (!message.ok) return finish(KysoError.fromWire(message.error));
+      const result = (pageRequests[type].result as z.ZodType).safeParse(message.result);
+      if (!result.success) return finish(new KysoError('INTERNAL', 'unexpected answer from the extension'));
+      finish(undefined, result.data as PageResult<T>);
+    };
+    const ackTimer = setTimeout(() => {
+      if (!acknowledged) finish(new KysoError('EXTENSION_NOT_INSTALLED'));
+    }, ackTimeoutMs);
+    const overallTimer = setTimeout(() => finish(new KysoError('TIMEOUT')), timeoutMs);
+    window.addEventListener('message', onMessage);
+    window.postMessage(
+      { channel: PAGE_CHANNEL, kind: 'request', id, protocolVersion: PROTOCOL_VERSION, type, params },
+      window.location.origin,
+    );
+  });
+}
+
+export interface KysoStatus {
+  extensionVersion: string;
+  hostVersion: string;
+  protocolVersion: number;
+}
+
+/**
+ * Whether kyso can sign here. Resolves with the versions when extension and host are both
+ * installed; rejects with EXTENSION_NOT_INSTALLED, HOST_NOT_INSTALLED or VERSION_MISMATCH otherwise.
+ */
+export function status(options?: RequestOptions): Promise<KysoStatus> {
+  return request('status', {}, options);
+}
+
+export type DetectResult =
+  | { ready: true; status: KysoStatus }
+  | { ready: false; missing: 'extension' | 'host' | 'update'; error: KysoError };
+
+/** status() without exceptions, for deciding what to show next to the "Ký số" button. */
+export async function detect(options?: RequestOptions): Promise<DetectResult> {
+  try {
+    return { ready: true, status: await status(options) };
+  } catch (error) {
+    const e = error instanceof KysoError ? error : new KysoError('INTERNAL');
+    const missing = e.code === 'EXTENSION_NOT_INSTALLED' ? 'extension' : e.code === 'VERSION_MISMATCH' ? 'update' : 'host';
+    return { ready: false, missing, error: e };
+  }
+}
+
+export interface SignCmsOptions {
+  /** The document's digest, raw bytes or base64. */
+  digest: Uint8Array | ArrayBuffer | string;
+  digestAlgorithm: DigestAlgorithm;
+  /** What the user is signing, shown in the consent window (e.g. "Hồ sơ đăng ký kinh doanh số 123"). */
+  description: string;
+  documentName?: string;
+  lang?: Language;
+}
+
+export interface SignCmsResult {
+  /** Detached CAdES-BES SignedData, base64 DER. */
+  cms: string;
+  /** The signer's certificate, base64 DER. */
+  certificate: string;
+}
+
+export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignCmsResult> {
+  const digest =
+    typeof options.digest === 'string'
+      ? options.digest
+      : bytesToBase64(options.digest instanceof Uint8Array ? options.digest : new Uint8Array(options.digest));
+  const params: PageParams<'sign-cms'> = {
+    digest,
+    digestAlgorithm: options.digestAlgorithm,
+    description: options.description,
+    ...(options.documentName !== undefined && { documentName: options.documentName }),
+    ...(options.lang !== undefined && { lang: options.lang }),
+  };
+  return request('sign-cms', params, requestOptions);
+}
+
+/** Digest of a file or bytes in the page, with WebCrypto (the document itself never leaves the page). */
+export async function digestOf(
+  data: Blob | ArrayBuffer | Uint8Array,
+  algorithm: DigestAlgorithm = 'SHA-256',
+): Promise<Uint8Array> {
+  const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
+  return new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, bytes as ArrayBuffer));
+}
