@@ -34,6 +34,8 @@ export interface Submission {
   signer: string;
   identities: Record<string, string[]>;
   signingTime?: string;
+  /** The signature as received, base64 DER (kept so tests can verify it independently). */
+  cms: string;
 }
 
 export interface DemoServer {
@@ -97,9 +99,11 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
       signer: holderName(verification.signer),
       identities: verification.signer.identities as Record<string, string[]>,
       signingTime: verification.signingTime?.toISOString(),
+      cms: body.cms,
     };
     submissions.push(submission);
-    json(res, 200, { accepted: true, ...submission });
+    const { cms: _cms, ...answer } = submission;
+    json(res, 200, { accepted: true, ...answer });
   }
 
   const server = createServer((req, res) => {
