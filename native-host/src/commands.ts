@@ -11,9 +11,17 @@ import type { TokenWorker } from './worker/client.js';
 
 export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>) => Promise<HostResult<C>> };
 
-export function createCommandHandlers(worker: TokenWorker, now: () => Date = () => new Date()): CommandHandlers {
+export interface CommandOptions {
+  now?: () => Date;
+  /** Per-operation token timeout; LIMITS.tokenOperationTimeoutMs unless a slow token needs more. */
+  tokenTimeoutMs?: number;
+}
+
+export function createCommandHandlers(worker: TokenWorker, options: CommandOptions = {}): CommandHandlers {
+  const now = options.now ?? (() => new Date());
+  const tokenTimeoutMs = options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs;
   const listCertificates = async () =>
-    (await worker.call({ op: 'list' }, LIMITS.tokenOperationTimeoutMs)).certificates.slice(0, LIMITS.maxCertificates);
+    (await worker.call({ op: 'list' }, tokenTimeoutMs)).certificates.slice(0, LIMITS.maxCertificates);
 
   /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
   async function usableCertificate(id: string): Promise<CertificateEntry> {
@@ -45,10 +53,10 @@ export function createCommandHandlers(worker: TokenWorker, now: () => Date = () 
       const entry = await usableCertificate(params.certificateId);
       const signer: DigestSigner = {
         keyType: entry.keyType,
-        async signDigest(digest, digestAlgorithm) {
-          const timeout = params.pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs;
+        async signDigest(digest, digestAlgorithm, data) {
+          const timeout = params.pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs;
           const { signature } = await worker.call(
-            { op: 'sign-digest', certificateId: entry.id, pin: params.pin, digest, digestAlgorithm },
+            { op: 'sign-digest', certificateId: entry.id, pin: params.pin, digest, digestAlgorithm, data },
             timeout,
           );
           return signature;

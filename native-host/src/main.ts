@@ -14,13 +14,19 @@ export function isBrowserInvocation(args: readonly string[]): boolean {
   return args[0]?.startsWith('chrome-extension://') === true || args.includes(FIREFOX_EXTENSION_ID);
 }
 
+/** KYSO_TOKEN_TIMEOUT_MS: for tokens slower than LIMITS.tokenOperationTimeoutMs, and for fault tests. */
+function tokenTimeoutFromEnv(): number | undefined {
+  const value = Number(process.env.KYSO_TOKEN_TIMEOUT_MS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 function runHost(): void {
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   void worker.start();
   serveNativeMessaging({
     input: process.stdin,
     output: process.stdout,
-    handlers: createCommandHandlers(worker),
+    handlers: createCommandHandlers(worker, { tokenTimeoutMs: tokenTimeoutFromEnv() }),
     onClose: () => {
       worker.stop();
       process.exit(0);

@@ -14,10 +14,14 @@ import {
 } from './algorithms.js';
 import { digest } from './digest.js';
 
-/** Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns it. */
+/**
+ * Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns
+ * it. `data` (the bytes digested, when small) lets tokens that cannot sign a bare digest hash it
+ * themselves.
+ */
 export interface DigestSigner {
   readonly keyType: KeyType;
-  signDigest(digest: Uint8Array, algorithm: DigestAlgorithm): Promise<Uint8Array>;
+  signDigest(digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface CadesOptions {
@@ -99,7 +103,7 @@ export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
 export async function signCades(options: CadesOptions, signer: DigestSigner): Promise<Uint8Array> {
   const prepared = await prepareSignedAttributes(options);
   const toSign = await digest(options.digestAlgorithm, prepared.toBeSigned);
-  const rawSignature = await signer.signDigest(toSign, options.digestAlgorithm);
+  const rawSignature = await signer.signDigest(toSign, options.digestAlgorithm, prepared.toBeSigned);
   const signatureValue = signer.keyType === 'EC' ? ecdsaRawToDer(rawSignature) : rawSignature;
   return assembleSignedData(options, prepared, signer.keyType, signatureValue);
 }

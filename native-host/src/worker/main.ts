@@ -22,7 +22,7 @@ function handle(request: WorkerRequest): WorkerResponse {
         return {
           id: request.id,
           ok: true,
-          result: tokens.signDigest(request.certificateId, request.pin, request.digest, request.digestAlgorithm),
+          result: tokens.signDigest(request.certificateId, request.pin, request.digest, request.digestAlgorithm, request.data),
         };
       default:
         throw new KysoError('BAD_REQUEST', 'unknown worker operation');

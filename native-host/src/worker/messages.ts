@@ -13,6 +13,8 @@ export interface SignDigestRequest {
   pin: string | null;
   digest: Uint8Array;
   digestAlgorithm: DigestAlgorithm;
+  /** The bytes the digest was taken of, for tokens that can only hash on the token. */
+  data?: Uint8Array;
 }
 
 export type WorkerOperation = ListRequest | SignDigestRequest;

@@ -170,7 +170,13 @@ export class TokenAccess {
    * Logs in with the PIN (or on the device), signs one digest with the certificate's key, and logs
    * out: the logged-in state lives exactly as long as this consented operation.
    */
-  signDigest(certificate: string, pin: string | null, digest: Uint8Array, algorithm: DigestAlgorithm) {
+  signDigest(
+    certificate: string,
+    pin: string | null,
+    digest: Uint8Array,
+    algorithm: DigestAlgorithm,
+    data?: Uint8Array,
+  ): { signature: Uint8Array; mechanism: string } {
     const ref = parseCertificateId(certificate);
     try {
       const { module, slot, info } = this.findToken(ref);
@@ -187,9 +193,15 @@ export class TokenAccess {
             { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
           ]);
           if (!key) throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
-          const [keyTypeAttr] = p11.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }]);
-          const keyType = (keyTypeAttr?.value as Buffer).readUInt32LE(0);
-          return signWithKey(p11, slot, session, key, keyType, digest, algorithm);
+          const signing: KeyInSession = {
+            p11,
+            session,
+            key,
+            keyType: readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE) ?? -1,
+            alwaysAuthenticate: readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE),
+            pin,
+          };
+          return signWithKey(signing, safeMechanismList(p11, slot), digest, algorithm, data);
         } finally {
           try {
             p11.C_Logout(session);
@@ -253,54 +265,109 @@ function findOne(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11js.Templ
   return findAll(p11, session, template)[0];
 }
 
-const RSA_WITH_HASH: Record<DigestAlgorithm, number> = {
-  'SHA-256': pkcs11js.CKM_SHA256_RSA_PKCS,
-  'SHA-384': pkcs11js.CKM_SHA384_RSA_PKCS,
-  'SHA-512': pkcs11js.CKM_SHA512_RSA_PKCS,
+const RSA_WITH_HASH: Record<DigestAlgorithm, { mechanism: number; name: string }> = {
+  'SHA-256': { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS, name: 'CKM_SHA256_RSA_PKCS' },
+  'SHA-384': { mechanism: pkcs11js.CKM_SHA384_RSA_PKCS, name: 'CKM_SHA384_RSA_PKCS' },
+  'SHA-512': { mechanism: pkcs11js.CKM_SHA512_RSA_PKCS, name: 'CKM_SHA512_RSA_PKCS' },
 };
 
-/**
- * Signs a precomputed digest. RSA uses CKM_RSA_PKCS over DigestInfo (the only RSA mechanism that
- * takes a digest); EC uses CKM_ECDSA, which returns raw r‖s.
- */
-function signWithKey(
-  p11: pkcs11js.PKCS11,
-  slot: Handle,
-  session: Handle,
-  key: Handle,
-  keyType: number,
-  digest: Uint8Array,
-  algorithm: DigestAlgorithm,
-): { signature: Uint8Array; mechanism: string } {
-  const available = safeMechanismList(p11, slot);
-  if (keyType === pkcs11js.CKK_RSA) {
-    if (available && !available.includes(pkcs11js.CKM_RSA_PKCS)) {
-      throw new KysoError('CERTIFICATE_NOT_USABLE', 'The token cannot sign a precomputed digest with RSA.', {
-        missing: 'CKM_RSA_PKCS',
-        alternative: available.includes(RSA_WITH_HASH[algorithm]) ? 'hash-on-token' : null,
-      });
-    }
-    const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
-    return { signature: sign(p11, session, key, pkcs11js.CKM_RSA_PKCS, digestInfo), mechanism: 'CKM_RSA_PKCS' };
-  }
-  if (keyType === pkcs11js.CKK_EC) {
-    return { signature: sign(p11, session, key, pkcs11js.CKM_ECDSA, Buffer.from(digest)), mechanism: 'CKM_ECDSA' };
-  }
-  throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.', { keyType });
+interface KeyInSession {
+  p11: pkcs11js.PKCS11;
+  session: Handle;
+  key: Handle;
+  keyType: number;
+  /** CKA_ALWAYS_AUTHENTICATE: the PIN is asked again for each signature (context-specific login). */
+  alwaysAuthenticate: boolean;
+  pin: string | null;
 }
 
-function sign(p11: pkcs11js.PKCS11, session: Handle, key: Handle, mechanism: number, data: Buffer): Uint8Array {
-  p11.C_SignInit(session, { mechanism }, key);
-  return new Uint8Array(p11.C_Sign(session, data, Buffer.alloc(1024)));
+interface Attempt {
+  name: string;
+  mechanism: number;
+  input: Buffer;
+}
+
+/**
+ * The ways this key can sign, best first. RSA prefers CKM_RSA_PKCS over DigestInfo (it takes a
+ * digest, so the document never has to reach the token); tokens without it get the signed bytes
+ * hashed on the token (CKM_SHAxxx_RSA_PKCS) when the caller has them. EC uses CKM_ECDSA (raw r‖s).
+ * Mechanisms the token does not list are skipped; one it lists but then rejects falls through.
+ */
+function attemptsFor(keyType: number, mechanisms: number[] | undefined, digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array): Attempt[] {
+  const listed = (m: number) => mechanisms === undefined || mechanisms.includes(m);
+  const attempts: Attempt[] = [];
+  if (keyType === pkcs11js.CKK_RSA) {
+    if (listed(pkcs11js.CKM_RSA_PKCS)) {
+      const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
+      attempts.push({ name: 'CKM_RSA_PKCS', mechanism: pkcs11js.CKM_RSA_PKCS, input: digestInfo });
+    }
+    const withHash = RSA_WITH_HASH[algorithm];
+    if (data && listed(withHash.mechanism)) attempts.push({ ...withHash, input: Buffer.from(data) });
+  } else if (keyType === pkcs11js.CKK_EC) {
+    if (listed(pkcs11js.CKM_ECDSA)) attempts.push({ name: 'CKM_ECDSA', mechanism: pkcs11js.CKM_ECDSA, input: Buffer.from(digest) });
+  } else {
+    throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.', { keyType });
+  }
+  if (attempts.length === 0) {
+    throw new KysoError('CERTIFICATE_NOT_USABLE', 'The token offers no mechanism kyso can sign with.', {
+      reason: 'no usable mechanism',
+    });
+  }
+  return attempts;
+}
+
+function signWithKey(
+  k: KeyInSession,
+  mechanisms: number[] | undefined,
+  digest: Uint8Array,
+  algorithm: DigestAlgorithm,
+  data?: Uint8Array,
+): { signature: Uint8Array; mechanism: string } {
+  const attempts = attemptsFor(k.keyType, mechanisms, digest, algorithm, data);
+  for (const [index, attempt] of attempts.entries()) {
+    try {
+      return { signature: sign(k, attempt), mechanism: attempt.name };
+    } catch (error) {
+      const rv = pkcs11ReturnValue(error);
+      const unsupported = rv === CKR_MECHANISM_INVALID || rv === CKR_FUNCTION_NOT_SUPPORTED;
+      if (!unsupported || index === attempts.length - 1) throw error;
+    }
+  }
+  throw new KysoError('INTERNAL');
+}
+
+function sign(k: KeyInSession, attempt: Attempt): Uint8Array {
+  k.p11.C_SignInit(k.session, { mechanism: attempt.mechanism }, k.key);
+  if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
+  return new Uint8Array(k.p11.C_Sign(k.session, attempt.input, Buffer.alloc(1024)));
+}
+
+const CKU_CONTEXT_SPECIFIC = 2;
+
+/** Optional attributes are read one at a time: C_GetAttributeValue fails whole on any invalid one. */
+function readAttribute(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): Buffer | undefined {
+  try {
+    return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value as Buffer | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readUlong(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): number | undefined {
+  const value = readAttribute(p11, session, handle, type);
+  return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
+}
+
+function readBool(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): boolean {
+  const value = readAttribute(p11, session, handle, type);
+  return value !== undefined && value.length > 0 && value[0] !== 0;
 }
 
 /** The slot's mechanisms, or undefined when the driver cannot list them (then we just try). */
 function safeMechanismList(p11: pkcs11js.PKCS11, slot: Handle): number[] | undefined {
   try {
     return p11.C_GetMechanismList(slot);
-  } catch (error) {
-    const rv = pkcs11ReturnValue(error);
-    if (rv === CKR_FUNCTION_NOT_SUPPORTED || rv === CKR_MECHANISM_INVALID) return undefined;
-    throw error;
+  } catch {
+    return undefined;
   }
 }
