@@ -1,0 +1,159 @@
+/**
+ * The whole path in real Chromium: demo portal page → SDK → content script → background → native
+ * host → PKCS#11 worker → SoftHSM, with the user acting in the extension's consent window.
+ */
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { consentWindowOpen, enableDeveloperMode, launchChromium, waitForConsentWindow, type ChromiumSession } from '../support/browser.js';
+import { registerHostInProfile } from '../support/host-registration.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+
+const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — Nguyễn Văn Ân, phường Ba Đình, Hà Nội\n';
+
+describe('signing on the demo portal in Chromium', () => {
+  let token: TestToken;
+  let demo: DemoServer;
+  let session: ChromiumSession;
+  let browser: Browser;
+  let page: Page;
+  let applicationFile: string;
+
+  beforeAll(async () => {
+    token = copyTestToken();
+    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
+    applicationFile = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-doc-')), 'don-de-nghi.txt');
+    writeFileSync(applicationFile, applicationText);
+    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
+    browser = session.browser;
+    await enableDeveloperMode(browser);
+    page = await browser.newPage();
+    await page.goto(demo.url);
+    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+  });
+  afterAll(async () => {
+    await session?.close();
+    await demo?.close();
+    token?.remove();
+  });
+  afterEach(async () => {
+    // every test leaves the portal idle and no consent window behind
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') !== 'signing', { timeout: 20_000 });
+    expect(consentWindowOpen(browser)).toBe(false);
+  });
+
+  async function startSigning(): Promise<Page> {
+    const input = (await page.$('input#file')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(applicationFile);
+    await page.click('#sign');
+    return waitForConsentWindow(browser);
+  }
+
+  async function portalOutcome(): Promise<{ state: string; code: string | null }> {
+    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+    return page.evaluate(() => ({
+      state: document.querySelector('#status')!.getAttribute('data-state')!,
+      code: document.querySelector('#error')!.getAttribute('data-code'),
+    }));
+  }
+
+  it('signs after the user picks a certificate and types the PIN; the portal verifies who signed', async () => {
+    const consent = await startSigning();
+    expect(await consent.$eval('#origin', (el) => el.textContent)).toContain(new URL(demo.url).host);
+    expect(await consent.$eval('#description', (el) => el.textContent)).toContain('Đơn đề nghị cấp giấy phép kinh doanh');
+    // expired and non-signing certificates are shown but cannot be chosen
+    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(disabled.map((id) => id.split('/')[2]).sort()).toEqual(['03', '04']);
+    await consent.click('input[name="certificate"][value$="/02"]');
+    await consent.type('#pin', token.pin);
+    await consent.click('#sign');
+
+    expect(await portalOutcome()).toEqual({ state: 'done', code: null });
+    expect(await page.$eval('#result-signer', (el) => el.textContent)).toBe('Công ty TNHH Ký Số Việt');
+    expect(await page.$eval('#result-identity', (el) => el.textContent)).toBe('MST: 0312345678');
+    const submission = demo.submissions.at(-1)!;
+    expect(submission.signer).toBe('Công ty TNHH Ký Số Việt');
+    // an independent verifier agrees with the portal
+    const cms = Buffer.from(submission.cms, 'base64');
+    expect(opensslCmsVerify({ cms, content: Buffer.from(applicationText), caFile: token.caPem }).ok).toBe(true);
+    expect(opensslCmsVerify({ cms, content: Buffer.from(applicationText + ' '), caFile: token.caPem }).ok).toBe(false);
+  });
+
+  it('a wrong PIN shows PIN_INCORRECT in the consent window and returns no signature', async () => {
+    const before = demo.submissions.length;
+    const consent = await startSigning();
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', '999999');
+    await consent.click('#sign');
+    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
+    expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('signing');
+    await consent.click('#cancel');
+    expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
+    expect(demo.submissions.length).toBe(before);
+  });
+
+  it('wrong PIN then right PIN signs with the same consent window', async () => {
+    const before = demo.submissions.length;
+    const consent = await startSigning();
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', '111111');
+    await consent.click('#sign');
+    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
+    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
+    await consent.type('#pin', token.pin);
+    await consent.click('#sign');
+    expect(await portalOutcome()).toEqual({ state: 'done', code: null });
+    expect(demo.submissions.length).toBe(before + 1);
+    expect(demo.submissions.at(-1)!.identities).toEqual({ CCCD: ['001099012345'] });
+  });
+
+  it('cancel returns USER_CANCELLED to the page', async () => {
+    const consent = await startSigning();
+    await consent.click('#cancel');
+    expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
+  });
+
+  it('closing the consent window is a cancel too', async () => {
+    const consent = await startSigning();
+    await consent.close();
+    expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
+  });
+
+  it('the PIN never reaches the page', async () => {
+    const leaked = await page.evaluate((pin) => document.documentElement.outerHTML.includes(pin), token.pin);
+    expect(leaked).toBe(false);
+  });
+});
+
+describe('without the native host', () => {
+  it('the page learns HOST_NOT_INSTALLED', async () => {
+    const token = copyTestToken();
+    const demo = await startDemoServer({ trustedRoots: [] });
+    const session = await launchChromium(); // no host manifest in this profile
+    try {
+      await enableDeveloperMode(session.browser);
+      const page = await session.browser.newPage();
+      await page.goto(demo.url);
+      await page.waitForSelector('#kyso-state[data-state="host"]', { timeout: 20_000 });
+      const code = await page.evaluate(async () => {
+        const sdk = await import('/sdk/kyso.js' as string);
+        try {
+          await sdk.signCms({ digest: new Uint8Array(32), digestAlgorithm: 'SHA-256', description: 'thử' });
+          return 'signed';
+        } catch (error) {
+          return (error as { code: string }).code;
+        }
+      });
+      expect(code).toBe('HOST_NOT_INSTALLED');
+      expect(consentWindowOpen(session.browser)).toBe(false);
+    } finally {
+      await session.close();
+      await demo.close();
+      token.remove();
+    }
+  });
+});
