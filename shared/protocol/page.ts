@@ -57,8 +57,8 @@ export const PageRequestEnvelopeSchema = z.strictObject({
 });
 export type PageRequestEnvelope = z.infer<typeof PageRequestEnvelopeSchema>;
 
-/** Content script → page. */
-export const PageResponseEnvelopeSchema = z.discriminatedUnion('kind', [
+/** Content script → page. (A plain union: two members share kind 'response', told apart by ok.) */
+export const PageResponseEnvelopeSchema = z.union([
   z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ready'), extensionVersion: z.string() }),
   z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ack'), id: MessageId }),
   z.strictObject({
