@@ -1,12 +1,13 @@
 /** What the host does for each command of the extension ⇄ host protocol. */
-import { signCades, type DigestSigner } from '../../shared/cms/cades.js';
+import { randomUUID } from 'node:crypto';
 import { summarizeCertificate, usabilityProblems } from '../../shared/certificate/profile.js';
-import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
-import type { HostCommand, HostParams, HostResult } from '../../shared/protocol/host.js';
+import { base64ToBytes } from '../../shared/encoding.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
+import type { HostCommand, HostParams, HostResult } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import { SigningOperation } from './signing/signing-operation.js';
 import type { TokenWorker } from './worker/client.js';
 
 export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>) => Promise<HostResult<C>> };
@@ -15,11 +16,22 @@ export interface CommandOptions {
   now?: () => Date;
   /** Per-operation token timeout; LIMITS.tokenOperationTimeoutMs unless a slow token needs more. */
   tokenTimeoutMs?: number;
+  batchIdleTimeoutMs?: number;
+}
+
+interface OpenBatch {
+  id: string;
+  operation: SigningOperation;
+  idleTimer: NodeJS.Timeout;
 }
 
 export function createCommandHandlers(worker: TokenWorker, options: CommandOptions = {}): CommandHandlers {
   const now = options.now ?? (() => new Date());
   const tokenTimeoutMs = options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs;
+  const batchIdleTimeoutMs = options.batchIdleTimeoutMs ?? LIMITS.batchIdleTimeoutMs;
+  /** At most one logged-in batch; while it is open nothing else may sign (it would skip the PIN). */
+  let batch: OpenBatch | undefined;
+
   const listCertificates = async () =>
     (await worker.call({ op: 'list' }, tokenTimeoutMs)).certificates.slice(0, LIMITS.maxCertificates);
 
@@ -32,6 +44,41 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     if (entry.token.pinLocked) throw new KysoError('PIN_LOCKED');
     return entry;
   }
+
+  async function openOperation(certificateId: string, pin: string | null): Promise<SigningOperation> {
+    if (batch) throw new KysoError('BUSY');
+    const entry = await usableCertificate(certificateId);
+    return SigningOperation.open(worker, entry, pin, {
+      loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs,
+      timeoutMs: tokenTimeoutMs,
+      now,
+    });
+  }
+
+  /** One item, one login: the common case. */
+  async function signOnce<T>(certificateId: string, pin: string | null, sign: (op: SigningOperation) => Promise<T>) {
+    const operation = await openOperation(certificateId, pin);
+    try {
+      return { result: await sign(operation), entry: operation.entry };
+    } finally {
+      await operation.close();
+    }
+  }
+
+  function currentBatch(batchId: string): OpenBatch {
+    if (!batch || batch.id !== batchId) throw new KysoError('BAD_REQUEST', 'no such batch (ended or timed out)');
+    return batch;
+  }
+
+  async function endBatch(open: OpenBatch): Promise<number> {
+    clearTimeout(open.idleTimer);
+    if (batch === open) batch = undefined;
+    await open.operation.close();
+    return open.operation.signed;
+  }
+
+  const armIdleTimer = (open: OpenBatch) =>
+    setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref();
 
   return {
     async hello(params) {
@@ -50,29 +97,43 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     },
 
     async 'sign-cms'(params) {
-      const entry = await usableCertificate(params.certificateId);
-      const signer: DigestSigner = {
-        keyType: entry.keyType,
-        async signDigest(digest, digestAlgorithm, data) {
-          const timeout = params.pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs;
-          const { signature } = await worker.call(
-            { op: 'sign-digest', certificateId: entry.id, pin: params.pin, digest, digestAlgorithm, data },
-            timeout,
-          );
-          return signature;
-        },
-      };
-      const certificate = base64ToBytes(entry.certificate);
-      const cms = await signCades(
-        {
-          contentDigest: base64ToBytes(params.digest),
-          digestAlgorithm: params.digestAlgorithm,
-          signerCertificate: certificate,
-          signingTime: now(),
-        },
-        signer,
+      const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
+        op.signCms(params.digest, params.digestAlgorithm, true),
       );
-      return { cms: bytesToBase64(cms), certificate: entry.certificate };
+      return { cms: result, certificate: entry.certificate };
+    },
+
+    async 'sign-raw'(params) {
+      const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
+        op.signRaw(params.digest, params.digestAlgorithm),
+      );
+      return {
+        signature: result,
+        signatureAlgorithm: entry.keyType === 'EC' ? 'ECDSA-P1363' : 'RSASSA-PKCS1-v1_5',
+        certificate: entry.certificate,
+      };
+    },
+
+    async 'begin-batch'(params) {
+      const operation = await openOperation(params.certificateId, params.pin);
+      const open: OpenBatch = { id: randomUUID(), operation, idleTimer: setTimeout(() => undefined, 0) };
+      open.idleTimer = armIdleTimer(open);
+      batch = open;
+      return { batchId: open.id, certificate: operation.entry.certificate };
+    },
+
+    async 'sign-batch'(params) {
+      const open = currentBatch(params.batchId);
+      clearTimeout(open.idleTimer);
+      try {
+        return { results: await open.operation.signItems(params.items) };
+      } finally {
+        if (batch === open) open.idleTimer = armIdleTimer(open);
+      }
+    },
+
+    async 'end-batch'(params) {
+      return { signed: await endBatch(currentBatch(params.batchId)) };
     },
   };
 }

@@ -17,6 +17,34 @@ import { LIMITS } from './limits.js';
 
 const VersionString = z.string().regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/).max(40);
 
+const CertificateId = z.string().min(1).max(200);
+/** null: the token has a protected authentication path (PIN pad / vendor dialog). */
+const PinOrDevice = PinSchema.nullable();
+
+/** One thing to sign in a batch: a CMS around a document digest, or a bare digest. */
+export const SignItemSchema = z.discriminatedUnion('kind', [
+  z
+    .strictObject({
+      kind: z.literal('cms'),
+      ...DigestFields,
+      /** false for PAdES, whose signing time is the signature dictionary's /M. */
+      signingTime: z.boolean(),
+    })
+    .refine(digestLengthMatches, digestLengthIssue),
+  z.strictObject({ kind: z.literal('raw'), ...DigestFields }).refine(digestLengthMatches, digestLengthIssue),
+]);
+export type SignItem = z.infer<typeof SignItemSchema>;
+
+export const SignItemResultSchema = z.union([
+  z.strictObject({ ok: z.literal(true), cms: z.base64().max(64 * 1024) }),
+  z.strictObject({ ok: z.literal(true), signature: z.base64().max(2048) }),
+  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type SignItemResult = z.infer<typeof SignItemResultSchema>;
+
+/** How a raw signature is encoded: RSA PKCS#1 v1.5, or ECDSA as r‖s (IEEE P1363, what WebCrypto takes). */
+export const RawSignatureAlgorithmSchema = z.enum(['RSASSA-PKCS1-v1_5', 'ECDSA-P1363']);
+
 export const hostCommands = {
   hello: {
     params: z.strictObject({ protocolVersion: z.number().int().min(0), extensionVersion: VersionString }),
@@ -29,14 +57,45 @@ export const hostCommands = {
   'sign-cms': {
     params: z
       .strictObject({
-        certificateId: z.string().min(1).max(200),
-        /** null: the token has a protected authentication path (PIN pad / vendor dialog). */
-        pin: PinSchema.nullable(),
+        certificateId: CertificateId,
+        pin: PinOrDevice,
         ...DigestFields,
         origin: OriginSchema,
       })
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({ cms: z.base64().max(64 * 1024), certificate: CertificateBase64Schema }),
+  },
+  /** A bare signature over a digest, for portals that build their own container. */
+  'sign-raw': {
+    params: z
+      .strictObject({ certificateId: CertificateId, pin: PinOrDevice, ...DigestFields, origin: OriginSchema })
+      .refine(digestLengthMatches, digestLengthIssue),
+    result: z.strictObject({
+      signature: z.base64().max(2048),
+      signatureAlgorithm: RawSignatureAlgorithmSchema,
+      certificate: CertificateBase64Schema,
+    }),
+  },
+  /** Logs in once for a consented batch; the token stays logged in until end-batch or idle timeout. */
+  'begin-batch': {
+    params: z.strictObject({
+      certificateId: CertificateId,
+      pin: PinOrDevice,
+      origin: OriginSchema,
+      total: z.number().int().min(1).max(LIMITS.maxBatchDocuments),
+    }),
+    result: z.strictObject({ batchId: z.string().max(64), certificate: CertificateBase64Schema }),
+  },
+  'sign-batch': {
+    params: z.strictObject({
+      batchId: z.string().max(64),
+      items: z.array(SignItemSchema).min(1).max(LIMITS.maxBatchItemsPerCall),
+    }),
+    result: z.strictObject({ results: z.array(SignItemResultSchema).max(LIMITS.maxBatchItemsPerCall) }),
+  },
+  'end-batch': {
+    params: z.strictObject({ batchId: z.string().max(64) }),
+    result: z.strictObject({ signed: z.number().int().min(0) }),
   },
 } as const;
 

@@ -16,6 +16,12 @@ export const LIMITS = {
   /** PIN length bounds (PKCS#11 tokens in Vietnam use 4–16; some allow up to 32). */
   minPinChars: 4,
   maxPinChars: 32,
+  /** Documents in one batch (one consent, one PIN). */
+  maxBatchDocuments: 1000,
+  /** Items in one host call of a batch: keeps each answer far below the frame limit. */
+  maxBatchItemsPerCall: 32,
+  /** A batch nobody continues is closed (and the token logged out) after this. */
+  batchIdleTimeoutMs: 60_000,
   /** How many certificates one listing returns at most. */
   maxCertificates: 64,
   /** Base64 DER certificate. */

@@ -18,12 +18,17 @@ function handle(request: WorkerRequest): WorkerResponse {
           ok: true,
           result: { certificates: tokens.listCertificates(), moduleErrors: tokens.moduleErrors },
         };
-      case 'sign-digest':
+      case 'open-signing':
+        return { id: request.id, ok: true, result: tokens.openSigning(request.certificateId, request.pin) };
+      case 'sign-with':
         return {
           id: request.id,
           ok: true,
-          result: tokens.signDigest(request.certificateId, request.pin, request.digest, request.digestAlgorithm, request.data),
+          result: tokens.signWith(request.handle, request.digest, request.digestAlgorithm, request.data),
         };
+      case 'close-signing':
+        tokens.closeSigning(request.handle);
+        return { id: request.id, ok: true, result: {} };
       default:
         throw new KysoError('BAD_REQUEST', 'unknown worker operation');
     }

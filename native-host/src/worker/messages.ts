@@ -6,22 +6,35 @@ export interface ListRequest {
   op: 'list';
 }
 
-export interface SignDigestRequest {
-  op: 'sign-digest';
+/** Logs in for one consented operation, which may sign many digests (a batch). */
+export interface OpenSigningRequest {
+  op: 'open-signing';
   certificateId: string;
   /** null: protected authentication path (PIN pad or vendor dialog). */
   pin: string | null;
+}
+
+export interface SignWithRequest {
+  op: 'sign-with';
+  handle: number;
   digest: Uint8Array;
   digestAlgorithm: DigestAlgorithm;
   /** The bytes the digest was taken of, for tokens that can only hash on the token. */
   data?: Uint8Array;
 }
 
-export type WorkerOperation = ListRequest | SignDigestRequest;
+export interface CloseSigningRequest {
+  op: 'close-signing';
+  handle: number;
+}
+
+export type WorkerOperation = ListRequest | OpenSigningRequest | SignWithRequest | CloseSigningRequest;
 
 export interface WorkerResults {
   list: { certificates: CertificateEntry[]; moduleErrors: Array<{ module: string; error: string }> };
-  'sign-digest': { signature: Uint8Array; mechanism: string };
+  'open-signing': { handle: number; keyType: 'RSA' | 'EC' };
+  'sign-with': { signature: Uint8Array; mechanism: string };
+  'close-signing': Record<string, never>;
 }
 
 export type WorkerRequest = WorkerOperation & { id: number };

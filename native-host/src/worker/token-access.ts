@@ -65,8 +65,16 @@ function describeToken(info: pkcs11js.TokenInfo): TokenInfo {
   };
 }
 
+interface OpenSigning extends KeyInSession {
+  handle: number;
+  ref: CertificateRef;
+  mechanisms: number[] | undefined;
+}
+
 export class TokenAccess {
   private readonly modules: LoadedModule[] = [];
+  private signing: OpenSigning | undefined;
+  private lastHandle = 0;
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
@@ -84,6 +92,7 @@ export class TokenAccess {
   }
 
   close(): void {
+    if (this.signing) this.closeSigning(this.signing.handle);
     for (const m of this.modules) {
       try {
         m.p11.C_Finalize();
@@ -167,16 +176,11 @@ export class TokenAccess {
   }
 
   /**
-   * Logs in with the PIN (or on the device), signs one digest with the certificate's key, and logs
-   * out: the logged-in state lives exactly as long as this consented operation.
+   * Opens a session, logs in and finds the key: the start of one consented operation, which may
+   * sign many documents (a batch) before closeSigning logs out.
    */
-  signDigest(
-    certificate: string,
-    pin: string | null,
-    digest: Uint8Array,
-    algorithm: DigestAlgorithm,
-    data?: Uint8Array,
-  ): { signature: Uint8Array; mechanism: string } {
+  openSigning(certificate: string, pin: string | null): { handle: number; keyType: 'RSA' | 'EC' } {
+    if (this.signing) this.closeSigning(this.signing.handle); // never two logged-in operations at once
     const ref = parseCertificateId(certificate);
     try {
       const { module, slot, info } = this.findToken(ref);
@@ -186,47 +190,62 @@ export class TokenAccess {
       const { p11 } = module;
       const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       try {
-        this.login(module, slot, session, pin);
-        try {
-          const key = findOne(p11, session, [
-            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-            { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
-          ]);
-          if (!key) throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
-          const signing: KeyInSession = {
-            p11,
-            session,
-            key,
-            keyType: readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE) ?? -1,
-            alwaysAuthenticate: readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE),
-            pin,
-          };
-          return signWithKey(signing, safeMechanismList(p11, slot), digest, algorithm, data);
-        } finally {
-          try {
-            p11.C_Logout(session);
-          } catch {
-            // already logged out (token removed, or another application logged out)
-          }
-        }
-      } finally {
-        try {
-          p11.C_CloseSession(session);
-        } catch {
-          // the session may be gone with the token
-        }
+        this.login(module, session, pin);
+        const key = findOne(p11, session, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
+        ]);
+        if (!key) throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
+        const keyType = readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE) ?? -1;
+        const alwaysAuthenticate = readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE);
+        this.signing = {
+          handle: ++this.lastHandle,
+          ref,
+          p11,
+          session,
+          key,
+          keyType,
+          alwaysAuthenticate,
+          // Kept only while the operation is open, and only when the key asks for it per signature.
+          pin: alwaysAuthenticate ? pin : null,
+          mechanisms: safeMechanismList(p11, slot),
+        };
+        return { handle: this.signing.handle, keyType: keyType === pkcs11js.CKK_EC ? 'EC' : 'RSA' };
+      } catch (error) {
+        logoutAndClose(p11, session);
+        throw error;
       }
     } catch (error) {
       throw this.withPinState(toKysoError(error), ref);
     }
   }
 
-  private login(module: LoadedModule, _slot: Handle, session: Handle, pin: string | null): void {
+  signWith(handle: number, digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array) {
+    const signing = this.signing;
+    if (!signing || signing.handle !== handle) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'no open signing session' });
     try {
-      // Protected authentication path: the PIN is entered on the device; PKCS#11 v2 takes no PIN.
+      return signWithKey(signing, signing.mechanisms, digest, algorithm, data);
+    } catch (error) {
+      throw this.withPinState(toKysoError(error), signing.ref);
+    }
+  }
+
+  closeSigning(handle: number): void {
+    const signing = this.signing;
+    if (!signing || signing.handle !== handle) return;
+    this.signing = undefined;
+    logoutAndClose(signing.p11, signing.session);
+  }
+
+  private login(module: LoadedModule, session: Handle, pin: string | null): void {
+    // Protected authentication path: the PIN is entered on the device; PKCS#11 v2 takes no PIN.
+    try {
       module.p11.C_Login(session, pkcs11js.CKU_USER, pin ?? '');
     } catch (error) {
       if (pkcs11ReturnValue(error) !== CKR_USER_ALREADY_LOGGED_IN) throw error;
+      // Someone left this application logged in: log out so that this PIN is really checked.
+      module.p11.C_Logout(session);
+      module.p11.C_Login(session, pkcs11js.CKU_USER, pin ?? '');
     }
   }
 
@@ -244,6 +263,19 @@ export class TokenAccess {
     } catch {
       return error;
     }
+  }
+}
+
+function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
+  try {
+    p11.C_Logout(session);
+  } catch {
+    // not logged in, or the token is gone
+  }
+  try {
+    p11.C_CloseSession(session);
+  } catch {
+    // the session may be gone with the token
   }
 }
 
