@@ -4,7 +4,7 @@
  */
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { createCommandHandlers } from './commands.js';
-import { runCli } from './cli.js';
+import { runCli } from './cli/index.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
 import { TokenWorker } from './worker/client.js';

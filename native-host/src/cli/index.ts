@@ -1,0 +1,91 @@
+/** The kyso command line, for people and installers (the browser never uses it). */
+import { parseArgs } from 'node:util';
+import { KYSO_VERSION } from '../../../shared/version.js';
+import { summarizeCertificate, holderName, usabilityProblems } from '../../../shared/certificate/profile.js';
+import { base64ToBytes } from '../../../shared/encoding.js';
+import { DigestAlgorithmSchema } from '../../../shared/protocol/common.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { modulesToLoad } from '../modules/discovery.js';
+import { TokenWorker } from '../worker/client.js';
+import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';
+
+const USAGE = `kyso ${KYSO_VERSION} — ký số bằng USB token / sign with your USB token
+Usage:
+  kyso list                               list the certificates on every token found
+  kyso sign --in FILE --out FILE [--format cms|cms-attached] [--cert ID|MST|CCCD|name]
+            [--digest SHA-256|SHA-384|SHA-512] [--pin-stdin]
+  kyso --version
+`;
+
+export async function runCli(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        in: { type: 'string' },
+        out: { type: 'string' },
+        format: { type: 'string', default: 'cms' },
+        cert: { type: 'string' },
+        digest: { type: 'string', default: 'SHA-256' },
+        'pin-stdin': { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (values.version) {
+    console.log(KYSO_VERSION);
+    return 0;
+  }
+  try {
+    switch (positionals[0]) {
+      case 'list':
+        return await listCertificates();
+      case 'sign': {
+        const format = values.format as SignFormat;
+        const digest = DigestAlgorithmSchema.safeParse(values.digest);
+        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success) {
+          process.stderr.write(USAGE);
+          return 2;
+        }
+        await signFile(
+          { input: values.in, output: values.out, format, certificate: values.cert, pinFromStdin: values['pin-stdin'], digestAlgorithm: digest.data },
+          (line) => process.stderr.write(`${line}\n`),
+        );
+        return 0;
+      }
+      default:
+        process.stdout.write(USAGE);
+        return values.help ? 0 : 2;
+    }
+  } catch (error) {
+    process.stderr.write(`${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+async function listCertificates(): Promise<number> {
+  const worker = new TokenWorker({ modulePaths: modulesToLoad() });
+  try {
+    const { certificates, moduleErrors } = await worker.call({ op: 'list' }, LIMITS.tokenOperationTimeoutMs);
+    for (const m of moduleErrors) console.error(`module ${m.module}: ${m.error}`);
+    for (const entry of certificates) {
+      const summary = summarizeCertificate(base64ToBytes(entry.certificate));
+      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+      const problems = usabilityProblems(summary);
+      console.log(
+        `${entry.id}  ${holderName(summary)}  ${ids}  until ${summary.notAfter.toISOString().slice(0, 10)}` +
+          `  [${entry.token.label}]${problems.length ? `  (${problems.join(', ')})` : ''}`,
+      );
+    }
+    return certificates.length > 0 ? 0 : 1;
+  } finally {
+    worker.stop();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `kyso sign`: sign a file from the terminal with the token, for tax filers whose desktop software
+ * writes the return to a file. The file is hashed as a stream (any size, constant memory); only the
+ * digest reaches the token.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { holderName, summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
+import { base64ToBytes } from '../../../shared/encoding.js';
+import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
+import { KysoError, errorMessage } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { attachContent } from '../../../shared/cms/attach.js';
+import { modulesToLoad } from '../modules/discovery.js';
+import { SigningOperation } from '../signing/signing-operation.js';
+import { TokenWorker } from '../worker/client.js';
+import { readPinFromStdin, readPinFromTerminal } from './pin-prompt.js';
+
+export const SIGN_FORMATS = ['cms', 'cms-attached'] as const;
+export type SignFormat = (typeof SIGN_FORMATS)[number];
+
+export interface SignCommandOptions {
+  input: string;
+  output: string;
+  format: SignFormat;
+  /** Certificate id, or a substring of the holder name or an identity number (MST/CCCD). */
+  certificate?: string;
+  pinFromStdin: boolean;
+  digestAlgorithm: DigestAlgorithm;
+}
+
+const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+export async function hashFile(file: string, algorithm: DigestAlgorithm): Promise<Uint8Array> {
+  const hash = createHash(NODE_HASH[algorithm]);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return new Uint8Array(hash.digest());
+}
+
+function describe(entry: CertificateEntry): string {
+  const summary = summarizeCertificate(base64ToBytes(entry.certificate));
+  const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+  return `${holderName(summary)} ${ids}`.trim();
+}
+
+export function chooseCertificate(certificates: CertificateEntry[], wanted: string | undefined, now = new Date()): CertificateEntry {
+  const usable = certificates.filter(
+    (c) => usabilityProblems(summarizeCertificate(base64ToBytes(c.certificate)), now).length === 0,
+  );
+  const matches = wanted ? usable.filter((c) => c.id === wanted || describe(c).includes(wanted)) : usable;
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) throw new KysoError('NO_CERTIFICATE');
+  throw new KysoError('BAD_REQUEST', `several certificates match; choose one with --cert:\n${matches.map((c) => `  ${c.id}  ${describe(c)}`).join('\n')}`);
+}
+
+export async function signFile(options: SignCommandOptions, log: (line: string) => void): Promise<void> {
+  const worker = new TokenWorker({ modulePaths: modulesToLoad() });
+  try {
+    const digestPromise = hashFile(options.input, options.digestAlgorithm);
+    const { certificates } = await worker.call({ op: 'list' }, LIMITS.tokenOperationTimeoutMs);
+    const entry = chooseCertificate(certificates, options.certificate);
+    log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
+    const pin = entry.token.protectedAuthPath
+      ? null
+      : options.pinFromStdin
+        ? await readPinFromStdin()
+        : await readPinFromTerminal('Mã PIN / PIN: ');
+    if (pin === null) log('Nhập mã PIN trên thiết bị / Enter the PIN on your device');
+    const operation = await SigningOperation.open(worker, entry, pin, {
+      loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
+      timeoutMs: LIMITS.tokenOperationTimeoutMs,
+      now: () => new Date(),
+    });
+    try {
+      const digest = Buffer.from(await digestPromise).toString('base64');
+      const cms = base64ToBytes(await operation.signCms(digest, options.digestAlgorithm, true));
+      const output = options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
+      writeFileSync(options.output, output);
+    } finally {
+      await operation.close();
+    }
+    log(`Đã ký / Signed: ${options.output}`);
+  } finally {
+    worker.stop();
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof KysoError) {
+    const details = error.details ? ` ${JSON.stringify(error.details)}` : '';
+    return `${errorMessage(error.code, 'vi')} / ${error.message} (${error.code})${details}`;
+  }
+  return String((error as Error)?.message ?? error);
+}
