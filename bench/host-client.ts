@@ -1,0 +1,43 @@
+/** A native-messaging client for the real host process, as a browser would be (no browser). */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FrameReader, encodeFrame } from '../native-host/src/messaging/framing.js';
+import type { HostCommand, HostParams, HostResponse } from '../shared/protocol/host.js';
+import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+export const HOST_BIN = path.join(ROOT, 'native-host/bin/kyso-host.js');
+
+export class HostClient {
+  readonly child: ChildProcessWithoutNullStreams;
+  private readonly reader = new FrameReader(1 << 20);
+  private readonly waiting = new Map<number, (r: HostResponse) => void>();
+  private nextId = 1;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [HOST_BIN, `chrome-extension://${CHROMIUM_EXTENSION_ID}/`], { env, stdio: 'pipe' });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      for (const frame of this.reader.push(chunk)) {
+        if (frame.kind !== 'message') continue;
+        const response = frame.value as HostResponse;
+        this.waiting.get(response.id ?? -1)?.(response);
+        this.waiting.delete(response.id ?? -1);
+      }
+    });
+  }
+
+  request<C extends HostCommand>(command: C, params: HostParams<C>): Promise<HostResponse> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.child.stdin.write(encodeFrame({ id, command, params }, 1 << 20));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end();
+    await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
