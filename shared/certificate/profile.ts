@@ -6,6 +6,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../encoding.js';
+import { memoizeByBytes } from '../memo.js';
 
 const OID = {
   commonName: '2.5.4.3',
@@ -132,7 +133,10 @@ function readKeyUsage(cert: pkijs.Certificate): CertificateSummary['keyUsage'] {
   return { digitalSignature: (first & 0x80) !== 0, nonRepudiation: (first & 0x40) !== 0, present: true };
 }
 
-export function summarizeCertificate(der: Uint8Array): CertificateSummary {
+/** Memoized: certificates are summarized on every listing and signature, and parsing is slow. */
+export const summarizeCertificate = memoizeByBytes(summarizeUncached);
+
+function summarizeUncached(der: Uint8Array): CertificateSummary {
   const cert = parseCertificate(der);
   const subject = readName(cert.subject);
   return {

@@ -35,6 +35,11 @@ const ECDSA_SIGNATURE_OIDS: Record<DigestAlgorithm, string> = {
 
 export type KeyType = 'RSA' | 'EC';
 
+export const SIGNATURE_OIDS: Record<KeyType, Record<DigestAlgorithm, string>> = {
+  RSA: RSA_SIGNATURE_OIDS,
+  EC: ECDSA_SIGNATURE_OIDS,
+};
+
 export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined {
   return (Object.keys(DIGEST_OIDS) as DigestAlgorithm[]).find((name) => DIGEST_OIDS[name] === oid);
 }

@@ -1,17 +1,15 @@
 /**
  * CAdES-BES SignedData (RFC 5652 + ETSI EN 319 122-1) built around an external signer: the private
- * key stays on the token, we only hand it the digest of the signed attributes.
+ * key stays on the token, which only ever sees the digest of the signed attributes.
+ *
+ * Written with the small DER writer in der.ts (this is the per-signature hot path); the unit tests
+ * check the bytes against the same structure built with pkijs, and every output against OpenSSL.
  */
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
-import {
-  OID,
-  digestAlgorithmIdentifier,
-  signatureAlgorithmIdentifier,
-  type KeyType,
-} from './algorithms.js';
+import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
+import { NULL, concat, contextConstructed, integer, octetString, oid, sequence, setOf, tlv, utcTime, type Der } from './der.js';
 import { digest } from './digest.js';
 
 /**
@@ -37,67 +35,86 @@ export interface CadesOptions {
   content?: Uint8Array;
 }
 
-function attribute(type: string, value: asn1js.AsnType): pkijs.Attribute {
-  return new pkijs.Attribute({ type, values: [value] });
+/** What every signature by one certificate shares, computed once per certificate. */
+export interface SignerCertificate {
+  der: Uint8Array;
+  /** The issuer Name and serialNumber INTEGER exactly as encoded in the certificate. */
+  issuer: Der;
+  serialNumber: Der;
+  /** The SigningCertificateV2 attribute value (one ESSCertIDv2 with the SHA-256 certificate hash). */
+  signingCertificateV2: Der;
 }
 
-/** SigningCertificateV2 with one ESSCertIDv2 (SHA-256, the default, so hashAlgorithm is omitted). */
-async function signingCertificateV2(certDer: Uint8Array, cert: pkijs.Certificate): Promise<asn1js.Sequence> {
-  const certHash = await digest('SHA-256', certDer);
-  const issuerSerial = new asn1js.Sequence({
-    value: [
-      new asn1js.Sequence({
-        // GeneralNames: one directoryName [4] holding the issuer's Name
-        value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.issuer.toSchema()] })],
-      }),
-      cert.serialNumber,
-    ],
-  });
-  const essCertIdV2 = new asn1js.Sequence({
-    value: [new asn1js.OctetString({ valueHex: toArrayBuffer(certHash) }), issuerSerial],
-  });
-  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
+const signerCertificates = new Map<string, Promise<SignerCertificate>>();
+
+/** Memoized per certificate: a batch signs hundreds of documents with one. */
+export function signerCertificate(der: Uint8Array): Promise<SignerCertificate> {
+  let key = '';
+  for (let i = 0; i < der.length; i += 0x4000) key += String.fromCharCode(...der.subarray(i, i + 0x4000));
+  let entry = signerCertificates.get(key);
+  if (!entry) {
+    entry = buildSignerCertificate(new Uint8Array(der));
+    signerCertificates.set(key, entry);
+    if (signerCertificates.size > 16) signerCertificates.delete(signerCertificates.keys().next().value!);
+    entry.catch(() => signerCertificates.delete(key));
+  }
+  return entry;
 }
 
-/** DER requires SET OF members in ascending order of their encodings; pkijs does not sort. */
-function sortByDer(attributes: pkijs.Attribute[]): pkijs.Attribute[] {
-  const encoded = attributes.map((a) => ({ a, der: new Uint8Array(a.toSchema().toBER()) }));
-  encoded.sort((x, y) => compareBytes(x.der, y.der));
-  return encoded.map((e) => e.a);
+/** The original bytes of a parsed element (never re-encoded: hashes and matching need them exact). */
+function originalBytes(block: asn1js.AsnType): Der {
+  return new Uint8Array((block as unknown as { valueBeforeDecodeView: Uint8Array }).valueBeforeDecodeView);
 }
 
-function compareBytes(x: Uint8Array, y: Uint8Array): number {
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
+async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificate> {
+  const parsed = asn1js.fromBER(toArrayBuffer(der));
+  if (parsed.offset === -1) throw new TypeError('signer certificate is not DER');
+  const tbs = (parsed.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+  const fields = tbs.valueBlock.value;
+  const hasVersion = fields[0]?.idBlock.tagClass === 3; // [0] EXPLICIT version
+  const serialNumber = originalBytes(fields[hasVersion ? 1 : 0]!);
+  const issuer = originalBytes(fields[hasVersion ? 3 : 2]!);
+  const certHash = await digest('SHA-256', der);
+  // SigningCertificateV2 ::= SEQ { certs SEQ OF ESSCertIDv2 }; ESSCertIDv2 ::= SEQ { certHash,
+  // issuerSerial SEQ { GeneralNames SEQ { [4] directoryName }, serialNumber } } (hash SHA-256: omitted)
+  const signingCertificateV2 = sequence(
+    sequence(sequence(octetString(certHash), sequence(sequence(contextConstructed(4, issuer)), serialNumber))),
+  );
+  return { der, issuer, serialNumber, signingCertificateV2 };
 }
+
+const attribute = (type: string, value: Der) => sequence(oid(type), tlv(0x31, value));
 
 export interface PreparedSignedAttributes {
-  signedAttrs: pkijs.SignedAndUnsignedAttributes;
-  /** The bytes the signature covers: DER of the attributes with the universal SET tag. */
+  /** Each Attribute, DER. */
+  attributes: Der[];
+  /** The bytes the signature covers: the attributes as a universal SET (RFC 5652 §5.4). */
   toBeSigned: Uint8Array;
-  certificate: pkijs.Certificate;
+  signer: SignerCertificate;
 }
 
 export async function prepareSignedAttributes(options: CadesOptions): Promise<PreparedSignedAttributes> {
-  const certificate = pkijs.Certificate.fromBER(toArrayBuffer(options.signerCertificate));
+  const signer = await signerCertificate(options.signerCertificate);
   const attributes = [
-    attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
-    attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: toArrayBuffer(options.contentDigest) })),
-    attribute(OID.signingCertificateV2, await signingCertificateV2(options.signerCertificate, certificate)),
+    attribute(OID.contentType, oid(OID.data)),
+    attribute(OID.messageDigest, octetString(options.contentDigest)),
+    attribute(OID.signingCertificateV2, signer.signingCertificateV2),
   ];
-  if (options.signingTime !== null) {
-    attributes.push(attribute(OID.signingTime, new asn1js.UTCTime({ valueDate: options.signingTime ?? new Date() })));
-  }
-  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sortByDer(attributes) });
-  const toBeSigned = new Uint8Array(signedAttrs.toSchema().toBER());
-  toBeSigned[0] = 0x31; // [0] IMPLICIT in SignerInfo, but signed as a universal SET (RFC 5652 §5.4)
-  return { signedAttrs, toBeSigned, certificate };
+  if (options.signingTime !== null) attributes.push(attribute(OID.signingTime, utcTime(options.signingTime ?? new Date())));
+  return { attributes, toBeSigned: setOf(0x31, attributes), signer };
 }
 
-/** Raw ECDSA r‖s (PKCS#11) → DER Ecdsa-Sig-Value (CMS). */
+function unsignedInteger(bytes: Uint8Array): Der {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const trimmed = bytes.subarray(start);
+  return tlv(0x02, trimmed[0]! & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed);
+}
+
+/** Raw ECDSA r‖s (PKCS#11) → DER Ecdsa-Sig-Value (CMS, X.509). */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
-  return new Uint8Array(pkijs.createCMSECDSASignature(toArrayBuffer(raw)));
+  const half = raw.length / 2;
+  return sequence(unsignedInteger(raw.subarray(0, half)), unsignedInteger(raw.subarray(half)));
 }
 
 export async function signCades(options: CadesOptions, signer: DigestSigner): Promise<Uint8Array> {
@@ -108,32 +125,35 @@ export async function signCades(options: CadesOptions, signer: DigestSigner): Pr
   return assembleSignedData(options, prepared, signer.keyType, signatureValue);
 }
 
+/** RFC 5754: SHA-2 digest identifiers without parameters; RSA signature identifiers with NULL. */
+const digestAlgorithmId = (algorithm: DigestAlgorithm) => sequence(oid(DIGEST_OIDS[algorithm]));
+const signatureAlgorithmId = (keyType: KeyType, algorithm: DigestAlgorithm) =>
+  keyType === 'RSA' ? sequence(oid(SIGNATURE_OIDS[keyType][algorithm]), NULL) : sequence(oid(SIGNATURE_OIDS[keyType][algorithm]));
+
 export function assembleSignedData(
   options: CadesOptions,
   prepared: PreparedSignedAttributes,
   keyType: KeyType,
   signatureValue: Uint8Array,
 ): Uint8Array {
-  const { certificate, signedAttrs } = prepared;
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
-    digestAlgorithm: digestAlgorithmIdentifier(options.digestAlgorithm),
-    signedAttrs,
-    signatureAlgorithm: signatureAlgorithmIdentifier(keyType, options.digestAlgorithm),
-    signature: new asn1js.OctetString({ valueHex: toArrayBuffer(signatureValue) }),
-  });
-  const encapContentInfo = new pkijs.EncapsulatedContentInfo({ eContentType: OID.data });
-  if (options.content) {
-    encapContentInfo.eContent = new asn1js.OctetString({ valueHex: toArrayBuffer(options.content) });
-  }
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    digestAlgorithms: [digestAlgorithmIdentifier(options.digestAlgorithm)],
-    encapContentInfo,
-    certificates: [certificate, ...(options.chain ?? []).map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der)))],
-    signerInfos: [signerInfo],
-  });
-  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
-  return new Uint8Array(contentInfo.toSchema().toBER());
+  const { signer } = prepared;
+  const signerInfo = sequence(
+    integer(1),
+    sequence(signer.issuer, signer.serialNumber),
+    digestAlgorithmId(options.digestAlgorithm),
+    setOf(0xa0, prepared.attributes), // [0] IMPLICIT signedAttrs
+    signatureAlgorithmId(keyType, options.digestAlgorithm),
+    octetString(signatureValue),
+  );
+  const encapsulated = options.content
+    ? sequence(oid(OID.data), contextConstructed(0, octetString(options.content)))
+    : sequence(oid(OID.data));
+  const signedData = sequence(
+    integer(1),
+    tlv(0x31, digestAlgorithmId(options.digestAlgorithm)),
+    encapsulated,
+    setOf(0xa0, [signer.der, ...(options.chain ?? [])]), // [0] IMPLICIT certificates
+    tlv(0x31, signerInfo),
+  );
+  return sequence(oid(OID.signedData), contextConstructed(0, signedData));
 }

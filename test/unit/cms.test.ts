@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
+import { signCades as oracleSignCades } from '../support/pkijs-cades-oracle.js';
 import { digest } from '../../shared/cms/digest.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
@@ -91,7 +92,7 @@ describe('CAdES-BES SignedData', () => {
     const raw = await ec.signer.signDigest(await digest('SHA-256', wrong.toBeSigned), 'SHA-256');
     const cms = assembleSignedData(
       { ...options, signerCertificate: ec.certificateDer },
-      { ...wrong, certificate: right.certificate },
+      { ...wrong, signer: right.signer },
       'EC',
       ecdsaRawToDer(raw),
     );
@@ -118,5 +119,29 @@ describe('CAdES-BES SignedData', () => {
     const ours = await verifyCms({ cms: new Uint8Array([1, 2, 3]), content });
     expect(ours.valid).toBe(false);
     expect(ours.problems).toEqual(['not a CMS SignedData structure']);
+  });
+});
+
+describe('fast DER writer against pkijs', () => {
+  it.each([
+    ['RSA', 'SHA-256', true, false],
+    ['EC', 'SHA-384', true, true],
+    ['EC', 'SHA-512', false, false],
+    ['RSA', 'SHA-256', false, true],
+  ] as const)('%s %s (signingTime %s, attached %s) is byte-identical to the pkijs build', async (keyType, algorithm, withTime, attached) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-oracle-'));
+    const id = makeSoftwareIdentity(dir, keyType, '/C=VN/ST=Hà Nội/O=Bộ Tài chính/CN=Vũ Thị Thu Hằng/UID=CCCD:001199000555');
+    const fixedSignature = new Uint8Array(keyType === 'RSA' ? 256 : 64).map((_, i) => (i * 37 + 11) & 0xff);
+    const signer = { keyType, signDigest: async () => fixedSignature };
+    const options = {
+      contentDigest: await digest(algorithm, content),
+      digestAlgorithm: algorithm,
+      signerCertificate: id.certificateDer,
+      signingTime: withTime ? new Date('2026-11-22T07:05:09Z') : null,
+      ...(attached && { content }),
+    };
+    const ours = await signCades(options, signer);
+    const reference = await oracleSignCades(options, signer);
+    expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(reference).toString('hex'));
   });
 });

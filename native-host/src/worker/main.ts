@@ -24,7 +24,15 @@ function handle(request: WorkerRequest): WorkerResponse {
         return {
           id: request.id,
           ok: true,
-          result: tokens.signWith(request.handle, request.digest, request.digestAlgorithm, request.data),
+          result: {
+            results: request.items.map((item) => {
+              try {
+                return { ok: true, ...tokens.signWith(request.handle, item.digest, item.digestAlgorithm, item.data) };
+              } catch (error) {
+                return { ok: false, error: toWireError(error) };
+              }
+            }),
+          },
         };
       case 'close-signing':
         tokens.closeSigning(request.handle);

@@ -14,14 +14,21 @@ export interface OpenSigningRequest {
   pin: string | null;
 }
 
-export interface SignWithRequest {
-  op: 'sign-with';
-  handle: number;
+export interface DigestToSign {
   digest: Uint8Array;
   digestAlgorithm: DigestAlgorithm;
   /** The bytes the digest was taken of, for tokens that can only hash on the token. */
   data?: Uint8Array;
 }
+
+/** Several digests in one round trip: a batch keeps the token busy instead of waiting on IPC. */
+export interface SignWithRequest {
+  op: 'sign-with';
+  handle: number;
+  items: DigestToSign[];
+}
+
+export type SignatureResult = { ok: true; signature: Uint8Array; mechanism: string } | { ok: false; error: WireError };
 
 export interface CloseSigningRequest {
   op: 'close-signing';
@@ -33,7 +40,7 @@ export type WorkerOperation = ListRequest | OpenSigningRequest | SignWithRequest
 export interface WorkerResults {
   list: { certificates: CertificateEntry[]; moduleErrors: Array<{ module: string; error: string }> };
   'open-signing': { handle: number; keyType: 'RSA' | 'EC' };
-  'sign-with': { signature: Uint8Array; mechanism: string };
+  'sign-with': { results: SignatureResult[] };
   'close-signing': Record<string, never>;
 }
 
