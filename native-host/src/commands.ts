@@ -7,6 +7,7 @@ import { KysoError } from '../../shared/protocol/errors.js';
 import type { HostCommand, HostParams, HostResult } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import { listTokenCertificates } from './signing/certificates.js';
 import { SigningOperation } from './signing/signing-operation.js';
 import type { TokenWorker } from './worker/client.js';
 
@@ -32,8 +33,7 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
   /** At most one logged-in batch; while it is open nothing else may sign (it would skip the PIN). */
   let batch: OpenBatch | undefined;
 
-  const listCertificates = async () =>
-    (await worker.call({ op: 'list' }, tokenTimeoutMs)).certificates.slice(0, LIMITS.maxCertificates);
+  const listCertificates = async () => (await listTokenCertificates(worker, tokenTimeoutMs)).certificates;
 
   /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
   async function usableCertificate(id: string): Promise<CertificateEntry> {

@@ -8,6 +8,7 @@ import { runCli } from './cli/index.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
 import { TokenWorker } from './worker/client.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
 export function isBrowserInvocation(args: readonly string[]): boolean {
@@ -21,8 +22,8 @@ function tokenTimeoutFromEnv(): number | undefined {
 }
 
 function runHost(): void {
-  const worker = new TokenWorker({ modulePaths: modulesToLoad() });
-  void worker.start();
+  const worker = new TokenWorker({ modulePaths: modulesToLoad(), idleStopMs: LIMITS.workerIdleStopMs });
+  void worker.start(); // in parallel with the handshake: the first request finds the token ready
   serveNativeMessaging({
     input: process.stdin,
     output: process.stdout,

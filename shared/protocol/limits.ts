@@ -32,6 +32,8 @@ export const LIMITS = {
   tokenOperationTimeoutMs: 30_000,
   /** A PIN-pad or vendor-dialog login may take as long as a person needs. */
   protectedLoginTimeoutMs: 90_000,
+  /** The PKCS#11 worker stops after this long without token work (and restarts on demand). */
+  workerIdleStopMs: 60_000,
   /** How long the consent window waits for the user before cancelling. */
   userInteractionTimeoutMs: 180_000,
   /** The SDK gives up waiting for the content script's first acknowledgement. */

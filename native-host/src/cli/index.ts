@@ -6,6 +6,7 @@ import { base64ToBytes } from '../../../shared/encoding.js';
 import { DigestAlgorithmSchema } from '../../../shared/protocol/common.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
+import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/client.js';
 import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';
 
@@ -73,7 +74,7 @@ export async function runCli(args: string[]): Promise<number> {
 async function listCertificates(): Promise<number> {
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
-    const { certificates, moduleErrors } = await worker.call({ op: 'list' }, LIMITS.tokenOperationTimeoutMs);
+    const { certificates, moduleErrors } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
     for (const m of moduleErrors) console.error(`module ${m.module}: ${m.error}`);
     for (const entry of certificates) {
       const summary = summarizeCertificate(base64ToBytes(entry.certificate));

@@ -12,6 +12,7 @@ import { KysoError, errorMessage } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { attachContent } from '../../../shared/cms/attach.js';
 import { modulesToLoad } from '../modules/discovery.js';
+import { listTokenCertificates } from '../signing/certificates.js';
 import { SigningOperation } from '../signing/signing-operation.js';
 import { TokenWorker } from '../worker/client.js';
 import { readPinFromStdin, readPinFromTerminal } from './pin-prompt.js';
@@ -57,7 +58,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     const digestPromise = hashFile(options.input, options.digestAlgorithm);
-    const { certificates } = await worker.call({ op: 'list' }, LIMITS.tokenOperationTimeoutMs);
+    const { certificates } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
     const entry = chooseCertificate(certificates, options.certificate);
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
     const pin = entry.token.protectedAuthPath

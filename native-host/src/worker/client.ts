@@ -8,12 +8,19 @@ import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { WorkerOperation, WorkerResponse, WorkerResults } from './messages.js';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
+// Beside this module in the compiled tree, and beside the bundle in dist/host.
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
 export interface TokenWorkerOptions {
   modulePaths: readonly string[];
   /** Extra environment for the worker (e.g. SOFTHSM2_CONF, fault-injection control). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Stop the worker after this long without token work: PKCS#11 modules can hold a token open
+   * exclusively (other software, e.g. the tax authority's HTKK, then cannot use it), and an idle
+   * host should cost little memory. The next call starts it again.
+   */
+  idleStopMs?: number;
 }
 
 interface Pending {
@@ -28,6 +35,9 @@ export class TokenWorker {
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Open signing operations keep the worker (and its login) alive whatever the idle timer says. */
+  private holds = 0;
   /** How many worker processes have been started (a restart increments it). */
   starts = 0;
 
@@ -60,13 +70,31 @@ export class TokenWorker {
 
   /** Runs one operation after those already queued. */
   call<O extends WorkerOperation>(operation: O, timeoutMs: number): Promise<WorkerResults[O['op']]> {
+    clearTimeout(this.idleTimer);
+    if (operation.op === 'open-signing') this.holds++;
     const run = () => this.run(operation, timeoutMs) as Promise<WorkerResults[O['op']]>;
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
+    void result
+      .then(
+        () => operation.op === 'close-signing' && this.holds--,
+        () => operation.op === 'open-signing' && this.holds--,
+      )
+      .finally(() => this.armIdleStop());
     return result;
   }
 
+  private armIdleStop(): void {
+    clearTimeout(this.idleTimer);
+    const idle = this.options.idleStopMs;
+    if (idle === undefined || this.holds > 0 || this.pending) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.holds === 0 && !this.pending) this.stop();
+    }, idle).unref();
+  }
+
   stop(): void {
+    clearTimeout(this.idleTimer);
     this.child?.kill('SIGKILL');
     this.child = undefined;
     this.ready = undefined;

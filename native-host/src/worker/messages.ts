@@ -1,6 +1,7 @@
 /** Host ⇄ PKCS#11 worker messages (Node IPC with structured clone, so bytes travel as Uint8Array). */
-import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
+import type { DigestAlgorithm } from '../../../shared/protocol/common.js';
 import type { WireError } from '../../../shared/protocol/errors.js';
+import type { TokenCertificate } from './token-access.js';
 
 export interface ListRequest {
   op: 'list';
@@ -38,7 +39,7 @@ export interface CloseSigningRequest {
 export type WorkerOperation = ListRequest | OpenSigningRequest | SignWithRequest | CloseSigningRequest;
 
 export interface WorkerResults {
-  list: { certificates: CertificateEntry[]; moduleErrors: Array<{ module: string; error: string }> };
+  list: { certificates: TokenCertificate[]; moduleErrors: Array<{ module: string; error: string }> };
   'open-signing': { handle: number; keyType: 'RSA' | 'EC' };
   'sign-with': { results: SignatureResult[] };
   'close-signing': Record<string, never>;

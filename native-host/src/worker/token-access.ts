@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { DIGEST_INFO_PREFIX } from '../../../shared/cms/algorithms.js';
-import { summarizeCertificate } from '../../../shared/certificate/profile.js';
-import type { CertificateEntry, DigestAlgorithm, TokenInfo } from '../../../shared/protocol/common.js';
+import type { DigestAlgorithm, TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import {
   CKR_FUNCTION_NOT_SUPPORTED,
@@ -17,6 +16,13 @@ import {
 } from './pkcs11-errors.js';
 
 type Handle = Buffer;
+
+/** A certificate as the token holds it; the host parses it (the worker stays small and quick to start). */
+export interface TokenCertificate {
+  id: string;
+  certificate: string;
+  token: TokenInfo;
+}
 
 interface LoadedModule {
   path: string;
@@ -103,8 +109,8 @@ export class TokenAccess {
   }
 
   /** Every X.509 certificate with a CKA_ID on every present, initialised token. */
-  listCertificates(): CertificateEntry[] {
-    const entries: CertificateEntry[] = [];
+  listCertificates(): TokenCertificate[] {
+    const entries: TokenCertificate[] = [];
     for (const module of this.modules) {
       let slots: Handle[];
       try {
@@ -124,7 +130,7 @@ export class TokenAccess {
     return entries;
   }
 
-  private listSlot(module: LoadedModule, slot: Handle): CertificateEntry[] {
+  private listSlot(module: LoadedModule, slot: Handle): TokenCertificate[] {
     const { p11 } = module;
     const info = p11.C_GetTokenInfo(slot);
     if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) return [];
@@ -135,7 +141,7 @@ export class TokenAccess {
         { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
         { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
       ]);
-      const entries: CertificateEntry[] = [];
+      const entries: TokenCertificate[] = [];
       for (const handle of handles) {
         const [value, id] = p11.C_GetAttributeValue(session, handle, [
           { type: pkcs11js.CKA_VALUE },
@@ -144,18 +150,9 @@ export class TokenAccess {
         const der = value?.value as Buffer | undefined;
         const keyId = (id?.value as Buffer | undefined)?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
-        let keyType: 'RSA' | 'EC';
-        try {
-          const summary = summarizeCertificate(der);
-          if (summary.keyType === 'other') continue;
-          keyType = summary.keyType;
-        } catch {
-          continue; // unparsable certificate objects are skipped, not fatal
-        }
         entries.push({
           id: certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId }),
           certificate: der.toString('base64'),
-          keyType,
           token,
         });
       }
