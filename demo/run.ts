@@ -51,6 +51,10 @@ function registerHost(): void {
 async function enableDeveloperMode(browser: Browser): Promise<void> {
   const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), { timeout: 20_000 });
   const worker = await target.worker();
+  // The target shows up before the extension APIs are bound in it.
+  for (let i = 0; i < 100 && !(await worker!.evaluate(() => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object')); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await worker!.evaluate(() => (globalThis as unknown as { chrome: any }).chrome.storage.local.set({ developerMode: true }));
 }
 

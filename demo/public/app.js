@@ -83,6 +83,7 @@ async function fileToBase64(file) {
 async function onSubmit(event) {
   event.preventDefault();
   $('error').hidden = true;
+  $('error').removeAttribute('data-code');
   $('result').hidden = true;
   const file = $('file').files[0];
   if (!file) return showError(new Error(TEXT[lang].chooseFile));

@@ -37,6 +37,23 @@ function newId(): string {
   return globalThis.crypto.randomUUID();
 }
 
+/**
+ * Requests not yet acknowledged. The content script may still be loading when the page first asks
+ * (a request posted before its listener exists is lost), so each is posted again when the content
+ * script announces it is ready; it ignores ids it has seen.
+ */
+const unacknowledged = new Map<string, unknown>();
+let readyListener = false;
+function repostOnReady(): void {
+  if (readyListener) return;
+  readyListener = true;
+  window.addEventListener('message', (event: MessageEvent) => {
+    if (event.source !== window || (event.data as { channel?: unknown; kind?: unknown })?.channel !== PAGE_CHANNEL) return;
+    if ((event.data as { kind?: unknown }).kind !== 'ready') return;
+    for (const message of unacknowledged.values()) window.postMessage(message, window.location.origin);
+  });
+}
+
 /** One request to the extension: ack first (proves it is installed), then the answer. */
 async function request<T extends PageRequestType>(
   type: T,
@@ -49,6 +66,7 @@ async function request<T extends PageRequestType>(
   return new Promise<PageResult<T>>((resolve, reject) => {
     let acknowledged = false;
     const finish = (error: KysoError | undefined, result?: PageResult<T>) => {
+      unacknowledged.delete(id);
       window.removeEventListener('message', onMessage);
       clearTimeout(ackTimer);
       clearTimeout(overallTimer);
@@ -63,6 +81,7 @@ async function request<T extends PageRequestType>(
       if (message.kind === 'ready' || message.id !== id) return;
       if (message.kind === 'ack') {
         acknowledged = true;
+        unacknowledged.delete(id);
         clearTimeout(ackTimer);
         return;
       }
@@ -76,10 +95,10 @@ async function request<T extends PageRequestType>(
     }, ackTimeoutMs);
     const overallTimer = setTimeout(() => finish(new KysoError('TIMEOUT')), timeoutMs);
     window.addEventListener('message', onMessage);
-    window.postMessage(
-      { channel: PAGE_CHANNEL, kind: 'request', id, protocolVersion: PROTOCOL_VERSION, type, params },
-      window.location.origin,
-    );
+    repostOnReady();
+    const message = { channel: PAGE_CHANNEL, kind: 'request', id, protocolVersion: PROTOCOL_VERSION, type, params };
+    unacknowledged.set(id, message);
+    window.postMessage(message, window.location.origin);
   });
 }
 

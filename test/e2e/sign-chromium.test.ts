@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
-import { consentWindowOpen, enableDeveloperMode, launchChromium, waitForConsentWindow, type ChromiumSession } from '../support/browser.js';
+import { consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
 import { registerHostInProfile } from '../support/host-registration.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -43,14 +43,13 @@ describe('signing on the demo portal in Chromium', () => {
   afterEach(async () => {
     // every test leaves the portal idle and no consent window behind
     await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') !== 'signing', { timeout: 20_000 });
-    expect(consentWindowOpen(browser)).toBe(false);
+    expect(await consentWindowOpen(browser)).toBe(false);
   });
 
   async function startSigning(): Promise<Page> {
     const input = (await page.$('input#file')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(applicationFile);
-    await page.click('#sign');
-    return waitForConsentWindow(browser);
+    return consentWindowAfter(browser, () => page.click('#sign'));
   }
 
   async function portalOutcome(): Promise<{ state: string; code: string | null }> {
@@ -140,7 +139,8 @@ describe('without the native host', () => {
       await page.goto(demo.url);
       await page.waitForSelector('#kyso-state[data-state="host"]', { timeout: 20_000 });
       const code = await page.evaluate(async () => {
-        const sdk = await import('/sdk/kyso.js' as string);
+        // (built with new Function so the test runner does not rewrite this browser-side import)
+        const sdk = await (new Function('return import("/sdk/kyso.js")')() as Promise<{ signCms: (o: unknown) => Promise<unknown> }>);
         try {
           await sdk.signCms({ digest: new Uint8Array(32), digestAlgorithm: 'SHA-256', description: 'thử' });
           return 'signed';
@@ -149,7 +149,7 @@ describe('without the native host', () => {
         }
       });
       expect(code).toBe('HOST_NOT_INSTALLED');
-      expect(consentWindowOpen(session.browser)).toBe(false);
+      expect(await consentWindowOpen(session.browser, 0)).toBe(false);
     } finally {
       await session.close();
       await demo.close();

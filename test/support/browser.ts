@@ -54,7 +54,12 @@ export async function extensionServiceWorker(browser: Browser) {
   );
   const worker = await target.worker();
   if (!worker) throw new Error('extension service worker not reachable');
-  return worker;
+  // The target shows up before the extension APIs are bound in it.
+  for (let i = 0; i < 100; i++) {
+    if (await worker.evaluate(() => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object')) return worker;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('extension APIs never became available in the service worker');
 }
 
 /** Lets http://localhost pages ask for signatures (the extension's developer mode). */
@@ -65,14 +70,25 @@ export async function enableDeveloperMode(browser: Browser): Promise<void> {
 
 const isConsentTarget = (t: Target) => t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent');
 
-/** The extension's consent window, once it has opened and loaded its data. */
-export async function waitForConsentWindow(browser: Browser, state = 'ready'): Promise<Page> {
-  const target = await browser.waitForTarget(isConsentTarget, { timeout: 20_000 });
+/**
+ * Runs `action` (a click that asks for a signature) and returns the consent window it opened, once
+ * loaded. Windows that were already there (a previous one still closing) are not mistaken for it.
+ */
+export async function consentWindowAfter(browser: Browser, action: () => Promise<unknown>, state = 'ready'): Promise<Page> {
+  const before = new Set(browser.targets().filter(isConsentTarget));
+  await action();
+  const target = await browser.waitForTarget((t) => isConsentTarget(t) && !before.has(t), { timeout: 20_000 });
   const page = await target.asPage();
   await page.waitForSelector(`body[data-state="${state}"]`, { timeout: 20_000 });
   return page;
 }
 
-export function consentWindowOpen(browser: Browser): boolean {
-  return browser.targets().some(isConsentTarget);
+/** Whether a consent window is still open, after giving a closing one a moment to go. */
+export async function consentWindowOpen(browser: Browser, graceMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  while (browser.targets().some(isConsentTarget)) {
+    if (Date.now() > deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }

@@ -1,0 +1,29 @@
+import { defineManifest } from '@crxjs/vite-plugin';
+import { EXTENSION_PUBLIC_KEY, FIREFOX_EXTENSION_ID } from '../shared/identity.js';
+import { KYSO_VERSION } from '../shared/version.js';
+
+/**
+ * The content script runs on https pages and on localhost (answered only in developer mode). It
+ * injects nothing into the page but a message listener. Firefox rejects ports in match patterns,
+ * and `http://localhost/*` matches every port in both browsers.
+ */
+export default defineManifest({
+  manifest_version: 3,
+  name: '__MSG_extensionName__',
+  description: '__MSG_extensionDescription__',
+  default_locale: 'vi',
+  version: KYSO_VERSION,
+  key: EXTENSION_PUBLIC_KEY,
+  permissions: ['nativeMessaging', 'storage'],
+  background: { service_worker: 'src/background/index.ts', type: 'module' },
+  content_scripts: [
+    {
+      matches: ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*'],
+      js: ['src/content/content.ts'],
+      run_at: 'document_start',
+      all_frames: false,
+    },
+  ],
+  content_security_policy: { extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'" },
+  browser_specific_settings: { gecko: { id: FIREFOX_EXTENSION_ID, strict_min_version: '128.0' } },
+} as Parameters<typeof defineManifest>[0]);

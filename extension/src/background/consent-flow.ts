@@ -1,0 +1,152 @@
+/**
+ * Signing requests wait in one queue; one consent window is open at a time. The window is an
+ * extension page in its own popup: the user sees the origin and the document, chooses the
+ * certificate and types the PIN there. Cancel, closing the window, closing the asking tab or the
+ * timeout all end the request without a signature.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import { KysoError, toWireError, type Language } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import type { PageParams, PageResult } from '../../../shared/protocol/page.js';
+import type { BackgroundToConsent, ConsentDetails, ConsentToBackground } from './messages.js';
+import type { NativeHostClient } from './native-host.js';
+
+interface SignRequest {
+  id: string;
+  origin: string;
+  tabId: number;
+  params: PageParams<'sign-cms'>;
+  resolve(result: PageResult<'sign-cms'>): void;
+  reject(error: KysoError): void;
+  windowId?: number;
+  port?: Runtime.Port;
+  timer?: ReturnType<typeof setTimeout>;
+  settled: boolean;
+}
+
+export class ConsentFlow {
+  private readonly queue: SignRequest[] = [];
+  private active: SignRequest | undefined;
+
+  constructor(private readonly host: NativeHostClient) {}
+
+  /** Resolves with the signature once the user has consented, or rejects (USER_CANCELLED, TIMEOUT, …). */
+  requestSignature(origin: string, tabId: number, params: PageParams<'sign-cms'>): Promise<PageResult<'sign-cms'>> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: crypto.randomUUID(), origin, tabId, params, resolve, reject, settled: false });
+      void this.openNext();
+    });
+  }
+
+  /** The consent page connected: show it the request, then the certificates on the tokens. */
+  attach(port: Runtime.Port): void {
+    let request: SignRequest | undefined;
+    const send = (message: BackgroundToConsent) => {
+      try {
+        port.postMessage(message);
+      } catch {
+        // the window is gone; windows.onRemoved ends the request
+      }
+    };
+    port.onMessage.addListener(async (raw: unknown) => {
+      const message = raw as ConsentToBackground;
+      if (message.type === 'hello') {
+        if (!this.active || this.active.id !== message.requestId || this.active.port) return port.disconnect();
+        request = this.active;
+        request.port = port;
+        send({ type: 'details', details: this.details(request) });
+        try {
+          const { certificates } = await this.host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
+          send({ type: 'certificates', certificates });
+        } catch (error) {
+          send({ type: 'error', error: toWireError(error) });
+        }
+        return;
+      }
+      if (!request || request !== this.active || request.settled) return;
+      if (message.type === 'cancel') return this.finish(request, new KysoError('USER_CANCELLED'));
+      if (message.type === 'sign') {
+        send({ type: 'signing' });
+        try {
+          const result = await this.host.call(
+            'sign-cms',
+            {
+              certificateId: String(message.certificateId),
+              pin: message.pin === null ? null : String(message.pin),
+              digest: request.params.digest,
+              digestAlgorithm: request.params.digestAlgorithm,
+              origin: request.origin,
+            },
+            message.pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
+          );
+          this.finish(request, undefined, result);
+        } catch (error) {
+          // The window stays open: a wrong PIN can be typed again, anything else cancelled.
+          send({ type: 'error', error: toWireError(error) });
+        }
+      }
+    });
+    port.onDisconnect.addListener(() => {
+      if (request && request === this.active && !request.settled) this.finish(request, new KysoError('USER_CANCELLED'));
+    });
+  }
+
+  windowRemoved(windowId: number): void {
+    const request = this.active;
+    if (request && request.windowId === windowId && !request.settled) this.finish(request, new KysoError('USER_CANCELLED'));
+  }
+
+  tabRemoved(tabId: number): void {
+    for (const queued of this.queue.filter((r) => r.tabId === tabId)) {
+      this.queue.splice(this.queue.indexOf(queued), 1);
+      queued.reject(new KysoError('USER_CANCELLED'));
+    }
+    if (this.active?.tabId === tabId && !this.active.settled) this.finish(this.active, new KysoError('USER_CANCELLED'));
+  }
+
+  private details(request: SignRequest): ConsentDetails {
+    const { params } = request;
+    return {
+      requestId: request.id,
+      origin: request.origin,
+      description: params.description,
+      ...(params.documentName !== undefined && { documentName: params.documentName }),
+      digest: params.digest,
+      digestAlgorithm: params.digestAlgorithm,
+      lang: (params.lang ?? 'vi') as Language,
+    };
+  }
+
+  private async openNext(): Promise<void> {
+    if (this.active || this.queue.length === 0) return;
+    const request = this.queue.shift()!;
+    this.active = request;
+    request.timer = setTimeout(() => this.finish(request, new KysoError('TIMEOUT')), LIMITS.userInteractionTimeoutMs);
+    try {
+      const window = await browser.windows.create({
+        url: browser.runtime.getURL(`src/consent/consent.html?request=${encodeURIComponent(request.id)}`),
+        type: 'popup',
+        width: 480,
+        height: 720,
+        focused: true,
+      });
+      request.windowId = window.id;
+      if (request.settled && window.id !== undefined) await browser.windows.remove(window.id).catch(() => undefined);
+    } catch (error) {
+      this.finish(request, new KysoError('INTERNAL', 'could not open the consent window', { reason: String(error).slice(0, 200) }));
+    }
+  }
+
+  private finish(request: SignRequest, error: KysoError | undefined, result?: PageResult<'sign-cms'>): void {
+    if (request.settled) return;
+    request.settled = true;
+    clearTimeout(request.timer);
+    if (error) request.reject(error);
+    else request.resolve(result!);
+    if (request.windowId !== undefined) void browser.windows.remove(request.windowId).catch(() => undefined);
+    if (this.active === request) {
+      this.active = undefined;
+      void this.openNext();
+    }
+  }
+}

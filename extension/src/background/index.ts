@@ -1,0 +1,76 @@
+/**
+ * The background service worker: takes page requests from the content script with the origin the
+ * browser reports, applies the origin policy, and runs them against the native host, with the
+ * user's consent for anything that signs.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import { PageRequestEnvelopeSchema, pageRequests, type PageRequestEnvelope } from '../../../shared/protocol/page.js';
+import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
+import { ConsentFlow } from './consent-flow.js';
+import { CONSENT_PORT, type BackgroundAnswer } from './messages.js';
+import { NativeHostClient } from './native-host.js';
+import { isOriginAllowed } from './origin-policy.js';
+
+const host = new NativeHostClient();
+const consent = new ConsentFlow(host);
+
+/** The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url). */
+function senderOrigin(sender: Runtime.MessageSender): string | undefined {
+  const origin = (sender as { origin?: string }).origin;
+  if (origin && origin !== 'null') return origin;
+  try {
+    return sender.url ? new URL(sender.url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSender): Promise<unknown> {
+  const origin = senderOrigin(sender);
+  const tabId = sender.tab?.id;
+  if (!origin || tabId === undefined || sender.frameId !== 0) throw new KysoError('ORIGIN_NOT_ALLOWED');
+  const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
+  if (!isOriginAllowed(origin, { developerMode: developerMode === true })) {
+    throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
+  }
+  if (envelope.protocolVersion !== PROTOCOL_VERSION) {
+    throw new KysoError('VERSION_MISMATCH', undefined, {
+      sdkProtocol: envelope.protocolVersion,
+      extensionProtocol: PROTOCOL_VERSION,
+      update: envelope.protocolVersion < PROTOCOL_VERSION ? 'sdk' : 'extension',
+    });
+  }
+  switch (envelope.type) {
+    case 'status': {
+      parseOrBadRequest(pageRequests.status.params, envelope.params, 'status');
+      const hello = await host.connect();
+      return { extensionVersion: KYSO_VERSION, hostVersion: hello.hostVersion, protocolVersion: hello.protocolVersion };
+    }
+    case 'sign-cms': {
+      const params = parseOrBadRequest(pageRequests['sign-cms'].params, envelope.params, 'sign-cms');
+      await host.connect(); // no consent window when the host is missing or outdated
+      return consent.requestSignature(origin, tabId, params);
+    }
+  }
+}
+
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<BackgroundAnswer> | undefined => {
+  if (sender.id !== browser.runtime.id || !sender.tab) return undefined; // only our content scripts
+  const parsed = PageRequestEnvelopeSchema.safeParse((message as { envelope?: unknown })?.envelope);
+  if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
+  return handle(parsed.data, sender).then(
+    (result) => ({ ok: true, result }),
+    (error) => ({ ok: false, error: toWireError(error) }),
+  );
+});
+
+browser.runtime.onConnect.addListener((port) => {
+  // Only our own consent page may drive a consent (content scripts' senders carry the page's URL).
+  const consentPage = browser.runtime.getURL('src/consent/consent.html');
+  if (port.name === CONSENT_PORT && port.sender?.id === browser.runtime.id && port.sender.url?.startsWith(consentPage)) consent.attach(port);
+  else port.disconnect();
+});
+browser.windows.onRemoved.addListener((windowId) => consent.windowRemoved(windowId));
+browser.tabs.onRemoved.addListener((tabId) => consent.tabRemoved(tabId));

@@ -1,0 +1,29 @@
+/** Messages inside the extension: background ⇄ content script, background ⇄ consent window. */
+import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
+import type { Language, WireError } from '../../../shared/protocol/errors.js';
+
+export type BackgroundAnswer = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+/** What the consent window shows: everything comes from the browser or the validated request. */
+export interface ConsentDetails {
+  requestId: string;
+  origin: string;
+  description: string;
+  documentName?: string;
+  digest: string;
+  digestAlgorithm: DigestAlgorithm;
+  lang: Language;
+}
+
+export type ConsentToBackground =
+  | { type: 'hello'; requestId: string }
+  | { type: 'sign'; certificateId: string; pin: string | null }
+  | { type: 'cancel' };
+
+export type BackgroundToConsent =
+  | { type: 'details'; details: ConsentDetails }
+  | { type: 'certificates'; certificates: CertificateEntry[] }
+  | { type: 'signing' }
+  | { type: 'error'; error: WireError };
+
+export const CONSENT_PORT = 'kyso-consent';

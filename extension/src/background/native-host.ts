@@ -1,0 +1,118 @@
+/**
+ * The one native-messaging port to kyso-host: opened on demand, greeted with a version handshake,
+ * kept open (warm) and reused; every frame is validated both ways against the shared schemas.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import { KysoError, type WireError } from '../../../shared/protocol/errors.js';
+import { HostResponseSchema, hostCommands, type HostCommand, type HostParams, type HostResult } from '../../../shared/protocol/host.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
+import { KYSO_VERSION, NATIVE_HOST_NAME, PROTOCOL_VERSION } from '../../../shared/version.js';
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: KysoError): void;
+  command: HostCommand;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** What browsers say when the host is not registered, or registered for another extension. */
+function disconnectError(message: string | undefined): KysoError {
+  if (message && /not found|forbidden|No such native application|not allowed/i.test(message)) {
+    return new KysoError('HOST_NOT_INSTALLED', undefined, { browser: message.slice(0, 200) });
+  }
+  return new KysoError('INTERNAL', 'the kyso host stopped', { browser: (message ?? 'disconnected').slice(0, 200) });
+}
+
+export class NativeHostClient {
+  private port: Runtime.Port | undefined;
+  private handshake: Promise<HostResult<'hello'>> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  /** Connects (once) and checks versions; resolves with the host's hello. */
+  connect(): Promise<HostResult<'hello'>> {
+    if (this.handshake) return this.handshake;
+    const port = browser.runtime.connectNative(NATIVE_HOST_NAME);
+    this.port = port;
+    port.onMessage.addListener((message: unknown) => this.onMessage(message));
+    port.onDisconnect.addListener((p) => {
+      // Chrome reports through runtime.lastError, Firefox through port.error.
+      const message = (p as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message;
+      this.onDisconnect(port, disconnectError(message));
+    });
+    this.handshake = this.send('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION }, LIMITS.hostHandshakeTimeoutMs).then(
+      (hello) => {
+        if (hello.protocolVersion !== PROTOCOL_VERSION) {
+          throw new KysoError('VERSION_MISMATCH', undefined, {
+            hostProtocol: hello.protocolVersion,
+            extensionProtocol: PROTOCOL_VERSION,
+            update: hello.protocolVersion < PROTOCOL_VERSION ? 'host' : 'extension',
+          });
+        }
+        return hello;
+      },
+    );
+    this.handshake.catch(() => this.disconnect());
+    return this.handshake;
+  }
+
+  async call<C extends HostCommand>(command: C, params: HostParams<C>, timeoutMs: number): Promise<HostResult<C>> {
+    await this.connect();
+    return this.send(command, params, timeoutMs);
+  }
+
+  disconnect(): void {
+    const port = this.port;
+    if (port) {
+      port.disconnect();
+      this.onDisconnect(port, new KysoError('INTERNAL', 'disconnected'));
+    }
+  }
+
+  private send<C extends HostCommand>(command: C, params: HostParams<C>, timeoutMs: number): Promise<HostResult<C>> {
+    const checked = parseOrBadRequest(hostCommands[command].params, params, command);
+    const port = this.port;
+    if (!port) return Promise.reject(new KysoError('INTERNAL', 'not connected'));
+    const id = this.nextId++;
+    return new Promise<HostResult<C>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new KysoError('TIMEOUT', undefined, { command }));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, command, timer });
+      try {
+        port.postMessage({ id, command, params: checked });
+      } catch {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new KysoError('HOST_NOT_INSTALLED'));
+      }
+    });
+  }
+
+  private onMessage(message: unknown): void {
+    const parsed = HostResponseSchema.safeParse(message);
+    if (!parsed.success || parsed.data.id === null) return; // frame-level errors carry no id
+    const response = parsed.data;
+    const pending = this.pending.get(response.id!);
+    if (!pending) return;
+    this.pending.delete(response.id!);
+    clearTimeout(pending.timer);
+    if (!response.ok) return pending.reject(KysoError.fromWire(response.error as WireError));
+    const result = hostCommands[pending.command].result.safeParse(response.result);
+    if (result.success) pending.resolve(result.data);
+    else pending.reject(new KysoError('INTERNAL', 'unexpected answer from the kyso host'));
+  }
+
+  private onDisconnect(port: Runtime.Port, error: KysoError): void {
+    if (this.port !== port) return;
+    this.port = undefined;
+    this.handshake = undefined;
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+      this.pending.delete(id);
+    }
+  }
+}

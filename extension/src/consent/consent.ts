@@ -1,0 +1,190 @@
+/**
+ * The consent window: what is being signed, for whom, with which certificate — and the PIN, which
+ * goes from here to the background and the host only.
+ */
+import browser from 'webextension-polyfill';
+import { holderName, summarizeCertificate, usabilityProblems, type UsabilityProblem } from '../../../shared/certificate/profile.js';
+import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
+import type { CertificateEntry } from '../../../shared/protocol/common.js';
+import { errorMessage, type Language, type WireError } from '../../../shared/protocol/errors.js';
+import { CONSENT_PORT, type BackgroundToConsent, type ConsentDetails, type ConsentToBackground } from '../background/messages.js';
+import { MESSAGES, type MessageKey } from '../i18n/messages.js';
+
+const EXPIRY_WARNING_DAYS = 30;
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+let lang: Language = 'vi';
+const t = (key: MessageKey) => MESSAGES[lang][key];
+let certificates: CertificateEntry[] = [];
+
+const requestId = new URLSearchParams(location.search).get('request') ?? '';
+const port = browser.runtime.connect({ name: CONSENT_PORT });
+const send = (message: ConsentToBackground) => port.postMessage(message);
+
+function setState(state: 'loading' | 'ready' | 'signing' | 'error'): void {
+  document.body.dataset.state = state;
+  const busy = state === 'signing' || state === 'loading';
+  $<HTMLButtonElement>('sign').disabled = busy || !usableChoice();
+  $<HTMLInputElement>('pin').disabled = state === 'signing';
+  $('status').textContent = state === 'signing' ? t('signing') : state === 'loading' ? t('loading') : '';
+}
+
+function showError(error: WireError | undefined): void {
+  const box = $('error');
+  if (!error) {
+    box.hidden = true;
+    box.removeAttribute('data-code');
+    box.textContent = '';
+    return;
+  }
+  const extra: string[] = [];
+  if (error.details?.pinFinalTry === true) extra.push(t('pinFinalTry'));
+  else if (error.details?.pinCountLow === true) extra.push(t('pinCountLow'));
+  box.dataset.code = error.code;
+  box.textContent = [errorMessage(error.code, lang), ...extra].join(' ');
+  box.hidden = false;
+}
+
+function renderDetails(details: ConsentDetails): void {
+  lang = details.lang;
+  document.documentElement.lang = lang;
+  document.title = `kyso — ${t('title')}`;
+  $('title').textContent = t('title');
+  $('origin-label').textContent = t('requestedBy');
+  // The browser's own serialisation: IDN hosts arrive as punycode (xn--…), so look-alikes show.
+  $('origin').textContent = details.origin;
+  $('document-label').textContent = t('document');
+  $('document-name').textContent = details.documentName ?? '';
+  $('description').textContent = details.description;
+  $('fingerprint-label').textContent = `${t('fingerprint')} ${details.digestAlgorithm}`;
+  const hex = bytesToHex(base64ToBytes(details.digest));
+  $('fingerprint').textContent = `${hex.slice(0, 16)}…${hex.slice(-8)}`;
+  $('certificate-label').textContent = t('certificate');
+  $('pin-label').textContent = t('pin');
+  $('pin-on-device').textContent = t('pinOnDevice');
+  $('warning').textContent = t('warning');
+  $('sign').textContent = t('sign');
+  $('cancel').textContent = t('cancel');
+}
+
+const PROBLEM_TEXT: Record<UsabilityProblem, MessageKey> = {
+  expired: 'expired',
+  'not-yet-valid': 'notYetValid',
+  'not-for-signing': 'notForSigning',
+};
+
+function renderCertificates(): void {
+  const list = $('certificates');
+  list.replaceChildren();
+  if (certificates.length === 0) {
+    const empty = document.createElement('p');
+    empty.textContent = t('noCertificate');
+    list.append(empty);
+  }
+  const now = new Date();
+  const usable: HTMLInputElement[] = [];
+  certificates.forEach((entry, index) => {
+    const summary = summarizeCertificate(base64ToBytes(entry.certificate));
+    const problems = usabilityProblems(summary, now);
+    const row = document.createElement('label');
+    row.className = `certificate${problems.length ? ' unusable' : ''}`;
+    const radio = document.createElement('input');
+    radio.type = 'radio';
+    radio.name = 'certificate';
+    radio.value = entry.id;
+    radio.id = `certificate-${index}`;
+    radio.disabled = problems.length > 0;
+    if (!radio.disabled) usable.push(radio);
+    radio.addEventListener('change', onChoice);
+    const text = document.createElement('span');
+    const holder = document.createElement('span');
+    holder.className = 'holder';
+    holder.textContent = holderName(summary);
+    const ids = Object.entries(summary.identities).map(([kind, values]) => `${kind}: ${values.join(', ')}`).join(' · ');
+    const meta = document.createElement('span');
+    meta.className = 'meta';
+    meta.textContent = [ids, `${t('issuedBy')} ${summary.issuer.commonName ?? summary.issuer.organization ?? ''}`, `${t('validUntil')} ${summary.notAfter.toLocaleDateString('vi-VN')}`, entry.token.label]
+      .filter(Boolean)
+      .join(' — ');
+    text.append(holder, document.createElement('br'), meta);
+    if (problems.length) {
+      const problem = document.createElement('span');
+      problem.className = 'problem';
+      problem.textContent = problems.map((p) => t(PROBLEM_TEXT[p])).join(', ');
+      text.append(document.createElement('br'), problem);
+    } else if (summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
+      const soon = document.createElement('span');
+      soon.className = 'soon';
+      soon.textContent = `${t('expiresSoon')} (${summary.notAfter.toLocaleDateString('vi-VN')})`;
+      text.append(document.createElement('br'), soon);
+    }
+    row.append(radio, text);
+    list.append(row);
+  });
+  if (usable.length === 1) usable[0]!.checked = true;
+  onChoice();
+}
+
+function chosen(): CertificateEntry | undefined {
+  const radio = document.querySelector<HTMLInputElement>('input[name="certificate"]:checked');
+  return certificates.find((c) => c.id === radio?.value);
+}
+
+function usableChoice(): boolean {
+  return chosen() !== undefined;
+}
+
+function onChoice(): void {
+  const entry = chosen();
+  const onDevice = entry?.token.protectedAuthPath === true;
+  $('pin-row').hidden = onDevice;
+  $('pin-on-device').hidden = !onDevice;
+  $<HTMLButtonElement>('sign').disabled = !entry || document.body.dataset.state === 'signing';
+  if (entry && !onDevice) $<HTMLInputElement>('pin').focus();
+}
+
+port.onMessage.addListener((raw: unknown) => {
+  const message = raw as BackgroundToConsent;
+  switch (message.type) {
+    case 'details':
+      renderDetails(message.details);
+      break;
+    case 'certificates':
+      certificates = message.certificates;
+      renderCertificates();
+      setState('ready');
+      break;
+    case 'signing':
+      showError(undefined);
+      setState('signing');
+      break;
+    case 'error':
+      showError(message.error);
+      setState(certificates.length ? 'ready' : 'error');
+      if (message.error.code === 'PIN_INCORRECT') {
+        const pin = $<HTMLInputElement>('pin');
+        pin.value = '';
+        pin.focus();
+      }
+      break;
+  }
+});
+
+$('consent').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const entry = chosen();
+  const pinInput = $<HTMLInputElement>('pin');
+  if (!entry || (!entry.token.protectedAuthPath && pinInput.value.length === 0)) {
+    $('status').textContent = t('chooseFirst');
+    return;
+  }
+  const pin = entry.token.protectedAuthPath ? null : pinInput.value;
+  pinInput.value = ''; // the field does not keep the PIN once it is sent
+  send({ type: 'sign', certificateId: entry.id, pin });
+});
+$('cancel').addEventListener('click', () => send({ type: 'cancel' }));
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') send({ type: 'cancel' });
+});
+
+setState('loading');
+send({ type: 'hello', requestId });

@@ -1,0 +1,40 @@
+/**
+ * The bridge between a page and the extension. It adds one message listener to the page and
+ * nothing else; the background decides everything (the page's own claims are never trusted).
+ */
+import browser from 'webextension-polyfill';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { PAGE_CHANNEL, PageRequestEnvelopeSchema } from '../../../shared/protocol/page.js';
+import type { BackgroundAnswer } from '../background/messages.js';
+
+const origin = window.location.origin;
+const post = (message: unknown) => window.postMessage(message, origin);
+/** The SDK posts a request again when we announce readiness; each id is handled once. */
+const seen = new Set<string>();
+const MAX_SEEN = 1000;
+
+window.addEventListener('message', (event: MessageEvent) => {
+  if (event.source !== window || (event.data as { kind?: unknown })?.kind !== 'request') return;
+  let size = 0;
+  try {
+    size = JSON.stringify(event.data).length;
+  } catch {
+    return; // not JSON-serialisable: not ours
+  }
+  if (size > LIMITS.maxPageRequestChars) return;
+  const parsed = PageRequestEnvelopeSchema.safeParse(event.data);
+  if (!parsed.success) return;
+  const envelope = parsed.data;
+  if (seen.has(envelope.id)) return;
+  seen.add(envelope.id);
+  if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value!);
+  post({ channel: PAGE_CHANNEL, kind: 'ack', id: envelope.id });
+  const answer = (result: BackgroundAnswer) => post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
+  browser.runtime
+    .sendMessage({ envelope })
+    .then((result) => answer(result as BackgroundAnswer))
+    .catch(() => answer({ ok: false, error: toWireError(new KysoError('EXTENSION_NOT_INSTALLED')) }));
+});
+
+post({ channel: PAGE_CHANNEL, kind: 'ready', extensionVersion: browser.runtime.getManifest().version });
