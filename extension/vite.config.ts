@@ -6,13 +6,12 @@ import { defineConfig, type Plugin } from 'vite';
 import manifest from './manifest.config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const outDir = path.resolve(here, '../dist/extension');
 
 /**
  * Firefox runs MV3 background code from `background.scripts` (Chrome uses `service_worker` and
  * ignores `scripts`), so the built manifest gets both, pointing at the same loader.
  */
-function firefoxBackground(): Plugin {
+function firefoxBackground(outDir: string): Plugin {
   return {
     name: 'kyso-firefox-background',
     apply: 'build',
@@ -26,9 +25,17 @@ function firefoxBackground(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * `--mode bench` builds dist/extension-bench, whose consent can be auto-approved for benchmarks.
+ * Every other build has __KYSO_BENCH__ = false, so that code is not even in it.
+ */
+export default defineConfig(({ mode }) => {
+  const bench = mode === 'bench';
+  const outDir = path.resolve(here, bench ? '../dist/extension-bench' : '../dist/extension');
+  return {
   root: here,
-  plugins: [crx({ manifest }), firefoxBackground()],
+  define: { __KYSO_BENCH__: JSON.stringify(bench) },
+  plugins: [crx({ manifest }), firefoxBackground(outDir)],
   build: {
     outDir,
     emptyOutDir: true,
@@ -37,4 +44,5 @@ export default defineConfig({
   },
   // The service worker must not request chunks from a dev server: build only.
   server: { strictPort: true },
+  };
 });

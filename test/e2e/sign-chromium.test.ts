@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
-import { consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
 import { registerHostInProfile } from '../support/host-registration.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -69,7 +69,7 @@ describe('signing on the demo portal in Chromium', () => {
     expect(disabled.map((id) => id.split('/')[2]).sort()).toEqual(['03', '04']);
     await consent.click('input[name="certificate"][value$="/02"]');
     await consent.type('#pin', token.pin);
-    await consent.click('#sign');
+    await clickClosingWindow(consent, '#sign'); // success closes the window
 
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
     expect(await page.$eval('#result-signer', (el) => el.textContent)).toBe('Công ty TNHH Ký Số Việt');
@@ -90,7 +90,7 @@ describe('signing on the demo portal in Chromium', () => {
     await consent.click('#sign');
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
     expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('signing');
-    await consent.click('#cancel');
+    await clickClosingWindow(consent, '#cancel');
     expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
     expect(demo.submissions.length).toBe(before);
   });
@@ -104,7 +104,7 @@ describe('signing on the demo portal in Chromium', () => {
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
     await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
     await consent.type('#pin', token.pin);
-    await consent.click('#sign');
+    await clickClosingWindow(consent, '#sign');
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
     expect(demo.submissions.length).toBe(before + 1);
     expect(demo.submissions.at(-1)!.identities).toEqual({ CCCD: ['001099012345'] });
@@ -112,7 +112,7 @@ describe('signing on the demo portal in Chromium', () => {
 
   it('cancel returns USER_CANCELLED to the page', async () => {
     const consent = await startSigning();
-    await consent.click('#cancel');
+    await clickClosingWindow(consent, '#cancel');
     expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
   });
 

@@ -88,7 +88,7 @@ describe('host under injected token faults', () => {
     // the message loop is not blocked by the stuck driver
     await new Promise((r) => setTimeout(r, 300));
     host.send({ id: 9001, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } });
-    const hello = await host.nextFrame();
+    const hello = await host.frameFor(9001);
     expect(hello).toMatchObject({ id: 9001, ok: true });
     expect(Date.now() - started).toBeLessThan(TOKEN_TIMEOUT_MS);
     expect(await pending).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });

@@ -92,3 +92,11 @@ export async function consentWindowOpen(browser: Browser, graceMs = 3000): Promi
   }
   return false;
 }
+
+/**
+ * Clicks a control that closes its own window (Cancel): the click is dispatched from inside the
+ * page, so the test does not wait on an input event whose target is going away.
+ */
+export async function clickClosingWindow(page: Page, selector: string): Promise<void> {
+  await page.$eval(selector, (el) => setTimeout(() => (el as HTMLElement).click(), 0));
+}

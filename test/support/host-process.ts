@@ -39,25 +39,34 @@ export class HostProcess {
     this.sendRaw(encodeFrame(message, 1 << 20));
   }
 
-  /** The next frame the host writes (in order). */
-  async nextFrame(timeoutMs = 30_000): Promise<HostResponse> {
+  /** The first frame (in arrival order) that `accept` takes, removed from the queue. */
+  private async takeFrame(accept: (frame: HostResponse) => boolean, timeoutMs: number): Promise<HostResponse> {
     const deadline = Date.now() + timeoutMs;
-    while (this.frames.length === 0) {
+    for (;;) {
+      const index = this.frames.findIndex((f) => accept(f as HostResponse));
+      if (index >= 0) return this.frames.splice(index, 1)[0] as HostResponse;
       if (Date.now() > deadline) throw new Error(`no frame from host within ${timeoutMs} ms; stderr: ${this.stderr}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);
       });
     }
-    return this.frames.shift() as HostResponse;
+  }
+
+  /** The next frame the host writes (in order). */
+  nextFrame(timeoutMs = 30_000): Promise<HostResponse> {
+    return this.takeFrame(() => true, timeoutMs);
+  }
+
+  /** The answer to request `id`, whatever else arrives first (requests may finish out of order). */
+  frameFor(id: number, timeoutMs = 30_000): Promise<HostResponse> {
+    return this.takeFrame((f) => f.id === id, timeoutMs);
   }
 
   async request<C extends HostCommand>(command: C, params: HostParams<C>): Promise<HostResponse> {
     const id = this.nextId++;
     this.send({ id, command, params });
-    const response = await this.nextFrame();
-    if (response.id !== id) throw new Error(`response id ${response.id} for request ${id}`);
-    return response;
+    return this.frameFor(id);
   }
 
   async close(): Promise<number | null> {

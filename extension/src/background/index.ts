@@ -8,6 +8,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { PageRequestEnvelopeSchema, pageRequests, type PageRequestEnvelope } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
+import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
 import { CONSENT_PORT, type BackgroundAnswer } from './messages.js';
 import { NativeHostClient } from './native-host.js';
@@ -72,5 +73,8 @@ browser.runtime.onConnect.addListener((port) => {
   if (port.name === CONSENT_PORT && port.sender?.id === browser.runtime.id && port.sender.url?.startsWith(consentPage)) consent.attach(port);
   else port.disconnect();
 });
+// Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
+if (BENCH_BUILD) (globalThis as { kysoBench?: unknown }).kysoBench = { disconnect: () => host.disconnect() };
+
 browser.windows.onRemoved.addListener((windowId) => consent.windowRemoved(windowId));
 browser.tabs.onRemoved.addListener((tabId) => consent.tabRemoved(tabId));

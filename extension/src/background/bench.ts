@@ -1,0 +1,20 @@
+/**
+ * Benchmarks only (dist/extension-bench): consent auto-approved with a stored certificate and PIN,
+ * so page → signature can be timed without a person. __KYSO_BENCH__ is false in every other build,
+ * which removes this code from it entirely.
+ */
+import browser from 'webextension-polyfill';
+
+declare const __KYSO_BENCH__: boolean;
+export const BENCH_BUILD: boolean = __KYSO_BENCH__;
+
+export interface BenchApproval {
+  certificateId: string;
+  pin: string;
+}
+
+export async function benchAutoApproval(): Promise<BenchApproval | undefined> {
+  if (!BENCH_BUILD) return undefined;
+  const { benchAutoApprove } = (await browser.storage.local.get('benchAutoApprove')) as { benchAutoApprove?: BenchApproval };
+  return benchAutoApprove;
+}
