@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
+import { install, uninstall } from '../../native-host/src/install/installer.js';
+import { findHostScript, writeLauncher } from '../../native-host/src/install/launcher.js';
+
+const onPosix = process.platform === 'linux' || process.platform === 'darwin';
+
+describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromium profile)', () => {
+  let root: string;
+  let home: string;
+  let profile: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'kyso-install-'));
+    home = path.join(root, 'home');
+    profile = path.join(root, 'chromium-profile');
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes an executable launcher that runs the given script with this node, env and the browser arguments', async () => {
+    // A stand-in host script: prints what the real one would receive.
+    const script = path.join(root, 'fake-host.js');
+    writeFileSync(
+      script,
+      'console.log(JSON.stringify({ argv: process.argv.slice(2), conf: process.env.SOFTHSM2_CONF, node: process.execPath }));\n',
+    );
+    const first = await writeLauncher(path.join(root, 'bin'), {
+      hostScript: script,
+      env: { SOFTHSM2_CONF: "/tmp/it's here/softhsm2.conf" },
+    });
+    expect(first.action).toBe('written');
+    expect(statSync(first.path).mode & 0o777).toBe(0o755);
+    expect((await writeLauncher(path.join(root, 'bin'), { hostScript: script })).action).toBe('written');
+    expect((await writeLauncher(path.join(root, 'bin'), { hostScript: script })).action).toBe('unchanged');
+    await writeLauncher(path.join(root, 'bin'), {
+      hostScript: script,
+      env: { SOFTHSM2_CONF: "/tmp/it's here/softhsm2.conf" },
+    });
+
+    // Run it the way Chrome does: no PATH at all, origin as the argument.
+    const out = execFileSync(first.path, ['chrome-extension://x/', '--parent-window=0'], {
+      env: {},
+    }).toString();
+    expect(JSON.parse(out)).toEqual({
+      argv: ['chrome-extension://x/', '--parent-window=0'],
+      conf: "/tmp/it's here/softhsm2.conf",
+      node: process.execPath,
+    });
+  });
+
+  it('installs into a Chromium user-data-dir and a private HOME for Firefox, then uninstalls', async () => {
+    const launcher = await writeLauncher(path.join(root, 'bin'), { hostScript: findHostScript() });
+    const options = {
+      scope: 'user' as const,
+      home,
+      env: {},
+      userDataDir: profile,
+      browsers: ['chromium' as const, 'firefox' as const],
+    };
+    const report = await install({ ...options, hostPath: launcher.path });
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+
+    const chromiumManifest = path.join(profile, 'NativeMessagingHosts', 'vn.kyso.host.json');
+    const firefoxManifest = path.join(home, '.mozilla', 'native-messaging-hosts', 'vn.kyso.host.json');
+    expect(report.entries.map((e) => [e.target, e.action])).toEqual([
+      [chromiumManifest, 'written'],
+      [firefoxManifest, 'written'],
+    ]);
+    expect(JSON.parse(readFileSync(chromiumManifest, 'utf8'))).toEqual({
+      name: 'vn.kyso.host',
+      description: expect.any(String),
+      path: launcher.path,
+      type: 'stdio',
+      allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`],
+    });
+    expect(JSON.parse(readFileSync(firefoxManifest, 'utf8'))).toEqual({
+      name: 'vn.kyso.host',
+      description: expect.any(String),
+      path: launcher.path,
+      type: 'stdio',
+      allowed_extensions: [FIREFOX_EXTENSION_ID],
+    });
+    for (const file of [chromiumManifest, firefoxManifest]) expect(statSync(file).mode & 0o777).toBe(0o644);
+
+    const again = await install({ ...options, hostPath: launcher.path });
+    expect(again.entries.map((e) => e.action)).toEqual(['unchanged', 'unchanged']);
+
+    const removed = await uninstall(options);
+    expect(removed.entries.map((e) => e.action)).toEqual(['removed', 'removed']);
+    expect(existsSync(chromiumManifest)).toBe(false);
+    expect(existsSync(firefoxManifest)).toBe(false);
+    expect((await uninstall(options)).entries.map((e) => e.action)).toEqual(['absent', 'absent']);
+  });
+
+  it('installs for every browser at user scope under the private HOME, honouring XDG_CONFIG_HOME', async () => {
+    const launcher = await writeLauncher(path.join(root, 'bin'), { hostScript: findHostScript() });
+    const env = { XDG_CONFIG_HOME: path.join(home, 'xdg') };
+    const platform = process.platform as 'linux' | 'darwin';
+    const report = await install({ platform, scope: 'user', home, env, hostPath: launcher.path });
+    expect(report.ok).toBe(true);
+    const written = report.entries.filter((e) => e.action === 'written').map((e) => e.target);
+    expect(written).toHaveLength(7);
+    for (const file of written) {
+      expect(file.startsWith(home + path.sep)).toBe(true);
+      expect(existsSync(file)).toBe(true);
+    }
+    if (platform === 'linux') {
+      expect(written).toContain(path.join(home, 'xdg/google-chrome/NativeMessagingHosts/vn.kyso.host.json'));
+    }
+    await uninstall({ platform, scope: 'user', home, env });
+    for (const file of written) expect(existsSync(file)).toBe(false);
+  });
+
+  it('reports a launcher that is missing or not executable, and a dry run writes nothing', async () => {
+    const notExecutable = path.join(root, 'kyso-host.sh');
+    writeFileSync(notExecutable, '#!/bin/sh\n');
+    chmodSync(notExecutable, 0o644);
+    const base = { scope: 'user' as const, home, env: {}, userDataDir: profile };
+    const report = await install({ ...base, hostPath: notExecutable });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.stringMatching(/not executable/)]);
+
+    chmodSync(notExecutable, 0o700);
+    expect((await install({ ...base, hostPath: notExecutable })).problems).toEqual([]);
+    // A system-wide host must be executable by every user.
+    const system = await install({
+      ...base,
+      userDataDir: undefined,
+      scope: 'system',
+      browsers: [],
+      hostPath: notExecutable,
+    });
+    expect(system.problems).toEqual([expect.stringMatching(/every user/)]);
+
+    const missing = await install({ ...base, hostPath: path.join(root, 'nope.sh'), dryRun: true });
+    expect(missing.problems).toEqual([expect.stringMatching(/does not exist/)]);
+    rmSync(profile, { recursive: true, force: true });
+    const dry = await install({ ...base, hostPath: notExecutable, dryRun: true });
+    expect(dry.entries.map((e) => e.action)).toEqual(['would-write']);
+    expect(existsSync(profile)).toBe(false);
+  });
+});
