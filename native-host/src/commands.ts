@@ -98,18 +98,18 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
 
     async 'sign-cms'(params) {
       const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
-        op.signCms(params.digest, params.digestAlgorithm, true),
+        op.signCms(params.digest, params.digestAlgorithm, true, params.rsaScheme),
       );
       return { cms: result, certificate: entry.certificate };
     },
 
     async 'sign-raw'(params) {
       const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
-        op.signRaw(params.digest, params.digestAlgorithm),
+        op.signRaw(params.digest, params.digestAlgorithm, params.rsaScheme),
       );
       return {
         signature: result,
-        signatureAlgorithm: entry.keyType === 'EC' ? 'ECDSA-P1363' : 'RSASSA-PKCS1-v1_5',
+        signatureAlgorithm: entry.keyType === 'EC' ? 'ECDSA-P1363' : params.rsaScheme === 'PSS' ? 'RSASSA-PSS' : 'RSASSA-PKCS1-v1_5',
         certificate: entry.certificate,
       };
     },

@@ -7,7 +7,7 @@
  */
 import * as asn1js from 'asn1js';
 import { toArrayBuffer } from '../encoding.js';
-import type { DigestAlgorithm } from '../protocol/common.js';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../protocol/common.js';
 import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
 import { NULL, concat, contextConstructed, integer, octetString, oid, sequence, setOf, tlv, utcTime, type Der } from './der.js';
 import { digest } from './digest.js';
@@ -19,6 +19,8 @@ import { digest } from './digest.js';
  */
 export interface DigestSigner {
   readonly keyType: KeyType;
+  /** RSA only: PKCS#1 v1.5 unless 'PSS' (RSASSA-PSS, MGF1 with the same hash, salt = hash length). */
+  readonly rsaScheme?: RsaScheme;
   signDigest(digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -122,19 +124,32 @@ export async function signCades(options: CadesOptions, signer: DigestSigner): Pr
   const toSign = await digest(options.digestAlgorithm, prepared.toBeSigned);
   const rawSignature = await signer.signDigest(toSign, options.digestAlgorithm, prepared.toBeSigned);
   const signatureValue = signer.keyType === 'EC' ? ecdsaRawToDer(rawSignature) : rawSignature;
-  return assembleSignedData(options, prepared, signer.keyType, signatureValue);
+  return assembleSignedData(options, prepared, signer.keyType, signatureValue, signer.rsaScheme);
 }
 
 /** RFC 5754: SHA-2 digest identifiers without parameters; RSA signature identifiers with NULL. */
 const digestAlgorithmId = (algorithm: DigestAlgorithm) => sequence(oid(DIGEST_OIDS[algorithm]));
-const signatureAlgorithmId = (keyType: KeyType, algorithm: DigestAlgorithm) =>
-  keyType === 'RSA' ? sequence(oid(SIGNATURE_OIDS[keyType][algorithm]), NULL) : sequence(oid(SIGNATURE_OIDS[keyType][algorithm]));
+function signatureAlgorithmId(keyType: KeyType, algorithm: DigestAlgorithm, rsaScheme: RsaScheme = 'PKCS1-v1_5'): Der {
+  if (keyType === 'EC') return sequence(oid(SIGNATURE_OIDS.EC[algorithm]));
+  if (rsaScheme === 'PKCS1-v1_5') return sequence(oid(SIGNATURE_OIDS.RSA[algorithm]), NULL);
+  // RSASSA-PSS-params (RFC 4055): hash, MGF1 with the same hash, salt length = hash length
+  const hash = sequence(oid(DIGEST_OIDS[algorithm]));
+  return sequence(
+    oid(OID.rsassaPss),
+    sequence(
+      contextConstructed(0, hash),
+      contextConstructed(1, sequence(oid(OID.mgf1), hash)),
+      contextConstructed(2, integer(DIGEST_ALGORITHMS[algorithm])),
+    ),
+  );
+}
 
 export function assembleSignedData(
   options: CadesOptions,
   prepared: PreparedSignedAttributes,
   keyType: KeyType,
   signatureValue: Uint8Array,
+  rsaScheme?: RsaScheme,
 ): Uint8Array {
   const { signer } = prepared;
   const signerInfo = sequence(
@@ -142,7 +157,7 @@ export function assembleSignedData(
     sequence(signer.issuer, signer.serialNumber),
     digestAlgorithmId(options.digestAlgorithm),
     setOf(0xa0, prepared.attributes), // [0] IMPLICIT signedAttrs
-    signatureAlgorithmId(keyType, options.digestAlgorithm),
+    signatureAlgorithmId(keyType, options.digestAlgorithm, rsaScheme),
     octetString(signatureValue),
   );
   const encapsulated = options.content

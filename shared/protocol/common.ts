@@ -9,6 +9,10 @@ export const DigestAlgorithmSchema = z.enum(['SHA-256', 'SHA-384', 'SHA-512']);
 
 export const LanguageSchema = z.enum(['vi', 'en']);
 
+/** RSA signature scheme: PKCS#1 v1.5 (what Vietnamese verifiers expect) unless PSS is asked for. */
+export const RsaSchemeSchema = z.enum(['PKCS1-v1_5', 'PSS']);
+export type RsaScheme = z.infer<typeof RsaSchemeSchema>;
+
 const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 
 export const CertificateBase64Schema = z.base64().min(1).max(LIMITS.maxCertificateBase64Chars);

@@ -9,6 +9,7 @@ import {
   DigestFields,
   OriginSchema,
   PinSchema,
+  RsaSchemeSchema,
   WireErrorSchema,
   digestLengthIssue,
   digestLengthMatches,
@@ -29,9 +30,10 @@ export const SignItemSchema = z.discriminatedUnion('kind', [
       ...DigestFields,
       /** false for PAdES, whose signing time is the signature dictionary's /M. */
       signingTime: z.boolean(),
+      rsaScheme: RsaSchemeSchema.optional(),
     })
     .refine(digestLengthMatches, digestLengthIssue),
-  z.strictObject({ kind: z.literal('raw'), ...DigestFields }).refine(digestLengthMatches, digestLengthIssue),
+  z.strictObject({ kind: z.literal('raw'), ...DigestFields, rsaScheme: RsaSchemeSchema.optional() }).refine(digestLengthMatches, digestLengthIssue),
 ]);
 export type SignItem = z.infer<typeof SignItemSchema>;
 
@@ -43,7 +45,7 @@ export const SignItemResultSchema = z.union([
 export type SignItemResult = z.infer<typeof SignItemResultSchema>;
 
 /** How a raw signature is encoded: RSA PKCS#1 v1.5, or ECDSA as r‖s (IEEE P1363, what WebCrypto takes). */
-export const RawSignatureAlgorithmSchema = z.enum(['RSASSA-PKCS1-v1_5', 'ECDSA-P1363']);
+export const RawSignatureAlgorithmSchema = z.enum(['RSASSA-PKCS1-v1_5', 'RSASSA-PSS', 'ECDSA-P1363']);
 
 export const hostCommands = {
   hello: {
@@ -61,6 +63,7 @@ export const hostCommands = {
         pin: PinOrDevice,
         ...DigestFields,
         origin: OriginSchema,
+        rsaScheme: RsaSchemeSchema.optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({ cms: z.base64().max(64 * 1024), certificate: CertificateBase64Schema }),
@@ -68,7 +71,7 @@ export const hostCommands = {
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
     params: z
-      .strictObject({ certificateId: CertificateId, pin: PinOrDevice, ...DigestFields, origin: OriginSchema })
+      .strictObject({ certificateId: CertificateId, pin: PinOrDevice, ...DigestFields, origin: OriginSchema, rsaScheme: RsaSchemeSchema.optional() })
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({
       signature: z.base64().max(2048),

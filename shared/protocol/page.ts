@@ -8,6 +8,7 @@ import {
   CertificateBase64Schema,
   DigestFields,
   LanguageSchema,
+  RsaSchemeSchema,
   WireErrorSchema,
   digestLengthIssue,
   digestLengthMatches,
@@ -34,6 +35,7 @@ export const pageRequests = {
         description: Description,
         documentName: z.string().trim().min(1).max(LIMITS.maxDocumentNameChars).optional(),
         lang: LanguageSchema.optional(),
+        rsaScheme: RsaSchemeSchema.optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({ cms: z.base64(), certificate: CertificateBase64Schema }),

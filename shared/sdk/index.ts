@@ -139,6 +139,8 @@ export interface SignCmsOptions {
   description: string;
   documentName?: string;
   lang?: Language;
+  /** RSA keys only: 'PSS' for RSASSA-PSS; PKCS#1 v1.5 otherwise (what Vietnamese verifiers expect). */
+  rsaScheme?: 'PKCS1-v1_5' | 'PSS';
 }
 
 export interface SignCmsResult {
@@ -159,6 +161,7 @@ export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions
     description: options.description,
     ...(options.documentName !== undefined && { documentName: options.documentName }),
     ...(options.lang !== undefined && { lang: options.lang }),
+    ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
   };
   return request('sign-cms', params, requestOptions);
 }

@@ -66,7 +66,7 @@ describe('host under injected token faults', () => {
 
   it('a driver that prints to stdout does not corrupt the message stream', async () => {
     setFaults('stdout_noise');
-    expect(await list()).toHaveLength(4);
+    expect(await list()).toHaveLength(5);
     const response = await sign('01');
     expect(response.ok).toBe(true);
     await expectSignatureWorks();

@@ -32,7 +32,7 @@ describe('native host against SoftHSM', () => {
   });
 
   it('lists every certificate on the token, tied to its key by CKA_ID, with token state', () => {
-    expect(certificates.map((c) => c.id.split('/')[2]).sort()).toEqual(['01', '02', '03', '04']);
+    expect(certificates.map((c) => c.id.split('/')[2]).sort()).toEqual(['01', '02', '03', '04', '05']);
     expect(byKeyId('01').keyType).toBe('RSA');
     expect(byKeyId('02').keyType).toBe('EC');
     expect(Buffer.from(byKeyId('02').certificate, 'base64')).toEqual(token.certDer('02'));
@@ -44,13 +44,17 @@ describe('native host against SoftHSM', () => {
     ['01', 'SHA-512', 'sha512'],
     ['02', 'SHA-256', 'sha256'],
     ['02', 'SHA-384', 'sha384'],
-  ] as const)('key %s signs a %s digest into CAdES-BES that openssl verifies', async (keyId, algorithm, nodeHash) => {
+    ['05', 'SHA-384', 'sha384'], // ECDSA P-384
+    ['01', 'SHA-256', 'sha256', 'PSS'],
+    ['01', 'SHA-512', 'sha512', 'PSS'],
+  ] as const)('key %s signs a %s digest into CAdES-BES that openssl verifies (%s)', async (keyId, algorithm, nodeHash, rsaScheme?: 'PSS') => {
     const response = await host.request('sign-cms', {
       certificateId: byKeyId(keyId).id,
       pin: token.pin,
       digest: digestOf(nodeHash, document),
       digestAlgorithm: algorithm,
       origin: 'https://dichvucong.gov.vn',
+      ...(rsaScheme && { rsaScheme }),
     });
     if (!response.ok) throw new Error(JSON.stringify(response.error));
     const { cms, certificate } = response.result as { cms: string; certificate: string };
@@ -63,6 +67,8 @@ describe('native host against SoftHSM', () => {
     const ours = await verifyCms({ cms: cmsBytes, content: document, trustedRoots: [pemToDer(token.caPem)] });
     expect(ours.problems).toEqual([]);
     expect(ours.digestAlgorithm).toBe(algorithm);
+    // the signature algorithm is what was asked for: RSASSA-PSS (1.2.840.113549.1.1.10) only on request
+    expect(cmsBytes.includes(Buffer.from('06092a864886f70d01010a', 'hex'))).toBe(rsaScheme === 'PSS');
   });
 
   it('a wrong PIN is PIN_INCORRECT with no signature, and the right PIN then works', async () => {

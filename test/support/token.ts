@@ -11,8 +11,8 @@ export interface TestToken {
   module: string;
   label: string;
   pin: string;
-  certDer(id: '01' | '02' | '03' | '04'): Buffer;
-  certPemPath(id: '01' | '02' | '03' | '04'): string;
+  certDer(id: '01' | '02' | '03' | '04' | '05'): Buffer;
+  certPemPath(id: '01' | '02' | '03' | '04' | '05'): string;
   env: Record<string, string>;
   remove(): void;
 }

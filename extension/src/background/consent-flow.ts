@@ -84,6 +84,7 @@ export class ConsentFlow {
               digest: request.params.digest,
               digestAlgorithm: request.params.digestAlgorithm,
               origin: request.origin,
+              ...(request.params.rsaScheme && { rsaScheme: request.params.rsaScheme }),
             },
             message.pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
           );

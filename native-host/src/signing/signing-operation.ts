@@ -5,7 +5,7 @@
 import { assembleSignedData, ecdsaRawToDer, prepareSignedAttributes, type CadesOptions, type PreparedSignedAttributes } from '../../../shared/cms/cades.js';
 import { digest as digestOf } from '../../../shared/cms/digest.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
-import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
+import type { CertificateEntry, DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
 import type { TokenWorker } from '../worker/client.js';
@@ -44,15 +44,15 @@ export class SigningOperation {
   }
 
   /** A CAdES-BES SignedData around the digest (signingTime omitted for PAdES). */
-  async signCms(digest: string, digestAlgorithm: DigestAlgorithm, signingTime: boolean): Promise<string> {
-    const [result] = await this.signItems([{ kind: 'cms', digest, digestAlgorithm, signingTime }]);
+  async signCms(digest: string, digestAlgorithm: DigestAlgorithm, signingTime: boolean, rsaScheme?: RsaScheme): Promise<string> {
+    const [result] = await this.signItems([{ kind: 'cms', digest, digestAlgorithm, signingTime, ...(rsaScheme && { rsaScheme }) }]);
     if (!result!.ok) throw KysoError.fromWire(result!.error);
     return (result as { cms: string }).cms;
   }
 
   /** A bare signature: RSA PKCS#1 v1.5, or ECDSA r‖s. */
-  async signRaw(digest: string, digestAlgorithm: DigestAlgorithm): Promise<string> {
-    const [result] = await this.signItems([{ kind: 'raw', digest, digestAlgorithm }]);
+  async signRaw(digest: string, digestAlgorithm: DigestAlgorithm, rsaScheme?: RsaScheme): Promise<string> {
+    const [result] = await this.signItems([{ kind: 'raw', digest, digestAlgorithm, ...(rsaScheme && { rsaScheme }) }]);
     if (!result!.ok) throw KysoError.fromWire(result!.error);
     return (result as { signature: string }).signature;
   }
@@ -87,13 +87,14 @@ export class SigningOperation {
       this.signed++;
       if (!p.cms) return { ok: true, signature: bytesToBase64(signature.signature) };
       const value = this.entry.keyType === 'EC' ? ecdsaRawToDer(signature.signature) : signature.signature;
-      return { ok: true, cms: bytesToBase64(assembleSignedData(p.cms.options, p.cms.prepared, this.entry.keyType, value)) };
+      return { ok: true, cms: bytesToBase64(assembleSignedData(p.cms.options, p.cms.prepared, this.entry.keyType, value, p.item.rsaScheme)) };
     });
   }
 
   private async prepare(item: SignItem): Promise<PreparedItem> {
     const documentDigest = base64ToBytes(item.digest);
-    if (item.kind === 'raw') return { item, toSign: { digest: documentDigest, digestAlgorithm: item.digestAlgorithm } };
+    const rsaScheme = item.rsaScheme;
+    if (item.kind === 'raw') return { item, toSign: { digest: documentDigest, digestAlgorithm: item.digestAlgorithm, rsaScheme } };
     const options: CadesOptions = {
       contentDigest: documentDigest,
       digestAlgorithm: item.digestAlgorithm,
@@ -103,7 +104,7 @@ export class SigningOperation {
     const prepared = await prepareSignedAttributes(options);
     return {
       item,
-      toSign: { digest: await digestOf(item.digestAlgorithm, prepared.toBeSigned), digestAlgorithm: item.digestAlgorithm, data: prepared.toBeSigned },
+      toSign: { digest: await digestOf(item.digestAlgorithm, prepared.toBeSigned), digestAlgorithm: item.digestAlgorithm, data: prepared.toBeSigned, rsaScheme },
       cms: { options, prepared },
     };
   }

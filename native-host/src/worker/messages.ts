@@ -1,5 +1,5 @@
 /** Host ⇄ PKCS#11 worker messages (Node IPC with structured clone, so bytes travel as Uint8Array). */
-import type { DigestAlgorithm } from '../../../shared/protocol/common.js';
+import type { DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import type { WireError } from '../../../shared/protocol/errors.js';
 import type { TokenCertificate } from './token-access.js';
 
@@ -20,6 +20,7 @@ export interface DigestToSign {
   digestAlgorithm: DigestAlgorithm;
   /** The bytes the digest was taken of, for tokens that can only hash on the token. */
   data?: Uint8Array;
+  rsaScheme?: RsaScheme;
 }
 
 /** Several digests in one round trip: a batch keeps the token busy instead of waiting on IPC. */

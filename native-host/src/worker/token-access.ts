@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { DIGEST_INFO_PREFIX } from '../../../shared/cms/algorithms.js';
-import type { DigestAlgorithm, TokenInfo } from '../../../shared/protocol/common.js';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme, type TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import {
   CKR_FUNCTION_NOT_SUPPORTED,
@@ -217,11 +217,11 @@ export class TokenAccess {
     }
   }
 
-  signWith(handle: number, digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array) {
+  signWith(handle: number, digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array, rsaScheme: RsaScheme = 'PKCS1-v1_5') {
     const signing = this.signing;
     if (!signing || signing.handle !== handle) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'no open signing session' });
     try {
-      return signWithKey(signing, signing.mechanisms, digest, algorithm, data);
+      return signWithKey(signing, signing.mechanisms, digest, algorithm, data, rsaScheme);
     } catch (error) {
       throw this.withPinState(toKysoError(error), signing.ref);
     }
@@ -312,8 +312,23 @@ interface KeyInSession {
 
 interface Attempt {
   name: string;
-  mechanism: number;
+  mechanism: number | pkcs11js.Mechanism;
   input: Buffer;
+}
+
+const HASH_MECHANISM: Record<DigestAlgorithm, { hash: number; mgf: number; pss: number; pssName: string }> = {
+  'SHA-256': { hash: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, pss: pkcs11js.CKM_SHA256_RSA_PKCS_PSS, pssName: 'CKM_SHA256_RSA_PKCS_PSS' },
+  'SHA-384': { hash: pkcs11js.CKM_SHA384, mgf: pkcs11js.CKG_MGF1_SHA384, pss: pkcs11js.CKM_SHA384_RSA_PKCS_PSS, pssName: 'CKM_SHA384_RSA_PKCS_PSS' },
+  'SHA-512': { hash: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512, pss: pkcs11js.CKM_SHA512_RSA_PKCS_PSS, pssName: 'CKM_SHA512_RSA_PKCS_PSS' },
+};
+
+/** RSASSA-PSS as CMS describes it: MGF1 with the same hash, salt as long as the hash. */
+function pssMechanism(mechanism: number, algorithm: DigestAlgorithm): pkcs11js.Mechanism {
+  const h = HASH_MECHANISM[algorithm];
+  return {
+    mechanism,
+    parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: h.hash, mgf: h.mgf, saltLen: DIGEST_ALGORITHMS[algorithm] },
+  } as pkcs11js.Mechanism;
 }
 
 /**
@@ -322,10 +337,23 @@ interface Attempt {
  * hashed on the token (CKM_SHAxxx_RSA_PKCS) when the caller has them. EC uses CKM_ECDSA (raw r‖s).
  * Mechanisms the token does not list are skipped; one it lists but then rejects falls through.
  */
-function attemptsFor(keyType: number, mechanisms: number[] | undefined, digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array): Attempt[] {
+function attemptsFor(
+  keyType: number,
+  mechanisms: number[] | undefined,
+  digest: Uint8Array,
+  algorithm: DigestAlgorithm,
+  data: Uint8Array | undefined,
+  rsaScheme: RsaScheme,
+): Attempt[] {
   const listed = (m: number) => mechanisms === undefined || mechanisms.includes(m);
   const attempts: Attempt[] = [];
-  if (keyType === pkcs11js.CKK_RSA) {
+  if (keyType === pkcs11js.CKK_RSA && rsaScheme === 'PSS') {
+    if (listed(pkcs11js.CKM_RSA_PKCS_PSS)) {
+      attempts.push({ name: 'CKM_RSA_PKCS_PSS', mechanism: pssMechanism(pkcs11js.CKM_RSA_PKCS_PSS, algorithm), input: Buffer.from(digest) });
+    }
+    const h = HASH_MECHANISM[algorithm];
+    if (data && listed(h.pss)) attempts.push({ name: h.pssName, mechanism: pssMechanism(h.pss, algorithm), input: Buffer.from(data) });
+  } else if (keyType === pkcs11js.CKK_RSA) {
     if (listed(pkcs11js.CKM_RSA_PKCS)) {
       const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
       attempts.push({ name: 'CKM_RSA_PKCS', mechanism: pkcs11js.CKM_RSA_PKCS, input: digestInfo });
@@ -350,9 +378,10 @@ function signWithKey(
   mechanisms: number[] | undefined,
   digest: Uint8Array,
   algorithm: DigestAlgorithm,
-  data?: Uint8Array,
+  data: Uint8Array | undefined,
+  rsaScheme: RsaScheme,
 ): { signature: Uint8Array; mechanism: string } {
-  const attempts = attemptsFor(k.keyType, mechanisms, digest, algorithm, data);
+  const attempts = attemptsFor(k.keyType, mechanisms, digest, algorithm, data, rsaScheme);
   for (const [index, attempt] of attempts.entries()) {
     try {
       return { signature: sign(k, attempt), mechanism: attempt.name };
@@ -366,7 +395,7 @@ function signWithKey(
 }
 
 function sign(k: KeyInSession, attempt: Attempt): Uint8Array {
-  k.p11.C_SignInit(k.session, { mechanism: attempt.mechanism }, k.key);
+  k.p11.C_SignInit(k.session, typeof attempt.mechanism === 'number' ? { mechanism: attempt.mechanism } : attempt.mechanism, k.key);
   if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
   return new Uint8Array(k.p11.C_Sign(k.session, attempt.input, Buffer.alloc(1024)));
 }

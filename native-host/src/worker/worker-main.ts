@@ -27,7 +27,7 @@ function handle(request: WorkerRequest): WorkerResponse {
           result: {
             results: request.items.map((item) => {
               try {
-                return { ok: true, ...tokens.signWith(request.handle, item.digest, item.digestAlgorithm, item.data) };
+                return { ok: true, ...tokens.signWith(request.handle, item.digest, item.digestAlgorithm, item.data, item.rsaScheme) };
               } catch (error) {
                 return { ok: false, error: toWireError(error) };
               }
