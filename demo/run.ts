@@ -4,12 +4,12 @@
  * display (or --interactive); otherwise a headless walk-through that signs and prints the result.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type ElementHandle } from 'puppeteer-core';
+import { runInstall } from '../native-host/src/cli/install.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
-import { NATIVE_HOST_NAME } from '../shared/version.js';
 import { pemCertificates, startDemoServer } from './server.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,26 +26,19 @@ function makeDemoToken(): void {
   execFileSync('bash', [path.join(ROOT, 'test/token/make-token.sh'), TOKEN_DIR], { stdio: 'inherit' });
 }
 
-/** The host launcher and manifest for this profile (what `kyso-host install --user-data-dir` writes). */
-function registerHost(): void {
-  const launcher = path.join(DEMO_DIR, 'kyso-host-demo.sh');
-  writeFileSync(
-    launcher,
-    [
-      '#!/bin/sh',
-      `export SOFTHSM2_CONF='${path.join(TOKEN_DIR, 'softhsm2.conf')}'`,
-      `export KYSO_PKCS11_MODULES='/usr/lib/softhsm/libsofthsm2.so'`,
-      `exec '${process.execPath}' '${path.join(ROOT, 'native-host/bin/kyso-host.js')}' "$@"`,
-      '',
-    ].join('\n'),
+/** `kyso-host install` for this profile, keeping the demo token's environment in the launcher. */
+async function registerHost(): Promise<void> {
+  const code = await runInstall(
+    {
+      scope: 'user',
+      browsers: 'chromium',
+      userDataDir: PROFILE_DIR,
+      dryRun: false,
+      launcherEnv: { SOFTHSM2_CONF: path.join(TOKEN_DIR, 'softhsm2.conf'), KYSO_PKCS11_MODULES: '/usr/lib/softhsm/libsofthsm2.so' },
+    },
+    () => undefined,
   );
-  chmodSync(launcher, 0o755);
-  const dir = path.join(PROFILE_DIR, 'NativeMessagingHosts');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, `${NATIVE_HOST_NAME}.json`),
-    JSON.stringify({ name: NATIVE_HOST_NAME, description: 'kyso (demo)', path: launcher, type: 'stdio', allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`] }, null, 2),
-  );
+  if (code !== 0) throw new Error('kyso-host install failed');
 }
 
 async function enableDeveloperMode(browser: Browser): Promise<void> {
@@ -62,7 +55,7 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(EXTENSION, 'manifest.json'))) throw new Error('dist/extension is missing: run npm run build');
   mkdirSync(DEMO_DIR, { recursive: true });
   makeDemoToken();
-  registerHost();
+  await registerHost();
   const demo = await startDemoServer({ port: Number(process.env.KYSO_DEMO_PORT ?? 8443), trustedRoots: pemCertificates(readFileSync(path.join(TOKEN_DIR, 'ca.pem'), 'utf8')) });
   console.log(`Demo portal: ${demo.url}  (demo token PIN: ${PIN})`);
   const browser = await puppeteer.launch({

@@ -4,7 +4,7 @@
  * (Signing through Firefox needs developer mode for http://localhost, set from the options page:
  * the full consent flow in Firefox belongs to the consent/UX work.)
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../../shared/version.js';
-import { registerHostInProfile } from '../support/host-registration.js';
+import { registerHostForFirefox } from '../support/host-registration.js';
 import { EXTENSION_DIST } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
@@ -25,14 +25,10 @@ describe('Firefox ESR', () => {
   beforeAll(async () => {
     token = copyTestToken();
     home = mkdtempSync(path.join(tmpdir(), 'kyso-firefox-home-'));
-    // Firefox reads host manifests from ~/.mozilla/native-messaging-hosts (a private HOME here).
-    const launcher = registerHostInProfile(home, token.env);
-    const hosts = path.join(home, '.mozilla/native-messaging-hosts');
-    mkdirSync(hosts, { recursive: true });
-    writeFileSync(
-      path.join(hosts, `${NATIVE_HOST_NAME}.json`),
-      JSON.stringify({ name: NATIVE_HOST_NAME, description: 'kyso (test)', path: launcher, type: 'stdio', allowed_extensions: [FIREFOX_EXTENSION_ID] }),
-    );
+    // kyso-host install writes ~/.mozilla/native-messaging-hosts/vn.kyso.host.json (a private HOME here)
+    registerHostForFirefox(home, token.env);
+    const manifest = JSON.parse(readFileSync(path.join(home, '.mozilla/native-messaging-hosts', `${NATIVE_HOST_NAME}.json`), 'utf8'));
+    expect(manifest.allowed_extensions).toEqual([FIREFOX_EXTENSION_ID]);
     demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
     browser = await puppeteer.launch({
       browser: 'firefox',

@@ -1,31 +1,30 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
-import { NATIVE_HOST_NAME } from '../../shared/version.js';
 import { HOST_LAUNCHER } from './paths.js';
 
 /**
- * Registers the real host for a fresh Chromium profile: a launcher script that sets the test
- * token's environment, and the host manifest in <profile>/NativeMessagingHosts.
+ * Registers the real host the way a user does: `kyso-host install`, which writes the launcher
+ * (keeping the test token's environment) and the browser's host manifest.
  */
-export function registerHostInProfile(profileDir: string, env: Record<string, string>): string {
-  const launcher = path.join(profileDir, 'kyso-host-launcher.sh');
-  const exports = Object.entries(env)
-    .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
-    .join('\n');
-  writeFileSync(launcher, `#!/bin/sh\n${exports}\nexec '${process.execPath}' '${HOST_LAUNCHER}' "$@"\n`);
-  chmodSync(launcher, 0o755);
-  const dir = path.join(profileDir, 'NativeMessagingHosts');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, `${NATIVE_HOST_NAME}.json`),
-    JSON.stringify({
-      name: NATIVE_HOST_NAME,
-      description: 'kyso native host (test)',
-      path: launcher,
-      type: 'stdio',
-      allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`],
-    }),
-  );
+function kysoHostInstall(args: string[], env: Record<string, string>): string {
+  const run = spawnSync(process.execPath, [HOST_LAUNCHER, 'install', '--scope', 'user', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`kyso-host install failed: ${run.stdout}${run.stderr}`);
+  const launcher = /launcher (\S+):/.exec(run.stdout)?.[1];
+  if (!launcher) throw new Error(`no launcher in: ${run.stdout}`);
   return launcher;
 }
+
+/** For a fresh Chromium profile: <profile>/NativeMessagingHosts. */
+export function registerHostInProfile(profileDir: string, env: Record<string, string>): string {
+  return kysoHostInstall(['--user-data-dir', profileDir, '--browser', 'chromium'], { ...env, HOME: profileDir });
+}
+
+/** For Firefox under a private HOME: ~/.mozilla/native-messaging-hosts. */
+export function registerHostForFirefox(home: string, env: Record<string, string>): string {
+  return kysoHostInstall(['--browser', 'firefox'], { ...env, HOME: home });
+}
+
+export const hostLauncherDir = (home: string) => path.join(home, '.local/share/kyso');

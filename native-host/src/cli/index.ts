@@ -8,6 +8,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/client.js';
+import { runInstall, runUninstall } from './install.js';
 import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';
 
 const USAGE = `kyso ${KYSO_VERSION} — ký số bằng USB token / sign with your USB token
@@ -15,6 +16,9 @@ Usage:
   kyso list                               list the certificates on every token found
   kyso sign --in FILE --out FILE [--format cms|cms-attached] [--cert ID|MST|CCCD|name]
             [--digest SHA-256|SHA-384|SHA-512] [--pin-stdin]
+  kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
+                      [--user-data-dir DIR] [--dry-run]   register the host with the browsers
+  kyso-host uninstall [same options]
   kyso --version
 `;
 
@@ -33,6 +37,10 @@ export async function runCli(args: string[]): Promise<number> {
         cert: { type: 'string' },
         digest: { type: 'string', default: 'SHA-256' },
         'pin-stdin': { type: 'boolean', default: false },
+        scope: { type: 'string', default: 'user' },
+        browser: { type: 'string' },
+        'user-data-dir': { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -48,6 +56,22 @@ export async function runCli(args: string[]): Promise<number> {
     switch (positionals[0]) {
       case 'list':
         return await listCertificates();
+      case 'install':
+      case 'uninstall': {
+        if (values.scope !== 'user' && values.scope !== 'system') {
+          process.stderr.write(USAGE);
+          return 2;
+        }
+        const options = {
+          scope: values.scope,
+          browsers: values.browser,
+          userDataDir: values['user-data-dir'],
+          dryRun: values['dry-run'],
+          launcherEnv: launcherEnvironment(),
+        } as const;
+        const print = (line: string) => console.log(line);
+        return positionals[0] === 'install' ? await runInstall(options, print) : await runUninstall(options, print);
+      }
       case 'sign': {
         const format = values.format as SignFormat;
         const digest = DigestAlgorithmSchema.safeParse(values.digest);
@@ -69,6 +93,13 @@ export async function runCli(args: string[]): Promise<number> {
     process.stderr.write(`${describeError(error)}\n`);
     return 1;
   }
+}
+
+/** Token settings the browser-started host must keep (it gets a minimal environment): SoftHSM's, ours. */
+function launcherEnvironment(): Record<string, string> | undefined {
+  const keep = ['SOFTHSM2_CONF', 'KYSO_PKCS11_MODULES', 'KYSO_CONFIG'];
+  const env = Object.fromEntries(keep.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  return Object.keys(env).length ? env : undefined;
 }
 
 async function listCertificates(): Promise<number> {

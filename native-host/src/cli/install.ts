@@ -1,0 +1,88 @@
+/**
+ * `kyso-host install` / `uninstall`: write the launcher the browsers execute and register it for
+ * each browser (manifest files; registry keys on Windows); then say what was done, and what to do
+ * about Snap/Flatpak browsers, which cannot start native hosts by themselves.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  BROWSERS,
+  currentPlatform,
+  findHostScript,
+  formatReport,
+  install,
+  isBrowser,
+  sandboxedBrowserAdvice,
+  uninstall,
+  writeLauncher,
+  type Browser,
+  type Scope,
+} from '../install/index.js';
+
+export interface InstallCommandOptions {
+  scope: Scope;
+  browsers?: string;
+  userDataDir?: string;
+  dryRun: boolean;
+  /** Environment the launcher exports (e.g. SOFTHSM2_CONF for a test or demo token). */
+  launcherEnv?: Record<string, string>;
+  home?: string;
+}
+
+/** Where the launcher lives: per user under ~/.local/share/kyso, system-wide under /usr/local/lib/kyso. */
+export function launcherDirectory(scope: Scope, home: string, platform = currentPlatform()): string {
+  if (platform === 'win32') {
+    return scope === 'user'
+      ? path.join(process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'kyso')
+      : path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'kyso');
+  }
+  if (platform === 'darwin') return scope === 'user' ? path.join(home, 'Library/Application Support/kyso') : '/Library/Application Support/kyso';
+  return scope === 'user' ? path.join(home, '.local/share/kyso') : '/usr/local/lib/kyso';
+}
+
+function parseBrowsers(list: string | undefined): Browser[] | undefined {
+  if (!list) return undefined;
+  const names = list.split(',').map((b) => b.trim()).filter(Boolean);
+  const unknown = names.filter((b) => !isBrowser(b));
+  if (unknown.length) throw new Error(`unknown browser ${unknown.join(', ')} (known: ${BROWSERS.join(', ')})`);
+  return names as Browser[];
+}
+
+export async function runInstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
+  const home = options.home ?? os.homedir();
+  const browsers = parseBrowsers(options.browsers);
+  const launcher = await writeLauncher(options.userDataDir ?? launcherDirectory(options.scope, home), {
+    hostScript: findHostScript(),
+    ...(options.launcherEnv && { env: options.launcherEnv }),
+    dryRun: options.dryRun,
+  });
+  const report = await install({
+    scope: options.scope,
+    hostPath: launcher.path,
+    home,
+    dryRun: options.dryRun,
+    ...(browsers && { browsers }),
+    ...(options.userDataDir && { userDataDir: options.userDataDir }),
+  });
+  print(`launcher ${launcher.path}: ${launcher.action}`);
+  print(formatReport(report));
+  if (currentPlatform() === 'linux') {
+    for (const advice of sandboxedBrowserAdvice({ home, exists: existsSync })) print(`${advice.vi}\n${advice.en}`);
+  }
+  return report.ok ? 0 : 1;
+}
+
+export async function runUninstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
+  const home = options.home ?? os.homedir();
+  const browsers = parseBrowsers(options.browsers);
+  const report = await uninstall({
+    scope: options.scope,
+    home,
+    dryRun: options.dryRun,
+    ...(browsers && { browsers }),
+    ...(options.userDataDir && { userDataDir: options.userDataDir }),
+  });
+  print(formatReport(report));
+  return report.ok ? 0 : 1;
+}
