@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'VERSION_MISMATCH',
   'TIMEOUT',
   'BUSY',
+  'RATE_LIMITED',
   'BAD_REQUEST',
   'INTERNAL',
 ] as const;
@@ -113,6 +114,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   BUSY: {
     vi: 'Đang có một yêu cầu ký khác. Hãy thử lại sau.',
     en: 'Another signing request is in progress. Try again later.',
+  },
+  RATE_LIMITED: {
+    vi: 'Trang web gửi quá nhiều yêu cầu ký. Hãy đợi một lát rồi thử lại.',
+    en: 'This website sent too many signing requests. Wait a moment and try again.',
   },
   BAD_REQUEST: { vi: 'Yêu cầu không hợp lệ.', en: 'The request is not valid.' },
   INTERNAL: { vi: 'Lỗi nội bộ của kyso.', en: 'An internal kyso error occurred.' },

@@ -22,6 +22,10 @@ export const LIMITS = {
   maxBatchItemsPerCall: 32,
   /** A batch nobody continues is closed (and the token logged out) after this. */
   batchIdleTimeoutMs: 60_000,
+  /** Requests one origin may make per minute (status and signing alike); more are RATE_LIMITED. */
+  maxRequestsPerOriginPerMinute: 30,
+  /** Signing requests waiting for the consent window, over all tabs; more are RATE_LIMITED. */
+  maxQueuedSignRequests: 5,
   /** How many certificates one listing returns at most. */
   maxCertificates: 64,
   /** Base64 DER certificate. */

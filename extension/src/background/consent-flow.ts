@@ -40,6 +40,9 @@ export class ConsentFlow {
         return this.host.call('sign-cms', { ...approval, digest, digestAlgorithm, origin }, LIMITS.tokenOperationTimeoutMs);
       }
     }
+    if (this.queue.length >= LIMITS.maxQueuedSignRequests) {
+      throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ id: crypto.randomUUID(), origin, tabId, params, resolve, reject, settled: false });
       void this.openNext();

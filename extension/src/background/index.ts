@@ -13,9 +13,12 @@ import { ConsentFlow } from './consent-flow.js';
 import { CONSENT_PORT, type BackgroundAnswer } from './messages.js';
 import { NativeHostClient } from './native-host.js';
 import { isOriginAllowed } from './origin-policy.js';
+import { OriginRateLimiter } from './rate-limit.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 
 const host = new NativeHostClient();
 const consent = new ConsentFlow(host);
+const rateLimiter = new OriginRateLimiter(LIMITS.maxRequestsPerOriginPerMinute);
 
 /** The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url). */
 function senderOrigin(sender: Runtime.MessageSender): string | undefined {
@@ -36,6 +39,8 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
   if (!isOriginAllowed(origin, { developerMode: developerMode === true })) {
     throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
   }
+  const budget = rateLimiter.take(origin);
+  if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
   if (envelope.protocolVersion !== PROTOCOL_VERSION) {
     throw new KysoError('VERSION_MISMATCH', undefined, {
       sdkProtocol: envelope.protocolVersion,

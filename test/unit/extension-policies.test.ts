@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { isOriginAllowed } from '../../extension/src/background/origin-policy.js';
+import { OriginRateLimiter } from '../../extension/src/background/rate-limit.js';
+import { ERROR_CODES, errorMessage } from '../../shared/protocol/errors.js';
+
+describe('origin policy', () => {
+  it('allows https origins only, and localhost over http only in developer mode', () => {
+    const off = { developerMode: false };
+    const on = { developerMode: true };
+    expect(isOriginAllowed('https://dichvucong.gov.vn', off)).toBe(true);
+    expect(isOriginAllowed('https://xn--dchvcng-9xa4b.vn', off)).toBe(true);
+    expect(isOriginAllowed('http://dichvucong.gov.vn', on)).toBe(false);
+    expect(isOriginAllowed('http://localhost:8443', off)).toBe(false);
+    expect(isOriginAllowed('http://localhost:8443', on)).toBe(true);
+    expect(isOriginAllowed('http://127.0.0.1:3000', on)).toBe(true);
+    expect(isOriginAllowed('http://localhost.evil.vn', on)).toBe(false);
+    expect(isOriginAllowed('https://dichvucong.gov.vn/path', off)).toBe(false);
+    expect(isOriginAllowed('null', on)).toBe(false);
+    expect(isOriginAllowed('file:///etc/passwd', on)).toBe(false);
+    expect(isOriginAllowed('chrome-extension://abc', on)).toBe(false);
+  });
+});
+
+describe('rate limiter', () => {
+  it('allows the budget per origin per window, then says how long to wait', () => {
+    let now = 1_000_000;
+    const limiter = new OriginRateLimiter(3, 60_000, () => now);
+    expect([1, 2, 3].map(() => limiter.take('https://a.vn').allowed)).toEqual([true, true, true]);
+    expect(limiter.take('https://a.vn')).toEqual({ allowed: false, retryAfterMs: 60_000 });
+    expect(limiter.take('https://b.vn').allowed).toBe(true); // other origins are not affected
+    now += 30_000;
+    expect(limiter.take('https://a.vn')).toEqual({ allowed: false, retryAfterMs: 30_000 });
+    now += 30_001;
+    expect(limiter.take('https://a.vn').allowed).toBe(true);
+  });
+});
+
+describe('error catalogue', () => {
+  it('has a Vietnamese and an English message for every code', () => {
+    for (const code of ERROR_CODES) {
+      expect(errorMessage(code, 'vi').length).toBeGreaterThan(5);
+      expect(errorMessage(code, 'en').length).toBeGreaterThan(5);
+      expect(errorMessage(code, 'vi')).not.toBe(errorMessage(code, 'en'));
+    }
+  });
+});
