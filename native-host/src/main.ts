@@ -28,6 +28,7 @@ function runHost(): void {
     input: process.stdin,
     output: process.stdout,
     handlers: createCommandHandlers(worker, { tokenTimeoutMs: tokenTimeoutFromEnv() }),
+    log: (line) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`),
     onClose: () => {
       worker.stop();
       process.exit(0);

@@ -20,9 +20,14 @@ export interface HostServerOptions {
   output: Writable;
   handlers: CommandHandlers;
   onClose?: () => void;
+  /**
+   * One line per request: command, outcome, duration. Never parameters or results: they carry
+   * PINs, digests and certificates (the browser writes a host's stderr to its own log).
+   */
+  log?: (line: string) => void;
 }
 
-export function serveNativeMessaging({ input, output, handlers, onClose }: HostServerOptions): void {
+export function serveNativeMessaging({ input, output, handlers, onClose, log = () => undefined }: HostServerOptions): void {
   const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
 
   const send = (response: HostResponse) => {
@@ -51,17 +56,22 @@ export function serveNativeMessaging({ input, output, handlers, onClose }: HostS
     }
     const rawId = (frame.value as { id?: unknown } | null)?.id;
     const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId >= 0 ? rawId : null;
+    const started = performance.now();
+    let command = 'unknown';
     try {
       const envelope = parseOrBadRequest(HostRequestEnvelopeSchema, frame.value, 'request');
-      const command = envelope.command as HostCommand;
-      const spec = hostCommands[command];
+      command = envelope.command as HostCommand;
+      const spec = hostCommands[command as HostCommand];
       const params = parseOrBadRequest(spec.params, envelope.params, command);
-      const handler = handlers[command] as (p: unknown) => Promise<unknown>;
+      const handler = handlers[command as HostCommand] as (p: unknown) => Promise<unknown>;
       // Our own answers are checked too: a schema drift is a bug to catch here, not in the browser.
       const result = spec.result.parse(await handler(params));
       send({ id: envelope.id, ok: true, result });
+      log(`${command} ok ${(performance.now() - started).toFixed(1)} ms`);
     } catch (error) {
-      send({ id, ok: false, error: toWireError(error) });
+      const wire = toWireError(error);
+      send({ id, ok: false, error: wire });
+      log(`${command} ${wire.code} ${(performance.now() - started).toFixed(1)} ms`);
     }
   };
 
