@@ -10,6 +10,7 @@ import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/se
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
 import { registerHostInProfile } from '../support/host-registration.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Posts a raw request as a page can, and collects every kyso message for `ms`. */
 async function rawRequest(page: Page, request: Record<string, unknown>, ms = 1500): Promise<any[]> {
@@ -96,6 +97,13 @@ describe('hostile pages', () => {
     expect(seen).toBe(1); // only its own forged message: the extension did not act on any of them
     expect(await consentWindowOpen(browser, 0)).toBe(false);
     expect(demo.submissions.length).toBe(before);
+  });
+
+  it('an oversized request is dropped by the bridge without an answer', async () => {
+    const seen = await rawRequest(page, { id: 'huge', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'x'.repeat(LIMITS.maxPageRequestChars) } }, 800);
+    expect(seen.filter((m) => m.id === 'huge')).toEqual([]);
+    const small = await rawRequest(page, { id: 'small', type: 'status', params: {} }, 800);
+    expect(small.filter((m) => m.id === 'small').map((m) => m.kind)).toEqual(['ack', 'response']);
   });
 
   it('a cross-origin iframe cannot ask for a signature, neither itself nor through the parent', async () => {

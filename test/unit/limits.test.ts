@@ -1,0 +1,81 @@
+/** Each limit in shared/protocol/limits.ts, enforced where it applies (schemas and framing). */
+import { describe, expect, it } from 'vitest';
+import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
+import { hostCommands } from '../../shared/protocol/host.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
+import { PageRequestEnvelopeSchema, pageRequests } from '../../shared/protocol/page.js';
+
+const digest = Buffer.alloc(32).toString('base64');
+const signCms = (over: Record<string, unknown>) =>
+  pageRequests['sign-cms'].params.safeParse({ digest, digestAlgorithm: 'SHA-256', description: 'Hồ sơ', ...over }).success;
+const hostSign = (over: Record<string, unknown>) =>
+  hostCommands['sign-cms'].params.safeParse({ certificateId: 'm/s/01', pin: '123456', digest, digestAlgorithm: 'SHA-256', origin: 'https://a.vn', ...over }).success;
+
+describe('limits', () => {
+  it('description and document name lengths', () => {
+    expect(signCms({ description: 'đ'.repeat(LIMITS.maxDescriptionChars) })).toBe(true);
+    expect(signCms({ description: 'đ'.repeat(LIMITS.maxDescriptionChars + 1) })).toBe(false);
+    expect(signCms({ description: '   ' })).toBe(false);
+    expect(signCms({ documentName: 'a'.repeat(LIMITS.maxDocumentNameChars) })).toBe(true);
+    expect(signCms({ documentName: 'a'.repeat(LIMITS.maxDocumentNameChars + 1) })).toBe(false);
+  });
+
+  it('PIN length', () => {
+    expect(hostSign({ pin: '1'.repeat(LIMITS.minPinChars) })).toBe(true);
+    expect(hostSign({ pin: '1'.repeat(LIMITS.minPinChars - 1) })).toBe(false);
+    expect(hostSign({ pin: '1'.repeat(LIMITS.maxPinChars) })).toBe(true);
+    expect(hostSign({ pin: '1'.repeat(LIMITS.maxPinChars + 1) })).toBe(false);
+    expect(hostSign({ pin: null })).toBe(true); // PIN pad
+  });
+
+  it('origin length and shape', () => {
+    expect(hostSign({ origin: `https://${'a'.repeat(240)}.vn` })).toBe(true);
+    expect(hostSign({ origin: `https://${'a'.repeat(250)}.vn` })).toBe(false);
+    expect(hostSign({ origin: 'https://a.vn/path' })).toBe(false);
+  });
+
+  it('certificate list size and certificate size', () => {
+    const entry = {
+      id: 'm/s/01',
+      certificate: Buffer.alloc(100).toString('base64'),
+      keyType: 'EC',
+      token: { label: 't', manufacturer: 'm', model: 'x', serial: '1', protectedAuthPath: false, pinCountLow: false, pinFinalTry: false, pinLocked: false },
+    };
+    const list = hostCommands['list-certificates'].result;
+    expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates).fill(entry) }).success).toBe(true);
+    expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates + 1).fill(entry) }).success).toBe(false);
+    const big = { ...entry, certificate: Buffer.alloc((LIMITS.maxCertificateBase64Chars / 4) * 3 + 3).toString('base64') };
+    expect(list.safeParse({ certificates: [big] }).success).toBe(false);
+  });
+
+  it('batch sizes', () => {
+    const begin = hostCommands['begin-batch'].params;
+    const base = { certificateId: 'm/s/01', pin: '123456', origin: 'https://a.vn' };
+    expect(begin.safeParse({ ...base, total: LIMITS.maxBatchDocuments }).success).toBe(true);
+    expect(begin.safeParse({ ...base, total: LIMITS.maxBatchDocuments + 1 }).success).toBe(false);
+    const item = { kind: 'raw', digest, digestAlgorithm: 'SHA-256' };
+    const sign = hostCommands['sign-batch'].params;
+    expect(sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall).fill(item) }).success).toBe(true);
+    expect(sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall + 1).fill(item) }).success).toBe(false);
+  });
+
+  it('frame sizes both ways', () => {
+    const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
+    const tooBig = encodeFrame('x'.repeat(LIMITS.maxFrameToHostBytes), 1 << 22);
+    expect(reader.push(tooBig)).toEqual([{ kind: 'error', reason: 'oversized', length: LIMITS.maxFrameToHostBytes + 2 }]);
+    expect(() => encodeFrame('x'.repeat(LIMITS.maxFrameFromHostBytes), LIMITS.maxFrameFromHostBytes)).toThrow(RangeError);
+    expect(LIMITS.maxFrameFromHostBytes).toBeLessThan(1024 * 1024); // browsers' cap on host → browser messages
+  });
+
+  it('the request id (the page size limit is checked in the browser: hostile-pages e2e)', () => {
+    const envelope = { channel: 'kyso', kind: 'request', protocolVersion: 1, type: 'status', params: {} };
+    expect(PageRequestEnvelopeSchema.safeParse({ ...envelope, id: 'x'.repeat(64) }).success).toBe(true);
+    expect(PageRequestEnvelopeSchema.safeParse({ ...envelope, id: 'x'.repeat(65) }).success).toBe(false);
+  });
+
+  it('timeouts are ordered sensibly', () => {
+    expect(LIMITS.hostHandshakeTimeoutMs).toBeLessThan(LIMITS.tokenOperationTimeoutMs);
+    expect(LIMITS.tokenOperationTimeoutMs).toBeLessThan(LIMITS.protectedLoginTimeoutMs);
+    expect(LIMITS.protectedLoginTimeoutMs).toBeLessThan(LIMITS.userInteractionTimeoutMs);
+  });
+});
