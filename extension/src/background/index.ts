@@ -39,7 +39,8 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
   if (!isOriginAllowed(origin, { developerMode: developerMode === true })) {
     throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
   }
-  const budget = rateLimiter.take(origin);
+  // The bench build signs hundreds of times a minute on purpose; every other build is limited.
+  const budget = BENCH_BUILD ? { allowed: true as const } : rateLimiter.take(origin);
   if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
   if (envelope.protocolVersion !== PROTOCOL_VERSION) {
     throw new KysoError('VERSION_MISMATCH', undefined, {

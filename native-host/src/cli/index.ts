@@ -8,6 +8,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/client.js';
+import { runDoctor } from './doctor.js';
 import { runInstall, runUninstall } from './install.js';
 import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';
 
@@ -19,6 +20,7 @@ Usage:
   kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
                       [--user-data-dir DIR] [--dry-run]   register the host with the browsers
   kyso-host uninstall [same options]
+  kyso-host doctor    [--user-data-dir DIR]          what is found, and whether a browser can sign
   kyso --version
 `;
 
@@ -56,6 +58,8 @@ export async function runCli(args: string[]): Promise<number> {
     switch (positionals[0]) {
       case 'list':
         return await listCertificates();
+      case 'doctor':
+        return await runDoctor({ userDataDir: values['user-data-dir'] }, (line) => console.log(line));
       case 'install':
       case 'uninstall': {
         if (values.scope !== 'user' && values.scope !== 'system') {

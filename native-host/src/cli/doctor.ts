@@ -1,0 +1,146 @@
+/**
+ * `kyso-host doctor`: what kyso finds on this machine and whether a browser can sign with it —
+ * modules, tokens, certificates, browser registrations, and a real handshake with the registered
+ * host, started exactly as a browser starts it. Ends with a verdict; exit 1 when signing cannot work.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { summarizeCertificate, holderName, usabilityProblems } from '../../../shared/certificate/profile.js';
+import { base64ToBytes } from '../../../shared/encoding.js';
+import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../../shared/identity.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
+import { currentPlatform, hostLocations, userDataDirLocation, type HostLocation } from '../install/index.js';
+import { FrameReader, encodeFrame } from '../messaging/framing.js';
+import { modulesToLoad } from '../modules/discovery.js';
+import { vendorOf } from '../modules/registry.js';
+import { listTokenCertificates } from '../signing/certificates.js';
+import { TokenWorker } from '../worker/client.js';
+
+export interface DoctorOptions {
+  home?: string;
+  userDataDir?: string;
+}
+
+interface Registration {
+  browser: string;
+  manifest: string;
+  launcher?: string;
+  problem?: string;
+}
+
+function checkRegistration(location: HostLocation, manifestPath: string): Registration | undefined {
+  if (!existsSync(manifestPath)) return undefined;
+  const registration: Registration = { browser: location.browser, manifest: manifestPath };
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { path?: string; allowed_origins?: string[]; allowed_extensions?: string[] };
+    registration.launcher = manifest.path;
+    const allowed = location.family === 'firefox'
+      ? manifest.allowed_extensions?.includes(FIREFOX_EXTENSION_ID)
+      : manifest.allowed_origins?.includes(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
+    if (!allowed) registration.problem = 'does not allow the kyso extension';
+    else if (!manifest.path || !existsSync(manifest.path)) registration.problem = `launcher missing: ${manifest.path}`;
+    else accessSync(manifest.path, constants.X_OK);
+  } catch (error) {
+    registration.problem ??= (error as NodeJS.ErrnoException).code === 'EACCES' ? 'launcher not executable' : 'unreadable manifest';
+  }
+  return registration;
+}
+
+/** Starts the launcher as Chrome does and performs the extension's handshake. */
+export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshakeTimeoutMs): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(launcher, [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const reader = new FrameReader(1 << 20);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const frame of reader.push(chunk)) {
+        clearTimeout(timer);
+        child.stdin.end();
+        const value = frame.kind === 'message' ? (frame.value as { ok?: boolean; result?: { hostVersion?: string }; error?: { code?: string } }) : undefined;
+        if (value?.ok && value.result?.hostVersion) resolve(value.result.hostVersion);
+        else reject(new Error(value?.error?.code ?? 'unexpected answer'));
+      }
+    });
+    child.stdin.write(encodeFrame({ id: 1, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } }, LIMITS.maxFrameToHostBytes));
+  });
+}
+
+export async function runDoctor(options: DoctorOptions, print: (line: string) => void): Promise<number> {
+  const problems: string[] = [];
+  const platform = currentPlatform();
+  const home = options.home ?? os.homedir();
+  print(`kyso-host ${KYSO_VERSION} (protocol ${PROTOCOL_VERSION}), Node ${process.version}, ${platform}`);
+
+  // Modules and tokens
+  const modules = modulesToLoad();
+  print(`\nPKCS#11 modules found: ${modules.length}`);
+  const worker = new TokenWorker({ modulePaths: modules });
+  let usable = 0;
+  try {
+    const { certificates, moduleErrors } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
+    for (const module of modules) {
+      const error = moduleErrors.find((m) => m.module === module);
+      print(`  ${error ? '✗' : '✓'} ${module}${vendorOf(module) ? ` (${vendorOf(module)})` : ''}${error ? ` — ${error.error}` : ''}`);
+    }
+    if (modules.length === 0 || moduleErrors.length === modules.length) problems.push('no PKCS#11 module could be loaded (is the token software installed?)');
+    const tokens = new Map(certificates.map((c) => [c.token.serial, c.token]));
+    print(`\nTokens: ${tokens.size}`);
+    for (const token of tokens.values()) {
+      const flags = [token.pinLocked && 'PIN LOCKED', token.pinFinalTry && 'final PIN try', token.pinCountLow && 'PIN count low', token.protectedAuthPath && 'PIN pad'].filter(Boolean);
+      print(`  ${token.label} (${token.manufacturer} ${token.model}, serial ${token.serial})${flags.length ? ` — ${flags.join(', ')}` : ''}`);
+    }
+    print(`\nCertificates: ${certificates.length}`);
+    for (const entry of certificates) {
+      const summary = summarizeCertificate(base64ToBytes(entry.certificate));
+      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+      const issues = usabilityProblems(summary);
+      if (issues.length === 0 && !entry.token.pinLocked) usable++;
+      print(`  ${issues.length ? '✗' : '✓'} ${holderName(summary)} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`);
+    }
+    if (usable === 0) problems.push('no certificate that can sign (insert the token, or renew the certificate)');
+  } catch (error) {
+    problems.push(`the token worker failed: ${(error as Error).message}`);
+  } finally {
+    worker.stop();
+  }
+
+  // Browser registrations and a real handshake
+  const locations = options.userDataDir
+    ? [userDataDirLocation(options.userDataDir, 'chromium', platform)]
+    : (['user', 'system'] as const).flatMap((scope) => hostLocations({ platform, scope, home }).located);
+  const registrations = locations.flatMap((l) => l.manifestPaths.map((m) => checkRegistration(l, m)).filter((r): r is Registration => r !== undefined));
+  print(`\nBrowser registrations: ${registrations.length}`);
+  let answered = false;
+  for (const registration of registrations) {
+    let state = registration.problem ? `✗ ${registration.problem}` : '';
+    if (!registration.problem && registration.launcher) {
+      try {
+        state = `✓ host answers (${await handshakeWith(registration.launcher)})`;
+        answered = true;
+      } catch (error) {
+        state = `✗ host does not answer: ${(error as Error).message}`;
+      }
+    }
+    print(`  ${registration.browser}: ${registration.manifest} ${state}`);
+  }
+  if (registrations.length === 0) problems.push('the host is not registered with any browser (run: kyso-host install)');
+  else if (!answered) problems.push('no registered host answers the extension’s handshake');
+
+  print('');
+  if (problems.length === 0) {
+    print('Kết luận / Verdict: ✓ sẵn sàng ký số / ready to sign');
+    return 0;
+  }
+  print('Kết luận / Verdict: ✗ chưa ký được / cannot sign yet');
+  for (const problem of problems) print(`  - ${problem}`);
+  return 1;
+}

@@ -1,0 +1,59 @@
+/** kyso-host doctor on a healthy machine and on broken ones (real installs into a private HOME). */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_LAUNCHER } from '../support/paths.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+
+describe('kyso-host doctor', () => {
+  let token: TestToken;
+  beforeAll(() => {
+    token = copyTestToken();
+  });
+  afterAll(() => token.remove());
+
+  const kysoHost = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, [HOST_LAUNCHER, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+
+  it('says ready when modules, certificates and a registered, answering host are there', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-ok-'));
+    const env = { ...token.env, HOME: home };
+    expect(kysoHost(['install', '--browser', 'chromium,firefox'], env).status).toBe(0);
+    const run = kysoHost(['doctor'], env);
+    expect(run.status, run.stdout).toBe(0);
+    expect(run.stdout).toContain('✓ /usr/lib/softhsm/libsofthsm2.so (SoftHSM)');
+    expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
+    expect(run.stdout).toMatch(/✗ Trần Thị Hết Hạn .*\(expired\)/);
+    expect(run.stdout).toMatch(/chromium: .*\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers \(0\.1\.0\)/);
+    expect(run.stdout).toMatch(/firefox: .*\.mozilla\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(run.stdout).toContain('Verdict: ✓');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('says why not when nothing is registered and no module loads', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-bad-'));
+    const broken = path.join(home, 'libvendor.so');
+    writeFileSync(broken, 'not a library');
+    const run = kysoHost(['doctor'], { ...token.env, HOME: home, KYSO_PKCS11_MODULES: broken });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`✗ ${broken}`);
+    expect(run.stdout).toContain('Verdict: ✗');
+    expect(run.stdout).toContain('no PKCS#11 module could be loaded');
+    expect(run.stdout).toContain('not registered with any browser');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('notices a registration whose launcher is gone', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-gone-'));
+    const env = { ...token.env, HOME: home };
+    expect(kysoHost(['install', '--browser', 'chromium'], env).status).toBe(0);
+    rmSync(path.join(home, '.local/share/kyso'), { recursive: true, force: true });
+    const run = kysoHost(['doctor'], env);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/chromium: .* ✗ launcher missing/);
+    expect(run.stdout).toContain('no registered host answers');
+    rmSync(home, { recursive: true, force: true });
+  });
+});
