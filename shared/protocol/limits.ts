@@ -7,8 +7,8 @@ export const LIMITS = {
   maxFrameToHostBytes: 64 * 1024,
   /** A frame the host sends to the browser (browsers cap this at 1 MiB; we stay far below). */
   maxFrameFromHostBytes: 256 * 1024,
-  /** A page request as posted to the content script (JSON characters). */
-  maxPageRequestChars: 64 * 1024,
+  /** A page request as posted to the content script (JSON characters): room for a 1,000-document batch. */
+  maxPageRequestChars: 256 * 1024,
   /** Portal-supplied description shown in the consent window. */
   maxDescriptionChars: 500,
   /** Document display name. */

@@ -13,11 +13,18 @@ import {
   digestLengthIssue,
   digestLengthMatches,
 } from './common.js';
+import { SignItemResultSchema } from './host.js';
 import { LIMITS } from './limits.js';
 
 export const PAGE_CHANNEL = 'kyso';
 
 const Description = z.string().trim().min(1).max(LIMITS.maxDescriptionChars);
+const DocumentName = z.string().trim().min(1).max(LIMITS.maxDocumentNameChars);
+
+/** One document of a batch: a CMS around its digest (default), or a bare signature of the digest. */
+export const BatchDocumentSchema = z
+  .strictObject({ ...DigestFields, name: DocumentName, kind: z.enum(['cms', 'raw']).optional() })
+  .refine(digestLengthMatches, digestLengthIssue);
 
 export const pageRequests = {
   status: {
@@ -40,9 +47,23 @@ export const pageRequests = {
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({ cms: z.base64(), certificate: CertificateBase64Schema }),
   },
+  /** Many documents, one consent and one PIN; each result in its document's place. */
+  'sign-many': {
+    params: z.strictObject({
+      documents: z.array(BatchDocumentSchema).min(1).max(LIMITS.maxBatchDocuments),
+      description: Description,
+      lang: LanguageSchema.optional(),
+      rsaScheme: RsaSchemeSchema.optional(),
+    }),
+    result: z.strictObject({
+      certificate: CertificateBase64Schema,
+      results: z.array(SignItemResultSchema).max(LIMITS.maxBatchDocuments),
+    }),
+  },
 } as const;
 
 export type PageRequestType = keyof typeof pageRequests;
+export type BatchDocument = z.infer<typeof BatchDocumentSchema>;
 export type PageParams<T extends PageRequestType> = z.input<(typeof pageRequests)[T]['params']>;
 export type PageResult<T extends PageRequestType> = z.infer<(typeof pageRequests)[T]['result']>;
 
@@ -63,6 +84,13 @@ export type PageRequestEnvelope = z.infer<typeof PageRequestEnvelopeSchema>;
 export const PageResponseEnvelopeSchema = z.union([
   z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ready'), extensionVersion: z.string() }),
   z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ack'), id: MessageId }),
+  z.strictObject({
+    channel: z.literal(PAGE_CHANNEL),
+    kind: z.literal('progress'),
+    id: MessageId,
+    done: z.number().int().min(0),
+    total: z.number().int().min(1),
+  }),
   z.strictObject({
     channel: z.literal(PAGE_CHANNEL),
     kind: z.literal('response'),

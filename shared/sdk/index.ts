@@ -27,6 +27,8 @@ export type { DigestAlgorithm } from '../protocol/common.js';
 export const SDK_VERSION = KYSO_VERSION;
 
 export interface RequestOptions {
+  /** Batch progress, as the extension reports it. */
+  onProgress?: (done: number, total: number) => void;
   /** How long to wait for the extension to acknowledge; its absence is EXTENSION_NOT_INSTALLED. */
   ackTimeoutMs?: number;
   /** Give up after this long (the extension's own consent timeout normally comes first). */
@@ -83,6 +85,10 @@ async function request<T extends PageRequestType>(
         acknowledged = true;
         unacknowledged.delete(id);
         clearTimeout(ackTimer);
+        return;
+      }
+      if (message.kind === 'progress') {
+        options.onProgress?.(message.done, message.total);
         return;
       }
       if (!message.ok) return finish(KysoError.fromWire(message.error));
@@ -164,6 +170,54 @@ export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions
     ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
   };
   return request('sign-cms', params, requestOptions);
+}
+
+export interface BatchDocumentInput {
+  digest: Uint8Array | ArrayBuffer | string;
+  digestAlgorithm: DigestAlgorithm;
+  /** Shown in the consent window's list. */
+  name: string;
+  /** 'cms' (default): detached CAdES-BES; 'raw': the bare signature of the digest. */
+  kind?: 'cms' | 'raw';
+}
+
+export interface SignManyOptions {
+  documents: BatchDocumentInput[];
+  /** What the batch is, shown in the consent window (e.g. "50 hoá đơn tháng 11/2026"). */
+  description: string;
+  lang?: Language;
+  rsaScheme?: 'PKCS1-v1_5' | 'PSS';
+}
+
+export type SignManyItem = { ok: true; cms: string } | { ok: true; signature: string } | { ok: false; error: KysoError };
+
+export interface SignManyResult {
+  certificate: string;
+  /** One entry per document, in order: a failure of one document does not stop the others. */
+  results: SignManyItem[];
+}
+
+const toBase64 = (digest: Uint8Array | ArrayBuffer | string) =>
+  typeof digest === 'string' ? digest : bytesToBase64(digest instanceof Uint8Array ? digest : new Uint8Array(digest));
+
+/** N documents with one consent and one PIN (up to LIMITS.maxBatchDocuments). */
+export async function signMany(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
+  const params: PageParams<'sign-many'> = {
+    documents: options.documents.map((d) => ({
+      digest: toBase64(d.digest),
+      digestAlgorithm: d.digestAlgorithm,
+      name: d.name,
+      ...(d.kind !== undefined && { kind: d.kind }),
+    })),
+    description: options.description,
+    ...(options.lang !== undefined && { lang: options.lang }),
+    ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+  };
+  const result = await request('sign-many', params, requestOptions);
+  return {
+    certificate: result.certificate,
+    results: result.results.map((r) => (r.ok ? r : { ok: false as const, error: KysoError.fromWire(r.error) })),
+  };
 }
 
 /** Digest of a file or bytes in the page, with WebCrypto (the document itself never leaves the page). */

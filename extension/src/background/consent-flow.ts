@@ -1,57 +1,57 @@
 /**
  * Signing requests wait in one queue; one consent window is open at a time. The window is an
- * extension page in its own popup: the user sees the origin and the document, chooses the
+ * extension page in its own popup: the user sees the origin and the documents, chooses the
  * certificate and types the PIN there. Cancel, closing the window, closing the asking tab or the
  * timeout all end the request without a signature.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { KysoError, toWireError, type Language } from '../../../shared/protocol/errors.js';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
-import type { PageParams, PageResult } from '../../../shared/protocol/page.js';
-import type { BackgroundToConsent, ConsentDetails, ConsentToBackground } from './messages.js';
 import { BENCH_BUILD, benchAutoApproval } from './bench.js';
+import type { ConsentJob } from './jobs.js';
+import type { BackgroundToConsent, ConsentDetails, ConsentToBackground } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
-interface SignRequest {
+interface ConsentRequest {
   id: string;
   origin: string;
   tabId: number;
-  params: PageParams<'sign-cms'>;
-  resolve(result: PageResult<'sign-cms'>): void;
+  job: ConsentJob;
+  /** Batch progress for the asking page. */
+  onProgress?: (done: number, total: number) => void;
+  resolve(result: unknown): void;
   reject(error: KysoError): void;
   windowId?: number;
   port?: Runtime.Port;
   timer?: ReturnType<typeof setTimeout>;
+  signing: boolean;
   settled: boolean;
 }
 
 export class ConsentFlow {
-  private readonly queue: SignRequest[] = [];
-  private active: SignRequest | undefined;
+  private readonly queue: ConsentRequest[] = [];
+  private active: ConsentRequest | undefined;
 
   constructor(private readonly host: NativeHostClient) {}
 
-  /** Resolves with the signature once the user has consented, or rejects (USER_CANCELLED, TIMEOUT, …). */
-  async requestSignature(origin: string, tabId: number, params: PageParams<'sign-cms'>): Promise<PageResult<'sign-cms'>> {
+  /** Resolves with the job's result once the user has consented, or rejects (USER_CANCELLED, TIMEOUT, …). */
+  async request(origin: string, tabId: number, job: ConsentJob, onProgress?: (done: number, total: number) => void): Promise<unknown> {
     if (BENCH_BUILD) {
       const approval = await benchAutoApproval();
-      if (approval) {
-        const { digest, digestAlgorithm } = params;
-        return this.host.call('sign-cms', { ...approval, digest, digestAlgorithm, origin }, LIMITS.tokenOperationTimeoutMs);
-      }
+      if (approval) return job.run(approval.certificateId, approval.pin, onProgress ?? (() => undefined), () => false);
     }
     if (this.queue.length >= LIMITS.maxQueuedSignRequests) {
       throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: crypto.randomUUID(), origin, tabId, params, resolve, reject, settled: false });
+      this.queue.push({ id: crypto.randomUUID(), origin, tabId, job, onProgress, resolve, reject, signing: false, settled: false });
       void this.openNext();
     });
   }
 
   /** The consent page connected: show it the request, then the certificates on the tokens. */
   attach(port: Runtime.Port): void {
-    let request: SignRequest | undefined;
+    let request: ConsentRequest | undefined;
     const send = (message: BackgroundToConsent) => {
       try {
         port.postMessage(message);
@@ -76,24 +76,21 @@ export class ConsentFlow {
       }
       if (!request || request !== this.active || request.settled) return;
       if (message.type === 'cancel') return this.finish(request, new KysoError('USER_CANCELLED'));
-      if (message.type === 'sign') {
+      if (message.type === 'sign' && !request.signing) {
+        const current = request;
+        current.signing = true;
         send({ type: 'signing' });
+        const progress = (done: number, total: number) => {
+          send({ type: 'progress', done, total });
+          current.onProgress?.(done, total);
+        };
         try {
-          const result = await this.host.call(
-            'sign-cms',
-            {
-              certificateId: String(message.certificateId),
-              pin: message.pin === null ? null : String(message.pin),
-              digest: request.params.digest,
-              digestAlgorithm: request.params.digestAlgorithm,
-              origin: request.origin,
-              ...(request.params.rsaScheme && { rsaScheme: request.params.rsaScheme }),
-            },
-            message.pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
-          );
-          this.finish(request, undefined, result);
+          const pin = message.pin === null ? null : String(message.pin);
+          const result = await current.job.run(String(message.certificateId), pin, progress, () => current.settled);
+          this.finish(current, undefined, result);
         } catch (error) {
           // The window stays open: a wrong PIN can be typed again, anything else cancelled.
+          current.signing = false;
           send({ type: 'error', error: toWireError(error) });
         }
       }
@@ -116,16 +113,13 @@ export class ConsentFlow {
     if (this.active?.tabId === tabId && !this.active.settled) this.finish(this.active, new KysoError('USER_CANCELLED'));
   }
 
-  private details(request: SignRequest): ConsentDetails {
-    const { params } = request;
+  private details(request: ConsentRequest): ConsentDetails {
     return {
       requestId: request.id,
       origin: request.origin,
-      description: params.description,
-      ...(params.documentName !== undefined && { documentName: params.documentName }),
-      digest: params.digest,
-      digestAlgorithm: params.digestAlgorithm,
-      lang: (params.lang ?? 'vi') as Language,
+      description: request.job.description,
+      documents: request.job.documents,
+      lang: request.job.lang,
     };
   }
 
@@ -149,12 +143,12 @@ export class ConsentFlow {
     }
   }
 
-  private finish(request: SignRequest, error: KysoError | undefined, result?: PageResult<'sign-cms'>): void {
+  private finish(request: ConsentRequest, error: KysoError | undefined, result?: unknown): void {
     if (request.settled) return;
     request.settled = true;
     clearTimeout(request.timer);
     if (error) request.reject(error);
-    else request.resolve(result!);
+    else request.resolve(result);
     if (request.windowId !== undefined) void browser.windows.remove(request.windowId).catch(() => undefined);
     if (this.active === request) {
       this.active = undefined;

@@ -10,6 +10,7 @@ import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
+import { batchJob, singleJob } from './jobs.js';
 import { CONSENT_PORT, type BackgroundAnswer } from './messages.js';
 import { NativeHostClient } from './native-host.js';
 import { isOriginAllowed } from './origin-policy.js';
@@ -58,7 +59,15 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
     case 'sign-cms': {
       const params = parseOrBadRequest(pageRequests['sign-cms'].params, envelope.params, 'sign-cms');
       await host.connect(); // no consent window when the host is missing or outdated
-      return consent.requestSignature(origin, tabId, params);
+      return consent.request(origin, tabId, singleJob(host, origin, params));
+    }
+    case 'sign-many': {
+      const params = parseOrBadRequest(pageRequests['sign-many'].params, envelope.params, 'sign-many');
+      await host.connect();
+      // progress goes to the asking tab's bridge, which posts it to the page
+      const progress = (done: number, total: number) =>
+        void browser.tabs.sendMessage(tabId, { progress: { id: envelope.id, done, total } }, { frameId: 0 }).catch(() => undefined);
+      return consent.request(origin, tabId, batchJob(host, origin, params), progress);
     }
   }
 }

@@ -52,12 +52,29 @@ function renderDetails(details: ConsentDetails): void {
   $('origin-label').textContent = t('requestedBy');
   // The browser's own serialisation: IDN hosts arrive as punycode (xn--…), so look-alikes show.
   $('origin').textContent = details.origin;
-  $('document-label').textContent = t('document');
-  $('document-name').textContent = details.documentName ?? '';
   $('description').textContent = details.description;
-  $('fingerprint-label').textContent = `${t('fingerprint')} ${details.digestAlgorithm}`;
-  const hex = bytesToHex(base64ToBytes(details.digest));
-  $('fingerprint').textContent = `${hex.slice(0, 16)}…${hex.slice(-8)}`;
+  const documents = details.documents;
+  if (documents.length === 1) {
+    const [only] = documents as [ConsentDetails['documents'][number]];
+    $('document-label').textContent = t('document');
+    $('document-name').textContent = only.name;
+    $('fingerprint-label').textContent = `${t('fingerprint')} ${only.digestAlgorithm}`;
+    const hex = bytesToHex(base64ToBytes(only.digest));
+    $('fingerprint').textContent = `${hex.slice(0, 16)}…${hex.slice(-8)}`;
+  } else {
+    // A batch: how many, the first names, and (once signing) a progress bar.
+    $('document-label').textContent = t('documents');
+    $('document-count').textContent = `${documents.length} ${t('documentsCount')}`;
+    $('document-count').dataset.count = String(documents.length);
+    const list = $('documents');
+    const shown = documents.slice(0, 5);
+    list.replaceChildren(...shown.map((d) => Object.assign(document.createElement('li'), { textContent: d.name })));
+    if (documents.length > shown.length) list.append(Object.assign(document.createElement('li'), { textContent: `… (+${documents.length - shown.length})` }));
+    $('fingerprint-row').hidden = true;
+    const progress = $<HTMLProgressElement>('progress');
+    progress.max = documents.length;
+    progress.value = 0;
+  }
   $('certificate-label').textContent = t('certificate');
   $('pin-label').textContent = t('pin');
   $('pin-on-device').textContent = t('pinOnDevice');
@@ -157,6 +174,14 @@ port.onMessage.addListener((raw: unknown) => {
       showError(undefined);
       setState('signing');
       break;
+    case 'progress': {
+      const progress = $<HTMLProgressElement>('progress');
+      progress.hidden = false;
+      progress.value = message.done;
+      progress.setAttribute('aria-valuetext', `${message.done}/${message.total}`);
+      $('status').textContent = `${t('signing')} ${message.done}/${message.total}`;
+      break;
+    }
     case 'error':
       showError(message.error);
       setState(certificates.length ? 'ready' : 'error');

@@ -38,3 +38,11 @@ window.addEventListener('message', (event: MessageEvent) => {
 });
 
 post({ channel: PAGE_CHANNEL, kind: 'ready', extensionVersion: browser.runtime.getManifest().version });
+
+// Batch progress from the background, for requests this page made.
+browser.runtime.onMessage.addListener((message: unknown) => {
+  const progress = (message as { progress?: { id?: unknown; done?: unknown; total?: unknown } })?.progress;
+  if (!progress || typeof progress.id !== 'string' || !seen.has(progress.id)) return undefined;
+  post({ channel: PAGE_CHANNEL, kind: 'progress', id: progress.id, done: Number(progress.done), total: Number(progress.total) });
+  return undefined;
+});
