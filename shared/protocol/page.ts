@@ -13,7 +13,7 @@ import {
   digestLengthIssue,
   digestLengthMatches,
 } from './common.js';
-import { SignItemResultSchema } from './host.js';
+import { RawSignatureAlgorithmSchema, SignItemResultSchema } from './host.js';
 import { LIMITS } from './limits.js';
 
 export const PAGE_CHANNEL = 'kyso';
@@ -46,6 +46,23 @@ export const pageRequests = {
       })
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({ cms: z.base64(), certificate: CertificateBase64Schema }),
+  },
+  /** A bare signature over a digest, for portals that build their own container. */
+  'sign-raw': {
+    params: z
+      .strictObject({
+        ...DigestFields,
+        description: Description,
+        documentName: DocumentName.optional(),
+        lang: LanguageSchema.optional(),
+        rsaScheme: RsaSchemeSchema.optional(),
+      })
+      .refine(digestLengthMatches, digestLengthIssue),
+    result: z.strictObject({
+      signature: z.base64(),
+      signatureAlgorithm: RawSignatureAlgorithmSchema,
+      certificate: CertificateBase64Schema,
+    }),
   },
   /** Many documents, one consent and one PIN; each result in its document's place. */
   'sign-many': {

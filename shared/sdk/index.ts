@@ -172,6 +172,26 @@ export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions
   return request('sign-cms', params, requestOptions);
 }
 
+export interface SignHashResult {
+  /** RSA: PKCS#1 v1.5 (or PSS) signature; ECDSA: r‖s (IEEE P1363, what WebCrypto verifies). Base64. */
+  signature: string;
+  signatureAlgorithm: 'RSASSA-PKCS1-v1_5' | 'RSASSA-PSS' | 'ECDSA-P1363';
+  certificate: string;
+}
+
+/** A bare signature over a digest, for portals that build their own container (XMLDSig, JWS, …). */
+export function signHash(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignHashResult> {
+  const params: PageParams<'sign-raw'> = {
+    digest: toBase64(options.digest),
+    digestAlgorithm: options.digestAlgorithm,
+    description: options.description,
+    ...(options.documentName !== undefined && { documentName: options.documentName }),
+    ...(options.lang !== undefined && { lang: options.lang }),
+    ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+  };
+  return request('sign-raw', params, requestOptions);
+}
+
 export interface BatchDocumentInput {
   digest: Uint8Array | ArrayBuffer | string;
   digestAlgorithm: DigestAlgorithm;

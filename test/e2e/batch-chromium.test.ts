@@ -1,5 +1,5 @@
 /** signMany in real Chromium: 40 documents, one consent window, one PIN (after a wrong one), progress to the page. */
-import { X509Certificate, verify } from 'node:crypto';
+import { X509Certificate, constants, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pemCertificates, startDemoServer } from '../../demo/server.js';
@@ -68,6 +68,39 @@ describe('batch signing in Chromium', () => {
       }
       const tampered = Buffer.from(documents[0]!.replace('0000001', '0000002'));
       expect(opensslCmsVerify({ cms: Buffer.from(result.results[0].cms, 'base64'), content: tampered, caFile: token.caPem }).ok).toBe(false);
+    } finally {
+      await session.close();
+      await demo.close();
+      token.remove();
+    }
+  });
+
+  it('signHash returns a bare RSA-PSS signature after consent', async () => {
+    const token = copyTestToken();
+    const demo = await startDemoServer({ trustedRoots: [] });
+    const session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
+    try {
+      await enableDeveloperMode(session.browser);
+      const page = await session.browser.newPage();
+      await page.goto(demo.url);
+      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+      const data = 'Chuỗi JSON do cổng tự đóng gói {"hoSo":123}';
+      const consent = await consentWindowAfter(session.browser, () =>
+        page.evaluate((text) => {
+          (window as any).raw = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then(async (sdk) =>
+            sdk.signHash({ digest: await sdk.digestOf(new TextEncoder().encode(text)), digestAlgorithm: 'SHA-256', description: 'Ký chuỗi dữ liệu', rsaScheme: 'PSS' }),
+          );
+        }, data),
+      );
+      await consent.click('input[name="certificate"][value$="/01"]');
+      await consent.type('#pin', token.pin);
+      await clickClosingWindow(consent, '#sign');
+      const result = await page.evaluate(() => (window as any).raw);
+      expect(result.signatureAlgorithm).toBe('RSASSA-PSS');
+      const key = new X509Certificate(Buffer.from(result.certificate, 'base64')).publicKey;
+      const options = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+      expect(verify('sha256', Buffer.from(data), options, Buffer.from(result.signature, 'base64'))).toBe(true);
+      expect(verify('sha256', Buffer.from(data + ' '), options, Buffer.from(result.signature, 'base64'))).toBe(false);
     } finally {
       await session.close();
       await demo.close();

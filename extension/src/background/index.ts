@@ -10,7 +10,7 @@ import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
-import { batchJob, singleJob } from './jobs.js';
+import { batchJob, rawJob, singleJob } from './jobs.js';
 import { CONSENT_PORT, type BackgroundAnswer } from './messages.js';
 import { NativeHostClient } from './native-host.js';
 import { isOriginAllowed } from './origin-policy.js';
@@ -60,6 +60,11 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
       const params = parseOrBadRequest(pageRequests['sign-cms'].params, envelope.params, 'sign-cms');
       await host.connect(); // no consent window when the host is missing or outdated
       return consent.request(origin, tabId, singleJob(host, origin, params));
+    }
+    case 'sign-raw': {
+      const params = parseOrBadRequest(pageRequests['sign-raw'].params, envelope.params, 'sign-raw');
+      await host.connect();
+      return consent.request(origin, tabId, rawJob(host, origin, params));
     }
     case 'sign-many': {
       const params = parseOrBadRequest(pageRequests['sign-many'].params, envelope.params, 'sign-many');

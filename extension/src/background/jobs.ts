@@ -44,6 +44,27 @@ export function singleJob(host: NativeHostClient, origin: string, params: PagePa
   };
 }
 
+export function rawJob(host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>): ConsentJob {
+  return {
+    description: params.description,
+    lang: params.lang ?? 'vi',
+    documents: [{ name: params.documentName ?? '', digest: params.digest, digestAlgorithm: params.digestAlgorithm }],
+    run: (certificateId, pin): Promise<PageResult<'sign-raw'>> =>
+      host.call(
+        'sign-raw',
+        {
+          certificateId,
+          pin,
+          digest: params.digest,
+          digestAlgorithm: params.digestAlgorithm,
+          origin,
+          ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
+        },
+        loginTimeout(pin),
+      ),
+  };
+}
+
 export function batchJob(host: NativeHostClient, origin: string, params: PageParams<'sign-many'>): ConsentJob {
   const items: SignItem[] = params.documents.map((d) =>
     d.kind === 'raw'
