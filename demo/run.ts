@@ -83,7 +83,13 @@ async function main(): Promise<void> {
   await page.click('#sign');
   const consentTarget = await browser.waitForTarget((t) => t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent'), { timeout: 20_000 });
   const consent = await consentTarget.asPage();
-  await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+  await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 20_000 });
+  if (await consent.$('body[data-state="permission"]')) {
+    // the portal's first request: allow this site (remembered in the demo profile)
+    await consent.screenshot({ path: path.join(DEMO_DIR, 'site-permission.png') });
+    await consent.click('#allow-site');
+    await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+  }
   await consent.screenshot({ path: path.join(DEMO_DIR, 'consent.png') });
   await consent.click('input[name="certificate"][value$="/02"]');
   await consent.type('#pin', PIN);

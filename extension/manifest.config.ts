@@ -16,6 +16,9 @@ export default defineManifest({
   key: EXTENSION_PUBLIC_KEY,
   permissions: ['nativeMessaging', 'storage'],
   background: { service_worker: 'src/background/index.ts', type: 'module' },
+  options_ui: { page: 'src/options/options.html', open_in_tab: true },
+  // Agencies pre-approve or forbid origins through policy (Chrome) / enterprise policy (Firefox).
+  storage: { managed_schema: 'managed-schema.json' },
   content_scripts: [
     {
       matches: ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*'],

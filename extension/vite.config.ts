@@ -40,7 +40,9 @@ export default defineConfig(({ mode }) => {
     outDir,
     emptyOutDir: true,
     target: 'es2022',
-    rollupOptions: { input: { consent: path.join(here, 'src/consent/consent.html') } },
+    rollupOptions: {
+      input: { consent: path.join(here, 'src/consent/consent.html'), options: path.join(here, 'src/options/options.html') },
+    },
   },
   // The service worker must not request chunks from a dev server: build only.
   server: { strictPort: true },

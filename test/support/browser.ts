@@ -74,12 +74,21 @@ const isConsentTarget = (t: Target) => t.url().startsWith(`chrome-extension://${
  * Runs `action` (a click that asks for a signature) and returns the consent window it opened, once
  * loaded. Windows that were already there (a previous one still closing) are not mistaken for it.
  */
-export async function consentWindowAfter(browser: Browser, action: () => Promise<unknown>, state = 'ready'): Promise<Page> {
+export async function consentWindowAfter(
+  browser: Browser,
+  action: () => Promise<unknown>,
+  options: { allowSite?: boolean } = {},
+): Promise<Page> {
   const before = new Set(browser.targets().filter(isConsentTarget));
   await action();
   const target = await browser.waitForTarget((t) => isConsentTarget(t) && !before.has(t), { timeout: 20_000 });
   const page = await target.asPage();
-  await page.waitForSelector(`body[data-state="${state}"]`, { timeout: 20_000 });
+  await page.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 20_000 });
+  // A site's first request asks whether to allow it; most tests answer yes and go on.
+  if ((options.allowSite ?? true) && (await page.$('body[data-state="permission"]'))) {
+    await page.click('#allow-site');
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+  }
   return page;
 }
 

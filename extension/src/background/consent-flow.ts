@@ -9,6 +9,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { BENCH_BUILD, benchAutoApproval } from './bench.js';
 import type { ConsentJob } from './jobs.js';
+import { rememberDecision } from './site-permissions.js';
 import type { BackgroundToConsent, ConsentDetails, ConsentToBackground } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
@@ -24,6 +25,8 @@ interface ConsentRequest {
   windowId?: number;
   port?: Runtime.Port;
   timer?: ReturnType<typeof setTimeout>;
+  /** The site must be allowed first (its first request ever). */
+  askSite: boolean;
   signing: boolean;
   settled: boolean;
 }
@@ -35,7 +38,13 @@ export class ConsentFlow {
   constructor(private readonly host: NativeHostClient) {}
 
   /** Resolves with the job's result once the user has consented, or rejects (USER_CANCELLED, TIMEOUT, …). */
-  async request(origin: string, tabId: number, job: ConsentJob, onProgress?: (done: number, total: number) => void): Promise<unknown> {
+  async request(
+    origin: string,
+    tabId: number,
+    job: ConsentJob,
+    options: { askSite: boolean; onProgress?: (done: number, total: number) => void },
+  ): Promise<unknown> {
+    const { onProgress, askSite } = options;
     if (BENCH_BUILD) {
       const approval = await benchAutoApproval();
       if (approval) return job.run(approval.certificateId, approval.pin, onProgress ?? (() => undefined), () => false);
@@ -44,7 +53,7 @@ export class ConsentFlow {
       throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: crypto.randomUUID(), origin, tabId, job, onProgress, resolve, reject, signing: false, settled: false });
+      this.queue.push({ id: crypto.randomUUID(), origin, tabId, job, onProgress, resolve, reject, askSite, signing: false, settled: false });
       void this.openNext();
     });
   }
@@ -76,7 +85,13 @@ export class ConsentFlow {
       }
       if (!request || request !== this.active || request.settled) return;
       if (message.type === 'cancel') return this.finish(request, new KysoError('USER_CANCELLED'));
-      if (message.type === 'sign' && !request.signing) {
+      if (message.type === 'site' && request.askSite) {
+        await rememberDecision(request.origin, message.allow ? 'allowed' : 'blocked');
+        if (!message.allow) return this.finish(request, new KysoError('ORIGIN_NOT_ALLOWED', undefined, { reason: 'refused by the user' }));
+        request.askSite = false;
+        return send({ type: 'site-allowed' });
+      }
+      if (message.type === 'sign' && !request.signing && !request.askSite) {
         const current = request;
         current.signing = true;
         send({ type: 'signing' });
@@ -120,6 +135,7 @@ export class ConsentFlow {
       description: request.job.description,
       documents: request.job.documents,
       lang: request.job.lang,
+      askSite: request.askSite,
     };
   }
 

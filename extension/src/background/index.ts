@@ -11,7 +11,8 @@ import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
 import { batchJob, rawJob, singleJob } from './jobs.js';
-import { CONSENT_PORT, type BackgroundAnswer } from './messages.js';
+import { CONSENT_PORT, type BackgroundAnswer, type OptionsRequest, type OptionsStatus } from './messages.js';
+import { sitePermission } from './site-permissions.js';
 import { NativeHostClient } from './native-host.js';
 import { isOriginAllowed } from './origin-policy.js';
 import { OriginRateLimiter } from './rate-limit.js';
@@ -29,6 +30,33 @@ function senderOrigin(sender: Runtime.MessageSender): string | undefined {
     return sender.url ? new URL(sender.url).origin : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Before any consent window: the site must not be blocked (by the user or by policy), and the host
+ * must answer (no window when it is missing or outdated). Returns whether the user must be asked
+ * to allow the site first.
+ */
+async function checkSite(origin: string): Promise<boolean> {
+  const { permission, managed } = await sitePermission(origin);
+  if (permission === 'blocked') throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin, reason: managed ? 'policy' : 'blocked by the user' });
+  await host.connect();
+  return permission === 'ask';
+}
+
+/** The options page asks for the host's state and the certificates present. */
+async function optionsStatus(): Promise<OptionsStatus> {
+  try {
+    const hello = await host.connect();
+    const { certificates } = await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
+    return {
+      ok: true,
+      hostVersion: hello.hostVersion,
+      certificates,
+    };
+  } catch (error) {
+    return { ok: false, error: toWireError(error) };
   }
 }
 
@@ -58,27 +86,31 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
     }
     case 'sign-cms': {
       const params = parseOrBadRequest(pageRequests['sign-cms'].params, envelope.params, 'sign-cms');
-      await host.connect(); // no consent window when the host is missing or outdated
-      return consent.request(origin, tabId, singleJob(host, origin, params));
+      const askSite = await checkSite(origin);
+      return consent.request(origin, tabId, singleJob(host, origin, params), { askSite });
     }
     case 'sign-raw': {
       const params = parseOrBadRequest(pageRequests['sign-raw'].params, envelope.params, 'sign-raw');
-      await host.connect();
-      return consent.request(origin, tabId, rawJob(host, origin, params));
+      const askSite = await checkSite(origin);
+      return consent.request(origin, tabId, rawJob(host, origin, params), { askSite });
     }
     case 'sign-many': {
       const params = parseOrBadRequest(pageRequests['sign-many'].params, envelope.params, 'sign-many');
-      await host.connect();
+      const askSite = await checkSite(origin);
       // progress goes to the asking tab's bridge, which posts it to the page
-      const progress = (done: number, total: number) =>
+      const onProgress = (done: number, total: number) =>
         void browser.tabs.sendMessage(tabId, { progress: { id: envelope.id, done, total } }, { frameId: 0 }).catch(() => undefined);
-      return consent.request(origin, tabId, batchJob(host, origin, params), progress);
+      return consent.request(origin, tabId, batchJob(host, origin, params), { askSite, onProgress });
     }
   }
 }
 
-browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<BackgroundAnswer> | undefined => {
-  if (sender.id !== browser.runtime.id || !sender.tab) return undefined; // only our content scripts
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
+  if (sender.id !== browser.runtime.id) return undefined;
+  if ((message as OptionsRequest)?.options === 'status' && sender.url?.startsWith(browser.runtime.getURL('src/options/'))) {
+    return optionsStatus();
+  }
+  if (!sender.tab) return undefined; // page requests come from our content scripts only
   const parsed = PageRequestEnvelopeSchema.safeParse((message as { envelope?: unknown })?.envelope);
   if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
   return handle(parsed.data, sender).then(

@@ -18,18 +18,28 @@ export interface ConsentDetails {
   /** One for a single signature; several for a batch (one consent, one PIN). */
   documents: ConsentDocument[];
   lang: Language;
+  /** The site has never asked before: the user must first allow it (remembered) or refuse it. */
+  askSite: boolean;
 }
 
 export type ConsentToBackground =
   | { type: 'hello'; requestId: string }
   | { type: 'sign'; certificateId: string; pin: string | null }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | { type: 'site'; allow: boolean };
 
 export type BackgroundToConsent =
   | { type: 'details'; details: ConsentDetails }
   | { type: 'certificates'; certificates: CertificateEntry[] }
+  | { type: 'site-allowed' }
   | { type: 'signing' }
   | { type: 'progress'; done: number; total: number }
   | { type: 'error'; error: WireError };
 
 export const CONSENT_PORT = 'kyso-consent';
+
+/** Extension pages (options) ⇄ background. */
+export type OptionsRequest = { options: 'status' };
+export type OptionsStatus =
+  | { ok: true; hostVersion: string; certificates: CertificateEntry[] }
+  | { ok: false; error: WireError };

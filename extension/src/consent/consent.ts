@@ -20,8 +20,13 @@ const requestId = new URLSearchParams(location.search).get('request') ?? '';
 const port = browser.runtime.connect({ name: CONSENT_PORT });
 const send = (message: ConsentToBackground) => port.postMessage(message);
 
+let askSite = false;
+
 function setState(state: 'loading' | 'ready' | 'signing' | 'error'): void {
-  document.body.dataset.state = state;
+  // While the site is not yet allowed, that question comes first and the form waits.
+  document.body.dataset.state = askSite && state === 'ready' ? 'permission' : state;
+  $('site-permission').hidden = !askSite;
+  $('consent').hidden = askSite;
   const busy = state === 'signing' || state === 'loading';
   $<HTMLButtonElement>('sign').disabled = busy || !usableChoice();
   $<HTMLInputElement>('pin').disabled = state === 'signing';
@@ -46,6 +51,11 @@ function showError(error: WireError | undefined): void {
 
 function renderDetails(details: ConsentDetails): void {
   lang = details.lang;
+  askSite = details.askSite;
+  $('site-question').textContent = t('siteQuestion');
+  $('site-explain').textContent = t('siteExplain');
+  $('allow-site').textContent = t('allowSite');
+  $('deny-site').textContent = t('denySite');
   document.documentElement.lang = lang;
   document.title = `kyso — ${t('title')}`;
   $('title').textContent = t('title');
@@ -170,6 +180,11 @@ port.onMessage.addListener((raw: unknown) => {
       renderCertificates();
       setState('ready');
       break;
+    case 'site-allowed':
+      askSite = false;
+      setState('ready');
+      onChoice();
+      break;
     case 'signing':
       showError(undefined);
       setState('signing');
@@ -207,6 +222,8 @@ $('consent').addEventListener('submit', (event) => {
   send({ type: 'sign', certificateId: entry.id, pin });
 });
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
+$('allow-site').addEventListener('click', () => send({ type: 'site', allow: true }));
+$('deny-site').addEventListener('click', () => send({ type: 'site', allow: false }));
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') send({ type: 'cancel' });
 });

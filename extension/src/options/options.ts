@@ -1,0 +1,69 @@
+/** Options: the host's and tokens' state, the sites allowed or refused (revocable), developer mode. */
+import browser from 'webextension-polyfill';
+import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
+import { base64ToBytes } from '../../../shared/encoding.js';
+import { errorMessage } from '../../../shared/protocol/errors.js';
+import type { OptionsStatus } from '../background/messages.js';
+import { forgetDecision, listDecisions } from '../background/site-permissions.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+async function renderSites(): Promise<void> {
+  const { user, managed } = await listDecisions();
+  const rows: Array<[string, string, boolean]> = [
+    ...(managed.allowedOrigins ?? []).map((o): [string, string, boolean] => [o, 'cho phép (chính sách) / allowed (policy)', false]),
+    ...(managed.blockedOrigins ?? []).map((o): [string, string, boolean] => [o, 'chặn (chính sách) / blocked (policy)', false]),
+    ...Object.entries(user).map(([o, d]): [string, string, boolean] => [o, d === 'allowed' ? 'cho phép / allowed' : 'không cho phép / refused', true]),
+  ];
+  const list = $('sites');
+  list.replaceChildren(
+    ...rows.map(([origin, label, revocable]) => {
+      const item = document.createElement('li');
+      item.dataset.origin = origin;
+      item.textContent = `${origin} — ${label} `;
+      if (revocable) {
+        const revoke = document.createElement('button');
+        revoke.type = 'button';
+        revoke.className = 'revoke';
+        revoke.textContent = 'Thu hồi / Revoke';
+        revoke.setAttribute('aria-label', `Thu hồi / Revoke ${origin}`);
+        revoke.addEventListener('click', async () => {
+          await forgetDecision(origin);
+          await renderSites();
+        });
+        item.append(revoke);
+      }
+      return item;
+    }),
+  );
+  $('no-sites').hidden = rows.length > 0;
+}
+
+async function renderHost(): Promise<void> {
+  const status = (await browser.runtime.sendMessage({ options: 'status' })) as OptionsStatus;
+  if (!status.ok) {
+    $('host-status').textContent = `${errorMessage(status.error.code, 'vi')} / ${errorMessage(status.error.code, 'en')}`;
+    $('host-status').dataset.code = status.error.code;
+    $('install-help').hidden = status.error.code !== 'HOST_NOT_INSTALLED';
+    return;
+  }
+  $('host-status').textContent = `kyso-host ${status.hostVersion} — ${status.certificates.length} chứng thư số / certificates`;
+  $('certificates').replaceChildren(
+    ...status.certificates.map((c) => {
+      const summary = summarizeCertificate(base64ToBytes(c.certificate));
+      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+      return Object.assign(document.createElement('li'), { textContent: `${holderName(summary)} ${ids} [${c.token.label}]` });
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
+  const checkbox = $<HTMLInputElement>('developer-mode');
+  checkbox.checked = developerMode === true;
+  checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
+  await Promise.all([renderSites(), renderHost()]);
+  document.body.dataset.state = 'ready';
+}
+
+void main();

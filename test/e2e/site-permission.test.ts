@@ -1,0 +1,102 @@
+/** A site's first request asks the user to allow it; the choice is remembered and revocable in the options page. */
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
+import { registerHostInProfile } from '../support/host-registration.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+
+describe('per-site permission', () => {
+  let token: TestToken;
+  let demo: DemoServer;
+  let session: ChromiumSession;
+  let browser: Browser;
+  let page: Page;
+  let origin: string;
+
+  beforeAll(async () => {
+    token = copyTestToken();
+    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
+    origin = new URL(demo.url).origin;
+    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
+    browser = session.browser;
+    await enableDeveloperMode(browser);
+    page = await browser.newPage();
+    await page.goto(demo.url);
+    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+  });
+  afterAll(async () => {
+    await session?.close();
+    await demo?.close();
+    token?.remove();
+  });
+
+  /** Starts a signing request from the page; the outcome (ok or error code) is kept in window.outcome. */
+  const ask = () =>
+    page.evaluate(() => {
+      const w = window as any;
+      w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((sdk) =>
+        sdk.signCms({ digest: new Uint8Array(32).fill(3), digestAlgorithm: 'SHA-256', description: 'Thử quyền' }).then(
+          () => 'ok',
+          (e: any) => e.code,
+        ),
+      );
+    });
+  const outcome = () => page.evaluate(() => (window as any).outcome);
+
+  async function openOptions(): Promise<Page> {
+    const options = await browser.newPage();
+    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    return options;
+  }
+
+  it('asks the first time, shows the origin, and remembers an allowed site', async () => {
+    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(origin);
+    expect(await consent.$eval('#consent', (f) => (f as HTMLElement).hidden)).toBe(true); // no PIN field before the answer
+    await consent.click('#allow-site');
+    await consent.waitForSelector('body[data-state="ready"]');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome()).toBe('USER_CANCELLED');
+
+    const again = await consentWindowAfter(browser, ask, { allowSite: false });
+    expect(await again.$eval('body', (b) => b.dataset.state)).toBe('ready'); // remembered
+    await clickClosingWindow(again, '#cancel');
+    expect(await outcome()).toBe('USER_CANCELLED');
+  });
+
+  it('the options page lists the site and shows the host and certificates; revoking asks again', async () => {
+    const options = await openOptions();
+    expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain('allowed');
+    await options.waitForFunction(() => document.querySelector('#host-status')?.textContent?.includes('kyso-host 0.1.0'));
+    expect(await options.$eval('#certificates', (ul) => ul.textContent)).toContain('Công ty TNHH Ký Số Việt MST:0312345678');
+    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
+    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
+    await options.close();
+
+    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    await clickClosingWindow(consent, '#deny-site');
+    expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await consentWindowOpen(browser)).toBe(false);
+  });
+
+  it('a refused site gets ORIGIN_NOT_ALLOWED at once, with no window, until the user revokes the refusal', async () => {
+    await ask();
+    expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await consentWindowOpen(browser, 0)).toBe(false);
+    const options = await openOptions();
+    expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain('refused');
+    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
+    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
+    await options.close();
+    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome()).toBe('USER_CANCELLED');
+  });
+});
