@@ -44,3 +44,16 @@ describe('error catalogue', () => {
     }
   });
 });
+
+describe('site permission decision', () => {
+  it('managed policy wins over the user, the user over asking', async () => {
+    const { decide } = await import('../../extension/src/background/site-decision.js');
+    const site = 'https://dichvucong.gov.vn';
+    expect(decide(site, {}, {})).toEqual({ permission: 'ask', managed: false });
+    expect(decide(site, {}, { [site]: 'allowed' })).toEqual({ permission: 'allowed', managed: false });
+    expect(decide(site, {}, { [site]: 'blocked' })).toEqual({ permission: 'blocked', managed: false });
+    expect(decide(site, { allowedOrigins: [site] }, { [site]: 'blocked' })).toEqual({ permission: 'allowed', managed: true });
+    expect(decide(site, { blockedOrigins: [site], allowedOrigins: [site] }, { [site]: 'allowed' })).toEqual({ permission: 'blocked', managed: true });
+    expect(decide('https://other.vn', { allowedOrigins: [site] }, {})).toEqual({ permission: 'ask', managed: false });
+  });
+});

@@ -5,20 +5,9 @@
  */
 import browser from 'webextension-polyfill';
 
-export type SiteDecision = 'allowed' | 'blocked';
-export type SitePermission = SiteDecision | 'ask';
+import { decide, type ManagedPolicy, type SiteDecision, type SitePermission } from './site-decision.js';
 
-export interface ManagedPolicy {
-  allowedOrigins?: string[];
-  blockedOrigins?: string[];
-}
-
-/** Pure: managed policy first, then the user's own decision, else ask. */
-export function decide(origin: string, managed: ManagedPolicy, user: Record<string, SiteDecision>): { permission: SitePermission; managed: boolean } {
-  if (managed.blockedOrigins?.includes(origin)) return { permission: 'blocked', managed: true };
-  if (managed.allowedOrigins?.includes(origin)) return { permission: 'allowed', managed: true };
-  return { permission: user[origin] ?? 'ask', managed: false };
-}
+export type { ManagedPolicy, SiteDecision, SitePermission };
 
 async function managedPolicy(): Promise<ManagedPolicy> {
   try {
