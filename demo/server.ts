@@ -4,6 +4,7 @@
  * itself, verifies the CMS against its trusted roots and says who signed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,8 @@ const STATIC: Record<string, { file: string; type: string }> = {
 export interface DemoServerOptions {
   port?: number;
   host?: string;
+  /** Serve https with this key and certificate (PEM): a portal as it runs in production. */
+  tls?: { key: string; cert: string };
   /** DER certificates the portal trusts as roots (the test CA in the demo). */
   trustedRoots: Uint8Array[];
 }
@@ -106,7 +109,7 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     json(res, 200, { accepted: true, ...answer });
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'POST' && url.pathname === '/api/submit') {
       submit(req, res).catch(() => json(res, 500, { accepted: false, problems: ['internal error'] }));
@@ -123,7 +126,8 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     } catch {
       res.writeHead(500).end('missing build output: run npm run build');
     }
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
 
   return new Promise((resolve) => {
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -131,7 +135,7 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
       const port = typeof address === 'object' && address ? address.port : options.port;
       resolve({
         server,
-        url: `http://localhost:${port}/`,
+        url: `${options.tls ? 'https' : 'http'}://localhost:${port}/`,
         submissions,
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
