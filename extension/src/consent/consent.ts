@@ -109,9 +109,13 @@ function renderCertificates(): void {
   }
   const now = new Date();
   const usable: HTMLInputElement[] = [];
-  certificates.forEach((entry, index) => {
+  // Usable certificates first, unusable ones greyed after them (arrow keys stay among the usable).
+  const rows = certificates.map((entry) => {
     const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-    const problems = usabilityProblems(summary, now);
+    return { entry, summary, problems: usabilityProblems(summary, now) };
+  });
+  rows.sort((a, b) => Number(a.problems.length > 0) - Number(b.problems.length > 0));
+  rows.forEach(({ entry, summary, problems }, index) => {
     const row = document.createElement('label');
     row.className = `certificate${problems.length ? ' unusable' : ''}`;
     const radio = document.createElement('input');
@@ -149,6 +153,9 @@ function renderCertificates(): void {
   });
   if (usable.length === 1) usable[0]!.checked = true;
   onChoice();
+  // Pre-selected (the only usable certificate): the next thing to do is the PIN. Otherwise focus
+  // stays put, so arrow keys can move through the certificates.
+  if (usable.length === 1 && !chosen()?.token.protectedAuthPath) $<HTMLInputElement>('pin').focus();
 }
 
 function chosen(): CertificateEntry | undefined {
@@ -166,7 +173,6 @@ function onChoice(): void {
   $('pin-row').hidden = onDevice;
   $('pin-on-device').hidden = !onDevice;
   $<HTMLButtonElement>('sign').disabled = !entry || document.body.dataset.state === 'signing';
-  if (entry && !onDevice) $<HTMLInputElement>('pin').focus();
 }
 
 port.onMessage.addListener((raw: unknown) => {

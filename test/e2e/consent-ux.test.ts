@@ -1,0 +1,125 @@
+/** The consent window as people use it: two tabs at once, keyboard only, English on request. */
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
+import { registerHostInProfile } from '../support/host-registration.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+
+describe('consent window use', () => {
+  let token: TestToken;
+  let demo: DemoServer;
+  let session: ChromiumSession;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    token = copyTestToken();
+    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
+    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
+    browser = session.browser;
+    await enableDeveloperMode(browser);
+  });
+  afterAll(async () => {
+    await session?.close();
+    await demo?.close();
+    token?.remove();
+  });
+
+  async function portal(): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(demo.url);
+    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+    return page;
+  }
+  const ask = (page: Page, description: string, lang?: 'en') =>
+    page.evaluate(
+      (description, lang) => {
+        const w = window as any;
+        w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((sdk) =>
+          sdk.signCms({ digest: new Uint8Array(32).fill(9), digestAlgorithm: 'SHA-256', description, ...(lang && { lang }) }).then(
+            (r: any) => (r.cms ? 'signed' : 'no cms'),
+            (e: any) => e.code,
+          ),
+        );
+      },
+      description,
+      lang,
+    );
+  const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
+
+  it('requests from two tabs queue: one window at a time, each signed with its own description', async () => {
+    const [first, second] = [await portal(), await portal()];
+    const window1 = await consentWindowAfter(browser, () => ask(first, 'Hồ sơ thứ nhất'));
+    await ask(second, 'Hồ sơ thứ hai');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(browser.targets().filter((t) => t.url().includes('/src/consent/')).length).toBe(1);
+    expect(await window1.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ nhất');
+    const window2 = await consentWindowAfter(browser, () => clickClosingWindow(window1, '#cancel'));
+    expect(await outcome(first)).toBe('USER_CANCELLED');
+    expect(await window2.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ hai');
+    await window2.click('input[name="certificate"][value$="/02"]');
+    await window2.type('#pin', token.pin);
+    await clickClosingWindow(window2, '#sign');
+    expect(await outcome(second)).toBe('signed');
+    await first.close();
+    await second.close();
+  });
+
+  it('a tab that closes cancels its request and its window', async () => {
+    const page = await portal();
+    await consentWindowAfter(browser, () => ask(page, 'Tab sẽ đóng'));
+    await page.close();
+    expect(await consentWindowOpen(browser)).toBe(false);
+  });
+
+  it('works with the keyboard alone, and every control has a label', async () => {
+    const page = await portal();
+    const consent = await consentWindowAfter(browser, () => ask(page, 'Bằng bàn phím'));
+    const unlabelled = await consent.evaluate(() =>
+      [...document.querySelectorAll('input, button')]
+        .filter((el) => !(el as HTMLElement).hidden && (el as HTMLElement).offsetParent !== null)
+        .filter((el) => !(el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.length || el.textContent?.trim()))
+        .map((el) => el.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    // Focus the first usable certificate with Tab, move with arrows like any radio group, then PIN and Enter.
+    await consent.focus('input[name="certificate"]:not([disabled])');
+    let chosen = '';
+    for (let i = 0; i < 6 && !chosen.endsWith('/02'); i++) {
+      await consent.keyboard.press('ArrowDown');
+      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el as HTMLInputElement).value).catch(() => '');
+    }
+    expect(chosen.endsWith('/02')).toBe(true);
+    await consent.keyboard.press('Tab');
+    expect(await consent.evaluate(() => document.activeElement?.id)).toBe('pin');
+    await consent.keyboard.type(token.pin);
+    await consent.keyboard.press('Enter').catch(() => undefined); // submits the form; the window then closes
+    expect(await outcome(page)).toBe('signed');
+    await page.close();
+  });
+
+  it('Escape cancels', async () => {
+    const page = await portal();
+    const consent = await consentWindowAfter(browser, () => ask(page, 'Huỷ bằng Esc'));
+    await consent.keyboard.press('Escape').catch(() => undefined);
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await page.close();
+  });
+
+  it('speaks English when the portal asks for it', async () => {
+    const page = await portal();
+    const consent = await consentWindowAfter(browser, () => ask(page, 'Application no. 42', 'en'));
+    expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
+    expect(await consent.$eval('#sign', (el) => el.textContent)).toBe('Sign');
+    expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
+    await consent.type('#pin', '000000');
+    await consent.click('input[name="certificate"][value$="/02"]');
+    await consent.click('#sign');
+    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true });
+    expect(await consent.$eval('#error', (el) => el.textContent)).toContain('The PIN is incorrect.');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await page.close();
+  });
+});
