@@ -17,6 +17,8 @@ export default defineManifest({
   permissions: ['nativeMessaging', 'storage'],
   background: { service_worker: 'src/background/index.ts', type: 'module' },
   options_ui: { page: 'src/options/options.html', open_in_tab: true },
+  // The toolbar popup is the same page: host and token state, sites, developer mode.
+  action: { default_popup: 'src/options/options.html', default_title: '__MSG_extensionName__' },
   // Agencies pre-approve or forbid origins through policy (Chrome) / enterprise policy (Firefox).
   storage: { managed_schema: 'managed-schema.json' },
   content_scripts: [
