@@ -99,9 +99,12 @@ export async function runCli(args: string[]): Promise<number> {
   }
 }
 
-/** Token settings the browser-started host must keep (it gets a minimal environment): SoftHSM's, ours. */
+/**
+ * Settings the browser-started host must keep (browsers start it with a minimal environment):
+ * every KYSO_* variable (modules, config file, timeouts) and SoftHSM's configuration.
+ */
 function launcherEnvironment(): Record<string, string> | undefined {
-  const keep = ['SOFTHSM2_CONF', 'KYSO_PKCS11_MODULES', 'KYSO_CONFIG'];
+  const keep = Object.keys(process.env).filter((k) => k.startsWith('KYSO_') || k === 'SOFTHSM2_CONF');
   const env = Object.fromEntries(keep.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
   return Object.keys(env).length ? env : undefined;
 }
