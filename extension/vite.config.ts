@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crx } from '@crxjs/vite-plugin';
 import { defineConfig, type Plugin } from 'vite';
+import { localeMessages } from './locales.js';
 import manifest from './manifest.config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,21 @@ function firefoxBackground(outDir: string): Plugin {
   };
 }
 
+/** Writes _locales from the TypeScript catalogue (one source for the texts). */
+function locales(outDir: string): Plugin {
+  return {
+    name: 'kyso-locales',
+    apply: 'build',
+    writeBundle() {
+      for (const language of ['vi', 'en'] as const) {
+        const dir = path.join(outDir, '_locales', language);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'messages.json'), `${JSON.stringify(localeMessages(language), null, 2)}\n`);
+      }
+    },
+  };
+}
+
 /**
  * `--mode bench` builds dist/extension-bench, whose consent can be auto-approved for benchmarks.
  * Every other build has __KYSO_BENCH__ = false, so that code is not even in it.
@@ -35,7 +51,7 @@ export default defineConfig(({ mode }) => {
   return {
   root: here,
   define: { __KYSO_BENCH__: JSON.stringify(bench) },
-  plugins: [crx({ manifest }), firefoxBackground(outDir)],
+  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir)],
   build: {
     outDir,
     emptyOutDir: true,

@@ -122,4 +122,15 @@ describe('consent window use', () => {
     expect(await outcome(page)).toBe('USER_CANCELLED');
     await page.close();
   });
+
+  it('without a language from the portal, follows the browser’s (via _locales)', async () => {
+    const page = await portal();
+    const consent = await consentWindowAfter(browser, () => ask(page, 'Không chỉ định ngôn ngữ'));
+    const ui = await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage() as string);
+    const expected = ui.startsWith('vi') ? ['Yêu cầu ký số', 'vi'] : ['Signature request', 'en'];
+    expect([await consent.$eval('#title', (el) => el.textContent), await consent.$eval('html', (el) => el.lang)]).toEqual(expected);
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await page.close();
+  });
 });

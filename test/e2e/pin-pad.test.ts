@@ -34,7 +34,7 @@ describe('PIN pad', () => {
       const consent = await consentWindowAfter(session.browser, () =>
         page.evaluate((text) => {
           (window as any).outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then(async (sdk) =>
-            sdk.signCms({ digest: await sdk.digestOf(new TextEncoder().encode(text)), digestAlgorithm: 'SHA-256', description: 'Biên bản nghiệm thu' }),
+            sdk.signCms({ digest: await sdk.digestOf(new TextEncoder().encode(text)), digestAlgorithm: 'SHA-256', description: 'Biên bản nghiệm thu', lang: 'vi' }),
           );
         }, content.toString()),
       );

@@ -57,3 +57,18 @@ describe('site permission decision', () => {
     expect(decide('https://other.vn', { allowedOrigins: [site] }, {})).toEqual({ permission: 'ask', managed: false });
   });
 });
+
+describe('_locales', () => {
+  it('Vietnamese and English have the same keys: every window text and every error code', async () => {
+    const { localeMessages } = await import('../../extension/locales.js');
+    const vi = localeMessages('vi');
+    const en = localeMessages('en');
+    expect(Object.keys(vi).sort()).toEqual(Object.keys(en).sort());
+    for (const code of ERROR_CODES) {
+      expect(vi[`error_${code}`]!.message).toBe(errorMessage(code, 'vi'));
+      expect(en[`error_${code}`]!.message).toBe(errorMessage(code, 'en'));
+    }
+    expect(vi.extensionName!.message).toContain('Ký số');
+    expect(Object.values(vi).every((m) => m.message.length > 0)).toBe(true);
+  });
+});

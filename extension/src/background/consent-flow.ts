@@ -134,7 +134,7 @@ export class ConsentFlow {
       origin: request.origin,
       description: request.job.description,
       documents: request.job.documents,
-      lang: request.job.lang,
+      ...(request.job.lang && { lang: request.job.lang }),
       askSite: request.askSite,
     };
   }

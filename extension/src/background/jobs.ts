@@ -11,7 +11,8 @@ import type { NativeHostClient } from './native-host.js';
 
 export interface ConsentJob {
   description: string;
-  lang: 'vi' | 'en';
+  /** Asked for by the portal; otherwise the browser's language (kyso's default: Vietnamese). */
+  lang?: 'vi' | 'en';
   documents: ConsentDocument[];
   run(
     certificateId: string,
@@ -26,7 +27,7 @@ const loginTimeout = (pin: string | null) => (pin === null ? LIMITS.protectedLog
 export function singleJob(host: NativeHostClient, origin: string, params: PageParams<'sign-cms'>): ConsentJob {
   return {
     description: params.description,
-    lang: params.lang ?? 'vi',
+    ...(params.lang && { lang: params.lang }),
     documents: [{ name: params.documentName ?? '', digest: params.digest, digestAlgorithm: params.digestAlgorithm }],
     run: (certificateId, pin): Promise<PageResult<'sign-cms'>> =>
       host.call(
@@ -47,7 +48,7 @@ export function singleJob(host: NativeHostClient, origin: string, params: PagePa
 export function rawJob(host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>): ConsentJob {
   return {
     description: params.description,
-    lang: params.lang ?? 'vi',
+    ...(params.lang && { lang: params.lang }),
     documents: [{ name: params.documentName ?? '', digest: params.digest, digestAlgorithm: params.digestAlgorithm }],
     run: (certificateId, pin): Promise<PageResult<'sign-raw'>> =>
       host.call(
@@ -73,7 +74,7 @@ export function batchJob(host: NativeHostClient, origin: string, params: PagePar
   );
   return {
     description: params.description,
-    lang: params.lang ?? 'vi',
+    ...(params.lang && { lang: params.lang }),
     documents: params.documents.map((d) => ({ name: d.name, digest: d.digest, digestAlgorithm: d.digestAlgorithm })),
     async run(certificateId, pin, progress, cancelled): Promise<PageResult<'sign-many'>> {
       const total = items.length;

@@ -17,7 +17,8 @@ export interface ConsentDetails {
   description: string;
   /** One for a single signature; several for a batch (one consent, one PIN). */
   documents: ConsentDocument[];
-  lang: Language;
+  /** The portal's choice; absent: the browser's language. */
+  lang?: Language;
   /** The site has never asked before: the user must first allow it (remembered) or refuse it. */
   askSite: boolean;
 }

@@ -6,14 +6,16 @@ import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate, usabilityProblems, type UsabilityProblem } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
-import { errorMessage, type Language, type WireError } from '../../../shared/protocol/errors.js';
+import { errorMessage, type ErrorCode, type Language, type WireError } from '../../../shared/protocol/errors.js';
 import { CONSENT_PORT, type BackgroundToConsent, type ConsentDetails, type ConsentToBackground } from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 
 const EXPIRY_WARNING_DAYS = 30;
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-let lang: Language = 'vi';
-const t = (key: MessageKey) => MESSAGES[lang][key];
+let lang: Language | undefined;
+/** The portal's language if it asked for one, else the browser's own i18n (_locales, Vietnamese default). */
+const t = (key: MessageKey) => (lang ? MESSAGES[lang][key] : browser.i18n.getMessage(key) || MESSAGES.vi[key]);
+const errorText = (code: ErrorCode) => (lang ? errorMessage(code, lang) : browser.i18n.getMessage(`error_${code}`) || errorMessage(code, 'vi'));
 let certificates: CertificateEntry[] = [];
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
@@ -45,18 +47,18 @@ function showError(error: WireError | undefined): void {
   if (error.details?.pinFinalTry === true) extra.push(t('pinFinalTry'));
   else if (error.details?.pinCountLow === true) extra.push(t('pinCountLow'));
   box.dataset.code = error.code;
-  box.textContent = [errorMessage(error.code, lang), ...extra].join(' ');
+  box.textContent = [errorText(error.code), ...extra].join(' ');
   box.hidden = false;
 }
 
 function renderDetails(details: ConsentDetails): void {
   lang = details.lang;
   askSite = details.askSite;
+  document.documentElement.lang = lang ?? browser.i18n.getUILanguage().slice(0, 2);
   $('site-question').textContent = t('siteQuestion');
   $('site-explain').textContent = t('siteExplain');
   $('allow-site').textContent = t('allowSite');
   $('deny-site').textContent = t('denySite');
-  document.documentElement.lang = lang;
   document.title = `kyso — ${t('title')}`;
   $('title').textContent = t('title');
   $('origin-label').textContent = t('requestedBy');
