@@ -1,37 +1,24 @@
 /** The consent window as people use it: two tabs at once, keyboard only, English on request. */
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
-import { registerHostInProfile } from '../support/host-registration.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import type { TestToken } from '../support/token.js';
 
 describe('consent window use', () => {
   let token: TestToken;
-  let demo: DemoServer;
-  let session: ChromiumSession;
+  let session: PortalSession;
   let browser: Browser;
 
   beforeAll(async () => {
-    token = copyTestToken();
-    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
-    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
-    browser = session.browser;
-    await enableDeveloperMode(browser);
+    session = await startPortalSession();
+    ({ token, browser } = session);
   });
   afterAll(async () => {
     await session?.close();
-    await demo?.close();
-    token?.remove();
   });
 
-  async function portal(): Promise<Page> {
-    const page = await browser.newPage();
-    await page.goto(demo.url);
-    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
-    return page;
-  }
+  const portal = () => session.openPortal();
   const ask = (page: Page, description: string, lang?: 'en') =>
     page.evaluate(
       (description, lang) => {

@@ -2,14 +2,12 @@
  * Hostile pages in real Chromium: none gets a signature without consent in the extension's window,
  * none can name its own origin, none learns the PIN, and floods are refused with RATE_LIMITED.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
-import { registerHostInProfile } from '../support/host-registration.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import type { DemoServer } from '../../demo/server.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Posts a raw request as a page can, and collects every kyso message for `ms`. */
@@ -32,17 +30,16 @@ async function rawRequest(page: Page, request: Record<string, unknown>, ms = 150
 const digest = Buffer.alloc(32, 1).toString('base64');
 
 describe('hostile pages', () => {
-  let token: TestToken;
   let demo: DemoServer;
-  let session: ChromiumSession;
+  let session: PortalSession;
   let browser: Browser;
   let page: Page;
   let iframeHost: Server;
   let iframeUrl: string;
 
   beforeAll(async () => {
-    token = copyTestToken();
-    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
+    session = await startPortalSession();
+    ({ demo, browser } = session);
     // another origin (127.0.0.1 vs localhost) whose page embeds an iframe trying to sign
     iframeHost = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -55,18 +52,11 @@ describe('hostile pages', () => {
     });
     await new Promise<void>((resolve) => iframeHost.listen(0, '127.0.0.1', resolve));
     iframeUrl = `http://127.0.0.1:${(iframeHost.address() as { port: number }).port}/`;
-    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
-    browser = session.browser;
-    await enableDeveloperMode(browser);
-    page = await browser.newPage();
-    await page.goto(demo.url);
-    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+    page = await session.openPortal();
   });
   afterAll(async () => {
     await session?.close();
-    await demo?.close();
     iframeHost?.close();
-    token?.remove();
   });
 
   it('cannot claim another origin: extra fields are refused, and the window shows the browser’s origin', async () => {

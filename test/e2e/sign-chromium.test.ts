@@ -2,15 +2,15 @@
  * The whole path in real Chromium: demo portal page → SDK → content script → background → native
  * host → PKCS#11 worker → SoftHSM, with the user acting in the extension's consent window.
  */
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
-import { registerHostInProfile } from '../support/host-registration.js';
+import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
 const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — Nguyễn Văn Ân, phường Ba Đình, Hà Nội\n';
@@ -18,27 +18,20 @@ const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — N
 describe('signing on the demo portal in Chromium', () => {
   let token: TestToken;
   let demo: DemoServer;
-  let session: ChromiumSession;
+  let session: PortalSession;
   let browser: Browser;
   let page: Page;
   let applicationFile: string;
 
   beforeAll(async () => {
-    token = copyTestToken();
-    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
     applicationFile = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-doc-')), 'don-de-nghi.txt');
     writeFileSync(applicationFile, applicationText);
-    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
-    browser = session.browser;
-    await enableDeveloperMode(browser);
-    page = await browser.newPage();
-    await page.goto(demo.url);
-    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+    session = await startPortalSession();
+    ({ token, demo, browser } = session);
+    page = await session.openPortal();
   });
   afterAll(async () => {
     await session?.close();
-    await demo?.close();
-    token?.remove();
   });
   afterEach(async () => {
     // every test leaves the portal idle and no consent window behind

@@ -1,36 +1,24 @@
 /** A site's first request asks the user to allow it; the choice is remembered and revocable in the options page. */
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium, type ChromiumSession } from '../support/browser.js';
-import { registerHostInProfile } from '../support/host-registration.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
 describe('per-site permission', () => {
-  let token: TestToken;
-  let demo: DemoServer;
-  let session: ChromiumSession;
+  let session: PortalSession;
   let browser: Browser;
   let page: Page;
   let origin: string;
 
   beforeAll(async () => {
-    token = copyTestToken();
-    demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
-    origin = new URL(demo.url).origin;
-    session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
-    browser = session.browser;
-    await enableDeveloperMode(browser);
-    page = await browser.newPage();
-    await page.goto(demo.url);
-    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+    session = await startPortalSession();
+    ({ browser } = session);
+    origin = new URL(session.demo.url).origin;
+    page = await session.openPortal();
   });
   afterAll(async () => {
     await session?.close();
-    await demo?.close();
-    token?.remove();
   });
 
   /** Starts a signing request from the page; the outcome (ok or error code) is kept in window.outcome. */

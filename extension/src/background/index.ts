@@ -114,8 +114,8 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
   const parsed = PageRequestEnvelopeSchema.safeParse((message as { envelope?: unknown })?.envelope);
   if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
   return handle(parsed.data, sender).then(
-    (result) => ({ ok: true, result }),
-    (error) => ({ ok: false, error: toWireError(error) }),
+    (result): BackgroundAnswer => ({ ok: true, result }),
+    (error): BackgroundAnswer => ({ ok: false, error: toWireError(error) }),
   );
 });
 

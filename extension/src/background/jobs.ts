@@ -3,7 +3,7 @@
  * most LIMITS.maxBatchItemsPerCall, two in flight so the token never waits for us).
  */
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
+import type { HostParams, SignItem, SignItemResult } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { PageParams, PageResult } from '../../../shared/protocol/page.js';
 import type { ConsentDocument } from './messages.js';
@@ -24,14 +24,20 @@ export interface ConsentJob {
 
 const loginTimeout = (pin: string | null) => (pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs);
 
-export function singleJob(host: NativeHostClient, origin: string, params: PageParams<'sign-cms'>): ConsentJob {
+/** One document, one host command: a CMS around its digest, or the bare signature of it. */
+function oneDocumentJob<C extends 'sign-cms' | 'sign-raw'>(
+  host: NativeHostClient,
+  origin: string,
+  command: C,
+  params: PageParams<'sign-cms'> | PageParams<'sign-raw'>,
+): ConsentJob {
   return {
     description: params.description,
     ...(params.lang && { lang: params.lang }),
     documents: [{ name: params.documentName ?? '', digest: params.digest, digestAlgorithm: params.digestAlgorithm }],
-    run: (certificateId, pin): Promise<PageResult<'sign-cms'>> =>
+    run: (certificateId, pin) =>
       host.call(
-        'sign-cms',
+        command,
         {
           certificateId,
           pin,
@@ -39,32 +45,14 @@ export function singleJob(host: NativeHostClient, origin: string, params: PagePa
           digestAlgorithm: params.digestAlgorithm,
           origin,
           ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
-        },
+        } as HostParams<C>,
         loginTimeout(pin),
       ),
   };
 }
 
-export function rawJob(host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>): ConsentJob {
-  return {
-    description: params.description,
-    ...(params.lang && { lang: params.lang }),
-    documents: [{ name: params.documentName ?? '', digest: params.digest, digestAlgorithm: params.digestAlgorithm }],
-    run: (certificateId, pin): Promise<PageResult<'sign-raw'>> =>
-      host.call(
-        'sign-raw',
-        {
-          certificateId,
-          pin,
-          digest: params.digest,
-          digestAlgorithm: params.digestAlgorithm,
-          origin,
-          ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
-        },
-        loginTimeout(pin),
-      ),
-  };
-}
+export const singleJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-cms'>) => oneDocumentJob(host, origin, 'sign-cms', params);
+export const rawJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>) => oneDocumentJob(host, origin, 'sign-raw', params);
 
 export function batchJob(host: NativeHostClient, origin: string, params: PageParams<'sign-many'>): ConsentJob {
   const items: SignItem[] = params.documents.map((d) =>

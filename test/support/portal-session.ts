@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'puppeteer-core';
+import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { enableDeveloperMode, launchChromium, type ChromiumSession } from './browser.js';
+import { registerHostInProfile } from './host-registration.js';
+import { copyTestToken, type TestToken } from './token.js';
+
+/**
+ * What most e2e tests start from: a private test token, the demo portal trusting its CA, Chromium
+ * with the extension and the host installed by `kyso-host install`, developer mode on (localhost).
+ */
+export interface PortalSession {
+  token: TestToken;
+  demo: DemoServer;
+  chromium: ChromiumSession;
+  browser: Browser;
+  /** A new tab on the portal, once kyso reports ready there (the bridge is loaded). */
+  openPortal(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function startPortalSession(hostEnv?: (token: TestToken) => Record<string, string>): Promise<PortalSession> {
+  const token = copyTestToken();
+  const demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
+  const chromium = await launchChromium((profile) => void registerHostInProfile(profile, hostEnv?.(token) ?? token.env));
+  await enableDeveloperMode(chromium.browser);
+  return {
+    token,
+    demo,
+    chromium,
+    browser: chromium.browser,
+    async openPortal() {
+      const page = await chromium.browser.newPage();
+      await page.goto(demo.url);
+      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+      return page;
+    },
+    async close() {
+      await chromium.close();
+      await demo.close();
+      token.remove();
+    },
+  };
+}
