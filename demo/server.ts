@@ -21,6 +21,8 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/app.js': { file: path.join(ROOT, 'demo/public/app.js'), type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: path.join(ROOT, 'demo/public/style.css'), type: 'text/css; charset=utf-8' },
   '/sdk/kyso.js': { file: path.join(ROOT, 'dist/sdk/kyso.js'), type: 'text/javascript; charset=utf-8' },
+  '/sdk/vgca-shim.js': { file: path.join(ROOT, 'dist/sdk/vgca-shim.js'), type: 'text/javascript; charset=utf-8' },
+  '/vgca.html': { file: path.join(ROOT, 'demo/public/vgca.html'), type: 'text/html; charset=utf-8' },
 };
 
 export interface DemoServerOptions {
