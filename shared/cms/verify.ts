@@ -10,6 +10,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
+import { verifySignerInfoTimestamp } from './verify-timestamp.js';
 
 export interface CmsVerifyOptions {
   cms: Uint8Array;
@@ -20,6 +21,8 @@ export interface CmsVerifyOptions {
   trustedRoots?: Uint8Array[];
   /** Time at which the chain is checked; defaults to the signing time, else now. */
   checkTime?: Date;
+  /** TSA trust anchors for a CAdES-T signature time-stamp; without them its chain is not checked. */
+  timestampRoots?: Uint8Array[];
 }
 
 export interface CmsVerification {
@@ -34,6 +37,8 @@ export interface CmsVerification {
   signer?: CertificateSummary;
   /** The encapsulated content, for attached signatures. */
   content?: Uint8Array;
+  /** CAdES-T signature time-stamp, when the signer carries one (details: verifySignatureTimestamp). */
+  timestamp?: { present: boolean; valid: boolean; time?: Date };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -151,6 +156,12 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
       result.signatureValid = false;
     }
     if (!result.signatureValid) problems.push('signature does not verify');
+  }
+
+  const timestamp = await verifySignerInfoTimestamp(signerInfo, { trustedRoots: options.timestampRoots });
+  if (timestamp.present) {
+    result.timestamp = { present: true, valid: timestamp.valid, time: timestamp.time };
+    if (!timestamp.valid) problems.push(`signature time-stamp: ${timestamp.problems.join('; ')}`);
   }
 
   if (options.trustedRoots) {

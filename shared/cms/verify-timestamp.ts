@@ -1,0 +1,316 @@
+/**
+ * Verifies RFC 3161 time-stamp tokens, in particular the CAdES-T signatureTimeStampToken: the
+ * token's imprint must be the hash of the SignerInfo's signature value, the token must be signed
+ * by a certificate marked for time-stamping (and named by its ESS signing-certificate attribute),
+ * and, when trust anchors are given, that certificate must chain to one of them at the stamped time.
+ * Isomorphic: WebCrypto through pkijs, no Node APIs.
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { toArrayBuffer } from '../encoding.js';
+import type { DigestAlgorithm } from '../protocol/common.js';
+import { OID, digestAlgorithmFromOid } from './algorithms.js';
+import { digest } from './digest.js';
+
+export const TSP_OID = {
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+  extendedKeyUsage: '2.5.29.37',
+  subjectKeyIdentifier: '2.5.29.14',
+  signingCertificate: '1.2.840.113549.1.9.16.2.12',
+  sha1: '1.3.14.3.2.26',
+} as const;
+
+/** A TimeStampToken taken apart; parsing checks only the shape, never the signature. */
+export interface ParsedTimeStampToken {
+  signedData: pkijs.SignedData;
+  tstInfo: pkijs.TSTInfo;
+  /** Undefined when the token uses a hash kyso does not accept (SHA-1, MD5, …). */
+  imprintAlgorithm?: DigestAlgorithm;
+  imprintAlgorithmOid: string;
+  imprint: Uint8Array;
+  /** Unsigned big-endian bytes as encoded (no sign byte stripping). */
+  nonce?: Uint8Array;
+  genTime: Date;
+}
+
+export interface TimestampVerification {
+  /** A signatureTimeStampToken is present on the SignerInfo. */
+  present: boolean;
+  /** Every token present verifies (imprint, TSA signature, TSA certificate, chain if roots were given). */
+  valid: boolean;
+  /** The earliest genTime among the tokens. */
+  time?: Date;
+  problems: string[];
+  /** The TSA certificate of the (first) token, DER. */
+  tsaCertificate?: Uint8Array;
+}
+
+export interface TimestampVerifyOptions {
+  /** TSA trust anchors; without them the TSA chain is not checked. */
+  trustedRoots?: Uint8Array[];
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The exact bytes a parsed element came from (re-encoding could change what was signed). */
+function originalBytes(block: asn1js.AsnType): Uint8Array {
+  const view = (block as unknown as { valueBeforeDecodeView?: Uint8Array }).valueBeforeDecodeView;
+  return view && view.length > 0 ? new Uint8Array(view) : new Uint8Array(block.toBER());
+}
+
+/** Parses a TimeStampToken (ContentInfo DER); throws TypeError describing what is wrong. */
+export function parseTimeStampToken(token: Uint8Array): ParsedTimeStampToken {
+  let signedData: pkijs.SignedData;
+  try {
+    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(token));
+    if (contentInfo.contentType !== OID.signedData) throw new Error();
+    signedData = new pkijs.SignedData({ schema: contentInfo.content });
+  } catch {
+    throw new TypeError('time-stamp token is not a CMS SignedData');
+  }
+  if (signedData.encapContentInfo.eContentType !== TSP_OID.tstInfo) throw new TypeError('time-stamp token does not hold a TSTInfo');
+  const eContent = signedData.encapContentInfo.eContent;
+  if (!eContent) throw new TypeError('time-stamp token has no TSTInfo content');
+  let tstInfo: pkijs.TSTInfo;
+  try {
+    tstInfo = pkijs.TSTInfo.fromBER(eContent.getValue());
+  } catch {
+    throw new TypeError('time-stamp token TSTInfo is malformed');
+  }
+  const imprintAlgorithmOid = tstInfo.messageImprint.hashAlgorithm.algorithmId;
+  return {
+    signedData,
+    tstInfo,
+    imprintAlgorithm: digestAlgorithmFromOid(imprintAlgorithmOid),
+    imprintAlgorithmOid,
+    imprint: new Uint8Array(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView),
+    nonce: tstInfo.nonce ? new Uint8Array(tstInfo.nonce.valueBlock.valueHexView) : undefined,
+    genTime: tstInfo.genTime,
+  };
+}
+
+async function sha1(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
+}
+
+function certificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
+  return (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+}
+
+async function findTsaCertificate(signedData: pkijs.SignedData, signerInfo: pkijs.SignerInfo) {
+  const sid = signerInfo.sid;
+  for (const cert of certificates(signedData)) {
+    if (sid instanceof pkijs.IssuerAndSerialNumber) {
+      if (cert.issuer.isEqual(sid.issuer) && cert.serialNumber.isEqual(sid.serialNumber)) return cert;
+      continue;
+    }
+    // [0] SubjectKeyIdentifier: the certificate's own SKI, else the RFC 5280 method 1 hash.
+    const wanted = new Uint8Array((sid as asn1js.OctetString).valueBlock.valueHexView);
+    const ski = cert.extensions?.find((e) => e.extnID === TSP_OID.subjectKeyIdentifier);
+    const keyId = ski
+      ? new Uint8Array((ski.parsedValue as asn1js.OctetString).valueBlock.valueHexView)
+      : await sha1(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+    if (bytesEqual(keyId, wanted)) return cert;
+  }
+  return undefined;
+}
+
+/** RFC 3161 §2.3: the TSA certificate has one critical extendedKeyUsage, id-kp-timeStamping only. */
+function timeStampingUsageProblem(cert: pkijs.Certificate): string | undefined {
+  const eku = cert.extensions?.find((e) => e.extnID === TSP_OID.extendedKeyUsage);
+  if (!eku) return 'TSA certificate has no extendedKeyUsage';
+  const purposes = (eku.parsedValue as pkijs.ExtKeyUsage | undefined)?.keyPurposes ?? [];
+  if (purposes.length !== 1 || purposes[0] !== TSP_OID.timeStamping) return 'TSA certificate is not for time-stamping only';
+  if (!eku.critical) return 'TSA certificate extendedKeyUsage is not critical';
+  return undefined;
+}
+
+/** ESS signingCertificate (SHA-1, RFC 2634) or signingCertificateV2 (RFC 5035/5816) names the TSA certificate. */
+async function essCertificateProblem(attributes: pkijs.Attribute[], certDer: Uint8Array, cert: pkijs.Certificate) {
+  const v2 = attributes.find((a) => a.type === OID.signingCertificateV2);
+  const v1 = attributes.find((a) => a.type === TSP_OID.signingCertificate);
+  const attribute = v2 ?? v1;
+  if (!attribute) return 'time-stamp token has no ESS signing-certificate attribute';
+  try {
+    const signingCertificate = attribute.values[0] as asn1js.Sequence;
+    const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+    const parts = first.valueBlock.value;
+    let index = 0;
+    let hash: Uint8Array;
+    if (v2) {
+      let algorithm: DigestAlgorithm | undefined = 'SHA-256';
+      if (parts[0] instanceof asn1js.Sequence) {
+        algorithm = digestAlgorithmFromOid(new pkijs.AlgorithmIdentifier({ schema: parts[0] }).algorithmId);
+        index = 1;
+      }
+      if (!algorithm) return 'time-stamp ESS certificate hash uses an unknown algorithm';
+      hash = await digest(algorithm, certDer);
+    } else {
+      hash = await sha1(certDer);
+    }
+    const certHash = new Uint8Array((parts[index] as asn1js.OctetString).valueBlock.valueHexView);
+    if (!bytesEqual(certHash, hash)) return 'time-stamp ESS signing-certificate does not name the TSA certificate';
+    const issuerSerial = parts[index + 1] as asn1js.Sequence | undefined;
+    const serial = issuerSerial?.valueBlock.value[1] as asn1js.Integer | undefined;
+    if (serial && !serial.isEqual(cert.serialNumber)) return 'time-stamp ESS issuerSerial does not match the TSA certificate';
+  } catch {
+    return 'time-stamp ESS signing-certificate attribute is malformed';
+  }
+  return undefined;
+}
+
+export interface TokenVerification {
+  valid: boolean;
+  problems: string[];
+  time?: Date;
+  tsaCertificate?: Uint8Array;
+}
+
+/**
+ * Verifies one TimeStampToken over `data` (what was time-stamped; hashed with the token's own
+ * imprint algorithm) or over a precomputed `imprint`.
+ */
+export async function verifyTimeStampToken(
+  token: Uint8Array,
+  subject: { data: Uint8Array } | { imprint: Uint8Array; algorithm: DigestAlgorithm },
+  options: TimestampVerifyOptions = {},
+): Promise<TokenVerification> {
+  const problems: string[] = [];
+  const result: TokenVerification = { valid: false, problems };
+  let parsed: ParsedTimeStampToken;
+  try {
+    parsed = parseTimeStampToken(token);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return result;
+  }
+  result.time = parsed.genTime;
+
+  if (!parsed.imprintAlgorithm) {
+    problems.push(`time-stamp imprint uses an unsupported hash (${parsed.imprintAlgorithmOid})`);
+  } else if ('data' in subject) {
+    if (!bytesEqual(parsed.imprint, await digest(parsed.imprintAlgorithm, subject.data))) {
+      problems.push('time-stamp imprint does not match the time-stamped data');
+    }
+  } else if (subject.algorithm !== parsed.imprintAlgorithm || !bytesEqual(parsed.imprint, subject.imprint)) {
+    problems.push('time-stamp imprint does not match the time-stamped data');
+  }
+
+  const { signedData } = parsed;
+  const signerInfo = signedData.signerInfos[0];
+  if (signedData.signerInfos.length !== 1 || !signerInfo) {
+    problems.push(`time-stamp token has ${signedData.signerInfos.length} signers, expected one`);
+    return result;
+  }
+  const cert = await findTsaCertificate(signedData, signerInfo);
+  if (!cert) {
+    // certReq was set: a conforming TSA includes its certificate.
+    problems.push('time-stamp token does not include the TSA certificate');
+    return result;
+  }
+  const certDer = new Uint8Array(cert.toSchema().toBER());
+  result.tsaCertificate = certDer;
+  const usageProblem = timeStampingUsageProblem(cert);
+  if (usageProblem) problems.push(usageProblem);
+
+  const signedAttrs = signerInfo.signedAttrs;
+  const signerDigest = digestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);
+  if (!signedAttrs) problems.push('time-stamp token has no signed attributes');
+  else if (!signerDigest) problems.push('time-stamp token uses an unsupported digest algorithm');
+  else {
+    const attributes = signedAttrs.attributes;
+    const messageDigest = attributes.find((a) => a.type === OID.messageDigest);
+    const eContent = new Uint8Array(signedData.encapContentInfo.eContent!.getValue());
+    const contentDigest = await digest(signerDigest, eContent);
+    if (!messageDigest || !bytesEqual(new Uint8Array((messageDigest.values[0] as asn1js.OctetString).valueBlock.valueHexView), contentDigest)) {
+      problems.push('time-stamp token messageDigest does not match its TSTInfo');
+    }
+    const contentType = attributes.find((a) => a.type === OID.contentType);
+    if ((contentType?.values[0] as asn1js.ObjectIdentifier | undefined)?.valueBlock.toString() !== TSP_OID.tstInfo) {
+      problems.push('time-stamp token contentType attribute is not id-ct-TSTInfo');
+    }
+    const essProblem = await essCertificateProblem(attributes, certDer, cert);
+    if (essProblem) problems.push(essProblem);
+
+    // encodedValue: the attributes exactly as received, already re-tagged as SET for verification.
+    const signed = signedAttrs.encodedValue.byteLength > 0 ? new Uint8Array(signedAttrs.encodedValue) : originalSetOf(signedAttrs);
+    let signatureValid = false;
+    try {
+      signatureValid = await pkijs
+        .getCrypto(true)
+        .verifyWithPublicKey(toArrayBuffer(signed), signerInfo.signature, cert.subjectPublicKeyInfo, signerInfo.signatureAlgorithm, signerDigest);
+    } catch {
+      signatureValid = false;
+    }
+    if (!signatureValid) problems.push('time-stamp token signature does not verify');
+  }
+
+  if (options.trustedRoots) {
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
+      certs: certificates(signedData),
+      checkDate: parsed.genTime,
+    });
+    const chain = await engine.verify();
+    if (chain.result !== true) problems.push(`TSA certificate chain: ${chain.resultMessage || 'not trusted'}`);
+  }
+
+  result.valid = problems.length === 0;
+  return result;
+}
+
+function originalSetOf(attributes: pkijs.SignedAndUnsignedAttributes): Uint8Array {
+  const bytes = new Uint8Array(attributes.toSchema().toBER());
+  bytes[0] = 0x31;
+  return bytes;
+}
+
+/** The signatureTimeStampToken values on a SignerInfo, as DER ContentInfos. */
+export function signatureTimestampTokens(signerInfo: pkijs.SignerInfo): Uint8Array[] {
+  const attributes = signerInfo.unsignedAttrs?.attributes ?? [];
+  return attributes.filter((a) => a.type === OID.signatureTimeStampToken).flatMap((a) => a.values.map(originalBytes));
+}
+
+/** The SignerInfo's signature value octets: what a CAdES-T time-stamp covers. */
+export function signatureValueOf(signerInfo: pkijs.SignerInfo): Uint8Array {
+  return new Uint8Array(signerInfo.signature.getValue());
+}
+
+/** Verifies every signatureTimeStampToken on one SignerInfo (for callers that parsed the CMS already). */
+export async function verifySignerInfoTimestamp(
+  signerInfo: pkijs.SignerInfo,
+  options: TimestampVerifyOptions = {},
+): Promise<TimestampVerification> {
+  const tokens = signatureTimestampTokens(signerInfo);
+  if (tokens.length === 0) return { present: false, valid: false, problems: [] };
+  const signatureValue = signatureValueOf(signerInfo);
+  const result: TimestampVerification = { present: true, valid: true, problems: [] };
+  for (const token of tokens) {
+    const check = await verifyTimeStampToken(token, { data: signatureValue }, options);
+    result.problems.push(...check.problems);
+    result.valid &&= check.valid;
+    result.tsaCertificate ??= check.tsaCertificate;
+    if (check.time && (!result.time || check.time < result.time)) result.time = check.time;
+  }
+  return result;
+}
+
+/** CAdES-T: verifies the signature time-stamp(s) of a CMS SignedData's signer (the first by default). */
+export async function verifySignatureTimestamp(
+  cms: Uint8Array,
+  options: TimestampVerifyOptions & { signerIndex?: number } = {},
+): Promise<TimestampVerification> {
+  let signerInfo: pkijs.SignerInfo | undefined;
+  try {
+    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
+    if (contentInfo.contentType !== OID.signedData) throw new Error('not SignedData');
+    signerInfo = new pkijs.SignedData({ schema: contentInfo.content }).signerInfos[options.signerIndex ?? 0];
+  } catch {
+    return { present: false, valid: false, problems: ['not a CMS SignedData structure'] };
+  }
+  if (!signerInfo) return { present: false, valid: false, problems: ['no such signer'] };
+  return verifySignerInfoTimestamp(signerInfo, options);
+}

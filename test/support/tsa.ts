@@ -1,0 +1,220 @@
+/**
+ * A local RFC 3161 time-stamp authority for tests: `openssl ts -reply` behind a small HTTP server
+ * on 127.0.0.1, with its own throw-away CA and TSA certificate. It can also misbehave on purpose
+ * (refuse, send garbage, answer late, answer another request) so that clients' error paths are tested.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+
+const run = promisify(execFile);
+
+/** How the TSA answers the next requests. */
+export type TsaBehaviour =
+  | { kind: 'grant' }
+  /** PKIStatus rejection with failInfo badAlg and a status text. */
+  | { kind: 'reject' }
+  | { kind: 'garbage' }
+  | { kind: 'http-error'; status: number }
+  /** Grants, but only after `ms`. */
+  | { kind: 'delay'; ms: number }
+  /** Grants a token whose nonce differs from the request's (a replayed or misrouted answer). */
+  | { kind: 'wrong-nonce' }
+  /** Grants a token over another imprint. */
+  | { kind: 'wrong-imprint' };
+
+export interface LocalTsa {
+  url: string;
+  caPem: string;
+  caDer: Buffer;
+  caPemPath: string;
+  tsaCertDer: Buffer;
+  /** The TSA policy OID put in every token. */
+  policy: string;
+  /** Time-stamp queries received so far. */
+  readonly requests: number;
+  behave(behaviour: TsaBehaviour): void;
+  close(): Promise<void>;
+}
+
+export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
+
+function makeCertificates(dir: string): void {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl([
+    'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.pem'),
+    '-days', '30', '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Test TSA Root',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  openssl([
+    'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'tsa.key'), '-out', path.join(dir, 'tsa.csr'),
+    '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
+  ]);
+  // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
+  writeFileSync(
+    path.join(dir, 'tsa.ext'),
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
+  );
+  openssl([
+    'x509', '-req', '-in', path.join(dir, 'tsa.csr'), '-CA', path.join(dir, 'ca.pem'), '-CAkey', path.join(dir, 'ca.key'),
+    '-set_serial', `0x${Date.now().toString(16)}`, '-days', '30', '-extfile', path.join(dir, 'tsa.ext'), '-out', path.join(dir, 'tsa.pem'),
+  ]);
+  writeFileSync(path.join(dir, 'serial'), '01\n');
+  writeFileSync(
+    path.join(dir, 'openssl.cnf'),
+    [
+      '[ tsa ]',
+      'default_tsa = kyso_tsa',
+      '',
+      '[ kyso_tsa ]',
+      `dir = ${dir}`,
+      'serial = $dir/serial',
+      'crypto_device = builtin',
+      'signer_cert = $dir/tsa.pem',
+      'certs = $dir/ca.pem',
+      'signer_key = $dir/tsa.key',
+      'signer_digest = sha256',
+      `default_policy = ${TSA_POLICY}`,
+      'digests = sha256, sha384, sha512',
+      'accuracy = secs:1',
+      'ordering = no',
+      'tsa_name = yes',
+      'ess_cert_id_chain = no',
+      'ess_cert_id_alg = sha256',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function rejection(): Buffer {
+  const failInfo = new asn1js.BitString({ valueHex: new Uint8Array([0x80]).buffer, unusedBits: 7 }); // bit 0: badAlg
+  const response = new pkijs.TimeStampResp({
+    status: new pkijs.PKIStatusInfo({
+      status: pkijs.PKIStatus.rejection,
+      statusStrings: [new asn1js.Utf8String({ value: 'test TSA refuses this request' })],
+      failInfo,
+    }),
+  });
+  return Buffer.from(response.toSchema().toBER());
+}
+
+/** Rewrites a query as a TSA that answers the wrong request would see it. */
+function tamperedQuery(query: Buffer, what: 'nonce' | 'imprint'): Buffer {
+  const request = pkijs.TimeStampReq.fromBER(new Uint8Array(query).buffer);
+  if (what === 'nonce') {
+    request.nonce = new asn1js.Integer({ value: 42 });
+  } else {
+    const hashed = new Uint8Array(request.messageImprint.hashedMessage.valueBlock.valueHexView);
+    hashed[0]! ^= 0xff;
+    request.messageImprint.hashedMessage = new asn1js.OctetString({ valueHex: hashed.buffer });
+  }
+  return Buffer.from(request.toSchema().toBER());
+}
+
+export async function startLocalTsa(): Promise<LocalTsa> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-tsa-'));
+  makeCertificates(dir);
+  const caPemPath = path.join(dir, 'ca.pem');
+  const caPem = readFileSync(caPemPath, 'utf8');
+  const caDer = execFileSync('openssl', ['x509', '-in', caPemPath, '-outform', 'DER']);
+  const tsaCertDer = execFileSync('openssl', ['x509', '-in', path.join(dir, 'tsa.pem'), '-outform', 'DER']);
+
+  let behaviour: TsaBehaviour = { kind: 'grant' };
+  let requests = 0;
+  // openssl updates the serial file on each reply: one reply at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const reply = (query: Buffer): Promise<Buffer> => {
+    const next = queue.then(async () => {
+      const n = requests;
+      const queryPath = path.join(dir, `q${n}.tsq`);
+      const replyPath = path.join(dir, `r${n}.tsr`);
+      writeFileSync(queryPath, query);
+      await run('openssl', ['ts', '-reply', '-config', path.join(dir, 'openssl.cnf'), '-queryfile', queryPath, '-out', replyPath]);
+      return readFileSync(replyPath);
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const timers = new Set<NodeJS.Timeout>();
+
+  const server = createServer(async (request, response) => {
+    try {
+      const query = await readBody(request);
+      if (request.method !== 'POST' || request.headers['content-type'] !== 'application/timestamp-query') {
+        response.writeHead(415).end();
+        return;
+      }
+      requests++;
+      const current = behaviour;
+      let body: Buffer;
+      switch (current.kind) {
+        case 'http-error':
+          response.writeHead(current.status, { 'Content-Type': 'text/plain' }).end('test TSA error');
+          return;
+        case 'garbage':
+          body = Buffer.from('<html>not a time-stamp response</html>');
+          break;
+        case 'reject':
+          body = rejection();
+          break;
+        case 'wrong-nonce':
+        case 'wrong-imprint':
+          body = await reply(tamperedQuery(query, current.kind === 'wrong-nonce' ? 'nonce' : 'imprint'));
+          break;
+        case 'delay':
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              resolve();
+            }, current.ms);
+            timers.add(timer);
+          });
+          body = await reply(query);
+          break;
+        case 'grant':
+          body = await reply(query);
+          break;
+      }
+      if (!response.destroyed) response.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(body);
+    } catch (error) {
+      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain' });
+      response.end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/tsa`,
+    caPem,
+    caDer,
+    caPemPath,
+    tsaCertDer,
+    policy: TSA_POLICY,
+    get requests() {
+      return requests;
+    },
+    behave(next) {
+      behaviour = next;
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
