@@ -1,0 +1,221 @@
+/**
+ * Visible signatures as Decree 30/2020/NĐ-CP, Appendix I describes them:
+ *  - a signer's handwritten signature image (blue, transparent PNG) and/or the organisation's seal
+ *    (red, transparent PNG) laid over about the left third of the signature image;
+ *  - for attachments and electronic copies, no image: a text stamp at the top right of page 1 with
+ *    the document number/code (or copy type and copying organisation) and the signing time
+ *    `hh:mm:ss dd/mm/yyyy` in Vietnam time, Times New Roman-like regular 10 pt, black.
+ * The result is the widget's normal appearance stream (/AP /N), which viewers and printers draw.
+ */
+import fontkit from '@pdf-lib/fontkit';
+import { type PDFDocument, type PDFImage, type PDFPage, type PDFRef } from 'pdf-lib';
+
+/** A rectangle in PDF user space (points, origin at the page's bottom left). */
+export interface PdfRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ImageSignatureAppearance {
+  kind: 'image';
+  /** 0-based; default 0. */
+  pageIndex?: number;
+  /** Where the signature goes; the images keep their aspect ratio and are centred inside. */
+  rect: PdfRect;
+  /** The handwritten signature (PNG with transparency, or JPEG). */
+  signatureImage?: Uint8Array;
+  /** The seal (PNG with transparency): drawn over the left third of the signature image. */
+  sealImage?: Uint8Array;
+}
+
+export interface TextStampAppearance {
+  kind: 'stamp';
+  /** 0-based; default 0 (the Decree asks for page 1). */
+  pageIndex?: number;
+  /**
+   * Lines such as "Số: 123/QĐ-UBND" or "SAO Y" and the copying organisation. `{time}` in a line is
+   * replaced by the signing time; without it the time is added as the last line.
+   */
+  lines: string[];
+  /** A TrueType/OpenType font with Vietnamese glyphs; default Liberation Serif (shipped in fonts/). */
+  font?: Uint8Array;
+  /** Default 10 (the Decree's size). */
+  fontSize?: number;
+  /** Distance from the top and right edges of the page, points; default 14 (about 5 mm). */
+  margin?: number;
+}
+
+export type PdfSignatureAppearance = ImageSignatureAppearance | TextStampAppearance;
+
+/** Liberation Serif (SIL OFL 1.1, metric-compatible with Times New Roman); bundlers emit it as an asset. */
+export const DEFAULT_FONT_URL = new URL('./fonts/LiberationSerif-Regular.ttf', import.meta.url);
+
+/** Vietnam has used UTC+7 all year since 1975 (no daylight saving). */
+const VIETNAM_OFFSET_MS = 7 * 3600_000;
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `hh:mm:ss dd/mm/yyyy` in Vietnam time. */
+export function formatVietnamTime(date: Date): string {
+  const t = new Date(date.getTime() + VIETNAM_OFFSET_MS);
+  return `${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())} ${two(t.getUTCDate())}/${two(t.getUTCMonth() + 1)}/${t.getUTCFullYear()}`;
+}
+
+/** A PDF date (§7.9.4) in Vietnam time: D:YYYYMMDDHHmmSS+07'00'. */
+export function pdfDateVietnam(date: Date): string {
+  const t = new Date(date.getTime() + VIETNAM_OFFSET_MS);
+  return `D:${t.getUTCFullYear()}${two(t.getUTCMonth() + 1)}${two(t.getUTCDate())}${two(t.getUTCHours())}${two(t.getUTCMinutes())}${two(t.getUTCSeconds())}+07'00'`;
+}
+
+export function stampLines(lines: string[], signingTime: Date): string[] {
+  const time = formatVietnamTime(signingTime);
+  // NFC: the font draws precomposed letters; decomposed marks would not be positioned.
+  const filled = lines.map((line) => line.replaceAll('{time}', time).normalize('NFC'));
+  return lines.some((line) => line.includes('{time}')) ? filled : [...filled, time];
+}
+
+interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * Positions of the signature and seal images inside a box of `box` size (box coordinates): both
+ * as tall as the box, the seal's right edge at one third of the signature image, the whole group
+ * scaled down to fit the width and centred.
+ */
+export function layoutImageSignature(
+  box: Size,
+  signature?: Size,
+  seal?: Size,
+): { signature?: PdfRect; seal?: PdfRect } {
+  const scaledTo = (size: Size) => ({ width: (size.width / size.height) * box.height, height: box.height });
+  const sig = signature && scaledTo(signature);
+  const stamp = seal && scaledTo(seal);
+  let sigX = 0;
+  let sealX = 0;
+  if (sig && stamp) {
+    sigX = Math.max(0, stamp.width - sig.width / 3);
+    sealX = sigX + sig.width / 3 - stamp.width;
+  }
+  const right = Math.max(sig ? sigX + sig.width : 0, stamp ? sealX + stamp.width : 0);
+  const scale = Math.min(1, box.width / right);
+  const offsetX = (box.width - right * scale) / 2;
+  const offsetY = (box.height - box.height * scale) / 2;
+  const place = (x: number, size: Size): PdfRect => ({
+    x: offsetX + x * scale,
+    y: offsetY,
+    width: size.width * scale,
+    height: size.height * scale,
+  });
+  return { signature: sig && place(sigX, sig), seal: stamp && place(sealX, stamp) };
+}
+
+function embedImage(doc: PDFDocument, bytes: Uint8Array): Promise<PDFImage> {
+  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  if (isPng) return doc.embedPng(bytes);
+  if (isJpeg) return doc.embedJpg(bytes);
+  throw new TypeError('signature and seal images must be PNG or JPEG');
+}
+
+async function loadDefaultFont(): Promise<Uint8Array> {
+  try {
+    const response = await fetch(DEFAULT_FONT_URL);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    // Node's fetch has no file: URLs: Node callers read DEFAULT_FONT_URL themselves.
+    throw new Error(`cannot load the stamp font (${String(error)}); pass appearance.font`, { cause: error });
+  }
+}
+
+const n = (value: number) => (Math.round(value * 1000) / 1000).toString();
+
+export interface BuiltAppearance {
+  page: PDFPage;
+  /** Widget /Rect: [llx lly urx ury] in page space. */
+  rect: [number, number, number, number];
+  /** The Form XObject for /AP /N. */
+  stream: PDFRef;
+}
+
+/**
+ * Creates the appearance's objects in `doc` (images and subset fonts are written on doc.flush()).
+ */
+export async function buildAppearance(
+  doc: PDFDocument,
+  appearance: PdfSignatureAppearance,
+  signingTime: Date,
+): Promise<BuiltAppearance> {
+  const pages = doc.getPages();
+  const pageIndex = appearance.pageIndex ?? 0;
+  const page = pages[pageIndex];
+  if (!page) throw new RangeError(`page ${pageIndex} does not exist (the PDF has ${pages.length})`);
+
+  let width: number;
+  let height: number;
+  let origin: { x: number; y: number };
+  let content: string;
+  const resources = new Map<string, PDFRef>();
+  let fontRef: PDFRef | undefined;
+
+  if (appearance.kind === 'image') {
+    const { rect } = appearance;
+    if (!(rect.width > 0 && rect.height > 0))
+      throw new RangeError('appearance rect must have a positive size');
+    if (!appearance.signatureImage && !appearance.sealImage)
+      throw new TypeError('an image appearance needs a signature or seal image');
+    const signature = appearance.signatureImage && (await embedImage(doc, appearance.signatureImage));
+    const seal = appearance.sealImage && (await embedImage(doc, appearance.sealImage));
+    const layout = layoutImageSignature(rect, signature || undefined, seal || undefined);
+    ({ width, height } = rect);
+    origin = { x: rect.x, y: rect.y };
+    content = '';
+    // Seal last: it is stamped over the signature.
+    for (const [name, image, at] of [
+      ['Sig', signature, layout.signature],
+      ['Seal', seal, layout.seal],
+    ] as const) {
+      if (!image || !at) continue;
+      resources.set(name, image.ref);
+      content += `q ${n(at.width)} 0 0 ${n(at.height)} ${n(at.x)} ${n(at.y)} cm /${name} Do Q\n`;
+    }
+  } else {
+    doc.registerFontkit(fontkit);
+    const font = await doc.embedFont(appearance.font ?? (await loadDefaultFont()), { subset: true });
+    fontRef = font.ref;
+    const size = appearance.fontSize ?? 10;
+    const margin = appearance.margin ?? 14;
+    const lines = stampLines(appearance.lines, signingTime);
+    const padding = 2;
+    const lineHeight = size * 1.2;
+    width = Math.max(...lines.map((line) => font.widthOfTextAtSize(line, size))) + 2 * padding;
+    height = lines.length * lineHeight + 2 * padding;
+    const box = page.getCropBox();
+    origin = { x: box.x + box.width - margin - width, y: box.y + box.height - margin - height };
+    // Baseline at 0.8 of the line height leaves room for the stacked Vietnamese marks above.
+    content = `BT /F1 ${n(size)} Tf 0 g\n`;
+    lines.forEach((line, i) => {
+      const baseline = height - padding - i * lineHeight - lineHeight * 0.8;
+      content += `1 0 0 1 ${n(padding)} ${n(baseline)} Tm ${font.encodeText(line).toString()} Tj\n`;
+    });
+    content += 'ET\n';
+  }
+
+  const context = doc.context;
+  const xobjects = Object.fromEntries(resources);
+  const stream = context.flateStream(content, {
+    Type: 'XObject',
+    Subtype: 'Form',
+    BBox: [0, 0, width, height],
+    Resources: fontRef ? { Font: { F1: fontRef } } : { XObject: xobjects },
+  });
+  return {
+    page,
+    rect: [origin.x, origin.y, origin.x + width, origin.y + height],
+    stream: context.register(stream),
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * PAdES (ETSI EN 319 142-1) signatures in two steps, so the token only ever sees a digest:
+ *   1. preparePdfSignature: incremental update adding a signature field, its widget and a /Sig
+ *      dictionary with a zero-filled /Contents placeholder; returns the SHA-256 digest of the
+ *      bytes /ByteRange covers;
+ *   2. embedPdfSignature: writes the CMS (CAdES detached, no signingTime: the time is /M) into
+ *      the placeholder.
+ * Runs in browsers and Node (WebCrypto, no node: modules).
+ */
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  PDFRef,
+  type PDFContext,
+  type PDFObject,
+} from 'pdf-lib';
+import { signCades, type DigestSigner } from '../cms/cades.js';
+import { digest } from '../cms/digest.js';
+import { bytesToHex } from '../encoding.js';
+import { buildAppearance, pdfDateVietnam, type PdfSignatureAppearance } from './appearance.js';
+import {
+  appendIncrementalUpdate,
+  asciiBytes,
+  findPreviousXref,
+  serializePdfObject,
+  type IndirectObjectBody,
+} from './incremental.js';
+
+export interface PdfSignatureOptions {
+  /** The /M entry (the PAdES signing time); default now. */
+  signingTime?: Date;
+  reason?: string;
+  location?: string;
+  /** The signer's name as shown by viewers (they otherwise read the certificate). */
+  name?: string;
+  contactInfo?: string;
+  /** Field name; default "Signature<n>", the first free one. */
+  fieldName?: string;
+  /** Bytes reserved for the CMS; default 16384 (timestamped CMS with a chain fits easily). */
+  contentsSize?: number;
+  /** Visible appearance; without it the signature is invisible. */
+  appearance?: PdfSignatureAppearance;
+}
+
+export interface PreparedPdfSignature {
+  /** The PDF with the placeholder; the original bytes are its prefix. */
+  pdf: Uint8Array;
+  /** [0, start of /Contents, end of /Contents, length of the rest]. */
+  byteRange: [number, number, number, number];
+  /** SHA-256 of the two ByteRange parts: the CMS messageDigest. */
+  digest: Uint8Array;
+  digestAlgorithm: 'SHA-256';
+  signingTime: Date;
+}
+
+const DEFAULT_CONTENTS_SIZE = 16384;
+/** Room for four 10-digit numbers; unused space becomes trailing blanks inside the array. */
+const BYTE_RANGE_PLACEHOLDER = `[0 ${'0'.repeat(10)} ${'0'.repeat(10)} ${'0'.repeat(10)}]`;
+/** Annotation flags Print (4) + Locked (128). */
+const WIDGET_FLAGS = 132;
+
+/** A text string as UTF-16BE with BOM, hex: survives any Vietnamese text (§7.9.2.2). */
+function pdfTextString(text: string): string {
+  return PDFHexString.fromText(text.normalize('NFC')).toString();
+}
+
+function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number) {
+  const head =
+    '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' +
+    `/M ${pdfTextString(pdfDateVietnam(signingTime))}\n` +
+    (options.reason ? `/Reason ${pdfTextString(options.reason)}\n` : '') +
+    (options.location ? `/Location ${pdfTextString(options.location)}\n` : '') +
+    (options.name ? `/Name ${pdfTextString(options.name)}\n` : '') +
+    (options.contactInfo ? `/ContactInfo ${pdfTextString(options.contactInfo)}\n` : '') +
+    '/ByteRange ';
+  const middle = `\n/Contents `;
+  const body = `${head}${BYTE_RANGE_PLACEHOLDER}${middle}<${'0'.repeat(contentsSize * 2)}>\n>>`;
+  return {
+    body: asciiBytes(body),
+    byteRangeAt: head.length,
+    contentsAt: head.length + BYTE_RANGE_PLACEHOLDER.length + middle.length,
+  };
+}
+
+function fieldNames(context: PDFContext, fields: PDFArray | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const item of fields?.asArray() ?? []) {
+    const field = context.lookup(item);
+    const name = field instanceof PDFDict ? field.lookup(PDFName.of('T')) : undefined;
+    if (name && 'decodeText' in name) names.add((name as PDFHexString).decodeText());
+  }
+  return names;
+}
+
+/** Tracks which existing objects an edit touched: only those are rewritten in the update. */
+class ChangeSet {
+  readonly refs = new Set<PDFRef>();
+  touch(ref: PDFRef) {
+    this.refs.add(ref);
+  }
+}
+
+/** An indirect array (if any) or a direct one stored in `owner`; records what changed. */
+function arrayIn(
+  context: PDFContext,
+  owner: PDFDict,
+  ownerRef: PDFRef,
+  key: string,
+  changes: ChangeSet,
+): PDFArray {
+  const raw = owner.get(PDFName.of(key));
+  if (raw instanceof PDFRef) {
+    const array = context.lookup(raw);
+    if (!(array instanceof PDFArray)) throw new Error(`PDF /${key} is not an array`);
+    changes.touch(raw);
+    return array;
+  }
+  changes.touch(ownerRef);
+  if (raw instanceof PDFArray) return raw;
+  const array = context.obj([]);
+  owner.set(PDFName.of(key), array);
+  return array;
+}
+
+function acroFormOf(
+  context: PDFContext,
+  catalogRef: PDFRef,
+  changes: ChangeSet,
+): { dict: PDFDict; ref: PDFRef } {
+  const catalog = context.lookup(catalogRef, PDFDict);
+  const raw = catalog.get(PDFName.of('AcroForm'));
+  if (raw instanceof PDFRef) return { dict: context.lookup(raw, PDFDict), ref: raw };
+  if (raw instanceof PDFDict) return { dict: raw, ref: catalogRef };
+  const dict = context.obj({ Fields: [] });
+  const ref = context.register(dict);
+  catalog.set(PDFName.of('AcroForm'), ref);
+  changes.touch(catalogRef);
+  return { dict, ref };
+}
+
+export async function preparePdfSignature(
+  pdf: Uint8Array,
+  options: PdfSignatureOptions = {},
+): Promise<PreparedPdfSignature> {
+  const signingTime = options.signingTime ?? new Date();
+  const contentsSize = options.contentsSize ?? DEFAULT_CONTENTS_SIZE;
+  const previous = findPreviousXref(pdf);
+  // updateMetadata off: the Info dictionary must not change behind our back.
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const context = doc.context;
+  const catalogRef = context.trailerInfo.Root;
+  if (!(catalogRef instanceof PDFRef)) throw new Error('PDF trailer has no /Root reference');
+  // Never reuse a number below the old /Size (object/xref streams, free-list entries).
+  context.largestObjectNumber = Math.max(context.largestObjectNumber, previous.size - 1);
+  const firstNew = context.largestObjectNumber + 1;
+  const changes = new ChangeSet();
+
+  const acroForm = acroFormOf(context, catalogRef, changes);
+  changes.touch(acroForm.ref);
+  acroForm.dict.set(PDFName.of('SigFlags'), PDFNumber.of(3)); // SignaturesExist | AppendOnly
+  const fields = arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
+  const taken = fieldNames(context, fields);
+  let fieldName = options.fieldName;
+  if (fieldName === undefined) for (let i = 1; taken.has((fieldName = `Signature${i}`)); i++);
+  else if (taken.has(fieldName)) throw new Error(`a field named ${fieldName} already exists`);
+
+  const sigRef = context.nextRef();
+  const built = options.appearance ? await buildAppearance(doc, options.appearance, signingTime) : undefined;
+  const page = built?.page ?? doc.getPages()[0];
+  if (!page) throw new Error('PDF has no pages');
+  const widget = context.obj({
+    Type: 'Annot',
+    Subtype: 'Widget',
+    FT: 'Sig',
+    T: PDFHexString.fromText(fieldName!),
+    V: sigRef,
+    F: WIDGET_FLAGS,
+    P: page.ref,
+    Rect: built?.rect ?? [0, 0, 0, 0],
+  });
+  if (built) widget.set(PDFName.of('AP'), context.obj({ N: built.stream }));
+  const widgetRef = context.register(widget);
+  fields.push(widgetRef);
+  arrayIn(context, page.node, page.ref, 'Annots', changes).push(widgetRef);
+
+  await doc.flush(); // writes the embedded images and the font subset into the context
+
+  const signature = signatureDictionary(options, signingTime, contentsSize);
+  const objects: IndirectObjectBody[] = [];
+  const newObjects = context
+    .enumerateIndirectObjects()
+    .filter(([ref]) => ref.objectNumber >= firstNew && ref !== sigRef);
+  // Objects created in this update (a new AcroForm) are written once, with the new ones.
+  for (const ref of changes.refs)
+    if (ref.objectNumber < firstNew)
+      objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
+  for (const [ref, object] of newObjects) objects.push({ ref, body: serializePdfObject(object) });
+  objects.push({ ref: sigRef, body: signature.body });
+
+  const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
+  const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
+  const contentsStart = sigAt + signature.contentsAt;
+  const contentsEnd = contentsStart + contentsSize * 2 + 2;
+  const byteRange: [number, number, number, number] = [
+    0,
+    contentsStart,
+    contentsEnd,
+    prepared.length - contentsEnd,
+  ];
+  prepared.set(
+    asciiBytes(`[${byteRange.join(' ')}]`.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')),
+    sigAt + signature.byteRangeAt,
+  );
+
+  const signed = new Uint8Array(byteRange[1] + byteRange[3]);
+  signed.set(prepared.subarray(0, contentsStart));
+  signed.set(prepared.subarray(contentsEnd), contentsStart);
+  return {
+    pdf: prepared,
+    byteRange,
+    digest: await digest('SHA-256', signed),
+    digestAlgorithm: 'SHA-256',
+    signingTime,
+  };
+}
+
+/** Writes the DER CMS into the /Contents placeholder (zero-padded); throws if it does not fit. */
+export function embedPdfSignature(prepared: PreparedPdfSignature, cms: Uint8Array): Uint8Array {
+  const [, start, end] = prepared.byteRange;
+  const room = end - start - 2;
+  const hex = bytesToHex(cms);
+  if (hex.length > room)
+    throw new RangeError(
+      `CMS is ${cms.length} bytes; the placeholder holds ${room / 2} (raise contentsSize)`,
+    );
+  if (prepared.pdf[start] !== 0x3c || prepared.pdf[end - 1] !== 0x3e)
+    throw new Error('ByteRange does not frame the /Contents placeholder');
+  const out = new Uint8Array(prepared.pdf);
+  out.set(asciiBytes(hex), start + 1);
+  return out;
+}
+
+/** The CMS PAdES wants: CAdES detached over the ByteRange digest, without signingTime. */
+export function signPadesCms(
+  prepared: Pick<PreparedPdfSignature, 'digest' | 'digestAlgorithm'>,
+  certificate: { signerCertificate: Uint8Array; chain?: Uint8Array[] },
+  signer: DigestSigner,
+): Promise<Uint8Array> {
+  return signCades(
+    {
+      contentDigest: prepared.digest,
+      digestAlgorithm: prepared.digestAlgorithm,
+      signerCertificate: certificate.signerCertificate,
+      chain: certificate.chain,
+      signingTime: null,
+    },
+    signer,
+  );
+}
+
+/** Prepare, have `signCms` (token, host, remote service) make the CMS for the digest, embed. */
+export async function signPdf(
+  pdf: Uint8Array,
+  options: PdfSignatureOptions,
+  signCms: (digest: Uint8Array, algorithm: 'SHA-256') => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  const prepared = await preparePdfSignature(pdf, options);
+  return embedPdfSignature(prepared, await signCms(prepared.digest, prepared.digestAlgorithm));
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { PDFDocument, PDFHexString } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_FONT_URL,
+  formatVietnamTime,
+  layoutImageSignature,
+  pdfDateVietnam,
+  stampLines,
+} from '../../shared/pdf/appearance.js';
+import { findPreviousXref } from '../../shared/pdf/incremental.js';
+import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
+
+async function onePagePdf(objectStreams: boolean): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.addPage([200, 200]);
+  return doc.save({ useObjectStreams: objectStreams });
+}
+
+const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+
+describe('Vietnam time', () => {
+  it('formats hh:mm:ss dd/mm/yyyy at UTC+7, across the date line', () => {
+    expect(formatVietnamTime(new Date('2025-12-31T17:30:05Z'))).toBe('00:30:05 01/01/2026');
+    expect(pdfDateVietnam(new Date('2025-12-31T17:30:05Z'))).toBe("D:20260101003005+07'00'");
+  });
+
+  it('puts the time where {time} is, else on its own last line; composes decomposed marks', () => {
+    const at = new Date('2025-03-04T02:05:06Z');
+    expect(stampLines(['Số: 1/QĐ'], at)).toEqual(['Số: 1/QĐ', '09:05:06 04/03/2025']);
+    expect(stampLines(['Thời gian ký: {time}'], at)).toEqual(['Thời gian ký: 09:05:06 04/03/2025']);
+    expect(stampLines(['Số'.normalize('NFD')], at)[0]).toBe('Số'.normalize('NFC'));
+  });
+});
+
+describe('image layout', () => {
+  it('puts the seal over the left third of the signature, scaled to fit and centred', () => {
+    const { signature, seal } = layoutImageSignature(
+      { width: 1000, height: 100 },
+      { width: 300, height: 100 },
+      { width: 100, height: 100 },
+    );
+    expect(signature).toEqual({ x: 350, y: 0, width: 300, height: 100 });
+    expect(seal!.x + seal!.width).toBeCloseTo(signature!.x + 100); // right edge at one third
+    expect(seal!.x).toBeCloseTo(350);
+  });
+
+  it('shrinks the group to the box width', () => {
+    const { signature, seal } = layoutImageSignature(
+      { width: 150, height: 100 },
+      { width: 300, height: 100 },
+      { width: 200, height: 200 },
+    );
+    expect(seal!.x).toBeCloseTo(0);
+    expect(signature!.x + signature!.width).toBeCloseTo(150);
+    expect(seal!.height).toBeLessThan(100);
+  });
+});
+
+describe('preparePdfSignature', () => {
+  it('finds the previous cross-reference section and its /Size, table or stream', async () => {
+    const table = findPreviousXref(await onePagePdf(false));
+    expect(table.isStream).toBe(false);
+    const stream = findPreviousXref(await onePagePdf(true));
+    expect(stream.isStream).toBe(true);
+    expect(stream.size).toBeGreaterThan(3);
+  });
+
+  for (const objectStreams of [false, true]) {
+    it(`appends to the original and frames /Contents with the ByteRange (object streams: ${objectStreams})`, async () => {
+      const original = await onePagePdf(objectStreams);
+      const prepared = await preparePdfSignature(original, { reason: 'Đồng ý', contentsSize: 100 });
+      expect(latin1(prepared.pdf.subarray(0, original.length))).toBe(latin1(original));
+      const [zero, start, end, rest] = prepared.byteRange;
+      expect(zero).toBe(0);
+      expect(end + rest).toBe(prepared.pdf.length);
+      expect(latin1(prepared.pdf.subarray(start, end))).toBe(`<${'0'.repeat(200)}>`);
+      const text = latin1(prepared.pdf.subarray(original.length));
+      expect(text).toContain(`/ByteRange [${prepared.byteRange.join(' ')}]`);
+      expect(text).toContain('/SubFilter /ETSI.CAdES.detached');
+      expect(text).toMatch(/\/Prev \d+/);
+      const signed = embedPdfSignature(prepared, new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]));
+      expect(latin1(signed.subarray(start, start + 11))).toBe('<3003020101');
+      expect(() => embedPdfSignature(prepared, new Uint8Array(101))).toThrow(RangeError);
+      // pdf-lib reads the update back: one signature field, on the page.
+      const reread = await PDFDocument.load(signed);
+      expect(
+        reread
+          .getForm()
+          .getFields()
+          .map((f) => f.getName()),
+      ).toEqual(['Signature1']);
+    });
+  }
+
+  it('names fields after the taken ones and refuses a duplicate name', async () => {
+    const once = embedPdfSignature(
+      await preparePdfSignature(await onePagePdf(true), { contentsSize: 10 }),
+      new Uint8Array(1),
+    );
+    const twice = await preparePdfSignature(once, { contentsSize: 10 });
+    expect(latin1(twice.pdf)).toContain(`/T ${PDFHexString.fromText('Signature2').toString()}`);
+    await expect(preparePdfSignature(once, { fieldName: 'Signature1' })).rejects.toThrow(/already exists/);
+  });
+
+  it('refuses a page that does not exist and an image appearance without images', async () => {
+    const pdf = await onePagePdf(false);
+    const font = new Uint8Array(readFileSync(DEFAULT_FONT_URL));
+    await expect(
+      preparePdfSignature(pdf, { appearance: { kind: 'stamp', pageIndex: 3, lines: ['x'], font } }),
+    ).rejects.toThrow(RangeError);
+    await expect(
+      preparePdfSignature(pdf, {
+        appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 } },
+      }),
+    ).rejects.toThrow(/needs a signature or seal/);
+  });
+});
