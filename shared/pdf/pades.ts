@@ -5,6 +5,7 @@
  *      bytes /ByteRange covers;
  *   2. embedPdfSignature: writes the CMS (CAdES detached, no signingTime: the time is /M) into
  *      the placeholder.
+ * Levels: B-B as above; B-T adds an RFC 3161 signature time-stamp to the CMS before embedding.
  * Runs in browsers and Node (WebCrypto, no node: modules).
  */
 import {
@@ -20,6 +21,7 @@ import {
 } from 'pdf-lib';
 import { signCades, type DigestSigner } from '../cms/cades.js';
 import { digest } from '../cms/digest.js';
+import { addSignatureTimestamp, type SignatureTimestampOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
 import { buildAppearance, pdfDateVietnam, type PdfSignatureAppearance } from './appearance.js';
 import {
@@ -262,12 +264,24 @@ export function signPadesCms(
   );
 }
 
-/** Prepare, have `signCms` (token, host, remote service) make the CMS for the digest, embed. */
+export interface PadesLevelOptions {
+  /** Default 'B-B'. 'B-T' time-stamps the signature value (CAdES-T) at `tsaUrl` before embedding. */
+  level?: 'B-B' | 'B-T';
+  tsaUrl?: string;
+  /** Time-out, policy, headers or fetch for the TSA request. */
+  timestamp?: SignatureTimestampOptions;
+}
+
+/** Prepare, have `signCms` (token, host, remote service) make the CMS for the digest, time-stamp for B-T, embed. */
 export async function signPdf(
   pdf: Uint8Array,
-  options: PdfSignatureOptions,
+  options: PdfSignatureOptions & PadesLevelOptions,
   signCms: (digest: Uint8Array, algorithm: 'SHA-256') => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
+  const level = options.level ?? 'B-B';
+  if (level === 'B-T' && !options.tsaUrl) throw new TypeError('PAdES B-T needs a tsaUrl');
   const prepared = await preparePdfSignature(pdf, options);
-  return embedPdfSignature(prepared, await signCms(prepared.digest, prepared.digestAlgorithm));
+  let cms = await signCms(prepared.digest, prepared.digestAlgorithm);
+  if (level === 'B-T') cms = await addSignatureTimestamp(cms, options.tsaUrl!, options.timestamp);
+  return embedPdfSignature(prepared, cms);
 }

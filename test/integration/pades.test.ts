@@ -3,14 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import pkcs11js from 'pkcs11js';
+import { spawnSync } from 'node:child_process';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestSigner } from '../../shared/cms/cades.js';
+import { signatureValue } from '../../shared/cms/timestamp.js';
+import { toArrayBuffer } from '../../shared/encoding.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { DEFAULT_FONT_URL } from '../../shared/pdf/appearance.js';
 import { embedPdfSignature, preparePdfSignature, signPadesCms, signPdf } from '../../shared/pdf/pades.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import {
+  byteRangeDigest,
   countPixels,
+  extractPdfSignatures,
   isBlue,
   isDark,
   isRed,
@@ -23,6 +30,7 @@ import {
 } from '../support/pdf-tools.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
+import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const A4 = { width: 595, height: 842 };
 
@@ -193,5 +201,67 @@ describe('PAdES', () => {
     expect(result.valid, result.problems.join('; ')).toBe(true);
     expect(result.signingTime).toBeUndefined();
     expect(() => embedPdfSignature(prepared, new Uint8Array(4097))).toThrow(/placeholder holds 4096/);
+  });
+  it('B-T: the embedded CMS carries a signature time-stamp that our verifier and openssl ts accept', async () => {
+    const tsa: LocalTsa = await startLocalTsa();
+    try {
+      const signed = await signPdf(
+        await twoPagePdf({ objectStreams: true }),
+        { level: 'B-T', tsaUrl: tsa.url, appearance: { kind: 'stamp', lines: ['Số: 45/TB-VP'], font } },
+        (digest, digestAlgorithm) =>
+          signPadesCms({ digest, digestAlgorithm }, { signerCertificate: rsa.certificateDer }, rsa.signer),
+      );
+      const report = pdfsig(writePdf(dir, 'b-t.pdf', signed), nssDb);
+      expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+
+      const [{ byteRange, cms }] = extractPdfSignatures(signed) as [{ byteRange: number[]; cms: Uint8Array }];
+      const verified = await verifyCms({
+        cms,
+        contentDigest: byteRangeDigest(signed, byteRange),
+        trustedRoots: [rsa.caDer],
+        timestampRoots: [tsa.caDer],
+      });
+      expect(verified.valid, verified.problems.join('; ')).toBe(true);
+      expect(verified.timestamp).toMatchObject({ present: true, valid: true });
+
+      const signedDataSchema = pkijs.ContentInfo.fromBER(toArrayBuffer(cms)).content as asn1js.Sequence;
+      const token = new pkijs.SignedData({
+        schema: signedDataSchema,
+      }).signerInfos[0]!.unsignedAttrs!.attributes.find(
+        (a) => a.type === '1.2.840.113549.1.9.16.2.14',
+      )!.values[0]!.toBER();
+      writePdf(dir, 'token.tsr', new Uint8Array(token));
+      writePdf(dir, 'signature.bin', signatureValue(cms));
+      const ts = spawnSync(
+        'openssl',
+        [
+          'ts',
+          '-verify',
+          '-data',
+          path.join(dir, 'signature.bin'),
+          '-in',
+          path.join(dir, 'token.tsr'),
+          '-token_in',
+          '-CAfile',
+          tsa.caPemPath,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(`${ts.stdout}${ts.stderr}`).toContain('Verification: OK');
+    } finally {
+      await tsa.close();
+    }
+  });
+
+  it('B-T without a TSA URL is refused before anything is signed', async () => {
+    let called = false;
+    await expect(
+      signPdf(
+        await twoPagePdf({ objectStreams: false }),
+        { level: 'B-T' },
+        async () => ((called = true), new Uint8Array()),
+      ),
+    ).rejects.toThrow(/tsaUrl/);
+    expect(called).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -105,4 +106,33 @@ export function writePdf(dir: string, name: string, bytes: Uint8Array): string {
   const file = path.join(dir, name);
   writeFileSync(file, bytes);
   return file;
+}
+
+/** Each signature's CMS (DER, placeholder padding cut) and its ByteRange, in file order. */
+export function extractPdfSignatures(pdf: Uint8Array): Array<{ byteRange: number[]; cms: Uint8Array }> {
+  const text = Buffer.from(pdf).toString('latin1');
+  return [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)].map((match) => {
+    const byteRange = match.slice(1, 5).map(Number);
+    const hex = text.slice(byteRange[1]! + 1, byteRange[2]! - 1);
+    const der = Buffer.from(hex, 'hex');
+    // DER SEQUENCE with a long-form length: 0x30 0x8N then N length bytes.
+    const lengthBytes = der[1]! & 0x7f;
+    const length =
+      der[1]! & 0x80 ? der.subarray(2, 2 + lengthBytes).reduce((n, b) => n * 256 + b, 0) : der[1]!;
+    return {
+      byteRange,
+      cms: new Uint8Array(der.subarray(0, (der[1]! & 0x80 ? 2 + lengthBytes : 2) + length)),
+    };
+  });
+}
+
+/** SHA-256 over the two parts a ByteRange names (what the CMS messageDigest must equal). */
+export function byteRangeDigest(pdf: Uint8Array, byteRange: number[]): Uint8Array {
+  const [a, b, c, d] = byteRange as [number, number, number, number];
+  return new Uint8Array(
+    createHash('sha256')
+      .update(pdf.subarray(a, a + b))
+      .update(pdf.subarray(c, c + d))
+      .digest(),
+  );
 }
