@@ -10,99 +10,129 @@
  *   device_removed_on_sign | token_absent | stdout_noise | hang <C_Fn> | segfault <C_Fn>
  *   no_mechanism <CKM_NAME|0xHEX> | fail_function <C_Fn> <0xCKR>
  * No file, or an empty one: pure pass-through.
+ *
+ * hang/segfault/fail_function/stdout_noise apply to the functions wrapped below (all those kyso
+ * calls, plus a few informational ones); the others go straight to the real module.
+ * Build: test/fault-module/build.sh (needs pkcs11.h from Debian's libp11-kit-dev).
  */
 #include <dlfcn.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <p11-kit/pkcs11.h>
 
-#define MAX_MECHS 16
+#define MAX_LIST 16
+#define WORD 64
 
 struct faults {
   int pin_locked, pin_count_low, pin_final_try, protected_path, always_authenticate;
   int removed_on_sign, token_absent, stdout_noise;
-  char protected_pin[64];
-  char hang[64], segfault[64], fail_fn[64];
-  CK_RV fail_rv;
-  CK_MECHANISM_TYPE no_mech[MAX_MECHS];
+  char protected_pin[WORD];
+  char hang[MAX_LIST][WORD], segfault[MAX_LIST][WORD], fail_fn[MAX_LIST][WORD];
+  CK_RV fail_rv[MAX_LIST];
+  int n_hang, n_segfault, n_fail;
+  CK_MECHANISM_TYPE no_mech[MAX_LIST];
   int n_no_mech;
 };
 
 static CK_FUNCTION_LIST_PTR real;
 static CK_FUNCTION_LIST ours;
-static struct faults f;
-/* For always_authenticate: the PIN of the last user login, and whether the current operation got its context login. */
-static char last_user_pin[64];
+/* For always_authenticate: the PIN of the last user login, and whether the current signing
+ * operation got its context-specific login. Process-wide, not per session: enough for tests. */
+static char last_user_pin[WORD];
 static int context_logged_in;
 
 static CK_MECHANISM_TYPE mechanism_from_name(const char *name) {
   static const struct { const char *name; CK_MECHANISM_TYPE type; } known[] = {
     {"CKM_RSA_PKCS", CKM_RSA_PKCS}, {"CKM_RSA_PKCS_PSS", CKM_RSA_PKCS_PSS},
-    {"CKM_SHA256_RSA_PKCS", CKM_SHA256_RSA_PKCS}, {"CKM_SHA384_RSA_PKCS", CKM_SHA384_RSA_PKCS},
-    {"CKM_SHA512_RSA_PKCS", CKM_SHA512_RSA_PKCS}, {"CKM_ECDSA", CKM_ECDSA},
+    {"CKM_SHA1_RSA_PKCS", CKM_SHA1_RSA_PKCS}, {"CKM_SHA256_RSA_PKCS", CKM_SHA256_RSA_PKCS},
+    {"CKM_SHA384_RSA_PKCS", CKM_SHA384_RSA_PKCS}, {"CKM_SHA512_RSA_PKCS", CKM_SHA512_RSA_PKCS},
+    {"CKM_SHA256_RSA_PKCS_PSS", CKM_SHA256_RSA_PKCS_PSS}, {"CKM_SHA384_RSA_PKCS_PSS", CKM_SHA384_RSA_PKCS_PSS},
+    {"CKM_SHA512_RSA_PKCS_PSS", CKM_SHA512_RSA_PKCS_PSS}, {"CKM_ECDSA", CKM_ECDSA},
+    {"CKM_ECDSA_SHA256", CKM_ECDSA_SHA256}, {"CKM_ECDSA_SHA384", CKM_ECDSA_SHA384},
+    {"CKM_ECDSA_SHA512", CKM_ECDSA_SHA512},
   };
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (strcmp(name, known[i].name) == 0) return known[i].type;
-  return (CK_MECHANISM_TYPE)strtoul(name, NULL, 0);
+  return (CK_MECHANISM_TYPE)strtoul(name, NULL, 0); /* 0x... hex (or decimal) */
 }
 
-/* Re-read on every call so a test can change the faults between requests of a running process. */
-static void read_faults(void) {
-  memset(&f, 0, sizeof f);
+/* Re-read on every call so a test can change the faults between requests of a running process.
+ * Each call reads into its own copy: with async signing, calls run on several threads at once. */
+static void read_faults(struct faults *f) {
+  memset(f, 0, sizeof *f);
   const char *path = getenv("KYSO_FAULT_CONTROL");
   FILE *file = path ? fopen(path, "r") : NULL;
   if (!file) return;
-  char line[256], word[64], arg[64], arg2[64];
+  char line[256], word[WORD], arg[WORD], arg2[WORD];
   while (fgets(line, sizeof line, file)) {
-    if (line[0] == '#') continue;
+    char *hash = strchr(line, '#');
+    if (hash) *hash = 0;
     int n = sscanf(line, "%63s %63s %63s", word, arg, arg2);
     if (n < 1) continue;
-    if (!strcmp(word, "pin_locked")) f.pin_locked = 1;
-    else if (!strcmp(word, "pin_count_low")) f.pin_count_low = 1;
-    else if (!strcmp(word, "pin_final_try")) f.pin_final_try = 1;
-    else if (!strcmp(word, "always_authenticate")) f.always_authenticate = 1;
-    else if (!strcmp(word, "device_removed_on_sign")) f.removed_on_sign = 1;
-    else if (!strcmp(word, "token_absent")) f.token_absent = 1;
-    else if (!strcmp(word, "stdout_noise")) f.stdout_noise = 1;
-    else if (!strcmp(word, "protected_auth_path") && n >= 2) { f.protected_path = 1; strcpy(f.protected_pin, arg); }
-    else if (!strcmp(word, "hang") && n >= 2) strcpy(f.hang, arg);
-    else if (!strcmp(word, "segfault") && n >= 2) strcpy(f.segfault, arg);
-    else if (!strcmp(word, "no_mechanism") && n >= 2 && f.n_no_mech < MAX_MECHS) f.no_mech[f.n_no_mech++] = mechanism_from_name(arg);
-    else if (!strcmp(word, "fail_function") && n >= 3) { strcpy(f.fail_fn, arg); f.fail_rv = strtoul(arg2, NULL, 0); }
+    if (!strcmp(word, "pin_locked")) f->pin_locked = 1;
+    else if (!strcmp(word, "pin_count_low")) f->pin_count_low = 1;
+    else if (!strcmp(word, "pin_final_try")) f->pin_final_try = 1;
+    else if (!strcmp(word, "always_authenticate")) f->always_authenticate = 1;
+    else if (!strcmp(word, "device_removed_on_sign")) f->removed_on_sign = 1;
+    else if (!strcmp(word, "token_absent")) f->token_absent = 1;
+    else if (!strcmp(word, "stdout_noise")) f->stdout_noise = 1;
+    else if (!strcmp(word, "protected_auth_path") && n >= 2) { f->protected_path = 1; strcpy(f->protected_pin, arg); }
+    else if (!strcmp(word, "hang") && n >= 2 && f->n_hang < MAX_LIST) strcpy(f->hang[f->n_hang++], arg);
+    else if (!strcmp(word, "segfault") && n >= 2 && f->n_segfault < MAX_LIST) strcpy(f->segfault[f->n_segfault++], arg);
+    else if (!strcmp(word, "no_mechanism") && n >= 2 && f->n_no_mech < MAX_LIST) f->no_mech[f->n_no_mech++] = mechanism_from_name(arg);
+    else if (!strcmp(word, "fail_function") && n >= 3 && f->n_fail < MAX_LIST) {
+      strcpy(f->fail_fn[f->n_fail], arg);
+      f->fail_rv[f->n_fail++] = strtoul(arg2, NULL, 16); /* CKR values are written in hex, 0x optional */
+    }
+    else fprintf(stderr, "kyso-fault-pkcs11: ignoring control line: %s", line);
   }
   fclose(file);
 }
 
-/* Every wrapped function starts here: the generic faults, by function name. Returns CKR_OK to go on. */
-static CK_RV enter(const char *function) {
-  read_faults();
-  if (f.stdout_noise) {
-    printf("vendor-driver: %s called, some debug output \x01\x02\n", function);
-    fflush(stdout);
-  }
-  if (!strcmp(f.hang, function)) for (;;) pause();
-  if (!strcmp(f.segfault, function)) { volatile int *nowhere = NULL; *nowhere = 1; }
-  if (!strcmp(f.fail_fn, function)) return f.fail_rv;
-  return CKR_OK;
-}
-
-static int mechanism_removed(CK_MECHANISM_TYPE type) {
-  for (int i = 0; i < f.n_no_mech; i++) if (f.no_mech[i] == type) return 1;
+static int listed(char names[][WORD], int n, const char *function) {
+  for (int i = 0; i < n; i++) if (!strcmp(names[i], function)) return i + 1;
   return 0;
 }
 
-#define ENTER(name) do { CK_RV rv_ = enter(name); if (rv_ != CKR_OK) return rv_; } while (0)
+/* Every wrapped function starts here: read the faults, then the generic ones, by function name.
+ * Returns CKR_OK to go on. */
+static CK_RV enter(const char *function, struct faults *f) {
+  read_faults(f);
+  if (f->stdout_noise) { /* what some vendor drivers do; it must never reach a native-messaging stream */
+    printf("vendor-driver: %s called, some debug output \x01\x02\n", function);
+    fflush(stdout);
+  }
+  if (listed(f->hang, f->n_hang, function)) for (;;) pause(); /* a PIN pad nobody answers, a wedged reader */
+  if (listed(f->segfault, f->n_segfault, function)) { volatile int *nowhere = NULL; *nowhere = 1; } /* a real SIGSEGV */
+  int i = listed(f->fail_fn, f->n_fail, function);
+  if (i) return f->fail_rv[i - 1];
+  return CKR_OK;
+}
+
+#define ENTER(name) struct faults f; do { CK_RV rv_ = enter(name, &f); if (rv_ != CKR_OK) return rv_; } while (0)
+
+static int mechanism_removed(const struct faults *f, CK_MECHANISM_TYPE type) {
+  for (int i = 0; i < f->n_no_mech; i++) if (f->no_mech[i] == type) return 1;
+  return 0;
+}
 
 static CK_RV w_Initialize(CK_VOID_PTR args) { ENTER("C_Initialize"); return real->C_Initialize(args); }
 static CK_RV w_Finalize(CK_VOID_PTR reserved) { ENTER("C_Finalize"); return real->C_Finalize(reserved); }
+static CK_RV w_GetInfo(CK_INFO_PTR info) { ENTER("C_GetInfo"); return real->C_GetInfo(info); }
 
 static CK_RV w_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count) {
   ENTER("C_GetSlotList");
   if (f.token_absent && present) { *count = 0; return CKR_OK; }
   return real->C_GetSlotList(present, list, count);
+}
+
+static CK_RV w_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
+  ENTER("C_GetSlotInfo");
+  CK_RV rv = real->C_GetSlotInfo(slot, info);
+  if (rv == CKR_OK && f.token_absent) info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT; /* the reader is still there */
+  return rv;
 }
 
 static CK_RV w_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
@@ -123,9 +153,10 @@ static CK_RV w_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_
   CK_RV rv = real->C_GetMechanismList(slot, NULL, &all);
   if (rv != CKR_OK) return rv;
   CK_MECHANISM_TYPE *types = calloc(all ? all : 1, sizeof *types);
+  if (!types) return CKR_HOST_MEMORY;
   rv = real->C_GetMechanismList(slot, types, &all);
   CK_ULONG kept = 0;
-  for (CK_ULONG i = 0; rv == CKR_OK && i < all; i++) if (!mechanism_removed(types[i])) types[kept++] = types[i];
+  for (CK_ULONG i = 0; rv == CKR_OK && i < all; i++) if (!mechanism_removed(&f, types[i])) types[kept++] = types[i];
   if (rv == CKR_OK) {
     if (list && *count < kept) rv = CKR_BUFFER_TOO_SMALL;
     else if (list) memcpy(list, types, kept * sizeof *types);
@@ -135,6 +166,12 @@ static CK_RV w_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_
   return rv;
 }
 
+static CK_RV w_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info) {
+  ENTER("C_GetMechanismInfo");
+  if (mechanism_removed(&f, type)) return CKR_MECHANISM_INVALID;
+  return real->C_GetMechanismInfo(slot, type, info);
+}
+
 static CK_RV w_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR session) {
   ENTER("C_OpenSession");
   if (f.token_absent) return CKR_TOKEN_NOT_PRESENT;
@@ -142,22 +179,23 @@ static CK_RV w_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_
 }
 
 static CK_RV w_CloseSession(CK_SESSION_HANDLE session) { ENTER("C_CloseSession"); return real->C_CloseSession(session); }
+static CK_RV w_GetSessionInfo(CK_SESSION_HANDLE session, CK_SESSION_INFO_PTR info) { ENTER("C_GetSessionInfo"); return real->C_GetSessionInfo(session, info); }
 
 static CK_RV w_Login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   ENTER("C_Login");
   if (f.pin_locked) return CKR_PIN_LOCKED;
-  if (user == CKU_CONTEXT_SPECIFIC && f.always_authenticate) {
-    /* SoftHSM has no context-specific login: check the PIN against the user login's. */
-    if (len != strlen(last_user_pin) || memcmp(pin, last_user_pin, len) != 0) return CKR_PIN_INCORRECT;
-    context_logged_in = 1;
-    return CKR_OK;
-  }
-  if (user == CKU_USER && f.protected_path && (pin == NULL || len == 0)) {
+  if (f.protected_path && (pin == NULL || len == 0)) {
     pin = (CK_UTF8CHAR_PTR)f.protected_pin; /* "typed on the PIN pad" */
     len = strlen(f.protected_pin);
   }
+  if (user == CKU_CONTEXT_SPECIFIC && f.always_authenticate) {
+    /* SoftHSM has no context-specific login: check the PIN against the user login's. */
+    if (pin == NULL || len != strlen(last_user_pin) || memcmp(pin, last_user_pin, len) != 0) return CKR_PIN_INCORRECT;
+    context_logged_in = 1;
+    return CKR_OK;
+  }
   CK_RV rv = real->C_Login(session, user, pin, len);
-  if (rv == CKR_OK && user == CKU_USER && len < sizeof last_user_pin) {
+  if (rv == CKR_OK && user == CKU_USER && pin && len < sizeof last_user_pin) {
     memcpy(last_user_pin, pin, len);
     last_user_pin[len] = 0;
   }
@@ -168,12 +206,22 @@ static CK_RV w_Logout(CK_SESSION_HANDLE session) { ENTER("C_Logout"); return rea
 
 static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR tpl, CK_ULONG n) {
   ENTER("C_GetAttributeValue");
-  if (f.always_authenticate && n == 1 && tpl[0].type == CKA_ALWAYS_AUTHENTICATE) {
-    if (tpl[0].pValue) *(CK_BBOOL *)tpl[0].pValue = CK_TRUE;
-    tpl[0].ulValueLen = sizeof(CK_BBOOL);
-    return CKR_OK;
+  CK_RV rv = real->C_GetAttributeValue(session, object, tpl, n);
+  if (!f.always_authenticate || (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID)) return rv;
+  /* Only private keys have the attribute (SoftHSM reports CK_FALSE for them): flip it there. */
+  CK_OBJECT_CLASS cls = 0;
+  CK_ATTRIBUTE class_attr = {CKA_CLASS, &cls, sizeof cls};
+  if (real->C_GetAttributeValue(session, object, &class_attr, 1) != CKR_OK || cls != CKO_PRIVATE_KEY) return rv;
+  CK_RV result = CKR_OK;
+  for (CK_ULONG i = 0; i < n; i++) {
+    if (tpl[i].type == CKA_ALWAYS_AUTHENTICATE) {
+      if (tpl[i].pValue && tpl[i].ulValueLen >= sizeof(CK_BBOOL)) *(CK_BBOOL *)tpl[i].pValue = CK_TRUE;
+      tpl[i].ulValueLen = sizeof(CK_BBOOL);
+    } else if (tpl[i].ulValueLen == (CK_ULONG)-1) {
+      result = rv; /* another attribute really was invalid */
+    }
   }
-  return real->C_GetAttributeValue(session, object, tpl, n);
+  return result;
 }
 
 static CK_RV w_FindObjectsInit(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR tpl, CK_ULONG n) { ENTER("C_FindObjectsInit"); return real->C_FindObjectsInit(s, tpl, n); }
@@ -182,35 +230,50 @@ static CK_RV w_FindObjectsFinal(CK_SESSION_HANDLE s) { ENTER("C_FindObjectsFinal
 
 static CK_RV w_SignInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key) {
   ENTER("C_SignInit");
-  if (mechanism && mechanism_removed(mechanism->mechanism)) return CKR_MECHANISM_INVALID;
+  if (mechanism && mechanism_removed(&f, mechanism->mechanism)) return CKR_MECHANISM_INVALID;
   context_logged_in = 0;
   return real->C_SignInit(session, mechanism, key);
 }
 
 static CK_RV w_Sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len) {
-  ENTER("C_Sign");
-  if (f.removed_on_sign) return CKR_DEVICE_REMOVED;
-  if (f.always_authenticate && !context_logged_in) return CKR_USER_NOT_LOGGED_IN;
-  CK_RV rv = real->C_Sign(session, data, len, sig, sig_len);
-  if (sig) context_logged_in = 0; /* the context login covers one signature */
+  struct faults f;
+  CK_RV rv = enter("C_Sign", &f);
+  if (rv == CKR_OK && f.removed_on_sign) rv = CKR_DEVICE_REMOVED;
+  if (rv == CKR_OK && f.always_authenticate && !context_logged_in) rv = CKR_USER_NOT_LOGGED_IN;
+  if (rv != CKR_OK) {
+    /* A failed C_Sign ends the operation (PKCS#11 5.12): end the real one too, into a scratch
+     * buffer that is thrown away, or the session would be stuck in CKR_OPERATION_ACTIVE. */
+    CK_BYTE scratch[1024];
+    CK_ULONG scratch_len = sizeof scratch;
+    real->C_Sign(session, data, len, scratch, &scratch_len);
+    return rv;
+  }
+  rv = real->C_Sign(session, data, len, sig, sig_len);
+  if (sig && rv != CKR_BUFFER_TOO_SMALL) context_logged_in = 0; /* the context login covers one signature */
   return rv;
 }
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
+  if (!list) return CKR_ARGUMENTS_BAD;
   if (!real) {
     const char *target = getenv("KYSO_FAULT_TARGET");
-    void *lib = dlopen(target ? target : "/usr/lib/softhsm/libsofthsm2.so", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) return CKR_GENERAL_ERROR;
+    if (!target || !*target) target = "/usr/lib/softhsm/libsofthsm2.so";
+    void *lib = dlopen(target, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) { fprintf(stderr, "kyso-fault-pkcs11: %s\n", dlerror()); return CKR_GENERAL_ERROR; }
     CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
-    if (!get || get(&real) != CKR_OK) return CKR_GENERAL_ERROR;
-    ours = *real;
+    if (!get || get(&real) != CKR_OK || !real) { real = NULL; return CKR_GENERAL_ERROR; }
+    ours = *real; /* everything not overridden below goes straight to the real module */
     ours.C_Initialize = w_Initialize;
     ours.C_Finalize = w_Finalize;
+    ours.C_GetInfo = w_GetInfo;
     ours.C_GetSlotList = w_GetSlotList;
+    ours.C_GetSlotInfo = w_GetSlotInfo;
     ours.C_GetTokenInfo = w_GetTokenInfo;
     ours.C_GetMechanismList = w_GetMechanismList;
+    ours.C_GetMechanismInfo = w_GetMechanismInfo;
     ours.C_OpenSession = w_OpenSession;
     ours.C_CloseSession = w_CloseSession;
+    ours.C_GetSessionInfo = w_GetSessionInfo;
     ours.C_Login = w_Login;
     ours.C_Logout = w_Logout;
     ours.C_GetAttributeValue = w_GetAttributeValue;
