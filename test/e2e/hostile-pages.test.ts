@@ -48,6 +48,8 @@ describe('hostile pages', () => {
         addEventListener('message', (e) => { if (e.data && e.data.channel === 'kyso' && e.data.kind !== 'request') results.push(e.data); });
         parent.postMessage({ channel: 'kyso', kind: 'request', id: 'from-iframe-to-parent', protocolVersion: 1, type: 'sign-cms', params: { digest: '${digest}', digestAlgorithm: 'SHA-256', description: 'iframe' } }, '*');
         postMessage({ channel: 'kyso', kind: 'request', id: 'inside-iframe', protocolVersion: 1, type: 'sign-cms', params: { digest: '${digest}', digestAlgorithm: 'SHA-256', description: 'iframe' } }, '*');
+        // after a while, tell the parent what reached this frame (the test reads it there)
+        setTimeout(() => parent.postMessage({ iframeReport: results, sandboxed: origin === 'null' }, '*'), 1500);
       </script>`);
     });
     await new Promise<void>((resolve) => iframeHost.listen(0, '127.0.0.1', resolve));
@@ -97,23 +99,28 @@ describe('hostile pages', () => {
   });
 
   it('a cross-origin iframe cannot ask for a signature, neither itself nor through the parent', async () => {
-    const acks: any[] = [];
-    await page.exposeFunction('kysoSeen', (m: any) => acks.push(m));
-    await page.evaluate(() => addEventListener('message', (e) => e.data?.channel === 'kyso' && e.data.kind !== 'request' && (window as any).kysoSeen(e.data)));
-    await page.evaluate((src) => {
-      const frame = document.createElement('iframe');
-      frame.src = src;
-      document.body.append(frame);
-      const sandboxed = document.createElement('iframe');
-      sandboxed.setAttribute('sandbox', 'allow-scripts');
-      sandboxed.src = src;
-      document.body.append(sandboxed);
-    }, iframeUrl);
-    await new Promise((r) => setTimeout(r, 2000));
-    const frames = page.frames().filter((f) => f.url().startsWith(iframeUrl));
-    expect(frames).toHaveLength(2);
-    for (const frame of frames) expect(await frame.evaluate(() => (window as any).results)).toEqual([]); // no ack inside iframes
-    expect(acks.filter((m) => m.id === 'from-iframe-to-parent')).toEqual([]); // the parent's bridge ignored it
+    const seen = await page.evaluate(
+      (src) =>
+        new Promise<{ parent: any[]; reports: any[] }>((resolve) => {
+          const parentSeen: any[] = [];
+          const reports: any[] = [];
+          addEventListener('message', (e) => {
+            if (e.data?.iframeReport) reports.push(e.data);
+            else if (e.data?.channel === 'kyso' && e.data.kind !== 'request') parentSeen.push(e.data);
+            if (reports.length === 2) setTimeout(() => resolve({ parent: parentSeen, reports }), 300);
+          });
+          const frame = document.createElement('iframe');
+          frame.src = src;
+          const sandboxed = document.createElement('iframe');
+          sandboxed.setAttribute('sandbox', 'allow-scripts');
+          sandboxed.src = src;
+          document.body.append(frame, sandboxed);
+        }),
+      iframeUrl,
+    );
+    expect(seen.reports.map((r) => r.sandboxed).sort()).toEqual([false, true]); // both frames ran
+    for (const report of seen.reports) expect(report.iframeReport).toEqual([]); // no ack inside iframes
+    expect(seen.parent.filter((m) => m.id === 'from-iframe-to-parent')).toEqual([]); // the parent's bridge ignored it
     expect(await consentWindowOpen(browser, 0)).toBe(false);
   });
 
