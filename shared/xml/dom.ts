@@ -1,0 +1,208 @@
+/**
+ * Parsing, serializing and canonicalizing with @xmldom/xmldom and xml-crypto's C14N 1.0, in the
+ * browser and in Node alike. Everything that is digested is re-parsed from the exact text we
+ * output, so the verifier sees what we hashed.
+ */
+import {
+  DOMParser,
+  XMLSerializer,
+  type Document,
+  type Element,
+  type Node,
+  type ProcessingInstruction,
+} from '@xmldom/xmldom';
+// The C14N class alone: xml-crypto's index pulls in node:crypto-based signing we do not use.
+import { C14nCanonicalization } from 'xml-crypto/lib/c14n-canonicalization.js';
+import { XmlSignatureError } from './errors.js';
+
+const ELEMENT_NODE = 1;
+const PROCESSING_INSTRUCTION_NODE = 7;
+const DOCUMENT_TYPE_NODE = 10;
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
+export type { Document, Element, Node };
+
+/**
+ * Parses as an XML 1.0 processor does (libxml2, .NET, Java): xmldom's default line-ending
+ * normalization follows XML 1.1 and would turn U+0085 and U+2028 into newlines, changing digests.
+ */
+export function parseXml(xml: string): Document {
+  let document: Document;
+  try {
+    document = new DOMParser({
+      locator: false,
+      normalizeLineEndings: (source) => source.replace(/\r\n?/g, '\n'),
+      onError: (level, message) => {
+        // Warnings too: what xmldom only warns about, other parsers may read differently.
+        throw new XmlSignatureError('INVALID_XML', `XML ${level}: ${message}`);
+      },
+    }).parseFromString(xml, 'text/xml');
+  } catch (error) {
+    if (error instanceof XmlSignatureError) throw error;
+    throw new XmlSignatureError('INVALID_XML', `XML does not parse: ${(error as Error).message}`);
+  }
+  for (let child = document.firstChild; child; child = child.nextSibling) {
+    // A DTD can declare entities and ID attributes that other parsers would honour differently.
+    if (child.nodeType === DOCUMENT_TYPE_NODE)
+      throw new XmlSignatureError('INVALID_XML', 'DOCTYPE is not accepted');
+  }
+  if (!document.documentElement) throw new XmlSignatureError('INVALID_XML', 'XML has no root element');
+  return document;
+}
+
+/**
+ * Well-formed or nothing (a control character in a certificate name must not make a broken
+ * document). xmldom keeps the XML declaration as a processing instruction that its well-formed
+ * mode refuses, so that one is written back as it came.
+ */
+export function serializeXml(document: Document): string {
+  const serializer = new XMLSerializer();
+  const parts: string[] = [];
+  for (let child = document.firstChild; child; child = child.nextSibling) {
+    const declaration = child.nodeType === PROCESSING_INSTRUCTION_NODE && child.nodeName === 'xml';
+    parts.push(
+      declaration
+        ? `<?xml ${(child as ProcessingInstruction).data}?>`
+        : serializer.serializeToString(child, { requireWellFormed: true }),
+    );
+  }
+  return parts.join('');
+}
+
+export function elementChildren(parent: Node): Element[] {
+  const children: Element[] = [];
+  for (let child = parent.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === ELEMENT_NODE) children.push(child as Element);
+  }
+  return children;
+}
+
+export function* descendantElements(root: Element): Generator<Element> {
+  yield root;
+  for (const child of elementChildren(root)) yield* descendantElements(child);
+}
+
+export function childElement(parent: Node, namespace: string | null, localName: string): Element | undefined {
+  return elementChildren(parent).find(
+    (child) => child.namespaceURI === namespace && child.localName === localName,
+  );
+}
+
+export function isAncestorOrSelf(ancestor: Node, node: Node): boolean {
+  for (let current: Node | null = node; current; current = current.parentNode) {
+    if (current === ancestor) return true;
+  }
+  return false;
+}
+
+/**
+ * The one element whose ID attribute (`attribute`, or any of Id/ID/id when not given) has this
+ * value. Two holders of the same value are refused: a verifier might pick the other one.
+ */
+export function elementById(document: Document, id: string, attribute?: string): Element {
+  const names = attribute ? [attribute] : ['Id', 'ID', 'id'];
+  const matches = [...descendantElements(document.documentElement!)].filter((element) =>
+    names.some((name) => element.getAttributeNode(name)?.value === id),
+  );
+  if (matches.length !== 1) {
+    throw new XmlSignatureError(
+      'PROFILE_MISMATCH',
+      matches.length === 0
+        ? `no element has the id "${id}"`
+        : `${matches.length} elements share the id "${id}"`,
+    );
+  }
+  return matches[0]!;
+}
+
+/**
+ * xml-crypto renders PI content as text, and C14N 1.0 copies inherited xml:* attributes onto the
+ * apex, which it does not do; refuse both rather than sign what a verifier canonicalizes differently.
+ */
+export function assertCanonicalizable(element: Element): void {
+  for (const node of descendantNodes(element)) {
+    if (node.nodeType === PROCESSING_INSTRUCTION_NODE) {
+      throw new XmlSignatureError(
+        'INVALID_XML',
+        'processing instructions inside signed content are not supported',
+      );
+    }
+  }
+  for (
+    let ancestor = element.parentNode;
+    ancestor && ancestor.nodeType === ELEMENT_NODE;
+    ancestor = ancestor.parentNode
+  ) {
+    const attributes = (ancestor as Element).attributes;
+    for (let i = 0; i < attributes.length; i++) {
+      if (attributes.item(i)!.namespaceURI === XML_NS) {
+        throw new XmlSignatureError('INVALID_XML', 'xml:* attributes above signed content are not supported');
+      }
+    }
+  }
+}
+
+function* descendantNodes(node: Node): Generator<Node> {
+  yield node;
+  for (let child = node.firstChild; child; child = child.nextSibling) yield* descendantNodes(child);
+}
+
+/**
+ * The namespace declarations in scope at an element from its ancestors, nearest first, that its
+ * canonical form must carry (inclusive C14N renders the apex's whole namespace axis). The
+ * element's own declarations and its own prefix are left to the canonicalizer.
+ */
+function inheritedNamespaces(element: Element): { prefix: string; namespaceURI: string }[] {
+  const seen = new Set<string>();
+  for (let i = 0; i < element.attributes.length; i++) {
+    const attribute = element.attributes.item(i)!;
+    if (attribute.namespaceURI === XMLNS_NS) seen.add(attribute.prefix ? attribute.localName! : '');
+  }
+  seen.add(element.prefix ?? '');
+  const namespaces: { prefix: string; namespaceURI: string }[] = [];
+  for (
+    let ancestor = element.parentNode;
+    ancestor && ancestor.nodeType === ELEMENT_NODE;
+    ancestor = ancestor.parentNode
+  ) {
+    const attributes = (ancestor as Element).attributes;
+    for (let i = 0; i < attributes.length; i++) {
+      const attribute = attributes.item(i)!;
+      if (attribute.namespaceURI !== XMLNS_NS) continue;
+      const prefix = attribute.prefix ? attribute.localName! : '';
+      if (seen.has(prefix)) continue;
+      seen.add(prefix);
+      // xmlns="" undeclares: it hides outer bindings and is itself no namespace node.
+      if (attribute.value !== '') namespaces.push({ prefix, namespaceURI: attribute.value });
+    }
+  }
+  return namespaces;
+}
+
+/** Inclusive C14N 1.0 without comments of one element as it sits in its document. */
+export function canonicalize(element: Element): string {
+  assertCanonicalizable(element);
+  const canonicalizer = new C14nCanonicalization();
+  return canonicalizer.process(element as unknown as globalThis.Node, {
+    ancestorNamespaces: inheritedNamespaces(element),
+  });
+}
+
+/**
+ * The enveloped-signature transform then C14N: the reference's node-set without the Signature
+ * that holds the transform. Detaching and restoring it keeps the namespace context intact.
+ */
+export function canonicalizeWithout(element: Element, signature: Element): string {
+  if (!isAncestorOrSelf(element, signature)) return canonicalize(element);
+  if (signature === element)
+    throw new XmlSignatureError('PROFILE_MISMATCH', 'a reference points at its own Signature');
+  const parent = signature.parentNode!;
+  const next = signature.nextSibling;
+  parent.removeChild(signature);
+  try {
+    return canonicalize(element);
+  } finally {
+    parent.insertBefore(signature, next);
+  }
+}

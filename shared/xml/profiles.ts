@@ -1,0 +1,91 @@
+/**
+ * Where each Vietnamese XML format wants its signature and what it signs.
+ * - htkk: tax returns from HTKK/eTax, `HSoThueDTu > HSoKhaiThue[id]` signed into `HSoThueDTu > CKyDTu`.
+ * - einvoice: Decree 123/2020, Circular 78/2021 invoices, `HDon > DLHDon[Id]` signed by the seller
+ *   into `HDon > DSCKS > NBan`, with the signing time in a second, signed Object.
+ */
+import { DSIG_NS } from './algorithms.js';
+import { childElement, type Document, type Element } from './dom.js';
+import { XmlSignatureError } from './errors.js';
+
+export type XmlSignatureProfile = 'htkk' | 'einvoice';
+
+export const HTKK_NS = 'http://kekhaithue.gdt.gov.vn/TKhaiThue';
+/** The id HTKK gives the signed declaration. */
+export const HTKK_NODE_TO_SIGN = '_NODE_TO_SIGN';
+
+export interface SignaturePlace {
+  /** The element the Signature is appended to. */
+  container: Element;
+  /** The signed content: its ID value, and the ID attribute's name verifiers must be told about. */
+  target: { id: string; attribute: string; localName: string };
+  /** e-invoices: the signing time goes into a signed Object. */
+  signingTimeObject: boolean;
+}
+
+function rootNamed(document: Document, localName: string, profile: XmlSignatureProfile): Element {
+  const root = document.documentElement!;
+  if (root.localName !== localName) {
+    throw new XmlSignatureError(
+      'PROFILE_MISMATCH',
+      `${profile}: the root element is <${root.localName}>, not <${localName}>`,
+    );
+  }
+  return root;
+}
+
+function requireChild(parent: Element, localName: string, profile: XmlSignatureProfile): Element {
+  const child = childElement(parent, parent.namespaceURI, localName);
+  if (!child)
+    throw new XmlSignatureError(
+      'PROFILE_MISMATCH',
+      `${profile}: <${parent.localName}> has no <${localName}>`,
+    );
+  return child;
+}
+
+/** The child element, created at the end (or the start) of parent in parent's namespace when missing. */
+function ensureChild(parent: Element, localName: string, position: 'first' | 'last'): Element {
+  const existing = childElement(parent, parent.namespaceURI, localName);
+  if (existing) return existing;
+  const created = parent.ownerDocument!.createElementNS(parent.namespaceURI, localName);
+  parent.insertBefore(created, position === 'first' ? parent.firstChild : null);
+  return created;
+}
+
+function assertNotSigned(container: Element, profile: XmlSignatureProfile): void {
+  if (childElement(container, DSIG_NS, 'Signature')) {
+    throw new XmlSignatureError(
+      'ALREADY_SIGNED',
+      `${profile}: <${container.localName}> already holds a Signature`,
+    );
+  }
+}
+
+/** Finds (and makes, where the format allows) the signature's place; changes the document. */
+export function placeSignature(document: Document, profile: XmlSignatureProfile): SignaturePlace {
+  if (profile === 'htkk') {
+    const root = rootNamed(document, 'HSoThueDTu', profile);
+    const declaration = requireChild(root, 'HSoKhaiThue', profile);
+    if (!declaration.hasAttribute('id')) declaration.setAttribute('id', HTKK_NODE_TO_SIGN);
+    const container = ensureChild(root, 'CKyDTu', 'last');
+    assertNotSigned(container, profile);
+    return {
+      container,
+      target: { id: declaration.getAttribute('id')!, attribute: 'id', localName: 'HSoKhaiThue' },
+      signingTimeObject: false,
+    };
+  }
+  if (profile === 'einvoice') {
+    const root = rootNamed(document, 'HDon', profile);
+    const invoiceData = requireChild(root, 'DLHDon', profile);
+    const id = invoiceData.getAttribute('Id');
+    // Invoice software numbers DLHDon itself; inventing an Id here would hide a broken invoice.
+    if (!id) throw new XmlSignatureError('PROFILE_MISMATCH', 'einvoice: <DLHDon> has no Id attribute');
+    // Circular 78 order: DSCKS holds NBan, NMua, CQT, CCKSKhac; the seller's comes first.
+    const container = ensureChild(ensureChild(root, 'DSCKS', 'last'), 'NBan', 'first');
+    assertNotSigned(container, profile);
+    return { container, target: { id, attribute: 'Id', localName: 'DLHDon' }, signingTimeObject: true };
+  }
+  throw new XmlSignatureError('PROFILE_MISMATCH', `unknown XML signature profile "${String(profile)}"`);
+}

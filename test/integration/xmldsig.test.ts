@@ -1,0 +1,308 @@
+import { spawnSync } from 'node:child_process';
+import { constants, privateEncrypt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pkcs11js from 'pkcs11js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIGEST_INFO_PREFIX, type KeyType } from '../../shared/cms/algorithms.js';
+import type { DigestSigner } from '../../shared/cms/cades.js';
+import {
+  completeXmlSignature,
+  HTKK_NS,
+  prepareXmlSignature,
+  signXml,
+  XmlSignatureError,
+  type DigestInfoSigner,
+} from '../../shared/xml/index.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+
+const fixture = (name: string) => readFileSync(path.join(REPO_ROOT, 'test/fixtures/xml', name), 'utf8');
+const HTKK = fixture('htkk-01gtgt.xml');
+const INVOICE = fixture('einvoice-gtgt.xml');
+const SIGNING_TIME = new Date('2026-11-22T07:05:09Z'); // 14:05:09 in Hà Nội
+
+/** xmlsec1 --verify, trusting only the given CA, told which attributes are IDs in each format. */
+function xmlsecVerify(dir: string, xml: string, caPem: string, name: string) {
+  const file = path.join(dir, name);
+  writeFileSync(file, xml);
+  const result = spawnSync(
+    'xmlsec1',
+    [
+      '--verify',
+      '--trusted-pem',
+      caPem,
+      '--id-attr:Id',
+      'DLHDon',
+      '--id-attr:id',
+      `${HTKK_NS}:HSoKhaiThue`,
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+}
+
+/** The test token's key 01 (RSA-2048, CKM_RSA_PKCS over DigestInfo) or 02 (EC P-256, CKM_ECDSA). */
+function tokenSigner(token: TestToken, keyType: KeyType) {
+  process.env.SOFTHSM2_CONF = token.conf;
+  const p11 = new pkcs11js.PKCS11();
+  p11.load(token.module);
+  p11.C_Initialize();
+  const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === token.label);
+  if (!slot) throw new Error('test token not found');
+  const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  p11.C_Login(session, pkcs11js.CKU_USER, token.pin);
+  const keyId = keyType === 'RSA' ? 0x01 : 0x02;
+  p11.C_FindObjectsInit(session, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+    { type: pkcs11js.CKA_ID, value: Buffer.from([keyId]) },
+  ]);
+  const [key] = p11.C_FindObjects(session, 1);
+  p11.C_FindObjectsFinal(session);
+  if (!key) throw new Error(`key 0${keyId} not found`);
+  const rsaPkcs = (input: Uint8Array) => {
+    p11.C_SignInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, key);
+    return new Uint8Array(p11.C_Sign(session, Buffer.from(input), Buffer.alloc(512)));
+  };
+  const signer: DigestInfoSigner = {
+    keyType,
+    async signDigest(digest, algorithm) {
+      if (keyType === 'RSA')
+        return rsaPkcs(Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]));
+      p11.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
+      return new Uint8Array(p11.C_Sign(session, Buffer.from(digest), Buffer.alloc(256)));
+    },
+    async signDigestInfo(digestInfo) {
+      return rsaPkcs(digestInfo);
+    },
+  };
+  return { signer, close: () => (p11.C_CloseSession(session), p11.C_Finalize()) };
+}
+
+/** The software RSA identity, able to sign a DigestInfo as given (what rsa-sha1 needs). */
+function withDigestInfo(identity: SoftwareIdentity): DigestInfoSigner {
+  return {
+    ...identity.signer,
+    async signDigestInfo(digestInfo) {
+      return new Uint8Array(
+        privateEncrypt({ key: identity.key, padding: constants.RSA_PKCS1_PADDING }, digestInfo),
+      );
+    },
+  };
+}
+
+describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
+  let dir: string;
+  const ids = {} as Record<KeyType, SoftwareIdentity>;
+  let token: TestToken;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-xmldsig-'));
+    ids.RSA = makeSoftwareIdentity(
+      dir,
+      'RSA',
+      '/C=VN/ST=Hà Nội/CN=Nguyễn Thị Thuỳ Dương/UID=CCCD:001199000777',
+    );
+    ids.EC = makeSoftwareIdentity(
+      dir,
+      'EC',
+      '/C=VN/ST=Hà Nội/O=Công ty TNHH Thương mại Ký Số Việt, Chi nhánh 1/CN=Công ty TNHH Thương mại Ký Số Việt/UID=MST:0101234567',
+    );
+    token = copyTestToken();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    token?.remove();
+  });
+
+  for (const keyType of ['RSA', 'EC'] as const) {
+    it(`HTKK 01/GTGT, ${keyType} software key: Signature in CKyDTu over #_NODE_TO_SIGN; xmlsec1 verifies, a changed amount fails`, async () => {
+      const signed = await signXml(
+        HTKK,
+        { profile: 'htkk', certificate: ids[keyType].certificateDer },
+        ids[keyType].signer,
+      );
+
+      expect(signed).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+      expect(signed).toContain('<CKyDTu><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"');
+      expect(signed).toContain('<Reference URI="#_NODE_TO_SIGN"><Transforms>');
+      expect(signed).toContain(
+        '<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>',
+      );
+      expect(signed).toContain(
+        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>',
+      );
+      expect(signed).toContain(
+        keyType === 'RSA'
+          ? '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+          : '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>',
+      );
+      expect(signed).toContain('<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>');
+      expect(signed).toMatch(/<X509SubjectName>[^<]*CN=[^<]*<\/X509SubjectName><X509Certificate>MII/);
+      // The declaration itself is untouched.
+      expect(signed).toContain(HTKK.slice(HTKK.indexOf('<HSoKhaiThue'), HTKK.indexOf('</HSoKhaiThue>')));
+
+      const good = xmlsecVerify(dir, signed, ids[keyType].caPem, `htkk-${keyType}.xml`);
+      expect(good.ok, good.output).toBe(true);
+      expect(good.output).toContain('OK');
+
+      // Trust comes from the CA, not from the certificate in KeyInfo.
+      expect(xmlsecVerify(dir, signed, token.caPem, `htkk-${keyType}-other-ca.xml`).ok).toBe(false);
+
+      const tampered = signed.replace('<ct40>11550000</ct40>', '<ct40>1550000</ct40>');
+      expect(tampered).not.toBe(signed);
+      const bad = xmlsecVerify(dir, tampered, ids[keyType].caPem, `htkk-${keyType}-tampered.xml`);
+      expect(bad.ok, bad.output).toBe(false);
+    });
+  }
+
+  it('e-invoice, RSA software key: NBan signs #DLHDon and #SigningTime-…; amount or time changes fail', async () => {
+    const signed = await signXml(
+      INVOICE,
+      {
+        profile: 'einvoice',
+        certificate: ids.RSA.certificateDer,
+        signingTime: SIGNING_TIME,
+        signatureId: 'seller',
+      },
+      ids.RSA.signer,
+    );
+    expect(signed).toContain(
+      '<DSCKS>\n    <NBan><Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="seller">',
+    );
+    expect(signed).toContain('<Reference URI="#DLHDon-C26TKS-00001234">');
+    expect(signed).toContain(
+      '<Reference URI="#SigningTime-seller"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms>',
+    );
+    expect(signed).toContain(
+      '<Object Id="SigningTime-seller"><SignatureProperties><SignatureProperty Target="#seller"><SigningTime>2026-11-22T14:05:09</SigningTime></SignatureProperty></SignatureProperties></Object></Signature></NBan>',
+    );
+    // KeyInfo sits between SignatureValue and Object, as the schema orders them.
+    expect(signed).toMatch(/<\/SignatureValue><KeyInfo>.*<\/KeyInfo><Object /s);
+
+    const good = xmlsecVerify(dir, signed, ids.RSA.caPem, 'invoice-rsa.xml');
+    expect(good.ok, good.output).toBe(true);
+
+    const amount = signed.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145000</TgTTTBSo>');
+    expect(xmlsecVerify(dir, amount, ids.RSA.caPem, 'invoice-rsa-amount.xml').ok).toBe(false);
+    const time = signed.replace('2026-11-22T14:05:09', '2026-11-21T14:05:09');
+    expect(xmlsecVerify(dir, time, ids.RSA.caPem, 'invoice-rsa-time.xml').ok).toBe(false);
+  });
+
+  it('e-invoice without DSCKS, EC software key (two steps): DSCKS/NBan created, raw r‖s verified', async () => {
+    const withoutDscks = INVOICE.replace(/\s*<DSCKS>[\s\S]*<\/DSCKS>/, '');
+    const prepared = await prepareXmlSignature(withoutDscks, {
+      profile: 'einvoice',
+      keyType: 'EC',
+      signingTime: SIGNING_TIME,
+      signingTimeWithOffset: true,
+    });
+    expect(prepared.digestAlgorithm).toBe('SHA-256');
+    expect(prepared.signedInfoDigest).toHaveLength(32);
+    expect(prepared.digestInfo).toBeUndefined();
+    expect(prepared.idAttribute).toEqual({ element: 'DLHDon', namespace: null, attribute: 'Id' });
+
+    const raw = await ids.EC.signer.signDigest(prepared.signedInfoDigest, 'SHA-256');
+    expect(raw).toHaveLength(64);
+    const signed = completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'EC');
+    expect(signed).toMatch(/<\/DLHDon>\s*<DSCKS><NBan><Signature /);
+    expect(signed).toContain('<SigningTime>2026-11-22T14:05:09+07:00</SigningTime>');
+    expect(signed).toMatch(
+      /<X509SubjectName>UID=MST:0101234567,CN=Công ty TNHH Thương mại Ký Số Việt,O=Công ty TNHH Thương mại Ký Số Việt\\, Chi nhánh 1,ST=Hà Nội,C=VN<\/X509SubjectName>/,
+    );
+
+    const good = xmlsecVerify(dir, signed, ids.EC.caPem, 'invoice-ec.xml');
+    expect(good.ok, good.output).toBe(true);
+    const tampered = signed.replace('<SLuong>10</SLuong>', '<SLuong>100</SLuong>');
+    expect(xmlsecVerify(dir, tampered, ids.EC.caPem, 'invoice-ec-tampered.xml').ok).toBe(false);
+  });
+
+  it('SoftHSM token through pkcs11js: RSA key 01 (CKM_RSA_PKCS over DigestInfo) and EC key 02 (CKM_ECDSA)', async () => {
+    const rsa = tokenSigner(token, 'RSA');
+    try {
+      const prepared = await prepareXmlSignature(HTKK, { profile: 'htkk', keyType: 'RSA' });
+      // The token signs our DigestInfo as given: what a host without CKM_SHA256_RSA_PKCS does.
+      const value = await rsa.signer.signDigestInfo(prepared.digestInfo!);
+      const signed = completeXmlSignature(prepared, value, token.certDer('01'), 'RSA');
+      const result = xmlsecVerify(dir, signed, token.caPem, 'htkk-token.xml');
+      expect(result.ok, result.output).toBe(true);
+      expect(
+        xmlsecVerify(
+          dir,
+          signed.replace('<ct22>4500000</ct22>', '<ct22>45000000</ct22>'),
+          token.caPem,
+          'htkk-token-bad.xml',
+        ).ok,
+      ).toBe(false);
+    } finally {
+      rsa.close();
+    }
+    const ec = tokenSigner(token, 'EC');
+    try {
+      const signed = await signXml(
+        INVOICE,
+        { profile: 'einvoice', certificate: token.certDer('02') },
+        ec.signer,
+      );
+      const result = xmlsecVerify(dir, signed, token.caPem, 'invoice-token.xml');
+      expect(result.ok, result.output).toBe(true);
+    } finally {
+      ec.close();
+    }
+  });
+
+  it('SHA-1: refused unless allowSha1 is passed; with it, rsa-sha1 verifies', async () => {
+    const options = {
+      profile: 'htkk' as const,
+      certificate: ids.RSA.certificateDer,
+      digestAlgorithm: 'SHA-1' as const,
+    };
+    const refused = signXml(HTKK, options, withDigestInfo(ids.RSA));
+    await expect(refused).rejects.toBeInstanceOf(XmlSignatureError);
+    await expect(refused).rejects.toMatchObject({ problem: 'SHA1_NOT_ALLOWED', code: 'BAD_REQUEST' });
+    // A plain DigestSigner speaks SHA-2 only, so it cannot make an rsa-sha1 signature either.
+    await expect(signXml(HTKK, { ...options, allowSha1: true }, ids.RSA.signer)).rejects.toMatchObject({
+      problem: 'SHA1_NOT_ALLOWED',
+    });
+
+    const signed = await signXml(HTKK, { ...options, allowSha1: true }, withDigestInfo(ids.RSA));
+    expect(signed).toContain('<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/>');
+    expect(signed).toContain('<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/>');
+    const result = xmlsecVerify(dir, signed, ids.RSA.caPem, 'htkk-sha1.xml');
+    expect(result.ok, result.output).toBe(true);
+  });
+
+  it('completeXmlSignature refuses a DER ECDSA value, a key of the other type and a second signature', async () => {
+    const prepared = await prepareXmlSignature(INVOICE, { profile: 'einvoice', keyType: 'EC' });
+    const raw = await ids.EC.signer.signDigest(prepared.signedInfoDigest, 'SHA-256');
+    const der = new Uint8Array([
+      0x30,
+      0x44,
+      0x02,
+      0x20,
+      ...raw.subarray(0, 32),
+      0x02,
+      0x20,
+      ...raw.subarray(32),
+    ]);
+    expect(() => completeXmlSignature(prepared, der, ids.EC.certificateDer, 'EC')).toThrow(/r‖s, 64 bytes/);
+    expect(() => completeXmlSignature(prepared, raw, ids.RSA.certificateDer, 'EC')).toThrow(
+      XmlSignatureError,
+    );
+    expect(() => completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'RSA')).toThrow(
+      XmlSignatureError,
+    );
+
+    const signed = completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'EC');
+    await expect(
+      signXml(
+        signed,
+        { profile: 'einvoice', certificate: ids.EC.certificateDer },
+        ids.EC.signer as DigestSigner,
+      ),
+    ).rejects.toMatchObject({ problem: 'ALREADY_SIGNED' });
+  });
+});
