@@ -45,19 +45,20 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     return entry;
   }
 
-  async function openOperation(certificateId: string, pin: string | null): Promise<SigningOperation> {
+  async function openOperation(certificateId: string, pin: string | null, tsaUrl?: string): Promise<SigningOperation> {
     if (batch) throw new KysoError('BUSY');
     const entry = await usableCertificate(certificateId);
     return SigningOperation.open(worker, entry, pin, {
       loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs,
       timeoutMs: tokenTimeoutMs,
       now,
+      ...(tsaUrl && { tsaUrl }),
     });
   }
 
   /** One item, one login: the common case. */
-  async function signOnce<T>(certificateId: string, pin: string | null, sign: (op: SigningOperation) => Promise<T>) {
-    const operation = await openOperation(certificateId, pin);
+  async function signOnce<T>(certificateId: string, pin: string | null, sign: (op: SigningOperation) => Promise<T>, tsaUrl?: string) {
+    const operation = await openOperation(certificateId, pin, tsaUrl);
     try {
       return { result: await sign(operation), entry: operation.entry };
     } finally {
@@ -97,8 +98,11 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     },
 
     async 'sign-cms'(params) {
-      const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
-        op.signCms(params.digest, params.digestAlgorithm, true, params.rsaScheme),
+      const { result, entry } = await signOnce(
+        params.certificateId,
+        params.pin,
+        (op) => op.signCms(params.digest, params.digestAlgorithm, true, params.rsaScheme, params.tsaUrl !== undefined),
+        params.tsaUrl,
       );
       return { cms: result, certificate: entry.certificate };
     },
@@ -115,7 +119,7 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     },
 
     async 'begin-batch'(params) {
-      const operation = await openOperation(params.certificateId, params.pin);
+      const operation = await openOperation(params.certificateId, params.pin, params.tsaUrl);
       const open: OpenBatch = { id: randomUUID(), operation, idleTimer: setTimeout(() => undefined, 0) };
       open.idleTimer = armIdleTimer(open);
       batch = open;

@@ -66,9 +66,4 @@ export function signatureAlgorithmFromOid(oid: string): { keyType: KeyType; dige
   return undefined;
 }
 
-/** DER DigestInfo prefixes: CKM_RSA_PKCS signs DigestInfo(hash) for tokens without CKM_SHAxxx_RSA_PKCS. */
-export const DIGEST_INFO_PREFIX: Record<DigestAlgorithm, string> = {
-  'SHA-256': '3031300d060960864801650304020105000420',
-  'SHA-384': '3041300d060960864801650304020205000430',
-  'SHA-512': '3051300d060960864801650304020305000440',
-};
+export { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from './digest-info.js';

@@ -50,7 +50,7 @@ export type TimestampFailure =
   | 'cms-malformed';
 
 function fail(reason: TimestampFailure, message: string, details: Record<string, string | number | boolean | null> = {}): never {
-  throw new KysoError('INTERNAL', message, { reason, ...details });
+  throw new KysoError(reason === 'cms-malformed' ? 'BAD_REQUEST' : 'TIMESTAMP_FAILED', message, { reason, ...details });
 }
 
 /** A positive INTEGER, minimally encoded: no leading zero octets and no sign octet needed. */

@@ -13,7 +13,7 @@ export const LanguageSchema = z.enum(['vi', 'en']);
 export const RsaSchemeSchema = z.enum(['PKCS1-v1_5', 'PSS']);
 export type RsaScheme = z.infer<typeof RsaSchemeSchema>;
 
-const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+export const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 
 export const CertificateBase64Schema = z.base64().min(1).max(LIMITS.maxCertificateBase64Chars);
 
@@ -67,3 +67,11 @@ export const OriginSchema = z
   .string()
   .max(255)
   .regex(/^(https|http):\/\/[^/?#\s]+$/);
+
+/**
+ * An RFC 3161 time-stamping service. It comes from the user's or the administrator's settings,
+ * never from a page: the host contacts it, and a page must not make the computer call anywhere.
+ */
+export const TsaUrlSchema = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(LIMITS.maxUrlChars);

@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'BUSY',
   'RATE_LIMITED',
+  'TSA_NOT_CONFIGURED',
+  'TIMESTAMP_FAILED',
   'BAD_REQUEST',
   'INTERNAL',
 ] as const;
@@ -118,6 +120,14 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   RATE_LIMITED: {
     vi: 'Trang web gửi quá nhiều yêu cầu ký. Hãy đợi một lát rồi thử lại.',
     en: 'This website sent too many signing requests. Wait a moment and try again.',
+  },
+  TSA_NOT_CONFIGURED: {
+    vi: 'Chưa cấu hình máy chủ cấp dấu thời gian (TSA). Hãy nhập địa chỉ TSA trong phần cài đặt của kyso.',
+    en: 'No time-stamping server (TSA) is configured. Enter a TSA address in the kyso settings.',
+  },
+  TIMESTAMP_FAILED: {
+    vi: 'Không lấy được dấu thời gian từ máy chủ TSA. Hãy kiểm tra kết nối mạng hoặc địa chỉ TSA.',
+    en: 'Could not get a time-stamp from the TSA. Check the network connection or the TSA address.',
   },
   BAD_REQUEST: { vi: 'Yêu cầu không hợp lệ.', en: 'The request is not valid.' },
   INTERNAL: { vi: 'Lỗi nội bộ của kyso.', en: 'An internal kyso error occurred.' },

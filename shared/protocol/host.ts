@@ -10,11 +10,14 @@ import {
   OriginSchema,
   PinSchema,
   RsaSchemeSchema,
+  TsaUrlSchema,
   WireErrorSchema,
+  base64Length,
   digestLengthIssue,
   digestLengthMatches,
 } from './common.js';
 import { LIMITS } from './limits.js';
+import { SHA1_DIGEST_INFO_PREFIX } from '../cms/digest-info.js';
 
 const VersionString = z.string().regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/).max(40);
 
@@ -22,7 +25,27 @@ const CertificateId = z.string().min(1).max(200);
 /** null: the token has a protected authentication path (PIN pad / vendor dialog). */
 const PinOrDevice = PinSchema.nullable();
 
-/** One thing to sign in a batch: a CMS around a document digest, or a bare digest. */
+const SHA1_DIGEST_INFO_BYTES = SHA1_DIGEST_INFO_PREFIX.length / 2 + 20;
+
+/**
+ * Exactly a SHA-1 DigestInfo: the fixed prefix and 20 bytes. Old XML receivers still demand
+ * rsa-sha1; accepting only this shape keeps the host from ever becoming a raw RSA signer.
+ */
+const Sha1DigestInfoSchema = z
+  .base64()
+  .length(base64Length(SHA1_DIGEST_INFO_BYTES))
+  .refine((value) => {
+    const bytes = atob(value);
+    let hex = '';
+    for (let i = 0; i < SHA1_DIGEST_INFO_PREFIX.length / 2; i++) hex += bytes.charCodeAt(i).toString(16).padStart(2, '0');
+    return bytes.length === SHA1_DIGEST_INFO_BYTES && hex === SHA1_DIGEST_INFO_PREFIX;
+  }, 'not a SHA-1 DigestInfo');
+
+/**
+ * One thing to sign in a batch: a CMS around a document digest (CAdES, or PAdES without
+ * signingTime), optionally time-stamped; a bare signature of a digest; or an RSA PKCS#1 v1.5
+ * signature of a SHA-1 DigestInfo (rsa-sha1 XML, only when the portal asked for it).
+ */
 export const SignItemSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({
@@ -30,15 +53,18 @@ export const SignItemSchema = z.discriminatedUnion('kind', [
       ...DigestFields,
       /** false for PAdES, whose signing time is the signature dictionary's /M. */
       signingTime: z.boolean(),
+      /** CAdES-T: a time-stamp on the signature value from the batch's TSA. */
+      timestamp: z.boolean().optional(),
       rsaScheme: RsaSchemeSchema.optional(),
     })
     .refine(digestLengthMatches, digestLengthIssue),
   z.strictObject({ kind: z.literal('raw'), ...DigestFields, rsaScheme: RsaSchemeSchema.optional() }).refine(digestLengthMatches, digestLengthIssue),
+  z.strictObject({ kind: z.literal('sha1-digest-info'), digestInfo: Sha1DigestInfoSchema }),
 ]);
 export type SignItem = z.infer<typeof SignItemSchema>;
 
 export const SignItemResultSchema = z.union([
-  z.strictObject({ ok: z.literal(true), cms: z.base64().max(64 * 1024) }),
+  z.strictObject({ ok: z.literal(true), cms: z.base64().max(LIMITS.maxCmsBase64Chars) }),
   z.strictObject({ ok: z.literal(true), signature: z.base64().max(2048) }),
   z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
 ]);
@@ -64,9 +90,11 @@ export const hostCommands = {
         ...DigestFields,
         origin: OriginSchema,
         rsaScheme: RsaSchemeSchema.optional(),
+        /** CAdES-T: time-stamp the signature here. */
+        tsaUrl: TsaUrlSchema.optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
-    result: z.strictObject({ cms: z.base64().max(64 * 1024), certificate: CertificateBase64Schema }),
+    result: z.strictObject({ cms: z.base64().max(LIMITS.maxCmsBase64Chars), certificate: CertificateBase64Schema }),
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
@@ -86,6 +114,8 @@ export const hostCommands = {
       pin: PinOrDevice,
       origin: OriginSchema,
       total: z.number().int().min(1).max(LIMITS.maxBatchDocuments),
+      /** Where items with `timestamp` get their time-stamps. */
+      tsaUrl: TsaUrlSchema.optional(),
     }),
     result: z.strictObject({ batchId: z.string().max(64), certificate: CertificateBase64Schema }),
   },

@@ -5,10 +5,26 @@
 export const LIMITS = {
   /** A frame the browser sends to the host. Only digests and small data cross native messaging. */
   maxFrameToHostBytes: 64 * 1024,
-  /** A frame the host sends to the browser (browsers cap this at 1 MiB; we stay far below). */
-  maxFrameFromHostBytes: 256 * 1024,
-  /** A page request as posted to the content script (JSON characters): room for a 1,000-document batch. */
-  maxPageRequestChars: 256 * 1024,
+  /** A frame the host sends to the browser (browsers cap this at 1 MiB; we stay below). */
+  maxFrameFromHostBytes: 768 * 1024,
+  /**
+   * One CMS from the host, base64: a time-stamped signature with its certificates is 3–8 KB; this
+   * fits the PAdES placeholder (16 KiB), and a whole batch call of them fits one frame.
+   */
+  maxCmsBase64Chars: 20 * 1024,
+  /**
+   * A page request as posted to the content script (JSON characters): room for a 1,000-digest
+   * batch or one largest PDF (documents are prepared in the extension; they never reach the host).
+   */
+  maxPageRequestChars: 24 * 1024 * 1024,
+  /** One PDF to sign (PAdES). */
+  maxPdfBytes: 16 * 1024 * 1024,
+  /** One XML document to sign (tax returns and e-invoices are a few hundred KB at most). */
+  maxXmlChars: 4 * 1024 * 1024,
+  /** One signature or seal image on a PDF appearance. */
+  maxAppearanceImageBytes: 1024 * 1024,
+  /** A URL in settings (time-stamping service). */
+  maxUrlChars: 2048,
   /** Portal-supplied description shown in the consent window. */
   maxDescriptionChars: 500,
   /** Document display name. */

@@ -1,6 +1,6 @@
 /** XMLDSig algorithm identifiers (RFC 3275, RFC 6931) for the signatures kyso makes. */
 import type { KeyType } from '../cms/algorithms.js';
-import { DIGEST_INFO_PREFIX } from '../cms/algorithms.js';
+import { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from '../cms/digest-info.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 
 export const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -35,7 +35,7 @@ export const SIGNATURE_METHODS: Record<KeyType, Record<XmlDigestAlgorithm, strin
 /** DER DigestInfo prefixes, SHA-1 included (the CMS table only knows SHA-2). */
 export const XML_DIGEST_INFO_PREFIX: Record<XmlDigestAlgorithm, string> = {
   ...DIGEST_INFO_PREFIX,
-  'SHA-1': '3021300906052b0e03021a05000414',
+  'SHA-1': SHA1_DIGEST_INFO_PREFIX,
 };
 
 /** WebCrypto digest: the same in browsers, Node and workers. */

@@ -237,7 +237,7 @@ describe('TSA failures give clear errors', () => {
   it('refusal carries the PKI status, text and failure info', async () => {
     tsa.behave({ kind: 'reject' });
     const error = await failure(requestTimestamp(tsa.url, data));
-    expect(error.code).toBe('INTERNAL');
+    expect(error.code).toBe('TIMESTAMP_FAILED');
     expect(error.details).toMatchObject({ reason: 'tsa-rejected', pkiStatus: 2, failInfo: 'badAlg', statusText: 'test TSA refuses this request' });
     expect(error.message).toContain('rejection');
   });
@@ -252,7 +252,7 @@ describe('TSA failures give clear errors', () => {
     for (const [behaviour, reason] of cases) {
       tsa.behave(behaviour);
       const error = await failure(requestTimestamp(tsa.url, data));
-      expect(error.code, reason).toBe('INTERNAL');
+      expect(error.code, reason).toBe('TIMESTAMP_FAILED');
       expect(error.details?.reason).toBe(reason);
     }
   });
@@ -266,7 +266,7 @@ describe('TSA failures give clear errors', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
 
     const unreachable = await failure(requestTimestamp(`http://127.0.0.1:${await closedPort()}/tsa`, data));
-    expect(unreachable.code).toBe('INTERNAL');
+    expect(unreachable.code).toBe('TIMESTAMP_FAILED');
     expect(unreachable.details?.reason).toBe('tsa-unreachable');
     expect(unreachable.details?.cause).toBe('ECONNREFUSED');
   });

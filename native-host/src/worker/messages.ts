@@ -15,9 +15,12 @@ export interface OpenSigningRequest {
   pin: string | null;
 }
 
+/** SHA-1 only for rsa-sha1 XML: the worker then signs exactly a SHA-1 DigestInfo with CKM_RSA_PKCS. */
+export type TokenDigestAlgorithm = DigestAlgorithm | 'SHA-1';
+
 export interface DigestToSign {
   digest: Uint8Array;
-  digestAlgorithm: DigestAlgorithm;
+  digestAlgorithm: TokenDigestAlgorithm;
   /** The bytes the digest was taken of, for tokens that can only hash on the token. */
   data?: Uint8Array;
   rsaScheme?: RsaScheme;

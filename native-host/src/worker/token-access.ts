@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { DIGEST_INFO_PREFIX } from '../../../shared/cms/algorithms.js';
+import { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from '../../../shared/cms/digest-info.js';
+import type { TokenDigestAlgorithm } from './messages.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme, type TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import {
@@ -217,7 +218,7 @@ export class TokenAccess {
     }
   }
 
-  signWith(handle: number, digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array, rsaScheme: RsaScheme = 'PKCS1-v1_5') {
+  signWith(handle: number, digest: Uint8Array, algorithm: TokenDigestAlgorithm, data?: Uint8Array, rsaScheme: RsaScheme = 'PKCS1-v1_5') {
     const signing = this.signing;
     if (!signing || signing.handle !== handle) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'no open signing session' });
     try {
@@ -341,13 +342,21 @@ function attemptsFor(
   keyType: number,
   mechanisms: number[] | undefined,
   digest: Uint8Array,
-  algorithm: DigestAlgorithm,
+  algorithm: TokenDigestAlgorithm,
   data: Uint8Array | undefined,
   rsaScheme: RsaScheme,
 ): Attempt[] {
   const listed = (m: number) => mechanisms === undefined || mechanisms.includes(m);
   const attempts: Attempt[] = [];
-  if (keyType === pkcs11js.CKK_RSA && rsaScheme === 'PSS') {
+  if (algorithm === 'SHA-1') {
+    // rsa-sha1 XML only: PKCS#1 v1.5 over the SHA-1 DigestInfo, nothing else.
+    if (keyType !== pkcs11js.CKK_RSA || rsaScheme !== 'PKCS1-v1_5' || digest.length !== 20) {
+      throw new KysoError('BAD_REQUEST', 'SHA-1 is only signed as RSA PKCS#1 v1.5');
+    }
+    if (listed(pkcs11js.CKM_RSA_PKCS)) {
+      attempts.push({ name: 'CKM_RSA_PKCS', mechanism: pkcs11js.CKM_RSA_PKCS, input: Buffer.concat([Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'), digest]) });
+    }
+  } else if (keyType === pkcs11js.CKK_RSA && rsaScheme === 'PSS') {
     if (listed(pkcs11js.CKM_RSA_PKCS_PSS)) {
       attempts.push({ name: 'CKM_RSA_PKCS_PSS', mechanism: pssMechanism(pkcs11js.CKM_RSA_PKCS_PSS, algorithm), input: Buffer.from(digest) });
     }
@@ -377,7 +386,7 @@ function signWithKey(
   k: KeyInSession,
   mechanisms: number[] | undefined,
   digest: Uint8Array,
-  algorithm: DigestAlgorithm,
+  algorithm: TokenDigestAlgorithm,
   data: Uint8Array | undefined,
   rsaScheme: RsaScheme,
 ): { signature: Uint8Array; mechanism: string } {
