@@ -10,10 +10,11 @@ import {
   LanguageSchema,
   RsaSchemeSchema,
   WireErrorSchema,
+  base64Length,
   digestLengthIssue,
   digestLengthMatches,
 } from './common.js';
-import { RawSignatureAlgorithmSchema, SignItemResultSchema } from './host.js';
+import { RawSignatureAlgorithmSchema } from './host.js';
 import { LIMITS } from './limits.js';
 
 export const PAGE_CHANNEL = 'kyso';
@@ -21,10 +22,83 @@ export const PAGE_CHANNEL = 'kyso';
 const Description = z.string().trim().min(1).max(LIMITS.maxDescriptionChars);
 const DocumentName = z.string().trim().min(1).max(LIMITS.maxDocumentNameChars);
 
-/** One document of a batch: a CMS around its digest (default), or a bare signature of the digest. */
-export const BatchDocumentSchema = z
-  .strictObject({ ...DigestFields, name: DocumentName, kind: z.enum(['cms', 'raw']).optional() })
-  .refine(digestLengthMatches, digestLengthIssue);
+const PageIndex = z.number().int().min(0).max(99_999);
+const Coordinate = z.number().finite().min(0).max(14_400); // PDF's largest page side, in points
+const ImageBytes = z.base64().min(1).max(base64Length(LIMITS.maxAppearanceImageBytes));
+const ShortText = z.string().trim().min(1).max(200);
+
+/** Decree 30/2020 appearances (see shared/pdf/appearance.ts); images are PNG or JPEG. */
+export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('stamp'),
+    pageIndex: PageIndex.optional(),
+    /** e.g. "Số: 123/QĐ-UBND"; `{time}` is replaced by the signing time (else added last). */
+    lines: z.array(ShortText).min(1).max(6),
+    fontSize: z.number().min(6).max(24).optional(),
+  }),
+  z
+    .strictObject({
+      kind: z.literal('image'),
+      pageIndex: PageIndex.optional(),
+      rect: z.strictObject({ x: Coordinate, y: Coordinate, width: Coordinate.min(1), height: Coordinate.min(1) }),
+      signatureImage: ImageBytes.optional(),
+      sealImage: ImageBytes.optional(),
+    })
+    .refine((a) => a.signatureImage !== undefined || a.sealImage !== undefined, {
+      message: 'an image appearance needs signatureImage or sealImage',
+    }),
+]);
+export type PdfAppearance = z.infer<typeof PdfAppearanceSchema>;
+
+/**
+ * One document to sign. Digests ('cms', 'raw') are signed as given; PDFs and XML documents come
+ * whole, so the extension prepares them itself and the consent window shows what is really
+ * signed. Nothing but digests goes on to the host.
+ */
+export const PageDocumentSchema = z.discriminatedUnion('kind', [
+  /** CAdES-BES around the digest; `timestamp`: CAdES-T from the TSA in the user's settings. */
+  z
+    .strictObject({ kind: z.literal('cms'), name: DocumentName, ...DigestFields, timestamp: z.boolean().optional() })
+    .refine(digestLengthMatches, digestLengthIssue),
+  /** The bare signature of the digest. */
+  z.strictObject({ kind: z.literal('raw'), name: DocumentName, ...DigestFields }).refine(digestLengthMatches, digestLengthIssue),
+  /** PAdES: B-B, or B-T with a time-stamp from the TSA in the user's settings. */
+  z.strictObject({
+    kind: z.literal('pdf'),
+    name: DocumentName,
+    pdf: z.base64().min(1).max(base64Length(LIMITS.maxPdfBytes)),
+    level: z.enum(['B-B', 'B-T']).optional(),
+    reason: ShortText.optional(),
+    location: ShortText.optional(),
+    appearance: PdfAppearanceSchema.optional(),
+  }),
+  /** XMLDSig enveloped, as HTKK tax returns or e-invoices carry it; SHA-1 only when asked for. */
+  z
+    .strictObject({
+      kind: z.literal('xml'),
+      name: DocumentName,
+      xml: z.string().min(1).max(LIMITS.maxXmlChars),
+      profile: z.enum(['htkk', 'einvoice']),
+      digestAlgorithm: z.enum(['SHA-256', 'SHA-1']).optional(),
+      allowSha1: z.boolean().optional(),
+    })
+    .refine((d) => d.digestAlgorithm !== 'SHA-1' || d.allowSha1 === true, {
+      message: 'SHA-1 needs allowSha1: true',
+      path: ['digestAlgorithm'],
+    }),
+]);
+export type PageDocument = z.infer<typeof PageDocumentSchema>;
+export type PageDocumentKind = PageDocument['kind'];
+
+/** The signed result of one document, in its place; a failure of one does not stop the others. */
+export const PageDocumentResultSchema = z.union([
+  z.strictObject({ ok: z.literal(true), cms: z.base64().max(LIMITS.maxCmsBase64Chars) }),
+  z.strictObject({ ok: z.literal(true), signature: z.base64().max(2048) }),
+  z.strictObject({ ok: z.literal(true), pdf: z.base64().max(base64Length(LIMITS.maxPdfBytes + 64 * 1024)) }),
+  z.strictObject({ ok: z.literal(true), xml: z.string().max(LIMITS.maxXmlChars + 64 * 1024) }),
+  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type PageDocumentResult = z.infer<typeof PageDocumentResultSchema>;
 
 export const pageRequests = {
   status: {
@@ -40,12 +114,14 @@ export const pageRequests = {
       .strictObject({
         ...DigestFields,
         description: Description,
-        documentName: z.string().trim().min(1).max(LIMITS.maxDocumentNameChars).optional(),
+        documentName: DocumentName.optional(),
         lang: LanguageSchema.optional(),
         rsaScheme: RsaSchemeSchema.optional(),
+        /** CAdES-T: time-stamped by the TSA in the user's settings. */
+        timestamp: z.boolean().optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
-    result: z.strictObject({ cms: z.base64(), certificate: CertificateBase64Schema }),
+    result: z.strictObject({ cms: z.base64().max(LIMITS.maxCmsBase64Chars), certificate: CertificateBase64Schema }),
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
@@ -64,23 +140,25 @@ export const pageRequests = {
       certificate: CertificateBase64Schema,
     }),
   },
-  /** Many documents, one consent and one PIN; each result in its document's place. */
+  /**
+   * One or many documents of any kind, one consent and one PIN; each result in its document's
+   * place. (PDFs and XML documents are always signed this way, a single one as a batch of one.)
+   */
   'sign-many': {
     params: z.strictObject({
-      documents: z.array(BatchDocumentSchema).min(1).max(LIMITS.maxBatchDocuments),
+      documents: z.array(PageDocumentSchema).min(1).max(LIMITS.maxBatchDocuments),
       description: Description,
       lang: LanguageSchema.optional(),
       rsaScheme: RsaSchemeSchema.optional(),
     }),
     result: z.strictObject({
       certificate: CertificateBase64Schema,
-      results: z.array(SignItemResultSchema).max(LIMITS.maxBatchDocuments),
+      results: z.array(PageDocumentResultSchema).max(LIMITS.maxBatchDocuments),
     }),
   },
 } as const;
 
 export type PageRequestType = keyof typeof pageRequests;
-export type BatchDocument = z.infer<typeof BatchDocumentSchema>;
 export type PageParams<T extends PageRequestType> = z.input<(typeof pageRequests)[T]['params']>;
 export type PageResult<T extends PageRequestType> = z.infer<(typeof pageRequests)[T]['result']>;
 

@@ -8,7 +8,7 @@
  * certificate choice and the user's consent all happen in the extension's own window, never here.
  */
 import { z } from 'zod';
-import { bytesToBase64 } from '../encoding.js';
+import { base64ToBytes, bytesToBase64 } from '../encoding.js';
 import { KysoError, type Language } from '../protocol/errors.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { LIMITS } from '../protocol/limits.js';
@@ -16,6 +16,7 @@ import {
   PAGE_CHANNEL,
   PageResponseEnvelopeSchema,
   pageRequests,
+  type PageDocument,
   type PageParams,
   type PageRequestType,
   type PageResult,
@@ -147,6 +148,8 @@ export interface SignCmsOptions {
   lang?: Language;
   /** RSA keys only: 'PSS' for RSASSA-PSS; PKCS#1 v1.5 otherwise (what Vietnamese verifiers expect). */
   rsaScheme?: 'PKCS1-v1_5' | 'PSS';
+  /** signCms only: CAdES-T, time-stamped by the TSA in the user's kyso settings (TSA_NOT_CONFIGURED without one). */
+  timestamp?: boolean;
 }
 
 export interface SignCmsResult {
@@ -168,6 +171,7 @@ export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions
     ...(options.documentName !== undefined && { documentName: options.documentName }),
     ...(options.lang !== undefined && { lang: options.lang }),
     ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+    ...(options.timestamp && { timestamp: true }),
   };
   return request('sign-cms', params, requestOptions);
 }
@@ -192,14 +196,59 @@ export function signHash(options: SignCmsOptions, requestOptions?: RequestOption
   return request('sign-raw', params, requestOptions);
 }
 
-export interface BatchDocumentInput {
-  digest: Uint8Array | ArrayBuffer | string;
-  digestAlgorithm: DigestAlgorithm;
-  /** Shown in the consent window's list. */
-  name: string;
-  /** 'cms' (default): detached CAdES-BES; 'raw': the bare signature of the digest. */
+type Bytes = Uint8Array | ArrayBuffer;
+type BytesOrBase64 = Bytes | string;
+
+/** A digest computed in the page: 'cms' (default) wraps it in CAdES-BES (CAdES-T with `timestamp`); 'raw' returns its bare signature. */
+export interface DigestDocumentInput {
   kind?: 'cms' | 'raw';
+  digest: BytesOrBase64;
+  digestAlgorithm: DigestAlgorithm;
+  /** Shown in the consent window. */
+  name: string;
+  /** 'cms' only: CAdES-T, time-stamped by the TSA in the user's kyso settings. */
+  timestamp?: boolean;
 }
+
+/** A Decree 30/2020 visible signature: the text stamp at the top right of page 1, or signature/seal images. */
+export type PdfAppearanceInput =
+  | { kind: 'stamp'; lines: string[]; pageIndex?: number; fontSize?: number }
+  | {
+      kind: 'image';
+      /** PDF points from the page's bottom left. */
+      rect: { x: number; y: number; width: number; height: number };
+      pageIndex?: number;
+      /** The handwritten signature (transparent PNG, blue). */
+      signatureImage?: BytesOrBase64;
+      /** The seal (transparent PNG, red). */
+      sealImage?: BytesOrBase64;
+    };
+
+/** A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest). */
+export interface PdfDocumentInput {
+  kind: 'pdf';
+  pdf: BytesOrBase64 | Blob;
+  name: string;
+  /** 'B-B' (default), or 'B-T' time-stamped by the TSA in the user's kyso settings. */
+  level?: 'B-B' | 'B-T';
+  reason?: string;
+  location?: string;
+  /** Invisible without it. */
+  appearance?: PdfAppearanceInput;
+}
+
+/** An XML tax return (HTKK) or e-invoice, signed XMLDSig enveloped in the extension. */
+export interface XmlDocumentInput {
+  kind: 'xml';
+  xml: string;
+  profile: 'htkk' | 'einvoice';
+  name: string;
+  /** 'SHA-256' (default). 'SHA-1' (rsa-sha1, RSA keys only) also needs allowSha1: for receivers that still demand it. */
+  digestAlgorithm?: 'SHA-256' | 'SHA-1';
+  allowSha1?: boolean;
+}
+
+export type BatchDocumentInput = DigestDocumentInput | PdfDocumentInput | XmlDocumentInput;
 
 export interface SignManyOptions {
   documents: BatchDocumentInput[];
@@ -209,7 +258,12 @@ export interface SignManyOptions {
   rsaScheme?: 'PKCS1-v1_5' | 'PSS';
 }
 
-export type SignManyItem = { ok: true; cms: string } | { ok: true; signature: string } | { ok: false; error: KysoError };
+export type SignManyItem =
+  | { ok: true; cms: string }
+  | { ok: true; signature: string }
+  | { ok: true; pdf: Uint8Array }
+  | { ok: true; xml: string }
+  | { ok: false; error: KysoError };
 
 export interface SignManyResult {
   certificate: string;
@@ -217,18 +271,55 @@ export interface SignManyResult {
   results: SignManyItem[];
 }
 
-const toBase64 = (digest: Uint8Array | ArrayBuffer | string) =>
-  typeof digest === 'string' ? digest : bytesToBase64(digest instanceof Uint8Array ? digest : new Uint8Array(digest));
+const toBase64 = (data: BytesOrBase64) =>
+  typeof data === 'string' ? data : bytesToBase64(data instanceof Uint8Array ? data : new Uint8Array(data));
 
-/** N documents with one consent and one PIN (up to LIMITS.maxBatchDocuments). */
+async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
+  switch (d.kind) {
+    case 'pdf': {
+      const pdf = d.pdf instanceof Blob ? new Uint8Array(await d.pdf.arrayBuffer()) : d.pdf;
+      const appearance = d.appearance;
+      return {
+        kind: 'pdf',
+        name: d.name,
+        pdf: toBase64(pdf),
+        ...(d.level !== undefined && { level: d.level }),
+        ...(d.reason !== undefined && { reason: d.reason }),
+        ...(d.location !== undefined && { location: d.location }),
+        ...(appearance && {
+          appearance:
+            appearance.kind === 'stamp'
+              ? appearance
+              : {
+                  kind: 'image' as const,
+                  rect: appearance.rect,
+                  ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
+                  ...(appearance.signatureImage !== undefined && { signatureImage: toBase64(appearance.signatureImage) }),
+                  ...(appearance.sealImage !== undefined && { sealImage: toBase64(appearance.sealImage) }),
+                },
+        }),
+      };
+    }
+    case 'xml':
+      return {
+        kind: 'xml',
+        name: d.name,
+        xml: d.xml,
+        profile: d.profile,
+        ...(d.digestAlgorithm !== undefined && { digestAlgorithm: d.digestAlgorithm }),
+        ...(d.allowSha1 !== undefined && { allowSha1: d.allowSha1 }),
+      };
+    default:
+      return d.kind === 'raw'
+        ? { kind: 'raw', name: d.name, digest: toBase64(d.digest), digestAlgorithm: d.digestAlgorithm }
+        : { kind: 'cms', name: d.name, digest: toBase64(d.digest), digestAlgorithm: d.digestAlgorithm, ...(d.timestamp && { timestamp: true }) };
+  }
+}
+
+/** N documents of any kind with one consent and one PIN (up to LIMITS.maxBatchDocuments). */
 export async function signMany(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
   const params: PageParams<'sign-many'> = {
-    documents: options.documents.map((d) => ({
-      digest: toBase64(d.digest),
-      digestAlgorithm: d.digestAlgorithm,
-      name: d.name,
-      ...(d.kind !== undefined && { kind: d.kind }),
-    })),
+    documents: await Promise.all(options.documents.map(pageDocument)),
     description: options.description,
     ...(options.lang !== undefined && { lang: options.lang }),
     ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
@@ -236,8 +327,60 @@ export async function signMany(options: SignManyOptions, requestOptions?: Reques
   const result = await request('sign-many', params, requestOptions);
   return {
     certificate: result.certificate,
-    results: result.results.map((r) => (r.ok ? r : { ok: false as const, error: KysoError.fromWire(r.error) })),
+    results: result.results.map((r): SignManyItem => {
+      if (!r.ok) return { ok: false, error: KysoError.fromWire(r.error) };
+      return 'pdf' in r ? { ok: true, pdf: base64ToBytes(r.pdf) } : r;
+    }),
   };
+}
+
+/** One document through signMany; its failure is thrown. */
+async function signOne<T>(
+  document: BatchDocumentInput,
+  options: { description: string; lang?: Language },
+  requestOptions: RequestOptions | undefined,
+  pick: (item: Extract<SignManyItem, { ok: true }>) => T | undefined,
+): Promise<T & { certificate: string }> {
+  const { certificate, results } = await signMany(
+    { documents: [document], description: options.description, ...(options.lang && { lang: options.lang }) },
+    requestOptions,
+  );
+  const [only] = results;
+  if (!only) throw new KysoError('INTERNAL', 'no result from the extension');
+  if (!only.ok) throw only.error;
+  const picked = pick(only);
+  if (picked === undefined) throw new KysoError('INTERNAL', 'unexpected answer from the extension');
+  return { ...picked, certificate };
+}
+
+export interface SignPdfOptions extends Omit<PdfDocumentInput, 'kind' | 'name'> {
+  /** What the user is signing, shown in the consent window. */
+  description: string;
+  /** The file name shown in the consent window. */
+  name?: string;
+  lang?: Language;
+}
+
+/** PAdES (ETSI.CAdES.detached, incremental update: earlier signatures stay valid). Resolves with the signed PDF. */
+export function signPdf(options: SignPdfOptions, requestOptions?: RequestOptions): Promise<{ pdf: Uint8Array; certificate: string }> {
+  const { description, lang, name, ...document } = options;
+  return signOne({ kind: 'pdf', name: name ?? 'document.pdf', ...document }, { description, ...(lang && { lang }) }, requestOptions, (r) =>
+    'pdf' in r ? { pdf: r.pdf } : undefined,
+  );
+}
+
+export interface SignXmlOptions extends Omit<XmlDocumentInput, 'kind' | 'name'> {
+  description: string;
+  name?: string;
+  lang?: Language;
+}
+
+/** XMLDSig enveloped, placed where HTKK tax returns or e-invoices carry it. Resolves with the signed XML. */
+export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions): Promise<{ xml: string; certificate: string }> {
+  const { description, lang, name, ...document } = options;
+  return signOne({ kind: 'xml', name: name ?? `${document.profile}.xml`, ...document }, { description, ...(lang && { lang }) }, requestOptions, (r) =>
+    'xml' in r ? { xml: r.xml } : undefined,
+  );
 }
 
 /** Digest of a file or bytes in the page, with WebCrypto (the document itself never leaves the page). */

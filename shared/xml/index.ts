@@ -18,3 +18,4 @@ export {
 export { HTKK_NODE_TO_SIGN, HTKK_NS, type XmlSignatureProfile } from './profiles.js';
 export { XmlSignatureError, type XmlSignatureProblem } from './errors.js';
 export { subjectNameRfc4514 } from './subject-name.js';
+export { summarizeXml, type XmlSummaryField, type XmlSummaryLine } from './summary.js';

@@ -10,10 +10,12 @@ import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
+import { planDocument } from './documents.js';
 import { batchJob, rawJob, singleJob } from './jobs.js';
 import { CONSENT_PORT, type BackgroundAnswer, type OptionsRequest, type OptionsStatus } from './messages.js';
 import { sitePermission } from './site-permissions.js';
 import { NativeHostClient } from './native-host.js';
+import { tsaSetting } from './settings.js';
 import { isOriginAllowed } from './origin-policy.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -43,6 +45,13 @@ async function checkSite(origin: string): Promise<boolean> {
   if (permission === 'blocked') throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin, reason: managed ? 'policy' : 'blocked by the user' });
   await host.connect();
   return permission === 'ask';
+}
+
+/** A time-stamp was asked for: the TSA in the settings, or TSA_NOT_CONFIGURED before any window opens. */
+async function requireTsa(): Promise<string> {
+  const { url } = await tsaSetting();
+  if (!url) throw new KysoError('TSA_NOT_CONFIGURED');
+  return url;
 }
 
 /** The options page asks for the host's state and the certificates present. */
@@ -86,8 +95,9 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
     }
     case 'sign-cms': {
       const params = parseOrBadRequest(pageRequests['sign-cms'].params, envelope.params, 'sign-cms');
+      const tsaUrl = params.timestamp ? await requireTsa() : undefined;
       const askSite = await checkSite(origin);
-      return consent.request(origin, tabId, singleJob(host, origin, params), { askSite });
+      return consent.request(origin, tabId, singleJob(host, origin, params, tsaUrl), { askSite });
     }
     case 'sign-raw': {
       const params = parseOrBadRequest(pageRequests['sign-raw'].params, envelope.params, 'sign-raw');
@@ -96,11 +106,14 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
     }
     case 'sign-many': {
       const params = parseOrBadRequest(pageRequests['sign-many'].params, envelope.params, 'sign-many');
+      // Every document is checked (and PDFs and XML read) before anyone is asked anything.
+      const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));
+      const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
       const askSite = await checkSite(origin);
       // progress goes to the asking tab's bridge, which posts it to the page
       const onProgress = (done: number, total: number) =>
         void browser.tabs.sendMessage(tabId, { progress: { id: envelope.id, done, total } }, { frameId: 0 }).catch(() => undefined);
-      return consent.request(origin, tabId, batchJob(host, origin, params), { askSite, onProgress });
+      return consent.request(origin, tabId, batchJob(host, origin, params, plans, tsaUrl), { askSite, onProgress });
     }
   }
 }

@@ -1,11 +1,13 @@
 /**
- * What a consent, once given, runs on the host: one CMS, or a batch under one login (calls of at
- * most LIMITS.maxBatchItemsPerCall, two in flight so the token never waits for us).
+ * What a consent, once given, runs on the host: one signature of a digest, or documents of any kind
+ * under one login (calls of at most LIMITS.maxBatchItemsPerCall, two in flight so the token never
+ * waits for us).
  */
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { HostParams, SignItem, SignItemResult } from '../../../shared/protocol/host.js';
+import type { HostParams, SignItemResult } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
-import type { PageParams, PageResult } from '../../../shared/protocol/page.js';
+import type { PageDocumentResult, PageParams, PageResult } from '../../../shared/protocol/page.js';
+import { signerOf, type DocumentPlan, type PreparedDocument } from './documents.js';
 import type { ConsentDocument } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
@@ -24,17 +26,27 @@ export interface ConsentJob {
 
 const loginTimeout = (pin: string | null) => (pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs);
 
-/** One document, one host command: a CMS around its digest, or the bare signature of it. */
-function oneDocumentJob<C extends 'sign-cms' | 'sign-raw'>(
+/** One digest, one host command: a CMS around it (CAdES-T with a TSA), or its bare signature. */
+function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
   host: NativeHostClient,
   origin: string,
   command: C,
   params: PageParams<'sign-cms'> | PageParams<'sign-raw'>,
+  tsaUrl?: string,
 ): ConsentJob {
+  const timestamp = tsaUrl !== undefined;
   return {
     description: params.description,
     ...(params.lang && { lang: params.lang }),
-    documents: [{ name: params.documentName ?? '', digest: params.digest, digestAlgorithm: params.digestAlgorithm }],
+    documents: [
+      {
+        name: params.documentName ?? '',
+        kind: command === 'sign-cms' ? 'cms' : 'raw',
+        digest: params.digest,
+        digestAlgorithm: params.digestAlgorithm,
+        ...(timestamp && { timestamp }),
+      },
+    ],
     run: (certificateId, pin) =>
       host.call(
         command,
@@ -45,51 +57,84 @@ function oneDocumentJob<C extends 'sign-cms' | 'sign-raw'>(
           digestAlgorithm: params.digestAlgorithm,
           origin,
           ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
+          ...(tsaUrl && { tsaUrl }),
         } as HostParams<C>,
         loginTimeout(pin),
       ),
   };
 }
 
-export const singleJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-cms'>) => oneDocumentJob(host, origin, 'sign-cms', params);
-export const rawJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>) => oneDocumentJob(host, origin, 'sign-raw', params);
+export const singleJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-cms'>, tsaUrl?: string) =>
+  oneDigestJob(host, origin, 'sign-cms', params, tsaUrl);
+export const rawJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>) => oneDigestJob(host, origin, 'sign-raw', params);
 
-export function batchJob(host: NativeHostClient, origin: string, params: PageParams<'sign-many'>): ConsentJob {
-  const items: SignItem[] = params.documents.map((d) =>
-    d.kind === 'raw'
-      ? { kind: 'raw', digest: d.digest, digestAlgorithm: d.digestAlgorithm, ...(params.rsaScheme && { rsaScheme: params.rsaScheme }) }
-      : { kind: 'cms', digest: d.digest, digestAlgorithm: d.digestAlgorithm, signingTime: true, ...(params.rsaScheme && { rsaScheme: params.rsaScheme }) },
-  );
+const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWireError(error) });
+
+/**
+ * Documents of any kind under one login. Each call's documents are prepared (PDF, XML: with the
+ * signer's certificate and one signing time) while the previous call signs, then finished here.
+ */
+export function batchJob(
+  host: NativeHostClient,
+  origin: string,
+  params: PageParams<'sign-many'>,
+  plans: DocumentPlan[],
+  tsaUrl?: string,
+): ConsentJob {
   return {
     description: params.description,
     ...(params.lang && { lang: params.lang }),
-    documents: params.documents.map((d) => ({ name: d.name, digest: d.digest, digestAlgorithm: d.digestAlgorithm })),
+    documents: plans.map((p) => p.consent),
     async run(certificateId, pin, progress, cancelled): Promise<PageResult<'sign-many'>> {
-      const total = items.length;
+      const total = plans.length;
       // A wrong PIN fails here, before anything is signed, and the window lets the user retry.
-      const { batchId, certificate } = await host.call('begin-batch', { certificateId, pin, origin, total }, loginTimeout(pin));
-      const results: SignItemResult[] = new Array(total);
+      const { batchId, certificate } = await host.call(
+        'begin-batch',
+        { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) },
+        loginTimeout(pin),
+      );
+      const signer = signerOf(certificate);
+      const now = new Date();
+      const results: PageDocumentResult[] = new Array(total);
       const calls: number[] = [];
       for (let start = 0; start < total; start += LIMITS.maxBatchItemsPerCall) calls.push(start);
       let next = 0;
       let done = 0;
+      const signChunk = async (start: number) => {
+        const chunk = plans.slice(start, start + LIMITS.maxBatchItemsPerCall);
+        if (cancelled()) return chunk.forEach((_, i) => (results[start + i] = failed(new KysoError('USER_CANCELLED'))));
+        const prepared: Array<{ index: number; document: PreparedDocument }> = [];
+        await Promise.all(
+          chunk.map(async (plan, i) => {
+            try {
+              prepared.push({ index: start + i, document: await plan.prepare(signer, now) });
+            } catch (error) {
+              results[start + i] = failed(error);
+            }
+          }),
+        );
+        if (prepared.length === 0) return;
+        prepared.sort((a, b) => a.index - b.index);
+        let signed: SignItemResult[];
+        try {
+          signed = (await host.call('sign-batch', { batchId, items: prepared.map((p) => p.document.item) }, LIMITS.tokenOperationTimeoutMs)).results;
+        } catch (error) {
+          return prepared.forEach((p) => (results[p.index] = failed(error)));
+        }
+        prepared.forEach(({ index, document }, i) => {
+          const result = signed[i];
+          try {
+            results[index] = !result ? failed(new KysoError('INTERNAL')) : result.ok ? document.finish(result) : result;
+          } catch (error) {
+            results[index] = failed(error);
+          }
+        });
+      };
       const lane = async () => {
         while (next < calls.length) {
           const start = calls[next++]!;
-          const chunk = items.slice(start, start + LIMITS.maxBatchItemsPerCall);
-          let chunkResults: SignItemResult[];
-          if (cancelled()) {
-            chunkResults = chunk.map(() => ({ ok: false, error: toWireError(new KysoError('USER_CANCELLED')) }));
-          } else {
-            try {
-              chunkResults = (await host.call('sign-batch', { batchId, items: chunk }, LIMITS.tokenOperationTimeoutMs)).results;
-            } catch (error) {
-              const wire = toWireError(error);
-              chunkResults = chunk.map(() => ({ ok: false, error: wire }));
-            }
-          }
-          chunkResults.forEach((r, i) => (results[start + i] = r));
-          done += chunk.length;
+          await signChunk(start);
+          done += Math.min(LIMITS.maxBatchItemsPerCall, total - start);
           progress(done, total);
         }
       };

@@ -1,13 +1,29 @@
 /** Messages inside the extension: background ⇄ content script, background ⇄ consent window. */
 import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
 import type { Language, WireError } from '../../../shared/protocol/errors.js';
+import type { PageDocumentKind } from '../../../shared/protocol/page.js';
+import type { XmlSummaryLine } from '../../../shared/xml/summary.js';
 
 export type BackgroundAnswer = { ok: true; result: unknown } | { ok: false; error: WireError };
 
+/** One document as the consent window describes it (built by the background from the document itself where it has it). */
 export interface ConsentDocument {
   name: string;
-  digest: string;
-  digestAlgorithm: DigestAlgorithm;
+  kind: PageDocumentKind;
+  /** A digest the page sent ('cms', 'raw'). */
+  digest?: string;
+  digestAlgorithm?: DigestAlgorithm;
+  /** PDF and XML: bytes. */
+  size?: number;
+  /** PDF: page count. */
+  pages?: number;
+  /** XML: which kind, and what identifies it (form, period, taxpayer; invoice number, parties, total). */
+  profile?: 'htkk' | 'einvoice';
+  summary?: XmlSummaryLine[];
+  /** Time-stamped by the TSA in the settings (CAdES-T, PAdES B-T). */
+  timestamp?: boolean;
+  /** rsa-sha1, asked for by the portal. */
+  sha1?: boolean;
 }
 
 /** What the consent window shows: everything comes from the browser or the validated request. */

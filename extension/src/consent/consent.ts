@@ -7,7 +7,7 @@ import { holderName, summarizeCertificate, usabilityProblems, type UsabilityProb
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { errorMessage, type ErrorCode, type Language, type WireError } from '../../../shared/protocol/errors.js';
-import { CONSENT_PORT, type BackgroundToConsent, type ConsentDetails, type ConsentToBackground } from '../background/messages.js';
+import { CONSENT_PORT, type BackgroundToConsent, type ConsentDetails, type ConsentDocument, type ConsentToBackground } from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 
 const EXPIRY_WARNING_DAYS = 30;
@@ -67,12 +67,10 @@ function renderDetails(details: ConsentDetails): void {
   $('description').textContent = details.description;
   const documents = details.documents;
   if (documents.length === 1) {
-    const [only] = documents as [ConsentDetails['documents'][number]];
+    const [only] = documents as [ConsentDocument];
     $('document-label').textContent = t('document');
     $('document-name').textContent = only.name;
-    $('fingerprint-label').textContent = `${t('fingerprint')} ${only.digestAlgorithm}`;
-    const hex = bytesToHex(base64ToBytes(only.digest));
-    $('fingerprint').textContent = `${hex.slice(0, 16)}…${hex.slice(-8)}`;
+    renderDocument(only);
   } else {
     // A batch: how many, the first names, and (once signing) a progress bar.
     $('document-label').textContent = t('documents');
@@ -80,9 +78,11 @@ function renderDetails(details: ConsentDetails): void {
     $('document-count').dataset.count = String(documents.length);
     const list = $('documents');
     const shown = documents.slice(0, 5);
-    list.replaceChildren(...shown.map((d) => Object.assign(document.createElement('li'), { textContent: d.name })));
+    list.replaceChildren(...shown.map((d) => Object.assign(document.createElement('li'), { textContent: `${d.name} — ${t(kindKey(d))}` })));
     if (documents.length > shown.length) list.append(Object.assign(document.createElement('li'), { textContent: `… (+${documents.length - shown.length})` }));
     $('fingerprint-row').hidden = true;
+    const notes = [documents.some((d) => d.timestamp) && t('timestamped'), documents.some((d) => d.sha1) && t('sha1')].filter((n): n is string => !!n);
+    $('document-notes').textContent = notes.join(' ');
     const progress = $<HTMLProgressElement>('progress');
     progress.max = documents.length;
     progress.value = 0;
@@ -93,6 +93,37 @@ function renderDetails(details: ConsentDetails): void {
   $('warning').textContent = t('warning');
   $('sign').textContent = t('sign');
   $('cancel').textContent = t('cancel');
+}
+
+const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : 'kind_htkk') : `kind_${d.kind}`);
+
+function formatSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** One document: its kind, and what identifies it (the digest, the PDF's size and pages, the XML's summary). */
+function renderDocument(d: ConsentDocument): void {
+  $('document-kind').textContent = t(kindKey(d));
+  $('document-kind').dataset.kind = d.kind;
+  const meta = [d.size !== undefined && formatSize(d.size), d.pages !== undefined && `${d.pages} ${t('pages')}`].filter((m): m is string => !!m);
+  $('document-meta').textContent = meta.join(' · ');
+  if (d.digest && d.digestAlgorithm) {
+    $('fingerprint-label').textContent = `${t('fingerprint')} ${d.digestAlgorithm}`;
+    const hex = bytesToHex(base64ToBytes(d.digest));
+    $('fingerprint').textContent = `${hex.slice(0, 16)}…${hex.slice(-8)}`;
+  } else {
+    $('fingerprint-row').hidden = true;
+  }
+  $('document-summary').replaceChildren(
+    ...(d.summary ?? []).flatMap(({ field, value }) => {
+      const term = Object.assign(document.createElement('dt'), { textContent: t(`field_${field}`) });
+      const definition = Object.assign(document.createElement('dd'), { textContent: value });
+      definition.dataset.field = field;
+      return [term, definition];
+    }),
+  );
+  const notes = [d.timestamp && t('timestamped'), d.sha1 && t('sha1')].filter((n): n is string => !!n);
+  $('document-notes').textContent = notes.join(' ');
 }
 
 const PROBLEM_TEXT: Record<UsabilityProblem, MessageKey> = {

@@ -1,10 +1,11 @@
-/** Options: the host's and tokens' state, the sites allowed or refused (revocable), developer mode. */
+/** Options: the host's and tokens' state, the sites allowed or refused (revocable), the TSA, developer mode. */
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
 import { errorMessage } from '../../../shared/protocol/errors.js';
 import type { OptionsStatus } from '../background/messages.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
+import { saveTsaUrl, tsaSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -57,12 +58,35 @@ async function renderHost(): Promise<void> {
   );
 }
 
+async function renderTsa(): Promise<void> {
+  const setting = await tsaSetting();
+  const input = $<HTMLInputElement>('tsa-url');
+  input.value = setting.url ?? '';
+  // An agency's policy sets the TSA; the user sees it but cannot change it.
+  input.disabled = setting.managed;
+  $<HTMLButtonElement>('save-tsa').disabled = setting.managed;
+  $('tsa-status').textContent = setting.managed ? 'Đặt bởi chính sách của cơ quan / Set by policy' : '';
+}
+
+function wireTsaForm(): void {
+  $('tsa-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const saved = await saveTsaUrl($<HTMLInputElement>('tsa-url').value);
+    const status = $('tsa-status');
+    status.dataset.saved = String(saved);
+    status.textContent = saved
+      ? 'Đã lưu / Saved'
+      : 'Địa chỉ phải là URL http:// hoặc https:// / The address must be an http:// or https:// URL';
+  });
+}
+
 async function main(): Promise<void> {
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
   checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
-  await Promise.all([renderSites(), renderHost()]);
+  wireTsaForm();
+  await Promise.all([renderSites(), renderHost(), renderTsa()]);
   document.body.dataset.state = 'ready';
 }
 

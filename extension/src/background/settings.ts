@@ -1,0 +1,40 @@
+/**
+ * The user's settings, and what an agency's managed policy sets over them. The time-stamping
+ * service (TSA) is a setting, never a page's choice: the host contacts it for every B-T / CAdES-T
+ * signature, and a page must not make the user's computer call a server of its choosing.
+ */
+import browser from 'webextension-polyfill';
+import { TsaUrlSchema } from '../../../shared/protocol/common.js';
+
+export interface TsaSetting {
+  url?: string;
+  /** Set by policy: the options page shows it and cannot change it. */
+  managed: boolean;
+}
+
+export async function tsaSetting(): Promise<TsaSetting> {
+  let managed: { tsaUrl?: unknown } = {};
+  try {
+    managed = (await browser.storage.managed.get('tsaUrl')) as { tsaUrl?: unknown };
+  } catch {
+    // no policy installed (Firefox throws when there is none)
+  }
+  const fromPolicy = TsaUrlSchema.safeParse(managed.tsaUrl);
+  if (fromPolicy.success) return { url: fromPolicy.data, managed: true };
+  const { tsaUrl } = (await browser.storage.local.get('tsaUrl')) as { tsaUrl?: unknown };
+  const fromUser = TsaUrlSchema.safeParse(tsaUrl);
+  return fromUser.success ? { url: fromUser.data, managed: false } : { managed: false };
+}
+
+/** Saves the user's TSA (empty: none); false when it is not an http(s) URL. */
+export async function saveTsaUrl(value: string): Promise<boolean> {
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    await browser.storage.local.remove('tsaUrl');
+    return true;
+  }
+  const parsed = TsaUrlSchema.safeParse(trimmed);
+  if (!parsed.success) return false;
+  await browser.storage.local.set({ tsaUrl: parsed.data });
+  return true;
+}

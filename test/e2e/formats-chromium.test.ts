@@ -1,0 +1,236 @@
+/**
+ * Every signature format through the whole path in Chromium: page SDK → extension (PDF and XML
+ * prepared there, consent window) → host → SoftHSM, with the independent verifiers as judges:
+ * pdfsig (PAdES B-B and B-T, a second signature), xmlsec1 (HTKK, e-invoice, rsa-sha1), openssl
+ * (CAdES-T), and tampered outputs refused by each.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCms } from '../../shared/cms/verify.js';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { byteRangeDigest, countPixels, extractPdfSignatures, isBlue, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+
+const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
+
+async function applicationPdf(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (const text of ['Don de nghi cap giay phep', 'Phu luc']) doc.addPage([595, 842]).drawText(text, { x: 72, y: 500, size: 14, font });
+  return doc.save();
+}
+
+/** Calls the SDK in the page; the answer comes back with bytes as base64. */
+function sdkCall(page: Page, method: string, options: unknown): Promise<void> {
+  return page.evaluate(
+    (method, options) => {
+      const w = window as any;
+      const sdk = new Function('return import("/sdk/kyso.js")')() as Promise<any>;
+      const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+      w.outcome = sdk
+        .then((kyso) => kyso[method](options))
+        .then(
+          (result: any) => ({
+            ok: true,
+            ...result,
+            ...(result.pdf && { pdf: toB64(result.pdf) }),
+            ...(result.results && { results: result.results.map((r: any) => (r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code })) }),
+          }),
+          (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
+        );
+    },
+    method,
+    options,
+  );
+}
+const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
+
+describe('signature formats through the whole path (Chromium)', () => {
+  let session: PortalSession;
+  let tsa: LocalTsa;
+  let dir: string;
+  let nssDb: string;
+  let page: Page;
+
+  /** The consent window for `method`: checks, then key `keyId` and the PIN. */
+  async function signInWindow(method: string, options: unknown, keyId: string, check?: (consent: Page) => Promise<void>) {
+    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, method, options));
+    await check?.(consent);
+    await consent.click(`input[name="certificate"][value$="/${keyId}"]`);
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await outcome(page);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+    return result;
+  }
+
+  async function setTsa(url: string | undefined) {
+    const worker = await extensionServiceWorker(session.browser);
+    await worker.evaluate(
+      (url) => ((globalThis as any).chrome.storage.local as any)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
+      url ?? '',
+    );
+  }
+
+  function xmlsecVerify(xml: string, name: string): { ok: boolean; output: string } {
+    const file = path.join(dir, name);
+    writeFileSync(file, xml);
+    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], {
+      encoding: 'utf8',
+    });
+    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-e2e-formats-'));
+    tsa = await startLocalTsa();
+    session = await startPortalSession();
+    nssDb = makeNssDb(dir, [session.token.caPem, tsa.caPemPath]);
+    await setTsa(tsa.url);
+    page = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+    await tsa?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('PAdES B-T with the Decree 30 text stamp, then a second B-B signature with a signature image: pdfsig accepts both', async () => {
+    const original = await applicationPdf();
+    const stamped = await signInWindow(
+      'signPdf',
+      {
+        pdf: Buffer.from(original).toString('base64'),
+        name: 'don-de-nghi.pdf',
+        description: 'Đơn đề nghị cấp giấy phép xây dựng',
+        level: 'B-T',
+        reason: 'Ký nộp hồ sơ',
+        appearance: { kind: 'stamp', lines: ['Số: 45/ĐĐN-UBND', 'Thời gian ký: {time}'] },
+      },
+      '01',
+      async (consent) => {
+        expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('pdf');
+        expect(await consent.$eval('#document-meta', (el) => el.textContent)).toMatch(/2 trang|2 pages/);
+        expect(await consent.$eval('#document-notes', (el) => el.textContent)).not.toBe('');
+      },
+    );
+    expect(stamped.ok, JSON.stringify(stamped)).toBe(true);
+    const first = new Uint8Array(Buffer.from(stamped.pdf, 'base64'));
+    expect(Buffer.from(first.subarray(0, original.length)).equals(Buffer.from(original))).toBe(true); // incremental update
+    const firstFile = writePdf(dir, 'stamped.pdf', first);
+    const once = pdfsig(firstFile, nssDb);
+    expect(once.signatures, once.output).toHaveLength(1);
+    expect(once.signatures[0]!.valid && once.signatures[0]!.trusted, once.output).toBe(true);
+    expect(pdftotext(firstFile)).toContain('Số: 45/ĐĐN-UBND');
+    // B-T: the CMS carries a signature time-stamp from the TSA in the settings.
+    const [signature] = extractPdfSignatures(first);
+    const verification = await verifyCms({ cms: signature!.cms, timestampRoots: [new Uint8Array(tsa.caDer)], contentDigest: byteRangeDigest(first, signature!.byteRange) });
+    expect(verification.timestamp, JSON.stringify(verification.problems)).toMatchObject({ present: true, valid: true });
+
+    const rect = { x: 340, y: 90, width: 200, height: 80 };
+    const imaged = await signInWindow(
+      'signPdf',
+      {
+        pdf: stamped.pdf,
+        name: 'don-de-nghi.pdf',
+        description: 'Phê duyệt đơn',
+        appearance: { kind: 'image', pageIndex: 1, rect, signatureImage: Buffer.from(blueSignaturePng()).toString('base64') },
+      },
+      '02',
+    );
+    expect(imaged.ok, JSON.stringify(imaged)).toBe(true);
+    const secondFile = writePdf(dir, 'twice.pdf', new Uint8Array(Buffer.from(imaged.pdf, 'base64')));
+    const twice = pdfsig(secondFile, nssDb);
+    expect(twice.signatures, twice.output).toHaveLength(2);
+    for (const s of twice.signatures) expect(s.valid && s.trusted, twice.output).toBe(true);
+    expect(countPixels(renderPage(secondFile, 2), rect, isBlue)).toBeGreaterThan(200);
+
+    const tampered = new Uint8Array(Buffer.from(imaged.pdf, 'base64'));
+    tampered[7] = tampered[7] === 0x37 ? 0x36 : 0x37; // the header's version digit, inside both ranges
+    const report = pdfsig(writePdf(dir, 'tampered.pdf', tampered), nssDb);
+    expect(report.signatures.every((s) => !s.valid), report.output).toBe(true);
+  });
+
+  it('HTKK tax return: the window summarises it; xmlsec1 verifies the result and refuses a changed amount', async () => {
+    const result = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt-10-2026.xml', description: 'Tờ khai 01/GTGT kỳ 10/2026' }, '01', async (consent) => {
+      expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('xml');
+      expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
+      expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
+      expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
+    });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(result.xml).toContain('<CKyDTu>');
+    const verified = xmlsecVerify(result.xml, 'htkk.xml');
+    expect(verified.ok, verified.output).toBe(true);
+    const changed = result.xml.replace('<mst>0101234567</mst>', '<mst>0101234568</mst>');
+    expect(changed).not.toBe(result.xml);
+    expect(xmlsecVerify(changed, 'htkk-changed.xml').ok).toBe(false);
+  });
+
+  it('e-invoice with an EC key and an HTKK return in rsa-sha1, in one batch with a CAdES-T digest: each verified', async () => {
+    const content = Buffer.from('Biên bản nghiệm thu số 7/2026\n');
+    const digest = (await import('node:crypto')).createHash('sha256').update(content).digest('base64');
+    const result = await signInWindow(
+      'signMany',
+      {
+        description: 'Hoá đơn, tờ khai và biên bản tháng 11/2026',
+        documents: [
+          { kind: 'xml', xml: EINVOICE, profile: 'einvoice', name: 'hoa-don-1234.xml' },
+          { kind: 'xml', xml: HTKK, profile: 'htkk', name: 'tk-sha1.xml', digestAlgorithm: 'SHA-1', allowSha1: true },
+          { kind: 'cms', digest, digestAlgorithm: 'SHA-256', name: 'bien-ban.txt', timestamp: true },
+        ],
+      },
+      '02',
+      async (consent) => {
+        expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('3');
+        expect(await consent.$eval('#document-notes', (el) => el.textContent)).toMatch(/SHA-1/);
+      },
+    );
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const [invoice, sha1, cms] = result.results;
+    expect(invoice.ok, JSON.stringify(invoice)).toBe(true);
+    expect(invoice.xml).toContain('ecdsa-sha256');
+    const verified = xmlsecVerify(invoice.xml, 'einvoice.xml');
+    expect(verified.ok, verified.output).toBe(true);
+    expect(xmlsecVerify(invoice.xml.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145000</TgTTTBSo>'), 'einvoice-changed.xml').ok).toBe(false);
+    // rsa-sha1 needs an RSA key: with the EC key the document fails alone, the others are signed.
+    expect(sha1).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(cms.ok, JSON.stringify(cms)).toBe(true);
+    const cmsBytes = Buffer.from(cms.cms, 'base64');
+    expect(opensslCmsVerify({ cms: cmsBytes, content, caFile: session.token.caPem }).ok).toBe(true);
+    expect((await verifyCms({ cms: cmsBytes, content, timestampRoots: [new Uint8Array(tsa.caDer)] })).timestamp).toMatchObject({ present: true, valid: true });
+
+    const rsaSha1 = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai (SHA-1)', digestAlgorithm: 'SHA-1', allowSha1: true }, '01');
+    expect(rsaSha1.ok, JSON.stringify(rsaSha1)).toBe(true);
+    expect(rsaSha1.xml).toContain('xmldsig#rsa-sha1');
+    const verifiedSha1 = xmlsecVerify(rsaSha1.xml, 'htkk-sha1.xml');
+    expect(verifiedSha1.ok, verifiedSha1.output).toBe(true);
+  });
+
+  it('refused before any window: a document that does not fit its profile, SHA-1 without allowSha1, a time-stamp without a TSA', async () => {
+    await sdkCall(page, 'signXml', { xml: EINVOICE, profile: 'htkk', description: 'sai loại' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST', details: { document: 0, problem: 'PROFILE_MISMATCH' } });
+    await sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'SHA-1', digestAlgorithm: 'SHA-1' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    await sdkCall(page, 'signPdf', { pdf: Buffer.from('not a pdf').toString('base64'), description: 'x' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    await setTsa(undefined);
+    try {
+      await sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'x', timestamp: true });
+      expect(await outcome(page)).toMatchObject({ ok: false, code: 'TSA_NOT_CONFIGURED' });
+    } finally {
+      await setTsa(tsa.url);
+    }
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+  });
+});
