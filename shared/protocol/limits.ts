@@ -54,8 +54,11 @@ export const LIMITS = {
   protectedLoginTimeoutMs: 90_000,
   /** The PKCS#11 worker stops after this long without token work (and restarts on demand). */
   workerIdleStopMs: 60_000,
-  /** How long the consent window waits for the user before cancelling. */
+  /** How long the consent window waits for the user before cancelling (adjustable in the options: WCAG 2.2.1). */
   userInteractionTimeoutMs: 180_000,
+  /** Bounds of that setting (the options page offers 1–15 minutes). */
+  minUserInteractionTimeoutMs: 5_000,
+  maxUserInteractionTimeoutMs: 900_000,
   /** The SDK gives up waiting for the content script's first acknowledgement. */
   extensionAckTimeoutMs: 1_500,
 } as const;

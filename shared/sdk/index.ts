@@ -65,7 +65,8 @@ async function request<T extends PageRequestType>(
 ): Promise<PageResult<T>> {
   const id = newId();
   const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
-  const timeoutMs = options.timeoutMs ?? LIMITS.userInteractionTimeoutMs + 30_000;
+  // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
+  const timeoutMs = options.timeoutMs ?? LIMITS.maxUserInteractionTimeoutMs + 30_000;
   return new Promise<PageResult<T>>((resolve, reject) => {
     let acknowledged = false;
     const finish = (error: KysoError | undefined, result?: PageResult<T>) => {

@@ -1,7 +1,7 @@
 /** The consent window as people use it: two tabs at once, keyboard only, English on request. */
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import type { TestToken } from '../support/token.js';
 
@@ -51,6 +51,21 @@ describe('consent window use', () => {
     expect(await outcome(second)).toBe('signed');
     await first.close();
     await second.close();
+  });
+
+  it('the window cancels itself after the time the user set, and nothing is signed', async () => {
+    const worker = await extensionServiceWorker(browser);
+    await worker.evaluate(() => (globalThis as any).chrome.storage.local.set({ consentTimeoutSeconds: 5 }));
+    try {
+      const page = await portal();
+      const consent = await consentWindowAfter(browser, () => ask(page, 'Không ai trả lời'));
+      await consent.click('input[name="certificate"][value$="/02"]');
+      expect(await outcome(page)).toBe('TIMEOUT');
+      expect(await consentWindowOpen(browser)).toBe(false);
+      await page.close();
+    } finally {
+      await worker.evaluate(() => (globalThis as any).chrome.storage.local.remove('consentTimeoutSeconds'));
+    }
   });
 
   it('a tab that closes cancels its request and its window', async () => {

@@ -73,6 +73,44 @@ describe('limits', () => {
     expect(PageRequestEnvelopeSchema.safeParse({ ...envelope, id: 'x'.repeat(65) }).success).toBe(false);
   });
 
+  it('documents sent whole: PDF, XML and appearance image sizes', () => {
+    const many = pageRequests['sign-many'].params;
+    const request = (document: Record<string, unknown>) => many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
+    const base64Of = (bytes: number) => 'A'.repeat(4 * Math.ceil(bytes / 3));
+    expect(request({ kind: 'pdf', pdf: base64Of(LIMITS.maxPdfBytes) })).toBe(true);
+    expect(request({ kind: 'pdf', pdf: base64Of(LIMITS.maxPdfBytes + 3) })).toBe(false);
+    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars, ' ') })).toBe(true);
+    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars + 1, ' ') })).toBe(false);
+    const image = (bytes: number) => ({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 }, sealImage: base64Of(bytes) } });
+    expect(request(image(LIMITS.maxAppearanceImageBytes))).toBe(true);
+    expect(request(image(LIMITS.maxAppearanceImageBytes + 3))).toBe(false);
+    // The whole request must fit the page limit: one largest PDF does.
+    expect(4 * Math.ceil(LIMITS.maxPdfBytes / 3)).toBeLessThan(LIMITS.maxPageRequestChars);
+  });
+
+  it('document rules: SHA-1 only with allowSha1, image appearances need an image, kinds are closed', () => {
+    const many = pageRequests['sign-many'].params;
+    const request = (document: Record<string, unknown>) => many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
+    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>', digestAlgorithm: 'SHA-1' })).toBe(false);
+    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>', digestAlgorithm: 'SHA-1', allowSha1: true })).toBe(true);
+    expect(request({ kind: 'xml', profile: 'other', xml: '<a/>' })).toBe(false);
+    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 } } })).toBe(false);
+    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'stamp', lines: [] } })).toBe(false);
+    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', level: 'B-LTA' })).toBe(false);
+    expect(request({ kind: 'docx', digest, digestAlgorithm: 'SHA-256' })).toBe(false);
+    expect(request({ digest, digestAlgorithm: 'SHA-256' })).toBe(false); // kind is required
+  });
+
+  it('a CMS from the host fits a batch answer frame; TSA URLs are http(s) and bounded', () => {
+    expect(LIMITS.maxCmsBase64Chars * LIMITS.maxBatchItemsPerCall + 4096).toBeLessThan(LIMITS.maxFrameFromHostBytes);
+    const result = hostCommands['sign-batch'].result;
+    expect(result.safeParse({ results: [{ ok: true, cms: 'A'.repeat(LIMITS.maxCmsBase64Chars) }] }).success).toBe(true);
+    expect(result.safeParse({ results: [{ ok: true, cms: 'A'.repeat(LIMITS.maxCmsBase64Chars + 4) }] }).success).toBe(false);
+    expect(hostSign({ tsaUrl: 'http://tsa.example.vn/tsa' })).toBe(true);
+    expect(hostSign({ tsaUrl: `https://tsa.example.vn/${'a'.repeat(LIMITS.maxUrlChars)}` })).toBe(false);
+    expect(hostSign({ tsaUrl: 'file:///etc/passwd' })).toBe(false);
+  });
+
   it('timeouts are ordered sensibly', () => {
     expect(LIMITS.hostHandshakeTimeoutMs).toBeLessThan(LIMITS.tokenOperationTimeoutMs);
     expect(LIMITS.tokenOperationTimeoutMs).toBeLessThan(LIMITS.protectedLoginTimeoutMs);

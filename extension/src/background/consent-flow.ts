@@ -9,6 +9,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { BENCH_BUILD, benchAutoApproval } from './bench.js';
 import type { ConsentJob } from './jobs.js';
+import { consentTimeoutMs } from './settings.js';
 import { rememberDecision } from './site-permissions.js';
 import type { BackgroundToConsent, ConsentDetails, ConsentToBackground } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
@@ -25,6 +26,7 @@ interface ConsentRequest {
   windowId?: number;
   port?: Runtime.Port;
   timer?: ReturnType<typeof setTimeout>;
+  timeoutMs: number;
   /** The site must be allowed first (its first request ever). */
   askSite: boolean;
   signing: boolean;
@@ -53,7 +55,7 @@ export class ConsentFlow {
       throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: crypto.randomUUID(), origin, tabId, job, onProgress, resolve, reject, askSite, signing: false, settled: false });
+      this.queue.push({ id: crypto.randomUUID(), origin, tabId, job, onProgress, resolve, reject, askSite, signing: false, settled: false, timeoutMs: LIMITS.userInteractionTimeoutMs });
       void this.openNext();
     });
   }
@@ -94,6 +96,7 @@ export class ConsentFlow {
       if (message.type === 'sign' && !request.signing && !request.askSite) {
         const current = request;
         current.signing = true;
+        clearTimeout(current.timer);
         send({ type: 'signing' });
         const progress = (done: number, total: number) => {
           send({ type: 'progress', done, total });
@@ -106,6 +109,7 @@ export class ConsentFlow {
         } catch (error) {
           // The window stays open: a wrong PIN can be typed again, anything else cancelled.
           current.signing = false;
+          if (!current.settled) this.startTimer(current);
           send({ type: 'error', error: toWireError(error) });
         }
       }
@@ -139,11 +143,18 @@ export class ConsentFlow {
     };
   }
 
+  /** The user's time to decide; it stops while signing runs and starts afresh if the window stays open after an error. */
+  private startTimer(request: ConsentRequest): void {
+    clearTimeout(request.timer);
+    request.timer = setTimeout(() => this.finish(request, new KysoError('TIMEOUT', undefined, { afterMs: request.timeoutMs })), request.timeoutMs);
+  }
+
   private async openNext(): Promise<void> {
     if (this.active || this.queue.length === 0) return;
     const request = this.queue.shift()!;
     this.active = request;
-    request.timer = setTimeout(() => this.finish(request, new KysoError('TIMEOUT')), LIMITS.userInteractionTimeoutMs);
+    request.timeoutMs = await consentTimeoutMs();
+    this.startTimer(request);
     try {
       const window = await browser.windows.create({
         url: browser.runtime.getURL(`src/consent/consent.html?request=${encodeURIComponent(request.id)}`),

@@ -5,6 +5,7 @@
  */
 import browser from 'webextension-polyfill';
 import { TsaUrlSchema } from '../../../shared/protocol/common.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 
 export interface TsaSetting {
   url?: string;
@@ -37,4 +38,29 @@ export async function saveTsaUrl(value: string): Promise<boolean> {
   if (!parsed.success) return false;
   await browser.storage.local.set({ tsaUrl: parsed.data });
   return true;
+}
+
+/**
+ * How long the consent window waits for the user. People who need more time can take it (WCAG
+ * 2.2.1 Timing Adjustable); an agency can set it by policy. Out-of-range values fall back to the default.
+ */
+export async function consentTimeoutMs(): Promise<number> {
+  const valid = (seconds: unknown): seconds is number =>
+    typeof seconds === 'number' &&
+    Number.isInteger(seconds) &&
+    seconds * 1000 >= LIMITS.minUserInteractionTimeoutMs &&
+    seconds * 1000 <= LIMITS.maxUserInteractionTimeoutMs;
+  let managed: { consentTimeoutSeconds?: unknown } = {};
+  try {
+    managed = (await browser.storage.managed.get('consentTimeoutSeconds')) as { consentTimeoutSeconds?: unknown };
+  } catch {
+    // no policy installed
+  }
+  if (valid(managed.consentTimeoutSeconds)) return managed.consentTimeoutSeconds * 1000;
+  const { consentTimeoutSeconds } = (await browser.storage.local.get('consentTimeoutSeconds')) as { consentTimeoutSeconds?: unknown };
+  return valid(consentTimeoutSeconds) ? consentTimeoutSeconds * 1000 : LIMITS.userInteractionTimeoutMs;
+}
+
+export async function saveConsentTimeoutSeconds(seconds: number): Promise<void> {
+  await browser.storage.local.set({ consentTimeoutSeconds: seconds });
 }

@@ -5,7 +5,7 @@ import { base64ToBytes } from '../../../shared/encoding.js';
 import { errorMessage } from '../../../shared/protocol/errors.js';
 import type { OptionsStatus } from '../background/messages.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
-import { saveTsaUrl, tsaSetting } from '../background/settings.js';
+import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, tsaSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -80,13 +80,22 @@ function wireTsaForm(): void {
   });
 }
 
+async function renderConsentTimeout(): Promise<void> {
+  const select = $<HTMLSelectElement>('consent-timeout');
+  const seconds = String((await consentTimeoutMs()) / 1000);
+  // A value set by policy or by hand that is not one of the choices is still shown as it is.
+  if (![...select.options].some((o) => o.value === seconds)) select.add(new Option(`${seconds} s`, seconds));
+  select.value = seconds;
+  select.addEventListener('change', () => void saveConsentTimeoutSeconds(Number(select.value)));
+}
+
 async function main(): Promise<void> {
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
   checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
   wireTsaForm();
-  await Promise.all([renderSites(), renderHost(), renderTsa()]);
+  await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout()]);
   document.body.dataset.state = 'ready';
 }
 
