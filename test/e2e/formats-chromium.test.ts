@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
@@ -27,6 +27,8 @@ async function applicationPdf(): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
   for (const text of ['Don de nghi cap giay phep', 'Phu luc']) doc.addPage([595, 842]).drawText(text, { x: 72, y: 500, size: 14, font });
+  // A black band at the top of page 1: what the consent window's preview must show.
+  doc.getPage(0).drawRectangle({ x: 72, y: 700, width: 451, height: 60, color: rgb(0, 0, 0) });
   return doc.save();
 }
 
@@ -122,6 +124,25 @@ describe('signature formats through the whole path (Chromium)', () => {
         expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('pdf');
         expect(await consent.$eval('#document-meta', (el) => el.textContent)).toMatch(/2 trang|2 pages/);
         expect(await consent.$eval('#document-notes', (el) => el.textContent)).not.toBe('');
+        // The first page, drawn by pdf.js: the page's text leaves dark pixels on white.
+        await consent.waitForSelector('#preview[data-rendered]', { timeout: 20_000 });
+        const preview = await consent.$eval('#preview', (el) => {
+          const canvas = el as HTMLCanvasElement;
+          const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+          let dark = 0;
+          let white = 0;
+          for (let i = 0; i < data.length; i += 4) {
+            const sum = data[i]! + data[i + 1]! + data[i + 2]!;
+            if (sum < 300) dark++;
+            else if (sum > 750) white++;
+          }
+          return { rendered: canvas.dataset.rendered, dark, white, ratio: canvas.height / canvas.width };
+        });
+        expect(preview.rendered).toBe('true');
+        // The band is 451 × 60 pt of a 595-pt-wide page drawn 200 px wide: about 150 × 20 px.
+        expect(preview.dark).toBeGreaterThan(2000);
+        expect(preview.white).toBeGreaterThan(preview.dark * 10);
+        expect(preview.ratio).toBeCloseTo(842 / 595, 1); // A4 portrait
       },
     );
     expect(stamped.ok, JSON.stringify(stamped)).toBe(true);

@@ -139,6 +139,7 @@ export class ConsentFlow {
       description: request.job.description,
       documents: request.job.documents,
       ...(request.job.lang && { lang: request.job.lang }),
+      ...(request.job.pdfPreview && { pdfPreview: request.job.pdfPreview }),
       askSite: request.askSite,
     };
   }

@@ -16,6 +16,8 @@ export interface ConsentJob {
   /** Asked for by the portal; otherwise the browser's language (kyso's default: Vietnamese). */
   lang?: 'vi' | 'en';
   documents: ConsentDocument[];
+  /** One PDF: its bytes (base64) for the window's first-page preview. */
+  pdfPreview?: string;
   run(
     certificateId: string,
     pin: string | null,
@@ -85,6 +87,7 @@ export function batchJob(
     description: params.description,
     ...(params.lang && { lang: params.lang }),
     documents: plans.map((p) => p.consent),
+    ...(params.documents.length === 1 && params.documents[0]!.kind === 'pdf' && { pdfPreview: params.documents[0]!.pdf }),
     async run(certificateId, pin, progress, cancelled): Promise<PageResult<'sign-many'>> {
       const total = plans.length;
       // A wrong PIN fails here, before anything is signed, and the window lets the user retry.

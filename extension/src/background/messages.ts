@@ -37,6 +37,8 @@ export interface ConsentDetails {
   lang?: Language;
   /** The site has never asked before: the user must first allow it (remembered) or refuse it. */
   askSite: boolean;
+  /** A single PDF, base64: the window draws its first page. */
+  pdfPreview?: string;
 }
 
 export type ConsentToBackground =

@@ -71,6 +71,7 @@ function renderDetails(details: ConsentDetails): void {
     $('document-label').textContent = t('document');
     $('document-name').textContent = only.name;
     renderDocument(only);
+    if (details.pdfPreview) void showPdfPreview(details.pdfPreview);
   } else {
     // A batch: how many, the first names, and (once signing) a progress bar.
     $('document-label').textContent = t('documents');
@@ -124,6 +125,21 @@ function renderDocument(d: ConsentDocument): void {
   );
   const notes = [d.timestamp && t('timestamped'), d.sha1 && t('sha1')].filter((n): n is string => !!n);
   $('document-notes').textContent = notes.join(' ');
+}
+
+/** The first page, drawn by pdf.js (loaded only for PDFs); a PDF it cannot draw just has no preview. */
+async function showPdfPreview(base64: string): Promise<void> {
+  const canvas = $<HTMLCanvasElement>('preview');
+  canvas.setAttribute('aria-label', t('previewLabel'));
+  canvas.hidden = false;
+  try {
+    const { renderFirstPage } = await import('./pdf-preview.js');
+    await renderFirstPage(base64ToBytes(base64), canvas, 200);
+    canvas.dataset.rendered = 'true';
+  } catch {
+    canvas.hidden = true;
+    canvas.dataset.rendered = 'false';
+  }
 }
 
 const PROBLEM_TEXT: Record<UsabilityProblem, MessageKey> = {
