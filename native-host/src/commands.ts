@@ -4,9 +4,10 @@ import { summarizeCertificate, usabilityProblems } from '../../shared/certificat
 import { base64ToBytes } from '../../shared/encoding.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
-import type { HostCommand, HostParams, HostResult } from '../../shared/protocol/host.js';
+import type { HostCommand, HostParams, HostResult, ModuleReport } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import { configFilePath, describeModules, modulesToLoad, readConfiguredModules, writeConfiguredModules, type DiscoveryContext } from './modules/discovery.js';
 import { listTokenCertificates } from './signing/certificates.js';
 import { SigningOperation } from './signing/signing-operation.js';
 import type { TokenWorker } from './worker/client.js';
@@ -15,6 +16,8 @@ export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>) => P
 
 export interface CommandOptions {
   now?: () => Date;
+  /** Where module discovery looks (tests); the process environment otherwise. */
+  discovery?: Pick<DiscoveryContext, 'env' | 'platform'>;
   /** Per-operation token timeout; LIMITS.tokenOperationTimeoutMs unless a slow token needs more. */
   tokenTimeoutMs?: number;
   batchIdleTimeoutMs?: number;
@@ -34,6 +37,22 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
   let batch: OpenBatch | undefined;
 
   const listCertificates = async () => (await listTokenCertificates(worker, tokenTimeoutMs)).certificates;
+  const discovery = options.discovery ?? {};
+  const configFile = () => configFilePath(discovery.env ?? process.env, discovery.platform ?? process.platform);
+
+  /** What discovery finds, and which of those the worker could load (loading errors come from its last listing). */
+  async function moduleReport(): Promise<ModuleReport> {
+    const { moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs);
+    const env = discovery.env ?? process.env;
+    return {
+      environmentOverride: Boolean(env.KYSO_PKCS11_MODULES),
+      configured: readConfiguredModules(configFile()).slice(0, LIMITS.maxConfiguredModules),
+      modules: describeModules(discovery).map((m) => {
+        const error = m.present ? moduleErrors.find((e) => e.module === m.path)?.error : 'file not found';
+        return { ...m, loaded: m.present && error === undefined, ...(error !== undefined && { error: error.slice(0, 500) }) };
+      }),
+    };
+  }
 
   /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
   async function usableCertificate(id: string): Promise<CertificateEntry> {
@@ -138,6 +157,15 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
 
     async 'end-batch'(params) {
       return { signed: await endBatch(currentBatch(params.batchId)) };
+    },
+
+    modules: () => moduleReport(),
+
+    async 'set-modules'(params) {
+      if (batch) throw new KysoError('BUSY');
+      writeConfiguredModules([...new Set(params.configured)], configFile());
+      worker.setModulePaths(modulesToLoad(discovery));
+      return moduleReport();
     },
   };
 }

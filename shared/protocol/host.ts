@@ -73,6 +73,33 @@ export type SignItemResult = z.infer<typeof SignItemResultSchema>;
 /** How a raw signature is encoded: RSA PKCS#1 v1.5, or ECDSA as r‖s (IEEE P1363, what WebCrypto takes). */
 export const RawSignatureAlgorithmSchema = z.enum(['RSASSA-PKCS1-v1_5', 'RSASSA-PSS', 'ECDSA-P1363']);
 
+/**
+ * A PKCS#11 library the user adds in the options: an absolute path to a shared library. Loading
+ * it runs its code as the user, so only the extension's own options page sends this, never a page.
+ */
+export const ModulePathSchema = z
+  .string()
+  .max(LIMITS.maxModulePathChars)
+  .regex(/^(\/|[A-Za-z]:\\)[^\0]*\.(so(\.\d+)*|dylib|dll)$/i, 'an absolute path to a .so, .dylib or .dll');
+
+const ModuleReportSchema = z.strictObject({
+  /** KYSO_PKCS11_MODULES is set: it alone decides, the configured list waits. */
+  environmentOverride: z.boolean(),
+  configured: z.array(z.string().max(LIMITS.maxModulePathChars)).max(LIMITS.maxConfiguredModules),
+  modules: z
+    .array(
+      z.strictObject({
+        path: z.string().max(LIMITS.maxModulePathChars),
+        source: z.enum(['environment', 'configured', 'known']),
+        present: z.boolean(),
+        loaded: z.boolean(),
+        error: z.string().max(500).optional(),
+      }),
+    )
+    .max(256),
+});
+export type ModuleReport = z.infer<typeof ModuleReportSchema>;
+
 export const hostCommands = {
   hello: {
     params: z.strictObject({ protocolVersion: z.number().int().min(0), extensionVersion: VersionString }),
@@ -129,6 +156,16 @@ export const hostCommands = {
   'end-batch': {
     params: z.strictObject({ batchId: z.string().max(64) }),
     result: z.strictObject({ signed: z.number().int().min(0) }),
+  },
+  /** Which PKCS#11 modules the host finds and loads (the options page shows it). */
+  modules: {
+    params: z.strictObject({}),
+    result: ModuleReportSchema,
+  },
+  /** Replaces the user's extra module paths (config file) and reloads the modules. */
+  'set-modules': {
+    params: z.strictObject({ configured: z.array(ModulePathSchema).max(LIMITS.maxConfiguredModules) }),
+    result: ModuleReportSchema,
   },
 } as const;
 

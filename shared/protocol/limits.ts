@@ -25,6 +25,9 @@ export const LIMITS = {
   maxAppearanceImageBytes: 1024 * 1024,
   /** A URL in settings (time-stamping service). */
   maxUrlChars: 2048,
+  /** PKCS#11 module paths the user adds in the options, and the length of each. */
+  maxConfiguredModules: 16,
+  maxModulePathChars: 1024,
   /** Portal-supplied description shown in the consent window. */
   maxDescriptionChars: 500,
   /** Document display name. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { modulesToLoad } from '../../native-host/src/modules/discovery.js';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describeModules, modulesToLoad } from '../../native-host/src/modules/discovery.js';
 import { KNOWN_MODULES, knownModulePaths, vendorOf } from '../../native-host/src/modules/registry.js';
 
 describe('PKCS#11 module discovery', () => {
@@ -30,5 +33,22 @@ describe('PKCS#11 module discovery', () => {
     const exists = () => true;
     expect(modulesToLoad({ env: { KYSO_PKCS11_MODULES: '/a.so:/b.so' }, platform: 'linux', exists, configured: ['/c.so'] })).toEqual(['/a.so', '/b.so']);
     expect(modulesToLoad({ env: { KYSO_PKCS11_MODULES: 'C:\\a.dll;D:\\b.dll' }, platform: 'win32', exists })).toEqual(['C:\\a.dll', 'D:\\b.dll']);
+  });
+
+  it('one library linked under two names is loaded once (and described once)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-discovery-'));
+    try {
+      const real = path.join(dir, 'libvendor.so');
+      const alias = path.join(dir, 'libvendor-alias.so');
+      writeFileSync(real, 'not really a library');
+      symlinkSync(real, alias);
+      const env = { KYSO_PKCS11_MODULES: '', KYSO_CONFIG: path.join(dir, 'none.json') };
+      expect(modulesToLoad({ env, platform: 'linux', configured: [alias, real] }).filter((m) => m.startsWith(dir))).toEqual([alias]);
+      expect(describeModules({ env, platform: 'linux', configured: [alias, real] }).filter((m) => m.source === 'configured')).toEqual([
+        { path: alias, source: 'configured', present: true },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,7 +12,8 @@ import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
 import { planDocument } from './documents.js';
 import { batchJob, rawJob, singleJob } from './jobs.js';
-import { CONSENT_PORT, type BackgroundAnswer, type OptionsRequest, type OptionsStatus } from './messages.js';
+import { CONSENT_PORT, type BackgroundAnswer, type OptionsModules, type OptionsRequest, type OptionsStatus } from './messages.js';
+import { hostCommands } from '../../../shared/protocol/host.js';
 import { sitePermission } from './site-permissions.js';
 import { NativeHostClient } from './native-host.js';
 import { tsaSetting } from './settings.js';
@@ -118,11 +119,26 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
   }
 }
 
+/** The options page lists the PKCS#11 modules and sets the user's extra ones (only it may: loading a library runs its code). */
+async function optionsModules(request: OptionsRequest): Promise<OptionsModules> {
+  try {
+    await host.connect();
+    const report =
+      request.options === 'set-modules'
+        ? await host.call('set-modules', parseOrBadRequest(hostCommands['set-modules'].params, { configured: request.configured }, 'set-modules'), LIMITS.tokenOperationTimeoutMs)
+        : await host.call('modules', {}, LIMITS.tokenOperationTimeoutMs);
+    return { ok: true, report };
+  } catch (error) {
+    return { ok: false, error: toWireError(error) };
+  }
+}
+
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
   if (sender.id !== browser.runtime.id) return undefined;
-  if ((message as OptionsRequest)?.options === 'status' && sender.url?.startsWith(browser.runtime.getURL('src/options/'))) {
-    return optionsStatus();
-  }
+  const fromOptionsPage = sender.url?.startsWith(browser.runtime.getURL('src/options/')) === true;
+  const optionsRequest = (message as OptionsRequest)?.options;
+  if (fromOptionsPage && optionsRequest === 'status') return optionsStatus();
+  if (fromOptionsPage && (optionsRequest === 'modules' || optionsRequest === 'set-modules')) return optionsModules(message as OptionsRequest);
   if (!sender.tab) return undefined; // page requests come from our content scripts only
   const parsed = PageRequestEnvelopeSchema.safeParse((message as { envelope?: unknown })?.envelope);
   if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });

@@ -1,6 +1,7 @@
 /** Messages inside the extension: background ⇄ content script, background ⇄ consent window. */
 import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
 import type { Language, WireError } from '../../../shared/protocol/errors.js';
+import type { ModuleReport } from '../../../shared/protocol/host.js';
 import type { PageDocumentKind } from '../../../shared/protocol/page.js';
 import type { XmlSummaryLine } from '../../../shared/xml/summary.js';
 
@@ -58,7 +59,8 @@ export type BackgroundToConsent =
 export const CONSENT_PORT = 'kyso-consent';
 
 /** Extension pages (options) ⇄ background. */
-export type OptionsRequest = { options: 'status' };
+export type OptionsRequest = { options: 'status' } | { options: 'modules' } | { options: 'set-modules'; configured: string[] };
+export type OptionsModules = { ok: true; report: ModuleReport } | { ok: false; error: WireError };
 export type OptionsStatus =
   | { ok: true; hostVersion: string; certificates: CertificateEntry[] }
   | { ok: false; error: WireError };

@@ -3,7 +3,8 @@ import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
 import { errorMessage } from '../../../shared/protocol/errors.js';
-import type { OptionsStatus } from '../background/messages.js';
+import type { ModuleReport } from '../../../shared/protocol/host.js';
+import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
 import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, tsaSetting } from '../background/settings.js';
 
@@ -89,13 +90,68 @@ async function renderConsentTimeout(): Promise<void> {
   select.addEventListener('change', () => void saveConsentTimeoutSeconds(Number(select.value)));
 }
 
+let configuredModules: string[] = [];
+
+function moduleLine(m: ModuleReport['modules'][number]): string {
+  const state = m.loaded ? 'đã nạp / loaded' : m.present ? `lỗi / failed: ${m.error ?? ''}` : 'không thấy tệp / file not found';
+  const source = { environment: 'KYSO_PKCS11_MODULES', configured: 'bạn thêm / added by you', known: 'tự tìm thấy / found' }[m.source];
+  return `${m.path} — ${source} — ${state} `;
+}
+
+function showModules(answer: OptionsModules): void {
+  const status = $('module-status');
+  if (!answer.ok) {
+    status.textContent = `${errorMessage(answer.error.code, 'vi')} / ${errorMessage(answer.error.code, 'en')}`;
+    status.dataset.code = answer.error.code;
+    return;
+  }
+  const { report } = answer;
+  configuredModules = report.configured;
+  status.removeAttribute('data-code');
+  status.textContent = report.environmentOverride
+    ? 'KYSO_PKCS11_MODULES đang quyết định thư viện nào được nạp / KYSO_PKCS11_MODULES decides which libraries load'
+    : '';
+  $('modules').replaceChildren(
+    ...report.modules.map((m) => {
+      const item = Object.assign(document.createElement('li'), { textContent: moduleLine(m) });
+      item.dataset.path = m.path;
+      item.dataset.loaded = String(m.loaded);
+      if (m.source === 'configured') {
+        const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'remove-module', textContent: 'Bỏ / Remove' });
+        remove.setAttribute('aria-label', `Bỏ / Remove ${m.path}`);
+        remove.addEventListener('click', () => void setModules(configuredModules.filter((p) => p !== m.path)));
+        item.append(remove);
+      }
+      return item;
+    }),
+  );
+}
+
+async function setModules(configured: string[]): Promise<void> {
+  const request: OptionsRequest = { options: 'set-modules', configured };
+  showModules((await browser.runtime.sendMessage(request)) as OptionsModules);
+}
+
+async function renderModules(): Promise<void> {
+  const request: OptionsRequest = { options: 'modules' };
+  showModules((await browser.runtime.sendMessage(request)) as OptionsModules);
+  $('module-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = $<HTMLInputElement>('module-path');
+    const value = input.value.trim();
+    if (!value) return;
+    await setModules([...configuredModules.filter((p) => p !== value), value]);
+    if ($('module-status').dataset.code === undefined) input.value = '';
+  });
+}
+
 async function main(): Promise<void> {
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
   checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
   wireTsaForm();
-  await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout()]);
+  await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout(), renderModules()]);
   document.body.dataset.state = 'ready';
 }
 

@@ -42,7 +42,7 @@ export class TokenWorker {
   /** How many worker processes have been started (a restart increments it). */
   starts = 0;
 
-  constructor(private readonly options: TokenWorkerOptions) {}
+  constructor(private options: TokenWorkerOptions) {}
 
   /** Starts the worker now, so the first request does not pay for it. */
   start(): Promise<void> {
@@ -93,6 +93,14 @@ export class TokenWorker {
     this.idleTimer = setTimeout(() => {
       if (this.holds === 0 && !this.pending) this.stop();
     }, idle).unref();
+  }
+
+  /** Other modules from the next start on; an idle worker is stopped now so the next call loads them. */
+  setModulePaths(paths: readonly string[]): void {
+    const same = paths.length === this.options.modulePaths.length && paths.every((p, i) => p === this.options.modulePaths[i]);
+    if (same) return;
+    this.options = { ...this.options, modulePaths: [...paths] };
+    if (this.holds === 0 && !this.pending) this.stop();
   }
 
   stop(): void {

@@ -1,0 +1,108 @@
+/**
+ * The options page (also the toolbar popup) against the real host: the PKCS#11 libraries found,
+ * adding a vendor's library by path (its token's certificates then appear in the consent window),
+ * removing it, the TSA address, and the time the consent window waits.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
+import { SOFTHSM_MODULE } from '../support/paths.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { screenshot } from '../support/screenshots.js';
+
+describe('options page', () => {
+  let session: PortalSession;
+  let dir: string;
+  let config: string;
+  let vendorModule: string;
+  let options: Page;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-options-'));
+    config = path.join(dir, 'kyso', 'config.json');
+    // SoftHSM under a name kyso does not know: a CA's library the user must point to.
+    vendorModule = path.join(dir, 'vendor', 'libvendorca_p11.so');
+    mkdirSync(path.dirname(vendorModule));
+    copyFileSync(SOFTHSM_MODULE, vendorModule);
+    // Discovery as on a user's machine: no KYSO_PKCS11_MODULES, the host's config file kept private.
+    session = await startPortalSession((token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }));
+    options = await session.browser.newPage();
+    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const moduleState = (page: Page, file: string) =>
+    page.$eval(`#modules li[data-path="${file}"]`, (el) => (el as HTMLElement).dataset.loaded).catch(() => 'absent');
+  const certificateChoices = async () => {
+    const page = await session.openPortal();
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate(() => {
+        (window as any).outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((sdk) =>
+          sdk.signCms({ digest: new Uint8Array(32).fill(3), digestAlgorithm: 'SHA-256', description: 'Đếm chứng thư' }).catch((e: any) => e.code),
+        );
+      }),
+    );
+    const count = await consent.$$eval('input[name="certificate"]', (inputs) => inputs.length);
+    await clickClosingWindow(consent, '#cancel');
+    expect(await page.evaluate(() => (window as any).outcome)).toBe('USER_CANCELLED');
+    await page.close();
+    return count;
+  };
+
+  it('lists the libraries it found, adds a vendor library whose token then shows in the consent window, and removes it', async () => {
+    expect(await moduleState(options, SOFTHSM_MODULE)).toBe('true');
+    const before = await certificateChoices();
+
+    await options.type('#module-path', vendorModule);
+    await options.click('#add-module');
+    await options.waitForSelector(`#modules li[data-path="${vendorModule}"]`, { timeout: 20_000 });
+    expect(await moduleState(options, vendorModule)).toBe('true');
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [vendorModule] });
+    expect(await certificateChoices()).toBe(before * 2); // the same token, reached through both libraries
+
+    await options.type('#module-path', '/etc/passwd');
+    await options.click('#add-module');
+    await options.waitForSelector('#module-status[data-code="BAD_REQUEST"]', { timeout: 20_000 });
+
+    await options.click(`#modules li[data-path="${vendorModule}"] .remove-module`);
+    await options.waitForFunction((file) => !document.querySelector(`#modules li[data-path="${file}"]`), { timeout: 20_000 }, vendorModule);
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [] });
+    expect(await certificateChoices()).toBe(before);
+  });
+
+  it('keeps a TSA address only when it is an http(s) URL, and the chosen waiting time', async () => {
+    const stored = async (key: string) => {
+      const worker = await extensionServiceWorker(session.browser);
+      return worker.evaluate((key) => (globalThis as any).chrome.storage.local.get(key).then((r: any) => r[key]), key);
+    };
+    await options.click('#tsa-url', { clickCount: 3 });
+    await options.type('#tsa-url', 'ftp://tsa.example.vn');
+    await options.click('#save-tsa');
+    await options.waitForSelector('#tsa-status[data-saved="false"]');
+    expect(await stored('tsaUrl')).toBeUndefined();
+    await options.click('#tsa-url', { clickCount: 3 });
+    await options.type('#tsa-url', 'http://tsa.example.vn/tsr');
+    await options.click('#save-tsa');
+    await options.waitForSelector('#tsa-status[data-saved="true"]');
+    expect(await stored('tsaUrl')).toBe('http://tsa.example.vn/tsr');
+
+    await options.select('#consent-timeout', '600');
+    await expect.poll(() => stored('consentTimeoutSeconds')).toBe(600);
+
+    const reloaded = await session.browser.newPage();
+    await reloaded.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+    await reloaded.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    expect(await reloaded.$eval('#tsa-url', (el) => (el as HTMLInputElement).value)).toBe('http://tsa.example.vn/tsr');
+    expect(await reloaded.$eval('#consent-timeout', (el) => (el as HTMLSelectElement).value)).toBe('600');
+    await screenshot(reloaded, 'options');
+    await reloaded.close();
+  });
+});
