@@ -35,7 +35,8 @@ export function copyTestToken(): TestToken {
     pin: TOKEN_PIN,
     certDer: (id) => readFileSync(path.join(dir, `cert-${id}.der`)),
     certPemPath: (id) => path.join(dir, `cert-${id}.pem`),
-    env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE },
+    // KYSO_CONFIG: a host under test never reads or writes the real ~/.config/kyso/config.json.
+    env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE, KYSO_CONFIG: path.join(dir, 'kyso-config.json') },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
