@@ -11,11 +11,14 @@ import { configFilePath, describeModules, modulesToLoad, readConfiguredModules, 
 import { listTokenCertificates } from './signing/certificates.js';
 import { SigningOperation } from './signing/signing-operation.js';
 import type { TokenWorker } from './worker/client.js';
+import { WebSocketEndpoint } from './websocket/endpoint.js';
 
 export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>) => Promise<HostResult<C>> };
 
 export interface CommandOptions {
   now?: () => Date;
+  /** The local WebSocket mode's listener (off until the extension turns it on). */
+  websocket?: WebSocketEndpoint;
   /** Where module discovery looks (tests); the process environment otherwise. */
   discovery?: Pick<DiscoveryContext, 'env' | 'platform'>;
   /** Per-operation token timeout; LIMITS.tokenOperationTimeoutMs unless a slow token needs more. */
@@ -31,6 +34,7 @@ interface OpenBatch {
 
 export function createCommandHandlers(worker: TokenWorker, options: CommandOptions = {}): CommandHandlers {
   const now = options.now ?? (() => new Date());
+  const websocket = options.websocket ?? new WebSocketEndpoint();
   const tokenTimeoutMs = options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs;
   const batchIdleTimeoutMs = options.batchIdleTimeoutMs ?? LIMITS.batchIdleTimeoutMs;
   /** At most one logged-in batch; while it is open nothing else may sign (it would skip the PIN). */
@@ -157,6 +161,14 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
 
     async 'end-batch'(params) {
       return { signed: await endBatch(currentBatch(params.batchId)) };
+    },
+
+    async websocket(params) {
+      return websocket.serve(params.serve);
+    },
+
+    async 'websocket-answer'(params) {
+      return { delivered: websocket.answer(params.requestId, params.answer) };
     },
 
     modules: () => moduleReport(),

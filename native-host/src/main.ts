@@ -8,6 +8,7 @@ import { runCli } from './cli/index.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
 import { TokenWorker } from './worker/client.js';
+import { WebSocketEndpoint } from './websocket/endpoint.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
@@ -24,16 +25,20 @@ function tokenTimeoutFromEnv(): number | undefined {
 function runHost(): void {
   const worker = new TokenWorker({ modulePaths: modulesToLoad(), idleStopMs: LIMITS.workerIdleStopMs });
   void worker.start(); // in parallel with the handshake: the first request finds the token ready
-  serveNativeMessaging({
+  const log = (line: string) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`);
+  const websocket = new WebSocketEndpoint(log);
+  const server = serveNativeMessaging({
     input: process.stdin,
     output: process.stdout,
-    handlers: createCommandHandlers(worker, { tokenTimeoutMs: tokenTimeoutFromEnv() }),
-    log: (line) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`),
+    handlers: createCommandHandlers(worker, { tokenTimeoutMs: tokenTimeoutFromEnv(), websocket }),
+    log,
     onClose: () => {
       worker.stop();
+      void websocket.close();
       process.exit(0);
     },
   });
+  websocket.notify = server.notify;
 }
 
 const args = process.argv.slice(2);

@@ -62,11 +62,15 @@ export type CertificateEntry = z.infer<typeof CertificateEntrySchema>;
 
 export const PinSchema = z.string().min(LIMITS.minPinChars).max(LIMITS.maxPinChars);
 
-/** An origin as the browser reports it: scheme://host[:port], nothing more. */
+/**
+ * Who asks, as scheme://host[:port] and nothing more: a page's origin as the browser reports it
+ * (https, or http://localhost in developer mode: the extension enforces which), or a local
+ * program's as its WebSocket handshake states it (e.g. app://ke-toan).
+ */
 export const OriginSchema = z
   .string()
   .max(255)
-  .regex(/^(https|http):\/\/[^/?#\s]+$/);
+  .regex(/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/);
 
 /**
  * An RFC 3161 time-stamping service. It comes from the user's or the administrator's settings,

@@ -100,6 +100,29 @@ const ModuleReportSchema = z.strictObject({
 });
 export type ModuleReport = z.infer<typeof ModuleReportSchema>;
 
+/** A local program's origin as its WebSocket handshake states it (e.g. app://ke-toan). */
+export const AppOriginSchema = OriginSchema;
+
+/** What a WebSocket client may ask: digests only (documents stay with the program; frames stay small). */
+export const WEBSOCKET_REQUEST_TYPES = ['status', 'sign-cms', 'sign-raw', 'sign-many'] as const;
+export type WebSocketRequestType = (typeof WEBSOCKET_REQUEST_TYPES)[number];
+
+/** Host → extension, unasked: a WebSocket client's request, for the extension to run with consent like a page's. */
+export const HostEventSchema = z.strictObject({
+  event: z.literal('websocket-request'),
+  requestId: z.string().min(1).max(64),
+  origin: AppOriginSchema,
+  type: z.enum(WEBSOCKET_REQUEST_TYPES),
+  params: z.unknown(),
+});
+export type HostEvent = z.infer<typeof HostEventSchema>;
+
+export const WebSocketServeSchema = z.strictObject({
+  port: z.number().int().min(1024).max(65535),
+  allowedOrigins: z.array(AppOriginSchema).min(1).max(LIMITS.maxWebSocketOrigins),
+});
+export type WebSocketServe = z.infer<typeof WebSocketServeSchema>;
+
 export const hostCommands = {
   hello: {
     params: z.strictObject({ protocolVersion: z.number().int().min(0), extensionVersion: VersionString }),
@@ -156,6 +179,22 @@ export const hostCommands = {
   'end-batch': {
     params: z.strictObject({ batchId: z.string().max(64) }),
     result: z.strictObject({ signed: z.number().int().min(0) }),
+  },
+  /** Local WebSocket mode: serve 127.0.0.1:port for the allowed origins, or stop (null). Off unless the user turns it on. */
+  websocket: {
+    params: z.strictObject({ serve: WebSocketServeSchema.nullable() }),
+    result: z.strictObject({ listening: z.boolean(), port: z.number().int().nullable() }),
+  },
+  /** The extension's answer to a websocket-request event, relayed to the client. */
+  'websocket-answer': {
+    params: z.strictObject({
+      requestId: z.string().min(1).max(64),
+      answer: z.union([
+        z.strictObject({ ok: z.literal(true), result: z.unknown() }),
+        z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+      ]),
+    }),
+    result: z.strictObject({ delivered: z.boolean() }),
   },
   /** Which PKCS#11 modules the host finds and loads (the options page shows it). */
   modules: {

@@ -25,6 +25,11 @@ export const LIMITS = {
   maxAppearanceImageBytes: 1024 * 1024,
   /** A URL in settings (time-stamping service). */
   maxUrlChars: 2048,
+  /** Local WebSocket mode: one client message (digests only: documents stay with the app). */
+  maxWebSocketMessageBytes: 256 * 1024,
+  /** Local WebSocket mode: clients connected at once, and app origins the user may allow. */
+  maxWebSocketClients: 8,
+  maxWebSocketOrigins: 32,
   /** PKCS#11 module paths the user adds in the options, and the length of each. */
   maxConfiguredModules: 16,
   maxModulePathChars: 1024,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
-import type { HostCommand, HostParams, HostResponse } from '../../shared/protocol/host.js';
+import type { HostCommand, HostEvent, HostParams, HostResponse } from '../../shared/protocol/host.js';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { HOST_LAUNCHER } from './paths.js';
 
@@ -56,6 +56,11 @@ export class HostProcess {
   /** The next frame the host writes (in order). */
   nextFrame(timeoutMs = 30_000): Promise<HostResponse> {
     return this.takeFrame(() => true, timeoutMs);
+  }
+
+  /** The next event the host sends unasked (a WebSocket client's request). */
+  async event(timeoutMs = 30_000): Promise<HostEvent> {
+    return (await this.takeFrame((f) => 'event' in (f as object), timeoutMs)) as unknown as HostEvent;
   }
 
   /** The answer to request `id`, whatever else arrives first (requests may finish out of order). */

@@ -17,7 +17,9 @@ import type { NativeHostClient } from './native-host.js';
 interface ConsentRequest {
   id: string;
   origin: string;
-  tabId: number;
+  /** The asking page's tab; none for a local program (WebSocket mode). */
+  tabId?: number;
+  viaWebSocket: boolean;
   job: ConsentJob;
   /** Batch progress for the asking page. */
   onProgress?: (done: number, total: number) => void;
@@ -42,11 +44,12 @@ export class ConsentFlow {
   /** Resolves with the job's result once the user has consented, or rejects (USER_CANCELLED, TIMEOUT, …). */
   async request(
     origin: string,
-    tabId: number,
+    tabId: number | undefined,
     job: ConsentJob,
-    options: { askSite: boolean; onProgress?: (done: number, total: number) => void },
+    options: { askSite: boolean; viaWebSocket?: boolean; onProgress?: (done: number, total: number) => void },
   ): Promise<unknown> {
     const { onProgress, askSite } = options;
+    const viaWebSocket = options.viaWebSocket === true;
     if (BENCH_BUILD) {
       const approval = await benchAutoApproval();
       if (approval) return job.run(approval.certificateId, approval.pin, onProgress ?? (() => undefined), () => false);
@@ -55,7 +58,7 @@ export class ConsentFlow {
       throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: crypto.randomUUID(), origin, tabId, job, onProgress, resolve, reject, askSite, signing: false, settled: false, timeoutMs: LIMITS.userInteractionTimeoutMs });
+      this.queue.push({ id: crypto.randomUUID(), origin, tabId, viaWebSocket, job, onProgress, resolve, reject, askSite, signing: false, settled: false, timeoutMs: LIMITS.userInteractionTimeoutMs });
       void this.openNext();
     });
   }
@@ -141,6 +144,7 @@ export class ConsentFlow {
       ...(request.job.lang && { lang: request.job.lang }),
       ...(request.job.pdfPreview && { pdfPreview: request.job.pdfPreview }),
       askSite: request.askSite,
+      ...(request.viaWebSocket && { viaWebSocket: true }),
     };
   }
 

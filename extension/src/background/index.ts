@@ -5,7 +5,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import { PageRequestEnvelopeSchema, pageRequests, type PageRequestEnvelope } from '../../../shared/protocol/page.js';
+import { PageRequestEnvelopeSchema, pageRequests, type PageRequestEnvelope, type PageRequestType } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { BENCH_BUILD } from './bench.js';
@@ -13,10 +13,10 @@ import { ConsentFlow } from './consent-flow.js';
 import { planDocument } from './documents.js';
 import { batchJob, rawJob, singleJob } from './jobs.js';
 import { CONSENT_PORT, type BackgroundAnswer, type OptionsModules, type OptionsRequest, type OptionsStatus } from './messages.js';
-import { hostCommands } from '../../../shared/protocol/host.js';
+import { hostCommands, type HostEvent, type HostParams } from '../../../shared/protocol/host.js';
 import { sitePermission } from './site-permissions.js';
 import { NativeHostClient } from './native-host.js';
-import { tsaSetting } from './settings.js';
+import { tsaSetting, webSocketSetting } from './settings.js';
 import { isOriginAllowed } from './origin-policy.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -70,6 +70,54 @@ async function optionsStatus(): Promise<OptionsStatus> {
   }
 }
 
+/** Who asks: a page (its tab, for progress and for cancelling when it closes), or a local program over WebSocket. */
+interface Requester {
+  origin: string;
+  tabId?: number;
+  /** The page's request id, for batch progress messages to its tab. */
+  requestId?: string;
+  viaWebSocket?: boolean;
+}
+
+/** A request from a page or a local program, after its origin was established: the same rules and the same consent for both. */
+async function runRequest(type: PageRequestType, rawParams: unknown, requester: Requester): Promise<unknown> {
+  const { origin, tabId } = requester;
+  // The bench build signs hundreds of times a minute on purpose; every other build is limited.
+  const budget = BENCH_BUILD ? { allowed: true as const } : rateLimiter.take(origin);
+  if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
+  const consentOptions = async () => ({ askSite: await checkSite(origin), ...(requester.viaWebSocket && { viaWebSocket: true }) });
+  switch (type) {
+    case 'status': {
+      parseOrBadRequest(pageRequests.status.params, rawParams, 'status');
+      const hello = await host.connect();
+      return { extensionVersion: KYSO_VERSION, hostVersion: hello.hostVersion, protocolVersion: hello.protocolVersion };
+    }
+    case 'sign-cms': {
+      const params = parseOrBadRequest(pageRequests['sign-cms'].params, rawParams, 'sign-cms');
+      const tsaUrl = params.timestamp ? await requireTsa() : undefined;
+      return consent.request(origin, tabId, singleJob(host, origin, params, tsaUrl), await consentOptions());
+    }
+    case 'sign-raw': {
+      const params = parseOrBadRequest(pageRequests['sign-raw'].params, rawParams, 'sign-raw');
+      return consent.request(origin, tabId, rawJob(host, origin, params), await consentOptions());
+    }
+    case 'sign-many': {
+      const params = parseOrBadRequest(pageRequests['sign-many'].params, rawParams, 'sign-many');
+      // Every document is checked (and PDFs and XML read) before anyone is asked anything.
+      const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));
+      const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
+      const options = await consentOptions();
+      // progress goes to the asking tab's bridge, which posts it to the page
+      const onProgress =
+        tabId === undefined
+          ? undefined
+          : (done: number, total: number) =>
+              void browser.tabs.sendMessage(tabId, { progress: { id: requester.requestId, done, total } }, { frameId: 0 }).catch(() => undefined);
+      return consent.request(origin, tabId, batchJob(host, origin, params, plans, tsaUrl), { ...options, ...(onProgress && { onProgress }) });
+    }
+  }
+}
+
 async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSender): Promise<unknown> {
   const origin = senderOrigin(sender);
   const tabId = sender.tab?.id;
@@ -78,9 +126,6 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
   if (!isOriginAllowed(origin, { developerMode: developerMode === true })) {
     throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
   }
-  // The bench build signs hundreds of times a minute on purpose; every other build is limited.
-  const budget = BENCH_BUILD ? { allowed: true as const } : rateLimiter.take(origin);
-  if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
   if (envelope.protocolVersion !== PROTOCOL_VERSION) {
     throw new KysoError('VERSION_MISMATCH', undefined, {
       sdkProtocol: envelope.protocolVersion,
@@ -88,34 +133,31 @@ async function handle(envelope: PageRequestEnvelope, sender: Runtime.MessageSend
       update: envelope.protocolVersion < PROTOCOL_VERSION ? 'sdk' : 'extension',
     });
   }
-  switch (envelope.type) {
-    case 'status': {
-      parseOrBadRequest(pageRequests.status.params, envelope.params, 'status');
-      const hello = await host.connect();
-      return { extensionVersion: KYSO_VERSION, hostVersion: hello.hostVersion, protocolVersion: hello.protocolVersion };
+  return runRequest(envelope.type, envelope.params, { origin, tabId, requestId: envelope.id });
+}
+
+/** A local program's request, relayed by the host: only while the mode is on and for the origins the user listed. */
+async function handleWebSocketRequest(event: HostEvent): Promise<void> {
+  let answer: HostParams<'websocket-answer'>['answer'];
+  try {
+    const setting = await webSocketSetting();
+    if (!setting?.enabled || !setting.allowedOrigins.includes(event.origin)) {
+      throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin: event.origin });
     }
-    case 'sign-cms': {
-      const params = parseOrBadRequest(pageRequests['sign-cms'].params, envelope.params, 'sign-cms');
-      const tsaUrl = params.timestamp ? await requireTsa() : undefined;
-      const askSite = await checkSite(origin);
-      return consent.request(origin, tabId, singleJob(host, origin, params, tsaUrl), { askSite });
-    }
-    case 'sign-raw': {
-      const params = parseOrBadRequest(pageRequests['sign-raw'].params, envelope.params, 'sign-raw');
-      const askSite = await checkSite(origin);
-      return consent.request(origin, tabId, rawJob(host, origin, params), { askSite });
-    }
-    case 'sign-many': {
-      const params = parseOrBadRequest(pageRequests['sign-many'].params, envelope.params, 'sign-many');
-      // Every document is checked (and PDFs and XML read) before anyone is asked anything.
-      const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));
-      const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
-      const askSite = await checkSite(origin);
-      // progress goes to the asking tab's bridge, which posts it to the page
-      const onProgress = (done: number, total: number) =>
-        void browser.tabs.sendMessage(tabId, { progress: { id: envelope.id, done, total } }, { frameId: 0 }).catch(() => undefined);
-      return consent.request(origin, tabId, batchJob(host, origin, params, plans, tsaUrl), { askSite, onProgress });
-    }
+    answer = { ok: true, result: await runRequest(event.type, event.params, { origin: event.origin, viaWebSocket: true }) };
+  } catch (error) {
+    answer = { ok: false, error: toWireError(error) };
+  }
+  await host.call('websocket-answer', { requestId: event.requestId, answer }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+}
+
+/** Starts or stops the host's WebSocket listener to match the settings (the open port keeps the host, and this worker, running). */
+async function applyWebSocketSetting(): Promise<void> {
+  const setting = await webSocketSetting();
+  if (setting?.enabled) {
+    await host.call('websocket', { serve: { port: setting.port, allowedOrigins: setting.allowedOrigins } }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+  } else if (host.connected) {
+    await host.call('websocket', { serve: null }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
   }
 }
 
@@ -156,6 +198,15 @@ browser.runtime.onConnect.addListener((port) => {
 });
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
 if (BENCH_BUILD) (globalThis as { kysoBench?: unknown }).kysoBench = { disconnect: () => host.disconnect() };
+
+host.onEvent = (event) => void handleWebSocketRequest(event);
+// A host that exits takes the listener with it: start it again while the mode is on.
+host.onDisconnected = () => void webSocketSetting().then((s) => s?.enabled && setTimeout(() => void applyWebSocketSetting(), 1_000));
+browser.storage.onChanged.addListener((changes) => {
+  if ('websocket' in changes) void applyWebSocketSetting();
+});
+browser.runtime.onStartup.addListener(() => void applyWebSocketSetting());
+void applyWebSocketSetting();
 
 browser.windows.onRemoved.addListener((windowId) => consent.windowRemoved(windowId));
 browser.tabs.onRemoved.addListener((tabId) => consent.tabRemoved(tabId));

@@ -40,6 +40,8 @@ export interface ConsentDetails {
   askSite: boolean;
   /** A single PDF, base64: the window draws its first page. */
   pdfPreview?: string;
+  /** Asked by a program on this computer through the local WebSocket mode, not by a web page. */
+  viaWebSocket?: boolean;
 }
 
 export type ConsentToBackground =

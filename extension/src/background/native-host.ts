@@ -4,7 +4,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError, type WireError } from '../../../shared/protocol/errors.js';
-import { HostResponseSchema, hostCommands, type HostCommand, type HostParams, type HostResult } from '../../../shared/protocol/host.js';
+import { HostEventSchema, HostResponseSchema, hostCommands, type HostCommand, type HostEvent, type HostParams, type HostResult } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, NATIVE_HOST_NAME, PROTOCOL_VERSION } from '../../../shared/version.js';
@@ -25,6 +25,10 @@ function disconnectError(message: string | undefined): KysoError {
 }
 
 export class NativeHostClient {
+  /** What the host sends unasked (a local WebSocket client's request). */
+  onEvent: (event: HostEvent) => void = () => undefined;
+  /** The port closed (host exited, crashed or was disconnected). */
+  onDisconnected: () => void = () => undefined;
   private port: Runtime.Port | undefined;
   private handshake: Promise<HostResult<'hello'>> | undefined;
   private readonly pending = new Map<number, Pending>();
@@ -91,7 +95,13 @@ export class NativeHostClient {
     });
   }
 
+  get connected(): boolean {
+    return this.port !== undefined;
+  }
+
   private onMessage(message: unknown): void {
+    const event = HostEventSchema.safeParse(message);
+    if (event.success) return this.onEvent(event.data);
     const parsed = HostResponseSchema.safeParse(message);
     if (!parsed.success || parsed.data.id === null) return; // frame-level errors carry no id
     const response = parsed.data;
@@ -114,5 +124,6 @@ export class NativeHostClient {
       pending.reject(error);
       this.pending.delete(id);
     }
+    this.onDisconnected();
   }
 }

@@ -4,7 +4,9 @@
  * signature, and a page must not make the user's computer call a server of its choosing.
  */
 import browser from 'webextension-polyfill';
+import { z } from 'zod';
 import { TsaUrlSchema } from '../../../shared/protocol/common.js';
+import { WebSocketServeSchema, type WebSocketServe } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 
 export interface TsaSetting {
@@ -63,4 +65,33 @@ export async function consentTimeoutMs(): Promise<number> {
 
 export async function saveConsentTimeoutSeconds(seconds: number): Promise<void> {
   await browser.storage.local.set({ consentTimeoutSeconds: seconds });
+}
+
+/**
+ * The local WebSocket mode for desktop programs: off unless the user (or policy) turns it on and
+ * names the programs' origins. Each of their requests still opens kyso's consent window.
+ */
+export const WebSocketSettingSchema = WebSocketServeSchema.extend({ enabled: z.boolean() });
+export type WebSocketSetting = WebSocketServe & { enabled: boolean; managed: boolean };
+
+export async function webSocketSetting(): Promise<WebSocketSetting | undefined> {
+  let managed: { websocket?: unknown } = {};
+  try {
+    managed = (await browser.storage.managed.get('websocket')) as { websocket?: unknown };
+  } catch {
+    // no policy installed
+  }
+  const fromPolicy = WebSocketSettingSchema.safeParse(managed.websocket);
+  if (fromPolicy.success) return { ...fromPolicy.data, managed: true };
+  const { websocket } = (await browser.storage.local.get('websocket')) as { websocket?: unknown };
+  const fromUser = WebSocketSettingSchema.safeParse(websocket);
+  return fromUser.success ? { ...fromUser.data, managed: false } : undefined;
+}
+
+/** False when the port or an origin is not valid. */
+export async function saveWebSocketSetting(setting: { enabled: boolean; port: number; allowedOrigins: string[] }): Promise<boolean> {
+  const parsed = WebSocketSettingSchema.safeParse(setting);
+  if (!parsed.success) return false;
+  await browser.storage.local.set({ websocket: parsed.data });
+  return true;
 }

@@ -64,6 +64,7 @@ function renderDetails(details: ConsentDetails): void {
   $('origin-label').textContent = t('requestedBy');
   // The browser's own serialisation: IDN hosts arrive as punycode (xn--…), so look-alikes show.
   $('origin').textContent = details.origin;
+  $('origin-via').textContent = details.viaWebSocket ? t('viaWebSocket') : '';
   $('description').textContent = details.description;
   const documents = details.documents;
   if (documents.length === 1) {

@@ -6,7 +6,7 @@ import { errorMessage } from '../../../shared/protocol/errors.js';
 import type { ModuleReport } from '../../../shared/protocol/host.js';
 import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
-import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, tsaSetting } from '../background/settings.js';
+import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -145,13 +145,37 @@ async function renderModules(): Promise<void> {
   });
 }
 
+async function renderWebSocket(): Promise<void> {
+  const setting = await webSocketSetting();
+  const [enabled, port, origins] = [$<HTMLInputElement>('ws-enabled'), $<HTMLInputElement>('ws-port'), $<HTMLTextAreaElement>('ws-origins')];
+  if (setting) {
+    enabled.checked = setting.enabled;
+    port.value = String(setting.port);
+    origins.value = setting.allowedOrigins.join('\n');
+  }
+  for (const control of [enabled, port, origins, $<HTMLButtonElement>('save-ws')]) control.disabled = setting?.managed === true;
+  $('ws-status').textContent = setting?.managed ? 'Đặt bởi chính sách của cơ quan / Set by policy' : '';
+  $('ws-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const saved = await saveWebSocketSetting({
+      enabled: enabled.checked,
+      port: Number(port.value),
+      allowedOrigins: origins.value.split('\n').map((o) => o.trim()).filter(Boolean),
+    });
+    $('ws-status').dataset.saved = String(saved);
+    $('ws-status').textContent = saved
+      ? 'Đã lưu / Saved'
+      : 'Cổng 1024–65535 và ít nhất một Origin dạng scheme://tên / Port 1024–65535 and at least one Origin like scheme://name';
+  });
+}
+
 async function main(): Promise<void> {
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
   checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
   wireTsaForm();
-  await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout(), renderModules()]);
+  await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout(), renderModules(), renderWebSocket()]);
   document.body.dataset.state = 'ready';
 }
 

@@ -5,8 +5,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import {
+  HostEventSchema,
   HostRequestEnvelopeSchema,
   hostCommands,
+  type HostEvent,
   type HostCommand,
   type HostResponse,
 } from '../../../shared/protocol/host.js';
@@ -27,7 +29,12 @@ export interface HostServerOptions {
   log?: (line: string) => void;
 }
 
-export function serveNativeMessaging({ input, output, handlers, onClose, log = () => undefined }: HostServerOptions): void {
+export interface NativeMessagingServer {
+  /** An unasked frame to the extension (a WebSocket client's request). */
+  notify(event: HostEvent): void;
+}
+
+export function serveNativeMessaging({ input, output, handlers, onClose, log = () => undefined }: HostServerOptions): NativeMessagingServer {
   const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
 
   const send = (response: HostResponse) => {
@@ -80,4 +87,5 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
   });
   input.on('end', () => onClose?.());
   input.on('error', () => onClose?.());
+  return { notify: (event) => output.write(encodeFrame(HostEventSchema.parse(event), LIMITS.maxFrameFromHostBytes)) };
 }

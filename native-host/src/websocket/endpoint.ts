@@ -1,0 +1,138 @@
+/**
+ * Optional local WebSocket mode, for programs that cannot use the extension (desktop accounting
+ * and tax software). Off unless the user turns it on in the extension's options. It listens on
+ * 127.0.0.1 only, accepts only the origins the user allowed, takes digest requests only, and
+ * every request goes to the extension as an event: the user consents in kyso's own window, as
+ * for a page. No signature without that.
+ *
+ * Client protocol: JSON text messages `{ id, type, params }` (type: status, sign-cms, sign-raw,
+ * sign-many; params as the portal SDK sends them); answers `{ id, ok: true, result }` or
+ * `{ id, ok: false, error: { code, message } }`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import { KysoError, toWireError, type WireError } from '../../../shared/protocol/errors.js';
+import { WEBSOCKET_REQUEST_TYPES, type HostEvent, type WebSocketServe } from '../../../shared/protocol/host.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { pageRequests } from '../../../shared/protocol/page.js';
+import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
+
+const ClientRequestSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  type: z.enum(WEBSOCKET_REQUEST_TYPES),
+  params: z.unknown(),
+});
+
+export type Answer = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+/** The extension has this long (the longest consent the user may allow, and then some) to answer. */
+const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
+
+export class WebSocketEndpoint {
+  /** Sends an event frame to the extension; set once the native-messaging loop runs. */
+  notify: (event: HostEvent) => void = () => {
+    throw new KysoError('INTERNAL', 'no extension connected');
+  };
+  private server: WebSocketServer | undefined;
+  private config: WebSocketServe | undefined;
+  private readonly waiting = new Map<string, { resolve(answer: Answer): void; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly log: (line: string) => void = () => undefined) {}
+
+  /** Starts, restarts (other port or origins) or stops the listener. */
+  async serve(config: WebSocketServe | null): Promise<{ listening: boolean; port: number | null }> {
+    const same = config && this.config && config.port === this.config.port && config.allowedOrigins.join('\n') === this.config.allowedOrigins.join('\n');
+    if (same && this.server) return { listening: true, port: config.port };
+    await this.close();
+    if (!config) return { listening: false, port: null };
+    const allowed = new Set(config.allowedOrigins);
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: config.port,
+      maxPayload: LIMITS.maxWebSocketMessageBytes,
+      // Browsers always send Origin and pages cannot forge it: only the programs the user listed get in.
+      // The Host check stops DNS-rebinding pages that reach 127.0.0.1 under another name.
+      verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }, done: (ok: boolean, status?: number) => void) => {
+        const ok = allowed.has(origin) && req.headers.host === `127.0.0.1:${config.port}` && (this.server?.clients.size ?? 0) < LIMITS.maxWebSocketClients;
+        done(ok, 403);
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (error) => reject(new KysoError('BUSY', `cannot listen on 127.0.0.1:${config.port}`, { reason: String((error as NodeJS.ErrnoException).code ?? error) })));
+    });
+    server.on('connection', (socket, request) => this.accept(socket, String(request.headers.origin)));
+    this.server = server;
+    this.config = config;
+    this.log(`websocket listening on 127.0.0.1:${config.port}`);
+    return { listening: true, port: config.port };
+  }
+
+  /** The extension's answer to one request. */
+  answer(requestId: string, answer: Answer): boolean {
+    const waiting = this.waiting.get(requestId);
+    if (!waiting) return false;
+    this.waiting.delete(requestId);
+    clearTimeout(waiting.timer);
+    waiting.resolve(answer);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.config = undefined;
+    for (const requestId of [...this.waiting.keys()]) this.answer(requestId, { ok: false, error: new KysoError('USER_CANCELLED').toWire() });
+    if (!server) return;
+    for (const client of server.clients) client.terminate();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket, origin: string): void {
+    // One request at a time per client: consent windows queue anyway, and it bounds what a client holds.
+    let busy = false;
+    // A protocol error (an oversized message, bad framing) closes this client with its code; never the host.
+    socket.on('error', () => socket.terminate());
+    socket.on('message', async (data, isBinary) => {
+      let id: string | null = null;
+      const reply = (answer: Answer) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ id, ...answer }));
+      try {
+        if (isBinary) throw new KysoError('BAD_REQUEST', 'send JSON text messages');
+        const raw = JSON.parse(String(data)) as unknown;
+        id = typeof (raw as { id?: unknown })?.id === 'string' ? ((raw as { id: string }).id.slice(0, 64)) : null;
+        const request = parseOrBadRequest(ClientRequestSchema, raw, 'websocket request');
+        const params = parseOrBadRequest(pageRequests[request.type].params, request.params, request.type);
+        if (request.type === 'sign-many') {
+          const documents = (params as { documents: Array<{ kind: string }> }).documents;
+          if (documents.some((d) => d.kind !== 'cms' && d.kind !== 'raw')) {
+            throw new KysoError('BAD_REQUEST', 'over WebSocket only digests are signed (kind cms or raw)');
+          }
+        }
+        if (busy) throw new KysoError('BUSY');
+        busy = true;
+        try {
+          reply(await this.forward(origin, request.type, params));
+        } finally {
+          busy = false;
+        }
+      } catch (error) {
+        reply({ ok: false, error: toWireError(error instanceof SyntaxError ? new KysoError('BAD_REQUEST', 'not JSON') : error) });
+      }
+    });
+  }
+
+  private forward(origin: string, type: HostEvent['type'], params: unknown): Promise<Answer> {
+    const requestId = randomUUID();
+    return new Promise<Answer>((resolve) => {
+      const timer = setTimeout(() => this.answer(requestId, { ok: false, error: new KysoError('TIMEOUT').toWire() }), ANSWER_TIMEOUT_MS);
+      this.waiting.set(requestId, { resolve, timer });
+      try {
+        this.notify({ event: 'websocket-request', requestId, origin, type, params });
+      } catch (error) {
+        this.answer(requestId, { ok: false, error: toWireError(error) });
+      }
+    });
+  }
+}
