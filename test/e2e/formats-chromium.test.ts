@@ -18,6 +18,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { byteRangeDigest, countPixels, extractPdfSignatures, isBlue, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { screenshot } from '../support/screenshots.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -115,6 +116,7 @@ describe('signature formats through the whole path (Chromium)', () => {
         pdf: Buffer.from(original).toString('base64'),
         name: 'don-de-nghi.pdf',
         description: 'Đơn đề nghị cấp giấy phép xây dựng',
+        lang: 'vi',
         level: 'B-T',
         reason: 'Ký nộp hồ sơ',
         appearance: { kind: 'stamp', lines: ['Số: 45/ĐĐN-UBND', 'Thời gian ký: {time}'] },
@@ -143,6 +145,8 @@ describe('signature formats through the whole path (Chromium)', () => {
         expect(preview.dark).toBeGreaterThan(2000);
         expect(preview.white).toBeGreaterThan(preview.dark * 10);
         expect(preview.ratio).toBeCloseTo(842 / 595, 1); // A4 portrait
+        await consent.click('input[name="certificate"][value$="/01"]');
+        await screenshot(consent, 'consent-pdf');
       },
     );
     expect(stamped.ok, JSON.stringify(stamped)).toBe(true);
@@ -183,11 +187,12 @@ describe('signature formats through the whole path (Chromium)', () => {
   });
 
   it('HTKK tax return: the window summarises it; xmlsec1 verifies the result and refuses a changed amount', async () => {
-    const result = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt-10-2026.xml', description: 'Tờ khai 01/GTGT kỳ 10/2026' }, '01', async (consent) => {
+    const result = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt-10-2026.xml', description: 'Tờ khai 01/GTGT kỳ 10/2026', lang: 'vi' }, '01', async (consent) => {
       expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('xml');
       expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
       expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
       expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
+      await screenshot(consent, 'consent-tax-return');
     });
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(result.xml).toContain('<CKyDTu>');

@@ -12,6 +12,7 @@ import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDevelo
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
+import { screenshot } from '../support/screenshots.js';
 
 const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — Nguyễn Văn Ân, phường Ba Đình, Hà Nội\n';
 
@@ -67,6 +68,7 @@ describe('signing on the demo portal in Chromium', () => {
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
     expect(await page.$eval('#result-signer', (el) => el.textContent)).toBe('Công ty TNHH Ký Số Việt');
     expect(await page.$eval('#result-identity', (el) => el.textContent)).toBe('MST: 0312345678');
+    await screenshot(page, 'portal');
     const submission = demo.submissions.at(-1)!;
     expect(submission.signer).toBe('Công ty TNHH Ký Số Việt');
     // an independent verifier agrees with the portal

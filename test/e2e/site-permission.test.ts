@@ -3,6 +3,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { screenshot } from '../support/screenshots.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
 describe('per-site permission', () => {
@@ -46,6 +47,7 @@ describe('per-site permission', () => {
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(origin);
     expect(await consent.$eval('#consent', (f) => (f as HTMLElement).hidden)).toBe(true); // no PIN field before the answer
+    await screenshot(consent, 'site-permission');
     await consent.click('#allow-site');
     await consent.waitForSelector('body[data-state="ready"]');
     await clickClosingWindow(consent, '#cancel');
