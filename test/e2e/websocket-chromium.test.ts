@@ -4,42 +4,15 @@
  * says a local program asks; the host signs with SoftHSM. Off until turned on; other origins refused.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-client.js';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-function connect(url: string, origin: string): Promise<WebSocket | number | 'refused'> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, { origin });
-    socket.once('open', () => resolve(socket));
-    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    socket.once('error', () => resolve('refused'));
-  });
-}
 
-function ask(socket: WebSocket, message: { id: string; type: string; params: unknown }): Promise<any> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const answer = JSON.parse(String(data));
-      if (answer.id !== message.id) return;
-      socket.off('message', onMessage);
-      resolve(answer);
-    };
-    socket.on('message', onMessage);
-    socket.send(JSON.stringify(message));
-  });
-}
 
 describe('local WebSocket mode in Chromium', () => {
   let session: PortalSession;
@@ -64,20 +37,20 @@ describe('local WebSocket mode in Chromium', () => {
 
   it('is off by default; once on, a listed program signs after the user consents in kyso’s window', async () => {
     await extensionServiceWorker(session.browser); // the extension is running
-    expect(await connect(url, 'app://ke-toan')).toBe('refused');
+    expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     await setMode({ enabled: true, port, allowedOrigins: ['app://ke-toan'] });
     await expect.poll(async () => {
-      const socket = await connect(url, 'app://ke-toan');
+      const socket = await connectWebSocket(url, 'app://ke-toan');
       if (socket instanceof WebSocket) socket.close();
       return socket instanceof WebSocket;
     }, { timeout: 20_000 }).toBe(true);
-    expect(await connect(url, 'https://evil.example')).toBe(403);
+    expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);
 
-    const socket = (await connect(url, 'app://ke-toan')) as WebSocket;
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
     const content = Buffer.from('Chứng từ ghi sổ số 15 — phần mềm kế toán\n');
     let answer!: Promise<any>;
     const consent = await consentWindowAfter(session.browser, async () => {
-      answer = ask(socket, {
+      answer = askWebSocket(socket, {
         id: 'c1',
         type: 'sign-cms',
         params: { digest: createHash('sha256').update(content).digest('base64'), digestAlgorithm: 'SHA-256', description: 'Chứng từ ghi sổ số 15' },
@@ -96,7 +69,7 @@ describe('local WebSocket mode in Chromium', () => {
     // Cancelled in the window: the program gets USER_CANCELLED and no signature.
     let cancelled!: Promise<any>;
     const second = await consentWindowAfter(session.browser, async () => {
-      cancelled = ask(socket, { id: 'c2', type: 'sign-raw', params: { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Không ký' } });
+      cancelled = askWebSocket(socket, { id: 'c2', type: 'sign-raw', params: { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Không ký' } });
     });
     await clickClosingWindow(second, '#cancel');
     expect(await cancelled).toMatchObject({ id: 'c2', ok: false, error: { code: 'USER_CANCELLED' } });
@@ -106,7 +79,7 @@ describe('local WebSocket mode in Chromium', () => {
   it('turned off again, the listener stops', async () => {
     await setMode({ enabled: false, port, allowedOrigins: ['app://ke-toan'] });
     await expect.poll(async () => {
-      const socket = await connect(url, 'app://ke-toan');
+      const socket = await connectWebSocket(url, 'app://ke-toan');
       if (socket instanceof WebSocket) socket.close();
       return socket;
     }, { timeout: 20_000 }).toBe('refused');

@@ -6,42 +6,13 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-client.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from '../support/host-process.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-/** Opens a client; resolves with it, or with the HTTP status the handshake was refused with. */
-function connect(url: string, origin: string): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { origin });
-    socket.once('open', () => resolve(socket));
-    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    socket.once('error', reject);
-  });
-}
 
-/** Sends a message; resolves with the answer carrying its id (answers may come out of order). */
-function ask(socket: WebSocket, message: unknown): Promise<any> {
-  const id = typeof message === 'string' ? null : (message as { id: string }).id;
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const answer = JSON.parse(String(data));
-      if (answer.id !== id) return;
-      socket.off('message', onMessage);
-      resolve(answer);
-    };
-    socket.on('message', onMessage);
-    socket.send(typeof message === 'string' ? message : JSON.stringify(message));
-  });
-}
 
 const digest = Buffer.alloc(32, 7).toString('base64');
 const signCms = { digest, digestAlgorithm: 'SHA-256', description: 'Chứng từ kế toán số 15' };
@@ -65,24 +36,24 @@ describe('local WebSocket mode (host side)', () => {
   });
 
   it('is off until the extension turns it on, and then listens for the allowed origins only', async () => {
-    await expect(connect(url, 'app://ke-toan')).rejects.toThrow(/ECONNREFUSED/);
+    expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     const on = await host.request('websocket', { serve: { port, allowedOrigins: ['app://ke-toan'] } });
     expect(on).toMatchObject({ ok: true, result: { listening: true, port } });
-    expect(await connect(url, 'https://evil.example')).toBe(403);
-    expect(await connect(`ws://localhost:${port}`, 'app://ke-toan')).toBe(403); // another Host: DNS rebinding
-    const socket = await connect(url, 'app://ke-toan');
+    expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);
+    expect(await connectWebSocket(`ws://localhost:${port}`, 'app://ke-toan')).toBe(403); // another Host: DNS rebinding
+    const socket = await connectWebSocket(url, 'app://ke-toan');
     expect(socket).toBeInstanceOf(WebSocket);
     (socket as WebSocket).close();
   });
 
   it('relays a request to the extension as an event and the extension’s answer back; nothing else answers', async () => {
-    const socket = (await connect(url, 'app://ke-toan')) as WebSocket;
-    const answered = ask(socket, { id: 'r1', type: 'sign-cms', params: signCms });
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    const answered = askWebSocket(socket, { id: 'r1', type: 'sign-cms', params: signCms });
     const event = await host.event();
     expect(event).toMatchObject({ event: 'websocket-request', origin: 'app://ke-toan', type: 'sign-cms', params: signCms });
 
     // While the user decides, the client's next request is refused: one at a time.
-    expect(await ask(socket, { id: 'r2', type: 'status', params: {} })).toMatchObject({ id: 'r2', ok: false, error: { code: 'BUSY' } });
+    expect(await askWebSocket(socket, { id: 'r2', type: 'status', params: {} })).toMatchObject({ id: 'r2', ok: false, error: { code: 'BUSY' } });
 
     const delivered = await host.request('websocket-answer', { requestId: event.requestId, answer: { ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } } });
     expect(delivered).toMatchObject({ ok: true, result: { delivered: true } });
@@ -93,12 +64,12 @@ describe('local WebSocket mode (host side)', () => {
   });
 
   it('refuses documents, malformed and oversized messages without asking the extension', async () => {
-    const socket = (await connect(url, 'app://ke-toan')) as WebSocket;
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
     const pdf = { id: 'p', type: 'sign-many', params: { description: 'x', documents: [{ kind: 'pdf', name: 'a.pdf', pdf: 'JVBERi0=' }] } };
-    expect(await ask(socket, pdf)).toMatchObject({ id: 'p', ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await ask(socket, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await ask(socket, { id: 'x', type: 'begin-batch', params: {} })).toMatchObject({ id: 'x', ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await ask(socket, { id: 'd', type: 'sign-cms', params: { ...signCms, digest: 'AAAA' } })).toMatchObject({ id: 'd', ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await askWebSocket(socket, pdf)).toMatchObject({ id: 'p', ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await askWebSocket(socket, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await askWebSocket(socket, { id: 'x', type: 'begin-batch', params: {} })).toMatchObject({ id: 'x', ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await askWebSocket(socket, { id: 'd', type: 'sign-cms', params: { ...signCms, digest: 'AAAA' } })).toMatchObject({ id: 'd', ok: false, error: { code: 'BAD_REQUEST' } });
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     socket.send('x'.repeat(256 * 1024 + 1));
     expect(await closed).toBe(1009); // message too big
@@ -107,7 +78,7 @@ describe('local WebSocket mode (host side)', () => {
 
   it('stops when turned off; a port already taken is reported', async () => {
     expect(await host.request('websocket', { serve: null })).toMatchObject({ ok: true, result: { listening: false, port: null } });
-    await expect(connect(url, 'app://ke-toan')).rejects.toThrow(/ECONNREFUSED/);
+    expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
     try {
