@@ -16,8 +16,8 @@ import { registerHostForFirefox } from '../support/host-registration.js';
 import { EXTENSION_DIST } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { opensslCmsVerify } from '../support/openssl.js';
+import { FIREFOX_UUID } from '../support/firefox.js';
 
-const FIREFOX_UUID = '6f1e0c2a-5b7d-4e39-9a41-2d8c7b3e9f10';
 const documentText = 'Đơn đề nghị cấp bản sao trích lục — ký trong Firefox\n';
 
 /**

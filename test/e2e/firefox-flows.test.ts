@@ -1,0 +1,187 @@
+/**
+ * The consent flows of the Chromium suite, in Firefox ESR: first-time site approval, certificate
+ * choice, wrong then right PIN, cancel, two tabs at once, English and Vietnamese, revoking in the
+ * options page, the timeout, a PIN pad, and PDF and tax-return signing judged by pdfsig and xmlsec1.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+
+const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+
+/** Calls an SDK method in the page; the outcome (result, bytes as base64, or error code) lands in window.outcome. */
+function sdkCall(page: Page, method: string, options: unknown): Promise<void> {
+  return page.evaluate(
+    (method, options) => {
+      const w = window as any;
+      const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+      w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
+        .then((kyso) => kyso[method](options))
+        .then(
+          (result: any) => ({ ok: true, ...result, ...(result.pdf && { pdf: toB64(result.pdf) }) }),
+          (error: any) => ({ ok: false, code: error.code }),
+        );
+    },
+    method,
+    options,
+  );
+}
+const outcome = (page: Page): Promise<any> => page.evaluate(() => (window as any).outcome);
+const digestOf = (text: string) => ({ digest: Buffer.from(execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: text })).toString('base64'), digestAlgorithm: 'SHA-256' });
+
+describe('Firefox ESR: the consent flows', () => {
+  let session: FirefoxSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await startFirefoxSession();
+    page = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const signIn = async (consent: Page, keyId: string, pin = session.token.pin) => {
+    await consent.click(`input[name="certificate"][value$="/${keyId}"]`);
+    await consent.type('#pin', pin);
+  };
+
+  it('asks to allow the site first; then signs with the chosen certificate after a wrong PIN', async () => {
+    const text = 'Tờ trình số 12 — ký trong Firefox\n';
+    const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf(text), description: 'Tờ trình số 12', lang: 'vi' }));
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.portal.url).origin);
+    expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
+    await consent.click('#allow-site');
+    await consent.waitForSelector('body[data-state="ready"]');
+    await signIn(consent, '01', '000000');
+    await consent.click('#sign');
+    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
+    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
+    await consent.type('#pin', session.token.pin);
+    await clickInside(consent, '#sign');
+    const result = await outcome(page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content: Buffer.from(text), caFile: session.token.caPem }).ok).toBe(true);
+    expect(await session.consentWindowOpen()).toBe(false);
+  });
+
+  it('remembers the site; Cancel returns USER_CANCELLED; English when the portal asks', async () => {
+    const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('x'), description: 'Cancel me', lang: 'en' }));
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('ready'); // remembered: no site question
+    expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
+    expect(await consent.$eval('#cancel', (el) => el.textContent)).toBe('Cancel');
+    await clickInside(consent, '#cancel');
+    expect(await outcome(page)).toEqual({ ok: false, code: 'USER_CANCELLED' });
+    expect(await session.consentWindowOpen()).toBe(false);
+  });
+
+  it('two tabs at once: one window at a time, each request with its own description', async () => {
+    const second = await session.openPortal();
+    const first = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('một'), description: 'Hồ sơ thứ nhất' }));
+    await sdkCall(second, 'signCms', { ...digestOf('hai'), description: 'Hồ sơ thứ hai' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await first.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ nhất');
+    const next = await session.consentWindowAfter(() => clickInside(first, '#cancel'));
+    expect(await outcome(page)).toEqual({ ok: false, code: 'USER_CANCELLED' });
+    expect(await next.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ hai');
+    await signIn(next, '02');
+    await clickInside(next, '#sign');
+    expect((await outcome(second)).ok).toBe(true);
+    await second.close();
+  });
+
+  it('signs a PDF (pdfsig: valid) and a tax return (xmlsec1: valid) through the extension', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Don de nghi', { x: 72, y: 700, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
+    const original = await doc.save();
+    const pdfConsent = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signPdf', { pdf: Buffer.from(original).toString('base64'), name: 'don.pdf', description: 'Đơn đề nghị', appearance: { kind: 'stamp', lines: ['Số: 7/ĐĐN'] } }),
+    );
+    expect(await pdfConsent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('pdf');
+    await pdfConsent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });
+    await signIn(pdfConsent, '02');
+    await clickInside(pdfConsent, '#sign');
+    const signedPdf = await outcome(page);
+    expect(signedPdf.ok, JSON.stringify(signedPdf).slice(0, 300)).toBe(true);
+    const dir = mkdtempSync(path.join(session.home, 'out-'));
+    const report = pdfsig(writePdf(dir, 'signed.pdf', new Uint8Array(Buffer.from(signedPdf.pdf, 'base64'))), makeNssDb(dir, [session.token.caPem]));
+    expect(report.signatures, report.output).toHaveLength(1);
+    expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+
+    const xmlConsent = await session.consentWindowAfter(() => sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai 01/GTGT' }));
+    expect(await xmlConsent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
+    await signIn(xmlConsent, '01');
+    await clickInside(xmlConsent, '#sign');
+    const signedXml = await outcome(page);
+    expect(signedXml.ok, JSON.stringify(signedXml).slice(0, 300)).toBe(true);
+    const file = path.join(dir, 'htkk.xml');
+    writeFileSync(file, signedXml.xml);
+    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+    expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+  });
+
+  it('the window cancels itself after the time set in the options; revoking the site there asks again', async () => {
+    const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('y'), description: 'Mở tuỳ chọn' }));
+    // BiDi cannot open moz-extension:// pages, but an extension page can: the options page in a tab, from the consent window.
+    const before = new Set(session.browser.targets());
+    await consent.evaluate(() => (globalThis as any).browser.tabs.create({ url: (globalThis as any).browser.runtime.getURL('src/options/options.html') }));
+    const options = await session.extensionPage('src/options/', before);
+    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await clickInside(consent, '#cancel');
+    expect(await outcome(page)).toEqual({ ok: false, code: 'USER_CANCELLED' });
+
+    await options.evaluate(() => (globalThis as any).browser.storage.local.set({ consentTimeoutSeconds: 5 }));
+    await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('z'), description: 'Không ai trả lời' }));
+    expect(await outcome(page)).toEqual({ ok: false, code: 'TIMEOUT' });
+    expect(await session.consentWindowOpen()).toBe(false);
+    await options.evaluate(() => (globalThis as any).browser.storage.local.remove('consentTimeoutSeconds'));
+
+    const origin = new URL(session.portal.url).origin;
+    await options.waitForSelector(`#sites li[data-origin="${origin}"] .revoke`, { timeout: 20_000 });
+    await options.click(`#sites li[data-origin="${origin}"] .revoke`);
+    await options.waitForFunction((o) => !document.querySelector(`#sites li[data-origin="${o}"]`), {}, origin);
+    const asked = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('w'), description: 'Hỏi lại' }));
+    expect(await asked.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    await clickInside(asked, '#deny-site');
+    expect(await outcome(page)).toEqual({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    await options.close();
+  });
+});
+
+describe('Firefox ESR: a token with a PIN pad', () => {
+  it('shows “enter the PIN on your device” instead of a PIN field, and signs', async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')]);
+    const control = path.join(mkdtempSync(path.join(REPO_ROOT, '.kyso', 'pinpad-')), 'faults');
+    const session = await startFirefoxSession((token) => {
+      writeFileSync(control, `protected_auth_path ${token.pin}\n`); // the "keypad" enters the right PIN
+      return { ...token.env, KYSO_PKCS11_MODULES: path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so'), KYSO_FAULT_TARGET: SOFTHSM_MODULE, KYSO_FAULT_CONTROL: control };
+    });
+    try {
+      const page = await session.openPortal();
+      const text = 'Biên bản — token có bàn phím, Firefox\n';
+      const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf(text), description: 'Biên bản' }));
+      if (await consent.$('body[data-state="permission"]')) {
+        await consent.click('#allow-site');
+        await consent.waitForSelector('body[data-state="ready"]');
+      }
+      await consent.click('input[name="certificate"][value$="/02"]');
+      expect(await consent.$eval('#pin-row', (el) => (el as HTMLElement).hidden)).toBe(true);
+      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).hidden)).toBe(false);
+      await clickInside(consent, '#sign');
+      const result = await outcome(page);
+      expect(result.ok, JSON.stringify(result)).toBe(true);
+      expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content: Buffer.from(text), caFile: session.token.caPem }).ok).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+});
