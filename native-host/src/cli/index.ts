@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { summarizeCertificate, holderName, usabilityProblems } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
-import { DigestAlgorithmSchema } from '../../../shared/protocol/common.js';
+import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
@@ -15,8 +15,13 @@ import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.j
 const USAGE = `kyso ${KYSO_VERSION} — ký số bằng USB token / sign with your USB token
 Usage:
   kyso list                               list the certificates on every token found
-  kyso sign --in FILE --out FILE [--format cms|cms-attached] [--cert ID|MST|CCCD|name]
-            [--digest SHA-256|SHA-384|SHA-512] [--pin-stdin]
+  kyso sign --in FILE --out FILE [--format cms|cms-attached|pades|xml-htkk|xml-einvoice]
+            [--cert ID|MST|CCCD|name] [--pin-stdin] [--tsa URL]
+            cms:   [--digest SHA-256|SHA-384|SHA-512]   (--tsa: CAdES-T)
+            pades: [--level B-B|B-T] [--reason TEXT] [--location TEXT]
+                   [--stamp LINE]...                      Decree 30 text stamp, top right of page 1
+                   [--image PNG] [--seal PNG] --rect x,y,w,h [--page N]   signature/seal image
+            xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
   kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
                       [--user-data-dir DIR] [--dry-run]   register the host with the browsers
   kyso-host uninstall [same options]
@@ -39,6 +44,16 @@ export async function runCli(args: string[]): Promise<number> {
         cert: { type: 'string' },
         digest: { type: 'string', default: 'SHA-256' },
         'pin-stdin': { type: 'boolean', default: false },
+        tsa: { type: 'string' },
+        level: { type: 'string', default: 'B-B' },
+        reason: { type: 'string' },
+        location: { type: 'string' },
+        stamp: { type: 'string', multiple: true },
+        image: { type: 'string' },
+        seal: { type: 'string' },
+        rect: { type: 'string' },
+        page: { type: 'string' },
+        sha1: { type: 'boolean', default: false },
         scope: { type: 'string', default: 'user' },
         browser: { type: 'string' },
         'user-data-dir': { type: 'string' },
@@ -79,12 +94,36 @@ export async function runCli(args: string[]): Promise<number> {
       case 'sign': {
         const format = values.format as SignFormat;
         const digest = DigestAlgorithmSchema.safeParse(values.digest);
-        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success) {
+        const tsa = values.tsa === undefined ? undefined : TsaUrlSchema.safeParse(values.tsa);
+        const rect = values.rect?.split(',').map(Number);
+        const page = values.page === undefined ? undefined : Number(values.page);
+        const badRect = rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
+        const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
+        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || (values.level !== 'B-B' && values.level !== 'B-T')) {
           process.stderr.write(USAGE);
           return 2;
         }
         await signFile(
-          { input: values.in, output: values.out, format, certificate: values.cert, pinFromStdin: values['pin-stdin'], digestAlgorithm: digest.data },
+          {
+            input: values.in,
+            output: values.out,
+            format,
+            certificate: values.cert,
+            pinFromStdin: values['pin-stdin'],
+            digestAlgorithm: digest.data,
+            sha1: values.sha1,
+            ...(tsa?.success && { tsaUrl: tsa.data }),
+            pdf: {
+              level: values.level,
+              ...(values.reason && { reason: values.reason }),
+              ...(values.location && { location: values.location }),
+              ...(values.stamp && { stamp: values.stamp }),
+              ...(values.image && { image: values.image }),
+              ...(values.seal && { seal: values.seal }),
+              ...(rect && { rect: rect as [number, number, number, number] }),
+              ...(page && { page }),
+            },
+          },
           (line) => process.stderr.write(`${line}\n`),
         );
         return 0;

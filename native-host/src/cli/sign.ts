@@ -16,8 +16,9 @@ import { listTokenCertificates } from '../signing/certificates.js';
 import { SigningOperation } from '../signing/signing-operation.js';
 import { TokenWorker } from '../worker/client.js';
 import { readPinFromStdin, readPinFromTerminal } from './pin-prompt.js';
+import { pdfSigning, xmlSigning, type DocumentSigning, type PdfOptions } from './sign-documents.js';
 
-export const SIGN_FORMATS = ['cms', 'cms-attached'] as const;
+export const SIGN_FORMATS = ['cms', 'cms-attached', 'pades', 'xml-htkk', 'xml-einvoice'] as const;
 export type SignFormat = (typeof SIGN_FORMATS)[number];
 
 export interface SignCommandOptions {
@@ -28,6 +29,12 @@ export interface SignCommandOptions {
   certificate?: string;
   pinFromStdin: boolean;
   digestAlgorithm: DigestAlgorithm;
+  /** pades: level, reason, location, appearance. */
+  pdf?: PdfOptions;
+  /** xml-*: rsa-sha1 instead of RSA/ECDSA-SHA256. */
+  sha1?: boolean;
+  /** CAdES-T / PAdES B-T: the time-stamping service. */
+  tsaUrl?: string;
 }
 
 const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -54,12 +61,27 @@ export function chooseCertificate(certificates: CertificateEntry[], wanted: stri
   throw new KysoError('BAD_REQUEST', `several certificates match; choose one with --cert:\n${matches.map((c) => `  ${c.id}  ${describe(c)}`).join('\n')}`);
 }
 
+/** PDFs and XML are read and checked here, before any PIN; other files are hashed as a stream. */
+async function documentSigning(options: SignCommandOptions): Promise<DocumentSigning | undefined> {
+  if (options.format === 'pades') {
+    const pdf = options.pdf ?? { level: 'B-B' };
+    if (pdf.level === 'B-T' && !options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED', 'PAdES B-T needs --tsa URL');
+    return pdfSigning(options.input, pdf);
+  }
+  if (options.format === 'xml-htkk' || options.format === 'xml-einvoice') {
+    return xmlSigning(options.input, { profile: options.format === 'xml-htkk' ? 'htkk' : 'einvoice', sha1: options.sha1 === true });
+  }
+  return undefined;
+}
+
 export async function signFile(options: SignCommandOptions, log: (line: string) => void): Promise<void> {
+  const document = await documentSigning(options);
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
-    const digestPromise = hashFile(options.input, options.digestAlgorithm);
+    const digestPromise = document ? undefined : hashFile(options.input, options.digestAlgorithm);
     const { certificates } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
     const entry = chooseCertificate(certificates, options.certificate);
+    if (options.sha1 && entry.keyType !== 'RSA') throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
     const pin = entry.token.protectedAuthPath
       ? null
@@ -71,12 +93,17 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
       loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
       timeoutMs: LIMITS.tokenOperationTimeoutMs,
       now: () => new Date(),
+      ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
     });
     try {
-      const digest = Buffer.from(await digestPromise).toString('base64');
-      const cms = base64ToBytes(await operation.signCms(digest, options.digestAlgorithm, true));
-      const output = options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
-      writeFileSync(options.output, output);
+      if (document) {
+        writeFileSync(options.output, await document.sign(operation, entry, new Date()));
+      } else {
+        const digest = Buffer.from(await digestPromise!).toString('base64');
+        const cms = base64ToBytes(await operation.signCms(digest, options.digestAlgorithm, true, undefined, options.tsaUrl !== undefined));
+        const output = options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
+        writeFileSync(options.output, output);
+      }
     } finally {
       await operation.close();
     }

@@ -1,0 +1,138 @@
+/**
+ * `kyso sign` for PDFs and XML, against a SoftHSM token, judged by pdfsig, pdftotext/pdftoppm and
+ * xmlsec1: what a tax filer does with the file their desktop software wrote.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCms } from '../../shared/cms/verify.js';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { byteRangeDigest, countPixels, extractPdfSignatures, isBlue, makeNssDb, pdfsig, pdftotext, renderPage } from '../support/pdf-tools.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+
+const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
+const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
+const RSA_SIGNER = 'CCCD:001099012345'; // key 01
+const EC_SIGNER = 'MST:0312345678'; // key 02
+
+describe('kyso sign: PDF and XML', () => {
+  let token: TestToken;
+  let tsa: LocalTsa;
+  let dir: string;
+  let nssDb: string;
+  let pdf: string;
+
+  beforeAll(async () => {
+    token = copyTestToken();
+    tsa = await startLocalTsa();
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-cli-formats-'));
+    nssDb = makeNssDb(dir, [token.caPem]);
+    const doc = await PDFDocument.create();
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    for (const text of ['To khai', 'Phu luc']) doc.addPage([595, 842]).drawText(text, { x: 72, y: 500, size: 14, font });
+    pdf = path.join(dir, 'to-khai.pdf');
+    writeFileSync(pdf, await doc.save());
+  });
+  afterAll(async () => {
+    await tsa.close();
+    token.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the CLI without blocking this process: the local TSA answers from here. */
+  const run = (args: string[], pin = token.pin) =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [KYSO, 'sign', ...args, '--pin-stdin'], { env: { ...process.env, ...token.env } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (status) => resolve({ status, stderr }));
+      child.stdin.end(`${pin}\n`);
+    });
+  const file = (name: string) => path.join(dir, name);
+
+  it('PAdES B-T with the Decree 30 text stamp, then a second signature with an image: pdfsig accepts both', async () => {
+    const stamped = file('stamped.pdf');
+    const r1 = await run(['--in', pdf, '--out', stamped, '--format', 'pades', '--level', 'B-T', '--tsa', tsa.url, '--cert', RSA_SIGNER, '--stamp', 'Số: 15/TB-CT', '--reason', 'Nộp tờ khai']);
+    expect(r1.status, r1.stderr).toBe(0);
+    const once = pdfsig(stamped, nssDb);
+    expect(once.signatures, once.output).toHaveLength(1);
+    expect(once.signatures[0]!.valid && once.signatures[0]!.trusted, once.output).toBe(true);
+    expect(pdftotext(stamped)).toContain('Số: 15/TB-CT');
+    const [signature] = extractPdfSignatures(readFileSync(stamped));
+    const verified = await verifyCms({ cms: signature!.cms, contentDigest: byteRangeDigest(readFileSync(stamped), signature!.byteRange), timestampRoots: [new Uint8Array(tsa.caDer)] });
+    expect(verified.timestamp).toMatchObject({ present: true, valid: true });
+
+    const image = file('chu-ky.png');
+    writeFileSync(image, blueSignaturePng());
+    const twice = file('twice.pdf');
+    const rect = { x: 340, y: 90, width: 200, height: 80 };
+    const r2 = await run(['--in', stamped, '--out', twice, '--format', 'pades', '--cert', EC_SIGNER, '--image', image, '--rect', `${rect.x},${rect.y},${rect.width},${rect.height}`, '--page', '2']);
+    expect(r2.status, r2.stderr).toBe(0);
+    const report = pdfsig(twice, nssDb);
+    expect(report.signatures, report.output).toHaveLength(2);
+    for (const s of report.signatures) expect(s.valid && s.trusted, report.output).toBe(true);
+    expect(countPixels(renderPage(twice, 2), rect, isBlue)).toBeGreaterThan(200);
+
+    const tampered = new Uint8Array(readFileSync(twice));
+    tampered[7] = tampered[7] === 0x37 ? 0x36 : 0x37;
+    writeFileSync(file('tampered.pdf'), tampered);
+    expect(pdfsig(file('tampered.pdf'), nssDb).signatures.every((s) => !s.valid)).toBe(true);
+  });
+
+  it('B-T without --tsa, a file that is not a PDF, and a wrong PIN: refused, nothing written', async () => {
+    const out = file('none.pdf');
+    const noTsa = await run(['--in', pdf, '--out', out, '--format', 'pades', '--level', 'B-T', '--cert', RSA_SIGNER]);
+    expect(noTsa.status).toBe(1);
+    expect(noTsa.stderr).toContain('TSA_NOT_CONFIGURED');
+    writeFileSync(file('to-khai.txt'), 'not a PDF');
+    const notPdf = await run(['--in', file('to-khai.txt'), '--out', out, '--format', 'pades', '--cert', RSA_SIGNER]);
+    expect(notPdf.status).toBe(1);
+    const wrongPin = await run(['--in', pdf, '--out', out, '--format', 'pades', '--cert', RSA_SIGNER], '000000');
+    expect(wrongPin.status).toBe(1);
+    expect(wrongPin.stderr).toContain('PIN_INCORRECT');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  function xmlsec(xmlFile: string) {
+    const result = spawnSync('xmlsec1', ['--verify', '--trusted-pem', token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, xmlFile], { encoding: 'utf8' });
+    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+  }
+
+  it('an HTKK tax return (RSA, and rsa-sha1 on request) and an e-invoice (ECDSA): xmlsec1 verifies, a changed figure fails', async () => {
+    const input = file('tk.xml');
+    writeFileSync(input, HTKK);
+    const signed = file('tk.signed.xml');
+    const r1 = await run(['--in', input, '--out', signed, '--format', 'xml-htkk', '--cert', RSA_SIGNER]);
+    expect(r1.status, r1.stderr).toBe(0);
+    expect(xmlsec(signed).ok, xmlsec(signed).output).toBe(true);
+    writeFileSync(file('tk.changed.xml'), readFileSync(signed, 'utf8').replace('<kyKKhai>10/2026</kyKKhai>', '<kyKKhai>11/2026</kyKKhai>'));
+    expect(xmlsec(file('tk.changed.xml')).ok).toBe(false);
+
+    const sha1 = file('tk.sha1.xml');
+    const r2 = await run(['--in', input, '--out', sha1, '--format', 'xml-htkk', '--cert', RSA_SIGNER, '--sha1']);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(readFileSync(sha1, 'utf8')).toContain('xmldsig#rsa-sha1');
+    expect(xmlsec(sha1).ok, xmlsec(sha1).output).toBe(true);
+    const ecSha1 = await run(['--in', input, '--out', file('ec-sha1.xml'), '--format', 'xml-htkk', '--cert', EC_SIGNER, '--sha1']);
+    expect(ecSha1.status).toBe(1);
+
+    const invoice = file('hd.xml');
+    writeFileSync(invoice, EINVOICE);
+    const r3 = await run(['--in', invoice, '--out', file('hd.signed.xml'), '--format', 'xml-einvoice', '--cert', EC_SIGNER]);
+    expect(r3.status, r3.stderr).toBe(0);
+    expect(readFileSync(file('hd.signed.xml'), 'utf8')).toContain('ecdsa-sha256');
+    expect(xmlsec(file('hd.signed.xml')).ok).toBe(true);
+
+    // A document that does not fit the profile is refused before the PIN (an empty PIN would fail otherwise).
+    const mismatch = await run(['--in', invoice, '--out', file('x.xml'), '--format', 'xml-htkk', '--cert', RSA_SIGNER], '');
+    expect(mismatch.status).toBe(1);
+    expect(mismatch.stderr).toContain('PROFILE_MISMATCH');
+  });
+});
