@@ -8,8 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyCms } from '../shared/cms/verify.js';
-import { holderName } from '../shared/certificate/profile.js';
+import { summarizeCertificate } from '../shared/certificate/profile.js';
+import { verifyCmsSignature } from '../verifier/src/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Source tree root, whether running from demo/ (tests) or dist/node/demo (compiled). */
@@ -91,19 +91,22 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     if (typeof body.fileName !== 'string' || typeof body.file !== 'string' || typeof body.cms !== 'string') {
       return json(res, 400, { accepted: false, problems: ['fileName, file and cms are required'] });
     }
-    const verification = await verifyCms({
-      cms: Buffer.from(body.cms, 'base64'),
-      content: Buffer.from(body.file, 'base64'),
-      trustedRoots: options.trustedRoots,
-    });
-    if (!verification.valid || !verification.signer) {
-      return json(res, 422, { accepted: false, problems: verification.problems });
+    // The portal backend's check: kyso's server-side verifier (signature, chain, revocation when the
+    // certificate names an OCSP responder or CRL, signer identity).
+    const report = await verifyCmsSignature(
+      { cms: Buffer.from(body.cms, 'base64'), content: Buffer.from(body.file, 'base64') },
+      { trustedRoots: options.trustedRoots, revocation: { policy: 'prefer', timeoutMs: 5_000 } },
+    );
+    const [signature] = report.signatures;
+    if (!report.valid || !signature?.signer) {
+      return json(res, 422, { accepted: false, problems: signature ? [...signature.problems, ...signature.details] : ['no signature'] });
     }
+    const summary = summarizeCertificate(signature.signer.certificate);
     const submission: Submission = {
       fileName: body.fileName.slice(0, 200),
-      signer: holderName(verification.signer),
-      identities: verification.signer.identities as Record<string, string[]>,
-      signingTime: verification.signingTime?.toISOString(),
+      signer: signature.signer.name,
+      identities: summary.identities as Record<string, string[]>,
+      signingTime: signature.signingTime?.toISOString(),
       cms: body.cms,
     };
     submissions.push(submission);

@@ -1,0 +1,122 @@
+/**
+ * A throw-away CA whose certificates name a local OCSP responder and CRL (AIA and CRL DP), for the
+ * server-side verifier's tests. `openssl ocsp` answers each request and `openssl ca -gencrl` makes
+ * the CRL, from one index the test can mark revoked; either service can be taken down.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { createPrivateKey, privateEncrypt, constants } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { DigestSigner } from '../../shared/cms/cades.js';
+import { DIGEST_INFO_PREFIX } from '../../shared/cms/digest-info.js';
+
+const run = promisify(execFile);
+
+export interface IssuedCertificate {
+  der: Uint8Array;
+  pemPath: string;
+  serial: string;
+  signer: DigestSigner;
+}
+
+export interface RevocationCa {
+  caDer: Uint8Array;
+  caPemPath: string;
+  url: string;
+  /** Counts of OCSP and CRL requests served. */
+  readonly served: { ocsp: number; crl: number };
+  issue(subject: string): IssuedCertificate;
+  revoke(certificate: IssuedCertificate): void;
+  /** Take the OCSP responder or the CRL server down (HTTP 503) or up. */
+  set(service: 'ocsp' | 'crl', up: boolean): void;
+  close(): Promise<void>;
+}
+
+const opensslTime = (date: Date) => date.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
+
+export async function startRevocationCa(): Promise<RevocationCa> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-revocation-ca-'));
+  const file = (name: string) => path.join(dir, name);
+  execFileSync('openssl', ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '30', '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Revocation Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], { stdio: 'ignore' });
+  writeFileSync(file('index.txt'), '');
+  writeFileSync(file('crlnumber'), '01\n');
+  writeFileSync(file('ca.cnf'), `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`);
+  const up = { ocsp: true, crl: true };
+  const served = { ocsp: 0, crl: 0 };
+
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const service = request.url?.startsWith('/ocsp') ? 'ocsp' : request.url?.startsWith('/crl') ? 'crl' : undefined;
+    if (!service || !up[service]) return void response.writeHead(503).end();
+    served[service]++;
+    try {
+      if (service === 'ocsp') {
+        const id = `${Date.now()}-${Math.random()}`;
+        writeFileSync(file(`req-${id}.der`), Buffer.concat(chunks));
+        await run('openssl', ['ocsp', '-index', file('index.txt'), '-CA', file('ca.pem'), '-rsigner', file('ca.pem'), '-rkey', file('ca.key'), '-reqin', file(`req-${id}.der`), '-respout', file(`resp-${id}.der`), '-ndays', '1']);
+        response.writeHead(200, { 'content-type': 'application/ocsp-response' }).end(readFileSync(file(`resp-${id}.der`)));
+      } else {
+        await run('openssl', ['ca', '-gencrl', '-config', file('ca.cnf'), '-keyfile', file('ca.key'), '-cert', file('ca.pem'), '-out', file('crl.pem')]);
+        const { stdout } = await run('openssl', ['crl', '-in', file('crl.pem'), '-outform', 'DER'], { encoding: 'buffer' });
+        response.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(stdout);
+      }
+    } catch (error) {
+      response.writeHead(500).end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let serialCounter = 0x1000;
+
+  return {
+    caDer: new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER'])),
+    caPemPath: file('ca.pem'),
+    url,
+    served,
+    issue(subject) {
+      const serial = (serialCounter++).toString(16).toUpperCase();
+      const name = `leaf-${serial}`;
+      writeFileSync(file(`${name}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp\ncrlDistributionPoints=URI:${url}/crl\n`);
+      execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-utf8', '-subj', subject], { stdio: 'ignore' });
+      execFileSync('openssl', ['x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-set_serial', `0x${serial}`, '-days', '10', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`)], { stdio: 'ignore' });
+      const expiry = new Date(Date.now() + 10 * 86_400_000);
+      const subjectLine = execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-noout', '-subject', '-nameopt', 'compat'], { encoding: 'utf8' }).replace(/^subject=\s*/, '').trim();
+      appendFileSync(file('index.txt'), `V\t${opensslTime(expiry)}\t\t${serial}\tunknown\t${subjectLine}\n`);
+      const key = createPrivateKey(readFileSync(file(`${name}.key`)));
+      return {
+        der: new Uint8Array(execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-outform', 'DER'])),
+        pemPath: file(`${name}.pem`),
+        serial,
+        signer: {
+          keyType: 'RSA',
+          async signDigest(digest, algorithm) {
+            return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest])));
+          },
+        },
+      };
+    },
+    revoke(certificate) {
+      const lines = readFileSync(file('index.txt'), 'utf8').split('\n');
+      const revokedAt = opensslTime(new Date(Date.now() - 60_000));
+      writeFileSync(
+        file('index.txt'),
+        lines.map((line) => {
+          const fields = line.split('\t');
+          return fields[3] === certificate.serial ? ['R', fields[1], revokedAt, ...fields.slice(3)].join('\t') : line;
+        }).join('\n'),
+      );
+    },
+    set(service, isUp) {
+      up[service] = isUp;
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
