@@ -32,6 +32,19 @@ export interface DemoServerOptions {
   tls?: { key: string; cert: string };
   /** DER certificates the portal trusts as roots (the test CA in the demo). */
   trustedRoots: Uint8Array[];
+  /**
+   * Files a VGCA-style page has the signer fetch (GET /files/<name>); signed files come back to
+   * POST /upload (multipart, as the Ban Cơ yếu plugin uploads them).
+   */
+  files?: Record<string, Uint8Array>;
+}
+
+/** A file uploaded to POST /upload. */
+export interface Upload {
+  name: string;
+  bytes: Uint8Array;
+  fields: Record<string, string>;
+  authorization?: string;
 }
 
 export interface Submission {
@@ -48,6 +61,7 @@ export interface DemoServer {
   url: string;
   /** Accepted submissions, newest last (tests read it to check what the portal saw). */
   submissions: Submission[];
+  uploads: Upload[];
   close(): Promise<void>;
 }
 
@@ -78,8 +92,39 @@ export function pemCertificates(pem: string): Uint8Array[] {
   );
 }
 
+/** The parts of a multipart/form-data body (enough for one upload form). */
+function multipart(body: Buffer, contentType: string): Array<{ name: string; filename?: string; data: Buffer }> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return [];
+  const marker = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const parts: Array<{ name: string; filename?: string; data: Buffer }> = [];
+  let at = body.indexOf(marker);
+  while (at !== -1) {
+    const next = body.indexOf(marker, at + marker.length);
+    if (next === -1) break;
+    const part = body.subarray(at + marker.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, split).toString('utf8');
+    const name = /name="([^"]*)"/.exec(head)?.[1];
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    if (name) parts.push({ name, ...(filename !== undefined && { filename }), data: part.subarray(split + 4) });
+    at = next;
+  }
+  return parts;
+}
+
 export function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const submissions: Submission[] = [];
+  const uploads: Upload[] = [];
+
+  async function upload(req: IncomingMessage, res: ServerResponse) {
+    const parts = multipart(await readBody(req), String(req.headers['content-type'] ?? ''));
+    const file = parts.find((p) => p.filename !== undefined);
+    if (!file) return json(res, 400, { Status: 1, Message: 'no file' });
+    const fields = Object.fromEntries(parts.filter((p) => p.filename === undefined).map((p) => [p.name, p.data.toString('utf8')]));
+    uploads.push({ name: file.filename!, bytes: new Uint8Array(file.data), fields, ...(req.headers.authorization && { authorization: req.headers.authorization }) });
+    json(res, 200, { Status: 0, FileServer: `/uploads/${uploads.length}/${encodeURIComponent(file.filename!)}` });
+  }
 
   async function submit(req: IncomingMessage, res: ServerResponse) {
     let body: { fileName?: unknown; file?: unknown; cms?: unknown };
@@ -120,6 +165,16 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
       submit(req, res).catch(() => json(res, 500, { accepted: false, problems: ['internal error'] }));
       return;
     }
+    if (req.method === 'POST' && url.pathname === '/upload') {
+      upload(req, res).catch(() => json(res, 500, { Status: 1, Message: 'internal error' }));
+      return;
+    }
+    const served = url.pathname.startsWith('/files/') ? options.files?.[decodeURIComponent(url.pathname.slice(7))] : undefined;
+    if (req.method === 'GET' && served) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(served);
+      return;
+    }
     const entry = STATIC[url.pathname];
     if (req.method !== 'GET' || !entry) {
       res.writeHead(404).end('not found');
@@ -142,6 +197,7 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
         server,
         url: `${options.tls ? 'https' : 'http'}://localhost:${port}/`,
         submissions,
+        uploads,
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
     });

@@ -3,15 +3,16 @@
  * backed by kyso: load dist/sdk/vgca-shim.js instead of the plugin's script. No localhost
  * WebSocket and no self-signed certificate to accept; consent and PIN happen in kyso's window.
  *
- * Covered: vgca_sign_msg(sender, base64Message, callback) → callback(sender, resultJson) with
- * {Status: 0, Message: '', Signature: <base64 attached CMS of the message>}; on failure Status ≠ 0
- * and Message in Vietnamese (ErrorCode gives kyso's code). Every other vgca_* function answers
- * {Status: 2, Message: 'not supported'} (see docs/vgca-shim.md for why and what comes next).
+ * Covered: vgca_sign_msg (attached CMS), vgca_sign_pdf / vgca_sign_xml / vgca_sign_files (fetch
+ * FileName, sign through kyso, upload to FileUploadHandler, answer FileServer), vgca_get_certinfo
+ * (the certificate of the last consented signature). Results go to callback(sender, json) with
+ * Status 0; on failure Status 1 and a Vietnamese Message (ErrorCode: kyso's code); the rest answer
+ * Status 2 (see docs/vgca-shim.md).
  */
 import { attachContent } from '../cms/attach.js';
 import { base64ToBytes, bytesToBase64 } from '../encoding.js';
 import { errorMessage } from '../protocol/errors.js';
-import { KysoError, digestOf, signCms } from './index.js';
+import { KysoError, digestOf, signCms, signMany, type BatchDocumentInput } from './index.js';
 
 type Callback = (sender: unknown, result: string) => void;
 
@@ -29,12 +30,13 @@ function failure(error: unknown) {
 export async function vgca_sign_msg(sender: unknown, base64Message: string, callback?: Callback): Promise<void> {
   try {
     const message = base64ToBytes(base64Message);
-    const { cms } = await signCms({
+    const { cms, certificate } = await signCms({
       digest: await digestOf(message, 'SHA-256'),
       digestAlgorithm: 'SHA-256',
       description: 'Ký thông điệp (tương thích VGCA)',
       lang: 'vi',
     });
+    lastCertificate = certificate;
     // VGCA's SignMsg returns the message and its signature together: an attached CMS.
     const signature = bytesToBase64(attachContent(base64ToBytes(cms), message));
     answer(callback, sender, { Status: VGCA_STATUS.ok, Message: '', Signature: signature });
@@ -43,20 +45,131 @@ export async function vgca_sign_msg(sender: unknown, base64Message: string, call
   }
 }
 
-const UNSUPPORTED = [
-  'vgca_sign_pdf',
-  'vgca_sign_xml',
-  'vgca_sign_files',
-  'vgca_sign_approved',
-  'vgca_sign_issued',
-  'vgca_sign_copy',
-  'vgca_sign_json',
-  'vgca_get_certinfo',
-] as const;
+/** What the plugin's file functions take (JSON): where to fetch the file, where to upload the signed one. */
+interface VgcaFileRequest {
+  FileUploadHandler?: string;
+  SessionId?: string;
+  JWTToken?: string;
+  /** A URL; several (vgca_sign_files) as an array or separated by ';'. */
+  FileName?: string | string[];
+  MetaData?: Array<{ Key?: string; Value?: string }>;
+}
+
+function parseRequest(json: unknown): VgcaFileRequest {
+  const request = (typeof json === 'string' ? JSON.parse(json) : json) as VgcaFileRequest;
+  if (!request || typeof request !== 'object' || !request.FileName || !request.FileUploadHandler) {
+    throw new KysoError('BAD_REQUEST', 'FileName and FileUploadHandler are required');
+  }
+  return request;
+}
+
+const fileUrls = (request: VgcaFileRequest) =>
+  (Array.isArray(request.FileName) ? request.FileName : String(request.FileName).split(';')).map((u) => u.trim()).filter(Boolean);
+const meta = (request: VgcaFileRequest, key: string) => request.MetaData?.find((m) => m.Key?.toLowerCase() === key.toLowerCase())?.Value;
+const baseName = (url: string) => decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || 'document');
+
+/** Fetches as the page could (same origin or CORS), with the page's cookies. */
+async function download(url: string): Promise<Uint8Array> {
+  const response = await fetch(url, { credentials: 'include' });
+  if (!response.ok) throw new KysoError('BAD_REQUEST', `download failed: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Uploads the signed file as the plugin does: multipart field "file", with SessionId and JWTToken as
+ * fields (and the token as a Bearer header). FileServer is the handler's answer: its FileServer field
+ * when it answers JSON, else its text.
+ */
+async function upload(request: VgcaFileRequest, name: string, bytes: Uint8Array): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>]), name);
+  if (request.SessionId) form.append('SessionId', request.SessionId);
+  if (request.JWTToken) form.append('JWTToken', request.JWTToken);
+  const response = await fetch(request.FileUploadHandler!, {
+    method: 'POST',
+    body: form,
+    credentials: 'include',
+    ...(request.JWTToken && { headers: { authorization: `Bearer ${request.JWTToken}` } }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new KysoError('BAD_REQUEST', `upload failed: HTTP ${response.status}`);
+  try {
+    const answer = JSON.parse(text) as { FileServer?: unknown };
+    if (typeof answer.FileServer === 'string') return answer.FileServer;
+  } catch {
+    // a plain-text answer is the location itself
+  }
+  return text;
+}
+
+/** The XML profile: MetaData "profile", else the root element (HSoThueDTu: a tax return; HDon: an e-invoice). */
+function xmlProfile(xml: string, request: VgcaFileRequest): 'htkk' | 'einvoice' {
+  const asked = meta(request, 'profile');
+  if (asked === 'htkk' || asked === 'einvoice') return asked;
+  const root = /<(?:[\w-]+:)?(\w+)[\s>/]/.exec(xml.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''))?.[1];
+  if (root === 'HSoThueDTu') return 'htkk';
+  if (root === 'HDon') return 'einvoice';
+  throw new KysoError('BAD_REQUEST', `not a tax return or e-invoice (<${root ?? '?'}>)`);
+}
+
+/** The certificate of the last signature made through this page (vgca_get_certinfo answers with it). */
+let lastCertificate: string | undefined;
+
+async function documentFor(url: string, request: VgcaFileRequest, kind: 'pdf' | 'xml' | 'auto'): Promise<BatchDocumentInput> {
+  const bytes = await download(url);
+  const name = baseName(url);
+  const isPdf = kind === 'pdf' || (kind === 'auto' && /\.pdf$/i.test(name));
+  if (isPdf) {
+    const reason = meta(request, 'Reason');
+    return { kind: 'pdf', pdf: bytes, name, ...(reason && { reason }) };
+  }
+  const xml = new TextDecoder().decode(bytes);
+  return { kind: 'xml', xml, profile: xmlProfile(xml, request), name };
+}
+
+async function signFiles(sender: unknown, json: unknown, callback: Callback | undefined, kind: 'pdf' | 'xml' | 'auto', many: boolean): Promise<void> {
+  try {
+    const request = parseRequest(json);
+    const urls = fileUrls(request);
+    if (urls.length === 0 || (!many && urls.length > 1)) throw new KysoError('BAD_REQUEST', 'one FileName expected');
+    const documents = await Promise.all(urls.map((url) => documentFor(url, request, kind)));
+    const description = meta(request, 'Description') ?? (many ? `Ký ${documents.length} tệp (tương thích VGCA)` : `Ký tệp ${documents[0]!.name} (tương thích VGCA)`);
+    const { certificate, results } = await signMany({ documents, description, lang: 'vi' });
+    lastCertificate = certificate;
+    const locations: string[] = [];
+    for (const [i, result] of results.entries()) {
+      if (!result.ok) throw result.error;
+      const bytes = 'pdf' in result ? result.pdf : 'xml' in result ? new TextEncoder().encode(result.xml) : undefined;
+      if (!bytes) throw new KysoError('INTERNAL');
+      locations.push(await upload(request, documents[i]!.name, bytes));
+    }
+    answer(callback, sender, { Status: VGCA_STATUS.ok, Message: '', FileServer: locations.join(';') });
+  } catch (error) {
+    answer(callback, sender, failure(error));
+  }
+}
+
+export const vgca_sign_pdf = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'pdf', false);
+export const vgca_sign_xml = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'xml', false);
+export const vgca_sign_files = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'auto', true);
+
+/**
+ * The certificate the user chose for the last signature made from this page — never a listing of
+ * the user's certificates without a consent. Before any signature: Status 2.
+ */
+export function vgca_get_certinfo(sender: unknown, ...rest: unknown[]): void {
+  const callback = rest.reverse().find((a) => typeof a === 'function') as Callback | undefined;
+  if (!lastCertificate) {
+    return answer(callback, sender, { Status: VGCA_STATUS.unsupported, Message: 'kyso chỉ cho biết chứng thư số đã dùng để ký trên trang này, sau khi người dùng đồng ý ký / kyso tells the certificate only after a consented signature' });
+  }
+  answer(callback, sender, { Status: VGCA_STATUS.ok, Message: '', CertInfo: { Base64: lastCertificate } });
+}
+
+const UNSUPPORTED = ['vgca_sign_approved', 'vgca_sign_issued', 'vgca_sign_copy', 'vgca_sign_json'] as const;
 
 /** Installs the globals (what the plugin's own script does). */
 export function installVgcaShim(target: Record<string, unknown> = globalThis as unknown as Record<string, unknown>): void {
-  target.vgca_sign_msg = vgca_sign_msg;
+  Object.assign(target, { vgca_sign_msg, vgca_sign_pdf, vgca_sign_xml, vgca_sign_files, vgca_get_certinfo });
   for (const name of UNSUPPORTED) {
     target[name] = (sender: unknown, ...rest: unknown[]) => {
       const callback = rest.reverse().find((a) => typeof a === 'function') as Callback | undefined;

@@ -1,6 +1,10 @@
 /** A page written against the VGCA plugin's globals, with kyso's shim loaded in place of the plugin. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import type { Page } from 'puppeteer-core';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +14,13 @@ import { startPortalSession, type PortalSession } from '../support/portal-sessio
 describe('VGCA-compatible shim', () => {
   let session: PortalSession;
   beforeAll(async () => {
-    session = await startPortalSession();
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Cong van so 123', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    session = await startPortalSession(undefined, {
+      'cong-van.pdf': await doc.save(),
+      'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
+      'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
+    });
   });
   afterAll(async () => {
     await session?.close();
@@ -40,8 +50,76 @@ describe('VGCA-compatible shim', () => {
     await page.waitForFunction(() => (window as any).vgcaResult, { timeout: 30_000 });
     expect(await page.evaluate(() => (window as any).vgcaResult)).toMatchObject({ Status: 1, ErrorCode: 'USER_CANCELLED' });
     const unsupported = await page.evaluate(
-      () => new Promise((resolve) => (window as any).vgca_sign_pdf({}, '{"FileName":"https://x/y.pdf"}', (_: unknown, json: string) => resolve(JSON.parse(json)))),
+      () => new Promise((resolve) => (window as any).vgca_sign_copy({}, '{"FileName":"https://x/y.pdf"}', (_: unknown, json: string) => resolve(JSON.parse(json)))),
     );
     expect(unsupported).toMatchObject({ Status: 2 });
+  });
+
+  /** Calls a vgca_* file function the way plugin pages do: (sender, JSON request, callback(sender, JSON)). */
+  const callVgca = (page: Page, fn: string, request: object) =>
+    page.evaluate(
+      (fn, request) => {
+        (window as any).vgcaResult = undefined;
+        (window as any)[fn](document.body, JSON.stringify(request), (_: unknown, json: string) => ((window as any).vgcaResult = JSON.parse(json)));
+      },
+      fn,
+      request,
+    );
+  const vgcaResult = async (page: Page) => {
+    await page.waitForFunction(() => (window as any).vgcaResult, { timeout: 30_000 });
+    return page.evaluate(() => (window as any).vgcaResult);
+  };
+
+  it('vgca_sign_pdf fetches FileName, signs in kyso’s window, uploads to FileUploadHandler; pdfsig accepts the upload; get_certinfo then names the signer', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(new URL('/vgca.html', session.demo.url).href);
+    const before = await page.evaluate(() => new Promise((resolve) => (window as any).vgca_get_certinfo({}, (_: unknown, json: string) => resolve(JSON.parse(json)))));
+    expect(before).toMatchObject({ Status: 2 }); // nothing about the user's certificates before a consented signature
+    const consent = await consentWindowAfter(session.browser, () =>
+      callVgca(page, 'vgca_sign_pdf', { FileUploadHandler: '/upload', SessionId: 'phien-42', JWTToken: 'jwt-abc', FileName: new URL('/files/cong-van.pdf', session.demo.url).href }),
+    );
+    expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('cong-van.pdf');
+    await consent.click('input[name="certificate"][value$="/02"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await vgcaResult(page);
+    expect(result, JSON.stringify(result)).toMatchObject({ Status: 0, Message: '' });
+    const uploaded = session.demo.uploads.at(-1)!;
+    expect(result.FileServer).toBe(`/uploads/${session.demo.uploads.length}/cong-van.pdf`);
+    expect(uploaded).toMatchObject({ name: 'cong-van.pdf', fields: { SessionId: 'phien-42', JWTToken: 'jwt-abc' }, authorization: 'Bearer jwt-abc' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pdf-'));
+    const report = pdfsig(writePdf(dir, 'uploaded.pdf', uploaded.bytes), makeNssDb(dir, [session.token.caPem]));
+    expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    const certInfo = await page.evaluate(() => new Promise((resolve) => (window as any).vgca_get_certinfo({}, (_: unknown, json: string) => resolve(JSON.parse(json)))));
+    expect(certInfo).toMatchObject({ Status: 0, CertInfo: { Base64: Buffer.from(session.token.certDer('02')).toString('base64') } });
+  });
+
+  it('vgca_sign_files: a tax return and an e-invoice with one consent; xmlsec1 accepts both uploads; a failing upload gives Status 1', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(new URL('/vgca.html', session.demo.url).href);
+    const files = ['to-khai.xml', 'hoa-don.xml'].map((f) => new URL(`/files/${f}`, session.demo.url).href);
+    const consent = await consentWindowAfter(session.browser, () => callVgca(page, 'vgca_sign_files', { FileUploadHandler: '/upload', FileName: files.join(';') }));
+    expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('2');
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await vgcaResult(page);
+    expect(result, JSON.stringify(result)).toMatchObject({ Status: 0 });
+    expect(result.FileServer.split(';')).toHaveLength(2);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-xml-'));
+    for (const upload of session.demo.uploads.slice(-2)) {
+      const file = path.join(dir, upload.name);
+      writeFileSync(file, upload.bytes);
+      const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
+    }
+
+    const failing = await consentWindowAfter(session.browser, () =>
+      callVgca(page, 'vgca_sign_xml', { FileUploadHandler: '/no-such-handler', FileName: files[0] }),
+    );
+    await failing.click('input[name="certificate"][value$="/01"]');
+    await failing.type('#pin', session.token.pin);
+    await clickClosingWindow(failing, '#sign');
+    expect(await vgcaResult(page)).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
   });
 });
