@@ -12,7 +12,7 @@
 import { attachContent } from '../cms/attach.js';
 import { base64ToBytes, bytesToBase64 } from '../encoding.js';
 import { errorMessage } from '../protocol/errors.js';
-import { KysoError, digestOf, signCms, signMany, type BatchDocumentInput } from './index.js';
+import { KysoError, digestOf, signCms, signMany, type BatchDocumentInput, type PdfAppearanceInput } from './index.js';
 
 type Callback = (sender: unknown, result: string) => void;
 
@@ -115,24 +115,46 @@ function xmlProfile(xml: string, request: VgcaFileRequest): 'htkk' | 'einvoice' 
 /** The certificate of the last signature made through this page (vgca_get_certinfo answers with it). */
 let lastCertificate: string | undefined;
 
-async function documentFor(url: string, request: VgcaFileRequest, kind: 'pdf' | 'xml' | 'auto'): Promise<BatchDocumentInput> {
+/** Decree 30 roles of a PDF signature, as the plugin's approved/issued/copy functions name them. */
+type PdfRole = 'approved' | 'issued' | 'copy';
+
+/**
+ * The appearance for a role, from MetaData (our keys; the plugin's are not public): approved → the
+ * signer's image (Image, Rect "x,y,w,h", Page), issued → the seal image, copy → the text stamp
+ * ("SAO Y" or CopyType, the copying Organization, the time) at the top right of page 1.
+ */
+function appearanceFor(role: PdfRole | undefined, request: VgcaFileRequest): PdfAppearanceInput | undefined {
+  if (role === 'copy') {
+    const lines = [meta(request, 'CopyType') ?? 'SAO Y', meta(request, 'Organization'), meta(request, 'DocNumber'), '{time}'].filter((l): l is string => !!l);
+    return { kind: 'stamp', lines };
+  }
+  const image = meta(request, 'Image');
+  const rect = meta(request, 'Rect')?.split(',').map(Number);
+  if (!role || !image || !rect || rect.length !== 4 || rect.some((n) => !Number.isFinite(n))) return undefined;
+  const page = Number(meta(request, 'Page') ?? 1);
+  const [x, y, width, height] = rect as [number, number, number, number];
+  return { kind: 'image', rect: { x, y, width, height }, pageIndex: Math.max(0, page - 1), [role === 'issued' ? 'sealImage' : 'signatureImage']: image };
+}
+
+async function documentFor(url: string, request: VgcaFileRequest, kind: 'pdf' | 'xml' | 'auto', role?: PdfRole): Promise<BatchDocumentInput> {
   const bytes = await download(url);
   const name = baseName(url);
   const isPdf = kind === 'pdf' || (kind === 'auto' && /\.pdf$/i.test(name));
   if (isPdf) {
     const reason = meta(request, 'Reason');
-    return { kind: 'pdf', pdf: bytes, name, ...(reason && { reason }) };
+    const appearance = appearanceFor(role, request);
+    return { kind: 'pdf', pdf: bytes, name, ...(reason && { reason }), ...(appearance && { appearance }) };
   }
   const xml = new TextDecoder().decode(bytes);
   return { kind: 'xml', xml, profile: xmlProfile(xml, request), name };
 }
 
-async function signFiles(sender: unknown, json: unknown, callback: Callback | undefined, kind: 'pdf' | 'xml' | 'auto', many: boolean): Promise<void> {
+async function signFiles(sender: unknown, json: unknown, callback: Callback | undefined, kind: 'pdf' | 'xml' | 'auto', many: boolean, role?: PdfRole): Promise<void> {
   try {
     const request = parseRequest(json);
     const urls = fileUrls(request);
     if (urls.length === 0 || (!many && urls.length > 1)) throw new KysoError('BAD_REQUEST', 'one FileName expected');
-    const documents = await Promise.all(urls.map((url) => documentFor(url, request, kind)));
+    const documents = await Promise.all(urls.map((url) => documentFor(url, request, kind, role)));
     const description = meta(request, 'Description') ?? (many ? `Ký ${documents.length} tệp (tương thích VGCA)` : `Ký tệp ${documents[0]!.name} (tương thích VGCA)`);
     const { certificate, results } = await signMany({ documents, description, lang: 'vi' });
     lastCertificate = certificate;
@@ -152,6 +174,9 @@ async function signFiles(sender: unknown, json: unknown, callback: Callback | un
 export const vgca_sign_pdf = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'pdf', false);
 export const vgca_sign_xml = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'xml', false);
 export const vgca_sign_files = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'auto', true);
+export const vgca_sign_approved = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'pdf', false, 'approved');
+export const vgca_sign_issued = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'pdf', false, 'issued');
+export const vgca_sign_copy = (sender: unknown, json: unknown, callback?: Callback) => signFiles(sender, json, callback, 'pdf', false, 'copy');
 
 /**
  * The certificate the user chose for the last signature made from this page — never a listing of
@@ -165,11 +190,11 @@ export function vgca_get_certinfo(sender: unknown, ...rest: unknown[]): void {
   answer(callback, sender, { Status: VGCA_STATUS.ok, Message: '', CertInfo: { Base64: lastCertificate } });
 }
 
-const UNSUPPORTED = ['vgca_sign_approved', 'vgca_sign_issued', 'vgca_sign_copy', 'vgca_sign_json'] as const;
+const UNSUPPORTED = ['vgca_sign_json'] as const;
 
 /** Installs the globals (what the plugin's own script does). */
 export function installVgcaShim(target: Record<string, unknown> = globalThis as unknown as Record<string, unknown>): void {
-  Object.assign(target, { vgca_sign_msg, vgca_sign_pdf, vgca_sign_xml, vgca_sign_files, vgca_get_certinfo });
+  Object.assign(target, { vgca_sign_msg, vgca_sign_pdf, vgca_sign_xml, vgca_sign_files, vgca_sign_approved, vgca_sign_issued, vgca_sign_copy, vgca_get_certinfo });
   for (const name of UNSUPPORTED) {
     target[name] = (sender: unknown, ...rest: unknown[]) => {
       const callback = rest.reverse().find((a) => typeof a === 'function') as Callback | undefined;

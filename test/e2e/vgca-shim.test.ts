@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
-import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ describe('VGCA-compatible shim', () => {
     await page.waitForFunction(() => (window as any).vgcaResult, { timeout: 30_000 });
     expect(await page.evaluate(() => (window as any).vgcaResult)).toMatchObject({ Status: 1, ErrorCode: 'USER_CANCELLED' });
     const unsupported = await page.evaluate(
-      () => new Promise((resolve) => (window as any).vgca_sign_copy({}, '{"FileName":"https://x/y.pdf"}', (_: unknown, json: string) => resolve(JSON.parse(json)))),
+      () => new Promise((resolve) => (window as any).vgca_sign_json({}, '{"FileName":"https://x/y.pdf"}', (_: unknown, json: string) => resolve(JSON.parse(json)))),
     );
     expect(unsupported).toMatchObject({ Status: 2 });
   });
@@ -94,7 +94,7 @@ describe('VGCA-compatible shim', () => {
     expect(certInfo).toMatchObject({ Status: 0, CertInfo: { Base64: Buffer.from(session.token.certDer('02')).toString('base64') } });
   });
 
-  it('vgca_sign_files: a tax return and an e-invoice with one consent; xmlsec1 accepts both uploads; a failing upload gives Status 1', async () => {
+  it('vgca_sign_files: a tax return and an e-invoice with one consent (xmlsec1 accepts both uploads); vgca_sign_copy stamps a copy; a failing upload gives Status 1', async () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca.html', session.demo.url).href);
     const files = ['to-khai.xml', 'hoa-don.xml'].map((f) => new URL(`/files/${f}`, session.demo.url).href);
@@ -113,6 +113,20 @@ describe('VGCA-compatible shim', () => {
       const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
       expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
     }
+
+    // vgca_sign_copy: the Decree 30 text stamp for an electronic copy ("SAO Y", the copying organisation, the time).
+    const copy = await consentWindowAfter(session.browser, () =>
+      callVgca(page, 'vgca_sign_copy', { FileUploadHandler: '/upload', FileName: new URL('/files/cong-van.pdf', session.demo.url).href, MetaData: [{ Key: 'Organization', Value: 'Văn phòng UBND tỉnh' }] }),
+    );
+    await copy.click('input[name="certificate"][value$="/01"]');
+    await copy.type('#pin', session.token.pin);
+    await clickClosingWindow(copy, '#sign');
+    expect(await vgcaResult(page)).toMatchObject({ Status: 0 });
+    const copied = writePdf(dir, 'ban-sao.pdf', session.demo.uploads.at(-1)!.bytes);
+    const text = pdftotext(copied);
+    expect(text).toContain('SAO Y');
+    expect(text).toContain('Văn phòng UBND tỉnh');
+    expect(pdfsig(copied, makeNssDb(mkdtempSync(path.join(tmpdir(), 'kyso-vgca-nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
 
     const failing = await consentWindowAfter(session.browser, () =>
       callVgca(page, 'vgca_sign_xml', { FileUploadHandler: '/no-such-handler', FileName: files[0] }),
