@@ -4,7 +4,6 @@
  */
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { createCommandHandlers } from './commands.js';
-import { runCli } from './cli/index.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
 import { TokenWorker } from './worker/client.js';
@@ -43,4 +42,5 @@ function runHost(): void {
 
 const args = process.argv.slice(2);
 if (isBrowserInvocation(args)) runHost();
-else process.exitCode = await runCli(args);
+// The command line (PDF, XML, installers) loads only when a person runs it: the browser's host starts lean.
+else process.exitCode = await (await import('./cli/index.js')).runCli(args);

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { KysoError, toWireError, type WireError } from '../../../shared/protocol/errors.js';
 import { WEBSOCKET_REQUEST_TYPES, type HostEvent, type WebSocketServe } from '../../../shared/protocol/host.js';
@@ -48,6 +48,8 @@ export class WebSocketEndpoint {
     await this.close();
     if (!config) return { listening: false, port: null };
     const allowed = new Set(config.allowedOrigins);
+    // Loaded only when the mode is on: most hosts never serve WebSocket.
+    const { WebSocketServer } = await import('ws');
     const server = new WebSocketServer({
       host: '127.0.0.1',
       port: config.port,
