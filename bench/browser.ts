@@ -19,6 +19,8 @@ export interface BrowserBench {
   warmP90Ms: number;
   coldMedianMs: number;
   coldP90Ms: number;
+  /** Every cold sample, in order: outliers show where they fall. */
+  coldSamplesMs: number[];
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -95,6 +97,7 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
     const warm: number[] = [];
     for (let i = 0; i < counts.warm; i++) warm.push(await signOnce());
     return {
+      coldSamplesMs: cold.map((ms) => Math.round(ms)),
       warm: warm.length,
       cold: cold.length,
       warmMedianMs: percentile(warm, 0.5),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { TsaUrlSchema } from '../../../shared/protocol/common.js';
 import { WebSocketServeSchema, type WebSocketServe } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
+import { managedPolicy } from './managed-policy.js';
 
 export interface TsaSetting {
   url?: string;
@@ -16,12 +17,7 @@ export interface TsaSetting {
 }
 
 export async function tsaSetting(): Promise<TsaSetting> {
-  let managed: { tsaUrl?: unknown } = {};
-  try {
-    managed = (await browser.storage.managed.get('tsaUrl')) as { tsaUrl?: unknown };
-  } catch {
-    // no policy installed (Firefox throws when there is none)
-  }
+  const managed = (await managedPolicy()) as { tsaUrl?: unknown };
   const fromPolicy = TsaUrlSchema.safeParse(managed.tsaUrl);
   if (fromPolicy.success) return { url: fromPolicy.data, managed: true };
   const { tsaUrl } = (await browser.storage.local.get('tsaUrl')) as { tsaUrl?: unknown };
@@ -52,12 +48,7 @@ export async function consentTimeoutMs(): Promise<number> {
     Number.isInteger(seconds) &&
     seconds * 1000 >= LIMITS.minUserInteractionTimeoutMs &&
     seconds * 1000 <= LIMITS.maxUserInteractionTimeoutMs;
-  let managed: { consentTimeoutSeconds?: unknown } = {};
-  try {
-    managed = (await browser.storage.managed.get('consentTimeoutSeconds')) as { consentTimeoutSeconds?: unknown };
-  } catch {
-    // no policy installed
-  }
+  const managed = (await managedPolicy()) as { consentTimeoutSeconds?: unknown };
   if (valid(managed.consentTimeoutSeconds)) return managed.consentTimeoutSeconds * 1000;
   const { consentTimeoutSeconds } = (await browser.storage.local.get('consentTimeoutSeconds')) as { consentTimeoutSeconds?: unknown };
   return valid(consentTimeoutSeconds) ? consentTimeoutSeconds * 1000 : LIMITS.userInteractionTimeoutMs;
@@ -75,12 +66,7 @@ export const WebSocketSettingSchema = WebSocketServeSchema.extend({ enabled: z.b
 export type WebSocketSetting = WebSocketServe & { enabled: boolean; managed: boolean };
 
 export async function webSocketSetting(): Promise<WebSocketSetting | undefined> {
-  let managed: { websocket?: unknown } = {};
-  try {
-    managed = (await browser.storage.managed.get('websocket')) as { websocket?: unknown };
-  } catch {
-    // no policy installed
-  }
+  const managed = (await managedPolicy()) as { websocket?: unknown };
   const fromPolicy = WebSocketSettingSchema.safeParse(managed.websocket);
   if (fromPolicy.success) return { ...fromPolicy.data, managed: true };
   const { websocket } = (await browser.storage.local.get('websocket')) as { websocket?: unknown };

@@ -5,16 +5,14 @@
  */
 import browser from 'webextension-polyfill';
 
+import { managedPolicy } from './managed-policy.js';
 import { decide, type ManagedPolicy, type SiteDecision, type SitePermission } from './site-decision.js';
 
 export type { ManagedPolicy, SiteDecision, SitePermission };
 
-async function managedPolicy(): Promise<ManagedPolicy> {
-  try {
-    return (await browser.storage.managed.get(['allowedOrigins', 'blockedOrigins'])) as ManagedPolicy;
-  } catch {
-    return {}; // no policy installed (Firefox throws when there is none)
-  }
+async function sitePolicy(): Promise<ManagedPolicy> {
+  const { allowedOrigins, blockedOrigins } = (await managedPolicy()) as ManagedPolicy;
+  return { ...(allowedOrigins && { allowedOrigins }), ...(blockedOrigins && { blockedOrigins }) };
 }
 
 async function userDecisions(): Promise<Record<string, SiteDecision>> {
@@ -23,7 +21,7 @@ async function userDecisions(): Promise<Record<string, SiteDecision>> {
 }
 
 export async function sitePermission(origin: string): Promise<{ permission: SitePermission; managed: boolean }> {
-  return decide(origin, await managedPolicy(), await userDecisions());
+  return decide(origin, await sitePolicy(), await userDecisions());
 }
 
 export async function rememberDecision(origin: string, decision: SiteDecision): Promise<void> {
@@ -37,5 +35,5 @@ export async function forgetDecision(origin: string): Promise<void> {
 }
 
 export async function listDecisions(): Promise<{ user: Record<string, SiteDecision>; managed: ManagedPolicy }> {
-  return { user: await userDecisions(), managed: await managedPolicy() };
+  return { user: await userDecisions(), managed: await sitePolicy() };
 }
