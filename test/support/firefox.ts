@@ -62,7 +62,8 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
     acceptInsecureCerts: true,
     extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }) },
   });
-  await browser.installExtension(EXTENSION_DIST);
+  const id = await browser.installExtension(EXTENSION_DIST);
+  if (id !== FIREFOX_EXTENSION_ID) throw new Error(`the extension installed as ${id}, not ${FIREFOX_EXTENSION_ID}`);
 
   async function extensionPage(prefix: string, exclude = new Set<Target>()): Promise<Page> {
     const deadline = Date.now() + 20_000;
