@@ -34,6 +34,8 @@ export interface CmsVerification {
   digestAlgorithm?: DigestAlgorithm;
   signingTime?: Date;
   signerCertificate?: Uint8Array;
+  /** Every certificate the SignedData carries (the signer's and any intermediates), DER. */
+  certificates?: Uint8Array[];
   signer?: CertificateSummary;
   /** The encapsulated content, for attached signatures. */
   content?: Uint8Array;
@@ -49,8 +51,12 @@ function octets(value: unknown): Uint8Array {
   return new Uint8Array((value as asn1js.OctetString).valueBlock.valueHexView);
 }
 
+function carriedCertificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
+  return (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+}
+
 function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerInfo['sid']) {
-  const certs = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const certs = carriedCertificates(signedData);
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
     return certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
   }
@@ -112,6 +118,7 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
   }
   const certDer = new Uint8Array(cert.toSchema().toBER());
   result.signerCertificate = certDer;
+  result.certificates = carriedCertificates(signedData).map((c) => new Uint8Array(c.toSchema().toBER()));
   result.signer = summarizeCertificate(certDer);
 
   const eContent = signedData.encapContentInfo.eContent;
@@ -167,7 +174,7 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
   if (options.trustedRoots) {
     const engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
-      certs: (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate),
+      certs: carriedCertificates(signedData),
       checkDate: options.checkTime ?? result.signingTime ?? new Date(),
     });
     const chain = await engine.verify();

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
@@ -160,7 +161,7 @@ describe('Firefox ESR: the consent flows', () => {
 describe('Firefox ESR: a token with a PIN pad', () => {
   it('shows “enter the PIN on your device” instead of a PIN field, and signs', async () => {
     execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')]);
-    const control = path.join(mkdtempSync(path.join(REPO_ROOT, '.kyso', 'pinpad-')), 'faults');
+    const control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-pinpad-')), 'faults');
     const session = await startFirefoxSession((token) => {
       writeFileSync(control, `protected_auth_path ${token.pin}\n`); // the "keypad" enters the right PIN
       return { ...token.env, KYSO_PKCS11_MODULES: path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so'), KYSO_FAULT_TARGET: SOFTHSM_MODULE, KYSO_FAULT_CONTROL: control };

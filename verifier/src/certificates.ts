@@ -1,5 +1,4 @@
 /** Certificates as the verifier needs them: parsing, the issuer, revocation URLs, the chain to trusted roots. */
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
 
@@ -43,12 +42,6 @@ export async function chainValid(certificate: pkijs.Certificate, intermediates: 
   const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [certificate, ...intermediates], checkDate: at });
   const result = await engine.verify();
   return { valid: result.result === true, message: result.resultMessage ?? '' };
-}
-
-export function certificatesOfCms(cms: Uint8Array): pkijs.Certificate[] {
-  const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
-  const signedData = new pkijs.SignedData({ schema: contentInfo.content as asn1js.Sequence });
-  return (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
 }
 
 export const certificateDer = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());

@@ -13,7 +13,8 @@ import * as pkijs from 'pkijs';
 import { SignedXml } from 'xml-crypto';
 import { holderName, summarizeCertificate } from '../../shared/certificate/profile.js';
 import { verifyCms } from '../../shared/cms/verify.js';
-import { chainValid, certificateDer, certificatesOfCms, findIssuer, parseCertificate } from './certificates.js';
+import { PDFHexString } from 'pdf-lib';
+import { chainValid, certificateDer, findIssuer, parseCertificate } from './certificates.js';
 import { checkRevocation, type RevocationOptions, type RevocationResult } from './revocation.js';
 
 export type { RevocationOptions, RevocationPolicy, RevocationResult } from './revocation.js';
@@ -142,7 +143,7 @@ async function cmsReport(cms: Uint8Array, content: { content?: Uint8Array; conte
     if (!report.problems.includes('MALFORMED')) report.problems.push('MALFORMED');
     return report;
   }
-  return judge(report, core.signerCertificate, certificatesOfCms(cms), options);
+  return judge(report, core.signerCertificate, (core.certificates ?? []).map(parseCertificate), options);
 }
 
 const single = async (signature: SignatureReport): Promise<VerificationReport> => ({ valid: signature.valid, signatures: [signature] });
@@ -161,7 +162,7 @@ function pdfSignatures(pdf: Uint8Array): Array<{ byteRange: number[]; cms: Uint8
     const hex = text.slice(byteRange[1]! + 1, byteRange[2]! - 1).replace(/(00)+$/, '');
     const dictionary = text.slice(Math.max(0, match.index! - 2000), match.index! + 200);
     const m = /\/M\s*(?:\(([^)]*)\)|<([0-9A-Fa-f]+)>)/.exec(dictionary);
-    const claimed = m ? pdfDate(m[1] ?? decodeUtf16Hex(m[2]!)) : undefined;
+    const claimed = m ? pdfDate(m[1] ?? PDFHexString.of(m[2]!).decodeText()) : undefined;
     found.push({ byteRange, cms: new Uint8Array(Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex')), ...(claimed && { claimed }) });
   }
   return found;
@@ -174,14 +175,6 @@ function pdfDate(value: string): Date | undefined {
   const [, y, mo, da, h, mi, s, sign, oh, om] = d;
   const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh ?? 0) * 60 + Number(om ?? 0)) : 0;
   return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(da), Number(h), Number(mi), Number(s)) - offset * 60_000);
-}
-
-function decodeUtf16Hex(hex: string): string {
-  const bytes = Buffer.from(hex, 'hex');
-  const body = bytes[0] === 0xfe && bytes[1] === 0xff ? bytes.subarray(2) : bytes;
-  let out = '';
-  for (let i = 0; i + 1 < body.length; i += 2) out += String.fromCharCode((body[i]! << 8) | body[i + 1]!);
-  return out;
 }
 
 /**

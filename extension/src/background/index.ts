@@ -13,7 +13,7 @@ import { ConsentFlow } from './consent-flow.js';
 import { planDocument } from './documents.js';
 import { batchJob, rawJob, singleJob } from './jobs.js';
 import { CONSENT_PORT, type BackgroundAnswer, type OptionsModules, type OptionsRequest, type OptionsStatus } from './messages.js';
-import { hostCommands, type HostEvent, type HostParams } from '../../../shared/protocol/host.js';
+import type { HostEvent, HostParams } from '../../../shared/protocol/host.js';
 import { sitePermission } from './site-permissions.js';
 import { NativeHostClient } from './native-host.js';
 import { tsaSetting, webSocketSetting } from './settings.js';
@@ -167,7 +167,7 @@ async function optionsModules(request: OptionsRequest): Promise<OptionsModules> 
     await host.connect();
     const report =
       request.options === 'set-modules'
-        ? await host.call('set-modules', parseOrBadRequest(hostCommands['set-modules'].params, { configured: request.configured }, 'set-modules'), LIMITS.tokenOperationTimeoutMs)
+        ? await host.call('set-modules', { configured: request.configured }, LIMITS.tokenOperationTimeoutMs)
         : await host.call('modules', {}, LIMITS.tokenOperationTimeoutMs);
     return { ok: true, report };
   } catch (error) {

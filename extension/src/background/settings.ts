@@ -16,13 +16,17 @@ export interface TsaSetting {
   managed: boolean;
 }
 
+/** A setting: the policy's value when it is valid (the user cannot override it), else the user's when valid. */
+async function setting<T>(key: string, schema: z.ZodType<T>): Promise<{ value: T; managed: boolean } | undefined> {
+  const fromPolicy = schema.safeParse((await managedPolicy())[key]);
+  if (fromPolicy.success) return { value: fromPolicy.data, managed: true };
+  const fromUser = schema.safeParse(((await browser.storage.local.get(key)) as Record<string, unknown>)[key]);
+  return fromUser.success ? { value: fromUser.data, managed: false } : undefined;
+}
+
 export async function tsaSetting(): Promise<TsaSetting> {
-  const managed = (await managedPolicy()) as { tsaUrl?: unknown };
-  const fromPolicy = TsaUrlSchema.safeParse(managed.tsaUrl);
-  if (fromPolicy.success) return { url: fromPolicy.data, managed: true };
-  const { tsaUrl } = (await browser.storage.local.get('tsaUrl')) as { tsaUrl?: unknown };
-  const fromUser = TsaUrlSchema.safeParse(tsaUrl);
-  return fromUser.success ? { url: fromUser.data, managed: false } : { managed: false };
+  const found = await setting('tsaUrl', TsaUrlSchema);
+  return found ? { url: found.value, managed: found.managed } : { managed: false };
 }
 
 /** Saves the user's TSA (empty: none); false when it is not an http(s) URL. */
@@ -42,16 +46,15 @@ export async function saveTsaUrl(value: string): Promise<boolean> {
  * How long the consent window waits for the user. People who need more time can take it (WCAG
  * 2.2.1 Timing Adjustable); an agency can set it by policy. Out-of-range values fall back to the default.
  */
+const ConsentTimeoutSecondsSchema = z
+  .number()
+  .int()
+  .min(LIMITS.minUserInteractionTimeoutMs / 1000)
+  .max(LIMITS.maxUserInteractionTimeoutMs / 1000);
+
 export async function consentTimeoutMs(): Promise<number> {
-  const valid = (seconds: unknown): seconds is number =>
-    typeof seconds === 'number' &&
-    Number.isInteger(seconds) &&
-    seconds * 1000 >= LIMITS.minUserInteractionTimeoutMs &&
-    seconds * 1000 <= LIMITS.maxUserInteractionTimeoutMs;
-  const managed = (await managedPolicy()) as { consentTimeoutSeconds?: unknown };
-  if (valid(managed.consentTimeoutSeconds)) return managed.consentTimeoutSeconds * 1000;
-  const { consentTimeoutSeconds } = (await browser.storage.local.get('consentTimeoutSeconds')) as { consentTimeoutSeconds?: unknown };
-  return valid(consentTimeoutSeconds) ? consentTimeoutSeconds * 1000 : LIMITS.userInteractionTimeoutMs;
+  const found = await setting('consentTimeoutSeconds', ConsentTimeoutSecondsSchema);
+  return found ? found.value * 1000 : LIMITS.userInteractionTimeoutMs;
 }
 
 export async function saveConsentTimeoutSeconds(seconds: number): Promise<void> {
@@ -66,12 +69,8 @@ export const WebSocketSettingSchema = WebSocketServeSchema.extend({ enabled: z.b
 export type WebSocketSetting = WebSocketServe & { enabled: boolean; managed: boolean };
 
 export async function webSocketSetting(): Promise<WebSocketSetting | undefined> {
-  const managed = (await managedPolicy()) as { websocket?: unknown };
-  const fromPolicy = WebSocketSettingSchema.safeParse(managed.websocket);
-  if (fromPolicy.success) return { ...fromPolicy.data, managed: true };
-  const { websocket } = (await browser.storage.local.get('websocket')) as { websocket?: unknown };
-  const fromUser = WebSocketSettingSchema.safeParse(websocket);
-  return fromUser.success ? { ...fromUser.data, managed: false } : undefined;
+  const found = await setting('websocket', WebSocketSettingSchema);
+  return found && { ...found.value, managed: found.managed };
 }
 
 /** False when the port or an origin is not valid. */
