@@ -90,6 +90,14 @@ export class ConsentFlow {
       }
       if (!request || request !== this.active || request.settled) return;
       if (message.type === 'cancel') return this.finish(request, new KysoError('USER_CANCELLED'));
+      if (message.type === 'open-document') {
+        const { index } = message;
+        try {
+          return send({ type: 'document-content', index, content: await request.job.content(index) });
+        } catch (error) {
+          return send({ type: 'document-content-error', index, error: toWireError(error) });
+        }
+      }
       if (message.type === 'site' && request.askSite) {
         await rememberDecision(request.origin, message.allow ? 'allowed' : 'blocked');
         if (!message.allow) return this.finish(request, new KysoError('ORIGIN_NOT_ALLOWED', undefined, { reason: 'refused by the user' }));
@@ -142,7 +150,6 @@ export class ConsentFlow {
       description: request.job.description,
       documents: request.job.documents,
       ...(request.job.lang && { lang: request.job.lang }),
-      ...(request.job.pdfPreview && { pdfPreview: request.job.pdfPreview }),
       askSite: request.askSite,
       ...(request.viaWebSocket && { viaWebSocket: true }),
     };

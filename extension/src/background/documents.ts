@@ -17,7 +17,7 @@ import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js'
 import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../shared/protocol/page.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
-import type { ConsentDocument } from './messages.js';
+import type { ConsentDocument, DocumentContent } from './messages.js';
 
 /** The signer, as begin-batch reports it. */
 export interface Signer {
@@ -42,6 +42,8 @@ export interface DocumentPlan {
   consent: ConsentDocument;
   /** Needs a time-stamp from the TSA in the settings. */
   timestamp: boolean;
+  /** What the window shows when the user opens the document. */
+  content(): Promise<DocumentContent>;
   prepare(signer: Signer, now: Date): Promise<PreparedDocument>;
 }
 
@@ -91,7 +93,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           ? { kind: 'cms', digest: document.digest, digestAlgorithm: document.digestAlgorithm, signingTime: true, ...(document.timestamp && { timestamp: true }), ...(rsaScheme && { rsaScheme }) }
           : { kind: 'raw', digest: document.digest, digestAlgorithm: document.digestAlgorithm, ...(rsaScheme && { rsaScheme }) };
       const finish = document.kind === 'cms' ? (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, cms: cmsOf(r) }) : (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, signature: bytesToBase64(signatureOf(r)) });
-      return { consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) }, timestamp: document.kind === 'cms' && document.timestamp === true, prepare: async () => ({ item, finish }) };
+      return { consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) }, timestamp: document.kind === 'cms' && document.timestamp === true, content: () => Promise.resolve({ kind: 'digest' }), prepare: async () => ({ item, finish }) };
     }
     case 'pdf': {
       const pdf = base64ToBytes(document.pdf);
@@ -103,6 +105,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       return {
         consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }) },
         timestamp,
+        // TODO(#12): the prepared revision's bytes, resolved through the xref chain.
+        content: () => Promise.resolve({ kind: 'pdf', pdf: document.pdf }),
         async prepare(signer, now) {
           const prepared = await preparePdfSignature(pdf, {
             signingTime: now,
@@ -125,6 +129,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       return {
         consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile: document.profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
         timestamp: false,
+        // TODO(#12): every value inside the signed element.
+        content: () => Promise.resolve({ kind: 'xml', rows: summary.map(({ field, value }) => ({ path: field, value })) }),
         async prepare(signer, now) {
           // XMLDSig rsa-sha* is PKCS#1 v1.5 whatever the portal asked for its CMS.
           const prepared = await prepareXmlSignature(document.xml, {

@@ -8,7 +8,7 @@ import type { HostParams, SignItemResult } from '../../../shared/protocol/host.j
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { PageDocumentResult, PageParams, PageResult } from '../../../shared/protocol/page.js';
 import { signerOf, type DocumentPlan, type PreparedDocument } from './documents.js';
-import type { ConsentDocument } from './messages.js';
+import type { ConsentDocument, DocumentContent } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
 export interface ConsentJob {
@@ -16,8 +16,8 @@ export interface ConsentJob {
   /** Asked for by the portal; otherwise the browser's language (kyso's default: Vietnamese). */
   lang?: 'vi' | 'en';
   documents: ConsentDocument[];
-  /** One PDF: its bytes (base64) for the window's first-page preview. */
-  pdfPreview?: string;
+  /** The whole content of document `index`, when the window opens it. */
+  content(index: number): Promise<DocumentContent>;
   run(
     certificateId: string,
     pin: string | null,
@@ -49,6 +49,7 @@ function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
         ...(timestamp && { timestamp }),
       },
     ],
+    content: () => Promise.resolve({ kind: 'digest' }),
     run: (certificateId, pin) =>
       host.call(
         command,
@@ -87,7 +88,11 @@ export function batchJob(
     description: params.description,
     ...(params.lang && { lang: params.lang }),
     documents: plans.map((p) => p.consent),
-    ...(params.documents.length === 1 && params.documents[0]!.kind === 'pdf' && { pdfPreview: params.documents[0]!.pdf }),
+    content: async (index) => {
+      const plan = plans[index];
+      if (!plan) throw new KysoError('BAD_REQUEST', 'no such document', { document: index });
+      return plan.content();
+    },
     async run(certificateId, pin, progress, cancelled): Promise<PageResult<'sign-many'>> {
       const total = plans.length;
       // A wrong PIN fails here, before anything is signed, and the window lets the user retry.

@@ -25,7 +25,41 @@ export interface ConsentDocument {
   timestamp?: boolean;
   /** rsa-sha1, asked for by the portal. */
   sha1?: boolean;
+  /** What in the document can still act or change after signing (found in the document itself). */
+  warnings?: DocumentWarning[];
 }
+
+/**
+ * Something a signed document can still do or change: the window warns before the PIN.
+ * `names` are taken from the document (attachment file names, field names): the window shows them
+ * as the document's words, never as kyso's.
+ */
+export interface DocumentWarning {
+  code:
+    | 'pdf-javascript'
+    | 'pdf-launch'
+    | 'pdf-actions'
+    | 'pdf-embedded-files'
+    | 'pdf-form-fields'
+    | 'pdf-annotations'
+    | 'pdf-incremental-updates'
+    | 'pdf-existing-signatures'
+    | 'pdf-empty-signature-fields';
+  count?: number;
+  names?: string[];
+}
+
+/**
+ * The whole content of one document, asked for by the window when the user opens it (lazily: a
+ * batch may hold a thousand). Derived from exactly the bytes that are signed.
+ */
+export type DocumentContent =
+  /** The bytes a reader renders: the signed revision (or the original, when the prepared revision only appends the signature to it). */
+  | { kind: 'pdf'; pdf: string }
+  /** Every element and attribute value inside the signed XML element, by its path from that element. */
+  | { kind: 'xml'; rows: Array<{ path: string; value: string }> }
+  /** A digest the page computed: nothing to show but the digest itself (in ConsentDocument). */
+  | { kind: 'digest' };
 
 /** What the consent window shows: everything comes from the browser or the validated request. */
 export interface ConsentDetails {
@@ -38,8 +72,6 @@ export interface ConsentDetails {
   lang?: Language;
   /** The site has never asked before: the user must first allow it (remembered) or refuse it. */
   askSite: boolean;
-  /** A single PDF, base64: the window draws its first page. */
-  pdfPreview?: string;
   /** Asked by a program on this computer through the local WebSocket mode, not by a web page. */
   viaWebSocket?: boolean;
 }
@@ -48,7 +80,9 @@ export type ConsentToBackground =
   | { type: 'hello'; requestId: string }
   | { type: 'sign'; certificateId: string; pin: string | null }
   | { type: 'cancel' }
-  | { type: 'site'; allow: boolean };
+  | { type: 'site'; allow: boolean }
+  /** The user opened document `index` (0-based) of the request. */
+  | { type: 'open-document'; index: number };
 
 export type BackgroundToConsent =
   | { type: 'details'; details: ConsentDetails }
@@ -56,7 +90,9 @@ export type BackgroundToConsent =
   | { type: 'site-allowed' }
   | { type: 'signing' }
   | { type: 'progress'; done: number; total: number }
-  | { type: 'error'; error: WireError };
+  | { type: 'error'; error: WireError }
+  | { type: 'document-content'; index: number; content: DocumentContent }
+  | { type: 'document-content-error'; index: number; error: WireError };
 
 export const CONSENT_PORT = 'kyso-consent';
 

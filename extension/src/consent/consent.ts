@@ -72,7 +72,7 @@ function renderDetails(details: ConsentDetails): void {
     $('document-label').textContent = t('document');
     $('document-name').textContent = only.name;
     renderDocument(only);
-    if (details.pdfPreview) void showPdfPreview(details.pdfPreview);
+    if (only.kind === 'pdf') send({ type: 'open-document', index: 0 });
   } else {
     // A batch: how many, the first names, and (once signing) a progress bar.
     $('document-label').textContent = t('documents');
@@ -253,6 +253,11 @@ port.onMessage.addListener((raw: unknown) => {
       $('status').textContent = `${t('signing')} ${message.done}/${message.total}`;
       break;
     }
+    case 'document-content':
+      if (message.index === 0 && message.content.kind === 'pdf') void showPdfPreview(message.content.pdf);
+      break;
+    case 'document-content-error':
+      break;
     case 'error':
       showError(message.error);
       setState(certificates.length ? 'ready' : 'error');
