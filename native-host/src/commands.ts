@@ -4,16 +4,22 @@ import { summarizeCertificate, usabilityProblems } from '../../shared/certificat
 import { base64ToBytes } from '../../shared/encoding.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
-import type { HostCommand, HostParams, HostResult, ModuleReport } from '../../shared/protocol/host.js';
+import type { HostCommand, HostParams, HostResult, ModuleReport, SignItem } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { configFilePath, describeModules, modulesToLoad, readConfiguredModules, writeConfiguredModules, type DiscoveryContext } from './modules/discovery.js';
-import { listTokenCertificates } from './signing/certificates.js';
-import { SigningOperation } from './signing/signing-operation.js';
-import type { TokenWorker } from './worker/client.js';
+import { QueuedTokens } from './signing/certificates.js';
+import { SigningOperation, cmsItem, cmsOf, rawItem, signOnce, signatureOf, type SigningOptions } from './signing/signing-operation.js';
+import type { LeaseOptions, TokenLease, WaitReason } from './signing/token-queue.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 
-export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>) => Promise<HostResult<C>> };
+/** What a handler may tell its caller while the request runs. */
+export interface RequestContext {
+  /** The request waits for its token (another request, or another program, is using it). */
+  onWaiting?: (reason: WaitReason) => void;
+}
+
+export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>, context?: RequestContext) => Promise<HostResult<C>> };
 
 export interface CommandOptions {
   now?: () => Date;
@@ -23,30 +29,38 @@ export interface CommandOptions {
   discovery?: Pick<DiscoveryContext, 'env' | 'platform'>;
   /** Per-operation token timeout; LIMITS.tokenOperationTimeoutMs unless a slow token needs more. */
   tokenTimeoutMs?: number;
+  /** How long a request waits for a token in use; LIMITS.tokenWaitMs. */
+  tokenWaitMs?: number;
   batchIdleTimeoutMs?: number;
 }
 
 interface OpenBatch {
   id: string;
   operation: SigningOperation;
+  /** The token is this batch's until it ends: other requests queue behind it. */
+  lease: TokenLease;
   idleTimer: NodeJS.Timeout;
 }
 
-export function createCommandHandlers(worker: TokenWorker, options: CommandOptions = {}): CommandHandlers {
+export function createCommandHandlers(tokens: QueuedTokens, options: CommandOptions = {}): CommandHandlers {
+  const { worker } = tokens;
   const now = options.now ?? (() => new Date());
   const websocket = options.websocket ?? new WebSocketEndpoint();
   const tokenTimeoutMs = options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs;
+  const tokenWaitMs = options.tokenWaitMs ?? LIMITS.tokenWaitMs;
   const batchIdleTimeoutMs = options.batchIdleTimeoutMs ?? LIMITS.batchIdleTimeoutMs;
-  /** At most one logged-in batch; while it is open nothing else may sign (it would skip the PIN). */
-  let batch: OpenBatch | undefined;
+  const batches = new Map<string, OpenBatch>();
 
-  const listCertificates = async () => (await listTokenCertificates(worker, tokenTimeoutMs)).certificates;
+  const waiting = (context: RequestContext | undefined): LeaseOptions => ({
+    waitMs: tokenWaitMs,
+    ...(context?.onWaiting && { onWaiting: context.onWaiting }),
+  });
   const discovery = options.discovery ?? {};
   const configFile = () => configFilePath(discovery.env ?? process.env, discovery.platform ?? process.platform);
 
   /** What discovery finds, and which of those the worker could load (loading errors come from its last listing). */
-  async function moduleReport(): Promise<ModuleReport> {
-    const { moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs);
+  async function moduleReport(context?: RequestContext): Promise<ModuleReport> {
+    const { moduleErrors } = await tokens.list(waiting(context));
     const env = discovery.env ?? process.env;
     return {
       environmentOverride: Boolean(env.KYSO_PKCS11_MODULES),
@@ -59,8 +73,7 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
   }
 
   /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
-  async function usableCertificate(id: string): Promise<CertificateEntry> {
-    const entry = (await listCertificates()).find((c) => c.id === id);
+  function usable(entry: CertificateEntry | undefined): CertificateEntry {
     if (!entry) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
     const problems = usabilityProblems(summarizeCertificate(base64ToBytes(entry.certificate)), now());
     if (problems.length > 0) throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: problems.join(',') });
@@ -68,41 +81,48 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     return entry;
   }
 
-  async function openOperation(certificateId: string, pin: string | null, tsaUrl?: string): Promise<SigningOperation> {
-    if (batch) throw new KysoError('BUSY');
-    const entry = await usableCertificate(certificateId);
-    return SigningOperation.open(worker, entry, pin, {
-      loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs,
-      timeoutMs: tokenTimeoutMs,
-      now,
-      ...(tsaUrl && { tsaUrl }),
-    });
-  }
+  const signingOptions = (pin: string | null, tsaUrl: string | undefined): SigningOptions => ({
+    loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs,
+    timeoutMs: tokenTimeoutMs,
+    now,
+    ...(tsaUrl && { tsaUrl }),
+  });
 
-  /** One item, one login: the common case. */
-  async function signOnce<T>(certificateId: string, pin: string | null, sign: (op: SigningOperation) => Promise<T>, tsaUrl?: string) {
-    const operation = await openOperation(certificateId, pin, tsaUrl);
+  /** One item, one login, one worker call, the token held throughout: the common case. */
+  async function signSingle(
+    params: { certificateId: string; pin: string | null; tsaUrl?: string },
+    item: SignItem,
+    context: RequestContext | undefined,
+  ) {
+    const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context));
     try {
-      return { result: await sign(operation), entry: operation.entry };
+      const certificate = usable(entry);
+      const [result] = await signOnce(worker, certificate, params.pin, [item], signingOptions(params.pin, params.tsaUrl));
+      return { result, entry: certificate };
     } finally {
-      await operation.close();
+      lease.release();
     }
   }
 
   function currentBatch(batchId: string): OpenBatch {
-    if (!batch || batch.id !== batchId) throw new KysoError('BAD_REQUEST', 'no such batch (ended or timed out)');
-    return batch;
+    const open = batches.get(batchId);
+    if (!open) throw new KysoError('BAD_REQUEST', 'no such batch (ended or timed out)');
+    return open;
   }
 
   async function endBatch(open: OpenBatch): Promise<number> {
     clearTimeout(open.idleTimer);
-    if (batch === open) batch = undefined;
-    await open.operation.close();
+    if (!batches.delete(open.id)) return open.operation.signed;
+    try {
+      await open.operation.close();
+    } finally {
+      open.lease.release();
+    }
     return open.operation.signed;
   }
 
   const armIdleTimer = (open: OpenBatch) =>
-    setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref();
+    setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref(); // ends by itself; its errors are the next call's
 
   return {
     async hello(params) {
@@ -116,36 +136,44 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
       return { protocolVersion: PROTOCOL_VERSION, hostVersion: KYSO_VERSION };
     },
 
-    async 'list-certificates'() {
-      return { certificates: await listCertificates() };
+    async 'list-certificates'(_params, context) {
+      return { certificates: (await tokens.list(waiting(context))).certificates };
     },
 
-    async 'sign-cms'(params) {
-      const { result, entry } = await signOnce(
-        params.certificateId,
-        params.pin,
-        (op) => op.signCms(params.digest, params.digestAlgorithm, true, params.rsaScheme, params.tsaUrl !== undefined),
-        params.tsaUrl,
-      );
-      return { cms: result, certificate: entry.certificate };
+    async 'sign-cms'(params, context) {
+      const item = cmsItem({
+        digest: params.digest,
+        digestAlgorithm: params.digestAlgorithm,
+        signingTime: true,
+        timestamp: params.tsaUrl !== undefined,
+        ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
+      });
+      const { result, entry } = await signSingle(params, item, context);
+      return { cms: cmsOf(result), certificate: entry.certificate };
     },
 
-    async 'sign-raw'(params) {
-      const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
-        op.signRaw(params.digest, params.digestAlgorithm, params.rsaScheme),
-      );
+    async 'sign-raw'(params, context) {
+      const item = rawItem({ digest: params.digest, digestAlgorithm: params.digestAlgorithm, ...(params.rsaScheme && { rsaScheme: params.rsaScheme }) });
+      const { result, entry } = await signSingle(params, item, context);
       return {
-        signature: result,
+        signature: signatureOf(result),
         signatureAlgorithm: entry.keyType === 'EC' ? 'ECDSA-P1363' : params.rsaScheme === 'PSS' ? 'RSASSA-PSS' : 'RSASSA-PKCS1-v1_5',
         certificate: entry.certificate,
       };
     },
 
-    async 'begin-batch'(params) {
-      const operation = await openOperation(params.certificateId, params.pin, params.tsaUrl);
-      const open: OpenBatch = { id: randomUUID(), operation, idleTimer: setTimeout(() => undefined, 0) };
+    async 'begin-batch'(params, context) {
+      const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context));
+      let operation: SigningOperation;
+      try {
+        operation = await SigningOperation.open(worker, usable(entry), params.pin, signingOptions(params.pin, params.tsaUrl));
+      } catch (error) {
+        lease.release();
+        throw error;
+      }
+      const open: OpenBatch = { id: randomUUID(), operation, lease, idleTimer: setTimeout(() => undefined, 0) };
       open.idleTimer = armIdleTimer(open);
-      batch = open;
+      batches.set(open.id, open);
       return { batchId: open.id, certificate: operation.entry.certificate };
     },
 
@@ -155,7 +183,7 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
       try {
         return { results: await open.operation.signItems(params.items) };
       } finally {
-        if (batch === open) open.idleTimer = armIdleTimer(open);
+        if (batches.get(open.id) === open) open.idleTimer = armIdleTimer(open);
       }
     },
 
@@ -171,13 +199,13 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
       return { delivered: websocket.answer(params.requestId, params.answer) };
     },
 
-    modules: () => moduleReport(),
+    modules: (_params, context) => moduleReport(context),
 
-    async 'set-modules'(params) {
-      if (batch) throw new KysoError('BUSY');
+    async 'set-modules'(params, context) {
+      if (batches.size > 0) throw new KysoError('BUSY', undefined, { reason: 'a batch is open', retryAfterMs: 1000 });
       writeConfiguredModules([...new Set(params.configured)], configFile());
       worker.setModulePaths(modulesToLoad(discovery));
-      return moduleReport();
+      return moduleReport(context);
     },
   };
 }

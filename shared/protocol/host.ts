@@ -228,3 +228,18 @@ export const HostResponseSchema = z.discriminatedUnion('ok', [
 export type HostResponse = z.infer<typeof HostResponseSchema>;
 
 export type HostRequest = { [C in HostCommand]: { id: number; command: C; params: HostParams<C> } }[HostCommand];
+
+/**
+ * Host → client, unasked, about a request still running: it waits for its token, because another
+ * request of this host or another program (a second browser, the CLI) is signing with it. The
+ * consent window says so ("the token is in use by another program — waiting…"); the answer to the
+ * request follows as usual (signed, or BUSY with details.retryAfterMs once the wait is over).
+ */
+export const HostStatusEventSchema = z.strictObject({
+  event: z.literal('request-status'),
+  /** The `id` of the request this is about (the answer to it carries the same id). */
+  requestId: RequestId,
+  status: z.literal('waiting-for-token'),
+  reason: z.enum(['other-request', 'other-program']),
+});
+export type HostStatusEvent = z.infer<typeof HostStatusEventSchema>;

@@ -60,6 +60,14 @@ export const LIMITS = {
   tokenOperationTimeoutMs: 30_000,
   /** A PIN-pad or vendor-dialog login may take as long as a person needs. */
   protectedLoginTimeoutMs: 90_000,
+  /**
+   * A consented request waits this long for its token while another request or another program
+   * (a second browser, the CLI) signs with it, then gets BUSY with a retry hint. Below the
+   * extension's 30 s wait for the host's answer.
+   */
+  tokenWaitMs: 20_000,
+  /** Requests waiting for one token in one host; more get BUSY at once. */
+  maxRequestsWaitingPerToken: 64,
   /** The PKCS#11 worker stops after this long without token work (and restarts on demand). */
   workerIdleStopMs: 60_000,
   /** How long the consent window waits for the user before cancelling (adjustable in the options: WCAG 2.2.1). */

@@ -125,7 +125,7 @@ describe('CAdES-T with a local TSA', () => {
       const tokenAccess = access;
       const signer: DigestSigner = {
         keyType: opened.keyType,
-        signDigest: async (hash, algorithm, data) => tokenAccess.signWith(opened.handle, hash, algorithm, data).signature,
+        signDigest: async (hash, algorithm, data) => tokenAccess.signWith(opened.handle, { digest: hash, digestAlgorithm: algorithm, ...(data && { data }) }).signature,
       };
       const bes = await sign(signer, certificateDer);
       access.closeSigning(opened.handle);

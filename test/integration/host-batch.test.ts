@@ -52,7 +52,7 @@ describe('raw signatures and batches through the host', () => {
     expect(verify('sha256', Buffer.from('khác'), options, signature)).toBe(false);
   });
 
-  it('signs 70 documents with one login, in calls of at most 32 items, and refuses other signing meanwhile', async () => {
+  it('signs 70 documents with one login, in calls of at most 32 items; other signing waits for the batch', async () => {
     const wrong = await host.request('begin-batch', { certificateId: cert('02').id, pin: '999999', origin, total: docs.length });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'PIN_INCORRECT' } });
 
@@ -60,14 +60,9 @@ describe('raw signatures and batches through the host', () => {
     if (!begun.ok) throw new Error(JSON.stringify(begun.error));
     const { batchId } = begun.result as { batchId: string };
 
-    const busy = await host.request('sign-cms', {
-      certificateId: cert('01').id,
-      pin: token.pin,
-      digest: sha256(docs[0]!),
-      digestAlgorithm: 'SHA-256',
-      origin,
-    });
-    expect(busy).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+    // Another request for the same token waits for the batch (and says so), never takes its session.
+    const waiting = host.start('sign-cms', { certificateId: cert('01').id, pin: token.pin, digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256', origin });
+    expect(await host.statusFor(waiting)).toMatchObject({ status: 'waiting-for-token', reason: 'other-request' });
 
     const results: SignItemResult[] = [];
     for (let i = 0; i < docs.length; i += 32) {
@@ -88,6 +83,10 @@ describe('raw signatures and batches through the host', () => {
 
     const ended = await host.request('end-batch', { batchId });
     expect(ended).toEqual({ id: ended.id, ok: true, result: { signed: docs.length } });
+    const waited = await host.frameFor(waiting);
+    if (!waited.ok) throw new Error(JSON.stringify(waited.error));
+    const waitedCms = Buffer.from((waited.result as { cms: string }).cms, 'base64');
+    expect(opensslCmsVerify({ cms: waitedCms, content: docs[0]!, caFile: token.caPem }).ok).toBe(true);
     const after = await host.request('sign-batch', { batchId, items: [{ kind: 'raw', digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256' }] });
     expect(after).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 

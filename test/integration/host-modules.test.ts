@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { ModuleReport } from '../../shared/protocol/host.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { moduleKey } from '../../native-host/src/worker/token-access.js';
+import { moduleKey } from '../../native-host/src/worker/certificate-identity.js';
 import { HostProcess } from '../support/host-process.js';
 import { SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
-import type { HostCommand, HostEvent, HostParams, HostResponse } from '../../shared/protocol/host.js';
+import type { HostCommand, HostEvent, HostParams, HostResponse, HostStatusEvent } from '../../shared/protocol/host.js';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { HOST_LAUNCHER } from './paths.js';
 
@@ -60,12 +60,25 @@ export class HostProcess {
 
   /** The next event the host sends unasked (a WebSocket client's request). */
   async event(timeoutMs = 30_000): Promise<HostEvent> {
-    return (await this.takeFrame((f) => 'event' in (f as object), timeoutMs)) as unknown as HostEvent;
+    return (await this.takeFrame((f) => (f as unknown as HostEvent).event === 'websocket-request', timeoutMs)) as unknown as HostEvent;
   }
 
   /** The answer to request `id`, whatever else arrives first (requests may finish out of order). */
   frameFor(id: number, timeoutMs = 30_000): Promise<HostResponse> {
-    return this.takeFrame((f) => f.id === id, timeoutMs);
+    return this.takeFrame((f) => f.id === id && 'ok' in f, timeoutMs);
+  }
+
+  /** The next status event about request `id` (it waits for its token). */
+  async statusFor(id: number, timeoutMs = 30_000): Promise<HostStatusEvent> {
+    const isStatus = (f: unknown) => (f as HostStatusEvent).event === 'request-status' && (f as HostStatusEvent).requestId === id;
+    return (await this.takeFrame((f) => isStatus(f), timeoutMs)) as unknown as HostStatusEvent;
+  }
+
+  /** Sends a request without waiting; its answer comes with frameFor(id). */
+  start<C extends HostCommand>(command: C, params: HostParams<C>): number {
+    const id = this.nextId++;
+    this.send({ id, command, params });
+    return id;
   }
 
   async request<C extends HostCommand>(command: C, params: HostParams<C>): Promise<HostResponse> {

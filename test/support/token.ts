@@ -36,7 +36,13 @@ export function copyTestToken(): TestToken {
     certDer: (id) => readFileSync(path.join(dir, `cert-${id}.der`)),
     certPemPath: (id) => path.join(dir, `cert-${id}.pem`),
     // KYSO_CONFIG: a host under test never reads or writes the real ~/.config/kyso/config.json.
-    env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE, KYSO_CONFIG: path.join(dir, 'kyso-config.json') },
+    // KYSO_LOCK_DIR: copies share the master's serial; each copy's hosts queue among themselves only.
+    env: {
+      SOFTHSM2_CONF: conf,
+      KYSO_PKCS11_MODULES: SOFTHSM_MODULE,
+      KYSO_CONFIG: path.join(dir, 'kyso-config.json'),
+      KYSO_LOCK_DIR: path.join(dir, 'token-locks'),
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

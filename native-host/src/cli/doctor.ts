@@ -16,7 +16,7 @@ import { FrameReader, encodeFrame } from '../messaging/framing.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { vendorOf } from '../modules/registry.js';
 import { listTokenCertificates } from '../signing/certificates.js';
-import { TokenWorker } from '../worker/client.js';
+import { TokenWorker } from '../worker/token-worker.js';
 
 export interface DoctorOptions {
   home?: string;

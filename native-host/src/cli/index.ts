@@ -7,7 +7,7 @@ import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/co
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
-import { TokenWorker } from '../worker/client.js';
+import { TokenWorker } from '../worker/token-worker.js';
 import { runDoctor } from './doctor.js';
 import { runInstall, runUninstall } from './install.js';
 import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';

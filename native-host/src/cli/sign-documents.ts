@@ -79,7 +79,12 @@ export async function pdfSigning(file: string, options: PdfOptions): Promise<Doc
         ...(appearance && { appearance }),
       });
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
-      const cms = await operation.signCms(bytesToBase64(prepared.digest), prepared.digestAlgorithm, false, undefined, options.level === 'B-T');
+      const cms = await operation.signCms({
+        digest: bytesToBase64(prepared.digest),
+        digestAlgorithm: prepared.digestAlgorithm,
+        signingTime: false,
+        timestamp: options.level === 'B-T',
+      });
       return embedPdfSignature(prepared, base64ToBytes(cms));
     },
   };
@@ -102,7 +107,7 @@ export function xmlSigning(file: string, options: XmlOptions): DocumentSigning {
         if (!result?.ok || !('signature' in result)) throw result && !result.ok ? KysoError.fromWire(result.error) : new KysoError('INTERNAL');
         signature = result.signature;
       } else {
-        signature = await operation.signRaw(bytesToBase64(prepared.signedInfoDigest), 'SHA-256');
+        signature = await operation.signRaw({ digest: bytesToBase64(prepared.signedInfoDigest), digestAlgorithm: 'SHA-256' });
       }
       const certificate = base64ToBytes(entry.certificate);
       return new TextEncoder().encode(completeXmlSignature(prepared, base64ToBytes(signature), certificate, entry.keyType));

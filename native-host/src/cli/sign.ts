@@ -12,9 +12,11 @@ import { KysoError, errorMessage } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { attachContent } from '../../../shared/cms/attach.js';
 import { modulesToLoad } from '../modules/discovery.js';
-import { listTokenCertificates } from '../signing/certificates.js';
+import { QueuedTokens } from '../signing/certificates.js';
 import { SigningOperation } from '../signing/signing-operation.js';
-import { TokenWorker } from '../worker/client.js';
+import { TokenLocks } from '../signing/token-lock.js';
+import { TokenQueue } from '../signing/token-queue.js';
+import { TokenWorker } from '../worker/token-worker.js';
 import { readPinFromStdin, readPinFromTerminal } from './pin-prompt.js';
 import { pdfSigning, xmlSigning, type DocumentSigning, type PdfOptions } from './sign-documents.js';
 
@@ -79,7 +81,14 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     const digestPromise = document ? undefined : hashFile(options.input, options.digestAlgorithm);
-    const { certificates } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
+    // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
+    const queue = new TokenQueue({ maxWaiting: 1, locks: new TokenLocks(undefined, `kyso sign ${process.pid}`) });
+    const tokens = new QueuedTokens(worker, queue, LIMITS.tokenOperationTimeoutMs);
+    const waiting = {
+      waitMs: LIMITS.tokenWaitMs,
+      onWaiting: () => log('Thiết bị đang được chương trình khác sử dụng — đang chờ… / The token is in use by another program — waiting…'),
+    };
+    const { certificates } = await tokens.list(waiting);
     const entry = chooseCertificate(certificates, options.certificate);
     if (options.sha1 && entry.keyType !== 'RSA') throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
@@ -89,27 +98,39 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
         ? await readPinFromStdin()
         : await readPinFromTerminal('Mã PIN / PIN: ');
     if (pin === null) log('Nhập mã PIN trên thiết bị / Enter the PIN on your device');
-    const operation = await SigningOperation.open(worker, entry, pin, {
-      loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
-      timeoutMs: LIMITS.tokenOperationTimeoutMs,
-      now: () => new Date(),
-      ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
-    });
+    // The token is ours alone from login to logout (not while the PIN is typed).
+    const { lease, entry: current } = await tokens.acquire(entry.id, waiting);
+    let operation: SigningOperation;
+    try {
+      if (!current) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
+      operation = await SigningOperation.open(worker, current, pin, {
+        loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
+        timeoutMs: LIMITS.tokenOperationTimeoutMs,
+        now: () => new Date(),
+        ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
+      });
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
     try {
       if (document) {
         writeFileSync(options.output, await document.sign(operation, entry, new Date()));
       } else {
         const digest = Buffer.from(await digestPromise!).toString('base64');
-        const cms = base64ToBytes(await operation.signCms(digest, options.digestAlgorithm, true, undefined, options.tsaUrl !== undefined));
+        const cms = base64ToBytes(
+          await operation.signCms({ digest, digestAlgorithm: options.digestAlgorithm, signingTime: true, timestamp: options.tsaUrl !== undefined }),
+        );
         const output = options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
         writeFileSync(options.output, output);
       }
     } finally {
       await operation.close();
+      lease.release();
     }
     log(`Đã ký / Signed: ${options.output}`);
   } finally {
-    worker.stop();
+    await worker.shutdown();
   }
 }
 

@@ -7,14 +7,16 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import {
   HostEventSchema,
   HostRequestEnvelopeSchema,
+  HostStatusEventSchema,
   hostCommands,
   type HostEvent,
+  type HostStatusEvent,
   type HostCommand,
   type HostResponse,
 } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
-import type { CommandHandlers } from '../commands.js';
+import type { CommandHandlers, RequestContext } from '../commands.js';
 import { FrameReader, encodeFrame, type Frame } from './framing.js';
 
 export interface HostServerOptions {
@@ -36,6 +38,8 @@ export interface NativeMessagingServer {
 
 export function serveNativeMessaging({ input, output, handlers, onClose, log = () => undefined }: HostServerOptions): NativeMessagingServer {
   const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
+
+  const status = (event: HostStatusEvent) => output.write(encodeFrame(HostStatusEventSchema.parse(event), LIMITS.maxFrameFromHostBytes));
 
   const send = (response: HostResponse) => {
     let frame: Uint8Array;
@@ -70,9 +74,15 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
       command = envelope.command as HostCommand;
       const spec = hostCommands[command as HostCommand];
       const params = parseOrBadRequest(spec.params, envelope.params, command);
-      const handler = handlers[command as HostCommand] as (p: unknown) => Promise<unknown>;
+      const handler = handlers[command as HostCommand] as (p: unknown, context: RequestContext) => Promise<unknown>;
+      const context: RequestContext = {
+        onWaiting: (reason) => {
+          log(`${command} waits for its token (${reason})`);
+          status({ event: 'request-status', requestId: envelope.id, status: 'waiting-for-token', reason });
+        },
+      };
       // Our own answers are checked too: a schema drift is a bug to catch here, not in the browser.
-      const result = spec.result.parse(await handler(params));
+      const result = spec.result.parse(await handler(params, context));
       send({ id: envelope.id, ok: true, result });
       log(`${command} ok ${(performance.now() - started).toFixed(1)} ms`);
     } catch (error) {
@@ -87,5 +97,7 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
   });
   input.on('end', () => onClose?.());
   input.on('error', () => onClose?.());
+  // A browser that went away mid-request: the answer has nowhere to go, and that is no crash.
+  output.on('error', () => onClose?.());
   return { notify: (event) => output.write(encodeFrame(HostEventSchema.parse(event), LIMITS.maxFrameFromHostBytes)) };
 }

@@ -1,6 +1,7 @@
 /**
- * One consented signing operation on the token: log in once, sign one or many items, log out.
- * A single signature is an operation of one item; a batch keeps the operation open between calls.
+ * Consented signing on the token. A single signature is one worker call (log in, sign, log out:
+ * nothing can come between its login and its signature); a batch logs in once and keeps the
+ * operation open between calls until it is closed.
  */
 import { assembleSignedData, ecdsaRawToDer, prepareSignedAttributes, type CadesOptions, type PreparedSignedAttributes } from '../../../shared/cms/cades.js';
 import { digest as digestOf } from '../../../shared/cms/digest.js';
@@ -9,21 +10,17 @@ import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import type { CertificateEntry, DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
-import type { TokenWorker } from '../worker/client.js';
 import type { DigestToSign, SignatureResult } from '../worker/messages.js';
+import type { TokenWorker } from '../worker/token-worker.js';
 
 /** Items per worker round trip: small enough that preparing the next group overlaps signing this one. */
 const GROUP_SIZE = 8;
 
-interface PreparedItem {
-  item: SignItem;
-  toSign: DigestToSign;
-  cms?: { options: CadesOptions; prepared: PreparedSignedAttributes; timestamp: boolean };
-}
-
-export interface SigningOperationOptions {
-  /** Per token call. */
+export interface SigningOptions {
+  /** Per token call (per item for a group). */
   timeoutMs: number;
+  /** The login (a PIN pad or vendor dialog may take as long as a person needs). */
+  loginTimeoutMs: number;
   now: () => Date;
   /** Where CMS items asking for a time-stamp get it (CAdES-T); without it they fail TSA_NOT_CONFIGURED. */
   tsaUrl?: string;
@@ -31,87 +28,107 @@ export interface SigningOperationOptions {
   tsaTimeoutMs?: number;
 }
 
-export class SigningOperation {
-  signed = 0;
-  private closed = false;
+export interface CmsRequest {
+  /** Base64 digest of the document. */
+  digest: string;
+  digestAlgorithm: DigestAlgorithm;
+  /** false for PAdES, whose signing time is the signature dictionary's /M. */
+  signingTime: boolean;
+  rsaScheme?: RsaScheme;
+  /** CAdES-T: time-stamp the signature value. */
+  timestamp?: boolean;
+}
 
-  private constructor(
-    private readonly worker: TokenWorker,
+export interface RawRequest {
+  digest: string;
+  digestAlgorithm: DigestAlgorithm;
+  rsaScheme?: RsaScheme;
+}
+
+interface PreparedItem {
+  item: SignItem;
+  toSign: DigestToSign;
+  cms?: { options: CadesOptions; prepared: PreparedSignedAttributes; timestamp: boolean };
+}
+
+export const cmsItem = (request: CmsRequest): SignItem => ({
+  kind: 'cms',
+  digest: request.digest,
+  digestAlgorithm: request.digestAlgorithm,
+  signingTime: request.signingTime,
+  ...(request.timestamp && { timestamp: true }),
+  ...(request.rsaScheme && { rsaScheme: request.rsaScheme }),
+});
+
+export const rawItem = (request: RawRequest): SignItem => ({
+  kind: 'raw',
+  digest: request.digest,
+  digestAlgorithm: request.digestAlgorithm,
+  ...(request.rsaScheme && { rsaScheme: request.rsaScheme }),
+});
+
+export function cmsOf(result: SignItemResult | undefined): string {
+  if (!result?.ok) throw result ? KysoError.fromWire(result.error) : new KysoError('INTERNAL');
+  return (result as { cms: string }).cms;
+}
+
+export function signatureOf(result: SignItemResult | undefined): string {
+  if (!result?.ok) throw result ? KysoError.fromWire(result.error) : new KysoError('INTERNAL');
+  return (result as { signature: string }).signature;
+}
+
+/** Turns protocol items into what the token signs, and the token's signatures back into results. */
+class ItemFormatter {
+  constructor(
     readonly entry: CertificateEntry,
-    private readonly handle: number,
-    private readonly options: SigningOperationOptions,
+    private readonly options: SigningOptions,
   ) {}
 
-  /** Logs in (a PIN pad or vendor dialog may take as long as loginTimeoutMs). */
-  static async open(
-    worker: TokenWorker,
-    entry: CertificateEntry,
-    pin: string | null,
-    options: SigningOperationOptions & { loginTimeoutMs: number },
-  ): Promise<SigningOperation> {
-    const { handle } = await worker.call({ op: 'open-signing', certificateId: entry.id, pin }, options.loginTimeoutMs);
-    return new SigningOperation(worker, entry, handle, options);
-  }
-
-  /** A CAdES-BES SignedData around the digest (signingTime omitted for PAdES); CAdES-T with `timestamp`. */
-  async signCms(digest: string, digestAlgorithm: DigestAlgorithm, signingTime: boolean, rsaScheme?: RsaScheme, timestamp = false): Promise<string> {
-    const [result] = await this.signItems([{ kind: 'cms', digest, digestAlgorithm, signingTime, timestamp, ...(rsaScheme && { rsaScheme }) }]);
-    if (!result!.ok) throw KysoError.fromWire(result!.error);
-    return (result as { cms: string }).cms;
-  }
-
-  /** A bare signature: RSA PKCS#1 v1.5, or ECDSA r‖s. */
-  async signRaw(digest: string, digestAlgorithm: DigestAlgorithm, rsaScheme?: RsaScheme): Promise<string> {
-    const [result] = await this.signItems([{ kind: 'raw', digest, digestAlgorithm, ...(rsaScheme && { rsaScheme }) }]);
-    if (!result!.ok) throw KysoError.fromWire(result!.error);
-    return (result as { signature: string }).signature;
-  }
-
-  /**
-   * Each item independently: one failure is reported in its place, the rest still sign. Groups go
-   * to the worker one after another while the next group is being prepared here.
-   */
-  async signItems(items: SignItem[]): Promise<SignItemResult[]> {
-    const groups: SignItem[][] = [];
-    for (let i = 0; i < items.length; i += GROUP_SIZE) groups.push(items.slice(i, i + GROUP_SIZE));
-    const results = await Promise.all(groups.map((group) => this.signGroup(group)));
-    return results.flat();
-  }
-
-  private async signGroup(group: SignItem[]): Promise<SignItemResult[]> {
-    // An item that cannot be prepared (no TSA for a CAdES-T item) fails alone; the rest still sign.
-    const results: Array<SignItemResult | undefined> = new Array(group.length);
-    const prepared: Array<{ index: number; item: PreparedItem }> = [];
-    await Promise.all(
-      group.map(async (item, index) => {
+  /** Every item; one that cannot be prepared (no TSA for a CAdES-T item) fails alone. */
+  async prepareAll(items: SignItem[]): Promise<Array<PreparedItem | SignItemResult>> {
+    return Promise.all(
+      items.map(async (item) => {
         try {
-          prepared.push({ index, item: await this.prepare(item) });
+          return await this.prepare(item);
         } catch (error) {
-          results[index] = { ok: false, error: toWireError(error) };
+          return { ok: false as const, error: toWireError(error) };
         }
       }),
     );
-    prepared.sort((a, b) => a.index - b.index);
-    let signatures: SignatureResult[] = [];
-    try {
-      if (prepared.length > 0) {
-        ({ results: signatures } = await this.worker.call(
-          { op: 'sign-with', handle: this.handle, items: prepared.map((p) => p.item.toSign) },
-          this.options.timeoutMs * prepared.length,
-        ));
-      }
-    } catch (error) {
-      const wire = toWireError(error);
-      return group.map((_, index) => results[index] ?? { ok: false, error: wire });
-    }
-    await Promise.all(prepared.map(async ({ index, item }, i) => (results[index] = await this.finish(item, signatures[i]))));
-    return results as SignItemResult[];
   }
 
-  private async finish(p: PreparedItem, signature: SignatureResult | undefined): Promise<SignItemResult> {
+  private async prepare(item: SignItem): Promise<PreparedItem> {
+    if (item.kind === 'sha1-digest-info') {
+      // The schema admitted exactly prefix ‖ 20 bytes; the worker re-adds the same prefix.
+      const digestInfo = base64ToBytes(item.digestInfo);
+      return { item, toSign: { digest: digestInfo.subarray(digestInfo.length - 20), digestAlgorithm: 'SHA-1' } };
+    }
+    const documentDigest = base64ToBytes(item.digest);
+    const rsaScheme = item.rsaScheme;
+    if (item.kind === 'raw') return { item, toSign: { digest: documentDigest, digestAlgorithm: item.digestAlgorithm, ...(rsaScheme && { rsaScheme }) } };
+    if (item.timestamp && !this.options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED');
+    const options: CadesOptions = {
+      contentDigest: documentDigest,
+      digestAlgorithm: item.digestAlgorithm,
+      signerCertificate: base64ToBytes(this.entry.certificate),
+      signingTime: item.signingTime ? this.options.now() : null,
+    };
+    const prepared = await prepareSignedAttributes(options);
+    return {
+      item,
+      toSign: {
+        digest: await digestOf(item.digestAlgorithm, prepared.toBeSigned),
+        digestAlgorithm: item.digestAlgorithm,
+        data: prepared.toBeSigned,
+        ...(rsaScheme && { rsaScheme }),
+      },
+      cms: { options, prepared, timestamp: item.timestamp === true },
+    };
+  }
+
+  async finish(p: PreparedItem, signature: SignatureResult | undefined): Promise<SignItemResult> {
     if (!signature) return { ok: false, error: new KysoError('INTERNAL').toWire() };
     if (!signature.ok) return { ok: false, error: signature.error };
-    this.signed++;
     if (!p.cms) return { ok: true, signature: bytesToBase64(signature.signature) };
     const value = this.entry.keyType === 'EC' ? ecdsaRawToDer(signature.signature) : signature.signature;
     const rsaScheme = p.item.kind === 'cms' ? p.item.rsaScheme : undefined;
@@ -132,28 +149,100 @@ export class SigningOperation {
     return addSignatureTimestamp(cms, this.options.tsaUrl, this.options.tsaTimeoutMs ? { timeoutMs: this.options.tsaTimeoutMs } : {});
   }
 
-  private async prepare(item: SignItem): Promise<PreparedItem> {
-    if (item.kind === 'sha1-digest-info') {
-      // The schema admitted exactly prefix ‖ 20 bytes; the worker re-adds the same prefix.
-      const digestInfo = base64ToBytes(item.digestInfo);
-      return { item, toSign: { digest: digestInfo.subarray(digestInfo.length - 20), digestAlgorithm: 'SHA-1' } };
+  /** Prepares, has `sign` sign what could be prepared, and finishes each in its place. */
+  async run(items: SignItem[], sign: (toSign: DigestToSign[]) => Promise<SignatureResult[]>): Promise<SignItemResult[]> {
+    const prepared = await this.prepareAll(items);
+    const ready = prepared.flatMap((p, index) => ('toSign' in p ? [{ index, item: p }] : []));
+    const results: SignItemResult[] = prepared.map((p) => ('toSign' in p ? { ok: false, error: new KysoError('INTERNAL').toWire() } : p));
+    if (ready.length === 0) return results;
+    let signatures: SignatureResult[];
+    try {
+      signatures = await sign(ready.map((r) => r.item.toSign));
+    } catch (error) {
+      const wire = toWireError(error);
+      for (const { index } of ready) results[index] = { ok: false, error: wire };
+      return results;
     }
-    const documentDigest = base64ToBytes(item.digest);
-    const rsaScheme = item.rsaScheme;
-    if (item.kind === 'raw') return { item, toSign: { digest: documentDigest, digestAlgorithm: item.digestAlgorithm, rsaScheme } };
-    if (item.timestamp && !this.options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED');
-    const options: CadesOptions = {
-      contentDigest: documentDigest,
-      digestAlgorithm: item.digestAlgorithm,
-      signerCertificate: base64ToBytes(this.entry.certificate),
-      signingTime: item.signingTime ? this.options.now() : null,
-    };
-    const prepared = await prepareSignedAttributes(options);
-    return {
-      item,
-      toSign: { digest: await digestOf(item.digestAlgorithm, prepared.toBeSigned), digestAlgorithm: item.digestAlgorithm, data: prepared.toBeSigned, rsaScheme },
-      cms: { options, prepared, timestamp: item.timestamp === true },
-    };
+    await Promise.all(ready.map(async ({ index, item }, i) => (results[index] = await this.finish(item, signatures[i]))));
+    return results;
+  }
+}
+
+/**
+ * One consented operation of one or a few items in ONE worker call: log in, sign, log out. A login
+ * error (wrong PIN, token gone) is thrown, as the caller asks for the PIN again; item errors are in place.
+ */
+export async function signOnce(
+  worker: TokenWorker,
+  entry: CertificateEntry,
+  pin: string | null,
+  items: SignItem[],
+  options: SigningOptions,
+): Promise<SignItemResult[]> {
+  const formatter = new ItemFormatter(entry, options);
+  let loginError: unknown;
+  const results = await formatter.run(items, async (toSign) => {
+    try {
+      const { results } = await worker.call(
+        { op: 'sign', certificateId: entry.id, pin, items: toSign },
+        options.loginTimeoutMs + options.timeoutMs * toSign.length,
+      );
+      return results;
+    } catch (error) {
+      loginError = error;
+      throw error;
+    }
+  });
+  if (loginError) throw loginError;
+  return results;
+}
+
+/** A batch: log in once, sign group after group, log out at close. */
+export class SigningOperation {
+  signed = 0;
+  private closed = false;
+  private readonly formatter: ItemFormatter;
+
+  private constructor(
+    private readonly worker: TokenWorker,
+    readonly entry: CertificateEntry,
+    private readonly handle: number,
+    private readonly options: SigningOptions,
+  ) {
+    this.formatter = new ItemFormatter(entry, options);
+  }
+
+  /** Logs in (a PIN pad or vendor dialog may take as long as loginTimeoutMs). */
+  static async open(worker: TokenWorker, entry: CertificateEntry, pin: string | null, options: SigningOptions): Promise<SigningOperation> {
+    const { handle } = await worker.call({ op: 'open-signing', certificateId: entry.id, pin }, options.loginTimeoutMs);
+    return new SigningOperation(worker, entry, handle, options);
+  }
+
+  /** A CAdES-BES SignedData around the digest (signingTime omitted for PAdES); CAdES-T with `timestamp`. */
+  async signCms(request: CmsRequest): Promise<string> {
+    return cmsOf((await this.signItems([cmsItem(request)]))[0]);
+  }
+
+  /** A bare signature: RSA PKCS#1 v1.5 or PSS, or ECDSA r‖s. */
+  async signRaw(request: RawRequest): Promise<string> {
+    return signatureOf((await this.signItems([rawItem(request)]))[0]);
+  }
+
+  /**
+   * Each item independently: one failure is reported in its place, the rest still sign. Groups go
+   * to the worker one after another while the next group is being prepared here.
+   */
+  async signItems(items: SignItem[]): Promise<SignItemResult[]> {
+    const groups: SignItem[][] = [];
+    for (let i = 0; i < items.length; i += GROUP_SIZE) groups.push(items.slice(i, i + GROUP_SIZE));
+    const results = (await Promise.all(groups.map((group) => this.formatter.run(group, (toSign) => this.signGroup(toSign))))).flat();
+    this.signed += results.filter((r) => r.ok).length;
+    return results;
+  }
+
+  private async signGroup(toSign: DigestToSign[]): Promise<SignatureResult[]> {
+    const { results } = await this.worker.call({ op: 'sign-with', handle: this.handle, items: toSign }, this.options.timeoutMs * toSign.length);
+    return results;
   }
 
   async close(): Promise<void> {

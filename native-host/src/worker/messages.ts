@@ -1,55 +1,105 @@
-/** Host ⇄ PKCS#11 worker messages (Node IPC with structured clone, so bytes travel as Uint8Array). */
-import type { DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
-import type { WireError } from '../../../shared/protocol/errors.js';
-import type { TokenCertificate } from './token-access.js';
+/**
+ * Host ⇄ PKCS#11 worker messages (Node IPC with structured clone, so bytes travel as Uint8Array).
+ * One schema per operation and per result: the worker checks what it is asked, the host checks
+ * what it is answered (a driver's corruption of the worker must not become a host bug).
+ */
+import { z } from 'zod';
+import { DigestAlgorithmSchema, PinSchema, RsaSchemeSchema, TokenInfoSchema, WireErrorSchema } from '../../../shared/protocol/common.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 
-export interface ListRequest {
-  op: 'list';
-}
-
-/** Logs in for one consented operation, which may sign many digests (a batch). */
-export interface OpenSigningRequest {
-  op: 'open-signing';
-  certificateId: string;
-  /** null: protected authentication path (PIN pad or vendor dialog). */
-  pin: string | null;
-}
+const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, "bytes");
+const CertificateId = z.string().min(1).max(200);
+/** null: protected authentication path (PIN pad or vendor dialog). */
+const PinOrDevice = PinSchema.nullable();
+const ModuleErrors = z.array(z.strictObject({ module: z.string(), error: z.string() }));
 
 /** SHA-1 only for rsa-sha1 XML: the worker then signs exactly a SHA-1 DigestInfo with CKM_RSA_PKCS. */
-export type TokenDigestAlgorithm = DigestAlgorithm | 'SHA-1';
+export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);
+export type TokenDigestAlgorithm = z.infer<typeof TokenDigestAlgorithmSchema>;
 
-export interface DigestToSign {
-  digest: Uint8Array;
-  digestAlgorithm: TokenDigestAlgorithm;
+export const DigestToSignSchema = z.strictObject({
+  digest: Bytes.refine((d) => d.length >= 20 && d.length <= 64, 'digest length'),
+  digestAlgorithm: TokenDigestAlgorithmSchema,
   /** The bytes the digest was taken of, for tokens that can only hash on the token. */
-  data?: Uint8Array;
-  rsaScheme?: RsaScheme;
-}
+  data: Bytes.refine((d) => d.length <= 64 * 1024, 'data too long').optional(),
+  rsaScheme: RsaSchemeSchema.optional(),
+});
+export type DigestToSign = z.infer<typeof DigestToSignSchema>;
 
-/** Several digests in one round trip: a batch keeps the token busy instead of waiting on IPC. */
-export interface SignWithRequest {
-  op: 'sign-with';
-  handle: number;
-  items: DigestToSign[];
-}
+/** A certificate as the token holds it; the host parses it (the worker stays small and quick to start). */
+export const TokenCertificateSchema = z.strictObject({
+  id: CertificateId,
+  certificate: z.string(),
+  token: TokenInfoSchema,
+});
+export type TokenCertificate = z.infer<typeof TokenCertificateSchema>;
 
-export type SignatureResult = { ok: true; signature: Uint8Array; mechanism: string } | { ok: false; error: WireError };
+export const SignatureResultSchema = z.union([
+  z.strictObject({ ok: z.literal(true), signature: Bytes, mechanism: z.string() }),
+  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type SignatureResult = z.infer<typeof SignatureResultSchema>;
 
-export interface CloseSigningRequest {
-  op: 'close-signing';
-  handle: number;
-}
+const KeyType = z.enum(['RSA', 'EC']);
+const Items = z.array(DigestToSignSchema).min(1).max(LIMITS.maxBatchItemsPerCall);
 
-export type WorkerOperation = ListRequest | OpenSigningRequest | SignWithRequest | CloseSigningRequest;
+/**
+ * Each operation: its request and its result. `sign` is a whole consented single signature in one
+ * call (log in, sign, log out), so nothing can come between its login and its signature; a batch
+ * keeps its login open across `open-signing` … `sign-with`* … `close-signing`.
+ */
+export const workerOperations = {
+  /** Present tokens, without opening a session: which per-token locks a listing needs. */
+  tokens: {
+    request: z.strictObject({ op: z.literal('tokens') }),
+    result: z.strictObject({ serials: z.array(z.string()), moduleErrors: ModuleErrors }),
+  },
+  /** Certificates on the tokens with these serials (every token when omitted). */
+  list: {
+    request: z.strictObject({ op: z.literal('list'), serials: z.array(z.string()).optional() }),
+    result: z.strictObject({ certificates: z.array(TokenCertificateSchema), moduleErrors: ModuleErrors }),
+  },
+  sign: {
+    request: z.strictObject({ op: z.literal('sign'), certificateId: CertificateId, pin: PinOrDevice, items: Items }),
+    result: z.strictObject({ keyType: KeyType, results: z.array(SignatureResultSchema) }),
+  },
+  /** Logs in for one consented batch, which may sign many digests. */
+  'open-signing': {
+    request: z.strictObject({ op: z.literal('open-signing'), certificateId: CertificateId, pin: PinOrDevice }),
+    result: z.strictObject({ handle: z.number().int(), keyType: KeyType }),
+  },
+  /** Several digests in one round trip: a batch keeps the token busy instead of waiting on IPC. */
+  'sign-with': {
+    request: z.strictObject({ op: z.literal('sign-with'), handle: z.number().int(), items: Items }),
+    result: z.strictObject({ results: z.array(SignatureResultSchema) }),
+  },
+  'close-signing': {
+    request: z.strictObject({ op: z.literal('close-signing'), handle: z.number().int() }),
+    result: z.strictObject({}),
+  },
+} as const;
 
-export interface WorkerResults {
-  list: { certificates: TokenCertificate[]; moduleErrors: Array<{ module: string; error: string }> };
-  'open-signing': { handle: number; keyType: 'RSA' | 'EC' };
-  'sign-with': { results: SignatureResult[] };
-  'close-signing': Record<string, never>;
-}
+export type WorkerOp = keyof typeof workerOperations;
+export type WorkerOperation = { [O in WorkerOp]: z.infer<(typeof workerOperations)[O]['request']> }[WorkerOp];
+export type WorkerResults = { [O in WorkerOp]: z.infer<(typeof workerOperations)[O]['result']> };
 
+const RequestId = { id: z.number().int().min(1) };
+export const WorkerRequestSchema = z.discriminatedUnion('op', [
+  workerOperations.tokens.request.extend(RequestId),
+  workerOperations.list.request.extend(RequestId),
+  workerOperations.sign.request.extend(RequestId),
+  workerOperations['open-signing'].request.extend(RequestId),
+  workerOperations['sign-with'].request.extend(RequestId),
+  workerOperations['close-signing'].request.extend(RequestId),
+]);
 export type WorkerRequest = WorkerOperation & { id: number };
-export type WorkerResponse =
-  | { id: number; ok: true; result: WorkerResults[keyof WorkerResults] }
-  | { id: number; ok: false; error: WireError };
+
+/** The result is checked by the host against the schema of the operation it asked for. */
+export const WorkerResponseSchema = z.union([
+  z.strictObject({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({ id: z.number().int(), ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type WorkerResponse = z.infer<typeof WorkerResponseSchema>;
+
+/** The worker's first message: its modules are loaded and it takes requests. */
+export const WorkerReadySchema = z.strictObject({ ready: z.literal(true) });

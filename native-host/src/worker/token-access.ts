@@ -2,28 +2,25 @@
  * Everything kyso does with PKCS#11, over pkcs11js. Runs only inside the worker process: drivers may
  * print to stdout, block in C_Login, or crash, and none of that may touch the native-messaging stream.
  */
-import { createHash } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from '../../../shared/cms/digest-info.js';
-import type { TokenDigestAlgorithm } from './messages.js';
-import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme, type TokenInfo } from '../../../shared/protocol/common.js';
-import { KysoError } from '../../../shared/protocol/errors.js';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import { certificateId, moduleKey, parseCertificateId, trimPadded, type CertificateRef } from './certificate-identity.js';
+import { chooseMechanisms, keyKindOf, type KeyKind } from './mechanisms.js';
+import type { DigestToSign, SignatureResult, TokenCertificate } from './messages.js';
 import {
-  CKR_FUNCTION_NOT_SUPPORTED,
-  CKR_MECHANISM_INVALID,
-  CKR_USER_ALREADY_LOGGED_IN,
-  pkcs11ReturnValue,
-  toKysoError,
-} from './pkcs11-errors.js';
-
-type Handle = Buffer;
-
-/** A certificate as the token holds it; the host parses it (the worker stays small and quick to start). */
-export interface TokenCertificate {
-  id: string;
-  certificate: string;
-  token: TokenInfo;
-}
+  describeToken,
+  findAll,
+  findOne,
+  loginUser,
+  logoutAndClose,
+  readBool,
+  readUlong,
+  safeMechanismList,
+  signWithAttempts,
+  type Handle,
+  type KeyInSession,
+} from './pkcs11-helpers.js';
+import { toKysoError } from './pkcs11-errors.js';
 
 interface LoadedModule {
   path: string;
@@ -32,55 +29,17 @@ interface LoadedModule {
   p11: pkcs11js.PKCS11;
 }
 
-export interface CertificateRef {
-  moduleKey: string;
-  tokenSerial: string;
-  keyId: string;
-}
-
-export function certificateId(ref: CertificateRef): string {
-  return [ref.moduleKey, encodeURIComponent(ref.tokenSerial), ref.keyId].join('/');
-}
-
-export function parseCertificateId(id: string): CertificateRef {
-  const [moduleKey, serial, keyId, extra] = id.split('/');
-  if (!moduleKey || serial === undefined || !keyId || extra !== undefined || !/^[0-9a-f]+$/.test(keyId)) {
-    throw new KysoError('BAD_REQUEST', 'malformed certificate id', { field: 'certificateId' });
-  }
-  return { moduleKey, tokenSerial: decodeURIComponent(serial), keyId };
-}
-
-export function moduleKey(path: string): string {
-  return createHash('sha256').update(path).digest('hex').slice(0, 8);
-}
-
-function trimPadded(value: string): string {
-  return value.replace(/[\s\0]+$/, '');
-}
-
-function describeToken(info: pkcs11js.TokenInfo): TokenInfo {
-  const f = info.flags;
-  return {
-    label: trimPadded(info.label),
-    manufacturer: trimPadded(info.manufacturerID),
-    model: trimPadded(info.model),
-    serial: trimPadded(info.serialNumber),
-    protectedAuthPath: (f & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
-    pinCountLow: (f & pkcs11js.CKF_USER_PIN_COUNT_LOW) !== 0,
-    pinFinalTry: (f & pkcs11js.CKF_USER_PIN_FINAL_TRY) !== 0,
-    pinLocked: (f & pkcs11js.CKF_USER_PIN_LOCKED) !== 0,
-  };
-}
-
+/** A logged-in session with its key: one consented operation. */
 interface OpenSigning extends KeyInSession {
   handle: number;
   ref: CertificateRef;
+  keyKind: KeyKind;
   mechanisms: number[] | undefined;
 }
 
 export class TokenAccess {
   private readonly modules: LoadedModule[] = [];
-  private signing: OpenSigning | undefined;
+  private readonly open = new Map<number, OpenSigning>();
   private lastHandle = 0;
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
@@ -98,9 +57,10 @@ export class TokenAccess {
     }
   }
 
+  /** Logs out of every open operation and finalises each module: the token is left as the driver wants it. */
   close(): void {
-    if (this.signing) this.closeSigning(this.signing.handle);
-    for (const m of this.modules) {
+    for (const handle of [...this.open.keys()]) this.closeSigning(handle);
+    for (const m of this.modules.splice(0)) {
       try {
         m.p11.C_Finalize();
       } catch {
@@ -109,8 +69,24 @@ export class TokenAccess {
     }
   }
 
-  /** Every X.509 certificate with a CKA_ID on every present, initialised token. */
-  listCertificates(): TokenCertificate[] {
+  /** Serials of the present, initialised tokens (no session is opened). */
+  tokenSerials(): string[] {
+    const serials = new Set<string>();
+    for (const module of this.modules) {
+      try {
+        for (const slot of module.p11.C_GetSlotList(true)) {
+          const info = module.p11.C_GetTokenInfo(slot);
+          if (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) serials.add(trimPadded(info.serialNumber));
+        }
+      } catch (error) {
+        this.moduleErrors.push({ module: module.path, error: toKysoError(error).message });
+      }
+    }
+    return [...serials];
+  }
+
+  /** Every X.509 certificate with a CKA_ID on every present, initialised token (or only those with these serials). */
+  listCertificates(serials?: readonly string[]): TokenCertificate[] {
     const entries: TokenCertificate[] = [];
     for (const module of this.modules) {
       let slots: Handle[];
@@ -122,7 +98,7 @@ export class TokenAccess {
       }
       for (const slot of slots) {
         try {
-          entries.push(...this.listSlot(module, slot));
+          entries.push(...this.listSlot(module, slot, serials));
         } catch {
           // a token pulled out while we read it simply drops out of the list
         }
@@ -131,11 +107,12 @@ export class TokenAccess {
     return entries;
   }
 
-  private listSlot(module: LoadedModule, slot: Handle): TokenCertificate[] {
+  private listSlot(module: LoadedModule, slot: Handle, serials: readonly string[] | undefined): TokenCertificate[] {
     const { p11 } = module;
     const info = p11.C_GetTokenInfo(slot);
     if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) return [];
     const token = describeToken(info);
+    if (serials && !serials.includes(token.serial)) return [];
     const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     try {
       const handles = findAll(p11, session, [
@@ -144,10 +121,7 @@ export class TokenAccess {
       ]);
       const entries: TokenCertificate[] = [];
       for (const handle of handles) {
-        const [value, id] = p11.C_GetAttributeValue(session, handle, [
-          { type: pkcs11js.CKA_VALUE },
-          { type: pkcs11js.CKA_ID },
-        ]);
+        const [value, id] = p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }, { type: pkcs11js.CKA_ID }]);
         const der = value?.value as Buffer | undefined;
         const keyId = (id?.value as Buffer | undefined)?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
@@ -175,11 +149,13 @@ export class TokenAccess {
 
   /**
    * Opens a session, logs in and finds the key: the start of one consented operation, which may
-   * sign many documents (a batch) before closeSigning logs out.
+   * sign many documents (a batch) before closeSigning logs out. An operation already open on the
+   * same token is never closed for another: the host queues per token, so this is refused instead.
    */
   openSigning(certificate: string, pin: string | null): { handle: number; keyType: 'RSA' | 'EC' } {
-    if (this.signing) this.closeSigning(this.signing.handle); // never two logged-in operations at once
     const ref = parseCertificateId(certificate);
+    const busy = [...this.open.values()].some((o) => o.ref.moduleKey === ref.moduleKey && o.ref.tokenSerial === ref.tokenSerial);
+    if (busy) throw new KysoError('BUSY', undefined, { reason: 'another operation is logged in on this token' });
     try {
       const { module, slot, info } = this.findToken(ref);
       const token = describeToken(info);
@@ -188,27 +164,27 @@ export class TokenAccess {
       const { p11 } = module;
       const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       try {
-        this.login(module, session, pin);
+        loginUser(p11, session, pin);
         const key = findOne(p11, session, [
           { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
           { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
         ]);
         if (!key) throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
-        const keyType = readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE) ?? -1;
+        const keyKind = keyKindOf(readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE));
         const alwaysAuthenticate = readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE);
-        this.signing = {
+        const signing: OpenSigning = {
           handle: ++this.lastHandle,
           ref,
           p11,
           session,
           key,
-          keyType,
+          keyKind,
           alwaysAuthenticate,
-          // Kept only while the operation is open, and only when the key asks for it per signature.
           pin: alwaysAuthenticate ? pin : null,
           mechanisms: safeMechanismList(p11, slot),
         };
-        return { handle: this.signing.handle, keyType: keyType === pkcs11js.CKK_EC ? 'EC' : 'RSA' };
+        this.open.set(signing.handle, signing);
+        return { handle: signing.handle, keyType: keyKind === 'EC' ? 'EC' : 'RSA' };
       } catch (error) {
         logoutAndClose(p11, session);
         throw error;
@@ -218,33 +194,44 @@ export class TokenAccess {
     }
   }
 
-  signWith(handle: number, digest: Uint8Array, algorithm: TokenDigestAlgorithm, data?: Uint8Array, rsaScheme: RsaScheme = 'PKCS1-v1_5') {
-    const signing = this.signing;
-    if (!signing || signing.handle !== handle) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'no open signing session' });
+  signWith(handle: number, item: DigestToSign): { signature: Uint8Array; mechanism: string } {
+    const signing = this.open.get(handle);
+    // The login this handle stood for is gone with a worker that crashed or was replaced.
+    if (!signing) throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'signing session ended' });
     try {
-      return signWithKey(signing, signing.mechanisms, digest, algorithm, data, rsaScheme);
+      const attempts = chooseMechanisms({ keyKind: signing.keyKind, listed: signing.mechanisms, ...item });
+      return signWithAttempts(signing, attempts);
     } catch (error) {
       throw this.withPinState(toKysoError(error), signing.ref);
     }
   }
 
-  closeSigning(handle: number): void {
-    const signing = this.signing;
-    if (!signing || signing.handle !== handle) return;
-    this.signing = undefined;
-    logoutAndClose(signing.p11, signing.session);
+  /** Each item on its own: one failure is reported in its place, the rest still sign. */
+  signEach(handle: number, items: readonly DigestToSign[]): SignatureResult[] {
+    return items.map((item) => {
+      try {
+        return { ok: true, ...this.signWith(handle, item) };
+      } catch (error) {
+        return { ok: false, error: toWireError(error) };
+      }
+    });
   }
 
-  private login(module: LoadedModule, session: Handle, pin: string | null): void {
-    // Protected authentication path: the PIN is entered on the device; PKCS#11 v2 takes no PIN.
+  /** A whole single operation in one call: log in, sign, log out; nothing can come in between. */
+  signOnce(certificate: string, pin: string | null, items: readonly DigestToSign[]): { keyType: 'RSA' | 'EC'; results: SignatureResult[] } {
+    const { handle, keyType } = this.openSigning(certificate, pin);
     try {
-      module.p11.C_Login(session, pkcs11js.CKU_USER, pin ?? '');
-    } catch (error) {
-      if (pkcs11ReturnValue(error) !== CKR_USER_ALREADY_LOGGED_IN) throw error;
-      // Someone left this application logged in: log out so that this PIN is really checked.
-      module.p11.C_Logout(session);
-      module.p11.C_Login(session, pkcs11js.CKU_USER, pin ?? '');
+      return { keyType, results: this.signEach(handle, items) };
+    } finally {
+      this.closeSigning(handle);
     }
+  }
+
+  closeSigning(handle: number): void {
+    const signing = this.open.get(handle);
+    if (!signing) return;
+    this.open.delete(handle);
+    logoutAndClose(signing.p11, signing.session);
   }
 
   /** After a PIN error, tell the user what the token now says (count low, final try, locked). */
@@ -261,180 +248,5 @@ export class TokenAccess {
     } catch {
       return error;
     }
-  }
-}
-
-function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
-  try {
-    p11.C_Logout(session);
-  } catch {
-    // not logged in, or the token is gone
-  }
-  try {
-    p11.C_CloseSession(session);
-  } catch {
-    // the session may be gone with the token
-  }
-}
-
-function findAll(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11js.Template): Handle[] {
-  p11.C_FindObjectsInit(session, template);
-  try {
-    const all: Handle[] = [];
-    for (;;) {
-      const batch = p11.C_FindObjects(session, 32);
-      all.push(...batch);
-      if (batch.length < 32) return all;
-    }
-  } finally {
-    p11.C_FindObjectsFinal(session);
-  }
-}
-
-function findOne(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11js.Template): Handle | undefined {
-  return findAll(p11, session, template)[0];
-}
-
-const RSA_WITH_HASH: Record<DigestAlgorithm, { mechanism: number; name: string }> = {
-  'SHA-256': { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS, name: 'CKM_SHA256_RSA_PKCS' },
-  'SHA-384': { mechanism: pkcs11js.CKM_SHA384_RSA_PKCS, name: 'CKM_SHA384_RSA_PKCS' },
-  'SHA-512': { mechanism: pkcs11js.CKM_SHA512_RSA_PKCS, name: 'CKM_SHA512_RSA_PKCS' },
-};
-
-interface KeyInSession {
-  p11: pkcs11js.PKCS11;
-  session: Handle;
-  key: Handle;
-  keyType: number;
-  /** CKA_ALWAYS_AUTHENTICATE: the PIN is asked again for each signature (context-specific login). */
-  alwaysAuthenticate: boolean;
-  pin: string | null;
-}
-
-interface Attempt {
-  name: string;
-  mechanism: number | pkcs11js.Mechanism;
-  input: Buffer;
-}
-
-const HASH_MECHANISM: Record<DigestAlgorithm, { hash: number; mgf: number; pss: number; pssName: string }> = {
-  'SHA-256': { hash: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, pss: pkcs11js.CKM_SHA256_RSA_PKCS_PSS, pssName: 'CKM_SHA256_RSA_PKCS_PSS' },
-  'SHA-384': { hash: pkcs11js.CKM_SHA384, mgf: pkcs11js.CKG_MGF1_SHA384, pss: pkcs11js.CKM_SHA384_RSA_PKCS_PSS, pssName: 'CKM_SHA384_RSA_PKCS_PSS' },
-  'SHA-512': { hash: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512, pss: pkcs11js.CKM_SHA512_RSA_PKCS_PSS, pssName: 'CKM_SHA512_RSA_PKCS_PSS' },
-};
-
-/** RSASSA-PSS as CMS describes it: MGF1 with the same hash, salt as long as the hash. */
-function pssMechanism(mechanism: number, algorithm: DigestAlgorithm): pkcs11js.Mechanism {
-  const h = HASH_MECHANISM[algorithm];
-  return {
-    mechanism,
-    parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: h.hash, mgf: h.mgf, saltLen: DIGEST_ALGORITHMS[algorithm] },
-  } as pkcs11js.Mechanism;
-}
-
-/**
- * The ways this key can sign, best first. RSA prefers CKM_RSA_PKCS over DigestInfo (it takes a
- * digest, so the document never has to reach the token); tokens without it get the signed bytes
- * hashed on the token (CKM_SHAxxx_RSA_PKCS) when the caller has them. EC uses CKM_ECDSA (raw r‖s).
- * Mechanisms the token does not list are skipped; one it lists but then rejects falls through.
- */
-function attemptsFor(
-  keyType: number,
-  mechanisms: number[] | undefined,
-  digest: Uint8Array,
-  algorithm: TokenDigestAlgorithm,
-  data: Uint8Array | undefined,
-  rsaScheme: RsaScheme,
-): Attempt[] {
-  const listed = (m: number) => mechanisms === undefined || mechanisms.includes(m);
-  const attempts: Attempt[] = [];
-  if (algorithm === 'SHA-1') {
-    // rsa-sha1 XML only: PKCS#1 v1.5 over the SHA-1 DigestInfo, nothing else.
-    if (keyType !== pkcs11js.CKK_RSA || rsaScheme !== 'PKCS1-v1_5' || digest.length !== 20) {
-      throw new KysoError('BAD_REQUEST', 'SHA-1 is only signed as RSA PKCS#1 v1.5');
-    }
-    if (listed(pkcs11js.CKM_RSA_PKCS)) {
-      attempts.push({ name: 'CKM_RSA_PKCS', mechanism: pkcs11js.CKM_RSA_PKCS, input: Buffer.concat([Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'), digest]) });
-    }
-  } else if (keyType === pkcs11js.CKK_RSA && rsaScheme === 'PSS') {
-    if (listed(pkcs11js.CKM_RSA_PKCS_PSS)) {
-      attempts.push({ name: 'CKM_RSA_PKCS_PSS', mechanism: pssMechanism(pkcs11js.CKM_RSA_PKCS_PSS, algorithm), input: Buffer.from(digest) });
-    }
-    const h = HASH_MECHANISM[algorithm];
-    if (data && listed(h.pss)) attempts.push({ name: h.pssName, mechanism: pssMechanism(h.pss, algorithm), input: Buffer.from(data) });
-  } else if (keyType === pkcs11js.CKK_RSA) {
-    if (listed(pkcs11js.CKM_RSA_PKCS)) {
-      const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
-      attempts.push({ name: 'CKM_RSA_PKCS', mechanism: pkcs11js.CKM_RSA_PKCS, input: digestInfo });
-    }
-    const withHash = RSA_WITH_HASH[algorithm];
-    if (data && listed(withHash.mechanism)) attempts.push({ ...withHash, input: Buffer.from(data) });
-  } else if (keyType === pkcs11js.CKK_EC) {
-    if (listed(pkcs11js.CKM_ECDSA)) attempts.push({ name: 'CKM_ECDSA', mechanism: pkcs11js.CKM_ECDSA, input: Buffer.from(digest) });
-  } else {
-    throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.', { keyType });
-  }
-  if (attempts.length === 0) {
-    throw new KysoError('CERTIFICATE_NOT_USABLE', 'The token offers no mechanism kyso can sign with.', {
-      reason: 'no usable mechanism',
-    });
-  }
-  return attempts;
-}
-
-function signWithKey(
-  k: KeyInSession,
-  mechanisms: number[] | undefined,
-  digest: Uint8Array,
-  algorithm: TokenDigestAlgorithm,
-  data: Uint8Array | undefined,
-  rsaScheme: RsaScheme,
-): { signature: Uint8Array; mechanism: string } {
-  const attempts = attemptsFor(k.keyType, mechanisms, digest, algorithm, data, rsaScheme);
-  for (const [index, attempt] of attempts.entries()) {
-    try {
-      return { signature: sign(k, attempt), mechanism: attempt.name };
-    } catch (error) {
-      const rv = pkcs11ReturnValue(error);
-      const unsupported = rv === CKR_MECHANISM_INVALID || rv === CKR_FUNCTION_NOT_SUPPORTED;
-      if (!unsupported || index === attempts.length - 1) throw error;
-    }
-  }
-  throw new KysoError('INTERNAL');
-}
-
-function sign(k: KeyInSession, attempt: Attempt): Uint8Array {
-  k.p11.C_SignInit(k.session, typeof attempt.mechanism === 'number' ? { mechanism: attempt.mechanism } : attempt.mechanism, k.key);
-  if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
-  return new Uint8Array(k.p11.C_Sign(k.session, attempt.input, Buffer.alloc(1024)));
-}
-
-const CKU_CONTEXT_SPECIFIC = 2;
-
-/** Optional attributes are read one at a time: C_GetAttributeValue fails whole on any invalid one. */
-function readAttribute(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): Buffer | undefined {
-  try {
-    return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value as Buffer | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function readUlong(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): number | undefined {
-  const value = readAttribute(p11, session, handle, type);
-  return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
-}
-
-function readBool(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): boolean {
-  const value = readAttribute(p11, session, handle, type);
-  return value !== undefined && value.length > 0 && value[0] !== 0;
-}
-
-/** The slot's mechanisms, or undefined when the driver cannot list them (then we just try). */
-function safeMechanismList(p11: pkcs11js.PKCS11, slot: Handle): number[] | undefined {
-  try {
-    return p11.C_GetMechanismList(slot);
-  } catch {
-    return undefined;
   }
 }

@@ -1,56 +1,63 @@
 /**
  * The PKCS#11 worker process. The host forks it with stdout going nowhere (drivers that print
  * cannot corrupt frames) and talks to it over IPC; if a driver hangs or crashes, only this dies.
+ *
+ * It ends only between calls (requests run synchronously, so a signal or the host's disconnect is
+ * handled after the call in flight): every open login is logged out and each module finalised,
+ * so a file-backed token (SoftHSM, some CAs' software tokens) is never left half-written.
  */
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { WorkerRequest, WorkerResponse } from './messages.js';
+import { WorkerRequestSchema, type WorkerRequest, type WorkerResponse } from './messages.js';
 import { TokenAccess } from './token-access.js';
 
 const modulePaths: string[] = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]');
 const tokens = new TokenAccess(modulePaths);
 
-function handle(request: WorkerRequest): WorkerResponse {
-  try {
-    switch (request.op) {
-      case 'list':
-        return {
-          id: request.id,
-          ok: true,
-          result: { certificates: tokens.listCertificates(), moduleErrors: tokens.moduleErrors },
-        };
-      case 'open-signing':
-        return { id: request.id, ok: true, result: tokens.openSigning(request.certificateId, request.pin) };
-      case 'sign-with':
-        return {
-          id: request.id,
-          ok: true,
-          result: {
-            results: request.items.map((item) => {
-              try {
-                return { ok: true, ...tokens.signWith(request.handle, item.digest, item.digestAlgorithm, item.data, item.rsaScheme) };
-              } catch (error) {
-                return { ok: false, error: toWireError(error) };
-              }
-            }),
-          },
-        };
-      case 'close-signing':
-        tokens.closeSigning(request.handle);
-        return { id: request.id, ok: true, result: {} };
-      default:
-        throw new KysoError('BAD_REQUEST', 'unknown worker operation');
-    }
-  } catch (error) {
-    return { id: request.id, ok: false, error: toWireError(error) };
+function run(request: WorkerRequest): unknown {
+  switch (request.op) {
+    case 'tokens':
+      return { serials: tokens.tokenSerials(), moduleErrors: tokens.moduleErrors };
+    case 'list':
+      return { certificates: tokens.listCertificates(request.serials), moduleErrors: tokens.moduleErrors };
+    case 'sign':
+      return tokens.signOnce(request.certificateId, request.pin, request.items);
+    case 'open-signing':
+      return tokens.openSigning(request.certificateId, request.pin);
+    case 'sign-with':
+      return { results: tokens.signEach(request.handle, request.items) };
+    case 'close-signing':
+      tokens.closeSigning(request.handle);
+      return {};
   }
 }
 
-process.on('message', (request: WorkerRequest) => {
-  process.send!(handle(request));
-});
-// The host is gone: nothing else can ever talk to us.
-process.on('disconnect', () => {
+function handle(message: unknown): WorkerResponse {
+  const id = (message as { id?: unknown })?.id;
+  const parsed = WorkerRequestSchema.safeParse(message);
+  if (!parsed.success) {
+    const error = new KysoError('BAD_REQUEST', 'malformed worker request').toWire();
+    return { id: typeof id === 'number' ? id : 0, ok: false, error };
+  }
+  try {
+    return { id: parsed.data.id, ok: true, result: run(parsed.data) };
+  } catch (error) {
+    return { id: parsed.data.id, ok: false, error: toWireError(error) };
+  }
+}
+
+let ending = false;
+function finish(): void {
+  if (ending) return;
+  ending = true;
   tokens.close();
   process.exit(0);
+}
+
+process.on('message', (message: unknown) => {
+  if (ending) return;
+  process.send?.(handle(message));
 });
+// The host stops us (idle, exit, module change) by disconnecting; a host that died disconnects too.
+process.on('disconnect', finish);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, finish);
 process.send!({ ready: true });

@@ -1,16 +1,23 @@
 /**
- * The host's handle on the PKCS#11 worker process: one operation at a time (tokens are not
- * re-entrant), each with a timeout; a worker that hangs is killed, one that dies is restarted on
- * the next call, and the caller gets a typed error either way.
+ * The host's handle on the PKCS#11 worker process: one call at a time (tokens are not re-entrant),
+ * each with a timeout, each answer checked against its operation's schema.
+ *
+ * The worker is ended gently: idle stop and host exit wait for the call in flight, then disconnect,
+ * and the worker logs out and calls C_Finalize before it exits. SIGKILL is kept for a worker still
+ * alive a grace period after that, or after a call hung past its own timeout: a file-backed token
+ * (SoftHSM writes its token file at every login) must never be killed in the middle of a write.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { HOST_NODE_FLAGS } from '../install/launcher.js';
-import type { WorkerOperation, WorkerResponse, WorkerResults } from './messages.js';
+import { WorkerReadySchema, WorkerResponseSchema, workerOperations, type WorkerOperation, type WorkerResults } from './messages.js';
 
 // Beside this module in the compiled tree, and beside the bundle in dist/host.
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+/** How long a worker asked to end (or past its timeout) may take to finalise before it is killed. */
+const DEFAULT_EXIT_GRACE_MS = 3_000;
 
 export interface TokenWorkerOptions {
   modulePaths: readonly string[];
@@ -22,10 +29,12 @@ export interface TokenWorkerOptions {
    * host should cost little memory. The next call starts it again.
    */
   idleStopMs?: number;
+  exitGraceMs?: number;
 }
 
 interface Pending {
   id: number;
+  op: WorkerOperation['op'];
   resolve(result: unknown): void;
   reject(error: KysoError): void;
 }
@@ -37,8 +46,10 @@ export class TokenWorker {
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Open signing operations keep the worker (and its login) alive whatever the idle timer says. */
+  /** Open batches keep the worker (and its login) alive whatever the idle timer says. */
   private holds = 0;
+  /** Workers asked to end and not yet gone: the next one starts only after them (one process per token at a time). */
+  private retiring = new Set<Promise<void>>();
   /** How many worker processes have been started (a restart increments it). */
   starts = 0;
 
@@ -47,6 +58,12 @@ export class TokenWorker {
   /** Starts the worker now, so the first request does not pay for it. */
   start(): Promise<void> {
     if (this.ready) return this.ready;
+    this.ready = this.spawn();
+    return this.ready;
+  }
+
+  private async spawn(): Promise<void> {
+    await Promise.all(this.retiring);
     const child = fork(WORKER_ENTRY, [], {
       execArgv: [...HOST_NODE_FLAGS],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -55,9 +72,11 @@ export class TokenWorker {
     });
     this.child = child;
     this.starts++;
-    this.ready = new Promise<void>((resolve) => {
+    child.on('message', (message: unknown) => this.settle(message));
+    child.once('exit', (code, signal) => this.onExit(child, code, signal));
+    await new Promise<void>((resolve) => {
       const onFirst = (message: unknown) => {
-        if ((message as { ready?: boolean })?.ready) {
+        if (WorkerReadySchema.safeParse(message).success) {
           child.off('message', onFirst);
           resolve();
         }
@@ -65,9 +84,6 @@ export class TokenWorker {
       child.on('message', onFirst);
       child.once('exit', () => resolve());
     });
-    child.on('message', (message: WorkerResponse) => this.settle(message));
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    return this.ready;
   }
 
   /** Runs one operation after those already queued. */
@@ -77,7 +93,7 @@ export class TokenWorker {
     const run = () => this.run(operation, timeoutMs) as Promise<WorkerResults[O['op']]>;
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
-    void result
+    void result // bookkeeping only: the caller handles the outcome
       .then(
         () => operation.op === 'close-signing' && this.holds--,
         () => operation.op === 'open-signing' && this.holds--,
@@ -91,7 +107,7 @@ export class TokenWorker {
     const idle = this.options.idleStopMs;
     if (idle === undefined || this.holds > 0 || this.pending) return;
     this.idleTimer = setTimeout(() => {
-      if (this.holds === 0 && !this.pending) this.stop();
+      if (this.holds === 0 && !this.pending) void this.shutdown(); // ends by itself; nothing waits on it
     }, idle).unref();
   }
 
@@ -100,14 +116,40 @@ export class TokenWorker {
     const same = paths.length === this.options.modulePaths.length && paths.every((p, i) => p === this.options.modulePaths[i]);
     if (same) return;
     this.options = { ...this.options, modulePaths: [...paths] };
-    if (this.holds === 0 && !this.pending) this.stop();
+    if (this.holds === 0 && !this.pending) void this.shutdown(); // the next call waits for it (retiring)
   }
 
+  /** Ends the worker without waiting for it (its calls in flight still finish first). */
   stop(): void {
+    void this.shutdown(); // callers on their way out; the worker ends by itself
+  }
+
+  /**
+   * Ends the worker gently: after the call in flight (and those queued before this), it is
+   * disconnected, logs out, finalises and exits; killed only if still there after the grace period.
+   */
+  async shutdown(): Promise<void> {
     clearTimeout(this.idleTimer);
-    this.child?.kill('SIGKILL');
-    this.child = undefined;
-    this.ready = undefined;
+    await this.queue;
+    const child = this.child;
+    this.forget(child);
+    if (child) await this.retire(child);
+  }
+
+  private retire(child: ChildProcess): Promise<void> {
+    const gone = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), this.options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      if (child.connected) child.disconnect();
+      else child.kill('SIGTERM'); // its handler finalises too
+    });
+    this.retiring.add(gone);
+    void gone.then(() => this.retiring.delete(gone)); // bookkeeping
+    return gone;
   }
 
   private async run(operation: WorkerOperation, timeoutMs: number): Promise<unknown> {
@@ -122,12 +164,15 @@ export class TokenWorker {
       const timer = setTimeout(() => {
         if (this.pending?.id !== id) return;
         this.pending = undefined;
-        // A driver stuck in a call cannot be interrupted from outside: replace the whole worker.
-        this.stop();
+        // A driver stuck in a call cannot be interrupted from outside: this worker is replaced. It
+        // has hung past its timeout; it still gets the grace period to finish and finalise.
+        this.forget(child);
+        void this.retire(child); // the next start waits for it
         reject(new KysoError('TIMEOUT', undefined, { operation: operation.op }));
       }, timeoutMs);
       this.pending = {
         id,
+        op: operation.op,
         resolve: (value) => {
           clearTimeout(timer);
           resolve(value);
@@ -141,22 +186,25 @@ export class TokenWorker {
     });
   }
 
-  private settle(message: WorkerResponse): void {
-    if (!('id' in message) || this.pending?.id !== message.id) return;
+  private settle(message: unknown): void {
+    const parsed = WorkerResponseSchema.safeParse(message);
+    if (!parsed.success || this.pending?.id !== parsed.data.id) return;
     const pending = this.pending;
     this.pending = undefined;
-    if (message.ok) pending.resolve(message.result);
-    else pending.reject(KysoError.fromWire(message.error));
+    const response = parsed.data;
+    if (!response.ok) return pending.reject(KysoError.fromWire(response.error));
+    const result = workerOperations[pending.op].result.safeParse(response.result);
+    if (result.success) pending.resolve(result.data);
+    else pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'malformed worker answer' }));
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child === child) this.forget(child);
+    if (this.child !== child) return; // a retired worker: its caller was already answered
+    this.forget(child);
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;
-    pending.reject(
-      new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }),
-    );
+    pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }));
   }
 
   private forget(child: ChildProcess | undefined): void {

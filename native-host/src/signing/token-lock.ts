@@ -1,0 +1,160 @@
+/**
+ * A per-token advisory lock shared by every kyso process of the user (two browsers' hosts, the
+ * CLI), so that one consented operation — a signature or a whole batch — has the token alone.
+ *
+ * Mechanism: a lock file per token serial, created atomically with link(2) from a complete temporary
+ * file (so nobody ever reads a half-written owner), holding the owner's pid and the start time of
+ * that pid (so a reused pid is not mistaken for the owner). A lock whose owner is no longer alive
+ * is stale and is removed under a short "breaker" lock, so two processes recovering it at once
+ * cannot remove each other's fresh lock. Why not flock/fcntl: Node 20 exposes neither without a
+ * native addon, and a lock that only expires by time (mkdir + mtime, as proper-lockfile does)
+ * would keep a killed host's lock for its whole stale period or break a slow live one.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface LockOwner {
+  pid: number;
+  /** The pid's start time (Linux /proc), to tell the owner from a later process with its pid. */
+  started?: string;
+  nonce: string;
+  /** What holds it: shown to no one, useful when reading a lock file by hand. */
+  program: string;
+  since: number;
+}
+
+export type LockAttempt = { acquired: true; release(): void } | { acquired: false; owner: LockOwner | undefined };
+
+/** Where the locks live: private to the user (XDG_RUNTIME_DIR, else a 0700 folder of ours in the temp dir). */
+export function defaultLockDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KYSO_LOCK_DIR) return env.KYSO_LOCK_DIR;
+  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'kyso', 'token-locks');
+  const user = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
+  return path.join(os.tmpdir(), `kyso-${user}`, 'token-locks');
+}
+
+function processStartTime(pid: number): string | undefined {
+  try {
+    // Field 22 of /proc/<pid>/stat, counted after the parenthesised command name (which may hold spaces).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(owner: Pick<LockOwner, 'pid' | 'started'>): boolean {
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const started = processStartTime(owner.pid);
+  return owner.started === undefined || started === undefined || started === owner.started;
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+    return typeof value?.pid === 'number' && typeof value.nonce === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class TokenLocks {
+  private readonly self: Omit<LockOwner, 'nonce' | 'since'>;
+  private prepared = false;
+
+  constructor(
+    readonly directory: string = defaultLockDirectory(),
+    program = 'kyso',
+  ) {
+    this.self = { pid: process.pid, started: processStartTime(process.pid), program };
+    this.ensureDirectory();
+  }
+
+  /** True when the owner is this very process. */
+  isSelf(owner: LockOwner | undefined): boolean {
+    return owner?.pid === this.self.pid && owner.started === this.self.started;
+  }
+
+  private ensureDirectory(): void {
+    if (this.prepared) return;
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    // Another user's folder (or a symlink planted in /tmp) must not decide who may use our token.
+    const stat = lstatSync(this.directory);
+    if (!stat.isDirectory() || (typeof process.getuid === 'function' && stat.uid !== process.getuid())) {
+      throw new Error(`token lock folder ${this.directory} is not the user's own`);
+    }
+    this.prepared = true;
+  }
+
+  fileFor(serial: string): string {
+    return path.join(this.directory, `${createHash('sha256').update(serial).digest('hex').slice(0, 24)}.lock`);
+  }
+
+  /** Takes the token's lock now, or says who has it; never waits. */
+  tryAcquire(serial: string): LockAttempt {
+    this.ensureDirectory();
+    const file = this.fileFor(serial);
+    const owner: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.link(file, owner)) return { acquired: true, release: () => this.release(file, owner.nonce) };
+      const current = readOwner(file);
+      if (current && isAlive(current)) return { acquired: false, owner: current };
+      this.breakStale(file, current);
+    }
+    return { acquired: false, owner: readOwner(file) };
+  }
+
+  /** Creates `file` with the owner's content in one step: link(2) fails if it exists. */
+  private link(file: string, owner: LockOwner): boolean {
+    const temporary = `${file}.${owner.nonce}.tmp`;
+    writeFileSync(temporary, JSON.stringify(owner), { mode: 0o600 });
+    try {
+      linkSync(temporary, file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      unlinkSync(temporary);
+    }
+  }
+
+  /**
+   * Removes a dead owner's lock. A file with no readable owner is a writer that died between
+   * steps only if it stays unreadable; link(2) never leaves one, so it is treated as stale.
+   */
+  private breakStale(file: string, seen: LockOwner | undefined): void {
+    const breaker = `${file}.break`;
+    const me: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
+    if (!this.link(breaker, me)) {
+      const other = readOwner(breaker);
+      if (!other || !isAlive(other)) this.unlinkIf(breaker, other?.nonce);
+      return; // someone else is recovering it: look again
+    }
+    try {
+      const now = readOwner(file);
+      if (now?.nonce === seen?.nonce) this.unlinkIf(file, seen?.nonce);
+    } finally {
+      this.unlinkIf(breaker, me.nonce);
+    }
+  }
+
+  private unlinkIf(file: string, nonce: string | undefined): void {
+    if (readOwner(file)?.nonce !== nonce) return;
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+
+  private release(file: string, nonce: string): void {
+    this.unlinkIf(file, nonce);
+  }
+}

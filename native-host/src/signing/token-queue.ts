@@ -1,0 +1,157 @@
+/**
+ * One queue per token: every operation that logs in (a signature, a batch) holds the token alone,
+ * first in this process (FIFO, bounded), then across the user's kyso processes (TokenLocks). A
+ * request that cannot run waits, each with its own deadline, and is told why; past the deadline or
+ * past the queue's bound it gets BUSY with a retry hint — never someone else's session.
+ */
+import { KysoError } from '../../../shared/protocol/errors.js';
+import type { TokenLocks } from './token-lock.js';
+
+/** Why a request is waiting: another request of this process, or another program (browser, CLI). */
+export type WaitReason = 'other-request' | 'other-program';
+
+export interface LeaseOptions {
+  /** How long this request may wait for the token. */
+  waitMs: number;
+  /** Told once per reason when the request has to wait (the consent window shows it). */
+  onWaiting?: (reason: WaitReason) => void;
+}
+
+export interface TokenLease {
+  readonly serial: string;
+  /** Gives the token to the next request (and other programs); idempotent. */
+  release(): void;
+}
+
+export interface TokenQueueOptions {
+  /** Shared with the user's other kyso processes; without it the queue is per process only. */
+  locks?: TokenLocks;
+  /** Requests waiting per token beyond which new ones get BUSY at once. */
+  maxWaiting: number;
+  /** How often a lock held by another program is looked at again. */
+  pollMs?: number;
+}
+
+interface Waiter {
+  grant(): void;
+}
+
+interface TokenState {
+  held: boolean;
+  waiters: Waiter[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class TokenQueue {
+  private readonly tokens = new Map<string, TokenState>();
+
+  constructor(private readonly options: TokenQueueOptions) {}
+
+  private state(serial: string): TokenState {
+    let state = this.tokens.get(serial);
+    if (!state) this.tokens.set(serial, (state = { held: false, waiters: [] }));
+    return state;
+  }
+
+  /** True while a request of this process holds the token. */
+  isHeld(serial: string): boolean {
+    return this.tokens.get(serial)?.held === true;
+  }
+
+  waiting(serial: string): number {
+    return this.tokens.get(serial)?.waiters.length ?? 0;
+  }
+
+  /** Runs `work` with the token to itself. */
+  async exclusive<T>(serial: string, options: LeaseOptions, work: (lease: TokenLease) => Promise<T>): Promise<T> {
+    const lease = await this.acquire(serial, options);
+    try {
+      return await work(lease);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** The token for one consented operation; the caller releases it (a batch holds it across calls). */
+  async acquire(serial: string, options: LeaseOptions): Promise<TokenLease> {
+    const deadline = Date.now() + options.waitMs;
+    const notified = new Set<WaitReason>();
+    const waitingFor = (reason: WaitReason) => {
+      if (notified.has(reason)) return;
+      notified.add(reason);
+      options.onWaiting?.(reason);
+    };
+    await this.takeTurn(serial, deadline, () => waitingFor('other-request'));
+    try {
+      const releaseLock = await this.lockAcrossProcesses(serial, deadline, () => waitingFor('other-program'));
+      let released = false;
+      return {
+        serial,
+        release: () => {
+          if (released) return;
+          released = true;
+          releaseLock();
+          this.passOn(serial);
+        },
+      };
+    } catch (error) {
+      this.passOn(serial);
+      throw error;
+    }
+  }
+
+  /** This process's turn: now if the token is free, else in order, until the deadline. */
+  private takeTurn(serial: string, deadline: number, onWait: () => void): Promise<void> {
+    const state = this.state(serial);
+    if (!state.held && state.waiters.length === 0) {
+      state.held = true;
+      return Promise.resolve();
+    }
+    if (state.waiters.length >= this.options.maxWaiting) {
+      return Promise.reject(busy('too many requests waiting for this token', this.options.pollMs ?? 1000));
+    }
+    onWait();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = state.waiters.indexOf(waiter);
+        if (index >= 0) state.waiters.splice(index, 1);
+        reject(busy('the token is in use by another request', 1000));
+      }, Math.max(0, deadline - Date.now()));
+      state.waiters.push(waiter);
+    });
+  }
+
+  private passOn(serial: string): void {
+    const state = this.state(serial);
+    const next = state.waiters.shift();
+    if (next) next.grant(); // stays held: the turn goes straight to the next request
+    else {
+      state.held = false;
+      this.tokens.delete(serial);
+    }
+  }
+
+  private async lockAcrossProcesses(serial: string, deadline: number, onWait: () => void): Promise<() => void> {
+    const locks = this.options.locks;
+    if (!locks) return () => undefined;
+    for (;;) {
+      const attempt = locks.tryAcquire(serial);
+      if (attempt.acquired) return attempt.release;
+      onWait();
+      const left = deadline - Date.now();
+      if (left <= 0) throw busy('the token is in use by another program', this.options.pollMs ?? 1000, 'other-program');
+      await sleep(Math.min(left, this.options.pollMs ?? 100));
+    }
+  }
+}
+
+function busy(message: string, retryAfterMs: number, reason: WaitReason = 'other-request'): KysoError {
+  return new KysoError('BUSY', message, { retryAfterMs, reason });
+}

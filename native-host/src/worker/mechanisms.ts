@@ -1,0 +1,121 @@
+/**
+ * Which PKCS#11 mechanisms can make the signature asked for, best first — pure: no token, no
+ * session, only the key type, what the token lists and the bytes to sign.
+ */
+import pkcs11js from 'pkcs11js';
+import { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from '../../../shared/cms/digest-info.js';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../../../shared/protocol/common.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
+import type { TokenDigestAlgorithm } from './messages.js';
+
+export type KeyKind = 'RSA' | 'EC' | 'other';
+
+export interface MechanismAttempt {
+  name: string;
+  mechanism: pkcs11js.Mechanism;
+  /** What C_Sign gets: a DigestInfo, a digest, or (hash-on-token mechanisms) the signed bytes. */
+  input: Buffer;
+}
+
+export interface SignatureRequest {
+  keyKind: KeyKind;
+  /** CKM_* the slot lists; undefined when the driver cannot list them (then every way is tried). */
+  listed: readonly number[] | undefined;
+  digest: Uint8Array;
+  digestAlgorithm: TokenDigestAlgorithm;
+  /** The signed bytes themselves, for tokens that only hash on the token. */
+  data?: Uint8Array;
+  rsaScheme?: RsaScheme;
+}
+
+const HASH: Record<DigestAlgorithm, { hash: number; mgf: number; rsa: number; rsaName: string; pss: number; pssName: string }> = {
+  'SHA-256': {
+    hash: pkcs11js.CKM_SHA256,
+    mgf: pkcs11js.CKG_MGF1_SHA256,
+    rsa: pkcs11js.CKM_SHA256_RSA_PKCS,
+    rsaName: 'CKM_SHA256_RSA_PKCS',
+    pss: pkcs11js.CKM_SHA256_RSA_PKCS_PSS,
+    pssName: 'CKM_SHA256_RSA_PKCS_PSS',
+  },
+  'SHA-384': {
+    hash: pkcs11js.CKM_SHA384,
+    mgf: pkcs11js.CKG_MGF1_SHA384,
+    rsa: pkcs11js.CKM_SHA384_RSA_PKCS,
+    rsaName: 'CKM_SHA384_RSA_PKCS',
+    pss: pkcs11js.CKM_SHA384_RSA_PKCS_PSS,
+    pssName: 'CKM_SHA384_RSA_PKCS_PSS',
+  },
+  'SHA-512': {
+    hash: pkcs11js.CKM_SHA512,
+    mgf: pkcs11js.CKG_MGF1_SHA512,
+    rsa: pkcs11js.CKM_SHA512_RSA_PKCS,
+    rsaName: 'CKM_SHA512_RSA_PKCS',
+    pss: pkcs11js.CKM_SHA512_RSA_PKCS_PSS,
+    pssName: 'CKM_SHA512_RSA_PKCS_PSS',
+  },
+};
+
+/** RSASSA-PSS as CMS describes it: MGF1 with the same hash, salt as long as the hash. */
+function pss(mechanism: number, algorithm: DigestAlgorithm): pkcs11js.Mechanism {
+  const h = HASH[algorithm];
+  return {
+    mechanism,
+    parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: h.hash, mgf: h.mgf, saltLen: DIGEST_ALGORITHMS[algorithm] },
+  } as pkcs11js.Mechanism;
+}
+
+/**
+ * The ways this key can sign, best first. RSA prefers CKM_RSA_PKCS over DigestInfo (it takes a
+ * digest, so the document never has to reach the token); tokens without it get the signed bytes
+ * hashed on the token (CKM_SHAxxx_RSA_PKCS) when the caller has them. EC uses CKM_ECDSA (raw r‖s).
+ * Mechanisms the token does not list are skipped; one it lists but then rejects falls through.
+ */
+export function chooseMechanisms(request: SignatureRequest): MechanismAttempt[] {
+  const { keyKind, digest, digestAlgorithm: algorithm, data } = request;
+  const rsaScheme = request.rsaScheme ?? 'PKCS1-v1_5';
+  const listed = (m: number) => request.listed === undefined || request.listed.includes(m);
+  const attempts: MechanismAttempt[] = [];
+  if (algorithm === 'SHA-1') {
+    // rsa-sha1 XML only: PKCS#1 v1.5 over the SHA-1 DigestInfo, nothing else.
+    if (keyKind !== 'RSA' || rsaScheme !== 'PKCS1-v1_5' || digest.length !== 20) {
+      throw new KysoError('BAD_REQUEST', 'SHA-1 is only signed as RSA PKCS#1 v1.5');
+    }
+    if (listed(pkcs11js.CKM_RSA_PKCS)) {
+      attempts.push({
+        name: 'CKM_RSA_PKCS',
+        mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS },
+        input: Buffer.concat([Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'), digest]),
+      });
+    }
+  } else if (keyKind === 'RSA' && rsaScheme === 'PSS') {
+    if (listed(pkcs11js.CKM_RSA_PKCS_PSS)) {
+      attempts.push({ name: 'CKM_RSA_PKCS_PSS', mechanism: pss(pkcs11js.CKM_RSA_PKCS_PSS, algorithm), input: Buffer.from(digest) });
+    }
+    const h = HASH[algorithm];
+    if (data && listed(h.pss)) attempts.push({ name: h.pssName, mechanism: pss(h.pss, algorithm), input: Buffer.from(data) });
+  } else if (keyKind === 'RSA') {
+    if (listed(pkcs11js.CKM_RSA_PKCS)) {
+      const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
+      attempts.push({ name: 'CKM_RSA_PKCS', mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS }, input: digestInfo });
+    }
+    const h = HASH[algorithm];
+    if (data && listed(h.rsa)) attempts.push({ name: h.rsaName, mechanism: { mechanism: h.rsa }, input: Buffer.from(data) });
+  } else if (keyKind === 'EC') {
+    if (listed(pkcs11js.CKM_ECDSA)) attempts.push({ name: 'CKM_ECDSA', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, input: Buffer.from(digest) });
+  } else {
+    throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.');
+  }
+  if (attempts.length === 0) {
+    throw new KysoError('CERTIFICATE_NOT_USABLE', 'The token offers no mechanism kyso can sign with.', {
+      reason: 'no usable mechanism',
+    });
+  }
+  return attempts;
+}
+
+/** CKK_* → what kyso can do with it. */
+export function keyKindOf(ckk: number | undefined): KeyKind {
+  if (ckk === pkcs11js.CKK_RSA) return 'RSA';
+  if (ckk === pkcs11js.CKK_EC) return 'EC';
+  return 'other';
+}
