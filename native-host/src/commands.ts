@@ -4,12 +4,33 @@ import { summarizeCertificate, usabilityProblems } from '../../shared/certificat
 import { base64ToBytes } from '../../shared/encoding.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
-import type { HostCommand, HostParams, HostResult, ModuleReport, SignItem } from '../../shared/protocol/host.js';
+import type {
+  HostCommand,
+  HostParams,
+  HostResult,
+  ModuleReport,
+  SignItem,
+} from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { configFilePath, describeModules, modulesToLoad, readConfiguredModules, writeConfiguredModules, type DiscoveryContext } from './modules/discovery.js';
+import {
+  configFilePath,
+  describeModules,
+  modulesToLoad,
+  readConfiguredModules,
+  writeConfiguredModules,
+  type DiscoveryContext,
+} from './modules/discovery.js';
 import { QueuedTokens } from './signing/certificates.js';
-import { SigningOperation, cmsItem, cmsOf, rawItem, signOnce, signatureOf, type SigningOptions } from './signing/signing-operation.js';
+import {
+  SigningOperation,
+  cmsItem,
+  cmsOf,
+  rawItem,
+  signOnce,
+  signatureOf,
+  type SigningOptions,
+} from './signing/signing-operation.js';
 import type { LeaseOptions, TokenLease, WaitReason } from './signing/token-queue.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 
@@ -19,7 +40,9 @@ export interface RequestContext {
   onWaiting?: (reason: WaitReason) => void;
 }
 
-export type CommandHandlers = { [C in HostCommand]: (params: HostParams<C>, context?: RequestContext) => Promise<HostResult<C>> };
+export type CommandHandlers = {
+  [C in HostCommand]: (params: HostParams<C>, context?: RequestContext) => Promise<HostResult<C>>;
+};
 
 export interface CommandOptions {
   now?: () => Date;
@@ -56,7 +79,8 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     ...(context?.onWaiting && { onWaiting: context.onWaiting }),
   });
   const discovery = options.discovery ?? {};
-  const configFile = () => configFilePath(discovery.env ?? process.env, discovery.platform ?? process.platform);
+  const configFile = () =>
+    configFilePath(discovery.env ?? process.env, discovery.platform ?? process.platform);
 
   /** What discovery finds, and which of those the worker could load (loading errors come from its last listing). */
   async function moduleReport(context?: RequestContext): Promise<ModuleReport> {
@@ -67,16 +91,22 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       configured: readConfiguredModules(configFile()).slice(0, LIMITS.maxConfiguredModules),
       modules: describeModules(discovery).map((m) => {
         const error = m.present ? moduleErrors.find((e) => e.module === m.path)?.error : 'file not found';
-        return { ...m, loaded: m.present && error === undefined, ...(error !== undefined && { error: error.slice(0, 500) }) };
+        return {
+          ...m,
+          loaded: m.present && error === undefined,
+          ...(error !== undefined && { error: error.slice(0, 500) }),
+        };
       }),
     };
   }
 
   /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
   function usable(entry: CertificateEntry | undefined): CertificateEntry {
-    if (!entry) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
+    if (!entry)
+      throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
     const problems = usabilityProblems(summarizeCertificate(base64ToBytes(entry.certificate)), now());
-    if (problems.length > 0) throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: problems.join(',') });
+    if (problems.length > 0)
+      throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: problems.join(',') });
     if (entry.token.pinLocked) throw new KysoError('PIN_LOCKED');
     return entry;
   }
@@ -97,7 +127,13 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context));
     try {
       const certificate = usable(entry);
-      const [result] = await signOnce(worker, certificate, params.pin, [item], signingOptions(params.pin, params.tsaUrl));
+      const [result] = await signOnce(
+        worker,
+        certificate,
+        params.pin,
+        [item],
+        signingOptions(params.pin, params.tsaUrl),
+      );
       return { result, entry: certificate };
     } finally {
       lease.release();
@@ -121,8 +157,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     return open.operation.signed;
   }
 
-  const armIdleTimer = (open: OpenBatch) =>
-    setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref(); // ends by itself; its errors are the next call's
+  const armIdleTimer = (open: OpenBatch) => setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref(); // ends by itself; its errors are the next call's
 
   return {
     async hello(params) {
@@ -153,11 +188,20 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     },
 
     async 'sign-raw'(params, context) {
-      const item = rawItem({ digest: params.digest, digestAlgorithm: params.digestAlgorithm, ...(params.rsaScheme && { rsaScheme: params.rsaScheme }) });
+      const item = rawItem({
+        digest: params.digest,
+        digestAlgorithm: params.digestAlgorithm,
+        ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
+      });
       const { result, entry } = await signSingle(params, item, context);
       return {
         signature: signatureOf(result),
-        signatureAlgorithm: entry.keyType === 'EC' ? 'ECDSA-P1363' : params.rsaScheme === 'PSS' ? 'RSASSA-PSS' : 'RSASSA-PKCS1-v1_5',
+        signatureAlgorithm:
+          entry.keyType === 'EC'
+            ? 'ECDSA-P1363'
+            : params.rsaScheme === 'PSS'
+              ? 'RSASSA-PSS'
+              : 'RSASSA-PKCS1-v1_5',
         certificate: entry.certificate,
       };
     },
@@ -166,12 +210,22 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context));
       let operation: SigningOperation;
       try {
-        operation = await SigningOperation.open(worker, usable(entry), params.pin, signingOptions(params.pin, params.tsaUrl));
+        operation = await SigningOperation.open(
+          worker,
+          usable(entry),
+          params.pin,
+          signingOptions(params.pin, params.tsaUrl),
+        );
       } catch (error) {
         lease.release();
         throw error;
       }
-      const open: OpenBatch = { id: randomUUID(), operation, lease, idleTimer: setTimeout(() => undefined, 0) };
+      const open: OpenBatch = {
+        id: randomUUID(),
+        operation,
+        lease,
+        idleTimer: setTimeout(() => undefined, 0),
+      };
       open.idleTimer = armIdleTimer(open);
       batches.set(open.id, open);
       return { batchId: open.id, certificate: operation.entry.certificate };
@@ -202,7 +256,8 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     modules: (_params, context) => moduleReport(context),
 
     async 'set-modules'(params, context) {
-      if (batches.size > 0) throw new KysoError('BUSY', undefined, { reason: 'a batch is open', retryAfterMs: 1000 });
+      if (batches.size > 0)
+        throw new KysoError('BUSY', undefined, { reason: 'a batch is open', retryAfterMs: 1000 });
       writeConfiguredModules([...new Set(params.configured)], configFile());
       worker.setModulePaths(modulesToLoad(discovery));
       return moduleReport(context);

@@ -54,13 +54,20 @@ function expectSignedOrBusy(response: HostResponse, i: number, token: TestToken)
 async function expectTokenIntact(token: TestToken): Promise<void> {
   for (const file of readdirSync(path.join(token.dir, 'tokens'), { recursive: true }) as string[]) {
     const full = path.join(token.dir, 'tokens', file);
-    if (statSync(full).isFile() && file.endsWith('.object')) expect(statSync(full).size, file).toBeGreaterThan(0);
+    if (statSync(full).isFile() && file.endsWith('.object'))
+      expect(statSync(full).size, file).toBeGreaterThan(0);
   }
   const host = new HostProcess(token.env);
   try {
     const certificates = await certificatesOf(host);
     expect(certificates.map((c) => c.id.slice(-2)).sort()).toEqual(['01', '02', '03', '04', '05']);
-    const response = await host.request('sign-cms', { certificateId: certificates.find((c) => c.id.endsWith('/02'))!.id, pin: token.pin, digest: sha256(documentNo(0)), digestAlgorithm: 'SHA-256', origin });
+    const response = await host.request('sign-cms', {
+      certificateId: certificates.find((c) => c.id.endsWith('/02'))!.id,
+      pin: token.pin,
+      digest: sha256(documentNo(0)),
+      digestAlgorithm: 'SHA-256',
+      origin,
+    });
     expectVerified(response, 0, token);
   } finally {
     await host.close();
@@ -81,13 +88,23 @@ describe('one token, many callers', () => {
       const ids: Array<{ id: number; document: number }> = [];
       const others: number[] = [];
       for (let i = 0; i < 50; i++) {
-        ids.push({ id: host.start('sign-cms', { certificateId, pin: token.pin, digest: sha256(documentNo(i)), digestAlgorithm: 'SHA-256', origin }), document: i });
+        ids.push({
+          id: host.start('sign-cms', {
+            certificateId,
+            pin: token.pin,
+            digest: sha256(documentNo(i)),
+            digestAlgorithm: 'SHA-256',
+            origin,
+          }),
+          document: i,
+        });
         if (i % 10 === 3) others.push(host.start('hello', hello));
         if (i % 10 === 7) others.push(host.start('list-certificates', {}));
       }
       for (const id of others) expect(await host.frameFor(id, 60_000)).toMatchObject({ ok: true });
       let signed = 0;
-      for (const { id, document } of ids) if (expectSignedOrBusy(await host.frameFor(id, 60_000), document, token) === 'signed') signed++;
+      for (const { id, document } of ids)
+        if (expectSignedOrBusy(await host.frameFor(id, 60_000), document, token) === 'signed') signed++;
       expect(signed).toBe(50); // the queue's bound (64) and wait (20 s) hold 50 quick signatures
     } finally {
       await host.close();
@@ -101,10 +118,24 @@ describe('one token, many callers', () => {
     writeFileSync(input, '<HSoThueDTu><mst>0312345678</mst></HSoThueDTu>\n');
     try {
       const certificateIds = await Promise.all(hosts.map(rsaId));
-      const cli = spawn(process.execPath, [KYSO, 'sign', '--in', input, '--out', path.join(dir, 'out.p7s'), '--cert', 'MST:0312345678', '--pin-stdin'], {
-        env: { ...process.env, ...token.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const cli = spawn(
+        process.execPath,
+        [
+          KYSO,
+          'sign',
+          '--in',
+          input,
+          '--out',
+          path.join(dir, 'out.p7s'),
+          '--cert',
+          'MST:0312345678',
+          '--pin-stdin',
+        ],
+        {
+          env: { ...process.env, ...token.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       let cliStderr = '';
       cli.stderr.on('data', (c: Buffer) => (cliStderr += c.toString()));
       cli.stdin.end(`${token.pin}\n`);
@@ -116,21 +147,42 @@ describe('one token, many callers', () => {
           const document = h * perHost + k;
           return {
             document,
-            id: host.start('sign-cms', { certificateId: certificateIds[h]!, pin: token.pin, digest: sha256(documentNo(document)), digestAlgorithm: 'SHA-256', origin }),
+            id: host.start('sign-cms', {
+              certificateId: certificateIds[h]!,
+              pin: token.pin,
+              digest: sha256(documentNo(document)),
+              digestAlgorithm: 'SHA-256',
+              origin,
+            }),
           };
         }),
       );
       // one batch among them, holding the token across its calls
-      const begun = await hosts[0]!.request('begin-batch', { certificateId: certificateIds[0]!, pin: token.pin, origin, total: 4 });
+      const begun = await hosts[0]!.request('begin-batch', {
+        certificateId: certificateIds[0]!,
+        pin: token.pin,
+        origin,
+        total: 4,
+      });
       if (!begun.ok) throw new Error(JSON.stringify(begun.error));
       const { batchId } = begun.result as { batchId: string };
       const batch = await hosts[0]!.request('sign-batch', {
         batchId,
-        items: [100, 101, 102, 103].map((i) => ({ kind: 'cms' as const, digest: sha256(documentNo(i)), digestAlgorithm: 'SHA-256' as const, signingTime: true })),
+        items: [100, 101, 102, 103].map((i) => ({
+          kind: 'cms' as const,
+          digest: sha256(documentNo(i)),
+          digestAlgorithm: 'SHA-256' as const,
+          signingTime: true,
+        })),
       });
-      expect(await hosts[0]!.request('end-batch', { batchId })).toMatchObject({ ok: true, result: { signed: 4 } });
+      expect(await hosts[0]!.request('end-batch', { batchId })).toMatchObject({
+        ok: true,
+        result: { signed: 4 },
+      });
       if (!batch.ok) throw new Error(JSON.stringify(batch.error));
-      for (const [k, result] of (batch.result as { results: Array<{ ok: boolean; cms?: string }> }).results.entries()) {
+      for (const [k, result] of (
+        batch.result as { results: Array<{ ok: boolean; cms?: string }> }
+      ).results.entries()) {
         expectVerified({ id: 0, ok: true, result }, 100 + k, token);
       }
 
@@ -138,13 +190,21 @@ describe('one token, many callers', () => {
       for (const [h, requests] of sent.entries()) {
         for (const { id, document } of requests) {
           const response = await hosts[h]!.frameFor(id, 90_000);
-          expect(JSON.stringify(response)).not.toMatch(/CKR_GENERAL_ERROR|TOKEN_NOT_PRESENT|TOKEN_DRIVER_FAILED/);
+          expect(JSON.stringify(response)).not.toMatch(
+            /CKR_GENERAL_ERROR|TOKEN_NOT_PRESENT|TOKEN_DRIVER_FAILED/,
+          );
           if (expectSignedOrBusy(response, document, token) === 'signed') signed++;
         }
       }
       expect(signed).toBe(3 * perHost);
       expect(await cliDone, cliStderr).toBe(0);
-      expect(opensslCmsVerify({ cms: readFileSync(path.join(dir, 'out.p7s')), content: readFileSync(input), caFile: token.caPem }).ok).toBe(true);
+      expect(
+        opensslCmsVerify({
+          cms: readFileSync(path.join(dir, 'out.p7s')),
+          content: readFileSync(input),
+          caFile: token.caPem,
+        }).ok,
+      ).toBe(true);
     } finally {
       await Promise.all(hosts.map((h) => h.close()));
     }
@@ -156,20 +216,42 @@ describe('one token, many callers', () => {
     const waiter = new HostProcess(token.env);
     try {
       const [holderId, waiterId] = await Promise.all([rsaId(holder), rsaId(waiter)]);
-      const begun = await holder.request('begin-batch', { certificateId: holderId, pin: token.pin, origin, total: 1 });
+      const begun = await holder.request('begin-batch', {
+        certificateId: holderId,
+        pin: token.pin,
+        origin,
+        total: 1,
+      });
       if (!begun.ok) throw new Error(JSON.stringify(begun.error));
       const { batchId } = begun.result as { batchId: string };
 
-      const first = waiter.start('sign-cms', { certificateId: waiterId, pin: token.pin, digest: sha256(documentNo(1)), digestAlgorithm: 'SHA-256', origin });
+      const first = waiter.start('sign-cms', {
+        certificateId: waiterId,
+        pin: token.pin,
+        digest: sha256(documentNo(1)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
       const status: HostStatusEvent = await waiter.statusFor(first);
       expect(status).toMatchObject({ status: 'waiting-for-token', reason: 'other-program' });
       expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
       expectVerified(await waiter.frameFor(first), 1, token);
 
       // The holder dies (SIGKILL: no chance to release) in the middle of its batch.
-      const again = await holder.request('begin-batch', { certificateId: holderId, pin: token.pin, origin, total: 1 });
+      const again = await holder.request('begin-batch', {
+        certificateId: holderId,
+        pin: token.pin,
+        origin,
+        total: 1,
+      });
       expect(again.ok).toBe(true);
-      const second = waiter.start('sign-cms', { certificateId: waiterId, pin: token.pin, digest: sha256(documentNo(2)), digestAlgorithm: 'SHA-256', origin });
+      const second = waiter.start('sign-cms', {
+        certificateId: waiterId,
+        pin: token.pin,
+        digest: sha256(documentNo(2)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
       expect(await waiter.statusFor(second)).toMatchObject({ reason: 'other-program' });
       holder.child.kill('SIGKILL');
       expectVerified(await waiter.frameFor(second), 2, token);
@@ -185,7 +267,13 @@ describe('one token, many callers', () => {
     try {
       const certificateId = await rsaId(host);
       for (let i = 0; i < 100; i++) {
-        const response = await host.request('sign-cms', { certificateId, pin: token.pin, digest: sha256(documentNo(i)), digestAlgorithm: 'SHA-256', origin });
+        const response = await host.request('sign-cms', {
+          certificateId,
+          pin: token.pin,
+          digest: sha256(documentNo(i)),
+          digestAlgorithm: 'SHA-256',
+          origin,
+        });
         if (i % 20 === 0) expectVerified(response, i, token);
         else expect(response.ok, JSON.stringify(response)).toBe(true);
       }
@@ -207,7 +295,13 @@ describe('one token, many callers', () => {
     for (let i = 0; i < 100; i++) {
       const host = new HostProcess(token.env);
       expect(await host.request('hello', hello)).toMatchObject({ ok: true }); // up, its signal handlers set
-      host.start('sign-cms', { certificateId, pin: token.pin, digest: sha256(documentNo(i)), digestAlgorithm: 'SHA-256', origin });
+      host.start('sign-cms', {
+        certificateId,
+        pin: token.pin,
+        digest: sha256(documentNo(i)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
       // at varying points: while the worker starts, logs in, signs or logs out
       await new Promise((resolve) => setTimeout(resolve, (i % 10) * 12));
       if (i % 2 === 0) host.child.stdin.end();

@@ -10,55 +10,110 @@ const names = (attempts: Array<{ name: string }>) => attempts.map((a) => a.name)
 
 describe('mechanism choice', () => {
   it('RSA: CKM_RSA_PKCS over the DigestInfo first, then hashing on the token when the bytes are there', () => {
-    const attempts = chooseMechanisms({ keyKind: 'RSA', listed: undefined, digest, digestAlgorithm: 'SHA-256', data });
+    const attempts = chooseMechanisms({
+      keyKind: 'RSA',
+      listed: undefined,
+      digest,
+      digestAlgorithm: 'SHA-256',
+      data,
+    });
     expect(names(attempts)).toEqual(['CKM_RSA_PKCS', 'CKM_SHA256_RSA_PKCS']);
-    expect(attempts[0]!.input.toString('hex')).toBe(DIGEST_INFO_PREFIX['SHA-256'] + Buffer.from(digest).toString('hex'));
+    expect(attempts[0]!.input.toString('hex')).toBe(
+      DIGEST_INFO_PREFIX['SHA-256'] + Buffer.from(digest).toString('hex'),
+    );
     expect(attempts[1]!.input).toEqual(Buffer.from(data));
     // without the signed bytes only the digest-based way remains
-    expect(names(chooseMechanisms({ keyKind: 'RSA', listed: undefined, digest, digestAlgorithm: 'SHA-256' }))).toEqual(['CKM_RSA_PKCS']);
+    expect(
+      names(chooseMechanisms({ keyKind: 'RSA', listed: undefined, digest, digestAlgorithm: 'SHA-256' })),
+    ).toEqual(['CKM_RSA_PKCS']);
   });
 
   it('skips what the slot does not list; refuses when nothing is left', () => {
-    const onlyHashing = chooseMechanisms({ keyKind: 'RSA', listed: [pkcs11js.CKM_SHA384_RSA_PKCS], digest: new Uint8Array(48), digestAlgorithm: 'SHA-384', data });
+    const onlyHashing = chooseMechanisms({
+      keyKind: 'RSA',
+      listed: [pkcs11js.CKM_SHA384_RSA_PKCS],
+      digest: new Uint8Array(48),
+      digestAlgorithm: 'SHA-384',
+      data,
+    });
     expect(names(onlyHashing)).toEqual(['CKM_SHA384_RSA_PKCS']);
-    expect(() => chooseMechanisms({ keyKind: 'RSA', listed: [pkcs11js.CKM_SHA256_RSA_PKCS], digest, digestAlgorithm: 'SHA-256' })).toThrow(
-      expect.objectContaining({ code: 'CERTIFICATE_NOT_USABLE' }),
-    );
-    expect(() => chooseMechanisms({ keyKind: 'EC', listed: [pkcs11js.CKM_RSA_PKCS], digest, digestAlgorithm: 'SHA-256' })).toThrow(
-      expect.objectContaining({ code: 'CERTIFICATE_NOT_USABLE' }),
-    );
+    expect(() =>
+      chooseMechanisms({
+        keyKind: 'RSA',
+        listed: [pkcs11js.CKM_SHA256_RSA_PKCS],
+        digest,
+        digestAlgorithm: 'SHA-256',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'CERTIFICATE_NOT_USABLE' }));
+    expect(() =>
+      chooseMechanisms({
+        keyKind: 'EC',
+        listed: [pkcs11js.CKM_RSA_PKCS],
+        digest,
+        digestAlgorithm: 'SHA-256',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'CERTIFICATE_NOT_USABLE' }));
   });
 
   it('EC: CKM_ECDSA over the bare digest', () => {
-    const [attempt, ...rest] = chooseMechanisms({ keyKind: 'EC', listed: [pkcs11js.CKM_ECDSA], digest, digestAlgorithm: 'SHA-256', data });
+    const [attempt, ...rest] = chooseMechanisms({
+      keyKind: 'EC',
+      listed: [pkcs11js.CKM_ECDSA],
+      digest,
+      digestAlgorithm: 'SHA-256',
+      data,
+    });
     expect(rest).toEqual([]);
     expect(attempt).toMatchObject({ name: 'CKM_ECDSA', mechanism: { mechanism: pkcs11js.CKM_ECDSA } });
     expect(attempt!.input).toEqual(Buffer.from(digest));
   });
 
   it('PSS: MGF1 with the same hash and a salt as long as the hash', () => {
-    const attempts = chooseMechanisms({ keyKind: 'RSA', listed: undefined, digest: new Uint8Array(64), digestAlgorithm: 'SHA-512', data, rsaScheme: 'PSS' });
+    const attempts = chooseMechanisms({
+      keyKind: 'RSA',
+      listed: undefined,
+      digest: new Uint8Array(64),
+      digestAlgorithm: 'SHA-512',
+      data,
+      rsaScheme: 'PSS',
+    });
     expect(names(attempts)).toEqual(['CKM_RSA_PKCS_PSS', 'CKM_SHA512_RSA_PKCS_PSS']);
-    expect(attempts[0]!.mechanism.parameter).toMatchObject({ hashAlg: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512, saltLen: 64 });
+    expect(attempts[0]!.mechanism.parameter).toMatchObject({
+      hashAlg: pkcs11js.CKM_SHA512,
+      mgf: pkcs11js.CKG_MGF1_SHA512,
+      saltLen: 64,
+    });
   });
 
   it('SHA-1 only as RSA PKCS#1 v1.5 over exactly a SHA-1 DigestInfo', () => {
     const sha1 = new Uint8Array(20).fill(1);
-    const [attempt] = chooseMechanisms({ keyKind: 'RSA', listed: undefined, digest: sha1, digestAlgorithm: 'SHA-1' });
+    const [attempt] = chooseMechanisms({
+      keyKind: 'RSA',
+      listed: undefined,
+      digest: sha1,
+      digestAlgorithm: 'SHA-1',
+    });
     expect(attempt!.input.toString('hex')).toBe(SHA1_DIGEST_INFO_PREFIX + Buffer.from(sha1).toString('hex'));
     for (const bad of [
       { keyKind: 'EC' as const, digest: sha1 },
       { keyKind: 'RSA' as const, digest: sha1, rsaScheme: 'PSS' as const },
       { keyKind: 'RSA' as const, digest },
     ]) {
-      expect(() => chooseMechanisms({ listed: undefined, digestAlgorithm: 'SHA-1', ...bad })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+      expect(() => chooseMechanisms({ listed: undefined, digestAlgorithm: 'SHA-1', ...bad })).toThrow(
+        expect.objectContaining({ code: 'BAD_REQUEST' }),
+      );
     }
   });
 
   it('an unknown key type is not usable; CKK values map to key kinds', () => {
-    expect(() => chooseMechanisms({ keyKind: 'other', listed: undefined, digest, digestAlgorithm: 'SHA-256' })).toThrow(
-      expect.objectContaining({ code: 'CERTIFICATE_NOT_USABLE' }),
-    );
-    expect([keyKindOf(pkcs11js.CKK_RSA), keyKindOf(pkcs11js.CKK_EC), keyKindOf(pkcs11js.CKK_DSA), keyKindOf(undefined)]).toEqual(['RSA', 'EC', 'other', 'other']);
+    expect(() =>
+      chooseMechanisms({ keyKind: 'other', listed: undefined, digest, digestAlgorithm: 'SHA-256' }),
+    ).toThrow(expect.objectContaining({ code: 'CERTIFICATE_NOT_USABLE' }));
+    expect([
+      keyKindOf(pkcs11js.CKK_RSA),
+      keyKindOf(pkcs11js.CKK_EC),
+      keyKindOf(pkcs11js.CKK_DSA),
+      keyKindOf(undefined),
+    ]).toEqual(['RSA', 'EC', 'other', 'other']);
   });
 });

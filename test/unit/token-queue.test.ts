@@ -22,7 +22,12 @@ describe('per-token queue', () => {
         log.push(`end ${name}`);
         return name;
       });
-    const results = await Promise.all([job('A', 'a1', 40), job('A', 'a2', 10), job('B', 'b1', 5), job('A', 'a3', 1)]);
+    const results = await Promise.all([
+      job('A', 'a1', 40),
+      job('A', 'a2', 10),
+      job('B', 'b1', 5),
+      job('A', 'a3', 1),
+    ]);
     expect(results).toEqual(['a1', 'a2', 'b1', 'a3']);
     const a = log.filter((l) => l.endsWith('a1') || l.endsWith('a2') || l.endsWith('a3'));
     expect(a).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3']);
@@ -35,7 +40,9 @@ describe('per-token queue', () => {
     const lease = await queue.acquire('A', { waitMs: 0 });
     const reasons: WaitReason[] = [];
     const started = Date.now();
-    await expect(queue.acquire('A', { waitMs: 150, onWaiting: (r) => reasons.push(r) })).rejects.toMatchObject({
+    await expect(
+      queue.acquire('A', { waitMs: 150, onWaiting: (r) => reasons.push(r) }),
+    ).rejects.toMatchObject({
       code: 'BUSY',
       details: { reason: 'other-request', retryAfterMs: expect.any(Number) },
     });
@@ -73,40 +80,51 @@ describe('token lock shared between processes', () => {
       const attempt = new TokenLocks(${JSON.stringify(dir)}, 'holder').tryAcquire(${JSON.stringify(serial)});
       process.send(attempt.acquired);
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, ['--input-type=module', '--eval', script], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     const acquired = await new Promise((resolve) => child.once('message', resolve));
     expect(acquired).toBe(true);
     return child;
   };
 
-  it('a token locked by a live process waits; the lock of a killed process is recovered', { timeout: 20_000 }, async () => {
-    const other = await holder('SERIAL-1');
-    const queue = new TokenQueue({ maxWaiting: 4, locks: new TokenLocks(dir), pollMs: 20 });
-    const reasons: WaitReason[] = [];
-    await expect(queue.acquire('SERIAL-1', { waitMs: 200, onWaiting: (r) => reasons.push(r) })).rejects.toMatchObject({
-      code: 'BUSY',
-      details: { reason: 'other-program' },
-    });
-    expect(reasons).toEqual(['other-program']);
-    // a different token is free meanwhile
-    (await queue.acquire('SERIAL-2', { waitMs: 0 })).release();
+  it(
+    'a token locked by a live process waits; the lock of a killed process is recovered',
+    { timeout: 20_000 },
+    async () => {
+      const other = await holder('SERIAL-1');
+      const queue = new TokenQueue({ maxWaiting: 4, locks: new TokenLocks(dir), pollMs: 20 });
+      const reasons: WaitReason[] = [];
+      await expect(
+        queue.acquire('SERIAL-1', { waitMs: 200, onWaiting: (r) => reasons.push(r) }),
+      ).rejects.toMatchObject({
+        code: 'BUSY',
+        details: { reason: 'other-program' },
+      });
+      expect(reasons).toEqual(['other-program']);
+      // a different token is free meanwhile
+      (await queue.acquire('SERIAL-2', { waitMs: 0 })).release();
 
-    const waiting = queue.acquire('SERIAL-1', { waitMs: 10_000 });
-    other.kill('SIGKILL');
-    const lease = await waiting; // the dead owner's lock is stale and is taken over
-    const locks = new TokenLocks(dir);
-    expect(locks.tryAcquire('SERIAL-1')).toMatchObject({ acquired: false, owner: { pid: process.pid } });
-    lease.release();
-    const again = locks.tryAcquire('SERIAL-1');
-    expect(again.acquired).toBe(true);
-    if (again.acquired) again.release();
-    expect(readdirSync(dir)).toEqual([]); // no lock, breaker or temporary file left behind
-  });
+      const waiting = queue.acquire('SERIAL-1', { waitMs: 10_000 });
+      other.kill('SIGKILL');
+      const lease = await waiting; // the dead owner's lock is stale and is taken over
+      const locks = new TokenLocks(dir);
+      expect(locks.tryAcquire('SERIAL-1')).toMatchObject({ acquired: false, owner: { pid: process.pid } });
+      lease.release();
+      const again = locks.tryAcquire('SERIAL-1');
+      expect(again.acquired).toBe(true);
+      if (again.acquired) again.release();
+      expect(readdirSync(dir)).toEqual([]); // no lock, breaker or temporary file left behind
+    },
+  );
 
   it('a lock naming a pid that now belongs to another process (pid reuse) is stale', () => {
     const locks = new TokenLocks(dir);
     // pid 1 is alive, but it started long before this lock was "taken"
-    writeFileSync(locks.fileFor('S'), JSON.stringify({ pid: 1, started: '1', nonce: 'x', program: 'old', since: 0 }));
+    writeFileSync(
+      locks.fileFor('S'),
+      JSON.stringify({ pid: 1, started: '1', nonce: 'x', program: 'old', since: 0 }),
+    );
     const attempt = locks.tryAcquire('S');
     expect(attempt.acquired).toBe(true);
     if (attempt.acquired) attempt.release();
@@ -128,10 +146,14 @@ describe('token lock shared between processes', () => {
         a.release(); done++;
       }`;
     const runs = Array.from({ length: 4 }, () => {
-      const child = spawn(process.execPath, ['--input-type=module', '--eval', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--input-type=module', '--eval', script], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+      return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        child.once('exit', (code) => resolve({ code, stderr })),
+      );
     });
     for (const run of await Promise.all(runs)) expect(run).toEqual({ code: 0, stderr: expect.any(String) });
   }, 30_000);

@@ -36,10 +36,17 @@ export interface NativeMessagingServer {
   notify(event: HostEvent): void;
 }
 
-export function serveNativeMessaging({ input, output, handlers, onClose, log = () => undefined }: HostServerOptions): NativeMessagingServer {
+export function serveNativeMessaging({
+  input,
+  output,
+  handlers,
+  onClose,
+  log = () => undefined,
+}: HostServerOptions): NativeMessagingServer {
   const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
 
-  const status = (event: HostStatusEvent) => output.write(encodeFrame(HostStatusEventSchema.parse(event), LIMITS.maxFrameFromHostBytes));
+  const status = (event: HostStatusEvent) =>
+    output.write(encodeFrame(HostStatusEventSchema.parse(event), LIMITS.maxFrameFromHostBytes));
 
   const send = (response: HostResponse) => {
     let frame: Uint8Array;
@@ -58,9 +65,13 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
     if (frame.kind === 'error') {
       const error =
         frame.reason === 'oversized'
-          ? new KysoError('BAD_REQUEST', `frame of ${frame.length} bytes exceeds ${LIMITS.maxFrameToHostBytes}`, {
-              limit: LIMITS.maxFrameToHostBytes,
-            })
+          ? new KysoError(
+              'BAD_REQUEST',
+              `frame of ${frame.length} bytes exceeds ${LIMITS.maxFrameToHostBytes}`,
+              {
+                limit: LIMITS.maxFrameToHostBytes,
+              },
+            )
           : new KysoError('BAD_REQUEST', 'frame is not UTF-8 JSON');
       send({ id: null, ok: false, error: error.toWire() });
       return;
@@ -74,7 +85,10 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
       command = envelope.command as HostCommand;
       const spec = hostCommands[command as HostCommand];
       const params = parseOrBadRequest(spec.params, envelope.params, command);
-      const handler = handlers[command as HostCommand] as (p: unknown, context: RequestContext) => Promise<unknown>;
+      const handler = handlers[command as HostCommand] as (
+        p: unknown,
+        context: RequestContext,
+      ) => Promise<unknown>;
       const context: RequestContext = {
         onWaiting: (reason) => {
           log(`${command} waits for its token (${reason})`);
@@ -99,5 +113,7 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
   input.on('error', () => onClose?.());
   // A browser that went away mid-request: the answer has nowhere to go, and that is no crash.
   output.on('error', () => onClose?.());
-  return { notify: (event) => output.write(encodeFrame(HostEventSchema.parse(event), LIMITS.maxFrameFromHostBytes)) };
+  return {
+    notify: (event) => output.write(encodeFrame(HostEventSchema.parse(event), LIMITS.maxFrameFromHostBytes)),
+  };
 }

@@ -34,7 +34,10 @@ function toEntries(certificates: readonly TokenCertificate[]): CertificateEntry[
 }
 
 /** One process's whole listing, no queue: for one-shot commands (kyso list, doctor). */
-export async function listTokenCertificates(worker: TokenWorker, timeoutMs: number): Promise<CertificateListing> {
+export async function listTokenCertificates(
+  worker: TokenWorker,
+  timeoutMs: number,
+): Promise<CertificateListing> {
   const { certificates, moduleErrors } = await worker.call({ op: 'list' }, timeoutMs);
   return { certificates: toEntries(certificates), moduleErrors };
 }
@@ -76,23 +79,36 @@ export class QueuedTokens {
           else toRead.push(serial); // waited long enough: read it anyway, a read changes nothing
         }
       }
-      const listing = toRead.length > 0 ? await this.worker.call({ op: 'list', serials: toRead }, this.timeoutMs) : { ...present, certificates: [] };
+      const listing =
+        toRead.length > 0
+          ? await this.worker.call({ op: 'list', serials: toRead }, this.timeoutMs)
+          : { ...present, certificates: [] };
       this.remember(toRead, listing.certificates);
-      return { certificates: toEntries([...listing.certificates, ...remembered]), moduleErrors: listing.moduleErrors };
+      return {
+        certificates: toEntries([...listing.certificates, ...remembered]),
+        moduleErrors: listing.moduleErrors,
+      };
     } finally {
       for (const lease of leases) lease.release();
     }
   }
 
   private remember(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
-    for (const serial of serials) this.lastSeen.set(serial, certificates.filter((c) => c.token.serial === serial));
+    for (const serial of serials)
+      this.lastSeen.set(
+        serial,
+        certificates.filter((c) => c.token.serial === serial),
+      );
   }
 
   /**
    * The token of `certificateId` for one consented operation: queued (waiting as `options` allow),
    * then the certificate as the token has it now. The caller releases the lease.
    */
-  async acquire(certificateId: string, options: LeaseOptions): Promise<{ lease: TokenLease; entry: CertificateEntry | undefined }> {
+  async acquire(
+    certificateId: string,
+    options: LeaseOptions,
+  ): Promise<{ lease: TokenLease; entry: CertificateEntry | undefined }> {
     const { tokenSerial } = parseCertificateId(certificateId);
     const lease = await this.queue.acquire(tokenSerial, options);
     try {

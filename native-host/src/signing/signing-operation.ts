@@ -3,7 +3,13 @@
  * nothing can come between its login and its signature); a batch logs in once and keeps the
  * operation open between calls until it is closed.
  */
-import { assembleSignedData, ecdsaRawToDer, prepareSignedAttributes, type CadesOptions, type PreparedSignedAttributes } from '../../../shared/cms/cades.js';
+import {
+  assembleSignedData,
+  ecdsaRawToDer,
+  prepareSignedAttributes,
+  type CadesOptions,
+  type PreparedSignedAttributes,
+} from '../../../shared/cms/cades.js';
 import { digest as digestOf } from '../../../shared/cms/digest.js';
 import { addSignatureTimestamp } from '../../../shared/cms/timestamp.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
@@ -101,11 +107,22 @@ class ItemFormatter {
     if (item.kind === 'sha1-digest-info') {
       // The schema admitted exactly prefix ‖ 20 bytes; the worker re-adds the same prefix.
       const digestInfo = base64ToBytes(item.digestInfo);
-      return { item, toSign: { digest: digestInfo.subarray(digestInfo.length - 20), digestAlgorithm: 'SHA-1' } };
+      return {
+        item,
+        toSign: { digest: digestInfo.subarray(digestInfo.length - 20), digestAlgorithm: 'SHA-1' },
+      };
     }
     const documentDigest = base64ToBytes(item.digest);
     const rsaScheme = item.rsaScheme;
-    if (item.kind === 'raw') return { item, toSign: { digest: documentDigest, digestAlgorithm: item.digestAlgorithm, ...(rsaScheme && { rsaScheme }) } };
+    if (item.kind === 'raw')
+      return {
+        item,
+        toSign: {
+          digest: documentDigest,
+          digestAlgorithm: item.digestAlgorithm,
+          ...(rsaScheme && { rsaScheme }),
+        },
+      };
     if (item.timestamp && !this.options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED');
     const options: CadesOptions = {
       contentDigest: documentDigest,
@@ -146,14 +163,23 @@ class ItemFormatter {
   /** CAdES-T: the TSA time-stamps the signature value (the host has the network; the extension needs no host permissions). */
   private timestamp(cms: Uint8Array): Promise<Uint8Array> {
     if (!this.options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED');
-    return addSignatureTimestamp(cms, this.options.tsaUrl, this.options.tsaTimeoutMs ? { timeoutMs: this.options.tsaTimeoutMs } : {});
+    return addSignatureTimestamp(
+      cms,
+      this.options.tsaUrl,
+      this.options.tsaTimeoutMs ? { timeoutMs: this.options.tsaTimeoutMs } : {},
+    );
   }
 
   /** Prepares, has `sign` sign what could be prepared, and finishes each in its place. */
-  async run(items: SignItem[], sign: (toSign: DigestToSign[]) => Promise<SignatureResult[]>): Promise<SignItemResult[]> {
+  async run(
+    items: SignItem[],
+    sign: (toSign: DigestToSign[]) => Promise<SignatureResult[]>,
+  ): Promise<SignItemResult[]> {
     const prepared = await this.prepareAll(items);
     const ready = prepared.flatMap((p, index) => ('toSign' in p ? [{ index, item: p }] : []));
-    const results: SignItemResult[] = prepared.map((p) => ('toSign' in p ? { ok: false, error: new KysoError('INTERNAL').toWire() } : p));
+    const results: SignItemResult[] = prepared.map((p) =>
+      'toSign' in p ? { ok: false, error: new KysoError('INTERNAL').toWire() } : p,
+    );
     if (ready.length === 0) return results;
     let signatures: SignatureResult[];
     try {
@@ -163,7 +189,9 @@ class ItemFormatter {
       for (const { index } of ready) results[index] = { ok: false, error: wire };
       return results;
     }
-    await Promise.all(ready.map(async ({ index, item }, i) => (results[index] = await this.finish(item, signatures[i]))));
+    await Promise.all(
+      ready.map(async ({ index, item }, i) => (results[index] = await this.finish(item, signatures[i]))),
+    );
     return results;
   }
 }
@@ -213,8 +241,16 @@ export class SigningOperation {
   }
 
   /** Logs in (a PIN pad or vendor dialog may take as long as loginTimeoutMs). */
-  static async open(worker: TokenWorker, entry: CertificateEntry, pin: string | null, options: SigningOptions): Promise<SigningOperation> {
-    const { handle } = await worker.call({ op: 'open-signing', certificateId: entry.id, pin }, options.loginTimeoutMs);
+  static async open(
+    worker: TokenWorker,
+    entry: CertificateEntry,
+    pin: string | null,
+    options: SigningOptions,
+  ): Promise<SigningOperation> {
+    const { handle } = await worker.call(
+      { op: 'open-signing', certificateId: entry.id, pin },
+      options.loginTimeoutMs,
+    );
     return new SigningOperation(worker, entry, handle, options);
   }
 
@@ -235,13 +271,18 @@ export class SigningOperation {
   async signItems(items: SignItem[]): Promise<SignItemResult[]> {
     const groups: SignItem[][] = [];
     for (let i = 0; i < items.length; i += GROUP_SIZE) groups.push(items.slice(i, i + GROUP_SIZE));
-    const results = (await Promise.all(groups.map((group) => this.formatter.run(group, (toSign) => this.signGroup(toSign))))).flat();
+    const results = (
+      await Promise.all(groups.map((group) => this.formatter.run(group, (toSign) => this.signGroup(toSign))))
+    ).flat();
     this.signed += results.filter((r) => r.ok).length;
     return results;
   }
 
   private async signGroup(toSign: DigestToSign[]): Promise<SignatureResult[]> {
-    const { results } = await this.worker.call({ op: 'sign-with', handle: this.handle, items: toSign }, this.options.timeoutMs * toSign.length);
+    const { results } = await this.worker.call(
+      { op: 'sign-with', handle: this.handle, items: toSign },
+      this.options.timeoutMs * toSign.length,
+    );
     return results;
   }
 

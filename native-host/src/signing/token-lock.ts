@@ -25,7 +25,8 @@ export interface LockOwner {
   since: number;
 }
 
-export type LockAttempt = { acquired: true; release(): void } | { acquired: false; owner: LockOwner | undefined };
+export type LockAttempt =
+  { acquired: true; release(): void } | { acquired: false; owner: LockOwner | undefined };
 
 /** Where the locks live: private to the user (XDG_RUNTIME_DIR, else a 0700 folder of ours in the temp dir). */
 export function defaultLockDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -93,7 +94,10 @@ export class TokenLocks {
   }
 
   fileFor(serial: string): string {
-    return path.join(this.directory, `${createHash('sha256').update(serial).digest('hex').slice(0, 24)}.lock`);
+    return path.join(
+      this.directory,
+      `${createHash('sha256').update(serial).digest('hex').slice(0, 24)}.lock`,
+    );
   }
 
   /** Takes the token's lock now, or says who has it; never waits. */

@@ -64,7 +64,11 @@ export class TokenQueue {
   }
 
   /** Runs `work` with the token to itself. */
-  async exclusive<T>(serial: string, options: LeaseOptions, work: (lease: TokenLease) => Promise<T>): Promise<T> {
+  async exclusive<T>(
+    serial: string,
+    options: LeaseOptions,
+    work: (lease: TokenLease) => Promise<T>,
+  ): Promise<T> {
     const lease = await this.acquire(serial, options);
     try {
       return await work(lease);
@@ -119,11 +123,14 @@ export class TokenQueue {
           resolve();
         },
       };
-      const timer = setTimeout(() => {
-        const index = state.waiters.indexOf(waiter);
-        if (index >= 0) state.waiters.splice(index, 1);
-        reject(busy('the token is in use by another request', 1000));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          const index = state.waiters.indexOf(waiter);
+          if (index >= 0) state.waiters.splice(index, 1);
+          reject(busy('the token is in use by another request', 1000));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       state.waiters.push(waiter);
     });
   }
@@ -131,14 +138,19 @@ export class TokenQueue {
   private passOn(serial: string): void {
     const state = this.state(serial);
     const next = state.waiters.shift();
-    if (next) next.grant(); // stays held: the turn goes straight to the next request
+    if (next)
+      next.grant(); // stays held: the turn goes straight to the next request
     else {
       state.held = false;
       this.tokens.delete(serial);
     }
   }
 
-  private async lockAcrossProcesses(serial: string, deadline: number, onWait: () => void): Promise<() => void> {
+  private async lockAcrossProcesses(
+    serial: string,
+    deadline: number,
+    onWait: () => void,
+  ): Promise<() => void> {
     const locks = this.options.locks;
     if (!locks) return () => undefined;
     for (;;) {
@@ -146,7 +158,8 @@ export class TokenQueue {
       if (attempt.acquired) return attempt.release;
       onWait();
       const left = deadline - Date.now();
-      if (left <= 0) throw busy('the token is in use by another program', this.options.pollMs ?? 1000, 'other-program');
+      if (left <= 0)
+        throw busy('the token is in use by another program', this.options.pollMs ?? 1000, 'other-program');
       await sleep(Math.min(left, this.options.pollMs ?? 100));
     }
   }

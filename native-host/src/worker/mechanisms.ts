@@ -28,7 +28,10 @@ export interface SignatureRequest {
   rsaScheme?: RsaScheme;
 }
 
-const HASH: Record<DigestAlgorithm, { hash: number; mgf: number; rsa: number; rsaName: string; pss: number; pssName: string }> = {
+const HASH: Record<
+  DigestAlgorithm,
+  { hash: number; mgf: number; rsa: number; rsaName: string; pss: number; pssName: string }
+> = {
   'SHA-256': {
     hash: pkcs11js.CKM_SHA256,
     mgf: pkcs11js.CKG_MGF1_SHA256,
@@ -60,7 +63,12 @@ function pss(mechanism: number, algorithm: DigestAlgorithm): pkcs11js.Mechanism 
   const h = HASH[algorithm];
   return {
     mechanism,
-    parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: h.hash, mgf: h.mgf, saltLen: DIGEST_ALGORITHMS[algorithm] },
+    parameter: {
+      type: pkcs11js.CK_PARAMS_RSA_PSS,
+      hashAlg: h.hash,
+      mgf: h.mgf,
+      saltLen: DIGEST_ALGORITHMS[algorithm],
+    },
   } as pkcs11js.Mechanism;
 }
 
@@ -89,19 +97,34 @@ export function chooseMechanisms(request: SignatureRequest): MechanismAttempt[] 
     }
   } else if (keyKind === 'RSA' && rsaScheme === 'PSS') {
     if (listed(pkcs11js.CKM_RSA_PKCS_PSS)) {
-      attempts.push({ name: 'CKM_RSA_PKCS_PSS', mechanism: pss(pkcs11js.CKM_RSA_PKCS_PSS, algorithm), input: Buffer.from(digest) });
+      attempts.push({
+        name: 'CKM_RSA_PKCS_PSS',
+        mechanism: pss(pkcs11js.CKM_RSA_PKCS_PSS, algorithm),
+        input: Buffer.from(digest),
+      });
     }
     const h = HASH[algorithm];
-    if (data && listed(h.pss)) attempts.push({ name: h.pssName, mechanism: pss(h.pss, algorithm), input: Buffer.from(data) });
+    if (data && listed(h.pss))
+      attempts.push({ name: h.pssName, mechanism: pss(h.pss, algorithm), input: Buffer.from(data) });
   } else if (keyKind === 'RSA') {
     if (listed(pkcs11js.CKM_RSA_PKCS)) {
       const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
-      attempts.push({ name: 'CKM_RSA_PKCS', mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS }, input: digestInfo });
+      attempts.push({
+        name: 'CKM_RSA_PKCS',
+        mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS },
+        input: digestInfo,
+      });
     }
     const h = HASH[algorithm];
-    if (data && listed(h.rsa)) attempts.push({ name: h.rsaName, mechanism: { mechanism: h.rsa }, input: Buffer.from(data) });
+    if (data && listed(h.rsa))
+      attempts.push({ name: h.rsaName, mechanism: { mechanism: h.rsa }, input: Buffer.from(data) });
   } else if (keyKind === 'EC') {
-    if (listed(pkcs11js.CKM_ECDSA)) attempts.push({ name: 'CKM_ECDSA', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, input: Buffer.from(digest) });
+    if (listed(pkcs11js.CKM_ECDSA))
+      attempts.push({
+        name: 'CKM_ECDSA',
+        mechanism: { mechanism: pkcs11js.CKM_ECDSA },
+        input: Buffer.from(digest),
+      });
   } else {
     throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.');
   }

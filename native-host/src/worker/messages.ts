@@ -4,10 +4,16 @@
  * what it is answered (a driver's corruption of the worker must not become a host bug).
  */
 import { z } from 'zod';
-import { DigestAlgorithmSchema, PinSchema, RsaSchemeSchema, TokenInfoSchema, WireErrorSchema } from '../../../shared/protocol/common.js';
+import {
+  DigestAlgorithmSchema,
+  PinSchema,
+  RsaSchemeSchema,
+  TokenInfoSchema,
+  WireErrorSchema,
+} from '../../../shared/protocol/common.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 
-const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, "bytes");
+const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'bytes');
 const CertificateId = z.string().min(1).max(200);
 /** null: protected authentication path (PIN pad or vendor dialog). */
 const PinOrDevice = PinSchema.nullable();
@@ -60,12 +66,21 @@ export const workerOperations = {
     result: z.strictObject({ certificates: z.array(TokenCertificateSchema), moduleErrors: ModuleErrors }),
   },
   sign: {
-    request: z.strictObject({ op: z.literal('sign'), certificateId: CertificateId, pin: PinOrDevice, items: Items }),
+    request: z.strictObject({
+      op: z.literal('sign'),
+      certificateId: CertificateId,
+      pin: PinOrDevice,
+      items: Items,
+    }),
     result: z.strictObject({ keyType: KeyType, results: z.array(SignatureResultSchema) }),
   },
   /** Logs in for one consented batch, which may sign many digests. */
   'open-signing': {
-    request: z.strictObject({ op: z.literal('open-signing'), certificateId: CertificateId, pin: PinOrDevice }),
+    request: z.strictObject({
+      op: z.literal('open-signing'),
+      certificateId: CertificateId,
+      pin: PinOrDevice,
+    }),
     result: z.strictObject({ handle: z.number().int(), keyType: KeyType }),
   },
   /** Several digests in one round trip: a batch keeps the token busy instead of waiting on IPC. */

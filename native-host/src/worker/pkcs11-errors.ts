@@ -36,7 +36,10 @@ export function pkcs11ReturnValue(error: unknown): number | undefined {
 export function toKysoError(error: unknown): KysoError {
   if (error instanceof KysoError) return error;
   const rv = pkcs11ReturnValue(error);
-  if (rv === undefined) return new KysoError('TOKEN_DRIVER_FAILED', undefined, { cause: String((error as Error)?.message ?? error) });
+  if (rv === undefined)
+    return new KysoError('TOKEN_DRIVER_FAILED', undefined, {
+      cause: String((error as Error)?.message ?? error),
+    });
   const known = CKR[rv];
   const name = known?.name ?? `CKR_0x${rv.toString(16)}`;
   return new KysoError(known?.code ?? 'TOKEN_DRIVER_FAILED', undefined, { ckr: name });

@@ -4,7 +4,12 @@ import type { TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { trimPadded } from './certificate-identity.js';
 import type { MechanismAttempt } from './mechanisms.js';
-import { CKR_FUNCTION_NOT_SUPPORTED, CKR_MECHANISM_INVALID, CKR_USER_ALREADY_LOGGED_IN, pkcs11ReturnValue } from './pkcs11-errors.js';
+import {
+  CKR_FUNCTION_NOT_SUPPORTED,
+  CKR_MECHANISM_INVALID,
+  CKR_USER_ALREADY_LOGGED_IN,
+  pkcs11ReturnValue,
+} from './pkcs11-errors.js';
 
 export type Handle = Buffer;
 
@@ -35,12 +40,21 @@ export function findAll(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11j
   }
 }
 
-export function findOne(p11: pkcs11js.PKCS11, session: Handle, template: pkcs11js.Template): Handle | undefined {
+export function findOne(
+  p11: pkcs11js.PKCS11,
+  session: Handle,
+  template: pkcs11js.Template,
+): Handle | undefined {
   return findAll(p11, session, template)[0];
 }
 
 /** Optional attributes are read one at a time: C_GetAttributeValue fails whole on any invalid one. */
-export function readAttribute(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): Buffer | undefined {
+export function readAttribute(
+  p11: pkcs11js.PKCS11,
+  session: Handle,
+  handle: Handle,
+  type: number,
+): Buffer | undefined {
   try {
     return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value as Buffer | undefined;
   } catch {
@@ -48,7 +62,12 @@ export function readAttribute(p11: pkcs11js.PKCS11, session: Handle, handle: Han
   }
 }
 
-export function readUlong(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): number | undefined {
+export function readUlong(
+  p11: pkcs11js.PKCS11,
+  session: Handle,
+  handle: Handle,
+  type: number,
+): number | undefined {
   const value = readAttribute(p11, session, handle, type);
   return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
 }
@@ -93,12 +112,18 @@ export function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
 }
 
 /** Tries each mechanism in order; one the token lists but then rejects as unsupported falls through. */
-export function signWithAttempts(k: KeyInSession, attempts: readonly MechanismAttempt[]): { signature: Uint8Array; mechanism: string } {
+export function signWithAttempts(
+  k: KeyInSession,
+  attempts: readonly MechanismAttempt[],
+): { signature: Uint8Array; mechanism: string } {
   for (const [index, attempt] of attempts.entries()) {
     try {
       k.p11.C_SignInit(k.session, attempt.mechanism, k.key);
       if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
-      return { signature: new Uint8Array(k.p11.C_Sign(k.session, attempt.input, Buffer.alloc(1024))), mechanism: attempt.name };
+      return {
+        signature: new Uint8Array(k.p11.C_Sign(k.session, attempt.input, Buffer.alloc(1024))),
+        mechanism: attempt.name,
+      };
     } catch (error) {
       const rv = pkcs11ReturnValue(error);
       const unsupported = rv === CKR_MECHANISM_INVALID || rv === CKR_FUNCTION_NOT_SUPPORTED;

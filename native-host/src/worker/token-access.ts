@@ -4,7 +4,13 @@
  */
 import pkcs11js from 'pkcs11js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import { certificateId, moduleKey, parseCertificateId, trimPadded, type CertificateRef } from './certificate-identity.js';
+import {
+  certificateId,
+  moduleKey,
+  parseCertificateId,
+  trimPadded,
+  type CertificateRef,
+} from './certificate-identity.js';
 import { chooseMechanisms, keyKindOf, type KeyKind } from './mechanisms.js';
 import type { DigestToSign, SignatureResult, TokenCertificate } from './messages.js';
 import {
@@ -107,7 +113,11 @@ export class TokenAccess {
     return entries;
   }
 
-  private listSlot(module: LoadedModule, slot: Handle, serials: readonly string[] | undefined): TokenCertificate[] {
+  private listSlot(
+    module: LoadedModule,
+    slot: Handle,
+    serials: readonly string[] | undefined,
+  ): TokenCertificate[] {
     const { p11 } = module;
     const info = p11.C_GetTokenInfo(slot);
     if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) return [];
@@ -121,7 +131,10 @@ export class TokenAccess {
       ]);
       const entries: TokenCertificate[] = [];
       for (const handle of handles) {
-        const [value, id] = p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }, { type: pkcs11js.CKA_ID }]);
+        const [value, id] = p11.C_GetAttributeValue(session, handle, [
+          { type: pkcs11js.CKA_VALUE },
+          { type: pkcs11js.CKA_ID },
+        ]);
         const der = value?.value as Buffer | undefined;
         const keyId = (id?.value as Buffer | undefined)?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
@@ -154,13 +167,17 @@ export class TokenAccess {
    */
   openSigning(certificate: string, pin: string | null): { handle: number; keyType: 'RSA' | 'EC' } {
     const ref = parseCertificateId(certificate);
-    const busy = [...this.open.values()].some((o) => o.ref.moduleKey === ref.moduleKey && o.ref.tokenSerial === ref.tokenSerial);
-    if (busy) throw new KysoError('BUSY', undefined, { reason: 'another operation is logged in on this token' });
+    const busy = [...this.open.values()].some(
+      (o) => o.ref.moduleKey === ref.moduleKey && o.ref.tokenSerial === ref.tokenSerial,
+    );
+    if (busy)
+      throw new KysoError('BUSY', undefined, { reason: 'another operation is logged in on this token' });
     try {
       const { module, slot, info } = this.findToken(ref);
       const token = describeToken(info);
       if (token.pinLocked) throw new KysoError('PIN_LOCKED');
-      if (pin === null && !token.protectedAuthPath) throw new KysoError('PIN_INVALID', undefined, { reason: 'PIN required' });
+      if (pin === null && !token.protectedAuthPath)
+        throw new KysoError('PIN_INVALID', undefined, { reason: 'PIN required' });
       const { p11 } = module;
       const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       try {
@@ -169,7 +186,8 @@ export class TokenAccess {
           { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
           { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
         ]);
-        if (!key) throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
+        if (!key)
+          throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
         const keyKind = keyKindOf(readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE));
         const alwaysAuthenticate = readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE);
         const signing: OpenSigning = {
@@ -218,7 +236,11 @@ export class TokenAccess {
   }
 
   /** A whole single operation in one call: log in, sign, log out; nothing can come in between. */
-  signOnce(certificate: string, pin: string | null, items: readonly DigestToSign[]): { keyType: 'RSA' | 'EC'; results: SignatureResult[] } {
+  signOnce(
+    certificate: string,
+    pin: string | null,
+    items: readonly DigestToSign[],
+  ): { keyType: 'RSA' | 'EC'; results: SignatureResult[] } {
     const { handle, keyType } = this.openSigning(certificate, pin);
     try {
       return { keyType, results: this.signEach(handle, items) };
@@ -239,7 +261,8 @@ export class TokenAccess {
     if (error.code !== 'PIN_INCORRECT' && error.code !== 'PIN_LOCKED') return error;
     try {
       const token = describeToken(this.findToken(ref).info);
-      if (token.pinLocked && error.code === 'PIN_INCORRECT') return new KysoError('PIN_LOCKED', undefined, { ...error.details });
+      if (token.pinLocked && error.code === 'PIN_INCORRECT')
+        return new KysoError('PIN_LOCKED', undefined, { ...error.details });
       return new KysoError(error.code, error.message, {
         ...error.details,
         pinCountLow: token.pinCountLow,

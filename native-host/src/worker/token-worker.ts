@@ -11,7 +11,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { HOST_NODE_FLAGS } from '../install/launcher.js';
-import { WorkerReadySchema, WorkerResponseSchema, workerOperations, type WorkerOperation, type WorkerResults } from './messages.js';
+import {
+  WorkerReadySchema,
+  WorkerResponseSchema,
+  workerOperations,
+  type WorkerOperation,
+  type WorkerResults,
+} from './messages.js';
 
 // Beside this module in the compiled tree, and beside the bundle in dist/host.
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -68,7 +74,11 @@ export class TokenWorker {
       execArgv: [...HOST_NODE_FLAGS],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'advanced',
-      env: { ...process.env, ...this.options.env, KYSO_WORKER_MODULES: JSON.stringify(this.options.modulePaths) },
+      env: {
+        ...process.env,
+        ...this.options.env,
+        KYSO_WORKER_MODULES: JSON.stringify(this.options.modulePaths),
+      },
     });
     this.child = child;
     this.starts++;
@@ -113,7 +123,9 @@ export class TokenWorker {
 
   /** Other modules from the next start on; an idle worker is stopped now so the next call loads them. */
   setModulePaths(paths: readonly string[]): void {
-    const same = paths.length === this.options.modulePaths.length && paths.every((p, i) => p === this.options.modulePaths[i]);
+    const same =
+      paths.length === this.options.modulePaths.length &&
+      paths.every((p, i) => p === this.options.modulePaths[i]);
     if (same) return;
     this.options = { ...this.options, modulePaths: [...paths] };
     if (this.holds === 0 && !this.pending) void this.shutdown(); // the next call waits for it (retiring)
@@ -195,7 +207,8 @@ export class TokenWorker {
     if (!response.ok) return pending.reject(KysoError.fromWire(response.error));
     const result = workerOperations[pending.op].result.safeParse(response.result);
     if (result.success) pending.resolve(result.data);
-    else pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'malformed worker answer' }));
+    else
+      pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'malformed worker answer' }));
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -204,7 +217,9 @@ export class TokenWorker {
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;
-    pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }));
+    pending.reject(
+      new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }),
+    );
   }
 
   private forget(child: ChildProcess | undefined): void {
