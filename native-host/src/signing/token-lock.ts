@@ -11,7 +11,15 @@
  * would keep a killed host's lock for its whole stale period or break a slow live one.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -147,6 +155,39 @@ export class TokenLocks {
     } finally {
       this.unlinkIf(breaker, me.nonce);
     }
+  }
+
+  /** Whether someone holds the token's lock now (without trying to take it). */
+  isTaken(serial: string): boolean {
+    const owner = readOwner(this.fileFor(serial));
+    return owner !== undefined && isAlive(owner);
+  }
+
+  /** Says "I am waiting for this token" to the holder (see othersWaiting); returns the undo. */
+  markWaiting(serial: string): () => void {
+    const marker = `${this.fileFor(serial)}.waiting-${this.self.pid}`;
+    const me: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
+    try {
+      writeFileSync(marker, JSON.stringify(me), { mode: 0o600 });
+    } catch {
+      return () => undefined; // a courtesy only: without it, the wait is just less fair
+    }
+    return () => this.unlinkIf(marker, me.nonce);
+  }
+
+  /** Whether another live process waits for this token (markers of dead ones are removed). */
+  othersWaiting(serial: string): boolean {
+    const prefix = `${path.basename(this.fileFor(serial))}.waiting-`;
+    let waiting = false;
+    for (const name of readdirSync(this.directory)) {
+      if (!name.startsWith(prefix)) continue;
+      const file = path.join(this.directory, name);
+      const owner = readOwner(file);
+      if (owner && this.isSelf(owner)) continue;
+      if (owner && isAlive(owner)) waiting = true;
+      else this.unlinkIf(file, owner?.nonce);
+    }
+    return waiting;
   }
 
   private unlinkIf(file: string, nonce: string | undefined): void {

@@ -42,6 +42,8 @@ interface TokenState {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A lock attempt is a few system calls: polling this often costs nothing and keeps hand-overs quick. */
+const DEFAULT_POLL_MS = 4;
 
 export class TokenQueue {
   private readonly tokens = new Map<string, TokenState>();
@@ -86,9 +88,11 @@ export class TokenQueue {
       notified.add(reason);
       options.onWaiting?.(reason);
     };
-    await this.takeTurn(serial, deadline, () => waitingFor('other-request'));
+    const handedOver = await this.takeTurn(serial, deadline, () => waitingFor('other-request'));
     try {
-      const releaseLock = await this.lockAcrossProcesses(serial, deadline, () => waitingFor('other-program'));
+      const releaseLock = await this.lockAcrossProcesses(serial, deadline, handedOver, () =>
+        waitingFor('other-program'),
+      );
       let released = false;
       return {
         serial,
@@ -105,22 +109,25 @@ export class TokenQueue {
     }
   }
 
-  /** This process's turn: now if the token is free, else in order, until the deadline. */
-  private takeTurn(serial: string, deadline: number, onWait: () => void): Promise<void> {
+  /**
+   * This process's turn: now if the token is free, else in order, until the deadline. True when
+   * the turn was handed over by a request of this process that just finished.
+   */
+  private takeTurn(serial: string, deadline: number, onWait: () => void): Promise<boolean> {
     const state = this.state(serial);
     if (!state.held && state.waiters.length === 0) {
       state.held = true;
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     if (state.waiters.length >= this.options.maxWaiting) {
-      return Promise.reject(busy('too many requests waiting for this token', this.options.pollMs ?? 1000));
+      return Promise.reject(busy('too many requests waiting for this token', 1000));
     }
     onWait();
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
       const waiter: Waiter = {
         grant: () => {
           clearTimeout(timer);
-          resolve();
+          resolve(true);
         },
       };
       const timer = setTimeout(
@@ -146,21 +153,38 @@ export class TokenQueue {
     }
   }
 
+  /**
+   * The lock shared with the user's other kyso processes, polled until the deadline. A process
+   * with many requests queued would otherwise take the lock back at once each time: when another
+   * program is waiting for it, a handed-over turn first leaves it a moment to take it.
+   */
   private async lockAcrossProcesses(
     serial: string,
     deadline: number,
+    handedOver: boolean,
     onWait: () => void,
   ): Promise<() => void> {
     const locks = this.options.locks;
     if (!locks) return () => undefined;
-    for (;;) {
-      const attempt = locks.tryAcquire(serial);
-      if (attempt.acquired) return attempt.release;
-      onWait();
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw busy('the token is in use by another program', this.options.pollMs ?? 1000, 'other-program');
-      await sleep(Math.min(left, this.options.pollMs ?? 100));
+    const pollMs = this.options.pollMs ?? DEFAULT_POLL_MS;
+    if (handedOver && locks.othersWaiting(serial)) {
+      // until the other program has it (then we wait our turn as usual), for a few of its polls at most
+      const until = Date.now() + 3 * pollMs;
+      while (Date.now() < until && !locks.isTaken(serial)) await sleep(1);
+    }
+    let unmark: (() => void) | undefined;
+    try {
+      for (;;) {
+        const attempt = locks.tryAcquire(serial);
+        if (attempt.acquired) return attempt.release;
+        onWait();
+        unmark ??= locks.markWaiting(serial);
+        const left = deadline - Date.now();
+        if (left <= 0) throw busy('the token is in use by another program', 1000, 'other-program');
+        await sleep(Math.min(left, pollMs));
+      }
+    } finally {
+      unmark?.();
     }
   }
 }
