@@ -53,6 +53,8 @@ export const MESSAGES = {
     field_buyerName: 'Người mua',
     field_buyerId: 'MST người mua',
     field_invoiceTotal: 'Tổng tiền thanh toán',
+    tokenInUseElsewhere: 'USB token đang được chương trình khác sử dụng — đang chờ…',
+    tokenInUse: 'USB token đang bận với yêu cầu khác — đang chờ…',
   },
   en: {
     title: 'Signature request',
@@ -105,6 +107,8 @@ export const MESSAGES = {
     field_buyerName: 'Buyer',
     field_buyerId: 'Buyer’s tax code (MST)',
     field_invoiceTotal: 'Total to pay',
+    tokenInUseElsewhere: 'The token is in use by another program — waiting…',
+    tokenInUse: 'The token is busy with another request — waiting…',
   },
 } satisfies Record<Language, Record<string, string>>;
 
