@@ -8,8 +8,10 @@
  * KYSO_FAULT_CONTROL  a file read on every call, one directive per line (# comments):
  *   pin_locked | pin_count_low | pin_final_try | protected_auth_path <real-pin> | always_authenticate
  *   device_removed_on_sign | token_absent | stdout_noise | hang <C_Fn> | segfault <C_Fn>
- *   no_mechanism <CKM_NAME|0xHEX> | fail_function <C_Fn> <0xCKR>
+ *   no_mechanism <CKM_NAME|0xHEX> | fail_function <C_Fn> <0xCKR> | slow <C_Fn> <ms>
  * No file, or an empty one: pure pass-through.
+ * KYSO_FAULT_TRACE    a file each wrapped call appends "<pid> <C_Fn>" to as it starts (and
+ *   "<pid> <C_Fn> done" as a slowed one ends): shows that a process logged out and finalised.
  *
  * hang/segfault/fail_function/stdout_noise apply to the functions wrapped below (all those kyso
  * calls, plus a few informational ones); the others go straight to the real module.
@@ -29,9 +31,10 @@ struct faults {
   int pin_locked, pin_count_low, pin_final_try, protected_path, always_authenticate;
   int removed_on_sign, token_absent, stdout_noise;
   char protected_pin[WORD];
-  char hang[MAX_LIST][WORD], segfault[MAX_LIST][WORD], fail_fn[MAX_LIST][WORD];
+  char hang[MAX_LIST][WORD], segfault[MAX_LIST][WORD], fail_fn[MAX_LIST][WORD], slow[MAX_LIST][WORD];
   CK_RV fail_rv[MAX_LIST];
-  int n_hang, n_segfault, n_fail;
+  unsigned slow_ms[MAX_LIST];
+  int n_hang, n_segfault, n_fail, n_slow;
   CK_MECHANISM_TYPE no_mech[MAX_LIST];
   int n_no_mech;
 };
@@ -86,6 +89,10 @@ static void read_faults(struct faults *f) {
       strcpy(f->fail_fn[f->n_fail], arg);
       f->fail_rv[f->n_fail++] = strtoul(arg2, NULL, 16); /* CKR values are written in hex, 0x optional */
     }
+    else if (!strcmp(word, "slow") && n >= 3 && f->n_slow < MAX_LIST) {
+      strcpy(f->slow[f->n_slow], arg);
+      f->slow_ms[f->n_slow++] = strtoul(arg2, NULL, 10);
+    }
     else fprintf(stderr, "kyso-fault-pkcs11: ignoring control line: %s", line);
   }
   fclose(file);
@@ -98,14 +105,28 @@ static int listed(char names[][WORD], int n, const char *function) {
 
 /* Every wrapped function starts here: read the faults, then the generic ones, by function name.
  * Returns CKR_OK to go on. */
+static void trace(const char *function, const char *suffix) {
+  const char *path = getenv("KYSO_FAULT_TRACE");
+  FILE *file = path && *path ? fopen(path, "a") : NULL;
+  if (!file) return;
+  fprintf(file, "%d %s%s\n", (int)getpid(), function, suffix);
+  fclose(file);
+}
+
 static CK_RV enter(const char *function, struct faults *f) {
   read_faults(f);
+  trace(function, "");
   if (f->stdout_noise) { /* what some vendor drivers do; it must never reach a native-messaging stream */
     printf("vendor-driver: %s called, some debug output \x01\x02\n", function);
     fflush(stdout);
   }
   if (listed(f->hang, f->n_hang, function)) for (;;) pause(); /* a PIN pad nobody answers, a wedged reader */
   if (listed(f->segfault, f->n_segfault, function)) { volatile int *nowhere = NULL; *nowhere = 1; } /* a real SIGSEGV */
+  int s = listed(f->slow, f->n_slow, function);
+  if (s) { /* a slow driver or a slow disk: the call finishes, later */
+    usleep(f->slow_ms[s - 1] * 1000u);
+    trace(function, " done");
+  }
   int i = listed(f->fail_fn, f->n_fail, function);
   if (i) return f->fail_rv[i - 1];
   return CKR_OK;

@@ -1,0 +1,180 @@
+/**
+ * How the PKCS#11 worker ends (issue 19): idle stop, host exit and a signal to the worker itself all
+ * let the call in flight finish, log out and call C_Finalize — seen from inside the driver, through
+ * the fault module's call trace. A file-backed token is never killed in the middle of a write.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import { HostProcess } from '../support/host-process.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+
+const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
+const document = Buffer.from('Biên bản nghiệm thu số 7\n');
+const digest = createHash('sha256').update(document).digest('base64');
+const origin = 'https://dichvucong.gov.vn';
+
+describe('the PKCS#11 worker ends gently', () => {
+  let token: TestToken;
+  let dir: string;
+  let traceFile: string;
+  let control: string;
+
+  beforeAll(() => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    token = copyTestToken();
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-lifecycle-'));
+    control = path.join(dir, 'faults');
+    writeFileSync(control, '');
+  });
+  afterAll(() => token.remove());
+
+  const startHost = (name: string, env: Record<string, string> = {}) => {
+    traceFile = path.join(dir, `${name}.trace`);
+    writeFileSync(traceFile, '');
+    return new HostProcess({
+      ...token.env,
+      KYSO_PKCS11_MODULES: FAULT_MODULE,
+      KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+      KYSO_FAULT_CONTROL: control,
+      KYSO_FAULT_TRACE: traceFile,
+      ...env,
+    });
+  };
+  /** The driver calls each worker process made, in order. */
+  const callsByWorker = () => {
+    const calls = new Map<string, string[]>();
+    for (const line of readFileSync(traceFile, 'utf8').split('\n').filter(Boolean)) {
+      const [pid, ...call] = line.split(' ');
+      calls.set(pid!, [...(calls.get(pid!) ?? []), call.join(' ')]);
+    }
+    return [...calls.values()];
+  };
+  const until = async (condition: () => boolean, what: string, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not within ${timeoutMs} ms; trace:\n${readFileSync(traceFile, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const certificateId = async (host: HostProcess) => {
+    const listed = await host.request('list-certificates', {});
+    if (!listed.ok) throw new Error(JSON.stringify(listed.error));
+    return (listed.result as { certificates: CertificateEntry[] }).certificates.find((c) =>
+      c.id.endsWith('/01'),
+    )!.id;
+  };
+  const expectSigned = (response: Awaited<ReturnType<HostProcess['request']>>) => {
+    if (!response.ok) throw new Error(JSON.stringify(response.error));
+    const cms = Buffer.from((response.result as { cms: string }).cms, 'base64');
+    expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
+  };
+  /** After its last login: logged out, then finalised, and nothing after. */
+  const endsCleanly = (calls: string[]) => {
+    const lastLogin = calls.lastIndexOf('C_Login');
+    const logout = calls.indexOf('C_Logout', lastLogin);
+    expect(lastLogin, calls.join(', ')).toBeGreaterThanOrEqual(0);
+    expect(logout, calls.join(', ')).toBeGreaterThan(lastLogin);
+    expect(calls.at(-1), calls.join(', ')).toBe('C_Finalize');
+  };
+
+  it('an idle stop logs out and calls C_Finalize; the next request starts a new worker', async () => {
+    const host = startHost('idle', { KYSO_WORKER_IDLE_MS: '300' });
+    try {
+      const id = await certificateId(host);
+      expectSigned(
+        await host.request('sign-cms', {
+          certificateId: id,
+          pin: token.pin,
+          digest,
+          digestAlgorithm: 'SHA-256',
+          origin,
+        }),
+      );
+      await until(() => callsByWorker()[0]?.at(-1) === 'C_Finalize', 'the idle worker finalised');
+      endsCleanly(callsByWorker()[0]!);
+      expectSigned(
+        await host.request('sign-cms', {
+          certificateId: id,
+          pin: token.pin,
+          digest,
+          digestAlgorithm: 'SHA-256',
+          origin,
+        }),
+      );
+      expect(callsByWorker().length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('a host that exits during a slow login lets it finish, answers, logs out and finalises', async () => {
+    writeFileSync(control, 'slow C_Login 1500\n');
+    const host = startHost('exit');
+    try {
+      const id = await certificateId(host);
+      const request = host.start('sign-cms', {
+        certificateId: id,
+        pin: token.pin,
+        digest,
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
+      await until(() => callsByWorker().some((calls) => calls.includes('C_Login')), 'the login started');
+      host.child.stdin.end(); // the browser goes away in the middle of the login
+      expectSigned(await host.frameFor(request)); // the call in flight still finished
+      expect(await host.exited).toBe(0);
+      const [worker] = callsByWorker();
+      expect(worker!.indexOf('C_Login done')).toBeGreaterThan(worker!.indexOf('C_Login'));
+      endsCleanly(worker!);
+    } finally {
+      writeFileSync(control, '');
+    }
+  });
+
+  it('SIGTERM to the worker itself finalises it; the host starts another for the next request', async () => {
+    const host = startHost('signal');
+    try {
+      const id = await certificateId(host);
+      expectSigned(
+        await host.request('sign-cms', {
+          certificateId: id,
+          pin: token.pin,
+          digest,
+          digestAlgorithm: 'SHA-256',
+          origin,
+        }),
+      );
+      const workerPid = Number(
+        readFileSync(`/proc/${host.child.pid}/task/${host.child.pid}/children`, 'utf8')
+          .trim()
+          .split(/\s+/)[0],
+      );
+      process.kill(workerPid, 'SIGTERM');
+      await until(() => callsByWorker()[0]?.at(-1) === 'C_Finalize', 'the signalled worker finalised');
+      endsCleanly(callsByWorker()[0]!);
+      expectSigned(
+        await host.request('sign-cms', {
+          certificateId: id,
+          pin: token.pin,
+          digest,
+          digestAlgorithm: 'SHA-256',
+          origin,
+        }),
+      );
+      expect(
+        await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION }),
+      ).toMatchObject({ ok: true });
+    } finally {
+      await host.close();
+    }
+  });
+});
