@@ -103,10 +103,11 @@ export class TokenWorker {
     const run = () => this.run(operation, timeoutMs) as Promise<WorkerResults[O['op']]>;
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
-    void result // bookkeeping only: the caller handles the outcome
+    // Bookkeeping only (the caller handles the outcome): a batch's hold ends with its close, whatever the close answered.
+    void result
       .then(
         () => operation.op === 'close-signing' && this.holds--,
-        () => operation.op === 'open-signing' && this.holds--,
+        () => (operation.op === 'open-signing' || operation.op === 'close-signing') && this.holds--,
       )
       .finally(() => this.armIdleStop());
     return result;
