@@ -18,7 +18,9 @@ import {
   readFileSync,
   readdirSync,
   unlinkSync,
+  watch,
   writeFileSync,
+  type FSWatcher,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +78,8 @@ function readOwner(file: string): LockOwner | undefined {
 export class TokenLocks {
   private readonly self: Omit<LockOwner, 'nonce' | 'since'>;
   private prepared = false;
+  private watcher: FSWatcher | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     readonly directory: string = defaultLockDirectory(),
@@ -155,6 +159,41 @@ export class TokenLocks {
     } finally {
       this.unlinkIf(breaker, me.nonce);
     }
+  }
+
+  /**
+   * Resolves when a lock file in the folder changes (taken, released, a waiter's marker), or after
+   * `timeoutMs` at most: waiters wake at once instead of polling. One watcher, while anyone waits.
+   */
+  changed(_serial: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(done);
+        if (this.listeners.size === 0) this.stopWatching();
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      this.listeners.add(done);
+      this.startWatching();
+    });
+  }
+
+  private startWatching(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.directory, { persistent: false }, () => {
+        for (const listener of [...this.listeners]) listener();
+      });
+      this.watcher.on('error', () => this.stopWatching()); // the timeout still wakes everyone
+    } catch {
+      // no file-change notification here: the timeout is the poll
+    }
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 
   /** Whether someone holds the token's lock now (without trying to take it). */

@@ -41,9 +41,10 @@ interface TokenState {
   waiters: Waiter[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** A lock attempt is a few system calls: polling this often costs nothing and keeps hand-overs quick. */
-const DEFAULT_POLL_MS = 4;
+/** Waiters wake when the lock file changes (inotify and the like); this is only the fallback. */
+const DEFAULT_POLL_MS = 50;
+/** How long a hand-over waits for a waiting program to take the lock (it wakes on the change). */
+const YIELD_MS = 20;
 
 export class TokenQueue {
   private readonly tokens = new Map<string, TokenState>();
@@ -169,8 +170,8 @@ export class TokenQueue {
     const pollMs = this.options.pollMs ?? DEFAULT_POLL_MS;
     if (handedOver && locks.othersWaiting(serial)) {
       // until the other program has it (then we wait our turn as usual), for a few of its polls at most
-      const until = Date.now() + 3 * pollMs;
-      while (Date.now() < until && !locks.isTaken(serial)) await sleep(1);
+      const until = Date.now() + YIELD_MS;
+      while (Date.now() < until && !locks.isTaken(serial)) await locks.changed(serial, until - Date.now());
     }
     let unmark: (() => void) | undefined;
     try {
@@ -181,7 +182,7 @@ export class TokenQueue {
         unmark ??= locks.markWaiting(serial);
         const left = deadline - Date.now();
         if (left <= 0) throw busy('the token is in use by another program', 1000, 'other-program');
-        await sleep(Math.min(left, pollMs));
+        await locks.changed(serial, Math.min(left, pollMs));
       }
     } finally {
       unmark?.();
