@@ -58,7 +58,7 @@ export class TokenAccess {
         p11.C_Initialize();
         this.modules.push({ path, key: moduleKey(path), p11 });
       } catch (error) {
-        this.moduleErrors.push({ module: path, error: String((error as Error).message ?? error) });
+        this.reportModuleError(path, String((error as Error).message ?? error));
       }
     }
   }
@@ -75,6 +75,12 @@ export class TokenAccess {
     }
   }
 
+  /** Each problem once: every listing would otherwise add the same failing module again. */
+  private reportModuleError(module: string, error: string): void {
+    if (!this.moduleErrors.some((e) => e.module === module && e.error === error))
+      this.moduleErrors.push({ module, error });
+  }
+
   /** Serials of the present, initialised tokens (no session is opened). */
   tokenSerials(): string[] {
     const serials = new Set<string>();
@@ -85,7 +91,7 @@ export class TokenAccess {
           if (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) serials.add(trimPadded(info.serialNumber));
         }
       } catch (error) {
-        this.moduleErrors.push({ module: module.path, error: toKysoError(error).message });
+        this.reportModuleError(module.path, toKysoError(error).message);
       }
     }
     return [...serials];
@@ -99,7 +105,7 @@ export class TokenAccess {
       try {
         slots = module.p11.C_GetSlotList(true);
       } catch (error) {
-        this.moduleErrors.push({ module: module.path, error: toKysoError(error).message });
+        this.reportModuleError(module.path, toKysoError(error).message);
         continue;
       }
       for (const slot of slots) {
