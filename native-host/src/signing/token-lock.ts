@@ -66,14 +66,24 @@ export function isAlive(owner: Pick<LockOwner, 'pid' | 'started'>): boolean {
   return owner.started === undefined || started === undefined || started === owner.started;
 }
 
-function readOwner(file: string): LockOwner | undefined {
+/** The owner in a lock file; 'absent' when there is no file (released meanwhile), 'unreadable' for anything else. */
+function readLock(file: string): LockOwner | 'absent' | 'unreadable' {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
-    return typeof value?.pid === 'number' && typeof value.nonce === 'string' ? value : undefined;
-  } catch {
-    return undefined;
+    return typeof value?.pid === 'number' && typeof value.nonce === 'string' ? value : 'unreadable';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'unreadable';
   }
 }
+
+function readOwner(file: string): LockOwner | undefined {
+  const lock = readLock(file);
+  return typeof lock === 'object' ? lock : undefined;
+}
+
+/** The same holder (or the same unreadable file) as seen before. */
+const sameLock = (a: ReturnType<typeof readLock>, b: ReturnType<typeof readLock>) =>
+  typeof a === 'object' && typeof b === 'object' ? a.nonce === b.nonce : a === b && a !== 'absent';
 
 export class TokenLocks {
   private readonly self: Omit<LockOwner, 'nonce' | 'since'>;
@@ -118,9 +128,10 @@ export class TokenLocks {
     const file = this.fileFor(serial);
     const owner: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (this.link(file, owner)) return { acquired: true, release: () => this.release(file, owner.nonce) };
-      const current = readOwner(file);
-      if (current && isAlive(current)) return { acquired: false, owner: current };
+      if (this.link(file, owner)) return { acquired: true, release: () => this.release(file, owner) };
+      const current = readLock(file);
+      if (current === 'absent') continue; // released in between: try again
+      if (typeof current === 'object' && isAlive(current)) return { acquired: false, owner: current };
       this.breakStale(file, current);
     }
     return { acquired: false, owner: readOwner(file) };
@@ -145,19 +156,21 @@ export class TokenLocks {
    * Removes a dead owner's lock. A file with no readable owner is a writer that died between
    * steps only if it stays unreadable; link(2) never leaves one, so it is treated as stale.
    */
-  private breakStale(file: string, seen: LockOwner | undefined): void {
+  private breakStale(file: string, seen: LockOwner | 'unreadable'): void {
     const breaker = `${file}.break`;
     const me: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
     if (!this.link(breaker, me)) {
-      const other = readOwner(breaker);
-      if (!other || !isAlive(other)) this.unlinkIf(breaker, other?.nonce);
-      return; // someone else is recovering it: look again
+      const other = readLock(breaker);
+      if (other === 'absent' || (typeof other === 'object' && isAlive(other))) return; // someone else is recovering it
+      this.unlinkIf(breaker, other); // a recoverer that died
+      return;
     }
     try {
-      const now = readOwner(file);
-      if (now?.nonce === seen?.nonce) this.unlinkIf(file, seen?.nonce);
+      // Under the breaker nobody else removes the file, and its dead owner cannot release it: only
+      // the stale lock we saw is removed, never a fresh one.
+      if (sameLock(readLock(file), seen)) this.unlinkIf(file, seen);
     } finally {
-      this.unlinkIf(breaker, me.nonce);
+      this.unlinkIf(breaker, me);
     }
   }
 
@@ -211,7 +224,7 @@ export class TokenLocks {
     } catch {
       return () => undefined; // a courtesy only: without it, the wait is just less fair
     }
-    return () => this.unlinkIf(marker, me.nonce);
+    return () => this.unlinkIf(marker, me);
   }
 
   /** Whether another live process waits for this token (markers of dead ones are removed). */
@@ -221,16 +234,16 @@ export class TokenLocks {
     for (const name of readdirSync(this.directory)) {
       if (!name.startsWith(prefix)) continue;
       const file = path.join(this.directory, name);
-      const owner = readOwner(file);
-      if (owner && this.isSelf(owner)) continue;
-      if (owner && isAlive(owner)) waiting = true;
-      else this.unlinkIf(file, owner?.nonce);
+      const marker = readLock(file);
+      if (marker === 'absent' || (typeof marker === 'object' && this.isSelf(marker))) continue;
+      if (typeof marker === 'object' && isAlive(marker)) waiting = true;
+      else this.unlinkIf(file, marker); // each process has one marker name: a dead one's is nobody's
     }
     return waiting;
   }
 
-  private unlinkIf(file: string, nonce: string | undefined): void {
-    if (readOwner(file)?.nonce !== nonce) return;
+  private unlinkIf(file: string, expected: LockOwner | 'unreadable'): void {
+    if (!sameLock(readLock(file), expected)) return;
     try {
       unlinkSync(file);
     } catch {
@@ -238,7 +251,7 @@ export class TokenLocks {
     }
   }
 
-  private release(file: string, nonce: string): void {
-    this.unlinkIf(file, nonce);
+  private release(file: string, owner: LockOwner): void {
+    this.unlinkIf(file, owner);
   }
 }
