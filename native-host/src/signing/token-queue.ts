@@ -62,10 +62,6 @@ export class TokenQueue {
     return this.tokens.get(serial)?.held === true;
   }
 
-  waiting(serial: string): number {
-    return this.tokens.get(serial)?.waiters.length ?? 0;
-  }
-
   /** Runs `work` with the token to itself. */
   async exclusive<T>(
     serial: string,
@@ -155,7 +151,8 @@ export class TokenQueue {
   }
 
   /**
-   * The lock shared with the user's other kyso processes, polled until the deadline. A process
+   * The lock shared with the user's other kyso processes, tried again at each change of the lock
+   * folder until the deadline. A process
    * with many requests queued would otherwise take the lock back at once each time: when another
    * program is waiting for it, a handed-over turn first leaves it a moment to take it.
    */
@@ -169,7 +166,7 @@ export class TokenQueue {
     if (!locks) return () => undefined;
     const pollMs = this.options.pollMs ?? DEFAULT_POLL_MS;
     if (handedOver && locks.othersWaiting(serial)) {
-      // until the other program has it (then we wait our turn as usual), for a few of its polls at most
+      // until the other program has it (then we wait our turn as usual), YIELD_MS at most
       const until = Date.now() + YIELD_MS;
       while (Date.now() < until && !locks.isTaken(serial)) await locks.changed(serial, until - Date.now());
     }
