@@ -4,8 +4,9 @@ import { once } from 'node:events';
 export async function readPinFromTerminal(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw new Error('no terminal to read the PIN from (use --pin-stdin)');
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: someone typing as soon as they see it must not see the PIN.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.resume();
   let pin = '';
   try {
