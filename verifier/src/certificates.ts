@@ -47,7 +47,7 @@ export async function buildChain(
   roots: pkijs.Certificate[],
   at: Date,
 ): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[] }> {
-  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [certificate, ...intermediates], checkDate: at });
+  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [...intermediates, certificate], checkDate: at }); // pkijs validates the last one
   const result = await engine.verify().catch((error: unknown) => ({ result: false, resultMessage: String((error as Error)?.message ?? error), certificatePath: undefined }));
   return { valid: result.result === true, message: result.resultMessage ?? '', path: result.certificatePath ?? [] };
 }

@@ -13,11 +13,8 @@ import { gatherValidationData } from '../../shared/cms/validation-data.js';
 import { addLongTermValues } from '../../shared/cms/long-term.js';
 import { addSignatureTimestamp, type TimestampRequestOptions } from '../../shared/cms/timestamp.js';
 import { extendPdf as extendPdfSignatures, type ExtendedPdf } from '../../shared/pdf/long-term.js';
-import { InputError, cmsBytes, cmsReport } from './cms.js';
-import { overall, type VerificationReport } from './report.js';
-import type { VerifyOptions } from './judge.js';
-import { verifyPdfSignatures } from './pdf.js';
-import { verifyXmlSignature } from './xml.js';
+import { InputError, cmsBytes } from './cms.js';
+import { detectFormat } from './document.js';
 
 export type { Coverage, CertificateInfo, Indication, Problem, SignatureReport, SignerIdentity, SubIndication, VerificationReport } from './report.js';
 export type { EmbeddedEvidence, RevocationOptions, RevocationPolicy, RevocationResult } from './revocation.js';
@@ -28,49 +25,8 @@ export { certificateDer, loadCertificates } from './certificates.js';
 export { InputError, cmsBytes } from './cms.js';
 export { verifyPdfSignatures } from './pdf.js';
 export { verifyXmlSignature } from './xml.js';
-
-export interface CmsInput {
-  /** The CMS: DER bytes, or base64 / PEM of them (kyso's SDK returns base64). */
-  cms: Uint8Array | string;
-  /** The signed data of a detached signature, or its digest (with the signer's digest algorithm). */
-  content?: Uint8Array;
-  contentDigest?: Uint8Array;
-}
-
-/** A detached (give the content or its digest) or attached CMS / CAdES signature, with any CAdES-LT values it carries. */
-export async function verifyCmsSignature(input: CmsInput, options: VerifyOptions): Promise<VerificationReport> {
-  const validationTime = options.validationTime ?? new Date();
-  const cms = cmsBytes(input.cms);
-  const signature = await cmsReport(
-    cms,
-    { ...(input.content && { content: input.content }), ...(input.contentDigest && { contentDigest: input.contentDigest }) },
-    { ...options, validationTime },
-    { format: 'CMS' },
-  );
-  return overall([signature], validationTime);
-}
-
-export type DocumentFormat = 'pdf' | 'xml' | 'cms';
-
-/** What a document is, by its first bytes: %PDF-, '<' (XML), or a CMS (DER 0x30, base64, PEM). */
-export function detectFormat(document: Uint8Array): DocumentFormat {
-  const head = Buffer.from(document.subarray(0, 1024)).toString('latin1');
-  if (head.includes('%PDF-')) return 'pdf';
-  const trimmed = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
-  if (trimmed.startsWith('<')) return 'xml';
-  return 'cms';
-}
-
-/**
- * Any document kyso signs: a PDF, an XML document, or a CMS (`detached` is then the signed data).
- * Throws InputError for what is none of them.
- */
-export async function verifyDocument(document: Uint8Array, options: VerifyOptions & { detached?: Uint8Array }): Promise<VerificationReport> {
-  const format = detectFormat(document);
-  if (format === 'pdf') return verifyPdfSignatures(document, options);
-  if (format === 'xml') return verifyXmlSignature(Buffer.from(document).toString('utf8'), options);
-  return verifyCmsSignature({ cms: document, ...(options.detached && { content: options.detached }) }, options);
-}
+export { detectFormat, verifyCmsSignature, verifyDocument, type CmsInput, type DocumentFormat } from './document.js';
+export { createVerifierService, type ServiceErrorCode, type ServiceOptions } from './service.js';
 
 export interface ExtendOptions extends TimestampRequestOptions {
   /** B-LTA needs a TSA (the document time-stamp); B-LT of a CMS without a signature time-stamp gets one from it first. */

@@ -64,9 +64,15 @@ export async function judge(
   const certificate = parseCertificate(signerDer);
   const roots = options.trustedRoots.map(parseCertificate);
   const pool: pkijs.Certificate[] = [];
+  // pkijs finds no path when a root or a duplicate is among the intermediates (a DSS holds the whole chain).
+  const seen = new Set([signerDer, ...options.trustedRoots].map((d) => Buffer.from(d).toString('hex')));
   for (const der of [...carried, ...(options.intermediates ?? [])]) {
+    const key = Buffer.from(der).toString('hex');
+    if (seen.has(key)) continue;
+    seen.add(key);
     try {
-      pool.push(parseCertificate(der));
+      const parsed = parseCertificate(der);
+      if (!parsed.subject.isEqual(parsed.issuer)) pool.push(parsed);
     } catch {
       report.details.push('warning: a carried certificate could not be parsed');
     }

@@ -22,6 +22,8 @@ Usage:
                    [--stamp LINE]...                      Decree 30 text stamp, top right of page 1
                    [--image PNG] [--seal PNG] --rect x,y,w,h [--page N]   signature/seal image
             xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
+  kyso verify FILE [--detached DATA] [--roots DIR] [--revocation require|prefer|off] [--json]
+  kyso verify --serve --port N            HTTP service: POST /verify → JSON report (kyso verify -h)
   kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
                       [--user-data-dir DIR] [--dry-run]   register the host with the browsers
   kyso-host uninstall [same options]
@@ -30,6 +32,8 @@ Usage:
 `;
 
 export async function runCli(args: string[]): Promise<number> {
+  // verify has its own options (and pulls in the verifier only when used).
+  if (args[0] === 'verify') return (await import('./verify.js')).runVerifyCli(args.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
