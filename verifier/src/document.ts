@@ -1,5 +1,6 @@
 /** Verifying any document kyso signs: CMS, PDF or XML, by its first bytes. */
-import { cmsBytes, cmsReport } from './cms.js';
+import { parseSignedData } from '../../shared/cms/long-term.js';
+import { InputError, cmsBytes, cmsReport } from './cms.js';
 import type { VerifyOptions } from './judge.js';
 import { verifyPdfSignatures } from './pdf.js';
 import { overall, type VerificationReport } from './report.js';
@@ -17,6 +18,7 @@ export interface CmsInput {
 export async function verifyCmsSignature(input: CmsInput, options: VerifyOptions): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
   const cms = cmsBytes(input.cms);
+  if (!parseSignedData(cms)) throw new InputError('not a CMS SignedData (truncated, or not DER)', 'NOT_DER');
   const signature = await cmsReport(
     cms,
     { ...(input.content && { content: input.content }), ...(input.contentDigest && { contentDigest: input.contentDigest }) },

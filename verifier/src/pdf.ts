@@ -25,7 +25,9 @@ export function pdfDate(value: string): Date | undefined {
 export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
   if (Buffer.from(pdf.subarray(0, 1024)).indexOf('%PDF-') < 0) throw new InputError('not a PDF (no %PDF- header)', 'UNKNOWN_FORMAT');
   try {
-    return await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: true });
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: true });
+    if (!(doc.context.lookup(doc.context.trailerInfo.Root) instanceof PDFDict)) throw new Error('no catalog');
+    return doc;
   } catch {
     throw new InputError('the PDF cannot be parsed', 'UNKNOWN_FORMAT');
   }
