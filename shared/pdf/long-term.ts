@@ -6,6 +6,7 @@
  *   B-LTA: then a document time-stamp (/DocTimeStamp, ETSI.RFC3161) over everything, DSS included.
  * Gathering the evidence (network) is the caller's: see shared/cms/revocation-data.ts.
  */
+import * as asn1js from 'asn1js';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, decodePDFRawStream, type PDFObject } from 'pdf-lib';
 import { gatherValidationData } from '../cms/validation-data.js';
 import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
@@ -114,7 +115,13 @@ export interface PdfSignatureField {
   claimedTime?: string;
 }
 
+/**
+ * The CMS in a zero-padded /Contents: as long as its own encoding says (trimming zeros would cut a
+ * signature ending in 0x00, and the end-of-contents octets of NSS's indefinite-length BER).
+ */
 function trimPadding(bytes: Uint8Array): Uint8Array {
+  const parsed = asn1js.fromBER(bytes.slice().buffer);
+  if (parsed.offset > 0 && parsed.offset <= bytes.length) return bytes.subarray(0, parsed.offset);
   let end = bytes.length;
   while (end > 0 && bytes[end - 1] === 0) end--;
   return bytes.subarray(0, end);
