@@ -12,6 +12,7 @@
 import { gatherValidationData } from '../../shared/cms/validation-data.js';
 import { addLongTermValues } from '../../shared/cms/long-term.js';
 import { addSignatureTimestamp, type TimestampRequestOptions } from '../../shared/cms/timestamp.js';
+import { verifySignatureTimestamp } from '../../shared/cms/verify-timestamp.js';
 import { extendPdf as extendPdfSignatures, type ExtendedPdf } from '../../shared/pdf/long-term.js';
 import { InputError, cmsBytes } from './cms.js';
 import { detectFormat } from './document.js';
@@ -44,7 +45,6 @@ export async function extendPdf(pdf: Uint8Array, level: 'B-LT' | 'B-LTA', option
 /** CAdES → CAdES-LT: a signature time-stamp if missing (needs tsaUrl), then certificate and revocation values. */
 export async function extendCms(cms: Uint8Array | string, options: ExtendOptions = {}): Promise<{ cms: Uint8Array; missing: string[] }> {
   let der = cmsBytes(cms);
-  const { verifySignatureTimestamp } = await import('../../shared/cms/verify-timestamp.js');
   if (!(await verifySignatureTimestamp(der)).present) {
     if (!options.tsaUrl) throw new TypeError('CAdES-LT needs a signature time-stamp first: give a tsaUrl');
     der = await addSignatureTimestamp(der, options.tsaUrl, options);
