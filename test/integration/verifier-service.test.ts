@@ -108,6 +108,22 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     const { signatureTimestampTokens } = await import('../../shared/cms/verify-timestamp.js');
     const foreignToken = signatureTimestampTokens(parseSignedData(other)!.signerInfo)[0]!;
     await expectOutcome(post(detached(attachSignatureTimestamp(cms, foreignToken))), 'INDETERMINATE', 'NO_POE');
+    // A time-stamp proving the signature was made after the certificate expired: the TSA's openssl runs
+    // under faketime 20 days ahead (an `openssl` wrapper first on PATH while it answers).
+    const wrapper = path.join(dir, 'faketime-bin');
+    const { mkdirSync, chmodSync } = await import('node:fs');
+    mkdirSync(wrapper, { recursive: true });
+    writeFileSync(path.join(wrapper, 'openssl'), '#!/bin/sh\nexec faketime -f +20d /usr/bin/openssl "$@"\n');
+    chmodSync(path.join(wrapper, 'openssl'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${wrapper}:${savedPath}`;
+    let late: Uint8Array;
+    try {
+      late = await addSignatureTimestamp(cms, tsa.url);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    await expectOutcome(post(detached(late)), 'TOTAL-FAILED', 'EXPIRED');
     // openssl's -nocerts: the signer's certificate is not in the CMS.
     const key = path.join(dir, 'nocerts.key');
     writeFileSync(path.join(dir, 'content.txt'), content);
