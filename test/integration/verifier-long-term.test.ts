@@ -13,10 +13,11 @@ import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
-import { addSignatureTimestamp } from '../../shared/cms/timestamp.js';
-import { signPdf } from '../../shared/pdf/pades.js';
+import { addSignatureTimestamp, requestTimestamp } from '../../shared/cms/timestamp.js';
+import { embedPdfSignature, preparePdfSignature, signPdf } from '../../shared/pdf/pades.js';
 import { extendCms, extendPdf, verifyCmsSignature, verifyPdfSignatures, type VerificationReport, type VerifyOptions } from '../../verifier/src/index.js';
 import { opensslCmsVerify } from '../support/openssl.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -118,6 +119,19 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       ca.set('ocsp', true);
       ca.set('crl', true);
     }
+  });
+
+  it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
+    const prepared = await preparePdfSignature(bLT, {
+      documentTimestamp: true,
+      appearance: { kind: 'image', rect: { x: 72, y: 600, width: 200, height: 80 }, signatureImage: blueSignaturePng() },
+    });
+    const [, start, end, rest] = prepared.byteRange;
+    const covered = Buffer.concat([prepared.pdf.subarray(0, start), prepared.pdf.subarray(end, end + rest)]);
+    const shadowed = embedPdfSignature(prepared, await requestTimestamp(tsa.url, covered));
+    const report = await verifyPdfSignatures(shadowed, options);
+    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'SIG_CONSTRAINTS_FAILURE', coverage: { after: 'other' } });
+    expect(report.signatures[1]).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
   });
 
   it('CAdES-LT: certificate and revocation values make a detached CMS pass after expiry offline; openssl still verifies it; CAdES-T does not pass', async () => {

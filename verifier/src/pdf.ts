@@ -40,14 +40,20 @@ const sameObject = (a: PDFObject | undefined, b: PDFObject | undefined) => {
   return x !== undefined && y !== undefined && x.equals(y);
 };
 
-/** A field or widget whose value is a document time-stamp. */
+/**
+ * A field or widget whose value is a document time-stamp, and that shows nothing: a visible
+ * appearance added after signing could draw anything over the signed page.
+ */
 function isDocumentTimestampField(doc: PDFDocument, item: PDFObject): boolean {
   const field = doc.context.lookup(item);
   if (!(field instanceof PDFDict)) return false;
   const value = field.lookupMaybe(PDFName.of('V'), PDFDict);
   const type = value?.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
   const subFilter = value?.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
-  return type === 'DocTimeStamp' || subFilter === 'ETSI.RFC3161';
+  if (type !== 'DocTimeStamp' && subFilter !== 'ETSI.RFC3161') return false;
+  const rect = field.lookupMaybe(PDFName.of('Rect'), PDFArray)?.asArray().map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
+  const invisible = !rect || (rect.length === 4 && (rect[2]! - rect[0]! === 0 || rect[3]! - rect[1]! === 0));
+  return invisible || !field.has(PDFName.of('AP'));
 }
 
 /** `after` keeps `before`'s items in order and adds only document time-stamp fields. */
