@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeCertificate } from '../shared/certificate/profile.js';
-import { verifyCmsSignature } from '../verifier/src/index.js';
+import { InputError, verifyCmsSignature } from '../verifier/src/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Source tree root, whether running from demo/ (tests) or dist/node/demo (compiled). */
@@ -138,10 +138,16 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     }
     // The portal backend's check: kyso's server-side verifier (signature, chain, revocation when the
     // certificate names an OCSP responder or CRL, signer identity).
-    const report = await verifyCmsSignature(
-      { cms: Buffer.from(body.cms, 'base64'), content: Buffer.from(body.file, 'base64') },
-      { trustedRoots: options.trustedRoots, revocation: { policy: 'prefer', timeoutMs: 5_000 } },
-    );
+    let report;
+    try {
+      report = await verifyCmsSignature(
+        { cms: Buffer.from(body.cms, 'base64'), content: Buffer.from(body.file, 'base64') },
+        { trustedRoots: options.trustedRoots, revocation: { policy: 'prefer', timeoutMs: 5_000 } },
+      );
+    } catch (error) {
+      if (error instanceof InputError) return json(res, 422, { accepted: false, problems: [error.message] });
+      throw error;
+    }
     const [signature] = report.signatures;
     if (!report.valid || !signature?.signer) {
       return json(res, 422, { accepted: false, problems: signature ? [...signature.problems, ...signature.details] : ['no signature'] });

@@ -10,6 +10,7 @@ packages=(
   openssl faketime              # test CA; faketime issues the deliberately expired test certificate
   poppler-utils xmlsec1         # independent verifiers: pdfsig, xmlsec1
   libnss3-tools                 # certutil: the NSS trust store pdfsig reads
+  qpdf                          # reads the PAdES DSS (B-LT/B-LTA tests)
   libp11-kit-dev gcc make g++ python3  # pkcs11.h for the fault-injecting module; node-gyp for pkcs11js
   xvfb xauth                    # a display for headed browser runs
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots

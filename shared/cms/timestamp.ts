@@ -273,18 +273,26 @@ const isUnsignedAttrs = (f: asn1js.AsnType) => f.idBlock.tagClass === 3 && f.idB
  * returns the new CMS DER. Does not check the token: verifySignatureTimestamp does that.
  */
 export function attachSignatureTimestamp(cms: Uint8Array, token: Uint8Array, signerIndex = 0): Uint8Array {
+  if (asn1js.fromBER(toArrayBuffer(token)).offset !== token.length) {
+    throw new KysoError('BAD_REQUEST', 'The time-stamp token is not DER', { reason: 'tsa-bad-token' });
+  }
+  return appendUnsignedAttribute(cms, OID.signatureTimeStampToken, [token], signerIndex);
+}
+
+/**
+ * Adds one unsigned attribute (values given as DER) to a SignerInfo and returns the new CMS DER;
+ * every other element keeps its bytes. CAdES-T and CAdES-LT (certificate and revocation values) use it.
+ */
+export function appendUnsignedAttribute(cms: Uint8Array, type: string, values: Uint8Array[], signerIndex = 0): Uint8Array {
   const located = locateSignerInfos(cms);
   const signerInfo = located.signerInfos[signerIndex];
   if (!signerInfo) fail('cms-malformed', `CMS has no signer #${signerIndex}`);
   signatureField(signerInfo);
-  if (asn1js.fromBER(toArrayBuffer(token)).offset !== token.length) {
-    throw new KysoError('BAD_REQUEST', 'The time-stamp token is not DER', { reason: 'tsa-bad-token' });
-  }
 
   const fields = signerInfo.valueBlock.value;
   const existing = fields.find(isUnsignedAttrs) as asn1js.Constructed | undefined;
   const attributes = existing ? existing.valueBlock.value.map(originalBytes) : [];
-  attributes.push(sequence(oid(OID.signatureTimeStampToken), tlv(0x31, token)));
+  attributes.push(sequence(oid(type), tlv(0x31, ...values)));
   const unsignedAttrs = setOf(0xa1, attributes); // [1] IMPLICIT SET OF Attribute
   const rebuilt = sequence(...fields.filter((f) => !isUnsignedAttrs(f)).map(originalBytes), unsignedAttrs);
 

@@ -125,18 +125,28 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
   if (eContent) result.content = new Uint8Array(eContent.getValue());
   const content = options.content ?? result.content;
   const expectedDigest = options.contentDigest ?? (content ? await digest(digestAlgorithm, content) : undefined);
-  if (!expectedDigest) problems.push('no content or content digest to check against');
+  if (!expectedDigest && signerInfo.signedAttrs) problems.push('no content or content digest to check against');
 
   const attributes = signerInfo.signedAttrs?.attributes ?? [];
   const find = (oid: string) => attributes.find((a) => a.type === oid);
-  if (!signerInfo.signedAttrs) problems.push('no signed attributes');
+  if (!signerInfo.signedAttrs) {
+    // RFC 5652 §5.4 without signed attributes (openssl cms -sign -noattr): the signature is over the content itself.
+    if (!content) problems.push('no signed attributes: the signature is over the content, which is needed to check it');
+    else {
+      result.signatureValid = await pkijs
+        .getCrypto(true)
+        .verifyWithPublicKey(toArrayBuffer(content), signerInfo.signature, cert.subjectPublicKeyInfo, signerInfo.signatureAlgorithm, digestAlgorithm)
+        .catch(() => false);
+      if (!result.signatureValid) problems.push('signature does not verify');
+    }
+  }
   const messageDigest = find(OID.messageDigest);
-  if (!messageDigest) problems.push('no messageDigest attribute');
-  else if (expectedDigest && !bytesEqual(octets(messageDigest.values[0]), expectedDigest)) {
+  if (signerInfo.signedAttrs && !messageDigest) problems.push('no messageDigest attribute');
+  else if (messageDigest && expectedDigest && !bytesEqual(octets(messageDigest.values[0]), expectedDigest)) {
     problems.push('messageDigest does not match the content');
   }
   const contentType = find(OID.contentType);
-  if (!contentType || (contentType.values[0] as asn1js.ObjectIdentifier).valueBlock.toString() !== OID.data) {
+  if (signerInfo.signedAttrs && (!contentType || (contentType.values[0] as asn1js.ObjectIdentifier).valueBlock.toString() !== OID.data)) {
     problems.push('contentType attribute missing or not id-data');
   }
   const signingTime = find(OID.signingTime);

@@ -46,6 +46,8 @@ export interface PdfSignatureOptions {
   contentsSize?: number;
   /** Visible appearance; without it the signature is invisible. */
   appearance?: PdfSignatureAppearance;
+  /** A PAdES document time-stamp (/DocTimeStamp, ETSI.RFC3161: /Contents is a TimeStampToken) instead of a signature. */
+  documentTimestamp?: boolean;
 }
 
 export interface PreparedPdfSignature {
@@ -72,8 +74,10 @@ function pdfTextString(text: string): string {
 
 function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number) {
   const head =
-    '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' +
-    `/M ${pdfTextString(pdfDateVietnam(signingTime))}\n` +
+    (options.documentTimestamp
+      ? '<<\n/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161\n'
+      : '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' +
+        `/M ${pdfTextString(pdfDateVietnam(signingTime))}\n`) +
     (options.reason ? `/Reason ${pdfTextString(options.reason)}\n` : '') +
     (options.location ? `/Location ${pdfTextString(options.location)}\n` : '') +
     (options.name ? `/Name ${pdfTextString(options.name)}\n` : '') +

@@ -1,47 +1,79 @@
-/** Certificates as the verifier needs them: parsing, the issuer, revocation URLs, the chain to trusted roots. */
+/** Certificates as the verifier needs them: parsing, loading, the issuer, the chain to trusted roots. */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
+import type { CertificateInfo } from './report.js';
 
 export const parseCertificate = (der: Uint8Array) => pkijs.Certificate.fromBER(toArrayBuffer(der));
+export const certificateDer = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());
 
-const hex = (bytes: ArrayBuffer) => Buffer.from(bytes).toString('hex');
-const nameKey = (name: pkijs.RelativeDistinguishedNames) => hex(name.toSchema().toBER());
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g;
+
+/**
+ * Certificates from a file (PEM with one or more certificates, or one DER certificate) or from
+ * every *.pem / *.crt / *.cer / *.der file of a directory; returns DER. For `trustedRoots`.
+ */
+export function loadCertificates(fileOrDirectory: string): Uint8Array[] {
+  if (statSync(fileOrDirectory).isDirectory()) {
+    return readdirSync(fileOrDirectory)
+      .filter((name) => /\.(pem|crt|cer|der)$/i.test(name))
+      .sort()
+      .flatMap((name) => loadCertificates(path.join(fileOrDirectory, name)));
+  }
+  const bytes = readFileSync(fileOrDirectory);
+  const text = bytes.toString('latin1');
+  if (text.includes('-----BEGIN CERTIFICATE-----')) {
+    return [...text.matchAll(PEM_CERTIFICATE)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')));
+  }
+  parseCertificate(bytes); // throws on anything that is not a DER certificate
+  return [new Uint8Array(bytes)];
+}
 
 /** The certificate in `pool` that issued `certificate` (same name, and its key verifies the signature). */
 export async function findIssuer(certificate: pkijs.Certificate, pool: pkijs.Certificate[]): Promise<pkijs.Certificate | undefined> {
   for (const candidate of pool) {
-    if (nameKey(candidate.subject) !== nameKey(certificate.issuer)) continue;
+    if (!candidate.subject.isEqual(certificate.issuer)) continue;
     if (await certificate.verify(candidate).catch(() => false)) return candidate;
   }
   return undefined;
 }
 
-const GENERAL_NAME_URI = 6;
-const OCSP_METHOD = '1.3.6.1.5.5.7.48.1';
-
-/** The OCSP responders named in the Authority Information Access extension. */
-export function ocspUrls(certificate: pkijs.Certificate): string[] {
-  const extension = certificate.extensions?.find((e) => e.extnID === '1.3.6.1.5.5.7.1.1');
-  const access = extension?.parsedValue as pkijs.InfoAccess | undefined;
-  return (access?.accessDescriptions ?? [])
-    .filter((d) => d.accessMethod === OCSP_METHOD && d.accessLocation.type === GENERAL_NAME_URI)
-    .map((d) => String(d.accessLocation.value));
+/** Whether `certificate` chains to one of `roots` (through `intermediates`) at time `at`, and the path. */
+export async function buildChain(
+  certificate: pkijs.Certificate,
+  intermediates: pkijs.Certificate[],
+  roots: pkijs.Certificate[],
+  at: Date,
+): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[] }> {
+  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [...intermediates, certificate], checkDate: at }); // pkijs validates the last one
+  const result = await engine.verify().catch((error: unknown) => ({ result: false, resultMessage: String((error as Error)?.message ?? error), certificatePath: undefined }));
+  return { valid: result.result === true, message: result.resultMessage ?? '', path: result.certificatePath ?? [] };
 }
 
-/** The CRLs named in the CRL Distribution Points extension. */
-export function crlUrls(certificate: pkijs.Certificate): string[] {
-  const extension = certificate.extensions?.find((e) => e.extnID === '2.5.29.31');
-  const points = (extension?.parsedValue as pkijs.CRLDistributionPoints | undefined)?.distributionPoints ?? [];
-  return points.flatMap((p) => (Array.isArray(p.distributionPoint) ? p.distributionPoint : []))
-    .filter((n) => n.type === GENERAL_NAME_URI)
-    .map((n) => String(n.value));
-}
+const rdn = (name: pkijs.RelativeDistinguishedNames) =>
+  name.typesAndValues
+    .map((t) => `${SHORT_NAMES[t.type] ?? t.type}=${String(t.value.valueBlock.value)}`)
+    .reverse()
+    .join(', ');
+const SHORT_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '0.9.2342.19200300.100.1.1': 'UID',
+};
 
-/** Whether `certificate` chains to one of `roots` (through `intermediates`) at time `at`. */
-export async function chainValid(certificate: pkijs.Certificate, intermediates: pkijs.Certificate[], roots: pkijs.Certificate[], at: Date): Promise<{ valid: boolean; message: string }> {
-  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [certificate, ...intermediates], checkDate: at });
-  const result = await engine.verify();
-  return { valid: result.result === true, message: result.resultMessage ?? '' };
+export function describeCertificate(certificate: pkijs.Certificate): CertificateInfo {
+  return {
+    subject: rdn(certificate.subject),
+    issuer: rdn(certificate.issuer),
+    serialNumber: Buffer.from(certificate.serialNumber.valueBlock.valueHexView).toString('hex'),
+    notBefore: certificate.notBefore.value,
+    notAfter: certificate.notAfter.value,
+    sha256: createHash('sha256').update(certificateDer(certificate)).digest('hex'),
+  };
 }
-
-export const certificateDer = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());

@@ -1,12 +1,21 @@
 /**
- * Whether a certificate was revoked: OCSP first (the CA's responder, fresh), then the CRL, each
- * signed by the issuer and checked here. Fetches have a time limit and a size limit.
+ * Whether a certificate was revoked. Evidence embedded in the signature (PAdES DSS, CAdES
+ * revocation values) is used first when it is fresh for the time the signature is proven to exist
+ * (its time-stamp); otherwise the CA is asked now: OCSP first (nonce checked), then the CRL. Every
+ * answer must be signed by the issuer (or its delegated OCSP responder).
  */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { toArrayBuffer } from '../../shared/encoding.js';
-import { crlUrls, ocspUrls } from './certificates.js';
+import type * as pkijs from 'pkijs';
+import {
+  crlUrls,
+  fetchBytes,
+  fetchOcspResponse,
+  ocspUrls,
+  readCrlEvidence,
+  readOcspEvidence,
+  type RevocationEvidence,
+} from '../../shared/cms/revocation-data.js';
 
+/** `require`: no answer → INDETERMINATE/TRY_LATER; `prefer` (the default): no answer → a warning; `off`: not checked. */
 export type RevocationPolicy = 'require' | 'prefer' | 'off';
 
 export interface RevocationOptions {
@@ -15,93 +24,109 @@ export interface RevocationOptions {
   ocspUrl?: string;
   /** CRLs already at hand (DER); fetched from the distribution points otherwise. */
   crls?: Uint8Array[];
+  /** Never ask the CA: only embedded and given evidence counts (archives, air-gapped servers). */
+  offline?: boolean;
   timeoutMs?: number;
   fetch?: typeof globalThis.fetch;
-  /** The time the status must hold at (now). */
+  /** @deprecated use VerifyOptions.validationTime */
   now?: Date;
 }
 
 export interface RevocationResult {
   status: 'good' | 'revoked' | 'unknown' | 'unchecked';
   source: 'ocsp' | 'crl' | null;
+  /** Where the evidence came from: embedded in the signature or document, or fetched now. */
+  origin?: 'embedded' | 'online' | 'given';
   revokedAt?: Date;
+  /** When the evidence was issued, and until when it is current. */
+  thisUpdate?: Date;
+  nextUpdate?: Date;
   /** Why a source could not answer (unreachable, bad signature, stale). */
   notes: string[];
 }
 
-const MAX_BYTES = 4 << 20;
-const OCSP_NONCE = '1.3.6.1.5.5.7.48.1.2';
-
-async function fetchBytes(url: string, init: RequestInit, options: RevocationOptions): Promise<Uint8Array> {
-  if (!/^https?:\/\//i.test(url)) throw new Error(`not an http(s) URL: ${url}`);
-  const response = await (options.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
-  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_BYTES) throw new Error(`answer from ${url} too large`);
-  return bytes;
+export interface EmbeddedEvidence {
+  ocsps: Uint8Array[];
+  crls: Uint8Array[];
 }
 
-async function viaOcsp(certificate: pkijs.Certificate, issuer: pkijs.Certificate, url: string, options: RevocationOptions): Promise<RevocationResult> {
-  const request = new pkijs.OCSPRequest();
-  await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer });
-  const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  request.tbsRequest.requestExtensions = [
-    new pkijs.Extension({ extnID: OCSP_NONCE, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER() }),
-  ];
-  const answer = await fetchBytes(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(request.toSchema(true).toBER()) }, options);
-  const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(answer));
-  if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes) throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
-  const basic = pkijs.BasicOCSPResponse.fromBER(response.responseBytes.response.valueBlock.valueHexView.slice().buffer);
-  if (!(await basic.verify({ trustedCerts: [issuer] }).catch(() => false))) throw new Error('OCSP answer not signed by the issuer or its responder');
-  const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OCSP_NONCE);
-  if (echoed) {
-    const value = (asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView.slice().buffer).result as asn1js.OctetString).valueBlock.valueHexView;
-    if (Buffer.compare(Buffer.from(value), Buffer.from(nonce)) !== 0) throw new Error('OCSP nonce does not match (a replayed answer)');
-  }
-  const now = options.now ?? new Date();
-  for (const single of basic.tbsResponseData.responses) {
-    const status = await basic.getCertificateStatus(certificate, issuer);
-    if (!status.isForCertificate) continue;
-    if (single.nextUpdate && single.nextUpdate.getTime() < now.getTime() - 5 * 60_000) throw new Error('OCSP answer is stale');
-    if (status.status === 1) {
-      const revokedInfo = single.certStatus as asn1js.Constructed;
-      const time = (revokedInfo.valueBlock.value[0] as asn1js.GeneralizedTime | undefined)?.toDate();
-      return { status: 'revoked', source: 'ocsp', ...(time && { revokedAt: time }), notes: [] };
-    }
-    return { status: status.status === 0 ? 'good' : 'unknown', source: 'ocsp', notes: [] };
-  }
-  throw new Error('OCSP answer is about another certificate');
+const SKEW_MS = 5 * 60_000;
+
+/** Embedded evidence must speak for the proven signing time: issued after it, or current at it. */
+function freshFor(evidence: RevocationEvidence, at: Date): boolean {
+  if (evidence.thisUpdate.getTime() >= at.getTime() - SKEW_MS) return true;
+  return evidence.nextUpdate !== undefined && evidence.thisUpdate <= at && evidence.nextUpdate.getTime() >= at.getTime();
 }
 
-async function viaCrl(certificate: pkijs.Certificate, issuer: pkijs.Certificate, crlDer: Uint8Array, options: RevocationOptions): Promise<RevocationResult> {
-  const crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(crlDer));
-  if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false))) throw new Error('CRL not signed by the issuer');
-  const now = options.now ?? new Date();
-  if (crl.nextUpdate && crl.nextUpdate.value.getTime() < now.getTime()) throw new Error('CRL is out of date');
-  const serial = Buffer.from(certificate.serialNumber.valueBlock.valueHexView).toString('hex');
-  const entry = crl.revokedCertificates?.find((r) => Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex') === serial);
-  return entry ? { status: 'revoked', source: 'crl', revokedAt: entry.revocationDate.value, notes: [] } : { status: 'good', source: 'crl', notes: [] };
+/** Fetched now: must be current at the validation time. */
+function current(evidence: RevocationEvidence, now: Date): boolean {
+  return !evidence.nextUpdate || evidence.nextUpdate.getTime() >= now.getTime() - SKEW_MS;
 }
 
-export async function checkRevocation(certificate: pkijs.Certificate, issuer: pkijs.Certificate, options: RevocationOptions = {}): Promise<RevocationResult> {
+const result = (evidence: RevocationEvidence, origin: RevocationResult['origin'], notes: string[]): RevocationResult => ({
+  status: evidence.status,
+  source: evidence.source,
+  origin,
+  ...(evidence.revokedAt && { revokedAt: evidence.revokedAt }),
+  thisUpdate: evidence.thisUpdate,
+  ...(evidence.nextUpdate && { nextUpdate: evidence.nextUpdate }),
+  notes,
+});
+
+export async function checkRevocation(
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+  options: RevocationOptions = {},
+  context: { embedded?: EmbeddedEvidence; provenTime?: Date; validationTime?: Date } = {},
+): Promise<RevocationResult> {
   if ((options.policy ?? 'prefer') === 'off') return { status: 'unchecked', source: null, notes: [] };
   const notes: string[] = [];
+  const now = context.validationTime ?? options.now ?? new Date();
+
+  if (context.provenTime && context.embedded) {
+    const embedded = [
+      ...context.embedded.ocsps.map((der) => () => readOcspEvidence(der, certificate, issuer)),
+      ...context.embedded.crls.map((der) => () => readCrlEvidence(der, certificate, issuer)),
+    ];
+    for (const read of embedded) {
+      const evidence = await read().catch(() => undefined); // evidence about other certificates
+      if (!evidence || evidence.status === 'unknown') continue;
+      if (freshFor(evidence, context.provenTime)) return result(evidence, 'embedded', notes);
+      notes.push(`embedded ${evidence.source.toUpperCase()} of ${evidence.thisUpdate.toISOString()} is not fresh for ${context.provenTime.toISOString()}`);
+    }
+  }
+
+  for (const der of options.crls ?? []) {
+    try {
+      const evidence = await readCrlEvidence(der, certificate, issuer);
+      if (current(evidence, now)) return result(evidence, 'given', notes);
+      notes.push('given CRL is out of date');
+    } catch (error) {
+      notes.push(`given CRL: ${(error as Error).message}`);
+    }
+  }
+  if (options.offline) {
+    notes.push('offline: the CA was not asked');
+    return { status: 'unknown', source: null, notes };
+  }
+
   for (const url of options.ocspUrl ? [options.ocspUrl] : ocspUrls(certificate)) {
     try {
-      return { ...(await viaOcsp(certificate, issuer, url, options)), notes };
+      const evidence = await readOcspEvidence(await fetchOcspResponse(certificate, issuer, url, options), certificate, issuer);
+      if (!current(evidence, now)) throw new Error('OCSP answer is stale');
+      if (evidence.status === 'unknown') throw new Error('the responder does not know the certificate');
+      return result(evidence, 'online', notes);
     } catch (error) {
       notes.push(`OCSP ${url}: ${(error as Error).message}`);
     }
   }
-  const crls: Array<{ from: string; load: () => Promise<Uint8Array> }> = [
-    ...(options.crls ?? []).map((der, i) => ({ from: `given CRL ${i + 1}`, load: async () => der })),
-    ...crlUrls(certificate).map((url) => ({ from: url, load: () => fetchBytes(url, {}, options) })),
-  ];
-  for (const { from, load } of crls) {
+  for (const url of crlUrls(certificate)) {
     try {
-      return { ...(await viaCrl(certificate, issuer, await load(), options)), notes };
+      const evidence = await readCrlEvidence(await fetchBytes(url, {}, options), certificate, issuer);
+      if (!current(evidence, now)) throw new Error('CRL is out of date');
+      return result(evidence, 'online', notes);
     } catch (error) {
-      notes.push(`CRL ${from}: ${(error as Error).message}`);
+      notes.push(`CRL ${url}: ${(error as Error).message}`);
     }
   }
   return { status: 'unknown', source: null, notes: notes.length ? notes : ['the certificate names no OCSP responder or CRL'] };

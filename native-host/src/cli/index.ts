@@ -18,10 +18,12 @@ Usage:
   kyso sign --in FILE --out FILE [--format cms|cms-attached|pades|xml-htkk|xml-einvoice]
             [--cert ID|MST|CCCD|name] [--pin-stdin] [--tsa URL]
             cms:   [--digest SHA-256|SHA-384|SHA-512]   (--tsa: CAdES-T)
-            pades: [--level B-B|B-T] [--reason TEXT] [--location TEXT]
+            pades: [--level B-B|B-T|B-LT|B-LTA] [--reason TEXT] [--location TEXT]   (B-T and above: --tsa)
                    [--stamp LINE]...                      Decree 30 text stamp, top right of page 1
                    [--image PNG] [--seal PNG] --rect x,y,w,h [--page N]   signature/seal image
             xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
+  kyso verify FILE [--detached DATA] [--roots DIR] [--revocation require|prefer|off] [--json]
+  kyso verify --serve --port N            HTTP service: POST /verify → JSON report (kyso verify -h)
   kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
                       [--user-data-dir DIR] [--dry-run]   register the host with the browsers
   kyso-host uninstall [same options]
@@ -30,6 +32,8 @@ Usage:
 `;
 
 export async function runCli(args: string[]): Promise<number> {
+  // verify has its own options (and pulls in the verifier only when used).
+  if (args[0] === 'verify') return (await import('./verify.js')).runVerifyCli(args.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -99,7 +103,7 @@ export async function runCli(args: string[]): Promise<number> {
         const page = values.page === undefined ? undefined : Number(values.page);
         const badRect = rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
-        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || (values.level !== 'B-B' && values.level !== 'B-T')) {
+        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)) {
           process.stderr.write(USAGE);
           return 2;
         }
@@ -114,7 +118,7 @@ export async function runCli(args: string[]): Promise<number> {
             sha1: values.sha1,
             ...(tsa?.success && { tsaUrl: tsa.data }),
             pdf: {
-              level: values.level,
+              level: values.level as 'B-B' | 'B-T' | 'B-LT' | 'B-LTA',
               ...(values.reason && { reason: values.reason }),
               ...(values.location && { location: values.location }),
               ...(values.stamp && { stamp: values.stamp }),

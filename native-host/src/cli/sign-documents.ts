@@ -17,7 +17,10 @@ import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/x
 import type { SigningOperation } from '../signing/signing-operation.js';
 
 export interface PdfOptions {
-  level: 'B-B' | 'B-T';
+  /** B-LT / B-LTA: after signing, validation data (DSS) and for B-LTA a document time-stamp, fetched by this process. */
+  level: 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+  /** The TSA for B-T and above (also the document time-stamp of B-LTA). */
+  tsaUrl?: string;
   reason?: string;
   location?: string;
   /** Decree 30 text stamp lines (top right of page 1); `{time}` becomes the signing time. */
@@ -83,9 +86,12 @@ export async function pdfSigning(file: string, options: PdfOptions): Promise<Doc
         digest: bytesToBase64(prepared.digest),
         digestAlgorithm: prepared.digestAlgorithm,
         signingTime: false,
-        timestamp: options.level === 'B-T',
+        timestamp: options.level !== 'B-B',
       });
-      return embedPdfSignature(prepared, base64ToBytes(cms));
+      const signed = embedPdfSignature(prepared, base64ToBytes(cms));
+      if (options.level !== 'B-LT' && options.level !== 'B-LTA') return signed;
+      const { extendPdf } = await import('../../../shared/pdf/long-term.js');
+      return (await extendPdf(signed, { level: options.level, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) })).pdf;
     },
   };
 }

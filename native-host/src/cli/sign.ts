@@ -67,8 +67,8 @@ export function chooseCertificate(certificates: CertificateEntry[], wanted: stri
 async function documentSigning(options: SignCommandOptions): Promise<DocumentSigning | undefined> {
   if (options.format === 'pades') {
     const pdf = options.pdf ?? { level: 'B-B' };
-    if (pdf.level === 'B-T' && !options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED', 'PAdES B-T needs --tsa URL');
-    return pdfSigning(options.input, pdf);
+    if (pdf.level !== 'B-B' && !options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED', `PAdES ${pdf.level} needs --tsa URL`);
+    return pdfSigning(options.input, { ...pdf, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) });
   }
   if (options.format === 'xml-htkk' || options.format === 'xml-einvoice') {
     return xmlSigning(options.input, { profile: options.format === 'xml-htkk' ? 'htkk' : 'einvoice', sha1: options.sha1 === true });

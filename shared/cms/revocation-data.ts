@@ -1,0 +1,186 @@
+/**
+ * Revocation evidence (RFC 6960 OCSP responses, RFC 5280 CRLs): fetching it for a certificate, and
+ * reading what a response says once its signature is checked. The same evidence is judged whether
+ * it was fetched now or embedded in a signature years ago (PAdES DSS, CAdES revocationValues):
+ * only the time it must hold at differs. Isomorphic: WebCrypto and fetch.
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { bytesToHex, toArrayBuffer } from '../encoding.js';
+
+export const OCSP_NONCE_OID = '1.3.6.1.5.5.7.48.1.2';
+const BASIC_OCSP_RESPONSE_OID = '1.3.6.1.5.5.7.48.1.1';
+const GENERAL_NAME_URI = 6;
+const OCSP_METHOD = '1.3.6.1.5.5.7.48.1';
+/** Real answers are a few KiB (CRLs of big CAs: a few MiB). */
+const MAX_BYTES = 8 << 20;
+
+export interface FetchOptions {
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface RevocationEvidence {
+  status: 'good' | 'revoked' | 'unknown';
+  source: 'ocsp' | 'crl';
+  revokedAt?: Date;
+  /** When the issuer (or its responder) said so. */
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  /** OCSP: the responder's certificate when it is not the issuer (delegated responder), DER. */
+  responder?: Uint8Array;
+}
+
+/** The OCSP responders named in the Authority Information Access extension. */
+export function ocspUrls(certificate: pkijs.Certificate): string[] {
+  const extension = certificate.extensions?.find((e) => e.extnID === '1.3.6.1.5.5.7.1.1');
+  const access = extension?.parsedValue as pkijs.InfoAccess | undefined;
+  return (access?.accessDescriptions ?? [])
+    .filter((d) => d.accessMethod === OCSP_METHOD && d.accessLocation.type === GENERAL_NAME_URI)
+    .map((d) => String(d.accessLocation.value));
+}
+
+/** The CRLs named in the CRL Distribution Points extension. */
+export function crlUrls(certificate: pkijs.Certificate): string[] {
+  const extension = certificate.extensions?.find((e) => e.extnID === '2.5.29.31');
+  const points = (extension?.parsedValue as pkijs.CRLDistributionPoints | undefined)?.distributionPoints ?? [];
+  return points
+    .flatMap((p) => (Array.isArray(p.distributionPoint) ? p.distributionPoint : []))
+    .filter((n) => n.type === GENERAL_NAME_URI)
+    .map((n) => String(n.value));
+}
+
+export async function fetchBytes(url: string, init: RequestInit, options: FetchOptions = {}): Promise<Uint8Array> {
+  if (!/^https?:\/\//i.test(url)) throw new Error(`not an http(s) URL: ${url}`);
+  const response = await (options.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > MAX_BYTES) throw new Error(`answer from ${url} too large`);
+  return bytes;
+}
+
+/** Asks `url` about `certificate`; returns the whole OCSPResponse DER (what a PDF DSS stores) after checking the nonce. */
+export async function fetchOcspResponse(certificate: pkijs.Certificate, issuer: pkijs.Certificate, url: string, options: FetchOptions = {}): Promise<Uint8Array> {
+  const request = new pkijs.OCSPRequest();
+  await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer });
+  const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  request.tbsRequest.requestExtensions = [
+    new pkijs.Extension({ extnID: OCSP_NONCE_OID, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER() }),
+  ];
+  const body = new Uint8Array(request.toSchema(true).toBER());
+  const answer = await fetchBytes(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body }, options);
+  const basic = basicOcspResponse(answer);
+  const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OCSP_NONCE_OID);
+  if (echoed) {
+    const value = (asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView.slice().buffer).result as asn1js.OctetString).valueBlock.valueHexView;
+    if (bytesToHex(new Uint8Array(value)) !== bytesToHex(nonce)) throw new Error('OCSP nonce does not match (a replayed answer)');
+  }
+  return answer;
+}
+
+/** An OCSPResponse (as fetched, as in a DSS) or a bare BasicOCSPResponse (as in CAdES revocationValues). */
+export function basicOcspResponse(der: Uint8Array): pkijs.BasicOCSPResponse {
+  try {
+    const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(der));
+    if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes) throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
+    if (response.responseBytes.responseType !== BASIC_OCSP_RESPONSE_OID) throw new Error('not a basic OCSP response');
+    return pkijs.BasicOCSPResponse.fromBER(response.responseBytes.response.valueBlock.valueHexView.slice().buffer);
+  } catch (error) {
+    try {
+      return pkijs.BasicOCSPResponse.fromBER(toArrayBuffer(der));
+    } catch {
+      throw error;
+    }
+  }
+}
+
+/** The BasicOCSPResponse inside an OCSPResponse, DER (CAdES revocationValues carry these). */
+export const basicOcspResponseDer = (der: Uint8Array) => new Uint8Array(basicOcspResponse(der).toSchema().toBER());
+
+/**
+ * What an OCSP response says about `certificate`, once it is known to be signed by `issuer` or a
+ * responder the issuer delegated to. Throws when the response is about another certificate or is
+ * not signed by the issuer.
+ */
+export async function readOcspEvidence(der: Uint8Array, certificate: pkijs.Certificate, issuer: pkijs.Certificate): Promise<RevocationEvidence> {
+  const basic = basicOcspResponse(der);
+  if (!(await basic.verify({ trustedCerts: [issuer] }).catch(() => false))) throw new Error('OCSP answer not signed by the issuer or its responder');
+  const status = await basic.getCertificateStatus(certificate, issuer);
+  if (!status.isForCertificate) throw new Error('OCSP answer is about another certificate');
+  const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));
+  const single = basic.tbsResponseData.responses.find((r) => bytesToHex(new Uint8Array(r.certID.serialNumber.valueBlock.valueHexView)) === serial) ?? basic.tbsResponseData.responses[0]!;
+  const responder = basic.certs?.[0];
+  const evidence: RevocationEvidence = {
+    status: status.status === 0 ? 'good' : status.status === 1 ? 'revoked' : 'unknown',
+    source: 'ocsp',
+    thisUpdate: single.thisUpdate,
+    ...(single.nextUpdate && { nextUpdate: single.nextUpdate }),
+    ...(responder && !responder.subject.isEqual(issuer.subject) && { responder: new Uint8Array(responder.toSchema().toBER()) }),
+  };
+  if (evidence.status === 'revoked') {
+    const revokedInfo = single.certStatus as asn1js.Constructed;
+    const time = (revokedInfo.valueBlock.value[0] as asn1js.GeneralizedTime | undefined)?.toDate();
+    if (time) evidence.revokedAt = time;
+  }
+  return evidence;
+}
+
+/** What a CRL says about `certificate`; throws when the CRL is not the issuer's. */
+export async function readCrlEvidence(der: Uint8Array, certificate: pkijs.Certificate, issuer: pkijs.Certificate): Promise<RevocationEvidence> {
+  const crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
+  if (!crl.issuer.isEqual(issuer.subject)) throw new Error('CRL of another issuer');
+  if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false))) throw new Error('CRL not signed by the issuer');
+  const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));
+  const entry = crl.revokedCertificates?.find((r) => bytesToHex(new Uint8Array(r.userCertificate.valueBlock.valueHexView)) === serial);
+  return {
+    status: entry ? 'revoked' : 'good',
+    source: 'crl',
+    thisUpdate: crl.thisUpdate.value,
+    ...(crl.nextUpdate && { nextUpdate: crl.nextUpdate.value }),
+    ...(entry && { revokedAt: entry.revocationDate.value }),
+  };
+}
+
+export interface CollectedRevocation {
+  /** OCSPResponse DER, as fetched. */
+  ocsps: Uint8Array[];
+  crls: Uint8Array[];
+  /** Certificates for which neither OCSP nor CRL answered, with why. */
+  missing: string[];
+}
+
+/**
+ * Fetches revocation evidence for each certificate of a chain (leaf first; roots need none): OCSP
+ * when the certificate names a responder and it answers, else its CRL. For B-LT / CAdES-LT.
+ */
+export async function collectRevocation(pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }>, options: FetchOptions = {}): Promise<CollectedRevocation> {
+  const collected: CollectedRevocation = { ocsps: [], crls: [], missing: [] };
+  for (const { certificate, issuer } of pairs) {
+    const why: string[] = [];
+    let found = false;
+    for (const url of ocspUrls(certificate)) {
+      try {
+        const der = await fetchOcspResponse(certificate, issuer, url, options);
+        await readOcspEvidence(der, certificate, issuer);
+        collected.ocsps.push(der);
+        found = true;
+        break;
+      } catch (error) {
+        why.push(`OCSP ${url}: ${(error as Error).message}`);
+      }
+    }
+    for (const url of found ? [] : crlUrls(certificate)) {
+      try {
+        const der = await fetchBytes(url, {}, options);
+        await readCrlEvidence(der, certificate, issuer);
+        if (!collected.crls.some((c) => bytesToHex(c) === bytesToHex(der))) collected.crls.push(der);
+        found = true;
+        break;
+      } catch (error) {
+        why.push(`CRL ${url}: ${(error as Error).message}`);
+      }
+    }
+    if (!found) collected.missing.push(`${certificate.subject.typesAndValues.map((t) => t.value.valueBlock.value).join(', ')}: ${why.join('; ') || 'names no OCSP responder or CRL'}`);
+  }
+  return collected;
+}

@@ -1,0 +1,84 @@
+/**
+ * The validation data a long-term signature embeds (PAdES B-LT DSS, CAdES-LT values): every
+ * certificate from the signer (and each time-stamping authority) up to its root, and an OCSP
+ * response or CRL for each certificate but the root. Fetching needs the network: the host or a
+ * server calls this, never a page.
+ */
+import * as pkijs from 'pkijs';
+import { bytesToHex, toArrayBuffer } from '../encoding.js';
+import { collectRevocation, type FetchOptions } from './revocation-data.js';
+import { parseSignedData } from './long-term.js';
+import { signatureTimestampTokens } from './verify-timestamp.js';
+
+export interface ValidationData {
+  certificates: Uint8Array[];
+  ocsps: Uint8Array[];
+  crls: Uint8Array[];
+  /** Certificates with no revocation evidence (no URL, or nothing answered), with why. */
+  missing: string[];
+}
+
+export interface GatherOptions extends FetchOptions {
+  /** Certificates the signatures may not carry (intermediates, roots) to complete the chains. */
+  certificates?: Uint8Array[];
+}
+
+const der = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());
+const isSelfIssued = (c: pkijs.Certificate) => c.subject.isEqual(c.issuer);
+
+async function issuerOf(certificate: pkijs.Certificate, pool: pkijs.Certificate[]): Promise<pkijs.Certificate | undefined> {
+  for (const candidate of pool) {
+    if (candidate === certificate || !candidate.subject.isEqual(certificate.issuer)) continue;
+    if (await certificate.verify(candidate).catch(() => false)) return candidate;
+  }
+  return undefined;
+}
+
+/** The signer certificates of a CMS and of its signature time-stamps, with every certificate they carry. */
+function certificatesOf(cms: Uint8Array): { signers: pkijs.Certificate[]; carried: pkijs.Certificate[] } {
+  const parsed = parseSignedData(cms);
+  if (!parsed) return { signers: [], carried: [] };
+  const carried = (parsed.signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const signers: pkijs.Certificate[] = [];
+  const sid = parsed.signerInfo.sid;
+  if (sid instanceof pkijs.IssuerAndSerialNumber) {
+    const signer = carried.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
+    if (signer) signers.push(signer);
+  }
+  for (const token of signatureTimestampTokens(parsed.signerInfo)) {
+    const inner = certificatesOf(token);
+    signers.push(...inner.signers);
+    carried.push(...inner.carried);
+  }
+  return { signers, carried };
+}
+
+/** Gathers chains and revocation evidence for the signers of `cmsList` (PAdES /Contents, CAdES, time-stamp tokens). */
+export async function gatherValidationData(cmsList: Uint8Array[], options: GatherOptions = {}): Promise<ValidationData> {
+  const extra = (options.certificates ?? []).map((d) => pkijs.Certificate.fromBER(toArrayBuffer(d)));
+  const signers: pkijs.Certificate[] = [];
+  const pool: pkijs.Certificate[] = [...extra];
+  for (const cms of cmsList) {
+    const found = certificatesOf(cms);
+    signers.push(...found.signers);
+    pool.push(...found.carried);
+  }
+  const chainCertificates = new Map<string, pkijs.Certificate>();
+  const pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }> = [];
+  const covered = new Set<string>();
+  for (const signer of signers) {
+    let current: pkijs.Certificate | undefined = signer;
+    while (current) {
+      const key = bytesToHex(der(current));
+      if (covered.has(key)) break;
+      covered.add(key);
+      chainCertificates.set(key, current);
+      if (isSelfIssued(current)) break;
+      const issuer = await issuerOf(current, pool);
+      if (issuer) pairs.push({ certificate: current, issuer });
+      current = issuer;
+    }
+  }
+  const revocation = await collectRevocation(pairs, options);
+  return { certificates: [...chainCertificates.values()].map(der), ocsps: revocation.ocsps, crls: revocation.crls, missing: revocation.missing };
+}

@@ -1,0 +1,181 @@
+/**
+ * PAdES long-term levels (ETSI EN 319 142-1 §5.4-5.5), each its own incremental update appended
+ * after the signed revision, so no signed byte changes:
+ *   B-LT: a Document Security Store (DSS: /Certs, /OCSPs, /CRLs streams, ISO 32000-2 §12.8.4.3)
+ *         with what a verifier needs once the CA's services are gone;
+ *   B-LTA: then a document time-stamp (/DocTimeStamp, ETSI.RFC3161) over everything, DSS included.
+ * Gathering the evidence (network) is the caller's: see shared/cms/revocation-data.ts.
+ */
+import * as asn1js from 'asn1js';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, decodePDFRawStream, type PDFObject } from 'pdf-lib';
+import { gatherValidationData } from '../cms/validation-data.js';
+import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
+import { bytesToHex } from '../encoding.js';
+import { appendIncrementalUpdate, findPreviousXref, serializePdfObject, type IndirectObjectBody } from './incremental.js';
+import { embedPdfSignature, preparePdfSignature } from './pades.js';
+
+export interface DssContents {
+  certificates: Uint8Array[];
+  /** OCSPResponse DER (the whole response, as PDF 2.0 wants). */
+  ocsps: Uint8Array[];
+  crls: Uint8Array[];
+}
+
+const DSS_KEYS = { certificates: 'Certs', ocsps: 'OCSPs', crls: 'CRLs' } as const;
+
+function streamBytes(object: PDFObject | undefined): Uint8Array | undefined {
+  if (object instanceof PDFRawStream) return decodePDFRawStream(object).decode();
+  return undefined;
+}
+
+/** What the document's DSS holds (empty lists when there is none). */
+export async function readDss(pdf: Uint8Array | PDFDocument): Promise<DssContents> {
+  const doc = pdf instanceof PDFDocument ? pdf : await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true });
+  const contents: DssContents = { certificates: [], ocsps: [], crls: [] };
+  const dss = doc.catalog.lookupMaybe(PDFName.of('DSS'), PDFDict);
+  if (!dss) return contents;
+  for (const [field, key] of Object.entries(DSS_KEYS) as Array<[keyof DssContents, string]>) {
+    const array = dss.lookupMaybe(PDFName.of(key), PDFArray);
+    for (const item of array?.asArray() ?? []) {
+      const bytes = streamBytes(doc.context.lookup(item));
+      if (bytes) contents[field].push(bytes);
+    }
+  }
+  return contents;
+}
+
+/**
+ * Appends (or extends) the DSS in an incremental update. Evidence already in the DSS is not
+ * written twice. Returns the PDF unchanged when there is nothing new.
+ */
+export async function appendDss(pdf: Uint8Array, add: DssContents): Promise<Uint8Array> {
+  const previous = findPreviousXref(pdf);
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const context = doc.context;
+  context.largestObjectNumber = Math.max(context.largestObjectNumber, previous.size - 1);
+  const catalogRef = context.trailerInfo.Root;
+  if (!(catalogRef instanceof PDFRef)) throw new Error('PDF trailer has no /Root reference');
+  const catalog = context.lookup(catalogRef, PDFDict);
+  const present = await readDss(doc);
+  const objects: IndirectObjectBody[] = [];
+
+  const existingRef = catalog.get(PDFName.of('DSS'));
+  const dss = existingRef instanceof PDFRef ? context.lookup(existingRef, PDFDict) : context.obj({});
+  const dssRef = existingRef instanceof PDFRef ? existingRef : context.nextRef();
+  let added = 0;
+  for (const [field, key] of Object.entries(DSS_KEYS) as Array<[keyof DssContents, string]>) {
+    const seen = new Set(present[field].map(bytesToHex));
+    // Arrays are rewritten inline in the DSS dictionary (an indirect array would be a second object to track).
+    const array = PDFArray.withContext(context);
+    for (const item of dss.lookupMaybe(PDFName.of(key), PDFArray)?.asArray() ?? []) array.push(item);
+    for (const bytes of add[field]) {
+      const hex = bytesToHex(bytes);
+      if (seen.has(hex)) continue;
+      seen.add(hex);
+      const stream = context.flateStream(bytes);
+      const ref = context.nextRef();
+      objects.push({ ref, body: serializePdfObject(stream) });
+      array.push(ref);
+      added++;
+    }
+    if (array.size() > 0) dss.set(PDFName.of(key), array);
+  }
+  if (added === 0) return pdf;
+  objects.push({ ref: dssRef, body: serializePdfObject(dss) });
+  if (!(existingRef instanceof PDFRef)) {
+    catalog.set(PDFName.of('DSS'), dssRef);
+    objects.push({ ref: catalogRef, body: serializePdfObject(catalog) });
+  }
+  return appendIncrementalUpdate(pdf, context, objects, previous).pdf;
+}
+
+export interface DocumentTimestampOptions extends TimestampRequestOptions {
+  /** Bytes reserved for the token; default 12288. */
+  contentsSize?: number;
+}
+
+/** B-LTA: a document time-stamp from `tsaUrl` over the whole file as it is (DSS included). */
+export async function addDocumentTimestamp(pdf: Uint8Array, tsaUrl: string, options: DocumentTimestampOptions = {}): Promise<Uint8Array> {
+  const prepared = await preparePdfSignature(pdf, { documentTimestamp: true, contentsSize: options.contentsSize ?? 12288 });
+  const [, start, end, rest] = prepared.byteRange;
+  const covered = new Uint8Array(start + rest);
+  covered.set(prepared.pdf.subarray(0, start));
+  covered.set(prepared.pdf.subarray(end), start);
+  const token = await requestTimestamp(tsaUrl, covered, options);
+  return embedPdfSignature(prepared, token);
+}
+
+export interface PdfSignatureField {
+  byteRange: [number, number, number, number];
+  /** /Contents: a CMS (signatures) or a TimeStampToken (document time-stamps), trailing zero padding removed. */
+  contents: Uint8Array;
+  subFilter?: string;
+  documentTimestamp: boolean;
+  /** /M as written (a PDF date string). */
+  claimedTime?: string;
+}
+
+/**
+ * The CMS in a zero-padded /Contents: as long as its own encoding says (trimming zeros would cut a
+ * signature ending in 0x00, and the end-of-contents octets of NSS's indefinite-length BER).
+ */
+function trimPadding(bytes: Uint8Array): Uint8Array {
+  const parsed = asn1js.fromBER(bytes.slice().buffer);
+  if (parsed.offset > 0 && parsed.offset <= bytes.length) return bytes.subarray(0, parsed.offset);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return bytes.subarray(0, end);
+}
+
+/** Every signature dictionary of the document (/ByteRange and /Contents), in file order of what they cover. */
+export function pdfSignatureFields(doc: PDFDocument): PdfSignatureField[] {
+  const fields: PdfSignatureField[] = [];
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFDict)) continue;
+    const range = object.lookupMaybe(PDFName.of('ByteRange'), PDFArray);
+    const contents = object.get(PDFName.of('Contents'));
+    if (!range || !contents || !('asBytes' in contents)) continue;
+    const numbers = range.asArray().map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
+    if (numbers.length !== 4) continue;
+    const subFilter = object.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
+    const type = object.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
+    const m = object.get(PDFName.of('M'));
+    fields.push({
+      byteRange: numbers as [number, number, number, number],
+      contents: trimPadding((contents as unknown as { asBytes(): Uint8Array }).asBytes()),
+      ...(subFilter && { subFilter }),
+      documentTimestamp: type === 'DocTimeStamp' || subFilter === 'ETSI.RFC3161',
+      ...(m && 'decodeText' in m && { claimedTime: (m as unknown as { decodeText(): string }).decodeText() }),
+    });
+  }
+  return fields.sort((a, b) => a.byteRange[2] + a.byteRange[3] - (b.byteRange[2] + b.byteRange[3]));
+}
+
+export interface ExtendPdfOptions extends DocumentTimestampOptions {
+  level: 'B-LT' | 'B-LTA';
+  /** For B-LTA (and for a TSA's own evidence). */
+  tsaUrl?: string;
+  /** Intermediates and roots the signatures do not carry. */
+  certificates?: Uint8Array[];
+}
+
+export interface ExtendedPdf {
+  pdf: Uint8Array;
+  /** Certificates for which no revocation evidence could be fetched. */
+  missing: string[];
+}
+
+/**
+ * B-T → B-LT (DSS with every signature's and time-stamp's chain and revocation evidence) → B-LTA
+ * (then a document time-stamp). Works on any signed PDF, kyso's or not.
+ */
+export async function extendPdf(pdf: Uint8Array, options: ExtendPdfOptions): Promise<ExtendedPdf> {
+  if (options.level === 'B-LTA' && !options.tsaUrl) throw new TypeError('PAdES B-LTA needs a tsaUrl');
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const fields = pdfSignatureFields(doc);
+  if (fields.length === 0) throw new Error('the PDF has no signature to extend');
+  const data = await gatherValidationData(fields.map((f) => f.contents), options);
+  let out = await appendDss(pdf, data);
+  if (options.level === 'B-LTA') out = await addDocumentTimestamp(out, options.tsaUrl!, options);
+  return { pdf: out, missing: data.missing };
+}

@@ -1,0 +1,72 @@
+/**
+ * `kyso sign --level B-LTA` with a SoftHSM token and the local TSA: the signature, then a DSS and a
+ * document time-stamp appended by the CLI; `kyso verify` reads it back (the test token's
+ * certificates name no OCSP/CRL, so the DSS holds the chain only and revocation is a warning).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDss } from '../../shared/pdf/long-term.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { makeNssDb } from '../support/pdf-tools.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+
+const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
+
+describe('kyso sign --level B-LT / B-LTA', () => {
+  let token: TestToken;
+  let tsa: LocalTsa;
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  beforeAll(async () => {
+    token = copyTestToken();
+    tsa = await startLocalTsa();
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-cli-long-term-'));
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]);
+    writeFileSync(file('in.pdf'), await doc.save());
+  });
+  afterAll(async () => {
+    await tsa.close();
+    token.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Without blocking this process: the local TSA answers from here. */
+  const run = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [KYSO, ...args], { env: { ...process.env, ...token.env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+      child.stdin.end(`${token.pin}\n`);
+    });
+
+  it('B-LTA: signature, DSS, document time-stamp; pdfsig and kyso verify accept it; B-LT without --tsa is refused', async () => {
+    const signed = await run(['sign', '--in', file('in.pdf'), '--out', file('lta.pdf'), '--format', 'pades', '--level', 'B-LTA', '--tsa', tsa.url, '--cert', 'CCCD:001099012345', '--pin-stdin']);
+    expect(signed.status, signed.stderr).toBe(0);
+    const pdf = readFileSync(file('lta.pdf'));
+    const dss = await readDss(pdf);
+    expect(dss.certificates.length).toBeGreaterThanOrEqual(2); // signer (and its CA) and the TSA
+    const verified = await run(['verify', file('lta.pdf'), '--roots', token.caPem, '--tsa-roots', tsa.caPemPath, '--json']);
+    expect(verified.status, verified.stdout + verified.stderr).toBe(0);
+    const report = JSON.parse(verified.stdout) as { indication: string; signatures: Array<{ kind: string; level?: string; indication: string }> };
+    expect(report.indication).toBe('TOTAL-PASSED');
+    expect(report.signatures.map((s) => [s.kind, s.level ?? null])).toEqual([['signature', 'B-LTA'], ['document-timestamp', null]]);
+    const nss = makeNssDb(dir, [token.caPem]);
+    const { stdout } = await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nss}`, file('lta.pdf')], { encoding: 'utf8' });
+    expect(stdout.split(/^Signature #\d+:$/m)[1]).toMatch(/Signature Validation: Signature is Valid\./);
+
+    const noTsa = await run(['sign', '--in', file('in.pdf'), '--out', file('lt.pdf'), '--format', 'pades', '--level', 'B-LT', '--cert', 'CCCD:001099012345', '--pin-stdin']);
+    expect(noTsa.status).not.toBe(0);
+    expect(noTsa.stderr).toMatch(/B-LT needs --tsa/);
+  }, 120_000);
+});

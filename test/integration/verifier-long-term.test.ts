@@ -1,0 +1,161 @@
+/**
+ * Long-term signatures: PAdES B-LT / B-LTA and CAdES-LT made from a B-T signature with a local CA
+ * (openssl OCSP responder and CRL) and a local TSA, then validated with the CA's services down and
+ * the clock (injected validationTime) past the signer certificate's expiry. qpdf reads the DSS,
+ * pdfsig judges the signatures, openssl the CAdES-LT CMS.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCades } from '../../shared/cms/cades.js';
+import { addSignatureTimestamp, requestTimestamp } from '../../shared/cms/timestamp.js';
+import { embedPdfSignature, preparePdfSignature, signPdf } from '../../shared/pdf/pades.js';
+import { extendCms, extendPdf, verifyCmsSignature, verifyPdfSignatures, type VerificationReport, type VerifyOptions } from '../../verifier/src/index.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { makeNssDb, writePdf } from '../support/pdf-tools.js';
+import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
+import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+
+const DAY = 86_400_000;
+
+describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
+  let ca: RevocationCa;
+  let tsa: LocalTsa;
+  let dir: string;
+  let signer: IssuedCertificate;
+  let bT: Uint8Array;
+  let bLT: Uint8Array;
+  let bLTA: Uint8Array;
+  let options: VerifyOptions;
+  /** After the signer's certificate (10 days) expired, within the CA's and TSA's (30 days). */
+  const afterExpiry = () => new Date(Date.now() + 12 * DAY);
+
+  beforeAll(async () => {
+    [ca, tsa] = await Promise.all([startRevocationCa(), startLocalTsa()]);
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-long-term-'));
+    signer = ca.issue('/C=VN/ST=Hà Nội/CN=Lưu Trữ Lâu Dài/UID=CCCD:001199000777');
+    // Certificate and time-stamp times have one-second precision: sign in a later second than the issue.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    options = { trustedRoots: [ca.caDer], timestampRoots: [tsa.caDer], revocation: { policy: 'require' } };
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Quyet dinh luu tru', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, (digest) =>
+      signCades({ contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: signer.der, signingTime: null }, signer.signer),
+    );
+    const lt = await extendPdf(bT, 'B-LT', { certificates: [ca.caDer] });
+    bLT = lt.pdf;
+    bLTA = (await extendPdf(bT, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+    // The signer's certificate has OCSP evidence; only the TSA's (no AIA/CDP) has none.
+    expect(lt.missing.join(' ')).toMatch(/Time-Stamping Authority/);
+    expect(lt.missing.join(' ')).not.toMatch(/Lưu Trữ/);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([ca.close(), tsa.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('B-LT and B-LTA are incremental updates after the signed revision; qpdf finds the DSS; pdfsig accepts the signature', async () => {
+    expect(Buffer.from(bLT.subarray(0, bT.length)).equals(Buffer.from(bT))).toBe(true);
+    expect(Buffer.from(bLTA.subarray(0, bT.length)).equals(Buffer.from(bT))).toBe(true);
+    const file = writePdf(dir, 'b-lta.pdf', bLTA);
+    const json = JSON.parse(execFileSync('qpdf', ['--json=1', '--json-key=objects', file], { encoding: 'utf8' })) as { objects: Record<string, { '/Type'?: string; '/DSS'?: string; '/Certs'?: string[]; '/OCSPs'?: string[] }> };
+    const catalog = Object.values(json.objects).find((o) => o['/Type'] === '/Catalog' && o['/DSS'])!;
+    expect(catalog, 'catalog with /DSS').toBeDefined();
+    const dss = json.objects[catalog['/DSS']!]!;
+    expect(dss['/Certs']!.length).toBeGreaterThanOrEqual(3); // signer, CA, TSA
+    expect(dss['/OCSPs']).toHaveLength(1);
+    expect(spawnSync('qpdf', ['--check', file]).status).toBe(0);
+
+    const nss = makeNssDb(dir, [ca.caPemPath, tsa.caPemPath]);
+    // Asynchronously: the OCSP responder and TSA answer from this process. -no-ocsp: NSS's status for this CA is "unknown issue".
+    const pdfsig = async (name: string, pdf: Uint8Array) =>
+      (await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nss}`, writePdf(dir, name, pdf)], { encoding: 'utf8' })).stdout;
+    for (const [name, pdf] of [['b-lt.pdf', bLT], ['b-lta.pdf', bLTA]] as const) {
+      const output = await pdfsig(name, pdf);
+      expect(output.split(/^Signature #\d+:$/m)[1], output).toMatch(/Signature Validation: Signature is Valid\./);
+      expect(output).toMatch(/ETSI\.CAdES\.detached/);
+    }
+  });
+
+  it('today, with the CA up: B-T, B-LT and B-LTA pass; the levels and the evidence origin are reported', async () => {
+    const [t, lt, lta] = (await Promise.all([bT, bLT, bLTA].map((pdf) => verifyPdfSignatures(pdf, options)))) as [VerificationReport, VerificationReport, VerificationReport];
+    for (const report of [t, lt, lta]) expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+    expect(t.signatures[0]).toMatchObject({ level: 'B-T', timeSource: 'timestamp', revocation: { origin: 'online', source: 'ocsp', status: 'good' } });
+    expect(lt.signatures[0]).toMatchObject({ level: 'B-LT', revocation: { origin: 'embedded', source: 'ocsp', status: 'good' }, coverage: { after: 'validation-data', wholeDocument: false } });
+    expect(lta.signatures.map((s) => s.kind)).toEqual(['signature', 'document-timestamp']);
+    expect(lta.signatures[0]!.level).toBe('B-LTA');
+    expect(lta.signatures[1]).toMatchObject({ indication: 'TOTAL-PASSED', coverage: { wholeDocument: true }, timestamp: { tsa: 'kyso Test Time-Stamping Authority' } });
+    expect(lt.signatures[0]!.chain!.map((c) => c.subject)).toEqual([expect.stringContaining('Lưu Trữ Lâu Dài'), expect.stringContaining('kyso Revocation Test CA')]);
+  });
+
+  it('after the certificate expired, with the OCSP responder and CRL down: B-LT and B-LTA still pass from embedded data; B-T is INDETERMINATE / OUT_OF_BOUNDS_NO_POE', async () => {
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const later = { ...options, validationTime: afterExpiry() };
+      const served = ca.served.ocsp + ca.served.crl;
+      for (const pdf of [bLT, bLTA]) {
+        const report = await verifyPdfSignatures(pdf, later);
+        expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+        expect(report.signatures[0]!.revocation).toMatchObject({ origin: 'embedded', status: 'good' });
+      }
+      expect(ca.served.ocsp + ca.served.crl).toBe(served); // nothing was asked of the CA
+      const t = await verifyPdfSignatures(bT, later);
+      expect(t.indication).toBe('INDETERMINATE');
+      expect(t.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+      // The same B-LT without the clock moved: the CA being down does not matter either.
+      expect((await verifyPdfSignatures(bLT, options)).indication).toBe('TOTAL-PASSED');
+      // And a change after the B-LTA's time-stamp is caught.
+      const tampered = Buffer.concat([bLTA, Buffer.from('\n1 0 obj\n<< /Type /Catalog >>\nendobj\n')]);
+      const report = await verifyPdfSignatures(tampered, later);
+      expect(report.indication).toBe('TOTAL-FAILED');
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+  });
+
+  it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
+    const prepared = await preparePdfSignature(bLT, {
+      documentTimestamp: true,
+      appearance: { kind: 'image', rect: { x: 72, y: 600, width: 200, height: 80 }, signatureImage: blueSignaturePng() },
+    });
+    const [, start, end, rest] = prepared.byteRange;
+    const covered = Buffer.concat([prepared.pdf.subarray(0, start), prepared.pdf.subarray(end, end + rest)]);
+    const shadowed = embedPdfSignature(prepared, await requestTimestamp(tsa.url, covered));
+    const report = await verifyPdfSignatures(shadowed, options);
+    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'SIG_CONSTRAINTS_FAILURE', coverage: { after: 'other' } });
+    expect(report.signatures[1]).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
+  });
+
+  it('CAdES-LT: certificate and revocation values make a detached CMS pass after expiry offline; openssl still verifies it; CAdES-T does not pass', async () => {
+    const content = Buffer.from('Tờ khai lưu trữ 10 năm\n');
+    const cms = await signCades({ contentDigest: createHash('sha256').update(content).digest(), digestAlgorithm: 'SHA-256', signerCertificate: signer.der }, signer.signer);
+    const cadesT = await addSignatureTimestamp(cms, tsa.url);
+    const { cms: cadesLT, missing } = await extendCms(cadesT, { certificates: [ca.caDer] });
+    expect(missing.join(' ')).not.toMatch(/Lưu Trữ/);
+    expect(opensslCmsVerify({ cms: cadesLT, content, caFile: ca.caPemPath }).ok).toBe(true);
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const later = { ...options, validationTime: afterExpiry() };
+      const lt = await verifyCmsSignature({ cms: cadesLT, content }, later);
+      expect(lt.indication, JSON.stringify(lt.signatures[0]!.details)).toBe('TOTAL-PASSED');
+      expect(lt.signatures[0]).toMatchObject({ level: 'B-LT', revocation: { origin: 'embedded' } });
+      const t = await verifyCmsSignature({ cms: cadesT, content }, later);
+      expect(t.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+      // Without any time-stamp, an expired certificate cannot be placed in time at all.
+      const bb = await verifyCmsSignature({ cms, content }, { ...later, revocation: { policy: 'off' } });
+      expect(bb.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Signatures made by other tools, verified and their tampered copies refused: PDFs signed by
+ * poppler/NSS (`pdfsig -add-signature`: adbe.pkcs7.detached), CMS from
+ * `openssl cms -sign` (attached and detached, with and without signed attributes), XMLDSig from
+ * `xmlsec1 --sign` (RSA and ECDSA), and kyso's own EC-signed HTKK returns and e-invoices.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signXml } from '../../shared/xml/xmldsig.js';
+import { verifyCmsSignature, verifyPdfSignatures, verifyXmlSignature, type VerifyOptions } from '../../verifier/src/index.js';
+import { makeNssDb } from '../support/pdf-tools.js';
+import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
+import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+
+const run = promisify(execFile);
+const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
+const content = Buffer.from('Biên bản nghiệm thu — ký bằng openssl\n');
+
+/** Flips one byte of `needle` where it occurs in `haystack` (a changed letter in the signed text). */
+function tamper(haystack: Uint8Array, needle: Buffer): Buffer {
+  const copy = Buffer.from(haystack);
+  const at = copy.indexOf(needle);
+  expect(at).toBeGreaterThanOrEqual(0);
+  copy[at] = copy[at]! ^ 0x01;
+  return copy;
+}
+
+describe('signatures made by other tools', () => {
+  let ca: RevocationCa;
+  let dir: string;
+  let signer: IssuedCertificate;
+  let keyPath: string;
+  let ec: SoftwareIdentity;
+  let options: VerifyOptions;
+  const file = (name: string) => path.join(dir, name);
+
+  beforeAll(async () => {
+    ca = await startRevocationCa();
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-third-party-'));
+    signer = ca.issue('/C=VN/CN=Trần Văn Công Cụ/UID=CCCD:001199000888');
+    keyPath = signer.pemPath.replace(/\.pem$/, '.key');
+    ec = makeSoftwareIdentity(dir, 'EC', '/C=VN/CN=Khóa EC/UID=MST:0101234567');
+    options = { trustedRoots: [ca.caDer], revocation: { policy: 'require' } };
+    writeFileSync(file('content.txt'), content);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+  }, 60_000);
+  afterAll(async () => {
+    await ca.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('openssl cms -sign: attached and detached, with and without signed attributes; tampered copies refused', async () => {
+    const variants = [
+      { name: 'detached', flags: [] },
+      { name: 'detached-noattr', flags: ['-noattr'] },
+      { name: 'attached', flags: ['-nodetach'] },
+      { name: 'attached-noattr', flags: ['-nodetach', '-noattr'] },
+    ];
+    for (const { name, flags } of variants) {
+      await run('openssl', ['cms', '-sign', '-binary', '-md', 'sha256', ...flags, '-outform', 'DER', '-in', file('content.txt'), '-signer', signer.pemPath, '-inkey', keyPath, '-out', file(`${name}.der`)]);
+      const cms = readFileSync(file(`${name}.der`));
+      const attached = flags.includes('-nodetach');
+      const report = await verifyCmsSignature({ cms, ...(!attached && { content }) }, options);
+      expect(report.indication, `${name}: ${JSON.stringify(report.signatures[0]!.details)}`).toBe('TOTAL-PASSED');
+      expect(report.signatures[0]!.signer?.cccd).toEqual(['001199000888']);
+      expect(report.signatures[0]!.timeSource, name).toBe(flags.includes('-noattr') ? undefined : 'signed-attribute');
+      const tampered = attached
+        ? await verifyCmsSignature({ cms: tamper(cms, Buffer.from('nghiệm thu')) }, options)
+        : await verifyCmsSignature({ cms, content: tamper(content, Buffer.from('nghiệm thu')) }, options);
+      expect(tampered.indication, name).toBe('TOTAL-FAILED');
+      expect(tampered.signatures[0]!.subIndication, name).toBe(flags.includes('-noattr') ? 'SIG_CRYPTO_FAILURE' : 'HASH_FAILURE');
+    }
+  });
+
+  it('pdfsig -add-signature (NSS, adbe.pkcs7.detached, indefinite-length BER) verifies; a changed byte in the signed revision is refused', async () => {
+    const nss = makeNssDb(dir, [ca.caPemPath]);
+    await run('openssl', ['pkcs12', '-export', '-in', signer.pemPath, '-inkey', keyPath, '-name', 'kyso-third-party', '-out', file('signer.p12'), '-passout', 'pass:']);
+    await run('pk12util', ['-i', file('signer.p12'), '-d', `sql:${nss}`, '-W', '']);
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Signed by poppler', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    writeFileSync(file('plain.pdf'), await doc.save());
+    // This poppler (22.12) answers "-etsi is not supported yet with -add-signature": adbe.pkcs7.detached only.
+    const out = file('poppler.pdf');
+    await run('pdfsig', ['-nssdir', `sql:${nss}`, '-add-signature', '-nick', 'kyso-third-party', '-reason', 'third party', file('plain.pdf'), out]);
+    const pdf = readFileSync(out);
+    const report = await verifyPdfSignatures(pdf, options);
+    expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+    expect(report.signatures[0]).toMatchObject({ format: 'PAdES', signer: { name: 'Trần Văn Công Cụ' }, coverage: { wholeDocument: true } });
+    // The header's version (1.7 → 0.7): a byte the signature covers, the file still parses.
+    const tampered = await verifyPdfSignatures(tamper(pdf, Buffer.from('1.7')), options);
+    expect(tampered.signatures[0]).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE' });
+  });
+
+  it('xmlsec1 --sign (RSA and ECDSA), verified; a changed figure refused', async () => {
+    const template = (method: string) =>
+      '<?xml version="1.0" encoding="UTF-8"?>\n<HDon><DLHDon><MST>0101234567</MST><TgTTTBSo>1100000</TgTTTBSo></DLHDon>' +
+      '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>' +
+      '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>' +
+      `<SignatureMethod Algorithm="${method}"/>` +
+      '<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>' +
+      '<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/></Reference></SignedInfo>' +
+      '<SignatureValue/><KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo></Signature></HDon>\n';
+    const cases = [
+      { name: 'rsa', method: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', key: keyPath, cert: signer.pemPath, roots: [ca.caDer] },
+      { name: 'ec', method: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256', key: file('sw-ec.key'), cert: ec.certificatePem, roots: [new Uint8Array(ec.caDer)] },
+    ];
+    for (const { name, method, key, cert, roots } of cases) {
+      writeFileSync(file(`${name}.tmpl.xml`), template(method));
+      await run('xmlsec1', ['--sign', '--privkey-pem', `${key},${cert}`, '--output', file(`${name}.signed.xml`), file(`${name}.tmpl.xml`)]);
+      const signed = readFileSync(file(`${name}.signed.xml`), 'utf8');
+      const checkOptions = { trustedRoots: roots, revocation: { policy: name === 'rsa' ? 'require' : 'off' } } as const;
+      const report = await verifyXmlSignature(signed, checkOptions);
+      expect(report.indication, `${name}: ${JSON.stringify(report.signatures.map((s) => s.details))}`).toBe('TOTAL-PASSED');
+      const changed = await verifyXmlSignature(signed.replace('1100000', '1100001'), checkOptions);
+      expect(changed.indication, name).toBe('TOTAL-FAILED');
+      expect(changed.signatures[0]!.subIndication, name).toMatch(/HASH_FAILURE|SIG_CRYPTO_FAILURE/);
+    }
+  });
+
+  it("kyso's own EC-signed HTKK return and e-invoice verify; changed copies refused", async () => {
+    const roots: VerifyOptions = { trustedRoots: [new Uint8Array(ec.caDer)], revocation: { policy: 'off' } };
+    for (const [profile, xml, from, to] of [
+      ['htkk', HTKK, '<mst>0101234567</mst>', '<mst>0101234568</mst>'],
+      ['einvoice', EINVOICE, '<MST>', '<MST>9'],
+    ] as const) {
+      const signed = await signXml(xml, { profile, certificate: new Uint8Array(ec.certificateDer) }, ec.signer);
+      expect(signed).toMatch(/ecdsa-sha256/);
+      const report = await verifyXmlSignature(signed, roots);
+      expect(report.indication, `${profile}: ${JSON.stringify(report.signatures.map((s) => s.details))}`).toBe('TOTAL-PASSED');
+      expect(report.signatures[0]!.signer?.mst).toEqual(['0101234567']);
+      expect(signed.includes(from), profile).toBe(true);
+      const changed = await verifyXmlSignature(signed.replace(from, to), roots);
+      expect(changed.indication, profile).toBe('TOTAL-FAILED');
+    }
+  });
+});

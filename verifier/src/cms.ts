@@ -1,0 +1,96 @@
+/** CMS / CAdES signatures (detached or attached, ours or openssl's), the core of PAdES too. */
+import type * as pkijs from 'pkijs';
+import { readLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
+import { signatureTimestampTokens } from '../../shared/cms/verify-timestamp.js';
+import { verifyCms } from '../../shared/cms/verify.js';
+import { holderName, summarizeCertificate } from '../../shared/certificate/profile.js';
+import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
+import type { Problem, SignatureReport } from './report.js';
+
+/** The input error for a CMS that is neither DER nor base64/PEM of DER. */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'NOT_DER' | 'UNKNOWN_FORMAT' | 'TOO_LARGE' | 'BAD_REQUEST' = 'BAD_REQUEST',
+  ) {
+    super(message);
+  }
+}
+
+const BASE64 = /^[A-Za-z0-9+/=\s_-]+$/;
+
+/**
+ * A CMS as DER bytes, whatever form it came in: DER, base64 (what kyso's SDK returns as `cms`),
+ * base64url, or PEM (-----BEGIN PKCS7/CMS-----).
+ */
+export function cmsBytes(cms: Uint8Array | string): Uint8Array {
+  if (typeof cms !== 'string' && cms[0] === 0x30) return cms;
+  const text = typeof cms === 'string' ? cms : Buffer.from(cms).toString('latin1');
+  const body = text.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').trim();
+  if (body.length > 0 && BASE64.test(body)) {
+    const decoded = Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/').replace(/\s/g, ''), 'base64');
+    if (decoded[0] === 0x30) return new Uint8Array(decoded);
+  }
+  throw new InputError('expected a CMS as DER bytes (or base64/PEM of them)', 'NOT_DER');
+}
+
+/** Finer codes for verifyCms's sentences. */
+function problemFor(sentence: string): Problem {
+  if (/messageDigest does not match/i.test(sentence)) return 'DIGEST_MISMATCH';
+  if (/signingCertificate|signer certificate not included/i.test(sentence)) return 'SIGNER_CERTIFICATE_MISMATCH';
+  if (/time-stamp/i.test(sentence)) return 'TIMESTAMP_INVALID';
+  if (/signature does not verify/i.test(sentence)) return 'SIGNATURE_INVALID';
+  return 'MALFORMED';
+}
+
+export interface CmsContext {
+  format: SignatureReport['format'];
+  claimedTime?: Date;
+  /** Validation data found outside the CMS (a PDF's DSS). */
+  external?: { certificates: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[] };
+}
+
+export async function cmsReport(
+  cms: Uint8Array,
+  content: { content?: Uint8Array; contentDigest?: Uint8Array },
+  options: VerifyOptions,
+  context: CmsContext,
+): Promise<SignatureReport> {
+  const report: Draft = { kind: 'signature', format: context.format, problems: [], details: [] };
+  const core = await verifyCms({ cms, ...content, ...(options.timestampRoots && { timestampRoots: options.timestampRoots }) });
+  for (const sentence of core.problems) addProblem(report, problemFor(sentence), sentence);
+  if (core.timestamp?.present && core.timestamp.valid && core.timestamp.time) {
+    Object.assign(report, { signingTime: core.timestamp.time, timeSource: 'timestamp' });
+  } else if (core.signingTime) Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
+  else if (context.claimedTime) Object.assign(report, { signingTime: context.claimedTime, timeSource: 'claimed' });
+  if (core.timestamp?.present && core.timestamp.time) report.timestamp = { time: core.timestamp.time };
+  if (core.timestamp?.present && !options.timestampRoots) report.details.push('warning: no timestampRoots given: the time-stamping authority is not checked against a root');
+
+  const parsed = parseSignedData(cms);
+  const values = parsed ? readLongTermValues(parsed.signedData, parsed.signerInfo) : { certificates: [], ocsps: [], crls: [] };
+  const tsa = parsed && core.timestamp?.present ? tsaName(parsed.signerInfo) : undefined;
+  if (tsa && report.timestamp) report.timestamp.tsa = tsa;
+  const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
+  const embeddedCount = values.ocsps.length + values.crls.length + external.ocsps.length + external.crls.length;
+  report.level = embeddedCount > 0 && core.timestamp?.present ? 'B-LT' : core.timestamp?.present ? 'B-T' : 'B-B';
+
+  if (!core.signerCertificate) {
+    if (!report.problems.length) addProblem(report, 'MALFORMED', 'no signer certificate');
+    return finish(report);
+  }
+  return judge(report, core.signerCertificate, [...(core.certificates ?? []), ...values.certificates, ...external.certificates], options, {
+    ocsps: [...values.ocsps, ...external.ocsps],
+    crls: [...values.crls, ...external.crls],
+  });
+}
+
+
+function tsaName(signerInfo: pkijs.SignerInfo): string | undefined {
+  const token = signatureTimestampTokens(signerInfo)[0];
+  const parsed = token && parseSignedData(token);
+  const sid = parsed?.signerInfo.sid as pkijs.IssuerAndSerialNumber | undefined;
+  const certificate = parsed?.signedData.certificates?.find(
+    (c): c is pkijs.Certificate => 'subject' in c && !!sid && 'serialNumber' in sid && c.serialNumber.isEqual(sid.serialNumber),
+  );
+  return certificate ? holderName(summarizeCertificate(new Uint8Array(certificate.toSchema().toBER()))) : undefined;
+}

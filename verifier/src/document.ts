@@ -1,0 +1,52 @@
+/** Verifying any document kyso signs: CMS, PDF or XML, by its first bytes. */
+import { parseSignedData } from '../../shared/cms/long-term.js';
+import { InputError, cmsBytes, cmsReport } from './cms.js';
+import type { VerifyOptions } from './judge.js';
+import { verifyPdfSignatures } from './pdf.js';
+import { overall, type VerificationReport } from './report.js';
+import { verifyXmlSignature } from './xml.js';
+
+export interface CmsInput {
+  /** The CMS: DER bytes, or base64 / PEM of them (kyso's SDK returns base64). */
+  cms: Uint8Array | string;
+  /** The signed data of a detached signature, or its digest (with the signer's digest algorithm). */
+  content?: Uint8Array;
+  contentDigest?: Uint8Array;
+}
+
+/** A detached (give the content or its digest) or attached CMS / CAdES signature, with any CAdES-LT values it carries. */
+export async function verifyCmsSignature(input: CmsInput, options: VerifyOptions): Promise<VerificationReport> {
+  const validationTime = options.validationTime ?? new Date();
+  const cms = cmsBytes(input.cms);
+  if (!parseSignedData(cms)) throw new InputError('not a CMS SignedData (truncated, or not DER)', 'NOT_DER');
+  const signature = await cmsReport(
+    cms,
+    { ...(input.content && { content: input.content }), ...(input.contentDigest && { contentDigest: input.contentDigest }) },
+    { ...options, validationTime },
+    { format: 'CMS' },
+  );
+  return overall([signature], validationTime);
+}
+
+export type DocumentFormat = 'pdf' | 'xml' | 'cms';
+
+/** What a document is, by its first bytes: %PDF-, '<' (XML), or a CMS (DER 0x30, base64, PEM). */
+export function detectFormat(document: Uint8Array): DocumentFormat {
+  const head = Buffer.from(document.subarray(0, 1024)).toString('latin1');
+  if (head.includes('%PDF-')) return 'pdf';
+  const trimmed = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
+  if (trimmed.startsWith('<')) return 'xml';
+  return 'cms';
+}
+
+/**
+ * Any document kyso signs: a PDF, an XML document, or a CMS (`detached` is then the signed data).
+ * Throws InputError for what is none of them.
+ */
+export async function verifyDocument(document: Uint8Array, options: VerifyOptions & { detached?: Uint8Array }): Promise<VerificationReport> {
+  const format = detectFormat(document);
+  if (format === 'pdf') return verifyPdfSignatures(document, options);
+  if (format === 'xml') return verifyXmlSignature(Buffer.from(document).toString('utf8'), options);
+  return verifyCmsSignature({ cms: document, ...(options.detached && { content: options.detached }) }, options);
+}
+

@@ -1,0 +1,117 @@
+/**
+ * The checks every format shares once the signature value itself is judged: who signed, the chain
+ * to the trusted roots, the certificate's validity and revocation, at the right time.
+ *
+ * Times (EN 319 102-1 §5.6 in short): a time-stamp proves the signature existed at its time (POE);
+ * without one only the validation time (now, or `validationTime`) is proven. The chain is checked
+ * at the proven time. A certificate expired at the validation time needs a POE from before its
+ * expiry AND revocation evidence fresh for that time (embedded: B-LT, or still answered by the
+ * CA), else INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
+ */
+import * as pkijs from 'pkijs';
+import { holderName, summarizeCertificate } from '../../shared/certificate/profile.js';
+import { buildChain, describeCertificate, findIssuer, parseCertificate } from './certificates.js';
+import { outcomeOf, type Problem, type SignatureReport } from './report.js';
+import { checkRevocation, type EmbeddedEvidence, type RevocationOptions } from './revocation.js';
+
+export interface VerifyOptions {
+  /** DER certificates of the roots to trust (the Vietnam National Root CA, the Government CA G2 root, …). */
+  trustedRoots: Uint8Array[];
+  /** Intermediate CA certificates the signatures may not carry. */
+  intermediates?: Uint8Array[];
+  /** TSA roots for signature and document time-stamps; without them a time-stamp's chain is not checked (a warning). */
+  timestampRoots?: Uint8Array[];
+  /** Revocation checking; the policy defaults to 'prefer'. */
+  revocation?: RevocationOptions;
+  /** The claimed or proven signing time must be within these bounds. */
+  notBefore?: Date;
+  notAfter?: Date;
+  /** Validate as if now were this time (archives: a past date; tests: a future one). Default now. */
+  validationTime?: Date;
+}
+
+export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
+
+export function addProblem(report: Pick<SignatureReport, 'problems' | 'details'>, problem: Problem, detail: string) {
+  if (!report.problems.includes(problem)) report.problems.push(problem);
+  report.details.push(detail);
+}
+
+export function finish(report: Draft): SignatureReport {
+  const outcome = outcomeOf(report.problems);
+  return { ...report, ...outcome, valid: outcome.indication === 'TOTAL-PASSED' };
+}
+
+export function signerIdentity(der: Uint8Array): NonNullable<SignatureReport['signer']> {
+  const summary = summarizeCertificate(der);
+  return {
+    name: holderName(summary),
+    certificate: der,
+    ...(summary.identities.MST && { mst: summary.identities.MST }),
+    ...(summary.identities.CCCD && { cccd: summary.identities.CCCD }),
+  };
+}
+
+export async function judge(
+  report: Draft,
+  signerDer: Uint8Array,
+  carried: Uint8Array[],
+  options: VerifyOptions,
+  embedded: EmbeddedEvidence = { ocsps: [], crls: [] },
+): Promise<SignatureReport> {
+  report.signer = signerIdentity(signerDer);
+  const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
+  const certificate = parseCertificate(signerDer);
+  const roots = options.trustedRoots.map(parseCertificate);
+  const pool: pkijs.Certificate[] = [];
+  // pkijs finds no path when a root or a duplicate is among the intermediates (a DSS holds the whole chain).
+  const seen = new Set([signerDer, ...options.trustedRoots].map((d) => Buffer.from(d).toString('hex')));
+  for (const der of [...carried, ...(options.intermediates ?? [])]) {
+    const key = Buffer.from(der).toString('hex');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      const parsed = parseCertificate(der);
+      if (!parsed.subject.isEqual(parsed.issuer)) pool.push(parsed);
+    } catch {
+      report.details.push('warning: a carried certificate could not be parsed');
+    }
+  }
+  const proven = report.timeSource === 'timestamp' ? report.signingTime : undefined;
+  const notBefore = certificate.notBefore.value;
+  const notAfter = certificate.notAfter.value;
+
+  // The chain at the proven time; without a POE, at the validation time (unless the certificate has expired by then: reported below).
+  const expiredNow = validationTime > notAfter;
+  const chainAt = proven ?? (expiredNow || validationTime < notBefore ? (report.signingTime ?? notAfter) : validationTime);
+  const chain = await buildChain(certificate, pool, roots, chainAt);
+  report.chain = chain.path.map(describeCertificate);
+  if (!chain.valid) addProblem(report, 'UNTRUSTED_CHAIN', `chain: ${chain.message || 'no path to a trusted root'}`);
+
+  const claimed = report.signingTime;
+  if (claimed && claimed > notAfter) addProblem(report, proven ? 'CERT_EXPIRED_AT_SIGNING' : 'CERT_EXPIRED_NO_POE', `signed ${claimed.toISOString()}, after the certificate expired (${notAfter.toISOString()})`);
+  if (claimed && claimed < notBefore) addProblem(report, 'CERT_NOT_YET_VALID', `signed ${claimed.toISOString()}, before the certificate was valid (${notBefore.toISOString()})`);
+  if (!proven && expiredNow) addProblem(report, 'CERT_EXPIRED_NO_POE', `the certificate expired ${notAfter.toISOString()} and no time-stamp proves the signature existed before`);
+  if (options.notBefore && claimed && claimed < options.notBefore) addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed before ${options.notBefore.toISOString()}`);
+  if (options.notAfter && claimed && claimed > options.notAfter) addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed after ${options.notAfter.toISOString()}`);
+
+  const policy = options.revocation?.policy ?? 'prefer';
+  if (policy !== 'off') {
+    const issuer = await findIssuer(certificate, [...pool, ...roots]);
+    const revocation = issuer
+      ? await checkRevocation(certificate, issuer, options.revocation, { embedded, ...(proven && { provenTime: proven }), validationTime })
+      : { status: 'unknown' as const, source: null, notes: ['issuer certificate not found'] };
+    report.revocation = revocation;
+    if (revocation.status === 'revoked') {
+      // A time-stamp before the revocation proves the signature came first.
+      const before = revocation.revokedAt && proven && proven < revocation.revokedAt;
+      if (!before) addProblem(report, 'REVOKED', `revoked${revocation.revokedAt ? ` at ${revocation.revokedAt.toISOString()}` : ''} (${revocation.source})`);
+      else report.details.push(`revoked at ${revocation.revokedAt!.toISOString()}, after the time-stamp`);
+    } else if (revocation.status !== 'good') {
+      if (expiredNow) addProblem(report, 'CERT_EXPIRED_NO_POE', `the certificate expired ${notAfter.toISOString()} and no revocation evidence from before then is embedded: ${revocation.notes.join('; ')}`);
+      else if (policy === 'require') addProblem(report, 'REVOCATION_UNKNOWN', `revocation status unknown: ${revocation.notes.join('; ')}`);
+      else report.details.push(`warning: revocation not checked: ${revocation.notes.join('; ')}`);
+    }
+  }
+  return finish(report);
+}

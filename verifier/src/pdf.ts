@@ -1,0 +1,185 @@
+/**
+ * PAdES: every signature and document time-stamp of a PDF. A signature covers its revision; what
+ * was appended after the last signature may only be long-term validation data (a DSS, document
+ * time-stamps: ETSI EN 319 142-1 B-LT/B-LTA), anything else is DOCUMENT_MODIFIED_AFTER_SIGNING.
+ */
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
+import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
+import { parseSignedData } from '../../shared/cms/long-term.js';
+import { pdfSignatureFields, readDss, type PdfSignatureField } from '../../shared/pdf/long-term.js';
+import { serializePdfObject } from '../../shared/pdf/incremental.js';
+import { buildChain, describeCertificate, parseCertificate } from './certificates.js';
+import { InputError, cmsReport } from './cms.js';
+import { addProblem, finish, signerIdentity, type Draft, type VerifyOptions } from './judge.js';
+import { overall, type Coverage, type SignatureReport, type VerificationReport } from './report.js';
+
+/** A PDF date, D:YYYYMMDDHHmmSS with an optional offset (+07'00'). */
+export function pdfDate(value: string): Date | undefined {
+  const d = /D:(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:([+-])(\d{2})'?(\d{2})?)?/.exec(value);
+  if (!d) return undefined;
+  const [, y, mo, da, h, mi, s, sign, oh, om] = d;
+  const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh ?? 0) * 60 + Number(om ?? 0)) : 0;
+  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(da), Number(h), Number(mi), Number(s)) - offset * 60_000);
+}
+
+export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
+  if (Buffer.from(pdf.subarray(0, 1024)).indexOf('%PDF-') < 0) throw new InputError('not a PDF (no %PDF- header)', 'UNKNOWN_FORMAT');
+  try {
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: true });
+    if (!(doc.context.lookup(doc.context.trailerInfo.Root) instanceof PDFDict)) throw new Error('no catalog');
+    return doc;
+  } catch {
+    throw new InputError('the PDF cannot be parsed', 'UNKNOWN_FORMAT');
+  }
+}
+
+const bytesOf = (object: PDFObject | undefined) => (object ? Buffer.from(serializePdfObject(object)) : undefined);
+const sameObject = (a: PDFObject | undefined, b: PDFObject | undefined) => {
+  const x = bytesOf(a);
+  const y = bytesOf(b);
+  return x !== undefined && y !== undefined && x.equals(y);
+};
+
+/**
+ * A field or widget whose value is a document time-stamp, and that shows nothing: a visible
+ * appearance added after signing could draw anything over the signed page.
+ */
+function isDocumentTimestampField(doc: PDFDocument, item: PDFObject): boolean {
+  const field = doc.context.lookup(item);
+  if (!(field instanceof PDFDict)) return false;
+  const value = field.lookupMaybe(PDFName.of('V'), PDFDict);
+  const type = value?.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
+  const subFilter = value?.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
+  if (type !== 'DocTimeStamp' && subFilter !== 'ETSI.RFC3161') return false;
+  const rect = field.lookupMaybe(PDFName.of('Rect'), PDFArray)?.asArray().map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
+  const invisible = !rect || (rect.length === 4 && (rect[2]! - rect[0]! === 0 || rect[3]! - rect[1]! === 0));
+  return invisible || !field.has(PDFName.of('AP'));
+}
+
+/** `after` keeps `before`'s items in order and adds only document time-stamp fields. */
+function onlyTimestampsAdded(before: PDFObject | undefined, after: PDFObject | undefined, oldDoc: PDFDocument, doc: PDFDocument): boolean {
+  const list = (d: PDFDocument, o: PDFObject | undefined) => {
+    const resolved = o instanceof PDFRef ? d.context.lookup(o) : o;
+    return resolved instanceof PDFArray ? resolved.asArray() : resolved === undefined ? [] : undefined;
+  };
+  const a = list(oldDoc, before);
+  const b = list(doc, after);
+  if (!a || !b || b.length < a.length) return false;
+  if (!a.every((item, i) => sameObject(item, b[i]))) return false;
+  return b.slice(a.length).every((item) => isDocumentTimestampField(doc, item));
+}
+
+/** Dictionaries equal but for `free` keys, which must pass `check`. */
+function sameExcept(before: PDFDict, after: PDFDict, free: Record<string, (b: PDFObject | undefined, a: PDFObject | undefined) => boolean>): boolean {
+  const keys = new Set([...before.keys(), ...after.keys()].map((k) => k.decodeText()));
+  for (const key of keys) {
+    const b = before.get(PDFName.of(key));
+    const a = after.get(PDFName.of(key));
+    const check = free[key];
+    if (check ? !check(b, a) : !sameObject(a, b) && !(a === undefined && b === undefined)) return false;
+  }
+  return true;
+}
+
+/** Whether the revisions after `covered` bytes only add validation data (DSS) and document time-stamps. */
+async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PDFDocument): Promise<boolean> {
+  const oldDoc = await PDFDocument.load(pdf.subarray(0, covered), { updateMetadata: false, ignoreEncryption: true }).catch(() => undefined);
+  if (!oldDoc) return false;
+  const catalogRef = oldDoc.context.trailerInfo.Root;
+  const added = (b: PDFObject | undefined, a: PDFObject | undefined) => onlyTimestampsAdded(b, a, oldDoc, doc);
+  const acroFormRule = { Fields: added, SigFlags: () => true };
+  let changes = 0; // bytes that change no object (junk after %%EOF) are not validation data either
+  for (const [ref, before] of oldDoc.context.enumerateIndirectObjects()) {
+    const after = doc.context.lookup(ref);
+    if (sameObject(before, after)) continue;
+    if (!(before instanceof PDFDict) || !(after instanceof PDFDict)) {
+      // An indirect /Annots or /Fields array.
+      if (before instanceof PDFArray && after instanceof PDFArray && added(before, after)) {
+        changes++;
+        continue;
+      }
+      return false;
+    }
+    const isCatalog = ref === catalogRef || before.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText() === 'Catalog';
+    const isPage = before.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText() === 'Page';
+    const isAcroForm = before.has(PDFName.of('Fields'));
+    const ok = isCatalog
+      ? sameExcept(before, after, {
+          DSS: () => true,
+          AcroForm: (b, a) =>
+            sameObject(b, a) || (b instanceof PDFDict && a instanceof PDFDict && sameExcept(b, a, acroFormRule)) || (b === undefined && a !== undefined),
+        })
+      : isPage
+        ? sameExcept(before, after, { Annots: added })
+        : isAcroForm && sameExcept(before, after, acroFormRule);
+    if (!ok) return false;
+    changes++;
+  }
+  return changes > 0;
+}
+
+async function documentTimestampReport(field: PdfSignatureField, signed: Uint8Array, options: VerifyOptions): Promise<SignatureReport> {
+  const report: Draft = { kind: 'document-timestamp', format: 'PAdES', problems: [], details: [] };
+  const check = await verifyTimeStampToken(field.contents, { data: signed }, options.timestampRoots ? { trustedRoots: options.timestampRoots } : {});
+  for (const problem of check.problems) addProblem(report, /imprint/.test(problem) ? 'DIGEST_MISMATCH' : /malformed|not a/i.test(problem) ? 'MALFORMED' : 'TIMESTAMP_INVALID', problem);
+  if (check.tsaCertificate) {
+    report.signer = signerIdentity(check.tsaCertificate);
+    const tsa = parseCertificate(check.tsaCertificate);
+    const carried = (parseSignedData(field.contents)?.signedData.certificates ?? []).filter((c): c is typeof tsa => 'subject' in c);
+    if (options.timestampRoots) {
+      const chain = await buildChain(tsa, carried, options.timestampRoots.map(parseCertificate), check.time ?? new Date());
+      report.chain = chain.path.map(describeCertificate);
+    } else report.details.push('warning: no timestampRoots given: the time-stamping authority is not checked against a root');
+  }
+  if (check.time) {
+    Object.assign(report, { signingTime: check.time, timeSource: 'timestamp', timestamp: { time: check.time, ...(report.signer && { tsa: report.signer.name }) } });
+  }
+  return finish(report);
+}
+
+/**
+ * Every signature and document time-stamp of a PDF, in the order they were added. The last
+ * signature must cover the whole file but for validation data appended after it (DSS, document
+ * time-stamps); earlier ones cover their own revision.
+ */
+export async function verifyPdfSignatures(pdf: Uint8Array, options: VerifyOptions): Promise<VerificationReport> {
+  const validationTime = options.validationTime ?? new Date();
+  const doc = await loadPdf(pdf);
+  const fields = pdfSignatureFields(doc);
+  const dss = await readDss(doc);
+  const signatures: SignatureReport[] = [];
+  const lastSignature = fields.filter((f) => !f.documentTimestamp).at(-1);
+  for (const field of fields) {
+    const [a, b, c, d] = field.byteRange;
+    const covered = c + d;
+    if (a !== 0 || covered > pdf.length || b > c || b < 0) {
+      signatures.push(finish({ kind: field.documentTimestamp ? 'document-timestamp' : 'signature', format: 'PAdES', problems: ['MALFORMED'], details: ['ByteRange outside the file'] }));
+      continue;
+    }
+    const signed = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c, c + d)]);
+    const claimed = field.claimedTime ? pdfDate(field.claimedTime) : undefined;
+    let report = field.documentTimestamp
+      ? await documentTimestampReport(field, signed, options)
+      : await cmsReport(field.contents, { content: signed }, { ...options, validationTime }, { format: 'PAdES', ...(claimed && { claimedTime: claimed }), external: dss });
+    const later = fields.filter((f) => f !== field && f.byteRange[2] + f.byteRange[3] > covered);
+    const coverage: Coverage = {
+      coveredBytes: covered,
+      fileBytes: pdf.length,
+      wholeDocument: covered === pdf.length,
+      bytesAfter: pdf.length - covered,
+      after: covered === pdf.length ? 'none' : later.some((f) => !f.documentTimestamp) ? 'later-signatures' : 'other',
+    };
+    if (coverage.after === 'other' && (await onlyValidationDataAfter(pdf, covered, doc))) coverage.after = 'validation-data';
+    if (field === lastSignature || field.documentTimestamp) {
+      if (coverage.after === 'other') {
+        const problems = [...report.problems];
+        const details = [...report.details];
+        addProblem({ problems, details }, 'DOCUMENT_MODIFIED_AFTER_SIGNING', `${coverage.bytesAfter} bytes were added after this signature, and not only validation data`);
+        report = finish({ ...report, problems, details });
+      }
+      if (report.kind === 'signature' && later.some((f) => f.documentTimestamp)) report.level = 'B-LTA';
+    }
+    signatures.push({ ...report, coverage, coveredBytes: covered });
+  }
+  return overall(signatures, validationTime);
+}

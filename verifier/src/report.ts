@@ -1,0 +1,146 @@
+/**
+ * One report for CMS, PAdES and XMLDSig, modelled on ETSI EN 319 102-1 §5.1.3 validation results:
+ * an indication (TOTAL-PASSED / TOTAL-FAILED / INDETERMINATE) and, unless passed, one
+ * sub-indication; plus kyso's finer `problems` codes and human `details`.
+ */
+import type { RevocationResult } from './revocation.js';
+
+export type Indication = 'TOTAL-PASSED' | 'TOTAL-FAILED' | 'INDETERMINATE';
+
+/** The EN 319 102-1 sub-indications this verifier reports. */
+export type SubIndication =
+  | 'FORMAT_FAILURE'
+  | 'HASH_FAILURE'
+  | 'SIG_CRYPTO_FAILURE'
+  | 'REVOKED'
+  | 'SIG_CONSTRAINTS_FAILURE'
+  | 'EXPIRED'
+  | 'NOT_YET_VALID'
+  | 'NO_SIGNING_CERTIFICATE_FOUND'
+  | 'NO_CERTIFICATE_CHAIN_FOUND'
+  | 'OUT_OF_BOUNDS_NO_POE'
+  | 'NO_POE'
+  | 'TRY_LATER';
+
+/** kyso's finer codes for what is wrong with a signature (several may apply). */
+export type Problem =
+  | 'MALFORMED'
+  | 'DIGEST_MISMATCH'
+  | 'SIGNATURE_INVALID'
+  | 'DOCUMENT_MODIFIED_AFTER_SIGNING'
+  | 'SIGNING_TIME_OUT_OF_BOUNDS'
+  | 'REVOKED'
+  | 'CERT_EXPIRED_AT_SIGNING'
+  | 'SIGNER_CERTIFICATE_MISMATCH'
+  | 'UNTRUSTED_CHAIN'
+  | 'CERT_EXPIRED_NO_POE'
+  | 'CERT_NOT_YET_VALID'
+  | 'TIMESTAMP_INVALID'
+  | 'REVOCATION_UNKNOWN';
+
+/** Each problem's result, most decisive first: the first problem in this order sets the indication. */
+const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
+  ['MALFORMED', 'TOTAL-FAILED', 'FORMAT_FAILURE'],
+  ['DIGEST_MISMATCH', 'TOTAL-FAILED', 'HASH_FAILURE'],
+  ['SIGNATURE_INVALID', 'TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'],
+  ['DOCUMENT_MODIFIED_AFTER_SIGNING', 'TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'],
+  ['SIGNING_TIME_OUT_OF_BOUNDS', 'TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'],
+  ['REVOKED', 'TOTAL-FAILED', 'REVOKED'],
+  ['CERT_EXPIRED_AT_SIGNING', 'TOTAL-FAILED', 'EXPIRED'],
+  ['SIGNER_CERTIFICATE_MISMATCH', 'INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
+  ['UNTRUSTED_CHAIN', 'INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'],
+  ['CERT_EXPIRED_NO_POE', 'INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'],
+  ['CERT_NOT_YET_VALID', 'INDETERMINATE', 'NOT_YET_VALID'],
+  ['TIMESTAMP_INVALID', 'INDETERMINATE', 'NO_POE'],
+  ['REVOCATION_UNKNOWN', 'INDETERMINATE', 'TRY_LATER'],
+];
+
+export function outcomeOf(problems: Problem[]): { indication: Indication; subIndication?: SubIndication } {
+  for (const [problem, indication, subIndication] of OUTCOMES) if (problems.includes(problem)) return { indication, subIndication };
+  return { indication: 'TOTAL-PASSED' };
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** SHA-256 of the DER, hex. */
+  sha256: string;
+}
+
+export interface SignerIdentity {
+  /** The holder's name (CN, or the organisation). */
+  name: string;
+  /** Tax codes (MST) and citizen ID numbers (CCCD) the certificate carries. */
+  mst?: string[];
+  cccd?: string[];
+  /** DER (base64 in JSON). */
+  certificate: Uint8Array;
+}
+
+export interface Coverage {
+  /** Bytes of the file this signature's ByteRange covers (from 0, minus /Contents). */
+  coveredBytes: number;
+  fileBytes: number;
+  /** The signature covers the whole file. */
+  wholeDocument: boolean;
+  /** Bytes appended after the covered revision. */
+  bytesAfter: number;
+  /** What those bytes are: nothing, only long-term validation data (DSS, document time-stamps), later signatures, or other changes. */
+  after: 'none' | 'validation-data' | 'later-signatures' | 'other';
+}
+
+export interface SignatureReport {
+  kind: 'signature' | 'document-timestamp';
+  format: 'CMS' | 'PAdES' | 'XMLDSig';
+  /** The signature's level as found: B-B, B-T (signature time-stamp), B-LT (embedded validation data), B-LTA (document time-stamp after). */
+  level?: 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+  indication: Indication;
+  subIndication?: SubIndication;
+  /** indication === 'TOTAL-PASSED'. */
+  valid: boolean;
+  problems: Problem[];
+  /** What the problems are and any warnings, for people and logs. */
+  details: string[];
+  signer?: SignerIdentity;
+  /** From the time-stamp when there is one, else the signed attribute, the PDF's /M or the invoice's SigningTime. */
+  signingTime?: Date;
+  timeSource?: 'timestamp' | 'signed-attribute' | 'claimed';
+  /** PAdES. */
+  coverage?: Coverage;
+  /** @deprecated use coverage.coveredBytes */
+  coveredBytes?: number;
+  /** The certification path found, signer first (empty when none reached a trusted root). */
+  chain?: CertificateInfo[];
+  revocation?: RevocationResult;
+  /** The time-stamping authority of the signature or document time-stamp. */
+  timestamp?: { time: Date; tsa?: string };
+}
+
+export interface VerificationReport {
+  indication: Indication;
+  /** indication === 'TOTAL-PASSED' (every signature passed, and there is at least one). */
+  valid: boolean;
+  /** The time the signatures were validated at (now, or the time asked for). */
+  validationTime: Date;
+  signatures: SignatureReport[];
+}
+
+export function overall(signatures: SignatureReport[], validationTime: Date): VerificationReport {
+  const indication: Indication =
+    signatures.length === 0 || signatures.some((s) => s.indication === 'TOTAL-FAILED')
+      ? 'TOTAL-FAILED'
+      : signatures.every((s) => s.indication === 'TOTAL-PASSED')
+        ? 'TOTAL-PASSED'
+        : 'INDETERMINATE';
+  return { indication, valid: indication === 'TOTAL-PASSED', validationTime, signatures };
+}
+
+/** The report as JSON-ready data: dates as ISO strings, certificates as base64. */
+export function reportToJson(report: VerificationReport): unknown {
+  return JSON.parse(
+    JSON.stringify(report, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value)),
+  );
+}

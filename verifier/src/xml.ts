@@ -1,0 +1,88 @@
+/**
+ * XMLDSig: every Signature of an HTKK tax return or an e-invoice (or what xmlsec1 signs), through
+ * xml-crypto, with the certificate in KeyInfo. xml-crypto knows RSA only; the ECDSA methods of
+ * RFC 6931 (raw r||s signature values) are added here, as kyso and xmlsec1 make them.
+ */
+import { createPublicKey, verify as cryptoVerify, type KeyLike } from 'node:crypto';
+import { SignedXml } from 'xml-crypto';
+import type { SignatureAlgorithm } from 'xml-crypto';
+import { parseXml } from '../../shared/xml/dom.js';
+import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
+import { InputError } from './cms.js';
+import { overall, type SignatureReport, type VerificationReport } from './report.js';
+
+const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
+const ECDSA = {
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1': 'sha1',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256': 'sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384': 'sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512': 'sha512',
+} as const;
+
+function ecdsaAlgorithm(uri: keyof typeof ECDSA, hash: string): new () => SignatureAlgorithm {
+  return class implements SignatureAlgorithm {
+    getSignature(): never {
+      throw new Error('verification only');
+    }
+    verifySignature(material: string, key: KeyLike, signatureValue: string): boolean {
+      return cryptoVerify(hash, Buffer.from(material, 'utf8'), { key: createPublicKey(key as string), dsaEncoding: 'ieee-p1363' }, Buffer.from(signatureValue, 'base64'));
+    }
+    getAlgorithmName() {
+      return uri as never;
+    }
+  } as unknown as new () => SignatureAlgorithm;
+}
+
+function parse(xml: string) {
+  try {
+    return parseXml(xml);
+  } catch (error) {
+    throw new InputError(`not an acceptable XML document: ${(error as Error).message}`, 'UNKNOWN_FORMAT');
+  }
+}
+
+/** Every XMLDSig Signature in the document (HTKK: in CKyDTu; e-invoices: under DSCKS). DOCTYPEs are refused. */
+export async function verifyXmlSignature(xml: string, options: VerifyOptions): Promise<VerificationReport> {
+  const validationTime = options.validationTime ?? new Date();
+  const document = parse(xml);
+  const nodes = Array.from(document.getElementsByTagNameNS(DSIG_NS, 'Signature'));
+  const signatures: SignatureReport[] = [];
+  for (const node of nodes) {
+    const report: Draft = { kind: 'signature', format: 'XMLDSig', level: 'B-B', problems: [], details: [] };
+    const element = node as unknown as Element;
+    const certificates = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'X509Certificate')).map((c) => c.textContent?.replace(/\s/g, '') ?? '');
+    const certText = certificates[0];
+    if (!certText) {
+      addProblem(report, 'MALFORMED', 'no X509Certificate in KeyInfo');
+      signatures.push(finish(report));
+      continue;
+    }
+    const certificate = new Uint8Array(Buffer.from(certText, 'base64'));
+    const pem = `-----BEGIN CERTIFICATE-----\n${certText.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+    const signed = new SignedXml({ publicCert: pem, getCertFromKeyInfo: () => null });
+    for (const [uri, hash] of Object.entries(ECDSA)) signed.SignatureAlgorithms[uri as never] = ecdsaAlgorithm(uri as keyof typeof ECDSA, hash);
+    try {
+      signed.loadSignature(node as unknown as Node);
+      if (!signed.checkSignature(xml)) throw new Error('signature does not verify');
+      report.details.push(`signed: ${signed.getReferences().map((r) => r.uri || '(whole document)').join(', ')}`);
+    } catch (error) {
+      const message = (error as Error).message;
+      addProblem(report, /digest|reference/i.test(message) ? 'DIGEST_MISMATCH' : 'SIGNATURE_INVALID', message);
+    }
+    const time = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'SigningTime'))[0]?.textContent?.trim();
+    if (time) {
+      // e-invoices write Vietnam local time, often without an offset.
+      const parsed = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(time) ? time : `${time}+07:00`);
+      if (!Number.isNaN(parsed.getTime())) Object.assign(report, { signingTime: parsed, timeSource: 'signed-attribute' });
+    }
+    let carried: Uint8Array[] = [];
+    try {
+      carried = certificates.slice(1).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+      signatures.push(await judge(report, certificate, carried, { ...options, validationTime }));
+    } catch (error) {
+      addProblem(report, 'MALFORMED', `the KeyInfo certificate cannot be read: ${(error as Error).message}`);
+      signatures.push(finish(report));
+    }
+  }
+  return overall(signatures, validationTime);
+}
