@@ -11,7 +11,6 @@
 import {
   PDFArray,
   PDFDict,
-  PDFDocument,
   PDFHexString,
   PDFName,
   PDFNumber,
@@ -27,10 +26,12 @@ import { buildAppearance, pdfDateVietnam, type PdfSignatureAppearance } from './
 import {
   appendIncrementalUpdate,
   asciiBytes,
-  findPreviousXref,
   serializePdfObject,
   type IndirectObjectBody,
+  type PreviousXref,
 } from './incremental.js';
+import { loadPdfModel, trailerSize, type PdfModel } from './model.js';
+import { assertRevisionOnlyAdds } from './revision-check.js';
 
 export interface PdfSignatureOptions {
   /** The /M entry (the PAdES signing time); default now. */
@@ -150,9 +151,10 @@ export async function preparePdfSignature(
 ): Promise<PreparedPdfSignature> {
   const signingTime = options.signingTime ?? new Date();
   const contentsSize = options.contentsSize ?? DEFAULT_CONTENTS_SIZE;
-  const previous = findPreviousXref(pdf);
-  // updateMetadata off: the Info dictionary must not change behind our back.
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  // The objects the xref chain designates, and only those: what readers show is what is copied.
+  const model = loadPdfModel(pdf);
+  const previous = previousXref(model);
+  const doc = model.document;
   const context = doc.context;
   const catalogRef = context.trailerInfo.Root;
   if (!(catalogRef instanceof PDFRef)) throw new Error('PDF trailer has no /Root reference');
@@ -204,6 +206,9 @@ export async function preparePdfSignature(
   objects.push({ ref: sigRef, body: signature.body });
 
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
+  // Every object a reader resolves in the original resolves to the same in the prepared revision,
+  // but those this update changes on purpose: the preview of the original is what is signed.
+  assertRevisionOnlyAdds(model, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;
@@ -228,6 +233,11 @@ export async function preparePdfSignature(
     digestAlgorithm: 'SHA-256',
     signingTime,
   };
+}
+
+function previousXref(model: PdfModel): PreviousXref {
+  const newest = model.chain.sections[0]!;
+  return { offset: newest.offset, isStream: newest.kind === 'stream', size: trailerSize(model) };
 }
 
 /** Writes the DER CMS into the /Contents placeholder (zero-padded); throws if it does not fit. */

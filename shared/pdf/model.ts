@@ -1,0 +1,193 @@
+/**
+ * One model of a PDF for everything kyso does with it (page count, warnings, the preview, the
+ * signed revision): exactly the objects the cross-reference chain designates, parsed with
+ * pdf-lib's object parser into a pdf-lib context. pdf-lib's own loader is not used: it reads
+ * objects in file order and keeps the last it meets, whatever the xref says.
+ *
+ * A PDF readers could resolve differently is refused (PDF_AMBIGUOUS): an object definition no
+ * cross-reference section designates (a hidden revision, a reverted xref), or stream data that
+ * does not match its /Length. Damaged files (PDF_DAMAGED) and encrypted ones (PDF_ENCRYPTED) are
+ * refused too, each with a typed error and never a library's message.
+ */
+import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFContext, PDFCatalog, type PDFObject } from 'pdf-lib';
+import { ambiguous, damaged, PdfDocumentError } from './errors.js';
+import { Cursor, decodeStream, parseIndirectAt, parseObjectAt, readXrefChain, type XrefChain } from './xref.js';
+
+export interface PdfModel {
+  bytes: Uint8Array;
+  chain: XrefChain;
+  /** The designated objects (and nothing else), in a pdf-lib document. */
+  document: PDFDocument;
+  context: PDFContext;
+  pageCount: number;
+  /** Cross-reference sections in the chain: 1 for a file never updated (hybrid streams not counted). */
+  revisions: number;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
+
+export function hasPdfHeader(bytes: Uint8Array): boolean {
+  return PDF_HEADER.every((byte, i) => bytes[i] === byte);
+}
+
+/** Loads through the xref chain; throws PdfDocumentError for anything it will not sign. */
+export function loadPdfModel(bytes: Uint8Array): PdfModel {
+  try {
+    return load(bytes);
+  } catch (error) {
+    if (error instanceof PdfDocumentError) throw error;
+    // A library failure (pdf-lib's text stays out of what people see).
+    throw damaged('broken-xref');
+  }
+}
+
+function load(bytes: Uint8Array): PdfModel {
+  if (!hasPdfHeader(bytes)) throw damaged('not-pdf');
+  const context = PDFContext.create();
+  const chain = readXrefChain(bytes, context);
+  if (chain.trailer.get(PDFName.of('Encrypt'))) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+
+  const spans: Span[] = [];
+  for (const section of chain.sections) {
+    spans.push({ start: section.offset, end: section.end });
+    if (section.hybrid) spans.push({ start: section.hybrid.offset, end: section.hybrid.end });
+  }
+  // Every designated definition in every revision: the current ones go in the model, the older
+  // ones only account for their bytes (so that what is left over is what no xref designates).
+  const parsedAt = new Map<number, ReturnType<typeof parseIndirectAt>>();
+  const parseDesignated = (number: number, offset: number, generation: number) => {
+    let parsed = parsedAt.get(offset);
+    if (!parsed) {
+      parsed = parseIndirectAt(bytes, offset, context);
+      parsedAt.set(offset, parsed);
+      spans.push({ start: parsed.start, end: parsed.end });
+    }
+    if (parsed.number !== number || parsed.generation !== generation) throw damaged('object-mismatch', number);
+    return parsed;
+  };
+  for (const section of chain.sections)
+    for (const [number, entry] of section.entries) if (entry.kind === 'direct') parseDesignated(number, entry.offset, entry.generation);
+
+  const objectStreams = new Map<number, { data: Uint8Array; offsets: Map<number, { number: number; offset: number }> }>();
+  const objectStream = (number: number) => {
+    let found = objectStreams.get(number);
+    if (found) return found;
+    const entry = chain.resolved.get(number);
+    if (entry?.kind !== 'direct') throw damaged('object-mismatch', number);
+    const stream = parseDesignated(number, entry.offset, entry.generation).object;
+    if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of('Type')) !== PDFName.of('ObjStm')) throw damaged('object-mismatch', number);
+    const data = decodeStream(stream);
+    const count = (stream.dict.lookup(PDFName.of('N')) as PDFNumber | undefined)?.asNumber?.();
+    const first = (stream.dict.lookup(PDFName.of('First')) as PDFNumber | undefined)?.asNumber?.();
+    if (count === undefined || first === undefined) throw damaged('object-mismatch', number);
+    const offsets = new Map<number, { number: number; offset: number }>();
+    const cursor = new Cursor(data, 0);
+    for (let i = 0; i < count; i++) {
+      const objectNumber = cursor.skipWhitespace().integer();
+      const offset = cursor.skipWhitespace().integer();
+      if (objectNumber === undefined || offset === undefined) throw damaged('object-mismatch', number);
+      offsets.set(i, { number: objectNumber, offset: first + offset });
+    }
+    found = { data, offsets };
+    objectStreams.set(number, found);
+    return found;
+  };
+
+  for (const [number, entry] of chain.resolved) {
+    let object: PDFObject;
+    let generation = 0;
+    if (entry.kind === 'free') continue;
+    if (entry.kind === 'direct') {
+      object = parseDesignated(number, entry.offset, entry.generation).object;
+      generation = entry.generation;
+    } else {
+      const stream = objectStream(entry.stream);
+      const slot = stream.offsets.get(entry.index);
+      if (!slot || slot.number !== number) throw damaged('object-mismatch', number);
+      object = parseObjectAt(stream.data, slot.offset, context).object;
+    }
+    // Cross-reference and object streams are structure, not content (pdf-lib drops them too).
+    if (object instanceof PDFRawStream) {
+      const type = object.dict.lookup(PDFName.of('Type'));
+      if (type === PDFName.of('XRef') || type === PDFName.of('ObjStm')) continue;
+    }
+    context.assign(PDFRef.of(number, generation), object);
+  }
+
+  assertNoHiddenObjects(bytes, spans);
+  assertStreamLengths(context);
+
+  const trailer = chain.trailer;
+  context.trailerInfo = {
+    Root: trailer.get(PDFName.of('Root')),
+    Info: trailer.get(PDFName.of('Info')),
+    ID: trailer.get(PDFName.of('ID')),
+  };
+  const size = trailer.lookup(PDFName.of('Size'));
+  if (size instanceof PDFNumber) context.largestObjectNumber = Math.max(context.largestObjectNumber, size.asNumber() - 1);
+  if (!(context.trailerInfo.Root instanceof PDFRef) || !(context.lookup(context.trailerInfo.Root) instanceof PDFCatalog)) throw damaged('no-catalog');
+  // pdf-lib's constructor is not part of its typed API; it only wires the catalog and caches.
+  const document = Reflect.construct(PDFDocument, [context, false, false]) as PDFDocument;
+  let pageCount: number;
+  try {
+    pageCount = document.getPageCount();
+  } catch {
+    throw damaged('no-pages');
+  }
+  if (pageCount < 1) throw damaged('no-pages');
+  return { bytes, chain, document, context, pageCount, revisions: chain.sections.length };
+}
+
+/**
+ * An `n g obj` outside every designated object and xref section is an object no reader following
+ * the xref sees, but one that rebuilds a damaged file (or pdf-lib's loader) would: refused.
+ */
+function assertNoHiddenObjects(bytes: Uint8Array, spans: Span[]): void {
+  spans.sort((a, b) => a.start - b.start);
+  const text = new TextDecoder('latin1').decode(bytes);
+  const header = /(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![A-Za-z0-9])/g;
+  let span = 0;
+  for (let match = header.exec(text); match; match = header.exec(text)) {
+    const at = match.index;
+    const before = text.charCodeAt(at - 1);
+    if (at > 0 && (before >= 0x30 && before <= 0x39)) continue; // part of a longer number
+    while (span < spans.length && spans[span]!.end <= at) span++;
+    const inside = spans.slice(span).some((s) => s.start <= at && at < s.end);
+    if (!inside) throw ambiguous('object-outside-xref', Number(match[1]));
+  }
+}
+
+/** Stream data cut differently from its /Length (pdf-lib falls back to searching "endstream"). */
+function assertStreamLengths(context: PDFContext): void {
+  for (const [ref, object] of context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFRawStream)) continue;
+    const length = object.dict.lookup(PDFName.of('Length'));
+    if (!(length instanceof PDFNumber)) throw damaged('stream-length', ref.objectNumber);
+    const expected = length.asNumber();
+    const actual = object.contents.length;
+    if (actual === expected) continue;
+    const extra = object.contents.subarray(Math.min(expected, actual));
+    // pdf-lib's fallback keeps the end-of-line before "endstream"; anything else is other data.
+    if (actual > expected && extra.length <= 2 && extra.every((b) => b === 0x0a || b === 0x0d)) {
+      (object as unknown as { contents: Uint8Array }).contents = object.contents.subarray(0, expected);
+      continue;
+    }
+    throw ambiguous('stream-length', ref.objectNumber);
+  }
+}
+
+/** The trailer's /Size, for numbering new objects. */
+export function trailerSize(model: PdfModel): number {
+  const size = model.chain.trailer.lookup(PDFName.of('Size'));
+  if (!(size instanceof PDFNumber)) throw damaged('broken-xref');
+  return size.asNumber();
+}
+
+export function isDict(object: PDFObject | undefined): object is PDFDict {
+  return object instanceof PDFDict;
+}
