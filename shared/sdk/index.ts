@@ -14,6 +14,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { LIMITS } from '../protocol/limits.js';
 import {
   PAGE_CHANNEL,
+  documentSizeError,
   PageResponseEnvelopeSchema,
   pageRequests,
   type PageDocument,
@@ -67,6 +68,9 @@ async function request<T extends PageRequestType>(
   const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
   // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
   const timeoutMs = options.timeoutMs ?? LIMITS.maxUserInteractionTimeoutMs + 30_000;
+  // A document over its limit is told apart here, before the bridge would have to drop it.
+  const oversized = documentSizeError(params, type === 'sign-many' ? JSON.stringify(params).length : undefined);
+  if (oversized) return Promise.reject(oversized);
   return new Promise<PageResult<T>>((resolve, reject) => {
     let acknowledged = false;
     const finish = (error: KysoError | undefined, result?: PageResult<T>) => {
