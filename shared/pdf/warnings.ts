@@ -106,8 +106,9 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
   const names = lookup(catalog.get(PDFName.of('Names')));
   if (names instanceof PDFDict) {
     nameTree(lookup, names.get(PDFName.of('JavaScript')), (_, value) => {
-      findings.add('pdf-javascript');
-      action(value);
+      // Each entry is a JavaScript action; one that is not a dictionary still names a script.
+      if (lookup(value) instanceof PDFDict) action(value);
+      else findings.add('pdf-javascript');
     });
     nameTree(lookup, names.get(PDFName.of('EmbeddedFiles')), (key, value) => findings.add('pdf-embedded-files', fileSpecName(lookup(value)) ?? key));
   }
