@@ -16,6 +16,11 @@ export type PdfProblem =
   | 'hybrid-xref-conflict'
   /** An object definition no cross-reference section designates (a hidden revision). */
   | 'object-outside-xref'
+  /**
+   * The xref designates an earlier definition of an object than the last one in the file: readers
+   * that rebuild the xref (poppler does for hybrid files, everyone does for damaged ones) take the last.
+   */
+  | 'superseded-definition'
   /** The object at a designated place is not the one the cross-reference names. */
   | 'object-mismatch'
   /** A stream whose data does not match its /Length. */

@@ -60,12 +60,15 @@ function load(bytes: Uint8Array): PdfModel {
   // Every designated definition in every revision: the current ones go in the model, the older
   // ones only account for their bytes (so that what is left over is what no xref designates).
   const parsedAt = new Map<number, ReturnType<typeof parseIndirectAt>>();
+  /** The last definition of each number in file order (what a rebuilt xref would take). */
+  const lastInFile = new Map<number, number>();
   const parseDesignated = (number: number, offset: number, generation: number) => {
     let parsed = parsedAt.get(offset);
     if (!parsed) {
       parsed = parseIndirectAt(bytes, offset, context);
       parsedAt.set(offset, parsed);
       spans.push({ start: parsed.start, end: parsed.end });
+      lastInFile.set(parsed.number, Math.max(lastInFile.get(parsed.number) ?? -1, parsed.start));
     }
     if (parsed.number !== number || parsed.generation !== generation) throw damaged('object-mismatch', number);
     return parsed;
@@ -103,9 +106,13 @@ function load(bytes: Uint8Array): PdfModel {
     let generation = 0;
     if (entry.kind === 'free') continue;
     if (entry.kind === 'direct') {
-      object = parseDesignated(number, entry.offset, entry.generation).object;
+      const parsed = parseDesignated(number, entry.offset, entry.generation);
+      if (parsed.start < lastInFile.get(number)!) throw ambiguous('superseded-definition', number);
+      object = parsed.object;
       generation = entry.generation;
     } else {
+      const streamEntry = chain.resolved.get(entry.stream);
+      if (streamEntry?.kind === 'direct' && (lastInFile.get(number) ?? -1) > streamEntry.offset) throw ambiguous('superseded-definition', number);
       const stream = objectStream(entry.stream);
       const slot = stream.offsets.get(entry.index);
       if (!slot || slot.number !== number) throw damaged('object-mismatch', number);

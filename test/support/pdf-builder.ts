@@ -162,13 +162,32 @@ export function differentialPdfs(): HostilePdf[] {
     cases.push({ name: 'duplicate-object-number', bytes: w.bytes(), readerText: DRAFT, refused: { code: 'PDF_AMBIGUOUS', problem: 'duplicate-xref-entry' } });
   }
   {
-    // A consistent hybrid file: the table leaves object 4 free, the /XRefStm stream places it.
+    // A consistent hybrid file: the table does not list object 4, the /XRefStm stream places it.
+    const w = new PdfWriter();
+    const first = firstRevision(w, DEBT);
+    const stream = w.xrefStream(6, [[4, first.get(4)!]], '/Size 7', { prev: null, startxref: false, register: false });
+    const tableRows = rows(first).filter(([n]) => n !== 4);
+    w.table([...tableRows, [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
+    cases.push({ name: 'hybrid-xref', bytes: w.bytes(), readerText: DEBT });
+  }
+  {
+    // The same with object 4 listed free in the table (readers then differ: poppler rebuilds).
     const w = new PdfWriter();
     const first = firstRevision(w, DEBT);
     const stream = w.xrefStream(6, [[4, first.get(4)!]], '/Size 7', { prev: null, startxref: false, register: false });
     const tableRows = rows(first).map(([n, o]): XrefRow => (n === 4 ? [4, null] : [n, o]));
     w.table([...tableRows, [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
-    cases.push({ name: 'hybrid-xref', bytes: w.bytes(), readerText: DEBT });
+    cases.push({ name: 'hybrid-xref-free-in-table', bytes: w.bytes(), readerText: DEBT });
+  }
+  {
+    // Two designated definitions, the newest xref naming the one earlier in the file: a reader
+    // that rebuilds the xref (or pdf-lib's loader) takes the later one.
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    const later = w.obj(4, textContent(DEBT));
+    w.table([...rows(first).filter(([n]) => n !== 4), [4, later]], '/Size 6 /Root 1 0 R');
+    w.table([[4, first.get(4)!]], '/Size 6 /Root 1 0 R');
+    cases.push({ name: 'xref-names-earlier-definition', bytes: w.bytes(), readerText: DRAFT, refused: { code: 'PDF_AMBIGUOUS', problem: 'superseded-definition' } });
   }
   {
     // A hybrid file whose table and stream place object 4 in two places.
