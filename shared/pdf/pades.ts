@@ -22,6 +22,7 @@ import { signCades, type DigestSigner } from '../cms/cades.js';
 import { digest } from '../cms/digest.js';
 import { addSignatureTimestamp, type SignatureTimestampOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
+import { KysoError } from '../protocol/errors.js';
 import { buildAppearance, pdfDateVietnam, type PdfSignatureAppearance } from './appearance.js';
 import {
   appendIncrementalUpdate,
@@ -47,7 +48,15 @@ export interface PdfSignatureOptions {
   contentsSize?: number;
   /** Visible appearance; without it the signature is invisible. */
   appearance?: PdfSignatureAppearance;
+  /**
+   * A certification (DocMDP, ISO 32000-1 §12.8.2.2) signature, for agencies issuing documents:
+   * the changes allowed afterwards, 1 none, 2 form filling and signing, 3 also annotations. Only
+   * the first signature of a document can certify.
+   */
+  certify?: DocMdpPermissions;
 }
+
+export type DocMdpPermissions = 1 | 2 | 3;
 
 export interface PreparedPdfSignature {
   /** The PDF with the placeholder; the original bytes are its prefix. */
@@ -79,6 +88,9 @@ function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, co
     (options.location ? `/Location ${pdfTextString(options.location)}\n` : '') +
     (options.name ? `/Name ${pdfTextString(options.name)}\n` : '') +
     (options.contactInfo ? `/ContactInfo ${pdfTextString(options.contactInfo)}\n` : '') +
+    (options.certify
+      ? `/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${options.certify} /V /1.2 >> >>]\n`
+      : '') +
     '/ByteRange ';
   const middle = `\n/Contents `;
   const body = `${head}${BYTE_RANGE_PLACEHOLDER}${middle}<${'0'.repeat(contentsSize * 2)}>\n>>`;
@@ -97,6 +109,13 @@ function fieldNames(context: PDFContext, fields: PDFArray | undefined): Set<stri
     if (name && 'decodeText' in name) names.add((name as PDFHexString).decodeText());
   }
   return names;
+}
+
+function hasSignedField(context: PDFContext, fields: PDFArray): boolean {
+  return fields.asArray().some((item) => {
+    const field = context.lookup(item);
+    return field instanceof PDFDict && field.lookup(PDFName.of('FT')) === PDFName.of('Sig') && field.has(PDFName.of('V'));
+  });
 }
 
 /** Tracks which existing objects an edit touched: only those are rewritten in the update. */
@@ -173,6 +192,13 @@ export async function preparePdfSignature(
   else if (taken.has(fieldName)) throw new Error(`a field named ${fieldName} already exists`);
 
   const sigRef = context.nextRef();
+  if (options.certify) {
+    // A certification comes first: after another signature it would claim a document it did not issue.
+    if (taken.size > 0 && hasSignedField(context, fields)) throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
+    const catalog = context.lookup(catalogRef, PDFDict);
+    catalog.set(PDFName.of('Perms'), context.obj({ DocMDP: sigRef }));
+    changes.touch(catalogRef);
+  }
   const built = options.appearance ? await buildAppearance(doc, options.appearance, signingTime) : undefined;
   const page = built?.page ?? doc.getPages()[0];
   if (!page) throw new Error('PDF has no pages');

@@ -72,6 +72,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
     reason: ShortText.optional(),
     location: ShortText.optional(),
     appearance: PdfAppearanceSchema.optional(),
+    /** Certify (DocMDP) rather than approve: the changes allowed afterwards, 1 none, 2 forms and signatures, 3 also annotations. */
+    certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
   }),
   /** XMLDSig enveloped, as HTKK tax returns or e-invoices carry it; SHA-1 only when asked for. */
   z

@@ -240,6 +240,11 @@ export interface PdfDocumentInput {
   location?: string;
   /** Invisible without it. */
   appearance?: PdfAppearanceInput;
+  /**
+   * For agencies issuing a document: a certification signature (DocMDP) allowing afterwards
+   * 1 no changes, 2 form filling and signatures, 3 also annotations. Only on an unsigned PDF.
+   */
+  certify?: 1 | 2 | 3;
 }
 
 /** An XML tax return (HTKK) or e-invoice, signed XMLDSig enveloped in the extension. */
@@ -291,6 +296,7 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
         ...(d.level !== undefined && { level: d.level }),
         ...(d.reason !== undefined && { reason: d.reason }),
         ...(d.location !== undefined && { location: d.location }),
+        ...(d.certify !== undefined && { certify: d.certify }),
         ...(appearance && {
           appearance:
             appearance.kind === 'stamp'

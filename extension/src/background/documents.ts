@@ -111,9 +111,11 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const warnings = pdfWarnings(model);
       const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;
       if (appearance && (appearance.pageIndex ?? 0) >= pages) throw new KysoError('BAD_REQUEST', `the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`, { field: 'appearance.pageIndex' });
+      if (document.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
+        throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
       const timestamp = document.level === 'B-T';
       return {
-        consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }), ...(warnings.length > 0 && { warnings }) },
+        consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }), ...(warnings.length > 0 && { warnings }), ...(document.certify && { certify: document.certify }) },
         timestamp,
         // The original bytes, checked unambiguous above: the prepared revision only appends to
         // them, and preparePdfSignature reads it back to prove every object resolves the same
@@ -127,6 +129,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(document.reason && { reason: document.reason }),
             ...(document.location && { location: document.location }),
             ...(appearance && { appearance }),
+            ...(document.certify && { certify: document.certify }),
           });
           return {
             // PAdES: no signingTime attribute (the time is the dictionary's /M).

@@ -21,6 +21,7 @@ Usage:
             pades: [--level B-B|B-T] [--reason TEXT] [--location TEXT]
                    [--stamp LINE]...                      Decree 30 text stamp, top right of page 1
                    [--image PNG] [--seal PNG] --rect x,y,w,h [--page N]   signature/seal image
+                   [--certify 1|2|3]   certify (DocMDP): 1 no changes, 2 forms+signatures, 3 also annotations
             xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
   kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
                       [--user-data-dir DIR] [--dry-run]   register the host with the browsers
@@ -53,6 +54,7 @@ export async function runCli(args: string[]): Promise<number> {
         seal: { type: 'string' },
         rect: { type: 'string' },
         page: { type: 'string' },
+        certify: { type: 'string' },
         sha1: { type: 'boolean', default: false },
         scope: { type: 'string', default: 'user' },
         browser: { type: 'string' },
@@ -99,7 +101,9 @@ export async function runCli(args: string[]): Promise<number> {
         const page = values.page === undefined ? undefined : Number(values.page);
         const badRect = rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
-        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || (values.level !== 'B-B' && values.level !== 'B-T')) {
+        const certify = values.certify === undefined ? undefined : (Number(values.certify) as 1 | 2 | 3);
+        const badCertify = certify !== undefined && ![1, 2, 3].includes(certify);
+        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || badCertify || (values.level !== 'B-B' && values.level !== 'B-T')) {
           process.stderr.write(USAGE);
           return 2;
         }
@@ -122,6 +126,7 @@ export async function runCli(args: string[]): Promise<number> {
               ...(values.seal && { seal: values.seal }),
               ...(rect && { rect: rect as [number, number, number, number] }),
               ...(page && { page }),
+              ...(certify && { certify }),
             },
           },
           (line) => process.stderr.write(`${line}\n`),

@@ -29,6 +29,8 @@ export interface PdfOptions {
   seal?: string;
   page?: number;
   rect?: [number, number, number, number];
+  /** Certify (DocMDP) with these permissions: 1 no changes, 2 forms and signatures, 3 also annotations. */
+  certify?: 1 | 2 | 3;
 }
 
 export interface XmlOptions {
@@ -84,7 +86,10 @@ export async function pdfSigning(file: string, options: PdfOptions, warn?: (line
   const model = loadPdfModel(pdf);
   const pages = model.pageCount;
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
-  for (const warning of pdfWarnings(model)) warn?.(`${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`);
+  const warnings = pdfWarnings(model);
+  if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
+    throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
+  for (const warning of warnings) warn?.(`${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`);
   const appearance = appearanceOf(options);
   return {
     async sign(operation, entry, now) {
@@ -93,6 +98,7 @@ export async function pdfSigning(file: string, options: PdfOptions, warn?: (line
         ...(options.reason && { reason: options.reason }),
         ...(options.location && { location: options.location }),
         ...(appearance && { appearance }),
+        ...(options.certify && { certify: options.certify }),
       });
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
       const cms = await operation.signCms(bytesToBase64(prepared.digest), prepared.digestAlgorithm, false, undefined, options.level === 'B-T');
