@@ -216,13 +216,13 @@ const MIB = 1024 * 1024;
  */
 export function documentSizeError(params: unknown, requestChars?: number): KysoError | undefined {
   const documents = (params as { documents?: unknown })?.documents;
-  if (Array.isArray(documents)) {
-    for (const [index, document] of documents.entries()) {
-      const { kind, pdf, xml } = (document ?? {}) as { kind?: unknown; pdf?: unknown; xml?: unknown };
-      if (kind === 'pdf' && typeof pdf === 'string' && Math.floor((pdf.length * 3) / 4) - 2 > LIMITS.maxPdfBytes)
-        return tooLarge(index, LIMITS.maxPdfBytes);
-      if (kind === 'xml' && typeof xml === 'string' && xml.length > LIMITS.maxXmlChars) return tooLarge(index, LIMITS.maxXmlChars);
-    }
+  // Only requests carrying documents: anything else that large is no portal's (the bridge drops it).
+  if (!Array.isArray(documents)) return undefined;
+  for (const [index, document] of documents.entries()) {
+    const { kind, pdf, xml } = (document ?? {}) as { kind?: unknown; pdf?: unknown; xml?: unknown };
+    if (kind === 'pdf' && typeof pdf === 'string' && Math.floor((pdf.length * 3) / 4) - 2 > LIMITS.maxPdfBytes)
+      return tooLarge(index, LIMITS.maxPdfBytes);
+    if (kind === 'xml' && typeof xml === 'string' && xml.length > LIMITS.maxXmlChars) return tooLarge(index, LIMITS.maxXmlChars);
   }
   if (requestChars !== undefined && requestChars > LIMITS.maxPageRequestChars)
     return new KysoError('DOCUMENT_TOO_LARGE', undefined, { limitMiB: Math.floor(LIMITS.maxPageRequestChars / MIB) });
