@@ -142,10 +142,12 @@ export function appendIncrementalUpdate(
     ...objects.map((o) => o.ref.objectNumber),
   );
   const trailer = new Map<PDFName, PDFObject>();
-  const { Root, Info, ID } = context.trailerInfo;
+  const { Root, Info, ID, Encrypt } = context.trailerInfo;
   if (Root) trailer.set(PDFName.of('Root'), Root);
   if (Info) trailer.set(PDFName.of('Info'), Info);
   if (ID) trailer.set(PDFName.of('ID'), ID);
+  // An encrypted file stays encrypted: every trailer names its security handler.
+  if (Encrypt) trailer.set(PDFName.of('Encrypt'), Encrypt);
   trailer.set(PDFName.of('Prev'), PDFNumber.of(previous.offset));
 
   const xrefOffset = length;

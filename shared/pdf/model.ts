@@ -9,7 +9,8 @@
  * does not match its /Length. Damaged files (PDF_DAMAGED) and encrypted ones (PDF_ENCRYPTED) are
  * refused too, each with a typed error and never a library's message.
  */
-import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFContext, PDFCatalog, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFCatalog, PDFContext, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
+import { decryptData, openWithoutPassword, type PdfEncryption } from './encryption.js';
 import { ambiguous, damaged, PdfDocumentError } from './errors.js';
 import { Cursor, decodeStream, parseIndirectAt, parseObjectAt, readXrefChain, type XrefChain } from './xref.js';
 
@@ -22,6 +23,14 @@ export interface PdfModel {
   pageCount: number;
   /** Cross-reference sections in the chain: 1 for a file never updated (hybrid streams not counted). */
   revisions: number;
+  /** A file that opens without a password (owner password only): its key, for the objects kyso adds. */
+  encryption?: PdfEncryption;
+}
+
+interface Decrypted {
+  encryption: PdfEncryption;
+  /** Object streams' data, decrypted (still filtered), by object number. */
+  objectStreams: Map<number, Uint8Array>;
 }
 
 interface Span {
@@ -35,10 +44,13 @@ export function hasPdfHeader(bytes: Uint8Array): boolean {
   return PDF_HEADER.every((byte, i) => bytes[i] === byte);
 }
 
-/** Loads through the xref chain; throws PdfDocumentError for anything it will not sign. */
-export function loadPdfModel(bytes: Uint8Array): PdfModel {
+/**
+ * Loads through the xref chain; throws PdfDocumentError for anything it will not sign. Encrypted
+ * files are PDF_ENCRYPTED here; `openPdfModel` also opens those that need no password.
+ */
+export function loadPdfModel(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   try {
-    return load(bytes);
+    return load(bytes, decrypted);
   } catch (error) {
     if (error instanceof PdfDocumentError) throw error;
     // A library failure (pdf-lib's text stays out of what people see).
@@ -46,11 +58,53 @@ export function loadPdfModel(bytes: Uint8Array): PdfModel {
   }
 }
 
-function load(bytes: Uint8Array): PdfModel {
+/** loadPdfModel, and files encrypted with an owner password only (they open without one). */
+export async function openPdfModel(bytes: Uint8Array): Promise<PdfModel> {
+  try {
+    return loadPdfModel(bytes);
+  } catch (error) {
+    if (!(error instanceof PdfDocumentError) || error.problem !== 'encrypted') throw error;
+  }
+  try {
+    return loadPdfModel(bytes, await decryptStructure(bytes));
+  } catch (error) {
+    if (error instanceof PdfDocumentError) throw error;
+    throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+  }
+}
+
+/** The file key from the empty user password, and the object streams decrypted with it. */
+async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
+  const context = PDFContext.create();
+  const chain = readXrefChain(bytes, context);
+  const resolve = (object: PDFObject | undefined): PDFObject | undefined => {
+    if (!(object instanceof PDFRef)) return object;
+    const entry = chain.resolved.get(object.objectNumber);
+    return entry?.kind === 'direct' ? parseIndirectAt(bytes, entry.offset, context).object : undefined;
+  };
+  const dict = resolve(chain.trailer.get(PDFName.of('Encrypt')));
+  const ids = chain.trailer.lookup(PDFName.of('ID'));
+  const firstId = ids instanceof PDFArray ? ids.lookup(0) : undefined;
+  if (!(dict instanceof PDFDict) || !(firstId instanceof PDFHexString || firstId instanceof PDFString)) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+  const encryption = await openWithoutPassword(dict, firstId.asBytes());
+  const objectStreams = new Map<number, Uint8Array>();
+  for (const entry of chain.resolved.values()) {
+    if (entry.kind !== 'compressed' || objectStreams.has(entry.stream)) continue;
+    const at = chain.resolved.get(entry.stream);
+    if (at?.kind !== 'direct') throw damaged('object-mismatch', entry.stream);
+    const stream = parseIndirectAt(bytes, at.offset, context).object;
+    if (!(stream instanceof PDFRawStream)) throw damaged('object-mismatch', entry.stream);
+    objectStreams.set(entry.stream, await decryptData(encryption, encryption.streams, entry.stream, at.generation, stream.contents));
+  }
+  return { encryption, objectStreams };
+}
+
+function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   if (!hasPdfHeader(bytes)) throw damaged('not-pdf');
   const context = PDFContext.create();
   const chain = readXrefChain(bytes, context);
-  if (chain.trailer.get(PDFName.of('Encrypt'))) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+  const encrypt = chain.trailer.get(PDFName.of('Encrypt'));
+  if (encrypt && !decrypted) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
 
   const spans: Span[] = [];
   for (const section of chain.sections) {
@@ -82,8 +136,10 @@ function load(bytes: Uint8Array): PdfModel {
     if (found) return found;
     const entry = chain.resolved.get(number);
     if (entry?.kind !== 'direct') throw damaged('object-mismatch', number);
-    const stream = parseDesignated(number, entry.offset, entry.generation).object;
-    if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of('Type')) !== PDFName.of('ObjStm')) throw damaged('object-mismatch', number);
+    const designated = parseDesignated(number, entry.offset, entry.generation).object;
+    if (!(designated instanceof PDFRawStream) || designated.dict.lookup(PDFName.of('Type')) !== PDFName.of('ObjStm')) throw damaged('object-mismatch', number);
+    const plain = decrypted?.objectStreams.get(number);
+    const stream = plain ? PDFRawStream.of(designated.dict, plain) : designated;
     const data = decodeStream(stream);
     const count = (stream.dict.lookup(PDFName.of('N')) as PDFNumber | undefined)?.asNumber?.();
     const first = (stream.dict.lookup(PDFName.of('First')) as PDFNumber | undefined)?.asNumber?.();
@@ -134,12 +190,13 @@ function load(bytes: Uint8Array): PdfModel {
     Root: trailer.get(PDFName.of('Root')),
     Info: trailer.get(PDFName.of('Info')),
     ID: trailer.get(PDFName.of('ID')),
+    ...(encrypt && { Encrypt: encrypt }),
   };
   const size = trailer.lookup(PDFName.of('Size'));
   if (size instanceof PDFNumber) context.largestObjectNumber = Math.max(context.largestObjectNumber, size.asNumber() - 1);
   if (!(context.trailerInfo.Root instanceof PDFRef) || !(context.lookup(context.trailerInfo.Root) instanceof PDFCatalog)) throw damaged('no-catalog');
   // pdf-lib's constructor is not part of its typed API; it only wires the catalog and caches.
-  const document = Reflect.construct(PDFDocument, [context, false, false]) as PDFDocument;
+  const document = Reflect.construct(PDFDocument, [context, decrypted !== undefined, false]) as PDFDocument;
   let pageCount: number;
   try {
     pageCount = document.getPageCount();
@@ -147,7 +204,7 @@ function load(bytes: Uint8Array): PdfModel {
     throw damaged('no-pages');
   }
   if (pageCount < 1) throw damaged('no-pages');
-  return { bytes, chain, document, context, pageCount, revisions: chain.sections.length };
+  return { bytes, chain, document, context, pageCount, revisions: chain.sections.length, ...(decrypted && { encryption: decrypted.encryption }) };
 }
 
 /**

@@ -14,7 +14,10 @@ import {
   PDFHexString,
   PDFName,
   PDFNumber,
+  PDFRawStream,
   PDFRef,
+  PDFStream,
+  PDFString,
   type PDFContext,
   type PDFObject,
 } from 'pdf-lib';
@@ -31,7 +34,8 @@ import {
   type IndirectObjectBody,
   type PreviousXref,
 } from './incremental.js';
-import { loadPdfModel, trailerSize, type PdfModel } from './model.js';
+import { encryptData, type PdfEncryption } from './encryption.js';
+import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds } from './revision-check.js';
 
 export interface PdfSignatureOptions {
@@ -80,14 +84,17 @@ function pdfTextString(text: string): string {
   return PDFHexString.fromText(text.normalize('NFC')).toString();
 }
 
-function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number) {
+/** `text` as a string of the signature dictionary: encrypted for a file that is (never /Contents). */
+type TextString = (text: string) => Promise<string>;
+
+async function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number, text: TextString) {
   const head =
     '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' +
-    `/M ${pdfTextString(pdfDateVietnam(signingTime))}\n` +
-    (options.reason ? `/Reason ${pdfTextString(options.reason)}\n` : '') +
-    (options.location ? `/Location ${pdfTextString(options.location)}\n` : '') +
-    (options.name ? `/Name ${pdfTextString(options.name)}\n` : '') +
-    (options.contactInfo ? `/ContactInfo ${pdfTextString(options.contactInfo)}\n` : '') +
+    `/M ${await text(pdfDateVietnam(signingTime))}\n` +
+    (options.reason ? `/Reason ${await text(options.reason)}\n` : '') +
+    (options.location ? `/Location ${await text(options.location)}\n` : '') +
+    (options.name ? `/Name ${await text(options.name)}\n` : '') +
+    (options.contactInfo ? `/ContactInfo ${await text(options.contactInfo)}\n` : '') +
     (options.certify
       ? `/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${options.certify} /V /1.2 >> >>]\n`
       : '') +
@@ -171,7 +178,7 @@ export async function preparePdfSignature(
   const signingTime = options.signingTime ?? new Date();
   const contentsSize = options.contentsSize ?? DEFAULT_CONTENTS_SIZE;
   // The objects the xref chain designates, and only those: what readers show is what is copied.
-  const model = loadPdfModel(pdf);
+  const model = await openPdfModel(pdf);
   const previous = previousXref(model);
   const doc = model.document;
   const context = doc.context;
@@ -219,7 +226,14 @@ export async function preparePdfSignature(
 
   await doc.flush(); // writes the embedded images and the font subset into the context
 
-  const signature = signatureDictionary(options, signingTime, contentsSize);
+  const encryption = model.encryption;
+  const text: TextString = encryption
+    ? async (value) => {
+        const plain = PDFHexString.fromText(value.normalize('NFC')).asBytes();
+        return `<${bytesToHex(await encryptData(encryption, encryption.strings, sigRef.objectNumber, 0, plain))}>`;
+      }
+    : async (value) => pdfTextString(value);
+  const signature = await signatureDictionary(options, signingTime, contentsSize, text);
   const objects: IndirectObjectBody[] = [];
   const newObjects = context
     .enumerateIndirectObjects()
@@ -228,13 +242,14 @@ export async function preparePdfSignature(
   for (const ref of changes.refs)
     if (ref.objectNumber < firstNew)
       objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
-  for (const [ref, object] of newObjects) objects.push({ ref, body: serializePdfObject(object) });
+  for (const [ref, object] of newObjects)
+    objects.push({ ref, body: serializePdfObject(encryption ? await encryptNewObject(encryption, ref, object) : object) });
   objects.push({ ref: sigRef, body: signature.body });
 
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
   // Every object a reader resolves in the original resolves to the same in the prepared revision,
   // but those this update changes on purpose: the preview of the original is what is signed.
-  assertRevisionOnlyAdds(model, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
+  await assertRevisionOnlyAdds(model, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;
@@ -259,6 +274,35 @@ export async function preparePdfSignature(
     digestAlgorithm: 'SHA-256',
     signingTime,
   };
+}
+
+/**
+ * A new object of the update as an encrypted file wants it: its strings and stream data encrypted
+ * with the key of its own number (existing objects keep their ciphertext, under the same numbers).
+ */
+async function encryptNewObject(encryption: PdfEncryption, ref: PDFRef, object: PDFObject): Promise<PDFObject> {
+  const encryptDirect = async (value: PDFObject): Promise<PDFObject> => {
+    if (value instanceof PDFHexString || value instanceof PDFString) {
+      const cipher = await encryptData(encryption, encryption.strings, ref.objectNumber, ref.generationNumber, value.asBytes());
+      return PDFHexString.of(bytesToHex(cipher));
+    }
+    if (value instanceof PDFArray) {
+      for (let i = 0; i < value.size(); i++) value.set(i, await encryptDirect(value.get(i)));
+      return value;
+    }
+    if (value instanceof PDFDict) {
+      for (const [key, entry] of value.entries()) value.set(key, await encryptDirect(entry));
+      return value;
+    }
+    return value;
+  };
+  if (object instanceof PDFStream) {
+    object.updateDict(); // the filter and length of what pdf-lib encodes
+    const dict = (await encryptDirect(object.dict)) as PDFDict;
+    const data = await encryptData(encryption, encryption.streams, ref.objectNumber, ref.generationNumber, object.getContents());
+    return PDFRawStream.of(dict, data);
+  }
+  return encryptDirect(object);
 }
 
 function previousXref(model: PdfModel): PreviousXref {

@@ -8,7 +8,7 @@
 import { PDFArray, PDFDict, PDFName, type PDFObject } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { serializePdfObject } from './incremental.js';
-import { loadPdfModel, type PdfModel } from './model.js';
+import { openPdfModel, type PdfModel } from './model.js';
 
 /** The keys the signature update may change in an existing dictionary. */
 const SIGNATURE_KEYS = new Set(['Annots', 'Fields', 'SigFlags', 'AcroForm', 'Perms']);
@@ -40,9 +40,9 @@ function onlyAdds(before: PDFObject, after: PDFObject): boolean {
 }
 
 /** Throws INTERNAL when the prepared revision would make a reader show anything else. */
-export function assertRevisionOnlyAdds(original: PdfModel, prepared: Uint8Array, rewritten: Set<number>): void {
-  const before = loadPdfModel(original.bytes);
-  const after = loadPdfModel(prepared);
+export async function assertRevisionOnlyAdds(original: PdfModel, prepared: Uint8Array, rewritten: Set<number>): Promise<void> {
+  const before = await openPdfModel(original.bytes);
+  const after = await openPdfModel(prepared);
   for (const [ref, object] of before.context.enumerateIndirectObjects()) {
     const now = after.context.lookup(ref);
     const kept = now !== undefined && (same(object, now) || (rewritten.has(ref.objectNumber) && onlyAdds(object, now)));

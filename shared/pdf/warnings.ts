@@ -35,10 +35,12 @@ const NOT_MARKUP = new Set(['Link', 'Widget', 'Popup']);
 class Findings {
   private readonly found = new Map<PdfWarningCode, { count: number; names: string[] }>();
 
+  constructor(private readonly withNames: boolean) {}
+
   add(code: PdfWarningCode, name?: string): void {
     const entry = this.found.get(code) ?? { count: 0, names: [] };
     entry.count++;
-    if (name && entry.names.length < MAX_NAMES && !entry.names.includes(name)) entry.names.push(name.slice(0, MAX_NAME_CHARS));
+    if (name && this.withNames && entry.names.length < MAX_NAMES && !entry.names.includes(name)) entry.names.push(name.slice(0, MAX_NAME_CHARS));
     this.found.set(code, entry);
   }
 
@@ -74,7 +76,8 @@ function text(object: PDFObject | undefined): string | undefined {
 
 export function pdfWarnings(model: PdfModel): PdfWarning[] {
   const { context } = model;
-  const findings = new Findings();
+  // An encrypted file's strings are ciphertext here: counts, but no names.
+  const findings = new Findings(model.encryption === undefined);
   const seen = new Set<PDFObject>();
   const lookup = (object: PDFObject | undefined): PDFObject | undefined => (object instanceof PDFRef ? context.lookup(object) : object);
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { PDFDocument, PDFName, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
-import { loadPdfModel, type PdfModel } from '../../shared/pdf/model.js';
+import { md5, rc4 } from '../../shared/pdf/encryption.js';
+import { loadPdfModel, openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
 import { unpredictPng } from '../../shared/pdf/xref.js';
 import { KysoError } from '../../shared/protocol/errors.js';
@@ -124,5 +125,25 @@ describe('PDF model: the objects the xref chain designates', () => {
       { numRuns: 400 },
     );
     expect(PDFName.of('Type')).toBeDefined();
+  });
+});
+
+describe('the standard security handler’s primitives', () => {
+  it('MD5 and RC4 match node:crypto and the RC4 test vectors', async () => {
+    const { createHash } = await import('node:crypto');
+    for (const length of [0, 1, 55, 56, 63, 64, 65, 1000]) {
+      const data = Uint8Array.from({ length }, (_, i) => (i * 7 + 3) & 0xff);
+      expect(Buffer.from(md5(data)).toString('hex')).toBe(createHash('md5').update(data).digest('hex'));
+    }
+    // RFC 6229-style vector: key "Key", plaintext "Plaintext".
+    expect(Buffer.from(rc4(new TextEncoder().encode('Key'), new TextEncoder().encode('Plaintext'))).toString('hex')).toBe('bbf316e8d940af0ad3');
+  });
+
+  it('a file needing a user password stays PDF_ENCRYPTED through openPdfModel', async () => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
+    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]], '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]');
+    await expect(openPdfModel(w.bytes())).rejects.toMatchObject({ code: 'PDF_ENCRYPTED', details: { problem: 'encrypted' } });
   });
 });

@@ -8,7 +8,7 @@
  */
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
-import { loadPdfModel } from '../../../shared/pdf/model.js';
+import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import type { PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
@@ -106,7 +106,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
     case 'pdf': {
       const pdf = base64ToBytes(document.pdf);
       // The objects the xref chain designates; ambiguous, damaged and encrypted files stop here.
-      const model = loadPdfModel(pdf);
+      const model = await openPdfModel(pdf);
       const pages = model.pageCount;
       const warnings = pdfWarnings(model);
       const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;

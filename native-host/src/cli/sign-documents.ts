@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { DEFAULT_FONT_URL, type PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
-import { loadPdfModel } from '../../../shared/pdf/model.js';
+import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -83,7 +83,7 @@ function readDocument(file: string, limitBytes: number): Buffer {
 export async function pdfSigning(file: string, options: PdfOptions, warn?: (line: string) => void): Promise<DocumentSigning> {
   const pdf = new Uint8Array(readDocument(file, LIMITS.maxPdfBytes));
   // The same model as the extension: the objects the xref designates; typed refusals otherwise.
-  const model = loadPdfModel(pdf);
+  const model = await openPdfModel(pdf);
   const pages = model.pageCount;
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
   const warnings = pdfWarnings(model);
