@@ -63,6 +63,16 @@ function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
   return undefined;
 }
 
+/** A library's exception (a broken image, a font) as a typed error: its text is not for the person signing. */
+async function ourErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof KysoError) throw error;
+    throw new KysoError('BAD_REQUEST', 'the document could not be prepared for signing');
+  }
+}
+
 /** A prepared document: checked now; `sign` runs once the token is open. */
 export interface DocumentSigning {
   sign(operation: SigningOperation, entry: CertificateEntry, now: Date): Promise<Uint8Array>;
@@ -93,13 +103,13 @@ export async function pdfSigning(file: string, options: PdfOptions, warn?: (line
   const appearance = appearanceOf(options);
   return {
     async sign(operation, entry, now) {
-      const prepared = await preparePdfSignature(pdf, {
+      const prepared = await ourErrors(preparePdfSignature(pdf, {
         signingTime: now,
         ...(options.reason && { reason: options.reason }),
         ...(options.location && { location: options.location }),
         ...(appearance && { appearance }),
         ...(options.certify && { certify: options.certify }),
-      });
+      }));
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
       const cms = await operation.signCms(bytesToBase64(prepared.digest), prepared.digestAlgorithm, false, undefined, options.level === 'B-T');
       return embedPdfSignature(prepared, base64ToBytes(cms));
