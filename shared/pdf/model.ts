@@ -220,8 +220,9 @@ function assertNoHiddenObjects(bytes: Uint8Array, spans: Span[]): void {
     const at = match.index;
     const before = text.charCodeAt(at - 1);
     if (at > 0 && (before >= 0x30 && before <= 0x39)) continue; // part of a longer number
+    // Spans sorted by start: the first one not yet ended is the only one that can hold `at`.
     while (span < spans.length && spans[span]!.end <= at) span++;
-    const inside = spans.slice(span).some((s) => s.start <= at && at < s.end);
+    const inside = span < spans.length && spans[span]!.start <= at;
     if (!inside) throw ambiguous('object-outside-xref', Number(match[1]));
   }
 }
