@@ -197,9 +197,12 @@ function readTable(bytes: Uint8Array, cursor: Cursor, context: PDFContext): { en
   for (;;) {
     cursor.skipWhitespace();
     if (cursor.keyword('trailer')) break;
-    const first = cursor.integer();
+    let first = cursor.integer();
     const count = first === undefined ? undefined : cursor.skipWhitespace().integer();
     if (first === undefined || count === undefined) throw damaged('broken-xref');
+    // A known writer bug: the whole table numbered from 1 though its first row is object 0's
+    // "0000000000 65535 f". Readers (pdf.js, poppler's rebuild) read it from 0; so does kyso.
+    if (first === 1 && entries.size === 0 && /^\s*0{10}\s+65535\s+f/.test(new TextDecoder('latin1').decode(bytes.subarray(cursor.at, cursor.at + 24)))) first = 0;
     for (let n = first; n < first + count; n++) {
       const offset = cursor.skipWhitespace().integer();
       const generation = offset === undefined ? undefined : cursor.skipWhitespace().integer();

@@ -83,6 +83,16 @@ describe('PDF model: the objects the xref chain designates', () => {
     expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({ code: 'PDF_DAMAGED', problem: 'object-mismatch' });
   });
 
+  it('a table numbered from 1 whose first row is object 0 (a known writer bug) is read from 0, as readers do', () => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    const good = [...first].map(([n, o]): XrefRow => [n, o]);
+    w.table([[0, null], ...good], '/Size 6 /Root 1 0 R');
+    const bytes = Buffer.from(w.bytes()).toString('latin1').replace(/^xref\n0 6\n/m, 'xref\n1 6\n');
+    const model = loadPdfModel(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+    expect(pageText(model)).toBe(DRAFT);
+  });
+
   it('a trailer /Root that is not a catalog is not replaced by another object (pdf-lib would)', () => {
     const w = new PdfWriter();
     const first = firstRevision(w, DRAFT);
