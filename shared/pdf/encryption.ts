@@ -8,7 +8,7 @@
  * RC4 and MD5 are written here (WebCrypto has neither; both are only used as the format demands);
  * AES and SHA-2 come from WebCrypto, in browsers and Node alike.
  */
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFObject } from 'pdf-lib';
+import { PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFObject } from 'pdf-lib';
 import { PdfDocumentError } from './errors.js';
 
 export type CryptMethod = 'identity' | 'rc4' | 'aesv2' | 'aesv3';
@@ -233,6 +233,3 @@ export async function decryptData(encryption: PdfEncryption, method: CryptMethod
   }
 }
 
-export { concat as concatBytes };
-export const isEncryptableString = (object: PDFObject): object is PDFString | PDFHexString => object instanceof PDFString || object instanceof PDFHexString;
-export const isContainer = (object: PDFObject): object is PDFDict | PDFArray => object instanceof PDFDict || object instanceof PDFArray;

@@ -252,7 +252,3 @@ export function trailerSize(model: PdfModel): number {
   if (!(size instanceof PDFNumber)) throw damaged('broken-xref');
   return size.asNumber();
 }
-
-export function isDict(object: PDFObject | undefined): object is PDFDict {
-  return object instanceof PDFDict;
-}
