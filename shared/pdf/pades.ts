@@ -36,7 +36,7 @@ import {
 } from './incremental.js';
 import { encryptData, type PdfEncryption } from './encryption.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
-import { assertRevisionOnlyAdds } from './revision-check.js';
+import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
 
 export interface PdfSignatureOptions {
   /** The /M entry (the PAdES signing time); default now. */
@@ -179,6 +179,7 @@ export async function preparePdfSignature(
   const contentsSize = options.contentsSize ?? DEFAULT_CONTENTS_SIZE;
   // The objects the xref chain designates, and only those: what readers show is what is copied.
   const model = await openPdfModel(pdf);
+  const original = snapshotObjects(model);
   const previous = previousXref(model);
   const doc = model.document;
   const context = doc.context;
@@ -249,7 +250,7 @@ export async function preparePdfSignature(
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
   // Every object a reader resolves in the original resolves to the same in the prepared revision,
   // but those this update changes on purpose: the preview of the original is what is signed.
-  await assertRevisionOnlyAdds(model, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
+  await assertRevisionOnlyAdds(original, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;

@@ -5,10 +5,11 @@
  * entry but the signature's own (a page's /Annots, the form's /Fields, /SigFlags, /AcroForm, /Perms),
  * where arrays only grow.
  */
-import { PDFArray, PDFDict, PDFName, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, type PDFObject, type PDFRef } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { serializePdfObject } from './incremental.js';
 import { openPdfModel, type PdfModel } from './model.js';
+import { parseObjectAt } from './xref.js';
 
 /** The keys the signature update may change in an existing dictionary. */
 const SIGNATURE_KEYS = new Set(['Annots', 'Fields', 'SigFlags', 'AcroForm', 'Perms']);
@@ -39,13 +40,21 @@ function onlyAdds(before: PDFObject, after: PDFObject): boolean {
   return false;
 }
 
+/** Every object of the original model as bytes, taken before the update changes any of them. */
+export type ObjectSnapshot = Map<PDFRef, Uint8Array>;
+
+export function snapshotObjects(model: PdfModel): ObjectSnapshot {
+  return new Map(model.context.enumerateIndirectObjects().map(([ref, object]) => [ref, serializePdfObject(object)]));
+}
+
 /** Throws INTERNAL when the prepared revision would make a reader show anything else. */
-export async function assertRevisionOnlyAdds(original: PdfModel, prepared: Uint8Array, rewritten: Set<number>): Promise<void> {
-  const before = await openPdfModel(original.bytes);
+export async function assertRevisionOnlyAdds(before: ObjectSnapshot, prepared: Uint8Array, rewritten: Set<number>): Promise<void> {
   const after = await openPdfModel(prepared);
-  for (const [ref, object] of before.context.enumerateIndirectObjects()) {
+  for (const [ref, bytes] of before) {
     const now = after.context.lookup(ref);
-    const kept = now !== undefined && (same(object, now) || (rewritten.has(ref.objectNumber) && onlyAdds(object, now)));
-    if (!kept) throw new KysoError('INTERNAL', 'the prepared PDF revision would change what the document shows', { object: ref.objectNumber });
+    if (now !== undefined && equalBytes(serializePdfObject(now), bytes)) continue;
+    // A rewritten object: read its former self back from the snapshot and compare entries.
+    if (now !== undefined && rewritten.has(ref.objectNumber) && onlyAdds(parseObjectAt(bytes, 0, after.context).object, now)) continue;
+    throw new KysoError('INTERNAL', 'the prepared PDF revision would change what the document shows', { object: ref.objectNumber });
   }
 }

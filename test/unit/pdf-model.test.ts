@@ -5,6 +5,7 @@ import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { md5, rc4 } from '../../shared/pdf/encryption.js';
 import { loadPdfModel, openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { assertRevisionOnlyAdds, snapshotObjects } from '../../shared/pdf/revision-check.js';
 import { unpredictPng } from '../../shared/pdf/xref.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { DEBT, DRAFT, differentialPdfs, firstRevision, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
@@ -155,5 +156,31 @@ describe('the standard security handler’s primitives', () => {
     const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
     w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]], '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]');
     await expect(openPdfModel(w.bytes())).rejects.toMatchObject({ code: 'PDF_ENCRYPTED', details: { problem: 'encrypted' } });
+  });
+});
+
+describe('the read-back proof: the prepared revision only adds', () => {
+  const PAGE = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R';
+  /** The original, and the same file with one more update made of `objects`. */
+  function updated(objects: Record<number, string>): { original: Uint8Array; prepared: Uint8Array } {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o])], '/Size 7 /Root 1 0 R');
+    const original = w.bytes();
+    const rows = Object.entries(objects).map(([n, body]): XrefRow => [Number(n), w.obj(Number(n), body)]);
+    w.table(rows, '/Size 7 /Root 1 0 R');
+    return { original, prepared: w.bytes() };
+  }
+  const check = ({ original, prepared }: { original: Uint8Array; prepared: Uint8Array }, rewritten: number[]) =>
+    assertRevisionOnlyAdds(snapshotObjects(loadPdfModel(original)), prepared, new Set(rewritten));
+
+  it('accepts a page that only gains /Annots, and new objects', async () => {
+    await expect(check(updated({ 3: `${PAGE} /Annots [6 0 R] >>`, 6: '<< /Type /Annot /Subtype /Widget /Rect [0 0 0 0] >>' }), [3, 6])).resolves.toBeUndefined();
+  });
+
+  it('refuses an object changed that the update did not declare, a rewritten page whose contents changed, and changed content', async () => {
+    await expect(check(updated({ 3: `${PAGE} /Annots [6 0 R] >>` }), [])).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 3 } });
+    await expect(check(updated({ 3: PAGE.replace('/Contents 4 0 R', '/Contents 6 0 R') + ' >>', 6: textContent(DEBT) }), [3, 6])).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 3 } });
+    await expect(check(updated({ 4: textContent(DEBT) }), [4])).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 4 } });
   });
 });
