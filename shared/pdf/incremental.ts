@@ -20,6 +20,7 @@ export function serializePdfObject(object: PDFObject): Uint8Array {
   return bytes;
 }
 
+/** The newest cross-reference section, as the xref model read it (shared/pdf/xref.ts). */
 export interface PreviousXref {
   /** Byte offset of the last cross-reference section (the file's final startxref). */
   offset: number;
@@ -27,49 +28,6 @@ export interface PreviousXref {
   isStream: boolean;
   /** The last trailer's /Size: object numbers below it may be taken even if pdf-lib never saw them. */
   size: number;
-}
-
-function lastIndexOf(haystack: Uint8Array, needle: string, from = haystack.length): number {
-  const pattern = asciiBytes(needle);
-  outer: for (let i = Math.min(from, haystack.length - pattern.length); i >= 0; i--) {
-    for (let j = 0; j < pattern.length; j++) if (haystack[i + j] !== pattern[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-function indexOf(haystack: Uint8Array, needle: string, from: number, to: number): number {
-  const pattern = asciiBytes(needle);
-  outer: for (let i = from; i <= to - pattern.length; i++) {
-    for (let j = 0; j < pattern.length; j++) if (haystack[i + j] !== pattern[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-const isWhitespace = (byte: number | undefined) =>
-  byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09 || byte === 0x0c || byte === 0x00;
-
-export function findPreviousXref(pdf: Uint8Array): PreviousXref {
-  // Readers use the last startxref; searching from the end also tolerates junk after %%EOF.
-  const at = lastIndexOf(pdf, 'startxref');
-  if (at < 0) throw new Error('PDF has no startxref');
-  let i = at + 'startxref'.length;
-  while (isWhitespace(pdf[i])) i++;
-  let offset = 0;
-  let digits = 0;
-  for (; pdf[i]! >= 0x30 && pdf[i]! <= 0x39; i++, digits++) offset = offset * 10 + pdf[i]! - 0x30;
-  if (digits === 0 || offset >= pdf.length) throw new Error('PDF startxref offset is invalid');
-  let j = offset;
-  while (isWhitespace(pdf[j])) j++;
-  const isTable = pdf[j] === 0x78 && pdf[j + 1] === 0x72 && pdf[j + 2] === 0x65 && pdf[j + 3] === 0x66; // "xref"
-  // The trailer dictionary follows a table; a stream's dictionary precedes its (binary) data.
-  const end = isTable ? at : Math.max(j, indexOf(pdf, 'stream', j, at));
-  const dictionary = new TextDecoder('latin1').decode(pdf.subarray(j, end));
-  const size = /\/Size\s+(\d+)/.exec(dictionary);
-  if (!size) throw new Error('PDF trailer has no /Size');
-  // pdf-lib folds object and xref streams into its context without keeping their numbers.
-  return { offset, isStream: !isTable, size: Number(size[1]) };
 }
 
 export interface IndirectObjectBody {
@@ -142,10 +100,12 @@ export function appendIncrementalUpdate(
     ...objects.map((o) => o.ref.objectNumber),
   );
   const trailer = new Map<PDFName, PDFObject>();
-  const { Root, Info, ID } = context.trailerInfo;
+  const { Root, Info, ID, Encrypt } = context.trailerInfo;
   if (Root) trailer.set(PDFName.of('Root'), Root);
   if (Info) trailer.set(PDFName.of('Info'), Info);
   if (ID) trailer.set(PDFName.of('ID'), ID);
+  // An encrypted file stays encrypted: every trailer names its security handler.
+  if (Encrypt) trailer.set(PDFName.of('Encrypt'), Encrypt);
   trailer.set(PDFName.of('Prev'), PDFNumber.of(previous.offset));
 
   const xrefOffset = length;

@@ -17,3 +17,6 @@ export {
   type PdfSignatureAppearance,
   type TextStampAppearance,
 } from './appearance.js';
+export { loadPdfModel, openPdfModel, type PdfModel } from './model.js';
+export { PdfDocumentError, type PdfProblem } from './errors.js';
+export { pdfWarnings, type PdfWarning, type PdfWarningCode } from './warnings.js';

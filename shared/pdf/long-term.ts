@@ -11,8 +11,9 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, decodePD
 import { gatherValidationData } from '../cms/validation-data.js';
 import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
-import { appendIncrementalUpdate, findPreviousXref, serializePdfObject, type IndirectObjectBody } from './incremental.js';
-import { embedPdfSignature, preparePdfSignature } from './pades.js';
+import { appendIncrementalUpdate, serializePdfObject, type IndirectObjectBody } from './incremental.js';
+import { openPdfModel } from './model.js';
+import { embedPdfSignature, preparePdfSignature, previousXref } from './pades.js';
 
 export interface DssContents {
   certificates: Uint8Array[];
@@ -30,7 +31,8 @@ function streamBytes(object: PDFObject | undefined): Uint8Array | undefined {
 
 /** What the document's DSS holds (empty lists when there is none). */
 export async function readDss(pdf: Uint8Array | PDFDocument): Promise<DssContents> {
-  const doc = pdf instanceof PDFDocument ? pdf : await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true });
+  // Through the xref chain, as readers resolve it (never pdf-lib's "last object in the file").
+  const doc = pdf instanceof PDFDocument ? pdf : (await openPdfModel(pdf)).document;
   const contents: DssContents = { certificates: [], ocsps: [], crls: [] };
   const dss = doc.catalog.lookupMaybe(PDFName.of('DSS'), PDFDict);
   if (!dss) return contents;
@@ -49,8 +51,9 @@ export async function readDss(pdf: Uint8Array | PDFDocument): Promise<DssContent
  * written twice. Returns the PDF unchanged when there is nothing new.
  */
 export async function appendDss(pdf: Uint8Array, add: DssContents): Promise<Uint8Array> {
-  const previous = findPreviousXref(pdf);
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const model = await openPdfModel(pdf);
+  const previous = previousXref(model);
+  const doc = model.document;
   const context = doc.context;
   context.largestObjectNumber = Math.max(context.largestObjectNumber, previous.size - 1);
   const catalogRef = context.trailerInfo.Root;
@@ -171,7 +174,7 @@ export interface ExtendedPdf {
  */
 export async function extendPdf(pdf: Uint8Array, options: ExtendPdfOptions): Promise<ExtendedPdf> {
   if (options.level === 'B-LTA' && !options.tsaUrl) throw new TypeError('PAdES B-LTA needs a tsaUrl');
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const doc = (await openPdfModel(pdf)).document;
   const fields = pdfSignatureFields(doc);
   if (fields.length === 0) throw new Error('the PDF has no signature to extend');
   const data = await gatherValidationData(fields.map((f) => f.contents), options);

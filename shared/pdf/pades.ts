@@ -11,11 +11,13 @@
 import {
   PDFArray,
   PDFDict,
-  PDFDocument,
   PDFHexString,
   PDFName,
   PDFNumber,
+  PDFRawStream,
   PDFRef,
+  PDFStream,
+  PDFString,
   type PDFContext,
   type PDFObject,
 } from 'pdf-lib';
@@ -23,14 +25,18 @@ import { signCades, type DigestSigner } from '../cms/cades.js';
 import { digest } from '../cms/digest.js';
 import { addSignatureTimestamp, type SignatureTimestampOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
+import { KysoError } from '../protocol/errors.js';
 import { buildAppearance, pdfDateVietnam, type PdfSignatureAppearance } from './appearance.js';
 import {
   appendIncrementalUpdate,
   asciiBytes,
-  findPreviousXref,
   serializePdfObject,
   type IndirectObjectBody,
+  type PreviousXref,
 } from './incremental.js';
+import { encryptData, type PdfEncryption } from './encryption.js';
+import { openPdfModel, trailerSize, type PdfModel } from './model.js';
+import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
 
 export interface PdfSignatureOptions {
   /** The /M entry (the PAdES signing time); default now. */
@@ -48,7 +54,15 @@ export interface PdfSignatureOptions {
   appearance?: PdfSignatureAppearance;
   /** A PAdES document time-stamp (/DocTimeStamp, ETSI.RFC3161: /Contents is a TimeStampToken) instead of a signature. */
   documentTimestamp?: boolean;
+  /**
+   * A certification (DocMDP, ISO 32000-1 §12.8.2.2) signature, for agencies issuing documents:
+   * the changes allowed afterwards, 1 none, 2 form filling and signing, 3 also annotations. Only
+   * the first signature of a document can certify.
+   */
+  certify?: DocMdpPermissions;
 }
+
+export type DocMdpPermissions = 1 | 2 | 3;
 
 export interface PreparedPdfSignature {
   /** The PDF with the placeholder; the original bytes are its prefix. */
@@ -72,16 +86,21 @@ function pdfTextString(text: string): string {
   return PDFHexString.fromText(text.normalize('NFC')).toString();
 }
 
-function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number) {
+/** `text` as a string of the signature dictionary: encrypted for a file that is (never /Contents). */
+type TextString = (text: string) => Promise<string>;
+
+async function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number, text: TextString) {
   const head =
     (options.documentTimestamp
       ? '<<\n/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161\n'
-      : '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' +
-        `/M ${pdfTextString(pdfDateVietnam(signingTime))}\n`) +
-    (options.reason ? `/Reason ${pdfTextString(options.reason)}\n` : '') +
-    (options.location ? `/Location ${pdfTextString(options.location)}\n` : '') +
-    (options.name ? `/Name ${pdfTextString(options.name)}\n` : '') +
-    (options.contactInfo ? `/ContactInfo ${pdfTextString(options.contactInfo)}\n` : '') +
+      : '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' + `/M ${await text(pdfDateVietnam(signingTime))}\n`) +
+    (options.reason ? `/Reason ${await text(options.reason)}\n` : '') +
+    (options.location ? `/Location ${await text(options.location)}\n` : '') +
+    (options.name ? `/Name ${await text(options.name)}\n` : '') +
+    (options.contactInfo ? `/ContactInfo ${await text(options.contactInfo)}\n` : '') +
+    (options.certify
+      ? `/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${options.certify} /V /1.2 >> >>]\n`
+      : '') +
     '/ByteRange ';
   const middle = `\n/Contents `;
   const body = `${head}${BYTE_RANGE_PLACEHOLDER}${middle}<${'0'.repeat(contentsSize * 2)}>\n>>`;
@@ -100,6 +119,13 @@ function fieldNames(context: PDFContext, fields: PDFArray | undefined): Set<stri
     if (name && 'decodeText' in name) names.add((name as PDFHexString).decodeText());
   }
   return names;
+}
+
+function hasSignedField(context: PDFContext, fields: PDFArray): boolean {
+  return fields.asArray().some((item) => {
+    const field = context.lookup(item);
+    return field instanceof PDFDict && field.lookup(PDFName.of('FT')) === PDFName.of('Sig') && field.has(PDFName.of('V'));
+  });
 }
 
 /** Tracks which existing objects an edit touched: only those are rewritten in the update. */
@@ -154,9 +180,11 @@ export async function preparePdfSignature(
 ): Promise<PreparedPdfSignature> {
   const signingTime = options.signingTime ?? new Date();
   const contentsSize = options.contentsSize ?? DEFAULT_CONTENTS_SIZE;
-  const previous = findPreviousXref(pdf);
-  // updateMetadata off: the Info dictionary must not change behind our back.
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  // The objects the xref chain designates, and only those: what readers show is what is copied.
+  const model = await openPdfModel(pdf);
+  const original = snapshotObjects(model);
+  const previous = previousXref(model);
+  const doc = model.document;
   const context = doc.context;
   const catalogRef = context.trailerInfo.Root;
   if (!(catalogRef instanceof PDFRef)) throw new Error('PDF trailer has no /Root reference');
@@ -175,6 +203,13 @@ export async function preparePdfSignature(
   else if (taken.has(fieldName)) throw new Error(`a field named ${fieldName} already exists`);
 
   const sigRef = context.nextRef();
+  if (options.certify) {
+    // A certification comes first: after another signature it would claim a document it did not issue.
+    if (taken.size > 0 && hasSignedField(context, fields)) throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
+    const catalog = context.lookup(catalogRef, PDFDict);
+    catalog.set(PDFName.of('Perms'), context.obj({ DocMDP: sigRef }));
+    changes.touch(catalogRef);
+  }
   const built = options.appearance ? await buildAppearance(doc, options.appearance, signingTime) : undefined;
   const page = built?.page ?? doc.getPages()[0];
   if (!page) throw new Error('PDF has no pages');
@@ -195,7 +230,14 @@ export async function preparePdfSignature(
 
   await doc.flush(); // writes the embedded images and the font subset into the context
 
-  const signature = signatureDictionary(options, signingTime, contentsSize);
+  const encryption = model.encryption;
+  const text: TextString = encryption
+    ? async (value) => {
+        const plain = PDFHexString.fromText(value.normalize('NFC')).asBytes();
+        return `<${bytesToHex(await encryptData(encryption, encryption.strings, sigRef.objectNumber, 0, plain))}>`;
+      }
+    : async (value) => pdfTextString(value);
+  const signature = await signatureDictionary(options, signingTime, contentsSize, text);
   const objects: IndirectObjectBody[] = [];
   const newObjects = context
     .enumerateIndirectObjects()
@@ -204,10 +246,14 @@ export async function preparePdfSignature(
   for (const ref of changes.refs)
     if (ref.objectNumber < firstNew)
       objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
-  for (const [ref, object] of newObjects) objects.push({ ref, body: serializePdfObject(object) });
+  for (const [ref, object] of newObjects)
+    objects.push({ ref, body: serializePdfObject(encryption ? await encryptNewObject(encryption, ref, object) : object) });
   objects.push({ ref: sigRef, body: signature.body });
 
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
+  // Every object a reader resolves in the original resolves to the same in the prepared revision,
+  // but those this update changes on purpose: the preview of the original is what is signed.
+  await assertRevisionOnlyAdds(original, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;
@@ -232,6 +278,41 @@ export async function preparePdfSignature(
     digestAlgorithm: 'SHA-256',
     signingTime,
   };
+}
+
+/**
+ * A new object of the update as an encrypted file wants it: its strings and stream data encrypted
+ * with the key of its own number (existing objects keep their ciphertext, under the same numbers).
+ */
+async function encryptNewObject(encryption: PdfEncryption, ref: PDFRef, object: PDFObject): Promise<PDFObject> {
+  const encryptDirect = async (value: PDFObject): Promise<PDFObject> => {
+    if (value instanceof PDFHexString || value instanceof PDFString) {
+      const cipher = await encryptData(encryption, encryption.strings, ref.objectNumber, ref.generationNumber, value.asBytes());
+      return PDFHexString.of(bytesToHex(cipher));
+    }
+    if (value instanceof PDFArray) {
+      for (let i = 0; i < value.size(); i++) value.set(i, await encryptDirect(value.get(i)));
+      return value;
+    }
+    if (value instanceof PDFDict) {
+      for (const [key, entry] of value.entries()) value.set(key, await encryptDirect(entry));
+      return value;
+    }
+    return value;
+  };
+  if (object instanceof PDFStream) {
+    object.updateDict(); // the filter and length of what pdf-lib encodes
+    const dict = (await encryptDirect(object.dict)) as PDFDict;
+    const data = await encryptData(encryption, encryption.streams, ref.objectNumber, ref.generationNumber, object.getContents());
+    return PDFRawStream.of(dict, data);
+  }
+  return encryptDirect(object);
+}
+
+/** Where the newest xref section of `model` is, for the next incremental update. */
+export function previousXref(model: PdfModel): PreviousXref {
+  const newest = model.chain.sections[0]!;
+  return { offset: newest.offset, isStream: newest.kind === 'stream', size: trailerSize(model) };
 }
 
 /** Writes the DER CMS into the /Contents placeholder (zero-padded); throws if it does not fit. */

@@ -1,3 +1,5 @@
+import { LIMITS } from './limits.js';
+
 /**
  * The closed set of error codes every part of kyso speaks. A code is stable API for portals;
  * the message is for people (Vietnamese and English, see `errorMessage`).
@@ -22,6 +24,11 @@ export const ERROR_CODES = [
   'TIMESTAMP_FAILED',
   'BAD_REQUEST',
   'INTERNAL',
+  'PDF_ENCRYPTED',
+  'PDF_DAMAGED',
+  'PDF_AMBIGUOUS',
+  'XML_NOT_ACCEPTED',
+  'DOCUMENT_TOO_LARGE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -68,6 +75,11 @@ export function toWireError(error: unknown): WireError {
 }
 
 export type Language = 'vi' | 'en';
+
+/** Sizes people read: whole MiB. */
+function mib(bytes: number): number {
+  return Math.floor(bytes / (1024 * 1024));
+}
 
 const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   USER_CANCELLED: { vi: 'Người dùng đã huỷ thao tác ký.', en: 'The user cancelled signing.' },
@@ -131,6 +143,26 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   },
   BAD_REQUEST: { vi: 'Yêu cầu không hợp lệ.', en: 'The request is not valid.' },
   INTERNAL: { vi: 'Lỗi nội bộ của kyso.', en: 'An internal kyso error occurred.' },
+  PDF_ENCRYPTED: {
+    vi: 'Tệp PDF được bảo vệ bằng mật khẩu nên không ký được. Hãy gỡ mật khẩu (hoặc xin bản không mã hoá) rồi thử lại.',
+    en: 'The PDF is protected by a password and cannot be signed. Remove the password (or ask for an unencrypted copy) and try again.',
+  },
+  PDF_DAMAGED: {
+    vi: 'Tệp PDF bị hỏng hoặc không đúng định dạng nên không ký được. Hãy xin lại tệp gốc từ nơi gửi.',
+    en: 'The PDF is damaged or not a valid PDF and cannot be signed. Ask the sender for the original file again.',
+  },
+  PDF_AMBIGUOUS: {
+    vi: 'Tệp PDF có nội dung ẩn hoặc mâu thuẫn: các phần mềm đọc PDF có thể hiển thị khác nhau, nên kyso không ký. Hãy xin nơi gửi một bản PDF sạch (lưu lại hoặc in ra PDF mới).',
+    en: 'The PDF has hidden or conflicting content that PDF readers may display differently, so kyso will not sign it. Ask the sender for a clean copy (saved or printed as a new PDF).',
+  },
+  XML_NOT_ACCEPTED: {
+    vi: 'Tệp XML không đúng mẫu hồ sơ (tờ khai thuế hoặc hoá đơn điện tử) hoặc chứa phần có thể đọc theo nhiều cách, nên không ký được.',
+    en: 'The XML document does not match the expected form (tax return or e-invoice) or contains parts that can be read in more than one way, so it cannot be signed.',
+  },
+  DOCUMENT_TOO_LARGE: {
+    vi: `Tài liệu quá lớn để ký: PDF tối đa ${mib(LIMITS.maxPdfBytes)} MiB, XML tối đa ${mib(LIMITS.maxXmlChars)} MiB.`,
+    en: `The document is too large to sign: PDFs up to ${mib(LIMITS.maxPdfBytes)} MiB, XML up to ${mib(LIMITS.maxXmlChars)} MiB.`,
+  },
 };
 
 export function errorMessage(code: ErrorCode, language: Language): string {

@@ -14,6 +14,7 @@ import {
   digestLengthIssue,
   digestLengthMatches,
 } from './common.js';
+import { KysoError } from './errors.js';
 import { RawSignatureAlgorithmSchema } from './host.js';
 import { LIMITS } from './limits.js';
 
@@ -71,6 +72,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
     reason: ShortText.optional(),
     location: ShortText.optional(),
     appearance: PdfAppearanceSchema.optional(),
+    /** Certify (DocMDP) rather than approve: the changes allowed afterwards, 1 none, 2 forms and signatures, 3 also annotations. */
+    certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
   }),
   /** XMLDSig enveloped, as HTKK tax returns or e-invoices carry it; SHA-1 only when asked for. */
   z
@@ -202,3 +205,30 @@ export const PageResponseEnvelopeSchema = z.union([
   }),
 ]);
 export type PageResponseEnvelope = z.infer<typeof PageResponseEnvelopeSchema>;
+
+const MIB = 1024 * 1024;
+
+/**
+ * DOCUMENT_TOO_LARGE for the first document over its limit (a PDF's bytes, an XML's characters)
+ * or a whole request over what the bridge carries; undefined when everything fits. Checked by the
+ * SDK before posting, by the content script and by the background, before any schema: a person
+ * gets the limit in MiB, not "too many characters" of base64.
+ */
+export function documentSizeError(params: unknown, requestChars?: number): KysoError | undefined {
+  const documents = (params as { documents?: unknown })?.documents;
+  // Only requests carrying documents: anything else that large is no portal's (the bridge drops it).
+  if (!Array.isArray(documents)) return undefined;
+  for (const [index, document] of documents.entries()) {
+    const { kind, pdf, xml } = (document ?? {}) as { kind?: unknown; pdf?: unknown; xml?: unknown };
+    if (kind === 'pdf' && typeof pdf === 'string' && Math.floor((pdf.length * 3) / 4) - 2 > LIMITS.maxPdfBytes)
+      return tooLarge(index, LIMITS.maxPdfBytes);
+    if (kind === 'xml' && typeof xml === 'string' && xml.length > LIMITS.maxXmlChars) return tooLarge(index, LIMITS.maxXmlChars);
+  }
+  if (requestChars !== undefined && requestChars > LIMITS.maxPageRequestChars)
+    return new KysoError('DOCUMENT_TOO_LARGE', undefined, { limitMiB: Math.floor(LIMITS.maxPageRequestChars / MIB) });
+  return undefined;
+}
+
+function tooLarge(document: number, limitBytes: number): KysoError {
+  return new KysoError('DOCUMENT_TOO_LARGE', undefined, { document, limitMiB: Math.floor(limitBytes / MIB) });
+}

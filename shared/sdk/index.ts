@@ -14,6 +14,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { LIMITS } from '../protocol/limits.js';
 import {
   PAGE_CHANNEL,
+  documentSizeError,
   PageResponseEnvelopeSchema,
   pageRequests,
   type PageDocument,
@@ -67,6 +68,9 @@ async function request<T extends PageRequestType>(
   const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
   // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
   const timeoutMs = options.timeoutMs ?? LIMITS.maxUserInteractionTimeoutMs + 30_000;
+  // A document over its limit is told apart here, before the bridge would have to drop it.
+  const oversized = documentSizeError(params, type === 'sign-many' ? JSON.stringify(params).length : undefined);
+  if (oversized) return Promise.reject(oversized);
   return new Promise<PageResult<T>>((resolve, reject) => {
     let acknowledged = false;
     const finish = (error: KysoError | undefined, result?: PageResult<T>) => {
@@ -236,6 +240,11 @@ export interface PdfDocumentInput {
   location?: string;
   /** Invisible without it. */
   appearance?: PdfAppearanceInput;
+  /**
+   * For agencies issuing a document: a certification signature (DocMDP) allowing afterwards
+   * 1 no changes, 2 form filling and signatures, 3 also annotations. Only on an unsigned PDF.
+   */
+  certify?: 1 | 2 | 3;
 }
 
 /** An XML tax return (HTKK) or e-invoice, signed XMLDSig enveloped in the extension. */
@@ -287,6 +296,7 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
         ...(d.level !== undefined && { level: d.level }),
         ...(d.reason !== undefined && { reason: d.reason }),
         ...(d.location !== undefined && { location: d.location }),
+        ...(d.certify !== undefined && { certify: d.certify }),
         ...(appearance && {
           appearance:
             appearance.kind === 'stamp'

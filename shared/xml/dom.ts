@@ -33,19 +33,20 @@ export function parseXml(xml: string): Document {
     document = new DOMParser({
       locator: false,
       normalizeLineEndings: (source) => source.replace(/\r\n?/g, '\n'),
-      onError: (level, message) => {
+      onError: () => {
         // Warnings too: what xmldom only warns about, other parsers may read differently.
-        throw new XmlSignatureError('INVALID_XML', `XML ${level}: ${message}`);
+        // (xmldom's own text stays out: it is not for the people who read our errors.)
+        throw new XmlSignatureError('INVALID_XML', 'the XML is not well-formed');
       },
     }).parseFromString(xml, 'text/xml');
   } catch (error) {
     if (error instanceof XmlSignatureError) throw error;
-    throw new XmlSignatureError('INVALID_XML', `XML does not parse: ${(error as Error).message}`);
+    throw new XmlSignatureError('INVALID_XML', 'the XML is not well-formed');
   }
   for (let child = document.firstChild; child; child = child.nextSibling) {
     // A DTD can declare entities and ID attributes that other parsers would honour differently.
     if (child.nodeType === DOCUMENT_TYPE_NODE)
-      throw new XmlSignatureError('INVALID_XML', 'DOCTYPE is not accepted');
+      throw new XmlSignatureError('DOCTYPE_NOT_ALLOWED', 'DOCTYPE is not accepted');
   }
   if (!document.documentElement) throw new XmlSignatureError('INVALID_XML', 'XML has no root element');
   return document;
@@ -107,7 +108,7 @@ export function elementById(document: Document, id: string, attribute?: string):
   );
   if (matches.length !== 1) {
     throw new XmlSignatureError(
-      'PROFILE_MISMATCH',
+      matches.length === 0 ? 'PROFILE_MISMATCH' : 'DUPLICATE_ID',
       matches.length === 0
         ? `no element has the id "${id}"`
         : `${matches.length} elements share the id "${id}"`,
@@ -124,7 +125,7 @@ export function assertCanonicalizable(element: Element): void {
   for (const node of descendantNodes(element)) {
     if (node.nodeType === PROCESSING_INSTRUCTION_NODE) {
       throw new XmlSignatureError(
-        'INVALID_XML',
+        'PROCESSING_INSTRUCTION',
         'processing instructions inside signed content are not supported',
       );
     }

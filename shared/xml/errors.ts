@@ -13,14 +13,36 @@ export type XmlSignatureProblem =
   /** An algorithm, key type or signer scheme XMLDSig signing here does not support. */
   | 'UNSUPPORTED_ALGORITHM'
   /** The signature value, certificate or key type given to complete does not fit the prepared signature. */
-  | 'SIGNATURE_MISMATCH';
+  | 'SIGNATURE_MISMATCH'
+  /** A DOCTYPE (entities, default attributes, ID types other parsers honour differently). */
+  | 'DOCTYPE_NOT_ALLOWED'
+  /** A processing instruction inside the signed element. */
+  | 'PROCESSING_INSTRUCTION'
+  /** One ID value on two elements: a verifier might pick the other one. */
+  | 'DUPLICATE_ID'
+  /** More than one element the profile could sign, or a summary field found twice on its path. */
+  | 'DUPLICATE_SIGNED_NODE';
 
-/** A BAD_REQUEST KysoError (so it crosses the wire as one) with the precise reason. */
+/** Problems with the document itself (XML_NOT_ACCEPTED); the others are about the request. */
+const DOCUMENT_PROBLEMS = new Set<XmlSignatureProblem>([
+  'INVALID_XML',
+  'PROFILE_MISMATCH',
+  'ALREADY_SIGNED',
+  'DOCTYPE_NOT_ALLOWED',
+  'PROCESSING_INSTRUCTION',
+  'DUPLICATE_ID',
+  'DUPLICATE_SIGNED_NODE',
+]);
+
+/**
+ * A KysoError with the precise reason: XML_NOT_ACCEPTED for the document's own problems,
+ * BAD_REQUEST for what was asked (SHA-1, algorithms, a mismatched completion).
+ */
 export class XmlSignatureError extends KysoError {
   readonly problem: XmlSignatureProblem;
 
   constructor(problem: XmlSignatureProblem, message: string) {
-    super('BAD_REQUEST', message, { problem });
+    super(DOCUMENT_PROBLEMS.has(problem) ? 'XML_NOT_ACCEPTED' : 'BAD_REQUEST', message, { problem });
     this.name = 'XmlSignatureError';
     this.problem = problem;
   }

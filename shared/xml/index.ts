@@ -19,3 +19,4 @@ export { HTKK_NODE_TO_SIGN, HTKK_NS, type XmlSignatureProfile } from './profiles
 export { XmlSignatureError, type XmlSignatureProblem } from './errors.js';
 export { subjectNameRfc4514 } from './subject-name.js';
 export { summarizeXml, type XmlSummaryField, type XmlSummaryLine } from './summary.js';
+export { readSignedXml, signedContentRows, xmlContentRows, type XmlContentRow } from './signed-content.js';

@@ -4,8 +4,8 @@
  * summary also checks the document fits the profile (and is not signed yet), so a bad document is
  * refused before anyone is asked for a PIN.
  */
-import { descendantElements, parseXml, type Element } from './dom.js';
-import { placeSignature, type XmlSignatureProfile } from './profiles.js';
+import type { XmlSignatureProfile } from './profiles.js';
+import { readSignedXml, textAt } from './signed-content.js';
 
 export type XmlSummaryField =
   | 'taxForm'
@@ -28,36 +28,34 @@ export interface XmlSummaryLine {
 /** Shown values are cut here: a summary, not the document. */
 const MAX_VALUE_CHARS = 160;
 
-function firstText(root: Element, path: string[]): string | undefined {
-  let scope: Element | undefined = root;
-  for (const name of path) {
-    scope = scope ? [...descendantElements(scope)].find((e) => e !== scope && e.localName === name) : undefined;
-  }
-  const text = scope?.textContent?.replace(/\s+/g, ' ').trim();
-  return text ? text.slice(0, MAX_VALUE_CHARS) : undefined;
-}
+/** Each field's exact path from the signed element (HSoKhaiThue, DLHDon), in its namespace. */
+const TAX_DECLARATION = ['TTinChung', 'TTinTKhaiThue', 'TKhaiThue'];
+const TAXPAYER = ['TTinChung', 'TTinTKhaiThue', 'NNT'];
 
-/** Throws XmlSignatureError (INVALID_XML, PROFILE_MISMATCH, ALREADY_SIGNED) like signing would. */
+/**
+ * Throws XmlSignatureError (XML_NOT_ACCEPTED: INVALID_XML, PROFILE_MISMATCH, ALREADY_SIGNED,
+ * DOCTYPE_NOT_ALLOWED, DUPLICATE_ID, DUPLICATE_SIGNED_NODE, PROCESSING_INSTRUCTION) like signing
+ * would, before any window.
+ */
 export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSummaryLine[] {
-  const document = parseXml(xml);
-  placeSignature(document, profile);
-  const root = document.documentElement!;
+  const { signed } = readSignedXml(xml, profile);
+  const at = (...path: string[]) => textAt(signed, path)?.slice(0, MAX_VALUE_CHARS);
   const fields: Array<[XmlSummaryField, string | undefined]> =
     profile === 'htkk'
       ? [
-          ['taxForm', firstText(root, ['TKhaiThue', 'tenTKhai']) ?? firstText(root, ['TKhaiThue', 'maTKhai'])],
-          ['taxPeriod', firstText(root, ['KyKKhaiThue', 'kyKKhai'])],
-          ['taxpayerId', firstText(root, ['NNT', 'mst'])],
-          ['taxpayerName', firstText(root, ['NNT', 'tenNNT'])],
+          ['taxForm', at(...TAX_DECLARATION, 'tenTKhai') ?? at(...TAX_DECLARATION, 'maTKhai')],
+          ['taxPeriod', at(...TAX_DECLARATION, 'KyKKhaiThue', 'kyKKhai')],
+          ['taxpayerId', at(...TAXPAYER, 'mst')],
+          ['taxpayerName', at(...TAXPAYER, 'tenNNT')],
         ]
       : [
-          ['invoiceNumber', joinDefined([firstText(root, ['TTChung', 'KHMSHDon']), firstText(root, ['TTChung', 'KHHDon']), firstText(root, ['TTChung', 'SHDon'])], ' ')],
-          ['invoiceDate', firstText(root, ['TTChung', 'NLap'])],
-          ['sellerName', firstText(root, ['NDHDon', 'NBan', 'Ten'])],
-          ['sellerId', firstText(root, ['NDHDon', 'NBan', 'MST'])],
-          ['buyerName', firstText(root, ['NDHDon', 'NMua', 'Ten'])],
-          ['buyerId', firstText(root, ['NDHDon', 'NMua', 'MST'])],
-          ['invoiceTotal', joinDefined([firstText(root, ['TToan', 'TgTTTBSo']), firstText(root, ['TTChung', 'DVTTe'])], ' ')],
+          ['invoiceNumber', joinDefined([at('TTChung', 'KHMSHDon'), at('TTChung', 'KHHDon'), at('TTChung', 'SHDon')], ' ')],
+          ['invoiceDate', at('TTChung', 'NLap')],
+          ['sellerName', at('NDHDon', 'NBan', 'Ten')],
+          ['sellerId', at('NDHDon', 'NBan', 'MST')],
+          ['buyerName', at('NDHDon', 'NMua', 'Ten')],
+          ['buyerId', at('NDHDon', 'NMua', 'MST')],
+          ['invoiceTotal', joinDefined([at('NDHDon', 'TToan', 'TgTTTBSo'), at('TTChung', 'DVTTe')], ' ')],
         ];
   return fields.filter((f): f is [XmlSummaryField, string] => f[1] !== undefined).map(([field, value]) => ({ field, value }));
 }

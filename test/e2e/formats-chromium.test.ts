@@ -245,11 +245,11 @@ describe('signature formats through the whole path (Chromium)', () => {
 
   it('refused before any window: a document that does not fit its profile, SHA-1 without allowSha1, a time-stamp without a TSA', async () => {
     await sdkCall(page, 'signXml', { xml: EINVOICE, profile: 'htkk', description: 'sai loại' });
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST', details: { document: 0, problem: 'PROFILE_MISMATCH' } });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'XML_NOT_ACCEPTED', details: { document: 0, problem: 'PROFILE_MISMATCH' } });
     await sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'SHA-1', digestAlgorithm: 'SHA-1' });
     expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
     await sdkCall(page, 'signPdf', { pdf: Buffer.from('not a pdf').toString('base64'), description: 'x' });
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'PDF_DAMAGED', details: { document: 0, problem: 'not-pdf' } });
     await setTsa(undefined);
     try {
       await sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'x', timestamp: true });

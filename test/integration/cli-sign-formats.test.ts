@@ -2,15 +2,17 @@
  * `kyso sign` for PDFs and XML, against a SoftHSM token, judged by pdfsig, pdftotext/pdftoppm and
  * xmlsec1: what a tax filer does with the file their desktop software wrote.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
+import { errorMessage } from '../../shared/protocol/errors.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { differentialPdfs } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { byteRangeDigest, countPixels, extractPdfSignatures, isBlue, makeNssDb, pdfsig, pdftotext, renderPage } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -98,6 +100,68 @@ describe('kyso sign: PDF and XML', () => {
     expect(wrongPin.status).toBe(1);
     expect(wrongPin.stderr).toContain('PIN_INCORRECT');
     expect(existsSync(out)).toBe(false);
+  });
+
+  /** qpdf's JSON of every object (qpdf 11, --json=2): an independent reading of the structure. */
+  function qpdfObjects(pdfFile: string): Record<string, { value: Record<string, unknown> }> {
+    const json = JSON.parse(execFileSync('qpdf', ['--json=2', '--json-key=qpdf', pdfFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+    return json.qpdf[1];
+  }
+
+  it('--certify 2: a DocMDP certification qpdf reads (catalog /Perms, /Reference with /P 2) and pdfsig accepts; a signed PDF cannot be certified', async () => {
+    const certified = file('certified.pdf');
+    const r = await run(['--in', pdf, '--out', certified, '--format', 'pades', '--cert', RSA_SIGNER, '--certify', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    const objects = qpdfObjects(certified);
+    const root = (objects.trailer!.value as { '/Root': string })['/Root'];
+    const perms = (objects[`obj:${root}`]!.value as { '/Perms': { '/DocMDP': string } })['/Perms'];
+    const signature = objects[`obj:${perms['/DocMDP']}`]!.value as { '/Type': string; '/Reference': Array<{ '/TransformMethod': string; '/TransformParams': { '/P': number } }> };
+    expect(signature['/Type']).toBe('/Sig');
+    expect(signature['/Reference'][0]!['/TransformMethod']).toBe('/DocMDP');
+    expect(signature['/Reference'][0]!['/TransformParams']['/P']).toBe(2);
+    const report = pdfsig(certified, nssDb);
+    expect(report.signatures.map((s) => s.valid), report.output).toEqual([true]);
+    expect(spawnSync('qpdf', ['--check', certified]).status).toBe(0);
+
+    const again = await run(['--in', certified, '--out', file('certified-twice.pdf'), '--format', 'pades', '--cert', RSA_SIGNER, '--certify', '1']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('certify-after-signature');
+  });
+
+  it('bad documents get typed, translated refusals before the PIN: ambiguous, encrypted, too large; warnings are printed', async () => {
+    const hostile = file('revert.pdf');
+    writeFileSync(hostile, differentialPdfs().find((p) => p.name === 'revert-xref')!.bytes);
+    const ambiguous = await run(['--in', hostile, '--out', file('x.pdf'), '--format', 'pades', '--cert', RSA_SIGNER], '');
+    expect(ambiguous.status).toBe(1);
+    expect(ambiguous.stderr).toContain('PDF_AMBIGUOUS');
+    expect(ambiguous.stderr).toContain(errorMessage('PDF_AMBIGUOUS', 'vi'));
+
+    const encrypted = file('encrypted.pdf');
+    execFileSync('qpdf', ['--encrypt', 'u', 'o', '256', '--', pdf, encrypted]);
+    const locked = await run(['--in', encrypted, '--out', file('x.pdf'), '--format', 'pades', '--cert', RSA_SIGNER], '');
+    expect(locked.stderr).toContain('PDF_ENCRYPTED');
+    expect(locked.stderr).not.toContain('ignoreEncryption');
+
+    const huge = file('huge.pdf');
+    writeFileSync(huge, '%PDF-1.7\n');
+    truncateSync(huge, 17 * 1024 * 1024);
+    const tooLarge = await run(['--in', huge, '--out', file('x.pdf'), '--format', 'pades', '--cert', RSA_SIGNER], '');
+    expect(tooLarge.stderr).toContain('DOCUMENT_TOO_LARGE');
+    expect(tooLarge.stderr).toContain('16 MiB');
+
+    const doctype = file('doctype.xml');
+    writeFileSync(doctype, HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'));
+    const dtd = await run(['--in', doctype, '--out', file('x.xml'), '--format', 'xml-htkk', '--cert', RSA_SIGNER], '');
+    expect(dtd.stderr).toContain('XML_NOT_ACCEPTED');
+    expect(dtd.stderr).toContain('DOCTYPE_NOT_ALLOWED');
+
+    const withJs = file('js.pdf');
+    const doc = await PDFDocument.load(readFileSync(pdf));
+    doc.catalog.set(PDFName.of('OpenAction'), doc.context.obj({ S: 'JavaScript', JS: PDFString.of('app.alert(1)') }));
+    writeFileSync(withJs, await doc.save());
+    const warned = await run(['--in', withJs, '--out', file('js-signed.pdf'), '--format', 'pades', '--cert', RSA_SIGNER]);
+    expect(warned.status, warned.stderr).toBe(0);
+    expect(warned.stderr).toContain('pdf-javascript');
   });
 
   function xmlsec(xmlFile: string) {

@@ -8,7 +8,7 @@ import {
   pdfDateVietnam,
   stampLines,
 } from '../../shared/pdf/appearance.js';
-import { findPreviousXref } from '../../shared/pdf/incremental.js';
+import { loadPdfModel, trailerSize } from '../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
 
 async function onePagePdf(objectStreams: boolean): Promise<Uint8Array> {
@@ -59,11 +59,11 @@ describe('image layout', () => {
 
 describe('preparePdfSignature', () => {
   it('finds the previous cross-reference section and its /Size, table or stream', async () => {
-    const table = findPreviousXref(await onePagePdf(false));
-    expect(table.isStream).toBe(false);
-    const stream = findPreviousXref(await onePagePdf(true));
-    expect(stream.isStream).toBe(true);
-    expect(stream.size).toBeGreaterThan(3);
+    const table = loadPdfModel(await onePagePdf(false));
+    expect(table.chain.sections[0]!.kind).toBe('table');
+    const stream = loadPdfModel(await onePagePdf(true));
+    expect(stream.chain.sections[0]!.kind).toBe('stream');
+    expect(trailerSize(stream)).toBeGreaterThan(3);
   });
 
   for (const objectStreams of [false, true]) {

@@ -105,8 +105,8 @@ describe('XMLDSig preparation', () => {
   });
 
   it.each<[string, string, XmlSignatureProblem]>([
-    ['DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'INVALID_XML'],
-    ['a processing instruction in content', HTKK.replace('<PLuc/>', '<?app x?><PLuc/>'), 'INVALID_XML'],
+    ['DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'DOCTYPE_NOT_ALLOWED'],
+    ['a processing instruction in content', HTKK.replace('<PLuc/>', '<?app x?><PLuc/>'), 'PROCESSING_INSTRUCTION'],
     [
       'a CR character reference our output would lose',
       HTKK.replace('<faxNNT/>', '<faxNNT>a&#13;b</faxNNT>'),
@@ -114,7 +114,7 @@ describe('XMLDSig preparation', () => {
     ],
     ['broken XML', HTKK.replace('</CTieuTKhaiChinh>', ''), 'INVALID_XML'],
     ['an invoice given as a tax return', INVOICE, 'PROFILE_MISMATCH'],
-    ['the same id twice', HTKK.replace('<PLuc/>', '<PLuc Id="_NODE_TO_SIGN"/>'), 'PROFILE_MISMATCH'],
+    ['the same id twice', HTKK.replace('<PLuc/>', '<PLuc Id="_NODE_TO_SIGN"/>'), 'DUPLICATE_ID'],
     [
       'an already signed return',
       HTKK.replace('<CKyDTu/>', `<CKyDTu><Signature xmlns="${DSIG}"/></CKyDTu>`),

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { summarizeXml } from '../../shared/xml/summary.js';
+import { xmlContentRows } from '../../shared/xml/signed-content.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -52,6 +53,87 @@ describe('XML summaries', () => {
     const signed = EINVOICE.replace('<NBan/>', '<NBan><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/></NBan>');
     expect(problem(signed, 'einvoice')).toBe('ALREADY_SIGNED');
     expect(problem('<HDon><DLHDon', 'einvoice')).toBe('INVALID_XML');
-    expect(problem('<!DOCTYPE HDon [<!ENTITY x "y">]><HDon/>', 'einvoice')).toBe('INVALID_XML');
+    expect(problem('<!DOCTYPE HDon [<!ENTITY x "y">]><HDon/>', 'einvoice')).toBe('DOCTYPE_NOT_ALLOWED');
+  });
+});
+
+/** The same values a signing verifier digests, whatever decoys sit outside the signed element. */
+describe('XML summaries read only inside the signed element, by the exact path', () => {
+  const DECOY_TAXPAYER = '<NNT><mst>9999999999</mst><tenNNT>CÔNG TY MẠO DANH</tenNNT></NNT>';
+  const DECOY_DECLARATION = `<TKhaiThue><tenTKhai>TỜ KHAI GIẢ</tenTKhai><KyKKhaiThue><kyKKhai>01/1999</kyKKhai></KyKKhaiThue></TKhaiThue>${DECOY_TAXPAYER}`;
+  const htkkDecoys: Array<[string, string]> = [
+    ['before the signed element', HTKK.replace('<HSoKhaiThue', `<TTinChung><TTinTKhaiThue>${DECOY_DECLARATION}</TTinTKhaiThue></TTinChung><HSoKhaiThue`)],
+    ['in the signature container', HTKK.replace('<CKyDTu/>', `<CKyDTu>${DECOY_DECLARATION}</CKyDTu>`)],
+    ['inside, in another namespace', HTKK.replace('<TTinChung>', `<TTinChung><x:TTinTKhaiThue xmlns:x="urn:decoy"><x:TKhaiThue><x:tenTKhai>TỜ KHAI GIẢ</x:tenTKhai></x:TKhaiThue><x:NNT><x:mst>9999999999</x:mst></x:NNT></x:TTinTKhaiThue>`)],
+    ['inside, on another path', HTKK.replace('<CTieuTKhaiChinh>', `<CTieuTKhaiChinh>${DECOY_DECLARATION}`)],
+  ];
+  it.each(htkkDecoys)('a tax return with a decoy %s shows the signed taxpayer', (_where, xml) => {
+    expect(asRecord(summarizeXml(xml, 'htkk'))).toEqual(asRecord(summarizeXml(HTKK, 'htkk')));
+  });
+
+  const DECOY_INVOICE = '<TTChung><SHDon>9999</SHDon></TTChung><NDHDon><NBan><Ten>NGƯỜI BÁN GIẢ</Ten></NBan><TToan><TgTTTBSo>1</TgTTTBSo></TToan></NDHDon>';
+  const invoiceDecoys: Array<[string, string]> = [
+    ['before the signed element', EINVOICE.replace('<DLHDon', `<TTKhac>${DECOY_INVOICE}</TTKhac><DLHDon`)],
+    ['after it, in the signature list', EINVOICE.replace('<NMua/>', `<NMua>${DECOY_INVOICE}</NMua>`)],
+    ['inside, nested one level down', EINVOICE.replace('<TTChung>', `<TTChung><TTKhac>${DECOY_INVOICE}</TTKhac>`)],
+    ['inside, in a namespace', EINVOICE.replace('<NDHDon>', '<NDHDon><d:TToan xmlns:d="urn:decoy"><d:TgTTTBSo>1</d:TgTTTBSo></d:TToan>')],
+  ];
+  it.each(invoiceDecoys)('an e-invoice with a decoy %s shows the signed parties and total', (_where, xml) => {
+    expect(asRecord(summarizeXml(xml, 'einvoice'))).toEqual(asRecord(summarizeXml(EINVOICE, 'einvoice')));
+  });
+
+  const problemOf = (xml: string, profile: 'htkk' | 'einvoice') => {
+    try {
+      summarizeXml(xml, profile);
+      return 'accepted';
+    } catch (error) {
+      expect(error).toBeInstanceOf(XmlSignatureError);
+      expect((error as XmlSignatureError).code).toBe('XML_NOT_ACCEPTED');
+      return (error as XmlSignatureError).problem;
+    }
+  };
+
+  it.each<[string, string, 'htkk' | 'einvoice', string]>([
+    ['a second signed-element candidate', EINVOICE.replace('<DSCKS>', '<DLHDon Id="x"><TTChung/></DLHDon><DSCKS>'), 'einvoice', 'DUPLICATE_SIGNED_NODE'],
+    ['a candidate nested elsewhere', HTKK.replace('<CKyDTu/>', '<CKyDTu><HSoKhaiThue/></CKyDTu>'), 'htkk', 'DUPLICATE_SIGNED_NODE'],
+    ['one id on two elements', EINVOICE.replace('<NBan/>', '<NBan Id="DLHDon-C26TKS-00001234"/>'), 'einvoice', 'DUPLICATE_ID'],
+    ['a summary field twice on its path', EINVOICE.replace('<TToan>', '<TToan><TgTTTBSo>1</TgTTTBSo>'), 'einvoice', 'DUPLICATE_SIGNED_NODE'],
+    ['a DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'htkk', 'DOCTYPE_NOT_ALLOWED'],
+    ['an entity declaration', EINVOICE.replace('<HDon>', '<!DOCTYPE HDon [<!ENTITY seller "NGƯỜI BÁN GIẢ">]>\n<HDon>').replace('<Ten>CÔNG TY TNHH', '<Ten>&seller;'), 'einvoice', 'INVALID_XML'],
+    ['an undeclared entity', EINVOICE.replace('<Ten>CÔNG TY TNHH', '<Ten>&seller;'), 'einvoice', 'INVALID_XML'],
+    ['a processing instruction inside the signed element', EINVOICE.replace('<TToan>', '<TToan><?render total="1"?>'), 'einvoice', 'PROCESSING_INSTRUCTION'],
+  ])('refuses %s before the window', (_case, xml, profile, expected) => {
+    const found = problemOf(xml, profile);
+    // A DOCTYPE with entities may already fail as not well-formed in xmldom; either is refused.
+    if (expected === 'INVALID_XML') expect(['INVALID_XML', 'DOCTYPE_NOT_ALLOWED']).toContain(found);
+    else expect(found).toBe(expected);
+  });
+
+  it('a processing instruction outside the signed element is not signed and not refused', () => {
+    expect(problemOf(EINVOICE.replace('<DSCKS>', '<?app note?><DSCKS>'), 'einvoice')).toBe('accepted');
+  });
+});
+
+describe('the signed element as rows (what the window opens)', () => {
+  it('every value of an e-invoice, attributes and repeated lines numbered, nothing from outside', () => {
+    const rows = xmlContentRows(EINVOICE.replace('<DLHDon', `<TTKhac><Ten>NGƯỜI BÁN MẠO DANH</Ten></TTKhac><DLHDon`), 'einvoice');
+    const byPath = new Map(rows.map((r) => [r.path, r.value]));
+    expect(byPath.get('DLHDon/@Id')).toBe('DLHDon-C26TKS-00001234');
+    expect(byPath.get('DLHDon/NDHDon/NBan/Ten')).toBe('CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ');
+    expect(byPath.get('DLHDon/NDHDon/DSHHDVu/HHDVu[2]/THHDVu')).toBe('Dịch vụ chứng thư số doanh nghiệp 12 tháng');
+    expect(byPath.get('DLHDon/NDHDon/TToan/TgTTTBSo')).toBe('21450000');
+    expect(rows.some((r) => r.value.includes('MẠO DANH'))).toBe(false);
+    // Every text value in the signed element is a row: count them independently.
+    const signedPart = EINVOICE.slice(EINVOICE.indexOf('<DLHDon'), EINVOICE.indexOf('</DLHDon>'));
+    const texts = [...signedPart.matchAll(/>([^<>]*\S[^<>]*)</g)].length;
+    expect(rows.filter((r) => !r.path.includes('@'))).toHaveLength(texts);
+  });
+
+  it('a tax return: the declaration, its namespace prefix as written, no xmlns rows', () => {
+    const rows = xmlContentRows(HTKK, 'htkk');
+    expect(rows[0]).toEqual({ path: 'HSoKhaiThue/@id', value: '_NODE_TO_SIGN' });
+    expect(rows).toContainEqual({ path: 'HSoKhaiThue/TTinChung/TTinTKhaiThue/NNT/mst', value: '0101234567' });
+    expect(rows).toContainEqual({ path: 'HSoKhaiThue/CTieuTKhaiChinh/Header/ct10/@xsi:nil', value: 'true' });
+    expect(rows.some((r) => r.path.includes('xmlns'))).toBe(false);
   });
 });

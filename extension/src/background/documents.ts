@@ -6,16 +6,18 @@
  *   planDocument (on request: validate, describe)  →  user consents  →
  *   prepare (with the signer's certificate: the host item)  →  host signs  →  finish (the page's result)
  */
-import { PDFDocument } from 'pdf-lib';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
+import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
+import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import type { PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
 import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../shared/protocol/page.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
+import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 
@@ -56,9 +58,17 @@ const signatureOf = (result: Extract<SignItemResult, { ok: true }>): Uint8Array 
   return base64ToBytes(result.signature);
 };
 
+/** Codes a person can act on, kept as they are; anything else is a bad request, without a library's words. */
+const DOCUMENT_CODES = new Set(['PDF_ENCRYPTED', 'PDF_DAMAGED', 'PDF_AMBIGUOUS', 'XML_NOT_ACCEPTED', 'DOCUMENT_TOO_LARGE']);
+
 function badDocument(index: number, error: unknown): KysoError {
-  const details = { document: index, ...(error instanceof KysoError ? error.details : {}) };
-  return new KysoError('BAD_REQUEST', `document ${index + 1}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), details);
+  if (error instanceof KysoError) {
+    const details = { document: index, ...error.details };
+    if (DOCUMENT_CODES.has(error.code)) return new KysoError(error.code, `document ${index + 1}: ${error.message}`.slice(0, 500), details);
+    return new KysoError('BAD_REQUEST', `document ${index + 1}: ${error.message}`.slice(0, 500), details);
+  }
+  // Not ours (a library's exception): its text is for developers, not for the page or the window.
+  return new KysoError('BAD_REQUEST', `document ${index + 1} cannot be signed`, { document: index });
 }
 
 function appearanceOf(appearance: PdfAppearance): PdfSignatureAppearance {
@@ -71,8 +81,6 @@ function appearanceOf(appearance: PdfAppearance): PdfSignatureAppearance {
     ...(appearance.sealImage && { sealImage: base64ToBytes(appearance.sealImage) }),
   };
 }
-
-const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
 
 /** Checks and describes one document; throws BAD_REQUEST naming the document when it cannot be signed. */
 export async function planDocument(document: PageDocument, index: number, rsaScheme?: RsaScheme): Promise<DocumentPlan> {
@@ -97,15 +105,22 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
     }
     case 'pdf': {
       const pdf = base64ToBytes(document.pdf);
-      if (!PDF_HEADER.every((byte, i) => pdf[i] === byte)) throw new Error('not a PDF (no %PDF- header)');
-      const pages = (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
+      // The objects the xref chain designates; ambiguous, damaged and encrypted files stop here.
+      const model = await openPdfModel(pdf);
+      const pages = model.pageCount;
+      const warnings = pdfWarnings(model);
       const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;
-      if (appearance && (appearance.pageIndex ?? 0) >= pages) throw new Error(`the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`);
+      if (appearance && (appearance.pageIndex ?? 0) >= pages) throw new KysoError('BAD_REQUEST', `the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`, { field: 'appearance.pageIndex' });
+      if (document.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
+        throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
       const timestamp = document.level === 'B-T';
       return {
-        consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }) },
+        consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }), ...(warnings.length > 0 && { warnings }), ...(document.certify && { certify: document.certify }) },
         timestamp,
-        // TODO(#12): the prepared revision's bytes, resolved through the xref chain.
+        // The original bytes, checked unambiguous above: the prepared revision only appends to
+        // them, and preparePdfSignature reads it back to prove every object resolves the same
+        // (shared/pdf/revision-check.ts), so this renders as the signed revision does (less the
+        // signature's own field and stamp).
         content: () => Promise.resolve({ kind: 'pdf', pdf: document.pdf }),
         async prepare(signer, now) {
           const prepared = await preparePdfSignature(pdf, {
@@ -114,6 +129,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(document.reason && { reason: document.reason }),
             ...(document.location && { location: document.location }),
             ...(appearance && { appearance }),
+            ...(document.certify && { certify: document.certify }),
           });
           return {
             // PAdES: no signingTime attribute (the time is the dictionary's /M).
@@ -129,8 +145,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       return {
         consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile: document.profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
         timestamp: false,
-        // TODO(#12): every value inside the signed element.
-        content: () => Promise.resolve({ kind: 'xml', rows: summary.map(({ field, value }) => ({ path: field, value })) }),
+        content: () => Promise.resolve({ kind: 'xml', rows: xmlContentRows(document.xml, document.profile) }),
         async prepare(signer, now) {
           // XMLDSig rsa-sha* is PKCS#1 v1.5 whatever the portal asked for its CMS.
           const prepared = await prepareXmlSignature(document.xml, {

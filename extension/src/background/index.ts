@@ -5,7 +5,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import { PageRequestEnvelopeSchema, pageRequests, type PageRequestEnvelope, type PageRequestType } from '../../../shared/protocol/page.js';
+import { PageRequestEnvelopeSchema, documentSizeError, pageRequests, type PageRequestEnvelope, type PageRequestType } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { BENCH_BUILD } from './bench.js';
@@ -102,6 +102,8 @@ async function runRequest(type: PageRequestType, rawParams: unknown, requester: 
       return consent.request(origin, tabId, rawJob(host, origin, params), await consentOptions());
     }
     case 'sign-many': {
+      const oversized = documentSizeError(rawParams);
+      if (oversized) throw oversized;
       const params = parseOrBadRequest(pageRequests['sign-many'].params, rawParams, 'sign-many');
       // Every document is checked (and PDFs and XML read) before anyone is asked anything.
       const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));

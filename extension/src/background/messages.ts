@@ -27,6 +27,8 @@ export interface ConsentDocument {
   sha1?: boolean;
   /** What in the document can still act or change after signing (found in the document itself). */
   warnings?: DocumentWarning[];
+  /** PDF: a certification signature (DocMDP) allowing afterwards 1 no changes, 2 forms and signatures, 3 also annotations. */
+  certify?: 1 | 2 | 3;
 }
 
 /**

@@ -5,7 +5,7 @@
 import browser from 'webextension-polyfill';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
-import { PAGE_CHANNEL, PageRequestEnvelopeSchema } from '../../../shared/protocol/page.js';
+import { PAGE_CHANNEL, PageRequestEnvelopeSchema, documentSizeError } from '../../../shared/protocol/page.js';
 import type { BackgroundAnswer } from '../background/messages.js';
 
 const origin = window.location.origin;
@@ -22,15 +22,19 @@ window.addEventListener('message', (event: MessageEvent) => {
   } catch {
     return; // not JSON-serialisable: not ours
   }
-  if (size > LIMITS.maxPageRequestChars) return;
   const parsed = PageRequestEnvelopeSchema.safeParse(event.data);
   if (!parsed.success) return;
   const envelope = parsed.data;
+  // Documents too large to carry are answered (with the limit); any other oversized message is dropped.
+  const oversized = documentSizeError(envelope.params, size);
+  if (!oversized && size > LIMITS.maxPageRequestChars) return;
   if (seen.has(envelope.id)) return;
   seen.add(envelope.id);
   if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value!);
   post({ channel: PAGE_CHANNEL, kind: 'ack', id: envelope.id });
   const answer = (result: BackgroundAnswer) => post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
+  // Too large to carry: the page hears why (with the limit), rather than that kyso is missing.
+  if (oversized) return answer({ ok: false, error: toWireError(oversized) });
   browser.runtime
     .sendMessage({ envelope })
     .then((result) => answer(result as BackgroundAnswer))

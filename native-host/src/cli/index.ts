@@ -21,6 +21,7 @@ Usage:
             pades: [--level B-B|B-T|B-LT|B-LTA] [--reason TEXT] [--location TEXT]   (B-T and above: --tsa)
                    [--stamp LINE]...                      Decree 30 text stamp, top right of page 1
                    [--image PNG] [--seal PNG] --rect x,y,w,h [--page N]   signature/seal image
+                   [--certify 1|2|3]   certify (DocMDP): 1 no changes, 2 forms+signatures, 3 also annotations
             xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
   kyso verify FILE [--detached DATA] [--roots DIR] [--revocation require|prefer|off] [--json]
   kyso verify --serve --port N            HTTP service: POST /verify → JSON report (kyso verify -h)
@@ -57,6 +58,7 @@ export async function runCli(args: string[]): Promise<number> {
         seal: { type: 'string' },
         rect: { type: 'string' },
         page: { type: 'string' },
+        certify: { type: 'string' },
         sha1: { type: 'boolean', default: false },
         scope: { type: 'string', default: 'user' },
         browser: { type: 'string' },
@@ -103,7 +105,9 @@ export async function runCli(args: string[]): Promise<number> {
         const page = values.page === undefined ? undefined : Number(values.page);
         const badRect = rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
-        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)) {
+        const certify = values.certify === undefined ? undefined : (Number(values.certify) as 1 | 2 | 3);
+        const badCertify = certify !== undefined && ![1, 2, 3].includes(certify);
+        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || badCertify || !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)) {
           process.stderr.write(USAGE);
           return 2;
         }
@@ -126,6 +130,7 @@ export async function runCli(args: string[]): Promise<number> {
               ...(values.seal && { seal: values.seal }),
               ...(rect && { rect: rect as [number, number, number, number] }),
               ...(page && { page }),
+              ...(certify && { certify }),
             },
           },
           (line) => process.stderr.write(`${line}\n`),

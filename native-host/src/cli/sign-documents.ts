@@ -3,13 +3,15 @@
  * the extension (shared/pdf, shared/xml), with the token reached directly. Each document is read
  * and checked before the PIN is asked.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDFDocument } from 'pdf-lib';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { DEFAULT_FONT_URL, type PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
+import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
+import { pdfWarnings } from '../../../shared/pdf/warnings.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
@@ -30,6 +32,8 @@ export interface PdfOptions {
   seal?: string;
   page?: number;
   rect?: [number, number, number, number];
+  /** Certify (DocMDP) with these permissions: 1 no changes, 2 forms and signatures, 3 also annotations. */
+  certify?: 1 | 2 | 3;
 }
 
 export interface XmlOptions {
@@ -62,25 +66,53 @@ function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
   return undefined;
 }
 
+/** A library's exception (a broken image, a font) as a typed error: its text is not for the person signing. */
+async function ourErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof KysoError) throw error;
+    throw new KysoError('BAD_REQUEST', 'the document could not be prepared for signing');
+  }
+}
+
 /** A prepared document: checked now; `sign` runs once the token is open. */
 export interface DocumentSigning {
   sign(operation: SigningOperation, entry: CertificateEntry, now: Date): Promise<Uint8Array>;
 }
 
-export async function pdfSigning(file: string, options: PdfOptions): Promise<DocumentSigning> {
-  const pdf = new Uint8Array(readFileSync(file));
-  if (Buffer.from(pdf.subarray(0, 5)).toString('latin1') !== '%PDF-') throw new KysoError('BAD_REQUEST', `${file} is not a PDF`);
-  const pages = (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
+/** The file's bytes, refused over the same limit as in the browser (DOCUMENT_TOO_LARGE, in MiB). */
+function readDocument(file: string, limitBytes: number): Buffer {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
+  }
+  if (size > limitBytes) throw new KysoError('DOCUMENT_TOO_LARGE', undefined, { limitMiB: Math.floor(limitBytes / (1024 * 1024)) });
+  return readFileSync(file);
+}
+
+export async function pdfSigning(file: string, options: PdfOptions, warn?: (line: string) => void): Promise<DocumentSigning> {
+  const pdf = new Uint8Array(readDocument(file, LIMITS.maxPdfBytes));
+  // The same model as the extension: the objects the xref designates; typed refusals otherwise.
+  const model = await openPdfModel(pdf);
+  const pages = model.pageCount;
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
+  const warnings = pdfWarnings(model);
+  if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
+    throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
+  for (const warning of warnings) warn?.(`${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`);
   const appearance = appearanceOf(options);
   return {
     async sign(operation, entry, now) {
-      const prepared = await preparePdfSignature(pdf, {
+      const prepared = await ourErrors(preparePdfSignature(pdf, {
         signingTime: now,
         ...(options.reason && { reason: options.reason }),
         ...(options.location && { location: options.location }),
         ...(appearance && { appearance }),
-      });
+        ...(options.certify && { certify: options.certify }),
+      }));
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
       const cms = await operation.signCms({
         digest: bytesToBase64(prepared.digest),
@@ -97,7 +129,7 @@ export async function pdfSigning(file: string, options: PdfOptions): Promise<Doc
 }
 
 export function xmlSigning(file: string, options: XmlOptions): DocumentSigning {
-  const xml = readFileSync(file, 'utf8');
+  const xml = readDocument(file, LIMITS.maxXmlChars).toString('utf8');
   summarizeXml(xml, options.profile); // refuses a document that does not fit, before the PIN
   return {
     async sign(operation, entry) {

@@ -64,11 +64,11 @@ export function chooseCertificate(certificates: CertificateEntry[], wanted: stri
 }
 
 /** PDFs and XML are read and checked here, before any PIN; other files are hashed as a stream. */
-async function documentSigning(options: SignCommandOptions): Promise<DocumentSigning | undefined> {
+async function documentSigning(options: SignCommandOptions, log: (line: string) => void): Promise<DocumentSigning | undefined> {
   if (options.format === 'pades') {
     const pdf = options.pdf ?? { level: 'B-B' };
     if (pdf.level !== 'B-B' && !options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED', `PAdES ${pdf.level} needs --tsa URL`);
-    return pdfSigning(options.input, { ...pdf, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) });
+    return pdfSigning(options.input, { ...pdf, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) }, (warning) => log(`Cảnh báo / Warning: ${warning}`));
   }
   if (options.format === 'xml-htkk' || options.format === 'xml-einvoice') {
     return xmlSigning(options.input, { profile: options.format === 'xml-htkk' ? 'htkk' : 'einvoice', sha1: options.sha1 === true });
@@ -77,7 +77,7 @@ async function documentSigning(options: SignCommandOptions): Promise<DocumentSig
 }
 
 export async function signFile(options: SignCommandOptions, log: (line: string) => void): Promise<void> {
-  const document = await documentSigning(options);
+  const document = await documentSigning(options, log);
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     const digestPromise = document ? undefined : hashFile(options.input, options.digestAlgorithm);

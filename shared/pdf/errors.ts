@@ -1,0 +1,50 @@
+import { errorMessage, KysoError } from '../protocol/errors.js';
+
+/** Why a PDF is refused; stable, for callers and tests to branch on (never a library's text). */
+export type PdfProblem =
+  /** No %PDF- header. */
+  | 'not-pdf'
+  /** No startxref, or it points at no cross-reference section. */
+  | 'no-xref'
+  /** A cross-reference table or stream that does not parse. */
+  | 'broken-xref'
+  /** A /Prev (or /XRefStm) that points at no cross-reference section, or a loop. */
+  | 'broken-prev-chain'
+  /** One object number listed twice in one cross-reference section. */
+  | 'duplicate-xref-entry'
+  /** A hybrid file whose table and /XRefStm place one object in two places. */
+  | 'hybrid-xref-conflict'
+  /** An object definition no cross-reference section designates (a hidden revision). */
+  | 'object-outside-xref'
+  /**
+   * The xref designates an earlier definition of an object than the last one in the file: readers
+   * that rebuild the xref (poppler does for hybrid files, everyone does for damaged ones) take the last.
+   */
+  | 'superseded-definition'
+  /** The object at a designated place is not the one the cross-reference names. */
+  | 'object-mismatch'
+  /** A stream whose data does not match its /Length. */
+  | 'stream-length'
+  /** A filter or predictor kyso cannot decode in a cross-reference or object stream. */
+  | 'unsupported-encoding'
+  /** The trailer's /Root is not a catalog, or the page tree is broken. */
+  | 'no-catalog'
+  | 'no-pages'
+  /** The trailer has /Encrypt. */
+  | 'encrypted';
+
+export type PdfErrorCode = 'PDF_DAMAGED' | 'PDF_AMBIGUOUS' | 'PDF_ENCRYPTED';
+
+/** A typed refusal of a PDF: the code says what a person can do, `problem` what was found. */
+export class PdfDocumentError extends KysoError {
+  readonly problem: PdfProblem;
+
+  constructor(code: PdfErrorCode, problem: PdfProblem, object?: number) {
+    super(code, `${errorMessage(code, 'en')} (${problem})`, { problem, ...(object !== undefined && { object }) });
+    this.name = 'PdfDocumentError';
+    this.problem = problem;
+  }
+}
+
+export const damaged = (problem: PdfProblem, object?: number) => new PdfDocumentError('PDF_DAMAGED', problem, object);
+export const ambiguous = (problem: PdfProblem, object?: number) => new PdfDocumentError('PDF_AMBIGUOUS', problem, object);

@@ -1,0 +1,254 @@
+/**
+ * One model of a PDF for everything kyso does with it (page count, warnings, the preview, the
+ * signed revision): exactly the objects the cross-reference chain designates, parsed with
+ * pdf-lib's object parser into a pdf-lib context. pdf-lib's own loader is not used: it reads
+ * objects in file order and keeps the last it meets, whatever the xref says.
+ *
+ * A PDF readers could resolve differently is refused (PDF_AMBIGUOUS): an object definition no
+ * cross-reference section designates (a hidden revision, a reverted xref), or stream data that
+ * does not match its /Length. Damaged files (PDF_DAMAGED) and encrypted ones (PDF_ENCRYPTED) are
+ * refused too, each with a typed error and never a library's message.
+ */
+import { PDFArray, PDFCatalog, PDFContext, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
+import { decryptData, openWithoutPassword, type PdfEncryption } from './encryption.js';
+import { ambiguous, damaged, PdfDocumentError } from './errors.js';
+import { Cursor, decodeStream, parseIndirectAt, parseObjectAt, readXrefChain, type XrefChain } from './xref.js';
+
+export interface PdfModel {
+  bytes: Uint8Array;
+  chain: XrefChain;
+  /** The designated objects (and nothing else), in a pdf-lib document. */
+  document: PDFDocument;
+  context: PDFContext;
+  pageCount: number;
+  /** Cross-reference sections in the chain: 1 for a file never updated (hybrid streams not counted). */
+  revisions: number;
+  /** A file that opens without a password (owner password only): its key, for the objects kyso adds. */
+  encryption?: PdfEncryption;
+}
+
+interface Decrypted {
+  encryption: PdfEncryption;
+  /** Object streams' data, decrypted (still filtered), by object number. */
+  objectStreams: Map<number, Uint8Array>;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
+
+export function hasPdfHeader(bytes: Uint8Array): boolean {
+  return PDF_HEADER.every((byte, i) => bytes[i] === byte);
+}
+
+/**
+ * Loads through the xref chain; throws PdfDocumentError for anything it will not sign. Encrypted
+ * files are PDF_ENCRYPTED here; `openPdfModel` also opens those that need no password.
+ */
+export function loadPdfModel(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
+  try {
+    return load(bytes, decrypted);
+  } catch (error) {
+    if (error instanceof PdfDocumentError) throw error;
+    // A library failure (pdf-lib's text stays out of what people see).
+    throw damaged('broken-xref');
+  }
+}
+
+/** loadPdfModel, and files encrypted with an owner password only (they open without one). */
+export async function openPdfModel(bytes: Uint8Array): Promise<PdfModel> {
+  try {
+    return loadPdfModel(bytes);
+  } catch (error) {
+    if (!(error instanceof PdfDocumentError) || error.problem !== 'encrypted') throw error;
+  }
+  try {
+    return loadPdfModel(bytes, await decryptStructure(bytes));
+  } catch (error) {
+    if (error instanceof PdfDocumentError) throw error;
+    throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+  }
+}
+
+/** The file key from the empty user password, and the object streams decrypted with it. */
+async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
+  const context = PDFContext.create();
+  const chain = readXrefChain(bytes, context);
+  const resolve = (object: PDFObject | undefined): PDFObject | undefined => {
+    if (!(object instanceof PDFRef)) return object;
+    const entry = chain.resolved.get(object.objectNumber);
+    return entry?.kind === 'direct' ? parseIndirectAt(bytes, entry.offset, context).object : undefined;
+  };
+  const dict = resolve(chain.trailer.get(PDFName.of('Encrypt')));
+  const ids = chain.trailer.lookup(PDFName.of('ID'));
+  const firstId = ids instanceof PDFArray ? ids.lookup(0) : undefined;
+  if (!(dict instanceof PDFDict) || !(firstId instanceof PDFHexString || firstId instanceof PDFString)) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+  const encryption = await openWithoutPassword(dict, firstId.asBytes());
+  const objectStreams = new Map<number, Uint8Array>();
+  for (const entry of chain.resolved.values()) {
+    if (entry.kind !== 'compressed' || objectStreams.has(entry.stream)) continue;
+    const at = chain.resolved.get(entry.stream);
+    if (at?.kind !== 'direct') throw damaged('object-mismatch', entry.stream);
+    const stream = parseIndirectAt(bytes, at.offset, context).object;
+    if (!(stream instanceof PDFRawStream)) throw damaged('object-mismatch', entry.stream);
+    objectStreams.set(entry.stream, await decryptData(encryption, encryption.streams, entry.stream, at.generation, stream.contents));
+  }
+  return { encryption, objectStreams };
+}
+
+function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
+  if (!hasPdfHeader(bytes)) throw damaged('not-pdf');
+  const context = PDFContext.create();
+  const chain = readXrefChain(bytes, context);
+  const encrypt = chain.trailer.get(PDFName.of('Encrypt'));
+  if (encrypt && !decrypted) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+
+  const spans: Span[] = [];
+  for (const section of chain.sections) {
+    spans.push({ start: section.offset, end: section.end });
+    if (section.hybrid) spans.push({ start: section.hybrid.offset, end: section.hybrid.end });
+  }
+  // Every designated definition in every revision: the current ones go in the model, the older
+  // ones only account for their bytes (so that what is left over is what no xref designates).
+  const parsedAt = new Map<number, ReturnType<typeof parseIndirectAt>>();
+  /** The last definition of each number in file order (what a rebuilt xref would take). */
+  const lastInFile = new Map<number, number>();
+  const parseDesignated = (number: number, offset: number, generation: number) => {
+    let parsed = parsedAt.get(offset);
+    if (!parsed) {
+      parsed = parseIndirectAt(bytes, offset, context);
+      parsedAt.set(offset, parsed);
+      spans.push({ start: parsed.start, end: parsed.end });
+      lastInFile.set(parsed.number, Math.max(lastInFile.get(parsed.number) ?? -1, parsed.start));
+    }
+    if (parsed.number !== number || parsed.generation !== generation) throw damaged('object-mismatch', number);
+    return parsed;
+  };
+  for (const section of chain.sections)
+    for (const [number, entry] of section.entries) if (entry.kind === 'direct') parseDesignated(number, entry.offset, entry.generation);
+
+  const objectStreams = new Map<number, { data: Uint8Array; offsets: Map<number, { number: number; offset: number }> }>();
+  const objectStream = (number: number) => {
+    let found = objectStreams.get(number);
+    if (found) return found;
+    const entry = chain.resolved.get(number);
+    if (entry?.kind !== 'direct') throw damaged('object-mismatch', number);
+    const designated = parseDesignated(number, entry.offset, entry.generation).object;
+    if (!(designated instanceof PDFRawStream) || designated.dict.lookup(PDFName.of('Type')) !== PDFName.of('ObjStm')) throw damaged('object-mismatch', number);
+    const plain = decrypted?.objectStreams.get(number);
+    const stream = plain ? PDFRawStream.of(designated.dict, plain) : designated;
+    const data = decodeStream(stream);
+    const count = (stream.dict.lookup(PDFName.of('N')) as PDFNumber | undefined)?.asNumber?.();
+    const first = (stream.dict.lookup(PDFName.of('First')) as PDFNumber | undefined)?.asNumber?.();
+    if (count === undefined || first === undefined) throw damaged('object-mismatch', number);
+    const offsets = new Map<number, { number: number; offset: number }>();
+    const cursor = new Cursor(data, 0);
+    for (let i = 0; i < count; i++) {
+      const objectNumber = cursor.skipWhitespace().integer();
+      const offset = cursor.skipWhitespace().integer();
+      if (objectNumber === undefined || offset === undefined) throw damaged('object-mismatch', number);
+      offsets.set(i, { number: objectNumber, offset: first + offset });
+    }
+    found = { data, offsets };
+    objectStreams.set(number, found);
+    return found;
+  };
+
+  for (const [number, entry] of chain.resolved) {
+    let object: PDFObject;
+    let generation = 0;
+    if (entry.kind === 'free') continue;
+    if (entry.kind === 'direct') {
+      const parsed = parseDesignated(number, entry.offset, entry.generation);
+      if (parsed.start < lastInFile.get(number)!) throw ambiguous('superseded-definition', number);
+      object = parsed.object;
+      generation = entry.generation;
+    } else {
+      const streamEntry = chain.resolved.get(entry.stream);
+      if (streamEntry?.kind === 'direct' && (lastInFile.get(number) ?? -1) > streamEntry.offset) throw ambiguous('superseded-definition', number);
+      const stream = objectStream(entry.stream);
+      const slot = stream.offsets.get(entry.index);
+      if (!slot || slot.number !== number) throw damaged('object-mismatch', number);
+      object = parseObjectAt(stream.data, slot.offset, context).object;
+    }
+    // Cross-reference and object streams are structure, not content (pdf-lib drops them too).
+    if (object instanceof PDFRawStream) {
+      const type = object.dict.lookup(PDFName.of('Type'));
+      if (type === PDFName.of('XRef') || type === PDFName.of('ObjStm')) continue;
+    }
+    context.assign(PDFRef.of(number, generation), object);
+  }
+
+  assertNoHiddenObjects(bytes, spans);
+  assertStreamLengths(context);
+
+  const trailer = chain.trailer;
+  context.trailerInfo = {
+    Root: trailer.get(PDFName.of('Root')),
+    Info: trailer.get(PDFName.of('Info')),
+    ID: trailer.get(PDFName.of('ID')),
+    ...(encrypt && { Encrypt: encrypt }),
+  };
+  const size = trailer.lookup(PDFName.of('Size'));
+  if (size instanceof PDFNumber) context.largestObjectNumber = Math.max(context.largestObjectNumber, size.asNumber() - 1);
+  if (!(context.trailerInfo.Root instanceof PDFRef) || !(context.lookup(context.trailerInfo.Root) instanceof PDFCatalog)) throw damaged('no-catalog');
+  // pdf-lib's constructor is not part of its typed API; it only wires the catalog and caches.
+  const document = Reflect.construct(PDFDocument, [context, decrypted !== undefined, false]) as PDFDocument;
+  let pageCount: number;
+  try {
+    pageCount = document.getPageCount();
+  } catch {
+    throw damaged('no-pages');
+  }
+  if (pageCount < 1) throw damaged('no-pages');
+  return { bytes, chain, document, context, pageCount, revisions: chain.sections.length, ...(decrypted && { encryption: decrypted.encryption }) };
+}
+
+/**
+ * An `n g obj` outside every designated object and xref section is an object no reader following
+ * the xref sees, but one that rebuilds a damaged file (or pdf-lib's loader) would: refused.
+ */
+function assertNoHiddenObjects(bytes: Uint8Array, spans: Span[]): void {
+  spans.sort((a, b) => a.start - b.start);
+  const text = new TextDecoder('latin1').decode(bytes);
+  const header = /(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![A-Za-z0-9])/g;
+  let span = 0;
+  for (let match = header.exec(text); match; match = header.exec(text)) {
+    const at = match.index;
+    const before = text.charCodeAt(at - 1);
+    if (at > 0 && (before >= 0x30 && before <= 0x39)) continue; // part of a longer number
+    // Spans sorted by start: the first one not yet ended is the only one that can hold `at`.
+    while (span < spans.length && spans[span]!.end <= at) span++;
+    const inside = span < spans.length && spans[span]!.start <= at;
+    if (!inside) throw ambiguous('object-outside-xref', Number(match[1]));
+  }
+}
+
+/** Stream data cut differently from its /Length (pdf-lib falls back to searching "endstream"). */
+function assertStreamLengths(context: PDFContext): void {
+  for (const [ref, object] of context.enumerateIndirectObjects()) {
+    if (!(object instanceof PDFRawStream)) continue;
+    const length = object.dict.lookup(PDFName.of('Length'));
+    if (!(length instanceof PDFNumber)) throw damaged('stream-length', ref.objectNumber);
+    const expected = length.asNumber();
+    const actual = object.contents.length;
+    if (actual === expected) continue;
+    const extra = object.contents.subarray(Math.min(expected, actual));
+    // pdf-lib's fallback keeps the end-of-line before "endstream"; anything else is other data.
+    if (actual > expected && extra.length <= 2 && extra.every((b) => b === 0x0a || b === 0x0d)) {
+      (object as unknown as { contents: Uint8Array }).contents = object.contents.subarray(0, expected);
+      continue;
+    }
+    throw ambiguous('stream-length', ref.objectNumber);
+  }
+}
+
+/** The trailer's /Size, for numbering new objects. */
+export function trailerSize(model: PdfModel): number {
+  const size = model.chain.trailer.lookup(PDFName.of('Size'));
+  if (!(size instanceof PDFNumber)) throw damaged('broken-xref');
+  return size.asNumber();
+}

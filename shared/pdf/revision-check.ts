@@ -1,0 +1,60 @@
+/**
+ * The proof behind showing the original PDF in the consent window: the prepared revision only adds
+ * to it. Read back through its own xref chain, every object a reader resolves in the original
+ * resolves to the same bytes, except the few this update rewrites on purpose — and those keep every
+ * entry but the signature's own (a page's /Annots, the form's /Fields, /SigFlags, /AcroForm, /Perms),
+ * where arrays only grow.
+ */
+import { PDFArray, PDFDict, PDFName, type PDFObject, type PDFRef } from 'pdf-lib';
+import { KysoError } from '../protocol/errors.js';
+import { serializePdfObject } from './incremental.js';
+import { openPdfModel, type PdfModel } from './model.js';
+import { parseObjectAt } from './xref.js';
+
+/** The keys the signature update may change in an existing dictionary. */
+const SIGNATURE_KEYS = new Set(['Annots', 'Fields', 'SigFlags', 'AcroForm', 'Perms']);
+
+const same = (a: PDFObject | undefined, b: PDFObject | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : equalBytes(serializePdfObject(a), serializePdfObject(b));
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function onlyAdds(before: PDFObject, after: PDFObject): boolean {
+  if (before instanceof PDFArray && after instanceof PDFArray)
+    return before.size() <= after.size() && before.asArray().every((item, i) => same(item, after.get(i)));
+  if (before instanceof PDFDict && after instanceof PDFDict) {
+    const keys = new Set([...before.keys(), ...after.keys()].map((k) => k.decodeText()));
+    for (const key of keys) {
+      const name = PDFName.of(key);
+      const [was, is] = [before.get(name), after.get(name)];
+      if (SIGNATURE_KEYS.has(key)) {
+        if (was !== undefined && is !== undefined && !same(was, is) && !onlyAdds(was, is) && key !== 'SigFlags') return false;
+        continue;
+      }
+      if (!same(was, is)) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Every object of the original model as bytes, taken before the update changes any of them. */
+export type ObjectSnapshot = Map<PDFRef, Uint8Array>;
+
+export function snapshotObjects(model: PdfModel): ObjectSnapshot {
+  return new Map(model.context.enumerateIndirectObjects().map(([ref, object]) => [ref, serializePdfObject(object)]));
+}
+
+/** Throws INTERNAL when the prepared revision would make a reader show anything else. */
+export async function assertRevisionOnlyAdds(before: ObjectSnapshot, prepared: Uint8Array, rewritten: Set<number>): Promise<void> {
+  const after = await openPdfModel(prepared);
+  for (const [ref, bytes] of before) {
+    const now = after.context.lookup(ref);
+    if (now !== undefined && equalBytes(serializePdfObject(now), bytes)) continue;
+    // A rewritten object: read its former self back from the snapshot and compare entries.
+    if (now !== undefined && rewritten.has(ref.objectNumber) && onlyAdds(parseObjectAt(bytes, 0, after.context).object, now)) continue;
+    throw new KysoError('INTERNAL', 'the prepared PDF revision would change what the document shows', { object: ref.objectNumber });
+  }
+}

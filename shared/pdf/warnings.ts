@@ -1,0 +1,187 @@
+/**
+ * What a PDF can still do or change once signed, found in the model (the objects readers resolve):
+ * the consent window warns before the PIN. Navigation (GoTo, URI links, Named) is not warned
+ * about: it cannot change what the document says.
+ */
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
+import type { PdfModel } from './model.js';
+
+export type PdfWarningCode =
+  | 'pdf-javascript'
+  | 'pdf-launch'
+  | 'pdf-actions'
+  | 'pdf-embedded-files'
+  | 'pdf-form-fields'
+  | 'pdf-annotations'
+  | 'pdf-incremental-updates'
+  | 'pdf-existing-signatures'
+  | 'pdf-empty-signature-fields';
+
+/** The same shape as the consent window's DocumentWarning; `names` are the document's own words. */
+export interface PdfWarning {
+  code: PdfWarningCode;
+  count?: number;
+  names?: string[];
+}
+
+/** Names shown per warning, and characters per name: a warning, not a listing. */
+const MAX_NAMES = 20;
+const MAX_NAME_CHARS = 120;
+/** Actions that only move the view. */
+const NAVIGATION = new Set(['GoTo', 'URI', 'Named', 'Thread']);
+/** Annotations that are links, form widgets or their pop-ups: covered by other warnings or harmless. */
+const NOT_MARKUP = new Set(['Link', 'Widget', 'Popup']);
+
+class Findings {
+  private readonly found = new Map<PdfWarningCode, { count: number; names: string[] }>();
+
+  constructor(private readonly withNames: boolean) {}
+
+  add(code: PdfWarningCode, name?: string): void {
+    const entry = this.found.get(code) ?? { count: 0, names: [] };
+    entry.count++;
+    if (name && this.withNames && entry.names.length < MAX_NAMES && !entry.names.includes(name)) entry.names.push(name.slice(0, MAX_NAME_CHARS));
+    this.found.set(code, entry);
+  }
+
+  list(): PdfWarning[] {
+    const order: PdfWarningCode[] = [
+      'pdf-javascript',
+      'pdf-launch',
+      'pdf-actions',
+      'pdf-embedded-files',
+      'pdf-existing-signatures',
+      'pdf-empty-signature-fields',
+      'pdf-form-fields',
+      'pdf-annotations',
+      'pdf-incremental-updates',
+    ];
+    return order
+      .filter((code) => this.found.has(code))
+      .map((code) => {
+        const { count, names } = this.found.get(code)!;
+        return { code, count, ...(names.length > 0 && { names }) };
+      });
+  }
+}
+
+function text(object: PDFObject | undefined): string | undefined {
+  if (object instanceof PDFString || object instanceof PDFHexString) {
+    // Controls are the document's own bytes; the window shows them, visibly, not as layout.
+    const decoded = [...object.decodeText()].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? ' ' : c)).join('');
+    return decoded.trim() || undefined;
+  }
+  return undefined;
+}
+
+export function pdfWarnings(model: PdfModel): PdfWarning[] {
+  const { context } = model;
+  // An encrypted file's strings are ciphertext here: counts, but no names.
+  const findings = new Findings(model.encryption === undefined);
+  const seen = new Set<PDFObject>();
+  const lookup = (object: PDFObject | undefined): PDFObject | undefined => (object instanceof PDFRef ? context.lookup(object) : object);
+
+  const action = (raw: PDFObject | undefined): void => {
+    const object = lookup(raw);
+    if (object instanceof PDFArray) return object.asArray().forEach(action);
+    if (!(object instanceof PDFDict) || seen.has(object)) return;
+    seen.add(object);
+    const kind = lookup(object.get(PDFName.of('S')));
+    const name = kind instanceof PDFName ? kind.decodeText() : undefined;
+    if (name === 'JavaScript') findings.add('pdf-javascript');
+    else if (name === 'Launch') findings.add('pdf-launch', text(lookup(object.get(PDFName.of('F')))) ?? fileSpecName(lookup(object.get(PDFName.of('F')))));
+    else if (name && !NAVIGATION.has(name)) findings.add('pdf-actions', name);
+    action(object.get(PDFName.of('Next')));
+  };
+  const additionalActions = (raw: PDFObject | undefined): void => {
+    const aa = lookup(raw);
+    if (aa instanceof PDFDict) for (const value of aa.values()) action(value);
+  };
+  const fileSpecName = (spec: PDFObject | undefined): string | undefined => {
+    if (!(spec instanceof PDFDict)) return text(spec);
+    return text(lookup(spec.get(PDFName.of('UF')))) ?? text(lookup(spec.get(PDFName.of('F'))));
+  };
+
+  const catalog = model.document.catalog;
+  action(catalog.get(PDFName.of('OpenAction')));
+  additionalActions(catalog.get(PDFName.of('AA')));
+
+  const names = lookup(catalog.get(PDFName.of('Names')));
+  if (names instanceof PDFDict) {
+    nameTree(lookup, names.get(PDFName.of('JavaScript')), (_, value) => {
+      // Each entry is a JavaScript action; one that is not a dictionary still names a script.
+      if (lookup(value) instanceof PDFDict) action(value);
+      else findings.add('pdf-javascript');
+    });
+    nameTree(lookup, names.get(PDFName.of('EmbeddedFiles')), (key, value) => findings.add('pdf-embedded-files', fileSpecName(lookup(value)) ?? key));
+  }
+
+  for (const page of model.document.getPages()) {
+    additionalActions(page.node.get(PDFName.of('AA')));
+    const annots = lookup(page.node.get(PDFName.of('Annots')));
+    if (!(annots instanceof PDFArray)) continue;
+    for (const raw of annots.asArray()) {
+      const annot = lookup(raw);
+      if (!(annot instanceof PDFDict)) continue;
+      action(annot.get(PDFName.of('A')));
+      additionalActions(annot.get(PDFName.of('AA')));
+      const subtype = lookup(annot.get(PDFName.of('Subtype')));
+      const kind = subtype instanceof PDFName ? subtype.decodeText() : '';
+      if (kind === 'FileAttachment') findings.add('pdf-embedded-files', fileSpecName(lookup(annot.get(PDFName.of('FS')))));
+      else if (!NOT_MARKUP.has(kind)) findings.add('pdf-annotations', kind || undefined);
+    }
+  }
+
+  const acroForm = lookup(catalog.get(PDFName.of('AcroForm')));
+  if (acroForm instanceof PDFDict) {
+    const visitField = (raw: PDFObject | undefined, inheritedType: string | undefined, parentName: string | undefined, depth: number) => {
+      const field = lookup(raw);
+      if (!(field instanceof PDFDict) || seen.has(field) || depth > 32) return;
+      seen.add(field);
+      const type = lookup(field.get(PDFName.of('FT')));
+      const fieldType = type instanceof PDFName ? type.decodeText() : inheritedType;
+      const partial = text(lookup(field.get(PDFName.of('T'))));
+      const name = partial ? (parentName ? `${parentName}.${partial}` : partial) : parentName;
+      additionalActions(field.get(PDFName.of('AA')));
+      const kids = lookup(field.get(PDFName.of('Kids')));
+      const childFields = kids instanceof PDFArray ? kids.asArray().filter((kid) => { const k = lookup(kid); return k instanceof PDFDict && k.has(PDFName.of('T')); }) : [];
+      if (childFields.length > 0) {
+        for (const kid of childFields) visitField(kid, fieldType, name, depth + 1);
+        return;
+      }
+      if (fieldType === 'Sig') findings.add(field.has(PDFName.of('V')) ? 'pdf-existing-signatures' : 'pdf-empty-signature-fields', name);
+      else if (fieldType) findings.add('pdf-form-fields', name);
+    };
+    const fields = lookup(acroForm.get(PDFName.of('Fields')));
+    if (fields instanceof PDFArray) for (const field of fields.asArray()) visitField(field, undefined, undefined, 0);
+  }
+
+  const updates = model.revisions - 1 - (isLinearized(model) ? 1 : 0);
+  if (updates > 0) for (let i = 0; i < updates; i++) findings.add('pdf-incremental-updates');
+  return findings.list();
+}
+
+/** A linearized file has two sections from its writer: the first-page one is not an update. */
+function isLinearized(model: PdfModel): boolean {
+  for (const [, object] of model.context.enumerateIndirectObjects()) {
+    if (object instanceof PDFDict && object.has(PDFName.of('Linearized'))) return true;
+  }
+  return false;
+}
+
+/** Walks a name tree (Names/Kids), depth-bounded, calling `visit` with each key and value. */
+function nameTree(
+  lookup: (object: PDFObject | undefined) => PDFObject | undefined,
+  root: PDFObject | undefined,
+  visit: (key: string | undefined, value: PDFObject | undefined) => void,
+  depth = 0,
+): void {
+  const node = lookup(root);
+  if (!(node instanceof PDFDict) || depth > 32) return;
+  const names = lookup(node.get(PDFName.of('Names')));
+  if (names instanceof PDFArray) {
+    for (let i = 0; i + 1 < names.size(); i += 2) visit(text(lookup(names.get(i))), names.get(i + 1));
+  }
+  const kids = lookup(node.get(PDFName.of('Kids')));
+  if (kids instanceof PDFArray) for (const kid of kids.asArray()) nameTree(lookup, kid, visit, depth + 1);
+}

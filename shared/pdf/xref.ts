@@ -1,0 +1,331 @@
+/**
+ * The cross-reference chain of a PDF, read as a conforming reader reads it (ISO 32000-1 §7.5.4,
+ * §7.5.6, §7.5.8): from the last startxref, each section (a classic table, a cross-reference
+ * stream, or a hybrid table with /XRefStm) then its /Prev, newest first. The object a reader uses
+ * for number n is the one the newest section mentioning n designates, never the last one in the
+ * file (pdf-lib's parser reads objects in file order and keeps the last: the root of a preview
+ * that differs from what gets signed).
+ *
+ * Anything two readers could resolve differently is refused here: a /Prev that leads nowhere or
+ * loops, one number twice in a section, a hybrid table and stream that disagree.
+ */
+import {
+  PDFArray,
+  PDFDict,
+  PDFName,
+  PDFNumber,
+  PDFObjectParser,
+  PDFRawStream,
+  decodePDFRawStream,
+  type PDFContext,
+  type PDFObject,
+} from 'pdf-lib';
+import { ambiguous, damaged, type PdfDocumentError } from './errors.js';
+
+export type XrefEntry =
+  | { kind: 'free' }
+  | { kind: 'direct'; offset: number; generation: number }
+  | { kind: 'compressed'; stream: number; index: number };
+
+export interface XrefSection {
+  /** Where the section starts (what startxref or /Prev names). */
+  offset: number;
+  /** Just past its trailer dictionary (table) or its endobj (stream). */
+  end: number;
+  kind: 'table' | 'stream';
+  /** What this section alone says, hybrid stream merged in. */
+  entries: Map<number, XrefEntry>;
+  trailer: PDFDict;
+  /** A hybrid table's /XRefStm section. */
+  hybrid?: XrefSection;
+}
+
+export interface XrefChain {
+  /** Newest first. */
+  sections: XrefSection[];
+  /** Each object number as a reader resolves it: the newest section that mentions it. */
+  resolved: Map<number, XrefEntry>;
+  /** The newest trailer (Root, Info, ID, Size, Encrypt). */
+  trailer: PDFDict;
+}
+
+const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
+
+/** A small cursor over the file for the parts pdf-lib's object parser does not cover. */
+export class Cursor {
+  constructor(
+    readonly bytes: Uint8Array,
+    public at: number,
+  ) {}
+
+  skipWhitespace(): this {
+    for (;;) {
+      while (WHITESPACE.has(this.bytes[this.at]!)) this.at++;
+      if (this.bytes[this.at] !== 0x25) return this; // % comment to end of line
+      while (this.at < this.bytes.length && this.bytes[this.at] !== 0x0a && this.bytes[this.at] !== 0x0d) this.at++;
+    }
+  }
+
+  keyword(word: string): boolean {
+    for (let i = 0; i < word.length; i++) if (this.bytes[this.at + i] !== word.charCodeAt(i)) return false;
+    const next = this.bytes[this.at + word.length];
+    if (next !== undefined && /[A-Za-z0-9]/.test(String.fromCharCode(next))) return false;
+    this.at += word.length;
+    return true;
+  }
+
+  integer(): number | undefined {
+    const start = this.at;
+    let value = 0;
+    while (isDigit(this.bytes[this.at])) value = value * 10 + this.bytes[this.at++]! - 0x30;
+    return this.at > start && this.at - start <= 10 ? value : undefined;
+  }
+
+  /** `n g obj`: the object number and generation, or undefined (cursor unchanged). */
+  objectHeader(): { number: number; generation: number } | undefined {
+    const start = this.at;
+    const number = this.skipWhitespace().integer();
+    const generation = number === undefined ? undefined : this.skipWhitespace().integer();
+    if (number !== undefined && generation !== undefined && this.skipWhitespace().keyword('obj')) return { number, generation };
+    this.at = start;
+    return undefined;
+  }
+}
+
+/** One object with pdf-lib's parser; `end` is the first byte after it (and its endobj, if any). */
+export function parseObjectAt(bytes: Uint8Array, at: number, context: PDFContext): { object: PDFObject; end: number } {
+  const parser = PDFObjectParser.forBytes(bytes.subarray(at), context);
+  const object = parser.parseObject();
+  const cursor = new Cursor(bytes, at + parserOffset(parser)).skipWhitespace();
+  cursor.keyword('endobj');
+  return { object, end: cursor.at };
+}
+
+/** pdf-lib keeps its position private; the parser's ByteStream offset is where it stopped. */
+function parserOffset(parser: PDFObjectParser): number {
+  return (parser as unknown as { bytes: { offset(): number } }).bytes.offset();
+}
+
+/** The indirect object at a designated offset: its header must name it, else readers would disagree. */
+export function parseIndirectAt(
+  bytes: Uint8Array,
+  offset: number,
+  context: PDFContext,
+): { number: number; generation: number; object: PDFObject; start: number; end: number } {
+  if (offset >= bytes.length) throw damaged('broken-xref');
+  const cursor = new Cursor(bytes, offset).skipWhitespace();
+  const start = cursor.at;
+  const header = cursor.objectHeader();
+  if (!header) throw damaged('object-mismatch');
+  try {
+    const { object, end } = parseObjectAt(bytes, cursor.at, context);
+    return { ...header, object, start, end };
+  } catch {
+    throw damaged('object-mismatch', header.number);
+  }
+}
+
+/** Decoded stream data: the filters pdf-lib knows, then PNG predictors (cross-reference streams use them). */
+export function decodeStream(stream: PDFRawStream): Uint8Array {
+  let data: Uint8Array;
+  try {
+    data = decodePDFRawStream(stream).decode();
+  } catch {
+    throw damaged('unsupported-encoding');
+  }
+  const parms = stream.dict.lookup(PDFName.of('DecodeParms'));
+  const params = parms instanceof PDFArray ? parms.lookup(0) : parms;
+  if (!(params instanceof PDFDict)) return data;
+  const predictor = numberIn(params, 'Predictor') ?? 1;
+  if (predictor === 1) return data;
+  if (predictor < 10) throw damaged('unsupported-encoding'); // TIFF predictor: never seen in xref streams
+  const columns = numberIn(params, 'Columns') ?? 1;
+  const colors = numberIn(params, 'Colors') ?? 1;
+  const bits = numberIn(params, 'BitsPerComponent') ?? 8;
+  return unpredictPng(data, Math.ceil((columns * colors * bits) / 8), Math.max(1, Math.ceil((colors * bits) / 8)));
+}
+
+/** PNG row filters (RFC 2083 §6): each row starts with its filter type. */
+export function unpredictPng(data: Uint8Array, rowLength: number, bytesPerPixel: number): Uint8Array {
+  const rows = Math.floor(data.length / (rowLength + 1));
+  const out = new Uint8Array(rows * rowLength);
+  for (let r = 0; r < rows; r++) {
+    const filter = data[r * (rowLength + 1)]!;
+    const row = data.subarray(r * (rowLength + 1) + 1, (r + 1) * (rowLength + 1));
+    const at = r * rowLength;
+    for (let i = 0; i < rowLength; i++) {
+      const left = i >= bytesPerPixel ? out[at + i - bytesPerPixel]! : 0;
+      const up = r > 0 ? out[at - rowLength + i]! : 0;
+      const upLeft = r > 0 && i >= bytesPerPixel ? out[at - rowLength + i - bytesPerPixel]! : 0;
+      let value = row[i]!;
+      if (filter === 1) value += left;
+      else if (filter === 2) value += up;
+      else if (filter === 3) value += (left + up) >> 1;
+      else if (filter === 4) {
+        const p = left + up - upLeft;
+        const pa = Math.abs(p - left);
+        const pb = Math.abs(p - up);
+        const pc = Math.abs(p - upLeft);
+        value += pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
+      } else if (filter !== 0) throw damaged('unsupported-encoding');
+      out[at + i] = value & 0xff;
+    }
+  }
+  return out;
+}
+
+function numberIn(dict: PDFDict, key: string): number | undefined {
+  const value = dict.lookup(PDFName.of(key));
+  return value instanceof PDFNumber ? value.asNumber() : undefined;
+}
+
+/** The offset the last startxref names (readers read the end of the file; junk after %%EOF is tolerated). */
+export function lastStartxref(bytes: Uint8Array): number {
+  const needle = [0x73, 0x74, 0x61, 0x72, 0x74, 0x78, 0x72, 0x65, 0x66]; // "startxref"
+  outer: for (let i = bytes.length - needle.length; i >= 0; i--) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    const offset = new Cursor(bytes, i + needle.length).skipWhitespace().integer();
+    if (offset === undefined || offset >= bytes.length) throw damaged('no-xref');
+    return offset;
+  }
+  throw damaged('no-xref');
+}
+
+function readTable(bytes: Uint8Array, cursor: Cursor, context: PDFContext): { entries: Map<number, XrefEntry>; trailer: PDFDict; end: number } {
+  const entries = new Map<number, XrefEntry>();
+  for (;;) {
+    cursor.skipWhitespace();
+    if (cursor.keyword('trailer')) break;
+    let first = cursor.integer();
+    const count = first === undefined ? undefined : cursor.skipWhitespace().integer();
+    if (first === undefined || count === undefined) throw damaged('broken-xref');
+    // A known writer bug: the whole table numbered from 1 though its first row is object 0's
+    // "0000000000 65535 f". Readers (pdf.js, poppler's rebuild) read it from 0; so does kyso.
+    if (first === 1 && entries.size === 0 && /^\s*0{10}\s+65535\s+f/.test(new TextDecoder('latin1').decode(bytes.subarray(cursor.at, cursor.at + 24)))) first = 0;
+    for (let n = first; n < first + count; n++) {
+      const offset = cursor.skipWhitespace().integer();
+      const generation = offset === undefined ? undefined : cursor.skipWhitespace().integer();
+      cursor.skipWhitespace();
+      const type = bytes[cursor.at++];
+      if (offset === undefined || generation === undefined || (type !== 0x6e && type !== 0x66)) throw damaged('broken-xref');
+      if (entries.has(n)) throw ambiguous('duplicate-xref-entry', n);
+      // An in-use entry at offset 0 points at the header: no object; readers treat it as free.
+      entries.set(n, type === 0x6e && offset > 0 ? { kind: 'direct', offset, generation } : { kind: 'free' });
+    }
+  }
+  cursor.skipWhitespace();
+  let parsed: { object: PDFObject; end: number };
+  try {
+    parsed = parseObjectAt(bytes, cursor.at, context);
+  } catch {
+    throw damaged('broken-xref');
+  }
+  if (!(parsed.object instanceof PDFDict)) throw damaged('broken-xref');
+  return { entries, trailer: parsed.object, end: parsed.end };
+}
+
+function readStreamEntries(stream: PDFRawStream): Map<number, XrefEntry> {
+  const widths = stream.dict.lookup(PDFName.of('W'));
+  const size = numberIn(stream.dict, 'Size');
+  if (!(widths instanceof PDFArray) || widths.size() < 3 || size === undefined) throw damaged('broken-xref');
+  const w = [0, 1, 2].map((i) => {
+    const value = widths.lookup(i);
+    return value instanceof PDFNumber ? value.asNumber() : -1;
+  }) as [number, number, number];
+  if (w.some((x) => x < 0 || x > 8) || w[1] === 0) throw damaged('broken-xref');
+  const index = stream.dict.lookup(PDFName.of('Index'));
+  const ranges: number[] = [];
+  if (index instanceof PDFArray) {
+    for (let i = 0; i < index.size(); i++) {
+      const value = index.lookup(i);
+      if (!(value instanceof PDFNumber)) throw damaged('broken-xref');
+      ranges.push(value.asNumber());
+    }
+    if (ranges.length % 2) throw damaged('broken-xref');
+  } else ranges.push(0, size);
+  const data = decodeStream(stream);
+  const rowLength = w[0] + w[1] + w[2];
+  const entries = new Map<number, XrefEntry>();
+  let row = 0;
+  const field = (at: number, width: number) => {
+    let value = 0;
+    for (let i = 0; i < width; i++) value = value * 256 + data[at + i]!;
+    return value;
+  };
+  for (let r = 0; r < ranges.length; r += 2) {
+    const first = ranges[r]!;
+    const count = ranges[r + 1]!;
+    for (let n = first; n < first + count; n++, row++) {
+      const at = row * rowLength;
+      if (at + rowLength > data.length) throw damaged('broken-xref');
+      const type = w[0] === 0 ? 1 : field(at, w[0]);
+      const second = field(at + w[0], w[1]);
+      const third = field(at + w[0] + w[1], w[2]);
+      if (entries.has(n)) throw ambiguous('duplicate-xref-entry', n);
+      if (type === 1 && second > 0) entries.set(n, { kind: 'direct', offset: second, generation: third });
+      else if (type === 2) entries.set(n, { kind: 'compressed', stream: second, index: third });
+      else entries.set(n, { kind: 'free' });
+    }
+  }
+  return entries;
+}
+
+function readSection(bytes: Uint8Array, offset: number, context: PDFContext, onBroken: () => PdfDocumentError): XrefSection {
+  if (offset <= 0 || offset >= bytes.length) throw onBroken();
+  const cursor = new Cursor(bytes, offset).skipWhitespace();
+  if (cursor.keyword('xref')) {
+    const { entries, trailer, end } = readTable(bytes, cursor, context);
+    const section: XrefSection = { offset, end, kind: 'table', entries, trailer };
+    const hybridAt = trailer.lookup(PDFName.of('XRefStm'));
+    if (hybridAt !== undefined) {
+      if (!(hybridAt instanceof PDFNumber)) throw damaged('broken-prev-chain');
+      const hybrid = readSection(bytes, hybridAt.asNumber(), context, () => damaged('broken-prev-chain'));
+      if (hybrid.kind !== 'stream') throw damaged('broken-prev-chain');
+      section.hybrid = hybrid;
+      // Readers look in the table first, then the stream; one place per object, or readers differ.
+      for (const [n, entry] of hybrid.entries) {
+        const inTable = entries.get(n);
+        if (entry.kind === 'free') continue;
+        if (inTable && inTable.kind !== 'free') {
+          if (!sameEntry(inTable, entry)) throw ambiguous('hybrid-xref-conflict', n);
+          continue;
+        }
+        entries.set(n, entry);
+      }
+    }
+    return section;
+  }
+  let parsed;
+  try {
+    parsed = parseIndirectAt(bytes, offset, context);
+  } catch {
+    throw onBroken();
+  }
+  const stream = parsed.object;
+  if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of('Type')) !== PDFName.of('XRef')) throw onBroken();
+  return { offset, end: parsed.end, kind: 'stream', entries: readStreamEntries(stream), trailer: stream.dict };
+}
+
+function sameEntry(a: XrefEntry, b: XrefEntry): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Reads the whole chain; throws PdfDocumentError (PDF_DAMAGED, PDF_AMBIGUOUS) rather than guess. */
+export function readXrefChain(bytes: Uint8Array, context: PDFContext): XrefChain {
+  const sections: XrefSection[] = [];
+  const visited = new Set<number>();
+  let offset: number | undefined = lastStartxref(bytes);
+  while (offset !== undefined) {
+    if (visited.has(offset)) throw damaged('broken-prev-chain');
+    visited.add(offset);
+    const section = readSection(bytes, offset, context, () => damaged(sections.length === 0 ? 'no-xref' : 'broken-prev-chain'));
+    sections.push(section);
+    const prev = section.trailer.lookup(PDFName.of('Prev'));
+    if (prev !== undefined && !(prev instanceof PDFNumber)) throw damaged('broken-prev-chain');
+    offset = prev?.asNumber();
+  }
+  const resolved = new Map<number, XrefEntry>();
+  for (const section of sections) for (const [n, entry] of section.entries) if (!resolved.has(n)) resolved.set(n, entry);
+  return { sections, resolved, trailer: sections[0]!.trailer };
+}

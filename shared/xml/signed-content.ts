@@ -1,0 +1,121 @@
+/**
+ * The element an XML signature covers (HTKK `HSoThueDTu/HSoKhaiThue`, e-invoice `HDon/DLHDon`),
+ * found by the profile's exact path and namespace, and what the consent window shows from it:
+ * nothing outside it is ever read for display (a decoy `NNT` or `TToan` elsewhere is not the
+ * signed one). Documents that verifiers could read differently are refused before the window:
+ * two candidates for the signed element, one ID value on two elements, processing instructions
+ * inside it (a DOCTYPE is refused by the parser).
+ */
+import { assertCanonicalizable, descendantElements, elementChildren, parseXml, type Document, type Element, type Node } from './dom.js';
+import { XmlSignatureError } from './errors.js';
+import { placeSignature, type XmlSignatureProfile } from './profiles.js';
+
+const ID_ATTRIBUTES = ['Id', 'ID', 'id'];
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
+
+export interface SignedXml {
+  document: Document;
+  /** The element the signature's reference covers. */
+  signed: Element;
+}
+
+/** Parses, places the signature as signing would, and refuses what verifiers could read differently. */
+export function readSignedXml(xml: string, profile: XmlSignatureProfile): SignedXml {
+  const document = parseXml(xml);
+  const place = placeSignature(document, profile);
+  const signed = [...descendantElements(document.documentElement!)].filter(
+    (element) => element.localName === place.target.localName,
+  );
+  // The profile signs the root's child; another element of that name anywhere is a candidate a
+  // reader (or a later step) could take for it.
+  if (signed.length !== 1) {
+    throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `${signed.length} <${place.target.localName}> elements`);
+  }
+  assertUniqueIds(document);
+  assertCanonicalizable(signed[0]!);
+  return { document, signed: signed[0]! };
+}
+
+function assertUniqueIds(document: Document): void {
+  const seen = new Set<string>();
+  for (const element of descendantElements(document.documentElement!)) {
+    for (const name of ID_ATTRIBUTES) {
+      const value = element.getAttributeNode(name)?.value;
+      if (value === undefined) continue;
+      if (seen.has(value)) throw new XmlSignatureError('DUPLICATE_ID', `the id "${value}" is used twice`);
+      seen.add(value);
+    }
+  }
+}
+
+/**
+ * The one child on each step of `path` from `from`, in `from`'s namespace; undefined when a step
+ * is missing, refused when a step is there twice (which one would the person have seen?).
+ */
+export function elementAt(from: Element, path: string[]): Element | undefined {
+  let scope: Element | undefined = from;
+  for (const name of path) {
+    if (!scope) return undefined;
+    const parent: Element = scope;
+    const matches = elementChildren(parent).filter((child) => child.namespaceURI === from.namespaceURI && child.localName === name);
+    if (matches.length > 1) throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `<${name}> twice in <${parent.localName}>`);
+    scope = matches[0];
+  }
+  return scope;
+}
+
+/** The element's own text (its text and CDATA children), whitespace collapsed. */
+function ownText(element: Element): string {
+  let text = '';
+  for (let child: Node | null = element.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) text += child.nodeValue ?? '';
+  }
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function textAt(from: Element, path: string[]): string | undefined {
+  const element = elementAt(from, path);
+  const text = element ? ownText(element) : '';
+  return text || undefined;
+}
+
+export interface XmlContentRow {
+  /** From the signed element: `HSoKhaiThue/TTinChung/NNT/mst`, `…/HHDVu[2]/THHDVu`, `…/@Id`. */
+  path: string;
+  value: string;
+}
+
+/**
+ * Every value inside the signed element, in document order: each attribute (namespace
+ * declarations aside) and each element's own text. Repeated siblings are numbered from 1.
+ * Comments are not signed (C14N without comments) and are not shown.
+ */
+export function signedContentRows(signed: Element): XmlContentRow[] {
+  const rows: XmlContentRow[] = [];
+  const visit = (element: Element, path: string) => {
+    for (let i = 0; i < element.attributes.length; i++) {
+      const attribute = element.attributes.item(i)!;
+      if (attribute.name === 'xmlns' || attribute.prefix === 'xmlns') continue;
+      rows.push({ path: `${path}/@${attribute.name}`, value: attribute.value });
+    }
+    const text = ownText(element);
+    if (text) rows.push({ path, value: text });
+    const children = elementChildren(element);
+    const counts = new Map<string, number>();
+    for (const child of children) counts.set(child.nodeName, (counts.get(child.nodeName) ?? 0) + 1);
+    const seen = new Map<string, number>();
+    for (const child of children) {
+      const n = (seen.get(child.nodeName) ?? 0) + 1;
+      seen.set(child.nodeName, n);
+      visit(child, `${path}/${child.nodeName}${counts.get(child.nodeName)! > 1 ? `[${n}]` : ''}`);
+    }
+  };
+  visit(signed, signed.nodeName);
+  return rows;
+}
+
+/** The rows of the element `profile` signs in `xml` (the window's "open document"). */
+export function xmlContentRows(xml: string, profile: XmlSignatureProfile): XmlContentRow[] {
+  return signedContentRows(readSignedXml(xml, profile).signed);
+}
