@@ -53,6 +53,12 @@ export function sdkCall(page: Page, method: string, options: unknown): Promise<v
 const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
 const settled = (page: Page) => page.evaluate(() => (window as any).settled === true);
 
+/** Clicks as a person does: with the control scrolled into the middle of the window, not under the sticky action bar. */
+async function clickInView(page: Page, selector: string): Promise<void> {
+  await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' }));
+  await page.click(selector);
+}
+
 /** axe, text size, Sign/Cancel on screen and no sideways scrolling at every size and zoom; then a screenshot. */
 async function checkState(page: Page, name: string, onScreen: string[]): Promise<void> {
   expect(await axeViolations(page), `${name}: axe`).toEqual([]);
@@ -172,19 +178,19 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(top1).toBeGreaterThan(0.05);
     expect(middle1! + bottom1!).toBeLessThan(0.01);
     expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe('You have looked at 1 of 3 pages.');
-    await consent.click('#page-next');
+    await clickInView(consent, '#page-next');
     await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
     const [top2, middle2] = await darkThirds(consent);
     expect(middle2).toBeGreaterThan(0.05);
     expect(top2).toBeLessThan(0.01);
     expect(await consent.$eval('#page-position', (el) => el.textContent)).toBe('Page 2 of 3');
-    await consent.click('#page-next');
+    await clickInView(consent, '#page-next');
     await consent.waitForSelector('#preview[data-page="3"][data-rendered="true"]', { timeout: 20_000 });
     const [, , bottom3] = await darkThirds(consent);
     expect(bottom3).toBeGreaterThan(0.05);
     expect(await consent.$eval('#page-next', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
     expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe('You have looked at 3 of 3 pages.');
-    await consent.click('#page-previous');
+    await clickInView(consent, '#page-previous');
     await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
     await checkState(consent, 'pdf', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
@@ -195,7 +201,7 @@ describe('the consent window as people use it (Chromium)', () => {
     const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt.xml', description: 'Tờ khai 01/GTGT' }));
     expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
     await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
-    await consent.click('#xml-toggle');
+    await clickInView(consent, '#xml-toggle');
     expect(await consent.$eval('#xml-toggle', (el) => el.getAttribute('aria-expanded'))).toBe('true');
     const rows = await consent.$$eval('#xml-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText));
     expect(rows.length).toBeGreaterThan(0);
@@ -214,7 +220,7 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await consent.$eval('#mixed-kinds', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
     expect(await consent.$$eval('#documents li', (lis) => lis.length)).toBe(20);
     expect(await consent.$eval('#list-range', (el) => el.textContent)).toBe('Items 1–20 of 1,000');
-    await consent.click('#list-next');
+    await clickInView(consent, '#list-next');
     expect(await consent.$eval('#documents li', (li) => li.getAttribute('data-index'))).toBe('20');
     await checkState(consent, 'batch', ['#sign', '#cancel']);
     // The odd one out: by kind.
@@ -224,13 +230,13 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(listed[0]![0]).toBe(String(rawAt));
     expect(listed[0]![1]).toBe('true');
     expect(listed[0]![2]).toContain(`chuoi-du-lieu-${rawAt + 1}.bin`);
-    await consent.click(`#documents li[data-index="${rawAt}"] .open-item`);
+    await clickInView(consent, `#documents li[data-index="${rawAt}"] .open-item`);
     expect(await focused(consent)).toBe('document-heading');
     expect(await consent.$eval('#document-heading', (el) => el.textContent)).toBe('Document 638 of 1,000');
     expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain('It can stand for any document');
     expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
     await screenshot(consent, 'consent-batch-item');
-    await consent.click('#close-document');
+    await clickInView(consent, '#close-document');
     expect(await consent.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-index'))).toBe(String(rawAt));
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');

@@ -106,6 +106,6 @@ export async function textsNotIn(page: Page, lang: 'vi' | 'en'): Promise<string[
   const foreign = catalogue(lang === 'vi' ? 'en' : 'vi').filter((m) => !catalogue(lang).includes(m)).map(pattern);
   // Not ours to translate: numbers, punctuation, product names.
   const neutral = /^[\d\s.,:;/()–—…·+%#-]*$|^kyso(-host)?$|^KYSO_PKCS11_MODULES$/;
-  const trimmed = texts.map((text) => text.replace(/^[\s—–·:()-]+|[\s—–·:()-]+$/g, ''));
+  const trimmed = texts.map((text) => text.replace(/^[\s—–·:-]+|[\s—–·:-]+$/g, ''));
   return trimmed.filter((text) => !neutral.test(text) && (!own.some((p) => p.test(text)) || foreign.some((p) => p.test(text))));
 }

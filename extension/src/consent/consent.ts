@@ -225,6 +225,8 @@ function renderBatch(documents: ConsentDocument[]): void {
     ...[...counts.entries()].map(([kind, { label, n }]) => new Option(`${label} (${tr.number(n)})`, kind)),
   );
   filter.addEventListener('change', () => {
+    // Chromium may fire change again when the select loses focus: re-render only on a new choice (a click on Open must find its button).
+    if (filter.value === listFilter) return;
     listFilter = filter.value;
     listStart = 0;
     renderList();
@@ -354,7 +356,7 @@ function renderSummary(d: ConsentDocument): void {
       const key = `field_${field}`;
       const term = Object.assign(document.createElement('dt'), { textContent: key in MESSAGES.vi ? t(key as MessageKey) : field });
       const definition = document.createElement('dd');
-      definition.classList.add('page-words');
+      definition.classList.add('data');
       setPageText(definition, value, t('controlMark'), false);
       definition.dataset.field = field;
       return [term, definition];
@@ -454,9 +456,9 @@ function showMoreXmlRows(): void {
   body.append(
     ...next.map(({ path, value }) => {
       const row = document.createElement('tr');
-      const where = document.createElement('td');
+      const where = Object.assign(document.createElement('td'), { className: 'data' });
       setPageText(where, path, t('controlMark'), false);
-      const what = document.createElement('td');
+      const what = Object.assign(document.createElement('td'), { className: 'data' });
       setPageText(what, value, t('controlMark'), false);
       row.append(where, what);
       return row;
