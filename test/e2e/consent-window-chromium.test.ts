@@ -7,7 +7,9 @@
  */
 import { PDFDocument, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
@@ -63,12 +65,13 @@ async function clickInView(page: Page, selector: string): Promise<void> {
 async function checkState(page: Page, name: string, onScreen: string[]): Promise<void> {
   expect(await axeViolations(page), `${name}: axe`).toEqual([]);
   expect((await layout(page, [])).bodyFontPx, `${name}: body font`).toBeGreaterThanOrEqual(15);
+  await screenshot(page, `consent-${name}`, { fullPage: false });
   await atEachViewport(page, async (viewport, where) => {
+    if (viewport.name === 'zoom-200' && where === 'bottom') await screenshot(page, `consent-${name}-zoom-200`, { fullPage: false });
     const measured = await layout(page, onScreen);
     expect(measured.horizontalScroll, `${name} at ${viewport.name}: sideways scrolling`).toBe(false);
     for (const selector of onScreen) expect(measured.inside[selector], `${name}: ${selector} on screen at ${viewport.name}, ${where}`).toBe(true);
   });
-  await screenshot(page, `consent-${name}`);
 }
 
 /** Dark pixels of the PDF canvas per third of its height (top, middle, bottom), as fractions. */
@@ -319,5 +322,52 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await focused(consent)).not.toBe('pin');
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');
+  });
+});
+
+describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietnamese UI pack, --accept-lang=vi,en)', () => {
+  let session: PortalSession;
+  let page: Page;
+  let emptyTokens: string;
+
+  beforeAll(async () => {
+    emptyTokens = mkdtempSync(path.join(tmpdir(), 'kyso-no-token-'));
+    mkdirSync(path.join(emptyTokens, 'tokens'));
+    writeFileSync(path.join(emptyTokens, 'softhsm2.conf'), `directories.tokendir = ${emptyTokens}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`);
+    session = await startPortalSession((token) => ({ ...token.env, SOFTHSM2_CONF: path.join(emptyTokens, 'softhsm2.conf') }), undefined, ['--lang=vi', '--accept-lang=vi,en']);
+    page = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(emptyTokens, { recursive: true, force: true });
+  });
+
+  it('the window speaks Vietnamese only, says no token is found and offers a retry with the focus on it', async () => {
+    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Hồ sơ không có token' }));
+    expect(await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage())).not.toMatch(/^vi/); // no Vietnamese UI pack
+    expect(await consent.$eval('html', (el) => el.lang)).toBe('vi');
+    expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
+    expect(await consent.$eval('#no-certificate', (el) => (el as HTMLElement).innerText)).toBe('Không tìm thấy chứng thư số nào. Hãy cắm USB token.');
+    expect(await focused(consent)).toBe('retry');
+    expect(await textsNotIn(consent, 'vi')).toEqual([]);
+    await checkState(consent, 'no-token', ['#sign', '#cancel']);
+    // Retry asks the token again, and comes back to the same place.
+    await consent.click('#retry');
+    await consent.waitForSelector('body[data-state="ready"] #retry:not([hidden])', { timeout: 20_000 });
+    await consent.waitForFunction(() => document.activeElement?.id === 'retry', { timeout: 20_000 });
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+  });
+
+  it('the options page speaks Vietnamese only', async () => {
+    const options = await session.browser.newPage();
+    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    expect(await options.$eval('html', (el) => el.lang)).toBe('vi');
+    expect(await options.$eval('h1', (el) => el.textContent)).toBe('kyso — Tuỳ chọn');
+    expect(await textsNotIn(options, 'vi')).toEqual([]);
+    expect(await axeViolations(options)).toEqual([]);
+    await screenshot(options, 'options-vi');
+    await options.close();
   });
 });

@@ -9,9 +9,10 @@ import type { Page } from 'puppeteer-core';
 
 const DIR = process.env.KYSO_SCREENSHOT_DIR ? path.resolve(process.env.KYSO_SCREENSHOT_DIR) : path.join(tmpdir(), 'kyso-screenshots');
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** `fullPage: false`: only what the window shows (a sticky bar then sits where the person sees it). */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `${name}.png`);
-  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: file as `${string}.png`, fullPage: options.fullPage ?? true });
   return file;
 }

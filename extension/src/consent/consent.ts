@@ -178,6 +178,7 @@ function renderTexts(): void {
 // ---- The request -----------------------------------------------------------------------------
 
 const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : 'kind_htkk') : `kind_${d.kind}`);
+const shortKindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'short_einvoice' : 'short_htkk') : `short_${d.kind}`);
 const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);
 
 function renderDetails(): void {
@@ -268,7 +269,7 @@ function renderList(): void {
       item.dataset.kind = d.kind;
       if (counts.size > 1 && kindOf(d) !== usual) item.dataset.odd = 'true';
       const number = Object.assign(document.createElement('span'), { className: 'item-number', textContent: `${tr.number(index + 1)}.` });
-      const kind = Object.assign(document.createElement('span'), { className: 'item-kind', textContent: t(kindKey(d)) });
+      const kind = Object.assign(document.createElement('span'), { className: 'item-kind', textContent: t(shortKindKey(d)) });
       const name = Object.assign(document.createElement('span'), { className: 'item-name page-text' });
       setPageText(name, d.name, t('controlMark'));
       item.append(number, kind, name);
@@ -323,7 +324,8 @@ function openDocument(index: number, fromList: boolean): void {
   $('raw-warning').textContent = d.kind === 'raw' ? t('rawWarning') : '';
   if (d.digest && d.digestAlgorithm) {
     $('fingerprint-row').hidden = false;
-    $('fingerprint-label').textContent = `${t('fingerprint')} ${d.digestAlgorithm}`;
+    $('fingerprint-label').textContent = t('fingerprint');
+    $('fingerprint-algorithm').textContent = d.digestAlgorithm;
     $('fingerprint').textContent = bytesToHex(base64ToBytes(d.digest)).replace(/(.{8})(?!$)/g, '$1 ');
   } else {
     $('fingerprint-row').hidden = true;
@@ -551,7 +553,9 @@ function chosen(): CertificateEntry | undefined {
 }
 
 function onChoice(): void {
-  const onDevice = chosen()?.token.protectedAuthPath === true;
+  const entry = chosen();
+  // Nothing chosen yet: a PIN field only if some certificate is on a token without a PIN pad.
+  const onDevice = entry ? entry.token.protectedAuthPath === true : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
   // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead.
   $('pin-row').hidden = onDevice;
   $<HTMLInputElement>('pin').disabled = onDevice || state === 'signing';

@@ -155,6 +155,11 @@ export const MESSAGES = {
     options_wsInvalid: 'Cổng 1024–65535 và ít nhất một Origin dạng scheme://tên',
     options_devTitle: 'Nhà phát triển',
     options_devMode: 'Cho phép http://localhost (chế độ phát triển)',
+    short_cms: 'Mã băm (CMS)',
+    short_raw: 'Mã băm trần (raw)',
+    short_pdf: 'PDF',
+    short_htkk: 'XML tờ khai thuế',
+    short_einvoice: 'XML hoá đơn',
   },
   en: {
     title: 'Signature request',
@@ -308,6 +313,11 @@ export const MESSAGES = {
     options_wsInvalid: 'Port 1024–65535 and at least one Origin like scheme://name',
     options_devTitle: 'Developers',
     options_devMode: 'Allow http://localhost (developer mode)',
+    short_cms: 'Digest (CMS)',
+    short_raw: 'Bare hash (raw)',
+    short_pdf: 'PDF',
+    short_htkk: 'Tax return XML',
+    short_einvoice: 'E-invoice XML',
   },
 } satisfies Record<Language, Record<string, string>>;
 
