@@ -5,7 +5,6 @@
  * of a PDF; the signed XML as a table; every item of a 1,000-document batch; the page's words made
  * inert; stray typing before the window is armed sends nothing. Screenshots of each state are kept.
  */
-import { PDFDocument, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,53 +12,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { clickInView, darkThirds, outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
 import { atEachViewport, axeViolations, focused, layout, textsNotIn } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
-
-/** Calls the SDK in the page; `window.outcome` settles with the answer or the error code. */
-export function sdkCall(page: Page, method: string, options: unknown): Promise<void> {
-  return page.evaluate(
-    (method, options) => {
-      const w = window as any;
-      w.settled = false;
-      w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
-        .then((kyso) => {
-          const o = options as any;
-          // Batches of digests: made in the page (bytes do not cross evaluate).
-          if (o.digestBatch) {
-            const { count, rawAt } = o.digestBatch;
-            o.documents = Array.from({ length: count }, (_, i) => ({
-              name: i === rawAt ? `chuoi-du-lieu-${i + 1}.bin` : `hoa-don-${String(i + 1).padStart(4, '0')}.xml`,
-              digest: new Uint8Array(32).fill(i % 251),
-              digestAlgorithm: 'SHA-256',
-              ...(i === rawAt && { kind: 'raw' }),
-            }));
-            delete o.digestBatch;
-          }
-          if (o.digest === 'fill') o.digest = new Uint8Array(32).fill(7);
-          return kyso[method](o);
-        })
-        .then(
-          (result: any) => (result.cms || result.pdf || result.xml || result.results ? 'signed' : 'no signature'),
-          (error: any) => error.code,
-        )
-        .finally(() => (w.settled = true));
-    },
-    method,
-    options,
-  );
-}
-const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
-const settled = (page: Page) => page.evaluate(() => (window as any).settled === true);
-
-/** Clicks as a person does: with the control scrolled into the middle of the window, not under the sticky action bar. */
-async function clickInView(page: Page, selector: string): Promise<void> {
-  await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' }));
-  await page.click(selector);
-}
 
 /** axe, text size, Sign/Cancel on screen and no sideways scrolling at every size and zoom; then a screenshot. */
 async function checkState(page: Page, name: string, onScreen: string[]): Promise<void> {
@@ -72,29 +30,6 @@ async function checkState(page: Page, name: string, onScreen: string[]): Promise
     expect(measured.horizontalScroll, `${name} at ${viewport.name}: sideways scrolling`).toBe(false);
     for (const selector of onScreen) expect(measured.inside[selector], `${name}: ${selector} on screen at ${viewport.name}, ${where}`).toBe(true);
   });
-}
-
-/** Dark pixels of the PDF canvas per third of its height (top, middle, bottom), as fractions. */
-function darkThirds(page: Page): Promise<number[]> {
-  return page.$eval('#preview', (el) => {
-    const canvas = el as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const thirds = [0, 0, 0];
-    const third = Math.ceil(canvas.height / 3);
-    for (let y = 0; y < canvas.height; y++)
-      for (let x = 0; x < canvas.width; x++) {
-        const i = (y * canvas.width + x) * 4;
-        if (data[i]! < 60 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200) thirds[Math.floor(y / third)]! += 1;
-      }
-    return thirds.map((n) => n / (canvas.width * third));
-  });
-}
-
-/** Three pages, each with a black band at a different height: top, middle, bottom. */
-async function threePagePdf(): Promise<string> {
-  const doc = await PDFDocument.create();
-  for (const y of [700, 380, 60]) doc.addPage([595, 842]).drawRectangle({ x: 50, y, width: 495, height: 80, color: rgb(0, 0, 0) });
-  return Buffer.from(await doc.save()).toString('base64');
 }
 
 describe('the consent window as people use it (Chromium)', () => {

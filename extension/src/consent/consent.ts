@@ -312,6 +312,9 @@ function openDocument(index: number, fromList: boolean): void {
   $('document-kind').textContent = t(kindKey(d));
   $('document-kind').dataset.kind = d.kind;
   setPageText($('document-name'), d.name, t('controlMark'));
+  // A digest the page did not name has no name to show (a name of invisible characters only is refused earlier).
+  $('document-name').hidden = d.name.length === 0;
+  $('document-name-label').hidden = d.name.length === 0;
   $('document-meta').textContent = d.size !== undefined ? formatSize(d.size) : '';
   $('page-count').hidden = d.pages === undefined;
   if (d.pages !== undefined) $('page-count').textContent = tr.plural('documentPages', d.pages);
@@ -556,8 +559,8 @@ function onChoice(): void {
   const entry = chosen();
   // Nothing chosen yet: a PIN field only if some certificate is on a token without a PIN pad.
   const onDevice = entry ? entry.token.protectedAuthPath === true : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
-  // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead.
-  $('pin-row').hidden = onDevice;
+  // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead. No certificate: no PIN to type.
+  $('pin-row').hidden = onDevice || certificates.length === 0;
   $<HTMLInputElement>('pin').disabled = onDevice || state === 'signing';
   $('pin-on-device').hidden = !onDevice;
   updateSign();
