@@ -13,6 +13,18 @@ const DIR = process.env.KYSO_SCREENSHOT_DIR ? path.resolve(process.env.KYSO_SCRE
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `${name}.png`);
-  await page.screenshot({ path: file as `${string}.png`, fullPage: options.fullPage ?? true });
+  if (options.fullPage === false) {
+    await page.screenshot({ path: file as `${string}.png` });
+    return file;
+  }
+  // The whole page as one tall window, so a sticky bar sits at its bottom (a plain full-page capture leaves it mid-page).
+  const before = page.viewport();
+  const size = await page.evaluate(() => ({ width: document.documentElement.clientWidth, height: Math.max(document.documentElement.scrollHeight, innerHeight) }));
+  await page.setViewport(size);
+  try {
+    await page.screenshot({ path: file as `${string}.png` });
+  } finally {
+    await page.setViewport(before);
+  }
   return file;
 }
