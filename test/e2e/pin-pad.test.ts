@@ -9,7 +9,7 @@ import { clickClosingWindow, consentWindowAfter, enableDeveloperMode, launchChro
 import { registerHostInProfile } from '../support/host-registration.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
-import { axeViolations, focused } from '../support/page-checks.js';
+import { atEachViewport, axeViolations, focused, layout } from '../support/page-checks.js';
 import { screenshot } from '../support/screenshots.js';
 import { copyTestToken } from '../support/token.js';
 
@@ -59,6 +59,12 @@ describe('PIN pad', () => {
       expect(reached.has('pin')).toBe(false);
       expect(reached.has('sign')).toBe(true);
       expect(await axeViolations(consent)).toEqual([]);
+      expect((await layout(consent, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
+      await atEachViewport(consent, async (viewport) => {
+        const measured = await layout(consent, ['#sign', '#pin-on-device']);
+        expect(measured.horizontalScroll, viewport.name).toBe(false);
+        expect(measured.inside['#sign'], viewport.name).toBe(true);
+      });
       await screenshot(consent, 'consent-pin-pad', { fullPage: false });
       await clickClosingWindow(consent, '#sign');
       const result = await page.evaluate(() => (window as any).outcome);
