@@ -24,6 +24,7 @@ const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta
 async function checkState(page: Page, name: string, onScreen: string[]): Promise<void> {
   expect(await axeViolations(page), `${name}: axe`).toEqual([]);
   expect((await layout(page, [])).bodyFontPx, `${name}: body font`).toBeGreaterThanOrEqual(15);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, `state-${name}`, { fullPage: false });
   await atEachViewport(page, async (viewport, where) => {
     if (viewport.name === 'zoom-200' && where === 'bottom') await screenshot(page, `state-${name}-zoom-200`, { fullPage: false });

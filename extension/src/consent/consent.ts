@@ -79,20 +79,21 @@ function setState(next: typeof state): void {
   // A new question (not the same form back after a failed attempt the user made deliberately).
   if (state !== previous && (state === 'permission' || state === 'ready') && previous !== 'signing') {
     arm();
-    // Focus goes to the question (permission) or the certificate — never straight into the PIN.
-    if (state === 'permission') $('site-question').focus();
-    else focusCertificate();
+    // Focus goes to the question (permission) or the certificate — never straight into the PIN —
+    // without scrolling: the window opens on who asks and what is signed.
+    if (state === 'permission') $('site-question').focus({ preventScroll: true });
+    else focusCertificate({ preventScroll: true });
   }
   updateSign();
 }
 
-function focusCertificate(): void {
+function focusCertificate(options?: FocusOptions): void {
   const radio =
     document.querySelector<HTMLInputElement>('#certificates input[name="certificate"]:checked') ??
     document.querySelector<HTMLInputElement>('#certificates input[name="certificate"]:not(:disabled)');
-  if (radio) radio.focus();
-  else if (!$('retry').hidden) $('retry').focus();
-  else $('title').focus();
+  if (radio) radio.focus(options);
+  else if (!$('retry').hidden) $('retry').focus(options);
+  else $('title').focus(options);
 }
 
 /** What Sign still needs, or undefined when it can sign. */
@@ -452,7 +453,7 @@ async function showPage(number: number): Promise<void> {
     $('page-problem').textContent = t('pageFailed');
   }
   // Only pages really drawn count as seen.
-  $('seen-pages').textContent = t('seenPages', { seen: view.seen.size, pages: view.pdf.pages });
+  $('seen-pages').textContent = tr.plural('seenPages', view.pdf.pages, { seen: view.seen.size, pages: view.pdf.pages });
 }
 
 function showMoreXmlRows(): void {
@@ -580,7 +581,7 @@ async function handle(message: BackgroundToConsent): Promise<void> {
       showError(undefined);
       renderCertificates();
       setState('ready');
-      if (certificates.length === 0) $('retry').focus();
+      if (certificates.length === 0) $('retry').focus({ preventScroll: true });
       break;
     case 'site-allowed':
       askSite = false;
