@@ -29,7 +29,7 @@ async function checkState(page: Page, name: string, onScreen: string[]): Promise
   await atEachViewport(page, async (viewport, where) => {
     if (viewport.name === 'zoom-200' && where === 'bottom') await screenshot(page, `state-${name}-zoom-200`, { fullPage: false });
     const measured = await layout(page, onScreen);
-    expect(measured.horizontalScroll, `${name} at ${viewport.name}: sideways scrolling`).toBe(false);
+    expect(measured.horizontalScroll, `${name} at ${viewport.name}: sideways scrolling (${measured.wide.join(', ')})`).toBe(false);
     for (const selector of onScreen) expect(measured.inside[selector], `${name}: ${selector} on screen at ${viewport.name}, ${where}`).toBe(true);
   });
 }

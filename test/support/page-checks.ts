@@ -39,6 +39,8 @@ export interface Layout {
   bodyFontPx: number;
   /** The document scrolls sideways. */
   horizontalScroll: boolean;
+  /** Elements reaching past the right edge when it does. */
+  wide: string[];
   /** Each selector's box lies wholly inside the viewport (as the page is scrolled now). */
   inside: Record<string, boolean>;
 }
@@ -52,7 +54,28 @@ export async function layout(page: Page, selectors: string[]): Promise<Layout> {
       const box = element?.getBoundingClientRect();
       inside[selector] = !!box && box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight;
     }
-    return { bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize), horizontalScroll: root.scrollWidth > root.clientWidth + 1, inside };
+    const horizontalScroll = root.scrollWidth > root.clientWidth + 1;
+    // What sticks out, to say why (ids or tags of the widest offenders).
+    const wide = horizontalScroll
+      ? [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+          .slice(-3)
+          .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`)
+          .concat(
+            (() => {
+              const texts: string[] = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                if (range.getBoundingClientRect().right > root.clientWidth + 1) texts.push(`"${node.textContent!.slice(0, 30)}"`);
+              }
+              return texts.slice(0, 3);
+            })(),
+            [`scrollWidth ${root.scrollWidth} clientWidth ${root.clientWidth}`],
+          )
+      : [];
+    return { bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize), horizontalScroll, wide, inside };
   }, selectors);
 }
 
