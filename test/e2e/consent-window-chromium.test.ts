@@ -314,7 +314,7 @@ describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietname
     expect(await textsNotIn(consent, 'vi')).toEqual([]);
     await checkState(consent, 'no-token', ['#sign', '#cancel']);
     // Retry asks the token again, and comes back to the same place.
-    await consent.click('#retry');
+    await clickInView(consent, '#retry');
     await consent.waitForSelector('body[data-state="ready"] #retry:not([hidden])', { timeout: 20_000 });
     await consent.waitForFunction(() => document.activeElement?.id === 'retry', { timeout: 20_000 });
     await clickClosingWindow(consent, '#cancel');
