@@ -684,6 +684,12 @@ $('xml-toggle').addEventListener('click', () => {
   if (!box.hidden && xmlShown === 0) showMoreXmlRows();
 });
 $('xml-more').addEventListener('click', showMoreXmlRows);
+// Zoom or a resized window: draw the page again at its new size, so it stays sharp.
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => pdfView && void showPage(pdfView.page), 250);
+});
 
 // Escape cancels at once — unless a PIN was typed: then it asks first.
 const escapeDialog = $<HTMLDialogElement>('escape-dialog');
