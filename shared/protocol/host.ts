@@ -82,7 +82,7 @@ export const ModulePathSchema = z
   .max(LIMITS.maxModulePathChars)
   .regex(/^(\/|[A-Za-z]:\\)[^\0]*\.(so(\.\d+)*|dylib|dll)$/i, 'an absolute path to a .so, .dylib or .dll');
 
-const ModuleReportSchema = z.strictObject({
+export const ModuleReportSchema = z.strictObject({
   /** KYSO_PKCS11_MODULES is set: it alone decides, the configured list waits. */
   environmentOverride: z.boolean(),
   configured: z.array(z.string().max(LIMITS.maxModulePathChars)).max(LIMITS.maxConfiguredModules),

@@ -17,11 +17,14 @@ import {
 import { KysoError } from './errors.js';
 import { RawSignatureAlgorithmSchema } from './host.js';
 import { LIMITS } from './limits.js';
+import { hasVisibleCharacter } from '../text/invisible.js';
 
 export const PAGE_CHANNEL = 'kyso';
 
-const Description = z.string().trim().min(1).max(LIMITS.maxDescriptionChars);
-const DocumentName = z.string().trim().min(1).max(LIMITS.maxDocumentNameChars);
+/** Page text must show something: a name or description of only zero-width or control characters is refused. */
+const visible = { message: 'has no visible character' };
+const Description = z.string().trim().min(1).max(LIMITS.maxDescriptionChars).refine(hasVisibleCharacter, visible);
+const DocumentName = z.string().trim().min(1).max(LIMITS.maxDocumentNameChars).refine(hasVisibleCharacter, visible);
 
 const PageIndex = z.number().int().min(0).max(99_999);
 const Coordinate = z.number().finite().min(0).max(14_400); // PDF's largest page side, in points

@@ -93,6 +93,9 @@ describe('consent window use', () => {
       chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el as HTMLInputElement).value).catch(() => '');
     }
     expect(chosen.endsWith('/02')).toBe(true);
+    // The certificates that cannot sign are folded behind one disclosure, then comes the PIN.
+    await consent.keyboard.press('Tab');
+    expect(await consent.evaluate(() => document.activeElement?.id)).toBe('unusable-summary');
     await consent.keyboard.press('Tab');
     expect(await consent.evaluate(() => document.activeElement?.id)).toBe('pin');
     await consent.keyboard.type(token.pin);
@@ -125,11 +128,13 @@ describe('consent window use', () => {
     await page.close();
   });
 
-  it('without a language from the portal, follows the browser’s (via _locales)', async () => {
+  it('without a language from the portal, follows the browser’s (UI language, then accept-languages)', async () => {
     const page = await portal();
     const consent = await consentWindowAfter(browser, () => ask(page, 'Không chỉ định ngôn ngữ'));
     const ui = await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage() as string);
-    const expected = ui.startsWith('vi') ? ['Yêu cầu ký số', 'vi'] : ['Signature request', 'en'];
+    const accept = await consent.evaluate(() => (globalThis as any).chrome.i18n.getAcceptLanguages() as Promise<string[]>);
+    const vietnamese = ui.startsWith('vi') || accept.some((l) => l.startsWith('vi'));
+    const expected = vietnamese ? ['Yêu cầu ký số', 'vi'] : ['Signature request', 'en'];
     expect([await consent.$eval('#title', (el) => el.textContent), await consent.$eval('html', (el) => el.lang)]).toEqual(expected);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');

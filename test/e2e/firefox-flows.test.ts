@@ -62,7 +62,7 @@ describe('Firefox ESR: the consent flows', () => {
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.portal.url).origin);
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
     await consent.click('#allow-site');
-    await consent.waitForSelector('body[data-state="ready"]');
+    await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
     await signIn(consent, '01', '000000');
     await consent.click('#sign');
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
@@ -172,11 +172,12 @@ describe('Firefox ESR: a token with a PIN pad', () => {
       const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf(text), description: 'Biên bản' }));
       if (await consent.$('body[data-state="permission"]')) {
         await consent.click('#allow-site');
-        await consent.waitForSelector('body[data-state="ready"]');
+        await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
       }
       await consent.click('input[name="certificate"][value$="/02"]');
-      expect(await consent.$eval('#pin-row', (el) => (el as HTMLElement).hidden)).toBe(true);
-      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).hidden)).toBe(false);
+      // No PIN field, judged by layout: nothing laid out, no box.
+      expect(await consent.$eval('#pin', (el) => [(el as HTMLElement).offsetParent === null, el.getBoundingClientRect().height])).toEqual([true, 0]);
+      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
       await clickInside(consent, '#sign');
       const result = await outcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);

@@ -51,7 +51,7 @@ describe('Firefox ESR', () => {
     await consent.waitForSelector('body[data-state="permission"]', { timeout: 20_000 });
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.portal.url).origin);
     await consent.click('#allow-site');
-    await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
     await consent.click('input[name="certificate"][value$="/02"]');
     await consent.type('#pin', session.token.pin);
     await clickInside(consent, '#sign');

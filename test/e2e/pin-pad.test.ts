@@ -9,6 +9,8 @@ import { clickClosingWindow, consentWindowAfter, enableDeveloperMode, launchChro
 import { registerHostInProfile } from '../support/host-registration.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { atEachViewport, axeViolations, focused, layout } from '../support/page-checks.js';
+import { screenshot } from '../support/screenshots.js';
 import { copyTestToken } from '../support/token.js';
 
 describe('PIN pad', () => {
@@ -38,10 +40,32 @@ describe('PIN pad', () => {
           );
         }, content.toString()),
       );
+      // Every certificate is on the PIN-pad token: no PIN field, even before one is chosen — judged by layout.
+      const pinField = () =>
+        consent.$eval('#pin', (el) => {
+          const box = el.getBoundingClientRect();
+          return { laidOut: (el as HTMLElement).offsetParent !== null, width: box.width, height: box.height };
+        });
+      expect(await pinField()).toEqual({ laidOut: false, width: 0, height: 0 });
       await consent.click('input[name="certificate"][value$="/02"]');
-      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).hidden)).toBe(false);
-      expect(await consent.$eval('#pin-on-device', (el) => el.textContent)).toContain('Nhập mã PIN trên thiết bị');
-      expect(await consent.$eval('#pin-row', (el) => (el as HTMLElement).hidden)).toBe(true);
+      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).innerText)).toContain('Nhập mã PIN trên thiết bị');
+      expect(await pinField()).toEqual({ laidOut: false, width: 0, height: 0 });
+      // Tab never reaches it.
+      const reached = new Set<string>();
+      for (let i = 0; i < 15; i++) {
+        await consent.keyboard.press('Tab');
+        reached.add(await focused(consent));
+      }
+      expect(reached.has('pin')).toBe(false);
+      expect(reached.has('sign')).toBe(true);
+      expect(await axeViolations(consent)).toEqual([]);
+      expect((await layout(consent, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
+      await atEachViewport(consent, async (viewport) => {
+        const measured = await layout(consent, ['#sign', '#pin-on-device']);
+        expect(measured.horizontalScroll, viewport.name).toBe(false);
+        expect(measured.inside['#sign'], viewport.name).toBe(true);
+      });
+      await screenshot(consent, 'consent-pin-pad', { fullPage: false });
       await clickClosingWindow(consent, '#sign');
       const result = await page.evaluate(() => (window as any).outcome);
       expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content, caFile: token.caPem }).ok).toBe(true);

@@ -49,7 +49,7 @@ describe('per-site permission', () => {
     expect(await consent.$eval('#consent', (f) => (f as HTMLElement).hidden)).toBe(true); // no PIN field before the answer
     await screenshot(consent, 'site-permission');
     await consent.click('#allow-site');
-    await consent.waitForSelector('body[data-state="ready"]');
+    await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome()).toBe('USER_CANCELLED');
 

@@ -26,7 +26,7 @@ export interface ChromiumSession {
 }
 
 /** A fresh profile; `prepareProfile` may install the native host into it before launch. */
-export async function launchChromium(prepareProfile?: (profileDir: string) => void | Promise<void>): Promise<ChromiumSession> {
+export async function launchChromium(prepareProfile?: (profileDir: string) => void | Promise<void>, extraArgs: string[] = []): Promise<ChromiumSession> {
   const profileDir = mkdtempSync(path.join(tmpdir(), 'kyso-chromium-'));
   await prepareProfile?.(profileDir);
   const browser = await puppeteer.launch({
@@ -34,7 +34,7 @@ export async function launchChromium(prepareProfile?: (profileDir: string) => vo
     userDataDir: profileDir,
     headless: true,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...QUIET_FLAGS, `--disable-extensions-except=${EXTENSION_DIST}`, `--load-extension=${EXTENSION_DIST}`],
+    args: [...QUIET_FLAGS, `--disable-extensions-except=${EXTENSION_DIST}`, `--load-extension=${EXTENSION_DIST}`, ...extraArgs],
     protocolTimeout: 60_000,
   });
   return {
@@ -83,13 +83,22 @@ export async function consentWindowAfter(
   await action();
   const target = await browser.waitForTarget((t) => isConsentTarget(t) && !before.has(t), { timeout: 20_000 });
   const page = await target.asPage();
-  await page.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 20_000 });
+  await waitArmed(page);
   // A site's first request asks whether to allow it; most tests answer yes and go on.
   if ((options.allowSite ?? true) && (await page.$('body[data-state="permission"]'))) {
     await page.click('#allow-site');
     await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await waitArmed(page);
   }
   return page;
+}
+
+/**
+ * The window shows a question (site permission, or the form) and has passed its activation delay:
+ * before that, keys and clicks on its answers are ignored on purpose.
+ */
+export async function waitArmed(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]', { timeout: 20_000 });
 }
 
 /** Whether a consent window is still open, after giving a closing one a moment to go. */

@@ -98,7 +98,8 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
       const before = new Set(browser.targets());
       await action();
       const consent = await extensionPage('src/consent/', before);
-      await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 20_000 });
+      // Past the activation delay: before it, the window ignores keys and clicks on its answers.
+      await consent.waitForSelector('body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]', { timeout: 20_000 });
       return consent;
     },
     extensionPage,

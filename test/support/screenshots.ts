@@ -9,9 +9,22 @@ import type { Page } from 'puppeteer-core';
 
 const DIR = process.env.KYSO_SCREENSHOT_DIR ? path.resolve(process.env.KYSO_SCREENSHOT_DIR) : path.join(tmpdir(), 'kyso-screenshots');
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** `fullPage: false`: only what the window shows (a sticky bar then sits where the person sees it). */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `${name}.png`);
-  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  if (options.fullPage === false) {
+    await page.screenshot({ path: file as `${string}.png` });
+    return file;
+  }
+  // The whole page as one tall window, so a sticky bar sits at its bottom (a plain full-page capture leaves it mid-page).
+  const before = page.viewport();
+  const size = await page.evaluate(() => ({ width: document.documentElement.clientWidth, height: Math.max(document.documentElement.scrollHeight, innerHeight) }));
+  await page.setViewport(size);
+  try {
+    await page.screenshot({ path: file as `${string}.png` });
+  } finally {
+    await page.setViewport(before);
+  }
   return file;
 }

@@ -11,7 +11,8 @@ import { BENCH_BUILD, benchAutoApproval } from './bench.js';
 import type { ConsentJob } from './jobs.js';
 import { consentTimeoutMs } from './settings.js';
 import { rememberDecision } from './site-permissions.js';
-import type { BackgroundToConsent, ConsentDetails, ConsentToBackground } from './messages.js';
+import { ConsentToBackgroundSchema } from '../../../shared/protocol/consent.js';
+import type { BackgroundToConsent, ConsentDetails } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
 interface ConsentRequest {
@@ -73,23 +74,29 @@ export class ConsentFlow {
         // the window is gone; windows.onRemoved ends the request
       }
     };
+    const listCertificates = async () => {
+      try {
+        const { certificates } = await this.host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
+        send({ type: 'certificates', certificates });
+      } catch (error) {
+        send({ type: 'error', error: toWireError(error) });
+      }
+    };
     port.onMessage.addListener(async (raw: unknown) => {
-      const message = raw as ConsentToBackground;
+      // Even our own page's messages are checked: anything malformed is dropped.
+      const parsed = ConsentToBackgroundSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const message = parsed.data;
       if (message.type === 'hello') {
         if (!this.active || this.active.id !== message.requestId || this.active.port) return port.disconnect();
         request = this.active;
         request.port = port;
         send({ type: 'details', details: this.details(request) });
-        try {
-          const { certificates } = await this.host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
-          send({ type: 'certificates', certificates });
-        } catch (error) {
-          send({ type: 'error', error: toWireError(error) });
-        }
-        return;
+        return listCertificates();
       }
       if (!request || request !== this.active || request.settled) return;
       if (message.type === 'cancel') return this.finish(request, new KysoError('USER_CANCELLED'));
+      if (message.type === 'list-certificates' && !request.signing) return listCertificates();
       if (message.type === 'open-document') {
         const { index } = message;
         try {
@@ -114,8 +121,7 @@ export class ConsentFlow {
           current.onProgress?.(done, total);
         };
         try {
-          const pin = message.pin === null ? null : String(message.pin);
-          const result = await current.job.run(String(message.certificateId), pin, progress, () => current.settled);
+          const result = await current.job.run(message.certificateId, message.pin, progress, () => current.settled);
           this.finish(current, undefined, result);
         } catch (error) {
           // The window stays open: a wrong PIN can be typed again, anything else cancelled.

@@ -13,6 +13,7 @@ import { ConsentFlow } from './consent-flow.js';
 import { planDocument } from './documents.js';
 import { batchJob, rawJob, singleJob } from './jobs.js';
 import { CONSENT_PORT, type BackgroundAnswer, type OptionsModules, type OptionsRequest, type OptionsStatus } from './messages.js';
+import { OptionsRequestSchema } from '../../../shared/protocol/consent.js';
 import type { HostEvent, HostParams } from '../../../shared/protocol/host.js';
 import { sitePermission } from './site-permissions.js';
 import { NativeHostClient } from './native-host.js';
@@ -180,9 +181,11 @@ async function optionsModules(request: OptionsRequest): Promise<OptionsModules> 
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
   if (sender.id !== browser.runtime.id) return undefined;
   const fromOptionsPage = sender.url?.startsWith(browser.runtime.getURL('src/options/')) === true;
-  const optionsRequest = (message as OptionsRequest)?.options;
-  if (fromOptionsPage && optionsRequest === 'status') return optionsStatus();
-  if (fromOptionsPage && (optionsRequest === 'modules' || optionsRequest === 'set-modules')) return optionsModules(message as OptionsRequest);
+  if (fromOptionsPage) {
+    const options = OptionsRequestSchema.safeParse(message);
+    if (!options.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
+    return options.data.options === 'status' ? optionsStatus() : optionsModules(options.data);
+  }
   if (!sender.tab) return undefined; // page requests come from our content scripts only
   const parsed = PageRequestEnvelopeSchema.safeParse((message as { envelope?: unknown })?.envelope);
   if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });

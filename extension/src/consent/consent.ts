@@ -1,42 +1,122 @@
 /**
  * The consent window: what is being signed, for whom, with which certificate — and the PIN, which
- * goes from here to the background and the host only.
+ * goes from here to the background and the host only. Everything the page wrote is shown as the
+ * page's words (page-text.ts); every document and every page of it can be opened; nothing can be
+ * approved in the first moment after a question appears (stray typing from the page the user was
+ * in must not sign or spend a PIN try).
  */
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate, usabilityProblems, type UsabilityProblem } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
-import { errorMessage, type ErrorCode, type Language, type WireError } from '../../../shared/protocol/errors.js';
+import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
+import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
 import { CONSENT_PORT, type BackgroundToConsent, type ConsentDetails, type ConsentDocument, type ConsentToBackground } from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
+import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
+import { setPageText } from './page-text.js';
 
 const EXPIRY_WARNING_DAYS = 30;
+/** Like browsers' permission prompts: a new question ignores keys and clicks for a moment. */
+const ARMING_DELAY_MS = 1000;
+const LIST_PAGE_SIZE = 20;
+const XML_ROWS_PER_STEP = 200;
+
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-let lang: Language | undefined;
-/** The portal's language if it asked for one, else the browser's own i18n (_locales, Vietnamese default). */
-const t = (key: MessageKey) => (lang ? MESSAGES[lang][key] : browser.i18n.getMessage(key) || MESSAGES.vi[key]);
-const errorText = (code: ErrorCode) => (lang ? errorMessage(code, lang) : browser.i18n.getMessage(`error_${code}`) || errorMessage(code, 'vi'));
-let certificates: CertificateEntry[] = [];
+let tr: Translator = translator('vi');
+const t = (key: MessageKey, vars?: Record<string, string | number>) => tr.t(key, vars);
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
 const port = browser.runtime.connect({ name: CONSENT_PORT });
 const send = (message: ConsentToBackground) => port.postMessage(message);
 
+let details: ConsentDetails | undefined;
+let certificates: CertificateEntry[] = [];
 let askSite = false;
+let state: 'loading' | 'permission' | 'ready' | 'signing' | 'error' = 'loading';
 
-function setState(state: 'loading' | 'ready' | 'signing' | 'error'): void {
-  // While the site is not yet allowed, that question comes first and the form waits.
-  document.body.dataset.state = askSite && state === 'ready' ? 'permission' : state;
-  $('site-permission').hidden = !askSite;
-  $('consent').hidden = askSite;
-  const busy = state === 'signing' || state === 'loading';
-  $<HTMLButtonElement>('sign').disabled = busy || !usableChoice();
+// ---- Deliberate approval ---------------------------------------------------------------------
+
+let armedAt = Infinity;
+let armTimer: ReturnType<typeof setTimeout> | undefined;
+const armed = () => performance.now() >= armedAt;
+
+/** A new question is on screen: keys and clicks on its answers count only after a moment. */
+function arm(): void {
+  armedAt = performance.now() + ARMING_DELAY_MS;
+  document.body.dataset.armed = 'false';
+  clearTimeout(armTimer);
+  armTimer = setTimeout(() => {
+    document.body.dataset.armed = 'true';
+    updateSign();
+  }, ARMING_DELAY_MS);
+}
+
+// Keys typed before the window is armed were meant for another window: they go nowhere.
+document.addEventListener(
+  'keydown',
+  (event) => {
+    if (!armed() && event.key !== 'Escape') {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);
+
+// ---- States and focus ------------------------------------------------------------------------
+
+function setState(next: typeof state): void {
+  const previous = state;
+  state = next === 'ready' && askSite ? 'permission' : next;
+  document.body.dataset.state = state;
+  $('site-permission').hidden = state !== 'permission';
+  $('consent').hidden = state === 'permission';
   $<HTMLInputElement>('pin').disabled = state === 'signing';
-  $('status').textContent = state === 'signing' ? t('signing') : state === 'loading' ? t('loading') : '';
+  if (state === 'loading') $('status').textContent = t('loading');
+  else if (state === 'signing') $('status').textContent = t('signing');
+  else $('status').textContent = '';
+  // A new question (not the same form back after a failed attempt the user made deliberately).
+  if (state !== previous && (state === 'permission' || state === 'ready') && previous !== 'signing') {
+    arm();
+    // Focus goes to the question (permission) or the certificate — never straight into the PIN —
+    // without scrolling: the window opens on who asks and what is signed.
+    if (state === 'permission') $('site-question').focus({ preventScroll: true });
+    else focusCertificate({ preventScroll: true });
+  }
+  updateSign();
+}
+
+function focusCertificate(options?: FocusOptions): void {
+  const radio =
+    document.querySelector<HTMLInputElement>('#certificates input[name="certificate"]:checked') ??
+    document.querySelector<HTMLInputElement>('#certificates input[name="certificate"]:not(:disabled)');
+  if (radio) radio.focus(options);
+  else if (!$('retry').hidden) $('retry').focus(options);
+  else $('title').focus(options);
+}
+
+/** What Sign still needs, or undefined when it can sign. */
+function missing(): MessageKey | undefined {
+  if (state !== 'ready') return undefined;
+  const entry = chosen();
+  if (!entry) return 'signNeedsCertificate';
+  if (!entry.token.protectedAuthPath && $<HTMLInputElement>('pin').value.length === 0) return 'signNeedsPin';
+  return armed() ? undefined : 'signWait';
+}
+
+/** Sign stays focusable; when it cannot sign yet it says why (aria-disabled and the status line). */
+function updateSign(): void {
+  const sign = $<HTMLButtonElement>('sign');
+  const ready = state === 'ready' && missing() === undefined;
+  sign.setAttribute('aria-disabled', String(!ready));
 }
 
 function showError(error: WireError | undefined): void {
   const box = $('error');
+  const pin = $<HTMLInputElement>('pin');
+  pin.removeAttribute('aria-invalid');
+  pin.removeAttribute('aria-describedby');
   if (!error) {
     box.hidden = true;
     box.removeAttribute('data-code');
@@ -47,101 +127,354 @@ function showError(error: WireError | undefined): void {
   if (error.details?.pinFinalTry === true) extra.push(t('pinFinalTry'));
   else if (error.details?.pinCountLow === true) extra.push(t('pinCountLow'));
   box.dataset.code = error.code;
-  box.textContent = [errorText(error.code), ...extra].join(' ');
+  box.textContent = [errorMessage(error.code, tr.lang), ...extra].join(' ');
   box.hidden = false;
+  if (error.code === 'PIN_INCORRECT' || error.code === 'PIN_INVALID') {
+    pin.setAttribute('aria-invalid', 'true');
+    pin.setAttribute('aria-describedby', 'error');
+  }
 }
 
-function renderDetails(details: ConsentDetails): void {
-  lang = details.lang;
-  askSite = details.askSite;
-  document.documentElement.lang = lang ?? browser.i18n.getUILanguage().slice(0, 2);
-  $('site-question').textContent = t('siteQuestion');
-  $('site-explain').textContent = t('siteExplain');
-  $('allow-site').textContent = t('allowSite');
-  $('deny-site').textContent = t('denySite');
+// ---- Static texts ----------------------------------------------------------------------------
+
+function renderTexts(): void {
+  document.documentElement.lang = tr.lang;
   document.title = `kyso — ${t('title')}`;
-  $('title').textContent = t('title');
-  $('origin-label').textContent = t('requestedBy');
-  // The browser's own serialisation: IDN hosts arrive as punycode (xn--…), so look-alikes show.
-  $('origin').textContent = details.origin;
-  $('origin-via').textContent = details.viaWebSocket ? t('viaWebSocket') : '';
-  $('description').textContent = details.description;
-  const documents = details.documents;
-  if (documents.length === 1) {
-    const [only] = documents as [ConsentDocument];
-    $('document-label').textContent = t('document');
-    $('document-name').textContent = only.name;
-    renderDocument(only);
-    if (only.kind === 'pdf') send({ type: 'open-document', index: 0 });
-  } else {
-    // A batch: how many, the first names, and (once signing) a progress bar.
-    $('document-label').textContent = t('documents');
-    $('document-count').textContent = `${documents.length} ${t('documentsCount')}`;
-    $('document-count').dataset.count = String(documents.length);
-    const list = $('documents');
-    const shown = documents.slice(0, 5);
-    list.replaceChildren(...shown.map((d) => Object.assign(document.createElement('li'), { textContent: `${d.name} — ${t(kindKey(d))}` })));
-    if (documents.length > shown.length) list.append(Object.assign(document.createElement('li'), { textContent: `… (+${documents.length - shown.length})` }));
-    $('fingerprint-row').hidden = true;
-    const notes = [documents.some((d) => d.timestamp) && t('timestamped'), documents.some((d) => d.sha1) && t('sha1')].filter((n): n is string => !!n);
-    $('document-notes').textContent = notes.join(' ');
-    const progress = $<HTMLProgressElement>('progress');
-    progress.max = documents.length;
-    progress.value = 0;
-  }
-  $('certificate-label').textContent = t('certificate');
-  $('pin-label').textContent = t('pin');
-  $('pin-on-device').textContent = t('pinOnDevice');
-  $('warning').textContent = t('warning');
-  $('sign').textContent = t('sign');
-  $('cancel').textContent = t('cancel');
+  const texts: Array<[string, MessageKey]> = [
+    ['title', 'title'],
+    ['origin-label', 'requestedBy'],
+    ['site-words-label', 'siteWords'],
+    ['site-question', 'siteQuestion'],
+    ['site-explain', 'siteExplain'],
+    ['allow-site', 'allowSite'],
+    ['deny-site', 'denySite'],
+    ['document-name-label', 'documentName'],
+    ['page-previous', 'previousPage'],
+    ['page-next', 'nextPage'],
+    ['xml-toggle', 'xmlOpen'],
+    ['xml-path-head', 'xmlPath'],
+    ['xml-value-head', 'xmlValue'],
+    ['xml-more', 'showMore'],
+    ['kind-filter-label', 'filterKind'],
+    ['list-previous', 'previousItems'],
+    ['list-next', 'nextItems'],
+    ['close-document', 'closeItem'],
+    ['warnings-title', 'warningsTitle'],
+    ['certificate-label', 'certificate'],
+    ['retry', 'retry'],
+    ['pin-label', 'pin'],
+    ['pin-on-device', 'pinOnDevice'],
+    ['warning', 'warning'],
+    ['sign', 'sign'],
+    ['cancel', 'cancel'],
+    ['escape-question', 'escapeQuestion'],
+    ['keep-signing', 'keepSigning'],
+    ['confirm-cancel', 'confirmCancel'],
+  ];
+  for (const [id, key] of texts) $(id).textContent = t(key);
+  $('progress').setAttribute('aria-label', t('progressLabel'));
+  $('action-bar').setAttribute('aria-label', t('title'));
 }
+
+// ---- The request -----------------------------------------------------------------------------
 
 const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : 'kind_htkk') : `kind_${d.kind}`);
+const shortKindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'short_einvoice' : 'short_htkk') : `short_${d.kind}`);
+const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);
 
-function formatSize(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+function renderDetails(): void {
+  const request = details!;
+  askSite = request.askSite;
+  renderTexts();
+  // The browser's own serialisation: IDN hosts arrive as punycode (xn--…), so look-alikes show.
+  $('origin').textContent = request.origin;
+  $('origin-via').textContent = request.viaWebSocket ? t('viaWebSocket') : '';
+  setPageText($('description'), request.description, t('controlMark'));
+  const documents = request.documents;
+  if (documents.length === 1) {
+    $('document-label').textContent = t('document');
+    $('document-heading').hidden = true;
+    openDocument(0, false);
+  } else {
+    document.body.dataset.batch = 'true';
+    $('document-label').textContent = t('documents');
+    renderBatch(documents);
+  }
 }
 
-/** One document: its kind, and what identifies it (the digest, the PDF's size and pages, the XML's summary). */
-function renderDocument(d: ConsentDocument): void {
+// ---- A batch: every item, a page at a time ---------------------------------------------------
+
+let listFilter = 'all';
+let listStart = 0;
+
+function renderBatch(documents: ConsentDocument[]): void {
+  $('batch').hidden = false;
+  $('document-count').textContent = tr.plural('batchCount', documents.length);
+  $('document-count').dataset.count = String(documents.length);
+  const counts = new Map<string, { label: string; n: number }>();
+  for (const d of documents) {
+    const kind = kindOf(d);
+    counts.set(kind, { label: t(kindKey(d)), n: (counts.get(kind)?.n ?? 0) + 1 });
+  }
+  $('kind-counts').replaceChildren(
+    ...[...counts.values()].map(({ label, n }) => Object.assign(document.createElement('li'), { textContent: t('kindCount', { kind: label, n }) })),
+  );
+  $('mixed-kinds').textContent = t('mixedKinds');
+  $('mixed-kinds').hidden = counts.size < 2;
+  const filter = $<HTMLSelectElement>('kind-filter');
+  filter.replaceChildren(
+    new Option(`${t('filterAll')} (${tr.number(documents.length)})`, 'all'),
+    ...[...counts.entries()].map(([kind, { label, n }]) => new Option(`${label} (${tr.number(n)})`, kind)),
+  );
+  filter.addEventListener('change', () => {
+    // Chromium may fire change again when the select loses focus: re-render only on a new choice (a click on Open must find its button).
+    if (filter.value === listFilter) return;
+    listFilter = filter.value;
+    listStart = 0;
+    renderList();
+  });
+  $('list-previous').addEventListener('click', () => {
+    listStart = Math.max(0, listStart - LIST_PAGE_SIZE);
+    renderList();
+  });
+  $('list-next').addEventListener('click', () => {
+    listStart += LIST_PAGE_SIZE;
+    renderList();
+  });
+  const warned = documents.filter((d) => d.warnings?.length).length;
+  if (warned) {
+    $('batch-warnings').hidden = false;
+    $('batch-warnings-text').textContent = `${t('warningsTitle')}: ${tr.number(warned)} / ${tr.number(documents.length)}`;
+  }
+  const notes = [documents.some((d) => d.timestamp) && t('timestamped'), documents.some((d) => d.sha1) && t('sha1')].filter((n): n is string => !!n);
+  $('document-notes').textContent = notes.join(' ');
+  $('batch').append($('document-notes'));
+  const progress = $<HTMLProgressElement>('progress');
+  progress.max = documents.length;
+  progress.value = 0;
+  renderList();
+}
+
+function renderList(): void {
+  const documents = details!.documents;
+  const counts = new Map<string, number>();
+  for (const d of documents) counts.set(kindOf(d), (counts.get(kindOf(d)) ?? 0) + 1);
+  const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const matching = documents.map((d, index) => ({ d, index })).filter(({ d }) => listFilter === 'all' || kindOf(d) === listFilter);
+  listStart = Math.min(listStart, Math.max(0, matching.length - 1 - ((matching.length - 1) % LIST_PAGE_SIZE)));
+  const shown = matching.slice(listStart, listStart + LIST_PAGE_SIZE);
+  $('documents').replaceChildren(
+    ...shown.map(({ d, index }) => {
+      const item = document.createElement('li');
+      item.dataset.index = String(index);
+      item.dataset.kind = d.kind;
+      if (counts.size > 1 && kindOf(d) !== usual) item.dataset.odd = 'true';
+      const number = Object.assign(document.createElement('span'), { className: 'item-number', textContent: `${tr.number(index + 1)}.` });
+      const kind = Object.assign(document.createElement('span'), { className: 'item-kind', textContent: t(shortKindKey(d)) });
+      const name = Object.assign(document.createElement('span'), { className: 'item-name page-text' });
+      setPageText(name, d.name, t('controlMark'));
+      item.append(number, kind, name);
+      if (d.warnings?.length) item.append(Object.assign(document.createElement('span'), { className: 'item-warning', textContent: t('hasWarnings') }));
+      const open = Object.assign(document.createElement('button'), { type: 'button', className: 'open-item', textContent: t('openItem') });
+      open.setAttribute('aria-label', t('openItemLabel', { n: index + 1 }));
+      open.addEventListener('click', () => openDocument(index, true));
+      item.append(open);
+      return item;
+    }),
+  );
+  $('list-range').textContent = matching.length
+    ? t('listRange', { from: listStart + 1, to: listStart + shown.length, total: matching.length })
+    : t('listRange', { from: 0, to: 0, total: 0 });
+  $<HTMLButtonElement>('list-previous').disabled = listStart === 0;
+  $<HTMLButtonElement>('list-next').disabled = listStart + LIST_PAGE_SIZE >= matching.length;
+}
+
+// ---- One document ----------------------------------------------------------------------------
+
+let openIndex = -1;
+let pdfView: { index: number; pdf: import('./pdf-preview.js').OpenPdf; page: number; seen: Set<number> } | undefined;
+let xmlRows: Array<{ path: string; value: string }> = [];
+let xmlShown = 0;
+
+/** Shows document `index` (the single one, or a batch item the user opened) and asks the background for its content. */
+function openDocument(index: number, fromList: boolean): void {
+  const d = details!.documents[index]!;
+  openIndex = index;
+  void pdfView?.pdf.close();
+  pdfView = undefined;
+  const article = $('document');
+  article.dataset.open = 'true';
+  article.dataset.index = String(index);
+  if (fromList) {
+    $('document-heading').hidden = false;
+    $('document-heading').textContent = t('itemTitle', { n: index + 1, total: details!.documents.length });
+    $('close-document').hidden = false;
+  }
   $('document-kind').textContent = t(kindKey(d));
   $('document-kind').dataset.kind = d.kind;
-  const meta = [d.size !== undefined && formatSize(d.size), d.pages !== undefined && `${d.pages} ${t('pages')}`].filter((m): m is string => !!m);
-  $('document-meta').textContent = meta.join(' · ');
+  setPageText($('document-name'), d.name, t('controlMark'));
+  // A digest the page did not name has no name to show (a name of invisible characters only is refused earlier).
+  $('document-name').hidden = d.name.length === 0;
+  $('document-name-label').hidden = d.name.length === 0;
+  $('document-meta').textContent = d.size !== undefined ? formatSize(d.size) : '';
+  $('page-count').hidden = d.pages === undefined;
+  if (d.pages !== undefined) $('page-count').textContent = tr.plural('documentPages', d.pages);
+  renderSummary(d);
+  renderWarnings(d);
+  const digest = d.kind === 'cms' || d.kind === 'raw';
+  $('hash-only').hidden = !digest;
+  $('hash-only-text').textContent = digest ? t('hashOnly', { origin: details!.origin }) : '';
+  $('raw-warning').hidden = d.kind !== 'raw';
+  $('raw-warning').textContent = d.kind === 'raw' ? t('rawWarning') : '';
   if (d.digest && d.digestAlgorithm) {
-    $('fingerprint-label').textContent = `${t('fingerprint')} ${d.digestAlgorithm}`;
-    const hex = bytesToHex(base64ToBytes(d.digest));
-    $('fingerprint').textContent = `${hex.slice(0, 16)}…${hex.slice(-8)}`;
+    $('fingerprint-row').hidden = false;
+    $('fingerprint-label').textContent = t('fingerprint');
+    $('fingerprint-algorithm').textContent = d.digestAlgorithm;
+    $('fingerprint').textContent = bytesToHex(base64ToBytes(d.digest)).replace(/(.{8})(?!$)/g, '$1 ');
   } else {
     $('fingerprint-row').hidden = true;
   }
+  $('pdf-viewer').hidden = true;
+  $('xml-viewer').hidden = true;
+  $('content-problem').hidden = true;
+  const notes = [d.certify && t(`certify${d.certify}`), d.timestamp && t('timestamped'), d.sha1 && t('sha1')].filter((n): n is string => !!n);
+  if (!fromList) $('document-notes').textContent = notes.join(' ');
+  if (d.kind === 'pdf' || d.kind === 'xml') send({ type: 'open-document', index });
+  if (fromList) $('document-heading').focus();
+}
+
+function closeDocument(): void {
+  const index = openIndex;
+  $('document').dataset.open = 'false';
+  void pdfView?.pdf.close();
+  pdfView = undefined;
+  openIndex = -1;
+  document.querySelector<HTMLButtonElement>(`#documents li[data-index="${index}"] .open-item`)?.focus();
+}
+
+function formatSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${tr.number(Math.max(1, Math.round(bytes / 1024)))} KB` : `${new Intl.NumberFormat(tr.lang, { maximumFractionDigits: 1 }).format(bytes / 1024 / 1024)} MB`;
+}
+
+function renderSummary(d: ConsentDocument): void {
   $('document-summary').replaceChildren(
     ...(d.summary ?? []).flatMap(({ field, value }) => {
-      const term = Object.assign(document.createElement('dt'), { textContent: t(`field_${field}`) });
-      const definition = Object.assign(document.createElement('dd'), { textContent: value });
+      const key = `field_${field}`;
+      const term = Object.assign(document.createElement('dt'), { textContent: key in MESSAGES.vi ? t(key as MessageKey) : field });
+      const definition = document.createElement('dd');
+      definition.classList.add('data');
+      setPageText(definition, value, t('controlMark'), false);
       definition.dataset.field = field;
       return [term, definition];
     }),
   );
-  const notes = [d.timestamp && t('timestamped'), d.sha1 && t('sha1')].filter((n): n is string => !!n);
-  $('document-notes').textContent = notes.join(' ');
 }
 
-/** The first page, drawn by pdf.js (loaded only for PDFs); a PDF it cannot draw just has no preview. */
-async function showPdfPreview(base64: string): Promise<void> {
-  const canvas = $<HTMLCanvasElement>('preview');
-  canvas.setAttribute('aria-label', t('previewLabel'));
-  canvas.hidden = false;
-  try {
-    const { renderFirstPage } = await import('./pdf-preview.js');
-    await renderFirstPage(base64ToBytes(base64), canvas, 200);
-    canvas.dataset.rendered = 'true';
-  } catch {
-    canvas.hidden = true;
-    canvas.dataset.rendered = 'false';
+function renderWarnings(d: ConsentDocument): void {
+  const warnings = d.warnings ?? [];
+  $('warnings').hidden = warnings.length === 0;
+  $('warning-list').replaceChildren(
+    ...warnings.map((warning) => {
+      const item = document.createElement('li');
+      item.dataset.code = warning.code;
+      item.append(t(`warning_${warning.code.replaceAll('-', '_')}` as MessageKey));
+      if (warning.names?.length) {
+        const label = Object.assign(document.createElement('span'), { className: 'site-words-label', textContent: ` ${t('documentWords')}: ` });
+        const names = document.createElement('ul');
+        names.className = 'document-words';
+        names.append(
+          ...warning.names.slice(0, 50).map((name) => {
+            const li = document.createElement('li');
+            const text = Object.assign(document.createElement('span'), { className: 'page-text' });
+            setPageText(text, name, t('controlMark'));
+            li.append(text);
+            return li;
+          }),
+        );
+        item.append(label, names);
+      }
+      return item;
+    }),
+  );
+}
+
+async function showContent(index: number, content: DocumentContent): Promise<void> {
+  if (index !== openIndex) return;
+  if (content.kind === 'pdf') {
+    $('pdf-viewer').hidden = false;
+    const canvas = $<HTMLCanvasElement>('preview');
+    try {
+      const { openPdf } = await import('./pdf-preview.js');
+      const pdf = await openPdf(base64ToBytes(content.pdf));
+      if (index !== openIndex) return void pdf.close();
+      pdfView = { index, pdf, page: 1, seen: new Set() };
+      $('page-count').hidden = false;
+      $('page-count').textContent = tr.plural('documentPages', pdf.pages);
+      await showPage(1);
+    } catch {
+      canvas.dataset.rendered = 'false';
+      $('page-problem').hidden = false;
+      $('page-problem').textContent = t('pageFailed');
+    }
+  } else if (content.kind === 'xml') {
+    xmlRows = content.rows;
+    xmlShown = 0;
+    $('xml-viewer').hidden = false;
+    $('xml-rows').textContent = tr.plural('xmlRows', xmlRows.length);
+    $('xml-table').querySelector('tbody')!.replaceChildren();
+    $('xml-table-box').hidden = true;
+    $('xml-toggle').setAttribute('aria-expanded', 'false');
+    $('xml-toggle').textContent = t('xmlOpen');
   }
 }
+
+async function showPage(number: number): Promise<void> {
+  const view = pdfView;
+  if (!view) return;
+  const canvas = $<HTMLCanvasElement>('preview');
+  view.page = number;
+  $('page-position').textContent = t('pageOf', { page: number, pages: view.pdf.pages });
+  $<HTMLButtonElement>('page-previous').disabled = number <= 1;
+  $<HTMLButtonElement>('page-next').disabled = number >= view.pdf.pages;
+  canvas.setAttribute('aria-label', t('pageImage', { page: number, pages: view.pdf.pages }));
+  canvas.dataset.page = String(number);
+  canvas.dataset.rendered = 'pending';
+  try {
+    const width = Math.max(200, Math.min(canvas.parentElement!.clientWidth, 900));
+    await view.pdf.render(number, canvas, width);
+    if (pdfView !== view || view.page !== number) return;
+    view.seen.add(number);
+    $('page-problem').hidden = true;
+    canvas.dataset.rendered = 'true';
+  } catch {
+    if (pdfView !== view || view.page !== number) return;
+    canvas.dataset.rendered = 'false';
+    $('page-problem').hidden = false;
+    $('page-problem').textContent = t('pageFailed');
+  }
+  // Only pages really drawn count as seen.
+  $('seen-pages').textContent = tr.plural('seenPages', view.pdf.pages, { seen: view.seen.size, pages: view.pdf.pages });
+}
+
+function showMoreXmlRows(): void {
+  const body = $('xml-table').querySelector('tbody')!;
+  const next = xmlRows.slice(xmlShown, xmlShown + XML_ROWS_PER_STEP);
+  body.append(
+    ...next.map(({ path, value }) => {
+      const row = document.createElement('tr');
+      const where = Object.assign(document.createElement('td'), { className: 'data' });
+      setPageText(where, path, t('controlMark'), false);
+      const what = Object.assign(document.createElement('td'), { className: 'data' });
+      setPageText(what, value, t('controlMark'), false);
+      row.append(where, what);
+      return row;
+    }),
+  );
+  xmlShown += next.length;
+  $('xml-more').hidden = xmlShown >= xmlRows.length;
+}
+
+// ---- Certificates ----------------------------------------------------------------------------
 
 const PROBLEM_TEXT: Record<UsabilityProblem, MessageKey> = {
   expired: 'expired',
@@ -150,21 +483,20 @@ const PROBLEM_TEXT: Record<UsabilityProblem, MessageKey> = {
 };
 
 function renderCertificates(): void {
-  const list = $('certificates');
-  list.replaceChildren();
-  if (certificates.length === 0) {
-    const empty = document.createElement('p');
-    empty.textContent = t('noCertificate');
-    list.append(empty);
-  }
+  const usableList = $('certificates');
+  const unusableList = $('unusable-certificates');
+  usableList.replaceChildren();
+  unusableList.replaceChildren();
+  const none = certificates.length === 0;
+  $('retry').hidden = !none;
+  if (none) usableList.append(Object.assign(document.createElement('p'), { id: 'no-certificate', textContent: t('noCertificate') }));
   const now = new Date();
-  const usable: HTMLInputElement[] = [];
-  // Usable certificates first, unusable ones greyed after them (arrow keys stay among the usable).
+  const dateFormat = new Intl.DateTimeFormat('vi-VN');
   const rows = certificates.map((entry) => {
     const summary = summarizeCertificate(base64ToBytes(entry.certificate));
     return { entry, summary, problems: usabilityProblems(summary, now) };
   });
-  rows.sort((a, b) => Number(a.problems.length > 0) - Number(b.problems.length > 0));
+  let usable = 0;
   rows.forEach(({ entry, summary, problems }, index) => {
     const row = document.createElement('label');
     row.className = `certificate${problems.length ? ' unusable' : ''}`;
@@ -174,38 +506,49 @@ function renderCertificates(): void {
     radio.value = entry.id;
     radio.id = `certificate-${index}`;
     radio.disabled = problems.length > 0;
-    if (!radio.disabled) usable.push(radio);
     radio.addEventListener('change', onChoice);
     const text = document.createElement('span');
-    const holder = document.createElement('span');
-    holder.className = 'holder';
-    holder.textContent = holderName(summary);
+    const holder = Object.assign(document.createElement('span'), { className: 'holder', textContent: holderName(summary) });
     const ids = Object.entries(summary.identities).map(([kind, values]) => `${kind}: ${values.join(', ')}`).join(' · ');
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = [ids, `${t('issuedBy')} ${summary.issuer.commonName ?? summary.issuer.organization ?? ''}`, `${t('validUntil')} ${summary.notAfter.toLocaleDateString('vi-VN')}`, entry.token.label]
-      .filter(Boolean)
-      .join(' — ');
+    const part = (label: MessageKey | undefined, value: string) => {
+      const span = document.createElement('span');
+      if (label) span.append(Object.assign(document.createElement('span'), { textContent: t(label) }), ' ');
+      span.append(Object.assign(document.createElement('span'), { className: 'data', textContent: value }));
+      return span;
+    };
+    const parts = [
+      ids && part(undefined, ids),
+      part('issuedBy', summary.issuer.commonName ?? summary.issuer.organization ?? ''),
+      part('validUntil', dateFormat.format(summary.notAfter)),
+      entry.token.label && part(undefined, entry.token.label),
+    ].filter((p): p is HTMLSpanElement => !!p);
+    parts.forEach((p, i) => meta.append(...(i ? [' — ', p] : [p])));
     text.append(holder, document.createElement('br'), meta);
     if (problems.length) {
-      const problem = document.createElement('span');
-      problem.className = 'problem';
-      problem.textContent = problems.map((p) => t(PROBLEM_TEXT[p])).join(', ');
+      const problem = Object.assign(document.createElement('span'), { className: 'problem', textContent: problems.map((p) => t(PROBLEM_TEXT[p])).join(', ') });
       text.append(document.createElement('br'), problem);
     } else if (summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
       const soon = document.createElement('span');
       soon.className = 'soon';
-      soon.textContent = `${t('expiresSoon')} (${summary.notAfter.toLocaleDateString('vi-VN')})`;
+      soon.append(t('expiresSoon'), ' (', Object.assign(document.createElement('span'), { className: 'data', textContent: dateFormat.format(summary.notAfter) }), ')');
       text.append(document.createElement('br'), soon);
     }
     row.append(radio, text);
-    list.append(row);
+    if (problems.length) unusableList.append(row);
+    else {
+      usable += 1;
+      usableList.append(row);
+    }
   });
-  if (usable.length === 1) usable[0]!.checked = true;
+  // Certificates that cannot sign are folded away; their reasons are one click (or Enter) away.
+  const unusable = rows.length - usable;
+  $('unusable').hidden = unusable === 0;
+  $('unusable-summary').textContent = tr.plural('unusable', unusable);
+  const radios = usableList.querySelectorAll<HTMLInputElement>('input[name="certificate"]');
+  if (radios.length === 1) radios[0]!.checked = true;
   onChoice();
-  // Pre-selected (the only usable certificate): the next thing to do is the PIN. Otherwise focus
-  // stays put, so arrow keys can move through the certificates.
-  if (usable.length === 1 && !chosen()?.token.protectedAuthPath) $<HTMLInputElement>('pin').focus();
 }
 
 function chosen(): CertificateEntry | undefined {
@@ -213,33 +556,36 @@ function chosen(): CertificateEntry | undefined {
   return certificates.find((c) => c.id === radio?.value);
 }
 
-function usableChoice(): boolean {
-  return chosen() !== undefined;
-}
-
 function onChoice(): void {
   const entry = chosen();
-  const onDevice = entry?.token.protectedAuthPath === true;
-  $('pin-row').hidden = onDevice;
+  // Nothing chosen yet: a PIN field only if some certificate is on a token without a PIN pad.
+  const onDevice = entry ? entry.token.protectedAuthPath === true : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
+  // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead. No certificate: no PIN to type.
+  $('pin-row').hidden = onDevice || certificates.length === 0;
+  $<HTMLInputElement>('pin').disabled = onDevice || state === 'signing';
   $('pin-on-device').hidden = !onDevice;
-  $<HTMLButtonElement>('sign').disabled = !entry || document.body.dataset.state === 'signing';
+  updateSign();
 }
 
-port.onMessage.addListener((raw: unknown) => {
-  const message = raw as BackgroundToConsent;
+// ---- Messages from the background ------------------------------------------------------------
+
+async function handle(message: BackgroundToConsent): Promise<void> {
   switch (message.type) {
     case 'details':
-      renderDetails(message.details);
+      details = message.details;
+      tr = translator(await browserLanguage(browser.i18n, details.lang));
+      renderDetails();
       break;
     case 'certificates':
       certificates = message.certificates;
+      showError(undefined);
       renderCertificates();
       setState('ready');
+      if (certificates.length === 0) $('retry').focus({ preventScroll: true });
       break;
     case 'site-allowed':
       askSite = false;
       setState('ready');
-      onChoice();
       break;
     case 'signing':
       showError(undefined);
@@ -250,44 +596,121 @@ port.onMessage.addListener((raw: unknown) => {
       progress.hidden = false;
       progress.value = message.done;
       progress.setAttribute('aria-valuetext', `${message.done}/${message.total}`);
-      $('status').textContent = `${t('signing')} ${message.done}/${message.total}`;
+      $('status').textContent = `${t('signing')} ${tr.number(message.done)}/${tr.number(message.total)}`;
       break;
     }
     case 'document-content':
-      if (message.index === 0 && message.content.kind === 'pdf') void showPdfPreview(message.content.pdf);
+      await showContent(message.index, message.content);
       break;
     case 'document-content-error':
+      if (message.index === openIndex) {
+        $('content-problem').hidden = false;
+        $('content-problem').textContent = `${t('contentFailed')} ${errorMessage(message.error.code, tr.lang)}`;
+      }
       break;
-    case 'error':
+    case 'error': {
       showError(message.error);
-      setState(certificates.length ? 'ready' : 'error');
-      if (message.error.code === 'PIN_INCORRECT') {
+      const failedListing = state === 'loading' || certificates.length === 0;
+      if (failedListing) $('retry').hidden = false;
+      setState(failedListing ? 'error' : 'ready');
+      if (message.error.code === 'PIN_INCORRECT' || message.error.code === 'PIN_INVALID') {
+        // The user had typed and sent a PIN: the next thing to do is to type it again.
         const pin = $<HTMLInputElement>('pin');
         pin.value = '';
         pin.focus();
+      } else if (failedListing) {
+        $('retry').focus();
       }
+      updateSign();
       break;
+    }
   }
+}
+
+let queue = Promise.resolve();
+port.onMessage.addListener((raw: unknown) => {
+  // Only messages of the agreed shapes are acted upon, in the order they came.
+  const parsed = BackgroundToConsentSchema.safeParse(raw);
+  if (!parsed.success) return;
+  queue = queue.then(() => handle(parsed.data)).catch(() => undefined);
 });
+
+// ---- The user's actions ----------------------------------------------------------------------
+
+let pointerOnSign = false;
+$('sign').addEventListener('pointerdown', () => (pointerOnSign = true));
 
 $('consent').addEventListener('submit', (event) => {
   event.preventDefault();
-  const entry = chosen();
-  const pinInput = $<HTMLInputElement>('pin');
-  if (!entry || (!entry.token.protectedAuthPath && pinInput.value.length === 0)) {
-    $('status').textContent = t('chooseFirst');
+  const clicked = pointerOnSign;
+  pointerOnSign = false;
+  if (state !== 'ready') return;
+  const need = missing();
+  if (need) {
+    $('status').textContent = t(need);
+    // A click on Sign is deliberate: take the user to what is missing. A key (perhaps stray) moves nothing.
+    if (clicked && need === 'signNeedsCertificate') focusCertificate();
+    if (clicked && need === 'signNeedsPin') $('pin').focus();
     return;
   }
+  const entry = chosen()!;
+  const pinInput = $<HTMLInputElement>('pin');
   const pin = entry.token.protectedAuthPath ? null : pinInput.value;
   pinInput.value = ''; // the field does not keep the PIN once it is sent
   send({ type: 'sign', certificateId: entry.id, pin });
 });
+$('pin').addEventListener('input', () => {
+  if ($('status').textContent === t('signNeedsPin')) $('status').textContent = '';
+  updateSign();
+});
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
-$('allow-site').addEventListener('click', () => send({ type: 'site', allow: true }));
+$('allow-site').addEventListener('click', () => {
+  if (armed()) send({ type: 'site', allow: true });
+});
 $('deny-site').addEventListener('click', () => send({ type: 'site', allow: false }));
-document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape') send({ type: 'cancel' });
+$('retry').addEventListener('click', () => {
+  showError(undefined);
+  setState('loading');
+  send({ type: 'list-certificates' });
+});
+$('close-document').addEventListener('click', closeDocument);
+$('page-previous').addEventListener('click', () => pdfView && void showPage(Math.max(1, pdfView.page - 1)));
+$('page-next').addEventListener('click', () => pdfView && void showPage(Math.min(pdfView.pdf.pages, pdfView.page + 1)));
+$('xml-toggle').addEventListener('click', () => {
+  const box = $('xml-table-box');
+  box.hidden = !box.hidden;
+  $('xml-toggle').setAttribute('aria-expanded', String(!box.hidden));
+  $('xml-toggle').textContent = t(box.hidden ? 'xmlOpen' : 'xmlClose');
+  if (!box.hidden && xmlShown === 0) showMoreXmlRows();
+});
+$('xml-more').addEventListener('click', showMoreXmlRows);
+// Zoom or a resized window: draw the page again at its new size, so it stays sharp.
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => pdfView && void showPage(pdfView.page), 250);
 });
 
-setState('loading');
+// Escape cancels at once — unless a PIN was typed: then it asks first.
+const escapeDialog = $<HTMLDialogElement>('escape-dialog');
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || escapeDialog.open) return;
+  if ($<HTMLInputElement>('pin').value.length > 0 && state === 'ready') {
+    event.preventDefault();
+    escapeDialog.showModal();
+    $('keep-signing').focus();
+  } else {
+    send({ type: 'cancel' });
+  }
+});
+$('keep-signing').addEventListener('click', () => {
+  escapeDialog.close();
+  $('pin').focus();
+});
+$('confirm-cancel').addEventListener('click', () => {
+  $<HTMLInputElement>('pin').value = '';
+  send({ type: 'cancel' });
+});
+
+document.body.dataset.state = 'loading';
 send({ type: 'hello', requestId });

@@ -2,33 +2,53 @@
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
-import { errorMessage } from '../../../shared/protocol/errors.js';
+import { OptionsModulesSchema, OptionsStatusSchema } from '../../../shared/protocol/consent.js';
+import { errorMessage, KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { ModuleReport } from '../../../shared/protocol/host.js';
 import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
+import type { MessageKey } from '../i18n/messages.js';
+import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
 import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+let tr: Translator = translator('vi');
+const t = (key: MessageKey, vars?: Record<string, string | number>) => tr.t(key, vars);
+const errorText = (code: Parameters<typeof errorMessage>[0]) => errorMessage(code, tr.lang);
+
+/** The background's answers are checked like any message: a malformed one reads as an internal error. */
+async function ask<T>(request: OptionsRequest, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): Promise<T> {
+  const parsed = schema.safeParse(await browser.runtime.sendMessage(request));
+  return parsed.success ? parsed.data : ({ ok: false, error: toWireError(new KysoError('INTERNAL')) } as T);
+}
+
+/** One language for the whole page: the browser's UI language, else its accept-languages. */
+function renderTexts(): void {
+  document.documentElement.lang = tr.lang;
+  document.title = t('options_title');
+  for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]')) element.textContent = t(element.dataset.i18n as MessageKey);
+}
 
 async function renderSites(): Promise<void> {
   const { user, managed } = await listDecisions();
   const rows: Array<[string, string, boolean]> = [
-    ...(managed.allowedOrigins ?? []).map((o): [string, string, boolean] => [o, 'cho phép (chính sách) / allowed (policy)', false]),
-    ...(managed.blockedOrigins ?? []).map((o): [string, string, boolean] => [o, 'chặn (chính sách) / blocked (policy)', false]),
-    ...Object.entries(user).map(([o, d]): [string, string, boolean] => [o, d === 'allowed' ? 'cho phép / allowed' : 'không cho phép / refused', true]),
+    ...(managed.allowedOrigins ?? []).map((o): [string, string, boolean] => [o, t('options_allowedPolicy'), false]),
+    ...(managed.blockedOrigins ?? []).map((o): [string, string, boolean] => [o, t('options_blockedPolicy'), false]),
+    ...Object.entries(user).map(([o, d]): [string, string, boolean] => [o, t(d === 'allowed' ? 'options_allowed' : 'options_refused'), true]),
   ];
   const list = $('sites');
   list.replaceChildren(
     ...rows.map(([origin, label, revocable]) => {
       const item = document.createElement('li');
       item.dataset.origin = origin;
-      item.textContent = `${origin} — ${label} `;
+      item.dataset.decision = label;
+      item.append(Object.assign(document.createElement('span'), { className: 'data', textContent: origin }), ` — ${label} `);
       if (revocable) {
         const revoke = document.createElement('button');
         revoke.type = 'button';
         revoke.className = 'revoke';
-        revoke.textContent = 'Thu hồi / Revoke';
-        revoke.setAttribute('aria-label', `Thu hồi / Revoke ${origin}`);
+        revoke.textContent = t('options_revoke');
+        revoke.setAttribute('aria-label', t('options_revokeLabel', { origin }));
         revoke.addEventListener('click', async () => {
           await forgetDecision(origin);
           await renderSites();
@@ -42,19 +62,19 @@ async function renderSites(): Promise<void> {
 }
 
 async function renderHost(): Promise<void> {
-  const status = (await browser.runtime.sendMessage({ options: 'status' })) as OptionsStatus;
+  const status: OptionsStatus = await ask({ options: 'status' }, OptionsStatusSchema);
   if (!status.ok) {
-    $('host-status').textContent = `${errorMessage(status.error.code, 'vi')} / ${errorMessage(status.error.code, 'en')}`;
+    $('host-status').textContent = errorText(status.error.code);
     $('host-status').dataset.code = status.error.code;
     $('install-help').hidden = status.error.code !== 'HOST_NOT_INSTALLED';
     return;
   }
-  $('host-status').textContent = `kyso-host ${status.hostVersion} — ${status.certificates.length} chứng thư số / certificates`;
+  $('host-status').textContent = tr.plural('options_hostStatus', status.certificates.length, { version: status.hostVersion });
   $('certificates').replaceChildren(
     ...status.certificates.map((c) => {
       const summary = summarizeCertificate(base64ToBytes(c.certificate));
       const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
-      return Object.assign(document.createElement('li'), { textContent: `${holderName(summary)} ${ids} [${c.token.label}]` });
+      return Object.assign(document.createElement('li'), { className: 'data', textContent: `${holderName(summary)} ${ids} [${c.token.label}]` });
     }),
   );
 }
@@ -66,7 +86,7 @@ async function renderTsa(): Promise<void> {
   // An agency's policy sets the TSA; the user sees it but cannot change it.
   input.disabled = setting.managed;
   $<HTMLButtonElement>('save-tsa').disabled = setting.managed;
-  $('tsa-status').textContent = setting.managed ? 'Đặt bởi chính sách của cơ quan / Set by policy' : '';
+  $('tsa-status').textContent = setting.managed ? t('options_setByPolicy') : '';
 }
 
 function wireTsaForm(): void {
@@ -75,50 +95,49 @@ function wireTsaForm(): void {
     const saved = await saveTsaUrl($<HTMLInputElement>('tsa-url').value);
     const status = $('tsa-status');
     status.dataset.saved = String(saved);
-    status.textContent = saved
-      ? 'Đã lưu / Saved'
-      : 'Địa chỉ phải là URL http:// hoặc https:// / The address must be an http:// or https:// URL';
+    status.textContent = saved ? t('options_saved') : t('options_tsaInvalid');
   });
 }
 
 async function renderConsentTimeout(): Promise<void> {
   const select = $<HTMLSelectElement>('consent-timeout');
   const seconds = String((await consentTimeoutMs()) / 1000);
+  select.replaceChildren(...[1, 3, 5, 10, 15].map((minutes) => new Option(tr.plural('options_minutes', minutes), String(minutes * 60))));
   // A value set by policy or by hand that is not one of the choices is still shown as it is.
-  if (![...select.options].some((o) => o.value === seconds)) select.add(new Option(`${seconds} s`, seconds));
+  if (![...select.options].some((o) => o.value === seconds)) select.add(new Option(t('options_seconds', { n: Number(seconds) }), seconds));
   select.value = seconds;
   select.addEventListener('change', () => void saveConsentTimeoutSeconds(Number(select.value)));
 }
 
 let configuredModules: string[] = [];
 
-function moduleLine(m: ModuleReport['modules'][number]): string {
-  const state = m.loaded ? 'đã nạp / loaded' : m.present ? `lỗi / failed: ${m.error ?? ''}` : 'không thấy tệp / file not found';
-  const source = { environment: 'KYSO_PKCS11_MODULES', configured: 'bạn thêm / added by you', known: 'tự tìm thấy / found' }[m.source];
-  return `${m.path} — ${source} — ${state} `;
+/** A module's path (data) and what kyso knows of it (in the page's language). */
+function moduleLine(m: ModuleReport['modules'][number]): Array<string | Node> {
+  const state = m.loaded ? t('options_moduleLoaded') : m.present ? t('options_moduleFailed', { error: m.error ?? '' }) : t('options_moduleMissing');
+  const source = m.source === 'environment' ? 'KYSO_PKCS11_MODULES' : t(m.source === 'configured' ? 'options_sourceConfigured' : 'options_sourceKnown');
+  return [Object.assign(document.createElement('code'), { textContent: m.path }), ' — ', source, ' — ', state, ' '];
 }
 
 function showModules(answer: OptionsModules): void {
   const status = $('module-status');
   if (!answer.ok) {
-    status.textContent = `${errorMessage(answer.error.code, 'vi')} / ${errorMessage(answer.error.code, 'en')}`;
+    status.textContent = errorText(answer.error.code);
     status.dataset.code = answer.error.code;
     return;
   }
   const { report } = answer;
   configuredModules = report.configured;
   status.removeAttribute('data-code');
-  status.textContent = report.environmentOverride
-    ? 'KYSO_PKCS11_MODULES đang quyết định thư viện nào được nạp / KYSO_PKCS11_MODULES decides which libraries load'
-    : '';
+  status.textContent = report.environmentOverride ? t('options_environmentOverride') : '';
   $('modules').replaceChildren(
     ...report.modules.map((m) => {
-      const item = Object.assign(document.createElement('li'), { textContent: moduleLine(m) });
+      const item = document.createElement('li');
+      item.append(...moduleLine(m));
       item.dataset.path = m.path;
       item.dataset.loaded = String(m.loaded);
       if (m.source === 'configured') {
-        const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'remove-module', textContent: 'Bỏ / Remove' });
-        remove.setAttribute('aria-label', `Bỏ / Remove ${m.path}`);
+        const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'remove-module', textContent: t('options_remove') });
+        remove.setAttribute('aria-label', t('options_removeLabel', { path: m.path }));
         remove.addEventListener('click', () => void setModules(configuredModules.filter((p) => p !== m.path)));
         item.append(remove);
       }
@@ -128,13 +147,11 @@ function showModules(answer: OptionsModules): void {
 }
 
 async function setModules(configured: string[]): Promise<void> {
-  const request: OptionsRequest = { options: 'set-modules', configured };
-  showModules((await browser.runtime.sendMessage(request)) as OptionsModules);
+  showModules(await ask<OptionsModules>({ options: 'set-modules', configured }, OptionsModulesSchema));
 }
 
 async function renderModules(): Promise<void> {
-  const request: OptionsRequest = { options: 'modules' };
-  showModules((await browser.runtime.sendMessage(request)) as OptionsModules);
+  showModules(await ask<OptionsModules>({ options: 'modules' }, OptionsModulesSchema));
   $('module-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const input = $<HTMLInputElement>('module-path');
@@ -154,7 +171,7 @@ async function renderWebSocket(): Promise<void> {
     origins.value = setting.allowedOrigins.join('\n');
   }
   for (const control of [enabled, port, origins, $<HTMLButtonElement>('save-ws')]) control.disabled = setting?.managed === true;
-  $('ws-status').textContent = setting?.managed ? 'Đặt bởi chính sách của cơ quan / Set by policy' : '';
+  $('ws-status').textContent = setting?.managed ? t('options_setByPolicy') : '';
   $('ws-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const saved = await saveWebSocketSetting({
@@ -163,13 +180,13 @@ async function renderWebSocket(): Promise<void> {
       allowedOrigins: origins.value.split('\n').map((o) => o.trim()).filter(Boolean),
     });
     $('ws-status').dataset.saved = String(saved);
-    $('ws-status').textContent = saved
-      ? 'Đã lưu / Saved'
-      : 'Cổng 1024–65535 và ít nhất một Origin dạng scheme://tên / Port 1024–65535 and at least one Origin like scheme://name';
+    $('ws-status').textContent = saved ? t('options_saved') : t('options_wsInvalid');
   });
 }
 
 async function main(): Promise<void> {
+  tr = translator(await browserLanguage(browser.i18n));
+  renderTexts();
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;

@@ -1,0 +1,137 @@
+/**
+ * Messages inside the extension between the background and its own pages: the consent window
+ * (over a runtime port, both directions) and the options page. Both ends parse what they receive
+ * with these schemas: a message of an unknown type or shape is dropped, never acted upon.
+ */
+import { z } from 'zod';
+import { CertificateEntrySchema, DigestAlgorithmSchema, LanguageSchema, WireErrorSchema, base64Length } from './common.js';
+import { ModuleReportSchema } from './host.js';
+import { LIMITS } from './limits.js';
+
+const DocumentIndex = z.number().int().min(0).max(LIMITS.maxBatchDocuments - 1);
+/** Words taken from a document (attachment or field names): shown as the document's, never as kyso's. */
+const DocumentWords = z.string().max(1000);
+
+export const DOCUMENT_WARNING_CODES = [
+  'pdf-javascript',
+  'pdf-launch',
+  'pdf-actions',
+  'pdf-embedded-files',
+  'pdf-form-fields',
+  'pdf-annotations',
+  'pdf-incremental-updates',
+  'pdf-existing-signatures',
+  'pdf-empty-signature-fields',
+] as const;
+
+/**
+ * Something a signed document can still do or change: the window warns before the PIN.
+ * `names` are taken from the document (attachment file names, field names).
+ */
+export const DocumentWarningSchema = z.strictObject({
+  code: z.enum(DOCUMENT_WARNING_CODES),
+  count: z.number().int().min(0).optional(),
+  names: z.array(DocumentWords).max(1000).optional(),
+});
+export type DocumentWarning = z.infer<typeof DocumentWarningSchema>;
+
+/** One document as the consent window describes it (built by the background from the document itself where it has it). */
+export const ConsentDocumentSchema = z.strictObject({
+  name: z.string().max(LIMITS.maxDocumentNameChars),
+  kind: z.enum(['cms', 'raw', 'pdf', 'xml']),
+  /** A digest the page sent ('cms', 'raw'). */
+  digest: z.base64().max(128).optional(),
+  digestAlgorithm: DigestAlgorithmSchema.optional(),
+  /** PDF and XML: bytes. */
+  size: z.number().int().min(0).optional(),
+  /** PDF: page count. */
+  pages: z.number().int().min(0).optional(),
+  /** XML: which kind, and what identifies it (form, period, taxpayer; invoice number, parties, total). */
+  profile: z.enum(['htkk', 'einvoice']).optional(),
+  summary: z.array(z.strictObject({ field: z.string().max(64), value: z.string().max(LIMITS.maxXmlChars) })).max(64).optional(),
+  /** Time-stamped by the TSA in the settings (CAdES-T, PAdES B-T). */
+  timestamp: z.boolean().optional(),
+  /** rsa-sha1, asked for by the portal. */
+  sha1: z.boolean().optional(),
+  /** What in the document can still act or change after signing (found in the document itself). */
+  warnings: z.array(DocumentWarningSchema).max(DOCUMENT_WARNING_CODES.length).optional(),
+  /** PDF: a certification signature (DocMDP) allowing afterwards 1 no changes, 2 forms and signatures, 3 also annotations. */
+  certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+});
+export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;
+
+/**
+ * The whole content of one document, asked for by the window when the user opens it (lazily: a
+ * batch may hold a thousand). Derived from exactly the bytes that are signed.
+ */
+export const DocumentContentSchema = z.discriminatedUnion('kind', [
+  /** The bytes a reader renders: the signed revision (or the original, when the prepared revision only appends the signature to it). */
+  z.strictObject({ kind: z.literal('pdf'), pdf: z.base64().max(base64Length(LIMITS.maxPdfBytes + 64 * 1024)) }),
+  /** Every element and attribute value inside the signed XML element, by its path from that element. */
+  z.strictObject({
+    kind: z.literal('xml'),
+    rows: z.array(z.strictObject({ path: z.string().max(4096), value: z.string().max(LIMITS.maxXmlChars) })).max(200_000),
+  }),
+  /** A digest the page computed: nothing to show but the digest itself (in ConsentDocument). */
+  z.strictObject({ kind: z.literal('digest') }),
+]);
+export type DocumentContent = z.infer<typeof DocumentContentSchema>;
+
+/** What the consent window shows: everything comes from the browser or the validated request. */
+export const ConsentDetailsSchema = z.strictObject({
+  requestId: z.string().min(1).max(64),
+  origin: z.string().min(1).max(255),
+  description: z.string().max(LIMITS.maxDescriptionChars),
+  /** One for a single signature; several for a batch (one consent, one PIN). */
+  documents: z.array(ConsentDocumentSchema).min(1).max(LIMITS.maxBatchDocuments),
+  /** The portal's choice; absent: the browser's language. */
+  lang: LanguageSchema.optional(),
+  /** The site has never asked before: the user must first allow it (remembered) or refuse it. */
+  askSite: z.boolean(),
+  /** Asked by a program on this computer through the local WebSocket mode, not by a web page. */
+  viaWebSocket: z.boolean().optional(),
+});
+export type ConsentDetails = z.infer<typeof ConsentDetailsSchema>;
+
+/** Consent window → background. */
+export const ConsentToBackgroundSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), requestId: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal('sign'), certificateId: z.string().min(1).max(200), pin: z.string().min(1).max(LIMITS.maxPinChars).nullable() }),
+  z.strictObject({ type: z.literal('cancel') }),
+  z.strictObject({ type: z.literal('site'), allow: z.boolean() }),
+  /** The user opened document `index` (0-based) of the request. */
+  z.strictObject({ type: z.literal('open-document'), index: DocumentIndex }),
+  /** "No token found": the user plugged it in and asks to look again. */
+  z.strictObject({ type: z.literal('list-certificates') }),
+]);
+export type ConsentToBackground = z.infer<typeof ConsentToBackgroundSchema>;
+
+/** Background → consent window. */
+export const BackgroundToConsentSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('details'), details: ConsentDetailsSchema }),
+  z.strictObject({ type: z.literal('certificates'), certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates) }),
+  z.strictObject({ type: z.literal('site-allowed') }),
+  z.strictObject({ type: z.literal('signing') }),
+  z.strictObject({ type: z.literal('progress'), done: z.number().int().min(0), total: z.number().int().min(0) }),
+  z.strictObject({ type: z.literal('error'), error: WireErrorSchema }),
+  z.strictObject({ type: z.literal('document-content'), index: DocumentIndex, content: DocumentContentSchema }),
+  z.strictObject({ type: z.literal('document-content-error'), index: DocumentIndex, error: WireErrorSchema }),
+]);
+export type BackgroundToConsent = z.infer<typeof BackgroundToConsentSchema>;
+
+/** Options page → background. */
+export const OptionsRequestSchema = z.discriminatedUnion('options', [
+  z.strictObject({ options: z.literal('status') }),
+  z.strictObject({ options: z.literal('modules') }),
+  z.strictObject({ options: z.literal('set-modules'), configured: z.array(z.string().max(LIMITS.maxModulePathChars)).max(LIMITS.maxConfiguredModules) }),
+]);
+export type OptionsRequest = z.infer<typeof OptionsRequestSchema>;
+
+/** Background → options page. */
+export const OptionsModulesSchema = z.union([z.strictObject({ ok: z.literal(true), report: ModuleReportSchema }), z.strictObject({ ok: z.literal(false), error: WireErrorSchema })]);
+export type OptionsModules = z.infer<typeof OptionsModulesSchema>;
+export const OptionsStatusSchema = z.union([
+  z.strictObject({ ok: z.literal(true), hostVersion: z.string().max(64), certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates) }),
+  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type OptionsStatus = z.infer<typeof OptionsStatusSchema>;

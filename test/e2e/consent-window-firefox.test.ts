@@ -1,0 +1,91 @@
+/**
+ * The key consent-window behaviours of issue 12 in Firefox ESR: every PDF page paged through
+ * (judged by pixels), the odd item of a 1,000-item batch found and opened, the page's words made
+ * inert, and stray typing before the window is armed sending nothing.
+ */
+import type { Page, Target } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickInView, darkThirds, outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
+import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { focused } from '../support/page-checks.js';
+
+describe('Firefox ESR: what the consent window shows', () => {
+  let session: FirefoxSession;
+  let page: Page;
+
+  /** The window for a request, past the site question (answered yes) and its activation delay. */
+  async function consentFor(method: string, options: unknown): Promise<Page> {
+    const consent = await session.consentWindowAfter(() => sdkCall(page, method, options));
+    if (await consent.$('body[data-state="permission"]')) {
+      await consent.click('#allow-site');
+      await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
+    }
+    return consent;
+  }
+
+  beforeAll(async () => {
+    session = await startFirefoxSession();
+    page = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('pages through every page of a PDF', async () => {
+    const consent = await consentFor('signPdf', { pdf: await threePagePdf(), description: 'Biên bản 3 trang', name: 'bien-ban.pdf', lang: 'vi' });
+    expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe('Tài liệu có 3 trang. Hãy xem từng trang trước khi ký.');
+    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+    expect((await darkThirds(consent))[0]).toBeGreaterThan(0.05);
+    await clickInView(consent, '#page-next');
+    await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
+    const [top, middle] = await darkThirds(consent);
+    expect(middle).toBeGreaterThan(0.05);
+    expect(top).toBeLessThan(0.01);
+    await clickInside(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+  });
+
+  it('lists all 1,000 items of a batch; the bare-hash item is found by kind and opened', async () => {
+    const consent = await consentFor('signMany', { description: '1.000 hoá đơn', lang: 'en', digestBatch: { count: 1000, rawAt: 412 } });
+    expect(await consent.$eval('#list-range', (el) => el.textContent)).toBe('Items 1–20 of 1,000');
+    await consent.select('#kind-filter', 'raw');
+    expect(await consent.$$eval('#documents li', (lis) => lis.map((li) => li.getAttribute('data-index')))).toEqual(['412']);
+    await clickInView(consent, '#documents li[data-index="412"] .open-item');
+    expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain('It can stand for any document');
+    await clickInside(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+  });
+
+  it('shows bidi overrides and zero-width characters as marks, drawn left to right', async () => {
+    const consent = await consentFor('signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'hoa-don-\u202Efdp.exe \u200Bx', lang: 'vi' });
+    expect(await consent.$eval('#description', (el) => (el as HTMLElement).innerText)).toContain('hoa-don-⟨U+202E⟩fdp.exe ⟨U+200B⟩x');
+    const order = await consent.$eval('#description', (el) => {
+      const node = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'))!;
+      const at = (i: number) => {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        return range.getBoundingClientRect().left;
+      };
+      return [at(0), at(6)];
+    });
+    expect(order[0]).toBeLessThan(order[1]!);
+    await clickInside(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+  });
+
+  it('stray typing before the window is armed sends nothing', async () => {
+    const before = new Set<Target>(session.browser.targets());
+    await sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Đang gõ dở', lang: 'vi' });
+    const consent = await session.extensionPage('src/consent/', before);
+    await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await consent.keyboard.press('Tab');
+    await consent.keyboard.type(`${session.token.pin}\n${session.token.pin}\n`);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await settled(page)).toBe(false);
+    expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('');
+    expect(await focused(consent)).not.toBe('pin');
+    await clickInside(consent, '#cancel');
+    expect(await outcome(page)).toBe('USER_CANCELLED');
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * What a person meets on an extension page, measured in the browser: axe-core's WCAG 2.1 AA rules,
+ * the body text size, whether a control is on screen at a given window size or zoom, sideways
+ * scrolling, and which language the visible text is in.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'puppeteer-core';
+import { MESSAGES } from '../../extension/src/i18n/messages.js';
+import { ERROR_CODES, errorMessage } from '../../shared/protocol/errors.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations of WCAG 2.0/2.1 A and AA, as "rule: target" lines. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as any).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.flatMap((v: any) => v.nodes.map((n: any) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary?.split('\n')[1] ?? ''}`));
+  });
+}
+
+/** A window size, or a zoom level as the CSS viewport it leaves (200 % of 480×720 is 240×360 CSS px). */
+export interface Viewport {
+  name: string;
+  width: number;
+  height: number;
+  deviceScaleFactor?: number;
+}
+export const VIEWPORTS: Viewport[] = [
+  { name: '480x720', width: 480, height: 720 },
+  { name: 'zoom-200', width: 240, height: 360, deviceScaleFactor: 2 },
+  { name: '360 wide', width: 360, height: 720 },
+  { name: '320 wide', width: 320, height: 568 },
+];
+
+export interface Layout {
+  bodyFontPx: number;
+  /** The document scrolls sideways. */
+  horizontalScroll: boolean;
+  /** Elements reaching past the right edge when it does. */
+  wide: string[];
+  /** Each selector's box lies wholly inside the viewport (as the page is scrolled now). */
+  inside: Record<string, boolean>;
+}
+
+export async function layout(page: Page, selectors: string[]): Promise<Layout> {
+  return page.evaluate((selectors) => {
+    const root = document.scrollingElement ?? document.documentElement;
+    const inside: Record<string, boolean> = {};
+    for (const selector of selectors) {
+      const element = document.querySelector(selector) as HTMLElement | null;
+      const box = element?.getBoundingClientRect();
+      inside[selector] = !!box && box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight;
+    }
+    const horizontalScroll = root.scrollWidth > root.clientWidth + 1;
+    // What sticks out, to say why (ids or tags of the widest offenders).
+    const wide = horizontalScroll
+      ? [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+          .slice(-3)
+          .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`)
+          .concat(
+            (() => {
+              const texts: string[] = [];
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                if (range.getBoundingClientRect().right > root.clientWidth + 1) texts.push(`"${node.textContent!.slice(0, 30)}"`);
+              }
+              return texts.slice(0, 3);
+            })(),
+            [`scrollWidth ${root.scrollWidth} clientWidth ${root.clientWidth}`],
+          )
+      : [];
+    return { bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize), horizontalScroll, wide, inside };
+  }, selectors);
+}
+
+/** Runs `check` at each viewport (top and bottom of the page), then puts the window back. */
+export async function atEachViewport(page: Page, check: (viewport: Viewport, where: 'top' | 'bottom') => Promise<void>): Promise<void> {
+  try {
+    for (const viewport of VIEWPORTS) {
+      await page.setViewport({ width: viewport.width, height: viewport.height, deviceScaleFactor: viewport.deviceScaleFactor ?? 1 });
+      for (const where of ['top', 'bottom'] as const) {
+        await page.evaluate((where) => window.scrollTo(0, where === 'top' ? 0 : document.documentElement.scrollHeight), where);
+        await check(viewport, where);
+      }
+    }
+  } finally {
+    await page.setViewport(null);
+    await page.evaluate(() => window.scrollTo(0, 0));
+  }
+}
+
+/** The element focused now, as id (or tag and name). */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLInputElement | null;
+    return el?.id || `${el?.tagName.toLowerCase()}${el?.name ? `[name=${el.name}]` : ''}`;
+  });
+}
+
+/**
+ * Every visible text node of kyso's own (outside page words and data: `.page-text`, `.data`,
+ * `code`, the origin, certificate names, numbers), checked against the catalogue: each must be a
+ * message of `lang` (placeholders filled by anything), and none may be a message only the other
+ * language has. Returns the texts that fail.
+ */
+export async function textsNotIn(page: Page, lang: 'vi' | 'en'): Promise<string[]> {
+  const texts: string[] = await page.evaluate(() => {
+    const skip = '.page-text, .data, code, #origin, .holder, .meta, .control-mark, #fingerprint, #list-range, .item-number, #page-position, option, [aria-hidden="true"], script, style';
+    const found: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent?.trim();
+      const parent = node.parentElement;
+      if (!text || !parent || parent.closest(skip)) continue;
+      if (!(parent.offsetParent !== null || getComputedStyle(parent).position === 'fixed') || parent.closest('[hidden]')) continue;
+      found.push(text);
+    }
+    return found;
+  });
+  const catalogue = (l: 'vi' | 'en') => [...Object.values(MESSAGES[l]), ...ERROR_CODES.map((code) => errorMessage(code, l))];
+  const pattern = (message: string) => new RegExp(`^${message.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '.+')}$`, 's');
+  const own = catalogue(lang).map(pattern);
+  const foreign = catalogue(lang === 'vi' ? 'en' : 'vi').filter((m) => !catalogue(lang).includes(m)).map(pattern);
+  // Not ours to translate: numbers, punctuation, product names.
+  const neutral = /^[\d\s.,:;/()–—…·+%#-]*$|^kyso(-host)?$|^KYSO_PKCS11_MODULES$/;
+  const trimmed = texts.map((text) => text.replace(/^[\s—–·:-]+|[\s—–·:-]+$/g, ''));
+  return trimmed.filter((text) => !neutral.test(text) && (!own.some((p) => p.test(text)) || foreign.some((p) => p.test(text))));
+}
