@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { FrameReader, encodeFrame } from '../native-host/src/messaging/framing.js';
 import type { HostCommand, HostParams, HostResponse } from '../shared/protocol/host.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
-import { HOST_NODE_FLAGS } from '../native-host/src/install/launcher.js';
+import { HOST_NODE_FLAGS } from '../native-host/src/runtime.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');

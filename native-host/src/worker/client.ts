@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
-import { HOST_NODE_FLAGS } from '../install/launcher.js';
+import { workerLaunch } from '../runtime.js';
 import type { WorkerOperation, WorkerResponse, WorkerResults } from './messages.js';
 
 // Beside this module in the compiled tree, and beside the bundle in dist/host.
@@ -47,8 +47,9 @@ export class TokenWorker {
   /** Starts the worker now, so the first request does not pay for it. */
   start(): Promise<void> {
     if (this.ready) return this.ready;
-    const child = fork(WORKER_ENTRY, [], {
-      execArgv: [...HOST_NODE_FLAGS],
+    const launch = workerLaunch(WORKER_ENTRY);
+    const child = fork(launch.modulePath, [], {
+      execArgv: launch.execArgv,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'advanced',
       env: { ...process.env, ...this.options.env, KYSO_WORKER_MODULES: JSON.stringify(this.options.modulePaths) },
