@@ -6,7 +6,8 @@
  *   kyso-<v>-firefox.xpi           unsigned, for addons.mozilla.org to sign
  *   policies/                      opt-in enterprise policy templates (docs/deploy.md)
  *   SHA256SUMS
- * Reproducible: SOURCE_DATE_EPOCH (default: the commit's time) fixes every timestamp. On macOS and
+ * Reproducible: SOURCE_DATE_EPOCH (default: the commit's time) fixes every timestamp; the V8 code
+ * cache inside the binary is the one part that differs between builds (KYSO_SEA_CODE_CACHE=0 omits it). On macOS and
  * Windows the same script builds the single executable only (docs/packaging.md).
  */
 import { execFileSync } from 'node:child_process';
@@ -19,8 +20,10 @@ import { INSTALL_DIR, commandLinks, debCopyright, debArchitecture, debControl, d
 import { enterprisePolicies } from './policies.js';
 import { bundleForSea, buildSeaBinary, type BuildInfo } from './sea.js';
 
-const OUT = path.resolve('dist/package');
-const STAGE = path.join(OUT, 'stage');
+/** KYSO_PACKAGE_OUT: another output directory (the reproducibility test builds twice). */
+const OUT = path.resolve(process.env.KYSO_PACKAGE_OUT ?? 'dist/package');
+/** Fixed, whatever OUT is: the single executable's blob records its main script's path. */
+const STAGE = path.resolve('dist/package-stage');
 
 function git(...args: string[]): string {
   return execFileSync('git', args, { encoding: 'utf8' }).trim();
@@ -47,23 +50,28 @@ function duKiB(dir: string): number {
   return Number(execFileSync('du', ['-sk', '--apparent-size', dir], { encoding: 'utf8' }).split('\t')[0]);
 }
 
+const started = Date.now();
+const step = (what: string) => console.log(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+
 async function main(): Promise<void> {
   const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? git('log', '-1', '--format=%ct'));
   const info = buildInfo(epoch);
   const arch = process.arch;
   rmSync(OUT, { recursive: true, force: true });
+  rmSync(STAGE, { recursive: true, force: true });
   mkdirSync(STAGE, { recursive: true });
+  mkdirSync(OUT, { recursive: true });
 
-  // 1. The single executable.
+  step('single executable');
   const seaMain = path.join(STAGE, 'sea', 'kyso-host.cjs');
   await bundleForSea(seaMain, info);
   const binaryName = process.platform === 'win32' ? 'kyso-host.exe' : 'kyso-host';
   const binary = path.join(STAGE, 'sea', binaryName);
-  buildSeaBinary(seaMain, binary);
+  buildSeaBinary(seaMain, binary, { codeCache: process.env.KYSO_SEA_CODE_CACHE !== '0' });
   const program = programFiles({ binary, pkcs11jsDir: path.resolve('node_modules/pkcs11js'), fontsDir: path.resolve('dist/host/fonts') });
 
   if (process.platform === 'linux') {
-    // 2. .deb
+    step('.deb');
     const debRoot = path.join(STAGE, 'deb');
     stageFiles(debRoot, [...program, ...commandLinks(), ...systemManifests()]);
     stageFiles(debRoot, [{ path: '/usr/share/doc/kyso/copyright', text: debCopyright(), mode: 0o644 }]);
@@ -74,7 +82,8 @@ async function main(): Promise<void> {
     writeFileSync(path.join(debRoot, 'DEBIAN/postrm'), debPostrm(), { mode: 0o755 });
     buildDeb(debRoot, path.join(OUT, `kyso_${KYSO_VERSION}_${debArch}.deb`), epoch);
 
-    // 3. .tar.gz: the program directory alone; `./kyso-host install` registers it.
+    step('.tar.gz');
+    // the program directory alone; `./kyso-host install` registers it.
     const tarDir = path.join(STAGE, 'tar', `kyso-${KYSO_VERSION}-linux-${arch}`);
     stageFiles(tarDir, program.map((f) => ({ ...f, path: path.posix.relative(INSTALL_DIR, f.path) })));
     stageFiles(tarDir, enterprisePolicies('/policies'));
@@ -83,7 +92,8 @@ async function main(): Promise<void> {
     cpSync(binary, path.join(OUT, binaryName));
   }
 
-  // 4. The extension, as built (dist/extension): the same files for both stores.
+  step('extension packages');
+  // as built (dist/extension): the same files for both stores.
   for (const [name, ext] of [['chrome', 'zip'], ['firefox', 'xpi']] as const) {
     const dir = path.join(STAGE, name);
     cpSync(path.resolve('dist/extension'), dir, { recursive: true });

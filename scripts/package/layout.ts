@@ -5,10 +5,12 @@
 import path from 'node:path';
 import { hostManifest, serializeManifest } from '../../native-host/src/install/manifest.js';
 import { hostLocations, type Browser } from '../../native-host/src/install/locations.js';
+import { programLocation } from '../../native-host/src/install/program-location.js';
 import { PACKAGED_PKCS11_ADDON, PACKAGED_PKCS11JS_DIR } from '../../native-host/src/runtime.js';
 
-export const INSTALL_DIR = '/opt/kyso';
-export const HOST_BINARY = `${INSTALL_DIR}/kyso-host`;
+const SYSTEM_PROGRAM = programLocation('linux', 'system', '/root');
+export const INSTALL_DIR = SYSTEM_PROGRAM.dir;
+export const HOST_BINARY = SYSTEM_PROGRAM.binary;
 /** Browsers the .deb registers system-wide: every one with a documented system location on Linux. */
 export const DEB_BROWSERS: readonly Browser[] = ['chrome', 'chromium', 'edge', 'brave', 'firefox'];
 

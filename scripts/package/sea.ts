@@ -61,15 +61,18 @@ export async function bundleForSea(outFile: string, info: BuildInfo): Promise<vo
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /**
- * Builds the single executable from `mainFile`. Node builds the blob for its own version, so the
+ * Builds the single executable from `mainFile`. V8's code cache makes start-up faster but is not
+ * byte-for-byte reproducible (two builds differ inside the blob); `codeCache: false` gives
+ * identical binaries (bench/ measures both). Node builds the blob for its own version, so the
  * binary copied is the one running this script. Debug symbols are stripped (98 → ~90 MB; the
  * dynamic symbol table that addons link against stays).
  */
-export function buildSeaBinary(mainFile: string, output: string, options: { strip?: boolean } = {}): void {
+export function buildSeaBinary(mainFile: string, output: string, options: { strip?: boolean; codeCache?: boolean } = {}): void {
   const dir = path.dirname(mainFile);
   const blob = path.join(dir, 'sea-prep.blob');
   const config = path.join(dir, 'sea-config.json');
-  writeFileSync(config, JSON.stringify({ main: mainFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+  const useCodeCache = options.codeCache ?? true;
+  writeFileSync(config, JSON.stringify({ main: mainFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache }));
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'pipe' });
   mkdirSync(path.dirname(output), { recursive: true });
   copyFileSync(process.execPath, output);
