@@ -34,6 +34,8 @@ export function firefoxPolicy(installUrl = AMO_INSTALL_URL, settings: object = E
 /**
  * Where each browser reads a managed policy file on Linux (the template's name under policies/).
  * Firefox reads one policies.json for everything: an agency merges kyso's entries into its own.
+ * Firefox's directory is /etc/<application name>/policies ("SysConfD" in EnterprisePoliciesParent):
+ * firefox for Mozilla's builds, firefox-esr for Debian's (checked in Debian 12's omni.ja).
  */
 export const LINUX_POLICY_LOCATIONS = {
   chrome: '/etc/opt/chrome/policies/managed/kyso.json',
@@ -41,13 +43,14 @@ export const LINUX_POLICY_LOCATIONS = {
   edge: '/etc/opt/edge/policies/managed/kyso.json',
   brave: '/etc/brave/policies/managed/kyso.json',
   firefox: '/etc/firefox/policies/policies.json',
+  'firefox-esr': '/etc/firefox-esr/policies/policies.json',
 } as const;
 
 export function enterprisePolicies(baseDir: string): PackageFile[] {
   const json = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
   return Object.entries(LINUX_POLICY_LOCATIONS).map(([browser, location]) => ({
     path: path.posix.join(baseDir, browser, path.posix.basename(location)),
-    text: json(browser === 'firefox' ? firefoxPolicy() : chromiumPolicy()),
+    text: json(browser.startsWith('firefox') ? firefoxPolicy() : chromiumPolicy()),
     mode: 0o644,
   }));
 }

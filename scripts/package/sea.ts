@@ -78,8 +78,14 @@ export function buildSeaBinary(mainFile: string, output: string, options: { stri
   copyFileSync(process.execPath, output);
   chmodSync(output, 0o755);
   if (options.strip !== false && process.platform === 'linux') execFileSync('strip', ['--strip-debug', output]);
+  // Node's own signature would be invalid after injection: remove it first (not built or run on Linux CI).
+  if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', output]);
+  if (process.platform === 'win32') execFileSync('signtool', ['remove', '/s', output]);
   const postject = path.join(path.dirname(createRequire(import.meta.url).resolve('postject/package.json')), 'dist/cli.js');
   const args = [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
   if (process.platform === 'darwin') args.push('--macho-segment-name', 'NODE_SEA');
   execFileSync(process.execPath, args, { stdio: 'pipe' });
+  // macOS refuses to run an unsigned arm64 binary: an ad-hoc signature, replaced by the release's
+  // Developer ID signature (docs/packaging.md).
+  if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', output]);
 }

@@ -161,7 +161,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     execFileSync('dpkg-deb', ['-R', path.join(out, DEB), next]);
     const control = path.join(next, 'DEBIAN/control');
     writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, 'Version: 99.0.0'));
-    execFileSync('dpkg-deb', ['--root-owner-group', '-b', next, path.join(root.shared, 'kyso-next.deb')], { stdio: 'pipe' });
+    execFileSync('dpkg-deb', ['--root-owner-group', '-Znone', '-b', next, path.join(root.shared, 'kyso-next.deb')], { stdio: 'pipe' });
     const settings = JSON.stringify({ modules: [SOFTHSM_MODULE] });
     root.run(['sh', '-c', `mkdir -p /root/.config/kyso && printf '%s' '${settings}' > /root/.config/kyso/config.json`]);
 

@@ -105,7 +105,8 @@ export class PackageRoot {
       }
     };
     for (const layer of OVERLAID) walk(path.join(this.dir, 'upper'), `/${layer}`, true);
-    for (const dir of ['opt', 'root']) walk(this.root, `/${dir}`, false);
+    // dpkg removes /opt when the last package in it goes and no package owns /opt (none does on Debian).
+    for (const dir of ['opt', 'root']) if (existsOnHost(path.join(this.root, dir))) walk(this.root, `/${dir}`, false);
     return out.sort();
   }
 

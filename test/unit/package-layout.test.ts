@@ -54,7 +54,7 @@ describe('Linux package layout', () => {
     expect(firefox.policies['3rdparty']).toEqual({ Extensions: { [FIREFOX_EXTENSION_ID]: { allowedOrigins: ['https://thue.gov.vn'] } } });
     // templates live under the program, never where a browser reads them
     const templates = enterprisePolicies('/opt/kyso/policies').map((f) => f.path);
-    expect(templates).toEqual(['/opt/kyso/policies/chrome/kyso.json', '/opt/kyso/policies/chromium/kyso.json', '/opt/kyso/policies/edge/kyso.json', '/opt/kyso/policies/brave/kyso.json', '/opt/kyso/policies/firefox/policies.json']);
+    expect(templates).toEqual(['/opt/kyso/policies/chrome/kyso.json', '/opt/kyso/policies/chromium/kyso.json', '/opt/kyso/policies/edge/kyso.json', '/opt/kyso/policies/brave/kyso.json', '/opt/kyso/policies/firefox/policies.json', '/opt/kyso/policies/firefox-esr/policies.json']);
     for (const location of Object.values(LINUX_POLICY_LOCATIONS)) expect(templates).not.toContain(location);
   });
 });

@@ -6,6 +6,7 @@ import { errorMessage } from '../../../shared/protocol/errors.js';
 import type { ModuleReport } from '../../../shared/protocol/host.js';
 import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
+import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
 import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -47,6 +48,11 @@ async function renderHost(): Promise<void> {
     $('host-status').textContent = `${errorMessage(status.error.code, 'vi')} / ${errorMessage(status.error.code, 'en')}`;
     $('host-status').dataset.code = status.error.code;
     $('install-help').hidden = status.error.code !== 'HOST_NOT_INSTALLED';
+    const advice = hostAdvice(status.error);
+    $('host-advice').hidden = !advice;
+    $('host-advice-text').textContent = advice ? `${advice.vi} / ${advice.en}` : '';
+    $<HTMLAnchorElement>('host-download').hidden = !advice?.download;
+    $<HTMLAnchorElement>('host-download').href = HOST_DOWNLOAD_URL;
     return;
   }
   $('host-status').textContent = `kyso-host ${status.hostVersion} — ${status.certificates.length} chứng thư số / certificates`;
