@@ -13,6 +13,7 @@ packages=(
   libp11-kit-dev gcc make g++ python3  # pkcs11.h for the fault-injecting module; node-gyp for pkcs11js
   xvfb xauth                    # a display for headed browser runs
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots
+  zip unzip binutils            # npm run package: extension zips, strip; the package tests unpack them
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,8 @@ import puppeteer, { type Browser, type ElementHandle } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { KYSO_VERSION } from '../../shared/version.js';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { HOST_DOWNLOAD_URL } from '../../extension/src/options/host-advice.js';
 import { CHROMIUM, QUIET_FLAGS, clickClosingWindow, consentWindowAfter, enableDeveloperMode } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { MASTER_TOKEN_DIR, REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
@@ -37,10 +39,12 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
   let root: PackageRoot;
   let token: { dir: string; env: Record<string, string> };
   let before: string[];
+  let extension: string;
 
   beforeAll(() => {
     buildPackages(out);
     root = new PackageRoot();
+    extension = path.join(root.shared, 'extension');
     // The test token, at a path that is the same inside the root and out.
     const tokenDir = path.join(root.shared, 'token');
     cpSync(MASTER_TOKEN_DIR, tokenDir, { recursive: true });
@@ -48,8 +52,22 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${tokenDir}/tokens`));
     token = { dir: tokenDir, env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE } };
     cpSync(path.join(out, DEB), path.join(root.shared, DEB));
+    mkdirSync(extension);
+    execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-chrome.zip`), '-d', extension]);
     before = root.changes();
   });
+
+  /** Chromium started inside the root, with the released extension zip unpacked and a fresh profile. */
+  async function launchReleasedChromium(profile: string): Promise<Browser> {
+    return puppeteer.launch({
+      executablePath: root.launcher('chromium', CHROMIUM, token.env),
+      userDataDir: path.join(root.shared, profile),
+      headless: true,
+      ignoreDefaultArgs: ['--disable-extensions'],
+      args: [...QUIET_FLAGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
+      protocolTimeout: 60_000,
+    });
+  }
   afterAll(() => {
     root?.remove();
     rmSync(out, { recursive: true, force: true });
@@ -78,6 +96,20 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     }
     // every file belongs to root
     expect(files.split('\n').filter(Boolean).every((line) => line.includes(' root/root '))).toBe(true);
+  });
+
+  it('before the app is installed, the extension’s popup says so and links to the download', async () => {
+    const browser = await launchReleasedChromium('profile-first-run');
+    try {
+      const popup = await browser.newPage();
+      await popup.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+      await popup.waitForSelector('#host-advice:not([hidden])', { visible: true, timeout: 30_000 });
+      expect(await popup.$eval('#host-advice-text', (el) => (el as HTMLElement).innerText)).toContain('The kyso app is not installed on this computer');
+      const link = await popup.$eval('#host-download', (el) => ({ text: (el as HTMLElement).innerText, href: (el as HTMLAnchorElement).href, shown: (el as HTMLElement).offsetHeight > 0 }));
+      expect(link).toEqual({ text: 'Tải ứng dụng kyso / Download the kyso app', href: HOST_DOWNLOAD_URL, shown: true });
+    } finally {
+      await browser.close();
+    }
   });
 
   it('dpkg installs it; kyso --version says version, commit and build date', () => {
@@ -116,18 +148,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     let browser: Browser;
 
     beforeAll(async () => {
-      const extension = path.join(root.shared, 'extension');
-      mkdirSync(extension);
-      execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-chrome.zip`), '-d', extension]);
       demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')) });
-      browser = await puppeteer.launch({
-        executablePath: root.launcher('chromium', CHROMIUM, token.env),
-        userDataDir: path.join(root.shared, 'profile'),
-        headless: true,
-        ignoreDefaultArgs: ['--disable-extensions'],
-        args: [...QUIET_FLAGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
-        protocolTimeout: 60_000,
-      });
+      browser = await launchReleasedChromium('profile');
       await enableDeveloperMode(browser);
     });
     afterAll(async () => {
