@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type ElementHandle } from 'puppeteer-core';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { KYSO_VERSION } from '../../shared/version.js';
-import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { HOST_DOWNLOAD_URL } from '../../extension/src/options/host-advice.js';
 import { CHROMIUM, QUIET_FLAGS, clickClosingWindow, consentWindowAfter, enableDeveloperMode } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
@@ -176,6 +176,78 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     });
   });
 
+  describe('signing in Firefox ESR with the released XPI and the installed host only', () => {
+    const FIREFOX_UUID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
+    let demo: DemoServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      // Firefox refuses plain http portals (no developer mode here): https with a throwaway certificate.
+      const tls = path.join(root.shared, 'tls');
+      mkdirSync(tls);
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/key.pem`, '-out', `${tls}/cert.pem`, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+      demo = await startDemoServer({
+        trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
+        tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
+      });
+      const xpi = path.join(root.shared, 'xpi');
+      mkdirSync(xpi);
+      execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`), '-d', xpi]);
+      browser = await puppeteer.launch({
+        browser: 'firefox',
+        executablePath: root.launcher('firefox', process.env.KYSO_FIREFOX ?? '/usr/bin/firefox-esr', token.env),
+        headless: true,
+        userDataDir: path.join(root.shared, 'firefox-profile'),
+        protocolTimeout: 60_000,
+        acceptInsecureCerts: true,
+        extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }) },
+      });
+      expect(await browser.installExtension(xpi)).toBe(FIREFOX_EXTENSION_ID);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await demo?.close();
+    });
+
+    /** BiDi shows extension pages as about:blank targets: find the consent window by asking each page where it is. */
+    async function consentPage(): Promise<Page> {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        for (const target of browser.targets()) {
+          const page = await target.page().catch(() => null);
+          const href = page && (await page.evaluate(() => location.href).catch(() => ''));
+          if (page && href?.startsWith(`moz-extension://${FIREFOX_UUID}/src/consent/`)) return page;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('no consent window');
+    }
+
+    it('the portal gets a signature that openssl verifies', async () => {
+      const page = await browser.newPage();
+      await page.goto(demo.url);
+      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 30_000 });
+      const text = 'Tờ khai thuế — ký trong Firefox ESR bằng kyso đã cài từ gói .deb\n';
+      const file = path.join(root.shared, 'to-khai-firefox.txt');
+      writeFileSync(file, text);
+      await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      await page.click('#sign');
+      const consent = await consentPage();
+      await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 30_000 });
+      if (await consent.$('body[data-state="permission"]')) {
+        await consent.click('#allow-site');
+        await consent.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+      }
+      await consent.click('input[name="certificate"][value$="/02"]');
+      await consent.type('#pin', TOKEN_PIN);
+      await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
+      await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+      expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
+      const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
+      expect(opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok).toBe(true);
+    });
+  });
+
   it('upgrading to the next version keeps the user’s settings and the browser registrations', () => {
     // Version N+1: the same files under the next version number (what changes between releases is
     // the program; what the upgrade must keep is the same either way).
@@ -198,7 +270,14 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     // dpkg's own records of what it did are the only system changes left; ~/.config/kyso is the
     // user's (Debian policy: packages never touch home directories).
     const bookkeeping = /^\/var\/(lib\/dpkg|log|cache\/debconf)\//;
-    const after = root.changes().filter((f) => !bookkeeping.test(f) && !f.startsWith('/root/'));
+    // dpkg also removes an empty directory of the package's (here /etc/opt) that no package owns,
+    // even when it was there before: it deletes, it leaves nothing behind.
+    const packageDirs = execFileSync('dpkg-deb', ['--contents', path.join(out, DEB)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.startsWith('d'))
+      .map((line) => line.split(' ').at(-1)!.replace(/^\./, '').replace(/\/$/, ''));
+    const emptyDirRemoved = (f: string) => f.endsWith(' (deleted)') && packageDirs.includes(f.slice(0, -' (deleted)'.length)) && readdirSync(f.slice(0, -' (deleted)'.length)).length === 0;
+    const after = root.changes().filter((f) => !bookkeeping.test(f) && !f.startsWith('/root/') && !emptyDirRemoved(f));
     expect(after).toEqual(before.filter((f) => !bookkeeping.test(f)));
     expect(after.filter((f) => /kyso/i.test(f))).toEqual([]);
     expect(root.run(['sh', '-c', 'command -v kyso kyso-host']).status).not.toBe(0);

@@ -89,7 +89,7 @@ export class PackageRoot {
   }
 
   /**
-   * What the system changed: every file, link or deletion in the upper layers and every entry under
+   * What the system changed: every file, link or deletion ("… (deleted)") in the upper layers and every entry under
    * /opt and /root, as paths inside the root. Directories copied up only because something was
    * written below them are not changes; a directory that does not exist in the host is.
    */
@@ -101,7 +101,7 @@ export class PackageRoot {
         if (entry.isDirectory()) {
           if (!isLayer || !existsOnHost(relPath)) out.push(`${relPath}/`);
           walk(top, relPath, isLayer);
-        } else out.push(relPath);
+        } else out.push(entry.isCharacterDevice() ? `${relPath} (deleted)` : relPath); // overlay whiteout
       }
     };
     for (const layer of OVERLAID) walk(path.join(this.dir, 'upper'), `/${layer}`, true);
