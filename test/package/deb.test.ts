@@ -283,6 +283,22 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     expect(root.run(['sh', '-c', 'command -v kyso kyso-host']).status).not.toBe(0);
   });
 
+  it('the .tar.gz, unpacked in a home folder, registers itself with `kyso-host install` and doctor says ready', () => {
+    cpSync(path.join(out, TARBALL), path.join(root.shared, TARBALL));
+    expect(root.run(['tar', '-xzf', path.join(root.shared, TARBALL), '-C', '/root']).status).toBe(0);
+    const binary = `/root/kyso-${KYSO_VERSION}-linux-x64/kyso-host`;
+    const install = root.run([binary, 'install', '--browser', 'chromium,firefox'], token.env);
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+    // the launcher carries the token's environment and starts the binary itself, no Node
+    const launcher = root.run(['cat', '/root/.local/share/kyso/kyso-host.sh']).stdout;
+    expect(launcher).toContain(`exec '${binary}' "$@"`);
+    const doctor = root.run([binary, 'doctor'], token.env);
+    expect(doctor.stdout).toMatch(/chromium: \/root\/\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(doctor.status, doctor.stdout).toBe(0);
+    expect(root.run([binary, 'uninstall', '--browser', 'chromium,firefox']).status).toBe(0);
+    expect(root.run(['test', '-e', '/root/.config/chromium/NativeMessagingHosts/vn.kyso.host.json']).status).not.toBe(0);
+  });
+
   it('a corrupted package is refused and nothing is installed', () => {
     const bytes = readFileSync(path.join(out, DEB));
     bytes.fill(0x55, bytes.length >> 1, (bytes.length >> 1) + 4096);
