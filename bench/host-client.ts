@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { FrameReader, encodeFrame } from '../native-host/src/messaging/framing.js';
 import type { HostCommand, HostParams, HostResponse } from '../shared/protocol/host.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
-import { HOST_NODE_FLAGS } from '../native-host/src/install/launcher.js';
+import { HOST_NODE_FLAGS } from '../native-host/src/runtime.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
@@ -17,9 +17,11 @@ export class HostClient {
   private readonly waiting = new Map<number, (r: HostResponse) => void>();
   private nextId = 1;
 
-  constructor(env: NodeJS.ProcessEnv) {
+  /** `command`: the program and its first arguments; default the launcher's `node <flags> kyso-host.js`. */
+  constructor(env: NodeJS.ProcessEnv, command: readonly string[] = [process.execPath, ...HOST_NODE_FLAGS, HOST_BIN]) {
     // started as the installed launcher starts it
-    this.child = spawn(process.execPath, [...HOST_NODE_FLAGS, HOST_BIN, `chrome-extension://${CHROMIUM_EXTENSION_ID}/`], { env, stdio: 'pipe' });
+    const [program, ...args] = command;
+    this.child = spawn(program!, [...args, `chrome-extension://${CHROMIUM_EXTENSION_ID}/`], { env, stdio: 'pipe' });
     this.child.stdout.on('data', (chunk: Buffer) => {
       for (const frame of this.reader.push(chunk)) {
         if (frame.kind !== 'message') continue;

@@ -15,6 +15,7 @@ packages=(
   xvfb xauth                    # a display for headed browser runs
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots
   qpdf                          # qpdf --check judges the signed PDF corpus; builds object-stream test PDFs
+  zip unzip binutils            # npm run package: extension zips, strip; the package tests unpack them
 )
 missing=()
 for p in "${packages[@]}"; do

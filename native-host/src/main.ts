@@ -72,4 +72,10 @@ function runHost(): void {
 const args = process.argv.slice(2);
 if (isBrowserInvocation(args)) runHost();
 // The command line (PDF, XML, installers) loads only when a person runs it: the browser's host starts lean.
-else process.exitCode = await (await import('./cli/index.js')).runCli(args);
+// A promise chain, not top-level await: the packaged single executable is a CommonJS bundle.
+else
+  void import('./cli/index.js')
+    .then((cli) => cli.runCli(args))
+    .then((code) => {
+      process.exitCode = code;
+    });

@@ -8,7 +8,7 @@ import { EXTENSION_DIST } from './paths.js';
 export const CHROMIUM = process.env.KYSO_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Flags that keep Chromium quiet on a machine with no network (see the probe's notes). */
-const QUIET_FLAGS = [
+export const QUIET_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--no-first-run',

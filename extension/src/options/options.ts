@@ -9,6 +9,7 @@ import type { OptionsModules, OptionsRequest, OptionsStatus } from '../backgroun
 import type { MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
+import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
 import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -67,6 +68,11 @@ async function renderHost(): Promise<void> {
     $('host-status').textContent = errorText(status.error.code);
     $('host-status').dataset.code = status.error.code;
     $('install-help').hidden = status.error.code !== 'HOST_NOT_INSTALLED';
+    const advice = hostAdvice(status.error);
+    $('host-advice').hidden = !advice;
+    $('host-advice-text').textContent = advice ? advice[tr.lang] : '';
+    $<HTMLAnchorElement>('host-download').hidden = !advice?.download;
+    $<HTMLAnchorElement>('host-download').href = HOST_DOWNLOAD_URL;
     return;
   }
   $('host-status').textContent = tr.plural('options_hostStatus', status.certificates.length, { version: status.hostVersion });

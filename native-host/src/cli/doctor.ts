@@ -17,6 +17,7 @@ import { modulesToLoad } from '../modules/discovery.js';
 import { vendorOf } from '../modules/registry.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
+import { packagedAddonProblem } from '../runtime.js';
 
 export interface DoctorOptions {
   home?: string;
@@ -81,6 +82,8 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   print(`kyso-host ${KYSO_VERSION} (protocol ${PROTOCOL_VERSION}), Node ${process.version}, ${platform}`);
 
   // Modules and tokens
+  const addonProblem = packagedAddonProblem();
+  if (addonProblem) problems.push(addonProblem);
   const modules = modulesToLoad();
   print(`\nPKCS#11 modules found: ${modules.length}`);
   const worker = new TokenWorker({ modulePaths: modules });

@@ -8,6 +8,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
+import { versionLine } from '../runtime.js';
 import { runDoctor } from './doctor.js';
 import { runInstall, runUninstall } from './install.js';
 import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';
@@ -72,7 +73,7 @@ export async function runCli(args: string[]): Promise<number> {
   }
   const { positionals, values } = parsed;
   if (values.version) {
-    console.log(KYSO_VERSION);
+    console.log(versionLine());
     return 0;
   }
   try {

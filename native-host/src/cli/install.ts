@@ -19,6 +19,7 @@ import {
   type Browser,
   type Scope,
 } from '../install/index.js';
+import { isPackagedExecutable } from '../runtime.js';
 
 export interface InstallCommandOptions {
   scope: Scope;
@@ -52,11 +53,16 @@ function parseBrowsers(list: string | undefined): Browser[] | undefined {
 export async function runInstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
   const home = options.home ?? os.homedir();
   const browsers = parseBrowsers(options.browsers);
-  const launcher = await writeLauncher(options.userDataDir ?? launcherDirectory(options.scope, home), {
-    hostScript: findHostScript(),
-    ...(options.launcherEnv && { env: options.launcherEnv }),
-    dryRun: options.dryRun,
-  });
+  // The packaged binary is its own launcher; a launcher script still carries test/demo environment.
+  const packaged = isPackagedExecutable();
+  const launcher =
+    packaged && !options.launcherEnv
+      ? { path: process.execPath, action: 'unchanged' as const }
+      : await writeLauncher(options.userDataDir ?? launcherDirectory(options.scope, home), {
+          ...(!packaged && { hostScript: findHostScript() }),
+          ...(options.launcherEnv && { env: options.launcherEnv }),
+          dryRun: options.dryRun,
+        });
   const report = await install({
     scope: options.scope,
     hostPath: launcher.path,

@@ -5,3 +5,4 @@ export * from './launcher.js';
 export * from './installer.js';
 export * from './windows-registry.js';
 export * from './sandboxed-browsers.js';
+export * from './program-location.js';

@@ -8,14 +8,15 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HOST_NODE_FLAGS } from '../runtime.js';
 import { currentPlatform, isFullPath, pathFor, type Platform } from './locations.js';
 
 export interface LauncherOptions {
   platform?: Platform;
-  /** Absolute path of the node binary; default process.execPath. */
+  /** Absolute path of the node binary (or of the packaged kyso-host binary); default process.execPath. */
   nodePath?: string;
-  /** Absolute path of native-host/bin/kyso-host.js. */
-  hostScript: string;
+  /** Absolute path of native-host/bin/kyso-host.js; absent when nodePath is the packaged binary itself. */
+  hostScript?: string;
   /** Environment variables exported before node starts. */
   env?: Readonly<Record<string, string>>;
 }
@@ -26,12 +27,6 @@ export function launcherFileName(platform: Platform): string {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * V8 flags for the host process: a 1 MiB young generation keeps an idle host under 60 MiB RSS
- * (63 → 59 MiB measured; bench/) without turning off the optimising compiler.
- */
-export const HOST_NODE_FLAGS = ['--max-semi-space-size=1'] as const;
-
 /** The launcher's text. Pure; throws on values the script could not carry safely. */
 export function launcherScript(options: LauncherOptions): string {
   const platform = options.platform ?? currentPlatform();
@@ -40,7 +35,7 @@ export function launcherScript(options: LauncherOptions): string {
     ['node', nodePath],
     ['host script', options.hostScript],
   ] as const) {
-    if (!isFullPath(file, platform)) throw new Error(`The ${label} path must be absolute: ${file}`);
+    if (file !== undefined && !isFullPath(file, platform)) throw new Error(`The ${label} path must be absolute: ${file}`);
   }
   const env = Object.entries(options.env ?? {});
   for (const [name, value] of env) {
@@ -51,10 +46,11 @@ export function launcherScript(options: LauncherOptions): string {
   return shellLauncher(nodePath, options.hostScript, env);
 }
 
-function shellLauncher(nodePath: string, hostScript: string, env: [string, string][]): string {
+function shellLauncher(nodePath: string, hostScript: string | undefined, env: [string, string][]): string {
   const lines = ['#!/bin/sh', '# kyso native-messaging host launcher, written by `kyso-host install`.'];
   for (const [name, value] of env) lines.push(`export ${name}=${shellQuote(value)}`);
-  lines.push(`exec ${shellQuote(nodePath)} ${HOST_NODE_FLAGS.join(' ')} ${shellQuote(hostScript)} "$@"`);
+  const script = hostScript === undefined ? '' : ` ${HOST_NODE_FLAGS.join(' ')} ${shellQuote(hostScript)}`;
+  lines.push(`exec ${shellQuote(nodePath)}${script} "$@"`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -63,8 +59,8 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function batchLauncher(nodePath: string, hostScript: string, env: [string, string][]): string {
-  for (const value of [nodePath, hostScript, ...env.map(([, v]) => v)]) {
+function batchLauncher(nodePath: string, hostScript: string | undefined, env: [string, string][]): string {
+  for (const value of [nodePath, hostScript ?? '', ...env.map(([, v]) => v)]) {
     // cmd.exe has no way to escape a double quote inside a quoted argument.
     if (value.includes('"')) throw new Error(`A double quote cannot appear in a .bat launcher: ${value}`);
   }
@@ -76,7 +72,8 @@ function batchLauncher(nodePath: string, hostScript: string, env: [string, strin
   // Inside a batch file % starts a variable even within quotes; %% is a literal percent sign.
   const batch = (s: string) => s.replace(/%/g, '%%');
   for (const [name, value] of env) lines.push(`set "${name}=${batch(value)}"`);
-  lines.push(`"${batch(nodePath)}" ${HOST_NODE_FLAGS.join(' ')} "${batch(hostScript)}" %*`);
+  const script = hostScript === undefined ? '' : ` ${HOST_NODE_FLAGS.join(' ')} "${batch(hostScript)}"`;
+  lines.push(`"${batch(nodePath)}"${script} %*`);
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -10,7 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
-import { HOST_NODE_FLAGS } from '../install/launcher.js';
+import { workerLaunch } from '../runtime.js';
 import {
   WorkerReadySchema,
   WorkerResponseSchema,
@@ -70,8 +70,9 @@ export class TokenWorker {
 
   private async spawn(): Promise<void> {
     await Promise.all(this.retiring);
-    const child = fork(WORKER_ENTRY, [], {
-      execArgv: [...HOST_NODE_FLAGS],
+    const launch = workerLaunch(WORKER_ENTRY);
+    const child = fork(launch.modulePath, [], {
+      execArgv: launch.execArgv,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'advanced',
       env: {

@@ -1,0 +1,338 @@
+/**
+ * The Linux release as a user gets it: `npm run package`'s .deb installed with dpkg into a root
+ * with no Node and no checkout (package-root.ts), then the installed `kyso`, `kyso-host doctor`
+ * and a signature on the demo portal in Chromium with the released extension zip and the installed
+ * host only; a broken addon, an upgrade that keeps settings, a corrupted package, and a purge that
+ * leaves no kyso file. Two builds are compared byte for byte.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { KYSO_VERSION } from '../../shared/version.js';
+import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
+import { HOST_DOWNLOAD_URL } from '../../extension/src/options/host-advice.js';
+import { CHROMIUM, QUIET_FLAGS, clickClosingWindow, consentWindowAfter, enableDeveloperMode } from '../support/browser.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { MASTER_TOKEN_DIR, REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
+import { PackageRoot } from './package-root.js';
+
+const DEB = `kyso_${KYSO_VERSION}_amd64.deb`;
+const TARBALL = `kyso-${KYSO_VERSION}-linux-x64.tar.gz`;
+
+/** Runs `npm run package`'s build (dist/ must be built) into `out`. */
+function buildPackages(out: string, env: Record<string, string> = {}): void {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist/node/scripts/package/build.js')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, KYSO_PACKAGE_OUT: out, ...env },
+    stdio: 'pipe',
+  });
+}
+
+const listing = (dir: string): string[] => execFileSync('find', ['.', '-printf', '%p %m %s %l\n'], { cwd: dir, encoding: 'utf8' }).split('\n').sort();
+
+describe('the .deb, installed on a system with no Node and no checkout', () => {
+  const out = path.join(tmpdir(), `kyso-package-${process.pid}`);
+  let root: PackageRoot;
+  let token: { dir: string; env: Record<string, string> };
+  let before: string[];
+  let extension: string;
+
+  beforeAll(() => {
+    buildPackages(out);
+    root = new PackageRoot();
+    extension = path.join(root.shared, 'extension');
+    // The test token, at a path that is the same inside the root and out.
+    const tokenDir = path.join(root.shared, 'token');
+    cpSync(MASTER_TOKEN_DIR, tokenDir, { recursive: true });
+    const conf = path.join(tokenDir, 'softhsm2.conf');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${tokenDir}/tokens`));
+    token = { dir: tokenDir, env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE } };
+    cpSync(path.join(out, DEB), path.join(root.shared, DEB));
+    mkdirSync(extension);
+    execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-chrome.zip`), '-d', extension]);
+    before = root.changes();
+  });
+
+  /** Chromium started inside the root, with the released extension zip unpacked and a fresh profile. */
+  async function launchReleasedChromium(profile: string): Promise<Browser> {
+    return puppeteer.launch({
+      executablePath: root.launcher('chromium', CHROMIUM, token.env),
+      userDataDir: path.join(root.shared, profile),
+      headless: true,
+      ignoreDefaultArgs: ['--disable-extensions'],
+      args: [...QUIET_FLAGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
+      protocolTimeout: 60_000,
+    });
+  }
+  afterAll(() => {
+    root?.remove();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('the root has no Node and no checkout', () => {
+    expect(root.run(['sh', '-c', 'command -v node nodejs npm']).status).not.toBe(0);
+    expect(root.run(['test', '-e', REPO_ROOT]).status).not.toBe(0);
+  });
+
+  it('the package declares what it needs and installs the program, its addon, its font and every browser registration', () => {
+    const info = execFileSync('dpkg-deb', ['--info', path.join(out, DEB)], { encoding: 'utf8' });
+    expect(info).toMatch(/Depends: libc6 \(>= 2\.34\), libstdc\+\+6 \(>= 9\), libgcc-s1\n/);
+    const files = execFileSync('dpkg-deb', ['--contents', path.join(out, DEB)], { encoding: 'utf8' });
+    for (const file of [
+      './opt/kyso/kyso-host',
+      './opt/kyso/lib/pkcs11js/build/Release/pkcs11.node',
+      './opt/kyso/fonts/LiberationSerif-Regular.ttf',
+      './usr/bin/kyso -> /opt/kyso/kyso-host',
+      './etc/opt/chrome/native-messaging-hosts/vn.kyso.host.json',
+      './etc/chromium/native-messaging-hosts/vn.kyso.host.json',
+      './etc/opt/edge/native-messaging-hosts/vn.kyso.host.json',
+      './usr/lib/mozilla/native-messaging-hosts/vn.kyso.host.json',
+    ]) {
+      expect(files).toContain(file);
+    }
+    // every file belongs to root
+    expect(files.split('\n').filter(Boolean).every((line) => line.includes(' root/root '))).toBe(true);
+  });
+
+  it('before the app is installed, the extension’s popup says so and links to the download', async () => {
+    const browser = await launchReleasedChromium('profile-first-run');
+    try {
+      const popup = await browser.newPage();
+      await popup.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+      await popup.waitForSelector('#host-advice:not([hidden])', { visible: true, timeout: 30_000 });
+      expect(await popup.$eval('#host-advice-text', (el) => (el as HTMLElement).innerText)).toContain('The kyso app is not installed on this computer');
+      const link = await popup.$eval('#host-download', (el) => ({ text: (el as HTMLElement).innerText, href: (el as HTMLAnchorElement).href, shown: (el as HTMLElement).offsetHeight > 0 }));
+      expect(link).toEqual({ text: 'Download the kyso app', href: HOST_DOWNLOAD_URL, shown: true });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('dpkg installs it; kyso --version says version, commit and build date', () => {
+    const install = root.run(['dpkg', '-i', path.join(root.shared, DEB)]);
+    expect(install.stderr).toBe('');
+    expect(install.status).toBe(0);
+    const version = root.run(['kyso', '--version']);
+    expect(version.stdout).toMatch(new RegExp(`^kyso ${KYSO_VERSION.replace(/\./g, '\\.')} \\(commit [0-9a-f]{12}(-dirty)?, built \\d{4}-\\d\\d-\\d\\dT`));
+    for (const manifest of ['/etc/chromium/native-messaging-hosts/vn.kyso.host.json', '/usr/lib/mozilla/native-messaging-hosts/vn.kyso.host.json']) {
+      expect(JSON.parse(root.run(['cat', manifest]).stdout).path).toBe('/opt/kyso/kyso-host');
+    }
+  });
+
+  it('kyso-host doctor finds the token and the registered host and says ready to sign', () => {
+    const doctor = root.run(['kyso-host', 'doctor'], token.env);
+    expect(doctor.stdout).toContain('✓ Công ty TNHH Ký Số Việt');
+    expect(doctor.stdout).toMatch(/chromium: \/etc\/chromium\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(doctor.stdout).toMatch(/firefox: \/usr\/lib\/mozilla\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(doctor.stdout).toContain('Verdict: ✓');
+    expect(doctor.status).toBe(0);
+  });
+
+  it('a missing pkcs11js addon: doctor gives a clear verdict, not a stack trace; reinstalling mends it', () => {
+    root.run(['rm', '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node']);
+    const doctor = root.run(['kyso-host', 'doctor'], token.env);
+    expect(doctor.status).toBe(1);
+    expect(doctor.stdout).toContain("kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso");
+    expect(doctor.stdout).toContain('Verdict: ✗');
+    expect(`${doctor.stdout}${doctor.stderr}`).not.toMatch(/^\s+at /m);
+    expect(root.run(['dpkg', '-i', path.join(root.shared, DEB)]).status).toBe(0);
+    expect(root.run(['kyso-host', 'doctor'], token.env).status).toBe(0);
+  });
+
+  describe('signing in Chromium with the released extension and the installed host only', () => {
+    let demo: DemoServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')) });
+      browser = await launchReleasedChromium('profile');
+      await enableDeveloperMode(browser);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await demo?.close();
+    });
+
+    it('the portal gets a signature that openssl verifies', async () => {
+      const page = await browser.newPage();
+      await page.goto(demo.url);
+      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 30_000 });
+      const text = 'Tờ khai đăng ký hộ kinh doanh — ký bằng kyso đã cài từ gói .deb\n';
+      const file = path.join(root.shared, 'to-khai.txt');
+      writeFileSync(file, text);
+      await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      const consent = await consentWindowAfter(browser, () => page.click('#sign'));
+      await consent.click('input[name="certificate"][value$="/02"]');
+      await consent.type('#pin', TOKEN_PIN);
+      await clickClosingWindow(consent, '#sign');
+      await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+      expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
+      const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
+      expect(opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok).toBe(true);
+    });
+  });
+
+  describe('signing in Firefox ESR with the released XPI and the installed host only', () => {
+    const FIREFOX_UUID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
+    let demo: DemoServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      // Firefox refuses plain http portals (no developer mode here): https with a throwaway certificate.
+      const tls = path.join(root.shared, 'tls');
+      mkdirSync(tls);
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/key.pem`, '-out', `${tls}/cert.pem`, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+      demo = await startDemoServer({
+        trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
+        tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
+      });
+      const xpi = path.join(root.shared, 'xpi');
+      mkdirSync(xpi);
+      execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`), '-d', xpi]);
+      browser = await puppeteer.launch({
+        browser: 'firefox',
+        executablePath: root.launcher('firefox', process.env.KYSO_FIREFOX ?? '/usr/bin/firefox-esr', token.env),
+        headless: true,
+        userDataDir: path.join(root.shared, 'firefox-profile'),
+        protocolTimeout: 60_000,
+        acceptInsecureCerts: true,
+        extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }) },
+      });
+      expect(await browser.installExtension(xpi)).toBe(FIREFOX_EXTENSION_ID);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await demo?.close();
+    });
+
+    /** BiDi shows extension pages as about:blank targets: find the consent window by asking each page where it is. */
+    async function consentPage(): Promise<Page> {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        for (const target of browser.targets()) {
+          const page = await target.page().catch(() => null);
+          const href = page && (await page.evaluate(() => location.href).catch(() => ''));
+          if (page && href?.startsWith(`moz-extension://${FIREFOX_UUID}/src/consent/`)) return page;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('no consent window');
+    }
+
+    it('the portal gets a signature that openssl verifies', async () => {
+      const page = await browser.newPage();
+      await page.goto(demo.url);
+      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 30_000 });
+      const text = 'Tờ khai thuế — ký trong Firefox ESR bằng kyso đã cài từ gói .deb\n';
+      const file = path.join(root.shared, 'to-khai-firefox.txt');
+      writeFileSync(file, text);
+      await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      await page.click('#sign');
+      const consent = await consentPage();
+      await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 30_000 });
+      if (await consent.$('body[data-state="permission"]')) {
+        await consent.click('#allow-site');
+        await consent.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+      }
+      await consent.click('input[name="certificate"][value$="/02"]');
+      await consent.type('#pin', TOKEN_PIN);
+      await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
+      await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+      expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
+      const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
+      expect(opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok).toBe(true);
+    });
+  });
+
+  it('upgrading to the next version keeps the user’s settings and the browser registrations', () => {
+    // Version N+1: the same files under the next version number (what changes between releases is
+    // the program; what the upgrade must keep is the same either way).
+    const next = path.join(root.shared, 'next');
+    execFileSync('dpkg-deb', ['-R', path.join(out, DEB), next]);
+    const control = path.join(next, 'DEBIAN/control');
+    writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, 'Version: 99.0.0'));
+    execFileSync('dpkg-deb', ['--root-owner-group', '-Znone', '-b', next, path.join(root.shared, 'kyso-next.deb')], { stdio: 'pipe' });
+    const settings = JSON.stringify({ modules: [SOFTHSM_MODULE] });
+    root.run(['sh', '-c', `mkdir -p /root/.config/kyso && printf '%s' '${settings}' > /root/.config/kyso/config.json`]);
+
+    expect(root.run(['dpkg', '-i', path.join(root.shared, 'kyso-next.deb')]).status).toBe(0);
+    expect(root.run(['dpkg-query', '-W', '-f', '${Version}', 'kyso']).stdout).toBe('99.0.0');
+    expect(root.run(['cat', '/root/.config/kyso/config.json']).stdout).toBe(settings);
+    expect(root.run(['kyso-host', 'doctor'], token.env).stdout).toMatch(/chromium: \S+ ✓ host answers/);
+  });
+
+  it('purge leaves no kyso file: the system’s changes are what they were before the install', () => {
+    expect(root.run(['dpkg', '--purge', 'kyso']).status).toBe(0);
+    // dpkg's own records of what it did are the only system changes left; ~/.config/kyso is the
+    // user's (Debian policy: packages never touch home directories).
+    const bookkeeping = /^\/var\/(lib\/dpkg|log|cache\/debconf)\//;
+    // dpkg also removes an empty directory of the package's (here /etc/opt) that no package owns,
+    // even when it was there before: it deletes, it leaves nothing behind.
+    const packageDirs = execFileSync('dpkg-deb', ['--contents', path.join(out, DEB)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.startsWith('d'))
+      .map((line) => line.split(' ').at(-1)!.replace(/^\./, '').replace(/\/$/, ''));
+    const emptyDirRemoved = (f: string) => f.endsWith(' (deleted)') && packageDirs.includes(f.slice(0, -' (deleted)'.length)) && readdirSync(f.slice(0, -' (deleted)'.length)).length === 0;
+    const after = root.changes().filter((f) => !bookkeeping.test(f) && !f.startsWith('/root/') && !emptyDirRemoved(f));
+    expect(after).toEqual(before.filter((f) => !bookkeeping.test(f)));
+    expect(after.filter((f) => /kyso/i.test(f))).toEqual([]);
+    expect(root.run(['sh', '-c', 'command -v kyso kyso-host']).status).not.toBe(0);
+  });
+
+  it('the .tar.gz, unpacked in a home folder, registers itself with `kyso-host install` and doctor says ready', () => {
+    cpSync(path.join(out, TARBALL), path.join(root.shared, TARBALL));
+    expect(root.run(['tar', '-xzf', path.join(root.shared, TARBALL), '-C', '/root']).status).toBe(0);
+    const binary = `/root/kyso-${KYSO_VERSION}-linux-x64/kyso-host`;
+    const install = root.run([binary, 'install', '--browser', 'chromium,firefox'], token.env);
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+    // the launcher carries the token's environment and starts the binary itself, no Node
+    const launcher = root.run(['cat', '/root/.local/share/kyso/kyso-host.sh']).stdout;
+    expect(launcher).toContain(`exec '${binary}' "$@"`);
+    const doctor = root.run([binary, 'doctor'], token.env);
+    expect(doctor.stdout).toMatch(/chromium: \/root\/\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(doctor.status, doctor.stdout).toBe(0);
+    expect(root.run([binary, 'uninstall', '--browser', 'chromium,firefox']).status).toBe(0);
+    expect(root.run(['test', '-e', '/root/.config/chromium/NativeMessagingHosts/vn.kyso.host.json']).status).not.toBe(0);
+  });
+
+  it('a corrupted package is refused and nothing is installed', () => {
+    const bytes = readFileSync(path.join(out, DEB));
+    bytes.fill(0x55, bytes.length >> 1, (bytes.length >> 1) + 4096);
+    writeFileSync(path.join(root.shared, 'corrupt.deb'), bytes);
+    const install = root.run(['dpkg', '-i', path.join(root.shared, 'corrupt.deb')]);
+    expect(install.status).not.toBe(0);
+    expect(install.stderr).toMatch(/dpkg-deb|corrupt|error/i);
+    expect(root.run(['dpkg-query', '-W', '-f', '${Status}', 'kyso']).stdout).not.toContain('install ok installed');
+    expect(root.run(['test', '-e', '/opt/kyso/kyso-host']).status).not.toBe(0);
+  });
+
+  it('two builds of the same commit give the same bytes, but for the V8 code cache inside the binary', () => {
+    const again = `${out}-again`;
+    try {
+      buildPackages(again);
+      for (const artifact of readdirSync(out).filter((f) => /\.(zip|xpi)$/.test(f))) {
+        expect(readFileSync(path.join(again, artifact)).equals(readFileSync(path.join(out, artifact))), artifact).toBe(true);
+      }
+      // The tarballs: same files, same modes and sizes; only kyso-host's bytes differ (the code cache).
+      const unpack = (dir: string) => {
+        const to = `${dir}-unpacked`;
+        mkdirSync(to, { recursive: true });
+        execFileSync('tar', ['-xzf', path.join(dir, TARBALL), '-C', to]);
+        return to;
+      };
+      const [a, b] = [unpack(out), unpack(again)];
+      expect(listing(b)).toEqual(listing(a));
+      const differing = execFileSync('sh', ['-c', `diff -rq "${a}" "${b}" || true`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      expect(differing.map((line) => path.basename(line.split(' and ')[0]!))).toEqual(differing.length ? ['kyso-host'] : []);
+    } finally {
+      rmSync(again, { recursive: true, force: true });
+      rmSync(`${again}-unpacked`, { recursive: true, force: true });
+      rmSync(`${out}-unpacked`, { recursive: true, force: true });
+    }
+    expect(existsSync(out)).toBe(true);
+  });
+});
