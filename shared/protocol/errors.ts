@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'TIMESTAMP_FAILED',
   'BAD_REQUEST',
   'INTERNAL',
+  'NOT_SUPPORTED',
+  'UPLOAD_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -131,6 +133,14 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   },
   BAD_REQUEST: { vi: 'Yêu cầu không hợp lệ.', en: 'The request is not valid.' },
   INTERNAL: { vi: 'Lỗi nội bộ của kyso.', en: 'An internal kyso error occurred.' },
+  NOT_SUPPORTED: {
+    vi: 'kyso chưa hỗ trợ chức năng này của phần mềm ký số mà trang web gọi.',
+    en: 'kyso does not support this function of the signing plugin the website calls.',
+  },
+  UPLOAD_FAILED: {
+    vi: 'Đã ký nhưng máy chủ của trang web không nhận tệp đã ký.',
+    en: 'Signed, but the website\'s server did not accept the signed file.',
+  },
 };
 
 export function errorMessage(code: ErrorCode, language: Language): string {

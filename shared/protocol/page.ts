@@ -156,6 +156,23 @@ export const pageRequests = {
       results: z.array(PageDocumentResultSchema).max(LIMITS.maxBatchDocuments),
     }),
   },
+  /**
+   * What the emulated signing plugins (extension/src/plugins) need besides signing: whether this
+   * origin is set to "use kyso", the certificate after a share consent, a file the user picks in
+   * kyso's own window, the options page. Answered from the browser-given origin only.
+   */
+  plugin: {
+    params: z.strictObject({
+      action: z.enum(['hello', 'share-certificate', 'pick-file', 'open-options']),
+      plugin: z.enum(['vgca', 'vnpt', 'viettel', 'bkav']),
+      lang: LanguageSchema.optional(),
+    }),
+    result: z.strictObject({
+      enabled: z.boolean().optional(),
+      certificate: CertificateBase64Schema.optional(),
+      file: z.strictObject({ name: DocumentName, data: z.base64().max(base64Length(LIMITS.maxPdfBytes)) }).optional(),
+    }),
+  },
 } as const;
 
 export type PageRequestType = keyof typeof pageRequests;

@@ -392,3 +392,11 @@ export async function digestOf(
   const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
   return new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, bytes as ArrayBuffer));
 }
+
+/**
+ * Internal to kyso's plugin emulation (extension/src/plugins, vgca-shim): what the emulated
+ * plugins need besides signing. Not part of the portal API.
+ */
+export function pluginRequest(params: PageParams<'plugin'>, requestOptions?: RequestOptions): Promise<PageResult<'plugin'>> {
+  return request('plugin', params, requestOptions);
+}

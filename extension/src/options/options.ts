@@ -6,6 +6,7 @@ import { errorMessage } from '../../../shared/protocol/errors.js';
 import type { ModuleReport } from '../../../shared/protocol/host.js';
 import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
+import '../plugins/options-section.js';
 import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
