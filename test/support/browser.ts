@@ -26,7 +26,7 @@ export interface ChromiumSession {
 }
 
 /** A fresh profile; `prepareProfile` may install the native host into it before launch. */
-export async function launchChromium(prepareProfile?: (profileDir: string) => void | Promise<void>): Promise<ChromiumSession> {
+export async function launchChromium(prepareProfile?: (profileDir: string) => void | Promise<void>, extraArgs: string[] = []): Promise<ChromiumSession> {
   const profileDir = mkdtempSync(path.join(tmpdir(), 'kyso-chromium-'));
   await prepareProfile?.(profileDir);
   const browser = await puppeteer.launch({
@@ -34,7 +34,7 @@ export async function launchChromium(prepareProfile?: (profileDir: string) => vo
     userDataDir: profileDir,
     headless: true,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...QUIET_FLAGS, `--disable-extensions-except=${EXTENSION_DIST}`, `--load-extension=${EXTENSION_DIST}`],
+    args: [...QUIET_FLAGS, `--disable-extensions-except=${EXTENSION_DIST}`, `--load-extension=${EXTENSION_DIST}`, ...extraArgs],
     protocolTimeout: 60_000,
   });
   return {

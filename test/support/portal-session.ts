@@ -19,10 +19,14 @@ export interface PortalSession {
   close(): Promise<void>;
 }
 
-export async function startPortalSession(hostEnv?: (token: TestToken) => Record<string, string>, files?: Record<string, Uint8Array>): Promise<PortalSession> {
+export async function startPortalSession(
+  hostEnv?: (token: TestToken) => Record<string, string>,
+  files?: Record<string, Uint8Array>,
+  chromiumArgs: string[] = [],
+): Promise<PortalSession> {
   const token = copyTestToken();
   const demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')), ...(files && { files }) });
-  const chromium = await launchChromium((profile) => void registerHostInProfile(profile, hostEnv?.(token) ?? token.env));
+  const chromium = await launchChromium((profile) => void registerHostInProfile(profile, hostEnv?.(token) ?? token.env), chromiumArgs);
   await enableDeveloperMode(chromium.browser);
   return {
     token,

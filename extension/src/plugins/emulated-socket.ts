@@ -15,6 +15,26 @@ export interface PluginConnection {
   onMessage(frame: unknown): Promise<string[]>;
 }
 
+/**
+ * Whether kyso answers this page's plugin sockets, asked once per page and plugin: the choice only
+ * changes with a reload (kyso reloads the site's tabs when the user changes it).
+ */
+const enabledByPlugin = new Map<PluginName, Promise<boolean>>();
+function enabledFor(plugin: PluginName): Promise<boolean> {
+  let answer = enabledByPlugin.get(plugin);
+  if (!answer) {
+    answer = pluginRequest({ action: 'hello', plugin }, { ackTimeoutMs: 3_000 }).then(
+      ({ enabled }) => enabled === true,
+      () => {
+        enabledByPlugin.delete(plugin); // not answered (extension busy or rate-limited): ask again next time
+        return false;
+      },
+    );
+    enabledByPlugin.set(plugin, answer);
+  }
+  return answer;
+}
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
@@ -55,10 +75,7 @@ export class EmulatedSocket extends EventTarget {
         if (typeof handler === 'function') handler.call(this, event);
       });
     }
-    void pluginRequest({ action: 'hello', plugin: connection.plugin }, { ackTimeoutMs: 3_000 }).then(
-      ({ enabled }) => (enabled ? this.open() : this.becomeNative(NativeWebSocket, protocols)),
-      () => this.becomeNative(NativeWebSocket, protocols),
-    );
+    void enabledFor(connection.plugin).then((enabled) => (enabled ? this.open() : this.becomeNative(NativeWebSocket, protocols)));
   }
 
   private open(): void {

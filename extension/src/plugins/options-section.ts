@@ -4,6 +4,7 @@
  * Choosing reloads the site's open tabs so the choice takes effect.
  */
 import browser from 'webextension-polyfill';
+import { syncPluginRegistrations } from './registration.js';
 import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
 
 const PLUGIN_NAMES: Record<string, string> = { vgca: 'VGCA (Ban Cơ yếu)', vnpt: 'VNPT-CA Plugin', viettel: 'Viettel-CA SignPlugin', bkav: 'BkavCA Signer' };
@@ -16,13 +17,14 @@ const button = (className: string, text: string, onClick: () => void) => {
 
 async function choose(origin: string, mode: PluginSiteMode | null): Promise<void> {
   await setPluginSite(origin, mode);
-  // The emulation starts with the page: reload the site's tabs (registration follows the storage change).
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The emulation starts with the page: register now (the background also follows the change), then reload the site's tabs.
+  await syncPluginRegistrations().catch(() => undefined);
   const pattern = originPattern(origin);
   if (!pattern) return;
   const tabs = await browser.tabs.query({ url: pattern }).catch(() => []);
   await Promise.all(tabs.filter((t) => t.id !== undefined && t.url && new URL(t.url).origin === origin).map((t) => browser.tabs.reload(t.id!).catch(() => undefined)));
   await render();
+  document.body.dataset.pluginChoice = `${origin} ${mode ?? 'none'}`;
 }
 
 async function render(): Promise<void> {
