@@ -212,9 +212,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
-  it('vgca_get_certinfo answers only after "share my certificate" in kyso’s window; a cancel answers the failure shape', async () => {
+  it('vgca_get_certinfo (the 2019 vgcaplugin.js: the 2023 copy has no such function) answers only after "share my certificate" in kyso’s window; a cancel answers the failure shape', async () => {
     const page = await session.browser.newPage();
-    await page.goto(portal);
+    await page.goto(new URL('/vgca-portal-2019.html', session.demo.url).href);
     const promptAfter = async (click: () => Promise<unknown>) => {
       await click();
       const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
