@@ -22,7 +22,6 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/style.css': { file: path.join(ROOT, 'demo/public/style.css'), type: 'text/css; charset=utf-8' },
   '/sdk/kyso.js': { file: path.join(ROOT, 'dist/sdk/kyso.js'), type: 'text/javascript; charset=utf-8' },
   '/sdk/vgca-shim.js': { file: path.join(ROOT, 'dist/sdk/vgca-shim.js'), type: 'text/javascript; charset=utf-8' },
-  '/vgca.html': { file: path.join(ROOT, 'demo/public/vgca.html'), type: 'text/html; charset=utf-8' },
   // A portal page written for the VGCA plugin, with the plugin's own unmodified script (see demo/public/vgca-portal.html).
   '/vgca-portal.html': { file: path.join(ROOT, 'demo/public/vgca-portal.html'), type: 'text/html; charset=utf-8' },
   '/js/vgcaplugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2023.js'), type: 'text/javascript; charset=utf-8' },
