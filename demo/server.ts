@@ -25,6 +25,8 @@ const STATIC: Record<string, { file: string; type: string }> = {
   // A portal page written for the VGCA plugin, with the plugin's own unmodified script (see demo/public/vgca-portal.html).
   '/vgca-portal.html': { file: path.join(ROOT, 'demo/public/vgca-portal.html'), type: 'text/html; charset=utf-8' },
   '/js/vgcaplugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2023.js'), type: 'text/javascript; charset=utf-8' },
+  '/vnpt-portal.html': { file: path.join(ROOT, 'demo/public/vnpt-portal.html'), type: 'text/html; charset=utf-8' },
+  '/js/vnpt-plugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vnpt/vnpt-plugin-1.0.1.9.js'), type: 'text/javascript; charset=utf-8' },
   '/js/vgcaplugin-2019.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2019.js'), type: 'text/javascript; charset=utf-8' },
 };
 

@@ -8,6 +8,7 @@
  * SDK, under the same consent.
  */
 import { answerVgca, vgcaEndpoint } from '../../../shared/sdk/plugins/vgca.js';
+import { answerVnpt, isVnptUrl } from '../../../shared/sdk/plugins/vnpt.js';
 import { EmulatedSocket, type PluginConnection } from './emulated-socket.js';
 
 const INSTALLED = Symbol.for('kyso.plugins');
@@ -17,6 +18,7 @@ function connectionFor(url: string): PluginConnection | undefined {
   if (endpoint !== undefined) {
     return { plugin: 'vgca', onMessage: async (frame) => [await answerVgca(endpoint, frame, { pageUrl: location.href, lang: 'vi' })] };
   }
+  if (isVnptUrl(url)) return { plugin: 'vnpt', onMessage: async (frame) => [await answerVnpt(frame)] };
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  */
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
+import { base64ToBytes } from '../../encoding.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
 export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
@@ -23,6 +24,16 @@ export function pluginFailure(error: unknown): PluginFailure {
 export function assertFrameSize(frame: string): void {
   if (frame.length > MAX_PLUGIN_FRAME_CHARS) {
     throw new KysoError('BAD_REQUEST', 'the request is larger than kyso accepts', { limitChars: MAX_PLUGIN_FRAME_CHARS });
+  }
+}
+
+/** Page-supplied base64 → bytes, or BAD_REQUEST naming what it was. */
+export function decodeBase64(text: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(text)) throw new KysoError('BAD_REQUEST', `${what} is not base64`);
+  try {
+    return base64ToBytes(text.replace(/\s/g, ''));
+  } catch {
+    throw new KysoError('BAD_REQUEST', `${what} is not base64`);
   }
 }
 
