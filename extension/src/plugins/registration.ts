@@ -6,8 +6,11 @@
 import browser from 'webextension-polyfill';
 import { originPattern, pluginSites } from './sites.js';
 
-/** The emulation script's path in the built extension (see vite.config.ts). */
-export const MAIN_WORLD_SCRIPT = 'plugins/main-world.js';
+/**
+ * The emulation script's path in the built extension (see vite.config.ts). Absolute: Firefox resolves
+ * a relative path against the registering page (the options page registers too).
+ */
+export const MAIN_WORLD_SCRIPT = '/plugins/main-world.js';
 const ID_PREFIX = 'kyso-plugin-';
 
 interface RegisteredScript {
@@ -23,10 +26,10 @@ interface ScriptingApi {
 
 const scripting = () => (browser as unknown as { scripting: ScriptingApi }).scripting;
 
-/** A stable id per match pattern. */
+/** A stable id per match pattern (and script, so a changed script path is registered again). */
 function scriptId(pattern: string): string {
   let hash = 0;
-  for (const char of pattern) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
+  for (const char of `${pattern} ${MAIN_WORLD_SCRIPT}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
   return `${ID_PREFIX}${hash.toString(36)}`;
 }
 
