@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { Page } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
@@ -271,6 +271,44 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toContain('không nhận tệp đã ký');
     await page.close();
   }, 180_000);
+
+  it('FileName "" lets the user pick a local file in kyso’s own window; it is signed after consent and uploaded', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
+    await page.click('#_lanhdaoPheduyet');
+    const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
+    const prompt = (await target.asPage())!;
+    await prompt.waitForSelector('body[data-state="ready"][data-mode="pick-file"]', { timeout: 20_000 });
+    expect(await prompt.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
+    writeFileSync(path.join(dir, 'to-trinh.pdf'), pdf);
+    const input = (await prompt.$('#file')) as ElementHandle<HTMLInputElement> | null;
+    await input!.uploadFile(path.join(dir, 'to-trinh.pdf'));
+    await prompt.waitForSelector('#pick:not([disabled])');
+    const consent = await consentWindowAfter(session.browser, () => clickClosingWindow(prompt, '#pick'));
+    expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('to-trinh.pdf');
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    expect(await raw(page)).toMatchObject({ Status: 0, FileName: 'to-trinh.pdf' });
+    const upload = session.demo.uploads.at(-1)!;
+    expect(upload).toMatchObject({ field: 'uploadfile', name: 'to-trinh.pdf' });
+    expect(pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    await page.close();
+  }, 120_000);
+
+  it('vgca_show_config (the page’s "Show config" button) opens kyso’s options', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.click('#_Config');
+    const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), { timeout: 20_000 });
+    const options = (await target.asPage())!;
+    await options.waitForSelector('#plugin-sites-title', { timeout: 20_000 });
+    expect(await options.$eval('#plugin-sites-title', (el) => el.textContent)).toContain('Phần mềm ký số');
+    await options.close();
+    await page.close();
+  }, 60_000);
 
   it('a site kept on "use the installed plugin" still reaches the real listener on 8987', async () => {
     const tool = await installedPluginListener();
