@@ -188,6 +188,28 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
+  it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((b64) => void (window as any).vgca_sign_msg('nut-ky', b64, (sender: string, json: string) => ((window as any).msg = [sender, json])), Buffer.from(message).toString('base64')),
+    );
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    await page.waitForFunction(() => (window as any).msg, { timeout: 60_000 });
+    const [sender, json] = await page.evaluate(() => (window as any).msg);
+    expect(sender).toBe('nut-ky');
+    const reply = JSON.parse(json);
+    expect(reply, json).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msgcms-'));
+    writeFileSync(path.join(dir, 'sig.p7m'), Buffer.from(reply.Signature, 'base64'));
+    const content = execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, 'sig.p7m'), '-CAfile', session.token.caPem, '-purpose', 'any'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(content.toString('utf8')).toBe(message);
+    await page.close();
+  }, 120_000);
+
   it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), and ReturnSignatureOnly gives only the Signature element', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
