@@ -4,34 +4,8 @@
  * toolbar button to handle the site. Nothing is registered until the user says so.
  */
 import browser from 'webextension-polyfill';
-import type { PluginName } from './emulated-socket.js';
+import { LOOPBACK_PATTERNS, pluginOfRequest } from './addresses.js';
 import { pluginSites, rememberOffer } from './sites.js';
-
-/** The plugins' loopback ports (VGCA 8987; VNPT 4433–4435, 9201–9202; Viettel 14007/14407; BKAV 8443). */
-const PLUGIN_PORTS: Record<string, PluginName> = {
-  '8987': 'vgca',
-  '4433': 'vnpt',
-  '4434': 'vnpt',
-  '4435': 'vnpt',
-  '9201': 'vnpt',
-  '9202': 'vnpt',
-  '14007': 'viettel',
-  '14407': 'viettel',
-  '8443': 'bkav',
-};
-
-export const LOOPBACK_PATTERNS = ['wss://127.0.0.1/*', 'wss://localhost/*', 'ws://127.0.0.1/*', 'ws://localhost/*', 'http://127.0.0.1/*', 'https://127.0.0.1/*', 'https://localhost/*'];
-
-/** Which plugin a request to a loopback address is for, if any. */
-export function pluginOfRequest(url: string): PluginName | undefined {
-  try {
-    const parsed = new URL(url);
-    if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') return undefined;
-    return PLUGIN_PORTS[parsed.port];
-  } catch {
-    return undefined;
-  }
-}
 
 interface RequestDetails {
   url: string;

@@ -6,6 +6,7 @@
  */
 import browser from 'webextension-polyfill';
 import type { PluginName } from './emulated-socket.js';
+export { originPattern } from './addresses.js';
 
 export type PluginSiteMode = 'kyso' | 'installed';
 
@@ -43,15 +44,4 @@ export async function rememberOffer(origin: string, plugin: PluginName): Promise
     .sort(([, a], [, b]) => b.at - a.at)
     .slice(0, MAX_OFFERS);
   await browser.storage.local.set({ pluginOffers: Object.fromEntries(newest) });
-}
-
-/** The match pattern for an origin's pages (ports are not part of match patterns in Firefox). */
-export function originPattern(origin: string): string | undefined {
-  try {
-    const url = new URL(origin);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-    return `${url.protocol}//${url.hostname}/*`;
-  } catch {
-    return undefined;
-  }
 }
