@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
 import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
@@ -87,7 +87,14 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(await page.evaluate(() => (window as any).version)).toBeUndefined();
     expect(await consentWindowOpen(session.browser, 0)).toBe(false);
 
-    // The attempt was noticed: kyso's options (the toolbar popup) offer to handle the site.
+    // The attempt was noticed: kyso's toolbar button is marked on that tab, and its popup (the options page) offers to handle the site.
+    const worker = await extensionServiceWorker(session.browser);
+    const badges = await worker.evaluate(async () => {
+      const chrome = (globalThis as any).chrome;
+      const tabs = await chrome.tabs.query({});
+      return Promise.all(tabs.map(async (t: any) => [t.url, await chrome.action.getBadgeText({ tabId: t.id })]));
+    });
+    expect(badges.find(([url]: [string]) => url === portal)?.[1]).toBe('!');
     const options = await session.browser.newPage();
     await options.goto(OPTIONS_URL);
     const origin = new URL(session.demo.url).origin;

@@ -6,6 +6,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { observePluginAttempts } from './observer.js';
@@ -40,6 +41,8 @@ export function installPluginSupport(listCertificates: () => Promise<Certificate
           // Whether the page's own plugin socket should be answered by kyso here: only for origins the user chose.
           return { enabled: (await pluginSites())[origin] === 'kyso' };
         case 'open-options':
+          // Only for sites the user chose for the emulation or already allowed to ask for signatures: no options tabs from strangers.
+          if ((await pluginSites())[origin] !== 'kyso' && (await checkSite())) throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
           await browser.runtime.openOptionsPage();
           return {};
         case 'share-certificate':

@@ -47,25 +47,6 @@ const FILE_ENDPOINTS: Record<string, PdfRole> = {
   SignAppendix: 'appendix',
 };
 
-/** Endpoints the service has and kyso does not emulate: answered with NOT_SUPPORTED, never silence. */
-export const VGCA_UNSUPPORTED = [
-  'SignOffice',
-  'SignPDFWP',
-  'SignXMLP12',
-  'SignJson',
-  'SignRSAs',
-  'SignTest',
-  'Auth',
-  'Encrypt',
-  'Decrypt',
-  'VerifyMsg',
-  'VerifyPDF',
-  'VerifyXML',
-  'VerifyOffice',
-  'VerifyJson',
-  'GetLicenseRequest',
-] as const;
-
 export interface VgcaContext {
   /** The page's address: relative FileName / handler URLs resolve against it. */
   pageUrl: string;
@@ -108,6 +89,7 @@ async function dispatch(endpoint: string, frame: string, context: VgcaContext): 
       await pluginRequest({ action: 'open-options', plugin: 'vgca' });
       return { Status: 0, Message: '' };
     default:
+      // SignOffice, SignPDFWP, SignXMLP12, SignJson, SignRSAs, SignTest, Auth, Encrypt, Decrypt, Verify*, GetLicenseRequest, …
       throw new KysoError('NOT_SUPPORTED', `VGCA ${endpoint.slice(0, 40)}`, { function: endpoint.slice(0, 40) });
   }
 }
