@@ -141,6 +141,35 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
+  it('vgca_sign_income and vgca_sign_appendix (called as the sample page does): their Decree 30 text stamps on the uploads', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const base = session.demo.url.replace(/\/$/, '');
+    const call = (fn: string) =>
+      page.evaluate(
+        (fn, base) => {
+          (window as any).stamped = undefined;
+          const prms = { FileUploadHandler: `${base}/upload`, SessionId: '', JWTToken: '', FileName: `${base}/files/cong-van.pdf`, DocNumber: '45/UBND-VP', MetaData: [{ Key: 'abc', Value: 'abc' }] };
+          (window as any)[fn](JSON.stringify(prms), (rv: string) => ((window as any).stamped = JSON.parse(rv)));
+        },
+        fn,
+        base,
+      );
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-stamps-'));
+    for (const [fn, expected] of [['vgca_sign_income', 'ĐẾN'], ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP']] as const) {
+      const consent = await consentWindowAfter(session.browser, () => call(fn));
+      await consent.click('input[name="certificate"][value$="/01"]');
+      await consent.type('#pin', session.token.pin);
+      await clickClosingWindow(consent, '#sign');
+      await page.waitForFunction(() => (window as any).stamped, { timeout: 60_000 });
+      expect(await page.evaluate(() => (window as any).stamped)).toMatchObject({ Status: 0 });
+      const file = writePdf(dir, `${fn}.pdf`, session.demo.uploads.at(-1)!.bytes);
+      expect(pdftotext(file)).toContain(expected);
+      expect(pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    }
+    await page.close();
+  }, 120_000);
+
   it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1); Files[] answered with FileSignedURL', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
