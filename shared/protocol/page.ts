@@ -78,7 +78,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
       kind: z.literal('xml'),
       name: DocumentName,
       xml: z.string().min(1).max(LIMITS.maxXmlChars),
-      profile: z.enum(['htkk', 'einvoice']),
+      /** 'generic': any XML, signed enveloped over the whole document (URI=""), for the signing plugins' generic calls. */
+      profile: z.enum(['htkk', 'einvoice', 'generic']),
       digestAlgorithm: z.enum(['SHA-256', 'SHA-1']).optional(),
       allowSha1: z.boolean().optional(),
     })

@@ -242,7 +242,8 @@ export interface PdfDocumentInput {
 export interface XmlDocumentInput {
   kind: 'xml';
   xml: string;
-  profile: 'htkk' | 'einvoice';
+  /** 'generic' (any XML, enveloped over the whole document) is for kyso's plugin emulation. */
+  profile: 'htkk' | 'einvoice' | 'generic';
   name: string;
   /** 'SHA-256' (default). 'SHA-1' (rsa-sha1, RSA keys only) also needs allowSha1: for receivers that still demand it. */
   digestAlgorithm?: 'SHA-256' | 'SHA-1';

@@ -246,7 +246,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
-  it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), and ReturnSignatureOnly gives only the Signature element', async () => {
+  it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
@@ -267,6 +267,21 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(signature).toMatch(/^<Signature [^>]*xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#"/);
     expect(signature).toContain('<SignatureValue>');
     expect(signature.endsWith('</Signature>')).toBe(true);
+
+    // Any other XML (the school-records portal's own document): enveloped over the whole document.
+    const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
+    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(hocBa).toString('base64'));
+    const before = await page.$eval('#raw', (el) => el.textContent!);
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
+    expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
+    await consent.click('input[name="certificate"][value$="/02"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const generic = await raw(page, before);
+    expect(generic, JSON.stringify(generic)).toMatchObject({ Status: 0 });
+    writeFileSync(path.join(dir, 'hoc-ba.xml'), Buffer.from(generic.Signature, 'base64'));
+    const genericRun = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, path.join(dir, 'hoc-ba.xml')], { encoding: 'utf8' });
+    expect(genericRun.status, genericRun.stderr).toBe(0);
     await page.close();
   }, 120_000);
 

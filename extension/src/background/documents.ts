@@ -17,6 +17,7 @@ import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js'
 import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../shared/protocol/page.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
+import { planGenericXml } from '../plugins/generic-xml-plan.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 
 /** The signer, as begin-batch reports it. */
@@ -124,17 +125,19 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       };
     }
     case 'xml': {
-      const summary = summarizeXml(document.xml, document.profile);
+      const profile = document.profile;
+      if (profile === 'generic') return planGenericXml(document);
+      const summary = summarizeXml(document.xml, profile);
       const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
       return {
-        consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile: document.profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
+        consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
         timestamp: false,
         // TODO(#12): every value inside the signed element.
         content: () => Promise.resolve({ kind: 'xml', rows: summary.map(({ field, value }) => ({ path: field, value })) }),
         async prepare(signer, now) {
           // XMLDSig rsa-sha* is PKCS#1 v1.5 whatever the portal asked for its CMS.
           const prepared = await prepareXmlSignature(document.xml, {
-            profile: document.profile,
+            profile,
             keyType: signer.keyType,
             digestAlgorithm,
             allowSha1: document.allowSha1 === true,

@@ -97,7 +97,7 @@ function renderDetails(details: ConsentDetails): void {
   $('cancel').textContent = t('cancel');
 }
 
-const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : 'kind_htkk') : `kind_${d.kind}`);
+const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : d.profile === 'htkk' ? 'kind_htkk' : 'kind_xml') : `kind_${d.kind}`);
 
 function formatSize(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -309,12 +309,12 @@ async function signXmlFrame(frame: string, context: VgcaContext): Promise<VgcaRe
   } catch {
     throw new KysoError('BAD_REQUEST', 'Base64Content is not base64 UTF-8 XML');
   }
-  const profile = xmlProfileOf(xml);
-  if (!profile) throw new KysoError('NOT_SUPPORTED', 'kyso signs tax returns (HSoThueDTu) and e-invoices (HDon) in XML', { function: 'SignXML' });
+  // Tax returns and e-invoices get their formats' signature places; any other XML is signed enveloped over the whole document.
+  const profile = xmlProfileOf(xml) ?? 'generic';
   const sha1 = typeof request.HashAlg === 'string' && request.HashAlg.toUpperCase().replace('-', '') === 'SHA1';
   const { results } = await signMany({
-    documents: [{ kind: 'xml', xml, profile, name: profile === 'htkk' ? 'to-khai.xml' : 'hoa-don.xml', ...(sha1 && { digestAlgorithm: 'SHA-1', allowSha1: true }) }],
-    description: profile === 'htkk' ? 'Ký tờ khai thuế' : 'Ký hoá đơn điện tử',
+    documents: [{ kind: 'xml', xml, profile, name: { htkk: 'to-khai.xml', einvoice: 'hoa-don.xml', generic: 'tai-lieu.xml' }[profile], ...(sha1 && { digestAlgorithm: 'SHA-1', allowSha1: true }) }],
+    description: { htkk: 'Ký tờ khai thuế', einvoice: 'Ký hoá đơn điện tử', generic: 'Ký tài liệu XML' }[profile],
     lang: context.lang ?? 'vi',
   });
   const signed = new TextDecoder().decode(signedBytes(results[0] ?? { ok: false, error: new KysoError('INTERNAL') }));

@@ -160,9 +160,8 @@ function documentOf(base64: string, type: string, name: string, pdfOptions?: unk
   }
   if (type === 'xml') {
     const xml = new TextDecoder().decode(bytes);
-    const profile = xmlProfileOf(xml);
-    if (!profile) throw new KysoError('NOT_SUPPORTED', 'kyso signs tax returns (HSoThueDTu) and e-invoices (HDon) in XML');
-    return { kind: 'xml', xml, profile, name };
+    // Tax returns and e-invoices in their formats' places; any other XML enveloped over the whole document.
+    return { kind: 'xml', xml, profile: xmlProfileOf(xml) ?? 'generic', name };
   }
   throw new KysoError('NOT_SUPPORTED', `kyso does not sign "${type.slice(0, 20)}" documents here`);
 }
