@@ -43,8 +43,10 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
       rect: z.strictObject({ x: Coordinate, y: Coordinate, width: Coordinate.min(1), height: Coordinate.min(1) }),
       signatureImage: ImageBytes.optional(),
       sealImage: ImageBytes.optional(),
+      /** The signer's image or the agency's seal the user configured in kyso's options (the page never sees it). */
+      configuredImage: z.enum(['signature', 'seal']).optional(),
     })
-    .refine((a) => a.signatureImage !== undefined || a.sealImage !== undefined, {
+    .refine((a) => a.signatureImage !== undefined || a.sealImage !== undefined || a.configuredImage !== undefined, {
       message: 'an image appearance needs signatureImage or sealImage',
     }),
 ]);

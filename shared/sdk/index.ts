@@ -223,6 +223,8 @@ export type PdfAppearanceInput =
       signatureImage?: BytesOrBase64;
       /** The seal (transparent PNG, red). */
       sealImage?: BytesOrBase64;
+      /** kyso's plugin emulation: the image the user configured in kyso's options (the page never sees it). */
+      configuredImage?: 'signature' | 'seal';
     };
 
 /** A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest). */
@@ -298,6 +300,7 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
                   ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
                   ...(appearance.signatureImage !== undefined && { signatureImage: toBase64(appearance.signatureImage) }),
                   ...(appearance.sealImage !== undefined && { sealImage: toBase64(appearance.sealImage) }),
+                  ...(appearance.configuredImage !== undefined && { configuredImage: appearance.configuredImage }),
                 },
         }),
       };

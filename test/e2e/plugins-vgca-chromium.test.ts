@@ -18,7 +18,8 @@ import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
-import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
+import { countPixels, isBlue, isRed, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
+import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
@@ -138,6 +139,37 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(text).toContain('SAO Y');
     expect(text).toContain('123/BCY-CTSBMTT');
     expect(pdfsig(copy, makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    await page.close();
+  }, 120_000);
+
+  it('the signer’s image and the agency’s seal, set once in kyso’s options, are drawn by vgca_sign_approved / vgca_sign_issued when the page sends none (pdftoppm, pdfsig)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-images-'));
+    writeFileSync(path.join(dir, 'chu-ky.png'), blueSignaturePng());
+    writeFileSync(path.join(dir, 'con-dau.png'), redSealPng());
+    const options = await session.browser.newPage();
+    await options.goto(OPTIONS_URL);
+    for (const [which, file] of [['signature', 'chu-ky.png'], ['seal', 'con-dau.png']] as const) {
+      const input = (await options.waitForSelector(`#plugin-${which}-image`)) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(path.join(dir, file));
+      await options.waitForSelector(`body[data-plugin-image="${which}"] #plugin-${which}-preview:not([hidden])`, { timeout: 20_000 });
+    }
+    await options.close();
+
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    for (const [button, rect, isColour] of [
+      ['#_lanhdaoPheduyet', { x: 370, y: 80, width: 170, height: 80 }, isBlue],
+      ['#_vanthuphathanh', { x: 330, y: 70, width: 110, height: 110 }, isRed],
+    ] as const) {
+      const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
+      await signInConsent(page, () => page.click(button));
+      expect(await raw(page, previous)).toMatchObject({ Status: 0 });
+      const file = writePdf(dir, `${button.slice(1)}.pdf`, session.demo.uploads.at(-1)!.bytes);
+      expect(pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
+      const raster = renderPage(file);
+      expect(countPixels(raster, rect, isColour), button).toBeGreaterThan(50);
+      expect(countPixels(raster, { x: 0, y: 400, width: 595, height: 442 }, isColour), button).toBe(0);
+    }
     await page.close();
   }, 120_000);
 

@@ -18,6 +18,7 @@ import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../s
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { planGenericXml } from '../plugins/generic-xml-plan.js';
+import { withConfiguredImages } from '../plugins/configured-images.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 
 /** The signer, as begin-batch reports it. */
@@ -78,7 +79,7 @@ const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
 /** Checks and describes one document; throws BAD_REQUEST naming the document when it cannot be signed. */
 export async function planDocument(document: PageDocument, index: number, rsaScheme?: RsaScheme): Promise<DocumentPlan> {
   try {
-    return await plan(document, rsaScheme);
+    return await plan(await withConfiguredImages(document), rsaScheme);
   } catch (error) {
     throw badDocument(index, error);
   }

@@ -4,7 +4,10 @@
  * Choosing reloads the site's open tabs so the choice takes effect.
  */
 import browser from 'webextension-polyfill';
+import { configuredImages, saveConfiguredImage } from './configured-images.js';
 import { syncPluginRegistrations } from './registration.js';
+import { bytesToBase64 } from '../../../shared/encoding.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
 
 const PLUGIN_NAMES: Record<string, string> = { vgca: 'VGCA (Ban Cơ yếu)', vnpt: 'VNPT-CA Plugin', viettel: 'Viettel-CA SignPlugin', bkav: 'BkavCA Signer' };
@@ -63,6 +66,36 @@ async function render(): Promise<void> {
   if (empty) empty.hidden = rows.length > 0;
 }
 
+const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+async function renderImages(): Promise<void> {
+  const images = await configuredImages();
+  for (const [which, value] of [['signature', images.signatureImage], ['seal', images.sealImage]] as const) {
+    const preview = document.getElementById(`plugin-${which}-preview`) as HTMLImageElement | null;
+    if (!preview) continue;
+    preview.hidden = !value;
+    if (value) preview.src = `data:image/png;base64,${value}`;
+  }
+}
+
+for (const which of ['signature', 'seal'] as const) {
+  document.getElementById(`plugin-${which}-image`)?.addEventListener('change', async (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    const status = document.getElementById('plugin-images-status')!;
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (bytes.length > LIMITS.maxAppearanceImageBytes || !PNG_HEADER.every((b, i) => bytes[i] === b)) {
+      status.textContent = 'Cần một tệp PNG nhỏ hơn 1 MB / A PNG file under 1 MB is needed';
+      return;
+    }
+    await saveConfiguredImage(which, bytesToBase64(bytes));
+    status.textContent = 'Đã lưu / Saved';
+    document.body.dataset.pluginImage = which;
+    await renderImages();
+  });
+}
+
+void renderImages();
 void render();
 browser.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && ('pluginSites' in changes || 'pluginOffers' in changes)) void render();

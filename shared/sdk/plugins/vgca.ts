@@ -124,7 +124,12 @@ function appearanceFor(role: PdfRole, request: VgcaFileRequest): PdfAppearanceIn
         const page = Math.max(1, Number(metaValue(request, 'Page') ?? 1) || 1);
         return { kind: 'image', rect: { x, y, width, height }, pageIndex: page - 1, [role === 'issued' ? 'sealImage' : 'signatureImage']: image };
       }
-      return role === 'issued' && docNumber ? stamp(organisation, `Số: ${docNumber}`) : undefined;
+      // None from the page: the signer's image (approved) or the agency's seal (issued) configured in kyso's options,
+      // in the signing block at the bottom right (MetaData Page, else page 1); invisible when none is configured.
+      const page = Math.max(1, Number(metaValue(request, 'Page') ?? 1) || 1);
+      return role === 'issued'
+        ? { kind: 'image', rect: { x: 330, y: 70, width: 110, height: 110 }, pageIndex: page - 1, configuredImage: 'seal' }
+        : { kind: 'image', rect: { x: 370, y: 80, width: 170, height: 80 }, pageIndex: page - 1, configuredImage: 'signature' };
     }
     default:
       return undefined;
