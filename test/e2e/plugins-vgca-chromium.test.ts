@@ -68,7 +68,11 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   });
 
   const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous);
+    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous).catch(async (error) => {
+      for (const t of session.browser.targets()) if (t.url().includes('consent')) console.log('consent window when the answer timed out:', await (await t.asPage())!.$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`).catch(() => 'closed'));
+      console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
+      throw error;
+    });
     return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
   };
   const signInConsent = async (page: Page, click: () => Promise<unknown>, certificate: '01' | '02' = '01') => {

@@ -20,7 +20,7 @@ import { tsaSetting, webSocketSetting } from './settings.js';
 import { isOriginAllowed } from './origin-policy.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
-import { installPluginSupport } from '../plugins/background.js';
+import { installPluginSupport, isPluginHello } from '../plugins/background.js';
 
 const host = new NativeHostClient();
 const consent = new ConsentFlow(host);
@@ -85,7 +85,7 @@ interface Requester {
 async function runRequest(type: PageRequestType, rawParams: unknown, requester: Requester): Promise<unknown> {
   const { origin, tabId } = requester;
   // The bench build signs hundreds of times a minute on purpose; every other build is limited.
-  const budget = BENCH_BUILD ? { allowed: true as const } : rateLimiter.take(origin);
+  const budget = BENCH_BUILD || isPluginHello(type, rawParams) ? { allowed: true as const } : rateLimiter.take(origin);
   if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
   const consentOptions = async () => ({ askSite: await checkSite(origin), ...(requester.viaWebSocket && { viaWebSocket: true }) });
   switch (type) {

@@ -14,6 +14,14 @@ import { PLUGIN_PROMPT_PORT, PromptFlow } from './prompt-flow.js';
 import { syncPluginRegistrations } from './registration.js';
 import { pluginSites } from './sites.js';
 
+/**
+ * The emulation's "is this site set to kyso?" question, asked once per page: a storage read that
+ * shows nothing and signs nothing, so it does not spend the site's request budget.
+ */
+export function isPluginHello(type: string, rawParams: unknown): boolean {
+  return type === 'plugin' && (rawParams as { action?: unknown } | null)?.action === 'hello';
+}
+
 export interface PluginSupport {
   /** A 'plugin' page request; `checkSite` refuses blocked origins (and says whether the site is new). */
   request(rawParams: unknown, origin: string, checkSite: () => Promise<boolean>): Promise<unknown>;
