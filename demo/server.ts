@@ -22,8 +22,16 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/style.css': { file: path.join(ROOT, 'demo/public/style.css'), type: 'text/css; charset=utf-8' },
   '/sdk/kyso.js': { file: path.join(ROOT, 'dist/sdk/kyso.js'), type: 'text/javascript; charset=utf-8' },
   '/sdk/vgca-shim.js': { file: path.join(ROOT, 'dist/sdk/vgca-shim.js'), type: 'text/javascript; charset=utf-8' },
-  '/vgca.html': { file: path.join(ROOT, 'demo/public/vgca.html'), type: 'text/html; charset=utf-8' },
+  // A portal page written for the VGCA plugin, with the plugin's own unmodified script (see demo/public/vgca-portal.html).
+  '/vgca-portal.html': { file: path.join(ROOT, 'demo/public/vgca-portal.html'), type: 'text/html; charset=utf-8' },
+  '/js/vgcaplugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2023.js'), type: 'text/javascript; charset=utf-8' },
+  '/vnpt-portal.html': { file: path.join(ROOT, 'demo/public/vnpt-portal.html'), type: 'text/html; charset=utf-8' },
+  '/js/vnpt-plugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vnpt/vnpt-plugin-1.0.1.9.js'), type: 'text/javascript; charset=utf-8' },
+  '/js/vgcaplugin-2019.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2019.js'), type: 'text/javascript; charset=utf-8' },
 };
+
+/** The same portal page with kyso's replacement script in place of the plugin's (portals that include kyso directly). */
+const SHIM_PAGES: Record<string, string> = { '/vgca-shim-portal.html': '/sdk/vgca-shim.js', '/vgca-portal-2019.html': '/js/vgcaplugin-2019.js' };
 
 export interface DemoServerOptions {
   port?: number;
@@ -39,8 +47,14 @@ export interface DemoServerOptions {
   files?: Record<string, Uint8Array>;
 }
 
-/** A file uploaded to POST /upload. */
+/**
+ * A file uploaded to POST /upload, as the VGCA tool uploads it: multipart, the file in field
+ * `uploadfile`. The handler answers `{Status, Message, FileName, FileServer, DocumentNumber}` (HTTP
+ * 200 with Status 1 when it refuses: POST /upload-refuse does).
+ */
 export interface Upload {
+  /** The multipart field that carried the file. */
+  field: string;
   name: string;
   bytes: Uint8Array;
   fields: Record<string, string>;
@@ -120,10 +134,16 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
   async function upload(req: IncomingMessage, res: ServerResponse) {
     const parts = multipart(await readBody(req), String(req.headers['content-type'] ?? ''));
     const file = parts.find((p) => p.filename !== undefined);
-    if (!file) return json(res, 400, { Status: 1, Message: 'no file' });
+    if (!file) return json(res, 200, { Status: 1, Message: 'Không có tệp / no file' });
     const fields = Object.fromEntries(parts.filter((p) => p.filename === undefined).map((p) => [p.name, p.data.toString('utf8')]));
-    uploads.push({ name: file.filename!, bytes: new Uint8Array(file.data), fields, ...(req.headers.authorization && { authorization: req.headers.authorization }) });
-    json(res, 200, { Status: 0, FileServer: `/uploads/${uploads.length}/${encodeURIComponent(file.filename!)}` });
+    uploads.push({ field: file.name, name: file.filename!, bytes: new Uint8Array(file.data), fields, ...(req.headers.authorization && { authorization: req.headers.authorization }) });
+    json(res, 200, {
+      Status: 0,
+      Message: 'Tải lên thành công',
+      FileName: file.filename,
+      FileServer: `/uploads/${uploads.length}/${encodeURIComponent(file.filename!)}`,
+      DocumentNumber: `${uploads.length}/VP`,
+    });
   }
 
   async function submit(req: IncomingMessage, res: ServerResponse) {
@@ -171,6 +191,11 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
       submit(req, res).catch(() => json(res, 500, { accepted: false, problems: ['internal error'] }));
       return;
     }
+    if (req.method === 'POST' && url.pathname === '/upload-refuse') {
+      // A handler that refuses the way real ones do: HTTP 200, Status 1.
+      void readBody(req).then(() => json(res, 200, { Status: 1, Message: 'Phiên làm việc đã hết hạn' }), () => json(res, 200, { Status: 1, Message: 'error' }));
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/upload') {
       upload(req, res).catch(() => json(res, 500, { Status: 1, Message: 'internal error' }));
       return;
@@ -179,6 +204,13 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     if (req.method === 'GET' && served) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(served);
+      return;
+    }
+    const shimScript = SHIM_PAGES[url.pathname];
+    if (req.method === 'GET' && shimScript) {
+      const page = readFileSync(path.join(ROOT, 'demo/public/vgca-portal.html'), 'utf8').replace('<script src="/js/vgcaplugin.js"></script>', `<script src="${shimScript}"></script>`);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(page);
       return;
     }
     const entry = STATIC[url.pathname];

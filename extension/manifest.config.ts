@@ -14,7 +14,11 @@ export default defineManifest({
   default_locale: 'vi',
   version: KYSO_VERSION,
   key: EXTENSION_PUBLIC_KEY,
-  permissions: ['nativeMessaging', 'storage'],
+  // scripting: the plugin emulation, registered per origin the user chose (extension/src/plugins);
+  // webRequest: noticing (never blocking) pages that try a signing plugin's loopback address.
+  permissions: ['nativeMessaging', 'storage', 'scripting', 'webRequest'],
+  // The pages kyso may serve (as its content script) and the plugins' loopback addresses it watches.
+  host_permissions: ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*', 'https://localhost/*', 'https://127.0.0.1/*', 'wss://localhost/*', 'wss://127.0.0.1/*', 'ws://localhost/*', 'ws://127.0.0.1/*'],
   background: { service_worker: 'src/background/index.ts', type: 'module' },
   options_ui: { page: 'src/options/options.html', open_in_tab: true },
   // The toolbar popup is the same page: host and token state, sites, developer mode.

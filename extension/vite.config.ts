@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crx } from '@crxjs/vite-plugin';
-import { defineConfig, type Plugin } from 'vite';
+import { build, defineConfig, type Plugin } from 'vite';
 import { localeMessages } from './locales.js';
 import manifest from './manifest.config.js';
 
@@ -42,6 +42,30 @@ function locales(outDir: string): Plugin {
 }
 
 /**
+ * The plugin emulation runs in the page's world, registered at run time per origin: a classic
+ * script (no imports), so it is built on its own, as one IIFE, next to the extension's files.
+ */
+function pluginMainWorld(outDir: string): Plugin {
+  return {
+    name: 'kyso-plugin-main-world',
+    apply: 'build',
+    async closeBundle() {
+      await build({
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          outDir: path.join(outDir, 'plugins'),
+          emptyOutDir: false,
+          target: 'es2022',
+          minify: true,
+          lib: { entry: path.join(here, 'src/plugins/main-world.ts'), formats: ['iife'], name: 'kysoPlugins', fileName: () => 'main-world.js' },
+        },
+      });
+    },
+  };
+}
+
+/**
  * `--mode bench` builds dist/extension-bench, whose consent can be auto-approved for benchmarks.
  * Every other build has __KYSO_BENCH__ = false, so that code is not even in it.
  */
@@ -51,13 +75,13 @@ export default defineConfig(({ mode }) => {
   return {
   root: here,
   define: { __KYSO_BENCH__: JSON.stringify(bench) },
-  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir)],
+  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), pluginMainWorld(outDir)],
   build: {
     outDir,
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: {
-      input: { consent: path.join(here, 'src/consent/consent.html'), options: path.join(here, 'src/options/options.html') },
+      input: { consent: path.join(here, 'src/consent/consent.html'), options: path.join(here, 'src/options/options.html'), prompt: path.join(here, 'src/plugins/prompt.html') },
     },
   },
   // The service worker must not request chunks from a dev server: build only.

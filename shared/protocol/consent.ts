@@ -47,7 +47,7 @@ export const ConsentDocumentSchema = z.strictObject({
   /** PDF: page count. */
   pages: z.number().int().min(0).optional(),
   /** XML: which kind, and what identifies it (form, period, taxpayer; invoice number, parties, total). */
-  profile: z.enum(['htkk', 'einvoice']).optional(),
+  profile: z.enum(['htkk', 'einvoice', 'generic']).optional(),
   summary: z.array(z.strictObject({ field: z.string().max(64), value: z.string().max(LIMITS.maxXmlChars) })).max(64).optional(),
   /** Time-stamped by the TSA in the settings (CAdES-T, PAdES B-T). */
   timestamp: z.boolean().optional(),

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'PDF_AMBIGUOUS',
   'XML_NOT_ACCEPTED',
   'DOCUMENT_TOO_LARGE',
+  'NOT_SUPPORTED',
+  'UPLOAD_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -162,6 +164,14 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   DOCUMENT_TOO_LARGE: {
     vi: `Tài liệu quá lớn để ký: PDF tối đa ${mib(LIMITS.maxPdfBytes)} MiB, XML tối đa ${mib(LIMITS.maxXmlChars)} MiB.`,
     en: `The document is too large to sign: PDFs up to ${mib(LIMITS.maxPdfBytes)} MiB, XML up to ${mib(LIMITS.maxXmlChars)} MiB.`,
+  },
+  NOT_SUPPORTED: {
+    vi: 'kyso chưa hỗ trợ chức năng này của phần mềm ký số mà trang web gọi.',
+    en: 'kyso does not support this function of the signing plugin the website calls.',
+  },
+  UPLOAD_FAILED: {
+    vi: 'Đã ký nhưng máy chủ của trang web không nhận tệp đã ký.',
+    en: 'Signed, but the website\'s server did not accept the signed file.',
   },
 };
 

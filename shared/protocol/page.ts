@@ -47,8 +47,10 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
       rect: z.strictObject({ x: Coordinate, y: Coordinate, width: Coordinate.min(1), height: Coordinate.min(1) }),
       signatureImage: ImageBytes.optional(),
       sealImage: ImageBytes.optional(),
+      /** The signer's image or the agency's seal the user configured in kyso's options (the page never sees it). */
+      configuredImage: z.enum(['signature', 'seal']).optional(),
     })
-    .refine((a) => a.signatureImage !== undefined || a.sealImage !== undefined, {
+    .refine((a) => a.signatureImage !== undefined || a.sealImage !== undefined || a.configuredImage !== undefined, {
       message: 'an image appearance needs signatureImage or sealImage',
     }),
 ]);
@@ -84,7 +86,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
       kind: z.literal('xml'),
       name: DocumentName,
       xml: z.string().min(1).max(LIMITS.maxXmlChars),
-      profile: z.enum(['htkk', 'einvoice']),
+      /** 'generic': any XML, signed enveloped over the whole document (URI=""), for the signing plugins' generic calls. */
+      profile: z.enum(['htkk', 'einvoice', 'generic']),
       digestAlgorithm: z.enum(['SHA-256', 'SHA-1']).optional(),
       allowSha1: z.boolean().optional(),
     })
@@ -160,6 +163,23 @@ export const pageRequests = {
     result: z.strictObject({
       certificate: CertificateBase64Schema,
       results: z.array(PageDocumentResultSchema).max(LIMITS.maxBatchDocuments),
+    }),
+  },
+  /**
+   * What the emulated signing plugins (extension/src/plugins) need besides signing: whether this
+   * origin is set to "use kyso", the certificate after a share consent, a file the user picks in
+   * kyso's own window, the options page. Answered from the browser-given origin only.
+   */
+  plugin: {
+    params: z.strictObject({
+      action: z.enum(['hello', 'share-certificate', 'pick-file', 'open-options']),
+      plugin: z.enum(['vgca', 'vnpt', 'viettel', 'bkav']),
+      lang: LanguageSchema.optional(),
+    }),
+    result: z.strictObject({
+      enabled: z.boolean().optional(),
+      certificate: CertificateBase64Schema.optional(),
+      file: z.strictObject({ name: DocumentName, data: z.base64().max(base64Length(LIMITS.maxPdfBytes)) }).optional(),
     }),
   },
 } as const;

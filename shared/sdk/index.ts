@@ -227,6 +227,8 @@ export type PdfAppearanceInput =
       signatureImage?: BytesOrBase64;
       /** The seal (transparent PNG, red). */
       sealImage?: BytesOrBase64;
+      /** kyso's plugin emulation: the image the user configured in kyso's options (the page never sees it). */
+      configuredImage?: 'signature' | 'seal';
     };
 
 /** A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest). */
@@ -251,7 +253,8 @@ export interface PdfDocumentInput {
 export interface XmlDocumentInput {
   kind: 'xml';
   xml: string;
-  profile: 'htkk' | 'einvoice';
+  /** 'generic' (any XML, enveloped over the whole document) is for kyso's plugin emulation. */
+  profile: 'htkk' | 'einvoice' | 'generic';
   name: string;
   /** 'SHA-256' (default). 'SHA-1' (rsa-sha1, RSA keys only) also needs allowSha1: for receivers that still demand it. */
   digestAlgorithm?: 'SHA-256' | 'SHA-1';
@@ -307,6 +310,7 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
                   ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
                   ...(appearance.signatureImage !== undefined && { signatureImage: toBase64(appearance.signatureImage) }),
                   ...(appearance.sealImage !== undefined && { sealImage: toBase64(appearance.sealImage) }),
+                  ...(appearance.configuredImage !== undefined && { configuredImage: appearance.configuredImage }),
                 },
         }),
       };
@@ -401,4 +405,12 @@ export async function digestOf(
 ): Promise<Uint8Array> {
   const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
   return new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, bytes as ArrayBuffer));
+}
+
+/**
+ * Internal to kyso's plugin emulation (extension/src/plugins, vgca-shim): what the emulated
+ * plugins need besides signing. Not part of the portal API.
+ */
+export function pluginRequest(params: PageParams<'plugin'>, requestOptions?: RequestOptions): Promise<PageResult<'plugin'>> {
+  return request('plugin', params, requestOptions);
 }

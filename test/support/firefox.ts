@@ -41,7 +41,7 @@ async function locationOf(target: Target): Promise<string> {
   return (page && (await page.evaluate(() => location.href).catch(() => ''))) || '';
 }
 
-export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record<string, string>): Promise<FirefoxSession> {
+export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record<string, string>, files?: Record<string, Uint8Array>): Promise<FirefoxSession> {
   const token = copyTestToken();
   const home = mkdtempSync(path.join(tmpdir(), 'kyso-firefox-home-'));
   registerHostForFirefox(home, hostEnv?.(token) ?? token.env);
@@ -51,6 +51,7 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
   const portal = await startDemoServer({
     trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')),
     tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
+    ...(files && { files }),
   });
   const browser = await puppeteer.launch({
     browser: 'firefox',

@@ -19,6 +19,8 @@ import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../s
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
+import { planGenericXml } from '../plugins/generic-xml-plan.js';
+import { withConfiguredImages } from '../plugins/configured-images.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 
 /** The signer, as begin-batch reports it. */
@@ -85,7 +87,7 @@ function appearanceOf(appearance: PdfAppearance): PdfSignatureAppearance {
 /** Checks and describes one document; throws BAD_REQUEST naming the document when it cannot be signed. */
 export async function planDocument(document: PageDocument, index: number, rsaScheme?: RsaScheme): Promise<DocumentPlan> {
   try {
-    return await plan(document, rsaScheme);
+    return await plan(await withConfiguredImages(document), rsaScheme);
   } catch (error) {
     throw badDocument(index, error);
   }
@@ -140,16 +142,18 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       };
     }
     case 'xml': {
-      const summary = summarizeXml(document.xml, document.profile);
+      const profile = document.profile;
+      if (profile === 'generic') return planGenericXml(document);
+      const summary = summarizeXml(document.xml, profile);
       const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
       return {
-        consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile: document.profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
+        consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
         timestamp: false,
-        content: () => Promise.resolve({ kind: 'xml', rows: xmlContentRows(document.xml, document.profile) }),
+        content: () => Promise.resolve({ kind: 'xml', rows: xmlContentRows(document.xml, profile) }),
         async prepare(signer, now) {
           // XMLDSig rsa-sha* is PKCS#1 v1.5 whatever the portal asked for its CMS.
           const prepared = await prepareXmlSignature(document.xml, {
-            profile: document.profile,
+            profile,
             keyType: signer.keyType,
             digestAlgorithm,
             allowSha1: document.allowSha1 === true,

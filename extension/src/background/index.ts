@@ -21,10 +21,12 @@ import { tsaSetting, webSocketSetting } from './settings.js';
 import { isOriginAllowed } from './origin-policy.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
+import { installPluginSupport, isPluginHello } from '../plugins/background.js';
 
 const host = new NativeHostClient();
 const consent = new ConsentFlow(host);
 const rateLimiter = new OriginRateLimiter(LIMITS.maxRequestsPerOriginPerMinute);
+const plugins = installPluginSupport(async () => (await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)).certificates);
 
 /** The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url). */
 function senderOrigin(sender: Runtime.MessageSender): string | undefined {
@@ -84,7 +86,7 @@ interface Requester {
 async function runRequest(type: PageRequestType, rawParams: unknown, requester: Requester): Promise<unknown> {
   const { origin, tabId } = requester;
   // The bench build signs hundreds of times a minute on purpose; every other build is limited.
-  const budget = BENCH_BUILD ? { allowed: true as const } : rateLimiter.take(origin);
+  const budget = BENCH_BUILD || isPluginHello(type, rawParams) ? { allowed: true as const } : rateLimiter.take(origin);
   if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
   const consentOptions = async () => ({ askSite: await checkSite(origin), ...(requester.viaWebSocket && { viaWebSocket: true }) });
   switch (type) {
@@ -118,6 +120,8 @@ async function runRequest(type: PageRequestType, rawParams: unknown, requester: 
               void browser.tabs.sendMessage(tabId, { progress: { id: requester.requestId, done, total } }, { frameId: 0 }).catch(() => undefined);
       return consent.request(origin, tabId, batchJob(host, origin, params, plans, tsaUrl), { ...options, ...(onProgress && { onProgress }) });
     }
+    case 'plugin':
+      return plugins.request(rawParams, origin, () => checkSite(origin));
   }
 }
 
@@ -199,7 +203,7 @@ browser.runtime.onConnect.addListener((port) => {
   // Only our own consent page may drive a consent (content scripts' senders carry the page's URL).
   const consentPage = browser.runtime.getURL('src/consent/consent.html');
   if (port.name === CONSENT_PORT && port.sender?.id === browser.runtime.id && port.sender.url?.startsWith(consentPage)) consent.attach(port);
-  else port.disconnect();
+  else if (!plugins.attach(port)) port.disconnect();
 });
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
 if (BENCH_BUILD) (globalThis as { kysoBench?: unknown }).kysoBench = { disconnect: () => host.disconnect() };

@@ -178,8 +178,8 @@ function renderTexts(): void {
 
 // ---- The request -----------------------------------------------------------------------------
 
-const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : 'kind_htkk') : `kind_${d.kind}`);
-const shortKindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'short_einvoice' : 'short_htkk') : `short_${d.kind}`);
+const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : d.profile === 'htkk' ? 'kind_htkk' : 'kind_xml') : `kind_${d.kind}`);
+const shortKindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'short_einvoice' : d.profile === 'htkk' ? 'short_htkk' : 'short_xml') : `short_${d.kind}`);
 const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);
 
 function renderDetails(): void {

@@ -35,6 +35,7 @@ export const MESSAGES = {
     kind_raw: 'Chữ ký trên mã băm do trang gửi',
     kind_pdf: 'Tệp PDF — chữ ký PAdES',
     kind_htkk: 'Tờ khai thuế (XML, HTKK)',
+    kind_xml: 'Tài liệu XML (ký toàn bộ tài liệu)',
     kind_einvoice: 'Hoá đơn điện tử (XML)',
     viaWebSocket: 'Một chương trình trên máy tính này yêu cầu ký (qua WebSocket cục bộ), không phải một trang web.',
     timestamped: 'Kèm dấu thời gian của máy chủ TSA trong cài đặt.',
@@ -166,6 +167,7 @@ export const MESSAGES = {
     short_raw: 'Mã băm trần (raw)',
     short_pdf: 'PDF',
     short_htkk: 'XML tờ khai thuế',
+    short_xml: 'XML',
     short_einvoice: 'XML hoá đơn',
   },
   en: {
@@ -201,6 +203,7 @@ export const MESSAGES = {
     kind_raw: 'Signature over a digest sent by the site',
     kind_pdf: 'PDF file — PAdES signature',
     kind_htkk: 'Tax return (XML, HTKK)',
+    kind_xml: 'XML document (the whole document is signed)',
     kind_einvoice: 'E-invoice (XML)',
     viaWebSocket: 'A program on this computer asks for this signature (local WebSocket), not a website.',
     timestamped: 'With a time-stamp from the TSA in the settings.',
@@ -331,6 +334,7 @@ export const MESSAGES = {
     short_raw: 'Bare hash (raw)',
     short_pdf: 'PDF',
     short_htkk: 'Tax return XML',
+    short_xml: 'XML',
     short_einvoice: 'E-invoice XML',
   },
 } satisfies Record<Language, Record<string, string>>;

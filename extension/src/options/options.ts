@@ -10,6 +10,7 @@ import type { MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
 import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
+import '../plugins/options-section.js';
 import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

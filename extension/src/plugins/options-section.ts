@@ -1,0 +1,102 @@
+/**
+ * The options page's (and toolbar popup's) "signing plugins" section: sites that tried a signing
+ * plugin, with the choice "use kyso" / "use the installed plugin", and the sites already chosen.
+ * Choosing reloads the site's open tabs so the choice takes effect.
+ */
+import browser from 'webextension-polyfill';
+import { configuredImages, saveConfiguredImage } from './configured-images.js';
+import { syncPluginRegistrations } from './registration.js';
+import { bytesToBase64 } from '../../../shared/encoding.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
+
+const PLUGIN_NAMES: Record<string, string> = { vgca: 'VGCA (Ban Cơ yếu)', vnpt: 'VNPT-CA Plugin', viettel: 'Viettel-CA SignPlugin', bkav: 'BkavCA Signer' };
+
+const button = (className: string, text: string, onClick: () => void) => {
+  const element = Object.assign(document.createElement('button'), { type: 'button', className, textContent: text });
+  element.addEventListener('click', onClick);
+  return element;
+};
+
+async function choose(origin: string, mode: PluginSiteMode | null): Promise<void> {
+  await setPluginSite(origin, mode);
+  // The emulation starts with the page: register now (the background also follows the change), then reload the site's tabs.
+  await syncPluginRegistrations().catch(() => undefined);
+  const pattern = originPattern(origin);
+  if (!pattern) return;
+  const tabs = await browser.tabs.query({ url: pattern }).catch(() => []);
+  await Promise.all(tabs.filter((t) => t.id !== undefined && t.url && new URL(t.url).origin === origin).map((t) => browser.tabs.reload(t.id!).catch(() => undefined)));
+  await render();
+  document.body.dataset.pluginChoice = `${origin} ${mode ?? 'none'}`;
+}
+
+async function render(): Promise<void> {
+  const list = document.getElementById('plugin-sites');
+  if (!list) return;
+  const [sites, offers] = await Promise.all([pluginSites(), pluginOffers()]);
+  const rows: HTMLLIElement[] = [];
+  for (const [origin, offer] of Object.entries(offers)) {
+    if (sites[origin]) continue;
+    const item = Object.assign(document.createElement('li'), { className: 'plugin-offer' });
+    item.dataset.origin = origin;
+    item.append(
+      `${origin} — ${PLUGIN_NAMES[offer.plugin] ?? offer.plugin}: `,
+      button('use-kyso', 'Ký bằng kyso / Use kyso', () => void choose(origin, 'kyso')),
+      ' ',
+      button('use-installed', 'Dùng phần mềm đã cài / Use the installed plugin', () => void choose(origin, 'installed')),
+    );
+    rows.push(item);
+  }
+  for (const [origin, mode] of Object.entries(sites)) {
+    const item = Object.assign(document.createElement('li'), { className: 'plugin-site' });
+    item.dataset.origin = origin;
+    item.dataset.mode = mode;
+    item.append(
+      `${origin} — ${mode === 'kyso' ? 'ký bằng kyso / kyso signs' : 'dùng phần mềm đã cài / the installed plugin signs'} `,
+      mode === 'kyso'
+        ? button('use-installed', 'Dùng phần mềm đã cài / Use the installed plugin', () => void choose(origin, 'installed'))
+        : button('use-kyso', 'Ký bằng kyso / Use kyso', () => void choose(origin, 'kyso')),
+      ' ',
+      button('forget', 'Xoá / Remove', () => void choose(origin, null)),
+    );
+    rows.push(item);
+  }
+  list.replaceChildren(...rows);
+  const empty = document.getElementById('no-plugin-sites');
+  if (empty) empty.hidden = rows.length > 0;
+}
+
+const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+async function renderImages(): Promise<void> {
+  const images = await configuredImages();
+  for (const [which, value] of [['signature', images.signatureImage], ['seal', images.sealImage]] as const) {
+    const preview = document.getElementById(`plugin-${which}-preview`) as HTMLImageElement | null;
+    if (!preview) continue;
+    preview.hidden = !value;
+    if (value) preview.src = `data:image/png;base64,${value}`;
+  }
+}
+
+for (const which of ['signature', 'seal'] as const) {
+  document.getElementById(`plugin-${which}-image`)?.addEventListener('change', async (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    const status = document.getElementById('plugin-images-status')!;
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (bytes.length > LIMITS.maxAppearanceImageBytes || !PNG_HEADER.every((b, i) => bytes[i] === b)) {
+      status.textContent = 'Cần một tệp PNG nhỏ hơn 1 MB / A PNG file under 1 MB is needed';
+      return;
+    }
+    await saveConfiguredImage(which, bytesToBase64(bytes));
+    status.textContent = 'Đã lưu / Saved';
+    document.body.dataset.pluginImage = which;
+    await renderImages();
+  });
+}
+
+void renderImages();
+void render();
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && ('pluginSites' in changes || 'pluginOffers' in changes)) void render();
+});

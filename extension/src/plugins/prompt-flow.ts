@@ -1,0 +1,119 @@
+/**
+ * kyso's own small window for what the plugins did in their own dialogs: "share my certificate with
+ * this site" (the certificate goes to the page only when the user picks one and agrees) and "choose
+ * a local file to sign" (FileName ""). One prompt at a time; closing the window cancels.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import type { CertificateEntry } from '../../../shared/protocol/common.js';
+import { KysoError, toWireError, type Language, type WireError } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+
+export const PLUGIN_PROMPT_PORT = 'kyso-plugin-prompt';
+
+export type PromptMode = 'share-certificate' | 'pick-file';
+
+export type BackgroundToPrompt =
+  | { type: 'details'; mode: PromptMode; origin: string; lang: Language }
+  | { type: 'certificates'; certificates: CertificateEntry[] }
+  | { type: 'error'; error: WireError };
+
+export type PromptToBackground =
+  | { type: 'hello'; promptId: string }
+  | { type: 'share'; certificateId: string }
+  | { type: 'file'; name: string; data: string }
+  | { type: 'cancel' };
+
+export type PromptAnswer = { certificate: string } | { file: { name: string; data: string } };
+
+interface Prompt {
+  id: string;
+  mode: PromptMode;
+  origin: string;
+  lang: Language;
+  resolve(answer: PromptAnswer): void;
+  reject(error: KysoError): void;
+  windowId?: number;
+  certificates?: CertificateEntry[];
+  settled: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export class PromptFlow {
+  private active: Prompt | undefined;
+
+  constructor(private readonly listCertificates: () => Promise<CertificateEntry[]>) {}
+
+  ask(mode: PromptMode, origin: string, lang: Language): Promise<PromptAnswer> {
+    if (this.active) return Promise.reject(new KysoError('BUSY'));
+    return new Promise((resolve, reject) => {
+      const prompt: Prompt = { id: crypto.randomUUID(), mode, origin, lang, resolve, reject, settled: false };
+      this.active = prompt;
+      prompt.timer = setTimeout(() => this.finish(prompt, new KysoError('TIMEOUT')), LIMITS.userInteractionTimeoutMs);
+      void browser.windows
+        .create({ url: browser.runtime.getURL(`src/plugins/prompt.html?prompt=${encodeURIComponent(prompt.id)}`), type: 'popup', width: 480, height: 560, focused: true })
+        .then((window) => {
+          prompt.windowId = window.id;
+          if (prompt.settled && window.id !== undefined) void browser.windows.remove(window.id).catch(() => undefined);
+        })
+        .catch(() => this.finish(prompt, new KysoError('INTERNAL', 'could not open the window')));
+    });
+  }
+
+  attach(port: Runtime.Port): void {
+    let prompt: Prompt | undefined;
+    const send = (message: BackgroundToPrompt) => {
+      try {
+        port.postMessage(message);
+      } catch {
+        // the window is gone
+      }
+    };
+    port.onMessage.addListener(async (raw: unknown) => {
+      const message = raw as PromptToBackground;
+      if (message?.type === 'hello') {
+        if (!this.active || this.active.id !== message.promptId) return port.disconnect();
+        prompt = this.active;
+        send({ type: 'details', mode: prompt.mode, origin: prompt.origin, lang: prompt.lang });
+        if (prompt.mode === 'share-certificate') {
+          try {
+            prompt.certificates = await this.listCertificates();
+            send({ type: 'certificates', certificates: prompt.certificates });
+          } catch (error) {
+            send({ type: 'error', error: toWireError(error) });
+          }
+        }
+        return;
+      }
+      if (!prompt || prompt !== this.active || prompt.settled) return;
+      if (message?.type === 'cancel') return this.finish(prompt, new KysoError('USER_CANCELLED'));
+      if (message?.type === 'share' && prompt.mode === 'share-certificate') {
+        const chosen = prompt.certificates?.find((c) => c.id === message.certificateId);
+        if (chosen) this.finish(prompt, undefined, { certificate: chosen.certificate });
+        return;
+      }
+      if (message?.type === 'file' && prompt.mode === 'pick-file') {
+        const name = String(message.name).slice(0, LIMITS.maxDocumentNameChars) || 'document';
+        const data = String(message.data);
+        if (data.length > Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 4) return send({ type: 'error', error: toWireError(new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts')) });
+        this.finish(prompt, undefined, { file: { name, data } });
+      }
+    });
+    port.onDisconnect.addListener(() => {
+      if (prompt && prompt === this.active && !prompt.settled) this.finish(prompt, new KysoError('USER_CANCELLED'));
+    });
+  }
+
+  windowRemoved(windowId: number): void {
+    if (this.active && this.active.windowId === windowId) this.finish(this.active, new KysoError('USER_CANCELLED'));
+  }
+
+  private finish(prompt: Prompt, error: KysoError | undefined, answer?: PromptAnswer): void {
+    if (prompt.settled) return;
+    prompt.settled = true;
+    clearTimeout(prompt.timer);
+    if (this.active === prompt) this.active = undefined;
+    if (prompt.windowId !== undefined) void browser.windows.remove(prompt.windowId).catch(() => undefined);
+    if (error) prompt.reject(error);
+    else prompt.resolve(answer!);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * What every emulated signing plugin shares: kyso's failure as text in both languages, file
+ * download and the size limits a page-supplied frame must keep.
+ */
+import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
+import { LIMITS } from '../../protocol/limits.js';
+import { base64ToBytes } from '../../encoding.js';
+
+/** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
+export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
+
+export interface PluginFailure {
+  code: ErrorCode;
+  /** Vietnamese, then English: what a portal shows in its alert. */
+  message: string;
+}
+
+/** Any thrown value as kyso's code and a bilingual message; never a library's own text. */
+export function pluginFailure(error: unknown): PluginFailure {
+  const code: ErrorCode = error instanceof KysoError ? error.code : 'INTERNAL';
+  return { code, message: `${errorMessage(code, 'vi')} / ${errorMessage(code, 'en')}` };
+}
+
+export function assertFrameSize(frame: string): void {
+  if (frame.length > MAX_PLUGIN_FRAME_CHARS) {
+    throw new KysoError('BAD_REQUEST', 'the request is larger than kyso accepts', { limitChars: MAX_PLUGIN_FRAME_CHARS });
+  }
+}
+
+/** Page-supplied base64 → bytes, or BAD_REQUEST naming what it was. */
+export function decodeBase64(text: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(text)) throw new KysoError('BAD_REQUEST', `${what} is not base64`);
+  try {
+    return base64ToBytes(text.replace(/\s/g, ''));
+  } catch {
+    throw new KysoError('BAD_REQUEST', `${what} is not base64`);
+  }
+}
+
+export function parseJsonFrame<T>(frame: string): T {
+  try {
+    const parsed = JSON.parse(frame) as unknown;
+    if (parsed && typeof parsed === 'object') return parsed as T;
+  } catch {
+    // fall through: the same answer for any frame that is not a JSON object
+  }
+  throw new KysoError('BAD_REQUEST', 'the request is not a JSON object');
+}
+
+/** Fetches a document as the page could (its cookies, same origin or CORS), within kyso's size limit. */
+export async function download(url: string, base: string): Promise<{ name: string; bytes: Uint8Array }> {
+  let resolved: URL;
+  try {
+    resolved = new URL(url, base);
+  } catch {
+    throw new KysoError('BAD_REQUEST', 'the file address is not a URL');
+  }
+  if (resolved.protocol !== 'https:' && resolved.protocol !== 'http:') throw new KysoError('BAD_REQUEST', 'the file address is not http(s)');
+  let response: Response;
+  try {
+    response = await fetch(resolved.href, { credentials: 'include' });
+  } catch {
+    throw new KysoError('BAD_REQUEST', 'the file could not be downloaded', { url: resolved.href });
+  }
+  if (!response.ok) throw new KysoError('BAD_REQUEST', `the file could not be downloaded (HTTP ${response.status})`, { url: resolved.href });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > LIMITS.maxPdfBytes) throw new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts', { limitBytes: LIMITS.maxPdfBytes });
+  return { name: fileNameOf(resolved), bytes };
+}
+
+function fileNameOf(url: URL): string {
+  const last = url.pathname.split('/').pop() ?? '';
+  let name = last;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // keep the raw segment
+  }
+  return (name || 'document').slice(0, LIMITS.maxDocumentNameChars);
+}
+
+const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
+
+export const isPdf = (bytes: Uint8Array) => PDF_HEADER.every((b, i) => bytes[i] === b);
+
+/** The first element's local name, past the XML declaration, comments and doctype. */
+export function xmlRootName(xml: string): string | undefined {
+  const body = xml.replace(/^\uFEFF/, '').replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>/g, '');
+  return /<(?:[\w.-]+:)?([\w.-]+)[\s>/]/.exec(body)?.[1];
+}
+
+/** Tax returns and e-invoices, which kyso signs where those formats put their signature. */
+export function xmlProfileOf(xml: string): 'htkk' | 'einvoice' | undefined {
+  const root = xmlRootName(xml);
+  return root === 'HSoThueDTu' ? 'htkk' : root === 'HDon' ? 'einvoice' : undefined;
+}

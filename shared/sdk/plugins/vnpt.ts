@@ -1,0 +1,227 @@
+/**
+ * The VNPT-CA Plugin as its page library (vnpt-plugin.js) talks to it: a WebSocket to
+ * wss://localhost:{4433,4434,4435,9201,9202}/plugin, each call one JSON frame
+ * `{functionID, funcCallback, args[], domain}`, each answer the text `<result>*<funcCallback>` (the
+ * library calls window[funcCallback](result)). Results of signing functions are JSON
+ * `{code, data, error}`: code 0 on success, 11 when the user cancels, 1 bad input, 2 no
+ * certificate, 3 signing failed, 5 anything else (the codes VNPT's own sample page explains).
+ * The portal's licence key is accepted and ignored: kyso needs none.
+ */
+import { attachContent } from '../../cms/attach.js';
+import { summarizeCertificate } from '../../certificate/profile.js';
+import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
+import { KysoError, type ErrorCode } from '../../protocol/errors.js';
+import { KYSO_VERSION } from '../../version.js';
+import { digestOf, pluginRequest, signCms, signHash, signMany, type BatchDocumentInput, type PdfAppearanceInput, type SignManyItem } from '../index.js';
+import { assertFrameSize, decodeBase64, isPdf, parseJsonFrame, pluginFailure, xmlProfileOf } from './common.js';
+
+export const VNPT_PORTS = ['4433', '4434', '4435', '9201', '9202'];
+
+/** functionID values of vnpt-plugin.js. */
+const FN = { GetCertInfo: 0, SignXML: 1, SignPDF: 2, SignOFFICE: 3, SignCMS: 4, chooseFile: 5, setLicenseKey: 6, checkPlugin: 7, signHash: 9, signArrDataAdvanced: 10, getVersion: 11 } as const;
+
+const VNPT_CODES: Partial<Record<ErrorCode, number>> = { USER_CANCELLED: 11, BAD_REQUEST: 1, NO_CERTIFICATE: 2, TOKEN_NOT_PRESENT: 2, CERTIFICATE_NOT_USABLE: 4, PIN_INCORRECT: 3, PIN_LOCKED: 3, TOKEN_DRIVER_FAILED: 3 };
+
+interface VnptCall {
+  functionID?: unknown;
+  funcCallback?: unknown;
+  args?: unknown;
+}
+
+const failure = (error: unknown) => {
+  const { code, message } = pluginFailure(error);
+  return { code: VNPT_CODES[code] ?? 5, data: '', error: message, kysoCode: code };
+};
+const success = (data: string) => ({ code: 0, data, error: '' });
+
+/** The socket URL is the VNPT plugin's. */
+export function isVnptUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'wss:' && (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1') && VNPT_PORTS.includes(parsed.port) && parsed.pathname.replace(/\/+$/, '') === '/plugin';
+  } catch {
+    return false;
+  }
+}
+
+/** One frame → the plugin's answer text. Never throws. */
+export async function answerVnpt(frame: unknown): Promise<string> {
+  let callback = 'callbackDefault';
+  let result: string;
+  try {
+    if (typeof frame !== 'string') throw new KysoError('BAD_REQUEST', 'the request must be text');
+    assertFrameSize(frame);
+    const call = parseJsonFrame<VnptCall>(frame);
+    // The name the library will call: a plain identifier only (the library does window[name](result)).
+    if (typeof call.funcCallback === 'string' && /^[A-Za-z_$][\w$]{0,100}$/.test(call.funcCallback)) callback = call.funcCallback;
+    result = await dispatch(call);
+  } catch (error) {
+    result = JSON.stringify(failure(error));
+  }
+  // '*' separates result and callback name; base64 and kyso's JSON never contain one, a page's text might.
+  return `${result.replaceAll('*', '\u2217')}*${callback}`;
+}
+
+const args = (call: VnptCall): unknown[] => (Array.isArray(call.args) ? call.args : []);
+const text = (value: unknown, what: string): string => {
+  if (typeof value !== 'string') throw new KysoError('BAD_REQUEST', `${what} must be text`);
+  return value;
+};
+
+async function dispatch(call: VnptCall): Promise<string> {
+  switch (call.functionID) {
+    case FN.checkPlugin:
+      return '1';
+    case FN.getVersion:
+      return `kyso ${KYSO_VERSION}`;
+    case FN.setLicenseKey:
+      return JSON.stringify(success(''));
+    case FN.GetCertInfo:
+      return certificateInfo();
+    case FN.chooseFile:
+      return chooseFile();
+    case FN.signArrDataAdvanced:
+      return signArrDataAdvanced(call);
+    default:
+      break;
+  }
+  try {
+    return JSON.stringify(await sign(call));
+  } catch (error) {
+    return JSON.stringify(failure(error));
+  }
+}
+
+async function certificateInfo(): Promise<string> {
+  try {
+    const { certificate } = await pluginRequest({ action: 'share-certificate', plugin: 'vnpt' });
+    if (!certificate) throw new KysoError('USER_CANCELLED');
+    const summary = summarizeCertificate(base64ToBytes(certificate));
+    return JSON.stringify({
+      code: 0,
+      error: '',
+      subjectCN: summary.subject.commonName ?? '',
+      issuerCN: summary.issuer.commonName ?? '',
+      serial: summary.serialNumberHex,
+      notBefore: summary.notBefore.toISOString(),
+      notAfter: summary.notAfter.toISOString(),
+      base64: certificate,
+    });
+  } catch (error) {
+    return JSON.stringify(failure(error));
+  }
+}
+
+async function chooseFile(): Promise<string> {
+  try {
+    const { file } = await pluginRequest({ action: 'pick-file', plugin: 'vnpt' });
+    if (!file) throw new KysoError('USER_CANCELLED');
+    return JSON.stringify({ path: file.name, base64: file.data });
+  } catch (error) {
+    return JSON.stringify(failure(error));
+  }
+}
+
+interface PdfSignerOptions {
+  page?: unknown;
+  llx?: unknown;
+  lly?: unknown;
+  urx?: unknown;
+  ury?: unknown;
+  SigType?: unknown;
+  ImageBase64?: unknown;
+  Description?: unknown;
+  SigVisible?: unknown;
+}
+
+/** PdfSigner's rectangle and image (SigType 1/2) → kyso's image appearance; otherwise an invisible signature. */
+function pdfAppearance(optionsJson: unknown): PdfAppearanceInput | undefined {
+  if (typeof optionsJson !== 'string' || !optionsJson || optionsJson === 'null') return undefined;
+  const options = parseJsonFrame<PdfSignerOptions>(optionsJson);
+  const [llx, lly, urx, ury] = [options.llx, options.lly, options.urx, options.ury].map(Number) as [number, number, number, number];
+  const image = typeof options.ImageBase64 === 'string' && options.ImageBase64 ? options.ImageBase64 : undefined;
+  if (!image || options.SigVisible === false || ![llx, lly, urx, ury].every(Number.isFinite) || urx <= llx || ury <= lly) return undefined;
+  return { kind: 'image', rect: { x: llx, y: lly, width: urx - llx, height: ury - lly }, pageIndex: Math.max(1, Number(options.page) || 1) - 1, signatureImage: image };
+}
+
+/** One document of signArrDataAdvanced: `{data, type, sigOptions}`. */
+function advancedDocument(entry: unknown, index: number): BatchDocumentInput {
+  const item = parseJsonFrame<{ data?: unknown; type?: unknown; sigOptions?: unknown }>(text(entry, 'each item'));
+  const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
+  return documentOf(text(item.data, 'data'), type, `tai-lieu-${index + 1}.${type || 'bin'}`, item.sigOptions);
+}
+
+function documentOf(base64: string, type: string, name: string, pdfOptions?: unknown): BatchDocumentInput {
+  const bytes = decodeBase64(base64, 'data');
+  if (type === 'pdf' || isPdf(bytes)) {
+    if (!isPdf(bytes)) throw new KysoError('BAD_REQUEST', 'not a PDF');
+    const appearance = pdfAppearance(pdfOptions);
+    return { kind: 'pdf', pdf: bytes, name, ...(appearance && { appearance }) };
+  }
+  if (type === 'xml') {
+    const xml = new TextDecoder().decode(bytes);
+    // Tax returns and e-invoices in their formats' places; any other XML enveloped over the whole document.
+    return { kind: 'xml', xml, profile: xmlProfileOf(xml) ?? 'generic', name };
+  }
+  throw new KysoError('NOT_SUPPORTED', `kyso does not sign "${type.slice(0, 20)}" documents here`);
+}
+
+const resultData = (item: SignManyItem): string => {
+  if (!item.ok) throw item.error;
+  if ('pdf' in item) return bytesToBase64(item.pdf);
+  if ('xml' in item) return bytesToBase64(new TextEncoder().encode(item.xml));
+  if ('cms' in item) return item.cms;
+  return item.signature;
+};
+
+async function sign(call: VnptCall): Promise<{ code: number; data: string; error: string }> {
+  const [first, second] = args(call);
+  switch (call.functionID) {
+    case FN.SignPDF: {
+      const { results } = await signMany({ documents: [documentOf(text(first, 'the PDF'), 'pdf', 'tai-lieu.pdf', second)], description: 'Ký tệp PDF', lang: 'vi' });
+      return success(resultData(results[0]!));
+    }
+    case FN.SignXML: {
+      const { results } = await signMany({ documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml')], description: 'Ký tệp XML', lang: 'vi' });
+      return success(resultData(results[0]!));
+    }
+    case FN.SignCMS: {
+      // The data and its signature in one (attached) CMS, base64.
+      const data = decodeBase64(text(first, 'the data'), 'the data');
+      const { cms } = await signCms({ digest: await digestOf(data, 'SHA-256'), digestAlgorithm: 'SHA-256', description: 'Ký dữ liệu do trang gửi', lang: 'vi' });
+      return success(bytesToBase64(attachContent(base64ToBytes(cms), data)));
+    }
+    case FN.signHash: {
+      const { signature } = await signHash({
+        digest: text(first, 'the hash'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
+        lang: 'vi',
+      });
+      return success(signature);
+    }
+    case FN.SignOFFICE:
+      throw new KysoError('NOT_SUPPORTED', 'Office documents');
+    default:
+      throw new KysoError('NOT_SUPPORTED', `VNPT function ${String(call.functionID).slice(0, 10)}`);
+  }
+}
+
+/** signArrDataAdvanced answers a JSON array of JSON strings, one `{code, data, error}` per item. */
+async function signArrDataAdvanced(call: VnptCall): Promise<string> {
+  const [list] = args(call);
+  let entries: unknown[];
+  try {
+    entries = JSON.parse(text(list, 'the list')) as unknown[];
+    if (!Array.isArray(entries) || entries.length === 0) throw new Error('empty');
+  } catch {
+    return JSON.stringify([JSON.stringify(failure(new KysoError('BAD_REQUEST', 'arrData must be a JSON array')))]);
+  }
+  try {
+    const documents = entries.map(advancedDocument);
+    const { results } = await signMany({ documents, description: `Ký ${documents.length} tài liệu`, lang: 'vi' });
+    return JSON.stringify(results.map((r) => JSON.stringify(r.ok ? success(resultData(r)) : failure(r.error))));
+  } catch (error) {
+    return JSON.stringify(entries.map(() => JSON.stringify(failure(error))));
+  }
+}

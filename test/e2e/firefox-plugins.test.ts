@@ -1,0 +1,132 @@
+/**
+ * The main VGCA flow in Firefox ESR: the portal page with the unmodified vgcaplugin.js
+ * (test/fixtures/plugins/vgca), over https as in production. kyso notices the page trying the
+ * plugin, the user chooses "use kyso" in kyso's options, and the page's own calls then sign a PDF,
+ * a batch of files with upload, an XML and a message through kyso's consent window.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+
+describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
+  let session: FirefoxSession;
+  let portal: string;
+  let origin: string;
+  beforeAll(async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Cong van so 123', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    session = await startFirefoxSession(undefined, {
+      'cong-van.pdf': await doc.save(),
+      'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
+      'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
+    });
+    portal = new URL('/vgca-portal.html', session.portal.url).href;
+    origin = new URL(session.portal.url).origin;
+  }, 120_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const raw = async (page: Page, previous = '') => {
+    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous);
+    return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
+  };
+  const sign = async (consent: Page) => {
+    if (await consent.$('body[data-state="permission"]')) {
+      await consent.click('#allow-site');
+      await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    }
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickInside(consent, '#sign');
+  };
+
+  it('notices the attempt, offers the site in kyso’s options; after "use kyso" the page’s own buttons sign a PDF (pdfsig) with the upload in the real multipart shape', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.evaluate(() => (window as any).vgca_get_version(() => ((window as any).answered = true)));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await page.evaluate(() => (window as any).answered)).toBeUndefined();
+
+    // BiDi cannot open moz-extension:// pages; an extension page can: kyso's consent window, from the SDK page.
+    const sdkPage = await session.openPortal();
+    const consent = await session.consentWindowAfter(() =>
+      sdkPage.evaluate(() => void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) => k.status().then(() => k.signCms({ digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=', digestAlgorithm: 'SHA-256', description: 'mở tuỳ chọn' })).catch(() => undefined))),
+    );
+    const before = new Set(session.browser.targets());
+    await consent.evaluate(() => (globalThis as any).browser.tabs.create({ url: (globalThis as any).browser.runtime.getURL('src/options/options.html') }));
+    const options = await session.extensionPage('src/options/', before);
+    await clickInside(consent, '#cancel');
+    await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+    await options.waitForSelector(`body[data-plugin-choice="${origin} kyso"]`, { timeout: 20_000 });
+    await options.close();
+    await sdkPage.close();
+
+    await page.goto(portal);
+    const uploads = session.portal.uploads.length;
+    await sign(await session.consentWindowAfter(() => page.click('#_lanhdaoPheduyet')));
+    const reply = await raw(page);
+    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, FileName: 'cong-van.pdf', FileServer: `/uploads/${uploads + 1}/cong-van.pdf` });
+    const upload = session.portal.uploads.at(-1)!;
+    expect(upload.field).toBe('uploadfile');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-vgca-'));
+    const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem]));
+    expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    await page.close();
+  }, 180_000);
+
+  it('vgca_sign_files (one consent, uploads verified), vgca_sign_xml inline (xmlsec1) and vgca_sign_msg hash mode (openssl)', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const base = session.portal.url.replace(/\/$/, '');
+    const names = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'];
+    await page.$eval('#_txtfiles', (el, json) => ((el as HTMLTextAreaElement).value = json), JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: names.map((n, i) => ({ FileID: i, FileName: `${base}/files/${n}`, URL: `${base}/files/${n}` })) }));
+    const before = session.portal.uploads.length;
+    const batch = await session.consentWindowAfter(() => page.click('#_SignFiles'));
+    expect(await batch.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('3');
+    await sign(batch);
+    const files = await raw(page);
+    expect(files, JSON.stringify(files)).toMatchObject({ Status: 0 });
+    expect(files.Files).toHaveLength(3);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-files-'));
+    const uploads = session.portal.uploads.slice(before);
+    expect(pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    for (const upload of uploads.slice(1)) {
+      writeFileSync(path.join(dir, upload.name), upload.bytes);
+      const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, upload.name)], { encoding: 'utf8' });
+      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
+    }
+
+    const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
+    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), xml.toString('base64'));
+    let previous = JSON.stringify(files);
+    await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
+    const signedXml = await raw(page, previous);
+    expect(signedXml).toMatchObject({ Status: 0 });
+    writeFileSync(path.join(dir, 'inline.xml'), Buffer.from(signedXml.Signature, 'base64'));
+    const xmlRun = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, 'inline.xml')], { encoding: 'utf8' });
+    expect(xmlRun.status, xmlRun.stderr).toBe(0);
+
+    const content = Buffer.from('Phiếu điểm học kỳ I');
+    await page.$eval('#hash', (el, value) => ((el as HTMLInputElement).value = value), createHash('sha256').update(content).digest('base64'));
+    previous = JSON.stringify(signedXml);
+    await sign(await session.consentWindowAfter(() => page.click('#btn-sign')));
+    const message = await raw(page, previous);
+    expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
+    writeFileSync(path.join(dir, 'content'), content);
+    writeFileSync(path.join(dir, 'sig'), Buffer.from(message.Signature, 'base64'));
+    execFileSync('openssl', ['x509', '-in', session.token.certPemPath('01'), '-pubkey', '-noout', '-out', path.join(dir, 'pub.pem')]);
+    const verify = spawnSync('openssl', ['dgst', '-sha256', '-verify', path.join(dir, 'pub.pem'), '-signature', path.join(dir, 'sig'), path.join(dir, 'content')], { encoding: 'utf8' });
+    expect(verify.stdout + verify.stderr).toContain('Verified OK');
+    await page.close();
+  }, 180_000);
+});

@@ -1,0 +1,448 @@
+/**
+ * A portal page written for the Ban Cơ yếu VGCA plugin, with the plugin's own unmodified
+ * vgcaplugin.js (test/fixtures/plugins/vgca), signs through kyso in Chromium once the user chose
+ * "use kyso" for the site: the page's WebSockets to wss://127.0.0.1:8987 are answered by kyso's
+ * emulation, every signature through kyso's consent window. Results judged by pdfsig, xmlsec1 and
+ * openssl; uploads received by the demo portal's handler in the real multipart shape.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
+import { countPixels, isBlue, isRed, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
+import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+
+const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
+const PROMPT = 'src/plugins/prompt.html';
+
+/** A stand-in for the installed VGCA tool: wss on 127.0.0.1:8987 with a self-signed certificate, answering every call. */
+async function installedPluginListener(): Promise<{ server: Server; calls: Array<{ path: string; frame: string }>; close(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-tool-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const server = createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) });
+  const calls: Array<{ path: string; frame: string }> = [];
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket, request) => {
+    socket.on('message', (data) => {
+      calls.push({ path: request.url ?? '', frame: data.toString() });
+      socket.send(JSON.stringify({ Status: 0, Message: 'answered by the installed plugin', FileServer: '/tool' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(8987, '127.0.0.1', resolve));
+  return { server, calls, close: () => new Promise<void>((resolve) => { wss.close(); server.close(() => resolve()); }) };
+}
+
+describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.js)', () => {
+  let session: PortalSession;
+  let portal: string;
+  let pdf: Uint8Array;
+  beforeAll(async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Cong van so 123', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    pdf = await doc.save();
+    session = await startPortalSession(
+      undefined,
+      {
+        'cong-van.pdf': pdf,
+        'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
+        'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
+        'ghi-chu.txt': new TextEncoder().encode('not a document kyso signs'),
+      },
+      // the stand-in for the installed tool has a self-signed certificate, as the real one has
+      ['--ignore-certificate-errors'],
+    );
+    portal = new URL('/vgca-portal.html', session.demo.url).href;
+  }, 120_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const raw = async (page: Page, previous = '') => {
+    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous).catch(async (error) => {
+      for (const t of session.browser.targets()) if (t.url().includes('consent')) console.log('consent window when the answer timed out:', await (await t.asPage())!.$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`).catch(() => 'closed'));
+      console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
+      throw error;
+    });
+    return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
+  };
+  const signInConsent = async (page: Page, click: () => Promise<unknown>, certificate: '01' | '02' = '01') => {
+    const consent = await consentWindowAfter(session.browser, click);
+    await consent.click(`input[name="certificate"][value$="/${certificate}"]`);
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    return consent;
+  };
+
+  it('a site the user has not chosen sees no plugin; kyso offers to handle it, and after "use kyso" the page’s own script reaches kyso', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    // The real script opens wss://127.0.0.1:8987/GetVersion; nothing listens: its callback is never called.
+    await page.evaluate(() => (window as any).vgca_get_version((json: string) => ((window as any).version = json)));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await page.evaluate(() => (window as any).version)).toBeUndefined();
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+
+    // The attempt was noticed: kyso's toolbar button is marked on that tab, and its popup (the options page) offers to handle the site.
+    const worker = await extensionServiceWorker(session.browser);
+    const badges = await worker.evaluate(async () => {
+      const chrome = (globalThis as any).chrome;
+      const tabs = await chrome.tabs.query({});
+      return Promise.all(tabs.map(async (t: any) => [t.url, await chrome.action.getBadgeText({ tabId: t.id })]));
+    });
+    expect(badges.find(([url]: [string]) => url === portal)?.[1]).toBe('!');
+    const options = await session.browser.newPage();
+    await options.goto(OPTIONS_URL);
+    const origin = new URL(session.demo.url).origin;
+    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+    expect(await offer!.evaluate((el) => el.textContent)).toContain('VGCA');
+    const reloaded = page.waitForNavigation({ timeout: 20_000 });
+    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, { timeout: 20_000 });
+    // The page was reloaded with the emulation in place: the same unmodified call now answers.
+    await reloaded;
+    await options.close();
+    const version = await page.evaluate(() => new Promise<string>((resolve) => (window as any).vgca_get_version(resolve)));
+    expect(JSON.parse(version)).toMatchObject({ Status: 0 });
+    await page.close();
+  }, 120_000);
+
+  it('vgca_sign_approved: the page’s button signs the PDF in kyso’s window; the upload arrives as multipart "uploadfile"; the handler’s answer reaches the page; pdfsig accepts it', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const before = session.demo.uploads.length;
+    await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
+    const reply = await raw(page);
+    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, FileName: 'cong-van.pdf', FileServer: `/uploads/${before + 1}/cong-van.pdf`, DocumentNumber: `${before + 1}/VP` });
+    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toBe(`cong-van.pdf:/uploads/${before + 1}/cong-van.pdf:${before + 1}/VP:`);
+    const upload = session.demo.uploads.at(-1)!;
+    expect(upload.field).toBe('uploadfile');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-approved-'));
+    const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem]));
+    expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    await page.close();
+  }, 120_000);
+
+  it('vgca_sign_copy: the Decree 30 copy stamp (SAO Y, the document number, the time) on the uploaded copy', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await signInConsent(page, () => page.click('#_Sacomment'));
+    expect(await raw(page)).toMatchObject({ Status: 0 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-copy-'));
+    const copy = writePdf(dir, 'ban-sao.pdf', session.demo.uploads.at(-1)!.bytes);
+    const text = pdftotext(copy);
+    expect(text).toContain('SAO Y');
+    expect(text).toContain('123/BCY-CTSBMTT');
+    expect(pdfsig(copy, makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    await page.close();
+  }, 120_000);
+
+  it('the signer’s image and the agency’s seal, set once in kyso’s options, are drawn by vgca_sign_approved / vgca_sign_issued when the page sends none (pdftoppm, pdfsig)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-images-'));
+    writeFileSync(path.join(dir, 'chu-ky.png'), blueSignaturePng());
+    writeFileSync(path.join(dir, 'con-dau.png'), redSealPng());
+    const options = await session.browser.newPage();
+    await options.goto(OPTIONS_URL);
+    for (const [which, file] of [['signature', 'chu-ky.png'], ['seal', 'con-dau.png']] as const) {
+      const input = (await options.waitForSelector(`#plugin-${which}-image`)) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(path.join(dir, file));
+      await options.waitForSelector(`body[data-plugin-image="${which}"] #plugin-${which}-preview:not([hidden])`, { timeout: 20_000 });
+    }
+    await options.close();
+
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    for (const [button, rect, isColour] of [
+      ['#_lanhdaoPheduyet', { x: 370, y: 80, width: 170, height: 80 }, isBlue],
+      ['#_vanthuphathanh', { x: 330, y: 70, width: 110, height: 110 }, isRed],
+    ] as const) {
+      const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
+      await signInConsent(page, () => page.click(button));
+      expect(await raw(page, previous)).toMatchObject({ Status: 0 });
+      const file = writePdf(dir, `${button.slice(1)}.pdf`, session.demo.uploads.at(-1)!.bytes);
+      expect(pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
+      const raster = renderPage(file);
+      expect(countPixels(raster, rect, isColour), button).toBeGreaterThan(50);
+      expect(countPixels(raster, { x: 0, y: 400, width: 595, height: 442 }, isColour), button).toBe(0);
+    }
+    await page.close();
+  }, 120_000);
+
+  it('vgca_sign_income and vgca_sign_appendix (called as the sample page does): their Decree 30 text stamps on the uploads', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const base = session.demo.url.replace(/\/$/, '');
+    const call = (fn: string) =>
+      page.evaluate(
+        (fn, base) => {
+          (window as any).stamped = undefined;
+          const prms = { FileUploadHandler: `${base}/upload`, SessionId: '', JWTToken: '', FileName: `${base}/files/cong-van.pdf`, DocNumber: '45/UBND-VP', MetaData: [{ Key: 'abc', Value: 'abc' }] };
+          (window as any)[fn](JSON.stringify(prms), (rv: string) => ((window as any).stamped = JSON.parse(rv)));
+        },
+        fn,
+        base,
+      );
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-stamps-'));
+    for (const [fn, expected] of [['vgca_sign_income', 'ĐẾN'], ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP']] as const) {
+      const consent = await consentWindowAfter(session.browser, () => call(fn));
+      await consent.click('input[name="certificate"][value$="/01"]');
+      await consent.type('#pin', session.token.pin);
+      await clickClosingWindow(consent, '#sign');
+      await page.waitForFunction(() => (window as any).stamped, { timeout: 60_000 });
+      expect(await page.evaluate(() => (window as any).stamped)).toMatchObject({ Status: 0 });
+      const file = writePdf(dir, `${fn}.pdf`, session.demo.uploads.at(-1)!.bytes);
+      expect(pdftotext(file)).toContain(expected);
+      expect(pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    }
+    await page.close();
+  }, 120_000);
+
+  it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1); Files[] answered with FileSignedURL', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const base = session.demo.url.replace(/\/$/, '');
+    const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({ FileID: `F${i}`, FileName: `${base}/files/${name}`, URL: `${base}/files/${name}` }));
+    // The request shape of the portals that call vgca_sign_files (a JSON typed into the page, as the sample page does).
+    await page.$eval('#_txtfiles', (el, json) => ((el as HTMLTextAreaElement).value = json), JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: files }));
+    const before = session.demo.uploads.length;
+    const consent = await consentWindowAfter(session.browser, () => page.click('#_SignFiles'));
+    expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('3');
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const reply = await raw(page);
+    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
+    expect(reply.Message).not.toBe('');
+    expect(reply.Files.map((f: any) => [f.FileID, f.FileSignedURL])).toEqual(files.map((f, i) => [f.FileID, `/uploads/${before + i + 1}/${['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'][i]}`]));
+    const uploads = session.demo.uploads.slice(before);
+    expect(uploads.map((u) => u.field)).toEqual(['uploadfile', 'uploadfile', 'uploadfile']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-files-'));
+    expect(pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    for (const upload of uploads.slice(1)) {
+      const file = path.join(dir, upload.name);
+      writeFileSync(file, upload.bytes);
+      const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
+    }
+    await page.close();
+  }, 180_000);
+
+  it('vgca_sign_msg in hash mode: a bare RSA signature of the page’s hash that openssl verifies with the returned certificate', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const content = Buffer.from('Học bạ lớp 12A1 — năm học 2025-2026');
+    const digest = createHash('sha256').update(content).digest();
+    await page.$eval('#hash', (el, value) => ((el as HTMLInputElement).value = value), digest.toString('base64'));
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btn-sign'));
+    // The window says what it is: a digest the site sent, whose content kyso cannot show.
+    expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/mã băm/);
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const reply = await raw(page);
+    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
+    expect(reply.CertBase64).toBe(session.token.certDer('01').toString('base64'));
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msg-'));
+    writeFileSync(path.join(dir, 'content'), content);
+    writeFileSync(path.join(dir, 'sig'), Buffer.from(reply.Signature, 'base64'));
+    execFileSync('openssl', ['x509', '-in', session.token.certPemPath('01'), '-pubkey', '-noout', '-out', path.join(dir, 'pub.pem')]);
+    const verify = spawnSync('openssl', ['dgst', '-sha256', '-verify', path.join(dir, 'pub.pem'), '-signature', path.join(dir, 'sig'), path.join(dir, 'content')], { encoding: 'utf8' });
+    expect(verify.stdout + verify.stderr).toContain('Verified OK');
+    await page.close();
+  }, 120_000);
+
+  it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((b64) => void (window as any).vgca_sign_msg('nut-ky', b64, (sender: string, json: string) => ((window as any).msg = [sender, json])), Buffer.from(message).toString('base64')),
+    );
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    await page.waitForFunction(() => (window as any).msg, { timeout: 60_000 });
+    const [sender, json] = await page.evaluate(() => (window as any).msg);
+    expect(sender).toBe('nut-ky');
+    const reply = JSON.parse(json);
+    expect(reply, json).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msgcms-'));
+    writeFileSync(path.join(dir, 'sig.p7m'), Buffer.from(reply.Signature, 'base64'));
+    const content = execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, 'sig.p7m'), '-CAfile', session.token.caPem, '-purpose', 'any'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(content.toString('utf8')).toBe(message);
+    await page.close();
+  }, 120_000);
+
+  it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
+    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), xml.toString('base64'));
+    await signInConsent(page, () => page.click('#btn-xml'));
+    const whole = await raw(page);
+    expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-xml-'));
+    writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(whole.Signature, 'base64'));
+    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, 'to-khai.xml')], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+
+    const previous = JSON.stringify(whole);
+    await signInConsent(page, () => page.click('#btn-xml-sig'));
+    await page.waitForFunction((before) => document.getElementById('raw')!.textContent !== before, { timeout: 60_000 }, previous);
+    const only = JSON.parse((await page.$eval('#raw', (el) => el.textContent))!);
+    const signature = Buffer.from(only.Signature, 'base64').toString('utf8');
+    expect(signature).toMatch(/^<Signature [^>]*xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#"/);
+    expect(signature).toContain('<SignatureValue>');
+    expect(signature.endsWith('</Signature>')).toBe(true);
+
+    // Any other XML (the school-records portal's own document): enveloped over the whole document.
+    const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
+    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(hocBa).toString('base64'));
+    const before = await page.$eval('#raw', (el) => el.textContent!);
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
+    expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
+    await consent.click('input[name="certificate"][value$="/02"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const generic = await raw(page, before);
+    expect(generic, JSON.stringify(generic)).toMatchObject({ Status: 0 });
+    writeFileSync(path.join(dir, 'hoc-ba.xml'), Buffer.from(generic.Signature, 'base64'));
+    const genericRun = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, path.join(dir, 'hoc-ba.xml')], { encoding: 'utf8' });
+    expect(genericRun.status, genericRun.stderr).toBe(0);
+    await page.close();
+  }, 120_000);
+
+  it('vgca_get_certinfo (the 2019 vgcaplugin.js: the 2023 copy has no such function) answers only after "share my certificate" in kyso’s window; a cancel answers the failure shape', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(new URL('/vgca-portal-2019.html', session.demo.url).href);
+    const promptAfter = async (click: () => Promise<unknown>) => {
+      await click();
+      const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
+      const prompt = (await target.asPage())!;
+      await prompt.waitForSelector('body[data-state="ready"][data-mode="share-certificate"]', { timeout: 20_000 });
+      return prompt;
+    };
+    const cancelled = await promptAfter(() => page.click('#btn-certinfo'));
+    expect(await cancelled.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
+    await clickClosingWindow(cancelled, '#cancel');
+    const refused = await raw(page);
+    expect(refused).toMatchObject({ Status: 1, ErrorCode: 'USER_CANCELLED' });
+    expect(refused.Message).toMatch(/huỷ.*\/.*cancelled/);
+
+    const prompt = await promptAfter(() => page.click('#btn-certinfo'));
+    await prompt.click('input[name="certificate"][value$="/02"]');
+    await clickClosingWindow(prompt, '#share');
+    const reply = await raw(page, JSON.stringify(refused));
+    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, CertInfo: { Base64Data: session.token.certDer('02').toString('base64') } });
+    expect(reply.CertInfo.Subject).toContain('MST:0312345678');
+    expect(new Date(reply.CertInfo.ValidTo).getTime()).toBeGreaterThan(Date.now());
+    await page.close();
+  }, 120_000);
+
+  it('bad input answers the plugin’s failure shape with kyso’s code and a vi/en message, and signs nothing', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const call = (fn: string, frame: string) =>
+      page.evaluate((fn, frame) => new Promise<any>((resolve) => (window as any)[fn](frame, (json: string) => resolve(JSON.parse(json)))), fn, frame);
+    const uploadsBefore = session.demo.uploads.length;
+    expect(await call('vgca_sign_pdf', '{"FileName": ')).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST', Message: 'Yêu cầu không hợp lệ. / The request is not valid.' });
+    expect(await call('vgca_sign_pdf', 'x'.repeat(23 * 1024 * 1024))).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
+    // A function kyso does not implement: the service's own shape, with a clear message.
+    const json = await page.evaluate(() => new Promise<any>((resolve) => (window as any).vgca_sign_json(null, '{}', (_: unknown, answer: string) => resolve(JSON.parse(answer)))));
+    expect(json).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
+    expect(json.Message).toMatch(/chưa hỗ trợ.*\/.*does not support/);
+    // A file that is not a PDF, tax return or e-invoice: refused before any consent.
+    const base = session.demo.url.replace(/\/$/, '');
+    expect(await call('vgca_sign_file', JSON.stringify({ FileUploadHandler: `${base}/upload`, FileName: `${base}/files/ghi-chu.txt` }))).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+
+    // A cancelled consent: nothing signed, nothing uploaded.
+    const cancelConsent = await consentWindowAfter(session.browser, () => page.click('#_vanthuphathanh'));
+    await clickClosingWindow(cancelConsent, '#cancel');
+    expect(await raw(page)).toMatchObject({ Status: 1, ErrorCode: 'USER_CANCELLED' });
+    expect(session.demo.uploads.length).toBe(uploadsBefore);
+
+    // A handler that refuses the upload (HTTP 200, Status 1).
+    await page.$eval('#handler', (el) => ((el as HTMLInputElement).value = '/upload-refuse'));
+    const previous = await page.$eval('#raw', (el) => el.textContent!);
+    await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
+    const refused = await raw(page, previous);
+    expect(refused).toMatchObject({ Status: 1, ErrorCode: 'UPLOAD_FAILED' });
+    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toContain('không nhận tệp đã ký');
+    await page.close();
+  }, 180_000);
+
+  it('FileName "" lets the user pick a local file in kyso’s own window; it is signed after consent and uploaded', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
+    await page.click('#_lanhdaoPheduyet');
+    const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
+    const prompt = (await target.asPage())!;
+    await prompt.waitForSelector('body[data-state="ready"][data-mode="pick-file"]', { timeout: 20_000 });
+    expect(await prompt.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
+    writeFileSync(path.join(dir, 'to-trinh.pdf'), pdf);
+    const input = (await prompt.$('#file')) as ElementHandle<HTMLInputElement> | null;
+    await input!.uploadFile(path.join(dir, 'to-trinh.pdf'));
+    await prompt.waitForSelector('#pick:not([disabled])');
+    const consent = await consentWindowAfter(session.browser, () => clickClosingWindow(prompt, '#pick'));
+    expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('to-trinh.pdf');
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    expect(await raw(page)).toMatchObject({ Status: 0, FileName: 'to-trinh.pdf' });
+    const upload = session.demo.uploads.at(-1)!;
+    expect(upload).toMatchObject({ field: 'uploadfile', name: 'to-trinh.pdf' });
+    expect(pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    await page.close();
+  }, 120_000);
+
+  it('vgca_show_config (the page’s "Show config" button) opens kyso’s options', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.click('#_Config');
+    const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), { timeout: 20_000 });
+    const options = (await target.asPage())!;
+    await options.waitForSelector('#plugin-sites-title', { timeout: 20_000 });
+    expect(await options.$eval('#plugin-sites-title', (el) => el.textContent)).toContain('Phần mềm ký số');
+    await options.close();
+    await page.close();
+  }, 60_000);
+
+  it('a site kept on "use the installed plugin" still reaches the real listener on 8987', async () => {
+    const tool = await installedPluginListener();
+    try {
+      // The same portal under another origin (127.0.0.1), which the user keeps on the installed tool.
+      const other = new URL('/vgca-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
+      const page = await session.browser.newPage();
+      await page.goto(other);
+      const options = await session.browser.newPage();
+      await options.goto(OPTIONS_URL);
+      const origin = new URL(other).origin;
+      // Offered only after the page tried the plugin: it does so on its first call.
+      await page.evaluate(() => (window as any).vgca_get_version(() => undefined));
+      await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+      await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
+      await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
+      await options.close();
+      await page.goto(other);
+      const answer = await page.evaluate(() => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('{"FileName":"x"}', resolve)));
+      expect(JSON.parse(answer)).toMatchObject({ Message: 'answered by the installed plugin' });
+      expect(tool.calls.at(-1)).toEqual({ path: '/SignPDF', frame: '{"FileName":"x"}' });
+      expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+      await page.close();
+    } finally {
+      await tool.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,125 @@
+/**
+ * A portal page written for the VNPT-CA Plugin, with the plugin's own unmodified vnpt-plugin.js
+ * (test/fixtures/plugins/vnpt), signs through kyso in Chromium once the site is set to "use kyso":
+ * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
+ * `{code, data, error}` answers, every signature through kyso's consent window.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
+import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '../support/pdf-tools.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+
+describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
+  let session: PortalSession;
+  let portal: string;
+  let pdf: Uint8Array;
+  beforeAll(async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).drawText('Hop dong so 45', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    pdf = await doc.save();
+    session = await startPortalSession(undefined, {});
+    portal = new URL('/vnpt-portal.html', session.demo.url).href;
+    // The user chose "use kyso" for the portal (the choice itself is shown in plugins-vgca-chromium.test.ts).
+    const worker = await extensionServiceWorker(session.browser);
+    await worker.evaluate((origin) => (globalThis as any).chrome.storage.local.set({ pluginSites: { [origin]: 'kyso' } }), new URL(session.demo.url).origin);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }, 120_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const raw = async (page: Page, previous = '') => {
+    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous);
+    return (await page.$eval('#raw', (el) => el.textContent))!;
+  };
+  const consentAndSign = async (click: () => Promise<unknown>) => {
+    const consent = await consentWindowAfter(session.browser, click);
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+  };
+
+  it('checkPlugin answers "1", setLicenseKey is accepted, getCertInfo answers after "share my certificate"', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.click('#btGetCertInfo');
+    await page.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', { timeout: 20_000 });
+    const target = await session.browser.waitForTarget((t) => t.url().includes('src/plugins/prompt.html'), { timeout: 20_000 });
+    const prompt = (await target.asPage())!;
+    await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await prompt.click('input[name="certificate"][value$="/01"]');
+    await clickClosingWindow(prompt, '#share');
+    const info = JSON.parse(await raw(page));
+    expect(info).toMatchObject({ code: 0, subjectCN: 'Nguyễn Văn Ân', base64: session.token.certDer('01').toString('base64') });
+    expect(JSON.parse((await page.$eval('#license', (el) => el.textContent))!)).toMatchObject({ code: 0 });
+    await page.close();
+  }, 120_000);
+
+  it('signArrDataAdvanced: a PDF and a tax return, {code: 0, data} each; pdfsig and xmlsec1 accept them', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(pdf).toString('base64'));
+    await consentAndSign(() => page.click('#btSign'));
+    const answer = JSON.parse(await raw(page)) as string[];
+    const item = JSON.parse(answer[0]!);
+    expect(item).toMatchObject({ code: 0, error: '' });
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toBe('Ký dữ liệu thành công.');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-'));
+    expect(pdfsig(writePdf(dir, 'signed.pdf', Buffer.from(item.data, 'base64')), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+
+    const previous = JSON.stringify(answer);
+    const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
+    await page.$eval('#fileType', (el) => ((el as HTMLInputElement).value = 'xml'));
+    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), xml.toString('base64'));
+    await consentAndSign(() => page.click('#btSign'));
+    const xmlItem = JSON.parse((JSON.parse(await raw(page, previous)) as string[])[0]!);
+    expect(xmlItem).toMatchObject({ code: 0 });
+    writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(xmlItem.data, 'base64'));
+    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, 'to-khai.xml')], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    await page.close();
+  }, 120_000);
+
+  it('signPdf with a PdfSigner (rectangle, signature image): the image is drawn where asked; pdfsig accepts it', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(pdf).toString('base64'));
+    await page.$eval('#image', (el, value) => ((el as HTMLInputElement).value = value), Buffer.from(blueSignaturePng()).toString('base64'));
+    await consentAndSign(() => page.click('#btSignPdf'));
+    const answer = JSON.parse(await raw(page));
+    expect(answer).toMatchObject({ code: 0 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-pdf-'));
+    const file = writePdf(dir, 'signed.pdf', Buffer.from(answer.data, 'base64'));
+    expect(pdfsig(file, makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    const raster = renderPage(file);
+    // The rectangle llx 400, lly 80, urx 560, ury 160 (PDF points from the bottom left) holds the blue signature; the rest of the page none.
+    expect(countPixels(raster, { x: 400, y: 80, width: 160, height: 80 }, isBlue)).toBeGreaterThan(50);
+    expect(countPixels(raster, { x: 0, y: 300, width: 595, height: 542 }, isBlue)).toBe(0);
+    await page.close();
+  }, 120_000);
+
+  it('a cancelled consent answers the plugin’s cancel code 11; bad input answers code 1; nothing is signed', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(pdf).toString('base64'));
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btSign'));
+    await clickClosingWindow(consent, '#cancel');
+    const cancelled = JSON.parse((JSON.parse(await raw(page)) as string[])[0]!);
+    expect(cancelled).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(/^11: Người dùng đã huỷ/);
+
+    const previous = await page.$eval('#raw', (el) => el.textContent!);
+    await page.$eval('#fileContent', (el) => ((el as HTMLTextAreaElement).value = 'not base64 at all!'));
+    await page.click('#btSignPdf');
+    expect(JSON.parse(await raw(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
+    await page.close();
+  }, 120_000);
+});
