@@ -5,7 +5,8 @@ import type { ModuleReport } from '../../../shared/protocol/host.js';
 import type { PageDocumentKind } from '../../../shared/protocol/page.js';
 import type { XmlSummaryLine } from '../../../shared/xml/summary.js';
 
-export type BackgroundAnswer = { ok: true; result: unknown } | { ok: false; error: WireError };
+/** Background → content script: the page request's answer (the shape is defined once, in shared/protocol/common.ts). */
+export type { Answer as BackgroundAnswer } from '../../../shared/protocol/common.js';
 
 /** One document as the consent window describes it (built by the background from the document itself where it has it). */
 export interface ConsentDocument {
