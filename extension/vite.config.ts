@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { crx } from '@crxjs/vite-plugin';
 import { defineConfig, type Plugin } from 'vite';
 import { localeMessages } from './locales.js';
+import { managedStorageSchema } from './managed-schema.js';
 import manifest from './manifest.config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,6 +42,17 @@ function locales(outDir: string): Plugin {
   };
 }
 
+/** Writes the manifest's managed_schema from the policy schema the extension reads the policy with. */
+function managedSchema(outDir: string): Plugin {
+  return {
+    name: 'kyso-managed-schema',
+    apply: 'build',
+    writeBundle() {
+      writeFileSync(path.join(outDir, 'managed-schema.json'), `${JSON.stringify(managedStorageSchema(), null, 2)}\n`);
+    },
+  };
+}
+
 /**
  * `--mode bench` builds dist/extension-bench, whose consent can be auto-approved for benchmarks.
  * Every other build has __KYSO_BENCH__ = false, so that code is not even in it.
@@ -51,7 +63,7 @@ export default defineConfig(({ mode }) => {
   return {
   root: here,
   define: { __KYSO_BENCH__: JSON.stringify(bench) },
-  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir)],
+  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), managedSchema(outDir)],
   build: {
     outDir,
     emptyOutDir: true,
