@@ -88,6 +88,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
     }),
 ]);
 export type PageDocument = z.infer<typeof PageDocumentSchema>;
+/** A document as a page may write it (before the schema's defaults and trimming). */
+export type PageDocumentInput = z.input<typeof PageDocumentSchema>;
 export type PageDocumentKind = PageDocument['kind'];
 
 /** The signed result of one document, in its place; a failure of one does not stop the others. */
