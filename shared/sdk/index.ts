@@ -29,6 +29,7 @@ import {
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../version.js';
 
 export { KysoError, ERROR_CODES, errorMessage, type ErrorCode, type Language } from '../protocol/errors.js';
+import type { ErrorCode } from '../protocol/errors.js';
 export type { DigestAlgorithm } from '../protocol/common.js';
 export const SDK_VERSION = KYSO_VERSION;
 
@@ -120,15 +121,32 @@ export type KysoStatus = PageResult<'status'>;
 
 /**
  * Whether kyso can sign here. Resolves with the versions when extension and host are both
- * installed; rejects with EXTENSION_NOT_INSTALLED, HOST_NOT_INSTALLED or VERSION_MISMATCH otherwise.
+ * installed and the site may ask; rejects with a KysoError otherwise (see detect() for the codes).
  */
 export function status(options?: RequestOptions): Promise<KysoStatus> {
   return request('status', {}, options);
 }
 
-export type DetectResult =
-  | { ready: true; status: KysoStatus }
-  | { ready: false; missing: 'extension' | 'host' | 'update'; error: KysoError };
+/**
+ * Why kyso cannot sign here:
+ * - 'extension-missing': EXTENSION_NOT_INSTALLED (no extension answered in this page);
+ * - 'host-missing': HOST_NOT_INSTALLED (the extension is there, its native host is not);
+ * - 'update-needed': VERSION_MISMATCH (`error.details.update` says which side: 'sdk' or 'extension');
+ * - 'site-not-allowed': ORIGIN_NOT_ALLOWED (not https, http://localhost without developer mode, or blocked by the user or a policy);
+ * - 'rate-limited': RATE_LIMITED (too many requests from this site this minute; `error.details.retryAfterMs`);
+ * - 'failed': anything else (`error.code` says what).
+ */
+export type DetectProblem = 'extension-missing' | 'host-missing' | 'update-needed' | 'site-not-allowed' | 'rate-limited' | 'failed';
+
+export type DetectResult = { ready: true; status: KysoStatus } | { ready: false; problem: DetectProblem; error: KysoError };
+
+const DETECT_PROBLEMS: Partial<Record<ErrorCode, DetectProblem>> = {
+  EXTENSION_NOT_INSTALLED: 'extension-missing',
+  HOST_NOT_INSTALLED: 'host-missing',
+  VERSION_MISMATCH: 'update-needed',
+  ORIGIN_NOT_ALLOWED: 'site-not-allowed',
+  RATE_LIMITED: 'rate-limited',
+};
 
 /** status() without exceptions, for deciding what to show next to the "Ký số" button. */
 export async function detect(options?: RequestOptions): Promise<DetectResult> {
@@ -136,8 +154,7 @@ export async function detect(options?: RequestOptions): Promise<DetectResult> {
     return { ready: true, status: await status(options) };
   } catch (error) {
     const e = error instanceof KysoError ? error : new KysoError('INTERNAL');
-    const missing = e.code === 'EXTENSION_NOT_INSTALLED' ? 'extension' : e.code === 'VERSION_MISMATCH' ? 'update' : 'host';
-    return { ready: false, missing, error: e };
+    return { ready: false, problem: DETECT_PROBLEMS[e.code] ?? 'failed', error: e };
   }
 }
 

@@ -124,15 +124,19 @@ describe('signing on the demo portal in Chromium', () => {
 });
 
 describe('without the native host', () => {
-  it('the page learns HOST_NOT_INSTALLED', async () => {
+  it('detect() tells a site not allowed (localhost without developer mode) from a missing host; the page learns HOST_NOT_INSTALLED', async () => {
     const token = copyTestToken();
     const demo = await startDemoServer({ trustedRoots: [] });
     const session = await launchChromium(); // no host manifest in this profile
     try {
+      const before = await session.browser.newPage();
+      await before.goto(demo.url);
+      await before.waitForSelector('#kyso-state[data-state="site-not-allowed"]', { timeout: 20_000 });
+      await before.close();
       await enableDeveloperMode(session.browser);
       const page = await session.browser.newPage();
       await page.goto(demo.url);
-      await page.waitForSelector('#kyso-state[data-state="host"]', { timeout: 20_000 });
+      await page.waitForSelector('#kyso-state[data-state="host-missing"]', { timeout: 20_000 });
       const code = await page.evaluate(async () => {
         // (built with new Function so the test runner does not rewrite this browser-side import)
         const sdk = await (new Function('return import("/sdk/kyso.js")')() as Promise<{ signCms: (o: unknown) => Promise<unknown> }>);
