@@ -10,10 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { HostProcess } from '../support/host-process.js';
+import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
+import type { TestToken } from '../support/token.js';
 
 const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const document = Buffer.from('Quyết định số 15/QĐ-UBND về việc phê duyệt hồ sơ\n');
@@ -21,6 +22,7 @@ const digest = createHash('sha256').update(document).digest('base64');
 const TOKEN_TIMEOUT_MS = 3000;
 
 describe('host under injected token faults', () => {
+  let session: HostSession;
   let token: TestToken;
   let host: HostProcess;
   let control: string;
@@ -42,26 +44,28 @@ describe('host under injected token faults', () => {
     expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
-    token = copyTestToken();
     control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-faults-')), 'faults');
     setFaults();
-    host = new HostProcess({
-      ...token.env,
-      KYSO_PKCS11_MODULES: FAULT_MODULE,
-      KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-      KYSO_FAULT_CONTROL: control,
-      KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
+    session = await startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: FAULT_MODULE,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
+      }),
+      listCertificates: false,
     });
+    ({ token, host } = session);
   });
   beforeEach(async () => {
     setFaults();
     expect((await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION })).ok).toBe(true);
   });
   afterAll(async () => {
-    await host.close();
-    token.remove();
+    await session?.close();
   });
 
   it('a driver that prints to stdout does not corrupt the message stream', async () => {
