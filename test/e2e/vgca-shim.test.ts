@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { signInConsent } from '../support/consent.js';
 
 describe('VGCA-compatible shim', () => {
   let session: PortalSession;
@@ -30,8 +31,7 @@ describe('VGCA-compatible shim', () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca.html', session.demo.url).href);
     const consent = await consentWindowAfter(session.browser, () => page.click('#sign'));
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     await page.waitForFunction(() => (window as any).vgcaResult, { timeout: 30_000 });
     const result = await page.evaluate(() => (window as any).vgcaResult);
@@ -79,8 +79,7 @@ describe('VGCA-compatible shim', () => {
       callVgca(page, 'vgca_sign_pdf', { FileUploadHandler: '/upload', SessionId: 'phien-42', JWTToken: 'jwt-abc', FileName: new URL('/files/cong-van.pdf', session.demo.url).href }),
     );
     expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('cong-van.pdf');
-    await consent.click('input[name="certificate"][value$="/02"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '02', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const result = await vgcaResult(page);
     expect(result, JSON.stringify(result)).toMatchObject({ Status: 0, Message: '' });
@@ -100,8 +99,7 @@ describe('VGCA-compatible shim', () => {
     const files = ['to-khai.xml', 'hoa-don.xml'].map((f) => new URL(`/files/${f}`, session.demo.url).href);
     const consent = await consentWindowAfter(session.browser, () => callVgca(page, 'vgca_sign_files', { FileUploadHandler: '/upload', FileName: files.join(';') }));
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('2');
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const result = await vgcaResult(page);
     expect(result, JSON.stringify(result)).toMatchObject({ Status: 0 });
@@ -118,8 +116,7 @@ describe('VGCA-compatible shim', () => {
     const copy = await consentWindowAfter(session.browser, () =>
       callVgca(page, 'vgca_sign_copy', { FileUploadHandler: '/upload', FileName: new URL('/files/cong-van.pdf', session.demo.url).href, MetaData: [{ Key: 'Organization', Value: 'Văn phòng UBND tỉnh' }] }),
     );
-    await copy.click('input[name="certificate"][value$="/01"]');
-    await copy.type('#pin', session.token.pin);
+    await signInConsent(copy, '01', session.token.pin);
     await clickClosingWindow(copy, '#sign');
     expect(await vgcaResult(page)).toMatchObject({ Status: 0 });
     const copied = writePdf(dir, 'ban-sao.pdf', session.demo.uploads.at(-1)!.bytes);
@@ -131,8 +128,7 @@ describe('VGCA-compatible shim', () => {
     const failing = await consentWindowAfter(session.browser, () =>
       callVgca(page, 'vgca_sign_xml', { FileUploadHandler: '/no-such-handler', FileName: files[0] }),
     );
-    await failing.click('input[name="certificate"][value$="/01"]');
-    await failing.type('#pin', session.token.pin);
+    await signInConsent(failing, '01', session.token.pin);
     await clickClosingWindow(failing, '#sign');
     expect(await vgcaResult(page)).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
   });
