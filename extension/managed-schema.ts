@@ -28,5 +28,5 @@ function chromeSubset(schema: JsonSchema): JsonSchema {
 }
 
 export function managedStorageSchema(): JsonSchema {
-  return chromeSubset(z.toJSONSchema(ManagedPolicySchema, { io: 'input' }) as JsonSchema);
+  return chromeSubset(z.toJSONSchema(ManagedPolicySchema, { io: 'input' }));
 }

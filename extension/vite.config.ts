@@ -20,7 +20,7 @@ function firefoxBackground(outDir: string): Plugin {
     enforce: 'post',
     writeBundle() {
       const file = path.join(outDir, 'manifest.json');
-      const built = JSON.parse(readFileSync(file, 'utf8'));
+      const built = JSON.parse(readFileSync(file, 'utf8')) as { background: { service_worker: string; scripts?: string[] } };
       built.background = { ...built.background, scripts: [built.background.service_worker] };
       writeFileSync(file, `${JSON.stringify(built, null, 2)}\n`);
     },

@@ -30,5 +30,5 @@ export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
 /** A standalone ArrayBuffer holding exactly these bytes (what WebCrypto and asn1js want). */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   // Copy through the Uint8Array constructor: Node's Buffer#slice shares its pool instead of copying.
-  return new Uint8Array(bytes).buffer as ArrayBuffer;
+  return new Uint8Array(bytes).buffer;
 }

@@ -102,6 +102,7 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
   }
 
   const armIdleTimer = (open: OpenBatch) =>
+    // An abandoned batch is closed in the background; endBatch settles on its own.
     setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref();
 
   return {

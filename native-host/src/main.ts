@@ -33,11 +33,11 @@ function runHost(): void {
     log,
     onClose: () => {
       worker.stop();
-      void websocket.close();
+      void websocket.close(); // the process exits next: nothing to wait for
       process.exit(0);
     },
   });
-  websocket.notify = server.notify;
+  websocket.notify = (event) => server.notify(event);
 }
 
 const args = process.argv.slice(2);

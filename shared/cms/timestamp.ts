@@ -174,7 +174,7 @@ function tokenFromResponse(body: Uint8Array): Uint8Array {
   } catch {
     fail('tsa-bad-response', 'The time-stamp server did not send a time-stamp response');
   }
-  const status = response.status.status as number;
+  const status = response.status.status;
   if (status !== pkijs.PKIStatus.granted && status !== pkijs.PKIStatus.grantedWithMods) {
     const statusText = (response.status.statusStrings ?? []).map((s) => s.valueBlock.value).join('; ');
     fail('tsa-rejected', `The time-stamp server refused: ${PKI_STATUS_NAMES[status] ?? status}${statusText ? ` (${statusText})` : ''}`, {

@@ -101,7 +101,7 @@ function certificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
 }
 
 async function findTsaCertificate(signedData: pkijs.SignedData, signerInfo: pkijs.SignerInfo) {
-  const sid = signerInfo.sid;
+  const sid: unknown = signerInfo.sid; // pkijs types it any: IssuerAndSerialNumber or [0] OctetString
   for (const cert of certificates(signedData)) {
     if (sid instanceof pkijs.IssuerAndSerialNumber) {
       if (cert.issuer.isEqual(sid.issuer) && cert.serialNumber.isEqual(sid.serialNumber)) return cert;

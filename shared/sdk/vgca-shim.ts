@@ -193,7 +193,7 @@ export function vgca_get_certinfo(sender: unknown, ...rest: unknown[]): void {
 const UNSUPPORTED = ['vgca_sign_json'] as const;
 
 /** Installs the globals (what the plugin's own script does). */
-export function installVgcaShim(target: Record<string, unknown> = globalThis as unknown as Record<string, unknown>): void {
+export function installVgcaShim(target: Record<string, unknown> = globalThis): void {
   Object.assign(target, { vgca_sign_msg, vgca_sign_pdf, vgca_sign_xml, vgca_sign_files, vgca_sign_approved, vgca_sign_issued, vgca_sign_copy, vgca_get_certinfo });
   for (const name of UNSUPPORTED) {
     target[name] = (sender: unknown, ...rest: unknown[]) => {

@@ -58,7 +58,7 @@ describe('signature formats through the whole path (Chromium)', () => {
   async function setTsa(url: string | undefined) {
     const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(
-      (url) => ((globalThis as any).chrome.storage.local as any)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
+      (url) => ((globalThis as any).chrome.storage.local)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
       url ?? '',
     );
   }

@@ -12,6 +12,6 @@ const DIR = process.env.KYSO_SCREENSHOT_DIR ? path.resolve(process.env.KYSO_SCRE
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `${name}.png`);
-  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: file, fullPage: true });
   return file;
 }

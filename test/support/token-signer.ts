@@ -10,7 +10,7 @@ import type { TestToken } from './token.js';
 
 export interface TokenSigner {
   signer: DigestInfoSigner;
-  close(): void;
+  close: () => void;
 }
 
 export function tokenSigner(token: TestToken, keyType: KeyType): TokenSigner {

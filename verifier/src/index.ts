@@ -160,7 +160,7 @@ function pdfSignatures(pdf: Uint8Array): Array<{ byteRange: number[]; cms: Uint8
   for (const match of text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)) {
     const byteRange = match.slice(1, 5).map(Number);
     const hex = text.slice(byteRange[1]! + 1, byteRange[2]! - 1).replace(/(00)+$/, '');
-    const dictionary = text.slice(Math.max(0, match.index! - 2000), match.index! + 200);
+    const dictionary = text.slice(Math.max(0, match.index - 2000), match.index + 200);
     const m = /\/M\s*(?:\(([^)]*)\)|<([0-9A-Fa-f]+)>)/.exec(dictionary);
     const claimed = m ? pdfDate(m[1] ?? PDFHexString.of(m[2]!).decodeText()) : undefined;
     found.push({ byteRange, cms: new Uint8Array(Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex')), ...(claimed && { claimed }) });

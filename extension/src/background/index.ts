@@ -49,6 +49,7 @@ browser.storage.onChanged.addListener((changes) => {
   if ('websocket' in changes) void applyWebSocketSetting(host);
 });
 browser.runtime.onStartup.addListener(() => void applyWebSocketSetting(host));
+// At every service-worker start: the listener follows the setting (applyWebSocketSetting never rejects).
 void applyWebSocketSetting(host);
 
 browser.windows.onRemoved.addListener((windowId) => services.consent.windowRemoved(windowId));

@@ -21,7 +21,7 @@ export interface TsaSetting {
 async function setting<T>(key: string, schema: z.ZodType<T>): Promise<{ value: T; managed: boolean } | undefined> {
   const fromPolicy = schema.safeParse((await managedPolicy())[key]);
   if (fromPolicy.success) return { value: fromPolicy.data, managed: true };
-  const fromUser = schema.safeParse(((await browser.storage.local.get(key)) as Record<string, unknown>)[key]);
+  const fromUser = schema.safeParse((await browser.storage.local.get(key))[key]);
   return fromUser.success ? { value: fromUser.data, managed: false } : undefined;
 }
 

@@ -42,6 +42,6 @@ export async function applyWebSocketSetting(host: NativeHostClient): Promise<voi
 /** A host that exits takes the listener with it: start it again (after a pause) while the mode is on. */
 export async function restartWebSocketIfEnabled(host: NativeHostClient): Promise<void> {
   const setting = await webSocketSetting();
-  // Each attempt settles on its own; nothing waits for it.
+  // applyWebSocketSetting never rejects; nothing waits for the restart.
   if (setting?.enabled) setTimeout(() => void applyWebSocketSetting(host), 1_000);
 }

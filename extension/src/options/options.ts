@@ -42,7 +42,7 @@ async function renderSites(): Promise<void> {
 }
 
 async function renderHost(): Promise<void> {
-  const status = (await browser.runtime.sendMessage({ options: 'status' })) as OptionsStatus;
+  const status = await browser.runtime.sendMessage<OptionsRequest, OptionsStatus>({ options: 'status' });
   if (!status.ok) {
     $('host-status').textContent = `${errorMessage(status.error.code, 'vi')} / ${errorMessage(status.error.code, 'en')}`;
     $('host-status').dataset.code = status.error.code;
@@ -87,6 +87,7 @@ async function renderConsentTimeout(): Promise<void> {
   // A value set by policy or by hand that is not one of the choices is still shown as it is.
   if (![...select.options].some((o) => o.value === seconds)) select.add(new Option(`${seconds} s`, seconds));
   select.value = seconds;
+  // A storage write: nothing on the page waits for it.
   select.addEventListener('change', () => void saveConsentTimeoutSeconds(Number(select.value)));
 }
 
@@ -119,6 +120,7 @@ function showModules(answer: OptionsModules): void {
       if (m.source === 'configured') {
         const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'remove-module', textContent: 'Bỏ / Remove' });
         remove.setAttribute('aria-label', `Bỏ / Remove ${m.path}`);
+        // setModules shows the host's new report (or its error) when it comes.
         remove.addEventListener('click', () => void setModules(configuredModules.filter((p) => p !== m.path)));
         item.append(remove);
       }
@@ -129,12 +131,12 @@ function showModules(answer: OptionsModules): void {
 
 async function setModules(configured: string[]): Promise<void> {
   const request: OptionsRequest = { options: 'set-modules', configured };
-  showModules((await browser.runtime.sendMessage(request)) as OptionsModules);
+  showModules(await browser.runtime.sendMessage<OptionsRequest, OptionsModules>(request));
 }
 
 async function renderModules(): Promise<void> {
   const request: OptionsRequest = { options: 'modules' };
-  showModules((await browser.runtime.sendMessage(request)) as OptionsModules);
+  showModules(await browser.runtime.sendMessage<OptionsRequest, OptionsModules>(request));
   $('module-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const input = $<HTMLInputElement>('module-path');
@@ -173,10 +175,12 @@ async function main(): Promise<void> {
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
+  // A storage write: nothing on the page waits for it.
   checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
   wireTsaForm();
   await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout(), renderModules(), renderWebSocket()]);
   document.body.dataset.state = 'ready';
 }
 
+// The page's entry point: main renders every section and shows its own errors.
 void main();

@@ -67,7 +67,7 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
     let command = 'unknown';
     try {
       const envelope = parseOrBadRequest(HostRequestEnvelopeSchema, frame.value, 'request');
-      command = envelope.command as HostCommand;
+      command = envelope.command;
       const spec = hostCommands[command as HostCommand];
       const params = parseOrBadRequest(spec.params, envelope.params, command);
       const handler = handlers[command as HostCommand] as (p: unknown) => Promise<unknown>;
@@ -83,6 +83,7 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
   };
 
   input.on('data', (chunk: Buffer) => {
+    // Each frame answers for itself (handleFrame catches and writes its error); requests run concurrently.
     for (const frame of reader.push(chunk)) void handleFrame(frame);
   });
   input.on('end', () => onClose?.());

@@ -80,7 +80,7 @@ export class SigningOperation {
 
   private async signGroup(group: SignItem[]): Promise<SignItemResult[]> {
     // An item that cannot be prepared (no TSA for a CAdES-T item) fails alone; the rest still sign.
-    const results: Array<SignItemResult | undefined> = new Array(group.length);
+    const results = new Array<SignItemResult | undefined>(group.length);
     const prepared: Array<{ index: number; item: PreparedItem }> = [];
     await Promise.all(
       group.map(async (item, index) => {

@@ -102,7 +102,8 @@ export class WebSocketEndpoint {
       const reply = (answer: Answer) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ id, ...answer }));
       try {
         if (isBinary) throw new KysoError('BAD_REQUEST', 'send JSON text messages');
-        const raw = JSON.parse(String(data)) as unknown;
+        // ws delivers a text message as one Buffer (binaryType 'nodebuffer', fragments joined).
+        const raw = JSON.parse((data as Buffer).toString('utf8')) as unknown;
         id = typeof (raw as { id?: unknown })?.id === 'string' ? ((raw as { id: string }).id.slice(0, 64)) : null;
         const request = parseOrBadRequest(ClientRequestSchema, raw, 'websocket request');
         const params = parseOrBadRequest(pageRequests[request.type].params, request.params, request.type);

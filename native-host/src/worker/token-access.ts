@@ -148,8 +148,8 @@ export class TokenAccess {
           { type: pkcs11js.CKA_VALUE },
           { type: pkcs11js.CKA_ID },
         ]);
-        const der = value?.value as Buffer | undefined;
-        const keyId = (id?.value as Buffer | undefined)?.toString('hex');
+        const der = value?.value;
+        const keyId = id?.value?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
         entries.push({
           id: certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId }),
@@ -414,7 +414,7 @@ const CKU_CONTEXT_SPECIFIC = 2;
 /** Optional attributes are read one at a time: C_GetAttributeValue fails whole on any invalid one. */
 function readAttribute(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): Buffer | undefined {
   try {
-    return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value as Buffer | undefined;
+    return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value;
   } catch {
     return undefined;
   }

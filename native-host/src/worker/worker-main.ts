@@ -6,7 +6,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { WorkerRequest, WorkerResponse } from './messages.js';
 import { TokenAccess } from './token-access.js';
 
-const modulePaths: string[] = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]');
+const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
 const tokens = new TokenAccess(modulePaths);
 
 function handle(request: WorkerRequest): WorkerResponse {

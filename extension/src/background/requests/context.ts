@@ -33,7 +33,7 @@ export interface ConsentOptions {
 export interface RequestContext extends BackgroundServices {
   requester: Requester;
   /** Checks the site and the host (see checkSite), then says how to ask for consent. */
-  consentOptions(): Promise<ConsentOptions>;
+  consentOptions: () => Promise<ConsentOptions>;
 }
 
 /** A request's params after its schema parsed them (once, in the table). */
