@@ -102,6 +102,15 @@ export const PageDocumentResultSchema = z.union([
 ]);
 export type PageDocumentResult = z.infer<typeof PageDocumentResultSchema>;
 
+/** What sign-cms and sign-raw share: the page's digest, and what the consent window shows of it. */
+const DigestRequestFields = {
+  ...DigestFields,
+  description: Description,
+  documentName: DocumentName.optional(),
+  lang: LanguageSchema.optional(),
+  rsaScheme: RsaSchemeSchema.optional(),
+};
+
 export const pageRequests = {
   status: {
     params: z.strictObject({}),
@@ -114,11 +123,7 @@ export const pageRequests = {
   'sign-cms': {
     params: z
       .strictObject({
-        ...DigestFields,
-        description: Description,
-        documentName: DocumentName.optional(),
-        lang: LanguageSchema.optional(),
-        rsaScheme: RsaSchemeSchema.optional(),
+        ...DigestRequestFields,
         /** CAdES-T: time-stamped by the TSA in the user's settings. */
         timestamp: z.boolean().optional(),
       })
@@ -127,15 +132,7 @@ export const pageRequests = {
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
-    params: z
-      .strictObject({
-        ...DigestFields,
-        description: Description,
-        documentName: DocumentName.optional(),
-        lang: LanguageSchema.optional(),
-        rsaScheme: RsaSchemeSchema.optional(),
-      })
-      .refine(digestLengthMatches, digestLengthIssue),
+    params: z.strictObject(DigestRequestFields).refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({
       signature: z.base64(),
       signatureAlgorithm: RawSignatureAlgorithmSchema,
