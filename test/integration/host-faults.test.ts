@@ -34,6 +34,8 @@ describe('host under injected token faults', () => {
     return (response.result as { certificates: CertificateEntry[] }).certificates;
   };
   const certId = async (keyId: string) => (await list()).find((c) => c.id.endsWith(`/${keyId}`))!.id;
+  const signById = (certificateId: string) =>
+    host.request('sign-cms', { certificateId, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' });
   const sign = async (keyId: string, pin: string | null = token.pin) =>
     host.request('sign-cms', { certificateId: await certId(keyId), pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://dichvucong.gov.vn' });
   const expectSignatureWorks = async (keyId = '02') => {
@@ -102,10 +104,7 @@ describe('host under injected token faults', () => {
   it('a PIN pad that never answers (C_Login hangs) times out cleanly', async () => {
     const id = await certId('02');
     setFaults('hang C_Login');
-    expect(await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' })).toMatchObject({
-      ok: false,
-      error: { code: 'TIMEOUT' },
-    });
+    expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
     await expectSignatureWorks();
   });
 
@@ -131,16 +130,10 @@ describe('host under injected token faults', () => {
   it('a token removed during C_Sign is TOKEN_NOT_PRESENT, and an absent token lists nothing', async () => {
     const id = await certId('02');
     setFaults('device_removed_on_sign');
-    expect(await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' })).toMatchObject({
-      ok: false,
-      error: { code: 'TOKEN_NOT_PRESENT' },
-    });
+    expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_PRESENT' } });
     setFaults('token_absent');
     expect(await list()).toEqual([]);
-    expect(await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' })).toMatchObject({
-      ok: false,
-      error: { code: 'TOKEN_NOT_PRESENT' },
-    });
+    expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_PRESENT' } });
     await expectSignatureWorks(); // "re-inserted"
   });
 

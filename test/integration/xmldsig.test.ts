@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { constants, privateEncrypt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,14 +13,13 @@ import {
   XmlSignatureError,
   type DigestInfoSigner,
 } from '../../shared/xml/index.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { tokenSigner } from '../support/token-signer.js';
 
-const fixture = (name: string) => readFileSync(path.join(REPO_ROOT, 'test/fixtures/xml', name), 'utf8');
-const HTKK = fixture('htkk-01gtgt.xml');
-const INVOICE = fixture('einvoice-gtgt.xml');
+const HTKK = HTKK_RETURN;
+const INVOICE = EINVOICE;
 const SIGNING_TIME = new Date('2026-11-22T07:05:09Z'); // 14:05:09 in Hà Nội
 
 /** xmlsec1 --verify, trusting only the given CA, told which attributes are IDs in each format. */

@@ -8,7 +8,7 @@ import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { PageRequestEnvelope } from '../../../shared/protocol/page.js';
 import { PROTOCOL_VERSION } from '../../../shared/version.js';
-import { ContentRequestSchema } from './content-messages.js';
+import { ContentRequestSchema } from '../../../shared/protocol/content.js';
 import { isOriginAllowed } from './origin-policy.js';
 import type { BackgroundServices } from './requests/context.js';
 import { runPageRequest } from './requests/index.js';

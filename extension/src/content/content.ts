@@ -7,7 +7,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { PAGE_CHANNEL, PageRequestEnvelopeSchema } from '../../../shared/protocol/page.js';
 import type { Answer } from '../../../shared/protocol/common.js';
-import { ContentAnswerSchema, ProgressMessageSchema, type ContentRequest } from '../background/content-messages.js';
+import { ContentAnswerSchema, ProgressMessageSchema, type ContentRequest } from '../../../shared/protocol/content.js';
 
 const origin = window.location.origin;
 const post = (message: unknown) => window.postMessage(message, origin);

@@ -1,7 +1,7 @@
 /** `sign-many`: documents of any kind (digests, PDFs, XML) under one consent and one PIN, with progress to the asking tab. */
 import browser from 'webextension-polyfill';
 import type { PageResult } from '../../../../shared/protocol/page.js';
-import type { ProgressMessage } from '../content-messages.js';
+import type { ProgressMessage } from '../../../../shared/protocol/content.js';
 import { planDocument } from '../documents.js';
 import { batchJob } from '../jobs.js';
 import { requireTsa, type RequestHandler, type Requester } from './context.js';

@@ -4,8 +4,8 @@
  * reach every listener of the extension).
  */
 import { z } from 'zod';
-import { answerSchema } from '../../../shared/protocol/common.js';
-import { PageRequestEnvelopeSchema } from '../../../shared/protocol/page.js';
+import { answerSchema } from './common.js';
+import { PageRequestEnvelopeSchema } from './page.js';
 
 /** Content script → background: a page's request, as the content script validated it. */
 export const ContentRequestSchema = z.strictObject({ envelope: PageRequestEnvelopeSchema });
