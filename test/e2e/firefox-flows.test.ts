@@ -5,7 +5,6 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
@@ -13,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { pinPadHostEnv } from '../support/pin-pad.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { signInConsent } from '../support/consent.js';
 
@@ -142,12 +141,7 @@ describe('Firefox ESR: the consent flows', () => {
 
 describe('Firefox ESR: a token with a PIN pad', () => {
   it('shows “enter the PIN on your device” instead of a PIN field, and signs', async () => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')]);
-    const control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-pinpad-')), 'faults');
-    const session = await startFirefoxSession((token) => {
-      writeFileSync(control, `protected_auth_path ${token.pin}\n`); // the "keypad" enters the right PIN
-      return { ...token.env, KYSO_PKCS11_MODULES: path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so'), KYSO_FAULT_TARGET: SOFTHSM_MODULE, KYSO_FAULT_CONTROL: control };
-    });
+    const session = await startFirefoxSession(pinPadHostEnv());
     try {
       const page = await session.openPortal();
       const text = 'Biên bản — token có bàn phím, Firefox\n';
