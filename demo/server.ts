@@ -149,7 +149,7 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
   async function submit(req: IncomingMessage, res: ServerResponse) {
     let body: { fileName?: unknown; file?: unknown; cms?: unknown };
     try {
-      body = JSON.parse((await readBody(req)).toString('utf8'));
+      body = JSON.parse((await readBody(req)).toString('utf8')) as typeof body;
     } catch {
       return json(res, 400, { accepted: false, problems: ['malformed request'] });
     }
@@ -176,7 +176,7 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     const submission: Submission = {
       fileName: body.fileName.slice(0, 200),
       signer: signature.signer.name,
-      identities: summary.identities as Record<string, string[]>,
+      identities: summary.identities,
       signingTime: signature.signingTime?.toISOString(),
       cms: body.cms,
     };

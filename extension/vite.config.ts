@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { crx } from '@crxjs/vite-plugin';
 import { build, defineConfig, type Plugin } from 'vite';
 import { localeMessages } from './locales.js';
+import { managedStorageSchema } from './managed-schema.js';
 import manifest from './manifest.config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,7 +20,7 @@ function firefoxBackground(outDir: string): Plugin {
     enforce: 'post',
     writeBundle() {
       const file = path.join(outDir, 'manifest.json');
-      const built = JSON.parse(readFileSync(file, 'utf8'));
+      const built = JSON.parse(readFileSync(file, 'utf8')) as { background: { service_worker: string; scripts?: string[] } };
       built.background = { ...built.background, scripts: [built.background.service_worker] };
       writeFileSync(file, `${JSON.stringify(built, null, 2)}\n`);
     },
@@ -37,6 +38,17 @@ function locales(outDir: string): Plugin {
         mkdirSync(dir, { recursive: true });
         writeFileSync(path.join(dir, 'messages.json'), `${JSON.stringify(localeMessages(language), null, 2)}\n`);
       }
+    },
+  };
+}
+
+/** Writes the manifest's managed_schema from the policy schema the extension reads the policy with. */
+function managedSchema(outDir: string): Plugin {
+  return {
+    name: 'kyso-managed-schema',
+    apply: 'build',
+    writeBundle() {
+      writeFileSync(path.join(outDir, 'managed-schema.json'), `${JSON.stringify(managedStorageSchema(), null, 2)}\n`);
     },
   };
 }
@@ -75,7 +87,7 @@ export default defineConfig(({ mode }) => {
   return {
   root: here,
   define: { __KYSO_BENCH__: JSON.stringify(bench) },
-  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), pluginMainWorld(outDir)],
+  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), managedSchema(outDir), pluginMainWorld(outDir)],
   build: {
     outDir,
     emptyOutDir: true,

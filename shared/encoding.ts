@@ -1,4 +1,4 @@
-/** Base64 and hex helpers that work the same in browsers and Node (no Buffer). */
+/** Base64, hex and byte helpers that work the same in browsers and Node (no Buffer). */
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -30,5 +30,10 @@ export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
 /** A standalone ArrayBuffer holding exactly these bytes (what WebCrypto and asn1js want). */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   // Copy through the Uint8Array constructor: Node's Buffer#slice shares its pool instead of copying.
-  return new Uint8Array(bytes).buffer as ArrayBuffer;
+  return new Uint8Array(bytes).buffer;
+}
+
+/** Whether two byte strings are the same, byte for byte. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

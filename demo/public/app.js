@@ -125,6 +125,6 @@ $('lang-en').addEventListener('click', () => ((lang = 'en'), applyLanguage()));
 applyLanguage();
 detect().then((result) => {
   kysoStatus = result;
-  $('kyso-state').dataset.state = result.ready ? 'ready' : result.missing;
+  $('kyso-state').dataset.state = result.ready ? 'ready' : result.problem;
   applyLanguage();
 });

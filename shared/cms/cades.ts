@@ -11,6 +11,7 @@ import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../prot
 import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
 import { NULL, concat, contextConstructed, integer, octetString, oid, sequence, setOf, tlv, utcTime, type Der } from './der.js';
 import { digest } from './digest.js';
+import { originalBytes } from './original-bytes.js';
 
 /**
  * Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns
@@ -61,11 +62,6 @@ export function signerCertificate(der: Uint8Array): Promise<SignerCertificate> {
     entry.catch(() => signerCertificates.delete(key));
   }
   return entry;
-}
-
-/** The original bytes of a parsed element (never re-encoded: hashes and matching need them exact). */
-function originalBytes(block: asn1js.AsnType): Der {
-  return new Uint8Array((block as unknown as { valueBeforeDecodeView: Uint8Array }).valueBeforeDecodeView);
 }
 
 async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificate> {

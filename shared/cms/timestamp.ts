@@ -6,12 +6,13 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { toArrayBuffer } from '../encoding.js';
+import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import { KysoError } from '../protocol/errors.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmIdentifier } from './algorithms.js';
 import { concat, contextConstructed, oid, sequence, setOf, tlv } from './der.js';
 import { digest } from './digest.js';
+import { originalBytes } from './original-bytes.js';
 import { parseTimeStampToken, verifyTimeStampToken, type ParsedTimeStampToken } from './verify-timestamp.js';
 
 export interface TimestampRequestOptions {
@@ -66,10 +67,6 @@ function integerContent(unsigned: Uint8Array): Uint8Array {
   while (start < unsigned.length - 1 && unsigned[start] === 0) start++;
   const trimmed = unsigned.subarray(start);
   return trimmed[0]! & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**
@@ -174,7 +171,7 @@ function tokenFromResponse(body: Uint8Array): Uint8Array {
   } catch {
     fail('tsa-bad-response', 'The time-stamp server did not send a time-stamp response');
   }
-  const status = response.status.status as number;
+  const status = response.status.status;
   if (status !== pkijs.PKIStatus.granted && status !== pkijs.PKIStatus.grantedWithMods) {
     const statusText = (response.status.statusStrings ?? []).map((s) => s.valueBlock.value).join('; ');
     fail('tsa-rejected', `The time-stamp server refused: ${PKI_STATUS_NAMES[status] ?? status}${statusText ? ` (${statusText})` : ''}`, {
@@ -215,11 +212,6 @@ export async function requestTimestamp(tsaUrl: string, imprintData: Uint8Array, 
   const check = await verifyTimeStampToken(token, { imprint, algorithm: hashAlgorithm });
   if (!check.valid) fail('tsa-bad-token', `The time-stamp token does not verify: ${check.problems.join('; ')}`);
   return token;
-}
-
-/** The original bytes of a parsed element. */
-function originalBytes(block: asn1js.AsnType): Uint8Array {
-  return new Uint8Array((block as unknown as { valueBeforeDecodeView: Uint8Array }).valueBeforeDecodeView);
 }
 
 interface SignerInfoLocation {

@@ -7,10 +7,11 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { toArrayBuffer } from '../encoding.js';
+import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
+import { originalBytes } from './original-bytes.js';
 
 export const TSP_OID = {
   tstInfo: '1.2.840.113549.1.9.16.1.4',
@@ -49,16 +50,6 @@ export interface TimestampVerification {
 export interface TimestampVerifyOptions {
   /** TSA trust anchors; without them the TSA chain is not checked. */
   trustedRoots?: Uint8Array[];
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** The exact bytes a parsed element came from (re-encoding could change what was signed). */
-function originalBytes(block: asn1js.AsnType): Uint8Array {
-  const view = (block as unknown as { valueBeforeDecodeView?: Uint8Array }).valueBeforeDecodeView;
-  return view && view.length > 0 ? new Uint8Array(view) : new Uint8Array(block.toBER());
 }
 
 /** Parses a TimeStampToken (ContentInfo DER); throws TypeError describing what is wrong. */
@@ -101,7 +92,7 @@ function certificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
 }
 
 async function findTsaCertificate(signedData: pkijs.SignedData, signerInfo: pkijs.SignerInfo) {
-  const sid = signerInfo.sid;
+  const sid: unknown = signerInfo.sid; // pkijs types it any: IssuerAndSerialNumber or [0] OctetString
   for (const cert of certificates(signedData)) {
     if (sid instanceof pkijs.IssuerAndSerialNumber) {
       if (cert.issuer.isEqual(sid.issuer) && cert.serialNumber.isEqual(sid.serialNumber)) return cert;

@@ -5,7 +5,7 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { bytesToHex, toArrayBuffer } from '../encoding.js';
+import { bytesEqual, bytesToHex, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
@@ -41,10 +41,6 @@ export interface CmsVerification {
   content?: Uint8Array;
   /** CAdES-T signature time-stamp, when the signer carries one (details: verifySignatureTimestamp). */
   timestamp?: { present: boolean; valid: boolean; time?: Date };
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function octets(value: unknown): Uint8Array {

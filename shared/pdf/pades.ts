@@ -217,7 +217,7 @@ export async function preparePdfSignature(
     Type: 'Annot',
     Subtype: 'Widget',
     FT: 'Sig',
-    T: PDFHexString.fromText(fieldName!),
+    T: PDFHexString.fromText(fieldName),
     V: sigRef,
     F: WIDGET_FLAGS,
     P: page.ref,

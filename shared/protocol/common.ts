@@ -37,6 +37,11 @@ export const WireErrorSchema = z.strictObject({
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
+/** The one shape of an answer that either carries a result or a wire error (background → content script, extension → WebSocket client). */
+export const answerSchema = <R extends z.ZodType>(result: R) =>
+  z.union([z.strictObject({ ok: z.literal(true), result }), z.strictObject({ ok: z.literal(false), error: WireErrorSchema })]);
+export type Answer<R = unknown> = { ok: true; result: R } | { ok: false; error: z.infer<typeof WireErrorSchema> };
+
 /** The token a certificate lives on, and the PIN state it reports. */
 export const TokenInfoSchema = z.strictObject({
   label: z.string().max(64),

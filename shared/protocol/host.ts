@@ -12,6 +12,7 @@ import {
   RsaSchemeSchema,
   TsaUrlSchema,
   WireErrorSchema,
+  answerSchema,
   base64Length,
   digestLengthIssue,
   digestLengthMatches,
@@ -189,10 +190,7 @@ export const hostCommands = {
   'websocket-answer': {
     params: z.strictObject({
       requestId: z.string().min(1).max(64),
-      answer: z.union([
-        z.strictObject({ ok: z.literal(true), result: z.unknown() }),
-        z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
-      ]),
+      answer: answerSchema(z.unknown()),
     }),
     result: z.strictObject({ delivered: z.boolean() }),
   },

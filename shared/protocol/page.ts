@@ -97,6 +97,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
     }),
 ]);
 export type PageDocument = z.infer<typeof PageDocumentSchema>;
+/** A document as a page may write it (before the schema's defaults and trimming). */
+export type PageDocumentInput = z.input<typeof PageDocumentSchema>;
 export type PageDocumentKind = PageDocument['kind'];
 
 /** The signed result of one document, in its place; a failure of one does not stop the others. */
@@ -108,6 +110,15 @@ export const PageDocumentResultSchema = z.union([
   z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
 ]);
 export type PageDocumentResult = z.infer<typeof PageDocumentResultSchema>;
+
+/** What sign-cms and sign-raw share: the page's digest, and what the consent window shows of it. */
+const DigestRequestFields = {
+  ...DigestFields,
+  description: Description,
+  documentName: DocumentName.optional(),
+  lang: LanguageSchema.optional(),
+  rsaScheme: RsaSchemeSchema.optional(),
+};
 
 export const pageRequests = {
   status: {
@@ -121,11 +132,7 @@ export const pageRequests = {
   'sign-cms': {
     params: z
       .strictObject({
-        ...DigestFields,
-        description: Description,
-        documentName: DocumentName.optional(),
-        lang: LanguageSchema.optional(),
-        rsaScheme: RsaSchemeSchema.optional(),
+        ...DigestRequestFields,
         /** CAdES-T: time-stamped by the TSA in the user's settings. */
         timestamp: z.boolean().optional(),
       })
@@ -134,15 +141,7 @@ export const pageRequests = {
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
-    params: z
-      .strictObject({
-        ...DigestFields,
-        description: Description,
-        documentName: DocumentName.optional(),
-        lang: LanguageSchema.optional(),
-        rsaScheme: RsaSchemeSchema.optional(),
-      })
-      .refine(digestLengthMatches, digestLengthIssue),
+    params: z.strictObject(DigestRequestFields).refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({
       signature: z.base64(),
       signatureAlgorithm: RawSignatureAlgorithmSchema,

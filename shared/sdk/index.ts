@@ -1,11 +1,15 @@
 /**
  * The kyso portal SDK: what a public-service portal imports to add a "Ký số" button.
  *
- *   import { signCms, detect } from 'kyso';
+ *   import { signCms, detect } from '@kyso/sdk';
  *   const { cms, certificate } = await signCms({ digest, digestAlgorithm: 'SHA-256', description: 'Hồ sơ số 123' });
  *
- * It talks to the kyso extension's content script with window.postMessage. The PIN, the
- * certificate choice and the user's consent all happen in the extension's own window, never here.
+ * It talks to the kyso extension's content script with window.postMessage, so it runs in the
+ * top-level page (the extension answers frame 0 only). The PIN, the certificate choice and the
+ * user's consent all happen in the extension's own window, never here.
+ *
+ * Its input and result types are derived from the page schemas in shared/protocol/page.ts (the
+ * ones the extension validates against): bytes may be given where the wire carries base64.
  */
 import { z } from 'zod';
 import { base64ToBytes, bytesToBase64 } from '../encoding.js';
@@ -18,6 +22,7 @@ import {
   PageResponseEnvelopeSchema,
   pageRequests,
   type PageDocument,
+  type PageDocumentInput,
   type PageParams,
   type PageRequestType,
   type PageResult,
@@ -25,6 +30,7 @@ import {
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../version.js';
 
 export { KysoError, ERROR_CODES, errorMessage, type ErrorCode, type Language } from '../protocol/errors.js';
+import type { ErrorCode } from '../protocol/errors.js';
 export type { DigestAlgorithm } from '../protocol/common.js';
 export const SDK_VERSION = KYSO_VERSION;
 
@@ -114,23 +120,37 @@ async function request<T extends PageRequestType>(
   });
 }
 
-export interface KysoStatus {
-  extensionVersion: string;
-  hostVersion: string;
-  protocolVersion: number;
-}
+/** The versions of the extension, of the host and of the page protocol. */
+export type KysoStatus = PageResult<'status'>;
 
 /**
  * Whether kyso can sign here. Resolves with the versions when extension and host are both
- * installed; rejects with EXTENSION_NOT_INSTALLED, HOST_NOT_INSTALLED or VERSION_MISMATCH otherwise.
+ * installed and the site may ask; rejects with a KysoError otherwise (see detect() for the codes).
  */
 export function status(options?: RequestOptions): Promise<KysoStatus> {
   return request('status', {}, options);
 }
 
-export type DetectResult =
-  | { ready: true; status: KysoStatus }
-  | { ready: false; missing: 'extension' | 'host' | 'update'; error: KysoError };
+/**
+ * Why kyso cannot sign here:
+ * - 'extension-missing': EXTENSION_NOT_INSTALLED (no extension answered in this page);
+ * - 'host-missing': HOST_NOT_INSTALLED (the extension is there, its native host is not);
+ * - 'update-needed': VERSION_MISMATCH (`error.details.update` says which side: 'sdk' or 'extension');
+ * - 'site-not-allowed': ORIGIN_NOT_ALLOWED (not https, http://localhost without developer mode, or blocked by the user or a policy);
+ * - 'rate-limited': RATE_LIMITED (too many requests from this site this minute; `error.details.retryAfterMs`);
+ * - 'failed': anything else (`error.code` says what).
+ */
+export type DetectProblem = 'extension-missing' | 'host-missing' | 'update-needed' | 'site-not-allowed' | 'rate-limited' | 'failed';
+
+export type DetectResult = { ready: true; status: KysoStatus } | { ready: false; problem: DetectProblem; error: KysoError };
+
+const DETECT_PROBLEMS: Partial<Record<ErrorCode, DetectProblem>> = {
+  EXTENSION_NOT_INSTALLED: 'extension-missing',
+  HOST_NOT_INSTALLED: 'host-missing',
+  VERSION_MISMATCH: 'update-needed',
+  ORIGIN_NOT_ALLOWED: 'site-not-allowed',
+  RATE_LIMITED: 'rate-limited',
+};
 
 /** status() without exceptions, for deciding what to show next to the "Ký số" button. */
 export async function detect(options?: RequestOptions): Promise<DetectResult> {
@@ -138,31 +158,23 @@ export async function detect(options?: RequestOptions): Promise<DetectResult> {
     return { ready: true, status: await status(options) };
   } catch (error) {
     const e = error instanceof KysoError ? error : new KysoError('INTERNAL');
-    const missing = e.code === 'EXTENSION_NOT_INSTALLED' ? 'extension' : e.code === 'VERSION_MISMATCH' ? 'update' : 'host';
-    return { ready: false, missing, error: e };
+    return { ready: false, problem: DETECT_PROBLEMS[e.code] ?? 'failed', error: e };
   }
 }
 
-export interface SignCmsOptions {
-  /** The document's digest, raw bytes or base64. */
-  digest: Uint8Array | ArrayBuffer | string;
-  digestAlgorithm: DigestAlgorithm;
-  /** What the user is signing, shown in the consent window (e.g. "Hồ sơ đăng ký kinh doanh số 123"). */
-  description: string;
-  documentName?: string;
-  lang?: Language;
-  /** RSA keys only: 'PSS' for RSASSA-PSS; PKCS#1 v1.5 otherwise (what Vietnamese verifiers expect). */
-  rsaScheme?: 'PKCS1-v1_5' | 'PSS';
-  /** signCms only: CAdES-T, time-stamped by the TSA in the user's kyso settings (TSA_NOT_CONFIGURED without one). */
-  timestamp?: boolean;
-}
+type Bytes = Uint8Array | ArrayBuffer;
+type BytesOrBase64 = Bytes | string;
+/** A wire type with its base64 fields `K` also accepting bytes. */
+type WithBytes<T, K extends keyof T> = Omit<T, K> & { [P in keyof Pick<T, K>]: BytesOrBase64 };
 
-export interface SignCmsResult {
-  /** Detached CAdES-BES SignedData, base64 DER. */
-  cms: string;
-  /** The signer's certificate, base64 DER. */
-  certificate: string;
-}
+/**
+ * signCms: the `sign-cms` params, the digest as raw bytes or base64. `description` is shown in the
+ * consent window; `lang` picks its language (the browser's otherwise); `rsaScheme: 'PSS'` for
+ * RSASSA-PSS (PKCS#1 v1.5 otherwise); `timestamp`: CAdES-T from the TSA in the user's settings.
+ */
+export type SignCmsOptions = WithBytes<PageParams<'sign-cms'>, 'digest'>;
+/** Detached CAdES-BES SignedData (`cms`) and the signer's certificate, both base64 DER. */
+export type SignCmsResult = PageResult<'sign-cms'>;
 
 export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignCmsResult> {
   const digest =
@@ -181,15 +193,13 @@ export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions
   return request('sign-cms', params, requestOptions);
 }
 
-export interface SignHashResult {
-  /** RSA: PKCS#1 v1.5 (or PSS) signature; ECDSA: r‖s (IEEE P1363, what WebCrypto verifies). Base64. */
-  signature: string;
-  signatureAlgorithm: 'RSASSA-PKCS1-v1_5' | 'RSASSA-PSS' | 'ECDSA-P1363';
-  certificate: string;
-}
+/** signHash: the `sign-raw` params, the digest as raw bytes or base64. */
+export type SignHashOptions = WithBytes<PageParams<'sign-raw'>, 'digest'>;
+/** RSA: PKCS#1 v1.5 (or PSS) signature; ECDSA: r‖s (IEEE P1363, what WebCrypto verifies). Base64, with the certificate. */
+export type SignHashResult = PageResult<'sign-raw'>;
 
 /** A bare signature over a digest, for portals that build their own container (XMLDSig, JWS, …). */
-export function signHash(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignHashResult> {
+export function signHash(options: SignHashOptions, requestOptions?: RequestOptions): Promise<SignHashResult> {
   const params: PageParams<'sign-raw'> = {
     digest: toBase64(options.digest),
     digestAlgorithm: options.digestAlgorithm,
@@ -201,88 +211,53 @@ export function signHash(options: SignCmsOptions, requestOptions?: RequestOption
   return request('sign-raw', params, requestOptions);
 }
 
-type Bytes = Uint8Array | ArrayBuffer;
-type BytesOrBase64 = Bytes | string;
+type DocumentOfKind<K extends PageDocumentInput['kind']> = Extract<PageDocumentInput, { kind: K }>;
 
-/** A digest computed in the page: 'cms' (default) wraps it in CAdES-BES (CAdES-T with `timestamp`); 'raw' returns its bare signature. */
-export interface DigestDocumentInput {
-  kind?: 'cms' | 'raw';
-  digest: BytesOrBase64;
-  digestAlgorithm: DigestAlgorithm;
-  /** Shown in the consent window. */
-  name: string;
-  /** 'cms' only: CAdES-T, time-stamped by the TSA in the user's kyso settings. */
-  timestamp?: boolean;
-}
+/**
+ * A digest computed in the page: 'cms' (the default `kind`) wraps it in CAdES-BES (CAdES-T with
+ * `timestamp`); 'raw' returns its bare signature. `name` is shown in the consent window.
+ */
+export type DigestDocumentInput =
+  | WithBytes<Omit<DocumentOfKind<'cms'>, 'kind'> & { kind?: 'cms' }, 'digest'>
+  | WithBytes<DocumentOfKind<'raw'>, 'digest'>;
 
-/** A Decree 30/2020 visible signature: the text stamp at the top right of page 1, or signature/seal images. */
+type WirePdfAppearance = NonNullable<DocumentOfKind<'pdf'>['appearance']>;
+/**
+ * A Decree 30/2020 visible signature: the text stamp at the top right of page 1 (`kind: 'stamp'`),
+ * or the signature and/or seal images (transparent PNG or JPEG) in `rect`, PDF points from the
+ * page's bottom left (`kind: 'image'`).
+ */
 export type PdfAppearanceInput =
-  | { kind: 'stamp'; lines: string[]; pageIndex?: number; fontSize?: number }
-  | {
-      kind: 'image';
-      /** PDF points from the page's bottom left. */
-      rect: { x: number; y: number; width: number; height: number };
-      pageIndex?: number;
-      /** The handwritten signature (transparent PNG, blue). */
-      signatureImage?: BytesOrBase64;
-      /** The seal (transparent PNG, red). */
-      sealImage?: BytesOrBase64;
-      /** kyso's plugin emulation: the image the user configured in kyso's options (the page never sees it). */
-      configuredImage?: 'signature' | 'seal';
-    };
+  | Extract<WirePdfAppearance, { kind: 'stamp' }>
+  | WithBytes<Extract<WirePdfAppearance, { kind: 'image' }>, 'signatureImage' | 'sealImage'>;
 
-/** A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest). */
-export interface PdfDocumentInput {
-  kind: 'pdf';
+/**
+ * A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest).
+ * `level`: 'B-B' (default) or 'B-T', time-stamped by the TSA in the user's settings; invisible
+ * without `appearance`.
+ */
+export type PdfDocumentInput = Omit<DocumentOfKind<'pdf'>, 'pdf' | 'appearance'> & {
   pdf: BytesOrBase64 | Blob;
-  name: string;
-  /** 'B-B' (default), or 'B-T' time-stamped by the TSA in the user's kyso settings. */
-  level?: 'B-B' | 'B-T';
-  reason?: string;
-  location?: string;
-  /** Invisible without it. */
   appearance?: PdfAppearanceInput;
-  /**
-   * For agencies issuing a document: a certification signature (DocMDP) allowing afterwards
-   * 1 no changes, 2 form filling and signatures, 3 also annotations. Only on an unsigned PDF.
-   */
-  certify?: 1 | 2 | 3;
-}
+};
 
-/** An XML tax return (HTKK) or e-invoice, signed XMLDSig enveloped in the extension. */
-export interface XmlDocumentInput {
-  kind: 'xml';
-  xml: string;
-  /** 'generic' (any XML, enveloped over the whole document) is for kyso's plugin emulation. */
-  profile: 'htkk' | 'einvoice' | 'generic';
-  name: string;
-  /** 'SHA-256' (default). 'SHA-1' (rsa-sha1, RSA keys only) also needs allowSha1: for receivers that still demand it. */
-  digestAlgorithm?: 'SHA-256' | 'SHA-1';
-  allowSha1?: boolean;
-}
+/**
+ * An XML tax return (HTKK) or e-invoice, signed XMLDSig enveloped in the extension.
+ * `digestAlgorithm`: 'SHA-256' (default); 'SHA-1' (rsa-sha1, RSA keys only) also needs `allowSha1: true`.
+ */
+export type XmlDocumentInput = DocumentOfKind<'xml'>;
 
 export type BatchDocumentInput = DigestDocumentInput | PdfDocumentInput | XmlDocumentInput;
 
-export interface SignManyOptions {
-  documents: BatchDocumentInput[];
-  /** What the batch is, shown in the consent window (e.g. "50 hoá đơn tháng 11/2026"). */
-  description: string;
-  lang?: Language;
-  rsaScheme?: 'PKCS1-v1_5' | 'PSS';
-}
+/** signMany: the `sign-many` params, each document as above. `description` (e.g. "50 hoá đơn tháng 11/2026") is shown in the consent window. */
+export type SignManyOptions = Omit<PageParams<'sign-many'>, 'documents'> & { documents: BatchDocumentInput[] };
 
-export type SignManyItem =
-  | { ok: true; cms: string }
-  | { ok: true; signature: string }
-  | { ok: true; pdf: Uint8Array }
-  | { ok: true; xml: string }
-  | { ok: false; error: KysoError };
+type WireItem = PageResult<'sign-many'>['results'][number];
+/** One document's outcome: its signature (a signed PDF as bytes), or its error. */
+export type SignManyItem = Exclude<WireItem, { pdf: string } | { ok: false }> | { ok: true; pdf: Uint8Array } | { ok: false; error: KysoError };
 
-export interface SignManyResult {
-  certificate: string;
-  /** One entry per document, in order: a failure of one document does not stop the others. */
-  results: SignManyItem[];
-}
+/** The signer's certificate, and one entry per document, in order: a failure of one document does not stop the others. */
+export type SignManyResult = Omit<PageResult<'sign-many'>, 'results'> & { results: SignManyItem[] };
 
 const toBase64 = (data: BytesOrBase64) =>
   typeof data === 'string' ? data : bytesToBase64(data instanceof Uint8Array ? data : new Uint8Array(data));
@@ -368,13 +343,8 @@ async function signOne<T>(
   return { ...picked, certificate };
 }
 
-export interface SignPdfOptions extends Omit<PdfDocumentInput, 'kind' | 'name'> {
-  /** What the user is signing, shown in the consent window. */
-  description: string;
-  /** The file name shown in the consent window. */
-  name?: string;
-  lang?: Language;
-}
+/** signPdf: one PDF document (its `name`, shown in the consent window, defaults to document.pdf), with the request's `description` and `lang`. */
+export type SignPdfOptions = Omit<PdfDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<SignManyOptions, 'description' | 'lang'>;
 
 /** PAdES (ETSI.CAdES.detached, incremental update: earlier signatures stay valid). Resolves with the signed PDF. */
 export function signPdf(options: SignPdfOptions, requestOptions?: RequestOptions): Promise<{ pdf: Uint8Array; certificate: string }> {
@@ -384,11 +354,8 @@ export function signPdf(options: SignPdfOptions, requestOptions?: RequestOptions
   );
 }
 
-export interface SignXmlOptions extends Omit<XmlDocumentInput, 'kind' | 'name'> {
-  description: string;
-  name?: string;
-  lang?: Language;
-}
+/** signXml: one XML document (its `name` defaults to `<profile>.xml`), with the request's `description` and `lang`. */
+export type SignXmlOptions = Omit<XmlDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<SignManyOptions, 'description' | 'lang'>;
 
 /** XMLDSig enveloped, placed where HTKK tax returns or e-invoices carry it. Resolves with the signed XML. */
 export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions): Promise<{ xml: string; certificate: string }> {

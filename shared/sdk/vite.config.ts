@@ -1,17 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { sdkLibraryBuild } from './library-build.js';
 
 // The portal SDK as one ES module (dist/sdk/kyso.js) that a page can load or a bundler can import.
-export default defineConfig({
-  build: {
-    outDir: fileURLToPath(new URL('../../dist/sdk', import.meta.url)),
-    emptyOutDir: true,
-    lib: {
-      entry: fileURLToPath(new URL('./index.ts', import.meta.url)),
-      formats: ['es'],
-      fileName: () => 'kyso.js',
-    },
-    target: 'es2022',
-    minify: true,
-  },
-});
+export default defineConfig(sdkLibraryBuild('./index.ts', { formats: ['es'], fileName: () => 'kyso.js' }, { emptyOutDir: true }));

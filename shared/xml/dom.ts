@@ -130,17 +130,20 @@ export function assertCanonicalizable(element: Element): void {
       );
     }
   }
-  for (
-    let ancestor = element.parentNode;
-    ancestor && ancestor.nodeType === ELEMENT_NODE;
-    ancestor = ancestor.parentNode
-  ) {
-    const attributes = (ancestor as Element).attributes;
+  for (const ancestor of ancestorElements(element)) {
+    const attributes = ancestor.attributes;
     for (let i = 0; i < attributes.length; i++) {
       if (attributes.item(i)!.namespaceURI === XML_NS) {
         throw new XmlSignatureError('INVALID_XML', 'xml:* attributes above signed content are not supported');
       }
     }
+  }
+}
+
+/** The element's ancestors that are elements, nearest first. */
+function* ancestorElements(element: Element): Generator<Element> {
+  for (let ancestor = element.parentNode; ancestor && ancestor.nodeType === ELEMENT_NODE; ancestor = ancestor.parentNode) {
+    yield ancestor as Element;
   }
 }
 
@@ -162,12 +165,8 @@ function inheritedNamespaces(element: Element): { prefix: string; namespaceURI: 
   }
   seen.add(element.prefix ?? '');
   const namespaces: { prefix: string; namespaceURI: string }[] = [];
-  for (
-    let ancestor = element.parentNode;
-    ancestor && ancestor.nodeType === ELEMENT_NODE;
-    ancestor = ancestor.parentNode
-  ) {
-    const attributes = (ancestor as Element).attributes;
+  for (const ancestor of ancestorElements(element)) {
+    const attributes = ancestor.attributes;
     for (let i = 0; i < attributes.length; i++) {
       const attribute = attributes.item(i)!;
       if (attribute.namespaceURI !== XMLNS_NS) continue;

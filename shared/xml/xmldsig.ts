@@ -3,7 +3,7 @@
  * document stays where it is prepared and only the SignedInfo digest travels to the token:
  *   prepareXmlSignature → token signs signedInfoDigest → completeXmlSignature.
  */
-import { bytesToBase64, hexToBytes } from '../encoding.js';
+import { bytesEqual, bytesToBase64, hexToBytes } from '../encoding.js';
 import type { KeyType } from '../cms/algorithms.js';
 import type { DigestSigner } from '../cms/cades.js';
 import { summarizeCertificate } from '../certificate/profile.js';
@@ -270,10 +270,6 @@ function digestInfoOf(algorithm: XmlDigestAlgorithm, digest: Uint8Array): Uint8A
   return digestInfo;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
 /** Checks the value fits the certificate's key: a DER ECDSA value or a wrong key shows here, not at the verifier. */
 function assertSignatureFits(signatureValue: Uint8Array, certificate: Uint8Array, keyType: KeyType): void {
   const summary = summarizeCertificate(certificate);
@@ -313,7 +309,7 @@ export function completeXmlSignature(
   assertSignatureFits(signatureValue, certificate, keyType);
   const document = parseXml(prepared.xml);
   // The SignedInfo must still be the one whose digest was signed.
-  if (!sameBytes(signedInfoOf(document, prepared.signatureId), prepared.canonicalSignedInfo)) {
+  if (!bytesEqual(signedInfoOf(document, prepared.signatureId), prepared.canonicalSignedInfo)) {
     throw new XmlSignatureError(
       'SIGNATURE_MISMATCH',
       'the prepared document no longer matches its SignedInfo',

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import type { TestToken } from '../support/token.js';
+import { signInConsent } from '../support/consent.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('consent window use', () => {
   let token: TestToken;
@@ -20,20 +22,12 @@ describe('consent window use', () => {
 
   const portal = () => session.openPortal();
   const ask = (page: Page, description: string, lang?: 'en') =>
-    page.evaluate(
-      (description, lang) => {
-        const w = window as any;
-        w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((sdk) =>
-          sdk.signCms({ digest: new Uint8Array(32).fill(9), digestAlgorithm: 'SHA-256', description, ...(lang && { lang }) }).then(
-            (r: any) => (r.cms ? 'signed' : 'no cms'),
-            (e: any) => e.code,
-          ),
-        );
-      },
-      description,
-      lang,
-    );
-  const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
+    sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 9).toString('base64'), digestAlgorithm: 'SHA-256', description, ...(lang && { lang }) });
+  /** 'signed', or the error code. */
+  const outcome = async (page: Page) => {
+    const result = await sdkOutcome(page);
+    return result.ok ? (result.cms ? 'signed' : 'no cms') : result.code;
+  };
 
   it('requests from two tabs queue: one window at a time, each signed with its own description', async () => {
     const [first, second] = [await portal(), await portal()];
@@ -45,8 +39,7 @@ describe('consent window use', () => {
     const window2 = await consentWindowAfter(browser, () => clickClosingWindow(window1, '#cancel'));
     expect(await outcome(first)).toBe('USER_CANCELLED');
     expect(await window2.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ hai');
-    await window2.click('input[name="certificate"][value$="/02"]');
-    await window2.type('#pin', token.pin);
+    await signInConsent(window2, '02', token.pin);
     await clickClosingWindow(window2, '#sign');
     expect(await outcome(second)).toBe('signed');
     await first.close();
@@ -90,7 +83,7 @@ describe('consent window use', () => {
     let chosen = '';
     for (let i = 0; i < 6 && !chosen.endsWith('/02'); i++) {
       await consent.keyboard.press('ArrowDown');
-      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el as HTMLInputElement).value).catch(() => '');
+      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el).value).catch(() => '');
     }
     expect(chosen.endsWith('/02')).toBe(true);
     // The certificates that cannot sign are folded behind one disclosure, then comes the PIN.

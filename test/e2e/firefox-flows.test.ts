@@ -5,7 +5,6 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
@@ -13,29 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { pinPadHostEnv } from '../support/pin-pad.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { signInConsent } from '../support/consent.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
-/** Calls an SDK method in the page; the outcome (result, bytes as base64, or error code) lands in window.outcome. */
-function sdkCall(page: Page, method: string, options: unknown): Promise<void> {
-  return page.evaluate(
-    (method, options) => {
-      const w = window as any;
-      const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
-      w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
-        .then((kyso) => kyso[method](options))
-        .then(
-          (result: any) => ({ ok: true, ...result, ...(result.pdf && { pdf: toB64(result.pdf) }) }),
-          (error: any) => ({ ok: false, code: error.code }),
-        );
-    },
-    method,
-    options,
-  );
-}
-const outcome = (page: Page): Promise<any> => page.evaluate(() => (window as any).outcome);
 const digestOf = (text: string) => ({ digest: Buffer.from(execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: text })).toString('base64'), digestAlgorithm: 'SHA-256' });
 
 describe('Firefox ESR: the consent flows', () => {
@@ -50,10 +33,8 @@ describe('Firefox ESR: the consent flows', () => {
     await session?.close();
   });
 
-  const signIn = async (consent: Page, keyId: string, pin = session.token.pin) => {
-    await consent.click(`input[name="certificate"][value$="/${keyId}"]`);
-    await consent.type('#pin', pin);
-  };
+  const signIn = (consent: Page, keyId: string, pin = session.token.pin) => signInConsent(consent, keyId, pin);
+  const outcome = (page: Page) => sdkOutcome(page);
 
   it('asks to allow the site first; then signs with the chosen certificate after a wrong PIN', async () => {
     const text = 'Tờ trình số 12 — ký trong Firefox\n';
@@ -81,7 +62,7 @@ describe('Firefox ESR: the consent flows', () => {
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
     expect(await consent.$eval('#cancel', (el) => el.textContent)).toBe('Cancel');
     await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toEqual({ ok: false, code: 'USER_CANCELLED' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     expect(await session.consentWindowOpen()).toBe(false);
   });
 
@@ -92,7 +73,7 @@ describe('Firefox ESR: the consent flows', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await first.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ nhất');
     const next = await session.consentWindowAfter(() => clickInside(first, '#cancel'));
-    expect(await outcome(page)).toEqual({ ok: false, code: 'USER_CANCELLED' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     expect(await next.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ hai');
     await signIn(next, '02');
     await clickInside(next, '#sign');
@@ -138,11 +119,11 @@ describe('Firefox ESR: the consent flows', () => {
     const options = await session.extensionPage('src/options/', before);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toEqual({ ok: false, code: 'USER_CANCELLED' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
 
     await options.evaluate(() => (globalThis as any).browser.storage.local.set({ consentTimeoutSeconds: 5 }));
     await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('z'), description: 'Không ai trả lời' }));
-    expect(await outcome(page)).toEqual({ ok: false, code: 'TIMEOUT' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'TIMEOUT' });
     expect(await session.consentWindowOpen()).toBe(false);
     await options.evaluate(() => (globalThis as any).browser.storage.local.remove('consentTimeoutSeconds'));
 
@@ -153,19 +134,14 @@ describe('Firefox ESR: the consent flows', () => {
     const asked = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('w'), description: 'Hỏi lại' }));
     expect(await asked.$eval('body', (b) => b.dataset.state)).toBe('permission');
     await clickInside(asked, '#deny-site');
-    expect(await outcome(page)).toEqual({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
     await options.close();
   });
 });
 
 describe('Firefox ESR: a token with a PIN pad', () => {
   it('shows “enter the PIN on your device” instead of a PIN field, and signs', async () => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')]);
-    const control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-pinpad-')), 'faults');
-    const session = await startFirefoxSession((token) => {
-      writeFileSync(control, `protected_auth_path ${token.pin}\n`); // the "keypad" enters the right PIN
-      return { ...token.env, KYSO_PKCS11_MODULES: path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so'), KYSO_FAULT_TARGET: SOFTHSM_MODULE, KYSO_FAULT_CONTROL: control };
-    });
+    const session = await startFirefoxSession(pinPadHostEnv());
     try {
       const page = await session.openPortal();
       const text = 'Biên bản — token có bàn phím, Firefox\n';
@@ -179,7 +155,7 @@ describe('Firefox ESR: a token with a PIN pad', () => {
       expect(await consent.$eval('#pin', (el) => [(el as HTMLElement).offsetParent === null, el.getBoundingClientRect().height])).toEqual([true, 0]);
       expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
       await clickInside(consent, '#sign');
-      const result = await outcome(page);
+      const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);
       expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content: Buffer.from(text), caFile: session.token.caPem }).ok).toBe(true);
     } finally {

@@ -13,6 +13,8 @@ import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../../shared/version.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { opensslCmsVerify } from '../support/openssl.js';
+import { signInConsent } from '../support/consent.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 const documentText = 'Đơn đề nghị cấp bản sao trích lục — ký trong Firefox\n';
 
@@ -36,8 +38,8 @@ describe('Firefox ESR', () => {
     const page = await session.browser.newPage();
     await page.goto(plainHttp.url);
     // Developer mode is off, so http://localhost is refused …
-    const refused = await page.evaluate(() => new Function('return import("/sdk/kyso.js")')().then((sdk: any) => sdk.status().then(() => 'ok', (e: any) => e.code)));
-    expect(refused).toBe('ORIGIN_NOT_ALLOWED');
+    await sdkCall(page, 'status');
+    expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
     // … which proves the content script (ack) and the background (policy on the browser's origin) answered.
     await page.close();
   });
@@ -52,8 +54,7 @@ describe('Firefox ESR', () => {
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.portal.url).origin);
     await consent.click('#allow-site');
     await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
-    await consent.click('input[name="certificate"][value$="/02"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '02', session.token.pin);
     await clickInside(consent, '#sign');
     await page.waitForSelector('#status[data-state="done"]', { timeout: 30_000 });
     expect(await page.$eval('#result-signer', (el) => el.textContent)).toBe('Công ty TNHH Ký Số Việt');

@@ -18,8 +18,10 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { byteRangeDigest, countPixels, extractPdfSignatures, isBlue, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+import { signInConsent } from '../support/consent.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
@@ -33,30 +35,7 @@ async function applicationPdf(): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** Calls the SDK in the page; the answer comes back with bytes as base64. */
-function sdkCall(page: Page, method: string, options: unknown): Promise<void> {
-  return page.evaluate(
-    (method, options) => {
-      const w = window as any;
-      const sdk = new Function('return import("/sdk/kyso.js")')() as Promise<any>;
-      const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
-      w.outcome = sdk
-        .then((kyso) => kyso[method](options))
-        .then(
-          (result: any) => ({
-            ok: true,
-            ...result,
-            ...(result.pdf && { pdf: toB64(result.pdf) }),
-            ...(result.results && { results: result.results.map((r: any) => (r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code })) }),
-          }),
-          (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
-        );
-    },
-    method,
-    options,
-  );
-}
-const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
+const outcome = (page: Page) => sdkOutcome(page);
 
 describe('signature formats through the whole path (Chromium)', () => {
   let session: PortalSession;
@@ -66,11 +45,10 @@ describe('signature formats through the whole path (Chromium)', () => {
   let page: Page;
 
   /** The consent window for `method`: checks, then key `keyId` and the PIN. */
-  async function signInWindow(method: string, options: unknown, keyId: string, check?: (consent: Page) => Promise<void>) {
+  async function signInWindow(method: SdkMethod, options: unknown, keyId: string, check?: (consent: Page) => Promise<void>) {
     const consent = await consentWindowAfter(session.browser, () => sdkCall(page, method, options));
     await check?.(consent);
-    await consent.click(`input[name="certificate"][value$="/${keyId}"]`);
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, keyId, session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const result = await outcome(page);
     expect(await consentWindowOpen(session.browser)).toBe(false);
@@ -80,7 +58,7 @@ describe('signature formats through the whole path (Chromium)', () => {
   async function setTsa(url: string | undefined) {
     const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(
-      (url) => ((globalThis as any).chrome.storage.local as any)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
+      (url) => ((globalThis as any).chrome.storage.local)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
       url ?? '',
     );
   }

@@ -3,37 +3,31 @@
  * native host's): our one-line-per-request records, and no PIN, digest, document or certificate.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ElementHandle } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import { pemCertificates, startDemoServer } from '../../demo/server.js';
-import { clickClosingWindow, consentWindowAfter, enableDeveloperMode, launchChromium } from '../support/browser.js';
-import { registerHostInProfile } from '../support/host-registration.js';
-import { copyTestToken } from '../support/token.js';
+import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { signInConsent } from '../support/consent.js';
 
 describe('logs of a full e2e run', () => {
   it('hold request records but no PIN, digest, document or certificate', async () => {
-    const token = copyTestToken();
+    const session = await startPortalSession();
+    const { token } = session;
     const certificate = token.certDer('01').toString('base64');
-    const demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')) });
     const document = 'Tờ trình bí mật số 77/TTr-STC: nội dung không được ghi vào nhật ký\n';
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-logs-')), 'to-trinh.txt');
     writeFileSync(file, document);
-    const session = await launchChromium((profile) => void registerHostInProfile(profile, token.env));
     let logs = '';
     session.browser.process()?.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     session.browser.process()?.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     try {
-      await enableDeveloperMode(session.browser);
-      const page = await session.browser.newPage();
-      await page.goto(demo.url);
-      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
+      const page = await session.openPortal();
       await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       const consent = await consentWindowAfter(session.browser, () => page.click('#sign'));
-      await consent.click('input[name="certificate"][value$="/01"]');
-      await consent.type('#pin', '975310'); // a wrong PIN is a secret too
+      await signInConsent(consent, '01', '975310'); // a wrong PIN is a secret too
       await consent.click('#sign');
       await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true });
       await consent.type('#pin', token.pin);
@@ -42,8 +36,6 @@ describe('logs of a full e2e run', () => {
       await new Promise((r) => setTimeout(r, 500));
     } finally {
       await session.close();
-      await demo.close();
-      token.remove();
     }
     const digest = createHash('sha256').update(document).digest();
     expect(logs).toMatch(/\[kyso-host \d+\] sign-cms ok/); // the capture works: our records are there

@@ -13,6 +13,7 @@ import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '
 import { SOFTHSM_MODULE } from '../support/paths.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('options page', () => {
   let session: PortalSession;
@@ -44,15 +45,11 @@ describe('options page', () => {
   const certificateChoices = async () => {
     const page = await session.openPortal();
     const consent = await consentWindowAfter(session.browser, () =>
-      page.evaluate(() => {
-        (window as any).outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((sdk) =>
-          sdk.signCms({ digest: new Uint8Array(32).fill(3), digestAlgorithm: 'SHA-256', description: 'Đếm chứng thư' }).catch((e: any) => e.code),
-        );
-      }),
+      sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 3).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Đếm chứng thư' }),
     );
     const count = await consent.$$eval('input[name="certificate"]', (inputs) => inputs.length);
     await clickClosingWindow(consent, '#cancel');
-    expect(await page.evaluate(() => (window as any).outcome)).toBe('USER_CANCELLED');
+    expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     await page.close();
     return count;
   };

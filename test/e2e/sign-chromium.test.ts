@@ -13,6 +13,8 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
+import { signInConsent } from '../support/consent.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — Nguyễn Văn Ân, phường Ba Đình, Hà Nội\n';
 
@@ -59,10 +61,9 @@ describe('signing on the demo portal in Chromium', () => {
     expect(await consent.$eval('#origin', (el) => el.textContent)).toContain(new URL(demo.url).host);
     expect(await consent.$eval('#description', (el) => el.textContent)).toContain('Đơn đề nghị cấp giấy phép kinh doanh');
     // expired and non-signing certificates are shown but cannot be chosen
-    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) => els.map((e) => (e as HTMLInputElement).value));
+    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) => els.map((e) => (e).value));
     expect(disabled.map((id) => id.split('/')[2]).sort()).toEqual(['03', '04']);
-    await consent.click('input[name="certificate"][value$="/02"]');
-    await consent.type('#pin', token.pin);
+    await signInConsent(consent, '02', token.pin);
     await clickClosingWindow(consent, '#sign'); // success closes the window
 
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
@@ -80,8 +81,7 @@ describe('signing on the demo portal in Chromium', () => {
   it('a wrong PIN shows PIN_INCORRECT in the consent window and returns no signature', async () => {
     const before = demo.submissions.length;
     const consent = await startSigning();
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', '999999');
+    await signInConsent(consent, '01', '999999');
     await consent.click('#sign');
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
     expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('signing');
@@ -93,8 +93,7 @@ describe('signing on the demo portal in Chromium', () => {
   it('wrong PIN then right PIN signs with the same consent window', async () => {
     const before = demo.submissions.length;
     const consent = await startSigning();
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', '111111');
+    await signInConsent(consent, '01', '111111');
     await consent.click('#sign');
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
     await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
@@ -124,26 +123,21 @@ describe('signing on the demo portal in Chromium', () => {
 });
 
 describe('without the native host', () => {
-  it('the page learns HOST_NOT_INSTALLED', async () => {
+  it('detect() tells a site not allowed (localhost without developer mode) from a missing host; the page learns HOST_NOT_INSTALLED', async () => {
     const token = copyTestToken();
     const demo = await startDemoServer({ trustedRoots: [] });
     const session = await launchChromium(); // no host manifest in this profile
     try {
+      const before = await session.browser.newPage();
+      await before.goto(demo.url);
+      await before.waitForSelector('#kyso-state[data-state="site-not-allowed"]', { timeout: 20_000 });
+      await before.close();
       await enableDeveloperMode(session.browser);
       const page = await session.browser.newPage();
       await page.goto(demo.url);
-      await page.waitForSelector('#kyso-state[data-state="host"]', { timeout: 20_000 });
-      const code = await page.evaluate(async () => {
-        // (built with new Function so the test runner does not rewrite this browser-side import)
-        const sdk = await (new Function('return import("/sdk/kyso.js")')() as Promise<{ signCms: (o: unknown) => Promise<unknown> }>);
-        try {
-          await sdk.signCms({ digest: new Uint8Array(32), digestAlgorithm: 'SHA-256', description: 'thử' });
-          return 'signed';
-        } catch (error) {
-          return (error as { code: string }).code;
-        }
-      });
-      expect(code).toBe('HOST_NOT_INSTALLED');
+      await page.waitForSelector('#kyso-state[data-state="host-missing"]', { timeout: 20_000 });
+      await sdkCall(page, 'signCms', { digest: Buffer.alloc(32).toString('base64'), digestAlgorithm: 'SHA-256', description: 'thử' });
+      expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'HOST_NOT_INSTALLED' });
       expect(await consentWindowOpen(session.browser, 0)).toBe(false);
     } finally {
       await session.close();

@@ -5,6 +5,7 @@ import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { screenshot } from '../support/screenshots.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('per-site permission', () => {
   let session: PortalSession;
@@ -22,18 +23,13 @@ describe('per-site permission', () => {
     await session?.close();
   });
 
-  /** Starts a signing request from the page; the outcome (ok or error code) is kept in window.outcome. */
-  const ask = () =>
-    page.evaluate(() => {
-      const w = window as any;
-      w.outcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((sdk) =>
-        sdk.signCms({ digest: new Uint8Array(32).fill(3), digestAlgorithm: 'SHA-256', description: 'Thử quyền' }).then(
-          () => 'ok',
-          (e: any) => e.code,
-        ),
-      );
-    });
-  const outcome = () => page.evaluate(() => (window as any).outcome);
+  /** Starts a signing request from the page. */
+  const ask = () => sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 3).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Thử quyền' });
+  /** 'ok', or the error code. */
+  const outcome = async () => {
+    const { ok, code } = await sdkOutcome(page);
+    return ok ? 'ok' : code;
+  };
 
   async function openOptions(): Promise<Page> {
     const options = await browser.newPage();

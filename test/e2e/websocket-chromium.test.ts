@@ -10,6 +10,7 @@ import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-c
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { signInConsent } from '../support/consent.js';
 
 
 
@@ -59,8 +60,7 @@ describe('local WebSocket mode in Chromium', () => {
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe('app://ke-toan');
     expect(await consent.$eval('#origin-via', (el) => el.textContent)).not.toBe('');
     expect(await consent.$eval('#description', (el) => el.textContent)).toBe('Chứng từ ghi sổ số 15');
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const signed = await answer;
     expect(signed.ok, JSON.stringify(signed)).toBe(true);

@@ -1,33 +1,28 @@
 import { X509Certificate, createHash, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
-import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { SignItemResult } from '../../shared/protocol/host.js';
-import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { HostProcess } from '../support/host-process.js';
+import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
+import type { TestToken } from '../support/token.js';
 
 const docs = Array.from({ length: 70 }, (_, i) => Buffer.from(`Hoá đơn số ${i + 1} — Công ty TNHH Ký Số Việt\n`));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 
 describe('raw signatures and batches through the host', () => {
+  let session: HostSession;
   let token: TestToken;
   let host: HostProcess;
-  let certificates: CertificateEntry[];
-  const cert = (keyId: string) => certificates.find((c) => c.id.endsWith(`/${keyId}`))!;
+  const cert = (keyId: string) => session.certificate(keyId);
   const origin = 'https://hoadondientu.gdt.gov.vn';
 
   beforeAll(async () => {
-    token = copyTestToken();
-    host = new HostProcess(token.env);
-    await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
-    const listed = await host.request('list-certificates', {});
-    certificates = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates;
+    session = await startHostSession();
+    ({ token, host } = session);
   });
   afterAll(async () => {
-    await host.close();
-    token.remove();
+    await session?.close();
   });
 
   it.each([

@@ -10,10 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { HostProcess } from '../support/host-process.js';
+import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
+import type { TestToken } from '../support/token.js';
 
 const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const document = Buffer.from('Quyết định số 15/QĐ-UBND về việc phê duyệt hồ sơ\n');
@@ -21,6 +22,7 @@ const digest = createHash('sha256').update(document).digest('base64');
 const TOKEN_TIMEOUT_MS = 3000;
 
 describe('host under injected token faults', () => {
+  let session: HostSession;
   let token: TestToken;
   let host: HostProcess;
   let control: string;
@@ -32,6 +34,8 @@ describe('host under injected token faults', () => {
     return (response.result as { certificates: CertificateEntry[] }).certificates;
   };
   const certId = async (keyId: string) => (await list()).find((c) => c.id.endsWith(`/${keyId}`))!.id;
+  const signById = (certificateId: string) =>
+    host.request('sign-cms', { certificateId, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' });
   const sign = async (keyId: string, pin: string | null = token.pin) =>
     host.request('sign-cms', { certificateId: await certId(keyId), pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://dichvucong.gov.vn' });
   const expectSignatureWorks = async (keyId = '02') => {
@@ -42,26 +46,28 @@ describe('host under injected token faults', () => {
     expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
-    token = copyTestToken();
     control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-faults-')), 'faults');
     setFaults();
-    host = new HostProcess({
-      ...token.env,
-      KYSO_PKCS11_MODULES: FAULT_MODULE,
-      KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-      KYSO_FAULT_CONTROL: control,
-      KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
+    session = await startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: FAULT_MODULE,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
+      }),
+      listCertificates: false,
     });
+    ({ token, host } = session);
   });
   beforeEach(async () => {
     setFaults();
     expect((await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION })).ok).toBe(true);
   });
   afterAll(async () => {
-    await host.close();
-    token.remove();
+    await session?.close();
   });
 
   it('a driver that prints to stdout does not corrupt the message stream', async () => {
@@ -98,10 +104,7 @@ describe('host under injected token faults', () => {
   it('a PIN pad that never answers (C_Login hangs) times out cleanly', async () => {
     const id = await certId('02');
     setFaults('hang C_Login');
-    expect(await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' })).toMatchObject({
-      ok: false,
-      error: { code: 'TIMEOUT' },
-    });
+    expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
     await expectSignatureWorks();
   });
 
@@ -127,16 +130,10 @@ describe('host under injected token faults', () => {
   it('a token removed during C_Sign is TOKEN_NOT_PRESENT, and an absent token lists nothing', async () => {
     const id = await certId('02');
     setFaults('device_removed_on_sign');
-    expect(await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' })).toMatchObject({
-      ok: false,
-      error: { code: 'TOKEN_NOT_PRESENT' },
-    });
+    expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_PRESENT' } });
     setFaults('token_absent');
     expect(await list()).toEqual([]);
-    expect(await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' })).toMatchObject({
-      ok: false,
-      error: { code: 'TOKEN_NOT_PRESENT' },
-    });
+    expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_PRESENT' } });
     await expectSignatureWorks(); // "re-inserted"
   });
 

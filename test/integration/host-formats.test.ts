@@ -7,12 +7,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { SHA1_DIGEST_INFO_PREFIX } from '../../shared/cms/digest-info.js';
-import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { SignItem, SignItemResult } from '../../shared/protocol/host.js';
-import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { HostProcess } from '../support/host-process.js';
+import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
+import type { TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const document = Buffer.from('Tờ khai thuế GTGT mẫu 01/GTGT — kỳ tháng 10/2026\n');
@@ -20,25 +19,21 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 const pemFileToDer = (file: string) => new Uint8Array(Buffer.from(readFileSync(file, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64'));
 
 describe('formats through the host', () => {
+  let session: HostSession;
   let token: TestToken;
   let host: HostProcess;
   let tsa: LocalTsa;
-  let certificates: CertificateEntry[];
-  const cert = (keyId: string) => certificates.find((c) => c.id.endsWith(`/${keyId}`))!;
+  const cert = (keyId: string) => session.certificate(keyId);
   const origin = 'https://thuedientu.gdt.gov.vn';
 
   beforeAll(async () => {
-    token = copyTestToken();
     tsa = await startLocalTsa();
-    host = new HostProcess(token.env);
-    await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
-    const listed = await host.request('list-certificates', {});
-    certificates = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates;
+    session = await startHostSession();
+    ({ token, host } = session);
   });
   afterAll(async () => {
-    await host.close();
-    await tsa.close();
-    token.remove();
+    await session?.close();
+    await tsa?.close();
   });
 
   async function batch(keyId: string, items: object[], tsaUrl?: string): Promise<SignItemResult[]> {

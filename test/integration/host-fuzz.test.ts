@@ -11,8 +11,8 @@ import { ERROR_CODES } from '../../shared/protocol/errors.js';
 import { HostResponseSchema } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { HostProcess } from '../support/host-process.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import type { HostProcess } from '../support/host-process.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
 
 const FRAMES = Number(process.env.KYSO_FUZZ_FRAMES ?? 10_000);
 
@@ -55,16 +55,15 @@ const mutateLeaf = (value: unknown, rnd: () => number): unknown => {
 };
 
 describe('host under random and mutated frames', () => {
-  let token: TestToken;
+  let session: HostSession;
   let host: HostProcess;
 
-  beforeAll(() => {
-    token = copyTestToken();
-    host = new HostProcess(token.env);
+  beforeAll(async () => {
+    session = await startHostSession({ greet: false }); // the frames below start with their own hello
+    ({ host } = session);
   });
   afterAll(async () => {
-    await host.close();
-    token.remove();
+    await session?.close();
   });
 
   it(`answers each of ${FRAMES} frames with one typed response and stays up with bounded memory`, async () => {

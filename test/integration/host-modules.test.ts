@@ -9,14 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { ModuleReport } from '../../shared/protocol/host.js';
-import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { moduleKey } from '../../native-host/src/worker/certificate-identity.js';
-import { HostProcess } from '../support/host-process.js';
+import type { HostProcess } from '../support/host-process.js';
 import { SOFTHSM_MODULE } from '../support/paths.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
 
 describe('PKCS#11 modules the user adds', () => {
-  let token: TestToken;
+  let session: HostSession;
   let host: HostProcess;
   let dir: string;
   let config: string;
@@ -24,19 +23,17 @@ describe('PKCS#11 modules the user adds', () => {
   let vendorModule: string;
 
   beforeAll(async () => {
-    token = copyTestToken();
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-modules-'));
     config = path.join(dir, 'config', 'kyso', 'config.json');
     vendorModule = path.join(dir, 'vendor', 'libvendorca_p11.so');
     mkdirSync(path.dirname(vendorModule));
     copyFileSync(SOFTHSM_MODULE, vendorModule);
     // Discovery as on a user's machine: no KYSO_PKCS11_MODULES override, the config file in a private place.
-    host = new HostProcess({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config });
-    await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+    session = await startHostSession({ env: (token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }), listCertificates: false });
+    ({ host } = session);
   });
   afterAll(async () => {
-    await host.close();
-    token.remove();
+    await session?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,32 +3,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { PROTOCOL_VERSION, KYSO_VERSION } from '../../shared/version.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
-import { HostProcess } from '../support/host-process.js';
+import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
+import type { TestToken } from '../support/token.js';
 import { readFileSync } from 'node:fs';
 
 const document = Buffer.from('Tờ khai đăng ký hộ kinh doanh — Hà Nội, 2026\n');
 const digestOf = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('base64');
 
 describe('native host against SoftHSM', () => {
+  let session: HostSession;
   let token: TestToken;
   let host: HostProcess;
   let certificates: CertificateEntry[];
-  const byKeyId = (keyId: string) => certificates.find((c) => c.id.endsWith(`/${keyId}`))!;
+  const byKeyId = (keyId: string) => session.certificate(keyId);
 
   beforeAll(async () => {
-    token = copyTestToken();
-    host = new HostProcess(token.env);
-    const hello = await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
-    expect(hello).toMatchObject({ ok: true, result: { protocolVersion: PROTOCOL_VERSION, hostVersion: KYSO_VERSION } });
-    const listed = await host.request('list-certificates', {});
-    if (!listed.ok) throw new Error(JSON.stringify(listed));
-    certificates = (listed.result as { certificates: CertificateEntry[] }).certificates;
+    session = await startHostSession();
+    ({ token, host, certificates } = session);
+    expect(session.hello).toMatchObject({ protocolVersion: PROTOCOL_VERSION, hostVersion: KYSO_VERSION });
   });
   afterAll(async () => {
-    expect(await host.close()).toBe(0);
-    token.remove();
+    expect(await session.close()).toBe(0);
   });
 
   it('lists every certificate on the token, tied to its key by CKA_ID, with token state', () => {

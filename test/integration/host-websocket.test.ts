@@ -7,9 +7,8 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-client.js';
-import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { HostProcess } from '../support/host-process.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import type { HostProcess } from '../support/host-process.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
 
 
 
@@ -18,21 +17,19 @@ const digest = Buffer.alloc(32, 7).toString('base64');
 const signCms = { digest, digestAlgorithm: 'SHA-256', description: 'Chứng từ kế toán số 15' };
 
 describe('local WebSocket mode (host side)', () => {
-  let token: TestToken;
+  let session: HostSession;
   let host: HostProcess;
   let port: number;
   let url: string;
 
   beforeAll(async () => {
-    token = copyTestToken();
-    host = new HostProcess(token.env);
-    await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+    session = await startHostSession({ listCertificates: false });
+    ({ host } = session);
     port = await freePort();
     url = `ws://127.0.0.1:${port}`;
   });
   afterAll(async () => {
-    await host.close();
-    token.remove();
+    await session?.close();
   });
 
   it('is off until the extension turns it on, and then listens for the allowed origins only', async () => {

@@ -2,12 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import pkcs11js from 'pkcs11js';
 import { spawnSync } from 'node:child_process';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DigestSigner } from '../../shared/cms/cades.js';
 import { signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { verifyCms } from '../../shared/cms/verify.js';
@@ -30,6 +28,7 @@ import {
 } from '../support/pdf-tools.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
+import { tokenSigner } from '../support/token-signer.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const A4 = { width: 595, height: 842 };
@@ -42,33 +41,6 @@ async function twoPagePdf(options: { objectStreams: boolean }): Promise<Uint8Arr
     page.drawText(text, { x: 72, y: 500, size: 14, font });
   }
   return doc.save({ useObjectStreams: options.objectStreams });
-}
-
-/** The SoftHSM copy's key 02 (EC P-256, generated on the token) behind CKM_ECDSA. */
-function tokenSigner(token: TestToken) {
-  process.env.SOFTHSM2_CONF = token.conf;
-  const p11 = new pkcs11js.PKCS11();
-  p11.load(token.module);
-  p11.C_Initialize();
-  const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === token.label);
-  if (!slot) throw new Error('test token not found');
-  const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-  p11.C_Login(session, pkcs11js.CKU_USER, token.pin);
-  p11.C_FindObjectsInit(session, [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-    { type: pkcs11js.CKA_ID, value: Buffer.from([0x02]) },
-  ]);
-  const [key] = p11.C_FindObjects(session, 1);
-  p11.C_FindObjectsFinal(session);
-  if (!key) throw new Error('key 02 not found');
-  const signer: DigestSigner = {
-    keyType: 'EC',
-    async signDigest(digest) {
-      p11.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
-      return new Uint8Array(p11.C_Sign(session, Buffer.from(digest), Buffer.alloc(256)));
-    },
-  };
-  return { signer, close: () => (p11.C_CloseSession(session), p11.C_Finalize()) };
 }
 
 describe('PAdES', () => {
@@ -122,7 +94,7 @@ describe('PAdES', () => {
   it('token (SoftHSM, EC P-256) image signature with seal, then a second signature: both stay valid', async () => {
     const original = await twoPagePdf({ objectStreams: true });
     const rect = { x: 320, y: 120, width: 220, height: 90 };
-    const { signer, close } = tokenSigner(token);
+    const { signer, close } = tokenSigner(token, 'EC');
     let first: Uint8Array;
     try {
       first = await signPdf(

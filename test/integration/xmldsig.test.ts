@@ -1,12 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { constants, privateEncrypt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIGEST_INFO_PREFIX, type KeyType } from '../../shared/cms/algorithms.js';
-import type { DigestSigner } from '../../shared/cms/cades.js';
+import type { KeyType } from '../../shared/cms/algorithms.js';
 import {
   completeXmlSignature,
   HTKK_NS,
@@ -15,13 +13,13 @@ import {
   XmlSignatureError,
   type DigestInfoSigner,
 } from '../../shared/xml/index.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
+import { tokenSigner } from '../support/token-signer.js';
 
-const fixture = (name: string) => readFileSync(path.join(REPO_ROOT, 'test/fixtures/xml', name), 'utf8');
-const HTKK = fixture('htkk-01gtgt.xml');
-const INVOICE = fixture('einvoice-gtgt.xml');
+const HTKK = HTKK_RETURN;
+const INVOICE = EINVOICE;
 const SIGNING_TIME = new Date('2026-11-22T07:05:09Z'); // 14:05:09 in Hà Nội
 
 /** xmlsec1 --verify, trusting only the given CA, told which attributes are IDs in each format. */
@@ -43,43 +41,6 @@ function xmlsecVerify(dir: string, xml: string, caPem: string, name: string) {
     { encoding: 'utf8' },
   );
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
-}
-
-/** The test token's key 01 (RSA-2048, CKM_RSA_PKCS over DigestInfo) or 02 (EC P-256, CKM_ECDSA). */
-function tokenSigner(token: TestToken, keyType: KeyType) {
-  process.env.SOFTHSM2_CONF = token.conf;
-  const p11 = new pkcs11js.PKCS11();
-  p11.load(token.module);
-  p11.C_Initialize();
-  const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === token.label);
-  if (!slot) throw new Error('test token not found');
-  const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-  p11.C_Login(session, pkcs11js.CKU_USER, token.pin);
-  const keyId = keyType === 'RSA' ? 0x01 : 0x02;
-  p11.C_FindObjectsInit(session, [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-    { type: pkcs11js.CKA_ID, value: Buffer.from([keyId]) },
-  ]);
-  const [key] = p11.C_FindObjects(session, 1);
-  p11.C_FindObjectsFinal(session);
-  if (!key) throw new Error(`key 0${keyId} not found`);
-  const rsaPkcs = (input: Uint8Array) => {
-    p11.C_SignInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, key);
-    return new Uint8Array(p11.C_Sign(session, Buffer.from(input), Buffer.alloc(512)));
-  };
-  const signer: DigestInfoSigner = {
-    keyType,
-    async signDigest(digest, algorithm) {
-      if (keyType === 'RSA')
-        return rsaPkcs(Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]));
-      p11.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
-      return new Uint8Array(p11.C_Sign(session, Buffer.from(digest), Buffer.alloc(256)));
-    },
-    async signDigestInfo(digestInfo) {
-      return rsaPkcs(digestInfo);
-    },
-  };
-  return { signer, close: () => (p11.C_CloseSession(session), p11.C_Finalize()) };
 }
 
 /** The software RSA identity, able to sign a DigestInfo as given (what rsa-sha1 needs). */
@@ -301,7 +262,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       signXml(
         signed,
         { profile: 'einvoice', certificate: ids.EC.certificateDer },
-        ids.EC.signer as DigestSigner,
+        ids.EC.signer,
       ),
     ).rejects.toMatchObject({ problem: 'ALREADY_SIGNED' });
   });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,4 +26,17 @@ export function opensslCmsVerify(options: { cms: Uint8Array; content?: Uint8Arra
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A self-signed RSA-2048 test CA made by openssl (an independent producer), valid 30 days:
+ * `keyFile` and `certFile` (PEM) are written. `keyUsage` defaults to what a CA signs with.
+ */
+export function makeTestCa(keyFile: string, certFile: string, commonName: string, keyUsage = 'keyCertSign,cRLSign'): void {
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-utf8', '-subj', `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', `keyUsage=critical,${keyUsage}`],
+    { stdio: 'ignore' },
+  );
 }

@@ -3,6 +3,7 @@
  * server-side verifier's tests. `openssl ocsp` answers each request and `openssl ca -gencrl` makes
  * the CRL, from one index the test can mark revoked; either service can be taken down.
  */
+import { makeTestCa } from './openssl.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { createPrivateKey, privateEncrypt, constants } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ const opensslTime = (date: Date) => date.toISOString().replace(/[-:T]/g, '').sli
 export async function startRevocationCa(): Promise<RevocationCa> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-revocation-ca-'));
   const file = (name: string) => path.join(dir, name);
-  execFileSync('openssl', ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '30', '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Revocation Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], { stdio: 'ignore' });
+  makeTestCa(file('ca.key'), file('ca.pem'), 'kyso Revocation Test CA', 'keyCertSign,cRLSign,digitalSignature');
   writeFileSync(file('index.txt'), '');
   writeFileSync(file('crlnumber'), '01\n');
   writeFileSync(file('ca.cnf'), `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`);

@@ -1,3 +1,4 @@
+import { makeTestCa } from './openssl.js';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, privateEncrypt, constants, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,11 +26,7 @@ function ensureCa(dir: string): { caPem: string; caKey: string } {
   const caPem = path.join(dir, 'sw-ca.pem');
   const caKey = path.join(dir, 'sw-ca.key');
   if (!existsSync(caPem)) {
-    execFileSync('openssl', [
-      'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caPem, '-days', '30',
-      '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Software Test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    ], { stdio: 'ignore' });
+    makeTestCa(caKey, caPem, 'kyso Software Test CA');
   }
   return { caPem, caKey };
 }

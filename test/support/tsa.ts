@@ -3,6 +3,7 @@
  * on 127.0.0.1, with its own throw-away CA and TSA certificate. It can also misbehave on purpose
  * (refuse, send garbage, answer late, answer another request) so that clients' error paths are tested.
  */
+import { makeTestCa } from './openssl.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -47,11 +48,7 @@ export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
 
 function makeCertificates(dir: string): void {
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl([
-    'req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.pem'),
-    '-days', '30', '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Test TSA Root',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
+  makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
   openssl([
     'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'tsa.key'), '-out', path.join(dir, 'tsa.csr'),
     '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',

@@ -25,7 +25,7 @@ export function askWebSocket(socket: WebSocket, message: { id: string; type: str
   const id = typeof message === 'string' ? null : message.id;
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
-      const answer = JSON.parse(String(data));
+      const answer = JSON.parse((data as Buffer).toString('utf8'));
       if (answer.id !== id) return;
       socket.off('message', onMessage);
       resolve(answer);

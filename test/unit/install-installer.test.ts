@@ -270,19 +270,13 @@ describe('install / uninstall on Windows (in memory, registry faked)', () => {
   const chromiumFile =
     'C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\chromium\\vn.kyso.host.json';
   const firefoxFile = 'C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\firefox\\vn.kyso.host.json';
+  const installForUser = (fs: InstallerFs, registry: Registry) =>
+    install({ platform: 'win32', scope: 'user', home: winHome, env, hostPath: winHost, fs, registry });
 
   it('writes two manifests and points each distinct registry key at the right one', async () => {
     const { fs, files } = memoryFs();
     const { registry, keys, calls } = memoryRegistry();
-    const report = await install({
-      platform: 'win32',
-      scope: 'user',
-      home: winHome,
-      env,
-      hostPath: winHost,
-      fs,
-      registry,
-    });
+    const report = await installForUser(fs, registry);
     expect(report.ok).toBe(true);
     expect([...files.keys()]).toEqual([chromiumFile, firefoxFile]);
     expect(JSON.parse(files.get(chromiumFile)!.text).path).toBe(winHost);
@@ -296,15 +290,7 @@ describe('install / uninstall on Windows (in memory, registry faked)', () => {
     const chromeKey = report.entries.find((e) => e.target.includes('Google\\Chrome'));
     expect(chromeKey?.browsers).toEqual(['chrome', 'brave', 'vivaldi', 'opera']);
 
-    const again = await install({
-      platform: 'win32',
-      scope: 'user',
-      home: winHome,
-      env,
-      hostPath: winHost,
-      fs,
-      registry,
-    });
+    const again = await installForUser(fs, registry);
     expect(new Set(again.entries.map((e) => e.action))).toEqual(new Set(['unchanged']));
   });
 

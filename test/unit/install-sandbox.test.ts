@@ -58,28 +58,15 @@ describe('snap and Flatpak browsers', () => {
     ]);
   });
 
-  it('Firefox snap works through the portal', () => {
-    const advice = sandboxAdvice({
-      browser: 'firefox',
-      kind: 'snap',
-      id: 'firefox',
-      evidence: '/snap/bin/firefox',
-    });
-    expect(advice.support).toBe('works');
-    expect(advice.en).toMatch(/xdg-desktop-portal/);
-    expect(advice.vi).toMatch(/xdg-desktop-portal/);
-  });
-
-  it('Firefox Flatpak needs xdg-native-messaging-proxy', () => {
-    const advice = sandboxAdvice({
-      browser: 'firefox',
-      kind: 'flatpak',
-      id: 'org.mozilla.firefox',
-      evidence: '/var/lib/flatpak/app/org.mozilla.firefox',
-    });
-    expect(advice.support).toBe('needs-setup');
-    expect(advice.en).toMatch(/xdg-native-messaging-proxy/);
-    expect(advice.vi).toMatch(/xdg-native-messaging-proxy/);
+  it.each([
+    ['snap', 'firefox', '/snap/bin/firefox', 'works', /xdg-desktop-portal/],
+    ['flatpak', 'org.mozilla.firefox', '/var/lib/flatpak/app/org.mozilla.firefox', 'needs-setup', /xdg-native-messaging-proxy/],
+  ] as const)('Firefox %s (%s): %s', (kind, id, evidence, support, names) => {
+    // A snap works through the desktop portal; a Flatpak needs xdg-native-messaging-proxy.
+    const advice = sandboxAdvice({ browser: 'firefox', kind, id, evidence });
+    expect(advice.support).toBe(support);
+    expect(advice.en).toMatch(names);
+    expect(advice.vi).toMatch(names);
   });
 
   it('Chromium-family snaps and Flatpaks cannot reach the host: install the .deb/.rpm browser', () => {

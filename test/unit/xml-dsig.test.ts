@@ -14,12 +14,11 @@ import {
   XmlSignatureError,
   type XmlSignatureProblem,
 } from '../../shared/xml/index.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 
-const fixture = (name: string) => readFileSync(path.join(REPO_ROOT, 'test/fixtures/xml', name), 'utf8');
-const HTKK = fixture('htkk-01gtgt.xml');
-const INVOICE = fixture('einvoice-gtgt.xml');
+const HTKK = HTKK_RETURN;
+const INVOICE = EINVOICE;
 const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 
 async function problemOf(promise: Promise<unknown>): Promise<XmlSignatureProblem | undefined> {

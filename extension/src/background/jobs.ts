@@ -103,7 +103,7 @@ export function batchJob(
       );
       const signer = signerOf(certificate);
       const now = new Date();
-      const results: PageDocumentResult[] = new Array(total);
+      const results = new Array<PageDocumentResult>(total);
       const calls: number[] = [];
       for (let start = 0; start < total; start += LIMITS.maxBatchItemsPerCall) calls.push(start);
       let next = 0;

@@ -12,7 +12,7 @@ let policy: Promise<Record<string, unknown>> | undefined;
 function read(): Promise<Record<string, unknown>> {
   // Firefox throws when no policy is installed: that is an empty policy.
   return browser.storage.managed.get(null).then(
-    (values) => values as Record<string, unknown>,
+    (values) => values,
     () => ({}),
   );
 }
@@ -25,4 +25,5 @@ export function managedPolicy(): Promise<Record<string, unknown>> {
 browser.storage.onChanged.addListener((_changes, area) => {
   if (area === 'managed') policy = read();
 });
+// Start the read now (see above); it never rejects, and callers await the same promise.
 void managedPolicy();

@@ -1,7 +1,8 @@
 /** Messages inside the extension: background ⇄ content script, background ⇄ consent window. */
 import type { WireError } from '../../../shared/protocol/errors.js';
 
-export type BackgroundAnswer = { ok: true; result: unknown } | { ok: false; error: WireError };
+/** Background → content script: the page request's answer (the shape is defined once, in shared/protocol/common.ts). */
+export type { Answer as BackgroundAnswer } from '../../../shared/protocol/common.js';
 
 // The consent window's and the options page's messages are zod schemas (shared/protocol/consent.ts); the types come from them.
 export type {

@@ -3,7 +3,7 @@
  * kept open (warm) and reused; every frame is validated both ways against the shared schemas.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { KysoError, type WireError } from '../../../shared/protocol/errors.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import { HostEventSchema, HostResponseSchema, hostCommands, type HostCommand, type HostEvent, type HostParams, type HostResult } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
@@ -84,7 +84,7 @@ export class NativeHostClient {
         this.pending.delete(id);
         reject(new KysoError('TIMEOUT', undefined, { command }));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, command, timer });
+      this.pending.set(id, { resolve, reject, command, timer });
       try {
         port.postMessage({ id, command, params: checked });
       } catch {
@@ -109,7 +109,7 @@ export class NativeHostClient {
     if (!pending) return;
     this.pending.delete(response.id!);
     clearTimeout(pending.timer);
-    if (!response.ok) return pending.reject(KysoError.fromWire(response.error as WireError));
+    if (!response.ok) return pending.reject(KysoError.fromWire(response.error));
     const result = hostCommands[pending.command].result.safeParse(response.result);
     if (result.success) pending.resolve(result.data);
     else pending.reject(new KysoError('INTERNAL', 'unexpected answer from the kyso host'));

@@ -6,9 +6,10 @@
 import browser from 'webextension-polyfill';
 import { z } from 'zod';
 import { TsaUrlSchema } from '../../../shared/protocol/common.js';
-import { WebSocketServeSchema, type WebSocketServe } from '../../../shared/protocol/host.js';
+import type { WebSocketServe } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { managedPolicy } from './managed-policy.js';
+import { ConsentTimeoutSecondsSchema, WebSocketSettingSchema } from './policy-schema.js';
 
 export interface TsaSetting {
   url?: string;
@@ -20,7 +21,7 @@ export interface TsaSetting {
 async function setting<T>(key: string, schema: z.ZodType<T>): Promise<{ value: T; managed: boolean } | undefined> {
   const fromPolicy = schema.safeParse((await managedPolicy())[key]);
   if (fromPolicy.success) return { value: fromPolicy.data, managed: true };
-  const fromUser = schema.safeParse(((await browser.storage.local.get(key)) as Record<string, unknown>)[key]);
+  const fromUser = schema.safeParse((await browser.storage.local.get(key))[key]);
   return fromUser.success ? { value: fromUser.data, managed: false } : undefined;
 }
 
@@ -42,16 +43,6 @@ export async function saveTsaUrl(value: string): Promise<boolean> {
   return true;
 }
 
-/**
- * How long the consent window waits for the user. People who need more time can take it (WCAG
- * 2.2.1 Timing Adjustable); an agency can set it by policy. Out-of-range values fall back to the default.
- */
-const ConsentTimeoutSecondsSchema = z
-  .number()
-  .int()
-  .min(LIMITS.minUserInteractionTimeoutMs / 1000)
-  .max(LIMITS.maxUserInteractionTimeoutMs / 1000);
-
 export async function consentTimeoutMs(): Promise<number> {
   const found = await setting('consentTimeoutSeconds', ConsentTimeoutSecondsSchema);
   return found ? found.value * 1000 : LIMITS.userInteractionTimeoutMs;
@@ -61,11 +52,6 @@ export async function saveConsentTimeoutSeconds(seconds: number): Promise<void> 
   await browser.storage.local.set({ consentTimeoutSeconds: seconds });
 }
 
-/**
- * The local WebSocket mode for desktop programs: off unless the user (or policy) turns it on and
- * names the programs' origins. Each of their requests still opens kyso's consent window.
- */
-export const WebSocketSettingSchema = WebSocketServeSchema.extend({ enabled: z.boolean() });
 export type WebSocketSetting = WebSocketServe & { enabled: boolean; managed: boolean };
 
 export async function webSocketSetting(): Promise<WebSocketSetting | undefined> {

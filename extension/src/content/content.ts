@@ -6,7 +6,8 @@ import browser from 'webextension-polyfill';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { PAGE_CHANNEL, PageRequestEnvelopeSchema, documentSizeError } from '../../../shared/protocol/page.js';
-import type { BackgroundAnswer } from '../background/messages.js';
+import type { Answer } from '../../../shared/protocol/common.js';
+import { ContentAnswerSchema, ProgressMessageSchema, type ContentRequest } from '../../../shared/protocol/content.js';
 
 const origin = window.location.origin;
 const post = (message: unknown) => window.postMessage(message, origin);
@@ -32,12 +33,16 @@ window.addEventListener('message', (event: MessageEvent) => {
   seen.add(envelope.id);
   if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value!);
   post({ channel: PAGE_CHANNEL, kind: 'ack', id: envelope.id });
-  const answer = (result: BackgroundAnswer) => post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
+  const answer = (result: Answer) => post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
   // Too large to carry: the page hears why (with the limit), rather than that kyso is missing.
   if (oversized) return answer({ ok: false, error: toWireError(oversized) });
+  const request: ContentRequest = { envelope };
   browser.runtime
-    .sendMessage({ envelope })
-    .then((result) => answer(result as BackgroundAnswer))
+    .sendMessage(request)
+    .then((result) => {
+      const parsed = ContentAnswerSchema.safeParse(result);
+      answer(parsed.success ? parsed.data : { ok: false, error: toWireError(new KysoError('INTERNAL', 'unexpected answer from the background')) });
+    })
     .catch(() => answer({ ok: false, error: toWireError(new KysoError('EXTENSION_NOT_INSTALLED')) }));
 });
 
@@ -45,8 +50,9 @@ post({ channel: PAGE_CHANNEL, kind: 'ready', extensionVersion: browser.runtime.g
 
 // Batch progress from the background, for requests this page made.
 browser.runtime.onMessage.addListener((message: unknown) => {
-  const progress = (message as { progress?: { id?: unknown; done?: unknown; total?: unknown } })?.progress;
-  if (!progress || typeof progress.id !== 'string' || !seen.has(progress.id)) return undefined;
-  post({ channel: PAGE_CHANNEL, kind: 'progress', id: progress.id, done: Number(progress.done), total: Number(progress.total) });
+  const parsed = ProgressMessageSchema.safeParse(message);
+  if (!parsed.success || !seen.has(parsed.data.progress.id)) return undefined;
+  const { id, done, total } = parsed.data.progress;
+  post({ channel: PAGE_CHANNEL, kind: 'progress', id, done, total });
   return undefined;
 });

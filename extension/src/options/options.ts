@@ -113,6 +113,7 @@ async function renderConsentTimeout(): Promise<void> {
   // A value set by policy or by hand that is not one of the choices is still shown as it is.
   if (![...select.options].some((o) => o.value === seconds)) select.add(new Option(t('options_seconds', { n: Number(seconds) }), seconds));
   select.value = seconds;
+  // A storage write: nothing on the page waits for it.
   select.addEventListener('change', () => void saveConsentTimeoutSeconds(Number(select.value)));
 }
 
@@ -197,10 +198,12 @@ async function main(): Promise<void> {
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
+  // A storage write: nothing on the page waits for it.
   checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
   wireTsaForm();
   await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout(), renderModules(), renderWebSocket()]);
   document.body.dataset.state = 'ready';
 }
 
+// The page's entry point: main renders every section and shows its own errors.
 void main();

@@ -3,11 +3,10 @@
  * modules, tokens, certificates, browser registrations, and a real handshake with the registered
  * host, started exactly as a browser starts it. Ends with a verdict; exit 1 when signing cannot work.
  */
+import { describeForCli } from './certificate-text.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { summarizeCertificate, holderName, usabilityProblems } from '../../../shared/certificate/profile.js';
-import { base64ToBytes } from '../../../shared/encoding.js';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../../shared/identity.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
@@ -103,11 +102,9 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     }
     print(`\nCertificates: ${certificates.length}`);
     for (const entry of certificates) {
-      const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
-      const issues = usabilityProblems(summary);
+      const { summary, holder, ids, problems: issues } = describeForCli(entry);
       if (issues.length === 0 && !entry.token.pinLocked) usable++;
-      print(`  ${issues.length ? '✗' : '✓'} ${holderName(summary)} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`);
+      print(`  ${issues.length ? '✗' : '✓'} ${holder} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`);
     }
     if (usable === 0) problems.push('no certificate that can sign (insert the token, or renew the certificate)');
   } catch (error) {

@@ -1,8 +1,7 @@
 /** The kyso command line, for people and installers (the browser never uses it). */
+import { describeForCli } from './certificate-text.js';
 import { parseArgs } from 'node:util';
 import { KYSO_VERSION } from '../../../shared/version.js';
-import { summarizeCertificate, holderName, usabilityProblems } from '../../../shared/certificate/profile.js';
-import { base64ToBytes } from '../../../shared/encoding.js';
 import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
@@ -164,11 +163,9 @@ async function listCertificates(): Promise<number> {
     const { certificates, moduleErrors } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
     for (const m of moduleErrors) console.error(`module ${m.module}: ${m.error}`);
     for (const entry of certificates) {
-      const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
-      const problems = usabilityProblems(summary);
+      const { summary, holder, ids, problems } = describeForCli(entry);
       console.log(
-        `${entry.id}  ${holderName(summary)}  ${ids}  until ${summary.notAfter.toISOString().slice(0, 10)}` +
+        `${entry.id}  ${holder}  ${ids}  until ${summary.notAfter.toISOString().slice(0, 10)}` +
           `  [${entry.token.label}]${problems.length ? `  (${problems.join(', ')})` : ''}`,
       );
     }

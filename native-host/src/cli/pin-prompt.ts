@@ -29,7 +29,7 @@ export async function readPinFromTerminal(prompt: string): Promise<string> {
 export async function readPinFromStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) {
-    text += chunk.toString();
+    text += (chunk as Buffer).toString();
     if (text.includes('\n')) break;
   }
   return text.split(/\r?\n/)[0] ?? '';

@@ -134,12 +134,12 @@ export async function install(options: InstallOptions): Promise<InstallReport> {
           family === 'firefox' ? options.extraFirefoxExtensionIds : options.extraChromiumExtensionIds,
       }),
     );
-    entries.push(await writeManifest(fs, file, text, browsers, dryRun));
+    entries.push(await writeManifest(fs, file, text, { browsers, dryRun }));
   }
 
   const registry = options.registry ?? createRegExeRegistry();
   for (const [key, { manifestPath, browsers }] of registryTargets(plan.locations)) {
-    entries.push(await setRegistryKey(registry, key, manifestPath, browsers, dryRun));
+    entries.push(await setRegistryKey(registry, key, manifestPath, { browsers, dryRun }));
   }
 
   return report('install', plan, dryRun, entries, problems, options.hostPath);
@@ -154,22 +154,16 @@ export async function uninstall(options: UninstallOptions): Promise<InstallRepor
 
   // Registry first: a key left pointing at a deleted file is worse than a file nobody points at.
   const registry = options.registry ?? createRegExeRegistry();
+  // What another, unselected browser still uses is kept.
+  const removeUnlessShared = async (kind: ReportEntry['kind'], target: string, browsers: Browser[], remove: () => Promise<ReportEntry>) => {
+    const sharers = plan.othersTargets.get(target);
+    entries.push(sharers ? keptShared(kind, target, browsers, sharers) : await remove());
+  };
   for (const [key, { browsers }] of registryTargets(plan.locations)) {
-    const sharers = plan.othersTargets.get(key);
-    if (sharers) {
-      entries.push(keptShared('registry', key, browsers, sharers));
-      continue;
-    }
-    entries.push(await deleteRegistryKey(registry, key, browsers, dryRun));
+    await removeUnlessShared('registry', key, browsers, () => deleteRegistryKey(registry, key, { browsers, dryRun }));
   }
-
   for (const [file, { browsers }] of manifestTargets(plan.locations)) {
-    const sharers = plan.othersTargets.get(file);
-    if (sharers) {
-      entries.push(keptShared('manifest', file, browsers, sharers));
-      continue;
-    }
-    entries.push(await removeManifest(fs, file, browsers, dryRun));
+    await removeUnlessShared('manifest', file, browsers, () => removeManifest(fs, file, { browsers, dryRun }));
   }
 
   return report('uninstall', plan, dryRun, entries, []);
@@ -245,13 +239,13 @@ function registryTargets(
   return targets;
 }
 
-async function writeManifest(
-  fs: InstallerFs,
-  file: string,
-  text: string,
-  browsers: Browser[],
-  dryRun: boolean,
-): Promise<ReportEntry> {
+/** Which browsers a target serves, and whether to change nothing. */
+interface Change {
+  browsers: Browser[];
+  dryRun: boolean;
+}
+
+async function writeManifest(fs: InstallerFs, file: string, text: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
   const entry = { browsers, kind: 'manifest' as const, target: file };
   try {
     const previous = await fs.readText(file);
@@ -264,12 +258,7 @@ async function writeManifest(
   }
 }
 
-async function removeManifest(
-  fs: InstallerFs,
-  file: string,
-  browsers: Browser[],
-  dryRun: boolean,
-): Promise<ReportEntry> {
+async function removeManifest(fs: InstallerFs, file: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
   const entry = { browsers, kind: 'manifest' as const, target: file };
   try {
     if (dryRun) {
@@ -281,13 +270,7 @@ async function removeManifest(
   }
 }
 
-async function setRegistryKey(
-  registry: Registry,
-  key: string,
-  manifestPath: string,
-  browsers: Browser[],
-  dryRun: boolean,
-): Promise<ReportEntry> {
+async function setRegistryKey(registry: Registry, key: string, manifestPath: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
   const entry = { browsers, kind: 'registry' as const, target: key, detail: manifestPath };
   try {
     if ((await registry.getDefault(key)) === manifestPath) return { ...entry, action: 'unchanged' };
@@ -303,12 +286,7 @@ async function setRegistryKey(
   }
 }
 
-async function deleteRegistryKey(
-  registry: Registry,
-  key: string,
-  browsers: Browser[],
-  dryRun: boolean,
-): Promise<ReportEntry> {
+async function deleteRegistryKey(registry: Registry, key: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
   const entry = { browsers, kind: 'registry' as const, target: key };
   try {
     if ((await registry.getDefault(key)) === undefined) return { ...entry, action: 'absent' };

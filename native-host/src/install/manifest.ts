@@ -32,33 +32,29 @@ const CHROMIUM_ID = /^[a-p]{32}$/;
 /** Gecko ids are an email-like string or a GUID in braces. */
 const GECKO_ID = /^(?:[A-Za-z0-9._+-]*@[A-Za-z0-9._-]+|\{[0-9a-fA-F-]{36}\})$/;
 
-export function chromiumHostManifest(options: ManifestOptions): ChromiumHostManifest {
-  const ids = unique([CHROMIUM_EXTENSION_ID, ...(options.extraExtensionIds ?? [])]);
+/**
+ * kyso's own extension id and the extra ones asked for, each checked: a malformed id makes the
+ * browser reject the whole manifest, so it is refused here with a clear message.
+ */
+function extensionIds(ownId: string, options: ManifestOptions, pattern: RegExp, browser: string): string[] {
+  const ids = unique([ownId, ...(options.extraExtensionIds ?? [])]);
   for (const id of ids) {
-    // A malformed origin makes Chromium reject the whole manifest, so refuse it here with a clear message.
-    if (!CHROMIUM_ID.test(id)) throw new Error(`Not a Chromium extension id: ${id}`);
+    if (!pattern.test(id)) throw new Error(`Not a ${browser} extension id: ${id}`);
   }
-  return {
-    name: NATIVE_HOST_NAME,
-    description: options.description ?? HOST_DESCRIPTION,
-    path: options.hostPath,
-    type: 'stdio',
-    allowed_origins: ids.map((id) => `chrome-extension://${id}/`),
-  };
+  return ids;
+}
+
+function commonFields(options: ManifestOptions) {
+  return { name: NATIVE_HOST_NAME, description: options.description ?? HOST_DESCRIPTION, path: options.hostPath, type: 'stdio' as const };
+}
+
+export function chromiumHostManifest(options: ManifestOptions): ChromiumHostManifest {
+  const ids = extensionIds(CHROMIUM_EXTENSION_ID, options, CHROMIUM_ID, 'Chromium');
+  return { ...commonFields(options), allowed_origins: ids.map((id) => `chrome-extension://${id}/`) };
 }
 
 export function firefoxHostManifest(options: ManifestOptions): FirefoxHostManifest {
-  const ids = unique([FIREFOX_EXTENSION_ID, ...(options.extraExtensionIds ?? [])]);
-  for (const id of ids) {
-    if (!GECKO_ID.test(id)) throw new Error(`Not a Firefox extension id: ${id}`);
-  }
-  return {
-    name: NATIVE_HOST_NAME,
-    description: options.description ?? HOST_DESCRIPTION,
-    path: options.hostPath,
-    type: 'stdio',
-    allowed_extensions: ids,
-  };
+  return { ...commonFields(options), allowed_extensions: extensionIds(FIREFOX_EXTENSION_ID, options, GECKO_ID, 'Firefox') };
 }
 
 export function hostManifest(family: BrowserFamily, options: ManifestOptions): HostManifest {

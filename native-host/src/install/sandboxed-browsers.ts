@@ -35,24 +35,22 @@ interface Package {
   id: string;
 }
 
-const SNAPS: Package[] = [
-  { browser: 'firefox', kind: 'snap', id: 'firefox' },
-  { browser: 'chromium', kind: 'snap', id: 'chromium' },
-  { browser: 'brave', kind: 'snap', id: 'brave' },
-  { browser: 'opera', kind: 'snap', id: 'opera' },
-  { browser: 'vivaldi', kind: 'snap', id: 'vivaldi' },
-];
+/** Snaps are named after the browser. */
+const SNAPS: Package[] = (['firefox', 'chromium', 'brave', 'opera', 'vivaldi'] as const).map((browser) => ({ browser, kind: 'snap', id: browser }));
 
-const FLATPAKS: Package[] = [
-  { browser: 'firefox', kind: 'flatpak', id: 'org.mozilla.firefox' },
-  { browser: 'chromium', kind: 'flatpak', id: 'org.chromium.Chromium' },
-  { browser: 'chromium', kind: 'flatpak', id: 'io.github.ungoogled_software.ungoogled_chromium' },
-  { browser: 'chrome', kind: 'flatpak', id: 'com.google.Chrome' },
-  { browser: 'edge', kind: 'flatpak', id: 'com.microsoft.Edge' },
-  { browser: 'brave', kind: 'flatpak', id: 'com.brave.Browser' },
-  { browser: 'vivaldi', kind: 'flatpak', id: 'com.vivaldi.Vivaldi' },
-  { browser: 'opera', kind: 'flatpak', id: 'com.opera.Opera' },
-];
+/** Flatpak application ids, by browser. */
+const FLATPAKS: Package[] = (
+  [
+    ['firefox', 'org.mozilla.firefox'],
+    ['chromium', 'org.chromium.Chromium'],
+    ['chromium', 'io.github.ungoogled_software.ungoogled_chromium'],
+    ['chrome', 'com.google.Chrome'],
+    ['edge', 'com.microsoft.Edge'],
+    ['brave', 'com.brave.Browser'],
+    ['vivaldi', 'com.vivaldi.Vivaldi'],
+    ['opera', 'com.opera.Opera'],
+  ] as const
+).map(([browser, id]) => ({ browser, kind: 'flatpak', id }));
 
 /** Where a snap or Flatpak leaves a trace: the launcher, the install, or the per-user data directory. */
 export function evidencePaths(pkg: { kind: SandboxKind; id: string }, home: string): string[] {

@@ -47,7 +47,8 @@ export function parseRegQueryDefault(stdout: string): string | undefined {
 export function runWithExecFile(file: string, args: readonly string[]): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
     execFile(file, [...args], { windowsHide: true }, (error, stdout) => {
-      if (error) reject(error);
+      // Node's ExecFileException is an Error; its type (an Omit<>) no longer says so.
+      if (error) reject(error instanceof Error ? error : new Error(error.message));
       else resolve({ stdout: String(stdout) });
     });
   });

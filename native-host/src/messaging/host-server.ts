@@ -82,7 +82,7 @@ export function serveNativeMessaging({
     let command = 'unknown';
     try {
       const envelope = parseOrBadRequest(HostRequestEnvelopeSchema, frame.value, 'request');
-      command = envelope.command as HostCommand;
+      command = envelope.command;
       const spec = hostCommands[command as HostCommand];
       const params = parseOrBadRequest(spec.params, envelope.params, command);
       const handler = handlers[command as HostCommand] as (
@@ -107,6 +107,7 @@ export function serveNativeMessaging({
   };
 
   input.on('data', (chunk: Buffer) => {
+    // Each frame answers for itself (handleFrame catches and writes its error); requests run concurrently.
     for (const frame of reader.push(chunk)) void handleFrame(frame);
   });
   input.on('end', () => onClose?.());

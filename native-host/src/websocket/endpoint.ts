@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { KysoError, toWireError, type WireError } from '../../../shared/protocol/errors.js';
+import type { Answer } from '../../../shared/protocol/common.js';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { WEBSOCKET_REQUEST_TYPES, type HostEvent, type WebSocketServe } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { pageRequests } from '../../../shared/protocol/page.js';
@@ -25,7 +26,6 @@ const ClientRequestSchema = z.strictObject({
   params: z.unknown(),
 });
 
-export type Answer = { ok: true; result: unknown } | { ok: false; error: WireError };
 
 /** The extension has this long (the longest consent the user may allow, and then some) to answer. */
 const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
@@ -102,7 +102,8 @@ export class WebSocketEndpoint {
       const reply = (answer: Answer) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ id, ...answer }));
       try {
         if (isBinary) throw new KysoError('BAD_REQUEST', 'send JSON text messages');
-        const raw = JSON.parse(String(data)) as unknown;
+        // ws delivers a text message as one Buffer (binaryType 'nodebuffer', fragments joined).
+        const raw = JSON.parse((data as Buffer).toString('utf8')) as unknown;
         id = typeof (raw as { id?: unknown })?.id === 'string' ? ((raw as { id: string }).id.slice(0, 64)) : null;
         const request = parseOrBadRequest(ClientRequestSchema, raw, 'websocket request');
         const params = parseOrBadRequest(pageRequests[request.type].params, request.params, request.type);

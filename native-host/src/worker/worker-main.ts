@@ -10,7 +10,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { WorkerRequestSchema, type WorkerRequest, type WorkerResponse } from './messages.js';
 import { TokenAccess } from './token-access.js';
 
-const modulePaths: string[] = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]');
+const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
 const tokens = new TokenAccess(modulePaths);
 
 function run(request: WorkerRequest): unknown {

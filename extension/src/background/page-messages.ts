@@ -1,0 +1,53 @@
+/**
+ * Page requests as our content scripts relay them: the origin is the one the browser reports for
+ * the sender (never the page's word), then the origin policy and the protocol version, then the
+ * request table.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import type { Answer } from '../../../shared/protocol/common.js';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import type { PageRequestEnvelope } from '../../../shared/protocol/page.js';
+import { PROTOCOL_VERSION } from '../../../shared/version.js';
+import { ContentRequestSchema } from '../../../shared/protocol/content.js';
+import { isOriginAllowed } from './origin-policy.js';
+import type { BackgroundServices } from './requests/context.js';
+import { runPageRequest } from './requests/index.js';
+
+/** The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url). */
+function senderOrigin(sender: Runtime.MessageSender): string | undefined {
+  const origin = (sender as { origin?: string }).origin;
+  if (origin && origin !== 'null') return origin;
+  try {
+    return sender.url ? new URL(sender.url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function handle(services: BackgroundServices, envelope: PageRequestEnvelope, sender: Runtime.MessageSender): Promise<unknown> {
+  const origin = senderOrigin(sender);
+  const tabId = sender.tab?.id;
+  if (!origin || tabId === undefined || sender.frameId !== 0) throw new KysoError('ORIGIN_NOT_ALLOWED');
+  const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
+  if (!isOriginAllowed(origin, { developerMode: developerMode === true })) {
+    throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
+  }
+  if (envelope.protocolVersion !== PROTOCOL_VERSION) {
+    throw new KysoError('VERSION_MISMATCH', undefined, {
+      sdkProtocol: envelope.protocolVersion,
+      extensionProtocol: PROTOCOL_VERSION,
+      update: envelope.protocolVersion < PROTOCOL_VERSION ? 'sdk' : 'extension',
+    });
+  }
+  return runPageRequest(services, envelope.type, envelope.params, { origin, tabId, requestId: envelope.id });
+}
+
+/** A content script's message (`sender.tab` set): its answer, or BAD_REQUEST when it is not a ContentRequest. */
+export function answerPageMessage(services: BackgroundServices, message: unknown, sender: Runtime.MessageSender): Promise<Answer> {
+  const parsed = ContentRequestSchema.safeParse(message);
+  if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
+  return handle(services, parsed.data.envelope, sender).then(
+    (result): Answer => ({ ok: true, result }),
+    (error): Answer => ({ ok: false, error: toWireError(error) }),
+  );
+}

@@ -1,0 +1,28 @@
+/** `sign-many`: documents of any kind (digests, PDFs, XML) under one consent and one PIN, with progress to the asking tab. */
+import browser from 'webextension-polyfill';
+import type { PageResult } from '../../../../shared/protocol/page.js';
+import type { ProgressMessage } from '../../../../shared/protocol/content.js';
+import { planDocument } from '../documents.js';
+import { batchJob } from '../jobs.js';
+import { requireTsa, type RequestHandler, type Requester } from './context.js';
+
+/** Progress goes to the asking tab's content script, which posts it to the page; a local program gets none. */
+function progressToTab({ tabId, requestId }: Requester): ((done: number, total: number) => void) | undefined {
+  if (tabId === undefined || requestId === undefined) return undefined;
+  return (done, total) => {
+    const message: ProgressMessage = { progress: { id: requestId, done, total } };
+    // Fire and forget: a tab that closed or navigated away no longer wants progress.
+    void browser.tabs.sendMessage(tabId, message, { frameId: 0 }).catch(() => undefined);
+  };
+}
+
+export const signMany: RequestHandler<'sign-many'> = async (params, { host, consent, requester, consentOptions }) => {
+  // Every document is checked (and PDFs and XML read) before anyone is asked anything.
+  const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));
+  const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
+  const options = await consentOptions();
+  const onProgress = progressToTab(requester);
+  const job = batchJob(host, requester.origin, params, plans, tsaUrl);
+  // The batch's answer, typed here and checked against the schema by the table before it leaves.
+  return consent.request(requester.origin, requester.tabId, job, { ...options, ...(onProgress && { onProgress }) }) as Promise<PageResult<'sign-many'>>;
+};

@@ -1,0 +1,47 @@
+/**
+ * Local WebSocket mode, the extension's side: the host relays a local program's request as an
+ * event; it runs through the same request table and the same consent as a page's, and the answer
+ * goes back to the host. The host's listener follows the user's setting.
+ */
+import type { Answer } from '../../../shared/protocol/common.js';
+import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
+import type { HostEvent } from '../../../shared/protocol/host.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
+import type { NativeHostClient } from './native-host.js';
+import type { BackgroundServices } from './requests/context.js';
+import { runPageRequest } from './requests/index.js';
+import { webSocketSetting } from './settings.js';
+
+/** A local program's request, relayed by the host: only while the mode is on and for the origins the user listed. */
+export async function relayWebSocketRequest(services: BackgroundServices, event: HostEvent): Promise<void> {
+  let answer: Answer;
+  try {
+    const setting = await webSocketSetting();
+    if (!setting?.enabled || !setting.allowedOrigins.includes(event.origin)) {
+      throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin: event.origin });
+    }
+    answer = { ok: true, result: await runPageRequest(services, event.type, event.params, { origin: event.origin, viaWebSocket: true }) };
+  } catch (error) {
+    answer = { ok: false, error: toWireError(error) };
+  }
+  // A host that went away has no one to deliver the answer to.
+  await services.host.call('websocket-answer', { requestId: event.requestId, answer }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+}
+
+/** Starts or stops the host's WebSocket listener to match the settings (the open port keeps the host, and this worker, running). */
+export async function applyWebSocketSetting(host: NativeHostClient): Promise<void> {
+  const setting = await webSocketSetting();
+  // A host that cannot listen (missing, port taken) leaves the mode off; the options page shows the host's state.
+  if (setting?.enabled) {
+    await host.call('websocket', { serve: { port: setting.port, allowedOrigins: setting.allowedOrigins } }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+  } else if (host.connected) {
+    await host.call('websocket', { serve: null }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+  }
+}
+
+/** A host that exits takes the listener with it: start it again (after a pause) while the mode is on. */
+export async function restartWebSocketIfEnabled(host: NativeHostClient): Promise<void> {
+  const setting = await webSocketSetting();
+  // applyWebSocketSetting never rejects; nothing waits for the restart.
+  if (setting?.enabled) setTimeout(() => void applyWebSocketSetting(host), 1_000);
+}

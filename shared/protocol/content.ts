@@ -1,0 +1,25 @@
+/**
+ * Content script ⇄ background messages, each checked by its schema on arrival (either side may be
+ * talking to something else: a page can post anything to the content script, and runtime messages
+ * reach every listener of the extension).
+ */
+import { z } from 'zod';
+import { answerSchema } from './common.js';
+import { PageRequestEnvelopeSchema } from './page.js';
+
+/** Content script → background: a page's request, as the content script validated it. */
+export const ContentRequestSchema = z.strictObject({ envelope: PageRequestEnvelopeSchema });
+export type ContentRequest = z.infer<typeof ContentRequestSchema>;
+
+/** Background → content script: the answer to a ContentRequest (its result is checked by the table in requests/). */
+export const ContentAnswerSchema = answerSchema(z.unknown());
+
+/** Background → content script, unasked: batch progress for the page's request `id`. */
+export const ProgressMessageSchema = z.strictObject({
+  progress: z.strictObject({
+    id: PageRequestEnvelopeSchema.shape.id,
+    done: z.number().int().min(0),
+    total: z.number().int().min(1),
+  }),
+});
+export type ProgressMessage = z.infer<typeof ProgressMessageSchema>;

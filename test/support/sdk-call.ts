@@ -1,0 +1,52 @@
+import type { Page } from 'puppeteer-core';
+
+/** The SDK's functions a test calls in a page. */
+export type SdkMethod = 'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf' | 'signXml' | 'signMany';
+
+/**
+ * How an SDK call ended, as the page saw it: `ok: true` with the result's fields (bytes as base64:
+ * a signed PDF, and each PDF of a batch; a batch's failed documents as `{ ok: false, code }`), or
+ * `ok: false` with the KysoError's code, message and details.
+ */
+export type SdkOutcome = { ok: boolean; code?: string; message?: string; details?: Record<string, unknown>; [field: string]: any };
+
+/**
+ * Starts an SDK call in the page and returns once it is under way (a consent window may be
+ * opening); `sdkOutcome` waits for its end. The SDK is loaded as a portal without a bundler loads
+ * it, `import('/sdk/kyso.js')` (built with new Function so the test runner does not rewrite this
+ * browser-side import). With `progress`, the batch's onProgress calls are kept for `sdkProgress`.
+ */
+export function sdkCall(page: Page, method: SdkMethod, options?: unknown, { progress = false }: { progress?: boolean } = {}): Promise<void> {
+  return page.evaluate(
+    (method, options, progress) => {
+      const w = window as any;
+      const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+      w.kysoProgress = [];
+      const requestOptions = progress ? { onProgress: (done: number, total: number) => w.kysoProgress.push([done, total]) } : undefined;
+      w.kysoOutcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
+        .then((kyso) => kyso[method](options, requestOptions))
+        .then(
+          (result: any) => ({
+            ok: true,
+            ...result,
+            ...(result?.pdf && { pdf: toB64(result.pdf) }),
+            ...(result?.results && { results: result.results.map((r: any) => (r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code })) }),
+          }),
+          (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
+        );
+    },
+    method,
+    options,
+    progress,
+  );
+}
+
+/** The outcome of the page's last sdkCall, once it has ended. */
+export function sdkOutcome(page: Page): Promise<SdkOutcome> {
+  return page.evaluate(() => (window as any).kysoOutcome);
+}
+
+/** The [done, total] pairs the last sdkCall's onProgress received, in order. */
+export function sdkProgress(page: Page): Promise<Array<[number, number]>> {
+  return page.evaluate(() => (window as any).kysoProgress);
+}
