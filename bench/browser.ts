@@ -43,7 +43,13 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
   mkdirSync(path.join(profile, 'NativeMessagingHosts'));
   writeFileSync(
     path.join(profile, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`),
-    JSON.stringify({ name: NATIVE_HOST_NAME, description: 'kyso bench', path: launcher, type: 'stdio', allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`] }),
+    JSON.stringify({
+      name: NATIVE_HOST_NAME,
+      description: 'kyso bench',
+      path: launcher,
+      type: 'stdio',
+      allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`],
+    }),
   );
   const demo = await startDemoServer({ trustedRoots: [] });
   const browser = await puppeteer.launch({
@@ -51,10 +57,21 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
     userDataDir: profile,
     headless: true,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-extensions-except=${EXTENSION}`,
+      `--load-extension=${EXTENSION}`,
+    ],
   });
   try {
-    const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), { timeout: 20_000 });
+    const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), {
+      timeout: 20_000,
+    });
     const worker = (await target.worker())!;
     for (let i = 0; i < 100 && !(await worker.evaluate(() => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object')); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -74,7 +91,8 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
       return answer.result.certificates.find((c: any) => c.id.endsWith('/02')).id as string;
     });
     await worker.evaluate(
-      (certificateId: string) => (globalThis as unknown as { chrome: any }).chrome.storage.local.set({ developerMode: true, benchAutoApprove: { certificateId, pin: '123456' } }),
+      (certificateId: string) =>
+        (globalThis as unknown as { chrome: any }).chrome.storage.local.set({ developerMode: true, benchAutoApprove: { certificateId, pin: '123456' } }),
       id,
     );
     const signOnce = () =>

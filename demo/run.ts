@@ -42,7 +42,9 @@ async function registerHost(): Promise<void> {
 }
 
 async function enableDeveloperMode(browser: Browser): Promise<void> {
-  const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), { timeout: 20_000 });
+  const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), {
+    timeout: 20_000,
+  });
   const worker = await target.worker();
   // The target shows up before the extension APIs are bound in it.
   for (let i = 0; i < 100 && !(await worker!.evaluate(() => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object')); i++) {
@@ -56,7 +58,10 @@ async function main(): Promise<void> {
   mkdirSync(DEMO_DIR, { recursive: true });
   makeDemoToken();
   await registerHost();
-  const demo = await startDemoServer({ port: Number(process.env.KYSO_DEMO_PORT ?? 8443), trustedRoots: pemCertificates(readFileSync(path.join(TOKEN_DIR, 'ca.pem'), 'utf8')) });
+  const demo = await startDemoServer({
+    port: Number(process.env.KYSO_DEMO_PORT ?? 8443),
+    trustedRoots: pemCertificates(readFileSync(path.join(TOKEN_DIR, 'ca.pem'), 'utf8')),
+  });
   console.log(`Demo portal: ${demo.url}  (demo token PIN: ${PIN})`);
   const browser = await puppeteer.launch({
     executablePath: process.env.KYSO_CHROMIUM ?? '/usr/bin/chromium',
@@ -64,7 +69,16 @@ async function main(): Promise<void> {
     headless: !interactive,
     defaultViewport: null,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: ['--no-sandbox', '--no-first-run', '--no-default-browser-check', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`],
+    args: [
+      '--no-sandbox',
+      '--no-first-run',
+      '--no-default-browser-check',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-extensions-except=${EXTENSION}`,
+      `--load-extension=${EXTENSION}`,
+    ],
   });
   await enableDeveloperMode(browser);
   const page = await browser.newPage();
@@ -81,7 +95,9 @@ async function main(): Promise<void> {
   await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 });
   await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
   await page.click('#sign');
-  const consentTarget = await browser.waitForTarget((t) => t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent'), { timeout: 20_000 });
+  const consentTarget = await browser.waitForTarget((t) => t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent'), {
+    timeout: 20_000,
+  });
   const consent = await consentTarget.asPage();
   await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 20_000 });
   if (await consent.$('body[data-state="permission"]')) {
@@ -100,7 +116,9 @@ async function main(): Promise<void> {
   await browser.close();
   await demo.close();
   if (!outcome) throw new Error('the portal received no valid signature');
-  const ids = Object.entries(outcome.identities).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
+  const ids = Object.entries(outcome.identities)
+    .map(([k, v]) => `${k}: ${v.join(', ')}`)
+    .join('; ');
   console.log(`Signed and verified by the portal: ${outcome.signer} (${ids}) at ${outcome.signingTime}`);
   console.log(`Screenshots: ${path.relative(ROOT, path.join(DEMO_DIR, 'consent.png'))}, ${path.relative(ROOT, path.join(DEMO_DIR, 'portal.png'))}`);
 }
@@ -109,4 +127,3 @@ main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });
-

@@ -122,7 +122,12 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     const file = parts.find((p) => p.filename !== undefined);
     if (!file) return json(res, 400, { Status: 1, Message: 'no file' });
     const fields = Object.fromEntries(parts.filter((p) => p.filename === undefined).map((p) => [p.name, p.data.toString('utf8')]));
-    uploads.push({ name: file.filename!, bytes: new Uint8Array(file.data), fields, ...(req.headers.authorization && { authorization: req.headers.authorization }) });
+    uploads.push({
+      name: file.filename!,
+      bytes: new Uint8Array(file.data),
+      fields,
+      ...(req.headers.authorization && { authorization: req.headers.authorization }),
+    });
     json(res, 200, { Status: 0, FileServer: `/uploads/${uploads.length}/${encodeURIComponent(file.filename!)}` });
   }
 

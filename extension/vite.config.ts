@@ -61,18 +61,18 @@ export default defineConfig(({ mode }) => {
   const bench = mode === 'bench';
   const outDir = path.resolve(here, bench ? '../dist/extension-bench' : '../dist/extension');
   return {
-  root: here,
-  define: { __KYSO_BENCH__: JSON.stringify(bench) },
-  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), managedSchema(outDir)],
-  build: {
-    outDir,
-    emptyOutDir: true,
-    target: 'es2022',
-    rollupOptions: {
-      input: { consent: path.join(here, 'src/consent/consent.html'), options: path.join(here, 'src/options/options.html') },
+    root: here,
+    define: { __KYSO_BENCH__: JSON.stringify(bench) },
+    plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), managedSchema(outDir)],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      rollupOptions: {
+        input: { consent: path.join(here, 'src/consent/consent.html'), options: path.join(here, 'src/options/options.html') },
+      },
     },
-  },
-  // The service worker must not request chunks from a dev server: build only.
-  server: { strictPort: true },
+    // The service worker must not request chunks from a dev server: build only.
+    server: { strictPort: true },
   };
 });

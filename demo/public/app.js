@@ -110,7 +110,9 @@ async function onSubmit(event) {
     $('result-identity').textContent = Object.entries(body.identities)
       .map(([kind, values]) => `${kind}: ${values.join(', ')}`)
       .join(' · ');
-    $('result-time').textContent = body.signingTime ? new Date(body.signingTime).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh' }) : '';
+    $('result-time').textContent = body.signingTime
+      ? new Date(body.signingTime).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh' })
+      : '';
     $('result-file').textContent = body.fileName;
     $('result').hidden = false;
     setStatus('done');

@@ -132,9 +132,7 @@ export function createCommandHandlers(worker: TokenWorker, options: CommandOptio
     },
 
     async 'sign-raw'(params) {
-      const { result, entry } = await signOnce(params.certificateId, params.pin, (op) =>
-        op.signRaw(params.digest, params.digestAlgorithm, params.rsaScheme),
-      );
+      const { result, entry } = await signOnce(params.certificateId, params.pin, (op) => op.signRaw(params.digest, params.digestAlgorithm, params.rsaScheme));
       return {
         signature: result,
         signatureAlgorithm: entry.keyType === 'EC' ? 'ECDSA-P1363' : params.rsaScheme === 'PSS' ? 'RSASSA-PSS' : 'RSASSA-PKCS1-v1_5',

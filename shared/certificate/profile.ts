@@ -143,9 +143,7 @@ function summarizeUncached(der: Uint8Array): CertificateSummary {
     subject,
     issuer: readName(cert.issuer),
     identities: extractIdentities(subject),
-    serialNumberHex: Array.from(new Uint8Array(cert.serialNumber.valueBlock.valueHexView), (b) =>
-      b.toString(16).padStart(2, '0'),
-    ).join(''),
+    serialNumberHex: Array.from(new Uint8Array(cert.serialNumber.valueBlock.valueHexView), (b) => b.toString(16).padStart(2, '0')).join(''),
     notBefore: cert.notBefore.value,
     notAfter: cert.notAfter.value,
     ...describeKey(cert),

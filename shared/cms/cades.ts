@@ -75,9 +75,7 @@ async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificat
   const certHash = await digest('SHA-256', der);
   // SigningCertificateV2 ::= SEQ { certs SEQ OF ESSCertIDv2 }; ESSCertIDv2 ::= SEQ { certHash,
   // issuerSerial SEQ { GeneralNames SEQ { [4] directoryName }, serialNumber } } (hash SHA-256: omitted)
-  const signingCertificateV2 = sequence(
-    sequence(sequence(octetString(certHash), sequence(sequence(contextConstructed(4, issuer)), serialNumber))),
-  );
+  const signingCertificateV2 = sequence(sequence(sequence(octetString(certHash), sequence(sequence(contextConstructed(4, issuer)), serialNumber))));
   return { der, issuer, serialNumber, signingCertificateV2 };
 }
 
@@ -132,11 +130,7 @@ function signatureAlgorithmId(keyType: KeyType, algorithm: DigestAlgorithm, rsaS
   const hash = sequence(oid(DIGEST_OIDS[algorithm]));
   return sequence(
     oid(OID.rsassaPss),
-    sequence(
-      contextConstructed(0, hash),
-      contextConstructed(1, sequence(oid(OID.mgf1), hash)),
-      contextConstructed(2, integer(DIGEST_ALGORITHMS[algorithm])),
-    ),
+    sequence(contextConstructed(0, hash), contextConstructed(1, sequence(oid(OID.mgf1), hash)), contextConstructed(2, integer(DIGEST_ALGORITHMS[algorithm]))),
   );
 }
 
@@ -156,9 +150,7 @@ export function assembleSignedData(
     signatureAlgorithmId(keyType, options.digestAlgorithm, rsaScheme),
     octetString(signatureValue),
   );
-  const encapsulated = options.content
-    ? sequence(oid(OID.data), contextConstructed(0, octetString(options.content)))
-    : sequence(oid(OID.data));
+  const encapsulated = options.content ? sequence(oid(OID.data), contextConstructed(0, octetString(options.content))) : sequence(oid(OID.data));
   const signedData = sequence(
     integer(1),
     tlv(0x31, digestAlgorithmId(options.digestAlgorithm)),

@@ -271,10 +271,7 @@ export function signatureValueOf(signerInfo: pkijs.SignerInfo): Uint8Array {
 }
 
 /** Verifies every signatureTimeStampToken on one SignerInfo (for callers that parsed the CMS already). */
-export async function verifySignerInfoTimestamp(
-  signerInfo: pkijs.SignerInfo,
-  options: TimestampVerifyOptions = {},
-): Promise<TimestampVerification> {
+export async function verifySignerInfoTimestamp(signerInfo: pkijs.SignerInfo, options: TimestampVerifyOptions = {}): Promise<TimestampVerification> {
   const tokens = signatureTimestampTokens(signerInfo);
   if (tokens.length === 0) return { present: false, valid: false, problems: [] };
   const signatureValue = signatureValueOf(signerInfo);

@@ -86,11 +86,7 @@ interface Size {
  * as tall as the box, the seal's right edge at one third of the signature image, the whole group
  * scaled down to fit the width and centred.
  */
-export function layoutImageSignature(
-  box: Size,
-  signature?: Size,
-  seal?: Size,
-): { signature?: PdfRect; seal?: PdfRect } {
+export function layoutImageSignature(box: Size, signature?: Size, seal?: Size): { signature?: PdfRect; seal?: PdfRect } {
   const scaledTo = (size: Size) => ({ width: (size.width / size.height) * box.height, height: box.height });
   const sig = signature && scaledTo(signature);
   const stamp = seal && scaledTo(seal);
@@ -145,11 +141,7 @@ export interface BuiltAppearance {
 /**
  * Creates the appearance's objects in `doc` (images and subset fonts are written on doc.flush()).
  */
-export async function buildAppearance(
-  doc: PDFDocument,
-  appearance: PdfSignatureAppearance,
-  signingTime: Date,
-): Promise<BuiltAppearance> {
+export async function buildAppearance(doc: PDFDocument, appearance: PdfSignatureAppearance, signingTime: Date): Promise<BuiltAppearance> {
   const pages = doc.getPages();
   const pageIndex = appearance.pageIndex ?? 0;
   const page = pages[pageIndex];
@@ -164,10 +156,8 @@ export async function buildAppearance(
 
   if (appearance.kind === 'image') {
     const { rect } = appearance;
-    if (!(rect.width > 0 && rect.height > 0))
-      throw new RangeError('appearance rect must have a positive size');
-    if (!appearance.signatureImage && !appearance.sealImage)
-      throw new TypeError('an image appearance needs a signature or seal image');
+    if (!(rect.width > 0 && rect.height > 0)) throw new RangeError('appearance rect must have a positive size');
+    if (!appearance.signatureImage && !appearance.sealImage) throw new TypeError('an image appearance needs a signature or seal image');
     const signature = appearance.signatureImage && (await embedImage(doc, appearance.signatureImage));
     const seal = appearance.sealImage && (await embedImage(doc, appearance.sealImage));
     const layout = layoutImageSignature(rect, signature || undefined, seal || undefined);

@@ -47,8 +47,7 @@ function indexOf(haystack: Uint8Array, needle: string, from: number, to: number)
   return -1;
 }
 
-const isWhitespace = (byte: number | undefined) =>
-  byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09 || byte === 0x0c || byte === 0x00;
+const isWhitespace = (byte: number | undefined) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09 || byte === 0x0c || byte === 0x00;
 
 export function findPreviousXref(pdf: Uint8Array): PreviousXref {
   // Readers use the last startxref; searching from the end also tolerates junk after %%EOF.
@@ -136,11 +135,7 @@ export function appendIncrementalUpdate(
     push(asciiBytes('\nendobj\n'));
   }
 
-  const largest = Math.max(
-    previous.size - 1,
-    context.largestObjectNumber,
-    ...objects.map((o) => o.ref.objectNumber),
-  );
+  const largest = Math.max(previous.size - 1, context.largestObjectNumber, ...objects.map((o) => o.ref.objectNumber));
   const trailer = new Map<PDFName, PDFObject>();
   const { Root, Info, ID } = context.trailerInfo;
   if (Root) trailer.set(PDFName.of('Root'), Root);
@@ -159,18 +154,7 @@ export function appendIncrementalUpdate(
     for (const [first, count] of groups) {
       for (let n = first; n < first + count; n++) {
         const { offset, generation } = entries.get(n)!;
-        rows.set(
-          [
-            1,
-            offset >>> 24,
-            (offset >>> 16) & 0xff,
-            (offset >>> 8) & 0xff,
-            offset & 0xff,
-            generation >>> 8,
-            generation & 0xff,
-          ],
-          row,
-        );
+        rows.set([1, offset >>> 24, (offset >>> 16) & 0xff, (offset >>> 8) & 0xff, offset & 0xff, generation >>> 8, generation & 0xff], row);
         row += 7;
       }
     }

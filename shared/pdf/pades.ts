@@ -8,29 +8,13 @@
  * Levels: B-B as above; B-T adds an RFC 3161 signature time-stamp to the CMS before embedding.
  * Runs in browsers and Node (WebCrypto, no node: modules).
  */
-import {
-  PDFArray,
-  PDFDict,
-  PDFDocument,
-  PDFHexString,
-  PDFName,
-  PDFNumber,
-  PDFRef,
-  type PDFContext,
-  type PDFObject,
-} from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, type PDFContext, type PDFObject } from 'pdf-lib';
 import { signCades, type DigestSigner } from '../cms/cades.js';
 import { digest } from '../cms/digest.js';
 import { addSignatureTimestamp, type SignatureTimestampOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
 import { buildAppearance, pdfDateVietnam, type PdfSignatureAppearance } from './appearance.js';
-import {
-  appendIncrementalUpdate,
-  asciiBytes,
-  findPreviousXref,
-  serializePdfObject,
-  type IndirectObjectBody,
-} from './incremental.js';
+import { appendIncrementalUpdate, asciiBytes, findPreviousXref, serializePdfObject, type IndirectObjectBody } from './incremental.js';
 
 export interface PdfSignatureOptions {
   /** The /M entry (the PAdES signing time); default now. */
@@ -107,13 +91,7 @@ class ChangeSet {
 }
 
 /** An indirect array (if any) or a direct one stored in `owner`; records what changed. */
-function arrayIn(
-  context: PDFContext,
-  owner: PDFDict,
-  ownerRef: PDFRef,
-  key: string,
-  changes: ChangeSet,
-): PDFArray {
+function arrayIn(context: PDFContext, owner: PDFDict, ownerRef: PDFRef, key: string, changes: ChangeSet): PDFArray {
   const raw = owner.get(PDFName.of(key));
   if (raw instanceof PDFRef) {
     const array = context.lookup(raw);
@@ -128,11 +106,7 @@ function arrayIn(
   return array;
 }
 
-function acroFormOf(
-  context: PDFContext,
-  catalogRef: PDFRef,
-  changes: ChangeSet,
-): { dict: PDFDict; ref: PDFRef } {
+function acroFormOf(context: PDFContext, catalogRef: PDFRef, changes: ChangeSet): { dict: PDFDict; ref: PDFRef } {
   const catalog = context.lookup(catalogRef, PDFDict);
   const raw = catalog.get(PDFName.of('AcroForm'));
   if (raw instanceof PDFRef) return { dict: context.lookup(raw, PDFDict), ref: raw };
@@ -144,10 +118,7 @@ function acroFormOf(
   return { dict, ref };
 }
 
-export async function preparePdfSignature(
-  pdf: Uint8Array,
-  options: PdfSignatureOptions = {},
-): Promise<PreparedPdfSignature> {
+export async function preparePdfSignature(pdf: Uint8Array, options: PdfSignatureOptions = {}): Promise<PreparedPdfSignature> {
   const signingTime = options.signingTime ?? new Date();
   const contentsSize = options.contentsSize ?? DEFAULT_CONTENTS_SIZE;
   const previous = findPreviousXref(pdf);
@@ -193,13 +164,9 @@ export async function preparePdfSignature(
 
   const signature = signatureDictionary(options, signingTime, contentsSize);
   const objects: IndirectObjectBody[] = [];
-  const newObjects = context
-    .enumerateIndirectObjects()
-    .filter(([ref]) => ref.objectNumber >= firstNew && ref !== sigRef);
+  const newObjects = context.enumerateIndirectObjects().filter(([ref]) => ref.objectNumber >= firstNew && ref !== sigRef);
   // Objects created in this update (a new AcroForm) are written once, with the new ones.
-  for (const ref of changes.refs)
-    if (ref.objectNumber < firstNew)
-      objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
+  for (const ref of changes.refs) if (ref.objectNumber < firstNew) objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
   for (const [ref, object] of newObjects) objects.push({ ref, body: serializePdfObject(object) });
   objects.push({ ref: sigRef, body: signature.body });
 
@@ -207,16 +174,8 @@ export async function preparePdfSignature(
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;
-  const byteRange: [number, number, number, number] = [
-    0,
-    contentsStart,
-    contentsEnd,
-    prepared.length - contentsEnd,
-  ];
-  prepared.set(
-    asciiBytes(`[${byteRange.join(' ')}]`.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')),
-    sigAt + signature.byteRangeAt,
-  );
+  const byteRange: [number, number, number, number] = [0, contentsStart, contentsEnd, prepared.length - contentsEnd];
+  prepared.set(asciiBytes(`[${byteRange.join(' ')}]`.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ')), sigAt + signature.byteRangeAt);
 
   const signed = new Uint8Array(byteRange[1] + byteRange[3]);
   signed.set(prepared.subarray(0, contentsStart));
@@ -235,12 +194,8 @@ export function embedPdfSignature(prepared: PreparedPdfSignature, cms: Uint8Arra
   const [, start, end] = prepared.byteRange;
   const room = end - start - 2;
   const hex = bytesToHex(cms);
-  if (hex.length > room)
-    throw new RangeError(
-      `CMS is ${cms.length} bytes; the placeholder holds ${room / 2} (raise contentsSize)`,
-    );
-  if (prepared.pdf[start] !== 0x3c || prepared.pdf[end - 1] !== 0x3e)
-    throw new Error('ByteRange does not frame the /Contents placeholder');
+  if (hex.length > room) throw new RangeError(`CMS is ${cms.length} bytes; the placeholder holds ${room / 2} (raise contentsSize)`);
+  if (prepared.pdf[start] !== 0x3c || prepared.pdf[end - 1] !== 0x3e) throw new Error('ByteRange does not frame the /Contents placeholder');
   const out = new Uint8Array(prepared.pdf);
   out.set(asciiBytes(hex), start + 1);
   return out;

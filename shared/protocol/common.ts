@@ -81,6 +81,4 @@ export const OriginSchema = z
  * An RFC 3161 time-stamping service. It comes from the user's or the administrator's settings,
  * never from a page: the host contacts it, and a page must not make the computer call anywhere.
  */
-export const TsaUrlSchema = z
-  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
-  .max(LIMITS.maxUrlChars);
+export const TsaUrlSchema = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(LIMITS.maxUrlChars);

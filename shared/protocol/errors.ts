@@ -47,9 +47,7 @@ export class KysoError extends Error {
   }
 
   toWire(): WireError {
-    return this.details
-      ? { code: this.code, message: this.message, details: this.details }
-      : { code: this.code, message: this.message };
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }
 
   static fromWire(error: WireError): KysoError {

@@ -20,7 +20,10 @@ import {
 import { LIMITS } from './limits.js';
 import { SHA1_DIGEST_INFO_PREFIX } from '../cms/digest-info.js';
 
-const VersionString = z.string().regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/).max(40);
+const VersionString = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/)
+  .max(40);
 
 const CertificateId = z.string().min(1).max(200);
 /** null: the token has a protected authentication path (PIN pad / vendor dialog). */

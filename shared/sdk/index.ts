@@ -64,11 +64,7 @@ function repostOnReady(): void {
 }
 
 /** One request to the extension: ack first (proves it is installed), then the answer. */
-async function request<T extends PageRequestType>(
-  type: T,
-  params: PageParams<T>,
-  options: RequestOptions = {},
-): Promise<PageResult<T>> {
+async function request<T extends PageRequestType>(type: T, params: PageParams<T>, options: RequestOptions = {}): Promise<PageResult<T>> {
   const id = newId();
   const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
   // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
@@ -174,9 +170,7 @@ export type SignCmsResult = PageResult<'sign-cms'>;
 
 export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignCmsResult> {
   const digest =
-    typeof options.digest === 'string'
-      ? options.digest
-      : bytesToBase64(options.digest instanceof Uint8Array ? options.digest : new Uint8Array(options.digest));
+    typeof options.digest === 'string' ? options.digest : bytesToBase64(options.digest instanceof Uint8Array ? options.digest : new Uint8Array(options.digest));
   const params: PageParams<'sign-cms'> = {
     digest,
     digestAlgorithm: options.digestAlgorithm,
@@ -213,9 +207,7 @@ type DocumentOfKind<K extends PageDocumentInput['kind']> = Extract<PageDocumentI
  * A digest computed in the page: 'cms' (the default `kind`) wraps it in CAdES-BES (CAdES-T with
  * `timestamp`); 'raw' returns its bare signature. `name` is shown in the consent window.
  */
-export type DigestDocumentInput =
-  | WithBytes<Omit<DocumentOfKind<'cms'>, 'kind'> & { kind?: 'cms' }, 'digest'>
-  | WithBytes<DocumentOfKind<'raw'>, 'digest'>;
+export type DigestDocumentInput = WithBytes<Omit<DocumentOfKind<'cms'>, 'kind'> & { kind?: 'cms' }, 'digest'> | WithBytes<DocumentOfKind<'raw'>, 'digest'>;
 
 type WirePdfAppearance = NonNullable<DocumentOfKind<'pdf'>['appearance']>;
 /**
@@ -224,8 +216,7 @@ type WirePdfAppearance = NonNullable<DocumentOfKind<'pdf'>['appearance']>;
  * page's bottom left (`kind: 'image'`).
  */
 export type PdfAppearanceInput =
-  | Extract<WirePdfAppearance, { kind: 'stamp' }>
-  | WithBytes<Extract<WirePdfAppearance, { kind: 'image' }>, 'signatureImage' | 'sealImage'>;
+  Extract<WirePdfAppearance, { kind: 'stamp' }> | WithBytes<Extract<WirePdfAppearance, { kind: 'image' }>, 'signatureImage' | 'sealImage'>;
 
 /**
  * A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest).
@@ -255,8 +246,7 @@ export type SignManyItem = Exclude<WireItem, { pdf: string } | { ok: false }> | 
 /** The signer's certificate, and one entry per document, in order: a failure of one document does not stop the others. */
 export type SignManyResult = Omit<PageResult<'sign-many'>, 'results'> & { results: SignManyItem[] };
 
-const toBase64 = (data: BytesOrBase64) =>
-  typeof data === 'string' ? data : bytesToBase64(data instanceof Uint8Array ? data : new Uint8Array(data));
+const toBase64 = (data: BytesOrBase64) => (typeof data === 'string' ? data : bytesToBase64(data instanceof Uint8Array ? data : new Uint8Array(data)));
 
 async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
   switch (d.kind) {
@@ -360,10 +350,7 @@ export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions
 }
 
 /** Digest of a file or bytes in the page, with WebCrypto (the document itself never leaves the page). */
-export async function digestOf(
-  data: Blob | ArrayBuffer | Uint8Array,
-  algorithm: DigestAlgorithm = 'SHA-256',
-): Promise<Uint8Array> {
+export async function digestOf(data: Blob | ArrayBuffer | Uint8Array, algorithm: DigestAlgorithm = 'SHA-256'): Promise<Uint8Array> {
   const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
   return new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, bytes as ArrayBuffer));
 }

@@ -149,13 +149,21 @@ async function documentFor(url: string, request: VgcaFileRequest, kind: 'pdf' | 
   return { kind: 'xml', xml, profile: xmlProfile(xml, request), name };
 }
 
-async function signFiles(sender: unknown, json: unknown, callback: Callback | undefined, kind: 'pdf' | 'xml' | 'auto', many: boolean, role?: PdfRole): Promise<void> {
+async function signFiles(
+  sender: unknown,
+  json: unknown,
+  callback: Callback | undefined,
+  kind: 'pdf' | 'xml' | 'auto',
+  many: boolean,
+  role?: PdfRole,
+): Promise<void> {
   try {
     const request = parseRequest(json);
     const urls = fileUrls(request);
     if (urls.length === 0 || (!many && urls.length > 1)) throw new KysoError('BAD_REQUEST', 'one FileName expected');
     const documents = await Promise.all(urls.map((url) => documentFor(url, request, kind, role)));
-    const description = meta(request, 'Description') ?? (many ? `Ký ${documents.length} tệp (tương thích VGCA)` : `Ký tệp ${documents[0]!.name} (tương thích VGCA)`);
+    const description =
+      meta(request, 'Description') ?? (many ? `Ký ${documents.length} tệp (tương thích VGCA)` : `Ký tệp ${documents[0]!.name} (tương thích VGCA)`);
     const { certificate, results } = await signMany({ documents, description, lang: 'vi' });
     lastCertificate = certificate;
     const locations: string[] = [];
@@ -185,7 +193,11 @@ export const vgca_sign_copy = (sender: unknown, json: unknown, callback?: Callba
 export function vgca_get_certinfo(sender: unknown, ...rest: unknown[]): void {
   const callback = rest.reverse().find((a) => typeof a === 'function') as Callback | undefined;
   if (!lastCertificate) {
-    return answer(callback, sender, { Status: VGCA_STATUS.unsupported, Message: 'kyso chỉ cho biết chứng thư số đã dùng để ký trên trang này, sau khi người dùng đồng ý ký / kyso tells the certificate only after a consented signature' });
+    return answer(callback, sender, {
+      Status: VGCA_STATUS.unsupported,
+      Message:
+        'kyso chỉ cho biết chứng thư số đã dùng để ký trên trang này, sau khi người dùng đồng ý ký / kyso tells the certificate only after a consented signature',
+    });
   }
   answer(callback, sender, { Status: VGCA_STATUS.ok, Message: '', CertInfo: { Base64: lastCertificate } });
 }
@@ -194,7 +206,16 @@ const UNSUPPORTED = ['vgca_sign_json'] as const;
 
 /** Installs the globals (what the plugin's own script does). */
 export function installVgcaShim(target: Record<string, unknown> = globalThis): void {
-  Object.assign(target, { vgca_sign_msg, vgca_sign_pdf, vgca_sign_xml, vgca_sign_files, vgca_sign_approved, vgca_sign_issued, vgca_sign_copy, vgca_get_certinfo });
+  Object.assign(target, {
+    vgca_sign_msg,
+    vgca_sign_pdf,
+    vgca_sign_xml,
+    vgca_sign_files,
+    vgca_sign_approved,
+    vgca_sign_issued,
+    vgca_sign_copy,
+    vgca_get_certinfo,
+  });
   for (const name of UNSUPPORTED) {
     target[name] = (sender: unknown, ...rest: unknown[]) => {
       const callback = rest.reverse().find((a) => typeof a === 'function') as Callback | undefined;

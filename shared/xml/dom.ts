@@ -3,14 +3,7 @@
  * browser and in Node alike. Everything that is digested is re-parsed from the exact text we
  * output, so the verifier sees what we hashed.
  */
-import {
-  DOMParser,
-  XMLSerializer,
-  type Document,
-  type Element,
-  type Node,
-  type ProcessingInstruction,
-} from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer, type Document, type Element, type Node, type ProcessingInstruction } from '@xmldom/xmldom';
 // The C14N class alone: xml-crypto's index pulls in node:crypto-based signing we do not use.
 import { C14nCanonicalization } from 'xml-crypto/lib/c14n-canonicalization.js';
 import { XmlSignatureError } from './errors.js';
@@ -44,8 +37,7 @@ export function parseXml(xml: string): Document {
   }
   for (let child = document.firstChild; child; child = child.nextSibling) {
     // A DTD can declare entities and ID attributes that other parsers would honour differently.
-    if (child.nodeType === DOCUMENT_TYPE_NODE)
-      throw new XmlSignatureError('INVALID_XML', 'DOCTYPE is not accepted');
+    if (child.nodeType === DOCUMENT_TYPE_NODE) throw new XmlSignatureError('INVALID_XML', 'DOCTYPE is not accepted');
   }
   if (!document.documentElement) throw new XmlSignatureError('INVALID_XML', 'XML has no root element');
   return document;
@@ -61,11 +53,7 @@ export function serializeXml(document: Document): string {
   const parts: string[] = [];
   for (let child = document.firstChild; child; child = child.nextSibling) {
     const declaration = child.nodeType === PROCESSING_INSTRUCTION_NODE && child.nodeName === 'xml';
-    parts.push(
-      declaration
-        ? `<?xml ${(child as ProcessingInstruction).data}?>`
-        : serializer.serializeToString(child, { requireWellFormed: true }),
-    );
+    parts.push(declaration ? `<?xml ${(child as ProcessingInstruction).data}?>` : serializer.serializeToString(child, { requireWellFormed: true }));
   }
   return parts.join('');
 }
@@ -84,9 +72,7 @@ export function* descendantElements(root: Element): Generator<Element> {
 }
 
 export function childElement(parent: Node, namespace: string | null, localName: string): Element | undefined {
-  return elementChildren(parent).find(
-    (child) => child.namespaceURI === namespace && child.localName === localName,
-  );
+  return elementChildren(parent).find((child) => child.namespaceURI === namespace && child.localName === localName);
 }
 
 export function isAncestorOrSelf(ancestor: Node, node: Node): boolean {
@@ -102,16 +88,9 @@ export function isAncestorOrSelf(ancestor: Node, node: Node): boolean {
  */
 export function elementById(document: Document, id: string, attribute?: string): Element {
   const names = attribute ? [attribute] : ['Id', 'ID', 'id'];
-  const matches = [...descendantElements(document.documentElement!)].filter((element) =>
-    names.some((name) => element.getAttributeNode(name)?.value === id),
-  );
+  const matches = [...descendantElements(document.documentElement!)].filter((element) => names.some((name) => element.getAttributeNode(name)?.value === id));
   if (matches.length !== 1) {
-    throw new XmlSignatureError(
-      'PROFILE_MISMATCH',
-      matches.length === 0
-        ? `no element has the id "${id}"`
-        : `${matches.length} elements share the id "${id}"`,
-    );
+    throw new XmlSignatureError('PROFILE_MISMATCH', matches.length === 0 ? `no element has the id "${id}"` : `${matches.length} elements share the id "${id}"`);
   }
   return matches[0]!;
 }
@@ -123,10 +102,7 @@ export function elementById(document: Document, id: string, attribute?: string):
 export function assertCanonicalizable(element: Element): void {
   for (const node of descendantNodes(element)) {
     if (node.nodeType === PROCESSING_INSTRUCTION_NODE) {
-      throw new XmlSignatureError(
-        'INVALID_XML',
-        'processing instructions inside signed content are not supported',
-      );
+      throw new XmlSignatureError('INVALID_XML', 'processing instructions inside signed content are not supported');
     }
   }
   for (const ancestor of ancestorElements(element)) {
@@ -194,8 +170,7 @@ export function canonicalize(element: Element): string {
  */
 export function canonicalizeWithout(element: Element, signature: Element): string {
   if (!isAncestorOrSelf(element, signature)) return canonicalize(element);
-  if (signature === element)
-    throw new XmlSignatureError('PROFILE_MISMATCH', 'a reference points at its own Signature');
+  if (signature === element) throw new XmlSignatureError('PROFILE_MISMATCH', 'a reference points at its own Signature');
   const parent = signature.parentNode!;
   const next = signature.nextSibling;
   parent.removeChild(signature);

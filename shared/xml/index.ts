@@ -9,12 +9,7 @@ export {
   type SignXmlOptions,
   type XmlSignatureOptions,
 } from './xmldsig.js';
-export {
-  DIGEST_METHODS,
-  SIGNATURE_METHODS,
-  XML_DIGEST_INFO_PREFIX,
-  type XmlDigestAlgorithm,
-} from './algorithms.js';
+export { DIGEST_METHODS, SIGNATURE_METHODS, XML_DIGEST_INFO_PREFIX, type XmlDigestAlgorithm } from './algorithms.js';
 export { HTKK_NODE_TO_SIGN, HTKK_NS, type XmlSignatureProfile } from './profiles.js';
 export { XmlSignatureError, type XmlSignatureProblem } from './errors.js';
 export { subjectNameRfc4514 } from './subject-name.js';

@@ -26,21 +26,14 @@ export interface SignaturePlace {
 function rootNamed(document: Document, localName: string, profile: XmlSignatureProfile): Element {
   const root = document.documentElement!;
   if (root.localName !== localName) {
-    throw new XmlSignatureError(
-      'PROFILE_MISMATCH',
-      `${profile}: the root element is <${root.localName}>, not <${localName}>`,
-    );
+    throw new XmlSignatureError('PROFILE_MISMATCH', `${profile}: the root element is <${root.localName}>, not <${localName}>`);
   }
   return root;
 }
 
 function requireChild(parent: Element, localName: string, profile: XmlSignatureProfile): Element {
   const child = childElement(parent, parent.namespaceURI, localName);
-  if (!child)
-    throw new XmlSignatureError(
-      'PROFILE_MISMATCH',
-      `${profile}: <${parent.localName}> has no <${localName}>`,
-    );
+  if (!child) throw new XmlSignatureError('PROFILE_MISMATCH', `${profile}: <${parent.localName}> has no <${localName}>`);
   return child;
 }
 
@@ -55,10 +48,7 @@ function ensureChild(parent: Element, localName: string, position: 'first' | 'la
 
 function assertNotSigned(container: Element, profile: XmlSignatureProfile): void {
   if (childElement(container, DSIG_NS, 'Signature')) {
-    throw new XmlSignatureError(
-      'ALREADY_SIGNED',
-      `${profile}: <${container.localName}> already holds a Signature`,
-    );
+    throw new XmlSignatureError('ALREADY_SIGNED', `${profile}: <${container.localName}> already holds a Signature`);
   }
 }
 

@@ -51,7 +51,10 @@ export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSumm
           ['taxpayerName', firstText(root, ['NNT', 'tenNNT'])],
         ]
       : [
-          ['invoiceNumber', joinDefined([firstText(root, ['TTChung', 'KHMSHDon']), firstText(root, ['TTChung', 'KHHDon']), firstText(root, ['TTChung', 'SHDon'])], ' ')],
+          [
+            'invoiceNumber',
+            joinDefined([firstText(root, ['TTChung', 'KHMSHDon']), firstText(root, ['TTChung', 'KHHDon']), firstText(root, ['TTChung', 'SHDon'])], ' '),
+          ],
           ['invoiceDate', firstText(root, ['TTChung', 'NLap'])],
           ['sellerName', firstText(root, ['NDHDon', 'NBan', 'Ten'])],
           ['sellerId', firstText(root, ['NDHDon', 'NBan', 'MST'])],

@@ -17,16 +17,7 @@ import {
   xmlDigest,
   type XmlDigestAlgorithm,
 } from './algorithms.js';
-import {
-  canonicalize,
-  canonicalizeWithout,
-  childElement,
-  elementById,
-  parseXml,
-  serializeXml,
-  type Document,
-  type Element,
-} from './dom.js';
+import { canonicalize, canonicalizeWithout, childElement, elementById, parseXml, serializeXml, type Document, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { placeSignature, type XmlSignatureProfile } from './profiles.js';
 import { subjectNameRfc4514 } from './subject-name.js';
@@ -100,8 +91,7 @@ function chooseDigestAlgorithm(options: XmlSignatureOptions): XmlDigestAlgorithm
       throw new XmlSignatureError('SHA1_NOT_ALLOWED', 'SHA-1 signatures need allowSha1: true');
     }
     // rsa-sha1 is what old tax notices use; nobody asks for ecdsa-sha1.
-    if (options.keyType !== 'RSA')
-      throw new XmlSignatureError('SHA1_NOT_ALLOWED', 'SHA-1 is only offered for RSA keys');
+    if (options.keyType !== 'RSA') throw new XmlSignatureError('SHA1_NOT_ALLOWED', 'SHA-1 is only offered for RSA keys');
   }
   return algorithm;
 }
@@ -112,12 +102,7 @@ function randomId(): string {
 }
 
 /** Appends a child in the dsig namespace, with text if given. */
-function dsig(
-  parent: Element,
-  localName: string,
-  attributes: Record<string, string> = {},
-  text?: string,
-): Element {
+function dsig(parent: Element, localName: string, attributes: Record<string, string> = {}, text?: string): Element {
   const element = parent.ownerDocument!.createElementNS(DSIG_NS, localName);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   if (text !== undefined) element.appendChild(parent.ownerDocument!.createTextNode(text));
@@ -125,12 +110,7 @@ function dsig(
   return element;
 }
 
-function appendReference(
-  signedInfo: Element,
-  uri: string,
-  transforms: string[],
-  digestAlgorithm: XmlDigestAlgorithm,
-) {
+function appendReference(signedInfo: Element, uri: string, transforms: string[], digestAlgorithm: XmlDigestAlgorithm) {
   const reference = dsig(signedInfo, 'Reference', { URI: uri });
   const transformsElement = dsig(reference, 'Transforms');
   for (const algorithm of transforms) dsig(transformsElement, 'Transform', { Algorithm: algorithm });
@@ -161,24 +141,17 @@ function setText(element: Element, text: string): void {
  * Builds the Signature (SignedInfo with its References and DigestValues, empty SignatureValue)
  * where the profile puts it, and returns the SignedInfo digest for the token to sign.
  */
-export async function prepareXmlSignature(
-  xml: string,
-  options: XmlSignatureOptions,
-): Promise<PreparedXmlSignature> {
+export async function prepareXmlSignature(xml: string, options: XmlSignatureOptions): Promise<PreparedXmlSignature> {
   const digestAlgorithm = chooseDigestAlgorithm(options);
   const signatureId = options.signatureId ?? randomId();
-  if (!NCNAME.test(signatureId))
-    throw new XmlSignatureError('PROFILE_MISMATCH', 'signatureId must be an XML NCName');
+  if (!NCNAME.test(signatureId)) throw new XmlSignatureError('PROFILE_MISMATCH', 'signatureId must be an XML NCName');
 
   const original = parseXml(xml);
   // We output our own serialization; refuse documents whose signed meaning it would change
   // (e.g. a &#13; in text, which xmldom writes back as a bare CR that parsers read as LF).
   const originalCanonical = canonicalize(original.documentElement!);
   if (canonicalize(parseXml(serializeXml(original)).documentElement!) !== originalCanonical) {
-    throw new XmlSignatureError(
-      'INVALID_XML',
-      'the document would change when written back; refusing to sign it',
-    );
+    throw new XmlSignatureError('INVALID_XML', 'the document would change when written back; refusing to sign it');
   }
 
   const place = placeSignature(original, options.profile);
@@ -202,12 +175,7 @@ export async function prepareXmlSignature(
     const property = dsig(dsig(object, 'SignatureProperties'), 'SignatureProperty', {
       Target: `#${signatureId}`,
     });
-    dsig(
-      property,
-      'SigningTime',
-      {},
-      formatSigningTime(options.signingTime ?? new Date(), options.signingTimeWithOffset),
-    );
+    dsig(property, 'SigningTime', {}, formatSigningTime(options.signingTime ?? new Date(), options.signingTimeWithOffset));
   }
 
   // Digest what a verifier will parse: our own output, read back.
@@ -223,10 +191,7 @@ export async function prepareXmlSignature(
   }
   const target = elementById(withReferences, place.target.id);
   if (target.localName !== place.target.localName) {
-    throw new XmlSignatureError(
-      'PROFILE_MISMATCH',
-      `the id "${place.target.id}" names <${target.localName}>`,
-    );
+    throw new XmlSignatureError('PROFILE_MISMATCH', `the id "${place.target.id}" names <${target.localName}>`);
   }
 
   const preparedXml = serializeXml(withReferences);
@@ -252,8 +217,7 @@ export async function prepareXmlSignature(
 function* elementsNamed(parent: Element, localName: string): Generator<Element> {
   for (let child = parent.firstChild; child; child = child.nextSibling) {
     const element = child as Element;
-    if (child.nodeType === 1 && element.namespaceURI === DSIG_NS && element.localName === localName)
-      yield element;
+    if (child.nodeType === 1 && element.namespaceURI === DSIG_NS && element.localName === localName) yield element;
   }
 }
 
@@ -274,10 +238,7 @@ function digestInfoOf(algorithm: XmlDigestAlgorithm, digest: Uint8Array): Uint8A
 function assertSignatureFits(signatureValue: Uint8Array, certificate: Uint8Array, keyType: KeyType): void {
   const summary = summarizeCertificate(certificate);
   if (summary.keyType !== keyType) {
-    throw new XmlSignatureError(
-      'SIGNATURE_MISMATCH',
-      `the certificate holds a ${summary.keyType} key, not ${keyType}`,
-    );
+    throw new XmlSignatureError('SIGNATURE_MISMATCH', `the certificate holds a ${summary.keyType} key, not ${keyType}`);
   }
   const expected = keyType === 'RSA' ? Number(summary.keyDetail) / 8 : EC_SIGNATURE_BYTES[summary.keyDetail];
   if (expected !== undefined && signatureValue.length !== expected) {
@@ -294,26 +255,15 @@ function assertSignatureFits(signatureValue: Uint8Array, certificate: Uint8Array
  * Writes the token's signature value (RSA: PKCS#1 v1.5; EC: raw r‖s, as XMLDSig wants it, not DER)
  * and the certificate (X509SubjectName, X509Certificate) into the prepared document.
  */
-export function completeXmlSignature(
-  prepared: PreparedXmlSignature,
-  signatureValue: Uint8Array,
-  certificate: Uint8Array,
-  keyType: KeyType,
-): string {
+export function completeXmlSignature(prepared: PreparedXmlSignature, signatureValue: Uint8Array, certificate: Uint8Array, keyType: KeyType): string {
   if (keyType !== prepared.keyType) {
-    throw new XmlSignatureError(
-      'SIGNATURE_MISMATCH',
-      `prepared for ${prepared.keyType}, completed with ${keyType}`,
-    );
+    throw new XmlSignatureError('SIGNATURE_MISMATCH', `prepared for ${prepared.keyType}, completed with ${keyType}`);
   }
   assertSignatureFits(signatureValue, certificate, keyType);
   const document = parseXml(prepared.xml);
   // The SignedInfo must still be the one whose digest was signed.
   if (!bytesEqual(signedInfoOf(document, prepared.signatureId), prepared.canonicalSignedInfo)) {
-    throw new XmlSignatureError(
-      'SIGNATURE_MISMATCH',
-      'the prepared document no longer matches its SignedInfo',
-    );
+    throw new XmlSignatureError('SIGNATURE_MISMATCH', 'the prepared document no longer matches its SignedInfo');
   }
   const signature = findSignature(document, prepared.signatureId);
   setText(requireDsigChild(signature, 'SignatureValue'), bytesToBase64(signatureValue));
@@ -328,11 +278,7 @@ export function completeXmlSignature(
 }
 
 /** prepare → sign the SignedInfo digest → complete, with a signer at hand (tests, CLI, host). */
-export async function signXml(
-  xml: string,
-  options: SignXmlOptions,
-  signer: DigestSigner | DigestInfoSigner,
-): Promise<string> {
+export async function signXml(xml: string, options: SignXmlOptions, signer: DigestSigner | DigestInfoSigner): Promise<string> {
   if (signer.keyType === 'RSA' && signer.rsaScheme === 'PSS') {
     throw new XmlSignatureError('UNSUPPORTED_ALGORITHM', 'XMLDSig rsa-sha* is PKCS#1 v1.5, not PSS');
   }
@@ -345,11 +291,7 @@ export async function signXml(
     }
     signatureValue = await signer.signDigestInfo(prepared.digestInfo!);
   } else {
-    signatureValue = await signer.signDigest(
-      prepared.signedInfoDigest,
-      prepared.digestAlgorithm,
-      prepared.canonicalSignedInfo,
-    );
+    signatureValue = await signer.signDigest(prepared.signedInfoDigest, prepared.digestAlgorithm, prepared.canonicalSignedInfo);
   }
   return completeXmlSignature(prepared, signatureValue, options.certificate, signer.keyType);
 }

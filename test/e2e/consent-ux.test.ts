@@ -83,7 +83,7 @@ describe('consent window use', () => {
     let chosen = '';
     for (let i = 0; i < 6 && !chosen.endsWith('/02'); i++) {
       await consent.keyboard.press('ArrowDown');
-      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el).value).catch(() => '');
+      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => el.value).catch(() => '');
     }
     expect(chosen.endsWith('/02')).toBe(true);
     await consent.keyboard.press('Tab');

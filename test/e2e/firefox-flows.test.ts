@@ -19,7 +19,10 @@ import { signInConsent } from '../support/consent.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
-const digestOf = (text: string) => ({ digest: Buffer.from(execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: text })).toString('base64'), digestAlgorithm: 'SHA-256' });
+const digestOf = (text: string) => ({
+  digest: Buffer.from(execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: text })).toString('base64'),
+  digestAlgorithm: 'SHA-256',
+});
 
 describe('Firefox ESR: the consent flows', () => {
   let session: FirefoxSession;
@@ -86,7 +89,12 @@ describe('Firefox ESR: the consent flows', () => {
     doc.addPage([595, 842]).drawText('Don de nghi', { x: 72, y: 700, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
     const original = await doc.save();
     const pdfConsent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signPdf', { pdf: Buffer.from(original).toString('base64'), name: 'don.pdf', description: 'Đơn đề nghị', appearance: { kind: 'stamp', lines: ['Số: 7/ĐĐN'] } }),
+      sdkCall(page, 'signPdf', {
+        pdf: Buffer.from(original).toString('base64'),
+        name: 'don.pdf',
+        description: 'Đơn đề nghị',
+        appearance: { kind: 'stamp', lines: ['Số: 7/ĐĐN'] },
+      }),
     );
     expect(await pdfConsent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('pdf');
     await pdfConsent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });

@@ -57,18 +57,19 @@ describe('signature formats through the whole path (Chromium)', () => {
 
   async function setTsa(url: string | undefined) {
     const worker = await extensionServiceWorker(session.browser);
-    await worker.evaluate(
-      (url) => ((globalThis as any).chrome.storage.local)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
-      url ?? '',
-    );
+    await worker.evaluate((url) => (globalThis as any).chrome.storage.local[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'), url ?? '');
   }
 
   function xmlsecVerify(xml: string, name: string): { ok: boolean; output: string } {
     const file = path.join(dir, name);
     writeFileSync(file, xml);
-    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], {
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      'xmlsec1',
+      ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file],
+      {
+        encoding: 'utf8',
+      },
+    );
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   }
 
@@ -137,7 +138,11 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(pdftotext(firstFile)).toContain('Số: 45/ĐĐN-UBND');
     // B-T: the CMS carries a signature time-stamp from the TSA in the settings.
     const [signature] = extractPdfSignatures(first);
-    const verification = await verifyCms({ cms: signature!.cms, timestampRoots: [new Uint8Array(tsa.caDer)], contentDigest: byteRangeDigest(first, signature!.byteRange) });
+    const verification = await verifyCms({
+      cms: signature!.cms,
+      timestampRoots: [new Uint8Array(tsa.caDer)],
+      contentDigest: byteRangeDigest(first, signature!.byteRange),
+    });
     expect(verification.timestamp, JSON.stringify(verification.problems)).toMatchObject({ present: true, valid: true });
 
     const rect = { x: 340, y: 90, width: 200, height: 80 };
@@ -161,17 +166,25 @@ describe('signature formats through the whole path (Chromium)', () => {
     const tampered = new Uint8Array(Buffer.from(imaged.pdf, 'base64'));
     tampered[7] = tampered[7] === 0x37 ? 0x36 : 0x37; // the header's version digit, inside both ranges
     const report = pdfsig(writePdf(dir, 'tampered.pdf', tampered), nssDb);
-    expect(report.signatures.every((s) => !s.valid), report.output).toBe(true);
+    expect(
+      report.signatures.every((s) => !s.valid),
+      report.output,
+    ).toBe(true);
   });
 
   it('HTKK tax return: the window summarises it; xmlsec1 verifies the result and refuses a changed amount', async () => {
-    const result = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt-10-2026.xml', description: 'Tờ khai 01/GTGT kỳ 10/2026', lang: 'vi' }, '01', async (consent) => {
-      expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('xml');
-      expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
-      expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
-      expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
-      await screenshot(consent, 'consent-tax-return');
-    });
+    const result = await signInWindow(
+      'signXml',
+      { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt-10-2026.xml', description: 'Tờ khai 01/GTGT kỳ 10/2026', lang: 'vi' },
+      '01',
+      async (consent) => {
+        expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('xml');
+        expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
+        expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
+        expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
+        await screenshot(consent, 'consent-tax-return');
+      },
+    );
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(result.xml).toContain('<CKyDTu>');
     const verified = xmlsecVerify(result.xml, 'htkk.xml');
@@ -214,7 +227,11 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(opensslCmsVerify({ cms: cmsBytes, content, caFile: session.token.caPem }).ok).toBe(true);
     expect((await verifyCms({ cms: cmsBytes, content, timestampRoots: [new Uint8Array(tsa.caDer)] })).timestamp).toMatchObject({ present: true, valid: true });
 
-    const rsaSha1 = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai (SHA-1)', digestAlgorithm: 'SHA-1', allowSha1: true }, '01');
+    const rsaSha1 = await signInWindow(
+      'signXml',
+      { xml: HTKK, profile: 'htkk', description: 'Tờ khai (SHA-1)', digestAlgorithm: 'SHA-1', allowSha1: true },
+      '01',
+    );
     expect(rsaSha1.ok, JSON.stringify(rsaSha1)).toBe(true);
     expect(rsaSha1.xml).toContain('xmldsig#rsa-sha1');
     const verifiedSha1 = xmlsecVerify(rsaSha1.xml, 'htkk-sha1.xml');

@@ -61,7 +61,7 @@ describe('signing on the demo portal in Chromium', () => {
     expect(await consent.$eval('#origin', (el) => el.textContent)).toContain(new URL(demo.url).host);
     expect(await consent.$eval('#description', (el) => el.textContent)).toContain('Đơn đề nghị cấp giấy phép kinh doanh');
     // expired and non-signing certificates are shown but cannot be chosen
-    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) => els.map((e) => (e).value));
+    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) => els.map((e) => e.value));
     expect(disabled.map((id) => id.split('/')[2]).sort()).toEqual(['03', '04']);
     await signInConsent(consent, '02', token.pin);
     await clickClosingWindow(consent, '#sign'); // success closes the window

@@ -38,7 +38,11 @@ describe('VGCA-compatible shim', () => {
     expect(result.Status).toBe(0);
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-'));
     writeFileSync(path.join(dir, 'sig.p7m'), Buffer.from(result.Signature, 'base64'));
-    const content = execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, 'sig.p7m'), '-CAfile', session.token.caPem, '-purpose', 'any'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const content = execFileSync(
+      'openssl',
+      ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, 'sig.p7m'), '-CAfile', session.token.caPem, '-purpose', 'any'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     expect(content.toString('utf8')).toBe('Công văn số 123/UBND-VP ngày 22/11/2026');
   });
 
@@ -50,7 +54,8 @@ describe('VGCA-compatible shim', () => {
     await page.waitForFunction(() => (window as any).vgcaResult, { timeout: 30_000 });
     expect(await page.evaluate(() => (window as any).vgcaResult)).toMatchObject({ Status: 1, ErrorCode: 'USER_CANCELLED' });
     const unsupported = await page.evaluate(
-      () => new Promise((resolve) => (window as any).vgca_sign_json({}, '{"FileName":"https://x/y.pdf"}', (_: unknown, json: string) => resolve(JSON.parse(json)))),
+      () =>
+        new Promise((resolve) => (window as any).vgca_sign_json({}, '{"FileName":"https://x/y.pdf"}', (_: unknown, json: string) => resolve(JSON.parse(json)))),
     );
     expect(unsupported).toMatchObject({ Status: 2 });
   });
@@ -73,10 +78,17 @@ describe('VGCA-compatible shim', () => {
   it('vgca_sign_pdf fetches FileName, signs in kyso’s window, uploads to FileUploadHandler; pdfsig accepts the upload; get_certinfo then names the signer', async () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca.html', session.demo.url).href);
-    const before = await page.evaluate(() => new Promise((resolve) => (window as any).vgca_get_certinfo({}, (_: unknown, json: string) => resolve(JSON.parse(json)))));
+    const before = await page.evaluate(
+      () => new Promise((resolve) => (window as any).vgca_get_certinfo({}, (_: unknown, json: string) => resolve(JSON.parse(json)))),
+    );
     expect(before).toMatchObject({ Status: 2 }); // nothing about the user's certificates before a consented signature
     const consent = await consentWindowAfter(session.browser, () =>
-      callVgca(page, 'vgca_sign_pdf', { FileUploadHandler: '/upload', SessionId: 'phien-42', JWTToken: 'jwt-abc', FileName: new URL('/files/cong-van.pdf', session.demo.url).href }),
+      callVgca(page, 'vgca_sign_pdf', {
+        FileUploadHandler: '/upload',
+        SessionId: 'phien-42',
+        JWTToken: 'jwt-abc',
+        FileName: new URL('/files/cong-van.pdf', session.demo.url).href,
+      }),
     );
     expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('cong-van.pdf');
     await signInConsent(consent, '02', session.token.pin);
@@ -89,7 +101,9 @@ describe('VGCA-compatible shim', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pdf-'));
     const report = pdfsig(writePdf(dir, 'uploaded.pdf', uploaded.bytes), makeNssDb(dir, [session.token.caPem]));
     expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
-    const certInfo = await page.evaluate(() => new Promise((resolve) => (window as any).vgca_get_certinfo({}, (_: unknown, json: string) => resolve(JSON.parse(json)))));
+    const certInfo = await page.evaluate(
+      () => new Promise((resolve) => (window as any).vgca_get_certinfo({}, (_: unknown, json: string) => resolve(JSON.parse(json)))),
+    );
     expect(certInfo).toMatchObject({ Status: 0, CertInfo: { Base64: Buffer.from(session.token.certDer('02')).toString('base64') } });
   });
 
@@ -97,7 +111,9 @@ describe('VGCA-compatible shim', () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca.html', session.demo.url).href);
     const files = ['to-khai.xml', 'hoa-don.xml'].map((f) => new URL(`/files/${f}`, session.demo.url).href);
-    const consent = await consentWindowAfter(session.browser, () => callVgca(page, 'vgca_sign_files', { FileUploadHandler: '/upload', FileName: files.join(';') }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      callVgca(page, 'vgca_sign_files', { FileUploadHandler: '/upload', FileName: files.join(';') }),
+    );
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('2');
     await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
@@ -108,13 +124,21 @@ describe('VGCA-compatible shim', () => {
     for (const upload of session.demo.uploads.slice(-2)) {
       const file = path.join(dir, upload.name);
       writeFileSync(file, upload.bytes);
-      const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+      const run = spawnSync(
+        'xmlsec1',
+        ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file],
+        { encoding: 'utf8' },
+      );
       expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
     }
 
     // vgca_sign_copy: the Decree 30 text stamp for an electronic copy ("SAO Y", the copying organisation, the time).
     const copy = await consentWindowAfter(session.browser, () =>
-      callVgca(page, 'vgca_sign_copy', { FileUploadHandler: '/upload', FileName: new URL('/files/cong-van.pdf', session.demo.url).href, MetaData: [{ Key: 'Organization', Value: 'Văn phòng UBND tỉnh' }] }),
+      callVgca(page, 'vgca_sign_copy', {
+        FileUploadHandler: '/upload',
+        FileName: new URL('/files/cong-van.pdf', session.demo.url).href,
+        MetaData: [{ Key: 'Organization', Value: 'Văn phòng UBND tỉnh' }],
+      }),
     );
     await signInConsent(copy, '01', session.token.pin);
     await clickClosingWindow(copy, '#sign');

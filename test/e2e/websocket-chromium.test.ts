@@ -12,9 +12,6 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { signInConsent } from '../support/consent.js';
 
-
-
-
 describe('local WebSocket mode in Chromium', () => {
   let session: PortalSession;
   let url: string;
@@ -22,7 +19,8 @@ describe('local WebSocket mode in Chromium', () => {
   const setMode = async (setting: object | undefined) => {
     const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(
-      (setting) => (setting ? (globalThis as any).chrome.storage.local.set({ websocket: setting }) : (globalThis as any).chrome.storage.local.remove('websocket')),
+      (setting) =>
+        setting ? (globalThis as any).chrome.storage.local.set({ websocket: setting }) : (globalThis as any).chrome.storage.local.remove('websocket'),
       setting as never,
     );
   };
@@ -40,11 +38,16 @@ describe('local WebSocket mode in Chromium', () => {
     await extensionServiceWorker(session.browser); // the extension is running
     expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     await setMode({ enabled: true, port, allowedOrigins: ['app://ke-toan'] });
-    await expect.poll(async () => {
-      const socket = await connectWebSocket(url, 'app://ke-toan');
-      if (socket instanceof WebSocket) socket.close();
-      return socket instanceof WebSocket;
-    }, { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const socket = await connectWebSocket(url, 'app://ke-toan');
+          if (socket instanceof WebSocket) socket.close();
+          return socket instanceof WebSocket;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);
 
     const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
@@ -69,7 +72,11 @@ describe('local WebSocket mode in Chromium', () => {
     // Cancelled in the window: the program gets USER_CANCELLED and no signature.
     let cancelled!: Promise<any>;
     const second = await consentWindowAfter(session.browser, async () => {
-      cancelled = askWebSocket(socket, { id: 'c2', type: 'sign-raw', params: { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Không ký' } });
+      cancelled = askWebSocket(socket, {
+        id: 'c2',
+        type: 'sign-raw',
+        params: { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Không ký' },
+      });
     });
     await clickClosingWindow(second, '#cancel');
     expect(await cancelled).toMatchObject({ id: 'c2', ok: false, error: { code: 'USER_CANCELLED' } });
@@ -78,11 +85,16 @@ describe('local WebSocket mode in Chromium', () => {
 
   it('turned off again, the listener stops', async () => {
     await setMode({ enabled: false, port, allowedOrigins: ['app://ke-toan'] });
-    await expect.poll(async () => {
-      const socket = await connectWebSocket(url, 'app://ke-toan');
-      if (socket instanceof WebSocket) socket.close();
-      return socket;
-    }, { timeout: 20_000 }).toBe('refused');
+    await expect
+      .poll(
+        async () => {
+          const socket = await connectWebSocket(url, 'app://ke-toan');
+          if (socket instanceof WebSocket) socket.close();
+          return socket;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('refused');
     await setMode(undefined);
   });
 });

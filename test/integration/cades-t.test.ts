@@ -12,12 +12,7 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades, type DigestSigner } from '../../shared/cms/cades.js';
 import { digest } from '../../shared/cms/digest.js';
-import {
-  addSignatureTimestamp,
-  attachSignatureTimestamp,
-  requestTimestamp,
-  signatureValue,
-} from '../../shared/cms/timestamp.js';
+import { addSignatureTimestamp, attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { signatureTimestampTokens, verifySignatureTimestamp } from '../../shared/cms/verify-timestamp.js';
 import { bytesToHex, toArrayBuffer } from '../../shared/encoding.js';
@@ -47,10 +42,7 @@ afterAll(async () => {
 });
 
 async function sign(signer: DigestSigner, certificate: Uint8Array, extra: { content?: Uint8Array } = {}) {
-  return signCades(
-    { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256', signerCertificate: certificate, ...extra },
-    signer,
-  );
+  return signCades({ contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256', signerCertificate: certificate, ...extra }, signer);
 }
 
 function onlyToken(cms: Uint8Array): Uint8Array {
@@ -205,8 +197,8 @@ describe('CAdES-T with a local TSA', () => {
     expect(check.problems).toEqual(['time-stamp token messageDigest does not match its TSTInfo']);
 
     // The TSA's own signature value, altered.
-    const tsaSignature = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(toArrayBuffer(token)).content }).signerInfos[0]!.signature
-      .valueBlock.valueHexView;
+    const tsaSignature = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(toArrayBuffer(token)).content }).signerInfos[0]!.signature.valueBlock
+      .valueHexView;
     const badSignature = token.slice();
     badSignature[indexOf(token, tsaSignature) + 20]! ^= 0x01;
     expect(opensslTsVerify(badSignature, { data: signatureValue(cadesT) }).ok).toBe(false);

@@ -59,21 +59,57 @@ describe('kyso sign: PDF and XML', () => {
 
   it('PAdES B-T with the Decree 30 text stamp, then a second signature with an image: pdfsig accepts both', async () => {
     const stamped = file('stamped.pdf');
-    const r1 = await run(['--in', pdf, '--out', stamped, '--format', 'pades', '--level', 'B-T', '--tsa', tsa.url, '--cert', RSA_SIGNER, '--stamp', 'Số: 15/TB-CT', '--reason', 'Nộp tờ khai']);
+    const r1 = await run([
+      '--in',
+      pdf,
+      '--out',
+      stamped,
+      '--format',
+      'pades',
+      '--level',
+      'B-T',
+      '--tsa',
+      tsa.url,
+      '--cert',
+      RSA_SIGNER,
+      '--stamp',
+      'Số: 15/TB-CT',
+      '--reason',
+      'Nộp tờ khai',
+    ]);
     expect(r1.status, r1.stderr).toBe(0);
     const once = pdfsig(stamped, nssDb);
     expect(once.signatures, once.output).toHaveLength(1);
     expect(once.signatures[0]!.valid && once.signatures[0]!.trusted, once.output).toBe(true);
     expect(pdftotext(stamped)).toContain('Số: 15/TB-CT');
     const [signature] = extractPdfSignatures(readFileSync(stamped));
-    const verified = await verifyCms({ cms: signature!.cms, contentDigest: byteRangeDigest(readFileSync(stamped), signature!.byteRange), timestampRoots: [new Uint8Array(tsa.caDer)] });
+    const verified = await verifyCms({
+      cms: signature!.cms,
+      contentDigest: byteRangeDigest(readFileSync(stamped), signature!.byteRange),
+      timestampRoots: [new Uint8Array(tsa.caDer)],
+    });
     expect(verified.timestamp).toMatchObject({ present: true, valid: true });
 
     const image = file('chu-ky.png');
     writeFileSync(image, blueSignaturePng());
     const twice = file('twice.pdf');
     const rect = { x: 340, y: 90, width: 200, height: 80 };
-    const r2 = await run(['--in', stamped, '--out', twice, '--format', 'pades', '--cert', EC_SIGNER, '--image', image, '--rect', `${rect.x},${rect.y},${rect.width},${rect.height}`, '--page', '2']);
+    const r2 = await run([
+      '--in',
+      stamped,
+      '--out',
+      twice,
+      '--format',
+      'pades',
+      '--cert',
+      EC_SIGNER,
+      '--image',
+      image,
+      '--rect',
+      `${rect.x},${rect.y},${rect.width},${rect.height}`,
+      '--page',
+      '2',
+    ]);
     expect(r2.status, r2.stderr).toBe(0);
     const report = pdfsig(twice, nssDb);
     expect(report.signatures, report.output).toHaveLength(2);
@@ -101,7 +137,11 @@ describe('kyso sign: PDF and XML', () => {
   });
 
   function xmlsec(xmlFile: string) {
-    const result = spawnSync('xmlsec1', ['--verify', '--trusted-pem', token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, xmlFile], { encoding: 'utf8' });
+    const result = spawnSync(
+      'xmlsec1',
+      ['--verify', '--trusted-pem', token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, xmlFile],
+      { encoding: 'utf8' },
+    );
     return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
   }
 

@@ -33,10 +33,15 @@ describe('kyso sign (command line)', () => {
     expect(r1.status, r1.stderr).toBe(0);
     expect(r1.stderr).toContain('Công ty TNHH Ký Số Việt');
     expect(opensslCmsVerify({ cms: readFileSync(detached), content: Buffer.from(taxReturn), caFile: token.caPem }).ok).toBe(true);
-    expect(opensslCmsVerify({ cms: readFileSync(detached), content: Buffer.from(taxReturn.replace('10/2026', '11/2026')), caFile: token.caPem }).ok).toBe(false);
+    expect(opensslCmsVerify({ cms: readFileSync(detached), content: Buffer.from(taxReturn.replace('10/2026', '11/2026')), caFile: token.caPem }).ok).toBe(
+      false,
+    );
 
     const attached = path.join(dir, 'out.p7m');
-    const r2 = run(['sign', '--in', input, '--out', attached, '--format', 'cms-attached', '--cert', 'Nguyễn Văn Ân', '--digest', 'SHA-384', '--pin-stdin'], `${token.pin}\n`);
+    const r2 = run(
+      ['sign', '--in', input, '--out', attached, '--format', 'cms-attached', '--cert', 'Nguyễn Văn Ân', '--digest', 'SHA-384', '--pin-stdin'],
+      `${token.pin}\n`,
+    );
     expect(r2.status, r2.stderr).toBe(0);
     expect(opensslCmsVerify({ cms: readFileSync(attached), caFile: token.caPem }).ok).toBe(true);
   });

@@ -48,7 +48,12 @@ function samples(file: string): Sample[] {
   return found;
 }
 
-const docs = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('code samples in the docs', () => {
   const all = docs.flatMap(samples);

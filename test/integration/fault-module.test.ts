@@ -49,8 +49,7 @@ describe('fault-injecting PKCS#11 module', () => {
   const setFaults = (...lines: string[]) => writeFileSync(control, lines.join('\n') + '\n');
 
   const openSession = () => p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-  const login = (session: pkcs11js.Handle, pin: string = token.pin) =>
-    p11.C_Login(session, pkcs11js.CKU_USER, pin);
+  const login = (session: pkcs11js.Handle, pin: string = token.pin) => p11.C_Login(session, pkcs11js.CKU_USER, pin);
   const find = (session: pkcs11js.Handle, cls: number, id: number) => {
     p11.C_FindObjectsInit(session, [
       { type: pkcs11js.CKA_CLASS, value: cls },
@@ -63,8 +62,7 @@ describe('fault-injecting PKCS#11 module', () => {
   };
   const privateKey = (session: pkcs11js.Handle, id: number) => find(session, pkcs11js.CKO_PRIVATE_KEY, id);
   const alwaysAuthenticate = (session: pkcs11js.Handle, object: pkcs11js.Handle) =>
-    p11.C_GetAttributeValue(session, object, [{ type: pkcs11js.CKA_ALWAYS_AUTHENTICATE }])[0]!
-      .value;
+    p11.C_GetAttributeValue(session, object, [{ type: pkcs11js.CKA_ALWAYS_AUTHENTICATE }])[0]!.value;
   const tokenFlags = () => p11.C_GetTokenInfo(slot).flags;
   const certificateKey = (id: '01' | '02') => new X509Certificate(token.certDer(id)).publicKey;
 
@@ -74,14 +72,12 @@ describe('fault-injecting PKCS#11 module', () => {
     beforeSign?.();
     return p11.C_Sign(session, sha256, Buffer.alloc(256));
   };
-  const ecVerifies = (signature: Buffer) =>
-    verify('sha256', data, { key: certificateKey('02'), dsaEncoding: 'ieee-p1363' }, signature);
+  const ecVerifies = (signature: Buffer) => verify('sha256', data, { key: certificateKey('02'), dsaEncoding: 'ieee-p1363' }, signature);
 
   beforeAll(() => {
     // The module reads SOFTHSM2_CONF and KYSO_FAULT_* with getenv(): process.env reaches the C
     // environment only in a process's main thread (vitest's default "forks" pool).
-    if (!isMainThread)
-      throw new Error('fault-module.test.ts needs a process of its own (vitest pool "forks")');
+    if (!isMainThread) throw new Error('fault-module.test.ts needs a process of its own (vitest pool "forks")');
     execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
     token = copyTestToken();
     scratch = mkdtempSync(path.join(tmpdir(), 'kyso-fault-module-'));
@@ -202,9 +198,7 @@ describe('fault-injecting PKCS#11 module', () => {
     expect(alwaysAuthenticate(session, key)[0]).toBe(1);
     // other objects are left alone: a certificate has no such attribute
     const certificate = find(session, pkcs11js.CKO_CERTIFICATE, 2);
-    expect(
-      p11.C_GetAttributeValue(session, certificate, [{ type: pkcs11js.CKA_LABEL }])[0]!.value,
-    ).toBeInstanceOf(Buffer);
+    expect(p11.C_GetAttributeValue(session, certificate, [{ type: pkcs11js.CKA_LABEL }])[0]!.value).toBeInstanceOf(Buffer);
 
     expect(rvOf(() => signEc(session))).toBe(CKR_USER_NOT_LOGGED_IN);
     // the failed C_Sign ended the operation: a new C_SignInit is accepted
@@ -214,9 +208,7 @@ describe('fault-injecting PKCS#11 module', () => {
     expect(ecVerifies(p11.C_Sign(session, sha256, Buffer.alloc(256)))).toBe(true);
     // one context login, one signature
     expect(rvOf(() => signEc(session))).toBe(CKR_USER_NOT_LOGGED_IN);
-    expect(
-      ecVerifies(signEc(session, () => p11.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, token.pin))),
-    ).toBe(true);
+    expect(ecVerifies(signEc(session, () => p11.C_Login(session, pkcs11js.CKU_CONTEXT_SPECIFIC, token.pin)))).toBe(true);
   });
 
   it('device_removed_on_sign: C_SignInit works, C_Sign fails with CKR_DEVICE_REMOVED', () => {
@@ -268,15 +260,11 @@ describe('fault-injecting PKCS#11 module', () => {
     login(session);
     expect(rvOf(() => signEc(session))).toBe(CKR_MECHANISM_INVALID);
     for (const mechanism of [pkcs11js.CKM_RSA_PKCS, pkcs11js.CKM_SHA256_RSA_PKCS]) {
-      expect(rvOf(() => p11.C_SignInit(session, { mechanism }, privateKey(session, 1)))).toBe(
-        CKR_MECHANISM_INVALID,
-      );
+      expect(rvOf(() => p11.C_SignInit(session, { mechanism }, privateKey(session, 1)))).toBe(CKR_MECHANISM_INVALID);
     }
     // the others still work
     p11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA1_RSA_PKCS }, privateKey(session, 1));
-    expect(verify('sha1', data, certificateKey('01'), p11.C_Sign(session, data, Buffer.alloc(512)))).toBe(
-      true,
-    );
+    expect(verify('sha1', data, certificateKey('01'), p11.C_Sign(session, data, Buffer.alloc(512)))).toBe(true);
   });
 
   it('fail_function: that function returns the given CK_RV', () => {

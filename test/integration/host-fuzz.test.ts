@@ -105,7 +105,7 @@ describe('host under random and mutated frames', () => {
     }
     // Send in uneven slices so frame boundaries fall everywhere.
     const stream = Buffer.concat(chunks);
-    for (let offset = 0; offset < stream.length; ) {
+    for (let offset = 0; offset < stream.length;) {
       const size = 1 + Math.floor(rnd() * 70_000);
       host.sendRaw(stream.subarray(offset, offset + size));
       offset += size;

@@ -29,7 +29,10 @@ describe('PKCS#11 modules the user adds', () => {
     mkdirSync(path.dirname(vendorModule));
     copyFileSync(SOFTHSM_MODULE, vendorModule);
     // Discovery as on a user's machine: no KYSO_PKCS11_MODULES override, the config file in a private place.
-    session = await startHostSession({ env: (token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }), listCertificates: false });
+    session = await startHostSession({
+      env: (token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }),
+      listCertificates: false,
+    });
     ({ host } = session);
   });
   afterAll(async () => {

@@ -103,7 +103,11 @@ describe('native host against SoftHSM', () => {
   });
 
   it('answers bad requests with typed errors and keeps serving', async () => {
-    host.send({ id: 90, command: 'sign-cms', params: { certificateId: 'x', pin: '123456', digest: 'AAAA', digestAlgorithm: 'SHA-256', origin: 'https://a.vn' } });
+    host.send({
+      id: 90,
+      command: 'sign-cms',
+      params: { certificateId: 'x', pin: '123456', digest: 'AAAA', digestAlgorithm: 'SHA-256', origin: 'https://a.vn' },
+    });
     expect(await host.nextFrame()).toMatchObject({ id: 90, ok: false, error: { code: 'BAD_REQUEST', details: { field: 'digest' } } });
     host.send({ id: 91, command: 'format-disk', params: {} });
     expect(await host.nextFrame()).toMatchObject({ id: 91, ok: false, error: { code: 'BAD_REQUEST' } });

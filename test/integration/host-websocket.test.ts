@@ -10,9 +10,6 @@ import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-c
 import type { HostProcess } from '../support/host-process.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
 
-
-
-
 const digest = Buffer.alloc(32, 7).toString('base64');
 const signCms = { digest, digestAlgorithm: 'SHA-256', description: 'Chứng từ kế toán số 15' };
 
@@ -52,11 +49,17 @@ describe('local WebSocket mode (host side)', () => {
     // While the user decides, the client's next request is refused: one at a time.
     expect(await askWebSocket(socket, { id: 'r2', type: 'status', params: {} })).toMatchObject({ id: 'r2', ok: false, error: { code: 'BUSY' } });
 
-    const delivered = await host.request('websocket-answer', { requestId: event.requestId, answer: { ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } } });
+    const delivered = await host.request('websocket-answer', {
+      requestId: event.requestId,
+      answer: { ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } },
+    });
     expect(delivered).toMatchObject({ ok: true, result: { delivered: true } });
     expect(await answered).toEqual({ id: 'r1', ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } });
     // An answer for no waiting request goes nowhere.
-    expect(await host.request('websocket-answer', { requestId: event.requestId, answer: { ok: true, result: {} } })).toMatchObject({ ok: true, result: { delivered: false } });
+    expect(await host.request('websocket-answer', { requestId: event.requestId, answer: { ok: true, result: {} } })).toMatchObject({
+      ok: true,
+      result: { delivered: false },
+    });
     socket.close();
   });
 
@@ -66,7 +69,11 @@ describe('local WebSocket mode (host side)', () => {
     expect(await askWebSocket(socket, pdf)).toMatchObject({ id: 'p', ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await askWebSocket(socket, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await askWebSocket(socket, { id: 'x', type: 'begin-batch', params: {} })).toMatchObject({ id: 'x', ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await askWebSocket(socket, { id: 'd', type: 'sign-cms', params: { ...signCms, digest: 'AAAA' } })).toMatchObject({ id: 'd', ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await askWebSocket(socket, { id: 'd', type: 'sign-cms', params: { ...signCms, digest: 'AAAA' } })).toMatchObject({
+      id: 'd',
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     socket.send('x'.repeat(256 * 1024 + 1));
     expect(await closed).toBe(1009); // message too big

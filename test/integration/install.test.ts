@@ -24,10 +24,7 @@ describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromi
   it('writes an executable launcher that runs the given script with this node, env and the browser arguments', async () => {
     // A stand-in host script: prints what the real one would receive.
     const script = path.join(root, 'fake-host.js');
-    writeFileSync(
-      script,
-      'console.log(JSON.stringify({ argv: process.argv.slice(2), conf: process.env.SOFTHSM2_CONF, node: process.execPath }));\n',
-    );
+    writeFileSync(script, 'console.log(JSON.stringify({ argv: process.argv.slice(2), conf: process.env.SOFTHSM2_CONF, node: process.execPath }));\n');
     const first = await writeLauncher(path.join(root, 'bin'), {
       hostScript: script,
       env: { SOFTHSM2_CONF: "/tmp/it's here/softhsm2.conf" },

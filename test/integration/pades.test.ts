@@ -109,8 +109,7 @@ describe('PAdES', () => {
             sealImage: redSealPng(),
           },
         },
-        (digest, digestAlgorithm) =>
-          signPadesCms({ digest, digestAlgorithm }, { signerCertificate: token.certDer('02') }, signer),
+        (digest, digestAlgorithm) => signPadesCms({ digest, digestAlgorithm }, { signerCertificate: token.certDer('02') }, signer),
       );
     } finally {
       close();
@@ -125,34 +124,25 @@ describe('PAdES', () => {
     expect(countPixels(page2, rect, isRed)).toBeGreaterThan(200);
     // The seal covers the left of the group: red pixels left of blue ones on average.
     const left = { ...rect, width: rect.width / 2 };
-    expect(countPixels(page2, left, isRed)).toBeGreaterThan(
-      countPixels(page2, { ...left, x: rect.x + rect.width / 2 }, isRed),
-    );
+    expect(countPixels(page2, left, isRed)).toBeGreaterThan(countPixels(page2, { ...left, x: rect.x + rect.width / 2 }, isRed));
     const outside = { x: 40, y: 250, width: 500, height: 200 };
     expect(countPixels(page2, outside, (r, g, b) => !isWhite(r, g, b))).toBe(0);
 
-    const second = await signPdf(
-      first,
-      { appearance: { kind: 'stamp', lines: ['SAO Y', 'Văn phòng Ủy ban nhân dân'], font } },
-      (digest, digestAlgorithm) =>
-        signPadesCms({ digest, digestAlgorithm }, { signerCertificate: rsa.certificateDer }, rsa.signer),
+    const second = await signPdf(first, { appearance: { kind: 'stamp', lines: ['SAO Y', 'Văn phòng Ủy ban nhân dân'], font } }, (digest, digestAlgorithm) =>
+      signPadesCms({ digest, digestAlgorithm }, { signerCertificate: rsa.certificateDer }, rsa.signer),
     );
     expect(Buffer.from(second.subarray(0, first.length)).equals(Buffer.from(first))).toBe(true);
     const twiceFile = writePdf(dir, 'twice.pdf', second);
     const twice = pdfsig(twiceFile, nssDb);
     expect(twice.signatures, twice.output).toHaveLength(2);
-    for (const signature of twice.signatures)
-      expect(signature.valid && signature.trusted, twice.output).toBe(true);
+    for (const signature of twice.signatures) expect(signature.valid && signature.trusted, twice.output).toBe(true);
     expect(twice.output).toContain('Signature2');
     expect(pdftotext(twiceFile)).toContain('Văn phòng Ủy ban nhân dân');
   });
 
   it('a byte changed inside the signed range makes pdfsig report the signature invalid', async () => {
     const prepared = await preparePdfSignature(await twoPagePdf({ objectStreams: true }), {});
-    const signed = embedPdfSignature(
-      prepared,
-      await signPadesCms(prepared, { signerCertificate: rsa.certificateDer }, rsa.signer),
-    );
+    const signed = embedPdfSignature(prepared, await signPadesCms(prepared, { signerCertificate: rsa.certificateDer }, rsa.signer));
     expect(pdfsig(writePdf(dir, 'ok.pdf', signed), nssDb).signatures[0]!.valid).toBe(true);
     const tampered = new Uint8Array(signed);
     // The header's version digit: covered by the first ByteRange part, harmless to parsers.
@@ -180,8 +170,7 @@ describe('PAdES', () => {
       const signed = await signPdf(
         await twoPagePdf({ objectStreams: true }),
         { level: 'B-T', tsaUrl: tsa.url, appearance: { kind: 'stamp', lines: ['Số: 45/TB-VP'], font } },
-        (digest, digestAlgorithm) =>
-          signPadesCms({ digest, digestAlgorithm }, { signerCertificate: rsa.certificateDer }, rsa.signer),
+        (digest, digestAlgorithm) => signPadesCms({ digest, digestAlgorithm }, { signerCertificate: rsa.certificateDer }, rsa.signer),
       );
       const report = pdfsig(writePdf(dir, 'b-t.pdf', signed), nssDb);
       expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
@@ -199,24 +188,12 @@ describe('PAdES', () => {
       const signedDataSchema = pkijs.ContentInfo.fromBER(toArrayBuffer(cms)).content as asn1js.Sequence;
       const token = new pkijs.SignedData({
         schema: signedDataSchema,
-      }).signerInfos[0]!.unsignedAttrs!.attributes.find(
-        (a) => a.type === '1.2.840.113549.1.9.16.2.14',
-      )!.values[0]!.toBER();
+      }).signerInfos[0]!.unsignedAttrs!.attributes.find((a) => a.type === '1.2.840.113549.1.9.16.2.14')!.values[0]!.toBER();
       writePdf(dir, 'token.tsr', new Uint8Array(token));
       writePdf(dir, 'signature.bin', signatureValue(cms));
       const ts = spawnSync(
         'openssl',
-        [
-          'ts',
-          '-verify',
-          '-data',
-          path.join(dir, 'signature.bin'),
-          '-in',
-          path.join(dir, 'token.tsr'),
-          '-token_in',
-          '-CAfile',
-          tsa.caPemPath,
-        ],
+        ['ts', '-verify', '-data', path.join(dir, 'signature.bin'), '-in', path.join(dir, 'token.tsr'), '-token_in', '-CAfile', tsa.caPemPath],
         { encoding: 'utf8' },
       );
       expect(`${ts.stdout}${ts.stderr}`).toContain('Verification: OK');
@@ -227,13 +204,9 @@ describe('PAdES', () => {
 
   it('B-T without a TSA URL is refused before anything is signed', async () => {
     let called = false;
-    await expect(
-      signPdf(
-        await twoPagePdf({ objectStreams: false }),
-        { level: 'B-T' },
-        async () => ((called = true), new Uint8Array()),
-      ),
-    ).rejects.toThrow(/tsaUrl/);
+    await expect(signPdf(await twoPagePdf({ objectStreams: false }), { level: 'B-T' }, async () => ((called = true), new Uint8Array()))).rejects.toThrow(
+      /tsaUrl/,
+    );
     expect(called).toBe(false);
   });
 });

@@ -5,14 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyType } from '../../shared/cms/algorithms.js';
-import {
-  completeXmlSignature,
-  HTKK_NS,
-  prepareXmlSignature,
-  signXml,
-  XmlSignatureError,
-  type DigestInfoSigner,
-} from '../../shared/xml/index.js';
+import { completeXmlSignature, HTKK_NS, prepareXmlSignature, signXml, XmlSignatureError, type DigestInfoSigner } from '../../shared/xml/index.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -26,20 +19,9 @@ const SIGNING_TIME = new Date('2026-11-22T07:05:09Z'); // 14:05:09 in Hà Nội
 function xmlsecVerify(dir: string, xml: string, caPem: string, name: string) {
   const file = path.join(dir, name);
   writeFileSync(file, xml);
-  const result = spawnSync(
-    'xmlsec1',
-    [
-      '--verify',
-      '--trusted-pem',
-      caPem,
-      '--id-attr:Id',
-      'DLHDon',
-      '--id-attr:id',
-      `${HTKK_NS}:HSoKhaiThue`,
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
+  const result = spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], {
+    encoding: 'utf8',
+  });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -48,9 +30,7 @@ function withDigestInfo(identity: SoftwareIdentity): DigestInfoSigner {
   return {
     ...identity.signer,
     async signDigestInfo(digestInfo) {
-      return new Uint8Array(
-        privateEncrypt({ key: identity.key, padding: constants.RSA_PKCS1_PADDING }, digestInfo),
-      );
+      return new Uint8Array(privateEncrypt({ key: identity.key, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
     },
   };
 }
@@ -62,11 +42,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-xmldsig-'));
-    ids.RSA = makeSoftwareIdentity(
-      dir,
-      'RSA',
-      '/C=VN/ST=Hà Nội/CN=Nguyễn Thị Thuỳ Dương/UID=CCCD:001199000777',
-    );
+    ids.RSA = makeSoftwareIdentity(dir, 'RSA', '/C=VN/ST=Hà Nội/CN=Nguyễn Thị Thuỳ Dương/UID=CCCD:001199000777');
     ids.EC = makeSoftwareIdentity(
       dir,
       'EC',
@@ -81,21 +57,13 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
 
   for (const keyType of ['RSA', 'EC'] as const) {
     it(`HTKK 01/GTGT, ${keyType} software key: Signature in CKyDTu over #_NODE_TO_SIGN; xmlsec1 verifies, a changed amount fails`, async () => {
-      const signed = await signXml(
-        HTKK,
-        { profile: 'htkk', certificate: ids[keyType].certificateDer },
-        ids[keyType].signer,
-      );
+      const signed = await signXml(HTKK, { profile: 'htkk', certificate: ids[keyType].certificateDer }, ids[keyType].signer);
 
       expect(signed).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
       expect(signed).toContain('<CKyDTu><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"');
       expect(signed).toContain('<Reference URI="#_NODE_TO_SIGN"><Transforms>');
-      expect(signed).toContain(
-        '<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>',
-      );
-      expect(signed).toContain(
-        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>',
-      );
+      expect(signed).toContain('<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>');
+      expect(signed).toContain('<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>');
       expect(signed).toContain(
         keyType === 'RSA'
           ? '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
@@ -131,9 +99,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       },
       ids.RSA.signer,
     );
-    expect(signed).toContain(
-      '<DSCKS>\n    <NBan><Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="seller">',
-    );
+    expect(signed).toContain('<DSCKS>\n    <NBan><Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="seller">');
     expect(signed).toContain('<Reference URI="#DLHDon-C26TKS-00001234">');
     expect(signed).toContain(
       '<Reference URI="#SigningTime-seller"><Transforms><Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms>',
@@ -190,24 +156,13 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       const signed = completeXmlSignature(prepared, value, token.certDer('01'), 'RSA');
       const result = xmlsecVerify(dir, signed, token.caPem, 'htkk-token.xml');
       expect(result.ok, result.output).toBe(true);
-      expect(
-        xmlsecVerify(
-          dir,
-          signed.replace('<ct22>4500000</ct22>', '<ct22>45000000</ct22>'),
-          token.caPem,
-          'htkk-token-bad.xml',
-        ).ok,
-      ).toBe(false);
+      expect(xmlsecVerify(dir, signed.replace('<ct22>4500000</ct22>', '<ct22>45000000</ct22>'), token.caPem, 'htkk-token-bad.xml').ok).toBe(false);
     } finally {
       rsa.close();
     }
     const ec = tokenSigner(token, 'EC');
     try {
-      const signed = await signXml(
-        INVOICE,
-        { profile: 'einvoice', certificate: token.certDer('02') },
-        ec.signer,
-      );
+      const signed = await signXml(INVOICE, { profile: 'einvoice', certificate: token.certDer('02') }, ec.signer);
       const result = xmlsecVerify(dir, signed, token.caPem, 'invoice-token.xml');
       expect(result.ok, result.output).toBe(true);
     } finally {
@@ -239,31 +194,14 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
   it('completeXmlSignature refuses a DER ECDSA value, a key of the other type and a second signature', async () => {
     const prepared = await prepareXmlSignature(INVOICE, { profile: 'einvoice', keyType: 'EC' });
     const raw = await ids.EC.signer.signDigest(prepared.signedInfoDigest, 'SHA-256');
-    const der = new Uint8Array([
-      0x30,
-      0x44,
-      0x02,
-      0x20,
-      ...raw.subarray(0, 32),
-      0x02,
-      0x20,
-      ...raw.subarray(32),
-    ]);
+    const der = new Uint8Array([0x30, 0x44, 0x02, 0x20, ...raw.subarray(0, 32), 0x02, 0x20, ...raw.subarray(32)]);
     expect(() => completeXmlSignature(prepared, der, ids.EC.certificateDer, 'EC')).toThrow(/r‖s, 64 bytes/);
-    expect(() => completeXmlSignature(prepared, raw, ids.RSA.certificateDer, 'EC')).toThrow(
-      XmlSignatureError,
-    );
-    expect(() => completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'RSA')).toThrow(
-      XmlSignatureError,
-    );
+    expect(() => completeXmlSignature(prepared, raw, ids.RSA.certificateDer, 'EC')).toThrow(XmlSignatureError);
+    expect(() => completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'RSA')).toThrow(XmlSignatureError);
 
     const signed = completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'EC');
-    await expect(
-      signXml(
-        signed,
-        { profile: 'einvoice', certificate: ids.EC.certificateDer },
-        ids.EC.signer,
-      ),
-    ).rejects.toMatchObject({ problem: 'ALREADY_SIGNED' });
+    await expect(signXml(signed, { profile: 'einvoice', certificate: ids.EC.certificateDer }, ids.EC.signer)).rejects.toMatchObject({
+      problem: 'ALREADY_SIGNED',
+    });
   });
 });

@@ -48,10 +48,9 @@ export async function launchChromium(prepareProfile?: (profileDir: string) => vo
 }
 
 export async function extensionServiceWorker(browser: Browser) {
-  const target = await browser.waitForTarget(
-    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`),
-    { timeout: 20_000 },
-  );
+  const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), {
+    timeout: 20_000,
+  });
   const worker = await target.worker();
   if (!worker) throw new Error('extension service worker not reachable');
   // The target shows up before the extension APIs are bound in it.
@@ -74,11 +73,7 @@ const isConsentTarget = (t: Target) => t.url().startsWith(`chrome-extension://${
  * Runs `action` (a click that asks for a signature) and returns the consent window it opened, once
  * loaded. Windows that were already there (a previous one still closing) are not mistaken for it.
  */
-export async function consentWindowAfter(
-  browser: Browser,
-  action: () => Promise<unknown>,
-  options: { allowSite?: boolean } = {},
-): Promise<Page> {
+export async function consentWindowAfter(browser: Browser, action: () => Promise<unknown>, options: { allowSite?: boolean } = {}): Promise<Page> {
   const before = new Set(browser.targets().filter(isConsentTarget));
   await action();
   const target = await browser.waitForTarget((t) => isConsentTarget(t) && !before.has(t), { timeout: 20_000 });

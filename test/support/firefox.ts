@@ -47,7 +47,27 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
   registerHostForFirefox(home, hostEnv?.(token) ?? token.env);
   const tls = path.join(home, 'tls');
   execFileSync('mkdir', ['-p', tls]);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/key.pem`, '-out', `${tls}/cert.pem`, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${tls}/key.pem`,
+      '-out',
+      `${tls}/cert.pem`,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const portal = await startDemoServer({
     trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')),
     tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },

@@ -35,8 +35,27 @@ export function opensslCmsVerify(options: { cms: Uint8Array; content?: Uint8Arra
 export function makeTestCa(keyFile: string, certFile: string, commonName: string, keyUsage = 'keyCertSign,cRLSign'): void {
   execFileSync(
     'openssl',
-    ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-utf8', '-subj', `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', `keyUsage=critical,${keyUsage}`],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '30',
+      '-utf8',
+      '-subj',
+      `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      `keyUsage=critical,${keyUsage}`,
+    ],
     { stdio: 'ignore' },
   );
 }

@@ -24,11 +24,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 /** An RGBA PNG; `pixel(x, y)` returns [r, g, b, a] (y = 0 is the top row). */
-export function rgbaPng(
-  width: number,
-  height: number,
-  pixel: (x: number, y: number) => [number, number, number, number],
-): Uint8Array {
+export function rgbaPng(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]): Uint8Array {
   const raw = Buffer.alloc(height * (1 + width * 4));
   for (let y = 0; y < height; y++) {
     const row = y * (1 + width * 4); // filter byte 0 (None) then pixels

@@ -86,11 +86,7 @@ export function countPixels(
   const top = Math.max(0, Math.floor(raster.height - rect.y - rect.height));
   const bottom = Math.min(raster.height, Math.ceil(raster.height - rect.y));
   for (let y = top; y < bottom; y++) {
-    for (
-      let x = Math.max(0, Math.floor(rect.x));
-      x < Math.min(raster.width, Math.ceil(rect.x + rect.width));
-      x++
-    ) {
+    for (let x = Math.max(0, Math.floor(rect.x)); x < Math.min(raster.width, Math.ceil(rect.x + rect.width)); x++) {
       if (test(...raster.rgb(x, y))) count++;
     }
   }
@@ -117,8 +113,7 @@ export function extractPdfSignatures(pdf: Uint8Array): Array<{ byteRange: number
     const der = Buffer.from(hex, 'hex');
     // DER SEQUENCE with a long-form length: 0x30 0x8N then N length bytes.
     const lengthBytes = der[1]! & 0x7f;
-    const length =
-      der[1]! & 0x80 ? der.subarray(2, 2 + lengthBytes).reduce((n, b) => n * 256 + b, 0) : der[1]!;
+    const length = der[1]! & 0x80 ? der.subarray(2, 2 + lengthBytes).reduce((n, b) => n * 256 + b, 0) : der[1]!;
     return {
       byteRange,
       cms: new Uint8Array(der.subarray(0, (der[1]! & 0x80 ? 2 + lengthBytes : 2) + length)),

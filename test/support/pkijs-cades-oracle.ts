@@ -7,12 +7,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
-import {
-  OID,
-  digestAlgorithmIdentifier,
-  signatureAlgorithmIdentifier,
-  type KeyType,
-} from '../../shared/cms/algorithms.js';
+import { OID, digestAlgorithmIdentifier, signatureAlgorithmIdentifier, type KeyType } from '../../shared/cms/algorithms.js';
 import { digest } from '../../shared/cms/digest.js';
 
 /**
@@ -109,12 +104,7 @@ export async function signCades(options: CadesOptions, signer: DigestSigner): Pr
   return assembleSignedData(options, prepared, signer.keyType, signatureValue);
 }
 
-export function assembleSignedData(
-  options: CadesOptions,
-  prepared: PreparedSignedAttributes,
-  keyType: KeyType,
-  signatureValue: Uint8Array,
-): Uint8Array {
+export function assembleSignedData(options: CadesOptions, prepared: PreparedSignedAttributes, keyType: KeyType, signatureValue: Uint8Array): Uint8Array {
   const { certificate, signedAttrs } = prepared;
   const signerInfo = new pkijs.SignerInfo({
     version: 1,

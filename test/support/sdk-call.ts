@@ -30,7 +30,9 @@ export function sdkCall(page: Page, method: SdkMethod, options?: unknown, { prog
             ok: true,
             ...result,
             ...(result?.pdf && { pdf: toB64(result.pdf) }),
-            ...(result?.results && { results: result.results.map((r: any) => (r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code })) }),
+            ...(result?.results && {
+              results: result.results.map((r: any) => (r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code })),
+            }),
           }),
           (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
         );

@@ -22,10 +22,7 @@ export function copyTestToken(): TestToken {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-token-'));
   cpSync(MASTER_TOKEN_DIR, dir, { recursive: true });
   const conf = path.join(dir, 'softhsm2.conf');
-  writeFileSync(
-    conf,
-    readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${dir}/tokens`),
-  );
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${dir}/tokens`));
   return {
     dir,
     conf,

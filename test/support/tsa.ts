@@ -50,8 +50,18 @@ function makeCertificates(dir: string): void {
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
   openssl([
-    'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'tsa.key'), '-out', path.join(dir, 'tsa.csr'),
-    '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    path.join(dir, 'tsa.key'),
+    '-out',
+    path.join(dir, 'tsa.csr'),
+    '-utf8',
+    '-subj',
+    '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
   ]);
   // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
   writeFileSync(
@@ -59,8 +69,22 @@ function makeCertificates(dir: string): void {
     'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
   );
   openssl([
-    'x509', '-req', '-in', path.join(dir, 'tsa.csr'), '-CA', path.join(dir, 'ca.pem'), '-CAkey', path.join(dir, 'ca.key'),
-    '-set_serial', `0x${Date.now().toString(16)}`, '-days', '30', '-extfile', path.join(dir, 'tsa.ext'), '-out', path.join(dir, 'tsa.pem'),
+    'x509',
+    '-req',
+    '-in',
+    path.join(dir, 'tsa.csr'),
+    '-CA',
+    path.join(dir, 'ca.pem'),
+    '-CAkey',
+    path.join(dir, 'ca.key'),
+    '-set_serial',
+    `0x${Date.now().toString(16)}`,
+    '-days',
+    '30',
+    '-extfile',
+    path.join(dir, 'tsa.ext'),
+    '-out',
+    path.join(dir, 'tsa.pem'),
   ]);
   writeFileSync(path.join(dir, 'serial'), '01\n');
   writeFileSync(

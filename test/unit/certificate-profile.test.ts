@@ -3,23 +3,37 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  extractIdentities,
-  holderName,
-  summarizeCertificate,
-  usabilityProblems,
-} from '../../shared/certificate/profile.js';
+import { extractIdentities, holderName, summarizeCertificate, usabilityProblems } from '../../shared/certificate/profile.js';
 
 /** Certificates made by openssl (an independent producer), with the Vietnamese profile. */
 function makeCert(dir: string, name: string, subject: string, ext: string[], days = 30): Buffer {
   const key = path.join(dir, `${name}.key`);
   const der = path.join(dir, `${name}.der`);
-  execFileSync('openssl', [
-    'req', '-x509', '-new', '-newkey', name.startsWith('ec') ? 'ec' : 'rsa:2048',
-    ...(name.startsWith('ec') ? ['-pkeyopt', 'ec_paramgen_curve:P-384'] : []),
-    '-nodes', '-keyout', key, '-outform', 'DER', '-out', der, '-days', String(days), '-utf8', '-subj', subject,
-    ...ext.flatMap((e) => ['-addext', e]),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      name.startsWith('ec') ? 'ec' : 'rsa:2048',
+      ...(name.startsWith('ec') ? ['-pkeyopt', 'ec_paramgen_curve:P-384'] : []),
+      '-nodes',
+      '-keyout',
+      key,
+      '-outform',
+      'DER',
+      '-out',
+      der,
+      '-days',
+      String(days),
+      '-utf8',
+      '-subj',
+      subject,
+      ...ext.flatMap((e) => ['-addext', e]),
+    ],
+    { stdio: 'ignore' },
+  );
   return readFileSync(der);
 }
 
@@ -51,9 +65,7 @@ describe('Vietnamese certificate profile', () => {
   });
 
   it('finds MST in O (older certificates) and describes EC keys', () => {
-    const der = makeCert(dir, 'ec-company', '/C=VN/O=MST:0101234567/CN=Công ty Cổ phần Đông Á', [
-      'keyUsage=critical,keyEncipherment',
-    ]);
+    const der = makeCert(dir, 'ec-company', '/C=VN/O=MST:0101234567/CN=Công ty Cổ phần Đông Á', ['keyUsage=critical,keyEncipherment']);
     const s = summarizeCertificate(der);
     expect(s.identities).toEqual({ MST: ['0101234567'] });
     expect(s.keyType).toBe('EC');
@@ -71,8 +83,11 @@ describe('Vietnamese certificate profile', () => {
   });
 
   it('parses every identity prefix and ignores other UIDs', () => {
-    expect(
-      extractIdentities({ uids: ['HC:B1234567', 'MNS:1012345', 'CMND:012345678', 'user42', 'mst: 0300000000'] }),
-    ).toEqual({ HC: ['B1234567'], MNS: ['1012345'], CMND: ['012345678'], MST: ['0300000000'] });
+    expect(extractIdentities({ uids: ['HC:B1234567', 'MNS:1012345', 'CMND:012345678', 'user42', 'mst: 0300000000'] })).toEqual({
+      HC: ['B1234567'],
+      MNS: ['1012345'],
+      CMND: ['012345678'],
+      MST: ['0300000000'],
+    });
   });
 });

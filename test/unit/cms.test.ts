@@ -90,12 +90,7 @@ describe('CAdES-BES SignedData', () => {
     const wrong = await prepareSignedAttributes({ ...options, signerCertificate: rsa.certificateDer });
     const right = await prepareSignedAttributes({ ...options, signerCertificate: ec.certificateDer });
     const raw = await ec.signer.signDigest(await digest('SHA-256', wrong.toBeSigned), 'SHA-256');
-    const cms = assembleSignedData(
-      { ...options, signerCertificate: ec.certificateDer },
-      { ...wrong, signer: right.signer },
-      'EC',
-      ecdsaRawToDer(raw),
-    );
+    const cms = assembleSignedData({ ...options, signerCertificate: ec.certificateDer }, { ...wrong, signer: right.signer }, 'EC', ecdsaRawToDer(raw));
     expect(opensslCmsVerify({ cms, content, caFile: ec.caPem }).ok).toBe(true);
     const ours = await verifyCms({ cms, content });
     expect(ours.valid).toBe(false);

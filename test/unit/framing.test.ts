@@ -37,10 +37,7 @@ describe('native-messaging framing', () => {
   it('reports an oversized frame once, skips its body without buffering it, then continues', () => {
     const reader = new FrameReader(16);
     const big = new Uint8Array(1000).fill(0x41);
-    const frames = [
-      ...reader.push(concat(header(1000), big.subarray(0, 10))),
-      ...reader.push(big.subarray(10, 600)),
-    ];
+    const frames = [...reader.push(concat(header(1000), big.subarray(0, 10))), ...reader.push(big.subarray(10, 600))];
     expect(reader.pendingBytes).toBe(0);
     frames.push(...reader.push(concat(big.subarray(600), frame({ ok: true }))));
     expect(frames).toEqual([

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatReport,
-  install,
-  uninstall,
-  type InstallerFs,
-} from '../../native-host/src/install/installer.js';
+import { formatReport, install, uninstall, type InstallerFs } from '../../native-host/src/install/installer.js';
 import type { Registry } from '../../native-host/src/install/windows-registry.js';
 
 /** An in-memory file system: files with modes, a launch problem on demand, write failures by prefix. */
@@ -140,10 +135,7 @@ describe('install / uninstall (in memory)', () => {
     const chrome = report.entries.find((e) => e.browsers.includes('chrome'));
     expect(chrome?.action).toBe('failed');
     expect(chrome?.detail).toMatch(/EACCES.*root/);
-    expect(report.entries.filter((e) => e.browsers.includes('firefox')).map((e) => e.action)).toEqual([
-      'written',
-      'written',
-    ]);
+    expect(report.entries.filter((e) => e.browsers.includes('firefox')).map((e) => e.action)).toEqual(['written', 'written']);
   });
 
   it('reports a launcher that cannot be executed, but still writes the manifests', async () => {
@@ -166,12 +158,8 @@ describe('install / uninstall (in memory)', () => {
 
   it('refuses a relative host path', async () => {
     const { fs } = memoryFs();
-    await expect(
-      install({ platform: 'linux', scope: 'user', home, hostPath: 'kyso-host.sh', fs }),
-    ).rejects.toThrow(/absolute/);
-    await expect(
-      install({ platform: 'win32', scope: 'user', home: 'C:\\Users\\an', hostPath: '/unix/style.bat', fs }),
-    ).rejects.toThrow(/absolute/);
+    await expect(install({ platform: 'linux', scope: 'user', home, hostPath: 'kyso-host.sh', fs })).rejects.toThrow(/absolute/);
+    await expect(install({ platform: 'win32', scope: 'user', home: 'C:\\Users\\an', hostPath: '/unix/style.bat', fs })).rejects.toThrow(/absolute/);
   });
 
   it('with a user-data-dir: Chromium goes to <dir>/NativeMessagingHosts, Firefox to the (private) HOME', async () => {
@@ -217,9 +205,7 @@ describe('install / uninstall (in memory)', () => {
       extraChromiumExtensionIds: [dev],
       extraFirefoxExtensionIds: ['dev@kyso.vn'],
     });
-    const chromium = JSON.parse(
-      files.get('/home/an/.config/chromium/NativeMessagingHosts/vn.kyso.host.json')!.text,
-    );
+    const chromium = JSON.parse(files.get('/home/an/.config/chromium/NativeMessagingHosts/vn.kyso.host.json')!.text);
     const firefox = JSON.parse(files.get('/home/an/.mozilla/native-messaging-hosts/vn.kyso.host.json')!.text);
     expect(chromium.allowed_origins).toContain(`chrome-extension://${dev}/`);
     expect(firefox.allowed_extensions).toEqual(['kyso@kyso.vn', 'dev@kyso.vn']);
@@ -267,8 +253,7 @@ describe('install / uninstall on Windows (in memory, registry faked)', () => {
   const winHome = 'C:\\Users\\an';
   const env = { LOCALAPPDATA: 'C:\\Users\\an\\AppData\\Local' };
   const winHost = 'C:\\Users\\an\\AppData\\Local\\kyso\\kyso-host.bat';
-  const chromiumFile =
-    'C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\chromium\\vn.kyso.host.json';
+  const chromiumFile = 'C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\chromium\\vn.kyso.host.json';
   const firefoxFile = 'C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\firefox\\vn.kyso.host.json';
   const installForUser = (fs: InstallerFs, registry: Registry) =>
     install({ platform: 'win32', scope: 'user', home: winHome, env, hostPath: winHost, fs, registry });
@@ -311,9 +296,7 @@ describe('install / uninstall on Windows (in memory, registry faked)', () => {
       'HKLM\\SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\vn.kyso.host',
       'HKLM\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\vn.kyso.host',
     ]);
-    expect([...files.keys()][0]).toBe(
-      'C:\\ProgramData\\kyso\\NativeMessagingHosts\\chromium\\vn.kyso.host.json',
-    );
+    expect([...files.keys()][0]).toBe('C:\\ProgramData\\kyso\\NativeMessagingHosts\\chromium\\vn.kyso.host.json');
     const report = await uninstall({
       platform: 'win32',
       scope: 'system',

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  findHostScript,
-  launcherFileName,
-  launcherScript,
-  shellQuote,
-} from '../../native-host/src/install/launcher.js';
+import { findHostScript, launcherFileName, launcherScript, shellQuote } from '../../native-host/src/install/launcher.js';
 
 describe('host launcher', () => {
   it('POSIX: absolute node, exported env, exec with the browser arguments', () => {
@@ -30,16 +25,14 @@ describe('host launcher', () => {
   });
 
   it('defaults to this node (process.execPath)', () => {
-    expect(launcherScript({ platform: 'linux', hostScript: '/k.js' })).toContain(
-      `exec '${process.execPath}' --max-semi-space-size=1 '/k.js'`,
-    );
+    expect(launcherScript({ platform: 'linux', hostScript: '/k.js' })).toContain(`exec '${process.execPath}' --max-semi-space-size=1 '/k.js'`);
   });
 
   it('quotes shell metacharacters literally', () => {
     expect(shellQuote("it's $HOME `x`")).toBe(`'it'\\''s $HOME \`x\`'`);
-    expect(
-      launcherScript({ platform: 'darwin', nodePath: '/App Support/node', hostScript: '/a/k.js' }),
-    ).toContain("exec '/App Support/node' --max-semi-space-size=1 '/a/k.js'");
+    expect(launcherScript({ platform: 'darwin', nodePath: '/App Support/node', hostScript: '/a/k.js' })).toContain(
+      "exec '/App Support/node' --max-semi-space-size=1 '/a/k.js'",
+    );
   });
 
   it('Windows: a .bat with CRLF, quoted paths, %% for percent signs and %* for the arguments', () => {
@@ -63,21 +56,11 @@ describe('host launcher', () => {
   });
 
   it('refuses what it could not write safely', () => {
-    expect(() => launcherScript({ platform: 'linux', nodePath: 'node', hostScript: '/k.js' })).toThrow(
-      /absolute/,
-    );
-    expect(() => launcherScript({ platform: 'linux', nodePath: '/n', hostScript: 'k.js' })).toThrow(
-      /absolute/,
-    );
-    expect(() => launcherScript({ platform: 'win32', nodePath: '/n', hostScript: 'C:\\k.js' })).toThrow(
-      /absolute/,
-    );
-    expect(() =>
-      launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { 'A-B': 'x' } }),
-    ).toThrow(/variable name/);
-    expect(() =>
-      launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { A: 'x\ny' } }),
-    ).toThrow(/line break/);
+    expect(() => launcherScript({ platform: 'linux', nodePath: 'node', hostScript: '/k.js' })).toThrow(/absolute/);
+    expect(() => launcherScript({ platform: 'linux', nodePath: '/n', hostScript: 'k.js' })).toThrow(/absolute/);
+    expect(() => launcherScript({ platform: 'win32', nodePath: '/n', hostScript: 'C:\\k.js' })).toThrow(/absolute/);
+    expect(() => launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { 'A-B': 'x' } })).toThrow(/variable name/);
+    expect(() => launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { A: 'x\ny' } })).toThrow(/line break/);
     expect(() =>
       launcherScript({
         platform: 'win32',
@@ -92,9 +75,7 @@ describe('host launcher', () => {
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
     expect(findHostScript()).toBe(path.join(repoRoot, 'native-host/bin/kyso-host.js'));
     const present = new Set(['/srv/kyso/native-host/bin/kyso-host.js']);
-    expect(findHostScript('/srv/kyso/dist/host', (f) => present.has(f))).toBe(
-      '/srv/kyso/native-host/bin/kyso-host.js',
-    );
+    expect(findHostScript('/srv/kyso/dist/host', (f) => present.has(f))).toBe('/srv/kyso/native-host/bin/kyso-host.js');
     expect(() => findHostScript('/elsewhere', () => false)).toThrow(/not found/);
   });
 });

@@ -158,9 +158,7 @@ describe('host manifest locations', () => {
 
   it('Windows without LOCALAPPDATA falls back to <home>\\AppData\\Local', () => {
     const location = hostLocation('firefox', { platform: 'win32', scope: 'user', home: WIN_HOME, env: {} });
-    expect(location?.manifestPaths).toEqual([
-      'C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\firefox\\vn.kyso.host.json',
-    ]);
+    expect(location?.manifestPaths).toEqual(['C:\\Users\\an\\AppData\\Local\\kyso\\NativeMessagingHosts\\firefox\\vn.kyso.host.json']);
   });
 
   it('Windows, system scope: %ProgramData% and HKLM', () => {
@@ -174,24 +172,15 @@ describe('host manifest locations', () => {
     expect(hostLocation('firefox', { ...q, env: { ProgramData: 'E:\\PD' } })?.manifestPaths).toEqual([
       'E:\\PD\\kyso\\NativeMessagingHosts\\firefox\\vn.kyso.host.json',
     ]);
-    expect(windowsRegistryKey('chrome', 'system')).toBe(
-      'HKLM\\SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\vn.kyso.host',
-    );
-    expect(windowsRegistryKey('firefox', 'system')).toBe(
-      'HKLM\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\vn.kyso.host',
-    );
+    expect(windowsRegistryKey('chrome', 'system')).toBe('HKLM\\SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\vn.kyso.host');
+    expect(windowsRegistryKey('firefox', 'system')).toBe('HKLM\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\vn.kyso.host');
   });
 
   it('every browser is located on Windows; Vivaldi and Opera have no system location elsewhere', () => {
     expect(hostLocations({ platform: 'win32', scope: 'system', home: WIN_HOME }).unsupported).toEqual([]);
-    expect(hostLocations({ platform: 'linux', scope: 'system', home: LINUX_HOME }).unsupported).toEqual([
-      'vivaldi',
-      'opera',
-    ]);
+    expect(hostLocations({ platform: 'linux', scope: 'system', home: LINUX_HOME }).unsupported).toEqual(['vivaldi', 'opera']);
     expect(hostLocations({ platform: 'linux', scope: 'user', home: LINUX_HOME }).unsupported).toEqual([]);
-    expect(
-      hostLocations({ platform: 'darwin', scope: 'user', home: MAC_HOME }, ['firefox']).located,
-    ).toHaveLength(1);
+    expect(hostLocations({ platform: 'darwin', scope: 'user', home: MAC_HOME }, ['firefox']).located).toHaveLength(1);
   });
 
   it('a Chromium --user-data-dir gets <dir>/NativeMessagingHosts', () => {
@@ -201,9 +190,7 @@ describe('host manifest locations', () => {
       manifestPaths: ['/tmp/profile/NativeMessagingHosts/vn.kyso.host.json'],
       registryKeys: [],
     });
-    expect(userDataDirLocation('/p', 'chrome', 'darwin').manifestPaths).toEqual([
-      '/p/NativeMessagingHosts/vn.kyso.host.json',
-    ]);
+    expect(userDataDirLocation('/p', 'chrome', 'darwin').manifestPaths).toEqual(['/p/NativeMessagingHosts/vn.kyso.host.json']);
     expect(() => userDataDirLocation('/p', 'firefox')).toThrow(/Chromium/);
     expect(() => userDataDirLocation('C:\\p', 'chrome', 'win32')).toThrow(/registry/);
   });

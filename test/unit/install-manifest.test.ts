@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../../shared/version.js';
-import {
-  HOST_DESCRIPTION,
-  chromiumHostManifest,
-  firefoxHostManifest,
-  hostManifest,
-  serializeManifest,
-} from '../../native-host/src/install/manifest.js';
+import { HOST_DESCRIPTION, chromiumHostManifest, firefoxHostManifest, hostManifest, serializeManifest } from '../../native-host/src/install/manifest.js';
 
 const hostPath = '/opt/kyso/kyso-host.sh';
 
@@ -38,22 +32,18 @@ describe('host manifests', () => {
 
   it('extra extension ids are appended once, and malformed ones refused', () => {
     const dev = 'abcdefghijklmnopabcdefghijklmnop';
-    expect(
-      chromiumHostManifest({ hostPath, extraExtensionIds: [dev, dev, CHROMIUM_EXTENSION_ID] })
-        .allowed_origins,
-    ).toEqual([`chrome-extension://${CHROMIUM_EXTENSION_ID}/`, `chrome-extension://${dev}/`]);
+    expect(chromiumHostManifest({ hostPath, extraExtensionIds: [dev, dev, CHROMIUM_EXTENSION_ID] }).allowed_origins).toEqual([
+      `chrome-extension://${CHROMIUM_EXTENSION_ID}/`,
+      `chrome-extension://${dev}/`,
+    ]);
     expect(
       firefoxHostManifest({
         hostPath,
         extraExtensionIds: ['dev@kyso.vn', '{12345678-1234-1234-1234-123456789abc}'],
       }).allowed_extensions,
     ).toEqual(['kyso@kyso.vn', 'dev@kyso.vn', '{12345678-1234-1234-1234-123456789abc}']);
-    expect(() => chromiumHostManifest({ hostPath, extraExtensionIds: ['chrome-extension://x/'] })).toThrow(
-      /Chromium/,
-    );
-    expect(() =>
-      chromiumHostManifest({ hostPath, extraExtensionIds: ['zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'] }),
-    ).toThrow();
+    expect(() => chromiumHostManifest({ hostPath, extraExtensionIds: ['chrome-extension://x/'] })).toThrow(/Chromium/);
+    expect(() => chromiumHostManifest({ hostPath, extraExtensionIds: ['zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'] })).toThrow();
     expect(() => firefoxHostManifest({ hostPath, extraExtensionIds: ['no spaces@x'] })).toThrow(/Firefox/);
   });
 
@@ -67,9 +57,7 @@ describe('host manifests', () => {
   });
 
   it('keeps Windows paths as given (JSON escapes the backslashes)', () => {
-    const text = serializeManifest(
-      chromiumHostManifest({ hostPath: 'C:\\Program Files\\kyso\\kyso-host.bat' }),
-    );
+    const text = serializeManifest(chromiumHostManifest({ hostPath: 'C:\\Program Files\\kyso\\kyso-host.bat' }));
     expect(text).toContain('"path": "C:\\\\Program Files\\\\kyso\\\\kyso-host.bat"');
   });
 });

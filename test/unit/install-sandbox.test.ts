@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  detectSandboxedBrowsers,
-  evidencePaths,
-  sandboxAdvice,
-  sandboxedBrowserAdvice,
-} from '../../native-host/src/install/sandboxed-browsers.js';
+import { detectSandboxedBrowsers, evidencePaths, sandboxAdvice, sandboxedBrowserAdvice } from '../../native-host/src/install/sandboxed-browsers.js';
 
 const home = '/home/an';
 const fakeFs = (present: string[]) => (file: string) => present.includes(file);

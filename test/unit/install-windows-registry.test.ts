@@ -25,9 +25,7 @@ describe('reg.exe registry', () => {
     const vietnamese = `\r\nHKEY_CURRENT_USER\\Software\\Mozilla\\NativeMessagingHosts\\vn.kyso.host\r\n    (Mặc định)    REG_SZ    C:\\a b\\c.json\r\n`;
     expect(parseRegQueryDefault(vietnamese)).toBe('C:\\a b\\c.json');
     // A key whose default value was never set.
-    expect(parseRegQueryDefault(`\r\nHKEY_CURRENT_USER\\Software\\X\r\n    (Default)    REG_SZ\r\n`)).toBe(
-      '',
-    );
+    expect(parseRegQueryDefault(`\r\nHKEY_CURRENT_USER\\Software\\X\r\n    (Default)    REG_SZ\r\n`)).toBe('');
     expect(parseRegQueryDefault('')).toBeUndefined();
   });
 
@@ -39,8 +37,7 @@ describe('reg.exe registry', () => {
       if (args[0] === 'add') present = args[6];
       if (args[0] === 'delete') present = undefined;
       if (args[0] === 'query') {
-        if (present === undefined)
-          throw new Error('ERROR: The system was unable to find the specified registry key or value.');
+        if (present === undefined) throw new Error('ERROR: The system was unable to find the specified registry key or value.');
         return { stdout: `\r\n${args[1]}\r\n    (Default)    REG_SZ    ${present}\r\n` };
       }
       return { stdout: 'The operation completed successfully.\r\n' };

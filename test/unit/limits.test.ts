@@ -9,7 +9,8 @@ const digest = Buffer.alloc(32).toString('base64');
 const signCms = (over: Record<string, unknown>) =>
   pageRequests['sign-cms'].params.safeParse({ digest, digestAlgorithm: 'SHA-256', description: 'Hồ sơ', ...over }).success;
 const hostSign = (over: Record<string, unknown>) =>
-  hostCommands['sign-cms'].params.safeParse({ certificateId: 'm/s/01', pin: '123456', digest, digestAlgorithm: 'SHA-256', origin: 'https://a.vn', ...over }).success;
+  hostCommands['sign-cms'].params.safeParse({ certificateId: 'm/s/01', pin: '123456', digest, digestAlgorithm: 'SHA-256', origin: 'https://a.vn', ...over })
+    .success;
 
 describe('limits', () => {
   it('description and document name lengths', () => {
@@ -81,7 +82,11 @@ describe('limits', () => {
     expect(request({ kind: 'pdf', pdf: base64Of(LIMITS.maxPdfBytes + 3) })).toBe(false);
     expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars, ' ') })).toBe(true);
     expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars + 1, ' ') })).toBe(false);
-    const image = (bytes: number) => ({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 }, sealImage: base64Of(bytes) } });
+    const image = (bytes: number) => ({
+      kind: 'pdf',
+      pdf: 'JVBERi0=',
+      appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 }, sealImage: base64Of(bytes) },
+    });
     expect(request(image(LIMITS.maxAppearanceImageBytes))).toBe(true);
     expect(request(image(LIMITS.maxAppearanceImageBytes + 3))).toBe(false);
     // The whole request must fit the page limit: one largest PDF does.

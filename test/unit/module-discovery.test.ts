@@ -7,8 +7,28 @@ import { KNOWN_MODULES, knownModulePaths, vendorOf } from '../../native-host/src
 
 describe('PKCS#11 module discovery', () => {
   it('knows modules for every Vietnamese CA named in the reference, on Windows', () => {
-    const vendors = KNOWN_MODULES.filter((m) => m.win32?.length).map((m) => m.vendor).join(' ');
-    for (const ca of ['VNPT-CA', 'Viettel-CA', 'FPT-CA', 'BkavCA', 'CA2', 'SmartSign', 'Safe-CA', 'EFY-CA', 'Newtel-CA', 'FastCA', 'MISA-CA', 'I-CA', 'SafeNet', 'Bit4id', 'ePass2003', 'OpenSC', 'SoftHSM']) {
+    const vendors = KNOWN_MODULES.filter((m) => m.win32?.length)
+      .map((m) => m.vendor)
+      .join(' ');
+    for (const ca of [
+      'VNPT-CA',
+      'Viettel-CA',
+      'FPT-CA',
+      'BkavCA',
+      'CA2',
+      'SmartSign',
+      'Safe-CA',
+      'EFY-CA',
+      'Newtel-CA',
+      'FastCA',
+      'MISA-CA',
+      'I-CA',
+      'SafeNet',
+      'Bit4id',
+      'ePass2003',
+      'OpenSC',
+      'SoftHSM',
+    ]) {
       expect(vendors).toContain(ca);
     }
     expect(knownModulePaths('win32')).toContain('C:\\Windows\\System32\\viettel-ca_v6.dll');

@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PDFDocument, PDFHexString } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_FONT_URL,
-  formatVietnamTime,
-  layoutImageSignature,
-  pdfDateVietnam,
-  stampLines,
-} from '../../shared/pdf/appearance.js';
+import { DEFAULT_FONT_URL, formatVietnamTime, layoutImageSignature, pdfDateVietnam, stampLines } from '../../shared/pdf/appearance.js';
 import { findPreviousXref } from '../../shared/pdf/incremental.js';
 import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
 
@@ -35,22 +29,14 @@ describe('Vietnam time', () => {
 
 describe('image layout', () => {
   it('puts the seal over the left third of the signature, scaled to fit and centred', () => {
-    const { signature, seal } = layoutImageSignature(
-      { width: 1000, height: 100 },
-      { width: 300, height: 100 },
-      { width: 100, height: 100 },
-    );
+    const { signature, seal } = layoutImageSignature({ width: 1000, height: 100 }, { width: 300, height: 100 }, { width: 100, height: 100 });
     expect(signature).toEqual({ x: 350, y: 0, width: 300, height: 100 });
     expect(seal!.x + seal!.width).toBeCloseTo(signature!.x + 100); // right edge at one third
     expect(seal!.x).toBeCloseTo(350);
   });
 
   it('shrinks the group to the box width', () => {
-    const { signature, seal } = layoutImageSignature(
-      { width: 150, height: 100 },
-      { width: 300, height: 100 },
-      { width: 200, height: 200 },
-    );
+    const { signature, seal } = layoutImageSignature({ width: 150, height: 100 }, { width: 300, height: 100 }, { width: 200, height: 200 });
     expect(seal!.x).toBeCloseTo(0);
     expect(signature!.x + signature!.width).toBeCloseTo(150);
     expect(seal!.height).toBeLessThan(100);
@@ -94,10 +80,7 @@ describe('preparePdfSignature', () => {
   }
 
   it('names fields after the taken ones and refuses a duplicate name', async () => {
-    const once = embedPdfSignature(
-      await preparePdfSignature(await onePagePdf(true), { contentsSize: 10 }),
-      new Uint8Array(1),
-    );
+    const once = embedPdfSignature(await preparePdfSignature(await onePagePdf(true), { contentsSize: 10 }), new Uint8Array(1));
     const twice = await preparePdfSignature(once, { contentsSize: 10 });
     expect(latin1(twice.pdf)).toContain(`/T ${PDFHexString.fromText('Signature2').toString()}`);
     await expect(preparePdfSignature(once, { fieldName: 'Signature1' })).rejects.toThrow(/already exists/);
@@ -106,9 +89,7 @@ describe('preparePdfSignature', () => {
   it('refuses a page that does not exist and an image appearance without images', async () => {
     const pdf = await onePagePdf(false);
     const font = new Uint8Array(readFileSync(DEFAULT_FONT_URL));
-    await expect(
-      preparePdfSignature(pdf, { appearance: { kind: 'stamp', pageIndex: 3, lines: ['x'], font } }),
-    ).rejects.toThrow(RangeError);
+    await expect(preparePdfSignature(pdf, { appearance: { kind: 'stamp', pageIndex: 3, lines: ['x'], font } })).rejects.toThrow(RangeError);
     await expect(
       preparePdfSignature(pdf, {
         appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 } },

@@ -91,7 +91,7 @@ describe('requestTimestamp over any fetch', () => {
 
     expect(await reason(reply('nope'))).toBe('tsa-bad-response');
     expect(await reason(reply('', { status: 401 }))).toBe('tsa-http-error');
-    expect(await reason((async () => Promise.reject(new TypeError('fetch failed'))))).toBe('tsa-unreachable');
+    expect(await reason(async () => Promise.reject(new TypeError('fetch failed')))).toBe('tsa-unreachable');
     // A granted status without a token.
     const grantedEmpty = new pkijs.TimeStampResp({ status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }) });
     expect(await reason(reply(new Uint8Array(grantedEmpty.toSchema().toBER())))).toBe('tsa-bad-response');

@@ -34,8 +34,7 @@ async function problemOf(promise: Promise<unknown>): Promise<XmlSignatureProblem
 describe('XMLDSig preparation', () => {
   let dir: string;
   let rsa: SoftwareIdentity;
-  const subject =
-    '/C=VN/ST=Hà Nội/O=Công ty A, B & C/title=Kế toán trưởng/CN=#Lê Thị Hoa /serialNumber=001199000777/UID=MST:0101234567';
+  const subject = '/C=VN/ST=Hà Nội/O=Công ty A, B & C/title=Kế toán trưởng/CN=#Lê Thị Hoa /serialNumber=001199000777/UID=MST:0101234567';
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-xml-unit-'));
@@ -70,16 +69,10 @@ describe('XMLDSig preparation', () => {
   it('canonicalizes SignedInfo with the namespaces it inherits from the document (inclusive C14N)', async () => {
     const prepared = await prepareXmlSignature(HTKK, { profile: 'htkk', keyType: 'RSA' });
     const signedInfo = new TextDecoder().decode(prepared.canonicalSignedInfo);
-    expect(signedInfo).toMatch(
-      /^<SignedInfo xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">/,
-    );
-    const digest = new Uint8Array(
-      await crypto.subtle.digest('SHA-256', prepared.canonicalSignedInfo as Uint8Array<ArrayBuffer>),
-    );
+    expect(signedInfo).toMatch(/^<SignedInfo xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">/);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', prepared.canonicalSignedInfo as Uint8Array<ArrayBuffer>));
     expect(prepared.signedInfoDigest).toEqual(digest);
-    expect(Buffer.from(prepared.digestInfo!).toString('hex')).toBe(
-      `3031300d060960864801650304020105000420${Buffer.from(digest).toString('hex')}`,
-    );
+    expect(Buffer.from(prepared.digestInfo!).toString('hex')).toBe(`3031300d060960864801650304020105000420${Buffer.from(digest).toString('hex')}`);
     expect(prepared.idAttribute).toEqual({
       element: 'HSoKhaiThue',
       namespace: 'http://kekhaithue.gdt.gov.vn/TKhaiThue',
@@ -92,9 +85,7 @@ describe('XMLDSig preparation', () => {
     const bare = HTKK.replace(' id="_NODE_TO_SIGN"', '').replace(/\s*<CKyDTu\/>/, '');
     const prepared = await prepareXmlSignature(bare, { profile: 'htkk', keyType: 'EC' });
     expect(prepared.xml).toContain('<HSoKhaiThue id="_NODE_TO_SIGN">');
-    expect(prepared.xml).toMatch(
-      /<\/HSoKhaiThue>\s*<CKyDTu><Signature xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#"/,
-    );
+    expect(prepared.xml).toMatch(/<\/HSoKhaiThue>\s*<CKyDTu><Signature xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#"/);
   });
 
   it('keeps characters an XML 1.1 line-ending pass would rewrite (U+2028, U+0085)', async () => {
@@ -106,52 +97,32 @@ describe('XMLDSig preparation', () => {
   it.each<[string, string, XmlSignatureProblem]>([
     ['DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'INVALID_XML'],
     ['a processing instruction in content', HTKK.replace('<PLuc/>', '<?app x?><PLuc/>'), 'INVALID_XML'],
-    [
-      'a CR character reference our output would lose',
-      HTKK.replace('<faxNNT/>', '<faxNNT>a&#13;b</faxNNT>'),
-      'INVALID_XML',
-    ],
+    ['a CR character reference our output would lose', HTKK.replace('<faxNNT/>', '<faxNNT>a&#13;b</faxNNT>'), 'INVALID_XML'],
     ['broken XML', HTKK.replace('</CTieuTKhaiChinh>', ''), 'INVALID_XML'],
     ['an invoice given as a tax return', INVOICE, 'PROFILE_MISMATCH'],
     ['the same id twice', HTKK.replace('<PLuc/>', '<PLuc Id="_NODE_TO_SIGN"/>'), 'PROFILE_MISMATCH'],
-    [
-      'an already signed return',
-      HTKK.replace('<CKyDTu/>', `<CKyDTu><Signature xmlns="${DSIG}"/></CKyDTu>`),
-      'ALREADY_SIGNED',
-    ],
+    ['an already signed return', HTKK.replace('<CKyDTu/>', `<CKyDTu><Signature xmlns="${DSIG}"/></CKyDTu>`), 'ALREADY_SIGNED'],
   ])('refuses %s', async (_case, xml, problem) => {
     expect(await problemOf(prepareXmlSignature(xml, { profile: 'htkk', keyType: 'RSA' }))).toBe(problem);
   });
 
   it('refuses an invoice whose DLHDon has no Id', async () => {
     const xml = INVOICE.replace(' Id="DLHDon-C26TKS-00001234"', '');
-    expect(await problemOf(prepareXmlSignature(xml, { profile: 'einvoice', keyType: 'RSA' }))).toBe(
-      'PROFILE_MISMATCH',
-    );
+    expect(await problemOf(prepareXmlSignature(xml, { profile: 'einvoice', keyType: 'RSA' }))).toBe('PROFILE_MISMATCH');
   });
 
   it('refuses SHA-1 unless allowed, and for EC keys even then; refuses PSS signers', async () => {
     const sha1 = { profile: 'htkk', digestAlgorithm: 'SHA-1' } as const;
     expect(await problemOf(prepareXmlSignature(HTKK, { ...sha1, keyType: 'RSA' }))).toBe('SHA1_NOT_ALLOWED');
-    expect(await problemOf(prepareXmlSignature(HTKK, { ...sha1, keyType: 'RSA', allowSha1: false }))).toBe(
-      'SHA1_NOT_ALLOWED',
-    );
-    expect(await problemOf(prepareXmlSignature(HTKK, { ...sha1, keyType: 'EC', allowSha1: true }))).toBe(
-      'SHA1_NOT_ALLOWED',
-    );
+    expect(await problemOf(prepareXmlSignature(HTKK, { ...sha1, keyType: 'RSA', allowSha1: false }))).toBe('SHA1_NOT_ALLOWED');
+    expect(await problemOf(prepareXmlSignature(HTKK, { ...sha1, keyType: 'EC', allowSha1: true }))).toBe('SHA1_NOT_ALLOWED');
     const prepared = await prepareXmlSignature(HTKK, { ...sha1, keyType: 'RSA', allowSha1: true });
     expect(prepared.signedInfoDigest).toHaveLength(20);
-    expect(Buffer.from(prepared.digestInfo!).toString('hex')).toMatch(
-      /^3021300906052b0e03021a05000414[0-9a-f]{40}$/,
-    );
+    expect(Buffer.from(prepared.digestInfo!).toString('hex')).toMatch(/^3021300906052b0e03021a05000414[0-9a-f]{40}$/);
 
     const pss: DigestSigner = { ...rsa.signer, rsaScheme: 'PSS' };
-    expect(await problemOf(signXml(HTKK, { profile: 'htkk', certificate: rsa.certificateDer }, pss))).toBe(
-      'UNSUPPORTED_ALGORITHM',
-    );
-    expect(
-      await problemOf(prepareXmlSignature(HTKK, { profile: 'htkk', keyType: 'RSA', signatureId: '1 bad' })),
-    ).toBe('PROFILE_MISMATCH');
+    expect(await problemOf(signXml(HTKK, { profile: 'htkk', certificate: rsa.certificateDer }, pss))).toBe('UNSUPPORTED_ALGORITHM');
+    expect(await problemOf(prepareXmlSignature(HTKK, { profile: 'htkk', keyType: 'RSA', signatureId: '1 bad' }))).toBe('PROFILE_MISMATCH');
   });
 
   it('completes only the SignedInfo that was signed', async () => {
@@ -162,9 +133,7 @@ describe('XMLDSig preparation', () => {
       xml: prepared.xml.replace('#sha256"/><DigestValue>', '#sha256"/><DigestValue>A'),
     };
     expect(() => completeXmlSignature(edited, value, rsa.certificateDer, 'RSA')).toThrow(/no longer matches/);
-    expect(() => completeXmlSignature(prepared, value.subarray(1), rsa.certificateDer, 'RSA')).toThrow(
-      /256 bytes/,
-    );
+    expect(() => completeXmlSignature(prepared, value.subarray(1), rsa.certificateDer, 'RSA')).toThrow(/256 bytes/);
     expect(completeXmlSignature(prepared, value, rsa.certificateDer, 'RSA')).toContain(
       `<SignatureValue>${Buffer.from(value).toString('base64')}</SignatureValue>`,
     );

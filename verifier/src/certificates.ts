@@ -32,13 +32,19 @@ export function ocspUrls(certificate: pkijs.Certificate): string[] {
 export function crlUrls(certificate: pkijs.Certificate): string[] {
   const extension = certificate.extensions?.find((e) => e.extnID === '2.5.29.31');
   const points = (extension?.parsedValue as pkijs.CRLDistributionPoints | undefined)?.distributionPoints ?? [];
-  return points.flatMap((p) => (Array.isArray(p.distributionPoint) ? p.distributionPoint : []))
+  return points
+    .flatMap((p) => (Array.isArray(p.distributionPoint) ? p.distributionPoint : []))
     .filter((n) => n.type === GENERAL_NAME_URI)
     .map((n) => String(n.value));
 }
 
 /** Whether `certificate` chains to one of `roots` (through `intermediates`) at time `at`. */
-export async function chainValid(certificate: pkijs.Certificate, intermediates: pkijs.Certificate[], roots: pkijs.Certificate[], at: Date): Promise<{ valid: boolean; message: string }> {
+export async function chainValid(
+  certificate: pkijs.Certificate,
+  intermediates: pkijs.Certificate[],
+  roots: pkijs.Certificate[],
+  at: Date,
+): Promise<{ valid: boolean; message: string }> {
   const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [certificate, ...intermediates], checkDate: at });
   const result = await engine.verify();
   return { valid: result.result === true, message: result.resultMessage ?? '' };

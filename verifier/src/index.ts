@@ -68,16 +68,13 @@ export interface VerificationReport {
 /** PEM file(s) → DER certificates (for configuring roots). */
 export function loadCertificates(pemFile: string): Uint8Array[] {
   const pem = readFileSync(pemFile, 'utf8');
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')));
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map(
+    (m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')),
+  );
 }
 
 /** The checks every format shares once the signature itself is known good or bad. */
-async function judge(
-  report: SignatureReport,
-  signerDer: Uint8Array,
-  carried: pkijs.Certificate[],
-  options: VerifyOptions,
-): Promise<SignatureReport> {
+async function judge(report: SignatureReport, signerDer: Uint8Array, carried: pkijs.Certificate[], options: VerifyOptions): Promise<SignatureReport> {
   const add = (problem: Problem, detail: string) => {
     if (!report.problems.includes(problem)) report.problems.push(problem);
     report.details.push(detail);
@@ -121,7 +118,12 @@ async function judge(
   return report;
 }
 
-async function cmsReport(cms: Uint8Array, content: { content?: Uint8Array; contentDigest?: Uint8Array }, options: VerifyOptions, claimedTime?: Date): Promise<SignatureReport> {
+async function cmsReport(
+  cms: Uint8Array,
+  content: { content?: Uint8Array; contentDigest?: Uint8Array },
+  options: VerifyOptions,
+  claimedTime?: Date,
+): Promise<SignatureReport> {
   const report: SignatureReport = { valid: false, problems: [], details: [] };
   let core;
   try {
@@ -133,7 +135,13 @@ async function cmsReport(cms: Uint8Array, content: { content?: Uint8Array; conte
   }
   for (const problem of core.problems) {
     report.details.push(problem);
-    const code: Problem = /messageDigest|digest/i.test(problem) ? 'DIGEST_MISMATCH' : /signingCertificate/i.test(problem) ? 'SIGNER_CERTIFICATE_MISMATCH' : /time-stamp/i.test(problem) ? 'TIMESTAMP_INVALID' : 'SIGNATURE_INVALID';
+    const code: Problem = /messageDigest|digest/i.test(problem)
+      ? 'DIGEST_MISMATCH'
+      : /signingCertificate/i.test(problem)
+        ? 'SIGNER_CERTIFICATE_MISMATCH'
+        : /time-stamp/i.test(problem)
+          ? 'TIMESTAMP_INVALID'
+          : 'SIGNATURE_INVALID';
     if (!report.problems.includes(code)) report.problems.push(code);
   }
   if (core.timestamp?.valid && core.timestamp.time) Object.assign(report, { signingTime: core.timestamp.time, timeSource: 'timestamp' });
@@ -149,8 +157,17 @@ async function cmsReport(cms: Uint8Array, content: { content?: Uint8Array; conte
 const single = async (signature: SignatureReport): Promise<VerificationReport> => ({ valid: signature.valid, signatures: [signature] });
 
 /** A detached (give the content or its digest) or attached CMS / CAdES signature. */
-export async function verifyCmsSignature(input: { cms: Uint8Array; content?: Uint8Array; contentDigest?: Uint8Array }, options: VerifyOptions): Promise<VerificationReport> {
-  return single(await cmsReport(input.cms, { ...(input.content && { content: input.content }), ...(input.contentDigest && { contentDigest: input.contentDigest }) }, options));
+export async function verifyCmsSignature(
+  input: { cms: Uint8Array; content?: Uint8Array; contentDigest?: Uint8Array },
+  options: VerifyOptions,
+): Promise<VerificationReport> {
+  return single(
+    await cmsReport(
+      input.cms,
+      { ...(input.content && { content: input.content }), ...(input.contentDigest && { contentDigest: input.contentDigest }) },
+      options,
+    ),
+  );
 }
 
 /** Every signature dictionary of a PDF: its ByteRange, its CMS over that range, and its /M. */
@@ -225,7 +242,12 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     try {
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error('signature does not verify');
-      report.details.push(`signed: ${signed.getReferences().map((r) => r.uri).join(', ')}`);
+      report.details.push(
+        `signed: ${signed
+          .getReferences()
+          .map((r) => r.uri)
+          .join(', ')}`,
+      );
     } catch (error) {
       report.problems.push('SIGNATURE_INVALID');
       report.details.push((error as Error).message);

@@ -45,12 +45,15 @@ async function viaOcsp(certificate: pkijs.Certificate, issuer: pkijs.Certificate
   const request = new pkijs.OCSPRequest();
   await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer });
   const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  request.tbsRequest.requestExtensions = [
-    new pkijs.Extension({ extnID: OCSP_NONCE, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER() }),
-  ];
-  const answer = await fetchBytes(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(request.toSchema(true).toBER()) }, options);
+  request.tbsRequest.requestExtensions = [new pkijs.Extension({ extnID: OCSP_NONCE, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER() })];
+  const answer = await fetchBytes(
+    url,
+    { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(request.toSchema(true).toBER()) },
+    options,
+  );
   const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(answer));
-  if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes) throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
+  if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes)
+    throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
   const basic = pkijs.BasicOCSPResponse.fromBER(response.responseBytes.response.valueBlock.valueHexView.slice().buffer);
   if (!(await basic.verify({ trustedCerts: [issuer] }).catch(() => false))) throw new Error('OCSP answer not signed by the issuer or its responder');
   const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OCSP_NONCE);

@@ -58,7 +58,20 @@ export class ConsentFlow {
       throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: crypto.randomUUID(), origin, tabId, viaWebSocket, job, onProgress, resolve, reject, askSite, signing: false, settled: false, timeoutMs: LIMITS.userInteractionTimeoutMs });
+      this.queue.push({
+        id: crypto.randomUUID(),
+        origin,
+        tabId,
+        viaWebSocket,
+        job,
+        onProgress,
+        resolve,
+        reject,
+        askSite,
+        signing: false,
+        settled: false,
+        timeoutMs: LIMITS.userInteractionTimeoutMs,
+      });
       void this.openNext();
     });
   }

@@ -90,17 +90,33 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const consent: ConsentDocument = { name: document.name, kind: document.kind, digest: document.digest, digestAlgorithm: document.digestAlgorithm };
       const item: SignItem =
         document.kind === 'cms'
-          ? { kind: 'cms', digest: document.digest, digestAlgorithm: document.digestAlgorithm, signingTime: true, ...(document.timestamp && { timestamp: true }), ...(rsaScheme && { rsaScheme }) }
+          ? {
+              kind: 'cms',
+              digest: document.digest,
+              digestAlgorithm: document.digestAlgorithm,
+              signingTime: true,
+              ...(document.timestamp && { timestamp: true }),
+              ...(rsaScheme && { rsaScheme }),
+            }
           : { kind: 'raw', digest: document.digest, digestAlgorithm: document.digestAlgorithm, ...(rsaScheme && { rsaScheme }) };
-      const finish = document.kind === 'cms' ? (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, cms: cmsOf(r) }) : (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, signature: bytesToBase64(signatureOf(r)) });
-      return { consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) }, timestamp: document.kind === 'cms' && document.timestamp === true, content: () => Promise.resolve({ kind: 'digest' }), prepare: async () => ({ item, finish }) };
+      const finish =
+        document.kind === 'cms'
+          ? (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, cms: cmsOf(r) })
+          : (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, signature: bytesToBase64(signatureOf(r)) });
+      return {
+        consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) },
+        timestamp: document.kind === 'cms' && document.timestamp === true,
+        content: () => Promise.resolve({ kind: 'digest' }),
+        prepare: async () => ({ item, finish }),
+      };
     }
     case 'pdf': {
       const pdf = base64ToBytes(document.pdf);
       if (!PDF_HEADER.every((byte, i) => pdf[i] === byte)) throw new Error('not a PDF (no %PDF- header)');
       const pages = (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
       const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;
-      if (appearance && (appearance.pageIndex ?? 0) >= pages) throw new Error(`the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`);
+      if (appearance && (appearance.pageIndex ?? 0) >= pages)
+        throw new Error(`the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`);
       const timestamp = document.level === 'B-T';
       return {
         consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }) },
@@ -117,7 +133,14 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           });
           return {
             // PAdES: no signingTime attribute (the time is the dictionary's /M).
-            item: { kind: 'cms', digest: bytesToBase64(prepared.digest), digestAlgorithm: prepared.digestAlgorithm, signingTime: false, ...(timestamp && { timestamp }), ...(rsaScheme && { rsaScheme }) },
+            item: {
+              kind: 'cms',
+              digest: bytesToBase64(prepared.digest),
+              digestAlgorithm: prepared.digestAlgorithm,
+              signingTime: false,
+              ...(timestamp && { timestamp }),
+              ...(rsaScheme && { rsaScheme }),
+            },
             finish: (result) => ({ ok: true, pdf: bytesToBase64(embedPdfSignature(prepared, base64ToBytes(cmsOf(result)))) }),
           };
         },
@@ -127,7 +150,14 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const summary = summarizeXml(document.xml, document.profile);
       const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
       return {
-        consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile: document.profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
+        consent: {
+          name: document.name,
+          kind: 'xml',
+          size: new TextEncoder().encode(document.xml).length,
+          profile: document.profile,
+          summary,
+          ...(digestAlgorithm === 'SHA-1' && { sha1: true }),
+        },
         timestamp: false,
         // TODO(#12): every value inside the signed element.
         content: () => Promise.resolve({ kind: 'xml', rows: summary.map(({ field, value }) => ({ path: field, value })) }),

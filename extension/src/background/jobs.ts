@@ -18,12 +18,7 @@ export interface ConsentJob {
   documents: ConsentDocument[];
   /** The whole content of document `index`, when the window opens it. */
   content(index: number): Promise<DocumentContent>;
-  run(
-    certificateId: string,
-    pin: string | null,
-    progress: (done: number, total: number) => void,
-    cancelled: () => boolean,
-  ): Promise<unknown>;
+  run(certificateId: string, pin: string | null, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<unknown>;
 }
 
 const loginTimeout = (pin: string | null) => (pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs);
@@ -77,13 +72,7 @@ const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWi
  * Documents of any kind under one login. Each call's documents are prepared (PDF, XML: with the
  * signer's certificate and one signing time) while the previous call signs, then finished here.
  */
-export function batchJob(
-  host: NativeHostClient,
-  origin: string,
-  params: PageParams<'sign-many'>,
-  plans: DocumentPlan[],
-  tsaUrl?: string,
-): ConsentJob {
+export function batchJob(host: NativeHostClient, origin: string, params: PageParams<'sign-many'>, plans: DocumentPlan[], tsaUrl?: string): ConsentJob {
   return {
     description: params.description,
     ...(params.lang && { lang: params.lang }),
@@ -96,11 +85,7 @@ export function batchJob(
     async run(certificateId, pin, progress, cancelled): Promise<PageResult<'sign-many'>> {
       const total = plans.length;
       // A wrong PIN fails here, before anything is signed, and the window lets the user retry.
-      const { batchId, certificate } = await host.call(
-        'begin-batch',
-        { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) },
-        loginTimeout(pin),
-      );
+      const { batchId, certificate } = await host.call('begin-batch', { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) }, loginTimeout(pin));
       const signer = signerOf(certificate);
       const now = new Date();
       const results = new Array<PageDocumentResult>(total);

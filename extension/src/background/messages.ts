@@ -100,6 +100,4 @@ export const CONSENT_PORT = 'kyso-consent';
 /** Extension pages (options) ⇄ background. */
 export type OptionsRequest = { options: 'status' } | { options: 'modules' } | { options: 'set-modules'; configured: string[] };
 export type OptionsModules = { ok: true; report: ModuleReport } | { ok: false; error: WireError };
-export type OptionsStatus =
-  | { ok: true; hostVersion: string; certificates: CertificateEntry[] }
-  | { ok: false; error: WireError };
+export type OptionsStatus = { ok: true; hostVersion: string; certificates: CertificateEntry[] } | { ok: false; error: WireError };

@@ -4,7 +4,15 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError } from '../../../shared/protocol/errors.js';
-import { HostEventSchema, HostResponseSchema, hostCommands, type HostCommand, type HostEvent, type HostParams, type HostResult } from '../../../shared/protocol/host.js';
+import {
+  HostEventSchema,
+  HostResponseSchema,
+  hostCommands,
+  type HostCommand,
+  type HostEvent,
+  type HostParams,
+  type HostResult,
+} from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, NATIVE_HOST_NAME, PROTOCOL_VERSION } from '../../../shared/version.js';
@@ -45,18 +53,16 @@ export class NativeHostClient {
       const message = (p as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message;
       this.onDisconnect(port, disconnectError(message));
     });
-    this.handshake = this.send('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION }, LIMITS.hostHandshakeTimeoutMs).then(
-      (hello) => {
-        if (hello.protocolVersion !== PROTOCOL_VERSION) {
-          throw new KysoError('VERSION_MISMATCH', undefined, {
-            hostProtocol: hello.protocolVersion,
-            extensionProtocol: PROTOCOL_VERSION,
-            update: hello.protocolVersion < PROTOCOL_VERSION ? 'host' : 'extension',
-          });
-        }
-        return hello;
-      },
-    );
+    this.handshake = this.send('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION }, LIMITS.hostHandshakeTimeoutMs).then((hello) => {
+      if (hello.protocolVersion !== PROTOCOL_VERSION) {
+        throw new KysoError('VERSION_MISMATCH', undefined, {
+          hostProtocol: hello.protocolVersion,
+          extensionProtocol: PROTOCOL_VERSION,
+          update: hello.protocolVersion < PROTOCOL_VERSION ? 'host' : 'extension',
+        });
+      }
+      return hello;
+    });
     this.handshake.catch(() => this.disconnect());
     return this.handshake;
   }

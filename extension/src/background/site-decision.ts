@@ -13,4 +13,3 @@ export function decide(origin: string, managed: ManagedPolicy, user: Record<stri
   if (managed.allowedOrigins?.includes(origin)) return { permission: 'allowed', managed: true };
   return { permission: user[origin] ?? 'ask', managed: false };
 }
-

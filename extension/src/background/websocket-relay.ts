@@ -33,7 +33,9 @@ export async function applyWebSocketSetting(host: NativeHostClient): Promise<voi
   const setting = await webSocketSetting();
   // A host that cannot listen (missing, port taken) leaves the mode off; the options page shows the host's state.
   if (setting?.enabled) {
-    await host.call('websocket', { serve: { port: setting.port, allowedOrigins: setting.allowedOrigins } }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+    await host
+      .call('websocket', { serve: { port: setting.port, allowedOrigins: setting.allowedOrigins } }, LIMITS.tokenOperationTimeoutMs)
+      .catch(() => undefined);
   } else if (host.connected) {
     await host.call('websocket', { serve: null }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
   }

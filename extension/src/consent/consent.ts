@@ -180,10 +180,17 @@ function renderCertificates(): void {
     const holder = document.createElement('span');
     holder.className = 'holder';
     holder.textContent = holderName(summary);
-    const ids = Object.entries(summary.identities).map(([kind, values]) => `${kind}: ${values.join(', ')}`).join(' · ');
+    const ids = Object.entries(summary.identities)
+      .map(([kind, values]) => `${kind}: ${values.join(', ')}`)
+      .join(' · ');
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = [ids, `${t('issuedBy')} ${summary.issuer.commonName ?? summary.issuer.organization ?? ''}`, `${t('validUntil')} ${summary.notAfter.toLocaleDateString('vi-VN')}`, entry.token.label]
+    meta.textContent = [
+      ids,
+      `${t('issuedBy')} ${summary.issuer.commonName ?? summary.issuer.organization ?? ''}`,
+      `${t('validUntil')} ${summary.notAfter.toLocaleDateString('vi-VN')}`,
+      entry.token.label,
+    ]
       .filter(Boolean)
       .join(' — ');
     text.append(holder, document.createElement('br'), meta);

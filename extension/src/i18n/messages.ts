@@ -29,7 +29,8 @@ export const MESSAGES = {
     chooseFirst: 'Hãy chọn chứng thư số và nhập mã PIN.',
     warning: 'Chỉ ký khi bạn tin trang web này và đồng ý với nội dung trên.',
     siteQuestion: 'Cho phép trang web này yêu cầu ký số?',
-    siteExplain: 'Đây là lần đầu trang này yêu cầu ký số. Lựa chọn của bạn được ghi nhớ; bạn có thể thu hồi trong phần Tuỳ chọn của kyso. Mỗi lần ký vẫn cần bạn xác nhận và nhập mã PIN.',
+    siteExplain:
+      'Đây là lần đầu trang này yêu cầu ký số. Lựa chọn của bạn được ghi nhớ; bạn có thể thu hồi trong phần Tuỳ chọn của kyso. Mỗi lần ký vẫn cần bạn xác nhận và nhập mã PIN.',
     allowSite: 'Cho phép',
     denySite: 'Không cho phép',
     kind_cms: 'Chữ ký số CMS (CAdES) trên mã băm do trang gửi',
@@ -81,7 +82,8 @@ export const MESSAGES = {
     chooseFirst: 'Choose a certificate and type the PIN.',
     warning: 'Sign only if you trust this website and agree with the content above.',
     siteQuestion: 'Allow this website to request signatures?',
-    siteExplain: 'This is the first time this site asks for a signature. Your choice is remembered; you can revoke it in kyso’s options. Every signature still needs your confirmation and PIN.',
+    siteExplain:
+      'This is the first time this site asks for a signature. Your choice is remembered; you can revoke it in kyso’s options. Every signature still needs your confirmation and PIN.',
     allowSite: 'Allow',
     denySite: 'Don’t allow',
     kind_cms: 'CMS (CAdES) signature over a digest sent by the site',

@@ -53,7 +53,9 @@ async function renderHost(): Promise<void> {
   $('certificates').replaceChildren(
     ...status.certificates.map((c) => {
       const summary = summarizeCertificate(base64ToBytes(c.certificate));
-      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+      const ids = Object.entries(summary.identities)
+        .map(([k, v]) => `${k}:${v.join(',')}`)
+        .join(' ');
       return Object.assign(document.createElement('li'), { textContent: `${holderName(summary)} ${ids} [${c.token.label}]` });
     }),
   );
@@ -75,9 +77,7 @@ function wireTsaForm(): void {
     const saved = await saveTsaUrl($<HTMLInputElement>('tsa-url').value);
     const status = $('tsa-status');
     status.dataset.saved = String(saved);
-    status.textContent = saved
-      ? 'Đã lưu / Saved'
-      : 'Địa chỉ phải là URL http:// hoặc https:// / The address must be an http:// or https:// URL';
+    status.textContent = saved ? 'Đã lưu / Saved' : 'Địa chỉ phải là URL http:// hoặc https:// / The address must be an http:// or https:// URL';
   });
 }
 
@@ -162,7 +162,10 @@ async function renderWebSocket(): Promise<void> {
     const saved = await saveWebSocketSetting({
       enabled: enabled.checked,
       port: Number(port.value),
-      allowedOrigins: origins.value.split('\n').map((o) => o.trim()).filter(Boolean),
+      allowedOrigins: origins.value
+        .split('\n')
+        .map((o) => o.trim())
+        .filter(Boolean),
     });
     $('ws-status').dataset.saved = String(saved);
     $('ws-status').textContent = saved

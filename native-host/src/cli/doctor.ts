@@ -35,9 +35,10 @@ function checkRegistration(location: HostLocation, manifestPath: string): Regist
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { path?: string; allowed_origins?: string[]; allowed_extensions?: string[] };
     registration.launcher = manifest.path;
-    const allowed = location.family === 'firefox'
-      ? manifest.allowed_extensions?.includes(FIREFOX_EXTENSION_ID)
-      : manifest.allowed_origins?.includes(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
+    const allowed =
+      location.family === 'firefox'
+        ? manifest.allowed_extensions?.includes(FIREFOX_EXTENSION_ID)
+        : manifest.allowed_origins?.includes(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
     if (!allowed) registration.problem = 'does not allow the kyso extension';
     else if (!manifest.path || !existsSync(manifest.path)) registration.problem = `launcher missing: ${manifest.path}`;
     else accessSync(manifest.path, constants.X_OK);
@@ -69,7 +70,9 @@ export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshake
         else reject(new Error(value?.error?.code ?? 'unexpected answer'));
       }
     });
-    child.stdin.write(encodeFrame({ id: 1, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } }, LIMITS.maxFrameToHostBytes));
+    child.stdin.write(
+      encodeFrame({ id: 1, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } }, LIMITS.maxFrameToHostBytes),
+    );
   });
 }
 
@@ -94,14 +97,21 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     const tokens = new Map(certificates.map((c) => [c.token.serial, c.token]));
     print(`\nTokens: ${tokens.size}`);
     for (const token of tokens.values()) {
-      const flags = [token.pinLocked && 'PIN LOCKED', token.pinFinalTry && 'final PIN try', token.pinCountLow && 'PIN count low', token.protectedAuthPath && 'PIN pad'].filter(Boolean);
+      const flags = [
+        token.pinLocked && 'PIN LOCKED',
+        token.pinFinalTry && 'final PIN try',
+        token.pinCountLow && 'PIN count low',
+        token.protectedAuthPath && 'PIN pad',
+      ].filter(Boolean);
       print(`  ${token.label} (${token.manufacturer} ${token.model}, serial ${token.serial})${flags.length ? ` — ${flags.join(', ')}` : ''}`);
     }
     print(`\nCertificates: ${certificates.length}`);
     for (const entry of certificates) {
       const { summary, holder, ids, problems: issues } = describeForCli(entry);
       if (issues.length === 0 && !entry.token.pinLocked) usable++;
-      print(`  ${issues.length ? '✗' : '✓'} ${holder} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`);
+      print(
+        `  ${issues.length ? '✗' : '✓'} ${holder} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`,
+      );
     }
     if (usable === 0) problems.push('no certificate that can sign (insert the token, or renew the certificate)');
   } catch (error) {

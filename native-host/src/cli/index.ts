@@ -98,7 +98,16 @@ export async function runCli(args: string[]): Promise<number> {
         const page = values.page === undefined ? undefined : Number(values.page);
         const badRect = rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
-        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || (values.level !== 'B-B' && values.level !== 'B-T')) {
+        if (
+          !values.in ||
+          !values.out ||
+          !SIGN_FORMATS.includes(format) ||
+          !digest.success ||
+          tsa?.success === false ||
+          badRect ||
+          badPage ||
+          (values.level !== 'B-B' && values.level !== 'B-T')
+        ) {
           process.stderr.write(USAGE);
           return 2;
         }

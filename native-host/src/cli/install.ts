@@ -43,7 +43,10 @@ export function launcherDirectory(scope: Scope, home: string, platform = current
 
 function parseBrowsers(list: string | undefined): Browser[] | undefined {
   if (!list) return undefined;
-  const names = list.split(',').map((b) => b.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const unknown = names.filter((b) => !isBrowser(b));
   if (unknown.length) throw new Error(`unknown browser ${unknown.join(', ')} (known: ${BROWSERS.join(', ')})`);
   return names as Browser[];

@@ -37,7 +37,10 @@ export interface XmlOptions {
 
 /** The stamp font: beside the bundled host (dist/host/fonts), else in the source tree. */
 function stampFont(): Uint8Array {
-  const candidates = [fileURLToPath(DEFAULT_FONT_URL), path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/pdf/fonts/LiberationSerif-Regular.ttf')];
+  const candidates = [
+    fileURLToPath(DEFAULT_FONT_URL),
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/pdf/fonts/LiberationSerif-Regular.ttf'),
+  ];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new KysoError('INTERNAL', 'the stamp font is missing from this installation');
   return new Uint8Array(readFileSync(found));

@@ -47,14 +47,14 @@ export async function hashFile(file: string, algorithm: DigestAlgorithm): Promis
 
 function describe(entry: CertificateEntry): string {
   const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-  const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+  const ids = Object.entries(summary.identities)
+    .map(([k, v]) => `${k}:${v.join(',')}`)
+    .join(' ');
   return `${holderName(summary)} ${ids}`.trim();
 }
 
 export function chooseCertificate(certificates: CertificateEntry[], wanted: string | undefined, now = new Date()): CertificateEntry {
-  const usable = certificates.filter(
-    (c) => usabilityProblems(summarizeCertificate(base64ToBytes(c.certificate)), now).length === 0,
-  );
+  const usable = certificates.filter((c) => usabilityProblems(summarizeCertificate(base64ToBytes(c.certificate)), now).length === 0);
   const matches = wanted ? usable.filter((c) => c.id === wanted || describe(c).includes(wanted)) : usable;
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) throw new KysoError('NO_CERTIFICATE');
@@ -83,11 +83,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     const entry = chooseCertificate(certificates, options.certificate);
     if (options.sha1 && entry.keyType !== 'RSA') throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
-    const pin = entry.token.protectedAuthPath
-      ? null
-      : options.pinFromStdin
-        ? await readPinFromStdin()
-        : await readPinFromTerminal('Mã PIN / PIN: ');
+    const pin = entry.token.protectedAuthPath ? null : options.pinFromStdin ? await readPinFromStdin() : await readPinFromTerminal('Mã PIN / PIN: ');
     if (pin === null) log('Nhập mã PIN trên thiết bị / Enter the PIN on your device');
     const operation = await SigningOperation.open(worker, entry, pin, {
       loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,

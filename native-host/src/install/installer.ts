@@ -68,16 +68,7 @@ export interface InstallOptions extends CommonOptions {
 
 export type UninstallOptions = CommonOptions;
 
-export type EntryAction =
-  | 'written'
-  | 'unchanged'
-  | 'would-write'
-  | 'removed'
-  | 'absent'
-  | 'would-remove'
-  | 'kept-shared'
-  | 'skipped'
-  | 'failed';
+export type EntryAction = 'written' | 'unchanged' | 'would-write' | 'removed' | 'absent' | 'would-remove' | 'kept-shared' | 'skipped' | 'failed';
 
 export interface ReportEntry {
   /** The browsers this target serves (several browsers can share one file or registry key). */
@@ -130,8 +121,7 @@ export async function install(options: InstallOptions): Promise<InstallReport> {
       hostManifest(family, {
         hostPath: options.hostPath,
         description: options.description,
-        extraExtensionIds:
-          family === 'firefox' ? options.extraFirefoxExtensionIds : options.extraChromiumExtensionIds,
+        extraExtensionIds: family === 'firefox' ? options.extraFirefoxExtensionIds : options.extraChromiumExtensionIds,
       }),
     );
     entries.push(await writeManifest(fs, file, text, { browsers, dryRun }));
@@ -178,9 +168,7 @@ function makePlan(options: CommonOptions, platform: Platform): Plan {
   };
   const selected = options.browsers ?? (options.userDataDir ? ['chromium' as const] : DEFAULT_BROWSERS);
   const locate = (browser: Browser): HostLocation | undefined =>
-    options.userDataDir && familyOf(browser) === 'chromium'
-      ? userDataDirLocation(options.userDataDir, browser, platform)
-      : hostLocation(browser, query);
+    options.userDataDir && familyOf(browser) === 'chromium' ? userDataDirLocation(options.userDataDir, browser, platform) : hostLocation(browser, query);
 
   const locations: HostLocation[] = [];
   const unsupported: Browser[] = [];
@@ -203,9 +191,7 @@ function makePlan(options: CommonOptions, platform: Platform): Plan {
   return { platform, scope: options.scope, locations, unsupported, othersTargets };
 }
 
-function manifestTargets(
-  locations: HostLocation[],
-): Map<string, { family: BrowserFamily; browsers: Browser[] }> {
+function manifestTargets(locations: HostLocation[]): Map<string, { family: BrowserFamily; browsers: Browser[] }> {
   const targets = new Map<string, { family: BrowserFamily; browsers: Browser[] }>();
   for (const location of locations) {
     for (const file of location.manifestPaths) {
@@ -220,9 +206,7 @@ function manifestTargets(
   return targets;
 }
 
-function registryTargets(
-  locations: HostLocation[],
-): Map<string, { manifestPath: string; browsers: Browser[] }> {
+function registryTargets(locations: HostLocation[]): Map<string, { manifestPath: string; browsers: Browser[] }> {
   const targets = new Map<string, { manifestPath: string; browsers: Browser[] }>();
   for (const location of locations) {
     const manifestPath = location.manifestPaths[0];
@@ -298,12 +282,7 @@ async function deleteRegistryKey(registry: Registry, key: string, { browsers, dr
   }
 }
 
-function keptShared(
-  kind: ReportEntry['kind'],
-  target: string,
-  browsers: Browser[],
-  sharers: Browser[],
-): ReportEntry {
+function keptShared(kind: ReportEntry['kind'], target: string, browsers: Browser[], sharers: Browser[]): ReportEntry {
   return { browsers, kind, target, action: 'kept-shared', detail: `also used by ${sharers.join(', ')}` };
 }
 
@@ -387,9 +366,7 @@ export const nodeInstallerFs: InstallerFs = {
     }
     if (!info.isFile()) return `The host launcher ${file} is not a file`;
     if (platform === 'win32') {
-      return WINDOWS_LAUNCHABLE.test(file)
-        ? undefined
-        : `The host launcher ${file} must be an .exe, .bat or .cmd`;
+      return WINDOWS_LAUNCHABLE.test(file) ? undefined : `The host launcher ${file} must be an .exe, .bat or .cmd`;
     }
     try {
       await access(file, fsConstants.X_OK);
@@ -397,8 +374,7 @@ export const nodeInstallerFs: InstallerFs = {
       return `The host launcher ${file} is not executable (chmod 755 it)`;
     }
     // access() answers for the installing user; a system-wide host must run for every user.
-    if (scope === 'system' && (info.mode & 0o111) !== 0o111)
-      return `The host launcher ${file} is not executable by every user`;
+    if (scope === 'system' && (info.mode & 0o111) !== 0o111) return `The host launcher ${file} is not executable by every user`;
     return undefined;
   },
 };

@@ -68,11 +68,7 @@ function batchLauncher(nodePath: string, hostScript: string, env: [string, strin
     // cmd.exe has no way to escape a double quote inside a quoted argument.
     if (value.includes('"')) throw new Error(`A double quote cannot appear in a .bat launcher: ${value}`);
   }
-  const lines = [
-    '@echo off',
-    'rem kyso native-messaging host launcher, written by `kyso-host install`.',
-    'setlocal',
-  ];
+  const lines = ['@echo off', 'rem kyso native-messaging host launcher, written by `kyso-host install`.', 'setlocal'];
   // Inside a batch file % starts a variable even within quotes; %% is a literal percent sign.
   const batch = (s: string) => s.replace(/%/g, '%%');
   for (const [name, value] of env) lines.push(`set "${name}=${batch(value)}"`);
@@ -89,10 +85,7 @@ export interface WriteLauncherResult {
  * Writes the launcher into `dir` (created if needed), executable by everyone and writable only by
  * the owner: the browser runs it, and nobody else should be able to change what it runs.
  */
-export async function writeLauncher(
-  dir: string,
-  options: LauncherOptions & { dryRun?: boolean },
-): Promise<WriteLauncherResult> {
+export async function writeLauncher(dir: string, options: LauncherOptions & { dryRun?: boolean }): Promise<WriteLauncherResult> {
   const platform = options.platform ?? currentPlatform();
   const file = pathFor(platform).join(dir, launcherFileName(platform));
   const text = launcherScript({ ...options, platform });
@@ -109,10 +102,7 @@ export async function writeLauncher(
  * Finds native-host/bin/kyso-host.js by walking up from `startDir` to the kyso package root, so it
  * works from the TypeScript sources, the tsc output (dist/node/...) and the bundles (dist/host).
  */
-export function findHostScript(
-  startDir: string = path.dirname(fileURLToPath(import.meta.url)),
-  exists: (file: string) => boolean = existsSync,
-): string {
+export function findHostScript(startDir: string = path.dirname(fileURLToPath(import.meta.url)), exists: (file: string) => boolean = existsSync): string {
   let dir = path.resolve(startDir);
   for (;;) {
     const candidate = path.join(dir, 'native-host', 'bin', 'kyso-host.js');

@@ -103,10 +103,7 @@ export function hostLocation(browser: Browser, query: LocationQuery): HostLocati
 }
 
 /** Locations for several browsers; those without a documented location are listed apart. */
-export function hostLocations(
-  query: LocationQuery,
-  browsers: readonly Browser[] = DEFAULT_BROWSERS,
-): { located: HostLocation[]; unsupported: Browser[] } {
+export function hostLocations(query: LocationQuery, browsers: readonly Browser[] = DEFAULT_BROWSERS): { located: HostLocation[]; unsupported: Browser[] } {
   const located: HostLocation[] = [];
   const unsupported: Browser[] = [];
   for (const browser of browsers) {
@@ -122,11 +119,7 @@ export function hostLocations(
  * manifests from <dir>/NativeMessagingHosts (Linux and macOS; Windows uses only the registry).
  * This is how tests register the host for a throwaway profile without touching the real one.
  */
-export function userDataDirLocation(
-  userDataDir: string,
-  browser: Browser = 'chromium',
-  platform: Platform = 'linux',
-): HostLocation {
+export function userDataDirLocation(userDataDir: string, browser: Browser = 'chromium', platform: Platform = 'linux'): HostLocation {
   if (familyOf(browser) !== 'chromium') throw new Error(`${browser} has no Chromium user-data-dir`);
   if (platform === 'win32') {
     throw new Error('On Windows, Chromium finds hosts only through the registry, not in --user-data-dir');

@@ -63,11 +63,7 @@ export function evidencePaths(pkg: { kind: SandboxKind; id: string }, home: stri
       p.join(home, 'snap', pkg.id),
     ];
   }
-  return [
-    p.join('/var/lib/flatpak/app', pkg.id),
-    p.join(home, '.local/share/flatpak/app', pkg.id),
-    p.join(home, '.var/app', pkg.id),
-  ];
+  return [p.join('/var/lib/flatpak/app', pkg.id), p.join(home, '.local/share/flatpak/app', pkg.id), p.join(home, '.var/app', pkg.id)];
 }
 
 /** Every sandboxed browser found, each once (with the first path that revealed it). */

@@ -42,10 +42,7 @@ export function serveNativeMessaging({ input, output, handlers, onClose, log = (
     try {
       frame = encodeFrame(response, LIMITS.maxFrameFromHostBytes);
     } catch {
-      frame = encodeFrame(
-        { id: response.id, ok: false, error: new KysoError('INTERNAL', 'response too large').toWire() },
-        LIMITS.maxFrameFromHostBytes,
-      );
+      frame = encodeFrame({ id: response.id, ok: false, error: new KysoError('INTERNAL', 'response too large').toWire() }, LIMITS.maxFrameFromHostBytes);
     }
     output.write(frame);
   };

@@ -19,7 +19,15 @@ const usrLib = (...names: string[]) => names.flatMap((n) => [`/usr/lib/${n}`, `/
 export const KNOWN_MODULES: readonly KnownModule[] = [
   {
     vendor: 'VNPT-CA',
-    win32: sys32('vnptca_p11_v10.dll', 'vnptca_p11_v9.dll', 'vnptca_p11_v8.dll', 'vnptca_p11_v7.dll', 'vnptca_p11_v6.dll', 'VNPT-CA_v34.dll', 'vnpt-ca_cl_v1.dll'),
+    win32: sys32(
+      'vnptca_p11_v10.dll',
+      'vnptca_p11_v9.dll',
+      'vnptca_p11_v8.dll',
+      'vnptca_p11_v7.dll',
+      'vnptca_p11_v6.dll',
+      'VNPT-CA_v34.dll',
+      'vnpt-ca_cl_v1.dll',
+    ),
     darwin: usrLocalLib('libvnptca_p11_v10.dylib', 'libvnptca_p11_v8.dylib', 'vnptca_p11_v6.dylib'),
     linux: usrLib('libvnptca_p11_v10.so', 'libvnptca_p11_v8.so', 'libvnptca_p11_v6.so'),
   },
@@ -39,7 +47,17 @@ export const KNOWN_MODULES: readonly KnownModule[] = [
   { vendor: 'CA2 / Nacencomm', win32: sys32('CA2_csp11.dll', 'CA2_v34.dll', 'ncca_csp11_v1.dll') },
   {
     vendor: 'SmartSign / Vina-CA',
-    win32: sys32('Vina-CAv10.dll', 'Vina-CAv9.dll', 'Vina-CAv8.dll', 'Vina-CAv7.dll', 'Vina-CAv6.dll', 'Vina-CAv5.dll', 'Vina-CAv4.dll', 'Vina-CAv3.dll', 'Vina-CA.dll'),
+    win32: sys32(
+      'Vina-CAv10.dll',
+      'Vina-CAv9.dll',
+      'Vina-CAv8.dll',
+      'Vina-CAv7.dll',
+      'Vina-CAv6.dll',
+      'Vina-CAv5.dll',
+      'Vina-CAv4.dll',
+      'Vina-CAv3.dll',
+      'Vina-CA.dll',
+    ),
   },
   { vendor: 'Safe-CA', win32: sys32('safe-ca.dll') },
   { vendor: 'EFY-CA', win32: sys32('efy-ca_v1.dll') },

@@ -151,7 +151,12 @@ export class SigningOperation {
     const prepared = await prepareSignedAttributes(options);
     return {
       item,
-      toSign: { digest: await digestOf(item.digestAlgorithm, prepared.toBeSigned), digestAlgorithm: item.digestAlgorithm, data: prepared.toBeSigned, rsaScheme },
+      toSign: {
+        digest: await digestOf(item.digestAlgorithm, prepared.toBeSigned),
+        digestAlgorithm: item.digestAlgorithm,
+        data: prepared.toBeSigned,
+        rsaScheme,
+      },
       cms: { options, prepared, timestamp: item.timestamp === true },
     };
   }

@@ -26,7 +26,6 @@ const ClientRequestSchema = z.strictObject({
   params: z.unknown(),
 });
 
-
 /** The extension has this long (the longest consent the user may allow, and then some) to answer. */
 const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
 
@@ -63,7 +62,9 @@ export class WebSocketEndpoint {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
-      server.once('error', (error) => reject(new KysoError('BUSY', `cannot listen on 127.0.0.1:${config.port}`, { reason: String((error as NodeJS.ErrnoException).code ?? error) })));
+      server.once('error', (error) =>
+        reject(new KysoError('BUSY', `cannot listen on 127.0.0.1:${config.port}`, { reason: String((error as NodeJS.ErrnoException).code ?? error) })),
+      );
     });
     server.on('connection', (socket, request) => this.accept(socket, String(request.headers.origin)));
     this.server = server;
@@ -104,7 +105,7 @@ export class WebSocketEndpoint {
         if (isBinary) throw new KysoError('BAD_REQUEST', 'send JSON text messages');
         // ws delivers a text message as one Buffer (binaryType 'nodebuffer', fragments joined).
         const raw = JSON.parse((data as Buffer).toString('utf8')) as unknown;
-        id = typeof (raw as { id?: unknown })?.id === 'string' ? ((raw as { id: string }).id.slice(0, 64)) : null;
+        id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id.slice(0, 64) : null;
         const request = parseOrBadRequest(ClientRequestSchema, raw, 'websocket request');
         const params = parseOrBadRequest(pageRequests[request.type].params, request.params, request.type);
         if (request.type === 'sign-many') {

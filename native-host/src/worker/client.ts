@@ -154,9 +154,7 @@ export class TokenWorker {
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;
-    pending.reject(
-      new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }),
-    );
+    pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }));
   }
 
   private forget(child: ChildProcess | undefined): void {

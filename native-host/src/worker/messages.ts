@@ -50,6 +50,4 @@ export interface WorkerResults {
 }
 
 export type WorkerRequest = WorkerOperation & { id: number };
-export type WorkerResponse =
-  | { id: number; ok: true; result: WorkerResults[keyof WorkerResults] }
-  | { id: number; ok: false; error: WireError };
+export type WorkerResponse = { id: number; ok: true; result: WorkerResults[keyof WorkerResults] } | { id: number; ok: false; error: WireError };

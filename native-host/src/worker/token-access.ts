@@ -8,13 +8,7 @@ import { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from '../../../shared/cms
 import type { TokenDigestAlgorithm } from './messages.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme, type TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
-import {
-  CKR_FUNCTION_NOT_SUPPORTED,
-  CKR_MECHANISM_INVALID,
-  CKR_USER_ALREADY_LOGGED_IN,
-  pkcs11ReturnValue,
-  toKysoError,
-} from './pkcs11-errors.js';
+import { CKR_FUNCTION_NOT_SUPPORTED, CKR_MECHANISM_INVALID, CKR_USER_ALREADY_LOGGED_IN, pkcs11ReturnValue, toKysoError } from './pkcs11-errors.js';
 
 type Handle = Buffer;
 
@@ -144,10 +138,7 @@ export class TokenAccess {
       ]);
       const entries: TokenCertificate[] = [];
       for (const handle of handles) {
-        const [value, id] = p11.C_GetAttributeValue(session, handle, [
-          { type: pkcs11js.CKA_VALUE },
-          { type: pkcs11js.CKA_ID },
-        ]);
+        const [value, id] = p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }, { type: pkcs11js.CKA_ID }]);
         const der = value?.value;
         const keyId = id?.value?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
