@@ -3,14 +3,25 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.kyso/**', 'bench/results/**', 'test/fixtures/plugins/**/*.js' /* real plugin scripts, kept unmodified */] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.kyso/**',
+      'bench/results/**',
+      'test/fixtures/plugins/**/*.js' /* real plugin scripts, kept unmodified */,
+    ],
+  },
   js.configs.recommended,
   // Type-aware rules: floating and misused promises, unsafe `any`, needless assertions, awaits.
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       globals: { ...globals.node, ...globals.browser },
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.ts', 'native-host/*.js', 'native-host/bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.ts', 'native-host/*.js', 'native-host/bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

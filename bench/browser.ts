@@ -24,7 +24,9 @@ export interface BrowserBench {
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(HERE, '../../..')
+  : path.resolve(HERE, '..');
 const EXTENSION = path.join(ROOT, 'dist/extension-bench');
 
 function percentile(xs: number[], p: number): number {
@@ -32,7 +34,10 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 }
 
-export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: number; cold: number }): Promise<BrowserBench> {
+export async function runBrowserBench(
+  env: NodeJS.ProcessEnv,
+  counts: { warm: number; cold: number },
+): Promise<BrowserBench> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-chromium-'));
   const launcher = path.join(profile, 'kyso-host.sh');
   writeFileSync(
@@ -43,7 +48,13 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
   mkdirSync(path.join(profile, 'NativeMessagingHosts'));
   writeFileSync(
     path.join(profile, 'NativeMessagingHosts', `${NATIVE_HOST_NAME}.json`),
-    JSON.stringify({ name: NATIVE_HOST_NAME, description: 'kyso bench', path: launcher, type: 'stdio', allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`] }),
+    JSON.stringify({
+      name: NATIVE_HOST_NAME,
+      description: 'kyso bench',
+      path: launcher,
+      type: 'stdio',
+      allowed_origins: [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`],
+    }),
   );
   const demo = await startDemoServer({ trustedRoots: [] });
   const browser = await puppeteer.launch({
@@ -51,12 +62,32 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
     userDataDir: profile,
     headless: true,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-extensions-except=${EXTENSION}`,
+      `--load-extension=${EXTENSION}`,
+    ],
   });
   try {
-    const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`), { timeout: 20_000 });
+    const target = await browser.waitForTarget(
+      (t) =>
+        t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`),
+      { timeout: 20_000 },
+    );
     const worker = (await target.worker())!;
-    for (let i = 0; i < 100 && !(await worker.evaluate(() => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object')); i++) {
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await worker.evaluate(
+        () => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object',
+      ));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     const page = await browser.newPage();
@@ -67,25 +98,38 @@ export async function runBrowserBench(env: NodeJS.ProcessEnv, counts: { warm: nu
       const port = chromeApi.runtime.connectNative('vn.kyso.host');
       const answer = await new Promise<any>((resolve) => {
         port.onMessage.addListener((m: any) => m.id === 2 && resolve(m));
-        port.postMessage({ id: 1, command: 'hello', params: { protocolVersion: 1, extensionVersion: '0.1.0' } });
+        port.postMessage({
+          id: 1,
+          command: 'hello',
+          params: { protocolVersion: 1, extensionVersion: '0.1.0' },
+        });
         port.postMessage({ id: 2, command: 'list-certificates', params: {} });
       });
       port.disconnect();
       return answer.result.certificates.find((c: any) => c.id.endsWith('/02')).id as string;
     });
     await worker.evaluate(
-      (certificateId: string) => (globalThis as unknown as { chrome: any }).chrome.storage.local.set({ developerMode: true, benchAutoApprove: { certificateId, pin: '123456' } }),
+      (certificateId: string) =>
+        (globalThis as unknown as { chrome: any }).chrome.storage.local.set({
+          developerMode: true,
+          benchAutoApprove: { certificateId, pin: '123456' },
+        }),
       id,
     );
     const signOnce = () =>
       page.evaluate(async () => {
         const sdk = await (new Function('return import("/sdk/kyso.js")')() as Promise<any>);
-        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`doc ${Math.random()}`)));
+        const digest = new Uint8Array(
+          await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`doc ${Math.random()}`)),
+        );
         const start = performance.now();
         await sdk.signCms({ digest, digestAlgorithm: 'SHA-256', description: 'bench' });
         return performance.now() - start;
       });
-    const disconnect = () => worker.evaluate(() => (globalThis as unknown as { kysoBench: { disconnect(): void } }).kysoBench.disconnect());
+    const disconnect = () =>
+      worker.evaluate(() =>
+        (globalThis as unknown as { kysoBench: { disconnect(): void } }).kysoBench.disconnect(),
+      );
 
     const cold: number[] = [];
     for (let i = 0; i < counts.cold; i++) {

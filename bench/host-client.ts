@@ -8,7 +8,9 @@ import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { HOST_NODE_FLAGS } from '../native-host/src/runtime.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(HERE, '../../..')
+  : path.resolve(HERE, '..');
 export const HOST_BIN = path.join(ROOT, 'native-host/bin/kyso-host.js');
 
 export class HostClient {
@@ -18,10 +20,16 @@ export class HostClient {
   private nextId = 1;
 
   /** `command`: the program and its first arguments; default the launcher's `node <flags> kyso-host.js`. */
-  constructor(env: NodeJS.ProcessEnv, command: readonly string[] = [process.execPath, ...HOST_NODE_FLAGS, HOST_BIN]) {
+  constructor(
+    env: NodeJS.ProcessEnv,
+    command: readonly string[] = [process.execPath, ...HOST_NODE_FLAGS, HOST_BIN],
+  ) {
     // started as the installed launcher starts it
     const [program, ...args] = command;
-    this.child = spawn(program!, [...args, `chrome-extension://${CHROMIUM_EXTENSION_ID}/`], { env, stdio: 'pipe' });
+    this.child = spawn(program!, [...args, `chrome-extension://${CHROMIUM_EXTENSION_ID}/`], {
+      env,
+      stdio: 'pipe',
+    });
     this.child.stdout.on('data', (chunk: Buffer) => {
       for (const frame of this.reader.push(chunk)) {
         if (frame.kind !== 'message') continue;

@@ -4,7 +4,17 @@
  * executable — and the size of each release artifact (dist/package, from `npm run package`).
  * Figures go to bench/results/package.json; nothing here is asserted by a test.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,17 +24,26 @@ import { buildSeaBinary, bundleForSea } from '../scripts/package/sea.js';
 import { HostClient } from './host-client.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(HERE, '../../..')
+  : path.resolve(HERE, '..');
 const RUNS = Number(process.env.KYSO_BENCH_RUNS ?? 15);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 /** One hello from a freshly started host: milliseconds from spawn to the answer, and the host's RSS a moment later. */
-async function helloOnce(command: readonly string[] | undefined, measureRss: boolean): Promise<{ ms: number; rssMiB: number }> {
+async function helloOnce(
+  command: readonly string[] | undefined,
+  measureRss: boolean,
+): Promise<{ ms: number; rssMiB: number }> {
   const start = performance.now();
   const host = new HostClient(process.env, command);
-  const hello = await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+  const hello = await host.request('hello', {
+    protocolVersion: PROTOCOL_VERSION,
+    extensionVersion: KYSO_VERSION,
+  });
   if (!hello.ok) throw new Error(JSON.stringify(hello));
   const ms = performance.now() - start;
   let rss = 0;
@@ -40,7 +59,9 @@ async function helloOnce(command: readonly string[] | undefined, measureRss: boo
  * Runs the variants in turn, RUNS rounds: on a shared machine the load changes by the minute, and
  * measuring one variant after another would credit the load to the program.
  */
-async function startups(variants: Record<string, readonly string[] | undefined>): Promise<Record<string, { medianMs: number; idleRssMiB: number }>> {
+async function startups(
+  variants: Record<string, readonly string[] | undefined>,
+): Promise<Record<string, { medianMs: number; idleRssMiB: number }>> {
   const times: Record<string, number[]> = {};
   const rss: Record<string, number> = {};
   for (let i = 0; i < RUNS; i++) {
@@ -50,7 +71,9 @@ async function startups(variants: Record<string, readonly string[] | undefined>)
       if (i === RUNS - 1) rss[name] = run.rssMiB;
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, { medianMs: median(ms), idleRssMiB: rss[name] ?? NaN }]));
+  return Object.fromEntries(
+    Object.entries(times).map(([name, ms]) => [name, { medianMs: median(ms), idleRssMiB: rss[name] ?? NaN }]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -62,8 +85,13 @@ async function main(): Promise<void> {
     for (const codeCache of [true, false]) {
       const install = path.join(dir, codeCache ? 'with-cache' : 'without-cache');
       buildSeaBinary(main, path.join(install, 'kyso-host'), { codeCache });
-      cpSync(path.join(ROOT, 'node_modules/pkcs11js'), path.join(install, PACKAGED_PKCS11JS_DIR), { recursive: true });
-      binaries[codeCache ? 'packaged, code cache' : 'packaged, no code cache'] = path.join(install, 'kyso-host');
+      cpSync(path.join(ROOT, 'node_modules/pkcs11js'), path.join(install, PACKAGED_PKCS11JS_DIR), {
+        recursive: true,
+      });
+      binaries[codeCache ? 'packaged, code cache' : 'packaged, no code cache'] = path.join(
+        install,
+        'kyso-host',
+      );
     }
     const results = await startups({
       'node dist/host (development)': undefined,
@@ -72,13 +100,26 @@ async function main(): Promise<void> {
 
     const packageDir = path.join(ROOT, 'dist/package');
     const sizes = existsSync(packageDir)
-      ? Object.fromEntries(readdirSync(packageDir).filter((f) => /\.(deb|tar\.gz|zip|xpi)$/.test(f)).map((f) => [f, statSync(path.join(packageDir, f)).size / 2 ** 20]))
+      ? Object.fromEntries(
+          readdirSync(packageDir)
+            .filter((f) => /\.(deb|tar\.gz|zip|xpi)$/.test(f))
+            .map((f) => [f, statSync(path.join(packageDir, f)).size / 2 ** 20]),
+        )
       : {};
-    console.log(`kyso packaged host on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${RUNS} runs each`);
-    for (const [name, r] of Object.entries(results)) console.log(`  ${name.padEnd(30)} start-up median ${r.medianMs.toFixed(0)} ms, idle RSS ${r.idleRssMiB.toFixed(1)} MiB`);
-    for (const [name, mib] of Object.entries(sizes)) console.log(`  ${name.padEnd(30)} ${mib.toFixed(1)} MiB`);
+    console.log(
+      `kyso packaged host on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${RUNS} runs each`,
+    );
+    for (const [name, r] of Object.entries(results))
+      console.log(
+        `  ${name.padEnd(30)} start-up median ${r.medianMs.toFixed(0)} ms, idle RSS ${r.idleRssMiB.toFixed(1)} MiB`,
+      );
+    for (const [name, mib] of Object.entries(sizes))
+      console.log(`  ${name.padEnd(30)} ${mib.toFixed(1)} MiB`);
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'bench/results/package.json'), `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, startup: results, sizesMiB: sizes }, null, 2)}\n`);
+    writeFileSync(
+      path.join(ROOT, 'bench/results/package.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, startup: results, sizesMiB: sizes }, null, 2)}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

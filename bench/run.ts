@@ -16,7 +16,9 @@ import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(HERE, '../../..')
+  : path.resolve(HERE, '..');
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '123456';
 const quick = process.argv.includes('--quick');
@@ -38,7 +40,11 @@ function rssKiB(pid: number): number {
 }
 function childrenOf(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -57,7 +63,10 @@ async function hostStartup(env: NodeJS.ProcessEnv, runs: number) {
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     const host = new HostClient(env);
-    const hello = await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+    const hello = await host.request('hello', {
+      protocolVersion: PROTOCOL_VERSION,
+      extensionVersion: KYSO_VERSION,
+    });
     if (!hello.ok) throw new Error(JSON.stringify(hello));
     startups.push(performance.now() - start);
     if (i === runs - 1) {
@@ -81,8 +90,16 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
   const host = new HostClient(env);
   await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
   const listed = await host.request('list-certificates', {});
-  const certificateId = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates.find((c) => c.id.endsWith(`/${keyId}`))!.id;
-  const params = { certificateId, pin: PIN, digest: sha256('doc'), digestAlgorithm: 'SHA-256' as const, origin: 'https://bench.kyso.vn' };
+  const certificateId = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates.find(
+    (c) => c.id.endsWith(`/${keyId}`),
+  )!.id;
+  const params = {
+    certificateId,
+    pin: PIN,
+    digest: sha256('doc'),
+    digestAlgorithm: 'SHA-256' as const,
+    origin: 'https://bench.kyso.vn',
+  };
   for (let i = 0; i < 5; i++) await host.request('sign-cms', params); // warm-up
   const times: number[] = [];
   const start = performance.now();
@@ -96,10 +113,17 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
 
   // (4) batch: one login, all signatures in calls of 32
   const batchSize = N(1000);
-  const begun = await host.request('begin-batch', { certificateId, pin: PIN, origin: params.origin, total: batchSize });
+  const begun = await host.request('begin-batch', {
+    certificateId,
+    pin: PIN,
+    origin: params.origin,
+    total: batchSize,
+  });
   const { batchId } = (begun as { result: { batchId: string } }).result;
   const batchStart = performance.now();
-  const calls: Array<Array<{ kind: 'cms'; digest: string; digestAlgorithm: 'SHA-256'; signingTime: boolean }>> = [];
+  const calls: Array<
+    Array<{ kind: 'cms'; digest: string; digestAlgorithm: 'SHA-256'; signingTime: boolean }>
+  > = [];
   for (let i = 0; i < batchSize; i += 32) {
     calls.push(
       Array.from({ length: Math.min(32, batchSize - i) }, (_, j) => ({
@@ -142,15 +166,56 @@ function largeFile(env: NodeJS.ProcessEnv) {
     execFileSync('sha256sum', [file], { stdio: 'ignore' });
     const sha256sumMs = performance.now() - t0;
     const t1 = performance.now();
-    const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, path.join(ROOT, 'native-host/bin/kyso.js'), 'sign', '--in', file, '--out', `${file}.p7s`, '--cert', 'MST:0312345678', '--pin-stdin'], { input: `${PIN}\n`, env, encoding: 'utf8' });
+    const run = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        process.execPath,
+        path.join(ROOT, 'native-host/bin/kyso.js'),
+        'sign',
+        '--in',
+        file,
+        '--out',
+        `${file}.p7s`,
+        '--cert',
+        'MST:0312345678',
+        '--pin-stdin',
+      ],
+      { input: `${PIN}\n`, env, encoding: 'utf8' },
+    );
     const kysoMs = performance.now() - t1;
     if (run.status !== 0) throw new Error(run.stderr);
     const peakRssKiB = Number(run.stderr.trim().split('\n').at(-1));
     // the same command on a tiny file: what the process needs whatever the input size
     writeFileSync(`${file}.small`, 'x');
-    const base = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, path.join(ROOT, 'native-host/bin/kyso.js'), 'sign', '--in', `${file}.small`, '--out', `${file}.small.p7s`, '--cert', 'MST:0312345678', '--pin-stdin'], { input: `${PIN}\n`, env, encoding: 'utf8' });
+    const base = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        process.execPath,
+        path.join(ROOT, 'native-host/bin/kyso.js'),
+        'sign',
+        '--in',
+        `${file}.small`,
+        '--out',
+        `${file}.small.p7s`,
+        '--cert',
+        'MST:0312345678',
+        '--pin-stdin',
+      ],
+      { input: `${PIN}\n`, env, encoding: 'utf8' },
+    );
     const baseRssKiB = Number(base.stderr.trim().split('\n').at(-1));
-    return { bytes, sha256sumMs, kysoMs, ratio: kysoMs / sha256sumMs, peakRssMiB: peakRssKiB / 1024, extraRssMiB: (peakRssKiB - baseRssKiB) / 1024 };
+    return {
+      bytes,
+      sha256sumMs,
+      kysoMs,
+      ratio: kysoMs / sha256sumMs,
+      peakRssMiB: peakRssKiB / 1024,
+      extraRssMiB: (peakRssKiB - baseRssKiB) / 1024,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -160,7 +225,9 @@ const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
 async function main() {
   const env = makeToken();
-  console.log(`kyso bench ${quick ? '(quick) ' : ''}on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  console.log(
+    `kyso bench ${quick ? '(quick) ' : ''}on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
   process.env.SOFTHSM2_CONF = env.SOFTHSM2_CONF;
   const raw: Record<'rsa' | 'ec', TokenRate> = {
     rsa: measureTokenRate(MODULE, PIN, '01', N(1000)),
@@ -168,25 +235,60 @@ async function main() {
   };
   const host = { rsa: await hostRate(env, '01', N(500)), ec: await hostRate(env, '02', N(1000)) };
   const startup = await hostStartup(env, N(20));
-  const browser: BrowserBench | { skipped: string } = await runBrowserBench(env, { warm: N(100) < 50 ? 50 : N(100), cold: N(10) }).catch((e) => ({ skipped: String(e.message ?? e) }));
+  const browser: BrowserBench | { skipped: string } = await runBrowserBench(env, {
+    warm: N(100) < 50 ? 50 : N(100),
+    cold: N(10),
+  }).catch((e) => ({ skipped: String(e.message ?? e) }));
   const large = largeFile(env);
 
   const rows: Array<[string, string, string]> = [];
   for (const k of ['rsa', 'ec'] as const) {
     const name = k === 'rsa' ? 'RSA-2048' : 'ECDSA P-256';
     const overheadMs = 1000 / host[k].perSecond - 1000 / raw[k].perSecond;
-    rows.push([`(1) token C_Sign ${name}`, `${fmt(raw[k].perSecond, 0)} /s`, `${fmt(raw[k].meanMs, 2)} ms each`]);
-    rows.push([`(2) host sign-cms ${name}`, `${fmt(host[k].perSecond, 0)} /s`, `overhead ${fmt(overheadMs, 2)} ms/signature over (1); median ${fmt(host[k].medianMs, 2)} ms`]);
-    rows.push([`(4) batch ${host[k].batch.signatures} CAdES ${name}`, `${fmt(host[k].batch.perSecond, 0)} /s`, `${fmt((100 * host[k].batch.perSecond) / raw[k].perSecond, 0)} % of (1) (target ≥ 90 %)`]);
+    rows.push([
+      `(1) token C_Sign ${name}`,
+      `${fmt(raw[k].perSecond, 0)} /s`,
+      `${fmt(raw[k].meanMs, 2)} ms each`,
+    ]);
+    rows.push([
+      `(2) host sign-cms ${name}`,
+      `${fmt(host[k].perSecond, 0)} /s`,
+      `overhead ${fmt(overheadMs, 2)} ms/signature over (1); median ${fmt(host[k].medianMs, 2)} ms`,
+    ]);
+    rows.push([
+      `(4) batch ${host[k].batch.signatures} CAdES ${name}`,
+      `${fmt(host[k].batch.perSecond, 0)} /s`,
+      `${fmt((100 * host[k].batch.perSecond) / raw[k].perSecond, 0)} % of (1) (target ≥ 90 %)`,
+    ]);
   }
   if ('skipped' in browser) rows.push(['(3) end to end in Chromium', 'skipped', browser.skipped]);
   else {
-    rows.push(['(3) e2e warm (page→page)', `median ${fmt(browser.warmMedianMs, 1)} ms`, `p90 ${fmt(browser.warmP90Ms, 1)} ms; overhead over (1) ${fmt(browser.warmMedianMs - raw.ec.meanMs, 1)} ms (target ≤ 5 ms), n=${browser.warm}`]);
-    rows.push(['(3) e2e cold (host not running)', `median ${fmt(browser.coldMedianMs, 0)} ms`, `p90 ${fmt(browser.coldP90Ms, 0)} ms (target ≤ 250 ms), n=${browser.cold}`]);
+    rows.push([
+      '(3) e2e warm (page→page)',
+      `median ${fmt(browser.warmMedianMs, 1)} ms`,
+      `p90 ${fmt(browser.warmP90Ms, 1)} ms; overhead over (1) ${fmt(browser.warmMedianMs - raw.ec.meanMs, 1)} ms (target ≤ 5 ms), n=${browser.warm}`,
+    ]);
+    rows.push([
+      '(3) e2e cold (host not running)',
+      `median ${fmt(browser.coldMedianMs, 0)} ms`,
+      `p90 ${fmt(browser.coldP90Ms, 0)} ms (target ≤ 250 ms), n=${browser.cold}`,
+    ]);
   }
-  rows.push([`(5) detached CMS of ${large.bytes / 2 ** 20} MiB`, `${fmt(large.kysoMs, 0)} ms`, `sha256sum ${fmt(large.sha256sumMs, 0)} ms → ${fmt(large.ratio, 2)}× (target ≤ 2×); peak RSS ${fmt(large.peakRssMiB, 0)} MiB, +${fmt(large.extraRssMiB, 1)} MiB over a 1-byte file (target ≤ 64)`]);
-  rows.push(['(6) host start-up (spawn → hello)', `median ${fmt(startup.startupMedianMs, 0)} ms`, `p90 ${fmt(startup.startupP90Ms, 0)} ms`]);
-  rows.push(['(6) host idle memory', `${fmt(startup.hostRssMiB, 1)} MiB RSS`, `target ≤ 60 MiB; + PKCS#11 worker ${fmt(startup.workerRssMiB, 1)} MiB while a token was used in the last 60 s`]);
+  rows.push([
+    `(5) detached CMS of ${large.bytes / 2 ** 20} MiB`,
+    `${fmt(large.kysoMs, 0)} ms`,
+    `sha256sum ${fmt(large.sha256sumMs, 0)} ms → ${fmt(large.ratio, 2)}× (target ≤ 2×); peak RSS ${fmt(large.peakRssMiB, 0)} MiB, +${fmt(large.extraRssMiB, 1)} MiB over a 1-byte file (target ≤ 64)`,
+  ]);
+  rows.push([
+    '(6) host start-up (spawn → hello)',
+    `median ${fmt(startup.startupMedianMs, 0)} ms`,
+    `p90 ${fmt(startup.startupP90Ms, 0)} ms`,
+  ]);
+  rows.push([
+    '(6) host idle memory',
+    `${fmt(startup.hostRssMiB, 1)} MiB RSS`,
+    `target ≤ 60 MiB; + PKCS#11 worker ${fmt(startup.workerRssMiB, 1)} MiB while a token was used in the last 60 s`,
+  ]);
 
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(18)}  ${note}`);
@@ -194,7 +296,13 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     quick,
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, softhsm: MODULE },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      softhsm: MODULE,
+    },
     raw,
     host,
     startup,
@@ -202,7 +310,10 @@ async function main() {
     large,
   };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'bench/results', quick ? 'quick.json' : 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    path.join(ROOT, 'bench/results', quick ? 'quick.json' : 'latest.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
   console.log(`\nwritten: bench/results/${quick ? 'quick' : 'latest'}.json`);
 }
 

@@ -11,7 +11,12 @@ export interface TokenRate {
   meanMs: number;
 }
 
-export function measureTokenRate(module: string, pin: string, keyId: '01' | '02', signatures: number): TokenRate {
+export function measureTokenRate(
+  module: string,
+  pin: string,
+  keyId: '01' | '02',
+  signatures: number,
+): TokenRate {
   const p11 = new pkcs11js.PKCS11();
   p11.load(module);
   p11.C_Initialize();
@@ -39,7 +44,13 @@ export function measureTokenRate(module: string, pin: string, keyId: '01' | '02'
     const ms = performance.now() - start;
     p11.C_Logout(session);
     p11.C_CloseSession(session);
-    return { keyId, mechanism: rsa ? 'CKM_RSA_PKCS' : 'CKM_ECDSA', signatures, perSecond: (signatures * 1000) / ms, meanMs: ms / signatures };
+    return {
+      keyId,
+      mechanism: rsa ? 'CKM_RSA_PKCS' : 'CKM_ECDSA',
+      signatures,
+      perSecond: (signatures * 1000) / ms,
+      meanMs: ms / signatures,
+    };
   } finally {
     p11.C_Finalize();
   }

@@ -18,25 +18,84 @@ import { DIGEST_INFO_PREFIX } from '../shared/cms/digest-info.js';
 import { signPdf } from '../shared/pdf/pades.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(HERE, '../../..')
+  : path.resolve(HERE, '..');
 const N = Number(process.argv[process.argv.indexOf('--n') + 1]) || 200;
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 
 function makeIdentity(dir: string) {
   const file = (name: string) => path.join(dir, name);
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/C=VN/CN=kyso bench CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
-  openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ee.key'), '-out', file('ee.csr'), '-utf8', '-subj', '/C=VN/CN=Người Ký Thử/UID=CCCD:001199000123']);
-  openssl(['x509', '-req', '-in', file('ee.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-set_serial', '0x1001', '-days', '2', '-out', file('ee.pem')]);
+  openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/C=VN/CN=kyso bench CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  ]);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('ee.key'),
+    '-out',
+    file('ee.csr'),
+    '-utf8',
+    '-subj',
+    '/C=VN/CN=Người Ký Thử/UID=CCCD:001199000123',
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('ee.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-set_serial',
+    '0x1001',
+    '-days',
+    '2',
+    '-out',
+    file('ee.pem'),
+  ]);
   const key = createPrivateKey(readFileSync(file('ee.key')));
   const signer: DigestSigner = {
     keyType: 'RSA',
     async signDigest(digest, algorithm) {
-      return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest])));
+      return new Uint8Array(
+        privateEncrypt(
+          { key, padding: constants.RSA_PKCS1_PADDING },
+          Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]),
+        ),
+      );
     },
   };
-  return { caPem: file('ca.pem'), certificate: new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ee.pem'), '-outform', 'DER'])), signer };
+  return {
+    caPem: file('ca.pem'),
+    certificate: new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ee.pem'), '-outform', 'DER'])),
+    signer,
+  };
 }
 
 async function main() {
@@ -44,32 +103,79 @@ async function main() {
   const identity = makeIdentity(dir);
   await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
   const content = Buffer.from('Hồ sơ thử tải\n'.repeat(2000));
-  const cms = await signCades({ contentDigest: createHash('sha256').update(content).digest(), digestAlgorithm: 'SHA-256', signerCertificate: identity.certificate }, identity.signer);
+  const cms = await signCades(
+    {
+      contentDigest: createHash('sha256').update(content).digest(),
+      digestAlgorithm: 'SHA-256',
+      signerCertificate: identity.certificate,
+    },
+    identity.signer,
+  );
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 0; i < 20; i++) doc.addPage([595, 842]).drawText(`Trang ${i + 1}`, { x: 72, y: 700, size: 18, font });
-  const pdf = await signPdf(await doc.save(), {}, (digest) => signCades({ contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: identity.certificate, signingTime: null }, identity.signer));
+  for (let i = 0; i < 20; i++)
+    doc.addPage([595, 842]).drawText(`Trang ${i + 1}`, { x: 72, y: 700, size: 18, font });
+  const pdf = await signPdf(await doc.save(), {}, (digest) =>
+    signCades(
+      {
+        contentDigest: digest,
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: identity.certificate,
+        signingTime: null,
+      },
+      identity.signer,
+    ),
+  );
 
-  const service = spawn(process.execPath, [path.join(ROOT, 'native-host/bin/kyso.js'), 'verify', '--serve', '--port', '0', '--roots', identity.caPem, '--revocation', 'off'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve) => createInterface({ input: service.stdout! }).once('line', resolve));
+  const service = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'native-host/bin/kyso.js'),
+      'verify',
+      '--serve',
+      '--port',
+      '0',
+      '--roots',
+      identity.caPem,
+      '--revocation',
+      'off',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve) =>
+    createInterface({ input: service.stdout! }).once('line', resolve),
+  );
   const base = /listening on (http:\/\/[^/]+)/.exec(line)![1]!;
   const memory = () => {
     const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
-    return { rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024, peakMiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024 };
+    return {
+      rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024,
+      peakMiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024,
+    };
   };
   const idle = memory();
-  const cmsBody = JSON.stringify({ document: Buffer.from(cms).toString('base64'), detached: content.toString('base64') });
+  const cmsBody = JSON.stringify({
+    document: Buffer.from(cms).toString('base64'),
+    detached: content.toString('base64'),
+  });
 
   const started = performance.now();
   const results = await Promise.all(
     Array.from({ length: N }, async (_, i) => {
       const t0 = performance.now();
       try {
-        const response = await fetch(`${base}/verify`, i % 2
-          ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: cmsBody }
-          : { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: Buffer.from(pdf) });
+        const response = await fetch(
+          `${base}/verify`,
+          i % 2
+            ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: cmsBody }
+            : { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: Buffer.from(pdf) },
+        );
         const report = (await response.json()) as { indication?: string };
-        return { ok: response.status === 200 && report.indication === 'TOTAL-PASSED', status: response.status, ms: performance.now() - t0 };
+        return {
+          ok: response.status === 200 && report.indication === 'TOTAL-PASSED',
+          status: response.status,
+          ms: performance.now() - t0,
+        };
       } catch (error) {
         return { ok: false, status: 0, ms: performance.now() - t0, error: String(error) };
       }
@@ -92,8 +198,16 @@ async function main() {
     cmsContentBytes: content.length,
     wallMs: Math.round(wallMs),
     throughputPerS: Number(((N / wallMs) * 1000).toFixed(1)),
-    latencyMs: { p50: Math.round(percentile(latencies, 0.5)), p95: Math.round(percentile(latencies, 0.95)), max: Math.round(Math.max(...latencies)) },
-    memoryMiB: { idleRss: Number(idle.rssMiB.toFixed(1)), peak: Number(after.peakMiB.toFixed(1)), afterRss: Number(after.rssMiB.toFixed(1)) },
+    latencyMs: {
+      p50: Math.round(percentile(latencies, 0.5)),
+      p95: Math.round(percentile(latencies, 0.95)),
+      max: Math.round(Math.max(...latencies)),
+    },
+    memoryMiB: {
+      idleRss: Number(idle.rssMiB.toFixed(1)),
+      peak: Number(after.peakMiB.toFixed(1)),
+      afterRss: Number(after.rssMiB.toFixed(1)),
+    },
   };
   console.log(JSON.stringify(figures, null, 2));
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });

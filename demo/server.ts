@@ -13,7 +13,9 @@ import { InputError, verifyCmsSignature } from '../verifier/src/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Source tree root, whether running from demo/ (tests) or dist/node/demo (compiled). */
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`) ? path.resolve(HERE, '../../..') : path.resolve(HERE, '..');
+const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(HERE, '../../..')
+  : path.resolve(HERE, '..');
 const MAX_BODY_BYTES = 12 * 1024 * 1024;
 
 const STATIC: Record<string, { file: string; type: string }> = {
@@ -21,17 +23,38 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/app.js': { file: path.join(ROOT, 'demo/public/app.js'), type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: path.join(ROOT, 'demo/public/style.css'), type: 'text/css; charset=utf-8' },
   '/sdk/kyso.js': { file: path.join(ROOT, 'dist/sdk/kyso.js'), type: 'text/javascript; charset=utf-8' },
-  '/sdk/vgca-shim.js': { file: path.join(ROOT, 'dist/sdk/vgca-shim.js'), type: 'text/javascript; charset=utf-8' },
+  '/sdk/vgca-shim.js': {
+    file: path.join(ROOT, 'dist/sdk/vgca-shim.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   // A portal page written for the VGCA plugin, with the plugin's own unmodified script (see demo/public/vgca-portal.html).
-  '/vgca-portal.html': { file: path.join(ROOT, 'demo/public/vgca-portal.html'), type: 'text/html; charset=utf-8' },
-  '/js/vgcaplugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2023.js'), type: 'text/javascript; charset=utf-8' },
-  '/vnpt-portal.html': { file: path.join(ROOT, 'demo/public/vnpt-portal.html'), type: 'text/html; charset=utf-8' },
-  '/js/vnpt-plugin.js': { file: path.join(ROOT, 'test/fixtures/plugins/vnpt/vnpt-plugin-1.0.1.9.js'), type: 'text/javascript; charset=utf-8' },
-  '/js/vgcaplugin-2019.js': { file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2019.js'), type: 'text/javascript; charset=utf-8' },
+  '/vgca-portal.html': {
+    file: path.join(ROOT, 'demo/public/vgca-portal.html'),
+    type: 'text/html; charset=utf-8',
+  },
+  '/js/vgcaplugin.js': {
+    file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2023.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/vnpt-portal.html': {
+    file: path.join(ROOT, 'demo/public/vnpt-portal.html'),
+    type: 'text/html; charset=utf-8',
+  },
+  '/js/vnpt-plugin.js': {
+    file: path.join(ROOT, 'test/fixtures/plugins/vnpt/vnpt-plugin-1.0.1.9.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/js/vgcaplugin-2019.js': {
+    file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2019.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
 };
 
 /** The same portal page with kyso's replacement script in place of the plugin's (portals that include kyso directly). */
-const SHIM_PAGES: Record<string, string> = { '/vgca-shim-portal.html': '/sdk/vgca-shim.js', '/vgca-portal-2019.html': '/js/vgcaplugin-2019.js' };
+const SHIM_PAGES: Record<string, string> = {
+  '/vgca-shim-portal.html': '/sdk/vgca-shim.js',
+  '/vgca-portal-2019.html': '/js/vgcaplugin-2019.js',
+};
 
 export interface DemoServerOptions {
   port?: number;
@@ -107,7 +130,10 @@ export function pemCertificates(pem: string): Uint8Array[] {
 }
 
 /** The parts of a multipart/form-data body (enough for one upload form). */
-function multipart(body: Buffer, contentType: string): Array<{ name: string; filename?: string; data: Buffer }> {
+function multipart(
+  body: Buffer,
+  contentType: string,
+): Array<{ name: string; filename?: string; data: Buffer }> {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
   if (!boundary) return [];
   const marker = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
@@ -121,7 +147,8 @@ function multipart(body: Buffer, contentType: string): Array<{ name: string; fil
     const head = part.subarray(0, split).toString('utf8');
     const name = /name="([^"]*)"/.exec(head)?.[1];
     const filename = /filename="([^"]*)"/.exec(head)?.[1];
-    if (name) parts.push({ name, ...(filename !== undefined && { filename }), data: part.subarray(split + 4) });
+    if (name)
+      parts.push({ name, ...(filename !== undefined && { filename }), data: part.subarray(split + 4) });
     at = next;
   }
   return parts;
@@ -135,8 +162,16 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     const parts = multipart(await readBody(req), String(req.headers['content-type'] ?? ''));
     const file = parts.find((p) => p.filename !== undefined);
     if (!file) return json(res, 200, { Status: 1, Message: 'Không có tệp / no file' });
-    const fields = Object.fromEntries(parts.filter((p) => p.filename === undefined).map((p) => [p.name, p.data.toString('utf8')]));
-    uploads.push({ field: file.name, name: file.filename!, bytes: new Uint8Array(file.data), fields, ...(req.headers.authorization && { authorization: req.headers.authorization }) });
+    const fields = Object.fromEntries(
+      parts.filter((p) => p.filename === undefined).map((p) => [p.name, p.data.toString('utf8')]),
+    );
+    uploads.push({
+      field: file.name,
+      name: file.filename!,
+      bytes: new Uint8Array(file.data),
+      fields,
+      ...(req.headers.authorization && { authorization: req.headers.authorization }),
+    });
     json(res, 200, {
       Status: 0,
       Message: 'Tải lên thành công',
@@ -170,7 +205,10 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     }
     const [signature] = report.signatures;
     if (!report.valid || !signature?.signer) {
-      return json(res, 422, { accepted: false, problems: signature ? [...signature.problems, ...signature.details] : ['no signature'] });
+      return json(res, 422, {
+        accepted: false,
+        problems: signature ? [...signature.problems, ...signature.details] : ['no signature'],
+      });
     }
     const summary = summarizeCertificate(signature.signer.certificate);
     const submission: Submission = {
@@ -193,14 +231,19 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     }
     if (req.method === 'POST' && url.pathname === '/upload-refuse') {
       // A handler that refuses the way real ones do: HTTP 200, Status 1.
-      void readBody(req).then(() => json(res, 200, { Status: 1, Message: 'Phiên làm việc đã hết hạn' }), () => json(res, 200, { Status: 1, Message: 'error' }));
+      void readBody(req).then(
+        () => json(res, 200, { Status: 1, Message: 'Phiên làm việc đã hết hạn' }),
+        () => json(res, 200, { Status: 1, Message: 'error' }),
+      );
       return;
     }
     if (req.method === 'POST' && url.pathname === '/upload') {
       upload(req, res).catch(() => json(res, 500, { Status: 1, Message: 'internal error' }));
       return;
     }
-    const served = url.pathname.startsWith('/files/') ? options.files?.[decodeURIComponent(url.pathname.slice(7))] : undefined;
+    const served = url.pathname.startsWith('/files/')
+      ? options.files?.[decodeURIComponent(url.pathname.slice(7))]
+      : undefined;
     if (req.method === 'GET' && served) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(served);
@@ -208,7 +251,10 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     }
     const shimScript = SHIM_PAGES[url.pathname];
     if (req.method === 'GET' && shimScript) {
-      const page = readFileSync(path.join(ROOT, 'demo/public/vgca-portal.html'), 'utf8').replace('<script src="/js/vgcaplugin.js"></script>', `<script src="${shimScript}"></script>`);
+      const page = readFileSync(path.join(ROOT, 'demo/public/vgca-portal.html'), 'utf8').replace(
+        '<script src="/js/vgcaplugin.js"></script>',
+        `<script src="${shimScript}"></script>`,
+      );
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(page);
       return;

@@ -7,8 +7,14 @@ import { ERROR_CODES, errorMessage, type Language } from '../shared/protocol/err
 import { MESSAGES } from './src/i18n/messages.js';
 
 const NAME: Record<Language, { extensionName: string; extensionDescription: string }> = {
-  vi: { extensionName: 'kyso — Ký số', extensionDescription: 'Ký số trên cổng dịch vụ công bằng USB token của bạn.' },
-  en: { extensionName: 'kyso — Digital signing', extensionDescription: 'Sign on Vietnamese public-service portals with your USB token.' },
+  vi: {
+    extensionName: 'kyso — Ký số',
+    extensionDescription: 'Ký số trên cổng dịch vụ công bằng USB token của bạn.',
+  },
+  en: {
+    extensionName: 'kyso — Digital signing',
+    extensionDescription: 'Sign on Vietnamese public-service portals with your USB token.',
+  },
 };
 
 export function localeMessages(language: Language): Record<string, { message: string }> {

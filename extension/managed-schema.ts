@@ -17,7 +17,9 @@ function chromeSubset(schema: JsonSchema): JsonSchema {
     const value = schema[key];
     if (value === undefined) continue;
     if (key === 'properties') {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([name, s]) => [name, chromeSubset(s)]));
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([name, s]) => [name, chromeSubset(s)]),
+      );
     } else if (key === 'items') {
       out[key] = chromeSubset(value as JsonSchema);
     } else {

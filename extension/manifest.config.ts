@@ -18,7 +18,17 @@ export default defineManifest({
   // webRequest: noticing (never blocking) pages that try a signing plugin's loopback address.
   permissions: ['nativeMessaging', 'storage', 'scripting', 'webRequest'],
   // The pages kyso may serve (as its content script) and the plugins' loopback addresses it watches.
-  host_permissions: ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*', 'https://localhost/*', 'https://127.0.0.1/*', 'wss://localhost/*', 'wss://127.0.0.1/*', 'ws://localhost/*', 'ws://127.0.0.1/*'],
+  host_permissions: [
+    'https://*/*',
+    'http://localhost/*',
+    'http://127.0.0.1/*',
+    'https://localhost/*',
+    'https://127.0.0.1/*',
+    'wss://localhost/*',
+    'wss://127.0.0.1/*',
+    'ws://localhost/*',
+    'ws://127.0.0.1/*',
+  ],
   background: { service_worker: 'src/background/index.ts', type: 'module' },
   options_ui: { page: 'src/options/options.html', open_in_tab: true },
   // The toolbar popup is the same page: host and token state, sites, developer mode.
@@ -33,6 +43,8 @@ export default defineManifest({
       all_frames: false,
     },
   ],
-  content_security_policy: { extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'" },
+  content_security_policy: {
+    extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  },
   browser_specific_settings: { gecko: { id: FIREFOX_EXTENSION_ID, strict_min_version: '128.0' } },
 } as Parameters<typeof defineManifest>[0]);

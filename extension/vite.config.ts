@@ -20,7 +20,9 @@ function firefoxBackground(outDir: string): Plugin {
     enforce: 'post',
     writeBundle() {
       const file = path.join(outDir, 'manifest.json');
-      const built = JSON.parse(readFileSync(file, 'utf8')) as { background: { service_worker: string; scripts?: string[] } };
+      const built = JSON.parse(readFileSync(file, 'utf8')) as {
+        background: { service_worker: string; scripts?: string[] };
+      };
       built.background = { ...built.background, scripts: [built.background.service_worker] };
       writeFileSync(file, `${JSON.stringify(built, null, 2)}\n`);
     },
@@ -36,7 +38,10 @@ function locales(outDir: string): Plugin {
       for (const language of ['vi', 'en'] as const) {
         const dir = path.join(outDir, '_locales', language);
         mkdirSync(dir, { recursive: true });
-        writeFileSync(path.join(dir, 'messages.json'), `${JSON.stringify(localeMessages(language), null, 2)}\n`);
+        writeFileSync(
+          path.join(dir, 'messages.json'),
+          `${JSON.stringify(localeMessages(language), null, 2)}\n`,
+        );
       }
     },
   };
@@ -48,7 +53,10 @@ function managedSchema(outDir: string): Plugin {
     name: 'kyso-managed-schema',
     apply: 'build',
     writeBundle() {
-      writeFileSync(path.join(outDir, 'managed-schema.json'), `${JSON.stringify(managedStorageSchema(), null, 2)}\n`);
+      writeFileSync(
+        path.join(outDir, 'managed-schema.json'),
+        `${JSON.stringify(managedStorageSchema(), null, 2)}\n`,
+      );
     },
   };
 }
@@ -70,7 +78,12 @@ function pluginMainWorld(outDir: string): Plugin {
           emptyOutDir: false,
           target: 'es2022',
           minify: true,
-          lib: { entry: path.join(here, 'src/plugins/main-world.ts'), formats: ['iife'], name: 'kysoPlugins', fileName: () => 'main-world.js' },
+          lib: {
+            entry: path.join(here, 'src/plugins/main-world.ts'),
+            formats: ['iife'],
+            name: 'kysoPlugins',
+            fileName: () => 'main-world.js',
+          },
         },
       });
     },
@@ -85,18 +98,28 @@ export default defineConfig(({ mode }) => {
   const bench = mode === 'bench';
   const outDir = path.resolve(here, bench ? '../dist/extension-bench' : '../dist/extension');
   return {
-  root: here,
-  define: { __KYSO_BENCH__: JSON.stringify(bench) },
-  plugins: [crx({ manifest }), firefoxBackground(outDir), locales(outDir), managedSchema(outDir), pluginMainWorld(outDir)],
-  build: {
-    outDir,
-    emptyOutDir: true,
-    target: 'es2022',
-    rollupOptions: {
-      input: { consent: path.join(here, 'src/consent/consent.html'), options: path.join(here, 'src/options/options.html'), prompt: path.join(here, 'src/plugins/prompt.html') },
+    root: here,
+    define: { __KYSO_BENCH__: JSON.stringify(bench) },
+    plugins: [
+      crx({ manifest }),
+      firefoxBackground(outDir),
+      locales(outDir),
+      managedSchema(outDir),
+      pluginMainWorld(outDir),
+    ],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      rollupOptions: {
+        input: {
+          consent: path.join(here, 'src/consent/consent.html'),
+          options: path.join(here, 'src/options/options.html'),
+          prompt: path.join(here, 'src/plugins/prompt.html'),
+        },
+      },
     },
-  },
-  // The service worker must not request chunks from a dev server: build only.
-  server: { strictPort: true },
+    // The service worker must not request chunks from a dev server: build only.
+    server: { strictPort: true },
   };
 });

@@ -4,6 +4,19 @@ const common = { platform: 'node', external: ['pkcs11js'] };
 
 export default [
   // The CLI and the WebSocket mode are dynamic imports: separate chunks, loaded only when used.
-  { ...common, input: { 'kyso-host': 'dist/node/native-host/src/main.js' }, output: { dir: 'dist/host', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunk-[name]-[hash].js' } },
-  { ...common, input: 'dist/node/native-host/src/worker/worker-main.js', output: { file: 'dist/host/worker-main.js', format: 'esm' } },
+  {
+    ...common,
+    input: { 'kyso-host': 'dist/node/native-host/src/main.js' },
+    output: {
+      dir: 'dist/host',
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunk-[name]-[hash].js',
+    },
+  },
+  {
+    ...common,
+    input: 'dist/node/native-host/src/worker/worker-main.js',
+    output: { file: 'dist/host/worker-main.js', format: 'esm' },
+  },
 ];

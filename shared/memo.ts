@@ -4,7 +4,8 @@ export function memoizeByBytes<T>(fn: (bytes: Uint8Array) => T, capacity = 32): 
   return (bytes: Uint8Array) => {
     // latin1 view of the bytes: an exact, cheap key (no hashing)
     let key = '';
-    for (let i = 0; i < bytes.length; i += 0x4000) key += String.fromCharCode(...bytes.subarray(i, i + 0x4000));
+    for (let i = 0; i < bytes.length; i += 0x4000)
+      key += String.fromCharCode(...bytes.subarray(i, i + 0x4000));
     const hit = cache.get(key);
     if (hit !== undefined) {
       cache.delete(key);

@@ -5,7 +5,8 @@ const TEXT = {
   vi: {
     banner: 'Cổng dịch vụ công thử nghiệm — không phải trang của cơ quan nhà nước',
     title: 'Nộp hồ sơ trực tuyến',
-    intro: 'Chọn tệp hồ sơ, rồi ký số bằng USB token của bạn. Tệp không rời khỏi trình duyệt cho đến khi bạn nộp; kyso chỉ nhận mã băm của tệp.',
+    intro:
+      'Chọn tệp hồ sơ, rồi ký số bằng USB token của bạn. Tệp không rời khỏi trình duyệt cho đến khi bạn nộp; kyso chỉ nhận mã băm của tệp.',
     checking: 'Đang kiểm tra kyso…',
     ready: (v) => `kyso sẵn sàng (tiện ích ${v.extensionVersion}, ứng dụng ${v.hostVersion}).`,
     fileLabel: 'Tệp hồ sơ',
@@ -25,7 +26,8 @@ const TEXT = {
   en: {
     banner: 'Demo public-service portal — not a government site',
     title: 'Submit an application online',
-    intro: 'Choose your application file, then sign it with your USB token. The file stays in your browser until you submit; kyso only receives its hash.',
+    intro:
+      'Choose your application file, then sign it with your USB token. The file stays in your browser until you submit; kyso only receives its hash.',
     checking: 'Checking kyso…',
     ready: (v) => `kyso is ready (extension ${v.extensionVersion}, app ${v.hostVersion}).`,
     fileLabel: 'Application file',
@@ -68,7 +70,8 @@ function setStatus(state, text = '') {
 function showError(error) {
   const code = error instanceof KysoError ? error.code : 'INTERNAL';
   $('error').dataset.code = code;
-  $('error').textContent = error instanceof KysoError ? errorMessage(code, lang) : String(error.message ?? error);
+  $('error').textContent =
+    error instanceof KysoError ? errorMessage(code, lang) : String(error.message ?? error);
   $('error').hidden = false;
   setStatus('error');
 }
@@ -76,7 +79,8 @@ function showError(error) {
 async function fileToBase64(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
@@ -110,7 +114,11 @@ async function onSubmit(event) {
     $('result-identity').textContent = Object.entries(body.identities)
       .map(([kind, values]) => `${kind}: ${values.join(', ')}`)
       .join(' · ');
-    $('result-time').textContent = body.signingTime ? new Date(body.signingTime).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh' }) : '';
+    $('result-time').textContent = body.signingTime
+      ? new Date(body.signingTime).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', {
+          timeZone: 'Asia/Ho_Chi_Minh',
+        })
+      : '';
     $('result-file').textContent = body.fileName;
     $('result').hidden = false;
     setStatus('done');

@@ -35,7 +35,9 @@ export interface WorkerLaunch {
  * files to run, so it starts itself again with WORKER_ARGUMENT (fork spawns process.execPath).
  */
 export function workerLaunch(workerEntry: string, packaged = isPackagedExecutable()): WorkerLaunch {
-  return packaged ? { modulePath: WORKER_ARGUMENT, execArgv: [] } : { modulePath: workerEntry, execArgv: [...HOST_NODE_FLAGS] };
+  return packaged
+    ? { modulePath: WORKER_ARGUMENT, execArgv: [] }
+    : { modulePath: workerEntry, execArgv: [...HOST_NODE_FLAGS] };
 }
 
 /** The directory of the packaged binary, where its addon (lib/) and fonts (fonts/) are installed. */
@@ -53,7 +55,9 @@ declare const __KYSO_BUILD_INFO__: { commit: string; date: string } | undefined;
 /** `kyso --version`: version, commit and build date. */
 export function versionLine(): string {
   const info = typeof __KYSO_BUILD_INFO__ === 'undefined' ? undefined : __KYSO_BUILD_INFO__;
-  return info ? `kyso ${KYSO_VERSION} (commit ${info.commit}, built ${info.date})` : `kyso ${KYSO_VERSION} (development build)`;
+  return info
+    ? `kyso ${KYSO_VERSION} (commit ${info.commit}, built ${info.date})`
+    : `kyso ${KYSO_VERSION} (development build)`;
 }
 
 /**

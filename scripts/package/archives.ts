@@ -19,7 +19,9 @@ export function clampTimes(dir: string, epoch: number): void {
 /** Relative paths of every file under `dir`, sorted (zip takes names in the order given). */
 export function sortedFiles(dir: string, prefix = ''): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...sortedFiles(dir, rel));
     else out.push(rel);
@@ -43,12 +45,31 @@ export function buildDeb(root: string, output: string, epoch: number): void {
 /** A .tar.gz of `dir` (its base name is the archive's top directory). */
 export function buildTarGz(dir: string, output: string, epoch: number): void {
   clampTimes(dir, epoch);
-  const tar = execFileSync('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', '-C', path.dirname(dir), '-cf', '-', path.basename(dir)], { maxBuffer: 1 << 30 });
+  const tar = execFileSync(
+    'tar',
+    [
+      '--sort=name',
+      `--mtime=@${epoch}`,
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '--format=gnu',
+      '-C',
+      path.dirname(dir),
+      '-cf',
+      '-',
+      path.basename(dir),
+    ],
+    { maxBuffer: 1 << 30 },
+  );
   execFileSync('sh', ['-c', `gzip -6 -n > "$1"`, 'sh', output], { input: tar, maxBuffer: 1 << 30 });
 }
 
 /** A zip of the files under `dir` (extension packages: the manifest at the top), no extra attributes. */
 export function buildZip(dir: string, output: string, epoch: number): void {
   clampTimes(dir, epoch);
-  execFileSync('zip', ['-X', '-9', '-q', '-D', path.resolve(output), ...sortedFiles(dir)], { cwd: dir, env: { ...process.env, TZ: 'UTC' } });
+  execFileSync('zip', ['-X', '-9', '-q', '-D', path.resolve(output), ...sortedFiles(dir)], {
+    cwd: dir,
+    env: { ...process.env, TZ: 'UTC' },
+  });
 }

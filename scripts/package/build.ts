@@ -12,11 +12,30 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  readdirSync,
+} from 'node:fs';
 import path from 'node:path';
 import { KYSO_VERSION } from '../../shared/version.js';
 import { buildDeb, buildTarGz, buildZip } from './archives.js';
-import { INSTALL_DIR, commandLinks, debCopyright, debArchitecture, debControl, debPostrm, programFiles, systemManifests, type PackageFile } from './layout.js';
+import {
+  INSTALL_DIR,
+  commandLinks,
+  debCopyright,
+  debArchitecture,
+  debControl,
+  debPostrm,
+  programFiles,
+  systemManifests,
+  type PackageFile,
+} from './layout.js';
 import { enterprisePolicies } from './policies.js';
 import { bundleForSea, buildSeaBinary, type BuildInfo } from './sea.js';
 
@@ -31,7 +50,10 @@ function git(...args: string[]): string {
 
 function buildInfo(epoch: number): BuildInfo {
   const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
-  return { commit: `${git('rev-parse', '--short=12', 'HEAD')}${dirty ? '-dirty' : ''}`, date: new Date(epoch * 1000).toISOString() };
+  return {
+    commit: `${git('rev-parse', '--short=12', 'HEAD')}${dirty ? '-dirty' : ''}`,
+    date: new Date(epoch * 1000).toISOString(),
+  };
 }
 
 /** Writes `files` under `root` (their absolute paths made relative to it). */
@@ -68,7 +90,11 @@ async function main(): Promise<void> {
   const binaryName = process.platform === 'win32' ? 'kyso-host.exe' : 'kyso-host';
   const binary = path.join(STAGE, 'sea', binaryName);
   buildSeaBinary(seaMain, binary, { codeCache: process.env.KYSO_SEA_CODE_CACHE !== '0' });
-  const program = programFiles({ binary, pkcs11jsDir: path.resolve('node_modules/pkcs11js'), fontsDir: path.resolve('dist/host/fonts') });
+  const program = programFiles({
+    binary,
+    pkcs11jsDir: path.resolve('node_modules/pkcs11js'),
+    fontsDir: path.resolve('dist/host/fonts'),
+  });
 
   if (process.platform === 'linux') {
     step('.deb');
@@ -78,14 +104,20 @@ async function main(): Promise<void> {
     stageFiles(debRoot, enterprisePolicies(`${INSTALL_DIR}/policies`));
     mkdirSync(path.join(debRoot, 'DEBIAN'));
     const debArch = debArchitecture(arch);
-    writeFileSync(path.join(debRoot, 'DEBIAN/control'), debControl({ version: KYSO_VERSION, architecture: debArch, installedSizeKiB: duKiB(debRoot) }));
+    writeFileSync(
+      path.join(debRoot, 'DEBIAN/control'),
+      debControl({ version: KYSO_VERSION, architecture: debArch, installedSizeKiB: duKiB(debRoot) }),
+    );
     writeFileSync(path.join(debRoot, 'DEBIAN/postrm'), debPostrm(), { mode: 0o755 });
     buildDeb(debRoot, path.join(OUT, `kyso_${KYSO_VERSION}_${debArch}.deb`), epoch);
 
     step('.tar.gz');
     // the program directory alone; `./kyso-host install` registers it.
     const tarDir = path.join(STAGE, 'tar', `kyso-${KYSO_VERSION}-linux-${arch}`);
-    stageFiles(tarDir, program.map((f) => ({ ...f, path: path.posix.relative(INSTALL_DIR, f.path) })));
+    stageFiles(
+      tarDir,
+      program.map((f) => ({ ...f, path: path.posix.relative(INSTALL_DIR, f.path) })),
+    );
     stageFiles(tarDir, enterprisePolicies('/policies'));
     buildTarGz(tarDir, path.join(OUT, `kyso-${KYSO_VERSION}-linux-${arch}.tar.gz`), epoch);
   } else {
@@ -94,7 +126,10 @@ async function main(): Promise<void> {
 
   step('extension packages');
   // as built (dist/extension): the same files for both stores.
-  for (const [name, ext] of [['chrome', 'zip'], ['firefox', 'xpi']] as const) {
+  for (const [name, ext] of [
+    ['chrome', 'zip'],
+    ['firefox', 'xpi'],
+  ] as const) {
     const dir = path.join(STAGE, name);
     cpSync(path.resolve('dist/extension'), dir, { recursive: true });
     buildZip(dir, path.join(OUT, `kyso-${KYSO_VERSION}-${name}.${ext}`), epoch);
@@ -105,11 +140,19 @@ async function main(): Promise<void> {
   const sums = readdirSync(OUT)
     .filter((f) => statSync(path.join(OUT, f)).isFile())
     .sort()
-    .map((f) => `${createHash('sha256').update(readFileSync(path.join(OUT, f))).digest('hex')}  ${f}`);
+    .map(
+      (f) =>
+        `${createHash('sha256')
+          .update(readFileSync(path.join(OUT, f)))
+          .digest('hex')}  ${f}`,
+    );
   writeFileSync(path.join(OUT, 'SHA256SUMS'), `${sums.join('\n')}\n`);
   rmSync(STAGE, { recursive: true, force: true });
   console.log(`kyso ${KYSO_VERSION} (${info.commit}, ${info.date}) → ${path.relative(process.cwd(), OUT)}/`);
-  for (const line of sums) console.log(`  ${line.split('  ')[1]}  ${(statSync(path.join(OUT, line.split('  ')[1]!)).size / 1048576).toFixed(1)} MiB`);
+  for (const line of sums)
+    console.log(
+      `  ${line.split('  ')[1]}  ${(statSync(path.join(OUT, line.split('  ')[1]!)).size / 1048576).toFixed(1)} MiB`,
+    );
 }
 
 await main();

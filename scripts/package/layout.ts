@@ -46,22 +46,37 @@ export function systemManifests(): PackageFile[] {
 }
 
 /** Files from the build: the single executable, the pkcs11js addon beside it, the stamp font. */
-export function programFiles(build: { binary: string; pkcs11jsDir: string; fontsDir: string }, installDir = INSTALL_DIR): PackageFile[] {
+export function programFiles(
+  build: { binary: string; pkcs11jsDir: string; fontsDir: string },
+  installDir = INSTALL_DIR,
+): PackageFile[] {
   const addonDir = `${installDir}/${PACKAGED_PKCS11JS_DIR}`;
   return [
     { path: `${installDir}/kyso-host`, from: build.binary, mode: 0o755 },
     { path: `${addonDir}/package.json`, from: path.join(build.pkcs11jsDir, 'package.json'), mode: 0o644 },
     { path: `${addonDir}/index.js`, from: path.join(build.pkcs11jsDir, 'index.js'), mode: 0o644 },
     { path: `${addonDir}/LICENSE`, from: path.join(build.pkcs11jsDir, 'LICENSE'), mode: 0o644 },
-    { path: `${installDir}/${PACKAGED_PKCS11_ADDON}`, from: path.join(build.pkcs11jsDir, 'build/Release/pkcs11.node'), mode: 0o644 },
-    { path: `${installDir}/fonts/LiberationSerif-Regular.ttf`, from: path.join(build.fontsDir, 'LiberationSerif-Regular.ttf'), mode: 0o644 },
+    {
+      path: `${installDir}/${PACKAGED_PKCS11_ADDON}`,
+      from: path.join(build.pkcs11jsDir, 'build/Release/pkcs11.node'),
+      mode: 0o644,
+    },
+    {
+      path: `${installDir}/fonts/LiberationSerif-Regular.ttf`,
+      from: path.join(build.fontsDir, 'LiberationSerif-Regular.ttf'),
+      mode: 0o644,
+    },
     { path: `${installDir}/fonts/OFL.txt`, from: path.join(build.fontsDir, 'OFL.txt'), mode: 0o644 },
   ];
 }
 
 /** Two names, one program: `kyso` for people, `kyso-host` for installers and browsers. */
 export function commandLinks(): PackageFile[] {
-  return ['kyso', 'kyso-host'].map((name) => ({ path: `/usr/bin/${name}`, symlink: HOST_BINARY, mode: 0o777 }));
+  return ['kyso', 'kyso-host'].map((name) => ({
+    path: `/usr/bin/${name}`,
+    symlink: HOST_BINARY,
+    mode: 0o777,
+  }));
 }
 
 export interface ControlFields {

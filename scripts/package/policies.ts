@@ -9,23 +9,34 @@ import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identi
 import type { PackageFile } from './layout.js';
 
 /** An example agency setting; templates are edited before use. */
-export const EXAMPLE_MANAGED_SETTINGS = { allowedOrigins: ['https://dichvucong.gov.vn'], blockedOrigins: [] as string[] };
+export const EXAMPLE_MANAGED_SETTINGS = {
+  allowedOrigins: ['https://dichvucong.gov.vn'],
+  blockedOrigins: [] as string[],
+};
 
 const CHROME_WEB_STORE_UPDATE_URL = 'https://clients2.google.com/service/update2/crx';
 export const AMO_INSTALL_URL = 'https://addons.mozilla.org/firefox/downloads/latest/kyso/latest.xpi';
 
 /** Chrome, Chromium, Edge and Brave read the same JSON; extension settings go under "3rdparty". */
-export function chromiumPolicy(updateUrl = CHROME_WEB_STORE_UPDATE_URL, settings: object = EXAMPLE_MANAGED_SETTINGS): object {
+export function chromiumPolicy(
+  updateUrl = CHROME_WEB_STORE_UPDATE_URL,
+  settings: object = EXAMPLE_MANAGED_SETTINGS,
+): object {
   return {
     ExtensionInstallForcelist: [`${CHROMIUM_EXTENSION_ID};${updateUrl}`],
     '3rdparty': { extensions: { [CHROMIUM_EXTENSION_ID]: settings } },
   };
 }
 
-export function firefoxPolicy(installUrl = AMO_INSTALL_URL, settings: object = EXAMPLE_MANAGED_SETTINGS): object {
+export function firefoxPolicy(
+  installUrl = AMO_INSTALL_URL,
+  settings: object = EXAMPLE_MANAGED_SETTINGS,
+): object {
   return {
     policies: {
-      ExtensionSettings: { [FIREFOX_EXTENSION_ID]: { installation_mode: 'force_installed', install_url: installUrl } },
+      ExtensionSettings: {
+        [FIREFOX_EXTENSION_ID]: { installation_mode: 'force_installed', install_url: installUrl },
+      },
       '3rdparty': { Extensions: { [FIREFOX_EXTENSION_ID]: settings } },
     },
   };

@@ -67,21 +67,32 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
  * binary copied is the one running this script. Debug symbols are stripped (98 → ~90 MB; the
  * dynamic symbol table that addons link against stays).
  */
-export function buildSeaBinary(mainFile: string, output: string, options: { strip?: boolean; codeCache?: boolean } = {}): void {
+export function buildSeaBinary(
+  mainFile: string,
+  output: string,
+  options: { strip?: boolean; codeCache?: boolean } = {},
+): void {
   const dir = path.dirname(mainFile);
   const blob = path.join(dir, 'sea-prep.blob');
   const config = path.join(dir, 'sea-config.json');
   const useCodeCache = options.codeCache ?? true;
-  writeFileSync(config, JSON.stringify({ main: mainFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache }));
+  writeFileSync(
+    config,
+    JSON.stringify({ main: mainFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache }),
+  );
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'pipe' });
   mkdirSync(path.dirname(output), { recursive: true });
   copyFileSync(process.execPath, output);
   chmodSync(output, 0o755);
-  if (options.strip !== false && process.platform === 'linux') execFileSync('strip', ['--strip-debug', output]);
+  if (options.strip !== false && process.platform === 'linux')
+    execFileSync('strip', ['--strip-debug', output]);
   // Node's own signature would be invalid after injection: remove it first (not built or run on Linux CI).
   if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', output]);
   if (process.platform === 'win32') execFileSync('signtool', ['remove', '/s', output]);
-  const postject = path.join(path.dirname(createRequire(import.meta.url).resolve('postject/package.json')), 'dist/cli.js');
+  const postject = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('postject/package.json')),
+    'dist/cli.js',
+  );
   const args = [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE];
   if (process.platform === 'darwin') args.push('--macho-segment-name', 'NODE_SEA');
   execFileSync(process.execPath, args, { stdio: 'pipe' });

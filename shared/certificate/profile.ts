@@ -117,8 +117,11 @@ function describeKey(cert: pkijs.Certificate): Pick<CertificateSummary, 'keyType
     return { keyType: 'RSA', keyDetail: `${bytes * 8}` };
   }
   if (algorithm === OID.ecPublicKey) {
-    const curveOid = (spki.algorithm.algorithmParams as asn1js.ObjectIdentifier | undefined)?.valueBlock?.toString();
-    const curve = { [OID.p256]: 'P-256', [OID.p384]: 'P-384', [OID.p521]: 'P-521' }[curveOid ?? ''] ?? curveOid ?? '';
+    const curveOid = (
+      spki.algorithm.algorithmParams as asn1js.ObjectIdentifier | undefined
+    )?.valueBlock?.toString();
+    const curve =
+      { [OID.p256]: 'P-256', [OID.p384]: 'P-384', [OID.p521]: 'P-521' }[curveOid ?? ''] ?? curveOid ?? '';
     return { keyType: 'EC', keyDetail: curve };
   }
   return { keyType: 'other', keyDetail: algorithm };

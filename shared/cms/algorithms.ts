@@ -52,13 +52,21 @@ export function digestAlgorithmIdentifier(algorithm: DigestAlgorithm): pkijs.Alg
 }
 
 /** RSA PKCS#1 v1.5 identifiers carry NULL parameters; ECDSA identifiers carry none (RFC 5754). */
-export function signatureAlgorithmIdentifier(keyType: KeyType, digest: DigestAlgorithm): pkijs.AlgorithmIdentifier {
+export function signatureAlgorithmIdentifier(
+  keyType: KeyType,
+  digest: DigestAlgorithm,
+): pkijs.AlgorithmIdentifier {
   return keyType === 'RSA'
-    ? new pkijs.AlgorithmIdentifier({ algorithmId: RSA_SIGNATURE_OIDS[digest], algorithmParams: new asn1js.Null() })
+    ? new pkijs.AlgorithmIdentifier({
+        algorithmId: RSA_SIGNATURE_OIDS[digest],
+        algorithmParams: new asn1js.Null(),
+      })
     : new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_SIGNATURE_OIDS[digest] });
 }
 
-export function signatureAlgorithmFromOid(oid: string): { keyType: KeyType; digest: DigestAlgorithm } | undefined {
+export function signatureAlgorithmFromOid(
+  oid: string,
+): { keyType: KeyType; digest: DigestAlgorithm } | undefined {
   for (const digest of Object.keys(DIGEST_OIDS) as DigestAlgorithm[]) {
     if (RSA_SIGNATURE_OIDS[digest] === oid) return { keyType: 'RSA', digest };
     if (ECDSA_SIGNATURE_OIDS[digest] === oid) return { keyType: 'EC', digest };

@@ -9,7 +9,19 @@ import * as asn1js from 'asn1js';
 import { toArrayBuffer } from '../encoding.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../protocol/common.js';
 import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
-import { NULL, concat, contextConstructed, integer, octetString, oid, sequence, setOf, tlv, utcTime, type Der } from './der.js';
+import {
+  NULL,
+  concat,
+  contextConstructed,
+  integer,
+  octetString,
+  oid,
+  sequence,
+  setOf,
+  tlv,
+  utcTime,
+  type Der,
+} from './der.js';
 import { digest } from './digest.js';
 import { originalBytes } from './original-bytes.js';
 
@@ -76,7 +88,9 @@ async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificat
   // SigningCertificateV2 ::= SEQ { certs SEQ OF ESSCertIDv2 }; ESSCertIDv2 ::= SEQ { certHash,
   // issuerSerial SEQ { GeneralNames SEQ { [4] directoryName }, serialNumber } } (hash SHA-256: omitted)
   const signingCertificateV2 = sequence(
-    sequence(sequence(octetString(certHash), sequence(sequence(contextConstructed(4, issuer)), serialNumber))),
+    sequence(
+      sequence(octetString(certHash), sequence(sequence(contextConstructed(4, issuer)), serialNumber)),
+    ),
   );
   return { der, issuer, serialNumber, signingCertificateV2 };
 }
@@ -98,7 +112,8 @@ export async function prepareSignedAttributes(options: CadesOptions): Promise<Pr
     attribute(OID.messageDigest, octetString(options.contentDigest)),
     attribute(OID.signingCertificateV2, signer.signingCertificateV2),
   ];
-  if (options.signingTime !== null) attributes.push(attribute(OID.signingTime, utcTime(options.signingTime ?? new Date())));
+  if (options.signingTime !== null)
+    attributes.push(attribute(OID.signingTime, utcTime(options.signingTime ?? new Date())));
   return { attributes, toBeSigned: setOf(0x31, attributes), signer };
 }
 
@@ -125,7 +140,11 @@ export async function signCades(options: CadesOptions, signer: DigestSigner): Pr
 
 /** RFC 5754: SHA-2 digest identifiers without parameters; RSA signature identifiers with NULL. */
 const digestAlgorithmId = (algorithm: DigestAlgorithm) => sequence(oid(DIGEST_OIDS[algorithm]));
-function signatureAlgorithmId(keyType: KeyType, algorithm: DigestAlgorithm, rsaScheme: RsaScheme = 'PKCS1-v1_5'): Der {
+function signatureAlgorithmId(
+  keyType: KeyType,
+  algorithm: DigestAlgorithm,
+  rsaScheme: RsaScheme = 'PKCS1-v1_5',
+): Der {
   if (keyType === 'EC') return sequence(oid(SIGNATURE_OIDS.EC[algorithm]));
   if (rsaScheme === 'PKCS1-v1_5') return sequence(oid(SIGNATURE_OIDS.RSA[algorithm]), NULL);
   // RSASSA-PSS-params (RFC 4055): hash, MGF1 with the same hash, salt length = hash length

@@ -28,11 +28,18 @@ export interface LongTermValues {
 
 /** Adds certificate-values and revocation-values to the first SignerInfo (after its time-stamp: CAdES-T → LT). */
 export function addLongTermValues(cms: Uint8Array, values: LongTermValues, signerIndex = 0): Uint8Array {
-  let out = appendUnsignedAttribute(cms, LONG_TERM_OID.certValues, [sequence(...values.certificates)], signerIndex);
+  let out = appendUnsignedAttribute(
+    cms,
+    LONG_TERM_OID.certValues,
+    [sequence(...values.certificates)],
+    signerIndex,
+  );
   // RevocationValues ::= SEQUENCE { crlVals [0] SEQUENCE OF CertificateList OPTIONAL, ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL } (explicit tags)
   const revocation = sequence(
     ...(values.crls.length ? [contextConstructed(0, sequence(...values.crls))] : []),
-    ...(values.ocsps.length ? [contextConstructed(1, sequence(...values.ocsps.map(basicOcspResponseDer)))] : []),
+    ...(values.ocsps.length
+      ? [contextConstructed(1, sequence(...values.ocsps.map(basicOcspResponseDer)))]
+      : []),
   );
   out = appendUnsignedAttribute(out, LONG_TERM_OID.revocationValues, [revocation], signerIndex);
   return out;
@@ -44,12 +51,16 @@ const elementBytes = (block: asn1js.AsnType) => new Uint8Array(block.toBER());
  * Every certificate, OCSP response and CRL a SignerInfo and its SignedData carry for validation:
  * CAdES certificate-values / revocation-values, SignedData.certificates and SignedData.crls.
  */
-export function readLongTermValues(signedData: pkijs.SignedData, signerInfo: pkijs.SignerInfo): LongTermValues {
+export function readLongTermValues(
+  signedData: pkijs.SignedData,
+  signerInfo: pkijs.SignerInfo,
+): LongTermValues {
   const values: LongTermValues = { certificates: [], ocsps: [], crls: [] };
   for (const attribute of signerInfo.unsignedAttrs?.attributes ?? []) {
     const value = attribute.values[0];
     if (!(value instanceof asn1js.Sequence)) continue;
-    if (attribute.type === LONG_TERM_OID.certValues) values.certificates.push(...value.valueBlock.value.map(elementBytes));
+    if (attribute.type === LONG_TERM_OID.certValues)
+      values.certificates.push(...value.valueBlock.value.map(elementBytes));
     if (attribute.type === LONG_TERM_OID.revocationValues) {
       for (const tagged of value.valueBlock.value) {
         const inner = (tagged as asn1js.Constructed).valueBlock.value[0];
@@ -61,14 +72,21 @@ export function readLongTermValues(signedData: pkijs.SignedData, signerInfo: pki
     }
   }
   for (const crl of signedData.crls ?? []) {
-    if (crl instanceof pkijs.CertificateRevocationList) values.crls.push(new Uint8Array(crl.toSchema().toBER()));
-    else if (crl instanceof pkijs.OtherRevocationInfoFormat && crl.otherRevInfoFormat === LONG_TERM_OID.ocspResponseInfo) values.ocsps.push(elementBytes(crl.otherRevInfo as asn1js.AsnType));
+    if (crl instanceof pkijs.CertificateRevocationList)
+      values.crls.push(new Uint8Array(crl.toSchema().toBER()));
+    else if (
+      crl instanceof pkijs.OtherRevocationInfoFormat &&
+      crl.otherRevInfoFormat === LONG_TERM_OID.ocspResponseInfo
+    )
+      values.ocsps.push(elementBytes(crl.otherRevInfo as asn1js.AsnType));
   }
   return values;
 }
 
 /** The SignedData and first SignerInfo of a CMS, or undefined when it is not one. */
-export function parseSignedData(cms: Uint8Array): { signedData: pkijs.SignedData; signerInfo: pkijs.SignerInfo } | undefined {
+export function parseSignedData(
+  cms: Uint8Array,
+): { signedData: pkijs.SignedData; signerInfo: pkijs.SignerInfo } | undefined {
   try {
     const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
     if (contentInfo.contentType !== OID.signedData) return undefined;

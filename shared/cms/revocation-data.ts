@@ -43,16 +43,24 @@ export function ocspUrls(certificate: pkijs.Certificate): string[] {
 /** The CRLs named in the CRL Distribution Points extension. */
 export function crlUrls(certificate: pkijs.Certificate): string[] {
   const extension = certificate.extensions?.find((e) => e.extnID === '2.5.29.31');
-  const points = (extension?.parsedValue as pkijs.CRLDistributionPoints | undefined)?.distributionPoints ?? [];
+  const points =
+    (extension?.parsedValue as pkijs.CRLDistributionPoints | undefined)?.distributionPoints ?? [];
   return points
     .flatMap((p) => (Array.isArray(p.distributionPoint) ? p.distributionPoint : []))
     .filter((n) => n.type === GENERAL_NAME_URI)
     .map((n) => String(n.value));
 }
 
-export async function fetchBytes(url: string, init: RequestInit, options: FetchOptions = {}): Promise<Uint8Array> {
+export async function fetchBytes(
+  url: string,
+  init: RequestInit,
+  options: FetchOptions = {},
+): Promise<Uint8Array> {
   if (!/^https?:\/\//i.test(url)) throw new Error(`not an http(s) URL: ${url}`);
-  const response = await (options.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+  const response = await (options.fetch ?? fetch)(url, {
+    ...init,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (bytes.length > MAX_BYTES) throw new Error(`answer from ${url} too large`);
@@ -60,20 +68,35 @@ export async function fetchBytes(url: string, init: RequestInit, options: FetchO
 }
 
 /** Asks `url` about `certificate`; returns the whole OCSPResponse DER (what a PDF DSS stores) after checking the nonce. */
-export async function fetchOcspResponse(certificate: pkijs.Certificate, issuer: pkijs.Certificate, url: string, options: FetchOptions = {}): Promise<Uint8Array> {
+export async function fetchOcspResponse(
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+  url: string,
+  options: FetchOptions = {},
+): Promise<Uint8Array> {
   const request = new pkijs.OCSPRequest();
   await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer });
   const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
   request.tbsRequest.requestExtensions = [
-    new pkijs.Extension({ extnID: OCSP_NONCE_OID, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER() }),
+    new pkijs.Extension({
+      extnID: OCSP_NONCE_OID,
+      extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER(),
+    }),
   ];
   const body = new Uint8Array(request.toSchema(true).toBER());
-  const answer = await fetchBytes(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body }, options);
+  const answer = await fetchBytes(
+    url,
+    { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body },
+    options,
+  );
   const basic = basicOcspResponse(answer);
   const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OCSP_NONCE_OID);
   if (echoed) {
-    const value = (asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView.slice().buffer).result as asn1js.OctetString).valueBlock.valueHexView;
-    if (bytesToHex(new Uint8Array(value)) !== bytesToHex(nonce)) throw new Error('OCSP nonce does not match (a replayed answer)');
+    const value = (
+      asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView.slice().buffer).result as asn1js.OctetString
+    ).valueBlock.valueHexView;
+    if (bytesToHex(new Uint8Array(value)) !== bytesToHex(nonce))
+      throw new Error('OCSP nonce does not match (a replayed answer)');
   }
   return answer;
 }
@@ -82,9 +105,13 @@ export async function fetchOcspResponse(certificate: pkijs.Certificate, issuer: 
 export function basicOcspResponse(der: Uint8Array): pkijs.BasicOCSPResponse {
   try {
     const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(der));
-    if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes) throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
-    if (response.responseBytes.responseType !== BASIC_OCSP_RESPONSE_OID) throw new Error('not a basic OCSP response');
-    return pkijs.BasicOCSPResponse.fromBER(response.responseBytes.response.valueBlock.valueHexView.slice().buffer);
+    if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes)
+      throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
+    if (response.responseBytes.responseType !== BASIC_OCSP_RESPONSE_OID)
+      throw new Error('not a basic OCSP response');
+    return pkijs.BasicOCSPResponse.fromBER(
+      response.responseBytes.response.valueBlock.valueHexView.slice().buffer,
+    );
   } catch (error) {
     try {
       return pkijs.BasicOCSPResponse.fromBER(toArrayBuffer(der));
@@ -95,27 +122,39 @@ export function basicOcspResponse(der: Uint8Array): pkijs.BasicOCSPResponse {
 }
 
 /** The BasicOCSPResponse inside an OCSPResponse, DER (CAdES revocationValues carry these). */
-export const basicOcspResponseDer = (der: Uint8Array) => new Uint8Array(basicOcspResponse(der).toSchema().toBER());
+export const basicOcspResponseDer = (der: Uint8Array) =>
+  new Uint8Array(basicOcspResponse(der).toSchema().toBER());
 
 /**
  * What an OCSP response says about `certificate`, once it is known to be signed by `issuer` or a
  * responder the issuer delegated to. Throws when the response is about another certificate or is
  * not signed by the issuer.
  */
-export async function readOcspEvidence(der: Uint8Array, certificate: pkijs.Certificate, issuer: pkijs.Certificate): Promise<RevocationEvidence> {
+export async function readOcspEvidence(
+  der: Uint8Array,
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+): Promise<RevocationEvidence> {
   const basic = basicOcspResponse(der);
-  if (!(await basic.verify({ trustedCerts: [issuer] }).catch(() => false))) throw new Error('OCSP answer not signed by the issuer or its responder');
+  if (!(await basic.verify({ trustedCerts: [issuer] }).catch(() => false)))
+    throw new Error('OCSP answer not signed by the issuer or its responder');
   const status = await basic.getCertificateStatus(certificate, issuer);
   if (!status.isForCertificate) throw new Error('OCSP answer is about another certificate');
   const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));
-  const single = basic.tbsResponseData.responses.find((r) => bytesToHex(new Uint8Array(r.certID.serialNumber.valueBlock.valueHexView)) === serial) ?? basic.tbsResponseData.responses[0]!;
+  const single =
+    basic.tbsResponseData.responses.find(
+      (r) => bytesToHex(new Uint8Array(r.certID.serialNumber.valueBlock.valueHexView)) === serial,
+    ) ?? basic.tbsResponseData.responses[0]!;
   const responder = basic.certs?.[0];
   const evidence: RevocationEvidence = {
     status: status.status === 0 ? 'good' : status.status === 1 ? 'revoked' : 'unknown',
     source: 'ocsp',
     thisUpdate: single.thisUpdate,
     ...(single.nextUpdate && { nextUpdate: single.nextUpdate }),
-    ...(responder && !responder.subject.isEqual(issuer.subject) && { responder: new Uint8Array(responder.toSchema().toBER()) }),
+    ...(responder &&
+      !responder.subject.isEqual(issuer.subject) && {
+        responder: new Uint8Array(responder.toSchema().toBER()),
+      }),
   };
   if (evidence.status === 'revoked') {
     const revokedInfo = single.certStatus as asn1js.Constructed;
@@ -126,12 +165,19 @@ export async function readOcspEvidence(der: Uint8Array, certificate: pkijs.Certi
 }
 
 /** What a CRL says about `certificate`; throws when the CRL is not the issuer's. */
-export async function readCrlEvidence(der: Uint8Array, certificate: pkijs.Certificate, issuer: pkijs.Certificate): Promise<RevocationEvidence> {
+export async function readCrlEvidence(
+  der: Uint8Array,
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+): Promise<RevocationEvidence> {
   const crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
   if (!crl.issuer.isEqual(issuer.subject)) throw new Error('CRL of another issuer');
-  if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false))) throw new Error('CRL not signed by the issuer');
+  if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false)))
+    throw new Error('CRL not signed by the issuer');
   const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));
-  const entry = crl.revokedCertificates?.find((r) => bytesToHex(new Uint8Array(r.userCertificate.valueBlock.valueHexView)) === serial);
+  const entry = crl.revokedCertificates?.find(
+    (r) => bytesToHex(new Uint8Array(r.userCertificate.valueBlock.valueHexView)) === serial,
+  );
   return {
     status: entry ? 'revoked' : 'good',
     source: 'crl',
@@ -153,7 +199,10 @@ export interface CollectedRevocation {
  * Fetches revocation evidence for each certificate of a chain (leaf first; roots need none): OCSP
  * when the certificate names a responder and it answers, else its CRL. For B-LT / CAdES-LT.
  */
-export async function collectRevocation(pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }>, options: FetchOptions = {}): Promise<CollectedRevocation> {
+export async function collectRevocation(
+  pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }>,
+  options: FetchOptions = {},
+): Promise<CollectedRevocation> {
   const collected: CollectedRevocation = { ocsps: [], crls: [], missing: [] };
   for (const { certificate, issuer } of pairs) {
     const why: string[] = [];
@@ -180,7 +229,10 @@ export async function collectRevocation(pairs: Array<{ certificate: pkijs.Certif
         why.push(`CRL ${url}: ${(error as Error).message}`);
       }
     }
-    if (!found) collected.missing.push(`${certificate.subject.typesAndValues.map((t) => t.value.valueBlock.value).join(', ')}: ${why.join('; ') || 'names no OCSP responder or CRL'}`);
+    if (!found)
+      collected.missing.push(
+        `${certificate.subject.typesAndValues.map((t) => t.value.valueBlock.value).join(', ')}: ${why.join('; ') || 'names no OCSP responder or CRL'}`,
+      );
   }
   return collected;
 }

@@ -50,8 +50,15 @@ export type TimestampFailure =
   | 'tsa-bad-token'
   | 'cms-malformed';
 
-function fail(reason: TimestampFailure, message: string, details: Record<string, string | number | boolean | null> = {}): never {
-  throw new KysoError(reason === 'cms-malformed' ? 'BAD_REQUEST' : 'TIMESTAMP_FAILED', message, { reason, ...details });
+function fail(
+  reason: TimestampFailure,
+  message: string,
+  details: Record<string, string | number | boolean | null> = {},
+): never {
+  throw new KysoError(reason === 'cms-malformed' ? 'BAD_REQUEST' : 'TIMESTAMP_FAILED', message, {
+    reason,
+    ...details,
+  });
 }
 
 /** A positive INTEGER, minimally encoded: no leading zero octets and no sign octet needed. */
@@ -80,7 +87,9 @@ export function buildTimeStampRequest(
   policy?: string,
 ): Uint8Array {
   if (messageImprint.length !== DIGEST_ALGORITHMS[hashAlgorithm]) {
-    throw new KysoError('BAD_REQUEST', `messageImprint is not a ${hashAlgorithm} hash`, { reason: 'imprint-length' });
+    throw new KysoError('BAD_REQUEST', `messageImprint is not a ${hashAlgorithm} hash`, {
+      reason: 'imprint-length',
+    });
   }
   const request = new pkijs.TimeStampReq({
     version: 1,
@@ -95,7 +104,11 @@ export function buildTimeStampRequest(
   return new Uint8Array(request.toSchema().toBER());
 }
 
-async function postQuery(tsaUrl: string, query: Uint8Array, options: TimestampRequestOptions): Promise<Uint8Array> {
+async function postQuery(
+  tsaUrl: string,
+  query: Uint8Array,
+  options: TimestampRequestOptions,
+): Promise<Uint8Array> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -105,7 +118,11 @@ async function postQuery(tsaUrl: string, query: Uint8Array, options: TimestampRe
     try {
       response = await doFetch(tsaUrl, {
         method: 'POST',
-        headers: { ...options.headers, 'Content-Type': 'application/timestamp-query', Accept: 'application/timestamp-reply' },
+        headers: {
+          ...options.headers,
+          'Content-Type': 'application/timestamp-query',
+          Accept: 'application/timestamp-reply',
+        },
         body: query as Uint8Array<ArrayBuffer>,
         signal: controller.signal,
       });
@@ -113,12 +130,18 @@ async function postQuery(tsaUrl: string, query: Uint8Array, options: TimestampRe
       if (controller.signal.aborted) throw timeoutError(timeoutMs);
       // Node's fetch says only "fetch failed"; the cause names the network error (ECONNREFUSED, ENOTFOUND…).
       const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-      fail('tsa-unreachable', `The time-stamp server could not be reached: ${(error as Error).message ?? error}`, {
-        cause: typeof cause === 'string' ? cause : null,
-      });
+      fail(
+        'tsa-unreachable',
+        `The time-stamp server could not be reached: ${(error as Error).message ?? error}`,
+        {
+          cause: typeof cause === 'string' ? cause : null,
+        },
+      );
     }
     if (!response.ok) {
-      fail('tsa-http-error', `The time-stamp server answered HTTP ${response.status}`, { httpStatus: response.status });
+      fail('tsa-http-error', `The time-stamp server answered HTTP ${response.status}`, {
+        httpStatus: response.status,
+      });
     }
     const declared = Number(response.headers.get('content-length') ?? 0);
     if (declared > MAX_RESPONSE_BYTES) fail('tsa-bad-response', 'The time-stamp response is too large');
@@ -137,10 +160,20 @@ async function postQuery(tsaUrl: string, query: Uint8Array, options: TimestampRe
 }
 
 function timeoutError(timeoutMs: number): KysoError {
-  return new KysoError('TIMEOUT', `The time-stamp server did not answer within ${timeoutMs} ms`, { reason: 'tsa-timeout', timeoutMs });
+  return new KysoError('TIMEOUT', `The time-stamp server did not answer within ${timeoutMs} ms`, {
+    reason: 'tsa-timeout',
+    timeoutMs,
+  });
 }
 
-const PKI_STATUS_NAMES = ['granted', 'grantedWithMods', 'rejection', 'waiting', 'revocationWarning', 'revocationNotification'];
+const PKI_STATUS_NAMES = [
+  'granted',
+  'grantedWithMods',
+  'rejection',
+  'waiting',
+  'revocationWarning',
+  'revocationNotification',
+];
 /** PKIFailureInfo bit numbers (RFC 3161 §2.4.2). */
 const FAILURE_INFO_NAMES: Record<number, string> = {
   0: 'badAlg',
@@ -174,11 +207,15 @@ function tokenFromResponse(body: Uint8Array): Uint8Array {
   const status = response.status.status;
   if (status !== pkijs.PKIStatus.granted && status !== pkijs.PKIStatus.grantedWithMods) {
     const statusText = (response.status.statusStrings ?? []).map((s) => s.valueBlock.value).join('; ');
-    fail('tsa-rejected', `The time-stamp server refused: ${PKI_STATUS_NAMES[status] ?? status}${statusText ? ` (${statusText})` : ''}`, {
-      pkiStatus: status,
-      statusText: statusText || null,
-      failInfo: failureInfoText(response.status.failInfo),
-    });
+    fail(
+      'tsa-rejected',
+      `The time-stamp server refused: ${PKI_STATUS_NAMES[status] ?? status}${statusText ? ` (${statusText})` : ''}`,
+      {
+        pkiStatus: status,
+        statusText: statusText || null,
+        failInfo: failureInfoText(response.status.failInfo),
+      },
+    );
   }
   if (!response.timeStampToken) fail('tsa-bad-response', 'The time-stamp response has no token');
   return new Uint8Array(response.timeStampToken.toSchema().toBER());
@@ -189,11 +226,19 @@ function tokenFromResponse(body: Uint8Array): Uint8Array {
  * TimeStampToken (ContentInfo DER) after checking the status, nonce, imprint and the token's own
  * signature (trust in the TSA is the verifier's decision, see verifyTimeStampToken).
  */
-export async function requestTimestamp(tsaUrl: string, imprintData: Uint8Array, options: TimestampRequestOptions = {}): Promise<Uint8Array> {
+export async function requestTimestamp(
+  tsaUrl: string,
+  imprintData: Uint8Array,
+  options: TimestampRequestOptions = {},
+): Promise<Uint8Array> {
   const hashAlgorithm = options.hashAlgorithm ?? 'SHA-256';
   const imprint = await digest(hashAlgorithm, imprintData);
   const nonce = randomNonce();
-  const body = await postQuery(tsaUrl, buildTimeStampRequest(imprint, hashAlgorithm, nonce, options.policy), options);
+  const body = await postQuery(
+    tsaUrl,
+    buildTimeStampRequest(imprint, hashAlgorithm, nonce, options.policy),
+    options,
+  );
   const token = tokenFromResponse(body);
 
   let parsed: ParsedTimeStampToken;
@@ -210,7 +255,8 @@ export async function requestTimestamp(tsaUrl: string, imprintData: Uint8Array, 
     fail('tsa-imprint-mismatch', 'The time-stamp token covers other data than requested');
   }
   const check = await verifyTimeStampToken(token, { imprint, algorithm: hashAlgorithm });
-  if (!check.valid) fail('tsa-bad-token', `The time-stamp token does not verify: ${check.problems.join('; ')}`);
+  if (!check.valid)
+    fail('tsa-bad-token', `The time-stamp token does not verify: ${check.problems.join('; ')}`);
   return token;
 }
 
@@ -229,9 +275,13 @@ interface SignerInfoLocation {
 function locateSignerInfos(cms: Uint8Array): SignerInfoLocation {
   const parsed = asn1js.fromBER(toArrayBuffer(cms));
   const contentInfo = parsed.result;
-  if (parsed.offset === -1 || !(contentInfo instanceof asn1js.Sequence)) fail('cms-malformed', 'Not a CMS structure');
+  if (parsed.offset === -1 || !(contentInfo instanceof asn1js.Sequence))
+    fail('cms-malformed', 'Not a CMS structure');
   const [contentType, wrapped] = contentInfo.valueBlock.value;
-  if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== OID.signedData) {
+  if (
+    !(contentType instanceof asn1js.ObjectIdentifier) ||
+    contentType.valueBlock.toString() !== OID.signedData
+  ) {
     fail('cms-malformed', 'Not a CMS SignedData');
   }
   const signedData = (wrapped as asn1js.Constructed | undefined)?.valueBlock.value[0];
@@ -239,13 +289,21 @@ function locateSignerInfos(cms: Uint8Array): SignerInfoLocation {
   const fields = signedData.valueBlock.value;
   const signerInfoSet = fields[fields.length - 1];
   if (!(signerInfoSet instanceof asn1js.Set)) fail('cms-malformed', 'SignedData has no SignerInfos');
-  const signerInfos = signerInfoSet.valueBlock.value.filter((s): s is asn1js.Sequence => s instanceof asn1js.Sequence);
-  return { contentTypeOid: originalBytes(contentType), signedDataFields: fields.map(originalBytes), signerInfos };
+  const signerInfos = signerInfoSet.valueBlock.value.filter(
+    (s): s is asn1js.Sequence => s instanceof asn1js.Sequence,
+  );
+  return {
+    contentTypeOid: originalBytes(contentType),
+    signedDataFields: fields.map(originalBytes),
+    signerInfos,
+  };
 }
 
 function signatureField(signerInfo: asn1js.Sequence): asn1js.OctetString {
   // The only universal OCTET STRING directly inside a SignerInfo is the signature (sid and signedAttrs are tagged).
-  const field = signerInfo.valueBlock.value.find((f) => f.idBlock.tagClass === 1 && f.idBlock.tagNumber === 4);
+  const field = signerInfo.valueBlock.value.find(
+    (f) => f.idBlock.tagClass === 1 && f.idBlock.tagNumber === 4,
+  );
   if (!field) fail('cms-malformed', 'SignerInfo has no signature value');
   return field as asn1js.OctetString;
 }
@@ -275,7 +333,12 @@ export function attachSignatureTimestamp(cms: Uint8Array, token: Uint8Array, sig
  * Adds one unsigned attribute (values given as DER) to a SignerInfo and returns the new CMS DER;
  * every other element keeps its bytes. CAdES-T and CAdES-LT (certificate and revocation values) use it.
  */
-export function appendUnsignedAttribute(cms: Uint8Array, type: string, values: Uint8Array[], signerIndex = 0): Uint8Array {
+export function appendUnsignedAttribute(
+  cms: Uint8Array,
+  type: string,
+  values: Uint8Array[],
+  signerIndex = 0,
+): Uint8Array {
   const located = locateSignerInfos(cms);
   const signerInfo = located.signerInfos[signerIndex];
   if (!signerInfo) fail('cms-malformed', `CMS has no signer #${signerIndex}`);
@@ -289,13 +352,20 @@ export function appendUnsignedAttribute(cms: Uint8Array, type: string, values: U
   const rebuilt = sequence(...fields.filter((f) => !isUnsignedAttrs(f)).map(originalBytes), unsignedAttrs);
 
   // Keep the signers' order: callers address them by index.
-  const signerInfoSet = tlv(0x31, ...located.signerInfos.map((s, i) => (i === signerIndex ? rebuilt : originalBytes(s))));
+  const signerInfoSet = tlv(
+    0x31,
+    ...located.signerInfos.map((s, i) => (i === signerIndex ? rebuilt : originalBytes(s))),
+  );
   const signedData = sequence(...located.signedDataFields.slice(0, -1), signerInfoSet);
   return sequence(located.contentTypeOid, contextConstructed(0, signedData));
 }
 
 /** CAdES-T: time-stamps the signature value of a CMS SignedData's signer and returns the new CMS DER. */
-export async function addSignatureTimestamp(cms: Uint8Array, tsaUrl: string, options: SignatureTimestampOptions = {}): Promise<Uint8Array> {
+export async function addSignatureTimestamp(
+  cms: Uint8Array,
+  tsaUrl: string,
+  options: SignatureTimestampOptions = {},
+): Promise<Uint8Array> {
   const signerIndex = options.signerIndex ?? 0;
   const token = await requestTimestamp(tsaUrl, signatureValue(cms, signerIndex), options);
   return attachSignatureTimestamp(cms, token, signerIndex);

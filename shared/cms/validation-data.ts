@@ -26,7 +26,10 @@ export interface GatherOptions extends FetchOptions {
 const der = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());
 const isSelfIssued = (c: pkijs.Certificate) => c.subject.isEqual(c.issuer);
 
-async function issuerOf(certificate: pkijs.Certificate, pool: pkijs.Certificate[]): Promise<pkijs.Certificate | undefined> {
+async function issuerOf(
+  certificate: pkijs.Certificate,
+  pool: pkijs.Certificate[],
+): Promise<pkijs.Certificate | undefined> {
   for (const candidate of pool) {
     if (candidate === certificate || !candidate.subject.isEqual(certificate.issuer)) continue;
     if (await certificate.verify(candidate).catch(() => false)) return candidate;
@@ -38,11 +41,15 @@ async function issuerOf(certificate: pkijs.Certificate, pool: pkijs.Certificate[
 function certificatesOf(cms: Uint8Array): { signers: pkijs.Certificate[]; carried: pkijs.Certificate[] } {
   const parsed = parseSignedData(cms);
   if (!parsed) return { signers: [], carried: [] };
-  const carried = (parsed.signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const carried = (parsed.signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
   const signers: pkijs.Certificate[] = [];
   const sid = parsed.signerInfo.sid;
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    const signer = carried.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
+    const signer = carried.find(
+      (c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber),
+    );
     if (signer) signers.push(signer);
   }
   for (const token of signatureTimestampTokens(parsed.signerInfo)) {
@@ -54,7 +61,10 @@ function certificatesOf(cms: Uint8Array): { signers: pkijs.Certificate[]; carrie
 }
 
 /** Gathers chains and revocation evidence for the signers of `cmsList` (PAdES /Contents, CAdES, time-stamp tokens). */
-export async function gatherValidationData(cmsList: Uint8Array[], options: GatherOptions = {}): Promise<ValidationData> {
+export async function gatherValidationData(
+  cmsList: Uint8Array[],
+  options: GatherOptions = {},
+): Promise<ValidationData> {
   const extra = (options.certificates ?? []).map((d) => pkijs.Certificate.fromBER(toArrayBuffer(d)));
   const signers: pkijs.Certificate[] = [];
   const pool: pkijs.Certificate[] = [...extra];
@@ -80,5 +90,10 @@ export async function gatherValidationData(cmsList: Uint8Array[], options: Gathe
     }
   }
   const revocation = await collectRevocation(pairs, options);
-  return { certificates: [...chainCertificates.values()].map(der), ocsps: revocation.ocsps, crls: revocation.crls, missing: revocation.missing };
+  return {
+    certificates: [...chainCertificates.values()].map(der),
+    ocsps: revocation.ocsps,
+    crls: revocation.crls,
+    missing: revocation.missing,
+  };
 }

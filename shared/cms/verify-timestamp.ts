@@ -62,7 +62,8 @@ export function parseTimeStampToken(token: Uint8Array): ParsedTimeStampToken {
   } catch {
     throw new TypeError('time-stamp token is not a CMS SignedData');
   }
-  if (signedData.encapContentInfo.eContentType !== TSP_OID.tstInfo) throw new TypeError('time-stamp token does not hold a TSTInfo');
+  if (signedData.encapContentInfo.eContentType !== TSP_OID.tstInfo)
+    throw new TypeError('time-stamp token does not hold a TSTInfo');
   const eContent = signedData.encapContentInfo.eContent;
   if (!eContent) throw new TypeError('time-stamp token has no TSTInfo content');
   let tstInfo: pkijs.TSTInfo;
@@ -88,7 +89,9 @@ async function sha1(data: Uint8Array): Promise<Uint8Array> {
 }
 
 function certificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
-  return (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  return (signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
 }
 
 async function findTsaCertificate(signedData: pkijs.SignedData, signerInfo: pkijs.SignerInfo) {
@@ -114,20 +117,26 @@ function timeStampingUsageProblem(cert: pkijs.Certificate): string | undefined {
   const eku = cert.extensions?.find((e) => e.extnID === TSP_OID.extendedKeyUsage);
   if (!eku) return 'TSA certificate has no extendedKeyUsage';
   const purposes = (eku.parsedValue as pkijs.ExtKeyUsage | undefined)?.keyPurposes ?? [];
-  if (purposes.length !== 1 || purposes[0] !== TSP_OID.timeStamping) return 'TSA certificate is not for time-stamping only';
+  if (purposes.length !== 1 || purposes[0] !== TSP_OID.timeStamping)
+    return 'TSA certificate is not for time-stamping only';
   if (!eku.critical) return 'TSA certificate extendedKeyUsage is not critical';
   return undefined;
 }
 
 /** ESS signingCertificate (SHA-1, RFC 2634) or signingCertificateV2 (RFC 5035/5816) names the TSA certificate. */
-async function essCertificateProblem(attributes: pkijs.Attribute[], certDer: Uint8Array, cert: pkijs.Certificate) {
+async function essCertificateProblem(
+  attributes: pkijs.Attribute[],
+  certDer: Uint8Array,
+  cert: pkijs.Certificate,
+) {
   const v2 = attributes.find((a) => a.type === OID.signingCertificateV2);
   const v1 = attributes.find((a) => a.type === TSP_OID.signingCertificate);
   const attribute = v2 ?? v1;
   if (!attribute) return 'time-stamp token has no ESS signing-certificate attribute';
   try {
     const signingCertificate = attribute.values[0] as asn1js.Sequence;
-    const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+    const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock
+      .value[0] as asn1js.Sequence;
     const parts = first.valueBlock.value;
     let index = 0;
     let hash: Uint8Array;
@@ -143,10 +152,12 @@ async function essCertificateProblem(attributes: pkijs.Attribute[], certDer: Uin
       hash = await sha1(certDer);
     }
     const certHash = new Uint8Array((parts[index] as asn1js.OctetString).valueBlock.valueHexView);
-    if (!bytesEqual(certHash, hash)) return 'time-stamp ESS signing-certificate does not name the TSA certificate';
+    if (!bytesEqual(certHash, hash))
+      return 'time-stamp ESS signing-certificate does not name the TSA certificate';
     const issuerSerial = parts[index + 1] as asn1js.Sequence | undefined;
     const serial = issuerSerial?.valueBlock.value[1] as asn1js.Integer | undefined;
-    if (serial && !serial.isEqual(cert.serialNumber)) return 'time-stamp ESS issuerSerial does not match the TSA certificate';
+    if (serial && !serial.isEqual(cert.serialNumber))
+      return 'time-stamp ESS issuerSerial does not match the TSA certificate';
   } catch {
     return 'time-stamp ESS signing-certificate attribute is malformed';
   }
@@ -216,23 +227,41 @@ export async function verifyTimeStampToken(
     const messageDigest = attributes.find((a) => a.type === OID.messageDigest);
     const eContent = new Uint8Array(signedData.encapContentInfo.eContent!.getValue());
     const contentDigest = await digest(signerDigest, eContent);
-    if (!messageDigest || !bytesEqual(new Uint8Array((messageDigest.values[0] as asn1js.OctetString).valueBlock.valueHexView), contentDigest)) {
+    if (
+      !messageDigest ||
+      !bytesEqual(
+        new Uint8Array((messageDigest.values[0] as asn1js.OctetString).valueBlock.valueHexView),
+        contentDigest,
+      )
+    ) {
       problems.push('time-stamp token messageDigest does not match its TSTInfo');
     }
     const contentType = attributes.find((a) => a.type === OID.contentType);
-    if ((contentType?.values[0] as asn1js.ObjectIdentifier | undefined)?.valueBlock.toString() !== TSP_OID.tstInfo) {
+    if (
+      (contentType?.values[0] as asn1js.ObjectIdentifier | undefined)?.valueBlock.toString() !==
+      TSP_OID.tstInfo
+    ) {
       problems.push('time-stamp token contentType attribute is not id-ct-TSTInfo');
     }
     const essProblem = await essCertificateProblem(attributes, certDer, cert);
     if (essProblem) problems.push(essProblem);
 
     // encodedValue: the attributes exactly as received, already re-tagged as SET for verification.
-    const signed = signedAttrs.encodedValue.byteLength > 0 ? new Uint8Array(signedAttrs.encodedValue) : originalSetOf(signedAttrs);
+    const signed =
+      signedAttrs.encodedValue.byteLength > 0
+        ? new Uint8Array(signedAttrs.encodedValue)
+        : originalSetOf(signedAttrs);
     let signatureValid = false;
     try {
       signatureValid = await pkijs
         .getCrypto(true)
-        .verifyWithPublicKey(toArrayBuffer(signed), signerInfo.signature, cert.subjectPublicKeyInfo, signerInfo.signatureAlgorithm, signerDigest);
+        .verifyWithPublicKey(
+          toArrayBuffer(signed),
+          signerInfo.signature,
+          cert.subjectPublicKeyInfo,
+          signerInfo.signatureAlgorithm,
+          signerDigest,
+        );
     } catch {
       signatureValid = false;
     }
@@ -246,7 +275,8 @@ export async function verifyTimeStampToken(
       checkDate: parsed.genTime,
     });
     const chain = await engine.verify();
-    if (chain.result !== true) problems.push(`TSA certificate chain: ${chain.resultMessage || 'not trusted'}`);
+    if (chain.result !== true)
+      problems.push(`TSA certificate chain: ${chain.resultMessage || 'not trusted'}`);
   }
 
   result.valid = problems.length === 0;
@@ -262,7 +292,9 @@ function originalSetOf(attributes: pkijs.SignedAndUnsignedAttributes): Uint8Arra
 /** The signatureTimeStampToken values on a SignerInfo, as DER ContentInfos. */
 export function signatureTimestampTokens(signerInfo: pkijs.SignerInfo): Uint8Array[] {
   const attributes = signerInfo.unsignedAttrs?.attributes ?? [];
-  return attributes.filter((a) => a.type === OID.signatureTimeStampToken).flatMap((a) => a.values.map(originalBytes));
+  return attributes
+    .filter((a) => a.type === OID.signatureTimeStampToken)
+    .flatMap((a) => a.values.map(originalBytes));
 }
 
 /** The SignerInfo's signature value octets: what a CAdES-T time-stamp covers. */

@@ -48,7 +48,9 @@ function octets(value: unknown): Uint8Array {
 }
 
 function carriedCertificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
-  return (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  return (signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
 }
 
 function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerInfo['sid']) {
@@ -59,9 +61,14 @@ function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerIn
   return undefined; // SubjectKeyIdentifier sids are not produced by Vietnamese tooling; treat as unknown
 }
 
-async function checkSigningCertificateV2(attribute: pkijs.Attribute, certDer: Uint8Array, cert: pkijs.Certificate) {
+async function checkSigningCertificateV2(
+  attribute: pkijs.Attribute,
+  certDer: Uint8Array,
+  cert: pkijs.Certificate,
+) {
   const signingCertificate = attribute.values[0] as asn1js.Sequence;
-  const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
+  const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock
+    .value[0] as asn1js.Sequence;
   const parts = first.valueBlock.value;
   let index = 0;
   let hashAlgorithm: DigestAlgorithm = 'SHA-256';
@@ -79,7 +86,8 @@ async function checkSigningCertificateV2(attribute: pkijs.Attribute, certDer: Ui
   const issuerSerial = parts[index + 1] as asn1js.Sequence | undefined;
   if (issuerSerial) {
     const serial = issuerSerial.valueBlock.value[1] as asn1js.Integer;
-    if (!serial.isEqual(cert.serialNumber)) return 'signingCertificateV2 issuerSerial does not match the signer';
+    if (!serial.isEqual(cert.serialNumber))
+      return 'signingCertificateV2 issuerSerial does not match the signer';
   }
   return undefined;
 }
@@ -96,7 +104,8 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
     problems.push('not a CMS SignedData structure');
     return result;
   }
-  if (signedData.signerInfos.length !== 1) problems.push(`expected one signer, found ${signedData.signerInfos.length}`);
+  if (signedData.signerInfos.length !== 1)
+    problems.push(`expected one signer, found ${signedData.signerInfos.length}`);
   const signerInfo = signedData.signerInfos[0];
   if (!signerInfo) return result;
 
@@ -120,18 +129,27 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
   const eContent = signedData.encapContentInfo.eContent;
   if (eContent) result.content = new Uint8Array(eContent.getValue());
   const content = options.content ?? result.content;
-  const expectedDigest = options.contentDigest ?? (content ? await digest(digestAlgorithm, content) : undefined);
-  if (!expectedDigest && signerInfo.signedAttrs) problems.push('no content or content digest to check against');
+  const expectedDigest =
+    options.contentDigest ?? (content ? await digest(digestAlgorithm, content) : undefined);
+  if (!expectedDigest && signerInfo.signedAttrs)
+    problems.push('no content or content digest to check against');
 
   const attributes = signerInfo.signedAttrs?.attributes ?? [];
   const find = (oid: string) => attributes.find((a) => a.type === oid);
   if (!signerInfo.signedAttrs) {
     // RFC 5652 §5.4 without signed attributes (openssl cms -sign -noattr): the signature is over the content itself.
-    if (!content) problems.push('no signed attributes: the signature is over the content, which is needed to check it');
+    if (!content)
+      problems.push('no signed attributes: the signature is over the content, which is needed to check it');
     else {
       result.signatureValid = await pkijs
         .getCrypto(true)
-        .verifyWithPublicKey(toArrayBuffer(content), signerInfo.signature, cert.subjectPublicKeyInfo, signerInfo.signatureAlgorithm, digestAlgorithm)
+        .verifyWithPublicKey(
+          toArrayBuffer(content),
+          signerInfo.signature,
+          cert.subjectPublicKeyInfo,
+          signerInfo.signatureAlgorithm,
+          digestAlgorithm,
+        )
         .catch(() => false);
       if (!result.signatureValid) problems.push('signature does not verify');
     }
@@ -142,7 +160,10 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
     problems.push('messageDigest does not match the content');
   }
   const contentType = find(OID.contentType);
-  if (signerInfo.signedAttrs && (!contentType || (contentType.values[0] as asn1js.ObjectIdentifier).valueBlock.toString() !== OID.data)) {
+  if (
+    signerInfo.signedAttrs &&
+    (!contentType || (contentType.values[0] as asn1js.ObjectIdentifier).valueBlock.toString() !== OID.data)
+  ) {
     problems.push('contentType attribute missing or not id-data');
   }
   const signingTime = find(OID.signingTime);

@@ -21,8 +21,8 @@ export interface PdfEncryption {
 }
 
 const PASSWORD_PAD = Uint8Array.from([
-  0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01, 0x08, 0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80,
-  0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a,
+  0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01, 0x08, 0x2e, 0x2e,
+  0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a,
 ]);
 
 const encrypted = () => new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
@@ -45,8 +45,16 @@ export function md5(data: Uint8Array): Uint8Array {
     let [a, b, c, d] = [a0, b0, c0, d0];
     for (let i = 0; i < 64; i++) {
       const round = i >> 4;
-      const f = round === 0 ? (b & c) | (~b & d) : round === 1 ? (d & b) | (~d & c) : round === 2 ? b ^ c ^ d : c ^ (b | ~d);
-      const g = round === 0 ? i : round === 1 ? (5 * i + 1) % 16 : round === 2 ? (3 * i + 5) % 16 : (7 * i) % 16;
+      const f =
+        round === 0
+          ? (b & c) | (~b & d)
+          : round === 1
+            ? (d & b) | (~d & c)
+            : round === 2
+              ? b ^ c ^ d
+              : c ^ (b | ~d);
+      const g =
+        round === 0 ? i : round === 1 ? (5 * i + 1) % 16 : round === 2 ? (3 * i + 5) % 16 : (7 * i) % 16;
       const sum = (a + f + MD5_K[i]! + m[g]!) >>> 0;
       const s = MD5_S[round * 4 + (i % 4)]!;
       [a, d, c] = [d, c, b];
@@ -95,7 +103,12 @@ async function aesCbcEncryptRaw(key: Uint8Array, iv: Uint8Array, data: Uint8Arra
 }
 
 /** AES-CBC decryption; `padded` false for data without PKCS#7 padding (a valid padding block is appended first). */
-async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, padded: boolean): Promise<Uint8Array> {
+async function aesCbcDecrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+  padded: boolean,
+): Promise<Uint8Array> {
   const cryptoKey = await subtle().importKey('raw', buffer(key), 'AES-CBC', false, ['decrypt']);
   let input = data;
   if (!padded) {
@@ -105,7 +118,9 @@ async function aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array, 
     input.set(data);
     input.set(extra, data.length);
   }
-  return new Uint8Array(await subtle().decrypt({ name: 'AES-CBC', iv: buffer(iv) }, cryptoKey, buffer(input)));
+  return new Uint8Array(
+    await subtle().decrypt({ name: 'AES-CBC', iv: buffer(iv) }, cryptoKey, buffer(input)),
+  );
 }
 
 async function sha(bits: 256 | 384 | 512, data: Uint8Array): Promise<Uint8Array> {
@@ -180,9 +195,11 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
   const streams = cryptMethod(dict, version, 'StmF');
   if (revision >= 5) {
     if (u.length < 48) throw encrypted();
-    const check = revision === 5 ? await sha(256, u.subarray(32, 40)) : await hardenedHash(u.subarray(32, 40));
+    const check =
+      revision === 5 ? await sha(256, u.subarray(32, 40)) : await hardenedHash(u.subarray(32, 40));
     if (!equal(check, u.subarray(0, 32))) throw encrypted();
-    const intermediate = revision === 5 ? await sha(256, u.subarray(40, 48)) : await hardenedHash(u.subarray(40, 48));
+    const intermediate =
+      revision === 5 ? await sha(256, u.subarray(40, 48)) : await hardenedHash(u.subarray(40, 48));
     const ue = bytesOf(dict.lookup(PDFName.of('UE')));
     const key = await aesCbcDecrypt(intermediate, new Uint8Array(16), ue.subarray(0, 32), false);
     return { key, strings, streams };
@@ -191,14 +208,31 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
   const encryptMetadata = dict.lookup(PDFName.of('EncryptMetadata'));
   const permissions = new Uint8Array(4);
   new DataView(permissions.buffer).setInt32(0, p, true);
-  let hash = md5(concat(PASSWORD_PAD, o.subarray(0, 32), permissions, firstId, revision >= 4 && encryptMetadata?.toString() === 'false' ? Uint8Array.of(255, 255, 255, 255) : new Uint8Array(0)));
+  let hash = md5(
+    concat(
+      PASSWORD_PAD,
+      o.subarray(0, 32),
+      permissions,
+      firstId,
+      revision >= 4 && encryptMetadata?.toString() === 'false'
+        ? Uint8Array.of(255, 255, 255, 255)
+        : new Uint8Array(0),
+    ),
+  );
   if (revision >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, length));
   const key = hash.subarray(0, length);
   const valid =
     revision === 2
       ? equal(rc4(key, PASSWORD_PAD), u.subarray(0, 32))
       : equal(
-          Array.from({ length: 19 }, (_, i) => i + 1).reduce((x, i) => rc4(key.map((b) => b ^ i), x), rc4(key, md5(concat(PASSWORD_PAD, firstId)))),
+          Array.from({ length: 19 }, (_, i) => i + 1).reduce(
+            (x, i) =>
+              rc4(
+                key.map((b) => b ^ i),
+                x,
+              ),
+            rc4(key, md5(concat(PASSWORD_PAD, firstId))),
+          ),
           u.subarray(0, 16),
         );
   if (!valid) throw encrypted();
@@ -206,14 +240,31 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
 }
 
 /** ISO 32000-1 Algorithm 1: the key for one object (RC4, AESV2); AESV3 uses the file key. */
-function objectKey(encryption: PdfEncryption, method: CryptMethod, number: number, generation: number): Uint8Array {
+function objectKey(
+  encryption: PdfEncryption,
+  method: CryptMethod,
+  number: number,
+  generation: number,
+): Uint8Array {
   if (method === 'aesv3') return encryption.key;
   const salt = method === 'aesv2' ? Uint8Array.of(0x73, 0x41, 0x6c, 0x54) : new Uint8Array(0);
-  const id = Uint8Array.of(number & 0xff, (number >> 8) & 0xff, (number >> 16) & 0xff, generation & 0xff, (generation >> 8) & 0xff);
+  const id = Uint8Array.of(
+    number & 0xff,
+    (number >> 8) & 0xff,
+    (number >> 16) & 0xff,
+    generation & 0xff,
+    (generation >> 8) & 0xff,
+  );
   return md5(concat(encryption.key, id, salt)).subarray(0, Math.min(encryption.key.length + 5, 16));
 }
 
-export async function encryptData(encryption: PdfEncryption, method: CryptMethod, number: number, generation: number, data: Uint8Array): Promise<Uint8Array> {
+export async function encryptData(
+  encryption: PdfEncryption,
+  method: CryptMethod,
+  number: number,
+  generation: number,
+  data: Uint8Array,
+): Promise<Uint8Array> {
   if (method === 'identity') return data;
   const key = objectKey(encryption, method, number, generation);
   if (method === 'rc4') return rc4(key, data);
@@ -221,15 +272,21 @@ export async function encryptData(encryption: PdfEncryption, method: CryptMethod
   return concat(iv, await aesCbcEncrypt(key, iv, data));
 }
 
-export async function decryptData(encryption: PdfEncryption, method: CryptMethod, number: number, generation: number, data: Uint8Array): Promise<Uint8Array> {
+export async function decryptData(
+  encryption: PdfEncryption,
+  method: CryptMethod,
+  number: number,
+  generation: number,
+  data: Uint8Array,
+): Promise<Uint8Array> {
   if (method === 'identity') return data;
   const key = objectKey(encryption, method, number, generation);
   if (method === 'rc4') return rc4(key, data);
-  if (data.length < 32 || data.length % 16) throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
+  if (data.length < 32 || data.length % 16)
+    throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
   try {
     return await aesCbcDecrypt(key, data.subarray(0, 16), data.subarray(16), true);
   } catch {
     throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
   }
 }
-

@@ -40,11 +40,16 @@ export class PdfDocumentError extends KysoError {
   readonly problem: PdfProblem;
 
   constructor(code: PdfErrorCode, problem: PdfProblem, object?: number) {
-    super(code, `${errorMessage(code, 'en')} (${problem})`, { problem, ...(object !== undefined && { object }) });
+    super(code, `${errorMessage(code, 'en')} (${problem})`, {
+      problem,
+      ...(object !== undefined && { object }),
+    });
     this.name = 'PdfDocumentError';
     this.problem = problem;
   }
 }
 
-export const damaged = (problem: PdfProblem, object?: number) => new PdfDocumentError('PDF_DAMAGED', problem, object);
-export const ambiguous = (problem: PdfProblem, object?: number) => new PdfDocumentError('PDF_AMBIGUOUS', problem, object);
+export const damaged = (problem: PdfProblem, object?: number) =>
+  new PdfDocumentError('PDF_DAMAGED', problem, object);
+export const ambiguous = (problem: PdfProblem, object?: number) =>
+  new PdfDocumentError('PDF_AMBIGUOUS', problem, object);

@@ -7,7 +7,16 @@
  * Gathering the evidence (network) is the caller's: see shared/cms/revocation-data.ts.
  */
 import * as asn1js from 'asn1js';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, decodePDFRawStream, type PDFObject } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  PDFRef,
+  decodePDFRawStream,
+  type PDFObject,
+} from 'pdf-lib';
 import { gatherValidationData } from '../cms/validation-data.js';
 import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
@@ -98,8 +107,15 @@ export interface DocumentTimestampOptions extends TimestampRequestOptions {
 }
 
 /** B-LTA: a document time-stamp from `tsaUrl` over the whole file as it is (DSS included). */
-export async function addDocumentTimestamp(pdf: Uint8Array, tsaUrl: string, options: DocumentTimestampOptions = {}): Promise<Uint8Array> {
-  const prepared = await preparePdfSignature(pdf, { documentTimestamp: true, contentsSize: options.contentsSize ?? 12288 });
+export async function addDocumentTimestamp(
+  pdf: Uint8Array,
+  tsaUrl: string,
+  options: DocumentTimestampOptions = {},
+): Promise<Uint8Array> {
+  const prepared = await preparePdfSignature(pdf, {
+    documentTimestamp: true,
+    contentsSize: options.contentsSize ?? 12288,
+  });
   const [, start, end, rest] = prepared.byteRange;
   const covered = new Uint8Array(start + rest);
   covered.set(prepared.pdf.subarray(0, start));
@@ -138,7 +154,9 @@ export function pdfSignatureFields(doc: PDFDocument): PdfSignatureField[] {
     const range = object.lookupMaybe(PDFName.of('ByteRange'), PDFArray);
     const contents = object.get(PDFName.of('Contents'));
     if (!range || !contents || !('asBytes' in contents)) continue;
-    const numbers = range.asArray().map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
+    const numbers = range
+      .asArray()
+      .map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
     if (numbers.length !== 4) continue;
     const subFilter = object.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
     const type = object.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
@@ -177,7 +195,10 @@ export async function extendPdf(pdf: Uint8Array, options: ExtendPdfOptions): Pro
   const doc = (await openPdfModel(pdf)).document;
   const fields = pdfSignatureFields(doc);
   if (fields.length === 0) throw new Error('the PDF has no signature to extend');
-  const data = await gatherValidationData(fields.map((f) => f.contents), options);
+  const data = await gatherValidationData(
+    fields.map((f) => f.contents),
+    options,
+  );
   let out = await appendDss(pdf, data);
   if (options.level === 'B-LTA') out = await addDocumentTimestamp(out, options.tsaUrl!, options);
   return { pdf: out, missing: data.missing };

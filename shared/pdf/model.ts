@@ -9,10 +9,30 @@
  * does not match its /Length. Damaged files (PDF_DAMAGED) and encrypted ones (PDF_ENCRYPTED) are
  * refused too, each with a typed error and never a library's message.
  */
-import { PDFArray, PDFCatalog, PDFContext, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFCatalog,
+  PDFContext,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  PDFRawStream,
+  PDFRef,
+  PDFString,
+  type PDFObject,
+} from 'pdf-lib';
 import { decryptData, openWithoutPassword, type PdfEncryption } from './encryption.js';
 import { ambiguous, damaged, PdfDocumentError } from './errors.js';
-import { Cursor, decodeStream, parseIndirectAt, parseObjectAt, readXrefChain, type XrefChain } from './xref.js';
+import {
+  Cursor,
+  decodeStream,
+  parseIndirectAt,
+  parseObjectAt,
+  readXrefChain,
+  type XrefChain,
+} from './xref.js';
 
 export interface PdfModel {
   bytes: Uint8Array;
@@ -85,7 +105,8 @@ async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
   const dict = resolve(chain.trailer.get(PDFName.of('Encrypt')));
   const ids = chain.trailer.lookup(PDFName.of('ID'));
   const firstId = ids instanceof PDFArray ? ids.lookup(0) : undefined;
-  if (!(dict instanceof PDFDict) || !(firstId instanceof PDFHexString || firstId instanceof PDFString)) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
+  if (!(dict instanceof PDFDict) || !(firstId instanceof PDFHexString || firstId instanceof PDFString))
+    throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
   const encryption = await openWithoutPassword(dict, firstId.asBytes());
   const objectStreams = new Map<number, Uint8Array>();
   for (const entry of chain.resolved.values()) {
@@ -94,7 +115,10 @@ async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
     if (at?.kind !== 'direct') throw damaged('object-mismatch', entry.stream);
     const stream = parseIndirectAt(bytes, at.offset, context).object;
     if (!(stream instanceof PDFRawStream)) throw damaged('object-mismatch', entry.stream);
-    objectStreams.set(entry.stream, await decryptData(encryption, encryption.streams, entry.stream, at.generation, stream.contents));
+    objectStreams.set(
+      entry.stream,
+      await decryptData(encryption, encryption.streams, entry.stream, at.generation, stream.contents),
+    );
   }
   return { encryption, objectStreams };
 }
@@ -124,20 +148,29 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
       spans.push({ start: parsed.start, end: parsed.end });
       lastInFile.set(parsed.number, Math.max(lastInFile.get(parsed.number) ?? -1, parsed.start));
     }
-    if (parsed.number !== number || parsed.generation !== generation) throw damaged('object-mismatch', number);
+    if (parsed.number !== number || parsed.generation !== generation)
+      throw damaged('object-mismatch', number);
     return parsed;
   };
   for (const section of chain.sections)
-    for (const [number, entry] of section.entries) if (entry.kind === 'direct') parseDesignated(number, entry.offset, entry.generation);
+    for (const [number, entry] of section.entries)
+      if (entry.kind === 'direct') parseDesignated(number, entry.offset, entry.generation);
 
-  const objectStreams = new Map<number, { data: Uint8Array; offsets: Map<number, { number: number; offset: number }> }>();
+  const objectStreams = new Map<
+    number,
+    { data: Uint8Array; offsets: Map<number, { number: number; offset: number }> }
+  >();
   const objectStream = (number: number) => {
     let found = objectStreams.get(number);
     if (found) return found;
     const entry = chain.resolved.get(number);
     if (entry?.kind !== 'direct') throw damaged('object-mismatch', number);
     const designated = parseDesignated(number, entry.offset, entry.generation).object;
-    if (!(designated instanceof PDFRawStream) || designated.dict.lookup(PDFName.of('Type')) !== PDFName.of('ObjStm')) throw damaged('object-mismatch', number);
+    if (
+      !(designated instanceof PDFRawStream) ||
+      designated.dict.lookup(PDFName.of('Type')) !== PDFName.of('ObjStm')
+    )
+      throw damaged('object-mismatch', number);
     const plain = decrypted?.objectStreams.get(number);
     const stream = plain ? PDFRawStream.of(designated.dict, plain) : designated;
     const data = decodeStream(stream);
@@ -168,7 +201,8 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
       generation = entry.generation;
     } else {
       const streamEntry = chain.resolved.get(entry.stream);
-      if (streamEntry?.kind === 'direct' && (lastInFile.get(number) ?? -1) > streamEntry.offset) throw ambiguous('superseded-definition', number);
+      if (streamEntry?.kind === 'direct' && (lastInFile.get(number) ?? -1) > streamEntry.offset)
+        throw ambiguous('superseded-definition', number);
       const stream = objectStream(entry.stream);
       const slot = stream.offsets.get(entry.index);
       if (!slot || slot.number !== number) throw damaged('object-mismatch', number);
@@ -193,8 +227,13 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     ...(encrypt && { Encrypt: encrypt }),
   };
   const size = trailer.lookup(PDFName.of('Size'));
-  if (size instanceof PDFNumber) context.largestObjectNumber = Math.max(context.largestObjectNumber, size.asNumber() - 1);
-  if (!(context.trailerInfo.Root instanceof PDFRef) || !(context.lookup(context.trailerInfo.Root) instanceof PDFCatalog)) throw damaged('no-catalog');
+  if (size instanceof PDFNumber)
+    context.largestObjectNumber = Math.max(context.largestObjectNumber, size.asNumber() - 1);
+  if (
+    !(context.trailerInfo.Root instanceof PDFRef) ||
+    !(context.lookup(context.trailerInfo.Root) instanceof PDFCatalog)
+  )
+    throw damaged('no-catalog');
   // pdf-lib's constructor is not part of its typed API; it only wires the catalog and caches.
   const document = Reflect.construct(PDFDocument, [context, decrypted !== undefined, false]) as PDFDocument;
   let pageCount: number;
@@ -204,7 +243,15 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     throw damaged('no-pages');
   }
   if (pageCount < 1) throw damaged('no-pages');
-  return { bytes, chain, document, context, pageCount, revisions: chain.sections.length, ...(decrypted && { encryption: decrypted.encryption }) };
+  return {
+    bytes,
+    chain,
+    document,
+    context,
+    pageCount,
+    revisions: chain.sections.length,
+    ...(decrypted && { encryption: decrypted.encryption }),
+  };
 }
 
 /**
@@ -219,7 +266,7 @@ function assertNoHiddenObjects(bytes: Uint8Array, spans: Span[]): void {
   for (let match = header.exec(text); match; match = header.exec(text)) {
     const at = match.index;
     const before = text.charCodeAt(at - 1);
-    if (at > 0 && (before >= 0x30 && before <= 0x39)) continue; // part of a longer number
+    if (at > 0 && before >= 0x30 && before <= 0x39) continue; // part of a longer number
     // Spans sorted by start: the first one not yet ended is the only one that can hold `at`.
     while (span < spans.length && spans[span]!.end <= at) span++;
     const inside = span < spans.length && spans[span]!.start <= at;

@@ -89,11 +89,17 @@ function pdfTextString(text: string): string {
 /** `text` as a string of the signature dictionary: encrypted for a file that is (never /Contents). */
 type TextString = (text: string) => Promise<string>;
 
-async function signatureDictionary(options: PdfSignatureOptions, signingTime: Date, contentsSize: number, text: TextString) {
+async function signatureDictionary(
+  options: PdfSignatureOptions,
+  signingTime: Date,
+  contentsSize: number,
+  text: TextString,
+) {
   const head =
     (options.documentTimestamp
       ? '<<\n/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161\n'
-      : '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' + `/M ${await text(pdfDateVietnam(signingTime))}\n`) +
+      : '<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n' +
+        `/M ${await text(pdfDateVietnam(signingTime))}\n`) +
     (options.reason ? `/Reason ${await text(options.reason)}\n` : '') +
     (options.location ? `/Location ${await text(options.location)}\n` : '') +
     (options.name ? `/Name ${await text(options.name)}\n` : '') +
@@ -124,7 +130,11 @@ function fieldNames(context: PDFContext, fields: PDFArray | undefined): Set<stri
 function hasSignedField(context: PDFContext, fields: PDFArray): boolean {
   return fields.asArray().some((item) => {
     const field = context.lookup(item);
-    return field instanceof PDFDict && field.lookup(PDFName.of('FT')) === PDFName.of('Sig') && field.has(PDFName.of('V'));
+    return (
+      field instanceof PDFDict &&
+      field.lookup(PDFName.of('FT')) === PDFName.of('Sig') &&
+      field.has(PDFName.of('V'))
+    );
   });
 }
 
@@ -205,7 +215,10 @@ export async function preparePdfSignature(
   const sigRef = context.nextRef();
   if (options.certify) {
     // A certification comes first: after another signature it would claim a document it did not issue.
-    if (taken.size > 0 && hasSignedField(context, fields)) throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
+    if (taken.size > 0 && hasSignedField(context, fields))
+      throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
+        problem: 'certify-after-signature',
+      });
     const catalog = context.lookup(catalogRef, PDFDict);
     catalog.set(PDFName.of('Perms'), context.obj({ DocMDP: sigRef }));
     changes.touch(catalogRef);
@@ -247,7 +260,10 @@ export async function preparePdfSignature(
     if (ref.objectNumber < firstNew)
       objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
   for (const [ref, object] of newObjects)
-    objects.push({ ref, body: serializePdfObject(encryption ? await encryptNewObject(encryption, ref, object) : object) });
+    objects.push({
+      ref,
+      body: serializePdfObject(encryption ? await encryptNewObject(encryption, ref, object) : object),
+    });
   objects.push({ ref: sigRef, body: signature.body });
 
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
@@ -284,10 +300,20 @@ export async function preparePdfSignature(
  * A new object of the update as an encrypted file wants it: its strings and stream data encrypted
  * with the key of its own number (existing objects keep their ciphertext, under the same numbers).
  */
-async function encryptNewObject(encryption: PdfEncryption, ref: PDFRef, object: PDFObject): Promise<PDFObject> {
+async function encryptNewObject(
+  encryption: PdfEncryption,
+  ref: PDFRef,
+  object: PDFObject,
+): Promise<PDFObject> {
   const encryptDirect = async (value: PDFObject): Promise<PDFObject> => {
     if (value instanceof PDFHexString || value instanceof PDFString) {
-      const cipher = await encryptData(encryption, encryption.strings, ref.objectNumber, ref.generationNumber, value.asBytes());
+      const cipher = await encryptData(
+        encryption,
+        encryption.strings,
+        ref.objectNumber,
+        ref.generationNumber,
+        value.asBytes(),
+      );
       return PDFHexString.of(bytesToHex(cipher));
     }
     if (value instanceof PDFArray) {
@@ -303,7 +329,13 @@ async function encryptNewObject(encryption: PdfEncryption, ref: PDFRef, object: 
   if (object instanceof PDFStream) {
     object.updateDict(); // the filter and length of what pdf-lib encodes
     const dict = (await encryptDirect(object.dict)) as PDFDict;
-    const data = await encryptData(encryption, encryption.streams, ref.objectNumber, ref.generationNumber, object.getContents());
+    const data = await encryptData(
+      encryption,
+      encryption.streams,
+      ref.objectNumber,
+      ref.generationNumber,
+      object.getContents(),
+    );
     return PDFRawStream.of(dict, data);
   }
   return encryptDirect(object);

@@ -30,7 +30,14 @@ function onlyAdds(before: PDFObject, after: PDFObject): boolean {
       const name = PDFName.of(key);
       const [was, is] = [before.get(name), after.get(name)];
       if (SIGNATURE_KEYS.has(key)) {
-        if (was !== undefined && is !== undefined && !same(was, is) && !onlyAdds(was, is) && key !== 'SigFlags') return false;
+        if (
+          was !== undefined &&
+          is !== undefined &&
+          !same(was, is) &&
+          !onlyAdds(was, is) &&
+          key !== 'SigFlags'
+        )
+          return false;
         continue;
       }
       if (!same(was, is)) return false;
@@ -44,17 +51,30 @@ function onlyAdds(before: PDFObject, after: PDFObject): boolean {
 export type ObjectSnapshot = Map<PDFRef, Uint8Array>;
 
 export function snapshotObjects(model: PdfModel): ObjectSnapshot {
-  return new Map(model.context.enumerateIndirectObjects().map(([ref, object]) => [ref, serializePdfObject(object)]));
+  return new Map(
+    model.context.enumerateIndirectObjects().map(([ref, object]) => [ref, serializePdfObject(object)]),
+  );
 }
 
 /** Throws INTERNAL when the prepared revision would make a reader show anything else. */
-export async function assertRevisionOnlyAdds(before: ObjectSnapshot, prepared: Uint8Array, rewritten: Set<number>): Promise<void> {
+export async function assertRevisionOnlyAdds(
+  before: ObjectSnapshot,
+  prepared: Uint8Array,
+  rewritten: Set<number>,
+): Promise<void> {
   const after = await openPdfModel(prepared);
   for (const [ref, bytes] of before) {
     const now = after.context.lookup(ref);
     if (now !== undefined && equalBytes(serializePdfObject(now), bytes)) continue;
     // A rewritten object: read its former self back from the snapshot and compare entries.
-    if (now !== undefined && rewritten.has(ref.objectNumber) && onlyAdds(parseObjectAt(bytes, 0, after.context).object, now)) continue;
-    throw new KysoError('INTERNAL', 'the prepared PDF revision would change what the document shows', { object: ref.objectNumber });
+    if (
+      now !== undefined &&
+      rewritten.has(ref.objectNumber) &&
+      onlyAdds(parseObjectAt(bytes, 0, after.context).object, now)
+    )
+      continue;
+    throw new KysoError('INTERNAL', 'the prepared PDF revision would change what the document shows', {
+      object: ref.objectNumber,
+    });
   }
 }

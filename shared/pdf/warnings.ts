@@ -40,7 +40,8 @@ class Findings {
   add(code: PdfWarningCode, name?: string): void {
     const entry = this.found.get(code) ?? { count: 0, names: [] };
     entry.count++;
-    if (name && this.withNames && entry.names.length < MAX_NAMES && !entry.names.includes(name)) entry.names.push(name.slice(0, MAX_NAME_CHARS));
+    if (name && this.withNames && entry.names.length < MAX_NAMES && !entry.names.includes(name))
+      entry.names.push(name.slice(0, MAX_NAME_CHARS));
     this.found.set(code, entry);
   }
 
@@ -68,7 +69,9 @@ class Findings {
 function text(object: PDFObject | undefined): string | undefined {
   if (object instanceof PDFString || object instanceof PDFHexString) {
     // Controls are the document's own bytes; the window shows them, visibly, not as layout.
-    const decoded = [...object.decodeText()].map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? ' ' : c)).join('');
+    const decoded = [...object.decodeText()]
+      .map((c) => (c.charCodeAt(0) < 0x20 || c === '\u007f' ? ' ' : c))
+      .join('');
     return decoded.trim() || undefined;
   }
   return undefined;
@@ -79,7 +82,8 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
   // An encrypted file's strings are ciphertext here: counts, but no names.
   const findings = new Findings(model.encryption === undefined);
   const seen = new Set<PDFObject>();
-  const lookup = (object: PDFObject | undefined): PDFObject | undefined => (object instanceof PDFRef ? context.lookup(object) : object);
+  const lookup = (object: PDFObject | undefined): PDFObject | undefined =>
+    object instanceof PDFRef ? context.lookup(object) : object;
 
   const action = (raw: PDFObject | undefined): void => {
     const object = lookup(raw);
@@ -89,7 +93,11 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
     const kind = lookup(object.get(PDFName.of('S')));
     const name = kind instanceof PDFName ? kind.decodeText() : undefined;
     if (name === 'JavaScript') findings.add('pdf-javascript');
-    else if (name === 'Launch') findings.add('pdf-launch', text(lookup(object.get(PDFName.of('F')))) ?? fileSpecName(lookup(object.get(PDFName.of('F')))));
+    else if (name === 'Launch')
+      findings.add(
+        'pdf-launch',
+        text(lookup(object.get(PDFName.of('F')))) ?? fileSpecName(lookup(object.get(PDFName.of('F')))),
+      );
     else if (name && !NAVIGATION.has(name)) findings.add('pdf-actions', name);
     action(object.get(PDFName.of('Next')));
   };
@@ -113,7 +121,9 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
       if (lookup(value) instanceof PDFDict) action(value);
       else findings.add('pdf-javascript');
     });
-    nameTree(lookup, names.get(PDFName.of('EmbeddedFiles')), (key, value) => findings.add('pdf-embedded-files', fileSpecName(lookup(value)) ?? key));
+    nameTree(lookup, names.get(PDFName.of('EmbeddedFiles')), (key, value) =>
+      findings.add('pdf-embedded-files', fileSpecName(lookup(value)) ?? key),
+    );
   }
 
   for (const page of model.document.getPages()) {
@@ -127,14 +137,20 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
       additionalActions(annot.get(PDFName.of('AA')));
       const subtype = lookup(annot.get(PDFName.of('Subtype')));
       const kind = subtype instanceof PDFName ? subtype.decodeText() : '';
-      if (kind === 'FileAttachment') findings.add('pdf-embedded-files', fileSpecName(lookup(annot.get(PDFName.of('FS')))));
+      if (kind === 'FileAttachment')
+        findings.add('pdf-embedded-files', fileSpecName(lookup(annot.get(PDFName.of('FS')))));
       else if (!NOT_MARKUP.has(kind)) findings.add('pdf-annotations', kind || undefined);
     }
   }
 
   const acroForm = lookup(catalog.get(PDFName.of('AcroForm')));
   if (acroForm instanceof PDFDict) {
-    const visitField = (raw: PDFObject | undefined, inheritedType: string | undefined, parentName: string | undefined, depth: number) => {
+    const visitField = (
+      raw: PDFObject | undefined,
+      inheritedType: string | undefined,
+      parentName: string | undefined,
+      depth: number,
+    ) => {
       const field = lookup(raw);
       if (!(field instanceof PDFDict) || seen.has(field) || depth > 32) return;
       seen.add(field);
@@ -144,16 +160,27 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
       const name = partial ? (parentName ? `${parentName}.${partial}` : partial) : parentName;
       additionalActions(field.get(PDFName.of('AA')));
       const kids = lookup(field.get(PDFName.of('Kids')));
-      const childFields = kids instanceof PDFArray ? kids.asArray().filter((kid) => { const k = lookup(kid); return k instanceof PDFDict && k.has(PDFName.of('T')); }) : [];
+      const childFields =
+        kids instanceof PDFArray
+          ? kids.asArray().filter((kid) => {
+              const k = lookup(kid);
+              return k instanceof PDFDict && k.has(PDFName.of('T'));
+            })
+          : [];
       if (childFields.length > 0) {
         for (const kid of childFields) visitField(kid, fieldType, name, depth + 1);
         return;
       }
-      if (fieldType === 'Sig') findings.add(field.has(PDFName.of('V')) ? 'pdf-existing-signatures' : 'pdf-empty-signature-fields', name);
+      if (fieldType === 'Sig')
+        findings.add(
+          field.has(PDFName.of('V')) ? 'pdf-existing-signatures' : 'pdf-empty-signature-fields',
+          name,
+        );
       else if (fieldType) findings.add('pdf-form-fields', name);
     };
     const fields = lookup(acroForm.get(PDFName.of('Fields')));
-    if (fields instanceof PDFArray) for (const field of fields.asArray()) visitField(field, undefined, undefined, 0);
+    if (fields instanceof PDFArray)
+      for (const field of fields.asArray()) visitField(field, undefined, undefined, 0);
   }
 
   const updates = model.revisions - 1 - (isLinearized(model) ? 1 : 0);

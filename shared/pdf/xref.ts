@@ -63,7 +63,8 @@ export class Cursor {
     for (;;) {
       while (WHITESPACE.has(this.bytes[this.at]!)) this.at++;
       if (this.bytes[this.at] !== 0x25) return this; // % comment to end of line
-      while (this.at < this.bytes.length && this.bytes[this.at] !== 0x0a && this.bytes[this.at] !== 0x0d) this.at++;
+      while (this.at < this.bytes.length && this.bytes[this.at] !== 0x0a && this.bytes[this.at] !== 0x0d)
+        this.at++;
     }
   }
 
@@ -87,14 +88,19 @@ export class Cursor {
     const start = this.at;
     const number = this.skipWhitespace().integer();
     const generation = number === undefined ? undefined : this.skipWhitespace().integer();
-    if (number !== undefined && generation !== undefined && this.skipWhitespace().keyword('obj')) return { number, generation };
+    if (number !== undefined && generation !== undefined && this.skipWhitespace().keyword('obj'))
+      return { number, generation };
     this.at = start;
     return undefined;
   }
 }
 
 /** One object with pdf-lib's parser; `end` is the first byte after it (and its endobj, if any). */
-export function parseObjectAt(bytes: Uint8Array, at: number, context: PDFContext): { object: PDFObject; end: number } {
+export function parseObjectAt(
+  bytes: Uint8Array,
+  at: number,
+  context: PDFContext,
+): { object: PDFObject; end: number } {
   const parser = PDFObjectParser.forBytes(bytes.subarray(at), context);
   const object = parser.parseObject();
   const cursor = new Cursor(bytes, at + parserOffset(parser)).skipWhitespace();
@@ -143,7 +149,11 @@ export function decodeStream(stream: PDFRawStream): Uint8Array {
   const columns = numberIn(params, 'Columns') ?? 1;
   const colors = numberIn(params, 'Colors') ?? 1;
   const bits = numberIn(params, 'BitsPerComponent') ?? 8;
-  return unpredictPng(data, Math.ceil((columns * colors * bits) / 8), Math.max(1, Math.ceil((colors * bits) / 8)));
+  return unpredictPng(
+    data,
+    Math.ceil((columns * colors * bits) / 8),
+    Math.max(1, Math.ceil((colors * bits) / 8)),
+  );
 }
 
 /** PNG row filters (RFC 2083 §6): each row starts with its filter type. */
@@ -192,7 +202,11 @@ export function lastStartxref(bytes: Uint8Array): number {
   throw damaged('no-xref');
 }
 
-function readTable(bytes: Uint8Array, cursor: Cursor, context: PDFContext): { entries: Map<number, XrefEntry>; trailer: PDFDict; end: number } {
+function readTable(
+  bytes: Uint8Array,
+  cursor: Cursor,
+  context: PDFContext,
+): { entries: Map<number, XrefEntry>; trailer: PDFDict; end: number } {
   const entries = new Map<number, XrefEntry>();
   for (;;) {
     cursor.skipWhitespace();
@@ -202,13 +216,21 @@ function readTable(bytes: Uint8Array, cursor: Cursor, context: PDFContext): { en
     if (first === undefined || count === undefined) throw damaged('broken-xref');
     // A known writer bug: the whole table numbered from 1 though its first row is object 0's
     // "0000000000 65535 f". Readers (pdf.js, poppler's rebuild) read it from 0; so does kyso.
-    if (first === 1 && entries.size === 0 && /^\s*0{10}\s+65535\s+f/.test(new TextDecoder('latin1').decode(bytes.subarray(cursor.at, cursor.at + 24)))) first = 0;
+    if (
+      first === 1 &&
+      entries.size === 0 &&
+      /^\s*0{10}\s+65535\s+f/.test(
+        new TextDecoder('latin1').decode(bytes.subarray(cursor.at, cursor.at + 24)),
+      )
+    )
+      first = 0;
     for (let n = first; n < first + count; n++) {
       const offset = cursor.skipWhitespace().integer();
       const generation = offset === undefined ? undefined : cursor.skipWhitespace().integer();
       cursor.skipWhitespace();
       const type = bytes[cursor.at++];
-      if (offset === undefined || generation === undefined || (type !== 0x6e && type !== 0x66)) throw damaged('broken-xref');
+      if (offset === undefined || generation === undefined || (type !== 0x6e && type !== 0x66))
+        throw damaged('broken-xref');
       if (entries.has(n)) throw ambiguous('duplicate-xref-entry', n);
       // An in-use entry at offset 0 points at the header: no object; readers treat it as free.
       entries.set(n, type === 0x6e && offset > 0 ? { kind: 'direct', offset, generation } : { kind: 'free' });
@@ -271,7 +293,12 @@ function readStreamEntries(stream: PDFRawStream): Map<number, XrefEntry> {
   return entries;
 }
 
-function readSection(bytes: Uint8Array, offset: number, context: PDFContext, onBroken: () => PdfDocumentError): XrefSection {
+function readSection(
+  bytes: Uint8Array,
+  offset: number,
+  context: PDFContext,
+  onBroken: () => PdfDocumentError,
+): XrefSection {
   if (offset <= 0 || offset >= bytes.length) throw onBroken();
   const cursor = new Cursor(bytes, offset).skipWhitespace();
   if (cursor.keyword('xref')) {
@@ -303,8 +330,15 @@ function readSection(bytes: Uint8Array, offset: number, context: PDFContext, onB
     throw onBroken();
   }
   const stream = parsed.object;
-  if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of('Type')) !== PDFName.of('XRef')) throw onBroken();
-  return { offset, end: parsed.end, kind: 'stream', entries: readStreamEntries(stream), trailer: stream.dict };
+  if (!(stream instanceof PDFRawStream) || stream.dict.lookup(PDFName.of('Type')) !== PDFName.of('XRef'))
+    throw onBroken();
+  return {
+    offset,
+    end: parsed.end,
+    kind: 'stream',
+    entries: readStreamEntries(stream),
+    trailer: stream.dict,
+  };
 }
 
 function sameEntry(a: XrefEntry, b: XrefEntry): boolean {
@@ -319,13 +353,16 @@ export function readXrefChain(bytes: Uint8Array, context: PDFContext): XrefChain
   while (offset !== undefined) {
     if (visited.has(offset)) throw damaged('broken-prev-chain');
     visited.add(offset);
-    const section = readSection(bytes, offset, context, () => damaged(sections.length === 0 ? 'no-xref' : 'broken-prev-chain'));
+    const section = readSection(bytes, offset, context, () =>
+      damaged(sections.length === 0 ? 'no-xref' : 'broken-prev-chain'),
+    );
     sections.push(section);
     const prev = section.trailer.lookup(PDFName.of('Prev'));
     if (prev !== undefined && !(prev instanceof PDFNumber)) throw damaged('broken-prev-chain');
     offset = prev?.asNumber();
   }
   const resolved = new Map<number, XrefEntry>();
-  for (const section of sections) for (const [n, entry] of section.entries) if (!resolved.has(n)) resolved.set(n, entry);
+  for (const section of sections)
+    for (const [n, entry] of section.entries) if (!resolved.has(n)) resolved.set(n, entry);
   return { sections, resolved, trailer: sections[0]!.trailer };
 }

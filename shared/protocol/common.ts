@@ -39,8 +39,12 @@ export const WireErrorSchema = z.strictObject({
 
 /** The one shape of an answer that either carries a result or a wire error (background → content script, extension → WebSocket client). */
 export const answerSchema = <R extends z.ZodType>(result: R) =>
-  z.union([z.strictObject({ ok: z.literal(true), result }), z.strictObject({ ok: z.literal(false), error: WireErrorSchema })]);
-export type Answer<R = unknown> = { ok: true; result: R } | { ok: false; error: z.infer<typeof WireErrorSchema> };
+  z.union([
+    z.strictObject({ ok: z.literal(true), result }),
+    z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+  ]);
+export type Answer<R = unknown> =
+  { ok: true; result: R } | { ok: false; error: z.infer<typeof WireErrorSchema> };
 
 /** The token a certificate lives on, and the PIN state it reports. */
 export const TokenInfoSchema = z.strictObject({

@@ -4,11 +4,21 @@
  * with these schemas: a message of an unknown type or shape is dropped, never acted upon.
  */
 import { z } from 'zod';
-import { CertificateEntrySchema, DigestAlgorithmSchema, LanguageSchema, WireErrorSchema, base64Length } from './common.js';
+import {
+  CertificateEntrySchema,
+  DigestAlgorithmSchema,
+  LanguageSchema,
+  WireErrorSchema,
+  base64Length,
+} from './common.js';
 import { ModuleReportSchema } from './host.js';
 import { LIMITS } from './limits.js';
 
-const DocumentIndex = z.number().int().min(0).max(LIMITS.maxBatchDocuments - 1);
+const DocumentIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(LIMITS.maxBatchDocuments - 1);
 /** Words taken from a document (attachment or field names): shown as the document's, never as kyso's. */
 const DocumentWords = z.string().max(1000);
 
@@ -48,7 +58,10 @@ export const ConsentDocumentSchema = z.strictObject({
   pages: z.number().int().min(0).optional(),
   /** XML: which kind, and what identifies it (form, period, taxpayer; invoice number, parties, total). */
   profile: z.enum(['htkk', 'einvoice', 'generic']).optional(),
-  summary: z.array(z.strictObject({ field: z.string().max(64), value: z.string().max(LIMITS.maxXmlChars) })).max(64).optional(),
+  summary: z
+    .array(z.strictObject({ field: z.string().max(64), value: z.string().max(LIMITS.maxXmlChars) }))
+    .max(64)
+    .optional(),
   /** Time-stamped by the TSA in the settings (CAdES-T, PAdES B-T). */
   timestamp: z.boolean().optional(),
   /** rsa-sha1, asked for by the portal. */
@@ -66,11 +79,16 @@ export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;
  */
 export const DocumentContentSchema = z.discriminatedUnion('kind', [
   /** The bytes a reader renders: the signed revision (or the original, when the prepared revision only appends the signature to it). */
-  z.strictObject({ kind: z.literal('pdf'), pdf: z.base64().max(base64Length(LIMITS.maxPdfBytes + 64 * 1024)) }),
+  z.strictObject({
+    kind: z.literal('pdf'),
+    pdf: z.base64().max(base64Length(LIMITS.maxPdfBytes + 64 * 1024)),
+  }),
   /** Every element and attribute value inside the signed XML element, by its path from that element. */
   z.strictObject({
     kind: z.literal('xml'),
-    rows: z.array(z.strictObject({ path: z.string().max(4096), value: z.string().max(LIMITS.maxXmlChars) })).max(200_000),
+    rows: z
+      .array(z.strictObject({ path: z.string().max(4096), value: z.string().max(LIMITS.maxXmlChars) }))
+      .max(200_000),
   }),
   /** A digest the page computed: nothing to show but the digest itself (in ConsentDocument). */
   z.strictObject({ kind: z.literal('digest') }),
@@ -96,7 +114,11 @@ export type ConsentDetails = z.infer<typeof ConsentDetailsSchema>;
 /** Consent window → background. */
 export const ConsentToBackgroundSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), requestId: z.string().min(1).max(64) }),
-  z.strictObject({ type: z.literal('sign'), certificateId: z.string().min(1).max(200), pin: z.string().min(1).max(LIMITS.maxPinChars).nullable() }),
+  z.strictObject({
+    type: z.literal('sign'),
+    certificateId: z.string().min(1).max(200),
+    pin: z.string().min(1).max(LIMITS.maxPinChars).nullable(),
+  }),
   z.strictObject({ type: z.literal('cancel') }),
   z.strictObject({ type: z.literal('site'), allow: z.boolean() }),
   /** The user opened document `index` (0-based) of the request. */
@@ -109,12 +131,23 @@ export type ConsentToBackground = z.infer<typeof ConsentToBackgroundSchema>;
 /** Background → consent window. */
 export const BackgroundToConsentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('details'), details: ConsentDetailsSchema }),
-  z.strictObject({ type: z.literal('certificates'), certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates) }),
+  z.strictObject({
+    type: z.literal('certificates'),
+    certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+  }),
   z.strictObject({ type: z.literal('site-allowed') }),
   z.strictObject({ type: z.literal('signing') }),
-  z.strictObject({ type: z.literal('progress'), done: z.number().int().min(0), total: z.number().int().min(0) }),
+  z.strictObject({
+    type: z.literal('progress'),
+    done: z.number().int().min(0),
+    total: z.number().int().min(0),
+  }),
   z.strictObject({ type: z.literal('error'), error: WireErrorSchema }),
-  z.strictObject({ type: z.literal('document-content'), index: DocumentIndex, content: DocumentContentSchema }),
+  z.strictObject({
+    type: z.literal('document-content'),
+    index: DocumentIndex,
+    content: DocumentContentSchema,
+  }),
   z.strictObject({ type: z.literal('document-content-error'), index: DocumentIndex, error: WireErrorSchema }),
 ]);
 export type BackgroundToConsent = z.infer<typeof BackgroundToConsentSchema>;
@@ -123,15 +156,25 @@ export type BackgroundToConsent = z.infer<typeof BackgroundToConsentSchema>;
 export const OptionsRequestSchema = z.discriminatedUnion('options', [
   z.strictObject({ options: z.literal('status') }),
   z.strictObject({ options: z.literal('modules') }),
-  z.strictObject({ options: z.literal('set-modules'), configured: z.array(z.string().max(LIMITS.maxModulePathChars)).max(LIMITS.maxConfiguredModules) }),
+  z.strictObject({
+    options: z.literal('set-modules'),
+    configured: z.array(z.string().max(LIMITS.maxModulePathChars)).max(LIMITS.maxConfiguredModules),
+  }),
 ]);
 export type OptionsRequest = z.infer<typeof OptionsRequestSchema>;
 
 /** Background → options page. */
-export const OptionsModulesSchema = z.union([z.strictObject({ ok: z.literal(true), report: ModuleReportSchema }), z.strictObject({ ok: z.literal(false), error: WireErrorSchema })]);
+export const OptionsModulesSchema = z.union([
+  z.strictObject({ ok: z.literal(true), report: ModuleReportSchema }),
+  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+]);
 export type OptionsModules = z.infer<typeof OptionsModulesSchema>;
 export const OptionsStatusSchema = z.union([
-  z.strictObject({ ok: z.literal(true), hostVersion: z.string().max(64), certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates) }),
+  z.strictObject({
+    ok: z.literal(true),
+    hostVersion: z.string().max(64),
+    certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+  }),
   z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
 ]);
 export type OptionsStatus = z.infer<typeof OptionsStatusSchema>;

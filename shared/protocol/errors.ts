@@ -171,7 +171,7 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   },
   UPLOAD_FAILED: {
     vi: 'Đã ký nhưng máy chủ của trang web không nhận tệp đã ký.',
-    en: 'Signed, but the website\'s server did not accept the signed file.',
+    en: "Signed, but the website's server did not accept the signed file.",
   },
 };
 

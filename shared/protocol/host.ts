@@ -20,7 +20,10 @@ import {
 import { LIMITS } from './limits.js';
 import { SHA1_DIGEST_INFO_PREFIX } from '../cms/digest-info.js';
 
-const VersionString = z.string().regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/).max(40);
+const VersionString = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/)
+  .max(40);
 
 const CertificateId = z.string().min(1).max(200);
 /** null: the token has a protected authentication path (PIN pad / vendor dialog). */
@@ -38,7 +41,8 @@ const Sha1DigestInfoSchema = z
   .refine((value) => {
     const bytes = atob(value);
     let hex = '';
-    for (let i = 0; i < SHA1_DIGEST_INFO_PREFIX.length / 2; i++) hex += bytes.charCodeAt(i).toString(16).padStart(2, '0');
+    for (let i = 0; i < SHA1_DIGEST_INFO_PREFIX.length / 2; i++)
+      hex += bytes.charCodeAt(i).toString(16).padStart(2, '0');
     return bytes.length === SHA1_DIGEST_INFO_BYTES && hex === SHA1_DIGEST_INFO_PREFIX;
   }, 'not a SHA-1 DigestInfo');
 
@@ -59,7 +63,9 @@ export const SignItemSchema = z.discriminatedUnion('kind', [
       rsaScheme: RsaSchemeSchema.optional(),
     })
     .refine(digestLengthMatches, digestLengthIssue),
-  z.strictObject({ kind: z.literal('raw'), ...DigestFields, rsaScheme: RsaSchemeSchema.optional() }).refine(digestLengthMatches, digestLengthIssue),
+  z
+    .strictObject({ kind: z.literal('raw'), ...DigestFields, rsaScheme: RsaSchemeSchema.optional() })
+    .refine(digestLengthMatches, digestLengthIssue),
   z.strictObject({ kind: z.literal('sha1-digest-info'), digestInfo: Sha1DigestInfoSchema }),
 ]);
 export type SignItem = z.infer<typeof SignItemSchema>;
@@ -145,12 +151,21 @@ export const hostCommands = {
         tsaUrl: TsaUrlSchema.optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
-    result: z.strictObject({ cms: z.base64().max(LIMITS.maxCmsBase64Chars), certificate: CertificateBase64Schema }),
+    result: z.strictObject({
+      cms: z.base64().max(LIMITS.maxCmsBase64Chars),
+      certificate: CertificateBase64Schema,
+    }),
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
     params: z
-      .strictObject({ certificateId: CertificateId, pin: PinOrDevice, ...DigestFields, origin: OriginSchema, rsaScheme: RsaSchemeSchema.optional() })
+      .strictObject({
+        certificateId: CertificateId,
+        pin: PinOrDevice,
+        ...DigestFields,
+        origin: OriginSchema,
+        rsaScheme: RsaSchemeSchema.optional(),
+      })
       .refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({
       signature: z.base64().max(2048),
@@ -225,7 +240,9 @@ export const HostResponseSchema = z.discriminatedUnion('ok', [
 ]);
 export type HostResponse = z.infer<typeof HostResponseSchema>;
 
-export type HostRequest = { [C in HostCommand]: { id: number; command: C; params: HostParams<C> } }[HostCommand];
+export type HostRequest = {
+  [C in HostCommand]: { id: number; command: C; params: HostParams<C> };
+}[HostCommand];
 
 /**
  * Host → client, unasked, about a request still running: it waits for its token, because another

@@ -23,8 +23,18 @@ export const PAGE_CHANNEL = 'kyso';
 
 /** Page text must show something: a name or description of only zero-width or control characters is refused. */
 const visible = { message: 'has no visible character' };
-const Description = z.string().trim().min(1).max(LIMITS.maxDescriptionChars).refine(hasVisibleCharacter, visible);
-const DocumentName = z.string().trim().min(1).max(LIMITS.maxDocumentNameChars).refine(hasVisibleCharacter, visible);
+const Description = z
+  .string()
+  .trim()
+  .min(1)
+  .max(LIMITS.maxDescriptionChars)
+  .refine(hasVisibleCharacter, visible);
+const DocumentName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(LIMITS.maxDocumentNameChars)
+  .refine(hasVisibleCharacter, visible);
 
 const PageIndex = z.number().int().min(0).max(99_999);
 const Coordinate = z.number().finite().min(0).max(14_400); // PDF's largest page side, in points
@@ -44,15 +54,23 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
     .strictObject({
       kind: z.literal('image'),
       pageIndex: PageIndex.optional(),
-      rect: z.strictObject({ x: Coordinate, y: Coordinate, width: Coordinate.min(1), height: Coordinate.min(1) }),
+      rect: z.strictObject({
+        x: Coordinate,
+        y: Coordinate,
+        width: Coordinate.min(1),
+        height: Coordinate.min(1),
+      }),
       signatureImage: ImageBytes.optional(),
       sealImage: ImageBytes.optional(),
       /** The signer's image or the agency's seal the user configured in kyso's options (the page never sees it). */
       configuredImage: z.enum(['signature', 'seal']).optional(),
     })
-    .refine((a) => a.signatureImage !== undefined || a.sealImage !== undefined || a.configuredImage !== undefined, {
-      message: 'an image appearance needs signatureImage or sealImage',
-    }),
+    .refine(
+      (a) => a.signatureImage !== undefined || a.sealImage !== undefined || a.configuredImage !== undefined,
+      {
+        message: 'an image appearance needs signatureImage or sealImage',
+      },
+    ),
 ]);
 export type PdfAppearance = z.infer<typeof PdfAppearanceSchema>;
 
@@ -64,10 +82,17 @@ export type PdfAppearance = z.infer<typeof PdfAppearanceSchema>;
 export const PageDocumentSchema = z.discriminatedUnion('kind', [
   /** CAdES-BES around the digest; `timestamp`: CAdES-T from the TSA in the user's settings. */
   z
-    .strictObject({ kind: z.literal('cms'), name: DocumentName, ...DigestFields, timestamp: z.boolean().optional() })
+    .strictObject({
+      kind: z.literal('cms'),
+      name: DocumentName,
+      ...DigestFields,
+      timestamp: z.boolean().optional(),
+    })
     .refine(digestLengthMatches, digestLengthIssue),
   /** The bare signature of the digest. */
-  z.strictObject({ kind: z.literal('raw'), name: DocumentName, ...DigestFields }).refine(digestLengthMatches, digestLengthIssue),
+  z
+    .strictObject({ kind: z.literal('raw'), name: DocumentName, ...DigestFields })
+    .refine(digestLengthMatches, digestLengthIssue),
   /** PAdES: B-B, or B-T with a time-stamp from the TSA in the user's settings. */
   z.strictObject({
     kind: z.literal('pdf'),
@@ -137,7 +162,10 @@ export const pageRequests = {
         timestamp: z.boolean().optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
-    result: z.strictObject({ cms: z.base64().max(LIMITS.maxCmsBase64Chars), certificate: CertificateBase64Schema }),
+    result: z.strictObject({
+      cms: z.base64().max(LIMITS.maxCmsBase64Chars),
+      certificate: CertificateBase64Schema,
+    }),
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
@@ -178,7 +206,9 @@ export const pageRequests = {
     result: z.strictObject({
       enabled: z.boolean().optional(),
       certificate: CertificateBase64Schema.optional(),
-      file: z.strictObject({ name: DocumentName, data: z.base64().max(base64Length(LIMITS.maxPdfBytes)) }).optional(),
+      file: z
+        .strictObject({ name: DocumentName, data: z.base64().max(base64Length(LIMITS.maxPdfBytes)) })
+        .optional(),
     }),
   },
 } as const;
@@ -202,7 +232,11 @@ export type PageRequestEnvelope = z.infer<typeof PageRequestEnvelopeSchema>;
 
 /** Content script → page. (A plain union: two members share kind 'response', told apart by ok.) */
 export const PageResponseEnvelopeSchema = z.union([
-  z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ready'), extensionVersion: z.string() }),
+  z.strictObject({
+    channel: z.literal(PAGE_CHANNEL),
+    kind: z.literal('ready'),
+    extensionVersion: z.string(),
+  }),
   z.strictObject({ channel: z.literal(PAGE_CHANNEL), kind: z.literal('ack'), id: MessageId }),
   z.strictObject({
     channel: z.literal(PAGE_CHANNEL),
@@ -242,12 +276,19 @@ export function documentSizeError(params: unknown, requestChars?: number): KysoE
   if (!Array.isArray(documents)) return undefined;
   for (const [index, document] of documents.entries()) {
     const { kind, pdf, xml } = (document ?? {}) as { kind?: unknown; pdf?: unknown; xml?: unknown };
-    if (kind === 'pdf' && typeof pdf === 'string' && Math.floor((pdf.length * 3) / 4) - 2 > LIMITS.maxPdfBytes)
+    if (
+      kind === 'pdf' &&
+      typeof pdf === 'string' &&
+      Math.floor((pdf.length * 3) / 4) - 2 > LIMITS.maxPdfBytes
+    )
       return tooLarge(index, LIMITS.maxPdfBytes);
-    if (kind === 'xml' && typeof xml === 'string' && xml.length > LIMITS.maxXmlChars) return tooLarge(index, LIMITS.maxXmlChars);
+    if (kind === 'xml' && typeof xml === 'string' && xml.length > LIMITS.maxXmlChars)
+      return tooLarge(index, LIMITS.maxXmlChars);
   }
   if (requestChars !== undefined && requestChars > LIMITS.maxPageRequestChars)
-    return new KysoError('DOCUMENT_TOO_LARGE', undefined, { limitMiB: Math.floor(LIMITS.maxPageRequestChars / MIB) });
+    return new KysoError('DOCUMENT_TOO_LARGE', undefined, {
+      limitMiB: Math.floor(LIMITS.maxPageRequestChars / MIB),
+    });
   return undefined;
 }
 

@@ -58,7 +58,11 @@ function repostOnReady(): void {
   if (readyListener) return;
   readyListener = true;
   window.addEventListener('message', (event: MessageEvent) => {
-    if (event.source !== window || (event.data as { channel?: unknown; kind?: unknown })?.channel !== PAGE_CHANNEL) return;
+    if (
+      event.source !== window ||
+      (event.data as { channel?: unknown; kind?: unknown })?.channel !== PAGE_CHANNEL
+    )
+      return;
     if ((event.data as { kind?: unknown }).kind !== 'ready') return;
     for (const message of unacknowledged.values()) window.postMessage(message, window.location.origin);
   });
@@ -75,7 +79,10 @@ async function request<T extends PageRequestType>(
   // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
   const timeoutMs = options.timeoutMs ?? LIMITS.maxUserInteractionTimeoutMs + 30_000;
   // A document over its limit is told apart here, before the bridge would have to drop it.
-  const oversized = documentSizeError(params, type === 'sign-many' ? JSON.stringify(params).length : undefined);
+  const oversized = documentSizeError(
+    params,
+    type === 'sign-many' ? JSON.stringify(params).length : undefined,
+  );
   if (oversized) return Promise.reject(oversized);
   return new Promise<PageResult<T>>((resolve, reject) => {
     let acknowledged = false;
@@ -114,7 +121,14 @@ async function request<T extends PageRequestType>(
     const overallTimer = setTimeout(() => finish(new KysoError('TIMEOUT')), timeoutMs);
     window.addEventListener('message', onMessage);
     repostOnReady();
-    const message = { channel: PAGE_CHANNEL, kind: 'request', id, protocolVersion: PROTOCOL_VERSION, type, params };
+    const message = {
+      channel: PAGE_CHANNEL,
+      kind: 'request',
+      id,
+      protocolVersion: PROTOCOL_VERSION,
+      type,
+      params,
+    };
     unacknowledged.set(id, message);
     window.postMessage(message, window.location.origin);
   });
@@ -140,9 +154,11 @@ export function status(options?: RequestOptions): Promise<KysoStatus> {
  * - 'rate-limited': RATE_LIMITED (too many requests from this site this minute; `error.details.retryAfterMs`);
  * - 'failed': anything else (`error.code` says what).
  */
-export type DetectProblem = 'extension-missing' | 'host-missing' | 'update-needed' | 'site-not-allowed' | 'rate-limited' | 'failed';
+export type DetectProblem =
+  'extension-missing' | 'host-missing' | 'update-needed' | 'site-not-allowed' | 'rate-limited' | 'failed';
 
-export type DetectResult = { ready: true; status: KysoStatus } | { ready: false; problem: DetectProblem; error: KysoError };
+export type DetectResult =
+  { ready: true; status: KysoStatus } | { ready: false; problem: DetectProblem; error: KysoError };
 
 const DETECT_PROBLEMS: Partial<Record<ErrorCode, DetectProblem>> = {
   EXTENSION_NOT_INSTALLED: 'extension-missing',
@@ -250,11 +266,16 @@ export type XmlDocumentInput = DocumentOfKind<'xml'>;
 export type BatchDocumentInput = DigestDocumentInput | PdfDocumentInput | XmlDocumentInput;
 
 /** signMany: the `sign-many` params, each document as above. `description` (e.g. "50 hoá đơn tháng 11/2026") is shown in the consent window. */
-export type SignManyOptions = Omit<PageParams<'sign-many'>, 'documents'> & { documents: BatchDocumentInput[] };
+export type SignManyOptions = Omit<PageParams<'sign-many'>, 'documents'> & {
+  documents: BatchDocumentInput[];
+};
 
 type WireItem = PageResult<'sign-many'>['results'][number];
 /** One document's outcome: its signature (a signed PDF as bytes), or its error. */
-export type SignManyItem = Exclude<WireItem, { pdf: string } | { ok: false }> | { ok: true; pdf: Uint8Array } | { ok: false; error: KysoError };
+export type SignManyItem =
+  | Exclude<WireItem, { pdf: string } | { ok: false }>
+  | { ok: true; pdf: Uint8Array }
+  | { ok: false; error: KysoError };
 
 /** The signer's certificate, and one entry per document, in order: a failure of one document does not stop the others. */
 export type SignManyResult = Omit<PageResult<'sign-many'>, 'results'> & { results: SignManyItem[] };
@@ -283,9 +304,13 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
                   kind: 'image' as const,
                   rect: appearance.rect,
                   ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
-                  ...(appearance.signatureImage !== undefined && { signatureImage: toBase64(appearance.signatureImage) }),
+                  ...(appearance.signatureImage !== undefined && {
+                    signatureImage: toBase64(appearance.signatureImage),
+                  }),
                   ...(appearance.sealImage !== undefined && { sealImage: toBase64(appearance.sealImage) }),
-                  ...(appearance.configuredImage !== undefined && { configuredImage: appearance.configuredImage }),
+                  ...(appearance.configuredImage !== undefined && {
+                    configuredImage: appearance.configuredImage,
+                  }),
                 },
         }),
       };
@@ -302,12 +327,21 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
     default:
       return d.kind === 'raw'
         ? { kind: 'raw', name: d.name, digest: toBase64(d.digest), digestAlgorithm: d.digestAlgorithm }
-        : { kind: 'cms', name: d.name, digest: toBase64(d.digest), digestAlgorithm: d.digestAlgorithm, ...(d.timestamp && { timestamp: true }) };
+        : {
+            kind: 'cms',
+            name: d.name,
+            digest: toBase64(d.digest),
+            digestAlgorithm: d.digestAlgorithm,
+            ...(d.timestamp && { timestamp: true }),
+          };
   }
 }
 
 /** N documents of any kind with one consent and one PIN (up to LIMITS.maxBatchDocuments). */
-export async function signMany(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
+export async function signMany(
+  options: SignManyOptions,
+  requestOptions?: RequestOptions,
+): Promise<SignManyResult> {
   const params: PageParams<'sign-many'> = {
     documents: await Promise.all(options.documents.map(pageDocument)),
     description: options.description,
@@ -344,24 +378,42 @@ async function signOne<T>(
 }
 
 /** signPdf: one PDF document (its `name`, shown in the consent window, defaults to document.pdf), with the request's `description` and `lang`. */
-export type SignPdfOptions = Omit<PdfDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<SignManyOptions, 'description' | 'lang'>;
+export type SignPdfOptions = Omit<PdfDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<
+    SignManyOptions,
+    'description' | 'lang'
+  >;
 
 /** PAdES (ETSI.CAdES.detached, incremental update: earlier signatures stay valid). Resolves with the signed PDF. */
-export function signPdf(options: SignPdfOptions, requestOptions?: RequestOptions): Promise<{ pdf: Uint8Array; certificate: string }> {
+export function signPdf(
+  options: SignPdfOptions,
+  requestOptions?: RequestOptions,
+): Promise<{ pdf: Uint8Array; certificate: string }> {
   const { description, lang, name, ...document } = options;
-  return signOne({ kind: 'pdf', name: name ?? 'document.pdf', ...document }, { description, ...(lang && { lang }) }, requestOptions, (r) =>
-    'pdf' in r ? { pdf: r.pdf } : undefined,
+  return signOne(
+    { kind: 'pdf', name: name ?? 'document.pdf', ...document },
+    { description, ...(lang && { lang }) },
+    requestOptions,
+    (r) => ('pdf' in r ? { pdf: r.pdf } : undefined),
   );
 }
 
 /** signXml: one XML document (its `name` defaults to `<profile>.xml`), with the request's `description` and `lang`. */
-export type SignXmlOptions = Omit<XmlDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<SignManyOptions, 'description' | 'lang'>;
+export type SignXmlOptions = Omit<XmlDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<
+    SignManyOptions,
+    'description' | 'lang'
+  >;
 
 /** XMLDSig enveloped, placed where HTKK tax returns or e-invoices carry it. Resolves with the signed XML. */
-export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions): Promise<{ xml: string; certificate: string }> {
+export function signXml(
+  options: SignXmlOptions,
+  requestOptions?: RequestOptions,
+): Promise<{ xml: string; certificate: string }> {
   const { description, lang, name, ...document } = options;
-  return signOne({ kind: 'xml', name: name ?? `${document.profile}.xml`, ...document }, { description, ...(lang && { lang }) }, requestOptions, (r) =>
-    'xml' in r ? { xml: r.xml } : undefined,
+  return signOne(
+    { kind: 'xml', name: name ?? `${document.profile}.xml`, ...document },
+    { description, ...(lang && { lang }) },
+    requestOptions,
+    (r) => ('xml' in r ? { xml: r.xml } : undefined),
   );
 }
 
@@ -378,6 +430,9 @@ export async function digestOf(
  * Internal to kyso's plugin emulation (extension/src/plugins, vgca-shim): what the emulated
  * plugins need besides signing. Not part of the portal API.
  */
-export function pluginRequest(params: PageParams<'plugin'>, requestOptions?: RequestOptions): Promise<PageResult<'plugin'>> {
+export function pluginRequest(
+  params: PageParams<'plugin'>,
+  requestOptions?: RequestOptions,
+): Promise<PageResult<'plugin'>> {
   return request('plugin', params, requestOptions);
 }

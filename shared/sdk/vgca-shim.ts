@@ -57,16 +57,22 @@ export const CALLBACK_ONLY: Record<string, [endpoint: string, frame: string]> = 
 };
 
 /** Installs the globals (what the plugin's own script does). */
-export function installVgcaShim(target: Record<string, unknown> = globalThis as unknown as Record<string, unknown>): void {
+export function installVgcaShim(
+  target: Record<string, unknown> = globalThis as unknown as Record<string, unknown>,
+): void {
   for (const [name, endpoint] of Object.entries(JSON_CALLBACK)) {
-    target[name] = (json: unknown, callback?: Callback) => void call(endpoint, json).then((answer) => typeof callback === 'function' && callback(answer));
+    target[name] = (json: unknown, callback?: Callback) =>
+      void call(endpoint, json).then((answer) => typeof callback === 'function' && callback(answer));
   }
   for (const [name, endpoint] of Object.entries(SENDER_JSON_CALLBACK)) {
     target[name] = (sender: unknown, json: unknown, callback?: Callback) =>
-      void call(endpoint, typeof json === 'object' && json !== null ? JSON.stringify(json) : json).then((answer) => typeof callback === 'function' && callback(sender, answer));
+      void call(endpoint, typeof json === 'object' && json !== null ? JSON.stringify(json) : json).then(
+        (answer) => typeof callback === 'function' && callback(sender, answer),
+      );
   }
   for (const [name, [endpoint, frame]] of Object.entries(CALLBACK_ONLY)) {
-    target[name] = (callback?: Callback) => void call(endpoint, frame).then((answer) => typeof callback === 'function' && callback(answer));
+    target[name] = (callback?: Callback) =>
+      void call(endpoint, frame).then((answer) => typeof callback === 'function' && callback(answer));
   }
   target.vgca_show_config = () => void call('Config', 'config');
 }

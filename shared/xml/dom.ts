@@ -142,7 +142,11 @@ export function assertCanonicalizable(element: Element): void {
 
 /** The element's ancestors that are elements, nearest first. */
 function* ancestorElements(element: Element): Generator<Element> {
-  for (let ancestor = element.parentNode; ancestor && ancestor.nodeType === ELEMENT_NODE; ancestor = ancestor.parentNode) {
+  for (
+    let ancestor = element.parentNode;
+    ancestor && ancestor.nodeType === ELEMENT_NODE;
+    ancestor = ancestor.parentNode
+  ) {
     yield ancestor as Element;
   }
 }

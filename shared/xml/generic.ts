@@ -6,8 +6,25 @@
  */
 import { hexToBytes, bytesToBase64 } from '../encoding.js';
 import type { KeyType } from '../cms/algorithms.js';
-import { C14N_10, DIGEST_METHODS, DSIG_NS, ENVELOPED_SIGNATURE, SIGNATURE_METHODS, XML_DIGEST_INFO_PREFIX, xmlDigest, type XmlDigestAlgorithm } from './algorithms.js';
-import { canonicalize, canonicalizeWithout, childElement, elementById, parseXml, serializeXml, type Element } from './dom.js';
+import {
+  C14N_10,
+  DIGEST_METHODS,
+  DSIG_NS,
+  ENVELOPED_SIGNATURE,
+  SIGNATURE_METHODS,
+  XML_DIGEST_INFO_PREFIX,
+  xmlDigest,
+  type XmlDigestAlgorithm,
+} from './algorithms.js';
+import {
+  canonicalize,
+  canonicalizeWithout,
+  childElement,
+  elementById,
+  parseXml,
+  serializeXml,
+  type Element,
+} from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { completeXmlSignature, type PreparedXmlSignature } from './xmldsig.js';
 
@@ -41,7 +58,8 @@ function setText(element: Element, text: string): void {
 
 function chooseDigest(options: GenericXmlSignatureOptions): XmlDigestAlgorithm {
   const algorithm = options.digestAlgorithm ?? 'SHA-256';
-  if (!(algorithm in DIGEST_METHODS)) throw new XmlSignatureError('UNSUPPORTED_ALGORITHM', `unknown digest algorithm "${String(algorithm)}"`);
+  if (!(algorithm in DIGEST_METHODS))
+    throw new XmlSignatureError('UNSUPPORTED_ALGORITHM', `unknown digest algorithm "${String(algorithm)}"`);
   if (algorithm === 'SHA-1' && (options.allowSha1 !== true || options.keyType !== 'RSA')) {
     throw new XmlSignatureError('SHA1_NOT_ALLOWED', 'SHA-1 needs allowSha1 and an RSA key');
   }
@@ -49,18 +67,30 @@ function chooseDigest(options: GenericXmlSignatureOptions): XmlDigestAlgorithm {
 }
 
 /** Builds the Signature as the root's last child and returns the SignedInfo digest for the token. */
-export async function prepareGenericXmlSignature(xml: string, options: GenericXmlSignatureOptions): Promise<PreparedGenericXmlSignature> {
+export async function prepareGenericXmlSignature(
+  xml: string,
+  options: GenericXmlSignatureOptions,
+): Promise<PreparedGenericXmlSignature> {
   const digestAlgorithm = chooseDigest(options);
-  const signatureId = options.signatureId ?? `sig-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const signatureId =
+    options.signatureId ??
+    `sig-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
   const original = parseXml(xml);
   // URI="" is the whole document: a processing instruction outside the root would be part of it.
   for (let node = original.firstChild; node; node = node.nextSibling) {
     // (xmldom keeps the XML declaration as a node named 'xml': it is not part of the data model)
-    if (node.nodeType === PROCESSING_INSTRUCTION_NODE && node.nodeName !== 'xml') throw new XmlSignatureError('INVALID_XML', 'processing instructions outside the root are not supported');
+    if (node.nodeType === PROCESSING_INSTRUCTION_NODE && node.nodeName !== 'xml')
+      throw new XmlSignatureError(
+        'INVALID_XML',
+        'processing instructions outside the root are not supported',
+      );
   }
   const root = original.documentElement!;
   if (canonicalize(parseXml(serializeXml(original)).documentElement!) !== canonicalize(root)) {
-    throw new XmlSignatureError('INVALID_XML', 'the document would change when written back; refusing to sign it');
+    throw new XmlSignatureError(
+      'INVALID_XML',
+      'the document would change when written back; refusing to sign it',
+    );
   }
   const signature = original.createElementNS(DSIG_NS, 'Signature');
   signature.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns', DSIG_NS);
@@ -82,11 +112,17 @@ export async function prepareGenericXmlSignature(xml: string, options: GenericXm
   const placed = elementById(reread, signatureId);
   const canonicalDocument = canonicalizeWithout(reread.documentElement!, placed);
   const digestValue = await xmlDigest(digestAlgorithm, new TextEncoder().encode(canonicalDocument));
-  const digestElement = childElement(childElement(childElement(placed, DSIG_NS, 'SignedInfo')!, DSIG_NS, 'Reference')!, DSIG_NS, 'DigestValue')!;
+  const digestElement = childElement(
+    childElement(childElement(placed, DSIG_NS, 'SignedInfo')!, DSIG_NS, 'Reference')!,
+    DSIG_NS,
+    'DigestValue',
+  )!;
   setText(digestElement, bytesToBase64(digestValue));
 
   const preparedXml = serializeXml(reread);
-  const canonicalSignedInfo = new TextEncoder().encode(canonicalize(childElement(elementById(parseXml(preparedXml), signatureId), DSIG_NS, 'SignedInfo')!));
+  const canonicalSignedInfo = new TextEncoder().encode(
+    canonicalize(childElement(elementById(parseXml(preparedXml), signatureId), DSIG_NS, 'SignedInfo')!),
+  );
   const signedInfoDigest = await xmlDigest(digestAlgorithm, canonicalSignedInfo);
   const prefix = hexToBytes(XML_DIGEST_INFO_PREFIX[digestAlgorithm]);
   return {
@@ -103,8 +139,18 @@ export async function prepareGenericXmlSignature(xml: string, options: GenericXm
 }
 
 /** completeXmlSignature reads nothing profile-specific: the same completion (value checks, KeyInfo). */
-export function completeGenericXmlSignature(prepared: PreparedGenericXmlSignature, signatureValue: Uint8Array, certificate: Uint8Array, keyType: KeyType): string {
-  return completeXmlSignature(prepared as unknown as PreparedXmlSignature, signatureValue, certificate, keyType);
+export function completeGenericXmlSignature(
+  prepared: PreparedGenericXmlSignature,
+  signatureValue: Uint8Array,
+  certificate: Uint8Array,
+  keyType: KeyType,
+): string {
+  return completeXmlSignature(
+    prepared as unknown as PreparedXmlSignature,
+    signatureValue,
+    certificate,
+    keyType,
+  );
 }
 
 /** Every element's text and attribute values, by path: what the consent window shows of a generic document. */

@@ -6,7 +6,15 @@
  * two candidates for the signed element, one ID value on two elements, processing instructions
  * inside it (a DOCTYPE is refused by the parser).
  */
-import { assertCanonicalizable, descendantElements, elementChildren, parseXml, type Document, type Element, type Node } from './dom.js';
+import {
+  assertCanonicalizable,
+  descendantElements,
+  elementChildren,
+  parseXml,
+  type Document,
+  type Element,
+  type Node,
+} from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { placeSignature, type XmlSignatureProfile } from './profiles.js';
 
@@ -30,7 +38,10 @@ export function readSignedXml(xml: string, profile: XmlSignatureProfile): Signed
   // The profile signs the root's child; another element of that name anywhere is a candidate a
   // reader (or a later step) could take for it.
   if (signed.length !== 1) {
-    throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `${signed.length} <${place.target.localName}> elements`);
+    throw new XmlSignatureError(
+      'DUPLICATE_SIGNED_NODE',
+      `${signed.length} <${place.target.localName}> elements`,
+    );
   }
   assertUniqueIds(document);
   assertCanonicalizable(signed[0]!);
@@ -58,8 +69,11 @@ export function elementAt(from: Element, path: string[]): Element | undefined {
   for (const name of path) {
     if (!scope) return undefined;
     const parent: Element = scope;
-    const matches = elementChildren(parent).filter((child) => child.namespaceURI === from.namespaceURI && child.localName === name);
-    if (matches.length > 1) throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `<${name}> twice in <${parent.localName}>`);
+    const matches = elementChildren(parent).filter(
+      (child) => child.namespaceURI === from.namespaceURI && child.localName === name,
+    );
+    if (matches.length > 1)
+      throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `<${name}> twice in <${parent.localName}>`);
     scope = matches[0];
   }
   return scope;

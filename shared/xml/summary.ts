@@ -49,7 +49,10 @@ export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSumm
           ['taxpayerName', at(...TAXPAYER, 'tenNNT')],
         ]
       : [
-          ['invoiceNumber', joinDefined([at('TTChung', 'KHMSHDon'), at('TTChung', 'KHHDon'), at('TTChung', 'SHDon')], ' ')],
+          [
+            'invoiceNumber',
+            joinDefined([at('TTChung', 'KHMSHDon'), at('TTChung', 'KHHDon'), at('TTChung', 'SHDon')], ' '),
+          ],
           ['invoiceDate', at('TTChung', 'NLap')],
           ['sellerName', at('NDHDon', 'NBan', 'Ten')],
           ['sellerId', at('NDHDon', 'NBan', 'MST')],
@@ -57,7 +60,9 @@ export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSumm
           ['buyerId', at('NDHDon', 'NMua', 'MST')],
           ['invoiceTotal', joinDefined([at('NDHDon', 'TToan', 'TgTTTBSo'), at('TTChung', 'DVTTe')], ' ')],
         ];
-  return fields.filter((f): f is [XmlSummaryField, string] => f[1] !== undefined).map(([field, value]) => ({ field, value }));
+  return fields
+    .filter((f): f is [XmlSummaryField, string] => f[1] !== undefined)
+    .map(([field, value]) => ({ field, value }));
 }
 
 function joinDefined(parts: Array<string | undefined>, separator: string): string | undefined {

@@ -8,7 +8,10 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome, sdkProgress } from '../support/sdk-call.js';
 
-const documents = Array.from({ length: 40 }, (_, i) => `Hoá đơn GTGT số ${String(i + 1).padStart(7, '0')} — Công ty TNHH Ký Số Việt\n`);
+const documents = Array.from(
+  { length: 40 },
+  (_, i) => `Hoá đơn GTGT số ${String(i + 1).padStart(7, '0')} — Công ty TNHH Ký Số Việt\n`,
+);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 
 describe('batch signing in Chromium', () => {
@@ -31,7 +34,12 @@ describe('batch signing in Chromium', () => {
       ...(i % 8 === 7 && { kind: 'raw' }),
     }));
     const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signMany', { documents: docs, description: '40 hoá đơn tháng 11/2026' }, { progress: true }),
+      sdkCall(
+        page,
+        'signMany',
+        { documents: docs, description: '40 hoá đơn tháng 11/2026' },
+        { progress: true },
+      ),
     );
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('40');
     expect(await consent.$eval('#description', (el) => el.textContent)).toBe('40 hoá đơn tháng 11/2026');
@@ -53,7 +61,14 @@ describe('batch signing in Chromium', () => {
       expect(item.ok, JSON.stringify(item)).toBe(true);
       const content = Buffer.from(documents[i]!);
       if (i % 8 === 7) {
-        expect(verify('sha256', content, { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(item.signature, 'base64'))).toBe(true);
+        expect(
+          verify(
+            'sha256',
+            content,
+            { key: publicKey, dsaEncoding: 'ieee-p1363' },
+            Buffer.from(item.signature, 'base64'),
+          ),
+        ).toBe(true);
         continue;
       }
       const cms = Buffer.from(item.cms, 'base64');
@@ -61,7 +76,13 @@ describe('batch signing in Chromium', () => {
       if (i < 3) expect(opensslCmsVerify({ cms, content, caFile: token.caPem }).ok).toBe(true);
     }
     const tampered = Buffer.from(documents[0]!.replace('0000001', '0000002'));
-    expect(opensslCmsVerify({ cms: Buffer.from(result.results[0].cms, 'base64'), content: tampered, caFile: token.caPem }).ok).toBe(false);
+    expect(
+      opensslCmsVerify({
+        cms: Buffer.from(result.results[0].cms, 'base64'),
+        content: tampered,
+        caFile: token.caPem,
+      }).ok,
+    ).toBe(false);
     await page.close();
   });
 
@@ -70,7 +91,12 @@ describe('batch signing in Chromium', () => {
     const page = await session.openPortal();
     const data = 'Chuỗi JSON do cổng tự đóng gói {"hoSo":123}';
     const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signHash', { digest: sha256(data), digestAlgorithm: 'SHA-256', description: 'Ký chuỗi dữ liệu', rsaScheme: 'PSS' }),
+      sdkCall(page, 'signHash', {
+        digest: sha256(data),
+        digestAlgorithm: 'SHA-256',
+        description: 'Ký chuỗi dữ liệu',
+        rsaScheme: 'PSS',
+      }),
     );
     await signInConsent(consent, '01', token.pin);
     await clickClosingWindow(consent, '#sign');
@@ -79,7 +105,9 @@ describe('batch signing in Chromium', () => {
     const key = new X509Certificate(Buffer.from(result.certificate, 'base64')).publicKey;
     const options = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
     expect(verify('sha256', Buffer.from(data), options, Buffer.from(result.signature, 'base64'))).toBe(true);
-    expect(verify('sha256', Buffer.from(data + ' '), options, Buffer.from(result.signature, 'base64'))).toBe(false);
+    expect(verify('sha256', Buffer.from(data + ' '), options, Buffer.from(result.signature, 'base64'))).toBe(
+      false,
+    );
     await page.close();
   });
 });

@@ -1,7 +1,12 @@
 /** The consent window as people use it: two tabs at once, keyboard only, English on request. */
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  consentWindowOpen,
+  extensionServiceWorker,
+} from '../support/browser.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import type { TestToken } from '../support/token.js';
 import { signInConsent } from '../support/consent.js';
@@ -22,7 +27,12 @@ describe('consent window use', () => {
 
   const portal = () => session.openPortal();
   const ask = (page: Page, description: string, lang?: 'en') =>
-    sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 9).toString('base64'), digestAlgorithm: 'SHA-256', description, ...(lang && { lang }) });
+    sdkCall(page, 'signCms', {
+      digest: Buffer.alloc(32, 9).toString('base64'),
+      digestAlgorithm: 'SHA-256',
+      description,
+      ...(lang && { lang }),
+    });
   /** 'signed', or the error code. */
   const outcome = async (page: Page) => {
     const result = await sdkOutcome(page);
@@ -74,7 +84,14 @@ describe('consent window use', () => {
     const unlabelled = await consent.evaluate(() =>
       [...document.querySelectorAll('input, button')]
         .filter((el) => !(el as HTMLElement).hidden && (el as HTMLElement).offsetParent !== null)
-        .filter((el) => !(el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.length || el.textContent?.trim()))
+        .filter(
+          (el) =>
+            !(
+              el.getAttribute('aria-label') ||
+              (el as HTMLInputElement).labels?.length ||
+              el.textContent?.trim()
+            ),
+        )
         .map((el) => el.outerHTML),
     );
     expect(unlabelled).toEqual([]);
@@ -83,7 +100,7 @@ describe('consent window use', () => {
     let chosen = '';
     for (let i = 0; i < 6 && !chosen.endsWith('/02'); i++) {
       await consent.keyboard.press('ArrowDown');
-      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el).value).catch(() => '');
+      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => el.value).catch(() => '');
     }
     expect(chosen.endsWith('/02')).toBe(true);
     // The certificates that cannot sign are folded behind one disclosure, then comes the PIN.
@@ -125,10 +142,15 @@ describe('consent window use', () => {
     const page = await portal();
     const consent = await consentWindowAfter(browser, () => ask(page, 'Không chỉ định ngôn ngữ'));
     const ui = await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage() as string);
-    const accept = await consent.evaluate(() => (globalThis as any).chrome.i18n.getAcceptLanguages() as Promise<string[]>);
+    const accept = await consent.evaluate(
+      () => (globalThis as any).chrome.i18n.getAcceptLanguages() as Promise<string[]>,
+    );
     const vietnamese = ui.startsWith('vi') || accept.some((l) => l.startsWith('vi'));
     const expected = vietnamese ? ['Yêu cầu ký số', 'vi'] : ['Signature request', 'en'];
-    expect([await consent.$eval('#title', (el) => el.textContent), await consent.$eval('html', (el) => el.lang)]).toEqual(expected);
+    expect([
+      await consent.$eval('#title', (el) => el.textContent),
+      await consent.$eval('html', (el) => el.lang),
+    ]).toEqual(expected);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');
     await page.close();

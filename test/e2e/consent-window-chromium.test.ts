@@ -13,7 +13,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { clickInView, darkThirds, outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
+import {
+  clickInView,
+  darkThirds,
+  outcome,
+  sdkCall,
+  settled,
+  threePagePdf,
+} from '../support/consent-requests.js';
 import { atEachViewport, axeViolations, focused, layout, textsNotIn } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
@@ -27,10 +34,17 @@ async function checkState(page: Page, name: string, onScreen: string[]): Promise
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, `state-${name}`, { fullPage: false });
   await atEachViewport(page, async (viewport, where) => {
-    if (viewport.name === 'zoom-200' && where === 'bottom') await screenshot(page, `state-${name}-zoom-200`, { fullPage: false });
+    if (viewport.name === 'zoom-200' && where === 'bottom')
+      await screenshot(page, `state-${name}-zoom-200`, { fullPage: false });
     const measured = await layout(page, onScreen);
-    expect(measured.horizontalScroll, `${name} at ${viewport.name}: sideways scrolling (${measured.wide.join(', ')})`).toBe(false);
-    for (const selector of onScreen) expect(measured.inside[selector], `${name}: ${selector} on screen at ${viewport.name}, ${where}`).toBe(true);
+    expect(
+      measured.horizontalScroll,
+      `${name} at ${viewport.name}: sideways scrolling (${measured.wide.join(', ')})`,
+    ).toBe(false);
+    for (const selector of onScreen)
+      expect(measured.inside[selector], `${name}: ${selector} on screen at ${viewport.name}, ${where}`).toBe(
+        true,
+      );
   });
 }
 
@@ -47,7 +61,16 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('keyboard only, from the site question to the signature, with focus moved at each step', async () => {
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Hồ sơ ký bằng bàn phím' }), { allowSite: false });
+    const consent = await consentWindowAfter(
+      session.browser,
+      () =>
+        sdkCall(page, 'signCms', {
+          digest: 'fill',
+          digestAlgorithm: 'SHA-256',
+          description: 'Hồ sơ ký bằng bàn phím',
+        }),
+      { allowSite: false },
+    );
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
     expect(await focused(consent)).toBe('site-question');
     await checkState(consent, 'site-permission', ['#allow-site', '#cancel']);
@@ -61,7 +84,9 @@ describe('the consent window as people use it (Chromium)', () => {
     let chosen = '';
     for (let i = 0; i < 6 && !chosen.endsWith('/02'); i++) {
       await consent.keyboard.press('ArrowDown');
-      chosen = await consent.$eval('input[name="certificate"]:checked', (el) => (el as HTMLInputElement).value).catch(() => '');
+      chosen = await consent
+        .$eval('input[name="certificate"]:checked', (el) => (el as HTMLInputElement).value)
+        .catch(() => '');
     }
     expect(chosen).toMatch(/\/02$/);
     await consent.keyboard.press('Tab');
@@ -77,12 +102,21 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('a digest: says the content cannot be shown and who computed it; Sign says what is missing; a wrong PIN is tied to the field; Escape asks once a PIN is typed', async () => {
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Tờ trình 12/2026', documentName: 'to-trinh-12.pdf' }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signCms', {
+        digest: 'fill',
+        digestAlgorithm: 'SHA-256',
+        description: 'Tờ trình 12/2026',
+        documentName: 'to-trinh-12.pdf',
+      }),
+    );
     const origin = new URL(session.demo.url).origin;
     expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).innerText)).toContain(origin);
     expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('true');
     await consent.click('#sign');
-    expect(await consent.$eval('#status', (el) => el.textContent)).toBe('Choose a certificate before signing.');
+    expect(await consent.$eval('#status', (el) => el.textContent)).toBe(
+      'Choose a certificate before signing.',
+    );
     await checkState(consent, 'single-digest', ['#sign', '#cancel']);
 
     await consent.click('input[name="certificate"][value$="/02"]');
@@ -90,7 +124,12 @@ describe('the consent window as people use it (Chromium)', () => {
     await consent.click('#sign');
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
     expect(await focused(consent)).toBe('pin');
-    expect(await consent.$eval('#pin', (el) => [el.getAttribute('aria-invalid'), el.getAttribute('aria-describedby')])).toEqual(['true', 'error']);
+    expect(
+      await consent.$eval('#pin', (el) => [
+        el.getAttribute('aria-invalid'),
+        el.getAttribute('aria-describedby'),
+      ]),
+    ).toEqual(['true', 'error']);
     await checkState(consent, 'wrong-pin', ['#sign', '#cancel']);
 
     await consent.type('#pin', '12');
@@ -109,15 +148,21 @@ describe('the consent window as people use it (Chromium)', () => {
 
   it('a PDF: the page count stated, every page paged through at a readable size (judged by pixels)', async () => {
     const pdf = await threePagePdf();
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signPdf', { pdf, description: 'Biên bản 3 trang', name: 'bien-ban.pdf' }));
-    expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe('The document has 3 pages. Look at each page before signing.');
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', { pdf, description: 'Biên bản 3 trang', name: 'bien-ban.pdf' }),
+    );
+    expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe(
+      'The document has 3 pages. Look at each page before signing.',
+    );
     await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
     const width = await consent.$eval('#preview', (el) => el.getBoundingClientRect().width);
     expect(width).toBeGreaterThanOrEqual(400); // readable: the window's width, not a thumbnail
     const [top1, middle1, bottom1] = await darkThirds(consent);
     expect(top1).toBeGreaterThan(0.05);
     expect(middle1! + bottom1!).toBeLessThan(0.01);
-    expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe('You have looked at 1 of 3 pages.');
+    expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe(
+      'You have looked at 1 of 3 pages.',
+    );
     await clickInView(consent, '#page-next');
     await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
     const [top2, middle2] = await darkThirds(consent);
@@ -129,7 +174,9 @@ describe('the consent window as people use it (Chromium)', () => {
     const [, , bottom3] = await darkThirds(consent);
     expect(bottom3).toBeGreaterThan(0.05);
     expect(await consent.$eval('#page-next', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
-    expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe('You have looked at 3 of 3 pages.');
+    expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe(
+      'You have looked at 3 of 3 pages.',
+    );
     await clickInView(consent, '#page-previous');
     await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
     await checkState(consent, 'pdf', ['#sign', '#cancel']);
@@ -141,9 +188,13 @@ describe('the consent window as people use it (Chromium)', () => {
     const doc = await PDFDocument.create();
     doc.addPage([595, 842]);
     doc.addJavaScript('mo-ra', 'app.alert("xin chao")');
-    await doc.attach(new TextEncoder().encode('MZ'), 'hoa-don-\u202Efdp.exe', { mimeType: 'application/octet-stream' });
+    await doc.attach(new TextEncoder().encode('MZ'), 'hoa-don-\u202Efdp.exe', {
+      mimeType: 'application/octet-stream',
+    });
     const pdf = Buffer.from(await doc.save()).toString('base64');
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf' }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf' }),
+    );
     const warned = await consent.$eval('#warnings', (el) => !(el as HTMLElement).hidden);
     if (!warned) {
       // The detector lives in the document model (issue 12, other half): until its warnings arrive there is nothing to show.
@@ -151,11 +202,21 @@ describe('the consent window as people use it (Chromium)', () => {
       expect(await outcome(page)).toBe('USER_CANCELLED');
       return context.skip();
     }
-    const codes = await consent.$$eval('#warning-list > li', (lis) => lis.map((li) => li.getAttribute('data-code')));
+    const codes = await consent.$$eval('#warning-list > li', (lis) =>
+      lis.map((li) => li.getAttribute('data-code')),
+    );
     expect(codes).toEqual(expect.arrayContaining(['pdf-javascript', 'pdf-embedded-files']));
-    expect(await consent.$eval('#warning-list > li[data-code="pdf-embedded-files"] .page-text', (el) => (el as HTMLElement).innerText)).toBe('hoa-don-⟨U+202E⟩fdp.exe');
+    expect(
+      await consent.$eval(
+        '#warning-list > li[data-code="pdf-embedded-files"] .page-text',
+        (el) => (el as HTMLElement).innerText,
+      ),
+    ).toBe('hoa-don-⟨U+202E⟩fdp.exe');
     // Before the PIN: the warnings come above the certificates and the PIN field.
-    const [warningsBottom, fieldsetTop] = await consent.evaluate(() => [document.querySelector('#warnings')!.getBoundingClientRect().bottom, document.querySelector('#certificate-fieldset')!.getBoundingClientRect().top]);
+    const [warningsBottom, fieldsetTop] = await consent.evaluate(() => [
+      document.querySelector('#warnings')!.getBoundingClientRect().bottom,
+      document.querySelector('#certificate-fieldset')!.getBoundingClientRect().top,
+    ]);
     expect(warningsBottom).toBeLessThan(fieldsetTop!);
     await checkState(consent, 'pdf-warnings', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
@@ -163,12 +224,21 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('XML: the summary, and the whole signed element opened as a table', async () => {
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt.xml', description: 'Tờ khai 01/GTGT' }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signXml', {
+        xml: HTKK,
+        profile: 'htkk',
+        name: 'tk-01gtgt.xml',
+        description: 'Tờ khai 01/GTGT',
+      }),
+    );
     expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
     await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
     await clickInView(consent, '#xml-toggle');
     expect(await consent.$eval('#xml-toggle', (el) => el.getAttribute('aria-expanded'))).toBe('true');
-    const rows = await consent.$$eval('#xml-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+    const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).innerText),
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.some((row) => row.includes('0101234567'))).toBe(true);
     await checkState(consent, 'xml', ['#sign', '#cancel']);
@@ -178,10 +248,20 @@ describe('the consent window as people use it (Chromium)', () => {
 
   it('a batch of 1,000 digests: counted by kind, every item listed a page at a time, the odd bare-hash item found and opened', async () => {
     const rawAt = 637;
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signMany', { description: '1.000 hoá đơn tháng 11', digestBatch: { count: 1000, rawAt } }));
-    expect(await consent.$eval('#document-count', (el) => [el.getAttribute('data-count'), el.textContent])).toEqual(['1000', '1,000 documents — one PIN entry']);
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signMany', {
+        description: '1.000 hoá đơn tháng 11',
+        digestBatch: { count: 1000, rawAt },
+      }),
+    );
+    expect(
+      await consent.$eval('#document-count', (el) => [el.getAttribute('data-count'), el.textContent]),
+    ).toEqual(['1000', '1,000 documents — one PIN entry']);
     const kinds = await consent.$$eval('#kind-counts li', (lis) => lis.map((li) => li.textContent));
-    expect(kinds).toEqual(['CMS (CAdES) signature over a digest sent by the site: 999', 'Signature over a digest sent by the site: 1']);
+    expect(kinds).toEqual([
+      'CMS (CAdES) signature over a digest sent by the site: 999',
+      'Signature over a digest sent by the site: 1',
+    ]);
     expect(await consent.$eval('#mixed-kinds', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
     expect(await consent.$$eval('#documents li', (lis) => lis.length)).toBe(20);
     expect(await consent.$eval('#list-range', (el) => el.textContent)).toBe('Items 1–20 of 1,000');
@@ -190,7 +270,13 @@ describe('the consent window as people use it (Chromium)', () => {
     await checkState(consent, 'batch', ['#sign', '#cancel']);
     // The odd one out: by kind.
     await consent.select('#kind-filter', 'raw');
-    const listed = await consent.$$eval('#documents li', (lis) => lis.map((li) => [li.getAttribute('data-index'), li.getAttribute('data-odd'), (li as HTMLElement).innerText]));
+    const listed = await consent.$$eval('#documents li', (lis) =>
+      lis.map((li) => [
+        li.getAttribute('data-index'),
+        li.getAttribute('data-odd'),
+        (li as HTMLElement).innerText,
+      ]),
+    );
     expect(listed).toHaveLength(1);
     expect(listed[0]![0]).toBe(String(rawAt));
     expect(listed[0]![1]).toBe('true');
@@ -198,11 +284,17 @@ describe('the consent window as people use it (Chromium)', () => {
     await clickInView(consent, `#documents li[data-index="${rawAt}"] .open-item`);
     expect(await focused(consent)).toBe('document-heading');
     expect(await consent.$eval('#document-heading', (el) => el.textContent)).toBe('Document 638 of 1,000');
-    expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain('It can stand for any document');
-    expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
+    expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain(
+      'It can stand for any document',
+    );
+    expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).offsetParent !== null)).toBe(
+      true,
+    );
     await screenshot(consent, 'consent-batch-item');
     await clickInView(consent, '#close-document');
-    expect(await consent.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-index'))).toBe(String(rawAt));
+    expect(
+      await consent.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-index')),
+    ).toBe(String(rawAt));
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');
   });
@@ -210,14 +302,23 @@ describe('the consent window as people use it (Chromium)', () => {
   it('the page’s words are inert: bidi overrides and zero-width characters shown as marks, long words broken, in the site’s box', async () => {
     const description = `Trang web yêu cầu ký: https://dichvucong.gov.vn — hoa-don-\u202Efdp.exe \u200B\u200Bx ${'A'.repeat(300)}`;
     const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description, documentName: 'tai-lieu-\u2067\u202Efdp.exe\u2069' }),
+      sdkCall(page, 'signCms', {
+        digest: 'fill',
+        digestAlgorithm: 'SHA-256',
+        description,
+        documentName: 'tai-lieu-\u2067\u202Efdp.exe\u2069',
+      }),
     );
     const shown = await consent.$eval('#description', (el) => (el as HTMLElement).innerText);
     expect(shown).toContain('hoa-don-⟨U+202E⟩fdp.exe ⟨U+200B⟩⟨U+200B⟩x');
-    expect(await consent.$eval('#document-name', (el) => (el as HTMLElement).innerText)).toBe('tai-lieu-⟨U+2067⟩⟨U+202E⟩fdp.exe⟨U+2069⟩');
+    expect(await consent.$eval('#document-name', (el) => (el as HTMLElement).innerText)).toBe(
+      'tai-lieu-⟨U+2067⟩⟨U+202E⟩fdp.exe⟨U+2069⟩',
+    );
     // Drawn left to right as written: "f" of "fdp" left of the "e" of "exe" (an obeyed U+202E would reverse them).
     const order = await consent.$eval('#description', (el) => {
-      const node = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'))!;
+      const node = [...el.childNodes].find(
+        (n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'),
+      )!;
       const at = (i: number) => {
         const range = document.createRange();
         range.setStart(node, i);
@@ -228,7 +329,12 @@ describe('the consent window as people use it (Chromium)', () => {
     });
     expect(order[0]).toBeLessThan(order[1]!);
     // In the box labelled as the site's words, apart from kyso's own labels.
-    expect(await consent.$eval('#description', (el) => el.closest('.site-words')?.querySelector('.site-words-label')?.textContent)).toBe('The website’s words — not checked by kyso');
+    expect(
+      await consent.$eval(
+        '#description',
+        (el) => el.closest('.site-words')?.querySelector('.site-words-label')?.textContent,
+      ),
+    ).toBe('The website’s words — not checked by kyso');
     expect((await layout(consent, [])).horizontalScroll).toBe(false);
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
     await checkState(consent, 'hostile-text', ['#sign', '#cancel']);
@@ -236,13 +342,20 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(page)).toBe('USER_CANCELLED');
 
     // A name of zero-width characters only is refused before any window.
-    await sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Tên vô hình', documentName: '\u200B\u200C\u200D' });
+    await sdkCall(page, 'signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'Tên vô hình',
+      documentName: '\u200B\u200C\u200D',
+    });
     expect(await outcome(page)).toBe('BAD_REQUEST');
     expect(await consentWindowOpen(session.browser, 500)).toBe(false);
   });
 
   it('one language on each page (the browser’s here: English), checked against the catalogue', async () => {
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk.xml', description: 'Tờ khai' }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk.xml', description: 'Tờ khai' }),
+    );
     expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
     expect(await textsNotIn(consent, 'en')).toEqual([]);
     await clickClosingWindow(consent, '#cancel');
@@ -266,8 +379,15 @@ describe('the consent window as people use it (Chromium)', () => {
 
   it('stray typing before the window is armed sends nothing and spends no PIN try', async () => {
     const before = new Set(session.browser.targets());
-    await sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Cửa sổ mở khi người dùng đang gõ' });
-    const target = await session.browser.waitForTarget((t) => t.url().includes('/src/consent/') && !before.has(t), { timeout: 20_000 });
+    await sdkCall(page, 'signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'Cửa sổ mở khi người dùng đang gõ',
+    });
+    const target = await session.browser.waitForTarget(
+      (t) => t.url().includes('/src/consent/') && !before.has(t),
+      { timeout: 20_000 },
+    );
     const consent = await target.asPage();
     await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     // The user was typing in the page: even the right PIN, Tabs and Enter land in the window now.
@@ -295,8 +415,15 @@ describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietname
   beforeAll(async () => {
     emptyTokens = mkdtempSync(path.join(tmpdir(), 'kyso-no-token-'));
     mkdirSync(path.join(emptyTokens, 'tokens'));
-    writeFileSync(path.join(emptyTokens, 'softhsm2.conf'), `directories.tokendir = ${emptyTokens}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    session = await startPortalSession((token) => ({ ...token.env, SOFTHSM2_CONF: path.join(emptyTokens, 'softhsm2.conf') }), undefined, ['--lang=vi', '--accept-lang=vi,en']);
+    writeFileSync(
+      path.join(emptyTokens, 'softhsm2.conf'),
+      `directories.tokendir = ${emptyTokens}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`,
+    );
+    session = await startPortalSession(
+      (token) => ({ ...token.env, SOFTHSM2_CONF: path.join(emptyTokens, 'softhsm2.conf') }),
+      undefined,
+      ['--lang=vi', '--accept-lang=vi,en'],
+    );
     page = await session.openPortal();
   });
   afterAll(async () => {
@@ -305,11 +432,19 @@ describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietname
   });
 
   it('the window speaks Vietnamese only, says no token is found and offers a retry with the focus on it', async () => {
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Hồ sơ không có token' }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signCms', {
+        digest: 'fill',
+        digestAlgorithm: 'SHA-256',
+        description: 'Hồ sơ không có token',
+      }),
+    );
     expect(await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage())).not.toMatch(/^vi/); // no Vietnamese UI pack
     expect(await consent.$eval('html', (el) => el.lang)).toBe('vi');
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
-    expect(await consent.$eval('#no-certificate', (el) => (el as HTMLElement).innerText)).toBe('Không tìm thấy chứng thư số nào. Hãy cắm USB token.');
+    expect(await consent.$eval('#no-certificate', (el) => (el as HTMLElement).innerText)).toBe(
+      'Không tìm thấy chứng thư số nào. Hãy cắm USB token.',
+    );
     expect(await focused(consent)).toBe('retry');
     expect(await textsNotIn(consent, 'vi')).toEqual([]);
     await checkState(consent, 'no-token', ['#sign', '#cancel']);

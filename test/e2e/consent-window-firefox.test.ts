@@ -5,7 +5,14 @@
  */
 import type { Page, Target } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickInView, darkThirds, outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
+import {
+  clickInView,
+  darkThirds,
+  outcome,
+  sdkCall,
+  settled,
+  threePagePdf,
+} from '../support/consent-requests.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { focused } from '../support/page-checks.js';
 
@@ -32,8 +39,15 @@ describe('Firefox ESR: what the consent window shows', () => {
   });
 
   it('pages through every page of a PDF', async () => {
-    const consent = await consentFor('signPdf', { pdf: await threePagePdf(), description: 'Biên bản 3 trang', name: 'bien-ban.pdf', lang: 'vi' });
-    expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe('Tài liệu có 3 trang. Hãy xem từng trang trước khi ký.');
+    const consent = await consentFor('signPdf', {
+      pdf: await threePagePdf(),
+      description: 'Biên bản 3 trang',
+      name: 'bien-ban.pdf',
+      lang: 'vi',
+    });
+    expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe(
+      'Tài liệu có 3 trang. Hãy xem từng trang trước khi ký.',
+    );
     await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
     expect((await darkThirds(consent))[0]).toBeGreaterThan(0.05);
     await clickInView(consent, '#page-next');
@@ -46,21 +60,38 @@ describe('Firefox ESR: what the consent window shows', () => {
   });
 
   it('lists all 1,000 items of a batch; the bare-hash item is found by kind and opened', async () => {
-    const consent = await consentFor('signMany', { description: '1.000 hoá đơn', lang: 'en', digestBatch: { count: 1000, rawAt: 412 } });
+    const consent = await consentFor('signMany', {
+      description: '1.000 hoá đơn',
+      lang: 'en',
+      digestBatch: { count: 1000, rawAt: 412 },
+    });
     expect(await consent.$eval('#list-range', (el) => el.textContent)).toBe('Items 1–20 of 1,000');
     await consent.select('#kind-filter', 'raw');
-    expect(await consent.$$eval('#documents li', (lis) => lis.map((li) => li.getAttribute('data-index')))).toEqual(['412']);
+    expect(
+      await consent.$$eval('#documents li', (lis) => lis.map((li) => li.getAttribute('data-index'))),
+    ).toEqual(['412']);
     await clickInView(consent, '#documents li[data-index="412"] .open-item');
-    expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain('It can stand for any document');
+    expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain(
+      'It can stand for any document',
+    );
     await clickInside(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');
   });
 
   it('shows bidi overrides and zero-width characters as marks, drawn left to right', async () => {
-    const consent = await consentFor('signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'hoa-don-\u202Efdp.exe \u200Bx', lang: 'vi' });
-    expect(await consent.$eval('#description', (el) => (el as HTMLElement).innerText)).toContain('hoa-don-⟨U+202E⟩fdp.exe ⟨U+200B⟩x');
+    const consent = await consentFor('signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'hoa-don-\u202Efdp.exe \u200Bx',
+      lang: 'vi',
+    });
+    expect(await consent.$eval('#description', (el) => (el as HTMLElement).innerText)).toContain(
+      'hoa-don-⟨U+202E⟩fdp.exe ⟨U+200B⟩x',
+    );
     const order = await consent.$eval('#description', (el) => {
-      const node = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'))!;
+      const node = [...el.childNodes].find(
+        (n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'),
+      )!;
       const at = (i: number) => {
         const range = document.createRange();
         range.setStart(node, i);
@@ -76,7 +107,12 @@ describe('Firefox ESR: what the consent window shows', () => {
 
   it('stray typing before the window is armed sends nothing', async () => {
     const before = new Set<Target>(session.browser.targets());
-    await sdkCall(page, 'signCms', { digest: 'fill', digestAlgorithm: 'SHA-256', description: 'Đang gõ dở', lang: 'vi' });
+    await sdkCall(page, 'signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'Đang gõ dở',
+      lang: 'vi',
+    });
     const consent = await session.extensionPage('src/consent/', before);
     await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await consent.keyboard.press('Tab');

@@ -15,13 +15,17 @@ const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', impor
 
 /** Calls the SDK in the page and waits for its outcome (errors as code, details). */
 function sdk(page: Page, method: string, options: unknown): Promise<any> {
-  return page.evaluate(async (method, options) => {
-    const kyso = await (new Function('return import("/sdk/kyso.js")')() as Promise<any>);
-    return kyso[method](options).then(
-      () => ({ ok: true }),
-      (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
-    );
-  }, method, options);
+  return page.evaluate(
+    async (method, options) => {
+      const kyso = await (new Function('return import("/sdk/kyso.js")')() as Promise<any>);
+      return kyso[method](options).then(
+        () => ({ ok: true }),
+        (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
+      );
+    },
+    method,
+    options,
+  );
 }
 
 /** Posts a raw request past the SDK (as any page can) and returns the bridge's answer. */
@@ -33,7 +37,10 @@ function rawSignMany(page: Page, id: string, buildParams: string): Promise<any> 
         window.addEventListener('message', (e) => {
           if (e.data?.channel === 'kyso' && e.data.kind === 'response' && e.data.id === id) resolve(e.data);
         });
-        window.postMessage({ channel: 'kyso', kind: 'request', id, protocolVersion: 1, type: 'sign-many', params }, location.origin);
+        window.postMessage(
+          { channel: 'kyso', kind: 'request', id, protocolVersion: 1, type: 'sign-many', params },
+          location.origin,
+        );
         setTimeout(() => resolve({ timedOut: true }), 30_000);
       }),
     id,
@@ -58,10 +65,33 @@ describe('bad documents are refused before the window (Chromium)', () => {
   });
 
   const xmlCases: Array<[string, string, 'htkk' | 'einvoice', string]> = [
-    ['a DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'htkk', 'DOCTYPE_NOT_ALLOWED'],
-    ['an entity', EINVOICE.replace('<HDon>', '<!DOCTYPE HDon [<!ENTITY ten "NGƯỜI BÁN GIẢ">]>\n<HDon>').replace('<Ten>CÔNG TY TNHH', '<Ten>&ten;'), 'einvoice', ''],
-    ['a processing instruction in the signed element', EINVOICE.replace('<TToan>', '<TToan><?render total="1"?>'), 'einvoice', 'PROCESSING_INSTRUCTION'],
-    ['two signed-element candidates', EINVOICE.replace('<DSCKS>', '<DLHDon Id="x"><TTChung/></DLHDon><DSCKS>'), 'einvoice', 'DUPLICATE_SIGNED_NODE'],
+    [
+      'a DOCTYPE',
+      HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'),
+      'htkk',
+      'DOCTYPE_NOT_ALLOWED',
+    ],
+    [
+      'an entity',
+      EINVOICE.replace('<HDon>', '<!DOCTYPE HDon [<!ENTITY ten "NGƯỜI BÁN GIẢ">]>\n<HDon>').replace(
+        '<Ten>CÔNG TY TNHH',
+        '<Ten>&ten;',
+      ),
+      'einvoice',
+      '',
+    ],
+    [
+      'a processing instruction in the signed element',
+      EINVOICE.replace('<TToan>', '<TToan><?render total="1"?>'),
+      'einvoice',
+      'PROCESSING_INSTRUCTION',
+    ],
+    [
+      'two signed-element candidates',
+      EINVOICE.replace('<DSCKS>', '<DLHDon Id="x"><TTChung/></DLHDon><DSCKS>'),
+      'einvoice',
+      'DUPLICATE_SIGNED_NODE',
+    ],
   ];
   for (const [what, xml, profile, problem] of xmlCases) {
     it(`XML with ${what}: XML_NOT_ACCEPTED, no window`, async () => {
@@ -78,8 +108,16 @@ describe('bad documents are refused before the window (Chromium)', () => {
   it('a PDF whose last xref reverts page 1: PDF_AMBIGUOUS, no window', async () => {
     const before = consentTargets.length;
     const revert = differentialPdfs().find((p) => p.name === 'revert-xref')!;
-    const result = await sdk(page, 'signPdf', { pdf: Buffer.from(revert.bytes).toString('base64'), name: 'giay-nhan-no.pdf', description: 'Giấy nhận nợ' });
-    expect(result).toMatchObject({ ok: false, code: 'PDF_AMBIGUOUS', details: { document: 0, problem: 'object-outside-xref' } });
+    const result = await sdk(page, 'signPdf', {
+      pdf: Buffer.from(revert.bytes).toString('base64'),
+      name: 'giay-nhan-no.pdf',
+      description: 'Giấy nhận nợ',
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'PDF_AMBIGUOUS',
+      details: { document: 0, problem: 'object-outside-xref' },
+    });
     expect(consentTargets.length).toBe(before);
   });
 
@@ -88,19 +126,35 @@ describe('bad documents are refused before the window (Chromium)', () => {
     // 22 Mi base64 characters: ~16.5 MiB of PDF, under the bridge's request limit.
     const big = await page.evaluate(async () => {
       const kyso = await (new Function('return import("/sdk/kyso.js")')() as Promise<any>);
-      return kyso.signPdf({ pdf: 'JVBE' + 'A'.repeat(22 * 1024 * 1024 - 4), name: 'lon.pdf', description: 'lớn' }).then(
-        () => ({ ok: true }),
-        (error: any) => ({ ok: false, code: error.code, details: error.details }),
-      );
+      return kyso
+        .signPdf({ pdf: 'JVBE' + 'A'.repeat(22 * 1024 * 1024 - 4), name: 'lon.pdf', description: 'lớn' })
+        .then(
+          () => ({ ok: true }),
+          (error: any) => ({ ok: false, code: error.code, details: error.details }),
+        );
     });
     expect(big).toEqual({ ok: false, code: 'DOCUMENT_TOO_LARGE', details: { document: 0, limitMiB: 16 } });
 
-    const raw = await rawSignMany(page, 'big-raw', `{ description: 'lớn', documents: [{ kind: 'pdf', name: 'lon.pdf', pdf: 'JVBE' + 'A'.repeat(22 * 1024 * 1024 - 4) }] }`);
-    expect(raw).toMatchObject({ ok: false, error: { code: 'DOCUMENT_TOO_LARGE', details: { document: 0, limitMiB: 16 } } });
+    const raw = await rawSignMany(
+      page,
+      'big-raw',
+      `{ description: 'lớn', documents: [{ kind: 'pdf', name: 'lon.pdf', pdf: 'JVBE' + 'A'.repeat(22 * 1024 * 1024 - 4) }] }`,
+    );
+    expect(raw).toMatchObject({
+      ok: false,
+      error: { code: 'DOCUMENT_TOO_LARGE', details: { document: 0, limitMiB: 16 } },
+    });
 
     // Two PDFs of 12 MiB each fit one by one but not as one request (24 MiB through the bridge).
-    const pair = await rawSignMany(page, 'pair-raw', `{ description: 'hai', documents: [0, 1].map((i) => ({ kind: 'pdf', name: 'p' + i + '.pdf', pdf: 'JVBE' + 'A'.repeat(16 * 1024 * 1024 - 4) })) }`);
-    expect(pair).toMatchObject({ ok: false, error: { code: 'DOCUMENT_TOO_LARGE', details: { limitMiB: 24 } } });
+    const pair = await rawSignMany(
+      page,
+      'pair-raw',
+      `{ description: 'hai', documents: [0, 1].map((i) => ({ kind: 'pdf', name: 'p' + i + '.pdf', pdf: 'JVBE' + 'A'.repeat(16 * 1024 * 1024 - 4) })) }`,
+    );
+    expect(pair).toMatchObject({
+      ok: false,
+      error: { code: 'DOCUMENT_TOO_LARGE', details: { limitMiB: 24 } },
+    });
     expect(consentTargets.length).toBe(before);
   }, 120_000);
 });

@@ -19,7 +19,12 @@ import { signInConsent } from '../support/consent.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
-const digestOf = (text: string) => ({ digest: Buffer.from(execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: text })).toString('base64'), digestAlgorithm: 'SHA-256' });
+const digestOf = (text: string) => ({
+  digest: Buffer.from(execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: text })).toString(
+    'base64',
+  ),
+  digestAlgorithm: 'SHA-256',
+});
 
 describe('Firefox ESR: the consent flows', () => {
   let session: FirefoxSession;
@@ -33,12 +38,15 @@ describe('Firefox ESR: the consent flows', () => {
     await session?.close();
   });
 
-  const signIn = (consent: Page, keyId: string, pin = session.token.pin) => signInConsent(consent, keyId, pin);
+  const signIn = (consent: Page, keyId: string, pin = session.token.pin) =>
+    signInConsent(consent, keyId, pin);
   const outcome = (page: Page) => sdkOutcome(page);
 
   it('asks to allow the site first; then signs with the chosen certificate after a wrong PIN', async () => {
     const text = 'Tờ trình số 12 — ký trong Firefox\n';
-    const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf(text), description: 'Tờ trình số 12', lang: 'vi' }));
+    const consent = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signCms', { ...digestOf(text), description: 'Tờ trình số 12', lang: 'vi' }),
+    );
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.portal.url).origin);
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
@@ -52,12 +60,20 @@ describe('Firefox ESR: the consent flows', () => {
     await clickInside(consent, '#sign');
     const result = await outcome(page);
     expect(result.ok, JSON.stringify(result)).toBe(true);
-    expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content: Buffer.from(text), caFile: session.token.caPem }).ok).toBe(true);
+    expect(
+      opensslCmsVerify({
+        cms: Buffer.from(result.cms, 'base64'),
+        content: Buffer.from(text),
+        caFile: session.token.caPem,
+      }).ok,
+    ).toBe(true);
     expect(await session.consentWindowOpen()).toBe(false);
   });
 
   it('remembers the site; Cancel returns USER_CANCELLED; English when the portal asks', async () => {
-    const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('x'), description: 'Cancel me', lang: 'en' }));
+    const consent = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signCms', { ...digestOf('x'), description: 'Cancel me', lang: 'en' }),
+    );
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('ready'); // remembered: no site question
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
     expect(await consent.$eval('#cancel', (el) => el.textContent)).toBe('Cancel');
@@ -68,7 +84,9 @@ describe('Firefox ESR: the consent flows', () => {
 
   it('two tabs at once: one window at a time, each request with its own description', async () => {
     const second = await session.openPortal();
-    const first = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('một'), description: 'Hồ sơ thứ nhất' }));
+    const first = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signCms', { ...digestOf('một'), description: 'Hồ sơ thứ nhất' }),
+    );
     await sdkCall(second, 'signCms', { ...digestOf('hai'), description: 'Hồ sơ thứ hai' });
     await new Promise((r) => setTimeout(r, 500));
     expect(await first.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ nhất');
@@ -83,10 +101,22 @@ describe('Firefox ESR: the consent flows', () => {
 
   it('signs a PDF (pdfsig: valid) and a tax return (xmlsec1: valid) through the extension', async () => {
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Don de nghi', { x: 72, y: 700, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Don de nghi', {
+        x: 72,
+        y: 700,
+        size: 20,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     const original = await doc.save();
     const pdfConsent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signPdf', { pdf: Buffer.from(original).toString('base64'), name: 'don.pdf', description: 'Đơn đề nghị', appearance: { kind: 'stamp', lines: ['Số: 7/ĐĐN'] } }),
+      sdkCall(page, 'signPdf', {
+        pdf: Buffer.from(original).toString('base64'),
+        name: 'don.pdf',
+        description: 'Đơn đề nghị',
+        appearance: { kind: 'stamp', lines: ['Số: 7/ĐĐN'] },
+      }),
     );
     expect(await pdfConsent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('pdf');
     await pdfConsent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });
@@ -95,11 +125,16 @@ describe('Firefox ESR: the consent flows', () => {
     const signedPdf = await outcome(page);
     expect(signedPdf.ok, JSON.stringify(signedPdf).slice(0, 300)).toBe(true);
     const dir = mkdtempSync(path.join(session.home, 'out-'));
-    const report = pdfsig(writePdf(dir, 'signed.pdf', new Uint8Array(Buffer.from(signedPdf.pdf, 'base64'))), makeNssDb(dir, [session.token.caPem]));
+    const report = pdfsig(
+      writePdf(dir, 'signed.pdf', new Uint8Array(Buffer.from(signedPdf.pdf, 'base64'))),
+      makeNssDb(dir, [session.token.caPem]),
+    );
     expect(report.signatures, report.output).toHaveLength(1);
     expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
 
-    const xmlConsent = await session.consentWindowAfter(() => sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai 01/GTGT' }));
+    const xmlConsent = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai 01/GTGT' }),
+    );
     expect(await xmlConsent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
     await signIn(xmlConsent, '01');
     await clickInside(xmlConsent, '#sign');
@@ -107,22 +142,34 @@ describe('Firefox ESR: the consent flows', () => {
     expect(signedXml.ok, JSON.stringify(signedXml).slice(0, 300)).toBe(true);
     const file = path.join(dir, 'htkk.xml');
     writeFileSync(file, signedXml.xml);
-    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+    const run = spawnSync(
+      'xmlsec1',
+      ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file],
+      { encoding: 'utf8' },
+    );
     expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
   });
 
   it('the window cancels itself after the time set in the options; revoking the site there asks again', async () => {
-    const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('y'), description: 'Mở tuỳ chọn' }));
+    const consent = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signCms', { ...digestOf('y'), description: 'Mở tuỳ chọn' }),
+    );
     // BiDi cannot open moz-extension:// pages, but an extension page can: the options page in a tab, from the consent window.
     const before = new Set(session.browser.targets());
-    await consent.evaluate(() => (globalThis as any).browser.tabs.create({ url: (globalThis as any).browser.runtime.getURL('src/options/options.html') }));
+    await consent.evaluate(() =>
+      (globalThis as any).browser.tabs.create({
+        url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
+      }),
+    );
     const options = await session.extensionPage('src/options/', before);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await clickInside(consent, '#cancel');
     expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
 
     await options.evaluate(() => (globalThis as any).browser.storage.local.set({ consentTimeoutSeconds: 5 }));
-    await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('z'), description: 'Không ai trả lời' }));
+    await session.consentWindowAfter(() =>
+      sdkCall(page, 'signCms', { ...digestOf('z'), description: 'Không ai trả lời' }),
+    );
     expect(await outcome(page)).toMatchObject({ ok: false, code: 'TIMEOUT' });
     expect(await session.consentWindowOpen()).toBe(false);
     await options.evaluate(() => (globalThis as any).browser.storage.local.remove('consentTimeoutSeconds'));
@@ -130,8 +177,14 @@ describe('Firefox ESR: the consent flows', () => {
     const origin = new URL(session.portal.url).origin;
     await options.waitForSelector(`#sites li[data-origin="${origin}"] .revoke`, { timeout: 20_000 });
     await options.click(`#sites li[data-origin="${origin}"] .revoke`);
-    await options.waitForFunction((o) => !document.querySelector(`#sites li[data-origin="${o}"]`), {}, origin);
-    const asked = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf('w'), description: 'Hỏi lại' }));
+    await options.waitForFunction(
+      (o) => !document.querySelector(`#sites li[data-origin="${o}"]`),
+      {},
+      origin,
+    );
+    const asked = await session.consentWindowAfter(() =>
+      sdkCall(page, 'signCms', { ...digestOf('w'), description: 'Hỏi lại' }),
+    );
     expect(await asked.$eval('body', (b) => b.dataset.state)).toBe('permission');
     await clickInside(asked, '#deny-site');
     expect(await outcome(page)).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
@@ -145,19 +198,34 @@ describe('Firefox ESR: a token with a PIN pad', () => {
     try {
       const page = await session.openPortal();
       const text = 'Biên bản — token có bàn phím, Firefox\n';
-      const consent = await session.consentWindowAfter(() => sdkCall(page, 'signCms', { ...digestOf(text), description: 'Biên bản' }));
+      const consent = await session.consentWindowAfter(() =>
+        sdkCall(page, 'signCms', { ...digestOf(text), description: 'Biên bản' }),
+      );
       if (await consent.$('body[data-state="permission"]')) {
         await consent.click('#allow-site');
         await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
       }
       await consent.click('input[name="certificate"][value$="/02"]');
       // No PIN field, judged by layout: nothing laid out, no box.
-      expect(await consent.$eval('#pin', (el) => [(el as HTMLElement).offsetParent === null, el.getBoundingClientRect().height])).toEqual([true, 0]);
-      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
+      expect(
+        await consent.$eval('#pin', (el) => [
+          (el as HTMLElement).offsetParent === null,
+          el.getBoundingClientRect().height,
+        ]),
+      ).toEqual([true, 0]);
+      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).offsetParent !== null)).toBe(
+        true,
+      );
       await clickInside(consent, '#sign');
       const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);
-      expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content: Buffer.from(text), caFile: session.token.caPem }).ok).toBe(true);
+      expect(
+        opensslCmsVerify({
+          cms: Buffer.from(result.cms, 'base64'),
+          content: Buffer.from(text),
+          caFile: session.token.caPem,
+        }).ok,
+      ).toBe(true);
     } finally {
       await session.close();
     }

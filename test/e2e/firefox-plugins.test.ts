@@ -22,7 +22,14 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let origin: string;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Cong van so 123', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     session = await startFirefoxSession(undefined, {
       'cong-van.pdf': await doc.save(),
       'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
@@ -36,7 +43,14 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   });
 
   const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous);
+    await page.waitForFunction(
+      (before) => {
+        const text = document.getElementById('raw')!.textContent;
+        return text && text !== before;
+      },
+      { timeout: 60_000 },
+      previous,
+    );
     return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
   };
   const sign = async (consent: Page) => {
@@ -59,10 +73,28 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     // BiDi cannot open moz-extension:// pages; an extension page can: kyso's consent window, from the SDK page.
     const sdkPage = await session.openPortal();
     const consent = await session.consentWindowAfter(() =>
-      sdkPage.evaluate(() => void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) => k.status().then(() => k.signCms({ digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=', digestAlgorithm: 'SHA-256', description: 'mở tuỳ chọn' })).catch(() => undefined))),
+      sdkPage.evaluate(
+        () =>
+          void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) =>
+            k
+              .status()
+              .then(() =>
+                k.signCms({
+                  digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=',
+                  digestAlgorithm: 'SHA-256',
+                  description: 'mở tuỳ chọn',
+                }),
+              )
+              .catch(() => undefined),
+          ),
+      ),
     );
     const before = new Set(session.browser.targets());
-    await consent.evaluate(() => (globalThis as any).browser.tabs.create({ url: (globalThis as any).browser.runtime.getURL('src/options/options.html') }));
+    await consent.evaluate(() =>
+      (globalThis as any).browser.tabs.create({
+        url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
+      }),
+    );
     const options = await session.extensionPage('src/options/', before);
     await clickInside(consent, '#cancel');
     await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
@@ -75,7 +107,11 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     const uploads = session.portal.uploads.length;
     await sign(await session.consentWindowAfter(() => page.click('#_lanhdaoPheduyet')));
     const reply = await raw(page);
-    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, FileName: 'cong-van.pdf', FileServer: `/uploads/${uploads + 1}/cong-van.pdf` });
+    expect(reply, JSON.stringify(reply)).toMatchObject({
+      Status: 0,
+      FileName: 'cong-van.pdf',
+      FileServer: `/uploads/${uploads + 1}/cong-van.pdf`,
+    });
     const upload = session.portal.uploads.at(-1)!;
     expect(upload.field).toBe('uploadfile');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-vgca-'));
@@ -89,7 +125,19 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await page.goto(portal);
     const base = session.portal.url.replace(/\/$/, '');
     const names = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'];
-    await page.$eval('#_txtfiles', (el, json) => ((el as HTMLTextAreaElement).value = json), JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: names.map((n, i) => ({ FileID: i, FileName: `${base}/files/${n}`, URL: `${base}/files/${n}` })) }));
+    await page.$eval(
+      '#_txtfiles',
+      (el, json) => ((el as HTMLTextAreaElement).value = json),
+      JSON.stringify({
+        FileUploadHandler: `${base}/upload`,
+        SessionId: '',
+        Files: names.map((n, i) => ({
+          FileID: i,
+          FileName: `${base}/files/${n}`,
+          URL: `${base}/files/${n}`,
+        })),
+      }),
+    );
     const before = session.portal.uploads.length;
     const batch = await session.consentWindowAfter(() => page.click('#_SignFiles'));
     expect(await batch.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('3');
@@ -99,33 +147,88 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     expect(files.Files).toHaveLength(3);
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-files-'));
     const uploads = session.portal.uploads.slice(before);
-    expect(pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    expect(
+      pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem]))
+        .signatures[0]?.valid,
+    ).toBe(true);
     for (const upload of uploads.slice(1)) {
       writeFileSync(path.join(dir, upload.name), upload.bytes);
-      const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, upload.name)], { encoding: 'utf8' });
+      const run = spawnSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--trusted-pem',
+          session.token.caPem,
+          '--id-attr:Id',
+          'DLHDon',
+          '--id-attr:id',
+          `${HTKK_NS}:HSoKhaiThue`,
+          path.join(dir, upload.name),
+        ],
+        { encoding: 'utf8' },
+      );
       expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
     }
 
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
-    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), xml.toString('base64'));
+    await page.$eval(
+      '#xml',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      xml.toString('base64'),
+    );
     let previous = JSON.stringify(files);
     await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
     const signedXml = await raw(page, previous);
     expect(signedXml).toMatchObject({ Status: 0 });
     writeFileSync(path.join(dir, 'inline.xml'), Buffer.from(signedXml.Signature, 'base64'));
-    const xmlRun = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, 'inline.xml')], { encoding: 'utf8' });
+    const xmlRun = spawnSync(
+      'xmlsec1',
+      [
+        '--verify',
+        '--trusted-pem',
+        session.token.caPem,
+        '--id-attr:id',
+        `${HTKK_NS}:HSoKhaiThue`,
+        path.join(dir, 'inline.xml'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(xmlRun.status, xmlRun.stderr).toBe(0);
 
     const content = Buffer.from('Phiếu điểm học kỳ I');
-    await page.$eval('#hash', (el, value) => ((el as HTMLInputElement).value = value), createHash('sha256').update(content).digest('base64'));
+    await page.$eval(
+      '#hash',
+      (el, value) => ((el as HTMLInputElement).value = value),
+      createHash('sha256').update(content).digest('base64'),
+    );
     previous = JSON.stringify(signedXml);
     await sign(await session.consentWindowAfter(() => page.click('#btn-sign')));
     const message = await raw(page, previous);
     expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
     writeFileSync(path.join(dir, 'content'), content);
     writeFileSync(path.join(dir, 'sig'), Buffer.from(message.Signature, 'base64'));
-    execFileSync('openssl', ['x509', '-in', session.token.certPemPath('01'), '-pubkey', '-noout', '-out', path.join(dir, 'pub.pem')]);
-    const verify = spawnSync('openssl', ['dgst', '-sha256', '-verify', path.join(dir, 'pub.pem'), '-signature', path.join(dir, 'sig'), path.join(dir, 'content')], { encoding: 'utf8' });
+    execFileSync('openssl', [
+      'x509',
+      '-in',
+      session.token.certPemPath('01'),
+      '-pubkey',
+      '-noout',
+      '-out',
+      path.join(dir, 'pub.pem'),
+    ]);
+    const verify = spawnSync(
+      'openssl',
+      [
+        'dgst',
+        '-sha256',
+        '-verify',
+        path.join(dir, 'pub.pem'),
+        '-signature',
+        path.join(dir, 'sig'),
+        path.join(dir, 'content'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(verify.stdout + verify.stderr).toContain('Verified OK');
     await page.close();
   }, 180_000);

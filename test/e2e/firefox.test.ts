@@ -24,7 +24,9 @@ describe('Firefox ESR', () => {
 
   beforeAll(async () => {
     session = await startFirefoxSession();
-    plainHttp = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(session.token.caPem, 'utf8')) });
+    plainHttp = await startDemoServer({
+      trustedRoots: pemCertificates(readFileSync(session.token.caPem, 'utf8')),
+    });
   });
   afterAll(async () => {
     await plainHttp?.close();
@@ -33,7 +35,12 @@ describe('Firefox ESR', () => {
 
   it('the installer registered the host for the gecko id; on plain http://localhost the extension refuses', async () => {
     // kyso-host install wrote ~/.mozilla/native-messaging-hosts/vn.kyso.host.json (a private HOME here)
-    const manifest = JSON.parse(readFileSync(path.join(session.home, '.mozilla/native-messaging-hosts', `${NATIVE_HOST_NAME}.json`), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(
+        path.join(session.home, '.mozilla/native-messaging-hosts', `${NATIVE_HOST_NAME}.json`),
+        'utf8',
+      ),
+    );
     expect(manifest.allowed_extensions).toEqual([FIREFOX_EXTENSION_ID]);
     const page = await session.browser.newPage();
     await page.goto(plainHttp.url);
@@ -59,6 +66,8 @@ describe('Firefox ESR', () => {
     await page.waitForSelector('#status[data-state="done"]', { timeout: 30_000 });
     expect(await page.$eval('#result-signer', (el) => el.textContent)).toBe('Công ty TNHH Ký Số Việt');
     const cms = Buffer.from(session.portal.submissions.at(-1)!.cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: Buffer.from(documentText), caFile: session.token.caPem }).ok).toBe(true);
+    expect(
+      opensslCmsVerify({ cms, content: Buffer.from(documentText), caFile: session.token.caPem }).ok,
+    ).toBe(true);
   });
 });

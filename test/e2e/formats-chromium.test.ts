@@ -13,10 +13,25 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  consentWindowOpen,
+  extensionServiceWorker,
+} from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
-import { byteRangeDigest, countPixels, extractPdfSignatures, isBlue, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
+import {
+  byteRangeDigest,
+  countPixels,
+  extractPdfSignatures,
+  isBlue,
+  makeNssDb,
+  pdfsig,
+  pdftotext,
+  renderPage,
+  writePdf,
+} from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
@@ -29,7 +44,8 @@ const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', impor
 async function applicationPdf(): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (const text of ['Don de nghi cap giay phep', 'Phu luc']) doc.addPage([595, 842]).drawText(text, { x: 72, y: 500, size: 14, font });
+  for (const text of ['Don de nghi cap giay phep', 'Phu luc'])
+    doc.addPage([595, 842]).drawText(text, { x: 72, y: 500, size: 14, font });
   // A black band at the top of page 1: what the consent window's preview must show.
   doc.getPage(0).drawRectangle({ x: 72, y: 700, width: 451, height: 60, color: rgb(0, 0, 0) });
   return doc.save();
@@ -45,7 +61,12 @@ describe('signature formats through the whole path (Chromium)', () => {
   let page: Page;
 
   /** The consent window for `method`: checks, then key `keyId` and the PIN. */
-  async function signInWindow(method: SdkMethod, options: unknown, keyId: string, check?: (consent: Page) => Promise<void>) {
+  async function signInWindow(
+    method: SdkMethod,
+    options: unknown,
+    keyId: string,
+    check?: (consent: Page) => Promise<void>,
+  ) {
     const consent = await consentWindowAfter(session.browser, () => sdkCall(page, method, options));
     await check?.(consent);
     await signInConsent(consent, keyId, session.token.pin);
@@ -58,7 +79,8 @@ describe('signature formats through the whole path (Chromium)', () => {
   async function setTsa(url: string | undefined) {
     const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(
-      (url) => ((globalThis as any).chrome.storage.local)[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
+      (url) =>
+        (globalThis as any).chrome.storage.local[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
       url ?? '',
     );
   }
@@ -66,9 +88,22 @@ describe('signature formats through the whole path (Chromium)', () => {
   function xmlsecVerify(xml: string, name: string): { ok: boolean; output: string } {
     const file = path.join(dir, name);
     writeFileSync(file, xml);
-    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], {
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      'xmlsec1',
+      [
+        '--verify',
+        '--trusted-pem',
+        session.token.caPem,
+        '--id-attr:Id',
+        'DLHDon',
+        '--id-attr:id',
+        `${HTKK_NS}:HSoKhaiThue`,
+        file,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   }
 
@@ -137,8 +172,15 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(pdftotext(firstFile)).toContain('Số: 45/ĐĐN-UBND');
     // B-T: the CMS carries a signature time-stamp from the TSA in the settings.
     const [signature] = extractPdfSignatures(first);
-    const verification = await verifyCms({ cms: signature!.cms, timestampRoots: [new Uint8Array(tsa.caDer)], contentDigest: byteRangeDigest(first, signature!.byteRange) });
-    expect(verification.timestamp, JSON.stringify(verification.problems)).toMatchObject({ present: true, valid: true });
+    const verification = await verifyCms({
+      cms: signature!.cms,
+      timestampRoots: [new Uint8Array(tsa.caDer)],
+      contentDigest: byteRangeDigest(first, signature!.byteRange),
+    });
+    expect(verification.timestamp, JSON.stringify(verification.problems)).toMatchObject({
+      present: true,
+      valid: true,
+    });
 
     const rect = { x: 340, y: 90, width: 200, height: 80 };
     const imaged = await signInWindow(
@@ -147,7 +189,12 @@ describe('signature formats through the whole path (Chromium)', () => {
         pdf: stamped.pdf,
         name: 'don-de-nghi.pdf',
         description: 'Phê duyệt đơn',
-        appearance: { kind: 'image', pageIndex: 1, rect, signatureImage: Buffer.from(blueSignaturePng()).toString('base64') },
+        appearance: {
+          kind: 'image',
+          pageIndex: 1,
+          rect,
+          signatureImage: Buffer.from(blueSignaturePng()).toString('base64'),
+        },
       },
       '02',
     );
@@ -161,17 +208,31 @@ describe('signature formats through the whole path (Chromium)', () => {
     const tampered = new Uint8Array(Buffer.from(imaged.pdf, 'base64'));
     tampered[7] = tampered[7] === 0x37 ? 0x36 : 0x37; // the header's version digit, inside both ranges
     const report = pdfsig(writePdf(dir, 'tampered.pdf', tampered), nssDb);
-    expect(report.signatures.every((s) => !s.valid), report.output).toBe(true);
+    expect(
+      report.signatures.every((s) => !s.valid),
+      report.output,
+    ).toBe(true);
   });
 
   it('HTKK tax return: the window summarises it; xmlsec1 verifies the result and refuses a changed amount', async () => {
-    const result = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', name: 'tk-01gtgt-10-2026.xml', description: 'Tờ khai 01/GTGT kỳ 10/2026', lang: 'vi' }, '01', async (consent) => {
-      expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('xml');
-      expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
-      expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
-      expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
-      await screenshot(consent, 'consent-tax-return');
-    });
+    const result = await signInWindow(
+      'signXml',
+      {
+        xml: HTKK,
+        profile: 'htkk',
+        name: 'tk-01gtgt-10-2026.xml',
+        description: 'Tờ khai 01/GTGT kỳ 10/2026',
+        lang: 'vi',
+      },
+      '01',
+      async (consent) => {
+        expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('xml');
+        expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
+        expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
+        expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
+        await screenshot(consent, 'consent-tax-return');
+      },
+    );
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(result.xml).toContain('<CKyDTu>');
     const verified = xmlsecVerify(result.xml, 'htkk.xml');
@@ -190,7 +251,14 @@ describe('signature formats through the whole path (Chromium)', () => {
         description: 'Hoá đơn, tờ khai và biên bản tháng 11/2026',
         documents: [
           { kind: 'xml', xml: EINVOICE, profile: 'einvoice', name: 'hoa-don-1234.xml' },
-          { kind: 'xml', xml: HTKK, profile: 'htkk', name: 'tk-sha1.xml', digestAlgorithm: 'SHA-1', allowSha1: true },
+          {
+            kind: 'xml',
+            xml: HTKK,
+            profile: 'htkk',
+            name: 'tk-sha1.xml',
+            digestAlgorithm: 'SHA-1',
+            allowSha1: true,
+          },
           { kind: 'cms', digest, digestAlgorithm: 'SHA-256', name: 'bien-ban.txt', timestamp: true },
         ],
       },
@@ -206,15 +274,32 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(invoice.xml).toContain('ecdsa-sha256');
     const verified = xmlsecVerify(invoice.xml, 'einvoice.xml');
     expect(verified.ok, verified.output).toBe(true);
-    expect(xmlsecVerify(invoice.xml.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145000</TgTTTBSo>'), 'einvoice-changed.xml').ok).toBe(false);
+    expect(
+      xmlsecVerify(
+        invoice.xml.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145000</TgTTTBSo>'),
+        'einvoice-changed.xml',
+      ).ok,
+    ).toBe(false);
     // rsa-sha1 needs an RSA key: with the EC key the document fails alone, the others are signed.
     expect(sha1).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
     expect(cms.ok, JSON.stringify(cms)).toBe(true);
     const cmsBytes = Buffer.from(cms.cms, 'base64');
     expect(opensslCmsVerify({ cms: cmsBytes, content, caFile: session.token.caPem }).ok).toBe(true);
-    expect((await verifyCms({ cms: cmsBytes, content, timestampRoots: [new Uint8Array(tsa.caDer)] })).timestamp).toMatchObject({ present: true, valid: true });
+    expect(
+      (await verifyCms({ cms: cmsBytes, content, timestampRoots: [new Uint8Array(tsa.caDer)] })).timestamp,
+    ).toMatchObject({ present: true, valid: true });
 
-    const rsaSha1 = await signInWindow('signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai (SHA-1)', digestAlgorithm: 'SHA-1', allowSha1: true }, '01');
+    const rsaSha1 = await signInWindow(
+      'signXml',
+      {
+        xml: HTKK,
+        profile: 'htkk',
+        description: 'Tờ khai (SHA-1)',
+        digestAlgorithm: 'SHA-1',
+        allowSha1: true,
+      },
+      '01',
+    );
     expect(rsaSha1.ok, JSON.stringify(rsaSha1)).toBe(true);
     expect(rsaSha1.xml).toContain('xmldsig#rsa-sha1');
     const verifiedSha1 = xmlsecVerify(rsaSha1.xml, 'htkk-sha1.xml');
@@ -223,14 +308,32 @@ describe('signature formats through the whole path (Chromium)', () => {
 
   it('refused before any window: a document that does not fit its profile, SHA-1 without allowSha1, a time-stamp without a TSA', async () => {
     await sdkCall(page, 'signXml', { xml: EINVOICE, profile: 'htkk', description: 'sai loại' });
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'XML_NOT_ACCEPTED', details: { document: 0, problem: 'PROFILE_MISMATCH' } });
-    await sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'SHA-1', digestAlgorithm: 'SHA-1' });
+    expect(await outcome(page)).toMatchObject({
+      ok: false,
+      code: 'XML_NOT_ACCEPTED',
+      details: { document: 0, problem: 'PROFILE_MISMATCH' },
+    });
+    await sdkCall(page, 'signXml', {
+      xml: HTKK,
+      profile: 'htkk',
+      description: 'SHA-1',
+      digestAlgorithm: 'SHA-1',
+    });
     expect(await outcome(page)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
     await sdkCall(page, 'signPdf', { pdf: Buffer.from('not a pdf').toString('base64'), description: 'x' });
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'PDF_DAMAGED', details: { document: 0, problem: 'not-pdf' } });
+    expect(await outcome(page)).toMatchObject({
+      ok: false,
+      code: 'PDF_DAMAGED',
+      details: { document: 0, problem: 'not-pdf' },
+    });
     await setTsa(undefined);
     try {
-      await sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'x', timestamp: true });
+      await sdkCall(page, 'signCms', {
+        digest: Buffer.alloc(32, 1).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'x',
+        timestamp: true,
+      });
       expect(await outcome(page)).toMatchObject({ ok: false, code: 'TSA_NOT_CONFIGURED' });
     } finally {
       await setTsa(tsa.url);

@@ -19,7 +19,10 @@ async function rawRequest(page: Page, request: Record<string, unknown>, ms = 150
         window.addEventListener('message', (e) => {
           if (e.data?.channel === 'kyso' && e.data.kind !== 'request') seen.push(e.data);
         });
-        window.postMessage({ channel: 'kyso', kind: 'request', protocolVersion: 1, ...request }, location.origin);
+        window.postMessage(
+          { channel: 'kyso', kind: 'request', protocolVersion: 1, ...request },
+          location.origin,
+        );
         setTimeout(() => resolve(seen), ms);
       }),
     request,
@@ -62,11 +65,28 @@ describe('hostile pages', () => {
   });
 
   it('cannot claim another origin: extra fields are refused, and the window shows the browser’s origin', async () => {
-    const forged = await rawRequest(page, { id: 'forged-1', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'x', origin: 'https://dichvucong.gov.vn' } });
-    expect(forged.find((m) => m.kind === 'response')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    const forged = await rawRequest(page, {
+      id: 'forged-1',
+      type: 'sign-cms',
+      params: { digest, digestAlgorithm: 'SHA-256', description: 'x', origin: 'https://dichvucong.gov.vn' },
+    });
+    expect(forged.find((m) => m.kind === 'response')).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
     expect(await consentWindowOpen(browser, 0)).toBe(false);
 
-    const consent = await consentWindowAfter(browser, () => rawRequest(page, { id: 'honest-1', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'Tôi là dichvucong.gov.vn' } }, 10));
+    const consent = await consentWindowAfter(browser, () =>
+      rawRequest(
+        page,
+        {
+          id: 'honest-1',
+          type: 'sign-cms',
+          params: { digest, digestAlgorithm: 'SHA-256', description: 'Tôi là dichvucong.gov.vn' },
+        },
+        10,
+      ),
+    );
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(demo.url).origin);
     await clickClosingWindow(consent, '#cancel');
     expect(await consentWindowOpen(browser)).toBe(false);
@@ -78,8 +98,20 @@ describe('hostile pages', () => {
       (digest) =>
         new Promise<number>((resolve) => {
           let responses = 0;
-          addEventListener('message', (e) => e.data?.kind === 'response' && e.data.id === 'fake-ok' && responses++);
-          postMessage({ channel: 'kyso', kind: 'response', id: 'fake-ok', ok: true, result: { cms: digest, certificate: digest } }, location.origin);
+          addEventListener(
+            'message',
+            (e) => e.data?.kind === 'response' && e.data.id === 'fake-ok' && responses++,
+          );
+          postMessage(
+            {
+              channel: 'kyso',
+              kind: 'response',
+              id: 'fake-ok',
+              ok: true,
+              result: { cms: digest, certificate: digest },
+            },
+            location.origin,
+          );
           postMessage({ channel: 'kyso', kind: 'ack', id: 'fake-ok' }, location.origin);
           postMessage({ channel: 'kyso', kind: 'ready', extensionVersion: '99.0.0' }, location.origin);
           setTimeout(() => resolve(responses), 800);
@@ -92,7 +124,15 @@ describe('hostile pages', () => {
   });
 
   it('an oversized request is dropped by the bridge without an answer', async () => {
-    const seen = await rawRequest(page, { id: 'huge', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'x'.repeat(LIMITS.maxPageRequestChars) } }, 800);
+    const seen = await rawRequest(
+      page,
+      {
+        id: 'huge',
+        type: 'sign-cms',
+        params: { digest, digestAlgorithm: 'SHA-256', description: 'x'.repeat(LIMITS.maxPageRequestChars) },
+      },
+      800,
+    );
     expect(seen.filter((m) => m.id === 'huge')).toEqual([]);
     const small = await rawRequest(page, { id: 'small', type: 'status', params: {} }, 800);
     expect(small.filter((m) => m.id === 'small').map((m) => m.kind)).toEqual(['ack', 'response']);
@@ -128,9 +168,18 @@ describe('hostile pages', () => {
     const page2 = await browser.newPage();
     await page2.goto(demo.url);
     await page2.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 }); // bridge loaded
-    const consent = await consentWindowAfter(browser, () => rawRequest(page2, { id: 'pin-1', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'pin' } }, 10));
+    const consent = await consentWindowAfter(browser, () =>
+      rawRequest(
+        page2,
+        { id: 'pin-1', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'pin' } },
+        10,
+      ),
+    );
     await consent.type('#pin', '8642');
-    const visible = await page2.evaluate(() => document.documentElement.outerHTML.includes('8642') || String(Object.keys(window)).includes('8642'));
+    const visible = await page2.evaluate(
+      () =>
+        document.documentElement.outerHTML.includes('8642') || String(Object.keys(window)).includes('8642'),
+    );
     expect(visible).toBe(false);
     await clickClosingWindow(consent, '#cancel');
     await page2.close();
@@ -141,18 +190,30 @@ describe('hostile pages', () => {
     await flooder.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 }); // bridge loaded
     const answers = await flooder.evaluate(async (digest) => {
       const out: string[] = [];
-      const pending = Array.from({ length: 40 }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const id = `flood-${i}`;
-          addEventListener('message', (e) => {
-            if (e.data?.id === id && e.data.kind === 'response') {
-              out.push(e.data.ok ? 'ok' : e.data.error.code);
-              resolve();
-            }
-          });
-          postMessage({ channel: 'kyso', kind: 'request', id, protocolVersion: 1, type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: `flood ${i}` } }, location.origin);
-          setTimeout(resolve, 4000);
-        }),
+      const pending = Array.from(
+        { length: 40 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const id = `flood-${i}`;
+            addEventListener('message', (e) => {
+              if (e.data?.id === id && e.data.kind === 'response') {
+                out.push(e.data.ok ? 'ok' : e.data.error.code);
+                resolve();
+              }
+            });
+            postMessage(
+              {
+                channel: 'kyso',
+                kind: 'request',
+                id,
+                protocolVersion: 1,
+                type: 'sign-cms',
+                params: { digest, digestAlgorithm: 'SHA-256', description: `flood ${i}` },
+              },
+              location.origin,
+            );
+            setTimeout(resolve, 4000);
+          }),
       );
       await Promise.all(pending);
       return out;
@@ -164,5 +225,4 @@ describe('hostile pages', () => {
     await flooder.close(); // closing the tab cancels its open and queued requests
     expect(await consentWindowOpen(browser)).toBe(false);
   });
-
 });

@@ -30,7 +30,11 @@ describe('options page', () => {
     mkdirSync(path.dirname(vendorModule));
     copyFileSync(SOFTHSM_MODULE, vendorModule);
     // Discovery as on a user's machine: no KYSO_PKCS11_MODULES, the host's config file kept private.
-    session = await startPortalSession((token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }));
+    session = await startPortalSession((token) => ({
+      SOFTHSM2_CONF: token.conf,
+      KYSO_PKCS11_MODULES: '',
+      KYSO_CONFIG: config,
+    }));
     options = await session.browser.newPage();
     await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
@@ -41,11 +45,17 @@ describe('options page', () => {
   });
 
   const moduleState = (page: Page, file: string) =>
-    page.$eval(`#modules li[data-path="${file}"]`, (el) => (el as HTMLElement).dataset.loaded).catch(() => 'absent');
+    page
+      .$eval(`#modules li[data-path="${file}"]`, (el) => (el as HTMLElement).dataset.loaded)
+      .catch(() => 'absent');
   const certificateChoices = async () => {
     const page = await session.openPortal();
     const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 3).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Đếm chứng thư' }),
+      sdkCall(page, 'signCms', {
+        digest: Buffer.alloc(32, 3).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Đếm chứng thư',
+      }),
     );
     const count = await consent.$$eval('input[name="certificate"]', (inputs) => inputs.length);
     await clickClosingWindow(consent, '#cancel');
@@ -70,7 +80,11 @@ describe('options page', () => {
     await options.waitForSelector('#module-status[data-code="BAD_REQUEST"]', { timeout: 20_000 });
 
     await options.click(`#modules li[data-path="${vendorModule}"] .remove-module`);
-    await options.waitForFunction((file) => !document.querySelector(`#modules li[data-path="${file}"]`), { timeout: 20_000 }, vendorModule);
+    await options.waitForFunction(
+      (file) => !document.querySelector(`#modules li[data-path="${file}"]`),
+      { timeout: 20_000 },
+      vendorModule,
+    );
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [] });
     expect(await certificateChoices()).toBe(before);
   });
@@ -78,7 +92,10 @@ describe('options page', () => {
   it('keeps a TSA address only when it is an http(s) URL, and the chosen waiting time', async () => {
     const stored = async (key: string) => {
       const worker = await extensionServiceWorker(session.browser);
-      return worker.evaluate((key) => (globalThis as any).chrome.storage.local.get(key).then((r: any) => r[key]), key);
+      return worker.evaluate(
+        (key) => (globalThis as any).chrome.storage.local.get(key).then((r: any) => r[key]),
+        key,
+      );
     };
     await options.click('#tsa-url', { clickCount: 3 });
     await options.type('#tsa-url', 'ftp://tsa.example.vn');
@@ -97,7 +114,9 @@ describe('options page', () => {
     const reloaded = await session.browser.newPage();
     await reloaded.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
     await reloaded.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
-    expect(await reloaded.$eval('#tsa-url', (el) => (el as HTMLInputElement).value)).toBe('http://tsa.example.vn/tsr');
+    expect(await reloaded.$eval('#tsa-url', (el) => (el as HTMLInputElement).value)).toBe(
+      'http://tsa.example.vn/tsr',
+    );
     expect(await reloaded.$eval('#consent-timeout', (el) => (el as HTMLSelectElement).value)).toBe('600');
     await screenshot(reloaded, 'options');
     await reloaded.close();

@@ -17,7 +17,12 @@ describe('PIN pad', () => {
       const content = Buffer.from('Biên bản nghiệm thu — ký bằng token có bàn phím\n');
       const digest = createHash('sha256').update(content).digest('base64');
       const consent = await consentWindowAfter(session.browser, () =>
-        sdkCall(page, 'signCms', { digest, digestAlgorithm: 'SHA-256', description: 'Biên bản nghiệm thu', lang: 'vi' }),
+        sdkCall(page, 'signCms', {
+          digest,
+          digestAlgorithm: 'SHA-256',
+          description: 'Biên bản nghiệm thu',
+          lang: 'vi',
+        }),
       );
       // Every certificate is on the PIN-pad token: no PIN field, even before one is chosen — judged by layout.
       const pinField = () =>
@@ -27,7 +32,9 @@ describe('PIN pad', () => {
         });
       expect(await pinField()).toEqual({ laidOut: false, width: 0, height: 0 });
       await consent.click('input[name="certificate"][value$="/02"]');
-      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).innerText)).toContain('Nhập mã PIN trên thiết bị');
+      expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).innerText)).toContain(
+        'Nhập mã PIN trên thiết bị',
+      );
       expect(await pinField()).toEqual({ laidOut: false, width: 0, height: 0 });
       // Tab never reaches it.
       const reached = new Set<string>();
@@ -48,7 +55,9 @@ describe('PIN pad', () => {
       await clickClosingWindow(consent, '#sign');
       const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);
-      expect(opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content, caFile: session.token.caPem }).ok).toBe(true);
+      expect(
+        opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content, caFile: session.token.caPem }).ok,
+      ).toBe(true);
     } finally {
       await session.close();
     }

@@ -17,8 +17,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, extensionServiceWorker } from '../support/browser.js';
-import { countPixels, isBlue, isRed, makeNssDb, pdfsig, pdftotext, renderPage, writePdf } from '../support/pdf-tools.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  consentWindowOpen,
+  extensionServiceWorker,
+} from '../support/browser.js';
+import {
+  countPixels,
+  isBlue,
+  isRed,
+  makeNssDb,
+  pdfsig,
+  pdftotext,
+  renderPage,
+  writePdf,
+} from '../support/pdf-tools.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
@@ -26,20 +40,59 @@ const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/opt
 const PROMPT = 'src/plugins/prompt.html';
 
 /** A stand-in for the installed VGCA tool: wss on 127.0.0.1:8987 with a self-signed certificate, answering every call. */
-async function installedPluginListener(): Promise<{ server: Server; calls: Array<{ path: string; frame: string }>; close(): Promise<void> }> {
+async function installedPluginListener(): Promise<{
+  server: Server;
+  calls: Array<{ path: string; frame: string }>;
+  close(): Promise<void>;
+}> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-tool-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const server = createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const server = createServer({
+    key: readFileSync(path.join(dir, 'key.pem')),
+    cert: readFileSync(path.join(dir, 'cert.pem')),
+  });
   const calls: Array<{ path: string; frame: string }> = [];
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket, request) => {
     socket.on('message', (data) => {
       calls.push({ path: request.url ?? '', frame: data.toString() });
-      socket.send(JSON.stringify({ Status: 0, Message: 'answered by the installed plugin', FileServer: '/tool' }));
+      socket.send(
+        JSON.stringify({ Status: 0, Message: 'answered by the installed plugin', FileServer: '/tool' }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(8987, '127.0.0.1', resolve));
-  return { server, calls, close: () => new Promise<void>((resolve) => { wss.close(); server.close(() => resolve()); }) };
+  return {
+    server,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        wss.close();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.js)', () => {
@@ -48,7 +101,14 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   let pdf: Uint8Array;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Cong van so 123', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     pdf = await doc.save();
     session = await startPortalSession(
       undefined,
@@ -68,14 +128,34 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   });
 
   const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous).catch(async (error) => {
-      for (const t of session.browser.targets()) if (t.url().includes('consent')) console.log('consent window when the answer timed out:', await (await t.asPage())!.$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`).catch(() => 'closed'));
-      console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
-      throw error;
-    });
+    await page
+      .waitForFunction(
+        (before) => {
+          const text = document.getElementById('raw')!.textContent;
+          return text && text !== before;
+        },
+        { timeout: 60_000 },
+        previous,
+      )
+      .catch(async (error) => {
+        for (const t of session.browser.targets())
+          if (t.url().includes('consent'))
+            console.log(
+              'consent window when the answer timed out:',
+              await (await t.asPage())!
+                .$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`)
+                .catch(() => 'closed'),
+            );
+        console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
+        throw error;
+      });
     return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
   };
-  const signInConsent = async (page: Page, click: () => Promise<unknown>, certificate: '01' | '02' = '01') => {
+  const signInConsent = async (
+    page: Page,
+    click: () => Promise<unknown>,
+    certificate: '01' | '02' = '01',
+  ) => {
     const consent = await consentWindowAfter(session.browser, click);
     await consent.click(`input[name="certificate"][value$="/${certificate}"]`);
     await consent.type('#pin', session.token.pin);
@@ -87,7 +167,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await session.browser.newPage();
     await page.goto(portal);
     // The real script opens wss://127.0.0.1:8987/GetVersion; nothing listens: its callback is never called.
-    await page.evaluate(() => (window as any).vgca_get_version((json: string) => ((window as any).version = json)));
+    await page.evaluate(() =>
+      (window as any).vgca_get_version((json: string) => ((window as any).version = json)),
+    );
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await page.evaluate(() => (window as any).version)).toBeUndefined();
     expect(await consentWindowOpen(session.browser, 0)).toBe(false);
@@ -97,21 +179,29 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const badges = await worker.evaluate(async () => {
       const chrome = (globalThis as any).chrome;
       const tabs = await chrome.tabs.query({});
-      return Promise.all(tabs.map(async (t: any) => [t.url, await chrome.action.getBadgeText({ tabId: t.id })]));
+      return Promise.all(
+        tabs.map(async (t: any) => [t.url, await chrome.action.getBadgeText({ tabId: t.id })]),
+      );
     });
     expect(badges.find(([url]: [string]) => url === portal)?.[1]).toBe('!');
     const options = await session.browser.newPage();
     await options.goto(OPTIONS_URL);
     const origin = new URL(session.demo.url).origin;
-    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, {
+      timeout: 20_000,
+    });
     expect(await offer!.evaluate((el) => el.textContent)).toContain('VGCA');
     const reloaded = page.waitForNavigation({ timeout: 20_000 });
     await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, { timeout: 20_000 });
+    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
+      timeout: 20_000,
+    });
     // The page was reloaded with the emulation in place: the same unmodified call now answers.
     await reloaded;
     await options.close();
-    const version = await page.evaluate(() => new Promise<string>((resolve) => (window as any).vgca_get_version(resolve)));
+    const version = await page.evaluate(
+      () => new Promise<string>((resolve) => (window as any).vgca_get_version(resolve)),
+    );
     expect(JSON.parse(version)).toMatchObject({ Status: 0 });
     await page.close();
   }, 120_000);
@@ -122,8 +212,15 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const before = session.demo.uploads.length;
     await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
     const reply = await raw(page);
-    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, FileName: 'cong-van.pdf', FileServer: `/uploads/${before + 1}/cong-van.pdf`, DocumentNumber: `${before + 1}/VP` });
-    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toBe(`cong-van.pdf:/uploads/${before + 1}/cong-van.pdf:${before + 1}/VP:`);
+    expect(reply, JSON.stringify(reply)).toMatchObject({
+      Status: 0,
+      FileName: 'cong-van.pdf',
+      FileServer: `/uploads/${before + 1}/cong-van.pdf`,
+      DocumentNumber: `${before + 1}/VP`,
+    });
+    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toBe(
+      `cong-van.pdf:/uploads/${before + 1}/cong-van.pdf:${before + 1}/VP:`,
+    );
     const upload = session.demo.uploads.at(-1)!;
     expect(upload.field).toBe('uploadfile');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-approved-'));
@@ -152,10 +249,18 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     writeFileSync(path.join(dir, 'con-dau.png'), redSealPng());
     const options = await session.browser.newPage();
     await options.goto(OPTIONS_URL);
-    for (const [which, file] of [['signature', 'chu-ky.png'], ['seal', 'con-dau.png']] as const) {
-      const input = (await options.waitForSelector(`#plugin-${which}-image`)) as ElementHandle<HTMLInputElement>;
+    for (const [which, file] of [
+      ['signature', 'chu-ky.png'],
+      ['seal', 'con-dau.png'],
+    ] as const) {
+      const input = (await options.waitForSelector(
+        `#plugin-${which}-image`,
+      )) as ElementHandle<HTMLInputElement>;
       await input.uploadFile(path.join(dir, file));
-      await options.waitForSelector(`body[data-plugin-image="${which}"] #plugin-${which}-preview:not([hidden])`, { timeout: 20_000 });
+      await options.waitForSelector(
+        `body[data-plugin-image="${which}"] #plugin-${which}-preview:not([hidden])`,
+        { timeout: 20_000 },
+      );
     }
     await options.close();
 
@@ -169,7 +274,10 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       await signInConsent(page, () => page.click(button));
       expect(await raw(page, previous)).toMatchObject({ Status: 0 });
       const file = writePdf(dir, `${button.slice(1)}.pdf`, session.demo.uploads.at(-1)!.bytes);
-      expect(pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
+      expect(
+        pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]
+          ?.valid,
+      ).toBe(true);
       const raster = renderPage(file);
       expect(countPixels(raster, rect, isColour), button).toBeGreaterThan(50);
       expect(countPixels(raster, { x: 0, y: 400, width: 595, height: 442 }, isColour), button).toBe(0);
@@ -185,14 +293,27 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       page.evaluate(
         (fn, base) => {
           (window as any).stamped = undefined;
-          const prms = { FileUploadHandler: `${base}/upload`, SessionId: '', JWTToken: '', FileName: `${base}/files/cong-van.pdf`, DocNumber: '45/UBND-VP', MetaData: [{ Key: 'abc', Value: 'abc' }] };
-          (window as any)[fn](JSON.stringify(prms), (rv: string) => ((window as any).stamped = JSON.parse(rv)));
+          const prms = {
+            FileUploadHandler: `${base}/upload`,
+            SessionId: '',
+            JWTToken: '',
+            FileName: `${base}/files/cong-van.pdf`,
+            DocNumber: '45/UBND-VP',
+            MetaData: [{ Key: 'abc', Value: 'abc' }],
+          };
+          (window as any)[fn](
+            JSON.stringify(prms),
+            (rv: string) => ((window as any).stamped = JSON.parse(rv)),
+          );
         },
         fn,
         base,
       );
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-stamps-'));
-    for (const [fn, expected] of [['vgca_sign_income', 'ĐẾN'], ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP']] as const) {
+    for (const [fn, expected] of [
+      ['vgca_sign_income', 'ĐẾN'],
+      ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP'],
+    ] as const) {
       const consent = await consentWindowAfter(session.browser, () => call(fn));
       await consent.click('input[name="certificate"][value$="/01"]');
       await consent.type('#pin', session.token.pin);
@@ -201,7 +322,10 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       expect(await page.evaluate(() => (window as any).stamped)).toMatchObject({ Status: 0 });
       const file = writePdf(dir, `${fn}.pdf`, session.demo.uploads.at(-1)!.bytes);
       expect(pdftotext(file)).toContain(expected);
-      expect(pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]?.valid).toBe(true);
+      expect(
+        pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]
+          ?.valid,
+      ).toBe(true);
     }
     await page.close();
   }, 120_000);
@@ -210,9 +334,17 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await session.browser.newPage();
     await page.goto(portal);
     const base = session.demo.url.replace(/\/$/, '');
-    const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({ FileID: `F${i}`, FileName: `${base}/files/${name}`, URL: `${base}/files/${name}` }));
+    const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({
+      FileID: `F${i}`,
+      FileName: `${base}/files/${name}`,
+      URL: `${base}/files/${name}`,
+    }));
     // The request shape of the portals that call vgca_sign_files (a JSON typed into the page, as the sample page does).
-    await page.$eval('#_txtfiles', (el, json) => ((el as HTMLTextAreaElement).value = json), JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: files }));
+    await page.$eval(
+      '#_txtfiles',
+      (el, json) => ((el as HTMLTextAreaElement).value = json),
+      JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: files }),
+    );
     const before = session.demo.uploads.length;
     const consent = await consentWindowAfter(session.browser, () => page.click('#_SignFiles'));
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('3');
@@ -222,15 +354,36 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const reply = await raw(page);
     expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
     expect(reply.Message).not.toBe('');
-    expect(reply.Files.map((f: any) => [f.FileID, f.FileSignedURL])).toEqual(files.map((f, i) => [f.FileID, `/uploads/${before + i + 1}/${['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'][i]}`]));
+    expect(reply.Files.map((f: any) => [f.FileID, f.FileSignedURL])).toEqual(
+      files.map((f, i) => [
+        f.FileID,
+        `/uploads/${before + i + 1}/${['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'][i]}`,
+      ]),
+    );
     const uploads = session.demo.uploads.slice(before);
     expect(uploads.map((u) => u.field)).toEqual(['uploadfile', 'uploadfile', 'uploadfile']);
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-files-'));
-    expect(pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    expect(
+      pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem]))
+        .signatures[0]?.valid,
+    ).toBe(true);
     for (const upload of uploads.slice(1)) {
       const file = path.join(dir, upload.name);
       writeFileSync(file, upload.bytes);
-      const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+      const run = spawnSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--trusted-pem',
+          session.token.caPem,
+          '--id-attr:Id',
+          'DLHDon',
+          '--id-attr:id',
+          `${HTKK_NS}:HSoKhaiThue`,
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
       expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
     }
     await page.close();
@@ -241,7 +394,11 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.goto(portal);
     const content = Buffer.from('Học bạ lớp 12A1 — năm học 2025-2026');
     const digest = createHash('sha256').update(content).digest();
-    await page.$eval('#hash', (el, value) => ((el as HTMLInputElement).value = value), digest.toString('base64'));
+    await page.$eval(
+      '#hash',
+      (el, value) => ((el as HTMLInputElement).value = value),
+      digest.toString('base64'),
+    );
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-sign'));
     // The window says what it is: a digest the site sent, whose content kyso cannot show.
     expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/mã băm/);
@@ -254,8 +411,28 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msg-'));
     writeFileSync(path.join(dir, 'content'), content);
     writeFileSync(path.join(dir, 'sig'), Buffer.from(reply.Signature, 'base64'));
-    execFileSync('openssl', ['x509', '-in', session.token.certPemPath('01'), '-pubkey', '-noout', '-out', path.join(dir, 'pub.pem')]);
-    const verify = spawnSync('openssl', ['dgst', '-sha256', '-verify', path.join(dir, 'pub.pem'), '-signature', path.join(dir, 'sig'), path.join(dir, 'content')], { encoding: 'utf8' });
+    execFileSync('openssl', [
+      'x509',
+      '-in',
+      session.token.certPemPath('01'),
+      '-pubkey',
+      '-noout',
+      '-out',
+      path.join(dir, 'pub.pem'),
+    ]);
+    const verify = spawnSync(
+      'openssl',
+      [
+        'dgst',
+        '-sha256',
+        '-verify',
+        path.join(dir, 'pub.pem'),
+        '-signature',
+        path.join(dir, 'sig'),
+        path.join(dir, 'content'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(verify.stdout + verify.stderr).toContain('Verified OK');
     await page.close();
   }, 120_000);
@@ -265,7 +442,15 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.goto(portal);
     const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
     const consent = await consentWindowAfter(session.browser, () =>
-      page.evaluate((b64) => void (window as any).vgca_sign_msg('nut-ky', b64, (sender: string, json: string) => ((window as any).msg = [sender, json])), Buffer.from(message).toString('base64')),
+      page.evaluate(
+        (b64) =>
+          void (window as any).vgca_sign_msg(
+            'nut-ky',
+            b64,
+            (sender: string, json: string) => ((window as any).msg = [sender, json]),
+          ),
+        Buffer.from(message).toString('base64'),
+      ),
     );
     await consent.click('input[name="certificate"][value$="/01"]');
     await consent.type('#pin', session.token.pin);
@@ -274,10 +459,29 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const [sender, json] = await page.evaluate(() => (window as any).msg);
     expect(sender).toBe('nut-ky');
     const reply = JSON.parse(json);
-    expect(reply, json).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
+    expect(reply, json).toMatchObject({
+      Status: 0,
+      CertBase64: session.token.certDer('01').toString('base64'),
+    });
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msgcms-'));
     writeFileSync(path.join(dir, 'sig.p7m'), Buffer.from(reply.Signature, 'base64'));
-    const content = execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, 'sig.p7m'), '-CAfile', session.token.caPem, '-purpose', 'any'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const content = execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        path.join(dir, 'sig.p7m'),
+        '-CAfile',
+        session.token.caPem,
+        '-purpose',
+        'any',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     expect(content.toString('utf8')).toBe(message);
     await page.close();
   }, 120_000);
@@ -286,18 +490,37 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await session.browser.newPage();
     await page.goto(portal);
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
-    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), xml.toString('base64'));
+    await page.$eval(
+      '#xml',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      xml.toString('base64'),
+    );
     await signInConsent(page, () => page.click('#btn-xml'));
     const whole = await raw(page);
     expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-xml-'));
     writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(whole.Signature, 'base64'));
-    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, 'to-khai.xml')], { encoding: 'utf8' });
+    const run = spawnSync(
+      'xmlsec1',
+      [
+        '--verify',
+        '--trusted-pem',
+        session.token.caPem,
+        '--id-attr:id',
+        `${HTKK_NS}:HSoKhaiThue`,
+        path.join(dir, 'to-khai.xml'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
 
     const previous = JSON.stringify(whole);
     await signInConsent(page, () => page.click('#btn-xml-sig'));
-    await page.waitForFunction((before) => document.getElementById('raw')!.textContent !== before, { timeout: 60_000 }, previous);
+    await page.waitForFunction(
+      (before) => document.getElementById('raw')!.textContent !== before,
+      { timeout: 60_000 },
+      previous,
+    );
     const only = JSON.parse((await page.$eval('#raw', (el) => el.textContent))!);
     const signature = Buffer.from(only.Signature, 'base64').toString('utf8');
     expect(signature).toMatch(/^<Signature [^>]*xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#"/);
@@ -306,7 +529,11 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
 
     // Any other XML (the school-records portal's own document): enveloped over the whole document.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
-    await page.$eval('#xml', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(hocBa).toString('base64'));
+    await page.$eval(
+      '#xml',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      Buffer.from(hocBa).toString('base64'),
+    );
     const before = await page.$eval('#raw', (el) => el.textContent!);
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
     expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
@@ -316,7 +543,11 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const generic = await raw(page, before);
     expect(generic, JSON.stringify(generic)).toMatchObject({ Status: 0 });
     writeFileSync(path.join(dir, 'hoc-ba.xml'), Buffer.from(generic.Signature, 'base64'));
-    const genericRun = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, path.join(dir, 'hoc-ba.xml')], { encoding: 'utf8' });
+    const genericRun = spawnSync(
+      'xmlsec1',
+      ['--verify', '--trusted-pem', session.token.caPem, path.join(dir, 'hoc-ba.xml')],
+      { encoding: 'utf8' },
+    );
     expect(genericRun.status, genericRun.stderr).toBe(0);
     await page.close();
   }, 120_000);
@@ -326,9 +557,13 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.goto(new URL('/vgca-portal-2019.html', session.demo.url).href);
     const promptAfter = async (click: () => Promise<unknown>) => {
       await click();
-      const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
+      const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), {
+        timeout: 20_000,
+      });
       const prompt = (await target.asPage())!;
-      await prompt.waitForSelector('body[data-state="ready"][data-mode="share-certificate"]', { timeout: 20_000 });
+      await prompt.waitForSelector('body[data-state="ready"][data-mode="share-certificate"]', {
+        timeout: 20_000,
+      });
       return prompt;
     };
     const cancelled = await promptAfter(() => page.click('#btn-certinfo'));
@@ -342,7 +577,10 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await prompt.click('input[name="certificate"][value$="/02"]');
     await clickClosingWindow(prompt, '#share');
     const reply = await raw(page, JSON.stringify(refused));
-    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, CertInfo: { Base64Data: session.token.certDer('02').toString('base64') } });
+    expect(reply, JSON.stringify(reply)).toMatchObject({
+      Status: 0,
+      CertInfo: { Base64Data: session.token.certDer('02').toString('base64') },
+    });
     expect(reply.CertInfo.Subject).toContain('MST:0312345678');
     expect(new Date(reply.CertInfo.ValidTo).getTime()).toBeGreaterThan(Date.now());
     await page.close();
@@ -352,17 +590,43 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await session.browser.newPage();
     await page.goto(portal);
     const call = (fn: string, frame: string) =>
-      page.evaluate((fn, frame) => new Promise<any>((resolve) => (window as any)[fn](frame, (json: string) => resolve(JSON.parse(json)))), fn, frame);
+      page.evaluate(
+        (fn, frame) =>
+          new Promise<any>((resolve) =>
+            (window as any)[fn](frame, (json: string) => resolve(JSON.parse(json))),
+          ),
+        fn,
+        frame,
+      );
     const uploadsBefore = session.demo.uploads.length;
-    expect(await call('vgca_sign_pdf', '{"FileName": ')).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST', Message: 'Yêu cầu không hợp lệ. / The request is not valid.' });
-    expect(await call('vgca_sign_pdf', 'x'.repeat(23 * 1024 * 1024))).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
+    expect(await call('vgca_sign_pdf', '{"FileName": ')).toMatchObject({
+      Status: 1,
+      ErrorCode: 'BAD_REQUEST',
+      Message: 'Yêu cầu không hợp lệ. / The request is not valid.',
+    });
+    expect(await call('vgca_sign_pdf', 'x'.repeat(23 * 1024 * 1024))).toMatchObject({
+      Status: 1,
+      ErrorCode: 'BAD_REQUEST',
+    });
     // A function kyso does not implement: the service's own shape, with a clear message.
-    const json = await page.evaluate(() => new Promise<any>((resolve) => (window as any).vgca_sign_json(null, '{}', (_: unknown, answer: string) => resolve(JSON.parse(answer)))));
+    const json = await page.evaluate(
+      () =>
+        new Promise<any>((resolve) =>
+          (window as any).vgca_sign_json(null, '{}', (_: unknown, answer: string) =>
+            resolve(JSON.parse(answer)),
+          ),
+        ),
+    );
     expect(json).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
     expect(json.Message).toMatch(/chưa hỗ trợ.*\/.*does not support/);
     // A file that is not a PDF, tax return or e-invoice: refused before any consent.
     const base = session.demo.url.replace(/\/$/, '');
-    expect(await call('vgca_sign_file', JSON.stringify({ FileUploadHandler: `${base}/upload`, FileName: `${base}/files/ghi-chu.txt` }))).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
+    expect(
+      await call(
+        'vgca_sign_file',
+        JSON.stringify({ FileUploadHandler: `${base}/upload`, FileName: `${base}/files/ghi-chu.txt` }),
+      ),
+    ).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
     expect(await consentWindowOpen(session.browser, 0)).toBe(false);
 
     // A cancelled consent: nothing signed, nothing uploaded.
@@ -377,7 +641,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
     const refused = await raw(page, previous);
     expect(refused).toMatchObject({ Status: 1, ErrorCode: 'UPLOAD_FAILED' });
-    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toContain('không nhận tệp đã ký');
+    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toContain(
+      'không nhận tệp đã ký',
+    );
     await page.close();
   }, 180_000);
 
@@ -403,7 +669,10 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(await raw(page)).toMatchObject({ Status: 0, FileName: 'to-trinh.pdf' });
     const upload = session.demo.uploads.at(-1)!;
     expect(upload).toMatchObject({ field: 'uploadfile', name: 'to-trinh.pdf' });
-    expect(pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    expect(
+      pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]
+        ?.valid,
+    ).toBe(true);
     await page.close();
   }, 120_000);
 
@@ -411,7 +680,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await session.browser.newPage();
     await page.goto(portal);
     await page.click('#_Config');
-    const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), { timeout: 20_000 });
+    const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), {
+      timeout: 20_000,
+    });
     const options = (await target.asPage())!;
     await options.waitForSelector('#plugin-sites-title', { timeout: 20_000 });
     expect(await options.$eval('#plugin-sites-title', (el) => el.textContent)).toContain('Phần mềm ký số');
@@ -436,7 +707,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
       await options.close();
       await page.goto(other);
-      const answer = await page.evaluate(() => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('{"FileName":"x"}', resolve)));
+      const answer = await page.evaluate(
+        () => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('{"FileName":"x"}', resolve)),
+      );
       expect(JSON.parse(answer)).toMatchObject({ Message: 'answered by the installed plugin' });
       expect(tool.calls.at(-1)).toEqual({ path: '/SignPDF', frame: '{"FileName":"x"}' });
       expect(await consentWindowOpen(session.browser, 0)).toBe(false);

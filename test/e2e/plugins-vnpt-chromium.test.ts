@@ -23,13 +23,23 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   let pdf: Uint8Array;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Hop dong so 45', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Hop dong so 45', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     pdf = await doc.save();
     session = await startPortalSession(undefined, {});
     portal = new URL('/vnpt-portal.html', session.demo.url).href;
     // The user chose "use kyso" for the portal (the choice itself is shown in plugins-vgca-chromium.test.ts).
     const worker = await extensionServiceWorker(session.browser);
-    await worker.evaluate((origin) => (globalThis as any).chrome.storage.local.set({ pluginSites: { [origin]: 'kyso' } }), new URL(session.demo.url).origin);
+    await worker.evaluate(
+      (origin) => (globalThis as any).chrome.storage.local.set({ pluginSites: { [origin]: 'kyso' } }),
+      new URL(session.demo.url).origin,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }, 120_000);
   afterAll(async () => {
@@ -37,7 +47,14 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   });
 
   const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction((before) => { const text = document.getElementById('raw')!.textContent; return text && text !== before; }, { timeout: 60_000 }, previous);
+    await page.waitForFunction(
+      (before) => {
+        const text = document.getElementById('raw')!.textContent;
+        return text && text !== before;
+      },
+      { timeout: 60_000 },
+      previous,
+    );
     return (await page.$eval('#raw', (el) => el.textContent))!;
   };
   const consentAndSign = async (click: () => Promise<unknown>) => {
@@ -51,14 +68,22 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     const page = await session.browser.newPage();
     await page.goto(portal);
     await page.click('#btGetCertInfo');
-    await page.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', { timeout: 20_000 });
-    const target = await session.browser.waitForTarget((t) => t.url().includes('src/plugins/prompt.html'), { timeout: 20_000 });
+    await page.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', {
+      timeout: 20_000,
+    });
+    const target = await session.browser.waitForTarget((t) => t.url().includes('src/plugins/prompt.html'), {
+      timeout: 20_000,
+    });
     const prompt = (await target.asPage())!;
     await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await prompt.click('input[name="certificate"][value$="/01"]');
     await clickClosingWindow(prompt, '#share');
     const info = JSON.parse(await raw(page));
-    expect(info).toMatchObject({ code: 0, subjectCN: 'Nguyễn Văn Ân', base64: session.token.certDer('01').toString('base64') });
+    expect(info).toMatchObject({
+      code: 0,
+      subjectCN: 'Nguyễn Văn Ân',
+      base64: session.token.certDer('01').toString('base64'),
+    });
     expect(JSON.parse((await page.$eval('#license', (el) => el.textContent))!)).toMatchObject({ code: 0 });
     await page.close();
   }, 120_000);
@@ -66,24 +91,50 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   it('signArrDataAdvanced: a PDF and a tax return, {code: 0, data} each; pdfsig and xmlsec1 accept them', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
-    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(pdf).toString('base64'));
+    await page.$eval(
+      '#fileContent',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      Buffer.from(pdf).toString('base64'),
+    );
     await consentAndSign(() => page.click('#btSign'));
     const answer = JSON.parse(await raw(page)) as string[];
     const item = JSON.parse(answer[0]!);
     expect(item).toMatchObject({ code: 0, error: '' });
-    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toBe('Ký dữ liệu thành công.');
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toBe(
+      'Ký dữ liệu thành công.',
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-'));
-    expect(pdfsig(writePdf(dir, 'signed.pdf', Buffer.from(item.data, 'base64')), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    expect(
+      pdfsig(
+        writePdf(dir, 'signed.pdf', Buffer.from(item.data, 'base64')),
+        makeNssDb(dir, [session.token.caPem]),
+      ).signatures[0]?.valid,
+    ).toBe(true);
 
     const previous = JSON.stringify(answer);
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
     await page.$eval('#fileType', (el) => ((el as HTMLInputElement).value = 'xml'));
-    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), xml.toString('base64'));
+    await page.$eval(
+      '#fileContent',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      xml.toString('base64'),
+    );
     await consentAndSign(() => page.click('#btSign'));
     const xmlItem = JSON.parse((JSON.parse(await raw(page, previous)) as string[])[0]!);
     expect(xmlItem).toMatchObject({ code: 0 });
     writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(xmlItem.data, 'base64'));
-    const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, path.join(dir, 'to-khai.xml')], { encoding: 'utf8' });
+    const run = spawnSync(
+      'xmlsec1',
+      [
+        '--verify',
+        '--trusted-pem',
+        session.token.caPem,
+        '--id-attr:id',
+        `${HTKK_NS}:HSoKhaiThue`,
+        path.join(dir, 'to-khai.xml'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
     await page.close();
   }, 120_000);
@@ -91,8 +142,16 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   it('signPdf with a PdfSigner (rectangle, signature image): the image is drawn where asked; pdfsig accepts it', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
-    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(pdf).toString('base64'));
-    await page.$eval('#image', (el, value) => ((el as HTMLInputElement).value = value), Buffer.from(blueSignaturePng()).toString('base64'));
+    await page.$eval(
+      '#fileContent',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      Buffer.from(pdf).toString('base64'),
+    );
+    await page.$eval(
+      '#image',
+      (el, value) => ((el as HTMLInputElement).value = value),
+      Buffer.from(blueSignaturePng()).toString('base64'),
+    );
     await consentAndSign(() => page.click('#btSignPdf'));
     const answer = JSON.parse(await raw(page));
     expect(answer).toMatchObject({ code: 0 });
@@ -109,12 +168,18 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   it('a cancelled consent answers the plugin’s cancel code 11; bad input answers code 1; nothing is signed', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
-    await page.$eval('#fileContent', (el, value) => ((el as HTMLTextAreaElement).value = value), Buffer.from(pdf).toString('base64'));
+    await page.$eval(
+      '#fileContent',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      Buffer.from(pdf).toString('base64'),
+    );
     const consent = await consentWindowAfter(session.browser, () => page.click('#btSign'));
     await clickClosingWindow(consent, '#cancel');
     const cancelled = JSON.parse((JSON.parse(await raw(page)) as string[])[0]!);
     expect(cancelled).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
-    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(/^11: Người dùng đã huỷ/);
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
+      /^11: Người dùng đã huỷ/,
+    );
 
     const previous = await page.$eval('#raw', (el) => el.textContent!);
     await page.$eval('#fileContent', (el) => ((el as HTMLTextAreaElement).value = 'not base64 at all!'));

@@ -8,7 +8,13 @@ import path from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { clickClosingWindow, consentWindowAfter, consentWindowOpen, enableDeveloperMode, launchChromium } from '../support/browser.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  consentWindowOpen,
+  enableDeveloperMode,
+  launchChromium,
+} from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -38,7 +44,10 @@ describe('signing on the demo portal in Chromium', () => {
   });
   afterEach(async () => {
     // every test leaves the portal idle and no consent window behind
-    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') !== 'signing', { timeout: 20_000 });
+    await page.waitForFunction(
+      () => document.querySelector('#status')?.getAttribute('data-state') !== 'signing',
+      { timeout: 20_000 },
+    );
     expect(await consentWindowOpen(browser)).toBe(false);
   });
 
@@ -49,7 +58,10 @@ describe('signing on the demo portal in Chromium', () => {
   }
 
   async function portalOutcome(): Promise<{ state: string; code: string | null }> {
-    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+    await page.waitForFunction(
+      () => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!),
+      { timeout: 30_000 },
+    );
     return page.evaluate(() => ({
       state: document.querySelector('#status')!.getAttribute('data-state')!,
       code: document.querySelector('#error')!.getAttribute('data-code'),
@@ -59,9 +71,13 @@ describe('signing on the demo portal in Chromium', () => {
   it('signs after the user picks a certificate and types the PIN; the portal verifies who signed', async () => {
     const consent = await startSigning();
     expect(await consent.$eval('#origin', (el) => el.textContent)).toContain(new URL(demo.url).host);
-    expect(await consent.$eval('#description', (el) => el.textContent)).toContain('Đơn đề nghị cấp giấy phép kinh doanh');
+    expect(await consent.$eval('#description', (el) => el.textContent)).toContain(
+      'Đơn đề nghị cấp giấy phép kinh doanh',
+    );
     // expired and non-signing certificates are shown but cannot be chosen
-    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) => els.map((e) => (e).value));
+    const disabled = await consent.$$eval('input[name="certificate"]:disabled', (els) =>
+      els.map((e) => e.value),
+    );
     expect(disabled.map((id) => id.split('/')[2]).sort()).toEqual(['03', '04']);
     await signInConsent(consent, '02', token.pin);
     await clickClosingWindow(consent, '#sign'); // success closes the window
@@ -74,8 +90,12 @@ describe('signing on the demo portal in Chromium', () => {
     expect(submission.signer).toBe('Công ty TNHH Ký Số Việt');
     // an independent verifier agrees with the portal
     const cms = Buffer.from(submission.cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: Buffer.from(applicationText), caFile: token.caPem }).ok).toBe(true);
-    expect(opensslCmsVerify({ cms, content: Buffer.from(applicationText + ' '), caFile: token.caPem }).ok).toBe(false);
+    expect(opensslCmsVerify({ cms, content: Buffer.from(applicationText), caFile: token.caPem }).ok).toBe(
+      true,
+    );
+    expect(
+      opensslCmsVerify({ cms, content: Buffer.from(applicationText + ' '), caFile: token.caPem }).ok,
+    ).toBe(false);
   });
 
   it('a wrong PIN shows PIN_INCORRECT in the consent window and returns no signature', async () => {
@@ -136,7 +156,11 @@ describe('without the native host', () => {
       const page = await session.browser.newPage();
       await page.goto(demo.url);
       await page.waitForSelector('#kyso-state[data-state="host-missing"]', { timeout: 20_000 });
-      await sdkCall(page, 'signCms', { digest: Buffer.alloc(32).toString('base64'), digestAlgorithm: 'SHA-256', description: 'thử' });
+      await sdkCall(page, 'signCms', {
+        digest: Buffer.alloc(32).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'thử',
+      });
       expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'HOST_NOT_INSTALLED' });
       expect(await consentWindowOpen(session.browser, 0)).toBe(false);
     } finally {

@@ -24,7 +24,12 @@ describe('per-site permission', () => {
   });
 
   /** Starts a signing request from the page. */
-  const ask = () => sdkCall(page, 'signCms', { digest: Buffer.alloc(32, 3).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Thử quyền' });
+  const ask = () =>
+    sdkCall(page, 'signCms', {
+      digest: Buffer.alloc(32, 3).toString('base64'),
+      digestAlgorithm: 'SHA-256',
+      description: 'Thử quyền',
+    });
   /** 'ok', or the error code. */
   const outcome = async () => {
     const { ok, code } = await sdkOutcome(page);
@@ -57,9 +62,15 @@ describe('per-site permission', () => {
 
   it('the options page lists the site and shows the host and certificates; revoking asks again', async () => {
     const options = await openOptions();
-    expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain('allowed');
-    await options.waitForFunction(() => document.querySelector('#host-status')?.textContent?.includes('kyso-host 0.1.0'));
-    expect(await options.$eval('#certificates', (ul) => ul.textContent)).toContain('Công ty TNHH Ký Số Việt MST:0312345678');
+    expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain(
+      'allowed',
+    );
+    await options.waitForFunction(() =>
+      document.querySelector('#host-status')?.textContent?.includes('kyso-host 0.1.0'),
+    );
+    expect(await options.$eval('#certificates', (ul) => ul.textContent)).toContain(
+      'Công ty TNHH Ký Số Việt MST:0312345678',
+    );
     await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
     await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
     await options.close();
@@ -76,7 +87,9 @@ describe('per-site permission', () => {
     expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
     expect(await consentWindowOpen(browser, 0)).toBe(false);
     const options = await openOptions();
-    expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain('refused');
+    expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain(
+      'refused',
+    );
     await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
     await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
     await options.close();

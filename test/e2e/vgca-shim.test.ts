@@ -17,7 +17,14 @@ describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
   let session: PortalSession;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Cong van so 123', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     session = await startPortalSession(undefined, { 'cong-van.pdf': await doc.save() });
   }, 120_000);
   afterAll(async () => {
@@ -37,20 +44,32 @@ describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
     const upload = session.demo.uploads.at(-1)!;
     expect(upload.field).toBe('uploadfile');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-shim-'));
-    expect(pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
+    expect(
+      pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]
+        ?.valid,
+    ).toBe(true);
   }, 120_000);
 
   it('f(sender, json, cb) gets its sender back; f(cb) answers; unknown functions answer NOT_SUPPORTED', async () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca-shim-portal.html', session.demo.url).href);
     const [sender, json] = await page.evaluate(
-      () => new Promise<[string, string]>((resolve) => (window as any).vgca_sign_json({ id: 'nut-ky' }, '{}', (s: { id: string }, answer: string) => resolve([s.id, answer]))),
+      () =>
+        new Promise<[string, string]>((resolve) =>
+          (window as any).vgca_sign_json({ id: 'nut-ky' }, '{}', (s: { id: string }, answer: string) =>
+            resolve([s.id, answer]),
+          ),
+        ),
     );
     expect(sender).toBe('nut-ky');
     expect(JSON.parse(json)).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
-    const version = await page.evaluate(() => new Promise<string>((resolve) => (window as any).vgca_get_version(resolve)));
+    const version = await page.evaluate(
+      () => new Promise<string>((resolve) => (window as any).vgca_get_version(resolve)),
+    );
     expect(JSON.parse(version)).toMatchObject({ Status: 0 });
-    const malformed = await page.evaluate(() => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('not json', resolve)));
+    const malformed = await page.evaluate(
+      () => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('not json', resolve)),
+    );
     expect(JSON.parse(malformed)).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
   }, 60_000);
 });

@@ -12,9 +12,6 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { signInConsent } from '../support/consent.js';
 
-
-
-
 describe('local WebSocket mode in Chromium', () => {
   let session: PortalSession;
   let url: string;
@@ -22,7 +19,10 @@ describe('local WebSocket mode in Chromium', () => {
   const setMode = async (setting: object | undefined) => {
     const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(
-      (setting) => (setting ? (globalThis as any).chrome.storage.local.set({ websocket: setting }) : (globalThis as any).chrome.storage.local.remove('websocket')),
+      (setting) =>
+        setting
+          ? (globalThis as any).chrome.storage.local.set({ websocket: setting })
+          : (globalThis as any).chrome.storage.local.remove('websocket'),
       setting as never,
     );
   };
@@ -40,11 +40,16 @@ describe('local WebSocket mode in Chromium', () => {
     await extensionServiceWorker(session.browser); // the extension is running
     expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     await setMode({ enabled: true, port, allowedOrigins: ['app://ke-toan'] });
-    await expect.poll(async () => {
-      const socket = await connectWebSocket(url, 'app://ke-toan');
-      if (socket instanceof WebSocket) socket.close();
-      return socket instanceof WebSocket;
-    }, { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const socket = await connectWebSocket(url, 'app://ke-toan');
+          if (socket instanceof WebSocket) socket.close();
+          return socket instanceof WebSocket;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);
 
     const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
@@ -54,7 +59,11 @@ describe('local WebSocket mode in Chromium', () => {
       answer = askWebSocket(socket, {
         id: 'c1',
         type: 'sign-cms',
-        params: { digest: createHash('sha256').update(content).digest('base64'), digestAlgorithm: 'SHA-256', description: 'Chứng từ ghi sổ số 15' },
+        params: {
+          digest: createHash('sha256').update(content).digest('base64'),
+          digestAlgorithm: 'SHA-256',
+          description: 'Chứng từ ghi sổ số 15',
+        },
       });
     });
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe('app://ke-toan');
@@ -64,12 +73,26 @@ describe('local WebSocket mode in Chromium', () => {
     await clickClosingWindow(consent, '#sign');
     const signed = await answer;
     expect(signed.ok, JSON.stringify(signed)).toBe(true);
-    expect(opensslCmsVerify({ cms: Buffer.from(signed.result.cms, 'base64'), content, caFile: session.token.caPem }).ok).toBe(true);
+    expect(
+      opensslCmsVerify({
+        cms: Buffer.from(signed.result.cms, 'base64'),
+        content,
+        caFile: session.token.caPem,
+      }).ok,
+    ).toBe(true);
 
     // Cancelled in the window: the program gets USER_CANCELLED and no signature.
     let cancelled!: Promise<any>;
     const second = await consentWindowAfter(session.browser, async () => {
-      cancelled = askWebSocket(socket, { id: 'c2', type: 'sign-raw', params: { digest: Buffer.alloc(32, 1).toString('base64'), digestAlgorithm: 'SHA-256', description: 'Không ký' } });
+      cancelled = askWebSocket(socket, {
+        id: 'c2',
+        type: 'sign-raw',
+        params: {
+          digest: Buffer.alloc(32, 1).toString('base64'),
+          digestAlgorithm: 'SHA-256',
+          description: 'Không ký',
+        },
+      });
     });
     await clickClosingWindow(second, '#cancel');
     expect(await cancelled).toMatchObject({ id: 'c2', ok: false, error: { code: 'USER_CANCELLED' } });
@@ -78,11 +101,16 @@ describe('local WebSocket mode in Chromium', () => {
 
   it('turned off again, the listener stops', async () => {
     await setMode({ enabled: false, port, allowedOrigins: ['app://ke-toan'] });
-    await expect.poll(async () => {
-      const socket = await connectWebSocket(url, 'app://ke-toan');
-      if (socket instanceof WebSocket) socket.close();
-      return socket;
-    }, { timeout: 20_000 }).toBe('refused');
+    await expect
+      .poll(
+        async () => {
+          const socket = await connectWebSocket(url, 'app://ke-toan');
+          if (socket instanceof WebSocket) socket.close();
+          return socket;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('refused');
     await setMode(undefined);
   });
 });

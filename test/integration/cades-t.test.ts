@@ -48,7 +48,12 @@ afterAll(async () => {
 
 async function sign(signer: DigestSigner, certificate: Uint8Array, extra: { content?: Uint8Array } = {}) {
   return signCades(
-    { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256', signerCertificate: certificate, ...extra },
+    {
+      contentDigest: await digest('SHA-256', content),
+      digestAlgorithm: 'SHA-256',
+      signerCertificate: certificate,
+      ...extra,
+    },
     signer,
   );
 }
@@ -68,22 +73,41 @@ function file(bytes: Uint8Array): string {
 }
 
 /** `openssl ts -verify` of a token against the data it should cover, or against a precomputed digest. */
-function opensslTsVerify(token: Uint8Array, over: { data: Uint8Array } | { sha256: Uint8Array }, caFile = tsa.caPemPath) {
+function opensslTsVerify(
+  token: Uint8Array,
+  over: { data: Uint8Array } | { sha256: Uint8Array },
+  caFile = tsa.caPemPath,
+) {
   const source = 'data' in over ? ['-data', file(over.data)] : ['-digest', bytesToHex(over.sha256)];
-  const run = spawnSync('openssl', ['ts', '-verify', ...source, '-in', file(token), '-token_in', '-CAfile', caFile], { encoding: 'utf8' });
-  return { ok: run.status === 0 && /Verification: OK/.test(run.stdout), output: `${run.stdout}${run.stderr}` };
+  const run = spawnSync(
+    'openssl',
+    ['ts', '-verify', ...source, '-in', file(token), '-token_in', '-CAfile', caFile],
+    { encoding: 'utf8' },
+  );
+  return {
+    ok: run.status === 0 && /Verification: OK/.test(run.stdout),
+    output: `${run.stdout}${run.stderr}`,
+  };
 }
 
 /** Checks one CAdES-T signature with OpenSSL and with our verifiers. */
-async function expectValidCadesT(cms: Uint8Array, signerCa: { caPem: string; caDer: Uint8Array }, withContent = true) {
-  expect(opensslCmsVerify({ cms, content: withContent ? content : undefined, caFile: signerCa.caPem }).output).toMatch(/Verification successful/);
+async function expectValidCadesT(
+  cms: Uint8Array,
+  signerCa: { caPem: string; caDer: Uint8Array },
+  withContent = true,
+) {
+  expect(
+    opensslCmsVerify({ cms, content: withContent ? content : undefined, caFile: signerCa.caPem }).output,
+  ).toMatch(/Verification successful/);
   const token = onlyToken(cms);
   const signature = signatureValue(cms);
   const ts = opensslTsVerify(token, { data: signature });
   expect(ts.output).toMatch(/Verification: OK/);
   expect(opensslTsVerify(token, { sha256: await digest('SHA-256', signature) }).ok).toBe(true);
 
-  const printed = spawnSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', file(cms)], { encoding: 'utf8' }).stdout;
+  const printed = spawnSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', file(cms)], {
+    encoding: 'utf8',
+  }).stdout;
   expect(printed).toMatch(/unsignedAttrs:\s*\n\s*object: id-smime-aa-timeStampToken/);
 
   const timestamp = await verifySignatureTimestamp(cms, { trustedRoots: [tsa.caDer] });
@@ -100,15 +124,18 @@ async function expectValidCadesT(cms: Uint8Array, signerCa: { caPem: string; caD
 }
 
 describe('CAdES-T with a local TSA', () => {
-  it.each(['RSA', 'EC'] as const)('software %s signature: time-stamp verified by openssl cms, openssl ts and our verifiers', async (keyType) => {
-    const id = ids[keyType];
-    const bes = await sign(id.signer, id.certificateDer);
-    const cadesT = await addSignatureTimestamp(bes, tsa.url);
-    await expectValidCadesT(cadesT, id);
-    // Only the unsigned attributes were added: the signature value is the same octets.
-    expect(signatureValue(cadesT)).toEqual(signatureValue(bes));
-    expect((await verifyCms({ cms: bes, content })).timestamp).toBeUndefined();
-  });
+  it.each(['RSA', 'EC'] as const)(
+    'software %s signature: time-stamp verified by openssl cms, openssl ts and our verifiers',
+    async (keyType) => {
+      const id = ids[keyType];
+      const bes = await sign(id.signer, id.certificateDer);
+      const cadesT = await addSignatureTimestamp(bes, tsa.url);
+      await expectValidCadesT(cadesT, id);
+      // Only the unsigned attributes were added: the signature value is the same octets.
+      expect(signatureValue(cadesT)).toEqual(signatureValue(bes));
+      expect((await verifyCms({ cms: bes, content })).timestamp).toBeUndefined();
+    },
+  );
 
   it('SoftHSM token signature (RSA key on the token) gets a valid time-stamp', async () => {
     let token: TestToken | undefined;
@@ -119,18 +146,28 @@ describe('CAdES-T with a local TSA', () => {
       access = new TokenAccess([token.module]);
       expect(access.moduleErrors).toEqual([]);
       const certificateDer = token.certDer('01');
-      const entry = access.listCertificates().find((c) => c.certificate === certificateDer.toString('base64'));
+      const entry = access
+        .listCertificates()
+        .find((c) => c.certificate === certificateDer.toString('base64'));
       expect(entry).toBeDefined();
       const opened = access.openSigning(entry!.id, token.pin);
       const tokenAccess = access;
       const signer: DigestSigner = {
         keyType: opened.keyType,
-        signDigest: async (hash, algorithm, data) => tokenAccess.signWith(opened.handle, { digest: hash, digestAlgorithm: algorithm, ...(data && { data }) }).signature,
+        signDigest: async (hash, algorithm, data) =>
+          tokenAccess.signWith(opened.handle, {
+            digest: hash,
+            digestAlgorithm: algorithm,
+            ...(data && { data }),
+          }).signature,
       };
       const bes = await sign(signer, certificateDer);
       access.closeSigning(opened.handle);
       const cadesT = await addSignatureTimestamp(bes, tsa.url);
-      await expectValidCadesT(cadesT, { caPem: token.caPem, caDer: pemToDer(readFileSync(token.caPem, 'utf8')) });
+      await expectValidCadesT(cadesT, {
+        caPem: token.caPem,
+        caDer: pemToDer(readFileSync(token.caPem, 'utf8')),
+      });
     } finally {
       access?.close();
       token?.remove();
@@ -146,11 +183,16 @@ describe('CAdES-T with a local TSA', () => {
 
     const twice = await addSignatureTimestamp(once, tsa.url, { hashAlgorithm: 'SHA-384' });
     expect(opensslCmsVerify({ cms: twice, caFile: id.caPem }).ok).toBe(true);
-    const signedData = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(toArrayBuffer(twice)).content });
+    const signedData = new pkijs.SignedData({
+      schema: pkijs.ContentInfo.fromBER(toArrayBuffer(twice)).content,
+    });
     const tokens = signatureTimestampTokens(signedData.signerInfos[0]!);
     expect(tokens).toHaveLength(2);
     for (const token of tokens) expect(opensslTsVerify(token, { data: signatureValue(twice) }).ok).toBe(true);
-    expect(await verifySignatureTimestamp(twice, { trustedRoots: [tsa.caDer] })).toMatchObject({ present: true, valid: true });
+    expect(await verifySignatureTimestamp(twice, { trustedRoots: [tsa.caDer] })).toMatchObject({
+      present: true,
+      valid: true,
+    });
   });
 
   it('rejects a tampered signature value (and OpenSSL agrees)', async () => {
@@ -170,7 +212,9 @@ describe('CAdES-T with a local TSA', () => {
     const ours = await verifyCms({ cms: tampered, content });
     expect(ours.valid).toBe(false);
     expect(ours.timestamp).toMatchObject({ present: true, valid: false });
-    expect(ours.problems).toContain('signature time-stamp: time-stamp imprint does not match the time-stamped data');
+    expect(ours.problems).toContain(
+      'signature time-stamp: time-stamp imprint does not match the time-stamped data',
+    );
   });
 
   it('rejects a token taken from another signature', async () => {
@@ -205,8 +249,9 @@ describe('CAdES-T with a local TSA', () => {
     expect(check.problems).toEqual(['time-stamp token messageDigest does not match its TSTInfo']);
 
     // The TSA's own signature value, altered.
-    const tsaSignature = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(toArrayBuffer(token)).content }).signerInfos[0]!.signature
-      .valueBlock.valueHexView;
+    const tsaSignature = new pkijs.SignedData({
+      schema: pkijs.ContentInfo.fromBER(toArrayBuffer(token)).content,
+    }).signerInfos[0]!.signature.valueBlock.valueHexView;
     const badSignature = token.slice();
     badSignature[indexOf(token, tsaSignature) + 20]! ^= 0x01;
     expect(opensslTsVerify(badSignature, { data: signatureValue(cadesT) }).ok).toBe(false);
@@ -238,7 +283,12 @@ describe('TSA failures give clear errors', () => {
     tsa.behave({ kind: 'reject' });
     const error = await failure(requestTimestamp(tsa.url, data));
     expect(error.code).toBe('TIMESTAMP_FAILED');
-    expect(error.details).toMatchObject({ reason: 'tsa-rejected', pkiStatus: 2, failInfo: 'badAlg', statusText: 'test TSA refuses this request' });
+    expect(error.details).toMatchObject({
+      reason: 'tsa-rejected',
+      pkiStatus: 2,
+      failInfo: 'badAlg',
+      statusText: 'test TSA refuses this request',
+    });
     expect(error.message).toContain('rejection');
   });
 
@@ -260,7 +310,9 @@ describe('TSA failures give clear errors', () => {
   it('a slow TSA times out; an unreachable one is reported as such', async () => {
     tsa.behave({ kind: 'delay', ms: 3_000 });
     const started = Date.now();
-    const slow = await failure(addSignatureTimestamp(await sign(ids.EC.signer, ids.EC.certificateDer), tsa.url, { timeoutMs: 300 }));
+    const slow = await failure(
+      addSignatureTimestamp(await sign(ids.EC.signer, ids.EC.certificateDer), tsa.url, { timeoutMs: 300 }),
+    );
     expect(slow.code).toBe('TIMEOUT');
     expect(slow.details).toMatchObject({ reason: 'tsa-timeout', timeoutMs: 300 });
     expect(Date.now() - started).toBeLessThan(2_000);

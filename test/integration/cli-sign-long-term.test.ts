@@ -51,21 +51,67 @@ describe('kyso sign --level B-LT / B-LTA', () => {
     });
 
   it('B-LTA: signature, DSS, document time-stamp; pdfsig and kyso verify accept it; B-LT without --tsa is refused', async () => {
-    const signed = await run(['sign', '--in', file('in.pdf'), '--out', file('lta.pdf'), '--format', 'pades', '--level', 'B-LTA', '--tsa', tsa.url, '--cert', 'CCCD:001099012345', '--pin-stdin']);
+    const signed = await run([
+      'sign',
+      '--in',
+      file('in.pdf'),
+      '--out',
+      file('lta.pdf'),
+      '--format',
+      'pades',
+      '--level',
+      'B-LTA',
+      '--tsa',
+      tsa.url,
+      '--cert',
+      'CCCD:001099012345',
+      '--pin-stdin',
+    ]);
     expect(signed.status, signed.stderr).toBe(0);
     const pdf = readFileSync(file('lta.pdf'));
     const dss = await readDss(pdf);
     expect(dss.certificates.length).toBeGreaterThanOrEqual(2); // signer (and its CA) and the TSA
-    const verified = await run(['verify', file('lta.pdf'), '--roots', token.caPem, '--tsa-roots', tsa.caPemPath, '--json']);
+    const verified = await run([
+      'verify',
+      file('lta.pdf'),
+      '--roots',
+      token.caPem,
+      '--tsa-roots',
+      tsa.caPemPath,
+      '--json',
+    ]);
     expect(verified.status, verified.stdout + verified.stderr).toBe(0);
-    const report = JSON.parse(verified.stdout) as { indication: string; signatures: Array<{ kind: string; level?: string; indication: string }> };
+    const report = JSON.parse(verified.stdout) as {
+      indication: string;
+      signatures: Array<{ kind: string; level?: string; indication: string }>;
+    };
     expect(report.indication).toBe('TOTAL-PASSED');
-    expect(report.signatures.map((s) => [s.kind, s.level ?? null])).toEqual([['signature', 'B-LTA'], ['document-timestamp', null]]);
+    expect(report.signatures.map((s) => [s.kind, s.level ?? null])).toEqual([
+      ['signature', 'B-LTA'],
+      ['document-timestamp', null],
+    ]);
     const nss = makeNssDb(dir, [token.caPem]);
-    const { stdout } = await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nss}`, file('lta.pdf')], { encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(
+      'pdfsig',
+      ['-no-ocsp', '-nssdir', `sql:${nss}`, file('lta.pdf')],
+      { encoding: 'utf8' },
+    );
     expect(stdout.split(/^Signature #\d+:$/m)[1]).toMatch(/Signature Validation: Signature is Valid\./);
 
-    const noTsa = await run(['sign', '--in', file('in.pdf'), '--out', file('lt.pdf'), '--format', 'pades', '--level', 'B-LT', '--cert', 'CCCD:001099012345', '--pin-stdin']);
+    const noTsa = await run([
+      'sign',
+      '--in',
+      file('in.pdf'),
+      '--out',
+      file('lt.pdf'),
+      '--format',
+      'pades',
+      '--level',
+      'B-LT',
+      '--cert',
+      'CCCD:001099012345',
+      '--pin-stdin',
+    ]);
     expect(noTsa.status).not.toBe(0);
     expect(noTsa.stderr).toMatch(/B-LT needs --tsa/);
   }, 120_000);

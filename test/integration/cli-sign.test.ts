@@ -10,7 +10,8 @@ import { REPO_ROOT } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
-const taxReturn = '<HSoThueDTu><HSoKhaiThue id="_NODE_TO_SIGN"><mst>0312345678</mst><kyKKhai>10/2026</kyKKhai></HSoKhaiThue></HSoThueDTu>\n';
+const taxReturn =
+  '<HSoThueDTu><HSoKhaiThue id="_NODE_TO_SIGN"><mst>0312345678</mst><kyKKhai>10/2026</kyKKhai></HSoKhaiThue></HSoThueDTu>\n';
 
 describe('kyso sign (command line)', () => {
   let token: TestToken;
@@ -25,24 +26,59 @@ describe('kyso sign (command line)', () => {
   afterAll(() => token.remove());
 
   const run = (args: string[], stdin: string) =>
-    spawnSync(process.execPath, [KYSO, ...args], { input: stdin, env: { ...process.env, ...token.env }, encoding: 'utf8' });
+    spawnSync(process.execPath, [KYSO, ...args], {
+      input: stdin,
+      env: { ...process.env, ...token.env },
+      encoding: 'utf8',
+    });
 
   it('signs detached and attached CMS that openssl verifies', () => {
     const detached = path.join(dir, 'out.p7s');
-    const r1 = run(['sign', '--in', input, '--out', detached, '--cert', 'MST:0312345678', '--pin-stdin'], `${token.pin}\n`);
+    const r1 = run(
+      ['sign', '--in', input, '--out', detached, '--cert', 'MST:0312345678', '--pin-stdin'],
+      `${token.pin}\n`,
+    );
     expect(r1.status, r1.stderr).toBe(0);
     expect(r1.stderr).toContain('Công ty TNHH Ký Số Việt');
-    expect(opensslCmsVerify({ cms: readFileSync(detached), content: Buffer.from(taxReturn), caFile: token.caPem }).ok).toBe(true);
-    expect(opensslCmsVerify({ cms: readFileSync(detached), content: Buffer.from(taxReturn.replace('10/2026', '11/2026')), caFile: token.caPem }).ok).toBe(false);
+    expect(
+      opensslCmsVerify({ cms: readFileSync(detached), content: Buffer.from(taxReturn), caFile: token.caPem })
+        .ok,
+    ).toBe(true);
+    expect(
+      opensslCmsVerify({
+        cms: readFileSync(detached),
+        content: Buffer.from(taxReturn.replace('10/2026', '11/2026')),
+        caFile: token.caPem,
+      }).ok,
+    ).toBe(false);
 
     const attached = path.join(dir, 'out.p7m');
-    const r2 = run(['sign', '--in', input, '--out', attached, '--format', 'cms-attached', '--cert', 'Nguyễn Văn Ân', '--digest', 'SHA-384', '--pin-stdin'], `${token.pin}\n`);
+    const r2 = run(
+      [
+        'sign',
+        '--in',
+        input,
+        '--out',
+        attached,
+        '--format',
+        'cms-attached',
+        '--cert',
+        'Nguyễn Văn Ân',
+        '--digest',
+        'SHA-384',
+        '--pin-stdin',
+      ],
+      `${token.pin}\n`,
+    );
     expect(r2.status, r2.stderr).toBe(0);
     expect(opensslCmsVerify({ cms: readFileSync(attached), caFile: token.caPem }).ok).toBe(true);
   });
 
   it('without --cert and several usable certificates, it lists them and signs nothing', () => {
-    const r = run(['sign', '--in', input, '--out', path.join(dir, 'none.p7s'), '--pin-stdin'], `${token.pin}\n`);
+    const r = run(
+      ['sign', '--in', input, '--out', path.join(dir, 'none.p7s'), '--pin-stdin'],
+      `${token.pin}\n`,
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--cert');
     expect(r.stderr).toContain('MST:0312345678');
@@ -50,7 +86,10 @@ describe('kyso sign (command line)', () => {
 
   it('a wrong PIN fails with PIN_INCORRECT and writes no file', () => {
     const out = path.join(dir, 'wrong.p7s');
-    const r = run(['sign', '--in', input, '--out', out, '--cert', 'MST:0312345678', '--pin-stdin'], '000000\n');
+    const r = run(
+      ['sign', '--in', input, '--out', out, '--cert', 'MST:0312345678', '--pin-stdin'],
+      '000000\n',
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('PIN_INCORRECT');
     expect(() => readFileSync(out)).toThrow();
@@ -58,9 +97,13 @@ describe('kyso sign (command line)', () => {
 
   it('reads the PIN from the terminal without echoing it', async () => {
     const out = path.join(dir, 'tty.p7s');
-    const command = [process.execPath, KYSO, 'sign', '--in', input, '--out', out, '--cert', 'MST:0312345678'].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, KYSO, 'sign', '--in', input, '--out', out, '--cert', 'MST:0312345678']
+      .map((a) => `'${a}'`)
+      .join(' ');
     // `script` gives the program a real pseudo-terminal; like a person, we type once the prompt shows.
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { ...process.env, ...token.env } });
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      env: { ...process.env, ...token.env },
+    });
     let screen = '';
     const typed = new Promise<void>((resolve) =>
       child.stdout.on('data', (chunk: Buffer) => {

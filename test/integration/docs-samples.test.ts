@@ -48,7 +48,12 @@ function samples(file: string): Sample[] {
   return found;
 }
 
-const docs = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('code samples in the docs', () => {
   const all = docs.flatMap(samples);
@@ -69,23 +74,37 @@ describe('code samples in the docs', () => {
     const files = all.map((sample, i) => {
       const name = `${sample.source.replace(/[/.]/g, '_')}_line${sample.line}.ts`;
       // The verifier sample imports it as a server next to the repository would.
-      const code = sample.code.replaceAll("'./verifier/src/index.js'", `'${path.relative(project, path.join(REPO_ROOT, 'verifier/src/index.js'))}'`);
+      const code = sample.code.replaceAll(
+        "'./verifier/src/index.js'",
+        `'${path.relative(project, path.join(REPO_ROOT, 'verifier/src/index.js'))}'`,
+      );
       writeFileSync(path.join(project, name), `${code}\nexport {};\n`);
       return { name, sample, index: i };
     });
-    const { compilerOptions } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+    const { compilerOptions } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: Record<string, unknown>;
+    };
     writeFileSync(
       path.join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ['portal.d.ts', ...files.map((f) => f.name)] }),
+      JSON.stringify({
+        compilerOptions: { ...compilerOptions, noEmit: true },
+        files: ['portal.d.ts', ...files.map((f) => f.name)],
+      }),
     );
     let output = '';
     try {
-      execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', project], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', project], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     } catch (error) {
       output = String((error as { stdout?: string }).stdout ?? error);
     }
     // Name each failing sample by its place in the docs.
-    const named = files.reduce((text, f) => text.replaceAll(f.name, `${f.sample.source}:${f.sample.line}`), output);
+    const named = files.reduce(
+      (text, f) => text.replaceAll(f.name, `${f.sample.source}:${f.sample.line}`),
+      output,
+    );
     expect(named).toBe('');
   });
 });

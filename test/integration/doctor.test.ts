@@ -15,7 +15,11 @@ describe('kyso-host doctor', () => {
   afterAll(() => token.remove());
 
   const kysoHost = (args: string[], env: Record<string, string>) =>
-    spawnSync(process.execPath, [HOST_LAUNCHER, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, [HOST_LAUNCHER, ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('says ready when modules, certificates and a registered, answering host are there', () => {
     const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-ok-'));
@@ -26,8 +30,12 @@ describe('kyso-host doctor', () => {
     expect(run.stdout).toContain('✓ /usr/lib/softhsm/libsofthsm2.so (SoftHSM)');
     expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
     expect(run.stdout).toMatch(/✗ Trần Thị Hết Hạn .*\(expired\)/);
-    expect(run.stdout).toMatch(/chromium: .*\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers \(0\.1\.0\)/);
-    expect(run.stdout).toMatch(/firefox: .*\.mozilla\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(run.stdout).toMatch(
+      /chromium: .*\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers \(0\.1\.0\)/,
+    );
+    expect(run.stdout).toMatch(
+      /firefox: .*\.mozilla\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/,
+    );
     expect(run.stdout).toContain('Verdict: ✓');
     rmSync(home, { recursive: true, force: true });
   });

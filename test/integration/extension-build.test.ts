@@ -32,13 +32,22 @@ describe('release extension build', () => {
     expect(manifest.key).toBe(EXTENSION_PUBLIC_KEY);
     expect(manifest.browser_specific_settings.gecko.id).toBe(FIREFOX_EXTENSION_ID);
     expect(manifest.background.scripts).toEqual([manifest.background.service_worker]);
-    expect(manifest.content_scripts[0].matches).toEqual(['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']);
+    expect(manifest.content_scripts[0].matches).toEqual([
+      'https://*/*',
+      'http://localhost/*',
+      'http://127.0.0.1/*',
+    ]);
     expect(manifest.permissions).toEqual(['nativeMessaging', 'storage', 'scripting', 'webRequest']);
     // the plugin emulation is a classic script (registered per origin in the page's world), not a module chunk
     const mainWorld = readFileSync(path.join(EXTENSION_DIST, 'plugins/main-world.js'), 'utf8');
     expect(mainWorld).not.toMatch(/^\s*import[\s{]/m);
     // the Chromium id is derived from the key: the first 128 bits of SHA-256, as a-p letters
-    const hex = createHash('sha256').update(Buffer.from(EXTENSION_PUBLIC_KEY, 'base64')).digest('hex').slice(0, 32);
-    expect([...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('')).toBe(CHROMIUM_EXTENSION_ID);
+    const hex = createHash('sha256')
+      .update(Buffer.from(EXTENSION_PUBLIC_KEY, 'base64'))
+      .digest('hex')
+      .slice(0, 32);
+    expect([...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('')).toBe(
+      CHROMIUM_EXTENSION_ID,
+    );
   });
 });

@@ -63,8 +63,7 @@ describe('fault-injecting PKCS#11 module', () => {
   };
   const privateKey = (session: pkcs11js.Handle, id: number) => find(session, pkcs11js.CKO_PRIVATE_KEY, id);
   const alwaysAuthenticate = (session: pkcs11js.Handle, object: pkcs11js.Handle) =>
-    p11.C_GetAttributeValue(session, object, [{ type: pkcs11js.CKA_ALWAYS_AUTHENTICATE }])[0]!
-      .value;
+    p11.C_GetAttributeValue(session, object, [{ type: pkcs11js.CKA_ALWAYS_AUTHENTICATE }])[0]!.value;
   const tokenFlags = () => p11.C_GetTokenInfo(slot).flags;
   const certificateKey = (id: '01' | '02') => new X509Certificate(token.certDer(id)).publicKey;
 

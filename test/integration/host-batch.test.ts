@@ -7,7 +7,9 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
 import type { TestToken } from '../support/token.js';
 
-const docs = Array.from({ length: 70 }, (_, i) => Buffer.from(`Hoá đơn số ${i + 1} — Công ty TNHH Ký Số Việt\n`));
+const docs = Array.from({ length: 70 }, (_, i) =>
+  Buffer.from(`Hoá đơn số ${i + 1} — Công ty TNHH Ký Số Việt\n`),
+);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 
 describe('raw signatures and batches through the host', () => {
@@ -48,31 +50,61 @@ describe('raw signatures and batches through the host', () => {
   });
 
   it('signs 70 documents with one login, in calls of at most 32 items; other signing waits for the batch', async () => {
-    const wrong = await host.request('begin-batch', { certificateId: cert('02').id, pin: '999999', origin, total: docs.length });
+    const wrong = await host.request('begin-batch', {
+      certificateId: cert('02').id,
+      pin: '999999',
+      origin,
+      total: docs.length,
+    });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'PIN_INCORRECT' } });
 
-    const begun = await host.request('begin-batch', { certificateId: cert('02').id, pin: token.pin, origin, total: docs.length });
+    const begun = await host.request('begin-batch', {
+      certificateId: cert('02').id,
+      pin: token.pin,
+      origin,
+      total: docs.length,
+    });
     if (!begun.ok) throw new Error(JSON.stringify(begun.error));
     const { batchId } = begun.result as { batchId: string };
 
     // Another request for the same token waits for the batch (and says so), never takes its session.
-    const waiting = host.start('sign-cms', { certificateId: cert('01').id, pin: token.pin, digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256', origin });
-    expect(await host.statusFor(waiting)).toMatchObject({ status: 'waiting-for-token', reason: 'other-request' });
+    const waiting = host.start('sign-cms', {
+      certificateId: cert('01').id,
+      pin: token.pin,
+      digest: sha256(docs[0]!),
+      digestAlgorithm: 'SHA-256',
+      origin,
+    });
+    expect(await host.statusFor(waiting)).toMatchObject({
+      status: 'waiting-for-token',
+      reason: 'other-request',
+    });
 
     const results: SignItemResult[] = [];
     for (let i = 0; i < docs.length; i += 32) {
-      const items = docs.slice(i, i + 32).map((doc, j) =>
-        (i + j) % 10 === 9
-          ? { kind: 'raw' as const, digest: sha256(doc), digestAlgorithm: 'SHA-256' as const }
-          : { kind: 'cms' as const, digest: sha256(doc), digestAlgorithm: 'SHA-256' as const, signingTime: (i + j) % 2 === 0 },
-      );
+      const items = docs
+        .slice(i, i + 32)
+        .map((doc, j) =>
+          (i + j) % 10 === 9
+            ? { kind: 'raw' as const, digest: sha256(doc), digestAlgorithm: 'SHA-256' as const }
+            : {
+                kind: 'cms' as const,
+                digest: sha256(doc),
+                digestAlgorithm: 'SHA-256' as const,
+                signingTime: (i + j) % 2 === 0,
+              },
+        );
       const response = await host.request('sign-batch', { batchId, items });
       if (!response.ok) throw new Error(JSON.stringify(response.error));
       results.push(...(response.result as { results: SignItemResult[] }).results);
     }
     const tooMany = await host.request('sign-batch', {
       batchId,
-      items: Array.from({ length: 33 }, () => ({ kind: 'raw' as const, digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256' as const })),
+      items: Array.from({ length: 33 }, () => ({
+        kind: 'raw' as const,
+        digest: sha256(docs[0]!),
+        digestAlgorithm: 'SHA-256' as const,
+      })),
     });
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 
@@ -82,7 +114,10 @@ describe('raw signatures and batches through the host', () => {
     if (!waited.ok) throw new Error(JSON.stringify(waited.error));
     const waitedCms = Buffer.from((waited.result as { cms: string }).cms, 'base64');
     expect(opensslCmsVerify({ cms: waitedCms, content: docs[0]!, caFile: token.caPem }).ok).toBe(true);
-    const after = await host.request('sign-batch', { batchId, items: [{ kind: 'raw', digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256' }] });
+    const after = await host.request('sign-batch', {
+      batchId,
+      items: [{ kind: 'raw', digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256' }],
+    });
     expect(after).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 
     expect(results).toHaveLength(docs.length);
@@ -90,7 +125,14 @@ describe('raw signatures and batches through the host', () => {
     for (const [i, result] of results.entries()) {
       if (!result.ok) throw new Error(`item ${i}: ${JSON.stringify(result.error)}`);
       if ('signature' in result) {
-        expect(verify('sha256', docs[i]!, { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(result.signature, 'base64'))).toBe(true);
+        expect(
+          verify(
+            'sha256',
+            docs[i]!,
+            { key: publicKey, dsaEncoding: 'ieee-p1363' },
+            Buffer.from(result.signature, 'base64'),
+          ),
+        ).toBe(true);
         continue;
       }
       const cms = Buffer.from(result.cms, 'base64');
@@ -101,7 +143,13 @@ describe('raw signatures and batches through the host', () => {
     }
 
     // the token was logged out: a fresh single signature needs (and checks) the PIN again
-    const again = await host.request('sign-cms', { certificateId: cert('02').id, pin: '000000', digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256', origin });
+    const again = await host.request('sign-cms', {
+      certificateId: cert('02').id,
+      pin: '000000',
+      digest: sha256(docs[0]!),
+      digestAlgorithm: 'SHA-256',
+      origin,
+    });
     expect(again).toMatchObject({ ok: false, error: { code: 'PIN_INCORRECT' } });
   });
 });

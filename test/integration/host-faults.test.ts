@@ -35,9 +35,21 @@ describe('host under injected token faults', () => {
   };
   const certId = async (keyId: string) => (await list()).find((c) => c.id.endsWith(`/${keyId}`))!.id;
   const signById = (certificateId: string) =>
-    host.request('sign-cms', { certificateId, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' });
+    host.request('sign-cms', {
+      certificateId,
+      pin: token.pin,
+      digest,
+      digestAlgorithm: 'SHA-256',
+      origin: 'https://a.gov.vn',
+    });
   const sign = async (keyId: string, pin: string | null = token.pin) =>
-    host.request('sign-cms', { certificateId: await certId(keyId), pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://dichvucong.gov.vn' });
+    host.request('sign-cms', {
+      certificateId: await certId(keyId),
+      pin,
+      digest,
+      digestAlgorithm: 'SHA-256',
+      origin: 'https://dichvucong.gov.vn',
+    });
   const expectSignatureWorks = async (keyId = '02') => {
     setFaults();
     const response = await sign(keyId);
@@ -64,7 +76,9 @@ describe('host under injected token faults', () => {
   });
   beforeEach(async () => {
     setFaults();
-    expect((await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION })).ok).toBe(true);
+    expect(
+      (await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION })).ok,
+    ).toBe(true);
   });
   afterAll(async () => {
     await session?.close();
@@ -81,7 +95,13 @@ describe('host under injected token faults', () => {
   it('a driver that segfaults in C_Sign gives TOKEN_DRIVER_FAILED, and the worker is restarted', async () => {
     const id = await certId('02');
     setFaults('segfault C_Sign');
-    const response = await host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' });
+    const response = await host.request('sign-cms', {
+      certificateId: id,
+      pin: token.pin,
+      digest,
+      digestAlgorithm: 'SHA-256',
+      origin: 'https://a.gov.vn',
+    });
     expect(response).toMatchObject({ ok: false, error: { code: 'TOKEN_DRIVER_FAILED' } });
     await expectSignatureWorks();
   });
@@ -90,10 +110,20 @@ describe('host under injected token faults', () => {
     const id = await certId('02');
     setFaults('hang C_Sign');
     const started = Date.now();
-    const pending = host.request('sign-cms', { certificateId: id, pin: token.pin, digest, digestAlgorithm: 'SHA-256', origin: 'https://a.gov.vn' });
+    const pending = host.request('sign-cms', {
+      certificateId: id,
+      pin: token.pin,
+      digest,
+      digestAlgorithm: 'SHA-256',
+      origin: 'https://a.gov.vn',
+    });
     // the message loop is not blocked by the stuck driver
     await new Promise((r) => setTimeout(r, 300));
-    host.send({ id: 9001, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } });
+    host.send({
+      id: 9001,
+      command: 'hello',
+      params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION },
+    });
     const hello = await host.frameFor(9001);
     expect(hello).toMatchObject({ id: 9001, ok: true });
     expect(Date.now() - started).toBeLessThan(TOKEN_TIMEOUT_MS);

@@ -16,7 +16,8 @@ import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const document = Buffer.from('Tờ khai thuế GTGT mẫu 01/GTGT — kỳ tháng 10/2026\n');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
-const pemFileToDer = (file: string) => new Uint8Array(Buffer.from(readFileSync(file, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+const pemFileToDer = (file: string) =>
+  new Uint8Array(Buffer.from(readFileSync(file, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64'));
 
 describe('formats through the host', () => {
   let session: HostSession;
@@ -37,7 +38,13 @@ describe('formats through the host', () => {
   });
 
   async function batch(keyId: string, items: object[], tsaUrl?: string): Promise<SignItemResult[]> {
-    const begun = await host.request('begin-batch', { certificateId: cert(keyId).id, pin: token.pin, origin, total: items.length, ...(tsaUrl && { tsaUrl }) });
+    const begun = await host.request('begin-batch', {
+      certificateId: cert(keyId).id,
+      pin: token.pin,
+      origin,
+      total: items.length,
+      ...(tsaUrl && { tsaUrl }),
+    });
     if (!begun.ok) throw new Error(JSON.stringify(begun.error));
     const { batchId } = begun.result as { batchId: string };
     try {
@@ -63,7 +70,12 @@ describe('formats through the host', () => {
     const cms = Buffer.from((response.result as { cms: string }).cms, 'base64');
     expect(tsa.requests).toBe(before + 1);
     expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
-    const ours = await verifyCms({ cms, content: document, trustedRoots: [pemFileToDer(token.caPem)], timestampRoots: [new Uint8Array(tsa.caDer)] });
+    const ours = await verifyCms({
+      cms,
+      content: document,
+      trustedRoots: [pemFileToDer(token.caPem)],
+      timestampRoots: [new Uint8Array(tsa.caDer)],
+    });
     expect(ours.problems).toEqual([]);
     expect(ours.timestamp).toMatchObject({ present: true, valid: true });
     expect(Math.abs(ours.timestamp!.time!.getTime() - Date.now())).toBeLessThan(60_000);
@@ -74,7 +86,13 @@ describe('formats through the host', () => {
       '02',
       [
         { kind: 'cms', digest: sha256(document), digestAlgorithm: 'SHA-256', signingTime: false },
-        { kind: 'cms', digest: sha256(document), digestAlgorithm: 'SHA-256', signingTime: true, timestamp: true },
+        {
+          kind: 'cms',
+          digest: sha256(document),
+          digestAlgorithm: 'SHA-256',
+          signingTime: true,
+          timestamp: true,
+        },
         { kind: 'cms', digest: sha256(document), digestAlgorithm: 'SHA-256', signingTime: true },
       ],
       tsa.url,
@@ -97,7 +115,13 @@ describe('formats through the host', () => {
 
   it('a time-stamp without a TSA, or from a failing one, fails that item alone', async () => {
     const items = [
-      { kind: 'cms', digest: sha256(document), digestAlgorithm: 'SHA-256', signingTime: true, timestamp: true },
+      {
+        kind: 'cms',
+        digest: sha256(document),
+        digestAlgorithm: 'SHA-256',
+        signingTime: true,
+        timestamp: true,
+      },
       { kind: 'raw', digest: sha256(document), digestAlgorithm: 'SHA-256' },
     ];
     const withoutTsa = await batch('01', items);
@@ -107,7 +131,10 @@ describe('formats through the host', () => {
     tsa.behave({ kind: 'reject' });
     try {
       const rejected = await batch('01', items, tsa.url);
-      expect(rejected[0]).toMatchObject({ ok: false, error: { code: 'TIMESTAMP_FAILED', details: { reason: 'tsa-rejected' } } });
+      expect(rejected[0]).toMatchObject({
+        ok: false,
+        error: { code: 'TIMESTAMP_FAILED', details: { reason: 'tsa-rejected' } },
+      });
       expect(rejected[1]).toMatchObject({ ok: true });
     } finally {
       tsa.behave({ kind: 'grant' });
@@ -116,7 +143,13 @@ describe('formats through the host', () => {
 
   it('only http(s) TSA URLs are accepted', async () => {
     for (const tsaUrl of ['file:///etc/passwd', 'ftp://tsa.example/', 'javascript:alert(1)', 'not a url']) {
-      const response = await host.request('begin-batch', { certificateId: cert('01').id, pin: token.pin, origin, total: 1, tsaUrl });
+      const response = await host.request('begin-batch', {
+        certificateId: cert('01').id,
+        pin: token.pin,
+        origin,
+        total: 1,
+        tsaUrl,
+      });
       expect(response, tsaUrl).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
   });
@@ -128,7 +161,9 @@ describe('formats through the host', () => {
     if (!result?.ok || !('signature' in result)) throw new Error(JSON.stringify(result));
     const publicKey = new X509Certificate(Buffer.from(cert('01').certificate, 'base64')).publicKey;
     expect(verify('sha1', document, publicKey, Buffer.from(result.signature, 'base64'))).toBe(true);
-    expect(verify('sha1', Buffer.from('khác'), publicKey, Buffer.from(result.signature, 'base64'))).toBe(false);
+    expect(verify('sha1', Buffer.from('khác'), publicKey, Buffer.from(result.signature, 'base64'))).toBe(
+      false,
+    );
 
     // An EC key has no rsa-sha1.
     const [ec] = await batch('02', [{ kind: 'sha1-digest-info', digestInfo }]);
@@ -136,15 +171,26 @@ describe('formats through the host', () => {
 
     // Anything but prefix ‖ 20 bytes is refused before it reaches the token: a SHA-256
     // DigestInfo, a longer tail, arbitrary bytes of the same length.
-    const sha256Info = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(document).digest()]);
+    const sha256Info = Buffer.concat([
+      Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+      createHash('sha256').update(document).digest(),
+    ]);
     const longer = Buffer.concat([Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'), sha1, Buffer.from([0])]);
     const arbitrary = Buffer.alloc(35, 0x41);
-    const begun = await host.request('begin-batch', { certificateId: cert('01').id, pin: token.pin, origin, total: 3 });
+    const begun = await host.request('begin-batch', {
+      certificateId: cert('01').id,
+      pin: token.pin,
+      origin,
+      total: 3,
+    });
     if (!begun.ok) throw new Error(JSON.stringify(begun.error));
     const { batchId } = begun.result as { batchId: string };
     try {
       for (const bytes of [sha256Info, longer, arbitrary]) {
-        const response = await host.request('sign-batch', { batchId, items: [{ kind: 'sha1-digest-info', digestInfo: bytes.toString('base64') }] });
+        const response = await host.request('sign-batch', {
+          batchId,
+          items: [{ kind: 'sha1-digest-info', digestInfo: bytes.toString('base64') }],
+        });
         expect(response).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       }
     } finally {

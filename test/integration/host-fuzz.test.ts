@@ -24,7 +24,11 @@ function rssKiB(pid: number): number {
 /** Valid requests to mutate: mutations of valid input reach deeper than pure noise. */
 function templates(certificateId: string) {
   return [
-    { id: 1, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } },
+    {
+      id: 1,
+      command: 'hello',
+      params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION },
+    },
     { id: 2, command: 'list-certificates', params: {} },
     {
       id: 3,
@@ -45,12 +49,28 @@ const mutate = (value: unknown, rnd: () => number): unknown => {
   if (value && typeof value === 'object') {
     const entries = Object.entries(value).filter(() => rnd() > 0.1);
     if (rnd() < 0.1) entries.push(['extra', 'x'.repeat(Math.floor(rnd() * 100))]);
-    return Object.fromEntries(entries.map(([k, v]) => [rnd() < 0.05 ? `${k}_` : k, rnd() < 0.15 ? mutateLeaf(v, rnd) : mutate(v, rnd)]));
+    return Object.fromEntries(
+      entries.map(([k, v]) => [
+        rnd() < 0.05 ? `${k}_` : k,
+        rnd() < 0.15 ? mutateLeaf(v, rnd) : mutate(v, rnd),
+      ]),
+    );
   }
   return rnd() < 0.2 ? mutateLeaf(value, rnd) : value;
 };
 const mutateLeaf = (value: unknown, rnd: () => number): unknown => {
-  const choices = [null, -1, 1e308, '', '💥'.repeat(50), [], {}, true, String(value).slice(1), Number(value) + 1];
+  const choices = [
+    null,
+    -1,
+    1e308,
+    '',
+    '💥'.repeat(50),
+    [],
+    {},
+    true,
+    String(value).slice(1),
+    Number(value) + 1,
+  ];
   return choices[Math.floor(rnd() * choices.length)];
 };
 
@@ -67,10 +87,14 @@ describe('host under random and mutated frames', () => {
   });
 
   it(`answers each of ${FRAMES} frames with one typed response and stays up with bounded memory`, async () => {
-    const hello = await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+    const hello = await host.request('hello', {
+      protocolVersion: PROTOCOL_VERSION,
+      extensionVersion: KYSO_VERSION,
+    });
     expect(hello.ok).toBe(true);
     const listed = await host.request('list-certificates', {});
-    const certificateId = (listed as { result: { certificates: Array<{ id: string }> } }).result.certificates[0]!.id;
+    const certificateId = (listed as { result: { certificates: Array<{ id: string }> } }).result
+      .certificates[0]!.id;
     const rssBefore = rssKiB(host.child.pid!);
 
     const seed = Number(process.env.KYSO_FUZZ_SEED ?? Date.now());
@@ -90,7 +114,9 @@ describe('host under random and mutated frames', () => {
         chunks.push(Buffer.from(encodeFrame(randomJson[i], 1 << 22)));
       } else if (kind < 0.97) {
         // not JSON, or not UTF-8
-        const body = Buffer.from(Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)));
+        const body = Buffer.from(
+          Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)),
+        );
         const header = Buffer.alloc(4);
         header.writeUInt32LE(body.length);
         chunks.push(header, body);
@@ -105,7 +131,7 @@ describe('host under random and mutated frames', () => {
     }
     // Send in uneven slices so frame boundaries fall everywhere.
     const stream = Buffer.concat(chunks);
-    for (let offset = 0; offset < stream.length; ) {
+    for (let offset = 0; offset < stream.length;) {
       const size = 1 + Math.floor(rnd() * 70_000);
       host.sendRaw(stream.subarray(offset, offset + size));
       offset += size;
@@ -121,7 +147,10 @@ describe('host under random and mutated frames', () => {
     }
     expect(signatures).toBe(0); // no mutation of a wrong-PIN request may yield a signature
 
-    const after = await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+    const after = await host.request('hello', {
+      protocolVersion: PROTOCOL_VERSION,
+      extensionVersion: KYSO_VERSION,
+    });
     expect(after.ok).toBe(true);
     const rssAfter = rssKiB(host.child.pid!);
     console.log(`fuzz: ${frames} frames, seed ${seed}, host RSS ${rssBefore} → ${rssAfter} KiB`);

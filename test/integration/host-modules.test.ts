@@ -3,7 +3,15 @@
  * its worker, and reports what it found and loaded. A missing file or a library that is not a
  * PKCS#11 module is reported and hides nothing else.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +37,10 @@ describe('PKCS#11 modules the user adds', () => {
     mkdirSync(path.dirname(vendorModule));
     copyFileSync(SOFTHSM_MODULE, vendorModule);
     // Discovery as on a user's machine: no KYSO_PKCS11_MODULES override, the config file in a private place.
-    session = await startHostSession({ env: (token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }), listCertificates: false });
+    session = await startHostSession({
+      env: (token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }),
+      listCertificates: false,
+    });
     ({ host } = session);
   });
   afterAll(async () => {
@@ -52,7 +63,12 @@ describe('PKCS#11 modules the user adds', () => {
     const before = await report('modules', {});
     expect(before.environmentOverride).toBe(false);
     expect(before.configured).toEqual([]);
-    expect(before.modules).toContainEqual({ path: SOFTHSM_MODULE, source: 'known', present: true, loaded: true });
+    expect(before.modules).toContainEqual({
+      path: SOFTHSM_MODULE,
+      source: 'known',
+      present: true,
+      loaded: true,
+    });
     expect(before.modules.some((m) => m.path === vendorModule)).toBe(false);
     expect((await certificateIds()).some((id) => id.startsWith(`${moduleKey(vendorModule)}/`))).toBe(false);
   });
@@ -61,7 +77,12 @@ describe('PKCS#11 modules the user adds', () => {
     const after = await report('set-modules', { configured: [vendorModule] });
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [vendorModule] });
     expect(after.configured).toEqual([vendorModule]);
-    expect(after.modules).toContainEqual({ path: vendorModule, source: 'configured', present: true, loaded: true });
+    expect(after.modules).toContainEqual({
+      path: vendorModule,
+      source: 'configured',
+      present: true,
+      loaded: true,
+    });
     const ids = await certificateIds();
     expect(ids.filter((id) => id.startsWith(`${moduleKey(vendorModule)}/`)).length).toBeGreaterThanOrEqual(4);
     expect(ids.some((id) => id.startsWith(`${moduleKey(SOFTHSM_MODULE)}/`))).toBe(true);
@@ -69,15 +90,31 @@ describe('PKCS#11 modules the user adds', () => {
 
   it('a missing file and a library that is not PKCS#11 are reported; the others still load; other settings in the file stay', async () => {
     writeFileSync(config, JSON.stringify({ modules: [vendorModule], keep: 'this' }));
-    const notPkcs11 = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1'].find((f) => existsSync(f))!;
+    const notPkcs11 = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1'].find((f) =>
+      existsSync(f),
+    )!;
     const missing = path.join(dir, 'nowhere', 'libmissing.so');
     const result = await report('set-modules', { configured: [vendorModule, missing, notPkcs11] });
-    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [vendorModule, missing, notPkcs11], keep: 'this' });
-    expect(result.modules).toContainEqual({ path: missing, source: 'configured', present: false, loaded: false, error: 'file not found' });
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({
+      modules: [vendorModule, missing, notPkcs11],
+      keep: 'this',
+    });
+    expect(result.modules).toContainEqual({
+      path: missing,
+      source: 'configured',
+      present: false,
+      loaded: false,
+      error: 'file not found',
+    });
     const broken = result.modules.find((m) => m.path === notPkcs11)!;
     expect(broken).toMatchObject({ source: 'configured', present: true, loaded: false });
     expect(broken.error).toBeTruthy();
-    expect(result.modules).toContainEqual({ path: vendorModule, source: 'configured', present: true, loaded: true });
+    expect(result.modules).toContainEqual({
+      path: vendorModule,
+      source: 'configured',
+      present: true,
+      loaded: true,
+    });
     expect((await certificateIds()).some((id) => id.startsWith(`${moduleKey(vendorModule)}/`))).toBe(true);
 
     const removed = await report('set-modules', { configured: [] });
@@ -86,9 +123,18 @@ describe('PKCS#11 modules the user adds', () => {
   });
 
   it('only absolute paths to shared libraries are accepted', async () => {
-    for (const configured of [['libvendor.so'], ['/etc/passwd'], ['../../lib/x.so'], [`/${'a'.repeat(1100)}.so`], Array(17).fill(vendorModule)]) {
+    for (const configured of [
+      ['libvendor.so'],
+      ['/etc/passwd'],
+      ['../../lib/x.so'],
+      [`/${'a'.repeat(1100)}.so`],
+      Array(17).fill(vendorModule),
+    ]) {
       const response = await host.request('set-modules', { configured });
-      expect(response, JSON.stringify(configured).slice(0, 80)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(response, JSON.stringify(configured).slice(0, 80)).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
     }
   });
 });

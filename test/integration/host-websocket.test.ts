@@ -10,9 +10,6 @@ import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-c
 import type { HostProcess } from '../support/host-process.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
 
-
-
-
 const digest = Buffer.alloc(32, 7).toString('base64');
 const signCms = { digest, digestAlgorithm: 'SHA-256', description: 'Chứng từ kế toán số 15' };
 
@@ -47,26 +44,65 @@ describe('local WebSocket mode (host side)', () => {
     const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
     const answered = askWebSocket(socket, { id: 'r1', type: 'sign-cms', params: signCms });
     const event = await host.event();
-    expect(event).toMatchObject({ event: 'websocket-request', origin: 'app://ke-toan', type: 'sign-cms', params: signCms });
+    expect(event).toMatchObject({
+      event: 'websocket-request',
+      origin: 'app://ke-toan',
+      type: 'sign-cms',
+      params: signCms,
+    });
 
     // While the user decides, the client's next request is refused: one at a time.
-    expect(await askWebSocket(socket, { id: 'r2', type: 'status', params: {} })).toMatchObject({ id: 'r2', ok: false, error: { code: 'BUSY' } });
+    expect(await askWebSocket(socket, { id: 'r2', type: 'status', params: {} })).toMatchObject({
+      id: 'r2',
+      ok: false,
+      error: { code: 'BUSY' },
+    });
 
-    const delivered = await host.request('websocket-answer', { requestId: event.requestId, answer: { ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } } });
+    const delivered = await host.request('websocket-answer', {
+      requestId: event.requestId,
+      answer: { ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } },
+    });
     expect(delivered).toMatchObject({ ok: true, result: { delivered: true } });
-    expect(await answered).toEqual({ id: 'r1', ok: false, error: { code: 'USER_CANCELLED', message: 'cancelled' } });
+    expect(await answered).toEqual({
+      id: 'r1',
+      ok: false,
+      error: { code: 'USER_CANCELLED', message: 'cancelled' },
+    });
     // An answer for no waiting request goes nowhere.
-    expect(await host.request('websocket-answer', { requestId: event.requestId, answer: { ok: true, result: {} } })).toMatchObject({ ok: true, result: { delivered: false } });
+    expect(
+      await host.request('websocket-answer', {
+        requestId: event.requestId,
+        answer: { ok: true, result: {} },
+      }),
+    ).toMatchObject({ ok: true, result: { delivered: false } });
     socket.close();
   });
 
   it('refuses documents, malformed and oversized messages without asking the extension', async () => {
     const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
-    const pdf = { id: 'p', type: 'sign-many', params: { description: 'x', documents: [{ kind: 'pdf', name: 'a.pdf', pdf: 'JVBERi0=' }] } };
-    expect(await askWebSocket(socket, pdf)).toMatchObject({ id: 'p', ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await askWebSocket(socket, 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await askWebSocket(socket, { id: 'x', type: 'begin-batch', params: {} })).toMatchObject({ id: 'x', ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await askWebSocket(socket, { id: 'd', type: 'sign-cms', params: { ...signCms, digest: 'AAAA' } })).toMatchObject({ id: 'd', ok: false, error: { code: 'BAD_REQUEST' } });
+    const pdf = {
+      id: 'p',
+      type: 'sign-many',
+      params: { description: 'x', documents: [{ kind: 'pdf', name: 'a.pdf', pdf: 'JVBERi0=' }] },
+    };
+    expect(await askWebSocket(socket, pdf)).toMatchObject({
+      id: 'p',
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+    expect(await askWebSocket(socket, 'not json')).toMatchObject({
+      id: null,
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+    expect(await askWebSocket(socket, { id: 'x', type: 'begin-batch', params: {} })).toMatchObject({
+      id: 'x',
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+    expect(
+      await askWebSocket(socket, { id: 'd', type: 'sign-cms', params: { ...signCms, digest: 'AAAA' } }),
+    ).toMatchObject({ id: 'd', ok: false, error: { code: 'BAD_REQUEST' } });
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     socket.send('x'.repeat(256 * 1024 + 1));
     expect(await closed).toBe(1009); // message too big
@@ -74,12 +110,17 @@ describe('local WebSocket mode (host side)', () => {
   });
 
   it('stops when turned off; a port already taken is reported', async () => {
-    expect(await host.request('websocket', { serve: null })).toMatchObject({ ok: true, result: { listening: false, port: null } });
+    expect(await host.request('websocket', { serve: null })).toMatchObject({
+      ok: true,
+      result: { listening: false, port: null },
+    });
     expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
     try {
-      expect(await host.request('websocket', { serve: { port, allowedOrigins: ['app://ke-toan'] } })).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+      expect(
+        await host.request('websocket', { serve: { port, allowedOrigins: ['app://ke-toan'] } }),
+      ).toMatchObject({ ok: false, error: { code: 'BUSY' } });
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

@@ -14,7 +14,9 @@ import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 
 const CORPUS = new URL('../fixtures/pdf-corpus/', import.meta.url);
-const files = readdirSync(CORPUS).filter((f) => f.endsWith('.pdf')).sort();
+const files = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.pdf'))
+  .sort();
 
 /** Files the model refuses, and why: each refusal is a reading of the file, checked here. */
 const REFUSED: Record<string, { code: string; problem: string }> = {
@@ -27,8 +29,10 @@ let dir: string;
 let identity: SoftwareIdentity;
 let nssDb: string;
 
-const pageCount = (file: string) => Number(/^Pages:\s+(\d+)/m.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1]);
-const text = (file: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const pageCount = (file: string) =>
+  Number(/^Pages:\s+(\d+)/m.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1]);
+const text = (file: string) =>
+  execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'kyso-corpus-'));
@@ -41,30 +45,38 @@ describe('a corpus of real PDFs: signed twice, or refused with a typed error', (
   it('holds at least 25 files', () => expect(files.length).toBeGreaterThanOrEqual(25));
 
   for (const name of files) {
-    it(name, async () => {
-      const bytes = new Uint8Array(readFileSync(new URL(name, CORPUS)));
-      const original = writePdf(dir, name, bytes);
-      let once: Uint8Array;
-      try {
-        once = (await signPdfThroughExtension(bytes, identity)).signedPdf;
-      } catch (error) {
-        expect(error).toBeInstanceOf(KysoError);
-        expect({ code: (error as KysoError).code, problem: (error as KysoError).details?.problem }).toEqual(REFUSED[name]);
-        return;
-      }
-      expect(REFUSED[name], `${name} was expected to be refused`).toBeUndefined();
-      const twice = (await signPdfThroughExtension(once, identity)).signedPdf;
-      const signed = writePdf(dir, `signed-${name}`, twice);
+    it(
+      name,
+      async () => {
+        const bytes = new Uint8Array(readFileSync(new URL(name, CORPUS)));
+        const original = writePdf(dir, name, bytes);
+        let once: Uint8Array;
+        try {
+          once = (await signPdfThroughExtension(bytes, identity)).signedPdf;
+        } catch (error) {
+          expect(error).toBeInstanceOf(KysoError);
+          expect({ code: (error as KysoError).code, problem: (error as KysoError).details?.problem }).toEqual(
+            REFUSED[name],
+          );
+          return;
+        }
+        expect(REFUSED[name], `${name} was expected to be refused`).toBeUndefined();
+        const twice = (await signPdfThroughExtension(once, identity)).signedPdf;
+        const signed = writePdf(dir, `signed-${name}`, twice);
 
-      const report = pdfsig(signed, nssDb);
-      expect(report.signatures, report.output).toHaveLength(2);
-      for (const signature of report.signatures) expect(signature.valid, report.output).toBe(true);
-      const check = spawnSync('qpdf', ['--check', signed], { encoding: 'utf8' });
-      // qpdf's status 3 is "warnings": only allowed when the original already has them.
-      const originalCheck = spawnSync('qpdf', ['--check', original], { encoding: 'utf8' });
-      expect(check.status === 0 || check.status === originalCheck.status, check.stdout + check.stderr).toBe(true);
-      expect(pageCount(signed)).toBe(pageCount(original));
-      expect(text(signed)).toBe(text(original));
-    }, 120_000);
+        const report = pdfsig(signed, nssDb);
+        expect(report.signatures, report.output).toHaveLength(2);
+        for (const signature of report.signatures) expect(signature.valid, report.output).toBe(true);
+        const check = spawnSync('qpdf', ['--check', signed], { encoding: 'utf8' });
+        // qpdf's status 3 is "warnings": only allowed when the original already has them.
+        const originalCheck = spawnSync('qpdf', ['--check', original], { encoding: 'utf8' });
+        expect(check.status === 0 || check.status === originalCheck.status, check.stdout + check.stderr).toBe(
+          true,
+        );
+        expect(pageCount(signed)).toBe(pageCount(original));
+        expect(text(signed)).toBe(text(original));
+      },
+      120_000,
+    );
   }
 });

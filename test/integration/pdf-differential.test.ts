@@ -21,7 +21,8 @@ let identity: SoftwareIdentity;
 let nssDb: string;
 
 /** All pages' text as poppler reads it. */
-const popplerText = (file: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+const popplerText = (file: string) =>
+  execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
 const qpdfCheck = (file: string) => spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
 
 beforeAll(() => {
@@ -41,7 +42,9 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
         expect(popplerText(original)).not.toContain(DEBT);
       }
       if (pdf.refused) {
-        await expect(planDocument({ kind: 'pdf', name: `${pdf.name}.pdf`, pdf: bytesToBase64(pdf.bytes) }, 0)).rejects.toMatchObject({
+        await expect(
+          planDocument({ kind: 'pdf', name: `${pdf.name}.pdf`, pdf: bytesToBase64(pdf.bytes) }, 0),
+        ).rejects.toMatchObject({
           code: pdf.refused.code,
           details: { document: 0, problem: pdf.refused.problem },
         });
@@ -69,7 +72,9 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
     const bytes = new Uint8Array(readFileSync(output));
     const { signedPdf, content } = await signPdfThroughExtension(bytes, identity);
     const signed = writePdf(dir, 'qpdf-objstm-signed.pdf', signedPdf);
-    expect(popplerText(signed)).toBe(popplerText(writePdf(dir, 'qpdf-shown.pdf', base64ToBytes((content as { pdf: string }).pdf))));
+    expect(popplerText(signed)).toBe(
+      popplerText(writePdf(dir, 'qpdf-shown.pdf', base64ToBytes((content as { pdf: string }).pdf))),
+    );
     expect(pdfsig(signed, nssDb).signatures[0]!.valid).toBe(true);
     expect(qpdfCheck(signed).status).toBe(0);
   });
@@ -79,8 +84,14 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
     const input = writePdf(dir, 'plain.pdf', incremental.bytes);
     const output = path.join(dir, 'encrypted-user.pdf');
     execFileSync('qpdf', ['--encrypt', 'mat-khau', 'chu-so-huu', '256', '--', input, output]);
-    const refused = planDocument({ kind: 'pdf', name: 'x.pdf', pdf: bytesToBase64(new Uint8Array(readFileSync(output))) }, 0);
-    await expect(refused).rejects.toMatchObject({ code: 'PDF_ENCRYPTED', details: { document: 0, problem: 'encrypted' } });
+    const refused = planDocument(
+      { kind: 'pdf', name: 'x.pdf', pdf: bytesToBase64(new Uint8Array(readFileSync(output))) },
+      0,
+    );
+    await expect(refused).rejects.toMatchObject({
+      code: 'PDF_ENCRYPTED',
+      details: { document: 0, problem: 'encrypted' },
+    });
     await expect(refused).rejects.not.toMatchObject({ message: expect.stringMatching(/ignoreEncryption/) });
   });
 
@@ -98,17 +109,40 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
       execFileSync('qpdf', ['--object-streams=generate', zoo.pathname, plain]);
       const tag = args[0] + (args[1] ?? '');
       const output = path.join(dir, `owner-${tag}.pdf`);
-      execFileSync('qpdf', ['--allow-weak-crypto', '--encrypt', '', 'chu-so-huu', ...args, '--', plain, output]);
-      const { content, signedPdf, consent } = await signPdfThroughExtension(new Uint8Array(readFileSync(output)), identity, { reason: 'Phê duyệt bản sao' });
+      execFileSync('qpdf', [
+        '--allow-weak-crypto',
+        '--encrypt',
+        '',
+        'chu-so-huu',
+        ...args,
+        '--',
+        plain,
+        output,
+      ]);
+      const { content, signedPdf, consent } = await signPdfThroughExtension(
+        new Uint8Array(readFileSync(output)),
+        identity,
+        { reason: 'Phê duyệt bản sao' },
+      );
       expect(consent.pages).toBe(11);
       const signed = writePdf(dir, `owner-${tag}-signed.pdf`, signedPdf);
       const shown = writePdf(dir, `owner-${tag}-shown.pdf`, base64ToBytes((content as { pdf: string }).pdf));
       expect(popplerText(signed)).toBe(popplerText(shown));
       const report = pdfsig(signed, nssDb);
-      expect(report.signatures.map((s) => s.valid), report.output).toEqual([true]);
+      expect(
+        report.signatures.map((s) => s.valid),
+        report.output,
+      ).toEqual([true]);
       // qpdf opens it with the empty password and reads the signature's strings decrypted.
-      const objects = JSON.parse(execFileSync('qpdf', ['--json=2', '--json-key=qpdf', signed], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).qpdf[1];
-      const signature = Object.values(objects as Record<string, { value?: Record<string, unknown> }>).find((o) => o.value?.['/Type'] === '/Sig');
+      const objects = JSON.parse(
+        execFileSync('qpdf', ['--json=2', '--json-key=qpdf', signed], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        }),
+      ).qpdf[1];
+      const signature = Object.values(objects as Record<string, { value?: Record<string, unknown> }>).find(
+        (o) => o.value?.['/Type'] === '/Sig',
+      );
       expect(signature?.value?.['/Reason']).toBe('u:Phê duyệt bản sao');
       const check = qpdfCheck(signed);
       expect(check.status, check.stdout + check.stderr).toBe(0);
@@ -123,9 +157,20 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
     writePdf(dir, 'stamp-plain.pdf', differentialPdfs().find((p) => p.name === 'incremental-update')!.bytes);
     const output = path.join(dir, 'stamp-owner.pdf');
     execFileSync('qpdf', ['--encrypt', '', 'chu-so-huu', '256', '--modify=none', '--', plain, output]);
-    const font = new Uint8Array(readFileSync(new URL('../../shared/pdf/fonts/LiberationSerif-Regular.ttf', import.meta.url)));
-    const prepared = await preparePdfSignature(new Uint8Array(readFileSync(output)), { appearance: { kind: 'stamp', lines: ['Số: 15/TB-CT', 'Bản sao y bản chính'], font } });
-    const signed = writePdf(dir, 'stamp-owner-signed.pdf', embedPdfSignature(prepared, await signPadesCms(prepared, { signerCertificate: identity.certificateDer }, identity.signer)));
+    const font = new Uint8Array(
+      readFileSync(new URL('../../shared/pdf/fonts/LiberationSerif-Regular.ttf', import.meta.url)),
+    );
+    const prepared = await preparePdfSignature(new Uint8Array(readFileSync(output)), {
+      appearance: { kind: 'stamp', lines: ['Số: 15/TB-CT', 'Bản sao y bản chính'], font },
+    });
+    const signed = writePdf(
+      dir,
+      'stamp-owner-signed.pdf',
+      embedPdfSignature(
+        prepared,
+        await signPadesCms(prepared, { signerCertificate: identity.certificateDer }, identity.signer),
+      ),
+    );
     expect(popplerText(signed)).toContain('Bản sao y bản chính');
     expect(popplerText(signed)).toContain(DEBT);
     expect(pdfsig(signed, nssDb).signatures.map((s) => s.valid)).toEqual([true]);

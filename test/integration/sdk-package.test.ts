@@ -20,7 +20,18 @@ describe('SDK package', () => {
     symlinkSync(path.join(REPO_ROOT, 'node_modules/zod'), path.join(portal, 'node_modules/zod'));
     writeFileSync(
       path.join(portal, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], noEmit: true, skipLibCheck: false, types: [] } }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+      }),
     );
     writeFileSync(path.join(portal, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(

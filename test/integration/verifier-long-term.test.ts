@@ -15,7 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
 import { addSignatureTimestamp, requestTimestamp } from '../../shared/cms/timestamp.js';
 import { embedPdfSignature, preparePdfSignature, signPdf } from '../../shared/pdf/pades.js';
-import { extendCms, extendPdf, verifyCmsSignature, verifyPdfSignatures, type VerificationReport, type VerifyOptions } from '../../verifier/src/index.js';
+import {
+  extendCms,
+  extendPdf,
+  verifyCmsSignature,
+  verifyPdfSignatures,
+  type VerificationReport,
+  type VerifyOptions,
+} from '../../verifier/src/index.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
@@ -44,9 +51,24 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     options = { trustedRoots: [ca.caDer], timestampRoots: [tsa.caDer], revocation: { policy: 'require' } };
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Quyet dinh luu tru', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Quyet dinh luu tru', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, (digest) =>
-      signCades({ contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: signer.der, signingTime: null }, signer.signer),
+      signCades(
+        {
+          contentDigest: digest,
+          digestAlgorithm: 'SHA-256',
+          signerCertificate: signer.der,
+          signingTime: null,
+        },
+        signer.signer,
+      ),
     );
     const lt = await extendPdf(bT, 'B-LT', { certificates: [ca.caDer] });
     bLT = lt.pdf;
@@ -64,7 +86,14 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     expect(Buffer.from(bLT.subarray(0, bT.length)).equals(Buffer.from(bT))).toBe(true);
     expect(Buffer.from(bLTA.subarray(0, bT.length)).equals(Buffer.from(bT))).toBe(true);
     const file = writePdf(dir, 'b-lta.pdf', bLTA);
-    const json = JSON.parse(execFileSync('qpdf', ['--json=1', '--json-key=objects', file], { encoding: 'utf8' })) as { objects: Record<string, { '/Type'?: string; '/DSS'?: string; '/Certs'?: string[]; '/OCSPs'?: string[] }> };
+    const json = JSON.parse(
+      execFileSync('qpdf', ['--json=1', '--json-key=objects', file], { encoding: 'utf8' }),
+    ) as {
+      objects: Record<
+        string,
+        { '/Type'?: string; '/DSS'?: string; '/Certs'?: string[]; '/OCSPs'?: string[] }
+      >;
+    };
     const catalog = Object.values(json.objects).find((o) => o['/Type'] === '/Catalog' && o['/DSS'])!;
     expect(catalog, 'catalog with /DSS').toBeDefined();
     const dss = json.objects[catalog['/DSS']!]!;
@@ -75,23 +104,50 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     const nss = makeNssDb(dir, [ca.caPemPath, tsa.caPemPath]);
     // Asynchronously: the OCSP responder and TSA answer from this process. -no-ocsp: NSS's status for this CA is "unknown issue".
     const pdfsig = async (name: string, pdf: Uint8Array) =>
-      (await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nss}`, writePdf(dir, name, pdf)], { encoding: 'utf8' })).stdout;
-    for (const [name, pdf] of [['b-lt.pdf', bLT], ['b-lta.pdf', bLTA]] as const) {
+      (
+        await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nss}`, writePdf(dir, name, pdf)], {
+          encoding: 'utf8',
+        })
+      ).stdout;
+    for (const [name, pdf] of [
+      ['b-lt.pdf', bLT],
+      ['b-lta.pdf', bLTA],
+    ] as const) {
       const output = await pdfsig(name, pdf);
-      expect(output.split(/^Signature #\d+:$/m)[1], output).toMatch(/Signature Validation: Signature is Valid\./);
+      expect(output.split(/^Signature #\d+:$/m)[1], output).toMatch(
+        /Signature Validation: Signature is Valid\./,
+      );
       expect(output).toMatch(/ETSI\.CAdES\.detached/);
     }
   });
 
   it('today, with the CA up: B-T, B-LT and B-LTA pass; the levels and the evidence origin are reported', async () => {
-    const [t, lt, lta] = (await Promise.all([bT, bLT, bLTA].map((pdf) => verifyPdfSignatures(pdf, options)))) as [VerificationReport, VerificationReport, VerificationReport];
-    for (const report of [t, lt, lta]) expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
-    expect(t.signatures[0]).toMatchObject({ level: 'B-T', timeSource: 'timestamp', revocation: { origin: 'online', source: 'ocsp', status: 'good' } });
-    expect(lt.signatures[0]).toMatchObject({ level: 'B-LT', revocation: { origin: 'embedded', source: 'ocsp', status: 'good' }, coverage: { after: 'validation-data', wholeDocument: false } });
+    const [t, lt, lta] = (await Promise.all(
+      [bT, bLT, bLTA].map((pdf) => verifyPdfSignatures(pdf, options)),
+    )) as [VerificationReport, VerificationReport, VerificationReport];
+    for (const report of [t, lt, lta])
+      expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+    expect(t.signatures[0]).toMatchObject({
+      level: 'B-T',
+      timeSource: 'timestamp',
+      revocation: { origin: 'online', source: 'ocsp', status: 'good' },
+    });
+    expect(lt.signatures[0]).toMatchObject({
+      level: 'B-LT',
+      revocation: { origin: 'embedded', source: 'ocsp', status: 'good' },
+      coverage: { after: 'validation-data', wholeDocument: false },
+    });
     expect(lta.signatures.map((s) => s.kind)).toEqual(['signature', 'document-timestamp']);
     expect(lta.signatures[0]!.level).toBe('B-LTA');
-    expect(lta.signatures[1]).toMatchObject({ indication: 'TOTAL-PASSED', coverage: { wholeDocument: true }, timestamp: { tsa: 'kyso Test Time-Stamping Authority' } });
-    expect(lt.signatures[0]!.chain!.map((c) => c.subject)).toEqual([expect.stringContaining('Lưu Trữ Lâu Dài'), expect.stringContaining('kyso Revocation Test CA')]);
+    expect(lta.signatures[1]).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      coverage: { wholeDocument: true },
+      timestamp: { tsa: 'kyso Test Time-Stamping Authority' },
+    });
+    expect(lt.signatures[0]!.chain!.map((c) => c.subject)).toEqual([
+      expect.stringContaining('Lưu Trữ Lâu Dài'),
+      expect.stringContaining('kyso Revocation Test CA'),
+    ]);
   });
 
   it('after the certificate expired, with the OCSP responder and CRL down: B-LT and B-LTA still pass from embedded data; B-T is INDETERMINATE / OUT_OF_BOUNDS_NO_POE', async () => {
@@ -102,13 +158,18 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       const served = ca.served.ocsp + ca.served.crl;
       for (const pdf of [bLT, bLTA]) {
         const report = await verifyPdfSignatures(pdf, later);
-        expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+        expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe(
+          'TOTAL-PASSED',
+        );
         expect(report.signatures[0]!.revocation).toMatchObject({ origin: 'embedded', status: 'good' });
       }
       expect(ca.served.ocsp + ca.served.crl).toBe(served); // nothing was asked of the CA
       const t = await verifyPdfSignatures(bT, later);
       expect(t.indication).toBe('INDETERMINATE');
-      expect(t.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+      expect(t.signatures[0]).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'OUT_OF_BOUNDS_NO_POE',
+      });
       // The same B-LT without the clock moved: the CA being down does not matter either.
       expect((await verifyPdfSignatures(bLT, options)).indication).toBe('TOTAL-PASSED');
       // And a change after the B-LTA's time-stamp is caught.
@@ -124,19 +185,34 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
   it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
     const prepared = await preparePdfSignature(bLT, {
       documentTimestamp: true,
-      appearance: { kind: 'image', rect: { x: 72, y: 600, width: 200, height: 80 }, signatureImage: blueSignaturePng() },
+      appearance: {
+        kind: 'image',
+        rect: { x: 72, y: 600, width: 200, height: 80 },
+        signatureImage: blueSignaturePng(),
+      },
     });
     const [, start, end, rest] = prepared.byteRange;
     const covered = Buffer.concat([prepared.pdf.subarray(0, start), prepared.pdf.subarray(end, end + rest)]);
     const shadowed = embedPdfSignature(prepared, await requestTimestamp(tsa.url, covered));
     const report = await verifyPdfSignatures(shadowed, options);
-    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'SIG_CONSTRAINTS_FAILURE', coverage: { after: 'other' } });
+    expect(report.signatures[0]).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      coverage: { after: 'other' },
+    });
     expect(report.signatures[1]).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
   });
 
   it('CAdES-LT: certificate and revocation values make a detached CMS pass after expiry offline; openssl still verifies it; CAdES-T does not pass', async () => {
     const content = Buffer.from('Tờ khai lưu trữ 10 năm\n');
-    const cms = await signCades({ contentDigest: createHash('sha256').update(content).digest(), digestAlgorithm: 'SHA-256', signerCertificate: signer.der }, signer.signer);
+    const cms = await signCades(
+      {
+        contentDigest: createHash('sha256').update(content).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: signer.der,
+      },
+      signer.signer,
+    );
     const cadesT = await addSignatureTimestamp(cms, tsa.url);
     const { cms: cadesLT, missing } = await extendCms(cadesT, { certificates: [ca.caDer] });
     expect(missing.join(' ')).not.toMatch(/Lưu Trữ/);
@@ -149,10 +225,16 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       expect(lt.indication, JSON.stringify(lt.signatures[0]!.details)).toBe('TOTAL-PASSED');
       expect(lt.signatures[0]).toMatchObject({ level: 'B-LT', revocation: { origin: 'embedded' } });
       const t = await verifyCmsSignature({ cms: cadesT, content }, later);
-      expect(t.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+      expect(t.signatures[0]).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'OUT_OF_BOUNDS_NO_POE',
+      });
       // Without any time-stamp, an expired certificate cannot be placed in time at all.
       const bb = await verifyCmsSignature({ cms, content }, { ...later, revocation: { policy: 'off' } });
-      expect(bb.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+      expect(bb.signatures[0]).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'OUT_OF_BOUNDS_NO_POE',
+      });
     } finally {
       ca.set('ocsp', true);
       ca.set('crl', true);

@@ -15,7 +15,11 @@ import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
-import { addSignatureTimestamp, attachSignatureTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
+import {
+  addSignatureTimestamp,
+  attachSignatureTimestamp,
+  signatureValue,
+} from '../../shared/cms/timestamp.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity } from '../support/software-signer.js';
@@ -27,7 +31,14 @@ const digestOf = (data: Uint8Array) => createHash('sha256').update(data).digest(
 
 interface Answer {
   status: number;
-  body: { error?: string; indication?: string; format?: string; signatures?: Array<Record<string, unknown> & { subIndication?: string; signer?: { name: string; cccd?: string[] } }> };
+  body: {
+    error?: string;
+    indication?: string;
+    format?: string;
+    signatures?: Array<
+      Record<string, unknown> & { subIndication?: string; signer?: { name: string; cccd?: string[] } }
+    >;
+  };
 }
 
 describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
@@ -40,7 +51,10 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
   let base: string;
 
   const cmsBy = (who: IssuedCertificate, extra: { signingTime?: Date } = {}) =>
-    signCades({ contentDigest: digestOf(content), digestAlgorithm: 'SHA-256', signerCertificate: who.der, ...extra }, who.signer);
+    signCades(
+      { contentDigest: digestOf(content), digestAlgorithm: 'SHA-256', signerCertificate: who.der, ...extra },
+      who.signer,
+    );
   const post = async (body: Uint8Array | string | object, query = '', type?: string): Promise<Answer> => {
     const json = typeof body === 'object' && !(body instanceof Uint8Array);
     const response = await fetch(`${base}/verify${query}`, {
@@ -50,7 +64,10 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     });
     return { status: response.status, body: (await response.json()) as Answer['body'] };
   };
-  const detached = (cms: Uint8Array, data: Uint8Array = content) => ({ document: Buffer.from(cms).toString('base64'), detached: Buffer.from(data).toString('base64') });
+  const detached = (cms: Uint8Array, data: Uint8Array = content) => ({
+    document: Buffer.from(cms).toString('base64'),
+    detached: Buffer.from(data).toString('base64'),
+  });
 
   beforeAll(async () => {
     [ca, tsa] = await Promise.all([startRevocationCa(), startLocalTsa()]);
@@ -59,7 +76,23 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     revoked = ca.issue('/C=VN/O=Công ty Thu Hồi/CN=Công ty Thu Hồi/UID=MST:0108888888');
     ca.revoke(revoked);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
-    service = spawn(process.execPath, [KYSO, 'verify', '--serve', '--port', '0', '--roots', ca.caPemPath, '--tsa-roots', tsa.caPemPath, '--max-bytes', String(20 << 20)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    service = spawn(
+      process.execPath,
+      [
+        KYSO,
+        'verify',
+        '--serve',
+        '--port',
+        '0',
+        '--roots',
+        ca.caPemPath,
+        '--tsa-roots',
+        tsa.caPemPath,
+        '--max-bytes',
+        String(20 << 20),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: service.stdout! }).once('line', resolve);
       service.once('exit', (code) => reject(new Error(`kyso verify --serve exited with ${code}`)));
@@ -72,15 +105,22 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a good detached CMS as JSON: TOTAL-PASSED with the signer and the evidence; the SDK\'s base64 as a raw body with no data: FORMAT_FAILURE', async () => {
+  it("a good detached CMS as JSON: TOTAL-PASSED with the signer and the evidence; the SDK's base64 as a raw body with no data: FORMAT_FAILURE", async () => {
     const cms = await cmsBy(good);
     const ok = await post(detached(cms));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ format: 'cms', indication: 'TOTAL-PASSED' });
-    expect(ok.body.signatures![0]).toMatchObject({ signer: { name: 'Nguyễn Văn Dịch Vụ', cccd: ['001199000555'] }, revocation: { status: 'good', source: 'ocsp', origin: 'online' }, timeSource: 'signed-attribute' });
+    expect(ok.body.signatures![0]).toMatchObject({
+      signer: { name: 'Nguyễn Văn Dịch Vụ', cccd: ['001199000555'] },
+      revocation: { status: 'good', source: 'ocsp', origin: 'online' },
+      timeSource: 'signed-attribute',
+    });
     expect(ok.body.signatures![0]!.chain).toHaveLength(2);
     const noData = await post(Buffer.from(cms).toString('base64'), '', 'text/plain');
-    expect(noData.body.signatures![0]).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'FORMAT_FAILURE' });
+    expect(noData.body.signatures![0]).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'FORMAT_FAILURE',
+    });
   });
 
   it('each sub-indication is reached and reported', async () => {
@@ -88,7 +128,10 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     const expectOutcome = async (answer: Promise<Answer>, indication: string, subIndication: string) => {
       const { status, body } = await answer;
       expect(status).toBe(200);
-      expect({ indication: body.signatures![0]!.indication, subIndication: body.signatures![0]!.subIndication }, JSON.stringify(body.signatures![0]!.details)).toEqual({ indication, subIndication });
+      expect(
+        { indication: body.signatures![0]!.indication, subIndication: body.signatures![0]!.subIndication },
+        JSON.stringify(body.signatures![0]!.details),
+      ).toEqual({ indication, subIndication });
     };
     await expectOutcome(post(detached(cms, Buffer.from('đã sửa'))), 'TOTAL-FAILED', 'HASH_FAILURE');
     const broken = Buffer.from(cms);
@@ -98,16 +141,35 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     await expectOutcome(post(detached(broken)), 'TOTAL-FAILED', 'SIG_CRYPTO_FAILURE');
     await expectOutcome(post(detached(await cmsBy(revoked))), 'TOTAL-FAILED', 'REVOKED');
     const stranger = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Lạ/UID=CCCD:001199000999');
-    const strangerCms = await signCades({ contentDigest: digestOf(content), digestAlgorithm: 'SHA-256', signerCertificate: new Uint8Array(stranger.certificateDer) }, stranger.signer);
+    const strangerCms = await signCades(
+      {
+        contentDigest: digestOf(content),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: new Uint8Array(stranger.certificateDer),
+      },
+      stranger.signer,
+    );
     await expectOutcome(post(detached(strangerCms)), 'INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND');
-    await expectOutcome(post(detached(cms), `?at=${new Date(Date.now() + 12 * 86_400_000).toISOString()}`), 'INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE');
-    await expectOutcome(post(detached(await cmsBy(good, { signingTime: new Date(Date.now() - 86_400_000) }))), 'INDETERMINATE', 'NOT_YET_VALID');
+    await expectOutcome(
+      post(detached(cms), `?at=${new Date(Date.now() + 12 * 86_400_000).toISOString()}`),
+      'INDETERMINATE',
+      'OUT_OF_BOUNDS_NO_POE',
+    );
+    await expectOutcome(
+      post(detached(await cmsBy(good, { signingTime: new Date(Date.now() - 86_400_000) }))),
+      'INDETERMINATE',
+      'NOT_YET_VALID',
+    );
     // A time-stamp over another signature proves nothing about this one.
     const other = await addSignatureTimestamp(await cmsBy(revoked), tsa.url);
     const { parseSignedData } = await import('../../shared/cms/long-term.js');
     const { signatureTimestampTokens } = await import('../../shared/cms/verify-timestamp.js');
     const foreignToken = signatureTimestampTokens(parseSignedData(other)!.signerInfo)[0]!;
-    await expectOutcome(post(detached(attachSignatureTimestamp(cms, foreignToken))), 'INDETERMINATE', 'NO_POE');
+    await expectOutcome(
+      post(detached(attachSignatureTimestamp(cms, foreignToken))),
+      'INDETERMINATE',
+      'NO_POE',
+    );
     // A time-stamp proving the signature was made after the certificate expired: the TSA's openssl runs
     // under faketime 20 days ahead (an `openssl` wrapper first on PATH while it answers).
     const wrapper = path.join(dir, 'faketime-bin');
@@ -127,15 +189,57 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     // openssl's -nocerts: the signer's certificate is not in the CMS.
     const key = path.join(dir, 'nocerts.key');
     writeFileSync(path.join(dir, 'content.txt'), content);
-    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', path.join(dir, 'nocerts.pem'), '-days', '2', '-subj', '/CN=nocerts']);
-    await promisify(execFile)('openssl', ['cms', '-sign', '-binary', '-nocerts', '-outform', 'DER', '-in', path.join(dir, 'content.txt'), '-signer', path.join(dir, 'nocerts.pem'), '-inkey', key, '-out', path.join(dir, 'nocerts.der')]);
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      path.join(dir, 'nocerts.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=nocerts',
+    ]);
+    await promisify(execFile)('openssl', [
+      'cms',
+      '-sign',
+      '-binary',
+      '-nocerts',
+      '-outform',
+      'DER',
+      '-in',
+      path.join(dir, 'content.txt'),
+      '-signer',
+      path.join(dir, 'nocerts.pem'),
+      '-inkey',
+      key,
+      '-out',
+      path.join(dir, 'nocerts.der'),
+    ]);
     const { readFileSync } = await import('node:fs');
-    await expectOutcome(post(detached(readFileSync(path.join(dir, 'nocerts.der')))), 'INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND');
+    await expectOutcome(
+      post(detached(readFileSync(path.join(dir, 'nocerts.der')))),
+      'INDETERMINATE',
+      'NO_SIGNING_CERTIFICATE_FOUND',
+    );
 
     const doc = await PDFDocument.create();
     doc.addPage();
-    const pdf = await signPdf(await doc.save(), {}, (digest) => signCades({ contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: good.der, signingTime: null }, good.signer));
-    const answer = await post(Buffer.concat([pdf, Buffer.from('\n% changed after signing\n')]), '', 'application/pdf');
+    const pdf = await signPdf(await doc.save(), {}, (digest) =>
+      signCades(
+        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: good.der, signingTime: null },
+        good.signer,
+      ),
+    );
+    const answer = await post(
+      Buffer.concat([pdf, Buffer.from('\n% changed after signing\n')]),
+      '',
+      'application/pdf',
+    );
     expect(answer.body.format).toBe('pdf');
     await expectOutcome(Promise.resolve(answer), 'TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE');
 
@@ -157,22 +261,35 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       expect(got.status).toBe(status);
       expect(got.body.error).toBe(error);
     };
-    await expectError(post(Buffer.from('%PDF-1.7\nthis is not a PDF\n'), '', 'application/pdf'), 400, 'UNKNOWN_FORMAT');
+    await expectError(
+      post(Buffer.from('%PDF-1.7\nthis is not a PDF\n'), '', 'application/pdf'),
+      400,
+      'UNKNOWN_FORMAT',
+    );
     await expectError(post(detached(cms.subarray(0, cms.length / 2))), 400, 'NOT_DER');
     await expectError(post('Xin chào, không phải chữ ký', '', 'text/plain'), 400, 'NOT_DER');
-    const entities = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;&b;</r>';
+    const entities =
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;&b;</r>';
     await expectError(post(entities, '', 'application/xml'), 400, 'UNKNOWN_FORMAT');
     await expectError(post('{"document": 12}', '', 'application/json'), 400, 'BAD_REQUEST');
     await expectError(post('{not json', '', 'application/json'), 400, 'BAD_REQUEST');
-    await expectError(post({ document: Buffer.from(cms).toString('base64') }, '?revocation=sometimes'), 400, 'BAD_REQUEST');
+    await expectError(
+      post({ document: Buffer.from(cms).toString('base64') }, '?revocation=sometimes'),
+      400,
+      'BAD_REQUEST',
+    );
 
     // 200 MiB streamed in 1 MiB chunks (over the 20 MiB limit set on the command line): 413, memory is not kept.
     const big = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${base}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' } }, (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      });
+      const req = request(
+        `${base}/verify`,
+        { method: 'POST', headers: { 'content-type': 'application/pdf' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
       req.on('error', reject);
       const chunk = Buffer.alloc(1 << 20, 0x20);
       let sent = 0;
@@ -196,7 +313,9 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
   it('the one-shot CLI: exit codes 0 / 1 / 3, a text summary and --json', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
-        execFile(process.execPath, [KYSO, 'verify', ...args], { encoding: 'utf8' }, (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }));
+        execFile(process.execPath, [KYSO, 'verify', ...args], { encoding: 'utf8' }, (error, stdout) =>
+          resolve({ code: error ? Number(error.code) : 0, stdout }),
+        );
       });
     const cmsFile = path.join(dir, 'good.p7s');
     const dataFile = path.join(dir, 'data.txt');
@@ -207,7 +326,10 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     expect(passed.stdout).toMatch(/^TOTAL-PASSED/);
     expect(passed.stdout).toMatch(/signer: Nguyễn Văn Dịch Vụ \(CCCD 001199000555\)/);
     const json = await run([cmsFile, '--detached', dataFile, '--roots', ca.caPemPath, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ indication: 'TOTAL-PASSED', signatures: [{ format: 'CMS', level: 'B-B' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      signatures: [{ format: 'CMS', level: 'B-B' }],
+    });
     writeFileSync(dataFile, 'khác');
     expect((await run([cmsFile, '--detached', dataFile, '--roots', ca.caPemPath])).code).toBe(1);
     writeFileSync(dataFile, content);

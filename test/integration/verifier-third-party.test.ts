@@ -12,7 +12,12 @@ import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signXml } from '../../shared/xml/xmldsig.js';
-import { verifyCmsSignature, verifyPdfSignatures, verifyXmlSignature, type VerifyOptions } from '../../verifier/src/index.js';
+import {
+  verifyCmsSignature,
+  verifyPdfSignatures,
+  verifyXmlSignature,
+  type VerifyOptions,
+} from '../../verifier/src/index.js';
 import { makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
@@ -63,38 +68,98 @@ describe('signatures made by other tools', () => {
       { name: 'attached-noattr', flags: ['-nodetach', '-noattr'] },
     ];
     for (const { name, flags } of variants) {
-      await run('openssl', ['cms', '-sign', '-binary', '-md', 'sha256', ...flags, '-outform', 'DER', '-in', file('content.txt'), '-signer', signer.pemPath, '-inkey', keyPath, '-out', file(`${name}.der`)]);
+      await run('openssl', [
+        'cms',
+        '-sign',
+        '-binary',
+        '-md',
+        'sha256',
+        ...flags,
+        '-outform',
+        'DER',
+        '-in',
+        file('content.txt'),
+        '-signer',
+        signer.pemPath,
+        '-inkey',
+        keyPath,
+        '-out',
+        file(`${name}.der`),
+      ]);
       const cms = readFileSync(file(`${name}.der`));
       const attached = flags.includes('-nodetach');
       const report = await verifyCmsSignature({ cms, ...(!attached && { content }) }, options);
-      expect(report.indication, `${name}: ${JSON.stringify(report.signatures[0]!.details)}`).toBe('TOTAL-PASSED');
+      expect(report.indication, `${name}: ${JSON.stringify(report.signatures[0]!.details)}`).toBe(
+        'TOTAL-PASSED',
+      );
       expect(report.signatures[0]!.signer?.cccd).toEqual(['001199000888']);
-      expect(report.signatures[0]!.timeSource, name).toBe(flags.includes('-noattr') ? undefined : 'signed-attribute');
+      expect(report.signatures[0]!.timeSource, name).toBe(
+        flags.includes('-noattr') ? undefined : 'signed-attribute',
+      );
       const tampered = attached
         ? await verifyCmsSignature({ cms: tamper(cms, Buffer.from('nghiệm thu')) }, options)
         : await verifyCmsSignature({ cms, content: tamper(content, Buffer.from('nghiệm thu')) }, options);
       expect(tampered.indication, name).toBe('TOTAL-FAILED');
-      expect(tampered.signatures[0]!.subIndication, name).toBe(flags.includes('-noattr') ? 'SIG_CRYPTO_FAILURE' : 'HASH_FAILURE');
+      expect(tampered.signatures[0]!.subIndication, name).toBe(
+        flags.includes('-noattr') ? 'SIG_CRYPTO_FAILURE' : 'HASH_FAILURE',
+      );
     }
   });
 
   it('pdfsig -add-signature (NSS, adbe.pkcs7.detached, indefinite-length BER) verifies; a changed byte in the signed revision is refused', async () => {
     const nss = makeNssDb(dir, [ca.caPemPath]);
-    await run('openssl', ['pkcs12', '-export', '-in', signer.pemPath, '-inkey', keyPath, '-name', 'kyso-third-party', '-out', file('signer.p12'), '-passout', 'pass:']);
+    await run('openssl', [
+      'pkcs12',
+      '-export',
+      '-in',
+      signer.pemPath,
+      '-inkey',
+      keyPath,
+      '-name',
+      'kyso-third-party',
+      '-out',
+      file('signer.p12'),
+      '-passout',
+      'pass:',
+    ]);
     await run('pk12util', ['-i', file('signer.p12'), '-d', `sql:${nss}`, '-W', '']);
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Signed by poppler', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Signed by poppler', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     writeFileSync(file('plain.pdf'), await doc.save());
     // This poppler (22.12) answers "-etsi is not supported yet with -add-signature": adbe.pkcs7.detached only.
     const out = file('poppler.pdf');
-    await run('pdfsig', ['-nssdir', `sql:${nss}`, '-add-signature', '-nick', 'kyso-third-party', '-reason', 'third party', file('plain.pdf'), out]);
+    await run('pdfsig', [
+      '-nssdir',
+      `sql:${nss}`,
+      '-add-signature',
+      '-nick',
+      'kyso-third-party',
+      '-reason',
+      'third party',
+      file('plain.pdf'),
+      out,
+    ]);
     const pdf = readFileSync(out);
     const report = await verifyPdfSignatures(pdf, options);
     expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
-    expect(report.signatures[0]).toMatchObject({ format: 'PAdES', signer: { name: 'Trần Văn Công Cụ' }, coverage: { wholeDocument: true } });
+    expect(report.signatures[0]).toMatchObject({
+      format: 'PAdES',
+      signer: { name: 'Trần Văn Công Cụ' },
+      coverage: { wholeDocument: true },
+    });
     // The header's version (1.7 → 0.7): a byte the signature covers, the file still parses.
     const tampered = await verifyPdfSignatures(tamper(pdf, Buffer.from('1.7')), options);
-    expect(tampered.signatures[0]).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE' });
+    expect(tampered.signatures[0]).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'HASH_FAILURE',
+    });
   });
 
   it('xmlsec1 --sign (RSA and ECDSA), verified; a changed figure refused', async () => {
@@ -107,16 +172,40 @@ describe('signatures made by other tools', () => {
       '<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/></Reference></SignedInfo>' +
       '<SignatureValue/><KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo></Signature></HDon>\n';
     const cases = [
-      { name: 'rsa', method: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', key: keyPath, cert: signer.pemPath, roots: [ca.caDer] },
-      { name: 'ec', method: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256', key: file('sw-ec.key'), cert: ec.certificatePem, roots: [new Uint8Array(ec.caDer)] },
+      {
+        name: 'rsa',
+        method: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+        key: keyPath,
+        cert: signer.pemPath,
+        roots: [ca.caDer],
+      },
+      {
+        name: 'ec',
+        method: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+        key: file('sw-ec.key'),
+        cert: ec.certificatePem,
+        roots: [new Uint8Array(ec.caDer)],
+      },
     ];
     for (const { name, method, key, cert, roots } of cases) {
       writeFileSync(file(`${name}.tmpl.xml`), template(method));
-      await run('xmlsec1', ['--sign', '--privkey-pem', `${key},${cert}`, '--output', file(`${name}.signed.xml`), file(`${name}.tmpl.xml`)]);
+      await run('xmlsec1', [
+        '--sign',
+        '--privkey-pem',
+        `${key},${cert}`,
+        '--output',
+        file(`${name}.signed.xml`),
+        file(`${name}.tmpl.xml`),
+      ]);
       const signed = readFileSync(file(`${name}.signed.xml`), 'utf8');
-      const checkOptions = { trustedRoots: roots, revocation: { policy: name === 'rsa' ? 'require' : 'off' } } as const;
+      const checkOptions = {
+        trustedRoots: roots,
+        revocation: { policy: name === 'rsa' ? 'require' : 'off' },
+      } as const;
       const report = await verifyXmlSignature(signed, checkOptions);
-      expect(report.indication, `${name}: ${JSON.stringify(report.signatures.map((s) => s.details))}`).toBe('TOTAL-PASSED');
+      expect(report.indication, `${name}: ${JSON.stringify(report.signatures.map((s) => s.details))}`).toBe(
+        'TOTAL-PASSED',
+      );
       const changed = await verifyXmlSignature(signed.replace('1100000', '1100001'), checkOptions);
       expect(changed.indication, name).toBe('TOTAL-FAILED');
       expect(changed.signatures[0]!.subIndication, name).toMatch(/HASH_FAILURE|SIG_CRYPTO_FAILURE/);
@@ -129,10 +218,17 @@ describe('signatures made by other tools', () => {
       ['htkk', HTKK, '<mst>0101234567</mst>', '<mst>0101234568</mst>'],
       ['einvoice', EINVOICE, '<MST>', '<MST>9'],
     ] as const) {
-      const signed = await signXml(xml, { profile, certificate: new Uint8Array(ec.certificateDer) }, ec.signer);
+      const signed = await signXml(
+        xml,
+        { profile, certificate: new Uint8Array(ec.certificateDer) },
+        ec.signer,
+      );
       expect(signed).toMatch(/ecdsa-sha256/);
       const report = await verifyXmlSignature(signed, roots);
-      expect(report.indication, `${profile}: ${JSON.stringify(report.signatures.map((s) => s.details))}`).toBe('TOTAL-PASSED');
+      expect(
+        report.indication,
+        `${profile}: ${JSON.stringify(report.signatures.map((s) => s.details))}`,
+      ).toBe('TOTAL-PASSED');
       expect(report.signatures[0]!.signer?.mst).toEqual(['0101234567']);
       expect(signed.includes(from), profile).toBe(true);
       const changed = await verifyXmlSignature(signed.replace(from, to), roots);

@@ -15,7 +15,12 @@ import { signCades } from '../../shared/cms/cades.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
-import { verifyCmsSignature, verifyPdfSignatures, verifyXmlSignature, type VerifyOptions } from '../../verifier/src/index.js';
+import {
+  verifyCmsSignature,
+  verifyPdfSignatures,
+  verifyXmlSignature,
+  type VerifyOptions,
+} from '../../verifier/src/index.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
@@ -32,7 +37,14 @@ describe('server-side verifier', () => {
   let options: VerifyOptions;
 
   const cmsBy = (who: IssuedCertificate, data: Uint8Array = content) =>
-    signCades({ contentDigest: createHash('sha256').update(data).digest(), digestAlgorithm: 'SHA-256', signerCertificate: who.der }, who.signer);
+    signCades(
+      {
+        contentDigest: createHash('sha256').update(data).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: who.der,
+      },
+      who.signer,
+    );
 
   beforeAll(async () => {
     ca = await startRevocationCa();
@@ -87,7 +99,10 @@ describe('server-side verifier', () => {
       const required = await verifyCmsSignature({ cms, content }, options);
       expect(required.valid).toBe(false);
       expect(required.signatures[0]!.problems).toEqual(['REVOCATION_UNKNOWN']);
-      const preferred = await verifyCmsSignature({ cms, content }, { ...options, revocation: { policy: 'prefer' } });
+      const preferred = await verifyCmsSignature(
+        { cms, content },
+        { ...options, revocation: { policy: 'prefer' } },
+      );
       expect(preferred.valid).toBe(true);
       expect(preferred.signatures[0]!.details.join(' ')).toMatch(/warning: revocation not checked/);
     } finally {
@@ -100,21 +115,39 @@ describe('server-side verifier', () => {
     const cms = await cmsBy(good);
     const tampered = await verifyCmsSignature({ cms, content: Buffer.from('Hồ sơ khác') }, options);
     expect(tampered.signatures[0]!.problems).toContain('DIGEST_MISMATCH');
-    expect(opensslCmsVerify({ cms, content: Buffer.from('Hồ sơ khác'), caFile: ca.caPemPath }).ok).toBe(false);
+    expect(opensslCmsVerify({ cms, content: Buffer.from('Hồ sơ khác'), caFile: ca.caPemPath }).ok).toBe(
+      false,
+    );
 
     const other = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Khác/UID=CCCD:001199000999');
-    const untrusted = await verifyCmsSignature({ cms, content }, { ...options, trustedRoots: [new Uint8Array(other.caDer)] });
+    const untrusted = await verifyCmsSignature(
+      { cms, content },
+      { ...options, trustedRoots: [new Uint8Array(other.caDer)] },
+    );
     expect(untrusted.signatures[0]!.problems).toContain('UNTRUSTED_CHAIN');
 
-    const late = await verifyCmsSignature({ cms, content }, { ...options, notAfter: new Date(Date.now() - 3_600_000) });
+    const late = await verifyCmsSignature(
+      { cms, content },
+      { ...options, notAfter: new Date(Date.now() - 3_600_000) },
+    );
     expect(late.signatures[0]!.problems).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
   });
 
   it('PAdES: both signatures of a twice-signed PDF valid (pdfsig agrees); bytes added after the last one are reported', async () => {
     const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Quyet dinh', { x: 72, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .addPage([595, 842])
+      .drawText('Quyet dinh', {
+        x: 72,
+        y: 700,
+        size: 18,
+        font: await doc.embedFont(StandardFonts.Helvetica),
+      });
     const padesBy = (who: IssuedCertificate) => async (digest: Uint8Array) =>
-      signCades({ contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: who.der, signingTime: null }, who.signer);
+      signCades(
+        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: who.der, signingTime: null },
+        who.signer,
+      );
     const once = await signPdf(await doc.save(), { reason: 'Ký lần 1' }, padesBy(good));
     const twice = await signPdf(once, { reason: 'Ký lần 2' }, padesBy(good));
     const report = await verifyPdfSignatures(twice, options);
@@ -122,11 +155,19 @@ describe('server-side verifier', () => {
     expect(report.signatures).toHaveLength(2);
     expect(report.signatures[0]!.coveredBytes).toBe(once.length);
     expect(report.signatures[1]!.coveredBytes).toBe(twice.length);
-    expect(report.signatures.every((s) => s.timeSource === 'claimed' && Math.abs(s.signingTime!.getTime() - Date.now()) < 120_000)).toBe(true);
+    expect(
+      report.signatures.every(
+        (s) => s.timeSource === 'claimed' && Math.abs(s.signingTime!.getTime() - Date.now()) < 120_000,
+      ),
+    ).toBe(true);
     const nss = makeNssDb(dir, [ca.caPemPath]);
     // pdfsig judges the signatures (NSS's certificate status for this CA's AIA/CDP certificates is
     // "unknown issue" here; the chain is judged by openssl in the CMS tests above).
-    const { stdout } = await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nss}`, writePdf(dir, 'twice.pdf', twice)], { encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(
+      'pdfsig',
+      ['-no-ocsp', '-nssdir', `sql:${nss}`, writePdf(dir, 'twice.pdf', twice)],
+      { encoding: 'utf8' },
+    );
     expect(stdout.match(/Signature is Valid\./g), stdout).toHaveLength(2);
 
     const appended = Buffer.concat([twice, Buffer.from('\n% appended after signing\n')]);
@@ -135,7 +176,10 @@ describe('server-side verifier', () => {
     expect(modified.signatures[1]!.problems).toContain('DOCUMENT_MODIFIED_AFTER_SIGNING');
     expect(modified.signatures[0]!.valid).toBe(true);
 
-    const byRevoked = await verifyPdfSignatures(await signPdf(await doc.save(), {}, padesBy(revoked)), options);
+    const byRevoked = await verifyPdfSignatures(
+      await signPdf(await doc.save(), {}, padesBy(revoked)),
+      options,
+    );
     expect(byRevoked.signatures[0]!.problems).toContain('REVOKED');
   });
 
@@ -146,13 +190,23 @@ describe('server-side verifier', () => {
     expect(report.signatures[0]!.signer?.name).toBe('Phạm Thị Hợp Lệ');
     const file = path.join(dir, 'tk.xml');
     writeFileSync(file, signed);
-    const xmlsec = spawnSync('xmlsec1', ['--verify', '--trusted-pem', ca.caPemPath, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file], { encoding: 'utf8' });
+    const xmlsec = spawnSync(
+      'xmlsec1',
+      ['--verify', '--trusted-pem', ca.caPemPath, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file],
+      { encoding: 'utf8' },
+    );
     expect(xmlsec.status, xmlsec.stderr).toBe(0);
 
-    const changed = await verifyXmlSignature(signed.replace('<mst>0101234567</mst>', '<mst>0101234568</mst>'), options);
+    const changed = await verifyXmlSignature(
+      signed.replace('<mst>0101234567</mst>', '<mst>0101234568</mst>'),
+      options,
+    );
     expect(changed.valid).toBe(false);
     expect(changed.signatures[0]!.problems).toContain('SIGNATURE_INVALID');
-    const byRevoked = await verifyXmlSignature(await signXml(HTKK, { profile: 'htkk', certificate: revoked.der }, revoked.signer), options);
+    const byRevoked = await verifyXmlSignature(
+      await signXml(HTKK, { profile: 'htkk', certificate: revoked.der }, revoked.signer),
+      options,
+    );
     expect(byRevoked.signatures[0]!.problems).toContain('REVOKED');
   });
 });

@@ -259,11 +259,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
 
     const signed = completeXmlSignature(prepared, raw, ids.EC.certificateDer, 'EC');
     await expect(
-      signXml(
-        signed,
-        { profile: 'einvoice', certificate: ids.EC.certificateDer },
-        ids.EC.signer,
-      ),
+      signXml(signed, { profile: 'einvoice', certificate: ids.EC.certificateDer }, ids.EC.signer),
     ).rejects.toMatchObject({ problem: 'ALREADY_SIGNED' });
   });
 });

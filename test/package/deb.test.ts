@@ -15,7 +15,13 @@ import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/se
 import { KYSO_VERSION } from '../../shared/version.js';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { HOST_DOWNLOAD_URL } from '../../extension/src/options/host-advice.js';
-import { CHROMIUM, QUIET_FLAGS, clickClosingWindow, consentWindowAfter, enableDeveloperMode } from '../support/browser.js';
+import {
+  CHROMIUM,
+  QUIET_FLAGS,
+  clickClosingWindow,
+  consentWindowAfter,
+  enableDeveloperMode,
+} from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { MASTER_TOKEN_DIR, REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
 import { PackageRoot } from './package-root.js';
@@ -32,7 +38,8 @@ function buildPackages(out: string, env: Record<string, string> = {}): void {
   });
 }
 
-const listing = (dir: string): string[] => execFileSync('find', ['.', '-printf', '%p %m %s %l\n'], { cwd: dir, encoding: 'utf8' }).split('\n').sort();
+const listing = (dir: string): string[] =>
+  execFileSync('find', ['.', '-printf', '%p %m %s %l\n'], { cwd: dir, encoding: 'utf8' }).split('\n').sort();
 
 describe('the .deb, installed on a system with no Node and no checkout', () => {
   const out = path.join(tmpdir(), `kyso-package-${process.pid}`);
@@ -49,7 +56,13 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     const tokenDir = path.join(root.shared, 'token');
     cpSync(MASTER_TOKEN_DIR, tokenDir, { recursive: true });
     const conf = path.join(tokenDir, 'softhsm2.conf');
-    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${tokenDir}/tokens`));
+    writeFileSync(
+      conf,
+      readFileSync(conf, 'utf8').replace(
+        /^directories\.tokendir = .*$/m,
+        `directories.tokendir = ${tokenDir}/tokens`,
+      ),
+    );
     token = { dir: tokenDir, env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE } };
     cpSync(path.join(out, DEB), path.join(root.shared, DEB));
     mkdirSync(extension);
@@ -95,7 +108,12 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       expect(files).toContain(file);
     }
     // every file belongs to root
-    expect(files.split('\n').filter(Boolean).every((line) => line.includes(' root/root '))).toBe(true);
+    expect(
+      files
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.includes(' root/root ')),
+    ).toBe(true);
   });
 
   it('before the app is installed, the extension’s popup says so and links to the download', async () => {
@@ -104,8 +122,14 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       const popup = await browser.newPage();
       await popup.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
       await popup.waitForSelector('#host-advice:not([hidden])', { visible: true, timeout: 30_000 });
-      expect(await popup.$eval('#host-advice-text', (el) => (el as HTMLElement).innerText)).toContain('The kyso app is not installed on this computer');
-      const link = await popup.$eval('#host-download', (el) => ({ text: (el as HTMLElement).innerText, href: (el as HTMLAnchorElement).href, shown: (el as HTMLElement).offsetHeight > 0 }));
+      expect(await popup.$eval('#host-advice-text', (el) => (el as HTMLElement).innerText)).toContain(
+        'The kyso app is not installed on this computer',
+      );
+      const link = await popup.$eval('#host-download', (el) => ({
+        text: (el as HTMLElement).innerText,
+        href: (el as HTMLAnchorElement).href,
+        shown: (el as HTMLElement).offsetHeight > 0,
+      }));
       expect(link).toEqual({ text: 'Download the kyso app', href: HOST_DOWNLOAD_URL, shown: true });
     } finally {
       await browser.close();
@@ -117,8 +141,15 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     expect(install.stderr).toBe('');
     expect(install.status).toBe(0);
     const version = root.run(['kyso', '--version']);
-    expect(version.stdout).toMatch(new RegExp(`^kyso ${KYSO_VERSION.replace(/\./g, '\\.')} \\(commit [0-9a-f]{12}(-dirty)?, built \\d{4}-\\d\\d-\\d\\dT`));
-    for (const manifest of ['/etc/chromium/native-messaging-hosts/vn.kyso.host.json', '/usr/lib/mozilla/native-messaging-hosts/vn.kyso.host.json']) {
+    expect(version.stdout).toMatch(
+      new RegExp(
+        `^kyso ${KYSO_VERSION.replace(/\./g, '\\.')} \\(commit [0-9a-f]{12}(-dirty)?, built \\d{4}-\\d\\d-\\d\\dT`,
+      ),
+    );
+    for (const manifest of [
+      '/etc/chromium/native-messaging-hosts/vn.kyso.host.json',
+      '/usr/lib/mozilla/native-messaging-hosts/vn.kyso.host.json',
+    ]) {
       expect(JSON.parse(root.run(['cat', manifest]).stdout).path).toBe('/opt/kyso/kyso-host');
     }
   });
@@ -126,8 +157,12 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
   it('kyso-host doctor finds the token and the registered host and says ready to sign', () => {
     const doctor = root.run(['kyso-host', 'doctor'], token.env);
     expect(doctor.stdout).toContain('✓ Công ty TNHH Ký Số Việt');
-    expect(doctor.stdout).toMatch(/chromium: \/etc\/chromium\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/);
-    expect(doctor.stdout).toMatch(/firefox: \/usr\/lib\/mozilla\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(doctor.stdout).toMatch(
+      /chromium: \/etc\/chromium\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/,
+    );
+    expect(doctor.stdout).toMatch(
+      /firefox: \/usr\/lib\/mozilla\/native-messaging-hosts\/vn\.kyso\.host\.json ✓ host answers/,
+    );
     expect(doctor.stdout).toContain('Verdict: ✓');
     expect(doctor.status).toBe(0);
   });
@@ -136,7 +171,9 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     root.run(['rm', '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node']);
     const doctor = root.run(['kyso-host', 'doctor'], token.env);
     expect(doctor.status).toBe(1);
-    expect(doctor.stdout).toContain("kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso");
+    expect(doctor.stdout).toContain(
+      "kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso",
+    );
     expect(doctor.stdout).toContain('Verdict: ✗');
     expect(`${doctor.stdout}${doctor.stderr}`).not.toMatch(/^\s+at /m);
     expect(root.run(['dpkg', '-i', path.join(root.shared, DEB)]).status).toBe(0);
@@ -148,7 +185,9 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     let browser: Browser;
 
     beforeAll(async () => {
-      demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')) });
+      demo = await startDemoServer({
+        trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
+      });
       browser = await launchReleasedChromium('profile');
       await enableDeveloperMode(browser);
     });
@@ -169,10 +208,15 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
       await clickClosingWindow(consent, '#sign');
-      await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+      await page.waitForFunction(
+        () => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!),
+        { timeout: 30_000 },
+      );
       expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
       const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
-      expect(opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok).toBe(true);
+      expect(
+        opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok,
+      ).toBe(true);
     });
   });
 
@@ -185,7 +229,27 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       // Firefox refuses plain http portals (no developer mode here): https with a throwaway certificate.
       const tls = path.join(root.shared, 'tls');
       mkdirSync(tls);
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/key.pem`, '-out', `${tls}/cert.pem`, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          `${tls}/key.pem`,
+          '-out',
+          `${tls}/cert.pem`,
+          '-days',
+          '2',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+        ],
+        { stdio: 'ignore' },
+      );
       demo = await startDemoServer({
         trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
         tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
@@ -195,12 +259,18 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`), '-d', xpi]);
       browser = await puppeteer.launch({
         browser: 'firefox',
-        executablePath: root.launcher('firefox', process.env.KYSO_FIREFOX ?? '/usr/bin/firefox-esr', token.env),
+        executablePath: root.launcher(
+          'firefox',
+          process.env.KYSO_FIREFOX ?? '/usr/bin/firefox-esr',
+          token.env,
+        ),
         headless: true,
         userDataDir: path.join(root.shared, 'firefox-profile'),
         protocolTimeout: 60_000,
         acceptInsecureCerts: true,
-        extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }) },
+        extraPrefsFirefox: {
+          'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }),
+        },
       });
       expect(await browser.installExtension(xpi)).toBe(FIREFOX_EXTENSION_ID);
     });
@@ -233,7 +303,9 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       await page.click('#sign');
       const consent = await consentPage();
-      await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', { timeout: 30_000 });
+      await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', {
+        timeout: 30_000,
+      });
       if (await consent.$('body[data-state="permission"]')) {
         await consent.click('#allow-site');
         await consent.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
@@ -241,10 +313,15 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
       await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
-      await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!), { timeout: 30_000 });
+      await page.waitForFunction(
+        () => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!),
+        { timeout: 30_000 },
+      );
       expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
       const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
-      expect(opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok).toBe(true);
+      expect(
+        opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok,
+      ).toBe(true);
     });
   });
 
@@ -255,9 +332,17 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     execFileSync('dpkg-deb', ['-R', path.join(out, DEB), next]);
     const control = path.join(next, 'DEBIAN/control');
     writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, 'Version: 99.0.0'));
-    execFileSync('dpkg-deb', ['--root-owner-group', '-Znone', '-b', next, path.join(root.shared, 'kyso-next.deb')], { stdio: 'pipe' });
+    execFileSync(
+      'dpkg-deb',
+      ['--root-owner-group', '-Znone', '-b', next, path.join(root.shared, 'kyso-next.deb')],
+      { stdio: 'pipe' },
+    );
     const settings = JSON.stringify({ modules: [SOFTHSM_MODULE] });
-    root.run(['sh', '-c', `mkdir -p /root/.config/kyso && printf '%s' '${settings}' > /root/.config/kyso/config.json`]);
+    root.run([
+      'sh',
+      '-c',
+      `mkdir -p /root/.config/kyso && printf '%s' '${settings}' > /root/.config/kyso/config.json`,
+    ]);
 
     expect(root.run(['dpkg', '-i', path.join(root.shared, 'kyso-next.deb')]).status).toBe(0);
     expect(root.run(['dpkg-query', '-W', '-f', '${Version}', 'kyso']).stdout).toBe('99.0.0');
@@ -276,8 +361,13 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       .split('\n')
       .filter((line) => line.startsWith('d'))
       .map((line) => line.split(' ').at(-1)!.replace(/^\./, '').replace(/\/$/, ''));
-    const emptyDirRemoved = (f: string) => f.endsWith(' (deleted)') && packageDirs.includes(f.slice(0, -' (deleted)'.length)) && readdirSync(f.slice(0, -' (deleted)'.length)).length === 0;
-    const after = root.changes().filter((f) => !bookkeeping.test(f) && !f.startsWith('/root/') && !emptyDirRemoved(f));
+    const emptyDirRemoved = (f: string) =>
+      f.endsWith(' (deleted)') &&
+      packageDirs.includes(f.slice(0, -' (deleted)'.length)) &&
+      readdirSync(f.slice(0, -' (deleted)'.length)).length === 0;
+    const after = root
+      .changes()
+      .filter((f) => !bookkeeping.test(f) && !f.startsWith('/root/') && !emptyDirRemoved(f));
     expect(after).toEqual(before.filter((f) => !bookkeeping.test(f)));
     expect(after.filter((f) => /kyso/i.test(f))).toEqual([]);
     expect(root.run(['sh', '-c', 'command -v kyso kyso-host']).status).not.toBe(0);
@@ -293,10 +383,14 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     const launcher = root.run(['cat', '/root/.local/share/kyso/kyso-host.sh']).stdout;
     expect(launcher).toContain(`exec '${binary}' "$@"`);
     const doctor = root.run([binary, 'doctor'], token.env);
-    expect(doctor.stdout).toMatch(/chromium: \/root\/\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers/);
+    expect(doctor.stdout).toMatch(
+      /chromium: \/root\/\.config\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers/,
+    );
     expect(doctor.status, doctor.stdout).toBe(0);
     expect(root.run([binary, 'uninstall', '--browser', 'chromium,firefox']).status).toBe(0);
-    expect(root.run(['test', '-e', '/root/.config/chromium/NativeMessagingHosts/vn.kyso.host.json']).status).not.toBe(0);
+    expect(
+      root.run(['test', '-e', '/root/.config/chromium/NativeMessagingHosts/vn.kyso.host.json']).status,
+    ).not.toBe(0);
   });
 
   it('a corrupted package is refused and nothing is installed', () => {
@@ -306,7 +400,9 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     const install = root.run(['dpkg', '-i', path.join(root.shared, 'corrupt.deb')]);
     expect(install.status).not.toBe(0);
     expect(install.stderr).toMatch(/dpkg-deb|corrupt|error/i);
-    expect(root.run(['dpkg-query', '-W', '-f', '${Status}', 'kyso']).stdout).not.toContain('install ok installed');
+    expect(root.run(['dpkg-query', '-W', '-f', '${Status}', 'kyso']).stdout).not.toContain(
+      'install ok installed',
+    );
     expect(root.run(['test', '-e', '/opt/kyso/kyso-host']).status).not.toBe(0);
   });
 
@@ -315,7 +411,10 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     try {
       buildPackages(again);
       for (const artifact of readdirSync(out).filter((f) => /\.(zip|xpi)$/.test(f))) {
-        expect(readFileSync(path.join(again, artifact)).equals(readFileSync(path.join(out, artifact))), artifact).toBe(true);
+        expect(
+          readFileSync(path.join(again, artifact)).equals(readFileSync(path.join(out, artifact))),
+          artifact,
+        ).toBe(true);
       }
       // The tarballs: same files, same modes and sizes; only kyso-host's bytes differ (the code cache).
       const unpack = (dir: string) => {
@@ -326,8 +425,13 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       };
       const [a, b] = [unpack(out), unpack(again)];
       expect(listing(b)).toEqual(listing(a));
-      const differing = execFileSync('sh', ['-c', `diff -rq "${a}" "${b}" || true`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-      expect(differing.map((line) => path.basename(line.split(' and ')[0]!))).toEqual(differing.length ? ['kyso-host'] : []);
+      const differing = execFileSync('sh', ['-c', `diff -rq "${a}" "${b}" || true`], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+      expect(differing.map((line) => path.basename(line.split(' and ')[0]!))).toEqual(
+        differing.length ? ['kyso-host'] : [],
+      );
     } finally {
       rmSync(again, { recursive: true, force: true });
       rmSync(`${again}-unpacked`, { recursive: true, force: true });

@@ -19,7 +19,17 @@ import path from 'node:path';
 
 const OVERLAID = ['usr', 'etc', 'var'] as const;
 const EMPTY_DIRS = ['opt', 'root', 'home', 'tmp', 'dev', 'proc', 'sys', 'run'];
-const NODE_FILES = ['/usr/bin/node', '/usr/bin/nodejs', '/usr/bin/npm', '/usr/bin/npx', '/usr/bin/corepack', '/usr/lib/node_modules', '/usr/include/node', '/usr/share/doc/nodejs', '/usr/share/nodejs'];
+const NODE_FILES = [
+  '/usr/bin/node',
+  '/usr/bin/nodejs',
+  '/usr/bin/npm',
+  '/usr/bin/npx',
+  '/usr/bin/corepack',
+  '/usr/lib/node_modules',
+  '/usr/include/node',
+  '/usr/share/doc/nodejs',
+  '/usr/share/nodejs',
+];
 
 export interface RunResult {
   status: number | null;
@@ -42,12 +52,16 @@ export class PackageRoot {
     }
     for (const dir of EMPTY_DIRS) mkdirSync(path.join(this.root, dir), { recursive: true });
     chmodSync(path.join(this.root, 'tmp'), 0o1777);
-    for (const link of ['bin', 'lib', 'lib64', 'sbin']) spawnSync('ln', ['-s', `usr/${link}`, path.join(this.root, link)]);
+    for (const link of ['bin', 'lib', 'lib64', 'sbin'])
+      spawnSync('ln', ['-s', `usr/${link}`, path.join(this.root, link)]);
     mkdirSync(this.shared, { recursive: true });
     // The mount script: overlays, the kernel's file systems, the shared directory at its own path.
     const mounts = [
       'set -e',
-      ...OVERLAID.map((l) => `mount -t overlay overlay -o lowerdir=/${l},upperdir=${this.dir}/upper/${l},workdir=${this.dir}/work/${l} ${this.root}/${l}`),
+      ...OVERLAID.map(
+        (l) =>
+          `mount -t overlay overlay -o lowerdir=/${l},upperdir=${this.dir}/upper/${l},workdir=${this.dir}/work/${l} ${this.root}/${l}`,
+      ),
       `mount --rbind /dev ${this.root}/dev`,
       `mount -t proc proc ${this.root}/proc`,
       `mount --rbind /sys ${this.root}/sys`,
@@ -63,7 +77,16 @@ export class PackageRoot {
 
   /** argv for running `command` inside the root (environment: PATH, HOME, LANG and `env`). */
   argv(command: string[], env: Record<string, string> = {}): string[] {
-    return ['unshare', '--mount', '--propagation', 'private', '--', this.script, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command];
+    return [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      this.script,
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ...command,
+    ];
   }
 
   run(command: string[], env: Record<string, string> = {}, input?: string): RunResult {
@@ -106,7 +129,8 @@ export class PackageRoot {
     };
     for (const layer of OVERLAID) walk(path.join(this.dir, 'upper'), `/${layer}`, true);
     // dpkg removes /opt when the last package in it goes and no package owns /opt (none does on Debian).
-    for (const dir of ['opt', 'root']) if (existsOnHost(path.join(this.root, dir))) walk(this.root, `/${dir}`, false);
+    for (const dir of ['opt', 'root'])
+      if (existsOnHost(path.join(this.root, dir))) walk(this.root, `/${dir}`, false);
     return out.sort();
   }
 

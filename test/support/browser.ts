@@ -26,7 +26,10 @@ export interface ChromiumSession {
 }
 
 /** A fresh profile; `prepareProfile` may install the native host into it before launch. */
-export async function launchChromium(prepareProfile?: (profileDir: string) => void | Promise<void>, extraArgs: string[] = []): Promise<ChromiumSession> {
+export async function launchChromium(
+  prepareProfile?: (profileDir: string) => void | Promise<void>,
+  extraArgs: string[] = [],
+): Promise<ChromiumSession> {
   const profileDir = mkdtempSync(path.join(tmpdir(), 'kyso-chromium-'));
   await prepareProfile?.(profileDir);
   const browser = await puppeteer.launch({
@@ -34,7 +37,12 @@ export async function launchChromium(prepareProfile?: (profileDir: string) => vo
     userDataDir: profileDir,
     headless: true,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...QUIET_FLAGS, `--disable-extensions-except=${EXTENSION_DIST}`, `--load-extension=${EXTENSION_DIST}`, ...extraArgs],
+    args: [
+      ...QUIET_FLAGS,
+      `--disable-extensions-except=${EXTENSION_DIST}`,
+      `--load-extension=${EXTENSION_DIST}`,
+      ...extraArgs,
+    ],
     protocolTimeout: 60_000,
   });
   return {
@@ -49,14 +57,20 @@ export async function launchChromium(prepareProfile?: (profileDir: string) => vo
 
 export async function extensionServiceWorker(browser: Browser) {
   const target = await browser.waitForTarget(
-    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`),
+    (t) =>
+      t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`),
     { timeout: 20_000 },
   );
   const worker = await target.worker();
   if (!worker) throw new Error('extension service worker not reachable');
   // The target shows up before the extension APIs are bound in it.
   for (let i = 0; i < 100; i++) {
-    if (await worker.evaluate(() => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object')) return worker;
+    if (
+      await worker.evaluate(
+        () => typeof (globalThis as { chrome?: { storage?: unknown } }).chrome?.storage === 'object',
+      )
+    )
+      return worker;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('extension APIs never became available in the service worker');
@@ -65,10 +79,13 @@ export async function extensionServiceWorker(browser: Browser) {
 /** Lets http://localhost pages ask for signatures (the extension's developer mode). */
 export async function enableDeveloperMode(browser: Browser): Promise<void> {
   const worker = await extensionServiceWorker(browser);
-  await worker.evaluate(() => (globalThis as unknown as { chrome: any }).chrome.storage.local.set({ developerMode: true }));
+  await worker.evaluate(() =>
+    (globalThis as unknown as { chrome: any }).chrome.storage.local.set({ developerMode: true }),
+  );
 }
 
-const isConsentTarget = (t: Target) => t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent');
+const isConsentTarget = (t: Target) =>
+  t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent');
 
 /**
  * Runs `action` (a click that asks for a signature) and returns the consent window it opened, once
@@ -81,7 +98,9 @@ export async function consentWindowAfter(
 ): Promise<Page> {
   const before = new Set(browser.targets().filter(isConsentTarget));
   await action();
-  const target = await browser.waitForTarget((t) => isConsentTarget(t) && !before.has(t), { timeout: 20_000 });
+  const target = await browser.waitForTarget((t) => isConsentTarget(t) && !before.has(t), {
+    timeout: 20_000,
+  });
   const page = await target.asPage();
   await waitArmed(page);
   // A site's first request asks whether to allow it; most tests answer yes and go on.
@@ -98,7 +117,10 @@ export async function consentWindowAfter(
  * before that, keys and clicks on its answers are ignored on purpose.
  */
 export async function waitArmed(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]', { timeout: 20_000 });
+  await page.waitForSelector(
+    'body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]',
+    { timeout: 20_000 },
+  );
 }
 
 /** Whether a consent window is still open, after giving a closing one a moment to go. */

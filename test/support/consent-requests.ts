@@ -19,7 +19,8 @@ export function sdkCall(page: Page, method: string, options: unknown): Promise<v
           if (o.digestBatch) {
             const { count, rawAt } = o.digestBatch;
             o.documents = Array.from({ length: count }, (_, i) => ({
-              name: i === rawAt ? `chuoi-du-lieu-${i + 1}.bin` : `hoa-don-${String(i + 1).padStart(4, '0')}.xml`,
+              name:
+                i === rawAt ? `chuoi-du-lieu-${i + 1}.bin` : `hoa-don-${String(i + 1).padStart(4, '0')}.xml`,
               digest: new Uint8Array(32).fill(i % 251),
               digestAlgorithm: 'SHA-256',
               ...(i === rawAt && { kind: 'raw' }),
@@ -30,7 +31,8 @@ export function sdkCall(page: Page, method: string, options: unknown): Promise<v
           return kyso[method](o);
         })
         .then(
-          (result: any) => (result.cms || result.pdf || result.xml || result.results ? 'signed' : 'no signature'),
+          (result: any) =>
+            result.cms || result.pdf || result.xml || result.results ? 'signed' : 'no signature',
           (error: any) => error.code,
         )
         .finally(() => (w.settled = true));
@@ -58,7 +60,8 @@ export function darkThirds(page: Page): Promise<number[]> {
     for (let y = 0; y < canvas.height; y++)
       for (let x = 0; x < canvas.width; x++) {
         const i = (y * canvas.width + x) * 4;
-        if (data[i]! < 60 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200) thirds[Math.floor(y / third)]! += 1;
+        if (data[i]! < 60 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200)
+          thirds[Math.floor(y / third)]! += 1;
       }
     return thirds.map((n) => n / (canvas.width * third));
   });
@@ -67,7 +70,7 @@ export function darkThirds(page: Page): Promise<number[]> {
 /** Three pages, each with a black band at a different height: top, middle, bottom. */
 export async function threePagePdf(): Promise<string> {
   const doc = await PDFDocument.create();
-  for (const y of [700, 380, 60]) doc.addPage([595, 842]).drawRectangle({ x: 50, y, width: 495, height: 80, color: rgb(0, 0, 0) });
+  for (const y of [700, 380, 60])
+    doc.addPage([595, 842]).drawRectangle({ x: 50, y, width: 495, height: 80, color: rgb(0, 0, 0) });
   return Buffer.from(await doc.save()).toString('base64');
 }
-

@@ -17,13 +17,22 @@ export interface ExtensionPathResult {
   signedPdf: Uint8Array;
 }
 
-export async function signPdfThroughExtension(pdf: Uint8Array, identity: SoftwareIdentity, extra: Partial<Extract<PageDocument, { kind: 'pdf' }>> = {}): Promise<ExtensionPathResult> {
+export async function signPdfThroughExtension(
+  pdf: Uint8Array,
+  identity: SoftwareIdentity,
+  extra: Partial<Extract<PageDocument, { kind: 'pdf' }>> = {},
+): Promise<ExtensionPathResult> {
   const plan = await planDocument({ kind: 'pdf', name: 'corpus.pdf', pdf: bytesToBase64(pdf), ...extra }, 0);
   const content = await plan.content();
   const prepared = await plan.prepare(signerOf(bytesToBase64(identity.certificateDer)), new Date());
   if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
   const cms = await signCades(
-    { contentDigest: base64ToBytes(prepared.item.digest), digestAlgorithm: prepared.item.digestAlgorithm, signerCertificate: identity.certificateDer, signingTime: null },
+    {
+      contentDigest: base64ToBytes(prepared.item.digest),
+      digestAlgorithm: prepared.item.digestAlgorithm,
+      signerCertificate: identity.certificateDer,
+      signingTime: null,
+    },
     identity.signer,
   );
   const result = prepared.finish({ ok: true, cms: bytesToBase64(cms) });

@@ -41,13 +41,36 @@ async function locationOf(target: Target): Promise<string> {
   return (page && (await page.evaluate(() => location.href).catch(() => ''))) || '';
 }
 
-export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record<string, string>, files?: Record<string, Uint8Array>): Promise<FirefoxSession> {
+export async function startFirefoxSession(
+  hostEnv?: (token: TestToken) => Record<string, string>,
+  files?: Record<string, Uint8Array>,
+): Promise<FirefoxSession> {
   const token = copyTestToken();
   const home = mkdtempSync(path.join(tmpdir(), 'kyso-firefox-home-'));
   registerHostForFirefox(home, hostEnv?.(token) ?? token.env);
   const tls = path.join(home, 'tls');
   execFileSync('mkdir', ['-p', tls]);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${tls}/key.pem`, '-out', `${tls}/cert.pem`, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${tls}/key.pem`,
+      '-out',
+      `${tls}/cert.pem`,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const portal = await startDemoServer({
     trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')),
     tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
@@ -61,17 +84,21 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
     env: { ...process.env, HOME: home },
     protocolTimeout: 60_000,
     acceptInsecureCerts: true,
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }) },
+    extraPrefsFirefox: {
+      'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: FIREFOX_UUID }),
+    },
   });
   const id = await browser.installExtension(EXTENSION_DIST);
-  if (id !== FIREFOX_EXTENSION_ID) throw new Error(`the extension installed as ${id}, not ${FIREFOX_EXTENSION_ID}`);
+  if (id !== FIREFOX_EXTENSION_ID)
+    throw new Error(`the extension installed as ${id}, not ${FIREFOX_EXTENSION_ID}`);
 
   async function extensionPage(prefix: string, exclude = new Set<Target>()): Promise<Page> {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       for (const target of browser.targets()) {
         if (exclude.has(target)) continue;
-        if ((await locationOf(target)).startsWith(`${FIREFOX_EXTENSION_BASE}${prefix}`)) return (await target.page())!;
+        if ((await locationOf(target)).startsWith(`${FIREFOX_EXTENSION_BASE}${prefix}`))
+          return (await target.page())!;
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -80,7 +107,8 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
 
   async function consentTargets(): Promise<Target[]> {
     const found: Target[] = [];
-    for (const target of browser.targets()) if ((await locationOf(target)).startsWith(`${FIREFOX_EXTENSION_BASE}src/consent/`)) found.push(target);
+    for (const target of browser.targets())
+      if ((await locationOf(target)).startsWith(`${FIREFOX_EXTENSION_BASE}src/consent/`)) found.push(target);
     return found;
   }
 
@@ -92,7 +120,9 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
     async openPortal() {
       const page = await browser.newPage();
       await page.goto(portal.url);
-      await page.waitForSelector('#kyso-state[data-state="ready"], #kyso-state[data-state="error"]', { timeout: 20_000 });
+      await page.waitForSelector('#kyso-state[data-state="ready"], #kyso-state[data-state="error"]', {
+        timeout: 20_000,
+      });
       return page;
     },
     async consentWindowAfter(action) {
@@ -100,7 +130,10 @@ export async function startFirefoxSession(hostEnv?: (token: TestToken) => Record
       await action();
       const consent = await extensionPage('src/consent/', before);
       // Past the activation delay: before it, the window ignores keys and clicks on its answers.
-      await consent.waitForSelector('body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]', { timeout: 20_000 });
+      await consent.waitForSelector(
+        'body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]',
+        { timeout: 20_000 },
+      );
       return consent;
     },
     extensionPage,

@@ -1,6 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
-import type { HostCommand, HostEvent, HostParams, HostResponse, HostStatusEvent } from '../../shared/protocol/host.js';
+import type {
+  HostCommand,
+  HostEvent,
+  HostParams,
+  HostResponse,
+  HostStatusEvent,
+} from '../../shared/protocol/host.js';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { HOST_LAUNCHER } from './paths.js';
 
@@ -40,12 +46,16 @@ export class HostProcess {
   }
 
   /** The first frame (in arrival order) that `accept` takes, removed from the queue. */
-  private async takeFrame(accept: (frame: HostResponse) => boolean, timeoutMs: number): Promise<HostResponse> {
+  private async takeFrame(
+    accept: (frame: HostResponse) => boolean,
+    timeoutMs: number,
+  ): Promise<HostResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.frames.findIndex((f) => accept(f as HostResponse));
       if (index >= 0) return this.frames.splice(index, 1)[0] as HostResponse;
-      if (Date.now() > deadline) throw new Error(`no frame from host within ${timeoutMs} ms; stderr: ${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`no frame from host within ${timeoutMs} ms; stderr: ${this.stderr}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);
@@ -60,7 +70,10 @@ export class HostProcess {
 
   /** The next event the host sends unasked (a WebSocket client's request). */
   async event(timeoutMs = 30_000): Promise<HostEvent> {
-    return (await this.takeFrame((f) => (f as unknown as HostEvent).event === 'websocket-request', timeoutMs)) as unknown as HostEvent;
+    return (await this.takeFrame(
+      (f) => (f as unknown as HostEvent).event === 'websocket-request',
+      timeoutMs,
+    )) as unknown as HostEvent;
   }
 
   /** The answer to request `id`, whatever else arrives first (requests may finish out of order). */
@@ -70,7 +83,8 @@ export class HostProcess {
 
   /** The next status event about request `id` (it waits for its token). */
   async statusFor(id: number, timeoutMs = 30_000): Promise<HostStatusEvent> {
-    const isStatus = (f: unknown) => (f as HostStatusEvent).event === 'request-status' && (f as HostStatusEvent).requestId === id;
+    const isStatus = (f: unknown) =>
+      (f as HostStatusEvent).event === 'request-status' && (f as HostStatusEvent).requestId === id;
     return (await this.takeFrame((f) => isStatus(f), timeoutMs)) as unknown as HostStatusEvent;
   }
 

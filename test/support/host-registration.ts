@@ -19,7 +19,10 @@ function kysoHostInstall(args: string[], env: Record<string, string>): string {
 
 /** For a fresh Chromium profile: <profile>/NativeMessagingHosts. */
 export function registerHostInProfile(profileDir: string, env: Record<string, string>): string {
-  return kysoHostInstall(['--user-data-dir', profileDir, '--browser', 'chromium'], { ...env, HOME: profileDir });
+  return kysoHostInstall(['--user-data-dir', profileDir, '--browser', 'chromium'], {
+    ...env,
+    HOME: profileDir,
+  });
 }
 
 /** For Firefox under a private HOME: ~/.mozilla/native-messaging-hosts. */

@@ -32,8 +32,12 @@ export async function startHostSession(
   const host = new HostProcess(options.env?.(token) ?? token.env);
   let hello: HostResult<'hello'> | undefined;
   if (options.greet ?? true) {
-    const greeted = await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
-    if (!greeted.ok) throw new Error(`hello failed: ${JSON.stringify(greeted.error)}; stderr: ${host.stderr}`);
+    const greeted = await host.request('hello', {
+      protocolVersion: PROTOCOL_VERSION,
+      extensionVersion: KYSO_VERSION,
+    });
+    if (!greeted.ok)
+      throw new Error(`hello failed: ${JSON.stringify(greeted.error)}; stderr: ${host.stderr}`);
     hello = greeted.result as HostResult<'hello'>;
   }
   let certificates: CertificateEntry[] = [];

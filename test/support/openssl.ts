@@ -9,12 +9,28 @@ export interface OpensslVerifyResult {
 }
 
 /** `openssl cms -verify`: the independent verifier for CMS signatures. */
-export function opensslCmsVerify(options: { cms: Uint8Array; content?: Uint8Array; caFile: string }): OpensslVerifyResult {
+export function opensslCmsVerify(options: {
+  cms: Uint8Array;
+  content?: Uint8Array;
+  caFile: string;
+}): OpensslVerifyResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-'));
   try {
     const cmsPath = path.join(dir, 'sig.p7s');
     writeFileSync(cmsPath, options.cms);
-    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', cmsPath, '-CAfile', options.caFile, '-purpose', 'any'];
+    const args = [
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      cmsPath,
+      '-CAfile',
+      options.caFile,
+      '-purpose',
+      'any',
+    ];
     if (options.content) {
       const contentPath = path.join(dir, 'content.bin');
       writeFileSync(contentPath, options.content);
@@ -32,11 +48,35 @@ export function opensslCmsVerify(options: { cms: Uint8Array; content?: Uint8Arra
  * A self-signed RSA-2048 test CA made by openssl (an independent producer), valid 30 days:
  * `keyFile` and `certFile` (PEM) are written. `keyUsage` defaults to what a CA signs with.
  */
-export function makeTestCa(keyFile: string, certFile: string, commonName: string, keyUsage = 'keyCertSign,cRLSign'): void {
+export function makeTestCa(
+  keyFile: string,
+  certFile: string,
+  commonName: string,
+  keyUsage = 'keyCertSign,cRLSign',
+): void {
   execFileSync(
     'openssl',
-    ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-utf8', '-subj', `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', `keyUsage=critical,${keyUsage}`],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '30',
+      '-utf8',
+      '-subj',
+      `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      `keyUsage=critical,${keyUsage}`,
+    ],
     { stdio: 'ignore' },
   );
 }

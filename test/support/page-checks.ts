@@ -16,8 +16,12 @@ export async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   return page.evaluate(async () => {
     const axe = (window as any).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.flatMap((v: any) => v.nodes.map((n: any) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary?.split('\n')[1] ?? ''}`));
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.flatMap((v: any) =>
+      v.nodes.map((n: any) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary?.split('\n')[1] ?? ''}`),
+    );
   });
 }
 
@@ -52,7 +56,14 @@ export async function layout(page: Page, selectors: string[]): Promise<Layout> {
     for (const selector of selectors) {
       const element = document.querySelector(selector) as HTMLElement | null;
       const box = element?.getBoundingClientRect();
-      inside[selector] = !!box && box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight;
+      inside[selector] =
+        !!box &&
+        box.width > 0 &&
+        box.height > 0 &&
+        box.left >= 0 &&
+        box.top >= 0 &&
+        box.right <= innerWidth &&
+        box.bottom <= innerHeight;
     }
     const horizontalScroll = root.scrollWidth > root.clientWidth + 1;
     // What sticks out, to say why (ids or tags of the widest offenders).
@@ -68,24 +79,40 @@ export async function layout(page: Page, selectors: string[]): Promise<Layout> {
               for (let node = walker.nextNode(); node; node = walker.nextNode()) {
                 const range = document.createRange();
                 range.selectNodeContents(node);
-                if (range.getBoundingClientRect().right > root.clientWidth + 1) texts.push(`"${node.textContent!.slice(0, 30)}"`);
+                if (range.getBoundingClientRect().right > root.clientWidth + 1)
+                  texts.push(`"${node.textContent!.slice(0, 30)}"`);
               }
               return texts.slice(0, 3);
             })(),
             [`scrollWidth ${root.scrollWidth} clientWidth ${root.clientWidth}`],
           )
       : [];
-    return { bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize), horizontalScroll, wide, inside };
+    return {
+      bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize),
+      horizontalScroll,
+      wide,
+      inside,
+    };
   }, selectors);
 }
 
 /** Runs `check` at each viewport (top and bottom of the page), then puts the window back. */
-export async function atEachViewport(page: Page, check: (viewport: Viewport, where: 'top' | 'bottom') => Promise<void>): Promise<void> {
+export async function atEachViewport(
+  page: Page,
+  check: (viewport: Viewport, where: 'top' | 'bottom') => Promise<void>,
+): Promise<void> {
   try {
     for (const viewport of VIEWPORTS) {
-      await page.setViewport({ width: viewport.width, height: viewport.height, deviceScaleFactor: viewport.deviceScaleFactor ?? 1 });
+      await page.setViewport({
+        width: viewport.width,
+        height: viewport.height,
+        deviceScaleFactor: viewport.deviceScaleFactor ?? 1,
+      });
       for (const where of ['top', 'bottom'] as const) {
-        await page.evaluate((where) => window.scrollTo(0, where === 'top' ? 0 : document.documentElement.scrollHeight), where);
+        await page.evaluate(
+          (where) => window.scrollTo(0, where === 'top' ? 0 : document.documentElement.scrollHeight),
+          where,
+        );
         await check(viewport, where);
       }
     }
@@ -111,24 +138,37 @@ export function focused(page: Page): Promise<string> {
  */
 export async function textsNotIn(page: Page, lang: 'vi' | 'en'): Promise<string[]> {
   const texts: string[] = await page.evaluate(() => {
-    const skip = '.page-text, .data, code, #origin, .holder, .meta, .control-mark, #fingerprint, #list-range, .item-number, #page-position, option, [aria-hidden="true"], script, style';
+    const skip =
+      '.page-text, .data, code, #origin, .holder, .meta, .control-mark, #fingerprint, #list-range, .item-number, #page-position, option, [aria-hidden="true"], script, style';
     const found: string[] = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent?.trim();
       const parent = node.parentElement;
       if (!text || !parent || parent.closest(skip)) continue;
-      if (!(parent.offsetParent !== null || getComputedStyle(parent).position === 'fixed') || parent.closest('[hidden]')) continue;
+      if (
+        !(parent.offsetParent !== null || getComputedStyle(parent).position === 'fixed') ||
+        parent.closest('[hidden]')
+      )
+        continue;
       found.push(text);
     }
     return found;
   });
-  const catalogue = (l: 'vi' | 'en') => [...Object.values(MESSAGES[l]), ...ERROR_CODES.map((code) => errorMessage(code, l))];
-  const pattern = (message: string) => new RegExp(`^${message.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '.+')}$`, 's');
+  const catalogue = (l: 'vi' | 'en') => [
+    ...Object.values(MESSAGES[l]),
+    ...ERROR_CODES.map((code) => errorMessage(code, l)),
+  ];
+  const pattern = (message: string) =>
+    new RegExp(`^${message.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '.+')}$`, 's');
   const own = catalogue(lang).map(pattern);
-  const foreign = catalogue(lang === 'vi' ? 'en' : 'vi').filter((m) => !catalogue(lang).includes(m)).map(pattern);
+  const foreign = catalogue(lang === 'vi' ? 'en' : 'vi')
+    .filter((m) => !catalogue(lang).includes(m))
+    .map(pattern);
   // Not ours to translate: numbers, punctuation, product names.
   const neutral = /^[\d\s.,:;/()–—…·+%#-]*$|^kyso(-host)?$|^KYSO_PKCS11_MODULES$/;
   const trimmed = texts.map((text) => text.replace(/^[\s—–·:-]+|[\s—–·:-]+$/g, ''));
-  return trimmed.filter((text) => !neutral.test(text) && (!own.some((p) => p.test(text)) || foreign.some((p) => p.test(text))));
+  return trimmed.filter(
+    (text) => !neutral.test(text) && (!own.some((p) => p.test(text)) || foreign.some((p) => p.test(text))),
+  );
 }

@@ -49,7 +49,9 @@ async function signingCertificateV2(certDer: Uint8Array, cert: pkijs.Certificate
     value: [
       new asn1js.Sequence({
         // GeneralNames: one directoryName [4] holding the issuer's Name
-        value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.issuer.toSchema()] })],
+        value: [
+          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.issuer.toSchema()] }),
+        ],
       }),
       cert.serialNumber,
     ],
@@ -88,7 +90,9 @@ export async function prepareSignedAttributes(options: CadesOptions): Promise<Pr
     attribute(OID.signingCertificateV2, await signingCertificateV2(options.signerCertificate, certificate)),
   ];
   if (options.signingTime !== null) {
-    attributes.push(attribute(OID.signingTime, new asn1js.UTCTime({ valueDate: options.signingTime ?? new Date() })));
+    attributes.push(
+      attribute(OID.signingTime, new asn1js.UTCTime({ valueDate: options.signingTime ?? new Date() })),
+    );
   }
   const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sortByDer(attributes) });
   const toBeSigned = new Uint8Array(signedAttrs.toSchema().toBER());
@@ -118,7 +122,10 @@ export function assembleSignedData(
   const { certificate, signedAttrs } = prepared;
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
+    sid: new pkijs.IssuerAndSerialNumber({
+      issuer: certificate.issuer,
+      serialNumber: certificate.serialNumber,
+    }),
     digestAlgorithm: digestAlgorithmIdentifier(options.digestAlgorithm),
     signedAttrs,
     signatureAlgorithm: signatureAlgorithmIdentifier(keyType, options.digestAlgorithm),
@@ -132,9 +139,15 @@ export function assembleSignedData(
     version: 1,
     digestAlgorithms: [digestAlgorithmIdentifier(options.digestAlgorithm)],
     encapContentInfo,
-    certificates: [certificate, ...(options.chain ?? []).map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der)))],
+    certificates: [
+      certificate,
+      ...(options.chain ?? []).map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
+    ],
     signerInfos: [signerInfo],
   });
-  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
+  const contentInfo = new pkijs.ContentInfo({
+    contentType: OID.signedData,
+    content: signedData.toSchema(true),
+  });
   return new Uint8Array(contentInfo.toSchema().toBER());
 }

@@ -25,8 +25,14 @@ export async function startPortalSession(
   chromiumArgs: string[] = [],
 ): Promise<PortalSession> {
   const token = copyTestToken();
-  const demo = await startDemoServer({ trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')), ...(files && { files }) });
-  const chromium = await launchChromium((profile) => void registerHostInProfile(profile, hostEnv?.(token) ?? token.env), chromiumArgs);
+  const demo = await startDemoServer({
+    trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')),
+    ...(files && { files }),
+  });
+  const chromium = await launchChromium(
+    (profile) => void registerHostInProfile(profile, hostEnv?.(token) ?? token.env),
+    chromiumArgs,
+  );
   await enableDeveloperMode(chromium.browser);
   return {
     token,

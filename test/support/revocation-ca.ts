@@ -42,28 +42,71 @@ const opensslTime = (date: Date) => date.toISOString().replace(/[-:T]/g, '').sli
 export async function startRevocationCa(): Promise<RevocationCa> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-revocation-ca-'));
   const file = (name: string) => path.join(dir, name);
-  makeTestCa(file('ca.key'), file('ca.pem'), 'kyso Revocation Test CA', 'keyCertSign,cRLSign,digitalSignature');
+  makeTestCa(
+    file('ca.key'),
+    file('ca.pem'),
+    'kyso Revocation Test CA',
+    'keyCertSign,cRLSign,digitalSignature',
+  );
   writeFileSync(file('index.txt'), '');
   writeFileSync(file('crlnumber'), '01\n');
-  writeFileSync(file('ca.cnf'), `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`);
+  writeFileSync(
+    file('ca.cnf'),
+    `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`,
+  );
   const up = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
 
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const service = request.url?.startsWith('/ocsp') ? 'ocsp' : request.url?.startsWith('/crl') ? 'crl' : undefined;
+    const service = request.url?.startsWith('/ocsp')
+      ? 'ocsp'
+      : request.url?.startsWith('/crl')
+        ? 'crl'
+        : undefined;
     if (!service || !up[service]) return void response.writeHead(503).end();
     served[service]++;
     try {
       if (service === 'ocsp') {
         const id = `${Date.now()}-${Math.random()}`;
         writeFileSync(file(`req-${id}.der`), Buffer.concat(chunks));
-        await run('openssl', ['ocsp', '-index', file('index.txt'), '-CA', file('ca.pem'), '-rsigner', file('ca.pem'), '-rkey', file('ca.key'), '-reqin', file(`req-${id}.der`), '-respout', file(`resp-${id}.der`), '-ndays', '1']);
-        response.writeHead(200, { 'content-type': 'application/ocsp-response' }).end(readFileSync(file(`resp-${id}.der`)));
+        await run('openssl', [
+          'ocsp',
+          '-index',
+          file('index.txt'),
+          '-CA',
+          file('ca.pem'),
+          '-rsigner',
+          file('ca.pem'),
+          '-rkey',
+          file('ca.key'),
+          '-reqin',
+          file(`req-${id}.der`),
+          '-respout',
+          file(`resp-${id}.der`),
+          '-ndays',
+          '1',
+        ]);
+        response
+          .writeHead(200, { 'content-type': 'application/ocsp-response' })
+          .end(readFileSync(file(`resp-${id}.der`)));
       } else {
-        await run('openssl', ['ca', '-gencrl', '-config', file('ca.cnf'), '-keyfile', file('ca.key'), '-cert', file('ca.pem'), '-out', file('crl.pem')]);
-        const { stdout } = await run('openssl', ['crl', '-in', file('crl.pem'), '-outform', 'DER'], { encoding: 'buffer' });
+        await run('openssl', [
+          'ca',
+          '-gencrl',
+          '-config',
+          file('ca.cnf'),
+          '-keyfile',
+          file('ca.key'),
+          '-cert',
+          file('ca.pem'),
+          '-out',
+          file('crl.pem'),
+        ]);
+        const { stdout } = await run('openssl', ['crl', '-in', file('crl.pem'), '-outform', 'DER'], {
+          encoding: 'buffer',
+        });
         response.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(stdout);
       }
     } catch (error) {
@@ -82,11 +125,58 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     issue(subject) {
       const serial = (serialCounter++).toString(16).toUpperCase();
       const name = `leaf-${serial}`;
-      writeFileSync(file(`${name}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp\ncrlDistributionPoints=URI:${url}/crl\n`);
-      execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-utf8', '-subj', subject], { stdio: 'ignore' });
-      execFileSync('openssl', ['x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-set_serial', `0x${serial}`, '-days', '10', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`)], { stdio: 'ignore' });
+      writeFileSync(
+        file(`${name}.ext`),
+        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp\ncrlDistributionPoints=URI:${url}/crl\n`,
+      );
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-new',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          file(`${name}.key`),
+          '-out',
+          file(`${name}.csr`),
+          '-utf8',
+          '-subj',
+          subject,
+        ],
+        { stdio: 'ignore' },
+      );
+      execFileSync(
+        'openssl',
+        [
+          'x509',
+          '-req',
+          '-in',
+          file(`${name}.csr`),
+          '-CA',
+          file('ca.pem'),
+          '-CAkey',
+          file('ca.key'),
+          '-set_serial',
+          `0x${serial}`,
+          '-days',
+          '10',
+          '-extfile',
+          file(`${name}.ext`),
+          '-out',
+          file(`${name}.pem`),
+        ],
+        { stdio: 'ignore' },
+      );
       const expiry = new Date(Date.now() + 10 * 86_400_000);
-      const subjectLine = execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-noout', '-subject', '-nameopt', 'compat'], { encoding: 'utf8' }).replace(/^subject=\s*/, '').trim();
+      const subjectLine = execFileSync(
+        'openssl',
+        ['x509', '-in', file(`${name}.pem`), '-noout', '-subject', '-nameopt', 'compat'],
+        { encoding: 'utf8' },
+      )
+        .replace(/^subject=\s*/, '')
+        .trim();
       appendFileSync(file('index.txt'), `V\t${opensslTime(expiry)}\t\t${serial}\tunknown\t${subjectLine}\n`);
       const key = createPrivateKey(readFileSync(file(`${name}.key`)));
       return {
@@ -96,7 +186,12 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         signer: {
           keyType: 'RSA',
           async signDigest(digest, algorithm) {
-            return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest])));
+            return new Uint8Array(
+              privateEncrypt(
+                { key, padding: constants.RSA_PKCS1_PADDING },
+                Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]),
+              ),
+            );
           },
         },
       };
@@ -106,10 +201,14 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       const revokedAt = opensslTime(new Date(Date.now() - 60_000));
       writeFileSync(
         file('index.txt'),
-        lines.map((line) => {
-          const fields = line.split('\t');
-          return fields[3] === certificate.serial ? ['R', fields[1], revokedAt, ...fields.slice(3)].join('\t') : line;
-        }).join('\n'),
+        lines
+          .map((line) => {
+            const fields = line.split('\t');
+            return fields[3] === certificate.serial
+              ? ['R', fields[1], revokedAt, ...fields.slice(3)].join('\t')
+              : line;
+          })
+          .join('\n'),
       );
     },
     set(service, isUp) {

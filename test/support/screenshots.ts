@@ -7,10 +7,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 
-const DIR = process.env.KYSO_SCREENSHOT_DIR ? path.resolve(process.env.KYSO_SCREENSHOT_DIR) : path.join(tmpdir(), 'kyso-screenshots');
+const DIR = process.env.KYSO_SCREENSHOT_DIR
+  ? path.resolve(process.env.KYSO_SCREENSHOT_DIR)
+  : path.join(tmpdir(), 'kyso-screenshots');
 
 /** `fullPage: false`: only what the window shows (a sticky bar then sits where the person sees it). */
-export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<string> {
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `${name}.png`);
   if (options.fullPage === false) {
@@ -19,7 +25,10 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
   }
   // The whole page as one tall window, so a sticky bar sits at its bottom (a plain full-page capture leaves it mid-page).
   const before = page.viewport();
-  const size = await page.evaluate(() => ({ width: document.documentElement.clientWidth, height: Math.max(document.documentElement.scrollHeight, innerHeight) }));
+  const size = await page.evaluate(() => ({
+    width: document.documentElement.clientWidth,
+    height: Math.max(document.documentElement.scrollHeight, innerHeight),
+  }));
   await page.setViewport(size);
   try {
     await page.screenshot({ path: file as `${string}.png` });

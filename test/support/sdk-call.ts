@@ -8,7 +8,13 @@ export type SdkMethod = 'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf'
  * a signed PDF, and each PDF of a batch; a batch's failed documents as `{ ok: false, code }`), or
  * `ok: false` with the KysoError's code, message and details.
  */
-export type SdkOutcome = { ok: boolean; code?: string; message?: string; details?: Record<string, unknown>; [field: string]: any };
+export type SdkOutcome = {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+  [field: string]: any;
+};
 
 /**
  * Starts an SDK call in the page and returns once it is under way (a consent window may be
@@ -16,13 +22,20 @@ export type SdkOutcome = { ok: boolean; code?: string; message?: string; details
  * it, `import('/sdk/kyso.js')` (built with new Function so the test runner does not rewrite this
  * browser-side import). With `progress`, the batch's onProgress calls are kept for `sdkProgress`.
  */
-export function sdkCall(page: Page, method: SdkMethod, options?: unknown, { progress = false }: { progress?: boolean } = {}): Promise<void> {
+export function sdkCall(
+  page: Page,
+  method: SdkMethod,
+  options?: unknown,
+  { progress = false }: { progress?: boolean } = {},
+): Promise<void> {
   return page.evaluate(
     (method, options, progress) => {
       const w = window as any;
       const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
       w.kysoProgress = [];
-      const requestOptions = progress ? { onProgress: (done: number, total: number) => w.kysoProgress.push([done, total]) } : undefined;
+      const requestOptions = progress
+        ? { onProgress: (done: number, total: number) => w.kysoProgress.push([done, total]) }
+        : undefined;
       w.kysoOutcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
         .then((kyso) => kyso[method](options, requestOptions))
         .then(
@@ -30,7 +43,11 @@ export function sdkCall(page: Page, method: SdkMethod, options?: unknown, { prog
             ok: true,
             ...result,
             ...(result?.pdf && { pdf: toB64(result.pdf) }),
-            ...(result?.results && { results: result.results.map((r: any) => (r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code })) }),
+            ...(result?.results && {
+              results: result.results.map((r: any) =>
+                r.pdf ? { ...r, pdf: toB64(r.pdf) } : r.ok ? r : { ok: false, code: r.error.code },
+              ),
+            }),
           }),
           (error: any) => ({ ok: false, code: error.code, message: error.message, details: error.details }),
         );

@@ -37,16 +37,51 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   const certPem = path.join(dir, `${name}.pem`);
   const { caPem, caKey } = ensureCa(dir);
   const extFile = path.join(dir, 'sw-ee.ext');
-  writeFileSync(extFile, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n');
-  execFileSync('openssl', [
-    'req', '-new', '-newkey', keyType === 'RSA' ? 'rsa:2048' : 'ec',
-    ...(keyType === 'EC' ? ['-pkeyopt', 'ec_paramgen_curve:P-256'] : []),
-    '-nodes', '-keyout', keyPath, '-out', `${certPem}.csr`, '-utf8', '-subj', subject,
-  ], { stdio: 'ignore' });
-  execFileSync('openssl', [
-    'x509', '-req', '-in', `${certPem}.csr`, '-CA', caPem, '-CAkey', caKey, '-set_serial', `0x${Date.now().toString(16)}`,
-    '-days', '30', '-extfile', extFile, '-out', certPem,
-  ], { stdio: 'ignore' });
+  writeFileSync(
+    extFile,
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+  );
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-newkey',
+      keyType === 'RSA' ? 'rsa:2048' : 'ec',
+      ...(keyType === 'EC' ? ['-pkeyopt', 'ec_paramgen_curve:P-256'] : []),
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      `${certPem}.csr`,
+      '-utf8',
+      '-subj',
+      subject,
+    ],
+    { stdio: 'ignore' },
+  );
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${certPem}.csr`,
+      '-CA',
+      caPem,
+      '-CAkey',
+      caKey,
+      '-set_serial',
+      `0x${Date.now().toString(16)}`,
+      '-days',
+      '30',
+      '-extfile',
+      extFile,
+      '-out',
+      certPem,
+    ],
+    { stdio: 'ignore' },
+  );
   const key = createPrivateKey(readFileSync(keyPath));
   const certificateDer = execFileSync('openssl', ['x509', '-in', certPem, '-outform', 'DER']);
   const signer: DigestSigner = {

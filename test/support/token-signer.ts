@@ -38,7 +38,10 @@ export function tokenSigner(token: TestToken, keyType: KeyType): TokenSigner {
     keyType,
     async signDigest(digest, algorithm) {
       if (keyType === 'EC') return sign(pkcs11js.CKM_ECDSA, digest);
-      return sign(pkcs11js.CKM_RSA_PKCS, Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]));
+      return sign(
+        pkcs11js.CKM_RSA_PKCS,
+        Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]),
+      );
     },
     async signDigestInfo(digestInfo) {
       return sign(pkcs11js.CKM_RSA_PKCS, digestInfo);

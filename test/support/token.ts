@@ -24,7 +24,10 @@ export function copyTestToken(): TestToken {
   const conf = path.join(dir, 'softhsm2.conf');
   writeFileSync(
     conf,
-    readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${dir}/tokens`),
+    readFileSync(conf, 'utf8').replace(
+      /^directories\.tokendir = .*$/m,
+      `directories.tokendir = ${dir}/tokens`,
+    ),
   );
   return {
     dir,

@@ -50,8 +50,18 @@ function makeCertificates(dir: string): void {
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
   openssl([
-    'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'tsa.key'), '-out', path.join(dir, 'tsa.csr'),
-    '-utf8', '-subj', '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    path.join(dir, 'tsa.key'),
+    '-out',
+    path.join(dir, 'tsa.csr'),
+    '-utf8',
+    '-subj',
+    '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
   ]);
   // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
   writeFileSync(
@@ -59,8 +69,22 @@ function makeCertificates(dir: string): void {
     'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
   );
   openssl([
-    'x509', '-req', '-in', path.join(dir, 'tsa.csr'), '-CA', path.join(dir, 'ca.pem'), '-CAkey', path.join(dir, 'ca.key'),
-    '-set_serial', `0x${Date.now().toString(16)}`, '-days', '30', '-extfile', path.join(dir, 'tsa.ext'), '-out', path.join(dir, 'tsa.pem'),
+    'x509',
+    '-req',
+    '-in',
+    path.join(dir, 'tsa.csr'),
+    '-CA',
+    path.join(dir, 'ca.pem'),
+    '-CAkey',
+    path.join(dir, 'ca.key'),
+    '-set_serial',
+    `0x${Date.now().toString(16)}`,
+    '-days',
+    '30',
+    '-extfile',
+    path.join(dir, 'tsa.ext'),
+    '-out',
+    path.join(dir, 'tsa.pem'),
   ]);
   writeFileSync(path.join(dir, 'serial'), '01\n');
   writeFileSync(
@@ -138,7 +162,16 @@ export async function startLocalTsa(): Promise<LocalTsa> {
       const queryPath = path.join(dir, `q${n}.tsq`);
       const replyPath = path.join(dir, `r${n}.tsr`);
       writeFileSync(queryPath, query);
-      await run('openssl', ['ts', '-reply', '-config', path.join(dir, 'openssl.cnf'), '-queryfile', queryPath, '-out', replyPath]);
+      await run('openssl', [
+        'ts',
+        '-reply',
+        '-config',
+        path.join(dir, 'openssl.cnf'),
+        '-queryfile',
+        queryPath,
+        '-out',
+        replyPath,
+      ]);
       return readFileSync(replyPath);
     });
     queue = next.catch(() => undefined);
@@ -184,7 +217,8 @@ export async function startLocalTsa(): Promise<LocalTsa> {
           body = await reply(query);
           break;
       }
-      if (!response.destroyed) response.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(body);
+      if (!response.destroyed)
+        response.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(body);
     } catch (error) {
       if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain' });
       response.end(String(error));

@@ -21,7 +21,10 @@ export function connectWebSocket(url: string, origin: string): Promise<WebSocket
 }
 
 /** Sends a message; resolves with the answer carrying its id (answers may come out of order; a non-JSON message's answer has id null). */
-export function askWebSocket(socket: WebSocket, message: { id: string; type: string; params: unknown } | string): Promise<any> {
+export function askWebSocket(
+  socket: WebSocket,
+  message: { id: string; type: string; params: unknown } | string,
+): Promise<any> {
   const id = typeof message === 'string' ? null : message.id;
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {

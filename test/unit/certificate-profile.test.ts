@@ -14,12 +14,31 @@ import {
 function makeCert(dir: string, name: string, subject: string, ext: string[], days = 30): Buffer {
   const key = path.join(dir, `${name}.key`);
   const der = path.join(dir, `${name}.der`);
-  execFileSync('openssl', [
-    'req', '-x509', '-new', '-newkey', name.startsWith('ec') ? 'ec' : 'rsa:2048',
-    ...(name.startsWith('ec') ? ['-pkeyopt', 'ec_paramgen_curve:P-384'] : []),
-    '-nodes', '-keyout', key, '-outform', 'DER', '-out', der, '-days', String(days), '-utf8', '-subj', subject,
-    ...ext.flatMap((e) => ['-addext', e]),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-newkey',
+      name.startsWith('ec') ? 'ec' : 'rsa:2048',
+      ...(name.startsWith('ec') ? ['-pkeyopt', 'ec_paramgen_curve:P-384'] : []),
+      '-nodes',
+      '-keyout',
+      key,
+      '-outform',
+      'DER',
+      '-out',
+      der,
+      '-days',
+      String(days),
+      '-utf8',
+      '-subj',
+      subject,
+      ...ext.flatMap((e) => ['-addext', e]),
+    ],
+    { stdio: 'ignore' },
+  );
   return readFileSync(der);
 }
 
@@ -72,7 +91,9 @@ describe('Vietnamese certificate profile', () => {
 
   it('parses every identity prefix and ignores other UIDs', () => {
     expect(
-      extractIdentities({ uids: ['HC:B1234567', 'MNS:1012345', 'CMND:012345678', 'user42', 'mst: 0300000000'] }),
+      extractIdentities({
+        uids: ['HC:B1234567', 'MNS:1012345', 'CMND:012345678', 'user42', 'mst: 0300000000'],
+      }),
     ).toEqual({ HC: ['B1234567'], MNS: ['1012345'], CMND: ['012345678'], MST: ['0300000000'] });
   });
 });

@@ -18,7 +18,11 @@ describe('CAdES-BES SignedData', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-cms-'));
     ids.RSA = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Nguyễn Thị Bình/UID=CCCD:001199000444');
-    ids.EC = makeSoftwareIdentity(dir, 'EC', '/C=VN/O=Công ty Ánh Dương/CN=Công ty Ánh Dương/UID=MST:0109999999');
+    ids.EC = makeSoftwareIdentity(
+      dir,
+      'EC',
+      '/C=VN/O=Công ty Ánh Dương/CN=Công ty Ánh Dương/UID=MST:0109999999',
+    );
   });
 
   const cases: Array<['RSA' | 'EC', DigestAlgorithm]> = [
@@ -31,7 +35,11 @@ describe('CAdES-BES SignedData', () => {
   it.each(cases)('detached %s %s verifies with openssl and with verifyCms', async (keyType, algorithm) => {
     const id = ids[keyType];
     const cms = await signCades(
-      { contentDigest: await digest(algorithm, content), digestAlgorithm: algorithm, signerCertificate: id.certificateDer },
+      {
+        contentDigest: await digest(algorithm, content),
+        digestAlgorithm: algorithm,
+        signerCertificate: id.certificateDer,
+      },
       id.signer,
     );
     expect(opensslCmsVerify({ cms, content, caFile: id.caPem }).ok).toBe(true);
@@ -69,13 +77,22 @@ describe('CAdES-BES SignedData', () => {
   it('signed attributes are DER-sorted and include the CAdES-BES set', async () => {
     const id = ids.RSA;
     const cms = await signCades(
-      { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256', signerCertificate: id.certificateDer },
+      {
+        contentDigest: await digest('SHA-256', content),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: id.certificateDer,
+      },
       id.signer,
     );
     const asn1 = await import('asn1js');
     const text = Buffer.from(cms).toString('hex');
     // contentType, messageDigest, signingTime, signingCertificateV2 OIDs all present
-    for (const oid of ['06092a864886f70d010903', '06092a864886f70d010904', '06092a864886f70d010905', '060b2a864886f70d010910022f']) {
+    for (const oid of [
+      '06092a864886f70d010903',
+      '06092a864886f70d010904',
+      '06092a864886f70d010905',
+      '060b2a864886f70d010910022f',
+    ]) {
       expect(text).toContain(oid);
     }
     expect(asn1.fromBER(cms).offset).toBe(cms.length);
@@ -85,7 +102,8 @@ describe('CAdES-BES SignedData', () => {
     const ec = ids.EC;
     const rsa = ids.RSA;
     // Sign with the EC key but reference the RSA certificate in signingCertificateV2.
-    const { prepareSignedAttributes, assembleSignedData, ecdsaRawToDer } = await import('../../shared/cms/cades.js');
+    const { prepareSignedAttributes, assembleSignedData, ecdsaRawToDer } =
+      await import('../../shared/cms/cades.js');
     const options = { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256' as const };
     const wrong = await prepareSignedAttributes({ ...options, signerCertificate: rsa.certificateDer });
     const right = await prepareSignedAttributes({ ...options, signerCertificate: ec.certificateDer });
@@ -104,10 +122,18 @@ describe('CAdES-BES SignedData', () => {
 
   it('reports an untrusted chain', async () => {
     const cms = await signCades(
-      { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256', signerCertificate: ids.EC.certificateDer },
+      {
+        contentDigest: await digest('SHA-256', content),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: ids.EC.certificateDer,
+      },
       ids.EC.signer,
     );
-    const otherCa = makeSoftwareIdentity(mkdtempSync(path.join(tmpdir(), 'kyso-cms-other-')), 'EC', '/C=VN/CN=Khác').caDer;
+    const otherCa = makeSoftwareIdentity(
+      mkdtempSync(path.join(tmpdir(), 'kyso-cms-other-')),
+      'EC',
+      '/C=VN/CN=Khác',
+    ).caDer;
     expect((await verifyCms({ cms, content, trustedRoots: [ids.EC.caDer] })).chainValid).toBe(true);
     const ours = await verifyCms({ cms, content, trustedRoots: [otherCa] });
     expect(ours.signatureValid).toBe(true);
@@ -128,20 +154,27 @@ describe('fast DER writer against pkijs', () => {
     ['EC', 'SHA-384', true, true],
     ['EC', 'SHA-512', false, false],
     ['RSA', 'SHA-256', false, true],
-  ] as const)('%s %s (signingTime %s, attached %s) is byte-identical to the pkijs build', async (keyType, algorithm, withTime, attached) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-oracle-'));
-    const id = makeSoftwareIdentity(dir, keyType, '/C=VN/ST=Hà Nội/O=Bộ Tài chính/CN=Vũ Thị Thu Hằng/UID=CCCD:001199000555');
-    const fixedSignature = new Uint8Array(keyType === 'RSA' ? 256 : 64).map((_, i) => (i * 37 + 11) & 0xff);
-    const signer = { keyType, signDigest: async () => fixedSignature };
-    const options = {
-      contentDigest: await digest(algorithm, content),
-      digestAlgorithm: algorithm,
-      signerCertificate: id.certificateDer,
-      signingTime: withTime ? new Date('2026-11-22T07:05:09Z') : null,
-      ...(attached && { content }),
-    };
-    const ours = await signCades(options, signer);
-    const reference = await oracleSignCades(options, signer);
-    expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(reference).toString('hex'));
-  });
+  ] as const)(
+    '%s %s (signingTime %s, attached %s) is byte-identical to the pkijs build',
+    async (keyType, algorithm, withTime, attached) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'kyso-oracle-'));
+      const id = makeSoftwareIdentity(
+        dir,
+        keyType,
+        '/C=VN/ST=Hà Nội/O=Bộ Tài chính/CN=Vũ Thị Thu Hằng/UID=CCCD:001199000555',
+      );
+      const fixedSignature = new Uint8Array(keyType === 'RSA' ? 256 : 64).map((_, i) => (i * 37 + 11) & 0xff);
+      const signer = { keyType, signDigest: async () => fixedSignature };
+      const options = {
+        contentDigest: await digest(algorithm, content),
+        digestAlgorithm: algorithm,
+        signerCertificate: id.certificateDer,
+        signingTime: withTime ? new Date('2026-11-22T07:05:09Z') : null,
+        ...(attached && { content }),
+      };
+      const ours = await signCades(options, signer);
+      const reference = await oracleSignCades(options, signer);
+      expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(reference).toString('hex'));
+    },
+  );
 });

@@ -52,9 +52,18 @@ describe('site permission decision', () => {
     expect(decide(site, {}, {})).toEqual({ permission: 'ask', managed: false });
     expect(decide(site, {}, { [site]: 'allowed' })).toEqual({ permission: 'allowed', managed: false });
     expect(decide(site, {}, { [site]: 'blocked' })).toEqual({ permission: 'blocked', managed: false });
-    expect(decide(site, { allowedOrigins: [site] }, { [site]: 'blocked' })).toEqual({ permission: 'allowed', managed: true });
-    expect(decide(site, { blockedOrigins: [site], allowedOrigins: [site] }, { [site]: 'allowed' })).toEqual({ permission: 'blocked', managed: true });
-    expect(decide('https://other.vn', { allowedOrigins: [site] }, {})).toEqual({ permission: 'ask', managed: false });
+    expect(decide(site, { allowedOrigins: [site] }, { [site]: 'blocked' })).toEqual({
+      permission: 'allowed',
+      managed: true,
+    });
+    expect(decide(site, { blockedOrigins: [site], allowedOrigins: [site] }, { [site]: 'allowed' })).toEqual({
+      permission: 'blocked',
+      managed: true,
+    });
+    expect(decide('https://other.vn', { allowedOrigins: [site] }, {})).toEqual({
+      permission: 'ask',
+      managed: false,
+    });
   });
 });
 

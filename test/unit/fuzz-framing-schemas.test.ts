@@ -3,27 +3,36 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
 import { HostRequestEnvelopeSchema, HostResponseSchema, hostCommands } from '../../shared/protocol/host.js';
-import { PageRequestEnvelopeSchema, PageResponseEnvelopeSchema, pageRequests } from '../../shared/protocol/page.js';
+import {
+  PageRequestEnvelopeSchema,
+  PageResponseEnvelopeSchema,
+  pageRequests,
+} from '../../shared/protocol/page.js';
 
 const MAX = 4096;
 
 describe('frame reader properties', () => {
   it('any chunking of a valid stream yields the same messages', () => {
     fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (values, cuts) => {
-        const frames = values.map((v) => encodeFrame(v, 1 << 20));
-        const stream = Buffer.concat(frames);
-        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-        const reader = new FrameReader(1 << 20);
-        const out: unknown[] = [];
-        let prev = 0;
-        for (const p of [...points, stream.length]) {
-          for (const f of reader.push(stream.subarray(prev, p))) out.push(f.kind === 'message' ? f.value : f);
-          prev = p;
-        }
-        // JSON round trip is what the wire preserves (e.g. -0 becomes 0)
-        expect(out).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))));
-      }),
+      fc.property(
+        fc.array(fc.jsonValue(), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (values, cuts) => {
+          const frames = values.map((v) => encodeFrame(v, 1 << 20));
+          const stream = Buffer.concat(frames);
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const reader = new FrameReader(1 << 20);
+          const out: unknown[] = [];
+          let prev = 0;
+          for (const p of [...points, stream.length]) {
+            for (const f of reader.push(stream.subarray(prev, p)))
+              out.push(f.kind === 'message' ? f.value : f);
+            prev = p;
+          }
+          // JSON round trip is what the wire preserves (e.g. -0 becomes 0)
+          expect(out).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -87,7 +96,12 @@ describe('schema properties', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.jsonValue(), (key, value) => {
         fc.pre(!['digest', 'digestAlgorithm', 'description', 'documentName', 'lang'].includes(key));
-        const params = { digest: Buffer.alloc(32).toString('base64'), digestAlgorithm: 'SHA-256', description: 'x', [key]: value };
+        const params = {
+          digest: Buffer.alloc(32).toString('base64'),
+          digestAlgorithm: 'SHA-256',
+          description: 'x',
+          [key]: value,
+        };
         expect(pageRequests['sign-cms'].params.safeParse(params).success).toBe(false);
       }),
       { numRuns: 300 },

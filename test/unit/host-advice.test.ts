@@ -10,7 +10,11 @@ describe('what the popup says about the kyso app', () => {
   });
 
   it('app older than the extension: update the app (download); newer: update the extension (no download)', () => {
-    const older = hostAdvice({ code: 'VERSION_MISMATCH', message: '', details: { update: 'host', hostProtocol: 1, extensionProtocol: 2 } });
+    const older = hostAdvice({
+      code: 'VERSION_MISMATCH',
+      message: '',
+      details: { update: 'host', hostProtocol: 1, extensionProtocol: 2 },
+    });
     expect(older).toMatchObject({ download: true });
     expect(older!.en).toContain('older than this extension');
     expect(older!.vi).toContain('cũ hơn');

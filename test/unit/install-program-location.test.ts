@@ -13,8 +13,12 @@ describe('where the packaged program is installed', () => {
   });
 
   it('macOS: Application Support, machine-wide or in the home folder', () => {
-    expect(programLocation('darwin', 'system', '/Users/an').binary).toBe('/Library/Application Support/kyso/kyso-host');
-    expect(programLocation('darwin', 'user', '/Users/an').addon).toBe('/Users/an/Library/Application Support/kyso/lib/pkcs11js/build/Release/pkcs11.node');
+    expect(programLocation('darwin', 'system', '/Users/an').binary).toBe(
+      '/Library/Application Support/kyso/kyso-host',
+    );
+    expect(programLocation('darwin', 'user', '/Users/an').addon).toBe(
+      '/Users/an/Library/Application Support/kyso/lib/pkcs11js/build/Release/pkcs11.node',
+    );
   });
 
   it('Windows: Program Files for the machine, %LOCALAPPDATA%\\Programs for one user, .exe and backslashes', () => {
@@ -24,9 +28,15 @@ describe('where the packaged program is installed', () => {
       addon: 'D:\\Apps\\kyso\\lib\\pkcs11js\\build\\Release\\pkcs11.node',
       fonts: 'D:\\Apps\\kyso\\fonts',
     });
-    expect(programLocation('win32', 'system', 'C:\\Users\\an').binary).toBe('C:\\Program Files\\kyso\\kyso-host.exe');
+    expect(programLocation('win32', 'system', 'C:\\Users\\an').binary).toBe(
+      'C:\\Program Files\\kyso\\kyso-host.exe',
+    );
     // environment names are case-insensitive on Windows
-    expect(programLocation('win32', 'user', 'C:\\Users\\an', { localappdata: 'E:\\L' }).binary).toBe('E:\\L\\Programs\\kyso\\kyso-host.exe');
-    expect(programLocation('win32', 'user', 'C:\\Users\\an').dir).toBe('C:\\Users\\an\\AppData\\Local\\Programs\\kyso');
+    expect(programLocation('win32', 'user', 'C:\\Users\\an', { localappdata: 'E:\\L' }).binary).toBe(
+      'E:\\L\\Programs\\kyso\\kyso-host.exe',
+    );
+    expect(programLocation('win32', 'user', 'C:\\Users\\an').dir).toBe(
+      'C:\\Users\\an\\AppData\\Local\\Programs\\kyso',
+    );
   });
 });

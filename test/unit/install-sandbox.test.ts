@@ -60,7 +60,13 @@ describe('snap and Flatpak browsers', () => {
 
   it.each([
     ['snap', 'firefox', '/snap/bin/firefox', 'works', /xdg-desktop-portal/],
-    ['flatpak', 'org.mozilla.firefox', '/var/lib/flatpak/app/org.mozilla.firefox', 'needs-setup', /xdg-native-messaging-proxy/],
+    [
+      'flatpak',
+      'org.mozilla.firefox',
+      '/var/lib/flatpak/app/org.mozilla.firefox',
+      'needs-setup',
+      /xdg-native-messaging-proxy/,
+    ],
   ] as const)('Firefox %s (%s): %s', (kind, id, evidence, support, names) => {
     // A snap works through the desktop portal; a Flatpak needs xdg-native-messaging-proxy.
     const advice = sandboxAdvice({ browser: 'firefox', kind, id, evidence });

@@ -7,9 +7,21 @@ import { PageRequestEnvelopeSchema, pageRequests } from '../../shared/protocol/p
 
 const digest = Buffer.alloc(32).toString('base64');
 const signCms = (over: Record<string, unknown>) =>
-  pageRequests['sign-cms'].params.safeParse({ digest, digestAlgorithm: 'SHA-256', description: 'Hồ sơ', ...over }).success;
+  pageRequests['sign-cms'].params.safeParse({
+    digest,
+    digestAlgorithm: 'SHA-256',
+    description: 'Hồ sơ',
+    ...over,
+  }).success;
 const hostSign = (over: Record<string, unknown>) =>
-  hostCommands['sign-cms'].params.safeParse({ certificateId: 'm/s/01', pin: '123456', digest, digestAlgorithm: 'SHA-256', origin: 'https://a.vn', ...over }).success;
+  hostCommands['sign-cms'].params.safeParse({
+    certificateId: 'm/s/01',
+    pin: '123456',
+    digest,
+    digestAlgorithm: 'SHA-256',
+    origin: 'https://a.vn',
+    ...over,
+  }).success;
 
 describe('limits', () => {
   it('description and document name lengths', () => {
@@ -39,12 +51,26 @@ describe('limits', () => {
       id: 'm/s/01',
       certificate: Buffer.alloc(100).toString('base64'),
       keyType: 'EC',
-      token: { label: 't', manufacturer: 'm', model: 'x', serial: '1', protectedAuthPath: false, pinCountLow: false, pinFinalTry: false, pinLocked: false },
+      token: {
+        label: 't',
+        manufacturer: 'm',
+        model: 'x',
+        serial: '1',
+        protectedAuthPath: false,
+        pinCountLow: false,
+        pinFinalTry: false,
+        pinLocked: false,
+      },
     };
     const list = hostCommands['list-certificates'].result;
     expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates).fill(entry) }).success).toBe(true);
-    expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates + 1).fill(entry) }).success).toBe(false);
-    const big = { ...entry, certificate: Buffer.alloc((LIMITS.maxCertificateBase64Chars / 4) * 3 + 3).toString('base64') };
+    expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates + 1).fill(entry) }).success).toBe(
+      false,
+    );
+    const big = {
+      ...entry,
+      certificate: Buffer.alloc((LIMITS.maxCertificateBase64Chars / 4) * 3 + 3).toString('base64'),
+    };
     expect(list.safeParse({ certificates: [big] }).success).toBe(false);
   });
 
@@ -55,15 +81,23 @@ describe('limits', () => {
     expect(begin.safeParse({ ...base, total: LIMITS.maxBatchDocuments + 1 }).success).toBe(false);
     const item = { kind: 'raw', digest, digestAlgorithm: 'SHA-256' };
     const sign = hostCommands['sign-batch'].params;
-    expect(sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall).fill(item) }).success).toBe(true);
-    expect(sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall + 1).fill(item) }).success).toBe(false);
+    expect(
+      sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall).fill(item) }).success,
+    ).toBe(true);
+    expect(
+      sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall + 1).fill(item) }).success,
+    ).toBe(false);
   });
 
   it('frame sizes both ways', () => {
     const reader = new FrameReader(LIMITS.maxFrameToHostBytes);
     const tooBig = encodeFrame('x'.repeat(LIMITS.maxFrameToHostBytes), 1 << 22);
-    expect(reader.push(tooBig)).toEqual([{ kind: 'error', reason: 'oversized', length: LIMITS.maxFrameToHostBytes + 2 }]);
-    expect(() => encodeFrame('x'.repeat(LIMITS.maxFrameFromHostBytes), LIMITS.maxFrameFromHostBytes)).toThrow(RangeError);
+    expect(reader.push(tooBig)).toEqual([
+      { kind: 'error', reason: 'oversized', length: LIMITS.maxFrameToHostBytes + 2 },
+    ]);
+    expect(() => encodeFrame('x'.repeat(LIMITS.maxFrameFromHostBytes), LIMITS.maxFrameFromHostBytes)).toThrow(
+      RangeError,
+    );
     expect(LIMITS.maxFrameFromHostBytes).toBeLessThan(1024 * 1024); // browsers' cap on host → browser messages
   });
 
@@ -75,13 +109,20 @@ describe('limits', () => {
 
   it('documents sent whole: PDF, XML and appearance image sizes', () => {
     const many = pageRequests['sign-many'].params;
-    const request = (document: Record<string, unknown>) => many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
+    const request = (document: Record<string, unknown>) =>
+      many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
     const base64Of = (bytes: number) => 'A'.repeat(4 * Math.ceil(bytes / 3));
     expect(request({ kind: 'pdf', pdf: base64Of(LIMITS.maxPdfBytes) })).toBe(true);
     expect(request({ kind: 'pdf', pdf: base64Of(LIMITS.maxPdfBytes + 3) })).toBe(false);
     expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars, ' ') })).toBe(true);
-    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars + 1, ' ') })).toBe(false);
-    const image = (bytes: number) => ({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 }, sealImage: base64Of(bytes) } });
+    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars + 1, ' ') })).toBe(
+      false,
+    );
+    const image = (bytes: number) => ({
+      kind: 'pdf',
+      pdf: 'JVBERi0=',
+      appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 }, sealImage: base64Of(bytes) },
+    });
     expect(request(image(LIMITS.maxAppearanceImageBytes))).toBe(true);
     expect(request(image(LIMITS.maxAppearanceImageBytes + 3))).toBe(false);
     // The whole request must fit the page limit: one largest PDF does.
@@ -90,11 +131,20 @@ describe('limits', () => {
 
   it('document rules: SHA-1 only with allowSha1, image appearances need an image, kinds are closed', () => {
     const many = pageRequests['sign-many'].params;
-    const request = (document: Record<string, unknown>) => many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
+    const request = (document: Record<string, unknown>) =>
+      many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
     expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>', digestAlgorithm: 'SHA-1' })).toBe(false);
-    expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>', digestAlgorithm: 'SHA-1', allowSha1: true })).toBe(true);
+    expect(
+      request({ kind: 'xml', profile: 'htkk', xml: '<a/>', digestAlgorithm: 'SHA-1', allowSha1: true }),
+    ).toBe(true);
     expect(request({ kind: 'xml', profile: 'other', xml: '<a/>' })).toBe(false);
-    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 } } })).toBe(false);
+    expect(
+      request({
+        kind: 'pdf',
+        pdf: 'JVBERi0=',
+        appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 } },
+      }),
+    ).toBe(false);
     expect(request({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'stamp', lines: [] } })).toBe(false);
     expect(request({ kind: 'pdf', pdf: 'JVBERi0=', level: 'B-LTA' })).toBe(false);
     expect(request({ kind: 'docx', digest, digestAlgorithm: 'SHA-256' })).toBe(false);
@@ -102,10 +152,16 @@ describe('limits', () => {
   });
 
   it('a CMS from the host fits a batch answer frame; TSA URLs are http(s) and bounded', () => {
-    expect(LIMITS.maxCmsBase64Chars * LIMITS.maxBatchItemsPerCall + 4096).toBeLessThan(LIMITS.maxFrameFromHostBytes);
+    expect(LIMITS.maxCmsBase64Chars * LIMITS.maxBatchItemsPerCall + 4096).toBeLessThan(
+      LIMITS.maxFrameFromHostBytes,
+    );
     const result = hostCommands['sign-batch'].result;
-    expect(result.safeParse({ results: [{ ok: true, cms: 'A'.repeat(LIMITS.maxCmsBase64Chars) }] }).success).toBe(true);
-    expect(result.safeParse({ results: [{ ok: true, cms: 'A'.repeat(LIMITS.maxCmsBase64Chars + 4) }] }).success).toBe(false);
+    expect(
+      result.safeParse({ results: [{ ok: true, cms: 'A'.repeat(LIMITS.maxCmsBase64Chars) }] }).success,
+    ).toBe(true);
+    expect(
+      result.safeParse({ results: [{ ok: true, cms: 'A'.repeat(LIMITS.maxCmsBase64Chars + 4) }] }).success,
+    ).toBe(false);
     expect(hostSign({ tsaUrl: 'http://tsa.example.vn/tsa' })).toBe(true);
     expect(hostSign({ tsaUrl: `https://tsa.example.vn/${'a'.repeat(LIMITS.maxUrlChars)}` })).toBe(false);
     expect(hostSign({ tsaUrl: 'file:///etc/passwd' })).toBe(false);

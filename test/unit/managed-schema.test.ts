@@ -18,12 +18,19 @@ function keywords(schema: unknown): Set<string> {
 }
 
 describe('managed storage schema', () => {
-  const schema = managedStorageSchema() as { type: string; properties: Record<string, { type: string; minimum?: number; maximum?: number }> };
+  const schema = managedStorageSchema() as {
+    type: string;
+    properties: Record<string, { type: string; minimum?: number; maximum?: number }>;
+  };
 
   it('describes every policy key the extension reads, with its type and limits', () => {
     expect(schema.type).toBe('object');
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(ManagedPolicySchema.shape).sort());
-    expect(schema.properties.consentTimeoutSeconds).toMatchObject({ type: 'integer', minimum: 5, maximum: 900 });
+    expect(schema.properties.consentTimeoutSeconds).toMatchObject({
+      type: 'integer',
+      minimum: 5,
+      maximum: 900,
+    });
     expect(schema.properties.websocket?.type).toBe('object');
     expect(schema.properties.tsaUrl?.type).toBe('string');
   });

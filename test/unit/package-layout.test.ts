@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
-import { commandLinks, debArchitecture, debControl, debPostrm, programFiles, systemManifests } from '../../scripts/package/layout.js';
-import { LINUX_POLICY_LOCATIONS, chromiumPolicy, enterprisePolicies, firefoxPolicy } from '../../scripts/package/policies.js';
-import { HOST_NODE_FLAGS, WORKER_ARGUMENT, packagedAddonProblem, versionLine, workerLaunch } from '../../native-host/src/runtime.js';
+import {
+  commandLinks,
+  debArchitecture,
+  debControl,
+  debPostrm,
+  programFiles,
+  systemManifests,
+} from '../../scripts/package/layout.js';
+import {
+  LINUX_POLICY_LOCATIONS,
+  chromiumPolicy,
+  enterprisePolicies,
+  firefoxPolicy,
+} from '../../scripts/package/policies.js';
+import {
+  HOST_NODE_FLAGS,
+  WORKER_ARGUMENT,
+  packagedAddonProblem,
+  versionLine,
+  workerLaunch,
+} from '../../native-host/src/runtime.js';
 import { launcherScript } from '../../native-host/src/install/launcher.js';
 
 describe('Linux package layout', () => {
@@ -25,9 +43,16 @@ describe('Linux package layout', () => {
 
   it('puts pkcs11js and the font beside the executable, and links kyso and kyso-host to it', () => {
     const files = programFiles({ binary: '/b/kyso-host', pkcs11jsDir: '/nm/pkcs11js', fontsDir: '/f' });
-    expect(files.find((f) => f.path === '/opt/kyso/kyso-host')).toMatchObject({ from: '/b/kyso-host', mode: 0o755 });
-    expect(files.find((f) => f.path === '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node')?.from).toBe('/nm/pkcs11js/build/Release/pkcs11.node');
-    expect(files.find((f) => f.path === '/opt/kyso/fonts/LiberationSerif-Regular.ttf')?.from).toBe('/f/LiberationSerif-Regular.ttf');
+    expect(files.find((f) => f.path === '/opt/kyso/kyso-host')).toMatchObject({
+      from: '/b/kyso-host',
+      mode: 0o755,
+    });
+    expect(files.find((f) => f.path === '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node')?.from).toBe(
+      '/nm/pkcs11js/build/Release/pkcs11.node',
+    );
+    expect(files.find((f) => f.path === '/opt/kyso/fonts/LiberationSerif-Regular.ttf')?.from).toBe(
+      '/f/LiberationSerif-Regular.ttf',
+    );
     expect(commandLinks().map((l) => [l.path, l.symlink])).toEqual([
       ['/usr/bin/kyso', '/opt/kyso/kyso-host'],
       ['/usr/bin/kyso-host', '/opt/kyso/kyso-host'],
@@ -47,14 +72,32 @@ describe('Linux package layout', () => {
   it('enterprise policies force-install the extension and set its managed storage, as opt-in templates', () => {
     expect(chromiumPolicy()).toEqual({
       ExtensionInstallForcelist: [`${CHROMIUM_EXTENSION_ID};https://clients2.google.com/service/update2/crx`],
-      '3rdparty': { extensions: { [CHROMIUM_EXTENSION_ID]: { allowedOrigins: ['https://dichvucong.gov.vn'], blockedOrigins: [] } } },
+      '3rdparty': {
+        extensions: {
+          [CHROMIUM_EXTENSION_ID]: { allowedOrigins: ['https://dichvucong.gov.vn'], blockedOrigins: [] },
+        },
+      },
     });
-    const firefox = firefoxPolicy('https://agency.example/kyso.xpi', { allowedOrigins: ['https://thue.gov.vn'] }) as { policies: Record<string, Record<string, unknown>> };
-    expect(firefox.policies.ExtensionSettings![FIREFOX_EXTENSION_ID]).toEqual({ installation_mode: 'force_installed', install_url: 'https://agency.example/kyso.xpi' });
-    expect(firefox.policies['3rdparty']).toEqual({ Extensions: { [FIREFOX_EXTENSION_ID]: { allowedOrigins: ['https://thue.gov.vn'] } } });
+    const firefox = firefoxPolicy('https://agency.example/kyso.xpi', {
+      allowedOrigins: ['https://thue.gov.vn'],
+    }) as { policies: Record<string, Record<string, unknown>> };
+    expect(firefox.policies.ExtensionSettings![FIREFOX_EXTENSION_ID]).toEqual({
+      installation_mode: 'force_installed',
+      install_url: 'https://agency.example/kyso.xpi',
+    });
+    expect(firefox.policies['3rdparty']).toEqual({
+      Extensions: { [FIREFOX_EXTENSION_ID]: { allowedOrigins: ['https://thue.gov.vn'] } },
+    });
     // templates live under the program, never where a browser reads them
     const templates = enterprisePolicies('/opt/kyso/policies').map((f) => f.path);
-    expect(templates).toEqual(['/opt/kyso/policies/chrome/kyso.json', '/opt/kyso/policies/chromium/kyso.json', '/opt/kyso/policies/edge/kyso.json', '/opt/kyso/policies/brave/kyso.json', '/opt/kyso/policies/firefox/policies.json', '/opt/kyso/policies/firefox-esr/policies.json']);
+    expect(templates).toEqual([
+      '/opt/kyso/policies/chrome/kyso.json',
+      '/opt/kyso/policies/chromium/kyso.json',
+      '/opt/kyso/policies/edge/kyso.json',
+      '/opt/kyso/policies/brave/kyso.json',
+      '/opt/kyso/policies/firefox/policies.json',
+      '/opt/kyso/policies/firefox-esr/policies.json',
+    ]);
     for (const location of Object.values(LINUX_POLICY_LOCATIONS)) expect(templates).not.toContain(location);
   });
 });
@@ -62,12 +105,23 @@ describe('Linux package layout', () => {
 describe('packaged runtime', () => {
   it('the packaged binary starts its worker as itself; development forks the worker bundle with the host flags', () => {
     expect(workerLaunch('/d/worker-main.js', true)).toEqual({ modulePath: WORKER_ARGUMENT, execArgv: [] });
-    expect(workerLaunch('/d/worker-main.js', false)).toEqual({ modulePath: '/d/worker-main.js', execArgv: [...HOST_NODE_FLAGS] });
+    expect(workerLaunch('/d/worker-main.js', false)).toEqual({
+      modulePath: '/d/worker-main.js',
+      execArgv: [...HOST_NODE_FLAGS],
+    });
   });
 
   it('a packaged binary without its addon says so; a development build is not checked', () => {
-    expect(packagedAddonProblem(true, '/opt/kyso', () => false)).toBe("kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso");
-    expect(packagedAddonProblem(true, '/opt/kyso', (f) => f === '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node')).toBeUndefined();
+    expect(packagedAddonProblem(true, '/opt/kyso', () => false)).toBe(
+      "kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso",
+    );
+    expect(
+      packagedAddonProblem(
+        true,
+        '/opt/kyso',
+        (f) => f === '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node',
+      ),
+    ).toBeUndefined();
     expect(packagedAddonProblem(false, '/opt/kyso', () => false)).toBeUndefined();
   });
 
@@ -76,9 +130,17 @@ describe('packaged runtime', () => {
   });
 
   it('a launcher for the packaged binary execs it without node flags', () => {
-    expect(launcherScript({ platform: 'linux', nodePath: '/opt/kyso/kyso-host', env: { SOFTHSM2_CONF: '/t/s.conf' } })).toBe(
+    expect(
+      launcherScript({
+        platform: 'linux',
+        nodePath: '/opt/kyso/kyso-host',
+        env: { SOFTHSM2_CONF: '/t/s.conf' },
+      }),
+    ).toBe(
       `#!/bin/sh\n# kyso native-messaging host launcher, written by \`kyso-host install\`.\nexport SOFTHSM2_CONF='/t/s.conf'\nexec '/opt/kyso/kyso-host' "$@"\n`,
     );
-    expect(launcherScript({ platform: 'win32', nodePath: 'C:\\kyso\\kyso-host.exe' })).toContain('"C:\\kyso\\kyso-host.exe" %*\r\n');
+    expect(launcherScript({ platform: 'win32', nodePath: 'C:\\kyso\\kyso-host.exe' })).toContain(
+      '"C:\\kyso\\kyso-host.exe" %*\r\n',
+    );
   });
 });

@@ -8,7 +8,15 @@ import { preparePdfSignature } from '../../shared/pdf/pades.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from '../../shared/pdf/revision-check.js';
 import { unpredictPng } from '../../shared/pdf/xref.js';
 import { KysoError } from '../../shared/protocol/errors.js';
-import { DEBT, DRAFT, differentialPdfs, firstRevision, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
+import {
+  DEBT,
+  DRAFT,
+  differentialPdfs,
+  firstRevision,
+  PdfWriter,
+  textContent,
+  type XrefRow,
+} from '../support/pdf-builder.js';
 
 /** The text operands of page 1's content stream, as the model resolves them. */
 function pageText(model: PdfModel): string {
@@ -61,7 +69,10 @@ describe('PDF model: the objects the xref chain designates', () => {
     const w = new PdfWriter();
     const first = firstRevision(w, DRAFT);
     const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
-    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]], '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]');
+    w.table(
+      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]],
+      '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]',
+    );
     expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({ code: 'PDF_ENCRYPTED', problem: 'encrypted' });
   });
 
@@ -70,18 +81,30 @@ describe('PDF model: the objects the xref chain designates', () => {
     const first = firstRevision(w, DRAFT);
     const at = w.length;
     w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o])], '/Size 6 /Root 1 0 R', { prev: at });
-    expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-prev-chain' });
+    expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({
+      code: 'PDF_DAMAGED',
+      problem: 'broken-prev-chain',
+    });
 
     const truncated = w.bytes().subarray(0, at);
     expect(refusal(() => loadPdfModel(truncated))).toEqual({ code: 'PDF_DAMAGED', problem: 'no-xref' });
-    expect(refusal(() => loadPdfModel(new TextEncoder().encode('<html>not a pdf</html>')))).toEqual({ code: 'PDF_DAMAGED', problem: 'not-pdf' });
+    expect(refusal(() => loadPdfModel(new TextEncoder().encode('<html>not a pdf</html>')))).toEqual({
+      code: 'PDF_DAMAGED',
+      problem: 'not-pdf',
+    });
   });
 
   it('an xref entry that names another object is PDF_DAMAGED, never a guess', () => {
     const w = new PdfWriter();
     const first = firstRevision(w, DRAFT);
-    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, n === 4 ? first.get(5)! : o])], '/Size 6 /Root 1 0 R');
-    expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({ code: 'PDF_DAMAGED', problem: 'object-mismatch' });
+    w.table(
+      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, n === 4 ? first.get(5)! : o])],
+      '/Size 6 /Root 1 0 R',
+    );
+    expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({
+      code: 'PDF_DAMAGED',
+      problem: 'object-mismatch',
+    });
   });
 
   it('a table numbered from 1 whose first row is object 0 (a known writer bug) is read from 0, as readers do', () => {
@@ -89,7 +112,9 @@ describe('PDF model: the objects the xref chain designates', () => {
     const first = firstRevision(w, DRAFT);
     const good = [...first].map(([n, o]): XrefRow => [n, o]);
     w.table([[0, null], ...good], '/Size 6 /Root 1 0 R');
-    const bytes = Buffer.from(w.bytes()).toString('latin1').replace(/^xref\n0 6\n/m, 'xref\n1 6\n');
+    const bytes = Buffer.from(w.bytes())
+      .toString('latin1')
+      .replace(/^xref\n0 6\n/m, 'xref\n1 6\n');
     const model = loadPdfModel(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
     expect(pageText(model)).toBe(DRAFT);
   });
@@ -123,16 +148,21 @@ describe('PDF model: the objects the xref chain designates', () => {
     w.table([[4, contents]], '/Size 6 /Root 1 0 R');
     const good = w.bytes();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.boolean(), (at, byte, cut) => {
-        const bad = cut ? good.subarray(0, at) : Uint8Array.from(good, (b, i) => (i === at ? byte : b));
-        try {
-          loadPdfModel(bad);
-        } catch (error) {
-          expect(error).toBeInstanceOf(KysoError);
-          expect(['PDF_DAMAGED', 'PDF_AMBIGUOUS', 'PDF_ENCRYPTED']).toContain((error as KysoError).code);
-          expect((error as KysoError).message).not.toMatch(/instance of|ignoreEncryption|undefined/);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: good.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        (at, byte, cut) => {
+          const bad = cut ? good.subarray(0, at) : Uint8Array.from(good, (b, i) => (i === at ? byte : b));
+          try {
+            loadPdfModel(bad);
+          } catch (error) {
+            expect(error).toBeInstanceOf(KysoError);
+            expect(['PDF_DAMAGED', 'PDF_AMBIGUOUS', 'PDF_ENCRYPTED']).toContain((error as KysoError).code);
+            expect((error as KysoError).message).not.toMatch(/instance of|ignoreEncryption|undefined/);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
     expect(PDFName.of('Type')).toBeDefined();
@@ -147,20 +177,31 @@ describe('the standard security handler’s primitives', () => {
       expect(Buffer.from(md5(data)).toString('hex')).toBe(createHash('md5').update(data).digest('hex'));
     }
     // RFC 6229-style vector: key "Key", plaintext "Plaintext".
-    expect(Buffer.from(rc4(new TextEncoder().encode('Key'), new TextEncoder().encode('Plaintext'))).toString('hex')).toBe('bbf316e8d940af0ad3');
+    expect(
+      Buffer.from(rc4(new TextEncoder().encode('Key'), new TextEncoder().encode('Plaintext'))).toString(
+        'hex',
+      ),
+    ).toBe('bbf316e8d940af0ad3');
   });
 
   it('a file needing a user password stays PDF_ENCRYPTED through openPdfModel', async () => {
     const w = new PdfWriter();
     const first = firstRevision(w, DRAFT);
     const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
-    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]], '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]');
-    await expect(openPdfModel(w.bytes())).rejects.toMatchObject({ code: 'PDF_ENCRYPTED', details: { problem: 'encrypted' } });
+    w.table(
+      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]],
+      '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]',
+    );
+    await expect(openPdfModel(w.bytes())).rejects.toMatchObject({
+      code: 'PDF_ENCRYPTED',
+      details: { problem: 'encrypted' },
+    });
   });
 });
 
 describe('the read-back proof: the prepared revision only adds', () => {
-  const PAGE = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R';
+  const PAGE =
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R';
   /** The original, and the same file with one more update made of `objects`. */
   function updated(objects: Record<number, string>): { original: Uint8Array; prepared: Uint8Array } {
     const w = new PdfWriter();
@@ -171,16 +212,37 @@ describe('the read-back proof: the prepared revision only adds', () => {
     w.table(rows, '/Size 7 /Root 1 0 R');
     return { original, prepared: w.bytes() };
   }
-  const check = ({ original, prepared }: { original: Uint8Array; prepared: Uint8Array }, rewritten: number[]) =>
-    assertRevisionOnlyAdds(snapshotObjects(loadPdfModel(original)), prepared, new Set(rewritten));
+  const check = (
+    { original, prepared }: { original: Uint8Array; prepared: Uint8Array },
+    rewritten: number[],
+  ) => assertRevisionOnlyAdds(snapshotObjects(loadPdfModel(original)), prepared, new Set(rewritten));
 
   it('accepts a page that only gains /Annots, and new objects', async () => {
-    await expect(check(updated({ 3: `${PAGE} /Annots [6 0 R] >>`, 6: '<< /Type /Annot /Subtype /Widget /Rect [0 0 0 0] >>' }), [3, 6])).resolves.toBeUndefined();
+    await expect(
+      check(
+        updated({
+          3: `${PAGE} /Annots [6 0 R] >>`,
+          6: '<< /Type /Annot /Subtype /Widget /Rect [0 0 0 0] >>',
+        }),
+        [3, 6],
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses an object changed that the update did not declare, a rewritten page whose contents changed, and changed content', async () => {
-    await expect(check(updated({ 3: `${PAGE} /Annots [6 0 R] >>` }), [])).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 3 } });
-    await expect(check(updated({ 3: PAGE.replace('/Contents 4 0 R', '/Contents 6 0 R') + ' >>', 6: textContent(DEBT) }), [3, 6])).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 3 } });
-    await expect(check(updated({ 4: textContent(DEBT) }), [4])).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 4 } });
+    await expect(check(updated({ 3: `${PAGE} /Annots [6 0 R] >>` }), [])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      details: { object: 3 },
+    });
+    await expect(
+      check(
+        updated({ 3: PAGE.replace('/Contents 4 0 R', '/Contents 6 0 R') + ' >>', 6: textContent(DEBT) }),
+        [3, 6],
+      ),
+    ).rejects.toMatchObject({ code: 'INTERNAL', details: { object: 3 } });
+    await expect(check(updated({ 4: textContent(DEBT) }), [4])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      details: { object: 4 },
+    });
   });
 });

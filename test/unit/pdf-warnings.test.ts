@@ -5,17 +5,31 @@ import { pdfWarnings } from '../../shared/pdf/warnings.js';
 import { DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
 
 /** A one-page PDF whose catalog, page and extra objects are given (objects 1–5 as in firstRevision). */
-function pdfWith(catalogExtra: string, pageExtra: string, objects: Record<number, string> = {}, update?: Record<number, string>): Uint8Array {
+function pdfWith(
+  catalogExtra: string,
+  pageExtra: string,
+  objects: Record<number, string> = {},
+  update?: Record<number, string>,
+): Uint8Array {
   const w = new PdfWriter();
   const offsets = new Map<number, number>();
   offsets.set(1, w.obj(1, `<< /Type /Catalog /Pages 2 0 R ${catalogExtra} >>`));
   offsets.set(2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>'));
-  offsets.set(3, w.obj(3, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R ${pageExtra} >>`));
+  offsets.set(
+    3,
+    w.obj(
+      3,
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R ${pageExtra} >>`,
+    ),
+  );
   offsets.set(4, w.obj(4, textContent(DRAFT)));
   offsets.set(5, w.obj(5, FONT));
   for (const [n, body] of Object.entries(objects)) offsets.set(Number(n), w.obj(Number(n), body));
   const size = Math.max(...offsets.keys()) + 1;
-  w.table([[0, null], ...[...offsets].sort((a, b) => a[0] - b[0]).map(([n, o]): XrefRow => [n, o])], `/Size ${size} /Root 1 0 R`);
+  w.table(
+    [[0, null], ...[...offsets].sort((a, b) => a[0] - b[0]).map(([n, o]): XrefRow => [n, o])],
+    `/Size ${size} /Root 1 0 R`,
+  );
   if (update) {
     const rows = Object.entries(update).map(([n, body]): XrefRow => [Number(n), w.obj(Number(n), body)]);
     w.table(rows, `/Size ${size} /Root 1 0 R`);
@@ -64,13 +78,23 @@ describe('PDF warnings: what a signed document can still do or change', () => {
   });
 
   it('reads what readers resolve: an action removed by an update is not warned about', () => {
-    const pdf = pdfWith('/OpenAction << /S /JavaScript /JS (1) >>', '', {}, { 1: '<< /Type /Catalog /Pages 2 0 R >>' });
+    const pdf = pdfWith(
+      '/OpenAction << /S /JavaScript /JS (1) >>',
+      '',
+      {},
+      { 1: '<< /Type /Catalog /Pages 2 0 R >>' },
+    );
     expect(pdfWarnings(loadPdfModel(pdf))).toEqual([{ code: 'pdf-incremental-updates', count: 1 }]);
   });
 
   it('control characters in a name from the document are blanked, and names are bounded', () => {
-    const names = Array.from({ length: 30 }, (_, i) => `(f${i}\\r\\n${'x'.repeat(200)}) << /Type /Filespec /F (f${i}) >>`).join(' ');
-    const warnings = pdfWarnings(loadPdfModel(pdfWith(`/Names << /EmbeddedFiles << /Names [${names}] >> >>`, '')));
+    const names = Array.from(
+      { length: 30 },
+      (_, i) => `(f${i}\\r\\n${'x'.repeat(200)}) << /Type /Filespec /F (f${i}) >>`,
+    ).join(' ');
+    const warnings = pdfWarnings(
+      loadPdfModel(pdfWith(`/Names << /EmbeddedFiles << /Names [${names}] >> >>`, '')),
+    );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.count).toBe(30);
     expect(warnings[0]!.names).toHaveLength(20);

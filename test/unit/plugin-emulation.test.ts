@@ -1,7 +1,15 @@
 /** The pure parts of the plugin emulation: which addresses are whose, frame checks, the failure texts. */
 import { describe, expect, it } from 'vitest';
 import { KysoError } from '../../shared/protocol/errors.js';
-import { MAX_PLUGIN_FRAME_CHARS, assertFrameSize, decodeBase64, parseJsonFrame, pluginFailure, xmlProfileOf, xmlRootName } from '../../shared/sdk/plugins/common.js';
+import {
+  MAX_PLUGIN_FRAME_CHARS,
+  assertFrameSize,
+  decodeBase64,
+  parseJsonFrame,
+  pluginFailure,
+  xmlProfileOf,
+  xmlRootName,
+} from '../../shared/sdk/plugins/common.js';
 import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
 import { answerVnpt, isVnptUrl } from '../../shared/sdk/plugins/vnpt.js';
 import { originPattern, pluginOfRequest } from '../../extension/src/plugins/addresses.js';
@@ -10,15 +18,28 @@ describe('plugin addresses', () => {
   it('VGCA: wss on 127.0.0.1 or localhost port 8987, any endpoint; nothing else', () => {
     expect(vgcaEndpoint('wss://127.0.0.1:8987/SignFiles')).toBe('SignFiles');
     expect(vgcaEndpoint('wss://localhost:8987/GetVersion/')).toBe('GetVersion');
-    for (const url of ['ws://127.0.0.1:8987/SignPDF', 'wss://127.0.0.1:8988/SignPDF', 'wss://evil.example:8987/SignPDF', 'wss://127.0.0.1.evil.example:8987/x', 'not a url']) {
+    for (const url of [
+      'ws://127.0.0.1:8987/SignPDF',
+      'wss://127.0.0.1:8988/SignPDF',
+      'wss://evil.example:8987/SignPDF',
+      'wss://127.0.0.1.evil.example:8987/x',
+      'not a url',
+    ]) {
       expect(vgcaEndpoint(url), url).toBeUndefined();
     }
   });
 
   it('VNPT: wss://localhost or 127.0.0.1 on its five ports, path /plugin', () => {
-    for (const port of [4433, 4434, 4435, 9201, 9202]) expect(isVnptUrl(`wss://localhost:${port}/plugin`)).toBe(true);
+    for (const port of [4433, 4434, 4435, 9201, 9202])
+      expect(isVnptUrl(`wss://localhost:${port}/plugin`)).toBe(true);
     expect(isVnptUrl('wss://127.0.0.1:4433/plugin')).toBe(true);
-    for (const url of ['wss://localhost:4436/plugin', 'wss://localhost:4433/other', 'ws://localhost:4433/plugin', 'wss://example.vn:4433/plugin']) expect(isVnptUrl(url), url).toBe(false);
+    for (const url of [
+      'wss://localhost:4436/plugin',
+      'wss://localhost:4433/other',
+      'ws://localhost:4433/plugin',
+      'wss://example.vn:4433/plugin',
+    ])
+      expect(isVnptUrl(url), url).toBe(false);
   });
 
   it('the observer names the plugin of a loopback request by port, and only on loopback', () => {
@@ -42,37 +63,74 @@ describe('frames', () => {
   it('refuses oversized frames, non-objects and bad base64 with BAD_REQUEST', () => {
     expect(() => assertFrameSize('x'.repeat(MAX_PLUGIN_FRAME_CHARS + 1))).toThrow(KysoError);
     expect(() => parseJsonFrame('[1]')).not.toThrow(); // arrays are objects; callers check fields
-    for (const frame of ['', 'null', '"text"', '{"a":', '42']) expect(() => parseJsonFrame(frame), frame).toThrow(/JSON object/);
+    for (const frame of ['', 'null', '"text"', '{"a":', '42'])
+      expect(() => parseJsonFrame(frame), frame).toThrow(/JSON object/);
     expect(() => decodeBase64('not base64!', 'data')).toThrow(/not base64/);
     expect(Array.from(decodeBase64('AQID\n', 'data'))).toEqual([1, 2, 3]);
   });
 
   it('failures carry kyso’s code and the Vietnamese then English message; unknown errors are INTERNAL without their text', () => {
-    expect(pluginFailure(new KysoError('USER_CANCELLED'))).toEqual({ code: 'USER_CANCELLED', message: 'Người dùng đã huỷ thao tác ký. / The user cancelled signing.' });
-    expect(pluginFailure(new Error('pdf-lib: Expected instance of PDFDict'))).toEqual({ code: 'INTERNAL', message: 'Lỗi nội bộ của kyso. / An internal kyso error occurred.' });
+    expect(pluginFailure(new KysoError('USER_CANCELLED'))).toEqual({
+      code: 'USER_CANCELLED',
+      message: 'Người dùng đã huỷ thao tác ký. / The user cancelled signing.',
+    });
+    expect(pluginFailure(new Error('pdf-lib: Expected instance of PDFDict'))).toEqual({
+      code: 'INTERNAL',
+      message: 'Lỗi nội bộ của kyso. / An internal kyso error occurred.',
+    });
   });
 
   it('knows tax returns and e-invoices by their root element, past declarations and comments', () => {
-    expect(xmlRootName('<?xml version="1.0"?><!-- x --><HSoThueDTu xmlns="http://kekhaithue.gdt.gov.vn/TKhaiThue"/>')).toBe('HSoThueDTu');
+    expect(
+      xmlRootName(
+        '<?xml version="1.0"?><!-- x --><HSoThueDTu xmlns="http://kekhaithue.gdt.gov.vn/TKhaiThue"/>',
+      ),
+    ).toBe('HSoThueDTu');
     expect(xmlProfileOf('\uFEFF<inv:HDon xmlns:inv="x"><DLHDon/></inv:HDon>')).toBe('einvoice');
     expect(xmlProfileOf('<DU_LIEU_HOC_BA Id="data"/>')).toBeUndefined();
   });
 
   it('answers without any signing for malformed, unknown and unsupported calls (no extension needed)', async () => {
     const context = { pageUrl: 'https://portal.example.vn/' };
-    expect(JSON.parse(await answerVgca('SignPDF', '{', context))).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
-    expect(JSON.parse(await answerVgca('SignPDF', 42, context))).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
-    expect(JSON.parse(await answerVgca('NoSuchEndpoint', '{}', context))).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
-    expect(JSON.parse(await answerVgca('SignOffice', '{}', context))).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
-    expect(JSON.parse(await answerVgca('SignFiles', '{"Files":[]}', context))).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
-    expect(JSON.parse(await answerVgca('SignMsg', '{"HashAlg":"MD5","HashValue":"AA=="}', context))).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
+    expect(JSON.parse(await answerVgca('SignPDF', '{', context))).toMatchObject({
+      Status: 1,
+      ErrorCode: 'BAD_REQUEST',
+    });
+    expect(JSON.parse(await answerVgca('SignPDF', 42, context))).toMatchObject({
+      Status: 1,
+      ErrorCode: 'BAD_REQUEST',
+    });
+    expect(JSON.parse(await answerVgca('NoSuchEndpoint', '{}', context))).toMatchObject({
+      Status: 1,
+      ErrorCode: 'NOT_SUPPORTED',
+    });
+    expect(JSON.parse(await answerVgca('SignOffice', '{}', context))).toMatchObject({
+      Status: 1,
+      ErrorCode: 'NOT_SUPPORTED',
+    });
+    expect(JSON.parse(await answerVgca('SignFiles', '{"Files":[]}', context))).toMatchObject({
+      Status: 1,
+      ErrorCode: 'BAD_REQUEST',
+    });
+    expect(
+      JSON.parse(await answerVgca('SignMsg', '{"HashAlg":"MD5","HashValue":"AA=="}', context)),
+    ).toMatchObject({ Status: 1, ErrorCode: 'BAD_REQUEST' });
 
     expect(await answerVnpt(JSON.stringify({ functionID: 7, funcCallback: 'cb' }))).toBe('1*cb');
-    const [office, callback] = (await answerVnpt(JSON.stringify({ functionID: 3, funcCallback: 'signCallback', args: ['AA=='] }))).split('*');
+    const [office, callback] = (
+      await answerVnpt(JSON.stringify({ functionID: 3, funcCallback: 'signCallback', args: ['AA=='] }))
+    ).split('*');
     expect(callback).toBe('signCallback');
     expect(JSON.parse(office!)).toMatchObject({ code: 5, kysoCode: 'NOT_SUPPORTED' });
     // The callback name the library will call on window must be a plain identifier.
-    expect((await answerVnpt(JSON.stringify({ functionID: 7, funcCallback: 'alert(1)' }))).endsWith('*callbackDefault')).toBe(true);
-    expect(JSON.parse((await answerVnpt('{not json')).split('*')[0]!)).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
+    expect(
+      (await answerVnpt(JSON.stringify({ functionID: 7, funcCallback: 'alert(1)' }))).endsWith(
+        '*callbackDefault',
+      ),
+    ).toBe(true);
+    expect(JSON.parse((await answerVnpt('{not json')).split('*')[0]!)).toMatchObject({
+      code: 1,
+      kysoCode: 'BAD_REQUEST',
+    });
   });
 });

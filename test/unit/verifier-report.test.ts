@@ -10,19 +10,39 @@ const DER = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]);
 describe('verifier report', () => {
   it('no problem passes; the most decisive problem sets the indication', () => {
     expect(outcomeOf([])).toEqual({ indication: 'TOTAL-PASSED' });
-    expect(outcomeOf(['REVOCATION_UNKNOWN', 'UNTRUSTED_CHAIN'])).toEqual({ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });
-    expect(outcomeOf(['UNTRUSTED_CHAIN', 'DIGEST_MISMATCH'])).toEqual({ indication: 'TOTAL-FAILED', subIndication: 'HASH_FAILURE' });
-    expect(outcomeOf(['CERT_EXPIRED_NO_POE'])).toEqual({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
-    expect(outcomeOf(['REVOCATION_UNKNOWN'])).toEqual({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
+    expect(outcomeOf(['REVOCATION_UNKNOWN', 'UNTRUSTED_CHAIN'])).toEqual({
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+    });
+    expect(outcomeOf(['UNTRUSTED_CHAIN', 'DIGEST_MISMATCH'])).toEqual({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'HASH_FAILURE',
+    });
+    expect(outcomeOf(['CERT_EXPIRED_NO_POE'])).toEqual({
+      indication: 'INDETERMINATE',
+      subIndication: 'OUT_OF_BOUNDS_NO_POE',
+    });
+    expect(outcomeOf(['REVOCATION_UNKNOWN'])).toEqual({
+      indication: 'INDETERMINATE',
+      subIndication: 'TRY_LATER',
+    });
   });
 
   it('a document: failed if any signature failed or there is none, passed if all passed', () => {
     const at = new Date();
     const signature = (indication: SignatureReport['indication']) => ({ indication }) as SignatureReport;
     expect(overall([], at).indication).toBe('TOTAL-FAILED');
-    expect(overall([signature('TOTAL-PASSED'), signature('INDETERMINATE')], at)).toMatchObject({ indication: 'INDETERMINATE', valid: false });
-    expect(overall([signature('INDETERMINATE'), signature('TOTAL-FAILED')], at).indication).toBe('TOTAL-FAILED');
-    expect(overall([signature('TOTAL-PASSED')], at)).toMatchObject({ indication: 'TOTAL-PASSED', valid: true });
+    expect(overall([signature('TOTAL-PASSED'), signature('INDETERMINATE')], at)).toMatchObject({
+      indication: 'INDETERMINATE',
+      valid: false,
+    });
+    expect(overall([signature('INDETERMINATE'), signature('TOTAL-FAILED')], at).indication).toBe(
+      'TOTAL-FAILED',
+    );
+    expect(overall([signature('TOTAL-PASSED')], at)).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      valid: true,
+    });
   });
 
   it('a CMS as DER, base64 (the SDK), base64url or PEM; anything else is an input error', () => {

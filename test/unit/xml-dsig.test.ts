@@ -105,7 +105,11 @@ describe('XMLDSig preparation', () => {
 
   it.each<[string, string, XmlSignatureProblem]>([
     ['DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'DOCTYPE_NOT_ALLOWED'],
-    ['a processing instruction in content', HTKK.replace('<PLuc/>', '<?app x?><PLuc/>'), 'PROCESSING_INSTRUCTION'],
+    [
+      'a processing instruction in content',
+      HTKK.replace('<PLuc/>', '<?app x?><PLuc/>'),
+      'PROCESSING_INSTRUCTION',
+    ],
     [
       'a CR character reference our output would lose',
       HTKK.replace('<faxNNT/>', '<faxNNT>a&#13;b</faxNNT>'),

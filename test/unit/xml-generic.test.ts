@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeGenericXmlSignature, genericXmlRows, prepareGenericXmlSignature } from '../../shared/xml/generic.js';
+import {
+  completeGenericXmlSignature,
+  genericXmlRows,
+  prepareGenericXmlSignature,
+} from '../../shared/xml/generic.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 
 /** The XML a school-records portal signs through vgca_sign_xml (its testSigned call). */
@@ -23,7 +27,11 @@ describe('generic XMLDSig', () => {
 
   const signWith = async (identity: SoftwareIdentity, xml: string) => {
     const prepared = await prepareGenericXmlSignature(xml, { keyType: identity.signer.keyType });
-    const value = await identity.signer.signDigest(prepared.signedInfoDigest, 'SHA-256', prepared.canonicalSignedInfo);
+    const value = await identity.signer.signDigest(
+      prepared.signedInfoDigest,
+      'SHA-256',
+      prepared.canonicalSignedInfo,
+    );
     return completeGenericXmlSignature(prepared, value, identity.certificateDer, identity.signer.keyType);
   };
   const xmlsec = (xml: string, caPem: string) => {
@@ -34,8 +42,13 @@ describe('generic XMLDSig', () => {
 
   it('signs any document enveloped over the whole of it (RSA and ECDSA); xmlsec1 verifies; a changed value breaks it', async () => {
     for (const identity of [rsa, ec]) {
-      const signed = await signWith(identity, `<?xml version="1.0" encoding="UTF-8"?>\n<ns:HoSo xmlns:ns="urn:vd">${HOC_BA}<Ten>Trần Thị Bích</Ten></ns:HoSo>`);
-      expect(signed).toMatch(/<Signature xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#" Id="sig-[0-9a-f]+"><SignedInfo>/);
+      const signed = await signWith(
+        identity,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ns:HoSo xmlns:ns="urn:vd">${HOC_BA}<Ten>Trần Thị Bích</Ten></ns:HoSo>`,
+      );
+      expect(signed).toMatch(
+        /<Signature xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#" Id="sig-[0-9a-f]+"><SignedInfo>/,
+      );
       expect(signed).toContain('<Reference URI="">');
       const run = xmlsec(signed, identity.caPem);
       expect(run.status, run.stderr).toBe(0);
@@ -46,10 +59,16 @@ describe('generic XMLDSig', () => {
   });
 
   it('refuses before signing what it would not sign faithfully; lists every value for the consent window', async () => {
-    await expect(prepareGenericXmlSignature('<a><?pi x?></a>', { keyType: 'RSA' })).rejects.toThrow(/processing instructions/);
-    await expect(prepareGenericXmlSignature('<?pi x?><a/>', { keyType: 'RSA' })).rejects.toThrow(/processing instructions/);
+    await expect(prepareGenericXmlSignature('<a><?pi x?></a>', { keyType: 'RSA' })).rejects.toThrow(
+      /processing instructions/,
+    );
+    await expect(prepareGenericXmlSignature('<?pi x?><a/>', { keyType: 'RSA' })).rejects.toThrow(
+      /processing instructions/,
+    );
     await expect(prepareGenericXmlSignature('<a>', { keyType: 'RSA' })).rejects.toThrow();
-    await expect(prepareGenericXmlSignature('<a/>', { keyType: 'EC', digestAlgorithm: 'SHA-1', allowSha1: true })).rejects.toThrow(/SHA-1/);
+    await expect(
+      prepareGenericXmlSignature('<a/>', { keyType: 'EC', digestAlgorithm: 'SHA-1', allowSha1: true }),
+    ).rejects.toThrow(/SHA-1/);
     expect(genericXmlRows(`<HoSo so="12"><HocSinh><Ten>An</Ten></HocSinh>${HOC_BA}</HoSo>`)).toEqual([
       { path: 'HoSo/@so', value: '12' },
       { path: 'HoSo/HocSinh/Ten', value: 'An' },

@@ -7,7 +7,8 @@ import { XmlSignatureError } from '../../shared/xml/errors.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
-const asRecord = (lines: ReturnType<typeof summarizeXml>) => Object.fromEntries(lines.map((l) => [l.field, l.value]));
+const asRecord = (lines: ReturnType<typeof summarizeXml>) =>
+  Object.fromEntries(lines.map((l) => [l.field, l.value]));
 
 describe('XML summaries', () => {
   it('a tax return: form, period, taxpayer', () => {
@@ -32,7 +33,10 @@ describe('XML summaries', () => {
   });
 
   it('only what is there; long values are cut', () => {
-    const bare = HTKK.replace(/<kyKKhai>[^<]*<\/kyKKhai>/, '<kyKKhai/>').replace(/<tenNNT>[^<]*<\/tenNNT>/, `<tenNNT>${'Đ'.repeat(400)}</tenNNT>`);
+    const bare = HTKK.replace(/<kyKKhai>[^<]*<\/kyKKhai>/, '<kyKKhai/>').replace(
+      /<tenNNT>[^<]*<\/tenNNT>/,
+      `<tenNNT>${'Đ'.repeat(400)}</tenNNT>`,
+    );
     const summary = asRecord(summarizeXml(bare, 'htkk'));
     expect(summary.taxPeriod).toBeUndefined();
     expect(summary.taxpayerName).toHaveLength(160);
@@ -50,7 +54,10 @@ describe('XML summaries', () => {
     };
     expect(problem(EINVOICE, 'htkk')).toBe('PROFILE_MISMATCH');
     expect(problem(HTKK, 'einvoice')).toBe('PROFILE_MISMATCH');
-    const signed = EINVOICE.replace('<NBan/>', '<NBan><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/></NBan>');
+    const signed = EINVOICE.replace(
+      '<NBan/>',
+      '<NBan><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/></NBan>',
+    );
     expect(problem(signed, 'einvoice')).toBe('ALREADY_SIGNED');
     expect(problem('<HDon><DLHDon', 'einvoice')).toBe('INVALID_XML');
     expect(problem('<!DOCTYPE HDon [<!ENTITY x "y">]><HDon/>', 'einvoice')).toBe('DOCTYPE_NOT_ALLOWED');
@@ -62,21 +69,43 @@ describe('XML summaries read only inside the signed element, by the exact path',
   const DECOY_TAXPAYER = '<NNT><mst>9999999999</mst><tenNNT>CÔNG TY MẠO DANH</tenNNT></NNT>';
   const DECOY_DECLARATION = `<TKhaiThue><tenTKhai>TỜ KHAI GIẢ</tenTKhai><KyKKhaiThue><kyKKhai>01/1999</kyKKhai></KyKKhaiThue></TKhaiThue>${DECOY_TAXPAYER}`;
   const htkkDecoys: Array<[string, string]> = [
-    ['before the signed element', HTKK.replace('<HSoKhaiThue', `<TTinChung><TTinTKhaiThue>${DECOY_DECLARATION}</TTinTKhaiThue></TTinChung><HSoKhaiThue`)],
+    [
+      'before the signed element',
+      HTKK.replace(
+        '<HSoKhaiThue',
+        `<TTinChung><TTinTKhaiThue>${DECOY_DECLARATION}</TTinTKhaiThue></TTinChung><HSoKhaiThue`,
+      ),
+    ],
     ['in the signature container', HTKK.replace('<CKyDTu/>', `<CKyDTu>${DECOY_DECLARATION}</CKyDTu>`)],
-    ['inside, in another namespace', HTKK.replace('<TTinChung>', `<TTinChung><x:TTinTKhaiThue xmlns:x="urn:decoy"><x:TKhaiThue><x:tenTKhai>TỜ KHAI GIẢ</x:tenTKhai></x:TKhaiThue><x:NNT><x:mst>9999999999</x:mst></x:NNT></x:TTinTKhaiThue>`)],
+    [
+      'inside, in another namespace',
+      HTKK.replace(
+        '<TTinChung>',
+        `<TTinChung><x:TTinTKhaiThue xmlns:x="urn:decoy"><x:TKhaiThue><x:tenTKhai>TỜ KHAI GIẢ</x:tenTKhai></x:TKhaiThue><x:NNT><x:mst>9999999999</x:mst></x:NNT></x:TTinTKhaiThue>`,
+      ),
+    ],
     ['inside, on another path', HTKK.replace('<CTieuTKhaiChinh>', `<CTieuTKhaiChinh>${DECOY_DECLARATION}`)],
   ];
   it.each(htkkDecoys)('a tax return with a decoy %s shows the signed taxpayer', (_where, xml) => {
     expect(asRecord(summarizeXml(xml, 'htkk'))).toEqual(asRecord(summarizeXml(HTKK, 'htkk')));
   });
 
-  const DECOY_INVOICE = '<TTChung><SHDon>9999</SHDon></TTChung><NDHDon><NBan><Ten>NGƯỜI BÁN GIẢ</Ten></NBan><TToan><TgTTTBSo>1</TgTTTBSo></TToan></NDHDon>';
+  const DECOY_INVOICE =
+    '<TTChung><SHDon>9999</SHDon></TTChung><NDHDon><NBan><Ten>NGƯỜI BÁN GIẢ</Ten></NBan><TToan><TgTTTBSo>1</TgTTTBSo></TToan></NDHDon>';
   const invoiceDecoys: Array<[string, string]> = [
     ['before the signed element', EINVOICE.replace('<DLHDon', `<TTKhac>${DECOY_INVOICE}</TTKhac><DLHDon`)],
     ['after it, in the signature list', EINVOICE.replace('<NMua/>', `<NMua>${DECOY_INVOICE}</NMua>`)],
-    ['inside, nested one level down', EINVOICE.replace('<TTChung>', `<TTChung><TTKhac>${DECOY_INVOICE}</TTKhac>`)],
-    ['inside, in a namespace', EINVOICE.replace('<NDHDon>', '<NDHDon><d:TToan xmlns:d="urn:decoy"><d:TgTTTBSo>1</d:TgTTTBSo></d:TToan>')],
+    [
+      'inside, nested one level down',
+      EINVOICE.replace('<TTChung>', `<TTChung><TTKhac>${DECOY_INVOICE}</TTKhac>`),
+    ],
+    [
+      'inside, in a namespace',
+      EINVOICE.replace(
+        '<NDHDon>',
+        '<NDHDon><d:TToan xmlns:d="urn:decoy"><d:TgTTTBSo>1</d:TgTTTBSo></d:TToan>',
+      ),
+    ],
   ];
   it.each(invoiceDecoys)('an e-invoice with a decoy %s shows the signed parties and total', (_where, xml) => {
     expect(asRecord(summarizeXml(xml, 'einvoice'))).toEqual(asRecord(summarizeXml(EINVOICE, 'einvoice')));
@@ -94,14 +123,57 @@ describe('XML summaries read only inside the signed element, by the exact path',
   };
 
   it.each<[string, string, 'htkk' | 'einvoice', string]>([
-    ['a second signed-element candidate', EINVOICE.replace('<DSCKS>', '<DLHDon Id="x"><TTChung/></DLHDon><DSCKS>'), 'einvoice', 'DUPLICATE_SIGNED_NODE'],
-    ['a candidate nested elsewhere', HTKK.replace('<CKyDTu/>', '<CKyDTu><HSoKhaiThue/></CKyDTu>'), 'htkk', 'DUPLICATE_SIGNED_NODE'],
-    ['one id on two elements', EINVOICE.replace('<NBan/>', '<NBan Id="DLHDon-C26TKS-00001234"/>'), 'einvoice', 'DUPLICATE_ID'],
-    ['a summary field twice on its path', EINVOICE.replace('<TToan>', '<TToan><TgTTTBSo>1</TgTTTBSo>'), 'einvoice', 'DUPLICATE_SIGNED_NODE'],
-    ['a DOCTYPE', HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'), 'htkk', 'DOCTYPE_NOT_ALLOWED'],
-    ['an entity declaration', EINVOICE.replace('<HDon>', '<!DOCTYPE HDon [<!ENTITY seller "NGƯỜI BÁN GIẢ">]>\n<HDon>').replace('<Ten>CÔNG TY TNHH', '<Ten>&seller;'), 'einvoice', 'INVALID_XML'],
-    ['an undeclared entity', EINVOICE.replace('<Ten>CÔNG TY TNHH', '<Ten>&seller;'), 'einvoice', 'INVALID_XML'],
-    ['a processing instruction inside the signed element', EINVOICE.replace('<TToan>', '<TToan><?render total="1"?>'), 'einvoice', 'PROCESSING_INSTRUCTION'],
+    [
+      'a second signed-element candidate',
+      EINVOICE.replace('<DSCKS>', '<DLHDon Id="x"><TTChung/></DLHDon><DSCKS>'),
+      'einvoice',
+      'DUPLICATE_SIGNED_NODE',
+    ],
+    [
+      'a candidate nested elsewhere',
+      HTKK.replace('<CKyDTu/>', '<CKyDTu><HSoKhaiThue/></CKyDTu>'),
+      'htkk',
+      'DUPLICATE_SIGNED_NODE',
+    ],
+    [
+      'one id on two elements',
+      EINVOICE.replace('<NBan/>', '<NBan Id="DLHDon-C26TKS-00001234"/>'),
+      'einvoice',
+      'DUPLICATE_ID',
+    ],
+    [
+      'a summary field twice on its path',
+      EINVOICE.replace('<TToan>', '<TToan><TgTTTBSo>1</TgTTTBSo>'),
+      'einvoice',
+      'DUPLICATE_SIGNED_NODE',
+    ],
+    [
+      'a DOCTYPE',
+      HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'),
+      'htkk',
+      'DOCTYPE_NOT_ALLOWED',
+    ],
+    [
+      'an entity declaration',
+      EINVOICE.replace('<HDon>', '<!DOCTYPE HDon [<!ENTITY seller "NGƯỜI BÁN GIẢ">]>\n<HDon>').replace(
+        '<Ten>CÔNG TY TNHH',
+        '<Ten>&seller;',
+      ),
+      'einvoice',
+      'INVALID_XML',
+    ],
+    [
+      'an undeclared entity',
+      EINVOICE.replace('<Ten>CÔNG TY TNHH', '<Ten>&seller;'),
+      'einvoice',
+      'INVALID_XML',
+    ],
+    [
+      'a processing instruction inside the signed element',
+      EINVOICE.replace('<TToan>', '<TToan><?render total="1"?>'),
+      'einvoice',
+      'PROCESSING_INSTRUCTION',
+    ],
   ])('refuses %s before the window', (_case, xml, profile, expected) => {
     const found = problemOf(xml, profile);
     // A DOCTYPE with entities may already fail as not well-formed in xmldom; either is refused.
@@ -116,11 +188,16 @@ describe('XML summaries read only inside the signed element, by the exact path',
 
 describe('the signed element as rows (what the window opens)', () => {
   it('every value of an e-invoice, attributes and repeated lines numbered, nothing from outside', () => {
-    const rows = xmlContentRows(EINVOICE.replace('<DLHDon', `<TTKhac><Ten>NGƯỜI BÁN MẠO DANH</Ten></TTKhac><DLHDon`), 'einvoice');
+    const rows = xmlContentRows(
+      EINVOICE.replace('<DLHDon', `<TTKhac><Ten>NGƯỜI BÁN MẠO DANH</Ten></TTKhac><DLHDon`),
+      'einvoice',
+    );
     const byPath = new Map(rows.map((r) => [r.path, r.value]));
     expect(byPath.get('DLHDon/@Id')).toBe('DLHDon-C26TKS-00001234');
     expect(byPath.get('DLHDon/NDHDon/NBan/Ten')).toBe('CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ');
-    expect(byPath.get('DLHDon/NDHDon/DSHHDVu/HHDVu[2]/THHDVu')).toBe('Dịch vụ chứng thư số doanh nghiệp 12 tháng');
+    expect(byPath.get('DLHDon/NDHDon/DSHHDVu/HHDVu[2]/THHDVu')).toBe(
+      'Dịch vụ chứng thư số doanh nghiệp 12 tháng',
+    );
     expect(byPath.get('DLHDon/NDHDon/TToan/TgTTTBSo')).toBe('21450000');
     expect(rows.some((r) => r.value.includes('MẠO DANH'))).toBe(false);
     // Every text value in the signed element is a row: count them independently.

@@ -7,7 +7,8 @@ import { toArrayBuffer } from '../../shared/encoding.js';
 import type { CertificateInfo } from './report.js';
 
 export const parseCertificate = (der: Uint8Array) => pkijs.Certificate.fromBER(toArrayBuffer(der));
-export const certificateDer = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());
+export const certificateDer = (certificate: pkijs.Certificate) =>
+  new Uint8Array(certificate.toSchema().toBER());
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g;
 
@@ -25,14 +26,19 @@ export function loadCertificates(fileOrDirectory: string): Uint8Array[] {
   const bytes = readFileSync(fileOrDirectory);
   const text = bytes.toString('latin1');
   if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    return [...text.matchAll(PEM_CERTIFICATE)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')));
+    return [...text.matchAll(PEM_CERTIFICATE)].map(
+      (m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')),
+    );
   }
   parseCertificate(bytes); // throws on anything that is not a DER certificate
   return [new Uint8Array(bytes)];
 }
 
 /** The certificate in `pool` that issued `certificate` (same name, and its key verifies the signature). */
-export async function findIssuer(certificate: pkijs.Certificate, pool: pkijs.Certificate[]): Promise<pkijs.Certificate | undefined> {
+export async function findIssuer(
+  certificate: pkijs.Certificate,
+  pool: pkijs.Certificate[],
+): Promise<pkijs.Certificate | undefined> {
   for (const candidate of pool) {
     if (!candidate.subject.isEqual(certificate.issuer)) continue;
     if (await certificate.verify(candidate).catch(() => false)) return candidate;
@@ -47,9 +53,23 @@ export async function buildChain(
   roots: pkijs.Certificate[],
   at: Date,
 ): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[] }> {
-  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: roots, certs: [...intermediates, certificate], checkDate: at }); // pkijs validates the last one
-  const result = await engine.verify().catch((error: unknown) => ({ result: false, resultMessage: String((error as Error)?.message ?? error), certificatePath: undefined }));
-  return { valid: result.result === true, message: result.resultMessage ?? '', path: result.certificatePath ?? [] };
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: roots,
+    certs: [...intermediates, certificate],
+    checkDate: at,
+  }); // pkijs validates the last one
+  const result = await engine
+    .verify()
+    .catch((error: unknown) => ({
+      result: false,
+      resultMessage: String((error as Error)?.message ?? error),
+      certificatePath: undefined,
+    }));
+  return {
+    valid: result.result === true,
+    message: result.resultMessage ?? '',
+    path: result.certificatePath ?? [],
+  };
 }
 
 const rdn = (name: pkijs.RelativeDistinguishedNames) =>

@@ -20,7 +20,10 @@ export const VERIFY_USAGE = `Usage:
 
 const EXIT = { 'TOTAL-PASSED': 0, 'TOTAL-FAILED': 1, INDETERMINATE: 3 } as const;
 
-export async function runVerifyCli(args: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runVerifyCli(
+  args: string[],
+  print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -58,7 +61,10 @@ export async function runVerifyCli(args: string[], print: (line: string) => void
   const load = (paths: string[] | undefined) => (paths ?? []).flatMap((p) => verifier.loadCertificates(p));
   const policy = values.revocation;
   const at = values.at === undefined ? undefined : new Date(values.at);
-  if ((policy !== 'require' && policy !== 'prefer' && policy !== 'off') || (at && Number.isNaN(at.getTime()))) {
+  if (
+    (policy !== 'require' && policy !== 'prefer' && policy !== 'off') ||
+    (at && Number.isNaN(at.getTime()))
+  ) {
     process.stderr.write(VERIFY_USAGE);
     return 2;
   }
@@ -86,7 +92,10 @@ export async function runVerifyCli(args: string[], print: (line: string) => void
       process.stderr.write(VERIFY_USAGE);
       return 2;
     }
-    const server = verifier.createVerifierService({ verify: options, ...(maxBytes && { maxBodyBytes: maxBytes }) });
+    const server = verifier.createVerifierService({
+      verify: options,
+      ...(maxBytes && { maxBodyBytes: maxBytes }),
+    });
     await new Promise<void>((resolve) => server.listen(port, values.host, resolve));
     const address = server.address() as AddressInfo;
     print(`kyso verify: listening on http://${values.host}:${address.port}/verify`);
@@ -119,13 +128,19 @@ export async function runVerifyCli(args: string[], print: (line: string) => void
       process.stderr.write(VERIFY_USAGE);
       return 2;
     }
-    const extendOptions = { certificates: [...options.trustedRoots, ...options.intermediates], ...(values.tsa && { tsaUrl: values.tsa }) };
+    const extendOptions = {
+      certificates: [...options.trustedRoots, ...options.intermediates],
+      ...(values.tsa && { tsaUrl: values.tsa }),
+    };
     const format = verifier.detectFormat(document);
     if (format === 'xml') {
       process.stderr.write('XMLDSig has no long-term level here: extend PDFs (PAdES) or CMS (CAdES)\n');
       return 2;
     }
-    const result = format === 'pdf' ? await verifier.extendPdf(document, level, extendOptions) : await verifier.extendCms(document, extendOptions);
+    const result =
+      format === 'pdf'
+        ? await verifier.extendPdf(document, level, extendOptions)
+        : await verifier.extendCms(document, extendOptions);
     writeFileSync(values.out, 'pdf' in result ? result.pdf : result.cms);
     for (const line of result.missing) process.stderr.write(`warning: no revocation evidence for ${line}\n`);
     print(`${values.out}: ${format === 'pdf' ? `PAdES ${level}` : 'CAdES-LT'}`);
@@ -144,14 +159,27 @@ export async function runVerifyCli(args: string[], print: (line: string) => void
   }
   if (values.json) print(JSON.stringify(verifier.reportToJson(report), null, 2));
   else {
-    print(`${report.indication} (${report.signatures.length} signature${report.signatures.length === 1 ? '' : 's'}, validated at ${report.validationTime.toISOString()})`);
+    print(
+      `${report.indication} (${report.signatures.length} signature${report.signatures.length === 1 ? '' : 's'}, validated at ${report.validationTime.toISOString()})`,
+    );
     for (const [i, s] of report.signatures.entries()) {
-      const ids = [...(s.signer?.mst ?? []).map((m) => `MST ${m}`), ...(s.signer?.cccd ?? []).map((c) => `CCCD ${c}`)].join(', ');
-      print(`#${i + 1} ${s.kind === 'document-timestamp' ? 'document time-stamp' : `${s.format} ${s.level ?? ''}`.trim()}: ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`);
+      const ids = [
+        ...(s.signer?.mst ?? []).map((m) => `MST ${m}`),
+        ...(s.signer?.cccd ?? []).map((c) => `CCCD ${c}`),
+      ].join(', ');
+      print(
+        `#${i + 1} ${s.kind === 'document-timestamp' ? 'document time-stamp' : `${s.format} ${s.level ?? ''}`.trim()}: ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
+      );
       if (s.signer) print(`   signer: ${s.signer.name}${ids ? ` (${ids})` : ''}`);
       if (s.signingTime) print(`   time: ${s.signingTime.toISOString()} (${s.timeSource})`);
-      if (s.coverage) print(`   covers ${s.coverage.coveredBytes} of ${s.coverage.fileBytes} bytes${s.coverage.bytesAfter ? ` (after: ${s.coverage.after})` : ''}`);
-      if (s.revocation) print(`   revocation: ${s.revocation.status}${s.revocation.source ? ` by ${s.revocation.source.toUpperCase()} (${s.revocation.origin})` : ''}`);
+      if (s.coverage)
+        print(
+          `   covers ${s.coverage.coveredBytes} of ${s.coverage.fileBytes} bytes${s.coverage.bytesAfter ? ` (after: ${s.coverage.after})` : ''}`,
+        );
+      if (s.revocation)
+        print(
+          `   revocation: ${s.revocation.status}${s.revocation.source ? ` by ${s.revocation.source.toUpperCase()} (${s.revocation.origin})` : ''}`,
+        );
       for (const detail of s.details) print(`   - ${detail}`);
     }
   }

@@ -37,7 +37,8 @@ export function cmsBytes(cms: Uint8Array | string): Uint8Array {
 /** Finer codes for verifyCms's sentences. */
 function problemFor(sentence: string): Problem {
   if (/messageDigest does not match/i.test(sentence)) return 'DIGEST_MISMATCH';
-  if (/signingCertificate|signer certificate not included/i.test(sentence)) return 'SIGNER_CERTIFICATE_MISMATCH';
+  if (/signingCertificate|signer certificate not included/i.test(sentence))
+    return 'SIGNER_CERTIFICATE_MISMATCH';
   if (/time-stamp/i.test(sentence)) return 'TIMESTAMP_INVALID';
   if (/signature does not verify/i.test(sentence)) return 'SIGNATURE_INVALID';
   return 'MALFORMED';
@@ -57,40 +58,61 @@ export async function cmsReport(
   context: CmsContext,
 ): Promise<SignatureReport> {
   const report: Draft = { kind: 'signature', format: context.format, problems: [], details: [] };
-  const core = await verifyCms({ cms, ...content, ...(options.timestampRoots && { timestampRoots: options.timestampRoots }) });
+  const core = await verifyCms({
+    cms,
+    ...content,
+    ...(options.timestampRoots && { timestampRoots: options.timestampRoots }),
+  });
   for (const sentence of core.problems) addProblem(report, problemFor(sentence), sentence);
   if (core.timestamp?.present && core.timestamp.valid && core.timestamp.time) {
     Object.assign(report, { signingTime: core.timestamp.time, timeSource: 'timestamp' });
-  } else if (core.signingTime) Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
-  else if (context.claimedTime) Object.assign(report, { signingTime: context.claimedTime, timeSource: 'claimed' });
+  } else if (core.signingTime)
+    Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
+  else if (context.claimedTime)
+    Object.assign(report, { signingTime: context.claimedTime, timeSource: 'claimed' });
   if (core.timestamp?.present && core.timestamp.time) report.timestamp = { time: core.timestamp.time };
-  if (core.timestamp?.present && !options.timestampRoots) report.details.push('warning: no timestampRoots given: the time-stamping authority is not checked against a root');
+  if (core.timestamp?.present && !options.timestampRoots)
+    report.details.push(
+      'warning: no timestampRoots given: the time-stamping authority is not checked against a root',
+    );
 
   const parsed = parseSignedData(cms);
-  const values = parsed ? readLongTermValues(parsed.signedData, parsed.signerInfo) : { certificates: [], ocsps: [], crls: [] };
+  const values = parsed
+    ? readLongTermValues(parsed.signedData, parsed.signerInfo)
+    : { certificates: [], ocsps: [], crls: [] };
   const tsa = parsed && core.timestamp?.present ? tsaName(parsed.signerInfo) : undefined;
   if (tsa && report.timestamp) report.timestamp.tsa = tsa;
   const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
-  const embeddedCount = values.ocsps.length + values.crls.length + external.ocsps.length + external.crls.length;
-  report.level = embeddedCount > 0 && core.timestamp?.present ? 'B-LT' : core.timestamp?.present ? 'B-T' : 'B-B';
+  const embeddedCount =
+    values.ocsps.length + values.crls.length + external.ocsps.length + external.crls.length;
+  report.level =
+    embeddedCount > 0 && core.timestamp?.present ? 'B-LT' : core.timestamp?.present ? 'B-T' : 'B-B';
 
   if (!core.signerCertificate) {
     if (!report.problems.length) addProblem(report, 'MALFORMED', 'no signer certificate');
     return finish(report);
   }
-  return judge(report, core.signerCertificate, [...(core.certificates ?? []), ...values.certificates, ...external.certificates], options, {
-    ocsps: [...values.ocsps, ...external.ocsps],
-    crls: [...values.crls, ...external.crls],
-  });
+  return judge(
+    report,
+    core.signerCertificate,
+    [...(core.certificates ?? []), ...values.certificates, ...external.certificates],
+    options,
+    {
+      ocsps: [...values.ocsps, ...external.ocsps],
+      crls: [...values.crls, ...external.crls],
+    },
+  );
 }
-
 
 function tsaName(signerInfo: pkijs.SignerInfo): string | undefined {
   const token = signatureTimestampTokens(signerInfo)[0];
   const parsed = token && parseSignedData(token);
   const sid = parsed?.signerInfo.sid as pkijs.IssuerAndSerialNumber | undefined;
   const certificate = parsed?.signedData.certificates?.find(
-    (c): c is pkijs.Certificate => 'subject' in c && !!sid && 'serialNumber' in sid && c.serialNumber.isEqual(sid.serialNumber),
+    (c): c is pkijs.Certificate =>
+      'subject' in c && !!sid && 'serialNumber' in sid && c.serialNumber.isEqual(sid.serialNumber),
   );
-  return certificate ? holderName(summarizeCertificate(new Uint8Array(certificate.toSchema().toBER()))) : undefined;
+  return certificate
+    ? holderName(summarizeCertificate(new Uint8Array(certificate.toSchema().toBER())))
+    : undefined;
 }

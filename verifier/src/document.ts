@@ -15,13 +15,19 @@ export interface CmsInput {
 }
 
 /** A detached (give the content or its digest) or attached CMS / CAdES signature, with any CAdES-LT values it carries. */
-export async function verifyCmsSignature(input: CmsInput, options: VerifyOptions): Promise<VerificationReport> {
+export async function verifyCmsSignature(
+  input: CmsInput,
+  options: VerifyOptions,
+): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
   const cms = cmsBytes(input.cms);
   if (!parseSignedData(cms)) throw new InputError('not a CMS SignedData (truncated, or not DER)', 'NOT_DER');
   const signature = await cmsReport(
     cms,
-    { ...(input.content && { content: input.content }), ...(input.contentDigest && { contentDigest: input.contentDigest }) },
+    {
+      ...(input.content && { content: input.content }),
+      ...(input.contentDigest && { contentDigest: input.contentDigest }),
+    },
     { ...options, validationTime },
     { format: 'CMS' },
   );
@@ -43,10 +49,15 @@ export function detectFormat(document: Uint8Array): DocumentFormat {
  * Any document kyso signs: a PDF, an XML document, or a CMS (`detached` is then the signed data).
  * Throws InputError for what is none of them.
  */
-export async function verifyDocument(document: Uint8Array, options: VerifyOptions & { detached?: Uint8Array }): Promise<VerificationReport> {
+export async function verifyDocument(
+  document: Uint8Array,
+  options: VerifyOptions & { detached?: Uint8Array },
+): Promise<VerificationReport> {
   const format = detectFormat(document);
   if (format === 'pdf') return verifyPdfSignatures(document, options);
   if (format === 'xml') return verifyXmlSignature(Buffer.from(document).toString('utf8'), options);
-  return verifyCmsSignature({ cms: document, ...(options.detached && { content: options.detached }) }, options);
+  return verifyCmsSignature(
+    { cms: document, ...(options.detached && { content: options.detached }) },
+    options,
+  );
 }
-

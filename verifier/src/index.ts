@@ -17,8 +17,22 @@ import { extendPdf as extendPdfSignatures, type ExtendedPdf } from '../../shared
 import { InputError, cmsBytes } from './cms.js';
 import { detectFormat } from './document.js';
 
-export type { Coverage, CertificateInfo, Indication, Problem, SignatureReport, SignerIdentity, SubIndication, VerificationReport } from './report.js';
-export type { EmbeddedEvidence, RevocationOptions, RevocationPolicy, RevocationResult } from './revocation.js';
+export type {
+  Coverage,
+  CertificateInfo,
+  Indication,
+  Problem,
+  SignatureReport,
+  SignerIdentity,
+  SubIndication,
+  VerificationReport,
+} from './report.js';
+export type {
+  EmbeddedEvidence,
+  RevocationOptions,
+  RevocationPolicy,
+  RevocationResult,
+} from './revocation.js';
 export type { VerifyOptions } from './judge.js';
 export type { ExtendedPdf } from '../../shared/pdf/long-term.js';
 export { reportToJson } from './report.js';
@@ -26,7 +40,13 @@ export { certificateDer, loadCertificates } from './certificates.js';
 export { InputError, cmsBytes } from './cms.js';
 export { verifyPdfSignatures } from './pdf.js';
 export { verifyXmlSignature } from './xml.js';
-export { detectFormat, verifyCmsSignature, verifyDocument, type CmsInput, type DocumentFormat } from './document.js';
+export {
+  detectFormat,
+  verifyCmsSignature,
+  verifyDocument,
+  type CmsInput,
+  type DocumentFormat,
+} from './document.js';
 export { createVerifierService, type ServiceErrorCode, type ServiceOptions } from './service.js';
 
 export interface ExtendOptions extends TimestampRequestOptions {
@@ -37,13 +57,20 @@ export interface ExtendOptions extends TimestampRequestOptions {
 }
 
 /** PAdES B-T → B-LT (DSS) or B-LTA (DSS + document time-stamp), fetching OCSP/CRL from the CAs now. */
-export async function extendPdf(pdf: Uint8Array, level: 'B-LT' | 'B-LTA', options: ExtendOptions = {}): Promise<ExtendedPdf> {
+export async function extendPdf(
+  pdf: Uint8Array,
+  level: 'B-LT' | 'B-LTA',
+  options: ExtendOptions = {},
+): Promise<ExtendedPdf> {
   if (detectFormat(pdf) !== 'pdf') throw new InputError('not a PDF', 'UNKNOWN_FORMAT');
   return extendPdfSignatures(pdf, { level, ...options });
 }
 
 /** CAdES → CAdES-LT: a signature time-stamp if missing (needs tsaUrl), then certificate and revocation values. */
-export async function extendCms(cms: Uint8Array | string, options: ExtendOptions = {}): Promise<{ cms: Uint8Array; missing: string[] }> {
+export async function extendCms(
+  cms: Uint8Array | string,
+  options: ExtendOptions = {},
+): Promise<{ cms: Uint8Array; missing: string[] }> {
   let der = cmsBytes(cms);
   if (!(await verifySignatureTimestamp(der)).present) {
     if (!options.tsaUrl) throw new TypeError('CAdES-LT needs a signature time-stamp first: give a tsaUrl');

@@ -32,7 +32,11 @@ export interface VerifyOptions {
 
 export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 
-export function addProblem(report: Pick<SignatureReport, 'problems' | 'details'>, problem: Problem, detail: string) {
+export function addProblem(
+  report: Pick<SignatureReport, 'problems' | 'details'>,
+  problem: Problem,
+  detail: string,
+) {
   if (!report.problems.includes(problem)) report.problems.push(problem);
   report.details.push(detail);
 }
@@ -83,33 +87,67 @@ export async function judge(
 
   // The chain at the proven time; without a POE, at the validation time (unless the certificate has expired by then: reported below).
   const expiredNow = validationTime > notAfter;
-  const chainAt = proven ?? (expiredNow || validationTime < notBefore ? (report.signingTime ?? notAfter) : validationTime);
+  const chainAt =
+    proven ?? (expiredNow || validationTime < notBefore ? (report.signingTime ?? notAfter) : validationTime);
   const chain = await buildChain(certificate, pool, roots, chainAt);
   report.chain = chain.path.map(describeCertificate);
-  if (!chain.valid) addProblem(report, 'UNTRUSTED_CHAIN', `chain: ${chain.message || 'no path to a trusted root'}`);
+  if (!chain.valid)
+    addProblem(report, 'UNTRUSTED_CHAIN', `chain: ${chain.message || 'no path to a trusted root'}`);
 
   const claimed = report.signingTime;
-  if (claimed && claimed > notAfter) addProblem(report, proven ? 'CERT_EXPIRED_AT_SIGNING' : 'CERT_EXPIRED_NO_POE', `signed ${claimed.toISOString()}, after the certificate expired (${notAfter.toISOString()})`);
-  if (claimed && claimed < notBefore) addProblem(report, 'CERT_NOT_YET_VALID', `signed ${claimed.toISOString()}, before the certificate was valid (${notBefore.toISOString()})`);
-  if (!proven && expiredNow) addProblem(report, 'CERT_EXPIRED_NO_POE', `the certificate expired ${notAfter.toISOString()} and no time-stamp proves the signature existed before`);
-  if (options.notBefore && claimed && claimed < options.notBefore) addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed before ${options.notBefore.toISOString()}`);
-  if (options.notAfter && claimed && claimed > options.notAfter) addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed after ${options.notAfter.toISOString()}`);
+  if (claimed && claimed > notAfter)
+    addProblem(
+      report,
+      proven ? 'CERT_EXPIRED_AT_SIGNING' : 'CERT_EXPIRED_NO_POE',
+      `signed ${claimed.toISOString()}, after the certificate expired (${notAfter.toISOString()})`,
+    );
+  if (claimed && claimed < notBefore)
+    addProblem(
+      report,
+      'CERT_NOT_YET_VALID',
+      `signed ${claimed.toISOString()}, before the certificate was valid (${notBefore.toISOString()})`,
+    );
+  if (!proven && expiredNow)
+    addProblem(
+      report,
+      'CERT_EXPIRED_NO_POE',
+      `the certificate expired ${notAfter.toISOString()} and no time-stamp proves the signature existed before`,
+    );
+  if (options.notBefore && claimed && claimed < options.notBefore)
+    addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed before ${options.notBefore.toISOString()}`);
+  if (options.notAfter && claimed && claimed > options.notAfter)
+    addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed after ${options.notAfter.toISOString()}`);
 
   const policy = options.revocation?.policy ?? 'prefer';
   if (policy !== 'off') {
     const issuer = await findIssuer(certificate, [...pool, ...roots]);
     const revocation = issuer
-      ? await checkRevocation(certificate, issuer, options.revocation, { embedded, ...(proven && { provenTime: proven }), validationTime })
+      ? await checkRevocation(certificate, issuer, options.revocation, {
+          embedded,
+          ...(proven && { provenTime: proven }),
+          validationTime,
+        })
       : { status: 'unknown' as const, source: null, notes: ['issuer certificate not found'] };
     report.revocation = revocation;
     if (revocation.status === 'revoked') {
       // A time-stamp before the revocation proves the signature came first.
       const before = revocation.revokedAt && proven && proven < revocation.revokedAt;
-      if (!before) addProblem(report, 'REVOKED', `revoked${revocation.revokedAt ? ` at ${revocation.revokedAt.toISOString()}` : ''} (${revocation.source})`);
+      if (!before)
+        addProblem(
+          report,
+          'REVOKED',
+          `revoked${revocation.revokedAt ? ` at ${revocation.revokedAt.toISOString()}` : ''} (${revocation.source})`,
+        );
       else report.details.push(`revoked at ${revocation.revokedAt!.toISOString()}, after the time-stamp`);
     } else if (revocation.status !== 'good') {
-      if (expiredNow) addProblem(report, 'CERT_EXPIRED_NO_POE', `the certificate expired ${notAfter.toISOString()} and no revocation evidence from before then is embedded: ${revocation.notes.join('; ')}`);
-      else if (policy === 'require') addProblem(report, 'REVOCATION_UNKNOWN', `revocation status unknown: ${revocation.notes.join('; ')}`);
+      if (expiredNow)
+        addProblem(
+          report,
+          'CERT_EXPIRED_NO_POE',
+          `the certificate expired ${notAfter.toISOString()} and no revocation evidence from before then is embedded: ${revocation.notes.join('; ')}`,
+        );
+      else if (policy === 'require')
+        addProblem(report, 'REVOCATION_UNKNOWN', `revocation status unknown: ${revocation.notes.join('; ')}`);
       else report.details.push(`warning: revocation not checked: ${revocation.notes.join('; ')}`);
     }
   }

@@ -19,13 +19,20 @@ export function pdfDate(value: string): Date | undefined {
   if (!d) return undefined;
   const [, y, mo, da, h, mi, s, sign, oh, om] = d;
   const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh ?? 0) * 60 + Number(om ?? 0)) : 0;
-  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(da), Number(h), Number(mi), Number(s)) - offset * 60_000);
+  return new Date(
+    Date.UTC(Number(y), Number(mo) - 1, Number(da), Number(h), Number(mi), Number(s)) - offset * 60_000,
+  );
 }
 
 export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
-  if (Buffer.from(pdf.subarray(0, 1024)).indexOf('%PDF-') < 0) throw new InputError('not a PDF (no %PDF- header)', 'UNKNOWN_FORMAT');
+  if (Buffer.from(pdf.subarray(0, 1024)).indexOf('%PDF-') < 0)
+    throw new InputError('not a PDF (no %PDF- header)', 'UNKNOWN_FORMAT');
   try {
-    const doc = await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: true });
+    const doc = await PDFDocument.load(pdf, {
+      updateMetadata: false,
+      ignoreEncryption: true,
+      throwOnInvalidObject: true,
+    });
     if (!(doc.context.lookup(doc.context.trailerInfo.Root) instanceof PDFDict)) throw new Error('no catalog');
     return doc;
   } catch {
@@ -33,7 +40,8 @@ export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
   }
 }
 
-const bytesOf = (object: PDFObject | undefined) => (object ? Buffer.from(serializePdfObject(object)) : undefined);
+const bytesOf = (object: PDFObject | undefined) =>
+  object ? Buffer.from(serializePdfObject(object)) : undefined;
 const sameObject = (a: PDFObject | undefined, b: PDFObject | undefined) => {
   const x = bytesOf(a);
   const y = bytesOf(b);
@@ -51,13 +59,21 @@ function isDocumentTimestampField(doc: PDFDocument, item: PDFObject): boolean {
   const type = value?.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
   const subFilter = value?.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
   if (type !== 'DocTimeStamp' && subFilter !== 'ETSI.RFC3161') return false;
-  const rect = field.lookupMaybe(PDFName.of('Rect'), PDFArray)?.asArray().map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
+  const rect = field
+    .lookupMaybe(PDFName.of('Rect'), PDFArray)
+    ?.asArray()
+    .map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
   const invisible = !rect || (rect.length === 4 && (rect[2]! - rect[0]! === 0 || rect[3]! - rect[1]! === 0));
   return invisible || !field.has(PDFName.of('AP'));
 }
 
 /** `after` keeps `before`'s items in order and adds only document time-stamp fields. */
-function onlyTimestampsAdded(before: PDFObject | undefined, after: PDFObject | undefined, oldDoc: PDFDocument, doc: PDFDocument): boolean {
+function onlyTimestampsAdded(
+  before: PDFObject | undefined,
+  after: PDFObject | undefined,
+  oldDoc: PDFDocument,
+  doc: PDFDocument,
+): boolean {
   const list = (d: PDFDocument, o: PDFObject | undefined) => {
     const resolved = o instanceof PDFRef ? d.context.lookup(o) : o;
     return resolved instanceof PDFArray ? resolved.asArray() : resolved === undefined ? [] : undefined;
@@ -70,7 +86,11 @@ function onlyTimestampsAdded(before: PDFObject | undefined, after: PDFObject | u
 }
 
 /** Dictionaries equal but for `free` keys, which must pass `check`. */
-function sameExcept(before: PDFDict, after: PDFDict, free: Record<string, (b: PDFObject | undefined, a: PDFObject | undefined) => boolean>): boolean {
+function sameExcept(
+  before: PDFDict,
+  after: PDFDict,
+  free: Record<string, (b: PDFObject | undefined, a: PDFObject | undefined) => boolean>,
+): boolean {
   const keys = new Set([...before.keys(), ...after.keys()].map((k) => k.decodeText()));
   for (const key of keys) {
     const b = before.get(PDFName.of(key));
@@ -83,10 +103,14 @@ function sameExcept(before: PDFDict, after: PDFDict, free: Record<string, (b: PD
 
 /** Whether the revisions after `covered` bytes only add validation data (DSS) and document time-stamps. */
 async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PDFDocument): Promise<boolean> {
-  const oldDoc = await PDFDocument.load(pdf.subarray(0, covered), { updateMetadata: false, ignoreEncryption: true }).catch(() => undefined);
+  const oldDoc = await PDFDocument.load(pdf.subarray(0, covered), {
+    updateMetadata: false,
+    ignoreEncryption: true,
+  }).catch(() => undefined);
   if (!oldDoc) return false;
   const catalogRef = oldDoc.context.trailerInfo.Root;
-  const added = (b: PDFObject | undefined, a: PDFObject | undefined) => onlyTimestampsAdded(b, a, oldDoc, doc);
+  const added = (b: PDFObject | undefined, a: PDFObject | undefined) =>
+    onlyTimestampsAdded(b, a, oldDoc, doc);
   const acroFormRule = { Fields: added, SigFlags: () => true };
   let changes = 0; // bytes that change no object (junk after %%EOF) are not validation data either
   for (const [ref, before] of oldDoc.context.enumerateIndirectObjects()) {
@@ -100,14 +124,17 @@ async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PD
       }
       return false;
     }
-    const isCatalog = ref === catalogRef || before.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText() === 'Catalog';
+    const isCatalog =
+      ref === catalogRef || before.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText() === 'Catalog';
     const isPage = before.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText() === 'Page';
     const isAcroForm = before.has(PDFName.of('Fields'));
     const ok = isCatalog
       ? sameExcept(before, after, {
           DSS: () => true,
           AcroForm: (b, a) =>
-            sameObject(b, a) || (b instanceof PDFDict && a instanceof PDFDict && sameExcept(b, a, acroFormRule)) || (b === undefined && a !== undefined),
+            sameObject(b, a) ||
+            (b instanceof PDFDict && a instanceof PDFDict && sameExcept(b, a, acroFormRule)) ||
+            (b === undefined && a !== undefined),
         })
       : isPage
         ? sameExcept(before, after, { Annots: added })
@@ -118,21 +145,52 @@ async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PD
   return changes > 0;
 }
 
-async function documentTimestampReport(field: PdfSignatureField, signed: Uint8Array, options: VerifyOptions): Promise<SignatureReport> {
+async function documentTimestampReport(
+  field: PdfSignatureField,
+  signed: Uint8Array,
+  options: VerifyOptions,
+): Promise<SignatureReport> {
   const report: Draft = { kind: 'document-timestamp', format: 'PAdES', problems: [], details: [] };
-  const check = await verifyTimeStampToken(field.contents, { data: signed }, options.timestampRoots ? { trustedRoots: options.timestampRoots } : {});
-  for (const problem of check.problems) addProblem(report, /imprint/.test(problem) ? 'DIGEST_MISMATCH' : /malformed|not a/i.test(problem) ? 'MALFORMED' : 'TIMESTAMP_INVALID', problem);
+  const check = await verifyTimeStampToken(
+    field.contents,
+    { data: signed },
+    options.timestampRoots ? { trustedRoots: options.timestampRoots } : {},
+  );
+  for (const problem of check.problems)
+    addProblem(
+      report,
+      /imprint/.test(problem)
+        ? 'DIGEST_MISMATCH'
+        : /malformed|not a/i.test(problem)
+          ? 'MALFORMED'
+          : 'TIMESTAMP_INVALID',
+      problem,
+    );
   if (check.tsaCertificate) {
     report.signer = signerIdentity(check.tsaCertificate);
     const tsa = parseCertificate(check.tsaCertificate);
-    const carried = (parseSignedData(field.contents)?.signedData.certificates ?? []).filter((c): c is typeof tsa => 'subject' in c);
+    const carried = (parseSignedData(field.contents)?.signedData.certificates ?? []).filter(
+      (c): c is typeof tsa => 'subject' in c,
+    );
     if (options.timestampRoots) {
-      const chain = await buildChain(tsa, carried, options.timestampRoots.map(parseCertificate), check.time ?? new Date());
+      const chain = await buildChain(
+        tsa,
+        carried,
+        options.timestampRoots.map(parseCertificate),
+        check.time ?? new Date(),
+      );
       report.chain = chain.path.map(describeCertificate);
-    } else report.details.push('warning: no timestampRoots given: the time-stamping authority is not checked against a root');
+    } else
+      report.details.push(
+        'warning: no timestampRoots given: the time-stamping authority is not checked against a root',
+      );
   }
   if (check.time) {
-    Object.assign(report, { signingTime: check.time, timeSource: 'timestamp', timestamp: { time: check.time, ...(report.signer && { tsa: report.signer.name }) } });
+    Object.assign(report, {
+      signingTime: check.time,
+      timeSource: 'timestamp',
+      timestamp: { time: check.time, ...(report.signer && { tsa: report.signer.name }) },
+    });
   }
   return finish(report);
 }
@@ -142,7 +200,10 @@ async function documentTimestampReport(field: PdfSignatureField, signed: Uint8Ar
  * signature must cover the whole file but for validation data appended after it (DSS, document
  * time-stamps); earlier ones cover their own revision.
  */
-export async function verifyPdfSignatures(pdf: Uint8Array, options: VerifyOptions): Promise<VerificationReport> {
+export async function verifyPdfSignatures(
+  pdf: Uint8Array,
+  options: VerifyOptions,
+): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
   const doc = await loadPdf(pdf);
   const fields = pdfSignatureFields(doc);
@@ -153,28 +214,50 @@ export async function verifyPdfSignatures(pdf: Uint8Array, options: VerifyOption
     const [a, b, c, d] = field.byteRange;
     const covered = c + d;
     if (a !== 0 || covered > pdf.length || b > c || b < 0) {
-      signatures.push(finish({ kind: field.documentTimestamp ? 'document-timestamp' : 'signature', format: 'PAdES', problems: ['MALFORMED'], details: ['ByteRange outside the file'] }));
+      signatures.push(
+        finish({
+          kind: field.documentTimestamp ? 'document-timestamp' : 'signature',
+          format: 'PAdES',
+          problems: ['MALFORMED'],
+          details: ['ByteRange outside the file'],
+        }),
+      );
       continue;
     }
     const signed = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c, c + d)]);
     const claimed = field.claimedTime ? pdfDate(field.claimedTime) : undefined;
     let report = field.documentTimestamp
       ? await documentTimestampReport(field, signed, options)
-      : await cmsReport(field.contents, { content: signed }, { ...options, validationTime }, { format: 'PAdES', ...(claimed && { claimedTime: claimed }), external: dss });
+      : await cmsReport(
+          field.contents,
+          { content: signed },
+          { ...options, validationTime },
+          { format: 'PAdES', ...(claimed && { claimedTime: claimed }), external: dss },
+        );
     const later = fields.filter((f) => f !== field && f.byteRange[2] + f.byteRange[3] > covered);
     const coverage: Coverage = {
       coveredBytes: covered,
       fileBytes: pdf.length,
       wholeDocument: covered === pdf.length,
       bytesAfter: pdf.length - covered,
-      after: covered === pdf.length ? 'none' : later.some((f) => !f.documentTimestamp) ? 'later-signatures' : 'other',
+      after:
+        covered === pdf.length
+          ? 'none'
+          : later.some((f) => !f.documentTimestamp)
+            ? 'later-signatures'
+            : 'other',
     };
-    if (coverage.after === 'other' && (await onlyValidationDataAfter(pdf, covered, doc))) coverage.after = 'validation-data';
+    if (coverage.after === 'other' && (await onlyValidationDataAfter(pdf, covered, doc)))
+      coverage.after = 'validation-data';
     if (field === lastSignature || field.documentTimestamp) {
       if (coverage.after === 'other') {
         const problems = [...report.problems];
         const details = [...report.details];
-        addProblem({ problems, details }, 'DOCUMENT_MODIFIED_AFTER_SIGNING', `${coverage.bytesAfter} bytes were added after this signature, and not only validation data`);
+        addProblem(
+          { problems, details },
+          'DOCUMENT_MODIFIED_AFTER_SIGNING',
+          `${coverage.bytesAfter} bytes were added after this signature, and not only validation data`,
+        );
         report = finish({ ...report, problems, details });
       }
       if (report.kind === 'signature' && later.some((f) => f.documentTimestamp)) report.level = 'B-LTA';

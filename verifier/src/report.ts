@@ -56,7 +56,8 @@ const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
 ];
 
 export function outcomeOf(problems: Problem[]): { indication: Indication; subIndication?: SubIndication } {
-  for (const [problem, indication, subIndication] of OUTCOMES) if (problems.includes(problem)) return { indication, subIndication };
+  for (const [problem, indication, subIndication] of OUTCOMES)
+    if (problems.includes(problem)) return { indication, subIndication };
   return { indication: 'TOTAL-PASSED' };
 }
 
@@ -141,6 +142,8 @@ export function overall(signatures: SignatureReport[], validationTime: Date): Ve
 /** The report as JSON-ready data: dates as ISO strings, certificates as base64. */
 export function reportToJson(report: VerificationReport): unknown {
   return JSON.parse(
-    JSON.stringify(report, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value)),
+    JSON.stringify(report, (_key, value: unknown) =>
+      value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+    ),
   );
 }

@@ -55,7 +55,11 @@ const SKEW_MS = 5 * 60_000;
 /** Embedded evidence must speak for the proven signing time: issued after it, or current at it. */
 function freshFor(evidence: RevocationEvidence, at: Date): boolean {
   if (evidence.thisUpdate.getTime() >= at.getTime() - SKEW_MS) return true;
-  return evidence.nextUpdate !== undefined && evidence.thisUpdate <= at && evidence.nextUpdate.getTime() >= at.getTime();
+  return (
+    evidence.nextUpdate !== undefined &&
+    evidence.thisUpdate <= at &&
+    evidence.nextUpdate.getTime() >= at.getTime()
+  );
 }
 
 /** Fetched now: must be current at the validation time. */
@@ -63,7 +67,11 @@ function current(evidence: RevocationEvidence, now: Date): boolean {
   return !evidence.nextUpdate || evidence.nextUpdate.getTime() >= now.getTime() - SKEW_MS;
 }
 
-const result = (evidence: RevocationEvidence, origin: RevocationResult['origin'], notes: string[]): RevocationResult => ({
+const result = (
+  evidence: RevocationEvidence,
+  origin: RevocationResult['origin'],
+  notes: string[],
+): RevocationResult => ({
   status: evidence.status,
   source: evidence.source,
   origin,
@@ -92,7 +100,9 @@ export async function checkRevocation(
       const evidence = await read().catch(() => undefined); // evidence about other certificates
       if (!evidence || evidence.status === 'unknown') continue;
       if (freshFor(evidence, context.provenTime)) return result(evidence, 'embedded', notes);
-      notes.push(`embedded ${evidence.source.toUpperCase()} of ${evidence.thisUpdate.toISOString()} is not fresh for ${context.provenTime.toISOString()}`);
+      notes.push(
+        `embedded ${evidence.source.toUpperCase()} of ${evidence.thisUpdate.toISOString()} is not fresh for ${context.provenTime.toISOString()}`,
+      );
     }
   }
 
@@ -112,7 +122,11 @@ export async function checkRevocation(
 
   for (const url of options.ocspUrl ? [options.ocspUrl] : ocspUrls(certificate)) {
     try {
-      const evidence = await readOcspEvidence(await fetchOcspResponse(certificate, issuer, url, options), certificate, issuer);
+      const evidence = await readOcspEvidence(
+        await fetchOcspResponse(certificate, issuer, url, options),
+        certificate,
+        issuer,
+      );
       if (!current(evidence, now)) throw new Error('OCSP answer is stale');
       if (evidence.status === 'unknown') throw new Error('the responder does not know the certificate');
       return result(evidence, 'online', notes);
@@ -129,5 +143,9 @@ export async function checkRevocation(
       notes.push(`CRL ${url}: ${(error as Error).message}`);
     }
   }
-  return { status: 'unknown', source: null, notes: notes.length ? notes : ['the certificate names no OCSP responder or CRL'] };
+  return {
+    status: 'unknown',
+    source: null,
+    notes: notes.length ? notes : ['the certificate names no OCSP responder or CRL'],
+  };
 }

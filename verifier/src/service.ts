@@ -21,17 +21,30 @@ export interface ServiceOptions {
   maxQueued?: number;
 }
 
-export type ServiceErrorCode = 'BAD_REQUEST' | 'NOT_DER' | 'UNKNOWN_FORMAT' | 'TOO_LARGE' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'BUSY' | 'INTERNAL';
+export type ServiceErrorCode =
+  | 'BAD_REQUEST'
+  | 'NOT_DER'
+  | 'UNKNOWN_FORMAT'
+  | 'TOO_LARGE'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'BUSY'
+  | 'INTERNAL';
 
 const DEFAULT_MAX_BODY = 50 << 20;
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
-const fail = (res: ServerResponse, status: number, error: ServiceErrorCode, message: string) => sendJson(res, status, { error, message });
+const fail = (res: ServerResponse, status: number, error: ServiceErrorCode, message: string) =>
+  sendJson(res, status, { error, message });
 
 /** The body, or undefined when it went over `limit` (it is read to the end and dropped, so the connection stays usable). */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
@@ -67,10 +80,14 @@ function parseRequest(req: IncomingMessage, body: Buffer): VerifyRequest {
   }
   const { document, detached } = (parsed ?? {}) as { document?: unknown; detached?: unknown };
   const base64 = (value: unknown, name: string) => {
-    if (typeof value !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(value) || value.length === 0) throw new InputError(`${name} must be base64`);
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(value) || value.length === 0)
+      throw new InputError(`${name} must be base64`);
     return new Uint8Array(Buffer.from(value, 'base64'));
   };
-  return { document: base64(document, 'document'), ...(detached !== undefined && { detached: base64(detached, 'detached') }) };
+  return {
+    document: base64(document, 'document'),
+    ...(detached !== undefined && { detached: base64(detached, 'detached') }),
+  };
 }
 
 /** Per-request choices a caller may make: ?revocation=require|prefer|off&at=ISO-time. */
@@ -78,7 +95,8 @@ function requestOptions(url: URL, base: VerifyOptions): VerifyOptions {
   const options: VerifyOptions = { ...base };
   const revocation = url.searchParams.get('revocation');
   if (revocation !== null) {
-    if (!['require', 'prefer', 'off'].includes(revocation)) throw new InputError('revocation must be require, prefer or off');
+    if (!['require', 'prefer', 'off'].includes(revocation))
+      throw new InputError('revocation must be require, prefer or off');
     options.revocation = { ...base.revocation, policy: revocation as RevocationPolicy };
   }
   const at = url.searchParams.get('at');
@@ -121,13 +139,17 @@ export function createVerifierService(options: ServiceOptions): Server {
       await slot();
       try {
         const format = detectFormat(request.document);
-        const report = await verifyDocument(request.document, { ...verifyOptions, ...(request.detached && { detached: request.detached }) });
+        const report = await verifyDocument(request.document, {
+          ...verifyOptions,
+          ...(request.detached && { detached: request.detached }),
+        });
         sendJson(res, 200, { format, ...(reportToJson(report) as object) });
       } finally {
         release();
       }
     } catch (error) {
-      if (error instanceof InputError) return fail(res, 400, error.code === 'TOO_LARGE' ? 'BAD_REQUEST' : error.code, error.message);
+      if (error instanceof InputError)
+        return fail(res, 400, error.code === 'TOO_LARGE' ? 'BAD_REQUEST' : error.code, error.message);
       return fail(res, 500, 'INTERNAL', 'the document could not be verified');
     } finally {
       accepted--;
@@ -136,7 +158,8 @@ export function createVerifierService(options: ServiceOptions): Server {
 
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok', running, waiting: waiting.length });
+    if (url.pathname === '/health')
+      return sendJson(res, 200, { status: 'ok', running, waiting: waiting.length });
     if (url.pathname !== '/verify') {
       req.resume();
       return fail(res, 404, 'NOT_FOUND', 'POST /verify');

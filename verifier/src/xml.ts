@@ -25,7 +25,12 @@ function ecdsaAlgorithm(uri: keyof typeof ECDSA, hash: string): new () => Signat
       throw new Error('verification only');
     }
     verifySignature(material: string, key: KeyLike, signatureValue: string): boolean {
-      return cryptoVerify(hash, Buffer.from(material, 'utf8'), { key: createPublicKey(key as string), dsaEncoding: 'ieee-p1363' }, Buffer.from(signatureValue, 'base64'));
+      return cryptoVerify(
+        hash,
+        Buffer.from(material, 'utf8'),
+        { key: createPublicKey(key as string), dsaEncoding: 'ieee-p1363' },
+        Buffer.from(signatureValue, 'base64'),
+      );
     }
     getAlgorithmName() {
       return uri as never;
@@ -50,7 +55,9 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
   for (const node of nodes) {
     const report: Draft = { kind: 'signature', format: 'XMLDSig', level: 'B-B', problems: [], details: [] };
     const element = node as unknown as Element;
-    const certificates = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'X509Certificate')).map((c) => c.textContent?.replace(/\s/g, '') ?? '');
+    const certificates = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'X509Certificate')).map(
+      (c) => c.textContent?.replace(/\s/g, '') ?? '',
+    );
     const certText = certificates[0];
     if (!certText) {
       addProblem(report, 'MALFORMED', 'no X509Certificate in KeyInfo');
@@ -60,20 +67,31 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     const certificate = new Uint8Array(Buffer.from(certText, 'base64'));
     const pem = `-----BEGIN CERTIFICATE-----\n${certText.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
     const signed = new SignedXml({ publicCert: pem, getCertFromKeyInfo: () => null });
-    for (const [uri, hash] of Object.entries(ECDSA)) signed.SignatureAlgorithms[uri as never] = ecdsaAlgorithm(uri as keyof typeof ECDSA, hash);
+    for (const [uri, hash] of Object.entries(ECDSA))
+      signed.SignatureAlgorithms[uri as never] = ecdsaAlgorithm(uri as keyof typeof ECDSA, hash);
     try {
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error('signature does not verify');
-      report.details.push(`signed: ${signed.getReferences().map((r) => r.uri || '(whole document)').join(', ')}`);
+      report.details.push(
+        `signed: ${signed
+          .getReferences()
+          .map((r) => r.uri || '(whole document)')
+          .join(', ')}`,
+      );
     } catch (error) {
       const message = (error as Error).message;
-      addProblem(report, /digest|reference/i.test(message) ? 'DIGEST_MISMATCH' : 'SIGNATURE_INVALID', message);
+      addProblem(
+        report,
+        /digest|reference/i.test(message) ? 'DIGEST_MISMATCH' : 'SIGNATURE_INVALID',
+        message,
+      );
     }
     const time = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'SigningTime'))[0]?.textContent?.trim();
     if (time) {
       // e-invoices write Vietnam local time, often without an offset.
       const parsed = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(time) ? time : `${time}+07:00`);
-      if (!Number.isNaN(parsed.getTime())) Object.assign(report, { signingTime: parsed, timeSource: 'signed-attribute' });
+      if (!Number.isNaN(parsed.getTime()))
+        Object.assign(report, { signingTime: parsed, timeSource: 'signed-attribute' });
     }
     let carried: Uint8Array[] = [];
     try {

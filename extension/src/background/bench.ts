@@ -15,6 +15,8 @@ export interface BenchApproval {
 
 export async function benchAutoApproval(): Promise<BenchApproval | undefined> {
   if (!BENCH_BUILD) return undefined;
-  const { benchAutoApprove } = (await browser.storage.local.get('benchAutoApprove')) as { benchAutoApprove?: BenchApproval };
+  const { benchAutoApprove } = (await browser.storage.local.get('benchAutoApprove')) as {
+    benchAutoApprove?: BenchApproval;
+  };
   return benchAutoApprove;
 }

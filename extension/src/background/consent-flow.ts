@@ -53,13 +53,27 @@ export class ConsentFlow {
     const viaWebSocket = options.viaWebSocket === true;
     if (BENCH_BUILD) {
       const approval = await benchAutoApproval();
-      if (approval) return job.run(approval.certificateId, approval.pin, onProgress ?? (() => undefined), () => false);
+      if (approval)
+        return job.run(approval.certificateId, approval.pin, onProgress ?? (() => undefined), () => false);
     }
     if (this.queue.length >= LIMITS.maxQueuedSignRequests) {
       throw new KysoError('RATE_LIMITED', undefined, { queued: this.queue.length });
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: crypto.randomUUID(), origin, tabId, viaWebSocket, job, onProgress, resolve, reject, askSite, signing: false, settled: false, timeoutMs: LIMITS.userInteractionTimeoutMs });
+      this.queue.push({
+        id: crypto.randomUUID(),
+        origin,
+        tabId,
+        viaWebSocket,
+        job,
+        onProgress,
+        resolve,
+        reject,
+        askSite,
+        signing: false,
+        settled: false,
+        timeoutMs: LIMITS.userInteractionTimeoutMs,
+      });
       void this.openNext();
     });
   }
@@ -76,7 +90,11 @@ export class ConsentFlow {
     };
     const listCertificates = async () => {
       try {
-        const { certificates } = await this.host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
+        const { certificates } = await this.host.call(
+          'list-certificates',
+          {},
+          LIMITS.tokenOperationTimeoutMs,
+        );
         send({ type: 'certificates', certificates });
       } catch (error) {
         send({ type: 'error', error: toWireError(error) });
@@ -88,7 +106,8 @@ export class ConsentFlow {
       if (!parsed.success) return;
       const message = parsed.data;
       if (message.type === 'hello') {
-        if (!this.active || this.active.id !== message.requestId || this.active.port) return port.disconnect();
+        if (!this.active || this.active.id !== message.requestId || this.active.port)
+          return port.disconnect();
         request = this.active;
         request.port = port;
         send({ type: 'details', details: this.details(request) });
@@ -107,7 +126,11 @@ export class ConsentFlow {
       }
       if (message.type === 'site' && request.askSite) {
         await rememberDecision(request.origin, message.allow ? 'allowed' : 'blocked');
-        if (!message.allow) return this.finish(request, new KysoError('ORIGIN_NOT_ALLOWED', undefined, { reason: 'refused by the user' }));
+        if (!message.allow)
+          return this.finish(
+            request,
+            new KysoError('ORIGIN_NOT_ALLOWED', undefined, { reason: 'refused by the user' }),
+          );
         request.askSite = false;
         return send({ type: 'site-allowed' });
       }
@@ -121,7 +144,12 @@ export class ConsentFlow {
           current.onProgress?.(done, total);
         };
         try {
-          const result = await current.job.run(message.certificateId, message.pin, progress, () => current.settled);
+          const result = await current.job.run(
+            message.certificateId,
+            message.pin,
+            progress,
+            () => current.settled,
+          );
           this.finish(current, undefined, result);
         } catch (error) {
           // The window stays open: a wrong PIN can be typed again, anything else cancelled.
@@ -132,13 +160,15 @@ export class ConsentFlow {
       }
     });
     port.onDisconnect.addListener(() => {
-      if (request && request === this.active && !request.settled) this.finish(request, new KysoError('USER_CANCELLED'));
+      if (request && request === this.active && !request.settled)
+        this.finish(request, new KysoError('USER_CANCELLED'));
     });
   }
 
   windowRemoved(windowId: number): void {
     const request = this.active;
-    if (request && request.windowId === windowId && !request.settled) this.finish(request, new KysoError('USER_CANCELLED'));
+    if (request && request.windowId === windowId && !request.settled)
+      this.finish(request, new KysoError('USER_CANCELLED'));
   }
 
   tabRemoved(tabId: number): void {
@@ -146,7 +176,8 @@ export class ConsentFlow {
       this.queue.splice(this.queue.indexOf(queued), 1);
       queued.reject(new KysoError('USER_CANCELLED'));
     }
-    if (this.active?.tabId === tabId && !this.active.settled) this.finish(this.active, new KysoError('USER_CANCELLED'));
+    if (this.active?.tabId === tabId && !this.active.settled)
+      this.finish(this.active, new KysoError('USER_CANCELLED'));
   }
 
   private details(request: ConsentRequest): ConsentDetails {
@@ -164,7 +195,10 @@ export class ConsentFlow {
   /** The user's time to decide; it stops while signing runs and starts afresh if the window stays open after an error. */
   private startTimer(request: ConsentRequest): void {
     clearTimeout(request.timer);
-    request.timer = setTimeout(() => this.finish(request, new KysoError('TIMEOUT', undefined, { afterMs: request.timeoutMs })), request.timeoutMs);
+    request.timer = setTimeout(
+      () => this.finish(request, new KysoError('TIMEOUT', undefined, { afterMs: request.timeoutMs })),
+      request.timeoutMs,
+    );
   }
 
   private async openNext(): Promise<void> {
@@ -182,9 +216,15 @@ export class ConsentFlow {
         focused: true,
       });
       request.windowId = window.id;
-      if (request.settled && window.id !== undefined) await browser.windows.remove(window.id).catch(() => undefined);
+      if (request.settled && window.id !== undefined)
+        await browser.windows.remove(window.id).catch(() => undefined);
     } catch (error) {
-      this.finish(request, new KysoError('INTERNAL', 'could not open the consent window', { reason: String(error).slice(0, 200) }));
+      this.finish(
+        request,
+        new KysoError('INTERNAL', 'could not open the consent window', {
+          reason: String(error).slice(0, 200),
+        }),
+      );
     }
   }
 

@@ -33,7 +33,8 @@ export interface Signer {
 export function signerOf(certificateBase64: string): Signer {
   const certificate = base64ToBytes(certificateBase64);
   const summary = summarizeCertificate(certificate);
-  if (summary.keyType === 'other') throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: 'key type' });
+  if (summary.keyType === 'other')
+    throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: 'key type' });
   return { certificate, keyType: summary.keyType, name: holderName(summary) };
 }
 
@@ -61,12 +62,19 @@ const signatureOf = (result: Extract<SignItemResult, { ok: true }>): Uint8Array 
 };
 
 /** Codes a person can act on, kept as they are; anything else is a bad request, without a library's words. */
-const DOCUMENT_CODES = new Set(['PDF_ENCRYPTED', 'PDF_DAMAGED', 'PDF_AMBIGUOUS', 'XML_NOT_ACCEPTED', 'DOCUMENT_TOO_LARGE']);
+const DOCUMENT_CODES = new Set([
+  'PDF_ENCRYPTED',
+  'PDF_DAMAGED',
+  'PDF_AMBIGUOUS',
+  'XML_NOT_ACCEPTED',
+  'DOCUMENT_TOO_LARGE',
+]);
 
 function badDocument(index: number, error: unknown): KysoError {
   if (error instanceof KysoError) {
     const details = { document: index, ...error.details };
-    if (DOCUMENT_CODES.has(error.code)) return new KysoError(error.code, `document ${index + 1}: ${error.message}`.slice(0, 500), details);
+    if (DOCUMENT_CODES.has(error.code))
+      return new KysoError(error.code, `document ${index + 1}: ${error.message}`.slice(0, 500), details);
     return new KysoError('BAD_REQUEST', `document ${index + 1}: ${error.message}`.slice(0, 500), details);
   }
   // Not ours (a library's exception): its text is for developers, not for the page or the window.
@@ -85,7 +93,11 @@ function appearanceOf(appearance: PdfAppearance): PdfSignatureAppearance {
 }
 
 /** Checks and describes one document; throws BAD_REQUEST naming the document when it cannot be signed. */
-export async function planDocument(document: PageDocument, index: number, rsaScheme?: RsaScheme): Promise<DocumentPlan> {
+export async function planDocument(
+  document: PageDocument,
+  index: number,
+  rsaScheme?: RsaScheme,
+): Promise<DocumentPlan> {
   try {
     return await plan(await withConfiguredImages(document), rsaScheme);
   } catch (error) {
@@ -97,13 +109,41 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
   switch (document.kind) {
     case 'cms':
     case 'raw': {
-      const consent: ConsentDocument = { name: document.name, kind: document.kind, digest: document.digest, digestAlgorithm: document.digestAlgorithm };
+      const consent: ConsentDocument = {
+        name: document.name,
+        kind: document.kind,
+        digest: document.digest,
+        digestAlgorithm: document.digestAlgorithm,
+      };
       const item: SignItem =
         document.kind === 'cms'
-          ? { kind: 'cms', digest: document.digest, digestAlgorithm: document.digestAlgorithm, signingTime: true, ...(document.timestamp && { timestamp: true }), ...(rsaScheme && { rsaScheme }) }
-          : { kind: 'raw', digest: document.digest, digestAlgorithm: document.digestAlgorithm, ...(rsaScheme && { rsaScheme }) };
-      const finish = document.kind === 'cms' ? (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, cms: cmsOf(r) }) : (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, signature: bytesToBase64(signatureOf(r)) });
-      return { consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) }, timestamp: document.kind === 'cms' && document.timestamp === true, content: () => Promise.resolve({ kind: 'digest' }), prepare: async () => ({ item, finish }) };
+          ? {
+              kind: 'cms',
+              digest: document.digest,
+              digestAlgorithm: document.digestAlgorithm,
+              signingTime: true,
+              ...(document.timestamp && { timestamp: true }),
+              ...(rsaScheme && { rsaScheme }),
+            }
+          : {
+              kind: 'raw',
+              digest: document.digest,
+              digestAlgorithm: document.digestAlgorithm,
+              ...(rsaScheme && { rsaScheme }),
+            };
+      const finish =
+        document.kind === 'cms'
+          ? (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, cms: cmsOf(r) })
+          : (r: Extract<SignItemResult, { ok: true }>) => ({
+              ok: true as const,
+              signature: bytesToBase64(signatureOf(r)),
+            });
+      return {
+        consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) },
+        timestamp: document.kind === 'cms' && document.timestamp === true,
+        content: () => Promise.resolve({ kind: 'digest' }),
+        prepare: async () => ({ item, finish }),
+      };
     }
     case 'pdf': {
       const pdf = base64ToBytes(document.pdf);
@@ -112,12 +152,27 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const pages = model.pageCount;
       const warnings = pdfWarnings(model);
       const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;
-      if (appearance && (appearance.pageIndex ?? 0) >= pages) throw new KysoError('BAD_REQUEST', `the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`, { field: 'appearance.pageIndex' });
+      if (appearance && (appearance.pageIndex ?? 0) >= pages)
+        throw new KysoError(
+          'BAD_REQUEST',
+          `the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`,
+          { field: 'appearance.pageIndex' },
+        );
       if (document.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
-        throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
+        throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
+          problem: 'certify-after-signature',
+        });
       const timestamp = document.level === 'B-T';
       return {
-        consent: { name: document.name, kind: 'pdf', size: pdf.length, pages, ...(timestamp && { timestamp }), ...(warnings.length > 0 && { warnings }), ...(document.certify && { certify: document.certify }) },
+        consent: {
+          name: document.name,
+          kind: 'pdf',
+          size: pdf.length,
+          pages,
+          ...(timestamp && { timestamp }),
+          ...(warnings.length > 0 && { warnings }),
+          ...(document.certify && { certify: document.certify }),
+        },
         timestamp,
         // The original bytes, checked unambiguous above: the prepared revision only appends to
         // them, and preparePdfSignature reads it back to prove every object resolves the same
@@ -135,8 +190,18 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           });
           return {
             // PAdES: no signingTime attribute (the time is the dictionary's /M).
-            item: { kind: 'cms', digest: bytesToBase64(prepared.digest), digestAlgorithm: prepared.digestAlgorithm, signingTime: false, ...(timestamp && { timestamp }), ...(rsaScheme && { rsaScheme }) },
-            finish: (result) => ({ ok: true, pdf: bytesToBase64(embedPdfSignature(prepared, base64ToBytes(cmsOf(result)))) }),
+            item: {
+              kind: 'cms',
+              digest: bytesToBase64(prepared.digest),
+              digestAlgorithm: prepared.digestAlgorithm,
+              signingTime: false,
+              ...(timestamp && { timestamp }),
+              ...(rsaScheme && { rsaScheme }),
+            },
+            finish: (result) => ({
+              ok: true,
+              pdf: bytesToBase64(embedPdfSignature(prepared, base64ToBytes(cmsOf(result)))),
+            }),
           };
         },
       };
@@ -147,7 +212,14 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const summary = summarizeXml(document.xml, profile);
       const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
       return {
-        consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, profile, summary, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
+        consent: {
+          name: document.name,
+          kind: 'xml',
+          size: new TextEncoder().encode(document.xml).length,
+          profile,
+          summary,
+          ...(digestAlgorithm === 'SHA-1' && { sha1: true }),
+        },
         timestamp: false,
         content: () => Promise.resolve({ kind: 'xml', rows: xmlContentRows(document.xml, profile) }),
         async prepare(signer, now) {
@@ -163,7 +235,13 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             prepared.digestAlgorithm === 'SHA-1'
               ? { kind: 'sha1-digest-info', digestInfo: bytesToBase64(prepared.digestInfo!) }
               : { kind: 'raw', digest: bytesToBase64(prepared.signedInfoDigest), digestAlgorithm: 'SHA-256' };
-          return { item, finish: (result) => ({ ok: true, xml: completeXmlSignature(prepared, signatureOf(result), signer.certificate, signer.keyType) }) };
+          return {
+            item,
+            finish: (result) => ({
+              ok: true,
+              xml: completeXmlSignature(prepared, signatureOf(result), signer.certificate, signer.keyType),
+            }),
+          };
         },
       };
     }

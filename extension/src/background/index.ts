@@ -14,31 +14,44 @@ import { answerPageMessage } from './page-messages.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
-import { applyWebSocketSetting, relayWebSocketRequest, restartWebSocketIfEnabled } from './websocket-relay.js';
+import {
+  applyWebSocketSetting,
+  relayWebSocketRequest,
+  restartWebSocketIfEnabled,
+} from './websocket-relay.js';
 
 const host = new NativeHostClient();
 const services: BackgroundServices = {
   host,
   consent: new ConsentFlow(host),
   rateLimiter: new OriginRateLimiter(LIMITS.maxRequestsPerOriginPerMinute),
-  plugins: installPluginSupport(async () => (await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)).certificates),
+  plugins: installPluginSupport(
+    async () => (await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)).certificates,
+  ),
 };
 
-browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
-  if (sender.id !== browser.runtime.id) return undefined;
-  const fromOptionsPage = sender.url?.startsWith(browser.runtime.getURL('src/options/')) === true;
-  if (fromOptionsPage) {
-    const answer = answerOptionsMessage(host, message);
-    if (answer) return answer;
-  }
-  if (!sender.tab) return undefined; // page requests come from our content scripts only
-  return answerPageMessage(services, message, sender);
-});
+browser.runtime.onMessage.addListener(
+  (message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
+    if (sender.id !== browser.runtime.id) return undefined;
+    const fromOptionsPage = sender.url?.startsWith(browser.runtime.getURL('src/options/')) === true;
+    if (fromOptionsPage) {
+      const answer = answerOptionsMessage(host, message);
+      if (answer) return answer;
+    }
+    if (!sender.tab) return undefined; // page requests come from our content scripts only
+    return answerPageMessage(services, message, sender);
+  },
+);
 
 browser.runtime.onConnect.addListener((port) => {
   // Only our own consent page may drive a consent (content scripts' senders carry the page's URL).
   const consentPage = browser.runtime.getURL('src/consent/consent.html');
-  if (port.name === CONSENT_PORT && port.sender?.id === browser.runtime.id && port.sender.url?.startsWith(consentPage)) services.consent.attach(port);
+  if (
+    port.name === CONSENT_PORT &&
+    port.sender?.id === browser.runtime.id &&
+    port.sender.url?.startsWith(consentPage)
+  )
+    services.consent.attach(port);
   else if (!services.plugins.attach(port)) port.disconnect();
 });
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).

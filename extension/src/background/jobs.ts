@@ -26,7 +26,8 @@ export interface ConsentJob {
   ): Promise<unknown>;
 }
 
-const loginTimeout = (pin: string | null) => (pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs);
+const loginTimeout = (pin: string | null) =>
+  pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs;
 
 /** One digest, one host command: a CMS around it (CAdES-T with a TSA), or its bare signature. */
 function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
@@ -67,9 +68,14 @@ function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
   };
 }
 
-export const singleJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-cms'>, tsaUrl?: string) =>
-  oneDigestJob(host, origin, 'sign-cms', params, tsaUrl);
-export const rawJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>) => oneDigestJob(host, origin, 'sign-raw', params);
+export const singleJob = (
+  host: NativeHostClient,
+  origin: string,
+  params: PageParams<'sign-cms'>,
+  tsaUrl?: string,
+) => oneDigestJob(host, origin, 'sign-cms', params, tsaUrl);
+export const rawJob = (host: NativeHostClient, origin: string, params: PageParams<'sign-raw'>) =>
+  oneDigestJob(host, origin, 'sign-raw', params);
 
 const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWireError(error) });
 
@@ -110,7 +116,8 @@ export function batchJob(
       let done = 0;
       const signChunk = async (start: number) => {
         const chunk = plans.slice(start, start + LIMITS.maxBatchItemsPerCall);
-        if (cancelled()) return chunk.forEach((_, i) => (results[start + i] = failed(new KysoError('USER_CANCELLED'))));
+        if (cancelled())
+          return chunk.forEach((_, i) => (results[start + i] = failed(new KysoError('USER_CANCELLED'))));
         const prepared: Array<{ index: number; document: PreparedDocument }> = [];
         await Promise.all(
           chunk.map(async (plan, i) => {
@@ -125,14 +132,24 @@ export function batchJob(
         prepared.sort((a, b) => a.index - b.index);
         let signed: SignItemResult[];
         try {
-          signed = (await host.call('sign-batch', { batchId, items: prepared.map((p) => p.document.item) }, LIMITS.tokenOperationTimeoutMs)).results;
+          signed = (
+            await host.call(
+              'sign-batch',
+              { batchId, items: prepared.map((p) => p.document.item) },
+              LIMITS.tokenOperationTimeoutMs,
+            )
+          ).results;
         } catch (error) {
           return prepared.forEach((p) => (results[p.index] = failed(error)));
         }
         prepared.forEach(({ index, document }, i) => {
           const result = signed[i];
           try {
-            results[index] = !result ? failed(new KysoError('INTERNAL')) : result.ok ? document.finish(result) : result;
+            results[index] = !result
+              ? failed(new KysoError('INTERNAL'))
+              : result.ok
+                ? document.finish(result)
+                : result;
           } catch (error) {
             results[index] = failed(error);
           }

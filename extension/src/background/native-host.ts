@@ -4,7 +4,15 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError } from '../../../shared/protocol/errors.js';
-import { HostEventSchema, HostResponseSchema, hostCommands, type HostCommand, type HostEvent, type HostParams, type HostResult } from '../../../shared/protocol/host.js';
+import {
+  HostEventSchema,
+  HostResponseSchema,
+  hostCommands,
+  type HostCommand,
+  type HostEvent,
+  type HostParams,
+  type HostResult,
+} from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import { KYSO_VERSION, NATIVE_HOST_NAME, PROTOCOL_VERSION } from '../../../shared/version.js';
@@ -21,7 +29,9 @@ function disconnectError(message: string | undefined): KysoError {
   if (message && /not found|forbidden|No such native application|not allowed/i.test(message)) {
     return new KysoError('HOST_NOT_INSTALLED', undefined, { browser: message.slice(0, 200) });
   }
-  return new KysoError('INTERNAL', 'the kyso host stopped', { browser: (message ?? 'disconnected').slice(0, 200) });
+  return new KysoError('INTERNAL', 'the kyso host stopped', {
+    browser: (message ?? 'disconnected').slice(0, 200),
+  });
 }
 
 export class NativeHostClient {
@@ -42,26 +52,33 @@ export class NativeHostClient {
     port.onMessage.addListener((message: unknown) => this.onMessage(message));
     port.onDisconnect.addListener((p) => {
       // Chrome reports through runtime.lastError, Firefox through port.error.
-      const message = (p as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message;
+      const message =
+        (p as { error?: { message?: string } }).error?.message ?? browser.runtime.lastError?.message;
       this.onDisconnect(port, disconnectError(message));
     });
-    this.handshake = this.send('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION }, LIMITS.hostHandshakeTimeoutMs).then(
-      (hello) => {
-        if (hello.protocolVersion !== PROTOCOL_VERSION) {
-          throw new KysoError('VERSION_MISMATCH', undefined, {
-            hostProtocol: hello.protocolVersion,
-            extensionProtocol: PROTOCOL_VERSION,
-            update: hello.protocolVersion < PROTOCOL_VERSION ? 'host' : 'extension',
-          });
-        }
-        return hello;
-      },
-    );
+    this.handshake = this.send(
+      'hello',
+      { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION },
+      LIMITS.hostHandshakeTimeoutMs,
+    ).then((hello) => {
+      if (hello.protocolVersion !== PROTOCOL_VERSION) {
+        throw new KysoError('VERSION_MISMATCH', undefined, {
+          hostProtocol: hello.protocolVersion,
+          extensionProtocol: PROTOCOL_VERSION,
+          update: hello.protocolVersion < PROTOCOL_VERSION ? 'host' : 'extension',
+        });
+      }
+      return hello;
+    });
     this.handshake.catch(() => this.disconnect());
     return this.handshake;
   }
 
-  async call<C extends HostCommand>(command: C, params: HostParams<C>, timeoutMs: number): Promise<HostResult<C>> {
+  async call<C extends HostCommand>(
+    command: C,
+    params: HostParams<C>,
+    timeoutMs: number,
+  ): Promise<HostResult<C>> {
     await this.connect();
     return this.send(command, params, timeoutMs);
   }
@@ -74,7 +91,11 @@ export class NativeHostClient {
     }
   }
 
-  private send<C extends HostCommand>(command: C, params: HostParams<C>, timeoutMs: number): Promise<HostResult<C>> {
+  private send<C extends HostCommand>(
+    command: C,
+    params: HostParams<C>,
+    timeoutMs: number,
+  ): Promise<HostResult<C>> {
     const checked = parseOrBadRequest(hostCommands[command].params, params, command);
     const port = this.port;
     if (!port) return Promise.reject(new KysoError('INTERNAL', 'not connected'));

@@ -35,9 +35,13 @@ async function optionsModules(host: NativeHostClient, request: OptionsRequest): 
 }
 
 /** The options page's request, answered; undefined when the message is not one (another listener's). */
-export function answerOptionsMessage(host: NativeHostClient, message: unknown): Promise<OptionsStatus | OptionsModules> | undefined {
+export function answerOptionsMessage(
+  host: NativeHostClient,
+  message: unknown,
+): Promise<OptionsStatus | OptionsModules> | undefined {
   if ((message as { options?: unknown } | null)?.options === undefined) return undefined;
   const request = OptionsRequestSchema.safeParse(message);
-  if (!request.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
+  if (!request.success)
+    return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
   return request.data.options === 'status' ? optionsStatus(host) : optionsModules(host, request.data);
 }

@@ -24,7 +24,11 @@ function senderOrigin(sender: Runtime.MessageSender): string | undefined {
   }
 }
 
-async function handle(services: BackgroundServices, envelope: PageRequestEnvelope, sender: Runtime.MessageSender): Promise<unknown> {
+async function handle(
+  services: BackgroundServices,
+  envelope: PageRequestEnvelope,
+  sender: Runtime.MessageSender,
+): Promise<unknown> {
   const origin = senderOrigin(sender);
   const tabId = sender.tab?.id;
   if (!origin || tabId === undefined || sender.frameId !== 0) throw new KysoError('ORIGIN_NOT_ALLOWED');
@@ -43,9 +47,14 @@ async function handle(services: BackgroundServices, envelope: PageRequestEnvelop
 }
 
 /** A content script's message (`sender.tab` set): its answer, or BAD_REQUEST when it is not a ContentRequest. */
-export function answerPageMessage(services: BackgroundServices, message: unknown, sender: Runtime.MessageSender): Promise<Answer> {
+export function answerPageMessage(
+  services: BackgroundServices,
+  message: unknown,
+  sender: Runtime.MessageSender,
+): Promise<Answer> {
   const parsed = ContentRequestSchema.safeParse(message);
-  if (!parsed.success) return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
+  if (!parsed.success)
+    return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
   return handle(services, parsed.data.envelope, sender).then(
     (result): Answer => ({ ok: true, result }),
     (error): Answer => ({ ok: false, error: toWireError(error) }),

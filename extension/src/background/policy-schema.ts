@@ -38,7 +38,8 @@ export const ManagedPolicySchema = z.object({
     title: `How long the signing window waits for the user, in seconds (${LIMITS.minUserInteractionTimeoutMs / 1000}-${LIMITS.maxUserInteractionTimeoutMs / 1000}; default ${LIMITS.userInteractionTimeoutMs / 1000})`,
   }).optional(),
   websocket: WebSocketSettingSchema.meta({
-    title: "Local WebSocket mode for desktop programs (127.0.0.1); every request still needs the user's consent",
+    title:
+      "Local WebSocket mode for desktop programs (127.0.0.1); every request still needs the user's consent",
   }).optional(),
   tsaUrl: TsaUrlSchema.meta({
     title: 'Time-stamping server (RFC 3161) for PAdES B-T and CAdES-T',

@@ -18,7 +18,10 @@ export interface TsaSetting {
 }
 
 /** A setting: the policy's value when it is valid (the user cannot override it), else the user's when valid. */
-async function setting<T>(key: string, schema: z.ZodType<T>): Promise<{ value: T; managed: boolean } | undefined> {
+async function setting<T>(
+  key: string,
+  schema: z.ZodType<T>,
+): Promise<{ value: T; managed: boolean } | undefined> {
   const fromPolicy = schema.safeParse((await managedPolicy())[key]);
   if (fromPolicy.success) return { value: fromPolicy.data, managed: true };
   const fromUser = schema.safeParse((await browser.storage.local.get(key))[key]);
@@ -60,7 +63,11 @@ export async function webSocketSetting(): Promise<WebSocketSetting | undefined> 
 }
 
 /** False when the port or an origin is not valid. */
-export async function saveWebSocketSetting(setting: { enabled: boolean; port: number; allowedOrigins: string[] }): Promise<boolean> {
+export async function saveWebSocketSetting(setting: {
+  enabled: boolean;
+  port: number;
+  allowedOrigins: string[];
+}): Promise<boolean> {
   const parsed = WebSocketSettingSchema.safeParse(setting);
   if (!parsed.success) return false;
   await browser.storage.local.set({ websocket: parsed.data });

@@ -8,9 +8,12 @@ export interface ManagedPolicy {
 }
 
 /** Pure: managed policy first, then the user's own decision, else ask. */
-export function decide(origin: string, managed: ManagedPolicy, user: Record<string, SiteDecision>): { permission: SitePermission; managed: boolean } {
+export function decide(
+  origin: string,
+  managed: ManagedPolicy,
+  user: Record<string, SiteDecision>,
+): { permission: SitePermission; managed: boolean } {
   if (managed.blockedOrigins?.includes(origin)) return { permission: 'blocked', managed: true };
   if (managed.allowedOrigins?.includes(origin)) return { permission: 'allowed', managed: true };
   return { permission: user[origin] ?? 'ask', managed: false };
 }
-

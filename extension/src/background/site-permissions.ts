@@ -16,11 +16,15 @@ async function sitePolicy(): Promise<ManagedPolicy> {
 }
 
 async function userDecisions(): Promise<Record<string, SiteDecision>> {
-  const { sitePermissions } = (await browser.storage.local.get('sitePermissions')) as { sitePermissions?: Record<string, SiteDecision> };
+  const { sitePermissions } = (await browser.storage.local.get('sitePermissions')) as {
+    sitePermissions?: Record<string, SiteDecision>;
+  };
   return sitePermissions ?? {};
 }
 
-export async function sitePermission(origin: string): Promise<{ permission: SitePermission; managed: boolean }> {
+export async function sitePermission(
+  origin: string,
+): Promise<{ permission: SitePermission; managed: boolean }> {
   return decide(origin, await sitePolicy(), await userDecisions());
 }
 
@@ -34,6 +38,9 @@ export async function forgetDecision(origin: string): Promise<void> {
   await browser.storage.local.set({ sitePermissions: decisions });
 }
 
-export async function listDecisions(): Promise<{ user: Record<string, SiteDecision>; managed: ManagedPolicy }> {
+export async function listDecisions(): Promise<{
+  user: Record<string, SiteDecision>;
+  managed: ManagedPolicy;
+}> {
   return { user: await userDecisions(), managed: await sitePolicy() };
 }

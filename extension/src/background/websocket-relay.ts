@@ -20,12 +20,20 @@ export async function relayWebSocketRequest(services: BackgroundServices, event:
     if (!setting?.enabled || !setting.allowedOrigins.includes(event.origin)) {
       throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin: event.origin });
     }
-    answer = { ok: true, result: await runPageRequest(services, event.type, event.params, { origin: event.origin, viaWebSocket: true }) };
+    answer = {
+      ok: true,
+      result: await runPageRequest(services, event.type, event.params, {
+        origin: event.origin,
+        viaWebSocket: true,
+      }),
+    };
   } catch (error) {
     answer = { ok: false, error: toWireError(error) };
   }
   // A host that went away has no one to deliver the answer to.
-  await services.host.call('websocket-answer', { requestId: event.requestId, answer }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+  await services.host
+    .call('websocket-answer', { requestId: event.requestId, answer }, LIMITS.tokenOperationTimeoutMs)
+    .catch(() => undefined);
 }
 
 /** Starts or stops the host's WebSocket listener to match the settings (the open port keeps the host, and this worker, running). */
@@ -33,7 +41,13 @@ export async function applyWebSocketSetting(host: NativeHostClient): Promise<voi
   const setting = await webSocketSetting();
   // A host that cannot listen (missing, port taken) leaves the mode off; the options page shows the host's state.
   if (setting?.enabled) {
-    await host.call('websocket', { serve: { port: setting.port, allowedOrigins: setting.allowedOrigins } }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+    await host
+      .call(
+        'websocket',
+        { serve: { port: setting.port, allowedOrigins: setting.allowedOrigins } },
+        LIMITS.tokenOperationTimeoutMs,
+      )
+      .catch(() => undefined);
   } else if (host.connected) {
     await host.call('websocket', { serve: null }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
   }

@@ -6,12 +6,23 @@
  * in must not sign or spend a PIN try).
  */
 import browser from 'webextension-polyfill';
-import { holderName, summarizeCertificate, usabilityProblems, type UsabilityProblem } from '../../../shared/certificate/profile.js';
+import {
+  holderName,
+  summarizeCertificate,
+  usabilityProblems,
+  type UsabilityProblem,
+} from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
-import { CONSENT_PORT, type BackgroundToConsent, type ConsentDetails, type ConsentDocument, type ConsentToBackground } from '../background/messages.js';
+import {
+  CONSENT_PORT,
+  type BackgroundToConsent,
+  type ConsentDetails,
+  type ConsentDocument,
+  type ConsentToBackground,
+} from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
 import { setPageText } from './page-text.js';
@@ -178,8 +189,22 @@ function renderTexts(): void {
 
 // ---- The request -----------------------------------------------------------------------------
 
-const kindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'kind_einvoice' : d.profile === 'htkk' ? 'kind_htkk' : 'kind_xml') : `kind_${d.kind}`);
-const shortKindKey = (d: ConsentDocument): MessageKey => (d.kind === 'xml' ? (d.profile === 'einvoice' ? 'short_einvoice' : d.profile === 'htkk' ? 'short_htkk' : 'short_xml') : `short_${d.kind}`);
+const kindKey = (d: ConsentDocument): MessageKey =>
+  d.kind === 'xml'
+    ? d.profile === 'einvoice'
+      ? 'kind_einvoice'
+      : d.profile === 'htkk'
+        ? 'kind_htkk'
+        : 'kind_xml'
+    : `kind_${d.kind}`;
+const shortKindKey = (d: ConsentDocument): MessageKey =>
+  d.kind === 'xml'
+    ? d.profile === 'einvoice'
+      ? 'short_einvoice'
+      : d.profile === 'htkk'
+        ? 'short_htkk'
+        : 'short_xml'
+    : `short_${d.kind}`;
 const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);
 
 function renderDetails(): void {
@@ -217,7 +242,9 @@ function renderBatch(documents: ConsentDocument[]): void {
     counts.set(kind, { label: t(kindKey(d)), n: (counts.get(kind)?.n ?? 0) + 1 });
   }
   $('kind-counts').replaceChildren(
-    ...[...counts.values()].map(({ label, n }) => Object.assign(document.createElement('li'), { textContent: t('kindCount', { kind: label, n }) })),
+    ...[...counts.values()].map(({ label, n }) =>
+      Object.assign(document.createElement('li'), { textContent: t('kindCount', { kind: label, n }) }),
+    ),
   );
   $('mixed-kinds').textContent = t('mixedKinds');
   $('mixed-kinds').hidden = counts.size < 2;
@@ -244,9 +271,13 @@ function renderBatch(documents: ConsentDocument[]): void {
   const warned = documents.filter((d) => d.warnings?.length).length;
   if (warned) {
     $('batch-warnings').hidden = false;
-    $('batch-warnings-text').textContent = `${t('warningsTitle')}: ${tr.number(warned)} / ${tr.number(documents.length)}`;
+    $('batch-warnings-text').textContent =
+      `${t('warningsTitle')}: ${tr.number(warned)} / ${tr.number(documents.length)}`;
   }
-  const notes = [documents.some((d) => d.timestamp) && t('timestamped'), documents.some((d) => d.sha1) && t('sha1')].filter((n): n is string => !!n);
+  const notes = [
+    documents.some((d) => d.timestamp) && t('timestamped'),
+    documents.some((d) => d.sha1) && t('sha1'),
+  ].filter((n): n is string => !!n);
   $('document-notes').textContent = notes.join(' ');
   $('batch').append($('document-notes'));
   const progress = $<HTMLProgressElement>('progress');
@@ -260,8 +291,13 @@ function renderList(): void {
   const counts = new Map<string, number>();
   for (const d of documents) counts.set(kindOf(d), (counts.get(kindOf(d)) ?? 0) + 1);
   const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const matching = documents.map((d, index) => ({ d, index })).filter(({ d }) => listFilter === 'all' || kindOf(d) === listFilter);
-  listStart = Math.min(listStart, Math.max(0, matching.length - 1 - ((matching.length - 1) % LIST_PAGE_SIZE)));
+  const matching = documents
+    .map((d, index) => ({ d, index }))
+    .filter(({ d }) => listFilter === 'all' || kindOf(d) === listFilter);
+  listStart = Math.min(
+    listStart,
+    Math.max(0, matching.length - 1 - ((matching.length - 1) % LIST_PAGE_SIZE)),
+  );
   const shown = matching.slice(listStart, listStart + LIST_PAGE_SIZE);
   $('documents').replaceChildren(
     ...shown.map(({ d, index }) => {
@@ -269,13 +305,29 @@ function renderList(): void {
       item.dataset.index = String(index);
       item.dataset.kind = d.kind;
       if (counts.size > 1 && kindOf(d) !== usual) item.dataset.odd = 'true';
-      const number = Object.assign(document.createElement('span'), { className: 'item-number', textContent: `${tr.number(index + 1)}.` });
-      const kind = Object.assign(document.createElement('span'), { className: 'item-kind', textContent: t(shortKindKey(d)) });
+      const number = Object.assign(document.createElement('span'), {
+        className: 'item-number',
+        textContent: `${tr.number(index + 1)}.`,
+      });
+      const kind = Object.assign(document.createElement('span'), {
+        className: 'item-kind',
+        textContent: t(shortKindKey(d)),
+      });
       const name = Object.assign(document.createElement('span'), { className: 'item-name page-text' });
       setPageText(name, d.name, t('controlMark'));
       item.append(number, kind, name);
-      if (d.warnings?.length) item.append(Object.assign(document.createElement('span'), { className: 'item-warning', textContent: t('hasWarnings') }));
-      const open = Object.assign(document.createElement('button'), { type: 'button', className: 'open-item', textContent: t('openItem') });
+      if (d.warnings?.length)
+        item.append(
+          Object.assign(document.createElement('span'), {
+            className: 'item-warning',
+            textContent: t('hasWarnings'),
+          }),
+        );
+      const open = Object.assign(document.createElement('button'), {
+        type: 'button',
+        className: 'open-item',
+        textContent: t('openItem'),
+      });
       open.setAttribute('aria-label', t('openItemLabel', { n: index + 1 }));
       open.addEventListener('click', () => openDocument(index, true));
       item.append(open);
@@ -292,7 +344,8 @@ function renderList(): void {
 // ---- One document ----------------------------------------------------------------------------
 
 let openIndex = -1;
-let pdfView: { index: number; pdf: import('./pdf-preview.js').OpenPdf; page: number; seen: Set<number> } | undefined;
+let pdfView:
+  { index: number; pdf: import('./pdf-preview.js').OpenPdf; page: number; seen: Set<number> } | undefined;
 let xmlRows: Array<{ path: string; value: string }> = [];
 let xmlShown = 0;
 
@@ -337,7 +390,11 @@ function openDocument(index: number, fromList: boolean): void {
   $('pdf-viewer').hidden = true;
   $('xml-viewer').hidden = true;
   $('content-problem').hidden = true;
-  const notes = [d.certify && t(`certify${d.certify}`), d.timestamp && t('timestamped'), d.sha1 && t('sha1')].filter((n): n is string => !!n);
+  const notes = [
+    d.certify && t(`certify${d.certify}`),
+    d.timestamp && t('timestamped'),
+    d.sha1 && t('sha1'),
+  ].filter((n): n is string => !!n);
   if (!fromList) $('document-notes').textContent = notes.join(' ');
   if (d.kind === 'pdf' || d.kind === 'xml') send({ type: 'open-document', index });
   if (fromList) $('document-heading').focus();
@@ -353,14 +410,18 @@ function closeDocument(): void {
 }
 
 function formatSize(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${tr.number(Math.max(1, Math.round(bytes / 1024)))} KB` : `${new Intl.NumberFormat(tr.lang, { maximumFractionDigits: 1 }).format(bytes / 1024 / 1024)} MB`;
+  return bytes < 1024 * 1024
+    ? `${tr.number(Math.max(1, Math.round(bytes / 1024)))} KB`
+    : `${new Intl.NumberFormat(tr.lang, { maximumFractionDigits: 1 }).format(bytes / 1024 / 1024)} MB`;
 }
 
 function renderSummary(d: ConsentDocument): void {
   $('document-summary').replaceChildren(
     ...(d.summary ?? []).flatMap(({ field, value }) => {
       const key = `field_${field}`;
-      const term = Object.assign(document.createElement('dt'), { textContent: key in MESSAGES.vi ? t(key as MessageKey) : field });
+      const term = Object.assign(document.createElement('dt'), {
+        textContent: key in MESSAGES.vi ? t(key as MessageKey) : field,
+      });
       const definition = document.createElement('dd');
       definition.classList.add('data');
       setPageText(definition, value, t('controlMark'), false);
@@ -379,7 +440,10 @@ function renderWarnings(d: ConsentDocument): void {
       item.dataset.code = warning.code;
       item.append(t(`warning_${warning.code.replaceAll('-', '_')}` as MessageKey));
       if (warning.names?.length) {
-        const label = Object.assign(document.createElement('span'), { className: 'site-words-label', textContent: ` ${t('documentWords')}: ` });
+        const label = Object.assign(document.createElement('span'), {
+          className: 'site-words-label',
+          textContent: ` ${t('documentWords')}: `,
+        });
         const names = document.createElement('ul');
         names.className = 'document-words';
         names.append(
@@ -453,7 +517,10 @@ async function showPage(number: number): Promise<void> {
     $('page-problem').textContent = t('pageFailed');
   }
   // Only pages really drawn count as seen.
-  $('seen-pages').textContent = tr.plural('seenPages', view.pdf.pages, { seen: view.seen.size, pages: view.pdf.pages });
+  $('seen-pages').textContent = tr.plural('seenPages', view.pdf.pages, {
+    seen: view.seen.size,
+    pages: view.pdf.pages,
+  });
 }
 
 function showMoreXmlRows(): void {
@@ -489,7 +556,10 @@ function renderCertificates(): void {
   unusableList.replaceChildren();
   const none = certificates.length === 0;
   $('retry').hidden = !none;
-  if (none) usableList.append(Object.assign(document.createElement('p'), { id: 'no-certificate', textContent: t('noCertificate') }));
+  if (none)
+    usableList.append(
+      Object.assign(document.createElement('p'), { id: 'no-certificate', textContent: t('noCertificate') }),
+    );
   const now = new Date();
   const dateFormat = new Intl.DateTimeFormat('vi-VN');
   const rows = certificates.map((entry) => {
@@ -508,8 +578,13 @@ function renderCertificates(): void {
     radio.disabled = problems.length > 0;
     radio.addEventListener('change', onChoice);
     const text = document.createElement('span');
-    const holder = Object.assign(document.createElement('span'), { className: 'holder', textContent: holderName(summary) });
-    const ids = Object.entries(summary.identities).map(([kind, values]) => `${kind}: ${values.join(', ')}`).join(' · ');
+    const holder = Object.assign(document.createElement('span'), {
+      className: 'holder',
+      textContent: holderName(summary),
+    });
+    const ids = Object.entries(summary.identities)
+      .map(([kind, values]) => `${kind}: ${values.join(', ')}`)
+      .join(' · ');
     const meta = document.createElement('span');
     meta.className = 'meta';
     const part = (label: MessageKey | undefined, value: string) => {
@@ -527,12 +602,23 @@ function renderCertificates(): void {
     parts.forEach((p, i) => meta.append(...(i ? [' — ', p] : [p])));
     text.append(holder, document.createElement('br'), meta);
     if (problems.length) {
-      const problem = Object.assign(document.createElement('span'), { className: 'problem', textContent: problems.map((p) => t(PROBLEM_TEXT[p])).join(', ') });
+      const problem = Object.assign(document.createElement('span'), {
+        className: 'problem',
+        textContent: problems.map((p) => t(PROBLEM_TEXT[p])).join(', '),
+      });
       text.append(document.createElement('br'), problem);
     } else if (summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
       const soon = document.createElement('span');
       soon.className = 'soon';
-      soon.append(t('expiresSoon'), ' (', Object.assign(document.createElement('span'), { className: 'data', textContent: dateFormat.format(summary.notAfter) }), ')');
+      soon.append(
+        t('expiresSoon'),
+        ' (',
+        Object.assign(document.createElement('span'), {
+          className: 'data',
+          textContent: dateFormat.format(summary.notAfter),
+        }),
+        ')',
+      );
       text.append(document.createElement('br'), soon);
     }
     row.append(radio, text);
@@ -559,7 +645,9 @@ function chosen(): CertificateEntry | undefined {
 function onChoice(): void {
   const entry = chosen();
   // Nothing chosen yet: a PIN field only if some certificate is on a token without a PIN pad.
-  const onDevice = entry ? entry.token.protectedAuthPath === true : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
+  const onDevice = entry
+    ? entry.token.protectedAuthPath === true
+    : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
   // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead. No certificate: no PIN to type.
   $('pin-row').hidden = onDevice || certificates.length === 0;
   $<HTMLInputElement>('pin').disabled = onDevice || state === 'signing';
@@ -605,7 +693,8 @@ async function handle(message: BackgroundToConsent): Promise<void> {
     case 'document-content-error':
       if (message.index === openIndex) {
         $('content-problem').hidden = false;
-        $('content-problem').textContent = `${t('contentFailed')} ${errorMessage(message.error.code, tr.lang)}`;
+        $('content-problem').textContent =
+          `${t('contentFailed')} ${errorMessage(message.error.code, tr.lang)}`;
       }
       break;
     case 'error': {
@@ -675,7 +764,10 @@ $('retry').addEventListener('click', () => {
 });
 $('close-document').addEventListener('click', closeDocument);
 $('page-previous').addEventListener('click', () => pdfView && void showPage(Math.max(1, pdfView.page - 1)));
-$('page-next').addEventListener('click', () => pdfView && void showPage(Math.min(pdfView.pdf.pages, pdfView.page + 1)));
+$('page-next').addEventListener(
+  'click',
+  () => pdfView && void showPage(Math.min(pdfView.pdf.pages, pdfView.page + 1)),
+);
 $('xml-toggle').addEventListener('click', () => {
   const box = $('xml-table-box');
   box.hidden = !box.hidden;

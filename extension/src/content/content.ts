@@ -7,7 +7,11 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { PAGE_CHANNEL, PageRequestEnvelopeSchema, documentSizeError } from '../../../shared/protocol/page.js';
 import type { Answer } from '../../../shared/protocol/common.js';
-import { ContentAnswerSchema, ProgressMessageSchema, type ContentRequest } from '../../../shared/protocol/content.js';
+import {
+  ContentAnswerSchema,
+  ProgressMessageSchema,
+  type ContentRequest,
+} from '../../../shared/protocol/content.js';
 
 const origin = window.location.origin;
 const post = (message: unknown) => window.postMessage(message, origin);
@@ -33,7 +37,8 @@ window.addEventListener('message', (event: MessageEvent) => {
   seen.add(envelope.id);
   if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value!);
   post({ channel: PAGE_CHANNEL, kind: 'ack', id: envelope.id });
-  const answer = (result: Answer) => post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
+  const answer = (result: Answer) =>
+    post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
   // Too large to carry: the page hears why (with the limit), rather than that kyso is missing.
   if (oversized) return answer({ ok: false, error: toWireError(oversized) });
   const request: ContentRequest = { envelope };
@@ -41,7 +46,14 @@ window.addEventListener('message', (event: MessageEvent) => {
     .sendMessage(request)
     .then((result) => {
       const parsed = ContentAnswerSchema.safeParse(result);
-      answer(parsed.success ? parsed.data : { ok: false, error: toWireError(new KysoError('INTERNAL', 'unexpected answer from the background')) });
+      answer(
+        parsed.success
+          ? parsed.data
+          : {
+              ok: false,
+              error: toWireError(new KysoError('INTERNAL', 'unexpected answer from the background')),
+            },
+      );
     })
     .catch(() => answer({ ok: false, error: toWireError(new KysoError('EXTENSION_NOT_INSTALLED')) }));
 });

@@ -28,7 +28,8 @@ export const MESSAGES = {
     chooseFirst: 'Hãy chọn chứng thư số và nhập mã PIN.',
     warning: 'Chỉ ký khi bạn tin trang web này và đồng ý với nội dung trên.',
     siteQuestion: 'Cho phép trang web này yêu cầu ký số?',
-    siteExplain: 'Đây là lần đầu trang này yêu cầu ký số. Lựa chọn của bạn được ghi nhớ; bạn có thể thu hồi trong phần Tuỳ chọn của kyso. Mỗi lần ký vẫn cần bạn xác nhận và nhập mã PIN.',
+    siteExplain:
+      'Đây là lần đầu trang này yêu cầu ký số. Lựa chọn của bạn được ghi nhớ; bạn có thể thu hồi trong phần Tuỳ chọn của kyso. Mỗi lần ký vẫn cần bạn xác nhận và nhập mã PIN.',
     allowSite: 'Cho phép',
     denySite: 'Không cho phép',
     kind_cms: 'Chữ ký số CMS (CAdES) trên mã băm do trang gửi',
@@ -37,7 +38,8 @@ export const MESSAGES = {
     kind_htkk: 'Tờ khai thuế (XML, HTKK)',
     kind_xml: 'Tài liệu XML (ký toàn bộ tài liệu)',
     kind_einvoice: 'Hoá đơn điện tử (XML)',
-    viaWebSocket: 'Một chương trình trên máy tính này yêu cầu ký (qua WebSocket cục bộ), không phải một trang web.',
+    viaWebSocket:
+      'Một chương trình trên máy tính này yêu cầu ký (qua WebSocket cục bộ), không phải một trang web.',
     timestamped: 'Kèm dấu thời gian của máy chủ TSA trong cài đặt.',
     certify1: 'Chữ ký chứng nhận: sau khi ký, tài liệu không được thay đổi.',
     certify2: 'Chữ ký chứng nhận: sau khi ký, chỉ được điền biểu mẫu và ký thêm.',
@@ -80,8 +82,10 @@ export const MESSAGES = {
     xmlPath: 'Vị trí',
     xmlValue: 'Giá trị',
     showMore: 'Xem thêm',
-    hashOnly: 'Trang web {origin} tự tính mã băm này từ tài liệu của nó. kyso không nhận được tài liệu nên không thể cho bạn xem nội dung được ký — chỉ có mã băm.',
-    rawWarning: 'Chữ ký trần (raw): chữ ký chỉ trên mã băm, không kèm gì khác. Nó có thể đứng thay cho bất kỳ tài liệu nào — chỉ ký khi bạn tin trang web này.',
+    hashOnly:
+      'Trang web {origin} tự tính mã băm này từ tài liệu của nó. kyso không nhận được tài liệu nên không thể cho bạn xem nội dung được ký — chỉ có mã băm.',
+    rawWarning:
+      'Chữ ký trần (raw): chữ ký chỉ trên mã băm, không kèm gì khác. Nó có thể đứng thay cho bất kỳ tài liệu nào — chỉ ký khi bạn tin trang web này.',
     batchCount_one: '{n} tài liệu — một lần nhập mã PIN',
     batchCount_other: '{n} tài liệu — một lần nhập mã PIN',
     kindCount: '{kind}: {n}',
@@ -124,7 +128,8 @@ export const MESSAGES = {
     options_installHelp: 'Chưa cài ứng dụng kyso: tải bộ cài, rồi chạy hai lệnh sau.',
     options_download: 'Tải ứng dụng kyso',
     options_modulesTitle: 'Thư viện PKCS#11 của token',
-    options_modulesExplain: 'kyso tự tìm thư viện của các nhà cung cấp chứng thư số phổ biến. Nếu token của bạn không hiện, hãy thêm đường dẫn thư viện (.so, .dylib, .dll) do nhà cung cấp cài.',
+    options_modulesExplain:
+      'kyso tự tìm thư viện của các nhà cung cấp chứng thư số phổ biến. Nếu token của bạn không hiện, hãy thêm đường dẫn thư viện (.so, .dylib, .dll) do nhà cung cấp cài.',
     options_modulePath: 'Đường dẫn thư viện',
     options_add: 'Thêm',
     options_remove: 'Bỏ',
@@ -156,7 +161,8 @@ export const MESSAGES = {
     options_minutes_other: '{n} phút',
     options_seconds: '{n} giây',
     options_wsTitle: 'Chương trình trên máy tính',
-    options_wsExplain: 'Cho phép chương trình kế toán, khai thuế… trên máy này yêu cầu ký qua WebSocket tại 127.0.0.1. Mỗi lần ký vẫn hiện cửa sổ kyso để bạn xác nhận.',
+    options_wsExplain:
+      'Cho phép chương trình kế toán, khai thuế… trên máy này yêu cầu ký qua WebSocket tại 127.0.0.1. Mỗi lần ký vẫn hiện cửa sổ kyso để bạn xác nhận.',
     options_wsOn: 'Bật',
     options_wsPort: 'Cổng',
     options_wsOrigins: 'Các chương trình được phép (Origin, mỗi dòng một)',
@@ -196,7 +202,8 @@ export const MESSAGES = {
     chooseFirst: 'Choose a certificate and type the PIN.',
     warning: 'Sign only if you trust this website and agree with the content above.',
     siteQuestion: 'Allow this website to request signatures?',
-    siteExplain: 'This is the first time this site asks for a signature. Your choice is remembered; you can revoke it in kyso’s options. Every signature still needs your confirmation and PIN.',
+    siteExplain:
+      'This is the first time this site asks for a signature. Your choice is remembered; you can revoke it in kyso’s options. Every signature still needs your confirmation and PIN.',
     allowSite: 'Allow',
     denySite: 'Don’t allow',
     kind_cms: 'CMS (CAdES) signature over a digest sent by the site',
@@ -247,12 +254,15 @@ export const MESSAGES = {
     xmlPath: 'Where',
     xmlValue: 'Value',
     showMore: 'Show more',
-    hashOnly: 'The website {origin} computed this digest itself from its document. kyso does not receive the document, so it cannot show you what is signed — only the digest.',
-    rawWarning: 'A bare signature (raw): a signature over the digest alone, with nothing else. It can stand for any document — sign only if you trust this website.',
+    hashOnly:
+      'The website {origin} computed this digest itself from its document. kyso does not receive the document, so it cannot show you what is signed — only the digest.',
+    rawWarning:
+      'A bare signature (raw): a signature over the digest alone, with nothing else. It can stand for any document — sign only if you trust this website.',
     batchCount_one: '{n} document — one PIN entry',
     batchCount_other: '{n} documents — one PIN entry',
     kindCount: '{kind}: {n}',
-    mixedKinds: 'This batch holds documents of different kinds. Look at the items of other kinds before signing.',
+    mixedKinds:
+      'This batch holds documents of different kinds. Look at the items of other kinds before signing.',
     filterKind: 'Kind of document',
     filterAll: 'All',
     listRange: 'Items {from}–{to} of {total}',
@@ -291,7 +301,8 @@ export const MESSAGES = {
     options_installHelp: 'The kyso app is not installed: install it, then run these two commands.',
     options_download: 'Download the kyso app',
     options_modulesTitle: 'Token PKCS#11 libraries',
-    options_modulesExplain: 'kyso finds the libraries of common certificate providers. If your token does not show, add the path of the library (.so, .dylib, .dll) its provider installed.',
+    options_modulesExplain:
+      'kyso finds the libraries of common certificate providers. If your token does not show, add the path of the library (.so, .dylib, .dll) its provider installed.',
     options_modulePath: 'Library path',
     options_add: 'Add',
     options_remove: 'Remove',
@@ -323,7 +334,8 @@ export const MESSAGES = {
     options_minutes_other: '{n} minutes',
     options_seconds: '{n} seconds',
     options_wsTitle: 'Desktop programs',
-    options_wsExplain: 'Let accounting or tax programs on this computer ask for signatures over WebSocket at 127.0.0.1. Every signature still shows kyso’s window for you to confirm.',
+    options_wsExplain:
+      'Let accounting or tax programs on this computer ask for signatures over WebSocket at 127.0.0.1. Every signature still shows kyso’s window for you to confirm.',
     options_wsOn: 'On',
     options_wsPort: 'Port',
     options_wsOrigins: 'Allowed programs (Origin, one per line)',

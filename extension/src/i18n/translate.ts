@@ -8,7 +8,11 @@ import { MESSAGES, type MessageKey } from './messages.js';
 
 const primary = (tag: string) => tag.toLowerCase().split(/[-_]/)[0];
 
-export function chooseLanguage(portal: Language | undefined, uiLanguage: string, acceptLanguages: readonly string[]): Language {
+export function chooseLanguage(
+  portal: Language | undefined,
+  uiLanguage: string,
+  acceptLanguages: readonly string[],
+): Language {
   if (portal) return portal;
   if (primary(uiLanguage) === 'vi' || acceptLanguages.some((tag) => primary(tag) === 'vi')) return 'vi';
   if (primary(uiLanguage) === 'en' || acceptLanguages.some((tag) => primary(tag) === 'en')) return 'en';
@@ -38,13 +42,20 @@ export function translator(lang: Language): Translator {
   return {
     lang,
     t: (key, vars) => fill(MESSAGES[lang][key], vars),
-    plural: (base, n, vars) => fill(MESSAGES[lang][`${base}_${rules.select(n) === 'one' ? 'one' : 'other'}` as MessageKey], { ...vars, n }),
+    plural: (base, n, vars) =>
+      fill(MESSAGES[lang][`${base}_${rules.select(n) === 'one' ? 'one' : 'other'}` as MessageKey], {
+        ...vars,
+        n,
+      }),
     number: (n) => numbers.format(n),
   };
 }
 
 /** The page's language from the browser (extension pages only). */
-export async function browserLanguage(i18n: { getUILanguage(): string; getAcceptLanguages(): Promise<string[]> }, portal?: Language): Promise<Language> {
+export async function browserLanguage(
+  i18n: { getUILanguage(): string; getAcceptLanguages(): Promise<string[]> },
+  portal?: Language,
+): Promise<Language> {
   const accept = await i18n.getAcceptLanguages().catch(() => [] as string[]);
   return chooseLanguage(portal, i18n.getUILanguage(), accept);
 }

@@ -11,7 +11,14 @@ import { browserLanguage, translator, type Translator } from '../i18n/translate.
 import { forgetDecision, listDecisions } from '../background/site-permissions.js';
 import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
 import '../plugins/options-section.js';
-import { consentTimeoutMs, saveConsentTimeoutSeconds, saveTsaUrl, saveWebSocketSetting, tsaSetting, webSocketSetting } from '../background/settings.js';
+import {
+  consentTimeoutMs,
+  saveConsentTimeoutSeconds,
+  saveTsaUrl,
+  saveWebSocketSetting,
+  tsaSetting,
+  webSocketSetting,
+} from '../background/settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 let tr: Translator = translator('vi');
@@ -19,7 +26,10 @@ const t = (key: MessageKey, vars?: Record<string, string | number>) => tr.t(key,
 const errorText = (code: Parameters<typeof errorMessage>[0]) => errorMessage(code, tr.lang);
 
 /** The background's answers are checked like any message: a malformed one reads as an internal error. */
-async function ask<T>(request: OptionsRequest, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): Promise<T> {
+async function ask<T>(
+  request: OptionsRequest,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+): Promise<T> {
   const parsed = schema.safeParse(await browser.runtime.sendMessage(request));
   return parsed.success ? parsed.data : ({ ok: false, error: toWireError(new KysoError('INTERNAL')) } as T);
 }
@@ -28,15 +38,28 @@ async function ask<T>(request: OptionsRequest, schema: { safeParse(value: unknow
 function renderTexts(): void {
   document.documentElement.lang = tr.lang;
   document.title = t('options_title');
-  for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]')) element.textContent = t(element.dataset.i18n as MessageKey);
+  for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]'))
+    element.textContent = t(element.dataset.i18n as MessageKey);
 }
 
 async function renderSites(): Promise<void> {
   const { user, managed } = await listDecisions();
   const rows: Array<[string, string, boolean]> = [
-    ...(managed.allowedOrigins ?? []).map((o): [string, string, boolean] => [o, t('options_allowedPolicy'), false]),
-    ...(managed.blockedOrigins ?? []).map((o): [string, string, boolean] => [o, t('options_blockedPolicy'), false]),
-    ...Object.entries(user).map(([o, d]): [string, string, boolean] => [o, t(d === 'allowed' ? 'options_allowed' : 'options_refused'), true]),
+    ...(managed.allowedOrigins ?? []).map((o): [string, string, boolean] => [
+      o,
+      t('options_allowedPolicy'),
+      false,
+    ]),
+    ...(managed.blockedOrigins ?? []).map((o): [string, string, boolean] => [
+      o,
+      t('options_blockedPolicy'),
+      false,
+    ]),
+    ...Object.entries(user).map(([o, d]): [string, string, boolean] => [
+      o,
+      t(d === 'allowed' ? 'options_allowed' : 'options_refused'),
+      true,
+    ]),
   ];
   const list = $('sites');
   list.replaceChildren(
@@ -44,7 +67,10 @@ async function renderSites(): Promise<void> {
       const item = document.createElement('li');
       item.dataset.origin = origin;
       item.dataset.decision = label;
-      item.append(Object.assign(document.createElement('span'), { className: 'data', textContent: origin }), ` — ${label} `);
+      item.append(
+        Object.assign(document.createElement('span'), { className: 'data', textContent: origin }),
+        ` — ${label} `,
+      );
       if (revocable) {
         const revoke = document.createElement('button');
         revoke.type = 'button';
@@ -76,12 +102,19 @@ async function renderHost(): Promise<void> {
     $<HTMLAnchorElement>('host-download').href = HOST_DOWNLOAD_URL;
     return;
   }
-  $('host-status').textContent = tr.plural('options_hostStatus', status.certificates.length, { version: status.hostVersion });
+  $('host-status').textContent = tr.plural('options_hostStatus', status.certificates.length, {
+    version: status.hostVersion,
+  });
   $('certificates').replaceChildren(
     ...status.certificates.map((c) => {
       const summary = summarizeCertificate(base64ToBytes(c.certificate));
-      const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
-      return Object.assign(document.createElement('li'), { className: 'data', textContent: `${holderName(summary)} ${ids} [${c.token.label}]` });
+      const ids = Object.entries(summary.identities)
+        .map(([k, v]) => `${k}:${v.join(',')}`)
+        .join(' ');
+      return Object.assign(document.createElement('li'), {
+        className: 'data',
+        textContent: `${holderName(summary)} ${ids} [${c.token.label}]`,
+      });
     }),
   );
 }
@@ -109,9 +142,14 @@ function wireTsaForm(): void {
 async function renderConsentTimeout(): Promise<void> {
   const select = $<HTMLSelectElement>('consent-timeout');
   const seconds = String((await consentTimeoutMs()) / 1000);
-  select.replaceChildren(...[1, 3, 5, 10, 15].map((minutes) => new Option(tr.plural('options_minutes', minutes), String(minutes * 60))));
+  select.replaceChildren(
+    ...[1, 3, 5, 10, 15].map(
+      (minutes) => new Option(tr.plural('options_minutes', minutes), String(minutes * 60)),
+    ),
+  );
   // A value set by policy or by hand that is not one of the choices is still shown as it is.
-  if (![...select.options].some((o) => o.value === seconds)) select.add(new Option(t('options_seconds', { n: Number(seconds) }), seconds));
+  if (![...select.options].some((o) => o.value === seconds))
+    select.add(new Option(t('options_seconds', { n: Number(seconds) }), seconds));
   select.value = seconds;
   // A storage write: nothing on the page waits for it.
   select.addEventListener('change', () => void saveConsentTimeoutSeconds(Number(select.value)));
@@ -121,9 +159,23 @@ let configuredModules: string[] = [];
 
 /** A module's path (data) and what kyso knows of it (in the page's language). */
 function moduleLine(m: ModuleReport['modules'][number]): Array<string | Node> {
-  const state = m.loaded ? t('options_moduleLoaded') : m.present ? t('options_moduleFailed', { error: m.error ?? '' }) : t('options_moduleMissing');
-  const source = m.source === 'environment' ? 'KYSO_PKCS11_MODULES' : t(m.source === 'configured' ? 'options_sourceConfigured' : 'options_sourceKnown');
-  return [Object.assign(document.createElement('code'), { textContent: m.path }), ' — ', source, ' — ', state, ' '];
+  const state = m.loaded
+    ? t('options_moduleLoaded')
+    : m.present
+      ? t('options_moduleFailed', { error: m.error ?? '' })
+      : t('options_moduleMissing');
+  const source =
+    m.source === 'environment'
+      ? 'KYSO_PKCS11_MODULES'
+      : t(m.source === 'configured' ? 'options_sourceConfigured' : 'options_sourceKnown');
+  return [
+    Object.assign(document.createElement('code'), { textContent: m.path }),
+    ' — ',
+    source,
+    ' — ',
+    state,
+    ' ',
+  ];
 }
 
 function showModules(answer: OptionsModules): void {
@@ -144,9 +196,16 @@ function showModules(answer: OptionsModules): void {
       item.dataset.path = m.path;
       item.dataset.loaded = String(m.loaded);
       if (m.source === 'configured') {
-        const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'remove-module', textContent: t('options_remove') });
+        const remove = Object.assign(document.createElement('button'), {
+          type: 'button',
+          className: 'remove-module',
+          textContent: t('options_remove'),
+        });
         remove.setAttribute('aria-label', t('options_removeLabel', { path: m.path }));
-        remove.addEventListener('click', () => void setModules(configuredModules.filter((p) => p !== m.path)));
+        remove.addEventListener(
+          'click',
+          () => void setModules(configuredModules.filter((p) => p !== m.path)),
+        );
         item.append(remove);
       }
       return item;
@@ -172,20 +231,28 @@ async function renderModules(): Promise<void> {
 
 async function renderWebSocket(): Promise<void> {
   const setting = await webSocketSetting();
-  const [enabled, port, origins] = [$<HTMLInputElement>('ws-enabled'), $<HTMLInputElement>('ws-port'), $<HTMLTextAreaElement>('ws-origins')];
+  const [enabled, port, origins] = [
+    $<HTMLInputElement>('ws-enabled'),
+    $<HTMLInputElement>('ws-port'),
+    $<HTMLTextAreaElement>('ws-origins'),
+  ];
   if (setting) {
     enabled.checked = setting.enabled;
     port.value = String(setting.port);
     origins.value = setting.allowedOrigins.join('\n');
   }
-  for (const control of [enabled, port, origins, $<HTMLButtonElement>('save-ws')]) control.disabled = setting?.managed === true;
+  for (const control of [enabled, port, origins, $<HTMLButtonElement>('save-ws')])
+    control.disabled = setting?.managed === true;
   $('ws-status').textContent = setting?.managed ? t('options_setByPolicy') : '';
   $('ws-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const saved = await saveWebSocketSetting({
       enabled: enabled.checked,
       port: Number(port.value),
-      allowedOrigins: origins.value.split('\n').map((o) => o.trim()).filter(Boolean),
+      allowedOrigins: origins.value
+        .split('\n')
+        .map((o) => o.trim())
+        .filter(Boolean),
     });
     $('ws-status').dataset.saved = String(saved);
     $('ws-status').textContent = saved ? t('options_saved') : t('options_wsInvalid');
@@ -199,9 +266,19 @@ async function main(): Promise<void> {
   const checkbox = $<HTMLInputElement>('developer-mode');
   checkbox.checked = developerMode === true;
   // A storage write: nothing on the page waits for it.
-  checkbox.addEventListener('change', () => void browser.storage.local.set({ developerMode: checkbox.checked }));
+  checkbox.addEventListener(
+    'change',
+    () => void browser.storage.local.set({ developerMode: checkbox.checked }),
+  );
   wireTsaForm();
-  await Promise.all([renderSites(), renderHost(), renderTsa(), renderConsentTimeout(), renderModules(), renderWebSocket()]);
+  await Promise.all([
+    renderSites(),
+    renderHost(),
+    renderTsa(),
+    renderConsentTimeout(),
+    renderModules(),
+    renderWebSocket(),
+  ]);
   document.body.dataset.state = 'ready';
 }
 

@@ -14,7 +14,15 @@ const PLUGIN_PORTS: Record<string, PluginName> = {
   '8443': 'bkav',
 };
 
-export const LOOPBACK_PATTERNS = ['wss://127.0.0.1/*', 'wss://localhost/*', 'ws://127.0.0.1/*', 'ws://localhost/*', 'http://127.0.0.1/*', 'https://127.0.0.1/*', 'https://localhost/*'];
+export const LOOPBACK_PATTERNS = [
+  'wss://127.0.0.1/*',
+  'wss://localhost/*',
+  'ws://127.0.0.1/*',
+  'ws://localhost/*',
+  'http://127.0.0.1/*',
+  'https://127.0.0.1/*',
+  'https://localhost/*',
+];
 
 /** Which plugin a request to a loopback address is for, if any. */
 export function pluginOfRequest(url: string): PluginName | undefined {

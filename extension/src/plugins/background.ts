@@ -50,7 +50,8 @@ export function installPluginSupport(listCertificates: () => Promise<Certificate
           return { enabled: (await pluginSites())[origin] === 'kyso' };
         case 'open-options':
           // Only for sites the user chose for the emulation or already allowed to ask for signatures: no options tabs from strangers.
-          if ((await pluginSites())[origin] !== 'kyso' && (await checkSite())) throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
+          if ((await pluginSites())[origin] !== 'kyso' && (await checkSite()))
+            throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
           await browser.runtime.openOptionsPage();
           return {};
         case 'share-certificate':
@@ -61,7 +62,12 @@ export function installPluginSupport(listCertificates: () => Promise<Certificate
     },
     attach(port) {
       const page = browser.runtime.getURL('src/plugins/prompt.html');
-      if (port.name !== PLUGIN_PROMPT_PORT || port.sender?.id !== browser.runtime.id || !port.sender.url?.startsWith(page)) return false;
+      if (
+        port.name !== PLUGIN_PROMPT_PORT ||
+        port.sender?.id !== browser.runtime.id ||
+        !port.sender.url?.startsWith(page)
+      )
+        return false;
       prompts.attach(port);
       return true;
     },

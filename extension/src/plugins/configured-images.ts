@@ -12,7 +12,9 @@ export interface ConfiguredImages {
 }
 
 export async function configuredImages(): Promise<ConfiguredImages> {
-  const { pluginImages } = (await browser.storage.local.get('pluginImages')) as { pluginImages?: ConfiguredImages };
+  const { pluginImages } = (await browser.storage.local.get('pluginImages')) as {
+    pluginImages?: ConfiguredImages;
+  };
   return pluginImages ?? {};
 }
 
@@ -26,7 +28,12 @@ export async function saveConfiguredImage(which: 'signature' | 'seal', base64: s
 
 /** A PDF asking for a configured image gets it; without one configured, the signature is invisible (as the plugins sign then). */
 export async function withConfiguredImages(document: PageDocument): Promise<PageDocument> {
-  if (document.kind !== 'pdf' || document.appearance?.kind !== 'image' || !document.appearance.configuredImage) return document;
+  if (
+    document.kind !== 'pdf' ||
+    document.appearance?.kind !== 'image' ||
+    !document.appearance.configuredImage
+  )
+    return document;
   const { configuredImage, ...appearance } = document.appearance;
   const images = await configuredImages();
   const image = configuredImage === 'seal' ? images.sealImage : images.signatureImage;
@@ -35,5 +42,11 @@ export async function withConfiguredImages(document: PageDocument): Promise<Page
     const { appearance: _dropped, ...invisible } = document;
     return invisible;
   }
-  return { ...document, appearance: { ...appearance, ...(image && { [configuredImage === 'seal' ? 'sealImage' : 'signatureImage']: image }) } };
+  return {
+    ...document,
+    appearance: {
+      ...appearance,
+      ...(image && { [configuredImage === 'seal' ? 'sealImage' : 'signatureImage']: image }),
+    },
+  };
 }

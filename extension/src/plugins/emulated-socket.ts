@@ -66,7 +66,12 @@ export class EmulatedSocket extends EventTarget {
   /** Set when this origin keeps the installed plugin: everything goes to the real socket. */
   private native: WebSocket | undefined;
 
-  constructor(url: string, private readonly connection: PluginConnection, NativeWebSocket: typeof WebSocket, protocols?: string | string[]) {
+  constructor(
+    url: string,
+    private readonly connection: PluginConnection,
+    NativeWebSocket: typeof WebSocket,
+    protocols?: string | string[],
+  ) {
     super();
     this.url = url;
     for (const type of HANDLER_TYPES) {
@@ -75,7 +80,9 @@ export class EmulatedSocket extends EventTarget {
         if (typeof handler === 'function') handler.call(this, event);
       });
     }
-    void enabledFor(connection.plugin).then((enabled) => (enabled ? this.open() : this.becomeNative(NativeWebSocket, protocols)));
+    void enabledFor(connection.plugin).then((enabled) =>
+      enabled ? this.open() : this.becomeNative(NativeWebSocket, protocols),
+    );
   }
 
   private open(): void {
@@ -94,16 +101,23 @@ export class EmulatedSocket extends EventTarget {
       this.protocol = socket.protocol;
       this.dispatchEvent(new Event('open'));
     };
-    socket.onmessage = (event) => this.dispatchEvent(new MessageEvent('message', { data: event.data, origin: event.origin }));
+    socket.onmessage = (event) =>
+      this.dispatchEvent(new MessageEvent('message', { data: event.data, origin: event.origin }));
     socket.onerror = () => this.dispatchEvent(new Event('error'));
     socket.onclose = (event) => {
       this.readyState = CLOSED;
-      this.dispatchEvent(new CloseEvent('close', { code: event.code, reason: event.reason, wasClean: event.wasClean }));
+      this.dispatchEvent(
+        new CloseEvent('close', { code: event.code, reason: event.reason, wasClean: event.wasClean }),
+      );
     };
   }
 
   send(data: unknown): void {
-    if (this.readyState === CONNECTING) throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError');
+    if (this.readyState === CONNECTING)
+      throw new DOMException(
+        "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.",
+        'InvalidStateError',
+      );
     if (this.native) return this.native.send(data as string);
     if (this.readyState !== OPEN) return;
     void this.connection.onMessage(data).then((frames) => {

@@ -7,18 +7,31 @@ import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { SignItem } from '../../../shared/protocol/host.js';
 import type { PageDocument } from '../../../shared/protocol/page.js';
-import { completeGenericXmlSignature, genericXmlRows, prepareGenericXmlSignature } from '../../../shared/xml/generic.js';
+import {
+  completeGenericXmlSignature,
+  genericXmlRows,
+  prepareGenericXmlSignature,
+} from '../../../shared/xml/generic.js';
 import type { DocumentPlan } from '../background/documents.js';
 
 export function planGenericXml(document: Extract<PageDocument, { kind: 'xml' }>): DocumentPlan {
   const rows = genericXmlRows(document.xml); // parses: a malformed document is refused before consent
   const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
   return {
-    consent: { name: document.name, kind: 'xml', size: new TextEncoder().encode(document.xml).length, ...(digestAlgorithm === 'SHA-1' && { sha1: true }) },
+    consent: {
+      name: document.name,
+      kind: 'xml',
+      size: new TextEncoder().encode(document.xml).length,
+      ...(digestAlgorithm === 'SHA-1' && { sha1: true }),
+    },
     timestamp: false,
     content: () => Promise.resolve({ kind: 'xml', rows }),
     async prepare(signer) {
-      const prepared = await prepareGenericXmlSignature(document.xml, { keyType: signer.keyType, digestAlgorithm, allowSha1: document.allowSha1 === true });
+      const prepared = await prepareGenericXmlSignature(document.xml, {
+        keyType: signer.keyType,
+        digestAlgorithm,
+        allowSha1: document.allowSha1 === true,
+      });
       const item: SignItem =
         prepared.digestAlgorithm === 'SHA-1'
           ? { kind: 'sha1-digest-info', digestInfo: bytesToBase64(prepared.digestInfo!) }
@@ -26,8 +39,17 @@ export function planGenericXml(document: Extract<PageDocument, { kind: 'xml' }>)
       return {
         item,
         finish: (result) => {
-          if (!('signature' in result)) throw new KysoError('INTERNAL', 'the host answered without a signature');
-          return { ok: true, xml: completeGenericXmlSignature(prepared, base64ToBytes(result.signature), signer.certificate, signer.keyType) };
+          if (!('signature' in result))
+            throw new KysoError('INTERNAL', 'the host answered without a signature');
+          return {
+            ok: true,
+            xml: completeGenericXmlSignature(
+              prepared,
+              base64ToBytes(result.signature),
+              signer.certificate,
+              signer.keyType,
+            ),
+          };
         },
       };
     },

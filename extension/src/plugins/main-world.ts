@@ -16,7 +16,10 @@ const INSTALLED = Symbol.for('kyso.plugins');
 function connectionFor(url: string): PluginConnection | undefined {
   const endpoint = vgcaEndpoint(url);
   if (endpoint !== undefined) {
-    return { plugin: 'vgca', onMessage: async (frame) => [await answerVgca(endpoint, frame, { pageUrl: location.href, lang: 'vi' })] };
+    return {
+      plugin: 'vgca',
+      onMessage: async (frame) => [await answerVgca(endpoint, frame, { pageUrl: location.href, lang: 'vi' })],
+    };
   }
   if (isVnptUrl(url)) return { plugin: 'vnpt', onMessage: async (frame) => [await answerVnpt(frame)] };
   return undefined;
@@ -37,10 +40,20 @@ function install(): void {
       }
       const connection = absolute ? connectionFor(absolute) : undefined;
       if (!connection) return Reflect.construct(target, args, newTarget);
-      return new EmulatedSocket(absolute!, connection, NativeWebSocket, args[1] as string | string[] | undefined);
+      return new EmulatedSocket(
+        absolute!,
+        connection,
+        NativeWebSocket,
+        args[1] as string | string[] | undefined,
+      );
     },
   });
-  Object.defineProperty(window, 'WebSocket', { value: PatchedWebSocket, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(window, 'WebSocket', {
+    value: PatchedWebSocket,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 install();

@@ -35,11 +35,18 @@ async function noticed(details: RequestDetails): Promise<void> {
   await rememberOffer(origin, plugin);
   await browser.action.setBadgeText({ tabId: details.tabId, text: '!' });
   await browser.action.setBadgeBackgroundColor({ tabId: details.tabId, color: '#b45309' });
-  await browser.action.setTitle({ tabId: details.tabId, title: 'kyso có thể ký trên trang này thay phần mềm ký số / kyso can sign on this site instead of the signing plugin' });
+  await browser.action.setTitle({
+    tabId: details.tabId,
+    title:
+      'kyso có thể ký trên trang này thay phần mềm ký số / kyso can sign on this site instead of the signing plugin',
+  });
 }
 
 export function observePluginAttempts(): void {
-  browser.webRequest.onBeforeRequest.addListener((details) => void noticed(details as unknown as RequestDetails).catch(() => undefined), {
-    urls: LOOPBACK_PATTERNS,
-  });
+  browser.webRequest.onBeforeRequest.addListener(
+    (details) => void noticed(details as unknown as RequestDetails).catch(() => undefined),
+    {
+      urls: LOOPBACK_PATTERNS,
+    },
+  );
 }

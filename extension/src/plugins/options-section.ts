@@ -10,10 +10,19 @@ import { bytesToBase64 } from '../../../shared/encoding.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
 
-const PLUGIN_NAMES: Record<string, string> = { vgca: 'VGCA (Ban Cơ yếu)', vnpt: 'VNPT-CA Plugin', viettel: 'Viettel-CA SignPlugin', bkav: 'BkavCA Signer' };
+const PLUGIN_NAMES: Record<string, string> = {
+  vgca: 'VGCA (Ban Cơ yếu)',
+  vnpt: 'VNPT-CA Plugin',
+  viettel: 'Viettel-CA SignPlugin',
+  bkav: 'BkavCA Signer',
+};
 
 const button = (className: string, text: string, onClick: () => void) => {
-  const element = Object.assign(document.createElement('button'), { type: 'button', className, textContent: text });
+  const element = Object.assign(document.createElement('button'), {
+    type: 'button',
+    className,
+    textContent: text,
+  });
   element.addEventListener('click', onClick);
   return element;
 };
@@ -25,7 +34,11 @@ async function choose(origin: string, mode: PluginSiteMode | null): Promise<void
   const pattern = originPattern(origin);
   if (!pattern) return;
   const tabs = await browser.tabs.query({ url: pattern }).catch(() => []);
-  await Promise.all(tabs.filter((t) => t.id !== undefined && t.url && new URL(t.url).origin === origin).map((t) => browser.tabs.reload(t.id!).catch(() => undefined)));
+  await Promise.all(
+    tabs
+      .filter((t) => t.id !== undefined && t.url && new URL(t.url).origin === origin)
+      .map((t) => browser.tabs.reload(t.id!).catch(() => undefined)),
+  );
   await render();
   document.body.dataset.pluginChoice = `${origin} ${mode ?? 'none'}`;
 }
@@ -43,7 +56,11 @@ async function render(): Promise<void> {
       `${origin} — ${PLUGIN_NAMES[offer.plugin] ?? offer.plugin}: `,
       button('use-kyso', 'Ký bằng kyso / Use kyso', () => void choose(origin, 'kyso')),
       ' ',
-      button('use-installed', 'Dùng phần mềm đã cài / Use the installed plugin', () => void choose(origin, 'installed')),
+      button(
+        'use-installed',
+        'Dùng phần mềm đã cài / Use the installed plugin',
+        () => void choose(origin, 'installed'),
+      ),
     );
     rows.push(item);
   }
@@ -54,7 +71,11 @@ async function render(): Promise<void> {
     item.append(
       `${origin} — ${mode === 'kyso' ? 'ký bằng kyso / kyso signs' : 'dùng phần mềm đã cài / the installed plugin signs'} `,
       mode === 'kyso'
-        ? button('use-installed', 'Dùng phần mềm đã cài / Use the installed plugin', () => void choose(origin, 'installed'))
+        ? button(
+            'use-installed',
+            'Dùng phần mềm đã cài / Use the installed plugin',
+            () => void choose(origin, 'installed'),
+          )
         : button('use-kyso', 'Ký bằng kyso / Use kyso', () => void choose(origin, 'kyso')),
       ' ',
       button('forget', 'Xoá / Remove', () => void choose(origin, null)),
@@ -70,7 +91,10 @@ const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 async function renderImages(): Promise<void> {
   const images = await configuredImages();
-  for (const [which, value] of [['signature', images.signatureImage], ['seal', images.sealImage]] as const) {
+  for (const [which, value] of [
+    ['signature', images.signatureImage],
+    ['seal', images.sealImage],
+  ] as const) {
     const preview = document.getElementById(`plugin-${which}-preview`) as HTMLImageElement | null;
     if (!preview) continue;
     preview.hidden = !value;

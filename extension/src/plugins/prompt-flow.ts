@@ -48,12 +48,22 @@ export class PromptFlow {
     return new Promise((resolve, reject) => {
       const prompt: Prompt = { id: crypto.randomUUID(), mode, origin, lang, resolve, reject, settled: false };
       this.active = prompt;
-      prompt.timer = setTimeout(() => this.finish(prompt, new KysoError('TIMEOUT')), LIMITS.userInteractionTimeoutMs);
+      prompt.timer = setTimeout(
+        () => this.finish(prompt, new KysoError('TIMEOUT')),
+        LIMITS.userInteractionTimeoutMs,
+      );
       void browser.windows
-        .create({ url: browser.runtime.getURL(`src/plugins/prompt.html?prompt=${encodeURIComponent(prompt.id)}`), type: 'popup', width: 480, height: 560, focused: true })
+        .create({
+          url: browser.runtime.getURL(`src/plugins/prompt.html?prompt=${encodeURIComponent(prompt.id)}`),
+          type: 'popup',
+          width: 480,
+          height: 560,
+          focused: true,
+        })
         .then((window) => {
           prompt.windowId = window.id;
-          if (prompt.settled && window.id !== undefined) void browser.windows.remove(window.id).catch(() => undefined);
+          if (prompt.settled && window.id !== undefined)
+            void browser.windows.remove(window.id).catch(() => undefined);
         })
         .catch(() => this.finish(prompt, new KysoError('INTERNAL', 'could not open the window')));
     });
@@ -94,17 +104,23 @@ export class PromptFlow {
       if (message?.type === 'file' && prompt.mode === 'pick-file') {
         const name = String(message.name).slice(0, LIMITS.maxDocumentNameChars) || 'document';
         const data = String(message.data);
-        if (data.length > Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 4) return send({ type: 'error', error: toWireError(new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts')) });
+        if (data.length > Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 4)
+          return send({
+            type: 'error',
+            error: toWireError(new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts')),
+          });
         this.finish(prompt, undefined, { file: { name, data } });
       }
     });
     port.onDisconnect.addListener(() => {
-      if (prompt && prompt === this.active && !prompt.settled) this.finish(prompt, new KysoError('USER_CANCELLED'));
+      if (prompt && prompt === this.active && !prompt.settled)
+        this.finish(prompt, new KysoError('USER_CANCELLED'));
     });
   }
 
   windowRemoved(windowId: number): void {
-    if (this.active && this.active.windowId === windowId) this.finish(this.active, new KysoError('USER_CANCELLED'));
+    if (this.active && this.active.windowId === windowId)
+      this.finish(this.active, new KysoError('USER_CANCELLED'));
   }
 
   private finish(prompt: Prompt, error: KysoError | undefined, answer?: PromptAnswer): void {

@@ -12,8 +12,10 @@ const TEXT = {
     'share-certificate': 'Chia sẻ chứng thư số với trang web',
     'pick-file': 'Chọn tệp để ký',
     origin: 'Trang web',
-    shareExplain: 'Trang web này muốn biết chứng thư số của bạn (họ tên, mã số, thời hạn). Không có gì được ký. Chỉ chia sẻ với trang bạn tin cậy.',
-    pickExplain: 'Trang web này yêu cầu ký một tệp trên máy của bạn. Tệp bạn chọn sẽ được giao cho trang để ký (cửa sổ ký của kyso sẽ hỏi bạn trước khi ký) và tải lên máy chủ của trang.',
+    shareExplain:
+      'Trang web này muốn biết chứng thư số của bạn (họ tên, mã số, thời hạn). Không có gì được ký. Chỉ chia sẻ với trang bạn tin cậy.',
+    pickExplain:
+      'Trang web này yêu cầu ký một tệp trên máy của bạn. Tệp bạn chọn sẽ được giao cho trang để ký (cửa sổ ký của kyso sẽ hỏi bạn trước khi ký) và tải lên máy chủ của trang.',
     certificates: 'Chứng thư số',
     share: 'Chia sẻ chứng thư này',
     file: 'Tệp cần ký',
@@ -25,8 +27,10 @@ const TEXT = {
     'share-certificate': 'Share your certificate with the website',
     'pick-file': 'Choose a file to sign',
     origin: 'Website',
-    shareExplain: 'This website wants to know your certificate (name, identity numbers, validity). Nothing is signed. Only share with sites you trust.',
-    pickExplain: 'This website asks to sign a file on your computer. The file you choose is given to the site to sign (kyso’s signing window asks you before signing) and uploaded to its server.',
+    shareExplain:
+      'This website wants to know your certificate (name, identity numbers, validity). Nothing is signed. Only share with sites you trust.',
+    pickExplain:
+      'This website asks to sign a file on your computer. The file you choose is given to the site to sign (kyso’s signing window asks you before signing) and uploaded to its server.',
     certificates: 'Certificates',
     share: 'Share this certificate',
     file: 'File to sign',
@@ -67,10 +71,16 @@ port.onMessage.addListener((raw: unknown) => {
     $('certificates').replaceChildren(
       ...message.certificates.map((c) => {
         const label = document.createElement('label');
-        const input = Object.assign(document.createElement('input'), { type: 'radio', name: 'certificate', value: c.id });
+        const input = Object.assign(document.createElement('input'), {
+          type: 'radio',
+          name: 'certificate',
+          value: c.id,
+        });
         input.addEventListener('change', () => ($('share') as HTMLButtonElement).removeAttribute('disabled'));
         const summary = summarizeCertificate(base64ToBytes(c.certificate));
-        const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+        const ids = Object.entries(summary.identities)
+          .map(([k, v]) => `${k}:${v.join(',')}`)
+          .join(' ');
         label.append(input, ` ${holderName(summary)} ${ids} [${c.token.label}]`);
         return label;
       }),
@@ -90,7 +100,12 @@ $('share-form').addEventListener('submit', (event) => {
   const chosen = document.querySelector<HTMLInputElement>('input[name="certificate"]:checked');
   if (chosen) send({ type: 'share', certificateId: chosen.value });
 });
-$('file').addEventListener('change', () => ($('pick') as HTMLButtonElement).toggleAttribute('disabled', !($('file') as HTMLInputElement).files?.length));
+$('file').addEventListener('change', () =>
+  ($('pick') as HTMLButtonElement).toggleAttribute(
+    'disabled',
+    !($('file') as HTMLInputElement).files?.length,
+  ),
+);
 $('file-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = ($('file') as HTMLInputElement).files?.[0];

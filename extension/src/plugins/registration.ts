@@ -29,7 +29,8 @@ const scripting = () => (browser as unknown as { scripting: ScriptingApi }).scri
 /** A stable id per match pattern (and script, so a changed script path is registered again). */
 function scriptId(pattern: string): string {
   let hash = 0;
-  for (const char of `${pattern} ${MAIN_WORLD_SCRIPT}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
+  for (const char of `${pattern} ${MAIN_WORLD_SCRIPT}`)
+    hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
   return `${ID_PREFIX}${hash.toString(36)}`;
 }
 
@@ -45,7 +46,9 @@ export async function wantedPatterns(): Promise<string[]> {
 /** Registers what is wanted and unregisters the rest. */
 export async function syncPluginRegistrations(): Promise<void> {
   const wanted = new Map((await wantedPatterns()).map((p) => [scriptId(p), p]));
-  const registered = (await scripting().getRegisteredContentScripts()).filter((s) => s.id.startsWith(ID_PREFIX));
+  const registered = (await scripting().getRegisteredContentScripts()).filter((s) =>
+    s.id.startsWith(ID_PREFIX),
+  );
   const stale = registered.filter((s) => !wanted.has(s.id)).map((s) => s.id);
   if (stale.length) await scripting().unregisterContentScripts({ ids: stale });
   const present = new Set(registered.map((s) => s.id));

@@ -19,7 +19,9 @@ export interface PluginOffer {
 const MAX_OFFERS = 20;
 
 export async function pluginSites(): Promise<Record<string, PluginSiteMode>> {
-  const { pluginSites } = (await browser.storage.local.get('pluginSites')) as { pluginSites?: Record<string, PluginSiteMode> };
+  const { pluginSites } = (await browser.storage.local.get('pluginSites')) as {
+    pluginSites?: Record<string, PluginSiteMode>;
+  };
   return pluginSites ?? {};
 }
 
@@ -33,7 +35,9 @@ export async function setPluginSite(origin: string, mode: PluginSiteMode | null)
 }
 
 export async function pluginOffers(): Promise<Record<string, PluginOffer>> {
-  const { pluginOffers } = (await browser.storage.local.get('pluginOffers')) as { pluginOffers?: Record<string, PluginOffer> };
+  const { pluginOffers } = (await browser.storage.local.get('pluginOffers')) as {
+    pluginOffers?: Record<string, PluginOffer>;
+  };
   return pluginOffers ?? {};
 }
 

@@ -34,16 +34,23 @@ function checkRegistration(location: HostLocation, manifestPath: string): Regist
   if (!existsSync(manifestPath)) return undefined;
   const registration: Registration = { browser: location.browser, manifest: manifestPath };
   try {
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { path?: string; allowed_origins?: string[]; allowed_extensions?: string[] };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      path?: string;
+      allowed_origins?: string[];
+      allowed_extensions?: string[];
+    };
     registration.launcher = manifest.path;
-    const allowed = location.family === 'firefox'
-      ? manifest.allowed_extensions?.includes(FIREFOX_EXTENSION_ID)
-      : manifest.allowed_origins?.includes(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
+    const allowed =
+      location.family === 'firefox'
+        ? manifest.allowed_extensions?.includes(FIREFOX_EXTENSION_ID)
+        : manifest.allowed_origins?.includes(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
     if (!allowed) registration.problem = 'does not allow the kyso extension';
-    else if (!manifest.path || !existsSync(manifest.path)) registration.problem = `launcher missing: ${manifest.path}`;
+    else if (!manifest.path || !existsSync(manifest.path))
+      registration.problem = `launcher missing: ${manifest.path}`;
     else accessSync(manifest.path, constants.X_OK);
   } catch (error) {
-    registration.problem ??= (error as NodeJS.ErrnoException).code === 'EACCES' ? 'launcher not executable' : 'unreadable manifest';
+    registration.problem ??=
+      (error as NodeJS.ErrnoException).code === 'EACCES' ? 'launcher not executable' : 'unreadable manifest';
   }
   return registration;
 }
@@ -51,7 +58,9 @@ function checkRegistration(location: HostLocation, manifestPath: string): Regist
 /** Starts the launcher as Chrome does and performs the extension's handshake. */
 export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshakeTimeoutMs): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(launcher, [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(launcher, [`chrome-extension://${CHROMIUM_EXTENSION_ID}/`], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const reader = new FrameReader(1 << 20);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -65,12 +74,24 @@ export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshake
       for (const frame of reader.push(chunk)) {
         clearTimeout(timer);
         child.stdin.end();
-        const value = frame.kind === 'message' ? (frame.value as { ok?: boolean; result?: { hostVersion?: string }; error?: { code?: string } }) : undefined;
+        const value =
+          frame.kind === 'message'
+            ? (frame.value as { ok?: boolean; result?: { hostVersion?: string }; error?: { code?: string } })
+            : undefined;
         if (value?.ok && value.result?.hostVersion) resolve(value.result.hostVersion);
         else reject(new Error(value?.error?.code ?? 'unexpected answer'));
       }
     });
-    child.stdin.write(encodeFrame({ id: 1, command: 'hello', params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION } }, LIMITS.maxFrameToHostBytes));
+    child.stdin.write(
+      encodeFrame(
+        {
+          id: 1,
+          command: 'hello',
+          params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION },
+        },
+        LIMITS.maxFrameToHostBytes,
+      ),
+    );
   });
 }
 
@@ -88,25 +109,41 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   const worker = new TokenWorker({ modulePaths: modules });
   let usable = 0;
   try {
-    const { certificates, moduleErrors } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
+    const { certificates, moduleErrors } = await listTokenCertificates(
+      worker,
+      LIMITS.tokenOperationTimeoutMs,
+    );
     for (const module of modules) {
       const error = moduleErrors.find((m) => m.module === module);
-      print(`  ${error ? '✗' : '✓'} ${module}${vendorOf(module) ? ` (${vendorOf(module)})` : ''}${error ? ` — ${error.error}` : ''}`);
+      print(
+        `  ${error ? '✗' : '✓'} ${module}${vendorOf(module) ? ` (${vendorOf(module)})` : ''}${error ? ` — ${error.error}` : ''}`,
+      );
     }
-    if (modules.length === 0 || moduleErrors.length === modules.length) problems.push('no PKCS#11 module could be loaded (is the token software installed?)');
+    if (modules.length === 0 || moduleErrors.length === modules.length)
+      problems.push('no PKCS#11 module could be loaded (is the token software installed?)');
     const tokens = new Map(certificates.map((c) => [c.token.serial, c.token]));
     print(`\nTokens: ${tokens.size}`);
     for (const token of tokens.values()) {
-      const flags = [token.pinLocked && 'PIN LOCKED', token.pinFinalTry && 'final PIN try', token.pinCountLow && 'PIN count low', token.protectedAuthPath && 'PIN pad'].filter(Boolean);
-      print(`  ${token.label} (${token.manufacturer} ${token.model}, serial ${token.serial})${flags.length ? ` — ${flags.join(', ')}` : ''}`);
+      const flags = [
+        token.pinLocked && 'PIN LOCKED',
+        token.pinFinalTry && 'final PIN try',
+        token.pinCountLow && 'PIN count low',
+        token.protectedAuthPath && 'PIN pad',
+      ].filter(Boolean);
+      print(
+        `  ${token.label} (${token.manufacturer} ${token.model}, serial ${token.serial})${flags.length ? ` — ${flags.join(', ')}` : ''}`,
+      );
     }
     print(`\nCertificates: ${certificates.length}`);
     for (const entry of certificates) {
       const { summary, holder, ids, problems: issues } = describeForCli(entry);
       if (issues.length === 0 && !entry.token.pinLocked) usable++;
-      print(`  ${issues.length ? '✗' : '✓'} ${holder} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`);
+      print(
+        `  ${issues.length ? '✗' : '✓'} ${holder} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`,
+      );
     }
-    if (usable === 0) problems.push('no certificate that can sign (insert the token, or renew the certificate)');
+    if (usable === 0)
+      problems.push('no certificate that can sign (insert the token, or renew the certificate)');
   } catch (error) {
     problems.push(`the token worker failed: ${(error as Error).message}`);
   } finally {
@@ -117,7 +154,9 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   const locations = options.userDataDir
     ? [userDataDirLocation(options.userDataDir, 'chromium', platform)]
     : (['user', 'system'] as const).flatMap((scope) => hostLocations({ platform, scope, home }).located);
-  const registrations = locations.flatMap((l) => l.manifestPaths.map((m) => checkRegistration(l, m)).filter((r): r is Registration => r !== undefined));
+  const registrations = locations.flatMap((l) =>
+    l.manifestPaths.map((m) => checkRegistration(l, m)).filter((r): r is Registration => r !== undefined),
+  );
   print(`\nBrowser registrations: ${registrations.length}`);
   let answered = false;
   for (const registration of registrations) {
@@ -132,7 +171,8 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     }
     print(`  ${registration.browser}: ${registration.manifest} ${state}`);
   }
-  if (registrations.length === 0) problems.push('the host is not registered with any browser (run: kyso-host install)');
+  if (registrations.length === 0)
+    problems.push('the host is not registered with any browser (run: kyso-host install)');
   else if (!answered) problems.push('no registered host answers the extension’s handshake');
 
   print('');

@@ -95,7 +95,9 @@ export async function runCli(args: string[]): Promise<number> {
           launcherEnv: launcherEnvironment(),
         } as const;
         const print = (line: string) => console.log(line);
-        return positionals[0] === 'install' ? await runInstall(options, print) : await runUninstall(options, print);
+        return positionals[0] === 'install'
+          ? await runInstall(options, print)
+          : await runUninstall(options, print);
       }
       case 'sign': {
         const format = values.format as SignFormat;
@@ -103,11 +105,22 @@ export async function runCli(args: string[]): Promise<number> {
         const tsa = values.tsa === undefined ? undefined : TsaUrlSchema.safeParse(values.tsa);
         const rect = values.rect?.split(',').map(Number);
         const page = values.page === undefined ? undefined : Number(values.page);
-        const badRect = rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
+        const badRect =
+          rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
         const certify = values.certify === undefined ? undefined : (Number(values.certify) as 1 | 2 | 3);
         const badCertify = certify !== undefined && ![1, 2, 3].includes(certify);
-        if (!values.in || !values.out || !SIGN_FORMATS.includes(format) || !digest.success || tsa?.success === false || badRect || badPage || badCertify || !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)) {
+        if (
+          !values.in ||
+          !values.out ||
+          !SIGN_FORMATS.includes(format) ||
+          !digest.success ||
+          tsa?.success === false ||
+          badRect ||
+          badPage ||
+          badCertify ||
+          !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)
+        ) {
           process.stderr.write(USAGE);
           return 2;
         }
@@ -160,7 +173,10 @@ function launcherEnvironment(): Record<string, string> | undefined {
 async function listCertificates(): Promise<number> {
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
-    const { certificates, moduleErrors } = await listTokenCertificates(worker, LIMITS.tokenOperationTimeoutMs);
+    const { certificates, moduleErrors } = await listTokenCertificates(
+      worker,
+      LIMITS.tokenOperationTimeoutMs,
+    );
     for (const m of moduleErrors) console.error(`module ${m.module}: ${m.error}`);
     for (const entry of certificates) {
       const { summary, holder, ids, problems } = describeForCli(entry);

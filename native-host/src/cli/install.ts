@@ -38,19 +38,29 @@ export function launcherDirectory(scope: Scope, home: string, platform = current
       ? path.join(process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'kyso')
       : path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'kyso');
   }
-  if (platform === 'darwin') return scope === 'user' ? path.join(home, 'Library/Application Support/kyso') : '/Library/Application Support/kyso';
+  if (platform === 'darwin')
+    return scope === 'user'
+      ? path.join(home, 'Library/Application Support/kyso')
+      : '/Library/Application Support/kyso';
   return scope === 'user' ? path.join(home, '.local/share/kyso') : '/usr/local/lib/kyso';
 }
 
 function parseBrowsers(list: string | undefined): Browser[] | undefined {
   if (!list) return undefined;
-  const names = list.split(',').map((b) => b.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const unknown = names.filter((b) => !isBrowser(b));
-  if (unknown.length) throw new Error(`unknown browser ${unknown.join(', ')} (known: ${BROWSERS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`unknown browser ${unknown.join(', ')} (known: ${BROWSERS.join(', ')})`);
   return names as Browser[];
 }
 
-export async function runInstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
+export async function runInstall(
+  options: InstallCommandOptions,
+  print: (line: string) => void,
+): Promise<number> {
   const home = options.home ?? os.homedir();
   const browsers = parseBrowsers(options.browsers);
   // The packaged binary is its own launcher; a launcher script still carries test/demo environment.
@@ -74,12 +84,16 @@ export async function runInstall(options: InstallCommandOptions, print: (line: s
   print(`launcher ${launcher.path}: ${launcher.action}`);
   print(formatReport(report));
   if (currentPlatform() === 'linux') {
-    for (const advice of sandboxedBrowserAdvice({ home, exists: existsSync })) print(`${advice.vi}\n${advice.en}`);
+    for (const advice of sandboxedBrowserAdvice({ home, exists: existsSync }))
+      print(`${advice.vi}\n${advice.en}`);
   }
   return report.ok ? 0 : 1;
 }
 
-export async function runUninstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
+export async function runUninstall(
+  options: InstallCommandOptions,
+  print: (line: string) => void,
+): Promise<number> {
   const home = options.home ?? os.homedir();
   const browsers = parseBrowsers(options.browsers);
   const report = await uninstall({

@@ -44,16 +44,32 @@ export interface XmlOptions {
 
 /** The stamp font: beside the bundled host (dist/host/fonts), else in the source tree. */
 function stampFont(): Uint8Array {
-  const candidates = [fileURLToPath(DEFAULT_FONT_URL), path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/pdf/fonts/LiberationSerif-Regular.ttf')];
+  const candidates = [
+    fileURLToPath(DEFAULT_FONT_URL),
+    path.join(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '../../../shared/pdf/fonts/LiberationSerif-Regular.ttf',
+    ),
+  ];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new KysoError('INTERNAL', 'the stamp font is missing from this installation');
   return new Uint8Array(readFileSync(found));
 }
 
 function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
-  if (options.stamp?.length) return { kind: 'stamp', lines: options.stamp, font: stampFont(), ...(options.page && { pageIndex: options.page - 1 }) };
+  if (options.stamp?.length)
+    return {
+      kind: 'stamp',
+      lines: options.stamp,
+      font: stampFont(),
+      ...(options.page && { pageIndex: options.page - 1 }),
+    };
   if (options.image || options.seal) {
-    if (!options.rect) throw new KysoError('BAD_REQUEST', '--image/--seal need --rect x,y,width,height (PDF points from the bottom left)');
+    if (!options.rect)
+      throw new KysoError(
+        'BAD_REQUEST',
+        '--image/--seal need --rect x,y,width,height (PDF points from the bottom left)',
+      );
     const [x, y, width, height] = options.rect;
     return {
       kind: 'image',
@@ -89,11 +105,18 @@ function readDocument(file: string, limitBytes: number): Buffer {
   } catch {
     throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
   }
-  if (size > limitBytes) throw new KysoError('DOCUMENT_TOO_LARGE', undefined, { limitMiB: Math.floor(limitBytes / (1024 * 1024)) });
+  if (size > limitBytes)
+    throw new KysoError('DOCUMENT_TOO_LARGE', undefined, {
+      limitMiB: Math.floor(limitBytes / (1024 * 1024)),
+    });
   return readFileSync(file);
 }
 
-export async function pdfSigning(file: string, options: PdfOptions, warn?: (line: string) => void): Promise<DocumentSigning> {
+export async function pdfSigning(
+  file: string,
+  options: PdfOptions,
+  warn?: (line: string) => void,
+): Promise<DocumentSigning> {
   const pdf = new Uint8Array(readDocument(file, LIMITS.maxPdfBytes));
   // The same model as the extension: the objects the xref designates; typed refusals otherwise.
   const model = await openPdfModel(pdf);
@@ -101,18 +124,25 @@ export async function pdfSigning(file: string, options: PdfOptions, warn?: (line
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
   const warnings = pdfWarnings(model);
   if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
-    throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', { problem: 'certify-after-signature' });
-  for (const warning of warnings) warn?.(`${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`);
+    throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
+      problem: 'certify-after-signature',
+    });
+  for (const warning of warnings)
+    warn?.(
+      `${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`,
+    );
   const appearance = appearanceOf(options);
   return {
     async sign(operation, entry, now) {
-      const prepared = await ourErrors(preparePdfSignature(pdf, {
-        signingTime: now,
-        ...(options.reason && { reason: options.reason }),
-        ...(options.location && { location: options.location }),
-        ...(appearance && { appearance }),
-        ...(options.certify && { certify: options.certify }),
-      }));
+      const prepared = await ourErrors(
+        preparePdfSignature(pdf, {
+          signingTime: now,
+          ...(options.reason && { reason: options.reason }),
+          ...(options.location && { location: options.location }),
+          ...(appearance && { appearance }),
+          ...(options.certify && { certify: options.certify }),
+        }),
+      );
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
       const cms = await operation.signCms({
         digest: bytesToBase64(prepared.digest),
@@ -123,7 +153,9 @@ export async function pdfSigning(file: string, options: PdfOptions, warn?: (line
       const signed = embedPdfSignature(prepared, base64ToBytes(cms));
       if (options.level !== 'B-LT' && options.level !== 'B-LTA') return signed;
       const { extendPdf } = await import('../../../shared/pdf/long-term.js');
-      return (await extendPdf(signed, { level: options.level, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) })).pdf;
+      return (
+        await extendPdf(signed, { level: options.level, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) })
+      ).pdf;
     },
   };
 }
@@ -141,14 +173,22 @@ export function xmlSigning(file: string, options: XmlOptions): DocumentSigning {
       });
       let signature: string;
       if (prepared.digestAlgorithm === 'SHA-1') {
-        const [result] = await operation.signItems([{ kind: 'sha1-digest-info', digestInfo: bytesToBase64(prepared.digestInfo!) }]);
-        if (!result?.ok || !('signature' in result)) throw result && !result.ok ? KysoError.fromWire(result.error) : new KysoError('INTERNAL');
+        const [result] = await operation.signItems([
+          { kind: 'sha1-digest-info', digestInfo: bytesToBase64(prepared.digestInfo!) },
+        ]);
+        if (!result?.ok || !('signature' in result))
+          throw result && !result.ok ? KysoError.fromWire(result.error) : new KysoError('INTERNAL');
         signature = result.signature;
       } else {
-        signature = await operation.signRaw({ digest: bytesToBase64(prepared.signedInfoDigest), digestAlgorithm: 'SHA-256' });
+        signature = await operation.signRaw({
+          digest: bytesToBase64(prepared.signedInfoDigest),
+          digestAlgorithm: 'SHA-256',
+        });
       }
       const certificate = base64ToBytes(entry.certificate);
-      return new TextEncoder().encode(completeXmlSignature(prepared, base64ToBytes(signature), certificate, entry.keyType));
+      return new TextEncoder().encode(
+        completeXmlSignature(prepared, base64ToBytes(signature), certificate, entry.keyType),
+      );
     },
   };
 }

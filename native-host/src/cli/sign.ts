@@ -39,7 +39,11 @@ export interface SignCommandOptions {
   tsaUrl?: string;
 }
 
-const NODE_HASH: Record<DigestAlgorithm, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+const NODE_HASH: Record<DigestAlgorithm, string> = {
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
 
 export async function hashFile(file: string, algorithm: DigestAlgorithm): Promise<Uint8Array> {
   const hash = createHash(NODE_HASH[algorithm]);
@@ -49,29 +53,49 @@ export async function hashFile(file: string, algorithm: DigestAlgorithm): Promis
 
 function describe(entry: CertificateEntry): string {
   const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-  const ids = Object.entries(summary.identities).map(([k, v]) => `${k}:${v.join(',')}`).join(' ');
+  const ids = Object.entries(summary.identities)
+    .map(([k, v]) => `${k}:${v.join(',')}`)
+    .join(' ');
   return `${holderName(summary)} ${ids}`.trim();
 }
 
-export function chooseCertificate(certificates: CertificateEntry[], wanted: string | undefined, now = new Date()): CertificateEntry {
+export function chooseCertificate(
+  certificates: CertificateEntry[],
+  wanted: string | undefined,
+  now = new Date(),
+): CertificateEntry {
   const usable = certificates.filter(
     (c) => usabilityProblems(summarizeCertificate(base64ToBytes(c.certificate)), now).length === 0,
   );
   const matches = wanted ? usable.filter((c) => c.id === wanted || describe(c).includes(wanted)) : usable;
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) throw new KysoError('NO_CERTIFICATE');
-  throw new KysoError('BAD_REQUEST', `several certificates match; choose one with --cert:\n${matches.map((c) => `  ${c.id}  ${describe(c)}`).join('\n')}`);
+  throw new KysoError(
+    'BAD_REQUEST',
+    `several certificates match; choose one with --cert:\n${matches.map((c) => `  ${c.id}  ${describe(c)}`).join('\n')}`,
+  );
 }
 
 /** PDFs and XML are read and checked here, before any PIN; other files are hashed as a stream. */
-async function documentSigning(options: SignCommandOptions, log: (line: string) => void): Promise<DocumentSigning | undefined> {
+async function documentSigning(
+  options: SignCommandOptions,
+  log: (line: string) => void,
+): Promise<DocumentSigning | undefined> {
   if (options.format === 'pades') {
     const pdf = options.pdf ?? { level: 'B-B' };
-    if (pdf.level !== 'B-B' && !options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED', `PAdES ${pdf.level} needs --tsa URL`);
-    return pdfSigning(options.input, { ...pdf, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) }, (warning) => log(`Cảnh báo / Warning: ${warning}`));
+    if (pdf.level !== 'B-B' && !options.tsaUrl)
+      throw new KysoError('TSA_NOT_CONFIGURED', `PAdES ${pdf.level} needs --tsa URL`);
+    return pdfSigning(
+      options.input,
+      { ...pdf, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) },
+      (warning) => log(`Cảnh báo / Warning: ${warning}`),
+    );
   }
   if (options.format === 'xml-htkk' || options.format === 'xml-einvoice') {
-    return xmlSigning(options.input, { profile: options.format === 'xml-htkk' ? 'htkk' : 'einvoice', sha1: options.sha1 === true });
+    return xmlSigning(options.input, {
+      profile: options.format === 'xml-htkk' ? 'htkk' : 'einvoice',
+      sha1: options.sha1 === true,
+    });
   }
   return undefined;
 }
@@ -82,15 +106,22 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
   try {
     const digestPromise = document ? undefined : hashFile(options.input, options.digestAlgorithm);
     // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
-    const queue = new TokenQueue({ maxWaiting: 1, locks: new TokenLocks(undefined, `kyso sign ${process.pid}`) });
+    const queue = new TokenQueue({
+      maxWaiting: 1,
+      locks: new TokenLocks(undefined, `kyso sign ${process.pid}`),
+    });
     const tokens = new QueuedTokens(worker, queue, LIMITS.tokenOperationTimeoutMs);
     const waiting = {
       waitMs: LIMITS.tokenWaitMs,
-      onWaiting: () => log('Thiết bị đang được chương trình khác sử dụng — đang chờ… / The token is in use by another program — waiting…'),
+      onWaiting: () =>
+        log(
+          'Thiết bị đang được chương trình khác sử dụng — đang chờ… / The token is in use by another program — waiting…',
+        ),
     };
     const { certificates } = await tokens.list(waiting);
     const entry = chooseCertificate(certificates, options.certificate);
-    if (options.sha1 && entry.keyType !== 'RSA') throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
+    if (options.sha1 && entry.keyType !== 'RSA')
+      throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
     const pin = entry.token.protectedAuthPath
       ? null
@@ -102,7 +133,8 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     const { lease, entry: current } = await tokens.acquire(entry.id, waiting);
     let operation: SigningOperation;
     try {
-      if (!current) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
+      if (!current)
+        throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
       operation = await SigningOperation.open(worker, current, pin, {
         loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
         timeoutMs: LIMITS.tokenOperationTimeoutMs,
@@ -119,9 +151,15 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
       } else {
         const digest = Buffer.from(await digestPromise!).toString('base64');
         const cms = base64ToBytes(
-          await operation.signCms({ digest, digestAlgorithm: options.digestAlgorithm, signingTime: true, timestamp: options.tsaUrl !== undefined }),
+          await operation.signCms({
+            digest,
+            digestAlgorithm: options.digestAlgorithm,
+            signingTime: true,
+            timestamp: options.tsaUrl !== undefined,
+          }),
         );
-        const output = options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
+        const output =
+          options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
         writeFileSync(options.output, output);
       }
     } finally {

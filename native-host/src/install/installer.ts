@@ -155,15 +155,24 @@ export async function uninstall(options: UninstallOptions): Promise<InstallRepor
   // Registry first: a key left pointing at a deleted file is worse than a file nobody points at.
   const registry = options.registry ?? createRegExeRegistry();
   // What another, unselected browser still uses is kept.
-  const removeUnlessShared = async (kind: ReportEntry['kind'], target: string, browsers: Browser[], remove: () => Promise<ReportEntry>) => {
+  const removeUnlessShared = async (
+    kind: ReportEntry['kind'],
+    target: string,
+    browsers: Browser[],
+    remove: () => Promise<ReportEntry>,
+  ) => {
     const sharers = plan.othersTargets.get(target);
     entries.push(sharers ? keptShared(kind, target, browsers, sharers) : await remove());
   };
   for (const [key, { browsers }] of registryTargets(plan.locations)) {
-    await removeUnlessShared('registry', key, browsers, () => deleteRegistryKey(registry, key, { browsers, dryRun }));
+    await removeUnlessShared('registry', key, browsers, () =>
+      deleteRegistryKey(registry, key, { browsers, dryRun }),
+    );
   }
   for (const [file, { browsers }] of manifestTargets(plan.locations)) {
-    await removeUnlessShared('manifest', file, browsers, () => removeManifest(fs, file, { browsers, dryRun }));
+    await removeUnlessShared('manifest', file, browsers, () =>
+      removeManifest(fs, file, { browsers, dryRun }),
+    );
   }
 
   return report('uninstall', plan, dryRun, entries, []);
@@ -245,7 +254,12 @@ interface Change {
   dryRun: boolean;
 }
 
-async function writeManifest(fs: InstallerFs, file: string, text: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
+async function writeManifest(
+  fs: InstallerFs,
+  file: string,
+  text: string,
+  { browsers, dryRun }: Change,
+): Promise<ReportEntry> {
   const entry = { browsers, kind: 'manifest' as const, target: file };
   try {
     const previous = await fs.readText(file);
@@ -258,7 +272,11 @@ async function writeManifest(fs: InstallerFs, file: string, text: string, { brow
   }
 }
 
-async function removeManifest(fs: InstallerFs, file: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
+async function removeManifest(
+  fs: InstallerFs,
+  file: string,
+  { browsers, dryRun }: Change,
+): Promise<ReportEntry> {
   const entry = { browsers, kind: 'manifest' as const, target: file };
   try {
     if (dryRun) {
@@ -270,7 +288,12 @@ async function removeManifest(fs: InstallerFs, file: string, { browsers, dryRun 
   }
 }
 
-async function setRegistryKey(registry: Registry, key: string, manifestPath: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
+async function setRegistryKey(
+  registry: Registry,
+  key: string,
+  manifestPath: string,
+  { browsers, dryRun }: Change,
+): Promise<ReportEntry> {
   const entry = { browsers, kind: 'registry' as const, target: key, detail: manifestPath };
   try {
     if ((await registry.getDefault(key)) === manifestPath) return { ...entry, action: 'unchanged' };
@@ -286,7 +309,11 @@ async function setRegistryKey(registry: Registry, key: string, manifestPath: str
   }
 }
 
-async function deleteRegistryKey(registry: Registry, key: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
+async function deleteRegistryKey(
+  registry: Registry,
+  key: string,
+  { browsers, dryRun }: Change,
+): Promise<ReportEntry> {
   const entry = { browsers, kind: 'registry' as const, target: key };
   try {
     if ((await registry.getDefault(key)) === undefined) return { ...entry, action: 'absent' };

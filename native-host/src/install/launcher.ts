@@ -35,7 +35,8 @@ export function launcherScript(options: LauncherOptions): string {
     ['node', nodePath],
     ['host script', options.hostScript],
   ] as const) {
-    if (file !== undefined && !isFullPath(file, platform)) throw new Error(`The ${label} path must be absolute: ${file}`);
+    if (file !== undefined && !isFullPath(file, platform))
+      throw new Error(`The ${label} path must be absolute: ${file}`);
   }
   const env = Object.entries(options.env ?? {});
   for (const [name, value] of env) {

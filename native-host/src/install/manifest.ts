@@ -45,7 +45,12 @@ function extensionIds(ownId: string, options: ManifestOptions, pattern: RegExp, 
 }
 
 function commonFields(options: ManifestOptions) {
-  return { name: NATIVE_HOST_NAME, description: options.description ?? HOST_DESCRIPTION, path: options.hostPath, type: 'stdio' as const };
+  return {
+    name: NATIVE_HOST_NAME,
+    description: options.description ?? HOST_DESCRIPTION,
+    path: options.hostPath,
+    type: 'stdio' as const,
+  };
 }
 
 export function chromiumHostManifest(options: ManifestOptions): ChromiumHostManifest {
@@ -54,7 +59,10 @@ export function chromiumHostManifest(options: ManifestOptions): ChromiumHostMani
 }
 
 export function firefoxHostManifest(options: ManifestOptions): FirefoxHostManifest {
-  return { ...commonFields(options), allowed_extensions: extensionIds(FIREFOX_EXTENSION_ID, options, GECKO_ID, 'Firefox') };
+  return {
+    ...commonFields(options),
+    allowed_extensions: extensionIds(FIREFOX_EXTENSION_ID, options, GECKO_ID, 'Firefox'),
+  };
 }
 
 export function hostManifest(family: BrowserFamily, options: ManifestOptions): HostManifest {

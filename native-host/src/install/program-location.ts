@@ -16,16 +16,28 @@ export interface ProgramLocation {
   fonts: string;
 }
 
-export function programLocation(platform: Platform, scope: Scope, home: string, env: Env = {}): ProgramLocation {
+export function programLocation(
+  platform: Platform,
+  scope: Scope,
+  home: string,
+  env: Env = {},
+): ProgramLocation {
   const p = pathFor(platform);
   let dir: string;
   if (platform === 'win32') {
     dir =
       scope === 'user'
-        ? p.join(envValue(env, 'LOCALAPPDATA', platform) ?? p.join(home, 'AppData', 'Local'), 'Programs', 'kyso')
+        ? p.join(
+            envValue(env, 'LOCALAPPDATA', platform) ?? p.join(home, 'AppData', 'Local'),
+            'Programs',
+            'kyso',
+          )
         : p.join(envValue(env, 'ProgramFiles', platform) ?? 'C:\\Program Files', 'kyso');
   } else if (platform === 'darwin') {
-    dir = scope === 'user' ? p.join(home, 'Library', 'Application Support', 'kyso') : '/Library/Application Support/kyso';
+    dir =
+      scope === 'user'
+        ? p.join(home, 'Library', 'Application Support', 'kyso')
+        : '/Library/Application Support/kyso';
   } else {
     dir = scope === 'user' ? p.join(home, '.local', 'opt', 'kyso') : '/opt/kyso';
   }

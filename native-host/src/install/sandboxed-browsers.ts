@@ -36,7 +36,11 @@ interface Package {
 }
 
 /** Snaps are named after the browser. */
-const SNAPS: Package[] = (['firefox', 'chromium', 'brave', 'opera', 'vivaldi'] as const).map((browser) => ({ browser, kind: 'snap', id: browser }));
+const SNAPS: Package[] = (['firefox', 'chromium', 'brave', 'opera', 'vivaldi'] as const).map((browser) => ({
+  browser,
+  kind: 'snap',
+  id: browser,
+}));
 
 /** Flatpak application ids, by browser. */
 const FLATPAKS: Package[] = (

@@ -3,7 +3,8 @@
  * UTF-8 JSON. (Chrome documents "native byte order"; every platform kyso runs on is little-endian.)
  */
 
-export type Frame = { kind: 'message'; value: unknown } | { kind: 'error'; reason: 'oversized' | 'malformed'; length: number };
+export type Frame =
+  { kind: 'message'; value: unknown } | { kind: 'error'; reason: 'oversized' | 'malformed'; length: number };
 
 const HEADER_BYTES = 4;
 
@@ -112,7 +113,8 @@ const encoder = new TextEncoder();
 /** Encodes one message; throws if it would exceed the limit (the caller sends an error instead). */
 export function encodeFrame(value: unknown, maxFrameBytes: number): Uint8Array {
   const body = encoder.encode(JSON.stringify(value));
-  if (body.length > maxFrameBytes) throw new RangeError(`frame of ${body.length} bytes exceeds ${maxFrameBytes}`);
+  if (body.length > maxFrameBytes)
+    throw new RangeError(`frame of ${body.length} bytes exceeds ${maxFrameBytes}`);
   const frame = new Uint8Array(HEADER_BYTES + body.length);
   new DataView(frame.buffer).setUint32(0, body.length, true);
   frame.set(body, HEADER_BYTES);

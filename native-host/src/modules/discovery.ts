@@ -17,17 +17,24 @@ export interface DiscoveryContext {
 }
 
 /** ~/.config/kyso/config.json (or %APPDATA%\kyso\config.json): { "modules": ["/path/to/module.so"] } */
-export function configFilePath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function configFilePath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.KYSO_CONFIG) return env.KYSO_CONFIG;
   if (platform === 'win32') return path.join(env.APPDATA ?? os.homedir(), 'kyso', 'config.json');
-  const base = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), platform === 'darwin' ? 'Library/Application Support' : '.config');
+  const base =
+    env.XDG_CONFIG_HOME ??
+    path.join(os.homedir(), platform === 'darwin' ? 'Library/Application Support' : '.config');
   return path.join(base, 'kyso', 'config.json');
 }
 
 export function readConfiguredModules(file = configFilePath()): string[] {
   try {
     const config = JSON.parse(readFileSync(file, 'utf8')) as { modules?: unknown };
-    return Array.isArray(config.modules) ? config.modules.filter((m): m is string => typeof m === 'string') : [];
+    return Array.isArray(config.modules)
+      ? config.modules.filter((m): m is string => typeof m === 'string')
+      : [];
   } catch {
     return []; // no config, or unreadable: discovery alone
   }
@@ -40,7 +47,10 @@ export function modulesToLoad(context: DiscoveryContext = {}): string[] {
   const override = env.KYSO_PKCS11_MODULES?.split(platform === 'win32' ? ';' : ':').filter(Boolean);
   const candidates = override?.length
     ? override
-    : [...(context.configured ?? readConfiguredModules(configFilePath(env, platform))), ...knownModulePaths(platform)];
+    : [
+        ...(context.configured ?? readConfiguredModules(configFilePath(env, platform))),
+        ...knownModulePaths(platform),
+      ];
   return onePathPerLibrary(candidates.filter((file) => exists(file)));
 }
 
@@ -69,7 +79,9 @@ function onePathPerLibrary(files: string[]): string[] {
 export type ModuleSource = 'environment' | 'configured' | 'known';
 
 /** Every module the host would consider, where it comes from, and whether the file is there. */
-export function describeModules(context: DiscoveryContext = {}): Array<{ path: string; source: ModuleSource; present: boolean }> {
+export function describeModules(
+  context: DiscoveryContext = {},
+): Array<{ path: string; source: ModuleSource; present: boolean }> {
   const env = context.env ?? process.env;
   const platform = context.platform ?? process.platform;
   const exists = context.exists ?? existsSync;
@@ -96,7 +108,8 @@ export function writeConfiguredModules(modules: string[], file = configFilePath(
   let config: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      config = parsed as Record<string, unknown>;
   } catch {
     // none yet, or unreadable: start afresh
   }

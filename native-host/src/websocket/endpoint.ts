@@ -15,7 +15,11 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import { WEBSOCKET_REQUEST_TYPES, type HostEvent, type WebSocketServe } from '../../../shared/protocol/host.js';
+import {
+  WEBSOCKET_REQUEST_TYPES,
+  type HostEvent,
+  type WebSocketServe,
+} from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
@@ -25,7 +29,6 @@ const ClientRequestSchema = z.strictObject({
   type: z.enum(WEBSOCKET_REQUEST_TYPES),
   params: z.unknown(),
 });
-
 
 /** The extension has this long (the longest consent the user may allow, and then some) to answer. */
 const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
@@ -43,7 +46,11 @@ export class WebSocketEndpoint {
 
   /** Starts, restarts (other port or origins) or stops the listener. */
   async serve(config: WebSocketServe | null): Promise<{ listening: boolean; port: number | null }> {
-    const same = config && this.config && config.port === this.config.port && config.allowedOrigins.join('\n') === this.config.allowedOrigins.join('\n');
+    const same =
+      config &&
+      this.config &&
+      config.port === this.config.port &&
+      config.allowedOrigins.join('\n') === this.config.allowedOrigins.join('\n');
     if (same && this.server) return { listening: true, port: config.port };
     await this.close();
     if (!config) return { listening: false, port: null };
@@ -56,14 +63,26 @@ export class WebSocketEndpoint {
       maxPayload: LIMITS.maxWebSocketMessageBytes,
       // Browsers always send Origin and pages cannot forge it: only the programs the user listed get in.
       // The Host check stops DNS-rebinding pages that reach 127.0.0.1 under another name.
-      verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }, done: (ok: boolean, status?: number) => void) => {
-        const ok = allowed.has(origin) && req.headers.host === `127.0.0.1:${config.port}` && (this.server?.clients.size ?? 0) < LIMITS.maxWebSocketClients;
+      verifyClient: (
+        { origin, req }: { origin: string; req: IncomingMessage },
+        done: (ok: boolean, status?: number) => void,
+      ) => {
+        const ok =
+          allowed.has(origin) &&
+          req.headers.host === `127.0.0.1:${config.port}` &&
+          (this.server?.clients.size ?? 0) < LIMITS.maxWebSocketClients;
         done(ok, 403);
       },
     });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
-      server.once('error', (error) => reject(new KysoError('BUSY', `cannot listen on 127.0.0.1:${config.port}`, { reason: String((error as NodeJS.ErrnoException).code ?? error) })));
+      server.once('error', (error) =>
+        reject(
+          new KysoError('BUSY', `cannot listen on 127.0.0.1:${config.port}`, {
+            reason: String((error as NodeJS.ErrnoException).code ?? error),
+          }),
+        ),
+      );
     });
     server.on('connection', (socket, request) => this.accept(socket, String(request.headers.origin)));
     this.server = server;
@@ -86,7 +105,8 @@ export class WebSocketEndpoint {
     const server = this.server;
     this.server = undefined;
     this.config = undefined;
-    for (const requestId of [...this.waiting.keys()]) this.answer(requestId, { ok: false, error: new KysoError('USER_CANCELLED').toWire() });
+    for (const requestId of [...this.waiting.keys()])
+      this.answer(requestId, { ok: false, error: new KysoError('USER_CANCELLED').toWire() });
     if (!server) return;
     for (const client of server.clients) client.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -99,12 +119,14 @@ export class WebSocketEndpoint {
     socket.on('error', () => socket.terminate());
     socket.on('message', async (data, isBinary) => {
       let id: string | null = null;
-      const reply = (answer: Answer) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ id, ...answer }));
+      const reply = (answer: Answer) =>
+        socket.readyState === socket.OPEN && socket.send(JSON.stringify({ id, ...answer }));
       try {
         if (isBinary) throw new KysoError('BAD_REQUEST', 'send JSON text messages');
         // ws delivers a text message as one Buffer (binaryType 'nodebuffer', fragments joined).
         const raw = JSON.parse((data as Buffer).toString('utf8')) as unknown;
-        id = typeof (raw as { id?: unknown })?.id === 'string' ? ((raw as { id: string }).id.slice(0, 64)) : null;
+        id =
+          typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id.slice(0, 64) : null;
         const request = parseOrBadRequest(ClientRequestSchema, raw, 'websocket request');
         const params = parseOrBadRequest(pageRequests[request.type].params, request.params, request.type);
         if (request.type === 'sign-many') {
@@ -121,7 +143,10 @@ export class WebSocketEndpoint {
           busy = false;
         }
       } catch (error) {
-        reply({ ok: false, error: toWireError(error instanceof SyntaxError ? new KysoError('BAD_REQUEST', 'not JSON') : error) });
+        reply({
+          ok: false,
+          error: toWireError(error instanceof SyntaxError ? new KysoError('BAD_REQUEST', 'not JSON') : error),
+        });
       }
     });
   }
@@ -129,7 +154,10 @@ export class WebSocketEndpoint {
   private forward(origin: string, type: HostEvent['type'], params: unknown): Promise<Answer> {
     const requestId = randomUUID();
     return new Promise<Answer>((resolve) => {
-      const timer = setTimeout(() => this.answer(requestId, { ok: false, error: new KysoError('TIMEOUT').toWire() }), ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => this.answer(requestId, { ok: false, error: new KysoError('TIMEOUT').toWire() }),
+        ANSWER_TIMEOUT_MS,
+      );
       this.waiting.set(requestId, { resolve, timer });
       try {
         this.notify({ event: 'websocket-request', requestId, origin, type, params });

@@ -23,13 +23,16 @@ export function pluginFailure(error: unknown): PluginFailure {
 
 export function assertFrameSize(frame: string): void {
   if (frame.length > MAX_PLUGIN_FRAME_CHARS) {
-    throw new KysoError('BAD_REQUEST', 'the request is larger than kyso accepts', { limitChars: MAX_PLUGIN_FRAME_CHARS });
+    throw new KysoError('BAD_REQUEST', 'the request is larger than kyso accepts', {
+      limitChars: MAX_PLUGIN_FRAME_CHARS,
+    });
   }
 }
 
 /** Page-supplied base64 → bytes, or BAD_REQUEST naming what it was. */
 export function decodeBase64(text: string, what: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(text)) throw new KysoError('BAD_REQUEST', `${what} is not base64`);
+  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(text))
+    throw new KysoError('BAD_REQUEST', `${what} is not base64`);
   try {
     return base64ToBytes(text.replace(/\s/g, ''));
   } catch {
@@ -55,16 +58,23 @@ export async function download(url: string, base: string): Promise<{ name: strin
   } catch {
     throw new KysoError('BAD_REQUEST', 'the file address is not a URL');
   }
-  if (resolved.protocol !== 'https:' && resolved.protocol !== 'http:') throw new KysoError('BAD_REQUEST', 'the file address is not http(s)');
+  if (resolved.protocol !== 'https:' && resolved.protocol !== 'http:')
+    throw new KysoError('BAD_REQUEST', 'the file address is not http(s)');
   let response: Response;
   try {
     response = await fetch(resolved.href, { credentials: 'include' });
   } catch {
     throw new KysoError('BAD_REQUEST', 'the file could not be downloaded', { url: resolved.href });
   }
-  if (!response.ok) throw new KysoError('BAD_REQUEST', `the file could not be downloaded (HTTP ${response.status})`, { url: resolved.href });
+  if (!response.ok)
+    throw new KysoError('BAD_REQUEST', `the file could not be downloaded (HTTP ${response.status})`, {
+      url: resolved.href,
+    });
   const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > LIMITS.maxPdfBytes) throw new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts', { limitBytes: LIMITS.maxPdfBytes });
+  if (bytes.length > LIMITS.maxPdfBytes)
+    throw new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts', {
+      limitBytes: LIMITS.maxPdfBytes,
+    });
   return { name: fileNameOf(resolved), bytes };
 }
 

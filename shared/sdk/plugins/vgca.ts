@@ -14,7 +14,16 @@ import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
 import { subjectNameRfc4514 } from '../../xml/subject-name.js';
 import { KYSO_VERSION } from '../../version.js';
-import { digestOf, pluginRequest, signCms, signHash, signMany, type BatchDocumentInput, type PdfAppearanceInput, type SignManyItem } from '../index.js';
+import {
+  digestOf,
+  pluginRequest,
+  signCms,
+  signHash,
+  signMany,
+  type BatchDocumentInput,
+  type PdfAppearanceInput,
+  type SignManyItem,
+} from '../index.js';
 import { assertFrameSize, download, isPdf, parseJsonFrame, pluginFailure, xmlProfileOf } from './common.js';
 
 export const VGCA_PORT = 8987;
@@ -90,13 +99,19 @@ async function dispatch(endpoint: string, frame: string, context: VgcaContext): 
       return { Status: 0, Message: '' };
     default:
       // SignOffice, SignPDFWP, SignXMLP12, SignJson, SignRSAs, SignTest, Auth, Encrypt, Decrypt, Verify*, GetLicenseRequest, …
-      throw new KysoError('NOT_SUPPORTED', `VGCA ${endpoint.slice(0, 40)}`, { function: endpoint.slice(0, 40) });
+      throw new KysoError('NOT_SUPPORTED', `VGCA ${endpoint.slice(0, 40)}`, {
+        function: endpoint.slice(0, 40),
+      });
   }
 }
 
 const metaValue = (request: VgcaFileRequest, key: string): string | undefined => {
-  const entry = request.MetaData?.find((m) => typeof m?.Key === 'string' && m.Key.toLowerCase() === key.toLowerCase());
-  return typeof entry?.Value === 'string' && entry.Value.trim() ? entry.Value.trim().slice(0, 200) : undefined;
+  const entry = request.MetaData?.find(
+    (m) => typeof m?.Key === 'string' && m.Key.toLowerCase() === key.toLowerCase(),
+  );
+  return typeof entry?.Value === 'string' && entry.Value.trim()
+    ? entry.Value.trim().slice(0, 200)
+    : undefined;
 };
 
 /**
@@ -106,8 +121,14 @@ const metaValue = (request: VgcaFileRequest, key: string): string | undefined =>
  */
 function appearanceFor(role: PdfRole, request: VgcaFileRequest): PdfAppearanceInput | undefined {
   const organisation = metaValue(request, 'Organization') ?? metaValue(request, 'Organisation');
-  const docNumber = typeof request.DocNumber === 'string' && request.DocNumber.trim() ? request.DocNumber.trim().slice(0, 150) : metaValue(request, 'DocNumber');
-  const stamp = (...lines: Array<string | undefined>): PdfAppearanceInput => ({ kind: 'stamp', lines: [...lines.filter((l): l is string => !!l), '{time}'] });
+  const docNumber =
+    typeof request.DocNumber === 'string' && request.DocNumber.trim()
+      ? request.DocNumber.trim().slice(0, 150)
+      : metaValue(request, 'DocNumber');
+  const stamp = (...lines: Array<string | undefined>): PdfAppearanceInput => ({
+    kind: 'stamp',
+    lines: [...lines.filter((l): l is string => !!l), '{time}'],
+  });
   switch (role) {
     case 'copy':
       return stamp(metaValue(request, 'CopyType') ?? 'SAO Y', organisation, docNumber && `Số: ${docNumber}`);
@@ -122,14 +143,29 @@ function appearanceFor(role: PdfRole, request: VgcaFileRequest): PdfAppearanceIn
       if (image && rect?.length === 4 && rect.every((n) => Number.isFinite(n) && n >= 0)) {
         const [x, y, width, height] = rect as [number, number, number, number];
         const page = Math.max(1, Number(metaValue(request, 'Page') ?? 1) || 1);
-        return { kind: 'image', rect: { x, y, width, height }, pageIndex: page - 1, [role === 'issued' ? 'sealImage' : 'signatureImage']: image };
+        return {
+          kind: 'image',
+          rect: { x, y, width, height },
+          pageIndex: page - 1,
+          [role === 'issued' ? 'sealImage' : 'signatureImage']: image,
+        };
       }
       // None from the page: the signer's image (approved) or the agency's seal (issued) configured in kyso's options,
       // in the signing block at the bottom right (MetaData Page, else page 1); invisible when none is configured.
       const page = Math.max(1, Number(metaValue(request, 'Page') ?? 1) || 1);
       return role === 'issued'
-        ? { kind: 'image', rect: { x: 330, y: 70, width: 110, height: 110 }, pageIndex: page - 1, configuredImage: 'seal' }
-        : { kind: 'image', rect: { x: 370, y: 80, width: 170, height: 80 }, pageIndex: page - 1, configuredImage: 'signature' };
+        ? {
+            kind: 'image',
+            rect: { x: 330, y: 70, width: 110, height: 110 },
+            pageIndex: page - 1,
+            configuredImage: 'seal',
+          }
+        : {
+            kind: 'image',
+            rect: { x: 370, y: 80, width: 170, height: 80 },
+            pageIndex: page - 1,
+            configuredImage: 'signature',
+          };
     }
     default:
       return undefined;
@@ -137,9 +173,16 @@ function appearanceFor(role: PdfRole, request: VgcaFileRequest): PdfAppearanceIn
 }
 
 /** The document a file request names: downloaded from FileName/URL, or picked by the user in kyso's window. */
-async function fetchDocument(url: unknown, context: VgcaContext): Promise<{ name: string; bytes: Uint8Array }> {
+async function fetchDocument(
+  url: unknown,
+  context: VgcaContext,
+): Promise<{ name: string; bytes: Uint8Array }> {
   if (url === undefined || url === null || (typeof url === 'string' && url.trim() === '')) {
-    const { file } = await pluginRequest({ action: 'pick-file', plugin: 'vgca', ...(context.lang && { lang: context.lang }) });
+    const { file } = await pluginRequest({
+      action: 'pick-file',
+      plugin: 'vgca',
+      ...(context.lang && { lang: context.lang }),
+    });
     if (!file) throw new KysoError('USER_CANCELLED');
     return { name: file.name, bytes: base64ToBytes(file.data) };
   }
@@ -147,16 +190,26 @@ async function fetchDocument(url: unknown, context: VgcaContext): Promise<{ name
   return download(url, context.pageUrl);
 }
 
-function documentInput(name: string, bytes: Uint8Array, role: PdfRole, request: VgcaFileRequest): BatchDocumentInput {
+function documentInput(
+  name: string,
+  bytes: Uint8Array,
+  role: PdfRole,
+  request: VgcaFileRequest,
+): BatchDocumentInput {
   if (isPdf(bytes)) {
     const appearance = appearanceFor(role, request);
-    const reason = role === 'comment' ? (metaValue(request, 'Comment') ?? metaValue(request, 'Reason')) : metaValue(request, 'Reason');
+    const reason =
+      role === 'comment'
+        ? (metaValue(request, 'Comment') ?? metaValue(request, 'Reason'))
+        : metaValue(request, 'Reason');
     return { kind: 'pdf', pdf: bytes, name, ...(reason && { reason }), ...(appearance && { appearance }) };
   }
   const xml = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   const profile = xmlProfileOf(xml);
   if (profile) return { kind: 'xml', xml, profile, name };
-  throw new KysoError('NOT_SUPPORTED', 'kyso signs PDF files, tax returns and e-invoices here', { document: name });
+  throw new KysoError('NOT_SUPPORTED', 'kyso signs PDF files, tax returns and e-invoices here', {
+    document: name,
+  });
 }
 
 const signedBytes = (item: SignManyItem): Uint8Array => {
@@ -177,8 +230,14 @@ interface HandlerAnswer {
 }
 
 /** Uploads the signed file as the tool does: multipart, field `uploadfile`, with the page's cookies and JWT. */
-async function upload(request: VgcaFileRequest, name: string, bytes: Uint8Array, context: VgcaContext): Promise<HandlerAnswer> {
-  if (typeof request.FileUploadHandler !== 'string' || !request.FileUploadHandler.trim()) throw new KysoError('BAD_REQUEST', 'FileUploadHandler is required');
+async function upload(
+  request: VgcaFileRequest,
+  name: string,
+  bytes: Uint8Array,
+  context: VgcaContext,
+): Promise<HandlerAnswer> {
+  if (typeof request.FileUploadHandler !== 'string' || !request.FileUploadHandler.trim())
+    throw new KysoError('BAD_REQUEST', 'FileUploadHandler is required');
   let handler: URL;
   try {
     handler = new URL(request.FileUploadHandler, context.pageUrl);
@@ -186,16 +245,28 @@ async function upload(request: VgcaFileRequest, name: string, bytes: Uint8Array,
     throw new KysoError('BAD_REQUEST', 'FileUploadHandler is not a URL');
   }
   const form = new FormData();
-  form.append('uploadfile', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: isPdf(bytes) ? 'application/pdf' : 'application/octet-stream' }), name);
+  form.append(
+    'uploadfile',
+    new Blob([bytes as Uint8Array<ArrayBuffer>], {
+      type: isPdf(bytes) ? 'application/pdf' : 'application/octet-stream',
+    }),
+    name,
+  );
   const jwt = typeof request.JWTToken === 'string' && request.JWTToken ? request.JWTToken : undefined;
   let response: Response;
   try {
-    response = await fetch(handler.href, { method: 'POST', body: form, credentials: 'include', ...(jwt && { headers: { authorization: `Bearer ${jwt}` } }) });
+    response = await fetch(handler.href, {
+      method: 'POST',
+      body: form,
+      credentials: 'include',
+      ...(jwt && { headers: { authorization: `Bearer ${jwt}` } }),
+    });
   } catch {
     throw new KysoError('UPLOAD_FAILED', undefined, { handler: handler.href });
   }
   const text = await response.text();
-  if (!response.ok) throw new KysoError('UPLOAD_FAILED', undefined, { handler: handler.href, httpStatus: response.status });
+  if (!response.ok)
+    throw new KysoError('UPLOAD_FAILED', undefined, { handler: handler.href, httpStatus: response.status });
   let answer: HandlerAnswer;
   try {
     answer = JSON.parse(text) as HandlerAnswer;
@@ -213,15 +284,24 @@ async function upload(request: VgcaFileRequest, name: string, bytes: Uint8Array,
   return answer;
 }
 
-async function signOneFile(request: VgcaFileRequest, role: PdfRole, context: VgcaContext): Promise<VgcaReply> {
+async function signOneFile(
+  request: VgcaFileRequest,
+  role: PdfRole,
+  context: VgcaContext,
+): Promise<VgcaReply> {
   const source = await fetchDocument(request.FileName, context);
   const document = documentInput(source.name, source.bytes, role, request);
-  const { results } = await signMany({ documents: [document], description: `Ký tệp ${source.name}`, lang: context.lang ?? 'vi' });
+  const { results } = await signMany({
+    documents: [document],
+    description: `Ký tệp ${source.name}`,
+    lang: context.lang ?? 'vi',
+  });
   const bytes = signedBytes(results[0] ?? { ok: false, error: new KysoError('INTERNAL') });
   const answer = await upload(request, source.name, bytes, context);
   return {
     Status: 0,
-    Message: typeof answer.Message === 'string' && answer.Message ? answer.Message : 'Ký số thành công / Signed',
+    Message:
+      typeof answer.Message === 'string' && answer.Message ? answer.Message : 'Ký số thành công / Signed',
     FileName: answer.FileName ?? source.name,
     FileServer: answer.FileServer ?? '',
     DocumentNumber: answer.DocumentNumber ?? request.DocNumber ?? '',
@@ -231,17 +311,30 @@ async function signOneFile(request: VgcaFileRequest, role: PdfRole, context: Vgc
 
 /** Several files, one consent and one PIN; each signed file uploaded, its handler answer in Files[]. */
 async function signFiles(request: VgcaFileRequest, context: VgcaContext): Promise<VgcaReply> {
-  if (!Array.isArray(request.Files) || request.Files.length === 0) throw new KysoError('BAD_REQUEST', 'Files must list the files to sign');
-  const entries = request.Files.map((f) => ({ id: f?.FileID ?? '', url: typeof f?.URL === 'string' && f.URL ? f.URL : f?.FileName }));
+  if (!Array.isArray(request.Files) || request.Files.length === 0)
+    throw new KysoError('BAD_REQUEST', 'Files must list the files to sign');
+  const entries = request.Files.map((f) => ({
+    id: f?.FileID ?? '',
+    url: typeof f?.URL === 'string' && f.URL ? f.URL : f?.FileName,
+  }));
   const sources = await Promise.all(entries.map((e) => fetchDocument(e.url, context)));
   const documents = sources.map((s) => documentInput(s.name, s.bytes, 'plain', request));
-  const { results } = await signMany({ documents, description: `Ký ${documents.length} tệp`, lang: context.lang ?? 'vi' });
+  const { results } = await signMany({
+    documents,
+    description: `Ký ${documents.length} tệp`,
+    lang: context.lang ?? 'vi',
+  });
   const files: VgcaReply[] = [];
   let firstError: unknown;
   for (const [i, entry] of entries.entries()) {
     try {
       const answer = await upload(request, sources[i]!.name, signedBytes(results[i]!), context);
-      files.push({ FileID: entry.id, FileSignedURL: answer.FileServer ?? '', FileName: answer.FileName ?? sources[i]!.name, Status: 0 });
+      files.push({
+        FileID: entry.id,
+        FileSignedURL: answer.FileServer ?? '',
+        FileName: answer.FileName ?? sources[i]!.name,
+        Status: 0,
+      });
     } catch (error) {
       firstError ??= error;
       const { code, message } = pluginFailure(error);
@@ -258,7 +351,14 @@ interface HashRequest {
   Encode?: unknown;
 }
 
-const HASH_ALGORITHMS: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = { SHA256: 'SHA-256', 'SHA-256': 'SHA-256', SHA384: 'SHA-384', 'SHA-384': 'SHA-384', SHA512: 'SHA-512', 'SHA-512': 'SHA-512' };
+const HASH_ALGORITHMS: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
+  SHA256: 'SHA-256',
+  'SHA-256': 'SHA-256',
+  SHA384: 'SHA-384',
+  'SHA-384': 'SHA-384',
+  SHA512: 'SHA-512',
+  'SHA-512': 'SHA-512',
+};
 
 /**
  * SignMsg: `{HashAlg, HashValue, Encode:"RSA"}` signs the digest bare (the page builds its own
@@ -269,13 +369,15 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
   const trimmed = frame.trim();
   if (trimmed.startsWith('{')) {
     const request = parseJsonFrame<HashRequest>(trimmed);
-    const algorithm = typeof request.HashAlg === 'string' ? HASH_ALGORITHMS[request.HashAlg.toUpperCase()] : undefined;
+    const algorithm =
+      typeof request.HashAlg === 'string' ? HASH_ALGORITHMS[request.HashAlg.toUpperCase()] : undefined;
     if (!algorithm) throw new KysoError('BAD_REQUEST', 'HashAlg must be SHA256, SHA384 or SHA512');
     if (typeof request.HashValue !== 'string') throw new KysoError('BAD_REQUEST', 'HashValue must be base64');
     const { signature, certificate } = await signHash({
       digest: request.HashValue,
       digestAlgorithm: algorithm,
-      description: 'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
+      description:
+        'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
       lang: context.lang ?? 'vi',
     });
     return { Status: 0, Message: '', Signature: signature, CertBase64: certificate };
@@ -286,8 +388,18 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
   } catch {
     throw new KysoError('BAD_REQUEST', 'the message must be base64');
   }
-  const { cms, certificate } = await signCms({ digest: await digestOf(message, 'SHA-256'), digestAlgorithm: 'SHA-256', description: 'Ký thông điệp do trang gửi', lang: context.lang ?? 'vi' });
-  return { Status: 0, Message: '', Signature: bytesToBase64(attachContent(base64ToBytes(cms), message)), CertBase64: certificate };
+  const { cms, certificate } = await signCms({
+    digest: await digestOf(message, 'SHA-256'),
+    digestAlgorithm: 'SHA-256',
+    description: 'Ký thông điệp do trang gửi',
+    lang: context.lang ?? 'vi',
+  });
+  return {
+    Status: 0,
+    Message: '',
+    Signature: bytesToBase64(attachContent(base64ToBytes(cms), message)),
+    CertBase64: certificate,
+  };
 }
 
 interface XmlRequest extends VgcaFileRequest {
@@ -297,7 +409,8 @@ interface XmlRequest extends VgcaFileRequest {
   XmlDsigForm?: unknown;
 }
 
-const truthy = (value: unknown) => value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
+const truthy = (value: unknown) =>
+  value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 
 /**
  * SignXML: inline `{Base64Content, ReturnSignatureOnly, HashAlg}` answered with `Signature`: the
@@ -307,7 +420,8 @@ const truthy = (value: unknown) => value === true || (typeof value === 'string' 
 async function signXmlFrame(frame: string, context: VgcaContext): Promise<VgcaReply> {
   const request = parseJsonFrame<XmlRequest>(frame);
   if (request.Base64Content === undefined) return signOneFile(request, 'plain', context);
-  if (typeof request.Base64Content !== 'string') throw new KysoError('BAD_REQUEST', 'Base64Content must be base64');
+  if (typeof request.Base64Content !== 'string')
+    throw new KysoError('BAD_REQUEST', 'Base64Content must be base64');
   let xml: string;
   try {
     xml = new TextDecoder('utf-8', { fatal: true }).decode(base64ToBytes(request.Base64Content));
@@ -316,13 +430,26 @@ async function signXmlFrame(frame: string, context: VgcaContext): Promise<VgcaRe
   }
   // Tax returns and e-invoices get their formats' signature places; any other XML is signed enveloped over the whole document.
   const profile = xmlProfileOf(xml) ?? 'generic';
-  const sha1 = typeof request.HashAlg === 'string' && request.HashAlg.toUpperCase().replace('-', '') === 'SHA1';
+  const sha1 =
+    typeof request.HashAlg === 'string' && request.HashAlg.toUpperCase().replace('-', '') === 'SHA1';
   const { results } = await signMany({
-    documents: [{ kind: 'xml', xml, profile, name: { htkk: 'to-khai.xml', einvoice: 'hoa-don.xml', generic: 'tai-lieu.xml' }[profile], ...(sha1 && { digestAlgorithm: 'SHA-1', allowSha1: true }) }],
-    description: { htkk: 'Ký tờ khai thuế', einvoice: 'Ký hoá đơn điện tử', generic: 'Ký tài liệu XML' }[profile],
+    documents: [
+      {
+        kind: 'xml',
+        xml,
+        profile,
+        name: { htkk: 'to-khai.xml', einvoice: 'hoa-don.xml', generic: 'tai-lieu.xml' }[profile],
+        ...(sha1 && { digestAlgorithm: 'SHA-1', allowSha1: true }),
+      },
+    ],
+    description: { htkk: 'Ký tờ khai thuế', einvoice: 'Ký hoá đơn điện tử', generic: 'Ký tài liệu XML' }[
+      profile
+    ],
     lang: context.lang ?? 'vi',
   });
-  const signed = new TextDecoder().decode(signedBytes(results[0] ?? { ok: false, error: new KysoError('INTERNAL') }));
+  const signed = new TextDecoder().decode(
+    signedBytes(results[0] ?? { ok: false, error: new KysoError('INTERNAL') }),
+  );
   const result = truthy(request.ReturnSignatureOnly) ? signatureElementOf(signed) : signed;
   return { Status: 0, Message: '', Signature: bytesToBase64(new TextEncoder().encode(result)) };
 }
@@ -337,7 +464,11 @@ function signatureElementOf(xml: string): string {
 
 /** GetCertInfo: only after the user agrees, in kyso's window, to share a certificate with this site. */
 async function certificateInfo(context: VgcaContext): Promise<VgcaReply> {
-  const { certificate } = await pluginRequest({ action: 'share-certificate', plugin: 'vgca', ...(context.lang && { lang: context.lang }) });
+  const { certificate } = await pluginRequest({
+    action: 'share-certificate',
+    plugin: 'vgca',
+    ...(context.lang && { lang: context.lang }),
+  });
   if (!certificate) throw new KysoError('USER_CANCELLED');
   const der = base64ToBytes(certificate);
   const summary = summarizeCertificate(der);

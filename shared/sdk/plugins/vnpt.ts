@@ -12,15 +12,52 @@ import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import { digestOf, pluginRequest, signCms, signHash, signMany, type BatchDocumentInput, type PdfAppearanceInput, type SignManyItem } from '../index.js';
-import { assertFrameSize, decodeBase64, isPdf, parseJsonFrame, pluginFailure, xmlProfileOf } from './common.js';
+import {
+  digestOf,
+  pluginRequest,
+  signCms,
+  signHash,
+  signMany,
+  type BatchDocumentInput,
+  type PdfAppearanceInput,
+  type SignManyItem,
+} from '../index.js';
+import {
+  assertFrameSize,
+  decodeBase64,
+  isPdf,
+  parseJsonFrame,
+  pluginFailure,
+  xmlProfileOf,
+} from './common.js';
 
 export const VNPT_PORTS = ['4433', '4434', '4435', '9201', '9202'];
 
 /** functionID values of vnpt-plugin.js. */
-const FN = { GetCertInfo: 0, SignXML: 1, SignPDF: 2, SignOFFICE: 3, SignCMS: 4, chooseFile: 5, setLicenseKey: 6, checkPlugin: 7, signHash: 9, signArrDataAdvanced: 10, getVersion: 11 } as const;
+const FN = {
+  GetCertInfo: 0,
+  SignXML: 1,
+  SignPDF: 2,
+  SignOFFICE: 3,
+  SignCMS: 4,
+  chooseFile: 5,
+  setLicenseKey: 6,
+  checkPlugin: 7,
+  signHash: 9,
+  signArrDataAdvanced: 10,
+  getVersion: 11,
+} as const;
 
-const VNPT_CODES: Partial<Record<ErrorCode, number>> = { USER_CANCELLED: 11, BAD_REQUEST: 1, NO_CERTIFICATE: 2, TOKEN_NOT_PRESENT: 2, CERTIFICATE_NOT_USABLE: 4, PIN_INCORRECT: 3, PIN_LOCKED: 3, TOKEN_DRIVER_FAILED: 3 };
+const VNPT_CODES: Partial<Record<ErrorCode, number>> = {
+  USER_CANCELLED: 11,
+  BAD_REQUEST: 1,
+  NO_CERTIFICATE: 2,
+  TOKEN_NOT_PRESENT: 2,
+  CERTIFICATE_NOT_USABLE: 4,
+  PIN_INCORRECT: 3,
+  PIN_LOCKED: 3,
+  TOKEN_DRIVER_FAILED: 3,
+};
 
 interface VnptCall {
   functionID?: unknown;
@@ -38,7 +75,12 @@ const success = (data: string) => ({ code: 0, data, error: '' });
 export function isVnptUrl(url: string): boolean {
   try {
     const parsed = new URL(url);
-    return parsed.protocol === 'wss:' && (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1') && VNPT_PORTS.includes(parsed.port) && parsed.pathname.replace(/\/+$/, '') === '/plugin';
+    return (
+      parsed.protocol === 'wss:' &&
+      (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1') &&
+      VNPT_PORTS.includes(parsed.port) &&
+      parsed.pathname.replace(/\/+$/, '') === '/plugin'
+    );
   } catch {
     return false;
   }
@@ -53,7 +95,8 @@ export async function answerVnpt(frame: unknown): Promise<string> {
     assertFrameSize(frame);
     const call = parseJsonFrame<VnptCall>(frame);
     // The name the library will call: a plain identifier only (the library does window[name](result)).
-    if (typeof call.funcCallback === 'string' && /^[A-Za-z_$][\w$]{0,100}$/.test(call.funcCallback)) callback = call.funcCallback;
+    if (typeof call.funcCallback === 'string' && /^[A-Za-z_$][\w$]{0,100}$/.test(call.funcCallback))
+      callback = call.funcCallback;
     result = await dispatch(call);
   } catch (error) {
     result = JSON.stringify(failure(error));
@@ -138,15 +181,35 @@ interface PdfSignerOptions {
 function pdfAppearance(optionsJson: unknown): PdfAppearanceInput | undefined {
   if (typeof optionsJson !== 'string' || !optionsJson || optionsJson === 'null') return undefined;
   const options = parseJsonFrame<PdfSignerOptions>(optionsJson);
-  const [llx, lly, urx, ury] = [options.llx, options.lly, options.urx, options.ury].map(Number) as [number, number, number, number];
-  const image = typeof options.ImageBase64 === 'string' && options.ImageBase64 ? options.ImageBase64 : undefined;
-  if (!image || options.SigVisible === false || ![llx, lly, urx, ury].every(Number.isFinite) || urx <= llx || ury <= lly) return undefined;
-  return { kind: 'image', rect: { x: llx, y: lly, width: urx - llx, height: ury - lly }, pageIndex: Math.max(1, Number(options.page) || 1) - 1, signatureImage: image };
+  const [llx, lly, urx, ury] = [options.llx, options.lly, options.urx, options.ury].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const image =
+    typeof options.ImageBase64 === 'string' && options.ImageBase64 ? options.ImageBase64 : undefined;
+  if (
+    !image ||
+    options.SigVisible === false ||
+    ![llx, lly, urx, ury].every(Number.isFinite) ||
+    urx <= llx ||
+    ury <= lly
+  )
+    return undefined;
+  return {
+    kind: 'image',
+    rect: { x: llx, y: lly, width: urx - llx, height: ury - lly },
+    pageIndex: Math.max(1, Number(options.page) || 1) - 1,
+    signatureImage: image,
+  };
 }
 
 /** One document of signArrDataAdvanced: `{data, type, sigOptions}`. */
 function advancedDocument(entry: unknown, index: number): BatchDocumentInput {
-  const item = parseJsonFrame<{ data?: unknown; type?: unknown; sigOptions?: unknown }>(text(entry, 'each item'));
+  const item = parseJsonFrame<{ data?: unknown; type?: unknown; sigOptions?: unknown }>(
+    text(entry, 'each item'),
+  );
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
   return documentOf(text(item.data, 'data'), type, `tai-lieu-${index + 1}.${type || 'bin'}`, item.sigOptions);
 }
@@ -178,24 +241,38 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
   const [first, second] = args(call);
   switch (call.functionID) {
     case FN.SignPDF: {
-      const { results } = await signMany({ documents: [documentOf(text(first, 'the PDF'), 'pdf', 'tai-lieu.pdf', second)], description: 'Ký tệp PDF', lang: 'vi' });
+      const { results } = await signMany({
+        documents: [documentOf(text(first, 'the PDF'), 'pdf', 'tai-lieu.pdf', second)],
+        description: 'Ký tệp PDF',
+        lang: 'vi',
+      });
       return success(resultData(results[0]!));
     }
     case FN.SignXML: {
-      const { results } = await signMany({ documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml')], description: 'Ký tệp XML', lang: 'vi' });
+      const { results } = await signMany({
+        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml')],
+        description: 'Ký tệp XML',
+        lang: 'vi',
+      });
       return success(resultData(results[0]!));
     }
     case FN.SignCMS: {
       // The data and its signature in one (attached) CMS, base64.
       const data = decodeBase64(text(first, 'the data'), 'the data');
-      const { cms } = await signCms({ digest: await digestOf(data, 'SHA-256'), digestAlgorithm: 'SHA-256', description: 'Ký dữ liệu do trang gửi', lang: 'vi' });
+      const { cms } = await signCms({
+        digest: await digestOf(data, 'SHA-256'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Ký dữ liệu do trang gửi',
+        lang: 'vi',
+      });
       return success(bytesToBase64(attachContent(base64ToBytes(cms), data)));
     }
     case FN.signHash: {
       const { signature } = await signHash({
         digest: text(first, 'the hash'),
         digestAlgorithm: 'SHA-256',
-        description: 'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
+        description:
+          'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
         lang: 'vi',
       });
       return success(signature);
@@ -215,12 +292,20 @@ async function signArrDataAdvanced(call: VnptCall): Promise<string> {
     entries = JSON.parse(text(list, 'the list')) as unknown[];
     if (!Array.isArray(entries) || entries.length === 0) throw new Error('empty');
   } catch {
-    return JSON.stringify([JSON.stringify(failure(new KysoError('BAD_REQUEST', 'arrData must be a JSON array')))]);
+    return JSON.stringify([
+      JSON.stringify(failure(new KysoError('BAD_REQUEST', 'arrData must be a JSON array'))),
+    ]);
   }
   try {
     const documents = entries.map(advancedDocument);
-    const { results } = await signMany({ documents, description: `Ký ${documents.length} tài liệu`, lang: 'vi' });
-    return JSON.stringify(results.map((r) => JSON.stringify(r.ok ? success(resultData(r)) : failure(r.error))));
+    const { results } = await signMany({
+      documents,
+      description: `Ký ${documents.length} tài liệu`,
+      lang: 'vi',
+    });
+    return JSON.stringify(
+      results.map((r) => JSON.stringify(r.ok ? success(resultData(r)) : failure(r.error))),
+    );
   } catch (error) {
     return JSON.stringify(entries.map(() => JSON.stringify(failure(error))));
   }

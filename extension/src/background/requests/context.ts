@@ -43,7 +43,10 @@ export interface RequestContext extends BackgroundServices {
 export type RequestParams<T extends PageRequestType> = z.output<(typeof pageRequests)[T]['params']>;
 
 /** One page request kind: its validated params in, its result out (checked against the schema's `result` by the table). */
-export type RequestHandler<T extends PageRequestType> = (params: RequestParams<T>, context: RequestContext) => Promise<PageResult<T>>;
+export type RequestHandler<T extends PageRequestType> = (
+  params: RequestParams<T>,
+  context: RequestContext,
+) => Promise<PageResult<T>>;
 
 /**
  * Before any consent window: the site must not be blocked (by the user or by policy), and the host
@@ -52,7 +55,11 @@ export type RequestHandler<T extends PageRequestType> = (params: RequestParams<T
  */
 export async function checkSite(host: NativeHostClient, origin: string): Promise<boolean> {
   const { permission, managed } = await sitePermission(origin);
-  if (permission === 'blocked') throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin, reason: managed ? 'policy' : 'blocked by the user' });
+  if (permission === 'blocked')
+    throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, {
+      origin,
+      reason: managed ? 'policy' : 'blocked by the user',
+    });
   await host.connect();
   return permission === 'ask';
 }

@@ -5,10 +5,22 @@
  */
 import { BENCH_BUILD } from '../bench.js';
 import { KysoError } from '../../../../shared/protocol/errors.js';
-import { documentSizeError, pageRequests, type PageRequestType, type PageResult } from '../../../../shared/protocol/page.js';
+import {
+  documentSizeError,
+  pageRequests,
+  type PageRequestType,
+  type PageResult,
+} from '../../../../shared/protocol/page.js';
 import { isPluginHello } from '../../plugins/background.js';
 import { parseOrBadRequest } from '../../../../shared/protocol/validate.js';
-import { checkSite, type BackgroundServices, type RequestContext, type RequestHandler, type RequestParams, type Requester } from './context.js';
+import {
+  checkSite,
+  type BackgroundServices,
+  type RequestContext,
+  type RequestHandler,
+  type RequestParams,
+  type Requester,
+} from './context.js';
 import { plugin } from './plugin.js';
 import { signCms } from './sign-cms.js';
 import { signMany } from './sign-many.js';
@@ -23,7 +35,11 @@ const handlers: { [T in PageRequestType]: RequestHandler<T> } = {
   plugin,
 };
 
-async function run<T extends PageRequestType>(type: T, rawParams: unknown, context: RequestContext): Promise<PageResult<T>> {
+async function run<T extends PageRequestType>(
+  type: T,
+  rawParams: unknown,
+  context: RequestContext,
+): Promise<PageResult<T>> {
   // A document too large says so, with the limit, rather than as a schema failure.
   const oversized = type === 'sign-many' ? documentSizeError(rawParams) : undefined;
   if (oversized) throw oversized;
@@ -35,15 +51,26 @@ async function run<T extends PageRequestType>(type: T, rawParams: unknown, conte
 }
 
 /** A request from a page or a local program, after its origin was established: the same rules and the same consent for both. */
-export async function runPageRequest(services: BackgroundServices, type: PageRequestType, rawParams: unknown, requester: Requester): Promise<unknown> {
+export async function runPageRequest(
+  services: BackgroundServices,
+  type: PageRequestType,
+  rawParams: unknown,
+  requester: Requester,
+): Promise<unknown> {
   // The bench build signs hundreds of times a minute on purpose; every other build is limited. A
   // plugin page asks once per load whether its site is set to kyso: that is not a signature.
-  const budget = BENCH_BUILD || isPluginHello(type, rawParams) ? { allowed: true as const } : services.rateLimiter.take(requester.origin);
+  const budget =
+    BENCH_BUILD || isPluginHello(type, rawParams)
+      ? { allowed: true as const }
+      : services.rateLimiter.take(requester.origin);
   if (!budget.allowed) throw new KysoError('RATE_LIMITED', undefined, { retryAfterMs: budget.retryAfterMs });
   const context: RequestContext = {
     ...services,
     requester,
-    consentOptions: async () => ({ askSite: await checkSite(services.host, requester.origin), ...(requester.viaWebSocket && { viaWebSocket: true as const }) }),
+    consentOptions: async () => ({
+      askSite: await checkSite(services.host, requester.origin),
+      ...(requester.viaWebSocket && { viaWebSocket: true as const }),
+    }),
   };
   return run(type, rawParams, context);
 }

@@ -3,4 +3,6 @@ import type { PageResult } from '../../../../shared/protocol/page.js';
 import { checkSite, type RequestHandler } from './context.js';
 
 export const plugin: RequestHandler<'plugin'> = (params, { plugins, host, requester }) =>
-  plugins.request(params, requester.origin, () => checkSite(host, requester.origin)) as Promise<PageResult<'plugin'>>;
+  plugins.request(params, requester.origin, () => checkSite(host, requester.origin)) as Promise<
+    PageResult<'plugin'>
+  >;

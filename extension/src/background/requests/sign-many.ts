@@ -16,7 +16,10 @@ function progressToTab({ tabId, requestId }: Requester): ((done: number, total: 
   };
 }
 
-export const signMany: RequestHandler<'sign-many'> = async (params, { host, consent, requester, consentOptions }) => {
+export const signMany: RequestHandler<'sign-many'> = async (
+  params,
+  { host, consent, requester, consentOptions },
+) => {
   // Every document is checked (and PDFs and XML read) before anyone is asked anything.
   const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));
   const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
@@ -24,5 +27,8 @@ export const signMany: RequestHandler<'sign-many'> = async (params, { host, cons
   const onProgress = progressToTab(requester);
   const job = batchJob(host, requester.origin, params, plans, tsaUrl);
   // The batch's answer, typed here and checked against the schema by the table before it leaves.
-  return consent.request(requester.origin, requester.tabId, job, { ...options, ...(onProgress && { onProgress }) }) as Promise<PageResult<'sign-many'>>;
+  return consent.request(requester.origin, requester.tabId, job, {
+    ...options,
+    ...(onProgress && { onProgress }),
+  }) as Promise<PageResult<'sign-many'>>;
 };

@@ -4,5 +4,9 @@ import type { RequestHandler } from './context.js';
 
 export const status: RequestHandler<'status'> = async (_params, { host }) => {
   const hello = await host.connect();
-  return { extensionVersion: KYSO_VERSION, hostVersion: hello.hostVersion, protocolVersion: hello.protocolVersion };
+  return {
+    extensionVersion: KYSO_VERSION,
+    hostVersion: hello.hostVersion,
+    protocolVersion: hello.protocolVersion,
+  };
 };
