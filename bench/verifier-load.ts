@@ -143,7 +143,7 @@ async function main() {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve) =>
-    createInterface({ input: service.stdout! }).once('line', resolve),
+    createInterface({ input: service.stdout }).once('line', resolve),
   );
   const base = /listening on (http:\/\/[^/]+)/.exec(line)![1]!;
   const memory = () => {

@@ -66,7 +66,7 @@ function runHost(): void {
     onClose: close,
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, close);
-  websocket.notify = server.notify;
+  websocket.notify = (event) => server.notify(event);
 }
 
 const args = process.argv.slice(2);

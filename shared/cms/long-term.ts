@@ -57,7 +57,7 @@ export function readLongTermValues(
 ): LongTermValues {
   const values: LongTermValues = { certificates: [], ocsps: [], crls: [] };
   for (const attribute of signerInfo.unsignedAttrs?.attributes ?? []) {
-    const value = attribute.values[0];
+    const value: unknown = attribute.values[0];
     if (!(value instanceof asn1js.Sequence)) continue;
     if (attribute.type === LONG_TERM_OID.certValues)
       values.certificates.push(...value.valueBlock.value.map(elementBytes));
@@ -73,7 +73,7 @@ export function readLongTermValues(
   }
   for (const crl of signedData.crls ?? []) {
     if (crl instanceof pkijs.CertificateRevocationList)
-      values.crls.push(new Uint8Array(crl.toSchema().toBER()));
+      values.crls.push(new Uint8Array((crl.toSchema() as asn1js.Sequence).toBER()));
     else if (
       crl instanceof pkijs.OtherRevocationInfoFormat &&
       crl.otherRevInfoFormat === LONG_TERM_OID.ocspResponseInfo

@@ -45,7 +45,7 @@ function certificatesOf(cms: Uint8Array): { signers: pkijs.Certificate[]; carrie
     (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
   );
   const signers: pkijs.Certificate[] = [];
-  const sid = parsed.signerInfo.sid;
+  const sid: unknown = parsed.signerInfo.sid;
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
     const signer = carried.find(
       (c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber),

@@ -5,8 +5,10 @@
  * and C0/C1 controls. Page text showing them could imitate other text ("…‮fdp.exe" drawn as
  * "…exe.pdf") or be empty to the eye.
  */
-// eslint-disable-next-line no-control-regex, no-misleading-character-class -- matching exactly these characters is the point
+
 export const INVISIBLE_OR_CONTROL =
+  // Control characters and lone combining marks are exactly what this class is meant to find.
+  // eslint-disable-next-line no-control-regex, no-misleading-character-class
   /[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}]/gu;
 
 /** Whether the text has at least one character a person can see (not only spaces and invisible characters). */

@@ -101,14 +101,12 @@ describe('Firefox ESR: the consent flows', () => {
 
   it('signs a PDF (pdfsig: valid) and a tax return (xmlsec1: valid) through the extension', async () => {
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Don de nghi', {
-        x: 72,
-        y: 700,
-        size: 20,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Don de nghi', {
+      x: 72,
+      y: 700,
+      size: 20,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     const original = await doc.save();
     const pdfConsent = await session.consentWindowAfter(() =>
       sdkCall(page, 'signPdf', {

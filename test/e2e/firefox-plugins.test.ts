@@ -22,14 +22,12 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let origin: string;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Cong van so 123', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Cong van so 123', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     session = await startFirefoxSession(undefined, {
       'cong-van.pdf': await doc.save(),
       'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
@@ -51,7 +49,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       { timeout: 60_000 },
       previous,
     );
-    return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
+    return JSON.parse(await page.$eval('#raw', (el) => el.textContent)) as Record<string, any>;
   };
   const sign = async (consent: Page) => {
     if (await consent.$('body[data-state="permission"]')) {

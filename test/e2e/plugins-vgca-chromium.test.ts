@@ -77,7 +77,12 @@ async function installedPluginListener(): Promise<{
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket, request) => {
     socket.on('message', (data) => {
-      calls.push({ path: request.url ?? '', frame: data.toString() });
+      calls.push({
+        path: request.url ?? '',
+        frame: Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
+      });
       socket.send(
         JSON.stringify({ Status: 0, Message: 'answered by the installed plugin', FileServer: '/tool' }),
       );
@@ -101,14 +106,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   let pdf: Uint8Array;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Cong van so 123', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Cong van so 123', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     pdf = await doc.save();
     session = await startPortalSession(
       undefined,
@@ -142,14 +145,16 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
           if (t.url().includes('consent'))
             console.log(
               'consent window when the answer timed out:',
-              await (await t.asPage())!
+              await (
+                await t.asPage()
+              )
                 .$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`)
                 .catch(() => 'closed'),
             );
         console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
         throw error;
       });
-    return JSON.parse((await page.$eval('#raw', (el) => el.textContent))!) as Record<string, any>;
+    return JSON.parse(await page.$eval('#raw', (el) => el.textContent)) as Record<string, any>;
   };
   const signInConsent = async (
     page: Page,
@@ -521,7 +526,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       { timeout: 60_000 },
       previous,
     );
-    const only = JSON.parse((await page.$eval('#raw', (el) => el.textContent))!);
+    const only = JSON.parse(await page.$eval('#raw', (el) => el.textContent));
     const signature = Buffer.from(only.Signature, 'base64').toString('utf8');
     expect(signature).toMatch(/^<Signature [^>]*xmlns="http:\/\/www.w3.org\/2000\/09\/xmldsig#"/);
     expect(signature).toContain('<SignatureValue>');
@@ -534,7 +539,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       (el, value) => ((el as HTMLTextAreaElement).value = value),
       Buffer.from(hocBa).toString('base64'),
     );
-    const before = await page.$eval('#raw', (el) => el.textContent!);
+    const before = await page.$eval('#raw', (el) => el.textContent);
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
     expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
     await consent.click('input[name="certificate"][value$="/02"]');
@@ -560,7 +565,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), {
         timeout: 20_000,
       });
-      const prompt = (await target.asPage())!;
+      const prompt = await target.asPage();
       await prompt.waitForSelector('body[data-state="ready"][data-mode="share-certificate"]', {
         timeout: 20_000,
       });
@@ -637,7 +642,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
 
     // A handler that refuses the upload (HTTP 200, Status 1).
     await page.$eval('#handler', (el) => ((el as HTMLInputElement).value = '/upload-refuse'));
-    const previous = await page.$eval('#raw', (el) => el.textContent!);
+    const previous = await page.$eval('#raw', (el) => el.textContent);
     await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
     const refused = await raw(page, previous);
     expect(refused).toMatchObject({ Status: 1, ErrorCode: 'UPLOAD_FAILED' });
@@ -653,7 +658,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
     await page.click('#_lanhdaoPheduyet');
     const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
-    const prompt = (await target.asPage())!;
+    const prompt = await target.asPage();
     await prompt.waitForSelector('body[data-state="ready"][data-mode="pick-file"]', { timeout: 20_000 });
     expect(await prompt.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
@@ -683,7 +688,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), {
       timeout: 20_000,
     });
-    const options = (await target.asPage())!;
+    const options = await target.asPage();
     await options.waitForSelector('#plugin-sites-title', { timeout: 20_000 });
     expect(await options.$eval('#plugin-sites-title', (el) => el.textContent)).toContain('Phần mềm ký số');
     await options.close();

@@ -23,14 +23,12 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   let pdf: Uint8Array;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Hop dong so 45', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Hop dong so 45', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     pdf = await doc.save();
     session = await startPortalSession(undefined, {});
     portal = new URL('/vnpt-portal.html', session.demo.url).href;
@@ -55,7 +53,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       { timeout: 60_000 },
       previous,
     );
-    return (await page.$eval('#raw', (el) => el.textContent))!;
+    return await page.$eval('#raw', (el) => el.textContent);
   };
   const consentAndSign = async (click: () => Promise<unknown>) => {
     const consent = await consentWindowAfter(session.browser, click);
@@ -74,7 +72,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     const target = await session.browser.waitForTarget((t) => t.url().includes('src/plugins/prompt.html'), {
       timeout: 20_000,
     });
-    const prompt = (await target.asPage())!;
+    const prompt = await target.asPage();
     await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await prompt.click('input[name="certificate"][value$="/01"]');
     await clickClosingWindow(prompt, '#share');
@@ -84,7 +82,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       subjectCN: 'Nguyễn Văn Ân',
       base64: session.token.certDer('01').toString('base64'),
     });
-    expect(JSON.parse((await page.$eval('#license', (el) => el.textContent))!)).toMatchObject({ code: 0 });
+    expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
     await page.close();
   }, 120_000);
 
@@ -181,7 +179,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       /^11: Người dùng đã huỷ/,
     );
 
-    const previous = await page.$eval('#raw', (el) => el.textContent!);
+    const previous = await page.$eval('#raw', (el) => el.textContent);
     await page.$eval('#fileContent', (el) => ((el as HTMLTextAreaElement).value = 'not base64 at all!'));
     await page.click('#btSignPdf');
     expect(JSON.parse(await raw(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });

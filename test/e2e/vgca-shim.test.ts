@@ -17,14 +17,12 @@ describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
   let session: PortalSession;
   beforeAll(async () => {
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Cong van so 123', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Cong van so 123', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     session = await startPortalSession(undefined, { 'cong-van.pdf': await doc.save() });
   }, 120_000);
   afterAll(async () => {
@@ -39,7 +37,7 @@ describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     await page.waitForFunction(() => document.getElementById('raw')!.textContent, { timeout: 60_000 });
-    const reply = JSON.parse((await page.$eval('#raw', (el) => el.textContent))!);
+    const reply = JSON.parse(await page.$eval('#raw', (el) => el.textContent));
     expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0, FileName: 'cong-van.pdf' });
     const upload = session.demo.uploads.at(-1)!;
     expect(upload.field).toBe('uploadfile');

@@ -82,18 +82,16 @@ describe('raw signatures and batches through the host', () => {
 
     const results: SignItemResult[] = [];
     for (let i = 0; i < docs.length; i += 32) {
-      const items = docs
-        .slice(i, i + 32)
-        .map((doc, j) =>
-          (i + j) % 10 === 9
-            ? { kind: 'raw' as const, digest: sha256(doc), digestAlgorithm: 'SHA-256' as const }
-            : {
-                kind: 'cms' as const,
-                digest: sha256(doc),
-                digestAlgorithm: 'SHA-256' as const,
-                signingTime: (i + j) % 2 === 0,
-              },
-        );
+      const items = docs.slice(i, i + 32).map((doc, j) =>
+        (i + j) % 10 === 9
+          ? { kind: 'raw' as const, digest: sha256(doc), digestAlgorithm: 'SHA-256' as const }
+          : {
+              kind: 'cms' as const,
+              digest: sha256(doc),
+              digestAlgorithm: 'SHA-256' as const,
+              signingTime: (i + j) % 2 === 0,
+            },
+      );
       const response = await host.request('sign-batch', { batchId, items });
       if (!response.ok) throw new Error(JSON.stringify(response.error));
       results.push(...(response.result as { results: SignItemResult[] }).results);

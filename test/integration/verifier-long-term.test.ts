@@ -51,14 +51,12 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     options = { trustedRoots: [ca.caDer], timestampRoots: [tsa.caDer], revocation: { policy: 'require' } };
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Quyet dinh luu tru', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Quyet dinh luu tru', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, (digest) =>
       signCades(
         {

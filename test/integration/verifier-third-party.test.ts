@@ -124,14 +124,12 @@ describe('signatures made by other tools', () => {
     ]);
     await run('pk12util', ['-i', file('signer.p12'), '-d', `sql:${nss}`, '-W', '']);
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Signed by poppler', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Signed by poppler', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     writeFileSync(file('plain.pdf'), await doc.save());
     // This poppler (22.12) answers "-etsi is not supported yet with -add-signature": adbe.pkcs7.detached only.
     const out = file('poppler.pdf');

@@ -135,14 +135,12 @@ describe('server-side verifier', () => {
 
   it('PAdES: both signatures of a twice-signed PDF valid (pdfsig agrees); bytes added after the last one are reported', async () => {
     const doc = await PDFDocument.create();
-    doc
-      .addPage([595, 842])
-      .drawText('Quyet dinh', {
-        x: 72,
-        y: 700,
-        size: 18,
-        font: await doc.embedFont(StandardFonts.Helvetica),
-      });
+    doc.addPage([595, 842]).drawText('Quyet dinh', {
+      x: 72,
+      y: 700,
+      size: 18,
+      font: await doc.embedFont(StandardFonts.Helvetica),
+    });
     const padesBy = (who: IssuedCertificate) => async (digest: Uint8Array) =>
       signCades(
         { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: who.der, signingTime: null },

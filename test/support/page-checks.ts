@@ -54,7 +54,7 @@ export async function layout(page: Page, selectors: string[]): Promise<Layout> {
     const root = document.scrollingElement ?? document.documentElement;
     const inside: Record<string, boolean> = {};
     for (const selector of selectors) {
-      const element = document.querySelector(selector) as HTMLElement | null;
+      const element = document.querySelector<HTMLElement>(selector);
       const box = element?.getBoundingClientRect();
       inside[selector] =
         !!box &&

@@ -20,7 +20,7 @@ export async function screenshot(
   mkdirSync(DIR, { recursive: true });
   const file = path.join(DIR, `${name}.png`);
   if (options.fullPage === false) {
-    await page.screenshot({ path: file as `${string}.png` });
+    await page.screenshot({ path: file });
     return file;
   }
   // The whole page as one tall window, so a sticky bar sits at its bottom (a plain full-page capture leaves it mid-page).
@@ -31,7 +31,7 @@ export async function screenshot(
   }));
   await page.setViewport(size);
   try {
-    await page.screenshot({ path: file as `${string}.png` });
+    await page.screenshot({ path: file });
   } finally {
     await page.setViewport(before);
   }

@@ -58,13 +58,11 @@ export async function buildChain(
     certs: [...intermediates, certificate],
     checkDate: at,
   }); // pkijs validates the last one
-  const result = await engine
-    .verify()
-    .catch((error: unknown) => ({
-      result: false,
-      resultMessage: String((error as Error)?.message ?? error),
-      certificatePath: undefined,
-    }));
+  const result = await engine.verify().catch((error: unknown) => ({
+    result: false,
+    resultMessage: String((error as Error)?.message ?? error),
+    certificatePath: undefined,
+  }));
   return {
     valid: result.result === true,
     message: result.resultMessage ?? '',

@@ -28,14 +28,14 @@ function ecdsaAlgorithm(uri: keyof typeof ECDSA, hash: string): new () => Signat
       return cryptoVerify(
         hash,
         Buffer.from(material, 'utf8'),
-        { key: createPublicKey(key as string), dsaEncoding: 'ieee-p1363' },
+        { key: createPublicKey(key), dsaEncoding: 'ieee-p1363' },
         Buffer.from(signatureValue, 'base64'),
       );
     }
     getAlgorithmName() {
       return uri as never;
     }
-  } as unknown as new () => SignatureAlgorithm;
+  };
 }
 
 function parse(xml: string) {

@@ -1,5 +1,4 @@
 /** Messages inside the extension: background ⇄ content script, background ⇄ consent window. */
-import type { WireError } from '../../../shared/protocol/errors.js';
 
 /** Background → content script: the page request's answer (the shape is defined once, in shared/protocol/common.ts). */
 export type { Answer as BackgroundAnswer } from '../../../shared/protocol/common.js';

@@ -102,7 +102,7 @@ export class EmulatedSocket extends EventTarget {
       this.dispatchEvent(new Event('open'));
     };
     socket.onmessage = (event) =>
-      this.dispatchEvent(new MessageEvent('message', { data: event.data, origin: event.origin }));
+      this.dispatchEvent(new MessageEvent('message', { data: event.data as unknown, origin: event.origin }));
     socket.onerror = () => this.dispatchEvent(new Event('error'));
     socket.onclose = (event) => {
       this.readyState = CLOSED;

@@ -39,7 +39,7 @@ function install(): void {
         absolute = undefined; // the browser's own constructor throws the right SyntaxError
       }
       const connection = absolute ? connectionFor(absolute) : undefined;
-      if (!connection) return Reflect.construct(target, args, newTarget);
+      if (!connection) return Reflect.construct(target, args, newTarget) as WebSocket;
       return new EmulatedSocket(
         absolute!,
         connection,

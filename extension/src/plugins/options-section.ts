@@ -37,7 +37,7 @@ async function choose(origin: string, mode: PluginSiteMode | null): Promise<void
   await Promise.all(
     tabs
       .filter((t) => t.id !== undefined && t.url && new URL(t.url).origin === origin)
-      .map((t) => browser.tabs.reload(t.id!).catch(() => undefined)),
+      .map((t) => browser.tabs.reload(t.id).catch(() => undefined)),
   );
   await render();
   document.body.dataset.pluginChoice = `${origin} ${mode ?? 'none'}`;

@@ -76,7 +76,7 @@ port.onMessage.addListener((raw: unknown) => {
           name: 'certificate',
           value: c.id,
         });
-        input.addEventListener('change', () => ($('share') as HTMLButtonElement).removeAttribute('disabled'));
+        input.addEventListener('change', () => $<HTMLButtonElement>('share').removeAttribute('disabled'));
         const summary = summarizeCertificate(base64ToBytes(c.certificate));
         const ids = Object.entries(summary.identities)
           .map(([k, v]) => `${k}:${v.join(',')}`)
@@ -101,14 +101,11 @@ $('share-form').addEventListener('submit', (event) => {
   if (chosen) send({ type: 'share', certificateId: chosen.value });
 });
 $('file').addEventListener('change', () =>
-  ($('pick') as HTMLButtonElement).toggleAttribute(
-    'disabled',
-    !($('file') as HTMLInputElement).files?.length,
-  ),
+  $<HTMLButtonElement>('pick').toggleAttribute('disabled', !$<HTMLInputElement>('file').files?.length),
 );
 $('file-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const file = ($('file') as HTMLInputElement).files?.[0];
+  const file = $<HTMLInputElement>('file').files?.[0];
   if (!file) return;
   send({ type: 'file', name: file.name, data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
 });

@@ -221,7 +221,7 @@ export async function signOnce(
       throw error;
     }
   });
-  if (loginError) throw loginError;
+  if (loginError) throw loginError instanceof Error ? loginError : new KysoError('INTERNAL');
   return results;
 }
 

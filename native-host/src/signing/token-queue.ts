@@ -174,7 +174,7 @@ export class TokenQueue {
     try {
       for (;;) {
         const attempt = locks.tryAcquire(serial);
-        if (attempt.acquired) return attempt.release;
+        if (attempt.acquired) return () => attempt.release();
         onWait();
         unmark ??= locks.markWaiting(serial);
         const left = deadline - Date.now();

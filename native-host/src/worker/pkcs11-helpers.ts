@@ -56,7 +56,7 @@ export function readAttribute(
   type: number,
 ): Buffer | undefined {
   try {
-    return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value as Buffer | undefined;
+    return p11.C_GetAttributeValue(session, handle, [{ type }])[0]?.value;
   } catch {
     return undefined;
   }

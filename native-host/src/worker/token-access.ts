@@ -141,8 +141,8 @@ export class TokenAccess {
           { type: pkcs11js.CKA_VALUE },
           { type: pkcs11js.CKA_ID },
         ]);
-        const der = value?.value as Buffer | undefined;
-        const keyId = (id?.value as Buffer | undefined)?.toString('hex');
+        const der = value?.value;
+        const keyId = id?.value?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
         entries.push({
           id: certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId }),
