@@ -7,6 +7,8 @@ import browser from 'webextension-polyfill';
 import { configuredImages, saveConfiguredImage } from './configured-images.js';
 import { syncPluginRegistrations } from './registration.js';
 import { bytesToBase64 } from '../../../shared/encoding.js';
+import type { MessageKey } from '../i18n/messages.js';
+import { browserLanguage, translator } from '../i18n/translate.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
 
@@ -15,6 +17,13 @@ const PLUGIN_NAMES: Record<string, string> = {
   vnpt: 'VNPT-CA Plugin',
   viettel: 'Viettel-CA SignPlugin',
   bkav: 'BkavCA Signer',
+};
+
+// The options page's language (one per page, as options.ts chooses it).
+const translation = browserLanguage(browser.i18n).then(translator);
+const texts = async () => {
+  const tr = await translation;
+  return (key: MessageKey) => tr.t(key);
 };
 
 const button = (className: string, text: string, onClick: () => void) => {
@@ -46,7 +55,7 @@ async function choose(origin: string, mode: PluginSiteMode | null): Promise<void
 async function render(): Promise<void> {
   const list = document.getElementById('plugin-sites');
   if (!list) return;
-  const [sites, offers] = await Promise.all([pluginSites(), pluginOffers()]);
+  const [sites, offers, t] = await Promise.all([pluginSites(), pluginOffers(), texts()]);
   const rows: HTMLLIElement[] = [];
   for (const [origin, offer] of Object.entries(offers)) {
     if (sites[origin]) continue;
@@ -54,13 +63,9 @@ async function render(): Promise<void> {
     item.dataset.origin = origin;
     item.append(
       `${origin} — ${PLUGIN_NAMES[offer.plugin] ?? offer.plugin}: `,
-      button('use-kyso', 'Ký bằng kyso / Use kyso', () => void choose(origin, 'kyso')),
+      button('use-kyso', t('plugins_useKyso'), () => void choose(origin, 'kyso')),
       ' ',
-      button(
-        'use-installed',
-        'Dùng phần mềm đã cài / Use the installed plugin',
-        () => void choose(origin, 'installed'),
-      ),
+      button('use-installed', t('plugins_useInstalled'), () => void choose(origin, 'installed')),
     );
     rows.push(item);
   }
@@ -69,16 +74,12 @@ async function render(): Promise<void> {
     item.dataset.origin = origin;
     item.dataset.mode = mode;
     item.append(
-      `${origin} — ${mode === 'kyso' ? 'ký bằng kyso / kyso signs' : 'dùng phần mềm đã cài / the installed plugin signs'} `,
+      `${origin} — ${t(mode === 'kyso' ? 'plugins_kysoSigns' : 'plugins_installedSigns')} `,
       mode === 'kyso'
-        ? button(
-            'use-installed',
-            'Dùng phần mềm đã cài / Use the installed plugin',
-            () => void choose(origin, 'installed'),
-          )
-        : button('use-kyso', 'Ký bằng kyso / Use kyso', () => void choose(origin, 'kyso')),
+        ? button('use-installed', t('plugins_useInstalled'), () => void choose(origin, 'installed'))
+        : button('use-kyso', t('plugins_useKyso'), () => void choose(origin, 'kyso')),
       ' ',
-      button('forget', 'Xoá / Remove', () => void choose(origin, null)),
+      button('forget', t('plugins_remove'), () => void choose(origin, null)),
     );
     rows.push(item);
   }
@@ -106,14 +107,15 @@ for (const which of ['signature', 'seal'] as const) {
   document.getElementById(`plugin-${which}-image`)?.addEventListener('change', async (event) => {
     const file = (event.target as HTMLInputElement).files?.[0];
     const status = document.getElementById('plugin-images-status')!;
+    const t = await texts();
     if (!file) return;
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (bytes.length > LIMITS.maxAppearanceImageBytes || !PNG_HEADER.every((b, i) => bytes[i] === b)) {
-      status.textContent = 'Cần một tệp PNG nhỏ hơn 1 MB / A PNG file under 1 MB is needed';
+      status.textContent = t('plugins_pngNeeded');
       return;
     }
     await saveConfiguredImage(which, bytesToBase64(bytes));
-    status.textContent = 'Đã lưu / Saved';
+    status.textContent = t('plugins_saved');
     document.body.dataset.pluginImage = which;
     await renderImages();
   });
