@@ -137,6 +137,8 @@ export const BackgroundToConsentSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('site-allowed') }),
   z.strictObject({ type: z.literal('signing') }),
+  /** The token is held by another request or another kyso process (another browser, the CLI): the window says so and waits. */
+  z.strictObject({ type: z.literal('token-waiting'), reason: z.enum(['other-request', 'other-program']) }),
   z.strictObject({
     type: z.literal('progress'),
     done: z.number().int().min(0),

@@ -40,7 +40,19 @@ export class ConsentFlow {
   private readonly queue: ConsentRequest[] = [];
   private active: ConsentRequest | undefined;
 
-  constructor(private readonly host: NativeHostClient) {}
+  constructor(private readonly host: NativeHostClient) {
+    // One consent runs at a time, so a token wait the host reports is the active request's.
+    host.onStatus = (event) => {
+      try {
+        this.active?.port?.postMessage({
+          type: 'token-waiting',
+          reason: event.reason,
+        } satisfies BackgroundToConsent);
+      } catch {
+        // the window is gone; windows.onRemoved ends the request
+      }
+    };
+  }
 
   /** Resolves with the job's result once the user has consented, or rejects (USER_CANCELLED, TIMEOUT, …). */
   async request(

@@ -7,11 +7,13 @@ import { KysoError } from '../../../shared/protocol/errors.js';
 import {
   HostEventSchema,
   HostResponseSchema,
+  HostStatusEventSchema,
   hostCommands,
   type HostCommand,
   type HostEvent,
   type HostParams,
   type HostResult,
+  type HostStatusEvent,
 } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
@@ -37,6 +39,8 @@ function disconnectError(message: string | undefined): KysoError {
 export class NativeHostClient {
   /** What the host sends unasked (a local WebSocket client's request). */
   onEvent: (event: HostEvent) => void = () => undefined;
+  /** A request waits for the token (another request, or another kyso process, holds it). */
+  onStatus: (event: HostStatusEvent) => void = () => undefined;
   /** The port closed (host exited, crashed or was disconnected). */
   onDisconnected: () => void = () => undefined;
   private port: Runtime.Port | undefined;
@@ -123,6 +127,8 @@ export class NativeHostClient {
   private onMessage(message: unknown): void {
     const event = HostEventSchema.safeParse(message);
     if (event.success) return this.onEvent(event.data);
+    const status = HostStatusEventSchema.safeParse(message);
+    if (status.success) return this.onStatus(status.data);
     const parsed = HostResponseSchema.safeParse(message);
     if (!parsed.success || parsed.data.id === null) return; // frame-level errors carry no id
     const response = parsed.data;

@@ -679,6 +679,9 @@ async function handle(message: BackgroundToConsent): Promise<void> {
       showError(undefined);
       setState('signing');
       break;
+    case 'token-waiting':
+      $('status').textContent = t(message.reason === 'other-program' ? 'tokenInUseElsewhere' : 'tokenInUse');
+      break;
     case 'progress': {
       const progress = $<HTMLProgressElement>('progress');
       progress.hidden = false;

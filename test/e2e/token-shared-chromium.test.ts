@@ -1,0 +1,83 @@
+/**
+ * Two programs, one token: while another kyso process (here a host started by the test, as a
+ * second browser or the CLI would start one) holds the token for a batch, a signature consented in
+ * Chromium waits, the consent window says why, and it signs once the token is free.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
+import { signInConsent } from '../support/consent.js';
+import { HostProcess } from '../support/host-process.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+
+describe('one token shared with another kyso process (Chromium)', () => {
+  let session: PortalSession;
+  beforeAll(async () => {
+    session = await startPortalSession();
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('the window says the token is in use by another program, waits, then signs', async () => {
+    const holder = new HostProcess(session.token.env);
+    try {
+      const opened = await holder.request('hello', {
+        protocolVersion: PROTOCOL_VERSION,
+        extensionVersion: KYSO_VERSION,
+      });
+      expect(opened.ok).toBe(true);
+      const listed = await holder.request('list-certificates', {});
+      if (!listed.ok) throw new Error(JSON.stringify(listed.error));
+      const certificateId = (listed.result as { certificates: CertificateEntry[] }).certificates.find((c) =>
+        c.id.endsWith('/02'),
+      )!.id;
+      const begun = await holder.request('begin-batch', {
+        certificateId,
+        pin: session.token.pin,
+        origin: 'https://dichvucong.gov.vn',
+        total: 1,
+      });
+      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+      const { batchId } = begun.result as { batchId: string };
+
+      const page = await session.openPortal();
+      const content = Buffer.from('Tờ khai lệ phí trước bạ — ký khi token đang bận\n');
+      const digest = createHash('sha256').update(content).digest('base64');
+      const consent = await consentWindowAfter(session.browser, () =>
+        sdkCall(page, 'signCms', {
+          digest,
+          digestAlgorithm: 'SHA-256',
+          description: 'Tờ khai lệ phí trước bạ',
+        }),
+      );
+      await signInConsent(consent, '02', session.token.pin);
+      await clickClosingWindow(consent, '#sign');
+      // What a person sees while the other program has the token.
+      await consent.waitForFunction(
+        () => document.querySelector('#status')?.textContent?.includes('in use by another program'),
+        {
+          timeout: 30_000,
+        },
+      );
+      expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('signing');
+
+      expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
+      const result = await sdkOutcome(page);
+      expect(result.ok, JSON.stringify(result)).toBe(true);
+      expect(
+        opensslCmsVerify({
+          cms: Buffer.from(result.cms as string, 'base64'),
+          content,
+          caFile: session.token.caPem,
+        }).ok,
+      ).toBe(true);
+    } finally {
+      await holder.close();
+    }
+  });
+});
