@@ -1,6 +1,7 @@
 /**
  * Real PDFs from other producers (test/fixtures/pdf-corpus, sources in its README), each signed
- * twice through the extension's document path: both signatures valid for pdfsig, qpdf --check
+ * twice through the extension's document path and the real host on the SoftHSM test token (its EC
+ * key, as begin-batch / sign-batch carry a PDF's digest): both signatures valid for pdfsig, qpdf --check
  * clean, the same page count and page text as the original — or a typed refusal before the window.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,9 +10,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KysoError } from '../../shared/protocol/errors.js';
-import { signPdfThroughExtension } from '../support/extension-document-path.js';
+import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import {
+  hostDocumentSigner,
+  signPdfThroughExtension,
+  type DocumentSigner,
+} from '../support/extension-document-path.js';
+import { HostProcess } from '../support/host-process.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
-import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
 
 const CORPUS = new URL('../fixtures/pdf-corpus/', import.meta.url);
 const files = readdirSync(CORPUS)
@@ -26,7 +34,9 @@ const REFUSED: Record<string, { code: string; problem: string }> = {
 };
 
 let dir: string;
-let identity: SoftwareIdentity;
+let token: TestToken;
+let host: HostProcess;
+let signer: DocumentSigner;
 let nssDb: string;
 
 const pageCount = (file: string) =>
@@ -34,12 +44,28 @@ const pageCount = (file: string) =>
 const text = (file: string) =>
   execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kyso-corpus-'));
-  identity = makeSoftwareIdentity(dir, 'EC', '/C=VN/CN=Trần Thị Thử');
-  nssDb = makeNssDb(dir, [identity.caPem]);
+  token = copyTestToken();
+  host = new HostProcess(token.env);
+  const hello = await host.request('hello', {
+    protocolVersion: PROTOCOL_VERSION,
+    extensionVersion: KYSO_VERSION,
+  });
+  if (!hello.ok) throw new Error(JSON.stringify(hello.error));
+  const listed = await host.request('list-certificates', {});
+  if (!listed.ok) throw new Error(JSON.stringify(listed.error));
+  const ec = (listed.result as { certificates: CertificateEntry[] }).certificates.find((c) =>
+    c.id.endsWith('/02'),
+  )!;
+  signer = hostDocumentSigner(host, ec.id, token.pin);
+  nssDb = makeNssDb(dir, [token.caPem]);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await host?.close();
+  token?.remove();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('a corpus of real PDFs: signed twice, or refused with a typed error', () => {
   it('holds at least 25 files', () => expect(files.length).toBeGreaterThanOrEqual(25));
@@ -52,7 +78,7 @@ describe('a corpus of real PDFs: signed twice, or refused with a typed error', (
         const original = writePdf(dir, name, bytes);
         let once: Uint8Array;
         try {
-          once = (await signPdfThroughExtension(bytes, identity)).signedPdf;
+          once = (await signPdfThroughExtension(bytes, signer)).signedPdf;
         } catch (error) {
           expect(error).toBeInstanceOf(KysoError);
           expect({ code: (error as KysoError).code, problem: (error as KysoError).details?.problem }).toEqual(
@@ -61,7 +87,7 @@ describe('a corpus of real PDFs: signed twice, or refused with a typed error', (
           return;
         }
         expect(REFUSED[name], `${name} was expected to be refused`).toBeUndefined();
-        const twice = (await signPdfThroughExtension(once, identity)).signedPdf;
+        const twice = (await signPdfThroughExtension(once, signer)).signedPdf;
         const signed = writePdf(dir, `signed-${name}`, twice);
 
         const report = pdfsig(signed, nssDb);

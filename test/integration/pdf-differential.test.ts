@@ -12,7 +12,7 @@ import { planDocument } from '../../extension/src/background/documents.js';
 import { embedPdfSignature, preparePdfSignature, signPadesCms } from '../../shared/pdf/pades.js';
 import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
 import { DEBT, differentialPdfs } from '../support/pdf-builder.js';
-import { signPdfThroughExtension } from '../support/extension-document-path.js';
+import { signPdfThroughExtension, softwareDocumentSigner } from '../support/extension-document-path.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 
@@ -50,7 +50,10 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
         });
         return;
       }
-      const { content, signedPdf } = await signPdfThroughExtension(pdf.bytes, identity);
+      const { content, signedPdf } = await signPdfThroughExtension(
+        pdf.bytes,
+        softwareDocumentSigner(identity),
+      );
       if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
       const shown = writePdf(dir, `${pdf.name}-shown.pdf`, base64ToBytes(content.pdf));
       const signed = writePdf(dir, `${pdf.name}-signed.pdf`, signedPdf);
@@ -70,7 +73,7 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
     const output = path.join(dir, 'qpdf-objstm.pdf');
     execFileSync('qpdf', ['--object-streams=generate', '--compress-streams=y', input, output]);
     const bytes = new Uint8Array(readFileSync(output));
-    const { signedPdf, content } = await signPdfThroughExtension(bytes, identity);
+    const { signedPdf, content } = await signPdfThroughExtension(bytes, softwareDocumentSigner(identity));
     const signed = writePdf(dir, 'qpdf-objstm-signed.pdf', signedPdf);
     expect(popplerText(signed)).toBe(
       popplerText(writePdf(dir, 'qpdf-shown.pdf', base64ToBytes((content as { pdf: string }).pdf))),
@@ -121,7 +124,7 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
       ]);
       const { content, signedPdf, consent } = await signPdfThroughExtension(
         new Uint8Array(readFileSync(output)),
-        identity,
+        softwareDocumentSigner(identity),
         { reason: 'Phê duyệt bản sao' },
       );
       expect(consent.pages).toBe(11);

@@ -1,14 +1,16 @@
 /**
  * A PDF or XML document through the extension's own document path (planDocument → content →
- * prepare → the token's CMS → finish), with a software signer standing in for the host: what the
- * consent window would open and what the page would get back.
+ * prepare → a CMS → finish), signed by the real host on the test token or by a software key: what
+ * the consent window would open and what the page would get back.
  */
 import { planDocument, signerOf } from '../../extension/src/background/documents.js';
 import type { DocumentContent } from '../../extension/src/background/messages.js';
 import type { ConsentDocument } from '../../extension/src/background/messages.js';
 import { signCades } from '../../shared/cms/cades.js';
 import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
+import type { HostResponse, SignItem, SignItemResult } from '../../shared/protocol/host.js';
 import type { PageDocument } from '../../shared/protocol/page.js';
+import type { HostProcess } from './host-process.js';
 import type { SoftwareIdentity } from './software-signer.js';
 
 export interface ExtensionPathResult {
@@ -17,25 +19,85 @@ export interface ExtensionPathResult {
   signedPdf: Uint8Array;
 }
 
+type CmsItem = Extract<SignItem, { kind: 'cms' }>;
+
+/** Who makes the CMS for a prepared document: a software key, or the real host on the test token. */
+export interface DocumentSigner {
+  /** The signer's certificate (DER, base64), as begin-batch reports it to the extension. */
+  certificate(): Promise<string>;
+  /** The CMS (base64 DER) for a prepared document's item. */
+  signCms(item: CmsItem): Promise<string>;
+}
+
+export function softwareDocumentSigner(identity: SoftwareIdentity): DocumentSigner {
+  return {
+    certificate: () => Promise.resolve(bytesToBase64(identity.certificateDer)),
+    async signCms(item) {
+      const cms = await signCades(
+        {
+          contentDigest: base64ToBytes(item.digest),
+          digestAlgorithm: item.digestAlgorithm,
+          signerCertificate: identity.certificateDer,
+          signingTime: null,
+        },
+        identity.signer,
+      );
+      return bytesToBase64(cms);
+    },
+  };
+}
+
+/**
+ * The host path the extension takes for documents: begin-batch (login, the certificate), sign-batch
+ * with the prepared item, end-batch — one batch per document.
+ */
+export function hostDocumentSigner(host: HostProcess, certificateId: string, pin: string): DocumentSigner {
+  let batchId: string | undefined;
+  const ok = (response: HostResponse) => {
+    if (!response.ok) throw new Error(JSON.stringify(response.error));
+    return response.result;
+  };
+  return {
+    async certificate() {
+      const begun = ok(
+        await host.request('begin-batch', {
+          certificateId,
+          pin,
+          origin: 'https://dichvucong.gov.vn',
+          total: 1,
+        }),
+      ) as {
+        batchId: string;
+        certificate: string;
+      };
+      batchId = begun.batchId;
+      return begun.certificate;
+    },
+    async signCms(item) {
+      if (!batchId) throw new Error('certificate() begins the batch');
+      const { results } = ok(await host.request('sign-batch', { batchId, items: [item] })) as {
+        results: SignItemResult[];
+      };
+      ok(await host.request('end-batch', { batchId }));
+      batchId = undefined;
+      const [result] = results;
+      if (!result?.ok || !('cms' in result))
+        throw new Error(`the host did not sign: ${JSON.stringify(result)}`);
+      return result.cms;
+    },
+  };
+}
+
 export async function signPdfThroughExtension(
   pdf: Uint8Array,
-  identity: SoftwareIdentity,
+  signer: DocumentSigner,
   extra: Partial<Extract<PageDocument, { kind: 'pdf' }>> = {},
 ): Promise<ExtensionPathResult> {
   const plan = await planDocument({ kind: 'pdf', name: 'corpus.pdf', pdf: bytesToBase64(pdf), ...extra }, 0);
   const content = await plan.content();
-  const prepared = await plan.prepare(signerOf(bytesToBase64(identity.certificateDer)), new Date());
+  const prepared = await plan.prepare(signerOf(await signer.certificate()), new Date());
   if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
-  const cms = await signCades(
-    {
-      contentDigest: base64ToBytes(prepared.item.digest),
-      digestAlgorithm: prepared.item.digestAlgorithm,
-      signerCertificate: identity.certificateDer,
-      signingTime: null,
-    },
-    identity.signer,
-  );
-  const result = prepared.finish({ ok: true, cms: bytesToBase64(cms) });
+  const result = prepared.finish({ ok: true, cms: await signer.signCms(prepared.item) });
   if (!result.ok || !('pdf' in result)) throw new Error('no signed PDF');
   return { consent: plan.consent, content, signedPdf: base64ToBytes(result.pdf) };
 }

@@ -20,7 +20,6 @@ import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/x
 import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { planGenericXml } from '../plugins/generic-xml-plan.js';
-import { withConfiguredImages } from '../plugins/configured-images.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 
 /** The signer, as begin-batch reports it. */
@@ -99,7 +98,7 @@ export async function planDocument(
   rsaScheme?: RsaScheme,
 ): Promise<DocumentPlan> {
   try {
-    return await plan(await withConfiguredImages(document), rsaScheme);
+    return await plan(document, rsaScheme);
   } catch (error) {
     throw badDocument(index, error);
   }

@@ -2,6 +2,7 @@
 import browser from 'webextension-polyfill';
 import type { PageResult } from '../../../../shared/protocol/page.js';
 import type { ProgressMessage } from '../../../../shared/protocol/content.js';
+import { withConfiguredImages } from '../../plugins/configured-images.js';
 import { planDocument } from '../documents.js';
 import { batchJob } from '../jobs.js';
 import { requireTsa, type RequestHandler, type Requester } from './context.js';
@@ -21,7 +22,11 @@ export const signMany: RequestHandler<'sign-many'> = async (
   { host, consent, requester, consentOptions },
 ) => {
   // Every document is checked (and PDFs and XML read) before anyone is asked anything.
-  const plans = await Promise.all(params.documents.map((d, i) => planDocument(d, i, params.rsaScheme)));
+  // A PDF may ask for the signature or seal image the user configured (never sent to the page):
+  // put in here, where the extension's storage is, so planning stays a pure function.
+  const plans = await Promise.all(
+    params.documents.map(async (d, i) => planDocument(await withConfiguredImages(d), i, params.rsaScheme)),
+  );
   const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
   const options = await consentOptions();
   const onProgress = progressToTab(requester);
