@@ -1,7 +1,7 @@
 /**
  * Every JavaScript and TypeScript sample in README.md and docs/*.md, type-checked as a portal (or a
- * portal's server) would compile it: against the built SDK package (`@kyso/sdk` → dist/sdk) and the
- * verifier's sources, with the repository's strict compiler options. A sample that calls a function
+ * portal's server) would compile it: against the built packages (`@kyso/sdk` → dist/sdk,
+ * `@kyso/verifier` → dist/verifier) and the verifier's sources, with the repository's strict compiler options. A sample that calls a function
  * that is not there, passes an option that does not exist, or misreads a result fails here.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,9 @@ declare const pdfBytes: Uint8Array;
 declare const xmlText: string;
 declare const deadlineStart: Date;
 declare const deadlineEnd: Date;
+declare const body: { cms: string };
+declare const bytes: Uint8Array;
+declare const detached: Uint8Array | undefined;
 `;
 
 interface Sample {
@@ -69,6 +72,7 @@ describe('code samples in the docs', () => {
     rmSync(project, { recursive: true, force: true });
     mkdirSync(path.join(project, 'node_modules/@kyso'), { recursive: true });
     symlinkSync(path.join(REPO_ROOT, 'dist/sdk'), path.join(project, 'node_modules/@kyso/sdk'));
+    symlinkSync(path.join(REPO_ROOT, 'dist/verifier'), path.join(project, 'node_modules/@kyso/verifier'));
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(path.join(project, 'portal.d.ts'), PORTAL_PRELUDE);
     const files = all.map((sample, i) => {
