@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,9 @@ describe('the PKCS#11 worker ends gently', () => {
       process.kill(workerPid, 'SIGTERM');
       await until(() => callsByWorker()[0]?.at(-1) === 'C_Finalize', 'the signalled worker finalised');
       endsCleanly(callsByWorker()[0]!);
+      // The next request comes after the worker has gone (a request racing its exit is answered
+      // TOKEN_DRIVER_FAILED, "try again": the same as any worker lost mid-call).
+      await until(() => !existsSync(`/proc/${workerPid}`), 'the signalled worker exited');
       expectSigned(
         await host.request('sign-cms', {
           certificateId: id,
