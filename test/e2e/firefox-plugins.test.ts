@@ -40,21 +40,21 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await session?.close();
   });
 
-  const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction(
-      (before) => {
-        const text = document.getElementById('raw')!.textContent;
-        return text && text !== before;
-      },
-      { timeout: 60_000 },
-      previous,
-    );
+  /** The plugin's reply, as the portal page shows it (tests empty #raw before each action). */
+  const raw = async (page: Page) => {
+    // Polled on a timer: the portal tab sits behind the consent window (no animation frames).
+    await page.waitForFunction(() => !!document.getElementById('raw')!.textContent, {
+      timeout: 60_000,
+      polling: 100,
+    });
     return JSON.parse(await page.$eval('#raw', (el) => el.textContent)) as Record<string, any>;
   };
   const sign = async (consent: Page) => {
+    // Each question is armed after a moment (a click before that is ignored).
+    await consent.waitForSelector('body[data-armed="true"]', { timeout: 20_000 });
     if (await consent.$('body[data-state="permission"]')) {
       await consent.click('#allow-site');
-      await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+      await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
     }
     await consent.click('input[name="certificate"][value$="/01"]');
     await consent.type('#pin', session.token.pin);
@@ -174,9 +174,9 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       (el, value) => ((el as HTMLTextAreaElement).value = value),
       xml.toString('base64'),
     );
-    let previous = JSON.stringify(files);
+    await page.$eval('#raw', (el) => (el.textContent = ''));
     await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
-    const signedXml = await raw(page, previous);
+    const signedXml = await raw(page);
     expect(signedXml).toMatchObject({ Status: 0 });
     writeFileSync(path.join(dir, 'inline.xml'), Buffer.from(signedXml.Signature, 'base64'));
     const xmlRun = spawnSync(
@@ -199,9 +199,9 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       (el, value) => ((el as HTMLInputElement).value = value),
       createHash('sha256').update(content).digest('base64'),
     );
-    previous = JSON.stringify(signedXml);
+    await page.$eval('#raw', (el) => (el.textContent = ''));
     await sign(await session.consentWindowAfter(() => page.click('#btn-sign')));
-    const message = await raw(page, previous);
+    const message = await raw(page);
     expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
     writeFileSync(path.join(dir, 'content'), content);
     writeFileSync(path.join(dir, 'sig'), Buffer.from(message.Signature, 'base64'));

@@ -690,7 +690,11 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     });
     const options = await target.asPage();
     await options.waitForSelector('#plugin-sites-title', { timeout: 20_000 });
-    expect(await options.$eval('#plugin-sites-title', (el) => el.textContent)).toContain('Phần mềm ký số');
+    await options.waitForFunction(() => document.querySelector('#plugin-sites-title')?.textContent !== '', {
+      timeout: 20_000,
+    });
+    // The browser's language here is English: the page speaks it only.
+    expect(await options.$eval('#plugin-sites-title', (el) => el.textContent)).toBe('Sites’ signing plugins');
     await options.close();
     await page.close();
   }, 60_000);

@@ -303,12 +303,16 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       await page.click('#sign');
       const consent = await consentPage();
-      await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', {
-        timeout: 30_000,
-      });
+      // Each question is armed after a moment (stray typing from the page sends nothing).
+      await consent.waitForSelector(
+        'body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]',
+        {
+          timeout: 30_000,
+        },
+      );
       if (await consent.$('body[data-state="permission"]')) {
         await consent.click('#allow-site');
-        await consent.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+        await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 30_000 });
       }
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
