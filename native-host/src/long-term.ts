@@ -25,7 +25,10 @@ const isSelfIssued = (c: pkijs.Certificate) => c.subject.isEqual(c.issuer);
  * The issuers the CMS does not carry (a token holds the signer's certificate, rarely its CA's),
  * fetched from each certificate's caIssuers URL.
  */
-async function fetchMissingIssuers(carried: pkijs.Certificate[], options: FetchOptions): Promise<Uint8Array[]> {
+async function fetchMissingIssuers(
+  carried: pkijs.Certificate[],
+  options: FetchOptions,
+): Promise<Uint8Array[]> {
   const pool = [...carried];
   const fetched: Uint8Array[] = [];
   const queue = [...carried];
@@ -50,7 +53,12 @@ async function fetchMissingIssuers(carried: pkijs.Certificate[], options: FetchO
 }
 
 /** Keeps the answer within one frame: OCSP responses first (small), then CRLs while they fit. */
-function withinFrame(data: { certificates: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[]; missing: string[] }) {
+function withinFrame(data: {
+  certificates: Uint8Array[];
+  ocsps: Uint8Array[];
+  crls: Uint8Array[];
+  missing: string[];
+}) {
   const missing = [...data.missing];
   let budget = LIMITS.maxValidationDataBase64Chars;
   const take = (items: Uint8Array[], what: string) => {

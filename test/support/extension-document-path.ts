@@ -35,7 +35,7 @@ export async function signPdfThroughExtension(
     },
     identity.signer,
   );
-  const result = prepared.finish({ ok: true, cms: bytesToBase64(cms) });
+  const result = await prepared.finish({ ok: true, cms: bytesToBase64(cms) });
   if (!result.ok || !('pdf' in result)) throw new Error('no signed PDF');
   return { consent: plan.consent, content, signedPdf: base64ToBytes(result.pdf) };
 }
