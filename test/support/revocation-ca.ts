@@ -20,6 +20,8 @@ const run = promisify(execFile);
 export interface IssuedCertificate {
   der: Uint8Array;
   pemPath: string;
+  /** The private key (PEM, unencrypted): to import into a test token. */
+  keyPath: string;
   serial: string;
   signer: DigestSigner;
 }
@@ -186,6 +188,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       return {
         der: new Uint8Array(execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-outform', 'DER'])),
         pemPath: file(`${name}.pem`),
+        keyPath: file(`${name}.key`),
         serial,
         signer: {
           keyType: 'RSA',
