@@ -231,7 +231,11 @@ export async function requestTimestamp(
   imprintData: Uint8Array,
   options: TimestampRequestOptions = {},
 ): Promise<Uint8Array> {
-  return requestTimestampForImprint(tsaUrl, await digest(options.hashAlgorithm ?? 'SHA-256', imprintData), options);
+  return requestTimestampForImprint(
+    tsaUrl,
+    await digest(options.hashAlgorithm ?? 'SHA-256', imprintData),
+    options,
+  );
 }
 
 /** As requestTimestamp, for data already hashed with `options.hashAlgorithm` (SHA-256 unless said): the host, given a digest. */
