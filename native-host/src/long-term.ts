@@ -53,7 +53,7 @@ async function fetchMissingIssuers(
 }
 
 /** Keeps the answer within one frame: OCSP responses first (small), then CRLs while they fit. */
-function withinFrame(data: {
+export function withinFrame(data: {
   certificates: Uint8Array[];
   ocsps: Uint8Array[];
   crls: Uint8Array[];
