@@ -157,4 +157,36 @@ describe('PAdES B-LTA from a portal page (Chromium)', () => {
       ca.set('crl', true);
     }
   });
+
+  it('signMany: three PDFs at B-LT under one consent; the CA is asked once for the batch; each carries the DSS', async () => {
+    const served = ca.served.ocsp;
+    const documents = ['a', 'b', 'c'].map((name) => ({
+      kind: 'pdf',
+      name: `${name}.pdf`,
+      pdf: Buffer.from(original).toString('base64'),
+      level: 'B-LT',
+    }));
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signMany', { documents, description: 'Ba hồ sơ lưu trữ', lang: 'en' }),
+    );
+    const notes = await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText);
+    expect(notes).toMatch(/PAdES B-LT\b/);
+    expect(notes).not.toMatch(/B-LTA/);
+    await signInConsent(consent, LONG_TERM_KEY, session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(result.results).toHaveLength(3);
+    for (const item of result.results as Array<{ ok: boolean; pdf: string }>) {
+      expect(item.ok, JSON.stringify(item)).toBe(true);
+      const pdf = new Uint8Array(Buffer.from(item.pdf, 'base64'));
+      expect((await readDss(pdf)).ocsps).toHaveLength(1);
+      const report = await verifyPdfSignatures(pdf, {
+        trustedRoots: [ca.caDer],
+        timestampRoots: [tsa.caDer],
+      });
+      expect(report.signatures.map((s) => [s.kind, s.level ?? null])).toEqual([['signature', 'B-LT']]);
+    }
+    expect(ca.served.ocsp).toBe(served + 1);
+  });
 });

@@ -83,11 +83,22 @@ const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWi
 /** The host fetches OCSP/CRL (a few URLs, 10 s each) and asks the TSA: more time than a signature. */
 const LONG_TERM_TIMEOUT_MS = 120_000;
 
-/** PAdES B-LT/B-LTA through the host; only with the TSA from the settings. */
+/**
+ * PAdES B-LT/B-LTA through the host; only with the TSA from the settings. One batch has one signer
+ * and one TSA, so their validation data is fetched once (the first answer serves every document;
+ * a failed fetch is tried again by the next), not a thousand times from the CA's responder.
+ */
 function longTermServices(host: NativeHostClient, tsaUrl: string | undefined): LongTermServices | undefined {
   if (!tsaUrl) return undefined;
+  let validationData: ReturnType<LongTermServices['validationData']> | undefined;
   return {
-    validationData: (cms) => host.call('validation-data', { cms }, LONG_TERM_TIMEOUT_MS),
+    validationData: (cms) =>
+      (validationData ??= host
+        .call('validation-data', { cms }, LONG_TERM_TIMEOUT_MS)
+        .catch((error: unknown) => {
+          validationData = undefined;
+          throw error;
+        })),
     documentTimestamp: async (sha256) =>
       base64ToBytes(
         (
