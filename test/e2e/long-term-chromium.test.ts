@@ -26,6 +26,7 @@ import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { screenshot } from '../support/screenshots.js';
 import { importIntoToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
@@ -97,6 +98,18 @@ describe('PAdES B-LTA from a portal page (Chromium)', () => {
     const notes = await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText);
     expect(notes).toMatch(/PAdES B-LTA/);
     expect(notes).toMatch(/OCSP\/CRL/);
+    // Shown, not only present: laid out with a size, and not hidden by a style.
+    const shown = await consent.$eval('#document-notes', (el) => {
+      const box = el.getBoundingClientRect();
+      return (
+        box.width > 0 &&
+        box.height > 0 &&
+        getComputedStyle(el).visibility === 'visible' &&
+        !(el as HTMLElement).closest('[hidden]')
+      );
+    });
+    expect(shown).toBe(true);
+    await screenshot(consent, 'consent-pdf-b-lta');
     await signInConsent(consent, LONG_TERM_KEY, session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const result = await sdkOutcome(page);
