@@ -33,6 +33,7 @@ import {
 } from './signing/signing-operation.js';
 import type { LeaseOptions, TokenLease, WaitReason } from './signing/token-queue.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
+import { documentTimestamp, validationData } from './long-term.js';
 
 /** What a handler may tell its caller while the request runs. */
 export interface RequestContext {
@@ -262,5 +263,9 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       worker.setModulePaths(modulesToLoad(discovery));
       return moduleReport(context);
     },
+
+    'validation-data': (params) => validationData(params),
+
+    'document-timestamp': (params) => documentTimestamp(params),
   };
 }

@@ -40,6 +40,15 @@ export function ocspUrls(certificate: pkijs.Certificate): string[] {
     .map((d) => String(d.accessLocation.value));
 }
 
+/** Where the issuer's certificate can be fetched (Authority Information Access, caIssuers). */
+export function caIssuersUrls(certificate: pkijs.Certificate): string[] {
+  const extension = certificate.extensions?.find((e) => e.extnID === '1.3.6.1.5.5.7.1.1');
+  const access = extension?.parsedValue as pkijs.InfoAccess | undefined;
+  return (access?.accessDescriptions ?? [])
+    .filter((d) => d.accessMethod === '1.3.6.1.5.5.7.48.2' && d.accessLocation.type === GENERAL_NAME_URI)
+    .map((d) => String(d.accessLocation.value));
+}
+
 /** The CRLs named in the CRL Distribution Points extension. */
 export function crlUrls(certificate: pkijs.Certificate): string[] {
   const extension = certificate.extensions?.find((e) => e.extnID === '2.5.29.31');

@@ -231,8 +231,20 @@ export async function requestTimestamp(
   imprintData: Uint8Array,
   options: TimestampRequestOptions = {},
 ): Promise<Uint8Array> {
+  return requestTimestampForImprint(
+    tsaUrl,
+    await digest(options.hashAlgorithm ?? 'SHA-256', imprintData),
+    options,
+  );
+}
+
+/** As requestTimestamp, for data already hashed with `options.hashAlgorithm` (SHA-256 unless said): the host, given a digest. */
+export async function requestTimestampForImprint(
+  tsaUrl: string,
+  imprint: Uint8Array,
+  options: TimestampRequestOptions = {},
+): Promise<Uint8Array> {
   const hashAlgorithm = options.hashAlgorithm ?? 'SHA-256';
-  const imprint = await digest(hashAlgorithm, imprintData);
   const nonce = randomNonce();
   const body = await postQuery(
     tsaUrl,

@@ -124,6 +124,19 @@ export async function addDocumentTimestamp(
   return embedPdfSignature(prepared, token);
 }
 
+/**
+ * B-LTA where someone else asks the TSA (the extension, through the native host): `timestamp`
+ * gets the SHA-256 digest of what the document time-stamp covers and returns the token.
+ */
+export async function addDocumentTimestampOver(
+  pdf: Uint8Array,
+  timestamp: (sha256: Uint8Array) => Promise<Uint8Array>,
+  contentsSize = 12288,
+): Promise<Uint8Array> {
+  const prepared = await preparePdfSignature(pdf, { documentTimestamp: true, contentsSize });
+  return embedPdfSignature(prepared, await timestamp(prepared.digest));
+}
+
 export interface PdfSignatureField {
   byteRange: [number, number, number, number];
   /** /Contents: a CMS (signatures) or a TimeStampToken (document time-stamps), trailing zero padding removed. */

@@ -64,6 +64,8 @@ export const ConsentDocumentSchema = z.strictObject({
     .optional(),
   /** Time-stamped by the TSA in the settings (CAdES-T, PAdES B-T). */
   timestamp: z.boolean().optional(),
+  /** PDF: long-term validation data added after signing (DSS; B-LTA: and a document time-stamp). */
+  longTerm: z.enum(['B-LT', 'B-LTA']).optional(),
   /** rsa-sha1, asked for by the portal. */
   sha1: z.boolean().optional(),
   /** What in the document can still act or change after signing (found in the document itself). */

@@ -219,6 +219,25 @@ export const hostCommands = {
     params: z.strictObject({ configured: z.array(ModulePathSchema).max(LIMITS.maxConfiguredModules) }),
     result: ModuleReportSchema,
   },
+  /**
+   * PAdES B-LT of a document signed in the browser: for a CMS this host made, the chain and an OCSP
+   * response or CRL per certificate, fetched here (URLs only from the certificates' AIA/CDP, http(s)).
+   */
+  'validation-data': {
+    params: z.strictObject({ cms: z.base64().min(1).max(LIMITS.maxCmsBase64Chars) }),
+    result: z.strictObject({
+      certificates: z.array(CertificateBase64Schema).max(LIMITS.maxValidationDataItems),
+      ocsps: z.array(z.base64().max(LIMITS.maxValidationDataBase64Chars)).max(LIMITS.maxValidationDataItems),
+      crls: z.array(z.base64().max(LIMITS.maxValidationDataBase64Chars)).max(LIMITS.maxValidationDataItems),
+      /** Certificates without evidence, and why (no URL, nothing answered, too large). */
+      missing: z.array(z.string().max(1000)).max(LIMITS.maxValidationDataItems * 2),
+    }),
+  },
+  /** PAdES B-LTA: an RFC 3161 time-stamp token over a SHA-256 digest, from the TSA in the extension's settings. */
+  'document-timestamp': {
+    params: z.strictObject({ digest: z.base64().length(base64Length(32)), tsaUrl: TsaUrlSchema }),
+    result: z.strictObject({ token: z.base64().max(LIMITS.maxCmsBase64Chars) }),
+  },
 } as const;
 
 export type HostCommand = keyof typeof hostCommands;

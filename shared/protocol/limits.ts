@@ -13,6 +13,13 @@ export const LIMITS = {
    */
   maxCmsBase64Chars: 20 * 1024,
   /**
+   * PAdES B-LT evidence the host fetched (certificates, OCSP responses, CRLs), base64 in all: OCSP
+   * answers are a few KB; a CA's CRL that would not fit is left out and named in `missing`.
+   */
+  maxValidationDataBase64Chars: 512 * 1024,
+  /** Items of each kind in that answer. */
+  maxValidationDataItems: 16,
+  /**
    * A page request as posted to the content script (JSON characters): room for a 1,000-digest
    * batch or one largest PDF (documents are prepared in the extension; they never reach the host).
    */

@@ -93,12 +93,16 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({ kind: z.literal('raw'), name: DocumentName, ...DigestFields })
     .refine(digestLengthMatches, digestLengthIssue),
-  /** PAdES: B-B, or B-T with a time-stamp from the TSA in the user's settings. */
+  /**
+   * PAdES: B-B, or B-T with a time-stamp from the TSA in the user's settings; B-LT adds the
+   * validation data (chain, OCSP/CRL fetched by the native host) in a DSS, B-LTA then a document
+   * time-stamp from the same TSA.
+   */
   z.strictObject({
     kind: z.literal('pdf'),
     name: DocumentName,
     pdf: z.base64().min(1).max(base64Length(LIMITS.maxPdfBytes)),
-    level: z.enum(['B-B', 'B-T']).optional(),
+    level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']).optional(),
     reason: ShortText.optional(),
     location: ShortText.optional(),
     appearance: PdfAppearanceSchema.optional(),

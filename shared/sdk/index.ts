@@ -249,8 +249,10 @@ export type PdfAppearanceInput =
 
 /**
  * A PDF, signed PAdES in the extension (the page never sees the PIN; the token only a digest).
- * `level`: 'B-B' (default) or 'B-T', time-stamped by the TSA in the user's settings; invisible
- * without `appearance`.
+ * `level`: 'B-B' (default) or 'B-T', time-stamped by the TSA in the user's settings; 'B-LT' adds
+ * the validation data (the chain and OCSP responses or CRLs, fetched by the native host) in a DSS,
+ * 'B-LTA' then a document time-stamp (B-T and above need a TSA in the settings: TSA_NOT_CONFIGURED
+ * otherwise). Invisible without `appearance`.
  */
 export type PdfDocumentInput = Omit<DocumentOfKind<'pdf'>, 'pdf' | 'appearance'> & {
   pdf: BytesOrBase64 | Blob;

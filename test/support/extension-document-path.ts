@@ -97,7 +97,7 @@ export async function signPdfThroughExtension(
   const content = await plan.content();
   const prepared = await plan.prepare(signerOf(await signer.certificate()), new Date());
   if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
-  const result = prepared.finish({ ok: true, cms: await signer.signCms(prepared.item) });
+  const result = await prepared.finish({ ok: true, cms: await signer.signCms(prepared.item) });
   if (!result.ok || !('pdf' in result)) throw new Error('no signed PDF');
   return { consent: plan.consent, content, signedPdf: base64ToBytes(result.pdf) };
 }

@@ -20,6 +20,8 @@ const run = promisify(execFile);
 export interface IssuedCertificate {
   der: Uint8Array;
   pemPath: string;
+  /** The private key (PEM, unencrypted): to import into a test token. */
+  keyPath: string;
   serial: string;
   signer: DigestSigner;
 }
@@ -54,12 +56,16 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     file('ca.cnf'),
     `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`,
   );
+  const caDer = new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER']));
   const up = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
 
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    // The CA's own certificate (AIA caIssuers), as CAs publish it: DER.
+    if (request.url === '/ca.der')
+      return void response.writeHead(200, { 'content-type': 'application/pkix-cert' }).end(caDer);
     const service = request.url?.startsWith('/ocsp')
       ? 'ocsp'
       : request.url?.startsWith('/crl')
@@ -118,7 +124,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
   let serialCounter = 0x1000;
 
   return {
-    caDer: new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER'])),
+    caDer,
     caPemPath: file('ca.pem'),
     url,
     served,
@@ -127,7 +133,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       const name = `leaf-${serial}`;
       writeFileSync(
         file(`${name}.ext`),
-        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp\ncrlDistributionPoints=URI:${url}/crl\n`,
+        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp,caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=URI:${url}/crl\n`,
       );
       execFileSync(
         'openssl',
@@ -182,6 +188,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       return {
         der: new Uint8Array(execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-outform', 'DER'])),
         pemPath: file(`${name}.pem`),
+        keyPath: file(`${name}.key`),
         serial,
         signer: {
           keyType: 'RSA',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,4 +49,61 @@ export function copyTestToken(): TestToken {
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Puts a software-made key and its certificate on the token under CKA_ID `id` (as make-token.sh
+ * does for id 05): for certificates from another test CA, e.g. one naming an OCSP responder and a CRL.
+ */
+export function importIntoToken(
+  token: TestToken,
+  id: string,
+  keyPemPath: string,
+  certificateDer: Uint8Array,
+): void {
+  const work = mkdtempSync(path.join(tmpdir(), 'kyso-token-import-'));
+  try {
+    const keyDer = path.join(work, 'key.p8.der');
+    const certDer = path.join(work, 'cert.der');
+    execFileSync('openssl', [
+      'pkcs8',
+      '-topk8',
+      '-nocrypt',
+      '-in',
+      keyPemPath,
+      '-outform',
+      'DER',
+      '-out',
+      keyDer,
+    ]);
+    writeFileSync(certDer, certificateDer);
+    const env = { ...process.env, SOFTHSM2_CONF: token.conf };
+    for (const [file, type] of [
+      [keyDer, 'privkey'],
+      [certDer, 'cert'],
+    ] as const)
+      execFileSync(
+        'pkcs11-tool',
+        [
+          '--module',
+          token.module,
+          '--token-label',
+          token.label,
+          '--login',
+          '--pin',
+          token.pin,
+          '--write-object',
+          file,
+          '--type',
+          type,
+          '--id',
+          id,
+          '--label',
+          `${type}-${id}`,
+        ],
+        { env, stdio: 'ignore' },
+      );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

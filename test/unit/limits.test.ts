@@ -146,7 +146,8 @@ describe('limits', () => {
       }),
     ).toBe(false);
     expect(request({ kind: 'pdf', pdf: 'JVBERi0=', appearance: { kind: 'stamp', lines: [] } })).toBe(false);
-    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', level: 'B-LTA' })).toBe(false);
+    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', level: 'B-LTA' })).toBe(true); // long-term levels are made in the extension
+    expect(request({ kind: 'pdf', pdf: 'JVBERi0=', level: 'B-LTA+' })).toBe(false);
     expect(request({ kind: 'docx', digest, digestAlgorithm: 'SHA-256' })).toBe(false);
     expect(request({ digest, digestAlgorithm: 'SHA-256' })).toBe(false); // kind is required
   });

@@ -10,6 +10,7 @@ import { holderName, summarizeCertificate } from '../../../shared/certificate/pr
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
+import { addDocumentTimestampOver, appendDss } from '../../../shared/pdf/long-term.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import type { PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
@@ -37,9 +38,42 @@ export function signerOf(certificateBase64: string): Signer {
   return { certificate, keyType: summary.keyType, name: holderName(summary) };
 }
 
+/**
+ * PAdES B-LT / B-LTA: what the native host fetches after signing (it has the network, as for
+ * CAdES-T time-stamps; the TSA is the one in the settings, never the page's).
+ */
+export interface LongTermServices {
+  /** The chain and OCSP responses / CRLs for a CMS the host made. */
+  validationData(cms: string): Promise<{ certificates: string[]; ocsps: string[]; crls: string[] }>;
+  /** A document time-stamp token over a SHA-256 digest. */
+  documentTimestamp(sha256: Uint8Array): Promise<Uint8Array>;
+}
+
 export interface PreparedDocument {
   item: SignItem;
-  finish(result: Extract<SignItemResult, { ok: true }>): PageDocumentResult;
+  finish(
+    result: Extract<SignItemResult, { ok: true }>,
+    longTerm?: LongTermServices,
+  ): PageDocumentResult | Promise<PageDocumentResult>;
+}
+
+/** After the signed revision, each its own incremental update: the DSS (B-LT), then the document time-stamp (B-LTA). */
+async function extendSignedPdf(
+  signed: Uint8Array,
+  cms: string,
+  level: 'B-LT' | 'B-LTA',
+  longTerm: LongTermServices | undefined,
+): Promise<Uint8Array> {
+  if (!longTerm) throw new KysoError('TSA_NOT_CONFIGURED');
+  const data = await longTerm.validationData(cms);
+  let pdf = await appendDss(signed, {
+    certificates: data.certificates.map(base64ToBytes),
+    ocsps: data.ocsps.map(base64ToBytes),
+    crls: data.crls.map(base64ToBytes),
+  });
+  if (level === 'B-LTA')
+    pdf = await addDocumentTimestampOver(pdf, (sha256) => longTerm.documentTimestamp(sha256));
+  return pdf;
 }
 
 export interface DocumentPlan {
@@ -161,7 +195,9 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
         throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
           problem: 'certify-after-signature',
         });
-      const timestamp = document.level === 'B-T';
+      // B-T and above: a signature time-stamp; B-LT/B-LTA then their validation data (finish).
+      const timestamp = document.level !== undefined && document.level !== 'B-B';
+      const longTerm = document.level === 'B-LT' || document.level === 'B-LTA' ? document.level : undefined;
       return {
         consent: {
           name: document.name,
@@ -169,6 +205,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           size: pdf.length,
           pages,
           ...(timestamp && { timestamp }),
+          ...(longTerm && { longTerm }),
           ...(warnings.length > 0 && { warnings }),
           ...(document.certify && { certify: document.certify }),
         },
@@ -197,10 +234,16 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
               ...(timestamp && { timestamp }),
               ...(rsaScheme && { rsaScheme }),
             },
-            finish: (result) => ({
-              ok: true,
-              pdf: bytesToBase64(embedPdfSignature(prepared, base64ToBytes(cmsOf(result)))),
-            }),
+            finish: async (result, services) => {
+              const cms = cmsOf(result);
+              const signed = embedPdfSignature(prepared, base64ToBytes(cms));
+              return {
+                ok: true,
+                pdf: bytesToBase64(
+                  longTerm ? await extendSignedPdf(signed, cms, longTerm, services) : signed,
+                ),
+              };
+            },
           };
         },
       };

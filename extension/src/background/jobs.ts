@@ -7,7 +7,8 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { HostParams, SignItemResult } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { PageDocumentResult, PageParams, PageResult } from '../../../shared/protocol/page.js';
-import { signerOf, type DocumentPlan, type PreparedDocument } from './documents.js';
+import { bytesToBase64, base64ToBytes } from '../../../shared/encoding.js';
+import { signerOf, type DocumentPlan, type LongTermServices, type PreparedDocument } from './documents.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
@@ -79,6 +80,38 @@ export const rawJob = (host: NativeHostClient, origin: string, params: PageParam
 
 const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWireError(error) });
 
+/** The host fetches OCSP/CRL (a few URLs, 10 s each) and asks the TSA: more time than a signature. */
+const LONG_TERM_TIMEOUT_MS = 120_000;
+
+/**
+ * PAdES B-LT/B-LTA through the host; only with the TSA from the settings. One batch has one signer
+ * and one TSA, so their validation data is fetched once (the first answer serves every document;
+ * a failed fetch is tried again by the next), not a thousand times from the CA's responder.
+ */
+function longTermServices(host: NativeHostClient, tsaUrl: string | undefined): LongTermServices | undefined {
+  if (!tsaUrl) return undefined;
+  let validationData: ReturnType<LongTermServices['validationData']> | undefined;
+  return {
+    validationData: (cms) =>
+      (validationData ??= host
+        .call('validation-data', { cms }, LONG_TERM_TIMEOUT_MS)
+        .catch((error: unknown) => {
+          validationData = undefined;
+          throw error;
+        })),
+    documentTimestamp: async (sha256) =>
+      base64ToBytes(
+        (
+          await host.call(
+            'document-timestamp',
+            { digest: bytesToBase64(sha256), tsaUrl },
+            LONG_TERM_TIMEOUT_MS,
+          )
+        ).token,
+      ),
+  };
+}
+
 /**
  * Documents of any kind under one login. Each call's documents are prepared (PDF, XML: with the
  * signer's certificate and one signing time) while the previous call signs, then finished here.
@@ -108,6 +141,7 @@ export function batchJob(
         loginTimeout(pin),
       );
       const signer = signerOf(certificate);
+      const longTerm = longTermServices(host, tsaUrl);
       const now = new Date();
       const results = new Array<PageDocumentResult>(total);
       const calls: number[] = [];
@@ -142,18 +176,20 @@ export function batchJob(
         } catch (error) {
           return prepared.forEach((p) => (results[p.index] = failed(error)));
         }
-        prepared.forEach(({ index, document }, i) => {
-          const result = signed[i];
-          try {
-            results[index] = !result
-              ? failed(new KysoError('INTERNAL'))
-              : result.ok
-                ? document.finish(result)
-                : result;
-          } catch (error) {
-            results[index] = failed(error);
-          }
-        });
+        await Promise.all(
+          prepared.map(async ({ index, document }, i) => {
+            const result = signed[i];
+            try {
+              results[index] = !result
+                ? failed(new KysoError('INTERNAL'))
+                : result.ok
+                  ? await document.finish(result, longTerm)
+                  : result;
+            } catch (error) {
+              results[index] = failed(error);
+            }
+          }),
+        );
       };
       const lane = async () => {
         while (next < calls.length) {

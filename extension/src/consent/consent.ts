@@ -276,6 +276,8 @@ function renderBatch(documents: ConsentDocument[]): void {
   }
   const notes = [
     documents.some((d) => d.timestamp) && t('timestamped'),
+    documents.some((d) => d.longTerm === 'B-LTA') && t('longTermLTA'),
+    documents.some((d) => d.longTerm === 'B-LT') && t('longTermLT'),
     documents.some((d) => d.sha1) && t('sha1'),
   ].filter((n): n is string => !!n);
   $('document-notes').textContent = notes.join(' ');
@@ -393,6 +395,7 @@ function openDocument(index: number, fromList: boolean): void {
   const notes = [
     d.certify && t(`certify${d.certify}`),
     d.timestamp && t('timestamped'),
+    d.longTerm && t(d.longTerm === 'B-LTA' ? 'longTermLTA' : 'longTermLT'),
     d.sha1 && t('sha1'),
   ].filter((n): n is string => !!n);
   if (!fromList) $('document-notes').textContent = notes.join(' ');

@@ -41,6 +41,10 @@ export const MESSAGES = {
     viaWebSocket:
       'Một chương trình trên máy tính này yêu cầu ký (qua WebSocket cục bộ), không phải một trang web.',
     timestamped: 'Kèm dấu thời gian của máy chủ TSA trong cài đặt.',
+    longTermLT:
+      'Lưu trữ dài hạn (PAdES B-LT): sau khi ký, kyso lấy thông tin thu hồi chứng thư (OCSP/CRL) từ CA và gắn vào tệp.',
+    longTermLTA:
+      'Lưu trữ dài hạn (PAdES B-LTA): sau khi ký, kyso gắn thông tin thu hồi chứng thư (OCSP/CRL) từ CA và một dấu thời gian cho toàn bộ tệp.',
     certify1: 'Chữ ký chứng nhận: sau khi ký, tài liệu không được thay đổi.',
     certify2: 'Chữ ký chứng nhận: sau khi ký, chỉ được điền biểu mẫu và ký thêm.',
     certify3: 'Chữ ký chứng nhận: sau khi ký, chỉ được điền biểu mẫu, ký thêm và ghi chú.',
@@ -226,6 +230,10 @@ export const MESSAGES = {
     kind_einvoice: 'E-invoice (XML)',
     viaWebSocket: 'A program on this computer asks for this signature (local WebSocket), not a website.',
     timestamped: 'With a time-stamp from the TSA in the settings.',
+    longTermLT:
+      'Long-term (PAdES B-LT): after signing, kyso fetches the certificate status (OCSP/CRL) from the CA and adds it to the file.',
+    longTermLTA:
+      'Long-term (PAdES B-LTA): after signing, kyso adds the certificate status (OCSP/CRL) from the CA and a time-stamp over the whole file.',
     certify1: 'Certifying signature: no changes are allowed after signing.',
     certify2: 'Certifying signature: only filling in forms and further signatures are allowed after signing.',
     certify3: 'Certifying signature: only forms, further signatures and comments are allowed after signing.',

@@ -1,0 +1,113 @@
+/**
+ * PAdES B-LT / B-LTA for documents signed in the browser: the extension holds the PDF and appends
+ * the DSS and the document time-stamp; the host, which has the network (as for CAdES-T), fetches
+ * what goes in them. Every URL comes from a certificate of the CMS this host made (AIA: caIssuers,
+ * OCSP; CRL DP), http(s) only, each answer at most 8 MiB and 10 s; the whole answer stays within
+ * a native-messaging frame (LIMITS.maxValidationDataBase64Chars): what would not fit is left out
+ * and named in `missing`.
+ */
+import * as pkijs from 'pkijs';
+import { parseSignedData } from '../../shared/cms/long-term.js';
+import { caIssuersUrls, fetchBytes, type FetchOptions } from '../../shared/cms/revocation-data.js';
+import { requestTimestampForImprint } from '../../shared/cms/timestamp.js';
+import { gatherValidationData } from '../../shared/cms/validation-data.js';
+import { base64ToBytes, bytesToBase64, toArrayBuffer } from '../../shared/encoding.js';
+import { KysoError } from '../../shared/protocol/errors.js';
+import type { HostParams, HostResult } from '../../shared/protocol/host.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
+
+/** A signer's CA chain is a few certificates; a loop or a long chain stops here. */
+const MAX_FETCHED_ISSUERS = 4;
+
+const isSelfIssued = (c: pkijs.Certificate) => c.subject.isEqual(c.issuer);
+
+/**
+ * The issuers the CMS does not carry (a token holds the signer's certificate, rarely its CA's),
+ * fetched from each certificate's caIssuers URL.
+ */
+async function fetchMissingIssuers(
+  carried: pkijs.Certificate[],
+  options: FetchOptions,
+): Promise<Uint8Array[]> {
+  const pool = [...carried];
+  const fetched: Uint8Array[] = [];
+  const queue = [...carried];
+  while (queue.length > 0 && fetched.length < MAX_FETCHED_ISSUERS) {
+    const certificate = queue.shift()!;
+    if (isSelfIssued(certificate) || pool.some((c) => c.subject.isEqual(certificate.issuer))) continue;
+    for (const url of caIssuersUrls(certificate)) {
+      try {
+        const der = await fetchBytes(url, {}, options);
+        const issuer = pkijs.Certificate.fromBER(toArrayBuffer(der));
+        if (!(await certificate.verify(issuer).catch(() => false))) continue;
+        pool.push(issuer);
+        queue.push(issuer);
+        fetched.push(der);
+        break;
+      } catch {
+        // Another URL may answer; without the issuer the certificate ends up in `missing`.
+      }
+    }
+  }
+  return fetched;
+}
+
+/** Keeps the answer within one frame: OCSP responses first (small), then CRLs while they fit. */
+export function withinFrame(data: {
+  certificates: Uint8Array[];
+  ocsps: Uint8Array[];
+  crls: Uint8Array[];
+  missing: string[];
+}) {
+  const missing = [...data.missing];
+  let budget = LIMITS.maxValidationDataBase64Chars;
+  const take = (items: Uint8Array[], what: string) => {
+    const kept: string[] = [];
+    for (const item of items.slice(0, LIMITS.maxValidationDataItems)) {
+      const encoded = bytesToBase64(item);
+      if (encoded.length > budget) {
+        missing.push(`${what} of ${item.length} bytes: too large to pass to the browser`);
+        continue;
+      }
+      budget -= encoded.length;
+      kept.push(encoded);
+    }
+    return kept;
+  };
+  const certificates = take(
+    data.certificates.filter((c) => bytesToBase64(c).length <= LIMITS.maxCertificateBase64Chars),
+    'certificate',
+  );
+  const ocsps = take(data.ocsps, 'OCSP response');
+  const crls = take(data.crls, 'CRL');
+  return {
+    certificates,
+    ocsps,
+    crls,
+    missing: missing.slice(0, LIMITS.maxValidationDataItems * 2).map((m) => m.slice(0, 1000)),
+  };
+}
+
+export async function validationData(
+  params: HostParams<'validation-data'>,
+  options: FetchOptions = {},
+): Promise<HostResult<'validation-data'>> {
+  const cms = base64ToBytes(params.cms);
+  const parsed = parseSignedData(cms);
+  if (!parsed) throw new KysoError('BAD_REQUEST', 'not a CMS SignedData');
+  const carried = (parsed.signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
+  const issuers = await fetchMissingIssuers(carried, options);
+  return withinFrame(await gatherValidationData([cms], { ...options, certificates: issuers }));
+}
+
+export async function documentTimestamp(
+  params: HostParams<'document-timestamp'>,
+  options: FetchOptions = {},
+): Promise<HostResult<'document-timestamp'>> {
+  const token = await requestTimestampForImprint(params.tsaUrl, base64ToBytes(params.digest), {
+    ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
+  });
+  return { token: bytesToBase64(token) };
+}
