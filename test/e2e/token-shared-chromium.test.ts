@@ -1,13 +1,14 @@
 /**
  * Two programs, one token: while another kyso process (here a host started by the test, as a
- * second browser or the CLI would start one) holds the token for a batch, a signature consented in
- * Chromium waits, the consent window says why, and it signs once the token is free.
+ * second browser or the CLI would start one) holds the token for a batch, the consent window says
+ * the token is in use by another program and waits; once the token is free the user signs.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { clickClosingWindow, waitArmed } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
 import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
@@ -23,7 +24,7 @@ describe('one token shared with another kyso process (Chromium)', () => {
     await session?.close();
   });
 
-  it('the window says the token is in use by another program, waits, then signs', async () => {
+  it('the window says the token is in use by another program, waits, then signs once it is free', async () => {
     const holder = new HostProcess(session.token.env);
     try {
       const opened = await holder.request('hello', {
@@ -48,25 +49,36 @@ describe('one token shared with another kyso process (Chromium)', () => {
       const page = await session.openPortal();
       const content = Buffer.from('Tờ khai lệ phí trước bạ — ký khi token đang bận\n');
       const digest = createHash('sha256').update(content).digest('base64');
-      const consent = await consentWindowAfter(session.browser, () =>
-        sdkCall(page, 'signCms', {
-          digest,
-          digestAlgorithm: 'SHA-256',
-          description: 'Tờ khai lệ phí trước bạ',
-        }),
+      await sdkCall(page, 'signCms', {
+        digest,
+        digestAlgorithm: 'SHA-256',
+        description: 'Tờ khai lệ phí trước bạ',
+      });
+      const target = await session.browser.waitForTarget(
+        (t) =>
+          t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent'),
+        { timeout: 20_000 },
       );
-      await signInConsent(consent, '02', session.token.pin);
-      await clickClosingWindow(consent, '#sign');
-      // What a person sees while the other program has the token.
+      const consent = await target.asPage();
+      // Even listing the certificates waits for the token: what a person sees meanwhile.
       await consent.waitForFunction(
         () => document.querySelector('#status')?.textContent?.includes('in use by another program'),
         {
           timeout: 30_000,
+          polling: 100,
         },
       );
-      expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('signing');
+      expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('loading');
 
       expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
+      await waitArmed(consent);
+      if (await consent.$('body[data-state="permission"]')) {
+        await consent.click('#allow-site');
+        await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+        await waitArmed(consent);
+      }
+      await signInConsent(consent, '02', session.token.pin);
+      await clickClosingWindow(consent, '#sign');
       const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);
       expect(
