@@ -8,19 +8,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import { HOST_BIN, HostClient } from './host-client.js';
 import { childrenOf, rssKiB } from './proc.js';
 import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
+import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
-const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '123456';
 const quick = process.argv.includes('--quick');
 const N = (full: number) => (quick ? Math.max(10, Math.floor(full / 10)) : full);

@@ -15,18 +15,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import type { HostResponse } from '../shared/protocol/host.js';
 import { HostClient } from './host-client.js';
 import { childrenOf, rssKiB } from './proc.js';
+import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
-const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '123456';
 const origin = 'https://dichvucong.gov.vn';
 
