@@ -4,7 +4,7 @@
  * plugin, the user chooses "use kyso" in kyso's options, and the page's own calls then sign a PDF,
  * a batch of files with upload, an XML and a message through kyso's consent window.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { opensslVerifyRawSignature } from '../support/openssl.js';
 
 describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let session: FirefoxSession;
@@ -203,31 +204,12 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await sign(await session.consentWindowAfter(() => page.click('#btn-sign')));
     const message = await raw(page, previous);
     expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
-    writeFileSync(path.join(dir, 'content'), content);
-    writeFileSync(path.join(dir, 'sig'), Buffer.from(message.Signature, 'base64'));
-    execFileSync('openssl', [
-      'x509',
-      '-in',
-      session.token.certPemPath('01'),
-      '-pubkey',
-      '-noout',
-      '-out',
-      path.join(dir, 'pub.pem'),
-    ]);
-    const verify = spawnSync(
-      'openssl',
-      [
-        'dgst',
-        '-sha256',
-        '-verify',
-        path.join(dir, 'pub.pem'),
-        '-signature',
-        path.join(dir, 'sig'),
-        path.join(dir, 'content'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(verify.stdout + verify.stderr).toContain('Verified OK');
+    const verify = opensslVerifyRawSignature({
+      certificatePem: session.token.certPemPath('01'),
+      content,
+      signature: Buffer.from(message.Signature, 'base64'),
+    });
+    expect(verify.output).toContain('Verified OK');
     await page.close();
   }, 180_000);
 });

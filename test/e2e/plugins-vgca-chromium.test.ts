@@ -35,6 +35,7 @@ import {
 } from '../support/pdf-tools.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { opensslVerifyRawSignature } from '../support/openssl.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
@@ -413,32 +414,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const reply = await raw(page);
     expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
     expect(reply.CertBase64).toBe(session.token.certDer('01').toString('base64'));
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msg-'));
-    writeFileSync(path.join(dir, 'content'), content);
-    writeFileSync(path.join(dir, 'sig'), Buffer.from(reply.Signature, 'base64'));
-    execFileSync('openssl', [
-      'x509',
-      '-in',
-      session.token.certPemPath('01'),
-      '-pubkey',
-      '-noout',
-      '-out',
-      path.join(dir, 'pub.pem'),
-    ]);
-    const verify = spawnSync(
-      'openssl',
-      [
-        'dgst',
-        '-sha256',
-        '-verify',
-        path.join(dir, 'pub.pem'),
-        '-signature',
-        path.join(dir, 'sig'),
-        path.join(dir, 'content'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(verify.stdout + verify.stderr).toContain('Verified OK');
+    const verify = opensslVerifyRawSignature({
+      certificatePem: session.token.certPemPath('01'),
+      content,
+      signature: Buffer.from(reply.Signature, 'base64'),
+    });
+    expect(verify.output).toContain('Verified OK');
     await page.close();
   }, 120_000);
 

@@ -44,6 +44,37 @@ export function opensslCmsVerify(options: {
   }
 }
 
+/** `openssl dgst -sha256 -verify`: a bare signature over `content` checked with the certificate's public key. */
+export function opensslVerifyRawSignature(options: {
+  certificatePem: string;
+  content: Uint8Array;
+  signature: Uint8Array;
+}): OpensslVerifyResult {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-'));
+  try {
+    const file = (name: string) => path.join(dir, name);
+    writeFileSync(file('content'), options.content);
+    writeFileSync(file('sig'), options.signature);
+    execFileSync('openssl', [
+      'x509',
+      '-in',
+      options.certificatePem,
+      '-pubkey',
+      '-noout',
+      '-out',
+      file('pub.pem'),
+    ]);
+    const run = spawnSync(
+      'openssl',
+      ['dgst', '-sha256', '-verify', file('pub.pem'), '-signature', file('sig'), file('content')],
+      { encoding: 'utf8' },
+    );
+    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * A self-signed RSA-2048 test CA made by openssl (an independent producer), valid 30 days:
  * `keyFile` and `certFile` (PEM) are written. `keyUsage` defaults to what a CA signs with.
