@@ -11,7 +11,7 @@ export function parseCommandLine<const Options extends OptionsConfig>(
   args: string[],
   options: Options,
   usage: string,
-) {
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: Options }>> | undefined {
   try {
     return parseArgs({ args, allowPositionals: true, options });
   } catch (error) {

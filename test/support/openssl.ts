@@ -111,3 +111,56 @@ export function makeTestCa(
     { stdio: 'ignore' },
   );
 }
+
+/**
+ * A key and certificate issued by a test CA with openssl (an independent producer): `<base>.key`,
+ * `<base>.csr` and `<base>.pem` are written. `extensions` is an openssl extfile's text.
+ */
+export function issueTestCertificate(options: {
+  base: string;
+  subject: string;
+  caFile: string;
+  caKeyFile: string;
+  serialHex: string;
+  days: number;
+  extensions: string;
+  keyType?: 'RSA' | 'EC';
+}): { keyFile: string; certFile: string } {
+  const keyFile = `${options.base}.key`;
+  const certFile = `${options.base}.pem`;
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  writeFileSync(`${options.base}.ext`, options.extensions);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    ...(options.keyType === 'EC' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['rsa:2048']),
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    `${options.base}.csr`,
+    '-utf8',
+    '-subj',
+    options.subject,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${options.base}.csr`,
+    '-CA',
+    options.caFile,
+    '-CAkey',
+    options.caKeyFile,
+    '-set_serial',
+    `0x${options.serialHex}`,
+    '-days',
+    String(options.days),
+    '-extfile',
+    `${options.base}.ext`,
+    '-out',
+    certFile,
+  ]);
+  return { keyFile, certFile };
+}
