@@ -16,6 +16,7 @@ import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { opensslVerifyRawSignature } from '../support/openssl.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let session: FirefoxSession;
@@ -179,20 +180,13 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
     const signedXml = await raw(page, previous);
     expect(signedXml).toMatchObject({ Status: 0 });
-    writeFileSync(path.join(dir, 'inline.xml'), Buffer.from(signedXml.Signature, 'base64'));
-    const xmlRun = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        path.join(dir, 'inline.xml'),
-      ],
-      { encoding: 'utf8' },
+    const xmlRun = xmlsecVerify(
+      dir,
+      Buffer.from(signedXml.Signature, 'base64'),
+      session.token.caPem,
+      'inline.xml',
     );
-    expect(xmlRun.status, xmlRun.stderr).toBe(0);
+    expect(xmlRun.ok, xmlRun.output).toBe(true);
 
     const content = Buffer.from('Phiếu điểm học kỳ I');
     await page.$eval(

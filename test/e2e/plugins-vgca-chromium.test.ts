@@ -36,6 +36,7 @@ import {
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { opensslVerifyRawSignature } from '../support/openssl.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
@@ -485,20 +486,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const whole = await raw(page);
     expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-xml-'));
-    writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(whole.Signature, 'base64'));
-    const run = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        path.join(dir, 'to-khai.xml'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(run.status, run.stderr).toBe(0);
+    const run = xmlsecVerify(dir, Buffer.from(whole.Signature, 'base64'), session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
 
     const previous = JSON.stringify(whole);
     await signInConsent(page, () => page.click('#btn-xml-sig'));

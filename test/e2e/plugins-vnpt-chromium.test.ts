@@ -4,18 +4,17 @@
  * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '../support/pdf-tools.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   let session: PortalSession;
@@ -120,20 +119,8 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await consentAndSign(() => page.click('#btSign'));
     const xmlItem = JSON.parse((JSON.parse(await raw(page, previous)) as string[])[0]!);
     expect(xmlItem).toMatchObject({ code: 0 });
-    writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(xmlItem.data, 'base64'));
-    const run = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        path.join(dir, 'to-khai.xml'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(run.status, run.stderr).toBe(0);
+    const run = xmlsecVerify(dir, Buffer.from(xmlItem.data, 'base64'), session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
     await page.close();
   }, 120_000);
 
