@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
@@ -17,21 +16,16 @@ import { clickInside, startFirefoxSession, type FirefoxSession } from '../suppor
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let session: FirefoxSession;
   let portal: string;
   let origin: string;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
+    const plainPdf = await onePagePdf('Cong van so 123');
     session = await startFirefoxSession(undefined, {
-      'cong-van.pdf': await doc.save(),
+      'cong-van.pdf': plainPdf,
       'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
       'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
     });

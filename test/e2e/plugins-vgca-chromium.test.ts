@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -37,6 +36,7 @@ import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
@@ -107,14 +107,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   let portal: string;
   let pdf: Uint8Array;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    pdf = await doc.save();
+    const plainPdf = await onePagePdf('Cong van so 123');
+    pdf = plainPdf;
     session = await startPortalSession(
       undefined,
       {

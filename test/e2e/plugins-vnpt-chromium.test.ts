@@ -7,7 +7,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
@@ -15,20 +14,15 @@ import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '..
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   let session: PortalSession;
   let portal: string;
   let pdf: Uint8Array;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Hop dong so 45', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    pdf = await doc.save();
+    const plainPdf = await onePagePdf('Hop dong so 45');
+    pdf = plainPdf;
     session = await startPortalSession(undefined, {});
     portal = new URL('/vnpt-portal.html', session.demo.url).href;
     // The user chose "use kyso" for the portal (the choice itself is shown in plugins-vgca-chromium.test.ts).
