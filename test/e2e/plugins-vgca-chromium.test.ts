@@ -15,7 +15,6 @@ import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -34,7 +33,7 @@ import {
 } from '../support/pdf-tools.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import { opensslVerifyRawSignature } from '../support/openssl.js';
+import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
@@ -369,23 +368,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         .signatures[0]?.valid,
     ).toBe(true);
     for (const upload of uploads.slice(1)) {
-      const file = path.join(dir, upload.name);
-      writeFileSync(file, upload.bytes);
-      const run = spawnSync(
-        'xmlsec1',
-        [
-          '--verify',
-          '--trusted-pem',
-          session.token.caPem,
-          '--id-attr:Id',
-          'DLHDon',
-          '--id-attr:id',
-          `${HTKK_NS}:HSoKhaiThue`,
-          file,
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
+      const run = xmlsecVerify(dir, upload.bytes, session.token.caPem, upload.name);
+      expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
     }
     await page.close();
   }, 180_000);
@@ -444,26 +428,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       Status: 0,
       CertBase64: session.token.certDer('01').toString('base64'),
     });
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msgcms-'));
-    writeFileSync(path.join(dir, 'sig.p7m'), Buffer.from(reply.Signature, 'base64'));
-    const content = execFileSync(
-      'openssl',
-      [
-        'cms',
-        '-verify',
-        '-binary',
-        '-inform',
-        'DER',
-        '-in',
-        path.join(dir, 'sig.p7m'),
-        '-CAfile',
-        session.token.caPem,
-        '-purpose',
-        'any',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    expect(content.toString('utf8')).toBe(message);
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(reply.Signature, 'base64'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent?.toString('utf8')).toBe(message);
     await page.close();
   }, 120_000);
 

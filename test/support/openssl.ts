@@ -8,12 +8,17 @@ export interface OpensslVerifyResult {
   output: string;
 }
 
+export interface OpensslCmsVerifyResult extends OpensslVerifyResult {
+  /** What the CMS signs, as openssl wrote it out (when verified). */
+  signedContent?: Buffer;
+}
+
 /** `openssl cms -verify`: the independent verifier for CMS signatures. */
 export function opensslCmsVerify(options: {
   cms: Uint8Array;
   content?: Uint8Array;
   caFile: string;
-}): OpensslVerifyResult {
+}): OpensslCmsVerifyResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-'));
   try {
     const cmsPath = path.join(dir, 'sig.p7s');
@@ -38,7 +43,12 @@ export function opensslCmsVerify(options: {
     }
     args.push('-out', path.join(dir, 'out.bin'));
     const run = spawnSync('openssl', args, { encoding: 'utf8' });
-    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+    const ok = run.status === 0;
+    return {
+      ok,
+      output: `${run.stdout}${run.stderr}`,
+      ...(ok && { signedContent: readFileSync(path.join(dir, 'out.bin')) }),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
