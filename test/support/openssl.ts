@@ -95,6 +95,20 @@ export function makeTestCa(
   commonName: string,
   keyUsage = 'keyCertSign,cRLSign',
 ): void {
+  selfSigned(keyFile, certFile, `/C=VN/O=kyso thử nghiệm/CN=${commonName}`, 30, [
+    'basicConstraints=critical,CA:TRUE',
+    `keyUsage=critical,${keyUsage}`,
+  ]);
+}
+
+/** A new RSA-2048 key and a self-signed certificate for it, with the given X.509v3 extensions. */
+function selfSigned(
+  keyFile: string,
+  certFile: string,
+  subject: string,
+  days: number,
+  extensions: string[],
+): void {
   execFileSync(
     'openssl',
     [
@@ -109,14 +123,11 @@ export function makeTestCa(
       '-out',
       certFile,
       '-days',
-      '30',
+      String(days),
       '-utf8',
       '-subj',
-      `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      `keyUsage=critical,${keyUsage}`,
+      subject,
+      ...extensions.flatMap((extension) => ['-addext', extension]),
     ],
     { stdio: 'ignore' },
   );
@@ -180,26 +191,6 @@ export function localhostTls(dir: string): { key: string; cert: string } {
   mkdirSync(dir, { recursive: true });
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSigned(keyFile, certFile, '/CN=localhost', 2, ['subjectAltName=DNS:localhost']);
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
 }
