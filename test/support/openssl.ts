@@ -95,20 +95,28 @@ export function makeTestCa(
   commonName: string,
   keyUsage = 'keyCertSign,cRLSign',
 ): void {
-  selfSigned(keyFile, certFile, `/C=VN/O=kyso thử nghiệm/CN=${commonName}`, 30, [
-    'basicConstraints=critical,CA:TRUE',
-    `keyUsage=critical,${keyUsage}`,
-  ]);
+  selfSigned({
+    keyFile,
+    certFile,
+    subject: `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
+    days: 30,
+    extensions: ['basicConstraints=critical,CA:TRUE', `keyUsage=critical,${keyUsage}`],
+  });
 }
 
-/** A new RSA-2048 key and a self-signed certificate for it, with the given X.509v3 extensions. */
-function selfSigned(
-  keyFile: string,
-  certFile: string,
-  subject: string,
-  days: number,
-  extensions: string[],
-): void {
+/**
+ * A new key (RSA-2048, or EC on `ecCurve`) and a self-signed certificate for it made by openssl,
+ * with the given X.509v3 extensions; PEM unless `der`.
+ */
+export function selfSigned(options: {
+  keyFile: string;
+  certFile: string;
+  subject: string;
+  days: number;
+  extensions: string[];
+  ecCurve?: string;
+  der?: boolean;
+}): void {
   execFileSync(
     'openssl',
     [
@@ -116,18 +124,19 @@ function selfSigned(
       '-x509',
       '-new',
       '-newkey',
-      'rsa:2048',
+      ...(options.ecCurve ? ['ec', '-pkeyopt', `ec_paramgen_curve:${options.ecCurve}`] : ['rsa:2048']),
       '-nodes',
       '-keyout',
-      keyFile,
+      options.keyFile,
+      ...(options.der ? ['-outform', 'DER'] : []),
       '-out',
-      certFile,
+      options.certFile,
       '-days',
-      String(days),
+      String(options.days),
       '-utf8',
       '-subj',
-      subject,
-      ...extensions.flatMap((extension) => ['-addext', extension]),
+      options.subject,
+      ...options.extensions.flatMap((extension) => ['-addext', extension]),
     ],
     { stdio: 'ignore' },
   );
@@ -191,6 +200,12 @@ export function localhostTls(dir: string): { key: string; cert: string } {
   mkdirSync(dir, { recursive: true });
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  selfSigned(keyFile, certFile, '/CN=localhost', 2, ['subjectAltName=DNS:localhost']);
+  selfSigned({
+    keyFile,
+    certFile,
+    subject: '/CN=localhost',
+    days: 2,
+    extensions: ['subjectAltName=DNS:localhost'],
+  });
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
 }
