@@ -17,6 +17,7 @@ import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
 
 describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let session: FirefoxSession;
@@ -36,17 +37,8 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await session?.close();
   });
 
-  const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction(
-      (before) => {
-        const text = document.getElementById('raw')!.textContent;
-        return text && text !== before;
-      },
-      { timeout: 60_000 },
-      previous,
-    );
-    return JSON.parse(await page.$eval('#raw', (el) => el.textContent)) as Record<string, any>;
-  };
+  const raw = async (page: Page, previous = '') =>
+    JSON.parse(await nextRawAnswer(page, previous)) as Record<string, any>;
   const sign = async (consent: Page) => {
     if (await consent.$('body[data-state="permission"]')) {
       await consent.click('#allow-site');

@@ -36,6 +36,7 @@ import { startPortalSession, type PortalSession } from '../support/portal-sessio
 import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
@@ -126,30 +127,21 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   });
 
   const raw = async (page: Page, previous = '') => {
-    await page
-      .waitForFunction(
-        (before) => {
-          const text = document.getElementById('raw')!.textContent;
-          return text && text !== before;
-        },
-        { timeout: 60_000 },
-        previous,
-      )
-      .catch(async (error) => {
-        for (const t of session.browser.targets())
-          if (t.url().includes('consent'))
-            console.log(
-              'consent window when the answer timed out:',
-              await (
-                await t.asPage()
-              )
-                .$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`)
-                .catch(() => 'closed'),
-            );
-        console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
-        throw error;
-      });
-    return JSON.parse(await page.$eval('#raw', (el) => el.textContent)) as Record<string, any>;
+    const answer = await nextRawAnswer(page, previous).catch(async (error) => {
+      for (const t of session.browser.targets())
+        if (t.url().includes('consent'))
+          console.log(
+            'consent window when the answer timed out:',
+            await (
+              await t.asPage()
+            )
+              .$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`)
+              .catch(() => 'closed'),
+          );
+      console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
+      throw error;
+    });
+    return JSON.parse(answer) as Record<string, any>;
   };
   const signInConsent = async (
     page: Page,

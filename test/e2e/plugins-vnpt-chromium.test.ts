@@ -7,7 +7,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '../support/pdf-tools.js';
@@ -15,6 +14,7 @@ import { blueSignaturePng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   let session: PortalSession;
@@ -37,17 +37,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await session?.close();
   });
 
-  const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction(
-      (before) => {
-        const text = document.getElementById('raw')!.textContent;
-        return text && text !== before;
-      },
-      { timeout: 60_000 },
-      previous,
-    );
-    return await page.$eval('#raw', (el) => el.textContent);
-  };
+  const raw = nextRawAnswer;
   const consentAndSign = async (click: () => Promise<unknown>) => {
     const consent = await consentWindowAfter(session.browser, click);
     await consent.click('input[name="certificate"][value$="/01"]');
