@@ -5,7 +5,7 @@
  * emulation, every signature through kyso's consent window. Results judged by pdfsig, xmlsec1 and
  * openssl; uploads received by the demo portal's handler in the real multipart shape.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -33,7 +33,7 @@ import {
 } from '../support/pdf-tools.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
+import { opensslCmsVerify, opensslVerifyRawSignature, selfSigned } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
@@ -48,29 +48,14 @@ async function installedPluginListener(): Promise<{
   close(): Promise<void>;
 }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-tool-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSigned({
+    keyFile: path.join(dir, 'key.pem'),
+    certFile: path.join(dir, 'cert.pem'),
+    subject: '/CN=127.0.0.1',
+    days: 2,
+    extensions: ['subjectAltName=IP:127.0.0.1'],
+    ecCurve: 'prime256v1',
+  });
   const server = createServer({
     key: readFileSync(path.join(dir, 'key.pem')),
     cert: readFileSync(path.join(dir, 'cert.pem')),
