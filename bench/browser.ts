@@ -6,11 +6,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { startDemoServer } from '../demo/server.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../shared/version.js';
+import { ROOT } from './paths.js';
 
 export interface BrowserBench {
   warm: number;
@@ -23,10 +23,6 @@ export interface BrowserBench {
   coldSamplesMs: number[];
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
 const EXTENSION = path.join(ROOT, 'dist/extension-bench');
 
 function percentile(xs: number[], p: number): number {

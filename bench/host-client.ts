@@ -1,16 +1,12 @@
 /** A native-messaging client for the real host process, as a browser would be (no browser). */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FrameReader, encodeFrame } from '../native-host/src/messaging/framing.js';
 import type { HostCommand, HostParams, HostResponse } from '../shared/protocol/host.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { HOST_NODE_FLAGS } from '../native-host/src/runtime.js';
+import { ROOT } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
 export const HOST_BIN = path.join(ROOT, 'native-host/bin/kyso-host.js');
 
 export class HostClient {

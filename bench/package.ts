@@ -17,16 +17,12 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
 import { PACKAGED_PKCS11JS_DIR } from '../native-host/src/runtime.js';
 import { buildSeaBinary, bundleForSea } from '../scripts/package/sea.js';
 import { HostClient } from './host-client.js';
+import { ROOT } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
 const RUNS = Number(process.env.KYSO_BENCH_RUNS ?? 15);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

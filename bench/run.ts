@@ -5,21 +5,17 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import { HOST_BIN, HostClient } from './host-client.js';
+import { childrenOf, rssKiB } from './proc.js';
 import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
+import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
-const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '123456';
 const quick = process.argv.includes('--quick');
 const N = (full: number) => (quick ? Math.max(10, Math.floor(full / 10)) : full);
@@ -30,25 +26,6 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 }
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('base64');
-
-function rssKiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 function makeToken(): NodeJS.ProcessEnv {
   const dir = path.join(ROOT, '.kyso/bench-token');
@@ -159,13 +136,8 @@ function largeFile(env: NodeJS.ProcessEnv) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-large-'));
   const file = path.join(dir, 'large.bin');
   const bytes = quick ? 128 * 1024 * 1024 : 1024 * 1024 * 1024;
-  try {
-    writeFileSync(file, '');
-    truncateSync(file, bytes); // sparse: both tools read the same zero pages, so only hashing is compared
-    const t0 = performance.now();
-    execFileSync('sha256sum', [file], { stdio: 'ignore' });
-    const sha256sumMs = performance.now() - t0;
-    const t1 = performance.now();
+  /** `kyso sign` of one file under /usr/bin/time: its peak RSS in KiB. */
+  const signMeasuringPeakRss = (input: string): number => {
     const run = spawnSync(
       '/usr/bin/time',
       [
@@ -175,39 +147,30 @@ function largeFile(env: NodeJS.ProcessEnv) {
         path.join(ROOT, 'native-host/bin/kyso.js'),
         'sign',
         '--in',
-        file,
+        input,
         '--out',
-        `${file}.p7s`,
+        `${input}.p7s`,
         '--cert',
         'MST:0312345678',
         '--pin-stdin',
       ],
       { input: `${PIN}\n`, env, encoding: 'utf8' },
     );
-    const kysoMs = performance.now() - t1;
     if (run.status !== 0) throw new Error(run.stderr);
-    const peakRssKiB = Number(run.stderr.trim().split('\n').at(-1));
+    return Number(run.stderr.trim().split('\n').at(-1));
+  };
+  try {
+    writeFileSync(file, '');
+    truncateSync(file, bytes); // sparse: both tools read the same zero pages, so only hashing is compared
+    const t0 = performance.now();
+    execFileSync('sha256sum', [file], { stdio: 'ignore' });
+    const sha256sumMs = performance.now() - t0;
+    const t1 = performance.now();
+    const peakRssKiB = signMeasuringPeakRss(file);
+    const kysoMs = performance.now() - t1;
     // the same command on a tiny file: what the process needs whatever the input size
     writeFileSync(`${file}.small`, 'x');
-    const base = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M',
-        process.execPath,
-        path.join(ROOT, 'native-host/bin/kyso.js'),
-        'sign',
-        '--in',
-        `${file}.small`,
-        '--out',
-        `${file}.small.p7s`,
-        '--cert',
-        'MST:0312345678',
-        '--pin-stdin',
-      ],
-      { input: `${PIN}\n`, env, encoding: 'utf8' },
-    );
-    const baseRssKiB = Number(base.stderr.trim().split('\n').at(-1));
+    const baseRssKiB = signMeasuringPeakRss(`${file}.small`);
     return {
       bytes,
       sha256sumMs,

@@ -12,20 +12,16 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import type { HostResponse } from '../shared/protocol/host.js';
 import { HostClient } from './host-client.js';
+import { childrenOf, rssKiB } from './proc.js';
+import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
-const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const PIN = '123456';
 const origin = 'https://dichvucong.gov.vn';
 
@@ -41,25 +37,6 @@ const hosts = option('hosts', 2);
 const pipeline = option('pipeline', 8);
 const verifyEvery = option('verify-every', 50);
 const batchEvery = option('batch-every', 1000);
-
-function rssKiB(pid: number | undefined): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-function childrenOf(pid: number | undefined): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 const documentNo = (i: number) => Buffer.from(`Hoá đơn số ${i} — soak\n`);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');

@@ -11,16 +11,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { signCades, type DigestSigner } from '../shared/cms/cades.js';
 import { DIGEST_INFO_PREFIX } from '../shared/cms/digest-info.js';
 import { signPdf } from '../shared/pdf/pades.js';
+import { ROOT } from './paths.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = HERE.includes(`${path.sep}dist${path.sep}`)
-  ? path.resolve(HERE, '../../..')
-  : path.resolve(HERE, '..');
 const N = Number(process.argv[process.argv.indexOf('--n') + 1]) || 200;
 
 const percentile = (xs: number[], p: number) =>

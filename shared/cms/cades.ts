@@ -6,12 +6,11 @@
  * check the bytes against the same structure built with pkijs, and every output against OpenSSL.
  */
 import * as asn1js from 'asn1js';
-import { toArrayBuffer } from '../encoding.js';
+import { concatBytes, toArrayBuffer } from '../encoding.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../protocol/common.js';
 import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
 import {
   NULL,
-  concat,
   contextConstructed,
   integer,
   octetString,
@@ -121,7 +120,7 @@ function unsignedInteger(bytes: Uint8Array): Der {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   const trimmed = bytes.subarray(start);
-  return tlv(0x02, trimmed[0]! & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed);
+  return tlv(0x02, trimmed[0]! & 0x80 ? concatBytes([new Uint8Array([0]), trimmed]) : trimmed);
 }
 
 /** Raw ECDSA r‖s (PKCS#11) → DER Ecdsa-Sig-Value (CMS, X.509). */

@@ -3,6 +3,7 @@
  * same bytes (the unit tests compare them) but costs ~2 ms a signature in generic buffer
  * handling, which caps a batch far below the token's own rate. Parsing stays with pkijs/asn1js.
  */
+import { concatBytes } from '../encoding.js';
 
 export type Der = Uint8Array;
 
@@ -13,21 +14,9 @@ function lengthBytes(length: number): number[] {
   return [0x80 | out.length, ...out];
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 /** One TLV with the given identifier octet. */
 export function tlv(tag: number, ...contents: Uint8Array[]): Der {
-  const body = contents.length === 1 ? contents[0]! : concat(contents);
+  const body = contents.length === 1 ? contents[0]! : concatBytes(contents);
   const header = [tag, ...lengthBytes(body.length)];
   const out = new Uint8Array(header.length + body.length);
   out.set(header, 0);

@@ -6,11 +6,11 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { bytesEqual, toArrayBuffer } from '../encoding.js';
+import { bytesEqual, concatBytes, toArrayBuffer } from '../encoding.js';
 import { KysoError } from '../protocol/errors.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmIdentifier } from './algorithms.js';
-import { concat, contextConstructed, oid, sequence, setOf, tlv } from './der.js';
+import { contextConstructed, oid, sequence, setOf, tlv } from './der.js';
 import { digest } from './digest.js';
 import { originalBytes } from './original-bytes.js';
 import { parseTimeStampToken, verifyTimeStampToken, type ParsedTimeStampToken } from './verify-timestamp.js';
@@ -73,7 +73,7 @@ function integerContent(unsigned: Uint8Array): Uint8Array {
   let start = 0;
   while (start < unsigned.length - 1 && unsigned[start] === 0) start++;
   const trimmed = unsigned.subarray(start);
-  return trimmed[0]! & 0x80 ? concat([new Uint8Array([0]), trimmed]) : trimmed;
+  return trimmed[0]! & 0x80 ? concatBytes([new Uint8Array([0]), trimmed]) : trimmed;
 }
 
 /**

@@ -9,6 +9,7 @@
  * AES and SHA-2 come from WebCrypto, in browsers and Node alike.
  */
 import { PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFObject } from 'pdf-lib';
+import { concatBytes } from '../encoding.js';
 import { PdfDocumentError } from './errors.js';
 
 export type CryptMethod = 'identity' | 'rc4' | 'aesv2' | 'aesv3';
@@ -127,15 +128,6 @@ async function sha(bits: 256 | 384 | 512, data: Uint8Array): Promise<Uint8Array>
   return new Uint8Array(await subtle().digest(`SHA-${bits}`, buffer(data)));
 }
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** ISO 32000-2 Algorithm 2.B (revision 6), for the empty user password. */
@@ -209,7 +201,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
   const permissions = new Uint8Array(4);
   new DataView(permissions.buffer).setInt32(0, p, true);
   let hash = md5(
-    concat(
+    concatBytes([
       PASSWORD_PAD,
       o.subarray(0, 32),
       permissions,
@@ -217,7 +209,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
       revision >= 4 && encryptMetadata?.toString() === 'false'
         ? Uint8Array.of(255, 255, 255, 255)
         : new Uint8Array(0),
-    ),
+    ]),
   );
   if (revision >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, length));
   const key = hash.subarray(0, length);
@@ -231,7 +223,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
                 key.map((b) => b ^ i),
                 x,
               ),
-            rc4(key, md5(concat(PASSWORD_PAD, firstId))),
+            rc4(key, md5(concatBytes([PASSWORD_PAD, firstId]))),
           ),
           u.subarray(0, 16),
         );
@@ -255,38 +247,46 @@ function objectKey(
     generation & 0xff,
     (generation >> 8) & 0xff,
   );
-  return md5(concat(encryption.key, id, salt)).subarray(0, Math.min(encryption.key.length + 5, 16));
+  return md5(concatBytes([encryption.key, id, salt])).subarray(0, Math.min(encryption.key.length + 5, 16));
 }
 
-export async function encryptData(
+/** One object's strings or stream, encrypted or decrypted with that object's key. */
+export interface ObjectCipher {
+  encrypt(data: Uint8Array): Promise<Uint8Array>;
+  decrypt(data: Uint8Array): Promise<Uint8Array>;
+}
+
+const IDENTITY_CIPHER: ObjectCipher = {
+  encrypt: (data) => Promise.resolve(data),
+  decrypt: (data) => Promise.resolve(data),
+};
+
+export function objectCipher(
   encryption: PdfEncryption,
   method: CryptMethod,
   number: number,
   generation: number,
-  data: Uint8Array,
-): Promise<Uint8Array> {
-  if (method === 'identity') return data;
+): ObjectCipher {
+  if (method === 'identity') return IDENTITY_CIPHER;
   const key = objectKey(encryption, method, number, generation);
-  if (method === 'rc4') return rc4(key, data);
-  const iv = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  return concat(iv, await aesCbcEncrypt(key, iv, data));
-}
-
-export async function decryptData(
-  encryption: PdfEncryption,
-  method: CryptMethod,
-  number: number,
-  generation: number,
-  data: Uint8Array,
-): Promise<Uint8Array> {
-  if (method === 'identity') return data;
-  const key = objectKey(encryption, method, number, generation);
-  if (method === 'rc4') return rc4(key, data);
-  if (data.length < 32 || data.length % 16)
-    throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
-  try {
-    return await aesCbcDecrypt(key, data.subarray(0, 16), data.subarray(16), true);
-  } catch {
-    throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
-  }
+  if (method === 'rc4')
+    return {
+      encrypt: (data) => Promise.resolve(rc4(key, data)),
+      decrypt: (data) => Promise.resolve(rc4(key, data)),
+    };
+  return {
+    async encrypt(data) {
+      const iv = globalThis.crypto.getRandomValues(new Uint8Array(16));
+      return concatBytes([iv, await aesCbcEncrypt(key, iv, data)]);
+    },
+    async decrypt(data) {
+      if (data.length < 32 || data.length % 16)
+        throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
+      try {
+        return await aesCbcDecrypt(key, data.subarray(0, 16), data.subarray(16), true);
+      } catch {
+        throw new PdfDocumentError('PDF_DAMAGED', 'unsupported-encoding', number);
+      }
+    },
+  };
 }

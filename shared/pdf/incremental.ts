@@ -6,6 +6,7 @@
  * pdf-lib only parses and builds objects here: its save() rewrites the whole file.
  */
 import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRef, type PDFContext, type PDFObject } from 'pdf-lib';
+import { concatBytes } from '../encoding.js';
 
 const latin1 = new TextEncoder(); // only ever given ASCII here
 
@@ -40,16 +41,6 @@ export interface IncrementalUpdateResult {
   pdf: Uint8Array;
   /** Absolute offset of each written object's body (after its `N G obj\n` header), by object number. */
   bodyOffsets: Map<number, number>;
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Consecutive object numbers grouped as xref subsections: [[first, count], …]. */

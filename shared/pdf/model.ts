@@ -23,7 +23,7 @@ import {
   PDFString,
   type PDFObject,
 } from 'pdf-lib';
-import { decryptData, openWithoutPassword, type PdfEncryption } from './encryption.js';
+import { objectCipher, openWithoutPassword, type PdfEncryption } from './encryption.js';
 import { ambiguous, damaged, PdfDocumentError } from './errors.js';
 import {
   Cursor,
@@ -117,7 +117,9 @@ async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
     if (!(stream instanceof PDFRawStream)) throw damaged('object-mismatch', entry.stream);
     objectStreams.set(
       entry.stream,
-      await decryptData(encryption, encryption.streams, entry.stream, at.generation, stream.contents),
+      await objectCipher(encryption, encryption.streams, entry.stream, at.generation).decrypt(
+        stream.contents,
+      ),
     );
   }
   return { encryption, objectStreams };

@@ -34,7 +34,7 @@ import {
   type IndirectObjectBody,
   type PreviousXref,
 } from './incremental.js';
-import { encryptData, type PdfEncryption } from './encryption.js';
+import { objectCipher, type PdfEncryption } from './encryption.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
 
@@ -247,7 +247,7 @@ export async function preparePdfSignature(
   const text: TextString = encryption
     ? async (value) => {
         const plain = PDFHexString.fromText(value.normalize('NFC')).asBytes();
-        return `<${bytesToHex(await encryptData(encryption, encryption.strings, sigRef.objectNumber, 0, plain))}>`;
+        return `<${bytesToHex(await objectCipher(encryption, encryption.strings, sigRef.objectNumber, 0).encrypt(plain))}>`;
       }
     : async (value) => pdfTextString(value);
   const signature = await signatureDictionary(options, signingTime, contentsSize, text);
@@ -305,15 +305,11 @@ async function encryptNewObject(
   ref: PDFRef,
   object: PDFObject,
 ): Promise<PDFObject> {
+  const strings = objectCipher(encryption, encryption.strings, ref.objectNumber, ref.generationNumber);
+  const streams = objectCipher(encryption, encryption.streams, ref.objectNumber, ref.generationNumber);
   const encryptDirect = async (value: PDFObject): Promise<PDFObject> => {
     if (value instanceof PDFHexString || value instanceof PDFString) {
-      const cipher = await encryptData(
-        encryption,
-        encryption.strings,
-        ref.objectNumber,
-        ref.generationNumber,
-        value.asBytes(),
-      );
+      const cipher = await strings.encrypt(value.asBytes());
       return PDFHexString.of(bytesToHex(cipher));
     }
     if (value instanceof PDFArray) {
@@ -329,13 +325,7 @@ async function encryptNewObject(
   if (object instanceof PDFStream) {
     object.updateDict(); // the filter and length of what pdf-lib encodes
     const dict = (await encryptDirect(object.dict)) as PDFDict;
-    const data = await encryptData(
-      encryption,
-      encryption.streams,
-      ref.objectNumber,
-      ref.generationNumber,
-      object.getContents(),
-    );
+    const data = await streams.encrypt(object.getContents());
     return PDFRawStream.of(dict, data);
   }
   return encryptDirect(object);

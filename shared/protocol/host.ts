@@ -78,6 +78,12 @@ export const SignItemResultSchema = z.union([
 export type SignItemResult = z.infer<typeof SignItemResultSchema>;
 
 /** How a raw signature is encoded: RSA PKCS#1 v1.5, or ECDSA as r‖s (IEEE P1363, what WebCrypto takes). */
+/** sign-cms's answer, the same from the host to the extension and from the extension to the page. */
+export const SignCmsResultSchema = z.strictObject({
+  cms: z.base64().max(LIMITS.maxCmsBase64Chars),
+  certificate: CertificateBase64Schema,
+});
+
 export const RawSignatureAlgorithmSchema = z.enum(['RSASSA-PKCS1-v1_5', 'RSASSA-PSS', 'ECDSA-P1363']);
 
 /**
@@ -130,6 +136,15 @@ export const WebSocketServeSchema = z.strictObject({
 });
 export type WebSocketServe = z.infer<typeof WebSocketServeSchema>;
 
+/** What sign-cms and sign-raw both take: one digest, signed with one certificate after consent. */
+const OneDigestSigningFields = {
+  certificateId: CertificateId,
+  pin: PinOrDevice,
+  ...DigestFields,
+  origin: OriginSchema,
+  rsaScheme: RsaSchemeSchema.optional(),
+};
+
 export const hostCommands = {
   hello: {
     params: z.strictObject({ protocolVersion: z.number().int().min(0), extensionVersion: VersionString }),
@@ -142,31 +157,16 @@ export const hostCommands = {
   'sign-cms': {
     params: z
       .strictObject({
-        certificateId: CertificateId,
-        pin: PinOrDevice,
-        ...DigestFields,
-        origin: OriginSchema,
-        rsaScheme: RsaSchemeSchema.optional(),
+        ...OneDigestSigningFields,
         /** CAdES-T: time-stamp the signature here. */
         tsaUrl: TsaUrlSchema.optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
-    result: z.strictObject({
-      cms: z.base64().max(LIMITS.maxCmsBase64Chars),
-      certificate: CertificateBase64Schema,
-    }),
+    result: SignCmsResultSchema,
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {
-    params: z
-      .strictObject({
-        certificateId: CertificateId,
-        pin: PinOrDevice,
-        ...DigestFields,
-        origin: OriginSchema,
-        rsaScheme: RsaSchemeSchema.optional(),
-      })
-      .refine(digestLengthMatches, digestLengthIssue),
+    params: z.strictObject(OneDigestSigningFields).refine(digestLengthMatches, digestLengthIssue),
     result: z.strictObject({
       signature: z.base64().max(2048),
       signatureAlgorithm: RawSignatureAlgorithmSchema,

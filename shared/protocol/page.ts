@@ -15,7 +15,7 @@ import {
   digestLengthMatches,
 } from './common.js';
 import { KysoError } from './errors.js';
-import { RawSignatureAlgorithmSchema } from './host.js';
+import { RawSignatureAlgorithmSchema, SignCmsResultSchema } from './host.js';
 import { LIMITS } from './limits.js';
 import { hasVisibleCharacter } from '../text/invisible.js';
 
@@ -23,18 +23,10 @@ export const PAGE_CHANNEL = 'kyso';
 
 /** Page text must show something: a name or description of only zero-width or control characters is refused. */
 const visible = { message: 'has no visible character' };
-const Description = z
-  .string()
-  .trim()
-  .min(1)
-  .max(LIMITS.maxDescriptionChars)
-  .refine(hasVisibleCharacter, visible);
-const DocumentName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(LIMITS.maxDocumentNameChars)
-  .refine(hasVisibleCharacter, visible);
+const visibleText = (maxChars: number) =>
+  z.string().trim().min(1).max(maxChars).refine(hasVisibleCharacter, visible);
+const Description = visibleText(LIMITS.maxDescriptionChars);
+const DocumentName = visibleText(LIMITS.maxDocumentNameChars);
 
 const PageIndex = z.number().int().min(0).max(99_999);
 const Coordinate = z.number().finite().min(0).max(14_400); // PDF's largest page side, in points
@@ -166,10 +158,7 @@ export const pageRequests = {
         timestamp: z.boolean().optional(),
       })
       .refine(digestLengthMatches, digestLengthIssue),
-    result: z.strictObject({
-      cms: z.base64().max(LIMITS.maxCmsBase64Chars),
-      certificate: CertificateBase64Schema,
-    }),
+    result: SignCmsResultSchema,
   },
   /** A bare signature over a digest, for portals that build their own container. */
   'sign-raw': {

@@ -4,29 +4,30 @@
  * keep their own places (xmldsig.ts); this reuses that module's algorithms and its
  * completeXmlSignature, which finishes both.
  */
-import { hexToBytes, bytesToBase64 } from '../encoding.js';
+import { bytesToBase64 } from '../encoding.js';
 import type { KeyType } from '../cms/algorithms.js';
 import {
   C14N_10,
   DIGEST_METHODS,
-  DSIG_NS,
   ENVELOPED_SIGNATURE,
-  SIGNATURE_METHODS,
-  XML_DIGEST_INFO_PREFIX,
   xmlDigest,
   type XmlDigestAlgorithm,
 } from './algorithms.js';
-import {
-  canonicalize,
-  canonicalizeWithout,
-  childElement,
-  elementById,
-  parseXml,
-  serializeXml,
-  type Element,
-} from './dom.js';
+import { canonicalizeWithout, parseXml, serializeXml, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
-import { completeXmlSignature, type PreparedXmlSignature } from './xmldsig.js';
+import {
+  appendReference,
+  appendSignature,
+  completeXmlSignature,
+  dsig,
+  findSignature,
+  parseForSigning,
+  randomId,
+  requireDsigChild,
+  setText,
+  whatTheTokenSigns,
+  type PreparedXmlSignature,
+} from './xmldsig.js';
 
 export interface GenericXmlSignatureOptions {
   keyType: KeyType;
@@ -44,18 +45,6 @@ const PROCESSING_INSTRUCTION_NODE = 7;
 const MAX_ROWS = 2000;
 const MAX_VALUE_CHARS = 500;
 
-function dsig(parent: Element, localName: string, attributes: Record<string, string> = {}): Element {
-  const element = parent.ownerDocument!.createElementNS(DSIG_NS, localName);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  parent.appendChild(element);
-  return element;
-}
-
-function setText(element: Element, text: string): void {
-  while (element.firstChild) element.removeChild(element.firstChild);
-  element.appendChild(element.ownerDocument!.createTextNode(text));
-}
-
 function chooseDigest(options: GenericXmlSignatureOptions): XmlDigestAlgorithm {
   const algorithm = options.digestAlgorithm ?? 'SHA-256';
   if (!(algorithm in DIGEST_METHODS))
@@ -72,10 +61,7 @@ export async function prepareGenericXmlSignature(
   options: GenericXmlSignatureOptions,
 ): Promise<PreparedGenericXmlSignature> {
   const digestAlgorithm = chooseDigest(options);
-  const signatureId =
-    options.signatureId ??
-    `sig-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-  const original = parseXml(xml);
+  const original = parseForSigning(xml);
   // URI="" is the whole document: a processing instruction outside the root would be part of it.
   for (let node = original.firstChild; node; node = node.nextSibling) {
     // (xmldom keeps the XML declaration as a node named 'xml': it is not part of the data model)
@@ -86,54 +72,27 @@ export async function prepareGenericXmlSignature(
       );
   }
   const root = original.documentElement!;
-  if (canonicalize(parseXml(serializeXml(original)).documentElement!) !== canonicalize(root)) {
-    throw new XmlSignatureError(
-      'INVALID_XML',
-      'the document would change when written back; refusing to sign it',
-    );
-  }
-  const signature = original.createElementNS(DSIG_NS, 'Signature');
-  signature.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns', DSIG_NS);
-  signature.setAttribute('Id', signatureId);
-  root.appendChild(signature);
-  const signedInfo = dsig(signature, 'SignedInfo');
-  dsig(signedInfo, 'CanonicalizationMethod', { Algorithm: C14N_10 });
-  dsig(signedInfo, 'SignatureMethod', { Algorithm: SIGNATURE_METHODS[options.keyType][digestAlgorithm] });
-  const reference = dsig(signedInfo, 'Reference', { URI: '' });
-  const transforms = dsig(reference, 'Transforms');
-  dsig(transforms, 'Transform', { Algorithm: ENVELOPED_SIGNATURE });
-  dsig(transforms, 'Transform', { Algorithm: C14N_10 });
-  dsig(reference, 'DigestMethod', { Algorithm: DIGEST_METHODS[digestAlgorithm] });
-  dsig(reference, 'DigestValue');
+  const signatureId = options.signatureId ?? randomId();
+  const { signature, signedInfo } = appendSignature(root, signatureId, options.keyType, digestAlgorithm);
+  appendReference(signedInfo, '', [ENVELOPED_SIGNATURE, C14N_10], digestAlgorithm);
   dsig(signature, 'SignatureValue');
 
   // Digest what a verifier will parse: our own output, read back.
   const reread = parseXml(serializeXml(original));
-  const placed = elementById(reread, signatureId);
+  const placed = findSignature(reread, signatureId);
   const canonicalDocument = canonicalizeWithout(reread.documentElement!, placed);
   const digestValue = await xmlDigest(digestAlgorithm, new TextEncoder().encode(canonicalDocument));
-  const digestElement = childElement(
-    childElement(childElement(placed, DSIG_NS, 'SignedInfo')!, DSIG_NS, 'Reference')!,
-    DSIG_NS,
-    'DigestValue',
-  )!;
-  setText(digestElement, bytesToBase64(digestValue));
+  const reference = requireDsigChild(requireDsigChild(placed, 'SignedInfo'), 'Reference');
+  setText(requireDsigChild(reference, 'DigestValue'), bytesToBase64(digestValue));
 
   const preparedXml = serializeXml(reread);
-  const canonicalSignedInfo = new TextEncoder().encode(
-    canonicalize(childElement(elementById(parseXml(preparedXml), signatureId), DSIG_NS, 'SignedInfo')!),
-  );
-  const signedInfoDigest = await xmlDigest(digestAlgorithm, canonicalSignedInfo);
-  const prefix = hexToBytes(XML_DIGEST_INFO_PREFIX[digestAlgorithm]);
   return {
     profile: 'generic',
     keyType: options.keyType,
     digestAlgorithm,
     signatureId,
     xml: preparedXml,
-    canonicalSignedInfo,
-    signedInfoDigest,
-    ...(options.keyType === 'RSA' && { digestInfo: new Uint8Array([...prefix, ...signedInfoDigest]) }),
+    ...(await whatTheTokenSigns(preparedXml, signatureId, options.keyType, digestAlgorithm)),
     idAttribute: { element: root.localName!, namespace: root.namespaceURI, attribute: '' },
   };
 }

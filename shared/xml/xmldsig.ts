@@ -106,13 +106,13 @@ function chooseDigestAlgorithm(options: XmlSignatureOptions): XmlDigestAlgorithm
   return algorithm;
 }
 
-function randomId(): string {
+export function randomId(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
   return `sig-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Appends a child in the dsig namespace, with text if given. */
-function dsig(
+export function dsig(
   parent: Element,
   localName: string,
   attributes: Record<string, string> = {},
@@ -125,7 +125,8 @@ function dsig(
   return element;
 }
 
-function appendReference(
+/** A Reference with its Transforms and an empty DigestValue, filled in once the digest is known. */
+export function appendReference(
   signedInfo: Element,
   uri: string,
   transforms: string[],
@@ -138,7 +139,24 @@ function appendReference(
   dsig(reference, 'DigestValue');
 }
 
-function findSignature(document: Document, signatureId: string): Element {
+/** A Signature as `container`'s last child, with the start of its SignedInfo: the References follow. */
+export function appendSignature(
+  container: Element,
+  signatureId: string,
+  keyType: KeyType,
+  digestAlgorithm: XmlDigestAlgorithm,
+): { signature: Element; signedInfo: Element } {
+  const signature = container.ownerDocument!.createElementNS(DSIG_NS, 'Signature');
+  signature.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns', DSIG_NS);
+  signature.setAttribute('Id', signatureId);
+  container.appendChild(signature);
+  const signedInfo = dsig(signature, 'SignedInfo');
+  dsig(signedInfo, 'CanonicalizationMethod', { Algorithm: C14N_10 });
+  dsig(signedInfo, 'SignatureMethod', { Algorithm: SIGNATURE_METHODS[keyType][digestAlgorithm] });
+  return { signature, signedInfo };
+}
+
+export function findSignature(document: Document, signatureId: string): Element {
   const signature = elementById(document, signatureId);
   if (signature.namespaceURI !== DSIG_NS || signature.localName !== 'Signature') {
     throw new XmlSignatureError('PROFILE_MISMATCH', `"${signatureId}" is not a Signature`);
@@ -146,13 +164,13 @@ function findSignature(document: Document, signatureId: string): Element {
   return signature;
 }
 
-function requireDsigChild(parent: Element, localName: string): Element {
+export function requireDsigChild(parent: Element, localName: string): Element {
   const child = childElement(parent, DSIG_NS, localName);
   if (!child) throw new XmlSignatureError('PROFILE_MISMATCH', `<${parent.localName}> has no <${localName}>`);
   return child;
 }
 
-function setText(element: Element, text: string): void {
+export function setText(element: Element, text: string): void {
   while (element.firstChild) element.removeChild(element.firstChild);
   element.appendChild(element.ownerDocument!.createTextNode(text));
 }
@@ -170,26 +188,16 @@ export async function prepareXmlSignature(
   if (!NCNAME.test(signatureId))
     throw new XmlSignatureError('PROFILE_MISMATCH', 'signatureId must be an XML NCName');
 
-  const original = parseXml(xml);
-  // We output our own serialization; refuse documents whose signed meaning it would change
-  // (e.g. a &#13; in text, which xmldom writes back as a bare CR that parsers read as LF).
-  const originalCanonical = canonicalize(original.documentElement!);
-  if (canonicalize(parseXml(serializeXml(original)).documentElement!) !== originalCanonical) {
-    throw new XmlSignatureError(
-      'INVALID_XML',
-      'the document would change when written back; refusing to sign it',
-    );
-  }
+  const original = parseForSigning(xml);
 
   const place = placeSignature(original, options.profile);
   const signingTimeId = `SigningTime-${signatureId}`;
-  const signature = original.createElementNS(DSIG_NS, 'Signature');
-  signature.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns', DSIG_NS);
-  signature.setAttribute('Id', signatureId);
-  place.container.appendChild(signature);
-  const signedInfo = dsig(signature, 'SignedInfo');
-  dsig(signedInfo, 'CanonicalizationMethod', { Algorithm: C14N_10 });
-  dsig(signedInfo, 'SignatureMethod', { Algorithm: SIGNATURE_METHODS[options.keyType][digestAlgorithm] });
+  const { signature, signedInfo } = appendSignature(
+    place.container,
+    signatureId,
+    options.keyType,
+    digestAlgorithm,
+  );
   appendReference(signedInfo, `#${place.target.id}`, [ENVELOPED_SIGNATURE, C14N_10], digestAlgorithm);
   if (place.signingTimeObject) {
     // No enveloped-signature transform here: the Object is inside the Signature, and that
@@ -230,17 +238,13 @@ export async function prepareXmlSignature(
   }
 
   const preparedXml = serializeXml(withReferences);
-  const canonicalSignedInfo = signedInfoOf(parseXml(preparedXml), signatureId);
-  const signedInfoDigest = await xmlDigest(digestAlgorithm, canonicalSignedInfo);
   return {
     profile: options.profile,
     keyType: options.keyType,
     digestAlgorithm,
     signatureId,
     xml: preparedXml,
-    canonicalSignedInfo,
-    signedInfoDigest,
-    ...(options.keyType === 'RSA' ? { digestInfo: digestInfoOf(digestAlgorithm, signedInfoDigest) } : {}),
+    ...(await whatTheTokenSigns(preparedXml, signatureId, options.keyType, digestAlgorithm)),
     idAttribute: {
       element: place.target.localName,
       namespace: target.namespaceURI,
@@ -257,12 +261,49 @@ function* elementsNamed(parent: Element, localName: string): Generator<Element> 
   }
 }
 
-function signedInfoOf(document: Document, signatureId: string): Uint8Array {
+/**
+ * Parses a document to be signed. We output our own serialization; this refuses documents whose
+ * signed meaning it would change (e.g. a &#13; in text, which xmldom writes back as a bare CR that
+ * parsers read as LF).
+ */
+export function parseForSigning(xml: string): Document {
+  const original = parseXml(xml);
+  if (
+    canonicalize(parseXml(serializeXml(original)).documentElement!) !==
+    canonicalize(original.documentElement!)
+  ) {
+    throw new XmlSignatureError(
+      'INVALID_XML',
+      'the document would change when written back; refusing to sign it',
+    );
+  }
+  return original;
+}
+
+/** The canonical SignedInfo of a prepared document, its digest and (RSA) the DigestInfo over it. */
+export async function whatTheTokenSigns(
+  preparedXml: string,
+  signatureId: string,
+  keyType: KeyType,
+  digestAlgorithm: XmlDigestAlgorithm,
+): Promise<Pick<PreparedXmlSignature, 'canonicalSignedInfo' | 'signedInfoDigest' | 'digestInfo'>> {
+  const canonicalSignedInfo = signedInfoOf(parseXml(preparedXml), signatureId);
+  const signedInfoDigest = await xmlDigest(digestAlgorithm, canonicalSignedInfo);
+  return {
+    canonicalSignedInfo,
+    signedInfoDigest,
+    ...(keyType === 'RSA' ? { digestInfo: digestInfoOf(digestAlgorithm, signedInfoDigest) } : {}),
+  };
+}
+
+/** SignedInfo, canonical: the bytes whose digest the token signs. */
+export function signedInfoOf(document: Document, signatureId: string): Uint8Array {
   const signedInfo = requireDsigChild(findSignature(document, signatureId), 'SignedInfo');
   return new TextEncoder().encode(canonicalize(signedInfo));
 }
 
-function digestInfoOf(algorithm: XmlDigestAlgorithm, digest: Uint8Array): Uint8Array {
+/** The DER DigestInfo an RSA PKCS#1 v1.5 token mechanism without hashing signs. */
+export function digestInfoOf(algorithm: XmlDigestAlgorithm, digest: Uint8Array): Uint8Array {
   const prefix = hexToBytes(XML_DIGEST_INFO_PREFIX[algorithm]);
   const digestInfo = new Uint8Array(prefix.length + digest.length);
   digestInfo.set(prefix);

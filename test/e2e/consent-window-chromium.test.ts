@@ -21,7 +21,14 @@ import {
   settled,
   threePagePdf,
 } from '../support/consent-requests.js';
-import { atEachViewport, axeViolations, focused, layout, textsNotIn } from '../support/page-checks.js';
+import {
+  atEachViewport,
+  axeViolations,
+  focused,
+  layout,
+  textsNotIn,
+  characterLefts,
+} from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
 
@@ -313,18 +320,7 @@ describe('the consent window as people use it (Chromium)', () => {
       'tai-lieu-⟨U+2067⟩⟨U+202E⟩fdp.exe⟨U+2069⟩',
     );
     // Drawn left to right as written: "f" of "fdp" left of the "e" of "exe" (an obeyed U+202E would reverse them).
-    const order = await consent.$eval('#description', (el) => {
-      const node = [...el.childNodes].find(
-        (n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'),
-      )!;
-      const at = (i: number) => {
-        const range = document.createRange();
-        range.setStart(node, i);
-        range.setEnd(node, i + 1);
-        return range.getBoundingClientRect().left;
-      };
-      return [at(0), at(6)];
-    });
+    const order = await characterLefts(consent, '#description', 'fdp.exe', [0, 6]);
     expect(order[0]).toBeLessThan(order[1]!);
     // In the box labelled as the site's words, apart from kyso's own labels.
     expect(

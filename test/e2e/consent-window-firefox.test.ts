@@ -14,7 +14,7 @@ import {
   threePagePdf,
 } from '../support/consent-requests.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
-import { focused } from '../support/page-checks.js';
+import { focused, characterLefts } from '../support/page-checks.js';
 
 describe('Firefox ESR: what the consent window shows', () => {
   let session: FirefoxSession;
@@ -88,18 +88,7 @@ describe('Firefox ESR: what the consent window shows', () => {
     expect(await consent.$eval('#description', (el) => (el as HTMLElement).innerText)).toContain(
       'hoa-don-⟨U+202E⟩fdp.exe ⟨U+200B⟩x',
     );
-    const order = await consent.$eval('#description', (el) => {
-      const node = [...el.childNodes].find(
-        (n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith('fdp.exe'),
-      )!;
-      const at = (i: number) => {
-        const range = document.createRange();
-        range.setStart(node, i);
-        range.setEnd(node, i + 1);
-        return range.getBoundingClientRect().left;
-      };
-      return [at(0), at(6)];
-    });
+    const order = await characterLefts(consent, '#description', 'fdp.exe', [0, 6]);
     expect(order[0]).toBeLessThan(order[1]!);
     await clickInside(consent, '#cancel');
     expect(await outcome(page)).toBe('USER_CANCELLED');

@@ -6,7 +6,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
@@ -16,6 +15,7 @@ import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { signInConsent } from '../support/consent.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
@@ -100,14 +100,8 @@ describe('Firefox ESR: the consent flows', () => {
   });
 
   it('signs a PDF (pdfsig: valid) and a tax return (xmlsec1: valid) through the extension', async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Don de nghi', {
-      x: 72,
-      y: 700,
-      size: 20,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    const original = await doc.save();
+    const plainPdf = await onePagePdf('Don de nghi', 20);
+    const original = plainPdf;
     const pdfConsent = await session.consentWindowAfter(() =>
       sdkCall(page, 'signPdf', {
         pdf: Buffer.from(original).toString('base64'),

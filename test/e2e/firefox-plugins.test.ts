@@ -4,32 +4,28 @@
  * plugin, the user chooses "use kyso" in kyso's options, and the page's own calls then sign a PDF,
  * a batch of files with upload, an XML and a message through kyso's consent window.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { opensslVerifyRawSignature } from '../support/openssl.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   let session: FirefoxSession;
   let portal: string;
   let origin: string;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
+    const plainPdf = await onePagePdf('Cong van so 123');
     session = await startFirefoxSession(undefined, {
-      'cong-van.pdf': await doc.save(),
+      'cong-van.pdf': plainPdf,
       'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
       'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
     });
@@ -178,20 +174,13 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
     const signedXml = await raw(page);
     expect(signedXml).toMatchObject({ Status: 0 });
-    writeFileSync(path.join(dir, 'inline.xml'), Buffer.from(signedXml.Signature, 'base64'));
-    const xmlRun = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        path.join(dir, 'inline.xml'),
-      ],
-      { encoding: 'utf8' },
+    const xmlRun = xmlsecVerify(
+      dir,
+      Buffer.from(signedXml.Signature, 'base64'),
+      session.token.caPem,
+      'inline.xml',
     );
-    expect(xmlRun.status, xmlRun.stderr).toBe(0);
+    expect(xmlRun.ok, xmlRun.output).toBe(true);
 
     const content = Buffer.from('Phiếu điểm học kỳ I');
     await page.$eval(
@@ -203,31 +192,12 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await sign(await session.consentWindowAfter(() => page.click('#btn-sign')));
     const message = await raw(page);
     expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
-    writeFileSync(path.join(dir, 'content'), content);
-    writeFileSync(path.join(dir, 'sig'), Buffer.from(message.Signature, 'base64'));
-    execFileSync('openssl', [
-      'x509',
-      '-in',
-      session.token.certPemPath('01'),
-      '-pubkey',
-      '-noout',
-      '-out',
-      path.join(dir, 'pub.pem'),
-    ]);
-    const verify = spawnSync(
-      'openssl',
-      [
-        'dgst',
-        '-sha256',
-        '-verify',
-        path.join(dir, 'pub.pem'),
-        '-signature',
-        path.join(dir, 'sig'),
-        path.join(dir, 'content'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(verify.stdout + verify.stderr).toContain('Verified OK');
+    const verify = opensslVerifyRawSignature({
+      certificatePem: session.token.certPemPath('01'),
+      content,
+      signature: Buffer.from(message.Signature, 'base64'),
+    });
+    expect(verify.output).toContain('Verified OK');
     await page.close();
   }, 180_000);
 });

@@ -4,15 +4,13 @@
  * pdfsig (PAdES B-B and B-T, a second signature), xmlsec1 (HTKK, e-invoice, rsa-sha1), openssl
  * (CAdES-T), and tampered outputs refused by each.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -37,6 +35,7 @@ import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { signInConsent } from '../support/consent.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
@@ -85,27 +84,9 @@ describe('signature formats through the whole path (Chromium)', () => {
     );
   }
 
-  function xmlsecVerify(xml: string, name: string): { ok: boolean; output: string } {
-    const file = path.join(dir, name);
-    writeFileSync(file, xml);
-    const run = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:Id',
-        'DLHDon',
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        file,
-      ],
-      {
-        encoding: 'utf8',
-      },
-    );
-    return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
-  }
+  /** xmlsec1, trusting the test token's CA. */
+  const xmlsecVerifyTokenCa = (xml: string, name: string) =>
+    xmlsecVerify(dir, xml, session.token.caPem, name);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-e2e-formats-'));
@@ -235,11 +216,11 @@ describe('signature formats through the whole path (Chromium)', () => {
     );
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(result.xml).toContain('<CKyDTu>');
-    const verified = xmlsecVerify(result.xml, 'htkk.xml');
+    const verified = xmlsecVerifyTokenCa(result.xml, 'htkk.xml');
     expect(verified.ok, verified.output).toBe(true);
     const changed = result.xml.replace('<mst>0101234567</mst>', '<mst>0101234568</mst>');
     expect(changed).not.toBe(result.xml);
-    expect(xmlsecVerify(changed, 'htkk-changed.xml').ok).toBe(false);
+    expect(xmlsecVerifyTokenCa(changed, 'htkk-changed.xml').ok).toBe(false);
   });
 
   it('e-invoice with an EC key and an HTKK return in rsa-sha1, in one batch with a CAdES-T digest: each verified', async () => {
@@ -272,10 +253,10 @@ describe('signature formats through the whole path (Chromium)', () => {
     const [invoice, sha1, cms] = result.results;
     expect(invoice.ok, JSON.stringify(invoice)).toBe(true);
     expect(invoice.xml).toContain('ecdsa-sha256');
-    const verified = xmlsecVerify(invoice.xml, 'einvoice.xml');
+    const verified = xmlsecVerifyTokenCa(invoice.xml, 'einvoice.xml');
     expect(verified.ok, verified.output).toBe(true);
     expect(
-      xmlsecVerify(
+      xmlsecVerifyTokenCa(
         invoice.xml.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145000</TgTTTBSo>'),
         'einvoice-changed.xml',
       ).ok,
@@ -302,7 +283,7 @@ describe('signature formats through the whole path (Chromium)', () => {
     );
     expect(rsaSha1.ok, JSON.stringify(rsaSha1)).toBe(true);
     expect(rsaSha1.xml).toContain('xmldsig#rsa-sha1');
-    const verifiedSha1 = xmlsecVerify(rsaSha1.xml, 'htkk-sha1.xml');
+    const verifiedSha1 = xmlsecVerifyTokenCa(rsaSha1.xml, 'htkk-sha1.xml');
     expect(verifiedSha1.ok, verifiedSha1.output).toBe(true);
   });
 

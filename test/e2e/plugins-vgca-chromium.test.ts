@@ -5,18 +5,16 @@
  * emulation, every signature through kyso's consent window. Results judged by pdfsig, xmlsec1 and
  * openssl; uploads received by the demo portal's handler in the real multipart shape.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -35,6 +33,10 @@ import {
 } from '../support/pdf-tools.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { opensslCmsVerify, opensslVerifyRawSignature, selfSigned } from '../support/openssl.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
@@ -46,29 +48,14 @@ async function installedPluginListener(): Promise<{
   close(): Promise<void>;
 }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-tool-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSigned({
+    keyFile: path.join(dir, 'key.pem'),
+    certFile: path.join(dir, 'cert.pem'),
+    subject: '/CN=127.0.0.1',
+    days: 2,
+    extensions: ['subjectAltName=IP:127.0.0.1'],
+    ecCurve: 'prime256v1',
+  });
   const server = createServer({
     key: readFileSync(path.join(dir, 'key.pem')),
     cert: readFileSync(path.join(dir, 'cert.pem')),
@@ -105,14 +92,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   let portal: string;
   let pdf: Uint8Array;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    pdf = await doc.save();
+    const plainPdf = await onePagePdf('Cong van so 123');
+    pdf = plainPdf;
     session = await startPortalSession(
       undefined,
       {
@@ -131,30 +112,21 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   });
 
   const raw = async (page: Page, previous = '') => {
-    await page
-      .waitForFunction(
-        (before) => {
-          const text = document.getElementById('raw')!.textContent;
-          return text && text !== before;
-        },
-        { timeout: 60_000 },
-        previous,
-      )
-      .catch(async (error) => {
-        for (const t of session.browser.targets())
-          if (t.url().includes('consent'))
-            console.log(
-              'consent window when the answer timed out:',
-              await (
-                await t.asPage()
-              )
-                .$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`)
-                .catch(() => 'closed'),
-            );
-        console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
-        throw error;
-      });
-    return JSON.parse(await page.$eval('#raw', (el) => el.textContent)) as Record<string, any>;
+    const answer = await nextRawAnswer(page, previous).catch(async (error) => {
+      for (const t of session.browser.targets())
+        if (t.url().includes('consent'))
+          console.log(
+            'consent window when the answer timed out:',
+            await (
+              await t.asPage()
+            )
+              .$eval('body', (b) => `${b.dataset.state} ${b.innerText.slice(0, 700)}`)
+              .catch(() => 'closed'),
+          );
+      console.log('page answer when it timed out:', await page.$eval('#raw', (el) => el.textContent));
+      throw error;
+    });
+    return JSON.parse(answer) as Record<string, any>;
   };
   const signInConsent = async (
     page: Page,
@@ -373,23 +345,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         .signatures[0]?.valid,
     ).toBe(true);
     for (const upload of uploads.slice(1)) {
-      const file = path.join(dir, upload.name);
-      writeFileSync(file, upload.bytes);
-      const run = spawnSync(
-        'xmlsec1',
-        [
-          '--verify',
-          '--trusted-pem',
-          session.token.caPem,
-          '--id-attr:Id',
-          'DLHDon',
-          '--id-attr:id',
-          `${HTKK_NS}:HSoKhaiThue`,
-          file,
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
+      const run = xmlsecVerify(dir, upload.bytes, session.token.caPem, upload.name);
+      expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
     }
     await page.close();
   }, 180_000);
@@ -413,32 +370,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const reply = await raw(page);
     expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
     expect(reply.CertBase64).toBe(session.token.certDer('01').toString('base64'));
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msg-'));
-    writeFileSync(path.join(dir, 'content'), content);
-    writeFileSync(path.join(dir, 'sig'), Buffer.from(reply.Signature, 'base64'));
-    execFileSync('openssl', [
-      'x509',
-      '-in',
-      session.token.certPemPath('01'),
-      '-pubkey',
-      '-noout',
-      '-out',
-      path.join(dir, 'pub.pem'),
-    ]);
-    const verify = spawnSync(
-      'openssl',
-      [
-        'dgst',
-        '-sha256',
-        '-verify',
-        path.join(dir, 'pub.pem'),
-        '-signature',
-        path.join(dir, 'sig'),
-        path.join(dir, 'content'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(verify.stdout + verify.stderr).toContain('Verified OK');
+    const verify = opensslVerifyRawSignature({
+      certificatePem: session.token.certPemPath('01'),
+      content,
+      signature: Buffer.from(reply.Signature, 'base64'),
+    });
+    expect(verify.output).toContain('Verified OK');
     await page.close();
   }, 120_000);
 
@@ -468,26 +405,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       Status: 0,
       CertBase64: session.token.certDer('01').toString('base64'),
     });
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-msgcms-'));
-    writeFileSync(path.join(dir, 'sig.p7m'), Buffer.from(reply.Signature, 'base64'));
-    const content = execFileSync(
-      'openssl',
-      [
-        'cms',
-        '-verify',
-        '-binary',
-        '-inform',
-        'DER',
-        '-in',
-        path.join(dir, 'sig.p7m'),
-        '-CAfile',
-        session.token.caPem,
-        '-purpose',
-        'any',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    expect(content.toString('utf8')).toBe(message);
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(reply.Signature, 'base64'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent?.toString('utf8')).toBe(message);
     await page.close();
   }, 120_000);
 
@@ -504,20 +427,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const whole = await raw(page);
     expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-xml-'));
-    writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(whole.Signature, 'base64'));
-    const run = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        path.join(dir, 'to-khai.xml'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(run.status, run.stderr).toBe(0);
+    const run = xmlsecVerify(dir, Buffer.from(whole.Signature, 'base64'), session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
 
     const previous = JSON.stringify(whole);
     await signInConsent(page, () => page.click('#btn-xml-sig'));

@@ -4,32 +4,25 @@
  * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '../support/pdf-tools.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   let session: PortalSession;
   let portal: string;
   let pdf: Uint8Array;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Hop dong so 45', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    pdf = await doc.save();
+    const plainPdf = await onePagePdf('Hop dong so 45');
+    pdf = plainPdf;
     session = await startPortalSession(undefined, {});
     portal = new URL('/vnpt-portal.html', session.demo.url).href;
     // The user chose "use kyso" for the portal (the choice itself is shown in plugins-vgca-chromium.test.ts).
@@ -44,17 +37,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await session?.close();
   });
 
-  const raw = async (page: Page, previous = '') => {
-    await page.waitForFunction(
-      (before) => {
-        const text = document.getElementById('raw')!.textContent;
-        return text && text !== before;
-      },
-      { timeout: 60_000 },
-      previous,
-    );
-    return await page.$eval('#raw', (el) => el.textContent);
-  };
+  const raw = nextRawAnswer;
   const consentAndSign = async (click: () => Promise<unknown>) => {
     const consent = await consentWindowAfter(session.browser, click);
     await consent.click('input[name="certificate"][value$="/01"]');
@@ -120,20 +103,8 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await consentAndSign(() => page.click('#btSign'));
     const xmlItem = JSON.parse((JSON.parse(await raw(page, previous)) as string[])[0]!);
     expect(xmlItem).toMatchObject({ code: 0 });
-    writeFileSync(path.join(dir, 'to-khai.xml'), Buffer.from(xmlItem.data, 'base64'));
-    const run = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        session.token.caPem,
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        path.join(dir, 'to-khai.xml'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(run.status, run.stderr).toBe(0);
+    const run = xmlsecVerify(dir, Buffer.from(xmlItem.data, 'base64'), session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
     await page.close();
   }, 120_000);
 

@@ -7,23 +7,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
   let session: PortalSession;
   beforeAll(async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Cong van so 123', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    session = await startPortalSession(undefined, { 'cong-van.pdf': await doc.save() });
+    const plainPdf = await onePagePdf('Cong van so 123');
+    session = await startPortalSession(undefined, { 'cong-van.pdf': plainPdf });
   }, 120_000);
   afterAll(async () => {
     await session?.close();

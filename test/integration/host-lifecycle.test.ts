@@ -86,30 +86,23 @@ describe('the PKCS#11 worker ends gently', () => {
     expect(calls.at(-1), calls.join(', ')).toBe('C_Finalize');
   };
 
+  /** One sign-cms with the test token's PIN: what every case here asks of the host. */
+  const signCmsParams = (certificateId: string) => ({
+    certificateId,
+    pin: token.pin,
+    digest,
+    digestAlgorithm: 'SHA-256' as const,
+    origin,
+  });
+
   it('an idle stop logs out and calls C_Finalize; the next request starts a new worker', async () => {
     const host = startHost('idle', { KYSO_WORKER_IDLE_MS: '300' });
     try {
       const id = await certificateId(host);
-      expectSigned(
-        await host.request('sign-cms', {
-          certificateId: id,
-          pin: token.pin,
-          digest,
-          digestAlgorithm: 'SHA-256',
-          origin,
-        }),
-      );
+      expectSigned(await host.request('sign-cms', signCmsParams(id)));
       await until(() => callsByWorker()[0]?.at(-1) === 'C_Finalize', 'the idle worker finalised');
       endsCleanly(callsByWorker()[0]!);
-      expectSigned(
-        await host.request('sign-cms', {
-          certificateId: id,
-          pin: token.pin,
-          digest,
-          digestAlgorithm: 'SHA-256',
-          origin,
-        }),
-      );
+      expectSigned(await host.request('sign-cms', signCmsParams(id)));
       expect(callsByWorker().length).toBeGreaterThanOrEqual(2);
     } finally {
       await host.close();
@@ -121,13 +114,7 @@ describe('the PKCS#11 worker ends gently', () => {
     const host = startHost('exit');
     try {
       const id = await certificateId(host);
-      const request = host.start('sign-cms', {
-        certificateId: id,
-        pin: token.pin,
-        digest,
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
+      const request = host.start('sign-cms', signCmsParams(id));
       await until(() => callsByWorker().some((calls) => calls.includes('C_Login')), 'the login started');
       host.child.stdin.end(); // the browser goes away in the middle of the login
       expectSigned(await host.frameFor(request)); // the call in flight still finished
@@ -144,15 +131,7 @@ describe('the PKCS#11 worker ends gently', () => {
     const host = startHost('signal');
     try {
       const id = await certificateId(host);
-      expectSigned(
-        await host.request('sign-cms', {
-          certificateId: id,
-          pin: token.pin,
-          digest,
-          digestAlgorithm: 'SHA-256',
-          origin,
-        }),
-      );
+      expectSigned(await host.request('sign-cms', signCmsParams(id)));
       const workerPid = Number(
         readFileSync(`/proc/${host.child.pid}/task/${host.child.pid}/children`, 'utf8')
           .trim()
@@ -164,15 +143,7 @@ describe('the PKCS#11 worker ends gently', () => {
       // The next request comes after the worker has gone (a request racing its exit is answered
       // TOKEN_DRIVER_FAILED, "try again": the same as any worker lost mid-call).
       await until(() => !existsSync(`/proc/${workerPid}`), 'the signalled worker exited');
-      expectSigned(
-        await host.request('sign-cms', {
-          certificateId: id,
-          pin: token.pin,
-          digest,
-          digestAlgorithm: 'SHA-256',
-          origin,
-        }),
-      );
+      expectSigned(await host.request('sign-cms', signCmsParams(id)));
       expect(
         await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION }),
       ).toMatchObject({ ok: true });

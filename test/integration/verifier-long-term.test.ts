@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
 import { addSignatureTimestamp, requestTimestamp } from '../../shared/cms/timestamp.js';
@@ -28,6 +27,7 @@ import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 const DAY = 86_400_000;
 
@@ -50,14 +50,8 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     // Certificate and time-stamp times have one-second precision: sign in a later second than the issue.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     options = { trustedRoots: [ca.caDer], timestampRoots: [tsa.caDer], revocation: { policy: 'require' } };
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Quyet dinh luu tru', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, (digest) =>
+    const plainPdf = await onePagePdf('Quyet dinh luu tru');
+    bT = await signPdf(plainPdf, { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, (digest) =>
       signCades(
         {
           contentDigest: digest,

@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signXml } from '../../shared/xml/xmldsig.js';
 import {
@@ -21,6 +20,7 @@ import {
 import { makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 const run = promisify(execFile);
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -123,14 +123,8 @@ describe('signatures made by other tools', () => {
       'pass:',
     ]);
     await run('pk12util', ['-i', file('signer.p12'), '-d', `sql:${nss}`, '-W', '']);
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Signed by poppler', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    writeFileSync(file('plain.pdf'), await doc.save());
+    const plainPdf = await onePagePdf('Signed by poppler');
+    writeFileSync(file('plain.pdf'), plainPdf);
     // This poppler (22.12) answers "-etsi is not supported yet with -add-signature": adbe.pkcs7.detached only.
     const out = file('poppler.pdf');
     await run('pdfsig', [

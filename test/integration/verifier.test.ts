@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
 import { signPdf } from '../../shared/pdf/pades.js';
@@ -25,6 +24,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity } from '../support/software-signer.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 const content = Buffer.from('Hồ sơ đề nghị cấp phép — bản điện tử\n');
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -134,19 +134,13 @@ describe('server-side verifier', () => {
   });
 
   it('PAdES: both signatures of a twice-signed PDF valid (pdfsig agrees); bytes added after the last one are reported', async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Quyet dinh', {
-      x: 72,
-      y: 700,
-      size: 18,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
+    const plainPdf = await onePagePdf('Quyet dinh');
     const padesBy = (who: IssuedCertificate) => async (digest: Uint8Array) =>
       signCades(
         { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: who.der, signingTime: null },
         who.signer,
       );
-    const once = await signPdf(await doc.save(), { reason: 'Ký lần 1' }, padesBy(good));
+    const once = await signPdf(plainPdf, { reason: 'Ký lần 1' }, padesBy(good));
     const twice = await signPdf(once, { reason: 'Ký lần 2' }, padesBy(good));
     const report = await verifyPdfSignatures(twice, options);
     expect(report.valid, JSON.stringify(report.signatures.map((s) => s.details))).toBe(true);
@@ -174,10 +168,7 @@ describe('server-side verifier', () => {
     expect(modified.signatures[1]!.problems).toContain('DOCUMENT_MODIFIED_AFTER_SIGNING');
     expect(modified.signatures[0]!.valid).toBe(true);
 
-    const byRevoked = await verifyPdfSignatures(
-      await signPdf(await doc.save(), {}, padesBy(revoked)),
-      options,
-    );
+    const byRevoked = await verifyPdfSignatures(await signPdf(plainPdf, {}, padesBy(revoked)), options);
     expect(byRevoked.signatures[0]!.problems).toContain('REVOKED');
   });
 

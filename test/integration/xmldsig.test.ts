@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { constants, privateEncrypt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyType } from '../../shared/cms/algorithms.js';
 import {
   completeXmlSignature,
-  HTKK_NS,
   prepareXmlSignature,
   signXml,
   XmlSignatureError,
@@ -17,31 +15,11 @@ import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { tokenSigner } from '../support/token-signer.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 const HTKK = HTKK_RETURN;
 const INVOICE = EINVOICE;
 const SIGNING_TIME = new Date('2026-11-22T07:05:09Z'); // 14:05:09 in Hà Nội
-
-/** xmlsec1 --verify, trusting only the given CA, told which attributes are IDs in each format. */
-function xmlsecVerify(dir: string, xml: string, caPem: string, name: string) {
-  const file = path.join(dir, name);
-  writeFileSync(file, xml);
-  const result = spawnSync(
-    'xmlsec1',
-    [
-      '--verify',
-      '--trusted-pem',
-      caPem,
-      '--id-attr:Id',
-      'DLHDon',
-      '--id-attr:id',
-      `${HTKK_NS}:HSoKhaiThue`,
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
-  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
-}
 
 /** The software RSA identity, able to sign a DigestInfo as given (what rsa-sha1 needs). */
 function withDigestInfo(identity: SoftwareIdentity): DigestInfoSigner {

@@ -22,7 +22,7 @@ import {
   consentWindowAfter,
   enableDeveloperMode,
 } from '../support/browser.js';
-import { opensslCmsVerify } from '../support/openssl.js';
+import { localhostTls, opensslCmsVerify } from '../support/openssl.js';
 import { MASTER_TOKEN_DIR, REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
 import { PackageRoot } from './package-root.js';
 
@@ -227,32 +227,10 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
 
     beforeAll(async () => {
       // Firefox refuses plain http portals (no developer mode here): https with a throwaway certificate.
-      const tls = path.join(root.shared, 'tls');
-      mkdirSync(tls);
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          `${tls}/key.pem`,
-          '-out',
-          `${tls}/cert.pem`,
-          '-days',
-          '2',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=DNS:localhost',
-        ],
-        { stdio: 'ignore' },
-      );
+      const tls = localhostTls(path.join(root.shared, 'tls'));
       demo = await startDemoServer({
         trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
-        tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
+        tls,
       });
       const xpi = path.join(root.shared, 'xpi');
       mkdirSync(xpi);

@@ -5,7 +5,6 @@
  * developer mode). BiDi shows extension pages as about:blank targets, so kyso's windows are found
  * by asking each page where it is.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import puppeteer, { type Browser, type Page, type Target } from 'puppeteer-core'
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { registerHostForFirefox } from './host-registration.js';
+import { localhostTls } from './openssl.js';
 import { EXTENSION_DIST } from './paths.js';
 import { copyTestToken, type TestToken } from './token.js';
 
@@ -48,32 +48,10 @@ export async function startFirefoxSession(
   const token = copyTestToken();
   const home = mkdtempSync(path.join(tmpdir(), 'kyso-firefox-home-'));
   registerHostForFirefox(home, hostEnv?.(token) ?? token.env);
-  const tls = path.join(home, 'tls');
-  execFileSync('mkdir', ['-p', tls]);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${tls}/key.pem`,
-      '-out',
-      `${tls}/cert.pem`,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  const tls = localhostTls(path.join(home, 'tls'));
   const portal = await startDemoServer({
     trustedRoots: pemCertificates(readFileSync(token.caPem, 'utf8')),
-    tls: { key: readFileSync(`${tls}/key.pem`, 'utf8'), cert: readFileSync(`${tls}/cert.pem`, 'utf8') },
+    tls,
     ...(files && { files }),
   });
   const browser = await puppeteer.launch({

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -8,12 +8,17 @@ export interface OpensslVerifyResult {
   output: string;
 }
 
+export interface OpensslCmsVerifyResult extends OpensslVerifyResult {
+  /** What the CMS signs, as openssl wrote it out (when verified). */
+  signedContent?: Buffer;
+}
+
 /** `openssl cms -verify`: the independent verifier for CMS signatures. */
 export function opensslCmsVerify(options: {
   cms: Uint8Array;
   content?: Uint8Array;
   caFile: string;
-}): OpensslVerifyResult {
+}): OpensslCmsVerifyResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-'));
   try {
     const cmsPath = path.join(dir, 'sig.p7s');
@@ -38,6 +43,42 @@ export function opensslCmsVerify(options: {
     }
     args.push('-out', path.join(dir, 'out.bin'));
     const run = spawnSync('openssl', args, { encoding: 'utf8' });
+    const ok = run.status === 0;
+    return {
+      ok,
+      output: `${run.stdout}${run.stderr}`,
+      ...(ok && { signedContent: readFileSync(path.join(dir, 'out.bin')) }),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `openssl dgst -sha256 -verify`: a bare signature over `content` checked with the certificate's public key. */
+export function opensslVerifyRawSignature(options: {
+  certificatePem: string;
+  content: Uint8Array;
+  signature: Uint8Array;
+}): OpensslVerifyResult {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-'));
+  try {
+    const file = (name: string) => path.join(dir, name);
+    writeFileSync(file('content'), options.content);
+    writeFileSync(file('sig'), options.signature);
+    execFileSync('openssl', [
+      'x509',
+      '-in',
+      options.certificatePem,
+      '-pubkey',
+      '-noout',
+      '-out',
+      file('pub.pem'),
+    ]);
+    const run = spawnSync(
+      'openssl',
+      ['dgst', '-sha256', '-verify', file('pub.pem'), '-signature', file('sig'), file('content')],
+      { encoding: 'utf8' },
+    );
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -54,6 +95,28 @@ export function makeTestCa(
   commonName: string,
   keyUsage = 'keyCertSign,cRLSign',
 ): void {
+  selfSigned({
+    keyFile,
+    certFile,
+    subject: `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
+    days: 30,
+    extensions: ['basicConstraints=critical,CA:TRUE', `keyUsage=critical,${keyUsage}`],
+  });
+}
+
+/**
+ * A new key (RSA-2048, or EC on `ecCurve`) and a self-signed certificate for it made by openssl,
+ * with the given X.509v3 extensions; PEM unless `der`.
+ */
+export function selfSigned(options: {
+  keyFile: string;
+  certFile: string;
+  subject: string;
+  days: number;
+  extensions: string[];
+  ecCurve?: string;
+  der?: boolean;
+}): void {
   execFileSync(
     'openssl',
     [
@@ -61,22 +124,88 @@ export function makeTestCa(
       '-x509',
       '-new',
       '-newkey',
-      'rsa:2048',
+      ...(options.ecCurve ? ['ec', '-pkeyopt', `ec_paramgen_curve:${options.ecCurve}`] : ['rsa:2048']),
       '-nodes',
       '-keyout',
-      keyFile,
+      options.keyFile,
+      ...(options.der ? ['-outform', 'DER'] : []),
       '-out',
-      certFile,
+      options.certFile,
       '-days',
-      '30',
+      String(options.days),
       '-utf8',
       '-subj',
-      `/C=VN/O=kyso thử nghiệm/CN=${commonName}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      `keyUsage=critical,${keyUsage}`,
+      options.subject,
+      ...options.extensions.flatMap((extension) => ['-addext', extension]),
     ],
     { stdio: 'ignore' },
   );
+}
+
+/**
+ * A key and certificate issued by a test CA with openssl (an independent producer): `<base>.key`,
+ * `<base>.csr` and `<base>.pem` are written. `extensions` is an openssl extfile's text.
+ */
+export function issueTestCertificate(options: {
+  base: string;
+  subject: string;
+  caFile: string;
+  caKeyFile: string;
+  serialHex: string;
+  days: number;
+  extensions: string;
+  keyType?: 'RSA' | 'EC';
+}): { keyFile: string; certFile: string } {
+  const keyFile = `${options.base}.key`;
+  const certFile = `${options.base}.pem`;
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  writeFileSync(`${options.base}.ext`, options.extensions);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    ...(options.keyType === 'EC' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['rsa:2048']),
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    `${options.base}.csr`,
+    '-utf8',
+    '-subj',
+    options.subject,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${options.base}.csr`,
+    '-CA',
+    options.caFile,
+    '-CAkey',
+    options.caKeyFile,
+    '-set_serial',
+    `0x${options.serialHex}`,
+    '-days',
+    String(options.days),
+    '-extfile',
+    `${options.base}.ext`,
+    '-out',
+    certFile,
+  ]);
+  return { keyFile, certFile };
+}
+
+/** A throwaway self-signed certificate for https://localhost (2 days), written under `dir`; PEM texts. */
+export function localhostTls(dir: string): { key: string; cert: string } {
+  mkdirSync(dir, { recursive: true });
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  selfSigned({
+    keyFile,
+    certFile,
+    subject: '/CN=localhost',
+    days: 2,
+    extensions: ['subjectAltName=DNS:localhost'],
+  });
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
 }

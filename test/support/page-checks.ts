@@ -172,3 +172,31 @@ export async function textsNotIn(page: Page, lang: 'vi' | 'en'): Promise<string[
     (text) => !neutral.test(text) && (!own.some((p) => p.test(text)) || foreign.some((p) => p.test(text))),
   );
 }
+
+/**
+ * Where characters are drawn: the left edge of each of `indexes` in the first text node of
+ * `selector` that starts with `textStart` (to see whether bidi controls were obeyed).
+ */
+export function characterLefts(
+  page: Page,
+  selector: string,
+  textStart: string,
+  indexes: number[],
+): Promise<number[]> {
+  return page.$eval(
+    selector,
+    (el, start, at) => {
+      const node = [...el.childNodes].find(
+        (n) => n.nodeType === Node.TEXT_NODE && n.textContent!.startsWith(start),
+      )!;
+      return at.map((i) => {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        return range.getBoundingClientRect().left;
+      });
+    },
+    textStart,
+    indexes,
+  );
+}

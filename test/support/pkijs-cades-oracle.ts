@@ -6,7 +6,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
-import type { DigestAlgorithm } from '../../shared/protocol/common.js';
 import {
   OID,
   digestAlgorithmIdentifier,
@@ -14,29 +13,8 @@ import {
   type KeyType,
 } from '../../shared/cms/algorithms.js';
 import { digest } from '../../shared/cms/digest.js';
-
-/**
- * Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns
- * it. `data` (the bytes digested, when small) lets tokens that cannot sign a bare digest hash it
- * themselves.
- */
-export interface DigestSigner {
-  readonly keyType: KeyType;
-  signDigest(digest: Uint8Array, algorithm: DigestAlgorithm, data?: Uint8Array): Promise<Uint8Array>;
-}
-
-export interface CadesOptions {
-  /** Digest of the content, computed where the content is (page, extension, CLI). */
-  contentDigest: Uint8Array;
-  digestAlgorithm: DigestAlgorithm;
-  signerCertificate: Uint8Array;
-  /** Intermediate certificates to carry in the SignedData. */
-  chain?: Uint8Array[];
-  /** The signingTime attribute; null to omit it (PAdES puts the time in the signature dictionary). */
-  signingTime?: Date | null;
-  /** For an attached (encapsulated) signature; its digest must be contentDigest. */
-  content?: Uint8Array;
-}
+// The oracle takes exactly what the DER writer takes.
+import type { CadesOptions, DigestSigner } from '../../shared/cms/cades.js';
 
 function attribute(type: string, value: asn1js.AsnType): pkijs.Attribute {
   return new pkijs.Attribute({ type, values: [value] });

@@ -3,7 +3,7 @@
  * server-side verifier's tests. `openssl ocsp` answers each request and `openssl ca -gencrl` makes
  * the CRL, from one index the test can mark revoked; either service can be taken down.
  */
-import { makeTestCa } from './openssl.js';
+import { issueTestCertificate, makeTestCa } from './openssl.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { createPrivateKey, privateEncrypt, constants } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,50 +131,15 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     issue(subject) {
       const serial = (serialCounter++).toString(16).toUpperCase();
       const name = `leaf-${serial}`;
-      writeFileSync(
-        file(`${name}.ext`),
-        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp,caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=URI:${url}/crl\n`,
-      );
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-new',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          file(`${name}.key`),
-          '-out',
-          file(`${name}.csr`),
-          '-utf8',
-          '-subj',
-          subject,
-        ],
-        { stdio: 'ignore' },
-      );
-      execFileSync(
-        'openssl',
-        [
-          'x509',
-          '-req',
-          '-in',
-          file(`${name}.csr`),
-          '-CA',
-          file('ca.pem'),
-          '-CAkey',
-          file('ca.key'),
-          '-set_serial',
-          `0x${serial}`,
-          '-days',
-          '10',
-          '-extfile',
-          file(`${name}.ext`),
-          '-out',
-          file(`${name}.pem`),
-        ],
-        { stdio: 'ignore' },
-      );
+      issueTestCertificate({
+        base: file(name),
+        subject,
+        caFile: file('ca.pem'),
+        caKeyFile: file('ca.key'),
+        serialHex: serial,
+        days: 10,
+        extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp,caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=URI:${url}/crl\n`,
+      });
       const expiry = new Date(Date.now() + 10 * 86_400_000);
       const subjectLine = execFileSync(
         'openssl',

@@ -1,7 +1,7 @@
-import { makeTestCa } from './openssl.js';
+import { issueTestCertificate, makeTestCa } from './openssl.js';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, privateEncrypt, constants, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import path from 'node:path';
 import { DIGEST_INFO_PREFIX } from '../../shared/cms/algorithms.js';
@@ -36,52 +36,16 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   const keyPath = path.join(dir, `${name}.key`);
   const certPem = path.join(dir, `${name}.pem`);
   const { caPem, caKey } = ensureCa(dir);
-  const extFile = path.join(dir, 'sw-ee.ext');
-  writeFileSync(
-    extFile,
-    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
-  );
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-new',
-      '-newkey',
-      keyType === 'RSA' ? 'rsa:2048' : 'ec',
-      ...(keyType === 'EC' ? ['-pkeyopt', 'ec_paramgen_curve:P-256'] : []),
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      `${certPem}.csr`,
-      '-utf8',
-      '-subj',
-      subject,
-    ],
-    { stdio: 'ignore' },
-  );
-  execFileSync(
-    'openssl',
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${certPem}.csr`,
-      '-CA',
-      caPem,
-      '-CAkey',
-      caKey,
-      '-set_serial',
-      `0x${Date.now().toString(16)}`,
-      '-days',
-      '30',
-      '-extfile',
-      extFile,
-      '-out',
-      certPem,
-    ],
-    { stdio: 'ignore' },
-  );
+  issueTestCertificate({
+    base: path.join(dir, name),
+    subject,
+    caFile: caPem,
+    caKeyFile: caKey,
+    serialHex: Date.now().toString(16),
+    days: 30,
+    extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+    keyType,
+  });
   const key = createPrivateKey(readFileSync(keyPath));
   const certificateDer = execFileSync('openssl', ['x509', '-in', certPem, '-outform', 'DER']);
   const signer: DigestSigner = {

@@ -3,7 +3,7 @@
  * on 127.0.0.1, with its own throw-away CA and TSA certificate. It can also misbehave on purpose
  * (refuse, send garbage, answer late, answer another request) so that clients' error paths are tested.
  */
-import { makeTestCa } from './openssl.js';
+import { issueTestCertificate, makeTestCa } from './openssl.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -47,45 +47,18 @@ export interface LocalTsa {
 export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
 
 function makeCertificates(dir: string): void {
-  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
-  openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    path.join(dir, 'tsa.key'),
-    '-out',
-    path.join(dir, 'tsa.csr'),
-    '-utf8',
-    '-subj',
-    '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
-  ]);
   // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
-  writeFileSync(
-    path.join(dir, 'tsa.ext'),
-    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
-  );
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    path.join(dir, 'tsa.csr'),
-    '-CA',
-    path.join(dir, 'ca.pem'),
-    '-CAkey',
-    path.join(dir, 'ca.key'),
-    '-set_serial',
-    `0x${Date.now().toString(16)}`,
-    '-days',
-    '30',
-    '-extfile',
-    path.join(dir, 'tsa.ext'),
-    '-out',
-    path.join(dir, 'tsa.pem'),
-  ]);
+  issueTestCertificate({
+    base: path.join(dir, 'tsa'),
+    subject: '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
+    caFile: path.join(dir, 'ca.pem'),
+    caKeyFile: path.join(dir, 'ca.key'),
+    serialHex: Date.now().toString(16),
+    days: 30,
+    extensions:
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
+  });
   writeFileSync(path.join(dir, 'serial'), '01\n');
   writeFileSync(
     path.join(dir, 'openssl.cnf'),

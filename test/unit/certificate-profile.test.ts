@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,36 +8,20 @@ import {
   summarizeCertificate,
   usabilityProblems,
 } from '../../shared/certificate/profile.js';
+import { selfSigned } from '../support/openssl.js';
 
 /** Certificates made by openssl (an independent producer), with the Vietnamese profile. */
 function makeCert(dir: string, name: string, subject: string, ext: string[], days = 30): Buffer {
-  const key = path.join(dir, `${name}.key`);
   const der = path.join(dir, `${name}.der`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      name.startsWith('ec') ? 'ec' : 'rsa:2048',
-      ...(name.startsWith('ec') ? ['-pkeyopt', 'ec_paramgen_curve:P-384'] : []),
-      '-nodes',
-      '-keyout',
-      key,
-      '-outform',
-      'DER',
-      '-out',
-      der,
-      '-days',
-      String(days),
-      '-utf8',
-      '-subj',
-      subject,
-      ...ext.flatMap((e) => ['-addext', e]),
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSigned({
+    keyFile: path.join(dir, `${name}.key`),
+    certFile: der,
+    subject,
+    days,
+    extensions: ext,
+    ...(name.startsWith('ec') && { ecCurve: 'P-384' }),
+    der: true,
+  });
   return readFileSync(der);
 }
 

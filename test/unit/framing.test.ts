@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
+import { concatBytes } from '../../shared/encoding.js';
 
 const frame = (value: unknown) => encodeFrame(value, 1 << 20);
 const header = (length: number) => {
   const h = new Uint8Array(4);
   new DataView(h.buffer).setUint32(0, length, true);
   return h;
-};
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 };
 
 describe('native-messaging framing', () => {
@@ -25,7 +17,7 @@ describe('native-messaging framing', () => {
   });
 
   it('reassembles frames split at every byte boundary and several per chunk', () => {
-    const stream = concat(frame({ a: 1 }), frame([2, 3]), frame('bốn'));
+    const stream = concatBytes([frame({ a: 1 }), frame([2, 3]), frame('bốn')]);
     for (let cut = 0; cut <= stream.length; cut++) {
       const reader = new FrameReader(1024);
       const got = [...reader.push(stream.subarray(0, cut)), ...reader.push(stream.subarray(cut))];
@@ -38,11 +30,11 @@ describe('native-messaging framing', () => {
     const reader = new FrameReader(16);
     const big = new Uint8Array(1000).fill(0x41);
     const frames = [
-      ...reader.push(concat(header(1000), big.subarray(0, 10))),
+      ...reader.push(concatBytes([header(1000), big.subarray(0, 10)])),
       ...reader.push(big.subarray(10, 600)),
     ];
     expect(reader.pendingBytes).toBe(0);
-    frames.push(...reader.push(concat(big.subarray(600), frame({ ok: true }))));
+    frames.push(...reader.push(concatBytes([big.subarray(600), frame({ ok: true })])));
     expect(frames).toEqual([
       { kind: 'error', reason: 'oversized', length: 1000 },
       { kind: 'message', value: { ok: true } },
@@ -53,11 +45,13 @@ describe('native-messaging framing', () => {
     const reader = new FrameReader(64);
     const notJson = new TextEncoder().encode('{nope');
     const badUtf8 = new Uint8Array([0x22, 0xff, 0x22]);
-    expect(reader.push(concat(header(notJson.length), notJson, header(3), badUtf8, frame(7)))).toEqual([
-      { kind: 'error', reason: 'malformed', length: 5 },
-      { kind: 'error', reason: 'malformed', length: 3 },
-      { kind: 'message', value: 7 },
-    ]);
+    expect(reader.push(concatBytes([header(notJson.length), notJson, header(3), badUtf8, frame(7)]))).toEqual(
+      [
+        { kind: 'error', reason: 'malformed', length: 5 },
+        { kind: 'error', reason: 'malformed', length: 3 },
+        { kind: 'message', value: 7 },
+      ],
+    );
   });
 
   it('refuses to encode a frame over the limit', () => {

@@ -39,6 +39,18 @@ function refusal(run: () => unknown): { code: string; problem: unknown } {
   throw new Error('not refused');
 }
 
+/** A PDF whose /Encrypt (RC4 128, empty O and U) opens with no password kyso knows. */
+function passwordProtectedPdf(): Uint8Array {
+  const w = new PdfWriter();
+  const first = firstRevision(w, DRAFT);
+  const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
+  w.table(
+    [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]],
+    '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]',
+  );
+  return w.bytes();
+}
+
 describe('PDF model: the objects the xref chain designates', () => {
   for (const pdf of differentialPdfs()) {
     it(`${pdf.name}: ${pdf.refused ? `refused (${pdf.refused.code} ${pdf.refused.problem})` : 'resolved as a reader resolves it'}`, () => {
@@ -66,14 +78,10 @@ describe('PDF model: the objects the xref chain designates', () => {
   });
 
   it('an /Encrypt in the trailer is PDF_ENCRYPTED', () => {
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
-    w.table(
-      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]],
-      '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]',
-    );
-    expect(refusal(() => loadPdfModel(w.bytes()))).toEqual({ code: 'PDF_ENCRYPTED', problem: 'encrypted' });
+    expect(refusal(() => loadPdfModel(passwordProtectedPdf()))).toEqual({
+      code: 'PDF_ENCRYPTED',
+      problem: 'encrypted',
+    });
   });
 
   it('a /Prev loop, a missing startxref and a file that is not a PDF are PDF_DAMAGED', () => {
@@ -185,14 +193,7 @@ describe('the standard security handler’s primitives', () => {
   });
 
   it('a file needing a user password stays PDF_ENCRYPTED through openPdfModel', async () => {
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    const encrypt = w.obj(6, '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>');
-    w.table(
-      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, encrypt]],
-      '/Size 7 /Root 1 0 R /Encrypt 6 0 R /ID [<01> <01>]',
-    );
-    await expect(openPdfModel(w.bytes())).rejects.toMatchObject({
+    await expect(openPdfModel(passwordProtectedPdf())).rejects.toMatchObject({
       code: 'PDF_ENCRYPTED',
       details: { problem: 'encrypted' },
     });

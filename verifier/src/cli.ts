@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../../shared/command-line.js';
 
 export const VERIFY_USAGE = `Usage:
   kyso verify FILE [--detached DATA] [--roots DIR|PEM] [--tsa-roots DIR|PEM] [--intermediates DIR|PEM]
@@ -24,34 +24,29 @@ export async function runVerifyCli(
   args: string[],
   print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        detached: { type: 'string' },
-        roots: { type: 'string', multiple: true },
-        'tsa-roots': { type: 'string', multiple: true },
-        intermediates: { type: 'string', multiple: true },
-        revocation: { type: 'string', default: 'prefer' },
-        offline: { type: 'boolean', default: false },
-        at: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        serve: { type: 'boolean', default: false },
-        port: { type: 'string', default: '8089' },
-        host: { type: 'string', default: '127.0.0.1' },
-        'max-bytes': { type: 'string' },
-        extend: { type: 'string' },
-        out: { type: 'string' },
-        tsa: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${VERIFY_USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    args,
+    {
+      detached: { type: 'string' },
+      roots: { type: 'string', multiple: true },
+      'tsa-roots': { type: 'string', multiple: true },
+      intermediates: { type: 'string', multiple: true },
+      revocation: { type: 'string', default: 'prefer' },
+      offline: { type: 'boolean', default: false },
+      at: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8089' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'max-bytes': { type: 'string' },
+      extend: { type: 'string' },
+      out: { type: 'string' },
+      tsa: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    VERIFY_USAGE,
+  );
+  if (!parsed) return 2;
   const { values, positionals } = parsed;
   if (values.help) {
     print(VERIFY_USAGE);

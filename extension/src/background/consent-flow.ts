@@ -14,6 +14,7 @@ import { rememberDecision } from './site-permissions.js';
 import { ConsentToBackgroundSchema } from '../../../shared/protocol/consent.js';
 import type { BackgroundToConsent, ConsentDetails } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
+import { senderTo } from './window-port.js';
 
 interface ConsentRequest {
   id: string;
@@ -93,13 +94,7 @@ export class ConsentFlow {
   /** The consent page connected: show it the request, then the certificates on the tokens. */
   attach(port: Runtime.Port): void {
     let request: ConsentRequest | undefined;
-    const send = (message: BackgroundToConsent) => {
-      try {
-        port.postMessage(message);
-      } catch {
-        // the window is gone; windows.onRemoved ends the request
-      }
-    };
+    const send = senderTo<BackgroundToConsent>(port);
     const listCertificates = async () => {
       try {
         const { certificates } = await this.host.call(

@@ -22,6 +22,7 @@ import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { planGenericXml } from '../plugins/generic-xml-plan.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
+import { signatureOf, xmlConsentFields, xmlSignItem } from './plan-parts.js';
 
 /** The signer, as begin-batch reports it. */
 export interface Signer {
@@ -88,10 +89,6 @@ export interface DocumentPlan {
 const cmsOf = (result: Extract<SignItemResult, { ok: true }>): string => {
   if (!('cms' in result)) throw new KysoError('INTERNAL', 'the host answered without a CMS');
   return result.cms;
-};
-const signatureOf = (result: Extract<SignItemResult, { ok: true }>): Uint8Array => {
-  if (!('signature' in result)) throw new KysoError('INTERNAL', 'the host answered without a signature');
-  return base64ToBytes(result.signature);
 };
 
 /** Codes a person can act on, kept as they are; anything else is a bad request, without a library's words. */
@@ -254,14 +251,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const summary = summarizeXml(document.xml, profile);
       const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
       return {
-        consent: {
-          name: document.name,
-          kind: 'xml',
-          size: new TextEncoder().encode(document.xml).length,
-          profile,
-          summary,
-          ...(digestAlgorithm === 'SHA-1' && { sha1: true }),
-        },
+        consent: { ...xmlConsentFields(document, digestAlgorithm), profile, summary },
         timestamp: false,
         content: () => Promise.resolve({ kind: 'xml', rows: xmlContentRows(document.xml, profile) }),
         async prepare(signer, now) {
@@ -273,12 +263,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             allowSha1: document.allowSha1 === true,
             signingTime: now,
           });
-          const item: SignItem =
-            prepared.digestAlgorithm === 'SHA-1'
-              ? { kind: 'sha1-digest-info', digestInfo: bytesToBase64(prepared.digestInfo!) }
-              : { kind: 'raw', digest: bytesToBase64(prepared.signedInfoDigest), digestAlgorithm: 'SHA-256' };
           return {
-            item,
+            item: xmlSignItem(prepared),
             finish: (result) => ({
               ok: true,
               xml: completeXmlSignature(prepared, signatureOf(result), signer.certificate, signer.keyType),

@@ -16,12 +16,12 @@ import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
-import {
-  CONSENT_PORT,
-  type BackgroundToConsent,
-  type ConsentDetails,
-  type ConsentDocument,
-  type ConsentToBackground,
+import { CONSENT_PORT } from '../background/messages.js';
+import type {
+  BackgroundToConsent,
+  ConsentDetails,
+  ConsentDocument,
+  ConsentToBackground,
 } from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
@@ -189,22 +189,11 @@ function renderTexts(): void {
 
 // ---- The request -----------------------------------------------------------------------------
 
-const kindKey = (d: ConsentDocument): MessageKey =>
-  d.kind === 'xml'
-    ? d.profile === 'einvoice'
-      ? 'kind_einvoice'
-      : d.profile === 'htkk'
-        ? 'kind_htkk'
-        : 'kind_xml'
-    : `kind_${d.kind}`;
-const shortKindKey = (d: ConsentDocument): MessageKey =>
-  d.kind === 'xml'
-    ? d.profile === 'einvoice'
-      ? 'short_einvoice'
-      : d.profile === 'htkk'
-        ? 'short_htkk'
-        : 'short_xml'
-    : `short_${d.kind}`;
+/** The kind a person is told: an XML document by its profile (a generic one as plain XML). */
+const shownKind = (d: ConsentDocument) =>
+  d.kind === 'xml' ? (d.profile === 'einvoice' || d.profile === 'htkk' ? d.profile : 'xml') : d.kind;
+const kindKey = (d: ConsentDocument): MessageKey => `kind_${shownKind(d)}`;
+const shortKindKey = (d: ConsentDocument): MessageKey => `short_${shownKind(d)}`;
 const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);
 
 function renderDetails(): void {

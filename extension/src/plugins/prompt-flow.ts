@@ -7,6 +7,7 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError, type Language, type WireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
+import { senderTo } from '../background/window-port.js';
 
 export const PLUGIN_PROMPT_PORT = 'kyso-plugin-prompt';
 
@@ -71,13 +72,7 @@ export class PromptFlow {
 
   attach(port: Runtime.Port): void {
     let prompt: Prompt | undefined;
-    const send = (message: BackgroundToPrompt) => {
-      try {
-        port.postMessage(message);
-      } catch {
-        // the window is gone
-      }
-    };
+    const send = senderTo<BackgroundToPrompt>(port);
     port.onMessage.addListener(async (raw: unknown) => {
       const message = raw as PromptToBackground;
       if (message?.type === 'hello') {

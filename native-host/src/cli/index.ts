@@ -1,6 +1,6 @@
 /** The kyso command line, for people and installers (the browser never uses it). */
 import { describeForCli } from './certificate-text.js';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../../../shared/command-line.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -35,41 +35,36 @@ Usage:
 export async function runCli(args: string[]): Promise<number> {
   // verify has its own options (and pulls in the verifier only when used).
   if (args[0] === 'verify') return (await import('./verify.js')).runVerifyCli(args.slice(1));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        version: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        in: { type: 'string' },
-        out: { type: 'string' },
-        format: { type: 'string', default: 'cms' },
-        cert: { type: 'string' },
-        digest: { type: 'string', default: 'SHA-256' },
-        'pin-stdin': { type: 'boolean', default: false },
-        tsa: { type: 'string' },
-        level: { type: 'string', default: 'B-B' },
-        reason: { type: 'string' },
-        location: { type: 'string' },
-        stamp: { type: 'string', multiple: true },
-        image: { type: 'string' },
-        seal: { type: 'string' },
-        rect: { type: 'string' },
-        page: { type: 'string' },
-        certify: { type: 'string' },
-        sha1: { type: 'boolean', default: false },
-        scope: { type: 'string', default: 'user' },
-        browser: { type: 'string' },
-        'user-data-dir': { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    args,
+    {
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'cms' },
+      cert: { type: 'string' },
+      digest: { type: 'string', default: 'SHA-256' },
+      'pin-stdin': { type: 'boolean', default: false },
+      tsa: { type: 'string' },
+      level: { type: 'string', default: 'B-B' },
+      reason: { type: 'string' },
+      location: { type: 'string' },
+      stamp: { type: 'string', multiple: true },
+      image: { type: 'string' },
+      seal: { type: 'string' },
+      rect: { type: 'string' },
+      page: { type: 'string' },
+      certify: { type: 'string' },
+      sha1: { type: 'boolean', default: false },
+      scope: { type: 'string', default: 'user' },
+      browser: { type: 'string' },
+      'user-data-dir': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
+  if (!parsed) return 2;
   const { positionals, values } = parsed;
   if (values.version) {
     console.log(versionLine());

@@ -254,75 +254,81 @@ interface Change {
   dryRun: boolean;
 }
 
-async function writeManifest(
+/** One target's line of the report: the action `work` took, or 'failed' and why. */
+async function reportStep(
+  entry: Omit<ReportEntry, 'action'>,
+  work: () => Promise<EntryAction>,
+  why: (error: unknown) => string,
+): Promise<ReportEntry> {
+  try {
+    return { ...entry, action: await work() };
+  } catch (error) {
+    return { ...entry, action: 'failed', detail: why(error) };
+  }
+}
+
+function writeManifest(
   fs: InstallerFs,
   file: string,
   text: string,
   { browsers, dryRun }: Change,
 ): Promise<ReportEntry> {
-  const entry = { browsers, kind: 'manifest' as const, target: file };
-  try {
-    const previous = await fs.readText(file);
-    if (previous === text) return { ...entry, action: 'unchanged' };
-    if (dryRun) return { ...entry, action: 'would-write' };
-    await fs.writeText(file, text, 0o644);
-    return { ...entry, action: 'written' };
-  } catch (error) {
-    return { ...entry, action: 'failed', detail: describeFsError(error) };
-  }
+  return reportStep(
+    { browsers, kind: 'manifest', target: file },
+    async () => {
+      if ((await fs.readText(file)) === text) return 'unchanged';
+      if (dryRun) return 'would-write';
+      await fs.writeText(file, text, 0o644);
+      return 'written';
+    },
+    describeFsError,
+  );
 }
 
-async function removeManifest(
-  fs: InstallerFs,
-  file: string,
-  { browsers, dryRun }: Change,
-): Promise<ReportEntry> {
-  const entry = { browsers, kind: 'manifest' as const, target: file };
-  try {
-    if (dryRun) {
-      return { ...entry, action: (await fs.readText(file)) === undefined ? 'absent' : 'would-remove' };
-    }
-    return { ...entry, action: (await fs.remove(file)) ? 'removed' : 'absent' };
-  } catch (error) {
-    return { ...entry, action: 'failed', detail: describeFsError(error) };
-  }
+function removeManifest(fs: InstallerFs, file: string, { browsers, dryRun }: Change): Promise<ReportEntry> {
+  return reportStep(
+    { browsers, kind: 'manifest', target: file },
+    async () => {
+      if (dryRun) return (await fs.readText(file)) === undefined ? 'absent' : 'would-remove';
+      return (await fs.remove(file)) ? 'removed' : 'absent';
+    },
+    describeFsError,
+  );
 }
 
-async function setRegistryKey(
+function setRegistryKey(
   registry: Registry,
   key: string,
   manifestPath: string,
   { browsers, dryRun }: Change,
 ): Promise<ReportEntry> {
-  const entry = { browsers, kind: 'registry' as const, target: key, detail: manifestPath };
-  try {
-    if ((await registry.getDefault(key)) === manifestPath) return { ...entry, action: 'unchanged' };
-    if (dryRun) return { ...entry, action: 'would-write' };
-    await registry.setDefault(key, manifestPath);
-    return { ...entry, action: 'written' };
-  } catch (error) {
-    return {
-      ...entry,
-      action: 'failed',
-      detail: `${(error as Error).message} (HKLM needs an administrator)`,
-    };
-  }
+  return reportStep(
+    { browsers, kind: 'registry', target: key, detail: manifestPath },
+    async () => {
+      if ((await registry.getDefault(key)) === manifestPath) return 'unchanged';
+      if (dryRun) return 'would-write';
+      await registry.setDefault(key, manifestPath);
+      return 'written';
+    },
+    (error) => `${(error as Error).message} (HKLM needs an administrator)`,
+  );
 }
 
-async function deleteRegistryKey(
+function deleteRegistryKey(
   registry: Registry,
   key: string,
   { browsers, dryRun }: Change,
 ): Promise<ReportEntry> {
-  const entry = { browsers, kind: 'registry' as const, target: key };
-  try {
-    if ((await registry.getDefault(key)) === undefined) return { ...entry, action: 'absent' };
-    if (dryRun) return { ...entry, action: 'would-remove' };
-    await registry.deleteKey(key);
-    return { ...entry, action: 'removed' };
-  } catch (error) {
-    return { ...entry, action: 'failed', detail: (error as Error).message };
-  }
+  return reportStep(
+    { browsers, kind: 'registry', target: key },
+    async () => {
+      if ((await registry.getDefault(key)) === undefined) return 'absent';
+      if (dryRun) return 'would-remove';
+      await registry.deleteKey(key);
+      return 'removed';
+    },
+    (error) => (error as Error).message,
+  );
 }
 
 function keptShared(

@@ -5,6 +5,7 @@
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes } from '../../encoding.js';
+import type { SignManyItem } from '../index.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
 export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
@@ -103,4 +104,12 @@ export function xmlRootName(xml: string): string | undefined {
 export function xmlProfileOf(xml: string): 'htkk' | 'einvoice' | undefined {
   const root = xmlRootName(xml);
   return root === 'HSoThueDTu' ? 'htkk' : root === 'HDon' ? 'einvoice' : undefined;
+}
+
+/** A signed document's bytes (PDF, or XML as UTF-8); a failed item throws its error; undefined for a CMS or bare signature. */
+export function signedDocumentBytes(item: SignManyItem): Uint8Array | undefined {
+  if (!item.ok) throw item.error;
+  if ('pdf' in item) return item.pdf;
+  if ('xml' in item) return new TextEncoder().encode(item.xml);
+  return undefined;
 }

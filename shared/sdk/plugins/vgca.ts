@@ -22,9 +22,17 @@ import {
   signMany,
   type BatchDocumentInput,
   type PdfAppearanceInput,
-  type SignManyItem,
 } from '../index.js';
-import { assertFrameSize, download, isPdf, parseJsonFrame, pluginFailure, xmlProfileOf } from './common.js';
+import type { SignManyItem } from '../index.js';
+import {
+  assertFrameSize,
+  download,
+  isPdf,
+  parseJsonFrame,
+  pluginFailure,
+  signedDocumentBytes,
+  xmlProfileOf,
+} from './common.js';
 
 export const VGCA_PORT = 8987;
 export type VgcaReply = Record<string, unknown>;
@@ -213,10 +221,9 @@ function documentInput(
 }
 
 const signedBytes = (item: SignManyItem): Uint8Array => {
-  if (!item.ok) throw item.error;
-  if ('pdf' in item) return item.pdf;
-  if ('xml' in item) return new TextEncoder().encode(item.xml);
-  throw new KysoError('INTERNAL');
+  const bytes = signedDocumentBytes(item);
+  if (!bytes) throw new KysoError('INTERNAL');
+  return bytes;
 };
 
 /** The portal handler's answer: `{Status, Message, FileName, FileServer, DocumentNumber, …}`. */

@@ -12,19 +12,12 @@ import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import {
-  digestOf,
-  pluginRequest,
-  signCms,
-  signHash,
-  signMany,
-  type BatchDocumentInput,
-  type PdfAppearanceInput,
-  type SignManyItem,
-} from '../index.js';
+import { digestOf, pluginRequest, signCms, signHash, signMany } from '../index.js';
+import type { BatchDocumentInput, PdfAppearanceInput, SignManyItem } from '../index.js';
 import {
   assertFrameSize,
   decodeBase64,
+  signedDocumentBytes,
   isPdf,
   parseJsonFrame,
   pluginFailure,
@@ -135,34 +128,27 @@ async function dispatch(call: VnptCall): Promise<string> {
   }
 }
 
+// dispatch's caller answers a thrown error as a failure: these two need no catch of their own.
 async function certificateInfo(): Promise<string> {
-  try {
-    const { certificate } = await pluginRequest({ action: 'share-certificate', plugin: 'vnpt' });
-    if (!certificate) throw new KysoError('USER_CANCELLED');
-    const summary = summarizeCertificate(base64ToBytes(certificate));
-    return JSON.stringify({
-      code: 0,
-      error: '',
-      subjectCN: summary.subject.commonName ?? '',
-      issuerCN: summary.issuer.commonName ?? '',
-      serial: summary.serialNumberHex,
-      notBefore: summary.notBefore.toISOString(),
-      notAfter: summary.notAfter.toISOString(),
-      base64: certificate,
-    });
-  } catch (error) {
-    return JSON.stringify(failure(error));
-  }
+  const { certificate } = await pluginRequest({ action: 'share-certificate', plugin: 'vnpt' });
+  if (!certificate) throw new KysoError('USER_CANCELLED');
+  const summary = summarizeCertificate(base64ToBytes(certificate));
+  return JSON.stringify({
+    code: 0,
+    error: '',
+    subjectCN: summary.subject.commonName ?? '',
+    issuerCN: summary.issuer.commonName ?? '',
+    serial: summary.serialNumberHex,
+    notBefore: summary.notBefore.toISOString(),
+    notAfter: summary.notAfter.toISOString(),
+    base64: certificate,
+  });
 }
 
 async function chooseFile(): Promise<string> {
-  try {
-    const { file } = await pluginRequest({ action: 'pick-file', plugin: 'vnpt' });
-    if (!file) throw new KysoError('USER_CANCELLED');
-    return JSON.stringify({ path: file.name, base64: file.data });
-  } catch (error) {
-    return JSON.stringify(failure(error));
-  }
+  const { file } = await pluginRequest({ action: 'pick-file', plugin: 'vnpt' });
+  if (!file) throw new KysoError('USER_CANCELLED');
+  return JSON.stringify({ path: file.name, base64: file.data });
 }
 
 interface PdfSignerOptions {
@@ -230,11 +216,11 @@ function documentOf(base64: string, type: string, name: string, pdfOptions?: unk
 }
 
 const resultData = (item: SignManyItem): string => {
-  if (!item.ok) throw item.error;
-  if ('pdf' in item) return bytesToBase64(item.pdf);
-  if ('xml' in item) return bytesToBase64(new TextEncoder().encode(item.xml));
+  const bytes = signedDocumentBytes(item);
+  if (bytes) return bytesToBase64(bytes);
   if ('cms' in item) return item.cms;
-  return item.signature;
+  if ('signature' in item) return item.signature;
+  throw new KysoError('INTERNAL'); // signedDocumentBytes threw a failed item's error
 };
 
 async function sign(call: VnptCall): Promise<{ code: number; data: string; error: string }> {

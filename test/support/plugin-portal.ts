@@ -1,0 +1,15 @@
+/** The demo plugin portals (demo/public/*-portal.html) write each plugin answer into #raw. */
+import type { Page } from 'puppeteer-core';
+
+/** The next answer in #raw: waits until its text is there and differs from `previous`. */
+export async function nextRawAnswer(page: Page, previous = ''): Promise<string> {
+  await page.waitForFunction(
+    (before) => {
+      const text = document.getElementById('raw')!.textContent;
+      return text && text !== before;
+    },
+    { timeout: 60_000 },
+    previous,
+  );
+  return page.$eval('#raw', (el) => el.textContent);
+}
