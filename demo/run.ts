@@ -120,14 +120,15 @@ async function main(): Promise<void> {
     { timeout: 20_000 },
   );
   const consent = await consentTarget.asPage();
-  await consent.waitForSelector('body[data-state="ready"], body[data-state="permission"]', {
-    timeout: 20_000,
-  });
+  // Each question answers only after its activation moment (data-armed), as a person would see it.
+  const armed =
+    'body[data-state="ready"][data-armed="true"], body[data-state="permission"][data-armed="true"]';
+  await consent.waitForSelector(armed, { timeout: 20_000 });
   if (await consent.$('body[data-state="permission"]')) {
     // the portal's first request: allow this site (remembered in the demo profile)
     await consent.screenshot({ path: path.join(DEMO_DIR, 'site-permission.png') });
     await consent.click('#allow-site');
-    await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
   }
   await consent.screenshot({ path: path.join(DEMO_DIR, 'consent.png') });
   await consent.click('input[name="certificate"][value$="/02"]');
