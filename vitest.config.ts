@@ -37,6 +37,8 @@ export default defineConfig({
           include: ['test/package/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           fileParallelism: false,
+          // After the others: building the binary twice would starve the browsers' timing of CPU.
+          sequence: { groupOrder: 1 },
           testTimeout: 300_000,
           hookTimeout: 600_000,
         },

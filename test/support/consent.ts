@@ -1,7 +1,42 @@
 import type { Page } from 'puppeteer-core';
 
-/** In a consent window: chooses the certificate of key `keyId` ('01'…'05') and types the PIN (the Sign click is the test's). */
+/**
+ * In a consent window: chooses the certificate of key `keyId` ('01'…'05') and types the PIN (the
+ * Sign click is the test's). Each step is checked as a person would see it — the radio checked, the
+ * PIN field holding every digit — so a click or key lost on a busy machine is done again, and a
+ * window that never takes it fails here with what it showed, not later as a silent wait.
+ */
 export async function signInConsent(consent: Page, keyId: string, pin: string): Promise<void> {
-  await consent.click(`input[name="certificate"][value$="/${keyId}"]`);
-  await consent.type('#pin', pin);
+  const radio = `input[name="certificate"][value$="/${keyId}"]`;
+  for (let attempt = 1; ; attempt++) {
+    await consent.click(radio);
+    if (await consent.$eval(radio, (el) => (el as HTMLInputElement).checked)) break;
+    if (attempt === 3)
+      throw new Error(`certificate ${keyId} is not chosen after 3 clicks: ${await consentState(consent)}`);
+  }
+  for (let attempt = 1; ; attempt++) {
+    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
+    await consent.type('#pin', pin);
+    if ((await consent.$eval('#pin', (el) => (el as HTMLInputElement).value.length)) === pin.length) break;
+    if (attempt === 3)
+      throw new Error(`the PIN field does not hold the PIN after 3 tries: ${await consentState(consent)}`);
+  }
+}
+
+/** What a consent window shows now, in one line: for a test's failure message. */
+export async function consentState(consent: Page): Promise<string> {
+  try {
+    return await consent.evaluate(() =>
+      JSON.stringify({
+        state: document.body.dataset.state,
+        armed: document.body.dataset.armed,
+        status: document.querySelector('#status')?.textContent,
+        error: document.querySelector('#error')?.textContent,
+        chosen: document.querySelector<HTMLInputElement>('input[name="certificate"]:checked')?.value,
+        focus: document.activeElement?.id || document.activeElement?.tagName,
+      }),
+    );
+  } catch (error) {
+    return `(window not readable: ${(error as Error).message})`;
+  }
 }

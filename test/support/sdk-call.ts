@@ -1,4 +1,5 @@
 import type { Page } from 'puppeteer-core';
+import { consentState } from './consent.js';
 
 /** The SDK's functions a test calls in a page. */
 export type SdkMethod = 'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf' | 'signXml' | 'signMany';
@@ -58,9 +59,41 @@ export function sdkCall(
   );
 }
 
-/** The outcome of the page's last sdkCall, once it has ended. */
-export function sdkOutcome(page: Page): Promise<SdkOutcome> {
-  return page.evaluate(() => (window as any).kysoOutcome);
+/**
+ * The outcome of the page's last sdkCall, once it has ended. A call that has not ended after
+ * `timeoutMs` fails the test with what every open consent window shows, and those windows are
+ * cancelled: one request left waiting would otherwise hold the queue for the tests after it.
+ */
+export async function sdkOutcome(page: Page, timeoutMs = 40_000): Promise<SdkOutcome> {
+  const ended = page.evaluate(() => (window as any).kysoOutcome as Promise<SdkOutcome>);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), timeoutMs)));
+  try {
+    const first = await Promise.race([ended, waited]);
+    if (first !== 'waited') return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  ended.catch(() => undefined);
+  const windows = await openConsentWindows(page);
+  const shown = await Promise.all(windows.map((w) => consentState(w)));
+  await Promise.all(
+    windows.map((w) =>
+      w.$eval('#cancel', (el) => setTimeout(() => (el as HTMLElement).click(), 0)).catch(() => undefined),
+    ),
+  );
+  throw new Error(
+    `the SDK call had not ended after ${timeoutMs} ms; consent windows open: ${shown.length ? shown.join(' | ') : 'none'}`,
+  );
+}
+
+async function openConsentWindows(page: Page): Promise<Page[]> {
+  const targets = page
+    .browser()
+    .targets()
+    .filter((t) => /^(chrome|moz)-extension:\/\/[^/]+\/src\/consent\//.test(t.url()));
+  const pages = await Promise.all(targets.map((t) => t.asPage().catch(() => undefined)));
+  return pages.filter((p): p is Page => p !== undefined);
 }
 
 /** The [done, total] pairs the last sdkCall's onProgress received, in order. */
