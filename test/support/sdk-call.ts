@@ -64,7 +64,7 @@ export function sdkCall(
  * `timeoutMs` fails the test with what every open consent window shows, and those windows are
  * cancelled: one request left waiting would otherwise hold the queue for the tests after it.
  */
-export async function sdkOutcome(page: Page, timeoutMs = 40_000): Promise<SdkOutcome> {
+export async function sdkOutcome(page: Page, timeoutMs = 50_000): Promise<SdkOutcome> {
   const ended = page.evaluate(() => (window as any).kysoOutcome as Promise<SdkOutcome>);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), timeoutMs)));
