@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import {
+  clickInside,
+  scrollIntoViewPainted,
+  signInFirefoxConsent,
+  startFirefoxSession,
+  type FirefoxSession,
+} from '../support/firefox.js';
 import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '../support/pdf-tools.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
@@ -62,9 +68,7 @@ describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt
       await consent.click('#allow-site');
       await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
     }
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
-    await clickInside(consent, '#sign');
+    await signInFirefoxConsent(consent, '01', session.token.pin);
   };
   const setContent = (page: Page, selector: string, value: string) =>
     page.$eval(selector, (el, v) => ((el as HTMLInputElement).value = v), value);
@@ -80,6 +84,7 @@ describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt
     });
     const prompt = await session.extensionPage('src/plugins/prompt.html', before);
     await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await scrollIntoViewPainted(prompt, 'input[name="certificate"][value$="/01"]');
     await prompt.click('input[name="certificate"][value$="/01"]');
     await clickInside(prompt, '#share');
     const info = JSON.parse(await nextRawAnswer(page));
