@@ -4,7 +4,8 @@
  * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ import { startPortalSession, type PortalSession } from '../support/portal-sessio
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
+import { clickInView } from '../support/consent-requests.js';
+import { signInConsent } from '../support/consent.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   let session: PortalSession;
@@ -154,6 +157,64 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await page.$eval('#fileContent', (el) => ((el as HTMLTextAreaElement).value = 'not base64 at all!'));
     await page.click('#btSignPdf');
     expect(JSON.parse(await raw(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
+    await page.close();
+  }, 120_000);
+
+  it('XML by node id (XmlSigner NodeToSign): only that element is signed and shown in the consent window; xmlsec1 (--id-attr) verifies', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    // Outside the element: a name that must neither be shown nor be covered by the signature.
+    const xml =
+      '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>';
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate(
+        (content) =>
+          (window as any).SignAdvanced(content, 'xml', { NodeToSign: 'data', SigningType: 'Enveloped' }),
+        Buffer.from(xml).toString('base64'),
+      ),
+    );
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    await clickInView(consent, '#xml-toggle');
+    const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).innerText),
+    );
+    expect(rows.join('\n')).toContain('8.5');
+    expect(
+      rows.every((row) => row.includes('DU_LIEU_HOC_BA')),
+      rows.join(' | '),
+    ).toBe(true);
+    expect(rows.join('\n')).not.toContain('Bích');
+    // The table moved the certificates down: scrolled to, then chosen and checked.
+    await consent.$eval('input[name="certificate"][value$="/01"]', (el) =>
+      el.scrollIntoView({ block: 'center' }),
+    );
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const item = JSON.parse((JSON.parse(await raw(page)) as string[])[0]!);
+    expect(item, JSON.stringify(item)).toMatchObject({ code: 0 });
+    const signed = Buffer.from(item.data, 'base64').toString('utf8');
+    expect(signed).toContain('<Reference URI="#data">');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-node-'));
+    const verify = (document: string) => {
+      writeFileSync(path.join(dir, 'hoc-ba.xml'), document);
+      return spawnSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--trusted-pem',
+          session.token.caPem,
+          '--id-attr:Id',
+          'DU_LIEU_HOC_BA',
+          path.join(dir, 'hoc-ba.xml'),
+        ],
+        { encoding: 'utf8' },
+      );
+    };
+    const run = verify(signed);
+    expect(run.status, run.stderr).toBe(0);
+    // Outside the element nothing is signed; inside, a changed value breaks the signature.
+    expect(verify(signed.replace('Trần Thị Bích', 'Lê Văn Cường')).status).toBe(0);
+    expect(verify(signed.replace('8.5', '9.5')).status).not.toBe(0);
     await page.close();
   }, 120_000);
 });

@@ -200,6 +200,21 @@ function advancedDocument(entry: unknown, index: number): BatchDocumentInput {
   return documentOf(text(item.data, 'data'), type, `tai-lieu-${index + 1}.${type || 'bin'}`, item.sigOptions);
 }
 
+/**
+ * The Id in an XmlSigner's `NodeToSign` (vnpt-plugin.js 1.0.3.4 sends `JSON.stringify(xmlSigner)`),
+ * without a leading '#'. Its other fields (TagSaveResult, SigningType, DigestMethod "SHA1", …) are
+ * not followed: kyso signs SHA-256 with the Signature as the root's last child.
+ */
+function xmlNodeToSign(signerJson: unknown): string | undefined {
+  if (typeof signerJson !== 'string' || !signerJson || signerJson === 'null') return undefined;
+  const signer = parseJsonFrame<{ NodeToSign?: unknown }>(signerJson);
+  if (signer.NodeToSign === undefined || signer.NodeToSign === null || signer.NodeToSign === '')
+    return undefined;
+  if (typeof signer.NodeToSign !== 'string') throw new KysoError('BAD_REQUEST', 'NodeToSign must be text');
+  return signer.NodeToSign.replace(/^#/, '');
+}
+
+/** `options`: a PdfSigner for a PDF, an XmlSigner for XML (JSON text, as the library sends them). */
 function documentOf(base64: string, type: string, name: string, pdfOptions?: unknown): BatchDocumentInput {
   const bytes = decodeBase64(base64, 'data');
   if (type === 'pdf' || isPdf(bytes)) {
@@ -209,6 +224,10 @@ function documentOf(base64: string, type: string, name: string, pdfOptions?: unk
   }
   if (type === 'xml') {
     const xml = new TextDecoder().decode(bytes);
+    // XmlSigner.NodeToSign: only the element with that Id (URI="#id"), the Signature as the root's last child.
+    const nodeToSign = xmlNodeToSign(pdfOptions);
+    if (nodeToSign !== undefined)
+      return { kind: 'xml', xml, profile: 'generic', name, referenceId: nodeToSign };
     // Tax returns and e-invoices in their formats' places; any other XML enveloped over the whole document.
     return { kind: 'xml', xml, profile: xmlProfileOf(xml) ?? 'generic', name };
   }
@@ -236,7 +255,7 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
     }
     case FN.SignXML: {
       const { results } = await signMany({
-        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml')],
+        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml', second)],
         description: 'Ký tệp XML',
         lang: 'vi',
       });
