@@ -8,6 +8,7 @@ import {
   parseJsonFrame,
   pluginFailure,
   xmlProfileOf,
+  xmlRootId,
   xmlRootName,
 } from '../../shared/sdk/plugins/common.js';
 import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
@@ -132,5 +133,18 @@ describe('frames', () => {
       code: 1,
       kysoCode: 'BAD_REQUEST',
     });
+  });
+});
+
+describe('xmlRootId (which element a detached VGCA signature names)', () => {
+  it('reads the root element’s Id, ID or id past the declaration and comments; none otherwise', () => {
+    expect(xmlRootId('<DU_LIEU_HOC_BA Id="data">x</DU_LIEU_HOC_BA>')).toBe('data');
+    expect(
+      xmlRootId("<?xml version='1.0'?><!-- c --><ns:A xmlns:ns='urn:a' ID='a1'><B Id='b'/></ns:A>"),
+    ).toBe('a1');
+    expect(xmlRootId('<A x="1" id="z"/>')).toBe('z');
+    // An Id further down is not the root's: the whole document stays signed (URI="").
+    expect(xmlRootId('<A><B Id="b"/></A>')).toBeUndefined();
+    expect(xmlRootId('<A data-Id="q"/>')).toBeUndefined();
   });
 });
