@@ -217,4 +217,27 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(verify(signed.replace('8.5', '9.5')).status).not.toBe(0);
     await page.close();
   }, 120_000);
+
+  it('signOffice (the library’s own function) answers the plugin’s failure shape with OFFICE_NOT_SUPPORTED and a vi/en message; no window opens', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const docx = Buffer.from('PK\u0003\u0004 a .docx package').toString('base64');
+    // As VNPT's sample page calls it for .docx/.xlsx/.pptx, answered to the page's own callback (the
+    // library's promise only settles for callbackDefault).
+    await page.evaluate(
+      (data) => void (window as any).vnpt_plugin.signOffice(data, (window as any).signPdfCallback),
+      docx,
+    );
+    const answer = JSON.parse(await raw(page));
+    expect(answer).toMatchObject({ code: 5, data: '', kysoCode: 'OFFICE_NOT_SUPPORTED' });
+    expect(answer.error).toBe(
+      'kyso chưa ký được tệp Office (Word, Excel, PowerPoint, OpenDocument). Hãy lưu tệp thành PDF rồi ký tệp PDF. / ' +
+        'kyso cannot sign Office files (Word, Excel, PowerPoint, OpenDocument) yet. Save the file as PDF and sign the PDF.',
+    );
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
+      /^5: kyso chưa ký được tệp Office/,
+    );
+    expect(session.browser.targets().some((t) => t.url().includes('src/consent/'))).toBe(false);
+    await page.close();
+  }, 120_000);
 });

@@ -50,6 +50,7 @@ const VNPT_CODES: Partial<Record<ErrorCode, number>> = {
   PIN_INCORRECT: 3,
   PIN_LOCKED: 3,
   TOKEN_DRIVER_FAILED: 3,
+  OFFICE_NOT_SUPPORTED: 5,
 };
 
 interface VnptCall {
@@ -214,6 +215,9 @@ function xmlNodeToSign(signerJson: unknown): string | undefined {
   return signer.NodeToSign.replace(/^#/, '');
 }
 
+/** Office Open XML and OpenDocument: signed inside their packages, which kyso does not do (docs/compat.md). */
+const OFFICE_TYPES = new Set(['docx', 'xlsx', 'pptx', 'doc', 'xls', 'ppt', 'odt', 'ods', 'odp', 'office']);
+
 /** `options`: a PdfSigner for a PDF, an XmlSigner for XML (JSON text, as the library sends them). */
 function documentOf(base64: string, type: string, name: string, pdfOptions?: unknown): BatchDocumentInput {
   const bytes = decodeBase64(base64, 'data');
@@ -231,6 +235,7 @@ function documentOf(base64: string, type: string, name: string, pdfOptions?: unk
     // Tax returns and e-invoices in their formats' places; any other XML enveloped over the whole document.
     return { kind: 'xml', xml, profile: xmlProfileOf(xml) ?? 'generic', name };
   }
+  if (OFFICE_TYPES.has(type)) throw new KysoError('OFFICE_NOT_SUPPORTED', `a ${type} document`);
   throw new KysoError('NOT_SUPPORTED', `kyso does not sign "${type.slice(0, 20)}" documents here`);
 }
 
@@ -283,7 +288,8 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
       return success(signature);
     }
     case FN.SignOFFICE:
-      throw new KysoError('NOT_SUPPORTED', 'Office documents');
+      // An OOXML/ODF package signature (parts, relationships, XAdES inside the zip) is not built.
+      throw new KysoError('OFFICE_NOT_SUPPORTED', 'signOffice');
     default:
       throw new KysoError('NOT_SUPPORTED', `VNPT function ${String(call.functionID).slice(0, 10)}`);
   }
