@@ -122,7 +122,7 @@ describe('frames', () => {
       await answerVnpt(JSON.stringify({ functionID: 3, funcCallback: 'signCallback', args: ['AA=='] }))
     ).split('*');
     expect(callback).toBe('signCallback');
-    expect(JSON.parse(office!)).toMatchObject({ code: 5, kysoCode: 'NOT_SUPPORTED' });
+    expect(JSON.parse(office!)).toMatchObject({ code: 5, kysoCode: 'OFFICE_NOT_SUPPORTED' });
     // The callback name the library will call on window must be a plain identifier.
     expect(
       (await answerVnpt(JSON.stringify({ functionID: 7, funcCallback: 'alert(1)' }))).endsWith(
