@@ -3,9 +3,10 @@
  * vnpt-plugin.js (test/fixtures/plugins/vnpt), over https. Once the site is set to "use kyso" its
  * WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation in the page's world, and
  * the page's own calls share the certificate and sign a PDF and a tax return through kyso's
- * consent window (pdfsig, xmlsec1).
+ * consent window (pdfsig, xmlsec1), and an XML by node id.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -151,6 +152,57 @@ describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt
     expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
       /^11: Người dùng đã huỷ/,
     );
+    await page.close();
+  }, 180_000);
+
+  it('XML by node id (XmlSigner NodeToSign): the window lists only that element; xmlsec1 (--id-attr) verifies it and nothing outside is signed', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const xml =
+      '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>';
+    const consent = await session.consentWindowAfter(() =>
+      page.evaluate(
+        (content) => void (window as any).SignAdvanced(content, 'xml', { NodeToSign: 'data' }),
+        Buffer.from(xml).toString('base64'),
+      ),
+    );
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    await consent.$eval('#xml-toggle', (el) => (el as HTMLElement).click());
+    await consent.waitForSelector('#xml-table tbody tr', { timeout: 20_000 });
+    const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).innerText),
+    );
+    expect(rows.join('\n')).toContain('8.5');
+    expect(
+      rows.every((row) => row.includes('DU_LIEU_HOC_BA')),
+      rows.join(' | '),
+    ).toBe(true);
+    expect(rows.join('\n')).not.toContain('Bích');
+    await sign(consent);
+    const item = JSON.parse((JSON.parse(await nextRawAnswer(page)) as string[])[0]!);
+    expect(item, JSON.stringify(item)).toMatchObject({ code: 0 });
+    const signed = Buffer.from(item.data, 'base64').toString('utf8');
+    expect(signed).toContain('<Reference URI="#data">');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-vnpt-node-'));
+    const verify = (document: string) => {
+      writeFileSync(path.join(dir, 'hoc-ba.xml'), document);
+      return spawnSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--trusted-pem',
+          session.token.caPem,
+          '--id-attr:Id',
+          'DU_LIEU_HOC_BA',
+          path.join(dir, 'hoc-ba.xml'),
+        ],
+        { encoding: 'utf8' },
+      );
+    };
+    const run = verify(signed);
+    expect(run.status, run.stderr).toBe(0);
+    expect(verify(signed.replace('Trần Thị Bích', 'Lê Văn Cường')).status).toBe(0);
+    expect(verify(signed.replace('8.5', '9.5')).status).not.toBe(0);
     await page.close();
   }, 180_000);
 });
