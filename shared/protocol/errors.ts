@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'DOCUMENT_TOO_LARGE',
   'NOT_SUPPORTED',
   'UPLOAD_FAILED',
+  'OFFICE_NOT_SUPPORTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -172,6 +173,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   UPLOAD_FAILED: {
     vi: 'Đã ký nhưng máy chủ của trang web không nhận tệp đã ký.',
     en: "Signed, but the website's server did not accept the signed file.",
+  },
+  OFFICE_NOT_SUPPORTED: {
+    vi: 'kyso chưa ký được tệp Office (Word, Excel, PowerPoint, OpenDocument). Hãy lưu tệp thành PDF rồi ký tệp PDF.',
+    en: 'kyso cannot sign Office files (Word, Excel, PowerPoint, OpenDocument) yet. Save the file as PDF and sign the PDF.',
   },
 };
 

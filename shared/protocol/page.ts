@@ -111,10 +111,19 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
       profile: z.enum(['htkk', 'einvoice', 'generic']),
       digestAlgorithm: z.enum(['SHA-256', 'SHA-1']).optional(),
       allowSha1: z.boolean().optional(),
+      /** 'generic' only: sign just the element with this Id (Reference URI="#id"); the window shows just it. */
+      referenceId: z
+        .string()
+        .regex(/^[A-Za-z_][\w.-]{0,99}$/)
+        .optional(),
     })
     .refine((d) => d.digestAlgorithm !== 'SHA-1' || d.allowSha1 === true, {
       message: 'SHA-1 needs allowSha1: true',
       path: ['digestAlgorithm'],
+    })
+    .refine((d) => d.referenceId === undefined || d.profile === 'generic', {
+      message: 'referenceId is for generic XML only',
+      path: ['referenceId'],
     }),
 ]);
 export type PageDocument = z.infer<typeof PageDocumentSchema>;

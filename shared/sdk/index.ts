@@ -325,6 +325,7 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
         profile: d.profile,
         ...(d.digestAlgorithm !== undefined && { digestAlgorithm: d.digestAlgorithm }),
         ...(d.allowSha1 !== undefined && { allowSha1: d.allowSha1 }),
+        ...(d.referenceId !== undefined && { referenceId: d.referenceId }),
       };
     default:
       return d.kind === 'raw'

@@ -13,7 +13,7 @@ import {
   xmlDigest,
   type XmlDigestAlgorithm,
 } from './algorithms.js';
-import { canonicalizeWithout, parseXml, serializeXml, type Element } from './dom.js';
+import { canonicalizeWithout, elementById, parseXml, serializeXml, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import {
   appendReference,
@@ -34,6 +34,13 @@ export interface GenericXmlSignatureOptions {
   digestAlgorithm?: XmlDigestAlgorithm;
   allowSha1?: boolean;
   signatureId?: string;
+  /**
+   * Sign only the element with this Id (its Id, ID or id attribute): one Reference `URI="#id"`,
+   * the Signature as the root's last child. Outside that element (a detached signature, the
+   * page may move it) it is C14N only; when the element is the root, the enveloped-signature
+   * transform leaves the Signature out as well.
+   */
+  referenceId?: string;
 }
 
 /** As PreparedXmlSignature, for a document without a Vietnamese profile. */
@@ -72,15 +79,25 @@ export async function prepareGenericXmlSignature(
       );
   }
   const root = original.documentElement!;
+  const { referenceId } = options;
+  // Refuses an Id no element or two elements hold (a verifier might take the other one).
+  const target = referenceId === undefined ? root : elementById(original, referenceId);
   const signatureId = options.signatureId ?? randomId();
   const { signature, signedInfo } = appendSignature(root, signatureId, options.keyType, digestAlgorithm);
-  appendReference(signedInfo, '', [ENVELOPED_SIGNATURE, C14N_10], digestAlgorithm);
+  appendReference(
+    signedInfo,
+    referenceId === undefined ? '' : `#${referenceId}`,
+    target === root ? [ENVELOPED_SIGNATURE, C14N_10] : [C14N_10],
+    digestAlgorithm,
+  );
   dsig(signature, 'SignatureValue');
 
   // Digest what a verifier will parse: our own output, read back.
   const reread = parseXml(serializeXml(original));
   const placed = findSignature(reread, signatureId);
-  const canonicalDocument = canonicalizeWithout(reread.documentElement!, placed);
+  const signedElement =
+    referenceId === undefined ? reread.documentElement! : elementById(reread, referenceId);
+  const canonicalDocument = canonicalizeWithout(signedElement, placed);
   const digestValue = await xmlDigest(digestAlgorithm, new TextEncoder().encode(canonicalDocument));
   const reference = requireDsigChild(requireDsigChild(placed, 'SignedInfo'), 'Reference');
   setText(requireDsigChild(reference, 'DigestValue'), bytesToBase64(digestValue));
@@ -93,8 +110,16 @@ export async function prepareGenericXmlSignature(
     signatureId,
     xml: preparedXml,
     ...(await whatTheTokenSigns(preparedXml, signatureId, options.keyType, digestAlgorithm)),
-    idAttribute: { element: root.localName!, namespace: root.namespaceURI, attribute: '' },
+    idAttribute: {
+      element: target.localName!,
+      namespace: target.namespaceURI,
+      attribute: referenceId === undefined ? '' : idAttributeName(target, referenceId),
+    },
   };
+}
+
+function idAttributeName(element: Element, id: string): string {
+  return ['Id', 'ID', 'id'].find((name) => element.getAttributeNode(name)?.value === id)!;
 }
 
 /** completeXmlSignature reads nothing profile-specific: the same completion (value checks, KeyInfo). */
@@ -112,9 +137,13 @@ export function completeGenericXmlSignature(
   );
 }
 
-/** Every element's text and attribute values, by path: what the consent window shows of a generic document. */
-export function genericXmlRows(xml: string): Array<{ path: string; value: string }> {
-  const root = parseXml(xml).documentElement!;
+/**
+ * Every element's text and attribute values, by path: what the consent window shows of a generic
+ * document — of the element with `referenceId` only, when only that is signed.
+ */
+export function genericXmlRows(xml: string, referenceId?: string): Array<{ path: string; value: string }> {
+  const document = parseXml(xml);
+  const root = referenceId === undefined ? document.documentElement! : elementById(document, referenceId);
   const rows: Array<{ path: string; value: string }> = [];
   const walk = (element: Element, path: string) => {
     if (rows.length >= MAX_ROWS) return;

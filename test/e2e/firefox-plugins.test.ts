@@ -5,14 +5,21 @@
  * a batch of files with upload, an XML and a message through kyso's consent window.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
-import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import {
+  clickInside,
+  signInFirefoxConsent,
+  startFirefoxSession,
+  type FirefoxSession,
+} from '../support/firefox.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
@@ -50,9 +57,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       await consent.click('#allow-site');
       await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
     }
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
-    await clickInside(consent, '#sign');
+    await signInFirefoxConsent(consent, '01', session.token.pin);
   };
 
   it('notices the attempt, offers the site in kyso’s options; after "use kyso" the page’s own buttons sign a PDF (pdfsig) with the upload in the real multipart shape', async () => {
@@ -112,7 +117,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     await page.close();
   }, 180_000);
 
-  it('vgca_sign_files (one consent, uploads verified) and vgca_sign_xml inline (xmlsec1)', async () => {
+  it('vgca_sign_files (one consent, uploads verified), vgca_sign_xml inline (xmlsec1) and vgca_sign_msg hash mode (openssl)', async () => {
     const page = await session.browser.newPage();
     await page.goto(portal);
     const base = session.portal.url.replace(/\/$/, '');
@@ -180,8 +185,27 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     );
     expect(xmlRun.ok, xmlRun.output).toBe(true);
 
-    // vgca_sign_msg's hash mode is checked in Chromium (plugins-vgca-chromium): here the portal's
-    // answer to a third consent in a row did not always reach the test (a Firefox/BiDi timing, see the closing note).
+    const content = Buffer.from('Phiếu điểm học kỳ I');
+    await page.$eval(
+      '#hash',
+      (el, value) => ((el as HTMLInputElement).value = value),
+      createHash('sha256').update(content).digest('base64'),
+    );
+    await page.$eval('#raw', (el) => (el.textContent = ''));
+    const hashConsent = await session.consentWindowAfter(() => page.click('#btn-sign'));
+    // The window says plainly that what is signed cannot be shown.
+    expect(
+      await hashConsent.$eval('#hash-only', (el) => ((el as HTMLElement).hidden ? '' : el.textContent)),
+    ).toContain(origin);
+    await sign(hashConsent);
+    const message = await raw(page);
+    expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
+    const verify = opensslVerifyRawSignature({
+      certificatePem: session.token.certPemPath('01'),
+      content,
+      signature: Buffer.from(message.Signature, 'base64'),
+    });
+    expect(verify.output).toContain('Verified OK');
     await page.close();
   }, 180_000);
 });

@@ -468,6 +468,47 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
+  it('vgca_sign_xml with ReturnSignatureOnly on the school-records portal’s XML: the Signature names its root by Id (URI="#data") and verifies where the page puts it (xmlsec1 --id-attr)', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    // The portal's testSigned call: its document, ReturnSignatureOnly "true", the Signature kept apart.
+    const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
+    await page.$eval(
+      '#xml',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      Buffer.from(hocBa).toString('base64'),
+    );
+    await page.$eval('#raw', (el) => (el.textContent = ''));
+    await signInConsent(page, () => page.click('#btn-xml-sig'));
+    const answer = await raw(page);
+    expect(answer, JSON.stringify(answer)).toMatchObject({ Status: 0 });
+    const signature = Buffer.from(answer.Signature, 'base64').toString('utf8');
+    expect(signature).toMatch(/^<Signature /);
+    expect(signature).toContain('<Reference URI="#data">');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-byid-'));
+    const verify = (document: string) => {
+      writeFileSync(path.join(dir, 'hoc-ba.xml'), document);
+      return spawnSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--trusted-pem',
+          session.token.caPem,
+          '--id-attr:Id',
+          'DU_LIEU_HOC_BA',
+          path.join(dir, 'hoc-ba.xml'),
+        ],
+        { encoding: 'utf8' },
+      );
+    };
+    const placed = verify(`<HoSo>${hocBa}<CBQL>${signature}</CBQL></HoSo>`);
+    expect(placed.status, placed.stderr).toBe(0);
+    expect(
+      verify(`<HoSo>${hocBa.replace('THONG_TIN', 'THONG-TIN')}<CBQL>${signature}</CBQL></HoSo>`).status,
+    ).not.toBe(0);
+    await page.close();
+  }, 120_000);
+
   it('vgca_get_certinfo (the 2019 vgcaplugin.js: the 2023 copy has no such function) answers only after "share my certificate" in kyso’s window; a cancel answers the failure shape', async () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca-portal-2019.html', session.demo.url).href);

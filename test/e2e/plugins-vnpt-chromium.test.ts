@@ -4,7 +4,8 @@
  * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ import { startPortalSession, type PortalSession } from '../support/portal-sessio
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
+import { clickInView } from '../support/consent-requests.js';
+import { signInConsent } from '../support/consent.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   let session: PortalSession;
@@ -154,6 +157,87 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await page.$eval('#fileContent', (el) => ((el as HTMLTextAreaElement).value = 'not base64 at all!'));
     await page.click('#btSignPdf');
     expect(JSON.parse(await raw(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
+    await page.close();
+  }, 120_000);
+
+  it('XML by node id (XmlSigner NodeToSign): only that element is signed and shown in the consent window; xmlsec1 (--id-attr) verifies', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    // Outside the element: a name that must neither be shown nor be covered by the signature.
+    const xml =
+      '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>';
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate(
+        (content) =>
+          (window as any).SignAdvanced(content, 'xml', { NodeToSign: 'data', SigningType: 'Enveloped' }),
+        Buffer.from(xml).toString('base64'),
+      ),
+    );
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    await clickInView(consent, '#xml-toggle');
+    const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).innerText),
+    );
+    expect(rows.join('\n')).toContain('8.5');
+    expect(
+      rows.every((row) => row.includes('DU_LIEU_HOC_BA')),
+      rows.join(' | '),
+    ).toBe(true);
+    expect(rows.join('\n')).not.toContain('Bích');
+    // The table moved the certificates down: scrolled to, then chosen and checked.
+    await consent.$eval('input[name="certificate"][value$="/01"]', (el) =>
+      el.scrollIntoView({ block: 'center' }),
+    );
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const item = JSON.parse((JSON.parse(await raw(page)) as string[])[0]!);
+    expect(item, JSON.stringify(item)).toMatchObject({ code: 0 });
+    const signed = Buffer.from(item.data, 'base64').toString('utf8');
+    expect(signed).toContain('<Reference URI="#data">');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-node-'));
+    const verify = (document: string) => {
+      writeFileSync(path.join(dir, 'hoc-ba.xml'), document);
+      return spawnSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--trusted-pem',
+          session.token.caPem,
+          '--id-attr:Id',
+          'DU_LIEU_HOC_BA',
+          path.join(dir, 'hoc-ba.xml'),
+        ],
+        { encoding: 'utf8' },
+      );
+    };
+    const run = verify(signed);
+    expect(run.status, run.stderr).toBe(0);
+    // Outside the element nothing is signed; inside, a changed value breaks the signature.
+    expect(verify(signed.replace('Trần Thị Bích', 'Lê Văn Cường')).status).toBe(0);
+    expect(verify(signed.replace('8.5', '9.5')).status).not.toBe(0);
+    await page.close();
+  }, 120_000);
+
+  it('signOffice (the library’s own function) answers the plugin’s failure shape with OFFICE_NOT_SUPPORTED and a vi/en message; no window opens', async () => {
+    const page = await session.browser.newPage();
+    await page.goto(portal);
+    const docx = Buffer.from('PK\u0003\u0004 a .docx package').toString('base64');
+    // As VNPT's sample page calls it for .docx/.xlsx/.pptx, answered to the page's own callback (the
+    // library's promise only settles for callbackDefault).
+    await page.evaluate(
+      (data) => void (window as any).vnpt_plugin.signOffice(data, (window as any).signPdfCallback),
+      docx,
+    );
+    const answer = JSON.parse(await raw(page));
+    expect(answer).toMatchObject({ code: 5, data: '', kysoCode: 'OFFICE_NOT_SUPPORTED' });
+    expect(answer.error).toBe(
+      'kyso chưa ký được tệp Office (Word, Excel, PowerPoint, OpenDocument). Hãy lưu tệp thành PDF rồi ký tệp PDF. / ' +
+        'kyso cannot sign Office files (Word, Excel, PowerPoint, OpenDocument) yet. Save the file as PDF and sign the PDF.',
+    );
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
+      /^5: kyso chưa ký được tệp Office/,
+    );
+    expect(session.browser.targets().some((t) => t.url().includes('src/consent/'))).toBe(false);
     await page.close();
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page, type Target } from 'puppeteer-core';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
+import { consentState, signInConsent } from './consent.js';
 import { registerHostForFirefox } from './host-registration.js';
 import { localhostTls } from './openssl.js';
 import { EXTENSION_DIST } from './paths.js';
@@ -135,4 +136,39 @@ export async function startFirefoxSession(
 /** Clicks a control that closes its own window, from inside the page (the input event's target goes away). */
 export async function clickInside(page: Page, selector: string): Promise<void> {
   await page.$eval(selector, (el) => setTimeout(() => (el as HTMLElement).click(), 0));
+}
+
+/**
+ * Scrolls `selector` into the middle of the window and waits until that scroll is painted. Under
+ * BiDi, Firefox places a synthesized click by what is on screen, and puppeteer's own scroll-then-click
+ * does not wait for a paint: on a busy machine the click lands where the control was before the
+ * scroll (seen with the certificate of a long consent window: nothing chosen, Sign did nothing).
+ */
+export async function scrollIntoViewPainted(page: Page, selector: string): Promise<void> {
+  await page.$eval(
+    selector,
+    (el) =>
+      new Promise<void>((resolve) => {
+        el.scrollIntoView({ block: 'center', behavior: 'instant' });
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
+      }),
+  );
+}
+
+/**
+ * In a Firefox consent window: chooses the certificate of key `keyId`, types the PIN and signs; fails
+ * at once with what the window shows if Sign was not taken.
+ */
+export async function signInFirefoxConsent(consent: Page, keyId: string, pin: string): Promise<void> {
+  await scrollIntoViewPainted(consent, `input[name="certificate"][value$="/${keyId}"]`);
+  await signInConsent(consent, keyId, pin);
+  await clickInside(consent, '#sign');
+  const taken = await consent
+    .waitForFunction(() => document.body.dataset.state !== 'ready', { timeout: 15_000, polling: 100 })
+    .then(
+      () => true,
+      // Still waiting: a window that signed and closed cannot be read any more; one still asking can.
+      async () => !(await consentState(consent)).includes('"state":"ready"'),
+    );
+  if (!taken) throw new Error(`Sign was not taken: ${await consentState(consent)}`);
 }

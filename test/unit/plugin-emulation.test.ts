@@ -8,6 +8,7 @@ import {
   parseJsonFrame,
   pluginFailure,
   xmlProfileOf,
+  xmlRootId,
   xmlRootName,
 } from '../../shared/sdk/plugins/common.js';
 import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
@@ -121,7 +122,7 @@ describe('frames', () => {
       await answerVnpt(JSON.stringify({ functionID: 3, funcCallback: 'signCallback', args: ['AA=='] }))
     ).split('*');
     expect(callback).toBe('signCallback');
-    expect(JSON.parse(office!)).toMatchObject({ code: 5, kysoCode: 'NOT_SUPPORTED' });
+    expect(JSON.parse(office!)).toMatchObject({ code: 5, kysoCode: 'OFFICE_NOT_SUPPORTED' });
     // The callback name the library will call on window must be a plain identifier.
     expect(
       (await answerVnpt(JSON.stringify({ functionID: 7, funcCallback: 'alert(1)' }))).endsWith(
@@ -132,5 +133,18 @@ describe('frames', () => {
       code: 1,
       kysoCode: 'BAD_REQUEST',
     });
+  });
+});
+
+describe('xmlRootId (which element a detached VGCA signature names)', () => {
+  it('reads the root element’s Id, ID or id past the declaration and comments; none otherwise', () => {
+    expect(xmlRootId('<DU_LIEU_HOC_BA Id="data">x</DU_LIEU_HOC_BA>')).toBe('data');
+    expect(
+      xmlRootId("<?xml version='1.0'?><!-- c --><ns:A xmlns:ns='urn:a' ID='a1'><B Id='b'/></ns:A>"),
+    ).toBe('a1');
+    expect(xmlRootId('<A x="1" id="z"/>')).toBe('z');
+    // An Id further down is not the root's: the whole document stays signed (URI="").
+    expect(xmlRootId('<A><B Id="b"/></A>')).toBeUndefined();
+    expect(xmlRootId('<A data-Id="q"/>')).toBeUndefined();
   });
 });

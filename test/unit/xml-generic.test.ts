@@ -25,8 +25,11 @@ describe('generic XMLDSig', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const signWith = async (identity: SoftwareIdentity, xml: string) => {
-    const prepared = await prepareGenericXmlSignature(xml, { keyType: identity.signer.keyType });
+  const signWith = async (identity: SoftwareIdentity, xml: string, referenceId?: string) => {
+    const prepared = await prepareGenericXmlSignature(xml, {
+      keyType: identity.signer.keyType,
+      ...(referenceId !== undefined && { referenceId }),
+    });
     const value = await identity.signer.signDigest(
       prepared.signedInfoDigest,
       'SHA-256',
@@ -34,11 +37,14 @@ describe('generic XMLDSig', () => {
     );
     return completeGenericXmlSignature(prepared, value, identity.certificateDer, identity.signer.keyType);
   };
-  const xmlsec = (xml: string, caPem: string) => {
+  const xmlsec = (xml: string, caPem: string, idAttr: string[] = []) => {
     const file = path.join(dir, `signed-${Math.random().toString(36).slice(2)}.xml`);
     writeFileSync(file, xml);
-    return spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, file], { encoding: 'utf8' });
+    return spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, ...idAttr, file], { encoding: 'utf8' });
   };
+  const byId = ['--id-attr:Id', 'DU_LIEU_HOC_BA'];
+  const signatureElement = (xml: string) =>
+    xml.slice(xml.indexOf('<Signature '), xml.indexOf('</Signature>') + 12);
 
   it('signs any document enveloped over the whole of it (RSA and ECDSA); xmlsec1 verifies; a changed value breaks it', async () => {
     for (const identity of [rsa, ec]) {
@@ -75,5 +81,47 @@ describe('generic XMLDSig', () => {
       { path: 'HoSo/DU_LIEU_HOC_BA/@Id', value: 'data' },
       { path: 'HoSo/DU_LIEU_HOC_BA', value: 'THONG_TIN_HOC_BA' },
     ]);
+  });
+
+  it('signs only the element with a given Id: URI="#id", detached when it is not the root; xmlsec1 (--id-attr) verifies, also once the page moves the Signature', async () => {
+    // A child element: the Signature is its sibling, C14N only; values outside it are not signed.
+    const outside = `<HoSo><HocSinh><Ten>An</Ten></HocSinh>${HOC_BA}</HoSo>`;
+    const detached = await signWith(rsa, outside, 'data');
+    expect(detached).toContain('<Reference URI="#data">');
+    expect(detached).not.toContain('enveloped-signature');
+    expect(detached).toMatch(/<\/DU_LIEU_HOC_BA><Signature /);
+    expect(xmlsec(detached, rsa.caPem, byId).status, xmlsec(detached, rsa.caPem, byId).stderr).toBe(0);
+    expect(xmlsec(detached.replace('<Ten>An<', '<Ten>Binh<'), rsa.caPem, byId).status).toBe(0);
+    expect(xmlsec(detached.replace('THONG_TIN_HOC_BA', 'THONG_TIN_KHAC'), rsa.caPem, byId).status).not.toBe(
+      0,
+    );
+
+    // The root itself (the school-records portal's call with ReturnSignatureOnly): enveloped, and
+    // the Signature alone still verifies where the page puts it (its <CBQL>, beside the data).
+    for (const identity of [rsa, ec]) {
+      const signed = await signWith(identity, HOC_BA, 'data');
+      expect(signed).toContain('<Reference URI="#data">');
+      expect(xmlsec(signed, identity.caPem, byId).status).toBe(0);
+      const placed = `<HoSo>${HOC_BA}<CBQL>${signatureElement(signed)}</CBQL></HoSo>`;
+      const run = xmlsec(placed, identity.caPem, byId);
+      expect(run.status, run.stderr).toBe(0);
+      expect(xmlsec(placed.replace('THONG_TIN_HOC_BA', 'X'), identity.caPem, byId).status).not.toBe(0);
+    }
+  });
+
+  it('by Id: the consent rows are that element’s only; an Id nobody or two elements hold is refused', async () => {
+    const xml = `<HoSo so="12"><HocSinh><Ten>An</Ten></HocSinh>${HOC_BA}</HoSo>`;
+    expect(genericXmlRows(xml, 'data')).toEqual([
+      { path: 'DU_LIEU_HOC_BA/@Id', value: 'data' },
+      { path: 'DU_LIEU_HOC_BA', value: 'THONG_TIN_HOC_BA' },
+    ]);
+    await expect(prepareGenericXmlSignature(xml, { keyType: 'RSA', referenceId: 'other' })).rejects.toThrow(
+      /no element has the id/,
+    );
+    const twice = `<HoSo><A Id="data">1</A>${HOC_BA}</HoSo>`;
+    await expect(prepareGenericXmlSignature(twice, { keyType: 'RSA', referenceId: 'data' })).rejects.toThrow(
+      /share the id/,
+    );
+    expect(() => genericXmlRows(twice, 'data')).toThrow(/share the id/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A generic XML document (the signing plugins' inline XML of any kind): checked and described
  * before consent, prepared with the signer's certificate, signed enveloped over the whole document
- * (shared/xml/generic.ts). The window shows every value of the document.
+ * (shared/xml/generic.ts), or over the one element a `referenceId` names. The window shows every
+ * value of what is signed.
  */
 import type { PageDocument } from '../../../shared/protocol/page.js';
 import {
@@ -13,7 +14,8 @@ import type { DocumentPlan } from '../background/documents.js';
 import { signatureOf, xmlConsentFields, xmlSignItem } from '../background/plan-parts.js';
 
 export function planGenericXml(document: Extract<PageDocument, { kind: 'xml' }>): DocumentPlan {
-  const rows = genericXmlRows(document.xml); // parses: a malformed document is refused before consent
+  // Parses: a malformed document (or an Id no element, or two, hold) is refused before consent.
+  const rows = genericXmlRows(document.xml, document.referenceId);
   const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
   return {
     consent: xmlConsentFields(document, digestAlgorithm),
@@ -24,6 +26,7 @@ export function planGenericXml(document: Extract<PageDocument, { kind: 'xml' }>)
         keyType: signer.keyType,
         digestAlgorithm,
         allowSha1: document.allowSha1 === true,
+        ...(document.referenceId !== undefined && { referenceId: document.referenceId }),
       });
       return {
         item: xmlSignItem(prepared),

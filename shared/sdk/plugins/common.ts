@@ -100,6 +100,18 @@ export function xmlRootName(xml: string): string | undefined {
   return /<(?:[\w.-]+:)?([\w.-]+)[\s>/]/.exec(body)?.[1];
 }
 
+/**
+ * The root element's Id (its Id, ID or id attribute), read from the text: only a hint of which
+ * element to sign — the background parses the document and refuses an Id no element, or two, hold.
+ */
+export function xmlRootId(xml: string): string | undefined {
+  const body = xml.replace(/^\uFEFF/, '').replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>/g, '');
+  const start =
+    /<(?:[\w.-]+:)?[\w.-]+((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/.exec(body)?.[1] ?? '';
+  const id = /\s(?:Id|ID|id)\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(start);
+  return id ? (id[1] ?? id[2]) : undefined;
+}
+
 /** Tax returns and e-invoices, which kyso signs where those formats put their signature. */
 export function xmlProfileOf(xml: string): 'htkk' | 'einvoice' | undefined {
   const root = xmlRootName(xml);

@@ -32,6 +32,7 @@ import {
   pluginFailure,
   signedDocumentBytes,
   xmlProfileOf,
+  xmlRootId,
 } from './common.js';
 
 export const VGCA_PORT = 8987;
@@ -439,6 +440,9 @@ async function signXmlFrame(frame: string, context: VgcaContext): Promise<VgcaRe
   const profile = xmlProfileOf(xml) ?? 'generic';
   const sha1 =
     typeof request.HashAlg === 'string' && request.HashAlg.toUpperCase().replace('-', '') === 'SHA1';
+  const signatureOnly = truthy(request.ReturnSignatureOnly);
+  // A Signature the page places elsewhere must name what it signs: the root's Id (URI="#id"), not URI="".
+  const rootId = profile === 'generic' && signatureOnly ? xmlRootId(xml) : undefined;
   const { results } = await signMany({
     documents: [
       {
@@ -447,6 +451,7 @@ async function signXmlFrame(frame: string, context: VgcaContext): Promise<VgcaRe
         profile,
         name: { htkk: 'to-khai.xml', einvoice: 'hoa-don.xml', generic: 'tai-lieu.xml' }[profile],
         ...(sha1 && { digestAlgorithm: 'SHA-1', allowSha1: true }),
+        ...(rootId !== undefined && { referenceId: rootId }),
       },
     ],
     description: { htkk: 'Ký tờ khai thuế', einvoice: 'Ký hoá đơn điện tử', generic: 'Ký tài liệu XML' }[
@@ -457,7 +462,7 @@ async function signXmlFrame(frame: string, context: VgcaContext): Promise<VgcaRe
   const signed = new TextDecoder().decode(
     signedBytes(results[0] ?? { ok: false, error: new KysoError('INTERNAL') }),
   );
-  const result = truthy(request.ReturnSignatureOnly) ? signatureElementOf(signed) : signed;
+  const result = signatureOnly ? signatureElementOf(signed) : signed;
   return { Status: 0, Message: '', Signature: bytesToBase64(new TextEncoder().encode(result)) };
 }
 

@@ -50,6 +50,7 @@ const VNPT_CODES: Partial<Record<ErrorCode, number>> = {
   PIN_INCORRECT: 3,
   PIN_LOCKED: 3,
   TOKEN_DRIVER_FAILED: 3,
+  OFFICE_NOT_SUPPORTED: 5,
 };
 
 interface VnptCall {
@@ -200,6 +201,24 @@ function advancedDocument(entry: unknown, index: number): BatchDocumentInput {
   return documentOf(text(item.data, 'data'), type, `tai-lieu-${index + 1}.${type || 'bin'}`, item.sigOptions);
 }
 
+/**
+ * The Id in an XmlSigner's `NodeToSign` (vnpt-plugin.js 1.0.3.4 sends `JSON.stringify(xmlSigner)`),
+ * without a leading '#'. Its other fields (TagSaveResult, SigningType, DigestMethod "SHA1", …) are
+ * not followed: kyso signs SHA-256 with the Signature as the root's last child.
+ */
+function xmlNodeToSign(signerJson: unknown): string | undefined {
+  if (typeof signerJson !== 'string' || !signerJson || signerJson === 'null') return undefined;
+  const signer = parseJsonFrame<{ NodeToSign?: unknown }>(signerJson);
+  if (signer.NodeToSign === undefined || signer.NodeToSign === null || signer.NodeToSign === '')
+    return undefined;
+  if (typeof signer.NodeToSign !== 'string') throw new KysoError('BAD_REQUEST', 'NodeToSign must be text');
+  return signer.NodeToSign.replace(/^#/, '');
+}
+
+/** Office Open XML and OpenDocument: signed inside their packages, which kyso does not do (docs/compat.md). */
+const OFFICE_TYPES = new Set(['docx', 'xlsx', 'pptx', 'doc', 'xls', 'ppt', 'odt', 'ods', 'odp', 'office']);
+
+/** `options`: a PdfSigner for a PDF, an XmlSigner for XML (JSON text, as the library sends them). */
 function documentOf(base64: string, type: string, name: string, pdfOptions?: unknown): BatchDocumentInput {
   const bytes = decodeBase64(base64, 'data');
   if (type === 'pdf' || isPdf(bytes)) {
@@ -209,9 +228,14 @@ function documentOf(base64: string, type: string, name: string, pdfOptions?: unk
   }
   if (type === 'xml') {
     const xml = new TextDecoder().decode(bytes);
+    // XmlSigner.NodeToSign: only the element with that Id (URI="#id"), the Signature as the root's last child.
+    const nodeToSign = xmlNodeToSign(pdfOptions);
+    if (nodeToSign !== undefined)
+      return { kind: 'xml', xml, profile: 'generic', name, referenceId: nodeToSign };
     // Tax returns and e-invoices in their formats' places; any other XML enveloped over the whole document.
     return { kind: 'xml', xml, profile: xmlProfileOf(xml) ?? 'generic', name };
   }
+  if (OFFICE_TYPES.has(type)) throw new KysoError('OFFICE_NOT_SUPPORTED', `a ${type} document`);
   throw new KysoError('NOT_SUPPORTED', `kyso does not sign "${type.slice(0, 20)}" documents here`);
 }
 
@@ -236,7 +260,7 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
     }
     case FN.SignXML: {
       const { results } = await signMany({
-        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml')],
+        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml', second)],
         description: 'Ký tệp XML',
         lang: 'vi',
       });
@@ -264,7 +288,8 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
       return success(signature);
     }
     case FN.SignOFFICE:
-      throw new KysoError('NOT_SUPPORTED', 'Office documents');
+      // An OOXML/ODF package signature (parts, relationships, XAdES inside the zip) is not built.
+      throw new KysoError('OFFICE_NOT_SUPPORTED', 'signOffice');
     default:
       throw new KysoError('NOT_SUPPORTED', `VNPT function ${String(call.functionID).slice(0, 10)}`);
   }
