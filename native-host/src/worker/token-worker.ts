@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { workerLaunch } from '../runtime.js';
+import { addBenchMarks, benchMark } from '../bench-marks.js';
 import {
   WorkerReadySchema,
   WorkerResponseSchema,
@@ -196,6 +197,7 @@ export class TokenWorker {
           reject(error);
         },
       };
+      benchMark('host:worker-call');
       child.send({ ...operation, id });
     });
   }
@@ -206,6 +208,8 @@ export class TokenWorker {
     const pending = this.pending;
     this.pending = undefined;
     const response = parsed.data;
+    addBenchMarks(response.marks);
+    benchMark('host:worker-answer');
     if (!response.ok) return pending.reject(KysoError.fromWire(response.error));
     const result = workerOperations[pending.op].result.safeParse(response.result);
     if (result.success) pending.resolve(result.data);
