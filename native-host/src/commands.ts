@@ -12,7 +12,6 @@ import type {
   SignItem,
 } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
-import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import {
   configFilePath,
   describeModules,
@@ -33,6 +32,7 @@ import {
   type SigningOptions,
 } from './signing/signing-operation.js';
 import type { LeaseOptions, TokenLease, WaitReason } from './signing/token-queue.js';
+import { hello } from './hello.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 import { benchMark } from './bench-marks.js';
 import { documentTimestamp, validationData } from './long-term.js';
@@ -180,16 +180,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
   const armIdleTimer = (open: OpenBatch) => setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref(); // ends by itself; its errors are the next call's
 
   return {
-    async hello(params) {
-      if (params.protocolVersion !== PROTOCOL_VERSION) {
-        throw new KysoError('VERSION_MISMATCH', undefined, {
-          hostProtocol: PROTOCOL_VERSION,
-          extensionProtocol: params.protocolVersion,
-          update: params.protocolVersion < PROTOCOL_VERSION ? 'extension' : 'host',
-        });
-      }
-      return { protocolVersion: PROTOCOL_VERSION, hostVersion: KYSO_VERSION };
-    },
+    hello,
 
     async 'list-certificates'(_params, context) {
       return { certificates: (await tokens.list(waiting(context))).certificates };
