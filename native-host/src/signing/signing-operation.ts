@@ -12,7 +12,6 @@ import {
 } from '../../../shared/cms/cades.js';
 import { createHash } from 'node:crypto';
 import { addSignatureTimestamp } from '../../../shared/cms/timestamp.js';
-import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import type { CertificateEntry, DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
@@ -58,6 +57,11 @@ interface PreparedItem {
   cms?: { options: CadesOptions; prepared: PreparedSignedAttributes; timestamp: boolean };
 }
 
+/** Node's Buffer codecs: several times faster than the portable ones, and a batch runs them per item. */
+const base64ToBytes = (base64: string): Uint8Array => Buffer.from(base64, 'base64');
+const bytesToBase64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 /** Node's hash, synchronous: WebCrypto's would cost a thread-pool round trip per item (~0.1 ms). */
 const digestNow = (algorithm: DigestAlgorithm, data: Uint8Array): Uint8Array =>
   createHash(algorithm.replace('-', '').toLowerCase()).update(data).digest();
@@ -90,10 +94,15 @@ export function signatureOf(result: SignItemResult | undefined): string {
 
 /** Turns protocol items into what the token signs, and the token's signatures back into results. */
 class ItemFormatter {
+  /** Decoded once: the same bytes for every item (and the signer-certificate memo's key). */
+  private readonly certificate: Uint8Array;
+
   constructor(
     readonly entry: CertificateEntry,
     private readonly options: SigningOptions,
-  ) {}
+  ) {
+    this.certificate = base64ToBytes(entry.certificate);
+  }
 
   /** Every item; one that cannot be prepared (no TSA for a CAdES-T item) fails alone. */
   async prepareAll(items: SignItem[]): Promise<Array<PreparedItem | SignItemResult>> {
@@ -132,7 +141,7 @@ class ItemFormatter {
     const options: CadesOptions = {
       contentDigest: documentDigest,
       digestAlgorithm: item.digestAlgorithm,
-      signerCertificate: base64ToBytes(this.entry.certificate),
+      signerCertificate: this.certificate,
       signingTime: item.signingTime ? this.options.now() : null,
     };
     const prepared = await prepareSignedAttributes(options);
@@ -182,9 +191,9 @@ class ItemFormatter {
   ): Promise<SignItemResult[]> {
     const prepared = await this.prepareAll(items);
     const ready = prepared.flatMap((p, index) => ('toSign' in p ? [{ index, item: p }] : []));
-    const results: SignItemResult[] = prepared.map((p) =>
-      'toSign' in p ? { ok: false, error: new KysoError('INTERNAL').toWire() } : p,
-    );
+    // Every prepared item is given its own result below; INTERNAL only if something were missed.
+    const missing = new KysoError('INTERNAL').toWire();
+    const results: SignItemResult[] = prepared.map((p) => ('toSign' in p ? { ok: false, error: missing } : p));
     if (ready.length === 0) return results;
     let signatures: SignatureResult[];
     try {
@@ -285,8 +294,9 @@ export class SigningOperation {
   }
 
   /**
-   * Each item independently: one failure is reported in its place, the rest still sign. Groups go
-   * to the worker one after another while the next group is being prepared here.
+   * Each item independently: one failure is reported in its place, the rest still sign. Each group
+   * goes to the worker as soon as it is prepared, without waiting for the group before it: while
+   * the token signs group n, the host prepares n+1 and finishes n−1.
    */
   async signItems(items: SignItem[]): Promise<SignItemResult[]> {
     const groups: SignItem[][] = [];
@@ -299,7 +309,8 @@ export class SigningOperation {
   }
 
   private async signGroup(toSign: DigestToSign[]): Promise<SignatureResult[]> {
-    const { results } = await this.worker.call(
+    // Pipelined: sent as soon as it is prepared, behind the groups the token is still signing.
+    const { results } = await this.worker.pipeline(
       { op: 'sign-with', handle: this.handle, items: toSign },
       this.options.timeoutMs * toSign.length,
     );
