@@ -103,6 +103,7 @@ export function serveNativeMessaging({
       const answer = await handler(params, context);
       benchMark('host:handled');
       const result = spec.result.parse(answer);
+      benchMark('host:checked');
       send({ id: envelope.id, ok: true, result });
       benchMark('host:sent');
       log(`${command} ok ${(performance.now() - started).toFixed(1)} ms`);

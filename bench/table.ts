@@ -1,0 +1,17 @@
+/**
+ * `npm run bench:table [-- FILE]`: README's benchmark table made again from a run's JSON
+ * (default bench/results/latest.json), between its bench:table markers — never typed by hand.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './paths.js';
+import { withReadmeTable, type BenchResult } from './summary.js';
+
+const file = process.argv[2] ?? 'bench/results/latest.json';
+const result = JSON.parse(readFileSync(path.resolve(ROOT, file), 'utf8')) as BenchResult;
+const readme = path.join(ROOT, 'README.md');
+writeFileSync(
+  readme,
+  withReadmeTable(readFileSync(readme, 'utf8'), result, path.relative(ROOT, path.resolve(ROOT, file))),
+);
+console.log(`README.md: benchmark table from ${file}`);
