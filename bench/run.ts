@@ -15,7 +15,7 @@ import { childrenOf, rssKiB } from './proc.js';
 import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
 import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
-import { breakdown, formatBreakdown, type BreakdownRow } from './breakdown.js';
+import { breakdown, formatBreakdown } from './breakdown.js';
 import { compare, type BenchResult } from './summary.js';
 import type { BenchMark } from '../native-host/src/bench-marks.js';
 
@@ -366,7 +366,7 @@ async function main() {
   console.log(`\nwritten: bench/results/${kept} and bench/results/${quick ? 'quick' : 'latest'}.json`);
   if (compareWith) {
     const earlier = JSON.parse(readFileSync(path.resolve(compareWith), 'utf8')) as BenchResult;
-    console.log(`\n${compare(result as BenchResult, earlier).join('\n')}`);
+    console.log(`\n${compare(result, earlier).join('\n')}`);
   }
 }
 

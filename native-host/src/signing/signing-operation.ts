@@ -193,7 +193,9 @@ class ItemFormatter {
     const ready = prepared.flatMap((p, index) => ('toSign' in p ? [{ index, item: p }] : []));
     // Every prepared item is given its own result below; INTERNAL only if something were missed.
     const missing = new KysoError('INTERNAL').toWire();
-    const results: SignItemResult[] = prepared.map((p) => ('toSign' in p ? { ok: false, error: missing } : p));
+    const results: SignItemResult[] = prepared.map((p) =>
+      'toSign' in p ? { ok: false, error: missing } : p,
+    );
     if (ready.length === 0) return results;
     let signatures: SignatureResult[];
     try {
