@@ -12,7 +12,7 @@ export interface BreakdownRow {
 }
 
 /** What each hop is, for the printed table. */
-const HOPS: Record<string, string> = {
+export const HOPS: Record<string, string> = {
   'page:call → background:request': 'page → SDK → content script → background',
   'background:request → background:port-send': 'background: checks, consent (auto-approved), preparation',
   'background:port-send → host:received': 'native messaging to the host (browser → stdin)',
@@ -32,7 +32,8 @@ const HOPS: Record<string, string> = {
   'host:finished → host:handled': 'host: answer',
   'host:handled → host:checked': 'host: result schema',
   'host:checked → host:sent': 'host: frame written to stdout',
-  'host:sent → client:received': 'native messaging back (pipe)',
+  'host:checked → client:received': 'host: frame written, and the pipe back to the client',
+  'client:received → host:sent': '(the host’s write call returning after the client read it)',
   'host:sent → background:port-answer': 'native messaging back (stdout → browser)',
   'background:port-answer → page:done': 'background → content script → page',
 };

@@ -3,7 +3,7 @@
  * run (`npm run bench -- --compare FILE`) and README's table (`npm run bench:table`), both made
  * from the JSON so neither is typed by hand. Pure functions of the JSON.
  */
-import type { BreakdownRow } from './breakdown.js';
+import { HOPS, type BreakdownRow } from './breakdown.js';
 
 /** The parts of bench/results/*.json read here (older files lack the newer fields). */
 export interface BenchResult {
@@ -202,4 +202,49 @@ export function withReadmeTable(readme: string, r: BenchResult, source: string):
     : '';
   const header = `Run of ${r.date.slice(0, 10)} at commit ${r.commit ?? '?'}${r.quick ? ' (--quick)' : ''}: ${m.cpus} cores ${m.cpu ?? ''}, ${m.memGiB} GiB, Node ${m.node.replace(/^v/, '')}${load}; \`${source}\`:`;
   return `${readme.slice(0, start + TABLE_START.length)}\n\n${header}\n\n${readmeTable(r)}\n\n${readme.slice(end)}`;
+}
+
+export const BREAKDOWN_START = '<!-- bench:breakdown:start (npm run bench:table) -->';
+export const BREAKDOWN_END = '<!-- bench:breakdown:end -->';
+
+/** One breakdown as a markdown table: each hop's median and what it is. */
+function breakdownTable(title: string, rows: readonly BreakdownRow[]): string {
+  const total = rows.reduce((sum, r) => sum + r.medianMs, 0);
+  const body = rows.map((r) => {
+    const hop = `${r.from} → ${r.to}`;
+    return [`${r.medianMs.toFixed(3)}`, HOPS[hop] ?? hop, `\`${hop}\``];
+  });
+  body.push([total.toFixed(3), '**sum of the medians**', '']);
+  const header = ['ms (median)', 'hop', 'marks'];
+  const widths = [0, 1, 2].map((i) => Math.max(header[i]!.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [
+    `${title}`,
+    '',
+    line(header),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...body.map(line),
+  ].join('\n');
+}
+
+/** bench/README.md with its breakdown tables made from this run. */
+export function withBreakdownTables(text: string, r: BenchResult, source: string): string {
+  const start = text.indexOf(BREAKDOWN_START);
+  const end = text.indexOf(BREAKDOWN_END);
+  if (start < 0 || end < start) throw new Error(`no ${BREAKDOWN_START} … ${BREAKDOWN_END} markers`);
+  const parts: string[] = [
+    `From \`${source}\` (commit ${r.commit ?? '?'}, ${r.date.slice(0, 16).replace('T', ' ')} UTC).`,
+  ];
+  if (hasBrowser(r) && r.browser.breakdown?.length)
+    parts.push(breakdownTable('One warm signature in Chromium, P-256, page to page:', r.browser.breakdown));
+  if (r.hostBreakdown) {
+    parts.push(
+      breakdownTable(
+        'One warm `sign-cms` through the host alone, P-256 (a client on its pipes):',
+        r.hostBreakdown.ec,
+      ),
+    );
+    parts.push(breakdownTable('The same, RSA-2048:', r.hostBreakdown.rsa));
+  }
+  return `${text.slice(0, start + BREAKDOWN_START.length)}\n\n${parts.join('\n\n')}\n\n${text.slice(end)}`;
 }

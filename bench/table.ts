@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './paths.js';
-import { withReadmeTable, type BenchResult } from './summary.js';
+import { withBreakdownTables, withReadmeTable, type BenchResult } from './summary.js';
 
 const file = process.argv[2] ?? 'bench/results/latest.json';
 const result = JSON.parse(readFileSync(path.resolve(ROOT, file), 'utf8')) as BenchResult;
@@ -14,4 +14,6 @@ writeFileSync(
   readme,
   withReadmeTable(readFileSync(readme, 'utf8'), result, path.relative(ROOT, path.resolve(ROOT, file))),
 );
-console.log(`README.md: benchmark table from ${file}`);
+const benchReadme = path.join(ROOT, 'bench/README.md');
+writeFileSync(benchReadme, withBreakdownTables(readFileSync(benchReadme, 'utf8'), result, file));
+console.log(`README.md: benchmark table, bench/README.md: breakdown tables, from ${file}`);
