@@ -25,6 +25,8 @@ export interface BrowserBench {
   coldSamplesMs: number[];
   /** One warm signature hop by hop (page, background and host marks; median of the warm runs). */
   breakdown?: BreakdownRow[];
+  /** The same for a cold one (the host started by the signature): host marks named `command host:…`. */
+  coldBreakdown?: BreakdownRow[];
 }
 
 const EXTENSION = path.join(ROOT, 'dist/extension-bench');
@@ -137,16 +139,22 @@ export async function runBrowserBench(
         ).kysoBench.takeMarks(),
       );
     let hostLogRead = 0;
-    /** The host's sign-cms marks written since the last call. */
-    const takeHostMarks = (): BenchMark[] => {
+    /** The host's marks written since the last call: sign-cms's only, or every command's named `command mark`. */
+    const takeHostMarks = (all = false): BenchMark[] => {
       const text = existsSync(hostLog) ? readFileSync(hostLog, 'utf8') : '';
       const fresh = text.slice(hostLogRead);
       hostLogRead = text.length;
-      const marker = `${BENCH_MARKS_PREFIX}sign-cms `;
-      return fresh
-        .split('\n')
-        .filter((line) => line.includes(marker))
-        .flatMap((line) => JSON.parse(line.slice(line.indexOf(marker) + marker.length)) as BenchMark[]);
+      return fresh.split('\n').flatMap((line) => {
+        const at = line.indexOf(BENCH_MARKS_PREFIX);
+        if (at < 0) return [];
+        const [command, json] = line.slice(at + BENCH_MARKS_PREFIX.length).split(/ (.*)/s) as [
+          string,
+          string,
+        ];
+        if (!all && command !== 'sign-cms') return [];
+        const marks = JSON.parse(json) as BenchMark[];
+        return all ? marks.map(([name, t]): BenchMark => [`${command} ${name}`, t]) : marks;
+      });
     };
     const disconnect = () =>
       worker.evaluate(() =>
@@ -154,10 +162,24 @@ export async function runBrowserBench(
       );
 
     const cold: number[] = [];
+    const coldMarked: BenchMark[][] = [];
     for (let i = 0; i < counts.cold; i++) {
       await disconnect();
       await new Promise((r) => setTimeout(r, 300)); // let the old host exit
-      cold.push(await signOnce());
+      await takeBackgroundMarks();
+      takeHostMarks(true);
+      const timed = await signTimed();
+      cold.push(timed.ms);
+      const background = await takeBackgroundMarks();
+      await new Promise((r) => setTimeout(r, 20));
+      const request = background.find((m) => m[0] === 'background:request');
+      if (request)
+        coldMarked.push([
+          ['page:call', timed.call],
+          request,
+          ...takeHostMarks(true),
+          ['page:done', timed.done],
+        ]);
     }
     for (let i = 0; i < 5; i++) await signOnce(); // warm-up
     const warm: number[] = [];
@@ -188,6 +210,7 @@ export async function runBrowserBench(
       coldMedianMs: percentile(cold, 0.5),
       coldP90Ms: percentile(cold, 0.9),
       breakdown: breakdown(marked),
+      coldBreakdown: breakdown(coldMarked),
     };
   } finally {
     await browser.close();

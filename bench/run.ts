@@ -335,6 +335,10 @@ async function main() {
     console.log(`\n(7) one warm signature in Chromium, page to page, hop by hop (P-256):`);
     console.log(formatBreakdown(browser.breakdown).join('\n'));
   }
+  if (!('skipped' in browser) && browser.coldBreakdown) {
+    console.log(`\n(7) one cold signature in Chromium (the host started by it), hop by hop (P-256):`);
+    console.log(formatBreakdown(browser.coldBreakdown).join('\n'));
+  }
 
   const result = {
     date: new Date().toISOString(),

@@ -26,6 +26,7 @@ export interface BenchResult {
         coldMedianMs: number;
         coldP90Ms: number;
         breakdown?: BreakdownRow[];
+        coldBreakdown?: BreakdownRow[];
       }
     | { skipped: string };
   large: { bytes: number; sha256sumMs: number; kysoMs: number; ratio: number; extraRssMiB: number };
@@ -237,6 +238,13 @@ export function withBreakdownTables(text: string, r: BenchResult, source: string
   ];
   if (hasBrowser(r) && r.browser.breakdown?.length)
     parts.push(breakdownTable('One warm signature in Chromium, P-256, page to page:', r.browser.breakdown));
+  if (hasBrowser(r) && r.browser.coldBreakdown?.length)
+    parts.push(
+      breakdownTable(
+        'One cold signature in Chromium (the host started by it; host marks named after their command):',
+        r.browser.coldBreakdown,
+      ),
+    );
   if (r.hostBreakdown) {
     parts.push(
       breakdownTable(

@@ -103,7 +103,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     };
   }
 
-  /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
+  /** The certificate as last listed (the worker checks the token still holds it), refused before any PIN is asked if it cannot sign. */
   function usable(entry: CertificateEntry | undefined): CertificateEntry {
     if (!entry)
       throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });

@@ -10,6 +10,7 @@ import type { HostServices } from './host-services.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
 import { TokenWorker } from './worker/token-worker.js';
+import { benchMark } from './bench-marks.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
@@ -55,19 +56,22 @@ function lazyHandlers(load: () => Promise<HostServices>): CommandHandlers {
 }
 
 function runHost(): void {
+  benchMark('host:process-start', performance.timeOrigin);
+  benchMark('host:main');
   const log = (line: string) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`);
   const worker = new TokenWorker({ modulePaths: modulesToLoad(), idleStopMs: idleStopFromEnv() });
-  void worker.start(); // in parallel with the handshake: the first request finds the token ready
+  void worker.start().then(() => benchMark('host:worker-ready')); // in parallel with the handshake: the first request finds the token ready
   let services: Promise<HostServices> | undefined;
   const load = () =>
-    (services ??= import('./host-services.js').then((m) =>
-      m.createHostServices(
+    (services ??= import('./host-services.js').then((m) => {
+      benchMark('host:services-loaded');
+      return m.createHostServices(
         worker,
         { tokenTimeoutMs: tokenTimeoutFromEnv(), tokenWaitMs: tokenWaitFromEnv() },
         log,
         (event) => server.notify(event),
-      ),
-    ));
+      );
+    }));
   let closing = false;
   // The browser closed the pipe, or asks us to end: let the call in flight finish, let the worker
   // log out and finalise, then exit (never a kill in the middle of a token write).

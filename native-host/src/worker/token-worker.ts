@@ -1,6 +1,7 @@
 /**
  * The host's handle on the PKCS#11 worker process: one call at a time (tokens are not re-entrant),
- * each with a timeout, each answer checked against its operation's schema.
+ * each with a timeout, each answer checked against its operation's schema — except a batch's
+ * signing groups, which are pipelined (see `pipeline`).
  *
  * The worker is ended gently: idle stop and host exit wait for the call in flight, then disconnect,
  * and the worker logs out and calls C_Finalize before it exits. SIGKILL is kept for a worker still

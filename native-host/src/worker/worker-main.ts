@@ -11,8 +11,10 @@ import { WorkerRequestSchema, type WorkerRequest, type WorkerResponse } from './
 import { TokenAccess } from './token-access.js';
 import { BENCH_MARKS_ENABLED, benchMark, takeBenchMarks } from '../bench-marks.js';
 
+benchMark('worker:process-start', performance.timeOrigin);
 const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
 const tokens = new TokenAccess(modulePaths);
+benchMark('worker:modules-loaded');
 
 function run(request: WorkerRequest): unknown {
   switch (request.op) {
