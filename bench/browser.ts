@@ -3,7 +3,7 @@
  * the bench build of the extension (consent auto-approved; the release build cannot do this).
  * Warm: the native port is open. Cold: the port was dropped, so the host is spawned again.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -11,6 +11,8 @@ import { startDemoServer } from '../demo/server.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../shared/version.js';
 import { ROOT } from './paths.js';
+import { breakdown, type BreakdownRow } from './breakdown.js';
+import { BENCH_MARKS_PREFIX, type BenchMark } from '../native-host/src/bench-marks.js';
 
 export interface BrowserBench {
   warm: number;
@@ -21,6 +23,10 @@ export interface BrowserBench {
   coldP90Ms: number;
   /** Every cold sample, in order: outliers show where they fall. */
   coldSamplesMs: number[];
+  /** One warm signature hop by hop (page, background and host marks; median of the warm runs). */
+  breakdown?: BreakdownRow[];
+  /** The same for a cold one (the host started by the signature): host marks named `command host:…`. */
+  coldBreakdown?: BreakdownRow[];
 }
 
 const EXTENSION = path.join(ROOT, 'dist/extension-bench');
@@ -36,9 +42,11 @@ export async function runBrowserBench(
 ): Promise<BrowserBench> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-chromium-'));
   const launcher = path.join(profile, 'kyso-host.sh');
+  const hostLog = path.join(profile, 'kyso-host.log');
+  // The host notes its instants (KYSO_BENCH_MARKS) on stderr, kept in hostLog for the breakdown.
   writeFileSync(
     launcher,
-    `#!/bin/sh\nexport SOFTHSM2_CONF='${env.SOFTHSM2_CONF}'\nexport KYSO_PKCS11_MODULES='${env.KYSO_PKCS11_MODULES}'\nexec '${process.execPath}' '${path.join(ROOT, 'native-host/bin/kyso-host.js')}' "$@"\n`,
+    `#!/bin/sh\nexport SOFTHSM2_CONF='${env.SOFTHSM2_CONF}'\nexport KYSO_PKCS11_MODULES='${env.KYSO_PKCS11_MODULES}'\nexport KYSO_BENCH_MARKS=1\nexec '${process.execPath}' '${path.join(ROOT, 'native-host/bin/kyso-host.js')}' "$@" 2>>'${hostLog}'\n`,
   );
   chmodSync(launcher, 0o755);
   mkdirSync(path.join(profile, 'NativeMessagingHosts'));
@@ -112,7 +120,7 @@ export async function runBrowserBench(
         }),
       id,
     );
-    const signOnce = () =>
+    const signTimed = () =>
       page.evaluate(async () => {
         const sdk = await (new Function('return import("/sdk/kyso.js")')() as Promise<any>);
         const digest = new Uint8Array(
@@ -120,22 +128,79 @@ export async function runBrowserBench(
         );
         const start = performance.now();
         await sdk.signCms({ digest, digestAlgorithm: 'SHA-256', description: 'bench' });
-        return performance.now() - start;
+        const end = performance.now();
+        return { ms: end - start, call: performance.timeOrigin + start, done: performance.timeOrigin + end };
       });
+    const signOnce = async () => (await signTimed()).ms;
+    const takeBackgroundMarks = () =>
+      worker.evaluate(() =>
+        (
+          globalThis as unknown as { kysoBench: { takeMarks(): Array<[string, number]> } }
+        ).kysoBench.takeMarks(),
+      );
+    let hostLogRead = 0;
+    /** The host's marks written since the last call: sign-cms's only, or every command's named `command mark`. */
+    const takeHostMarks = (all = false): BenchMark[] => {
+      const text = existsSync(hostLog) ? readFileSync(hostLog, 'utf8') : '';
+      const fresh = text.slice(hostLogRead);
+      hostLogRead = text.length;
+      return fresh.split('\n').flatMap((line) => {
+        const at = line.indexOf(BENCH_MARKS_PREFIX);
+        if (at < 0) return [];
+        const [command, json] = line.slice(at + BENCH_MARKS_PREFIX.length).split(/ (.*)/s) as [
+          string,
+          string,
+        ];
+        if (!all && command !== 'sign-cms') return [];
+        const marks = JSON.parse(json) as BenchMark[];
+        return all ? marks.map(([name, t]): BenchMark => [`${command} ${name}`, t]) : marks;
+      });
+    };
     const disconnect = () =>
       worker.evaluate(() =>
         (globalThis as unknown as { kysoBench: { disconnect(): void } }).kysoBench.disconnect(),
       );
 
     const cold: number[] = [];
+    const coldMarked: BenchMark[][] = [];
     for (let i = 0; i < counts.cold; i++) {
       await disconnect();
       await new Promise((r) => setTimeout(r, 300)); // let the old host exit
-      cold.push(await signOnce());
+      await takeBackgroundMarks();
+      takeHostMarks(true);
+      const timed = await signTimed();
+      cold.push(timed.ms);
+      const background = await takeBackgroundMarks();
+      await new Promise((r) => setTimeout(r, 20));
+      const request = background.find((m) => m[0] === 'background:request');
+      if (request)
+        coldMarked.push([
+          ['page:call', timed.call],
+          request,
+          ...takeHostMarks(true),
+          ['page:done', timed.done],
+        ]);
     }
     for (let i = 0; i < 5; i++) await signOnce(); // warm-up
     const warm: number[] = [];
-    for (let i = 0; i < counts.warm; i++) warm.push(await signOnce());
+    await takeBackgroundMarks();
+    takeHostMarks();
+    const marked: BenchMark[][] = [];
+    for (let i = 0; i < counts.warm; i++) {
+      const timed = await signTimed();
+      warm.push(timed.ms);
+      const background = await takeBackgroundMarks();
+      await new Promise((r) => setTimeout(r, 5)); // the host's line after its answer
+      const host = takeHostMarks();
+      // this signature's own: the last page request before the port send, the answer after it
+      const send = background.find((m) => m[0] === 'background:port-send');
+      const request = background
+        .filter((m) => m[0] === 'background:request' && send && m[1] <= send[1])
+        .at(-1);
+      const answer = background.find((m) => m[0] === 'background:port-answer');
+      if (send && request && answer && host.length > 0)
+        marked.push([['page:call', timed.call], request, send, ...host, answer, ['page:done', timed.done]]);
+    }
     return {
       coldSamplesMs: cold.map((ms) => Math.round(ms)),
       warm: warm.length,
@@ -144,6 +209,8 @@ export async function runBrowserBench(
       warmP90Ms: percentile(warm, 0.9),
       coldMedianMs: percentile(cold, 0.5),
       coldP90Ms: percentile(cold, 0.9),
+      breakdown: breakdown(marked),
+      coldBreakdown: breakdown(coldMarked),
     };
   } finally {
     await browser.close();

@@ -6,6 +6,7 @@ import type { HostCommand, HostParams, HostResponse } from '../shared/protocol/h
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { HOST_NODE_FLAGS } from '../native-host/src/runtime.js';
 import { ROOT } from './paths.js';
+import { BENCH_MARKS_PREFIX, epochNow, type BenchMark } from '../native-host/src/bench-marks.js';
 
 export const HOST_BIN = path.join(ROOT, 'native-host/bin/kyso-host.js');
 
@@ -14,6 +15,10 @@ export class HostClient {
   private readonly reader = new FrameReader(1 << 20);
   private readonly waiting = new Map<number, (r: HostResponse) => void>();
   private nextId = 1;
+  /** With KYSO_BENCH_MARKS=1 in env: each answered request's instants, ours and the host's (bench/breakdown.ts). */
+  readonly marks: BenchMark[][] = [];
+  private sentAt = 0;
+  private stderrTail = '';
 
   /** `command`: the program and its first arguments; default the launcher's `node <flags> kyso-host.js`. */
   constructor(
@@ -26,9 +31,25 @@ export class HostClient {
       env,
       stdio: 'pipe',
     });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      const lines = (this.stderrTail + chunk.toString('utf8')).split('\n');
+      this.stderrTail = lines.pop() ?? '';
+      for (const line of lines) {
+        const at = line.indexOf(BENCH_MARKS_PREFIX);
+        if (at < 0) continue;
+        const json = line.slice(at + BENCH_MARKS_PREFIX.length).replace(/^\S+ /, '');
+        this.marks.at(-1)?.push(...(JSON.parse(json) as BenchMark[]));
+      }
+    });
     this.child.stdout.on('data', (chunk: Buffer) => {
+      const receivedAt = epochNow();
       for (const frame of this.reader.push(chunk)) {
         if (frame.kind !== 'message') continue;
+        if (env.KYSO_BENCH_MARKS === '1')
+          this.marks.push([
+            ['client:sent', this.sentAt],
+            ['client:received', receivedAt],
+          ]);
         const response = frame.value as HostResponse;
         this.waiting.get(response.id ?? -1)?.(response);
         this.waiting.delete(response.id ?? -1);
@@ -40,6 +61,7 @@ export class HostClient {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
+      this.sentAt = epochNow();
       this.child.stdin.write(encodeFrame({ id, command, params }, 1 << 20));
     });
   }

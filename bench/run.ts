@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
@@ -15,9 +15,15 @@ import { childrenOf, rssKiB } from './proc.js';
 import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
 import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
+import { breakdown, formatBreakdown } from './breakdown.js';
+import { compare, type BenchResult } from './summary.js';
+import type { BenchMark } from '../native-host/src/bench-marks.js';
 
 const PIN = '123456';
 const quick = process.argv.includes('--quick');
+const compareWith = process.argv.includes('--compare')
+  ? process.argv[process.argv.indexOf('--compare') + 1]
+  : undefined;
 const N = (full: number) => (quick ? Math.max(10, Math.floor(full / 10)) : full);
 
 const median = (xs: number[]) => percentile(xs, 0.5);
@@ -132,6 +138,45 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
   };
 }
 
+/**
+ * (7) One warm signature hop by hop: the host and its worker note instants (KYSO_BENCH_MARKS=1),
+ * this client the send and the answer. Also what the host adds beyond the token's own C_Login and
+ * C_Sign, per signature (median).
+ */
+async function hostBreakdown(env: NodeJS.ProcessEnv, keyId: string, signatures: number) {
+  const host = new HostClient({ ...env, KYSO_BENCH_MARKS: '1' });
+  await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
+  const listed = await host.request('list-certificates', {});
+  const certificateId = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates.find(
+    (c) => c.id.endsWith(`/${keyId}`),
+  )!.id;
+  const params = {
+    certificateId,
+    pin: PIN,
+    digest: sha256('doc'),
+    digestAlgorithm: 'SHA-256' as const,
+    origin: 'https://bench.kyso.vn',
+  };
+  for (let i = 0; i < 5; i++) await host.request('sign-cms', params);
+  await new Promise((r) => setTimeout(r, 50)); // the warm-up's mark lines
+  host.marks.length = 0;
+  for (let i = 0; i < signatures; i++) {
+    const response = await host.request('sign-cms', params);
+    if (!response.ok) throw new Error(JSON.stringify(response));
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  const at = (marks: BenchMark[], name: string) => marks.find((m) => m[0] === name)?.[1] ?? NaN;
+  const beyondToken = host.marks.map(
+    (m) =>
+      at(m, 'client:received') -
+      at(m, 'client:sent') -
+      (at(m, 'worker:logged-in') - at(m, 'worker:login')) -
+      (at(m, 'worker:signed') - at(m, 'worker:sign')),
+  );
+  await host.close();
+  return { rows: breakdown(host.marks), beyondTokenMs: median(beyondToken.filter(Number.isFinite)) };
+}
+
 function largeFile(env: NodeJS.ProcessEnv) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-large-'));
   const file = path.join(dir, 'large.bin');
@@ -184,6 +229,23 @@ function largeFile(env: NodeJS.ProcessEnv) {
   }
 }
 
+/** The commit measured, "+dirty" when the work tree had changes. */
+function currentCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return dirty.trim() ? `${commit}+dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
 async function main() {
@@ -197,6 +259,7 @@ async function main() {
     ec: measureTokenRate(MODULE, PIN, '02', N(5000)),
   };
   const host = { rsa: await hostRate(env, '01', N(500)), ec: await hostRate(env, '02', N(1000)) };
+  const marked = { rsa: await hostBreakdown(env, '01', N(300)), ec: await hostBreakdown(env, '02', N(300)) };
   const startup = await hostStartup(env, N(20));
   const browser: BrowserBench | { skipped: string } = await runBrowserBench(env, {
     warm: N(100) < 50 ? 50 : N(100),
@@ -253,11 +316,33 @@ async function main() {
     `target ≤ 60 MiB; + PKCS#11 worker ${fmt(startup.workerRssMiB, 1)} MiB while a token was used in the last 60 s`,
   ]);
 
+  for (const k of ['rsa', 'ec'] as const)
+    rows.splice(rows.length, 0, [
+      `(7) host beyond C_Login + C_Sign, ${k === 'rsa' ? 'RSA' : 'P-256'}`,
+      `${fmt(marked[k].beyondTokenMs, 2)} ms`,
+      'median per warm sign-cms, pipe to pipe (target ≤ 1 ms)',
+    ]);
+
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(18)}  ${note}`);
+  for (const k of ['ec', 'rsa'] as const) {
+    console.log(
+      `\n(7) one warm sign-cms, ${k === 'rsa' ? 'RSA-2048' : 'P-256'}, hop by hop (median of ${N(300)}):`,
+    );
+    console.log(formatBreakdown(marked[k].rows).join('\n'));
+  }
+  if (!('skipped' in browser) && browser.breakdown) {
+    console.log(`\n(7) one warm signature in Chromium, page to page, hop by hop (P-256):`);
+    console.log(formatBreakdown(browser.breakdown).join('\n'));
+  }
+  if (!('skipped' in browser) && browser.coldBreakdown) {
+    console.log(`\n(7) one cold signature in Chromium (the host started by it), hop by hop (P-256):`);
+    console.log(formatBreakdown(browser.coldBreakdown).join('\n'));
+  }
 
   const result = {
     date: new Date().toISOString(),
+    commit: currentCommit(),
     quick,
     machine: {
       cpus: os.cpus().length,
@@ -265,19 +350,28 @@ async function main() {
       memGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
       softhsm: MODULE,
+      loadAverage: os.loadavg(),
     },
     raw,
     host,
     startup,
     browser,
     large,
+    hostBreakdown: { rsa: marked.rsa.rows, ec: marked.ec.rows },
+    hostOverMs: { rsa: marked.rsa.beyondTokenMs, ec: marked.ec.beyondTokenMs },
   };
-  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(
-    path.join(ROOT, 'bench/results', quick ? 'quick.json' : 'latest.json'),
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
-  console.log(`\nwritten: bench/results/${quick ? 'quick' : 'latest'}.json`);
+  const dir = path.join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  // every run kept, named after its date and commit; latest.json (or quick.json) is the newest
+  const kept = `${result.date.replace(/[:.]/g, '-')}-${result.commit}${quick ? '-quick' : ''}.json`;
+  writeFileSync(path.join(dir, kept), json);
+  writeFileSync(path.join(dir, quick ? 'quick.json' : 'latest.json'), json);
+  console.log(`\nwritten: bench/results/${kept} and bench/results/${quick ? 'quick' : 'latest'}.json`);
+  if (compareWith) {
+    const earlier = JSON.parse(readFileSync(path.resolve(compareWith), 'utf8')) as BenchResult;
+    console.log(`\n${compare(result, earlier).join('\n')}`);
+  }
 }
 
 await main();

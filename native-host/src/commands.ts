@@ -12,7 +12,6 @@ import type {
   SignItem,
 } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
-import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import {
   configFilePath,
   describeModules,
@@ -23,6 +22,7 @@ import {
 } from './modules/discovery.js';
 import { QueuedTokens } from './signing/certificates.js';
 import {
+  CertificateChanged,
   SigningOperation,
   cmsItem,
   cmsOf,
@@ -32,7 +32,9 @@ import {
   type SigningOptions,
 } from './signing/signing-operation.js';
 import type { LeaseOptions, TokenLease, WaitReason } from './signing/token-queue.js';
+import { hello } from './hello.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
+import { benchMark } from './bench-marks.js';
 import { documentTimestamp, validationData } from './long-term.js';
 
 /** What a handler may tell its caller while the request runs. */
@@ -101,7 +103,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     };
   }
 
-  /** The certificate as the token has it now, refused before any PIN is asked if it cannot sign. */
+  /** The certificate as last listed (the worker checks the token still holds it), refused before any PIN is asked if it cannot sign. */
   function usable(entry: CertificateEntry | undefined): CertificateEntry {
     if (!entry)
       throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
@@ -119,23 +121,40 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     ...(tsaUrl && { tsaUrl }),
   });
 
-  /** One item, one login, one worker call, the token held throughout: the common case. */
+  /**
+   * One item, one login, one worker call, the token held throughout: the common case. The
+   * certificate comes from the last listing; if the token holds another under the id by now, it is
+   * listed again and the item prepared again, once.
+   */
   async function signSingle(
     params: { certificateId: string; pin: string | null; tsaUrl?: string },
     item: SignItem,
     context: RequestContext | undefined,
   ) {
-    const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context));
+    const acquired = await tokens.acquire(params.certificateId, waiting(context));
+    benchMark('host:token-held');
+    const { lease } = acquired;
+    let { entry } = acquired;
     try {
-      const certificate = usable(entry);
-      const [result] = await signOnce(
-        worker,
-        certificate,
-        params.pin,
-        [item],
-        signingOptions(params.pin, params.tsaUrl),
-      );
-      return { result, entry: certificate };
+      for (let attempt = 1; ; attempt++) {
+        const certificate = usable(entry);
+        try {
+          const [result] = await signOnce(
+            worker,
+            certificate,
+            params.pin,
+            [item],
+            signingOptions(params.pin, params.tsaUrl),
+          );
+          return { result, entry: certificate };
+        } catch (error) {
+          if (!(error instanceof CertificateChanged)) throw error;
+          if (attempt === 2)
+            throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate changed' });
+          await tokens.relist(lease.serial);
+          entry = tokens.entry(params.certificateId);
+        }
+      }
     } finally {
       lease.release();
     }
@@ -161,16 +180,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
   const armIdleTimer = (open: OpenBatch) => setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref(); // ends by itself; its errors are the next call's
 
   return {
-    async hello(params) {
-      if (params.protocolVersion !== PROTOCOL_VERSION) {
-        throw new KysoError('VERSION_MISMATCH', undefined, {
-          hostProtocol: PROTOCOL_VERSION,
-          extensionProtocol: params.protocolVersion,
-          update: params.protocolVersion < PROTOCOL_VERSION ? 'extension' : 'host',
-        });
-      }
-      return { protocolVersion: PROTOCOL_VERSION, hostVersion: KYSO_VERSION };
-    },
+    hello,
 
     async 'list-certificates'(_params, context) {
       return { certificates: (await tokens.list(waiting(context))).certificates };
@@ -208,7 +218,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     },
 
     async 'begin-batch'(params, context) {
-      const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context));
+      const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context), true);
       let operation: SigningOperation;
       try {
         operation = await SigningOperation.open(

@@ -3,14 +3,14 @@
  * command line (install, uninstall, list, version).
  */
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
-import { createCommandHandlers } from './commands.js';
+import { hostCommands, type HostCommand } from '../../shared/protocol/host.js';
+import type { CommandHandlers } from './commands.js';
+import { hello } from './hello.js';
+import type { HostServices } from './host-services.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
-import { QueuedTokens } from './signing/certificates.js';
-import { TokenLocks } from './signing/token-lock.js';
-import { TokenQueue } from './signing/token-queue.js';
 import { TokenWorker } from './worker/token-worker.js';
-import { WebSocketEndpoint } from './websocket/endpoint.js';
+import { benchMark } from './bench-marks.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
@@ -36,37 +36,59 @@ function idleStopFromEnv(): number {
   return Number.isInteger(value) && value > 0 ? value : LIMITS.workerIdleStopMs;
 }
 
+/**
+ * hello answered at once; every other command loads the host's services first (a dynamic import:
+ * its own chunk), which start loading as soon as hello has been answered.
+ */
+function lazyHandlers(load: () => Promise<HostServices>): CommandHandlers {
+  const handlers: Record<string, (params: never, context: never) => Promise<unknown>> = {};
+  for (const command of Object.keys(hostCommands) as HostCommand[])
+    handlers[command] = async (params, context) => {
+      const services = await load();
+      return (services.handlers[command] as (p: unknown, c: unknown) => Promise<unknown>)(params, context);
+    };
+  handlers.hello = async (params: Parameters<typeof hello>[0]) => {
+    const answer = await hello(params);
+    setImmediate(() => void load().catch(() => undefined)); // after the answer is written; a failure is the next request's
+    return answer;
+  };
+  return handlers as unknown as CommandHandlers;
+}
+
 function runHost(): void {
+  benchMark('host:process-start', performance.timeOrigin);
+  benchMark('host:main');
   const log = (line: string) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`);
   const worker = new TokenWorker({ modulePaths: modulesToLoad(), idleStopMs: idleStopFromEnv() });
-  void worker.start(); // in parallel with the handshake: the first request finds the token ready
-  const tokenTimeoutMs = tokenTimeoutFromEnv();
-  let locks: TokenLocks | undefined;
-  try {
-    locks = new TokenLocks(undefined, `kyso-host ${process.pid}`);
-  } catch (error) {
-    log(`no token lock shared with other programs: ${(error as Error).message}`);
-  }
-  const queue = new TokenQueue({ maxWaiting: LIMITS.maxRequestsWaitingPerToken, ...(locks && { locks }) });
-  const tokens = new QueuedTokens(worker, queue, tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs);
-  const websocket = new WebSocketEndpoint(log);
+  void worker.start().then(() => benchMark('host:worker-ready')); // in parallel with the handshake: the first request finds the token ready
+  let services: Promise<HostServices> | undefined;
+  const load = () =>
+    (services ??= import('./host-services.js').then((m) => {
+      benchMark('host:services-loaded');
+      return m.createHostServices(
+        worker,
+        { tokenTimeoutMs: tokenTimeoutFromEnv(), tokenWaitMs: tokenWaitFromEnv() },
+        log,
+        (event) => server.notify(event),
+      );
+    }));
   let closing = false;
   // The browser closed the pipe, or asks us to end: let the call in flight finish, let the worker
   // log out and finalise, then exit (never a kill in the middle of a token write).
   const close = () => {
     if (closing) return;
     closing = true;
-    void Promise.all([worker.shutdown(), websocket.close()]).finally(() => process.exit(0));
+    const websocketClosed = services?.then((s) => s.websocket.close());
+    void Promise.all([worker.shutdown(), websocketClosed]).finally(() => process.exit(0));
   };
   const server = serveNativeMessaging({
     input: process.stdin,
     output: process.stdout,
-    handlers: createCommandHandlers(tokens, { tokenTimeoutMs, tokenWaitMs: tokenWaitFromEnv(), websocket }),
+    handlers: lazyHandlers(load),
     log,
     onClose: close,
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, close);
-  websocket.notify = (event) => server.notify(event);
 }
 
 const args = process.argv.slice(2);

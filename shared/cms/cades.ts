@@ -60,9 +60,19 @@ export interface SignerCertificate {
 }
 
 const signerCertificates = new Map<string, Promise<SignerCertificate>>();
+/** The same bytes object again (a batch decodes its certificate once): no key to build. */
+const signerCertificateByBytes = new WeakMap<Uint8Array, Promise<SignerCertificate>>();
 
 /** Memoized per certificate: a batch signs hundreds of documents with one. */
 export function signerCertificate(der: Uint8Array): Promise<SignerCertificate> {
+  const same = signerCertificateByBytes.get(der);
+  if (same) return same;
+  const entry = signerCertificateByContent(der);
+  signerCertificateByBytes.set(der, entry);
+  return entry;
+}
+
+function signerCertificateByContent(der: Uint8Array): Promise<SignerCertificate> {
   let key = '';
   for (let i = 0; i < der.length; i += 0x4000) key += String.fromCharCode(...der.subarray(i, i + 0x4000));
   let entry = signerCertificates.get(key);

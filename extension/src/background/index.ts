@@ -5,7 +5,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { LIMITS } from '../../../shared/protocol/limits.js';
-import { BENCH_BUILD } from './bench.js';
+import { BENCH_BUILD, takeBenchMarks } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
 import { CONSENT_PORT } from './messages.js';
 import { NativeHostClient } from './native-host.js';
@@ -55,7 +55,11 @@ browser.runtime.onConnect.addListener((port) => {
   else if (!services.plugins.attach(port)) port.disconnect();
 });
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
-if (BENCH_BUILD) (globalThis as { kysoBench?: unknown }).kysoBench = { disconnect: () => host.disconnect() };
+if (BENCH_BUILD)
+  (globalThis as { kysoBench?: unknown }).kysoBench = {
+    disconnect: () => host.disconnect(),
+    takeMarks: takeBenchMarks,
+  };
 
 // Event handlers settle on their own (each catches what it can fail with); nothing waits for them.
 host.onEvent = (event) => void relayWebSocketRequest(services, event);

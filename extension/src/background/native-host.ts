@@ -2,6 +2,7 @@
  * The one native-messaging port to kyso-host: opened on demand, greeted with a version handshake,
  * kept open (warm) and reused; every frame is validated both ways against the shared schemas.
  */
+import { benchMark } from './bench.js';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import {
@@ -111,6 +112,7 @@ export class NativeHostClient {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, command, timer });
       try {
+        if (command === 'sign-cms') benchMark('background:port-send');
         port.postMessage({ id, command, params: checked });
       } catch {
         clearTimeout(timer);
@@ -134,6 +136,7 @@ export class NativeHostClient {
     const response = parsed.data;
     const pending = this.pending.get(response.id!);
     if (!pending) return;
+    if (pending.command === 'sign-cms') benchMark('background:port-answer');
     this.pending.delete(response.id!);
     clearTimeout(pending.timer);
     if (!response.ok) return pending.reject(KysoError.fromWire(response.error));

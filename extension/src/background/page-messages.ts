@@ -3,6 +3,7 @@
  * the sender (never the page's word), then the origin policy and the protocol version, then the
  * request table.
  */
+import { benchMark } from './bench.js';
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
@@ -52,6 +53,7 @@ export function answerPageMessage(
   message: unknown,
   sender: Runtime.MessageSender,
 ): Promise<Answer> {
+  benchMark('background:request');
   const parsed = ContentRequestSchema.safeParse(message);
   if (!parsed.success)
     return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });

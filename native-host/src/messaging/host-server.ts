@@ -18,6 +18,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import type { CommandHandlers, RequestContext } from '../commands.js';
 import { FrameReader, encodeFrame, type Frame } from './framing.js';
+import { BENCH_MARKS_ENABLED, BENCH_MARKS_PREFIX, benchMark, takeBenchMarks } from '../bench-marks.js';
 
 export interface HostServerOptions {
   input: Readable;
@@ -76,6 +77,7 @@ export function serveNativeMessaging({
       send({ id: null, ok: false, error: error.toWire() });
       return;
     }
+    benchMark('host:received'); // (the first request's line also carries the start-up's marks)
     const rawId = (frame.value as { id?: unknown } | null)?.id;
     const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId >= 0 ? rawId : null;
     const started = performance.now();
@@ -85,6 +87,7 @@ export function serveNativeMessaging({
       command = envelope.command;
       const spec = hostCommands[command as HostCommand];
       const params = parseOrBadRequest(spec.params, envelope.params, command);
+      benchMark('host:validated');
       const handler = handlers[command as HostCommand] as (
         p: unknown,
         context: RequestContext,
@@ -96,13 +99,19 @@ export function serveNativeMessaging({
         },
       };
       // Our own answers are checked too: a schema drift is a bug to catch here, not in the browser.
-      const result = spec.result.parse(await handler(params, context));
+      const answer = await handler(params, context);
+      benchMark('host:handled');
+      const result = spec.result.parse(answer);
+      benchMark('host:checked');
       send({ id: envelope.id, ok: true, result });
+      benchMark('host:sent');
       log(`${command} ok ${(performance.now() - started).toFixed(1)} ms`);
+      if (BENCH_MARKS_ENABLED) log(`${BENCH_MARKS_PREFIX}${command} ${JSON.stringify(takeBenchMarks())}`);
     } catch (error) {
       const wire = toWireError(error);
       send({ id, ok: false, error: wire });
       log(`${command} ${wire.code} ${(performance.now() - started).toFixed(1)} ms`);
+      if (BENCH_MARKS_ENABLED) log(`${BENCH_MARKS_PREFIX}${command} ${JSON.stringify(takeBenchMarks())}`);
     }
   };
 

@@ -50,6 +50,8 @@ export async function listTokenCertificates(
  */
 export class QueuedTokens {
   private readonly lastSeen = new Map<string, TokenCertificate[]>();
+  /** The usable entries of the last listing of each token, by certificate id. */
+  private readonly entries = new Map<string, CertificateEntry>();
 
   constructor(
     readonly worker: TokenWorker,
@@ -94,27 +96,43 @@ export class QueuedTokens {
   }
 
   private remember(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
-    for (const serial of serials)
-      this.lastSeen.set(
-        serial,
-        certificates.filter((c) => c.token.serial === serial),
-      );
+    for (const serial of serials) {
+      const onToken = certificates.filter((c) => c.token.serial === serial);
+      this.lastSeen.set(serial, onToken);
+      for (const [id, entry] of this.entries) if (entry.token.serial === serial) this.entries.delete(id);
+      for (const entry of toEntries(onToken)) this.entries.set(entry.id, entry);
+    }
+  }
+
+  /** The certificate as last listed (undefined: not seen on its token's last listing). */
+  entry(certificateId: string): CertificateEntry | undefined {
+    return this.entries.get(certificateId);
+  }
+
+  /** The token's certificates read again now (after the worker found another under an id). */
+  async relist(tokenSerial: string): Promise<void> {
+    const { certificates } = await this.worker.call({ op: 'list', serials: [tokenSerial] }, this.timeoutMs);
+    this.remember([tokenSerial], certificates);
   }
 
   /**
    * The token of `certificateId` for one consented operation: queued (waiting as `options` allow),
-   * then the certificate as the token has it now. The caller releases the lease.
+   * then the certificate as last listed — listed now if never seen, if `fresh` is asked, or if the
+   * listing said its PIN was locked. A single signature sends this certificate along and the worker
+   * checks the token still holds it (so no listing of its own); a batch asks `fresh`. The caller
+   * releases the lease.
    */
   async acquire(
     certificateId: string,
     options: LeaseOptions,
+    fresh = false,
   ): Promise<{ lease: TokenLease; entry: CertificateEntry | undefined }> {
     const { tokenSerial } = parseCertificateId(certificateId);
     const lease = await this.queue.acquire(tokenSerial, options);
     try {
-      const { certificates } = await this.worker.call({ op: 'list', serials: [tokenSerial] }, this.timeoutMs);
-      this.remember([tokenSerial], certificates);
-      return { lease, entry: toEntries(certificates).find((c) => c.id === certificateId) };
+      const remembered = this.entries.get(certificateId);
+      if (fresh || !remembered || remembered.token.pinLocked) await this.relist(tokenSerial);
+      return { lease, entry: this.entries.get(certificateId) };
     } catch (error) {
       lease.release();
       throw error;

@@ -71,8 +71,24 @@ export const workerOperations = {
       certificateId: CertificateId,
       pin: PinOrDevice,
       items: Items,
+      /**
+       * The certificate (base64) the host prepared the items for, from its last listing: the worker
+       * checks the token still holds it under this id before logging in, so a signature needs no
+       * listing of its own (one round trip).
+       */
+      certificate: z
+        .string()
+        .max(64 * 1024)
+        .optional(),
     }),
-    result: z.strictObject({ keyType: KeyType, results: z.array(SignatureResultSchema) }),
+    result: z.union([
+      z.strictObject({ keyType: KeyType, results: z.array(SignatureResultSchema) }),
+      /**
+       * The token's certificate under this id is not the one expected (null: there is none):
+       * nothing was logged in or signed, and the host prepares again for this one.
+       */
+      z.strictObject({ certificateChanged: z.string().nullable() }),
+    ]),
   },
   /** Logs in for one consented batch, which may sign many digests. */
   'open-signing': {
@@ -110,9 +126,14 @@ export const WorkerRequestSchema = z.discriminatedUnion('op', [
 export type WorkerRequest = WorkerOperation & { id: number };
 
 /** The result is checked by the host against the schema of the operation it asked for. */
+/** bench/ only (KYSO_BENCH_MARKS=1): the worker's named instants, epoch milliseconds. */
+const BenchMarks = z
+  .array(z.tuple([z.string(), z.number()]))
+  .max(64)
+  .optional();
 export const WorkerResponseSchema = z.union([
-  z.strictObject({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
-  z.strictObject({ id: z.number().int(), ok: z.literal(false), error: WireErrorSchema }),
+  z.strictObject({ id: z.number().int(), ok: z.literal(true), result: z.unknown(), marks: BenchMarks }),
+  z.strictObject({ id: z.number().int(), ok: z.literal(false), error: WireErrorSchema, marks: BenchMarks }),
 ]);
 export type WorkerResponse = z.infer<typeof WorkerResponseSchema>;
 

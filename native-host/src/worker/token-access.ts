@@ -27,13 +27,31 @@ import {
   type KeyInSession,
 } from './pkcs11-helpers.js';
 import { toKysoError } from './pkcs11-errors.js';
+import { benchMark } from '../bench-marks.js';
 
 interface LoadedModule {
   path: string;
   /** Short stable name used inside certificate ids. */
   key: string;
   p11: pkcs11js.PKCS11;
+  /** false once a key handle found in one login was refused in the next. */
+  handlesOutliveLogin?: boolean;
 }
+
+/**
+ * What one certificate's key needs to sign, kept between consented operations so that a signature
+ * is login, sign, logout and little else: read once after a listing of its token, dropped at the
+ * next listing of that token, at any error on it, and when the token is gone.
+ */
+interface KnownKey {
+  key: Handle;
+  keyKind: KeyKind;
+  alwaysAuthenticate: boolean;
+  mechanisms: number[] | undefined;
+}
+
+/** A token as the caches name it: `moduleKey/serial`. */
+const tokenOf = (ref: CertificateRef) => `${ref.moduleKey}/${ref.tokenSerial}`;
 
 /** A logged-in session with its key: one consented operation. */
 interface OpenSigning extends KeyInSession {
@@ -47,6 +65,8 @@ export class TokenAccess {
   private readonly modules: LoadedModule[] = [];
   private readonly open = new Map<number, OpenSigning>();
   private lastHandle = 0;
+  /** certificate id → its key, found in an earlier login (see KnownKey). */
+  private readonly knownKeys = new Map<string, KnownKey>();
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
@@ -129,6 +149,7 @@ export class TokenAccess {
     if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) return [];
     const token = describeToken(info);
     if (serials && !serials.includes(token.serial)) return [];
+    this.forgetToken(`${module.key}/${token.serial}`);
     const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     try {
       const handles = findAll(p11, session, [
@@ -156,6 +177,59 @@ export class TokenAccess {
     }
   }
 
+  /** Drops what was remembered of one token (`moduleKey/serial`): listed again, failed, or gone. */
+  private forgetToken(token: string): void {
+    for (const id of this.knownKeys.keys())
+      if (tokenOf(parseCertificateId(id)) === token) this.knownKeys.delete(id);
+  }
+
+  /** The token's certificate under this id (base64), read in an open session; null when there is none. */
+  private readCertificate(p11: pkcs11js.PKCS11, session: Handle, ref: CertificateRef): string | null {
+    const handle = findOne(p11, session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
+    ]);
+    const der = handle && p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }])[0]?.value;
+    return der ? der.toString('base64') : null;
+  }
+
+  /** The key of a logged-in session: the one found before when it still answers, else looked up. */
+  private keyFor(
+    p11: pkcs11js.PKCS11,
+    session: Handle,
+    slot: Handle,
+    certificateId: string,
+    ref: CertificateRef,
+  ): KnownKey {
+    const known = this.knownKeys.get(certificateId);
+    const module = this.modules.find((m) => m.key === ref.moduleKey);
+    // A handle can outlive its object (token re-initialised): reading its type checks it is still the key.
+    if (
+      known &&
+      module?.handlesOutliveLogin !== false &&
+      keyKindOf(readUlong(p11, session, known.key, pkcs11js.CKA_KEY_TYPE)) === known.keyKind
+    )
+      return known;
+    // Some modules (SoftHSM) drop private objects' handles at logout: then the key is looked up at
+    // each login, and what is known of it (type, always-authenticate, mechanisms) is kept.
+    if (known && module) module.handlesOutliveLogin = false;
+    const key = findOne(p11, session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
+    ]);
+    if (!key)
+      throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
+    if (known) return { ...known, key };
+    const found: KnownKey = {
+      key,
+      keyKind: keyKindOf(readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE)),
+      alwaysAuthenticate: readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE),
+      mechanisms: safeMechanismList(p11, slot),
+    };
+    this.knownKeys.set(certificateId, found);
+    return found;
+  }
+
   private findToken(ref: CertificateRef): { module: LoadedModule; slot: Handle; info: pkcs11js.TokenInfo } {
     const module = this.modules.find((m) => m.key === ref.moduleKey);
     if (!module) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'module not loaded' });
@@ -171,7 +245,17 @@ export class TokenAccess {
    * sign many documents (a batch) before closeSigning logs out. An operation already open on the
    * same token is never closed for another: the host queues per token, so this is refused instead.
    */
-  openSigning(certificate: string, pin: string | null): { handle: number; keyType: 'RSA' | 'EC' } {
+  openSigning(certificate: string, pin: string | null): { handle: number; keyType: 'RSA' | 'EC' };
+  openSigning(
+    certificate: string,
+    pin: string | null,
+    expected: string | undefined,
+  ): { handle: number; keyType: 'RSA' | 'EC' } | { certificateChanged: string | null };
+  openSigning(
+    certificate: string,
+    pin: string | null,
+    expected?: string,
+  ): { handle: number; keyType: 'RSA' | 'EC' } | { certificateChanged: string | null } {
     const ref = parseCertificateId(certificate);
     const busy = [...this.open.values()].some(
       (o) => o.ref.moduleKey === ref.moduleKey && o.ref.tokenSerial === ref.tokenSerial,
@@ -187,15 +271,26 @@ export class TokenAccess {
       const { p11 } = module;
       const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       try {
+        if (expected !== undefined) {
+          // Read at every signature (a public object, no login): a certificate renewed or removed by
+          // other software since the host's listing must not be signed for.
+          const actual = this.readCertificate(p11, session, ref);
+          if (actual !== expected) {
+            logoutAndClose(p11, session);
+            this.forgetToken(tokenOf(ref));
+            return { certificateChanged: actual };
+          }
+        }
+        benchMark('worker:login');
         loginUser(p11, session, pin);
-        const key = findOne(p11, session, [
-          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-          { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
-        ]);
-        if (!key)
-          throw new KysoError('NO_CERTIFICATE', 'The private key for this certificate is not on the token.');
-        const keyKind = keyKindOf(readUlong(p11, session, key, pkcs11js.CKA_KEY_TYPE));
-        const alwaysAuthenticate = readBool(p11, session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE);
+        benchMark('worker:logged-in');
+        const { key, keyKind, alwaysAuthenticate, mechanisms } = this.keyFor(
+          p11,
+          session,
+          slot,
+          certificate,
+          ref,
+        );
         const signing: OpenSigning = {
           handle: ++this.lastHandle,
           ref,
@@ -205,7 +300,7 @@ export class TokenAccess {
           keyKind,
           alwaysAuthenticate,
           pin: alwaysAuthenticate ? pin : null,
-          mechanisms: safeMechanismList(p11, slot),
+          mechanisms,
         };
         this.open.set(signing.handle, signing);
         return { handle: signing.handle, keyType: keyKind === 'EC' ? 'EC' : 'RSA' };
@@ -214,6 +309,7 @@ export class TokenAccess {
         throw error;
       }
     } catch (error) {
+      this.forgetToken(tokenOf(ref));
       throw this.withPinState(toKysoError(error), ref);
     }
   }
@@ -224,8 +320,12 @@ export class TokenAccess {
     if (!signing) throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'signing session ended' });
     try {
       const attempts = chooseMechanisms({ keyKind: signing.keyKind, listed: signing.mechanisms, ...item });
-      return signWithAttempts(signing, attempts);
+      benchMark('worker:sign');
+      const signature = signWithAttempts(signing, attempts);
+      benchMark('worker:signed');
+      return signature;
     } catch (error) {
+      this.forgetToken(tokenOf(signing.ref));
       throw this.withPinState(toKysoError(error), signing.ref);
     }
   }
@@ -241,13 +341,19 @@ export class TokenAccess {
     });
   }
 
-  /** A whole single operation in one call: log in, sign, log out; nothing can come in between. */
+  /**
+   * A whole single operation in one call: log in, sign, log out; nothing can come in between. With
+   * `expected`, nothing is done when the token no longer holds that certificate under this id.
+   */
   signOnce(
     certificate: string,
     pin: string | null,
     items: readonly DigestToSign[],
-  ): { keyType: 'RSA' | 'EC'; results: SignatureResult[] } {
-    const { handle, keyType } = this.openSigning(certificate, pin);
+    expected?: string,
+  ): { keyType: 'RSA' | 'EC'; results: SignatureResult[] } | { certificateChanged: string | null } {
+    const opened = this.openSigning(certificate, pin, expected);
+    if ('certificateChanged' in opened) return opened;
+    const { handle, keyType } = opened;
     try {
       return { keyType, results: this.signEach(handle, items) };
     } finally {

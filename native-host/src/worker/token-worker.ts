@@ -1,6 +1,7 @@
 /**
  * The host's handle on the PKCS#11 worker process: one call at a time (tokens are not re-entrant),
- * each with a timeout, each answer checked against its operation's schema.
+ * each with a timeout, each answer checked against its operation's schema — except a batch's
+ * signing groups, which are pipelined (see `pipeline`).
  *
  * The worker is ended gently: idle stop and host exit wait for the call in flight, then disconnect,
  * and the worker logs out and calls C_Finalize before it exits. SIGKILL is kept for a worker still
@@ -11,6 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { workerLaunch } from '../runtime.js';
+import { addBenchMarks, benchMark } from '../bench-marks.js';
 import {
   WorkerReadySchema,
   WorkerResponseSchema,
@@ -48,8 +50,16 @@ interface Pending {
 export class TokenWorker {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
-  private pending: Pending | undefined;
+  /** Calls sent and not answered: one, or a batch's signing groups sent one behind the other. */
+  private readonly pending = new Map<number, Pending>();
+  /** Settles after every call made so far; a call waits for it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Settles after every call but the pipelined ones: a pipelined call waits only for this. */
+  private serialQueue: Promise<unknown> = Promise.resolve();
+  /** The timeouts of the pipelined calls in flight: the worker does them before a new one. */
+  private pipelinedBudgetMs = 0;
+  /** The most calls that were in flight at once (a pipeline shows as more than one). */
+  maxInFlight = 0;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Open batches keep the worker (and its login) alive whatever the idle timer says. */
@@ -103,7 +113,7 @@ export class TokenWorker {
     if (operation.op === 'open-signing') this.holds++;
     const run = () => this.run(operation, timeoutMs) as Promise<WorkerResults[O['op']]>;
     const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
+    this.queue = this.serialQueue = result.catch(() => undefined);
     // Bookkeeping only (the caller handles the outcome): a batch's hold ends with its close, whatever the close answered.
     void result
       .then(
@@ -114,12 +124,29 @@ export class TokenWorker {
     return result;
   }
 
+  /**
+   * A batch's signing group, sent without waiting for the groups before it (the worker takes its
+   * messages in order): the token goes from one group to the next while the host prepares and
+   * finishes the others. It still waits for any other call before it, and other calls wait for it.
+   */
+  pipeline(
+    operation: Extract<WorkerOperation, { op: 'sign-with' }>,
+    timeoutMs: number,
+  ): Promise<WorkerResults['sign-with']> {
+    clearTimeout(this.idleTimer);
+    const run = () => this.run(operation, timeoutMs, true) as Promise<WorkerResults['sign-with']>;
+    const result = this.serialQueue.then(run, run);
+    this.queue = Promise.all([this.queue, result.catch(() => undefined)]);
+    void result.catch(() => undefined).finally(() => this.armIdleStop()); // bookkeeping only
+    return result;
+  }
+
   private armIdleStop(): void {
     clearTimeout(this.idleTimer);
     const idle = this.options.idleStopMs;
-    if (idle === undefined || this.holds > 0 || this.pending) return;
+    if (idle === undefined || this.holds > 0 || this.pending.size > 0) return;
     this.idleTimer = setTimeout(() => {
-      if (this.holds === 0 && !this.pending) void this.shutdown(); // ends by itself; nothing waits on it
+      if (this.holds === 0 && this.pending.size === 0) void this.shutdown(); // ends by itself; nothing waits on it
     }, idle).unref();
   }
 
@@ -130,7 +157,7 @@ export class TokenWorker {
       paths.every((p, i) => p === this.options.modulePaths[i]);
     if (same) return;
     this.options = { ...this.options, modulePaths: [...paths] };
-    if (this.holds === 0 && !this.pending) void this.shutdown(); // the next call waits for it (retiring)
+    if (this.holds === 0 && this.pending.size === 0) void this.shutdown(); // the next call waits for it (retiring)
   }
 
   /** Ends the worker without waiting for it (its calls in flight still finish first). */
@@ -166,7 +193,7 @@ export class TokenWorker {
     return gone;
   }
 
-  private async run(operation: WorkerOperation, timeoutMs: number): Promise<unknown> {
+  private async run(operation: WorkerOperation, timeoutMs: number, pipelined = false): Promise<unknown> {
     await this.start();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null || !child.connected) {
@@ -174,38 +201,57 @@ export class TokenWorker {
       throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'worker not running' });
     }
     const id = this.nextId++;
+    // A pipelined call is done after those sent before it: its time runs from when theirs ends.
+    const budgetMs = pipelined ? this.pipelinedBudgetMs + timeoutMs : timeoutMs;
+    if (pipelined) this.pipelinedBudgetMs += timeoutMs;
     return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        if (pipelined) this.pipelinedBudgetMs -= timeoutMs;
+      };
       const timer = setTimeout(() => {
-        if (this.pending?.id !== id) return;
-        this.pending = undefined;
+        if (!this.pending.has(id)) return;
         // A driver stuck in a call cannot be interrupted from outside: this worker is replaced. It
-        // has hung past its timeout; it still gets the grace period to finish and finalise.
+        // has hung past its timeout; it still gets the grace period to finish and finalise. The
+        // calls sent behind this one go with it.
         this.forget(child);
         void this.retire(child); // the next start waits for it
-        reject(new KysoError('TIMEOUT', undefined, { operation: operation.op }));
-      }, timeoutMs);
-      this.pending = {
+        this.rejectAll(new KysoError('TIMEOUT', undefined, { operation: operation.op }), id);
+        this.rejectAll(new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'worker replaced' }));
+      }, budgetMs);
+      this.pending.set(id, {
         id,
         op: operation.op,
         resolve: (value) => {
-          clearTimeout(timer);
+          done();
           resolve(value);
         },
         reject: (error) => {
-          clearTimeout(timer);
+          done();
           reject(error);
         },
-      };
+      });
+      this.maxInFlight = Math.max(this.maxInFlight, this.pending.size);
+      benchMark('host:worker-call');
       child.send({ ...operation, id });
     });
   }
 
+  /** Fails the calls in flight (only `onlyId` when given). */
+  private rejectAll(error: KysoError, onlyId?: number): void {
+    for (const pending of [...this.pending.values()])
+      if (onlyId === undefined || pending.id === onlyId) pending.reject(error);
+  }
+
   private settle(message: unknown): void {
     const parsed = WorkerResponseSchema.safeParse(message);
-    if (!parsed.success || this.pending?.id !== parsed.data.id) return;
-    const pending = this.pending;
-    this.pending = undefined;
+    if (!parsed.success) return;
+    const pending = this.pending.get(parsed.data.id);
+    if (!pending) return;
     const response = parsed.data;
+    addBenchMarks(response.marks);
+    benchMark('host:worker-answer');
     if (!response.ok) return pending.reject(KysoError.fromWire(response.error));
     const result = workerOperations[pending.op].result.safeParse(response.result);
     if (result.success) pending.resolve(result.data);
@@ -214,12 +260,9 @@ export class TokenWorker {
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child) return; // a retired worker: its caller was already answered
+    if (this.child !== child) return; // a retired worker: its callers were already answered
     this.forget(child);
-    const pending = this.pending;
-    if (!pending) return;
-    this.pending = undefined;
-    pending.reject(
+    this.rejectAll(
       new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }),
     );
   }

@@ -9,9 +9,12 @@
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { WorkerRequestSchema, type WorkerRequest, type WorkerResponse } from './messages.js';
 import { TokenAccess } from './token-access.js';
+import { BENCH_MARKS_ENABLED, benchMark, takeBenchMarks } from '../bench-marks.js';
 
+benchMark('worker:process-start', performance.timeOrigin);
 const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
 const tokens = new TokenAccess(modulePaths);
+benchMark('worker:modules-loaded');
 
 function run(request: WorkerRequest): unknown {
   switch (request.op) {
@@ -20,7 +23,7 @@ function run(request: WorkerRequest): unknown {
     case 'list':
       return { certificates: tokens.listCertificates(request.serials), moduleErrors: tokens.moduleErrors };
     case 'sign':
-      return tokens.signOnce(request.certificateId, request.pin, request.items);
+      return tokens.signOnce(request.certificateId, request.pin, request.items, request.certificate);
     case 'open-signing':
       return tokens.openSigning(request.certificateId, request.pin);
     case 'sign-with':
@@ -32,6 +35,16 @@ function run(request: WorkerRequest): unknown {
 }
 
 function handle(message: unknown): WorkerResponse {
+  const response = answer(message);
+  if (BENCH_MARKS_ENABLED) {
+    benchMark('worker:answered');
+    response.marks = takeBenchMarks();
+  }
+  return response;
+}
+
+function answer(message: unknown): WorkerResponse {
+  benchMark('worker:received');
   const id = (message as { id?: unknown })?.id;
   const parsed = WorkerRequestSchema.safeParse(message);
   if (!parsed.success) {
