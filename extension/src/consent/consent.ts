@@ -5,6 +5,8 @@
  * approved in the first moment after a question appears (stray typing from the page the user was
  * in must not sign or spend a PIN try).
  */
+import '../ui/base.css';
+import './consent.css';
 import browser from 'webextension-polyfill';
 import {
   holderName,

@@ -1,4 +1,6 @@
 /** Options: the host's and tokens' state, the sites allowed or refused (revocable), the TSA, developer mode. */
+import '../ui/base.css';
+import './options.css';
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
