@@ -51,10 +51,7 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   const signer: DigestSigner = {
     keyType,
     async signDigest(digest: Uint8Array, algorithm: DigestAlgorithm) {
-      if (keyType === 'RSA') {
-        const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
-        return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
-      }
+      if (keyType === 'RSA') return rsaSignDigest(key, digest, algorithm);
       // `pkeyutl -sign` on an EC key signs the given bytes as the digest, as CKM_ECDSA does
       // (node:crypto always hashes first).
       const der = execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', keyPath], { input: digest });
@@ -63,6 +60,16 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   };
   const caDer = execFileSync('openssl', ['x509', '-in', caPem, '-outform', 'DER']);
   return { signer, certificateDer, certificatePem: certPem, caPem, caDer, key };
+}
+
+/** RSA PKCS#1 v1.5 over a DigestInfo as given (CKM_RSA_PKCS: node:crypto would hash again). */
+export function rsaSignDigestInfo(key: KeyObject, digestInfo: Uint8Array): Uint8Array {
+  return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
+}
+
+/** RSA PKCS#1 v1.5 over a digest already computed, wrapped in its DigestInfo (as CKM_RSA_PKCS is used). */
+export function rsaSignDigest(key: KeyObject, digest: Uint8Array, algorithm: DigestAlgorithm): Uint8Array {
+  return rsaSignDigestInfo(key, Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]));
 }
 
 /** DER Ecdsa-Sig-Value → r‖s, each left-padded to the curve size (the PKCS#11 CKM_ECDSA output). */
