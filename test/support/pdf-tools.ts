@@ -56,6 +56,25 @@ function pdfsigReport(output: string): { output: string; signatures: PdfsigSigna
   return { output, signatures };
 }
 
+/**
+ * A long-term (B-LTA) PDF as independent tools see it, written to `dir`: qpdf's objects (see
+ * qpdfLongTermObjects) and whether pdfsig, trusting `caPemFiles`, finds the first signature valid.
+ */
+export async function longTermPdfSeenByTools(
+  pdf: Uint8Array,
+  dir: string,
+  caPemFiles: string[],
+): Promise<ReturnType<typeof qpdfLongTermObjects> & { firstSignatureValid: boolean; pdfsigOutput: string }> {
+  const file = writePdf(dir, 'b-lta.pdf', pdf);
+  // -no-ocsp: with its own OCSP checks NSS gives a test CA the status "unknown issuer".
+  const report = await pdfsigNoOcsp(file, makeNssDb(dir, caPemFiles));
+  return {
+    ...qpdfLongTermObjects(file),
+    firstSignatureValid: report.signatures[0]?.valid === true,
+    pdfsigOutput: report.output,
+  };
+}
+
 /** What qpdf lists in a long-term PDF: a /DSS on the catalog, each /OCSPs array's size, document time-stamps. */
 export function qpdfLongTermObjects(file: string): {
   catalogDss: boolean;
