@@ -56,7 +56,7 @@ function runHost(): void {
   const close = () => {
     if (closing) return;
     closing = true;
-    void Promise.all([worker.shutdown(), websocket.close()]).finally(() => process.exit(0));
+    void Promise.all([worker.shutdown(), websocket.close()]).finally(() => process.exit(0)); // exit once both end
   };
   const server = serveNativeMessaging({
     input: process.stdin,

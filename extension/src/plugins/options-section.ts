@@ -121,6 +121,7 @@ for (const which of ['signature', 'seal'] as const) {
   });
 }
 
+// The section draws itself when the page loads and when the stored choices change; nothing waits for it.
 void renderImages();
 void render();
 browser.storage.onChanged.addListener((changes, area) => {
