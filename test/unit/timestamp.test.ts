@@ -118,16 +118,18 @@ describe('requestTimestamp over any fetch', () => {
   });
 });
 
+/** A CAdES-BES signature of `content` by the software identity, without a time-stamp. */
+async function signContent(): Promise<Uint8Array> {
+  const contentDigest = await digest('SHA-256', content);
+  return signCades(
+    { contentDigest, digestAlgorithm: 'SHA-256', signerCertificate: id.certificateDer },
+    id.signer,
+  );
+}
+
 describe('attachSignatureTimestamp', () => {
   it('adds only an unsigned attribute: signature, signed attributes and certificates unchanged', async () => {
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: id.certificateDer,
-      },
-      id.signer,
-    );
+    const cms = await signContent();
     // Any DER stands in for a token here: attaching does not judge it, verifying does.
     const fakeToken = new Uint8Array(
       new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.1', content: new asn1js.OctetString() })
@@ -160,14 +162,7 @@ describe('attachSignatureTimestamp', () => {
   });
 
   it('reports absence and garbage', async () => {
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: id.certificateDer,
-      },
-      id.signer,
-    );
+    const cms = await signContent();
     expect(await verifySignatureTimestamp(cms)).toEqual({ present: false, valid: false, problems: [] });
     expect((await verifySignatureTimestamp(new Uint8Array([1, 2, 3]))).problems).toEqual([
       'not a CMS SignedData structure',
