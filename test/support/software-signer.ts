@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import path from 'node:path';
 import { DIGEST_INFO_PREFIX } from '../../shared/cms/algorithms.js';
-import type { DigestSigner } from '../../shared/cms/cades.js';
+import { signCades, type DigestSigner } from '../../shared/cms/cades.js';
+import { digest } from '../../shared/cms/digest.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
 
 /**
@@ -60,6 +61,26 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   };
   const caDer = execFileSync('openssl', ['x509', '-in', caPem, '-outform', 'DER']);
   return { signer, certificateDer, certificatePem: certPem, caPem, caDer, key };
+}
+
+/** A CAdES-BES signature of `content` by a software identity: detached unless `attached`. */
+export async function signContentCades(
+  identity: SoftwareIdentity,
+  content: Uint8Array,
+  {
+    digestAlgorithm = 'SHA-256',
+    attached = false,
+  }: { digestAlgorithm?: DigestAlgorithm; attached?: boolean } = {},
+): Promise<Uint8Array> {
+  return signCades(
+    {
+      contentDigest: await digest(digestAlgorithm, content),
+      digestAlgorithm,
+      signerCertificate: identity.certificateDer,
+      ...(attached && { content }),
+    },
+    identity.signer,
+  );
 }
 
 /** RSA PKCS#1 v1.5 over a DigestInfo as given (CKM_RSA_PKCS: node:crypto would hash again). */
