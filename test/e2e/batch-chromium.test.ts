@@ -3,7 +3,7 @@ import { X509Certificate, constants, createHash, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { signInConsent } from '../support/consent.js';
+import { signInConsent, signWithWrongPin } from '../support/consent.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome, sdkProgress } from '../support/sdk-call.js';
@@ -43,10 +43,8 @@ describe('batch signing in Chromium', () => {
     );
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('40');
     expect(await consent.$eval('#description', (el) => el.textContent)).toBe('40 hoá đơn tháng 11/2026');
-    await signInConsent(consent, '02', '000000');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
-    await consent.type('#pin', token.pin);
+    await signWithWrongPin(consent, '02', '000000');
+    await signInConsent(consent, '02', token.pin);
     await clickClosingWindow(consent, '#sign');
 
     const result = await sdkOutcome(page);

@@ -14,7 +14,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
-import { signInConsent } from '../support/consent.js';
+import { signInConsent, signWithWrongPin } from '../support/consent.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { usePortalTab } from '../support/portal-tab.js';
 
@@ -46,11 +46,8 @@ describe('Firefox ESR: the consent flows', () => {
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
     await consent.click('#allow-site');
     await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
-    await signIn(consent, '01', '000000');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
-    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
-    await consent.type('#pin', portal.session.token.pin);
+    await signWithWrongPin(consent, '01', '000000');
+    await signIn(consent, '01');
     await clickInside(consent, '#sign');
     const result = await outcome(portal.page);
     expect(result.ok, JSON.stringify(result)).toBe(true);

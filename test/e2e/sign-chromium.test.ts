@@ -19,7 +19,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
-import { signInConsent } from '../support/consent.js';
+import { signInConsent, signWithWrongPin } from '../support/consent.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — Nguyễn Văn Ân, phường Ba Đình, Hà Nội\n';
@@ -101,9 +101,7 @@ describe('signing on the demo portal in Chromium', () => {
   it('a wrong PIN shows PIN_INCORRECT in the consent window and returns no signature', async () => {
     const before = demo.submissions.length;
     const consent = await startSigning();
-    await signInConsent(consent, '01', '999999');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
+    await signWithWrongPin(consent, '01', '999999');
     expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('signing');
     await clickClosingWindow(consent, '#cancel');
     expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
@@ -113,11 +111,8 @@ describe('signing on the demo portal in Chromium', () => {
   it('wrong PIN then right PIN signs with the same consent window', async () => {
     const before = demo.submissions.length;
     const consent = await startSigning();
-    await signInConsent(consent, '01', '111111');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
-    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
-    await consent.type('#pin', token.pin);
+    await signWithWrongPin(consent, '01', '111111');
+    await signInConsent(consent, '01', token.pin);
     await clickClosingWindow(consent, '#sign');
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
     expect(demo.submissions.length).toBe(before + 1);
