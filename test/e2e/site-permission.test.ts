@@ -43,6 +43,16 @@ describe('per-site permission', () => {
     return options;
   }
 
+  /** Revokes the site's decision in the options page, then asks again: the site question is back. */
+  async function revokeThenAsk(options: Page): Promise<Page> {
+    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
+    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
+    await options.close();
+    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    return consent;
+  }
+
   it('asks the first time, shows the origin, and remembers an allowed site', async () => {
     const consent = await consentWindowAfter(browser, ask, { allowSite: false });
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
@@ -71,12 +81,7 @@ describe('per-site permission', () => {
     expect(await options.$eval('#certificates', (ul) => ul.textContent)).toContain(
       'Công ty TNHH Ký Số Việt MST:0312345678',
     );
-    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
-    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
-    await options.close();
-
-    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
-    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    const consent = await revokeThenAsk(options);
     await clickClosingWindow(consent, '#deny-site');
     expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
     expect(await consentWindowOpen(browser)).toBe(false);
@@ -90,11 +95,7 @@ describe('per-site permission', () => {
     expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain(
       'refused',
     );
-    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
-    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
-    await options.close();
-    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
-    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    const consent = await revokeThenAsk(options);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome()).toBe('USER_CANCELLED');
   });
