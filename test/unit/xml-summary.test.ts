@@ -11,25 +11,34 @@ const asRecord = (lines: ReturnType<typeof summarizeXml>) =>
   Object.fromEntries(lines.map((l) => [l.field, l.value]));
 
 describe('XML summaries', () => {
-  it('a tax return: form, period, taxpayer', () => {
-    expect(asRecord(summarizeXml(HTKK, 'htkk'))).toEqual({
-      taxForm: 'TỜ KHAI THUẾ GIÁ TRỊ GIA TĂNG (Mẫu số 01/GTGT)',
-      taxPeriod: '10/2026',
-      taxpayerId: '0101234567',
-      taxpayerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
-    });
-  });
-
-  it('an e-invoice: number, date, seller, buyer, total', () => {
-    expect(asRecord(summarizeXml(EINVOICE, 'einvoice'))).toEqual({
-      invoiceNumber: '1 C26TKS 1234',
-      invoiceDate: '2026-11-22',
-      sellerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
-      sellerId: '0101234567',
-      buyerName: 'CÔNG TY CỔ PHẦN GIẢI PHÁP SỐ ĐÀ NẴNG',
-      buyerId: '0401122334',
-      invoiceTotal: '21450000 VND',
-    });
+  it.each<[string, string, XmlProfile, Record<string, string>]>([
+    [
+      'a tax return: form, period, taxpayer',
+      HTKK,
+      'htkk',
+      {
+        taxForm: 'TỜ KHAI THUẾ GIÁ TRỊ GIA TĂNG (Mẫu số 01/GTGT)',
+        taxPeriod: '10/2026',
+        taxpayerId: '0101234567',
+        taxpayerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
+      },
+    ],
+    [
+      'an e-invoice: number, date, seller, buyer, total',
+      EINVOICE,
+      'einvoice',
+      {
+        invoiceNumber: '1 C26TKS 1234',
+        invoiceDate: '2026-11-22',
+        sellerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
+        sellerId: '0101234567',
+        buyerName: 'CÔNG TY CỔ PHẦN GIẢI PHÁP SỐ ĐÀ NẴNG',
+        buyerId: '0401122334',
+        invoiceTotal: '21450000 VND',
+      },
+    ],
+  ])('%s', (_what, xml, profile, expected) => {
+    expect(asRecord(summarizeXml(xml, profile))).toEqual(expected);
   });
 
   it('only what is there; long values are cut', () => {
