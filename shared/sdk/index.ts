@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { base64ToBytes, bytesToBase64 } from '../encoding.js';
-import { KysoError, type Language } from '../protocol/errors.js';
+import { KysoError } from '../protocol/errors.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { LIMITS } from '../protocol/limits.js';
 import {
