@@ -204,6 +204,7 @@ function showModules(answer: OptionsModules): void {
           textContent: t('options_remove'),
         });
         remove.setAttribute('aria-label', t('options_removeLabel', { path: m.path }));
+        // The click waits for nothing: setModules shows the host's answer in the module list.
         remove.addEventListener(
           'click',
           () => void setModules(configuredModules.filter((p) => p !== m.path)),
