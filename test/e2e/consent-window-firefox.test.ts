@@ -30,6 +30,12 @@ describe('Firefox ESR: what the consent window shows', () => {
     return consent;
   }
 
+  /** Cancels in the window (each test ends so): the page gets USER_CANCELLED. */
+  async function cancelInWindow(consent: Page): Promise<void> {
+    await clickInside(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  }
+
   it('pages through every page of a PDF', async () => {
     const consent = await consentFor('signPdf', {
       pdf: await threePagePdf(),
@@ -47,8 +53,7 @@ describe('Firefox ESR: what the consent window shows', () => {
     const [top, middle] = await darkThirds(consent);
     expect(middle).toBeGreaterThan(0.05);
     expect(top).toBeLessThan(0.01);
-    await clickInside(consent, '#cancel');
-    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 
   it('lists all 1,000 items of a batch; the bare-hash item is found by kind and opened', async () => {
@@ -66,8 +71,7 @@ describe('Firefox ESR: what the consent window shows', () => {
     expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain(
       'It can stand for any document',
     );
-    await clickInside(consent, '#cancel');
-    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 
   it('shows bidi overrides and zero-width characters as marks, drawn left to right', async () => {
@@ -82,8 +86,7 @@ describe('Firefox ESR: what the consent window shows', () => {
     );
     const order = await characterLefts(consent, '#description', 'fdp.exe', [0, 6]);
     expect(order[0]).toBeLessThan(order[1]!);
-    await clickInside(consent, '#cancel');
-    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 
   it('stray typing before the window is armed sends nothing', async () => {
@@ -102,7 +105,6 @@ describe('Firefox ESR: what the consent window shows', () => {
     expect(await settled(portal.page)).toBe(false);
     expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('');
     expect(await focused(consent)).not.toBe('pin');
-    await clickInside(consent, '#cancel');
-    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 });
