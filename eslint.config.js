@@ -9,7 +9,7 @@ export default tseslint.config(
       'node_modules/**',
       '.kyso/**',
       'bench/results/**',
-      'test/fixtures/plugins/**/*.js' /* real plugin scripts, kept unmodified */,
+      'test/fixtures/third_party/plugins/**/*.js' /* real plugin scripts, kept unmodified */,
     ],
   },
   js.configs.recommended,

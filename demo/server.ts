@@ -33,7 +33,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
     type: 'text/html; charset=utf-8',
   },
   '/js/vgcaplugin.js': {
-    file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2023.js'),
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/vgca/vgcaplugin-2023.js'),
     type: 'text/javascript; charset=utf-8',
   },
   '/vnpt-portal.html': {
@@ -41,11 +41,11 @@ const STATIC: Record<string, { file: string; type: string }> = {
     type: 'text/html; charset=utf-8',
   },
   '/js/vnpt-plugin.js': {
-    file: path.join(ROOT, 'test/fixtures/plugins/vnpt/vnpt-plugin-1.0.1.9.js'),
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/vnpt/vnpt-plugin-1.0.1.9.js'),
     type: 'text/javascript; charset=utf-8',
   },
   '/js/vgcaplugin-2019.js': {
-    file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2019.js'),
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/vgca/vgcaplugin-2019.js'),
     type: 'text/javascript; charset=utf-8',
   },
 };

@@ -91,6 +91,28 @@ function pluginMainWorld(outDir: string): Plugin {
 }
 
 /**
+ * The head every extension page shares (consent window, options, plugin prompt), written once:
+ * each page's HTML keeps only its own module, which imports the page's stylesheets.
+ */
+function extensionPageHead(): Plugin {
+  return {
+    name: 'kyso-extension-page-head',
+    transformIndexHtml: {
+      order: 'pre',
+      handler: () => [
+        { tag: 'meta', attrs: { charset: 'utf-8' }, injectTo: 'head-prepend' },
+        {
+          tag: 'meta',
+          attrs: { name: 'viewport', content: 'width=device-width, initial-scale=1' },
+          injectTo: 'head-prepend',
+        },
+        { tag: 'title', children: 'kyso', injectTo: 'head-prepend' },
+      ],
+    },
+  };
+}
+
+/**
  * `--mode bench` builds dist/extension-bench, whose consent can be auto-approved for benchmarks.
  * Every other build has __KYSO_BENCH__ = false, so that code is not even in it.
  */
@@ -101,6 +123,7 @@ export default defineConfig(({ mode }) => {
     root: here,
     define: { __KYSO_BENCH__: JSON.stringify(bench) },
     plugins: [
+      extensionPageHead(),
       crx({ manifest }),
       firefoxBackground(outDir),
       locales(outDir),

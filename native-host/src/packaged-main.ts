@@ -4,5 +4,6 @@
  */
 import { WORKER_ARGUMENT } from './runtime.js';
 
+// Each module runs itself once loaded; a failed load is an unhandled rejection, which ends the process.
 if (process.argv[2] === WORKER_ARGUMENT) void import('./worker/worker-main.js');
 else void import('./main.js');

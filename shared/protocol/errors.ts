@@ -85,8 +85,14 @@ function mib(bytes: number): number {
 }
 
 const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
-  USER_CANCELLED: { vi: 'Người dùng đã huỷ thao tác ký.', en: 'The user cancelled signing.' },
-  PIN_INCORRECT: { vi: 'Mã PIN không đúng.', en: 'The PIN is incorrect.' },
+  USER_CANCELLED: {
+    vi: 'Người dùng đã huỷ thao tác ký.',
+    en: 'The user cancelled signing.',
+  },
+  PIN_INCORRECT: {
+    vi: 'Mã PIN không đúng.',
+    en: 'The PIN is incorrect.',
+  },
   PIN_LOCKED: {
     vi: 'Mã PIN đã bị khoá. Hãy liên hệ nhà cung cấp chứng thư số để mở khoá.',
     en: 'The PIN is locked. Contact your certificate provider to unlock it.',
@@ -127,7 +133,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
     vi: 'Phiên bản các thành phần kyso không khớp nhau. Hãy cập nhật.',
     en: 'The kyso components have incompatible versions. Please update.',
   },
-  TIMEOUT: { vi: 'Hết thời gian chờ.', en: 'The operation timed out.' },
+  TIMEOUT: {
+    vi: 'Hết thời gian chờ.',
+    en: 'The operation timed out.',
+  },
   BUSY: {
     vi: 'Đang có một yêu cầu ký khác. Hãy thử lại sau.',
     en: 'Another signing request is in progress. Try again later.',
@@ -144,8 +153,14 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
     vi: 'Không lấy được dấu thời gian từ máy chủ TSA. Hãy kiểm tra kết nối mạng hoặc địa chỉ TSA.',
     en: 'Could not get a time-stamp from the TSA. Check the network connection or the TSA address.',
   },
-  BAD_REQUEST: { vi: 'Yêu cầu không hợp lệ.', en: 'The request is not valid.' },
-  INTERNAL: { vi: 'Lỗi nội bộ của kyso.', en: 'An internal kyso error occurred.' },
+  BAD_REQUEST: {
+    vi: 'Yêu cầu không hợp lệ.',
+    en: 'The request is not valid.',
+  },
+  INTERNAL: {
+    vi: 'Lỗi nội bộ của kyso.',
+    en: 'An internal kyso error occurred.',
+  },
   PDF_ENCRYPTED: {
     vi: 'Tệp PDF được bảo vệ bằng mật khẩu nên không ký được. Hãy gỡ mật khẩu (hoặc xin bản không mã hoá) rồi thử lại.',
     en: 'The PDF is protected by a password and cannot be signed. Remove the password (or ask for an unencrypted copy) and try again.',

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { base64ToBytes, bytesToBase64 } from '../encoding.js';
-import { KysoError, type Language } from '../protocol/errors.js';
+import { KysoError } from '../protocol/errors.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { LIMITS } from '../protocol/limits.js';
 import {
@@ -361,15 +361,22 @@ export async function signMany(
   };
 }
 
+/** What signPdf and signXml say of the request as a whole (as signMany does). */
+type RequestWording = Pick<SignManyOptions, 'description' | 'lang'>;
+
+/** signPdf / signXml options: one document (its `name` optional) with the request's wording. */
+type OneDocumentOptions<D extends PdfDocumentInput | XmlDocumentInput> = Omit<D, 'kind' | 'name'> & {
+  name?: string;
+} & RequestWording;
+
 /** One document through signMany; its failure is thrown. */
 async function signOne<T>(
-  document: BatchDocumentInput,
-  options: { description: string; lang?: Language },
+  { description, lang, ...document }: (PdfDocumentInput | XmlDocumentInput) & RequestWording,
   requestOptions: RequestOptions | undefined,
   pick: (item: Extract<SignManyItem, { ok: true }>) => T | undefined,
 ): Promise<T & { certificate: string }> {
   const { certificate, results } = await signMany(
-    { documents: [document], description: options.description, ...(options.lang && { lang: options.lang }) },
+    { documents: [document], description, ...(lang && { lang }) },
     requestOptions,
   );
   const [only] = results;
@@ -381,43 +388,31 @@ async function signOne<T>(
 }
 
 /** signPdf: one PDF document (its `name`, shown in the consent window, defaults to document.pdf), with the request's `description` and `lang`. */
-export type SignPdfOptions = Omit<PdfDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<
-    SignManyOptions,
-    'description' | 'lang'
-  >;
+export type SignPdfOptions = OneDocumentOptions<PdfDocumentInput>;
+
+export interface SignPdfResult {
+  pdf: Uint8Array;
+  certificate: string;
+}
 
 /** PAdES (ETSI.CAdES.detached, incremental update: earlier signatures stay valid). Resolves with the signed PDF. */
-export function signPdf(
-  options: SignPdfOptions,
-  requestOptions?: RequestOptions,
-): Promise<{ pdf: Uint8Array; certificate: string }> {
-  const { description, lang, name, ...document } = options;
-  return signOne(
-    { kind: 'pdf', name: name ?? 'document.pdf', ...document },
-    { description, ...(lang && { lang }) },
-    requestOptions,
-    (r) => ('pdf' in r ? { pdf: r.pdf } : undefined),
-  );
+export function signPdf(options: SignPdfOptions, requestOptions?: RequestOptions): Promise<SignPdfResult> {
+  const document = { ...options, kind: 'pdf' as const, name: options.name ?? 'document.pdf' };
+  return signOne(document, requestOptions, (r) => ('pdf' in r ? { pdf: r.pdf } : undefined));
 }
 
 /** signXml: one XML document (its `name` defaults to `<profile>.xml`), with the request's `description` and `lang`. */
-export type SignXmlOptions = Omit<XmlDocumentInput, 'kind' | 'name'> & { name?: string } & Pick<
-    SignManyOptions,
-    'description' | 'lang'
-  >;
+export type SignXmlOptions = OneDocumentOptions<XmlDocumentInput>;
+
+export interface SignXmlResult {
+  xml: string;
+  certificate: string;
+}
 
 /** XMLDSig enveloped, placed where HTKK tax returns or e-invoices carry it. Resolves with the signed XML. */
-export function signXml(
-  options: SignXmlOptions,
-  requestOptions?: RequestOptions,
-): Promise<{ xml: string; certificate: string }> {
-  const { description, lang, name, ...document } = options;
-  return signOne(
-    { kind: 'xml', name: name ?? `${document.profile}.xml`, ...document },
-    { description, ...(lang && { lang }) },
-    requestOptions,
-    (r) => ('xml' in r ? { xml: r.xml } : undefined),
-  );
+export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions): Promise<SignXmlResult> {
+  const document = { ...options, kind: 'xml' as const, name: options.name ?? `${options.profile}.xml` };
+  return signOne(document, requestOptions, (r) => ('xml' in r ? { xml: r.xml } : undefined));
 }
 
 /** Digest of a file or bytes in the page, with WebCrypto (the document itself never leaves the page). */

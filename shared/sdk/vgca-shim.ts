@@ -58,6 +58,7 @@ export const CALLBACK_ONLY: Record<string, [endpoint: string, frame: string]> = 
 
 /** Installs the globals (what the plugin's own script does). */
 export function installVgcaShim(target: Record<string, unknown> = globalThis): void {
+  // The plugin's API answers through callbacks and returns nothing; `call` never rejects (answerVgca).
   for (const [name, endpoint] of Object.entries(JSON_CALLBACK)) {
     target[name] = (json: unknown, callback?: Callback) =>
       void call(endpoint, json).then((answer) => typeof callback === 'function' && callback(answer));

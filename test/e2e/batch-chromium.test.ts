@@ -1,11 +1,12 @@
 /** signMany in real Chromium: 40 documents, one consent window, one PIN (after a wrong one), progress to the page. */
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { signInConsent } from '../support/consent.js';
+import { signInConsent, signWithWrongPin } from '../support/consent.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { sdkCall, sdkOutcome, sdkProgress } from '../support/sdk-call.js';
 
 const documents = Array.from(
@@ -15,14 +16,7 @@ const documents = Array.from(
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 
 describe('batch signing in Chromium', () => {
-  let session: PortalSession;
-
-  beforeAll(async () => {
-    session = await startPortalSession();
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
+  const session = useSharedSession(startPortalSession);
 
   it('signs 40 documents with one consent and one PIN, reporting progress', async () => {
     const { token } = session;
@@ -43,10 +37,8 @@ describe('batch signing in Chromium', () => {
     );
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('40');
     expect(await consent.$eval('#description', (el) => el.textContent)).toBe('40 hoá đơn tháng 11/2026');
-    await signInConsent(consent, '02', '000000');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
-    await consent.type('#pin', token.pin);
+    await signWithWrongPin(consent, '02', '000000');
+    await signInConsent(consent, '02', token.pin);
     await clickClosingWindow(consent, '#sign');
 
     const result = await sdkOutcome(page);

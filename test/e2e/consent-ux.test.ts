@@ -1,29 +1,19 @@
 /** The consent window as people use it: two tabs at once, keyboard only, English on request. */
-import type { Browser, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { describe, expect, it } from 'vitest';
 import {
   clickClosingWindow,
   consentWindowAfter,
   consentWindowOpen,
   extensionServiceWorker,
 } from '../support/browser.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import type { TestToken } from '../support/token.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { signInConsent } from '../support/consent.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('consent window use', () => {
-  let token: TestToken;
-  let session: PortalSession;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    session = await startPortalSession();
-    ({ token, browser } = session);
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
+  const session = useSharedSession(startPortalSession);
 
   const portal = () => session.openPortal();
   const ask = (page: Page, description: string, lang?: 'en') =>
@@ -41,15 +31,15 @@ describe('consent window use', () => {
 
   it('requests from two tabs queue: one window at a time, each signed with its own description', async () => {
     const [first, second] = [await portal(), await portal()];
-    const window1 = await consentWindowAfter(browser, () => ask(first, 'Hồ sơ thứ nhất'));
+    const window1 = await consentWindowAfter(session.browser, () => ask(first, 'Hồ sơ thứ nhất'));
     await ask(second, 'Hồ sơ thứ hai');
     await new Promise((r) => setTimeout(r, 500));
-    expect(browser.targets().filter((t) => t.url().includes('/src/consent/')).length).toBe(1);
+    expect(session.browser.targets().filter((t) => t.url().includes('/src/consent/')).length).toBe(1);
     expect(await window1.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ nhất');
-    const window2 = await consentWindowAfter(browser, () => clickClosingWindow(window1, '#cancel'));
+    const window2 = await consentWindowAfter(session.browser, () => clickClosingWindow(window1, '#cancel'));
     expect(await outcome(first)).toBe('USER_CANCELLED');
     expect(await window2.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ hai');
-    await signInConsent(window2, '02', token.pin);
+    await signInConsent(window2, '02', session.token.pin);
     await clickClosingWindow(window2, '#sign');
     expect(await outcome(second)).toBe('signed');
     await first.close();
@@ -57,14 +47,14 @@ describe('consent window use', () => {
   });
 
   it('the window cancels itself after the time the user set, and nothing is signed', async () => {
-    const worker = await extensionServiceWorker(browser);
+    const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(() => (globalThis as any).chrome.storage.local.set({ consentTimeoutSeconds: 5 }));
     try {
       const page = await portal();
-      const consent = await consentWindowAfter(browser, () => ask(page, 'Không ai trả lời'));
+      const consent = await consentWindowAfter(session.browser, () => ask(page, 'Không ai trả lời'));
       await consent.click('input[name="certificate"][value$="/02"]');
       expect(await outcome(page)).toBe('TIMEOUT');
-      expect(await consentWindowOpen(browser)).toBe(false);
+      expect(await consentWindowOpen(session.browser)).toBe(false);
       await page.close();
     } finally {
       await worker.evaluate(() => (globalThis as any).chrome.storage.local.remove('consentTimeoutSeconds'));
@@ -73,14 +63,14 @@ describe('consent window use', () => {
 
   it('a tab that closes cancels its request and its window', async () => {
     const page = await portal();
-    await consentWindowAfter(browser, () => ask(page, 'Tab sẽ đóng'));
+    await consentWindowAfter(session.browser, () => ask(page, 'Tab sẽ đóng'));
     await page.close();
-    expect(await consentWindowOpen(browser)).toBe(false);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 
   it('works with the keyboard alone, and every control has a label', async () => {
     const page = await portal();
-    const consent = await consentWindowAfter(browser, () => ask(page, 'Bằng bàn phím'));
+    const consent = await consentWindowAfter(session.browser, () => ask(page, 'Bằng bàn phím'));
     const unlabelled = await consent.evaluate(() =>
       [...document.querySelectorAll('input, button')]
         .filter((el) => !(el as HTMLElement).hidden && (el as HTMLElement).offsetParent !== null)
@@ -108,7 +98,7 @@ describe('consent window use', () => {
     expect(await consent.evaluate(() => document.activeElement?.id)).toBe('unusable-summary');
     await consent.keyboard.press('Tab');
     expect(await consent.evaluate(() => document.activeElement?.id)).toBe('pin');
-    await consent.keyboard.type(token.pin);
+    await consent.keyboard.type(session.token.pin);
     await consent.keyboard.press('Enter').catch(() => undefined); // submits the form; the window then closes
     expect(await outcome(page)).toBe('signed');
     await page.close();
@@ -116,7 +106,7 @@ describe('consent window use', () => {
 
   it('Escape cancels', async () => {
     const page = await portal();
-    const consent = await consentWindowAfter(browser, () => ask(page, 'Huỷ bằng Esc'));
+    const consent = await consentWindowAfter(session.browser, () => ask(page, 'Huỷ bằng Esc'));
     await consent.keyboard.press('Escape').catch(() => undefined);
     expect(await outcome(page)).toBe('USER_CANCELLED');
     await page.close();
@@ -124,7 +114,7 @@ describe('consent window use', () => {
 
   it('speaks English when the portal asks for it', async () => {
     const page = await portal();
-    const consent = await consentWindowAfter(browser, () => ask(page, 'Application no. 42', 'en'));
+    const consent = await consentWindowAfter(session.browser, () => ask(page, 'Application no. 42', 'en'));
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
     expect(await consent.$eval('#sign', (el) => el.textContent)).toBe('Sign');
     expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
@@ -140,7 +130,7 @@ describe('consent window use', () => {
 
   it('without a language from the portal, follows the browser’s (UI language, then accept-languages)', async () => {
     const page = await portal();
-    const consent = await consentWindowAfter(browser, () => ask(page, 'Không chỉ định ngôn ngữ'));
+    const consent = await consentWindowAfter(session.browser, () => ask(page, 'Không chỉ định ngôn ngữ'));
     const ui = await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage() as string);
     const accept = await consent.evaluate(
       () => (globalThis as any).chrome.i18n.getAcceptLanguages() as Promise<string[]>,

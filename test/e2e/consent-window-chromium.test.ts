@@ -31,6 +31,7 @@ import {
 } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
+import { usePortalTab } from '../support/portal-tab.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
@@ -56,22 +57,13 @@ async function checkState(page: Page, name: string, onScreen: string[]): Promise
 }
 
 describe('the consent window as people use it (Chromium)', () => {
-  let session: PortalSession;
-  let page: Page;
-
-  beforeAll(async () => {
-    session = await startPortalSession();
-    page = await session.openPortal();
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
+  const portal = usePortalTab(startPortalSession);
 
   it('keyboard only, from the site question to the signature, with focus moved at each step', async () => {
     const consent = await consentWindowAfter(
-      session.browser,
+      portal.session.browser,
       () =>
-        sdkCall(page, 'signCms', {
+        sdkCall(portal.page, 'signCms', {
           digest: 'fill',
           digestAlgorithm: 'SHA-256',
           description: 'Hồ sơ ký bằng bàn phím',
@@ -98,24 +90,24 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await focused(consent)).toBe('unusable-summary');
     await consent.keyboard.press('Tab');
     expect(await focused(consent)).toBe('pin');
-    await consent.keyboard.type(session.token.pin);
+    await consent.keyboard.type(portal.session.token.pin);
     await consent.keyboard.press('Tab');
     expect(await focused(consent)).toBe('sign');
     expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('false');
     await consent.keyboard.press('Enter').catch(() => undefined); // the window closes once signed
-    expect(await outcome(page)).toBe('signed');
+    expect(await outcome(portal.page)).toBe('signed');
   });
 
   it('a digest: says the content cannot be shown and who computed it; Sign says what is missing; a wrong PIN is tied to the field; Escape asks once a PIN is typed', async () => {
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signCms', {
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signCms', {
         digest: 'fill',
         digestAlgorithm: 'SHA-256',
         description: 'Tờ trình 12/2026',
         documentName: 'to-trinh-12.pdf',
       }),
     );
-    const origin = new URL(session.demo.url).origin;
+    const origin = new URL(portal.session.demo.url).origin;
     expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).innerText)).toContain(origin);
     expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('true');
     await consent.click('#sign');
@@ -144,17 +136,17 @@ describe('the consent window as people use it (Chromium)', () => {
     await screenshot(consent, 'consent-escape-question');
     await consent.keyboard.press('Escape'); // closes the question, not the window
     await consent.waitForSelector('#escape-dialog', { hidden: true });
-    expect(await settled(page)).toBe(false);
+    expect(await settled(portal.page)).toBe(false);
     await consent.keyboard.press('Escape');
     await consent.waitForSelector('#escape-dialog', { visible: true });
     await clickClosingWindow(consent, '#confirm-cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('a PDF: the page count stated, every page paged through at a readable size (judged by pixels)', async () => {
     const pdf = await threePagePdf();
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signPdf', { pdf, description: 'Biên bản 3 trang', name: 'bien-ban.pdf' }),
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signPdf', { pdf, description: 'Biên bản 3 trang', name: 'bien-ban.pdf' }),
     );
     expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe(
       'The document has 3 pages. Look at each page before signing.',
@@ -186,7 +178,7 @@ describe('the consent window as people use it (Chromium)', () => {
     await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
     await checkState(consent, 'pdf', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('warnings before the PIN: a PDF with JavaScript and an attachment (its name shown as the document’s words)', async (context) => {
@@ -197,14 +189,14 @@ describe('the consent window as people use it (Chromium)', () => {
       mimeType: 'application/octet-stream',
     });
     const pdf = Buffer.from(await doc.save()).toString('base64');
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf' }),
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf' }),
     );
     const warned = await consent.$eval('#warnings', (el) => !(el as HTMLElement).hidden);
     if (!warned) {
       // The detector lives in the document model (issue 12, other half): until its warnings arrive there is nothing to show.
       await clickClosingWindow(consent, '#cancel');
-      expect(await outcome(page)).toBe('USER_CANCELLED');
+      expect(await outcome(portal.page)).toBe('USER_CANCELLED');
       return context.skip();
     }
     const codes = await consent.$$eval('#warning-list > li', (lis) =>
@@ -225,12 +217,12 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(warningsBottom).toBeLessThan(fieldsetTop!);
     await checkState(consent, 'pdf-warnings', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('XML: the summary, and the whole signed element opened as a table', async () => {
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signXml', {
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signXml', {
         xml: HTKK,
         profile: 'htkk',
         name: 'tk-01gtgt.xml',
@@ -248,13 +240,13 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(rows.some((row) => row.includes('0101234567'))).toBe(true);
     await checkState(consent, 'xml', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('a batch of 1,000 digests: counted by kind, every item listed a page at a time, the odd bare-hash item found and opened', async () => {
     const rawAt = 637;
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signMany', {
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signMany', {
         description: '1.000 hoá đơn tháng 11',
         digestBatch: { count: 1000, rawAt },
       }),
@@ -301,13 +293,13 @@ describe('the consent window as people use it (Chromium)', () => {
       await consent.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-index')),
     ).toBe(String(rawAt));
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('the page’s words are inert: bidi overrides and zero-width characters shown as marks, long words broken, in the site’s box', async () => {
     const description = `Trang web yêu cầu ký: https://dichvucong.gov.vn — hoa-don-\u202Efdp.exe \u200B\u200Bx ${'A'.repeat(300)}`;
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signCms', {
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signCms', {
         digest: 'fill',
         digestAlgorithm: 'SHA-256',
         description,
@@ -333,31 +325,31 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
     await checkState(consent, 'hostile-text', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
 
     // A name of zero-width characters only is refused before any window.
-    await sdkCall(page, 'signCms', {
+    await sdkCall(portal.page, 'signCms', {
       digest: 'fill',
       digestAlgorithm: 'SHA-256',
       description: 'Tên vô hình',
       documentName: '\u200B\u200C\u200D',
     });
-    expect(await outcome(page)).toBe('BAD_REQUEST');
-    expect(await consentWindowOpen(session.browser, 500)).toBe(false);
+    expect(await outcome(portal.page)).toBe('BAD_REQUEST');
+    expect(await consentWindowOpen(portal.session.browser, 500)).toBe(false);
   });
 
   it('one language on each page (the browser’s here: English), checked against the catalogue', async () => {
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk.xml', description: 'Tờ khai' }),
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk.xml', description: 'Tờ khai' }),
     );
     expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
     expect(await textsNotIn(consent, 'en')).toEqual([]);
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('the options page: one language, readable, no sideways scrolling at 320 px or 200 %', async () => {
-    const options = await session.browser.newPage();
+    const options = await portal.session.browser.newPage();
     await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     expect(await options.$eval('html', (el) => el.lang)).toBe('en');
@@ -372,13 +364,13 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('stray typing before the window is armed sends nothing and spends no PIN try', async () => {
-    const before = new Set(session.browser.targets());
-    await sdkCall(page, 'signCms', {
+    const before = new Set(portal.session.browser.targets());
+    await sdkCall(portal.page, 'signCms', {
       digest: 'fill',
       digestAlgorithm: 'SHA-256',
       description: 'Cửa sổ mở khi người dùng đang gõ',
     });
-    const target = await session.browser.waitForTarget(
+    const target = await portal.session.browser.waitForTarget(
       (t) => t.url().includes('/src/consent/') && !before.has(t),
       { timeout: 20_000 },
     );
@@ -387,17 +379,17 @@ describe('the consent window as people use it (Chromium)', () => {
     // The user was typing in the page: even the right PIN, Tabs and Enter land in the window now.
     const armedAtStart = await consent.$eval('body', (b) => b.dataset.armed);
     for (const key of ['Tab', 'Tab'] as const) await consent.keyboard.press(key);
-    await consent.keyboard.type(session.token.pin);
+    await consent.keyboard.type(portal.session.token.pin);
     await consent.keyboard.press('Enter');
-    await consent.keyboard.type(`${session.token.pin}\n`);
+    await consent.keyboard.type(`${portal.session.token.pin}\n`);
     expect(armedAtStart).toBe('false');
     await new Promise((r) => setTimeout(r, 3000));
-    expect(await settled(page)).toBe(false); // nothing signed, nothing refused: no PIN went to the token
-    expect(await consentWindowOpen(session.browser, 0)).toBe(true);
+    expect(await settled(portal.page)).toBe(false); // nothing signed, nothing refused: no PIN went to the token
+    expect(await consentWindowOpen(portal.session.browser, 0)).toBe(true);
     expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('');
     expect(await focused(consent)).not.toBe('pin');
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 });
 

@@ -4,7 +4,7 @@
  * inert, and stray typing before the window is armed sending nothing.
  */
 import type { Page, Target } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clickInView,
   darkThirds,
@@ -13,16 +13,16 @@ import {
   settled,
   threePagePdf,
 } from '../support/consent-requests.js';
-import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { clickInside, startFirefoxSession } from '../support/firefox.js';
 import { focused, characterLefts } from '../support/page-checks.js';
+import { usePortalTab } from '../support/portal-tab.js';
 
 describe('Firefox ESR: what the consent window shows', () => {
-  let session: FirefoxSession;
-  let page: Page;
+  const portal = usePortalTab(startFirefoxSession);
 
   /** The window for a request, past the site question (answered yes) and its activation delay. */
   async function consentFor(method: string, options: unknown): Promise<Page> {
-    const consent = await session.consentWindowAfter(() => sdkCall(page, method, options));
+    const consent = await portal.session.consentWindowAfter(() => sdkCall(portal.page, method, options));
     if (await consent.$('body[data-state="permission"]')) {
       await consent.click('#allow-site');
       await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
@@ -30,13 +30,11 @@ describe('Firefox ESR: what the consent window shows', () => {
     return consent;
   }
 
-  beforeAll(async () => {
-    session = await startFirefoxSession();
-    page = await session.openPortal();
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
+  /** Cancels in the window (each test ends so): the page gets USER_CANCELLED. */
+  async function cancelInWindow(consent: Page): Promise<void> {
+    await clickInside(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  }
 
   it('pages through every page of a PDF', async () => {
     const consent = await consentFor('signPdf', {
@@ -55,8 +53,7 @@ describe('Firefox ESR: what the consent window shows', () => {
     const [top, middle] = await darkThirds(consent);
     expect(middle).toBeGreaterThan(0.05);
     expect(top).toBeLessThan(0.01);
-    await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 
   it('lists all 1,000 items of a batch; the bare-hash item is found by kind and opened', async () => {
@@ -74,8 +71,7 @@ describe('Firefox ESR: what the consent window shows', () => {
     expect(await consent.$eval('#raw-warning', (el) => (el as HTMLElement).innerText)).toContain(
       'It can stand for any document',
     );
-    await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 
   it('shows bidi overrides and zero-width characters as marks, drawn left to right', async () => {
@@ -90,27 +86,25 @@ describe('Firefox ESR: what the consent window shows', () => {
     );
     const order = await characterLefts(consent, '#description', 'fdp.exe', [0, 6]);
     expect(order[0]).toBeLessThan(order[1]!);
-    await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 
   it('stray typing before the window is armed sends nothing', async () => {
-    const before = new Set<Target>(session.browser.targets());
-    await sdkCall(page, 'signCms', {
+    const before = new Set<Target>(portal.session.browser.targets());
+    await sdkCall(portal.page, 'signCms', {
       digest: 'fill',
       digestAlgorithm: 'SHA-256',
       description: 'Đang gõ dở',
       lang: 'vi',
     });
-    const consent = await session.extensionPage('src/consent/', before);
+    const consent = await portal.session.extensionPage('src/consent/', before);
     await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await consent.keyboard.press('Tab');
-    await consent.keyboard.type(`${session.token.pin}\n${session.token.pin}\n`);
+    await consent.keyboard.type(`${portal.session.token.pin}\n${portal.session.token.pin}\n`);
     await new Promise((r) => setTimeout(r, 3000));
-    expect(await settled(page)).toBe(false);
+    expect(await settled(portal.page)).toBe(false);
     expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('');
     expect(await focused(consent)).not.toBe('pin');
-    await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    await cancelInWindow(consent);
   });
 });

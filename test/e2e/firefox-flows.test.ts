@@ -7,15 +7,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
-import { clickInside, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { clickInside, startFirefoxSession } from '../support/firefox.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
-import { signInConsent } from '../support/consent.js';
+import { signInConsent, signWithWrongPin } from '../support/consent.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { usePortalTab } from '../support/portal-tab.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
@@ -27,71 +28,61 @@ const digestOf = (text: string) => ({
 });
 
 describe('Firefox ESR: the consent flows', () => {
-  let session: FirefoxSession;
-  let page: Page;
+  const portal = usePortalTab(startFirefoxSession);
 
-  beforeAll(async () => {
-    session = await startFirefoxSession();
-    page = await session.openPortal();
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
-
-  const signIn = (consent: Page, keyId: string, pin = session.token.pin) =>
+  const signIn = (consent: Page, keyId: string, pin = portal.session.token.pin) =>
     signInConsent(consent, keyId, pin);
   const outcome = (page: Page) => sdkOutcome(page);
 
   it('asks to allow the site first; then signs with the chosen certificate after a wrong PIN', async () => {
     const text = 'Tờ trình số 12 — ký trong Firefox\n';
-    const consent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signCms', { ...digestOf(text), description: 'Tờ trình số 12', lang: 'vi' }),
+    const consent = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signCms', { ...digestOf(text), description: 'Tờ trình số 12', lang: 'vi' }),
     );
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
-    expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.portal.url).origin);
+    expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(
+      new URL(portal.session.portal.url).origin,
+    );
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
     await consent.click('#allow-site');
     await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
-    await signIn(consent, '01', '000000');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
-    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
-    await consent.type('#pin', session.token.pin);
+    await signWithWrongPin(consent, '01', '000000');
+    await signIn(consent, '01');
     await clickInside(consent, '#sign');
-    const result = await outcome(page);
+    const result = await outcome(portal.page);
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(
       opensslCmsVerify({
         cms: Buffer.from(result.cms, 'base64'),
         content: Buffer.from(text),
-        caFile: session.token.caPem,
+        caFile: portal.session.token.caPem,
       }).ok,
     ).toBe(true);
-    expect(await session.consentWindowOpen()).toBe(false);
+    expect(await portal.session.consentWindowOpen()).toBe(false);
   });
 
   it('remembers the site; Cancel returns USER_CANCELLED; English when the portal asks', async () => {
-    const consent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signCms', { ...digestOf('x'), description: 'Cancel me', lang: 'en' }),
+    const consent = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signCms', { ...digestOf('x'), description: 'Cancel me', lang: 'en' }),
     );
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('ready'); // remembered: no site question
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Signature request');
     expect(await consent.$eval('#cancel', (el) => el.textContent)).toBe('Cancel');
     await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
-    expect(await session.consentWindowOpen()).toBe(false);
+    expect(await outcome(portal.page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    expect(await portal.session.consentWindowOpen()).toBe(false);
   });
 
   it('two tabs at once: one window at a time, each request with its own description', async () => {
-    const second = await session.openPortal();
-    const first = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signCms', { ...digestOf('một'), description: 'Hồ sơ thứ nhất' }),
+    const second = await portal.session.openPortal();
+    const first = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signCms', { ...digestOf('một'), description: 'Hồ sơ thứ nhất' }),
     );
     await sdkCall(second, 'signCms', { ...digestOf('hai'), description: 'Hồ sơ thứ hai' });
     await new Promise((r) => setTimeout(r, 500));
     expect(await first.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ nhất');
-    const next = await session.consentWindowAfter(() => clickInside(first, '#cancel'));
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    const next = await portal.session.consentWindowAfter(() => clickInside(first, '#cancel'));
+    expect(await outcome(portal.page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     expect(await next.$eval('#description', (el) => el.textContent)).toBe('Hồ sơ thứ hai');
     await signIn(next, '02');
     await clickInside(next, '#sign');
@@ -102,8 +93,8 @@ describe('Firefox ESR: the consent flows', () => {
   it('signs a PDF (pdfsig: valid) and a tax return (xmlsec1: valid) through the extension', async () => {
     const plainPdf = await onePagePdf('Don de nghi', 20);
     const original = plainPdf;
-    const pdfConsent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signPdf', {
+    const pdfConsent = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signPdf', {
         pdf: Buffer.from(original).toString('base64'),
         name: 'don.pdf',
         description: 'Đơn đề nghị',
@@ -114,59 +105,66 @@ describe('Firefox ESR: the consent flows', () => {
     await pdfConsent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });
     await signIn(pdfConsent, '02');
     await clickInside(pdfConsent, '#sign');
-    const signedPdf = await outcome(page);
+    const signedPdf = await outcome(portal.page);
     expect(signedPdf.ok, JSON.stringify(signedPdf).slice(0, 300)).toBe(true);
-    const dir = mkdtempSync(path.join(session.home, 'out-'));
+    const dir = mkdtempSync(path.join(portal.session.home, 'out-'));
     const report = pdfsig(
       writePdf(dir, 'signed.pdf', new Uint8Array(Buffer.from(signedPdf.pdf, 'base64'))),
-      makeNssDb(dir, [session.token.caPem]),
+      makeNssDb(dir, [portal.session.token.caPem]),
     );
     expect(report.signatures, report.output).toHaveLength(1);
     expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
 
-    const xmlConsent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai 01/GTGT' }),
+    const xmlConsent = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai 01/GTGT' }),
     );
     expect(await xmlConsent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
     await signIn(xmlConsent, '01');
     await clickInside(xmlConsent, '#sign');
-    const signedXml = await outcome(page);
+    const signedXml = await outcome(portal.page);
     expect(signedXml.ok, JSON.stringify(signedXml).slice(0, 300)).toBe(true);
     const file = path.join(dir, 'htkk.xml');
     writeFileSync(file, signedXml.xml);
     const run = spawnSync(
       'xmlsec1',
-      ['--verify', '--trusted-pem', session.token.caPem, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file],
+      [
+        '--verify',
+        '--trusted-pem',
+        portal.session.token.caPem,
+        '--id-attr:id',
+        `${HTKK_NS}:HSoKhaiThue`,
+        file,
+      ],
       { encoding: 'utf8' },
     );
     expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
   });
 
   it('the window cancels itself after the time set in the options; revoking the site there asks again', async () => {
-    const consent = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signCms', { ...digestOf('y'), description: 'Mở tuỳ chọn' }),
+    const consent = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signCms', { ...digestOf('y'), description: 'Mở tuỳ chọn' }),
     );
     // BiDi cannot open moz-extension:// pages, but an extension page can: the options page in a tab, from the consent window.
-    const before = new Set(session.browser.targets());
+    const before = new Set(portal.session.browser.targets());
     await consent.evaluate(() =>
       (globalThis as any).browser.tabs.create({
         url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
       }),
     );
-    const options = await session.extensionPage('src/options/', before);
+    const options = await portal.session.extensionPage('src/options/', before);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await clickInside(consent, '#cancel');
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    expect(await outcome(portal.page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
 
     await options.evaluate(() => (globalThis as any).browser.storage.local.set({ consentTimeoutSeconds: 5 }));
-    await session.consentWindowAfter(() =>
-      sdkCall(page, 'signCms', { ...digestOf('z'), description: 'Không ai trả lời' }),
+    await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signCms', { ...digestOf('z'), description: 'Không ai trả lời' }),
     );
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'TIMEOUT' });
-    expect(await session.consentWindowOpen()).toBe(false);
+    expect(await outcome(portal.page)).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    expect(await portal.session.consentWindowOpen()).toBe(false);
     await options.evaluate(() => (globalThis as any).browser.storage.local.remove('consentTimeoutSeconds'));
 
-    const origin = new URL(session.portal.url).origin;
+    const origin = new URL(portal.session.portal.url).origin;
     await options.waitForSelector(`#sites li[data-origin="${origin}"] .revoke`, { timeout: 20_000 });
     await options.click(`#sites li[data-origin="${origin}"] .revoke`);
     await options.waitForFunction(
@@ -174,12 +172,12 @@ describe('Firefox ESR: the consent flows', () => {
       {},
       origin,
     );
-    const asked = await session.consentWindowAfter(() =>
-      sdkCall(page, 'signCms', { ...digestOf('w'), description: 'Hỏi lại' }),
+    const asked = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signCms', { ...digestOf('w'), description: 'Hỏi lại' }),
     );
     expect(await asked.$eval('body', (b) => b.dataset.state)).toBe('permission');
     await clickInside(asked, '#deny-site');
-    expect(await outcome(page)).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    expect(await outcome(portal.page)).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
     await options.close();
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The VNPT-CA Plugin page in Firefox ESR: demo/public/vnpt-portal.html with the unmodified
- * vnpt-plugin.js (test/fixtures/plugins/vnpt), over https. Once the site is set to "use kyso" its
+ * vnpt-plugin.js (test/fixtures/third_party/plugins/vnpt), over https. Once the site is set to "use kyso" its
  * WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation in the page's world, and
  * the page's own calls share the certificate and sign a PDF and a tax return through kyso's
  * consent window (pdfsig, xmlsec1), and an XML by node id.

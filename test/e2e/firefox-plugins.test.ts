@@ -1,6 +1,6 @@
 /**
  * The main VGCA flow in Firefox ESR: the portal page with the unmodified vgcaplugin.js
- * (test/fixtures/plugins/vgca), over https as in production. kyso notices the page trying the
+ * (test/fixtures/third_party/plugins/vgca), over https as in production. kyso notices the page trying the
  * plugin, the user chooses "use kyso" in kyso's options, and the page's own calls then sign a PDF,
  * a batch of files with upload, an XML and a message through kyso's consent window.
  */

@@ -15,7 +15,7 @@ import {
   clickClosingWindow,
   consentWindowAfter,
   consentWindowOpen,
-  extensionServiceWorker,
+  setExtensionTsa,
 } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
@@ -75,14 +75,7 @@ describe('signature formats through the whole path (Chromium)', () => {
     return result;
   }
 
-  async function setTsa(url: string | undefined) {
-    const worker = await extensionServiceWorker(session.browser);
-    await worker.evaluate(
-      (url) =>
-        (globalThis as any).chrome.storage.local[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
-      url ?? '',
-    );
-  }
+  const setTsa = (url: string | undefined) => setExtensionTsa(session.browser, url);
 
   /** xmlsec1, trusting the test token's CA. */
   const xmlsecVerifyTokenCa = (xml: string, name: string) =>

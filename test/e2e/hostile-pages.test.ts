@@ -3,11 +3,11 @@
  * none can name its own origin, none learns the PIN, and floods are refused with RATE_LIMITED.
  */
 import { createServer, type Server } from 'node:http';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoServer } from '../../demo/server.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** Posts a raw request as a page can, and collects every kyso message for `ms`. */
@@ -33,16 +33,12 @@ async function rawRequest(page: Page, request: Record<string, unknown>, ms = 150
 const digest = Buffer.alloc(32, 1).toString('base64');
 
 describe('hostile pages', () => {
-  let demo: DemoServer;
-  let session: PortalSession;
-  let browser: Browser;
+  const session = useSharedSession(startPortalSession);
   let page: Page;
   let iframeHost: Server;
   let iframeUrl: string;
 
   beforeAll(async () => {
-    session = await startPortalSession();
-    ({ demo, browser } = session);
     // another origin (127.0.0.1 vs localhost) whose page embeds an iframe trying to sign
     iframeHost = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -59,8 +55,7 @@ describe('hostile pages', () => {
     iframeUrl = `http://127.0.0.1:${(iframeHost.address() as { port: number }).port}/`;
     page = await session.openPortal();
   });
-  afterAll(async () => {
-    await session?.close();
+  afterAll(() => {
     iframeHost?.close();
   });
 
@@ -74,9 +69,9 @@ describe('hostile pages', () => {
       ok: false,
       error: { code: 'BAD_REQUEST' },
     });
-    expect(await consentWindowOpen(browser, 0)).toBe(false);
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
 
-    const consent = await consentWindowAfter(browser, () =>
+    const consent = await consentWindowAfter(session.browser, () =>
       rawRequest(
         page,
         {
@@ -87,13 +82,13 @@ describe('hostile pages', () => {
         10,
       ),
     );
-    expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(demo.url).origin);
+    expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
     await clickClosingWindow(consent, '#cancel');
-    expect(await consentWindowOpen(browser)).toBe(false);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 
   it('messages imitating the extension’s replies change nothing and sign nothing', async () => {
-    const before = demo.submissions.length;
+    const before = session.demo.submissions.length;
     const seen = await page.evaluate(
       (digest) =>
         new Promise<number>((resolve) => {
@@ -119,8 +114,8 @@ describe('hostile pages', () => {
       digest,
     );
     expect(seen).toBe(1); // only its own forged message: the extension did not act on any of them
-    expect(await consentWindowOpen(browser, 0)).toBe(false);
-    expect(demo.submissions.length).toBe(before);
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+    expect(session.demo.submissions.length).toBe(before);
   });
 
   it('an oversized request is dropped by the bridge without an answer', async () => {
@@ -161,14 +156,14 @@ describe('hostile pages', () => {
     expect(seen.reports.map((r) => r.sandboxed).sort()).toEqual([false, true]); // both frames ran
     for (const report of seen.reports) expect(report.iframeReport).toEqual([]); // no ack inside iframes
     expect(seen.parent.filter((m) => m.id === 'from-iframe-to-parent')).toEqual([]); // the parent's bridge ignored it
-    expect(await consentWindowOpen(browser, 0)).toBe(false);
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
   });
 
   it('the page cannot read the PIN typed in the consent window', async () => {
-    const page2 = await browser.newPage();
-    await page2.goto(demo.url);
+    const page2 = await session.browser.newPage();
+    await page2.goto(session.demo.url);
     await page2.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 }); // bridge loaded
-    const consent = await consentWindowAfter(browser, () =>
+    const consent = await consentWindowAfter(session.browser, () =>
       rawRequest(
         page2,
         { id: 'pin-1', type: 'sign-cms', params: { digest, digestAlgorithm: 'SHA-256', description: 'pin' } },
@@ -185,8 +180,8 @@ describe('hostile pages', () => {
     await page2.close();
   });
   it('a flood of requests is refused with RATE_LIMITED and opens at most one window', async () => {
-    const flooder = await browser.newPage();
-    await flooder.goto(demo.url);
+    const flooder = await session.browser.newPage();
+    await flooder.goto(session.demo.url);
     await flooder.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 20_000 }); // bridge loaded
     const answers = await flooder.evaluate(async (digest) => {
       const out: string[] = [];
@@ -220,9 +215,9 @@ describe('hostile pages', () => {
     }, digest);
     expect(answers.length).toBeGreaterThan(25);
     expect(answers.every((code) => code === 'RATE_LIMITED')).toBe(true);
-    const windows = browser.targets().filter((t) => t.url().includes('consent'));
+    const windows = session.browser.targets().filter((t) => t.url().includes('consent'));
     expect(windows.length).toBeLessThanOrEqual(1);
     await flooder.close(); // closing the tab cancels its open and queued requests
-    expect(await consentWindowOpen(browser)).toBe(false);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 });

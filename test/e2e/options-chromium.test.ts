@@ -3,9 +3,7 @@
  * adding a vendor's library by path (its token's certificates then appear in the consent window),
  * removing it, the TSA address, and the time the consent window waits.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
@@ -14,34 +12,22 @@ import { SOFTHSM_MODULE } from '../support/paths.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { userModuleSetup } from '../support/user-modules.js';
 
 describe('options page', () => {
   let session: PortalSession;
-  let dir: string;
-  let config: string;
-  let vendorModule: string;
+  const { config, vendorModule, hostEnv, remove } = userModuleSetup('kyso-options-');
   let options: Page;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyso-options-'));
-    config = path.join(dir, 'kyso', 'config.json');
-    // SoftHSM under a name kyso does not know: a CA's library the user must point to.
-    vendorModule = path.join(dir, 'vendor', 'libvendorca_p11.so');
-    mkdirSync(path.dirname(vendorModule));
-    copyFileSync(SOFTHSM_MODULE, vendorModule);
-    // Discovery as on a user's machine: no KYSO_PKCS11_MODULES, the host's config file kept private.
-    session = await startPortalSession((token) => ({
-      SOFTHSM2_CONF: token.conf,
-      KYSO_PKCS11_MODULES: '',
-      KYSO_CONFIG: config,
-    }));
+    session = await startPortalSession(hostEnv);
     options = await session.browser.newPage();
     await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
   });
   afterAll(async () => {
     await session?.close();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   });
 
   const moduleState = (page: Page, file: string) =>

@@ -1,6 +1,6 @@
 /**
  * A portal page written for the Ban Cơ yếu VGCA plugin, with the plugin's own unmodified
- * vgcaplugin.js (test/fixtures/plugins/vgca), signs through kyso in Chromium once the user chose
+ * vgcaplugin.js (test/fixtures/third_party/plugins/vgca), signs through kyso in Chromium once the user chose
  * "use kyso" for the site: the page's WebSockets to wss://127.0.0.1:8987 are answered by kyso's
  * emulation, every signature through kyso's consent window. Results judged by pdfsig, xmlsec1 and
  * openssl; uploads received by the demo portal's handler in the real multipart shape.

@@ -1,6 +1,6 @@
 /**
  * A portal page written for the VNPT-CA Plugin, with the plugin's own unmodified vnpt-plugin.js
- * (test/fixtures/plugins/vnpt), signs through kyso in Chromium once the site is set to "use kyso":
+ * (test/fixtures/third_party/plugins/vnpt), signs through kyso in Chromium once the site is set to "use kyso":
  * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */

@@ -5,9 +5,9 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, ElementHandle, Page } from 'puppeteer-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoServer } from '../../demo/server.js';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -16,31 +16,24 @@ import {
   launchChromium,
 } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
+import { copyTestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
-import { signInConsent } from '../support/consent.js';
+import { signInConsent, signWithWrongPin } from '../support/consent.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 const applicationText = 'Đơn đề nghị cấp giấy phép xây dựng — Nguyễn Văn Ân, phường Ba Đình, Hà Nội\n';
 
 describe('signing on the demo portal in Chromium', () => {
-  let token: TestToken;
-  let demo: DemoServer;
-  let session: PortalSession;
-  let browser: Browser;
+  const session = useSharedSession(startPortalSession);
   let page: Page;
   let applicationFile: string;
 
   beforeAll(async () => {
     applicationFile = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-doc-')), 'don-de-nghi.txt');
     writeFileSync(applicationFile, applicationText);
-    session = await startPortalSession();
-    ({ token, demo, browser } = session);
     page = await session.openPortal();
-  });
-  afterAll(async () => {
-    await session?.close();
   });
   afterEach(async () => {
     // every test leaves the portal idle and no consent window behind
@@ -48,13 +41,13 @@ describe('signing on the demo portal in Chromium', () => {
       () => document.querySelector('#status')?.getAttribute('data-state') !== 'signing',
       { timeout: 20_000 },
     );
-    expect(await consentWindowOpen(browser)).toBe(false);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 
   async function startSigning(): Promise<Page> {
     const input = (await page.$('input#file')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(applicationFile);
-    return consentWindowAfter(browser, () => page.click('#sign'));
+    return consentWindowAfter(session.browser, () => page.click('#sign'));
   }
 
   async function portalOutcome(): Promise<{ state: string; code: string | null }> {
@@ -70,7 +63,7 @@ describe('signing on the demo portal in Chromium', () => {
 
   it('signs after the user picks a certificate and types the PIN; the portal verifies who signed', async () => {
     const consent = await startSigning();
-    expect(await consent.$eval('#origin', (el) => el.textContent)).toContain(new URL(demo.url).host);
+    expect(await consent.$eval('#origin', (el) => el.textContent)).toContain(new URL(session.demo.url).host);
     expect(await consent.$eval('#description', (el) => el.textContent)).toContain(
       'Đơn đề nghị cấp giấy phép kinh doanh',
     );
@@ -79,49 +72,44 @@ describe('signing on the demo portal in Chromium', () => {
       els.map((e) => e.value),
     );
     expect(disabled.map((id) => id.split('/')[2]).sort()).toEqual(['03', '04']);
-    await signInConsent(consent, '02', token.pin);
+    await signInConsent(consent, '02', session.token.pin);
     await clickClosingWindow(consent, '#sign'); // success closes the window
 
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
     expect(await page.$eval('#result-signer', (el) => el.textContent)).toBe('Công ty TNHH Ký Số Việt');
     expect(await page.$eval('#result-identity', (el) => el.textContent)).toBe('MST: 0312345678');
     await screenshot(page, 'portal');
-    const submission = demo.submissions.at(-1)!;
+    const submission = session.demo.submissions.at(-1)!;
     expect(submission.signer).toBe('Công ty TNHH Ký Số Việt');
     // an independent verifier agrees with the portal
     const cms = Buffer.from(submission.cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: Buffer.from(applicationText), caFile: token.caPem }).ok).toBe(
-      true,
-    );
     expect(
-      opensslCmsVerify({ cms, content: Buffer.from(applicationText + ' '), caFile: token.caPem }).ok,
+      opensslCmsVerify({ cms, content: Buffer.from(applicationText), caFile: session.token.caPem }).ok,
+    ).toBe(true);
+    expect(
+      opensslCmsVerify({ cms, content: Buffer.from(applicationText + ' '), caFile: session.token.caPem }).ok,
     ).toBe(false);
   });
 
   it('a wrong PIN shows PIN_INCORRECT in the consent window and returns no signature', async () => {
-    const before = demo.submissions.length;
+    const before = session.demo.submissions.length;
     const consent = await startSigning();
-    await signInConsent(consent, '01', '999999');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
+    await signWithWrongPin(consent, '01', '999999');
     expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('signing');
     await clickClosingWindow(consent, '#cancel');
     expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
-    expect(demo.submissions.length).toBe(before);
+    expect(session.demo.submissions.length).toBe(before);
   });
 
   it('wrong PIN then right PIN signs with the same consent window', async () => {
-    const before = demo.submissions.length;
+    const before = session.demo.submissions.length;
     const consent = await startSigning();
-    await signInConsent(consent, '01', '111111');
-    await consent.click('#sign');
-    await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
-    await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
-    await consent.type('#pin', token.pin);
+    await signWithWrongPin(consent, '01', '111111');
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     expect(await portalOutcome()).toEqual({ state: 'done', code: null });
-    expect(demo.submissions.length).toBe(before + 1);
-    expect(demo.submissions.at(-1)!.identities).toEqual({ CCCD: ['001099012345'] });
+    expect(session.demo.submissions.length).toBe(before + 1);
+    expect(session.demo.submissions.at(-1)!.identities).toEqual({ CCCD: ['001099012345'] });
   });
 
   it('cancel returns USER_CANCELLED to the page', async () => {
@@ -137,7 +125,10 @@ describe('signing on the demo portal in Chromium', () => {
   });
 
   it('the PIN never reaches the page', async () => {
-    const leaked = await page.evaluate((pin) => document.documentElement.outerHTML.includes(pin), token.pin);
+    const leaked = await page.evaluate(
+      (pin) => document.documentElement.outerHTML.includes(pin),
+      session.token.pin,
+    );
     expect(leaked).toBe(false);
   });
 });

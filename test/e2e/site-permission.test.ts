@@ -1,26 +1,21 @@
 /** A site's first request asks the user to allow it; the choice is remembered and revocable in the options page. */
-import type { Browser, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { screenshot } from '../support/screenshots.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('per-site permission', () => {
-  let session: PortalSession;
-  let browser: Browser;
+  const session = useSharedSession(startPortalSession);
   let page: Page;
   let origin: string;
 
   beforeAll(async () => {
-    session = await startPortalSession();
-    ({ browser } = session);
     origin = new URL(session.demo.url).origin;
     page = await session.openPortal();
-  });
-  afterAll(async () => {
-    await session?.close();
   });
 
   /** Starts a signing request from the page. */
@@ -37,14 +32,24 @@ describe('per-site permission', () => {
   };
 
   async function openOptions(): Promise<Page> {
-    const options = await browser.newPage();
+    const options = await session.browser.newPage();
     await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     return options;
   }
 
+  /** Revokes the site's decision in the options page, then asks again: the site question is back. */
+  async function revokeThenAsk(options: Page): Promise<Page> {
+    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
+    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
+    await options.close();
+    const consent = await consentWindowAfter(session.browser, ask, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    return consent;
+  }
+
   it('asks the first time, shows the origin, and remembers an allowed site', async () => {
-    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
+    const consent = await consentWindowAfter(session.browser, ask, { allowSite: false });
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe(origin);
     expect(await consent.$eval('#consent', (f) => (f as HTMLElement).hidden)).toBe(true); // no PIN field before the answer
@@ -54,7 +59,7 @@ describe('per-site permission', () => {
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome()).toBe('USER_CANCELLED');
 
-    const again = await consentWindowAfter(browser, ask, { allowSite: false });
+    const again = await consentWindowAfter(session.browser, ask, { allowSite: false });
     expect(await again.$eval('body', (b) => b.dataset.state)).toBe('ready'); // remembered
     await clickClosingWindow(again, '#cancel');
     expect(await outcome()).toBe('USER_CANCELLED');
@@ -71,30 +76,21 @@ describe('per-site permission', () => {
     expect(await options.$eval('#certificates', (ul) => ul.textContent)).toContain(
       'Công ty TNHH Ký Số Việt MST:0312345678',
     );
-    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
-    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
-    await options.close();
-
-    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
-    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    const consent = await revokeThenAsk(options);
     await clickClosingWindow(consent, '#deny-site');
     expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
-    expect(await consentWindowOpen(browser)).toBe(false);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 
   it('a refused site gets ORIGIN_NOT_ALLOWED at once, with no window, until the user revokes the refusal', async () => {
     await ask();
     expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
-    expect(await consentWindowOpen(browser, 0)).toBe(false);
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
     const options = await openOptions();
     expect(await options.$eval(`#sites li[data-origin="${origin}"]`, (li) => li.textContent)).toContain(
       'refused',
     );
-    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
-    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
-    await options.close();
-    const consent = await consentWindowAfter(browser, ask, { allowSite: false });
-    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    const consent = await revokeThenAsk(options);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome()).toBe('USER_CANCELLED');
   });

@@ -4,7 +4,7 @@
  * the token is in use by another program and waits; once the token is free the user signs.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
@@ -12,17 +12,12 @@ import { clickClosingWindow, waitArmed } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
 import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('one token shared with another kyso process (Chromium)', () => {
-  let session: PortalSession;
-  beforeAll(async () => {
-    session = await startPortalSession();
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
+  const session = useSharedSession(startPortalSession);
 
   it('the window says the token is in use by another program, waits, then signs once it is free', async () => {
     const holder = new HostProcess(session.token.env);

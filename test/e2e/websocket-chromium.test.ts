@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
 import WebSocket from 'ws';
 import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-client.js';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
@@ -36,35 +37,43 @@ describe('local WebSocket mode in Chromium', () => {
     await session?.close();
   });
 
+  /** Sends a request over the socket: the consent window it opens, and the answer to come. */
+  async function windowForRequest(
+    socket: WebSocket,
+    request: Parameters<typeof askWebSocket>[1],
+  ): Promise<[Page, Promise<any>]> {
+    let answer!: Promise<any>;
+    const consent = await consentWindowAfter(session.browser, async () => {
+      answer = askWebSocket(socket, request);
+    });
+    return [consent, answer];
+  }
+
+  /** What a listed program gets when it connects now: an open socket (closed again) or the refusal. */
+  const listedProgramConnects = async () => {
+    const socket = await connectWebSocket(url, 'app://ke-toan');
+    if (!(socket instanceof WebSocket)) return socket;
+    socket.close();
+    return 'open';
+  };
+
   it('is off by default; once on, a listed program signs after the user consents in kyso’s window', async () => {
     await extensionServiceWorker(session.browser); // the extension is running
     expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     await setMode({ enabled: true, port, allowedOrigins: ['app://ke-toan'] });
-    await expect
-      .poll(
-        async () => {
-          const socket = await connectWebSocket(url, 'app://ke-toan');
-          if (socket instanceof WebSocket) socket.close();
-          return socket instanceof WebSocket;
-        },
-        { timeout: 20_000 },
-      )
-      .toBe(true);
+    await expect.poll(listedProgramConnects, { timeout: 20_000 }).toBe('open');
     expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);
 
     const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
     const content = Buffer.from('Chứng từ ghi sổ số 15 — phần mềm kế toán\n');
-    let answer!: Promise<any>;
-    const consent = await consentWindowAfter(session.browser, async () => {
-      answer = askWebSocket(socket, {
-        id: 'c1',
-        type: 'sign-cms',
-        params: {
-          digest: createHash('sha256').update(content).digest('base64'),
-          digestAlgorithm: 'SHA-256',
-          description: 'Chứng từ ghi sổ số 15',
-        },
-      });
+    const [consent, answer] = await windowForRequest(socket, {
+      id: 'c1',
+      type: 'sign-cms',
+      params: {
+        digest: createHash('sha256').update(content).digest('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Chứng từ ghi sổ số 15',
+      },
     });
     expect(await consent.$eval('#origin', (el) => el.textContent)).toBe('app://ke-toan');
     expect(await consent.$eval('#origin-via', (el) => el.textContent)).not.toBe('');
@@ -82,17 +91,14 @@ describe('local WebSocket mode in Chromium', () => {
     ).toBe(true);
 
     // Cancelled in the window: the program gets USER_CANCELLED and no signature.
-    let cancelled!: Promise<any>;
-    const second = await consentWindowAfter(session.browser, async () => {
-      cancelled = askWebSocket(socket, {
-        id: 'c2',
-        type: 'sign-raw',
-        params: {
-          digest: Buffer.alloc(32, 1).toString('base64'),
-          digestAlgorithm: 'SHA-256',
-          description: 'Không ký',
-        },
-      });
+    const [second, cancelled] = await windowForRequest(socket, {
+      id: 'c2',
+      type: 'sign-raw',
+      params: {
+        digest: Buffer.alloc(32, 1).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Không ký',
+      },
     });
     await clickClosingWindow(second, '#cancel');
     expect(await cancelled).toMatchObject({ id: 'c2', ok: false, error: { code: 'USER_CANCELLED' } });
@@ -101,16 +107,7 @@ describe('local WebSocket mode in Chromium', () => {
 
   it('turned off again, the listener stops', async () => {
     await setMode({ enabled: false, port, allowedOrigins: ['app://ke-toan'] });
-    await expect
-      .poll(
-        async () => {
-          const socket = await connectWebSocket(url, 'app://ke-toan');
-          if (socket instanceof WebSocket) socket.close();
-          return socket;
-        },
-        { timeout: 20_000 },
-      )
-      .toBe('refused');
+    await expect.poll(listedProgramConnects, { timeout: 20_000 }).toBe('refused');
     await setMode(undefined);
   });
 });

@@ -20,10 +20,10 @@ import {
 } from '../../shared/cms/timestamp.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { signatureTimestampTokens, verifySignatureTimestamp } from '../../shared/cms/verify-timestamp.js';
-import { bytesToHex, toArrayBuffer } from '../../shared/encoding.js';
+import { toArrayBuffer } from '../../shared/encoding.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { TokenAccess } from '../../native-host/src/worker/token-access.js';
-import { opensslCmsVerify } from '../support/openssl.js';
+import { opensslCmsVerify, opensslTsVerify as verifyTimestampToken } from '../support/openssl.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -72,23 +72,12 @@ function file(bytes: Uint8Array): string {
   return name;
 }
 
-/** `openssl ts -verify` of a token against the data it should cover, or against a precomputed digest. */
-function opensslTsVerify(
+/** `openssl ts -verify` against this suite's TSA unless told otherwise. */
+const opensslTsVerify = (
   token: Uint8Array,
   over: { data: Uint8Array } | { sha256: Uint8Array },
   caFile = tsa.caPemPath,
-) {
-  const source = 'data' in over ? ['-data', file(over.data)] : ['-digest', bytesToHex(over.sha256)];
-  const run = spawnSync(
-    'openssl',
-    ['ts', '-verify', ...source, '-in', file(token), '-token_in', '-CAfile', caFile],
-    { encoding: 'utf8' },
-  );
-  return {
-    ok: run.status === 0 && /Verification: OK/.test(run.stdout),
-    output: `${run.stdout}${run.stderr}`,
-  };
-}
+) => verifyTimestampToken({ token, over, caFile });
 
 /** Checks one CAdES-T signature with OpenSSL and with our verifiers. */
 async function expectValidCadesT(

@@ -10,7 +10,6 @@ import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { errorMessage } from '../../shared/protocol/errors.js';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { differentialPdfs } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
@@ -26,6 +25,7 @@ import {
 } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -59,8 +59,12 @@ describe('kyso sign: PDF and XML', () => {
   });
 
   /** Runs the CLI without blocking this process: the local TSA answers from here. */
-  const run = (args: string[], pin = token.pin) =>
+  const run = (options: Record<string, string | true>, pin = token.pin) =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      // Each option a flag with its argument (true: a flag alone), as `kyso sign --help` lists them.
+      const args = Object.entries(options).flatMap(([name, value]) =>
+        value === true ? [`--${name}`] : [`--${name}`, value],
+      );
       const child = spawn(process.execPath, [KYSO, 'sign', ...args, '--pin-stdin'], {
         env: { ...process.env, ...token.env },
       });
@@ -70,27 +74,22 @@ describe('kyso sign: PDF and XML', () => {
       child.stdin.end(`${pin}\n`);
     });
   const file = (name: string) => path.join(dir, name);
+  /** A document the CLI must refuse before asking for the PIN (none is typed). */
+  const signWithoutPin = (input: string, format: 'pades' | 'xml-htkk') =>
+    run({ in: input, out: file(format === 'pades' ? 'x.pdf' : 'x.xml'), format, cert: RSA_SIGNER }, '');
 
   it('PAdES B-T with the Decree 30 text stamp, then a second signature with an image: pdfsig accepts both', async () => {
     const stamped = file('stamped.pdf');
-    const r1 = await run([
-      '--in',
-      pdf,
-      '--out',
-      stamped,
-      '--format',
-      'pades',
-      '--level',
-      'B-T',
-      '--tsa',
-      tsa.url,
-      '--cert',
-      RSA_SIGNER,
-      '--stamp',
-      'Số: 15/TB-CT',
-      '--reason',
-      'Nộp tờ khai',
-    ]);
+    const r1 = await run({
+      in: pdf,
+      out: stamped,
+      format: 'pades',
+      level: 'B-T',
+      tsa: tsa.url,
+      cert: RSA_SIGNER,
+      stamp: 'Số: 15/TB-CT',
+      reason: 'Nộp tờ khai',
+    });
     expect(r1.status, r1.stderr).toBe(0);
     const once = pdfsig(stamped, nssDb);
     expect(once.signatures, once.output).toHaveLength(1);
@@ -108,22 +107,15 @@ describe('kyso sign: PDF and XML', () => {
     writeFileSync(image, blueSignaturePng());
     const twice = file('twice.pdf');
     const rect = { x: 340, y: 90, width: 200, height: 80 };
-    const r2 = await run([
-      '--in',
-      stamped,
-      '--out',
-      twice,
-      '--format',
-      'pades',
-      '--cert',
-      EC_SIGNER,
-      '--image',
+    const r2 = await run({
+      in: stamped,
+      out: twice,
+      format: 'pades',
+      cert: EC_SIGNER,
       image,
-      '--rect',
-      `${rect.x},${rect.y},${rect.width},${rect.height}`,
-      '--page',
-      '2',
-    ]);
+      rect: `${rect.x}, ${rect.y}, ${rect.width}, ${rect.height}`,
+      page: '2',
+    });
     expect(r2.status, r2.stderr).toBe(0);
     const report = pdfsig(twice, nssDb);
     expect(report.signatures, report.output).toHaveLength(2);
@@ -138,36 +130,13 @@ describe('kyso sign: PDF and XML', () => {
 
   it('B-T without --tsa, a file that is not a PDF, and a wrong PIN: refused, nothing written', async () => {
     const out = file('none.pdf');
-    const noTsa = await run([
-      '--in',
-      pdf,
-      '--out',
-      out,
-      '--format',
-      'pades',
-      '--level',
-      'B-T',
-      '--cert',
-      RSA_SIGNER,
-    ]);
+    const noTsa = await run({ in: pdf, out, format: 'pades', level: 'B-T', cert: RSA_SIGNER });
     expect(noTsa.status).toBe(1);
     expect(noTsa.stderr).toContain('TSA_NOT_CONFIGURED');
     writeFileSync(file('to-khai.txt'), 'not a PDF');
-    const notPdf = await run([
-      '--in',
-      file('to-khai.txt'),
-      '--out',
-      out,
-      '--format',
-      'pades',
-      '--cert',
-      RSA_SIGNER,
-    ]);
+    const notPdf = await run({ in: file('to-khai.txt'), out, format: 'pades', cert: RSA_SIGNER });
     expect(notPdf.status).toBe(1);
-    const wrongPin = await run(
-      ['--in', pdf, '--out', out, '--format', 'pades', '--cert', RSA_SIGNER],
-      '000000',
-    );
+    const wrongPin = await run({ in: pdf, out, format: 'pades', cert: RSA_SIGNER }, '000000');
     expect(wrongPin.status).toBe(1);
     expect(wrongPin.stderr).toContain('PIN_INCORRECT');
     expect(existsSync(out)).toBe(false);
@@ -186,18 +155,7 @@ describe('kyso sign: PDF and XML', () => {
 
   it('--certify 2: a DocMDP certification qpdf reads (catalog /Perms, /Reference with /P 2) and pdfsig accepts; a signed PDF cannot be certified', async () => {
     const certified = file('certified.pdf');
-    const r = await run([
-      '--in',
-      pdf,
-      '--out',
-      certified,
-      '--format',
-      'pades',
-      '--cert',
-      RSA_SIGNER,
-      '--certify',
-      '2',
-    ]);
+    const r = await run({ in: pdf, out: certified, format: 'pades', cert: RSA_SIGNER, certify: '2' });
     expect(r.status, r.stderr).toBe(0);
     const objects = qpdfObjects(certified);
     const root = (objects.trailer!.value as { '/Root': string })['/Root'];
@@ -216,18 +174,13 @@ describe('kyso sign: PDF and XML', () => {
     ).toEqual([true]);
     expect(spawnSync('qpdf', ['--check', certified]).status).toBe(0);
 
-    const again = await run([
-      '--in',
-      certified,
-      '--out',
-      file('certified-twice.pdf'),
-      '--format',
-      'pades',
-      '--cert',
-      RSA_SIGNER,
-      '--certify',
-      '1',
-    ]);
+    const again = await run({
+      in: certified,
+      out: file('certified-twice.pdf'),
+      format: 'pades',
+      cert: RSA_SIGNER,
+      certify: '1',
+    });
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('certify-after-signature');
   });
@@ -235,39 +188,27 @@ describe('kyso sign: PDF and XML', () => {
   it('bad documents get typed, translated refusals before the PIN: ambiguous, encrypted, too large; warnings are printed', async () => {
     const hostile = file('revert.pdf');
     writeFileSync(hostile, differentialPdfs().find((p) => p.name === 'revert-xref')!.bytes);
-    const ambiguous = await run(
-      ['--in', hostile, '--out', file('x.pdf'), '--format', 'pades', '--cert', RSA_SIGNER],
-      '',
-    );
+    const ambiguous = await signWithoutPin(hostile, 'pades');
     expect(ambiguous.status).toBe(1);
     expect(ambiguous.stderr).toContain('PDF_AMBIGUOUS');
     expect(ambiguous.stderr).toContain(errorMessage('PDF_AMBIGUOUS', 'vi'));
 
     const encrypted = file('encrypted.pdf');
     execFileSync('qpdf', ['--encrypt', 'u', 'o', '256', '--', pdf, encrypted]);
-    const locked = await run(
-      ['--in', encrypted, '--out', file('x.pdf'), '--format', 'pades', '--cert', RSA_SIGNER],
-      '',
-    );
+    const locked = await signWithoutPin(encrypted, 'pades');
     expect(locked.stderr).toContain('PDF_ENCRYPTED');
     expect(locked.stderr).not.toContain('ignoreEncryption');
 
     const huge = file('huge.pdf');
     writeFileSync(huge, '%PDF-1.7\n');
     truncateSync(huge, 17 * 1024 * 1024);
-    const tooLarge = await run(
-      ['--in', huge, '--out', file('x.pdf'), '--format', 'pades', '--cert', RSA_SIGNER],
-      '',
-    );
+    const tooLarge = await signWithoutPin(huge, 'pades');
     expect(tooLarge.stderr).toContain('DOCUMENT_TOO_LARGE');
     expect(tooLarge.stderr).toContain('16 MiB');
 
     const doctype = file('doctype.xml');
     writeFileSync(doctype, HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'));
-    const dtd = await run(
-      ['--in', doctype, '--out', file('x.xml'), '--format', 'xml-htkk', '--cert', RSA_SIGNER],
-      '',
-    );
+    const dtd = await signWithoutPin(doctype, 'xml-htkk');
     expect(dtd.stderr).toContain('XML_NOT_ACCEPTED');
     expect(dtd.stderr).toContain('DOCTYPE_NOT_ALLOWED');
 
@@ -278,43 +219,19 @@ describe('kyso sign: PDF and XML', () => {
       doc.context.obj({ S: 'JavaScript', JS: PDFString.of('app.alert(1)') }),
     );
     writeFileSync(withJs, await doc.save());
-    const warned = await run([
-      '--in',
-      withJs,
-      '--out',
-      file('js-signed.pdf'),
-      '--format',
-      'pades',
-      '--cert',
-      RSA_SIGNER,
-    ]);
+    const warned = await run({ in: withJs, out: file('js-signed.pdf'), format: 'pades', cert: RSA_SIGNER });
     expect(warned.status, warned.stderr).toBe(0);
     expect(warned.stderr).toContain('pdf-javascript');
   });
 
-  function xmlsec(xmlFile: string) {
-    const result = spawnSync(
-      'xmlsec1',
-      [
-        '--verify',
-        '--trusted-pem',
-        token.caPem,
-        '--id-attr:Id',
-        'DLHDon',
-        '--id-attr:id',
-        `${HTKK_NS}:HSoKhaiThue`,
-        xmlFile,
-      ],
-      { encoding: 'utf8' },
-    );
-    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
-  }
+  const xmlsec = (xmlFile: string) =>
+    xmlsecVerify(dir, readFileSync(xmlFile), token.caPem, `verified-${path.basename(xmlFile)}`);
 
   it('an HTKK tax return (RSA, and rsa-sha1 on request) and an e-invoice (ECDSA): xmlsec1 verifies, a changed figure fails', async () => {
     const input = file('tk.xml');
     writeFileSync(input, HTKK);
     const signed = file('tk.signed.xml');
-    const r1 = await run(['--in', input, '--out', signed, '--format', 'xml-htkk', '--cert', RSA_SIGNER]);
+    const r1 = await run({ in: input, out: signed, format: 'xml-htkk', cert: RSA_SIGNER });
     expect(r1.status, r1.stderr).toBe(0);
     expect(xmlsec(signed).ok, xmlsec(signed).output).toBe(true);
     writeFileSync(
@@ -324,54 +241,33 @@ describe('kyso sign: PDF and XML', () => {
     expect(xmlsec(file('tk.changed.xml')).ok).toBe(false);
 
     const sha1 = file('tk.sha1.xml');
-    const r2 = await run([
-      '--in',
-      input,
-      '--out',
-      sha1,
-      '--format',
-      'xml-htkk',
-      '--cert',
-      RSA_SIGNER,
-      '--sha1',
-    ]);
+    const r2 = await run({ in: input, out: sha1, format: 'xml-htkk', cert: RSA_SIGNER, sha1: true });
     expect(r2.status, r2.stderr).toBe(0);
     expect(readFileSync(sha1, 'utf8')).toContain('xmldsig#rsa-sha1');
     expect(xmlsec(sha1).ok, xmlsec(sha1).output).toBe(true);
-    const ecSha1 = await run([
-      '--in',
-      input,
-      '--out',
-      file('ec-sha1.xml'),
-      '--format',
-      'xml-htkk',
-      '--cert',
-      EC_SIGNER,
-      '--sha1',
-    ]);
+    const ecSha1 = await run({
+      in: input,
+      out: file('ec-sha1.xml'),
+      format: 'xml-htkk',
+      cert: EC_SIGNER,
+      sha1: true,
+    });
     expect(ecSha1.status).toBe(1);
 
     const invoice = file('hd.xml');
     writeFileSync(invoice, EINVOICE);
-    const r3 = await run([
-      '--in',
-      invoice,
-      '--out',
-      file('hd.signed.xml'),
-      '--format',
-      'xml-einvoice',
-      '--cert',
-      EC_SIGNER,
-    ]);
+    const r3 = await run({
+      in: invoice,
+      out: file('hd.signed.xml'),
+      format: 'xml-einvoice',
+      cert: EC_SIGNER,
+    });
     expect(r3.status, r3.stderr).toBe(0);
     expect(readFileSync(file('hd.signed.xml'), 'utf8')).toContain('ecdsa-sha256');
     expect(xmlsec(file('hd.signed.xml')).ok).toBe(true);
 
     // A document that does not fit the profile is refused before the PIN (an empty PIN would fail otherwise).
-    const mismatch = await run(
-      ['--in', invoice, '--out', file('x.xml'), '--format', 'xml-htkk', '--cert', RSA_SIGNER],
-      '',
-    );
+    const mismatch = await run({ in: invoice, out: file('x.xml'), format: 'xml-htkk', cert: RSA_SIGNER }, '');
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('PROFILE_MISMATCH');
   });

@@ -27,6 +27,17 @@ describe('release extension build', () => {
     expect(html).not.toMatch(/<script[^>]+src="https?:/);
   });
 
+  it('gives every page the shared head: UTF-8, a viewport, a title, then its stylesheets', () => {
+    for (const page of ['consent/consent', 'options/options', 'plugins/prompt']) {
+      const html = readFileSync(path.join(EXTENSION_DIST, `src/${page}.html`), 'utf8');
+      const head = html.slice(html.indexOf('<head>'), html.indexOf('</head>'));
+      expect(head, page).toMatch(
+        /^<head>\s*<meta charset="utf-8">\s*<meta name="viewport"[^>]*>\s*<title>kyso<\/title>/,
+      );
+      expect(head, page).toMatch(/<link rel="stylesheet"[^>]+href="\/assets\/[^"]+\.css">/);
+    }
+  });
+
   it('has the identity the native host allows, for Chromium and Firefox', () => {
     const manifest = JSON.parse(readFileSync(path.join(EXTENSION_DIST, 'manifest.json'), 'utf8'));
     expect(manifest.key).toBe(EXTENSION_PUBLIC_KEY);

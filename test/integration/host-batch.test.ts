@@ -1,11 +1,9 @@
 import { X509Certificate, createHash, verify } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import type { SignItemResult } from '../../shared/protocol/host.js';
-import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { startHostSession, type HostSession } from '../support/host-session.js';
-import type { TestToken } from '../support/token.js';
+import { useHostSession } from '../support/host-session.js';
 
 const docs = Array.from({ length: 70 }, (_, i) =>
   Buffer.from(`Hoá đơn số ${i + 1} — Công ty TNHH Ký Số Việt\n`),
@@ -13,28 +11,18 @@ const docs = Array.from({ length: 70 }, (_, i) =>
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 
 describe('raw signatures and batches through the host', () => {
-  let session: HostSession;
-  let token: TestToken;
-  let host: HostProcess;
+  const session = useHostSession();
   const cert = (keyId: string) => session.certificate(keyId);
   const origin = 'https://hoadondientu.gdt.gov.vn';
-
-  beforeAll(async () => {
-    session = await startHostSession();
-    ({ token, host } = session);
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
 
   it.each([
     ['01', 'RSASSA-PKCS1-v1_5'],
     ['02', 'ECDSA-P1363'],
   ])('sign-raw with key %s returns a %s signature over the digest', async (keyId, algorithm) => {
     const data = Buffer.from('Chuỗi dữ liệu do cổng tự đóng gói');
-    const response = await host.request('sign-raw', {
+    const response = await session.host.request('sign-raw', {
       certificateId: cert(keyId).id,
-      pin: token.pin,
+      pin: session.token.pin,
       digest: sha256(data),
       digestAlgorithm: 'SHA-256',
       origin,
@@ -50,7 +38,7 @@ describe('raw signatures and batches through the host', () => {
   });
 
   it('signs 70 documents with one login, in calls of at most 32 items; other signing waits for the batch', async () => {
-    const wrong = await host.request('begin-batch', {
+    const wrong = await session.host.request('begin-batch', {
       certificateId: cert('02').id,
       pin: '999999',
       origin,
@@ -58,9 +46,9 @@ describe('raw signatures and batches through the host', () => {
     });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'PIN_INCORRECT' } });
 
-    const begun = await host.request('begin-batch', {
+    const begun = await session.host.request('begin-batch', {
       certificateId: cert('02').id,
-      pin: token.pin,
+      pin: session.token.pin,
       origin,
       total: docs.length,
     });
@@ -68,14 +56,14 @@ describe('raw signatures and batches through the host', () => {
     const { batchId } = begun.result as { batchId: string };
 
     // Another request for the same token waits for the batch (and says so), never takes its session.
-    const waiting = host.start('sign-cms', {
+    const waiting = session.host.start('sign-cms', {
       certificateId: cert('01').id,
-      pin: token.pin,
+      pin: session.token.pin,
       digest: sha256(docs[0]!),
       digestAlgorithm: 'SHA-256',
       origin,
     });
-    expect(await host.statusFor(waiting)).toMatchObject({
+    expect(await session.host.statusFor(waiting)).toMatchObject({
       status: 'waiting-for-token',
       reason: 'other-request',
     });
@@ -92,11 +80,11 @@ describe('raw signatures and batches through the host', () => {
               signingTime: (i + j) % 2 === 0,
             },
       );
-      const response = await host.request('sign-batch', { batchId, items });
+      const response = await session.host.request('sign-batch', { batchId, items });
       if (!response.ok) throw new Error(JSON.stringify(response.error));
       results.push(...(response.result as { results: SignItemResult[] }).results);
     }
-    const tooMany = await host.request('sign-batch', {
+    const tooMany = await session.host.request('sign-batch', {
       batchId,
       items: Array.from({ length: 33 }, () => ({
         kind: 'raw' as const,
@@ -106,20 +94,22 @@ describe('raw signatures and batches through the host', () => {
     });
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 
-    const ended = await host.request('end-batch', { batchId });
+    const ended = await session.host.request('end-batch', { batchId });
     expect(ended).toEqual({ id: ended.id, ok: true, result: { signed: docs.length } });
-    const waited = await host.frameFor(waiting);
+    const waited = await session.host.frameFor(waiting);
     if (!waited.ok) throw new Error(JSON.stringify(waited.error));
     const waitedCms = Buffer.from((waited.result as { cms: string }).cms, 'base64');
-    expect(opensslCmsVerify({ cms: waitedCms, content: docs[0]!, caFile: token.caPem }).ok).toBe(true);
-    const after = await host.request('sign-batch', {
+    expect(opensslCmsVerify({ cms: waitedCms, content: docs[0]!, caFile: session.token.caPem }).ok).toBe(
+      true,
+    );
+    const after = await session.host.request('sign-batch', {
       batchId,
       items: [{ kind: 'raw', digest: sha256(docs[0]!), digestAlgorithm: 'SHA-256' }],
     });
     expect(after).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
 
     expect(results).toHaveLength(docs.length);
-    const publicKey = new X509Certificate(token.certDer('02')).publicKey;
+    const publicKey = new X509Certificate(session.token.certDer('02')).publicKey;
     for (const [i, result] of results.entries()) {
       if (!result.ok) throw new Error(`item ${i}: ${JSON.stringify(result.error)}`);
       if ('signature' in result) {
@@ -137,11 +127,12 @@ describe('raw signatures and batches through the host', () => {
       const ours = await verifyCms({ cms, content: docs[i]! });
       expect(ours.problems, `item ${i}`).toEqual([]);
       expect(ours.signingTime === undefined).toBe(i % 2 === 1); // PAdES-style items carry no signingTime
-      if (i < 4) expect(opensslCmsVerify({ cms, content: docs[i]!, caFile: token.caPem }).ok).toBe(true);
+      if (i < 4)
+        expect(opensslCmsVerify({ cms, content: docs[i]!, caFile: session.token.caPem }).ok).toBe(true);
     }
 
     // the token was logged out: a fresh single signature needs (and checks) the PIN again
-    const again = await host.request('sign-cms', {
+    const again = await session.host.request('sign-cms', {
       certificateId: cert('02').id,
       pin: '000000',
       digest: sha256(docs[0]!),

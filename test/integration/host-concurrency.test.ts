@@ -216,6 +216,14 @@ describe('one token, many callers', () => {
     const waiter = new HostProcess(token.env);
     try {
       const [holderId, waiterId] = await Promise.all([rsaId(holder), rsaId(waiter)]);
+      const waiterSigns = (document: number) =>
+        waiter.start('sign-cms', {
+          certificateId: waiterId,
+          pin: token.pin,
+          digest: sha256(documentNo(document)),
+          digestAlgorithm: 'SHA-256',
+          origin,
+        });
       const begun = await holder.request('begin-batch', {
         certificateId: holderId,
         pin: token.pin,
@@ -225,13 +233,7 @@ describe('one token, many callers', () => {
       if (!begun.ok) throw new Error(JSON.stringify(begun.error));
       const { batchId } = begun.result as { batchId: string };
 
-      const first = waiter.start('sign-cms', {
-        certificateId: waiterId,
-        pin: token.pin,
-        digest: sha256(documentNo(1)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
+      const first = waiterSigns(1);
       const status: HostStatusEvent = await waiter.statusFor(first);
       expect(status).toMatchObject({ status: 'waiting-for-token', reason: 'other-program' });
       expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
@@ -245,13 +247,7 @@ describe('one token, many callers', () => {
         total: 1,
       });
       expect(again.ok).toBe(true);
-      const second = waiter.start('sign-cms', {
-        certificateId: waiterId,
-        pin: token.pin,
-        digest: sha256(documentNo(2)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
+      const second = waiterSigns(2);
       expect(await waiter.statusFor(second)).toMatchObject({ reason: 'other-program' });
       holder.child.kill('SIGKILL');
       expectVerified(await waiter.frameFor(second), 2, token);

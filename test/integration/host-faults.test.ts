@@ -7,14 +7,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
-import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
-import { startHostSession, type HostSession } from '../support/host-session.js';
-import type { TestToken } from '../support/token.js';
+import { startHostSession } from '../support/host-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 
 const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const document = Buffer.from('Quyết định số 15/QĐ-UBND về việc phê duyệt hồ sơ\n');
@@ -22,28 +21,41 @@ const digest = createHash('sha256').update(document).digest('base64');
 const TOKEN_TIMEOUT_MS = 3000;
 
 describe('host under injected token faults', () => {
-  let session: HostSession;
-  let token: TestToken;
-  let host: HostProcess;
   let control: string;
   const setFaults = (...lines: string[]) => writeFileSync(control, lines.join('\n') + '\n');
+  // The host on the fault module, which is built first and starts with no fault set.
+  const session = useSharedSession(() => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-faults-')), 'faults');
+    setFaults();
+    return startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: FAULT_MODULE,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
+      }),
+      listCertificates: false,
+    });
+  });
 
   const list = async () => {
-    const response = await host.request('list-certificates', {});
+    const response = await session.host.request('list-certificates', {});
     if (!response.ok) throw new Error(JSON.stringify(response.error));
     return (response.result as { certificates: CertificateEntry[] }).certificates;
   };
   const certId = async (keyId: string) => (await list()).find((c) => c.id.endsWith(`/${keyId}`))!.id;
   const signById = (certificateId: string) =>
-    host.request('sign-cms', {
+    session.host.request('sign-cms', {
       certificateId,
-      pin: token.pin,
+      pin: session.token.pin,
       digest,
       digestAlgorithm: 'SHA-256',
       origin: 'https://a.gov.vn',
     });
-  const sign = async (keyId: string, pin: string | null = token.pin) =>
-    host.request('sign-cms', {
+  const sign = async (keyId: string, pin: string | null = session.token.pin) =>
+    session.host.request('sign-cms', {
       certificateId: await certId(keyId),
       pin,
       digest,
@@ -55,35 +67,20 @@ describe('host under injected token faults', () => {
     const response = await sign(keyId);
     if (!response.ok) throw new Error(`after the fault, signing failed: ${JSON.stringify(response.error)}`);
     const cms = Buffer.from((response.result as { cms: string }).cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
   };
 
-  beforeAll(async () => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
-    control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-faults-')), 'faults');
-    setFaults();
-    session = await startHostSession({
-      env: (token) => ({
-        ...token.env,
-        KYSO_PKCS11_MODULES: FAULT_MODULE,
-        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-        KYSO_FAULT_CONTROL: control,
-        KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
-      }),
-      listCertificates: false,
-    });
-    ({ token, host } = session);
-  });
   beforeEach(async () => {
     setFaults();
     expect(
-      (await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION })).ok,
+      (
+        await session.host.request('hello', {
+          protocolVersion: PROTOCOL_VERSION,
+          extensionVersion: KYSO_VERSION,
+        })
+      ).ok,
     ).toBe(true);
   });
-  afterAll(async () => {
-    await session?.close();
-  });
-
   it('a driver that prints to stdout does not corrupt the message stream', async () => {
     setFaults('stdout_noise');
     expect(await list()).toHaveLength(5);
@@ -95,9 +92,9 @@ describe('host under injected token faults', () => {
   it('a driver that segfaults in C_Sign gives TOKEN_DRIVER_FAILED, and the worker is restarted', async () => {
     const id = await certId('02');
     setFaults('segfault C_Sign');
-    const response = await host.request('sign-cms', {
+    const response = await session.host.request('sign-cms', {
       certificateId: id,
-      pin: token.pin,
+      pin: session.token.pin,
       digest,
       digestAlgorithm: 'SHA-256',
       origin: 'https://a.gov.vn',
@@ -110,21 +107,21 @@ describe('host under injected token faults', () => {
     const id = await certId('02');
     setFaults('hang C_Sign');
     const started = Date.now();
-    const pending = host.request('sign-cms', {
+    const pending = session.host.request('sign-cms', {
       certificateId: id,
-      pin: token.pin,
+      pin: session.token.pin,
       digest,
       digestAlgorithm: 'SHA-256',
       origin: 'https://a.gov.vn',
     });
     // the message loop is not blocked by the stuck driver
     await new Promise((r) => setTimeout(r, 300));
-    host.send({
+    session.host.send({
       id: 9001,
       command: 'hello',
       params: { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION },
     });
-    const hello = await host.frameFor(9001);
+    const hello = await session.host.frameFor(9001);
     expect(hello).toMatchObject({ id: 9001, ok: true });
     expect(Date.now() - started).toBeLessThan(TOKEN_TIMEOUT_MS);
     expect(await pending).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
@@ -172,14 +169,14 @@ describe('host under injected token faults', () => {
     const rsa = await sign('01');
     if (!rsa.ok) throw new Error(JSON.stringify(rsa.error));
     const cms = Buffer.from((rsa.result as { cms: string }).cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
     setFaults('no_mechanism CKM_ECDSA');
     expect(await sign('02')).toMatchObject({ ok: false, error: { code: 'CERTIFICATE_NOT_USABLE' } });
     await expectSignatureWorks();
   });
 
   it('a protected authentication path (PIN pad) signs with no PIN from us', async () => {
-    setFaults(`protected_auth_path ${token.pin}`);
+    setFaults(`protected_auth_path ${session.token.pin}`);
     const entry = (await list()).find((c) => c.id.endsWith('/02'))!;
     expect(entry.token.protectedAuthPath).toBe(true);
     const response = await sign('02', null);

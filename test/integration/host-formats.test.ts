@@ -8,10 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { SHA1_DIGEST_INFO_PREFIX } from '../../shared/cms/digest-info.js';
 import type { SignItem, SignItemResult } from '../../shared/protocol/host.js';
-import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { startHostSession, type HostSession } from '../support/host-session.js';
-import type { TestToken } from '../support/token.js';
+import { useHostSession } from '../support/host-session.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const document = Buffer.from('Tờ khai thuế GTGT mẫu 01/GTGT — kỳ tháng 10/2026\n');
@@ -20,27 +18,22 @@ const pemFileToDer = (file: string) =>
   new Uint8Array(Buffer.from(readFileSync(file, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64'));
 
 describe('formats through the host', () => {
-  let session: HostSession;
-  let token: TestToken;
-  let host: HostProcess;
+  const session = useHostSession();
   let tsa: LocalTsa;
   const cert = (keyId: string) => session.certificate(keyId);
   const origin = 'https://thuedientu.gdt.gov.vn';
 
   beforeAll(async () => {
     tsa = await startLocalTsa();
-    session = await startHostSession();
-    ({ token, host } = session);
   });
   afterAll(async () => {
-    await session?.close();
     await tsa?.close();
   });
 
   async function batch(keyId: string, items: object[], tsaUrl?: string): Promise<SignItemResult[]> {
-    const begun = await host.request('begin-batch', {
+    const begun = await session.host.request('begin-batch', {
       certificateId: cert(keyId).id,
-      pin: token.pin,
+      pin: session.token.pin,
       origin,
       total: items.length,
       ...(tsaUrl && { tsaUrl }),
@@ -48,19 +41,19 @@ describe('formats through the host', () => {
     if (!begun.ok) throw new Error(JSON.stringify(begun.error));
     const { batchId } = begun.result as { batchId: string };
     try {
-      const signed = await host.request('sign-batch', { batchId, items: items as SignItem[] });
+      const signed = await session.host.request('sign-batch', { batchId, items: items as SignItem[] });
       if (!signed.ok) throw new Error(JSON.stringify(signed.error));
       return (signed.result as { results: SignItemResult[] }).results;
     } finally {
-      await host.request('end-batch', { batchId });
+      await session.host.request('end-batch', { batchId });
     }
   }
 
   it('sign-cms with a TSA gives CAdES-T that OpenSSL and our verifier accept', async () => {
     const before = tsa.requests;
-    const response = await host.request('sign-cms', {
+    const response = await session.host.request('sign-cms', {
       certificateId: cert('01').id,
-      pin: token.pin,
+      pin: session.token.pin,
       digest: sha256(document),
       digestAlgorithm: 'SHA-256',
       origin,
@@ -69,11 +62,11 @@ describe('formats through the host', () => {
     if (!response.ok) throw new Error(JSON.stringify(response.error));
     const cms = Buffer.from((response.result as { cms: string }).cms, 'base64');
     expect(tsa.requests).toBe(before + 1);
-    expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
     const ours = await verifyCms({
       cms,
       content: document,
-      trustedRoots: [pemFileToDer(token.caPem)],
+      trustedRoots: [pemFileToDer(session.token.caPem)],
       timestampRoots: [new Uint8Array(tsa.caDer)],
     });
     expect(ours.problems).toEqual([]);
@@ -101,7 +94,7 @@ describe('formats through the host', () => {
       results.map(async (r) => {
         if (!r.ok || !('cms' in r)) throw new Error(JSON.stringify(r));
         const cms = Buffer.from(r.cms, 'base64');
-        expect(opensslCmsVerify({ cms, content: document, caFile: token.caPem }).ok).toBe(true);
+        expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
         return verifyCms({ cms, content: document, timestampRoots: [new Uint8Array(tsa.caDer)] });
       }),
     );
@@ -143,9 +136,9 @@ describe('formats through the host', () => {
 
   it('only http(s) TSA URLs are accepted', async () => {
     for (const tsaUrl of ['file:///etc/passwd', 'ftp://tsa.example/', 'javascript:alert(1)', 'not a url']) {
-      const response = await host.request('begin-batch', {
+      const response = await session.host.request('begin-batch', {
         certificateId: cert('01').id,
-        pin: token.pin,
+        pin: session.token.pin,
         origin,
         total: 1,
         tsaUrl,
@@ -177,9 +170,9 @@ describe('formats through the host', () => {
     ]);
     const longer = Buffer.concat([Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'), sha1, Buffer.from([0])]);
     const arbitrary = Buffer.alloc(35, 0x41);
-    const begun = await host.request('begin-batch', {
+    const begun = await session.host.request('begin-batch', {
       certificateId: cert('01').id,
-      pin: token.pin,
+      pin: session.token.pin,
       origin,
       total: 3,
     });
@@ -187,14 +180,14 @@ describe('formats through the host', () => {
     const { batchId } = begun.result as { batchId: string };
     try {
       for (const bytes of [sha256Info, longer, arbitrary]) {
-        const response = await host.request('sign-batch', {
+        const response = await session.host.request('sign-batch', {
           batchId,
           items: [{ kind: 'sha1-digest-info', digestInfo: bytes.toString('base64') }],
         });
         expect(response).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       }
     } finally {
-      await host.request('end-batch', { batchId });
+      await session.host.request('end-batch', { batchId });
     }
   });
 });

@@ -3,16 +3,7 @@
  * its worker, and reports what it found and loaded. A missing file or a library that is not a
  * PKCS#11 module is reported and hides nothing else.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
@@ -21,31 +12,20 @@ import { moduleKey } from '../../native-host/src/worker/certificate-identity.js'
 import type { HostProcess } from '../support/host-process.js';
 import { SOFTHSM_MODULE } from '../support/paths.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
+import { userModuleSetup } from '../support/user-modules.js';
 
 describe('PKCS#11 modules the user adds', () => {
   let session: HostSession;
   let host: HostProcess;
-  let dir: string;
-  let config: string;
-  /** SoftHSM under another file name: to the host, a vendor's module it does not know. */
-  let vendorModule: string;
+  const { dir, config, vendorModule, hostEnv, remove } = userModuleSetup('kyso-modules-');
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyso-modules-'));
-    config = path.join(dir, 'config', 'kyso', 'config.json');
-    vendorModule = path.join(dir, 'vendor', 'libvendorca_p11.so');
-    mkdirSync(path.dirname(vendorModule));
-    copyFileSync(SOFTHSM_MODULE, vendorModule);
-    // Discovery as on a user's machine: no KYSO_PKCS11_MODULES override, the config file in a private place.
-    session = await startHostSession({
-      env: (token) => ({ SOFTHSM2_CONF: token.conf, KYSO_PKCS11_MODULES: '', KYSO_CONFIG: config }),
-      listCertificates: false,
-    });
+    session = await startHostSession({ env: hostEnv, listCertificates: false });
     ({ host } = session);
   });
   afterAll(async () => {
     await session?.close();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   });
 
   async function report(command: 'modules' | 'set-modules', params: object): Promise<ModuleReport> {

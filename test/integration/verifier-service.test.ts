@@ -11,7 +11,6 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
@@ -22,6 +21,7 @@ import {
 } from '../../shared/cms/timestamp.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
+import { opensslCmsSign, selfSigned } from '../support/openssl.js';
 import { makeSoftwareIdentity } from '../support/software-signer.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
@@ -189,43 +189,21 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     // openssl's -nocerts: the signer's certificate is not in the CMS.
     const key = path.join(dir, 'nocerts.key');
     writeFileSync(path.join(dir, 'content.txt'), content);
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      path.join(dir, 'nocerts.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=nocerts',
-    ]);
-    await promisify(execFile)('openssl', [
-      'cms',
-      '-sign',
-      '-binary',
-      '-nocerts',
-      '-outform',
-      'DER',
-      '-in',
-      path.join(dir, 'content.txt'),
-      '-signer',
-      path.join(dir, 'nocerts.pem'),
-      '-inkey',
-      key,
-      '-out',
-      path.join(dir, 'nocerts.der'),
-    ]);
-    const { readFileSync } = await import('node:fs');
-    await expectOutcome(
-      post(detached(readFileSync(path.join(dir, 'nocerts.der')))),
-      'INDETERMINATE',
-      'NO_SIGNING_CERTIFICATE_FOUND',
-    );
+    selfSigned({
+      keyFile: key,
+      certFile: path.join(dir, 'nocerts.pem'),
+      subject: '/CN=nocerts',
+      days: 2,
+      extensions: [],
+    });
+    const nocerts = await opensslCmsSign({
+      contentFile: path.join(dir, 'content.txt'),
+      certificateFile: path.join(dir, 'nocerts.pem'),
+      keyFile: key,
+      outFile: path.join(dir, 'nocerts.der'),
+      flags: ['-nocerts'],
+    });
+    await expectOutcome(post(detached(nocerts)), 'INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND');
 
     const doc = await PDFDocument.create();
     doc.addPage();

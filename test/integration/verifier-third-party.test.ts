@@ -17,6 +17,7 @@ import {
   verifyXmlSignature,
   type VerifyOptions,
 } from '../../verifier/src/index.js';
+import { opensslCmsSign } from '../support/openssl.js';
 import { makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
@@ -68,25 +69,13 @@ describe('signatures made by other tools', () => {
       { name: 'attached-noattr', flags: ['-nodetach', '-noattr'] },
     ];
     for (const { name, flags } of variants) {
-      await run('openssl', [
-        'cms',
-        '-sign',
-        '-binary',
-        '-md',
-        'sha256',
-        ...flags,
-        '-outform',
-        'DER',
-        '-in',
-        file('content.txt'),
-        '-signer',
-        signer.pemPath,
-        '-inkey',
-        keyPath,
-        '-out',
-        file(`${name}.der`),
-      ]);
-      const cms = readFileSync(file(`${name}.der`));
+      const cms = await opensslCmsSign({
+        contentFile: file('content.txt'),
+        certificateFile: signer.pemPath,
+        keyFile: keyPath,
+        outFile: file(`${name}.der`),
+        flags: ['-md', 'sha256', ...flags],
+      });
       const attached = flags.includes('-nodetach');
       const report = await verifyCmsSignature({ cms, ...(!attached && { content }) }, options);
       expect(report.indication, `${name}: ${JSON.stringify(report.signatures[0]!.details)}`).toBe(

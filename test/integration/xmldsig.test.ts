@@ -1,4 +1,3 @@
-import { constants, privateEncrypt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,11 @@ import {
   type DigestInfoSigner,
 } from '../../shared/xml/index.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
-import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import {
+  makeSoftwareIdentity,
+  rsaSignDigestInfo,
+  type SoftwareIdentity,
+} from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { tokenSigner } from '../support/token-signer.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
@@ -26,9 +29,7 @@ function withDigestInfo(identity: SoftwareIdentity): DigestInfoSigner {
   return {
     ...identity.signer,
     async signDigestInfo(digestInfo) {
-      return new Uint8Array(
-        privateEncrypt({ key: identity.key, padding: constants.RSA_PKCS1_PADDING }, digestInfo),
-      );
+      return rsaSignDigestInfo(identity.key, digestInfo);
     },
   };
 }

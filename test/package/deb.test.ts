@@ -23,7 +23,8 @@ import {
   enableDeveloperMode,
 } from '../support/browser.js';
 import { localhostTls, opensslCmsVerify } from '../support/openssl.js';
-import { MASTER_TOKEN_DIR, REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
+import { REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
+import { copyTestToken } from '../support/token.js';
 import { PackageRoot } from './package-root.js';
 
 const DEB = `kyso_${KYSO_VERSION}_amd64.deb`;
@@ -53,17 +54,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     root = new PackageRoot();
     extension = path.join(root.shared, 'extension');
     // The test token, at a path that is the same inside the root and out.
-    const tokenDir = path.join(root.shared, 'token');
-    cpSync(MASTER_TOKEN_DIR, tokenDir, { recursive: true });
-    const conf = path.join(tokenDir, 'softhsm2.conf');
-    writeFileSync(
-      conf,
-      readFileSync(conf, 'utf8').replace(
-        /^directories\.tokendir = .*$/m,
-        `directories.tokendir = ${tokenDir}/tokens`,
-      ),
-    );
-    token = { dir: tokenDir, env: { SOFTHSM2_CONF: conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE } };
+    const copy = copyTestToken(path.join(root.shared, 'token'));
+    token = { dir: copy.dir, env: { SOFTHSM2_CONF: copy.conf, KYSO_PKCS11_MODULES: SOFTHSM_MODULE } };
     cpSync(path.join(out, DEB), path.join(root.shared, DEB));
     mkdirSync(extension);
     execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-chrome.zip`), '-d', extension]);
@@ -180,6 +172,38 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     expect(root.run(['kyso-host', 'doctor'], token.env).status).toBe(0);
   });
 
+  /** A demo portal tab, kyso ready, with `text` chosen (as file `name`) in its file field. */
+  async function portalWithFile(
+    browser: Browser,
+    demo: DemoServer,
+    name: string,
+    text: string,
+  ): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(demo.url);
+    await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 30_000 });
+    const file = path.join(root.shared, name);
+    writeFileSync(file, text);
+    await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+    return page;
+  }
+
+  /** The demo form ends in "done" and the CMS the portal received verifies over `text` with the test CA. */
+  async function expectPortalReceivedSignature(page: Page, demo: DemoServer, text: string): Promise<void> {
+    await page.waitForFunction(
+      () => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!),
+      { timeout: 30_000 },
+    );
+    expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
+    const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
+    const verified = opensslCmsVerify({
+      cms,
+      content: Buffer.from(text),
+      caFile: path.join(token.dir, 'ca.pem'),
+    });
+    expect(verified.ok, verified.output).toBe(true);
+  }
+
   describe('signing in Chromium with the released extension and the installed host only', () => {
     let demo: DemoServer;
     let browser: Browser;
@@ -197,26 +221,13 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     });
 
     it('the portal gets a signature that openssl verifies', async () => {
-      const page = await browser.newPage();
-      await page.goto(demo.url);
-      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 30_000 });
       const text = 'Tờ khai đăng ký hộ kinh doanh — ký bằng kyso đã cài từ gói .deb\n';
-      const file = path.join(root.shared, 'to-khai.txt');
-      writeFileSync(file, text);
-      await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      const page = await portalWithFile(browser, demo, 'to-khai.txt', text);
       const consent = await consentWindowAfter(browser, () => page.click('#sign'));
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
       await clickClosingWindow(consent, '#sign');
-      await page.waitForFunction(
-        () => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!),
-        { timeout: 30_000 },
-      );
-      expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
-      const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
-      expect(
-        opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok,
-      ).toBe(true);
+      await expectPortalReceivedSignature(page, demo, text);
     });
   });
 
@@ -272,13 +283,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     }
 
     it('the portal gets a signature that openssl verifies', async () => {
-      const page = await browser.newPage();
-      await page.goto(demo.url);
-      await page.waitForSelector('#kyso-state[data-state="ready"]', { timeout: 30_000 });
       const text = 'Tờ khai thuế — ký trong Firefox ESR bằng kyso đã cài từ gói .deb\n';
-      const file = path.join(root.shared, 'to-khai-firefox.txt');
-      writeFileSync(file, text);
-      await ((await page.$('input#file')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      const page = await portalWithFile(browser, demo, 'to-khai-firefox.txt', text);
       await page.click('#sign');
       const consent = await consentPage();
       // Each question is armed after a moment (stray typing from the page sends nothing).
@@ -295,15 +301,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
       await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
-      await page.waitForFunction(
-        () => ['done', 'error'].includes(document.querySelector('#status')!.getAttribute('data-state')!),
-        { timeout: 30_000 },
-      );
-      expect(await page.$eval('#status', (el) => el.getAttribute('data-state'))).toBe('done');
-      const cms = Buffer.from(demo.submissions.at(-1)!.cms, 'base64');
-      expect(
-        opensslCmsVerify({ cms, content: Buffer.from(text), caFile: path.join(token.dir, 'ca.pem') }).ok,
-      ).toBe(true);
+      await expectPortalReceivedSignature(page, demo, text);
     });
   });
 

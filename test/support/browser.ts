@@ -84,6 +84,16 @@ export async function enableDeveloperMode(browser: Browser): Promise<void> {
   );
 }
 
+/** Sets the extension's TSA address, as the options page saves it (undefined: none). */
+export async function setExtensionTsa(browser: Browser, url: string | undefined): Promise<void> {
+  const worker = await extensionServiceWorker(browser);
+  await worker.evaluate(
+    (url) =>
+      (globalThis as any).chrome.storage.local[url ? 'set' : 'remove'](url ? { tsaUrl: url } : 'tsaUrl'),
+    url ?? '',
+  );
+}
+
 const isConsentTarget = (t: Target) =>
   t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) && t.url().includes('consent');
 

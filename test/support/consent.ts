@@ -23,6 +23,13 @@ export async function signInConsent(consent: Page, keyId: string, pin: string): 
   }
 }
 
+/** Chooses key `keyId`, types a wrong PIN and signs: the window stays open showing PIN_INCORRECT. */
+export async function signWithWrongPin(consent: Page, keyId: string, wrongPin: string): Promise<void> {
+  await signInConsent(consent, keyId, wrongPin);
+  await consent.click('#sign');
+  await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
+}
+
 /** What a consent window shows now, in one line: for a test's failure message. */
 export async function consentState(consent: Page): Promise<string> {
   try {

@@ -2,6 +2,7 @@ import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { HostResult } from '../../shared/protocol/host.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from './host-process.js';
+import { useSharedSession } from './shared-session.js';
 import { copyTestToken, type TestToken } from './token.js';
 
 /** What the host integration tests start from: a private token copy, the real host on it, greeted, its certificates listed. */
@@ -62,4 +63,9 @@ export async function startHostSession(
       return code;
     },
   };
+}
+
+/** The host session one describe block's tests share (see useSharedSession). */
+export function useHostSession(options?: Parameters<typeof startHostSession>[0]): HostSession {
+  return useSharedSession(() => startHostSession(options));
 }

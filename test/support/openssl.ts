@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export interface OpensslVerifyResult {
   ok: boolean;
@@ -52,6 +53,59 @@ export function opensslCmsVerify(options: {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `openssl ts -verify` of a time-stamp token against the data it should cover, or a precomputed SHA-256. */
+export function opensslTsVerify(options: {
+  token: Uint8Array;
+  over: { data: Uint8Array } | { sha256: Uint8Array };
+  caFile: string;
+}): OpensslVerifyResult {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-ts-'));
+  const write = (name: string, bytes: Uint8Array) => {
+    writeFileSync(path.join(dir, name), bytes);
+    return path.join(dir, name);
+  };
+  try {
+    const { over } = options;
+    const source =
+      'data' in over
+        ? ['-data', write('data.bin', over.data)]
+        : ['-digest', Buffer.from(over.sha256).toString('hex')];
+    const tokenIn = ['-in', write('token.tsr', options.token), '-token_in'];
+    const run = spawnSync('openssl', ['ts', '-verify', ...source, ...tokenIn, '-CAfile', options.caFile], {
+      encoding: 'utf8',
+    });
+    return {
+      ok: run.status === 0 && /Verification: OK/.test(run.stdout),
+      output: `${run.stdout}${run.stderr}`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `openssl cms -sign` (binary, DER) of a file with a PEM certificate and key; `flags` adds -nodetach, -noattr, -md … */
+export async function opensslCmsSign(options: {
+  contentFile: string;
+  certificateFile: string;
+  keyFile: string;
+  outFile: string;
+  flags?: string[];
+}): Promise<Buffer> {
+  const args = [
+    'cms',
+    '-sign',
+    '-binary',
+    ...(options.flags ?? []),
+    '-outform',
+    'DER',
+    '-out',
+    options.outFile,
+  ];
+  args.push('-in', options.contentFile, '-signer', options.certificateFile, '-inkey', options.keyFile);
+  await promisify(execFile)('openssl', args);
+  return readFileSync(options.outFile);
 }
 
 /** `openssl dgst -sha256 -verify`: a bare signature over `content` checked with the certificate's public key. */

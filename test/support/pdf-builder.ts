@@ -156,167 +156,116 @@ const rows = (offsets: Map<number, number>): XrefRow[] => [
   ...[...offsets].map(([n, o]): XrefRow => [n, o]),
 ];
 
+/** Page 1 (object 3) again, now showing contents object 6. */
+const PAGE_WITH_CONTENTS_6 =
+  '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 6 0 R >>';
+
+/** A hybrid file's stream: not itself the last section, not in its own index. */
+const HYBRID_STREAM = { prev: null, startxref: false, register: false } as const;
+
+/** The first revision showing `text`, closed by its classic table. */
+function firstRevisionWithTable(w: PdfWriter, text: string, size: number): Map<number, number> {
+  const first = firstRevision(w, text);
+  w.table(rows(first), `/Size ${size} /Root 1 0 R`);
+  return first;
+}
+
+type Refusal = HostilePdf['refused'];
+
+/** One case, written by `write` on a fresh writer; `refused` when kyso must refuse it. */
+function hostilePdf(
+  name: string,
+  readerText: string,
+  refused: Refusal,
+  write: (w: PdfWriter) => void,
+): HostilePdf {
+  const w = new PdfWriter();
+  write(w);
+  return { name, bytes: w.bytes(), readerText, ...(refused && { refused }) };
+}
+
+const ambiguous = (problem: string): Refusal => ({ code: 'PDF_AMBIGUOUS', problem });
+
 /** The differential set: each either signs showing the same text, or is refused. */
 export function differentialPdfs(): HostilePdf[] {
-  const cases: HostilePdf[] = [];
-
-  {
+  return [
     // A legitimate incremental update replacing the contents: readers and kyso see DEBT.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    w.table(rows(first), '/Size 6 /Root 1 0 R');
-    const contents = w.obj(4, textContent(DEBT));
-    w.table([[4, contents]], '/Size 6 /Root 1 0 R');
-    cases.push({ name: 'incremental-update', bytes: w.bytes(), readerText: DEBT });
-  }
-  {
+    hostilePdf('incremental-update', DEBT, undefined, (w) => {
+      firstRevisionWithTable(w, DRAFT, 6);
+      w.table([[4, w.obj(4, textContent(DEBT))]], '/Size 6 /Root 1 0 R');
+    }),
     // The last xref points page 1 back at the first revision's page: readers show DRAFT, while
     // the appended page (contents 6: DEBT) is what a file-order loader keeps and copies.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    w.table(rows(first), '/Size 6 /Root 1 0 R');
-    w.obj(
-      3,
-      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 6 0 R >>',
-    );
-    const debt = w.obj(6, textContent(DEBT));
-    w.table(
-      [
-        [3, first.get(3)!],
-        [6, debt],
-      ],
-      '/Size 7 /Root 1 0 R',
-    );
-    cases.push({
-      name: 'revert-xref',
-      bytes: w.bytes(),
-      readerText: DRAFT,
-      refused: { code: 'PDF_AMBIGUOUS', problem: 'object-outside-xref' },
-    });
-  }
-  {
+    hostilePdf('revert-xref', DRAFT, ambiguous('object-outside-xref'), (w) => {
+      const first = firstRevisionWithTable(w, DRAFT, 6);
+      w.obj(3, PAGE_WITH_CONTENTS_6);
+      const debt = w.obj(6, textContent(DEBT));
+      w.table(
+        [
+          [3, first.get(3)!],
+          [6, debt],
+        ],
+        '/Size 7 /Root 1 0 R',
+      );
+    }),
     // A page object after %%EOF that no xref lists: readers ignore it; a file-order loader keeps it.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    w.table(rows(first), '/Size 7 /Root 1 0 R');
-    w.obj(
-      3,
-      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 6 0 R >>',
-    );
-    w.obj(6, textContent(DEBT));
-    cases.push({
-      name: 'orphan-object',
-      bytes: w.bytes(),
-      readerText: DRAFT,
-      refused: { code: 'PDF_AMBIGUOUS', problem: 'object-outside-xref' },
-    });
-  }
-  {
+    hostilePdf('orphan-object', DRAFT, ambiguous('object-outside-xref'), (w) => {
+      firstRevisionWithTable(w, DRAFT, 7);
+      w.obj(3, PAGE_WITH_CONTENTS_6);
+      w.obj(6, textContent(DEBT));
+    }),
     // One number twice in one table: poppler keeps the first row, others the last.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    const debt = w.obj(4, textContent(DEBT));
-    w.table([...rows(first), [4, debt]], '/Size 6 /Root 1 0 R');
-    cases.push({
-      name: 'duplicate-object-number',
-      bytes: w.bytes(),
-      readerText: DRAFT,
-      refused: { code: 'PDF_AMBIGUOUS', problem: 'duplicate-xref-entry' },
-    });
-  }
-  {
+    hostilePdf('duplicate-object-number', DRAFT, ambiguous('duplicate-xref-entry'), (w) => {
+      const first = firstRevision(w, DRAFT);
+      w.table([...rows(first), [4, w.obj(4, textContent(DEBT))]], '/Size 6 /Root 1 0 R');
+    }),
     // A consistent hybrid file: the table does not list object 4, the /XRefStm stream places it.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DEBT);
-    const stream = w.xrefStream(6, [[4, first.get(4)!]], '/Size 7', {
-      prev: null,
-      startxref: false,
-      register: false,
-    });
-    const tableRows = rows(first).filter(([n]) => n !== 4);
-    w.table([...tableRows, [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
-    cases.push({ name: 'hybrid-xref', bytes: w.bytes(), readerText: DEBT });
-  }
-  {
+    hostilePdf('hybrid-xref', DEBT, undefined, (w) => {
+      const first = firstRevision(w, DEBT);
+      const stream = w.xrefStream(6, [[4, first.get(4)!]], '/Size 7', HYBRID_STREAM);
+      const tableRows = rows(first).filter(([n]) => n !== 4);
+      w.table([...tableRows, [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
+    }),
     // The same with object 4 listed free in the table (readers then differ: poppler rebuilds).
-    const w = new PdfWriter();
-    const first = firstRevision(w, DEBT);
-    const stream = w.xrefStream(6, [[4, first.get(4)!]], '/Size 7', {
-      prev: null,
-      startxref: false,
-      register: false,
-    });
-    const tableRows = rows(first).map(([n, o]): XrefRow => (n === 4 ? [4, null] : [n, o]));
-    w.table([...tableRows, [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
-    cases.push({ name: 'hybrid-xref-free-in-table', bytes: w.bytes(), readerText: DEBT });
-  }
-  {
+    hostilePdf('hybrid-xref-free-in-table', DEBT, undefined, (w) => {
+      const first = firstRevision(w, DEBT);
+      const stream = w.xrefStream(6, [[4, first.get(4)!]], '/Size 7', HYBRID_STREAM);
+      const tableRows = rows(first).map(([n, o]): XrefRow => (n === 4 ? [4, null] : [n, o]));
+      w.table([...tableRows, [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
+    }),
     // Two designated definitions, the newest xref naming the one earlier in the file: a reader
     // that rebuilds the xref (or pdf-lib's loader) takes the later one.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    const later = w.obj(4, textContent(DEBT));
-    w.table([...rows(first).filter(([n]) => n !== 4), [4, later]], '/Size 6 /Root 1 0 R');
-    w.table([[4, first.get(4)!]], '/Size 6 /Root 1 0 R');
-    cases.push({
-      name: 'xref-names-earlier-definition',
-      bytes: w.bytes(),
-      readerText: DRAFT,
-      refused: { code: 'PDF_AMBIGUOUS', problem: 'superseded-definition' },
-    });
-  }
-  {
+    hostilePdf('xref-names-earlier-definition', DRAFT, ambiguous('superseded-definition'), (w) => {
+      const first = firstRevision(w, DRAFT);
+      const later = w.obj(4, textContent(DEBT));
+      w.table([...rows(first).filter(([n]) => n !== 4), [4, later]], '/Size 6 /Root 1 0 R');
+      w.table([[4, first.get(4)!]], '/Size 6 /Root 1 0 R');
+    }),
     // A hybrid file whose table and stream place object 4 in two places.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    const debt = w.obj(4, textContent(DEBT));
-    const stream = w.xrefStream(6, [[4, debt]], '/Size 7', { prev: null, startxref: false, register: false });
-    w.table([...rows(first), [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
-    cases.push({
-      name: 'hybrid-xref-conflict',
-      bytes: w.bytes(),
-      readerText: DRAFT,
-      refused: { code: 'PDF_AMBIGUOUS', problem: 'hybrid-xref-conflict' },
-    });
-  }
-  {
+    hostilePdf('hybrid-xref-conflict', DRAFT, ambiguous('hybrid-xref-conflict'), (w) => {
+      const first = firstRevision(w, DRAFT);
+      const stream = w.xrefStream(6, [[4, w.obj(4, textContent(DEBT))]], '/Size 7', HYBRID_STREAM);
+      w.table([...rows(first), [6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream}`, { prev: null });
+    }),
     // An update whose /Prev points into the middle of an object.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    w.table(rows(first), '/Size 6 /Root 1 0 R');
-    const contents = w.obj(4, textContent(DEBT));
-    w.table([[4, contents]], '/Size 6 /Root 1 0 R', { prev: first.get(3)! + 5 });
-    cases.push({
-      name: 'broken-prev',
-      bytes: w.bytes(),
-      readerText: DEBT,
-      refused: { code: 'PDF_DAMAGED', problem: 'broken-prev-chain' },
-    });
-  }
-  {
+    hostilePdf('broken-prev', DEBT, { code: 'PDF_DAMAGED', problem: 'broken-prev-chain' }, (w) => {
+      const first = firstRevisionWithTable(w, DRAFT, 6);
+      const contents = w.obj(4, textContent(DEBT));
+      w.table([[4, contents]], '/Size 6 /Root 1 0 R', { prev: first.get(3)! + 5 });
+    }),
     // An xref stream update after a classic table (a common mix after editing in newer software).
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT);
-    w.table(rows(first), '/Size 6 /Root 1 0 R');
-    const contents = w.obj(4, textContent(DEBT));
-    w.xrefStream(6, [[4, contents]], '/Size 7 /Root 1 0 R');
-    cases.push({ name: 'xref-stream-update', bytes: w.bytes(), readerText: DEBT });
-  }
-  {
+    hostilePdf('xref-stream-update', DEBT, undefined, (w) => {
+      firstRevisionWithTable(w, DRAFT, 6);
+      w.xrefStream(6, [[4, w.obj(4, textContent(DEBT))]], '/Size 7 /Root 1 0 R');
+    }),
     // Contents whose indirect /Length runs past an "endstream" inside the data: readers read
     // /Length bytes (both lines), a loader that searches for "endstream" stops at the first.
-    const w = new PdfWriter();
-    const first = firstRevision(w, DRAFT, { withoutContents: true });
-    const data = `BT /F1 24 Tf 72 700 Td (${DRAFT}) Tj ET\nendstream\nBT /F1 24 Tf 72 600 Td (${DEBT}) Tj ET`;
-    first.set(4, w.obj(4, `<< /Length 6 0 R >>\nstream\n${data}\nendstream`));
-    first.set(6, w.obj(6, String(data.length)));
-    w.table(rows(first), '/Size 7 /Root 1 0 R');
-    cases.push({
-      name: 'stream-length',
-      bytes: w.bytes(),
-      readerText: DRAFT,
-      refused: { code: 'PDF_AMBIGUOUS', problem: 'stream-length' },
-    });
-  }
-  return cases;
+    hostilePdf('stream-length', DRAFT, ambiguous('stream-length'), (w) => {
+      const first = firstRevision(w, DRAFT, { withoutContents: true });
+      const data = `BT /F1 24 Tf 72 700 Td (${DRAFT}) Tj ET\nendstream\nBT /F1 24 Tf 72 600 Td (${DEBT}) Tj ET`;
+      first.set(4, w.obj(4, `<< /Length 6 0 R >>\nstream\n${data}\nendstream`));
+      first.set(6, w.obj(6, String(data.length)));
+      w.table(rows(first), '/Size 7 /Root 1 0 R');
+    }),
+  ];
 }

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /** Poppler (pdfsig, pdftoppm, pdftotext) and NSS (certutil) around PDFs written to a scratch folder. */
 
@@ -26,7 +27,24 @@ export interface PdfsigSignature {
 /** Runs pdfsig and splits its report per signature. */
 export function pdfsig(file: string, nssDb: string): { output: string; signatures: PdfsigSignature[] } {
   const run = spawnSync('pdfsig', ['-nssdir', `sql:${nssDb}`, file], { encoding: 'utf8' });
-  const output = `${run.stdout}${run.stderr}`;
+  return pdfsigReport(`${run.stdout}${run.stderr}`);
+}
+
+/**
+ * pdfsig without OCSP requests of its own, run asynchronously: a test's OCSP responder answers from
+ * the test's process, which a synchronous run would block.
+ */
+export async function pdfsigNoOcsp(
+  file: string,
+  nssDb: string,
+): Promise<{ output: string; signatures: PdfsigSignature[] }> {
+  const { stdout } = await promisify(execFile)('pdfsig', ['-no-ocsp', '-nssdir', `sql:${nssDb}`, file], {
+    encoding: 'utf8',
+  });
+  return pdfsigReport(stdout);
+}
+
+function pdfsigReport(output: string): { output: string; signatures: PdfsigSignature[] } {
   const signatures = output
     .split(/^Signature #\d+:$/m)
     .slice(1)
@@ -36,6 +54,43 @@ export function pdfsig(file: string, nssDb: string): { output: string; signature
       trusted: /Certificate Validation: Certificate is Trusted\./.test(text),
     }));
   return { output, signatures };
+}
+
+/**
+ * A long-term (B-LTA) PDF as independent tools see it, written to `dir`: qpdf's objects (see
+ * qpdfLongTermObjects) and whether pdfsig, trusting `caPemFiles`, finds the first signature valid.
+ */
+export async function longTermPdfSeenByTools(
+  pdf: Uint8Array,
+  dir: string,
+  caPemFiles: string[],
+): Promise<ReturnType<typeof qpdfLongTermObjects> & { firstSignatureValid: boolean; pdfsigOutput: string }> {
+  const file = writePdf(dir, 'b-lta.pdf', pdf);
+  // -no-ocsp: with its own OCSP checks NSS gives a test CA the status "unknown issuer".
+  const report = await pdfsigNoOcsp(file, makeNssDb(dir, caPemFiles));
+  return {
+    ...qpdfLongTermObjects(file),
+    firstSignatureValid: report.signatures[0]?.valid === true,
+    pdfsigOutput: report.output,
+  };
+}
+
+/** What qpdf lists in a long-term PDF: a /DSS on the catalog, each /OCSPs array's size, document time-stamps. */
+export function qpdfLongTermObjects(file: string): {
+  catalogDss: boolean;
+  ocspCounts: number[];
+  documentTimestamps: number;
+} {
+  type PdfObject = { '/Type'?: string; '/DSS'?: string; '/OCSPs'?: string[]; '/SubFilter'?: string };
+  const json = JSON.parse(
+    execFileSync('qpdf', ['--json=1', '--json-key=objects', file], { encoding: 'utf8' }),
+  ) as { objects: Record<string, PdfObject> };
+  const objects = Object.values(json.objects);
+  return {
+    catalogDss: objects.some((o) => o['/Type'] === '/Catalog' && typeof o['/DSS'] === 'string'),
+    ocspCounts: objects.flatMap((o) => (Array.isArray(o['/OCSPs']) ? [o['/OCSPs'].length] : [])),
+    documentTimestamps: objects.filter((o) => o['/SubFilter'] === '/ETSI.RFC3161').length,
+  };
 }
 
 export function pdftotext(file: string, page = 1): string {

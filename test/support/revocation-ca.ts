@@ -4,8 +4,9 @@
  * the CRL, from one index the test can mark revoked; either service can be taken down.
  */
 import { issueTestCertificate, makeTestCa } from './openssl.js';
+import { rsaSignDigest } from './software-signer.js';
 import { execFile, execFileSync } from 'node:child_process';
-import { createPrivateKey, privateEncrypt, constants } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { DigestSigner } from '../../shared/cms/cades.js';
-import { DIGEST_INFO_PREFIX } from '../../shared/cms/digest-info.js';
 
 const run = promisify(execFile);
 
@@ -158,12 +158,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         signer: {
           keyType: 'RSA',
           async signDigest(digest, algorithm) {
-            return new Uint8Array(
-              privateEncrypt(
-                { key, padding: constants.RSA_PKCS1_PADDING },
-                Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]),
-              ),
-            );
+            return rsaSignDigest(key, digest, algorithm);
           },
         },
       };

@@ -100,3 +100,9 @@ async function openConsentWindows(page: Page): Promise<Page[]> {
 export function sdkProgress(page: Page): Promise<Array<[number, number]>> {
   return page.evaluate(() => (window as any).kysoProgress);
 }
+
+/** sdkCall, then its outcome: for a call that ends without anyone answering a window. */
+export async function sdkResult(page: Page, method: SdkMethod, options?: unknown): Promise<SdkOutcome> {
+  await sdkCall(page, method, options);
+  return sdkOutcome(page);
+}

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import path from 'node:path';
 import { DIGEST_INFO_PREFIX } from '../../shared/cms/algorithms.js';
-import type { DigestSigner } from '../../shared/cms/cades.js';
+import { signCades, type DigestSigner } from '../../shared/cms/cades.js';
+import { digest } from '../../shared/cms/digest.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
 
 /**
@@ -51,10 +52,7 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   const signer: DigestSigner = {
     keyType,
     async signDigest(digest: Uint8Array, algorithm: DigestAlgorithm) {
-      if (keyType === 'RSA') {
-        const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
-        return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
-      }
+      if (keyType === 'RSA') return rsaSignDigest(key, digest, algorithm);
       // `pkeyutl -sign` on an EC key signs the given bytes as the digest, as CKM_ECDSA does
       // (node:crypto always hashes first).
       const der = execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', keyPath], { input: digest });
@@ -63,6 +61,36 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   };
   const caDer = execFileSync('openssl', ['x509', '-in', caPem, '-outform', 'DER']);
   return { signer, certificateDer, certificatePem: certPem, caPem, caDer, key };
+}
+
+/** A CAdES-BES signature of `content` by a software identity: detached unless `attached`. */
+export async function signContentCades(
+  identity: SoftwareIdentity,
+  content: Uint8Array,
+  {
+    digestAlgorithm = 'SHA-256',
+    attached = false,
+  }: { digestAlgorithm?: DigestAlgorithm; attached?: boolean } = {},
+): Promise<Uint8Array> {
+  return signCades(
+    {
+      contentDigest: await digest(digestAlgorithm, content),
+      digestAlgorithm,
+      signerCertificate: identity.certificateDer,
+      ...(attached && { content }),
+    },
+    identity.signer,
+  );
+}
+
+/** RSA PKCS#1 v1.5 over a DigestInfo as given (CKM_RSA_PKCS: node:crypto would hash again). */
+export function rsaSignDigestInfo(key: KeyObject, digestInfo: Uint8Array): Uint8Array {
+  return new Uint8Array(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo));
+}
+
+/** RSA PKCS#1 v1.5 over a digest already computed, wrapped in its DigestInfo (as CKM_RSA_PKCS is used). */
+export function rsaSignDigest(key: KeyObject, digest: Uint8Array, algorithm: DigestAlgorithm): Uint8Array {
+  return rsaSignDigestInfo(key, Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]));
 }
 
 /** DER Ecdsa-Sig-Value → r‖s, each left-padded to the curve size (the PKCS#11 CKM_ECDSA output). */

@@ -18,9 +18,8 @@ export interface TestToken {
   remove(): void;
 }
 
-/** A private copy of the master test token (made by global-setup). */
-export function copyTestToken(): TestToken {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-token-'));
+/** A private copy of the master test token (made by global-setup), in `dir` or a new temporary folder. */
+export function copyTestToken(dir = mkdtempSync(path.join(tmpdir(), 'kyso-token-'))): TestToken {
   cpSync(MASTER_TOKEN_DIR, dir, { recursive: true });
   const conf = path.join(dir, 'softhsm2.conf');
   writeFileSync(

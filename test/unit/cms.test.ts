@@ -8,7 +8,7 @@ import { digest } from '../../shared/cms/digest.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { makeSoftwareIdentity, signContentCades, type SoftwareIdentity } from '../support/software-signer.js';
 
 const content = new TextEncoder().encode('Đơn đề nghị cấp giấy phép — bản ký số\n');
 
@@ -34,14 +34,7 @@ describe('CAdES-BES SignedData', () => {
   ];
   it.each(cases)('detached %s %s verifies with openssl and with verifyCms', async (keyType, algorithm) => {
     const id = ids[keyType];
-    const cms = await signCades(
-      {
-        contentDigest: await digest(algorithm, content),
-        digestAlgorithm: algorithm,
-        signerCertificate: id.certificateDer,
-      },
-      id.signer,
-    );
+    const cms = await signContentCades(id, content, { digestAlgorithm: algorithm });
     expect(opensslCmsVerify({ cms, content, caFile: id.caPem }).ok).toBe(true);
     const ours = await verifyCms({ cms, content, trustedRoots: [id.caDer] });
     expect(ours.problems).toEqual([]);
@@ -59,15 +52,7 @@ describe('CAdES-BES SignedData', () => {
 
   it('attached signature carries the content and verifies without it', async () => {
     const id = ids.EC;
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: id.certificateDer,
-        content,
-      },
-      id.signer,
-    );
+    const cms = await signContentCades(id, content, { attached: true });
     expect(opensslCmsVerify({ cms, caFile: id.caPem }).ok).toBe(true);
     const ours = await verifyCms({ cms });
     expect(ours.valid).toBe(true);
@@ -76,14 +61,7 @@ describe('CAdES-BES SignedData', () => {
 
   it('signed attributes are DER-sorted and include the CAdES-BES set', async () => {
     const id = ids.RSA;
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: id.certificateDer,
-      },
-      id.signer,
-    );
+    const cms = await signContentCades(id, content);
     const asn1 = await import('asn1js');
     const text = Buffer.from(cms).toString('hex');
     // contentType, messageDigest, signingTime, signingCertificateV2 OIDs all present
@@ -121,14 +99,7 @@ describe('CAdES-BES SignedData', () => {
   });
 
   it('reports an untrusted chain', async () => {
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: ids.EC.certificateDer,
-      },
-      ids.EC.signer,
-    );
+    const cms = await signContentCades(ids.EC, content);
     const otherCa = makeSoftwareIdentity(
       mkdtempSync(path.join(tmpdir(), 'kyso-cms-other-')),
       'EC',

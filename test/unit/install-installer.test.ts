@@ -4,6 +4,7 @@ import {
   install,
   uninstall,
   type InstallerFs,
+  type InstallOptions,
 } from '../../native-host/src/install/installer.js';
 import type { Registry } from '../../native-host/src/install/windows-registry.js';
 
@@ -44,10 +45,21 @@ function memoryRegistry() {
 const home = '/home/an';
 const hostPath = '/home/an/.local/share/kyso/kyso-host.sh';
 
+/** install() on an in-memory file system: its report and the files it wrote. */
+async function installInMemory(options: Omit<InstallOptions, 'fs'>) {
+  const { fs, files } = memoryFs();
+  return { report: await install({ ...options, fs }), files };
+}
+
 describe('install / uninstall (in memory)', () => {
   it('writes one manifest per browser at user scope on Linux, mode 0644, with the right shape', async () => {
-    const { fs, files } = memoryFs();
-    const report = await install({ platform: 'linux', scope: 'user', home, env: {}, hostPath, fs });
+    const { report, files } = await installInMemory({
+      platform: 'linux',
+      scope: 'user',
+      home,
+      env: {},
+      hostPath,
+    });
     expect(report.ok).toBe(true);
     expect(report.entries.map((e) => [e.browsers.join('+'), e.action])).toEqual([
       ['chrome', 'written'],
@@ -96,13 +108,11 @@ describe('install / uninstall (in memory)', () => {
   });
 
   it('dry run changes nothing', async () => {
-    const { fs, files } = memoryFs();
-    const report = await install({
+    const { report, files } = await installInMemory({
       platform: 'darwin',
       scope: 'user',
       home: '/Users/an',
       hostPath,
-      fs,
       dryRun: true,
     });
     expect(report.dryRun).toBe(true);
@@ -111,8 +121,7 @@ describe('install / uninstall (in memory)', () => {
   });
 
   it('system scope on Linux: shared /etc/chromium written once, Firefox lib and lib64, Vivaldi/Opera skipped', async () => {
-    const { fs, files } = memoryFs();
-    const report = await install({ platform: 'linux', scope: 'system', home, hostPath, fs });
+    const { report, files } = await installInMemory({ platform: 'linux', scope: 'system', home, hostPath });
     expect(report.entries.map((e) => [e.browsers.join('+'), e.target, e.action])).toEqual([
       ['vivaldi', '', 'skipped'],
       ['opera', '', 'skipped'],

@@ -19,18 +19,44 @@ function dirsOf(browser: Browser, query: LocationQuery): string[] | undefined {
   return hostLocation(browser, query)?.manifestPaths.map((f) => f.replace(/[/\\]vn\.kyso\.host\.json$/, ''));
 }
 
+const MAC_SUPPORT = `${MAC_HOME}/Library/Application Support`;
+const HOMES: Record<'linux' | 'darwin', string> = { linux: LINUX_HOME, darwin: MAC_HOME };
+
+/** Where each browser reads native-messaging manifests, by platform and scope (undefined: nowhere). */
+const MANIFEST_DIRS: Array<['linux' | 'darwin', 'user' | 'system', Browser, string[] | undefined]> = [
+  ['linux', 'user', 'chrome', ['/home/an/.config/google-chrome/NativeMessagingHosts']],
+  ['linux', 'system', 'chrome', ['/etc/opt/chrome/native-messaging-hosts']],
+  ['darwin', 'user', 'chrome', [`${MAC_SUPPORT}/Google/Chrome/NativeMessagingHosts`]],
+  ['darwin', 'system', 'chrome', ['/Library/Google/Chrome/NativeMessagingHosts']],
+  ['linux', 'user', 'chromium', ['/home/an/.config/chromium/NativeMessagingHosts']],
+  ['linux', 'system', 'chromium', ['/etc/chromium/native-messaging-hosts']],
+  ['darwin', 'user', 'chromium', [`${MAC_SUPPORT}/Chromium/NativeMessagingHosts`]],
+  ['darwin', 'system', 'chromium', ['/Library/Application Support/Chromium/NativeMessagingHosts']],
+  ['linux', 'user', 'edge', ['/home/an/.config/microsoft-edge/NativeMessagingHosts']],
+  ['linux', 'system', 'edge', ['/etc/opt/edge/native-messaging-hosts']],
+  ['darwin', 'user', 'edge', [`${MAC_SUPPORT}/Microsoft Edge/NativeMessagingHosts`]],
+  ['darwin', 'system', 'edge', ['/Library/Microsoft/Edge/NativeMessagingHosts']],
+  ['linux', 'user', 'brave', ['/home/an/.config/BraveSoftware/Brave-Browser/NativeMessagingHosts']],
+  ['linux', 'system', 'brave', ['/etc/chromium/native-messaging-hosts']],
+  ['darwin', 'user', 'brave', [`${MAC_SUPPORT}/BraveSoftware/Brave-Browser/NativeMessagingHosts`]],
+  ['darwin', 'system', 'brave', ['/Library/Application Support/Chromium/NativeMessagingHosts']],
+  ['linux', 'user', 'vivaldi', ['/home/an/.config/vivaldi/NativeMessagingHosts']],
+  ['linux', 'system', 'vivaldi', undefined],
+  ['darwin', 'user', 'vivaldi', [`${MAC_SUPPORT}/Vivaldi/NativeMessagingHosts`]],
+  ['darwin', 'system', 'vivaldi', undefined],
+  ['linux', 'user', 'opera', ['/home/an/.config/opera/NativeMessagingHosts']],
+  ['linux', 'system', 'opera', undefined],
+  ['darwin', 'user', 'opera', [`${MAC_SUPPORT}/com.operasoftware.Opera/NativeMessagingHosts`]],
+  ['darwin', 'system', 'opera', undefined],
+  ['linux', 'user', 'firefox', ['/home/an/.mozilla/native-messaging-hosts']],
+  ['linux', 'system', 'firefox', ['lib', 'lib64'].map((lib) => `/usr/${lib}/mozilla/native-messaging-hosts`)],
+  ['darwin', 'user', 'firefox', [`${MAC_SUPPORT}/Mozilla/NativeMessagingHosts`]],
+  ['darwin', 'system', 'firefox', ['/Library/Application Support/Mozilla/NativeMessagingHosts']],
+];
+
 describe('host manifest locations', () => {
-  it('Linux, user scope', () => {
-    const q: LocationQuery = { platform: 'linux', scope: 'user', home: LINUX_HOME, env: {} };
-    expect(Object.fromEntries(BROWSERS.map((b) => [b, dirsOf(b, q)]))).toEqual({
-      chrome: ['/home/an/.config/google-chrome/NativeMessagingHosts'],
-      chromium: ['/home/an/.config/chromium/NativeMessagingHosts'],
-      edge: ['/home/an/.config/microsoft-edge/NativeMessagingHosts'],
-      brave: ['/home/an/.config/BraveSoftware/Brave-Browser/NativeMessagingHosts'],
-      vivaldi: ['/home/an/.config/vivaldi/NativeMessagingHosts'],
-      opera: ['/home/an/.config/opera/NativeMessagingHosts'],
-      firefox: ['/home/an/.mozilla/native-messaging-hosts'],
-    });
+  it.each(MANIFEST_DIRS)('%s, %s scope: %s', (platform, scope, browser, dirs) => {
+    expect(dirsOf(browser, { platform, scope, home: HOMES[platform], env: {} })).toEqual(dirs);
   });
 
   it('Linux, user scope honours XDG_CONFIG_HOME and CHROME_CONFIG_HOME, but not for Firefox', () => {
@@ -48,46 +74,6 @@ describe('host manifest locations', () => {
     // The XDG spec says relative values are ignored.
     const relative = { ...q, env: { XDG_CONFIG_HOME: 'relative/dir' } };
     expect(dirsOf('edge', relative)).toEqual(['/home/an/.config/microsoft-edge/NativeMessagingHosts']);
-  });
-
-  it('Linux, system scope', () => {
-    const q: LocationQuery = { platform: 'linux', scope: 'system', home: LINUX_HOME };
-    expect(Object.fromEntries(BROWSERS.map((b) => [b, dirsOf(b, q)]))).toEqual({
-      chrome: ['/etc/opt/chrome/native-messaging-hosts'],
-      chromium: ['/etc/chromium/native-messaging-hosts'],
-      edge: ['/etc/opt/edge/native-messaging-hosts'],
-      brave: ['/etc/chromium/native-messaging-hosts'],
-      vivaldi: undefined,
-      opera: undefined,
-      firefox: ['/usr/lib/mozilla/native-messaging-hosts', '/usr/lib64/mozilla/native-messaging-hosts'],
-    });
-  });
-
-  it('macOS, user scope', () => {
-    const q: LocationQuery = { platform: 'darwin', scope: 'user', home: MAC_HOME };
-    const support = '/Users/an/Library/Application Support';
-    expect(Object.fromEntries(BROWSERS.map((b) => [b, dirsOf(b, q)]))).toEqual({
-      chrome: [`${support}/Google/Chrome/NativeMessagingHosts`],
-      chromium: [`${support}/Chromium/NativeMessagingHosts`],
-      edge: [`${support}/Microsoft Edge/NativeMessagingHosts`],
-      brave: [`${support}/BraveSoftware/Brave-Browser/NativeMessagingHosts`],
-      vivaldi: [`${support}/Vivaldi/NativeMessagingHosts`],
-      opera: [`${support}/com.operasoftware.Opera/NativeMessagingHosts`],
-      firefox: [`${support}/Mozilla/NativeMessagingHosts`],
-    });
-  });
-
-  it('macOS, system scope', () => {
-    const q: LocationQuery = { platform: 'darwin', scope: 'system', home: MAC_HOME };
-    expect(Object.fromEntries(BROWSERS.map((b) => [b, dirsOf(b, q)]))).toEqual({
-      chrome: ['/Library/Google/Chrome/NativeMessagingHosts'],
-      chromium: ['/Library/Application Support/Chromium/NativeMessagingHosts'],
-      edge: ['/Library/Microsoft/Edge/NativeMessagingHosts'],
-      brave: ['/Library/Application Support/Chromium/NativeMessagingHosts'],
-      vivaldi: undefined,
-      opera: undefined,
-      firefox: ['/Library/Application Support/Mozilla/NativeMessagingHosts'],
-    });
   });
 
   it('Linux and macOS need no registry', () => {

@@ -5,7 +5,6 @@ import path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signCades } from '../../shared/cms/cades.js';
 import { digest } from '../../shared/cms/digest.js';
 import {
   attachSignatureTimestamp,
@@ -18,7 +17,7 @@ import { signatureTimestampTokens, verifySignatureTimestamp } from '../../shared
 import { bytesToHex, toArrayBuffer } from '../../shared/encoding.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { makeSoftwareIdentity, signContentCades, type SoftwareIdentity } from '../support/software-signer.js';
 
 const content = new TextEncoder().encode('Hồ sơ đăng ký kinh doanh\n');
 let dir: string;
@@ -120,14 +119,7 @@ describe('requestTimestamp over any fetch', () => {
 
 describe('attachSignatureTimestamp', () => {
   it('adds only an unsigned attribute: signature, signed attributes and certificates unchanged', async () => {
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: id.certificateDer,
-      },
-      id.signer,
-    );
+    const cms = await signContentCades(id, content);
     // Any DER stands in for a token here: attaching does not judge it, verifying does.
     const fakeToken = new Uint8Array(
       new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.1', content: new asn1js.OctetString() })
@@ -160,14 +152,7 @@ describe('attachSignatureTimestamp', () => {
   });
 
   it('reports absence and garbage', async () => {
-    const cms = await signCades(
-      {
-        contentDigest: await digest('SHA-256', content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: id.certificateDer,
-      },
-      id.signer,
-    );
+    const cms = await signContentCades(id, content);
     expect(await verifySignatureTimestamp(cms)).toEqual({ present: false, valid: false, problems: [] });
     expect((await verifySignatureTimestamp(new Uint8Array([1, 2, 3]))).problems).toEqual([
       'not a CMS SignedData structure',

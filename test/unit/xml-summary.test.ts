@@ -1,35 +1,44 @@
 /** What the consent window shows of an XML document, and the refusals that come before any PIN. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { summarizeXml } from '../../shared/xml/summary.js';
 import { xmlContentRows } from '../../shared/xml/signed-content.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
+import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
+import { HOSTILE_XML, isExpectedProblem, type XmlProfile } from '../support/hostile-documents.js';
 
-const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
-const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
+const HTKK = HTKK_RETURN;
 const asRecord = (lines: ReturnType<typeof summarizeXml>) =>
   Object.fromEntries(lines.map((l) => [l.field, l.value]));
 
 describe('XML summaries', () => {
-  it('a tax return: form, period, taxpayer', () => {
-    expect(asRecord(summarizeXml(HTKK, 'htkk'))).toEqual({
-      taxForm: 'TỜ KHAI THUẾ GIÁ TRỊ GIA TĂNG (Mẫu số 01/GTGT)',
-      taxPeriod: '10/2026',
-      taxpayerId: '0101234567',
-      taxpayerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
-    });
-  });
-
-  it('an e-invoice: number, date, seller, buyer, total', () => {
-    expect(asRecord(summarizeXml(EINVOICE, 'einvoice'))).toEqual({
-      invoiceNumber: '1 C26TKS 1234',
-      invoiceDate: '2026-11-22',
-      sellerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
-      sellerId: '0101234567',
-      buyerName: 'CÔNG TY CỔ PHẦN GIẢI PHÁP SỐ ĐÀ NẴNG',
-      buyerId: '0401122334',
-      invoiceTotal: '21450000 VND',
-    });
+  it.each<[string, string, XmlProfile, Record<string, string>]>([
+    [
+      'a tax return: form, period, taxpayer',
+      HTKK,
+      'htkk',
+      {
+        taxForm: 'TỜ KHAI THUẾ GIÁ TRỊ GIA TĂNG (Mẫu số 01/GTGT)',
+        taxPeriod: '10/2026',
+        taxpayerId: '0101234567',
+        taxpayerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
+      },
+    ],
+    [
+      'an e-invoice: number, date, seller, buyer, total',
+      EINVOICE,
+      'einvoice',
+      {
+        invoiceNumber: '1 C26TKS 1234',
+        invoiceDate: '2026-11-22',
+        sellerName: 'CÔNG TY TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ',
+        sellerId: '0101234567',
+        buyerName: 'CÔNG TY CỔ PHẦN GIẢI PHÁP SỐ ĐÀ NẴNG',
+        buyerId: '0401122334',
+        invoiceTotal: '21450000 VND',
+      },
+    ],
+  ])('%s', (_what, xml, profile, expected) => {
+    expect(asRecord(summarizeXml(xml, profile))).toEqual(expected);
   });
 
   it('only what is there; long values are cut', () => {
@@ -111,7 +120,7 @@ describe('XML summaries read only inside the signed element, by the exact path',
     expect(asRecord(summarizeXml(xml, 'einvoice'))).toEqual(asRecord(summarizeXml(EINVOICE, 'einvoice')));
   });
 
-  const problemOf = (xml: string, profile: 'htkk' | 'einvoice') => {
+  const problemOf = (xml: string, profile: XmlProfile) => {
     try {
       summarizeXml(xml, profile);
       return 'accepted';
@@ -122,63 +131,9 @@ describe('XML summaries read only inside the signed element, by the exact path',
     }
   };
 
-  it.each<[string, string, 'htkk' | 'einvoice', string]>([
-    [
-      'a second signed-element candidate',
-      EINVOICE.replace('<DSCKS>', '<DLHDon Id="x"><TTChung/></DLHDon><DSCKS>'),
-      'einvoice',
-      'DUPLICATE_SIGNED_NODE',
-    ],
-    [
-      'a candidate nested elsewhere',
-      HTKK.replace('<CKyDTu/>', '<CKyDTu><HSoKhaiThue/></CKyDTu>'),
-      'htkk',
-      'DUPLICATE_SIGNED_NODE',
-    ],
-    [
-      'one id on two elements',
-      EINVOICE.replace('<NBan/>', '<NBan Id="DLHDon-C26TKS-00001234"/>'),
-      'einvoice',
-      'DUPLICATE_ID',
-    ],
-    [
-      'a summary field twice on its path',
-      EINVOICE.replace('<TToan>', '<TToan><TgTTTBSo>1</TgTTTBSo>'),
-      'einvoice',
-      'DUPLICATE_SIGNED_NODE',
-    ],
-    [
-      'a DOCTYPE',
-      HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'),
-      'htkk',
-      'DOCTYPE_NOT_ALLOWED',
-    ],
-    [
-      'an entity declaration',
-      EINVOICE.replace('<HDon>', '<!DOCTYPE HDon [<!ENTITY seller "NGƯỜI BÁN GIẢ">]>\n<HDon>').replace(
-        '<Ten>CÔNG TY TNHH',
-        '<Ten>&seller;',
-      ),
-      'einvoice',
-      'INVALID_XML',
-    ],
-    [
-      'an undeclared entity',
-      EINVOICE.replace('<Ten>CÔNG TY TNHH', '<Ten>&seller;'),
-      'einvoice',
-      'INVALID_XML',
-    ],
-    [
-      'a processing instruction inside the signed element',
-      EINVOICE.replace('<TToan>', '<TToan><?render total="1"?>'),
-      'einvoice',
-      'PROCESSING_INSTRUCTION',
-    ],
-  ])('refuses %s before the window', (_case, xml, profile, expected) => {
+  it.each(HOSTILE_XML)('refuses $what before the window', ({ xml, profile, problem }) => {
     const found = problemOf(xml, profile);
-    // A DOCTYPE with entities may already fail as not well-formed in xmldom; either is refused.
-    if (expected === 'INVALID_XML') expect(['INVALID_XML', 'DOCTYPE_NOT_ALLOWED']).toContain(found);
-    else expect(found).toBe(expected);
+    expect(isExpectedProblem(problem, found), `${problem} expected, got ${found}`).toBe(true);
   });
 
   it('a processing instruction outside the signed element is not signed and not refused', () => {

@@ -87,7 +87,7 @@ export class ConsentFlow {
         settled: false,
         timeoutMs: LIMITS.userInteractionTimeoutMs,
       });
-      void this.openNext();
+      void this.openNext(); // opens the window when none is active; a failure settles the request (finish)
     });
   }
 
@@ -241,6 +241,7 @@ export class ConsentFlow {
     clearTimeout(request.timer);
     if (error) request.reject(error);
     else request.resolve(result);
+    // The answer is already given: the window closes (or is gone already) and the next request opens on its own.
     if (request.windowId !== undefined) void browser.windows.remove(request.windowId).catch(() => undefined);
     if (this.active === request) {
       this.active = undefined;

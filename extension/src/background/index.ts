@@ -65,7 +65,7 @@ if (BENCH_BUILD)
 host.onEvent = (event) => void relayWebSocketRequest(services, event);
 host.onDisconnected = () => void restartWebSocketIfEnabled(host);
 browser.storage.onChanged.addListener((changes) => {
-  if ('websocket' in changes) void applyWebSocketSetting(host);
+  if ('websocket' in changes) void applyWebSocketSetting(host); // never rejects
 });
 browser.runtime.onStartup.addListener(() => void applyWebSocketSetting(host));
 // At every service-worker start: the listener follows the setting (applyWebSocketSetting never rejects).

@@ -5,6 +5,8 @@
  * approved in the first moment after a question appears (stray typing from the page the user was
  * in must not sign or spend a PIN try).
  */
+import '../ui/base.css';
+import './consent.css';
 import browser from 'webextension-polyfill';
 import {
   holderName,
@@ -344,7 +346,7 @@ let xmlShown = 0;
 function openDocument(index: number, fromList: boolean): void {
   const d = details!.documents[index]!;
   openIndex = index;
-  void pdfView?.pdf.close();
+  void pdfView?.pdf.close(); // frees the previous preview; nothing waits for it
   pdfView = undefined;
   const article = $('document');
   article.dataset.open = 'true';
@@ -395,7 +397,7 @@ function openDocument(index: number, fromList: boolean): void {
 function closeDocument(): void {
   const index = openIndex;
   $('document').dataset.open = 'false';
-  void pdfView?.pdf.close();
+  void pdfView?.pdf.close(); // frees the preview; nothing waits for it
   pdfView = undefined;
   openIndex = -1;
   document.querySelector<HTMLButtonElement>(`#documents li[data-index="${index}"] .open-item`)?.focus();
@@ -462,7 +464,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     try {
       const { openPdf } = await import('./pdf-preview.js');
       const pdf = await openPdf(base64ToBytes(content.pdf));
-      if (index !== openIndex) return void pdf.close();
+      if (index !== openIndex) return void pdf.close(); // another document was opened meanwhile: free this one
       pdfView = { index, pdf, page: 1, seen: new Set() };
       $('page-count').hidden = false;
       $('page-count').textContent = tr.plural('documentPages', pdf.pages);
@@ -758,6 +760,7 @@ $('retry').addEventListener('click', () => {
   send({ type: 'list-certificates' });
 });
 $('close-document').addEventListener('click', closeDocument);
+// showPage shows its own failure on the page (page-problem); a click or resize does not wait for it.
 $('page-previous').addEventListener('click', () => pdfView && void showPage(Math.max(1, pdfView.page - 1)));
 $('page-next').addEventListener(
   'click',

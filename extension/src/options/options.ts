@@ -1,4 +1,6 @@
 /** Options: the host's and tokens' state, the sites allowed or refused (revocable), the TSA, developer mode. */
+import '../ui/base.css';
+import './options.css';
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
@@ -202,6 +204,7 @@ function showModules(answer: OptionsModules): void {
           textContent: t('options_remove'),
         });
         remove.setAttribute('aria-label', t('options_removeLabel', { path: m.path }));
+        // The click waits for nothing: setModules shows the host's answer in the module list.
         remove.addEventListener(
           'click',
           () => void setModules(configuredModules.filter((p) => p !== m.path)),

@@ -31,6 +31,7 @@ export interface PluginSupport {
 
 export function installPluginSupport(listCertificates: () => Promise<CertificateEntry[]>): PluginSupport {
   const prompts = new PromptFlow(listCertificates);
+  // Listeners wait for nothing; a sync that fails leaves the registrations as they were.
   const sync = () => void syncPluginRegistrations().catch(() => undefined);
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'local' && 'pluginSites' in changes) sync();

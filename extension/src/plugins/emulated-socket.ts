@@ -80,6 +80,7 @@ export class EmulatedSocket extends EventTarget {
         if (typeof handler === 'function') handler.call(this, event);
       });
     }
+    // The page's constructor cannot wait: the socket opens, or becomes the native one, once kyso answers (enabledFor never rejects).
     void enabledFor(connection.plugin).then((enabled) =>
       enabled ? this.open() : this.becomeNative(NativeWebSocket, protocols),
     );
@@ -120,6 +121,7 @@ export class EmulatedSocket extends EventTarget {
       );
     if (this.native) return this.native.send(data as string);
     if (this.readyState !== OPEN) return;
+    // send() returns nothing to the page: the answers arrive as message events.
     void this.connection.onMessage(data).then((frames) => {
       for (const frame of frames) {
         if (this.readyState !== OPEN) return;

@@ -44,6 +44,7 @@ async function noticed(details: RequestDetails): Promise<void> {
 
 export function observePluginAttempts(): void {
   browser.webRequest.onBeforeRequest.addListener(
+    // Only noticed, never blocked: the request goes on while the attempt is recorded.
     (details) => void noticed(details as unknown as RequestDetails).catch(() => undefined),
     {
       urls: LOOPBACK_PATTERNS,

@@ -57,6 +57,7 @@ async function render(): Promise<void> {
   if (!list) return;
   const [sites, offers, t] = await Promise.all([pluginSites(), pluginOffers(), texts()]);
   const rows: HTMLLIElement[] = [];
+  // The buttons wait for nothing: choose() saves, reloads the site's tabs and draws the section again.
   for (const [origin, offer] of Object.entries(offers)) {
     if (sites[origin]) continue;
     const item = Object.assign(document.createElement('li'), { className: 'plugin-offer' });
@@ -121,6 +122,7 @@ for (const which of ['signature', 'seal'] as const) {
   });
 }
 
+// The section draws itself when the page loads and when the stored choices change; nothing waits for it.
 void renderImages();
 void render();
 browser.storage.onChanged.addListener((changes, area) => {

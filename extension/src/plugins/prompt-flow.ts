@@ -53,6 +53,7 @@ export class PromptFlow {
         () => this.finish(prompt, new KysoError('TIMEOUT')),
         LIMITS.userInteractionTimeoutMs,
       );
+      // Opening the window is not waited for: the prompt settles on the user's answer, its timeout or a failed open.
       void browser.windows
         .create({
           url: browser.runtime.getURL(`src/plugins/prompt.html?prompt=${encodeURIComponent(prompt.id)}`),
@@ -123,6 +124,7 @@ export class PromptFlow {
     prompt.settled = true;
     clearTimeout(prompt.timer);
     if (this.active === prompt) this.active = undefined;
+    // The answer is already given: the window closes (or is gone already).
     if (prompt.windowId !== undefined) void browser.windows.remove(prompt.windowId).catch(() => undefined);
     if (error) prompt.reject(error);
     else prompt.resolve(answer!);

@@ -18,6 +18,7 @@ import {
   writeLauncher,
   type Browser,
   type Scope,
+  type UninstallOptions,
 } from '../install/index.js';
 import { isPackagedExecutable } from '../runtime.js';
 
@@ -57,34 +58,38 @@ function parseBrowsers(list: string | undefined): Browser[] | undefined {
   return names as Browser[];
 }
 
+/** What install and uninstall are both told: where, for whom, and whether to change anything. */
+function commonOptions(options: InstallCommandOptions): UninstallOptions & { home: string } {
+  const browsers = parseBrowsers(options.browsers);
+  return {
+    scope: options.scope,
+    home: options.home ?? os.homedir(),
+    dryRun: options.dryRun,
+    ...(browsers && { browsers }),
+    ...(options.userDataDir && { userDataDir: options.userDataDir }),
+  };
+}
+
 export async function runInstall(
   options: InstallCommandOptions,
   print: (line: string) => void,
 ): Promise<number> {
-  const home = options.home ?? os.homedir();
-  const browsers = parseBrowsers(options.browsers);
+  const common = commonOptions(options);
   // The packaged binary is its own launcher; a launcher script still carries test/demo environment.
   const packaged = isPackagedExecutable();
   const launcher =
     packaged && !options.launcherEnv
       ? { path: process.execPath, action: 'unchanged' as const }
-      : await writeLauncher(options.userDataDir ?? launcherDirectory(options.scope, home), {
+      : await writeLauncher(options.userDataDir ?? launcherDirectory(options.scope, common.home), {
           ...(!packaged && { hostScript: findHostScript() }),
           ...(options.launcherEnv && { env: options.launcherEnv }),
           dryRun: options.dryRun,
         });
-  const report = await install({
-    scope: options.scope,
-    hostPath: launcher.path,
-    home,
-    dryRun: options.dryRun,
-    ...(browsers && { browsers }),
-    ...(options.userDataDir && { userDataDir: options.userDataDir }),
-  });
+  const report = await install({ ...common, hostPath: launcher.path });
   print(`launcher ${launcher.path}: ${launcher.action}`);
   print(formatReport(report));
   if (currentPlatform() === 'linux') {
-    for (const advice of sandboxedBrowserAdvice({ home, exists: existsSync }))
+    for (const advice of sandboxedBrowserAdvice({ home: common.home, exists: existsSync }))
       print(`${advice.vi}\n${advice.en}`);
   }
   return report.ok ? 0 : 1;
@@ -94,15 +99,7 @@ export async function runUninstall(
   options: InstallCommandOptions,
   print: (line: string) => void,
 ): Promise<number> {
-  const home = options.home ?? os.homedir();
-  const browsers = parseBrowsers(options.browsers);
-  const report = await uninstall({
-    scope: options.scope,
-    home,
-    dryRun: options.dryRun,
-    ...(browsers && { browsers }),
-    ...(options.userDataDir && { userDataDir: options.userDataDir }),
-  });
+  const report = await uninstall(commonOptions(options));
   print(formatReport(report));
   return report.ok ? 0 : 1;
 }

@@ -267,21 +267,39 @@ async function reportStep(
   }
 }
 
-function writeManifest(
-  fs: InstallerFs,
-  file: string,
-  text: string,
-  { browsers, dryRun }: Change,
-): Promise<ReportEntry> {
+/** What kyso owns in one place (a manifest file or a registry default value) and how to read and write it. */
+interface OwnedValue {
+  entry: Pick<ReportEntry, 'kind' | 'target' | 'detail'>;
+  wanted: string;
+  read: () => Promise<string | undefined>;
+  write: () => Promise<unknown>;
+  why: (error: unknown) => string;
+}
+
+/** Left alone when it already holds what is wanted, else written (or, in a dry run, would be). */
+function writeOwnedValue(value: OwnedValue, { browsers, dryRun }: Change): Promise<ReportEntry> {
   return reportStep(
-    { browsers, kind: 'manifest', target: file },
+    { browsers, ...value.entry },
     async () => {
-      if ((await fs.readText(file)) === text) return 'unchanged';
+      if ((await value.read()) === value.wanted) return 'unchanged';
       if (dryRun) return 'would-write';
-      await fs.writeText(file, text, 0o644);
+      await value.write();
       return 'written';
     },
-    describeFsError,
+    value.why,
+  );
+}
+
+function writeManifest(fs: InstallerFs, file: string, text: string, change: Change): Promise<ReportEntry> {
+  return writeOwnedValue(
+    {
+      entry: { kind: 'manifest', target: file },
+      wanted: text,
+      read: () => fs.readText(file),
+      write: () => fs.writeText(file, text, 0o644),
+      why: describeFsError,
+    },
+    change,
   );
 }
 
@@ -300,17 +318,17 @@ function setRegistryKey(
   registry: Registry,
   key: string,
   manifestPath: string,
-  { browsers, dryRun }: Change,
+  change: Change,
 ): Promise<ReportEntry> {
-  return reportStep(
-    { browsers, kind: 'registry', target: key, detail: manifestPath },
-    async () => {
-      if ((await registry.getDefault(key)) === manifestPath) return 'unchanged';
-      if (dryRun) return 'would-write';
-      await registry.setDefault(key, manifestPath);
-      return 'written';
+  return writeOwnedValue(
+    {
+      entry: { kind: 'registry', target: key, detail: manifestPath },
+      wanted: manifestPath,
+      read: () => registry.getDefault(key),
+      write: () => registry.setDefault(key, manifestPath),
+      why: (error) => `${(error as Error).message} (HKLM needs an administrator)`,
     },
-    (error) => `${(error as Error).message} (HKLM needs an administrator)`,
+    change,
   );
 }
 
