@@ -13,11 +13,11 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clickInside,
-  scrollIntoViewPainted,
   signInFirefoxConsent,
   startFirefoxSession,
   type FirefoxSession,
 } from '../support/firefox.js';
+import { scrollIntoViewPainted } from '../support/consent.js';
 import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from '../support/pdf-tools.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';

@@ -9,6 +9,7 @@ import type { Page } from 'puppeteer-core';
 export async function signInConsent(consent: Page, keyId: string, pin: string): Promise<void> {
   const radio = `input[name="certificate"][value$="/${keyId}"]`;
   for (let attempt = 1; ; attempt++) {
+    await scrollIntoViewPainted(consent, radio);
     await consent.click(radio);
     if (await consent.$eval(radio, (el) => (el as HTMLInputElement).checked)) break;
     if (attempt === 3)
@@ -21,6 +22,23 @@ export async function signInConsent(consent: Page, keyId: string, pin: string): 
     if (attempt === 3)
       throw new Error(`the PIN field does not hold the PIN after 3 tries: ${await consentState(consent)}`);
   }
+}
+
+/**
+ * Scrolls `selector` into the middle of the window and waits until that scroll is painted. Under
+ * BiDi, Firefox (and on a busy machine Chromium too) places a synthesized click by what is on screen, and puppeteer's own scroll-then-click
+ * does not wait for a paint: on a busy machine the click lands where the control was before the
+ * scroll (seen with the certificate of a long consent window: nothing chosen, Sign did nothing).
+ */
+export async function scrollIntoViewPainted(page: Page, selector: string): Promise<void> {
+  await page.$eval(
+    selector,
+    (el) =>
+      new Promise<void>((resolve) => {
+        el.scrollIntoView({ block: 'center', behavior: 'instant' });
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
+      }),
+  );
 }
 
 /** Chooses key `keyId`, types a wrong PIN and signs: the window stays open showing PIN_INCORRECT. */

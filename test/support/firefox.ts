@@ -139,28 +139,10 @@ export async function clickInside(page: Page, selector: string): Promise<void> {
 }
 
 /**
- * Scrolls `selector` into the middle of the window and waits until that scroll is painted. Under
- * BiDi, Firefox places a synthesized click by what is on screen, and puppeteer's own scroll-then-click
- * does not wait for a paint: on a busy machine the click lands where the control was before the
- * scroll (seen with the certificate of a long consent window: nothing chosen, Sign did nothing).
- */
-export async function scrollIntoViewPainted(page: Page, selector: string): Promise<void> {
-  await page.$eval(
-    selector,
-    (el) =>
-      new Promise<void>((resolve) => {
-        el.scrollIntoView({ block: 'center', behavior: 'instant' });
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
-      }),
-  );
-}
-
-/**
  * In a Firefox consent window: chooses the certificate of key `keyId`, types the PIN and signs; fails
  * at once with what the window shows if Sign was not taken.
  */
 export async function signInFirefoxConsent(consent: Page, keyId: string, pin: string): Promise<void> {
-  await scrollIntoViewPainted(consent, `input[name="certificate"][value$="/${keyId}"]`);
   await signInConsent(consent, keyId, pin);
   await clickInside(consent, '#sign');
   const taken = await consent
