@@ -8,8 +8,10 @@
  * SDK, under the same consent.
  */
 import { answerVgca, vgcaEndpoint } from '../../../shared/sdk/plugins/vgca.js';
+import { ViettelPlugin, viettelFunction } from '../../../shared/sdk/plugins/viettel.js';
 import { answerVnpt, isVnptUrl } from '../../../shared/sdk/plugins/vnpt.js';
 import { EmulatedSocket, type PluginConnection } from './emulated-socket.js';
+import { emulatedXhrClass } from './emulated-xhr.js';
 
 const INSTALLED = Symbol.for('kyso.plugins');
 
@@ -50,6 +52,18 @@ function install(): void {
   });
   Object.defineProperty(window, 'WebSocket', {
     value: PatchedWebSocket,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  // Viettel-CA: one plugin state (session, shared certificate, last error) per page, as the plugin keeps per browser.
+  const viettel = new ViettelPlugin('vi');
+  Object.defineProperty(window, 'XMLHttpRequest', {
+    value: emulatedXhrClass(
+      window.XMLHttpRequest,
+      (url) => viettelFunction(url) !== undefined,
+      (url, body) => viettel.answer(viettelFunction(url) ?? '', body),
+    ),
     writable: true,
     configurable: true,
     enumerable: false,
