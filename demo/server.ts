@@ -48,6 +48,14 @@ const STATIC: Record<string, { file: string; type: string }> = {
     file: path.join(ROOT, 'test/fixtures/plugins/vgca/vgcaplugin-2019.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/viettel-portal.html': {
+    file: path.join(ROOT, 'demo/public/viettel-portal.html'),
+    type: 'text/html; charset=utf-8',
+  },
+  '/js/viettel-signplugin.js': {
+    file: path.join(ROOT, 'test/fixtures/plugins/viettel/viettel-signplugin-sample.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
 };
 
 /** The same portal page with kyso's replacement script in place of the plugin's (portals that include kyso directly). */
