@@ -208,11 +208,11 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
 
   it('bad input and unknown functions answer "" and then getLastErr with kyso’s code and a vi/en message; a cancelled consent answers USER_CANCELLED; nothing is signed', async () => {
     const call = async (fn: string, body: string) => {
-      const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
+      await page.$eval('#raw', (el) => (el.textContent = ''));
       await page.$eval('#fn', (el, value) => ((el as HTMLInputElement).value = value), fn);
       await page.$eval('#body', (el, value) => ((el as HTMLInputElement).value = value), body);
       await page.click('#btCall');
-      return raw(previous);
+      return raw();
     };
     // fileSign takes local paths the page names: kyso never reads those.
     expect(await call('fileSign', 'sessionID={session}&inputFile=E:\\file2.pdf&outputFile=E:\\o.pdf')).toMatch(
@@ -251,13 +251,15 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       const origin = new URL(other).origin;
       const options = await session.browser.newPage();
       await options.goto(OPTIONS_URL);
-      await otherPage.click('#btCheck'); // offered only after the page tried the plugin
+      // Offered only after the page tried the plugin (a click in this background tab would wait for it to be shown).
+      await otherPage.evaluate(() => (window as any).initPluginDigitalSignatureViettel());
       await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
       await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
       await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
       await options.close();
       tool.calls.length = 0;
       await otherPage.goto(other);
+      await otherPage.bringToFront();
       await otherPage.click('#btCheck');
       await otherPage.waitForFunction(() => (window as any).hSession === 'installed-plugin-session', {
         timeout: 20_000,
