@@ -18,11 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleSignedData, prepareSignedAttributes } from '../../shared/cms/cades.js';
 import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
-import {
-  clickClosingWindow,
-  consentWindowAfter,
-  consentWindowOpen,
-} from '../support/browser.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
@@ -178,7 +174,9 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       await page.evaluate(() => (window as any).cert_rawData as string),
       'base64',
     );
-    const prepared = await preparePdfSignature(await onePagePdf('Quyet dinh so 7/QD'), { reason: 'Phê duyệt' });
+    const prepared = await preparePdfSignature(await onePagePdf('Quyet dinh so 7/QD'), {
+      reason: 'Phê duyệt',
+    });
     const cadesOptions = {
       contentDigest: prepared.digest,
       digestAlgorithm: 'SHA-256' as const,
@@ -200,7 +198,10 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
         signature,
       }).output,
     ).toContain('Verified OK');
-    const signed = embedPdfSignature(prepared, assembleSignedData(cadesOptions, attributes, 'RSA', signature));
+    const signed = embedPdfSignature(
+      prepared,
+      assembleSignedData(cadesOptions, attributes, 'RSA', signature),
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-viettel-'));
     const result = pdfsig(writePdf(dir, 'signed.pdf', signed), makeNssDb(dir, [session.token.caPem]));
     expect(result.signatures[0]?.valid).toBe(true);
@@ -215,9 +216,9 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       return raw();
     };
     // fileSign takes local paths the page names: kyso never reads those.
-    expect(await call('fileSign', 'sessionID={session}&inputFile=E:\\file2.pdf&outputFile=E:\\o.pdf')).toMatch(
-      /^ERR NOT_SUPPORTED: kyso chưa hỗ trợ .+ \/ kyso does not support /,
-    );
+    expect(
+      await call('fileSign', 'sessionID={session}&inputFile=E:\\file2.pdf&outputFile=E:\\o.pdf'),
+    ).toMatch(/^ERR NOT_SUPPORTED: kyso chưa hỗ trợ .+ \/ kyso does not support /);
     expect(await call('signHash', 'sessionID={session}&HashVal=zz&HashOpt=2')).toMatch(
       /^ERR BAD_REQUEST: Yêu cầu không hợp lệ\. \/ The request is not valid\.$/,
     );

@@ -35,7 +35,13 @@ export function emulatedXhrClass(
   const state = new WeakMap<XMLHttpRequest, Emulated>();
 
   class KysoXMLHttpRequest extends NativeXhr {
-    override open(method: string, url: string | URL, async = true, user?: string | null, password?: string | null) {
+    override open(
+      method: string,
+      url: string | URL,
+      async = true,
+      user?: string | null,
+      password?: string | null,
+    ) {
       let absolute: string | undefined;
       try {
         absolute = new URL(String(url), location.href).href;

@@ -145,7 +145,11 @@ export class ViettelPlugin {
 
   /** getCertificate: only after the user agrees, in kyso's window, to share a certificate with this site. */
   private async shareCertificate(): Promise<string> {
-    const { certificate } = await pluginRequest({ action: 'share-certificate', plugin: 'viettel', lang: this.lang });
+    const { certificate } = await pluginRequest({
+      action: 'share-certificate',
+      plugin: 'viettel',
+      lang: this.lang,
+    });
     if (!certificate) throw new KysoError('USER_CANCELLED');
     this.certificate = base64ToBytes(certificate);
     return certificate;
