@@ -56,6 +56,14 @@ const STATIC: Record<string, { file: string; type: string }> = {
     file: path.join(ROOT, 'test/fixtures/plugins/viettel/viettel-signplugin-sample.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/bkav-portal.html': {
+    file: path.join(ROOT, 'demo/public/bkav-portal.html'),
+    type: 'text/html; charset=utf-8',
+  },
+  '/js/bkavca-plugin.js': {
+    file: path.join(ROOT, 'test/fixtures/plugins/bkav/bkavca-signer-plugin.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
 };
 
 /** The same portal page with kyso's replacement script in place of the plugin's (portals that include kyso directly). */

@@ -7,6 +7,7 @@
  * The page can call this code directly; that gives it nothing it could not ask kyso for through the
  * SDK, under the same consent.
  */
+import { BkavConnection, isBkavUrl } from '../../../shared/sdk/plugins/bkav.js';
 import { answerVgca, vgcaEndpoint } from '../../../shared/sdk/plugins/vgca.js';
 import { ViettelPlugin, viettelFunction } from '../../../shared/sdk/plugins/viettel.js';
 import { answerVnpt, isVnptUrl } from '../../../shared/sdk/plugins/vnpt.js';
@@ -24,6 +25,11 @@ function connectionFor(url: string): PluginConnection | undefined {
     };
   }
   if (isVnptUrl(url)) return { plugin: 'vnpt', onMessage: async (frame) => [await answerVnpt(frame)] };
+  if (isBkavUrl(url)) {
+    // One conversation per socket: a long call arrives in several frames.
+    const bkav = new BkavConnection('vi');
+    return { plugin: 'bkav', onMessage: (frame) => bkav.onFrame(frame) };
+  }
   return undefined;
 }
 
