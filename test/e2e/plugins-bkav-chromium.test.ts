@@ -3,7 +3,7 @@
  * BkavCAPlugin.js (test/fixtures/plugins/bkav), signs through kyso in Chromium once the user chose
  * "use kyso" for the site: its WebSocket to wss://localhost:8443 is answered by kyso's emulation,
  * in the plugin's `<result>*BkavExtensionCallback*end` answers, every signature through kyso's
- * consent window. Results judged by pdfsig.
+ * consent window. Results judged by pdfsig, xmlsec1 and openssl.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,10 +13,12 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
@@ -105,6 +107,39 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
         ?.valid,
     ).toBe(true);
   }, 180_000);
+
+  it('SignXML (base64 mode) signs a tax return where its format signs (xmlsec1); SignCMS answers an attached CMS over the data (openssl)', async () => {
+    const setData = (bytes: Uint8Array) =>
+      page.$eval(
+        '#data',
+        (el, value) => ((el as HTMLTextAreaElement).value = value),
+        Buffer.from(bytes).toString('base64'),
+      );
+    const signInConsent = async (click: () => Promise<unknown>) => {
+      const consent = await consentWindowAfter(session.browser, click);
+      await consent.click('input[name="certificate"][value$="/01"]');
+      await consent.type('#pin', session.token.pin);
+      await clickClosingWindow(consent, '#sign');
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-xml-'));
+    await setData(readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)));
+    await clearRaw();
+    await signInConsent(() => page.click('#btSignXml'));
+    const xml = Buffer.from(await nextRawAnswer(page), 'base64');
+    const run = xmlsecVerify(dir, xml, session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
+
+    const data = Buffer.from('Biên bản bàn giao số 3/2026', 'utf8');
+    await setData(data);
+    await clearRaw();
+    await signInConsent(() => page.click('#btSignCms'));
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(await nextRawAnswer(page), 'base64'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent).toEqual(data);
+  }, 120_000);
 
   it('failures answer the plugin’s result code first (the page’s own table), then kyso’s code and a vi/en message; nothing is signed without consent', async () => {
     // Not a PDF: 4 (bad input), no window.
