@@ -7,13 +7,15 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { opensslCmsVerify } from '../support/openssl.js';
+import { opensslCmsVerify, selfSigned } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -23,12 +25,50 @@ import { xmlsecVerify } from '../support/xmlsec.js';
 const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
 
+/** A stand-in for the installed BkavCA plugin: wss on 127.0.0.1:8443 (self-signed, as the real one), answering every call with "1". */
+async function installedPluginListener(): Promise<{ calls: string[]; close(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-tool-'));
+  selfSigned({
+    keyFile: path.join(dir, 'key.pem'),
+    certFile: path.join(dir, 'cert.pem'),
+    subject: '/CN=localhost',
+    days: 2,
+    extensions: ['subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ecCurve: 'prime256v1',
+  });
+  const server = createServer({
+    key: readFileSync(path.join(dir, 'key.pem')),
+    cert: readFileSync(path.join(dir, 'cert.pem')),
+  });
+  const calls: string[] = [];
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const frame = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+      calls.push(frame);
+      if (frame.endsWith('*BkavExtensionCallback*end')) socket.send('installed*BkavExtensionCallback*end');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(8443, '127.0.0.1', resolve));
+  return {
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        wss.close();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified BkavCAPlugin.js)', () => {
   let session: PortalSession;
   let portal: string;
   let page: Page;
   beforeAll(async () => {
-    session = await startPortalSession(undefined, {});
+    // the stand-in for the installed plugin has a self-signed certificate, as the real one has
+    session = await startPortalSession(undefined, {}, ['--ignore-certificate-errors']);
     portal = new URL('/bkav-portal.html', session.demo.url).href;
   }, 120_000);
   afterAll(async () => {
@@ -166,5 +206,38 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     await clickClosingWindow(consent, '#cancel');
     expect(await nextRawAnswer(page)).toMatch(/^13\*USER_CANCELLED\*/);
     expect(await page.$eval('#result', (el) => el.textContent)).toBe('Người dùng hủy bỏ');
+  }, 120_000);
+  it('a site kept on "use the installed plugin" still reaches the real listener on 8443', async () => {
+    const tool = await installedPluginListener();
+    try {
+      const other = new URL('/bkav-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
+      const otherPage = await session.browser.newPage();
+      await otherPage.goto(other);
+      const origin = new URL(other).origin;
+      const options = await session.browser.newPage();
+      await options.goto(OPTIONS_URL);
+      // Offered only after the page tried the plugin (evaluated: a click in this background tab would wait for it to be shown).
+      await otherPage.evaluate(() => (window as any).connect());
+      await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+      await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
+      await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
+      await options.close();
+      await otherPage.goto(other);
+      await otherPage.bringToFront();
+      tool.calls.length = 0;
+      await otherPage.click('#btConnect');
+      await otherPage.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', {
+        timeout: 20_000,
+      });
+      await otherPage.click('#btGetCert');
+      await otherPage.waitForFunction(() => document.getElementById('raw')!.textContent === 'installed', {
+        timeout: 20_000,
+      });
+      expect(tool.calls).toContain('12*SerialNumber**BkavExtensionCallback*end');
+      expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+      await otherPage.close();
+    } finally {
+      await tool.close();
+    }
   }, 120_000);
 });
