@@ -8,7 +8,7 @@
  * The sample script refuses Linux by its user agent ("Not Support"), so the pages here present a
  * Windows browser's user agent, as the portals' users have.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -59,7 +59,7 @@ function collectDialogs(page: Page): string[] {
   const messages: string[] = [];
   page.on('dialog', (dialog) => {
     messages.push(dialog.message());
-    void dialog.accept();
+    dialog.accept().catch(() => undefined); // the page may close with an alert open
   });
   return messages;
 }
@@ -145,7 +145,6 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     }));
     expect(state.session).toMatch(/^[0-9a-f]{32}$/);
     expect(state.certificate).toBe(session.token.certDer('01').toString('base64'));
-    const { X509Certificate } = await import('node:crypto');
     expect(stripZeros(state.serial)).toBe(
       stripZeros(new X509Certificate(session.token.certDer('01')).serialNumber),
     );
@@ -207,14 +206,29 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(result.signatures[0]?.valid).toBe(true);
   }, 120_000);
 
+  /** The page posts `fn` with `body` as the portal component does; its answer, or "ERR <getLastErr>". */
+  const call = async (fn: string, body: string) => {
+    await page.$eval('#raw', (el) => (el.textContent = ''));
+    await page.$eval('#fn', (el, value) => ((el as HTMLInputElement).value = value), fn);
+    await page.$eval('#body', (el, value) => ((el as HTMLInputElement).value = value), body);
+    await page.click('#btCall');
+    return raw();
+  };
+
+  it('getCertCN, getCertDN, getCertIssuer, getCertValidDate, getCertExpireDate describe the certificate the user shared', async () => {
+    const certificate = new X509Certificate(session.token.certDer('01'));
+    expect(await call('getCertCN', '')).toBe('Nguyễn Văn Ân');
+    expect(await call('getCertDN', '')).toContain('CN=Nguyễn Văn Ân');
+    expect(certificate.issuer).toContain(`CN=${await call('getCertIssuer', '')}`);
+    expect(new Date(await call('getCertValidDate', '')).getTime()).toBe(
+      new Date(certificate.validFrom).getTime(),
+    );
+    expect(new Date(await call('getCertExpireDate', '')).getTime()).toBe(
+      new Date(certificate.validTo).getTime(),
+    );
+  }, 120_000);
+
   it('bad input and unknown functions answer "" and then getLastErr with kyso’s code and a vi/en message; a cancelled consent answers USER_CANCELLED; nothing is signed', async () => {
-    const call = async (fn: string, body: string) => {
-      await page.$eval('#raw', (el) => (el.textContent = ''));
-      await page.$eval('#fn', (el, value) => ((el as HTMLInputElement).value = value), fn);
-      await page.$eval('#body', (el, value) => ((el as HTMLInputElement).value = value), body);
-      await page.click('#btCall');
-      return raw();
-    };
     // fileSign takes local paths the page names: kyso never reads those.
     expect(
       await call('fileSign', 'sessionID={session}&inputFile=E:\\file2.pdf&outputFile=E:\\o.pdf'),
