@@ -56,6 +56,10 @@ const STATIC: Record<string, { file: string; type: string }> = {
     file: path.join(ROOT, 'test/fixtures/plugins/viettel/viettel-signplugin-sample.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/js/vt-plugin-socket.js': {
+    file: path.join(ROOT, 'test/fixtures/plugins/viettel/vt-plugin-socket.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   '/bkav-portal.html': {
     file: path.join(ROOT, 'demo/public/bkav-portal.html'),
     type: 'text/html; charset=utf-8',

@@ -255,6 +255,27 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(await raw(previous)).toMatch(/^ERR USER_CANCELLED: .+huỷ.+ \/ .+cancelled/);
   }, 120_000);
 
+  it('synchronous requests (the VtPluginSocket copy) are not answered by kyso even here: without a plugin initPlugin() throws as it does without kyso, with the installed plugin listening they reach it', async () => {
+    await page.$eval('#raw', (el) => (el.textContent = ''));
+    await page.click('#btSyncInit');
+    // No plugin: the script's synchronous send() throws, as it does without kyso.
+    expect(await raw()).toBe('SYNC NetworkError');
+    const tool = await installedPluginListener();
+    try {
+      await page.$eval('#raw', (el) => (el.textContent = ''));
+      await page.click('#btSyncInit');
+      expect(await raw()).toBe('SYNC true installed-plugin-session');
+      expect(tool.calls).toEqual([
+        {
+          path: '/getSession',
+          body: 'liblist=viettel-ca_v5.dll;viettel-ca_v4.dll;viettel-ca_v2.dll;viettel-ca_v5.dylib;viettel-ca_v4.dylib',
+        },
+      ]);
+    } finally {
+      await tool.close();
+    }
+  }, 120_000);
+
   it('a site kept on "use the installed plugin" still reaches the real listener on 14007', async () => {
     const tool = await installedPluginListener();
     try {
