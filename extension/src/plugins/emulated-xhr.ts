@@ -23,6 +23,8 @@ interface Emulated {
   readyState: number;
   status: number;
   responseText: string;
+  /** send() was called (a second one throws, as the browser's does). */
+  sent: boolean;
   aborted: boolean;
 }
 
@@ -56,6 +58,7 @@ export function emulatedXhrClass(
           readyState: OPENED,
           status: 0,
           responseText: '',
+          sent: false,
           aborted: false,
         });
         this.dispatchEvent(new Event('readystatechange'));
@@ -74,13 +77,13 @@ export function emulatedXhrClass(
     override send(body?: Document | XMLHttpRequestBodyInit | null) {
       const emulated = state.get(this);
       if (!emulated) return super.send(body);
-      if (emulated.readyState !== OPENED)
+      if (emulated.readyState !== OPENED || emulated.sent)
         throw new DOMException(
           "Failed to execute 'send' on 'XMLHttpRequest': The object's state must be OPENED.",
           'InvalidStateError',
         );
+      emulated.sent = true;
       const text = typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : body;
-      this.dispatchEvent(new ProgressEvent('loadstart'));
       void enabledFor('viettel').then(async (enabled) => {
         if (emulated.aborted) return;
         if (!enabled) {
@@ -91,6 +94,7 @@ export function emulatedXhrClass(
           super.send(body);
           return;
         }
+        this.dispatchEvent(new ProgressEvent('loadstart'));
         const reply = await answer(emulated.url, text);
         if (emulated.aborted) return;
         emulated.status = 200;
