@@ -48,6 +48,26 @@ const STATIC: Record<string, { file: string; type: string }> = {
     file: path.join(ROOT, 'test/fixtures/third_party/plugins/vgca/vgcaplugin-2019.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  '/viettel-portal.html': {
+    file: path.join(ROOT, 'demo/public/viettel-portal.html'),
+    type: 'text/html; charset=utf-8',
+  },
+  '/js/viettel-signplugin.js': {
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/viettel/viettel-signplugin-sample.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/js/vt-plugin-socket.js': {
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/viettel/vt-plugin-socket.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/bkav-portal.html': {
+    file: path.join(ROOT, 'demo/public/bkav-portal.html'),
+    type: 'text/html; charset=utf-8',
+  },
+  '/js/bkavca-plugin.js': {
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/bkav/bkavca-signer-plugin.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
 };
 
 /** The same portal page with kyso's replacement script in place of the plugin's (portals that include kyso directly). */

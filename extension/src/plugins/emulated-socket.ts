@@ -20,7 +20,7 @@ export interface PluginConnection {
  * changes with a reload (kyso reloads the site's tabs when the user changes it).
  */
 const enabledByPlugin = new Map<PluginName, Promise<boolean>>();
-function enabledFor(plugin: PluginName): Promise<boolean> {
+export function enabledFor(plugin: PluginName): Promise<boolean> {
   let answer = enabledByPlugin.get(plugin);
   if (!answer) {
     answer = pluginRequest({ action: 'hello', plugin }, { ackTimeoutMs: 3_000 }).then(

@@ -7,9 +7,12 @@
  * The page can call this code directly; that gives it nothing it could not ask kyso for through the
  * SDK, under the same consent.
  */
+import { BkavConnection, isBkavUrl } from '../../../shared/sdk/plugins/bkav.js';
 import { answerVgca, vgcaEndpoint } from '../../../shared/sdk/plugins/vgca.js';
+import { ViettelPlugin, viettelFunction } from '../../../shared/sdk/plugins/viettel.js';
 import { answerVnpt, isVnptUrl } from '../../../shared/sdk/plugins/vnpt.js';
 import { EmulatedSocket, type PluginConnection } from './emulated-socket.js';
+import { emulatedXhrClass } from './emulated-xhr.js';
 
 const INSTALLED = Symbol.for('kyso.plugins');
 
@@ -22,6 +25,11 @@ function connectionFor(url: string): PluginConnection | undefined {
     };
   }
   if (isVnptUrl(url)) return { plugin: 'vnpt', onMessage: async (frame) => [await answerVnpt(frame)] };
+  if (isBkavUrl(url)) {
+    // One conversation per socket: a long call arrives in several frames.
+    const bkav = new BkavConnection('vi');
+    return { plugin: 'bkav', onMessage: (frame) => bkav.onFrame(frame) };
+  }
   return undefined;
 }
 
@@ -50,6 +58,18 @@ function install(): void {
   });
   Object.defineProperty(window, 'WebSocket', {
     value: PatchedWebSocket,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  // Viettel-CA: one plugin state (session, shared certificate, last error) per page, as the plugin keeps per browser.
+  const viettel = new ViettelPlugin('vi');
+  Object.defineProperty(window, 'XMLHttpRequest', {
+    value: emulatedXhrClass(
+      window.XMLHttpRequest,
+      (url) => viettelFunction(url) !== undefined,
+      (url, body) => viettel.answer(viettelFunction(url) ?? '', body),
+    ),
     writable: true,
     configurable: true,
     enumerable: false,

@@ -10,6 +10,10 @@ import type { SignManyItem } from '../index.js';
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
 export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
 
+/** What kyso's window says of a bare digest a page sends: there is nothing it could show. */
+export const BLIND_DIGEST_DESCRIPTION =
+  'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed';
+
 export interface PluginFailure {
   code: ErrorCode;
   /** Vietnamese, then English: what a portal shows in its alert. */

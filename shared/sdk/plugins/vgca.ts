@@ -26,6 +26,7 @@ import {
 import type { SignManyItem } from '../index.js';
 import {
   assertFrameSize,
+  BLIND_DIGEST_DESCRIPTION,
   download,
   isPdf,
   parseJsonFrame,
@@ -384,8 +385,7 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
     const { signature, certificate } = await signHash({
       digest: request.HashValue,
       digestAlgorithm: algorithm,
-      description:
-        'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
+      description: BLIND_DIGEST_DESCRIPTION,
       lang: context.lang ?? 'vi',
     });
     return { Status: 0, Message: '', Signature: signature, CertBase64: certificate };

@@ -1,0 +1,262 @@
+/**
+ * The BkavCA Signer Plugin as its page script (BkavCAPlugin.js) talks to it: one WebSocket to
+ * wss://localhost:8443; each call is `<function id>*<arg>*…[*BkavExtensionCallback]*end`, sent in
+ * pieces of 114,271 characters when longer; the plugin answers `<result>*BkavExtensionCallback*end`
+ * and the script passes `<result>` to the page's callback. Calls without the callback name get no
+ * answer the page could see.
+ *
+ * kyso answers those calls itself, every signature after consent in kyso's window. A failure keeps
+ * the plugin's result codes first, so pages' own `parseInt(result)` tables still work (0 not allowed,
+ * 2 encrypted, 3 no certificate, 4 bad input, 5 signing error, 13 cancelled), followed by kyso's
+ * code and a Vietnamese / English message: `13*USER_CANCELLED*… / …`.
+ */
+import { summarizeCertificate } from '../../certificate/profile.js';
+import { attachContent } from '../../cms/attach.js';
+import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
+import { KysoError, type ErrorCode, type Language } from '../../protocol/errors.js';
+import { KYSO_VERSION } from '../../version.js';
+import { digestOf, pluginRequest, signCms, signMany } from '../index.js';
+import {
+  decodeBase64,
+  isPdf,
+  MAX_PLUGIN_FRAME_CHARS,
+  pluginFailure,
+  signedDocumentBytes,
+  xmlProfileOf,
+} from './common.js';
+
+export const BKAV_PORT = 8443;
+const CALLBACK = 'BkavExtensionCallback';
+const END = 'end';
+
+/** The plugin's function ids (FUNCTION_ID in its page script) that kyso answers. */
+const FUNCTION = {
+  SignXMLBase64: 0,
+  SignPDFBase64: 3,
+  PluginValid: 7,
+  GetAllCert: 12,
+  GetCertListByFilter: 13,
+  SetAESKey: 22,
+  SetUsePKCS11: 23,
+  SetDLLName: 25,
+  SetLicenseKey: 26,
+  GetVersion: 30,
+  SetPINCache: 31,
+  SetGetAttributesCertDefault: 32,
+  SignCMSBase64: 38,
+  BkavCANativeAppValidate: 40,
+  SetCheckTokenDefault: 41,
+  SetHashAlgorithm: 42,
+  SetAddCertChain: 43,
+  SetAddBase64Cert: 44,
+} as const;
+
+/** Settings the plugin keeps for its own token access; kyso has its own and accepts them unchanged. */
+const ACCEPTED_SETTINGS: ReadonlySet<number> = new Set([
+  FUNCTION.SetAESKey,
+  FUNCTION.SetUsePKCS11,
+  FUNCTION.SetDLLName,
+  FUNCTION.SetLicenseKey,
+  FUNCTION.SetPINCache,
+  FUNCTION.SetGetAttributesCertDefault,
+  FUNCTION.SetCheckTokenDefault,
+  FUNCTION.SetHashAlgorithm,
+  FUNCTION.SetAddCertChain,
+  FUNCTION.SetAddBase64Cert,
+]);
+
+/** kyso's codes as the plugin's result codes (the sample pages' alert tables). */
+function bkavResultCode(code: ErrorCode): number {
+  switch (code) {
+    case 'USER_CANCELLED':
+      return 13;
+    case 'NO_CERTIFICATE':
+    case 'CERTIFICATE_NOT_USABLE':
+      return 3;
+    case 'PDF_ENCRYPTED':
+      return 2;
+    case 'BAD_REQUEST':
+    case 'PDF_DAMAGED':
+    case 'PDF_AMBIGUOUS':
+    case 'XML_NOT_ACCEPTED':
+    case 'DOCUMENT_TOO_LARGE':
+      return 4;
+    case 'NOT_SUPPORTED':
+      return 0;
+    default:
+      return 5;
+  }
+}
+
+export function bkavFailure(error: unknown): string {
+  const { code, message } = pluginFailure(error);
+  return `${bkavResultCode(code)}*${code}*${message}`;
+}
+
+/** Whether a socket URL is the BkavCA Signer Plugin's (wss on localhost / 127.0.0.1, port 8443). */
+export function isBkavUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (
+      parsed.protocol === 'wss:' &&
+      parsed.port === String(BKAV_PORT) &&
+      (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** "yyyy/MM/dd HH:mm:ss", the date form the plugin's sample pages use. */
+function bkavDate(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}/${two(date.getMonth() + 1)}/${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+const escapeXml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** GetAllCert's answer: base64 of `<Certificates><Certificate>…</Certificate></Certificates>` (UTF-8). */
+export function certificatesXml(certificateBase64: string): string {
+  const summary = summarizeCertificate(base64ToBytes(certificateBase64));
+  const xml =
+    '<?xml version="1.0" encoding="utf-8"?><Certificates><Certificate>' +
+    `<SerialNumber>${summary.serialNumberHex.toUpperCase()}</SerialNumber>` +
+    `<SubjectDN><CN>${escapeXml(summary.subject.commonName ?? '')}</CN></SubjectDN>` +
+    `<IssuerDN><CN>${escapeXml(summary.issuer.commonName ?? '')}</CN></IssuerDN>` +
+    `<TimeValidFrom>${bkavDate(summary.notBefore)}</TimeValidFrom>` +
+    `<TimeValidTo>${bkavDate(summary.notAfter)}</TimeValidTo>` +
+    `<CertificateBase64>${certificateBase64}</CertificateBase64>` +
+    '</Certificate></Certificates>';
+  return bytesToBase64(new TextEncoder().encode(xml));
+}
+
+/**
+ * One socket's conversation: pieces are gathered until a whole call (`…*end`) is there, then
+ * answered. Never throws.
+ */
+export class BkavConnection {
+  private pending = '';
+  private overflow = false;
+
+  constructor(private readonly lang: Language = 'vi') {}
+
+  /** One text frame in → the frames to send back (none while a call is still arriving). */
+  async onFrame(frame: unknown): Promise<string[]> {
+    if (typeof frame !== 'string') return [this.reply(bkavFailure(new KysoError('BAD_REQUEST')))];
+    if (this.overflow || this.pending.length + frame.length > MAX_PLUGIN_FRAME_CHARS) {
+      this.overflow = true;
+      this.pending = '';
+    } else {
+      this.pending += frame;
+    }
+    if (!frame.endsWith(`*${END}`)) return [];
+    const message = this.pending;
+    const overflowed = this.overflow;
+    this.pending = '';
+    this.overflow = false;
+    if (overflowed)
+      return [
+        this.reply(bkavFailure(new KysoError('BAD_REQUEST', 'the request is larger than kyso accepts'))),
+      ];
+    const parts = message.split('*');
+    parts.pop(); // "end"
+    const wantsAnswer = parts.at(-1) === CALLBACK;
+    if (wantsAnswer) parts.pop();
+    let result: string;
+    try {
+      result = await this.dispatch(Number(parts[0]), parts.slice(1));
+    } catch (error) {
+      result = bkavFailure(error);
+    }
+    return wantsAnswer ? [this.reply(result)] : [];
+  }
+
+  private reply(result: string): string {
+    return `${result}*${CALLBACK}*${END}`;
+  }
+
+  private async dispatch(id: number, args: string[]): Promise<string> {
+    if (ACCEPTED_SETTINGS.has(id)) return '1';
+    switch (id) {
+      case FUNCTION.PluginValid:
+      case FUNCTION.BkavCANativeAppValidate:
+        return '1';
+      case FUNCTION.GetVersion:
+        return `kyso ${KYSO_VERSION}`;
+      case FUNCTION.GetAllCert:
+      case FUNCTION.GetCertListByFilter:
+        return this.certificates();
+      case FUNCTION.SignPDFBase64:
+        return this.signPdf(args);
+      case FUNCTION.SignXMLBase64:
+        return this.signXml(args);
+      case FUNCTION.SignCMSBase64:
+        return this.signData(args);
+      default:
+        // File paths (SignPDFFile, SignXML, SignOOXMLFile…), OOXML, Verify*, OCSP/CRL checks, token PIN functions, ImportCert, …
+        throw new KysoError('NOT_SUPPORTED', `BkavCA ${String(id).slice(0, 10)}`, {
+          function: String(id).slice(0, 10),
+        });
+    }
+  }
+
+  /** GetAllCert / GetCertListByFilter: only after "share my certificate with this site" in kyso's window. */
+  private async certificates(): Promise<string> {
+    const { certificate } = await pluginRequest({
+      action: 'share-certificate',
+      plugin: 'bkav',
+      lang: this.lang,
+    });
+    if (!certificate) throw new KysoError('USER_CANCELLED');
+    return certificatesXml(certificate);
+  }
+
+  /** SignPDFBase64 `*<pdf base64>*<signing time>*<serial>*<signer>`: PAdES after consent, the signed PDF in base64. */
+  private async signPdf(args: string[]): Promise<string> {
+    const pdf = decodeBase64(args[0] ?? '', 'the PDF');
+    if (!isPdf(pdf)) throw new KysoError('BAD_REQUEST', 'the data is not a PDF');
+    const { results } = await signMany({
+      documents: [{ kind: 'pdf', pdf, name: 'tai-lieu.pdf' }],
+      description: 'Ký tài liệu PDF',
+      lang: this.lang,
+    });
+    return bytesToBase64(signedBytes(results[0]));
+  }
+
+  /** SignXMLBase64: tax returns and e-invoices where their formats sign, any other XML enveloped; the signed XML in base64. */
+  private async signXml(args: string[]): Promise<string> {
+    let xml: string;
+    try {
+      xml = new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64(args[0] ?? '', 'the XML'));
+    } catch {
+      throw new KysoError('BAD_REQUEST', 'the data is not base64 UTF-8 XML');
+    }
+    const profile = xmlProfileOf(xml) ?? 'generic';
+    const { results } = await signMany({
+      documents: [{ kind: 'xml', xml, profile, name: 'tai-lieu.xml' }],
+      description: 'Ký tài liệu XML',
+      lang: this.lang,
+    });
+    return bytesToBase64(signedBytes(results[0]));
+  }
+
+  /** SignCMSBase64: the data and its signature in one attached CMS (CAdES-BES, SHA-256). */
+  private async signData(args: string[]): Promise<string> {
+    const data = decodeBase64(args[0] ?? '', 'the data');
+    if (data.length === 0) throw new KysoError('BAD_REQUEST', 'the data is empty');
+    const { cms } = await signCms({
+      digest: await digestOf(data, 'SHA-256'),
+      digestAlgorithm: 'SHA-256',
+      description: 'Ký dữ liệu do trang gửi / Data sent by the site',
+      lang: this.lang,
+    });
+    return bytesToBase64(attachContent(base64ToBytes(cms), data));
+  }
+}
+
+function signedBytes(item: Parameters<typeof signedDocumentBytes>[0] | undefined): Uint8Array {
+  const bytes = item ? signedDocumentBytes(item) : undefined;
+  if (!bytes) throw new KysoError('INTERNAL');
+  return bytes;
+}

@@ -1,0 +1,243 @@
+/**
+ * A portal page written for the BkavCA Signer Plugin, with the plugin's own unmodified
+ * BkavCAPlugin.js (test/fixtures/third_party/plugins/bkav), signs through kyso in Chromium once the user chose
+ * "use kyso" for the site: its WebSocket to wss://localhost:8443 is answered by kyso's emulation,
+ * in the plugin's `<result>*BkavExtensionCallback*end` answers, every signature through kyso's
+ * consent window. Results judged by pdfsig, xmlsec1 and openssl.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { opensslCmsVerify, selfSigned } from '../support/openssl.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
+
+const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
+const PROMPT = 'src/plugins/prompt.html';
+
+/** A stand-in for the installed BkavCA plugin: wss on 127.0.0.1:8443 (self-signed, as the real one), answering every call with "1". */
+async function installedPluginListener(): Promise<{ calls: string[]; close(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-tool-'));
+  selfSigned({
+    keyFile: path.join(dir, 'key.pem'),
+    certFile: path.join(dir, 'cert.pem'),
+    subject: '/CN=localhost',
+    days: 2,
+    extensions: ['subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ecCurve: 'prime256v1',
+  });
+  const server = createServer({
+    key: readFileSync(path.join(dir, 'key.pem')),
+    cert: readFileSync(path.join(dir, 'cert.pem')),
+  });
+  const calls: string[] = [];
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const frame = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+      calls.push(frame);
+      if (frame.endsWith('*BkavExtensionCallback*end')) socket.send('installed*BkavExtensionCallback*end');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(8443, '127.0.0.1', resolve));
+  return {
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        wss.close();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified BkavCAPlugin.js)', () => {
+  let session: PortalSession;
+  let portal: string;
+  let page: Page;
+  beforeAll(async () => {
+    // the stand-in for the installed plugin has a self-signed certificate, as the real one has
+    session = await startPortalSession(undefined, {}, ['--ignore-certificate-errors']);
+    portal = new URL('/bkav-portal.html', session.demo.url).href;
+  }, 120_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const setPdf = (pdf: Uint8Array) =>
+    page.$eval(
+      '#pdf',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      Buffer.from(pdf).toString('base64'),
+    );
+  const clearRaw = () => page.$eval('#raw', (el) => (el.textContent = ''));
+  const connected = async () => {
+    await page.$eval('#plugin', (el) => (el.textContent = ''));
+    await page.click('#btConnect');
+    await page.waitForFunction(() => document.getElementById('plugin')!.textContent !== '', {
+      timeout: 20_000,
+    });
+    return page.$eval('#plugin', (el) => el.textContent);
+  };
+
+  it('a site the user has not chosen: Connect answers "0" as without the plugin; after "use kyso" it answers "1"', async () => {
+    page = await session.browser.newPage();
+    await page.goto(portal);
+    expect(await connected()).toBe('0');
+    const options = await session.browser.newPage();
+    await options.goto(OPTIONS_URL);
+    const origin = new URL(session.demo.url).origin;
+    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, {
+      timeout: 20_000,
+    });
+    expect(await offer!.evaluate((el) => el.textContent)).toContain('BkavCA Signer');
+    const reloaded = page.waitForNavigation({ timeout: 20_000 });
+    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
+      timeout: 20_000,
+    });
+    await reloaded;
+    await options.close();
+    await page.bringToFront();
+    expect(await connected()).toBe('1');
+  }, 120_000);
+
+  it('GetAllCert answers, after "share my certificate", the certificate list the sample page reads (serial, subject, issuer, expiry)', async () => {
+    const prompt = session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 30_000 });
+    await clearRaw();
+    await page.click('#btGetCert');
+    const share = await (await prompt).asPage();
+    await share.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    await share.click('input[name="certificate"][value$="/01"]');
+    await clickClosingWindow(share, '#share');
+    await nextRawAnswer(page);
+    const shown = (await page.$eval('#cert', (el) => el.textContent)).split(' | ');
+    const certificate = new X509Certificate(session.token.certDer('01'));
+    expect(shown[0]!.replace(/^0+/, '')).toBe(certificate.serialNumber.toUpperCase().replace(/^0+/, ''));
+    expect(shown[1]).toBe('Nguyễn Văn Ân');
+    expect(shown[3]).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+  }, 120_000);
+
+  it('SignPDF in base64 mode: a PDF sent in several frames (> 114,271 characters) is signed after consent; pdfsig accepts the answer', async () => {
+    const pdf = readFileSync(new URL('../fixtures/pdf-corpus/r-zoo-zoo.pdf', import.meta.url));
+    expect(Buffer.from(pdf).toString('base64').length).toBeGreaterThan(2 * 114_271);
+    await setPdf(pdf);
+    await clearRaw();
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btSignPdf'));
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const signed = Buffer.from(await nextRawAnswer(page), 'base64');
+    expect(await page.$eval('#result', (el) => el.textContent)).toBe('Ký thành công');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-'));
+    expect(
+      pdfsig(writePdf(dir, 'signed.pdf', signed), makeNssDb(dir, [session.token.caPem])).signatures.at(-1)
+        ?.valid,
+    ).toBe(true);
+  }, 180_000);
+
+  it('SignXML (base64 mode) signs a tax return where its format signs (xmlsec1); SignCMS answers an attached CMS over the data (openssl)', async () => {
+    const setData = (bytes: Uint8Array) =>
+      page.$eval(
+        '#data',
+        (el, value) => ((el as HTMLTextAreaElement).value = value),
+        Buffer.from(bytes).toString('base64'),
+      );
+    const signInConsent = async (click: () => Promise<unknown>) => {
+      const consent = await consentWindowAfter(session.browser, click);
+      await consent.click('input[name="certificate"][value$="/01"]');
+      await consent.type('#pin', session.token.pin);
+      await clickClosingWindow(consent, '#sign');
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-xml-'));
+    await setData(readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)));
+    await clearRaw();
+    await signInConsent(() => page.click('#btSignXml'));
+    const xml = Buffer.from(await nextRawAnswer(page), 'base64');
+    const run = xmlsecVerify(dir, xml, session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
+
+    const data = Buffer.from('Biên bản bàn giao số 3/2026', 'utf8');
+    await setData(data);
+    await clearRaw();
+    await signInConsent(() => page.click('#btSignCms'));
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(await nextRawAnswer(page), 'base64'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent).toEqual(data);
+  }, 120_000);
+
+  it('failures answer the plugin’s result code first (the page’s own table), then kyso’s code and a vi/en message; nothing is signed without consent', async () => {
+    // Not a PDF: 4 (bad input), no window.
+    await setPdf(new TextEncoder().encode('not a pdf'));
+    await clearRaw();
+    await page.click('#btSignPdf');
+    expect(await nextRawAnswer(page)).toMatch(
+      /^4\*BAD_REQUEST\*Yêu cầu không hợp lệ\. \/ The request is not valid\.$/,
+    );
+    expect(await page.$eval('#result', (el) => el.textContent)).toBe('Dữ liệu đầu vào không đúng định dạng');
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+
+    // A function kyso does not implement (VerifyPDF): 0 and NOT_SUPPORTED.
+    await clearRaw();
+    await page.click('#btVerifyPdf');
+    expect(await nextRawAnswer(page)).toMatch(
+      /^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+ \/ kyso does not support /,
+    );
+
+    // Cancelled in kyso's window: 13, the page's "Người dùng hủy bỏ".
+    await setPdf(await onePagePdf('Hop dong 9'));
+    await clearRaw();
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btSignPdf'));
+    await clickClosingWindow(consent, '#cancel');
+    expect(await nextRawAnswer(page)).toMatch(/^13\*USER_CANCELLED\*/);
+    expect(await page.$eval('#result', (el) => el.textContent)).toBe('Người dùng hủy bỏ');
+  }, 120_000);
+  it('a site kept on "use the installed plugin" still reaches the real listener on 8443', async () => {
+    const tool = await installedPluginListener();
+    try {
+      const other = new URL('/bkav-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
+      const otherPage = await session.browser.newPage();
+      await otherPage.goto(other);
+      const origin = new URL(other).origin;
+      const options = await session.browser.newPage();
+      await options.goto(OPTIONS_URL);
+      // Offered only after the page tried the plugin (evaluated: a click in this background tab would wait for it to be shown).
+      await otherPage.evaluate(() => (window as any).connect());
+      await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+      await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
+      await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
+      await options.close();
+      await otherPage.goto(other);
+      await otherPage.bringToFront();
+      tool.calls.length = 0;
+      await otherPage.click('#btConnect');
+      await otherPage.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', {
+        timeout: 20_000,
+      });
+      await otherPage.click('#btGetCert');
+      await otherPage.waitForFunction(() => document.getElementById('raw')!.textContent === 'installed', {
+        timeout: 20_000,
+      });
+      expect(tool.calls).toContain('12*SerialNumber**BkavExtensionCallback*end');
+      expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+      await otherPage.close();
+    } finally {
+      await tool.close();
+    }
+  }, 120_000);
+});

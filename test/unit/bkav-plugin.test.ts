@@ -1,0 +1,73 @@
+/** The BkavCA Signer Plugin emulation's pure parts: its address, the pieces of a call, the answers that need no consent. */
+import { describe, expect, it } from 'vitest';
+import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
+import { BkavConnection, bkavFailure, certificatesXml, isBkavUrl } from '../../shared/sdk/plugins/bkav.js';
+import { MAX_PLUGIN_FRAME_CHARS } from '../../shared/sdk/plugins/common.js';
+import { KysoError } from '../../shared/protocol/errors.js';
+import { copyTestToken } from '../support/token.js';
+
+describe('BkavCA Signer Plugin', () => {
+  it('its address: wss on localhost or 127.0.0.1, port 8443', () => {
+    expect(isBkavUrl('wss://localhost:8443')).toBe(true);
+    expect(isBkavUrl('wss://127.0.0.1:8443/')).toBe(true);
+    for (const url of ['ws://localhost:8443', 'wss://localhost:8444', 'wss://bkav.example:8443', 'x'])
+      expect(isBkavUrl(url), url).toBe(false);
+    expect(pluginOfRequest('wss://localhost:8443/')).toBe('bkav');
+  });
+
+  it('answers only calls that name the callback, once the whole call (…*end) has arrived', async () => {
+    const connection = new BkavConnection();
+    // SetLicenseKey without a callback: accepted, nothing to answer.
+    expect(await connection.onFrame('26*PD94bWw=*portal.example*end')).toEqual([]);
+    expect(await connection.onFrame('42*1*BkavExtensionCallback*end')).toEqual([
+      '1*BkavExtensionCallback*end',
+    ]);
+    // A call in pieces: nothing until its end.
+    expect(await connection.onFrame('30*1*Bkav')).toEqual([]);
+    expect(await connection.onFrame('ExtensionCallback*end')).toEqual([
+      expect.stringMatching(/^kyso \S+\*BkavExtensionCallback\*end$/),
+    ]);
+  });
+
+  it('failures: the plugin’s result code, kyso’s code, a vi/en message', async () => {
+    const connection = new BkavConnection();
+    expect(await connection.onFrame('9*JVBERi0=*1*BkavExtensionCallback*end')).toEqual([
+      expect.stringMatching(
+        /^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+ \/ kyso does not support .+\*BkavExtensionCallback\*end$/,
+      ),
+    ]);
+    expect(await connection.onFrame('3*bm90IGEgcGRm**1*x*BkavExtensionCallback*end')).toEqual([
+      '4*BAD_REQUEST*Yêu cầu không hợp lệ. / The request is not valid.*BkavExtensionCallback*end',
+    ]);
+    expect(await connection.onFrame('3*%%%*BkavExtensionCallback*end')).toEqual([
+      expect.stringMatching(/^4\*BAD_REQUEST\*/),
+    ]);
+    expect(await connection.onFrame(new Uint8Array(3))).toEqual([expect.stringMatching(/^4\*BAD_REQUEST\*/)]);
+    // Larger than kyso accepts: refused once the call ends, the next call answered again.
+    expect(await connection.onFrame('3*' + 'A'.repeat(MAX_PLUGIN_FRAME_CHARS))).toEqual([]);
+    expect(await connection.onFrame('*BkavExtensionCallback*end')).toEqual([
+      expect.stringMatching(/^4\*BAD_REQUEST\*/),
+    ]);
+    expect(await connection.onFrame('7*1*BkavExtensionCallback*end')).toEqual([
+      '1*BkavExtensionCallback*end',
+    ]);
+    expect(bkavFailure(new KysoError('USER_CANCELLED'))).toMatch(/^13\*USER_CANCELLED\*.+ \/ .+/);
+    expect(bkavFailure(new KysoError('NO_CERTIFICATE'))).toMatch(/^3\*NO_CERTIFICATE\*/);
+    expect(bkavFailure(new KysoError('PDF_ENCRYPTED'))).toMatch(/^2\*PDF_ENCRYPTED\*/);
+    expect(bkavFailure(new Error('library text'))).toMatch(/^5\*INTERNAL\*/);
+  });
+
+  it('the certificate list: base64 of Certificates/Certificate with the fields the sample page reads', () => {
+    const token = copyTestToken();
+    try {
+      const der = token.certDer('01');
+      const xml = new TextDecoder().decode(Buffer.from(certificatesXml(der.toString('base64')), 'base64'));
+      expect(xml).toMatch(/<Certificates><Certificate><SerialNumber>[0-9A-F]+<\/SerialNumber>/);
+      expect(xml).toContain('<SubjectDN><CN>Nguyễn Văn Ân</CN></SubjectDN>');
+      expect(xml).toMatch(/<TimeValidTo>\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}<\/TimeValidTo>/);
+      expect(xml).toContain(`<CertificateBase64>${der.toString('base64')}</CertificateBase64>`);
+    } finally {
+      token.remove();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+/** The Viettel-CA SignPlugin emulation's pure parts: its addresses, its form bodies, and the answers that need no consent. */
+import { describe, expect, it } from 'vitest';
+import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
+import { parseViettelForm, ViettelPlugin, viettelFunction } from '../../shared/sdk/plugins/viettel.js';
+
+describe('Viettel-CA SignPlugin addresses', () => {
+  it('http on 14007 and https on 14407, on 127.0.0.1 or localhost; the path is the function', () => {
+    expect(viettelFunction('http://127.0.0.1:14007/getSession')).toBe('getSession');
+    expect(viettelFunction('https://127.0.0.1:14407/signHash')).toBe('signHash');
+    expect(viettelFunction('http://localhost:14007/getLastErr/')).toBe('getLastErr');
+    for (const url of [
+      'https://127.0.0.1:14007/getSession',
+      'http://127.0.0.1:14407/getSession',
+      'http://127.0.0.1:14008/getSession',
+      'http://evil.example:14007/getSession',
+      'ws://127.0.0.1:14007/getSession',
+      'not a url',
+    ])
+      expect(viettelFunction(url), url).toBeUndefined();
+    expect(pluginOfRequest('http://127.0.0.1:14007/getSession')).toBe('viettel');
+  });
+});
+
+describe('Viettel-CA form bodies', () => {
+  it('keeps base64 as pages send it (unencoded + / =), names case-insensitive, escapes decoded when well formed', () => {
+    const form = parseViettelForm('sessionID=ab12&inData=VOG7nSBraGFp+/w==&HashOpt=2&x=%41%42&bad=%zz');
+    expect(form.get('sessionid')).toBe('ab12');
+    expect(form.get('indata')).toBe('VOG7nSBraGFp+/w==');
+    expect(form.get('hashopt')).toBe('2');
+    expect(form.get('x')).toBe('AB');
+    expect(form.get('bad')).toBe('%zz');
+    expect(parseViettelForm('').size).toBe(0);
+  });
+});
+
+describe('Viettel-CA answers without consent', () => {
+  it('getSession gives a session; failures answer "" and getLastErr then gives kyso’s code and a vi/en message', async () => {
+    const plugin = new ViettelPlugin();
+    expect(await plugin.answer('getLastErr', undefined)).toBe('0');
+    const session = await plugin.answer('getSession', 'liblist=viettel-ca_v6.dll');
+    expect(session).toMatch(/^[0-9a-f]{32}$/);
+
+    expect(await plugin.answer('fileSign', `sessionID=${session}&inputFile=C:\\a.pdf`)).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(
+      /^NOT_SUPPORTED: kyso chưa hỗ trợ .+ \/ kyso does not support /,
+    );
+    // SHA-1 (the plugin's default) and MD5 digests are not signed blind.
+    expect(await plugin.answer('signHash', `sessionID=${session}&HashVal=${'00'.repeat(20)}&HashOpt=0`)).toBe(
+      '',
+    );
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^NOT_SUPPORTED: /);
+    expect(await plugin.answer('signHash', `sessionID=other&HashVal=${'00'.repeat(32)}&HashOpt=2`)).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toBe(
+      'BAD_REQUEST: Yêu cầu không hợp lệ. / The request is not valid.',
+    );
+    expect(await plugin.answer('signHash', `sessionID=${session}&HashVal=xyz&HashOpt=2`)).toBe('');
+    expect(await plugin.answer('signHash', `sessionID=${session}&HashVal=00&HashOpt=7`)).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^BAD_REQUEST: /);
+    expect(await plugin.answer('Sign', new Blob(['x']))).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^BAD_REQUEST: /);
+    expect(await plugin.answer('getCertSNB', undefined)).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^NO_CERTIFICATE: /);
+    expect(await plugin.answer('Verify', `sessionID=${session}&signature=MAA=&inData=dGVzdA==`)).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^BAD_REQUEST: /);
+    expect(await plugin.answer('getSession', 'a'.repeat(30_000_000))).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^BAD_REQUEST: /);
+    // A success resets the last error.
+    expect(await plugin.answer('getSession', '')).toMatch(/^[0-9a-f]{32}$/);
+    expect(await plugin.answer('getLastErr', undefined)).toBe('0');
+  });
+});
