@@ -7,6 +7,7 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { BENCH_BUILD } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
+import { documentPreparers } from './document-preparer.js';
 import { CONSENT_PORT } from './messages.js';
 import { NativeHostClient } from './native-host.js';
 import { answerOptionsMessage } from './options-requests.js';
@@ -24,6 +25,7 @@ const host = new NativeHostClient();
 const services: BackgroundServices = {
   host,
   consent: new ConsentFlow(host),
+  documents: documentPreparers(),
   rateLimiter: new OriginRateLimiter(LIMITS.maxRequestsPerOriginPerMinute),
   plugins: installPluginSupport(
     async () => (await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)).certificates,
@@ -52,6 +54,7 @@ browser.runtime.onConnect.addListener((port) => {
     port.sender.url?.startsWith(consentPage)
   )
     services.consent.attach(port);
+  else if (services.documents.attach(port)) return;
   else if (!services.plugins.attach(port)) port.disconnect();
 });
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
