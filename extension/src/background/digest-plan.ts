@@ -17,7 +17,10 @@ export interface DigestPlan {
   consent: ConsentDocument;
   timestamp: boolean;
   content(): Promise<DocumentContent>;
-  prepare(): Promise<{ item: SignItem; finish(result: SignedItem): { ok: true; cms: string } | { ok: true; signature: string } }>;
+  prepare(): Promise<{
+    item: SignItem;
+    finish(result: SignedItem): { ok: true; cms: string } | { ok: true; signature: string };
+  }>;
 }
 
 export const cmsOf = (result: SignedItem): string => {

@@ -102,7 +102,7 @@ class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
       if (longTerm) this.longTerm.set(job, longTerm);
     }
     const channel = await this.connect();
-    return channel.call(operation, params as never) as Promise<DocumentOperationResult<O>>;
+    return channel.call(operation, params as never);
   }
 
   release(job: string): void {

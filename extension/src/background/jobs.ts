@@ -121,9 +121,10 @@ export function batchJob(
   host: NativeHostClient,
   origin: string,
   params: PageParams<'sign-many'>,
-  { plans, checkSigner }: BatchPlans,
+  batch: BatchPlans,
   tsaUrl?: string,
 ): ConsentJob {
+  const { plans } = batch;
   return {
     description: params.description,
     ...(params.lang && { lang: params.lang }),
@@ -200,7 +201,7 @@ export function batchJob(
         }
       };
       try {
-        await checkSigner(certificate);
+        await batch.checkSigner(certificate);
         await Promise.all([lane(), lane()]);
       } finally {
         await host.call('end-batch', { batchId }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);

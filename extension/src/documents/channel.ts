@@ -17,7 +17,10 @@ interface Operation {
 type Message = ToPreparer | FromPreparer;
 type Call = Extract<Message, { type: 'call' }>;
 
-export class PortChannel<Outgoing extends Record<string, Operation>, Incoming extends Record<string, Operation>> {
+export class PortChannel<
+  Outgoing extends Record<string, Operation>,
+  Incoming extends Record<string, Operation>,
+> {
   private readonly pending = new Map<
     number,
     { resolve(result: unknown): void; reject(error: KysoError): void; result: z.ZodType }

@@ -10,7 +10,6 @@ import {
   ToPreparerSchema,
   documentCallbacks,
   documentOperations,
-  type DocumentOperation,
   type DocumentOperationParams,
 } from '../../../shared/protocol/documents.js';
 import type { LongTermServices } from '../background/documents.js';
@@ -32,14 +31,11 @@ const channel = new PortChannel(
   documentCallbacks,
   ToPreparerSchema,
   documentOperations,
-  (name, params) => {
-    const operation = name as DocumentOperation;
-    const checked = params as DocumentOperationParams<typeof operation>;
-    const longTerm =
-      operation === 'finish' && (checked as DocumentOperationParams<'finish'>).longTerm
-        ? longTermFor((checked as DocumentOperationParams<'finish'>).job)
-        : undefined;
-    return service.run(operation, checked, longTerm);
+  (operation, params) => {
+    // Only a B-LT/B-LTA PDF's finish asks back for what the host fetches.
+    const finishing = operation === 'finish' ? (params as DocumentOperationParams<'finish'>) : undefined;
+    const longTerm = finishing?.longTerm ? longTermFor(finishing.job) : undefined;
+    return service.run(operation, params as DocumentOperationParams<typeof operation>, longTerm);
   },
   (message) => service.release(message.job),
 );

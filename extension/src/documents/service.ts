@@ -51,7 +51,7 @@ export class DocumentService implements DocumentBackend {
     plan: async ({ job, index, document, rsaScheme }) => {
       const plan = await planDocument(document, index, rsaScheme);
       let held = this.jobs.get(job);
-      if (!held) this.jobs.set(job, (held = new Map()));
+      if (!held) this.jobs.set(job, (held = new Map<number, Held>()));
       held.set(index, { plan });
       return { consent: plan.consent, timestamp: plan.timestamp };
     },
@@ -81,7 +81,7 @@ export class DocumentService implements DocumentBackend {
     params: DocumentOperationParams<O>,
     longTerm?: LongTermServices,
   ): Promise<DocumentOperationResult<O>> {
-    const handler = this.handlers[operation] as Handlers[O];
+    const handler = this.handlers[operation];
     return handler(params, longTerm);
   }
 
