@@ -13,6 +13,7 @@ import { NativeHostClient } from './native-host.js';
 import { answerOptionsMessage } from './options-requests.js';
 import { answerPageMessage } from './page-messages.js';
 import { OriginRateLimiter } from './rate-limit.js';
+import { webSocketSetting } from './settings.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
 import {
@@ -63,6 +64,8 @@ if (BENCH_BUILD) (globalThis as { kysoBench?: unknown }).kysoBench = { disconnec
 // Event handlers settle on their own (each catches what it can fail with); nothing waits for them.
 host.onEvent = (event) => void relayWebSocketRequest(services, event);
 host.onDisconnected = () => void restartWebSocketIfEnabled(host);
+// An idle host exits (see HOST_IDLE_DISCONNECT_MS) unless it listens for local programs.
+host.holdOpen = async () => (await webSocketSetting().catch(() => undefined))?.enabled === true;
 browser.storage.onChanged.addListener((changes) => {
   if ('websocket' in changes) void applyWebSocketSetting(host);
 });
