@@ -43,6 +43,14 @@ export async function listTokenCertificates(
 }
 
 /**
+ * A token's listing this recent (the one the consent window showed, typically) serves the signature
+ * that follows, instead of reading the token again: the worker still finds the private key by its id
+ * on the token at login, and the expiry and PIN state are checked again then. As long as a consent
+ * waits for the user by default.
+ */
+export const LISTING_REUSE_MS = LIMITS.userInteractionTimeoutMs;
+
+/**
  * The tokens as a long-running host sees them: every listing and every login goes through the
  * queue of the token concerned. A listing waits for a token another program is using only if it
  * has never seen that token; otherwise it answers with what it read last (certificates do not
@@ -50,6 +58,8 @@ export async function listTokenCertificates(
  */
 export class QueuedTokens {
   private readonly lastSeen = new Map<string, TokenCertificate[]>();
+  /** When each token was last read (Date.now()). */
+  private readonly readAt = new Map<string, number>();
 
   constructor(
     readonly worker: TokenWorker,
@@ -94,6 +104,8 @@ export class QueuedTokens {
   }
 
   private remember(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
+    const now = Date.now();
+    for (const serial of serials) this.readAt.set(serial, now);
     for (const serial of serials)
       this.lastSeen.set(
         serial,
@@ -111,6 +123,8 @@ export class QueuedTokens {
   ): Promise<{ lease: TokenLease; entry: CertificateEntry | undefined }> {
     const { tokenSerial } = parseCertificateId(certificateId);
     const lease = await this.queue.acquire(tokenSerial, options);
+    const recent = this.recentEntry(tokenSerial, certificateId);
+    if (recent) return { lease, entry: recent };
     try {
       const { certificates } = await this.worker.call({ op: 'list', serials: [tokenSerial] }, this.timeoutMs);
       this.remember([tokenSerial], certificates);
@@ -119,5 +133,13 @@ export class QueuedTokens {
       lease.release();
       throw error;
     }
+  }
+
+  /** The certificate from the token's last listing, if that is recent and did not find the PIN locked. */
+  private recentEntry(tokenSerial: string, certificateId: string): CertificateEntry | undefined {
+    const readAt = this.readAt.get(tokenSerial);
+    if (readAt === undefined || Date.now() - readAt > LISTING_REUSE_MS) return undefined;
+    const entry = toEntries(this.lastSeen.get(tokenSerial) ?? []).find((c) => c.id === certificateId);
+    return entry?.token.pinLocked ? undefined : entry;
   }
 }
