@@ -9,21 +9,15 @@
  *   is imported there on demand.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import {
   DOCUMENTS_PORT,
-  FromPreparerSchema,
-  documentCallbacks,
-  documentOperations,
-  type DocumentCallback,
-  type DocumentCallbackParams,
   type DocumentOperation,
   type DocumentOperationParams,
   type DocumentOperationResult,
 } from '../../../shared/protocol/documents.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
+import { PreparerPort } from '../documents/preparer-port.js';
 import type { DocumentBackend } from '../documents/service.js';
-import { PortChannel } from '../documents/channel.js';
 import type { LongTermServices } from './documents.js';
 
 export type { DocumentBackend };
@@ -63,14 +57,11 @@ export function documentPreparers(): DocumentPreparers {
   };
 }
 
-type Channel = PortChannel<typeof documentOperations, typeof documentCallbacks>;
-
 class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
-  private channel: Channel | undefined;
-  private connecting: Promise<Channel> | undefined;
+  private preparer: PreparerPort | undefined;
+  private connecting: Promise<PreparerPort> | undefined;
   private waitingPort: ((port: Runtime.Port) => void) | undefined;
   private readonly jobs = new Set<string>();
-  private readonly longTerm = new Map<string, LongTermServices>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly offscreen: OffscreenApi) {}
@@ -99,33 +90,30 @@ class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
     if (job !== undefined) {
       this.jobs.add(job);
       clearTimeout(this.idleTimer);
-      if (longTerm) this.longTerm.set(job, longTerm);
     }
-    const channel = await this.connect();
-    return channel.call(operation, params as never);
+    return (await this.connect()).run(operation, params, longTerm);
   }
 
   release(job: string): void {
     this.jobs.delete(job);
-    this.longTerm.delete(job);
-    this.channel?.post({ type: 'release', job });
+    this.preparer?.release(job);
     if (this.jobs.size > 0) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (this.jobs.size > 0) return;
-      this.channel?.disconnect();
-      this.channel = undefined;
+      this.preparer?.disconnect();
+      this.preparer = undefined;
       void this.offscreen.closeDocument().catch(() => undefined);
     }, OFFSCREEN_IDLE_MS);
   }
 
-  private connect(): Promise<Channel> {
-    if (this.channel?.open) return Promise.resolve(this.channel);
+  private connect(): Promise<PreparerPort> {
+    if (this.preparer?.open) return Promise.resolve(this.preparer);
     this.connecting ??= this.open().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
 
-  private async open(): Promise<Channel> {
+  private async open(): Promise<PreparerPort> {
     // A page left by an earlier service worker has lost its port: start afresh.
     await this.offscreen.closeDocument().catch(() => undefined);
     const connected = new Promise<Runtime.Port>((resolve, reject) => {
@@ -150,30 +138,7 @@ class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
         reason: String(error).slice(0, 200),
       });
     }
-    const port = await connected;
-    const channel: Channel = new PortChannel(
-      port,
-      documentOperations,
-      FromPreparerSchema,
-      documentCallbacks,
-      (name, params) => this.callback(name, params as DocumentCallbackParams<typeof name>),
-    );
-    this.channel = channel;
-    return channel;
-  }
-
-  /** The preparer asks, while finishing a job's B-LT/B-LTA PDF, for what the host fetches. */
-  private async callback<C extends DocumentCallback>(name: C, params: DocumentCallbackParams<C>) {
-    const longTerm = this.longTerm.get(params.job);
-    if (!longTerm) throw new KysoError('TSA_NOT_CONFIGURED');
-    if (name === 'validation-data') {
-      const { certificates, ocsps, crls } = await longTerm.validationData(
-        (params as DocumentCallbackParams<'validation-data'>).cms,
-      );
-      return { certificates, ocsps, crls };
-    }
-    const digest = (params as DocumentCallbackParams<'document-timestamp'>).digest;
-    const token = await longTerm.documentTimestamp(base64ToBytes(digest));
-    return { token: bytesToBase64(token) };
+    this.preparer = new PreparerPort(await connected);
+    return this.preparer;
   }
 }
