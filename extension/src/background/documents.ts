@@ -1,7 +1,11 @@
 /**
  * Documents a page sends whole (PDF, XML) are prepared here, in the extension: the consent window
  * describes what is really signed, and only the digest goes on to the host. Digests a page sends
- * ('cms', 'raw') pass through.
+ * ('cms', 'raw') pass through (digest-plan.ts).
+ *
+ * This module and what it imports (pdf-lib, the XML code, the certificate reader) run in the document
+ * preparer (extension/src/documents: Chromium's offscreen document, Firefox's event page on demand),
+ * never in the service worker's initial script: import only types from it in background code.
  *
  *   planDocument (on request: validate, describe)  →  user consents  →
  *   prepare (with the signer's certificate: the host item)  →  host signs  →  finish (the page's result)
