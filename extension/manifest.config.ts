@@ -15,8 +15,10 @@ export default defineManifest({
   version: KYSO_VERSION,
   key: EXTENSION_PUBLIC_KEY,
   // scripting: the plugin emulation, registered per origin the user chose (extension/src/plugins);
-  // webRequest: noticing (never blocking) pages that try a signing plugin's loopback address.
-  permissions: ['nativeMessaging', 'storage', 'scripting', 'webRequest'],
+  // webRequest: noticing (never blocking) pages that try a signing plugin's loopback address;
+  // offscreen (Chromium): PDFs and XML are prepared in an offscreen document, not in the service
+  // worker (extension/src/background/document-preparer.ts; Firefox ignores this permission).
+  permissions: ['nativeMessaging', 'storage', 'scripting', 'webRequest', 'offscreen'],
   // The pages kyso may serve (as its content script) and the plugins' loopback addresses it watches.
   host_permissions: [
     'https://*/*',

@@ -139,6 +139,7 @@ export default defineConfig(({ mode }) => {
           consent: path.join(here, 'src/consent/consent.html'),
           options: path.join(here, 'src/options/options.html'),
           prompt: path.join(here, 'src/plugins/prompt.html'),
+          offscreen: path.join(here, 'src/documents/offscreen.html'),
         },
       },
     },

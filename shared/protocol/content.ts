@@ -23,3 +23,11 @@ export const ProgressMessageSchema = z.strictObject({
   }),
 });
 export type ProgressMessage = z.infer<typeof ProgressMessageSchema>;
+
+/**
+ * Content script → background, unasked, when a page loads on a site the user allowed to sign: the
+ * background starts the host now (checking the site itself, from the sender), so the first
+ * signature does not wait for it. Carries nothing from the page.
+ */
+export const PreconnectMessageSchema = z.strictObject({ preconnect: z.literal(true) });
+export type PreconnectMessage = z.infer<typeof PreconnectMessageSchema>;

@@ -48,7 +48,13 @@ describe('release extension build', () => {
       'http://localhost/*',
       'http://127.0.0.1/*',
     ]);
-    expect(manifest.permissions).toEqual(['nativeMessaging', 'storage', 'scripting', 'webRequest']);
+    expect(manifest.permissions).toEqual([
+      'nativeMessaging',
+      'storage',
+      'scripting',
+      'webRequest',
+      'offscreen',
+    ]);
     // the plugin emulation is a classic script (registered per origin in the page's world), not a module chunk
     const mainWorld = readFileSync(path.join(EXTENSION_DIST, 'plugins/main-world.js'), 'utf8');
     expect(mainWorld).not.toMatch(/^\s*import[\s{]/m);

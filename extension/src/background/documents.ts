@@ -1,7 +1,11 @@
 /**
  * Documents a page sends whole (PDF, XML) are prepared here, in the extension: the consent window
  * describes what is really signed, and only the digest goes on to the host. Digests a page sends
- * ('cms', 'raw') pass through.
+ * ('cms', 'raw') pass through (digest-plan.ts).
+ *
+ * This module and what it imports (pdf-lib, the XML code, the certificate reader) run in the document
+ * preparer (extension/src/documents: Chromium's offscreen document, Firefox's event page on demand),
+ * never in the service worker's initial script: import only types from it in background code.
  *
  *   planDocument (on request: validate, describe)  →  user consents  →
  *   prepare (with the signer's certificate: the host item)  →  host signs  →  finish (the page's result)
@@ -22,6 +26,7 @@ import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { planGenericXml } from '../plugins/generic-xml-plan.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
+import { cmsOf, planDigest } from './digest-plan.js';
 import { signatureOf, xmlConsentFields, xmlSignItem } from './plan-parts.js';
 
 /** The signer, as begin-batch reports it. */
@@ -86,11 +91,6 @@ export interface DocumentPlan {
   prepare(signer: Signer, now: Date): Promise<PreparedDocument>;
 }
 
-const cmsOf = (result: Extract<SignItemResult, { ok: true }>): string => {
-  if (!('cms' in result)) throw new KysoError('INTERNAL', 'the host answered without a CMS');
-  return result.cms;
-};
-
 /** Codes a person can act on, kept as they are; anything else is a bad request, without a library's words. */
 const DOCUMENT_CODES = new Set([
   'PDF_ENCRYPTED',
@@ -138,43 +138,8 @@ export async function planDocument(
 async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<DocumentPlan> {
   switch (document.kind) {
     case 'cms':
-    case 'raw': {
-      const consent: ConsentDocument = {
-        name: document.name,
-        kind: document.kind,
-        digest: document.digest,
-        digestAlgorithm: document.digestAlgorithm,
-      };
-      const item: SignItem =
-        document.kind === 'cms'
-          ? {
-              kind: 'cms',
-              digest: document.digest,
-              digestAlgorithm: document.digestAlgorithm,
-              signingTime: true,
-              ...(document.timestamp && { timestamp: true }),
-              ...(rsaScheme && { rsaScheme }),
-            }
-          : {
-              kind: 'raw',
-              digest: document.digest,
-              digestAlgorithm: document.digestAlgorithm,
-              ...(rsaScheme && { rsaScheme }),
-            };
-      const finish =
-        document.kind === 'cms'
-          ? (r: Extract<SignItemResult, { ok: true }>) => ({ ok: true as const, cms: cmsOf(r) })
-          : (r: Extract<SignItemResult, { ok: true }>) => ({
-              ok: true as const,
-              signature: bytesToBase64(signatureOf(r)),
-            });
-      return {
-        consent: { ...consent, ...(document.kind === 'cms' && document.timestamp && { timestamp: true }) },
-        timestamp: document.kind === 'cms' && document.timestamp === true,
-        content: () => Promise.resolve({ kind: 'digest' }),
-        prepare: async () => ({ item, finish }),
-      };
-    }
+    case 'raw':
+      return planDigest(document, rsaScheme);
     case 'pdf': {
       const pdf = base64ToBytes(document.pdf);
       // The objects the xref chain designates; ambiguous, damaged and encrypted files stop here.

@@ -7,11 +7,13 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { BENCH_BUILD, takeBenchMarks } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
+import { documentPreparers } from './document-preparer.js';
 import { CONSENT_PORT } from './messages.js';
 import { NativeHostClient } from './native-host.js';
 import { answerOptionsMessage } from './options-requests.js';
 import { answerPageMessage } from './page-messages.js';
 import { OriginRateLimiter } from './rate-limit.js';
+import { webSocketSetting } from './settings.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
 import {
@@ -24,6 +26,7 @@ const host = new NativeHostClient();
 const services: BackgroundServices = {
   host,
   consent: new ConsentFlow(host),
+  documents: documentPreparers(),
   rateLimiter: new OriginRateLimiter(LIMITS.maxRequestsPerOriginPerMinute),
   plugins: installPluginSupport(
     async () => (await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)).certificates,
@@ -52,6 +55,7 @@ browser.runtime.onConnect.addListener((port) => {
     port.sender.url?.startsWith(consentPage)
   )
     services.consent.attach(port);
+  else if (services.documents.attach(port)) return;
   else if (!services.plugins.attach(port)) port.disconnect();
 });
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
@@ -64,6 +68,8 @@ if (BENCH_BUILD)
 // Event handlers settle on their own (each catches what it can fail with); nothing waits for them.
 host.onEvent = (event) => void relayWebSocketRequest(services, event);
 host.onDisconnected = () => void restartWebSocketIfEnabled(host);
+// An idle host exits (see HOST_IDLE_DISCONNECT_MS) unless it listens for local programs.
+host.holdOpen = async () => (await webSocketSetting().catch(() => undefined))?.enabled === true;
 browser.storage.onChanged.addListener((changes) => {
   if ('websocket' in changes) void applyWebSocketSetting(host); // never rejects
 });

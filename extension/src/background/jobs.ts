@@ -8,7 +8,8 @@ import type { HostParams, SignItemResult } from '../../../shared/protocol/host.j
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { PageDocumentResult, PageParams, PageResult } from '../../../shared/protocol/page.js';
 import { bytesToBase64, base64ToBytes } from '../../../shared/encoding.js';
-import { signerOf, type DocumentPlan, type LongTermServices, type PreparedDocument } from './documents.js';
+import type { BatchPlans } from './batch-plans.js';
+import type { LongTermServices, PreparedDocument } from './documents.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
 
@@ -120,9 +121,10 @@ export function batchJob(
   host: NativeHostClient,
   origin: string,
   params: PageParams<'sign-many'>,
-  plans: DocumentPlan[],
+  batch: BatchPlans,
   tsaUrl?: string,
 ): ConsentJob {
+  const { plans } = batch;
   return {
     description: params.description,
     ...(params.lang && { lang: params.lang }),
@@ -140,7 +142,6 @@ export function batchJob(
         { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) },
         loginTimeout(pin),
       );
-      const signer = signerOf(certificate);
       const longTerm = longTermServices(host, tsaUrl);
       const now = new Date();
       const results = new Array<PageDocumentResult>(total);
@@ -156,7 +157,7 @@ export function batchJob(
         await Promise.all(
           chunk.map(async (plan, i) => {
             try {
-              prepared.push({ index: start + i, document: await plan.prepare(signer, now) });
+              prepared.push({ index: start + i, document: await plan.prepare(certificate, now) });
             } catch (error) {
               results[start + i] = failed(error);
             }
@@ -200,6 +201,7 @@ export function batchJob(
         }
       };
       try {
+        await batch.checkSigner(certificate);
         await Promise.all([lane(), lane()]);
       } finally {
         await host.call('end-batch', { batchId }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);

@@ -37,6 +37,13 @@ function disconnectError(message: string | undefined): KysoError {
   });
 }
 
+/**
+ * The port is closed (and the host exits) after this long without a call: a host started for a
+ * page that then signs nothing does not stay for the rest of the browser's life. Longer than a
+ * consent may wait for the user, so an open window never loses its host.
+ */
+export const HOST_IDLE_DISCONNECT_MS = 15 * 60_000;
+
 export class NativeHostClient {
   /** What the host sends unasked (a local WebSocket client's request). */
   onEvent: (event: HostEvent) => void = () => undefined;
@@ -44,6 +51,9 @@ export class NativeHostClient {
   onStatus: (event: HostStatusEvent) => void = () => undefined;
   /** The port closed (host exited, crashed or was disconnected). */
   onDisconnected: () => void = () => undefined;
+  /** Whether the host must stay although idle (it listens for local programs: WebSocket mode). */
+  holdOpen: () => Promise<boolean> = () => Promise.resolve(false);
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private port: Runtime.Port | undefined;
   private handshake: Promise<HostResult<'hello'>> | undefined;
   private readonly pending = new Map<number, Pending>();
@@ -104,6 +114,7 @@ export class NativeHostClient {
     const checked = parseOrBadRequest(hostCommands[command].params, params, command);
     const port = this.port;
     if (!port) return Promise.reject(new KysoError('INTERNAL', 'not connected'));
+    this.armIdleTimer();
     const id = this.nextId++;
     return new Promise<HostResult<C>>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -120,6 +131,20 @@ export class NativeHostClient {
         reject(new KysoError('HOST_NOT_INSTALLED'));
       }
     });
+  }
+
+  /** Every call starts the idle time afresh; it ends the port only when nothing is in flight. */
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.pending.size > 0) return this.armIdleTimer();
+      void this.holdOpen().then(
+        (hold) => {
+          if (!hold && this.pending.size === 0) this.disconnect();
+        },
+        () => undefined,
+      );
+    }, HOST_IDLE_DISCONNECT_MS);
   }
 
   get connected(): boolean {
@@ -149,6 +174,7 @@ export class NativeHostClient {
     if (this.port !== port) return;
     this.port = undefined;
     this.handshake = undefined;
+    clearTimeout(this.idleTimer);
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(error);

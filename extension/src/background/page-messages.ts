@@ -9,8 +9,9 @@ import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { PageRequestEnvelope } from '../../../shared/protocol/page.js';
 import { PROTOCOL_VERSION } from '../../../shared/version.js';
-import { ContentRequestSchema } from '../../../shared/protocol/content.js';
+import { ContentRequestSchema, PreconnectMessageSchema } from '../../../shared/protocol/content.js';
 import { isOriginAllowed } from './origin-policy.js';
+import { sitePermission } from './site-permissions.js';
 import type { BackgroundServices } from './requests/context.js';
 import { runPageRequest } from './requests/index.js';
 
@@ -47,6 +48,21 @@ async function handle(
   return runPageRequest(services, envelope.type, envelope.params, { origin, tabId, requestId: envelope.id });
 }
 
+/**
+ * A page loaded on a site the user allowed: the host is started (and greeted) now, so the first
+ * signature does not wait for it. The site is judged from the sender, as for a request; a host that
+ * is missing is reported when the page asks for something.
+ */
+async function preconnect(services: BackgroundServices, sender: Runtime.MessageSender): Promise<Answer> {
+  const origin = senderOrigin(sender);
+  if (!origin || sender.frameId !== 0) return { ok: true, result: null };
+  const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
+  if (!isOriginAllowed(origin, { developerMode: developerMode === true })) return { ok: true, result: null };
+  if ((await sitePermission(origin)).permission !== 'allowed') return { ok: true, result: null };
+  await services.host.connect().catch(() => undefined);
+  return { ok: true, result: null };
+}
+
 /** A content script's message (`sender.tab` set): its answer, or BAD_REQUEST when it is not a ContentRequest. */
 export function answerPageMessage(
   services: BackgroundServices,
@@ -54,6 +70,7 @@ export function answerPageMessage(
   sender: Runtime.MessageSender,
 ): Promise<Answer> {
   benchMark('background:request');
+  if (PreconnectMessageSchema.safeParse(message).success) return preconnect(services, sender);
   const parsed = ContentRequestSchema.safeParse(message);
   if (!parsed.success)
     return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });

@@ -11,6 +11,7 @@ import {
   ContentAnswerSchema,
   ProgressMessageSchema,
   type ContentRequest,
+  type PreconnectMessage,
 } from '../../../shared/protocol/content.js';
 
 const origin = window.location.origin;
@@ -59,6 +60,17 @@ window.addEventListener('message', (event: MessageEvent) => {
 });
 
 post({ channel: PAGE_CHANNEL, kind: 'ready', extensionVersion: browser.runtime.getManifest().version });
+
+// A site the user allowed to sign is likely to sign: the background starts the host now (it checks
+// the site again itself). Any other page does not wake the background at all.
+void browser.storage.local
+  .get('sitePermissions')
+  .then(({ sitePermissions }) => {
+    if ((sitePermissions as Record<string, unknown> | undefined)?.[origin] !== 'allowed') return;
+    const message: PreconnectMessage = { preconnect: true };
+    return browser.runtime.sendMessage(message);
+  })
+  .catch(() => undefined);
 
 // Batch progress from the background, for requests this page made.
 browser.runtime.onMessage.addListener((message: unknown) => {

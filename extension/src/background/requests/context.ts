@@ -4,6 +4,7 @@ import { KysoError } from '../../../../shared/protocol/errors.js';
 import type { PageRequestType, PageResult, pageRequests } from '../../../../shared/protocol/page.js';
 import type { PluginSupport } from '../../plugins/background.js';
 import type { ConsentFlow } from '../consent-flow.js';
+import type { DocumentPreparers } from '../document-preparer.js';
 import type { NativeHostClient } from '../native-host.js';
 import type { OriginRateLimiter } from '../rate-limit.js';
 import { tsaSetting } from '../settings.js';
@@ -13,6 +14,8 @@ import { sitePermission } from '../site-permissions.js';
 export interface BackgroundServices {
   host: NativeHostClient;
   consent: ConsentFlow;
+  /** Where PDFs and XML are read and prepared (not in the service worker's initial script). */
+  documents: DocumentPreparers;
   rateLimiter: OriginRateLimiter;
   /** The emulated signing plugins (extension/src/plugins). */
   plugins: PluginSupport;

@@ -3,7 +3,7 @@ import browser from 'webextension-polyfill';
 import type { PageResult } from '../../../../shared/protocol/page.js';
 import type { ProgressMessage } from '../../../../shared/protocol/content.js';
 import { withConfiguredImages } from '../../plugins/configured-images.js';
-import { planDocument } from '../documents.js';
+import { planBatch } from '../batch-plans.js';
 import { batchJob } from '../jobs.js';
 import { requireTsa, type RequestHandler, type Requester } from './context.js';
 
@@ -19,21 +19,28 @@ function progressToTab({ tabId, requestId }: Requester): ((done: number, total: 
 
 export const signMany: RequestHandler<'sign-many'> = async (
   params,
-  { host, consent, requester, consentOptions },
+  { host, consent, documents, requester, consentOptions },
 ) => {
   // Every document is checked (and PDFs and XML read) before anyone is asked anything.
   // A PDF may ask for the signature or seal image the user configured (never sent to the page):
   // put in here, where the extension's storage is, so planning stays a pure function.
-  const plans = await Promise.all(
-    params.documents.map(async (d, i) => planDocument(await withConfiguredImages(d), i, params.rsaScheme)),
+  // PDFs and XML are read by the document preparer (loaded for them only, see document-preparer.ts).
+  const batch = await planBatch(
+    () => documents.get(),
+    await Promise.all(params.documents.map(withConfiguredImages)),
+    params.rsaScheme,
   );
-  const tsaUrl = plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
-  const options = await consentOptions();
-  const onProgress = progressToTab(requester);
-  const job = batchJob(host, requester.origin, params, plans, tsaUrl);
-  // The batch's answer, typed here and checked against the schema by the table before it leaves.
-  return consent.request(requester.origin, requester.tabId, job, {
-    ...options,
-    ...(onProgress && { onProgress }),
-  }) as Promise<PageResult<'sign-many'>>;
+  try {
+    const tsaUrl = batch.plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
+    const options = await consentOptions();
+    const onProgress = progressToTab(requester);
+    const job = batchJob(host, requester.origin, params, batch, tsaUrl);
+    // The batch's answer, typed here and checked against the schema by the table before it leaves.
+    return (await consent.request(requester.origin, requester.tabId, job, {
+      ...options,
+      ...(onProgress && { onProgress }),
+    })) as PageResult<'sign-many'>;
+  } finally {
+    batch.release();
+  }
 };

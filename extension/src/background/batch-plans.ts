@@ -1,0 +1,80 @@
+/**
+ * A sign-many request's documents as the background holds them: digests planned here, PDFs and XML
+ * by the document preparer (document-preparer.ts), which alone reads their bytes — so what the
+ * consent window shows and what is signed both come from the preparer's copy of the same bytes.
+ */
+import type { RsaScheme } from '../../../shared/protocol/common.js';
+import type { PageDocument } from '../../../shared/protocol/page.js';
+import { planDigest } from './digest-plan.js';
+import type { DocumentBackend } from './document-preparer.js';
+import type { PreparedDocument } from './documents.js';
+import type { ConsentDocument, DocumentContent } from './messages.js';
+
+export interface BatchPlan {
+  consent: ConsentDocument;
+  /** Needs a time-stamp from the TSA in the settings. */
+  timestamp: boolean;
+  /** What the window shows when the user opens the document. */
+  content(): Promise<DocumentContent>;
+  /** The item for the host, with the signer's certificate (base64 DER, from begin-batch) and one signing time. */
+  prepare(certificate: string, now: Date): Promise<PreparedDocument>;
+}
+
+export interface BatchPlans {
+  plans: BatchPlan[];
+  /** Throws CERTIFICATE_NOT_USABLE when the certificate cannot sign these documents. */
+  checkSigner(certificate: string): Promise<void>;
+  /** The request is over: the preparer drops its documents. */
+  release(): void;
+}
+
+const isDigest = (d: PageDocument): d is Extract<PageDocument, { kind: 'cms' | 'raw' }> =>
+  d.kind === 'cms' || d.kind === 'raw';
+
+/** Checks and describes every document; throws BAD_REQUEST (or a document's own code) naming the first that cannot be signed. */
+export async function planBatch(
+  preparer: () => Promise<DocumentBackend>,
+  documents: PageDocument[],
+  rsaScheme?: RsaScheme,
+): Promise<BatchPlans> {
+  // Digests alone never load the document code.
+  const remote = documents.every(isDigest) ? undefined : await preparer();
+  const job = crypto.randomUUID();
+  const release = () => remote?.release(job);
+  try {
+    const plans = await Promise.all(
+      documents.map(async (document, index): Promise<BatchPlan> => {
+        if (isDigest(document)) return planDigest(document, rsaScheme);
+        const { consent, timestamp } = await remote!.run('plan', {
+          job,
+          index,
+          document,
+          ...(rsaScheme && { rsaScheme }),
+        });
+        return {
+          consent,
+          timestamp,
+          content: () => remote!.run('content', { job, index }),
+          async prepare(certificate, now) {
+            const item = await remote!.run('prepare', { job, index, certificate, now: now.getTime() });
+            return {
+              item,
+              finish: (result, longTerm) =>
+                remote!.run('finish', { job, index, result, longTerm: longTerm !== undefined }, longTerm),
+            };
+          },
+        };
+      }),
+    );
+    return {
+      plans,
+      checkSigner: async (certificate) => {
+        if (remote) await remote.run('check-signer', { certificate });
+      },
+      release,
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
