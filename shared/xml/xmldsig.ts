@@ -237,20 +237,18 @@ export async function prepareXmlSignature(
     );
   }
 
-  const preparedXml = serializeXml(withReferences);
-  return {
+  return preparedSignature({
     profile: options.profile,
     keyType: options.keyType,
     digestAlgorithm,
     signatureId,
-    xml: preparedXml,
-    ...(await whatTheTokenSigns(preparedXml, signatureId, options.keyType, digestAlgorithm)),
+    xml: serializeXml(withReferences),
     idAttribute: {
       element: place.target.localName,
       namespace: target.namespaceURI,
       attribute: place.target.attribute,
     },
-  };
+  });
 }
 
 function* elementsNamed(parent: Element, localName: string): Generator<Element> {
@@ -280,19 +278,24 @@ export function parseForSigning(xml: string): Document {
   return original;
 }
 
-/** The canonical SignedInfo of a prepared document, its digest and (RSA) the DigestInfo over it. */
-export async function whatTheTokenSigns(
-  preparedXml: string,
-  signatureId: string,
-  keyType: KeyType,
-  digestAlgorithm: XmlDigestAlgorithm,
-): Promise<Pick<PreparedXmlSignature, 'canonicalSignedInfo' | 'signedInfoDigest' | 'digestInfo'>> {
-  const canonicalSignedInfo = signedInfoOf(parseXml(preparedXml), signatureId);
-  const signedInfoDigest = await xmlDigest(digestAlgorithm, canonicalSignedInfo);
+type WhatTheTokenSigns = 'canonicalSignedInfo' | 'signedInfoDigest' | 'digestInfo';
+
+/**
+ * A prepared document (Signature in place, SignatureValue empty) completed with what the token signs:
+ * its canonical SignedInfo, that digest and (RSA) the DigestInfo over it.
+ */
+export async function preparedSignature<
+  P extends Omit<PreparedXmlSignature, WhatTheTokenSigns | 'profile'> & { profile: string },
+>(prepared: P): Promise<P & Pick<PreparedXmlSignature, WhatTheTokenSigns>> {
+  const canonicalSignedInfo = signedInfoOf(parseXml(prepared.xml), prepared.signatureId);
+  const signedInfoDigest = await xmlDigest(prepared.digestAlgorithm, canonicalSignedInfo);
   return {
+    ...prepared,
     canonicalSignedInfo,
     signedInfoDigest,
-    ...(keyType === 'RSA' ? { digestInfo: digestInfoOf(digestAlgorithm, signedInfoDigest) } : {}),
+    ...(prepared.keyType === 'RSA'
+      ? { digestInfo: digestInfoOf(prepared.digestAlgorithm, signedInfoDigest) }
+      : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import { attachContent } from '../../cms/attach.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode, type Language } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import { digestOf, pluginRequest, signCms, signMany } from '../index.js';
+import { digestOf, signCms, signMany } from '../index.js';
 import {
   decodeBase64,
   isPdf,
@@ -23,6 +23,8 @@ import {
   pluginFailure,
   signedDocumentBytes,
   xmlProfileOf,
+  pluginAddress,
+  askSharedCertificate,
 } from './common.js';
 
 export const BKAV_PORT = 8443;
@@ -95,16 +97,7 @@ export function bkavFailure(error: unknown): string {
 
 /** Whether a socket URL is the BkavCA Signer Plugin's (wss on localhost / 127.0.0.1, port 8443). */
 export function isBkavUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return (
-      parsed.protocol === 'wss:' &&
-      parsed.port === String(BKAV_PORT) &&
-      (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1')
-    );
-  } catch {
-    return false;
-  }
+  return pluginAddress(url, { 'wss:': BKAV_PORT }) !== undefined;
 }
 
 /** "yyyy/MM/dd HH:mm:ss", the date form the plugin's sample pages use. */
@@ -203,13 +196,7 @@ export class BkavConnection {
 
   /** GetAllCert / GetCertListByFilter: only after "share my certificate with this site" in kyso's window. */
   private async certificates(): Promise<string> {
-    const { certificate } = await pluginRequest({
-      action: 'share-certificate',
-      plugin: 'bkav',
-      lang: this.lang,
-    });
-    if (!certificate) throw new KysoError('USER_CANCELLED');
-    return certificatesXml(certificate);
+    return certificatesXml(await askSharedCertificate('bkav', this.lang));
   }
 
   /** SignPDFBase64 `*<pdf base64>*<signing time>*<serial>*<signer>`: PAdES after consent, the signed PDF in base64. */

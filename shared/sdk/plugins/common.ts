@@ -5,7 +5,7 @@
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes } from '../../encoding.js';
-import type { SignManyItem } from '../index.js';
+import { pluginRequest, type SignManyItem } from '../index.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
 export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
@@ -24,6 +24,35 @@ export interface PluginFailure {
 export function pluginFailure(error: unknown): PluginFailure {
   const code: ErrorCode = error instanceof KysoError ? error.code : 'INTERNAL';
   return { code, message: `${errorMessage(code, 'vi')} / ${errorMessage(code, 'en')}` };
+}
+
+/**
+ * A plugin's loopback address: `url` parsed when its scheme is one of `ports`' keys, its port the
+ * one (or one of those) given for that scheme and its host localhost or 127.0.0.1; otherwise undefined.
+ */
+export function pluginAddress(
+  url: string,
+  ports: Record<string, number | string | readonly (number | string)[]>,
+): URL | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const allowed = ports[parsed.protocol];
+  if (allowed === undefined || ![allowed].flat().map(String).includes(parsed.port)) return undefined;
+  return parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1' ? parsed : undefined;
+}
+
+/** The certificate (base64 DER) the user agreed, in kyso's window, to share with this site; a refusal throws USER_CANCELLED. */
+export async function askSharedCertificate(
+  plugin: 'vgca' | 'vnpt' | 'viettel' | 'bkav',
+  lang?: 'vi' | 'en',
+): Promise<string> {
+  const { certificate } = await pluginRequest({ action: 'share-certificate', plugin, ...(lang && { lang }) });
+  if (!certificate) throw new KysoError('USER_CANCELLED');
+  return certificate;
 }
 
 export function assertFrameSize(frame: string): void {

@@ -34,6 +34,8 @@ import {
   signedDocumentBytes,
   xmlProfileOf,
   xmlRootId,
+  pluginAddress,
+  askSharedCertificate,
 } from './common.js';
 
 export const VGCA_PORT = 8987;
@@ -476,12 +478,7 @@ function signatureElementOf(xml: string): string {
 
 /** GetCertInfo: only after the user agrees, in kyso's window, to share a certificate with this site. */
 async function certificateInfo(context: VgcaContext): Promise<VgcaReply> {
-  const { certificate } = await pluginRequest({
-    action: 'share-certificate',
-    plugin: 'vgca',
-    ...(context.lang && { lang: context.lang }),
-  });
-  if (!certificate) throw new KysoError('USER_CANCELLED');
+  const certificate = await askSharedCertificate('vgca', context.lang);
   const der = base64ToBytes(certificate);
   const summary = summarizeCertificate(der);
   return {
@@ -499,13 +496,5 @@ async function certificateInfo(context: VgcaContext): Promise<VgcaReply> {
 
 /** The endpoint a socket URL names, when it is the VGCA service's; undefined otherwise. */
 export function vgcaEndpoint(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'wss:' || parsed.port !== String(VGCA_PORT)) return undefined;
-  if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') return undefined;
-  return parsed.pathname.replace(/^\/+|\/+$/g, '');
+  return pluginAddress(url, { 'wss:': VGCA_PORT })?.pathname.replace(/^\/+|\/+$/g, '');
 }

@@ -14,24 +14,22 @@ import { verifyCms } from '../../cms/verify.js';
 import { base64ToBytes, hexToBytes } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
 import { subjectNameRfc4514 } from '../../xml/subject-name.js';
-import { digestOf, pluginRequest, signCms, signHash } from '../index.js';
-import { assertFrameSize, BLIND_DIGEST_DESCRIPTION, decodeBase64, pluginFailure } from './common.js';
+import { digestOf, signCms, signHash } from '../index.js';
+import {
+  assertFrameSize,
+  BLIND_DIGEST_DESCRIPTION,
+  decodeBase64,
+  pluginFailure,
+  pluginAddress,
+  askSharedCertificate,
+} from './common.js';
 
 export const VIETTEL_PORTS = { http: 14007, https: 14407 } as const;
 
 /** The function a request URL names, when it is the SignPlugin's address; undefined otherwise. */
 export function viettelFunction(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const port = parsed.protocol === 'http:' ? VIETTEL_PORTS.http : VIETTEL_PORTS.https;
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
-  if (parsed.port !== String(port)) return undefined;
-  if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') return undefined;
-  return parsed.pathname.replace(/^\/+|\/+$/g, '');
+  const parsed = pluginAddress(url, { 'http:': VIETTEL_PORTS.http, 'https:': VIETTEL_PORTS.https });
+  return parsed?.pathname.replace(/^\/+|\/+$/g, '');
 }
 
 /**
@@ -145,12 +143,7 @@ export class ViettelPlugin {
 
   /** getCertificate: only after the user agrees, in kyso's window, to share a certificate with this site. */
   private async shareCertificate(): Promise<string> {
-    const { certificate } = await pluginRequest({
-      action: 'share-certificate',
-      plugin: 'viettel',
-      lang: this.lang,
-    });
-    if (!certificate) throw new KysoError('USER_CANCELLED');
+    const certificate = await askSharedCertificate('viettel', this.lang);
     this.certificate = base64ToBytes(certificate);
     return certificate;
   }

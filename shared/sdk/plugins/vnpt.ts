@@ -22,6 +22,8 @@ import {
   parseJsonFrame,
   pluginFailure,
   xmlProfileOf,
+  pluginAddress,
+  askSharedCertificate,
 } from './common.js';
 
 export const VNPT_PORTS = ['4433', '4434', '4435', '9201', '9202'];
@@ -67,17 +69,7 @@ const success = (data: string) => ({ code: 0, data, error: '' });
 
 /** The socket URL is the VNPT plugin's. */
 export function isVnptUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return (
-      parsed.protocol === 'wss:' &&
-      (parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1') &&
-      VNPT_PORTS.includes(parsed.port) &&
-      parsed.pathname.replace(/\/+$/, '') === '/plugin'
-    );
-  } catch {
-    return false;
-  }
+  return pluginAddress(url, { 'wss:': VNPT_PORTS })?.pathname.replace(/\/+$/, '') === '/plugin';
 }
 
 /** One frame → the plugin's answer text. Never throws. */
@@ -131,8 +123,7 @@ async function dispatch(call: VnptCall): Promise<string> {
 
 // dispatch's caller answers a thrown error as a failure: these two need no catch of their own.
 async function certificateInfo(): Promise<string> {
-  const { certificate } = await pluginRequest({ action: 'share-certificate', plugin: 'vnpt' });
-  if (!certificate) throw new KysoError('USER_CANCELLED');
+  const certificate = await askSharedCertificate('vnpt');
   const summary = summarizeCertificate(base64ToBytes(certificate));
   return JSON.stringify({
     code: 0,
@@ -247,25 +238,18 @@ const resultData = (item: SignManyItem): string => {
   throw new KysoError('INTERNAL'); // signedDocumentBytes threw a failed item's error
 };
 
+async function signOneDocument(document: BatchDocumentInput, description: string) {
+  const { results } = await signMany({ documents: [document], description, lang: 'vi' });
+  return success(resultData(results[0]!));
+}
+
 async function sign(call: VnptCall): Promise<{ code: number; data: string; error: string }> {
   const [first, second] = args(call);
   switch (call.functionID) {
-    case FN.SignPDF: {
-      const { results } = await signMany({
-        documents: [documentOf(text(first, 'the PDF'), 'pdf', 'tai-lieu.pdf', second)],
-        description: 'Ký tệp PDF',
-        lang: 'vi',
-      });
-      return success(resultData(results[0]!));
-    }
-    case FN.SignXML: {
-      const { results } = await signMany({
-        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml', second)],
-        description: 'Ký tệp XML',
-        lang: 'vi',
-      });
-      return success(resultData(results[0]!));
-    }
+    case FN.SignPDF:
+      return signOneDocument(documentOf(text(first, 'the PDF'), 'pdf', 'tai-lieu.pdf', second), 'Ký tệp PDF');
+    case FN.SignXML:
+      return signOneDocument(documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml', second), 'Ký tệp XML');
     case FN.SignCMS: {
       // The data and its signature in one (attached) CMS, base64.
       const data = decodeBase64(text(first, 'the data'), 'the data');
