@@ -11,11 +11,10 @@
  * code and a Vietnamese / English message: `13*USER_CANCELLED*… / …`.
  */
 import { summarizeCertificate } from '../../certificate/profile.js';
-import { attachContent } from '../../cms/attach.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode, type Language } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import { digestOf, signCms, signMany } from '../index.js';
+import { signMany } from '../index.js';
 import {
   decodeBase64,
   isPdf,
@@ -25,6 +24,7 @@ import {
   xmlProfileOf,
   pluginAddress,
   askSharedCertificate,
+  signSiteData,
 } from './common.js';
 
 export const BKAV_PORT = 8443;
@@ -232,13 +232,7 @@ export class BkavConnection {
   private async signData(args: string[]): Promise<string> {
     const data = decodeBase64(args[0] ?? '', 'the data');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'the data is empty');
-    const { cms } = await signCms({
-      digest: await digestOf(data, 'SHA-256'),
-      digestAlgorithm: 'SHA-256',
-      description: 'Ký dữ liệu do trang gửi / Data sent by the site',
-      lang: this.lang,
-    });
-    return bytesToBase64(attachContent(base64ToBytes(cms), data));
+    return (await signSiteData(data, { attached: true, lang: this.lang })).cms;
   }
 }
 

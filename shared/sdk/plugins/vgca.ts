@@ -8,16 +8,13 @@
  * Answers keep the service's shape: `Status` 0 on success; on failure a non-zero Status, `Message`
  * (Vietnamese / English) and kyso's `ErrorCode`.
  */
-import { attachContent } from '../../cms/attach.js';
 import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
 import { subjectNameRfc4514 } from '../../xml/subject-name.js';
 import { KYSO_VERSION } from '../../version.js';
 import {
-  digestOf,
   pluginRequest,
-  signCms,
   signHash,
   signMany,
   type BatchDocumentInput,
@@ -36,6 +33,7 @@ import {
   xmlRootId,
   pluginAddress,
   askSharedCertificate,
+  signSiteData,
 } from './common.js';
 
 export const VGCA_PORT = 8987;
@@ -398,18 +396,12 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
   } catch {
     throw new KysoError('BAD_REQUEST', 'the message must be base64');
   }
-  const { cms, certificate } = await signCms({
-    digest: await digestOf(message, 'SHA-256'),
-    digestAlgorithm: 'SHA-256',
+  const { cms, certificate } = await signSiteData(message, {
+    attached: true,
     description: 'Ký thông điệp do trang gửi',
-    lang: context.lang ?? 'vi',
+    ...(context.lang && { lang: context.lang }),
   });
-  return {
-    Status: 0,
-    Message: '',
-    Signature: bytesToBase64(attachContent(base64ToBytes(cms), message)),
-    CertBase64: certificate,
-  };
+  return { Status: 0, Message: '', Signature: cms, CertBase64: certificate };
 }
 
 interface XmlRequest extends VgcaFileRequest {

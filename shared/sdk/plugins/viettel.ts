@@ -14,7 +14,7 @@ import { verifyCms } from '../../cms/verify.js';
 import { base64ToBytes, hexToBytes } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
 import { subjectNameRfc4514 } from '../../xml/subject-name.js';
-import { digestOf, signCms, signHash } from '../index.js';
+import { signHash } from '../index.js';
 import {
   assertFrameSize,
   BLIND_DIGEST_DESCRIPTION,
@@ -22,6 +22,7 @@ import {
   pluginFailure,
   pluginAddress,
   askSharedCertificate,
+  signSiteData,
 } from './common.js';
 
 export const VIETTEL_PORTS = { http: 14007, https: 14407 } as const;
@@ -176,13 +177,7 @@ export class ViettelPlugin {
   private async signData(form: Map<string, string>): Promise<string> {
     const data = decodeBase64(form.get('indata') ?? '', 'inData');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'inData is empty');
-    const { cms } = await signCms({
-      digest: await digestOf(data, 'SHA-256'),
-      digestAlgorithm: 'SHA-256',
-      description: 'Ký dữ liệu do trang gửi / Data sent by the site',
-      lang: this.lang,
-    });
-    return cms;
+    return (await signSiteData(data, { attached: false, lang: this.lang })).cms;
   }
 
   /** Verify: whether `signature` (a CMS) signs `inData`; "1" when it does. Shows nothing, signs nothing. */

@@ -7,12 +7,11 @@
  * certificate, 3 signing failed, 5 anything else (the codes VNPT's own sample page explains).
  * The portal's licence key is accepted and ignored: kyso needs none.
  */
-import { attachContent } from '../../cms/attach.js';
 import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import { digestOf, pluginRequest, signCms, signHash, signMany } from '../index.js';
+import { pluginRequest, signHash, signMany } from '../index.js';
 import type { BatchDocumentInput, PdfAppearanceInput, SignManyItem } from '../index.js';
 import {
   assertFrameSize,
@@ -24,6 +23,7 @@ import {
   xmlProfileOf,
   pluginAddress,
   askSharedCertificate,
+  signSiteData,
 } from './common.js';
 
 export const VNPT_PORTS = ['4433', '4434', '4435', '9201', '9202'];
@@ -253,13 +253,9 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
     case FN.SignCMS: {
       // The data and its signature in one (attached) CMS, base64.
       const data = decodeBase64(text(first, 'the data'), 'the data');
-      const { cms } = await signCms({
-        digest: await digestOf(data, 'SHA-256'),
-        digestAlgorithm: 'SHA-256',
-        description: 'Ký dữ liệu do trang gửi',
-        lang: 'vi',
-      });
-      return success(bytesToBase64(attachContent(base64ToBytes(cms), data)));
+      return success(
+        (await signSiteData(data, { attached: true, description: 'Ký dữ liệu do trang gửi' })).cms,
+      );
     }
     case FN.signHash: {
       const { signature } = await signHash({
