@@ -76,12 +76,28 @@ function randomSessionId(): string {
  * One page's SignPlugin: its session, the certificate the user shared with it and the last error,
  * as the plugin keeps them between calls.
  */
+/**
+ * How the plugin reaches kyso: the page SDK in the page (postMessage to the content script), or, for
+ * the loopback listener (native-host/src/viettel), the extension's own request table with the origin
+ * the browser sent.
+ */
+export interface ViettelKysoCalls {
+  pluginRequest: typeof pluginRequest;
+  signHash: typeof signHash;
+  signCms: typeof signCms;
+}
+
+const PAGE_SDK_CALLS: ViettelKysoCalls = { pluginRequest, signHash, signCms };
+
 export class ViettelPlugin {
   private session: string | undefined;
   private certificate: Uint8Array | undefined;
   private lastError = '0';
 
-  constructor(private readonly lang: Language = 'vi') {}
+  constructor(
+    private readonly lang: Language = 'vi',
+    private readonly kyso: ViettelKysoCalls = PAGE_SDK_CALLS,
+  ) {}
 
   /** One call → the plugin's plain-text answer ("" on failure, the reason then in getLastErr). Never throws. */
   async answer(functionName: string, body: unknown): Promise<string> {
@@ -145,7 +161,7 @@ export class ViettelPlugin {
 
   /** getCertificate: only after the user agrees, in kyso's window, to share a certificate with this site. */
   private async shareCertificate(): Promise<string> {
-    const { certificate } = await pluginRequest({
+    const { certificate } = await this.kyso.pluginRequest({
       action: 'share-certificate',
       plugin: 'viettel',
       lang: this.lang,
@@ -170,7 +186,7 @@ export class ViettelPlugin {
     const hex = form.get('hashval') ?? '';
     if (hex.length !== SHA256_HEX_CHARS || !/^[0-9a-fA-F]+$/.test(hex))
       throw new KysoError('BAD_REQUEST', 'HashVal must be a SHA-256 digest in hex');
-    const { signature } = await signHash({
+    const { signature } = await this.kyso.signHash({
       digest: hexToBytes(hex),
       digestAlgorithm: 'SHA-256',
       description: BLIND_DIGEST_DESCRIPTION,
@@ -183,7 +199,7 @@ export class ViettelPlugin {
   private async signData(form: Map<string, string>): Promise<string> {
     const data = decodeBase64(form.get('indata') ?? '', 'inData');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'inData is empty');
-    const { cms } = await signCms({
+    const { cms } = await this.kyso.signCms({
       digest: await digestOf(data, 'SHA-256'),
       digestAlgorithm: 'SHA-256',
       description: 'Ký dữ liệu do trang gửi / Data sent by the site',
