@@ -83,7 +83,9 @@ describe('Viettel-CA loopback listener (host side)', () => {
 
     // The list follows the user's choices: a site taken off gets nothing more.
     await listener.serve(['https://other.example']);
-    expect((await fetch(`${url}/getSession`, { method: 'POST', headers: { Origin: SITE } })).status).toBe(403);
+    expect((await fetch(`${url}/getSession`, { method: 'POST', headers: { Origin: SITE } })).status).toBe(
+      403,
+    );
     expect(events).toHaveLength(1);
   });
 });
