@@ -383,6 +383,23 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       });
       expect(await consentWindowOpen(session.browser, 0)).toBe(false);
       await otherPage.close();
+
+      // Back on "use kyso" while the installed plugin holds the port: kyso-host leaves it alone and the
+      // options page says so; the synchronous copy keeps reaching the installed plugin.
+      const again = await session.browser.newPage();
+      await again.goto(OPTIONS_URL);
+      const reloaded = page.waitForNavigation({ timeout: 20_000 });
+      await again.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-kyso`);
+      await reloaded;
+      await again.waitForSelector('#plugin-viettel-port:not([hidden])', { timeout: 20_000 });
+      expect(await again.$eval('#plugin-viettel-port', (el) => (el as HTMLElement).innerText)).toMatch(
+        /^Cổng 127\.0\.0\.1:14007 đang do phần mềm Viettel-CA đã cài dùng/,
+      );
+      await again.close();
+      await page.bringToFront();
+      await page.$eval('#raw', (el) => (el.textContent = ''));
+      void page.click('#btSyncInit');
+      expect(await raw()).toBe('SYNC true installed-plugin-session');
     } finally {
       await tool.close();
     }

@@ -5,6 +5,7 @@
  * sent and is answered by the same ViettelPlugin as the page-world emulation, its signatures run
  * through the page request table and kyso's consent window for that origin.
  */
+import browser from 'webextension-polyfill';
 import { bytesToBase64 } from '../../../shared/encoding.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { ViettelRequestEvent } from '../../../shared/protocol/host.js';
@@ -88,11 +89,15 @@ export async function applyViettelListener(host: NativeHostClient): Promise<void
   try {
     const origins = await kysoOrigins();
     for (const origin of plugins.keys()) if (!origins.includes(origin)) plugins.delete(origin);
-    if (origins.length === 0 && !host.connected) return;
+    if (origins.length === 0 && !host.connected) {
+      await browser.storage.local.set({ viettelPortTaken: false });
+      return;
+    }
     const state = await host.call('viettel-listener', { origins }, LIMITS.tokenOperationTimeoutMs);
     listening = state.listening;
     // The installed plugin holds the port: it keeps answering those pages (the asynchronous ones still reach kyso).
-    if (state.portTaken) console.warn('kyso: 127.0.0.1:14007 is taken (the installed Viettel-CA plugin?)');
+    // The options page says so.
+    await browser.storage.local.set({ viettelPortTaken: state.portTaken });
   } catch (error) {
     if (!(error instanceof KysoError)) console.warn('kyso: Viettel listener', error);
   }
