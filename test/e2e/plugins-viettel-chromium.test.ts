@@ -393,7 +393,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       await reloaded;
       await again.waitForSelector('#plugin-viettel-port:not([hidden])', { timeout: 20_000 });
       expect(await again.$eval('#plugin-viettel-port', (el) => (el as HTMLElement).innerText)).toMatch(
-        /^Cổng 127\.0\.0\.1:14007 đang do phần mềm Viettel-CA đã cài dùng/,
+        /^Port 127\.0\.0\.1:14007 is held by the installed Viettel-CA plugin/,
       );
       await again.close();
       await page.bringToFront();
