@@ -81,6 +81,19 @@ describe('Viettel-CA loopback listener (host side)', () => {
     expect((await fetch(`${url}/getSession`, { method: 'GET', headers: { Origin: SITE } })).status).toBe(404);
     expect(events).toHaveLength(1);
 
+    // Calls waiting for the user are bounded: past 16, the listener says it is busy.
+    listener.notify = (event) => events.push(event);
+    const pending = Array.from({ length: 16 }, () =>
+      fetch(`${url}/getSession`, { method: 'POST', headers: { Origin: SITE } }),
+    );
+    await expect.poll(() => events.length, { timeout: 5_000 }).toBe(17);
+    expect((await fetch(`${url}/getSession`, { method: 'POST', headers: { Origin: SITE } })).status).toBe(
+      503,
+    );
+    for (const event of events.slice(1)) listener.answer(event.requestId, 'ok');
+    expect(await Promise.all(pending.map(async (r) => (await r).text()))).toEqual(Array(16).fill('ok'));
+    events.length = 1;
+
     // The list follows the user's choices: a site taken off gets nothing more.
     await listener.serve(['https://other.example']);
     expect((await fetch(`${url}/getSession`, { method: 'POST', headers: { Origin: SITE } })).status).toBe(

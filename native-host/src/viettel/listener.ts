@@ -18,6 +18,8 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
 /** VIETTEL_PORTS.http of shared/sdk/plugins/viettel.ts (not imported: that module is the page's, with its SDK). */
 const VIETTEL_HTTP_PORT = 14007;
+/** Calls waiting for the extension at once (consent windows queue anyway); more get 503. */
+const MAX_WAITING = 16;
 const FUNCTION_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
 export class ViettelListener {
@@ -105,6 +107,11 @@ export class ViettelListener {
     if (request.method !== 'POST' || !FUNCTION_NAME.test(functionName)) {
       request.resume();
       response.writeHead(404).end();
+      return;
+    }
+    if (this.waiting.size >= MAX_WAITING) {
+      request.resume();
+      response.writeHead(503).end();
       return;
     }
     const body = await readBody(request);
