@@ -33,6 +33,7 @@ import {
 } from './signing/signing-operation.js';
 import type { LeaseOptions, TokenLease, WaitReason } from './signing/token-queue.js';
 import { hello } from './hello.js';
+import { ViettelListener } from './viettel/listener.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 import { benchMark } from './bench-marks.js';
 import { documentTimestamp, validationData } from './long-term.js';
@@ -51,6 +52,8 @@ export interface CommandOptions {
   now?: () => Date;
   /** The local WebSocket mode's listener (off until the extension turns it on). */
   websocket?: WebSocketEndpoint;
+  /** The Viettel-CA SignPlugin's loopback address (off until a site is set to "use kyso"). */
+  viettel?: ViettelListener;
   /** Where module discovery looks (tests); the process environment otherwise. */
   discovery?: Pick<DiscoveryContext, 'env' | 'platform'>;
   /** Per-operation token timeout; LIMITS.tokenOperationTimeoutMs unless a slow token needs more. */
@@ -72,6 +75,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
   const { worker } = tokens;
   const now = options.now ?? (() => new Date());
   const websocket = options.websocket ?? new WebSocketEndpoint();
+  const viettel = options.viettel ?? new ViettelListener();
   const tokenTimeoutMs = options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs;
   const tokenWaitMs = options.tokenWaitMs ?? LIMITS.tokenWaitMs;
   const batchIdleTimeoutMs = options.batchIdleTimeoutMs ?? LIMITS.batchIdleTimeoutMs;
@@ -262,6 +266,14 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
 
     async 'websocket-answer'(params) {
       return { delivered: websocket.answer(params.requestId, params.answer) };
+    },
+
+    async 'viettel-listener'(params) {
+      return viettel.serve(params.origins);
+    },
+
+    async 'viettel-answer'(params) {
+      return { delivered: viettel.answer(params.requestId, params.text) };
     },
 
     modules: (_params, context) => moduleReport(context),

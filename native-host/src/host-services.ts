@@ -11,11 +11,13 @@ import { QueuedTokens } from './signing/certificates.js';
 import { TokenLocks } from './signing/token-lock.js';
 import { TokenQueue } from './signing/token-queue.js';
 import type { TokenWorker } from './worker/token-worker.js';
+import { ViettelListener } from './viettel/listener.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 
 export interface HostServices {
   handlers: CommandHandlers;
   websocket: WebSocketEndpoint;
+  viettel: ViettelListener;
 }
 
 export function createHostServices(
@@ -34,10 +36,13 @@ export function createHostServices(
   const tokens = new QueuedTokens(worker, queue, options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs);
   const websocket = new WebSocketEndpoint(log);
   websocket.notify = notify;
+  const viettel = new ViettelListener(log);
+  viettel.notify = notify;
   const handlers = createCommandHandlers(tokens, {
     tokenTimeoutMs: options.tokenTimeoutMs,
     tokenWaitMs: options.tokenWaitMs,
     websocket,
+    viettel,
   });
-  return { handlers, websocket };
+  return { handlers, websocket, viettel };
 }

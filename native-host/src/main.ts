@@ -78,7 +78,7 @@ function runHost(): void {
   const close = () => {
     if (closing) return;
     closing = true;
-    const websocketClosed = services?.then((s) => s.websocket.close());
+    const websocketClosed = services?.then((s) => Promise.all([s.websocket.close(), s.viettel.close()]));
     void Promise.all([worker.shutdown(), websocketClosed]).finally(() => process.exit(0)); // exit once both end
   };
   const server = serveNativeMessaging({

@@ -121,13 +121,39 @@ export const WEBSOCKET_REQUEST_TYPES = ['status', 'sign-cms', 'sign-raw', 'sign-
 export type WebSocketRequestType = (typeof WEBSOCKET_REQUEST_TYPES)[number];
 
 /** Host → extension, unasked: a WebSocket client's request, for the extension to run with consent like a page's. */
-export const HostEventSchema = z.strictObject({
+export const WebSocketRequestEventSchema = z.strictObject({
   event: z.literal('websocket-request'),
   requestId: z.string().min(1).max(64),
   origin: AppOriginSchema,
   type: z.enum(WEBSOCKET_REQUEST_TYPES),
   params: z.unknown(),
 });
+export type WebSocketRequestEvent = z.infer<typeof WebSocketRequestEventSchema>;
+
+/**
+ * The Viettel-CA SignPlugin's form body, as the loopback listener passes it on (host → extension
+ * messages are capped at 1 MiB by browsers).
+ */
+export const MAX_VIETTEL_BODY_CHARS = 512 * 1024;
+
+/**
+ * Host → extension, unasked: a page's synchronous request to the Viettel-CA SignPlugin's address
+ * (127.0.0.1:14007), with the Origin header the browser sent; the extension answers it with the
+ * plugin's plain text (viettel-answer).
+ */
+export const ViettelRequestEventSchema = z.strictObject({
+  event: z.literal('viettel-request'),
+  requestId: z.string().min(1).max(64),
+  origin: OriginSchema,
+  function: z.string().max(64),
+  body: z.string().max(MAX_VIETTEL_BODY_CHARS),
+});
+export type ViettelRequestEvent = z.infer<typeof ViettelRequestEventSchema>;
+
+export const HostEventSchema = z.discriminatedUnion('event', [
+  WebSocketRequestEventSchema,
+  ViettelRequestEventSchema,
+]);
 export type HostEvent = z.infer<typeof HostEventSchema>;
 
 export const WebSocketServeSchema = z.strictObject({
@@ -206,6 +232,22 @@ export const hostCommands = {
     params: z.strictObject({
       requestId: z.string().min(1).max(64),
       answer: answerSchema(z.unknown()),
+    }),
+    result: z.strictObject({ delivered: z.boolean() }),
+  },
+  /**
+   * The Viettel-CA SignPlugin's loopback address (127.0.0.1:14007) for the sites the user set to
+   * "use kyso"; no origins: stop. `portTaken`: another program (the installed plugin) holds the port.
+   */
+  'viettel-listener': {
+    params: z.strictObject({ origins: z.array(OriginSchema).max(LIMITS.maxWebSocketOrigins) }),
+    result: z.strictObject({ listening: z.boolean(), portTaken: z.boolean() }),
+  },
+  /** The extension's plain-text answer to a viettel-request event. */
+  'viettel-answer': {
+    params: z.strictObject({
+      requestId: z.string().min(1).max(64),
+      text: z.string().max(LIMITS.maxWebSocketMessageBytes),
     }),
     result: z.strictObject({ delivered: z.boolean() }),
   },

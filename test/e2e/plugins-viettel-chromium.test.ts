@@ -47,7 +47,16 @@ async function installedPluginListener(): Promise<{
       response.end('installed-plugin-session');
     });
   });
-  await new Promise<void>((resolve) => server.listen(14007, '127.0.0.1', resolve));
+  // kyso-host may still be letting the port go (it stops listening when no site is left on "use kyso").
+  for (let attempt = 0; ; attempt++) {
+    const error = await new Promise<Error | undefined>((resolve) => {
+      server.once('error', resolve);
+      server.listen(14007, '127.0.0.1', () => resolve(undefined));
+    });
+    if (!error) break;
+    if (attempt > 50) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   return {
     calls,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -255,28 +264,96 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(await raw(previous)).toMatch(/^ERR USER_CANCELLED: .+huỷ.+ \/ .+cancelled/);
   }, 120_000);
 
-  it('synchronous requests (the VtPluginSocket copy) are not answered by kyso even here: without a plugin initPlugin() throws as it does without kyso, with the installed plugin listening they reach it', async () => {
+  it('synchronous requests (the unmodified VtPluginSocket copy) reach kyso-host’s listener on 127.0.0.1:14007: initPlugin, getCert after "share my certificate", a SHA-256 signHash after consent (openssl); SHA-1 refused with getLastErr', async () => {
+    const origin = new URL(session.demo.url).origin;
+    // The page is blocked in send() until kyso answers: the clicks are not awaited.
     await page.$eval('#raw', (el) => (el.textContent = ''));
-    await page.click('#btSyncInit');
-    // No plugin: the script's synchronous send() throws, as it does without kyso.
-    expect(await raw()).toBe('SYNC NetworkError');
-    const tool = await installedPluginListener();
-    try {
-      await page.$eval('#raw', (el) => (el.textContent = ''));
-      await page.click('#btSyncInit');
-      expect(await raw()).toBe('SYNC true installed-plugin-session');
-      expect(tool.calls).toEqual([
-        {
-          path: '/getSession',
-          body: 'liblist=viettel-ca_v5.dll;viettel-ca_v4.dll;viettel-ca_v2.dll;viettel-ca_v5.dylib;viettel-ca_v4.dylib',
-        },
-      ]);
-    } finally {
-      await tool.close();
-    }
+    void page.click('#btSyncInit');
+    const init = await raw();
+    expect(init).toMatch(/^SYNC true [0-9a-f]{32}$/);
+
+    const prompt = session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 30_000 });
+    void page.click('#btSyncCert');
+    const share = await (await prompt).asPage();
+    await share.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    // The window names the page's real origin, as the browser sent it to the listener.
+    expect(await share.$eval('#origin', (el) => el.textContent)).toBe(origin);
+    await share.click('input[name="certificate"][value$="/01"]');
+    await clickClosingWindow(share, '#share');
+    expect(await raw(init)).toBe(`SYNC ${session.token.certDer('01').toString('base64')}`);
+
+    const content = Buffer.from('Hồ sơ một cửa số 3/2026', 'utf8');
+    const hashHex = createHash('sha256').update(content).digest('hex').toUpperCase();
+    await page.$eval('#hash', (el, value) => ((el as HTMLInputElement).value = value), hashHex);
+    await page.$eval('#hashOpt', (el) => ((el as HTMLInputElement).value = '2'));
+    const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
+    const consent = await consentWindowAfter(session.browser, async () => {
+      void page.click('#btSyncSignHash');
+    });
+    expect(await consent.$eval('body', (el) => el.innerText)).toContain(origin);
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const signed = await raw(previous);
+    expect(signed).toMatch(/^SYNC [A-Za-z0-9+/]+=*$/);
+    expect(
+      opensslVerifyRawSignature({
+        certificatePem: session.token.certPemPath('01'),
+        content,
+        signature: Buffer.from(signed.slice('SYNC '.length), 'base64'),
+      }).output,
+    ).toContain('Verified OK');
+
+    // Bad input: SHA-1 (the script's default) is refused in the plugin's shape, nothing signed.
+    await page.$eval('#hashOpt', (el) => ((el as HTMLInputElement).value = '0'));
+    await page.$eval('#hash', (el) => ((el as HTMLInputElement).value = 'AB'.repeat(20)));
+    await page.$eval('#raw', (el) => (el.textContent = ''));
+    void page.click('#btSyncSignHash');
+    expect(await raw()).toMatch(/^SYNC ERR NOT_SUPPORTED: kyso chưa hỗ trợ .+ \/ kyso does not support /);
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+  }, 180_000);
+
+  it('the listener answers no other site: a page of an origin not set to "use kyso" gets no CORS answer (its synchronous send() throws as without a plugin); malformed calls get 403/404 and sign nothing', async () => {
+    const other = new URL('/viettel-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
+    const otherPage = await session.browser.newPage();
+    await otherPage.setUserAgent(WINDOWS_UA);
+    collectDialogs(otherPage);
+    await otherPage.goto(other);
+    await otherPage.$eval('#raw', (el) => (el.textContent = ''));
+    void otherPage.click('#btSyncInit');
+    expect(await nextRawAnswer(otherPage)).toBe('SYNC NetworkError');
+    await otherPage.close();
+
+    // What a local program or a forged request sees: nothing for an origin not chosen, nothing without a function.
+    const kysoOrigin = new URL(session.demo.url).origin;
+    const post = (path: string, origin: string, body = '') =>
+      fetch(`http://127.0.0.1:14007${path}`, { method: 'POST', headers: { Origin: origin }, body });
+    const stranger = await post('/getSession', 'https://evil.example');
+    expect(stranger.status).toBe(403);
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await post('/get%20Session', kysoOrigin)).status).toBe(404);
+    expect((await post('/getSession', kysoOrigin, 'x'.repeat(600 * 1024))).status).toBe(413);
+    // An unknown function answers in the plugin's shape: "" (and getLastErr says why).
+    const unknown = await post('/fileSign', kysoOrigin, 'inputFile=E:\\a.pdf');
+    expect([unknown.status, await unknown.text()]).toEqual([200, '']);
+    const preflight = await fetch('http://127.0.0.1:14007/getSession', {
+      method: 'OPTIONS',
+      headers: { Origin: kysoOrigin, 'Access-Control-Request-Private-Network': 'true' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(kysoOrigin);
+    expect(preflight.headers.get('access-control-allow-private-network')).toBe('true');
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
   }, 120_000);
 
-  it('a site kept on "use the installed plugin" still reaches the real listener on 14007', async () => {
+  it('with no site left on "use kyso" kyso-host lets 127.0.0.1:14007 go; a site kept on "use the installed plugin" reaches the real listener there', async () => {
+    const kysoOrigin = new URL(session.demo.url).origin;
+    const settings = await session.browser.newPage();
+    await settings.goto(OPTIONS_URL);
+    await settings.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-installed`);
+    await settings.waitForSelector(`li.plugin-site[data-origin="${kysoOrigin}"][data-mode="installed"]`, {
+      timeout: 20_000,
+    });
+    await settings.close();
     const tool = await installedPluginListener();
     try {
       const other = new URL('/viettel-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
@@ -306,6 +383,23 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       });
       expect(await consentWindowOpen(session.browser, 0)).toBe(false);
       await otherPage.close();
+
+      // Back on "use kyso" while the installed plugin holds the port: kyso-host leaves it alone and the
+      // options page says so; the synchronous copy keeps reaching the installed plugin.
+      const again = await session.browser.newPage();
+      await again.goto(OPTIONS_URL);
+      const reloaded = page.waitForNavigation({ timeout: 20_000 });
+      await again.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-kyso`);
+      await reloaded;
+      await again.waitForSelector('#plugin-viettel-port:not([hidden])', { timeout: 20_000 });
+      expect(await again.$eval('#plugin-viettel-port', (el) => (el as HTMLElement).innerText)).toMatch(
+        /^Port 127\.0\.0\.1:14007 is held by the installed Viettel-CA plugin/,
+      );
+      await again.close();
+      await page.bringToFront();
+      await page.$eval('#raw', (el) => (el.textContent = ''));
+      void page.click('#btSyncInit');
+      expect(await raw()).toBe('SYNC true installed-plugin-session');
     } finally {
       await tool.close();
     }

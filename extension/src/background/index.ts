@@ -17,6 +17,12 @@ import { webSocketSetting } from './settings.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
 import {
+  applyViettelListener,
+  relayViettelRequest,
+  restartViettelListenerIfListening,
+  viettelListenerWanted,
+} from '../plugins/viettel-relay.js';
+import {
   applyWebSocketSetting,
   relayWebSocketRequest,
   restartWebSocketIfEnabled,
@@ -66,16 +72,25 @@ if (BENCH_BUILD)
   };
 
 // Event handlers settle on their own (each catches what it can fail with); nothing waits for them.
-host.onEvent = (event) => void relayWebSocketRequest(services, event);
-host.onDisconnected = () => void restartWebSocketIfEnabled(host);
-// An idle host exits (see HOST_IDLE_DISCONNECT_MS) unless it listens for local programs.
-host.holdOpen = async () => (await webSocketSetting().catch(() => undefined))?.enabled === true;
+host.onEvent = (event) =>
+  void (event.event === 'viettel-request'
+    ? relayViettelRequest(services, event)
+    : relayWebSocketRequest(services, event));
+host.onDisconnected = () => {
+  void restartWebSocketIfEnabled(host);
+  restartViettelListenerIfListening(host);
+};
+// An idle host exits (see HOST_IDLE_DISCONNECT_MS) unless it listens for local programs or Viettel-CA pages.
+host.holdOpen = async () =>
+  (await webSocketSetting().catch(() => undefined))?.enabled === true || (await viettelListenerWanted());
 browser.storage.onChanged.addListener((changes) => {
   if ('websocket' in changes) void applyWebSocketSetting(host); // never rejects
+  if ('pluginSites' in changes) void applyViettelListener(host); // never rejects
 });
 browser.runtime.onStartup.addListener(() => void applyWebSocketSetting(host));
-// At every service-worker start: the listener follows the setting (applyWebSocketSetting never rejects).
+// At every service-worker start: the listeners follow the settings (neither rejects).
 void applyWebSocketSetting(host);
+void applyViettelListener(host);
 
 browser.windows.onRemoved.addListener((windowId) => services.consent.windowRemoved(windowId));
 browser.tabs.onRemoved.addListener((tabId) => services.consent.tabRemoved(tabId));

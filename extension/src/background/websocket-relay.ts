@@ -5,7 +5,7 @@
  */
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { HostEvent } from '../../../shared/protocol/host.js';
+import type { WebSocketRequestEvent } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { NativeHostClient } from './native-host.js';
 import type { BackgroundServices } from './requests/context.js';
@@ -13,7 +13,10 @@ import { runPageRequest } from './requests/index.js';
 import { webSocketSetting } from './settings.js';
 
 /** A local program's request, relayed by the host: only while the mode is on and for the origins the user listed. */
-export async function relayWebSocketRequest(services: BackgroundServices, event: HostEvent): Promise<void> {
+export async function relayWebSocketRequest(
+  services: BackgroundServices,
+  event: WebSocketRequestEvent,
+): Promise<void> {
   let answer: Answer;
   try {
     const setting = await webSocketSetting();

@@ -148,6 +148,8 @@ export const MESSAGES = {
     plugins_remove: 'Xoá',
     plugins_pngNeeded: 'Cần một tệp PNG nhỏ hơn 1 MB.',
     plugins_saved: 'Đã lưu.',
+    plugins_viettelPortTaken:
+      'Cổng 127.0.0.1:14007 đang do phần mềm Viettel-CA đã cài dùng: các trang gọi nó đồng bộ vẫn đến phần mềm đó, không qua kyso.',
     options_remove: 'Bỏ',
     options_removeLabel: 'Bỏ {path}',
     options_moduleLoaded: 'đã nạp',
@@ -337,6 +339,8 @@ export const MESSAGES = {
     plugins_remove: 'Remove',
     plugins_pngNeeded: 'A PNG file under 1 MB is needed.',
     plugins_saved: 'Saved.',
+    plugins_viettelPortTaken:
+      'Port 127.0.0.1:14007 is held by the installed Viettel-CA plugin: pages calling it synchronously still reach that plugin, not kyso.',
     options_remove: 'Remove',
     options_removeLabel: 'Remove {path}',
     options_moduleLoaded: 'loaded',

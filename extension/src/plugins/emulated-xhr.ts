@@ -6,7 +6,9 @@
  *
  * Only asynchronous requests are answered: a synchronous one must have its answer before `send`
  * returns, while kyso's answer waits for the user in kyso's window. Those, and every request of a
- * site not set to "use kyso", go to the network unchanged (the installed plugin, or nothing).
+ * site not set to "use kyso", go to the network unchanged: to kyso-host's listener on 127.0.0.1:14007
+ * (native-host/src/viettel/listener.ts, which answers only the sites set to "use kyso"), the
+ * installed plugin, or nothing.
  */
 import { enabledFor } from './emulated-socket.js';
 

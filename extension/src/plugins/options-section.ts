@@ -87,6 +87,12 @@ async function render(): Promise<void> {
   list.replaceChildren(...rows);
   const empty = document.getElementById('no-plugin-sites');
   if (empty) empty.hidden = rows.length > 0;
+  // kyso-host found the installed Viettel-CA plugin on its port (viettel-relay.ts) and left it alone.
+  const portNote = document.getElementById('plugin-viettel-port');
+  const { viettelPortTaken } = (await browser.storage.local.get('viettelPortTaken')) as {
+    viettelPortTaken?: boolean;
+  };
+  if (portNote) portNote.hidden = viettelPortTaken !== true;
 }
 
 const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -126,5 +132,9 @@ for (const which of ['signature', 'seal'] as const) {
 void renderImages();
 void render();
 browser.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && ('pluginSites' in changes || 'pluginOffers' in changes)) void render();
+  if (
+    area === 'local' &&
+    ('pluginSites' in changes || 'pluginOffers' in changes || 'viettelPortTaken' in changes)
+  )
+    void render();
 });

@@ -18,6 +18,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import {
   WEBSOCKET_REQUEST_TYPES,
   type HostEvent,
+  type WebSocketRequestEvent,
   type WebSocketServe,
 } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -151,7 +152,7 @@ export class WebSocketEndpoint {
     });
   }
 
-  private forward(origin: string, type: HostEvent['type'], params: unknown): Promise<Answer> {
+  private forward(origin: string, type: WebSocketRequestEvent['type'], params: unknown): Promise<Answer> {
     const requestId = randomUUID();
     return new Promise<Answer>((resolve) => {
       const timer = setTimeout(

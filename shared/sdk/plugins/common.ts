@@ -5,7 +5,7 @@
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
-import { digestOf, pluginRequest, signCms, type SignManyItem } from '../index.js';
+import { digestOf, pluginRequest, signCms, signHash, type SignManyItem } from '../index.js';
 import { attachContent } from '../../cms/attach.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
@@ -46,12 +46,30 @@ export function pluginAddress(
   return parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1' ? parsed : undefined;
 }
 
+/**
+ * How an emulated plugin reaches kyso: the page SDK in the page (postMessage to the content script),
+ * or, for the Viettel loopback listener (native-host/src/viettel), the extension's own request table
+ * with the origin the browser sent.
+ */
+export interface KysoCalls {
+  pluginRequest: typeof pluginRequest;
+  signHash: typeof signHash;
+  signCms: typeof signCms;
+}
+
+export const PAGE_SDK_CALLS: KysoCalls = { pluginRequest, signHash, signCms };
+
 /** The certificate (base64 DER) the user agreed, in kyso's window, to share with this site; a refusal throws USER_CANCELLED. */
 export async function askSharedCertificate(
   plugin: 'vgca' | 'vnpt' | 'viettel' | 'bkav',
   lang?: 'vi' | 'en',
+  kyso: KysoCalls = PAGE_SDK_CALLS,
 ): Promise<string> {
-  const { certificate } = await pluginRequest({ action: 'share-certificate', plugin, ...(lang && { lang }) });
+  const { certificate } = await kyso.pluginRequest({
+    action: 'share-certificate',
+    plugin,
+    ...(lang && { lang }),
+  });
   if (!certificate) throw new KysoError('USER_CANCELLED');
   return certificate;
 }
@@ -63,8 +81,9 @@ export async function askSharedCertificate(
 export async function signSiteData(
   data: Uint8Array,
   options: { attached: boolean; lang?: 'vi' | 'en'; description?: string },
+  kyso: KysoCalls = PAGE_SDK_CALLS,
 ): Promise<{ cms: string; certificate: string }> {
-  const { cms, certificate } = await signCms({
+  const { cms, certificate } = await kyso.signCms({
     digest: await digestOf(data, 'SHA-256'),
     digestAlgorithm: 'SHA-256',
     description: options.description ?? 'Ký dữ liệu do trang gửi / Data sent by the site',

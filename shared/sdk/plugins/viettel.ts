@@ -14,7 +14,6 @@ import { verifyCms } from '../../cms/verify.js';
 import { base64ToBytes, hexToBytes } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
 import { subjectNameRfc4514 } from '../../xml/subject-name.js';
-import { signHash } from '../index.js';
 import {
   assertFrameSize,
   BLIND_DIGEST_DESCRIPTION,
@@ -23,6 +22,8 @@ import {
   pluginAddress,
   askSharedCertificate,
   signSiteData,
+  type KysoCalls,
+  PAGE_SDK_CALLS,
 } from './common.js';
 
 export const VIETTEL_PORTS = { http: 14007, https: 14407 } as const;
@@ -80,7 +81,10 @@ export class ViettelPlugin {
   private certificate: Uint8Array | undefined;
   private lastError = '0';
 
-  constructor(private readonly lang: Language = 'vi') {}
+  constructor(
+    private readonly lang: Language = 'vi',
+    private readonly kyso: KysoCalls = PAGE_SDK_CALLS,
+  ) {}
 
   /** One call → the plugin's plain-text answer ("" on failure, the reason then in getLastErr). Never throws. */
   async answer(functionName: string, body: unknown): Promise<string> {
@@ -144,7 +148,7 @@ export class ViettelPlugin {
 
   /** getCertificate: only after the user agrees, in kyso's window, to share a certificate with this site. */
   private async shareCertificate(): Promise<string> {
-    const certificate = await askSharedCertificate('viettel', this.lang);
+    const certificate = await askSharedCertificate('viettel', this.lang, this.kyso);
     this.certificate = base64ToBytes(certificate);
     return certificate;
   }
@@ -164,7 +168,7 @@ export class ViettelPlugin {
     const hex = form.get('hashval') ?? '';
     if (hex.length !== SHA256_HEX_CHARS || !/^[0-9a-fA-F]+$/.test(hex))
       throw new KysoError('BAD_REQUEST', 'HashVal must be a SHA-256 digest in hex');
-    const { signature } = await signHash({
+    const { signature } = await this.kyso.signHash({
       digest: hexToBytes(hex),
       digestAlgorithm: 'SHA-256',
       description: BLIND_DIGEST_DESCRIPTION,
@@ -177,7 +181,7 @@ export class ViettelPlugin {
   private async signData(form: Map<string, string>): Promise<string> {
     const data = decodeBase64(form.get('indata') ?? '', 'inData');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'inData is empty');
-    return (await signSiteData(data, { attached: false, lang: this.lang })).cms;
+    return (await signSiteData(data, { attached: false, lang: this.lang }, this.kyso)).cms;
   }
 
   /** Verify: whether `signature` (a CMS) signs `inData`; "1" when it does. Shows nothing, signs nothing. */
