@@ -25,7 +25,7 @@ import {
   randomId,
   requireDsigChild,
   setText,
-  whatTheTokenSigns,
+  withWhatTheTokenSigns,
   type PreparedXmlSignature,
 } from './xmldsig.js';
 
@@ -102,20 +102,17 @@ export async function prepareGenericXmlSignature(
   const reference = requireDsigChild(requireDsigChild(placed, 'SignedInfo'), 'Reference');
   setText(requireDsigChild(reference, 'DigestValue'), bytesToBase64(digestValue));
 
-  const preparedXml = serializeXml(reread);
-  return {
-    profile: 'generic',
+  return withWhatTheTokenSigns(reread, {
+    profile: 'generic' as const,
     keyType: options.keyType,
     digestAlgorithm,
     signatureId,
-    xml: preparedXml,
-    ...(await whatTheTokenSigns(preparedXml, signatureId, options.keyType, digestAlgorithm)),
     idAttribute: {
       element: target.localName!,
       namespace: target.namespaceURI,
       attribute: referenceId === undefined ? '' : idAttributeName(target, referenceId),
     },
-  };
+  });
 }
 
 function idAttributeName(element: Element, id: string): string {

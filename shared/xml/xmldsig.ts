@@ -237,20 +237,17 @@ export async function prepareXmlSignature(
     );
   }
 
-  const preparedXml = serializeXml(withReferences);
-  return {
+  return withWhatTheTokenSigns(withReferences, {
     profile: options.profile,
     keyType: options.keyType,
     digestAlgorithm,
     signatureId,
-    xml: preparedXml,
-    ...(await whatTheTokenSigns(preparedXml, signatureId, options.keyType, digestAlgorithm)),
     idAttribute: {
       element: place.target.localName,
       namespace: target.namespaceURI,
       attribute: place.target.attribute,
     },
-  };
+  });
 }
 
 function* elementsNamed(parent: Element, localName: string): Generator<Element> {
@@ -280,16 +277,26 @@ export function parseForSigning(xml: string): Document {
   return original;
 }
 
-/** The canonical SignedInfo of a prepared document, its digest and (RSA) the DigestInfo over it. */
-export async function whatTheTokenSigns(
-  preparedXml: string,
-  signatureId: string,
-  keyType: KeyType,
-  digestAlgorithm: XmlDigestAlgorithm,
-): Promise<Pick<PreparedXmlSignature, 'canonicalSignedInfo' | 'signedInfoDigest' | 'digestInfo'>> {
-  const canonicalSignedInfo = signedInfoOf(parseXml(preparedXml), signatureId);
+/** What a prepared signature says of itself, before its document is serialized. */
+type SignatureDescription = Pick<PreparedXmlSignature, 'keyType' | 'digestAlgorithm' | 'signatureId'>;
+
+/**
+ * The prepared signature: the document (Signature in place, SignatureValue empty) serialized, its
+ * canonical SignedInfo, that SignedInfo's digest and (RSA) the DigestInfo over it.
+ */
+export async function withWhatTheTokenSigns<Description extends SignatureDescription>(
+  document: Document,
+  description: Description,
+): Promise<
+  Description & Pick<PreparedXmlSignature, 'xml' | 'canonicalSignedInfo' | 'signedInfoDigest' | 'digestInfo'>
+> {
+  const { keyType, digestAlgorithm, signatureId } = description;
+  const xml = serializeXml(document);
+  const canonicalSignedInfo = signedInfoOf(parseXml(xml), signatureId);
   const signedInfoDigest = await xmlDigest(digestAlgorithm, canonicalSignedInfo);
   return {
+    ...description,
+    xml,
     canonicalSignedInfo,
     signedInfoDigest,
     ...(keyType === 'RSA' ? { digestInfo: digestInfoOf(digestAlgorithm, signedInfoDigest) } : {}),
