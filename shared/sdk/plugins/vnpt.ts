@@ -247,25 +247,28 @@ const resultData = (item: SignManyItem): string => {
   throw new KysoError('INTERNAL'); // signedDocumentBytes threw a failed item's error
 };
 
+/** SignPDF / SignXML: one document through kyso's window, the signed document in base64. */
+async function signOneDocument(
+  base64: string,
+  type: 'pdf' | 'xml',
+  options: unknown,
+  description: string,
+): Promise<{ code: number; data: string; error: string }> {
+  const { results } = await signMany({
+    documents: [documentOf(base64, type, `tai-lieu.${type}`, options)],
+    description,
+    lang: 'vi',
+  });
+  return success(resultData(results[0]!));
+}
+
 async function sign(call: VnptCall): Promise<{ code: number; data: string; error: string }> {
   const [first, second] = args(call);
   switch (call.functionID) {
-    case FN.SignPDF: {
-      const { results } = await signMany({
-        documents: [documentOf(text(first, 'the PDF'), 'pdf', 'tai-lieu.pdf', second)],
-        description: 'Ký tệp PDF',
-        lang: 'vi',
-      });
-      return success(resultData(results[0]!));
-    }
-    case FN.SignXML: {
-      const { results } = await signMany({
-        documents: [documentOf(text(first, 'the XML'), 'xml', 'tai-lieu.xml', second)],
-        description: 'Ký tệp XML',
-        lang: 'vi',
-      });
-      return success(resultData(results[0]!));
-    }
+    case FN.SignPDF:
+      return signOneDocument(text(first, 'the PDF'), 'pdf', second, 'Ký tệp PDF');
+    case FN.SignXML:
+      return signOneDocument(text(first, 'the XML'), 'xml', second, 'Ký tệp XML');
     case FN.SignCMS: {
       // The data and its signature in one (attached) CMS, base64.
       const data = decodeBase64(text(first, 'the data'), 'the data');
