@@ -4,14 +4,12 @@
  * plugin, the user chooses "use kyso" in kyso's options, and the page's own calls then sign a PDF,
  * a batch of files with upload, an XML and a message through kyso's consent window.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
 import {
   clickInside,
   signInFirefoxConsent,
@@ -149,22 +147,8 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
         .signatures[0]?.valid,
     ).toBe(true);
     for (const upload of uploads.slice(1)) {
-      writeFileSync(path.join(dir, upload.name), upload.bytes);
-      const run = spawnSync(
-        'xmlsec1',
-        [
-          '--verify',
-          '--trusted-pem',
-          session.token.caPem,
-          '--id-attr:Id',
-          'DLHDon',
-          '--id-attr:id',
-          `${HTKK_NS}:HSoKhaiThue`,
-          path.join(dir, upload.name),
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
+      const run = xmlsecVerify(dir, upload.bytes, session.token.caPem, upload.name);
+      expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
     }
 
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));

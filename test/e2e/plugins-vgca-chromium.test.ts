@@ -5,7 +5,6 @@
  * emulation, every signature through kyso's consent window. Results judged by pdfsig, xmlsec1 and
  * openssl; uploads received by the demo portal's handler in the real multipart shape.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -34,7 +33,7 @@ import {
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { opensslCmsVerify, opensslVerifyRawSignature, selfSigned } from '../support/openssl.js';
-import { xmlsecVerify } from '../support/xmlsec.js';
+import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
 
@@ -458,13 +457,14 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await clickClosingWindow(consent, '#sign');
     const generic = await raw(page, before);
     expect(generic, JSON.stringify(generic)).toMatchObject({ Status: 0 });
-    writeFileSync(path.join(dir, 'hoc-ba.xml'), Buffer.from(generic.Signature, 'base64'));
-    const genericRun = spawnSync(
-      'xmlsec1',
-      ['--verify', '--trusted-pem', session.token.caPem, path.join(dir, 'hoc-ba.xml')],
-      { encoding: 'utf8' },
+    const genericRun = xmlsecVerify(
+      dir,
+      Buffer.from(generic.Signature, 'base64'),
+      session.token.caPem,
+      'hoc-ba.xml',
+      [],
     );
-    expect(genericRun.status, genericRun.stderr).toBe(0);
+    expect(genericRun.ok, genericRun.output).toBe(true);
     await page.close();
   }, 120_000);
 
@@ -486,26 +486,13 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(signature).toMatch(/^<Signature /);
     expect(signature).toContain('<Reference URI="#data">');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-byid-'));
-    const verify = (document: string) => {
-      writeFileSync(path.join(dir, 'hoc-ba.xml'), document);
-      return spawnSync(
-        'xmlsec1',
-        [
-          '--verify',
-          '--trusted-pem',
-          session.token.caPem,
-          '--id-attr:Id',
-          'DU_LIEU_HOC_BA',
-          path.join(dir, 'hoc-ba.xml'),
-        ],
-        { encoding: 'utf8' },
-      );
-    };
+    const verify = (document: string) =>
+      xmlsecVerify(dir, document, session.token.caPem, 'hoc-ba.xml', HOC_BA_ID_ATTRIBUTE);
     const placed = verify(`<HoSo>${hocBa}<CBQL>${signature}</CBQL></HoSo>`);
-    expect(placed.status, placed.stderr).toBe(0);
+    expect(placed.ok, placed.output).toBe(true);
     expect(
-      verify(`<HoSo>${hocBa.replace('THONG_TIN', 'THONG-TIN')}<CBQL>${signature}</CBQL></HoSo>`).status,
-    ).not.toBe(0);
+      verify(`<HoSo>${hocBa.replace('THONG_TIN', 'THONG-TIN')}<CBQL>${signature}</CBQL></HoSo>`).ok,
+    ).toBe(false);
     await page.close();
   }, 120_000);
 
