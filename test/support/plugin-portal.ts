@@ -13,3 +13,8 @@ export async function nextRawAnswer(page: Page, previous = ''): Promise<string> 
   );
   return page.$eval('#raw', (el) => el.textContent);
 }
+
+/** Sets a form field of the demo portal, as a person pasting a value would leave it. */
+export function setFieldValue(page: Page, selector: string, value: string): Promise<string> {
+  return page.$eval(selector, (el, v) => ((el as HTMLInputElement).value = v), value);
+}
