@@ -6,7 +6,7 @@
  * consent window (pdfsig, xmlsec1), and an XML by node id.
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   clickInside,
   signInFirefoxConsent,
@@ -14,13 +14,13 @@ import {
   type FirefoxSession,
 } from '../support/firefox.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
-import { nextRawAnswer } from '../support/plugin-portal.js';
+import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import {
+  expectCertificateShared,
   expectHocBaSignedById,
   expectOnlyHocBaRows,
-  expectPdfSignedWithImage,
-  expectPdfThenTaxReturnSigned,
   HOC_BA_RECORD,
+  itSignsOnTheVnptPage,
 } from '../support/vnpt-portal.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
@@ -74,9 +74,11 @@ describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt
   const consentAndSign = async (click: () => Promise<unknown>) =>
     sign(await session.consentWindowAfter(click));
 
+  const consentAndCancel = async (click: () => Promise<unknown>) =>
+    clickInside(await session.consentWindowAfter(click), '#cancel');
+
   it('checkPlugin answers "1", setLicenseKey is accepted, getCertInfo answers after "share my certificate"', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const before = new Set(session.browser.targets());
     await page.click('#btGetCertInfo');
     await page.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', {
@@ -88,42 +90,18 @@ describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt
     await scrollIntoViewPainted(prompt, 'input[name="certificate"][value$="/01"]');
     await prompt.click('input[name="certificate"][value$="/01"]');
     await clickInside(prompt, '#share');
-    const info = JSON.parse(await nextRawAnswer(page));
-    expect(info).toMatchObject({
-      code: 0,
-      subjectCN: 'Nguyễn Văn Ân',
-      base64: session.token.certDer('01').toString('base64'),
-    });
-    expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
+    await expectCertificateShared(page, session.token.certDer('01'));
     await page.close();
   }, 180_000);
 
-  it('signArrDataAdvanced: a PDF and a tax return, {code: 0, data} each; pdfsig and xmlsec1 accept them', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
-    await expectPdfThenTaxReturnSigned(page, pdf, session.token.caPem, consentAndSign);
-    await page.close();
-  }, 180_000);
-
-  it('signPdf with a PdfSigner (rectangle, signature image) draws the image where asked; a cancelled consent answers code 11', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
-    await expectPdfSignedWithImage(page, pdf, session.token.caPem, consentAndSign);
-
-    const previous = await page.$eval('#raw', (el) => el.textContent);
-    const consent = await session.consentWindowAfter(() => page.click('#btSign'));
-    await clickInside(consent, '#cancel');
-    const cancelled = JSON.parse((JSON.parse(await nextRawAnswer(page, previous)) as string[])[0]!);
-    expect(cancelled).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
-    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
-      /^11: Người dùng đã huỷ/,
-    );
-    await page.close();
-  }, 180_000);
+  itSignsOnTheVnptPage(
+    () => openPluginPortal(session.browser, portal),
+    () => ({ pdf, caPem: session.token.caPem, consentAndSign, consentAndCancel }),
+    180_000,
+  );
 
   it('XML by node id (XmlSigner NodeToSign): the window lists only that element; xmlsec1 (--id-attr) verifies it and nothing outside is signed', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const consent = await session.consentWindowAfter(() =>
       page.evaluate(
         (content) => void (window as any).SignAdvanced(content, 'xml', { NodeToSign: 'data' }),

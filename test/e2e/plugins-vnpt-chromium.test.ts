@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { nextRawAnswer, setFieldValue } from '../support/plugin-portal.js';
+import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import {
+  expectCertificateShared,
   expectHocBaSignedById,
   expectOnlyHocBaRows,
-  expectPdfSignedWithImage,
-  expectPdfThenTaxReturnSigned,
   HOC_BA_RECORD,
+  itSignsOnTheVnptPage,
 } from '../support/vnpt-portal.js';
 import { clickInView } from '../support/consent-requests.js';
 import { signInConsent } from '../support/consent.js';
@@ -48,9 +48,11 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await clickClosingWindow(consent, '#sign');
   };
 
+  const consentAndCancel = async (click: () => Promise<unknown>) =>
+    clickClosingWindow(await consentWindowAfter(session.browser, click), '#cancel');
+
   it('checkPlugin answers "1", setLicenseKey is accepted, getCertInfo answers after "share my certificate"', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     await page.click('#btGetCertInfo');
     await page.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', {
       timeout: 20_000,
@@ -62,52 +64,18 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     await prompt.click('input[name="certificate"][value$="/01"]');
     await clickClosingWindow(prompt, '#share');
-    const info = JSON.parse(await raw(page));
-    expect(info).toMatchObject({
-      code: 0,
-      subjectCN: 'Nguyễn Văn Ân',
-      base64: session.token.certDer('01').toString('base64'),
-    });
-    expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
+    await expectCertificateShared(page, session.token.certDer('01'));
     await page.close();
   }, 120_000);
 
-  it('signArrDataAdvanced: a PDF and a tax return, {code: 0, data} each; pdfsig and xmlsec1 accept them', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
-    await expectPdfThenTaxReturnSigned(page, pdf, session.token.caPem, consentAndSign);
-    await page.close();
-  }, 120_000);
-
-  it('signPdf with a PdfSigner (rectangle, signature image): the image is drawn where asked; pdfsig accepts it', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
-    await expectPdfSignedWithImage(page, pdf, session.token.caPem, consentAndSign);
-    await page.close();
-  }, 120_000);
-
-  it('a cancelled consent answers the plugin’s cancel code 11; bad input answers code 1; nothing is signed', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
-    await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
-    const consent = await consentWindowAfter(session.browser, () => page.click('#btSign'));
-    await clickClosingWindow(consent, '#cancel');
-    const cancelled = JSON.parse((JSON.parse(await raw(page)) as string[])[0]!);
-    expect(cancelled).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
-    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
-      /^11: Người dùng đã huỷ/,
-    );
-
-    const previous = await page.$eval('#raw', (el) => el.textContent);
-    await setFieldValue(page, '#fileContent', 'not base64 at all!');
-    await page.click('#btSignPdf');
-    expect(JSON.parse(await raw(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
-    await page.close();
-  }, 120_000);
+  itSignsOnTheVnptPage(
+    () => openPluginPortal(session.browser, portal),
+    () => ({ pdf, caPem: session.token.caPem, consentAndSign, consentAndCancel }),
+    120_000,
+  );
 
   it('XML by node id (XmlSigner NodeToSign): only that element is signed and shown in the consent window; xmlsec1 (--id-attr) verifies', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const consent = await consentWindowAfter(session.browser, () =>
       page.evaluate(
         (content) =>
@@ -132,8 +100,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   }, 120_000);
 
   it('signOffice (the library’s own function) answers the plugin’s failure shape with OFFICE_NOT_SUPPORTED and a vi/en message; no window opens', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const docx = Buffer.from('PK\u0003\u0004 a .docx package').toString('base64');
     // As VNPT's sample page calls it for .docx/.xlsx/.pptx, answered to the page's own callback (the
     // library's promise only settles for callbackDefault).

@@ -7,25 +7,29 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from './pdf-tools.js';
 import { blueSignaturePng } from './pdf-images.js';
 import { nextRawAnswer, setFieldValue } from './plugin-portal.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from './xmlsec.js';
 
-/** Clicks what opens kyso's consent window, then chooses certificate 01 and signs with the PIN. */
-export type ConsentAndSign = (click: () => Promise<unknown>) => Promise<void>;
+/** What a browser's test gives the shared checks. */
+export interface VnptPortalContext {
+  pdf: Uint8Array;
+  caPem: string;
+  /** Clicks what opens kyso's consent window, then chooses certificate 01 and signs with the PIN. */
+  consentAndSign: (click: () => Promise<unknown>) => Promise<void>;
+  /** Clicks what opens kyso's consent window, then cancels it. */
+  consentAndCancel: (click: () => Promise<unknown>) => Promise<void>;
+}
 
 /** The school record signed by node id: a name outside DU_LIEU_HOC_BA, a mark inside it. */
 export const HOC_BA_RECORD =
   '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>';
 
-/** signArrDataAdvanced, a PDF then a tax return: `{code: 0, data}` each; pdfsig and xmlsec1 accept them. */
-export async function expectPdfThenTaxReturnSigned(
+async function expectPdfThenTaxReturnSigned(
   page: Page,
-  pdf: Uint8Array,
-  caPem: string,
-  consentAndSign: ConsentAndSign,
+  { pdf, caPem, consentAndSign }: VnptPortalContext,
 ): Promise<void> {
   await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
   await consentAndSign(() => page.click('#btSign'));
@@ -52,12 +56,9 @@ export async function expectPdfThenTaxReturnSigned(
   expect(run.ok, run.output).toBe(true);
 }
 
-/** signPdf with a PdfSigner (rectangle, signature image): pdfsig accepts it; the image is where asked, only there. */
-export async function expectPdfSignedWithImage(
+async function expectPdfSignedWithImage(
   page: Page,
-  pdf: Uint8Array,
-  caPem: string,
-  consentAndSign: ConsentAndSign,
+  { pdf, caPem, consentAndSign }: VnptPortalContext,
 ): Promise<void> {
   await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
   await setFieldValue(page, '#image', Buffer.from(blueSignaturePng()).toString('base64'));
@@ -98,4 +99,73 @@ export function expectHocBaSignedById(rawAnswer: string, caPem: string): void {
   expect(run.ok, run.output).toBe(true);
   expect(verify(signed.replace('Trần Thị Bích', 'Lê Văn Cường')).ok).toBe(true);
   expect(verify(signed.replace('8.5', '9.5')).ok).toBe(false);
+}
+
+async function expectCancelAndBadInputAnswered(
+  page: Page,
+  { pdf, consentAndCancel }: VnptPortalContext,
+): Promise<void> {
+  await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
+  await consentAndCancel(() => page.click('#btSign'));
+  const cancelled = JSON.parse((JSON.parse(await nextRawAnswer(page)) as string[])[0]!);
+  expect(cancelled).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
+  expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
+    /^11: Người dùng đã huỷ/,
+  );
+
+  const previous = await page.$eval('#raw', (el) => el.textContent);
+  await setFieldValue(page, '#fileContent', 'not base64 at all!');
+  await page.click('#btSignPdf');
+  expect(JSON.parse(await nextRawAnswer(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
+}
+
+/** The page's signing calls, a cancel and bad input: the same in every browser. */
+const VNPT_PAGE_SIGNATURES: {
+  title: string;
+  check: (page: Page, context: VnptPortalContext) => Promise<void>;
+}[] = [
+  {
+    title:
+      'signArrDataAdvanced: a PDF and a tax return, {code: 0, data} each; pdfsig and xmlsec1 accept them',
+    check: expectPdfThenTaxReturnSigned,
+  },
+  {
+    title:
+      'signPdf with a PdfSigner (rectangle, signature image): the image is drawn where asked, only there; pdfsig accepts it',
+    check: expectPdfSignedWithImage,
+  },
+  {
+    title:
+      'a cancelled consent answers the plugin’s cancel code 11; bad input answers code 1; nothing is signed',
+    check: expectCancelAndBadInputAnswered,
+  },
+];
+
+/** getCertInfo's answer once certificate 01 is shared in kyso's window, and setLicenseKey's. */
+export async function expectCertificateShared(page: Page, certificateDer: Buffer): Promise<void> {
+  const info = JSON.parse(await nextRawAnswer(page));
+  expect(info).toMatchObject({
+    code: 0,
+    subjectCN: 'Nguyễn Văn Ân',
+    base64: certificateDer.toString('base64'),
+  });
+  expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
+}
+
+/** One test for each of VNPT_PAGE_SIGNATURES, each on a fresh tab of the portal. */
+export function itSignsOnTheVnptPage(
+  openPortal: () => Promise<Page>,
+  context: () => VnptPortalContext,
+  timeout: number,
+): void {
+  for (const { title, check } of VNPT_PAGE_SIGNATURES)
+    it(
+      title,
+      async () => {
+        const page = await openPortal();
+        await check(page, context());
+        await page.close();
+      },
+      timeout,
+    );
 }
