@@ -10,14 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clickInside,
-  signInFirefoxConsent,
-  startFirefoxSession,
-  type FirefoxSession,
-} from '../support/firefox.js';
+import { signInFirefoxConsent, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { opensslVerifyRawSignature } from '../support/openssl.js';
+import { chooseUseKysoInFirefox } from '../support/plugin-choice.js';
+import { expectUploadedPdfSigned, openPluginPortal } from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
@@ -59,44 +56,12 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   };
 
   it('notices the attempt, offers the site in kyso’s options; after "use kyso" the page’s own buttons sign a PDF (pdfsig) with the upload in the real multipart shape', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     await page.evaluate(() => (window as any).vgca_get_version(() => ((window as any).answered = true)));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await page.evaluate(() => (window as any).answered)).toBeUndefined();
 
-    // BiDi cannot open moz-extension:// pages; an extension page can: kyso's consent window, from the SDK page.
-    const sdkPage = await session.openPortal();
-    const consent = await session.consentWindowAfter(() =>
-      sdkPage.evaluate(
-        () =>
-          void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) =>
-            k
-              .status()
-              .then(() =>
-                k.signCms({
-                  digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=',
-                  digestAlgorithm: 'SHA-256',
-                  description: 'mở tuỳ chọn',
-                }),
-              )
-              .catch(() => undefined),
-          ),
-      ),
-    );
-    const before = new Set(session.browser.targets());
-    await consent.evaluate(() =>
-      (globalThis as any).browser.tabs.create({
-        url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
-      }),
-    );
-    const options = await session.extensionPage('src/options/', before);
-    await clickInside(consent, '#cancel');
-    await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-    await options.waitForSelector(`body[data-plugin-choice="${origin} kyso"]`, { timeout: 20_000 });
-    await options.close();
-    await sdkPage.close();
+    await chooseUseKysoInFirefox(session);
 
     await page.goto(portal);
     const uploads = session.portal.uploads.length;
@@ -107,17 +72,12 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       FileName: 'cong-van.pdf',
       FileServer: `/uploads/${uploads + 1}/cong-van.pdf`,
     });
-    const upload = session.portal.uploads.at(-1)!;
-    expect(upload.field).toBe('uploadfile');
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-vgca-'));
-    const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem]));
-    expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    expectUploadedPdfSigned(session.portal.uploads, session.token.caPem);
     await page.close();
   }, 180_000);
 
   it('vgca_sign_files (one consent, uploads verified), vgca_sign_xml inline (xmlsec1) and vgca_sign_msg hash mode (openssl)', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const base = session.portal.url.replace(/\/$/, '');
     const names = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'];
     await page.$eval(

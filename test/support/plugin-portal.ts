@@ -1,5 +1,10 @@
 /** The demo plugin portals (demo/public/*-portal.html) write each plugin answer into #raw. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
+import { expect } from 'vitest';
+import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
 
 /** The next answer in #raw: waits until its text is there and differs from `previous`. */
 export async function nextRawAnswer(page: Page, previous = ''): Promise<string> {
@@ -24,4 +29,19 @@ export async function openPluginPortal(browser: Browser, url: string): Promise<P
   const page = await browser.newPage();
   await page.goto(url);
   return page;
+}
+
+/**
+ * The demo portal's last upload: a signed PDF in the VGCA tool's multipart field, whose signature
+ * pdfsig finds valid and trusted (the test CA in its NSS database).
+ */
+export function expectUploadedPdfSigned(
+  uploads: Array<{ field: string; bytes: Uint8Array }>,
+  caPem: string,
+): void {
+  const upload = uploads.at(-1)!;
+  expect(upload.field).toBe('uploadfile');
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
+  const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [caPem]));
+  expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
 }
