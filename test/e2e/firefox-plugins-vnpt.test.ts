@@ -14,6 +14,7 @@ import {
   type FirefoxSession,
 } from '../support/firefox.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
+import { consentWindowFromSdkPage } from '../support/plugin-choice.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import {
   expectCertificateShared,
@@ -36,21 +37,7 @@ describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt
     // The user chose "use kyso" for the portal (the choice in kyso's options is shown in
     // firefox-plugins.test.ts). BiDi cannot open moz-extension:// pages; kyso's consent window,
     // opened from the SDK page, is one where the choice can be stored.
-    const sdkPage = await session.openPortal();
-    const consent = await session.consentWindowAfter(() =>
-      sdkPage.evaluate(
-        () =>
-          void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) =>
-            k
-              .signCms({
-                digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=',
-                digestAlgorithm: 'SHA-256',
-                description: 'chọn kyso cho trang',
-              })
-              .catch(() => undefined),
-          ),
-      ),
-    );
+    const { sdkPage, consent } = await consentWindowFromSdkPage(session, 'chọn kyso cho trang');
     await consent.evaluate(
       (site) => (globalThis as any).browser.storage.local.set({ pluginSites: { [site]: 'kyso' } }),
       origin,

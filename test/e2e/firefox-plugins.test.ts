@@ -12,9 +12,12 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInFirefoxConsent, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
-import { opensslVerifyRawSignature } from '../support/openssl.js';
 import { chooseUseKysoInFirefox } from '../support/plugin-choice.js';
-import { expectUploadedPdfSigned, openPluginPortal } from '../support/plugin-portal.js';
+import {
+  expectUploadedPdfSigned,
+  expectVgcaHashSignature,
+  openPluginPortal,
+} from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
@@ -142,14 +145,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       await hashConsent.$eval('#hash-only', (el) => ((el as HTMLElement).hidden ? '' : el.textContent)),
     ).toContain(origin);
     await sign(hashConsent);
-    const message = await raw(page);
-    expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
-    const verify = opensslVerifyRawSignature({
-      certificatePem: session.token.certPemPath('01'),
-      content,
-      signature: Buffer.from(message.Signature, 'base64'),
-    });
-    expect(verify.output).toContain('Verified OK');
+    expectVgcaHashSignature(await raw(page), content, session.token);
     await page.close();
   }, 180_000);
 });

@@ -31,10 +31,15 @@ import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
+import { opensslCmsVerify } from '../support/openssl.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { expectUploadedPdfSigned, nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
+import {
+  expectUploadedPdfSigned,
+  expectVgcaHashSignature,
+  nextRawAnswer,
+  openPluginPortal,
+} from '../support/plugin-portal.js';
 
 const PROMPT = 'src/plugins/prompt.html';
 
@@ -300,15 +305,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await consent.click('input[name="certificate"][value$="/01"]');
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');
-    const reply = await raw(page);
-    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
-    expect(reply.CertBase64).toBe(session.token.certDer('01').toString('base64'));
-    const verify = opensslVerifyRawSignature({
-      certificatePem: session.token.certPemPath('01'),
-      content,
-      signature: Buffer.from(reply.Signature, 'base64'),
-    });
-    expect(verify.output).toContain('Verified OK');
+    expectVgcaHashSignature(await raw(page), content, session.token);
     await page.close();
   }, 120_000);
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
+import { opensslVerifyRawSignature } from './openssl.js';
 import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
 
 /** The next answer in #raw: waits until its text is there and differs from `previous`. */
@@ -44,4 +45,23 @@ export function expectUploadedPdfSigned(
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
   const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [caPem]));
   expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+}
+
+/**
+ * vgca_sign_msg in hash mode, the page's answer: Status 0, certificate 01, and a bare signature of
+ * `content` that openssl verifies with that certificate.
+ */
+export function expectVgcaHashSignature(
+  reply: Record<string, any>,
+  content: Uint8Array,
+  token: { certDer(id: string): Buffer; certPemPath(id: string): string },
+): void {
+  expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
+  expect(reply.CertBase64).toBe(token.certDer('01').toString('base64'));
+  const verify = opensslVerifyRawSignature({
+    certificatePem: token.certPemPath('01'),
+    content,
+    signature: Buffer.from(reply.Signature, 'base64'),
+  });
+  expect(verify.output).toContain('Verified OK');
 }
