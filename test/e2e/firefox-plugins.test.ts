@@ -17,6 +17,7 @@ import {
   expectUploadedPdfSigned,
   expectVgcaHashSignature,
   openPluginPortal,
+  setFieldValue,
 } from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -83,9 +84,9 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     const page = await openPluginPortal(session.browser, portal);
     const base = session.portal.url.replace(/\/$/, '');
     const names = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'];
-    await page.$eval(
+    await setFieldValue(
+      page,
       '#_txtfiles',
-      (el, json) => ((el as HTMLTextAreaElement).value = json),
       JSON.stringify({
         FileUploadHandler: `${base}/upload`,
         SessionId: '',
@@ -115,11 +116,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     }
 
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      xml.toString('base64'),
-    );
+    await setFieldValue(page, '#xml', xml.toString('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
     await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
     const signedXml = await raw(page);
@@ -133,11 +130,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     expect(xmlRun.ok, xmlRun.output).toBe(true);
 
     const content = Buffer.from('Phiếu điểm học kỳ I');
-    await page.$eval(
-      '#hash',
-      (el, value) => ((el as HTMLInputElement).value = value),
-      createHash('sha256').update(content).digest('base64'),
-    );
+    await setFieldValue(page, '#hash', createHash('sha256').update(content).digest('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
     const hashConsent = await session.consentWindowAfter(() => page.click('#btn-sign'));
     // The window says plainly that what is signed cannot be shown.

@@ -39,6 +39,7 @@ import {
   expectVgcaHashSignature,
   nextRawAnswer,
   openPluginPortal,
+  setFieldValue,
 } from '../support/plugin-portal.js';
 
 const PROMPT = 'src/plugins/prompt.html';
@@ -256,9 +257,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       URL: `${base}/files/${name}`,
     }));
     // The request shape of the portals that call vgca_sign_files (a JSON typed into the page, as the sample page does).
-    await page.$eval(
+    await setFieldValue(
+      page,
       '#_txtfiles',
-      (el, json) => ((el as HTMLTextAreaElement).value = json),
       JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: files }),
     );
     const before = session.demo.uploads.length;
@@ -294,11 +295,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await openPluginPortal(session.browser, portal);
     const content = Buffer.from('Học bạ lớp 12A1 — năm học 2025-2026');
     const digest = createHash('sha256').update(content).digest();
-    await page.$eval(
-      '#hash',
-      (el, value) => ((el as HTMLInputElement).value = value),
-      digest.toString('base64'),
-    );
+    await setFieldValue(page, '#hash', digest.toString('base64'));
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-sign'));
     // The window says what it is: a digest the site sent, whose content kyso cannot show.
     expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/mã băm/);
@@ -346,11 +343,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
     const page = await openPluginPortal(session.browser, portal);
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      xml.toString('base64'),
-    );
+    await setFieldValue(page, '#xml', xml.toString('base64'));
     await signInConsent(page, () => page.click('#btn-xml'));
     const whole = await raw(page);
     expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
@@ -373,11 +366,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
 
     // Any other XML (the school-records portal's own document): enveloped over the whole document.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      Buffer.from(hocBa).toString('base64'),
-    );
+    await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
     const before = await page.$eval('#raw', (el) => el.textContent);
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
     expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
@@ -401,11 +390,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await openPluginPortal(session.browser, portal);
     // The portal's testSigned call: its document, ReturnSignatureOnly "true", the Signature kept apart.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      Buffer.from(hocBa).toString('base64'),
-    );
+    await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
     await signInConsent(page, () => page.click('#btn-xml-sig'));
     const answer = await raw(page);
