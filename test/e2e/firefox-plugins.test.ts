@@ -11,9 +11,9 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInFirefoxConsent, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
-import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { chooseUseKysoInFirefox } from '../support/plugin-choice.js';
 import {
+  expectSignedFilesUploaded,
   expectUploadedPdfSigned,
   expectVgcaHashSignature,
   openPluginPortal,
@@ -104,16 +104,8 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     const files = await raw(page);
     expect(files, JSON.stringify(files)).toMatchObject({ Status: 0 });
     expect(files.Files).toHaveLength(3);
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-files-'));
     const uploads = session.portal.uploads.slice(before);
-    expect(
-      pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem]))
-        .signatures[0]?.valid,
-    ).toBe(true);
-    for (const upload of uploads.slice(1)) {
-      const run = xmlsecVerify(dir, upload.bytes, session.token.caPem, upload.name);
-      expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
-    }
+    expectSignedFilesUploaded(uploads, session.token.caPem);
 
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
     await setFieldValue(page, '#xml', xml.toString('base64'));
@@ -122,7 +114,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     const signedXml = await raw(page);
     expect(signedXml).toMatchObject({ Status: 0 });
     const xmlRun = xmlsecVerify(
-      dir,
+      mkdtempSync(path.join(tmpdir(), 'kyso-ff-xml-')),
       Buffer.from(signedXml.Signature, 'base64'),
       session.token.caPem,
       'inline.xml',

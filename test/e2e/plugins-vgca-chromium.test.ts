@@ -35,6 +35,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import {
+  expectSignedFilesUploaded,
   expectUploadedPdfSigned,
   expectVgcaHashSignature,
   nextRawAnswer,
@@ -279,15 +280,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     );
     const uploads = session.demo.uploads.slice(before);
     expect(uploads.map((u) => u.field)).toEqual(['uploadfile', 'uploadfile', 'uploadfile']);
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-files-'));
-    expect(
-      pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem]))
-        .signatures[0]?.valid,
-    ).toBe(true);
-    for (const upload of uploads.slice(1)) {
-      const run = xmlsecVerify(dir, upload.bytes, session.token.caPem, upload.name);
-      expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
-    }
+    expectSignedFilesUploaded(uploads, session.token.caPem);
     await page.close();
   }, 180_000);
 

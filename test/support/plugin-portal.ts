@@ -6,6 +6,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { opensslVerifyRawSignature } from './openssl.js';
 import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
+import { xmlsecVerify } from './xmlsec.js';
 
 /** The next answer in #raw: waits until its text is there and differs from `previous`. */
 export async function nextRawAnswer(page: Page, previous = ''): Promise<string> {
@@ -64,4 +65,19 @@ export function expectVgcaHashSignature(
     signature: Buffer.from(reply.Signature, 'base64'),
   });
   expect(verify.output).toContain('Verified OK');
+}
+
+/** vgca_sign_files' uploads: the PDF first, which pdfsig finds valid, then XML files xmlsec1 verifies. */
+export function expectSignedFilesUploaded(
+  uploads: Array<{ name: string; bytes: Uint8Array }>,
+  caPem: string,
+): void {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-files-'));
+  expect(
+    pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [caPem])).signatures[0]?.valid,
+  ).toBe(true);
+  for (const upload of uploads.slice(1)) {
+    const run = xmlsecVerify(dir, upload.bytes, caPem, upload.name);
+    expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
+  }
 }
