@@ -18,7 +18,7 @@ import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../s
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { nextRawAnswer } from '../support/plugin-portal.js';
+import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
 const PROMPT = 'src/plugins/prompt.html';
@@ -168,11 +168,9 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     const tool = await installedPluginListener();
     try {
       const other = new URL('/bkav-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const otherPage = await session.browser.newPage();
-      await otherPage.goto(other);
+      const otherPage = await openPluginPortal(session.browser, other);
       const origin = new URL(other).origin;
-      const options = await session.browser.newPage();
-      await options.goto(CHROMIUM_OPTIONS_URL);
+      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
       // Offered only after the page tried the plugin (evaluated: a click in this background tab would wait for it to be shown).
       await otherPage.evaluate(() => (window as any).connect());
       await chooseInstalledPlugin(options, origin);

@@ -168,8 +168,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-images-'));
     writeFileSync(path.join(dir, 'chu-ky.png'), blueSignaturePng());
     writeFileSync(path.join(dir, 'con-dau.png'), redSealPng());
-    const options = await session.browser.newPage();
-    await options.goto(CHROMIUM_OPTIONS_URL);
+    const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
     for (const [which, file] of [
       ['signature', 'chu-ky.png'],
       ['seal', 'con-dau.png'],
@@ -546,10 +545,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     try {
       // The same portal under another origin (127.0.0.1), which the user keeps on the installed tool.
       const other = new URL('/vgca-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const page = await session.browser.newPage();
-      await page.goto(other);
-      const options = await session.browser.newPage();
-      await options.goto(CHROMIUM_OPTIONS_URL);
+      const page = await openPluginPortal(session.browser, other);
+      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
       const origin = new URL(other).origin;
       // Offered only after the page tried the plugin: it does so on its first call.
       await page.evaluate(() => (window as any).vgca_get_version(() => undefined));
