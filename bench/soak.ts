@@ -18,6 +18,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import type { HostResponse } from '../shared/protocol/host.js';
+import { opensslCmsVerifyArgs } from '../test/support/openssl.js';
 import { HostClient } from './host-client.js';
 import { childrenOf, rssKiB } from './proc.js';
 import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
@@ -54,23 +55,7 @@ async function opensslVerifies(
   writeFileSync(cmsPath, cms);
   writeFileSync(contentPath, content);
   try {
-    await run('openssl', [
-      'cms',
-      '-verify',
-      '-binary',
-      '-inform',
-      'DER',
-      '-in',
-      cmsPath,
-      '-content',
-      contentPath,
-      '-CAfile',
-      caFile,
-      '-purpose',
-      'any',
-      '-out',
-      '/dev/null',
-    ]);
+    await run('openssl', opensslCmsVerifyArgs({ cmsPath, contentPath, caFile, outPath: '/dev/null' }));
     return true;
   } catch {
     return false;

@@ -4,22 +4,21 @@
  * plugin, the user chooses "use kyso" in kyso's options, and the page's own calls then sign a PDF,
  * a batch of files with upload, an XML and a message through kyso's consent window.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTKK_NS } from '../../shared/xml/profiles.js';
+import { signInFirefoxConsent, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { chooseUseKysoInFirefox } from '../support/plugin-choice.js';
 import {
-  clickInside,
-  signInFirefoxConsent,
-  startFirefoxSession,
-  type FirefoxSession,
-} from '../support/firefox.js';
-import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
-import { opensslVerifyRawSignature } from '../support/openssl.js';
+  expectSignedFilesUploaded,
+  expectUploadedPdfSigned,
+  expectVgcaHashSignature,
+  openPluginPortal,
+  setFieldValue,
+} from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
@@ -61,44 +60,12 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   };
 
   it('notices the attempt, offers the site in kyso’s options; after "use kyso" the page’s own buttons sign a PDF (pdfsig) with the upload in the real multipart shape', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     await page.evaluate(() => (window as any).vgca_get_version(() => ((window as any).answered = true)));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await page.evaluate(() => (window as any).answered)).toBeUndefined();
 
-    // BiDi cannot open moz-extension:// pages; an extension page can: kyso's consent window, from the SDK page.
-    const sdkPage = await session.openPortal();
-    const consent = await session.consentWindowAfter(() =>
-      sdkPage.evaluate(
-        () =>
-          void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) =>
-            k
-              .status()
-              .then(() =>
-                k.signCms({
-                  digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=',
-                  digestAlgorithm: 'SHA-256',
-                  description: 'mở tuỳ chọn',
-                }),
-              )
-              .catch(() => undefined),
-          ),
-      ),
-    );
-    const before = new Set(session.browser.targets());
-    await consent.evaluate(() =>
-      (globalThis as any).browser.tabs.create({
-        url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
-      }),
-    );
-    const options = await session.extensionPage('src/options/', before);
-    await clickInside(consent, '#cancel');
-    await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-    await options.waitForSelector(`body[data-plugin-choice="${origin} kyso"]`, { timeout: 20_000 });
-    await options.close();
-    await sdkPage.close();
+    await chooseUseKysoInFirefox(session);
 
     await page.goto(portal);
     const uploads = session.portal.uploads.length;
@@ -109,22 +76,17 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       FileName: 'cong-van.pdf',
       FileServer: `/uploads/${uploads + 1}/cong-van.pdf`,
     });
-    const upload = session.portal.uploads.at(-1)!;
-    expect(upload.field).toBe('uploadfile');
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-vgca-'));
-    const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem]));
-    expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    expectUploadedPdfSigned(session.portal.uploads, session.token.caPem);
     await page.close();
   }, 180_000);
 
   it('vgca_sign_files (one consent, uploads verified), vgca_sign_xml inline (xmlsec1) and vgca_sign_msg hash mode (openssl)', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const base = session.portal.url.replace(/\/$/, '');
     const names = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'];
-    await page.$eval(
+    await setFieldValue(
+      page,
       '#_txtfiles',
-      (el, json) => ((el as HTMLTextAreaElement).value = json),
       JSON.stringify({
         FileUploadHandler: `${base}/upload`,
         SessionId: '',
@@ -142,43 +104,17 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     const files = await raw(page);
     expect(files, JSON.stringify(files)).toMatchObject({ Status: 0 });
     expect(files.Files).toHaveLength(3);
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-ff-files-'));
     const uploads = session.portal.uploads.slice(before);
-    expect(
-      pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem]))
-        .signatures[0]?.valid,
-    ).toBe(true);
-    for (const upload of uploads.slice(1)) {
-      writeFileSync(path.join(dir, upload.name), upload.bytes);
-      const run = spawnSync(
-        'xmlsec1',
-        [
-          '--verify',
-          '--trusted-pem',
-          session.token.caPem,
-          '--id-attr:Id',
-          'DLHDon',
-          '--id-attr:id',
-          `${HTKK_NS}:HSoKhaiThue`,
-          path.join(dir, upload.name),
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(run.status, `${upload.name}: ${run.stderr}`).toBe(0);
-    }
+    expectSignedFilesUploaded(uploads, session.token.caPem);
 
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      xml.toString('base64'),
-    );
+    await setFieldValue(page, '#xml', xml.toString('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
     await sign(await session.consentWindowAfter(() => page.click('#btn-xml')));
     const signedXml = await raw(page);
     expect(signedXml).toMatchObject({ Status: 0 });
     const xmlRun = xmlsecVerify(
-      dir,
+      mkdtempSync(path.join(tmpdir(), 'kyso-ff-xml-')),
       Buffer.from(signedXml.Signature, 'base64'),
       session.token.caPem,
       'inline.xml',
@@ -186,11 +122,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     expect(xmlRun.ok, xmlRun.output).toBe(true);
 
     const content = Buffer.from('Phiếu điểm học kỳ I');
-    await page.$eval(
-      '#hash',
-      (el, value) => ((el as HTMLInputElement).value = value),
-      createHash('sha256').update(content).digest('base64'),
-    );
+    await setFieldValue(page, '#hash', createHash('sha256').update(content).digest('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
     const hashConsent = await session.consentWindowAfter(() => page.click('#btn-sign'));
     // The window says plainly that what is signed cannot be shown.
@@ -198,14 +130,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
       await hashConsent.$eval('#hash-only', (el) => ((el as HTMLElement).hidden ? '' : el.textContent)),
     ).toContain(origin);
     await sign(hashConsent);
-    const message = await raw(page);
-    expect(message).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
-    const verify = opensslVerifyRawSignature({
-      certificatePem: session.token.certPemPath('01'),
-      content,
-      signature: Buffer.from(message.Signature, 'base64'),
-    });
-    expect(verify.output).toContain('Verified OK');
+    expectVgcaHashSignature(await raw(page), content, session.token);
     await page.close();
   }, 180_000);
 });

@@ -7,60 +7,30 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
-import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { opensslCmsVerify, selfSigned } from '../support/openssl.js';
+import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
+import { startPluginStandIn } from '../support/plugin-stand-in.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { nextRawAnswer } from '../support/plugin-portal.js';
+import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
-const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
 
-/** A stand-in for the installed BkavCA plugin: wss on 127.0.0.1:8443 (self-signed, as the real one), answering every call with "1". */
-async function installedPluginListener(): Promise<{ calls: string[]; close(): Promise<void> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-tool-'));
-  selfSigned({
-    keyFile: path.join(dir, 'key.pem'),
-    certFile: path.join(dir, 'cert.pem'),
-    subject: '/CN=localhost',
-    days: 2,
-    extensions: ['subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    ecCurve: 'prime256v1',
-  });
-  const server = createServer({
-    key: readFileSync(path.join(dir, 'key.pem')),
-    cert: readFileSync(path.join(dir, 'cert.pem')),
-  });
-  const calls: string[] = [];
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (socket) => {
-    socket.on('message', (data) => {
-      const frame = Buffer.isBuffer(data)
-        ? data.toString('utf8')
-        : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
-      calls.push(frame);
-      if (frame.endsWith('*BkavExtensionCallback*end')) socket.send('installed*BkavExtensionCallback*end');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(8443, '127.0.0.1', resolve));
-  return {
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        wss.close();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** The installed BkavCA plugin: wss on 127.0.0.1:8443 (self-signed, as the real one), answering every call with "1". */
+const installedPluginListener = () =>
+  startPluginStandIn(
+    8443,
+    { subject: '/CN=localhost', subjectAltName: 'DNS:localhost,IP:127.0.0.1' },
+    (frame) =>
+      frame.endsWith('*BkavExtensionCallback*end') ? 'installed*BkavExtensionCallback*end' : undefined,
+  );
 
 describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified BkavCAPlugin.js)', () => {
   let session: PortalSession;
@@ -95,20 +65,7 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     page = await session.browser.newPage();
     await page.goto(portal);
     expect(await connected()).toBe('0');
-    const options = await session.browser.newPage();
-    await options.goto(OPTIONS_URL);
-    const origin = new URL(session.demo.url).origin;
-    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, {
-      timeout: 20_000,
-    });
-    expect(await offer!.evaluate((el) => el.textContent)).toContain('BkavCA Signer');
-    const reloaded = page.waitForNavigation({ timeout: 20_000 });
-    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
-      timeout: 20_000,
-    });
-    await reloaded;
-    await options.close();
+    await chooseUseKyso(session.browser, page, new URL(session.demo.url).origin, 'BkavCA Signer');
     await page.bringToFront();
     expect(await connected()).toBe('1');
   }, 120_000);
@@ -211,17 +168,12 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     const tool = await installedPluginListener();
     try {
       const other = new URL('/bkav-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const otherPage = await session.browser.newPage();
-      await otherPage.goto(other);
+      const otherPage = await openPluginPortal(session.browser, other);
       const origin = new URL(other).origin;
-      const options = await session.browser.newPage();
-      await options.goto(OPTIONS_URL);
+      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
       // Offered only after the page tried the plugin (evaluated: a click in this background tab would wait for it to be shown).
       await otherPage.evaluate(() => (window as any).connect());
-      await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-      await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
-      await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
-      await options.close();
+      await chooseInstalledPlugin(options, origin);
       await otherPage.goto(other);
       await otherPage.bringToFront();
       tool.calls.length = 0;
@@ -233,7 +185,7 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
       await otherPage.waitForFunction(() => document.getElementById('raw')!.textContent === 'installed', {
         timeout: 20_000,
       });
-      expect(tool.calls).toContain('12*SerialNumber**BkavExtensionCallback*end');
+      expect(tool.calls.map((call) => call.frame)).toContain('12*SerialNumber**BkavExtensionCallback*end');
       expect(await consentWindowOpen(session.browser, 0)).toBe(false);
       await otherPage.close();
     } finally {

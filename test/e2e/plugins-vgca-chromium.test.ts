@@ -5,16 +5,12 @@
  * emulation, every signature through kyso's consent window. Results judged by pdfsig, xmlsec1 and
  * openssl; uploads received by the demo portal's handler in the real multipart shape.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
-import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -32,60 +28,28 @@ import {
   writePdf,
 } from '../support/pdf-tools.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
+import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
+import { startPluginStandIn } from '../support/plugin-stand-in.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import { opensslCmsVerify, opensslVerifyRawSignature, selfSigned } from '../support/openssl.js';
-import { xmlsecVerify } from '../support/xmlsec.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { nextRawAnswer } from '../support/plugin-portal.js';
+import {
+  expectSignedFilesUploaded,
+  expectUploadedPdfSigned,
+  expectVgcaHashSignature,
+  nextRawAnswer,
+  openPluginPortal,
+  setFieldValue,
+} from '../support/plugin-portal.js';
 
-const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
 
-/** A stand-in for the installed VGCA tool: wss on 127.0.0.1:8987 with a self-signed certificate, answering every call. */
-async function installedPluginListener(): Promise<{
-  server: Server;
-  calls: Array<{ path: string; frame: string }>;
-  close(): Promise<void>;
-}> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-tool-'));
-  selfSigned({
-    keyFile: path.join(dir, 'key.pem'),
-    certFile: path.join(dir, 'cert.pem'),
-    subject: '/CN=127.0.0.1',
-    days: 2,
-    extensions: ['subjectAltName=IP:127.0.0.1'],
-    ecCurve: 'prime256v1',
-  });
-  const server = createServer({
-    key: readFileSync(path.join(dir, 'key.pem')),
-    cert: readFileSync(path.join(dir, 'cert.pem')),
-  });
-  const calls: Array<{ path: string; frame: string }> = [];
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (socket, request) => {
-    socket.on('message', (data) => {
-      calls.push({
-        path: request.url ?? '',
-        frame: Buffer.isBuffer(data)
-          ? data.toString('utf8')
-          : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
-      });
-      socket.send(
-        JSON.stringify({ Status: 0, Message: 'answered by the installed plugin', FileServer: '/tool' }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(8987, '127.0.0.1', resolve));
-  return {
-    server,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        wss.close();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** The installed VGCA tool: wss on 127.0.0.1:8987 with a self-signed certificate, answering every call. */
+const installedPluginListener = () =>
+  startPluginStandIn(8987, { subject: '/CN=127.0.0.1', subjectAltName: 'IP:127.0.0.1' }, () =>
+    JSON.stringify({ Status: 0, Message: 'answered by the installed plugin', FileServer: '/tool' }),
+  );
 
 describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.js)', () => {
   let session: PortalSession;
@@ -141,8 +105,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   };
 
   it('a site the user has not chosen sees no plugin; kyso offers to handle it, and after "use kyso" the page’s own script reaches kyso', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     // The real script opens wss://127.0.0.1:8987/GetVersion; nothing listens: its callback is never called.
     await page.evaluate(() =>
       (window as any).vgca_get_version((json: string) => ((window as any).version = json)),
@@ -161,21 +124,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       );
     });
     expect(badges.find(([url]: [string]) => url === portal)?.[1]).toBe('!');
-    const options = await session.browser.newPage();
-    await options.goto(OPTIONS_URL);
-    const origin = new URL(session.demo.url).origin;
-    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, {
-      timeout: 20_000,
-    });
-    expect(await offer!.evaluate((el) => el.textContent)).toContain('VGCA');
-    const reloaded = page.waitForNavigation({ timeout: 20_000 });
-    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
-      timeout: 20_000,
-    });
+    await chooseUseKyso(session.browser, page, new URL(session.demo.url).origin, 'VGCA');
     // The page was reloaded with the emulation in place: the same unmodified call now answers.
-    await reloaded;
-    await options.close();
     const version = await page.evaluate(
       () => new Promise<string>((resolve) => (window as any).vgca_get_version(resolve)),
     );
@@ -184,8 +134,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_approved: the page’s button signs the PDF in kyso’s window; the upload arrives as multipart "uploadfile"; the handler’s answer reaches the page; pdfsig accepts it', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const before = session.demo.uploads.length;
     await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
     const reply = await raw(page);
@@ -198,17 +147,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toBe(
       `cong-van.pdf:/uploads/${before + 1}/cong-van.pdf:${before + 1}/VP:`,
     );
-    const upload = session.demo.uploads.at(-1)!;
-    expect(upload.field).toBe('uploadfile');
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-approved-'));
-    const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem]));
-    expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    expectUploadedPdfSigned(session.demo.uploads, session.token.caPem);
     await page.close();
   }, 120_000);
 
   it('vgca_sign_copy: the Decree 30 copy stamp (SAO Y, the document number, the time) on the uploaded copy', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     await signInConsent(page, () => page.click('#_Sacomment'));
     expect(await raw(page)).toMatchObject({ Status: 0 });
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-copy-'));
@@ -224,8 +168,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-images-'));
     writeFileSync(path.join(dir, 'chu-ky.png'), blueSignaturePng());
     writeFileSync(path.join(dir, 'con-dau.png'), redSealPng());
-    const options = await session.browser.newPage();
-    await options.goto(OPTIONS_URL);
+    const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
     for (const [which, file] of [
       ['signature', 'chu-ky.png'],
       ['seal', 'con-dau.png'],
@@ -241,8 +184,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     }
     await options.close();
 
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     for (const [button, rect, isColour] of [
       ['#_lanhdaoPheduyet', { x: 370, y: 80, width: 170, height: 80 }, isBlue],
       ['#_vanthuphathanh', { x: 330, y: 70, width: 110, height: 110 }, isRed],
@@ -263,8 +205,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_income and vgca_sign_appendix (called as the sample page does): their Decree 30 text stamps on the uploads', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const base = session.demo.url.replace(/\/$/, '');
     const call = (fn: string) =>
       page.evaluate(
@@ -308,8 +249,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1); Files[] answered with FileSignedURL', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const base = session.demo.url.replace(/\/$/, '');
     const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({
       FileID: `F${i}`,
@@ -317,9 +257,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       URL: `${base}/files/${name}`,
     }));
     // The request shape of the portals that call vgca_sign_files (a JSON typed into the page, as the sample page does).
-    await page.$eval(
+    await setFieldValue(
+      page,
       '#_txtfiles',
-      (el, json) => ((el as HTMLTextAreaElement).value = json),
       JSON.stringify({ FileUploadHandler: `${base}/upload`, SessionId: '', Files: files }),
     );
     const before = session.demo.uploads.length;
@@ -339,49 +279,27 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     );
     const uploads = session.demo.uploads.slice(before);
     expect(uploads.map((u) => u.field)).toEqual(['uploadfile', 'uploadfile', 'uploadfile']);
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-files-'));
-    expect(
-      pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [session.token.caPem]))
-        .signatures[0]?.valid,
-    ).toBe(true);
-    for (const upload of uploads.slice(1)) {
-      const run = xmlsecVerify(dir, upload.bytes, session.token.caPem, upload.name);
-      expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
-    }
+    expectSignedFilesUploaded(uploads, session.token.caPem);
     await page.close();
   }, 180_000);
 
   it('vgca_sign_msg in hash mode: a bare RSA signature of the page’s hash that openssl verifies with the returned certificate', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const content = Buffer.from('Học bạ lớp 12A1 — năm học 2025-2026');
     const digest = createHash('sha256').update(content).digest();
-    await page.$eval(
-      '#hash',
-      (el, value) => ((el as HTMLInputElement).value = value),
-      digest.toString('base64'),
-    );
+    await setFieldValue(page, '#hash', digest.toString('base64'));
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-sign'));
     // The window says what it is: a digest the site sent, whose content kyso cannot show.
     expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/mã băm/);
     await consent.click('input[name="certificate"][value$="/01"]');
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');
-    const reply = await raw(page);
-    expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
-    expect(reply.CertBase64).toBe(session.token.certDer('01').toString('base64'));
-    const verify = opensslVerifyRawSignature({
-      certificatePem: session.token.certPemPath('01'),
-      content,
-      signature: Buffer.from(reply.Signature, 'base64'),
-    });
-    expect(verify.output).toContain('Verified OK');
+    expectVgcaHashSignature(await raw(page), content, session.token);
     await page.close();
   }, 120_000);
 
   it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
     const consent = await consentWindowAfter(session.browser, () =>
       page.evaluate(
@@ -415,14 +333,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      xml.toString('base64'),
-    );
+    await setFieldValue(page, '#xml', xml.toString('base64'));
     await signInConsent(page, () => page.click('#btn-xml'));
     const whole = await raw(page);
     expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
@@ -445,11 +358,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
 
     // Any other XML (the school-records portal's own document): enveloped over the whole document.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      Buffer.from(hocBa).toString('base64'),
-    );
+    await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
     const before = await page.$eval('#raw', (el) => el.textContent);
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
     expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
@@ -458,26 +367,22 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await clickClosingWindow(consent, '#sign');
     const generic = await raw(page, before);
     expect(generic, JSON.stringify(generic)).toMatchObject({ Status: 0 });
-    writeFileSync(path.join(dir, 'hoc-ba.xml'), Buffer.from(generic.Signature, 'base64'));
-    const genericRun = spawnSync(
-      'xmlsec1',
-      ['--verify', '--trusted-pem', session.token.caPem, path.join(dir, 'hoc-ba.xml')],
-      { encoding: 'utf8' },
+    const genericRun = xmlsecVerify(
+      dir,
+      Buffer.from(generic.Signature, 'base64'),
+      session.token.caPem,
+      'hoc-ba.xml',
+      [],
     );
-    expect(genericRun.status, genericRun.stderr).toBe(0);
+    expect(genericRun.ok, genericRun.output).toBe(true);
     await page.close();
   }, 120_000);
 
   it('vgca_sign_xml with ReturnSignatureOnly on the school-records portal’s XML: the Signature names its root by Id (URI="#data") and verifies where the page puts it (xmlsec1 --id-attr)', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     // The portal's testSigned call: its document, ReturnSignatureOnly "true", the Signature kept apart.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
-    await page.$eval(
-      '#xml',
-      (el, value) => ((el as HTMLTextAreaElement).value = value),
-      Buffer.from(hocBa).toString('base64'),
-    );
+    await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
     await signInConsent(page, () => page.click('#btn-xml-sig'));
     const answer = await raw(page);
@@ -486,26 +391,13 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(signature).toMatch(/^<Signature /);
     expect(signature).toContain('<Reference URI="#data">');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-byid-'));
-    const verify = (document: string) => {
-      writeFileSync(path.join(dir, 'hoc-ba.xml'), document);
-      return spawnSync(
-        'xmlsec1',
-        [
-          '--verify',
-          '--trusted-pem',
-          session.token.caPem,
-          '--id-attr:Id',
-          'DU_LIEU_HOC_BA',
-          path.join(dir, 'hoc-ba.xml'),
-        ],
-        { encoding: 'utf8' },
-      );
-    };
+    const verify = (document: string) =>
+      xmlsecVerify(dir, document, session.token.caPem, 'hoc-ba.xml', HOC_BA_ID_ATTRIBUTE);
     const placed = verify(`<HoSo>${hocBa}<CBQL>${signature}</CBQL></HoSo>`);
-    expect(placed.status, placed.stderr).toBe(0);
+    expect(placed.ok, placed.output).toBe(true);
     expect(
-      verify(`<HoSo>${hocBa.replace('THONG_TIN', 'THONG-TIN')}<CBQL>${signature}</CBQL></HoSo>`).status,
-    ).not.toBe(0);
+      verify(`<HoSo>${hocBa.replace('THONG_TIN', 'THONG-TIN')}<CBQL>${signature}</CBQL></HoSo>`).ok,
+    ).toBe(false);
     await page.close();
   }, 120_000);
 
@@ -544,8 +436,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('bad input answers the plugin’s failure shape with kyso’s code and a vi/en message, and signs nothing', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     const call = (fn: string, frame: string) =>
       page.evaluate(
         (fn, frame) =>
@@ -605,8 +496,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 180_000);
 
   it('FileName "" lets the user pick a local file in kyso’s own window; it is signed after consent and uploaded', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
     await page.click('#_lanhdaoPheduyet');
     const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
@@ -634,8 +524,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_show_config (the page’s "Show config" button) opens kyso’s options', async () => {
-    const page = await session.browser.newPage();
-    await page.goto(portal);
+    const page = await openPluginPortal(session.browser, portal);
     await page.click('#_Config');
     const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), {
       timeout: 20_000,
@@ -656,17 +545,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     try {
       // The same portal under another origin (127.0.0.1), which the user keeps on the installed tool.
       const other = new URL('/vgca-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const page = await session.browser.newPage();
-      await page.goto(other);
-      const options = await session.browser.newPage();
-      await options.goto(OPTIONS_URL);
+      const page = await openPluginPortal(session.browser, other);
+      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
       const origin = new URL(other).origin;
       // Offered only after the page tried the plugin: it does so on its first call.
       await page.evaluate(() => (window as any).vgca_get_version(() => undefined));
-      await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-      await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
-      await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
-      await options.close();
+      await chooseInstalledPlugin(options, origin);
       await page.goto(other);
       const answer = await page.evaluate(
         () => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('{"FileName":"x"}', resolve)),

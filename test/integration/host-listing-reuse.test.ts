@@ -4,34 +4,16 @@
  * private key is still looked for on the token at signing time. The key is deleted from the token
  * by another process (pkcs11-tool), as another program would.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProcess } from '../support/host-process.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
-import type { TestToken } from '../support/token.js';
+import { pkcs11Tool, type TestToken } from '../support/token.js';
 
 const document = Buffer.from('Tờ khai thuế giá trị gia tăng — quý 4/2026\n');
 
 function deleteFromToken(token: TestToken, type: 'cert' | 'privkey', id: string): void {
-  execFileSync(
-    'pkcs11-tool',
-    [
-      '--module',
-      token.module,
-      '--token-label',
-      token.label,
-      '--login',
-      '--pin',
-      token.pin,
-      '--delete-object',
-      '--type',
-      type,
-      '--id',
-      id,
-    ],
-    { env: { ...process.env, SOFTHSM2_CONF: token.conf }, stdio: 'ignore' },
-  );
+  pkcs11Tool(token, '--delete-object', '--type', type, '--id', id);
 }
 
 describe('a signature after the consent listing', () => {

@@ -14,7 +14,7 @@ import type { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
-import type { TestToken } from '../support/token.js';
+import { pkcs11Tool, type TestToken } from '../support/token.js';
 
 const document = Buffer.from('Hoá đơn điện tử số 0000123 — ký lại sau khi gia hạn chứng thư\n');
 const digest = createHash('sha256').update(document).digest('base64');
@@ -25,12 +25,6 @@ describe('host warm path: the certificate the host remembers is checked on the t
   let host: HostProcess;
   let work: string;
 
-  const pkcs11Tool = (...args: string[]) =>
-    execFileSync(
-      'pkcs11-tool',
-      ['--module', token.module, '--token-label', token.label, '--login', '--pin', token.pin, ...args],
-      { env: { ...process.env, SOFTHSM2_CONF: token.conf }, stdio: 'ignore' },
-    );
   const sign = (certificateId: string) =>
     host.request('sign-cms', {
       certificateId,
@@ -55,8 +49,18 @@ describe('host warm path: the certificate the host remembers is checked on the t
       '-force_pubkey', file('pub.pem'), '-days', '30', '-set_serial', `0x${randomBytes(8).toString('hex')}`,
       '-extfile', path.join(REPO_ROOT, 'test/token/signing.ext'), '-outform', 'DER', '-out', file('renewed.der'),
     ); // prettier-ignore
-    pkcs11Tool('--delete-object', '--type', 'cert', '--id', '02');
-    pkcs11Tool('--write-object', file('renewed.der'), '--type', 'cert', '--id', '02', '--label', 'cert-02');
+    pkcs11Tool(token, '--delete-object', '--type', 'cert', '--id', '02');
+    pkcs11Tool(
+      token,
+      '--write-object',
+      file('renewed.der'),
+      '--type',
+      'cert',
+      '--id',
+      '02',
+      '--label',
+      'cert-02',
+    );
     return readFileSync(file('renewed.der'));
   }
 
@@ -103,7 +107,7 @@ describe('host warm path: the certificate the host remembers is checked on the t
 
   it('a certificate removed from the token since the listing: TOKEN_NOT_PRESENT, and the others still sign', async () => {
     const entry = session.certificate('02');
-    pkcs11Tool('--delete-object', '--type', 'cert', '--id', '02');
+    pkcs11Tool(token, '--delete-object', '--type', 'cert', '--id', '02');
     expect(await sign(entry.id)).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_PRESENT' } });
     const other = await sign(session.certificate('01').id);
     expect(other.ok).toBe(true);

@@ -14,6 +14,34 @@ export interface OpensslCmsVerifyResult extends OpensslVerifyResult {
   signedContent?: Buffer;
 }
 
+/**
+ * The arguments of `openssl cms -verify` for a DER CMS (detached when `contentPath` is given),
+ * trusting `caFile` for any purpose; the verified content goes to `outPath`. Also used by bench/soak.ts.
+ */
+export function opensslCmsVerifyArgs(files: {
+  cmsPath: string;
+  contentPath?: string;
+  caFile: string;
+  outPath: string;
+}): string[] {
+  return [
+    'cms',
+    '-verify',
+    '-binary',
+    '-inform',
+    'DER',
+    '-in',
+    files.cmsPath,
+    ...(files.contentPath === undefined ? [] : ['-content', files.contentPath]),
+    '-CAfile',
+    files.caFile,
+    '-purpose',
+    'any',
+    '-out',
+    files.outPath,
+  ];
+}
+
 /** `openssl cms -verify`: the independent verifier for CMS signatures. */
 export function opensslCmsVerify(options: {
   cms: Uint8Array;
@@ -24,25 +52,17 @@ export function opensslCmsVerify(options: {
   try {
     const cmsPath = path.join(dir, 'sig.p7s');
     writeFileSync(cmsPath, options.cms);
-    const args = [
-      'cms',
-      '-verify',
-      '-binary',
-      '-inform',
-      'DER',
-      '-in',
-      cmsPath,
-      '-CAfile',
-      options.caFile,
-      '-purpose',
-      'any',
-    ];
+    let contentPath: string | undefined;
     if (options.content) {
-      const contentPath = path.join(dir, 'content.bin');
+      contentPath = path.join(dir, 'content.bin');
       writeFileSync(contentPath, options.content);
-      args.push('-content', contentPath);
     }
-    args.push('-out', path.join(dir, 'out.bin'));
+    const args = opensslCmsVerifyArgs({
+      cmsPath,
+      contentPath,
+      caFile: options.caFile,
+      outPath: path.join(dir, 'out.bin'),
+    });
     const run = spawnSync('openssl', args, { encoding: 'utf8' });
     const ok = run.status === 0;
     return {

@@ -1,5 +1,12 @@
 /** The demo plugin portals (demo/public/*-portal.html) write each plugin answer into #raw. */
-import type { Page } from 'puppeteer-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { expect } from 'vitest';
+import { opensslVerifyRawSignature } from './openssl.js';
+import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
+import { xmlsecVerify } from './xmlsec.js';
 
 /** The next answer in #raw: waits until its text is there and differs from `previous`. */
 export async function nextRawAnswer(page: Page, previous = ''): Promise<string> {
@@ -12,4 +19,65 @@ export async function nextRawAnswer(page: Page, previous = ''): Promise<string> 
     previous,
   );
   return page.$eval('#raw', (el) => el.textContent);
+}
+
+/** Sets a form field of the demo portal, as a person pasting a value would leave it. */
+export function setFieldValue(page: Page, selector: string, value: string): Promise<string> {
+  return page.$eval(selector, (el, v) => ((el as HTMLInputElement).value = v), value);
+}
+
+/** A new tab on a demo plugin portal. */
+export async function openPluginPortal(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  return page;
+}
+
+/**
+ * The demo portal's last upload: a signed PDF in the VGCA tool's multipart field, whose signature
+ * pdfsig finds valid and trusted (the test CA in its NSS database).
+ */
+export function expectUploadedPdfSigned(
+  uploads: Array<{ field: string; bytes: Uint8Array }>,
+  caPem: string,
+): void {
+  const upload = uploads.at(-1)!;
+  expect(upload.field).toBe('uploadfile');
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
+  const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [caPem]));
+  expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+}
+
+/**
+ * vgca_sign_msg in hash mode, the page's answer: Status 0, certificate 01, and a bare signature of
+ * `content` that openssl verifies with that certificate.
+ */
+export function expectVgcaHashSignature(
+  reply: Record<string, any>,
+  content: Uint8Array,
+  token: { certDer(id: string): Buffer; certPemPath(id: string): string },
+): void {
+  expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
+  expect(reply.CertBase64).toBe(token.certDer('01').toString('base64'));
+  const verify = opensslVerifyRawSignature({
+    certificatePem: token.certPemPath('01'),
+    content,
+    signature: Buffer.from(reply.Signature, 'base64'),
+  });
+  expect(verify.output).toContain('Verified OK');
+}
+
+/** vgca_sign_files' uploads: the PDF first, which pdfsig finds valid, then XML files xmlsec1 verifies. */
+export function expectSignedFilesUploaded(
+  uploads: Array<{ name: string; bytes: Uint8Array }>,
+  caPem: string,
+): void {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-files-'));
+  expect(
+    pdfsig(writePdf(dir, 'cong-van.pdf', uploads[0]!.bytes), makeNssDb(dir, [caPem])).signatures[0]?.valid,
+  ).toBe(true);
+  for (const upload of uploads.slice(1)) {
+    const run = xmlsecVerify(dir, upload.bytes, caPem, upload.name);
+    expect(run.ok, `${upload.name}: ${run.output}`).toBe(true);
+  }
 }

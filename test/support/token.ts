@@ -50,6 +50,15 @@ export function copyTestToken(dir = mkdtempSync(path.join(tmpdir(), 'kyso-token-
   };
 }
 
+/** Runs OpenSC's pkcs11-tool logged in to the token (user PIN): to change its objects behind kyso's back. */
+export function pkcs11Tool(token: TestToken, ...args: string[]): void {
+  execFileSync(
+    'pkcs11-tool',
+    ['--module', token.module, '--token-label', token.label, '--login', '--pin', token.pin, ...args],
+    { env: { ...process.env, SOFTHSM2_CONF: token.conf }, stdio: 'ignore' },
+  );
+}
+
 /**
  * Puts a software-made key and its certificate on the token under CKA_ID `id` (as make-token.sh
  * does for id 05): for certificates from another test CA, e.g. one naming an OCSP responder and a CRL.
@@ -76,32 +85,11 @@ export function importIntoToken(
       keyDer,
     ]);
     writeFileSync(certDer, certificateDer);
-    const env = { ...process.env, SOFTHSM2_CONF: token.conf };
     for (const [file, type] of [
       [keyDer, 'privkey'],
       [certDer, 'cert'],
     ] as const)
-      execFileSync(
-        'pkcs11-tool',
-        [
-          '--module',
-          token.module,
-          '--token-label',
-          token.label,
-          '--login',
-          '--pin',
-          token.pin,
-          '--write-object',
-          file,
-          '--type',
-          type,
-          '--id',
-          id,
-          '--label',
-          `${type}-${id}`,
-        ],
-        { env, stdio: 'ignore' },
-      );
+      pkcs11Tool(token, '--write-object', file, '--type', type, '--id', id, '--label', `${type}-${id}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

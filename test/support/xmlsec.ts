@@ -4,9 +4,15 @@ import path from 'node:path';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import type { OpensslVerifyResult } from './openssl.js';
 
+/** The ID attributes of the Vietnamese formats: e-invoice DLHDon/@Id, HTKK HSoKhaiThue/@id. */
+const VIETNAMESE_ID_ATTRIBUTES = ['--id-attr:Id', 'DLHDon', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`];
+
+/** The school-records portal's DU_LIEU_HOC_BA/@Id, for an element the plugins sign by its Id. */
+export const HOC_BA_ID_ATTRIBUTE = ['--id-attr:Id', 'DU_LIEU_HOC_BA'];
+
 /**
  * `xmlsec1 --verify`, the independent verifier for XMLDSig: trusting only `caPem`, told which
- * attributes are IDs in the Vietnamese formats (e-invoice DLHDon/@Id, HTKK HSoKhaiThue/@id).
+ * attributes are IDs (by default those of the Vietnamese formats; [] for a `URI=""` signature).
  * The document is written to `dir/name` first.
  */
 export function xmlsecVerify(
@@ -14,22 +20,12 @@ export function xmlsecVerify(
   xml: string | Uint8Array,
   caPem: string,
   name: string,
+  idAttributes: readonly string[] = VIETNAMESE_ID_ATTRIBUTES,
 ): OpensslVerifyResult {
   const file = path.join(dir, name);
   writeFileSync(file, xml);
-  const run = spawnSync(
-    'xmlsec1',
-    [
-      '--verify',
-      '--trusted-pem',
-      caPem,
-      '--id-attr:Id',
-      'DLHDon',
-      '--id-attr:id',
-      `${HTKK_NS}:HSoKhaiThue`,
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
+  const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, ...idAttributes, file], {
+    encoding: 'utf8',
+  });
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }

@@ -1,0 +1,96 @@
+/**
+ * The user's choice for a site that calls a signing plugin, made as a person makes it: in kyso's
+ * options page (the toolbar popup), in Chromium and in Firefox ESR.
+ */
+import type { Browser, Page } from 'puppeteer-core';
+import { expect } from 'vitest';
+import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { clickInside, type FirefoxSession } from './firefox.js';
+import { openPluginPortal } from './plugin-portal.js';
+
+export const CHROMIUM_OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
+
+/**
+ * The options page offers to handle `page`'s site (`origin`), naming `pluginName`; "use kyso" is
+ * chosen there, and `page` reloads with kyso's emulation in place.
+ */
+export async function chooseUseKyso(
+  browser: Browser,
+  page: Page,
+  origin: string,
+  pluginName: string,
+): Promise<void> {
+  const options = await openPluginPortal(browser, CHROMIUM_OPTIONS_URL);
+  const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, {
+    timeout: 20_000,
+  });
+  expect(await offer!.evaluate((el) => el.textContent)).toContain(pluginName);
+  const reloaded = page.waitForNavigation({ timeout: 20_000 });
+  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+  await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
+    timeout: 20_000,
+  });
+  await reloaded;
+  await options.close();
+}
+
+/** In an open options page: once kyso offers to handle `origin`, the user keeps it on the installed plugin. */
+export async function chooseInstalledPlugin(options: Page, origin: string): Promise<void> {
+  await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
+  await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
+  await options.close();
+}
+
+/**
+ * Firefox ESR: the user chooses "use kyso" for the portal in kyso's options, after the page tried
+ * the plugin. BiDi cannot open moz-extension:// pages; an extension page can: kyso's consent
+ * window, from the SDK page, opens the options and is cancelled.
+ */
+export async function chooseUseKysoInFirefox(session: FirefoxSession): Promise<void> {
+  const origin = new URL(session.portal.url).origin;
+  const { sdkPage, consent } = await consentWindowFromSdkPage(session, 'mở tuỳ chọn');
+  const before = new Set(session.browser.targets());
+  await consent.evaluate(() =>
+    (globalThis as any).browser.tabs.create({
+      url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
+    }),
+  );
+  const options = await session.extensionPage('src/options/', before);
+  await clickInside(consent, '#cancel');
+  await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+  await options.waitForSelector(`body[data-plugin-choice="${origin} kyso"]`, { timeout: 20_000 });
+  await options.close();
+  await sdkPage.close();
+}
+
+/**
+ * Firefox ESR: a consent window of kyso's, opened by a signCms call from the SDK page: an extension
+ * page that can reach kyso's storage and open its options (BiDi cannot open moz-extension:// pages).
+ */
+export async function consentWindowFromSdkPage(
+  session: FirefoxSession,
+  description: string,
+): Promise<{ sdkPage: Page; consent: Page }> {
+  const sdkPage = await session.openPortal();
+  const consent = await session.consentWindowAfter(() =>
+    sdkPage.evaluate(
+      (text) =>
+        void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) =>
+          k
+            .status()
+            .then(() =>
+              k.signCms({
+                digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=',
+                digestAlgorithm: 'SHA-256',
+                description: text,
+              }),
+            )
+            .catch(() => undefined),
+        ),
+      description,
+    ),
+  );
+  return { sdkPage, consent };
+}
