@@ -18,6 +18,7 @@ import { clickInside, startFirefoxSession, type FirefoxSession } from '../suppor
 import { opensslVerifyRawSignature } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { chooseUseKysoInFirefox } from '../support/plugin-choice.js';
 
 /** The plugin's answer as the page shows it in #raw (emptied before each action). */
 async function raw(page: Page): Promise<string> {
@@ -46,46 +47,6 @@ async function sign(session: FirefoxSession, consent: Page): Promise<void> {
   await clickInside(consent, '#sign');
 }
 
-/**
- * The user chooses "use kyso" for the portal in kyso's options, after the page tried the plugin.
- * BiDi cannot open moz-extension:// pages; an extension page can: kyso's consent window, from the
- * SDK page, opens the options and is cancelled.
- */
-async function chooseKyso(session: FirefoxSession): Promise<void> {
-  const origin = new URL(session.portal.url).origin;
-  const sdkPage = await session.openPortal();
-  const consent = await session.consentWindowAfter(() =>
-    sdkPage.evaluate(
-      () =>
-        void (new Function('return import("/sdk/kyso.js")')() as Promise<any>).then((k) =>
-          k
-            .status()
-            .then(() =>
-              k.signCms({
-                digest: 'nxUr1a6P0JXEBtmpNRwJPy/Twc+22fIeqh1R9jYVqmA=',
-                digestAlgorithm: 'SHA-256',
-                description: 'mở tuỳ chọn',
-              }),
-            )
-            .catch(() => undefined),
-        ),
-    ),
-  );
-  const before = new Set(session.browser.targets());
-  await consent.evaluate(() =>
-    (globalThis as any).browser.tabs.create({
-      url: (globalThis as any).browser.runtime.getURL('src/options/options.html'),
-    }),
-  );
-  const options = await session.extensionPage('src/options/', before);
-  await clickInside(consent, '#cancel');
-  await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-  await options.waitForSelector(`body[data-plugin-choice="${origin} kyso"]`, { timeout: 20_000 });
-  await options.close();
-  await sdkPage.close();
-}
-
 describe('Firefox ESR: Viettel-CA and BkavCA plugin pages sign through kyso', () => {
   let session: FirefoxSession | undefined;
   afterEach(async () => {
@@ -105,7 +66,7 @@ describe('Firefox ESR: Viettel-CA and BkavCA plugin pages sign through kyso', ()
       timeout: 20_000,
       polling: 100,
     });
-    await chooseKyso(s);
+    await chooseUseKysoInFirefox(s);
 
     await bkav.goto(portal);
     await bkav.evaluate(() => (window as any).connect());
@@ -142,7 +103,7 @@ describe('Firefox ESR: Viettel-CA and BkavCA plugin pages sign through kyso', ()
     await viettel.goto(portal);
     // Nothing listens on 14007: the request fails as without the plugin; kyso notices the attempt.
     expect(await call('getSession', 'liblist=viettel-ca_v6.dll')).toBe('NETWORK ERROR');
-    await chooseKyso(s);
+    await chooseUseKysoInFirefox(s);
 
     await viettel.goto(portal);
     const sessionId = await call('getSession', 'liblist=viettel-ca_v6.dll');

@@ -17,15 +17,14 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleSignedData, prepareSignedAttributes } from '../../shared/cms/cades.js';
 import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
-import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
+import { CHROMIUM_OPTIONS_URL, chooseUseKyso } from '../support/plugin-choice.js';
 
-const OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 const PROMPT = 'src/plugins/prompt.html';
 const WINDOWS_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -118,20 +117,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(await nextDialog(dialogs, 1)).toMatch(/^Vui lòng Kiểm tra:/);
     expect(await consentWindowOpen(session.browser, 0)).toBe(false);
 
-    const options = await session.browser.newPage();
-    await options.goto(OPTIONS_URL);
-    const origin = new URL(session.demo.url).origin;
-    const offer = await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, {
-      timeout: 20_000,
-    });
-    expect(await offer!.evaluate((el) => el.textContent)).toContain('Viettel-CA SignPlugin');
-    const reloaded = page.waitForNavigation({ timeout: 20_000 });
-    await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
-    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
-      timeout: 20_000,
-    });
-    await reloaded;
-    await options.close();
+    await chooseUseKyso(session.browser, page, new URL(session.demo.url).origin, 'Viettel-CA SignPlugin');
   }, 120_000);
 
   it('getSession → getCertificate (after "share my certificate") → getCertSNB, as the script chains them; its SHA-1 signHash is refused in the plugin’s failure shape with kyso’s code and a vi/en message', async () => {
@@ -348,7 +334,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
   it('with no site left on "use kyso" kyso-host lets 127.0.0.1:14007 go; a site kept on "use the installed plugin" reaches the real listener there', async () => {
     const kysoOrigin = new URL(session.demo.url).origin;
     const settings = await session.browser.newPage();
-    await settings.goto(OPTIONS_URL);
+    await settings.goto(CHROMIUM_OPTIONS_URL);
     await settings.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-installed`);
     await settings.waitForSelector(`li.plugin-site[data-origin="${kysoOrigin}"][data-mode="installed"]`, {
       timeout: 20_000,
@@ -363,7 +349,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       await otherPage.goto(other);
       const origin = new URL(other).origin;
       const options = await session.browser.newPage();
-      await options.goto(OPTIONS_URL);
+      await options.goto(CHROMIUM_OPTIONS_URL);
       // Offered only after the page tried the plugin (a click in this background tab would wait for it to be shown).
       await otherPage.evaluate(() => (window as any).initPluginDigitalSignatureViettel());
       await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
@@ -387,7 +373,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       // Back on "use kyso" while the installed plugin holds the port: kyso-host leaves it alone and the
       // options page says so; the synchronous copy keeps reaching the installed plugin.
       const again = await session.browser.newPage();
-      await again.goto(OPTIONS_URL);
+      await again.goto(CHROMIUM_OPTIONS_URL);
       const reloaded = page.waitForNavigation({ timeout: 20_000 });
       await again.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-kyso`);
       await reloaded;
