@@ -8,14 +8,11 @@
  * in kyso's window. Requests from any other origin get no CORS headers, so the page cannot read
  * anything (and the extension is not asked).
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { MAX_VIETTEL_BODY_CHARS, type HostEvent } from '../../../shared/protocol/host.js';
-import { LIMITS } from '../../../shared/protocol/limits.js';
+import { ExtensionAnswers } from '../extension-answers.js';
 
-/** The extension has this long (the longest consent the user may allow, and then some) to answer. */
-const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
 /** VIETTEL_PORTS.http of shared/sdk/plugins/viettel.ts (not imported: that module is the page's, with its SDK). */
 const VIETTEL_HTTP_PORT = 14007;
 /** Calls waiting for the extension at once (consent windows queue anyway); more get 503. */
@@ -29,7 +26,8 @@ export class ViettelListener {
   };
   private server: Server | undefined;
   private origins = new Set<string>();
-  private readonly waiting = new Map<string, { resolve(text: string): void; timer: NodeJS.Timeout }>();
+  /** No answer in time: the plugin's failure shape (""). */
+  private readonly waiting = new ExtensionAnswers<string>(() => '');
 
   constructor(
     private readonly log: (line: string) => void = () => undefined,
@@ -64,18 +62,13 @@ export class ViettelListener {
 
   /** The extension's answer to one request. */
   answer(requestId: string, text: string): boolean {
-    const waiting = this.waiting.get(requestId);
-    if (!waiting) return false;
-    this.waiting.delete(requestId);
-    clearTimeout(waiting.timer);
-    waiting.resolve(text);
-    return true;
+    return this.waiting.answer(requestId, text);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const requestId of [...this.waiting.keys()]) this.answer(requestId, '');
+    this.waiting.settleAll(() => '');
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -124,17 +117,11 @@ export class ViettelListener {
   }
 
   private forward(origin: string, functionName: string, body: string): Promise<string> {
-    const requestId = randomUUID();
-    return new Promise<string>((resolve) => {
-      // No answer in time: the plugin's failure shape ("").
-      const timer = setTimeout(() => this.answer(requestId, ''), ANSWER_TIMEOUT_MS);
-      this.waiting.set(requestId, { resolve, timer });
-      try {
-        this.notify({ event: 'viettel-request', requestId, origin, function: functionName, body });
-      } catch {
-        this.answer(requestId, '');
-      }
-    });
+    return this.waiting.ask(
+      (requestId) =>
+        this.notify({ event: 'viettel-request', requestId, origin, function: functionName, body }),
+      () => '',
+    );
   }
 }
 

@@ -9,7 +9,6 @@
  * sign-many; params as the portal SDK sends them); answers `{ id, ok: true, result }` or
  * `{ id, ok: false, error: { code, message } }`.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
@@ -22,6 +21,7 @@ import {
   type WebSocketServe,
 } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
+import { ExtensionAnswers } from '../extension-answers.js';
 import { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 
@@ -31,9 +31,6 @@ const ClientRequestSchema = z.strictObject({
   params: z.unknown(),
 });
 
-/** The extension has this long (the longest consent the user may allow, and then some) to answer. */
-const ANSWER_TIMEOUT_MS = LIMITS.maxUserInteractionTimeoutMs + 60_000;
-
 export class WebSocketEndpoint {
   /** Sends an event frame to the extension; set once the native-messaging loop runs. */
   notify: (event: HostEvent) => void = () => {
@@ -41,7 +38,10 @@ export class WebSocketEndpoint {
   };
   private server: WebSocketServer | undefined;
   private config: WebSocketServe | undefined;
-  private readonly waiting = new Map<string, { resolve(answer: Answer): void; timer: NodeJS.Timeout }>();
+  private readonly waiting = new ExtensionAnswers<Answer>(() => ({
+    ok: false,
+    error: new KysoError('TIMEOUT').toWire(),
+  }));
 
   constructor(private readonly log: (line: string) => void = () => undefined) {}
 
@@ -94,20 +94,14 @@ export class WebSocketEndpoint {
 
   /** The extension's answer to one request. */
   answer(requestId: string, answer: Answer): boolean {
-    const waiting = this.waiting.get(requestId);
-    if (!waiting) return false;
-    this.waiting.delete(requestId);
-    clearTimeout(waiting.timer);
-    waiting.resolve(answer);
-    return true;
+    return this.waiting.answer(requestId, answer);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     this.config = undefined;
-    for (const requestId of [...this.waiting.keys()])
-      this.answer(requestId, { ok: false, error: new KysoError('USER_CANCELLED').toWire() });
+    this.waiting.settleAll(() => ({ ok: false, error: new KysoError('USER_CANCELLED').toWire() }));
     if (!server) return;
     for (const client of server.clients) client.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -153,18 +147,9 @@ export class WebSocketEndpoint {
   }
 
   private forward(origin: string, type: WebSocketRequestEvent['type'], params: unknown): Promise<Answer> {
-    const requestId = randomUUID();
-    return new Promise<Answer>((resolve) => {
-      const timer = setTimeout(
-        () => this.answer(requestId, { ok: false, error: new KysoError('TIMEOUT').toWire() }),
-        ANSWER_TIMEOUT_MS,
-      );
-      this.waiting.set(requestId, { resolve, timer });
-      try {
-        this.notify({ event: 'websocket-request', requestId, origin, type, params });
-      } catch (error) {
-        this.answer(requestId, { ok: false, error: toWireError(error) });
-      }
-    });
+    return this.waiting.ask(
+      (requestId) => this.notify({ event: 'websocket-request', requestId, origin, type, params }),
+      (error) => ({ ok: false, error: toWireError(error) }),
+    );
   }
 }
