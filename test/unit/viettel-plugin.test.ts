@@ -1,6 +1,8 @@
 /** The Viettel-CA SignPlugin emulation's pure parts: its addresses, its form bodies, and the answers that need no consent. */
 import { describe, expect, it } from 'vitest';
 import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
+import { PAGE_SDK_CALLS } from '../../shared/sdk/plugins/common.js';
+import { PAGE_VIETTEL_READERS } from '../../shared/sdk/plugins/viettel-readers.js';
 import { parseViettelForm, ViettelPlugin, viettelFunction } from '../../shared/sdk/plugins/viettel.js';
 
 describe('Viettel-CA SignPlugin addresses', () => {
@@ -35,7 +37,8 @@ describe('Viettel-CA form bodies', () => {
 
 describe('Viettel-CA answers without consent', () => {
   it('getSession gives a session; failures answer "" and getLastErr then gives kyso’s code and a vi/en message', async () => {
-    const plugin = new ViettelPlugin();
+    // As the page-world emulation builds it: with the certificate and CMS readers.
+    const plugin = new ViettelPlugin('vi', PAGE_SDK_CALLS, PAGE_VIETTEL_READERS);
     expect(await plugin.answer('getLastErr', undefined)).toBe('0');
     const session = await plugin.answer('getSession', 'liblist=viettel-ca_v6.dll');
     expect(session).toMatch(/^[0-9a-f]{32}$/);
@@ -67,5 +70,12 @@ describe('Viettel-CA answers without consent', () => {
     // A success resets the last error.
     expect(await plugin.answer('getSession', '')).toMatch(/^[0-9a-f]{32}$/);
     expect(await plugin.answer('getLastErr', undefined)).toBe('0');
+  });
+
+  it('without the readers (the extension background, for the loopback listener) Verify answers NOT_SUPPORTED', async () => {
+    const plugin = new ViettelPlugin();
+    const session = await plugin.answer('getSession', '');
+    expect(await plugin.answer('Verify', `sessionID=${session}&signature=MAA=&inData=dGVzdA==`)).toBe('');
+    expect(await plugin.answer('getLastErr', undefined)).toMatch(/^NOT_SUPPORTED: /);
   });
 });

@@ -8,6 +8,8 @@
  * SDK, under the same consent.
  */
 import { BkavConnection, isBkavUrl } from '../../../shared/sdk/plugins/bkav.js';
+import { PAGE_SDK_CALLS } from '../../../shared/sdk/plugins/common.js';
+import { PAGE_VIETTEL_READERS } from '../../../shared/sdk/plugins/viettel-readers.js';
 import { answerVgca, vgcaEndpoint } from '../../../shared/sdk/plugins/vgca.js';
 import { ViettelPlugin, viettelFunction } from '../../../shared/sdk/plugins/viettel.js';
 import { answerVnpt, isVnptUrl } from '../../../shared/sdk/plugins/vnpt.js';
@@ -63,7 +65,7 @@ function install(): void {
     enumerable: false,
   });
   // Viettel-CA: one plugin state (session, shared certificate, last error) per page, as the plugin keeps per browser.
-  const viettel = new ViettelPlugin('vi');
+  const viettel = new ViettelPlugin('vi', PAGE_SDK_CALLS, PAGE_VIETTEL_READERS);
   Object.defineProperty(window, 'XMLHttpRequest', {
     value: emulatedXhrClass(
       window.XMLHttpRequest,

@@ -24,8 +24,8 @@ import {
   xmlProfileOf,
   pluginAddress,
   askSharedCertificate,
-  signSiteData,
 } from './common.js';
+import { signSiteDataAttached } from './attached-data.js';
 
 export const BKAV_PORT = 8443;
 const CALLBACK = 'BkavExtensionCallback';
@@ -232,7 +232,7 @@ export class BkavConnection {
   private async signData(args: string[]): Promise<string> {
     const data = decodeBase64(args[0] ?? '', 'the data');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'the data is empty');
-    return (await signSiteData(data, { attached: true, lang: this.lang })).cms;
+    return (await signSiteDataAttached(data, { lang: this.lang })).cms;
   }
 }
 

@@ -4,9 +4,8 @@
  */
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
-import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
+import { base64ToBytes } from '../../encoding.js';
 import { digestOf, pluginRequest, signCms, signHash, type SignManyItem } from '../index.js';
-import { attachContent } from '../../cms/attach.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
 export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
@@ -75,24 +74,20 @@ export async function askSharedCertificate(
 }
 
 /**
- * Data a page sent, signed after consent in one CMS (CAdES-BES, SHA-256): attached (the data inside,
- * as the plugins' "sign CMS" calls answer) or detached. Base64, with the signer's certificate.
+ * Data a page sent, signed after consent in a detached CMS (CAdES-BES, SHA-256), base64, with the
+ * signer's certificate. (attached-data.ts puts the data inside, for the plugins' "sign CMS" calls.)
  */
 export async function signSiteData(
   data: Uint8Array,
-  options: { attached: boolean; lang?: 'vi' | 'en'; description?: string },
+  options: { lang?: 'vi' | 'en'; description?: string },
   kyso: KysoCalls = PAGE_SDK_CALLS,
 ): Promise<{ cms: string; certificate: string }> {
-  const { cms, certificate } = await kyso.signCms({
+  return kyso.signCms({
     digest: await digestOf(data, 'SHA-256'),
     digestAlgorithm: 'SHA-256',
     description: options.description ?? 'Ký dữ liệu do trang gửi / Data sent by the site',
     lang: options.lang ?? 'vi',
   });
-  return {
-    cms: options.attached ? bytesToBase64(attachContent(base64ToBytes(cms), data)) : cms,
-    certificate,
-  };
 }
 
 export function assertFrameSize(frame: string): void {

@@ -33,8 +33,8 @@ import {
   xmlRootId,
   pluginAddress,
   askSharedCertificate,
-  signSiteData,
 } from './common.js';
+import { signSiteDataAttached } from './attached-data.js';
 
 export const VGCA_PORT = 8987;
 export type VgcaReply = Record<string, unknown>;
@@ -396,8 +396,7 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
   } catch {
     throw new KysoError('BAD_REQUEST', 'the message must be base64');
   }
-  const { cms, certificate } = await signSiteData(message, {
-    attached: true,
+  const { cms, certificate } = await signSiteDataAttached(message, {
     description: 'Ký thông điệp do trang gửi',
     ...(context.lang && { lang: context.lang }),
   });

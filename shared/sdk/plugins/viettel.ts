@@ -9,11 +9,10 @@
  * keeps the plugin's shape: "" from the call, then `getLastErr` answers kyso's code with a
  * Vietnamese / English message ("NOT_SUPPORTED: … / …"), which pages show in their own alert.
  */
-import { summarizeCertificate } from '../../certificate/profile.js';
-import { verifyCms } from '../../cms/verify.js';
+import type { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, hexToBytes } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
-import { subjectNameRfc4514 } from '../../xml/subject-name.js';
+import type { subjectNameRfc4514 } from '../../xml/subject-name.js';
 import {
   assertFrameSize,
   BLIND_DIGEST_DESCRIPTION,
@@ -76,15 +75,33 @@ function randomSessionId(): string {
  * One page's SignPlugin: its session, the certificate the user shared with it and the last error,
  * as the plugin keeps them between calls.
  */
+/** What reads certificates and CMS for the plugin (viettel-readers.ts gives them, for the page). */
+export interface ViettelReaders {
+  summarize: typeof summarizeCertificate;
+  subjectName: typeof subjectNameRfc4514;
+  checkCms(cms: Uint8Array, content: Uint8Array): Promise<boolean>;
+}
+
 export class ViettelPlugin {
   private session: string | undefined;
   private certificate: Uint8Array | undefined;
   private lastError = '0';
 
+  /**
+   * `readers` (viettel-readers.ts) describe the shared certificate (getCert*) and check a CMS (Verify):
+   * given by the page-world emulation; the extension's background, whose service worker must start
+   * without that code (pkijs), gives none, and those calls then answer NOT_SUPPORTED.
+   */
   constructor(
     private readonly lang: Language = 'vi',
     private readonly kyso: KysoCalls = PAGE_SDK_CALLS,
+    private readonly readers?: ViettelReaders,
   ) {}
+
+  private reader(): ViettelReaders {
+    if (!this.readers) throw new KysoError('NOT_SUPPORTED', 'answered only by the page-world emulation');
+    return this.readers;
+  }
 
   /** One call → the plugin's plain-text answer ("" on failure, the reason then in getLastErr). Never throws. */
   async answer(functionName: string, body: unknown): Promise<string> {
@@ -113,17 +130,17 @@ export class ViettelPlugin {
         this.checkSession(form);
         return this.shareCertificate();
       case 'getCertSNB':
-        return summarizeCertificate(this.sharedCertificate()).serialNumberHex.toUpperCase();
+        return this.reader().summarize(this.sharedCertificate()).serialNumberHex.toUpperCase();
       case 'getCertCN':
-        return summarizeCertificate(this.sharedCertificate()).subject.commonName ?? '';
+        return this.reader().summarize(this.sharedCertificate()).subject.commonName ?? '';
       case 'getCertDN':
-        return subjectNameRfc4514(this.sharedCertificate());
+        return this.reader().subjectName(this.sharedCertificate());
       case 'getCertIssuer':
-        return summarizeCertificate(this.sharedCertificate()).issuer.commonName ?? '';
+        return this.reader().summarize(this.sharedCertificate()).issuer.commonName ?? '';
       case 'getCertValidDate':
-        return summarizeCertificate(this.sharedCertificate()).notBefore.toISOString();
+        return this.reader().summarize(this.sharedCertificate()).notBefore.toISOString();
       case 'getCertExpireDate':
-        return summarizeCertificate(this.sharedCertificate()).notAfter.toISOString();
+        return this.reader().summarize(this.sharedCertificate()).notAfter.toISOString();
       case 'signHash':
         this.checkSession(form);
         return this.signDigest(form);
@@ -181,16 +198,17 @@ export class ViettelPlugin {
   private async signData(form: Map<string, string>): Promise<string> {
     const data = decodeBase64(form.get('indata') ?? '', 'inData');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'inData is empty');
-    return (await signSiteData(data, { attached: false, lang: this.lang }, this.kyso)).cms;
+    return (await signSiteData(data, { lang: this.lang }, this.kyso)).cms;
   }
 
   /** Verify: whether `signature` (a CMS) signs `inData`; "1" when it does. Shows nothing, signs nothing. */
   private async verify(form: Map<string, string>): Promise<string> {
+    const readers = this.reader();
     const cms = decodeBase64(form.get('signature') ?? '', 'signature');
     const content = decodeBase64(form.get('indata') ?? '', 'inData');
     let valid = false;
     try {
-      valid = (await verifyCms({ cms, content })).valid;
+      valid = await readers.checkCms(cms, content);
     } catch {
       valid = false; // not a CMS at all
     }

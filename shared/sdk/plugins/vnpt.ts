@@ -23,8 +23,8 @@ import {
   xmlProfileOf,
   pluginAddress,
   askSharedCertificate,
-  signSiteData,
 } from './common.js';
+import { signSiteDataAttached } from './attached-data.js';
 
 export const VNPT_PORTS = ['4433', '4434', '4435', '9201', '9202'];
 
@@ -253,9 +253,7 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
     case FN.SignCMS: {
       // The data and its signature in one (attached) CMS, base64.
       const data = decodeBase64(text(first, 'the data'), 'the data');
-      return success(
-        (await signSiteData(data, { attached: true, description: 'Ký dữ liệu do trang gửi' })).cms,
-      );
+      return success((await signSiteDataAttached(data, { description: 'Ký dữ liệu do trang gửi' })).cms);
     }
     case FN.signHash: {
       const { signature } = await signHash({

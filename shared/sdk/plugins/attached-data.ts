@@ -1,0 +1,16 @@
+/**
+ * Data a page sent and its signature in one attached CMS: what the plugins' "sign CMS" calls answer.
+ * Its own module because it carries the CMS writer (pkijs), which the extension's background — it
+ * imports common.ts for the Viettel listener — must start without.
+ */
+import { attachContent } from '../../cms/attach.js';
+import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
+import { signSiteData } from './common.js';
+
+export async function signSiteDataAttached(
+  data: Uint8Array,
+  options: { lang?: 'vi' | 'en'; description?: string },
+): Promise<{ cms: string; certificate: string }> {
+  const { cms, certificate } = await signSiteData(data, options);
+  return { cms: bytesToBase64(attachContent(base64ToBytes(cms), data)), certificate };
+}
