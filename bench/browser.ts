@@ -6,13 +6,30 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { type Browser, type LaunchOptions } from 'puppeteer-core';
+import { QUIET_FLAGS } from '../test/support/browser.js';
 import { startDemoServer } from '../demo/server.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../shared/version.js';
 import { ROOT } from './paths.js';
 import { breakdown, type BreakdownRow } from './breakdown.js';
 import { BENCH_MARKS_PREFIX, type BenchMark } from '../native-host/src/bench-marks.js';
+
+/** Headless Chromium on `profile` with the unpacked `extension` loaded, as the tests launch it. */
+export function launchWithExtension(
+  profile: string,
+  extension: string,
+  options: LaunchOptions = {},
+): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: process.env.KYSO_CHROMIUM ?? '/usr/bin/chromium',
+    userDataDir: profile,
+    headless: true,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [...QUIET_FLAGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
+    ...options,
+  });
+}
 
 export interface BrowserBench {
   warm: number;
@@ -61,22 +78,7 @@ export async function runBrowserBench(
     }),
   );
   const demo = await startDemoServer({ trustedRoots: [] });
-  const browser = await puppeteer.launch({
-    executablePath: process.env.KYSO_CHROMIUM ?? '/usr/bin/chromium',
-    userDataDir: profile,
-    headless: true,
-    ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${EXTENSION}`,
-      `--load-extension=${EXTENSION}`,
-    ],
-  });
+  const browser = await launchWithExtension(profile, EXTENSION);
   try {
     const target = await browser.waitForTarget(
       (t) =>

@@ -69,20 +69,25 @@ async function hostStartup(env: NodeJS.ProcessEnv, runs: number) {
   };
 }
 
-async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: number) {
-  const host = new HostClient(env);
+/** After hello and a listing: the sign-cms parameters for key `keyId`. */
+async function signCmsParams(host: HostClient, keyId: string) {
   await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
   const listed = await host.request('list-certificates', {});
   const certificateId = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates.find(
     (c) => c.id.endsWith(`/${keyId}`),
   )!.id;
-  const params = {
+  return {
     certificateId,
     pin: PIN,
     digest: sha256('doc'),
     digestAlgorithm: 'SHA-256' as const,
     origin: 'https://bench.kyso.vn',
   };
+}
+
+async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: number) {
+  const host = new HostClient(env);
+  const params = await signCmsParams(host, keyId);
   for (let i = 0; i < 5; i++) await host.request('sign-cms', params); // warm-up
   const times: number[] = [];
   const start = performance.now();
@@ -97,7 +102,7 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
   // (4) batch: one login, all signatures in calls of 32
   const batchSize = N(1000);
   const begun = await host.request('begin-batch', {
-    certificateId,
+    certificateId: params.certificateId,
     pin: PIN,
     origin: params.origin,
     total: batchSize,
@@ -145,18 +150,7 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
  */
 async function hostBreakdown(env: NodeJS.ProcessEnv, keyId: string, signatures: number) {
   const host = new HostClient({ ...env, KYSO_BENCH_MARKS: '1' });
-  await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
-  const listed = await host.request('list-certificates', {});
-  const certificateId = (listed as { result: { certificates: CertificateEntry[] } }).result.certificates.find(
-    (c) => c.id.endsWith(`/${keyId}`),
-  )!.id;
-  const params = {
-    certificateId,
-    pin: PIN,
-    digest: sha256('doc'),
-    digestAlgorithm: 'SHA-256' as const,
-    origin: 'https://bench.kyso.vn',
-  };
+  const params = await signCmsParams(host, keyId);
   for (let i = 0; i < 5; i++) await host.request('sign-cms', params);
   await new Promise((r) => setTimeout(r, 50)); // the warm-up's mark lines
   host.marks.length = 0;

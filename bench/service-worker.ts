@@ -9,7 +9,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchWithExtension } from './browser.js';
 import { startDemoServer } from '../demo/server.js';
 import { CHROMIUM_EXTENSION_ID } from '../shared/identity.js';
 import { PROTOCOL_VERSION } from '../shared/version.js';
@@ -106,21 +107,7 @@ export async function runServiceWorkerBench(extension: string, samples: number):
 
   const profile = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-sw-'));
   const demo = await startDemoServer({ trustedRoots: [] });
-  const browser = await puppeteer.launch({
-    executablePath: process.env.KYSO_CHROMIUM ?? '/usr/bin/chromium',
-    userDataDir: profile,
-    headless: true,
-    ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--disable-extensions-except=${extension}`,
-      `--load-extension=${extension}`,
-    ],
+  const browser = await launchWithExtension(profile, extension, {
     // A worker with DevTools attached is never stopped by the browser and starts paused: stay out of it.
     targetFilter: (target) => target.type() !== 'service_worker',
   });
