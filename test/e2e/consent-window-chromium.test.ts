@@ -181,7 +181,7 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
-  it('warnings before the PIN: a PDF with JavaScript and an attachment (its name shown as the document’s words)', async (context) => {
+  it('warnings before the PIN: a PDF with JavaScript and an attachment (its name shown as the document’s words); the certify option said', async () => {
     const doc = await PDFDocument.create();
     doc.addPage([595, 842]);
     doc.addJavaScript('mo-ra', 'app.alert("xin chao")');
@@ -190,15 +190,22 @@ describe('the consent window as people use it (Chromium)', () => {
     });
     const pdf = Buffer.from(await doc.save()).toString('base64');
     const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf' }),
+      sdkCall(portal.page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf', certify: 2 }),
     );
-    const warned = await consent.$eval('#warnings', (el) => !(el as HTMLElement).hidden);
-    if (!warned) {
-      // The detector lives in the document model (issue 12, other half): until its warnings arrive there is nothing to show.
-      await clickClosingWindow(consent, '#cancel');
-      expect(await outcome(portal.page)).toBe('USER_CANCELLED');
-      return context.skip();
-    }
+    // The agency's certify option (DocMDP) is said in the window, in kyso's words.
+    expect(await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText)).toContain(
+      'Certifying signature: only filling in forms and further signatures are allowed after signing.',
+    );
+    // What a person sees: the warning box laid out on the page, with its title and one line per finding.
+    const shown = await consent.$eval('#warnings', (el) => {
+      const box = el.getBoundingClientRect();
+      return { height: box.height, text: (el as HTMLElement).innerText };
+    });
+    expect(shown.height).toBeGreaterThan(0);
+    expect(shown.text).toContain('Warning: the document can still act or change after signing');
+    expect(shown.text).toContain('Contains JavaScript (runs when the document is opened or used).');
+    expect(shown.text).toContain('Carries embedded files.');
+    expect(shown.text).toContain('hoa-don-⟨U+202E⟩fdp.exe');
     const codes = await consent.$$eval('#warning-list > li', (lis) =>
       lis.map((li) => li.getAttribute('data-code')),
     );
@@ -292,6 +299,60 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(
       await consent.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-index')),
     ).toBe(String(rawAt));
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
+  it('a batch of two (a PDF and a tax return): each item opened shows its own preview, pages and summary', async () => {
+    const consent = await consentWindowAfter(portal.session.browser, async () =>
+      sdkCall(portal.page, 'signMany', {
+        description: 'Biên bản và tờ khai',
+        documents: [
+          { kind: 'pdf', pdf: await threePagePdf(), name: 'bien-ban.pdf' },
+          { kind: 'xml', xml: HTKK, profile: 'htkk', name: 'tk-01gtgt.xml' },
+        ],
+      }),
+    );
+    expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('2');
+    expect(
+      await consent.$$eval('#documents li', (lis) =>
+        lis.map((li) => [
+          li.getAttribute('data-kind'),
+          (li as HTMLElement).innerText.includes('bien-ban.pdf'),
+        ]),
+      ),
+    ).toEqual([
+      ['pdf', true],
+      ['xml', false],
+    ]);
+    // The PDF item: its page count and a preview drawn at a readable size, paged to page 2.
+    await clickInView(consent, '#documents li[data-index="0"] .open-item');
+    expect(await consent.$eval('#document-heading', (el) => el.textContent)).toBe('Document 1 of 2');
+    expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe(
+      'The document has 3 pages. Look at each page before signing.',
+    );
+    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+    expect(await consent.$eval('#preview', (el) => el.getBoundingClientRect().width)).toBeGreaterThanOrEqual(
+      400,
+    );
+    expect((await darkThirds(consent))[0]).toBeGreaterThan(0.05);
+    await clickInView(consent, '#page-next');
+    await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
+    expect((await darkThirds(consent))[1]).toBeGreaterThan(0.05);
+    await clickInView(consent, '#close-document');
+    // The XML item: its summary read from the signed element, and the element as a table.
+    await clickInView(consent, '#documents li[data-index="1"] .open-item');
+    expect(await consent.$eval('#document-heading', (el) => el.textContent)).toBe('Document 2 of 2');
+    expect(await consent.$eval('#pdf-viewer', (el) => (el as HTMLElement).offsetParent)).toBe(null);
+    expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.innerText)).toBe('0101234567');
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    await clickInView(consent, '#xml-toggle');
+    expect(
+      await consent.$$eval('#xml-table tbody tr', (trs) =>
+        trs.some((tr) => (tr as HTMLElement).innerText.includes('0101234567')),
+      ),
+    ).toBe(true);
+    await screenshot(consent, 'consent-batch-xml-item');
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
