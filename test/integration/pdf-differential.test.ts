@@ -180,3 +180,33 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
     expect(qpdfCheck(signed).status).toBe(0);
   });
 });
+
+describe('certify (DocMDP) through the extension’s document path', () => {
+  it('certify: 1 gives a certification pdfsig accepts (catalog /Perms, /Reference /P 1) and the window says so; a signed PDF cannot be certified', async () => {
+    const plain = differentialPdfs().find((p) => p.name === 'incremental-update')!.bytes;
+    const { consent, signedPdf } = await signPdfThroughExtension(plain, softwareDocumentSigner(identity), {
+      certify: 1,
+    });
+    expect(consent.certify).toBe(1);
+    const signed = writePdf(dir, 'certified.pdf', signedPdf);
+    const objects = JSON.parse(
+      execFileSync('qpdf', ['--json=2', '--json-key=qpdf', signed], { encoding: 'utf8' }),
+    ).qpdf[1] as Record<string, { value?: Record<string, any> }>;
+    const root = objects.trailer!.value!['/Root'] as string;
+    const docMdp = objects[`obj:${root}`]!.value!['/Perms']['/DocMDP'] as string;
+    const signature = objects[`obj:${docMdp}`]!.value!;
+    expect(signature['/Type']).toBe('/Sig');
+    expect(signature['/Reference'][0]['/TransformMethod']).toBe('/DocMDP');
+    expect(signature['/Reference'][0]['/TransformParams']['/P']).toBe(1);
+    const report = pdfsig(signed, nssDb);
+    expect(
+      report.signatures.map((s) => s.valid),
+      report.output,
+    ).toEqual([true]);
+    expect(qpdfCheck(signed).status).toBe(0);
+
+    await expect(
+      planDocument({ kind: 'pdf', name: 'again.pdf', pdf: bytesToBase64(signedPdf), certify: 2 }, 0),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', details: { problem: 'certify-after-signature' } });
+  });
+});
