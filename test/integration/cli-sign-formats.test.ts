@@ -185,7 +185,7 @@ describe('kyso sign: PDF and XML', () => {
     expect(again.stderr).toContain('certify-after-signature');
   });
 
-  it('bad documents get typed, translated refusals before the PIN: ambiguous, encrypted, too large; warnings are printed', async () => {
+  it('bad documents get typed, translated refusals before the PIN: ambiguous, encrypted, damaged, too large; owner-password-only PDFs sign; warnings are printed', async () => {
     const hostile = file('revert.pdf');
     writeFileSync(hostile, differentialPdfs().find((p) => p.name === 'revert-xref')!.bytes);
     const ambiguous = await signWithoutPin(hostile, 'pades');
@@ -197,7 +197,31 @@ describe('kyso sign: PDF and XML', () => {
     execFileSync('qpdf', ['--encrypt', 'u', 'o', '256', '--', pdf, encrypted]);
     const locked = await signWithoutPin(encrypted, 'pades');
     expect(locked.stderr).toContain('PDF_ENCRYPTED');
+    expect(locked.stderr).toContain(errorMessage('PDF_ENCRYPTED', 'vi'));
     expect(locked.stderr).not.toContain('ignoreEncryption');
+
+    // A damaged file from another producer (test/fixtures/pdf-corpus): typed, never pdf-lib's words.
+    const damaged = await signWithoutPin(
+      new URL('../fixtures/pdf-corpus/pdf-parse-03-invalid.pdf', import.meta.url).pathname,
+      'pades',
+    );
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toContain('PDF_DAMAGED');
+    expect(damaged.stderr).toContain(errorMessage('PDF_DAMAGED', 'vi'));
+    expect(damaged.stderr).not.toMatch(/Expected instance|PDFDict|pdf-lib/);
+
+    // An owner password only (readers open it without asking): signed, and pdfsig accepts it.
+    const ownerOnly = file('owner-only.pdf');
+    execFileSync('qpdf', ['--encrypt', '', 'chu-so-huu', '256', '--modify=none', '--', pdf, ownerOnly]);
+    const ownerSigned = file('owner-only-signed.pdf');
+    const owner = await run({ in: ownerOnly, out: ownerSigned, format: 'pades', cert: RSA_SIGNER });
+    expect(owner.status, owner.stderr).toBe(0);
+    const ownerReport = pdfsig(ownerSigned, nssDb);
+    expect(
+      ownerReport.signatures.map((s) => s.valid),
+      ownerReport.output,
+    ).toEqual([true]);
+    expect(spawnSync('qpdf', ['--check', ownerSigned]).status).toBe(0);
 
     const huge = file('huge.pdf');
     writeFileSync(huge, '%PDF-1.7\n');
