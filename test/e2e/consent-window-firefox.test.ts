@@ -1,8 +1,10 @@
 /**
  * The key consent-window behaviours of issue 12 in Firefox ESR: every PDF page paged through
  * (judged by pixels), the odd item of a 1,000-item batch found and opened, the page's words made
- * inert, and stray typing before the window is armed sending nothing.
+ * inert, the active-content warnings before the PIN, and stray typing before the window is armed
+ * sending nothing.
  */
+import { PDFDocument } from 'pdf-lib';
 import type { Page, Target } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -53,6 +55,36 @@ describe('Firefox ESR: what the consent window shows', () => {
     const [top, middle] = await darkThirds(consent);
     expect(middle).toBeGreaterThan(0.05);
     expect(top).toBeLessThan(0.01);
+    await cancelInWindow(consent);
+  });
+
+  it('warns before the PIN about JavaScript and an attachment, whose name is shown as the document’s words', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]);
+    doc.addJavaScript('mo-ra', 'app.alert("xin chao")');
+    await doc.attach(new TextEncoder().encode('MZ'), 'hoa-don-\u202Efdp.exe', {
+      mimeType: 'application/octet-stream',
+    });
+    const consent = await consentFor('signPdf', {
+      pdf: Buffer.from(await doc.save()).toString('base64'),
+      description: 'Tài liệu có mã',
+      name: 'co-ma.pdf',
+      lang: 'vi',
+    });
+    const shown = await consent.$eval('#warnings', (el) => ({
+      height: el.getBoundingClientRect().height,
+      text: (el as HTMLElement).innerText,
+    }));
+    expect(shown.height).toBeGreaterThan(0);
+    expect(shown.text).toContain('Cảnh báo: tài liệu vẫn có thể hành động hoặc thay đổi sau khi ký');
+    expect(shown.text).toContain('Có mã JavaScript (chạy khi tài liệu được mở hoặc dùng).');
+    expect(shown.text).toContain('Có tệp đính kèm bên trong tài liệu.');
+    expect(shown.text).toContain('hoa-don-⟨U+202E⟩fdp.exe');
+    const [warningsBottom, fieldsetTop] = await consent.evaluate(() => [
+      document.querySelector('#warnings')!.getBoundingClientRect().bottom,
+      document.querySelector('#certificate-fieldset')!.getBoundingClientRect().top,
+    ]);
+    expect(warningsBottom).toBeLessThan(fieldsetTop!);
     await cancelInWindow(consent);
   });
 
