@@ -5,7 +5,11 @@
  * with the limit in MiB, from the SDK and from the bridge (never EXTENSION_NOT_INSTALLED).
  */
 import type { Page, Target } from 'puppeteer-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hostileXml,
   isExpectedProblem,
@@ -13,8 +17,10 @@ import {
   revertedPdfRequest,
 } from '../support/hostile-documents.js';
 import { startPortalSession } from '../support/portal-session.js';
-import { sdkResult } from '../support/sdk-call.js';
+import { sdkCall, sdkOutcome, sdkResult } from '../support/sdk-call.js';
 import { usePortalTab } from '../support/portal-tab.js';
+import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
+import { errorMessage } from '../../shared/protocol/errors.js';
 
 /** Posts a raw request past the SDK (as any page can) and returns the bridge's answer. */
 function rawSignMany(page: Page, id: string, buildParams: string): Promise<any> {
@@ -71,6 +77,73 @@ describe('bad documents are refused before the window (Chromium)', () => {
     const before = consentTargets.length;
     expect(await sdkResult(portal.page, 'signPdf', revertedPdfRequest())).toMatchObject(REVERTED_PDF_REFUSAL);
     expect(consentTargets.length).toBe(before);
+  });
+
+  describe('encrypted and damaged PDFs from other producers', () => {
+    const CORPUS = new URL('../fixtures/pdf-corpus/', import.meta.url);
+    let dir: string;
+    /** A corpus file encrypted by qpdf with these passwords (user, owner), as base64. */
+    const encrypted = (user: string, owner: string) => {
+      const output = path.join(dir, `enc-${user || 'none'}.pdf`);
+      execFileSync('qpdf', [
+        '--encrypt',
+        user,
+        owner,
+        '256',
+        '--modify=none',
+        '--',
+        new URL('r-zoo-zoo-quickref.pdf', CORPUS).pathname,
+        output,
+      ]);
+      return readFileSync(output).toString('base64');
+    };
+    beforeAll(() => void (dir = mkdtempSync(path.join(tmpdir(), 'kyso-enc-'))));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('a user password: PDF_ENCRYPTED; a damaged file: PDF_DAMAGED; no window, no library words', async () => {
+      const before = consentTargets.length;
+      const locked = await sdkResult(portal.page, 'signPdf', {
+        pdf: encrypted('mat-khau', 'chu-so-huu'),
+        name: 'khoa.pdf',
+        description: 'Tệp có mật khẩu',
+      });
+      expect(locked).toMatchObject({
+        ok: false,
+        code: 'PDF_ENCRYPTED',
+        details: { document: 0, problem: 'encrypted' },
+      });
+      expect(locked.message).not.toMatch(/ignoreEncryption|PDFDocument/);
+      const damaged = await sdkResult(portal.page, 'signPdf', {
+        pdf: readFileSync(new URL('pdf-parse-03-invalid.pdf', CORPUS)).toString('base64'),
+        name: 'hong.pdf',
+        description: 'Tệp hỏng',
+      });
+      expect(damaged).toMatchObject({ ok: false, code: 'PDF_DAMAGED', details: { document: 0 } });
+      expect(damaged.message).not.toMatch(/Expected instance|PDFDict|undefined/);
+      // What a portal shows its user: the SDK's own translation of the code.
+      const translated = await portal.page.evaluate(async () => {
+        const kyso = await (new Function('return import("/sdk/kyso.js")')() as Promise<any>);
+        return [kyso.errorMessage('PDF_ENCRYPTED', 'vi'), kyso.errorMessage('PDF_DAMAGED', 'en')];
+      });
+      expect(translated).toEqual([errorMessage('PDF_ENCRYPTED', 'vi'), errorMessage('PDF_DAMAGED', 'en')]);
+      expect(consentTargets.length).toBe(before);
+    });
+
+    it('an owner password only (opens without one): the window opens on its 11 pages', async () => {
+      const consent = await consentWindowAfter(portal.session.browser, () =>
+        sdkCall(portal.page, 'signPdf', {
+          pdf: encrypted('', 'chu-so-huu'),
+          name: 'han-che-sua.pdf',
+          description: 'Tệp hạn chế sửa',
+        }),
+      );
+      expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe(
+        'The document has 11 pages. Look at each page before signing.',
+      );
+      await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+      await clickClosingWindow(consent, '#cancel');
+      expect(await sdkOutcome(portal.page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    });
   });
 
   it('a PDF over 16 MiB: DOCUMENT_TOO_LARGE from the SDK before posting, and from the bridge when posted raw', async () => {
