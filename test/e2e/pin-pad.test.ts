@@ -1,4 +1,4 @@
-/** A token with a PIN pad (protected authentication path, from our fault-injecting module): no PIN field, a hint instead. */
+/** A token with a PIN pad (protected authentication path, from our fault-injecting module): no PIN field, a hint instead; Sign counts only once the window is armed. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
@@ -52,6 +52,58 @@ describe('PIN pad', () => {
         expect(measured.inside['#sign'], viewport.name).toBe(true);
       });
       await screenshot(consent, 'consent-pin-pad', { fullPage: false });
+      await clickClosingWindow(consent, '#sign');
+      const result = await sdkOutcome(page);
+      expect(result.ok, JSON.stringify(result)).toBe(true);
+      expect(
+        opensslCmsVerify({ cms: Buffer.from(result.cms, 'base64'), content, caFile: session.token.caPem }).ok,
+      ).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('PIN pad: Sign is deliberate', () => {
+  it('a click on Sign in the first moment after the form appears sends nothing; once armed, the same click signs', async () => {
+    const session = await startPortalSession(pinPadHostEnv());
+    try {
+      const page = await session.openPortal();
+      const content = Buffer.from('Quyết định — ký bằng token có bàn phím\n');
+      const digest = createHash('sha256').update(content).digest('base64');
+      const consent = await consentWindowAfter(
+        session.browser,
+        () =>
+          sdkCall(page, 'signCms', {
+            digest,
+            digestAlgorithm: 'SHA-256',
+            description: 'Quyết định',
+            lang: 'en',
+          }),
+        { allowSite: false },
+      );
+      expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+      // The moment the form replaces the site question, a certificate and Sign are clicked at once
+      // (as a double click meant for the question would): no PIN-pad prompt, nothing signed.
+      const early = consent.evaluate(
+        () =>
+          new Promise<{ armed: string | undefined; status: string }>((resolve) => {
+            const observer = new MutationObserver(() => {
+              if (document.body.dataset.state !== 'ready') return;
+              observer.disconnect();
+              const armed = document.body.dataset.armed;
+              document.querySelector<HTMLInputElement>('input[name="certificate"][value$="/02"]')!.click();
+              document.querySelector<HTMLButtonElement>('#sign')!.click();
+              resolve({ armed, status: document.getElementById('status')!.textContent ?? '' });
+            });
+            observer.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+          }),
+      );
+      await consent.click('#allow-site');
+      expect(await early).toEqual({ armed: 'false', status: 'The Sign button works in a moment.' });
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('ready');
+      expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('false');
       await clickClosingWindow(consent, '#sign');
       const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);
