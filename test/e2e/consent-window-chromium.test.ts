@@ -358,7 +358,7 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('the page’s words are inert: bidi overrides and zero-width characters shown as marks, long words broken, in the site’s box', async () => {
-    const description = `Trang web yêu cầu ký: https://dichvucong.gov.vn — hoa-don-\u202Efdp.exe \u200B\u200Bx ${'A'.repeat(300)}`;
+    const description = `Trang web yêu cầu ký: https://dichvucong.gov.vn — hoa-don-\u202Efdp.exe \u200B\u200Bx ${'A'.repeat(420)}`;
     const consent = await consentWindowAfter(portal.session.browser, () =>
       sdkCall(portal.page, 'signCms', {
         digest: 'fill',
