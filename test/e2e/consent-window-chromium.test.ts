@@ -308,7 +308,7 @@ describe('the consent window as people use it (Chromium)', () => {
       sdkCall(portal.page, 'signMany', {
         description: 'Biên bản và tờ khai',
         documents: [
-          { kind: 'pdf', pdf: await threePagePdf(), name: 'bien-ban.pdf' },
+          { kind: 'pdf', pdf: await threePagePdf(), name: 'bien-ban.pdf', certify: 3 },
           { kind: 'xml', xml: HTKK, profile: 'htkk', name: 'tk-01gtgt.xml' },
         ],
       }),
@@ -339,11 +339,16 @@ describe('the consent window as people use it (Chromium)', () => {
     await clickInView(consent, '#page-next');
     await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
     expect((await darkThirds(consent))[1]).toBeGreaterThan(0.05);
+    // Its own notes: this item certifies (DocMDP), said when it is opened.
+    expect(await consent.$eval('#item-notes', (el) => (el as HTMLElement).innerText)).toBe(
+      'Certifying signature: only forms, further signatures and comments are allowed after signing.',
+    );
     await clickInView(consent, '#close-document');
     // The XML item: its summary read from the signed element, and the element as a table.
     await clickInView(consent, '#documents li[data-index="1"] .open-item');
     expect(await consent.$eval('#document-heading', (el) => el.textContent)).toBe('Document 2 of 2');
     expect(await consent.$eval('#pdf-viewer', (el) => (el as HTMLElement).offsetParent)).toBe(null);
+    expect(await consent.$eval('#item-notes', (el) => (el as HTMLElement).offsetParent)).toBe(null);
     expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.innerText)).toBe('0101234567');
     await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
     await clickInView(consent, '#xml-toggle');

@@ -390,6 +390,10 @@ function openDocument(index: number, fromList: boolean): void {
     d.sha1 && t('sha1'),
   ].filter((n): n is string => !!n);
   if (!fromList) $('document-notes').textContent = notes.join(' ');
+  else {
+    $('item-notes').textContent = notes.join(' ');
+    $('item-notes').hidden = notes.length === 0;
+  }
   if (d.kind === 'pdf' || d.kind === 'xml') send({ type: 'open-document', index });
   if (fromList) $('document-heading').focus();
 }
