@@ -168,13 +168,15 @@ export class TokenWorker {
   /**
    * Ends the worker gently: after the call in flight (and those queued before this), it is
    * disconnected, logs out, finalises and exits; killed only if still there after the grace period.
+   * Also waits for workers already retiring (one replaced after hanging past its timeout): a host
+   * that exited first would leave it hung for good, holding the token, as nobody would kill it.
    */
   async shutdown(): Promise<void> {
     clearTimeout(this.idleTimer);
     await this.queue;
     const child = this.child;
     this.forget(child);
-    if (child) await this.retire(child);
+    await Promise.all([...this.retiring, child && this.retire(child)]);
   }
 
   private retire(child: ChildProcess): Promise<void> {
