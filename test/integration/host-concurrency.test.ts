@@ -137,6 +137,16 @@ describe('one token, many callers', () => {
     writeFileSync(input, '<HSoThueDTu><mst>0312345678</mst></HSoThueDTu>\n');
     try {
       const certificateIds = await Promise.all(hosts.map(rsaId));
+      // Host 2 holds the token for a batch while everyone else arrives: they all have to wait for it.
+      const begun = await hosts[2]!.request('begin-batch', {
+        certificateId: certificateIds[2]!,
+        pin: token.pin,
+        origin,
+        total: 4,
+      });
+      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+      const { batchId } = begun.result as { batchId: string };
+
       const cli = spawn(
         process.execPath,
         [
@@ -176,16 +186,16 @@ describe('one token, many callers', () => {
           };
         }),
       );
-      // one batch among them, holding the token across its calls
-      const begun = await hosts[0]!.request('begin-batch', {
-        certificateId: certificateIds[0]!,
-        pin: token.pin,
-        origin,
-        total: 4,
-      });
-      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
-      const { batchId } = begun.result as { batchId: string };
-      const batch = await hosts[0]!.request('sign-batch', {
+      // All of them are at the token at once: the other hosts and the CLI wait for another program,
+      // host 2's own requests for its batch.
+      for (const h of [0, 1])
+        expect(await hosts[h]!.statusFor(sent[h]![0]!.id)).toMatchObject({ reason: 'other-program' });
+      expect(await hosts[2]!.statusFor(sent[2]![0]!.id)).toMatchObject({ reason: 'other-request' });
+      await until(
+        () => cliStderr.includes('The token is in use by another program — waiting…'),
+        `kyso sign says it waits; it wrote: ${cliStderr}`,
+      );
+      const batch = await hosts[2]!.request('sign-batch', {
         batchId,
         items: [100, 101, 102, 103].map((i) => ({
           kind: 'cms' as const,
@@ -194,7 +204,7 @@ describe('one token, many callers', () => {
           signingTime: true,
         })),
       });
-      expect(await hosts[0]!.request('end-batch', { batchId })).toMatchObject({
+      expect(await hosts[2]!.request('end-batch', { batchId })).toMatchObject({
         ok: true,
         result: { signed: 4 },
       });
