@@ -130,6 +130,49 @@ describe('one token, many callers', () => {
     }
   }, 120_000);
 
+  it('a sign-cms is one worker call: nothing of another request can come between its login and its signature', async () => {
+    // KYSO_BENCH_MARKS: the host notes each call it sends its worker, per request, on stderr.
+    const host = new HostProcess({ ...token.env, KYSO_BENCH_MARKS: '1' });
+    try {
+      const certificateId = await rsaId(host);
+      for (const i of [0, 1]) {
+        const before = host.stderr.length;
+        expectVerified(
+          await host.request('sign-cms', {
+            certificateId,
+            pin: token.pin,
+            digest: sha256(documentNo(i)),
+            digestAlgorithm: 'SHA-256',
+            origin,
+          }),
+          i,
+          token,
+        );
+        await until(() => host.stderr.includes('kyso-bench-marks sign-cms', before), 'the marks of sign-cms');
+        const line = host.stderr
+          .slice(host.stderr.indexOf('kyso-bench-marks sign-cms', before))
+          .split('\n')[0]!;
+        const marks = (
+          JSON.parse(line.replace('kyso-bench-marks sign-cms ', '')) as Array<[string, number]>
+        ).map(([name]) => name);
+        expect(
+          marks.filter((name) => name === 'host:worker-call'),
+          line,
+        ).toHaveLength(1);
+        expect(
+          marks.filter((name) => name === 'worker:login'),
+          line,
+        ).toHaveLength(1);
+        expect(
+          marks.filter((name) => name === 'worker:sign'),
+          line,
+        ).toHaveLength(1);
+      }
+    } finally {
+      await host.close();
+    }
+  }, 60_000);
+
   it('three hosts and kyso sign on one token at once: every request signs or waits, with no driver error', async () => {
     const hosts = [0, 1, 2].map(() => new HostProcess(token.env));
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-cli-concurrent-'));
