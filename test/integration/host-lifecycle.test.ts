@@ -158,11 +158,7 @@ describe('the PKCS#11 worker ends gently', () => {
     try {
       const id = await certificateId(host);
       expectSigned(await host.request('sign-cms', signCmsParams(id)));
-      const workerPid = Number(
-        readFileSync(`/proc/${host.child.pid}/task/${host.child.pid}/children`, 'utf8')
-          .trim()
-          .split(/\s+/)[0],
-      );
+      const workerPid = workerOf(host);
       process.kill(workerPid, 'SIGTERM');
       await until(() => callsByWorker()[0]?.at(-1) === 'C_Finalize', 'the signalled worker finalised');
       endsCleanly(callsByWorker()[0]!);
