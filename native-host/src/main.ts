@@ -79,7 +79,7 @@ function runHost(): void {
     if (closing) return;
     closing = true;
     const websocketClosed = services?.then((s) => Promise.all([s.websocket.close(), s.viettel.close()]));
-    void Promise.all([worker.shutdown(), websocketClosed]).finally(() => process.exit(0)); // exit once both end
+    void Promise.all([worker.close(), websocketClosed]).finally(() => process.exit(0)); // exit once both end
   };
   const server = serveNativeMessaging({
     input: process.stdin,

@@ -4,6 +4,7 @@
  * the token is in use by another program and waits; once the token is free the user signs.
  */
 import { createHash } from 'node:crypto';
+import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
@@ -16,10 +17,29 @@ import { startPortalSession } from '../support/portal-session.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
+/**
+ * The window shows, on screen (laid out, inside the window, not covered), that the token is in use
+ * by another program.
+ */
+async function seesTokenInUse(consent: Page): Promise<void> {
+  await consent.waitForFunction(
+    () => {
+      const status = document.querySelector<HTMLElement>('#status');
+      if (!status?.innerText.includes('The token is in use by another program — waiting…')) return false;
+      const box = status.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || box.bottom > innerHeight || box.right > innerWidth)
+        return false;
+      const atCentre = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return atCentre !== null && status.contains(atCentre);
+    },
+    { timeout: 30_000, polling: 100 },
+  );
+}
+
 describe('one token shared with another kyso process (Chromium)', () => {
   const session = useSharedSession(startPortalSession);
 
-  it('the window says the token is in use by another program, waits, then signs once it is free', async () => {
+  it('the window says the token is in use by another program (while listing, and after Sign), waits, then signs once it is free', async () => {
     const holder = new HostProcess(session.token.env);
     try {
       const opened = await holder.request('hello', {
@@ -56,13 +76,7 @@ describe('one token shared with another kyso process (Chromium)', () => {
       );
       const consent = await target.asPage();
       // Even listing the certificates waits for the token: what a person sees meanwhile.
-      await consent.waitForFunction(
-        () => document.querySelector('#status')?.textContent?.includes('in use by another program'),
-        {
-          timeout: 30_000,
-          polling: 100,
-        },
-      );
+      await seesTokenInUse(consent);
       expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('loading');
 
       expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
@@ -72,8 +86,28 @@ describe('one token shared with another kyso process (Chromium)', () => {
         await consent.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
         await waitArmed(consent);
       }
+      // The other program takes the token again before the user clicks Sign: the signature waits
+      // for it, saying so, and goes ahead once the token is free.
+      const again = await holder.request('begin-batch', {
+        certificateId,
+        pin: session.token.pin,
+        origin: 'https://dichvucong.gov.vn',
+        total: 1,
+      });
+      if (!again.ok) throw new Error(JSON.stringify(again.error));
       await signInConsent(consent, '02', session.token.pin);
+      // what the window says now is not the listing's wait any more
+      expect(await consent.$eval('#status', (el) => (el as HTMLElement).innerText)).not.toContain(
+        'in use by another program',
+      );
       await clickClosingWindow(consent, '#sign');
+      await seesTokenInUse(consent);
+      expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('signing');
+      expect(
+        await holder.request('end-batch', { batchId: (again.result as { batchId: string }).batchId }),
+      ).toMatchObject({
+        ok: true,
+      });
       const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);
       expect(

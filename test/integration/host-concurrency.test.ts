@@ -4,9 +4,9 @@
  * request signs or waits, none takes another's session, none gets an untrue error, and the token
  * file survives. Judged by openssl.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import type { HostResponse, HostStatusEvent } from '../../shared/protocol/host.j
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
@@ -74,12 +74,31 @@ async function expectTokenIntact(token: TestToken): Promise<void> {
   }
 }
 
+const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('one token, many callers', () => {
   let token: TestToken;
+  let scratch: string;
+  let control: string;
   beforeAll(() => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
     token = copyTestToken();
+    scratch = mkdtempSync(path.join(tmpdir(), 'kyso-concurrency-'));
+    control = path.join(scratch, 'faults');
+    writeFileSync(control, '');
   });
-  afterAll(() => token.remove());
+  afterAll(() => {
+    token.remove();
+    rmSync(scratch, { recursive: true, force: true });
+  });
 
   it('50 sign-cms pipelined on one connection all sign, with hello and list-certificates in between', async () => {
     const host = new HostProcess(token.env);
@@ -111,6 +130,49 @@ describe('one token, many callers', () => {
     }
   }, 120_000);
 
+  it('a sign-cms is one worker call: nothing of another request can come between its login and its signature', async () => {
+    // KYSO_BENCH_MARKS: the host notes each call it sends its worker, per request, on stderr.
+    const host = new HostProcess({ ...token.env, KYSO_BENCH_MARKS: '1' });
+    try {
+      const certificateId = await rsaId(host);
+      for (const i of [0, 1]) {
+        const before = host.stderr.length;
+        expectVerified(
+          await host.request('sign-cms', {
+            certificateId,
+            pin: token.pin,
+            digest: sha256(documentNo(i)),
+            digestAlgorithm: 'SHA-256',
+            origin,
+          }),
+          i,
+          token,
+        );
+        await until(() => host.stderr.includes('kyso-bench-marks sign-cms', before), 'the marks of sign-cms');
+        const line = host.stderr
+          .slice(host.stderr.indexOf('kyso-bench-marks sign-cms', before))
+          .split('\n')[0]!;
+        const marks = (
+          JSON.parse(line.replace('kyso-bench-marks sign-cms ', '')) as Array<[string, number]>
+        ).map(([name]) => name);
+        expect(
+          marks.filter((name) => name === 'host:worker-call'),
+          line,
+        ).toHaveLength(1);
+        expect(
+          marks.filter((name) => name === 'worker:login'),
+          line,
+        ).toHaveLength(1);
+        expect(
+          marks.filter((name) => name === 'worker:sign'),
+          line,
+        ).toHaveLength(1);
+      }
+    } finally {
+      await host.close();
+    }
+  }, 60_000);
+
   it('three hosts and kyso sign on one token at once: every request signs or waits, with no driver error', async () => {
     const hosts = [0, 1, 2].map(() => new HostProcess(token.env));
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-cli-concurrent-'));
@@ -118,6 +180,16 @@ describe('one token, many callers', () => {
     writeFileSync(input, '<HSoThueDTu><mst>0312345678</mst></HSoThueDTu>\n');
     try {
       const certificateIds = await Promise.all(hosts.map(rsaId));
+      // Host 2 holds the token for a batch while everyone else arrives: they all have to wait for it.
+      const begun = await hosts[2]!.request('begin-batch', {
+        certificateId: certificateIds[2]!,
+        pin: token.pin,
+        origin,
+        total: 4,
+      });
+      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+      const { batchId } = begun.result as { batchId: string };
+
       const cli = spawn(
         process.execPath,
         [
@@ -157,16 +229,16 @@ describe('one token, many callers', () => {
           };
         }),
       );
-      // one batch among them, holding the token across its calls
-      const begun = await hosts[0]!.request('begin-batch', {
-        certificateId: certificateIds[0]!,
-        pin: token.pin,
-        origin,
-        total: 4,
-      });
-      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
-      const { batchId } = begun.result as { batchId: string };
-      const batch = await hosts[0]!.request('sign-batch', {
+      // All of them are at the token at once: the other hosts and the CLI wait for another program,
+      // host 2's own requests for its batch.
+      for (const h of [0, 1])
+        expect(await hosts[h]!.statusFor(sent[h]![0]!.id)).toMatchObject({ reason: 'other-program' });
+      expect(await hosts[2]!.statusFor(sent[2]![0]!.id)).toMatchObject({ reason: 'other-request' });
+      await until(
+        () => cliStderr.includes('The token is in use by another program — waiting…'),
+        `kyso sign says it waits; it wrote: ${cliStderr}`,
+      );
+      const batch = await hosts[2]!.request('sign-batch', {
         batchId,
         items: [100, 101, 102, 103].map((i) => ({
           kind: 'cms' as const,
@@ -175,7 +247,7 @@ describe('one token, many callers', () => {
           signingTime: true,
         })),
       });
-      expect(await hosts[0]!.request('end-batch', { batchId })).toMatchObject({
+      expect(await hosts[2]!.request('end-batch', { batchId })).toMatchObject({
         ok: true,
         result: { signed: 4 },
       });
@@ -258,52 +330,130 @@ describe('one token, many callers', () => {
     await expectTokenIntact(token);
   }, 120_000);
 
-  it('workers stopped by the idle timer 100 times between signatures leave the token intact', async () => {
-    const host = new HostProcess({ ...token.env, KYSO_WORKER_IDLE_MS: '1' });
+  /**
+   * The driver calls each worker process made, in order, seen from inside the driver: the fault
+   * module as a pure pass-through to SoftHSM (no fault set), tracing every call with its pid.
+   */
+  const traced = (name: string) => {
+    const file = path.join(scratch, `${name}.trace`);
+    writeFileSync(file, '');
+    return {
+      env: {
+        KYSO_PKCS11_MODULES: FAULT_MODULE,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_FAULT_TRACE: file,
+      },
+      workers(): string[][] {
+        const calls = new Map<string, string[]>();
+        for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+          const [pid, ...call] = line.split(' ');
+          calls.set(pid!, [...(calls.get(pid!) ?? []), call.join(' ')]);
+        }
+        return [...calls.values()];
+      },
+    };
+  };
+
+  /** A worker that was never killed: each login logged out, C_Finalize its last call. */
+  const expectEndedCleanly = (calls: string[]) => {
+    let loggedIn = false;
+    for (const call of calls) {
+      if (call === 'C_Login') loggedIn = true;
+      if (call === 'C_Logout') loggedIn = false;
+    }
+    expect(loggedIn, calls.join(', ')).toBe(false);
+    expect(calls.at(-1), calls.join(', ')).toBe('C_Finalize');
+  };
+
+  it('the worker stopped by its idle timer 100 times in a row in a stream of signatures: each logs out and finalises, the token stays intact', async () => {
+    const trace = traced('idle');
+    const host = new HostProcess({ ...token.env, ...trace.env, KYSO_WORKER_IDLE_MS: '1' });
+    const lastFinalised = () => trace.workers().at(-1)?.at(-1) === 'C_Finalize';
     try {
       const certificateId = await rsaId(host);
+      await until(lastFinalised, 'the listing worker stopped when idle');
       for (let i = 0; i < 100; i++) {
-        const response = await host.request('sign-cms', {
-          certificateId,
-          pin: token.pin,
-          digest: sha256(documentNo(i)),
-          digestAlgorithm: 'SHA-256',
-          origin,
-        });
-        if (i % 20 === 0) expectVerified(response, i, token);
-        else expect(response.ok, JSON.stringify(response)).toBe(true);
+        const workersBefore = trace.workers().length;
+        expectVerified(
+          await host.request('sign-cms', {
+            certificateId,
+            pin: token.pin,
+            digest: sha256(documentNo(i)),
+            digestAlgorithm: 'SHA-256',
+            origin,
+          }),
+          i,
+          token,
+        );
+        // nothing stops it but the idle timer; the next signature starts another worker
+        await until(
+          () => trace.workers().length > workersBefore && lastFinalised(),
+          `the worker of signature ${i} stopped when idle`,
+        );
       }
     } finally {
       await host.close();
     }
+    const signers = trace.workers().filter((calls) => calls.includes('C_Sign'));
+    expect(signers).toHaveLength(100); // 100 signatures, each in a worker that the idle timer then stopped
+    for (const calls of trace.workers()) expectEndedCleanly(calls);
     await expectTokenIntact(token);
-  }, 240_000);
+  }, 300_000);
 
-  it('hosts that exit (pipe closed, or SIGTERM) 100 times in a row while signing leave the token intact', async () => {
+  it('hosts that exit (pipe closed, or SIGTERM) 100 times in a row in the middle of signing: the call in flight finishes, the worker logs out and finalises, the token stays intact', async () => {
     const certificateId = await (async () => {
-      const host = new HostProcess(token.env);
+      // the id names the module: the fault module's, as the hosts below load it
+      const host = new HostProcess({ ...token.env, ...traced('listing').env });
       try {
         return await rsaId(host);
       } finally {
         await host.close();
       }
     })();
-    for (let i = 0; i < 100; i++) {
-      const host = new HostProcess(token.env);
-      expect(await host.request('hello', hello)).toMatchObject({ ok: true }); // up, its signal handlers set
-      host.start('sign-cms', {
-        certificateId,
-        pin: token.pin,
-        digest: sha256(documentNo(i)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
-      // at varying points: while the worker starts, logs in, signs or logs out
-      await new Promise((resolve) => setTimeout(resolve, (i % 10) * 12));
-      if (i % 2 === 0) host.child.stdin.end();
-      else host.child.kill('SIGTERM');
-      expect(await host.exited).toBe(0);
+    // A login that lasts: the exit lands at varying points in it (SoftHSM writes its token file
+    // at login), in the signature and logout after it, or in the next request's.
+    writeFileSync(control, 'slow C_Login 25\n');
+    let answeredAfterExit = 0;
+    try {
+      for (let i = 0; i < 100; i++) {
+        const trace = traced(`exit-${i}`);
+        const host = new HostProcess({ ...token.env, ...trace.env });
+        const documents = [0, 1, 2].map((k) => 1000 + 3 * i + k);
+        const requests = documents.map((document) =>
+          host.start('sign-cms', {
+            certificateId,
+            pin: token.pin,
+            digest: sha256(documentNo(document)),
+            digestAlgorithm: 'SHA-256',
+            origin,
+          }),
+        );
+        await until(
+          () => trace.workers().some((calls) => calls.includes('C_Login')),
+          `host ${i}: the first login started`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, (i % 10) * 6));
+        const answeredBefore = host.answered();
+        if (i % 2 === 0) host.child.stdin.end();
+        else host.child.kill('SIGTERM');
+        expect(await host.exited, host.stderr).toBe(0);
+        await host.outputEnded;
+        answeredAfterExit += host.answered() - answeredBefore;
+        // The signature whose login had started was finished and answered with a valid signature;
+        // the others signed too, or (not yet sent to the token) got BUSY "host closing" with a retry hint.
+        const answers = await Promise.all(requests.map((id) => host.frameFor(id, 0).catch(() => undefined)));
+        expect(answers[0], `host ${i}: the signature in flight was answered`).toBeDefined();
+        expectVerified(answers[0]!, documents[0]!, token);
+        for (const [k, answer] of answers.entries())
+          if (answer && k > 0) expectSignedOrBusy(answer, documents[k]!, token);
+        for (const calls of trace.workers()) expectEndedCleanly(calls);
+      }
+    } finally {
+      writeFileSync(control, '');
     }
+    // Most exits found a signature still at the worker: it was answered after the exit was asked for.
+    expect(answeredAfterExit).toBeGreaterThan(0);
     await expectTokenIntact(token);
-  }, 300_000);
+  }, 400_000);
 });

@@ -86,6 +86,12 @@ describe('the PKCS#11 worker ends gently', () => {
     expect(calls.at(-1), calls.join(', ')).toBe('C_Finalize');
   };
 
+  /** The host's PKCS#11 worker process (its only child). */
+  const workerOf = (host: HostProcess) =>
+    Number(
+      readFileSync(`/proc/${host.child.pid}/task/${host.child.pid}/children`, 'utf8').trim().split(/\s+/)[0],
+    );
+
   /** One sign-cms with the test token's PIN: what every case here asks of the host. */
   const signCmsParams = (certificateId: string) => ({
     certificateId,
@@ -110,7 +116,8 @@ describe('the PKCS#11 worker ends gently', () => {
   });
 
   it('a host that exits during a slow login lets it finish, answers, logs out and finalises', async () => {
-    writeFileSync(control, 'slow C_Login 1500\n');
+    // Longer than the worker's exit grace period (3 s): a call within its own timeout is never cut short.
+    writeFileSync(control, 'slow C_Login 4000\n');
     const host = startHost('exit');
     try {
       const id = await certificateId(host);
@@ -127,16 +134,31 @@ describe('the PKCS#11 worker ends gently', () => {
     }
   });
 
+  it('a worker hung past its timeout is killed after the grace period, even when the host exits meanwhile', async () => {
+    writeFileSync(control, 'hang C_Sign\n');
+    const host = startHost('hung', { KYSO_TOKEN_TIMEOUT_MS: '1000' });
+    try {
+      const id = await certificateId(host);
+      const workerPid = workerOf(host);
+      const request = host.start('sign-cms', signCmsParams(id));
+      await until(() => callsByWorker()[0]?.includes('C_Sign') === true, 'the signature started');
+      expect(await host.frameFor(request)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+      host.child.stdin.end(); // the browser goes away while the hung worker is within its grace period
+      expect(await host.exited).toBe(0);
+      // Not left behind holding the token: the host waited out the grace period and killed it.
+      expect(existsSync(`/proc/${workerPid}`), `worker ${workerPid} still running`).toBe(false);
+      expect(callsByWorker()[0]).not.toContain('C_Finalize'); // it never got out of C_Sign
+    } finally {
+      writeFileSync(control, '');
+    }
+  });
+
   it('SIGTERM to the worker itself finalises it; the host starts another for the next request', async () => {
     const host = startHost('signal');
     try {
       const id = await certificateId(host);
       expectSigned(await host.request('sign-cms', signCmsParams(id)));
-      const workerPid = Number(
-        readFileSync(`/proc/${host.child.pid}/task/${host.child.pid}/children`, 'utf8')
-          .trim()
-          .split(/\s+/)[0],
-      );
+      const workerPid = workerOf(host);
       process.kill(workerPid, 'SIGTERM');
       await until(() => callsByWorker()[0]?.at(-1) === 'C_Finalize', 'the signalled worker finalised');
       endsCleanly(callsByWorker()[0]!);

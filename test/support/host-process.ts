@@ -17,8 +17,12 @@ export class HostProcess {
   private readonly frames: unknown[] = [];
   private waiters: Array<() => void> = [];
   private nextId = 1;
+  /** Answers (not events) received so far, taken or not. */
+  private answers = 0;
   stderr = '';
   readonly exited: Promise<number | null>;
+  /** Everything the host wrote has been read ('exit' may come before the last frames). */
+  readonly outputEnded: Promise<void>;
 
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, [HOST_LAUNCHER, `chrome-extension://${CHROMIUM_EXTENSION_ID}/`], {
@@ -28,6 +32,8 @@ export class HostProcess {
     this.child.stdout.on('data', (chunk: Buffer) => {
       for (const frame of this.reader.push(chunk)) {
         this.frames.push(frame.kind === 'message' ? frame.value : { unreadableFrame: frame });
+        if (frame.kind === 'message' && typeof frame.value === 'object' && frame.value && 'ok' in frame.value)
+          this.answers++;
       }
       const waiters = this.waiters;
       this.waiters = [];
@@ -35,6 +41,12 @@ export class HostProcess {
     });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.outputEnded = new Promise((resolve) => this.child.stdout.once('close', () => resolve()));
+  }
+
+  /** How many answers the host has written so far. */
+  answered(): number {
+    return this.answers;
   }
 
   sendRaw(bytes: Uint8Array): void {

@@ -1,10 +1,10 @@
 /** The per-token queue and the cross-process token lock, without a token. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenLocks } from '../../native-host/src/signing/token-lock.js';
+import { TokenLocks, defaultLockDirectory } from '../../native-host/src/signing/token-lock.js';
 import { TokenQueue, type WaitReason } from '../../native-host/src/signing/token-queue.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,6 +117,36 @@ describe('token lock shared between processes', () => {
       expect(readdirSync(dir)).toEqual([]); // no lock, breaker or temporary file left behind
     },
   );
+
+  it("lives in the user's runtime folder, one file per token serial, in a folder only the user can enter", () => {
+    expect(defaultLockDirectory({ XDG_RUNTIME_DIR: '/run/user/1000' })).toBe(
+      '/run/user/1000/kyso/token-locks',
+    );
+    expect(defaultLockDirectory({})).toBe(path.join(tmpdir(), `kyso-${process.getuid!()}`, 'token-locks'));
+    const runtime = path.join(dir, 'run-user');
+    mkdirSync(runtime, { mode: 0o700 });
+    const locks = new TokenLocks(defaultLockDirectory({ XDG_RUNTIME_DIR: runtime }));
+    expect(locks.directory).toBe(path.join(runtime, 'kyso', 'token-locks'));
+    expect(statSync(locks.directory).mode & 0o777).toBe(0o700);
+    // keyed by the serial: the same serial is one lock, another serial another
+    expect(locks.fileFor('VNPT-0001')).toBe(locks.fileFor('VNPT-0001'));
+    expect(locks.fileFor('VNPT-0001')).not.toBe(locks.fileFor('VNPT-0002'));
+    const held = locks.tryAcquire('VNPT-0001');
+    expect(held.acquired).toBe(true);
+    expect(locks.tryAcquire('VNPT-0001').acquired).toBe(false);
+    const other = locks.tryAcquire('VNPT-0002');
+    expect(other.acquired).toBe(true);
+    if (held.acquired) held.release();
+    if (other.acquired) other.release();
+  });
+
+  it("refuses a lock folder that is not the user's own (a symlink planted in the temporary folder)", () => {
+    const elsewhere = path.join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    const planted = path.join(dir, 'planted');
+    symlinkSync(elsewhere, planted);
+    expect(() => new TokenLocks(planted)).toThrow(/not the user's own/);
+  });
 
   it('a lock naming a pid that now belongs to another process (pid reuse) is stale', () => {
     const locks = new TokenLocks(dir);

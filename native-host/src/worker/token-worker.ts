@@ -68,11 +68,14 @@ export class TokenWorker {
   private retiring = new Set<Promise<void>>();
   /** How many worker processes have been started (a restart increments it). */
   starts = 0;
+  /** The host is ending: no call not yet sent is sent, and no worker is started again. */
+  private closed = false;
 
   constructor(private options: TokenWorkerOptions) {}
 
   /** Starts the worker now, so the first request does not pay for it. */
   start(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.ready) return this.ready;
     this.ready = this.spawn();
     return this.ready;
@@ -166,15 +169,26 @@ export class TokenWorker {
   }
 
   /**
+   * For a host on its way out: the call in flight finishes (see shutdown), calls not yet sent get
+   * BUSY instead of starting a worker that nobody would end, and the worker is ended gently.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.shutdown();
+  }
+
+  /**
    * Ends the worker gently: after the call in flight (and those queued before this), it is
    * disconnected, logs out, finalises and exits; killed only if still there after the grace period.
+   * Also waits for workers already retiring (one replaced after hanging past its timeout): a host
+   * that exited first would leave it hung for good, holding the token, as nobody would kill it.
    */
   async shutdown(): Promise<void> {
     clearTimeout(this.idleTimer);
     await this.queue;
     const child = this.child;
     this.forget(child);
-    if (child) await this.retire(child);
+    await Promise.all([...this.retiring, child && this.retire(child)]);
   }
 
   private retire(child: ChildProcess): Promise<void> {
@@ -194,6 +208,8 @@ export class TokenWorker {
   }
 
   private async run(operation: WorkerOperation, timeoutMs: number, pipelined = false): Promise<unknown> {
+    if (this.closed)
+      throw new KysoError('BUSY', 'the host is closing', { reason: 'host closing', retryAfterMs: 1000 });
     await this.start();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null || !child.connected) {
