@@ -6,7 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,13 +19,23 @@ import {
   attachSignatureTimestamp,
   signatureValue,
 } from '../../shared/cms/timestamp.js';
+import { readDss } from '../../shared/pdf/long-term.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { opensslCmsSign, selfSigned } from '../support/openssl.js';
 import { makeSoftwareIdentity } from '../support/software-signer.js';
+import { responseSchema, schemaErrors, verifierOpenApi } from '../support/openapi.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const KYSO = path.resolve('native-host/bin/kyso.js');
+const openApi = verifierOpenApi();
+/** Every answer is what docs/verifier.md's OpenAPI says, field by field (what a Java/C#/PHP client is written from). */
+function expectDescribed(status: number, body: unknown, route = '/verify', method = 'post') {
+  expect(
+    schemaErrors(openApi, responseSchema(openApi, route, method, status), body),
+    JSON.stringify(body),
+  ).toEqual([]);
+}
 const content = Buffer.from('Đơn đề nghị — bản ký số\n');
 const digestOf = (data: Uint8Array) => createHash('sha256').update(data).digest();
 
@@ -62,7 +72,9 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       headers: { 'content-type': type ?? (json ? 'application/json' : 'application/octet-stream') },
       body: json ? JSON.stringify(body) : (body as string),
     });
-    return { status: response.status, body: (await response.json()) as Answer['body'] };
+    const answer = { status: response.status, body: (await response.json()) as Answer['body'] };
+    expectDescribed(answer.status, answer.body);
+    return answer;
   };
   const detached = (cms: Uint8Array, data: Uint8Array = content) => ({
     document: Buffer.from(cms).toString('base64'),
@@ -282,10 +294,104 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     });
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ error: 'TOO_LARGE' });
+    expectDescribed(413, JSON.parse(big.body));
 
     expect((await fetch(`${base}/verify`)).status).toBe(405);
-    expect((await (await fetch(`${base}/health`)).json()) as object).toMatchObject({ status: 'ok' });
+    const health = (await (await fetch(`${base}/health`)).json()) as object;
+    expect(health).toMatchObject({ status: 'ok' });
+    expectDescribed(200, health, '/health', 'get');
     expect((await post(detached(cms))).body.indication).toBe('TOTAL-PASSED');
+  }, 120_000);
+
+  it('kyso verify --extend on already-signed files (PDF → B-LT and B-LTA, CMS → CAdES-LT); after the expiry with the CA down the service says TOTAL-PASSED, B-T INDETERMINATE', async () => {
+    const runKyso = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        // Asynchronously: the CA's responder and the TSA answer from this process.
+        const child = spawn(process.execPath, [KYSO, 'verify', ...args]);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const doc = await PDFDocument.create();
+    doc.addPage();
+    const bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url }, (digest) =>
+      signCades(
+        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: good.der, signingTime: null },
+        good.signer,
+      ),
+    );
+    const cadesT = await addSignatureTimestamp(await cmsBy(good), tsa.url);
+    writeFileSync(path.join(dir, 'b-t.pdf'), bT);
+    writeFileSync(path.join(dir, 'cades-t.p7s'), cadesT);
+    const extended: Record<string, Buffer> = {};
+    for (const [level, input, out] of [
+      ['B-LT', 'b-t.pdf', 'b-lt.pdf'],
+      ['B-LTA', 'b-t.pdf', 'b-lta.pdf'],
+      ['B-LT', 'cades-t.p7s', 'cades-lt.p7s'],
+    ] as const) {
+      const ran = await runKyso([
+        '--extend',
+        level,
+        path.join(dir, input),
+        '--out',
+        path.join(dir, out),
+        '--tsa',
+        tsa.url,
+        '--roots',
+        ca.caPemPath,
+      ]);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toContain(out.endsWith('.pdf') ? `PAdES ${level}` : 'CAdES-LT');
+      extended[out] = readFileSync(path.join(dir, out));
+      if (out.endsWith('.pdf'))
+        expect(extended[out].subarray(0, bT.length).equals(Buffer.from(bT))).toBe(true);
+    }
+    expect((await readDss(extended['b-lta.pdf']!)).ocsps).toHaveLength(1);
+
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const served = ca.served.ocsp + ca.served.crl;
+      const later = `?revocation=require&at=${new Date(Date.now() + 12 * 86_400_000).toISOString()}`;
+      const lta = await post(extended['b-lta.pdf']!, later, 'application/pdf');
+      expect(lta.body.indication, JSON.stringify(lta.body.signatures?.map((s) => s.details))).toBe(
+        'TOTAL-PASSED',
+      );
+      expect(lta.body.signatures!.map((s) => [s.kind, s.level ?? null])).toEqual([
+        ['signature', 'B-LTA'],
+        ['document-timestamp', null],
+      ]);
+      expect(lta.body.signatures![0]).toMatchObject({
+        timeSource: 'timestamp',
+        revocation: { status: 'good', origin: 'embedded' },
+        coverage: { wholeDocument: false, after: 'validation-data' },
+      });
+      expect(lta.body.signatures![1]).toMatchObject({
+        timestamp: { tsa: 'kyso Test Time-Stamping Authority' },
+        coverage: { wholeDocument: true },
+      });
+      const lt = await post(extended['b-lt.pdf']!, later, 'application/pdf');
+      expect(lt.body.indication).toBe('TOTAL-PASSED');
+      expect(lt.body.signatures![0]!.level).toBe('B-LT');
+      const cadesLt = await post(detached(extended['cades-lt.p7s']!), later);
+      expect(cadesLt.body.indication).toBe('TOTAL-PASSED');
+      expect(cadesLt.body.signatures![0]).toMatchObject({
+        level: 'B-LT',
+        revocation: { origin: 'embedded' },
+      });
+      expect(ca.served.ocsp + ca.served.crl).toBe(served); // everything came from the files
+      for (const answer of [await post(bT, later, 'application/pdf'), await post(detached(cadesT), later)])
+        expect(answer.body.signatures![0]).toMatchObject({
+          level: 'B-T',
+          indication: 'INDETERMINATE',
+          subIndication: 'OUT_OF_BOUNDS_NO_POE',
+        });
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
   }, 120_000);
 
   it('the one-shot CLI: exit codes 0 / 1 / 3, a text summary and --json', async () => {

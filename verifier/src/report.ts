@@ -39,7 +39,7 @@ export type Problem =
   | 'REVOCATION_UNKNOWN';
 
 /** Each problem's result, most decisive first: the first problem in this order sets the indication. */
-const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
+export const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
   ['MALFORMED', 'TOTAL-FAILED', 'FORMAT_FAILURE'],
   ['DIGEST_MISMATCH', 'TOTAL-FAILED', 'HASH_FAILURE'],
   ['SIGNATURE_INVALID', 'TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'],

@@ -21,15 +21,18 @@ export interface ServiceOptions {
   maxQueued?: number;
 }
 
-export type ServiceErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_DER'
-  | 'UNKNOWN_FORMAT'
-  | 'TOO_LARGE'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'BUSY'
-  | 'INTERNAL';
+/** The `error` of a non-200 answer (the OpenAPI in docs/verifier.md lists the same). */
+export const SERVICE_ERROR_CODES = [
+  'BAD_REQUEST',
+  'NOT_DER',
+  'UNKNOWN_FORMAT',
+  'TOO_LARGE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'BUSY',
+  'INTERNAL',
+] as const;
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
 
 const DEFAULT_MAX_BODY = 50 << 20;
 
