@@ -19,6 +19,7 @@ import {
   signatureValue,
 } from '../../shared/cms/timestamp.js';
 import { readDss } from '../../shared/pdf/long-term.js';
+import { signXml } from '../../shared/xml/xmldsig.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { opensslCmsSign, selfSigned } from '../support/openssl.js';
@@ -104,7 +105,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a good detached CMS as JSON: TOTAL-PASSED with the signer and the evidence; the SDK's base64 as a raw body with no data: FORMAT_FAILURE", async () => {
+  it("a good detached CMS as JSON: TOTAL-PASSED with the signer and the evidence; an HTKK return as XML with what it covers; the SDK's base64 as a raw body with no data: FORMAT_FAILURE", async () => {
     const cms = await cmsBy(good);
     const ok = await post(detached(cms));
     expect(ok.status).toBe(200);
@@ -117,6 +118,18 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       timeSource: 'signed-attribute',
     });
     expect(ok.body.signatures![0]!.chain).toHaveLength(2);
+    const taxReturn = await signXml(
+      readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8'),
+      { profile: 'htkk', certificate: good.der },
+      good.signer,
+    );
+    const xml = await post(taxReturn, '?revocation=require', 'application/xml');
+    expect(xml.body).toMatchObject({ format: 'xml', indication: 'TOTAL-PASSED' });
+    expect(xml.body.signatures![0]).toMatchObject({
+      format: 'XMLDSig',
+      signer: { name: 'Nguyễn Văn Dịch Vụ' },
+      coverage: { wholeDocument: false, references: ['#_NODE_TO_SIGN'] },
+    });
     const noData = await post(Buffer.from(cms).toString('base64'), '', 'text/plain');
     expect(noData.body.signatures![0]).toMatchObject({
       indication: 'TOTAL-FAILED',
