@@ -6,7 +6,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -187,7 +187,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     // A time-stamp proving the signature was made after the certificate expired: the TSA's openssl runs
     // under faketime 20 days ahead (an `openssl` wrapper first on PATH while it answers).
     const wrapper = path.join(dir, 'faketime-bin');
-    const { mkdirSync, chmodSync } = await import('node:fs');
+    const { chmodSync } = await import('node:fs');
     mkdirSync(wrapper, { recursive: true });
     writeFileSync(path.join(wrapper, 'openssl'), '#!/bin/sh\nexec faketime -f +20d /usr/bin/openssl "$@"\n');
     chmodSync(path.join(wrapper, 'openssl'), 0o755);
@@ -396,7 +396,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     }
   }, 120_000);
 
-  it('the one-shot CLI: exit codes 0 / 1 / 3, a text summary and --json', async () => {
+  it('the one-shot CLI: exit codes 0 / 1 / 3, a text summary, --json, --roots DIR, --revocation require|prefer|off', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
         execFile(process.execPath, [KYSO, 'verify', ...args], { encoding: 'utf8' }, (error, stdout) =>
@@ -423,5 +423,36 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     expect(untrusted.code).toBe(3);
     expect(untrusted.stdout).toMatch(/INDETERMINATE \/ NO_CERTIFICATE_CHAIN_FOUND/);
     expect((await run([path.join(dir, 'missing.pdf')])).code).toBe(2);
+
+    // --roots DIR (a directory of PEM/DER files) and --revocation require|prefer|off, with the CA's services down.
+    const rootsDir = path.join(dir, 'roots');
+    mkdirSync(rootsDir, { recursive: true });
+    writeFileSync(path.join(rootsDir, 'national-root.crt'), ca.caDer);
+    const withPolicy = (policy: string) =>
+      run([cmsFile, '--detached', dataFile, '--roots', rootsDir, '--revocation', policy, '--json']);
+    const online = await withPolicy('require');
+    expect(online.code, online.stdout).toBe(0);
+    expect(JSON.parse(online.stdout)).toMatchObject({ signatures: [{ revocation: { status: 'good' } }] });
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const required = await withPolicy('require');
+      expect(required.code).toBe(3);
+      expect(JSON.parse(required.stdout)).toMatchObject({
+        signatures: [{ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' }],
+      });
+      const preferred = await withPolicy('prefer');
+      expect(preferred.code).toBe(0);
+      expect(JSON.parse(preferred.stdout)).toMatchObject({
+        signatures: [{ details: [expect.stringMatching(/^warning: revocation not checked/)] }],
+      });
+      const off = await withPolicy('off');
+      expect(off.code).toBe(0);
+      expect(JSON.parse(off.stdout).signatures[0].revocation).toBeUndefined();
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+    expect((await withPolicy('sometimes')).code).toBe(2);
   }, 60_000);
 });
