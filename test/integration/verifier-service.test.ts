@@ -25,6 +25,7 @@ import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '..
 import { opensslCmsSign, selfSigned } from '../support/openssl.js';
 import { makeSoftwareIdentity } from '../support/software-signer.js';
 import { responseSchema, schemaErrors, verifierOpenApi } from '../support/openapi.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
 
@@ -45,6 +46,8 @@ interface Answer {
   body: {
     error?: string;
     indication?: string;
+    document?: string;
+    missing?: string[];
     format?: string;
     signatures?: Array<
       Record<string, unknown> & { subIndication?: string; signer?: { name: string; cccd?: string[] } }
@@ -66,15 +69,20 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       { contentDigest: digestOf(content), digestAlgorithm: 'SHA-256', signerCertificate: who.der, ...extra },
       who.signer,
     );
-  const post = async (body: Uint8Array | string | object, query = '', type?: string): Promise<Answer> => {
+  const post = async (
+    body: Uint8Array | string | object,
+    query = '',
+    type?: string,
+    route = '/verify',
+  ): Promise<Answer> => {
     const json = typeof body === 'object' && !(body instanceof Uint8Array);
-    const response = await fetch(`${base}/verify${query}`, {
+    const response = await fetch(`${base}${route}${query}`, {
       method: 'POST',
       headers: { 'content-type': type ?? (json ? 'application/json' : 'application/octet-stream') },
       body: json ? JSON.stringify(body) : (body as string),
     });
     const answer = { status: response.status, body: (await response.json()) as Answer['body'] };
-    expectDescribed(answer.status, answer.body);
+    expectDescribed(answer.status, answer.body, route);
     return answer;
   };
   const detached = (cms: Uint8Array, data: Uint8Array = content) => ({
@@ -96,6 +104,8 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       tsa.caPemPath,
       '--max-bytes',
       String(20 << 20),
+      '--tsa',
+      tsa.url,
     ]);
     base = service.base;
   }, 60_000);
@@ -305,7 +315,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     expect((await post(detached(cms))).body.indication).toBe('TOTAL-PASSED');
   }, 120_000);
 
-  it('kyso verify --extend on already-signed files (PDF → B-LT and B-LTA, CMS → CAdES-LT); after the expiry with the CA down the service says TOTAL-PASSED, B-T INDETERMINATE', async () => {
+  it('kyso verify --extend and POST /extend on already-signed files (PDF → B-LT and B-LTA, CMS → CAdES-LT; bad input 400); after the expiry with the CA down the service says TOTAL-PASSED, B-T INDETERMINATE', async () => {
     const runKyso = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         // Asynchronously: the CA's responder and the TSA answer from this process.
@@ -351,12 +361,66 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
         expect(extended[out].subarray(0, bT.length).equals(Buffer.from(bT))).toBe(true);
     }
     expect((await readDss(extended['b-lta.pdf']!)).ocsps).toHaveLength(1);
+    // The same through the service, for a backend in another language: POST /extend.
+    const extendedByService = await post(bT, '?level=B-LTA', 'application/pdf', '/extend');
+    expect(extendedByService.status, JSON.stringify(extendedByService.body)).toBe(200);
+    expect(extendedByService.body).toMatchObject({ format: 'pdf', level: 'B-LTA' });
+    expect(extendedByService.body.missing!.join(' ')).not.toMatch(/Dịch Vụ/); // the signer's OCSP answer was found
+    extended['service-b-lta.pdf'] = Buffer.from(extendedByService.body.document!, 'base64');
+    expect(extended['service-b-lta.pdf'].subarray(0, bT.length).equals(Buffer.from(bT))).toBe(true);
+    const cadesByService = await post(
+      { document: Buffer.from(cadesT).toString('base64') },
+      '?level=B-LT',
+      undefined,
+      '/extend',
+    );
+    expect(cadesByService.body).toMatchObject({ format: 'cms', level: 'B-LT' });
+    extended['service-cades-lt.p7s'] = Buffer.from(cadesByService.body.document!, 'base64');
+    const refused = async (body: Uint8Array | string, query: string, type: string, error: string) => {
+      const answer = await post(body, query, type, '/extend');
+      expect([answer.status, answer.body.error], JSON.stringify(answer.body)).toEqual([400, error]);
+    };
+    await refused(bT, '?level=B-X', 'application/pdf', 'BAD_REQUEST');
+    await refused(await onePagePdf('Chua ky'), '?level=B-LT', 'application/pdf', 'BAD_REQUEST'); // nothing signed to extend
+    await refused(
+      Buffer.from('%PDF-1.7\nkhông phải PDF\n'),
+      '?level=B-LT',
+      'application/pdf',
+      'UNKNOWN_FORMAT',
+    );
+    await refused(cadesT, '?level=B-LTA', 'application/octet-stream', 'BAD_REQUEST');
+    await refused('<a>xml</a>', '?level=B-LT', 'application/xml', 'UNKNOWN_FORMAT');
+    await refused(cadesT.subarray(0, 200), '?level=B-LT', 'application/octet-stream', 'NOT_DER');
+    // A time-stamping server that does not answer: 502, described, and the service goes on.
+    const deadTsa = await startVerifierService(['--roots', ca.caPemPath, '--tsa', 'http://127.0.0.1:9/tsa']);
+    try {
+      const response = await fetch(`${deadTsa.base}/extend?level=B-LTA`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/pdf' },
+        body: bT,
+      });
+      const body = (await response.json()) as object;
+      expect([response.status, body]).toMatchObject([502, { error: 'UPSTREAM_FAILED' }]);
+      expectDescribed(502, body, '/extend');
+      expect((await fetch(`${deadTsa.base}/health`)).status).toBe(200);
+    } finally {
+      deadTsa.stop();
+    }
 
     ca.set('ocsp', false);
     ca.set('crl', false);
     try {
       const served = ca.served.ocsp + ca.served.crl;
       const later = `?revocation=require&at=${new Date(Date.now() + 12 * 86_400_000).toISOString()}`;
+      for (const name of ['service-b-lta.pdf', 'service-cades-lt.p7s']) {
+        const answer = name.endsWith('.pdf')
+          ? await post(extended[name]!, later, 'application/pdf')
+          : await post(detached(extended[name]!), later);
+        expect(
+          answer.body.indication,
+          `${name}: ${JSON.stringify(answer.body.signatures?.map((s) => s.details))}`,
+        ).toBe('TOTAL-PASSED');
+      }
       const lta = await post(extended['b-lta.pdf']!, later, 'application/pdf');
       expect(lta.body.indication, JSON.stringify(lta.body.signatures?.map((s) => s.details))).toBe(
         'TOTAL-PASSED',
