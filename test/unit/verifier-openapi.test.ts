@@ -14,7 +14,7 @@ describe('the verifier OpenAPI description', () => {
   const schemas = api.components.schemas;
   const signature = schemas.Signature!.properties!;
 
-  it('is OpenAPI 3.1 with POST /verify (JSON, PDF, XML, octet-stream bodies) and GET /health', () => {
+  it('is OpenAPI 3.1 with POST /verify (JSON, PDF, XML, octet-stream bodies), POST /extend and GET /health', () => {
     expect(api.openapi).toBe('3.1.0');
     const verify = api.paths['/verify']!.post as unknown as {
       parameters: Array<{ name: string; schema: Schema }>;
@@ -30,6 +30,8 @@ describe('the verifier OpenAPI description', () => {
     expect(revocation.schema.enum).toEqual(['require', 'prefer', 'off']);
     for (const status of [200, 400, 413, 503])
       expect(responseSchema(api, '/verify', 'post', status)).toBeDefined();
+    for (const status of [200, 400, 413, 502, 503])
+      expect(responseSchema(api, '/extend', 'post', status)).toBeDefined();
     expect(responseSchema(api, '/health', 'get', 200)).toBeDefined();
   });
 
