@@ -16,6 +16,7 @@ packages=(
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots
   qpdf                          # qpdf --check judges the signed PDF corpus; builds object-stream test PDFs
   zip unzip binutils            # npm run package: extension zips, strip; the package tests unpack them
+  openjdk-17-jdk-headless php-cli php-curl  # run docs/clients' Java and PHP verifier clients (verifier-clients test)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 public class VerifyClient {
     public static void main(String[] args) throws Exception {
@@ -21,10 +23,12 @@ public class VerifyClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        // 200: the report ({"indication":"TOTAL-PASSED", "signatures":[{"signer":{"name":…,"mst":[…]}, …}]});
-        // 400/413/503: {"error":"…","message":"…"}. Parse with the JSON library the portal already uses.
+        // 200: the report ({"format":…,"indication":"TOTAL-PASSED", "signatures":[{"indication":…,"signer":{"name":…}}]});
+        // 400/413/503: {"error":"…","message":"…"}. Parse with the JSON library the portal already uses; without
+        // one, the document's indication is the report's FIRST "indication" (each signature has its own after it).
         System.out.println(response.statusCode() + " " + response.body());
-        boolean accepted = response.statusCode() == 200 && response.body().contains("\"indication\":\"TOTAL-PASSED\"");
+        Matcher indication = Pattern.compile("\"indication\":\"([A-Z-]+)\"").matcher(response.body());
+        boolean accepted = response.statusCode() == 200 && indication.find() && indication.group(1).equals("TOTAL-PASSED");
         System.exit(accepted ? 0 : 1);
     }
 }

@@ -4,13 +4,12 @@
  * reached through it; bad input gets a JSON 400/413 and the service keeps serving. The one-shot
  * CLI's exit codes and --json output too.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
@@ -19,13 +18,26 @@ import {
   attachSignatureTimestamp,
   signatureValue,
 } from '../../shared/cms/timestamp.js';
+import { readDss } from '../../shared/pdf/long-term.js';
+import { signXml } from '../../shared/xml/xmldsig.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { opensslCmsSign, selfSigned } from '../support/openssl.js';
 import { makeSoftwareIdentity } from '../support/software-signer.js';
+import { responseSchema, schemaErrors, verifierOpenApi } from '../support/openapi.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
 
-const KYSO = path.resolve('native-host/bin/kyso.js');
+const KYSO = KYSO_CLI;
+const openApi = verifierOpenApi();
+/** Every answer is what docs/verifier.md's OpenAPI says, field by field (what a Java/C#/PHP client is written from). */
+function expectDescribed(status: number, body: unknown, route = '/verify', method = 'post') {
+  expect(
+    schemaErrors(openApi, responseSchema(openApi, route, method, status), body),
+    JSON.stringify(body),
+  ).toEqual([]);
+}
 const content = Buffer.from('Đơn đề nghị — bản ký số\n');
 const digestOf = (data: Uint8Array) => createHash('sha256').update(data).digest();
 
@@ -34,6 +46,8 @@ interface Answer {
   body: {
     error?: string;
     indication?: string;
+    document?: string;
+    missing?: string[];
     format?: string;
     signatures?: Array<
       Record<string, unknown> & { subIndication?: string; signer?: { name: string; cccd?: string[] } }
@@ -47,7 +61,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
   let dir: string;
   let good: IssuedCertificate;
   let revoked: IssuedCertificate;
-  let service: ChildProcess;
+  let service: VerifierService;
   let base: string;
 
   const cmsBy = (who: IssuedCertificate, extra: { signingTime?: Date } = {}) =>
@@ -55,14 +69,21 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       { contentDigest: digestOf(content), digestAlgorithm: 'SHA-256', signerCertificate: who.der, ...extra },
       who.signer,
     );
-  const post = async (body: Uint8Array | string | object, query = '', type?: string): Promise<Answer> => {
+  const post = async (
+    body: Uint8Array | string | object,
+    query = '',
+    type?: string,
+    route = '/verify',
+  ): Promise<Answer> => {
     const json = typeof body === 'object' && !(body instanceof Uint8Array);
-    const response = await fetch(`${base}/verify${query}`, {
+    const response = await fetch(`${base}${route}${query}`, {
       method: 'POST',
       headers: { 'content-type': type ?? (json ? 'application/json' : 'application/octet-stream') },
       body: json ? JSON.stringify(body) : (body as string),
     });
-    return { status: response.status, body: (await response.json()) as Answer['body'] };
+    const answer = { status: response.status, body: (await response.json()) as Answer['body'] };
+    expectDescribed(answer.status, answer.body, route);
+    return answer;
   };
   const detached = (cms: Uint8Array, data: Uint8Array = content) => ({
     document: Buffer.from(cms).toString('base64'),
@@ -76,46 +97,49 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     revoked = ca.issue('/C=VN/O=Công ty Thu Hồi/CN=Công ty Thu Hồi/UID=MST:0108888888');
     ca.revoke(revoked);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
-    service = spawn(
-      process.execPath,
-      [
-        KYSO,
-        'verify',
-        '--serve',
-        '--port',
-        '0',
-        '--roots',
-        ca.caPemPath,
-        '--tsa-roots',
-        tsa.caPemPath,
-        '--max-bytes',
-        String(20 << 20),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: service.stdout! }).once('line', resolve);
-      service.once('exit', (code) => reject(new Error(`kyso verify --serve exited with ${code}`)));
-    });
-    base = /listening on (http:\/\/[^/]+)\/verify/.exec(line)![1]!;
+    service = await startVerifierService([
+      '--roots',
+      ca.caPemPath,
+      '--tsa-roots',
+      tsa.caPemPath,
+      '--max-bytes',
+      String(20 << 20),
+      '--tsa',
+      tsa.url,
+    ]);
+    base = service.base;
   }, 60_000);
   afterAll(async () => {
-    service?.kill('SIGTERM');
+    service?.stop();
     await Promise.all([ca.close(), tsa.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("a good detached CMS as JSON: TOTAL-PASSED with the signer and the evidence; the SDK's base64 as a raw body with no data: FORMAT_FAILURE", async () => {
+  it("a good detached CMS as JSON: TOTAL-PASSED with the signer and the evidence; an HTKK return as XML with what it covers; the SDK's base64 as a raw body with no data: FORMAT_FAILURE", async () => {
     const cms = await cmsBy(good);
     const ok = await post(detached(cms));
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ format: 'cms', indication: 'TOTAL-PASSED' });
+    // The document's fields before its signatures: a client without a JSON parser reads the first "indication".
+    expect(Object.keys(ok.body)).toEqual(['format', 'indication', 'valid', 'validationTime', 'signatures']);
     expect(ok.body.signatures![0]).toMatchObject({
       signer: { name: 'Nguyễn Văn Dịch Vụ', cccd: ['001199000555'] },
       revocation: { status: 'good', source: 'ocsp', origin: 'online' },
       timeSource: 'signed-attribute',
     });
     expect(ok.body.signatures![0]!.chain).toHaveLength(2);
+    const taxReturn = await signXml(
+      readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8'),
+      { profile: 'htkk', certificate: good.der },
+      good.signer,
+    );
+    const xml = await post(taxReturn, '?revocation=require', 'application/xml');
+    expect(xml.body).toMatchObject({ format: 'xml', indication: 'TOTAL-PASSED' });
+    expect(xml.body.signatures![0]).toMatchObject({
+      format: 'XMLDSig',
+      signer: { name: 'Nguyễn Văn Dịch Vụ' },
+      coverage: { wholeDocument: false, references: ['#_NODE_TO_SIGN'] },
+    });
     const noData = await post(Buffer.from(cms).toString('base64'), '', 'text/plain');
     expect(noData.body.signatures![0]).toMatchObject({
       indication: 'TOTAL-FAILED',
@@ -173,7 +197,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     // A time-stamp proving the signature was made after the certificate expired: the TSA's openssl runs
     // under faketime 20 days ahead (an `openssl` wrapper first on PATH while it answers).
     const wrapper = path.join(dir, 'faketime-bin');
-    const { mkdirSync, chmodSync } = await import('node:fs');
+    const { chmodSync } = await import('node:fs');
     mkdirSync(wrapper, { recursive: true });
     writeFileSync(path.join(wrapper, 'openssl'), '#!/bin/sh\nexec faketime -f +20d /usr/bin/openssl "$@"\n');
     chmodSync(path.join(wrapper, 'openssl'), 0o755);
@@ -282,13 +306,161 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     });
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ error: 'TOO_LARGE' });
+    expectDescribed(413, JSON.parse(big.body));
 
     expect((await fetch(`${base}/verify`)).status).toBe(405);
-    expect((await (await fetch(`${base}/health`)).json()) as object).toMatchObject({ status: 'ok' });
+    const health = (await (await fetch(`${base}/health`)).json()) as object;
+    expect(health).toMatchObject({ status: 'ok' });
+    expectDescribed(200, health, '/health', 'get');
     expect((await post(detached(cms))).body.indication).toBe('TOTAL-PASSED');
   }, 120_000);
 
-  it('the one-shot CLI: exit codes 0 / 1 / 3, a text summary and --json', async () => {
+  it('kyso verify --extend and POST /extend on already-signed files (PDF → B-LT and B-LTA, CMS → CAdES-LT; bad input 400); after the expiry with the CA down the service says TOTAL-PASSED, B-T INDETERMINATE', async () => {
+    const runKyso = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        // Asynchronously: the CA's responder and the TSA answer from this process.
+        const child = spawn(process.execPath, [KYSO, 'verify', ...args]);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const doc = await PDFDocument.create();
+    doc.addPage();
+    const bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url }, (digest) =>
+      signCades(
+        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: good.der, signingTime: null },
+        good.signer,
+      ),
+    );
+    const cadesT = await addSignatureTimestamp(await cmsBy(good), tsa.url);
+    writeFileSync(path.join(dir, 'b-t.pdf'), bT);
+    writeFileSync(path.join(dir, 'cades-t.p7s'), cadesT);
+    const extended: Record<string, Buffer> = {};
+    for (const [level, input, out] of [
+      ['B-LT', 'b-t.pdf', 'b-lt.pdf'],
+      ['B-LTA', 'b-t.pdf', 'b-lta.pdf'],
+      ['B-LT', 'cades-t.p7s', 'cades-lt.p7s'],
+    ] as const) {
+      const ran = await runKyso([
+        '--extend',
+        level,
+        path.join(dir, input),
+        '--out',
+        path.join(dir, out),
+        '--tsa',
+        tsa.url,
+        '--roots',
+        ca.caPemPath,
+      ]);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toContain(out.endsWith('.pdf') ? `PAdES ${level}` : 'CAdES-LT');
+      extended[out] = readFileSync(path.join(dir, out));
+      if (out.endsWith('.pdf'))
+        expect(extended[out].subarray(0, bT.length).equals(Buffer.from(bT))).toBe(true);
+    }
+    expect((await readDss(extended['b-lta.pdf']!)).ocsps).toHaveLength(1);
+    // The same through the service, for a backend in another language: POST /extend.
+    const extendedByService = await post(bT, '?level=B-LTA', 'application/pdf', '/extend');
+    expect(extendedByService.status, JSON.stringify(extendedByService.body)).toBe(200);
+    expect(extendedByService.body).toMatchObject({ format: 'pdf', level: 'B-LTA' });
+    expect(extendedByService.body.missing!.join(' ')).not.toMatch(/Dịch Vụ/); // the signer's OCSP answer was found
+    extended['service-b-lta.pdf'] = Buffer.from(extendedByService.body.document!, 'base64');
+    expect(extended['service-b-lta.pdf'].subarray(0, bT.length).equals(Buffer.from(bT))).toBe(true);
+    const cadesByService = await post(
+      { document: Buffer.from(cadesT).toString('base64') },
+      '?level=B-LT',
+      undefined,
+      '/extend',
+    );
+    expect(cadesByService.body).toMatchObject({ format: 'cms', level: 'B-LT' });
+    extended['service-cades-lt.p7s'] = Buffer.from(cadesByService.body.document!, 'base64');
+    const refused = async (body: Uint8Array | string, query: string, type: string, error: string) => {
+      const answer = await post(body, query, type, '/extend');
+      expect([answer.status, answer.body.error], JSON.stringify(answer.body)).toEqual([400, error]);
+    };
+    await refused(bT, '?level=B-X', 'application/pdf', 'BAD_REQUEST');
+    await refused(await onePagePdf('Chua ky'), '?level=B-LT', 'application/pdf', 'BAD_REQUEST'); // nothing signed to extend
+    await refused(
+      Buffer.from('%PDF-1.7\nkhông phải PDF\n'),
+      '?level=B-LT',
+      'application/pdf',
+      'UNKNOWN_FORMAT',
+    );
+    await refused(cadesT, '?level=B-LTA', 'application/octet-stream', 'BAD_REQUEST');
+    await refused('<a>xml</a>', '?level=B-LT', 'application/xml', 'UNKNOWN_FORMAT');
+    await refused(cadesT.subarray(0, 200), '?level=B-LT', 'application/octet-stream', 'NOT_DER');
+    // A time-stamping server that does not answer: 502, described, and the service goes on.
+    const deadTsa = await startVerifierService(['--roots', ca.caPemPath, '--tsa', 'http://127.0.0.1:9/tsa']);
+    try {
+      const response = await fetch(`${deadTsa.base}/extend?level=B-LTA`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/pdf' },
+        body: bT,
+      });
+      const body = (await response.json()) as object;
+      expect([response.status, body]).toMatchObject([502, { error: 'UPSTREAM_FAILED' }]);
+      expectDescribed(502, body, '/extend');
+      expect((await fetch(`${deadTsa.base}/health`)).status).toBe(200);
+    } finally {
+      deadTsa.stop();
+    }
+
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const served = ca.served.ocsp + ca.served.crl;
+      const later = `?revocation=require&at=${new Date(Date.now() + 12 * 86_400_000).toISOString()}`;
+      for (const name of ['service-b-lta.pdf', 'service-cades-lt.p7s']) {
+        const answer = name.endsWith('.pdf')
+          ? await post(extended[name]!, later, 'application/pdf')
+          : await post(detached(extended[name]!), later);
+        expect(
+          answer.body.indication,
+          `${name}: ${JSON.stringify(answer.body.signatures?.map((s) => s.details))}`,
+        ).toBe('TOTAL-PASSED');
+      }
+      const lta = await post(extended['b-lta.pdf']!, later, 'application/pdf');
+      expect(lta.body.indication, JSON.stringify(lta.body.signatures?.map((s) => s.details))).toBe(
+        'TOTAL-PASSED',
+      );
+      expect(lta.body.signatures!.map((s) => [s.kind, s.level ?? null])).toEqual([
+        ['signature', 'B-LTA'],
+        ['document-timestamp', null],
+      ]);
+      expect(lta.body.signatures![0]).toMatchObject({
+        timeSource: 'timestamp',
+        revocation: { status: 'good', origin: 'embedded' },
+        coverage: { wholeDocument: false, after: 'validation-data' },
+      });
+      expect(lta.body.signatures![1]).toMatchObject({
+        timestamp: { tsa: 'kyso Test Time-Stamping Authority' },
+        coverage: { wholeDocument: true },
+      });
+      const lt = await post(extended['b-lt.pdf']!, later, 'application/pdf');
+      expect(lt.body.indication).toBe('TOTAL-PASSED');
+      expect(lt.body.signatures![0]!.level).toBe('B-LT');
+      const cadesLt = await post(detached(extended['cades-lt.p7s']!), later);
+      expect(cadesLt.body.indication).toBe('TOTAL-PASSED');
+      expect(cadesLt.body.signatures![0]).toMatchObject({
+        level: 'B-LT',
+        revocation: { origin: 'embedded' },
+      });
+      expect(ca.served.ocsp + ca.served.crl).toBe(served); // everything came from the files
+      for (const answer of [await post(bT, later, 'application/pdf'), await post(detached(cadesT), later)])
+        expect(answer.body.signatures![0]).toMatchObject({
+          level: 'B-T',
+          indication: 'INDETERMINATE',
+          subIndication: 'OUT_OF_BOUNDS_NO_POE',
+        });
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+  }, 120_000);
+
+  it('the one-shot CLI: exit codes 0 / 1 / 3, a text summary, --json, --roots DIR, --revocation require|prefer|off', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
         execFile(process.execPath, [KYSO, 'verify', ...args], { encoding: 'utf8' }, (error, stdout) =>
@@ -315,5 +487,36 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     expect(untrusted.code).toBe(3);
     expect(untrusted.stdout).toMatch(/INDETERMINATE \/ NO_CERTIFICATE_CHAIN_FOUND/);
     expect((await run([path.join(dir, 'missing.pdf')])).code).toBe(2);
+
+    // --roots DIR (a directory of PEM/DER files) and --revocation require|prefer|off, with the CA's services down.
+    const rootsDir = path.join(dir, 'roots');
+    mkdirSync(rootsDir, { recursive: true });
+    writeFileSync(path.join(rootsDir, 'national-root.crt'), ca.caDer);
+    const withPolicy = (policy: string) =>
+      run([cmsFile, '--detached', dataFile, '--roots', rootsDir, '--revocation', policy, '--json']);
+    const online = await withPolicy('require');
+    expect(online.code, online.stdout).toBe(0);
+    expect(JSON.parse(online.stdout)).toMatchObject({ signatures: [{ revocation: { status: 'good' } }] });
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const required = await withPolicy('require');
+      expect(required.code).toBe(3);
+      expect(JSON.parse(required.stdout)).toMatchObject({
+        signatures: [{ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' }],
+      });
+      const preferred = await withPolicy('prefer');
+      expect(preferred.code).toBe(0);
+      expect(JSON.parse(preferred.stdout)).toMatchObject({
+        signatures: [{ details: [expect.stringMatching(/^warning: revocation not checked/)] }],
+      });
+      const off = await withPolicy('off');
+      expect(off.code).toBe(0);
+      expect(JSON.parse(off.stdout).signatures[0].revocation).toBeUndefined();
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+    expect((await withPolicy('sometimes')).code).toBe(2);
   }, 60_000);
 });

@@ -187,6 +187,7 @@ describe('signatures made by other tools', () => {
       expect(report.indication, `${name}: ${JSON.stringify(report.signatures.map((s) => s.details))}`).toBe(
         'TOTAL-PASSED',
       );
+      expect(report.signatures[0]!.coverage, name).toMatchObject({ wholeDocument: true, references: [''] });
       const changed = await verifyXmlSignature(signed.replace('1100000', '1100001'), checkOptions);
       expect(changed.indication, name).toBe('TOTAL-FAILED');
       expect(changed.signatures[0]!.subIndication, name).toMatch(/HASH_FAILURE|SIG_CRYPTO_FAILURE/);

@@ -177,6 +177,12 @@ describe('server-side verifier', () => {
     const report = await verifyXmlSignature(signed, options);
     expect(report.valid, JSON.stringify(report.signatures.map((s) => s.details))).toBe(true);
     expect(report.signatures[0]!.signer?.name).toBe('Phạm Thị Hợp Lệ');
+    // HTKK signs the HSoKhaiThue element by its id, not the whole file: the report says so.
+    const coverage = report.signatures[0]!.coverage!;
+    expect(coverage).toMatchObject({ wholeDocument: false, references: [expect.stringMatching(/^#./)] });
+    expect(signed).toContain(`id="${coverage.references![0]!.slice(1)}"`);
+    expect(coverage.coveredBytes).toBeGreaterThan(0);
+    expect(coverage.coveredBytes).toBeLessThan(coverage.fileBytes);
     const file = path.join(dir, 'tk.xml');
     writeFileSync(file, signed);
     const xmlsec = spawnSync(

@@ -11,7 +11,8 @@ export const VERIFY_USAGE = `Usage:
   kyso verify FILE [--detached DATA] [--roots DIR|PEM] [--tsa-roots DIR|PEM] [--intermediates DIR|PEM]
                    [--revocation require|prefer|off] [--offline] [--at ISO-TIME] [--json]
         FILE: a signed PDF, XML (HTKK, e-invoice) or CMS (DER, base64 or PEM; --detached: the signed data)
-  kyso verify --serve [--port N] [--host 127.0.0.1] [--max-bytes N] [--roots …]   HTTP: POST /verify → JSON report
+  kyso verify --serve [--port N] [--host 127.0.0.1] [--max-bytes N] [--roots …] [--tsa URL]
+        HTTP: POST /verify → JSON report; POST /extend?level=B-LT|B-LTA → the document made long-term
   kyso verify --extend B-LT|B-LTA FILE --out FILE [--tsa URL] [--roots …]   add long-term validation data
         (PDF: DSS, and a document time-stamp for B-LTA; CMS: CAdES-LT certificate and revocation values)
   Without --roots nothing is trusted: every chain is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
@@ -90,6 +91,7 @@ export async function runVerifyCli(
     const server = verifier.createVerifierService({
       verify: options,
       ...(maxBytes && { maxBodyBytes: maxBytes }),
+      ...(values.tsa && { extend: { tsaUrl: values.tsa } }),
     });
     await new Promise<void>((resolve) => server.listen(port, values.host, resolve));
     const address = server.address() as AddressInfo;
@@ -132,10 +134,17 @@ export async function runVerifyCli(
       process.stderr.write('XMLDSig has no long-term level here: extend PDFs (PAdES) or CMS (CAdES)\n');
       return 2;
     }
-    const result =
-      format === 'pdf'
-        ? await verifier.extendPdf(document, level, extendOptions)
-        : await verifier.extendCms(document, extendOptions);
+    let result;
+    try {
+      result =
+        format === 'pdf'
+          ? await verifier.extendPdf(document, level, extendOptions)
+          : await verifier.extendCms(document, extendOptions);
+    } catch (error) {
+      // Bad input: 2; the time-stamping server failed: 1. Either way one line, not a stack.
+      process.stderr.write(`${(error as Error).message}\n`);
+      return error instanceof verifier.InputError ? 2 : 1;
+    }
     writeFileSync(values.out, 'pdf' in result ? result.pdf : result.cms);
     for (const line of result.missing) process.stderr.write(`warning: no revocation evidence for ${line}\n`);
     print(`${values.out}: ${format === 'pdf' ? `PAdES ${level}` : 'CAdES-LT'}`);

@@ -39,7 +39,7 @@ export type Problem =
   | 'REVOCATION_UNKNOWN';
 
 /** Each problem's result, most decisive first: the first problem in this order sets the indication. */
-const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
+export const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
   ['MALFORMED', 'TOTAL-FAILED', 'FORMAT_FAILURE'],
   ['DIGEST_MISMATCH', 'TOTAL-FAILED', 'HASH_FAILURE'],
   ['SIGNATURE_INVALID', 'TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'],
@@ -81,16 +81,19 @@ export interface SignerIdentity {
   certificate: Uint8Array;
 }
 
+/** What a PAdES or XMLDSig signature covers of its document. */
 export interface Coverage {
-  /** Bytes of the file this signature's ByteRange covers (from 0, minus /Contents). */
+  /** PAdES: bytes of the file its ByteRange covers (from 0, minus /Contents); XMLDSig: the canonical bytes its references digest. */
   coveredBytes: number;
   fileBytes: number;
-  /** The signature covers the whole file. */
+  /** PAdES: the signature covers the whole file; XMLDSig: a reference is URI="" (the whole document but the signature). */
   wholeDocument: boolean;
   /** Bytes appended after the covered revision. */
   bytesAfter: number;
   /** What those bytes are: nothing, only long-term validation data (DSS, document time-stamps), later signatures, or other changes. */
   after: 'none' | 'validation-data' | 'later-signatures' | 'other';
+  /** XMLDSig: the references' URIs ('' for the whole document, '#id' for one element: read the data from it only). */
+  references?: string[];
 }
 
 export interface SignatureReport {
@@ -109,7 +112,7 @@ export interface SignatureReport {
   /** From the time-stamp when there is one, else the signed attribute, the PDF's /M or the invoice's SigningTime. */
   signingTime?: Date;
   timeSource?: 'timestamp' | 'signed-attribute' | 'claimed';
-  /** PAdES. */
+  /** PAdES and XMLDSig (a CMS covers the content it is verified with). */
   coverage?: Coverage;
   /** @deprecated use coverage.coveredBytes */
   coveredBytes?: number;

@@ -1,6 +1,7 @@
 /**
  * The verifier as an HTTP service, for backends in any language (Java, .NET, PHP): one POST with
- * the document (and the detached data) → the JSON report. Bodies are size-limited (413), bad input
+ * the document (and the detached data) → the JSON report; POST /extend → the document with
+ * long-term validation data (B-LT, B-LTA, CAdES-LT). Bodies are size-limited (413), bad input
  * is a JSON 400, and the number of verifications in flight is bounded (503 when full): the service
  * keeps serving whatever it is sent. Described in docs/verifier.md (OpenAPI).
  */
@@ -9,7 +10,9 @@ import { InputError } from './cms.js';
 import type { VerifyOptions } from './judge.js';
 import { reportToJson } from './report.js';
 import type { RevocationPolicy } from './revocation.js';
+import { KysoError } from '../../shared/protocol/errors.js';
 import { detectFormat, verifyDocument } from './document.js';
+import { extendCms, extendPdf, type ExtendOptions } from './extend.js';
 
 export interface ServiceOptions {
   verify: VerifyOptions;
@@ -19,17 +22,23 @@ export interface ServiceOptions {
   concurrency?: number;
   /** Verifications accepted (running + waiting) before answering 503; default 256. */
   maxQueued?: number;
+  /** POST /extend: the TSA for B-LTA (and CAdES-LT of a CMS without a signature time-stamp), certificates to complete chains (the roots and intermediates are added). */
+  extend?: ExtendOptions;
 }
 
-export type ServiceErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_DER'
-  | 'UNKNOWN_FORMAT'
-  | 'TOO_LARGE'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'BUSY'
-  | 'INTERNAL';
+/** The `error` of a non-200 answer (the OpenAPI in docs/verifier.md lists the same). */
+export const SERVICE_ERROR_CODES = [
+  'BAD_REQUEST',
+  'NOT_DER',
+  'UNKNOWN_FORMAT',
+  'TOO_LARGE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'BUSY',
+  'INTERNAL',
+  'UPSTREAM_FAILED',
+] as const;
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
 
 const DEFAULT_MAX_BODY = 50 << 20;
 
@@ -124,7 +133,12 @@ export function createVerifierService(options: ServiceOptions): Server {
     waiting.shift()?.();
   };
 
-  async function verify(req: IncomingMessage, res: ServerResponse, url: URL) {
+  /** One POST: bounded in number and size, the body parsed, `work` run in a slot; input errors are 400s. */
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    work: (request: VerifyRequest) => Promise<object>,
+  ) {
     if (accepted >= maxQueued) {
       req.resume();
       res.setHeader('retry-after', '1');
@@ -135,42 +149,82 @@ export function createVerifierService(options: ServiceOptions): Server {
       const body = await readBody(req, maxBody);
       if (!body) return fail(res, 413, 'TOO_LARGE', `the body is larger than ${maxBody} bytes`);
       const request = parseRequest(req, body);
-      const verifyOptions = requestOptions(url, options.verify);
       await slot();
       try {
-        const format = detectFormat(request.document);
-        const report = await verifyDocument(request.document, {
-          ...verifyOptions,
-          ...(request.detached && { detached: request.detached }),
-        });
-        sendJson(res, 200, { format, ...(reportToJson(report) as object) });
+        sendJson(res, 200, await work(request));
       } finally {
         release();
       }
     } catch (error) {
       if (error instanceof InputError)
         return fail(res, 400, error.code === 'TOO_LARGE' ? 'BAD_REQUEST' : error.code, error.message);
-      return fail(res, 500, 'INTERNAL', 'the document could not be verified');
+      // The time-stamping server (B-LTA, CAdES-LT) did not answer, or answered wrongly.
+      if (error instanceof KysoError && (error.code === 'TIMESTAMP_FAILED' || error.code === 'TIMEOUT'))
+        return fail(res, 502, 'UPSTREAM_FAILED', error.message);
+      return fail(res, 500, 'INTERNAL', 'the document could not be processed');
     } finally {
       accepted--;
     }
   }
 
+  const verify = (url: URL) => async (request: VerifyRequest) => {
+    const verifyOptions = requestOptions(url, options.verify);
+    const report = await verifyDocument(request.document, {
+      ...verifyOptions,
+      ...(request.detached && { detached: request.detached }),
+    });
+    return { format: detectFormat(request.document), ...(reportToJson(report) as object) };
+  };
+
+  /** ?level=B-LT|B-LTA: a signed PDF → B-LT/B-LTA; a CMS → CAdES-LT (level B-LT). */
+  const extend = (url: URL) => async (request: VerifyRequest) => {
+    const level = url.searchParams.get('level');
+    if (level !== 'B-LT' && level !== 'B-LTA') throw new InputError('level must be B-LT or B-LTA');
+    const format = detectFormat(request.document);
+    if (format === 'xml')
+      throw new InputError('XMLDSig has no long-term level here: a PDF or a CMS', 'UNKNOWN_FORMAT');
+    if (format === 'cms' && level !== 'B-LT') throw new InputError('a CMS extends to CAdES-LT: level=B-LT');
+    const extendOptions: ExtendOptions = {
+      ...(options.extend?.tsaUrl && { tsaUrl: options.extend.tsaUrl }),
+      certificates: [
+        ...(options.extend?.certificates ?? []),
+        ...options.verify.trustedRoots,
+        ...(options.verify.intermediates ?? []),
+      ],
+    };
+    const result =
+      format === 'pdf'
+        ? await extendPdf(request.document, level, extendOptions)
+        : await extendCms(request.document, extendOptions);
+    return {
+      format,
+      level,
+      document: Buffer.from('pdf' in result ? result.pdf : result.cms).toString('base64'),
+      missing: result.missing,
+    };
+  };
+
+  const routes: Record<string, (url: URL) => (request: VerifyRequest) => Promise<object>> = {
+    '/verify': verify,
+    '/extend': extend,
+  };
+
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/health')
       return sendJson(res, 200, { status: 'ok', running, waiting: waiting.length });
-    if (url.pathname !== '/verify') {
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    if (!route) {
       req.resume();
-      return fail(res, 404, 'NOT_FOUND', 'POST /verify');
+      return fail(res, 404, 'NOT_FOUND', 'POST /verify or /extend');
     }
     if (req.method !== 'POST') {
       req.resume();
       res.setHeader('allow', 'POST');
-      return fail(res, 405, 'METHOD_NOT_ALLOWED', 'POST /verify');
+      return fail(res, 405, 'METHOD_NOT_ALLOWED', `POST ${url.pathname}`);
     }
-    verify(req, res, url).catch(() => {
-      if (!res.headersSent) fail(res, 500, 'INTERNAL', 'the document could not be verified');
+    handle(req, res, route(url)).catch(() => {
+      if (!res.headersSent) fail(res, 500, 'INTERNAL', 'the document could not be processed');
     });
   });
 }

@@ -72,12 +72,17 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     try {
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error('signature does not verify');
-      report.details.push(
-        `signed: ${signed
-          .getReferences()
-          .map((r) => r.uri || '(whole document)')
-          .join(', ')}`,
-      );
+      const references = signed.getReferences();
+      report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
+      // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
+      report.coverage = {
+        coveredBytes: signed.getSignedReferences().reduce((sum, c) => sum + Buffer.byteLength(c), 0),
+        fileBytes: Buffer.byteLength(xml),
+        wholeDocument: references.some((r) => !r.uri),
+        bytesAfter: 0,
+        after: 'none',
+        references: references.map((r) => r.uri),
+      };
     } catch (error) {
       const message = (error as Error).message;
       addProblem(

@@ -1,0 +1,28 @@
+/** `kyso verify --serve` run by the built CLI as its own process on a free port, as a portal deploys it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from './paths.js';
+
+export const KYSO_CLI = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
+
+export interface VerifierService {
+  /** http://127.0.0.1:PORT (POST `${base}/verify`). */
+  base: string;
+  process: ChildProcess;
+  stop(): void;
+}
+
+/** `args`: the options after `kyso verify --serve --port 0` (--roots …). */
+export async function startVerifierService(args: string[]): Promise<VerifierService> {
+  const child = spawn(process.execPath, [KYSO_CLI, 'verify', '--serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`kyso verify --serve exited with ${code}`)));
+  });
+  const base = /listening on (http:\/\/[^/]+)\/verify/.exec(line)?.[1];
+  if (!base) throw new Error(`kyso verify --serve said: ${line}`);
+  return { base, process: child, stop: () => void child.kill('SIGTERM') };
+}
