@@ -193,6 +193,7 @@ export const MESSAGES = {
     short_htkk: 'XML tờ khai thuế',
     short_xml: 'XML',
     short_einvoice: 'XML hoá đơn',
+    options_chooseFile: 'Chọn tệp PNG…',
   },
   en: {
     title: 'Signature request',
@@ -384,6 +385,7 @@ export const MESSAGES = {
     short_htkk: 'Tax return XML',
     short_xml: 'XML',
     short_einvoice: 'E-invoice XML',
+    options_chooseFile: 'Choose a PNG file…',
   },
 } satisfies Record<Language, Record<string, string>>;
 
