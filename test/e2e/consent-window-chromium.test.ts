@@ -32,6 +32,7 @@ import {
   shownDespiteHidden,
   accessibleDescription,
   ringSeen,
+  lowContrastText,
 } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
@@ -60,6 +61,9 @@ async function checkState(
   if (await page.$eval('#unusable', (el) => !(el as HTMLElement).hidden)) {
     await page.$eval('#unusable', (el) => ((el as HTMLDetailsElement).open = true));
     expect(await axeViolations(page), `${name}: axe, unusable certificates shown`).toEqual([]);
+    expect(await lowContrastText(page, '#unusable-certificates'), `${name}: unusable rows' contrast`).toEqual(
+      [],
+    );
     expect(await textsNotIn(page, lang), `${name}: unusable certificates' words`).toEqual([]);
     await page.$eval('#unusable', (el) => ((el as HTMLDetailsElement).open = false));
   }

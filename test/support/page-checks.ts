@@ -299,7 +299,10 @@ export async function focusRings(page: Page, maxStops = 40): Promise<FocusRing[]
       if (ring) rings.push(ring);
     }
   } finally {
-    await page.evaluate((el) => (el as HTMLElement | null)?.focus({ preventScroll: true }), before);
+    await page.evaluate((el) => {
+      if (el && el !== document.body) (el as HTMLElement).focus({ preventScroll: true });
+      else (document.activeElement as HTMLElement | null)?.blur();
+    }, before);
     await before.dispose();
   }
   return rings;
@@ -315,4 +318,47 @@ export async function accessibleDescription(page: Page, selector: string): Promi
   } finally {
     await element.dispose();
   }
+}
+
+/**
+ * Text under `selector` whose colour has less than `minimum` contrast with its background. axe
+ * leaves out the labels of disabled controls (WCAG exempts inactive components), yet a disabled
+ * certificate's row carries the only reason it cannot sign: it must be readable all the same.
+ */
+export function lowContrastText(page: Page, selector: string, minimum = 4.5): Promise<string[]> {
+  return page.evaluate(
+    (selector, minimum) => {
+      const rgba = (colour: string) => (colour.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = (colour: number[]) => {
+        const [r, g, b] = colour.slice(0, 3).map((v) => {
+          const c = v / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const low: string[] = [];
+      for (const root of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const parent = node.parentElement;
+          if (!node.textContent?.trim() || !parent || parent.getClientRects().length === 0) continue;
+          const style = getComputedStyle(parent);
+          let behind = [255, 255, 255];
+          for (let el: HTMLElement | null = parent; el; el = el.parentElement) {
+            const colour = rgba(getComputedStyle(el).backgroundColor);
+            if (colour.length === 3 || (colour[3] ?? 1) > 0) {
+              behind = colour;
+              break;
+            }
+          }
+          const [light, dark] = [luminance(rgba(style.color)), luminance(behind)].sort((a, b) => b - a);
+          const ratio = (light! + 0.05) / (dark! + 0.05);
+          if (ratio < minimum) low.push(`"${node.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}:1`);
+        }
+      }
+      return low;
+    },
+    selector,
+    minimum,
+  );
 }
