@@ -7,7 +7,9 @@ import {
   atEachViewport,
   axeViolations,
   focused,
+  focusRings,
   layout,
+  ringSeen,
   shownDespiteHidden,
   textsNotIn,
 } from '../support/page-checks.js';
@@ -55,6 +57,9 @@ describe('PIN pad', () => {
       expect((await layout(consent, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
       expect(await shownDespiteHidden(consent)).toEqual([]);
       expect(await textsNotIn(consent, 'vi')).toEqual([]);
+      const rings = await focusRings(consent);
+      expect(rings.map((ring) => ring.element)).toContain('sign');
+      for (const ring of rings) expect(ringSeen(ring), JSON.stringify(ring)).toBe(true);
       await atEachViewport(consent, async (viewport) => {
         const measured = await layout(consent, ['#sign', '#cancel']);
         expect(measured.horizontalScroll, viewport.name).toBe(false);
