@@ -28,17 +28,50 @@ import {
   layout,
   textsNotIn,
   characterLefts,
+  focusRings,
+  shownDespiteHidden,
+  accessibleDescription,
+  ringSeen,
+  lowContrastText,
 } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
+import { sdkCall as startSdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { usePortalTab } from '../support/portal-tab.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 
-/** axe, text size, Sign/Cancel on screen and no sideways scrolling at every size and zoom; then a screenshot. */
-async function checkState(page: Page, name: string, onScreen: string[]): Promise<void> {
+/**
+ * axe (also with the certificates that cannot sign unfolded), text size, one language, `[hidden]`
+ * hidden, a focus ring of ≥ 3:1 on every control Tab reaches, Sign/Cancel on screen and no
+ * sideways scrolling at every size and zoom; then screenshots.
+ */
+async function checkState(
+  page: Page,
+  name: string,
+  onScreen: string[],
+  lang: 'en' | 'vi' = 'en',
+): Promise<void> {
   expect(await axeViolations(page), `${name}: axe`).toEqual([]);
   expect((await layout(page, [])).bodyFontPx, `${name}: body font`).toBeGreaterThanOrEqual(15);
+  expect(await shownDespiteHidden(page), `${name}: [hidden] elements drawn`).toEqual([]);
+  expect(await textsNotIn(page, lang), `${name}: words not in ${lang}`).toEqual([]);
+  // The unusable certificates' rows carry the only reason they cannot sign: unfolded, they too must pass (contrast).
+  if (await page.$eval('#unusable', (el) => !(el as HTMLElement).hidden)) {
+    await page.$eval('#unusable', (el) => ((el as HTMLDetailsElement).open = true));
+    expect(await axeViolations(page), `${name}: axe, unusable certificates shown`).toEqual([]);
+    expect(await lowContrastText(page, '#unusable-certificates'), `${name}: unusable rows' contrast`).toEqual(
+      [],
+    );
+    expect(await textsNotIn(page, lang), `${name}: unusable certificates' words`).toEqual([]);
+    await page.$eval('#unusable', (el) => ((el as HTMLDetailsElement).open = false));
+  }
+  await page.waitForSelector('body[data-armed="true"]', { timeout: 20_000 }); // keys count once the window is armed
+  const rings = await focusRings(page);
+  expect(rings.length, `${name}: controls reached by Tab`).toBeGreaterThan(1);
+  for (const ring of rings)
+    expect(ringSeen(ring), `${name}: focus ring of ${ring.element}: ${JSON.stringify(ring)}`).toBe(true);
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, `state-${name}`, { fullPage: false });
   await atEachViewport(page, async (viewport, where) => {
@@ -110,6 +143,9 @@ describe('the consent window as people use it (Chromium)', () => {
     const origin = new URL(portal.session.demo.url).origin;
     expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).innerText)).toContain(origin);
     expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('true');
+    await consent.waitForSelector('body[data-armed="true"]', { timeout: 20_000 });
+    // Focusable while it cannot sign, and a screen reader hears why.
+    expect(await accessibleDescription(consent, '#sign')).toBe('Choose a certificate before signing.');
     await consent.click('#sign');
     expect(await consent.$eval('#status', (el) => el.textContent)).toBe(
       'Choose a certificate before signing.',
@@ -117,8 +153,11 @@ describe('the consent window as people use it (Chromium)', () => {
     await checkState(consent, 'single-digest', ['#sign', '#cancel']);
 
     await consent.click('input[name="certificate"][value$="/02"]');
+    expect(await accessibleDescription(consent, '#sign')).toBe('Type the PIN before signing.');
     await consent.type('#pin', '000000');
-    await consent.click('#sign');
+    expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('false');
+    expect(await accessibleDescription(consent, '#sign')).toBeFalsy();
+    await consent.keyboard.press('Enter'); // from the PIN field, as a person does
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true, timeout: 20_000 });
     expect(await focused(consent)).toBe('pin');
     expect(
@@ -179,6 +218,94 @@ describe('the consent window as people use it (Chromium)', () => {
     await checkState(consent, 'pdf', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
+  it('at 200 % zoom with the keyboard alone: a PDF paged through and signed, never scrolling sideways, the focused control in view at each step (pdfsig)', async () => {
+    const pdf = await threePagePdf();
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      startSdkCall(portal.page, 'signPdf', {
+        pdf,
+        description: 'Biên bản đọc ở 200 %',
+        name: 'bien-ban-200.pdf',
+      }),
+    );
+    // 200 % of the 480 × 720 window: 240 × 360 CSS px at 2 device pixels each.
+    await consent.setViewport({ width: 240, height: 360, deviceScaleFactor: 2 });
+    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+    await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
+    /** The focused control is `expected`, wholly in the window and not under the action bar; Sign is on screen; nothing scrolls sideways. */
+    const step = async (expected: string | RegExp, what: string) => {
+      expect(await focused(consent), what).toMatch(expected);
+      const seen = await consent.evaluate(() => {
+        const box = document.activeElement!.getBoundingClientRect();
+        const bar = document.querySelector('#action-bar')!;
+        const barTop = bar.getBoundingClientRect().top;
+        const bottom = bar.contains(document.activeElement) ? innerHeight : barTop;
+        return box.top >= 0 && box.left >= 0 && box.right <= innerWidth && box.bottom <= bottom;
+      });
+      expect(seen, `${what}: focused control in view`).toBe(true);
+      const measured = await layout(consent, ['#sign', '#cancel']);
+      expect(measured.horizontalScroll, `${what}: ${measured.wide.join(', ')}`).toBe(false);
+      expect(
+        measured.inside['#sign'] && measured.inside['#cancel'],
+        `${what}: Sign and Cancel on screen`,
+      ).toBe(true);
+    };
+    try {
+      // The window opens on what is asked, the focus on the certificates (not in the PIN field).
+      expect(await focused(consent)).toMatch(/^certificate-\d+$/);
+      // Back to the pages: each one read, the focus never lost when a button runs out of pages.
+      await consent.keyboard.down('Shift');
+      await consent.keyboard.press('Tab');
+      await consent.keyboard.up('Shift');
+      await step('page-next', 'Shift+Tab from the certificates');
+      await consent.keyboard.press('Enter');
+      await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
+      await step('page-next', 'page 2');
+      await consent.keyboard.press('Enter');
+      await consent.waitForSelector('#preview[data-page="3"][data-rendered="true"]', { timeout: 20_000 });
+      await step('page-previous', 'page 3: "next" has run out, the focus is on "previous"');
+      expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe(
+        'You have looked at 3 of 3 pages.',
+      );
+      await screenshot(consent, 'keyboard-zoom-200-page-3', { fullPage: false });
+      await consent.keyboard.press('Tab');
+      await step(/^certificate-\d+$/, 'Tab from the pages');
+      let chosen = '';
+      for (let i = 0; i < 6 && !chosen.endsWith('/02'); i++) {
+        await consent.keyboard.press('ArrowDown');
+        chosen = await consent.$eval('input[name="certificate"]:checked', (el) => el.value).catch(() => '');
+        await step(/^certificate-\d+$/, 'arrows in the certificates');
+      }
+      expect(chosen).toMatch(/\/02$/);
+      await consent.keyboard.press('Tab');
+      await step('unusable-summary', 'Tab past the certificates');
+      await consent.keyboard.press('Tab');
+      await step('pin', 'Tab to the PIN');
+      await consent.keyboard.type(portal.session.token.pin);
+      await consent.keyboard.press('Tab');
+      await step('sign', 'Tab to Sign');
+      expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('false');
+      await screenshot(consent, 'keyboard-zoom-200-sign', { fullPage: false });
+    } catch (error) {
+      await clickClosingWindow(consent, '#cancel').catch(() => undefined);
+      await sdkOutcome(portal.page);
+      throw error;
+    }
+    await consent.keyboard.press('Enter').catch(() => undefined); // the window closes once signed
+    const result = await sdkOutcome(portal.page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-zoom-pdf-'));
+    try {
+      const report = pdfsig(
+        writePdf(dir, 'signed.pdf', Buffer.from(result.pdf, 'base64')),
+        makeNssDb(dir, [portal.session.token.caPem]),
+      );
+      expect(report.signatures, report.output).toHaveLength(1);
+      expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('warnings before the PIN: a PDF with JavaScript and an attachment (its name shown as the document’s words); the certify option said', async () => {
@@ -422,9 +549,16 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await textsNotIn(options, 'en')).toEqual([]);
     expect(await axeViolations(options)).toEqual([]);
     expect((await layout(options, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
+    expect(await shownDespiteHidden(options)).toEqual([]);
+    const rings = await focusRings(options);
+    expect(rings.length).toBeGreaterThan(5);
+    for (const ring of rings) expect(ringSeen(ring), JSON.stringify(ring)).toBe(true);
     await atEachViewport(options, async (viewport) => {
       expect((await layout(options, [])).horizontalScroll, viewport.name).toBe(false);
     });
+    await options.setViewport({ width: 240, height: 360, deviceScaleFactor: 2 });
+    await screenshot(options, 'options-en-zoom-200', { fullPage: false });
+    await options.setViewport(null);
     await screenshot(options, 'options-en');
     await options.close();
   });
@@ -498,8 +632,12 @@ describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietname
       'Không tìm thấy chứng thư số nào. Hãy cắm USB token.',
     );
     expect(await focused(consent)).toBe('retry');
+    // Focus on Retry announces why: the no-token message is its description.
+    expect(await accessibleDescription(consent, '#retry')).toBe(
+      'Không tìm thấy chứng thư số nào. Hãy cắm USB token.',
+    );
     expect(await textsNotIn(consent, 'vi')).toEqual([]);
-    await checkState(consent, 'no-token', ['#sign', '#cancel']);
+    await checkState(consent, 'no-token', ['#sign', '#cancel'], 'vi');
     // Retry asks the token again, and comes back to the same place.
     await clickInView(consent, '#retry');
     await consent.waitForSelector('body[data-state="ready"] #retry:not([hidden])', { timeout: 20_000 });
@@ -516,6 +654,10 @@ describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietname
     expect(await options.$eval('h1', (el) => el.textContent)).toBe('kyso — Tuỳ chọn');
     expect(await textsNotIn(options, 'vi')).toEqual([]);
     expect(await axeViolations(options)).toEqual([]);
+    expect((await layout(options, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
+    await atEachViewport(options, async (viewport) => {
+      expect((await layout(options, [])).horizontalScroll, viewport.name).toBe(false);
+    });
     await screenshot(options, 'options-vi');
     await options.close();
   });

@@ -64,6 +64,8 @@ describe('options page', () => {
     await options.type('#module-path', '/etc/passwd');
     await options.click('#add-module');
     await options.waitForSelector('#module-status[data-code="BAD_REQUEST"]', { timeout: 20_000 });
+    // The refusal is tied to the field (and announced by the status line it points to).
+    await options.waitForSelector('#module-path[aria-invalid="true"][aria-describedby="module-status"]');
 
     await options.click(`#modules li[data-path="${vendorModule}"] .remove-module`);
     await options.waitForFunction(
@@ -88,11 +90,19 @@ describe('options page', () => {
     await options.click('#save-tsa');
     await options.waitForSelector('#tsa-status[data-saved="false"]');
     expect(await stored('tsaUrl')).toBeUndefined();
+    expect(
+      await options.$eval('#tsa-url', (el) => [
+        el.getAttribute('aria-invalid'),
+        el.getAttribute('aria-describedby'),
+      ]),
+    ).toEqual(['true', 'tsa-status']);
+    expect(await options.$eval('#tsa-status', (el) => el.getAttribute('role'))).toBe('status');
     await options.click('#tsa-url', { clickCount: 3 });
     await options.type('#tsa-url', 'http://tsa.example.vn/tsr');
     await options.click('#save-tsa');
     await options.waitForSelector('#tsa-status[data-saved="true"]');
     expect(await stored('tsaUrl')).toBe('http://tsa.example.vn/tsr');
+    expect(await options.$eval('#tsa-url', (el) => el.hasAttribute('aria-invalid'))).toBe(false);
 
     await options.select('#consent-timeout', '600');
     await expect.poll(() => stored('consentTimeoutSeconds')).toBe(600);

@@ -3,7 +3,16 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { atEachViewport, axeViolations, focused, layout } from '../support/page-checks.js';
+import {
+  atEachViewport,
+  axeViolations,
+  focused,
+  focusRings,
+  layout,
+  ringSeen,
+  shownDespiteHidden,
+  textsNotIn,
+} from '../support/page-checks.js';
 import { screenshot } from '../support/screenshots.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { startPortalSession } from '../support/portal-session.js';
@@ -46,12 +55,20 @@ describe('PIN pad', () => {
       expect(reached.has('sign')).toBe(true);
       expect(await axeViolations(consent)).toEqual([]);
       expect((await layout(consent, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
+      expect(await shownDespiteHidden(consent)).toEqual([]);
+      expect(await textsNotIn(consent, 'vi')).toEqual([]);
+      const rings = await focusRings(consent);
+      expect(rings.map((ring) => ring.element)).toContain('sign');
+      for (const ring of rings) expect(ringSeen(ring), JSON.stringify(ring)).toBe(true);
       await atEachViewport(consent, async (viewport) => {
-        const measured = await layout(consent, ['#sign', '#pin-on-device']);
+        const measured = await layout(consent, ['#sign', '#cancel']);
         expect(measured.horizontalScroll, viewport.name).toBe(false);
-        expect(measured.inside['#sign'], viewport.name).toBe(true);
+        expect(measured.inside['#sign'] && measured.inside['#cancel'], viewport.name).toBe(true);
       });
       await screenshot(consent, 'consent-pin-pad', { fullPage: false });
+      await consent.setViewport({ width: 240, height: 360, deviceScaleFactor: 2 });
+      await screenshot(consent, 'consent-pin-pad-zoom-200', { fullPage: false });
+      await consent.setViewport(null);
       await clickClosingWindow(consent, '#sign');
       const result = await sdkOutcome(page);
       expect(result.ok, JSON.stringify(result)).toBe(true);

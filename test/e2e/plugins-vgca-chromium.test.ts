@@ -35,6 +35,29 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import {
+  atEachViewport,
+  axeViolations,
+  layout,
+  shownDespiteHidden,
+  textsNotIn,
+} from '../support/page-checks.js';
+import { screenshot } from '../support/screenshots.js';
+
+/** kyso's prompt window read as the consent window is: axe, ≥ 15 px text, one language, no sideways scrolling at any size or zoom. */
+async function expectReadablePrompt(prompt: Page, name: string): Promise<void> {
+  // The VGCA emulation asks in Vietnamese, as the plugin it stands in for (the portal's language wins over the browser's).
+  expect(await prompt.$eval('html', (el) => el.lang)).toBe('vi');
+  expect(await axeViolations(prompt), `${name}: axe`).toEqual([]);
+  expect((await layout(prompt, [])).bodyFontPx, `${name}: body font`).toBeGreaterThanOrEqual(15);
+  expect(await shownDespiteHidden(prompt), `${name}: [hidden] drawn`).toEqual([]);
+  expect(await textsNotIn(prompt, 'vi'), `${name}: words not in Vietnamese`).toEqual([]);
+  await atEachViewport(prompt, async (viewport) => {
+    const measured = await layout(prompt, []);
+    expect(measured.horizontalScroll, `${name} at ${viewport.name}: ${measured.wide.join(', ')}`).toBe(false);
+  });
+  await screenshot(prompt, name, { fullPage: false });
+}
+import {
   expectSignedFilesUploaded,
   expectUploadedPdfSigned,
   expectVgcaHashSignature,
@@ -417,6 +440,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     };
     const cancelled = await promptAfter(() => page.click('#btn-certinfo'));
     expect(await cancelled.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
+    await expectReadablePrompt(cancelled, 'plugin-prompt-share-certificate');
     await clickClosingWindow(cancelled, '#cancel');
     const refused = await raw(page);
     expect(refused).toMatchObject({ Status: 1, ErrorCode: 'USER_CANCELLED' });
@@ -503,11 +527,14 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const prompt = await target.asPage();
     await prompt.waitForSelector('body[data-state="ready"][data-mode="pick-file"]', { timeout: 20_000 });
     expect(await prompt.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
+    await expectReadablePrompt(prompt, 'plugin-prompt-pick-file');
+    expect(await prompt.$eval('#file-name', (el) => el.textContent)).toBe('Chưa chọn tệp nào.');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
     writeFileSync(path.join(dir, 'to-trinh.pdf'), pdf);
     const input = (await prompt.$('#file')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(path.join(dir, 'to-trinh.pdf'));
     await prompt.waitForSelector('#pick:not([disabled])');
+    expect(await prompt.$eval('#file-name', (el) => el.textContent)).toBe('to-trinh.pdf');
     const consent = await consentWindowAfter(session.browser, () => clickClosingWindow(prompt, '#pick'));
     expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('to-trinh.pdf');
     await consent.click('input[name="certificate"][value$="/01"]');

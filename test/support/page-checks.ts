@@ -139,20 +139,32 @@ export function focused(page: Page): Promise<string> {
 export async function textsNotIn(page: Page, lang: 'vi' | 'en'): Promise<string[]> {
   const texts: string[] = await page.evaluate(() => {
     const skip =
-      '.page-text, .data, code, #origin, .holder, .meta, .control-mark, #fingerprint, #list-range, .item-number, #page-position, option, [aria-hidden="true"], script, style';
+      '.page-text, .data, code, #origin, .holder, .control-mark, #fingerprint, #list-range, .item-number, #page-position, option, [aria-hidden="true"], script, style';
     const found: string[] = [];
+    const shown = (el: HTMLElement) =>
+      (el.offsetParent !== null || getComputedStyle(el).position === 'fixed') && !el.closest('[hidden]');
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent?.trim();
       const parent = node.parentElement;
       if (!text || !parent || parent.closest(skip)) continue;
-      if (
-        !(parent.offsetParent !== null || getComputedStyle(parent).position === 'fixed') ||
-        parent.closest('[hidden]')
-      )
-        continue;
+      if (!shown(parent)) continue;
       found.push(text);
     }
+    // What is read out though not drawn as text: labels in attributes, and the choices of a shown list.
+    for (const el of document.body.querySelectorAll<HTMLElement>('[aria-label], [title]')) {
+      if (el.closest(skip) || !shown(el)) continue;
+      for (const name of ['aria-label', 'title'] as const) {
+        const value = el.getAttribute(name)?.trim();
+        if (value) found.push(value);
+      }
+    }
+    for (const select of document.body.querySelectorAll('select'))
+      if (shown(select)) found.push(...[...select.options].map((o) => o.text.trim()).filter(Boolean));
+    // A file input draws the browser's own words ("Choose File", "No file chosen") in the browser's UI language.
+    for (const input of document.body.querySelectorAll<HTMLInputElement>('input[type="file"]'))
+      if (shown(input) && input.getBoundingClientRect().width > 1)
+        found.push(`<input type=file id=${input.id}>: the browser's own words`);
     return found;
   });
   const catalogue = (l: 'vi' | 'en') => [
@@ -167,7 +179,10 @@ export async function textsNotIn(page: Page, lang: 'vi' | 'en'): Promise<string[
     .map(pattern);
   // Not ours to translate: numbers, punctuation, product names.
   const neutral = /^[\d\s.,:;/()–—…·+%#-]*$|^kyso(-host)?$|^KYSO_PKCS11_MODULES$/;
-  const trimmed = texts.map((text) => text.replace(/^[\s—–·:-]+|[\s—–·:-]+$/g, ''));
+  // A count after a choice ("All (1,000)") is a number, not words.
+  const trimmed = texts.map((text) =>
+    text.replace(/^[\s—–·:-]+|[\s—–·:-]+$/g, '').replace(/\s*\([\d.,\s]+\)$/, ''),
+  );
   return trimmed.filter(
     (text) => !neutral.test(text) && (!own.some((p) => p.test(text)) || foreign.some((p) => p.test(text))),
   );
@@ -198,5 +213,152 @@ export function characterLefts(
     },
     textStart,
     indexes,
+  );
+}
+
+/** Elements carrying `hidden` that still take room or draw (`[hidden]` must always hide). */
+export function shownDespiteHidden(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[hidden]')]
+      .filter((el) => getComputedStyle(el).display !== 'none' || el.getClientRects().length > 0)
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id}`),
+  );
+}
+
+/** A control reached by Tab, and the focus ring drawn around it. */
+export interface FocusRing {
+  element: string;
+  outline: string;
+  widthPx: number;
+  /** Contrast of the ring against the background around the control (WCAG 1.4.11 asks ≥ 3:1). */
+  contrast: number;
+}
+
+/** A ring a person sees: drawn as a line at least 2 px wide, ≥ 3:1 against what is behind it. */
+export const ringSeen = (ring: FocusRing) =>
+  ['solid', 'auto', 'double', 'dashed', 'dotted'].includes(ring.outline) &&
+  ring.widthPx >= 2 &&
+  ring.contrast >= 3;
+
+/**
+ * Tabs through the page once (until a control comes round again, or `maxStops`), measuring each
+ * focused control's ring as drawn: style, width, and its colour's contrast with what is behind it.
+ * Focus is put back where it was.
+ */
+export async function focusRings(page: Page, maxStops = 40): Promise<FocusRing[]> {
+  const before = await page.evaluateHandle(() => document.activeElement);
+  const rings: FocusRing[] = [];
+  try {
+    await page.evaluate(() => ((window as any).kysoRingSeen = new WeakSet()));
+    for (let i = 0; i < maxStops; i++) {
+      await page.keyboard.press('Tab');
+      const ring = await page.evaluate((): FocusRing | 'again' | undefined => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return undefined;
+        const seen = (window as any).kysoRingSeen as WeakSet<Element>;
+        if (seen.has(el)) return 'again';
+        seen.add(el);
+        const rgba = (colour: string) => (colour.match(/[\d.]+/g) ?? []).map(Number);
+        const luminance = (colour: number[]) => {
+          const [r, g, b] = colour.slice(0, 3).map((v) => {
+            const c = v / 255;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+        };
+        // A visually hidden control (a file input drawn as kyso's button) shows its ring on what its label draws.
+        const tiny = el.getBoundingClientRect().width <= 1;
+        const labelled = (el as HTMLInputElement).labels?.[0];
+        const drawn =
+          (tiny &&
+            labelled &&
+            [...labelled.querySelectorAll<HTMLElement>('*')].find(
+              (part) => part !== el && getComputedStyle(part).outlineStyle !== 'none',
+            )) ||
+          el;
+        const style = getComputedStyle(drawn);
+        // The ring is drawn outside the control (outline-offset): what is behind it is the nearest painted ancestor.
+        let behind = [255, 255, 255];
+        for (let node = drawn.parentElement; node; node = node.parentElement) {
+          const colour = rgba(getComputedStyle(node).backgroundColor);
+          if (colour.length === 3 || (colour[3] ?? 1) > 0) {
+            behind = colour;
+            break;
+          }
+        }
+        const [light, dark] = [luminance(rgba(style.outlineColor)), luminance(behind)].sort((a, b) => b - a);
+        const name = el.id || `${el.tagName.toLowerCase()}.${el.className}`;
+        return {
+          element: name,
+          outline: tiny && drawn === el ? 'not drawn (control visually hidden)' : style.outlineStyle,
+          widthPx: parseFloat(style.outlineWidth),
+          contrast: Math.round(((light! + 0.05) / (dark! + 0.05)) * 100) / 100,
+        };
+      });
+      if (ring === 'again') break;
+      if (ring) rings.push(ring);
+    }
+  } finally {
+    await page.evaluate((el) => {
+      if (el && el !== document.body) (el as HTMLElement).focus({ preventScroll: true });
+      else (document.activeElement as HTMLElement | null)?.blur();
+    }, before);
+    await before.dispose();
+  }
+  return rings;
+}
+
+/** What a screen reader says of a control besides its name: its accessible description, from the browser's accessibility tree. */
+export async function accessibleDescription(page: Page, selector: string): Promise<string | undefined> {
+  const element = await page.$(selector);
+  if (!element) throw new Error(`${selector}: not found`);
+  try {
+    const node = await page.accessibility.snapshot({ root: element, interestingOnly: false });
+    return node?.description;
+  } finally {
+    await element.dispose();
+  }
+}
+
+/**
+ * Text under `selector` whose colour has less than `minimum` contrast with its background. axe
+ * leaves out the labels of disabled controls (WCAG exempts inactive components), yet a disabled
+ * certificate's row carries the only reason it cannot sign: it must be readable all the same.
+ */
+export function lowContrastText(page: Page, selector: string, minimum = 4.5): Promise<string[]> {
+  return page.evaluate(
+    (selector, minimum) => {
+      const rgba = (colour: string) => (colour.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = (colour: number[]) => {
+        const [r, g, b] = colour.slice(0, 3).map((v) => {
+          const c = v / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const low: string[] = [];
+      for (const root of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const parent = node.parentElement;
+          if (!node.textContent?.trim() || !parent || parent.getClientRects().length === 0) continue;
+          const style = getComputedStyle(parent);
+          let behind = [255, 255, 255];
+          for (let el: HTMLElement | null = parent; el; el = el.parentElement) {
+            const colour = rgba(getComputedStyle(el).backgroundColor);
+            if (colour.length === 3 || (colour[3] ?? 1) > 0) {
+              behind = colour;
+              break;
+            }
+          }
+          const [light, dark] = [luminance(rgba(style.color)), luminance(behind)].sort((a, b) => b - a);
+          const ratio = (light! + 0.05) / (dark! + 0.05);
+          if (ratio < minimum) low.push(`"${node.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}:1`);
+        }
+      }
+      return low;
+    },
+    selector,
+    minimum,
   );
 }

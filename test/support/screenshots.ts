@@ -1,15 +1,16 @@
 /**
  * Screenshots taken by the e2e tests. `npm run screenshots` writes them to docs/screenshots (the
- * README's pictures); otherwise they go to a scratch folder, so every run still exercises them.
+ * README's pictures); otherwise they are kept as test artefacts in test-results/screenshots
+ * (gitignored), to be looked at after a run.
  */
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
+import { REPO_ROOT } from './paths.js';
 
 const DIR = process.env.KYSO_SCREENSHOT_DIR
   ? path.resolve(process.env.KYSO_SCREENSHOT_DIR)
-  : path.join(tmpdir(), 'kyso-screenshots');
+  : path.join(REPO_ROOT, 'test-results', 'screenshots');
 
 /** `fullPage: false`: only what the window shows (a sticky bar then sits where the person sees it). */
 export async function screenshot(

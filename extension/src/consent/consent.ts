@@ -85,7 +85,8 @@ function setState(next: typeof state): void {
   document.body.dataset.state = state;
   $('site-permission').hidden = state !== 'permission';
   $('consent').hidden = state === 'permission';
-  $<HTMLInputElement>('pin').disabled = state === 'signing';
+  // Read-only, not disabled, while signing: a disabled field would drop the keyboard's focus to the page.
+  $<HTMLInputElement>('pin').readOnly = state === 'signing';
   if (state === 'loading') $('status').textContent = t('loading');
   else if (state === 'signing') $('status').textContent = t('signing');
   else $('status').textContent = '';
@@ -121,8 +122,25 @@ function missing(): MessageKey | undefined {
 /** Sign stays focusable; when it cannot sign yet it says why (aria-disabled and the status line). */
 function updateSign(): void {
   const sign = $<HTMLButtonElement>('sign');
-  const ready = state === 'ready' && missing() === undefined;
+  const need = missing();
+  const ready = state === 'ready' && need === undefined;
   sign.setAttribute('aria-disabled', String(!ready));
+  const reason = need ? t(need) : '';
+  if ($('sign-reason').textContent !== reason) $('sign-reason').textContent = reason;
+}
+
+/**
+ * Enables or disables a pager's two buttons. A button disabled under the keyboard's focus would drop
+ * the focus to the page; it hands it to the other button instead (at the last page, to "previous").
+ */
+function setPager(previousId: string, nextId: string, atStart: boolean, atEnd: boolean): void {
+  const previous = $<HTMLButtonElement>(previousId);
+  const next = $<HTMLButtonElement>(nextId);
+  const focused = document.activeElement;
+  previous.disabled = atStart;
+  next.disabled = atEnd;
+  if (focused === next && atEnd && !atStart) previous.focus();
+  else if (focused === previous && atStart && !atEnd) next.focus();
 }
 
 function showError(error: WireError | undefined): void {
@@ -140,7 +158,11 @@ function showError(error: WireError | undefined): void {
   if (error.details?.pinFinalTry === true) extra.push(t('pinFinalTry'));
   else if (error.details?.pinCountLow === true) extra.push(t('pinCountLow'));
   box.dataset.code = error.code;
-  box.textContent = [errorMessage(error.code, tr.lang), ...extra].join(' ');
+  // One sentence per catalogue message (the error, then what the token reports about its tries).
+  box.replaceChildren(
+    errorMessage(error.code, tr.lang),
+    ...extra.flatMap((text) => [' ', Object.assign(document.createElement('span'), { textContent: text })]),
+  );
   box.hidden = false;
   if (error.code === 'PIN_INCORRECT' || error.code === 'PIN_INVALID') {
     pin.setAttribute('aria-invalid', 'true');
@@ -330,8 +352,7 @@ function renderList(): void {
   $('list-range').textContent = matching.length
     ? t('listRange', { from: listStart + 1, to: listStart + shown.length, total: matching.length })
     : t('listRange', { from: 0, to: 0, total: 0 });
-  $<HTMLButtonElement>('list-previous').disabled = listStart === 0;
-  $<HTMLButtonElement>('list-next').disabled = listStart + LIST_PAGE_SIZE >= matching.length;
+  setPager('list-previous', 'list-next', listStart === 0, listStart + LIST_PAGE_SIZE >= matching.length);
 }
 
 // ---- One document ----------------------------------------------------------------------------
@@ -496,8 +517,7 @@ async function showPage(number: number): Promise<void> {
   const canvas = $<HTMLCanvasElement>('preview');
   view.page = number;
   $('page-position').textContent = t('pageOf', { page: number, pages: view.pdf.pages });
-  $<HTMLButtonElement>('page-previous').disabled = number <= 1;
-  $<HTMLButtonElement>('page-next').disabled = number >= view.pdf.pages;
+  setPager('page-previous', 'page-next', number <= 1, number >= view.pdf.pages);
   canvas.setAttribute('aria-label', t('pageImage', { page: number, pages: view.pdf.pages }));
   canvas.dataset.page = String(number);
   canvas.dataset.rendered = 'pending';
@@ -648,7 +668,7 @@ function onChoice(): void {
     : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
   // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead. No certificate: no PIN to type.
   $('pin-row').hidden = onDevice || certificates.length === 0;
-  $<HTMLInputElement>('pin').disabled = onDevice || state === 'signing';
+  $<HTMLInputElement>('pin').disabled = onDevice;
   $('pin-on-device').hidden = !onDevice;
   updateSign();
 }

@@ -193,6 +193,21 @@ export const MESSAGES = {
     short_htkk: 'XML tờ khai thuế',
     short_xml: 'XML',
     short_einvoice: 'XML hoá đơn',
+    options_chooseFile: 'Chọn tệp PNG…',
+    prompt_shareCertificate: 'Chia sẻ chứng thư số với trang web',
+    prompt_pickFile: 'Chọn tệp để ký',
+    prompt_origin: 'Trang web',
+    prompt_shareExplain:
+      'Trang web này muốn biết chứng thư số của bạn (họ tên, mã số, thời hạn). Không có gì được ký. Chỉ chia sẻ với trang bạn tin cậy.',
+    prompt_pickExplain:
+      'Trang web này yêu cầu ký một tệp trên máy của bạn. Tệp bạn chọn sẽ được giao cho trang để ký (cửa sổ ký của kyso sẽ hỏi bạn trước khi ký) và tải lên máy chủ của trang.',
+    prompt_certificates: 'Chứng thư số',
+    prompt_share: 'Chia sẻ chứng thư này',
+    prompt_file: 'Tệp cần ký',
+    prompt_chooseFile: 'Chọn tệp…',
+    prompt_noFile: 'Chưa chọn tệp nào.',
+    prompt_pick: 'Dùng tệp này',
+    prompt_none: 'Không tìm thấy chứng thư số nào.',
   },
   en: {
     title: 'Signature request',
@@ -384,6 +399,21 @@ export const MESSAGES = {
     short_htkk: 'Tax return XML',
     short_xml: 'XML',
     short_einvoice: 'E-invoice XML',
+    options_chooseFile: 'Choose a PNG file…',
+    prompt_shareCertificate: 'Share your certificate with the website',
+    prompt_pickFile: 'Choose a file to sign',
+    prompt_origin: 'Website',
+    prompt_shareExplain:
+      'This website wants to know your certificate (name, identity numbers, validity). Nothing is signed. Only share with sites you trust.',
+    prompt_pickExplain:
+      'This website asks to sign a file on your computer. The file you choose is given to the site to sign (kyso’s signing window asks you before signing) and uploaded to its server.',
+    prompt_certificates: 'Certificates',
+    prompt_share: 'Share this certificate',
+    prompt_file: 'File to sign',
+    prompt_chooseFile: 'Choose a file…',
+    prompt_noFile: 'No file chosen yet.',
+    prompt_pick: 'Use this file',
+    prompt_none: 'No certificate was found.',
   },
 } satisfies Record<Language, Record<string, string>>;
 

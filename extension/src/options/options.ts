@@ -44,6 +44,17 @@ function renderTexts(): void {
     element.textContent = t(element.dataset.i18n as MessageKey);
 }
 
+/** A refused value: its field is marked invalid and described by the status line saying why (which announces it). */
+function markField(field: HTMLElement, status: HTMLElement, invalid: boolean): void {
+  if (invalid) {
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', status.id);
+  } else {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
+}
+
 async function renderSites(): Promise<void> {
   const { user, managed } = await listDecisions();
   const rows: Array<[string, string, boolean]> = [
@@ -138,6 +149,7 @@ function wireTsaForm(): void {
     const status = $('tsa-status');
     status.dataset.saved = String(saved);
     status.textContent = saved ? t('options_saved') : t('options_tsaInvalid');
+    markField($('tsa-url'), status, !saved);
   });
 }
 
@@ -228,7 +240,9 @@ async function renderModules(): Promise<void> {
     const value = input.value.trim();
     if (!value) return;
     await setModules([...configuredModules.filter((p) => p !== value), value]);
-    if ($('module-status').dataset.code === undefined) input.value = '';
+    const refused = $('module-status').dataset.code !== undefined;
+    markField(input, $('module-status'), refused);
+    if (!refused) input.value = '';
   });
 }
 
@@ -259,6 +273,14 @@ async function renderWebSocket(): Promise<void> {
     });
     $('ws-status').dataset.saved = String(saved);
     $('ws-status').textContent = saved ? t('options_saved') : t('options_wsInvalid');
+    // The message covers both fields; the one refused is the port when it is out of range, else the origins.
+    const portRefused = !(
+      Number.isInteger(Number(port.value)) &&
+      Number(port.value) >= 1024 &&
+      Number(port.value) <= 65535
+    );
+    markField(port, $('ws-status'), !saved && portRefused);
+    markField(origins, $('ws-status'), !saved && !portRefused);
   });
 }
 

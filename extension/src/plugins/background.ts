@@ -58,7 +58,7 @@ export function installPluginSupport(listCertificates: () => Promise<Certificate
         case 'share-certificate':
         case 'pick-file':
           await checkSite();
-          return prompts.ask(params.action, origin, params.lang ?? 'vi');
+          return prompts.ask(params.action, origin, params.lang);
       }
     },
     attach(port) {

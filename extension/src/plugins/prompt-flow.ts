@@ -14,7 +14,7 @@ export const PLUGIN_PROMPT_PORT = 'kyso-plugin-prompt';
 export type PromptMode = 'share-certificate' | 'pick-file';
 
 export type BackgroundToPrompt =
-  | { type: 'details'; mode: PromptMode; origin: string; lang: Language }
+  | { type: 'details'; mode: PromptMode; origin: string; lang?: Language }
   | { type: 'certificates'; certificates: CertificateEntry[] }
   | { type: 'error'; error: WireError };
 
@@ -30,7 +30,8 @@ interface Prompt {
   id: string;
   mode: PromptMode;
   origin: string;
-  lang: Language;
+  /** The page's language when it gave one; else the window follows the browser's. */
+  lang: Language | undefined;
   resolve(answer: PromptAnswer): void;
   reject(error: KysoError): void;
   windowId?: number;
@@ -44,7 +45,7 @@ export class PromptFlow {
 
   constructor(private readonly listCertificates: () => Promise<CertificateEntry[]>) {}
 
-  ask(mode: PromptMode, origin: string, lang: Language): Promise<PromptAnswer> {
+  ask(mode: PromptMode, origin: string, lang: Language | undefined): Promise<PromptAnswer> {
     if (this.active) return Promise.reject(new KysoError('BUSY'));
     return new Promise((resolve, reject) => {
       const prompt: Prompt = { id: crypto.randomUUID(), mode, origin, lang, resolve, reject, settled: false };
@@ -79,7 +80,12 @@ export class PromptFlow {
       if (message?.type === 'hello') {
         if (!this.active || this.active.id !== message.promptId) return port.disconnect();
         prompt = this.active;
-        send({ type: 'details', mode: prompt.mode, origin: prompt.origin, lang: prompt.lang });
+        send({
+          type: 'details',
+          mode: prompt.mode,
+          origin: prompt.origin,
+          ...(prompt.lang && { lang: prompt.lang }),
+        });
         if (prompt.mode === 'share-certificate') {
           try {
             prompt.certificates = await this.listCertificates();

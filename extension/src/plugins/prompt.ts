@@ -1,66 +1,49 @@
 /** The share-certificate / pick-a-file window (see prompt-flow.ts). */
+import '../ui/base.css';
+import '../consent/consent.css';
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
-import { errorMessage, type Language } from '../../../shared/protocol/errors.js';
+import { errorMessage } from '../../../shared/protocol/errors.js';
+import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
 import { PLUGIN_PROMPT_PORT, type BackgroundToPrompt, type PromptToBackground } from './prompt-flow.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const TEXT = {
-  vi: {
-    'share-certificate': 'Chia sẻ chứng thư số với trang web',
-    'pick-file': 'Chọn tệp để ký',
-    origin: 'Trang web',
-    shareExplain:
-      'Trang web này muốn biết chứng thư số của bạn (họ tên, mã số, thời hạn). Không có gì được ký. Chỉ chia sẻ với trang bạn tin cậy.',
-    pickExplain:
-      'Trang web này yêu cầu ký một tệp trên máy của bạn. Tệp bạn chọn sẽ được giao cho trang để ký (cửa sổ ký của kyso sẽ hỏi bạn trước khi ký) và tải lên máy chủ của trang.',
-    certificates: 'Chứng thư số',
-    share: 'Chia sẻ chứng thư này',
-    file: 'Tệp cần ký',
-    pick: 'Dùng tệp này',
-    cancel: 'Huỷ',
-    none: 'Không tìm thấy chứng thư số nào.',
-  },
-  en: {
-    'share-certificate': 'Share your certificate with the website',
-    'pick-file': 'Choose a file to sign',
-    origin: 'Website',
-    shareExplain:
-      'This website wants to know your certificate (name, identity numbers, validity). Nothing is signed. Only share with sites you trust.',
-    pickExplain:
-      'This website asks to sign a file on your computer. The file you choose is given to the site to sign (kyso’s signing window asks you before signing) and uploaded to its server.',
-    certificates: 'Certificates',
-    share: 'Share this certificate',
-    file: 'File to sign',
-    pick: 'Use this file',
-    cancel: 'Cancel',
-    none: 'No certificate was found.',
-  },
-} as const;
-
 const promptId = new URLSearchParams(location.search).get('prompt') ?? '';
 const port = browser.runtime.connect({ name: PLUGIN_PROMPT_PORT });
 const send = (message: PromptToBackground) => port.postMessage(message);
-let lang: Language = 'vi';
-const t = (key: keyof (typeof TEXT)['vi']) => TEXT[lang][key];
+let tr: Translator = translator('vi');
+const t = (key: Parameters<Translator['t']>[0]) => tr.t(key);
+const MODE_TITLE = {
+  'share-certificate': 'prompt_shareCertificate',
+  'pick-file': 'prompt_pickFile',
+} as const;
 
+// Messages are handled in order: the language is chosen (asynchronously) before anything is shown.
+let queue = Promise.resolve();
 port.onMessage.addListener((raw: unknown) => {
-  const message = raw as BackgroundToPrompt;
+  queue = queue.then(() => handle(raw as BackgroundToPrompt)).catch(() => undefined);
+});
+
+async function handle(message: BackgroundToPrompt): Promise<void> {
   if (message.type === 'details') {
-    lang = message.lang;
-    document.documentElement.lang = lang;
-    $('title').textContent = t(message.mode);
-    document.title = `kyso — ${t(message.mode)}`;
-    $('origin-label').textContent = t('origin');
+    // One language, chosen as for the consent window: the page's, else the browser's UI language, else its accept-languages.
+    tr = translator(await browserLanguage(browser.i18n, message.lang));
+    document.documentElement.lang = tr.lang;
+    $('title').textContent = t(MODE_TITLE[message.mode]);
+    document.title = `kyso — ${t(MODE_TITLE[message.mode])}`;
+    $('origin-label').textContent = t('prompt_origin');
     $('origin').textContent = message.origin;
-    $('explain').textContent = message.mode === 'share-certificate' ? t('shareExplain') : t('pickExplain');
+    $('explain').textContent =
+      message.mode === 'share-certificate' ? t('prompt_shareExplain') : t('prompt_pickExplain');
     $('cancel').textContent = t('cancel');
-    $('share').textContent = t('share');
-    $('certificates-label').textContent = t('certificates');
-    $('file-label').textContent = t('file');
-    $('pick').textContent = t('pick');
+    $('share').textContent = t('prompt_share');
+    $('certificates-label').textContent = t('prompt_certificates');
+    $('file-label').textContent = t('prompt_file');
+    $('choose-file').textContent = t('prompt_chooseFile');
+    $('file-name').textContent = t('prompt_noFile');
+    $('pick').textContent = t('prompt_pick');
     $('share-form').hidden = message.mode !== 'share-certificate';
     $('file-form').hidden = message.mode !== 'pick-file';
     document.body.dataset.mode = message.mode;
@@ -81,28 +64,37 @@ port.onMessage.addListener((raw: unknown) => {
         const ids = Object.entries(summary.identities)
           .map(([k, v]) => `${k}:${v.join(',')}`)
           .join(' ');
-        label.append(input, ` ${holderName(summary)} ${ids} [${c.token.label}]`);
+        // The certificate's own words (names, numbers, the token's label): data, shown as they are.
+        const data = Object.assign(document.createElement('span'), {
+          className: 'data',
+          textContent: `${holderName(summary)} ${ids} [${c.token.label}]`,
+        });
+        label.append(input, ' ', data);
         return label;
       }),
     );
-    if (message.certificates.length === 0) $('error').textContent = t('none');
+    if (message.certificates.length === 0) $('error').textContent = t('prompt_none');
     document.body.dataset.state = 'ready';
     return;
   }
   if (message.type === 'error') {
-    $('error').textContent = errorMessage(message.error.code, lang);
+    $('error').textContent = errorMessage(message.error.code, tr.lang);
     document.body.dataset.state = 'ready';
   }
-});
+}
 
 $('share-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const chosen = document.querySelector<HTMLInputElement>('input[name="certificate"]:checked');
   if (chosen) send({ type: 'share', certificateId: chosen.value });
 });
-$('file').addEventListener('change', () =>
-  $<HTMLButtonElement>('pick').toggleAttribute('disabled', !$<HTMLInputElement>('file').files?.length),
-);
+$('file').addEventListener('change', () => {
+  const file = $<HTMLInputElement>('file').files?.[0];
+  $<HTMLButtonElement>('pick').toggleAttribute('disabled', !file);
+  // The chosen file's name is data (shown as it is); without one, kyso's words.
+  $('file-name').className = file ? 'data' : '';
+  $('file-name').textContent = file ? file.name : t('prompt_noFile');
+});
 $('file-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = $<HTMLInputElement>('file').files?.[0];
