@@ -397,7 +397,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       const response = await fetch(`${deadTsa.base}/extend?level=B-LTA`, {
         method: 'POST',
         headers: { 'content-type': 'application/pdf' },
-        body: bT,
+        body: new Uint8Array(bT),
       });
       const body = (await response.json()) as object;
       expect([response.status, body]).toMatchObject([502, { error: 'UPSTREAM_FAILED' }]);
