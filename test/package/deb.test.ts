@@ -23,6 +23,9 @@ import {
   enableDeveloperMode,
 } from '../support/browser.js';
 import { localhostTls, opensslCmsVerify } from '../support/openssl.js';
+import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { lintExtensionPackage } from '../../scripts/package/lint.js';
 import { REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
 import { copyTestToken } from '../support/token.js';
 import { PackageRoot } from './package-root.js';
@@ -157,6 +160,48 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     );
     expect(doctor.stdout).toContain('Verdict: ✓');
     expect(doctor.status).toBe(0);
+  });
+
+  it('the installed kyso signs a PDF with the Decree 30 stamp in the font installed beside it (/opt/kyso/fonts)', async () => {
+    writeFileSync(path.join(root.shared, 'to-khai.pdf'), await onePagePdf('To khai thue'));
+    const sign = (out: string) =>
+      root.run(
+        [
+          'kyso',
+          'sign',
+          '--in',
+          path.join(root.shared, 'to-khai.pdf'),
+          '--out',
+          out,
+          '--format',
+          'pades',
+        ].concat(['--cert', 'CCCD:001099012345', '--stamp', 'Số: 15/TB-CT', '--pin-stdin']),
+        token.env,
+        `${TOKEN_PIN}\n`,
+      );
+    const signed = path.join(root.shared, 'to-khai-signed.pdf');
+    const run = sign(signed);
+    expect(run.status, run.stderr).toBe(0);
+    const report = pdfsig(signed, makeNssDb(root.shared, [path.join(token.dir, 'ca.pem')]));
+    expect(report.signatures, report.output).toHaveLength(1);
+    expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+    // Vietnamese letters (ố) drawn in the embedded Liberation Serif, not a standard PDF font
+    expect(pdftotext(signed)).toContain('Số: 15/TB-CT');
+    expect(execFileSync('pdffonts', [signed], { encoding: 'utf8' })).toMatch(
+      /LiberationSerif\S*\s+CID TrueType\s+Identity-H\s+yes/,
+    );
+    // The font is read from beside the binary, not carried inside it: moved away, the stamp is refused plainly.
+    expect(root.run(['mv', '/opt/kyso/fonts', '/opt/kyso/fonts-away']).status).toBe(0);
+    try {
+      const without = sign(path.join(root.shared, 'no-font.pdf'));
+      expect(without.status).toBe(1);
+      expect(without.stderr).toContain(
+        'the stamp font is missing from this installation (/opt/kyso/fonts/LiberationSerif-Regular.ttf): reinstall kyso',
+      );
+      expect(`${without.stdout}${without.stderr}`).not.toMatch(/^\s+at /m);
+    } finally {
+      root.run(['mv', '/opt/kyso/fonts-away', '/opt/kyso/fonts']);
+    }
   });
 
   it('a missing pkcs11js addon: doctor gives a clear verdict, not a stack trace; reinstalling mends it', () => {
@@ -384,6 +429,18 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       'install ok installed',
     );
     expect(root.run(['test', '-e', '/opt/kyso/kyso-host']).status).not.toBe(0);
+  });
+
+  it('the released Chrome zip and Firefox XPI pass addons-linter (what `web-ext lint` runs) with zero errors', () => {
+    for (const artifact of [`kyso-${KYSO_VERSION}-chrome.zip`, `kyso-${KYSO_VERSION}-firefox.xpi`]) {
+      const report = lintExtensionPackage(path.join(out, artifact));
+      expect(report.errors, artifact).toEqual([]);
+      // and the package carries the stable Firefox id the host's manifest allows
+      const manifest = JSON.parse(
+        execFileSync('unzip', ['-p', path.join(out, artifact), 'manifest.json'], { encoding: 'utf8' }),
+      );
+      expect(manifest.browser_specific_settings.gecko.id).toBe(FIREFOX_EXTENSION_ID);
+    }
   });
 
   it('two builds of the same commit give the same bytes, but for the V8 code cache inside the binary', () => {
