@@ -432,7 +432,11 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
   });
 
   it('the released Chrome zip and Firefox XPI pass addons-linter (what `web-ext lint` runs) with zero errors', () => {
-    for (const artifact of [`kyso-${KYSO_VERSION}-chrome.zip`, `kyso-${KYSO_VERSION}-firefox.xpi`]) {
+    const zip = readFileSync(path.join(out, `kyso-${KYSO_VERSION}-chrome.zip`));
+    const xpi = readFileSync(path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`));
+    // The two stores get the same files: when the bytes are the same too, one lint speaks for both.
+    const distinct = zip.equals(xpi) ? ['firefox.xpi'] : ['chrome.zip', 'firefox.xpi'];
+    for (const artifact of distinct.map((suffix) => `kyso-${KYSO_VERSION}-${suffix}`)) {
       const report = lintExtensionPackage(path.join(out, artifact));
       expect(report.errors, artifact).toEqual([]);
       // and the package carries the stable Firefox id the host's manifest allows
