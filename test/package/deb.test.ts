@@ -26,6 +26,7 @@ import { localhostTls, opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { lintExtensionPackage } from '../../scripts/package/lint.js';
+import { LINUX_POLICY_LOCATIONS } from '../../scripts/package/policies.js';
 import { REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
 import { copyTestToken } from '../support/token.js';
 import { PackageRoot } from './package-root.js';
@@ -249,6 +250,57 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     expect(verified.ok, verified.output).toBe(true);
   }
 
+  /**
+   * An agency's opt-in: the policy template the .deb installed under /opt/kyso/policies, copied to the
+   * place `browser` reads (docs/deploy.md), its forced install left out (the stores are not reachable
+   * here) and, when given, its allowed portals replaced by `allowedOrigins`. Returns the undo.
+   */
+  function activatePolicyTemplate(
+    browser: keyof typeof LINUX_POLICY_LOCATIONS,
+    allowedOrigins?: string[],
+  ): () => void {
+    const template = JSON.parse(
+      root.run(['cat', `/opt/kyso/policies/${browser}/${path.basename(LINUX_POLICY_LOCATIONS[browser])}`])
+        .stdout,
+    );
+    const firefox = browser.startsWith('firefox');
+    const policy = firefox ? template.policies : template;
+    delete policy[firefox ? 'ExtensionSettings' : 'ExtensionInstallForcelist'];
+    const settings = firefox
+      ? policy['3rdparty'].Extensions[FIREFOX_EXTENSION_ID]
+      : policy['3rdparty'].extensions[CHROMIUM_EXTENSION_ID];
+    if (allowedOrigins) settings.allowedOrigins = allowedOrigins;
+    const location = LINUX_POLICY_LOCATIONS[browser];
+    const created = path.dirname(firefox ? location : path.dirname(location)); // …/policies, absent before
+    expect(root.run(['test', '-e', created]).status).not.toBe(0);
+    const write = root.run(
+      ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', location],
+      {},
+      JSON.stringify(template),
+    );
+    expect(write.status, write.stderr).toBe(0);
+    return () => expect(root.run(['rm', '-rf', created]).status).toBe(0);
+  }
+
+  it('an agency’s Chromium policy template, copied where docs/deploy.md says, reaches the extension: its portal shows as allowed by policy', async () => {
+    const undo = activatePolicyTemplate('chromium');
+    const browser = await launchReleasedChromium('profile-policy');
+    try {
+      const options = await browser.newPage();
+      await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+      const site = await options.waitForSelector('#sites li[data-origin="https://dichvucong.gov.vn"]', {
+        visible: true,
+        timeout: 30_000,
+      });
+      expect(await site!.evaluate((el) => (el as HTMLElement).innerText)).toMatch(
+        /https:\/\/dichvucong\.gov\.vn — (allowed \(policy\)|cho phép \(chính sách\))/,
+      );
+    } finally {
+      await browser.close();
+      undo();
+    }
+  });
+
   describe('signing in Chromium with the released extension and the installed host only', () => {
     let demo: DemoServer;
     let browser: Browser;
@@ -276,10 +328,11 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     });
   });
 
-  describe('signing in Firefox ESR with the released XPI and the installed host only', () => {
+  describe('signing in Firefox ESR with the released XPI, the installed host only and the agency policy template', () => {
     const FIREFOX_UUID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
     let demo: DemoServer;
     let browser: Browser;
+    let undoPolicy: (() => void) | undefined;
 
     beforeAll(async () => {
       // Firefox refuses plain http portals (no developer mode here): https with a throwaway certificate.
@@ -288,6 +341,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
         trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
         tls,
       });
+      // The agency's Firefox ESR template, its allowed portal this demo: no "allow this site?" question.
+      undoPolicy = activatePolicyTemplate('firefox-esr', [new URL(demo.url).origin]);
       const xpi = path.join(root.shared, 'xpi');
       mkdirSync(xpi);
       execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`), '-d', xpi]);
@@ -311,6 +366,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     afterAll(async () => {
       await browser?.close();
       await demo?.close();
+      undoPolicy?.();
     });
 
     /** BiDi shows extension pages as about:blank targets: find the consent window by asking each page where it is. */
@@ -339,10 +395,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
           timeout: 30_000,
         },
       );
-      if (await consent.$('body[data-state="permission"]')) {
-        await consent.click('#allow-site');
-        await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 30_000 });
-      }
+      // the policy template allowed this portal: Firefox read /etc/firefox-esr/policies/policies.json
+      expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('ready');
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
       await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
