@@ -271,7 +271,9 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       : policy['3rdparty'].extensions[CHROMIUM_EXTENSION_ID];
     if (allowedOrigins) settings.allowedOrigins = allowedOrigins;
     const location = LINUX_POLICY_LOCATIONS[browser];
-    const created = path.dirname(firefox ? location : path.dirname(location)); // …/policies, absent before
+    // what the copy creates: the file, or the topmost of its directories that did not exist
+    let created: string = location;
+    while (root.run(['test', '-e', path.dirname(created)]).status !== 0) created = path.dirname(created);
     expect(root.run(['test', '-e', created]).status).not.toBe(0);
     const write = root.run(
       ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', location],
@@ -341,8 +343,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
         trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
         tls,
       });
-      // The agency's Firefox ESR template, its allowed portal this demo: no "allow this site?" question.
-      undoPolicy = activatePolicyTemplate('firefox-esr', [new URL(demo.url).origin]);
+      // The agency's Firefox template, its allowed portal this demo: no "allow this site?" question.
+      undoPolicy = activatePolicyTemplate('firefox', [new URL(demo.url).origin]);
       const xpi = path.join(root.shared, 'xpi');
       mkdirSync(xpi);
       execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`), '-d', xpi]);
@@ -395,7 +397,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
           timeout: 30_000,
         },
       );
-      // the policy template allowed this portal: Firefox read /etc/firefox-esr/policies/policies.json
+      // the policy template allowed this portal: Firefox ESR read /etc/firefox/policies/policies.json
       expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('ready');
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
