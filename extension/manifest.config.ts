@@ -48,5 +48,14 @@ export default defineManifest({
   content_security_policy: {
     extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   },
-  browser_specific_settings: { gecko: { id: FIREFOX_EXTENSION_ID, strict_min_version: '128.0' } },
+  // data_collection_permissions: addons.mozilla.org requires it of every new extension (Firefox 140+ shows it at
+  // install; older versions ignore it). kyso sends nothing to its developers or anyone else: signatures go to the
+  // page that asked, time-stamp requests carry a hash to the TSA the user or agency chose.
+  browser_specific_settings: {
+    gecko: {
+      id: FIREFOX_EXTENSION_ID,
+      strict_min_version: '128.0',
+      data_collection_permissions: { required: ['none'] },
+    },
+  },
 } as Parameters<typeof defineManifest>[0]);

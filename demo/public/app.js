@@ -22,6 +22,11 @@ const TEXT = {
     time: 'Thời điểm ký',
     file: 'Tệp',
     chooseFile: 'Hãy chọn tệp hồ sơ.',
+    update: {
+      host: 'Hãy cập nhật ứng dụng kyso trên máy này: ứng dụng cũ hơn tiện ích.',
+      extension: 'Hãy cập nhật tiện ích kyso trong trình duyệt: tiện ích cũ hơn ứng dụng.',
+      sdk: 'Trang này cần bản kyso SDK mới hơn.',
+    },
   },
   en: {
     banner: 'Demo public-service portal — not a government site',
@@ -43,6 +48,11 @@ const TEXT = {
     time: 'Signing time',
     file: 'File',
     chooseFile: 'Please choose a file.',
+    update: {
+      host: 'Update the kyso app on this computer: it is older than the extension.',
+      extension: 'Update the kyso extension in your browser: it is older than the app.',
+      sdk: 'This page needs a newer kyso SDK.',
+    },
   },
 };
 
@@ -59,7 +69,14 @@ function applyLanguage() {
   $('lang-vi').setAttribute('aria-pressed', String(lang === 'vi'));
   $('lang-en').setAttribute('aria-pressed', String(lang === 'en'));
   if (kysoStatus?.ready) $('kyso-state').textContent = TEXT[lang].ready(kysoStatus.status);
-  else if (kysoStatus) $('kyso-state').textContent = errorMessage(kysoStatus.error.code, lang);
+  else if (kysoStatus) {
+    // VERSION_MISMATCH says which part is behind (details.update): the portal tells the person which to update.
+    const behind = TEXT[lang].update[kysoStatus.error.details?.update];
+    $('kyso-state').textContent =
+      kysoStatus.error.code === 'VERSION_MISMATCH' && behind
+        ? behind
+        : errorMessage(kysoStatus.error.code, lang);
+  }
 }
 
 function setStatus(state, text = '') {

@@ -4,6 +4,7 @@
  *   kyso-<v>-linux-<arch>.tar.gz   the same files for other distributions (run `kyso-host install`)
  *   kyso-<v>-chrome.zip            Chrome Web Store upload (and Edge Add-ons)
  *   kyso-<v>-firefox.xpi           unsigned, for addons.mozilla.org to sign
+ *                                  (both checked by addons-linter, web-ext lint's linter: no error allowed)
  *   policies/                      opt-in enterprise policy templates (docs/deploy.md)
  *   SHA256SUMS
  * Reproducible: SOURCE_DATE_EPOCH (default: the commit's time) fixes every timestamp; the V8 code
@@ -36,6 +37,7 @@ import {
   systemManifests,
   type PackageFile,
 } from './layout.js';
+import { lintErrors, lintExtensionPackage } from './lint.js';
 import { enterprisePolicies } from './policies.js';
 import { bundleForSea, buildSeaBinary, type BuildInfo } from './sea.js';
 
@@ -125,14 +127,24 @@ async function main(): Promise<void> {
   }
 
   step('extension packages');
-  // as built (dist/extension): the same files for both stores.
+  // as built (dist/extension): the same files for both stores, so usually the same bytes, linted once.
+  const linted = new Map<string, ReturnType<typeof lintExtensionPackage>>();
   for (const [name, ext] of [
     ['chrome', 'zip'],
     ['firefox', 'xpi'],
   ] as const) {
     const dir = path.join(STAGE, name);
     cpSync(path.resolve('dist/extension'), dir, { recursive: true });
-    buildZip(dir, path.join(OUT, `kyso-${KYSO_VERSION}-${name}.${ext}`), epoch);
+    const artifact = path.join(OUT, `kyso-${KYSO_VERSION}-${name}.${ext}`);
+    buildZip(dir, artifact, epoch);
+    // What `web-ext lint` checks, on the file as released: an error fails the build (warnings are listed in docs/packaging.md).
+    const sha = createHash('sha256').update(readFileSync(artifact)).digest('hex');
+    const lint = linted.get(sha) ?? lintExtensionPackage(artifact);
+    linted.set(sha, lint);
+    const errors = lintErrors(lint);
+    if (errors.length)
+      throw new Error(`addons-linter: ${path.basename(artifact)} has errors:\n${errors.join('\n')}`);
+    step(`${path.basename(artifact)}: addons-linter 0 errors, ${lint.warnings.length} warnings`);
   }
   // 5. Policy templates beside the artifacts, for agencies that deploy without the .deb.
   stageFiles(path.join(OUT, 'policies'), enterprisePolicies('/'));

@@ -45,8 +45,10 @@ export function firefoxPolicy(
 /**
  * Where each browser reads a managed policy file on Linux (the template's name under policies/).
  * Firefox reads one policies.json for everything: an agency merges kyso's entries into its own.
- * Firefox's directory is /etc/<application name>/policies ("SysConfD" in EnterprisePoliciesParent):
- * firefox for Mozilla's builds, firefox-esr for Debian's (checked in Debian 12's omni.ja).
+ * Firefox reads SysConfD/policies/policies.json first (EnterprisePoliciesParent), else its
+ * distribution directory's. SysConfD is /etc/firefox for Mozilla's builds and for Debian's firefox-esr
+ * alike (observed in about:policies with firefox-esr 153: /etc/firefox-esr/policies is not read), so
+ * the firefox-esr template names the ESR package's distribution directory, read when /etc/firefox has none.
  */
 export const LINUX_POLICY_LOCATIONS = {
   chrome: '/etc/opt/chrome/policies/managed/kyso.json',
@@ -54,7 +56,7 @@ export const LINUX_POLICY_LOCATIONS = {
   edge: '/etc/opt/edge/policies/managed/kyso.json',
   brave: '/etc/brave/policies/managed/kyso.json',
   firefox: '/etc/firefox/policies/policies.json',
-  'firefox-esr': '/etc/firefox-esr/policies/policies.json',
+  'firefox-esr': '/usr/lib/firefox-esr/distribution/policies.json',
 } as const;
 
 export function enterprisePolicies(baseDir: string): PackageFile[] {

@@ -149,7 +149,8 @@ export function status(options?: RequestOptions): Promise<KysoStatus> {
  * Why kyso cannot sign here:
  * - 'extension-missing': EXTENSION_NOT_INSTALLED (no extension answered in this page);
  * - 'host-missing': HOST_NOT_INSTALLED (the extension is there, its native host is not);
- * - 'update-needed': VERSION_MISMATCH (`error.details.update` says which side: 'sdk' or 'extension');
+ * - 'update-needed': VERSION_MISMATCH (`error.details.update` says which part is behind: 'sdk', 'extension' or
+ *   'host' — the kyso app installed on the computer);
  * - 'site-not-allowed': ORIGIN_NOT_ALLOWED (not https, http://localhost without developer mode, or blocked by the user or a policy);
  * - 'rate-limited': RATE_LIMITED (too many requests from this site this minute; `error.details.retryAfterMs`);
  * - 'failed': anything else (`error.code` says what).

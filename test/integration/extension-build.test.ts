@@ -42,6 +42,10 @@ describe('release extension build', () => {
     const manifest = JSON.parse(readFileSync(path.join(EXTENSION_DIST, 'manifest.json'), 'utf8'));
     expect(manifest.key).toBe(EXTENSION_PUBLIC_KEY);
     expect(manifest.browser_specific_settings.gecko.id).toBe(FIREFOX_EXTENSION_ID);
+    // addons.mozilla.org refuses a new extension without its data-collection declaration
+    expect(manifest.browser_specific_settings.gecko.data_collection_permissions).toEqual({
+      required: ['none'],
+    });
     expect(manifest.background.scripts).toEqual([manifest.background.service_worker]);
     expect(manifest.content_scripts[0].matches).toEqual([
       'https://*/*',

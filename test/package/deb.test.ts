@@ -23,6 +23,10 @@ import {
   enableDeveloperMode,
 } from '../support/browser.js';
 import { localhostTls, opensslCmsVerify } from '../support/openssl.js';
+import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { lintExtensionPackage } from '../../scripts/package/lint.js';
+import { LINUX_POLICY_LOCATIONS } from '../../scripts/package/policies.js';
 import { REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
 import { copyTestToken } from '../support/token.js';
 import { PackageRoot } from './package-root.js';
@@ -159,6 +163,48 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     expect(doctor.status).toBe(0);
   });
 
+  it('the installed kyso signs a PDF with the Decree 30 stamp in the font installed beside it (/opt/kyso/fonts)', async () => {
+    writeFileSync(path.join(root.shared, 'to-khai.pdf'), await onePagePdf('To khai thue'));
+    const sign = (out: string) =>
+      root.run(
+        [
+          'kyso',
+          'sign',
+          '--in',
+          path.join(root.shared, 'to-khai.pdf'),
+          '--out',
+          out,
+          '--format',
+          'pades',
+        ].concat(['--cert', 'CCCD:001099012345', '--stamp', 'Số: 15/TB-CT', '--pin-stdin']),
+        token.env,
+        `${TOKEN_PIN}\n`,
+      );
+    const signed = path.join(root.shared, 'to-khai-signed.pdf');
+    const run = sign(signed);
+    expect(run.status, run.stderr).toBe(0);
+    const report = pdfsig(signed, makeNssDb(root.shared, [path.join(token.dir, 'ca.pem')]));
+    expect(report.signatures, report.output).toHaveLength(1);
+    expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+    // Vietnamese letters (ố) drawn in the embedded Liberation Serif, not a standard PDF font
+    expect(pdftotext(signed)).toContain('Số: 15/TB-CT');
+    expect(execFileSync('pdffonts', [signed], { encoding: 'utf8' })).toMatch(
+      /LiberationSerif\S*\s+CID TrueType\s+Identity-H\s+yes/,
+    );
+    // The font is read from beside the binary, not carried inside it: moved away, the stamp is refused plainly.
+    expect(root.run(['mv', '/opt/kyso/fonts', '/opt/kyso/fonts-away']).status).toBe(0);
+    try {
+      const without = sign(path.join(root.shared, 'no-font.pdf'));
+      expect(without.status).toBe(1);
+      expect(without.stderr).toContain(
+        'the stamp font is missing from this installation (/opt/kyso/fonts/LiberationSerif-Regular.ttf): reinstall kyso',
+      );
+      expect(`${without.stdout}${without.stderr}`).not.toMatch(/^\s+at /m);
+    } finally {
+      root.run(['mv', '/opt/kyso/fonts-away', '/opt/kyso/fonts']);
+    }
+  });
+
   it('a missing pkcs11js addon: doctor gives a clear verdict, not a stack trace; reinstalling mends it', () => {
     root.run(['rm', '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node']);
     const doctor = root.run(['kyso-host', 'doctor'], token.env);
@@ -204,6 +250,59 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     expect(verified.ok, verified.output).toBe(true);
   }
 
+  /**
+   * An agency's opt-in: the policy template the .deb installed under /opt/kyso/policies, copied to the
+   * place `browser` reads (docs/deploy.md), its forced install left out (the stores are not reachable
+   * here) and, when given, its allowed portals replaced by `allowedOrigins`. Returns the undo.
+   */
+  function activatePolicyTemplate(
+    browser: keyof typeof LINUX_POLICY_LOCATIONS,
+    allowedOrigins?: string[],
+  ): () => void {
+    const template = JSON.parse(
+      root.run(['cat', `/opt/kyso/policies/${browser}/${path.basename(LINUX_POLICY_LOCATIONS[browser])}`])
+        .stdout,
+    );
+    const firefox = browser.startsWith('firefox');
+    const policy = firefox ? template.policies : template;
+    delete policy[firefox ? 'ExtensionSettings' : 'ExtensionInstallForcelist'];
+    const settings = firefox
+      ? policy['3rdparty'].Extensions[FIREFOX_EXTENSION_ID]
+      : policy['3rdparty'].extensions[CHROMIUM_EXTENSION_ID];
+    if (allowedOrigins) settings.allowedOrigins = allowedOrigins;
+    const location = LINUX_POLICY_LOCATIONS[browser];
+    // what the copy creates: the file, or the topmost of its directories that did not exist
+    let created: string = location;
+    while (root.run(['test', '-e', path.dirname(created)]).status !== 0) created = path.dirname(created);
+    expect(root.run(['test', '-e', created]).status).not.toBe(0);
+    const write = root.run(
+      ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', location],
+      {},
+      JSON.stringify(template),
+    );
+    expect(write.status, write.stderr).toBe(0);
+    return () => expect(root.run(['rm', '-rf', created]).status).toBe(0);
+  }
+
+  it('an agency’s Chromium policy template, copied where docs/deploy.md says, reaches the extension: its portal shows as allowed by policy', async () => {
+    const undo = activatePolicyTemplate('chromium');
+    const browser = await launchReleasedChromium('profile-policy');
+    try {
+      const options = await browser.newPage();
+      await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+      const site = await options.waitForSelector('#sites li[data-origin="https://dichvucong.gov.vn"]', {
+        visible: true,
+        timeout: 30_000,
+      });
+      expect(await site!.evaluate((el) => (el as HTMLElement).innerText)).toMatch(
+        /https:\/\/dichvucong\.gov\.vn — (allowed \(policy\)|cho phép \(chính sách\))/,
+      );
+    } finally {
+      await browser.close();
+      undo();
+    }
+  });
+
   describe('signing in Chromium with the released extension and the installed host only', () => {
     let demo: DemoServer;
     let browser: Browser;
@@ -231,10 +330,11 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     });
   });
 
-  describe('signing in Firefox ESR with the released XPI and the installed host only', () => {
+  describe('signing in Firefox ESR with the released XPI, the installed host only and the agency policy template', () => {
     const FIREFOX_UUID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
     let demo: DemoServer;
     let browser: Browser;
+    let undoPolicy: (() => void) | undefined;
 
     beforeAll(async () => {
       // Firefox refuses plain http portals (no developer mode here): https with a throwaway certificate.
@@ -243,6 +343,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
         trustedRoots: pemCertificates(readFileSync(path.join(token.dir, 'ca.pem'), 'utf8')),
         tls,
       });
+      // The agency's Firefox template, its allowed portal this demo: no "allow this site?" question.
+      undoPolicy = activatePolicyTemplate('firefox', [new URL(demo.url).origin]);
       const xpi = path.join(root.shared, 'xpi');
       mkdirSync(xpi);
       execFileSync('unzip', ['-q', path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`), '-d', xpi]);
@@ -266,6 +368,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
     afterAll(async () => {
       await browser?.close();
       await demo?.close();
+      undoPolicy?.();
     });
 
     /** BiDi shows extension pages as about:blank targets: find the consent window by asking each page where it is. */
@@ -294,10 +397,8 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
           timeout: 30_000,
         },
       );
-      if (await consent.$('body[data-state="permission"]')) {
-        await consent.click('#allow-site');
-        await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 30_000 });
-      }
+      // the policy template allowed this portal: Firefox ESR read /etc/firefox/policies/policies.json
+      expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('ready');
       await consent.click('input[name="certificate"][value$="/02"]');
       await consent.type('#pin', TOKEN_PIN);
       await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
@@ -384,6 +485,22 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       'install ok installed',
     );
     expect(root.run(['test', '-e', '/opt/kyso/kyso-host']).status).not.toBe(0);
+  });
+
+  it('the released Chrome zip and Firefox XPI pass addons-linter (what `web-ext lint` runs) with zero errors', () => {
+    const zip = readFileSync(path.join(out, `kyso-${KYSO_VERSION}-chrome.zip`));
+    const xpi = readFileSync(path.join(out, `kyso-${KYSO_VERSION}-firefox.xpi`));
+    // The two stores get the same files: when the bytes are the same too, one lint speaks for both.
+    const distinct = zip.equals(xpi) ? ['firefox.xpi'] : ['chrome.zip', 'firefox.xpi'];
+    for (const artifact of distinct.map((suffix) => `kyso-${KYSO_VERSION}-${suffix}`)) {
+      const report = lintExtensionPackage(path.join(out, artifact));
+      expect(report.errors, artifact).toEqual([]);
+      // and the package carries the stable Firefox id the host's manifest allows
+      const manifest = JSON.parse(
+        execFileSync('unzip', ['-p', path.join(out, artifact), 'manifest.json'], { encoding: 'utf8' }),
+      );
+      expect(manifest.browser_specific_settings.gecko.id).toBe(FIREFOX_EXTENSION_ID);
+    }
   });
 
   it('two builds of the same commit give the same bytes, but for the V8 code cache inside the binary', () => {

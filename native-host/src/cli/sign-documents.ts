@@ -52,7 +52,11 @@ function stampFont(): Uint8Array {
     ),
   ];
   const found = candidates.find((file) => existsSync(file));
-  if (!found) throw new KysoError('INTERNAL', 'the stamp font is missing from this installation');
+  if (!found)
+    throw new KysoError(
+      'INTERNAL',
+      `the stamp font is missing from this installation (${candidates[0]}): reinstall kyso`,
+    );
   return new Uint8Array(readFileSync(found));
 }
 
