@@ -17,16 +17,8 @@ import {
   consentWindowOpen,
   extensionServiceWorker,
 } from '../support/browser.js';
-import {
-  countPixels,
-  isBlue,
-  isRed,
-  makeNssDb,
-  pdfsig,
-  pdftotext,
-  renderPage,
-  writePdf,
-} from '../support/pdf-tools.js';
+import { pdftotext } from '../support/pdf-tools.js';
+import { countPixels, isBlue, isRed, renderPage } from '../support/pdf-raster.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
@@ -41,6 +33,7 @@ import {
   nextRawAnswer,
   openPluginPortal,
   setFieldValue,
+  uploadedSignedPdf,
 } from '../support/plugin-portal.js';
 
 const PROMPT = 'src/plugins/prompt.html';
@@ -155,12 +148,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await openPluginPortal(session.browser, portal);
     await signInConsent(page, () => page.click('#_Sacomment'));
     expect(await raw(page)).toMatchObject({ Status: 0 });
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-copy-'));
-    const copy = writePdf(dir, 'ban-sao.pdf', session.demo.uploads.at(-1)!.bytes);
-    const text = pdftotext(copy);
+    const text = pdftotext(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
     expect(text).toContain('SAO Y');
     expect(text).toContain('123/BCY-CTSBMTT');
-    expect(pdfsig(copy, makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
     await page.close();
   }, 120_000);
 
@@ -192,12 +182,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
       await signInConsent(page, () => page.click(button));
       expect(await raw(page, previous)).toMatchObject({ Status: 0 });
-      const file = writePdf(dir, `${button.slice(1)}.pdf`, session.demo.uploads.at(-1)!.bytes);
-      expect(
-        pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]
-          ?.valid,
-      ).toBe(true);
-      const raster = renderPage(file);
+      const raster = renderPage(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
       expect(countPixels(raster, rect, isColour), button).toBeGreaterThan(50);
       expect(countPixels(raster, { x: 0, y: 400, width: 595, height: 442 }, isColour), button).toBe(0);
     }
@@ -227,7 +212,6 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         fn,
         base,
       );
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-stamps-'));
     for (const [fn, expected] of [
       ['vgca_sign_income', 'ĐẾN'],
       ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP'],
@@ -238,12 +222,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       await clickClosingWindow(consent, '#sign');
       await page.waitForFunction(() => (window as any).stamped, { timeout: 60_000 });
       expect(await page.evaluate(() => (window as any).stamped)).toMatchObject({ Status: 0 });
-      const file = writePdf(dir, `${fn}.pdf`, session.demo.uploads.at(-1)!.bytes);
-      expect(pdftotext(file)).toContain(expected);
-      expect(
-        pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]
-          ?.valid,
-      ).toBe(true);
+      expect(pdftotext(uploadedSignedPdf(session.demo.uploads, session.token.caPem))).toContain(expected);
     }
     await page.close();
   }, 120_000);
@@ -514,12 +493,8 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     expect(await raw(page)).toMatchObject({ Status: 0, FileName: 'to-trinh.pdf' });
-    const upload = session.demo.uploads.at(-1)!;
-    expect(upload).toMatchObject({ field: 'uploadfile', name: 'to-trinh.pdf' });
-    expect(
-      pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]
-        ?.valid,
-    ).toBe(true);
+    expect(session.demo.uploads.at(-1)).toMatchObject({ name: 'to-trinh.pdf' });
+    expectUploadedPdfSigned(session.demo.uploads, session.token.caPem);
     await page.close();
   }, 120_000);
 

@@ -34,18 +34,24 @@ export async function openPluginPortal(browser: Browser, url: string): Promise<P
 }
 
 /**
- * The demo portal's last upload: a signed PDF in the VGCA tool's multipart field, whose signature
- * pdfsig finds valid and trusted (the test CA in its NSS database).
+ * The demo portal's last upload, a PDF whose signature pdfsig finds valid and trusted (the test CA
+ * in its NSS database); its file, for checks of what it shows.
  */
+export function uploadedSignedPdf(uploads: Array<{ bytes: Uint8Array }>, caPem: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
+  const file = writePdf(dir, 'signed.pdf', uploads.at(-1)!.bytes);
+  const report = pdfsig(file, makeNssDb(dir, [caPem]));
+  expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+  return file;
+}
+
+/** The demo portal's last upload: a signed PDF (uploadedSignedPdf) in the VGCA tool's multipart field. */
 export function expectUploadedPdfSigned(
   uploads: Array<{ field: string; bytes: Uint8Array }>,
   caPem: string,
 ): void {
-  const upload = uploads.at(-1)!;
-  expect(upload.field).toBe('uploadfile');
-  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
-  const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [caPem]));
-  expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+  expect(uploads.at(-1)!.field).toBe('uploadfile');
+  uploadedSignedPdf(uploads, caPem);
 }
 
 /**
