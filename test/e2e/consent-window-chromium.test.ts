@@ -13,21 +13,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import {
-  clickInView,
-  darkThirds,
-  outcome,
-  sdkCall,
-  settled,
-  threePagePdf,
-} from '../support/consent-requests.js';
+import { outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
 import {
   atEachViewport,
   axeViolations,
+  characterLefts,
+  clickInView,
+  darkThirds,
   focused,
   layout,
   textsNotIn,
-  characterLefts,
 } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { screenshot } from '../support/screenshots.js';
