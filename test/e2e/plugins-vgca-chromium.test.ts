@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -22,7 +22,8 @@ import { countPixels, isBlue, isRed, renderPage } from '../support/pdf-raster.js
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -34,6 +35,7 @@ import {
   openPluginPortal,
   setFieldValue,
   uploadedSignedPdf,
+  vgcaPortalFiles,
 } from '../support/plugin-portal.js';
 
 const PROMPT = 'src/plugins/prompt.html';
@@ -45,28 +47,15 @@ const installedPluginListener = () =>
   );
 
 describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.js)', () => {
-  let session: PortalSession;
-  let portal: string;
-  let pdf: Uint8Array;
-  beforeAll(async () => {
-    const plainPdf = await onePagePdf('Cong van so 123');
-    pdf = plainPdf;
-    session = await startPortalSession(
+  const session = useSharedSession(async () =>
+    startPortalSession(
       undefined,
-      {
-        'cong-van.pdf': pdf,
-        'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
-        'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
-        'ghi-chu.txt': new TextEncoder().encode('not a document kyso signs'),
-      },
+      await vgcaPortalFiles(),
       // the stand-in for the installed tool has a self-signed certificate, as the real one has
       ['--ignore-certificate-errors'],
-    );
-    portal = new URL('/vgca-portal.html', session.demo.url).href;
-  }, 120_000);
-  afterAll(async () => {
-    await session?.close();
-  });
+    ),
+  );
+  const portal = () => new URL('/vgca-portal.html', session.demo.url).href;
 
   const raw = async (page: Page, previous = '') => {
     const answer = await nextRawAnswer(page, previous).catch(async (error) => {
@@ -98,7 +87,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   };
 
   it('a site the user has not chosen sees no plugin; kyso offers to handle it, and after "use kyso" the page’s own script reaches kyso', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     // The real script opens wss://127.0.0.1:8987/GetVersion; nothing listens: its callback is never called.
     await page.evaluate(() =>
       (window as any).vgca_get_version((json: string) => ((window as any).version = json)),
@@ -116,7 +105,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         tabs.map(async (t: any) => [t.url, await chrome.action.getBadgeText({ tabId: t.id })]),
       );
     });
-    expect(badges.find(([url]: [string]) => url === portal)?.[1]).toBe('!');
+    expect(badges.find(([url]: [string]) => url === portal())?.[1]).toBe('!');
     await chooseUseKyso(session.browser, page, new URL(session.demo.url).origin, 'VGCA');
     // The page was reloaded with the emulation in place: the same unmodified call now answers.
     const version = await page.evaluate(
@@ -127,7 +116,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_approved: the page’s button signs the PDF in kyso’s window; the upload arrives as multipart "uploadfile"; the handler’s answer reaches the page; pdfsig accepts it', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const before = session.demo.uploads.length;
     await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
     const reply = await raw(page);
@@ -145,7 +134,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_copy: the Decree 30 copy stamp (SAO Y, the document number, the time) on the uploaded copy', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await signInConsent(page, () => page.click('#_Sacomment'));
     expect(await raw(page)).toMatchObject({ Status: 0 });
     const text = pdftotext(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
@@ -174,7 +163,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     }
     await options.close();
 
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     for (const [button, rect, isColour] of [
       ['#_lanhdaoPheduyet', { x: 370, y: 80, width: 170, height: 80 }, isBlue],
       ['#_vanthuphathanh', { x: 330, y: 70, width: 110, height: 110 }, isRed],
@@ -190,7 +179,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_income and vgca_sign_appendix (called as the sample page does): their Decree 30 text stamps on the uploads', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const base = session.demo.url.replace(/\/$/, '');
     const call = (fn: string) =>
       page.evaluate(
@@ -228,7 +217,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1); Files[] answered with FileSignedURL', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const base = session.demo.url.replace(/\/$/, '');
     const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({
       FileID: `F${i}`,
@@ -263,7 +252,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 180_000);
 
   it('vgca_sign_msg in hash mode: a bare RSA signature of the page’s hash that openssl verifies with the returned certificate', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const content = Buffer.from('Học bạ lớp 12A1 — năm học 2025-2026');
     const digest = createHash('sha256').update(content).digest();
     await setFieldValue(page, '#hash', digest.toString('base64'));
@@ -278,7 +267,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
     const consent = await consentWindowAfter(session.browser, () =>
       page.evaluate(
@@ -312,7 +301,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
     await setFieldValue(page, '#xml', xml.toString('base64'));
     await signInConsent(page, () => page.click('#btn-xml'));
@@ -358,7 +347,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_xml with ReturnSignatureOnly on the school-records portal’s XML: the Signature names its root by Id (URI="#data") and verifies where the page puts it (xmlsec1 --id-attr)', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     // The portal's testSigned call: its document, ReturnSignatureOnly "true", the Signature kept apart.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
     await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
@@ -415,7 +404,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('bad input answers the plugin’s failure shape with kyso’s code and a vi/en message, and signs nothing', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const call = (fn: string, frame: string) =>
       page.evaluate(
         (fn, frame) =>
@@ -475,7 +464,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 180_000);
 
   it('FileName "" lets the user pick a local file in kyso’s own window; it is signed after consent and uploaded', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
     await page.click('#_lanhdaoPheduyet');
     const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
@@ -483,7 +472,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await prompt.waitForSelector('body[data-state="ready"][data-mode="pick-file"]', { timeout: 20_000 });
     expect(await prompt.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
-    writeFileSync(path.join(dir, 'to-trinh.pdf'), pdf);
+    writeFileSync(path.join(dir, 'to-trinh.pdf'), await onePagePdf('Cong van so 123'));
     const input = (await prompt.$('#file')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(path.join(dir, 'to-trinh.pdf'));
     await prompt.waitForSelector('#pick:not([disabled])');
@@ -499,7 +488,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_show_config (the page’s "Show config" button) opens kyso’s options', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await page.click('#_Config');
     const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), {
       timeout: 20_000,

@@ -1,11 +1,12 @@
 /** The demo plugin portals (demo/public/*-portal.html) write each plugin answer into #raw. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { opensslVerifyRawSignature } from './openssl.js';
 import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
+import { onePagePdf } from './sample-pdf.js';
 import { xmlsecVerify } from './xmlsec.js';
 
 /** The next answer in #raw: waits until its text is there and differs from `previous`. */
@@ -24,6 +25,19 @@ export async function nextRawAnswer(page: Page, previous = ''): Promise<string> 
 /** Sets a form field of the demo portal, as a person pasting a value would leave it. */
 export function setFieldValue(page: Page, selector: string, value: string): Promise<string> {
   return page.$eval(selector, (el, v) => ((el as HTMLInputElement).value = v), value);
+}
+
+/**
+ * The files the demo VGCA portal's calls name by address (/files/…): a one-page PDF, an HTKK tax
+ * return, an e-invoice, and a text file kyso does not sign.
+ */
+export async function vgcaPortalFiles(): Promise<Record<string, Uint8Array>> {
+  return {
+    'cong-van.pdf': await onePagePdf('Cong van so 123'),
+    'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
+    'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
+    'ghi-chu.txt': new TextEncoder().encode('not a document kyso signs'),
+  };
 }
 
 /** A new tab on a demo plugin portal. */
