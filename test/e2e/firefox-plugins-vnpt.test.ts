@@ -5,42 +5,21 @@
  * the page's own calls share the certificate and sign a PDF and a tax return through kyso's
  * consent window (pdfsig, xmlsec1), and an XML by node id.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
-import {
-  clickInside,
-  signInFirefoxConsent,
-  startFirefoxSession,
-  type FirefoxSession,
-} from '../support/firefox.js';
-import { consentWindowFromSdkPage } from '../support/plugin-choice.js';
+import { describe } from 'vitest';
+import { clickInside, signInFirefoxConsent, startFirefoxSession } from '../support/firefox.js';
+import { storeUseKysoInFirefox } from '../support/plugin-choice.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
 
 describe('Firefox ESR: a VNPT-CA Plugin page signs through kyso (unmodified vnpt-plugin.js)', () => {
-  let session: FirefoxSession;
-  let portal: string;
-  beforeAll(async () => {
-    session = await startFirefoxSession();
-    portal = new URL('/vnpt-portal.html', session.portal.url).href;
-    const origin = new URL(session.portal.url).origin;
-    // The user chose "use kyso" for the portal (the choice in kyso's options is shown in
-    // firefox-plugins.test.ts). BiDi cannot open moz-extension:// pages; kyso's consent window,
-    // opened from the SDK page, is one where the choice can be stored.
-    const { sdkPage, consent } = await consentWindowFromSdkPage(session, 'chọn kyso cho trang');
-    await consent.evaluate(
-      (site) => (globalThis as any).browser.storage.local.set({ pluginSites: { [site]: 'kyso' } }),
-      origin,
-    );
-    await clickInside(consent, '#cancel');
-    await sdkPage.close();
-    // The background registers the emulation for the origin when the choice is stored.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const session = useSharedSession(async () => {
+    const started = await startFirefoxSession();
+    await storeUseKysoInFirefox(started);
+    return started;
   }, 180_000);
-  afterAll(async () => {
-    await session?.close();
-  });
 
   itAnswersTheVnptPage(
-    () => ({ session, url: portal }),
+    () => ({ session, url: new URL('/vnpt-portal.html', session.portal.url).href }),
     () => ({
       consentAfter: (click) => session.consentWindowAfter(click),
       async promptAfter(click) {

@@ -5,33 +5,25 @@
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
 import type { Target } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { describe, expect, it } from 'vitest';
+import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { storeUseKyso } from '../support/plugin-choice.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
 import { signInConsent } from '../support/consent.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
-  let session: PortalSession;
-  let portal: string;
-  beforeAll(async () => {
-    session = await startPortalSession(undefined, {});
-    portal = new URL('/vnpt-portal.html', session.demo.url).href;
-    // The user chose "use kyso" for the portal (the choice itself is shown in plugins-vgca-chromium.test.ts).
-    const worker = await extensionServiceWorker(session.browser);
-    await worker.evaluate(
-      (origin) => (globalThis as any).chrome.storage.local.set({ pluginSites: { [origin]: 'kyso' } }),
-      new URL(session.demo.url).origin,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }, 120_000);
-  afterAll(async () => {
-    await session?.close();
+  const session = useSharedSession(async () => {
+    const started = await startPortalSession();
+    await storeUseKyso(started);
+    return started;
   });
+  const portal = () => new URL('/vnpt-portal.html', session.demo.url).href;
 
   itAnswersTheVnptPage(
-    () => ({ session, url: portal }),
+    () => ({ session, url: portal() }),
     () => ({
       consentAfter: (click) => consentWindowAfter(session.browser, click),
       async promptAfter(click) {
@@ -49,7 +41,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
   );
 
   it('signOffice (the library’s own function) answers the plugin’s failure shape with OFFICE_NOT_SUPPORTED and a vi/en message; no window opens', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const docx = Buffer.from('PK\u0003\u0004 a .docx package').toString('base64');
     // As VNPT's sample page calls it for .docx/.xlsx/.pptx, answered to the page's own callback (the
     // library's promise only settles for callbackDefault).

@@ -5,8 +5,10 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { extensionServiceWorker } from './browser.js';
 import { clickInside, type FirefoxSession } from './firefox.js';
 import { openPluginPortal } from './plugin-portal.js';
+import type { PortalSession } from './portal-session.js';
 
 export const CHROMIUM_OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 
@@ -40,6 +42,37 @@ export async function chooseInstalledPlugin(options: Page, origin: string): Prom
   await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
   await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
   await options.close();
+}
+
+/**
+ * Chromium: "use kyso" stored for the demo portal's origin as the options page stores it, for the
+ * tests of what follows the choice (the choice itself is made in plugins-vgca-chromium.test.ts).
+ */
+export async function storeUseKyso(session: PortalSession): Promise<void> {
+  const worker = await extensionServiceWorker(session.browser);
+  await worker.evaluate(
+    (origin) => (globalThis as any).chrome.storage.local.set({ pluginSites: { [origin]: 'kyso' } }),
+    new URL(session.demo.url).origin,
+  );
+  // The background registers the emulation for the origin when the choice is stored.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
+/**
+ * Firefox ESR: "use kyso" stored for the demo portal's origin (the choice in kyso's options is made
+ * in firefox-plugins.test.ts). BiDi cannot open moz-extension:// pages; kyso's consent window,
+ * opened from the SDK page, is one where the choice can be stored.
+ */
+export async function storeUseKysoInFirefox(session: FirefoxSession): Promise<void> {
+  const { sdkPage, consent } = await consentWindowFromSdkPage(session, 'chọn kyso cho trang');
+  await consent.evaluate(
+    (site) => (globalThis as any).browser.storage.local.set({ pluginSites: { [site]: 'kyso' } }),
+    new URL(session.portal.url).origin,
+  );
+  await clickInside(consent, '#cancel');
+  await sdkPage.close();
+  // The background registers the emulation for the origin when the choice is stored.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
 }
 
 /**
