@@ -20,7 +20,7 @@ import {
 import { pdftotext } from '../support/pdf-tools.js';
 import { countPixels, isBlue, isRed, renderPage } from '../support/pdf-raster.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
-import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
+import { CHROMIUM_OPTIONS_URL, chooseUseKyso, openKeptOnInstalledPlugin } from '../support/plugin-choice.js';
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { useSharedSession } from '../support/shared-session.js';
@@ -507,15 +507,10 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   it('a site kept on "use the installed plugin" still reaches the real listener on 8987', async () => {
     const tool = await installedPluginListener();
     try {
-      // The same portal under another origin (127.0.0.1), which the user keeps on the installed tool.
-      const other = new URL('/vgca-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const page = await openPluginPortal(session.browser, other);
-      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
-      const origin = new URL(other).origin;
-      // Offered only after the page tried the plugin: it does so on its first call.
-      await page.evaluate(() => (window as any).vgca_get_version(() => undefined));
-      await chooseInstalledPlugin(options, origin);
-      await page.goto(other);
+      // The page tries the plugin on its first call.
+      const page = await openKeptOnInstalledPlugin(session, '/vgca-portal.html', (page) =>
+        page.evaluate(() => (window as any).vgca_get_version(() => undefined)),
+      );
       const answer = await page.evaluate(
         () => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('{"FileName":"x"}', resolve)),
       );

@@ -36,12 +36,27 @@ export async function chooseUseKyso(
   await options.close();
 }
 
-/** In an open options page: once kyso offers to handle `origin`, the user keeps it on the installed plugin. */
-export async function chooseInstalledPlugin(options: Page, origin: string): Promise<void> {
+/**
+ * Chromium: the demo portal page `pagePath` under another origin (127.0.0.1), which the user keeps
+ * on the installed plugin: opened, the plugin tried by `tryPlugin` (kyso offers to handle a site
+ * only then), "use the installed plugin" chosen in kyso's options, and the page loaded again.
+ */
+export async function openKeptOnInstalledPlugin(
+  session: PortalSession,
+  pagePath: string,
+  tryPlugin: (page: Page) => Promise<unknown>,
+): Promise<Page> {
+  const url = new URL(pagePath, session.demo.url.replace('localhost', '127.0.0.1')).href;
+  const page = await openPluginPortal(session.browser, url);
+  const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
+  await tryPlugin(page);
+  const origin = new URL(url).origin;
   await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
   await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
   await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
   await options.close();
+  await page.goto(url);
+  return page;
 }
 
 /**
