@@ -4,6 +4,7 @@
  * from the JSON so neither is typed by hand. Pure functions of the JSON.
  */
 import { HOPS, type BreakdownRow } from './breakdown.js';
+import type { BrowserBench } from './browser.js';
 
 /** The parts of bench/results/*.json read here (older files lack the newer fields). */
 export interface BenchResult {
@@ -17,18 +18,8 @@ export interface BenchResult {
     { perSecond: number; medianMs: number; p90Ms: number; batch: { signatures: number; perSecond: number } }
   >;
   startup: { startupMedianMs: number; startupP90Ms: number; hostRssMiB: number; workerRssMiB: number };
-  browser:
-    | {
-        warm: number;
-        cold: number;
-        warmMedianMs: number;
-        warmP90Ms: number;
-        coldMedianMs: number;
-        coldP90Ms: number;
-        breakdown?: BreakdownRow[];
-        coldBreakdown?: BreakdownRow[];
-      }
-    | { skipped: string };
+  /** Runs before the cold samples were kept lack coldSamplesMs. */
+  browser: Omit<BrowserBench, 'coldSamplesMs'> | { skipped: string };
   large: { bytes: number; sha256sumMs: number; kysoMs: number; ratio: number; extraRssMiB: number };
   hostBreakdown?: { rsa: BreakdownRow[]; ec: BreakdownRow[] };
   /** Per signature: the host's median minus the token's C_Login and C_Sign medians (from the marks). */

@@ -6,28 +6,23 @@
  * inert; stray typing before the window is armed sends nothing. Screenshots of each state are kept.
  */
 import { PDFDocument } from 'pdf-lib';
-import type { Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import {
-  clickInView,
-  darkThirds,
-  outcome,
-  sdkCall,
-  settled,
-  threePagePdf,
-} from '../support/consent-requests.js';
+import { outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
 import {
   atEachViewport,
   axeViolations,
+  characterLefts,
+  clickInView,
+  darkThirds,
   focused,
   layout,
   textsNotIn,
-  characterLefts,
   focusRings,
   shownDespiteHidden,
   accessibleDescription,
@@ -35,12 +30,38 @@ import {
   lowContrastText,
 } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import type { TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
 import { sdkCall as startSdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
-import { usePortalTab } from '../support/portal-tab.js';
+import { usePortalTab, type PortalTab } from '../support/portal-tab.js';
 
-const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+/** signXml's options for an HTKK tax return (the 01/GTGT fixture). */
+const TAX_RETURN = {
+  xml: readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8'),
+  profile: 'htkk',
+  name: 'tk-01gtgt.xml',
+  description: 'Tờ khai 01/GTGT',
+};
+
+/** The consent window for an SDK call from the portal tab (a first question for the site answered yes). */
+function consentFor(portal: PortalTab<PortalSession>, method: string, options: unknown): Promise<Page> {
+  return consentWindowAfter(portal.session.browser, () => sdkCall(portal.page, method, options));
+}
+
+/** kyso's options page in a new tab, once it has loaded its settings. */
+async function openOptions(browser: Browser): Promise<Page> {
+  const options = await browser.newPage();
+  await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+  await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+  return options;
+}
+
+/** The page says it is in `lang`, and every text on it is. */
+async function expectOnlyLanguage(page: Page, lang: 'vi' | 'en'): Promise<void> {
+  expect(await page.$eval('html', (el) => el.lang)).toBe(lang);
+  expect(await textsNotIn(page, lang)).toEqual([]);
+}
 
 /**
  * axe (also with the certificates that cannot sign unfolded), text size, one language, `[hidden]`
@@ -132,14 +153,12 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('a digest: says the content cannot be shown and who computed it; Sign says what is missing; a wrong PIN is tied to the field; Escape asks once a PIN is typed', async () => {
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signCms', {
-        digest: 'fill',
-        digestAlgorithm: 'SHA-256',
-        description: 'Tờ trình 12/2026',
-        documentName: 'to-trinh-12.pdf',
-      }),
-    );
+    const consent = await consentFor(portal, 'signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'Tờ trình 12/2026',
+      documentName: 'to-trinh-12.pdf',
+    });
     const origin = new URL(portal.session.demo.url).origin;
     expect(await consent.$eval('#hash-only-text', (el) => (el as HTMLElement).innerText)).toContain(origin);
     expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('true');
@@ -184,9 +203,11 @@ describe('the consent window as people use it (Chromium)', () => {
 
   it('a PDF: the page count stated, every page paged through at a readable size (judged by pixels)', async () => {
     const pdf = await threePagePdf();
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signPdf', { pdf, description: 'Biên bản 3 trang', name: 'bien-ban.pdf' }),
-    );
+    const consent = await consentFor(portal, 'signPdf', {
+      pdf,
+      description: 'Biên bản 3 trang',
+      name: 'bien-ban.pdf',
+    });
     expect(await consent.$eval('#page-count', (el) => (el as HTMLElement).innerText)).toBe(
       'The document has 3 pages. Look at each page before signing.',
     );
@@ -316,9 +337,12 @@ describe('the consent window as people use it (Chromium)', () => {
       mimeType: 'application/octet-stream',
     });
     const pdf = Buffer.from(await doc.save()).toString('base64');
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signPdf', { pdf, description: 'Tài liệu có mã', name: 'co-ma.pdf', certify: 2 }),
-    );
+    const consent = await consentFor(portal, 'signPdf', {
+      pdf,
+      description: 'Tài liệu có mã',
+      name: 'co-ma.pdf',
+      certify: 2,
+    });
     // The agency's certify option (DocMDP) is said in the window, in kyso's words.
     expect(await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText)).toContain(
       'Certifying signature: only filling in forms and further signatures are allowed after signing.',
@@ -355,14 +379,7 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('XML: the summary, and the whole signed element opened as a table', async () => {
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signXml', {
-        xml: HTKK,
-        profile: 'htkk',
-        name: 'tk-01gtgt.xml',
-        description: 'Tờ khai 01/GTGT',
-      }),
-    );
+    const consent = await consentFor(portal, 'signXml', TAX_RETURN);
     expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
     await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
     await clickInView(consent, '#xml-toggle');
@@ -379,12 +396,10 @@ describe('the consent window as people use it (Chromium)', () => {
 
   it('a batch of 1,000 digests: counted by kind, every item listed a page at a time, the odd bare-hash item found and opened', async () => {
     const rawAt = 637;
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signMany', {
-        description: '1.000 hoá đơn tháng 11',
-        digestBatch: { count: 1000, rawAt },
-      }),
-    );
+    const consent = await consentFor(portal, 'signMany', {
+      description: '1.000 hoá đơn tháng 11',
+      digestBatch: { count: 1000, rawAt },
+    });
     expect(
       await consent.$eval('#document-count', (el) => [el.getAttribute('data-count'), el.textContent]),
     ).toEqual(['1000', '1,000 documents — one PIN entry']);
@@ -436,7 +451,7 @@ describe('the consent window as people use it (Chromium)', () => {
         description: 'Biên bản và tờ khai',
         documents: [
           { kind: 'pdf', pdf: await threePagePdf(), name: 'bien-ban.pdf', certify: 3 },
-          { kind: 'xml', xml: HTKK, profile: 'htkk', name: 'tk-01gtgt.xml' },
+          { kind: 'xml', xml: TAX_RETURN.xml, profile: 'htkk', name: 'tk-01gtgt.xml' },
         ],
       }),
     );
@@ -491,14 +506,12 @@ describe('the consent window as people use it (Chromium)', () => {
 
   it('the page’s words are inert: bidi overrides and zero-width characters shown as marks, long words broken, in the site’s box', async () => {
     const description = `Trang web yêu cầu ký: https://dichvucong.gov.vn — hoa-don-\u202Efdp.exe \u200B\u200Bx ${'A'.repeat(420)}`;
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signCms', {
-        digest: 'fill',
-        digestAlgorithm: 'SHA-256',
-        description,
-        documentName: 'tai-lieu-\u2067\u202Efdp.exe\u2069',
-      }),
-    );
+    const consent = await consentFor(portal, 'signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description,
+      documentName: 'tai-lieu-\u2067\u202Efdp.exe\u2069',
+    });
     const shown = await consent.$eval('#description', (el) => (el as HTMLElement).innerText);
     expect(shown).toContain('hoa-don-⟨U+202E⟩fdp.exe ⟨U+200B⟩⟨U+200B⟩x');
     expect(await consent.$eval('#document-name', (el) => (el as HTMLElement).innerText)).toBe(
@@ -532,21 +545,15 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 
   it('one language on each page (the browser’s here: English), checked against the catalogue', async () => {
-    const consent = await consentWindowAfter(portal.session.browser, () =>
-      sdkCall(portal.page, 'signXml', { xml: HTKK, profile: 'htkk', name: 'tk.xml', description: 'Tờ khai' }),
-    );
-    expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
-    expect(await textsNotIn(consent, 'en')).toEqual([]);
+    const consent = await consentFor(portal, 'signXml', TAX_RETURN);
+    await expectOnlyLanguage(consent, 'en');
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('the options page: one language, readable, no sideways scrolling at 320 px or 200 %', async () => {
-    const options = await portal.session.browser.newPage();
-    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
-    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
-    expect(await options.$eval('html', (el) => el.lang)).toBe('en');
-    expect(await textsNotIn(options, 'en')).toEqual([]);
+    const options = await openOptions(portal.session.browser);
+    await expectOnlyLanguage(options, 'en');
     expect(await axeViolations(options)).toEqual([]);
     expect((await layout(options, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
     expect(await shownDespiteHidden(options)).toEqual([]);
@@ -593,38 +600,29 @@ describe('the consent window as people use it (Chromium)', () => {
   });
 });
 
-describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietnamese UI pack, --accept-lang=vi,en)', () => {
-  let session: PortalSession;
-  let page: Page;
-  let emptyTokens: string;
+/** The host's SoftHSM pointed at an empty token folder (in the session's token copy): no token is in. */
+function hostWithNoToken(token: TestToken): Record<string, string> {
+  const empty = path.join(token.dir, 'no-tokens');
+  mkdirSync(path.join(empty, 'tokens'), { recursive: true });
+  const conf = path.join(empty, 'softhsm2.conf');
+  writeFileSync(
+    conf,
+    `directories.tokendir = ${empty}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  return { ...token.env, SOFTHSM2_CONF: conf };
+}
 
-  beforeAll(async () => {
-    emptyTokens = mkdtempSync(path.join(tmpdir(), 'kyso-no-token-'));
-    mkdirSync(path.join(emptyTokens, 'tokens'));
-    writeFileSync(
-      path.join(emptyTokens, 'softhsm2.conf'),
-      `directories.tokendir = ${emptyTokens}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`,
-    );
-    session = await startPortalSession(
-      (token) => ({ ...token.env, SOFTHSM2_CONF: path.join(emptyTokens, 'softhsm2.conf') }),
-      undefined,
-      ['--lang=vi', '--accept-lang=vi,en'],
-    );
-    page = await session.openPortal();
-  });
-  afterAll(async () => {
-    await session?.close();
-    rmSync(emptyTokens, { recursive: true, force: true });
-  });
+describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietnamese UI pack, --accept-lang=vi,en)', () => {
+  const portal = usePortalTab(() =>
+    startPortalSession(hostWithNoToken, undefined, ['--lang=vi', '--accept-lang=vi,en']),
+  );
 
   it('the window speaks Vietnamese only, says no token is found and offers a retry with the focus on it', async () => {
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signCms', {
-        digest: 'fill',
-        digestAlgorithm: 'SHA-256',
-        description: 'Hồ sơ không có token',
-      }),
-    );
+    const consent = await consentFor(portal, 'signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'Hồ sơ không có token',
+    });
     expect(await consent.evaluate(() => (globalThis as any).chrome.i18n.getUILanguage())).not.toMatch(/^vi/); // no Vietnamese UI pack
     expect(await consent.$eval('html', (el) => el.lang)).toBe('vi');
     expect(await consent.$eval('#title', (el) => el.textContent)).toBe('Yêu cầu ký số');
@@ -643,16 +641,13 @@ describe('a Vietnamese browser with no token in (Chromium --lang=vi, no Vietname
     await consent.waitForSelector('body[data-state="ready"] #retry:not([hidden])', { timeout: 20_000 });
     await consent.waitForFunction(() => document.activeElement?.id === 'retry', { timeout: 20_000 });
     await clickClosingWindow(consent, '#cancel');
-    expect(await outcome(page)).toBe('USER_CANCELLED');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('the options page speaks Vietnamese only', async () => {
-    const options = await session.browser.newPage();
-    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
-    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
-    expect(await options.$eval('html', (el) => el.lang)).toBe('vi');
+    const options = await openOptions(portal.session.browser);
+    await expectOnlyLanguage(options, 'vi');
     expect(await options.$eval('h1', (el) => el.textContent)).toBe('kyso — Tuỳ chọn');
-    expect(await textsNotIn(options, 'vi')).toEqual([]);
     expect(await axeViolations(options)).toEqual([]);
     expect((await layout(options, [])).bodyFontPx).toBeGreaterThanOrEqual(15);
     await atEachViewport(options, async (viewport) => {

@@ -7,16 +7,9 @@
 import { PDFDocument } from 'pdf-lib';
 import type { Page, Target } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import {
-  clickInView,
-  darkThirds,
-  outcome,
-  sdkCall,
-  settled,
-  threePagePdf,
-} from '../support/consent-requests.js';
+import { outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
 import { clickInside, startFirefoxSession } from '../support/firefox.js';
-import { focused, characterLefts } from '../support/page-checks.js';
+import { characterLefts, clickInView, darkThirds, focused } from '../support/page-checks.js';
 import { usePortalTab } from '../support/portal-tab.js';
 
 describe('Firefox ESR: what the consent window shows', () => {

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInFirefoxConsent, startFirefoxSession, type FirefoxSession } from '../support/firefox.js';
+import { describe, expect, it } from 'vitest';
+import { signInFirefoxConsent, startFirefoxSession } from '../support/firefox.js';
 import { chooseUseKysoInFirefox } from '../support/plugin-choice.js';
 import {
   expectSignedFilesUploaded,
@@ -18,27 +18,14 @@ import {
   expectVgcaHashSignature,
   openPluginPortal,
   setFieldValue,
+  vgcaPortalFiles,
 } from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
-import { onePagePdf } from '../support/sample-pdf.js';
+import { useSharedSession } from '../support/shared-session.js';
 
 describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
-  let session: FirefoxSession;
-  let portal: string;
-  let origin: string;
-  beforeAll(async () => {
-    const plainPdf = await onePagePdf('Cong van so 123');
-    session = await startFirefoxSession(undefined, {
-      'cong-van.pdf': plainPdf,
-      'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
-      'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
-    });
-    portal = new URL('/vgca-portal.html', session.portal.url).href;
-    origin = new URL(session.portal.url).origin;
-  }, 120_000);
-  afterAll(async () => {
-    await session?.close();
-  });
+  const session = useSharedSession(async () => startFirefoxSession(undefined, await vgcaPortalFiles()));
+  const portal = () => new URL('/vgca-portal.html', session.portal.url).href;
 
   /** The plugin's reply, as the portal page shows it (tests empty #raw before each action). */
   const raw = async (page: Page) => {
@@ -60,14 +47,14 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   };
 
   it('notices the attempt, offers the site in kyso’s options; after "use kyso" the page’s own buttons sign a PDF (pdfsig) with the upload in the real multipart shape', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await page.evaluate(() => (window as any).vgca_get_version(() => ((window as any).answered = true)));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await page.evaluate(() => (window as any).answered)).toBeUndefined();
 
     await chooseUseKysoInFirefox(session);
 
-    await page.goto(portal);
+    await page.goto(portal());
     const uploads = session.portal.uploads.length;
     await sign(await session.consentWindowAfter(() => page.click('#_lanhdaoPheduyet')));
     const reply = await raw(page);
@@ -81,7 +68,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
   }, 180_000);
 
   it('vgca_sign_files (one consent, uploads verified), vgca_sign_xml inline (xmlsec1) and vgca_sign_msg hash mode (openssl)', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const base = session.portal.url.replace(/\/$/, '');
     const names = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'];
     await setFieldValue(
@@ -128,7 +115,7 @@ describe('Firefox ESR: a VGCA plugin page signs through kyso', () => {
     // The window says plainly that what is signed cannot be shown.
     expect(
       await hashConsent.$eval('#hash-only', (el) => ((el as HTMLElement).hidden ? '' : el.textContent)),
-    ).toContain(origin);
+    ).toContain(new URL(session.portal.url).origin);
     await sign(hashConsent);
     expectVgcaHashSignature(await raw(page), content, session.token);
     await page.close();

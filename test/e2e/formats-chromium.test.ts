@@ -19,17 +19,8 @@ import {
 } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
-import {
-  byteRangeDigest,
-  countPixels,
-  extractPdfSignatures,
-  isBlue,
-  makeNssDb,
-  pdfsig,
-  pdftotext,
-  renderPage,
-  writePdf,
-} from '../support/pdf-tools.js';
+import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms, writePdf } from '../support/pdf-tools.js';
+import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
@@ -145,12 +136,7 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(once.signatures[0]!.valid && once.signatures[0]!.trusted, once.output).toBe(true);
     expect(pdftotext(firstFile)).toContain('Số: 45/ĐĐN-UBND');
     // B-T: the CMS carries a signature time-stamp from the TSA in the settings.
-    const [signature] = extractPdfSignatures(first);
-    const verification = await verifyCms({
-      cms: signature!.cms,
-      timestampRoots: [new Uint8Array(tsa.caDer)],
-      contentDigest: byteRangeDigest(first, signature!.byteRange),
-    });
+    const verification = await verifyPdfSignatureCms(first, { timestampRoots: [new Uint8Array(tsa.caDer)] });
     expect(verification.timestamp, JSON.stringify(verification.problems)).toMatchObject({
       present: true,
       valid: true,

@@ -8,9 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readDss } from '../../shared/pdf/long-term.js';
 import { verifyPdfSignatures } from '../../verifier/src/index.js';
 import {
@@ -21,10 +19,12 @@ import {
 } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
 import { longTermPdfSeenByTools } from '../support/pdf-tools.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
-import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { usePortalTab } from '../support/portal-tab.js';
+import { startRevocationCa, type RevocationCa } from '../support/revocation-ca.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 import { importIntoToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
@@ -33,15 +33,22 @@ const DAY = 86_400_000;
 const LONG_TERM_KEY = '06';
 
 describe('PAdES B-LTA from a portal page (Chromium)', () => {
-  let session: PortalSession;
   let ca: RevocationCa;
   let tsa: LocalTsa;
-  let signer: IssuedCertificate;
-  let dir: string;
-  let page: Page;
   let original: Uint8Array;
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-e2e-long-term-'));
+  // The token gets the revocation CA's certificate and key before the browser starts.
+  const portal = usePortalTab(async () => {
+    [ca, tsa] = await Promise.all([startRevocationCa(), startLocalTsa()]);
+    const signer = ca.issue('/C=VN/ST=Hà Nội/CN=Trần Thị Lưu Trữ/UID=CCCD:001199000999');
+    original = await onePagePdf('Quyet dinh luu tru ho so', 16);
+    return startPortalSession((token) => {
+      importIntoToken(token, LONG_TERM_KEY, signer.keyPath, signer.der);
+      return token.env;
+    });
+  });
 
-  const setTsa = (url: string | undefined) => setExtensionTsa(session.browser, url);
+  const setTsa = (url: string | undefined) => setExtensionTsa(portal.session.browser, url);
 
   const request = () => ({
     pdf: Buffer.from(original).toString('base64'),
@@ -51,41 +58,24 @@ describe('PAdES B-LTA from a portal page (Chromium)', () => {
     level: 'B-LTA',
   });
 
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyso-e2e-long-term-'));
-    [ca, tsa] = await Promise.all([startRevocationCa(), startLocalTsa()]);
-    signer = ca.issue('/C=VN/ST=Hà Nội/CN=Trần Thị Lưu Trữ/UID=CCCD:001199000999');
-    session = await startPortalSession((token) => {
-      importIntoToken(token, LONG_TERM_KEY, signer.keyPath, signer.der);
-      return token.env;
-    });
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]).drawText('Quyet dinh luu tru ho so', {
-      x: 72,
-      y: 700,
-      size: 16,
-      font: await doc.embedFont(StandardFonts.Helvetica),
-    });
-    original = await doc.save();
-    page = await session.openPortal();
-  });
   afterAll(async () => {
-    await session?.close();
     await Promise.all([ca?.close(), tsa?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('without a TSA in the settings: TSA_NOT_CONFIGURED, and no window opens', async () => {
     await setTsa(undefined);
-    await sdkCall(page, 'signPdf', request());
-    expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'TSA_NOT_CONFIGURED' });
-    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+    await sdkCall(portal.page, 'signPdf', request());
+    expect(await sdkOutcome(portal.page)).toMatchObject({ ok: false, code: 'TSA_NOT_CONFIGURED' });
+    expect(await consentWindowOpen(portal.session.browser, 0)).toBe(false);
   });
 
   it('B-LTA: the window says so; the PDF carries a DSS and a document time-stamp; pdfsig, qpdf and the verifier (offline, after expiry) accept it', async () => {
     await setTsa(tsa.url);
     const served = ca.served.ocsp;
-    const consent = await consentWindowAfter(session.browser, () => sdkCall(page, 'signPdf', request()));
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signPdf', request()),
+    );
     const notes = await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText);
     expect(notes).toMatch(/PAdES B-LTA/);
     expect(notes).toMatch(/OCSP\/CRL/);
@@ -101,11 +91,11 @@ describe('PAdES B-LTA from a portal page (Chromium)', () => {
     });
     expect(shown).toBe(true);
     await screenshot(consent, 'consent-pdf-b-lta');
-    await signInConsent(consent, LONG_TERM_KEY, session.token.pin);
+    await signInConsent(consent, LONG_TERM_KEY, portal.session.token.pin);
     await clickClosingWindow(consent, '#sign');
-    const result = await sdkOutcome(page);
+    const result = await sdkOutcome(portal.page);
     expect(result.ok, JSON.stringify(result)).toBe(true);
-    expect(await consentWindowOpen(session.browser)).toBe(false);
+    expect(await consentWindowOpen(portal.session.browser)).toBe(false);
     expect(ca.served.ocsp).toBeGreaterThan(served); // the host asked the CA's responder
 
     const pdf = new Uint8Array(Buffer.from(result.pdf as string, 'base64'));
@@ -152,15 +142,15 @@ describe('PAdES B-LTA from a portal page (Chromium)', () => {
       pdf: Buffer.from(original).toString('base64'),
       level: 'B-LT',
     }));
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signMany', { documents, description: 'Ba hồ sơ lưu trữ', lang: 'en' }),
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      sdkCall(portal.page, 'signMany', { documents, description: 'Ba hồ sơ lưu trữ', lang: 'en' }),
     );
     const notes = await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText);
     expect(notes).toMatch(/PAdES B-LT\b/);
     expect(notes).not.toMatch(/B-LTA/);
-    await signInConsent(consent, LONG_TERM_KEY, session.token.pin);
+    await signInConsent(consent, LONG_TERM_KEY, portal.session.token.pin);
     await clickClosingWindow(consent, '#sign');
-    const result = await sdkOutcome(page);
+    const result = await sdkOutcome(portal.page);
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(result.results).toHaveLength(3);
     for (const item of result.results as Array<{ ok: boolean; pdf: string }>) {

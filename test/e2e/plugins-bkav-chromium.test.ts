@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
-import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
+import { chooseUseKyso, openKeptOnInstalledPlugin } from '../support/plugin-choice.js';
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
+import { nextRawAnswer } from '../support/plugin-portal.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
 const PROMPT = 'src/plugins/prompt.html';
@@ -167,14 +167,10 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
   it('a site kept on "use the installed plugin" still reaches the real listener on 8443', async () => {
     const tool = await installedPluginListener();
     try {
-      const other = new URL('/bkav-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const otherPage = await openPluginPortal(session.browser, other);
-      const origin = new URL(other).origin;
-      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
-      // Offered only after the page tried the plugin (evaluated: a click in this background tab would wait for it to be shown).
-      await otherPage.evaluate(() => (window as any).connect());
-      await chooseInstalledPlugin(options, origin);
-      await otherPage.goto(other);
+      // The page tries the plugin (evaluated: a click in this background tab would wait for it to be shown).
+      const otherPage = await openKeptOnInstalledPlugin(session, '/bkav-portal.html', (page) =>
+        page.evaluate(() => (window as any).connect()),
+      );
       await otherPage.bringToFront();
       tool.calls.length = 0;
       await otherPage.click('#btConnect');

@@ -10,27 +10,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clickClosingWindow,
   consentWindowAfter,
   consentWindowOpen,
   extensionServiceWorker,
 } from '../support/browser.js';
-import {
-  countPixels,
-  isBlue,
-  isRed,
-  makeNssDb,
-  pdfsig,
-  pdftotext,
-  renderPage,
-  writePdf,
-} from '../support/pdf-tools.js';
+import { pdftotext } from '../support/pdf-tools.js';
+import { countPixels, isBlue, isRed, renderPage } from '../support/pdf-raster.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
-import { CHROMIUM_OPTIONS_URL, chooseInstalledPlugin, chooseUseKyso } from '../support/plugin-choice.js';
+import { CHROMIUM_OPTIONS_URL, chooseUseKyso, openKeptOnInstalledPlugin } from '../support/plugin-choice.js';
 import { startPluginStandIn } from '../support/plugin-stand-in.js';
-import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { useSharedSession } from '../support/shared-session.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -64,6 +57,8 @@ import {
   nextRawAnswer,
   openPluginPortal,
   setFieldValue,
+  uploadedSignedPdf,
+  vgcaPortalFiles,
 } from '../support/plugin-portal.js';
 
 const PROMPT = 'src/plugins/prompt.html';
@@ -75,28 +70,15 @@ const installedPluginListener = () =>
   );
 
 describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.js)', () => {
-  let session: PortalSession;
-  let portal: string;
-  let pdf: Uint8Array;
-  beforeAll(async () => {
-    const plainPdf = await onePagePdf('Cong van so 123');
-    pdf = plainPdf;
-    session = await startPortalSession(
+  const session = useSharedSession(async () =>
+    startPortalSession(
       undefined,
-      {
-        'cong-van.pdf': pdf,
-        'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
-        'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
-        'ghi-chu.txt': new TextEncoder().encode('not a document kyso signs'),
-      },
+      await vgcaPortalFiles(),
       // the stand-in for the installed tool has a self-signed certificate, as the real one has
       ['--ignore-certificate-errors'],
-    );
-    portal = new URL('/vgca-portal.html', session.demo.url).href;
-  }, 120_000);
-  afterAll(async () => {
-    await session?.close();
-  });
+    ),
+  );
+  const portal = () => new URL('/vgca-portal.html', session.demo.url).href;
 
   const raw = async (page: Page, previous = '') => {
     const answer = await nextRawAnswer(page, previous).catch(async (error) => {
@@ -128,7 +110,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   };
 
   it('a site the user has not chosen sees no plugin; kyso offers to handle it, and after "use kyso" the page’s own script reaches kyso', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     // The real script opens wss://127.0.0.1:8987/GetVersion; nothing listens: its callback is never called.
     await page.evaluate(() =>
       (window as any).vgca_get_version((json: string) => ((window as any).version = json)),
@@ -146,7 +128,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         tabs.map(async (t: any) => [t.url, await chrome.action.getBadgeText({ tabId: t.id })]),
       );
     });
-    expect(badges.find(([url]: [string]) => url === portal)?.[1]).toBe('!');
+    expect(badges.find(([url]: [string]) => url === portal())?.[1]).toBe('!');
     await chooseUseKyso(session.browser, page, new URL(session.demo.url).origin, 'VGCA');
     // The page was reloaded with the emulation in place: the same unmodified call now answers.
     const version = await page.evaluate(
@@ -157,7 +139,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_approved: the page’s button signs the PDF in kyso’s window; the upload arrives as multipart "uploadfile"; the handler’s answer reaches the page; pdfsig accepts it', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const before = session.demo.uploads.length;
     await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
     const reply = await raw(page);
@@ -175,15 +157,12 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_copy: the Decree 30 copy stamp (SAO Y, the document number, the time) on the uploaded copy', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await signInConsent(page, () => page.click('#_Sacomment'));
     expect(await raw(page)).toMatchObject({ Status: 0 });
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-copy-'));
-    const copy = writePdf(dir, 'ban-sao.pdf', session.demo.uploads.at(-1)!.bytes);
-    const text = pdftotext(copy);
+    const text = pdftotext(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
     expect(text).toContain('SAO Y');
     expect(text).toContain('123/BCY-CTSBMTT');
-    expect(pdfsig(copy, makeNssDb(dir, [session.token.caPem])).signatures[0]?.valid).toBe(true);
     await page.close();
   }, 120_000);
 
@@ -207,7 +186,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     }
     await options.close();
 
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     for (const [button, rect, isColour] of [
       ['#_lanhdaoPheduyet', { x: 370, y: 80, width: 170, height: 80 }, isBlue],
       ['#_vanthuphathanh', { x: 330, y: 70, width: 110, height: 110 }, isRed],
@@ -215,12 +194,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
       await signInConsent(page, () => page.click(button));
       expect(await raw(page, previous)).toMatchObject({ Status: 0 });
-      const file = writePdf(dir, `${button.slice(1)}.pdf`, session.demo.uploads.at(-1)!.bytes);
-      expect(
-        pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]
-          ?.valid,
-      ).toBe(true);
-      const raster = renderPage(file);
+      const raster = renderPage(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
       expect(countPixels(raster, rect, isColour), button).toBeGreaterThan(50);
       expect(countPixels(raster, { x: 0, y: 400, width: 595, height: 442 }, isColour), button).toBe(0);
     }
@@ -228,7 +202,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_income and vgca_sign_appendix (called as the sample page does): their Decree 30 text stamps on the uploads', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const base = session.demo.url.replace(/\/$/, '');
     const call = (fn: string) =>
       page.evaluate(
@@ -250,7 +224,6 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         fn,
         base,
       );
-    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-stamps-'));
     for (const [fn, expected] of [
       ['vgca_sign_income', 'ĐẾN'],
       ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP'],
@@ -261,18 +234,13 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       await clickClosingWindow(consent, '#sign');
       await page.waitForFunction(() => (window as any).stamped, { timeout: 60_000 });
       expect(await page.evaluate(() => (window as any).stamped)).toMatchObject({ Status: 0 });
-      const file = writePdf(dir, `${fn}.pdf`, session.demo.uploads.at(-1)!.bytes);
-      expect(pdftotext(file)).toContain(expected);
-      expect(
-        pdfsig(file, makeNssDb(mkdtempSync(path.join(dir, 'nss-')), [session.token.caPem])).signatures[0]
-          ?.valid,
-      ).toBe(true);
+      expect(pdftotext(uploadedSignedPdf(session.demo.uploads, session.token.caPem))).toContain(expected);
     }
     await page.close();
   }, 120_000);
 
   it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1); Files[] answered with FileSignedURL', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const base = session.demo.url.replace(/\/$/, '');
     const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({
       FileID: `F${i}`,
@@ -307,7 +275,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 180_000);
 
   it('vgca_sign_msg in hash mode: a bare RSA signature of the page’s hash that openssl verifies with the returned certificate', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const content = Buffer.from('Học bạ lớp 12A1 — năm học 2025-2026');
     const digest = createHash('sha256').update(content).digest();
     await setFieldValue(page, '#hash', digest.toString('base64'));
@@ -322,7 +290,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
     const consent = await consentWindowAfter(session.browser, () =>
       page.evaluate(
@@ -356,7 +324,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
     await setFieldValue(page, '#xml', xml.toString('base64'));
     await signInConsent(page, () => page.click('#btn-xml'));
@@ -402,7 +370,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('vgca_sign_xml with ReturnSignatureOnly on the school-records portal’s XML: the Signature names its root by Id (URI="#data") and verifies where the page puts it (xmlsec1 --id-attr)', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     // The portal's testSigned call: its document, ReturnSignatureOnly "true", the Signature kept apart.
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
     await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
@@ -460,7 +428,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 120_000);
 
   it('bad input answers the plugin’s failure shape with kyso’s code and a vi/en message, and signs nothing', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     const call = (fn: string, frame: string) =>
       page.evaluate(
         (fn, frame) =>
@@ -520,7 +488,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   }, 180_000);
 
   it('FileName "" lets the user pick a local file in kyso’s own window; it is signed after consent and uploaded', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
     await page.click('#_lanhdaoPheduyet');
     const target = await session.browser.waitForTarget((t) => t.url().includes(PROMPT), { timeout: 20_000 });
@@ -530,7 +498,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await expectReadablePrompt(prompt, 'plugin-prompt-pick-file');
     expect(await prompt.$eval('#file-name', (el) => el.textContent)).toBe('Chưa chọn tệp nào.');
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
-    writeFileSync(path.join(dir, 'to-trinh.pdf'), pdf);
+    writeFileSync(path.join(dir, 'to-trinh.pdf'), await onePagePdf('Cong van so 123'));
     const input = (await prompt.$('#file')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(path.join(dir, 'to-trinh.pdf'));
     await prompt.waitForSelector('#pick:not([disabled])');
@@ -541,17 +509,13 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     expect(await raw(page)).toMatchObject({ Status: 0, FileName: 'to-trinh.pdf' });
-    const upload = session.demo.uploads.at(-1)!;
-    expect(upload).toMatchObject({ field: 'uploadfile', name: 'to-trinh.pdf' });
-    expect(
-      pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [session.token.caPem])).signatures[0]
-        ?.valid,
-    ).toBe(true);
+    expect(session.demo.uploads.at(-1)).toMatchObject({ name: 'to-trinh.pdf' });
+    expectUploadedPdfSigned(session.demo.uploads, session.token.caPem);
     await page.close();
   }, 120_000);
 
   it('vgca_show_config (the page’s "Show config" button) opens kyso’s options', async () => {
-    const page = await openPluginPortal(session.browser, portal);
+    const page = await openPluginPortal(session.browser, portal());
     await page.click('#_Config');
     const target = await session.browser.waitForTarget((t) => t.url().includes('src/options/options.html'), {
       timeout: 20_000,
@@ -570,15 +534,10 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   it('a site kept on "use the installed plugin" still reaches the real listener on 8987', async () => {
     const tool = await installedPluginListener();
     try {
-      // The same portal under another origin (127.0.0.1), which the user keeps on the installed tool.
-      const other = new URL('/vgca-portal.html', session.demo.url.replace('localhost', '127.0.0.1')).href;
-      const page = await openPluginPortal(session.browser, other);
-      const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
-      const origin = new URL(other).origin;
-      // Offered only after the page tried the plugin: it does so on its first call.
-      await page.evaluate(() => (window as any).vgca_get_version(() => undefined));
-      await chooseInstalledPlugin(options, origin);
-      await page.goto(other);
+      // The page tries the plugin on its first call.
+      const page = await openKeptOnInstalledPlugin(session, '/vgca-portal.html', (page) =>
+        page.evaluate(() => (window as any).vgca_get_version(() => undefined)),
+      );
       const answer = await page.evaluate(
         () => new Promise<string>((resolve) => (window as any).vgca_sign_pdf('{"FileName":"x"}', resolve)),
       );

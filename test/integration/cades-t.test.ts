@@ -4,9 +4,8 @@
  * tampering and TSA failures are rejected with clear errors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,26 +23,24 @@ import { toArrayBuffer } from '../../shared/encoding.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { TokenAccess } from '../../native-host/src/worker/token-access.js';
 import { opensslCmsVerify, opensslTsVerify as verifyTimestampToken } from '../support/openssl.js';
-import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { useSoftwareIdentities } from '../support/software-identities.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const content = new TextEncoder().encode('Tờ khai thuế giá trị gia tăng — kỳ 03/2026\n');
 
-let dir: string;
 let tsa: LocalTsa;
-const ids: Record<'RSA' | 'EC', SoftwareIdentity> = {} as never;
+const ids = useSoftwareIdentities('cades-t', {
+  RSA: '/C=VN/CN=Trần Văn An/UID=CCCD:001199000555',
+  EC: '/C=VN/O=Công ty Sao Mai/CN=Công ty Sao Mai/UID=MST:0108888888',
+});
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'kyso-cades-t-'));
   tsa = await startLocalTsa();
-  ids.RSA = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Trần Văn An/UID=CCCD:001199000555');
-  ids.EC = makeSoftwareIdentity(dir, 'EC', '/C=VN/O=Công ty Sao Mai/CN=Công ty Sao Mai/UID=MST:0108888888');
 });
 
 afterAll(async () => {
   await tsa?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function sign(signer: DigestSigner, certificate: Uint8Array, extra: { content?: Uint8Array } = {}) {
@@ -67,7 +64,7 @@ function onlyToken(cms: Uint8Array): Uint8Array {
 
 let fileCounter = 0;
 function file(bytes: Uint8Array): string {
-  const name = path.join(dir, `f${fileCounter++}.bin`);
+  const name = path.join(ids.dir, `f${fileCounter++}.bin`);
   writeFileSync(name, bytes);
   return name;
 }

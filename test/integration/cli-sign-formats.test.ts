@@ -8,21 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyCms } from '../../shared/cms/verify.js';
 import { errorMessage } from '../../shared/protocol/errors.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { differentialPdfs } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
-import {
-  byteRangeDigest,
-  countPixels,
-  extractPdfSignatures,
-  isBlue,
-  makeNssDb,
-  pdfsig,
-  pdftotext,
-  renderPage,
-} from '../support/pdf-tools.js';
+import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms } from '../support/pdf-tools.js';
+import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
@@ -95,10 +86,7 @@ describe('kyso sign: PDF and XML', () => {
     expect(once.signatures, once.output).toHaveLength(1);
     expect(once.signatures[0]!.valid && once.signatures[0]!.trusted, once.output).toBe(true);
     expect(pdftotext(stamped)).toContain('Số: 15/TB-CT');
-    const [signature] = extractPdfSignatures(readFileSync(stamped));
-    const verified = await verifyCms({
-      cms: signature!.cms,
-      contentDigest: byteRangeDigest(readFileSync(stamped), signature!.byteRange),
+    const verified = await verifyPdfSignatureCms(readFileSync(stamped), {
       timestampRoots: [new Uint8Array(tsa.caDer)],
     });
     expect(verified.timestamp).toMatchObject({ present: true, valid: true });

@@ -12,19 +12,14 @@ import { DEFAULT_FONT_URL } from '../../shared/pdf/appearance.js';
 import { embedPdfSignature, preparePdfSignature, signPadesCms, signPdf } from '../../shared/pdf/pades.js';
 import { blueSignaturePng, redSealPng } from '../support/pdf-images.js';
 import {
-  byteRangeDigest,
-  countPixels,
   extractPdfSignatures,
-  isBlue,
-  isDark,
-  isRed,
-  isWhite,
   makeNssDb,
   pdfsig,
   pdftotext,
-  renderPage,
+  verifyPdfSignatureCms,
   writePdf,
 } from '../support/pdf-tools.js';
+import { countPixels, isBlue, isDark, isRed, isWhite, renderPage } from '../support/pdf-raster.js';
 import { opensslTsVerify } from '../support/openssl.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -186,16 +181,14 @@ describe('PAdES', () => {
       const report = pdfsig(writePdf(dir, 'b-t.pdf', signed), nssDb);
       expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
 
-      const [{ byteRange, cms }] = extractPdfSignatures(signed) as [{ byteRange: number[]; cms: Uint8Array }];
-      const verified = await verifyCms({
-        cms,
-        contentDigest: byteRangeDigest(signed, byteRange),
+      const verified = await verifyPdfSignatureCms(signed, {
         trustedRoots: [rsa.caDer],
         timestampRoots: [tsa.caDer],
       });
       expect(verified.valid, verified.problems.join('; ')).toBe(true);
       expect(verified.timestamp).toMatchObject({ present: true, valid: true });
 
+      const { cms } = extractPdfSignatures(signed)[0]!;
       const signedDataSchema = pkijs.ContentInfo.fromBER(toArrayBuffer(cms)).content as asn1js.Sequence;
       const token = new pkijs.SignedData({
         schema: signedDataSchema,

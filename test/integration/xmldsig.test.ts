@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyType } from '../../shared/cms/algorithms.js';
 import {
   completeXmlSignature,
   prepareXmlSignature,
@@ -11,11 +7,8 @@ import {
   type DigestInfoSigner,
 } from '../../shared/xml/index.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
-import {
-  makeSoftwareIdentity,
-  rsaSignDigestInfo,
-  type SoftwareIdentity,
-} from '../support/software-signer.js';
+import { rsaSignDigestInfo, type SoftwareIdentity } from '../support/software-signer.js';
+import { useSoftwareIdentities } from '../support/software-identities.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { tokenSigner } from '../support/token-signer.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
@@ -35,28 +28,16 @@ function withDigestInfo(identity: SoftwareIdentity): DigestInfoSigner {
 }
 
 describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
-  let dir: string;
-  const ids = {} as Record<KeyType, SoftwareIdentity>;
+  const ids = useSoftwareIdentities('xmldsig', {
+    RSA: '/C=VN/ST=Hà Nội/CN=Nguyễn Thị Thuỳ Dương/UID=CCCD:001199000777',
+    EC: '/C=VN/ST=Hà Nội/O=Công ty TNHH Thương mại Ký Số Việt, Chi nhánh 1/CN=Công ty TNHH Thương mại Ký Số Việt/UID=MST:0101234567',
+  });
   let token: TestToken;
 
   beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyso-xmldsig-'));
-    ids.RSA = makeSoftwareIdentity(
-      dir,
-      'RSA',
-      '/C=VN/ST=Hà Nội/CN=Nguyễn Thị Thuỳ Dương/UID=CCCD:001199000777',
-    );
-    ids.EC = makeSoftwareIdentity(
-      dir,
-      'EC',
-      '/C=VN/ST=Hà Nội/O=Công ty TNHH Thương mại Ký Số Việt, Chi nhánh 1/CN=Công ty TNHH Thương mại Ký Số Việt/UID=MST:0101234567',
-    );
     token = copyTestToken();
   });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-    token?.remove();
-  });
+  afterAll(() => token?.remove());
 
   for (const keyType of ['RSA', 'EC'] as const) {
     it(`HTKK 01/GTGT, ${keyType} software key: Signature in CKyDTu over #_NODE_TO_SIGN; xmlsec1 verifies, a changed amount fails`, async () => {
@@ -85,16 +66,16 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       // The declaration itself is untouched.
       expect(signed).toContain(HTKK.slice(HTKK.indexOf('<HSoKhaiThue'), HTKK.indexOf('</HSoKhaiThue>')));
 
-      const good = xmlsecVerify(dir, signed, ids[keyType].caPem, `htkk-${keyType}.xml`);
+      const good = xmlsecVerify(ids.dir, signed, ids[keyType].caPem, `htkk-${keyType}.xml`);
       expect(good.ok, good.output).toBe(true);
       expect(good.output).toContain('OK');
 
       // Trust comes from the CA, not from the certificate in KeyInfo.
-      expect(xmlsecVerify(dir, signed, token.caPem, `htkk-${keyType}-other-ca.xml`).ok).toBe(false);
+      expect(xmlsecVerify(ids.dir, signed, token.caPem, `htkk-${keyType}-other-ca.xml`).ok).toBe(false);
 
       const tampered = signed.replace('<ct40>11550000</ct40>', '<ct40>1550000</ct40>');
       expect(tampered).not.toBe(signed);
-      const bad = xmlsecVerify(dir, tampered, ids[keyType].caPem, `htkk-${keyType}-tampered.xml`);
+      const bad = xmlsecVerify(ids.dir, tampered, ids[keyType].caPem, `htkk-${keyType}-tampered.xml`);
       expect(bad.ok, bad.output).toBe(false);
     });
   }
@@ -123,13 +104,13 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
     // KeyInfo sits between SignatureValue and Object, as the schema orders them.
     expect(signed).toMatch(/<\/SignatureValue><KeyInfo>.*<\/KeyInfo><Object /s);
 
-    const good = xmlsecVerify(dir, signed, ids.RSA.caPem, 'invoice-rsa.xml');
+    const good = xmlsecVerify(ids.dir, signed, ids.RSA.caPem, 'invoice-rsa.xml');
     expect(good.ok, good.output).toBe(true);
 
     const amount = signed.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145000</TgTTTBSo>');
-    expect(xmlsecVerify(dir, amount, ids.RSA.caPem, 'invoice-rsa-amount.xml').ok).toBe(false);
+    expect(xmlsecVerify(ids.dir, amount, ids.RSA.caPem, 'invoice-rsa-amount.xml').ok).toBe(false);
     const time = signed.replace('2026-11-22T14:05:09', '2026-11-21T14:05:09');
-    expect(xmlsecVerify(dir, time, ids.RSA.caPem, 'invoice-rsa-time.xml').ok).toBe(false);
+    expect(xmlsecVerify(ids.dir, time, ids.RSA.caPem, 'invoice-rsa-time.xml').ok).toBe(false);
   });
 
   it('e-invoice without DSCKS, EC software key (two steps): DSCKS/NBan created, raw r‖s verified', async () => {
@@ -154,10 +135,10 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       /<X509SubjectName>UID=MST:0101234567,CN=Công ty TNHH Thương mại Ký Số Việt,O=Công ty TNHH Thương mại Ký Số Việt\\, Chi nhánh 1,ST=Hà Nội,C=VN<\/X509SubjectName>/,
     );
 
-    const good = xmlsecVerify(dir, signed, ids.EC.caPem, 'invoice-ec.xml');
+    const good = xmlsecVerify(ids.dir, signed, ids.EC.caPem, 'invoice-ec.xml');
     expect(good.ok, good.output).toBe(true);
     const tampered = signed.replace('<SLuong>10</SLuong>', '<SLuong>100</SLuong>');
-    expect(xmlsecVerify(dir, tampered, ids.EC.caPem, 'invoice-ec-tampered.xml').ok).toBe(false);
+    expect(xmlsecVerify(ids.dir, tampered, ids.EC.caPem, 'invoice-ec-tampered.xml').ok).toBe(false);
   });
 
   it('SoftHSM token through pkcs11js: RSA key 01 (CKM_RSA_PKCS over DigestInfo) and EC key 02 (CKM_ECDSA)', async () => {
@@ -167,11 +148,11 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       // The token signs our DigestInfo as given: what a host without CKM_SHA256_RSA_PKCS does.
       const value = await rsa.signer.signDigestInfo(prepared.digestInfo!);
       const signed = completeXmlSignature(prepared, value, token.certDer('01'), 'RSA');
-      const result = xmlsecVerify(dir, signed, token.caPem, 'htkk-token.xml');
+      const result = xmlsecVerify(ids.dir, signed, token.caPem, 'htkk-token.xml');
       expect(result.ok, result.output).toBe(true);
       expect(
         xmlsecVerify(
-          dir,
+          ids.dir,
           signed.replace('<ct22>4500000</ct22>', '<ct22>45000000</ct22>'),
           token.caPem,
           'htkk-token-bad.xml',
@@ -187,7 +168,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
         { profile: 'einvoice', certificate: token.certDer('02') },
         ec.signer,
       );
-      const result = xmlsecVerify(dir, signed, token.caPem, 'invoice-token.xml');
+      const result = xmlsecVerify(ids.dir, signed, token.caPem, 'invoice-token.xml');
       expect(result.ok, result.output).toBe(true);
     } finally {
       ec.close();
@@ -211,7 +192,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
     const signed = await signXml(HTKK, { ...options, allowSha1: true }, withDigestInfo(ids.RSA));
     expect(signed).toContain('<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/>');
     expect(signed).toContain('<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/>');
-    const result = xmlsecVerify(dir, signed, ids.RSA.caPem, 'htkk-sha1.xml');
+    const result = xmlsecVerify(ids.dir, signed, ids.RSA.caPem, 'htkk-sha1.xml');
     expect(result.ok, result.output).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 /**
- * Consent-window requests and measurements shared by the Chromium and Firefox e2e tests: an SDK
- * call from the portal page (digest batches made in the page), a click with the control in view,
- * a three-page PDF and the dark pixels of the page drawn in the window.
+ * Consent-window requests shared by the Chromium and Firefox e2e tests: an SDK call from the portal
+ * page (digest batches made in the page) and a three-page PDF. What the window then shows is
+ * measured with page-checks.ts.
  */
 import { PDFDocument, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
@@ -43,29 +43,6 @@ export function sdkCall(page: Page, method: string, options: unknown): Promise<v
 }
 export const outcome = (page: Page) => page.evaluate(() => (window as any).outcome);
 export const settled = (page: Page) => page.evaluate(() => (window as any).settled === true);
-
-/** Clicks as a person does: with the control scrolled into the middle of the window, not under the sticky action bar. */
-export async function clickInView(page: Page, selector: string): Promise<void> {
-  await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' }));
-  await page.click(selector);
-}
-
-/** Dark pixels of the PDF canvas per third of its height (top, middle, bottom), as fractions. */
-export function darkThirds(page: Page): Promise<number[]> {
-  return page.$eval('#preview', (el) => {
-    const canvas = el as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const thirds = [0, 0, 0];
-    const third = Math.ceil(canvas.height / 3);
-    for (let y = 0; y < canvas.height; y++)
-      for (let x = 0; x < canvas.width; x++) {
-        const i = (y * canvas.width + x) * 4;
-        if (data[i]! < 60 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200)
-          thirds[Math.floor(y / third)]! += 1;
-      }
-    return thirds.map((n) => n / (canvas.width * third));
-  });
-}
 
 /** Three pages, each with a black band at a different height: top, middle, bottom. */
 export async function threePagePdf(): Promise<string> {

@@ -1,7 +1,8 @@
 /**
  * What a person meets on an extension page, measured in the browser: axe-core's WCAG 2.1 AA rules,
  * the body text size, whether a control is on screen at a given window size or zoom, sideways
- * scrolling, and which language the visible text is in.
+ * scrolling, which language the visible text is in, and the dark pixels of a PDF page drawn in the
+ * consent window; and a click made as a person makes it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -361,4 +362,27 @@ export function lowContrastText(page: Page, selector: string, minimum = 4.5): Pr
     selector,
     minimum,
   );
+}
+
+/** Clicks as a person does: with the control scrolled into the middle of the window, not under the sticky action bar. */
+export async function clickInView(page: Page, selector: string): Promise<void> {
+  await page.$eval(selector, (el) => el.scrollIntoView({ block: 'center' }));
+  await page.click(selector);
+}
+
+/** Dark pixels of the PDF canvas per third of its height (top, middle, bottom), as fractions. */
+export function darkThirds(page: Page): Promise<number[]> {
+  return page.$eval('#preview', (el) => {
+    const canvas = el as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const thirds = [0, 0, 0];
+    const third = Math.ceil(canvas.height / 3);
+    for (let y = 0; y < canvas.height; y++)
+      for (let x = 0; x < canvas.width; x++) {
+        const i = (y * canvas.width + x) * 4;
+        if (data[i]! < 60 && data[i + 1]! < 60 && data[i + 2]! < 60 && data[i + 3]! > 200)
+          thirds[Math.floor(y / third)]! += 1;
+      }
+    return thirds.map((n) => n / (canvas.width * third));
+  });
 }

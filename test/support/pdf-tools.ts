@@ -1,11 +1,14 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { verifyCms, type CmsVerification, type CmsVerifyOptions } from '../../shared/cms/verify.js';
 
-/** Poppler (pdfsig, pdftoppm, pdftotext) and NSS (certutil) around PDFs written to a scratch folder. */
+/**
+ * Poppler (pdfsig, pdftotext; pdftoppm in pdf-raster.ts), qpdf and NSS (certutil) around PDFs written to
+ * a scratch folder, and the signatures' CMS read from the bytes.
+ */
 
 /** An NSS database trusting the given CA certificates (PEM files): pdfsig checks chains against it. */
 export function makeNssDb(dir: string, caPemFiles: string[]): string {
@@ -99,64 +102,6 @@ export function pdftotext(file: string, page = 1): string {
   });
 }
 
-export interface Raster {
-  width: number;
-  height: number;
-  /** RGB of the pixel at (x, y), y = 0 the top row. */
-  rgb(x: number, y: number): [number, number, number];
-}
-
-/** Renders one page at 72 dpi (1 px = 1 pt) with pdftoppm. */
-export function renderPage(file: string, page = 1): Raster {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-render-'));
-  const prefix = path.join(dir, 'page');
-  execFileSync('pdftoppm', ['-r', '72', '-f', String(page), '-l', String(page), '-singlefile', file, prefix]);
-  const ppm = readFileSync(`${prefix}.ppm`);
-  // Binary PPM: "P6\n<w> <h>\n255\n" then RGB rows.
-  const header = ppm
-    .subarray(0, 64)
-    .toString('latin1')
-    .match(/^P6\s+(\d+)\s+(\d+)\s+255\s/);
-  if (!header) throw new Error('pdftoppm did not write a binary PPM');
-  const [, w, h] = header;
-  const width = Number(w);
-  const start = header[0].length;
-  return {
-    width,
-    height: Number(h),
-    rgb: (x, y) => {
-      const i = start + (y * width + x) * 3;
-      return [ppm[i]!, ppm[i + 1]!, ppm[i + 2]!];
-    },
-  };
-}
-
-/** Counts pixels matching `test` in a rectangle given in PDF points (origin bottom left). */
-export function countPixels(
-  raster: Raster,
-  rect: { x: number; y: number; width: number; height: number },
-  test: (r: number, g: number, b: number) => boolean,
-): number {
-  let count = 0;
-  const top = Math.max(0, Math.floor(raster.height - rect.y - rect.height));
-  const bottom = Math.min(raster.height, Math.ceil(raster.height - rect.y));
-  for (let y = top; y < bottom; y++) {
-    for (
-      let x = Math.max(0, Math.floor(rect.x));
-      x < Math.min(raster.width, Math.ceil(rect.x + rect.width));
-      x++
-    ) {
-      if (test(...raster.rgb(x, y))) count++;
-    }
-  }
-  return count;
-}
-
-export const isBlue = (r: number, g: number, b: number) => b > 150 && r < 100 && g < 120;
-export const isRed = (r: number, g: number, b: number) => r > 150 && g < 100 && b < 100;
-export const isDark = (r: number, g: number, b: number) => r + g + b < 200;
-export const isWhite = (r: number, g: number, b: number) => r > 250 && g > 250 && b > 250;
-
 export function writePdf(dir: string, name: string, bytes: Uint8Array): string {
   const file = path.join(dir, name);
   writeFileSync(file, bytes);
@@ -182,7 +127,7 @@ export function extractPdfSignatures(pdf: Uint8Array): Array<{ byteRange: number
 }
 
 /** SHA-256 over the two parts a ByteRange names (what the CMS messageDigest must equal). */
-export function byteRangeDigest(pdf: Uint8Array, byteRange: number[]): Uint8Array {
+function byteRangeDigest(pdf: Uint8Array, byteRange: number[]): Uint8Array {
   const [a, b, c, d] = byteRange as [number, number, number, number];
   return new Uint8Array(
     createHash('sha256')
@@ -190,4 +135,22 @@ export function byteRangeDigest(pdf: Uint8Array, byteRange: number[]): Uint8Arra
       .update(pdf.subarray(c, c + d))
       .digest(),
   );
+}
+
+/**
+ * Signature `index` of `pdf` (the first unless said) verified as CMS over the bytes its ByteRange
+ * covers, with the given roots.
+ */
+export function verifyPdfSignatureCms(
+  pdf: Uint8Array,
+  roots: Omit<CmsVerifyOptions, 'cms' | 'contentDigest'>,
+  index = 0,
+): Promise<CmsVerification> {
+  const signature = extractPdfSignatures(pdf)[index];
+  if (!signature) throw new Error(`the PDF has no signature ${index + 1}`);
+  return verifyCms({
+    ...roots,
+    cms: signature.cms,
+    contentDigest: byteRangeDigest(pdf, signature.byteRange),
+  });
 }

@@ -5,8 +5,10 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
+import { extensionServiceWorker } from './browser.js';
 import { clickInside, type FirefoxSession } from './firefox.js';
 import { openPluginPortal } from './plugin-portal.js';
+import type { PortalSession } from './portal-session.js';
 
 export const CHROMIUM_OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 
@@ -34,12 +36,58 @@ export async function chooseUseKyso(
   await options.close();
 }
 
-/** In an open options page: once kyso offers to handle `origin`, the user keeps it on the installed plugin. */
-export async function chooseInstalledPlugin(options: Page, origin: string): Promise<void> {
+/**
+ * Chromium: the demo portal page `pagePath` under another origin (127.0.0.1), which the user keeps
+ * on the installed plugin: opened, the plugin tried by `tryPlugin` (kyso offers to handle a site
+ * only then), "use the installed plugin" chosen in kyso's options, and the page loaded again.
+ */
+export async function openKeptOnInstalledPlugin(
+  session: PortalSession,
+  pagePath: string,
+  tryPlugin: (page: Page) => Promise<unknown>,
+): Promise<Page> {
+  const url = new URL(pagePath, session.demo.url.replace('localhost', '127.0.0.1')).href;
+  const page = await openPluginPortal(session.browser, url);
+  const options = await openPluginPortal(session.browser, CHROMIUM_OPTIONS_URL);
+  await tryPlugin(page);
+  const origin = new URL(url).origin;
   await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
   await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
   await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
   await options.close();
+  await page.goto(url);
+  return page;
+}
+
+/**
+ * Chromium: "use kyso" stored for the demo portal's origin as the options page stores it, for the
+ * tests of what follows the choice (the choice itself is made in plugins-vgca-chromium.test.ts).
+ */
+export async function storeUseKyso(session: PortalSession): Promise<void> {
+  const worker = await extensionServiceWorker(session.browser);
+  await worker.evaluate(
+    (origin) => (globalThis as any).chrome.storage.local.set({ pluginSites: { [origin]: 'kyso' } }),
+    new URL(session.demo.url).origin,
+  );
+  // The background registers the emulation for the origin when the choice is stored.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
+/**
+ * Firefox ESR: "use kyso" stored for the demo portal's origin (the choice in kyso's options is made
+ * in firefox-plugins.test.ts). BiDi cannot open moz-extension:// pages; kyso's consent window,
+ * opened from the SDK page, is one where the choice can be stored.
+ */
+export async function storeUseKysoInFirefox(session: FirefoxSession): Promise<void> {
+  const { sdkPage, consent } = await consentWindowFromSdkPage(session, 'chọn kyso cho trang');
+  await consent.evaluate(
+    (site) => (globalThis as any).browser.storage.local.set({ pluginSites: { [site]: 'kyso' } }),
+    new URL(session.portal.url).origin,
+  );
+  await clickInside(consent, '#cancel');
+  await sdkPage.close();
+  // The background registers the emulation for the origin when the choice is stored.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
 }
 
 /**

@@ -1,11 +1,12 @@
 /** The demo plugin portals (demo/public/*-portal.html) write each plugin answer into #raw. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { opensslVerifyRawSignature } from './openssl.js';
 import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
+import { onePagePdf } from './sample-pdf.js';
 import { xmlsecVerify } from './xmlsec.js';
 
 /** The next answer in #raw: waits until its text is there and differs from `previous`. */
@@ -26,6 +27,19 @@ export function setFieldValue(page: Page, selector: string, value: string): Prom
   return page.$eval(selector, (el, v) => ((el as HTMLInputElement).value = v), value);
 }
 
+/**
+ * The files the demo VGCA portal's calls name by address (/files/…): a one-page PDF, an HTKK tax
+ * return, an e-invoice, and a text file kyso does not sign.
+ */
+export async function vgcaPortalFiles(): Promise<Record<string, Uint8Array>> {
+  return {
+    'cong-van.pdf': await onePagePdf('Cong van so 123'),
+    'to-khai.xml': readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)),
+    'hoa-don.xml': readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url)),
+    'ghi-chu.txt': new TextEncoder().encode('not a document kyso signs'),
+  };
+}
+
 /** A new tab on a demo plugin portal. */
 export async function openPluginPortal(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage();
@@ -34,18 +48,24 @@ export async function openPluginPortal(browser: Browser, url: string): Promise<P
 }
 
 /**
- * The demo portal's last upload: a signed PDF in the VGCA tool's multipart field, whose signature
- * pdfsig finds valid and trusted (the test CA in its NSS database).
+ * The demo portal's last upload, a PDF whose signature pdfsig finds valid and trusted (the test CA
+ * in its NSS database); its file, for checks of what it shows.
  */
+export function uploadedSignedPdf(uploads: Array<{ bytes: Uint8Array }>, caPem: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
+  const file = writePdf(dir, 'signed.pdf', uploads.at(-1)!.bytes);
+  const report = pdfsig(file, makeNssDb(dir, [caPem]));
+  expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+  return file;
+}
+
+/** The demo portal's last upload: a signed PDF (uploadedSignedPdf) in the VGCA tool's multipart field. */
 export function expectUploadedPdfSigned(
   uploads: Array<{ field: string; bytes: Uint8Array }>,
   caPem: string,
 ): void {
-  const upload = uploads.at(-1)!;
-  expect(upload.field).toBe('uploadfile');
-  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugin-upload-'));
-  const report = pdfsig(writePdf(dir, 'signed.pdf', upload.bytes), makeNssDb(dir, [caPem]));
-  expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+  expect(uploads.at(-1)!.field).toBe('uploadfile');
+  uploadedSignedPdf(uploads, caPem);
 }
 
 /**

@@ -6,33 +6,51 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { expect, it } from 'vitest';
-import { countPixels, isBlue, makeNssDb, pdfsig, renderPage, writePdf } from './pdf-tools.js';
+import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
+import { countPixels, isBlue, renderPage } from './pdf-raster.js';
 import { blueSignaturePng } from './pdf-images.js';
-import { nextRawAnswer, setFieldValue } from './plugin-portal.js';
+import { scrollIntoViewPainted } from './consent.js';
+import { nextRawAnswer, openPluginPortal, setFieldValue } from './plugin-portal.js';
+import { onePagePdf } from './sample-pdf.js';
+import type { TestToken } from './token.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from './xmlsec.js';
 
-/** What a browser's test gives the shared checks. */
-export interface VnptPortalContext {
+/** How a browser's test reaches kyso's windows and answers them. */
+export interface KysoWindows {
+  /** Runs `click` and gives the consent window it opened, past its activation delay. */
+  consentAfter: (click: () => Promise<unknown>) => Promise<Page>;
+  /** Runs `click` and gives kyso's certificate prompt (src/plugins/prompt.html) it opened. */
+  promptAfter: (click: () => Promise<unknown>) => Promise<Page>;
+  /** In a consent window: chooses certificate 01, types the PIN and signs. */
+  signIn: (consent: Page) => Promise<void>;
+  /** Clicks a control that closes its own window (Cancel, Share). */
+  clickClosing: (window: Page, selector: string) => Promise<void>;
+}
+
+/** What the shared checks work with: the browser's windows, the document and the token's CA and certificate. */
+interface VnptPortalContext extends KysoWindows {
   pdf: Uint8Array;
   caPem: string;
-  /** Clicks what opens kyso's consent window, then chooses certificate 01 and signs with the PIN. */
-  consentAndSign: (click: () => Promise<unknown>) => Promise<void>;
-  /** Clicks what opens kyso's consent window, then cancels it. */
-  consentAndCancel: (click: () => Promise<unknown>) => Promise<void>;
+  /** DER of the token's certificate 01. */
+  certificateDer: Buffer;
+}
+
+const CERTIFICATE_01 = 'input[name="certificate"][value$="/01"]';
+
+async function consentAndSign(context: VnptPortalContext, click: () => Promise<unknown>): Promise<void> {
+  await context.signIn(await context.consentAfter(click));
 }
 
 /** The school record signed by node id: a name outside DU_LIEU_HOC_BA, a mark inside it. */
-export const HOC_BA_RECORD =
+const HOC_BA_RECORD =
   '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>';
 
-async function expectPdfThenTaxReturnSigned(
-  page: Page,
-  { pdf, caPem, consentAndSign }: VnptPortalContext,
-): Promise<void> {
+async function expectPdfThenTaxReturnSigned(page: Page, context: VnptPortalContext): Promise<void> {
+  const { pdf, caPem } = context;
   await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
-  await consentAndSign(() => page.click('#btSign'));
+  await consentAndSign(context, () => page.click('#btSign'));
   const answer = JSON.parse(await nextRawAnswer(page)) as string[];
   const item = JSON.parse(answer[0]!);
   expect(item).toMatchObject({ code: 0, error: '' });
@@ -49,20 +67,18 @@ async function expectPdfThenTaxReturnSigned(
   const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
   await setFieldValue(page, '#fileType', 'xml');
   await setFieldValue(page, '#fileContent', xml.toString('base64'));
-  await consentAndSign(() => page.click('#btSign'));
+  await consentAndSign(context, () => page.click('#btSign'));
   const xmlItem = JSON.parse((JSON.parse(await nextRawAnswer(page, previous)) as string[])[0]!);
   expect(xmlItem).toMatchObject({ code: 0 });
   const run = xmlsecVerify(dir, Buffer.from(xmlItem.data, 'base64'), caPem, 'to-khai.xml');
   expect(run.ok, run.output).toBe(true);
 }
 
-async function expectPdfSignedWithImage(
-  page: Page,
-  { pdf, caPem, consentAndSign }: VnptPortalContext,
-): Promise<void> {
+async function expectPdfSignedWithImage(page: Page, context: VnptPortalContext): Promise<void> {
+  const { pdf, caPem } = context;
   await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
   await setFieldValue(page, '#image', Buffer.from(blueSignaturePng()).toString('base64'));
-  await consentAndSign(() => page.click('#btSignPdf'));
+  await consentAndSign(context, () => page.click('#btSignPdf'));
   const answer = JSON.parse(await nextRawAnswer(page));
   expect(answer).toMatchObject({ code: 0 });
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-pdf-'));
@@ -75,7 +91,7 @@ async function expectPdfSignedWithImage(
 }
 
 /** The consent window's XML table for HOC_BA_RECORD: only the signed element, not the name outside it. */
-export function expectOnlyHocBaRows(rows: string[]): void {
+function expectOnlyHocBaRows(rows: string[]): void {
   expect(rows.join('\n')).toContain('8.5');
   expect(
     rows.every((row) => row.includes('DU_LIEU_HOC_BA')),
@@ -88,7 +104,7 @@ export function expectOnlyHocBaRows(rows: string[]): void {
  * The page's answer to HOC_BA_RECORD signed by node id: Reference URI="#data", xmlsec1 verifies it;
  * outside the element nothing is signed, inside a changed value breaks the signature.
  */
-export function expectHocBaSignedById(rawAnswer: string, caPem: string): void {
+function expectHocBaSignedById(rawAnswer: string, caPem: string): void {
   const item = JSON.parse((JSON.parse(rawAnswer) as string[])[0]!);
   expect(item, JSON.stringify(item)).toMatchObject({ code: 0 });
   const signed = Buffer.from(item.data, 'base64').toString('utf8');
@@ -101,12 +117,9 @@ export function expectHocBaSignedById(rawAnswer: string, caPem: string): void {
   expect(verify(signed.replace('8.5', '9.5')).ok).toBe(false);
 }
 
-async function expectCancelAndBadInputAnswered(
-  page: Page,
-  { pdf, consentAndCancel }: VnptPortalContext,
-): Promise<void> {
-  await setFieldValue(page, '#fileContent', Buffer.from(pdf).toString('base64'));
-  await consentAndCancel(() => page.click('#btSign'));
+async function expectCancelAndBadInputAnswered(page: Page, context: VnptPortalContext): Promise<void> {
+  await setFieldValue(page, '#fileContent', Buffer.from(context.pdf).toString('base64'));
+  await context.clickClosing(await context.consentAfter(() => page.click('#btSign')), '#cancel');
   const cancelled = JSON.parse((JSON.parse(await nextRawAnswer(page)) as string[])[0]!);
   expect(cancelled).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
   expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
@@ -119,11 +132,60 @@ async function expectCancelAndBadInputAnswered(
   expect(JSON.parse(await nextRawAnswer(page, previous))).toMatchObject({ code: 1, kysoCode: 'BAD_REQUEST' });
 }
 
-/** The page's signing calls, a cancel and bad input: the same in every browser. */
-const VNPT_PAGE_SIGNATURES: {
+/** getCertInfo's answer once certificate 01 is shared in kyso's prompt, and setLicenseKey's. */
+async function expectCertificateShared(page: Page, context: VnptPortalContext): Promise<void> {
+  const prompt = await context.promptAfter(async () => {
+    await page.click('#btGetCertInfo');
+    await page.waitForFunction(() => document.getElementById('plugin')!.textContent === '1', {
+      timeout: 30_000,
+      polling: 100,
+    });
+  });
+  await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+  await scrollIntoViewPainted(prompt, CERTIFICATE_01);
+  await prompt.click(CERTIFICATE_01);
+  await context.clickClosing(prompt, '#share');
+  const info = JSON.parse(await nextRawAnswer(page));
+  expect(info).toMatchObject({
+    code: 0,
+    subjectCN: 'Nguyễn Văn Ân',
+    base64: context.certificateDer.toString('base64'),
+  });
+  expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
+}
+
+/** HOC_BA_RECORD signed by node id: the consent window's XML table lists only that element. */
+async function expectNodeSignedById(page: Page, context: VnptPortalContext): Promise<void> {
+  const consent = await context.consentAfter(() =>
+    page.evaluate(
+      (content) =>
+        void (window as any).SignAdvanced(content, 'xml', { NodeToSign: 'data', SigningType: 'Enveloped' }),
+      Buffer.from(HOC_BA_RECORD).toString('base64'),
+    ),
+  );
+  await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+  await scrollIntoViewPainted(consent, '#xml-toggle');
+  await consent.click('#xml-toggle');
+  await consent.waitForSelector('#xml-table tbody tr', { timeout: 20_000 });
+  const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+    trs.map((tr) => (tr as HTMLElement).innerText),
+  );
+  expectOnlyHocBaRows(rows);
+  // The table moved the certificates down: signIn scrolls to certificate 01 before choosing it.
+  await context.signIn(consent);
+  expectHocBaSignedById(await nextRawAnswer(page), context.caPem);
+}
+
+/** What the page asks of kyso, the same in every browser: its certificate, its signing calls, a cancel and bad input. */
+const VNPT_PAGE_CALLS: {
   title: string;
   check: (page: Page, context: VnptPortalContext) => Promise<void>;
 }[] = [
+  {
+    title:
+      'checkPlugin answers "1", setLicenseKey is accepted, getCertInfo answers after "share my certificate"',
+    check: expectCertificateShared,
+  },
   {
     title:
       'signArrDataAdvanced: a PDF and a tax return, {code: 0, data} each; pdfsig and xmlsec1 accept them',
@@ -139,31 +201,34 @@ const VNPT_PAGE_SIGNATURES: {
       'a cancelled consent answers the plugin’s cancel code 11; bad input answers code 1; nothing is signed',
     check: expectCancelAndBadInputAnswered,
   },
+  {
+    title:
+      'XML by node id (XmlSigner NodeToSign): the window lists only that element; xmlsec1 (--id-attr) verifies it and nothing outside is signed',
+    check: expectNodeSignedById,
+  },
 ];
 
-/** getCertInfo's answer once certificate 01 is shared in kyso's window, and setLicenseKey's. */
-export async function expectCertificateShared(page: Page, certificateDer: Buffer): Promise<void> {
-  const info = JSON.parse(await nextRawAnswer(page));
-  expect(info).toMatchObject({
-    code: 0,
-    subjectCN: 'Nguyễn Văn Ân',
-    base64: certificateDer.toString('base64'),
-  });
-  expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
-}
-
-/** One test for each of VNPT_PAGE_SIGNATURES, each on a fresh tab of the portal. */
-export function itSignsOnTheVnptPage(
-  openPortal: () => Promise<Page>,
-  context: () => VnptPortalContext,
+/**
+ * One test for each of VNPT_PAGE_CALLS, each on a fresh tab of `portal().url` (the demo's
+ * vnpt-portal.html, set to "use kyso") in the session's browser.
+ */
+export function itAnswersTheVnptPage(
+  portal: () => { session: { browser: Browser; token: TestToken }; url: string },
+  windows: () => KysoWindows,
   timeout: number,
 ): void {
-  for (const { title, check } of VNPT_PAGE_SIGNATURES)
+  for (const { title, check } of VNPT_PAGE_CALLS)
     it(
       title,
       async () => {
-        const page = await openPortal();
-        await check(page, context());
+        const { session, url } = portal();
+        const page = await openPluginPortal(session.browser, url);
+        await check(page, {
+          ...windows(),
+          pdf: await onePagePdf('Hop dong so 45'),
+          caPem: session.token.caPem,
+          certificateDer: session.token.certDer('01'),
+        });
         await page.close();
       },
       timeout,

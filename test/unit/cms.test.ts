@@ -1,28 +1,22 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
 import { signCades as oracleSignCades } from '../support/pkijs-cades-oracle.js';
 import { digest } from '../../shared/cms/digest.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { makeSoftwareIdentity, signContentCades, type SoftwareIdentity } from '../support/software-signer.js';
+import { makeSoftwareIdentity, signContentCades } from '../support/software-signer.js';
+import { useSoftwareIdentities } from '../support/software-identities.js';
 
 const content = new TextEncoder().encode('Đơn đề nghị cấp giấy phép — bản ký số\n');
 
 describe('CAdES-BES SignedData', () => {
-  let dir: string;
-  const ids: Record<'RSA' | 'EC', SoftwareIdentity> = {} as never;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyso-cms-'));
-    ids.RSA = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Nguyễn Thị Bình/UID=CCCD:001199000444');
-    ids.EC = makeSoftwareIdentity(
-      dir,
-      'EC',
-      '/C=VN/O=Công ty Ánh Dương/CN=Công ty Ánh Dương/UID=MST:0109999999',
-    );
+  const ids = useSoftwareIdentities('cms', {
+    RSA: '/C=VN/CN=Nguyễn Thị Bình/UID=CCCD:001199000444',
+    EC: '/C=VN/O=Công ty Ánh Dương/CN=Công ty Ánh Dương/UID=MST:0109999999',
   });
 
   const cases: Array<['RSA' | 'EC', DigestAlgorithm]> = [

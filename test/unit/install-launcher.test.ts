@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  findHostScript,
-  launcherFileName,
-  launcherScript,
-  shellQuote,
-} from '../../native-host/src/install/launcher.js';
+import * as install from '../../native-host/src/install/index.js';
 
 describe('host launcher', () => {
   it('POSIX: absolute node, exported env, exec with the browser arguments', () => {
-    const text = launcherScript({
+    const text = install.launcherScript({
       platform: 'linux',
       nodePath: '/usr/local/bin/node',
       hostScript: '/opt/kyso/native-host/bin/kyso-host.js',
@@ -26,24 +21,24 @@ describe('host launcher', () => {
         '',
       ].join('\n'),
     );
-    expect(launcherFileName('darwin')).toBe('kyso-host.sh');
+    expect(install.launcherFileName('darwin')).toBe('kyso-host.sh');
   });
 
   it('defaults to this node (process.execPath)', () => {
-    expect(launcherScript({ platform: 'linux', hostScript: '/k.js' })).toContain(
+    expect(install.launcherScript({ platform: 'linux', hostScript: '/k.js' })).toContain(
       `exec '${process.execPath}' --max-semi-space-size=1 '/k.js'`,
     );
   });
 
   it('quotes shell metacharacters literally', () => {
-    expect(shellQuote("it's $HOME `x`")).toBe(`'it'\\''s $HOME \`x\`'`);
+    expect(install.shellQuote("it's $HOME `x`")).toBe(`'it'\\''s $HOME \`x\`'`);
     expect(
-      launcherScript({ platform: 'darwin', nodePath: '/App Support/node', hostScript: '/a/k.js' }),
+      install.launcherScript({ platform: 'darwin', nodePath: '/App Support/node', hostScript: '/a/k.js' }),
     ).toContain("exec '/App Support/node' --max-semi-space-size=1 '/a/k.js'");
   });
 
   it('Windows: a .bat with CRLF, quoted paths, %% for percent signs and %* for the arguments', () => {
-    const text = launcherScript({
+    const text = install.launcherScript({
       platform: 'win32',
       nodePath: 'C:\\Program Files\\nodejs\\node.exe',
       hostScript: 'C:\\kyso\\native-host\\bin\\kyso-host.js',
@@ -59,27 +54,27 @@ describe('host launcher', () => {
         '',
       ].join('\r\n'),
     );
-    expect(launcherFileName('win32')).toBe('kyso-host.bat');
+    expect(install.launcherFileName('win32')).toBe('kyso-host.bat');
   });
 
   it('refuses what it could not write safely', () => {
-    expect(() => launcherScript({ platform: 'linux', nodePath: 'node', hostScript: '/k.js' })).toThrow(
-      /absolute/,
-    );
-    expect(() => launcherScript({ platform: 'linux', nodePath: '/n', hostScript: 'k.js' })).toThrow(
-      /absolute/,
-    );
-    expect(() => launcherScript({ platform: 'win32', nodePath: '/n', hostScript: 'C:\\k.js' })).toThrow(
+    expect(() =>
+      install.launcherScript({ platform: 'linux', nodePath: 'node', hostScript: '/k.js' }),
+    ).toThrow(/absolute/);
+    expect(() => install.launcherScript({ platform: 'linux', nodePath: '/n', hostScript: 'k.js' })).toThrow(
       /absolute/,
     );
     expect(() =>
-      launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { 'A-B': 'x' } }),
+      install.launcherScript({ platform: 'win32', nodePath: '/n', hostScript: 'C:\\k.js' }),
+    ).toThrow(/absolute/);
+    expect(() =>
+      install.launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { 'A-B': 'x' } }),
     ).toThrow(/variable name/);
     expect(() =>
-      launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { A: 'x\ny' } }),
+      install.launcherScript({ platform: 'linux', nodePath: '/n', hostScript: '/k.js', env: { A: 'x\ny' } }),
     ).toThrow(/line break/);
     expect(() =>
-      launcherScript({
+      install.launcherScript({
         platform: 'win32',
         nodePath: 'C:\\n.exe',
         hostScript: 'C:\\k.js',
@@ -90,11 +85,11 @@ describe('host launcher', () => {
 
   it('finds native-host/bin/kyso-host.js above the module (sources, tsc output or bundle)', () => {
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-    expect(findHostScript()).toBe(path.join(repoRoot, 'native-host/bin/kyso-host.js'));
+    expect(install.findHostScript()).toBe(path.join(repoRoot, 'native-host/bin/kyso-host.js'));
     const present = new Set(['/srv/kyso/native-host/bin/kyso-host.js']);
-    expect(findHostScript('/srv/kyso/dist/host', (f) => present.has(f))).toBe(
+    expect(install.findHostScript('/srv/kyso/dist/host', (f) => present.has(f))).toBe(
       '/srv/kyso/native-host/bin/kyso-host.js',
     );
-    expect(() => findHostScript('/elsewhere', () => false)).toThrow(/not found/);
+    expect(() => install.findHostScript('/elsewhere', () => false)).toThrow(/not found/);
   });
 });

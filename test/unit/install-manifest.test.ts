@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../../shared/version.js';
-import {
-  HOST_DESCRIPTION,
-  chromiumHostManifest,
-  firefoxHostManifest,
-  hostManifest,
-  serializeManifest,
-} from '../../native-host/src/install/manifest.js';
+import * as install from '../../native-host/src/install/index.js';
 
 const hostPath = '/opt/kyso/kyso-host.sh';
 
 describe('host manifests', () => {
   it('Chromium family: allowed_origins with the extension origin', () => {
-    expect(chromiumHostManifest({ hostPath })).toEqual({
+    expect(install.chromiumHostManifest({ hostPath })).toEqual({
       name: 'vn.kyso.host',
-      description: HOST_DESCRIPTION,
+      description: install.HOST_DESCRIPTION,
       path: hostPath,
       type: 'stdio',
       allowed_origins: ['chrome-extension://anlcenadaodlpbpalpicanppjiejhbpp/'],
@@ -25,7 +19,7 @@ describe('host manifests', () => {
   });
 
   it('Firefox: allowed_extensions with the gecko id, no allowed_origins', () => {
-    const manifest = firefoxHostManifest({ hostPath, description: 'test' });
+    const manifest = install.firefoxHostManifest({ hostPath, description: 'test' });
     expect(manifest).toEqual({
       name: 'vn.kyso.host',
       description: 'test',
@@ -39,36 +33,38 @@ describe('host manifests', () => {
   it('extra extension ids are appended once, and malformed ones refused', () => {
     const dev = 'abcdefghijklmnopabcdefghijklmnop';
     expect(
-      chromiumHostManifest({ hostPath, extraExtensionIds: [dev, dev, CHROMIUM_EXTENSION_ID] })
+      install.chromiumHostManifest({ hostPath, extraExtensionIds: [dev, dev, CHROMIUM_EXTENSION_ID] })
         .allowed_origins,
     ).toEqual([`chrome-extension://${CHROMIUM_EXTENSION_ID}/`, `chrome-extension://${dev}/`]);
     expect(
-      firefoxHostManifest({
+      install.firefoxHostManifest({
         hostPath,
         extraExtensionIds: ['dev@kyso.vn', '{12345678-1234-1234-1234-123456789abc}'],
       }).allowed_extensions,
     ).toEqual(['kyso@kyso.vn', 'dev@kyso.vn', '{12345678-1234-1234-1234-123456789abc}']);
-    expect(() => chromiumHostManifest({ hostPath, extraExtensionIds: ['chrome-extension://x/'] })).toThrow(
-      /Chromium/,
-    );
     expect(() =>
-      chromiumHostManifest({ hostPath, extraExtensionIds: ['zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'] }),
+      install.chromiumHostManifest({ hostPath, extraExtensionIds: ['chrome-extension://x/'] }),
+    ).toThrow(/Chromium/);
+    expect(() =>
+      install.chromiumHostManifest({ hostPath, extraExtensionIds: ['zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'] }),
     ).toThrow();
-    expect(() => firefoxHostManifest({ hostPath, extraExtensionIds: ['no spaces@x'] })).toThrow(/Firefox/);
+    expect(() => install.firefoxHostManifest({ hostPath, extraExtensionIds: ['no spaces@x'] })).toThrow(
+      /Firefox/,
+    );
   });
 
   it('picks the shape by family and serialises stably', () => {
-    expect(hostManifest('firefox', { hostPath })).toHaveProperty('allowed_extensions');
-    expect(hostManifest('chromium', { hostPath })).toHaveProperty('allowed_origins');
-    const text = serializeManifest(hostManifest('chromium', { hostPath }));
+    expect(install.hostManifest('firefox', { hostPath })).toHaveProperty('allowed_extensions');
+    expect(install.hostManifest('chromium', { hostPath })).toHaveProperty('allowed_origins');
+    const text = install.serializeManifest(install.hostManifest('chromium', { hostPath }));
     expect(text.endsWith('}\n')).toBe(true);
-    expect(JSON.parse(text)).toEqual(chromiumHostManifest({ hostPath }));
-    expect(serializeManifest(hostManifest('chromium', { hostPath }))).toBe(text);
+    expect(JSON.parse(text)).toEqual(install.chromiumHostManifest({ hostPath }));
+    expect(install.serializeManifest(install.hostManifest('chromium', { hostPath }))).toBe(text);
   });
 
   it('keeps Windows paths as given (JSON escapes the backslashes)', () => {
-    const text = serializeManifest(
-      chromiumHostManifest({ hostPath: 'C:\\Program Files\\kyso\\kyso-host.bat' }),
+    const text = install.serializeManifest(
+      install.chromiumHostManifest({ hostPath: 'C:\\Program Files\\kyso\\kyso-host.bat' }),
     );
     expect(text).toContain('"path": "C:\\\\Program Files\\\\kyso\\\\kyso-host.bat"');
   });

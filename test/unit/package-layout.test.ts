@@ -1,31 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
-import {
-  commandLinks,
-  debArchitecture,
-  debControl,
-  debPostrm,
-  programFiles,
-  systemManifests,
-} from '../../scripts/package/layout.js';
-import {
-  LINUX_POLICY_LOCATIONS,
-  chromiumPolicy,
-  enterprisePolicies,
-  firefoxPolicy,
-} from '../../scripts/package/policies.js';
-import {
-  HOST_NODE_FLAGS,
-  WORKER_ARGUMENT,
-  packagedAddonProblem,
-  versionLine,
-  workerLaunch,
-} from '../../native-host/src/runtime.js';
+import * as layout from '../../scripts/package/layout.js';
+import * as policies from '../../scripts/package/policies.js';
+import * as runtime from '../../native-host/src/runtime.js';
 import { launcherScript } from '../../native-host/src/install/launcher.js';
 
 describe('Linux package layout', () => {
   it('registers the installed binary in each browser’s system directory, one file per directory', () => {
-    const manifests = systemManifests();
+    const manifests = layout.systemManifests();
     expect(manifests.map((m) => m.path)).toEqual([
       '/etc/chromium/native-messaging-hosts/vn.kyso.host.json', // Chromium and Brave
       '/etc/opt/chrome/native-messaging-hosts/vn.kyso.host.json',
@@ -42,7 +24,11 @@ describe('Linux package layout', () => {
   });
 
   it('puts pkcs11js and the font beside the executable, and links kyso and kyso-host to it', () => {
-    const files = programFiles({ binary: '/b/kyso-host', pkcs11jsDir: '/nm/pkcs11js', fontsDir: '/f' });
+    const files = layout.programFiles({
+      binary: '/b/kyso-host',
+      pkcs11jsDir: '/nm/pkcs11js',
+      fontsDir: '/f',
+    });
     expect(files.find((f) => f.path === '/opt/kyso/kyso-host')).toMatchObject({
       from: '/b/kyso-host',
       mode: 0o755,
@@ -53,24 +39,24 @@ describe('Linux package layout', () => {
     expect(files.find((f) => f.path === '/opt/kyso/fonts/LiberationSerif-Regular.ttf')?.from).toBe(
       '/f/LiberationSerif-Regular.ttf',
     );
-    expect(commandLinks().map((l) => [l.path, l.symlink])).toEqual([
+    expect(layout.commandLinks().map((l) => [l.path, l.symlink])).toEqual([
       ['/usr/bin/kyso', '/opt/kyso/kyso-host'],
       ['/usr/bin/kyso-host', '/opt/kyso/kyso-host'],
     ]);
   });
 
   it('declares the shared libraries Node’s binary really links, and purges only its own directory', () => {
-    const control = debControl({ version: '1.2.3', architecture: 'amd64', installedSizeKiB: 99 });
+    const control = layout.debControl({ version: '1.2.3', architecture: 'amd64', installedSizeKiB: 99 });
     expect(control).toMatch(/^Package: kyso\nVersion: 1\.2\.3\nArchitecture: amd64\n/);
     expect(control).toContain('\nDepends: libc6 (>= 2.34), libstdc++6 (>= 9), libgcc-s1\n');
     expect(control.endsWith('\n')).toBe(true);
-    expect(debPostrm()).toContain('if [ "$1" = purge ]; then\n  rm -rf /opt/kyso\nfi');
-    expect(debArchitecture('x64')).toBe('amd64');
-    expect(() => debArchitecture('ia32')).toThrow(/no Debian architecture/);
+    expect(layout.debPostrm()).toContain('if [ "$1" = purge ]; then\n  rm -rf /opt/kyso\nfi');
+    expect(layout.debArchitecture('x64')).toBe('amd64');
+    expect(() => layout.debArchitecture('ia32')).toThrow(/no Debian architecture/);
   });
 
   it('enterprise policies force-install the extension and set its managed storage, as opt-in templates', () => {
-    expect(chromiumPolicy()).toEqual({
+    expect(policies.chromiumPolicy()).toEqual({
       ExtensionInstallForcelist: [`${CHROMIUM_EXTENSION_ID};https://clients2.google.com/service/update2/crx`],
       '3rdparty': {
         extensions: {
@@ -78,7 +64,7 @@ describe('Linux package layout', () => {
         },
       },
     });
-    const firefox = firefoxPolicy('https://agency.example/kyso.xpi', {
+    const firefox = policies.firefoxPolicy('https://agency.example/kyso.xpi', {
       allowedOrigins: ['https://thue.gov.vn'],
     }) as { policies: Record<string, Record<string, unknown>> };
     expect(firefox.policies.ExtensionSettings![FIREFOX_EXTENSION_ID]).toEqual({
@@ -89,7 +75,7 @@ describe('Linux package layout', () => {
       Extensions: { [FIREFOX_EXTENSION_ID]: { allowedOrigins: ['https://thue.gov.vn'] } },
     });
     // templates live under the program, never where a browser reads them
-    const templates = enterprisePolicies('/opt/kyso/policies').map((f) => f.path);
+    const templates = policies.enterprisePolicies('/opt/kyso/policies').map((f) => f.path);
     expect(templates).toEqual([
       '/opt/kyso/policies/chrome/kyso.json',
       '/opt/kyso/policies/chromium/kyso.json',
@@ -98,35 +84,39 @@ describe('Linux package layout', () => {
       '/opt/kyso/policies/firefox/policies.json',
       '/opt/kyso/policies/firefox-esr/policies.json',
     ]);
-    for (const location of Object.values(LINUX_POLICY_LOCATIONS)) expect(templates).not.toContain(location);
+    for (const location of Object.values(policies.LINUX_POLICY_LOCATIONS))
+      expect(templates).not.toContain(location);
   });
 });
 
 describe('packaged runtime', () => {
   it('the packaged binary starts its worker as itself; development forks the worker bundle with the host flags', () => {
-    expect(workerLaunch('/d/worker-main.js', true)).toEqual({ modulePath: WORKER_ARGUMENT, execArgv: [] });
-    expect(workerLaunch('/d/worker-main.js', false)).toEqual({
+    expect(runtime.workerLaunch('/d/worker-main.js', true)).toEqual({
+      modulePath: runtime.WORKER_ARGUMENT,
+      execArgv: [],
+    });
+    expect(runtime.workerLaunch('/d/worker-main.js', false)).toEqual({
       modulePath: '/d/worker-main.js',
-      execArgv: [...HOST_NODE_FLAGS],
+      execArgv: [...runtime.HOST_NODE_FLAGS],
     });
   });
 
   it('a packaged binary without its addon says so; a development build is not checked', () => {
-    expect(packagedAddonProblem(true, '/opt/kyso', () => false)).toBe(
+    expect(runtime.packagedAddonProblem(true, '/opt/kyso', () => false)).toBe(
       "kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso",
     );
     expect(
-      packagedAddonProblem(
+      runtime.packagedAddonProblem(
         true,
         '/opt/kyso',
         (f) => f === '/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node',
       ),
     ).toBeUndefined();
-    expect(packagedAddonProblem(false, '/opt/kyso', () => false)).toBeUndefined();
+    expect(runtime.packagedAddonProblem(false, '/opt/kyso', () => false)).toBeUndefined();
   });
 
   it('a development build says so in --version', () => {
-    expect(versionLine()).toMatch(/^kyso \d+\.\d+\.\d+ \(development build\)$/);
+    expect(runtime.versionLine()).toMatch(/^kyso \d+\.\d+\.\d+ \(development build\)$/);
   });
 
   it('a launcher for the packaged binary execs it without node flags', () => {

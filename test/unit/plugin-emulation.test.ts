@@ -13,22 +13,50 @@ import {
 } from '../../shared/sdk/plugins/common.js';
 import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
 import { answerVnpt, isVnptUrl } from '../../shared/sdk/plugins/vnpt.js';
+import { viettelFunction } from '../../shared/sdk/plugins/viettel.js';
 import { originPattern, pluginOfRequest } from '../../extension/src/plugins/addresses.js';
 
 describe('plugin addresses', () => {
-  it('VGCA: wss on 127.0.0.1 or localhost port 8987, any endpoint; nothing else', () => {
-    expect(vgcaEndpoint('wss://127.0.0.1:8987/SignFiles')).toBe('SignFiles');
-    expect(vgcaEndpoint('wss://localhost:8987/GetVersion/')).toBe('GetVersion');
-    for (const url of [
-      'ws://127.0.0.1:8987/SignPDF',
-      'wss://127.0.0.1:8988/SignPDF',
-      'wss://evil.example:8987/SignPDF',
-      'wss://127.0.0.1.evil.example:8987/x',
-      'not a url',
-    ]) {
-      expect(vgcaEndpoint(url), url).toBeUndefined();
-    }
-  });
+  /** Each plugin's address reader: the endpoint (function) of each address it takes, nothing for the rest. */
+  const ENDPOINT_READERS = [
+    {
+      title: 'VGCA: wss on 127.0.0.1 or localhost port 8987, any endpoint; nothing else',
+      read: vgcaEndpoint,
+      taken: {
+        'wss://127.0.0.1:8987/SignFiles': 'SignFiles',
+        'wss://localhost:8987/GetVersion/': 'GetVersion',
+      },
+      refused: [
+        'ws://127.0.0.1:8987/SignPDF',
+        'wss://127.0.0.1:8988/SignPDF',
+        'wss://evil.example:8987/SignPDF',
+        'wss://127.0.0.1.evil.example:8987/x',
+        'not a url',
+      ],
+    },
+    {
+      title: 'Viettel: http on 14007 and https on 14407, on 127.0.0.1 or localhost; the path is the function',
+      read: viettelFunction,
+      taken: {
+        'http://127.0.0.1:14007/getSession': 'getSession',
+        'https://127.0.0.1:14407/signHash': 'signHash',
+        'http://localhost:14007/getLastErr/': 'getLastErr',
+      },
+      refused: [
+        'https://127.0.0.1:14007/getSession',
+        'http://127.0.0.1:14407/getSession',
+        'http://127.0.0.1:14008/getSession',
+        'http://evil.example:14007/getSession',
+        'ws://127.0.0.1:14007/getSession',
+        'not a url',
+      ],
+    },
+  ];
+  for (const { title, read, taken, refused } of ENDPOINT_READERS)
+    it(title, () => {
+      for (const [url, endpoint] of Object.entries(taken)) expect(read(url), url).toBe(endpoint);
+      for (const url of refused) expect(read(url), url).toBeUndefined();
+    });
 
   it('VNPT: wss://localhost or 127.0.0.1 on its five ports, path /plugin', () => {
     for (const port of [4433, 4434, 4435, 9201, 9202])
@@ -47,6 +75,7 @@ describe('plugin addresses', () => {
     expect(pluginOfRequest('wss://127.0.0.1:8987/SignPDF')).toBe('vgca');
     expect(pluginOfRequest('wss://localhost:4434/plugin')).toBe('vnpt');
     expect(pluginOfRequest('https://127.0.0.1:14407/getSession')).toBe('viettel');
+    expect(pluginOfRequest('http://127.0.0.1:14007/getSession')).toBe('viettel');
     expect(pluginOfRequest('wss://localhost:8443')).toBe('bkav');
     expect(pluginOfRequest('wss://127.0.0.1:9999/')).toBeUndefined();
     expect(pluginOfRequest('wss://portal.gov.vn:8987/SignPDF')).toBeUndefined();

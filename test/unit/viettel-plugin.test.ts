@@ -1,27 +1,8 @@
-/** The Viettel-CA SignPlugin emulation's pure parts: its addresses, its form bodies, and the answers that need no consent. */
+/** The Viettel-CA SignPlugin emulation's pure parts (its addresses: plugin-emulation.test.ts): its form bodies, and the answers that need no consent. */
 import { describe, expect, it } from 'vitest';
-import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
 import { PAGE_SDK_CALLS } from '../../shared/sdk/plugins/common.js';
 import { PAGE_VIETTEL_READERS } from '../../shared/sdk/plugins/viettel-readers.js';
-import { parseViettelForm, ViettelPlugin, viettelFunction } from '../../shared/sdk/plugins/viettel.js';
-
-describe('Viettel-CA SignPlugin addresses', () => {
-  it('http on 14007 and https on 14407, on 127.0.0.1 or localhost; the path is the function', () => {
-    expect(viettelFunction('http://127.0.0.1:14007/getSession')).toBe('getSession');
-    expect(viettelFunction('https://127.0.0.1:14407/signHash')).toBe('signHash');
-    expect(viettelFunction('http://localhost:14007/getLastErr/')).toBe('getLastErr');
-    for (const url of [
-      'https://127.0.0.1:14007/getSession',
-      'http://127.0.0.1:14407/getSession',
-      'http://127.0.0.1:14008/getSession',
-      'http://evil.example:14007/getSession',
-      'ws://127.0.0.1:14007/getSession',
-      'not a url',
-    ])
-      expect(viettelFunction(url), url).toBeUndefined();
-    expect(pluginOfRequest('http://127.0.0.1:14007/getSession')).toBe('viettel');
-  });
-});
+import { parseViettelForm, ViettelPlugin } from '../../shared/sdk/plugins/viettel.js';
 
 describe('Viettel-CA form bodies', () => {
   it('keeps base64 as pages send it (unencoded + / =), names case-insensitive, escapes decoded when well formed', () => {

@@ -1,29 +1,22 @@
 /** Generic XMLDSig (any XML, enveloped, URI=""), judged by xmlsec1; refusals before signing. */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   completeGenericXmlSignature,
   genericXmlRows,
   prepareGenericXmlSignature,
 } from '../../shared/xml/generic.js';
-import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import type { SoftwareIdentity } from '../support/software-signer.js';
+import { useSoftwareIdentities } from '../support/software-identities.js';
+import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
 
 /** The XML a school-records portal signs through vgca_sign_xml (its testSigned call). */
 const HOC_BA = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
 
 describe('generic XMLDSig', () => {
-  let dir: string;
-  let rsa: SoftwareIdentity;
-  let ec: SoftwareIdentity;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kyso-xml-generic-'));
-    rsa = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Nguyễn Văn Ân/UID=CCCD:001099012345');
-    ec = makeSoftwareIdentity(dir, 'EC', '/C=VN/CN=Trường THPT Ba Đình/UID=MNS:1234567');
+  const ids = useSoftwareIdentities('xml-generic', {
+    RSA: '/C=VN/CN=Nguyễn Văn Ân/UID=CCCD:001099012345',
+    EC: '/C=VN/CN=Trường THPT Ba Đình/UID=MNS:1234567',
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const signWith = async (identity: SoftwareIdentity, xml: string, referenceId?: string) => {
     const prepared = await prepareGenericXmlSignature(xml, {
@@ -37,17 +30,15 @@ describe('generic XMLDSig', () => {
     );
     return completeGenericXmlSignature(prepared, value, identity.certificateDer, identity.signer.keyType);
   };
-  const xmlsec = (xml: string, caPem: string, idAttr: string[] = []) => {
-    const file = path.join(dir, `signed-${Math.random().toString(36).slice(2)}.xml`);
-    writeFileSync(file, xml);
-    return spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, ...idAttr, file], { encoding: 'utf8' });
-  };
-  const byId = ['--id-attr:Id', 'DU_LIEU_HOC_BA'];
+  /** xmlsec1 on `xml` trusting `caPem`: a `URI=""` signature, or with byId one over DU_LIEU_HOC_BA/@Id. */
+  const xmlsec = (xml: string, caPem: string, idAttributes: readonly string[] = []) =>
+    xmlsecVerify(ids.dir, xml, caPem, `signed-${Math.random().toString(36).slice(2)}.xml`, idAttributes);
+  const byId = HOC_BA_ID_ATTRIBUTE;
   const signatureElement = (xml: string) =>
     xml.slice(xml.indexOf('<Signature '), xml.indexOf('</Signature>') + 12);
 
   it('signs any document enveloped over the whole of it (RSA and ECDSA); xmlsec1 verifies; a changed value breaks it', async () => {
-    for (const identity of [rsa, ec]) {
+    for (const identity of [ids.RSA, ids.EC]) {
       const signed = await signWith(
         identity,
         `<?xml version="1.0" encoding="UTF-8"?>\n<ns:HoSo xmlns:ns="urn:vd">${HOC_BA}<Ten>Trần Thị Bích</Ten></ns:HoSo>`,
@@ -57,11 +48,11 @@ describe('generic XMLDSig', () => {
       );
       expect(signed).toContain('<Reference URI="">');
       const run = xmlsec(signed, identity.caPem);
-      expect(run.status, run.stderr).toBe(0);
-      expect(xmlsec(signed.replace('Trần Thị Bích', 'Trần Thị Bich'), identity.caPem).status).not.toBe(0);
+      expect(run.ok, run.output).toBe(true);
+      expect(xmlsec(signed.replace('Trần Thị Bích', 'Trần Thị Bich'), identity.caPem).ok).toBe(false);
     }
-    const bare = await signWith(rsa, HOC_BA);
-    expect(xmlsec(bare, rsa.caPem).status).toBe(0);
+    const bare = await signWith(ids.RSA, HOC_BA);
+    expect(xmlsec(bare, ids.RSA.caPem).ok).toBe(true);
   });
 
   it('refuses before signing what it would not sign faithfully; lists every value for the consent window', async () => {
@@ -86,26 +77,27 @@ describe('generic XMLDSig', () => {
   it('signs only the element with a given Id: URI="#id", detached when it is not the root; xmlsec1 (--id-attr) verifies, also once the page moves the Signature', async () => {
     // A child element: the Signature is its sibling, C14N only; values outside it are not signed.
     const outside = `<HoSo><HocSinh><Ten>An</Ten></HocSinh>${HOC_BA}</HoSo>`;
-    const detached = await signWith(rsa, outside, 'data');
+    const detached = await signWith(ids.RSA, outside, 'data');
     expect(detached).toContain('<Reference URI="#data">');
     expect(detached).not.toContain('enveloped-signature');
     expect(detached).toMatch(/<\/DU_LIEU_HOC_BA><Signature /);
-    expect(xmlsec(detached, rsa.caPem, byId).status, xmlsec(detached, rsa.caPem, byId).stderr).toBe(0);
-    expect(xmlsec(detached.replace('<Ten>An<', '<Ten>Binh<'), rsa.caPem, byId).status).toBe(0);
-    expect(xmlsec(detached.replace('THONG_TIN_HOC_BA', 'THONG_TIN_KHAC'), rsa.caPem, byId).status).not.toBe(
-      0,
+    const run = xmlsec(detached, ids.RSA.caPem, byId);
+    expect(run.ok, run.output).toBe(true);
+    expect(xmlsec(detached.replace('<Ten>An<', '<Ten>Binh<'), ids.RSA.caPem, byId).ok).toBe(true);
+    expect(xmlsec(detached.replace('THONG_TIN_HOC_BA', 'THONG_TIN_KHAC'), ids.RSA.caPem, byId).ok).toBe(
+      false,
     );
 
     // The root itself (the school-records portal's call with ReturnSignatureOnly): enveloped, and
     // the Signature alone still verifies where the page puts it (its <CBQL>, beside the data).
-    for (const identity of [rsa, ec]) {
+    for (const identity of [ids.RSA, ids.EC]) {
       const signed = await signWith(identity, HOC_BA, 'data');
       expect(signed).toContain('<Reference URI="#data">');
-      expect(xmlsec(signed, identity.caPem, byId).status).toBe(0);
+      expect(xmlsec(signed, identity.caPem, byId).ok).toBe(true);
       const placed = `<HoSo>${HOC_BA}<CBQL>${signatureElement(signed)}</CBQL></HoSo>`;
       const run = xmlsec(placed, identity.caPem, byId);
-      expect(run.status, run.stderr).toBe(0);
-      expect(xmlsec(placed.replace('THONG_TIN_HOC_BA', 'X'), identity.caPem, byId).status).not.toBe(0);
+      expect(run.ok, run.output).toBe(true);
+      expect(xmlsec(placed.replace('THONG_TIN_HOC_BA', 'X'), identity.caPem, byId).ok).toBe(false);
     }
   });
 

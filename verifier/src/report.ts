@@ -22,38 +22,41 @@ export type SubIndication =
   | 'NO_POE'
   | 'TRY_LATER';
 
-/** kyso's finer codes for what is wrong with a signature (several may apply). */
-export type Problem =
-  | 'MALFORMED'
-  | 'DIGEST_MISMATCH'
-  | 'SIGNATURE_INVALID'
-  | 'DOCUMENT_MODIFIED_AFTER_SIGNING'
-  | 'SIGNING_TIME_OUT_OF_BOUNDS'
-  | 'REVOKED'
-  | 'CERT_EXPIRED_AT_SIGNING'
-  | 'SIGNER_CERTIFICATE_MISMATCH'
-  | 'UNTRUSTED_CHAIN'
-  | 'CERT_EXPIRED_NO_POE'
-  | 'CERT_NOT_YET_VALID'
-  | 'TIMESTAMP_INVALID'
-  | 'REVOCATION_UNKNOWN';
+/** The sub-indications that go with TOTAL-FAILED; the others go with INDETERMINATE. */
+const TOTAL_FAILED = new Set<SubIndication>([
+  'FORMAT_FAILURE',
+  'HASH_FAILURE',
+  'SIG_CRYPTO_FAILURE',
+  'REVOKED',
+  'SIG_CONSTRAINTS_FAILURE',
+  'EXPIRED',
+]);
 
-/** Each problem's result, most decisive first: the first problem in this order sets the indication. */
-export const OUTCOMES: Array<[Problem, Indication, SubIndication]> = [
-  ['MALFORMED', 'TOTAL-FAILED', 'FORMAT_FAILURE'],
-  ['DIGEST_MISMATCH', 'TOTAL-FAILED', 'HASH_FAILURE'],
-  ['SIGNATURE_INVALID', 'TOTAL-FAILED', 'SIG_CRYPTO_FAILURE'],
-  ['DOCUMENT_MODIFIED_AFTER_SIGNING', 'TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'],
-  ['SIGNING_TIME_OUT_OF_BOUNDS', 'TOTAL-FAILED', 'SIG_CONSTRAINTS_FAILURE'],
-  ['REVOKED', 'TOTAL-FAILED', 'REVOKED'],
-  ['CERT_EXPIRED_AT_SIGNING', 'TOTAL-FAILED', 'EXPIRED'],
-  ['SIGNER_CERTIFICATE_MISMATCH', 'INDETERMINATE', 'NO_SIGNING_CERTIFICATE_FOUND'],
-  ['UNTRUSTED_CHAIN', 'INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'],
-  ['CERT_EXPIRED_NO_POE', 'INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE'],
-  ['CERT_NOT_YET_VALID', 'INDETERMINATE', 'NOT_YET_VALID'],
-  ['TIMESTAMP_INVALID', 'INDETERMINATE', 'NO_POE'],
-  ['REVOCATION_UNKNOWN', 'INDETERMINATE', 'TRY_LATER'],
-];
+/**
+ * kyso's finer codes for what is wrong with a signature (several may apply), each with its
+ * sub-indication, most decisive first: the first problem in this order sets the outcome.
+ */
+const SUB_INDICATION_OF = {
+  MALFORMED: 'FORMAT_FAILURE',
+  DIGEST_MISMATCH: 'HASH_FAILURE',
+  SIGNATURE_INVALID: 'SIG_CRYPTO_FAILURE',
+  DOCUMENT_MODIFIED_AFTER_SIGNING: 'SIG_CONSTRAINTS_FAILURE',
+  SIGNING_TIME_OUT_OF_BOUNDS: 'SIG_CONSTRAINTS_FAILURE',
+  REVOKED: 'REVOKED',
+  CERT_EXPIRED_AT_SIGNING: 'EXPIRED',
+  SIGNER_CERTIFICATE_MISMATCH: 'NO_SIGNING_CERTIFICATE_FOUND',
+  UNTRUSTED_CHAIN: 'NO_CERTIFICATE_CHAIN_FOUND',
+  CERT_EXPIRED_NO_POE: 'OUT_OF_BOUNDS_NO_POE',
+  CERT_NOT_YET_VALID: 'NOT_YET_VALID',
+  TIMESTAMP_INVALID: 'NO_POE',
+  REVOCATION_UNKNOWN: 'TRY_LATER',
+} as const satisfies Record<string, SubIndication>;
+export type Problem = keyof typeof SUB_INDICATION_OF;
+
+/** Each problem with the result it gives, most decisive first (the table the OpenAPI's enums are checked against). */
+export const OUTCOMES: Array<[Problem, Indication, SubIndication]> = (
+  Object.entries(SUB_INDICATION_OF) as [Problem, SubIndication][]
+).map(([problem, sub]) => [problem, TOTAL_FAILED.has(sub) ? 'TOTAL-FAILED' : 'INDETERMINATE', sub]);
 
 export function outcomeOf(problems: Problem[]): { indication: Indication; subIndication?: SubIndication } {
   for (const [problem, indication, subIndication] of OUTCOMES)

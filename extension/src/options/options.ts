@@ -36,6 +36,49 @@ async function ask<T>(
   return parsed.success ? parsed.data : ({ ok: false, error: toWireError(new KysoError('INTERNAL')) } as T);
 }
 
+/** The page's one-field forms: each form's label, field and submit button (their texts by key). */
+const FIELD_FORMS: Array<{
+  form: string;
+  label: MessageKey;
+  field: { id: string; type: string; placeholder: string; spellcheck: boolean; inputMode?: string };
+  submit: { id: string; label: MessageKey };
+}> = [
+  {
+    form: 'module-form',
+    label: 'options_modulePath',
+    field: {
+      id: 'module-path',
+      type: 'text',
+      spellcheck: false,
+      placeholder: '/usr/lib/vendor/libvendor_p11.so',
+    },
+    submit: { id: 'add-module', label: 'options_add' },
+  },
+  {
+    form: 'tsa-form',
+    label: 'options_tsaAddress',
+    field: {
+      id: 'tsa-url',
+      type: 'url',
+      inputMode: 'url',
+      placeholder: 'http://tsa.example.vn',
+      spellcheck: false,
+    },
+    submit: { id: 'save-tsa', label: 'options_save' },
+  },
+];
+
+/** Fills each of FIELD_FORMS before the texts are put in (renderTexts). */
+function buildFieldForms(): void {
+  for (const { form, label, field, submit } of FIELD_FORMS) {
+    const labelElement = Object.assign(document.createElement('label'), { htmlFor: field.id });
+    labelElement.dataset.i18n = label;
+    const button = Object.assign(document.createElement('button'), { id: submit.id, type: 'submit' });
+    button.dataset.i18n = submit.label;
+    $(form).append(labelElement, Object.assign(document.createElement('input'), field), button);
+  }
+}
+
 /** One language for the whole page: the browser's UI language, else its accept-languages. */
 function renderTexts(): void {
   document.documentElement.lang = tr.lang;
@@ -286,6 +329,7 @@ async function renderWebSocket(): Promise<void> {
 
 async function main(): Promise<void> {
   tr = translator(await browserLanguage(browser.i18n));
+  buildFieldForms();
   renderTexts();
   const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
   const checkbox = $<HTMLInputElement>('developer-mode');

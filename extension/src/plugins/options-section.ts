@@ -110,10 +110,48 @@ async function renderImages(): Promise<void> {
   }
 }
 
-for (const which of ['signature', 'seal'] as const) {
-  document.getElementById(`plugin-${which}-image`)?.addEventListener('change', async (event) => {
+const IMAGE_LABELS = {
+  signature: 'plugins_signature',
+  seal: 'plugins_seal',
+} as const satisfies Record<string, MessageKey>;
+
+/**
+ * The picker of the signer's image or the agency's seal: its label (filled in with the page's
+ * texts), a PNG file field and a preview, before the images' status line.
+ */
+function addImagePicker(which: keyof typeof IMAGE_LABELS, status: HTMLElement): HTMLInputElement {
+  const text = document.createElement('span');
+  text.dataset.i18n = IMAGE_LABELS[which];
+  const input = Object.assign(document.createElement('input'), {
+    id: `plugin-${which}-image`,
+    type: 'file',
+    accept: 'image/png',
+  });
+  // The browser's own file button speaks its UI language; kyso's button says it in the page's.
+  input.className = 'visually-hidden';
+  const button = document.createElement('span');
+  button.className = 'file-button';
+  button.dataset.i18n = 'options_chooseFile';
+  const label = document.createElement('label');
+  label.append(text, ' ', input, button);
+  const preview = Object.assign(document.createElement('img'), {
+    id: `plugin-${which}-preview`,
+    alt: '',
+    height: 40,
+    hidden: true,
+  });
+  const line = document.createElement('p');
+  line.className = 'file-choice';
+  line.append(label, preview);
+  status.before(line);
+  return input;
+}
+
+const imagesStatus = document.getElementById('plugin-images-status');
+for (const which of imagesStatus ? (['signature', 'seal'] as const) : []) {
+  addImagePicker(which, imagesStatus!).addEventListener('change', async (event) => {
     const file = (event.target as HTMLInputElement).files?.[0];
-    const status = document.getElementById('plugin-images-status')!;
+    const status = imagesStatus!;
     const t = await texts();
     if (!file) return;
     const bytes = new Uint8Array(await file.arrayBuffer());
