@@ -52,14 +52,18 @@ describe('one token shared with another kyso process (Chromium)', () => {
       const certificateId = (listed.result as { certificates: CertificateEntry[] }).certificates.find((c) =>
         c.id.endsWith('/02'),
       )!.id;
-      const begun = await holder.request('begin-batch', {
-        certificateId,
-        pin: session.token.pin,
-        origin: 'https://dichvucong.gov.vn',
-        total: 1,
-      });
-      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
-      const { batchId } = begun.result as { batchId: string };
+      /** The other program takes the token: a batch begun (logged in) and held until it ends it. */
+      const holdToken = async () => {
+        const begun = await holder.request('begin-batch', {
+          certificateId,
+          pin: session.token.pin,
+          origin: 'https://dichvucong.gov.vn',
+          total: 1,
+        });
+        if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+        return (begun.result as { batchId: string }).batchId;
+      };
+      const batchId = await holdToken();
 
       const page = await session.openPortal();
       const content = Buffer.from('Tờ khai lệ phí trước bạ — ký khi token đang bận\n');
@@ -88,13 +92,7 @@ describe('one token shared with another kyso process (Chromium)', () => {
       }
       // The other program takes the token again before the user clicks Sign: the signature waits
       // for it, saying so, and goes ahead once the token is free.
-      const again = await holder.request('begin-batch', {
-        certificateId,
-        pin: session.token.pin,
-        origin: 'https://dichvucong.gov.vn',
-        total: 1,
-      });
-      if (!again.ok) throw new Error(JSON.stringify(again.error));
+      const againId = await holdToken();
       await signInConsent(consent, '02', session.token.pin);
       // what the window says now is not the listing's wait any more
       expect(await consent.$eval('#status', (el) => (el as HTMLElement).innerText)).not.toContain(
@@ -103,9 +101,7 @@ describe('one token shared with another kyso process (Chromium)', () => {
       await clickClosingWindow(consent, '#sign');
       await seesTokenInUse(consent);
       expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('signing');
-      expect(
-        await holder.request('end-batch', { batchId: (again.result as { batchId: string }).batchId }),
-      ).toMatchObject({
+      expect(await holder.request('end-batch', { batchId: againId })).toMatchObject({
         ok: true,
       });
       const result = await sdkOutcome(page);

@@ -32,6 +32,16 @@ async function certificatesOf(host: HostProcess): Promise<CertificateEntry[]> {
 
 const rsaId = async (host: HostProcess) => (await certificatesOf(host)).find((c) => c.id.endsWith('/01'))!.id;
 
+/** A sign-cms of document i, with the PIN given. */
+const signDocument = (host: HostProcess, certificateId: string, i: number, pin: string) =>
+  host.request('sign-cms', {
+    certificateId,
+    pin,
+    digest: sha256(documentNo(i)),
+    digestAlgorithm: 'SHA-256',
+    origin,
+  });
+
 /** The CMS of a sign-cms answer, checked by openssl against document i. */
 function expectVerified(response: HostResponse, i: number, token: TestToken): void {
   if (!response.ok) throw new Error(`request for document ${i}: ${JSON.stringify(response.error)}`);
@@ -137,17 +147,7 @@ describe('one token, many callers', () => {
       const certificateId = await rsaId(host);
       for (const i of [0, 1]) {
         const before = host.stderr.length;
-        expectVerified(
-          await host.request('sign-cms', {
-            certificateId,
-            pin: token.pin,
-            digest: sha256(documentNo(i)),
-            digestAlgorithm: 'SHA-256',
-            origin,
-          }),
-          i,
-          token,
-        );
+        expectVerified(await signDocument(host, certificateId, i, token.pin), i, token);
         await until(() => host.stderr.includes('kyso-bench-marks sign-cms', before), 'the marks of sign-cms');
         const line = host.stderr
           .slice(host.stderr.indexOf('kyso-bench-marks sign-cms', before))
@@ -375,17 +375,7 @@ describe('one token, many callers', () => {
       await until(lastFinalised, 'the listing worker stopped when idle');
       for (let i = 0; i < 100; i++) {
         const workersBefore = trace.workers().length;
-        expectVerified(
-          await host.request('sign-cms', {
-            certificateId,
-            pin: token.pin,
-            digest: sha256(documentNo(i)),
-            digestAlgorithm: 'SHA-256',
-            origin,
-          }),
-          i,
-          token,
-        );
+        expectVerified(await signDocument(host, certificateId, i, token.pin), i, token);
         // nothing stops it but the idle timer; the next signature starts another worker
         await until(
           () => trace.workers().length > workersBefore && lastFinalised(),

@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeStrictConsumerTsconfig } from '../support/consumer-project.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 describe('SDK package', () => {
@@ -18,21 +19,7 @@ describe('SDK package', () => {
     cpSync(dist, path.join(portal, 'node_modules/@kyso/sdk'), { recursive: true });
     // the declarations refer to zod's types, as a published package would through its dependency
     symlinkSync(path.join(REPO_ROOT, 'node_modules/zod'), path.join(portal, 'node_modules/zod'));
-    writeFileSync(
-      path.join(portal, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          lib: ['ES2022', 'DOM'],
-          noEmit: true,
-          skipLibCheck: false,
-          types: [],
-        },
-      }),
-    );
+    writeStrictConsumerTsconfig(portal, { skipLibCheck: false, types: [] });
     writeFileSync(path.join(portal, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(
       path.join(portal, 'portal.ts'),

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { padesSignerOf } from '../support/software-signer.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { startVerifierService, type VerifierService } from '../support/verifier-service.js';
@@ -53,18 +54,7 @@ describe('docs/clients: Java and PHP backends verify through the HTTP service', 
     // As the SDK hands it to the portal: base64 text.
     writeFileSync(file('chu-ky.p7s'), Buffer.from(cms).toString('base64'));
     writeFileSync(file('ho-so.txt'), content);
-    const sign = (pdf: Uint8Array) =>
-      signPdf(pdf, {}, (digest) =>
-        signCades(
-          {
-            contentDigest: digest,
-            digestAlgorithm: 'SHA-256',
-            signerCertificate: signer.der,
-            signingTime: null,
-          },
-          signer.signer,
-        ),
-      );
+    const sign = (pdf: Uint8Array) => signPdf(pdf, {}, padesSignerOf(signer));
     const twice = await sign(await sign(await onePagePdf('Ho so mot cua')));
     writeFileSync(file('changed.pdf'), Buffer.concat([twice, Buffer.from('\n% changed after signing\n')]));
     writeFileSync(file('not-signed.txt'), 'Xin chào, đây không phải chữ ký');

@@ -25,6 +25,7 @@ import {
 import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
+import { padesSignerOf } from '../support/software-signer.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -51,17 +52,7 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     options = { trustedRoots: [ca.caDer], timestampRoots: [tsa.caDer], revocation: { policy: 'require' } };
     const plainPdf = await onePagePdf('Quyet dinh luu tru');
-    bT = await signPdf(plainPdf, { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, (digest) =>
-      signCades(
-        {
-          contentDigest: digest,
-          digestAlgorithm: 'SHA-256',
-          signerCertificate: signer.der,
-          signingTime: null,
-        },
-        signer.signer,
-      ),
-    );
+    bT = await signPdf(plainPdf, { level: 'B-T', tsaUrl: tsa.url, reason: 'Lưu trữ' }, padesSignerOf(signer));
     const lt = await extendPdf(bT, 'B-LT', { certificates: [ca.caDer] });
     bLT = lt.pdf;
     bLTA = (await extendPdf(bT, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;

@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeStrictConsumerTsconfig } from '../support/consumer-project.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { makeSoftwareIdentity, signContentCades, type SoftwareIdentity } from '../support/software-signer.js';
 
@@ -61,21 +62,8 @@ describe('@kyso/verifier package', () => {
   });
 
   it('a strict TypeScript project compiles against its types', () => {
-    writeFileSync(
-      file('tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          lib: ['ES2022', 'DOM'], // pkijs's declarations name WebCrypto's types
-          noEmit: true,
-          types: ['node'],
-        },
-        files: ['server.ts'],
-      }),
-    );
+    // lib DOM (in the defaults): pkijs's declarations name WebCrypto's types
+    writeStrictConsumerTsconfig(portal, { types: ['node'] }, ['server.ts']);
     writeFileSync(
       file('server.ts'),
       `import { loadCertificates, verifyCmsSignature, verifyDocument, extendPdf, createVerifierService, reportToJson,

@@ -23,7 +23,7 @@ import { signXml } from '../../shared/xml/xmldsig.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { opensslCmsSign, selfSigned } from '../support/openssl.js';
-import { makeSoftwareIdentity } from '../support/software-signer.js';
+import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
 import { responseSchema, schemaErrors, verifierOpenApi } from '../support/openapi.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -231,12 +231,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
 
     const doc = await PDFDocument.create();
     doc.addPage();
-    const pdf = await signPdf(await doc.save(), {}, (digest) =>
-      signCades(
-        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: good.der, signingTime: null },
-        good.signer,
-      ),
-    );
+    const pdf = await signPdf(await doc.save(), {}, padesSignerOf(good));
     const answer = await post(
       Buffer.concat([pdf, Buffer.from('\n% changed after signing\n')]),
       '',
@@ -328,12 +323,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       });
     const doc = await PDFDocument.create();
     doc.addPage();
-    const bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url }, (digest) =>
-      signCades(
-        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: good.der, signingTime: null },
-        good.signer,
-      ),
-    );
+    const bT = await signPdf(await doc.save(), { level: 'B-T', tsaUrl: tsa.url }, padesSignerOf(good));
     const cadesT = await addSignatureTimestamp(await cmsBy(good), tsa.url);
     writeFileSync(path.join(dir, 'b-t.pdf'), bT);
     writeFileSync(path.join(dir, 'cades-t.p7s'), cadesT);

@@ -23,7 +23,7 @@ import {
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
-import { makeSoftwareIdentity } from '../support/software-signer.js';
+import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
 const content = Buffer.from('Hồ sơ đề nghị cấp phép — bản điện tử\n');
@@ -135,11 +135,7 @@ describe('server-side verifier', () => {
 
   it('PAdES: both signatures of a twice-signed PDF valid (pdfsig agrees); bytes added after the last one are reported', async () => {
     const plainPdf = await onePagePdf('Quyet dinh');
-    const padesBy = (who: IssuedCertificate) => async (digest: Uint8Array) =>
-      signCades(
-        { contentDigest: digest, digestAlgorithm: 'SHA-256', signerCertificate: who.der, signingTime: null },
-        who.signer,
-      );
+    const padesBy = padesSignerOf;
     const once = await signPdf(plainPdf, { reason: 'Ký lần 1' }, padesBy(good));
     const twice = await signPdf(once, { reason: 'Ký lần 2' }, padesBy(good));
     const report = await verifyPdfSignatures(twice, options);

@@ -226,6 +226,19 @@ export function shownDespiteHidden(page: Page): Promise<string[]> {
   );
 }
 
+/** WCAG contrast ratio of two CSS colours as computed styles give them (`rgb(…)`/`rgba(…)`), alpha ignored. */
+export function contrastRatio(foreground: string, background: string): number {
+  const luminance = (colour: string) => {
+    const [r, g, b] = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [light, dark] = [luminance(foreground), luminance(background)].sort((a, b) => b - a);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
 /** A control reached by Tab, and the focus ring drawn around it. */
 export interface FocusRing {
   element: string;
@@ -251,22 +264,15 @@ export async function focusRings(page: Page, maxStops = 40): Promise<FocusRing[]
   const rings: FocusRing[] = [];
   try {
     await page.evaluate(() => ((window as any).kysoRingSeen = new WeakSet()));
+    await definePaintedBehind(page);
     for (let i = 0; i < maxStops; i++) {
       await page.keyboard.press('Tab');
-      const ring = await page.evaluate((): FocusRing | 'again' | undefined => {
+      const drawn = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
         if (!el || el === document.body) return undefined;
         const seen = (window as any).kysoRingSeen as WeakSet<Element>;
         if (seen.has(el)) return 'again';
         seen.add(el);
-        const rgba = (colour: string) => (colour.match(/[\d.]+/g) ?? []).map(Number);
-        const luminance = (colour: number[]) => {
-          const [r, g, b] = colour.slice(0, 3).map((v) => {
-            const c = v / 255;
-            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-          });
-          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-        };
         // A visually hidden control (a file input drawn as kyso's button) shows its ring on what its label draws.
         const tiny = el.getBoundingClientRect().width <= 1;
         const labelled = (el as HTMLInputElement).labels?.[0];
@@ -279,25 +285,20 @@ export async function focusRings(page: Page, maxStops = 40): Promise<FocusRing[]
           el;
         const style = getComputedStyle(drawn);
         // The ring is drawn outside the control (outline-offset): what is behind it is the nearest painted ancestor.
-        let behind = [255, 255, 255];
-        for (let node = drawn.parentElement; node; node = node.parentElement) {
-          const colour = rgba(getComputedStyle(node).backgroundColor);
-          if (colour.length === 3 || (colour[3] ?? 1) > 0) {
-            behind = colour;
-            break;
-          }
-        }
-        const [light, dark] = [luminance(rgba(style.outlineColor)), luminance(behind)].sort((a, b) => b - a);
-        const name = el.id || `${el.tagName.toLowerCase()}.${el.className}`;
+        const behind = (window as any).kysoPaintedBehind(drawn.parentElement) as string;
         return {
-          element: name,
+          element: el.id || `${el.tagName.toLowerCase()}.${el.className}`,
           outline: tiny && drawn === el ? 'not drawn (control visually hidden)' : style.outlineStyle,
           widthPx: parseFloat(style.outlineWidth),
-          contrast: Math.round(((light! + 0.05) / (dark! + 0.05)) * 100) / 100,
+          colour: style.outlineColor,
+          behind,
         };
       });
-      if (ring === 'again') break;
-      if (ring) rings.push(ring);
+      if (drawn === 'again') break;
+      if (drawn) {
+        const { colour, behind, ...ring } = drawn;
+        rings.push({ ...ring, contrast: Math.round(contrastRatio(colour, behind) * 100) / 100 });
+      }
     }
   } finally {
     await page.evaluate((el) => {
@@ -326,42 +327,45 @@ export async function accessibleDescription(page: Page, selector: string): Promi
  * leaves out the labels of disabled controls (WCAG exempts inactive components), yet a disabled
  * certificate's row carries the only reason it cannot sign: it must be readable all the same.
  */
-export function lowContrastText(page: Page, selector: string, minimum = 4.5): Promise<string[]> {
-  return page.evaluate(
-    (selector, minimum) => {
-      const rgba = (colour: string) => (colour.match(/[\d.]+/g) ?? []).map(Number);
-      const luminance = (colour: number[]) => {
-        const [r, g, b] = colour.slice(0, 3).map((v) => {
-          const c = v / 255;
-          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+export async function lowContrastText(page: Page, selector: string, minimum = 4.5): Promise<string[]> {
+  await definePaintedBehind(page);
+  const texts = await page.evaluate((selector) => {
+    const found: Array<{ text: string; colour: string; behind: string }> = [];
+    for (const root of document.querySelectorAll(selector)) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (!node.textContent?.trim() || !parent || parent.getClientRects().length === 0) continue;
+        found.push({
+          text: node.textContent.trim().slice(0, 40),
+          colour: getComputedStyle(parent).color,
+          behind: (window as any).kysoPaintedBehind(parent) as string,
         });
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      const low: string[] = [];
-      for (const root of document.querySelectorAll(selector)) {
-        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const parent = node.parentElement;
-          if (!node.textContent?.trim() || !parent || parent.getClientRects().length === 0) continue;
-          const style = getComputedStyle(parent);
-          let behind = [255, 255, 255];
-          for (let el: HTMLElement | null = parent; el; el = el.parentElement) {
-            const colour = rgba(getComputedStyle(el).backgroundColor);
-            if (colour.length === 3 || (colour[3] ?? 1) > 0) {
-              behind = colour;
-              break;
-            }
-          }
-          const [light, dark] = [luminance(rgba(style.color)), luminance(behind)].sort((a, b) => b - a);
-          const ratio = (light! + 0.05) / (dark! + 0.05);
-          if (ratio < minimum) low.push(`"${node.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}:1`);
-        }
       }
-      return low;
-    },
-    selector,
-    minimum,
-  );
+    }
+    return found;
+  }, selector);
+  return texts
+    .map(({ text, colour, behind }) => ({ text, ratio: contrastRatio(colour, behind) }))
+    .filter(({ ratio }) => ratio < minimum)
+    .map(({ text, ratio }) => `"${text}": ${ratio.toFixed(2)}:1`);
+}
+
+/**
+ * Gives the page `window.kysoPaintedBehind(element)`: the background colour painted at `element`
+ * (its own, or its nearest ancestor's that is not transparent; white when none is).
+ */
+async function definePaintedBehind(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as any).kysoPaintedBehind = (element: Element | null) => {
+      for (let node = element; node; node = node.parentElement) {
+        const colour = getComputedStyle(node).backgroundColor;
+        const alpha = colour.startsWith('rgba') ? Number(colour.match(/[\d.]+/g)?.[3] ?? 1) : 1;
+        if (alpha > 0) return colour;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+  });
 }
 
 /** Clicks as a person does: with the control scrolled into the middle of the window, not under the sticky action bar. */

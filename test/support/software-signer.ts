@@ -63,6 +63,26 @@ export function makeSoftwareIdentity(dir: string, keyType: 'RSA' | 'EC', subject
   return { signer, certificateDer, certificatePem: certPem, caPem, caDer, key };
 }
 
+/**
+ * `signPdf`'s signing step for a certificate and its software key (an issued test certificate): a
+ * CAdES signature over the digest with no claimed signing time (PAdES has it in the dictionary).
+ */
+export function padesSignerOf(certificate: {
+  der: Uint8Array;
+  signer: DigestSigner;
+}): (digest: Uint8Array) => Promise<Uint8Array> {
+  return (digest) =>
+    signCades(
+      {
+        contentDigest: digest,
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: certificate.der,
+        signingTime: null,
+      },
+      certificate.signer,
+    );
+}
+
 /** A CAdES-BES signature of `content` by a software identity: detached unless `attached`. */
 export async function signContentCades(
   identity: SoftwareIdentity,

@@ -126,7 +126,7 @@ function updateSign(): void {
   const ready = state === 'ready' && need === undefined;
   sign.setAttribute('aria-disabled', String(!ready));
   const reason = need ? t(need) : '';
-  if ($('sign-reason').textContent !== reason) $('sign-reason').textContent = reason;
+  if ($('sign-why').textContent !== reason) $('sign-why').textContent = reason;
 }
 
 /**

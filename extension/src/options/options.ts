@@ -82,7 +82,6 @@ function buildFieldForms(): void {
 /** One language for the whole page: the browser's UI language, else its accept-languages. */
 function renderTexts(): void {
   document.documentElement.lang = tr.lang;
-  document.title = t('options_title');
   for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]'))
     element.textContent = t(element.dataset.i18n as MessageKey);
 }
