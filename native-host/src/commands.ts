@@ -36,7 +36,6 @@ import { hello } from './hello.js';
 import { ViettelListener } from './viettel/listener.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 import { benchMark } from './bench-marks.js';
-import { documentTimestamp, validationData } from './long-term.js';
 
 /** What a handler may tell its caller while the request runs. */
 export interface RequestContext {
@@ -286,8 +285,9 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       return moduleReport(context);
     },
 
-    'validation-data': (params) => validationData(params),
+    // long-term.ts (pkijs) loaded for these two only: a host that lists and signs never loads it
+    'validation-data': async (params) => (await import('./long-term.js')).validationData(params),
 
-    'document-timestamp': (params) => documentTimestamp(params),
+    'document-timestamp': async (params) => (await import('./long-term.js')).documentTimestamp(params),
   };
 }

@@ -4,7 +4,6 @@
  * it can sign now. Pure and isomorphic: runs in the extension, the host and portal backends.
  */
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../encoding.js';
 import { memoizeByBytes } from '../memo.js';
 
@@ -60,8 +59,70 @@ export interface CertificateSummary {
 
 export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing';
 
-export function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(toArrayBuffer(der));
+/** The fields of a TBSCertificate this profile reads (RFC 5280 §4.1), as asn1js blocks. */
+interface CertificateFields {
+  serialNumber: asn1js.Integer;
+  issuer: asn1js.Sequence;
+  notBefore: asn1js.UTCTime | asn1js.GeneralizedTime;
+  notAfter: asn1js.UTCTime | asn1js.GeneralizedTime;
+  subject: asn1js.Sequence;
+  subjectPublicKeyInfo: asn1js.Sequence;
+  extensions: asn1js.Sequence[];
+}
+
+function malformed(what: string): never {
+  throw new TypeError(`not an X.509 certificate: ${what}`);
+}
+
+function expectBlock<T extends asn1js.AsnType>(
+  block: asn1js.AsnType | undefined,
+  type: abstract new (...args: never[]) => T,
+  what: string,
+): T {
+  return block instanceof type ? block : malformed(what);
+}
+
+/**
+ * Reads a certificate with asn1js alone: pkijs's Certificate class (and its ~3 MiB of loaded code)
+ * is not needed to list a token's certificates, so the host loads pkijs only to verify or time-stamp.
+ */
+export function parseCertificate(der: Uint8Array): CertificateFields {
+  const parsed = asn1js.fromBER(toArrayBuffer(der));
+  if (parsed.offset === -1) malformed('not DER');
+  const certificate = expectBlock(parsed.result, asn1js.Sequence, 'Certificate');
+  const tbs = expectBlock(certificate.valueBlock.value[0], asn1js.Sequence, 'TBSCertificate');
+  const fields = tbs.valueBlock.value;
+  let at = fields[0]?.idBlock.tagClass === 3 && fields[0].idBlock.tagNumber === 0 ? 1 : 0; // [0] version
+  const serialNumber = expectBlock(fields[at++], asn1js.Integer, 'serialNumber');
+  expectBlock(fields[at++], asn1js.Sequence, 'signature');
+  const issuer = expectBlock(fields[at++], asn1js.Sequence, 'issuer');
+  const validity = expectBlock(fields[at++], asn1js.Sequence, 'validity').valueBlock.value;
+  const time = (block: asn1js.AsnType | undefined) =>
+    block instanceof asn1js.UTCTime || block instanceof asn1js.GeneralizedTime
+      ? block
+      : malformed('validity');
+  const subject = expectBlock(fields[at++], asn1js.Sequence, 'subject');
+  const subjectPublicKeyInfo = expectBlock(fields[at++], asn1js.Sequence, 'subjectPublicKeyInfo');
+  const extensions: asn1js.Sequence[] = [];
+  for (const field of fields.slice(at)) {
+    if (field.idBlock.tagClass !== 3 || field.idBlock.tagNumber !== 3) continue; // [1], [2] unique IDs
+    const list = expectBlock(
+      (field as asn1js.Constructed).valueBlock.value[0],
+      asn1js.Sequence,
+      'extensions',
+    );
+    for (const extension of list.valueBlock.value)
+      extensions.push(expectBlock(extension, asn1js.Sequence, 'extension'));
+  }
+  return {
+    serialNumber,
+    issuer,
+    notBefore: time(validity[0]),
+    notAfter: time(validity[1]),
+    subject,
+    subjectPublicKeyInfo,
+    extensions,
+  };
 }
 
 function attributeText(value: unknown): string {
@@ -70,7 +131,11 @@ function attributeText(value: unknown): string {
   return typeof text === 'string' ? text : '';
 }
 
-export function readName(name: pkijs.RelativeDistinguishedNames): DistinguishedName {
+const oidText = (block: asn1js.AsnType | undefined) =>
+  block instanceof asn1js.ObjectIdentifier ? block.valueBlock.toString() : '';
+
+/** A Name: SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue). */
+export function readName(name: asn1js.Sequence): DistinguishedName {
   const dn: DistinguishedName = { uids: [] };
   const fields: Record<string, keyof Omit<DistinguishedName, 'uids'>> = {
     [OID.commonName]: 'commonName',
@@ -82,12 +147,17 @@ export function readName(name: pkijs.RelativeDistinguishedNames): DistinguishedN
     [OID.country]: 'country',
     [OID.email]: 'email',
   };
-  for (const tv of name.typesAndValues) {
-    const text = attributeText(tv.value);
-    if (tv.type === OID.uid) dn.uids.push(text);
-    else {
-      const field = fields[tv.type];
-      if (field && dn[field] === undefined) dn[field] = text;
+  for (const rdn of name.valueBlock.value) {
+    for (const typeAndValue of expectBlock(rdn, asn1js.Set, 'RelativeDistinguishedName').valueBlock.value) {
+      const [type, value] = expectBlock(typeAndValue, asn1js.Sequence, 'AttributeTypeAndValue').valueBlock
+        .value;
+      const oid = oidText(type);
+      const text = attributeText(value);
+      if (oid === OID.uid) dn.uids.push(text);
+      else {
+        const field = fields[oid];
+        if (field && dn[field] === undefined) dn[field] = text;
+      }
     }
   }
   return dn;
@@ -107,19 +177,23 @@ export function extractIdentities(dn: DistinguishedName): Partial<Record<Identit
   return identities;
 }
 
-function describeKey(cert: pkijs.Certificate): Pick<CertificateSummary, 'keyType' | 'keyDetail'> {
-  const spki = cert.subjectPublicKeyInfo;
-  const algorithm = spki.algorithm.algorithmId;
+function describeKey(spki: asn1js.Sequence): Pick<CertificateSummary, 'keyType' | 'keyDetail'> {
+  const [algorithmIdentifier, publicKey] = spki.valueBlock.value;
+  const [algorithmOid, params] = expectBlock(algorithmIdentifier, asn1js.Sequence, 'algorithm').valueBlock
+    .value;
+  const algorithm = oidText(algorithmOid);
   if (algorithm === OID.rsaEncryption) {
-    const key = spki.parsedKey as pkijs.RSAPublicKey | undefined;
-    const modulus = key ? new Uint8Array(key.modulus.valueBlock.valueHexView) : new Uint8Array();
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, inside the BIT STRING
+    const bits = expectBlock(publicKey, asn1js.BitString, 'subjectPublicKey');
+    const key = asn1js.fromBER(bits.valueBlock.valueHexView.slice().buffer);
+    const modulusBlock = key.result instanceof asn1js.Sequence ? key.result.valueBlock.value[0] : undefined;
+    const modulus =
+      modulusBlock instanceof asn1js.Integer ? modulusBlock.valueBlock.valueHexView : new Uint8Array();
     const bytes = modulus[0] === 0 ? modulus.length - 1 : modulus.length;
     return { keyType: 'RSA', keyDetail: `${bytes * 8}` };
   }
   if (algorithm === OID.ecPublicKey) {
-    const curveOid = (
-      spki.algorithm.algorithmParams as asn1js.ObjectIdentifier | undefined
-    )?.valueBlock?.toString();
+    const curveOid = oidText(params) || undefined;
     const curve =
       { [OID.p256]: 'P-256', [OID.p384]: 'P-384', [OID.p521]: 'P-521' }[curveOid ?? ''] ?? curveOid ?? '';
     return { keyType: 'EC', keyDetail: curve };
@@ -127,11 +201,13 @@ function describeKey(cert: pkijs.Certificate): Pick<CertificateSummary, 'keyType
   return { keyType: 'other', keyDetail: algorithm };
 }
 
-function readKeyUsage(cert: pkijs.Certificate): CertificateSummary['keyUsage'] {
-  const extension = cert.extensions?.find((e) => e.extnID === OID.keyUsage);
+function readKeyUsage(extensions: asn1js.Sequence[]): CertificateSummary['keyUsage'] {
+  // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+  const extension = extensions.find((e) => oidText(e.valueBlock.value[0]) === OID.keyUsage);
   if (!extension) return { digitalSignature: false, nonRepudiation: false, present: false };
-  const bits = extension.parsedValue as asn1js.BitString;
-  const view = new Uint8Array(bits.valueBlock.valueHexView);
+  const value = expectBlock(extension.valueBlock.value.at(-1), asn1js.OctetString, 'keyUsage');
+  const bits = asn1js.fromBER(value.valueBlock.valueHexView.slice().buffer).result;
+  const view = bits instanceof asn1js.BitString ? bits.valueBlock.valueHexView : new Uint8Array();
   const first = view[0] ?? 0;
   return { digitalSignature: (first & 0x80) !== 0, nonRepudiation: (first & 0x40) !== 0, present: true };
 }
@@ -146,13 +222,13 @@ function summarizeUncached(der: Uint8Array): CertificateSummary {
     subject,
     issuer: readName(cert.issuer),
     identities: extractIdentities(subject),
-    serialNumberHex: Array.from(new Uint8Array(cert.serialNumber.valueBlock.valueHexView), (b) =>
+    serialNumberHex: Array.from(cert.serialNumber.valueBlock.valueHexView, (b) =>
       b.toString(16).padStart(2, '0'),
     ).join(''),
-    notBefore: cert.notBefore.value,
-    notAfter: cert.notAfter.value,
-    ...describeKey(cert),
-    keyUsage: readKeyUsage(cert),
+    notBefore: cert.notBefore.toDate(),
+    notAfter: cert.notAfter.toDate(),
+    ...describeKey(cert.subjectPublicKeyInfo),
+    keyUsage: readKeyUsage(cert.extensions),
   };
 }
 

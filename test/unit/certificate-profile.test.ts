@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,28 @@ describe('Vietnamese certificate profile', () => {
     expect(usabilityProblems(s, after)).toEqual(['expired']);
     expect(usabilityProblems(s, before)).toEqual(['not-yet-valid']);
     expect(usabilityProblems(s, new Date(s.notBefore.getTime() + 1000))).toEqual([]);
+  });
+
+  it('reads serial number, validity and issuer as openssl does, and refuses what is not a certificate', () => {
+    const der = makeCert(dir, 'rsa-openssl', '/C=VN/O=Sở Tài chính/CN=Lê Văn Kiểm', [
+      'keyUsage=critical,nonRepudiation',
+    ]);
+    const s = summarizeCertificate(der);
+    const openssl = execFileSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-noout', '-serial', '-startdate', '-enddate'],
+      { input: der, encoding: 'utf8' },
+    );
+    const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(openssl)![1]!;
+    expect(s.serialNumberHex.replace(/^00/, '').toUpperCase()).toBe(field('serial'));
+    expect(s.notBefore.getTime()).toBe(new Date(field('notBefore')).getTime());
+    expect(s.notAfter.getTime()).toBe(new Date(field('notAfter')).getTime());
+    expect(s.issuer).toEqual(s.subject); // self-signed
+    expect(s.keyUsage).toEqual({ digitalSignature: false, nonRepudiation: true, present: true });
+    expect(() => summarizeCertificate(new Uint8Array([1, 2, 3]))).toThrow();
+    expect(() => summarizeCertificate(der.subarray(0, 200))).toThrow();
+    // A SEQUENCE that is not a certificate: the fields are checked, not just the outer tag.
+    expect(() => summarizeCertificate(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]))).toThrow();
   });
 
   it('parses every identity prefix and ignores other UIDs', () => {
