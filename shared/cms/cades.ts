@@ -12,11 +12,14 @@ import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js'
 import {
   NULL,
   contextConstructed,
+  encodeDer,
   integer,
+  node,
   octetString,
   oid,
   sequence,
   setOf,
+  setOfNode,
   tlv,
   utcTime,
   type Der,
@@ -148,12 +151,26 @@ export async function signCades(options: CadesOptions, signer: DigestSigner): Pr
 }
 
 /** RFC 5754: SHA-2 digest identifiers without parameters; RSA signature identifiers with NULL. */
-const digestAlgorithmId = (algorithm: DigestAlgorithm) => sequence(oid(DIGEST_OIDS[algorithm]));
+const digestAlgorithmIds = new Map<DigestAlgorithm, Der>();
+const digestAlgorithmId = (algorithm: DigestAlgorithm) => {
+  let id = digestAlgorithmIds.get(algorithm);
+  if (!id) digestAlgorithmIds.set(algorithm, (id = sequence(oid(DIGEST_OIDS[algorithm]))));
+  return id;
+};
+const signatureAlgorithmIds = new Map<string, Der>();
+/** Built once per key type, digest and scheme (every item of a batch shares them). */
 function signatureAlgorithmId(
   keyType: KeyType,
   algorithm: DigestAlgorithm,
   rsaScheme: RsaScheme = 'PKCS1-v1_5',
 ): Der {
+  const key = `${keyType} ${algorithm} ${rsaScheme}`;
+  let id = signatureAlgorithmIds.get(key);
+  if (!id) signatureAlgorithmIds.set(key, (id = buildSignatureAlgorithmId(keyType, algorithm, rsaScheme)));
+  return id;
+}
+
+function buildSignatureAlgorithmId(keyType: KeyType, algorithm: DigestAlgorithm, rsaScheme: RsaScheme): Der {
   if (keyType === 'EC') return sequence(oid(SIGNATURE_OIDS.EC[algorithm]));
   if (rsaScheme === 'PKCS1-v1_5') return sequence(oid(SIGNATURE_OIDS.RSA[algorithm]), NULL);
   // RSASSA-PSS-params (RFC 4055): hash, MGF1 with the same hash, salt length = hash length
@@ -168,6 +185,8 @@ function signatureAlgorithmId(
   );
 }
 
+const VERSION_1 = integer(1);
+
 export function assembleSignedData(
   options: CadesOptions,
   prepared: PreparedSignedAttributes,
@@ -176,23 +195,26 @@ export function assembleSignedData(
   rsaScheme?: RsaScheme,
 ): Uint8Array {
   const { signer } = prepared;
-  const signerInfo = sequence(
-    integer(1),
-    sequence(signer.issuer, signer.serialNumber),
+  // One buffer written at the end (der.ts node): no copy of the certificate at each nesting level.
+  const signerInfo = node(
+    0x30,
+    VERSION_1,
+    node(0x30, signer.issuer, signer.serialNumber),
     digestAlgorithmId(options.digestAlgorithm),
-    setOf(0xa0, prepared.attributes), // [0] IMPLICIT signedAttrs
+    setOfNode(0xa0, prepared.attributes), // [0] IMPLICIT signedAttrs
     signatureAlgorithmId(keyType, options.digestAlgorithm, rsaScheme),
-    octetString(signatureValue),
+    node(0x04, signatureValue),
   );
   const encapsulated = options.content
-    ? sequence(oid(OID.data), contextConstructed(0, octetString(options.content)))
-    : sequence(oid(OID.data));
-  const signedData = sequence(
-    integer(1),
-    tlv(0x31, digestAlgorithmId(options.digestAlgorithm)),
+    ? node(0x30, oid(OID.data), node(0xa0, node(0x04, options.content)))
+    : node(0x30, oid(OID.data));
+  const signedData = node(
+    0x30,
+    VERSION_1,
+    node(0x31, digestAlgorithmId(options.digestAlgorithm)),
     encapsulated,
-    setOf(0xa0, [signer.der, ...(options.chain ?? [])]), // [0] IMPLICIT certificates
-    tlv(0x31, signerInfo),
+    setOfNode(0xa0, [signer.der, ...(options.chain ?? [])]), // [0] IMPLICIT certificates
+    node(0x31, signerInfo),
   );
-  return sequence(oid(OID.signedData), contextConstructed(0, signedData));
+  return encodeDer(node(0x30, oid(OID.signedData), node(0xa0, signedData)));
 }
