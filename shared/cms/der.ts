@@ -122,9 +122,22 @@ export function encodeDer(part: DerPart): Der {
   return out;
 }
 
-/** UTCTime (RFC 5652: signing times from 1950 to 2049), seconds precision, Zulu. */
+let lastUtcTime: { second: number; der: Der } | undefined;
+
+/**
+ * UTCTime (RFC 5652: signing times from 1950 to 2049), seconds precision, Zulu. The last second's
+ * encoding is kept: a batch signs many items within one second (this was the costliest function
+ * of a P-256 batch item's host time). Callers only read the bytes.
+ */
 export function utcTime(date: Date): Der {
+  const second = Math.floor(date.getTime() / 1000);
+  if (lastUtcTime?.second === second) return lastUtcTime.der;
   const p = (n: number) => String(n).padStart(2, '0');
   const text = `${p(date.getUTCFullYear() % 100)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}Z`;
-  return tlv(0x17, new TextEncoder().encode(text));
+  const der = tlv(
+    0x17,
+    Uint8Array.from(text, (c) => c.charCodeAt(0)),
+  );
+  lastUtcTime = { second, der };
+  return der;
 }

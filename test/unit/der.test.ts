@@ -1,6 +1,15 @@
 import * as asn1js from 'asn1js';
 import { describe, expect, it } from 'vitest';
-import { encodeDer, node, octetString, sequence, setOf, setOfNode, tlv } from '../../shared/cms/der.js';
+import {
+  encodeDer,
+  node,
+  octetString,
+  sequence,
+  setOf,
+  setOfNode,
+  tlv,
+  utcTime,
+} from '../../shared/cms/der.js';
 
 /** Contents of n bytes (a pattern, so a misplaced copy shows). */
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
@@ -28,5 +37,15 @@ describe('DER nodes written in one buffer', () => {
     expect(Buffer.from(encodeDer(setOfNode(0x31, members))).equals(Buffer.from(setOf(0x31, members)))).toBe(
       true,
     );
+  });
+
+  it('write UTCTime as asn1js does, the same second giving the same bytes and the next one its own', () => {
+    const at = new Date(Date.UTC(2026, 10, 30, 23, 59, 59, 10));
+    const asn1 = (date: Date) => new Uint8Array(new asn1js.UTCTime({ valueDate: date }).toBER());
+    expect(Buffer.from(utcTime(at)).equals(Buffer.from(asn1(at)))).toBe(true);
+    expect(Buffer.from(utcTime(new Date(at.getTime() + 980))).equals(Buffer.from(asn1(at)))).toBe(true);
+    const next = new Date(at.getTime() + 1000);
+    expect(Buffer.from(utcTime(next)).toString('latin1')).toBe('\x17\x0d261201000000Z');
+    expect(Buffer.from(utcTime(at)).toString('latin1')).toBe('\x17\x0d261130235959Z');
   });
 });
