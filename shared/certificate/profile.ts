@@ -3,8 +3,16 @@
  * numbers in UID as MST:/CCCD:/CMND:/HC:/MNS:, or in older certificates as MST: inside O), and whether
  * it can sign now. Pure and isomorphic: runs in the extension, the host and portal backends.
  */
-import * as asn1js from 'asn1js';
-import { toArrayBuffer } from '../encoding.js';
+import {
+  childrenOf,
+  contentBytes,
+  expectTag,
+  oidText,
+  readTlv,
+  stringText,
+  timeValue,
+  type Tlv,
+} from '../cms/der-reader.js';
 import { memoizeByBytes } from '../memo.js';
 
 const OID = {
@@ -59,83 +67,57 @@ export interface CertificateSummary {
 
 export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing';
 
-/** The fields of a TBSCertificate this profile reads (RFC 5280 §4.1), as asn1js blocks. */
+/** The fields of a TBSCertificate this profile reads (RFC 5280 §4.1), as elements of `der`. */
 interface CertificateFields {
-  serialNumber: asn1js.Integer;
-  issuer: asn1js.Sequence;
-  notBefore: asn1js.UTCTime | asn1js.GeneralizedTime;
-  notAfter: asn1js.UTCTime | asn1js.GeneralizedTime;
-  subject: asn1js.Sequence;
-  subjectPublicKeyInfo: asn1js.Sequence;
-  extensions: asn1js.Sequence[];
+  der: Uint8Array;
+  serialNumber: Tlv;
+  issuer: Tlv;
+  notBefore: Date;
+  notAfter: Date;
+  subject: Tlv;
+  subjectPublicKeyInfo: Tlv;
+  extensions: Tlv[];
 }
 
-function malformed(what: string): never {
-  throw new TypeError(`not an X.509 certificate: ${what}`);
-}
-
-function expectBlock<T extends asn1js.AsnType>(
-  block: asn1js.AsnType | undefined,
-  type: abstract new (...args: never[]) => T,
-  what: string,
-): T {
-  return block instanceof type ? block : malformed(what);
-}
+const SEQUENCE = 0x30;
+const SET = 0x31;
 
 /**
- * Reads a certificate with asn1js alone: pkijs's Certificate class (and its ~3 MiB of loaded code)
- * is not needed to list a token's certificates, so the host loads pkijs only to verify or time-stamp.
+ * Reads a certificate with the small DER reader (der-reader.ts): neither pkijs nor asn1js is
+ * needed to list a token's certificates, so the host loads them only to verify or time-stamp.
  */
 export function parseCertificate(der: Uint8Array): CertificateFields {
-  const parsed = asn1js.fromBER(toArrayBuffer(der));
-  if (parsed.offset === -1) malformed('not DER');
-  const certificate = expectBlock(parsed.result, asn1js.Sequence, 'Certificate');
-  const tbs = expectBlock(certificate.valueBlock.value[0], asn1js.Sequence, 'TBSCertificate');
-  const fields = tbs.valueBlock.value;
-  let at = fields[0]?.idBlock.tagClass === 3 && fields[0].idBlock.tagNumber === 0 ? 1 : 0; // [0] version
-  const serialNumber = expectBlock(fields[at++], asn1js.Integer, 'serialNumber');
-  expectBlock(fields[at++], asn1js.Sequence, 'signature');
-  const issuer = expectBlock(fields[at++], asn1js.Sequence, 'issuer');
-  const validity = expectBlock(fields[at++], asn1js.Sequence, 'validity').valueBlock.value;
-  const time = (block: asn1js.AsnType | undefined) =>
-    block instanceof asn1js.UTCTime || block instanceof asn1js.GeneralizedTime
-      ? block
-      : malformed('validity');
-  const subject = expectBlock(fields[at++], asn1js.Sequence, 'subject');
-  const subjectPublicKeyInfo = expectBlock(fields[at++], asn1js.Sequence, 'subjectPublicKeyInfo');
-  const extensions: asn1js.Sequence[] = [];
+  const certificate = expectTag(readTlv(der, 0), SEQUENCE, 'Certificate');
+  const tbs = expectTag(childrenOf(der, certificate)[0], SEQUENCE, 'TBSCertificate');
+  const fields = childrenOf(der, tbs);
+  let at = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] EXPLICIT version
+  const serialNumber = expectTag(fields[at++], 0x02, 'serialNumber');
+  expectTag(fields[at++], SEQUENCE, 'signature');
+  const issuer = expectTag(fields[at++], SEQUENCE, 'issuer');
+  const validity = childrenOf(der, expectTag(fields[at++], SEQUENCE, 'validity'));
+  const subject = expectTag(fields[at++], SEQUENCE, 'subject');
+  const subjectPublicKeyInfo = expectTag(fields[at++], SEQUENCE, 'subjectPublicKeyInfo');
+  const extensions: Tlv[] = [];
   for (const field of fields.slice(at)) {
-    if (field.idBlock.tagClass !== 3 || field.idBlock.tagNumber !== 3) continue; // [1], [2] unique IDs
-    const list = expectBlock(
-      (field as asn1js.Constructed).valueBlock.value[0],
-      asn1js.Sequence,
-      'extensions',
-    );
-    for (const extension of list.valueBlock.value)
-      extensions.push(expectBlock(extension, asn1js.Sequence, 'extension'));
+    if (field.tag !== 0xa3) continue; // [1], [2] unique identifiers
+    const list = expectTag(childrenOf(der, field)[0], SEQUENCE, 'extensions');
+    for (const extension of childrenOf(der, list))
+      extensions.push(expectTag(extension, SEQUENCE, 'extension'));
   }
   return {
+    der,
     serialNumber,
     issuer,
-    notBefore: time(validity[0]),
-    notAfter: time(validity[1]),
+    notBefore: timeValue(der, validity[0]),
+    notAfter: timeValue(der, validity[1]),
     subject,
     subjectPublicKeyInfo,
     extensions,
   };
 }
 
-function attributeText(value: unknown): string {
-  const block = value as { valueBlock?: { value?: unknown } };
-  const text = block?.valueBlock?.value;
-  return typeof text === 'string' ? text : '';
-}
-
-const oidText = (block: asn1js.AsnType | undefined) =>
-  block instanceof asn1js.ObjectIdentifier ? block.valueBlock.toString() : '';
-
 /** A Name: SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue). */
-export function readName(name: asn1js.Sequence): DistinguishedName {
+export function readName(der: Uint8Array, name: Tlv): DistinguishedName {
   const dn: DistinguishedName = { uids: [] };
   const fields: Record<string, keyof Omit<DistinguishedName, 'uids'>> = {
     [OID.commonName]: 'commonName',
@@ -147,12 +129,11 @@ export function readName(name: asn1js.Sequence): DistinguishedName {
     [OID.country]: 'country',
     [OID.email]: 'email',
   };
-  for (const rdn of name.valueBlock.value) {
-    for (const typeAndValue of expectBlock(rdn, asn1js.Set, 'RelativeDistinguishedName').valueBlock.value) {
-      const [type, value] = expectBlock(typeAndValue, asn1js.Sequence, 'AttributeTypeAndValue').valueBlock
-        .value;
-      const oid = oidText(type);
-      const text = attributeText(value);
+  for (const rdn of childrenOf(der, name)) {
+    for (const typeAndValue of childrenOf(der, expectTag(rdn, SET, 'RelativeDistinguishedName'))) {
+      const [type, value] = childrenOf(der, expectTag(typeAndValue, SEQUENCE, 'AttributeTypeAndValue'));
+      const oid = oidText(der, type);
+      const text = stringText(der, value);
       if (oid === OID.uid) dn.uids.push(text);
       else {
         const field = fields[oid];
@@ -177,23 +158,21 @@ export function extractIdentities(dn: DistinguishedName): Partial<Record<Identit
   return identities;
 }
 
-function describeKey(spki: asn1js.Sequence): Pick<CertificateSummary, 'keyType' | 'keyDetail'> {
-  const [algorithmIdentifier, publicKey] = spki.valueBlock.value;
-  const [algorithmOid, params] = expectBlock(algorithmIdentifier, asn1js.Sequence, 'algorithm').valueBlock
-    .value;
-  const algorithm = oidText(algorithmOid);
+function describeKey(der: Uint8Array, spki: Tlv): Pick<CertificateSummary, 'keyType' | 'keyDetail'> {
+  const [algorithmIdentifier, publicKey] = childrenOf(der, spki);
+  const [algorithmOid, params] = childrenOf(der, expectTag(algorithmIdentifier, SEQUENCE, 'algorithm'));
+  const algorithm = oidText(der, algorithmOid);
   if (algorithm === OID.rsaEncryption) {
-    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, inside the BIT STRING
-    const bits = expectBlock(publicKey, asn1js.BitString, 'subjectPublicKey');
-    const key = asn1js.fromBER(bits.valueBlock.valueHexView.slice().buffer);
-    const modulusBlock = key.result instanceof asn1js.Sequence ? key.result.valueBlock.value[0] : undefined;
-    const modulus =
-      modulusBlock instanceof asn1js.Integer ? modulusBlock.valueBlock.valueHexView : new Uint8Array();
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, in the BIT STRING
+    // after its unused-bits octet
+    const bits = expectTag(publicKey, 0x03, 'subjectPublicKey');
+    const key = expectTag(readTlv(der, bits.start + 1, bits.end), SEQUENCE, 'RSAPublicKey');
+    const modulus = contentBytes(der, expectTag(childrenOf(der, key)[0], 0x02, 'modulus'));
     const bytes = modulus[0] === 0 ? modulus.length - 1 : modulus.length;
     return { keyType: 'RSA', keyDetail: `${bytes * 8}` };
   }
   if (algorithm === OID.ecPublicKey) {
-    const curveOid = oidText(params) || undefined;
+    const curveOid = oidText(der, params) || undefined;
     const curve =
       { [OID.p256]: 'P-256', [OID.p384]: 'P-384', [OID.p521]: 'P-521' }[curveOid ?? ''] ?? curveOid ?? '';
     return { keyType: 'EC', keyDetail: curve };
@@ -201,34 +180,36 @@ function describeKey(spki: asn1js.Sequence): Pick<CertificateSummary, 'keyType' 
   return { keyType: 'other', keyDetail: algorithm };
 }
 
-function readKeyUsage(extensions: asn1js.Sequence[]): CertificateSummary['keyUsage'] {
+function readKeyUsage(der: Uint8Array, extensions: Tlv[]): CertificateSummary['keyUsage'] {
   // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-  const extension = extensions.find((e) => oidText(e.valueBlock.value[0]) === OID.keyUsage);
+  const extension = extensions
+    .map((e) => childrenOf(der, e))
+    .find((fields) => oidText(der, fields[0]) === OID.keyUsage);
   if (!extension) return { digitalSignature: false, nonRepudiation: false, present: false };
-  const value = expectBlock(extension.valueBlock.value.at(-1), asn1js.OctetString, 'keyUsage');
-  const bits = asn1js.fromBER(value.valueBlock.valueHexView.slice().buffer).result;
-  const view = bits instanceof asn1js.BitString ? bits.valueBlock.valueHexView : new Uint8Array();
-  const first = view[0] ?? 0;
+  const value = expectTag(extension.at(-1), 0x04, 'keyUsage');
+  const bits = readTlv(der, value.start, value.end);
+  // BIT STRING: the unused-bits octet, then the bits (digitalSignature is the first)
+  const first = bits.tag === 0x03 && bits.end - bits.start > 1 ? der[bits.start + 1]! : 0;
   return { digitalSignature: (first & 0x80) !== 0, nonRepudiation: (first & 0x40) !== 0, present: true };
 }
 
-/** Memoized: certificates are summarized on every listing and signature, and parsing is slow. */
+/** Memoized: certificates are summarized on every listing and signature. */
 export const summarizeCertificate = memoizeByBytes(summarizeUncached);
 
 function summarizeUncached(der: Uint8Array): CertificateSummary {
   const cert = parseCertificate(der);
-  const subject = readName(cert.subject);
+  const subject = readName(der, cert.subject);
   return {
     subject,
-    issuer: readName(cert.issuer),
+    issuer: readName(der, cert.issuer),
     identities: extractIdentities(subject),
-    serialNumberHex: Array.from(cert.serialNumber.valueBlock.valueHexView, (b) =>
+    serialNumberHex: Array.from(contentBytes(der, cert.serialNumber), (b) =>
       b.toString(16).padStart(2, '0'),
     ).join(''),
-    notBefore: cert.notBefore.toDate(),
-    notAfter: cert.notAfter.toDate(),
-    ...describeKey(cert.subjectPublicKeyInfo),
-    keyUsage: readKeyUsage(cert.extensions),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    ...describeKey(der, cert.subjectPublicKeyInfo),
+    keyUsage: readKeyUsage(der, cert.extensions),
   };
 }
 

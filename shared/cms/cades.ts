@@ -5,8 +5,7 @@
  * Written with the small DER writer in der.ts (this is the per-signature hot path); the unit tests
  * check the bytes against the same structure built with pkijs, and every output against OpenSSL.
  */
-import * as asn1js from 'asn1js';
-import { concatBytes, toArrayBuffer } from '../encoding.js';
+import { concatBytes } from '../encoding.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../protocol/common.js';
 import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
 import {
@@ -24,8 +23,8 @@ import {
   utcTime,
   type Der,
 } from './der.js';
+import { childrenOf, encodedBytes, expectTag, readTlv } from './der-reader.js';
 import { digest } from './digest.js';
-import { originalBytes } from './original-bytes.js';
 
 /**
  * Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns
@@ -89,13 +88,13 @@ function signerCertificateByContent(der: Uint8Array): Promise<SignerCertificate>
 }
 
 async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificate> {
-  const parsed = asn1js.fromBER(toArrayBuffer(der));
-  if (parsed.offset === -1) throw new TypeError('signer certificate is not DER');
-  const tbs = (parsed.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
-  const fields = tbs.valueBlock.value;
-  const hasVersion = fields[0]?.idBlock.tagClass === 3; // [0] EXPLICIT version
-  const serialNumber = originalBytes(fields[hasVersion ? 1 : 0]!);
-  const issuer = originalBytes(fields[hasVersion ? 3 : 2]!);
+  const certificate = expectTag(readTlv(der, 0), 0x30, 'Certificate');
+  const tbs = expectTag(childrenOf(der, certificate)[0], 0x30, 'TBSCertificate');
+  const fields = childrenOf(der, tbs);
+  const hasVersion = fields[0]?.tag === 0xa0; // [0] EXPLICIT version
+  // as encoded in the certificate (der-reader.ts: no parse tree, no copy)
+  const serialNumber = encodedBytes(der, expectTag(fields[hasVersion ? 1 : 0], 0x02, 'serialNumber'));
+  const issuer = encodedBytes(der, expectTag(fields[hasVersion ? 3 : 2], 0x30, 'issuer'));
   const certHash = await digest('SHA-256', der);
   // SigningCertificateV2 ::= SEQ { certs SEQ OF ESSCertIDv2 }; ESSCertIDv2 ::= SEQ { certHash,
   // issuerSerial SEQ { GeneralNames SEQ { [4] directoryName }, serialNumber } } (hash SHA-256: omitted)
