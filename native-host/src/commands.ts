@@ -1,7 +1,6 @@
 /** What the host does for each command of the extension ⇄ host protocol. */
 import { randomUUID } from 'node:crypto';
 import { summarizeCertificate, usabilityProblems } from '../../shared/certificate/profile.js';
-import { base64ToBytes } from '../../shared/encoding.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import type {
@@ -36,7 +35,6 @@ import { hello } from './hello.js';
 import { ViettelListener } from './viettel/listener.js';
 import { WebSocketEndpoint } from './websocket/endpoint.js';
 import { benchMark } from './bench-marks.js';
-import { documentTimestamp, validationData } from './long-term.js';
 
 /** What a handler may tell its caller while the request runs. */
 export interface RequestContext {
@@ -111,7 +109,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
   function usable(entry: CertificateEntry | undefined): CertificateEntry {
     if (!entry)
       throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
-    const problems = usabilityProblems(summarizeCertificate(base64ToBytes(entry.certificate)), now());
+    const problems = usabilityProblems(summarizeCertificate(Buffer.from(entry.certificate, 'base64')), now());
     if (problems.length > 0)
       throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: problems.join(',') });
     if (entry.token.pinLocked) throw new KysoError('PIN_LOCKED');
@@ -286,8 +284,9 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       return moduleReport(context);
     },
 
-    'validation-data': (params) => validationData(params),
+    // long-term.ts (pkijs) loaded for these two only: a host that lists and signs never loads it
+    'validation-data': async (params) => (await import('./long-term.js')).validationData(params),
 
-    'document-timestamp': (params) => documentTimestamp(params),
+    'document-timestamp': async (params) => (await import('./long-term.js')).documentTimestamp(params),
   };
 }

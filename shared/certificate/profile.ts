@@ -3,9 +3,16 @@
  * numbers in UID as MST:/CCCD:/CMND:/HC:/MNS:, or in older certificates as MST: inside O), and whether
  * it can sign now. Pure and isomorphic: runs in the extension, the host and portal backends.
  */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { toArrayBuffer } from '../encoding.js';
+import {
+  childrenOf,
+  contentBytes,
+  expectTag,
+  oidText,
+  readTlv,
+  stringText,
+  timeValue,
+  type Tlv,
+} from '../cms/der-reader.js';
 import { memoizeByBytes } from '../memo.js';
 
 const OID = {
@@ -60,17 +67,57 @@ export interface CertificateSummary {
 
 export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing';
 
-export function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(toArrayBuffer(der));
+/** The fields of a TBSCertificate this profile reads (RFC 5280 §4.1), as elements of `der`. */
+interface CertificateFields {
+  der: Uint8Array;
+  serialNumber: Tlv;
+  issuer: Tlv;
+  notBefore: Date;
+  notAfter: Date;
+  subject: Tlv;
+  subjectPublicKeyInfo: Tlv;
+  extensions: Tlv[];
 }
 
-function attributeText(value: unknown): string {
-  const block = value as { valueBlock?: { value?: unknown } };
-  const text = block?.valueBlock?.value;
-  return typeof text === 'string' ? text : '';
+const SEQUENCE = 0x30;
+const SET = 0x31;
+
+/**
+ * Reads a certificate with the small DER reader (der-reader.ts): neither pkijs nor asn1js is
+ * needed to list a token's certificates, so the host loads them only to verify or time-stamp.
+ */
+export function parseCertificate(der: Uint8Array): CertificateFields {
+  const certificate = expectTag(readTlv(der, 0), SEQUENCE, 'Certificate');
+  const tbs = expectTag(childrenOf(der, certificate)[0], SEQUENCE, 'TBSCertificate');
+  const fields = childrenOf(der, tbs);
+  let at = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] EXPLICIT version
+  const serialNumber = expectTag(fields[at++], 0x02, 'serialNumber');
+  expectTag(fields[at++], SEQUENCE, 'signature');
+  const issuer = expectTag(fields[at++], SEQUENCE, 'issuer');
+  const validity = childrenOf(der, expectTag(fields[at++], SEQUENCE, 'validity'));
+  const subject = expectTag(fields[at++], SEQUENCE, 'subject');
+  const subjectPublicKeyInfo = expectTag(fields[at++], SEQUENCE, 'subjectPublicKeyInfo');
+  const extensions: Tlv[] = [];
+  for (const field of fields.slice(at)) {
+    if (field.tag !== 0xa3) continue; // [1], [2] unique identifiers
+    const list = expectTag(childrenOf(der, field)[0], SEQUENCE, 'extensions');
+    for (const extension of childrenOf(der, list))
+      extensions.push(expectTag(extension, SEQUENCE, 'extension'));
+  }
+  return {
+    der,
+    serialNumber,
+    issuer,
+    notBefore: timeValue(der, validity[0]),
+    notAfter: timeValue(der, validity[1]),
+    subject,
+    subjectPublicKeyInfo,
+    extensions,
+  };
 }
 
-export function readName(name: pkijs.RelativeDistinguishedNames): DistinguishedName {
+/** A Name: SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue). */
+export function readName(der: Uint8Array, name: Tlv): DistinguishedName {
   const dn: DistinguishedName = { uids: [] };
   const fields: Record<string, keyof Omit<DistinguishedName, 'uids'>> = {
     [OID.commonName]: 'commonName',
@@ -82,12 +129,16 @@ export function readName(name: pkijs.RelativeDistinguishedNames): DistinguishedN
     [OID.country]: 'country',
     [OID.email]: 'email',
   };
-  for (const tv of name.typesAndValues) {
-    const text = attributeText(tv.value);
-    if (tv.type === OID.uid) dn.uids.push(text);
-    else {
-      const field = fields[tv.type];
-      if (field && dn[field] === undefined) dn[field] = text;
+  for (const rdn of childrenOf(der, name)) {
+    for (const typeAndValue of childrenOf(der, expectTag(rdn, SET, 'RelativeDistinguishedName'))) {
+      const [type, value] = childrenOf(der, expectTag(typeAndValue, SEQUENCE, 'AttributeTypeAndValue'));
+      const oid = oidText(der, type);
+      const text = stringText(der, value);
+      if (oid === OID.uid) dn.uids.push(text);
+      else {
+        const field = fields[oid];
+        if (field && dn[field] === undefined) dn[field] = text;
+      }
     }
   }
   return dn;
@@ -107,19 +158,21 @@ export function extractIdentities(dn: DistinguishedName): Partial<Record<Identit
   return identities;
 }
 
-function describeKey(cert: pkijs.Certificate): Pick<CertificateSummary, 'keyType' | 'keyDetail'> {
-  const spki = cert.subjectPublicKeyInfo;
-  const algorithm = spki.algorithm.algorithmId;
+function describeKey(der: Uint8Array, spki: Tlv): Pick<CertificateSummary, 'keyType' | 'keyDetail'> {
+  const [algorithmIdentifier, publicKey] = childrenOf(der, spki);
+  const [algorithmOid, params] = childrenOf(der, expectTag(algorithmIdentifier, SEQUENCE, 'algorithm'));
+  const algorithm = oidText(der, algorithmOid);
   if (algorithm === OID.rsaEncryption) {
-    const key = spki.parsedKey as pkijs.RSAPublicKey | undefined;
-    const modulus = key ? new Uint8Array(key.modulus.valueBlock.valueHexView) : new Uint8Array();
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, in the BIT STRING
+    // after its unused-bits octet
+    const bits = expectTag(publicKey, 0x03, 'subjectPublicKey');
+    const key = expectTag(readTlv(der, bits.start + 1, bits.end), SEQUENCE, 'RSAPublicKey');
+    const modulus = contentBytes(der, expectTag(childrenOf(der, key)[0], 0x02, 'modulus'));
     const bytes = modulus[0] === 0 ? modulus.length - 1 : modulus.length;
     return { keyType: 'RSA', keyDetail: `${bytes * 8}` };
   }
   if (algorithm === OID.ecPublicKey) {
-    const curveOid = (
-      spki.algorithm.algorithmParams as asn1js.ObjectIdentifier | undefined
-    )?.valueBlock?.toString();
+    const curveOid = oidText(der, params) || undefined;
     const curve =
       { [OID.p256]: 'P-256', [OID.p384]: 'P-384', [OID.p521]: 'P-521' }[curveOid ?? ''] ?? curveOid ?? '';
     return { keyType: 'EC', keyDetail: curve };
@@ -127,32 +180,36 @@ function describeKey(cert: pkijs.Certificate): Pick<CertificateSummary, 'keyType
   return { keyType: 'other', keyDetail: algorithm };
 }
 
-function readKeyUsage(cert: pkijs.Certificate): CertificateSummary['keyUsage'] {
-  const extension = cert.extensions?.find((e) => e.extnID === OID.keyUsage);
+function readKeyUsage(der: Uint8Array, extensions: Tlv[]): CertificateSummary['keyUsage'] {
+  // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+  const extension = extensions
+    .map((e) => childrenOf(der, e))
+    .find((fields) => oidText(der, fields[0]) === OID.keyUsage);
   if (!extension) return { digitalSignature: false, nonRepudiation: false, present: false };
-  const bits = extension.parsedValue as asn1js.BitString;
-  const view = new Uint8Array(bits.valueBlock.valueHexView);
-  const first = view[0] ?? 0;
+  const value = expectTag(extension.at(-1), 0x04, 'keyUsage');
+  const bits = readTlv(der, value.start, value.end);
+  // BIT STRING: the unused-bits octet, then the bits (digitalSignature is the first)
+  const first = bits.tag === 0x03 && bits.end - bits.start > 1 ? der[bits.start + 1]! : 0;
   return { digitalSignature: (first & 0x80) !== 0, nonRepudiation: (first & 0x40) !== 0, present: true };
 }
 
-/** Memoized: certificates are summarized on every listing and signature, and parsing is slow. */
+/** Memoized: certificates are summarized on every listing and signature. */
 export const summarizeCertificate = memoizeByBytes(summarizeUncached);
 
 function summarizeUncached(der: Uint8Array): CertificateSummary {
   const cert = parseCertificate(der);
-  const subject = readName(cert.subject);
+  const subject = readName(der, cert.subject);
   return {
     subject,
-    issuer: readName(cert.issuer),
+    issuer: readName(der, cert.issuer),
     identities: extractIdentities(subject),
-    serialNumberHex: Array.from(new Uint8Array(cert.serialNumber.valueBlock.valueHexView), (b) =>
+    serialNumberHex: Array.from(contentBytes(der, cert.serialNumber), (b) =>
       b.toString(16).padStart(2, '0'),
     ).join(''),
-    notBefore: cert.notBefore.value,
-    notAfter: cert.notAfter.value,
-    ...describeKey(cert),
-    keyUsage: readKeyUsage(cert),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    ...describeKey(der, cert.subjectPublicKeyInfo),
+    keyUsage: readKeyUsage(der, cert.extensions),
   };
 }
 

@@ -1,6 +1,7 @@
-/** Object identifiers and algorithm identifiers for the signatures kyso makes. */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+/**
+ * Object identifiers for the signatures kyso makes. No pkijs here: the signing path imports this;
+ * pkijs AlgorithmIdentifier objects are in algorithm-identifiers.ts.
+ */
 import type { DigestAlgorithm } from '../protocol/common.js';
 
 export const OID = {
@@ -44,24 +45,6 @@ export const SIGNATURE_OIDS: Record<KeyType, Record<DigestAlgorithm, string>> = 
 
 export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined {
   return (Object.keys(DIGEST_OIDS) as DigestAlgorithm[]).find((name) => DIGEST_OIDS[name] === oid);
-}
-
-/** RFC 5754: SHA-2 digest identifiers are written without parameters. */
-export function digestAlgorithmIdentifier(algorithm: DigestAlgorithm): pkijs.AlgorithmIdentifier {
-  return new pkijs.AlgorithmIdentifier({ algorithmId: DIGEST_OIDS[algorithm] });
-}
-
-/** RSA PKCS#1 v1.5 identifiers carry NULL parameters; ECDSA identifiers carry none (RFC 5754). */
-export function signatureAlgorithmIdentifier(
-  keyType: KeyType,
-  digest: DigestAlgorithm,
-): pkijs.AlgorithmIdentifier {
-  return keyType === 'RSA'
-    ? new pkijs.AlgorithmIdentifier({
-        algorithmId: RSA_SIGNATURE_OIDS[digest],
-        algorithmParams: new asn1js.Null(),
-      })
-    : new pkijs.AlgorithmIdentifier({ algorithmId: ECDSA_SIGNATURE_OIDS[digest] });
 }
 
 export function signatureAlgorithmFromOid(

@@ -5,24 +5,26 @@
  * Written with the small DER writer in der.ts (this is the per-signature hot path); the unit tests
  * check the bytes against the same structure built with pkijs, and every output against OpenSSL.
  */
-import * as asn1js from 'asn1js';
-import { concatBytes, toArrayBuffer } from '../encoding.js';
+import { concatBytes } from '../encoding.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type RsaScheme } from '../protocol/common.js';
 import { DIGEST_OIDS, OID, SIGNATURE_OIDS, type KeyType } from './algorithms.js';
 import {
   NULL,
   contextConstructed,
+  encodeDer,
   integer,
+  node,
   octetString,
   oid,
   sequence,
   setOf,
+  setOfNode,
   tlv,
   utcTime,
   type Der,
 } from './der.js';
+import { childrenOf, encodedBytes, expectTag, readTlv } from './der-reader.js';
 import { digest } from './digest.js';
-import { originalBytes } from './original-bytes.js';
 
 /**
  * Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns
@@ -86,13 +88,13 @@ function signerCertificateByContent(der: Uint8Array): Promise<SignerCertificate>
 }
 
 async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificate> {
-  const parsed = asn1js.fromBER(toArrayBuffer(der));
-  if (parsed.offset === -1) throw new TypeError('signer certificate is not DER');
-  const tbs = (parsed.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence;
-  const fields = tbs.valueBlock.value;
-  const hasVersion = fields[0]?.idBlock.tagClass === 3; // [0] EXPLICIT version
-  const serialNumber = originalBytes(fields[hasVersion ? 1 : 0]!);
-  const issuer = originalBytes(fields[hasVersion ? 3 : 2]!);
+  const certificate = expectTag(readTlv(der, 0), 0x30, 'Certificate');
+  const tbs = expectTag(childrenOf(der, certificate)[0], 0x30, 'TBSCertificate');
+  const fields = childrenOf(der, tbs);
+  const hasVersion = fields[0]?.tag === 0xa0; // [0] EXPLICIT version
+  // as encoded in the certificate (der-reader.ts: no parse tree, no copy)
+  const serialNumber = encodedBytes(der, expectTag(fields[hasVersion ? 1 : 0], 0x02, 'serialNumber'));
+  const issuer = encodedBytes(der, expectTag(fields[hasVersion ? 3 : 2], 0x30, 'issuer'));
   const certHash = await digest('SHA-256', der);
   // SigningCertificateV2 ::= SEQ { certs SEQ OF ESSCertIDv2 }; ESSCertIDv2 ::= SEQ { certHash,
   // issuerSerial SEQ { GeneralNames SEQ { [4] directoryName }, serialNumber } } (hash SHA-256: omitted)
@@ -148,12 +150,26 @@ export async function signCades(options: CadesOptions, signer: DigestSigner): Pr
 }
 
 /** RFC 5754: SHA-2 digest identifiers without parameters; RSA signature identifiers with NULL. */
-const digestAlgorithmId = (algorithm: DigestAlgorithm) => sequence(oid(DIGEST_OIDS[algorithm]));
+const digestAlgorithmIds = new Map<DigestAlgorithm, Der>();
+const digestAlgorithmId = (algorithm: DigestAlgorithm) => {
+  let id = digestAlgorithmIds.get(algorithm);
+  if (!id) digestAlgorithmIds.set(algorithm, (id = sequence(oid(DIGEST_OIDS[algorithm]))));
+  return id;
+};
+const signatureAlgorithmIds = new Map<string, Der>();
+/** Built once per key type, digest and scheme (every item of a batch shares them). */
 function signatureAlgorithmId(
   keyType: KeyType,
   algorithm: DigestAlgorithm,
   rsaScheme: RsaScheme = 'PKCS1-v1_5',
 ): Der {
+  const key = `${keyType} ${algorithm} ${rsaScheme}`;
+  let id = signatureAlgorithmIds.get(key);
+  if (!id) signatureAlgorithmIds.set(key, (id = buildSignatureAlgorithmId(keyType, algorithm, rsaScheme)));
+  return id;
+}
+
+function buildSignatureAlgorithmId(keyType: KeyType, algorithm: DigestAlgorithm, rsaScheme: RsaScheme): Der {
   if (keyType === 'EC') return sequence(oid(SIGNATURE_OIDS.EC[algorithm]));
   if (rsaScheme === 'PKCS1-v1_5') return sequence(oid(SIGNATURE_OIDS.RSA[algorithm]), NULL);
   // RSASSA-PSS-params (RFC 4055): hash, MGF1 with the same hash, salt length = hash length
@@ -168,6 +184,8 @@ function signatureAlgorithmId(
   );
 }
 
+const VERSION_1 = integer(1);
+
 export function assembleSignedData(
   options: CadesOptions,
   prepared: PreparedSignedAttributes,
@@ -176,23 +194,26 @@ export function assembleSignedData(
   rsaScheme?: RsaScheme,
 ): Uint8Array {
   const { signer } = prepared;
-  const signerInfo = sequence(
-    integer(1),
-    sequence(signer.issuer, signer.serialNumber),
+  // One buffer written at the end (der.ts node): no copy of the certificate at each nesting level.
+  const signerInfo = node(
+    0x30,
+    VERSION_1,
+    node(0x30, signer.issuer, signer.serialNumber),
     digestAlgorithmId(options.digestAlgorithm),
-    setOf(0xa0, prepared.attributes), // [0] IMPLICIT signedAttrs
+    setOfNode(0xa0, prepared.attributes), // [0] IMPLICIT signedAttrs
     signatureAlgorithmId(keyType, options.digestAlgorithm, rsaScheme),
-    octetString(signatureValue),
+    node(0x04, signatureValue),
   );
   const encapsulated = options.content
-    ? sequence(oid(OID.data), contextConstructed(0, octetString(options.content)))
-    : sequence(oid(OID.data));
-  const signedData = sequence(
-    integer(1),
-    tlv(0x31, digestAlgorithmId(options.digestAlgorithm)),
+    ? node(0x30, oid(OID.data), node(0xa0, node(0x04, options.content)))
+    : node(0x30, oid(OID.data));
+  const signedData = node(
+    0x30,
+    VERSION_1,
+    node(0x31, digestAlgorithmId(options.digestAlgorithm)),
     encapsulated,
-    setOf(0xa0, [signer.der, ...(options.chain ?? [])]), // [0] IMPLICIT certificates
-    tlv(0x31, signerInfo),
+    setOfNode(0xa0, [signer.der, ...(options.chain ?? [])]), // [0] IMPLICIT certificates
+    node(0x31, signerInfo),
   );
-  return sequence(oid(OID.signedData), contextConstructed(0, signedData));
+  return encodeDer(node(0x30, oid(OID.signedData), node(0xa0, signedData)));
 }

@@ -15,7 +15,8 @@ const DOCUMENT_CODE_MARKERS = {
   'pdf-lib': 'pdf-lib',
   'PAdES byte range': '/ByteRange',
   'XMLDSig namespace': 'http://www.w3.org/2000/09/xmldsig#',
-  pkijs: 'pkijs',
+  // the certificate reader (shared/certificate/profile.ts), through its DER reader's own message
+  'certificate reader': 'unsupported length',
 };
 
 const markersIn = (files: string[]) => {

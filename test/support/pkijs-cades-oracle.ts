@@ -6,12 +6,11 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
+import { OID, type KeyType } from '../../shared/cms/algorithms.js';
 import {
-  OID,
   digestAlgorithmIdentifier,
   signatureAlgorithmIdentifier,
-  type KeyType,
-} from '../../shared/cms/algorithms.js';
+} from '../../shared/cms/algorithm-identifiers.js';
 import { digest } from '../../shared/cms/digest.js';
 // The oracle takes exactly what the DER writer takes.
 import type { CadesOptions, DigestSigner } from '../../shared/cms/cades.js';

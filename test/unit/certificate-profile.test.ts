@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   extractIdentities,
@@ -70,6 +72,99 @@ describe('Vietnamese certificate profile', () => {
     expect(usabilityProblems(s, after)).toEqual(['expired']);
     expect(usabilityProblems(s, before)).toEqual(['not-yet-valid']);
     expect(usabilityProblems(s, new Date(s.notBefore.getTime() + 1000))).toEqual([]);
+  });
+
+  it('reads serial number, validity and issuer as openssl does, and refuses what is not a certificate', () => {
+    const der = makeCert(dir, 'rsa-openssl', '/C=VN/O=Sở Tài chính/CN=Lê Văn Kiểm', [
+      'keyUsage=critical,nonRepudiation',
+    ]);
+    const s = summarizeCertificate(der);
+    const openssl = execFileSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-noout', '-serial', '-startdate', '-enddate'],
+      { input: der, encoding: 'utf8' },
+    );
+    const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(openssl)![1]!;
+    expect(s.serialNumberHex.replace(/^00/, '').toUpperCase()).toBe(field('serial'));
+    expect(s.notBefore.getTime()).toBe(new Date(field('notBefore')).getTime());
+    expect(s.notAfter.getTime()).toBe(new Date(field('notAfter')).getTime());
+    expect(s.issuer).toEqual(s.subject); // self-signed
+    expect(s.keyUsage).toEqual({ digitalSignature: false, nonRepudiation: true, present: true });
+    expect(() => summarizeCertificate(new Uint8Array([1, 2, 3]))).toThrow();
+    expect(() => summarizeCertificate(der.subarray(0, 200))).toThrow();
+    // A SEQUENCE that is not a certificate: the fields are checked, not just the outer tag.
+    expect(() => summarizeCertificate(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]))).toThrow();
+  });
+
+  it('reads what pkijs reads: names in UTF8String, BMPString and PrintableString, GeneralizedTime, RSA and EC keys', () => {
+    const certs: Buffer[] = [
+      makeCert(dir, 'rsa-diff', '/C=VN/ST=Hà Nội/O=Công ty Ánh Dương/CN=Đỗ Thị Hằng/UID=MST:0101234567', [
+        'keyUsage=critical,digitalSignature',
+      ]),
+      makeCert(dir, 'ec-diff', '/C=VN/L=Đà Nẵng/CN=Trần Văn Bảo/emailAddress=bao@example.vn', [], 15000), // notAfter past 2049: GeneralizedTime
+    ];
+    // BMPString names: openssl's "default" string mask, as some older CAs issued
+    const bmpConfig = path.join(dir, 'bmp.cnf');
+    writeFileSync(bmpConfig, '[req]\ndistinguished_name = dn\nstring_mask = default\n[dn]\n');
+    const bmp = path.join(dir, 'bmp.der');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'bmp.key'),
+        '-outform',
+        'DER',
+        '-out',
+        bmp,
+        '-days',
+        '30',
+        '-utf8',
+        '-config',
+        bmpConfig,
+        '-subj',
+        '/C=VN/O=Sở Tư pháp/CN=Vũ Minh Châu',
+      ],
+      { stdio: 'ignore' },
+    );
+    expect(
+      execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', bmp], { encoding: 'utf8' }),
+    ).toContain('BMPSTRING');
+    certs.push(readFileSync(bmp));
+    for (const der of certs) {
+      const ours = summarizeCertificate(der);
+      const theirs = pkijs.Certificate.fromBER(new Uint8Array(der).buffer);
+      const text = (name: pkijs.RelativeDistinguishedNames, oid: string) =>
+        (
+          name.typesAndValues.find((tv) => tv.type === oid)?.value.valueBlock as
+            { value?: string } | undefined
+        )?.value;
+      for (const [field, oid] of [
+        ['commonName', '2.5.4.3'],
+        ['organization', '2.5.4.10'],
+        ['locality', '2.5.4.7'],
+        ['stateOrProvince', '2.5.4.8'],
+        ['country', '2.5.4.6'],
+        ['email', '1.2.840.113549.1.9.1'],
+      ] as const) {
+        expect(ours.subject[field]).toBe(text(theirs.subject, oid));
+        expect(ours.issuer[field]).toBe(text(theirs.issuer, oid));
+      }
+      expect(ours.notBefore.getTime()).toBe(theirs.notBefore.value.getTime());
+      expect(ours.notAfter.getTime()).toBe(theirs.notAfter.value.getTime());
+      expect(ours.serialNumberHex).toBe(
+        Buffer.from(theirs.serialNumber.valueBlock.valueHexView).toString('hex'),
+      );
+    }
+    expect(summarizeCertificate(certs[0]!).subject.commonName).toBe('Đỗ Thị Hằng');
+    expect(summarizeCertificate(certs[1]!).notAfter.getUTCFullYear()).toBeGreaterThan(2049);
+    expect(summarizeCertificate(certs[1]!).keyDetail).toBe('P-384');
+    expect(summarizeCertificate(certs[2]!).subject.organization).toBe('Sở Tư pháp');
   });
 
   it('parses every identity prefix and ignores other UIDs', () => {

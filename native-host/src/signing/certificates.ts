@@ -3,7 +3,6 @@
  * read and used through the per-token queue.
  */
 import { summarizeCertificate } from '../../../shared/certificate/profile.js';
-import { base64ToBytes } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -22,7 +21,7 @@ function toEntries(certificates: readonly TokenCertificate[]): CertificateEntry[
   const entries: CertificateEntry[] = [];
   for (const c of certificates) {
     try {
-      const { keyType } = summarizeCertificate(base64ToBytes(c.certificate));
+      const { keyType } = summarizeCertificate(Buffer.from(c.certificate, 'base64'));
       if (keyType === 'other') continue; // a key kyso cannot sign with
       entries.push({ ...c, keyType });
     } catch {

@@ -11,7 +11,6 @@ import {
   type PreparedSignedAttributes,
 } from '../../../shared/cms/cades.js';
 import { createHash } from 'node:crypto';
-import { addSignatureTimestamp } from '../../../shared/cms/timestamp.js';
 import type { CertificateEntry, DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
@@ -175,8 +174,10 @@ class ItemFormatter {
   }
 
   /** CAdES-T: the TSA time-stamps the signature value (the host has the network; the extension needs no host permissions). */
-  private timestamp(cms: Uint8Array): Promise<Uint8Array> {
+  private async timestamp(cms: Uint8Array): Promise<Uint8Array> {
     if (!this.options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED');
+    // pkijs only when a signature is time-stamped: a host that lists and signs never loads it.
+    const { addSignatureTimestamp } = await import('../../../shared/cms/timestamp.js');
     return addSignatureTimestamp(
       cms,
       this.options.tsaUrl,

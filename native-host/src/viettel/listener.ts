@@ -8,7 +8,7 @@
  * in kyso's window. Requests from any other origin get no CORS headers, so the page cannot read
  * anything (and the extension is not asked).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { MAX_VIETTEL_BODY_CHARS, type HostEvent } from '../../../shared/protocol/host.js';
 import { ExtensionAnswers } from '../extension-answers.js';
@@ -41,6 +41,9 @@ export class ViettelListener {
       await this.close();
       return { listening: false, portTaken: false };
     }
+    if (this.server) return { listening: true, portTaken: false };
+    // node:http only once a site uses this (~3 MiB of a host that never listens: bench/README.md).
+    const { createServer } = await import('node:http');
     if (this.server) return { listening: true, portTaken: false };
     const server = createServer((request, response) => void this.handle(request, response));
     // Requests wait for the user in kyso's window: no server-side timeout cuts them short.

@@ -22,7 +22,7 @@ import {
 } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { ExtensionAnswers } from '../extension-answers.js';
-import { pageRequests } from '../../../shared/protocol/page.js';
+import type { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 
 const ClientRequestSchema = z.strictObject({
@@ -38,6 +38,8 @@ export class WebSocketEndpoint {
   };
   private server: WebSocketServer | undefined;
   private config: WebSocketServe | undefined;
+  /** The page protocol's schemas, loaded with the server: ~1,200 zod objects a host without this mode never builds. */
+  private requests: typeof pageRequests | undefined;
   private readonly waiting = new ExtensionAnswers<Answer>(() => ({
     ok: false,
     error: new KysoError('TIMEOUT').toWire(),
@@ -57,7 +59,11 @@ export class WebSocketEndpoint {
     if (!config) return { listening: false, port: null };
     const allowed = new Set(config.allowedOrigins);
     // Loaded only when the mode is on: most hosts never serve WebSocket.
-    const { WebSocketServer } = await import('ws');
+    const [{ WebSocketServer }, page] = await Promise.all([
+      import('ws'),
+      import('../../../shared/protocol/page.js'),
+    ]);
+    this.requests = page.pageRequests;
     const server = new WebSocketServer({
       host: '127.0.0.1',
       port: config.port,
@@ -108,6 +114,7 @@ export class WebSocketEndpoint {
   }
 
   private accept(socket: WebSocket, origin: string): void {
+    const pageRequests = this.requests!; // set before the server that calls this was started
     // One request at a time per client: consent windows queue anyway, and it bounds what a client holds.
     let busy = false;
     // A protocol error (an oversized message, bad framing) closes this client with its code; never the host.

@@ -111,6 +111,12 @@ export function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
   }
 }
 
+/**
+ * Where C_Sign writes, reused: calls are synchronous and the signature is copied out at once, so
+ * a batch does not allocate (and zero) 1 KB per item.
+ */
+const signatureOutput = Buffer.alloc(1024);
+
 /** Tries each mechanism in order; one the token lists but then rejects as unsupported falls through. */
 export function signWithAttempts(
   k: KeyInSession,
@@ -121,7 +127,7 @@ export function signWithAttempts(
       k.p11.C_SignInit(k.session, attempt.mechanism, k.key);
       if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
       return {
-        signature: new Uint8Array(k.p11.C_Sign(k.session, attempt.input, Buffer.alloc(1024))),
+        signature: new Uint8Array(k.p11.C_Sign(k.session, attempt.input, signatureOutput)),
         mechanism: attempt.name,
       };
     } catch (error) {
