@@ -190,6 +190,8 @@ export function selfSigned(options: {
   extensions: string[];
   ecCurve?: string;
   der?: boolean;
+  /** An openssl config file of its own (e.g. another string mask). */
+  config?: string;
 }): void {
   execFileSync(
     'openssl',
@@ -208,6 +210,7 @@ export function selfSigned(options: {
       '-days',
       String(options.days),
       '-utf8',
+      ...(options.config ? ['-config', options.config] : []),
       '-subj',
       options.subject,
       ...options.extensions.flatMap((extension) => ['-addext', extension]),

@@ -107,31 +107,15 @@ describe('Vietnamese certificate profile', () => {
     const bmpConfig = path.join(dir, 'bmp.cnf');
     writeFileSync(bmpConfig, '[req]\ndistinguished_name = dn\nstring_mask = default\n[dn]\n');
     const bmp = path.join(dir, 'bmp.der');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-new',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'bmp.key'),
-        '-outform',
-        'DER',
-        '-out',
-        bmp,
-        '-days',
-        '30',
-        '-utf8',
-        '-config',
-        bmpConfig,
-        '-subj',
-        '/C=VN/O=Sở Tư pháp/CN=Vũ Minh Châu',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSigned({
+      keyFile: path.join(dir, 'bmp.key'),
+      certFile: bmp,
+      subject: '/C=VN/O=Sở Tư pháp/CN=Vũ Minh Châu',
+      days: 30,
+      extensions: [],
+      der: true,
+      config: bmpConfig,
+    });
     expect(
       execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', bmp], { encoding: 'utf8' }),
     ).toContain('BMPSTRING');
