@@ -39,7 +39,7 @@ export async function chooseUseKyso(
 /**
  * Chromium: the demo portal page `pagePath` under another origin (127.0.0.1), which the user keeps
  * on the installed plugin: opened, the plugin tried by `tryPlugin` (kyso offers to handle a site
- * only then), "use the installed plugin" chosen in kyso's options, and the page loaded again.
+ * only then), "use the installed plugin" chosen in kyso's options, and the page reloaded by kyso.
  */
 export async function openKeptOnInstalledPlugin(
   session: PortalSession,
@@ -52,10 +52,12 @@ export async function openKeptOnInstalledPlugin(
   await tryPlugin(page);
   const origin = new URL(url).origin;
   await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+  // kyso reloads the site's tabs on a choice: wait for that load (a goto of our own would race it).
+  const reloaded = page.waitForNavigation({ timeout: 20_000 });
   await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
   await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
+  await reloaded;
   await options.close();
-  await page.goto(url);
   return page;
 }
 
