@@ -23,7 +23,8 @@ import {
   utcTime,
   type Der,
 } from './der.js';
-import { childrenOf, encodedBytes, expectTag, readTlv } from './der-reader.js';
+import { parseCertificate } from '../certificate/profile.js';
+import { encodedBytes } from './der-reader.js';
 import { digest } from './digest.js';
 
 /**
@@ -88,13 +89,10 @@ function signerCertificateByContent(der: Uint8Array): Promise<SignerCertificate>
 }
 
 async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificate> {
-  const certificate = expectTag(readTlv(der, 0), 0x30, 'Certificate');
-  const tbs = expectTag(childrenOf(der, certificate)[0], 0x30, 'TBSCertificate');
-  const fields = childrenOf(der, tbs);
-  const hasVersion = fields[0]?.tag === 0xa0; // [0] EXPLICIT version
+  const fields = parseCertificate(der);
   // as encoded in the certificate (der-reader.ts: no parse tree, no copy)
-  const serialNumber = encodedBytes(der, expectTag(fields[hasVersion ? 1 : 0], 0x02, 'serialNumber'));
-  const issuer = encodedBytes(der, expectTag(fields[hasVersion ? 3 : 2], 0x30, 'issuer'));
+  const serialNumber = encodedBytes(der, fields.serialNumber);
+  const issuer = encodedBytes(der, fields.issuer);
   const certHash = await digest('SHA-256', der);
   // SigningCertificateV2 ::= SEQ { certs SEQ OF ESSCertIDv2 }; ESSCertIDv2 ::= SEQ { certHash,
   // issuerSerial SEQ { GeneralNames SEQ { [4] directoryName }, serialNumber } } (hash SHA-256: omitted)

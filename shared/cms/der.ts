@@ -1,27 +1,13 @@
 /**
  * Just enough DER writing for the CAdES structures kyso emits on its hot path. asn1js builds the
  * same bytes (the unit tests compare them) but costs ~2 ms a signature in generic buffer
- * handling, which caps a batch far below the token's own rate. Parsing stays with pkijs/asn1js.
+ * handling, which caps a batch far below the token's own rate. Reading: der-reader.ts (certificates), pkijs.
  */
-import { concatBytes } from '../encoding.js';
-
 export type Der = Uint8Array;
 
-function lengthBytes(length: number): number[] {
-  if (length < 0x80) return [length];
-  const out: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n & 0xff);
-  return [0x80 | out.length, ...out];
-}
-
-/** One TLV with the given identifier octet. */
+/** One TLV with the given identifier octet, encoded now (see node() for a tree written once). */
 export function tlv(tag: number, ...contents: Uint8Array[]): Der {
-  const body = contents.length === 1 ? contents[0]! : concatBytes(contents);
-  const header = [tag, ...lengthBytes(body.length)];
-  const out = new Uint8Array(header.length + body.length);
-  out.set(header, 0);
-  out.set(body, header.length);
-  return out;
+  return encodeDer(node(tag, ...contents));
 }
 
 export const sequence = (...items: Der[]) => tlv(0x30, ...items);
@@ -64,7 +50,7 @@ function compareBytes(x: Uint8Array, y: Uint8Array): number {
 
 /** SET OF: DER orders the members by their encodings. */
 export function setOf(tag: number, members: Der[]): Der {
-  return tlv(tag, ...[...members].sort(compareBytes));
+  return encodeDer(setOfNode(tag, members));
 }
 
 /**
