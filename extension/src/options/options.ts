@@ -6,7 +6,7 @@ import { holderName, summarizeCertificate } from '../../../shared/certificate/pr
 import { base64ToBytes } from '../../../shared/encoding.js';
 import { OptionsModulesSchema, OptionsStatusSchema } from '../../../shared/protocol/consent.js';
 import { errorMessage, KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { ModuleReport } from '../../../shared/protocol/host.js';
+import { WebSocketServeSchema, type ModuleReport } from '../../../shared/protocol/host.js';
 import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
@@ -316,11 +316,7 @@ async function renderWebSocket(): Promise<void> {
     $('ws-status').dataset.saved = String(saved);
     $('ws-status').textContent = saved ? t('options_saved') : t('options_wsInvalid');
     // The message covers both fields; the one refused is the port when it is out of range, else the origins.
-    const portRefused = !(
-      Number.isInteger(Number(port.value)) &&
-      Number(port.value) >= 1024 &&
-      Number(port.value) <= 65535
-    );
+    const portRefused = !WebSocketServeSchema.shape.port.safeParse(Number(port.value)).success;
     markField(port, $('ws-status'), !saved && portRefused);
     markField(origins, $('ws-status'), !saved && !portRefused);
   });
