@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseCommandLine } from '../../shared/command-line.js';
+import { KysoError } from '../../shared/protocol/errors.js';
 
 export const VERIFY_USAGE = `Usage:
   kyso verify FILE [--detached DATA] [--roots DIR|PEM] [--tsa-roots DIR|PEM] [--intermediates DIR|PEM]
@@ -141,8 +142,12 @@ export async function runVerifyCli(
           ? await verifier.extendPdf(document, level, extendOptions)
           : await verifier.extendCms(document, extendOptions);
     } catch (error) {
-      // Bad input: 2; the time-stamping server failed: 1. Either way one line, not a stack.
-      process.stderr.write(`${(error as Error).message}\n`);
+      // Bad input: 2; the time-stamping server failed: 1. Either way one line of ours, not a stack
+      // or a library's words.
+      const ours = error instanceof verifier.InputError || error instanceof KysoError;
+      process.stderr.write(
+        `${ours ? (error as Error).message : 'the long-term data could not be added (a CA or TSA did not answer as expected)'}\n`,
+      );
       return error instanceof verifier.InputError ? 2 : 1;
     }
     writeFileSync(values.out, 'pdf' in result ? result.pdf : result.cms);
