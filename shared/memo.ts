@@ -1,20 +1,29 @@
-/** A small bounded memo for pure functions of bytes (parsing a certificate costs milliseconds). */
+/**
+ * WHATWG's latin1 (windows-1252) decoder maps each of the 256 bytes to its own code point, in
+ * browsers and in Node: an exact key for a bytes value, built natively (no hashing, no spread).
+ */
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * A small bounded memo for pure functions of bytes (parsing a certificate costs milliseconds).
+ * The same bytes object asked again is answered without building a key at all: callers that keep
+ * one decoded certificate (the host per listed entry) pay a WeakMap lookup. Bytes given to it are
+ * never changed afterwards by their callers.
+ */
 export function memoizeByBytes<T>(fn: (bytes: Uint8Array) => T, capacity = 32): (bytes: Uint8Array) => T {
   const cache = new Map<string, T>();
+  const byObject = new WeakMap<Uint8Array, T>();
   return (bytes: Uint8Array) => {
-    // latin1 view of the bytes: an exact, cheap key (no hashing)
-    let key = '';
-    for (let i = 0; i < bytes.length; i += 0x4000)
-      key += String.fromCharCode(...bytes.subarray(i, i + 0x4000));
-    const hit = cache.get(key);
-    if (hit !== undefined) {
-      cache.delete(key);
-      cache.set(key, hit); // most recently used last
-      return hit;
-    }
-    const value = fn(bytes);
+    const same = byObject.get(bytes);
+    if (same !== undefined) return same;
+    const key = latin1.decode(bytes);
+    let value = cache.get(key);
+    if (value !== undefined)
+      cache.delete(key); // re-inserted below: most recently used last
+    else value = fn(bytes);
     cache.set(key, value);
     if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+    byObject.set(bytes, value);
     return value;
   };
 }

@@ -19,7 +19,7 @@ import {
   writeConfiguredModules,
   type DiscoveryContext,
 } from './modules/discovery.js';
-import { QueuedTokens } from './signing/certificates.js';
+import { QueuedTokens, certificateBytes } from './signing/certificates.js';
 import {
   CertificateChanged,
   SigningOperation,
@@ -109,7 +109,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
   function usable(entry: CertificateEntry | undefined): CertificateEntry {
     if (!entry)
       throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
-    const problems = usabilityProblems(summarizeCertificate(Buffer.from(entry.certificate, 'base64')), now());
+    const problems = usabilityProblems(summarizeCertificate(certificateBytes(entry)), now());
     if (problems.length > 0)
       throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: problems.join(',') });
     if (entry.token.pinLocked) throw new KysoError('PIN_LOCKED');

@@ -26,6 +26,7 @@ import {
 import { parseCertificate } from '../certificate/profile.js';
 import { encodedBytes } from './der-reader.js';
 import { digest } from './digest.js';
+import { memoizeByBytes } from '../memo.js';
 
 /**
  * Signs a precomputed digest. RSA: PKCS#1 v1.5 signature; EC: raw r‖s as PKCS#11 CKM_ECDSA returns
@@ -62,31 +63,14 @@ export interface SignerCertificate {
   signingCertificateV2: Der;
 }
 
-const signerCertificates = new Map<string, Promise<SignerCertificate>>();
-/** The same bytes object again (a batch decodes its certificate once): no key to build. */
-const signerCertificateByBytes = new WeakMap<Uint8Array, Promise<SignerCertificate>>();
-
-/** Memoized per certificate: a batch signs hundreds of documents with one. */
-export function signerCertificate(der: Uint8Array): Promise<SignerCertificate> {
-  const same = signerCertificateByBytes.get(der);
-  if (same) return same;
-  const entry = signerCertificateByContent(der);
-  signerCertificateByBytes.set(der, entry);
-  return entry;
-}
-
-function signerCertificateByContent(der: Uint8Array): Promise<SignerCertificate> {
-  let key = '';
-  for (let i = 0; i < der.length; i += 0x4000) key += String.fromCharCode(...der.subarray(i, i + 0x4000));
-  let entry = signerCertificates.get(key);
-  if (!entry) {
-    entry = buildSignerCertificate(new Uint8Array(der));
-    signerCertificates.set(key, entry);
-    if (signerCertificates.size > 16) signerCertificates.delete(signerCertificates.keys().next().value!);
-    entry.catch(() => signerCertificates.delete(key));
-  }
-  return entry;
-}
+/**
+ * Memoized per certificate (a batch signs hundreds of documents with one). A certificate that
+ * cannot be read fails the same way each time, so its failure is remembered too.
+ */
+export const signerCertificate: (der: Uint8Array) => Promise<SignerCertificate> = memoizeByBytes(
+  (der) => buildSignerCertificate(new Uint8Array(der)),
+  16,
+);
 
 async function buildSignerCertificate(der: Uint8Array): Promise<SignerCertificate> {
   const fields = parseCertificate(der);

@@ -16,6 +16,17 @@ export interface CertificateListing {
   moduleErrors: Array<{ module: string; error: string }>;
 }
 
+const decoded = new WeakMap<CertificateEntry, Uint8Array>();
+/**
+ * A listed entry's certificate bytes, decoded once per listing: every signature with it then finds
+ * its summary and its CMS signer data by this same object (shared/memo.ts), without a key to build.
+ */
+export function certificateBytes(entry: CertificateEntry): Uint8Array {
+  let bytes = decoded.get(entry);
+  if (!bytes) decoded.set(entry, (bytes = Buffer.from(entry.certificate, 'base64')));
+  return bytes;
+}
+
 /** Certificates kyso can sign with (RSA, EC), at most LIMITS.maxCertificates; unparsable ones skipped. */
 function toEntries(certificates: readonly TokenCertificate[]): CertificateEntry[] {
   const entries: CertificateEntry[] = [];

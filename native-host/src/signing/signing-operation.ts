@@ -16,6 +16,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
 import type { DigestToSign, SignatureResult } from '../worker/messages.js';
 import type { TokenWorker } from '../worker/token-worker.js';
+import { certificateBytes } from './certificates.js';
 import { benchMark } from '../bench-marks.js';
 
 /** Items per worker round trip: small enough that preparing the next group overlaps signing this one. */
@@ -100,7 +101,7 @@ class ItemFormatter {
     readonly entry: CertificateEntry,
     private readonly options: SigningOptions,
   ) {
-    this.certificate = base64ToBytes(entry.certificate);
+    this.certificate = certificateBytes(entry);
   }
 
   /** Every item; one that cannot be prepared (no TSA for a CAdES-T item) fails alone. */
@@ -192,24 +193,23 @@ class ItemFormatter {
   ): Promise<SignItemResult[]> {
     const prepared = await this.prepareAll(items);
     const ready = prepared.flatMap((p, index) => ('toSign' in p ? [{ index, item: p }] : []));
-    // Every prepared item is given its own result below; INTERNAL only if something were missed.
-    const missing = new KysoError('INTERNAL').toWire();
-    const results: SignItemResult[] = prepared.map((p) =>
-      'toSign' in p ? { ok: false, error: missing } : p,
-    );
-    if (ready.length === 0) return results;
+    // Every prepared item is given its own result below (an Error's stack is not built per call).
+    const results: Array<SignItemResult | undefined> = prepared.map((p) => ('toSign' in p ? undefined : p));
+    const complete = () =>
+      results.map((r) => r ?? { ok: false as const, error: new KysoError('INTERNAL').toWire() });
+    if (ready.length === 0) return complete();
     let signatures: SignatureResult[];
     try {
       signatures = await sign(ready.map((r) => r.item.toSign));
     } catch (error) {
       const wire = toWireError(error);
       for (const { index } of ready) results[index] = { ok: false, error: wire };
-      return results;
+      return complete();
     }
     await Promise.all(
       ready.map(async ({ index, item }, i) => (results[index] = await this.finish(item, signatures[i]))),
     );
-    return results;
+    return complete();
   }
 }
 
