@@ -93,7 +93,8 @@ describe('token lock shared between processes', () => {
     { timeout: 20_000 },
     async () => {
       const other = await holder('SERIAL-1');
-      const queue = new TokenQueue({ maxWaiting: 4, locks: new TokenLocks(dir), pollMs: 20 });
+      const queueLocks = new TokenLocks(dir);
+      const queue = new TokenQueue({ maxWaiting: 4, locks: queueLocks, pollMs: 20 });
       const reasons: WaitReason[] = [];
       await expect(
         queue.acquire('SERIAL-1', { waitMs: 200, onWaiting: (r) => reasons.push(r) }),
@@ -114,7 +115,14 @@ describe('token lock shared between processes', () => {
       const again = locks.tryAcquire('SERIAL-1');
       expect(again.acquired).toBe(true);
       if (again.acquired) again.release();
-      expect(readdirSync(dir)).toEqual([]); // no lock, breaker or temporary file left behind
+      // Released: only the owner files of this process's two lock objects are left (the killed
+      // holder's went with its stale lock), and closing them leaves nothing behind.
+      expect(readdirSync(dir).map((name) => name.replace(/^[0-9a-f]+\.lock\./, ''))).toEqual(
+        Array.from({ length: 3 }, () => expect.stringMatching(new RegExp(`^owner-${process.pid}-`))),
+      );
+      queueLocks.close();
+      locks.close();
+      expect(readdirSync(dir)).toEqual([]); // no lock, breaker, owner or temporary file left behind
     },
   );
 

@@ -9,6 +9,11 @@
  * cannot remove each other's fresh lock. Why not flock/fcntl: Node 20 exposes neither without a
  * native addon, and a lock that only expires by time (mkdir + mtime, as proper-lockfile does)
  * would keep a killed host's lock for its whole stale period or break a slow live one.
+ *
+ * Each process writes its owner file once per token (`<lock>.owner-<pid>-<nonce>`) and takes the
+ * lock by linking it: one link(2) to take, one lstat and unlink to release — a signature pays a
+ * few microseconds, not a file written and read each time. Owner files go when the process exits
+ * (or closes its locks); a killed process's are removed with its stale lock.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -56,12 +61,17 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-export function isAlive(owner: Pick<LockOwner, 'pid' | 'started'>): boolean {
+function pidExists(pid: number): boolean {
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+export function isAlive(owner: Pick<LockOwner, 'pid' | 'started'>): boolean {
+  if (!pidExists(owner.pid)) return false;
   const started = processStartTime(owner.pid);
   return owner.started === undefined || started === undefined || started === owner.started;
 }
@@ -85,9 +95,42 @@ function readOwner(file: string): LockOwner | undefined {
 const sameLock = (a: ReturnType<typeof readLock>, b: ReturnType<typeof readLock>) =>
   typeof a === 'object' && typeof b === 'object' ? a.nonce === b.nonce : a === b && a !== 'absent';
 
+/** This process's owner files, removed when it exits (an exit that skipped close()). */
+const ownerFilesOfThisProcess = new Set<string>();
+let removesOwnerFilesAtExit = false;
+function removeAtExit(file: string): void {
+  ownerFilesOfThisProcess.add(file);
+  if (removesOwnerFilesAtExit) return;
+  removesOwnerFilesAtExit = true;
+  process.once('exit', () => {
+    for (const owned of ownerFilesOfThisProcess) removeQuietly(owned);
+  });
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
+
+/** The file a process links as its lock of one token; its inode tells our lock from another's. */
+interface OwnerFile {
+  path: string;
+  ino: number;
+}
+
+const ownerFileName = (lockFile: string, owner: Pick<LockOwner, 'pid' | 'nonce'>) =>
+  `${lockFile}.owner-${owner.pid}-${owner.nonce}`;
+
 export class TokenLocks {
   private readonly self: Omit<LockOwner, 'nonce' | 'since'>;
   private prepared = false;
+  /** serial → its lock file (the name is a hash, computed once). */
+  private readonly lockFiles = new Map<string, string>();
+  /** lock file → this object's owner file for it. */
+  private readonly ownerFiles = new Map<string, OwnerFile>();
   private watcher: FSWatcher | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -116,25 +159,84 @@ export class TokenLocks {
   }
 
   fileFor(serial: string): string {
-    return path.join(
-      this.directory,
-      `${createHash('sha256').update(serial).digest('hex').slice(0, 24)}.lock`,
-    );
+    let file = this.lockFiles.get(serial);
+    if (!file) {
+      file = path.join(
+        this.directory,
+        `${createHash('sha256').update(serial).digest('hex').slice(0, 24)}.lock`,
+      );
+      this.lockFiles.set(serial, file);
+    }
+    return file;
   }
 
   /** Takes the token's lock now, or says who has it; never waits. */
   tryAcquire(serial: string): LockAttempt {
     this.ensureDirectory();
     const file = this.fileFor(serial);
-    const owner: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (this.link(file, owner)) return { acquired: true, release: () => this.release(file, owner) };
+      const taken = this.takeWithOwnerFile(file);
+      if (taken) return { acquired: true, release: () => this.release(file, taken) };
       const current = readLock(file);
       if (current === 'absent') continue; // released in between: try again
       if (typeof current === 'object' && isAlive(current)) return { acquired: false, owner: current };
       this.breakStale(file, current);
     }
     return { acquired: false, owner: readOwner(file) };
+  }
+
+  /** This object's owner file for a lock, written once (again if something removed it). */
+  private ownerFile(file: string): OwnerFile {
+    let own = this.ownerFiles.get(file);
+    if (!own) {
+      const owner: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
+      const ownerPath = ownerFileName(file, owner);
+      writeFileSync(ownerPath, JSON.stringify(owner), { mode: 0o600 });
+      own = { path: ownerPath, ino: lstatSync(ownerPath).ino };
+      this.ownerFiles.set(file, own);
+      removeAtExit(ownerPath);
+      this.removeDeadOwnerFiles(file);
+    }
+    return own;
+  }
+
+  /** Owner files of processes that were killed (they never reached their exit): once per lock and process. */
+  private removeDeadOwnerFiles(file: string): void {
+    const prefix = `${path.basename(file)}.owner-`;
+    for (const name of readdirSync(this.directory)) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = Number(name.slice(prefix.length).split('-')[0]);
+      if (Number.isSafeInteger(pid) && pid > 0 && !pidExists(pid))
+        removeQuietly(path.join(this.directory, name));
+    }
+  }
+
+  /** Links our owner file as the lock: link(2) fails if the lock exists. The owner file used, or null. */
+  private takeWithOwnerFile(file: string): OwnerFile | null {
+    for (let attempt = 0; ; attempt++) {
+      const own = this.ownerFile(file);
+      try {
+        linkSync(own.path, file);
+        return own;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return null;
+        // our owner file (or the folder) was removed by someone, a temporary-file cleaner say: written again
+        if (code !== 'ENOENT' || attempt > 0) throw error;
+        this.ownerFiles.delete(file);
+        this.prepared = false;
+        this.ensureDirectory();
+      }
+    }
+  }
+
+  /** Removes this object's owner files (the host's shutdown; exit does it otherwise). */
+  close(): void {
+    for (const own of this.ownerFiles.values()) {
+      removeQuietly(own.path);
+      ownerFilesOfThisProcess.delete(own.path);
+    }
+    this.ownerFiles.clear();
   }
 
   /** Creates `file` with the owner's content in one step: link(2) fails if it exists. */
@@ -168,7 +270,10 @@ export class TokenLocks {
     try {
       // Under the breaker nobody else removes the file, and its dead owner cannot release it: only
       // the stale lock we saw is removed, never a fresh one.
-      if (sameLock(readLock(file), seen)) this.unlinkIf(file, seen);
+      if (sameLock(readLock(file), seen)) {
+        this.unlinkIf(file, seen);
+        if (typeof seen === 'object') removeQuietly(ownerFileName(file, seen)); // the dead process's own
+      }
     } finally {
       this.unlinkIf(breaker, me);
     }
@@ -251,7 +356,9 @@ export class TokenLocks {
     }
   }
 
-  private release(file: string, owner: LockOwner): void {
-    this.unlinkIf(file, owner);
+  /** Removes the lock only while it is still our owner file's link (the same inode). */
+  private release(file: string, own: OwnerFile): void {
+    if (lstatSync(file, { throwIfNoEntry: false })?.ino !== own.ino) return;
+    removeQuietly(file);
   }
 }
