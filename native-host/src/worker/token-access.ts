@@ -67,6 +67,14 @@ export class TokenAccess {
   private lastHandle = 0;
   /** certificate id → its key, found in an earlier login (see KnownKey). */
   private readonly knownKeys = new Map<string, KnownKey>();
+  /** certificate id → its certificate object's handle, found in an earlier session (readCertificate). */
+  private readonly certificateHandles = new Map<string, Handle>();
+  /**
+   * token → one session kept open (never logged in on) while the worker runs: some modules
+   * (SoftHSM) invalidate every object handle when a token's last session closes, and with this one
+   * open the certificate's handle stays good from one signature to the next.
+   */
+  private readonly anchors = new Map<string, { p11: pkcs11js.PKCS11; session: Handle }>();
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
@@ -86,6 +94,7 @@ export class TokenAccess {
   /** Logs out of every open operation and finalises each module: the token is left as the driver wants it. */
   close(): void {
     for (const handle of [...this.open.keys()]) this.closeSigning(handle);
+    for (const token of [...this.anchors.keys()]) this.dropAnchor(token);
     for (const m of this.modules.splice(0)) {
       try {
         m.p11.C_Finalize();
@@ -179,18 +188,74 @@ export class TokenAccess {
 
   /** Drops what was remembered of one token (`moduleKey/serial`): listed again, failed, or gone. */
   private forgetToken(token: string): void {
-    for (const id of this.knownKeys.keys())
-      if (tokenOf(parseCertificateId(id)) === token) this.knownKeys.delete(id);
+    for (const known of [this.knownKeys, this.certificateHandles])
+      for (const id of known.keys()) if (tokenOf(parseCertificateId(id)) === token) known.delete(id);
+    this.dropAnchor(token);
   }
 
-  /** The token's certificate under this id (base64), read in an open session; null when there is none. */
-  private readCertificate(p11: pkcs11js.PKCS11, session: Handle, ref: CertificateRef): string | null {
+  /** Keeps a session open on the token (see anchors); a module that refuses one just reads more. */
+  private keepAnchor(p11: pkcs11js.PKCS11, slot: Handle, token: string): void {
+    if (this.anchors.has(token)) return;
+    try {
+      this.anchors.set(token, { p11, session: p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION) });
+    } catch {
+      // too many sessions, token busy: the certificate is then searched for each time
+    }
+  }
+
+  private dropAnchor(token: string): void {
+    const anchor = this.anchors.get(token);
+    if (!anchor) return;
+    this.anchors.delete(token);
+    try {
+      anchor.p11.C_CloseSession(anchor.session);
+    } catch {
+      // the token is gone, and its sessions with it
+    }
+  }
+
+  /**
+   * The token's certificate under this id (base64), read in an open session; null when there is
+   * none. Certificates are public objects whose handles last across sessions: the one found last
+   * time is read directly (class, id and value read back, so a recycled handle cannot pass), and
+   * searched for again only when that fails.
+   */
+  private readCertificate(
+    p11: pkcs11js.PKCS11,
+    session: Handle,
+    certificate: string,
+    ref: CertificateRef,
+  ): string | null {
+    const keyId = Buffer.from(ref.keyId, 'hex');
+    const known = this.certificateHandles.get(certificate);
+    if (known) {
+      try {
+        const [kind, id, value] = p11.C_GetAttributeValue(session, known, [
+          { type: pkcs11js.CKA_CLASS },
+          { type: pkcs11js.CKA_ID },
+          { type: pkcs11js.CKA_VALUE },
+        ]);
+        if (
+          kind?.value &&
+          kind.value.length >= 4 &&
+          kind.value.readUInt32LE(0) === pkcs11js.CKO_CERTIFICATE &&
+          id?.value?.equals(keyId) &&
+          value?.value
+        )
+          return value.value.toString('base64');
+      } catch {
+        // gone or another kind of object now: searched for below
+      }
+      this.certificateHandles.delete(certificate);
+    }
     const handle = findOne(p11, session, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-      { type: pkcs11js.CKA_ID, value: Buffer.from(ref.keyId, 'hex') },
+      { type: pkcs11js.CKA_ID, value: keyId },
     ]);
     const der = handle && p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }])[0]?.value;
-    return der ? der.toString('base64') : null;
+    if (!der) return null;
+    this.certificateHandles.set(certificate, handle);
+    return der.toString('base64');
   }
 
   /** The key of a logged-in session: the one found before when it still answers, else looked up. */
@@ -271,10 +336,11 @@ export class TokenAccess {
       const { p11 } = module;
       const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       try {
+        this.keepAnchor(p11, slot, tokenOf(ref));
         if (expected !== undefined) {
           // Read at every signature (a public object, no login): a certificate renewed or removed by
           // other software since the host's listing must not be signed for.
-          const actual = this.readCertificate(p11, session, ref);
+          const actual = this.readCertificate(p11, session, certificate, ref);
           if (actual !== expected) {
             logoutAndClose(p11, session);
             this.forgetToken(tokenOf(ref));
