@@ -6,6 +6,8 @@
 export type Frame =
   { kind: 'message'; value: unknown } | { kind: 'error'; reason: 'oversized' | 'malformed'; length: number };
 
+import { isUtf8 } from 'node:buffer';
+
 const HEADER_BYTES = 4;
 
 /**
@@ -98,25 +100,25 @@ export class FrameReader {
   }
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
+/** Node's own UTF-8 check and decoder: several times faster than a fatal TextDecoder on each request. */
 function decodeBody(body: Uint8Array): Frame {
+  if (!isUtf8(body)) return { kind: 'error', reason: 'malformed', length: body.length };
   try {
-    return { kind: 'message', value: JSON.parse(decoder.decode(body)) };
+    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    return { kind: 'message', value: JSON.parse(text) };
   } catch {
     return { kind: 'error', reason: 'malformed', length: body.length };
   }
 }
 
-const encoder = new TextEncoder();
-
 /** Encodes one message; throws if it would exceed the limit (the caller sends an error instead). */
 export function encodeFrame(value: unknown, maxFrameBytes: number): Uint8Array {
-  const body = encoder.encode(JSON.stringify(value));
-  if (body.length > maxFrameBytes)
-    throw new RangeError(`frame of ${body.length} bytes exceeds ${maxFrameBytes}`);
-  const frame = new Uint8Array(HEADER_BYTES + body.length);
-  new DataView(frame.buffer).setUint32(0, body.length, true);
-  frame.set(body, HEADER_BYTES);
+  const json = JSON.stringify(value);
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length > maxFrameBytes) throw new RangeError(`frame of ${length} bytes exceeds ${maxFrameBytes}`);
+  // the JSON written once, straight after its header
+  const frame = Buffer.allocUnsafeSlow(HEADER_BYTES + length); // its own memory (not the pool): frame.buffer is the frame
+  frame.writeUInt32LE(length, 0);
+  frame.write(json, HEADER_BYTES, 'utf8');
   return frame;
 }
