@@ -3,7 +3,7 @@
  * so page → signature can be timed without a person. __KYSO_BENCH__ is false in every other build,
  * which removes this code from it entirely.
  */
-import browser from 'webextension-polyfill';
+import { readLocal } from './local-store.js';
 
 declare const __KYSO_BENCH__: boolean;
 export const BENCH_BUILD: boolean = __KYSO_BENCH__;
@@ -15,10 +15,7 @@ export interface BenchApproval {
 
 export async function benchAutoApproval(): Promise<BenchApproval | undefined> {
   if (!BENCH_BUILD) return undefined;
-  const { benchAutoApprove } = (await browser.storage.local.get('benchAutoApprove')) as {
-    benchAutoApprove?: BenchApproval;
-  };
-  return benchAutoApprove;
+  return (await readLocal('benchAutoApprove')) as BenchApproval | undefined;
 }
 
 /** Instants of one signature's way through the background (epoch ms: the bench lines them up with the host's). */

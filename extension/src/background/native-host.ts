@@ -152,10 +152,15 @@ export class NativeHostClient {
   }
 
   private onMessage(message: unknown): void {
-    const event = HostEventSchema.safeParse(message);
-    if (event.success) return this.onEvent(event.data);
-    const status = HostStatusEventSchema.safeParse(message);
-    if (status.success) return this.onStatus(status.data);
+    // Unasked messages name an event; answers never do (each is then checked by its one schema,
+    // not tried against the others first).
+    if (typeof message === 'object' && message !== null && 'event' in message) {
+      const status = HostStatusEventSchema.safeParse(message);
+      if (status.success) return this.onStatus(status.data);
+      const event = HostEventSchema.safeParse(message);
+      if (event.success) this.onEvent(event.data);
+      return;
+    }
     const parsed = HostResponseSchema.safeParse(message);
     if (!parsed.success || parsed.data.id === null) return; // frame-level errors carry no id
     const response = parsed.data;

@@ -4,12 +4,18 @@
  * request table.
  */
 import { benchMark } from './bench.js';
-import browser, { type Runtime } from 'webextension-polyfill';
+import type { Runtime } from 'webextension-polyfill';
+import { readLocal } from './local-store.js';
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { PageRequestEnvelope } from '../../../shared/protocol/page.js';
 import { PROTOCOL_VERSION } from '../../../shared/version.js';
-import { ContentRequestSchema, PreconnectMessageSchema } from '../../../shared/protocol/content.js';
+import {
+  ContentRequestSchema,
+  PreconnectMessageSchema,
+  type ContentRequest,
+  type PagePortAnswer,
+} from '../../../shared/protocol/content.js';
 import { isOriginAllowed } from './origin-policy.js';
 import { sitePermission } from './site-permissions.js';
 import type { BackgroundServices } from './requests/context.js';
@@ -34,8 +40,7 @@ async function handle(
   const origin = senderOrigin(sender);
   const tabId = sender.tab?.id;
   if (!origin || tabId === undefined || sender.frameId !== 0) throw new KysoError('ORIGIN_NOT_ALLOWED');
-  const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
-  if (!isOriginAllowed(origin, { developerMode: developerMode === true })) {
+  if (!isOriginAllowed(origin, { developerMode: (await readLocal('developerMode')) === true })) {
     throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
   }
   if (envelope.protocolVersion !== PROTOCOL_VERSION) {
@@ -56,11 +61,32 @@ async function handle(
 async function preconnect(services: BackgroundServices, sender: Runtime.MessageSender): Promise<Answer> {
   const origin = senderOrigin(sender);
   if (!origin || sender.frameId !== 0) return { ok: true, result: null };
-  const { developerMode } = (await browser.storage.local.get('developerMode')) as { developerMode?: boolean };
-  if (!isOriginAllowed(origin, { developerMode: developerMode === true })) return { ok: true, result: null };
+  if (!isOriginAllowed(origin, { developerMode: (await readLocal('developerMode')) === true }))
+    return { ok: true, result: null };
   if ((await sitePermission(origin)).permission !== 'allowed') return { ok: true, result: null };
   await services.host.connect().catch(() => undefined);
   return { ok: true, result: null };
+}
+
+/**
+ * A content script's port (PAGE_PORT): each request on it is answered on it, naming the request;
+ * the sender is the one the browser recorded when the port was opened.
+ */
+export function attachPagePort(services: BackgroundServices, port: Runtime.Port): void {
+  const sender = port.sender;
+  if (!sender?.tab) return port.disconnect();
+  port.onMessage.addListener((message: unknown) => {
+    const id = (message as Partial<ContentRequest> | null)?.envelope?.id;
+    void answerPageMessage(services, message, sender).then((answer) => {
+      if (typeof id !== 'string') return; // a preconnect, or nothing a content script sends
+      const reply: PagePortAnswer = { answerTo: id, answer };
+      try {
+        port.postMessage(reply);
+      } catch {
+        // the page went away meanwhile: nobody waits for this answer
+      }
+    });
+  });
 }
 
 /** A content script's message (`sender.tab` set): its answer, or BAD_REQUEST when it is not a ContentRequest. */
@@ -70,7 +96,8 @@ export function answerPageMessage(
   sender: Runtime.MessageSender,
 ): Promise<Answer> {
   benchMark('background:request');
-  if (PreconnectMessageSchema.safeParse(message).success) return preconnect(services, sender);
+  const isPreconnect = typeof message === 'object' && message !== null && 'preconnect' in message;
+  if (isPreconnect && PreconnectMessageSchema.safeParse(message).success) return preconnect(services, sender);
   const parsed = ContentRequestSchema.safeParse(message);
   if (!parsed.success)
     return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });

@@ -3,7 +3,7 @@
  * service (TSA) is a setting, never a page's choice: the host contacts it for every B-T / CAdES-T
  * signature, and a page must not make the user's computer call a server of its choosing.
  */
-import browser from 'webextension-polyfill';
+import { readLocal, removeLocal, writeLocal } from './local-store.js';
 import { z } from 'zod';
 import { TsaUrlSchema } from '../../../shared/protocol/common.js';
 import type { WebSocketServe } from '../../../shared/protocol/host.js';
@@ -24,7 +24,7 @@ async function setting<T>(
 ): Promise<{ value: T; managed: boolean } | undefined> {
   const fromPolicy = schema.safeParse((await managedPolicy())[key]);
   if (fromPolicy.success) return { value: fromPolicy.data, managed: true };
-  const fromUser = schema.safeParse((await browser.storage.local.get(key))[key]);
+  const fromUser = schema.safeParse(await readLocal(key));
   return fromUser.success ? { value: fromUser.data, managed: false } : undefined;
 }
 
@@ -37,12 +37,12 @@ export async function tsaSetting(): Promise<TsaSetting> {
 export async function saveTsaUrl(value: string): Promise<boolean> {
   const trimmed = value.trim();
   if (trimmed === '') {
-    await browser.storage.local.remove('tsaUrl');
+    await removeLocal('tsaUrl');
     return true;
   }
   const parsed = TsaUrlSchema.safeParse(trimmed);
   if (!parsed.success) return false;
-  await browser.storage.local.set({ tsaUrl: parsed.data });
+  await writeLocal({ tsaUrl: parsed.data });
   return true;
 }
 
@@ -52,7 +52,7 @@ export async function consentTimeoutMs(): Promise<number> {
 }
 
 export async function saveConsentTimeoutSeconds(seconds: number): Promise<void> {
-  await browser.storage.local.set({ consentTimeoutSeconds: seconds });
+  await writeLocal({ consentTimeoutSeconds: seconds });
 }
 
 export type WebSocketSetting = WebSocketServe & { enabled: boolean; managed: boolean };
@@ -70,6 +70,6 @@ export async function saveWebSocketSetting(setting: {
 }): Promise<boolean> {
   const parsed = WebSocketSettingSchema.safeParse(setting);
   if (!parsed.success) return false;
-  await browser.storage.local.set({ websocket: parsed.data });
+  await writeLocal({ websocket: parsed.data });
   return true;
 }

@@ -3,8 +3,7 @@
  * storage.local, revocable in the options page); agencies can pre-approve or forbid origins with
  * managed storage (Chrome policy / Firefox enterprise policy), which the user cannot override.
  */
-import browser from 'webextension-polyfill';
-
+import { readLocal, writeLocal } from './local-store.js';
 import { managedPolicy } from './managed-policy.js';
 import { decide, type ManagedPolicy, type SiteDecision, type SitePermission } from './site-decision.js';
 
@@ -16,10 +15,7 @@ async function sitePolicy(): Promise<ManagedPolicy> {
 }
 
 async function userDecisions(): Promise<Record<string, SiteDecision>> {
-  const { sitePermissions } = (await browser.storage.local.get('sitePermissions')) as {
-    sitePermissions?: Record<string, SiteDecision>;
-  };
-  return sitePermissions ?? {};
+  return { ...((await readLocal('sitePermissions')) as Record<string, SiteDecision> | undefined) };
 }
 
 export async function sitePermission(
@@ -29,13 +25,13 @@ export async function sitePermission(
 }
 
 export async function rememberDecision(origin: string, decision: SiteDecision): Promise<void> {
-  await browser.storage.local.set({ sitePermissions: { ...(await userDecisions()), [origin]: decision } });
+  await writeLocal({ sitePermissions: { ...(await userDecisions()), [origin]: decision } });
 }
 
 export async function forgetDecision(origin: string): Promise<void> {
   const decisions = await userDecisions();
   delete decisions[origin];
-  await browser.storage.local.set({ sitePermissions: decisions });
+  await writeLocal({ sitePermissions: decisions });
 }
 
 export async function listDecisions(): Promise<{
