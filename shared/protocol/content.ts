@@ -14,6 +14,19 @@ export type ContentRequest = z.infer<typeof ContentRequestSchema>;
 /** Background → content script: the answer to a ContentRequest (its result is checked by the table in requests/). */
 export const ContentAnswerSchema = answerSchema(z.unknown());
 
+/**
+ * The content script's one port to the background, opened at its first request (or when a page
+ * of an allowed site loads): a message each way per request, where runtime.sendMessage opens and
+ * closes a channel each time. Requests and preconnects go up it; answers come down, each naming
+ * the request it answers.
+ */
+export const PAGE_PORT = 'kyso-page';
+export const PagePortAnswerSchema = z.strictObject({
+  answerTo: PageRequestEnvelopeSchema.shape.id,
+  answer: ContentAnswerSchema,
+});
+export type PagePortAnswer = z.infer<typeof PagePortAnswerSchema>;
+
 /** Background → content script, unasked: batch progress for the page's request `id`. */
 export const ProgressMessageSchema = z.strictObject({
   progress: z.strictObject({

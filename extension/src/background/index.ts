@@ -11,7 +11,8 @@ import { documentPreparers } from './document-preparer.js';
 import { CONSENT_PORT } from './messages.js';
 import { NativeHostClient } from './native-host.js';
 import { answerOptionsMessage } from './options-requests.js';
-import { answerPageMessage } from './page-messages.js';
+import { answerPageMessage, attachPagePort } from './page-messages.js';
+import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import { webSocketSetting } from './settings.js';
 import type { BackgroundServices } from './requests/context.js';
@@ -53,6 +54,8 @@ browser.runtime.onMessage.addListener(
 );
 
 browser.runtime.onConnect.addListener((port) => {
+  if (port.name === PAGE_PORT && port.sender?.id === browser.runtime.id && port.sender.tab)
+    return attachPagePort(services, port);
   // Only our own consent page may drive a consent (content scripts' senders carry the page's URL).
   const consentPage = browser.runtime.getURL('src/consent/consent.html');
   if (
