@@ -1,5 +1,7 @@
 // The host ships as two bundles (the host, and the PKCS#11 worker it forks): one file each starts
 // far faster than hundreds of ES modules (zod, pkijs). pkcs11js is a native addon, kept external.
+// Minified: a loaded module's source stays in memory for as long as the process lives (and source
+// with any non-ASCII character is kept at two bytes a character); the idle host is ~0.5 MiB smaller.
 const common = { platform: 'node', external: ['pkcs11js'] };
 
 export default [
@@ -12,11 +14,12 @@ export default [
       format: 'esm',
       entryFileNames: '[name].js',
       chunkFileNames: 'chunk-[name]-[hash].js',
+      minify: true,
     },
   },
   {
     ...common,
     input: 'dist/node/native-host/src/worker/worker-main.js',
-    output: { file: 'dist/host/worker-main.js', format: 'esm' },
+    output: { file: 'dist/host/worker-main.js', format: 'esm', minify: true },
   },
 ];

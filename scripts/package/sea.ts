@@ -53,7 +53,8 @@ export async function bundleForSea(outFile: string, info: BuildInfo): Promise<vo
     transform: { define: { __KYSO_BUILD_INFO__: JSON.stringify(info) } },
     logLevel: 'silent',
   });
-  await bundle.write({ file: outFile, format: 'cjs', codeSplitting: false });
+  // minified as the host's own bundles are (native-host/rolldown.config.js: sources stay in memory)
+  await bundle.write({ file: outFile, format: 'cjs', codeSplitting: false, minify: true });
   await bundle.close();
 }
 
