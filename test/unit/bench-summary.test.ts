@@ -70,6 +70,13 @@ describe('bench bookkeeping', () => {
     expect(table).toContain('RSA 460/s = 92 % of (1) ✓; P-256 1,000/s = 20 % of (1) ✗');
     expect(table).toMatch(/RSA 0\.90 ms, P-256 1\.50 ms \| ≤ 1 ms beyond login ✗/);
     expect(table).toMatch(/60\.0 MiB RSS.*≤ 50 MiB ✗/);
+    expect(table).not.toContain('CPU per item'); // an older run's JSON has no CPU figures
+    const withCpu = run();
+    withCpu.host.ec.batch.cpuPerItemUs = { worker: 250, host: 180, client: 20 };
+    // 2 cores at 90 % of 5,000/s: 444 µs per item for all three processes
+    expect(readmeTable(withCpu)).toMatch(
+      /PKCS#11 worker 250 µs \(C_Sign alone 200 µs\), host 180 µs, client 20 µs: 450 µs\s+\| 90 % of \(1\) on 2 cores leaves 444 µs/,
+    );
     expect(() => withReadmeTable('# no markers\n', run(), 'x.json')).toThrow(/markers/);
   });
 
