@@ -1,98 +1,27 @@
 /**
  * kyso-host: started by a browser it is the native-messaging host; started by a person it is the
  * command line (install, uninstall, list, version).
+ *
+ * This entry stays small on purpose: a browser's host forks its PKCS#11 worker first, then loads
+ * its own code (zod, the protocol, the services) while the worker boots — on a cold start the
+ * first signature waits for whichever of the two is ready last, and that was the worker.
  */
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
-import { hostCommands, type HostCommand } from '../../shared/protocol/host.js';
-import type { CommandHandlers } from './commands.js';
-import { hello } from './hello.js';
-import type { HostServices } from './host-services.js';
-import { serveNativeMessaging } from './messaging/host-server.js';
 import { modulesToLoad } from './modules/discovery.js';
-import { TokenWorker } from './worker/token-worker.js';
-import { benchMark } from './bench-marks.js';
-import { LIMITS } from '../../shared/protocol/limits.js';
+import { forkWorker } from './worker/worker-process.js';
 
 /** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
 export function isBrowserInvocation(args: readonly string[]): boolean {
   return args[0]?.startsWith('chrome-extension://') === true || args.includes(FIREFOX_EXTENSION_ID);
 }
 
-/** KYSO_TOKEN_TIMEOUT_MS: for tokens slower than LIMITS.tokenOperationTimeoutMs, and for fault tests. */
-function tokenTimeoutFromEnv(): number | undefined {
-  const value = Number(process.env.KYSO_TOKEN_TIMEOUT_MS);
-  return Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-/** KYSO_TOKEN_WAIT_MS: how long a request waits for a token in use (LIMITS.tokenWaitMs). */
-function tokenWaitFromEnv(): number | undefined {
-  const value = Number(process.env.KYSO_TOKEN_WAIT_MS);
-  return Number.isInteger(value) && value >= 0 && process.env.KYSO_TOKEN_WAIT_MS !== '' ? value : undefined;
-}
-
-/** KYSO_WORKER_IDLE_MS: how soon an idle worker stops (tests stop it mid-stream on purpose). */
-function idleStopFromEnv(): number {
-  const value = Number(process.env.KYSO_WORKER_IDLE_MS);
-  return Number.isInteger(value) && value > 0 ? value : LIMITS.workerIdleStopMs;
-}
-
-/**
- * hello answered at once; every other command loads the host's services first (a dynamic import:
- * its own chunk), which start loading as soon as hello has been answered.
- */
-function lazyHandlers(load: () => Promise<HostServices>): CommandHandlers {
-  const handlers: Record<string, (params: never, context: never) => Promise<unknown>> = {};
-  for (const command of Object.keys(hostCommands) as HostCommand[])
-    handlers[command] = async (params, context) => {
-      const services = await load();
-      return (services.handlers[command] as (p: unknown, c: unknown) => Promise<unknown>)(params, context);
-    };
-  handlers.hello = async (params: Parameters<typeof hello>[0]) => {
-    const answer = await hello(params);
-    setImmediate(() => void load().catch(() => undefined)); // after the answer is written; a failure is the next request's
-    return answer;
-  };
-  return handlers as unknown as CommandHandlers;
-}
-
-function runHost(): void {
-  benchMark('host:process-start', performance.timeOrigin);
-  benchMark('host:main');
-  const log = (line: string) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`);
-  const worker = new TokenWorker({ modulePaths: modulesToLoad(), idleStopMs: idleStopFromEnv() });
-  void worker.start().then(() => benchMark('host:worker-ready')); // in parallel with the handshake: the first request finds the token ready
-  let services: Promise<HostServices> | undefined;
-  const load = () =>
-    (services ??= import('./host-services.js').then((m) => {
-      benchMark('host:services-loaded');
-      return m.createHostServices(
-        worker,
-        { tokenTimeoutMs: tokenTimeoutFromEnv(), tokenWaitMs: tokenWaitFromEnv() },
-        log,
-        (event) => server.notify(event),
-      );
-    }));
-  let closing = false;
-  // The browser closed the pipe, or asks us to end: let the call in flight finish, let the worker
-  // log out and finalise, then exit (never a kill in the middle of a token write).
-  const close = () => {
-    if (closing) return;
-    closing = true;
-    const websocketClosed = services?.then((s) => Promise.all([s.websocket.close(), s.viettel.close()]));
-    void Promise.all([worker.close(), websocketClosed]).finally(() => process.exit(0)); // exit once both end
-  };
-  const server = serveNativeMessaging({
-    input: process.stdin,
-    output: process.stdout,
-    handlers: lazyHandlers(load),
-    log,
-    onClose: close,
-  });
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, close);
-}
-
 const args = process.argv.slice(2);
-if (isBrowserInvocation(args)) runHost();
+if (isBrowserInvocation(args)) {
+  const modulePaths = modulesToLoad();
+  const firstWorker = forkWorker(modulePaths);
+  // A failed load is an unhandled rejection, which ends the process (the browser sees the port close).
+  void import('./host-main.js').then((host) => host.runHost(modulePaths, firstWorker));
+}
 // The command line (PDF, XML, installers) loads only when a person runs it: the browser's host starts lean.
 // A promise chain, not top-level await: the packaged single executable is a CommonJS bundle.
 else

@@ -136,6 +136,3 @@ export const WorkerResponseSchema = z.union([
   z.strictObject({ id: z.number().int(), ok: z.literal(false), error: WireErrorSchema, marks: BenchMarks }),
 ]);
 export type WorkerResponse = z.infer<typeof WorkerResponseSchema>;
-
-/** The worker's first message: its modules are loaded and it takes requests. */
-export const WorkerReadySchema = z.strictObject({ ready: z.literal(true) });

@@ -8,13 +8,11 @@
  * alive a grace period after that, or after a call hung past its own timeout: a file-backed token
  * (SoftHSM writes its token file at every login) must never be killed in the middle of a write.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { KysoError } from '../../../shared/protocol/errors.js';
-import { workerLaunch } from '../runtime.js';
+import { forkWorker, type StartedWorker } from './worker-process.js';
 import { addBenchMarks, benchMark } from '../bench-marks.js';
 import {
-  WorkerReadySchema,
   WorkerResponseSchema,
   workerOperations,
   type WorkerOperation,
@@ -22,7 +20,6 @@ import {
 } from './messages.js';
 
 // Beside this module in the compiled tree, and beside the bundle in dist/host.
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
 /** How long a worker asked to end (or past its timeout) may take to finalise before it is killed. */
 const DEFAULT_EXIT_GRACE_MS = 3_000;
@@ -38,6 +35,8 @@ export interface TokenWorkerOptions {
    */
   idleStopMs?: number;
   exitGraceMs?: number;
+  /** A worker already forked for these modules (main.ts starts it before loading the host). */
+  firstWorker?: StartedWorker;
 }
 
 interface Pending {
@@ -83,31 +82,15 @@ export class TokenWorker {
 
   private async spawn(): Promise<void> {
     await Promise.all(this.retiring);
-    const launch = workerLaunch(WORKER_ENTRY);
-    const child = fork(launch.modulePath, [], {
-      execArgv: launch.execArgv,
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced',
-      env: {
-        ...process.env,
-        ...this.options.env,
-        KYSO_WORKER_MODULES: JSON.stringify(this.options.modulePaths),
-      },
-    });
+    // The first worker may have been forked before this host loaded its code (main.ts).
+    const started = this.options.firstWorker ?? forkWorker(this.options.modulePaths, this.options.env);
+    this.options = { ...this.options, firstWorker: undefined };
+    const { child } = started;
     this.child = child;
     this.starts++;
     child.on('message', (message: unknown) => this.settle(message));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    await new Promise<void>((resolve) => {
-      const onFirst = (message: unknown) => {
-        if (WorkerReadySchema.safeParse(message).success) {
-          child.off('message', onFirst);
-          resolve();
-        }
-      };
-      child.on('message', onFirst);
-      child.once('exit', () => resolve());
-    });
+    await started.ready;
   }
 
   /** Runs one operation after those already queued. */

@@ -1,0 +1,38 @@
+/**
+ * Starting the PKCS#11 worker process: how it is forked, and when it says it is ready. Kept free of
+ * the host's heavier modules (zod, the protocol) so a host started by a browser can fork its worker
+ * first and load the rest while the worker boots: on a cold start the worker is the longer of the
+ * two (bench/: the host's first signature waited ~100 ms for it).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { workerLaunch } from '../runtime.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+export interface StartedWorker {
+  child: ChildProcess;
+  /** Resolves when the worker has loaded its modules (or has exited: the caller then sees it gone). */
+  ready: Promise<void>;
+}
+
+export function forkWorker(modulePaths: readonly string[], env?: NodeJS.ProcessEnv): StartedWorker {
+  const launch = workerLaunch(WORKER_ENTRY);
+  const child = fork(launch.modulePath, [], {
+    execArgv: launch.execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    env: { ...process.env, ...env, KYSO_WORKER_MODULES: JSON.stringify(modulePaths) },
+  });
+  const ready = new Promise<void>((resolve) => {
+    // Its first message (worker-main.ts): `{ ready: true }`; the schemas check every later one.
+    const onFirst = (message: unknown) => {
+      if ((message as { ready?: unknown } | null)?.ready !== true) return;
+      child.off('message', onFirst);
+      resolve();
+    };
+    child.on('message', onFirst);
+    child.once('exit', () => resolve());
+  });
+  return { child, ready };
+}
