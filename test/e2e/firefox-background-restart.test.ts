@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signInFirefoxConsent, startFirefoxSession } from '../support/firefox.js';
-import { opensslCmsVerify } from '../support/openssl.js';
 import { usePortalTab } from '../support/portal-tab.js';
-import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { expectCmsVerified, sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('Firefox ESR: signing across a background restart', () => {
   const portal = usePortalTab(startFirefoxSession);
@@ -27,15 +26,7 @@ describe('Firefox ESR: signing across a background restart', () => {
       await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
     }
     await signInFirefoxConsent(consent, '01', portal.session.token.pin);
-    const result = await sdkOutcome(portal.page);
-    expect(result.ok, JSON.stringify(result)).toBe(true);
-    expect(
-      opensslCmsVerify({
-        cms: Buffer.from(result.cms, 'base64'),
-        content: Buffer.from(text),
-        caFile: portal.session.token.caPem,
-      }).ok,
-    ).toBe(true);
+    expectCmsVerified(await sdkOutcome(portal.page), text, portal.session.token.caPem);
   }
 
   it('a request waiting when the extension reloads is answered; the same page then signs again', async () => {

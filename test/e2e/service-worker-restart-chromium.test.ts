@@ -14,9 +14,8 @@ import {
 } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
 import { hostPidsFor, waitForHostPid } from '../support/host-pids.js';
-import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession } from '../support/portal-session.js';
-import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { expectCmsVerified, sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { useSharedSession } from '../support/shared-session.js';
 
 describe('the page port across a service-worker restart in Chromium', () => {
@@ -39,10 +38,7 @@ describe('the page port across a service-worker restart in Chromium', () => {
     const consent = await consentWindowAfter(session.browser, () => askToSign(text));
     await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
-    const result = await sdkOutcome(page);
-    expect(result.ok, JSON.stringify(result)).toBe(true);
-    const cms = Buffer.from(result.cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: Buffer.from(text), caFile: session.token.caPem }).ok).toBe(true);
+    expectCmsVerified(await sdkOutcome(page), text, session.token.caPem);
   }
 
   it('the same page signs again after the worker was stopped (a new port and a new host)', async () => {
