@@ -53,6 +53,13 @@ function newId(): string {
  * script announces it is ready; it ignores ids it has seen.
  */
 const unacknowledged = new Map<string, unknown>();
+/**
+ * Requests acknowledged and not yet answered, each with how to end it. A content script that
+ * announces itself again has replaced the one that acknowledged them (Firefox injects it anew when
+ * the extension is reloaded or updated, and the old one is gone without a word): their answers
+ * will never come.
+ */
+const acknowledgedWaiting = new Map<string, () => void>();
 let readyListener = false;
 function repostOnReady(): void {
   if (readyListener) return;
@@ -64,6 +71,7 @@ function repostOnReady(): void {
     )
       return;
     if ((event.data as { kind?: unknown }).kind !== 'ready') return;
+    for (const bridgeGone of [...acknowledgedWaiting.values()]) bridgeGone();
     for (const message of unacknowledged.values()) window.postMessage(message, window.location.origin);
   });
 }
@@ -88,6 +96,7 @@ async function request<T extends PageRequestType>(
     let acknowledged = false;
     const finish = (error: KysoError | undefined, result?: PageResult<T>) => {
       unacknowledged.delete(id);
+      acknowledgedWaiting.delete(id);
       window.removeEventListener('message', onMessage);
       clearTimeout(ackTimer);
       clearTimeout(overallTimer);
@@ -103,6 +112,7 @@ async function request<T extends PageRequestType>(
       if (message.kind === 'ack') {
         acknowledged = true;
         unacknowledged.delete(id);
+        acknowledgedWaiting.set(id, () => finish(new KysoError('EXTENSION_NOT_INSTALLED')));
         clearTimeout(ackTimer);
         return;
       }

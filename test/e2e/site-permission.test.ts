@@ -48,6 +48,20 @@ describe('per-site permission', () => {
     return consent;
   }
 
+  /** The next request (same page, never reloaded) is refused at once, with no window. */
+  async function refusedAtOnce(): Promise<void> {
+    await ask();
+    expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+  }
+  /** The next request opens the consent form straight away (the site is allowed: no question); cancelled. */
+  async function consentFormAtOnce(): Promise<void> {
+    const consent = await consentWindowAfter(session.browser, ask, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('ready');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome()).toBe('USER_CANCELLED');
+  }
+
   it('asks the first time, shows the origin, and remembers an allowed site', async () => {
     const consent = await consentWindowAfter(session.browser, ask, { allowSite: false });
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
@@ -93,5 +107,32 @@ describe('per-site permission', () => {
     const consent = await revokeThenAsk(options);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome()).toBe('USER_CANCELLED');
+  });
+
+  it('storage.local changed by another extension context (options page) applies to the very next request', async () => {
+    const options = await openOptions();
+    // Written from the options page itself: the background learns of it only through storage.onChanged.
+    const write = (items: Record<string, unknown>) =>
+      options.evaluate((items) => (globalThis as any).chrome.storage.local.set(items), items);
+    await write({ sitePermissions: { [origin]: 'allowed' } });
+    await consentFormAtOnce(); // the background now holds 'allowed' in memory
+    await write({ sitePermissions: { [origin]: 'blocked' } });
+    await refusedAtOnce();
+    await write({ sitePermissions: { [origin]: 'allowed' } });
+    await consentFormAtOnce();
+
+    // Developer mode (what lets http://localhost ask), turned off and on with the options page's checkbox.
+    const developerMode = () =>
+      options.evaluate(
+        async () => (await (globalThis as any).chrome.storage.local.get('developerMode')).developerMode,
+      );
+    expect(await options.$eval('#developer-mode', (el) => (el as HTMLInputElement).checked)).toBe(true);
+    await options.click('#developer-mode');
+    await expect.poll(developerMode).toBe(false);
+    await refusedAtOnce();
+    await options.click('#developer-mode');
+    await expect.poll(developerMode).toBe(true);
+    await consentFormAtOnce();
+    await options.close();
   });
 });

@@ -150,3 +150,26 @@ export async function consentWindowOpen(browser: Browser, graceMs = 3000): Promi
 export async function clickClosingWindow(page: Page, selector: string): Promise<void> {
   await page.$eval(selector, (el) => setTimeout(() => (el as HTMLElement).click(), 0));
 }
+
+/**
+ * Stops the extension's service worker as Chrome does when it idles out (puppeteer closes its
+ * target, then detaches): resolves once the worker's target is gone. Its ports (pages', the native
+ * host's) are cut; the next event starts a new worker.
+ */
+export async function stopExtensionServiceWorker(browser: Browser): Promise<void> {
+  const isWorker = (t: Target) =>
+    t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
+  const worker = await extensionServiceWorker(browser);
+  const target = browser.targets().find(isWorker);
+  const gone = target
+    ? new Promise<void>((resolve) =>
+        browser.on('targetdestroyed', function destroyed(t: Target) {
+          if (t !== target) return;
+          browser.off('targetdestroyed', destroyed);
+          resolve();
+        }),
+      )
+    : Promise.resolve();
+  await worker.close();
+  await gone;
+}

@@ -1,5 +1,7 @@
 import type { Page } from 'puppeteer-core';
+import { expect } from 'vitest';
 import { consentState } from './consent.js';
+import { opensslCmsVerify } from './openssl.js';
 
 /** The SDK's functions a test calls in a page. */
 export type SdkMethod = 'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf' | 'signXml' | 'signMany';
@@ -105,4 +107,11 @@ export function sdkProgress(page: Page): Promise<Array<[number, number]>> {
 export async function sdkResult(page: Page, method: SdkMethod, options?: unknown): Promise<SdkOutcome> {
   await sdkCall(page, method, options);
   return sdkOutcome(page);
+}
+
+/** A signCms outcome that succeeded, with a CMS that `openssl cms -verify` accepts over `content` (trusting `caFile`). */
+export function expectCmsVerified(result: SdkOutcome, content: string | Uint8Array, caFile: string): void {
+  expect(result.ok, JSON.stringify(result)).toBe(true);
+  const cms = Buffer.from(result.cms, 'base64');
+  expect(opensslCmsVerify({ cms, content: Buffer.from(content), caFile }).ok).toBe(true);
 }

@@ -9,19 +9,18 @@ import { BENCH_BUILD, takeBenchMarks } from './bench.js';
 import { ConsentFlow } from './consent-flow.js';
 import { documentPreparers } from './document-preparer.js';
 import { CONSENT_PORT } from './messages.js';
+import { hostMustStayOpen } from './host-hold.js';
 import { NativeHostClient } from './native-host.js';
 import { answerOptionsMessage } from './options-requests.js';
 import { answerPageMessage, attachPagePort } from './page-messages.js';
 import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
-import { webSocketSetting } from './settings.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
 import {
   applyViettelListener,
   relayViettelRequest,
   restartViettelListenerIfListening,
-  viettelListenerWanted,
 } from '../plugins/viettel-relay.js';
 import {
   applyWebSocketSetting,
@@ -84,8 +83,7 @@ host.onDisconnected = () => {
   restartViettelListenerIfListening(host);
 };
 // An idle host exits (see HOST_IDLE_DISCONNECT_MS) unless it listens for local programs or Viettel-CA pages.
-host.holdOpen = async () =>
-  (await webSocketSetting().catch(() => undefined))?.enabled === true || (await viettelListenerWanted());
+host.holdOpen = hostMustStayOpen;
 browser.storage.onChanged.addListener((changes) => {
   if ('websocket' in changes) void applyWebSocketSetting(host); // never rejects
   if ('pluginSites' in changes) void applyViettelListener(host); // never rejects

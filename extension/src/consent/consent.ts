@@ -744,6 +744,9 @@ port.onMessage.addListener((raw: unknown) => {
   if (!parsed.success) return;
   queue = queue.then(() => handle(parsed.data)).catch(() => undefined);
 });
+// The background went away (its service worker was stopped, the extension reloaded) or refused this
+// window: the request it showed is over and the page has its answer, so nothing here can be signed.
+port.onDisconnect.addListener(() => window.close());
 
 // ---- The user's actions ----------------------------------------------------------------------
 
