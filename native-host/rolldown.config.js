@@ -2,6 +2,8 @@
 // far faster than hundreds of ES modules (zod, pkijs). pkcs11js is a native addon, kept external.
 // Minified: a loaded module's source stays in memory for as long as the process lives (and source
 // with any non-ASCII character is kept at two bytes a character); the idle host is ~0.5 MiB smaller.
+// KYSO_NO_MINIFY=1 keeps the names, for readable CPU profiles (bench/README.md).
+const minify = !process.env.KYSO_NO_MINIFY;
 const common = { platform: 'node', external: ['pkcs11js'] };
 
 export default [
@@ -14,12 +16,13 @@ export default [
       format: 'esm',
       entryFileNames: '[name].js',
       chunkFileNames: 'chunk-[name]-[hash].js',
-      minify: true,
+      minify,
     },
   },
   {
     ...common,
     input: 'dist/node/native-host/src/worker/worker-main.js',
-    output: { file: 'dist/host/worker-main.js', format: 'esm', minify: true },
+    // CommonJS: the worker starts without the ES-module loader (worker/worker-process.ts).
+    output: { file: 'dist/host/worker-main.cjs', format: 'cjs', minify },
   },
 ];

@@ -19,8 +19,6 @@ import {
   type WorkerResults,
 } from './messages.js';
 
-// Beside this module in the compiled tree, and beside the bundle in dist/host.
-
 /** How long a worker asked to end (or past its timeout) may take to finalise before it is killed. */
 const DEFAULT_EXIT_GRACE_MS = 3_000;
 
