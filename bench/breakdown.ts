@@ -36,6 +36,8 @@ export const HOPS: Record<string, string> = {
   'client:received → host:sent': '(the host’s write call returning after the client read it)',
   'host:sent → background:port-answer': 'native messaging back (stdout → browser)',
   'background:port-answer → page:done': 'background → content script → page',
+  'background:port-answer → background:page-answer': 'background: host and page answers checked',
+  'background:page-answer → page:done': 'background → content script → page (messaging, SDK)',
 };
 
 const median = (xs: number[]) => {

@@ -200,8 +200,19 @@ export async function runBrowserBench(
         .filter((m) => m[0] === 'background:request' && send && m[1] <= send[1])
         .at(-1);
       const answer = background.find((m) => m[0] === 'background:port-answer');
+      const pageAnswer = background.filter(
+        (m) => m[0] === 'background:page-answer' && answer && m[1] >= answer[1],
+      );
       if (send && request && answer && host.length > 0)
-        marked.push([['page:call', timed.call], request, send, ...host, answer, ['page:done', timed.done]]);
+        marked.push([
+          ['page:call', timed.call],
+          request,
+          send,
+          ...host,
+          answer,
+          ...pageAnswer.slice(0, 1),
+          ['page:done', timed.done],
+        ]);
     }
     return {
       coldSamplesMs: cold.map((ms) => Math.round(ms)),

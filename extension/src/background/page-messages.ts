@@ -80,6 +80,7 @@ export function attachPagePort(services: BackgroundServices, port: Runtime.Port)
     void answerPageMessage(services, message, sender).then((answer) => {
       if (typeof id !== 'string') return; // a preconnect, or nothing a content script sends
       const reply: PagePortAnswer = { answerTo: id, answer };
+      benchMark('background:page-answer');
       try {
         port.postMessage(reply);
       } catch {
