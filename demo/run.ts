@@ -4,7 +4,7 @@
  * display (or --interactive); otherwise a headless walk-through that signs and prints the result.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type ElementHandle } from 'puppeteer-core';
@@ -74,6 +74,10 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(EXTENSION, 'manifest.json')))
     throw new Error('dist/extension is missing: run npm run build');
   mkdirSync(DEMO_DIR, { recursive: true });
+  // A fresh browser profile each run: Chromium keeps an unpacked extension's service worker in the
+  // profile, and after a rebuild with the same version it could start the old one beside the new
+  // content script (seen: the new page port refused, "extension not installed").
+  rmSync(PROFILE_DIR, { recursive: true, force: true });
   makeDemoToken();
   await registerHost();
   const demo = await startDemoServer({
