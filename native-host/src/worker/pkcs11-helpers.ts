@@ -62,14 +62,17 @@ export function readAttribute(
   }
 }
 
+/** A CK_ULONG attribute's value (its low 32 bits: every class, type and key type kyso reads fits). */
+export const ulongOf = (value: Buffer | undefined): number | undefined =>
+  value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
+
 export function readUlong(
   p11: pkcs11js.PKCS11,
   session: Handle,
   handle: Handle,
   type: number,
 ): number | undefined {
-  const value = readAttribute(p11, session, handle, type);
-  return value && value.length >= 4 ? value.readUInt32LE(0) : undefined;
+  return ulongOf(readAttribute(p11, session, handle, type));
 }
 
 export function readBool(p11: pkcs11js.PKCS11, session: Handle, handle: Handle, type: number): boolean {

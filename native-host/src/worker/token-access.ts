@@ -23,6 +23,7 @@ import {
   readUlong,
   safeMechanismList,
   signWithAttempts,
+  ulongOf,
   type Handle,
   type KeyInSession,
 } from './pkcs11-helpers.js';
@@ -235,13 +236,7 @@ export class TokenAccess {
           { type: pkcs11js.CKA_ID },
           { type: pkcs11js.CKA_VALUE },
         ]);
-        if (
-          kind?.value &&
-          kind.value.length >= 4 &&
-          kind.value.readUInt32LE(0) === pkcs11js.CKO_CERTIFICATE &&
-          id?.value?.equals(keyId) &&
-          value?.value
-        )
+        if (ulongOf(kind?.value) === pkcs11js.CKO_CERTIFICATE && id?.value?.equals(keyId) && value?.value)
           return value.value.toString('base64');
       } catch {
         // gone or another kind of object now: searched for below
