@@ -12,7 +12,7 @@ import { CONSENT_PORT } from './messages.js';
 import { hostMustStayOpen } from './host-hold.js';
 import { NativeHostClient } from './native-host.js';
 import { answerOptionsMessage } from './options-requests.js';
-import { answerPageMessage, attachPagePort } from './page-messages.js';
+import { attachPagePort } from './page-messages.js';
 import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
 import type { BackgroundServices } from './requests/context.js';
@@ -43,12 +43,8 @@ browser.runtime.onMessage.addListener(
   (message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
     if (sender.id !== browser.runtime.id) return undefined;
     const fromOptionsPage = sender.url?.startsWith(browser.runtime.getURL('src/options/')) === true;
-    if (fromOptionsPage) {
-      const answer = answerOptionsMessage(host, message);
-      if (answer) return answer;
-    }
-    if (!sender.tab) return undefined; // page requests come from our content scripts only
-    return answerPageMessage(services, message, sender);
+    // Page requests come up the content scripts' port (PAGE_PORT), never as a runtime message.
+    return fromOptionsPage ? answerOptionsMessage(host, message) : undefined;
   },
 );
 

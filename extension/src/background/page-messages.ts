@@ -90,8 +90,8 @@ export function attachPagePort(services: BackgroundServices, port: Runtime.Port)
   });
 }
 
-/** A content script's message (`sender.tab` set): its answer, or BAD_REQUEST when it is not a ContentRequest. */
-export function answerPageMessage(
+/** A content script's message on its port: its answer, or BAD_REQUEST when it is not a ContentRequest. */
+function answerPageMessage(
   services: BackgroundServices,
   message: unknown,
   sender: Runtime.MessageSender,
