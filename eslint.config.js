@@ -39,6 +39,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The bins are CommonJS (native-host/bin/package.json): the host starts without the ES-module loader.
+    files: ['native-host/bin/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Code that puppeteer runs inside pages and workers (browser globals, untyped page APIs).
     files: ['test/**', 'bench/**', 'demo/run.ts'],
     rules: {

@@ -8,14 +8,16 @@ const common = { platform: 'node', external: ['pkcs11js'] };
 
 export default [
   // The CLI and the WebSocket mode are dynamic imports: separate chunks, loaded only when used.
+  // CommonJS (with native-host/bin/package.json): a host without Node's ES-module loader, which
+  // alone keeps ~1.8 MiB resident (its modules pull in fs/promises, readline, fs watchers).
   {
     ...common,
     input: { 'kyso-host': 'dist/node/native-host/src/main.js' },
     output: {
       dir: 'dist/host',
-      format: 'esm',
-      entryFileNames: '[name].js',
-      chunkFileNames: 'chunk-[name]-[hash].js',
+      format: 'cjs',
+      entryFileNames: '[name].cjs',
+      chunkFileNames: 'chunk-[name]-[hash].cjs',
       minify,
     },
   },

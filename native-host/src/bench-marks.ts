@@ -13,10 +13,21 @@ let current: BenchMark[] = [];
 
 export const epochNow = (): number => performance.timeOrigin + performance.now();
 
-/** Notes an instant of the request in flight, now or at `epochMs` (a no-op without the flag). */
-export function benchMark(name: string, epochMs?: number): void {
-  if (BENCH_MARKS_ENABLED) current.push([name, epochMs ?? epochNow()]); // no clock read without the flag
+/** Notes an instant of the request in flight, now (a no-op without the flag). */
+export function benchMark(name: string): void {
+  if (BENCH_MARKS_ENABLED) current.push([name, epochNow()]); // no clock read without the flag
 }
+
+/**
+ * Notes when this process started. Only with the flag: the first read of `performance` loads
+ * Node's perf_hooks modules (~0.5 MiB resident in a process that never needed them).
+ */
+export function benchMarkProcessStart(name: string): void {
+  if (BENCH_MARKS_ENABLED) current.push([name, performance.timeOrigin]);
+}
+
+/** Milliseconds since `start` (a `process.hrtime.bigint()`), for log lines: no perf_hooks needed. */
+export const elapsedMs = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 
 /** Instants measured elsewhere (the worker's), added to the request in flight. */
 export function addBenchMarks(marks: readonly BenchMark[] | undefined): void {

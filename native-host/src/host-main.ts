@@ -9,7 +9,7 @@ import type { HostServices } from './host-services.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { TokenWorker } from './worker/token-worker.js';
 import type { StartedWorker } from './worker/worker-process.js';
-import { benchMark } from './bench-marks.js';
+import { benchMark, benchMarkProcessStart } from './bench-marks.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 
 /** KYSO_TOKEN_TIMEOUT_MS: for tokens slower than LIMITS.tokenOperationTimeoutMs, and for fault tests. */
@@ -51,7 +51,7 @@ function lazyHandlers(load: () => Promise<HostServices>): CommandHandlers {
 
 /** `firstWorker`: the PKCS#11 worker main.ts forked for `modulePaths` before this module loaded. */
 export function runHost(modulePaths: readonly string[], firstWorker: StartedWorker): void {
-  benchMark('host:process-start', performance.timeOrigin);
+  benchMarkProcessStart('host:process-start');
   benchMark('host:main');
   const log = (line: string) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`);
   const worker = new TokenWorker({ modulePaths, idleStopMs: idleStopFromEnv(), firstWorker });

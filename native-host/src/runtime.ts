@@ -1,5 +1,5 @@
 /**
- * How the host process is run: as `node dist/host/kyso-host.js` (development, npm) or as the
+ * How the host process is run: as `node dist/host/kyso-host.cjs` (development, npm) or as the
  * packaged single executable (Node SEA: one binary, no Node on the machine). The few things that
  * differ — how the PKCS#11 worker is started, where files shipped beside the program live, what
  * `--version` says — are decided here, so neither the installer nor the worker client knows the other.

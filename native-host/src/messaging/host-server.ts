@@ -18,7 +18,13 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 import type { CommandHandlers, RequestContext } from '../commands.js';
 import { FrameReader, encodeFrame, type Frame } from './framing.js';
-import { BENCH_MARKS_ENABLED, BENCH_MARKS_PREFIX, benchMark, takeBenchMarks } from '../bench-marks.js';
+import {
+  BENCH_MARKS_ENABLED,
+  BENCH_MARKS_PREFIX,
+  benchMark,
+  elapsedMs,
+  takeBenchMarks,
+} from '../bench-marks.js';
 
 export interface HostServerOptions {
   input: Readable;
@@ -80,7 +86,7 @@ export function serveNativeMessaging({
     benchMark('host:received'); // (the first request's line also carries the start-up's marks)
     const rawId = (frame.value as { id?: unknown } | null)?.id;
     const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId >= 0 ? rawId : null;
-    const started = performance.now();
+    const started = process.hrtime.bigint();
     let command = 'unknown';
     try {
       const envelope = parseOrBadRequest(HostRequestEnvelopeSchema, frame.value, 'request');
@@ -105,12 +111,12 @@ export function serveNativeMessaging({
       benchMark('host:checked');
       send({ id: envelope.id, ok: true, result });
       benchMark('host:sent');
-      log(`${command} ok ${(performance.now() - started).toFixed(1)} ms`);
+      log(`${command} ok ${elapsedMs(started).toFixed(1)} ms`);
       if (BENCH_MARKS_ENABLED) log(`${BENCH_MARKS_PREFIX}${command} ${JSON.stringify(takeBenchMarks())}`);
     } catch (error) {
       const wire = toWireError(error);
       send({ id, ok: false, error: wire });
-      log(`${command} ${wire.code} ${(performance.now() - started).toFixed(1)} ms`);
+      log(`${command} ${wire.code} ${elapsedMs(started).toFixed(1)} ms`);
       if (BENCH_MARKS_ENABLED) log(`${BENCH_MARKS_PREFIX}${command} ${JSON.stringify(takeBenchMarks())}`);
     }
   };

@@ -9,9 +9,9 @@
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { WorkerRequestSchema, type WorkerRequest, type WorkerResponse } from './messages.js';
 import { TokenAccess } from './token-access.js';
-import { BENCH_MARKS_ENABLED, benchMark, takeBenchMarks } from '../bench-marks.js';
+import { BENCH_MARKS_ENABLED, benchMark, benchMarkProcessStart, takeBenchMarks } from '../bench-marks.js';
 
-benchMark('worker:process-start', performance.timeOrigin);
+benchMarkProcessStart('worker:process-start');
 const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
 const tokens = new TokenAccess(modulePaths);
 benchMark('worker:modules-loaded');
