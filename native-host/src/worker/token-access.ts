@@ -13,6 +13,7 @@ import {
 } from './certificate-identity.js';
 import { chooseMechanisms, keyKindOf, type KeyKind } from './mechanisms.js';
 import type { DigestToSign, SignatureResult, TokenCertificate } from './messages.js';
+import type { TokenInfo } from '../../../shared/protocol/common.js';
 import {
   describeToken,
   findAll,
@@ -54,6 +55,14 @@ interface KnownKey {
 /** A token as the caches name it: `moduleKey/serial`. */
 const tokenOf = (ref: CertificateRef) => `${ref.moduleKey}/${ref.tokenSerial}`;
 
+/** A session kept open on a token (TokenAccess.anchors), with what its token said when it was opened. */
+interface Anchor {
+  p11: pkcs11js.PKCS11;
+  session: Handle;
+  slot: Handle;
+  token: TokenInfo;
+}
+
 /** A logged-in session with its key: one consented operation. */
 interface OpenSigning extends KeyInSession {
   handle: number;
@@ -73,9 +82,11 @@ export class TokenAccess {
   /**
    * token → one session kept open (never logged in on) while the worker runs: some modules
    * (SoftHSM) invalidate every object handle when a token's last session closes, and with this one
-   * open the certificate's handle stays good from one signature to the next.
+   * open the certificate's handle stays good from one signature to the next. While it answers, the
+   * token is still in its slot (a token pulled out takes its sessions with it), so a signature
+   * finds the slot through it instead of listing slots and reading token info again.
    */
-  private readonly anchors = new Map<string, { p11: pkcs11js.PKCS11; session: Handle }>();
+  private readonly anchors = new Map<string, Anchor>();
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
@@ -195,10 +206,11 @@ export class TokenAccess {
   }
 
   /** Keeps a session open on the token (see anchors); a module that refuses one just reads more. */
-  private keepAnchor(p11: pkcs11js.PKCS11, slot: Handle, token: string): void {
-    if (this.anchors.has(token)) return;
+  private keepAnchor(p11: pkcs11js.PKCS11, slot: Handle, key: string, token: TokenInfo): void {
+    if (this.anchors.has(key)) return;
     try {
-      this.anchors.set(token, { p11, session: p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION) });
+      const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+      this.anchors.set(key, { p11, session, slot, token });
     } catch {
       // too many sessions, token busy: the certificate is then searched for each time
     }
@@ -290,6 +302,29 @@ export class TokenAccess {
     return found;
   }
 
+  /**
+   * The token's module, slot and description for a signature: through its anchor session when that
+   * still answers (C_GetSessionInfo, a few µs; C_GetSlotList + C_GetTokenInfo cost SoftHSM ~80 µs),
+   * else by listing the slots. What the anchor remembers is only trusted for facts that do not
+   * change while the token stays in (labels, serial, PIN pad); a token it saw locked is read again,
+   * and a PIN locked since then is the login's own error (PIN_LOCKED).
+   */
+  private locateToken(ref: CertificateRef): { module: LoadedModule; slot: Handle; token: TokenInfo } {
+    const anchor = this.anchors.get(tokenOf(ref));
+    const module = this.modules.find((m) => m.key === ref.moduleKey);
+    if (anchor && module && !anchor.token.pinLocked) {
+      try {
+        if (anchor.p11.C_GetSessionInfo(anchor.session).slotID.equals(anchor.slot))
+          return { module, slot: anchor.slot, token: anchor.token };
+      } catch {
+        // the token was pulled out (or the module restarted): found again below
+      }
+      this.dropAnchor(tokenOf(ref));
+    }
+    const found = this.findToken(ref);
+    return { module: found.module, slot: found.slot, token: describeToken(found.info) };
+  }
+
   private findToken(ref: CertificateRef): { module: LoadedModule; slot: Handle; info: pkcs11js.TokenInfo } {
     const module = this.modules.find((m) => m.key === ref.moduleKey);
     if (!module) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'module not loaded' });
@@ -323,15 +358,14 @@ export class TokenAccess {
     if (busy)
       throw new KysoError('BUSY', undefined, { reason: 'another operation is logged in on this token' });
     try {
-      const { module, slot, info } = this.findToken(ref);
-      const token = describeToken(info);
+      const { module, slot, token } = this.locateToken(ref);
       if (token.pinLocked) throw new KysoError('PIN_LOCKED');
       if (pin === null && !token.protectedAuthPath)
         throw new KysoError('PIN_INVALID', undefined, { reason: 'PIN required' });
       const { p11 } = module;
       const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
       try {
-        this.keepAnchor(p11, slot, tokenOf(ref));
+        this.keepAnchor(p11, slot, tokenOf(ref), token);
         if (expected !== undefined) {
           // Read at every signature (a public object, no login): a certificate renewed or removed by
           // other software since the host's listing must not be signed for.
