@@ -134,18 +134,19 @@ class ItemFormatter {
         failed.set(key, { ok: false, error: toWireError(error) });
       }
     }
+    const now = this.options.now(); // one signing time for the items prepared together
     return items.map((item) => {
       const failure = item.kind === 'cms' ? failed.get(this.templateKey(item)) : undefined;
       if (failure) return failure;
       try {
-        return this.prepare(item);
+        return this.prepare(item, now);
       } catch (error) {
         return { ok: false as const, error: toWireError(error) };
       }
     });
   }
 
-  private prepare(item: SignItem): PreparedItem {
+  private prepare(item: SignItem, now: Date): PreparedItem {
     if (item.kind === 'sha1-digest-info') {
       // The schema admitted exactly prefix ‖ 20 bytes; the worker re-adds the same prefix.
       const digestInfo = base64ToBytes(item.digestInfo);
@@ -169,7 +170,7 @@ class ItemFormatter {
     const template = this.templates.get(this.templateKey(item))!;
     const toBeSigned = template.signedAttributes(
       documentDigest,
-      item.signingTime ? this.options.now() : null,
+      item.signingTime ? now : null,
     );
     return {
       item,
