@@ -177,7 +177,8 @@ class ItemFormatter {
       toSign: {
         digest: digestNow(item.digestAlgorithm, toBeSigned),
         digestAlgorithm: item.digestAlgorithm,
-        data: toBeSigned,
+        // for RSA tokens that can only hash on the token (mechanisms.ts); ECDSA signs the digest
+        ...(this.entry.keyType === 'RSA' && { data: toBeSigned }),
         ...(rsaScheme && { rsaScheme }),
       },
       cms: { template, toBeSigned, timestamp: item.timestamp === true },
