@@ -69,37 +69,38 @@ function writeLength(out: Uint8Array, at: number, length: number): number {
   return at;
 }
 
-/** The length of ecdsaRawToDer(raw) (cades.ts), without making it. */
-export function ecdsaDerLength(raw: Uint8Array): number {
+/** The length of the contents of ecdsaRawToDer(raw)'s SEQUENCE. */
+function ecdsaDerContentLength(raw: Uint8Array): number {
   const half = raw.length / 2;
   const r = integerSpan(raw, 0, half);
   const s = integerSpan(raw, half, raw.length);
   const rLength = half - r.from + r.pad;
   const sLength = raw.length - s.from + s.pad;
-  const content = 1 + lengthOfLength(rLength) + rLength + 1 + lengthOfLength(sLength) + sLength;
+  return 1 + lengthOfLength(rLength) + rLength + 1 + lengthOfLength(sLength) + sLength;
+}
+
+/** The length of ecdsaRawToDer(raw) (cades.ts), without making it. */
+export function ecdsaDerLength(raw: Uint8Array): number {
+  const content = ecdsaDerContentLength(raw);
   return 1 + lengthOfLength(content) + content;
+}
+
+/** Writes one INTEGER of ecdsaRawToDer at `at`; returns where it ends. */
+function writeInteger(raw: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
+  const { from, pad } = integerSpan(raw, start, end);
+  out[at++] = 0x02;
+  at = writeLength(out, at, end - from + pad);
+  if (pad) out[at++] = 0;
+  out.set(raw.subarray(from, end), at);
+  return at + end - from;
 }
 
 /** Writes ecdsaRawToDer(raw) at `at` in `out` (exactly ecdsaDerLength(raw) bytes). */
 export function writeEcdsaDer(raw: Uint8Array, out: Uint8Array, at: number): void {
-  const half = raw.length / 2;
-  const r = integerSpan(raw, 0, half);
-  const s = integerSpan(raw, half, raw.length);
-  const rLength = half - r.from + r.pad;
-  const sLength = raw.length - s.from + s.pad;
-  const content = 1 + lengthOfLength(rLength) + rLength + 1 + lengthOfLength(sLength) + sLength;
   out[at++] = 0x30;
-  at = writeLength(out, at, content);
-  for (const [span, length, end] of [
-    [r, rLength, half],
-    [s, sLength, raw.length],
-  ] as const) {
-    out[at++] = 0x02;
-    at = writeLength(out, at, length);
-    if (span.pad) out[at++] = 0;
-    out.set(raw.subarray(span.from, end), at);
-    at += end - span.from;
-  }
+  at = writeLength(out, at, ecdsaDerContentLength(raw));
+  at = writeInteger(raw, 0, raw.length / 2, out, at);
+  writeInteger(raw, raw.length / 2, raw.length, out, at);
 }
 
 /** Everything of a SignedData before its signature value (the last thing in it), for one value length. */
