@@ -39,6 +39,9 @@ export const TOKEN_DIGEST_LENGTH: Record<TokenDigestAlgorithm, number> = {
   'SHA-1': 20,
 };
 
+/** The longest signature kyso expects (RSA-8192): what C_Sign may write for one item. */
+export const MAX_SIGNATURE_BYTES = 1024;
+
 /** The most signed bytes one item may carry (`data`: tokens that only hash on the token). */
 const MAX_DATA_BYTES = 64 * 1024;
 const Ends = z.custom<Uint32Array>((value) => value instanceof Uint32Array, 'ends');
@@ -86,7 +89,7 @@ export const SignedGroupSchema = z
   .refine(
     (group) =>
       group.ends.length <= LIMITS.maxBatchItemsPerCall &&
-      endsWithin(group.ends, group.signatures.length, 1024) &&
+      endsWithin(group.ends, group.signatures.length, MAX_SIGNATURE_BYTES) &&
       group.errors.every((e) => e.index < group.ends.length),
     'signed group shape',
   );

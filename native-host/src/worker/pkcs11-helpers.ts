@@ -4,6 +4,7 @@ import type { TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { trimPadded } from './certificate-identity.js';
 import type { MechanismAttempt } from './mechanisms.js';
+import { MAX_SIGNATURE_BYTES } from './messages.js';
 import {
   CKR_FUNCTION_NOT_SUPPORTED,
   CKR_MECHANISM_INVALID,
@@ -118,10 +119,7 @@ export function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
  * Where C_Sign writes for a single signature, reused: calls are synchronous and the signature is
  * copied out at once, so a signature does not allocate (and zero) 1 KB.
  */
-const signatureOutput = Buffer.alloc(1024);
-
-/** The longest signature kyso expects (RSA-8192); C_Sign may write this much at `output`. */
-export const MAX_SIGNATURE_BYTES = 1024;
+const signatureOutput = Buffer.alloc(MAX_SIGNATURE_BYTES);
 
 /**
  * Tries each mechanism in order; one the token lists but then rejects as unsupported falls

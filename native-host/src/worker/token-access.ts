@@ -19,6 +19,7 @@ import {
   type MechanismAttempt,
 } from './mechanisms.js';
 import {
+  MAX_SIGNATURE_BYTES,
   TOKEN_DIGEST_LENGTH,
   type DigestToSign,
   type SignGroup,
@@ -34,7 +35,6 @@ import {
   logoutAndClose,
   readBool,
   readUlong,
-  MAX_SIGNATURE_BYTES,
   safeMechanismList,
   signWithAttempts,
   ulongOf,
