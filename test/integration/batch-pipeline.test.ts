@@ -157,4 +157,41 @@ describe('batch pipeline through the PKCS#11 worker', () => {
       await again.close();
     }
   });
+
+  it('items of several kinds in one call go in runs of one kind, each signed as asked and in its place', async () => {
+    const operation = await signing.SigningOperation.open(worker, entry('01'), token.pin, options);
+    try {
+      const digestOf = (algorithm: 'sha256' | 'sha384', doc: Buffer) =>
+        createHash(algorithm).update(doc).digest('base64');
+      const items: SignItem[] = docs.slice(0, 40).map((doc, i) =>
+        i % 10 < 3
+          ? { kind: 'cms', digest: digestOf('sha384', doc), digestAlgorithm: 'SHA-384', signingTime: true }
+          : i % 10 < 5
+            ? { ...cmsItem(doc), rsaScheme: 'PSS' }
+            : i % 10 === 5
+              ? { ...cmsItem(doc), signingTime: false } // PAdES: no signingTime attribute
+              : cmsItem(doc),
+      );
+      const results = await operation.signItems(items);
+      expect(results).toHaveLength(items.length);
+      for (const [i, result] of results.entries()) await expectSigned(result, docs[i]!, `item ${i}`);
+      const pss = Buffer.from((results[3] as { cms: string }).cms, 'base64');
+      expect(opensslCmsVerify({ cms: pss, content: docs[3]!, caFile: token.caPem }).ok).toBe(true);
+    } finally {
+      await operation.close();
+    }
+  });
+
+  it('an RSA token without CKM_RSA_PKCS: each item is hashed and signed on the token from its own signed bytes', async () => {
+    setFaults('no_mechanism CKM_RSA_PKCS');
+    const operation = await signing.SigningOperation.open(worker, entry('01'), token.pin, options);
+    try {
+      const results = await operation.signItems(docs.slice(0, 40).map(cmsItem));
+      expect(results).toHaveLength(40);
+      // a signature over another item's attributes would not verify for this document
+      for (const [i, result] of results.entries()) await expectSigned(result, docs[i]!, `item ${i}`);
+    } finally {
+      await operation.close();
+    }
+  });
 });

@@ -3,24 +3,25 @@
  * nothing can come between its login and its signature); a batch logs in once and keeps the
  * operation open between calls until it is closed.
  */
-import {
-  assembleSignedData,
-  ecdsaRawToDer,
-  prepareSignedAttributes,
-  type CadesOptions,
-  type PreparedSignedAttributes,
-} from '../../../shared/cms/cades.js';
-import { createHash } from 'node:crypto';
+import { cadesTemplate, type CadesTemplate } from '../../../shared/cms/cades-template.js';
+import { hash } from 'node:crypto';
 import type { CertificateEntry, DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
-import type { DigestToSign, SignatureResult } from '../worker/messages.js';
+import type { DigestToSign } from '../worker/messages.js';
+import { groupSize, packGroups, unpackGroup, type ItemSignature } from '../worker/sign-groups.js';
 import type { TokenWorker } from '../worker/token-worker.js';
 import { certificateBytes } from './certificates.js';
 import { benchMark } from '../bench-marks.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 
-/** Items per worker round trip: small enough that preparing the next group overlaps signing this one. */
-const GROUP_SIZE = 8;
+/**
+ * Items per worker round trip: a whole call of the extension's (preparing the next call overlaps
+ * signing this one). Each message costs both processes more than a P-256 signature does (IPC
+ * write, wake-up, serialization, schema): groups of 8 → 32 took ~15 µs of host CPU and ~6 µs of
+ * the worker's off each item (bench/README.md, seventh session).
+ */
+const GROUP_SIZE = LIMITS.maxBatchItemsPerCall;
 
 export interface SigningOptions {
   /** Per token call (per item for a group). */
@@ -54,7 +55,7 @@ export interface RawRequest {
 interface PreparedItem {
   item: SignItem;
   toSign: DigestToSign;
-  cms?: { options: CadesOptions; prepared: PreparedSignedAttributes; timestamp: boolean };
+  cms?: { template: CadesTemplate; toBeSigned: Uint8Array; timestamp: boolean };
 }
 
 /** Node's Buffer codecs: several times faster than the portable ones, and a batch runs them per item. */
@@ -62,9 +63,17 @@ const base64ToBytes = (base64: string): Uint8Array => Buffer.from(base64, 'base6
 const bytesToBase64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
-/** Node's hash, synchronous: WebCrypto's would cost a thread-pool round trip per item (~0.1 ms). */
+const NODE_HASH_NAMES: Record<DigestAlgorithm, string> = {
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+/**
+ * Node's one-shot hash, synchronous: WebCrypto's would cost a thread-pool round trip per item
+ * (~0.1 ms), and createHash's object ~0.6 µs more than this per batch item.
+ */
 const digestNow = (algorithm: DigestAlgorithm, data: Uint8Array): Uint8Array =>
-  createHash(algorithm.replace('-', '').toLowerCase()).update(data).digest();
+  hash(NODE_HASH_NAMES[algorithm], data, 'buffer');
 
 export const cmsItem = (request: CmsRequest): SignItem => ({
   kind: 'cms',
@@ -92,6 +101,10 @@ export function signatureOf(result: SignItemResult | undefined): string {
   return (result as { signature: string }).signature;
 }
 
+type CmsSignItem = Extract<SignItem, { kind: 'cms' }>;
+const templateKey = (item: CmsSignItem) =>
+  `${item.digestAlgorithm} ${item.signingTime} ${item.rsaScheme ?? ''}`;
+
 /** Turns protocol items into what the token signs, and the token's signatures back into results. */
 class ItemFormatter {
   /** Decoded once: the same bytes for every item (and the signer-certificate memo's key). */
@@ -104,20 +117,63 @@ class ItemFormatter {
     this.certificate = certificateBytes(entry);
   }
 
-  /** Every item; one that cannot be prepared (no TSA for a CAdES-T item) fails alone. */
-  async prepareAll(items: SignItem[]): Promise<Array<PreparedItem | SignItemResult>> {
-    return Promise.all(
-      items.map(async (item) => {
-        try {
-          return await this.prepare(item);
-        } catch (error) {
-          return { ok: false as const, error: toWireError(error) };
-        }
-      }),
-    );
+  /** This signer's CAdES templates (per digest algorithm, signing time or not, RSA scheme). */
+  private readonly templates = new Map<string, CadesTemplate>();
+  /** The one used last: a batch is mostly of one kind, and then no key is built per item. */
+  private lastTemplate: { item: CmsSignItem; template: CadesTemplate } | undefined;
+
+  private templateOf(item: CmsSignItem): CadesTemplate | undefined {
+    const last = this.lastTemplate;
+    if (
+      last &&
+      last.item.digestAlgorithm === item.digestAlgorithm &&
+      last.item.signingTime === item.signingTime &&
+      last.item.rsaScheme === item.rsaScheme
+    )
+      return last.template;
+    const template = this.templates.get(templateKey(item));
+    if (template) this.lastTemplate = { item, template };
+    return template;
   }
 
-  private async prepare(item: SignItem): Promise<PreparedItem> {
+  /**
+   * Every item; one that cannot be prepared (no TSA for a CAdES-T item) fails alone. The templates
+   * the items need are found first; then each item is prepared without waiting for anything.
+   */
+  async prepareAll(items: SignItem[]): Promise<Array<PreparedItem | SignItemResult>> {
+    const failed = new Map<string, SignItemResult>();
+    for (const item of items) {
+      if (item.kind !== 'cms' || this.templateOf(item)) continue;
+      const key = templateKey(item);
+      if (failed.has(key)) continue;
+      try {
+        const template = await cadesTemplate({
+          signerCertificate: this.certificate,
+          digestAlgorithm: item.digestAlgorithm,
+          signingTime: item.signingTime,
+          keyType: this.entry.keyType,
+          rsaScheme: item.rsaScheme,
+        });
+        this.templates.set(key, template);
+      } catch (error) {
+        failed.set(key, { ok: false, error: toWireError(error) });
+      }
+    }
+    const now = this.options.now(); // one signing time for the items prepared together
+    return items.map((item) => {
+      if (failed.size > 0 && item.kind === 'cms') {
+        const failure = failed.get(templateKey(item));
+        if (failure) return failure;
+      }
+      try {
+        return this.prepare(item, now);
+      } catch (error) {
+        return { ok: false as const, error: toWireError(error) };
+      }
+    });
+  }
+
+  private prepare(item: SignItem, now: Date): PreparedItem {
     if (item.kind === 'sha1-digest-info') {
       // The schema admitted exactly prefix ‖ 20 bytes; the worker re-adds the same prefix.
       const digestInfo = base64ToBytes(item.digestInfo);
@@ -138,40 +194,36 @@ class ItemFormatter {
         },
       };
     if (item.timestamp && !this.options.tsaUrl) throw new KysoError('TSA_NOT_CONFIGURED');
-    const options: CadesOptions = {
-      contentDigest: documentDigest,
-      digestAlgorithm: item.digestAlgorithm,
-      signerCertificate: this.certificate,
-      signingTime: item.signingTime ? this.options.now() : null,
-    };
-    const prepared = await prepareSignedAttributes(options);
+    const template = this.templateOf(item)!;
+    const toBeSigned = template.signedAttributes(documentDigest, item.signingTime ? now : null);
     return {
       item,
       toSign: {
-        digest: digestNow(item.digestAlgorithm, prepared.toBeSigned),
+        digest: digestNow(item.digestAlgorithm, toBeSigned),
         digestAlgorithm: item.digestAlgorithm,
-        data: prepared.toBeSigned,
+        // for RSA tokens that can only hash on the token (mechanisms.ts); ECDSA signs the digest
+        ...(this.entry.keyType === 'RSA' && { data: toBeSigned }),
         ...(rsaScheme && { rsaScheme }),
       },
-      cms: { options, prepared, timestamp: item.timestamp === true },
+      cms: { template, toBeSigned, timestamp: item.timestamp === true },
     };
   }
 
-  async finish(p: PreparedItem, signature: SignatureResult | undefined): Promise<SignItemResult> {
+  /** The item's result; a CAdES-T item's time-stamp comes later (stamp). */
+  finish(p: PreparedItem, signature: ItemSignature | undefined): SignItemResult | Uint8Array {
     if (!signature) return { ok: false, error: new KysoError('INTERNAL').toWire() };
     if (!signature.ok) return { ok: false, error: signature.error };
     if (!p.cms) return { ok: true, signature: bytesToBase64(signature.signature) };
-    const value = this.entry.keyType === 'EC' ? ecdsaRawToDer(signature.signature) : signature.signature;
-    const rsaScheme = p.item.kind === 'cms' ? p.item.rsaScheme : undefined;
-    let cms = assembleSignedData(p.cms.options, p.cms.prepared, this.entry.keyType, value, rsaScheme);
-    if (p.cms.timestamp) {
-      try {
-        cms = await this.timestamp(cms);
-      } catch (error) {
-        return { ok: false, error: toWireError(error) };
-      }
+    const cms = p.cms.template.signedData(p.cms.toBeSigned, signature.signature);
+    return p.cms.timestamp ? cms : { ok: true, cms: bytesToBase64(cms) };
+  }
+
+  private async stamp(cms: Uint8Array): Promise<SignItemResult> {
+    try {
+      return { ok: true, cms: bytesToBase64(await this.timestamp(cms)) };
+    } catch (error) {
+      return { ok: false, error: toWireError(error) };
     }
-    return { ok: true, cms: bytesToBase64(cms) };
   }
 
   /** CAdES-T: the TSA time-stamps the signature value (the host has the network; the extension needs no host permissions). */
@@ -189,7 +241,7 @@ class ItemFormatter {
   /** Prepares, has `sign` sign what could be prepared, and finishes each in its place. */
   async run(
     items: SignItem[],
-    sign: (toSign: DigestToSign[]) => Promise<SignatureResult[]>,
+    sign: (toSign: DigestToSign[]) => Promise<ItemSignature[]>,
   ): Promise<SignItemResult[]> {
     const prepared = await this.prepareAll(items);
     const ready = prepared.flatMap((p, index) => ('toSign' in p ? [{ index, item: p }] : []));
@@ -198,7 +250,7 @@ class ItemFormatter {
     const complete = () =>
       results.map((r) => r ?? { ok: false as const, error: new KysoError('INTERNAL').toWire() });
     if (ready.length === 0) return complete();
-    let signatures: SignatureResult[];
+    let signatures: ItemSignature[];
     try {
       signatures = await sign(ready.map((r) => r.item.toSign));
     } catch (error) {
@@ -206,9 +258,14 @@ class ItemFormatter {
       for (const { index } of ready) results[index] = { ok: false, error: wire };
       return complete();
     }
-    await Promise.all(
-      ready.map(async ({ index, item }, i) => (results[index] = await this.finish(item, signatures[i]))),
-    );
+    const stamping: Array<Promise<void>> = [];
+    ready.forEach(({ index, item }, i) => {
+      const result = this.finish(item, signatures[i]);
+      if (result instanceof Uint8Array)
+        stamping.push(this.stamp(result).then((stamped) => void (results[index] = stamped)));
+      else results[index] = result;
+    });
+    await Promise.all(stamping);
     return complete();
   }
 }
@@ -311,13 +368,18 @@ export class SigningOperation {
     return results;
   }
 
-  private async signGroup(toSign: DigestToSign[]): Promise<SignatureResult[]> {
+  private async signGroup(toSign: DigestToSign[]): Promise<ItemSignature[]> {
     // Pipelined: sent as soon as it is prepared, behind the groups the token is still signing.
-    const { results } = await this.worker.pipeline(
-      { op: 'sign-with', handle: this.handle, items: toSign },
-      this.options.timeoutMs * toSign.length,
+    const groups = packGroups(toSign);
+    const answers = await Promise.all(
+      groups.map((group) =>
+        this.worker.pipeline(
+          { op: 'sign-with', handle: this.handle, group },
+          this.options.timeoutMs * groupSize(group),
+        ),
+      ),
     );
-    return results;
+    return answers.flatMap((answer, i) => unpackGroup(answer, groupSize(groups[i]!)));
   }
 
   async close(): Promise<void> {

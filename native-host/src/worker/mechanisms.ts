@@ -17,6 +17,17 @@ export interface MechanismAttempt {
   input: Buffer;
 }
 
+/**
+ * A way to sign, chosen once for many items of one kind (a batch's group): what C_Sign gets is
+ * made per item from `input` — the bare digest, `prefix` ‖ digest (a DigestInfo), or the signed bytes.
+ */
+export interface PlannedMechanism {
+  name: string;
+  mechanism: pkcs11js.Mechanism;
+  input: 'digest' | 'digest-info' | 'data';
+  prefix?: Buffer;
+}
+
 export interface SignatureRequest {
   keyKind: KeyKind;
   /** CKM_* the slot lists; undefined when the driver cannot list them (then every way is tried). */
@@ -26,6 +37,17 @@ export interface SignatureRequest {
   /** The signed bytes themselves, for tokens that only hash on the token. */
   data?: Uint8Array;
   rsaScheme?: RsaScheme;
+}
+
+/** What the choice depends on: everything but the bytes of one item. */
+export interface MechanismPlanRequest {
+  keyKind: KeyKind;
+  listed: readonly number[] | undefined;
+  digestAlgorithm: TokenDigestAlgorithm;
+  digestLength: number;
+  /** Every item carries the signed bytes (hash-on-token mechanisms become possible). */
+  hasData: boolean;
+  rsaScheme?: RsaScheme | undefined;
 }
 
 const HASH: Record<
@@ -78,62 +100,86 @@ function pss(mechanism: number, algorithm: DigestAlgorithm): pkcs11js.Mechanism 
  * hashed on the token (CKM_SHAxxx_RSA_PKCS) when the caller has them. EC uses CKM_ECDSA (raw r‖s).
  * Mechanisms the token does not list are skipped; one it lists but then rejects falls through.
  */
-export function chooseMechanisms(request: SignatureRequest): MechanismAttempt[] {
-  const { keyKind, digest, digestAlgorithm: algorithm, data } = request;
+export function planMechanisms(request: MechanismPlanRequest): PlannedMechanism[] {
+  const { keyKind, digestAlgorithm: algorithm, hasData } = request;
   const rsaScheme = request.rsaScheme ?? 'PKCS1-v1_5';
   const listed = (m: number) => request.listed === undefined || request.listed.includes(m);
-  const attempts: MechanismAttempt[] = [];
+  const plan: PlannedMechanism[] = [];
   if (algorithm === 'SHA-1') {
     // rsa-sha1 XML only: PKCS#1 v1.5 over the SHA-1 DigestInfo, nothing else.
-    if (keyKind !== 'RSA' || rsaScheme !== 'PKCS1-v1_5' || digest.length !== 20) {
+    if (keyKind !== 'RSA' || rsaScheme !== 'PKCS1-v1_5' || request.digestLength !== 20) {
       throw new KysoError('BAD_REQUEST', 'SHA-1 is only signed as RSA PKCS#1 v1.5');
     }
     if (listed(pkcs11js.CKM_RSA_PKCS)) {
-      attempts.push({
+      plan.push({
         name: 'CKM_RSA_PKCS',
         mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS },
-        input: Buffer.concat([Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'), digest]),
+        input: 'digest-info',
+        prefix: Buffer.from(SHA1_DIGEST_INFO_PREFIX, 'hex'),
       });
     }
   } else if (keyKind === 'RSA' && rsaScheme === 'PSS') {
     if (listed(pkcs11js.CKM_RSA_PKCS_PSS)) {
-      attempts.push({
+      plan.push({
         name: 'CKM_RSA_PKCS_PSS',
         mechanism: pss(pkcs11js.CKM_RSA_PKCS_PSS, algorithm),
-        input: Buffer.from(digest),
+        input: 'digest',
       });
     }
     const h = HASH[algorithm];
-    if (data && listed(h.pss))
-      attempts.push({ name: h.pssName, mechanism: pss(h.pss, algorithm), input: Buffer.from(data) });
+    if (hasData && listed(h.pss))
+      plan.push({ name: h.pssName, mechanism: pss(h.pss, algorithm), input: 'data' });
   } else if (keyKind === 'RSA') {
     if (listed(pkcs11js.CKM_RSA_PKCS)) {
-      const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]);
-      attempts.push({
+      plan.push({
         name: 'CKM_RSA_PKCS',
         mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS },
-        input: digestInfo,
+        input: 'digest-info',
+        prefix: Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'),
       });
     }
     const h = HASH[algorithm];
-    if (data && listed(h.rsa))
-      attempts.push({ name: h.rsaName, mechanism: { mechanism: h.rsa }, input: Buffer.from(data) });
+    if (hasData && listed(h.rsa))
+      plan.push({ name: h.rsaName, mechanism: { mechanism: h.rsa }, input: 'data' });
   } else if (keyKind === 'EC') {
     if (listed(pkcs11js.CKM_ECDSA))
-      attempts.push({
-        name: 'CKM_ECDSA',
-        mechanism: { mechanism: pkcs11js.CKM_ECDSA },
-        input: Buffer.from(digest),
-      });
+      plan.push({ name: 'CKM_ECDSA', mechanism: { mechanism: pkcs11js.CKM_ECDSA }, input: 'digest' });
   } else {
     throw new KysoError('CERTIFICATE_NOT_USABLE', 'Unsupported key type.');
   }
-  if (attempts.length === 0) {
+  if (plan.length === 0) {
     throw new KysoError('CERTIFICATE_NOT_USABLE', 'The token offers no mechanism kyso can sign with.', {
       reason: 'no usable mechanism',
     });
   }
-  return attempts;
+  return plan;
+}
+
+/** One item's C_Sign input for a planned mechanism, in new memory (see sign-group.ts for a batch's reused one). */
+export function inputFor(
+  planned: PlannedMechanism,
+  digest: Uint8Array,
+  data: Uint8Array | undefined,
+): Buffer {
+  if (planned.input === 'digest-info') return Buffer.concat([planned.prefix!, digest]);
+  return Buffer.from(planned.input === 'data' ? data! : digest);
+}
+
+/** The ways to sign one item (planMechanisms with its inputs). */
+export function chooseMechanisms(request: SignatureRequest): MechanismAttempt[] {
+  const { digest, data } = request;
+  return planMechanisms({
+    keyKind: request.keyKind,
+    listed: request.listed,
+    digestAlgorithm: request.digestAlgorithm,
+    digestLength: digest.length,
+    hasData: data !== undefined,
+    rsaScheme: request.rsaScheme,
+  }).map((planned) => ({
+    name: planned.name,
+    mechanism: planned.mechanism,
+    input: inputFor(planned, digest, data),
+  }));
 }
 
 /** CKK_* → what kyso can do with it. */

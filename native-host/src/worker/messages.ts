@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  DIGEST_ALGORITHMS,
   DigestAlgorithmSchema,
   PinSchema,
   RsaSchemeSchema,
@@ -31,6 +32,68 @@ export const DigestToSignSchema = z.strictObject({
   rsaScheme: RsaSchemeSchema.optional(),
 });
 export type DigestToSign = z.infer<typeof DigestToSignSchema>;
+
+/** Each digest algorithm's digest length in bytes. */
+export const TOKEN_DIGEST_LENGTH: Record<TokenDigestAlgorithm, number> = {
+  ...DIGEST_ALGORITHMS,
+  'SHA-1': 20,
+};
+
+/** The longest signature kyso expects (RSA-8192): what C_Sign may write for one item. */
+export const MAX_SIGNATURE_BYTES = 1024;
+
+/** The most signed bytes one item may carry (`data`: tokens that only hash on the token). */
+const MAX_DATA_BYTES = 64 * 1024;
+const Ends = z.custom<Uint32Array>((value) => value instanceof Uint32Array, 'ends');
+/** Offsets that only grow, the last within `length` bytes. */
+const endsWithin = (ends: Uint32Array, length: number, maxEach: number): boolean => {
+  let previous = 0;
+  for (const end of ends) {
+    if (end < previous || end - previous > maxEach) return false;
+    previous = end;
+  }
+  return previous <= length;
+};
+
+/**
+ * A batch's group of digests of one kind (algorithm, scheme), in one buffer: a group is one
+ * message of a few fields however many items it holds (per-item objects cost the worker and the
+ * host more than the token's own ECDSA signature; bench/README.md).
+ */
+export const SignGroupSchema = z
+  .strictObject({
+    digestAlgorithm: TokenDigestAlgorithmSchema,
+    rsaScheme: RsaSchemeSchema.optional(),
+    /** The items' digests one after the other, each as long as the algorithm's. */
+    digests: Bytes,
+    /** The bytes each digest was taken of, one after the other; item i's end at `ends[i]`. */
+    data: z.strictObject({ bytes: Bytes, ends: Ends }).optional(),
+  })
+  .refine((group) => {
+    const count = group.digests.length / TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
+    if (!Number.isInteger(count) || count < 1 || count > LIMITS.maxBatchItemsPerCall) return false;
+    const data = group.data;
+    return !data || (data.ends.length === count && endsWithin(data.ends, data.bytes.length, MAX_DATA_BYTES));
+  }, 'group shape');
+export type SignGroup = z.infer<typeof SignGroupSchema>;
+
+/** A group's signatures one after the other, item i's ending at `ends[i]` (empty for an item in `errors`). */
+export const SignedGroupSchema = z
+  .strictObject({
+    signatures: Bytes,
+    ends: Ends,
+    errors: z
+      .array(z.strictObject({ index: z.number().int().min(0), error: WireErrorSchema }))
+      .max(LIMITS.maxBatchItemsPerCall),
+  })
+  .refine(
+    (group) =>
+      group.ends.length <= LIMITS.maxBatchItemsPerCall &&
+      endsWithin(group.ends, group.signatures.length, MAX_SIGNATURE_BYTES) &&
+      group.errors.every((e) => e.index < group.ends.length),
+    'signed group shape',
+  );
+export type SignedGroup = z.infer<typeof SignedGroupSchema>;
 
 /** A certificate as the token holds it; the host parses it (the worker stays small and quick to start). */
 export const TokenCertificateSchema = z.strictObject({
@@ -101,8 +164,8 @@ export const workerOperations = {
   },
   /** Several digests in one round trip: a batch keeps the token busy instead of waiting on IPC. */
   'sign-with': {
-    request: z.strictObject({ op: z.literal('sign-with'), handle: z.number().int(), items: Items }),
-    result: z.strictObject({ results: z.array(SignatureResultSchema) }),
+    request: z.strictObject({ op: z.literal('sign-with'), handle: z.number().int(), group: SignGroupSchema }),
+    result: SignedGroupSchema,
   },
   'close-signing': {
     request: z.strictObject({ op: z.literal('close-signing'), handle: z.number().int() }),

@@ -4,6 +4,7 @@ import type { TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { trimPadded } from './certificate-identity.js';
 import type { MechanismAttempt } from './mechanisms.js';
+import { MAX_SIGNATURE_BYTES } from './messages.js';
 import {
   CKR_FUNCTION_NOT_SUPPORTED,
   CKR_MECHANISM_INVALID,
@@ -115,24 +116,26 @@ export function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
 }
 
 /**
- * Where C_Sign writes, reused: calls are synchronous and the signature is copied out at once, so
- * a batch does not allocate (and zero) 1 KB per item.
+ * Where C_Sign writes for a single signature, reused: calls are synchronous and the signature is
+ * copied out at once, so a signature does not allocate (and zero) 1 KB.
  */
-const signatureOutput = Buffer.alloc(1024);
+const signatureOutput = Buffer.alloc(MAX_SIGNATURE_BYTES);
 
-/** Tries each mechanism in order; one the token lists but then rejects as unsupported falls through. */
+/**
+ * Tries each mechanism in order; one the token lists but then rejects as unsupported falls
+ * through. The signature is written at the start of `output` and returned as a view of it.
+ */
 export function signWithAttempts(
   k: KeyInSession,
   attempts: readonly MechanismAttempt[],
-): { signature: Uint8Array; mechanism: string } {
-  for (const [index, attempt] of attempts.entries()) {
+  output: Buffer = signatureOutput,
+): { signature: Buffer; mechanism: string } {
+  for (let index = 0; index < attempts.length; index++) {
+    const attempt = attempts[index]!;
     try {
       k.p11.C_SignInit(k.session, attempt.mechanism, k.key);
       if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
-      return {
-        signature: new Uint8Array(k.p11.C_Sign(k.session, attempt.input, signatureOutput)),
-        mechanism: attempt.name,
-      };
+      return { signature: k.p11.C_Sign(k.session, attempt.input, output), mechanism: attempt.name };
     } catch (error) {
       const rv = pkcs11ReturnValue(error);
       const unsupported = rv === CKR_MECHANISM_INVALID || rv === CKR_FUNCTION_NOT_SUPPORTED;

@@ -11,8 +11,22 @@ import {
   trimPadded,
   type CertificateRef,
 } from './certificate-identity.js';
-import { chooseMechanisms, keyKindOf, type KeyKind } from './mechanisms.js';
-import type { DigestToSign, SignatureResult, TokenCertificate } from './messages.js';
+import {
+  chooseMechanisms,
+  keyKindOf,
+  planMechanisms,
+  type KeyKind,
+  type MechanismAttempt,
+} from './mechanisms.js';
+import {
+  MAX_SIGNATURE_BYTES,
+  TOKEN_DIGEST_LENGTH,
+  type DigestToSign,
+  type SignGroup,
+  type SignatureResult,
+  type SignedGroup,
+  type TokenCertificate,
+} from './messages.js';
 import type { TokenInfo } from '../../../shared/protocol/common.js';
 import {
   describeToken,
@@ -51,6 +65,10 @@ interface KnownKey {
   alwaysAuthenticate: boolean;
   mechanisms: number[] | undefined;
 }
+
+/** The same bytes as a Buffer (what pkcs11js takes), without a copy. */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** A token as the caches name it: `moduleKey/serial`. */
 const tokenOf = (ref: CertificateRef) => `${ref.moduleKey}/${ref.tokenSerial}`;
@@ -410,19 +428,94 @@ export class TokenAccess {
   }
 
   signWith(handle: number, item: DigestToSign): { signature: Uint8Array; mechanism: string } {
-    const signing = this.open.get(handle);
-    // The login this handle stood for is gone with a worker that crashed or was replaced.
-    if (!signing) throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'signing session ended' });
+    const signing = this.signingOf(handle);
     try {
       const attempts = chooseMechanisms({ keyKind: signing.keyKind, listed: signing.mechanisms, ...item });
       benchMark('worker:sign');
-      const signature = signWithAttempts(signing, attempts);
+      const { signature, mechanism } = signWithAttempts(signing, attempts);
       benchMark('worker:signed');
-      return signature;
+      return { signature: new Uint8Array(signature), mechanism }; // out of the reused buffer
     } catch (error) {
-      this.forgetToken(tokenOf(signing.ref));
-      throw this.withPinState(toKysoError(error), signing.ref);
+      throw this.signingError(error, signing);
     }
+  }
+
+  private signingOf(handle: number): OpenSigning {
+    const signing = this.open.get(handle);
+    // The login this handle stood for is gone with a worker that crashed or was replaced.
+    if (!signing) throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'signing session ended' });
+    return signing;
+  }
+
+  /** A signature that failed: what the token knows is dropped, and the error says what the PIN state is. */
+  private signingError(error: unknown, signing: OpenSigning): KysoError {
+    this.forgetToken(tokenOf(signing.ref));
+    return this.withPinState(toKysoError(error), signing.ref);
+  }
+
+  /**
+   * A batch's group, each item on its own (one failure is reported in its place, the rest still
+   * sign), with nothing per item but C_SignInit and C_Sign: the mechanism is chosen once for the
+   * group, each input is written into one buffer reused for the group, and each signature straight
+   * into the answer's buffer.
+   */
+  signGroup(handle: number, group: SignGroup): SignedGroup {
+    const digestLength = TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
+    const count = group.digests.length / digestLength;
+    const ends = new Uint32Array(count);
+    const errors: SignedGroup['errors'] = [];
+    const failAll = (error: unknown) => {
+      const wire = toWireError(error);
+      for (let i = 0; i < count; i++) errors.push({ index: i, error: wire });
+      return { signatures: new Uint8Array(0), ends, errors };
+    };
+    let signing: OpenSigning;
+    let attempts: Array<MechanismAttempt & { kind: 'digest' | 'digest-info' | 'data' }>;
+    try {
+      signing = this.signingOf(handle);
+      const { data } = group;
+      attempts = planMechanisms({
+        keyKind: signing.keyKind,
+        listed: signing.mechanisms,
+        digestAlgorithm: group.digestAlgorithm,
+        digestLength,
+        hasData: data !== undefined,
+        rsaScheme: group.rsaScheme,
+      }).map((planned) => ({
+        name: planned.name,
+        mechanism: planned.mechanism,
+        kind: planned.input,
+        // a DigestInfo's prefix is written once; each item's digest goes after it
+        input:
+          planned.input === 'digest-info'
+            ? Buffer.concat([planned.prefix!, Buffer.alloc(digestLength)])
+            : Buffer.alloc(0),
+      }));
+    } catch (error) {
+      if (this.open.has(handle)) return failAll(this.signingError(error, this.open.get(handle)!));
+      return failAll(error);
+    }
+    const digests = asBuffer(group.digests);
+    const data = group.data && { bytes: asBuffer(group.data.bytes), ends: group.data.ends };
+    const output = Buffer.allocUnsafe(count * MAX_SIGNATURE_BYTES);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const digest = digests.subarray(i * digestLength, (i + 1) * digestLength);
+      for (const attempt of attempts) {
+        if (attempt.kind === 'digest') attempt.input = digest;
+        else if (attempt.kind === 'data')
+          attempt.input = data!.bytes.subarray(i && data!.ends[i - 1], data!.ends[i]);
+        else digest.copy(attempt.input, attempt.input.length - digestLength);
+      }
+      try {
+        at += signWithAttempts(signing, attempts, output.subarray(at, at + MAX_SIGNATURE_BYTES)).signature
+          .length;
+      } catch (error) {
+        errors.push({ index: i, error: this.signingError(error, signing).toWire() });
+      }
+      ends[i] = at;
+    }
+    return { signatures: output.subarray(0, at), ends, errors };
   }
 
   /** Each item on its own: one failure is reported in its place, the rest still sign. */

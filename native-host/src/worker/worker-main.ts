@@ -27,7 +27,7 @@ function run(request: WorkerRequest): unknown {
     case 'open-signing':
       return tokens.openSigning(request.certificateId, request.pin);
     case 'sign-with':
-      return { results: tokens.signEach(request.handle, request.items) };
+      return tokens.signGroup(request.handle, request.group);
     case 'close-signing':
       tokens.closeSigning(request.handle);
       return {};
