@@ -5,6 +5,8 @@
  * reloaded, finds kyso again and signs; a request that was waiting ends at once with a typed error.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +25,17 @@ import {
 import { signInConsent } from '../support/consent.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { expectCmsVerified, sdkCall, sdkOutcome, sdkResult } from '../support/sdk-call.js';
+import { EXTENSION_DIST } from '../support/paths.js';
 import { useSharedSession } from '../support/shared-session.js';
+
+/** The built bridge module that the manifest's content script (crxjs's loader) imports. */
+function contentBridgeModule(): string {
+  const manifest = JSON.parse(readFileSync(path.join(EXTENSION_DIST, 'manifest.json'), 'utf8'));
+  const loader = readFileSync(path.join(EXTENSION_DIST, manifest.content_scripts[0].js[0]), 'utf8');
+  const imported = /getURL\("([^"]+)"\)/.exec(loader)?.[1];
+  if (!imported) throw new Error('the content script loader imports no module');
+  return imported;
+}
 
 describe('open portal tabs across an extension reload (an update) in Chromium', () => {
   const session = useSharedSession(startPortalSession);
@@ -97,10 +109,12 @@ describe('open portal tabs across an extension reload (an update) in Chromium', 
     await signFromPage('Tờ khai sau yêu cầu bị cắt bởi cập nhật\n');
   });
 
-  it('the content script injected again into a page whose bridge runs starts no second bridge', async () => {
+  it('the content script run again in a page whose bridge runs starts no second bridge', async () => {
     const readyBefore = await readyCount(page);
     const worker = await extensionServiceWorker(session.browser);
-    // What the background and the manifest may both do to a page loading during an install.
+    // What the background and the manifest may both do to a page loading during an install: the
+    // manifest's file injected again; then the bridge's module evaluated a second time (a new URL
+    // for the same file), as it would be without the crxjs loader's one import per document.
     const injectedInto = await worker.evaluate(async (portalUrl) => {
       const chrome = (globalThis as any).chrome;
       const tabs: Array<{ id: number; url?: string }> = await chrome.tabs.query({});
@@ -111,6 +125,17 @@ describe('open portal tabs across an extension reload (an update) in Chromium', 
       return portalTabs.length;
     }, session.demo.url);
     expect(injectedInto).toBe(1);
+    // Given as source text: the test runner rewrites import() in this file's own functions.
+    const secondCopy = await worker.evaluate(`(async () => {
+      const [tab] = await chrome.tabs.query({ url: ${JSON.stringify(`${session.demo.url}*`)} });
+      const [{ result }] = await chrome.scripting.executeScript({
+        target: { tabId: tab.id },
+        func: (url) => import(url).then(() => 'loaded', (error) => String(error)),
+        args: [chrome.runtime.getURL(${JSON.stringify(contentBridgeModule())}) + '?second-copy'],
+      });
+      return result;
+    })()`);
+    expect(secondCopy).toBe('loaded');
 
     const heard = (await bridgeMessages(page)).length;
     expect(await sdkResult(page, 'status')).toMatchObject({ ok: true });
