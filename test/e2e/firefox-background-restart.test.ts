@@ -6,8 +6,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signInFirefoxConsent, startFirefoxSession } from '../support/firefox.js';
+import {
+  acksAndAnswers,
+  bridgeMessages,
+  readyCount,
+  recordBridgeMessages,
+} from '../support/bridge-messages.js';
 import { usePortalTab } from '../support/portal-tab.js';
-import { expectCmsVerified, sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { expectCmsVerified, sdkCall, sdkOutcome, sdkResult } from '../support/sdk-call.js';
 
 describe('Firefox ESR: signing across a background restart', () => {
   const portal = usePortalTab(startFirefoxSession);
@@ -30,6 +36,7 @@ describe('Firefox ESR: signing across a background restart', () => {
   }
 
   it('a request waiting when the extension reloads is answered; the same page then signs again', async () => {
+    await recordBridgeMessages(portal.page);
     await signFromPage('Trước khi tải lại tiện ích\n');
     const consent = await portal.session.consentWindowAfter(() => askToSign('Đang chờ khi tải lại\n'));
     await consent.evaluate(() => setTimeout(() => (globalThis as any).browser.runtime.reload(), 0));
@@ -40,6 +47,17 @@ describe('Firefox ESR: signing across a background restart', () => {
       code: 'EXTENSION_NOT_INSTALLED',
     });
     expect(await portal.session.consentWindowOpen(10_000)).toBe(false);
+    // Exactly one new bridge (Firefox's own injection; kyso's background injects only in Chromium),
+    // and the old one is silent: each request since is acknowledged and answered once.
+    await expect.poll(() => readyCount(portal.page), { timeout: 20_000 }).toBe(1);
+    const heard = (await bridgeMessages(portal.page)).length;
+    expect(await sdkResult(portal.page, 'detect')).toMatchObject({ ok: true, ready: true });
     await signFromPage('Sau khi tải lại tiện ích\n');
+    const counts = Object.values(await acksAndAnswers(portal.page, heard));
+    expect(counts).toEqual([
+      { acks: 1, answers: 1 },
+      { acks: 1, answers: 1 },
+    ]);
+    expect(await readyCount(portal.page)).toBe(1);
   });
 });

@@ -55,10 +55,18 @@ export async function launchChromium(
   };
 }
 
+/**
+ * Service-worker targets of an extension instance that was reloaded: puppeteer may keep listing
+ * them (never reporting them destroyed), and evaluating in them hangs.
+ */
+const reloadedWorkerTargets = new WeakSet<Target>();
+
 export async function extensionServiceWorker(browser: Browser) {
   const target = await browser.waitForTarget(
     (t) =>
-      t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`),
+      t.type() === 'service_worker' &&
+      t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`) &&
+      !reloadedWorkerTargets.has(t),
     { timeout: 20_000 },
   );
   const worker = await target.worker();
@@ -151,25 +159,61 @@ export async function clickClosingWindow(page: Page, selector: string): Promise<
   await page.$eval(selector, (el) => setTimeout(() => (el as HTMLElement).click(), 0));
 }
 
+const isExtensionWorker = (t: Target) =>
+  t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
+
+/** Resolves once the extension's current service-worker target (if any) is gone. */
+function extensionWorkerGone(browser: Browser): Promise<void> {
+  const target = browser.targets().find(isExtensionWorker);
+  if (!target) return Promise.resolve();
+  return new Promise<void>((resolve) =>
+    browser.on('targetdestroyed', function destroyed(t: Target) {
+      if (t !== target) return;
+      browser.off('targetdestroyed', destroyed);
+      resolve();
+    }),
+  );
+}
+
 /**
  * Stops the extension's service worker as Chrome does when it idles out (puppeteer closes its
  * target, then detaches): resolves once the worker's target is gone. Its ports (pages', the native
  * host's) are cut; the next event starts a new worker.
  */
 export async function stopExtensionServiceWorker(browser: Browser): Promise<void> {
-  const isWorker = (t: Target) =>
-    t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${CHROMIUM_EXTENSION_ID}/`);
   const worker = await extensionServiceWorker(browser);
-  const target = browser.targets().find(isWorker);
-  const gone = target
-    ? new Promise<void>((resolve) =>
-        browser.on('targetdestroyed', function destroyed(t: Target) {
-          if (t !== target) return;
-          browser.off('targetdestroyed', destroyed);
-          resolve();
-        }),
-      )
-    : Promise.resolve();
+  const gone = extensionWorkerGone(browser);
   await worker.close();
   await gone;
+}
+
+/**
+ * Turns on chrome://extensions' developer mode, as a developer does before reloading an unpacked
+ * extension: without it, Chromium reloads an extension loaded with --load-extension as disabled
+ * ("unsupported developer extension"), where an update from the store would not be.
+ */
+async function allowUnpackedReload(browser: Browser): Promise<void> {
+  const page = await browser.newPage();
+  try {
+    await page.goto('chrome://extensions');
+    await page.evaluate(() =>
+      (globalThis as any).chrome.developerPrivate.updateProfileConfiguration({ inDeveloperMode: true }),
+    );
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Reloads the extension from its folder, as an update replaces it (`runtime.reload()` in its
+ * service worker): every extension page and port closes, content scripts in open tabs are
+ * orphaned. Resolves once the new instance's service worker runs with the extension's APIs.
+ */
+export async function reloadExtension(browser: Browser): Promise<void> {
+  await allowUnpackedReload(browser);
+  const worker = await extensionServiceWorker(browser);
+  for (const target of browser.targets()) if (isExtensionWorker(target)) reloadedWorkerTargets.add(target);
+  // Called after the evaluation has answered: the worker goes away with the reload.
+  await worker.evaluate(() => void setTimeout(() => (globalThis as any).chrome.runtime.reload(), 0));
+  await extensionServiceWorker(browser);
 }

@@ -15,6 +15,7 @@ import { answerOptionsMessage } from './options-requests.js';
 import { attachPagePort } from './page-messages.js';
 import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
+import { reinjectContentScriptsOnUpdate } from './reinjection.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
 import {
@@ -91,3 +92,5 @@ void applyViettelListener(host);
 
 browser.windows.onRemoved.addListener((windowId) => services.consent.windowRemoved(windowId));
 browser.tabs.onRemoved.addListener((tabId) => services.consent.tabRemoved(tabId));
+// Chromium: tabs open before an install or update get the new content script (see reinjection.ts).
+reinjectContentScriptsOnUpdate();

@@ -15,6 +15,23 @@ import {
   type PreconnectMessage,
 } from '../../../shared/protocol/content.js';
 
+/**
+ * Whether this copy of the bridge still belongs to a running extension. When Chromium reloads or
+ * updates kyso, a page's content script stays behind, orphaned: `runtime.id` is gone and every
+ * extension call throws. The background injects a new copy into open tabs (reinjection.ts); the
+ * orphan must then stay silent, or it would acknowledge the page's requests and answer them
+ * EXTENSION_NOT_INSTALLED before the new copy could.
+ */
+function extensionAlive(): boolean {
+  try {
+    return (
+      typeof (globalThis as { chrome?: { runtime?: { id?: unknown } } }).chrome?.runtime?.id === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
+
 const origin = window.location.origin;
 const post = (message: unknown) => window.postMessage(message, origin);
 /** The SDK posts a request again when we announce readiness; each id is handled once. */
@@ -57,7 +74,8 @@ function backgroundPort(): Runtime.Port {
   return (port = opened);
 }
 
-window.addEventListener('message', (event: MessageEvent) => {
+function onPageMessage(event: MessageEvent): void {
+  if (!extensionAlive()) return window.removeEventListener('message', onPageMessage);
   if (event.source !== window || (event.data as { kind?: unknown })?.kind !== 'request') return;
   let size = 0;
   try {
@@ -87,26 +105,44 @@ window.addEventListener('message', (event: MessageEvent) => {
     waiting.delete(envelope.id);
     answer(extensionGone());
   }
-});
+}
 
-post({ channel: PAGE_CHANNEL, kind: 'ready', extensionVersion: browser.runtime.getManifest().version });
+/**
+ * A site the user allowed to sign is likely to sign: the background starts the host now (it checks
+ * the site again itself). Any other page does not wake the background at all.
+ */
+function preconnectIfAllowed(): void {
+  void browser.storage.local
+    .get('sitePermissions')
+    .then(({ sitePermissions }) => {
+      if ((sitePermissions as Record<string, unknown> | undefined)?.[origin] !== 'allowed') return;
+      const message: PreconnectMessage = { preconnect: true };
+      backgroundPort().postMessage(message);
+    })
+    .catch(() => undefined);
+}
 
-// A site the user allowed to sign is likely to sign: the background starts the host now (it checks
-// the site again itself). Any other page does not wake the background at all.
-void browser.storage.local
-  .get('sitePermissions')
-  .then(({ sitePermissions }) => {
-    if ((sitePermissions as Record<string, unknown> | undefined)?.[origin] !== 'allowed') return;
-    const message: PreconnectMessage = { preconnect: true };
-    backgroundPort().postMessage(message);
-  })
-  .catch(() => undefined);
-
-// Batch progress from the background, for requests this page made.
-browser.runtime.onMessage.addListener((message: unknown) => {
+/** Batch progress from the background, for requests this page made. */
+function relayProgress(message: unknown): undefined {
   const parsed = ProgressMessageSchema.safeParse(message);
   if (!parsed.success || !seen.has(parsed.data.progress.id)) return undefined;
   const { id, done, total } = parsed.data.progress;
   post({ channel: PAGE_CHANNEL, kind: 'progress', id, done, total });
   return undefined;
-});
+}
+
+/**
+ * One bridge per document and extension instance: the manifest's injection and the background's
+ * (after an install or update, reinjection.ts) may both reach a page that was loading then. A
+ * later extension instance runs in a new isolated world, where this mark is not seen.
+ */
+const BRIDGE_MARK = Symbol.for('kyso.content-bridge');
+const marks = globalThis as { [BRIDGE_MARK]?: true };
+if (!marks[BRIDGE_MARK]) {
+  marks[BRIDGE_MARK] = true;
+  window.addEventListener('message', onPageMessage);
+  browser.runtime.onMessage.addListener(relayProgress);
+  // The SDK posts again what it asked before this (a page loading, or a bridge replaced after an update).
+  post({ channel: PAGE_CHANNEL, kind: 'ready', extensionVersion: browser.runtime.getManifest().version });
+  preconnectIfAllowed();
+}

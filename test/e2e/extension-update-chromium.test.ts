@@ -1,0 +1,145 @@
+/**
+ * Open portal tabs across an extension reload in Chromium, as a store update (or runtime.reload())
+ * replaces the extension: Chromium leaves each open tab's content script orphaned and injects no
+ * new one; kyso's background does (extension/src/background/reinjection.ts). The same page, never
+ * reloaded, finds kyso again and signs; a request that was waiting ends at once with a typed error.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  acksAndAnswers,
+  bridgeMessages,
+  readyCount,
+  recordBridgeMessages,
+} from '../support/bridge-messages.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  consentWindowOpen,
+  extensionServiceWorker,
+  reloadExtension,
+} from '../support/browser.js';
+import { signInConsent } from '../support/consent.js';
+import { startPortalSession } from '../support/portal-session.js';
+import { expectCmsVerified, sdkCall, sdkOutcome, sdkResult } from '../support/sdk-call.js';
+import { EXTENSION_DIST } from '../support/paths.js';
+import { useSharedSession } from '../support/shared-session.js';
+
+/** The built bridge module that the manifest's content script (crxjs's loader) imports. */
+function contentBridgeModule(): string {
+  const manifest = JSON.parse(readFileSync(path.join(EXTENSION_DIST, 'manifest.json'), 'utf8'));
+  const loader = readFileSync(path.join(EXTENSION_DIST, manifest.content_scripts[0].js[0]), 'utf8');
+  const imported = /getURL\("([^"]+)"\)/.exec(loader)?.[1];
+  if (!imported) throw new Error('the content script loader imports no module');
+  return imported;
+}
+
+describe('open portal tabs across an extension reload (an update) in Chromium', () => {
+  const session = useSharedSession(startPortalSession);
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await session.openPortal();
+    await recordBridgeMessages(page);
+  });
+
+  const askToSign = (text: string) =>
+    sdkCall(page, 'signCms', {
+      digest: createHash('sha256').update(text).digest('base64'),
+      digestAlgorithm: 'SHA-256',
+      description: text,
+    });
+
+  /** Signs `text` from the page through the consent window; the CMS must verify with openssl. */
+  async function signFromPage(text: string): Promise<void> {
+    const consent = await consentWindowAfter(session.browser, () => askToSign(text));
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    expectCmsVerified(await sdkOutcome(page), text, session.token.caPem);
+  }
+
+  /** A new bridge has announced itself in `tab` since it had heard `readyBefore` announcements. */
+  const newBridgeIn = (tab: Page, readyBefore: number) =>
+    expect.poll(() => readyCount(tab), { timeout: 20_000 }).toBe(readyBefore + 1);
+
+  /** Every request the page made since its `skip`-th message was acknowledged once and answered once. */
+  async function expectOneBridgeAnswering(tab: Page, skip: number): Promise<void> {
+    const counts = Object.values(await acksAndAnswers(tab, skip));
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts).toEqual(counts.map(() => ({ acks: 1, answers: 1 })));
+  }
+
+  it('the same pages, not reloaded, find kyso again and sign through the new extension', async () => {
+    await signFromPage('Tờ khai trước khi cập nhật tiện ích\n');
+    const otherTab = await session.openPortal();
+    await recordBridgeMessages(otherTab);
+    const [readyHere, readyThere] = [await readyCount(page), await readyCount(otherTab)];
+
+    await reloadExtension(session.browser);
+    await newBridgeIn(page, readyHere);
+    await newBridgeIn(otherTab, readyThere);
+
+    const heard = (await bridgeMessages(page)).length;
+    expect(await sdkResult(page, 'detect')).toMatchObject({ ok: true, ready: true });
+    await signFromPage('Tờ khai sau khi cập nhật tiện ích\n');
+    // The orphaned bridge kept quiet: no second acknowledgement, no "not installed" beside the answer.
+    await expectOneBridgeAnswering(page, heard);
+
+    const heardThere = (await bridgeMessages(otherTab)).length;
+    expect(await sdkResult(otherTab, 'detect')).toMatchObject({ ok: true, ready: true });
+    await expectOneBridgeAnswering(otherTab, heardThere);
+    await otherTab.close();
+  });
+
+  it('a request waiting for consent when the extension reloads ends at once with a typed error; the page then signs', async () => {
+    const consent = await consentWindowAfter(session.browser, () =>
+      askToSign('Đang chờ đồng ý khi cập nhật\n'),
+    );
+    const readyBefore = await readyCount(page);
+    await reloadExtension(session.browser);
+    expect(await sdkOutcome(page, 20_000)).toMatchObject({ ok: false, code: 'EXTENSION_NOT_INSTALLED' });
+    // The old extension's window went with it.
+    expect(await consentWindowOpen(session.browser, 10_000)).toBe(false);
+    expect(consent.isClosed()).toBe(true);
+
+    await newBridgeIn(page, readyBefore);
+    await signFromPage('Tờ khai sau yêu cầu bị cắt bởi cập nhật\n');
+  });
+
+  it('the content script run again in a page whose bridge runs starts no second bridge', async () => {
+    const readyBefore = await readyCount(page);
+    const worker = await extensionServiceWorker(session.browser);
+    // What the background and the manifest may both do to a page loading during an install: the
+    // manifest's file injected again; then the bridge's module evaluated a second time (a new URL
+    // for the same file), as it would be without the crxjs loader's one import per document.
+    const injectedInto = await worker.evaluate(async (portalUrl) => {
+      const chrome = (globalThis as any).chrome;
+      const tabs: Array<{ id: number; url?: string }> = await chrome.tabs.query({});
+      const portalTabs = tabs.filter((tab) => tab.url?.startsWith(portalUrl));
+      const { js } = chrome.runtime.getManifest().content_scripts[0];
+      for (const tab of portalTabs)
+        await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: js });
+      return portalTabs.length;
+    }, session.demo.url);
+    expect(injectedInto).toBe(1);
+    // Given as source text: the test runner rewrites import() in this file's own functions.
+    const secondCopy = await worker.evaluate(`(async () => {
+      const [tab] = await chrome.tabs.query({ url: ${JSON.stringify(`${session.demo.url}*`)} });
+      const [{ result }] = await chrome.scripting.executeScript({
+        target: { tabId: tab.id },
+        func: (url) => import(url).then(() => 'loaded', (error) => String(error)),
+        args: [chrome.runtime.getURL(${JSON.stringify(contentBridgeModule())}) + '?second-copy'],
+      });
+      return result;
+    })()`);
+    expect(secondCopy).toBe('loaded');
+
+    const heard = (await bridgeMessages(page)).length;
+    expect(await sdkResult(page, 'status')).toMatchObject({ ok: true });
+    expect(await readyCount(page)).toBe(readyBefore);
+    await expectOneBridgeAnswering(page, heard);
+  });
+});
