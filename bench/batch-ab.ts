@@ -7,6 +7,7 @@
  * Per batch: its rate and each process's CPU time and run-queue wait per item (schedstat, in µs).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
@@ -103,7 +104,8 @@ async function main() {
         process.execPath,
         ...HOST_NODE_FLAGS,
         ...flags.split(' ').filter(Boolean),
-        path.resolve(dir!, 'kyso-host.js'),
+        // the bundle's entry: CommonJS since 005447e's successor, an ES module in older builds
+        ['kyso-host.cjs', 'kyso-host.js'].map((f) => path.resolve(dir!, f)).find((f) => existsSync(f))!,
       ]);
       await host.request('hello', { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION });
       const listed = await host.request('list-certificates', {});
