@@ -1,6 +1,6 @@
 /**
  * Open portal tabs across an extension reload in Chromium, as a store update (or runtime.reload())
- * replaces the extension: Chromium leaves each open tab's content script orphaned and injects no
+ * replaces the extension, and across a disable and enable: Chromium leaves each open tab's content script orphaned and injects no
  * new one; kyso's background does (extension/src/background/reinjection.ts). The same page, never
  * reloaded, finds kyso again and signs; a request that was waiting ends at once with a typed error.
  */
@@ -19,6 +19,7 @@ import {
   clickClosingWindow,
   consentWindowAfter,
   consentWindowOpen,
+  disableAndEnableExtension,
   extensionServiceWorker,
   reloadExtension,
 } from '../support/browser.js';
@@ -107,6 +108,16 @@ describe('open portal tabs across an extension reload (an update) in Chromium', 
 
     await newBridgeIn(page, readyBefore);
     await signFromPage('Tờ khai sau yêu cầu bị cắt bởi cập nhật\n');
+  });
+
+  it('disabled and enabled again (no onInstalled then): the same page finds kyso again and signs', async () => {
+    const readyBefore = await readyCount(page);
+    await disableAndEnableExtension(session.browser);
+    await newBridgeIn(page, readyBefore);
+    const heard = (await bridgeMessages(page)).length;
+    expect(await sdkResult(page, 'detect')).toMatchObject({ ok: true, ready: true });
+    await signFromPage('Tờ khai sau khi tắt rồi bật lại tiện ích\n');
+    await expectOneBridgeAnswering(page, heard);
   });
 
   it('the content script run again in a page whose bridge runs starts no second bridge', async () => {

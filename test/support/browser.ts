@@ -217,3 +217,25 @@ export async function reloadExtension(browser: Browser): Promise<void> {
   await worker.evaluate(() => void setTimeout(() => (globalThis as any).chrome.runtime.reload(), 0));
   await extensionServiceWorker(browser);
 }
+
+/**
+ * Disables the extension and enables it again from chrome://extensions, as a person does on that
+ * page: like a reload, each open tab's content script is orphaned, but runtime.onInstalled does not
+ * fire. Resolves once the new instance's service worker runs with the extension's APIs.
+ */
+export async function disableAndEnableExtension(browser: Browser): Promise<void> {
+  await allowUnpackedReload(browser);
+  for (const target of browser.targets()) if (isExtensionWorker(target)) reloadedWorkerTargets.add(target);
+  const page = await browser.newPage();
+  try {
+    await page.goto('chrome://extensions');
+    await page.evaluate(async (id) => {
+      const management = (globalThis as any).chrome.management;
+      await management.setEnabled(id, false);
+      await management.setEnabled(id, true);
+    }, CHROMIUM_EXTENSION_ID);
+  } finally {
+    await page.close();
+  }
+  await extensionServiceWorker(browser);
+}

@@ -15,7 +15,7 @@ import { answerOptionsMessage } from './options-requests.js';
 import { attachPagePort } from './page-messages.js';
 import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
-import { reinjectContentScriptsOnUpdate } from './reinjection.js';
+import { injectContentScriptsOncePerInstance } from './reinjection.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
 import {
@@ -92,5 +92,6 @@ void applyViettelListener(host);
 
 browser.windows.onRemoved.addListener((windowId) => services.consent.windowRemoved(windowId));
 browser.tabs.onRemoved.addListener((tabId) => services.consent.tabRemoved(tabId));
-// Chromium: tabs open before an install or update get the new content script (see reinjection.ts).
-reinjectContentScriptsOnUpdate();
+// Chromium: tabs open before this extension instance started (install, update, reload, enable) get
+// its content script (see reinjection.ts).
+void injectContentScriptsOncePerInstance(); // never rejects

@@ -1,14 +1,18 @@
 /**
- * Open tabs keep working across an install or update. Chromium does not inject an extension's
- * content scripts into tabs that were already open when it is installed, updated or reloaded: a
- * portal page opened before would read "kyso not installed" until reloaded (a tax form half
- * filled in lost). So, after an install or update, the background injects the manifest's content
- * scripts into every open tab they match; the orphaned old bridge steps aside by itself
- * (content/content.ts), and the new one announces itself to the SDK ('ready').
+ * Open tabs keep working across an install, update, reload or a disable and enable. Chromium does
+ * not inject an extension's content scripts into tabs that were already open when it (re)starts
+ * the extension: a portal page opened before would read "kyso not installed" until reloaded (a tax
+ * form half filled in lost). So, once per extension instance, the background injects the
+ * manifest's content scripts into every open tab they match; the orphaned old bridge steps aside by
+ * itself (content/content.ts), and the new one announces itself to the SDK ('ready').
+ *
+ * "Once per instance" is a flag in storage.session, which Chromium clears exactly when an instance
+ * ends (reload, update, disable, browser exit) and keeps while the service worker merely stops and
+ * starts again. runtime.onInstalled alone would miss a disable and enable (it does not fire then).
  *
  * Firefox injects them itself on install, update and reload: nothing is done there.
  */
-import browser, { type Manifest, type Runtime, type Tabs } from 'webextension-polyfill';
+import browser, { type Manifest, type Tabs } from 'webextension-polyfill';
 
 /** One of the manifest's content_scripts entries, as the background injects it. */
 export interface ContentScriptInjection {
@@ -59,10 +63,21 @@ export async function injectContentScriptsIntoOpenTabs(): Promise<void> {
   );
 }
 
-/** Registers the listener (at the worker's first run, as every listener must be). */
-export function reinjectContentScriptsOnUpdate(): void {
+/** The storage.session key that marks this extension instance's injection as done. */
+const INJECTED_KEY = 'contentScriptsInjected';
+
+/**
+ * At each service-worker start: the first start of an extension instance injects into open tabs
+ * (see above); later starts of the same instance find the flag and do nothing. Never rejects.
+ */
+export async function injectContentScriptsOncePerInstance(): Promise<void> {
   if (browserInjectsIntoOpenTabs()) return;
-  browser.runtime.onInstalled.addListener((details: Runtime.OnInstalledDetailsType) => {
-    if (details.reason === 'install' || details.reason === 'update') void injectContentScriptsIntoOpenTabs();
-  });
+  try {
+    const session = browser.storage.session;
+    if ((await session.get(INJECTED_KEY))[INJECTED_KEY] === true) return;
+    await session.set({ [INJECTED_KEY]: true });
+  } catch {
+    return; // no session storage: Chromium before 102, which kyso does not support
+  }
+  await injectContentScriptsIntoOpenTabs();
 }
