@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from './errors.js';
+import { isErrorCode, type WireError } from './errors.js';
 import { LIMITS } from './limits.js';
 
 /** Digest algorithms by their WebCrypto names, with the digest size each produces. */
@@ -31,11 +31,26 @@ export const digestLengthIssue = {
   path: ['digest'],
 };
 
-export const WireErrorSchema = z.strictObject({
-  code: z.enum(ERROR_CODES),
-  message: z.string().max(1000),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-});
+const ErrorDetailsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+/**
+ * An error as it crosses a boundary. Read tolerantly: the two sides may be of different kyso
+ * versions (a portal's SDK, the extension, the host are updated apart), and a code added by the
+ * newer side must not make the older one drop the whole answer — the caller would then wait for
+ * its timeout (15 minutes for a signature). A well-formed code this build does not know is read
+ * as INTERNAL, the code itself kept in `details.unknownCode`; anything else is still refused.
+ */
+export const WireErrorSchema = z
+  .strictObject({
+    code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/),
+    message: z.string().max(1000),
+    details: ErrorDetailsSchema.optional(),
+  })
+  .transform((error): WireError =>
+    isErrorCode(error.code)
+      ? { ...error, code: error.code }
+      : { code: 'INTERNAL', message: error.message, details: { ...error.details, unknownCode: error.code } },
+  );
 
 /** The one shape of an answer that either carries a result or a wire error (background → content script, extension → WebSocket client). */
 export const answerSchema = <R extends z.ZodType>(result: R) =>
