@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'NOT_SUPPORTED',
   'UPLOAD_FAILED',
   'OFFICE_NOT_SUPPORTED',
+  'EXTENSION_RESTARTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -124,6 +125,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   EXTENSION_NOT_INSTALLED: {
     vi: 'Chưa cài tiện ích kyso cho trình duyệt.',
     en: 'The kyso browser extension is not installed.',
+  },
+  EXTENSION_RESTARTED: {
+    vi: 'Tiện ích kyso vừa khởi động lại (ví dụ khi được cập nhật) nên yêu cầu này đã dừng. Vui lòng thử lại.',
+    en: 'The kyso extension restarted (for example, it was updated), so this request stopped. Please try again.',
   },
   HOST_NOT_INSTALLED: {
     vi: 'Chưa cài ứng dụng kyso trên máy tính (kyso-host).',

@@ -112,7 +112,8 @@ async function request<T extends PageRequestType>(
       if (message.kind === 'ack') {
         acknowledged = true;
         unacknowledged.delete(id);
-        acknowledgedWaiting.set(id, () => finish(new KysoError('EXTENSION_NOT_INSTALLED')));
+        // A new bridge announcing itself means the one that acknowledged this is gone (the extension restarted).
+        acknowledgedWaiting.set(id, () => finish(new KysoError('EXTENSION_RESTARTED')));
         clearTimeout(ackTimer);
         return;
       }

@@ -101,7 +101,7 @@ describe('open portal tabs across an extension reload (an update) in Chromium', 
     );
     const readyBefore = await readyCount(page);
     await reloadExtension(session.browser);
-    expect(await sdkOutcome(page, 20_000)).toMatchObject({ ok: false, code: 'EXTENSION_NOT_INSTALLED' });
+    expect(await sdkOutcome(page, 20_000)).toMatchObject({ ok: false, code: 'EXTENSION_RESTARTED' });
     // The old extension's window went with it.
     expect(await consentWindowOpen(session.browser, 10_000)).toBe(false);
     expect(consent.isClosed()).toBe(true);

@@ -44,7 +44,7 @@ describe('Firefox ESR: signing across a background restart', () => {
     // one's 'ready' and knows the request it had acknowledged will not be answered.
     expect(await sdkOutcome(portal.page, 30_000)).toMatchObject({
       ok: false,
-      code: 'EXTENSION_NOT_INSTALLED',
+      code: 'EXTENSION_RESTARTED',
     });
     expect(await portal.session.consentWindowOpen(10_000)).toBe(false);
     // Exactly one new bridge (Firefox's own injection; kyso's background injects only in Chromium),

@@ -56,10 +56,10 @@ describe('the page port across a service-worker restart in Chromium', () => {
     expect(secondHost).not.toBe(firstHost);
   });
 
-  it('a request waiting for consent when the worker stops is answered EXTENSION_NOT_INSTALLED, not left hanging', async () => {
+  it('a request waiting for consent when the worker stops is answered EXTENSION_RESTARTED, not left hanging', async () => {
     const consent = await consentWindowAfter(session.browser, () => askToSign('Đang chờ đồng ý\n'));
     await stopExtensionServiceWorker(session.browser);
-    expect(await sdkOutcome(page, 20_000)).toMatchObject({ ok: false, code: 'EXTENSION_NOT_INSTALLED' });
+    expect(await sdkOutcome(page, 20_000)).toMatchObject({ ok: false, code: 'EXTENSION_RESTARTED' });
     // The window of a consent no one can finish any more closes by itself.
     expect(await consentWindowOpen(session.browser, 10_000)).toBe(false);
     expect(consent.isClosed()).toBe(true);

@@ -20,7 +20,7 @@ import {
  * updates kyso, a page's content script stays behind, orphaned: `runtime.id` is gone and every
  * extension call throws. The background injects a new copy into open tabs (reinjection.ts); the
  * orphan must then stay silent, or it would acknowledge the page's requests and answer them
- * EXTENSION_NOT_INSTALLED before the new copy could.
+ * EXTENSION_RESTARTED before the new copy could.
  */
 function extensionAlive(): boolean {
   try {
@@ -41,9 +41,10 @@ const MAX_SEEN = 1000;
 /** Requests sent up the port, by id, until their answer comes down. */
 const waiting = new Map<string, (answer: Answer) => void>();
 let port: Runtime.Port | undefined;
+/** The background went away under a request (restarted, or the extension reloaded or updated). */
 const extensionGone = (): Answer => ({
   ok: false,
-  error: toWireError(new KysoError('EXTENSION_NOT_INSTALLED')),
+  error: toWireError(new KysoError('EXTENSION_RESTARTED')),
 });
 
 /** The port to the background (PAGE_PORT), opened again after the background stopped. */
