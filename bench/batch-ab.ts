@@ -8,13 +8,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
 import type { CertificateEntry } from '../shared/protocol/common.js';
-import type { SignItem } from '../shared/protocol/host.js';
 import { HOST_NODE_FLAGS } from '../native-host/src/runtime.js';
 import { HostClient } from './host-client.js';
+import { batchCalls, sendBatchCalls } from './batch-calls.js';
 import { ROOT, SOFTHSM_MODULE } from './paths.js';
 import { childrenOf, threadTimes } from './proc.js';
 import { measureTokenRate } from './token-rate.js';
@@ -28,7 +27,6 @@ const measured = option('batches', 3);
 const lanes = option('lanes', 2);
 const keyId = process.argv.includes('--rsa') ? '01' : '02';
 const builds = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 
 interface BatchFigures {
   perSecond: number;
@@ -47,30 +45,14 @@ async function batch(host: HostClient, certificateId: string): Promise<BatchFigu
     total: SIZE,
   });
   const { batchId } = (begun as { result: { batchId: string } }).result;
-  const calls: SignItem[][] = [];
-  for (let i = 0; i < SIZE; i += 32)
-    calls.push(
-      Array.from({ length: Math.min(32, SIZE - i) }, (_, j) => ({
-        kind: 'cms' as const,
-        digest: sha256(`doc ${i + j}`),
-        digestAlgorithm: 'SHA-256' as const,
-        signingTime: true,
-      })),
-    );
+  const calls = batchCalls(SIZE);
   const hostPid = host.child.pid;
   const workers = childrenOf(hostPid);
   const workerTimes = () =>
     workers.map(threadTimes).reduce((a, b) => ({ cpuMs: a.cpuMs + b.cpuMs, waitMs: a.waitMs + b.waitMs }));
   const before = { host: threadTimes(hostPid), worker: workerTimes(), client: process.cpuUsage() };
   const start = performance.now();
-  let next = 0;
-  const lane = async () => {
-    while (next < calls.length) {
-      const response = await host.request('sign-batch', { batchId, items: calls[next++]! });
-      if (!response.ok) throw new Error(JSON.stringify(response));
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
+  await sendBatchCalls(host, batchId, calls, lanes);
   const ms = performance.now() - start;
   const client = process.cpuUsage(before.client);
   const worker = workerTimes();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import { HOST_BIN, HostClient } from './host-client.js';
+import { batchCalls, sendBatchCalls } from './batch-calls.js';
 import { childrenOf, cpuMs, rssKiB } from './proc.js';
 import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
@@ -121,33 +122,14 @@ async function hostRate(env: NodeJS.ProcessEnv, keyId: string, signatures: numbe
 async function signBatch(host: HostClient, certificateId: string, origin: string, size: number) {
   const begun = await host.request('begin-batch', { certificateId, pin: PIN, origin, total: size });
   const { batchId } = (begun as { result: { batchId: string } }).result;
-  const calls: Array<
-    Array<{ kind: 'cms'; digest: string; digestAlgorithm: 'SHA-256'; signingTime: boolean }>
-  > = [];
-  for (let i = 0; i < size; i += 32) {
-    calls.push(
-      Array.from({ length: Math.min(32, size - i) }, (_, j) => ({
-        kind: 'cms' as const,
-        digest: sha256(`doc ${i + j}`),
-        digestAlgorithm: 'SHA-256' as const,
-        signingTime: true,
-      })),
-    );
-  }
+  const calls = batchCalls(size);
   const hostPid = host.child.pid;
   const workers = childrenOf(hostPid);
   const workersCpu = () => workers.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const cpuBefore = { host: cpuMs(hostPid), worker: workersCpu(), client: process.cpuUsage() };
   const start = performance.now();
   // Two calls in flight (as the extension sends them): the host prepares one while the token signs the other.
-  let next = 0;
-  const lane = async () => {
-    while (next < calls.length) {
-      const response = await host.request('sign-batch', { batchId, items: calls[next++]! });
-      if (!response.ok) throw new Error(JSON.stringify(response));
-    }
-  };
-  await Promise.all([lane(), lane()]);
+  await sendBatchCalls(host, batchId, calls, 2);
   const ms = performance.now() - start;
   const clientUsed = process.cpuUsage(cpuBefore.client);
   await host.request('end-batch', { batchId });
