@@ -4,7 +4,6 @@
  * new one; kyso's background does (extension/src/background/reinjection.ts). The same page, never
  * reloaded, finds kyso again and signs; a request that was waiting ends at once with a typed error.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -16,16 +15,14 @@ import {
   recordBridgeMessages,
 } from '../support/bridge-messages.js';
 import {
-  clickClosingWindow,
   consentWindowAfter,
   consentWindowOpen,
   disableAndEnableExtension,
   extensionServiceWorker,
   reloadExtension,
 } from '../support/browser.js';
-import { signInConsent } from '../support/consent.js';
-import { startPortalSession } from '../support/portal-session.js';
-import { expectCmsVerified, sdkCall, sdkOutcome, sdkResult } from '../support/sdk-call.js';
+import { signTextFromPage, startPortalSession } from '../support/portal-session.js';
+import { askToSignText, sdkOutcome, sdkResult } from '../support/sdk-call.js';
 import { EXTENSION_DIST } from '../support/paths.js';
 import { useSharedSession } from '../support/shared-session.js';
 
@@ -47,20 +44,8 @@ describe('open portal tabs across an extension reload (an update) in Chromium', 
     await recordBridgeMessages(page);
   });
 
-  const askToSign = (text: string) =>
-    sdkCall(page, 'signCms', {
-      digest: createHash('sha256').update(text).digest('base64'),
-      digestAlgorithm: 'SHA-256',
-      description: text,
-    });
-
-  /** Signs `text` from the page through the consent window; the CMS must verify with openssl. */
-  async function signFromPage(text: string): Promise<void> {
-    const consent = await consentWindowAfter(session.browser, () => askToSign(text));
-    await signInConsent(consent, '01', session.token.pin);
-    await clickClosingWindow(consent, '#sign');
-    expectCmsVerified(await sdkOutcome(page), text, session.token.caPem);
-  }
+  const askToSign = (text: string) => askToSignText(page, text);
+  const signFromPage = (text: string) => signTextFromPage(session, page, text);
 
   /** A new bridge has announced itself in `tab` since it had heard `readyBefore` announcements. */
   const newBridgeIn = (tab: Page, readyBefore: number) =>

@@ -3,7 +3,6 @@
  * update does) with a request waiting for consent: the page is answered, and the same page, not
  * reloaded, then signs through the new background.
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signInFirefoxConsent, startFirefoxSession } from '../support/firefox.js';
 import {
@@ -13,17 +12,12 @@ import {
   recordBridgeMessages,
 } from '../support/bridge-messages.js';
 import { usePortalTab } from '../support/portal-tab.js';
-import { expectCmsVerified, sdkCall, sdkOutcome, sdkResult } from '../support/sdk-call.js';
+import { askToSignText, expectCmsVerified, sdkOutcome, sdkResult } from '../support/sdk-call.js';
 
 describe('Firefox ESR: signing across a background restart', () => {
   const portal = usePortalTab(startFirefoxSession);
 
-  const askToSign = (text: string) =>
-    sdkCall(portal.page, 'signCms', {
-      digest: createHash('sha256').update(text).digest('base64'),
-      digestAlgorithm: 'SHA-256',
-      description: text,
-    });
+  const askToSign = (text: string) => askToSignText(portal.page, text);
 
   async function signFromPage(text: string): Promise<void> {
     const consent = await portal.session.consentWindowAfter(() => askToSign(text));

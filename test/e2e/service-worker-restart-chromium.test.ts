@@ -3,19 +3,12 @@
  * an idle worker or an update restarts it: the same page, not reloaded, signs again (a new port, a
  * new worker, a new host); a request waiting when the worker stops is answered with a typed error.
  */
-import { createHash } from 'node:crypto';
 import type { Page } from 'puppeteer-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  clickClosingWindow,
-  consentWindowAfter,
-  consentWindowOpen,
-  stopExtensionServiceWorker,
-} from '../support/browser.js';
-import { signInConsent } from '../support/consent.js';
+import { consentWindowAfter, consentWindowOpen, stopExtensionServiceWorker } from '../support/browser.js';
 import { hostPidsFor, waitForHostPid } from '../support/host-pids.js';
-import { startPortalSession } from '../support/portal-session.js';
-import { expectCmsVerified, sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { signTextFromPage, startPortalSession } from '../support/portal-session.js';
+import { askToSignText, sdkOutcome } from '../support/sdk-call.js';
 import { useSharedSession } from '../support/shared-session.js';
 
 describe('the page port across a service-worker restart in Chromium', () => {
@@ -26,20 +19,8 @@ describe('the page port across a service-worker restart in Chromium', () => {
     page = await session.openPortal();
   });
 
-  const askToSign = (text: string) =>
-    sdkCall(page, 'signCms', {
-      digest: createHash('sha256').update(text).digest('base64'),
-      digestAlgorithm: 'SHA-256',
-      description: text,
-    });
-
-  /** Signs `text` from the page through the consent window; the CMS must verify with openssl. */
-  async function signFromPage(text: string): Promise<void> {
-    const consent = await consentWindowAfter(session.browser, () => askToSign(text));
-    await signInConsent(consent, '01', session.token.pin);
-    await clickClosingWindow(consent, '#sign');
-    expectCmsVerified(await sdkOutcome(page), text, session.token.caPem);
-  }
+  const askToSign = (text: string) => askToSignText(page, text);
+  const signFromPage = (text: string) => signTextFromPage(session, page, text);
 
   it('the same page signs again after the worker was stopped (a new port and a new host)', async () => {
     await signFromPage('Tờ khai trước khi dừng service worker\n');

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { pemCertificates, startDemoServer, type DemoServer } from '../../demo/server.js';
-import { enableDeveloperMode, launchChromium, type ChromiumSession } from './browser.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  enableDeveloperMode,
+  launchChromium,
+  type ChromiumSession,
+} from './browser.js';
+import { signInConsent } from './consent.js';
 import { registerHostInProfile } from './host-registration.js';
+import { askToSignText, expectCmsVerified, sdkOutcome } from './sdk-call.js';
 import { copyTestToken, type TestToken } from './token.js';
 
 /**
@@ -51,4 +59,12 @@ export async function startPortalSession(
       token.remove();
     },
   };
+}
+
+/** Signs `text` from `page` through the consent window (key 01); the CMS must verify with openssl. */
+export async function signTextFromPage(session: PortalSession, page: Page, text: string): Promise<void> {
+  const consent = await consentWindowAfter(session.browser, () => askToSignText(page, text));
+  await signInConsent(consent, '01', session.token.pin);
+  await clickClosingWindow(consent, '#sign');
+  expectCmsVerified(await sdkOutcome(page), text, session.token.caPem);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { consentState } from './consent.js';
@@ -114,4 +115,13 @@ export function expectCmsVerified(result: SdkOutcome, content: string | Uint8Arr
   expect(result.ok, JSON.stringify(result)).toBe(true);
   const cms = Buffer.from(result.cms, 'base64');
   expect(opensslCmsVerify({ cms, content: Buffer.from(content), caFile }).ok).toBe(true);
+}
+
+/** Asks the page's SDK for a CAdES of `text` (its SHA-256), with `text` as the consent window's description. */
+export function askToSignText(page: Page, text: string): Promise<void> {
+  return sdkCall(page, 'signCms', {
+    digest: createHash('sha256').update(text).digest('base64'),
+    digestAlgorithm: 'SHA-256',
+    description: text,
+  });
 }
