@@ -15,7 +15,7 @@
 import browser, { type Manifest, type Tabs } from 'webextension-polyfill';
 
 /** One of the manifest's content_scripts entries, as the background injects it. */
-export interface ContentScriptInjection {
+interface ContentScriptInjection {
   matches: string[];
   files: string[];
   allFrames: boolean;
@@ -25,7 +25,7 @@ export interface ContentScriptInjection {
  * The manifest's content scripts (the built manifest: crxjs lists its loader file there), each with
  * the pages it matches. Entries without JavaScript have nothing to inject.
  */
-export function contentScriptInjections(manifest: Manifest.WebExtensionManifest): ContentScriptInjection[] {
+function contentScriptInjections(manifest: Manifest.WebExtensionManifest): ContentScriptInjection[] {
   return (manifest.content_scripts ?? [])
     .filter((entry) => (entry.js?.length ?? 0) > 0 && (entry.matches?.length ?? 0) > 0)
     .map((entry) => ({
@@ -49,7 +49,7 @@ const injectable = (tab: Tabs.Tab): tab is Tabs.Tab & { id: number } =>
  * closed meanwhile, an error page, a page the browser protects) is skipped: it gets them at its
  * next load, as any tab does. Resolves once every tab was tried; never rejects.
  */
-export async function injectContentScriptsIntoOpenTabs(): Promise<void> {
+async function injectContentScriptsIntoOpenTabs(): Promise<void> {
   const injections = contentScriptInjections(browser.runtime.getManifest());
   await Promise.allSettled(
     injections.map(async ({ matches, files, allFrames }) => {

@@ -155,12 +155,8 @@ export function planMechanisms(request: MechanismPlanRequest): PlannedMechanism[
   return plan;
 }
 
-/** One item's C_Sign input for a planned mechanism, in new memory (see sign-group.ts for a batch's reused one). */
-export function inputFor(
-  planned: PlannedMechanism,
-  digest: Uint8Array,
-  data: Uint8Array | undefined,
-): Buffer {
+/** One item's C_Sign input for a planned mechanism, in new memory (TokenAccess.signGroup reuses one per group). */
+function inputFor(planned: PlannedMechanism, digest: Uint8Array, data: Uint8Array | undefined): Buffer {
   if (planned.input === 'digest-info') return Buffer.concat([planned.prefix!, digest]);
   return Buffer.from(planned.input === 'data' ? data! : digest);
 }
