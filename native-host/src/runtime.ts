@@ -10,14 +10,19 @@ import sea from 'node:sea';
 import { KYSO_VERSION } from '../../shared/version.js';
 
 /**
- * V8 flags for the host process: a 1 MiB young generation keeps an idle host under 60 MiB RSS
- * (63 → 59 MiB measured; bench/) without turning off the optimising compiler. The garbage
- * collector on the main thread only: with a heap this small its helper threads save nothing, and
- * on a busy machine the main thread waited for them to be scheduled (a P-256 batch of 10,000
- * items: 417 → 173 ms in scavenges, on the shared 2-core bench machine). The packaged binary
- * cannot take them (a single executable passes every argument to the program).
+ * V8 flags for the host process and its PKCS#11 worker:
+ * - a 1 MiB young generation keeps an idle host under 60 MiB RSS (63 → 59 MiB measured; bench/)
+ *   without turning off the optimising compiler;
+ * - the garbage collector on the main thread only: with a heap this small its helper threads save
+ *   nothing, and on a busy machine the main thread waited for them to be scheduled (a P-256 batch of
+ *   10,000 items: 417 → 173 ms in scavenges, on the shared 2-core bench machine);
+ * - no TurboFan (`--max-opt=2`: V8's tiers up to Maglev, which Node 20 does not enable, so
+ *   Sparkplug's baseline code here): the host's work comes in bursts, and in a batch TurboFan spent
+ *   more CPU compiling on the machine's other core than its code saved over the next thousands of
+ *   items — the token's core waited for it (bench/README.md, eighth session).
+ * The packaged binary cannot take them (a single executable passes every argument to the program).
  */
-export const HOST_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc'] as const;
+export const HOST_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc', '--max-opt=2'] as const;
 
 /** The packaged binary runs the worker as itself with this first argument. */
 export const WORKER_ARGUMENT = '--kyso-pkcs11-worker';

@@ -17,7 +17,7 @@ describe('host launcher', () => {
         '# kyso native-messaging host launcher, written by `kyso-host install`.',
         "export SOFTHSM2_CONF='/tmp/t/softhsm2.conf'",
         "export KYSO_PKCS11_MODULES='/usr/lib/softhsm/libsofthsm2.so'",
-        `exec '/usr/local/bin/node' --max-semi-space-size=1 --single-threaded-gc '/opt/kyso/native-host/bin/kyso-host.js' "$@"`,
+        `exec '/usr/local/bin/node' --max-semi-space-size=1 --single-threaded-gc --max-opt=2 '/opt/kyso/native-host/bin/kyso-host.js' "$@"`,
         '',
       ].join('\n'),
     );
@@ -26,7 +26,7 @@ describe('host launcher', () => {
 
   it('defaults to this node (process.execPath)', () => {
     expect(install.launcherScript({ platform: 'linux', hostScript: '/k.js' })).toContain(
-      `exec '${process.execPath}' --max-semi-space-size=1 --single-threaded-gc '/k.js'`,
+      `exec '${process.execPath}' --max-semi-space-size=1 --single-threaded-gc --max-opt=2 '/k.js'`,
     );
   });
 
@@ -34,7 +34,9 @@ describe('host launcher', () => {
     expect(install.shellQuote("it's $HOME `x`")).toBe(`'it'\\''s $HOME \`x\`'`);
     expect(
       install.launcherScript({ platform: 'darwin', nodePath: '/App Support/node', hostScript: '/a/k.js' }),
-    ).toContain("exec '/App Support/node' --max-semi-space-size=1 --single-threaded-gc '/a/k.js'");
+    ).toContain(
+      "exec '/App Support/node' --max-semi-space-size=1 --single-threaded-gc --max-opt=2 '/a/k.js'",
+    );
   });
 
   it('Windows: a .bat with CRLF, quoted paths, %% for percent signs and %* for the arguments', () => {
@@ -50,7 +52,7 @@ describe('host launcher', () => {
         'rem kyso native-messaging host launcher, written by `kyso-host install`.',
         'setlocal',
         'set "KYSO_PKCS11_MODULES=C:\\Windows\\System32\\vnpt%%1.dll"',
-        '"C:\\Program Files\\nodejs\\node.exe" --max-semi-space-size=1 --single-threaded-gc "C:\\kyso\\native-host\\bin\\kyso-host.js" %*',
+        '"C:\\Program Files\\nodejs\\node.exe" --max-semi-space-size=1 --single-threaded-gc --max-opt=2 "C:\\kyso\\native-host\\bin\\kyso-host.js" %*',
         '',
       ].join('\r\n'),
     );
