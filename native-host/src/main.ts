@@ -6,14 +6,9 @@
  * its own code (zod, the protocol, the services) while the worker boots — on a cold start the
  * first signature waits for whichever of the two is ready last, and that was the worker.
  */
-import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { modulesToLoad } from './modules/discovery.js';
+import { isBrowserInvocation } from './runtime.js';
 import { forkWorker } from './worker/worker-process.js';
-
-/** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
-export function isBrowserInvocation(args: readonly string[]): boolean {
-  return args[0]?.startsWith('chrome-extension://') === true || args.includes(FIREFOX_EXTENSION_ID);
-}
 
 const args = process.argv.slice(2);
 if (isBrowserInvocation(args)) {

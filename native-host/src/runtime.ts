@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sea from 'node:sea';
+import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { KYSO_VERSION } from '../../shared/version.js';
 
 /**
@@ -20,9 +21,21 @@ import { KYSO_VERSION } from '../../shared/version.js';
  *   Sparkplug's baseline code here): the host's work comes in bursts, and in a batch TurboFan spent
  *   more CPU compiling on the machine's other core than its code saved over the next thousands of
  *   items — the token's core waited for it (bench/README.md, eighth session).
- * The packaged binary cannot take them (a single executable passes every argument to the program).
+ * The packaged binary cannot take them (a single executable passes every argument to the program):
+ * it sets HOST_RUNTIME_V8_FLAGS itself.
  */
 export const HOST_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc', '--max-opt=2'] as const;
+
+/**
+ * The part of HOST_NODE_FLAGS that V8 still takes once running (the heap's sizes and its GC threads
+ * are fixed when the heap is made): the packaged binary sets it at start (packaged-main.ts).
+ */
+export const HOST_RUNTIME_V8_FLAGS = ['--max-opt=2'] as const;
+
+/** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
+export function isBrowserInvocation(args: readonly string[]): boolean {
+  return args[0]?.startsWith('chrome-extension://') === true || args.includes(FIREFOX_EXTENSION_ID);
+}
 
 /** The packaged binary runs the worker as itself with this first argument. */
 export const WORKER_ARGUMENT = '--kyso-pkcs11-worker';
