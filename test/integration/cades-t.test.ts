@@ -22,6 +22,7 @@ import { signatureTimestampTokens, verifySignatureTimestamp } from '../../shared
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { TokenAccess } from '../../native-host/src/worker/token-access.js';
+import { packGroups, unpackGroups } from '../../native-host/src/worker/sign-groups.js';
 import { opensslCmsVerify, opensslTsVerify as verifyTimestampToken } from '../support/openssl.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -140,12 +141,12 @@ describe('CAdES-T with a local TSA', () => {
       const tokenAccess = access;
       const signer: DigestSigner = {
         keyType: opened.keyType,
-        signDigest: async (hash, algorithm, data) =>
-          tokenAccess.signWith(opened.handle, {
-            digest: hash,
-            digestAlgorithm: algorithm,
-            ...(data && { data }),
-          }).signature,
+        signDigest: async (hash, algorithm, data) => {
+          const groups = packGroups([{ digest: hash, digestAlgorithm: algorithm, ...(data && { data }) }]);
+          const [signed] = unpackGroups(groups, [tokenAccess.signGroup(opened.handle, groups[0]!)]);
+          if (!signed?.ok) throw new Error(JSON.stringify(signed));
+          return signed.signature;
+        },
       };
       const bes = await sign(signer, certificateDer);
       access.closeSigning(opened.handle);

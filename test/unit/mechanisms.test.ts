@@ -2,11 +2,27 @@
 import pkcs11js from 'pkcs11js';
 import { describe, expect, it } from 'vitest';
 import { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from '../../shared/cms/digest-info.js';
-import { chooseMechanisms, keyKindOf } from '../../native-host/src/worker/mechanisms.js';
+import {
+  groupAttempts,
+  keyKindOf,
+  setItemInput,
+  type KeyKind,
+} from '../../native-host/src/worker/mechanisms.js';
+import type { DigestToSign } from '../../native-host/src/worker/sign-groups.js';
 
 const digest = new Uint8Array(32).fill(7);
 const data = new TextEncoder().encode('signed attributes');
 const names = (attempts: Array<{ name: string }>) => attempts.map((a) => a.name);
+
+/** One item's attempts, as TokenAccess.signGroup makes them for each item of a group. */
+function chooseMechanisms(
+  request: DigestToSign & { keyKind: KeyKind; listed: readonly number[] | undefined },
+) {
+  const { digest, data } = request;
+  const attempts = groupAttempts({ ...request, digestLength: digest.length, hasData: data !== undefined });
+  setItemInput(attempts, Buffer.from(digest), data && Buffer.from(data));
+  return attempts;
+}
 
 describe('mechanism choice', () => {
   it('RSA: CKM_RSA_PKCS over the DigestInfo first, then hashing on the token when the bytes are there', () => {
@@ -26,6 +42,23 @@ describe('mechanism choice', () => {
     expect(
       names(chooseMechanisms({ keyKind: 'RSA', listed: undefined, digest, digestAlgorithm: 'SHA-256' })),
     ).toEqual(['CKM_RSA_PKCS']);
+  });
+
+  it('a group reuses one DigestInfo buffer: each item gets its own digest behind the prefix', () => {
+    const attempts = groupAttempts({
+      keyKind: 'RSA',
+      listed: undefined,
+      digestAlgorithm: 'SHA-256',
+      digestLength: 32,
+      hasData: false,
+    });
+    for (const fill of [1, 2]) {
+      const itemDigest = Buffer.alloc(32, fill);
+      setItemInput(attempts, itemDigest, undefined);
+      expect(attempts[0]!.input.toString('hex')).toBe(
+        DIGEST_INFO_PREFIX['SHA-256'] + itemDigest.toString('hex'),
+      );
+    }
   });
 
   it('skips what the slot does not list; refuses when nothing is left', () => {

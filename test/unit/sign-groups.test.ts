@@ -7,10 +7,16 @@ import { describe, expect, it } from 'vitest';
 import {
   SignGroupSchema,
   SignedGroupSchema,
-  type DigestToSign,
+  groupSize,
+  workerOperations,
   type SignedGroup,
 } from '../../native-host/src/worker/messages.js';
-import { groupSize, packGroups, unpackGroup } from '../../native-host/src/worker/sign-groups.js';
+import {
+  packGroups,
+  unpackGroup,
+  unpackGroups,
+  type DigestToSign,
+} from '../../native-host/src/worker/sign-groups.js';
 
 const digestOf = (n: number, length = 32) => new Uint8Array(length).fill(n);
 const item = (n: number, extra: Partial<DigestToSign> = {}): DigestToSign => ({
@@ -75,6 +81,13 @@ describe('sign groups', () => {
     ]);
     // an answer for another number of items fails every item, none gets another's signature
     expect(unpackGroup(answer, 4).every((r) => !r.ok)).toBe(true);
+    // groups in order; a group the worker did not answer fails its items only
+    const groups = packGroups([item(1), item(2), item(3), item(4, { digestAlgorithm: 'SHA-384' })]);
+    expect(groups.map(groupSize)).toEqual([3, 1]);
+    expect(unpackGroups(groups, [answer])).toEqual([
+      ...unpackGroup(answer, 3),
+      { ok: false, error: expect.objectContaining({ code: 'TOKEN_DRIVER_FAILED' }) },
+    ]);
     for (const bad of [
       { ...answer, ends: new Uint32Array([2, 2, 6]) }, // past the signatures
       { ...answer, ends: new Uint32Array([3, 2, 5]) }, // going back
@@ -82,5 +95,17 @@ describe('sign groups', () => {
       { ...answer, ends: [2, 2, 5] },
     ])
       expect(SignedGroupSchema.safeParse(bad).success).toBe(false);
+  });
+
+  it('a single signature carries its items as groups too, at most one call’s worth in all', () => {
+    const sign = workerOperations.sign.request;
+    const request = (groups: unknown) => ({ op: 'sign', certificateId: 'c', pin: '1234', groups });
+    const full = packGroups(Array.from({ length: 32 }, (_, n) => item(n)));
+    expect(sign.safeParse(request(full)).success).toBe(true);
+    expect(
+      sign.safeParse(request(packGroups([item(1), item(2, { digestAlgorithm: 'SHA-384' })]))).success,
+    ).toBe(true);
+    for (const bad of [[], [...full, ...packGroups([item(33, { digestAlgorithm: 'SHA-384' })])]])
+      expect(sign.safeParse(request(bad)).success).toBe(false);
   });
 });

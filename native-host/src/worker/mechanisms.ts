@@ -28,17 +28,6 @@ export interface PlannedMechanism {
   prefix?: Buffer;
 }
 
-export interface SignatureRequest {
-  keyKind: KeyKind;
-  /** CKM_* the slot lists; undefined when the driver cannot list them (then every way is tried). */
-  listed: readonly number[] | undefined;
-  digest: Uint8Array;
-  digestAlgorithm: TokenDigestAlgorithm;
-  /** The signed bytes themselves, for tokens that only hash on the token. */
-  data?: Uint8Array;
-  rsaScheme?: RsaScheme;
-}
-
 /** What the choice depends on: everything but the bytes of one item. */
 export interface MechanismPlanRequest {
   keyKind: KeyKind;
@@ -155,27 +144,38 @@ export function planMechanisms(request: MechanismPlanRequest): PlannedMechanism[
   return plan;
 }
 
-/** One item's C_Sign input for a planned mechanism, in new memory (TokenAccess.signGroup reuses one per group). */
-function inputFor(planned: PlannedMechanism, digest: Uint8Array, data: Uint8Array | undefined): Buffer {
-  if (planned.input === 'digest-info') return Buffer.concat([planned.prefix!, digest]);
-  return Buffer.from(planned.input === 'data' ? data! : digest);
+/** A planned mechanism with the one input buffer every item of its group is signed from. */
+export interface GroupAttempt extends MechanismAttempt {
+  kind: PlannedMechanism['input'];
 }
 
-/** The ways to sign one item (planMechanisms with its inputs). */
-export function chooseMechanisms(request: SignatureRequest): MechanismAttempt[] {
-  const { digest, data } = request;
-  return planMechanisms({
-    keyKind: request.keyKind,
-    listed: request.listed,
-    digestAlgorithm: request.digestAlgorithm,
-    digestLength: digest.length,
-    hasData: data !== undefined,
-    rsaScheme: request.rsaScheme,
-  }).map((planned) => ({
+/**
+ * The C_Sign attempts for a group of items of one kind, best first (planMechanisms): a DigestInfo's
+ * prefix is written once, and `setItemInput` puts each item's digest behind it.
+ */
+export function groupAttempts(request: MechanismPlanRequest): GroupAttempt[] {
+  return planMechanisms(request).map((planned) => ({
     name: planned.name,
     mechanism: planned.mechanism,
-    input: inputFor(planned, digest, data),
+    kind: planned.input,
+    input:
+      planned.input === 'digest-info'
+        ? Buffer.concat([planned.prefix!, Buffer.alloc(request.digestLength)])
+        : Buffer.alloc(0),
   }));
+}
+
+/** Points each attempt at one item: its digest, its signed bytes, or its digest behind the DigestInfo prefix. */
+export function setItemInput(
+  attempts: readonly GroupAttempt[],
+  digest: Buffer,
+  data: Buffer | undefined,
+): void {
+  for (const attempt of attempts) {
+    if (attempt.kind === 'digest') attempt.input = digest;
+    else if (attempt.kind === 'data') attempt.input = data!;
+    else digest.copy(attempt.input, attempt.input.length - digest.length);
+  }
 }
 
 /** CKK_* → what kyso can do with it. */

@@ -24,15 +24,6 @@ const ModuleErrors = z.array(z.strictObject({ module: z.string(), error: z.strin
 export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);
 export type TokenDigestAlgorithm = z.infer<typeof TokenDigestAlgorithmSchema>;
 
-export const DigestToSignSchema = z.strictObject({
-  digest: Bytes.refine((d) => d.length >= 20 && d.length <= 64, 'digest length'),
-  digestAlgorithm: TokenDigestAlgorithmSchema,
-  /** The bytes the digest was taken of, for tokens that can only hash on the token. */
-  data: Bytes.refine((d) => d.length <= 64 * 1024, 'data too long').optional(),
-  rsaScheme: RsaSchemeSchema.optional(),
-});
-export type DigestToSign = z.infer<typeof DigestToSignSchema>;
-
 /** Each digest algorithm's digest length in bytes. */
 export const TOKEN_DIGEST_LENGTH: Record<TokenDigestAlgorithm, number> = {
   ...DIGEST_ALGORITHMS,
@@ -55,6 +46,10 @@ const endsWithin = (ends: Uint32Array, length: number, maxEach: number): boolean
   return previous <= length;
 };
 
+/** How many items a group holds (a fraction: not a whole group). */
+export const groupSize = (group: { digestAlgorithm: TokenDigestAlgorithm; digests: Uint8Array }): number =>
+  group.digests.length / TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
+
 /**
  * A batch's group of digests of one kind (algorithm, scheme), in one buffer: a group is one
  * message of a few fields however many items it holds (per-item objects cost the worker and the
@@ -70,7 +65,7 @@ export const SignGroupSchema = z
     data: z.strictObject({ bytes: Bytes, ends: Ends }).optional(),
   })
   .refine((group) => {
-    const count = group.digests.length / TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
+    const count = groupSize(group);
     if (!Number.isInteger(count) || count < 1 || count > LIMITS.maxBatchItemsPerCall) return false;
     const data = group.data;
     return !data || (data.ends.length === count && endsWithin(data.ends, data.bytes.length, MAX_DATA_BYTES));
@@ -103,14 +98,7 @@ export const TokenCertificateSchema = z.strictObject({
 });
 export type TokenCertificate = z.infer<typeof TokenCertificateSchema>;
 
-export const SignatureResultSchema = z.union([
-  z.strictObject({ ok: z.literal(true), signature: Bytes, mechanism: z.string() }),
-  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
-]);
-export type SignatureResult = z.infer<typeof SignatureResultSchema>;
-
 const KeyType = z.enum(['RSA', 'EC']);
-const Items = z.array(DigestToSignSchema).min(1).max(LIMITS.maxBatchItemsPerCall);
 
 /**
  * Each operation: its request and its result. `sign` is a whole consented single signature in one
@@ -133,7 +121,15 @@ export const workerOperations = {
       op: z.literal('sign'),
       certificateId: CertificateId,
       pin: PinOrDevice,
-      items: Items,
+      /** The items, packed as a batch's are (each run of one kind a group). */
+      groups: z
+        .array(SignGroupSchema)
+        .min(1)
+        .max(LIMITS.maxBatchItemsPerCall)
+        .refine(
+          (groups) => groups.reduce((n, group) => n + groupSize(group), 0) <= LIMITS.maxBatchItemsPerCall,
+          'too many items',
+        ),
       /**
        * The certificate (base64) the host prepared the items for, from its last listing: the worker
        * checks the token still holds it under this id before logging in, so a signature needs no
@@ -145,7 +141,7 @@ export const workerOperations = {
         .optional(),
     }),
     result: z.union([
-      z.strictObject({ keyType: KeyType, results: z.array(SignatureResultSchema) }),
+      z.strictObject({ keyType: KeyType, groups: z.array(SignedGroupSchema) }),
       /**
        * The token's certificate under this id is not the one expected (null: there is none):
        * nothing was logged in or signed, and the host prepares again for this one.

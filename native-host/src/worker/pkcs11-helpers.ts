@@ -4,7 +4,6 @@ import type { TokenInfo } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { trimPadded } from './certificate-identity.js';
 import type { MechanismAttempt } from './mechanisms.js';
-import { MAX_SIGNATURE_BYTES } from './messages.js';
 import {
   CKR_FUNCTION_NOT_SUPPORTED,
   CKR_MECHANISM_INVALID,
@@ -116,26 +115,20 @@ export function logoutAndClose(p11: pkcs11js.PKCS11, session: Handle): void {
 }
 
 /**
- * Where C_Sign writes for a single signature, reused: calls are synchronous and the signature is
- * copied out at once, so a signature does not allocate (and zero) 1 KB.
- */
-const signatureOutput = Buffer.alloc(MAX_SIGNATURE_BYTES);
-
-/**
  * Tries each mechanism in order; one the token lists but then rejects as unsupported falls
  * through. The signature is written at the start of `output` and returned as a view of it.
  */
 export function signWithAttempts(
   k: KeyInSession,
   attempts: readonly MechanismAttempt[],
-  output: Buffer = signatureOutput,
-): { signature: Buffer; mechanism: string } {
+  output: Buffer,
+): Buffer {
   for (let index = 0; index < attempts.length; index++) {
     const attempt = attempts[index]!;
     try {
       k.p11.C_SignInit(k.session, attempt.mechanism, k.key);
       if (k.alwaysAuthenticate) k.p11.C_Login(k.session, CKU_CONTEXT_SPECIFIC, k.pin ?? '');
-      return { signature: k.p11.C_Sign(k.session, attempt.input, output), mechanism: attempt.name };
+      return k.p11.C_Sign(k.session, attempt.input, output);
     } catch (error) {
       const rv = pkcs11ReturnValue(error);
       const unsupported = rv === CKR_MECHANISM_INVALID || rv === CKR_FUNCTION_NOT_SUPPORTED;

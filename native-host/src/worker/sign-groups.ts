@@ -3,8 +3,24 @@
  * — digest algorithm, RSA scheme, signed bytes or not — packed into one group of a few buffers,
  * and the worker's answer unpacked into one result per item, in order.
  */
+import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, type WireError } from '../../../shared/protocol/errors.js';
-import { TOKEN_DIGEST_LENGTH, type DigestToSign, type SignGroup, type SignedGroup } from './messages.js';
+import {
+  TOKEN_DIGEST_LENGTH,
+  groupSize,
+  type SignGroup,
+  type SignedGroup,
+  type TokenDigestAlgorithm,
+} from './messages.js';
+
+/** One item as the host prepared it for the token. */
+export interface DigestToSign {
+  digest: Uint8Array;
+  digestAlgorithm: TokenDigestAlgorithm;
+  /** The bytes the digest was taken of, for tokens that can only hash on the token. */
+  data?: Uint8Array;
+  rsaScheme?: RsaScheme;
+}
 
 /** One item's outcome: its signature (a view of the group's answer), or its error. */
 export type ItemSignature = { ok: true; signature: Uint8Array } | { ok: false; error: WireError };
@@ -41,13 +57,14 @@ export function packGroups(items: readonly DigestToSign[]): SignGroup[] {
   return groups;
 }
 
-/** How many items a group holds. */
-export const groupSize = (group: SignGroup): number =>
-  group.digests.length / TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
+/** Every group's items in order: one result per item packed. */
+export function unpackGroups(groups: readonly SignGroup[], signed: readonly SignedGroup[]): ItemSignature[] {
+  return groups.flatMap((group, i) => unpackGroup(signed[i], groupSize(group)));
+}
 
-/** The group's items in order; an answer for another number of items fails them all. */
-export function unpackGroup(signed: SignedGroup, count: number): ItemSignature[] {
-  if (signed.ends.length !== count) {
+/** The group's items in order; a missing answer, or one for another number of items, fails them all. */
+export function unpackGroup(signed: SignedGroup | undefined, count: number): ItemSignature[] {
+  if (signed?.ends.length !== count) {
     const error = new KysoError('TOKEN_DRIVER_FAILED', undefined, {
       reason: 'malformed worker answer',
     }).toWire();

@@ -11,19 +11,11 @@ import {
   trimPadded,
   type CertificateRef,
 } from './certificate-identity.js';
-import {
-  chooseMechanisms,
-  keyKindOf,
-  planMechanisms,
-  type KeyKind,
-  type MechanismAttempt,
-} from './mechanisms.js';
+import { groupAttempts, keyKindOf, setItemInput, type GroupAttempt, type KeyKind } from './mechanisms.js';
 import {
   MAX_SIGNATURE_BYTES,
   TOKEN_DIGEST_LENGTH,
-  type DigestToSign,
   type SignGroup,
-  type SignatureResult,
   type SignedGroup,
   type TokenCertificate,
 } from './messages.js';
@@ -427,19 +419,6 @@ export class TokenAccess {
     }
   }
 
-  signWith(handle: number, item: DigestToSign): { signature: Uint8Array; mechanism: string } {
-    const signing = this.signingOf(handle);
-    try {
-      const attempts = chooseMechanisms({ keyKind: signing.keyKind, listed: signing.mechanisms, ...item });
-      benchMark('worker:sign');
-      const { signature, mechanism } = signWithAttempts(signing, attempts);
-      benchMark('worker:signed');
-      return { signature: new Uint8Array(signature), mechanism }; // out of the reused buffer
-    } catch (error) {
-      throw this.signingError(error, signing);
-    }
-  }
-
   private signingOf(handle: number): OpenSigning {
     const signing = this.open.get(handle);
     // The login this handle stood for is gone with a worker that crashed or was replaced.
@@ -454,10 +433,10 @@ export class TokenAccess {
   }
 
   /**
-   * A batch's group, each item on its own (one failure is reported in its place, the rest still
-   * sign), with nothing per item but C_SignInit and C_Sign: the mechanism is chosen once for the
-   * group, each input is written into one buffer reused for the group, and each signature straight
-   * into the answer's buffer.
+   * A group of items of one kind, each on its own (one failure is reported in its place, the rest
+   * still sign), with nothing per item but C_SignInit and C_Sign: the mechanism is chosen once for
+   * the group, each input is written into one buffer reused for the group, and each signature
+   * straight into the answer's buffer.
    */
   signGroup(handle: number, group: SignGroup): SignedGroup {
     const digestLength = TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
@@ -470,27 +449,17 @@ export class TokenAccess {
       return { signatures: new Uint8Array(0), ends, errors };
     };
     let signing: OpenSigning;
-    let attempts: Array<MechanismAttempt & { kind: 'digest' | 'digest-info' | 'data' }>;
+    let attempts: GroupAttempt[];
     try {
       signing = this.signingOf(handle);
-      const { data } = group;
-      attempts = planMechanisms({
+      attempts = groupAttempts({
         keyKind: signing.keyKind,
         listed: signing.mechanisms,
         digestAlgorithm: group.digestAlgorithm,
         digestLength,
-        hasData: data !== undefined,
+        hasData: group.data !== undefined,
         rsaScheme: group.rsaScheme,
-      }).map((planned) => ({
-        name: planned.name,
-        mechanism: planned.mechanism,
-        kind: planned.input,
-        // a DigestInfo's prefix is written once; each item's digest goes after it
-        input:
-          planned.input === 'digest-info'
-            ? Buffer.concat([planned.prefix!, Buffer.alloc(digestLength)])
-            : Buffer.alloc(0),
-      }));
+      });
     } catch (error) {
       if (this.open.has(handle)) return failAll(this.signingError(error, this.open.get(handle)!));
       return failAll(error);
@@ -499,34 +468,22 @@ export class TokenAccess {
     const data = group.data && { bytes: asBuffer(group.data.bytes), ends: group.data.ends };
     const output = Buffer.allocUnsafe(count * MAX_SIGNATURE_BYTES);
     let at = 0;
+    benchMark('worker:sign');
     for (let i = 0; i < count; i++) {
-      const digest = digests.subarray(i * digestLength, (i + 1) * digestLength);
-      for (const attempt of attempts) {
-        if (attempt.kind === 'digest') attempt.input = digest;
-        else if (attempt.kind === 'data')
-          attempt.input = data!.bytes.subarray(i && data!.ends[i - 1], data!.ends[i]);
-        else digest.copy(attempt.input, attempt.input.length - digestLength);
-      }
+      setItemInput(
+        attempts,
+        digests.subarray(i * digestLength, (i + 1) * digestLength),
+        data && data.bytes.subarray(i && data.ends[i - 1], data.ends[i]),
+      );
       try {
-        at += signWithAttempts(signing, attempts, output.subarray(at, at + MAX_SIGNATURE_BYTES)).signature
-          .length;
+        at += signWithAttempts(signing, attempts, output.subarray(at, at + MAX_SIGNATURE_BYTES)).length;
       } catch (error) {
         errors.push({ index: i, error: this.signingError(error, signing).toWire() });
       }
       ends[i] = at;
     }
+    benchMark('worker:signed');
     return { signatures: output.subarray(0, at), ends, errors };
-  }
-
-  /** Each item on its own: one failure is reported in its place, the rest still sign. */
-  signEach(handle: number, items: readonly DigestToSign[]): SignatureResult[] {
-    return items.map((item) => {
-      try {
-        return { ok: true, ...this.signWith(handle, item) };
-      } catch (error) {
-        return { ok: false, error: toWireError(error) };
-      }
-    });
   }
 
   /**
@@ -536,14 +493,14 @@ export class TokenAccess {
   signOnce(
     certificate: string,
     pin: string | null,
-    items: readonly DigestToSign[],
+    groups: readonly SignGroup[],
     expected?: string,
-  ): { keyType: 'RSA' | 'EC'; results: SignatureResult[] } | { certificateChanged: string | null } {
+  ): { keyType: 'RSA' | 'EC'; groups: SignedGroup[] } | { certificateChanged: string | null } {
     const opened = this.openSigning(certificate, pin, expected);
     if ('certificateChanged' in opened) return opened;
     const { handle, keyType } = opened;
     try {
-      return { keyType, results: this.signEach(handle, items) };
+      return { keyType, groups: groups.map((group) => this.signGroup(handle, group)) };
     } finally {
       this.closeSigning(handle);
     }
