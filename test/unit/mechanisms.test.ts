@@ -8,7 +8,7 @@ import {
   setItemInput,
   type KeyKind,
 } from '../../native-host/src/worker/mechanisms.js';
-import type { DigestToSign } from '../../native-host/src/worker/sign-groups.js';
+import type { DigestToSign } from '../../native-host/src/worker/messages.js';
 
 const digest = new Uint8Array(32).fill(7);
 const data = new TextEncoder().encode('signed attributes');

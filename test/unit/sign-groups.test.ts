@@ -9,14 +9,10 @@ import {
   SignedGroupSchema,
   groupSize,
   workerOperations,
+  type DigestToSign,
   type SignedGroup,
 } from '../../native-host/src/worker/messages.js';
-import {
-  packGroups,
-  unpackGroup,
-  unpackGroups,
-  type DigestToSign,
-} from '../../native-host/src/worker/sign-groups.js';
+import { packGroups, unpackGroup, unpackGroups } from '../../native-host/src/worker/sign-groups.js';
 
 const digestOf = (n: number, length = 32) => new Uint8Array(length).fill(n);
 const item = (n: number, extra: Partial<DigestToSign> = {}): DigestToSign => ({
@@ -97,15 +93,27 @@ describe('sign groups', () => {
       expect(SignedGroupSchema.safeParse(bad).success).toBe(false);
   });
 
-  it('a single signature carries its items as groups too, at most one call’s worth in all', () => {
-    const sign = workerOperations.sign.request;
-    const request = (groups: unknown) => ({ op: 'sign', certificateId: 'c', pin: '1234', groups });
-    const full = packGroups(Array.from({ length: 32 }, (_, n) => item(n)));
-    expect(sign.safeParse(request(full)).success).toBe(true);
-    expect(
-      sign.safeParse(request(packGroups([item(1), item(2, { digestAlgorithm: 'SHA-384' })]))).success,
-    ).toBe(true);
-    for (const bad of [[], [...full, ...packGroups([item(33, { digestAlgorithm: 'SHA-384' })])]])
-      expect(sign.safeParse(request(bad)).success).toBe(false);
+  it('a single signature: one to a call’s worth of items, each answered by its signature or its error', () => {
+    const { request, result } = workerOperations.sign;
+    const asked = (items: unknown) => ({ op: 'sign', certificateId: 'c', pin: '1234', items });
+    expect(request.safeParse(asked(Array.from({ length: 32 }, (_, n) => item(n)))).success).toBe(true);
+    for (const bad of [
+      [],
+      Array.from({ length: 33 }, (_, n) => item(n)),
+      [{ ...item(1), digest: digestOf(1, 19) }],
+    ])
+      expect(request.safeParse(asked(bad)).success).toBe(false);
+    const error = { code: 'TOKEN_NOT_PRESENT' as const, message: 'gone' };
+    const results = [
+      { ok: true, signature: new Uint8Array([1]) },
+      { ok: false, error },
+    ];
+    expect(result.safeParse({ keyType: 'EC', results }).success).toBe(true);
+    for (const bad of [
+      { ok: true },
+      { ok: true, signature: new Uint8Array([1]), mechanism: 'CKM_ECDSA' },
+      { ok: false },
+    ])
+      expect(result.safeParse({ keyType: 'EC', results: [bad] }).success).toBe(false);
   });
 });

@@ -8,8 +8,8 @@ import { hash } from 'node:crypto';
 import type { CertificateEntry, DigestAlgorithm, RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
-import { groupSize } from '../worker/messages.js';
-import { packGroups, unpackGroups, type DigestToSign, type ItemSignature } from '../worker/sign-groups.js';
+import { groupSize, type DigestToSign, type ItemSignature } from '../worker/messages.js';
+import { packGroups, unpackGroups } from '../worker/sign-groups.js';
 import type { TokenWorker } from '../worker/token-worker.js';
 import { certificateBytes } from './certificates.js';
 import { benchMark } from '../bench-marks.js';
@@ -297,14 +297,13 @@ export async function signOnce(
   let loginError: unknown;
   const results = await formatter.run(items, async (toSign) => {
     try {
-      const groups = packGroups(toSign);
       benchMark('host:prepared');
       const answer = await worker.call(
-        { op: 'sign', certificateId: entry.id, pin, groups, certificate: entry.certificate },
+        { op: 'sign', certificateId: entry.id, pin, items: toSign, certificate: entry.certificate },
         options.loginTimeoutMs + options.timeoutMs * toSign.length,
       );
       if ('certificateChanged' in answer) throw new CertificateChanged(answer.certificateChanged);
-      return unpackGroups(groups, answer.groups);
+      return answer.results;
     } catch (error) {
       loginError = error;
       throw error;

@@ -24,6 +24,16 @@ const ModuleErrors = z.array(z.strictObject({ module: z.string(), error: z.strin
 export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);
 export type TokenDigestAlgorithm = z.infer<typeof TokenDigestAlgorithmSchema>;
 
+/** One item of a single signature (a batch's travel packed in groups: SignGroupSchema). */
+export const DigestToSignSchema = z.strictObject({
+  digest: Bytes.refine((d) => d.length >= 20 && d.length <= 64, 'digest length'),
+  digestAlgorithm: TokenDigestAlgorithmSchema,
+  /** The bytes the digest was taken of, for tokens that can only hash on the token. */
+  data: Bytes.refine((d) => d.length <= 64 * 1024, 'data too long').optional(),
+  rsaScheme: RsaSchemeSchema.optional(),
+});
+export type DigestToSign = z.infer<typeof DigestToSignSchema>;
+
 /** Each digest algorithm's digest length in bytes. */
 export const TOKEN_DIGEST_LENGTH: Record<TokenDigestAlgorithm, number> = {
   ...DIGEST_ALGORITHMS,
@@ -98,6 +108,13 @@ export const TokenCertificateSchema = z.strictObject({
 });
 export type TokenCertificate = z.infer<typeof TokenCertificateSchema>;
 
+/** One item's outcome: its signature, or its error. */
+export const ItemSignatureSchema = z.union([
+  z.strictObject({ ok: z.literal(true), signature: Bytes }),
+  z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type ItemSignature = z.infer<typeof ItemSignatureSchema>;
+
 const KeyType = z.enum(['RSA', 'EC']);
 
 /**
@@ -121,15 +138,11 @@ export const workerOperations = {
       op: z.literal('sign'),
       certificateId: CertificateId,
       pin: PinOrDevice,
-      /** The items, packed as a batch's are (each run of one kind a group). */
-      groups: z
-        .array(SignGroupSchema)
-        .min(1)
-        .max(LIMITS.maxBatchItemsPerCall)
-        .refine(
-          (groups) => groups.reduce((n, group) => n + groupSize(group), 0) <= LIMITS.maxBatchItemsPerCall,
-          'too many items',
-        ),
+      /**
+       * A few items, each its own object: a single signature's message stays small (the worker
+       * signs them as groups all the same: TokenAccess.signOnce).
+       */
+      items: z.array(DigestToSignSchema).min(1).max(LIMITS.maxBatchItemsPerCall),
       /**
        * The certificate (base64) the host prepared the items for, from its last listing: the worker
        * checks the token still holds it under this id before logging in, so a signature needs no
@@ -141,7 +154,7 @@ export const workerOperations = {
         .optional(),
     }),
     result: z.union([
-      z.strictObject({ keyType: KeyType, groups: z.array(SignedGroupSchema) }),
+      z.strictObject({ keyType: KeyType, results: z.array(ItemSignatureSchema) }),
       /**
        * The token's certificate under this id is not the one expected (null: there is none):
        * nothing was logged in or signed, and the host prepares again for this one.

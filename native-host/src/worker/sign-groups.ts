@@ -3,27 +3,15 @@
  * — digest algorithm, RSA scheme, signed bytes or not — packed into one group of a few buffers,
  * and the worker's answer unpacked into one result per item, in order.
  */
-import type { RsaScheme } from '../../../shared/protocol/common.js';
-import { KysoError, type WireError } from '../../../shared/protocol/errors.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import {
   TOKEN_DIGEST_LENGTH,
   groupSize,
+  type DigestToSign,
+  type ItemSignature,
   type SignGroup,
   type SignedGroup,
-  type TokenDigestAlgorithm,
 } from './messages.js';
-
-/** One item as the host prepared it for the token. */
-export interface DigestToSign {
-  digest: Uint8Array;
-  digestAlgorithm: TokenDigestAlgorithm;
-  /** The bytes the digest was taken of, for tokens that can only hash on the token. */
-  data?: Uint8Array;
-  rsaScheme?: RsaScheme;
-}
-
-/** One item's outcome: its signature (a view of the group's answer), or its error. */
-export type ItemSignature = { ok: true; signature: Uint8Array } | { ok: false; error: WireError };
 
 const sameKind = (a: DigestToSign, b: DigestToSign) =>
   a.digestAlgorithm === b.digestAlgorithm &&
@@ -57,7 +45,7 @@ export function packGroups(items: readonly DigestToSign[]): SignGroup[] {
   return groups;
 }
 
-/** Every group's items in order: one result per item packed. */
+/** Every group's items in order, one result per item packed (a signature is a view of its group's answer). */
 export function unpackGroups(groups: readonly SignGroup[], signed: readonly SignedGroup[]): ItemSignature[] {
   return groups.flatMap((group, i) => unpackGroup(signed[i], groupSize(group)));
 }

@@ -15,10 +15,13 @@ import { groupAttempts, keyKindOf, setItemInput, type GroupAttempt, type KeyKind
 import {
   MAX_SIGNATURE_BYTES,
   TOKEN_DIGEST_LENGTH,
+  type DigestToSign,
+  type ItemSignature,
   type SignGroup,
   type SignedGroup,
   type TokenCertificate,
 } from './messages.js';
+import { packGroups, unpackGroups } from './sign-groups.js';
 import type { TokenInfo } from '../../../shared/protocol/common.js';
 import {
   describeToken,
@@ -493,14 +496,22 @@ export class TokenAccess {
   signOnce(
     certificate: string,
     pin: string | null,
-    groups: readonly SignGroup[],
+    items: readonly DigestToSign[],
     expected?: string,
-  ): { keyType: 'RSA' | 'EC'; groups: SignedGroup[] } | { certificateChanged: string | null } {
+  ): { keyType: 'RSA' | 'EC'; results: ItemSignature[] } | { certificateChanged: string | null } {
     const opened = this.openSigning(certificate, pin, expected);
     if ('certificateChanged' in opened) return opened;
     const { handle, keyType } = opened;
     try {
-      return { keyType, groups: groups.map((group) => this.signGroup(handle, group)) };
+      // signed as a batch's items are (one loop, one choice of mechanism), answered item by item
+      const groups = packGroups(items);
+      return {
+        keyType,
+        results: unpackGroups(
+          groups,
+          groups.map((group) => this.signGroup(handle, group)),
+        ),
+      };
     } finally {
       this.closeSigning(handle);
     }

@@ -23,7 +23,7 @@ function run(request: WorkerRequest): unknown {
     case 'list':
       return { certificates: tokens.listCertificates(request.serials), moduleErrors: tokens.moduleErrors };
     case 'sign':
-      return tokens.signOnce(request.certificateId, request.pin, request.groups, request.certificate);
+      return tokens.signOnce(request.certificateId, request.pin, request.items, request.certificate);
     case 'open-signing':
       return tokens.openSigning(request.certificateId, request.pin);
     case 'sign-with':
