@@ -9,20 +9,6 @@ export function rssKiB(pid: number | undefined): number {
   }
 }
 
-/**
- * CPU time (user + system) a process has used so far, in ms; whole clock ticks (10 ms on Linux),
- * so only long spans give a useful figure. 0 once it is gone.
- */
-export function cpuMs(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return 0;
-  }
-}
-
 export function childrenOf(pid: number | undefined): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')

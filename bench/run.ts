@@ -12,7 +12,7 @@ import { KYSO_VERSION, PROTOCOL_VERSION } from '../shared/version.js';
 import type { CertificateEntry } from '../shared/protocol/common.js';
 import { HOST_BIN, HostClient } from './host-client.js';
 import { batchCalls, sendBatchCalls } from './batch-calls.js';
-import { childrenOf, cpuMs, rssKiB } from './proc.js';
+import { childrenOf, rssKiB, threadTimes } from './proc.js';
 import { measureTokenRate, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
 import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
@@ -125,6 +125,8 @@ async function signBatch(host: HostClient, certificateId: string, origin: string
   const calls = batchCalls(size);
   const hostPid = host.child.pid;
   const workers = childrenOf(hostPid);
+  // schedstat's nanoseconds: /proc/PID/stat's 10 ms ticks are too coarse for ~50 ms of a process's work
+  const cpuMs = (pid: number | undefined) => threadTimes(pid).cpuMs;
   const workersCpu = () => workers.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const cpuBefore = { host: cpuMs(hostPid), worker: workersCpu(), client: process.cpuUsage() };
   const start = performance.now();
