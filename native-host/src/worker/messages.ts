@@ -24,7 +24,7 @@ const ModuleErrors = z.array(z.strictObject({ module: z.string(), error: z.strin
 export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);
 export type TokenDigestAlgorithm = z.infer<typeof TokenDigestAlgorithmSchema>;
 
-/** One item of a single signature (a batch's travel packed in groups: SignGroupSchema). */
+/** One item of a single signature (a batch's items travel packed in groups: SignGroupSchema). */
 export const DigestToSignSchema = z.strictObject({
   digest: Bytes.refine((d) => d.length >= 20 && d.length <= 64, 'digest length'),
   digestAlgorithm: TokenDigestAlgorithmSchema,
@@ -56,7 +56,7 @@ const endsWithin = (ends: Uint32Array, length: number, maxEach: number): boolean
   return previous <= length;
 };
 
-/** How many items a group holds (a fraction: not a whole group). */
+/** How many items a group holds (not a whole number: a malformed group). */
 export const groupSize = (group: { digestAlgorithm: TokenDigestAlgorithm; digests: Uint8Array }): number =>
   group.digests.length / TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
 
