@@ -10,10 +10,12 @@ import sea from 'node:sea';
 import { FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { KYSO_VERSION } from '../../shared/version.js';
 
+/** The part of HOST_NODE_FLAGS that V8 still takes once running (see below). */
+export const HOST_RUNTIME_V8_FLAGS = ['--max-opt=2'] as const;
+
 /**
  * V8 flags for the host process and its PKCS#11 worker:
- * - a 1 MiB young generation keeps an idle host under 60 MiB RSS (63 → 59 MiB measured; bench/)
- *   without turning off the optimising compiler;
+ * - a 1 MiB young generation keeps an idle host under 60 MiB RSS (63 → 59 MiB measured; bench/);
  * - the garbage collector on the main thread only: with a heap this small its helper threads save
  *   nothing, and on a busy machine the main thread waited for them to be scheduled (a P-256 batch of
  *   10,000 items: 417 → 173 ms in scavenges, on the shared 2-core bench machine);
@@ -22,15 +24,14 @@ import { KYSO_VERSION } from '../../shared/version.js';
  *   more CPU compiling on the machine's other core than its code saved over the next thousands of
  *   items — the token's core waited for it (bench/README.md, eighth session).
  * The packaged binary cannot take them (a single executable passes every argument to the program):
- * it sets HOST_RUNTIME_V8_FLAGS itself.
+ * it sets HOST_RUNTIME_V8_FLAGS itself, the part V8 still takes once running (the heap's sizes and
+ * its GC threads are fixed when the heap is made; packaged-main.ts).
  */
-export const HOST_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc', '--max-opt=2'] as const;
-
-/**
- * The part of HOST_NODE_FLAGS that V8 still takes once running (the heap's sizes and its GC threads
- * are fixed when the heap is made): the packaged binary sets it at start (packaged-main.ts).
- */
-export const HOST_RUNTIME_V8_FLAGS = ['--max-opt=2'] as const;
+export const HOST_NODE_FLAGS = [
+  '--max-semi-space-size=1',
+  '--single-threaded-gc',
+  ...HOST_RUNTIME_V8_FLAGS,
+] as const;
 
 /** Chrome passes the caller's origin (chrome-extension://…/); Firefox the manifest path and add-on id. */
 export function isBrowserInvocation(args: readonly string[]): boolean {
