@@ -18,10 +18,10 @@ export interface MechanismAttempt {
 }
 
 /**
- * A way to sign, chosen once for many items of one kind (a batch's group): what C_Sign gets is
- * made per item from `input` — the bare digest, `prefix` ‖ digest (a DigestInfo), or the signed bytes.
+ * A way to sign, chosen once for many items of one kind (a group): what C_Sign gets is made per
+ * item from `input` — the bare digest, `prefix` ‖ digest (a DigestInfo), or the signed bytes.
  */
-export interface PlannedMechanism {
+interface PlannedMechanism {
   name: string;
   mechanism: pkcs11js.Mechanism;
   input: 'digest' | 'digest-info' | 'data';
@@ -31,6 +31,7 @@ export interface PlannedMechanism {
 /** What the choice depends on: everything but the bytes of one item. */
 export interface MechanismPlanRequest {
   keyKind: KeyKind;
+  /** CKM_* the slot lists; undefined when the driver cannot list them (then every way is tried). */
   listed: readonly number[] | undefined;
   digestAlgorithm: TokenDigestAlgorithm;
   digestLength: number;
@@ -89,7 +90,7 @@ function pss(mechanism: number, algorithm: DigestAlgorithm): pkcs11js.Mechanism 
  * hashed on the token (CKM_SHAxxx_RSA_PKCS) when the caller has them. EC uses CKM_ECDSA (raw r‖s).
  * Mechanisms the token does not list are skipped; one it lists but then rejects falls through.
  */
-export function planMechanisms(request: MechanismPlanRequest): PlannedMechanism[] {
+function planMechanisms(request: MechanismPlanRequest): PlannedMechanism[] {
   const { keyKind, digestAlgorithm: algorithm, hasData } = request;
   const rsaScheme = request.rsaScheme ?? 'PKCS1-v1_5';
   const listed = (m: number) => request.listed === undefined || request.listed.includes(m);

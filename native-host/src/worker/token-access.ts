@@ -15,6 +15,7 @@ import { groupAttempts, keyKindOf, setItemInput, type GroupAttempt, type KeyKind
 import {
   MAX_SIGNATURE_BYTES,
   TOKEN_DIGEST_LENGTH,
+  groupSize,
   type DigestToSign,
   type ItemSignature,
   type SignGroup,
@@ -443,7 +444,7 @@ export class TokenAccess {
    */
   signGroup(handle: number, group: SignGroup): SignedGroup {
     const digestLength = TOKEN_DIGEST_LENGTH[group.digestAlgorithm];
-    const count = group.digests.length / digestLength;
+    const count = groupSize(group);
     const ends = new Uint32Array(count);
     const errors: SignedGroup['errors'] = [];
     const failAll = (error: unknown) => {
@@ -452,9 +453,13 @@ export class TokenAccess {
       return { signatures: new Uint8Array(0), ends, errors };
     };
     let signing: OpenSigning;
-    let attempts: GroupAttempt[];
     try {
       signing = this.signingOf(handle);
+    } catch (error) {
+      return failAll(error);
+    }
+    let attempts: GroupAttempt[];
+    try {
       attempts = groupAttempts({
         keyKind: signing.keyKind,
         listed: signing.mechanisms,
@@ -464,8 +469,7 @@ export class TokenAccess {
         rsaScheme: group.rsaScheme,
       });
     } catch (error) {
-      if (this.open.has(handle)) return failAll(this.signingError(error, this.open.get(handle)!));
-      return failAll(error);
+      return failAll(this.signingError(error, signing));
     }
     const digests = asBuffer(group.digests);
     const data = group.data && { bytes: asBuffer(group.data.bytes), ends: group.data.ends };
