@@ -10,13 +10,13 @@ packages=(
   openssl faketime              # test CA; faketime issues the deliberately expired test certificate
   poppler-utils xmlsec1         # independent verifiers: pdfsig, xmlsec1
   libnss3-tools                 # certutil: the NSS trust store pdfsig reads
-  qpdf                          # reads the PAdES DSS (B-LT/B-LTA tests)
+  qpdf                          # reads the PAdES DSS (B-LT/B-LTA); --check judges the signed PDF corpus; builds object-stream PDFs
   libp11-kit-dev gcc make g++ python3  # pkcs11.h for the fault-injecting module; node-gyp for pkcs11js
   xvfb xauth                    # a display for headed browser runs
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots
-  qpdf                          # qpdf --check judges the signed PDF corpus; builds object-stream test PDFs
   zip unzip binutils            # npm run package: extension zips, strip; the package tests unpack them
   openjdk-17-jdk-headless php-cli php-curl  # run docs/clients' Java and PHP verifier clients (verifier-clients test)
+  mono-mcs mono-runtime libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil  # … and the C# one
 )
 missing=()
 for p in "${packages[@]}"; do

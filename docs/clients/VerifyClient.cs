@@ -1,38 +1,109 @@
-// Verify a kyso signature from a .NET backend (.NET 6+, System.Net.Http and System.Text.Json only).
-// Run: dotnet run -- http://127.0.0.1:8089 to-khai.pdf [detached-data]
+// Verify a kyso signature from a .NET backend. Only System.Net.Http and DataContractJsonSerializer, both in the box of
+// .NET Framework 4.5+, .NET 6+ and Mono, so it needs no NuGet package on any of them (many portals still run on
+// .NET Framework, where System.Text.Json is a package).
+// Run: mcs -r:System.Net.Http -r:System.Runtime.Serialization VerifyClient.cs   (csc on .NET Framework: the same)
+//      mono VerifyClient.exe http://127.0.0.1:8089 to-khai.pdf
+//      mono VerifyClient.exe http://127.0.0.1:8089 signature.p7s document.docx   (detached CMS)
+//      (.NET 6+: add it to a console project and `dotnet run -- http://127.0.0.1:8089 to-khai.pdf`)
 using System;
 using System.IO;
 using System.Net.Http;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Threading.Tasks;
+using System.Runtime.Serialization;
+using System.Runtime.Serialization.Json;
+using System.Text;
+
+[DataContract]
+public class VerifyRequest
+{
+    [DataMember(Name = "document")] public string Document;
+    [DataMember(Name = "detached", EmitDefaultValue = false)] public string Detached;
+}
+
+// The parts of the report this backend reads; the serializer skips the others.
+// 200: { "format", "indication": "TOTAL-PASSED" | …, "signatures": [{ "indication", "subIndication"?, "signer"? }] }
+// 400/413/503: { "error": "NOT_DER" | "UNKNOWN_FORMAT" | "TOO_LARGE" | …, "message": "…" }
+[DataContract]
+public class VerifyReport
+{
+    [DataMember(Name = "indication")] public string Indication;
+    [DataMember(Name = "signatures")] public SignatureReport[] Signatures;
+    [DataMember(Name = "error")] public string Error;
+    [DataMember(Name = "message")] public string Message;
+}
+
+[DataContract]
+public class SignatureReport
+{
+    [DataMember(Name = "indication")] public string Indication;
+    [DataMember(Name = "subIndication")] public string SubIndication;
+    [DataMember(Name = "signer")] public Signer Signer;
+}
+
+[DataContract]
+public class Signer
+{
+    [DataMember(Name = "name")] public string Name;
+    [DataMember(Name = "mst")] public string[] Mst;   // tax codes
+    [DataMember(Name = "cccd")] public string[] Cccd; // citizen identity numbers
+}
 
 public static class VerifyClient
 {
-    public static async Task<int> Main(string[] args)
+    public static int Main(string[] args)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-        var request = new
+        Console.OutputEncoding = new UTF8Encoding(false); // signers' names are Vietnamese
+        var request = new VerifyRequest
         {
-            document = Convert.ToBase64String(await File.ReadAllBytesAsync(args[1])),
-            detached = args.Length > 2 ? Convert.ToBase64String(await File.ReadAllBytesAsync(args[2])) : null,
+            Document = Convert.ToBase64String(File.ReadAllBytes(args[1])),
+            Detached = args.Length > 2 ? Convert.ToBase64String(File.ReadAllBytes(args[2])) : null,
         };
-        var options = new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
-        using var response = await http.PostAsJsonAsync($"{args[0]}/verify?revocation=require", request, options);
-        using var report = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        if (!response.IsSuccessStatusCode)
+        using (var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) })
+        using (var body = new StringContent(ToJson(request), Encoding.UTF8, "application/json"))
+        using (var response = http.PostAsync(args[0] + "/verify?revocation=require", body).GetAwaiter().GetResult())
         {
-            // 400/413/503: { "error": "NOT_DER" | "UNKNOWN_FORMAT" | "TOO_LARGE" | …, "message": "…" }
-            Console.Error.WriteLine($"{(int)response.StatusCode} {report.RootElement.GetProperty("error")}: {report.RootElement.GetProperty("message")}");
-            return 2;
+            var report = FromJson<VerifyReport>(response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult());
+            if (!response.IsSuccessStatusCode)
+            {
+                Console.Error.WriteLine((int)response.StatusCode + " " + report.Error + ": " + report.Message);
+                return 2;
+            }
+            foreach (var signature in report.Signatures)
+            {
+                var sub = signature.SubIndication != null ? " / " + signature.SubIndication : "";
+                var who = signature.Signer != null ? signature.Signer.Name : "?";
+                var ids = signature.Signer != null
+                    ? string.Join(", ", Concat(signature.Signer.Mst, signature.Signer.Cccd))
+                    : "";
+                Console.WriteLine(signature.Indication + sub + ": " + who + " (" + ids + ")");
+            }
+            return report.Indication == "TOTAL-PASSED" ? 0 : 1;
         }
-        var indication = report.RootElement.GetProperty("indication").GetString();
-        foreach (var signature in report.RootElement.GetProperty("signatures").EnumerateArray())
+    }
+
+    static string ToJson<T>(T value)
+    {
+        using (var stream = new MemoryStream())
         {
-            var signer = signature.TryGetProperty("signer", out var s) ? s.GetProperty("name").GetString() : "?";
-            var sub = signature.TryGetProperty("subIndication", out var si) ? $" / {si.GetString()}" : "";
-            Console.WriteLine($"{signature.GetProperty("indication").GetString()}{sub}: {signer}");
+            new DataContractJsonSerializer(typeof(T)).WriteObject(stream, value);
+            return Encoding.UTF8.GetString(stream.ToArray());
         }
-        return indication == "TOTAL-PASSED" ? 0 : 1;
+    }
+
+    static T FromJson<T>(byte[] json)
+    {
+        using (var stream = new MemoryStream(json))
+        {
+            return (T)new DataContractJsonSerializer(typeof(T)).ReadObject(stream);
+        }
+    }
+
+    static string[] Concat(string[] first, string[] second)
+    {
+        first = first ?? new string[0];
+        second = second ?? new string[0];
+        var all = new string[first.Length + second.Length];
+        first.CopyTo(all, 0);
+        second.CopyTo(all, first.Length);
+        return all;
     }
 }

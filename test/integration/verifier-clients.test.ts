@@ -1,9 +1,11 @@
 /**
  * The example backends of docs/clients/, unmodified, against `kyso verify --serve`: the Java
- * (java.net.http, run from source by the JDK) and PHP (curl) clients verify a kyso signature with
- * one HTTP call. A document whose first signature passes but whose whole is TOTAL-FAILED (bytes
- * added after the second signature) must not be accepted; a file that is no signature gets the
- * service's JSON 400. (The C# client needs the .NET SDK, which Debian does not package: not run.)
+ * (java.net.http, run from source by the JDK), C# (HttpClient + DataContractJsonSerializer, built
+ * by Mono's mcs and run by mono: the .NET SDK is not in Debian, and the client keeps to what
+ * .NET Framework, .NET 6+ and Mono share) and PHP (curl) clients verify a kyso signature with one
+ * HTTP call. A document whose first signature passes but whose whole is TOTAL-FAILED (bytes added
+ * after the second signature) must not be accepted; a file that is no signature gets the service's
+ * JSON 400.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,7 +31,7 @@ const run = (command: string, args: string[]) =>
     );
   });
 
-describe('docs/clients: Java and PHP backends verify through the HTTP service', () => {
+describe('docs/clients: Java, C# and PHP backends verify through the HTTP service', () => {
   let ca: RevocationCa;
   let signer: IssuedCertificate;
   let service: VerifierService;
@@ -79,6 +81,29 @@ describe('docs/clients: Java and PHP backends verify through the HTTP service', 
     const notSigned = await java(file('not-signed.txt'));
     expect(notSigned.stdout).toMatch(/^400 \{"error":"NOT_DER"/);
     expect(notSigned.code).toBe(1);
+  }, 120_000);
+
+  it('C# (mcs + mono, HttpClient): a good detached CMS is accepted with the signer; a changed PDF is not; not a signature: 400', async () => {
+    const exe = file('VerifyClient.exe');
+    const built = await run('mcs', [
+      '-r:System.Net.Http',
+      '-r:System.Runtime.Serialization',
+      `-out:${exe}`,
+      path.join(CLIENTS, 'VerifyClient.cs'),
+    ]);
+    expect(built.code, built.stdout + built.stderr).toBe(0);
+    const csharp = (...args: string[]) => run('mono', [exe, service.base, ...args]);
+    const good = await csharp(file('chu-ky.p7s'), file('ho-so.txt'));
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+    expect(good.stdout).toBe('TOTAL-PASSED: Đỗ Thị Cổng (0101234567)\n');
+    const changed = await csharp(file('changed.pdf'));
+    expect(changed.stdout).toBe(
+      'TOTAL-PASSED: Đỗ Thị Cổng (0101234567)\nTOTAL-FAILED / SIG_CONSTRAINTS_FAILURE: Đỗ Thị Cổng (0101234567)\n',
+    );
+    expect(changed.code).toBe(1);
+    const notSigned = await csharp(file('not-signed.txt'));
+    expect(notSigned.stderr).toMatch(/^400 NOT_DER: /);
+    expect(notSigned.code).toBe(2);
   }, 120_000);
 
   it('PHP (php verify.php, curl): a good detached CMS is accepted with the signer; a changed PDF is not; not a signature: 400', async () => {
