@@ -16,7 +16,7 @@ import { HostClient } from './host-client.js';
 import { batchCalls, sendBatchCalls } from './batch-calls.js';
 import { ROOT, SOFTHSM_MODULE } from './paths.js';
 import { childrenOf, threadTimes } from './proc.js';
-import { measureTokenRate } from './token-rate.js';
+import { measureTokenRateAsWorker } from './token-rate.js';
 
 const PIN = '123456';
 const SIZE = 1000;
@@ -78,8 +78,11 @@ async function main() {
   };
   process.env.SOFTHSM2_CONF = env.SOFTHSM2_CONF;
   for (let round = 1; round <= rounds; round++) {
-    const token = measureTokenRate(SOFTHSM_MODULE, PIN, keyId, keyId === '02' ? 5000 : 500).perSecond;
-    console.log(`round ${round}: SoftHSM alone ${token.toFixed(0)}/s`);
+    const alone = measureTokenRateAsWorker(SOFTHSM_MODULE, PIN, keyId, keyId === '02' ? 5000 : 500);
+    const token = alone.perSecond;
+    console.log(
+      `round ${round}: SoftHSM alone ${token.toFixed(0)}/s (${alone.plainPerSecond.toFixed(0)}/s with glibc's default malloc)`,
+    );
     for (const build of builds) {
       const [dir, flags = ''] = build.split('::');
       const host = new HostClient(env, [

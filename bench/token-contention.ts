@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { measureTokenRate } from './token-rate.js';
+import { measureTokenRateAsWorker } from './token-rate.js';
 import { ROOT, SOFTHSM_MODULE } from './paths.js';
 
 const PIN = '123456';
@@ -36,7 +36,7 @@ async function withBusyCore<T>(kind: keyof typeof BUSY, measure: () => T): Promi
 const dir = path.join(ROOT, '.kyso/bench-token');
 execFileSync('bash', [path.join(ROOT, 'test/token/make-token.sh'), dir], { stdio: 'inherit' });
 process.env.SOFTHSM2_CONF = path.join(dir, 'softhsm2.conf');
-const rate = () => measureTokenRate(SOFTHSM_MODULE, PIN, '02', SIGNATURES).perSecond;
+const rate = () => measureTokenRateAsWorker(SOFTHSM_MODULE, PIN, '02', SIGNATURES).perSecond;
 
 const result = {
   date: new Date().toISOString(),

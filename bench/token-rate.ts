@@ -1,6 +1,14 @@
-/** (1) The limit: C_Sign per second straight through pkcs11js, no kyso code in between. */
+/**
+ * (1) The limit: C_Sign per second straight through pkcs11js, no kyso code in between, in a process
+ * of its own started as kyso's worker is (glibc's malloc set as runtime.ts sets it: SoftHSM signs
+ * faster with it, so the token's rate is measured with it too, or a batch would look closer to the
+ * token than it is). `node dist/node/bench/token-rate.js MODULE PIN KEY-ID SIGNATURES` prints one.
+ */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import pkcs11js from 'pkcs11js';
+import { workerGlibcTunables } from '../native-host/src/runtime.js';
 import { DIGEST_INFO_PREFIX } from '../shared/cms/algorithms.js';
 
 export interface TokenRate {
@@ -11,6 +19,7 @@ export interface TokenRate {
   meanMs: number;
 }
 
+/** The loop, in this process (whatever its malloc settings). */
 export function measureTokenRate(
   module: string,
   pin: string,
@@ -54,4 +63,30 @@ export function measureTokenRate(
   } finally {
     p11.C_Finalize();
   }
+}
+
+/**
+ * The token's rate in a process started with the worker's malloc settings, and (`plainPerSecond`)
+ * in one with glibc's defaults, as any other program loading the module would have it.
+ */
+export function measureTokenRateAsWorker(
+  module: string,
+  pin: string,
+  keyId: '01' | '02',
+  signatures: number,
+): TokenRate & { plainPerSecond: number } {
+  const inProcess = (glibcTunables: string | undefined) => {
+    const env = { ...process.env, GLIBC_TUNABLES: glibcTunables };
+    if (glibcTunables === undefined) delete env.GLIBC_TUNABLES;
+    const args = [fileURLToPath(import.meta.url), module, pin, keyId, String(signatures)];
+    return JSON.parse(execFileSync(process.execPath, args, { env, encoding: 'utf8' })) as TokenRate;
+  };
+  const plain = inProcess(process.env.GLIBC_TUNABLES);
+  const asWorker = inProcess(workerGlibcTunables(process.env.GLIBC_TUNABLES));
+  return { ...asWorker, plainPerSecond: plain.perSecond };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [module, pin, keyId, signatures] = process.argv.slice(2);
+  console.log(JSON.stringify(measureTokenRate(module!, pin!, keyId as '01' | '02', Number(signatures))));
 }

@@ -2,6 +2,7 @@
  * How the PKCS#11 worker ends (issue 19): idle stop, host exit and a signal to the worker itself all
  * let the call in flight finish, log out and call C_Finalize — seen from inside the driver, through
  * the fault module's call trace. A file-backed token is never killed in the middle of a write.
+ * And how it starts: with glibc's malloc set for the module it runs (runtime.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,6 +15,7 @@ import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { WORKER_MALLOC_TUNABLES } from '../../native-host/src/runtime.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
 const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
@@ -21,7 +23,7 @@ const document = Buffer.from('Biên bản nghiệm thu số 7\n');
 const digest = createHash('sha256').update(document).digest('base64');
 const origin = 'https://dichvucong.gov.vn';
 
-describe('the PKCS#11 worker ends gently', () => {
+describe('the PKCS#11 worker process starts set for its module and ends gently', () => {
   let token: TestToken;
   let dir: string;
   let traceFile: string;
@@ -99,6 +101,23 @@ describe('the PKCS#11 worker ends gently', () => {
     digest,
     digestAlgorithm: 'SHA-256' as const,
     origin,
+  });
+
+  it("the worker runs with kyso's malloc setting; the host's own environment is untouched", async () => {
+    /** GLIBC_TUNABLES as the process was started with it (glibc cuts the copy in /proc at its first ':'). */
+    const tunablesOf = (pid: number) =>
+      readFileSync(`/proc/${pid}/environ`, 'latin1')
+        .split('\0')
+        .find((entry) => entry.startsWith('GLIBC_TUNABLES='))
+        ?.slice('GLIBC_TUNABLES='.length);
+    const host = startHost('malloc');
+    try {
+      expectSigned(await host.request('sign-cms', signCmsParams(await certificateId(host))));
+      expect(tunablesOf(workerOf(host))).toBe(WORKER_MALLOC_TUNABLES);
+      expect(tunablesOf(host.child.pid!)).toBeUndefined();
+    } finally {
+      await host.close();
+    }
   });
 
   it('an idle stop logs out and calls C_Finalize; the next request starts a new worker', async () => {

@@ -101,6 +101,14 @@ describe('packaged runtime', () => {
     });
   });
 
+  it("the worker's GLIBC_TUNABLES: kyso's malloc setting, then the user's own, which glibc lets win", () => {
+    expect(runtime.workerGlibcTunables(undefined)).toBe('glibc.malloc.tcache_count=64');
+    expect(runtime.workerGlibcTunables('')).toBe('glibc.malloc.tcache_count=64');
+    expect(runtime.workerGlibcTunables('glibc.malloc.tcache_count=0')).toBe(
+      'glibc.malloc.tcache_count=64:glibc.malloc.tcache_count=0',
+    );
+  });
+
   it('a packaged binary without its addon says so; a development build is not checked', () => {
     expect(runtime.packagedAddonProblem(true, '/opt/kyso', () => false)).toBe(
       "kyso's PKCS#11 component is missing (/opt/kyso/lib/pkcs11js/build/Release/pkcs11.node): reinstall kyso",

@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { workerLaunch } from '../runtime.js';
+import { workerGlibcTunables, workerLaunch } from '../runtime.js';
 
 /**
  * The worker's entry beside this module: in the host's bundle (dist/host) it is CommonJS, which
@@ -31,7 +31,12 @@ export function forkWorker(modulePaths: readonly string[], env?: NodeJS.ProcessE
     execArgv: launch.execArgv,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'advanced',
-    env: { ...process.env, ...env, KYSO_WORKER_MODULES: JSON.stringify(modulePaths) },
+    env: {
+      ...process.env,
+      ...env,
+      GLIBC_TUNABLES: workerGlibcTunables(env?.GLIBC_TUNABLES ?? process.env.GLIBC_TUNABLES),
+      KYSO_WORKER_MODULES: JSON.stringify(modulePaths),
+    },
   });
   const ready = new Promise<void>((resolve) => {
     // Its first message (worker-main.ts): `{ ready: true }`; the schemas check every later one.
