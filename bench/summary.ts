@@ -155,11 +155,13 @@ export function readmeTable(r: BenchResult): string {
     `≤ 1 ms beyond login ${mark(beyondOk)}`,
   ]);
   if (hasBrowser(r)) {
+    // the issue's target: over the token's own C_Sign, ≤ 5 ms median and ≤ 8 ms at the 90th percentile
     const overhead = r.browser.warmMedianMs - r.raw.ec.meanMs;
+    const overheadP90 = r.browser.warmP90Ms - r.raw.ec.meanMs;
     rows.push([
       '(3) page → extension → host → CMS → page, warm',
       `median ${r.browser.warmMedianMs.toFixed(1)} ms, p90 ${r.browser.warmP90Ms.toFixed(1)} ms`,
-      `overhead ≤ 5 ms ${mark(overhead <= 5)}`,
+      `overhead ≤ 5 ms, p90 ≤ 8 ms ${mark(overhead <= 5 && overheadP90 <= 8)}`,
     ]);
     rows.push([
       '(3) the same, cold (host not running)',
