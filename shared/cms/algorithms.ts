@@ -47,14 +47,4 @@ export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined
   return (Object.keys(DIGEST_OIDS) as DigestAlgorithm[]).find((name) => DIGEST_OIDS[name] === oid);
 }
 
-export function signatureAlgorithmFromOid(
-  oid: string,
-): { keyType: KeyType; digest: DigestAlgorithm } | undefined {
-  for (const digest of Object.keys(DIGEST_OIDS) as DigestAlgorithm[]) {
-    if (RSA_SIGNATURE_OIDS[digest] === oid) return { keyType: 'RSA', digest };
-    if (ECDSA_SIGNATURE_OIDS[digest] === oid) return { keyType: 'EC', digest };
-  }
-  return undefined;
-}
-
 export { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from './digest-info.js';

@@ -5,7 +5,7 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { bytesEqual, bytesToHex, toArrayBuffer } from '../encoding.js';
+import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
@@ -211,9 +211,4 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
 
   result.valid = problems.length === 0;
   return result;
-}
-
-/** Hex of the SHA-256 of a certificate: a stable way to name it in logs and UIs. */
-export async function certificateFingerprint(der: Uint8Array): Promise<string> {
-  return bytesToHex(await digest('SHA-256', der));
 }

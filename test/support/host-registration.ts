@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { HOST_LAUNCHER } from './paths.js';
 
 /**
@@ -29,5 +28,3 @@ export function registerHostInProfile(profileDir: string, env: Record<string, st
 export function registerHostForFirefox(home: string, env: Record<string, string>): string {
   return kysoHostInstall(['--browser', 'firefox'], { ...env, HOME: home });
 }
-
-export const hostLauncherDir = (home: string) => path.join(home, '.local/share/kyso');
