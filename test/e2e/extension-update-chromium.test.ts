@@ -105,6 +105,51 @@ describe('open portal tabs across an extension reload (an update) in Chromium', 
     await expectOneBridgeAnswering(page, heard);
   });
 
+  it('a matching tab that cannot take the script (an error page) does not keep it from the others', async () => {
+    // https://127.0.0.1:9/ refuses the connection: the tab shows Chromium's error page under a URL the
+    // manifest's patterns match, so the new instance's injection into it fails.
+    const errorTab = await session.browser.newPage();
+    await errorTab.goto('https://127.0.0.1:9/').catch(() => undefined);
+    // First among the tabs, so the injection meets it before the portal's tab.
+    const tabsInOrder = async () =>
+      (await extensionServiceWorker(session.browser)).evaluate(async () => {
+        const tabs = await (globalThis as any).chrome.tabs.query({});
+        return tabs.map((t: { id: number; url?: string; pendingUrl?: string }) => ({
+          id: t.id,
+          url: t.url || t.pendingUrl,
+        }));
+      }) as Promise<Array<{ id: number; url?: string }>>;
+    await expect.poll(async () => (await tabsInOrder()).map((t) => t.url)).toContain('https://127.0.0.1:9/');
+    const errorTabId = (await tabsInOrder()).find((t) => t.url === 'https://127.0.0.1:9/')!.id;
+    await (
+      await extensionServiceWorker(session.browser)
+    ).evaluate((id) => (globalThis as any).chrome.tabs.move(id, { index: 0 }), errorTabId);
+    expect((await tabsInOrder())[0]?.id).toBe(errorTabId);
+    const readyBefore = await readyCount(page);
+    await reloadExtension(session.browser);
+    await newBridgeIn(page, readyBefore);
+    const heard = (await bridgeMessages(page)).length;
+    await signFromPage('Tờ khai bên cạnh một thẻ báo lỗi\n');
+    await expectOneBridgeAnswering(page, heard);
+
+    // The error tab was one the injection tried, and one that refuses a script.
+    const worker = await extensionServiceWorker(session.browser);
+    const refused = await worker.evaluate(async () => {
+      const chrome = (globalThis as any).chrome;
+      const { matches, js } = chrome.runtime.getManifest().content_scripts[0];
+      const [tab] = (await chrome.tabs.query({ url: matches })).filter(
+        (t: { url?: string }) => t.url === 'https://127.0.0.1:9/',
+      );
+      if (!tab) return 'no matching tab';
+      return chrome.scripting.executeScript({ target: { tabId: tab.id }, files: js }).then(
+        () => 'injected',
+        (error: Error) => `refused: ${error.message}`,
+      );
+    });
+    expect(refused).toMatch(/^refused: /);
+    await errorTab.close();
+  });
+
   it('the content script run again in a page whose bridge runs starts no second bridge', async () => {
     const readyBefore = await readyCount(page);
     const worker = await extensionServiceWorker(session.browser);
