@@ -7,6 +7,7 @@
 //      (.NET 6+: add it to a console project and `dotnet run -- http://127.0.0.1:8089 to-khai.pdf`)
 using System;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Runtime.Serialization;
 using System.Runtime.Serialization.Json;
@@ -72,7 +73,7 @@ public static class VerifyClient
                 var sub = signature.SubIndication != null ? " / " + signature.SubIndication : "";
                 var who = signature.Signer != null ? signature.Signer.Name : "?";
                 var ids = signature.Signer != null
-                    ? string.Join(", ", Concat(signature.Signer.Mst, signature.Signer.Cccd))
+                    ? string.Join(", ", (signature.Signer.Mst ?? new string[0]).Concat(signature.Signer.Cccd ?? new string[0]))
                     : "";
                 Console.WriteLine(signature.Indication + sub + ": " + who + " (" + ids + ")");
             }
@@ -95,15 +96,5 @@ public static class VerifyClient
         {
             return (T)new DataContractJsonSerializer(typeof(T)).ReadObject(stream);
         }
-    }
-
-    static string[] Concat(string[] first, string[] second)
-    {
-        first = first ?? new string[0];
-        second = second ?? new string[0];
-        var all = new string[first.Length + second.Length];
-        first.CopyTo(all, 0);
-        second.CopyTo(all, first.Length);
-        return all;
     }
 }
