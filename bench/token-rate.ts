@@ -76,8 +76,7 @@ export function measureTokenRateAsWorker(
   signatures: number,
 ): TokenRate & { plainPerSecond: number } {
   const inProcess = (glibcTunables: string | undefined) => {
-    const env = { ...process.env, GLIBC_TUNABLES: glibcTunables };
-    if (glibcTunables === undefined) delete env.GLIBC_TUNABLES;
+    const env = { ...process.env, GLIBC_TUNABLES: glibcTunables }; // undefined: not passed at all
     const args = [fileURLToPath(import.meta.url), module, pin, keyId, String(signatures)];
     return JSON.parse(execFileSync(process.execPath, args, { env, encoding: 'utf8' })) as TokenRate;
   };
