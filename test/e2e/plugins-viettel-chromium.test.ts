@@ -23,7 +23,7 @@ import { startPortalSession, type PortalSession } from '../support/portal-sessio
 import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
-import { CHROMIUM_OPTIONS_URL, chooseUseKyso } from '../support/plugin-choice.js';
+import { CHROMIUM_OPTIONS_URL, chooseUseKyso, clickPluginChoice } from '../support/plugin-choice.js';
 
 const PROMPT = 'src/plugins/prompt.html';
 const WINDOWS_UA =
@@ -335,7 +335,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     const kysoOrigin = new URL(session.demo.url).origin;
     const settings = await session.browser.newPage();
     await settings.goto(CHROMIUM_OPTIONS_URL);
-    await settings.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-installed`);
+    await clickPluginChoice(settings, kysoOrigin, 'use-installed', 'site');
     await settings.waitForSelector(`li.plugin-site[data-origin="${kysoOrigin}"][data-mode="installed"]`, {
       timeout: 20_000,
     });
@@ -353,7 +353,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       // Offered only after the page tried the plugin (a click in this background tab would wait for it to be shown).
       await otherPage.evaluate(() => (window as any).initPluginDigitalSignatureViettel());
       await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-      await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
+      await clickPluginChoice(options, origin, 'use-installed');
       await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
       await options.close();
       tool.calls.length = 0;
@@ -375,7 +375,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       const again = await session.browser.newPage();
       await again.goto(CHROMIUM_OPTIONS_URL);
       const reloaded = page.waitForNavigation({ timeout: 20_000 });
-      await again.click(`li.plugin-site[data-origin="${kysoOrigin}"] .use-kyso`);
+      await clickPluginChoice(again, kysoOrigin, 'use-kyso', 'site');
       await reloaded;
       await again.waitForSelector('#plugin-viettel-port:not([hidden])', { timeout: 20_000 });
       expect(await again.$eval('#plugin-viettel-port', (el) => (el as HTMLElement).innerText)).toMatch(

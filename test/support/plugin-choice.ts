@@ -13,6 +13,21 @@ import type { PortalSession } from './portal-session.js';
 export const CHROMIUM_OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 
 /**
+ * Clicks "use kyso" or "use the installed plugin" in the options page's row for `origin`: its offer
+ * (a site that tried a plugin) or, with `row: 'site'`, its stored choice. The section draws itself
+ * again whenever the stored offers or choices change, so a button found a moment before may be
+ * replaced when the click lands: the locator finds it again.
+ */
+export async function clickPluginChoice(
+  options: Page,
+  origin: string,
+  choice: 'use-kyso' | 'use-installed',
+  row: 'offer' | 'site' = 'offer',
+): Promise<void> {
+  await options.locator(`li.plugin-${row}[data-origin="${origin}"] .${choice}`).setTimeout(20_000).click();
+}
+
+/**
  * The options page offers to handle `page`'s site (`origin`), naming `pluginName`; "use kyso" is
  * chosen there, and `page` reloads with kyso's emulation in place.
  */
@@ -28,7 +43,7 @@ export async function chooseUseKyso(
   });
   expect(await offer!.evaluate((el) => el.textContent)).toContain(pluginName);
   const reloaded = page.waitForNavigation({ timeout: 20_000 });
-  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+  await clickPluginChoice(options, origin, 'use-kyso');
   await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="kyso"]`, {
     timeout: 20_000,
   });
@@ -54,7 +69,7 @@ export async function openKeptOnInstalledPlugin(
   await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
   // kyso reloads the site's tabs on a choice: wait for that load (a goto of our own would race it).
   const reloaded = page.waitForNavigation({ timeout: 20_000 });
-  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-installed`);
+  await clickPluginChoice(options, origin, 'use-installed');
   await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
   await reloaded;
   await options.close();
@@ -109,7 +124,7 @@ export async function chooseUseKysoInFirefox(session: FirefoxSession): Promise<v
   const options = await session.extensionPage('src/options/', before);
   await clickInside(consent, '#cancel');
   await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
-  await options.click(`li.plugin-offer[data-origin="${origin}"] .use-kyso`);
+  await clickPluginChoice(options, origin, 'use-kyso');
   await options.waitForSelector(`body[data-plugin-choice="${origin} kyso"]`, { timeout: 20_000 });
   await options.close();
   await sdkPage.close();
