@@ -1,4 +1,7 @@
 /** The BkavCA Signer Plugin emulation's pure parts: its address, the pieces of a call, the answers that need no consent. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
 import { BkavConnection, bkavFailure, certificatesXml, isBkavUrl } from '../../shared/sdk/plugins/bkav.js';
@@ -27,6 +30,27 @@ describe('BkavCA Signer Plugin', () => {
     expect(await connection.onFrame('ExtensionCallback*end')).toEqual([
       expect.stringMatching(/^kyso \S+\*BkavExtensionCallback\*end$/),
     ]);
+  });
+
+  it('a long call cut by the plugin’s own script wherever it falls, "*end" split across frames included', async () => {
+    const sent: string[] = [];
+    const processData = realProcessData((frame) => sent.push(frame));
+    const CUT = 114_271; // where the script cuts
+    const connection = new BkavConnection();
+    // GetVersion padded so that "…*end" ends 0 to 5 characters into a new frame.
+    for (let past = 0; past <= 5; past++) {
+      sent.length = 0;
+      const call = `30*${'A'.repeat(CUT + past - '30*'.length - '*BkavExtensionCallback*end'.length)}*BkavExtensionCallback`;
+      processData(call);
+      expect(sent.join(''), `${past}`).toBe(`${call}*end`);
+      const answers = [];
+      for (const frame of sent) answers.push(...(await connection.onFrame(frame)));
+      expect(answers, `${past}`).toEqual([expect.stringMatching(/^kyso \S+\*BkavExtensionCallback\*end$/)]);
+    }
+    // Nothing of those calls is left over for the next one on the socket.
+    sent.length = 0;
+    processData('7*BkavExtensionCallback');
+    expect(await connection.onFrame(sent[0])).toEqual(['1*BkavExtensionCallback*end']);
   });
 
   it('failures: the plugin’s result code, kyso’s code, a vi/en message', async () => {
@@ -71,3 +95,22 @@ describe('BkavCA Signer Plugin', () => {
     }
   });
 });
+
+/**
+ * `ProcessData` of the unmodified BkavCA plugin script (test/fixtures/third_party/plugins/bkav), run
+ * with a socket that hands each frame it sends to `send`.
+ */
+function realProcessData(send: (frame: string) => void): (call: string) => void {
+  const script = readFileSync(
+    path.join(import.meta.dirname, '../fixtures/third_party/plugins/bkav/bkavca-signer-plugin.js'),
+    'utf8',
+  );
+  const context = vm.createContext({
+    window: { location: { host: 'portal.example' }, addEventListener: () => {} },
+    sessionStorage: { getItem: () => null, setItem: () => {} },
+    console,
+  });
+  vm.runInContext(script, context);
+  context.webSocket = { send };
+  return context.ProcessData as (call: string) => void;
+}

@@ -30,6 +30,7 @@ import { signSiteDataAttached } from './attached-data.js';
 export const BKAV_PORT = 8443;
 const CALLBACK = 'BkavExtensionCallback';
 const END = 'end';
+const END_MARK = `*${END}`;
 
 /** The plugin's function ids (FUNCTION_ID in its page script) that kyso answers. */
 const FUNCTION = {
@@ -130,6 +131,8 @@ export function certificatesXml(certificateBase64: string): string {
  */
 export class BkavConnection {
   private pending = '';
+  /** The call's last characters, kept even when an oversized call is dropped: where its end is seen. */
+  private tail = '';
   private overflow = false;
 
   constructor(private readonly lang: Language = 'vi') {}
@@ -143,10 +146,14 @@ export class BkavConnection {
     } else {
       this.pending += frame;
     }
-    if (!frame.endsWith(`*${END}`)) return [];
+    // The plugin's script cuts a call every 114,271 characters wherever that falls, so "*end" can
+    // be split across frames: the end is looked for in the call so far, not in the last frame.
+    this.tail = (this.tail + frame).slice(-END_MARK.length);
+    if (this.tail !== END_MARK) return [];
     const message = this.pending;
     const overflowed = this.overflow;
     this.pending = '';
+    this.tail = '';
     this.overflow = false;
     if (overflowed)
       return [
