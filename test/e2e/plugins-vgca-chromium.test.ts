@@ -289,6 +289,38 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
+  it('vgca_sign_msg for each selected record at once (the school-records portal’s doPricipalSign): one consent lists every hash, one PIN signs them; each call’s signature verifies (openssl)', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    // Seven: more than kyso queues as separate requests (LIMITS.maxQueuedSignRequests + the one shown).
+    const records = Array.from({ length: 7 }, (_, i) =>
+      Buffer.from(`Học bạ học sinh số ${i + 1} — lớp 12A1`),
+    );
+    const hashes = records.map((r) => createHash('sha256').update(r).digest('base64'));
+    await setFieldValue(page, '#hashes', hashes.join('\n'));
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btn-sign-hashes'));
+    await consent.waitForSelector('#batch:not([hidden])');
+    expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('7');
+    expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/7 mã băm/);
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const answer = (await raw(page)) as unknown as Array<{
+      item: number;
+      signature: string;
+      certBase64: string;
+    }>;
+    expect(answer.map((a) => a.item)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    answer.forEach((a, i) =>
+      expectVgcaHashSignature(
+        { Status: 0, Signature: a.signature, CertBase64: a.certBase64 },
+        records[i]!,
+        session.token,
+      ),
+    );
+    expect(await consentWindowOpen(session.browser, 500)).toBe(false);
+    await page.close();
+  }, 120_000);
+
   it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';

@@ -13,17 +13,10 @@ import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type Language } from '../../protocol/errors.js';
 import { subjectNameRfc4514 } from '../../xml/subject-name.js';
 import { KYSO_VERSION } from '../../version.js';
-import {
-  pluginRequest,
-  signHash,
-  signMany,
-  type BatchDocumentInput,
-  type PdfAppearanceInput,
-} from '../index.js';
+import { pluginRequest, signMany, type BatchDocumentInput, type PdfAppearanceInput } from '../index.js';
 import type { SignManyItem } from '../index.js';
 import {
   assertFrameSize,
-  BLIND_DIGEST_DESCRIPTION,
   download,
   isPdf,
   parseJsonFrame,
@@ -35,6 +28,7 @@ import {
   askSharedCertificate,
 } from './common.js';
 import { signSiteDataAttached } from './attached-data.js';
+import { DigestGatherer } from './digest-gatherer.js';
 
 export const VGCA_PORT = 8987;
 export type VgcaReply = Record<string, unknown>;
@@ -369,9 +363,13 @@ const HASH_ALGORITHMS: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
   'SHA-512': 'SHA-512',
 };
 
+/** The page's hash calls: those it starts together are signed with one consent and one PIN. */
+const pageDigests = new DigestGatherer();
+
 /**
  * SignMsg: `{HashAlg, HashValue, Encode:"RSA"}` signs the digest bare (the page builds its own
- * container; kyso's window says the content cannot be shown); any other frame is the message in
+ * container; kyso's window says the content cannot be shown; calls started together are gathered
+ * into one request); any other frame is the message in
  * base64, answered with the message and its signature in one (attached) CMS.
  */
 async function signMessage(frame: string, context: VgcaContext): Promise<VgcaReply> {
@@ -382,12 +380,7 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
       typeof request.HashAlg === 'string' ? HASH_ALGORITHMS[request.HashAlg.toUpperCase()] : undefined;
     if (!algorithm) throw new KysoError('BAD_REQUEST', 'HashAlg must be SHA256, SHA384 or SHA512');
     if (typeof request.HashValue !== 'string') throw new KysoError('BAD_REQUEST', 'HashValue must be base64');
-    const { signature, certificate } = await signHash({
-      digest: request.HashValue,
-      digestAlgorithm: algorithm,
-      description: BLIND_DIGEST_DESCRIPTION,
-      lang: context.lang ?? 'vi',
-    });
+    const { signature, certificate } = await pageDigests.sign(request.HashValue, algorithm, context.lang);
     return { Status: 0, Message: '', Signature: signature, CertBase64: certificate };
   }
   let message: Uint8Array;
