@@ -124,6 +124,12 @@ describe('signing on the demo portal in Chromium', () => {
     expect(await portalOutcome()).toEqual({ state: 'error', code: 'USER_CANCELLED' });
   });
 
+  it('reloading the asking page ends its request: the consent window closes, nothing can be signed in it', async () => {
+    await startSigning();
+    await page.reload();
+    expect(await consentWindowOpen(session.browser, 10_000)).toBe(false);
+  });
+
   it('the PIN never reaches the page', async () => {
     const leaked = await page.evaluate(
       (pin) => document.documentElement.outerHTML.includes(pin),

@@ -96,6 +96,47 @@ describe('per-site permission', () => {
     expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 
+  it('a site not yet answered cannot open kyso’s plugin windows; refused in its first window, its requests already waiting end too, with no window', async () => {
+    const options = await openOptions();
+    await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
+    await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
+    await options.close();
+    // The plugins' "share my certificate" and "pick a file" windows are for sites the user chose or allowed.
+    await sdkCall(page, 'pluginRequest', { action: 'share-certificate', plugin: 'vgca' });
+    expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await consentWindowOpen(session.browser, 500)).toBe(false);
+    expect(session.browser.targets().some((t) => t.url().includes('/plugins/prompt.html'))).toBe(false);
+
+    // Two requests at once: the first window asks about the site; the second waits behind it.
+    const askTwice = () =>
+      page.evaluate(() => {
+        const w = window as any;
+        w.kysoBoth = undefined;
+        void (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
+          .then((kyso) =>
+            Promise.allSettled(
+              [1, 2].map((n) =>
+                kyso.signCms({
+                  digest: btoa(String.fromCharCode(...new Uint8Array(32).fill(n))),
+                  digestAlgorithm: 'SHA-256',
+                  description: `Thử quyền ${n}`,
+                }),
+              ),
+            ),
+          )
+          .then((all) => (w.kysoBoth = all.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason.code))));
+      });
+    const consent = await consentWindowAfter(session.browser, askTwice, { allowSite: false });
+    expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    await clickClosingWindow(consent, '#deny-site');
+    await page.waitForFunction(() => (window as any).kysoBoth !== undefined, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as any).kysoBoth)).toEqual([
+      'ORIGIN_NOT_ALLOWED',
+      'ORIGIN_NOT_ALLOWED',
+    ]);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+  });
+
   it('a refused site gets ORIGIN_NOT_ALLOWED at once, with no window, until the user revokes the refusal', async () => {
     await ask();
     expect(await outcome()).toBe('ORIGIN_NOT_ALLOWED');

@@ -5,7 +5,8 @@ import { consentState } from './consent.js';
 import { opensslCmsVerify } from './openssl.js';
 
 /** The SDK's functions a test calls in a page. */
-export type SdkMethod = 'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf' | 'signXml' | 'signMany';
+export type SdkMethod =
+  'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf' | 'signXml' | 'signMany' | 'pluginRequest';
 
 /**
  * How an SDK call ended, as the page saw it: `ok: true` with the result's fields (bytes as base64:

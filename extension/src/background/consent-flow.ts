@@ -10,7 +10,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { BENCH_BUILD, benchAutoApproval } from './bench.js';
 import type { ConsentJob } from './jobs.js';
 import { consentTimeoutMs } from './settings.js';
-import { rememberDecision } from './site-permissions.js';
+import { rememberDecision, sitePermission } from './site-permissions.js';
 import { ConsentToBackgroundSchema } from '../../../shared/protocol/consent.js';
 import type { BackgroundToConsent, ConsentDetails } from './messages.js';
 import type { NativeHostClient } from './native-host.js';
@@ -21,6 +21,8 @@ interface ConsentRequest {
   origin: string;
   /** The asking page's tab; none for a local program (WebSocket mode). */
   tabId?: number;
+  /** The asking page's connection (see Requester.page). */
+  page?: object;
   viaWebSocket: boolean;
   job: ConsentJob;
   /** Batch progress for the asking page. */
@@ -60,9 +62,14 @@ export class ConsentFlow {
     origin: string,
     tabId: number | undefined,
     job: ConsentJob,
-    options: { askSite: boolean; viaWebSocket?: boolean; onProgress?: (done: number, total: number) => void },
+    options: {
+      askSite: boolean;
+      viaWebSocket?: boolean;
+      page?: object;
+      onProgress?: (done: number, total: number) => void;
+    },
   ): Promise<unknown> {
-    const { onProgress, askSite } = options;
+    const { onProgress, askSite, page } = options;
     const viaWebSocket = options.viaWebSocket === true;
     if (BENCH_BUILD) {
       const approval = await benchAutoApproval();
@@ -77,6 +84,7 @@ export class ConsentFlow {
         id: crypto.randomUUID(),
         origin,
         tabId,
+        page,
         viaWebSocket,
         job,
         onProgress,
@@ -179,11 +187,20 @@ export class ConsentFlow {
   }
 
   tabRemoved(tabId: number): void {
-    for (const queued of this.queue.filter((r) => r.tabId === tabId)) {
+    this.cancelWhere((request) => request.tabId === tabId);
+  }
+
+  /** The asking page reloaded, left or closed (its connection ended): its requests end, its window closes. */
+  pageGone(page: object): void {
+    this.cancelWhere((request) => request.page === page);
+  }
+
+  private cancelWhere(asked: (request: ConsentRequest) => boolean): void {
+    for (const queued of this.queue.filter(asked)) {
       this.queue.splice(this.queue.indexOf(queued), 1);
       queued.reject(new KysoError('USER_CANCELLED'));
     }
-    if (this.active?.tabId === tabId && !this.active.settled)
+    if (this.active && asked(this.active) && !this.active.settled)
       this.finish(this.active, new KysoError('USER_CANCELLED'));
   }
 
@@ -212,6 +229,16 @@ export class ConsentFlow {
     if (this.active || this.queue.length === 0) return;
     const request = this.queue.shift()!;
     this.active = request;
+    // The user may have answered this site's question in an earlier window since it was queued.
+    if (request.askSite) {
+      const { permission } = await sitePermission(request.origin);
+      if (permission === 'blocked')
+        return this.finish(
+          request,
+          new KysoError('ORIGIN_NOT_ALLOWED', undefined, { reason: 'blocked by the user' }),
+        );
+      if (permission === 'allowed') request.askSite = false;
+    }
     request.timeoutMs = await consentTimeoutMs();
     this.startTimer(request);
     try {

@@ -36,6 +36,7 @@ async function handle(
   services: BackgroundServices,
   envelope: PageRequestEnvelope,
   sender: Runtime.MessageSender,
+  page: Runtime.Port,
 ): Promise<unknown> {
   const origin = senderOrigin(sender);
   const tabId = sender.tab?.id;
@@ -50,7 +51,12 @@ async function handle(
       update: envelope.protocolVersion < PROTOCOL_VERSION ? 'sdk' : 'extension',
     });
   }
-  return runPageRequest(services, envelope.type, envelope.params, { origin, tabId, requestId: envelope.id });
+  return runPageRequest(services, envelope.type, envelope.params, {
+    origin,
+    tabId,
+    requestId: envelope.id,
+    page,
+  });
 }
 
 /**
@@ -70,14 +76,17 @@ async function preconnect(services: BackgroundServices, sender: Runtime.MessageS
 
 /**
  * A content script's port (PAGE_PORT): each request on it is answered on it, naming the request;
- * the sender is the one the browser recorded when the port was opened.
+ * the sender is the one the browser recorded when the port was opened. The port closes when its
+ * page does (reloaded, left, closed): nobody is left to answer, so that page's requests end, and
+ * a consent window open for one of them closes without signing.
  */
 export function attachPagePort(services: BackgroundServices, port: Runtime.Port): void {
   const sender = port.sender;
   if (!sender?.tab) return port.disconnect();
+  port.onDisconnect.addListener(() => services.consent.pageGone(port));
   port.onMessage.addListener((message: unknown) => {
     const id = (message as Partial<ContentRequest> | null)?.envelope?.id;
-    void answerPageMessage(services, message, sender).then((answer) => {
+    void answerPageMessage(services, message, sender, port).then((answer) => {
       if (typeof id !== 'string') return; // a preconnect, or nothing a content script sends
       const reply: PagePortAnswer = { answerTo: id, answer };
       benchMark('background:page-answer');
@@ -95,6 +104,7 @@ function answerPageMessage(
   services: BackgroundServices,
   message: unknown,
   sender: Runtime.MessageSender,
+  page: Runtime.Port,
 ): Promise<Answer> {
   benchMark('background:request');
   const isPreconnect = typeof message === 'object' && message !== null && 'preconnect' in message;
@@ -102,7 +112,7 @@ function answerPageMessage(
   const parsed = ContentRequestSchema.safeParse(message);
   if (!parsed.success)
     return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
-  return handle(services, parsed.data.envelope, sender).then(
+  return handle(services, parsed.data.envelope, sender, page).then(
     (result): Answer => ({ ok: true, result }),
     (error): Answer => ({ ok: false, error: toWireError(error) }),
   );

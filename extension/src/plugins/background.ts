@@ -45,19 +45,23 @@ export function installPluginSupport(listCertificates: () => Promise<Certificate
   return {
     async request(rawParams, origin, checkSite) {
       const params = parseOrBadRequest(pageRequests.plugin.params, rawParams, 'plugin');
+      // Only sites the user chose for the emulation, or already allowed to ask for signatures, may
+      // open kyso's windows and tabs: no certificate question, file picker or options from strangers.
+      const requireKnownSite = async () => {
+        if ((await pluginSites())[origin] !== 'kyso' && (await checkSite()))
+          throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
+      };
       switch (params.action) {
         case 'hello':
           // Whether the page's own plugin socket should be answered by kyso here: only for origins the user chose.
           return { enabled: (await pluginSites())[origin] === 'kyso' };
         case 'open-options':
-          // Only for sites the user chose for the emulation or already allowed to ask for signatures: no options tabs from strangers.
-          if ((await pluginSites())[origin] !== 'kyso' && (await checkSite()))
-            throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, { origin });
+          await requireKnownSite();
           await browser.runtime.openOptionsPage();
           return {};
         case 'share-certificate':
         case 'pick-file':
-          await checkSite();
+          await requireKnownSite();
           return prompts.ask(params.action, origin, params.lang);
       }
     },

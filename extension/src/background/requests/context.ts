@@ -27,6 +27,8 @@ export interface Requester {
   tabId?: number;
   /** The page's request id, for batch progress messages to its tab. */
   requestId?: string;
+  /** The asking page's own connection (its content script's port): when it closes, its requests end. */
+  page?: object;
   viaWebSocket?: boolean;
 }
 
@@ -34,6 +36,7 @@ export interface Requester {
 export interface ConsentOptions {
   askSite: boolean;
   viaWebSocket?: true;
+  page?: object;
 }
 
 export interface RequestContext extends BackgroundServices {

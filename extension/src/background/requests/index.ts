@@ -70,6 +70,7 @@ export async function runPageRequest(
     consentOptions: async () => ({
       askSite: await checkSite(services.host, requester.origin),
       ...(requester.viaWebSocket && { viaWebSocket: true as const }),
+      ...(requester.page && { page: requester.page }),
     }),
   };
   return run(type, rawParams, context);
