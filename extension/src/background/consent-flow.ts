@@ -1,8 +1,8 @@
 /**
  * Signing requests wait in one queue; one consent window is open at a time. The window is an
  * extension page in its own popup: the user sees the origin and the documents, chooses the
- * certificate and types the PIN there. Cancel, closing the window, closing the asking tab or the
- * timeout all end the request without a signature.
+ * certificate and types the PIN there. Cancel, closing the window, closing the asking tab, the
+ * asking page reloading or leaving, or the timeout all end the request without a signature.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
