@@ -6,11 +6,11 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { toArrayBuffer } from '../encoding.js';
 import { OID } from './algorithms.js';
 import { contextConstructed, sequence } from './der.js';
 import { basicOcspResponseDer } from './revocation-data.js';
 import { appendUnsignedAttribute } from './timestamp.js';
+import { readContentInfo } from './content-info.js';
 
 export const LONG_TERM_OID = {
   certValues: '1.2.840.113549.1.9.16.2.23',
@@ -88,7 +88,7 @@ export function parseSignedData(
   cms: Uint8Array,
 ): { signedData: pkijs.SignedData; signerInfo: pkijs.SignerInfo } | undefined {
   try {
-    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
+    const contentInfo = readContentInfo(cms);
     if (contentInfo.contentType !== OID.signedData) return undefined;
     const signedData = new pkijs.SignedData({ schema: contentInfo.content });
     const signerInfo = signedData.signerInfos[0];

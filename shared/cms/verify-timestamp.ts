@@ -12,6 +12,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
 import { originalBytes } from './original-bytes.js';
+import { readContentInfo } from './content-info.js';
 
 export const TSP_OID = {
   tstInfo: '1.2.840.113549.1.9.16.1.4',
@@ -328,7 +329,7 @@ export async function verifySignatureTimestamp(
 ): Promise<TimestampVerification> {
   let signerInfo: pkijs.SignerInfo | undefined;
   try {
-    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
+    const contentInfo = readContentInfo(cms);
     if (contentInfo.contentType !== OID.signedData) throw new Error('not SignedData');
     signerInfo = new pkijs.SignedData({ schema: contentInfo.content }).signerInfos[options.signerIndex ?? 0];
   } catch {

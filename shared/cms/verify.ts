@@ -11,6 +11,7 @@ import { summarizeCertificate, type CertificateSummary } from '../certificate/pr
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
+import { readContentInfo } from './content-info.js';
 
 export interface CmsVerifyOptions {
   cms: Uint8Array;
@@ -97,7 +98,7 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
   const result: CmsVerification = { valid: false, problems, signatureValid: false };
   let signedData: pkijs.SignedData;
   try {
-    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(options.cms));
+    const contentInfo = readContentInfo(options.cms);
     if (contentInfo.contentType !== OID.signedData) throw new Error('not SignedData');
     signedData = new pkijs.SignedData({ schema: contentInfo.content });
   } catch {

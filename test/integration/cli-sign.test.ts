@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,39 @@ describe('kyso sign (command line)', () => {
     );
     expect(r2.status, r2.stderr).toBe(0);
     expect(opensslCmsVerify({ cms: readFileSync(attached), caFile: token.caPem }).ok).toBe(true);
+  });
+
+  it('attached CMS of an empty file and of one over 16 MiB: openssl verifies each and gives the content back; kyso verify agrees', () => {
+    const documents: Array<[string, Buffer]> = [
+      ['empty.bin', Buffer.alloc(0)],
+      ['large.bin', randomBytes(17 * 1024 * 1024)],
+    ];
+    for (const [name, bytes] of documents) {
+      const file = path.join(dir, name);
+      const out = `${file}.p7m`;
+      writeFileSync(file, bytes);
+      const signed = run(
+        [
+          'sign',
+          '--in',
+          file,
+          '--out',
+          out,
+          '--format',
+          'cms-attached',
+          '--cert',
+          'Nguyễn Văn Ân',
+          '--pin-stdin',
+        ],
+        `${token.pin}\n`,
+      );
+      expect(signed.status, signed.stderr).toBe(0);
+      const judged = opensslCmsVerify({ cms: readFileSync(out), caFile: token.caPem });
+      expect(judged.ok, `${name}: ${judged.output}`).toBe(true);
+      expect(judged.signedContent?.equals(bytes), name).toBe(true);
+      const verified = run(['verify', out, '--roots', token.caPem, '--revocation', 'off'], '');
+      expect(verified.status, `${name}: ${verified.stdout}${verified.stderr}`).toBe(0);
+    }
   });
 
   it('without --cert and several usable certificates, it lists them and signs nothing', () => {
