@@ -16,6 +16,8 @@ import { C14nCanonicalization } from 'xml-crypto/lib/c14n-canonicalization.js';
 import { XmlSignatureError } from './errors.js';
 
 const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
 const PROCESSING_INSTRUCTION_NODE = 7;
 const DOCUMENT_TYPE_NODE = 10;
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -82,6 +84,19 @@ export function elementChildren(parent: Node): Element[] {
 export function* descendantElements(root: Element): Generator<Element> {
   yield root;
   for (const child of elementChildren(root)) yield* descendantElements(child);
+}
+
+/**
+ * The element's own text (its text and CDATA children), XML whitespace collapsed: only tab, line
+ * feed, carriage return and space. JavaScript's \s also takes U+FEFF, U+2028, U+00A0 and other
+ * spaces, which are signed characters the window must show (marked), not erase.
+ */
+export function ownText(element: Element): string {
+  let text = '';
+  for (let child = element.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) text += child.nodeValue ?? '';
+  }
+  return text.replace(/[\t\n\r ]+/g, ' ').replace(/^ | $/g, '');
 }
 
 export function childElement(parent: Node, namespace: string | null, localName: string): Element | undefined {

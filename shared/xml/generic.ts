@@ -13,7 +13,7 @@ import {
   xmlDigest,
   type XmlDigestAlgorithm,
 } from './algorithms.js';
-import { canonicalizeWithout, elementById, parseXml, serializeXml, type Element } from './dom.js';
+import { canonicalizeWithout, elementById, ownText, parseXml, serializeXml, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import {
   appendReference,
@@ -150,11 +150,7 @@ export function genericXmlRows(xml: string, referenceId?: string): Array<{ path:
       if (attribute.name.startsWith('xmlns')) continue;
       rows.push({ path: `${path}/@${attribute.name}`, value: attribute.value.slice(0, MAX_VALUE_CHARS) });
     }
-    let own = '';
-    for (let child = element.firstChild; child; child = child.nextSibling) {
-      if (child.nodeType === 3 || child.nodeType === 4) own += child.nodeValue ?? '';
-    }
-    own = own.replace(/\s+/g, ' ').trim();
+    const own = ownText(element);
     if (own) rows.push({ path, value: own.slice(0, MAX_VALUE_CHARS) });
     for (let child = element.firstChild; child; child = child.nextSibling) {
       if (child.nodeType === 1) walk(child as Element, `${path}/${(child as Element).localName}`);

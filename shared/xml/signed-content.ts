@@ -10,17 +10,15 @@ import {
   assertCanonicalizable,
   descendantElements,
   elementChildren,
+  ownText,
   parseXml,
   type Document,
   type Element,
-  type Node,
 } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { placeSignature, type XmlSignatureProfile } from './profiles.js';
 
 const ID_ATTRIBUTES = ['Id', 'ID', 'id'];
-const TEXT_NODE = 3;
-const CDATA_SECTION_NODE = 4;
 
 export interface SignedXml {
   document: Document;
@@ -77,15 +75,6 @@ export function elementAt(from: Element, path: string[]): Element | undefined {
     scope = matches[0];
   }
   return scope;
-}
-
-/** The element's own text (its text and CDATA children), whitespace collapsed. */
-function ownText(element: Element): string {
-  let text = '';
-  for (let child: Node | null = element.firstChild; child; child = child.nextSibling) {
-    if (child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) text += child.nodeValue ?? '';
-  }
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 export function textAt(from: Element, path: string[]): string | undefined {

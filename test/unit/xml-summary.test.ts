@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeXml } from '../../shared/xml/summary.js';
 import { xmlContentRows } from '../../shared/xml/signed-content.js';
+import { genericXmlRows } from '../../shared/xml/generic.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { HOSTILE_XML, isExpectedProblem, type XmlProfile } from '../support/hostile-documents.js';
@@ -138,6 +139,31 @@ describe('XML summaries read only inside the signed element, by the exact path',
 
   it('a processing instruction outside the signed element is not signed and not refused', () => {
     expect(problemOf(EINVOICE.replace('<DSCKS>', '<?app note?><DSCKS>'), 'einvoice')).toBe('accepted');
+  });
+});
+
+/** Signed characters reach the window's marking (setPageText), which shows them as ⟨U+FEFF⟩ marks. */
+describe('XML values keep every signed character but XML whitespace', () => {
+  const MST = 'HSoKhaiThue/TTinChung/TTinTKhaiThue/NNT/mst';
+  const withMst = (value: string) => HTKK.replace('<mst>0101234567</mst>', `<mst>${value}</mst>`);
+
+  it.each([
+    ['U+FEFF and U+2028', '0101234567&#xFEFF;&#x2028;9', '0101234567\uFEFF\u20289'],
+    ['U+2029, U+00A0, U+3000', '&#x2029;01&#xA0;01&#x3000;234567', '\u202901\u00A001\u3000234567'],
+    ['XML whitespace collapsed and trimmed', '\n\t 0101 \r\n 234567 \t', '0101 234567'],
+  ])('%s', (_what, written, shown) => {
+    const xml = withMst(written);
+    expect(asRecord(summarizeXml(xml, 'htkk')).taxpayerId).toBe(shown);
+    expect(xmlContentRows(xml, 'htkk')).toContainEqual({ path: MST, value: shown });
+  });
+
+  it('a value of only U+FEFF is shown, not dropped', () => {
+    const xml = HTKK.replace(/<tenNNT>[^<]*<\/tenNNT>/, '<tenNNT>&#xFEFF;</tenNNT>');
+    expect(asRecord(summarizeXml(xml, 'htkk')).taxpayerName).toBe('\uFEFF');
+  });
+
+  it('generic XML rows too', () => {
+    expect(genericXmlRows('<a>x&#xFEFF; &#x2028;y</a>')).toEqual([{ path: 'a', value: 'x\uFEFF \u2028y' }]);
   });
 });
 
