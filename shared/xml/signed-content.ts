@@ -60,19 +60,18 @@ function assertUniqueIds(document: Document): void {
 
 /**
  * The one child on each step of `path` from `from`, in `from`'s namespace; undefined when a step
- * is missing, refused when a step is there twice (which one would the person have seen?).
+ * is missing, refused when a step is there twice (which one would the person have seen?). Twice
+ * counts namespaces too: a receiver reading by local name may take the other namespace's one.
  */
 export function elementAt(from: Element, path: string[]): Element | undefined {
   let scope: Element | undefined = from;
   for (const name of path) {
     if (!scope) return undefined;
     const parent: Element = scope;
-    const matches = elementChildren(parent).filter(
-      (child) => child.namespaceURI === from.namespaceURI && child.localName === name,
-    );
-    if (matches.length > 1)
+    const named = elementChildren(parent).filter((child) => child.localName === name);
+    if (named.length > 1)
       throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `<${name}> twice in <${parent.localName}>`);
-    scope = matches[0];
+    scope = named.find((child) => child.namespaceURI === from.namespaceURI);
   }
   return scope;
 }

@@ -88,10 +88,10 @@ describe('XML summaries read only inside the signed element, by the exact path',
     ],
     ['in the signature container', HTKK.replace('<CKyDTu/>', `<CKyDTu>${DECOY_DECLARATION}</CKyDTu>`)],
     [
-      'inside, in another namespace',
+      'inside, in another namespace off the path',
       HTKK.replace(
         '<TTinChung>',
-        `<TTinChung><x:TTinTKhaiThue xmlns:x="urn:decoy"><x:TKhaiThue><x:tenTKhai>TỜ KHAI GIẢ</x:tenTKhai></x:TKhaiThue><x:NNT><x:mst>9999999999</x:mst></x:NNT></x:TTinTKhaiThue>`,
+        `<TTinChung><x:Khac xmlns:x="urn:decoy"><x:TTinTKhaiThue><x:NNT><x:mst>9999999999</x:mst></x:NNT></x:TTinTKhaiThue></x:Khac>`,
       ),
     ],
     ['inside, on another path', HTKK.replace('<CTieuTKhaiChinh>', `<CTieuTKhaiChinh>${DECOY_DECLARATION}`)],
@@ -110,10 +110,10 @@ describe('XML summaries read only inside the signed element, by the exact path',
       EINVOICE.replace('<TTChung>', `<TTChung><TTKhac>${DECOY_INVOICE}</TTKhac>`),
     ],
     [
-      'inside, in a namespace',
+      'inside, in a namespace off the path',
       EINVOICE.replace(
         '<NDHDon>',
-        '<NDHDon><d:TToan xmlns:d="urn:decoy"><d:TgTTTBSo>1</d:TgTTTBSo></d:TToan>',
+        '<NDHDon><d:TTKhac xmlns:d="urn:decoy"><d:TgTTTBSo>1</d:TgTTTBSo></d:TTKhac>',
       ),
     ],
   ];
@@ -135,6 +135,38 @@ describe('XML summaries read only inside the signed element, by the exact path',
   it.each(HOSTILE_XML)('refuses $what before the window', ({ xml, profile, problem }) => {
     const found = problemOf(xml, profile);
     expect(isExpectedProblem(problem, found), `${problem} expected, got ${found}`).toBe(true);
+  });
+
+  // A receiver reading by local name (getElementsByTagName, local-name()) could take the other one.
+  it.each<[string, string, XmlProfile]>([
+    [
+      'a no-namespace <mst> before the signed one',
+      HTKK.replace('<mst>0101234567</mst>', '<mst xmlns="">9999999999</mst><mst>0101234567</mst>'),
+      'htkk',
+    ],
+    [
+      'a no-namespace <mst> after the signed one',
+      HTKK.replace('<mst>0101234567</mst>', '<mst>0101234567</mst><mst xmlns="">9999999999</mst>'),
+      'htkk',
+    ],
+    [
+      'a prefixed <TTinTKhaiThue> beside the signed one',
+      HTKK.replace(
+        '<TTinChung>',
+        '<TTinChung><x:TTinTKhaiThue xmlns:x="urn:decoy"><x:NNT><x:mst>9999999999</x:mst></x:NNT></x:TTinTKhaiThue>',
+      ),
+      'htkk',
+    ],
+    [
+      'a prefixed <TToan> beside the signed one',
+      EINVOICE.replace(
+        '<NDHDon>',
+        '<NDHDon><d:TToan xmlns:d="urn:decoy"><d:TgTTTBSo>1</d:TgTTTBSo></d:TToan>',
+      ),
+      'einvoice',
+    ],
+  ])('refuses a summary field whose name is there twice, in another namespace: %s', (_what, xml, profile) => {
+    expect(problemOf(xml, profile)).toBe('DUPLICATE_SIGNED_NODE');
   });
 
   it('a processing instruction outside the signed element is not signed and not refused', () => {
