@@ -22,6 +22,8 @@ const PROCESSING_INSTRUCTION_NODE = 7;
 const DOCUMENT_TYPE_NODE = 10;
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+/** Real tax returns and invoices nest about ten levels; C14N's recursion needs room to spare. */
+const MAX_NESTING = 1000;
 
 export type { Document, Element, Node };
 
@@ -51,6 +53,7 @@ export function parseXml(xml: string): Document {
       throw new XmlSignatureError('DOCTYPE_NOT_ALLOWED', 'DOCTYPE is not accepted');
   }
   if (!document.documentElement) throw new XmlSignatureError('INVALID_XML', 'XML has no root element');
+  assertNestingWithinLimit(document.documentElement);
   return document;
 }
 
@@ -81,9 +84,11 @@ export function elementChildren(parent: Node): Element[] {
   return children;
 }
 
+/** The element and every element inside it, in document order. */
 export function* descendantElements(root: Element): Generator<Element> {
-  yield root;
-  for (const child of elementChildren(root)) yield* descendantElements(child);
+  for (const node of descendantNodes(root)) {
+    if (node.nodeType === ELEMENT_NODE) yield node as Element;
+  }
 }
 
 /**
@@ -166,9 +171,41 @@ function* ancestorElements(element: Element): Generator<Element> {
   }
 }
 
-function* descendantNodes(node: Node): Generator<Node> {
-  yield node;
-  for (let child = node.firstChild; child; child = child.nextSibling) yield* descendantNodes(child);
+/** The node and every node inside it, in document order. */
+function* descendantNodes(root: Node): Generator<Node> {
+  for (const { node } of walk(root)) yield node;
+}
+
+/**
+ * Every node inside `root` with its depth below it, in document order, by following sibling and
+ * parent links rather than recursing: the parser accepts nesting deeper than the call stack.
+ */
+function* walk(root: Node): Generator<{ node: Node; depth: number }> {
+  let depth = 0;
+  for (let node: Node | null = root; node;) {
+    yield { node, depth };
+    if (node.firstChild) {
+      node = node.firstChild;
+      depth++;
+      continue;
+    }
+    while (node !== root && !node.nextSibling) {
+      node = node.parentNode!;
+      depth--;
+    }
+    node = node === root ? null : node.nextSibling;
+  }
+}
+
+/**
+ * xmldom parses any depth, but xml-crypto's C14N recurses once per level and overflows the stack
+ * at about 4,000 (a RangeError, not our error): refused here, before anything reads the document.
+ */
+function assertNestingWithinLimit(root: Element): void {
+  for (const { depth } of walk(root)) {
+    if (depth > MAX_NESTING)
+      throw new XmlSignatureError('INVALID_XML', `the XML nests more than ${MAX_NESTING} levels deep`);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { summarizeXml } from '../../shared/xml/summary.js';
 import { xmlContentRows } from '../../shared/xml/signed-content.js';
 import { genericXmlRows } from '../../shared/xml/generic.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
+import { prepareXmlSignature } from '../../shared/xml/xmldsig.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { HOSTILE_XML, isExpectedProblem, type XmlProfile } from '../support/hostile-documents.js';
 
@@ -196,6 +197,43 @@ describe('XML values keep every signed character but XML whitespace', () => {
 
   it('generic XML rows too', () => {
     expect(genericXmlRows('<a>x&#xFEFF; &#x2028;y</a>')).toEqual([{ path: 'a', value: 'x\uFEFF \u2028y' }]);
+  });
+});
+
+/** xmldom parses any depth; what reads the tree must not overflow the stack (a RangeError, not ours). */
+describe('deep nesting', () => {
+  const nested = (levels: number) =>
+    HTKK.replace('<tenNNT>', `${'<b>'.repeat(levels)}${'</b>'.repeat(levels)}<tenNNT>`);
+  const problemOf = (read: () => unknown) => {
+    try {
+      read();
+      return 'accepted';
+    } catch (error) {
+      expect(error).toBeInstanceOf(XmlSignatureError);
+      expect((error as XmlSignatureError).code).toBe('XML_NOT_ACCEPTED');
+      return (error as XmlSignatureError).problem;
+    }
+  };
+
+  it.each([5_000, 30_000])(
+    '%i levels: INVALID_XML from the summary, the rows and signing',
+    async (levels) => {
+      const xml = nested(levels);
+      expect(problemOf(() => summarizeXml(xml, 'htkk'))).toBe('INVALID_XML');
+      expect(problemOf(() => xmlContentRows(xml, 'htkk'))).toBe('INVALID_XML');
+      expect(problemOf(() => genericXmlRows(xml))).toBe('INVALID_XML');
+      await expect(
+        prepareXmlSignature(xml, { profile: 'htkk', keyType: 'RSA', digestAlgorithm: 'SHA-256' }),
+      ).rejects.toMatchObject({ code: 'XML_NOT_ACCEPTED', problem: 'INVALID_XML' });
+    },
+  );
+
+  it('nesting within the limit is read and signed as usual', async () => {
+    const xml = nested(900);
+    expect(asRecord(summarizeXml(xml, 'htkk'))).toEqual(asRecord(summarizeXml(HTKK, 'htkk')));
+    await expect(
+      prepareXmlSignature(xml, { profile: 'htkk', keyType: 'RSA', digestAlgorithm: 'SHA-256' }),
+    ).resolves.toMatchObject({ digestAlgorithm: 'SHA-256' });
   });
 });
 
