@@ -20,6 +20,7 @@ import {
   type Scope,
   type UninstallOptions,
 } from '../install/index.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import { isPackagedExecutable } from '../runtime.js';
 
 export interface InstallCommandOptions {
@@ -54,7 +55,10 @@ function parseBrowsers(list: string | undefined): Browser[] | undefined {
     .filter(Boolean);
   const unknown = names.filter((b) => !isBrowser(b));
   if (unknown.length)
-    throw new Error(`unknown browser ${unknown.join(', ')} (known: ${BROWSERS.join(', ')})`);
+    throw new KysoError(
+      'BAD_REQUEST',
+      `unknown browser ${unknown.join(', ')} (known: ${BROWSERS.join(', ')})`,
+    );
   return names as Browser[];
 }
 
@@ -70,10 +74,30 @@ function commonOptions(options: InstallCommandOptions): UninstallOptions & { hom
   };
 }
 
-export async function runInstall(
-  options: InstallCommandOptions,
-  print: (line: string) => void,
-): Promise<number> {
+/**
+ * A file the installer cannot write or remove (system scope without administrator rights) named by
+ * its path and error code: Node's own sentence is not printed (the CLI prints only kyso's errors).
+ */
+async function fileErrorsNamed<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const { code, path: file } = error as NodeJS.ErrnoException;
+    if (typeof code === 'string' && typeof file === 'string')
+      throw new KysoError('BAD_REQUEST', `cannot change ${file} (${code})`);
+    throw error;
+  }
+}
+
+export function runInstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
+  return fileErrorsNamed(() => installWith(options, print));
+}
+
+export function runUninstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
+  return fileErrorsNamed(() => uninstallWith(options, print));
+}
+
+async function installWith(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
   const common = commonOptions(options);
   // The packaged binary is its own launcher; a launcher script still carries test/demo environment.
   const packaged = isPackagedExecutable();
@@ -95,10 +119,7 @@ export async function runInstall(
   return report.ok ? 0 : 1;
 }
 
-export async function runUninstall(
-  options: InstallCommandOptions,
-  print: (line: string) => void,
-): Promise<number> {
+async function uninstallWith(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
   const report = await uninstall(commonOptions(options));
   print(formatReport(report));
   return report.ok ? 0 : 1;

@@ -87,9 +87,9 @@ function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
 }
 
 /** A library's exception (a broken image, a font) as a typed error: its text is not for the person signing. */
-async function ourErrors<T>(work: Promise<T>): Promise<T> {
+async function ourErrors<T>(work: () => T | Promise<T>): Promise<T> {
   try {
-    return await work;
+    return await work();
   } catch (error) {
     if (error instanceof KysoError) throw error;
     throw new KysoError('BAD_REQUEST', 'the document could not be prepared for signing');
@@ -138,7 +138,7 @@ export async function pdfSigning(
   const appearance = appearanceOf(options);
   return {
     async sign(operation, entry, now) {
-      const prepared = await ourErrors(
+      const prepared = await ourErrors(() =>
         preparePdfSignature(pdf, {
           signingTime: now,
           ...(options.reason && { reason: options.reason }),
@@ -164,17 +164,20 @@ export async function pdfSigning(
   };
 }
 
-export function xmlSigning(file: string, options: XmlOptions): DocumentSigning {
+export async function xmlSigning(file: string, options: XmlOptions): Promise<DocumentSigning> {
   const xml = readDocument(file, LIMITS.maxXmlChars).toString('utf8');
-  summarizeXml(xml, options.profile); // refuses a document that does not fit, before the PIN
+  // Refuses a document that does not fit, before the PIN.
+  await ourErrors(() => summarizeXml(xml, options.profile));
   return {
     async sign(operation, entry) {
-      const prepared = await prepareXmlSignature(xml, {
-        profile: options.profile,
-        keyType: entry.keyType,
-        digestAlgorithm: options.sha1 ? 'SHA-1' : 'SHA-256',
-        allowSha1: options.sha1,
-      });
+      const prepared = await ourErrors(() =>
+        prepareXmlSignature(xml, {
+          profile: options.profile,
+          keyType: entry.keyType,
+          digestAlgorithm: options.sha1 ? 'SHA-1' : 'SHA-256',
+          allowSha1: options.sha1,
+        }),
+      );
       let signature: string;
       if (prepared.digestAlgorithm === 'SHA-1') {
         const [result] = await operation.signItems([

@@ -172,10 +172,11 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
   }
 }
 
+/** What the terminal shows; anything not ours is INTERNAL in our words (a library's or Node's text is not for people). */
 export function describeError(error: unknown): string {
   if (error instanceof KysoError) {
     const details = error.details ? ` ${JSON.stringify(error.details)}` : '';
     return `${errorMessage(error.code, 'vi')} / ${error.message} (${error.code})${details}`;
   }
-  return String((error as Error)?.message ?? error);
+  return `${errorMessage('INTERNAL', 'vi')} / ${errorMessage('INTERNAL', 'en')} (INTERNAL)`;
 }

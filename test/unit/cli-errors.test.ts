@@ -1,0 +1,86 @@
+/** What `kyso` prints when something fails: kyso's words and code, never a library's or Node's text. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { KysoError, errorMessage } from '../../shared/protocol/errors.js';
+import { runInstall } from '../../native-host/src/cli/install.js';
+import { describeError } from '../../native-host/src/cli/sign.js';
+import { xmlSigning } from '../../native-host/src/cli/sign-documents.js';
+import { HTKK_RETURN } from '../support/fixtures.js';
+
+// Stands in for a library failing inside the summary (its text must not reach the terminal).
+const summaryFails = vi.hoisted(() => ({ with: undefined as Error | undefined }));
+vi.mock('../../shared/xml/summary.js', async (original) => {
+  const actual = await original<typeof import('../../shared/xml/summary.js')>();
+  return {
+    ...actual,
+    summarizeXml: (...args: Parameters<typeof actual.summarizeXml>) => {
+      if (summaryFails.with) throw summaryFails.with;
+      return actual.summarizeXml(...args);
+    },
+  };
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kyso-cli-errors-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('describeError', () => {
+  it('anything not a KysoError is INTERNAL in kyso words, without its own message', () => {
+    const printed = describeError(new RangeError('Maximum call stack size exceeded'));
+    expect(printed).toBe(`${errorMessage('INTERNAL', 'vi')} / ${errorMessage('INTERNAL', 'en')} (INTERNAL)`);
+    expect(describeError('ENOENT: no such file')).not.toContain('ENOENT');
+  });
+
+  it('a KysoError keeps its message, code and details', () => {
+    expect(describeError(new KysoError('BAD_REQUEST', 'cannot read x', { field: 'in' }))).toBe(
+      `${errorMessage('BAD_REQUEST', 'vi')} / cannot read x (BAD_REQUEST) {"field":"in"}`,
+    );
+  });
+});
+
+describe('kyso sign, XML', () => {
+  it("a library's exception while the document is read is a typed refusal", async () => {
+    const file = path.join(dir, 'to-khai.xml');
+    writeFileSync(file, HTKK_RETURN);
+    summaryFails.with = new TypeError("Cannot read properties of null (reading 'localName')");
+    try {
+      const refusal = await xmlSigning(file, { profile: 'htkk', sha1: false }).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(KysoError);
+      expect(describeError(refusal)).not.toContain('localName');
+    } finally {
+      summaryFails.with = undefined;
+    }
+    await expect(xmlSigning(file, { profile: 'htkk', sha1: false })).resolves.toBeDefined();
+  });
+
+  it('a document nested 30,000 levels is XML_NOT_ACCEPTED, not a stack overflow', async () => {
+    const file = path.join(dir, 'deep.xml');
+    writeFileSync(file, HTKK_RETURN.replace('<mst>', `<mst>${'<b>'.repeat(30_000)}${'</b>'.repeat(30_000)}`));
+    const refusal = await xmlSigning(file, { profile: 'htkk', sha1: false }).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: 'XML_NOT_ACCEPTED', problem: 'INVALID_XML' });
+    expect(describeError(refusal)).toContain('XML_NOT_ACCEPTED');
+  });
+});
+
+describe('kyso-host install', () => {
+  const install = (userDataDir: string, browsers?: string) =>
+    runInstall(
+      { scope: 'user', dryRun: false, home: dir, userDataDir, ...(browsers && { browsers }) },
+      () => {},
+    ).catch((e: unknown) => e);
+
+  it('an unknown browser is refused in kyso words that name the known ones', async () => {
+    const refusal = await install(path.join(dir, 'profile'), 'netscape');
+    expect(refusal).toBeInstanceOf(KysoError);
+    expect(describeError(refusal)).toContain('unknown browser netscape (known: chrome');
+  });
+
+  it('a place it cannot write is named by path and code, not by Node', async () => {
+    const notADirectory = path.join(dir, 'a-file');
+    writeFileSync(notADirectory, '');
+    const refusal = await install(path.join(notADirectory, 'profile'));
+    expect(refusal).toBeInstanceOf(KysoError);
+    expect(describeError(refusal)).toMatch(/cannot change .*a-file.* \(E[A-Z]+\) \(BAD_REQUEST\)/);
+  });
+});
