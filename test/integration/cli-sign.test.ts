@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
+import { errorMessage } from '../../shared/protocol/errors.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -127,6 +128,21 @@ describe('kyso sign (command line)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('PIN_INCORRECT');
     expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('a missing file or a directory as --in: BAD_REQUEST naming it, in every format, before the token', () => {
+    const missing = path.join(dir, 'khong-co.bin');
+    for (const input of [missing, dir]) {
+      for (const format of ['cms', 'cms-attached', 'pades', 'xml-htkk']) {
+        const out = path.join(dir, `unread-${format}`);
+        const r = run(['sign', '--in', input, '--out', out, '--format', format, '--pin-stdin'], '');
+        expect(r.status, `${format} ${input}: ${r.stderr}`).toBe(1);
+        expect(r.stderr.trim()).toBe(
+          `${errorMessage('BAD_REQUEST', 'vi')} / cannot read ${input} (BAD_REQUEST)`,
+        );
+        expect(() => readFileSync(out)).toThrow();
+      }
+    }
   });
 
   it('reads the PIN from the terminal without echoing it', async () => {

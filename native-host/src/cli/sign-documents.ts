@@ -3,7 +3,7 @@
  * the extension (shared/pdf, shared/xml), with the token reached directly. Each document is read
  * and checked before the PIN is asked.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
@@ -101,19 +101,30 @@ export interface DocumentSigning {
   sign(operation: SigningOperation, entry: CertificateEntry, now: Date): Promise<Uint8Array>;
 }
 
+/** The size of a file this process can read; missing, unreadable or a directory is BAD_REQUEST naming it. */
+export function readableFileSize(file: string): number {
+  try {
+    accessSync(file, constants.R_OK);
+    const stats = statSync(file);
+    if (!stats.isDirectory()) return stats.size;
+  } catch {
+    // Node's reason (ENOENT, EACCES) is not for the person signing: the path says enough.
+  }
+  throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
+}
+
 /** The file's bytes, refused over the same limit as in the browser (DOCUMENT_TOO_LARGE, in MiB). */
 function readDocument(file: string, limitBytes: number): Buffer {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
-  }
+  const size = readableFileSize(file);
   if (size > limitBytes)
     throw new KysoError('DOCUMENT_TOO_LARGE', undefined, {
       limitMiB: Math.floor(limitBytes / (1024 * 1024)),
     });
-  return readFileSync(file);
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
+  }
 }
 
 export async function pdfSigning(

@@ -18,7 +18,13 @@ import { TokenLocks } from '../signing/token-lock.js';
 import { TokenQueue } from '../signing/token-queue.js';
 import { TokenWorker } from '../worker/token-worker.js';
 import { readPinFromStdin, readPinFromTerminal } from './pin-prompt.js';
-import { pdfSigning, xmlSigning, type DocumentSigning, type PdfOptions } from './sign-documents.js';
+import {
+  pdfSigning,
+  readableFileSize,
+  xmlSigning,
+  type DocumentSigning,
+  type PdfOptions,
+} from './sign-documents.js';
 
 export const SIGN_FORMATS = ['cms', 'cms-attached', 'pades', 'xml-htkk', 'xml-einvoice'] as const;
 export type SignFormat = (typeof SIGN_FORMATS)[number];
@@ -100,11 +106,24 @@ async function documentSigning(
   return undefined;
 }
 
+/**
+ * The file's digest, started now and awaited after the PIN: a file that cannot be read is refused
+ * before the token is touched, and one that fails while hashing is a typed error where it is awaited.
+ */
+function startHashing(file: string, algorithm: DigestAlgorithm): Promise<Uint8Array> {
+  readableFileSize(file);
+  const digest = hashFile(file, algorithm).catch(() => {
+    throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
+  });
+  digest.catch(() => {}); // not unhandled while the token is listed and the PIN typed
+  return digest;
+}
+
 export async function signFile(options: SignCommandOptions, log: (line: string) => void): Promise<void> {
   const document = await documentSigning(options, log);
+  const digestPromise = document ? undefined : startHashing(options.input, options.digestAlgorithm);
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
-    const digestPromise = document ? undefined : hashFile(options.input, options.digestAlgorithm);
     // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
     const queue = new TokenQueue({
       maxWaiting: 1,
