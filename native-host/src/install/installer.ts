@@ -24,6 +24,7 @@ import {
 } from './locations.js';
 import { hostManifest, serializeManifest } from './manifest.js';
 import { createRegExeRegistry, type Registry } from './windows-registry.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 
 export interface InstallerFs {
   /** The file's text, or undefined when it does not exist. */
@@ -115,7 +116,7 @@ export async function install(options: InstallOptions): Promise<InstallReport> {
   const platform = options.platform ?? currentPlatform();
   if (!isFullPath(options.hostPath, platform)) {
     // Chrome and Firefox require an absolute path on Linux and macOS; kyso uses one everywhere.
-    throw new Error(`hostPath must be absolute: ${options.hostPath}`);
+    throw new KysoError('BAD_REQUEST', `hostPath must be absolute: ${options.hostPath}`);
   }
   const plan = makePlan(options, platform);
   const fs = options.fs ?? nodeInstallerFs;
@@ -220,7 +221,7 @@ function manifestTargets(
     for (const file of location.manifestPaths) {
       const existing = targets.get(file);
       if (existing && existing.family !== location.family) {
-        throw new Error(`${file} would need both a Chromium and a Firefox manifest`);
+        throw new KysoError('BAD_REQUEST', `${file} would need both a Chromium and a Firefox manifest`);
       }
       if (existing) existing.browsers.push(location.browser);
       else targets.set(file, { family: location.family, browsers: [location.browser] });
@@ -239,7 +240,7 @@ function registryTargets(
     for (const key of location.registryKeys) {
       const existing = targets.get(key);
       if (existing && existing.manifestPath !== manifestPath) {
-        throw new Error(`${key} would need to point at two manifests`);
+        throw new KysoError('BAD_REQUEST', `${key} would need to point at two manifests`);
       }
       if (existing) existing.browsers.push(location.browser);
       else targets.set(key, { manifestPath, browsers: [location.browser] });

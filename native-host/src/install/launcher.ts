@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOST_NODE_FLAGS } from '../runtime.js';
 import { currentPlatform, isFullPath, pathFor, type Platform } from './locations.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 
 export interface LauncherOptions {
   platform?: Platform;
@@ -36,12 +37,13 @@ export function launcherScript(options: LauncherOptions): string {
     ['host script', options.hostScript],
   ] as const) {
     if (file !== undefined && !isFullPath(file, platform))
-      throw new Error(`The ${label} path must be absolute: ${file}`);
+      throw new KysoError('BAD_REQUEST', `The ${label} path must be absolute: ${file}`);
   }
   const env = Object.entries(options.env ?? {});
   for (const [name, value] of env) {
-    if (!ENV_NAME.test(name)) throw new Error(`Not an environment variable name: ${name}`);
-    if (/[\r\n\0]/.test(value)) throw new Error(`Environment value for ${name} has a line break or NUL`);
+    if (!ENV_NAME.test(name)) throw new KysoError('BAD_REQUEST', `Not an environment variable name: ${name}`);
+    if (/[\r\n\0]/.test(value))
+      throw new KysoError('BAD_REQUEST', `Environment value for ${name} has a line break or NUL`);
   }
   if (platform === 'win32') return batchLauncher(nodePath, options.hostScript, env);
   return shellLauncher(nodePath, options.hostScript, env);
@@ -63,7 +65,8 @@ export function shellQuote(value: string): string {
 function batchLauncher(nodePath: string, hostScript: string | undefined, env: [string, string][]): string {
   for (const value of [nodePath, hostScript ?? '', ...env.map(([, v]) => v)]) {
     // cmd.exe has no way to escape a double quote inside a quoted argument.
-    if (value.includes('"')) throw new Error(`A double quote cannot appear in a .bat launcher: ${value}`);
+    if (value.includes('"'))
+      throw new KysoError('NOT_SUPPORTED', `A double quote cannot appear in a .bat launcher: ${value}`);
   }
   const lines = [
     '@echo off',
@@ -116,7 +119,8 @@ export function findHostScript(
     const candidate = path.join(dir, 'native-host', 'bin', 'kyso-host.js');
     if (exists(candidate)) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`native-host/bin/kyso-host.js not found above ${startDir}`);
+    if (parent === dir)
+      throw new KysoError('INTERNAL', `native-host/bin/kyso-host.js not found above ${startDir}`);
     dir = parent;
   }
 }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { NATIVE_HOST_NAME } from '../../../shared/version.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 
 export const BROWSERS = ['chrome', 'chromium', 'edge', 'brave', 'vivaldi', 'opera', 'firefox'] as const;
 export type Browser = (typeof BROWSERS)[number];
@@ -49,7 +50,7 @@ export function isPlatform(value: string): value is Platform {
 export function currentPlatform(): Platform {
   const platform: string = process.platform;
   if (isPlatform(platform)) return platform;
-  throw new Error(`Unsupported platform: ${platform}`);
+  throw new KysoError('NOT_SUPPORTED', `Unsupported platform: ${platform}`);
 }
 
 export function isBrowser(value: string): value is Browser {
@@ -127,9 +128,13 @@ export function userDataDirLocation(
   browser: Browser = 'chromium',
   platform: Platform = 'linux',
 ): HostLocation {
-  if (familyOf(browser) !== 'chromium') throw new Error(`${browser} has no Chromium user-data-dir`);
+  if (familyOf(browser) !== 'chromium')
+    throw new KysoError('BAD_REQUEST', `${browser} has no Chromium user-data-dir`);
   if (platform === 'win32') {
-    throw new Error('On Windows, Chromium finds hosts only through the registry, not in --user-data-dir');
+    throw new KysoError(
+      'NOT_SUPPORTED',
+      'On Windows, Chromium finds hosts only through the registry, not in --user-data-dir',
+    );
   }
   const p = pathFor(platform);
   return {

@@ -2,6 +2,7 @@
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../../shared/identity.js';
 import { NATIVE_HOST_NAME } from '../../../shared/version.js';
 import type { BrowserFamily } from './locations.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 
 export const HOST_DESCRIPTION = 'kyso: ký số bằng USB token / sign with your USB token';
 
@@ -39,7 +40,7 @@ const GECKO_ID = /^(?:[A-Za-z0-9._+-]*@[A-Za-z0-9._-]+|\{[0-9a-fA-F-]{36}\})$/;
 function extensionIds(ownId: string, options: ManifestOptions, pattern: RegExp, browser: string): string[] {
   const ids = unique([ownId, ...(options.extraExtensionIds ?? [])]);
   for (const id of ids) {
-    if (!pattern.test(id)) throw new Error(`Not a ${browser} extension id: ${id}`);
+    if (!pattern.test(id)) throw new KysoError('BAD_REQUEST', `Not a ${browser} extension id: ${id}`);
   }
   return ids;
 }
