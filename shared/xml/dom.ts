@@ -28,10 +28,25 @@ const MAX_NESTING = 1000;
 export type { Document, Element, Node };
 
 /**
+ * An XML file's bytes as text: UTF-8 (what HTKK and e-invoices use), a leading byte-order mark
+ * dropped as XML parsers drop it (Windows tools write one). Bytes that are not UTF-8 are refused
+ * rather than replaced, so nothing shown or signed differs from the file.
+ */
+export function decodeXml(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new XmlSignatureError('INVALID_XML', 'the XML is not UTF-8');
+  }
+}
+
+/**
  * Parses as an XML 1.0 processor does (libxml2, .NET, Java): xmldom's default line-ending
  * normalization follows XML 1.1 and would turn U+0085 and U+2028 into newlines, changing digests.
  */
-export function parseXml(xml: string): Document {
+export function parseXml(text: string): Document {
+  // A byte-order mark is not part of the document (a page may pass one on from a file it read).
+  const xml = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let document: Document;
   try {
     document = new DOMParser({

@@ -282,4 +282,34 @@ describe('kyso sign: PDF and XML', () => {
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('PROFILE_MISMATCH');
   });
+  it('an e-invoice saved with a byte-order mark (as Windows tools write it) signs and verifies (xmlsec1, kyso verify); bytes that are not UTF-8 are refused before the PIN', async () => {
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    const invoice = file('hd-bom.xml');
+    writeFileSync(invoice, Buffer.concat([BOM, Buffer.from(EINVOICE)]));
+    const signed = file('hd-bom.signed.xml');
+    const result = await run({ in: invoice, out: signed, format: 'xml-einvoice', cert: EC_SIGNER });
+    expect(result.status, result.stderr).toBe(0);
+    expect(xmlsec(signed).ok, xmlsec(signed).output).toBe(true);
+    // The signed file as a Windows tool would save it again: with the mark in front.
+    const withMark = file('hd-bom.signed-again.xml');
+    writeFileSync(withMark, Buffer.concat([BOM, readFileSync(signed)]));
+    expect(xmlsec(withMark).ok, xmlsec(withMark).output).toBe(true);
+    const verified = spawnSync(
+      process.execPath,
+      [KYSO, 'verify', withMark, '--roots', token.caPem, '--revocation', 'off'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(verified.status, verified.stdout + verified.stderr).toBe(0);
+
+    const latin1 = file('hd-latin1.xml');
+    writeFileSync(latin1, Buffer.from(EINVOICE.replace('</DLHDon>', '<Ghi>Hà Nội</Ghi></DLHDon>'), 'latin1'));
+    const refused = await run(
+      { in: latin1, out: file('x.xml'), format: 'xml-einvoice', cert: EC_SIGNER },
+      '',
+    );
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('XML_NOT_ACCEPTED');
+  });
 });

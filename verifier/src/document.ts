@@ -5,6 +5,16 @@ import type { VerifyOptions } from './judge.js';
 import { verifyPdfSignatures } from './pdf.js';
 import { overall, type VerificationReport } from './report.js';
 import { verifyXmlSignature } from './xml.js';
+import { decodeXml } from '../../shared/xml/dom.js';
+
+/** An XML document's text (UTF-8, a byte-order mark dropped); anything else is not one we read. */
+function decodeXmlDocument(document: Uint8Array): string {
+  try {
+    return decodeXml(document);
+  } catch {
+    throw new InputError('not an acceptable XML document: it is not UTF-8', 'UNKNOWN_FORMAT');
+  }
+}
 
 export interface CmsInput {
   /** The CMS: DER bytes, or base64 / PEM of them (kyso's SDK returns base64). */
@@ -55,7 +65,7 @@ export async function verifyDocument(
 ): Promise<VerificationReport> {
   const format = detectFormat(document);
   if (format === 'pdf') return verifyPdfSignatures(document, options);
-  if (format === 'xml') return verifyXmlSignature(Buffer.from(document).toString('utf8'), options);
+  if (format === 'xml') return verifyXmlSignature(decodeXmlDocument(document), options);
   return verifyCmsSignature(
     { cms: document, ...(options.detached && { content: options.detached }) },
     options,

@@ -14,6 +14,7 @@ import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
+import { decodeXml } from '../../../shared/xml/dom.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import type { SigningOperation } from '../signing/signing-operation.js';
@@ -176,7 +177,7 @@ export async function pdfSigning(
 }
 
 export async function xmlSigning(file: string, options: XmlOptions): Promise<DocumentSigning> {
-  const xml = readDocument(file, LIMITS.maxXmlChars).toString('utf8');
+  const xml = await ourErrors(() => decodeXml(readDocument(file, LIMITS.maxXmlChars)));
   // Refuses a document that does not fit, before the PIN.
   await ourErrors(() => summarizeXml(xml, options.profile));
   return {
