@@ -190,12 +190,21 @@ function numberIn(dict: PDFDict, key: string): number | undefined {
   return value instanceof PDFNumber ? value.asNumber() : undefined;
 }
 
-/** The offset the last startxref names (readers read the end of the file; junk after %%EOF is tolerated). */
+/** What pdf.js skips between `startxref` and its offset: no comment, form feed or NUL. */
+const STARTXREF_SPACE = new Set([0x09, 0x0a, 0x0d, 0x20]);
+
+/**
+ * The offset the last startxref names (readers read the end of the file; junk after %%EOF is
+ * tolerated). Only the separators pdf.js accepts: on anything else it rebuilds the xref and shows
+ * whichever trailer it meets first, an earlier revision.
+ */
 export function lastStartxref(bytes: Uint8Array): number {
   const needle = [0x73, 0x74, 0x61, 0x72, 0x74, 0x78, 0x72, 0x65, 0x66]; // "startxref"
   outer: for (let i = bytes.length - needle.length; i >= 0; i--) {
     for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    const offset = new Cursor(bytes, i + needle.length).skipWhitespace().integer();
+    const cursor = new Cursor(bytes, i + needle.length);
+    while (STARTXREF_SPACE.has(bytes[cursor.at]!)) cursor.at++;
+    const offset = cursor.integer();
     if (offset === undefined || offset >= bytes.length) throw damaged('no-xref');
     return offset;
   }

@@ -1,0 +1,118 @@
+/**
+ * The consent window draws the original bytes with pdf.js (extension/src/consent/pdf-preview.ts);
+ * kyso signs what its own xref model resolves. Each file here is either refused before the window,
+ * or pdf.js draws the same text on the original as kyso's model holds and as pdf.js draws on the
+ * prepared (signed) revision. pdf.js itself is the judge, with the window's options.
+ */
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { decodePDFRawStream, PDFArray, PDFRawStream } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import { PdfDocumentError } from '../../shared/pdf/errors.js';
+import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
+import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { DEBT, DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
+
+const ID = '/ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]';
+const PAGE = (contents: number, parent = 2) =>
+  `<< /Type /Page /Parent ${parent} 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents ${contents} 0 R >>`;
+
+/** The text pdf.js draws on each page, opened as the consent window opens it. */
+async function previewText(pdf: Uint8Array): Promise<string[]> {
+  const doc = await getDocument({
+    data: pdf.slice(),
+    isEvalSupported: false,
+    enableXfa: false,
+    stopAtErrors: false,
+    verbosity: 0,
+  }).promise;
+  try {
+    const pages: string[] = [];
+    for (let i = 1; i <= doc.numPages; i++) {
+      const text = await (await doc.getPage(i)).getTextContent();
+      pages.push(text.items.map((item) => ('str' in item ? item.str : '')).join(''));
+    }
+    return pages;
+  } finally {
+    await doc.destroy();
+  }
+}
+
+/** The text operands of each page's contents, as kyso's model resolves them. */
+function modelText(model: PdfModel): string[] {
+  return model.document.getPages().map((page) => {
+    const contents = page.node.Contents();
+    const streams =
+      contents instanceof PDFArray ? contents.asArray().map((c) => model.context.lookup(c)) : [contents];
+    return streams
+      .map((stream) => Buffer.from(decodePDFRawStream(stream as PDFRawStream).decode()).toString('latin1'))
+      .flatMap((data) => [...data.matchAll(/\(([^)]*)\) Tj/g)].map((m) => m[1]))
+      .join('');
+  });
+}
+
+/** Accepted: the window's pdf.js, kyso's model and pdf.js on the signed revision agree. */
+async function expectPreviewIsSigned(pdf: Uint8Array): Promise<PdfModel> {
+  const model = await openPdfModel(pdf);
+  const preview = await previewText(pdf);
+  expect(modelText(model)).toEqual(preview);
+  const prepared = await preparePdfSignature(pdf, { signingTime: new Date('2025-01-01T00:00:00Z') });
+  expect(await previewText(prepared.pdf)).toEqual(preview);
+  return model;
+}
+
+async function refusal(pdf: Uint8Array): Promise<{ code: string; problem: unknown }> {
+  const error = await openPdfModel(pdf).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(PdfDocumentError);
+  const { code, details } = error as PdfDocumentError;
+  return { code, problem: details?.problem };
+}
+
+/**
+ * Two complete revisions with a trailer /ID each (what pdf.js's rebuild prefers): the first shows
+ * DRAFT, the update a new catalog and page showing DEBT. `separator` follows the last startxref.
+ */
+function twoRevisions(separator: string, updateObjects: Record<number, string> = {}): Uint8Array {
+  const w = new PdfWriter();
+  const first: XrefRow[] = [
+    [0, null],
+    [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+    [3, w.obj(3, PAGE(4))],
+    [4, w.obj(4, textContent(DRAFT))],
+    [5, w.obj(5, FONT)],
+  ];
+  w.table(first, `/Size 6 /Root 1 0 R ${ID}`);
+  const update: XrefRow[] = [
+    [6, w.obj(6, '<< /Type /Catalog /Pages 7 0 R >>')],
+    [7, w.obj(7, '<< /Type /Pages /Kids [8 0 R] /Count 1 >>')],
+    [8, w.obj(8, PAGE(9, 7))],
+    [9, w.obj(9, textContent(DEBT))],
+    ...Object.entries(updateObjects).map(([n, body]): XrefRow => [Number(n), w.obj(Number(n), body)]),
+  ];
+  const at = w.table(update, `/Size ${6 + update.length} /Root 6 0 R ${ID}`, { startxref: false });
+  w.raw(`startxref${separator}${at}\n%%EOF\n`);
+  return w.bytes();
+}
+
+describe('startxref: only the separators pdf.js reads', () => {
+  for (const [name, separator] of [
+    ['a line feed', '\n'],
+    ['CR LF and spaces', '\r\n  '],
+  ] as const)
+    it(`${name}: accepted, the preview shows the update`, async () => {
+      const pdf = twoRevisions(separator);
+      await expectPreviewIsSigned(pdf);
+      expect(await previewText(pdf)).toEqual([DEBT]);
+    });
+
+  for (const [name, separator] of [
+    ['a form feed', '\f'],
+    ['a NUL', '\0'],
+    ['a comment', '\n%x\n'],
+  ] as const)
+    it(`${name}: refused (pdf.js rebuilds the xref and shows the first revision)`, async () => {
+      const pdf = twoRevisions(separator);
+      expect(await previewText(pdf)).toEqual([DRAFT]);
+      expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'no-xref' });
+    });
+});
