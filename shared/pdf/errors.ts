@@ -14,6 +14,11 @@ export type PdfProblem =
   | 'duplicate-xref-entry'
   /** A hybrid file whose table and /XRefStm place one object in two places. */
   | 'hybrid-xref-conflict'
+  /**
+   * A linearized file (/L is its length) whose first-page xref section is not where the last
+   * startxref leads, or whose /N is not its page count: pdf.js reads the one, others the other.
+   */
+  | 'linearized-xref'
   /** An object definition no cross-reference section designates (a hidden revision). */
   | 'object-outside-xref'
   /**

@@ -245,6 +245,10 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     throw damaged('no-pages');
   }
   if (pageCount < 1) throw damaged('no-pages');
+  // pdf.js counts a linearized file's pages by its /N: a smaller one would hide pages from the preview.
+  const { linearization } = chain;
+  if (linearization?.length === bytes.length && linearization.pages !== pageCount)
+    throw ambiguous('linearized-xref');
   return {
     bytes,
     chain,

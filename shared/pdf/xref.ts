@@ -40,9 +40,21 @@ export interface XrefSection {
   hybrid?: XrefSection;
 }
 
+/** A linearization dictionary as pdf.js accepts one (ISO 32000-1 Annex F). */
+export interface Linearization {
+  /** /L: the length of the file its writer wrote. */
+  length: number;
+  /** /N: the page count. */
+  pages: number;
+  /** Where pdf.js reads the first-page xref section: after the first endobj (undefined: not found). */
+  firstPageXref: number | undefined;
+}
+
 export interface XrefChain {
   /** Newest first. */
   sections: XrefSection[];
+  /** The file's first object is a linearization dictionary. */
+  linearization?: Linearization;
   /** Each object number as a reader resolves it: the newest section that mentions it. */
   resolved: Map<number, XrefEntry>;
   /** The newest trailer (Root, Info, ID, Size, Encrypt). */
@@ -354,6 +366,70 @@ function sameEntry(a: XrefEntry, b: XrefEntry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+const positiveInteger = (value: PDFObject | undefined, zero = false) =>
+  value instanceof PDFNumber && Number.isInteger(value.asNumber()) && value.asNumber() >= (zero ? 0 : 1);
+
+/**
+ * The file's first object, if pdf.js takes it for a linearization dictionary (its Linearization.create:
+ * a positive /Linearized, then integer /L /O /E /N /T, /H of 2 or 4, /P if any; direct values only).
+ */
+export function readLinearization(bytes: Uint8Array, context: PDFContext): Linearization | undefined {
+  let first: PDFObject;
+  try {
+    first = parseIndirectAt(bytes, 0, context).object;
+  } catch {
+    return undefined;
+  }
+  if (!(first instanceof PDFDict)) return undefined;
+  const get = (key: string) => first.get(PDFName.of(key));
+  const marker = get('Linearized');
+  const hints = get('H');
+  if (
+    !(marker instanceof PDFNumber && marker.asNumber() > 0) ||
+    !['L', 'O', 'E', 'N', 'T'].every((key) => positiveInteger(get(key))) ||
+    (get('P') !== undefined && !positiveInteger(get('P'), true)) ||
+    !(hints instanceof PDFArray && (hints.size() === 2 || hints.size() === 4)) ||
+    !hints.asArray().every((hint) => positiveInteger(hint))
+  )
+    return undefined;
+  return {
+    length: (get('L') as PDFNumber).asNumber(),
+    pages: (get('N') as PDFNumber).asNumber(),
+    firstPageXref: afterFirstEndobj(bytes),
+  };
+}
+
+/** pdf.js's start for a linearized file: past the first "endobj" in the first 1024 bytes and its blanks. */
+function afterFirstEndobj(bytes: Uint8Array): number | undefined {
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
+  const at = text.indexOf('endobj');
+  if (at < 0) return undefined;
+  let end = at + 'endobj'.length;
+  while (STARTXREF_SPACE.has(bytes[end]!)) end++;
+  return end;
+}
+
+/** Where a section named by `offset` really begins (readers skip blanks and comments first). */
+export const sectionStart = (bytes: Uint8Array, offset: number) =>
+  new Cursor(bytes, offset).skipWhitespace().at;
+
+/**
+ * A linearized file whose /L is its length: pdf.js (and poppler) read the xref from the first-page
+ * section, not from the last startxref. Unless that is where the last startxref leads too, they
+ * would show another revision than kyso signs (and, once the update changes the length, than the
+ * signed file shows).
+ */
+function assertLinearizedStart(bytes: Uint8Array, chain: XrefChain): void {
+  const linearization = chain.linearization;
+  if (linearization?.length !== bytes.length) return;
+  const { firstPageXref } = linearization;
+  if (
+    firstPageXref === undefined ||
+    sectionStart(bytes, firstPageXref) !== sectionStart(bytes, chain.sections[0]!.offset)
+  )
+    throw ambiguous('linearized-xref');
+}
+
 /** Reads the whole chain; throws PdfDocumentError (PDF_DAMAGED, PDF_AMBIGUOUS) rather than guess. */
 export function readXrefChain(bytes: Uint8Array, context: PDFContext): XrefChain {
   const sections: XrefSection[] = [];
@@ -373,5 +449,13 @@ export function readXrefChain(bytes: Uint8Array, context: PDFContext): XrefChain
   const resolved = new Map<number, XrefEntry>();
   for (const section of sections)
     for (const [n, entry] of section.entries) if (!resolved.has(n)) resolved.set(n, entry);
-  return { sections, resolved, trailer: sections[0]!.trailer };
+  const linearization = readLinearization(bytes, context);
+  const chain = {
+    sections,
+    resolved,
+    trailer: sections[0]!.trailer,
+    ...(linearization && { linearization }),
+  };
+  assertLinearizedStart(bytes, chain);
+  return chain;
 }

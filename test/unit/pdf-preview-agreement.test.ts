@@ -10,8 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { pdfWarnings } from '../../shared/pdf/warnings.js';
 import { DEBT, DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
 
+const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const ID = '/ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]';
 const PAGE = (contents: number, parent = 2) =>
   `<< /Type /Page /Parent ${parent} 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents ${contents} 0 R >>`;
@@ -115,4 +117,71 @@ describe('startxref: only the separators pdf.js reads', () => {
       expect(await previewText(pdf)).toEqual([DRAFT]);
       expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'no-xref' });
     });
+});
+
+/**
+ * A linearized file: its first object a linearization dictionary whose /L is the file's length,
+ * then the first-page xref table (right after that endobj), the objects, the main table at the
+ * end. `appended`: instead of pointing the last startxref at the first-page table, an update
+ * table at the end redefines the page's contents (DEBT) and points /Prev at the first-page one.
+ */
+function linearized(options: { appended?: boolean; pages?: 1 | 2; n?: number } = {}): Uint8Array {
+  const pad = (n: number) => String(n).padStart(10, '0');
+  const table = (rows: Array<number | null>, trailer: string) =>
+    `xref\n0 ${rows.length}\n` +
+    rows.map((o) => (o === null ? '0000000000 65535 f\r\n' : `${pad(o)} 00000 n\r\n`)).join('') +
+    `trailer\n<< ${trailer} >>\n`;
+  const build = (length: number) => {
+    const w = new PdfWriter();
+    const at: number[] = [];
+    const pages = options.pages ?? 1;
+    at[1] = w.obj(
+      1,
+      `<< /Linearized 1 /L ${pad(length)} /H [1 1] /O 3 /E 1 /N ${options.n ?? pages} /T 1 >>`,
+    );
+    const firstPage = w.length;
+    const trailer = (main: number) => `/Size 8 /Root 2 0 R /Prev ${pad(main)}`;
+    w.raw(' '.repeat(table(Array(8).fill(0), trailer(0)).length));
+    at[2] = w.obj(2, '<< /Type /Catalog /Pages 7 0 R >>');
+    at[3] = w.obj(3, PAGE(4, 7));
+    at[4] = w.obj(4, textContent(DRAFT));
+    at[5] = w.obj(5, FONT);
+    at[6] = w.obj(6, PAGE(4, 7));
+    at[7] = w.obj(7, `<< /Type /Pages /Kids [${pages === 2 ? '3 0 R 6 0 R' : '3 0 R'}] /Count ${pages} >>`);
+    const main = w.raw(table([null], '/Size 8'));
+    let text = new TextDecoder('latin1').decode(w.bytes());
+    const first = table([null, ...at.slice(1)], trailer(main));
+    text = text.slice(0, firstPage) + first + text.slice(firstPage + first.length);
+    if (!options.appended) return `${text}startxref\n${firstPage}\n%%EOF\n`;
+    const debt = text.length;
+    text += `4 0 obj\n${textContent(DEBT)}\nendobj\n`;
+    const update = text.length;
+    text += `xref\n4 1\n${pad(debt)} 00000 n\r\ntrailer\n<< /Size 8 /Root 2 0 R /Prev ${firstPage} >>\n`;
+    return `${text}startxref\n${update}\n%%EOF\n`;
+  };
+  return latin1(build(build(0).length));
+}
+
+describe('linearized files: pdf.js starts at the first-page xref when /L is the length', () => {
+  it('a well-formed one is accepted, and is not an incremental update', async () => {
+    const pdf = linearized();
+    const model = await expectPreviewIsSigned(pdf);
+    expect(model.chain.linearization).toMatchObject({ length: pdf.length, pages: 1 });
+    expect(pdfWarnings(model)).toEqual([]);
+  });
+
+  it('an update after the first-page xref, while /L is still the length: refused', async () => {
+    const pdf = linearized({ appended: true });
+    // What the window would show (the first-page xref's DRAFT) is not what kyso's chain, and the
+    // signed file whose length no longer matches /L, resolve (DEBT).
+    expect(await previewText(pdf)).toEqual([DRAFT]);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'linearized-xref' });
+  });
+
+  it('an /N below the page count hides pages from pdf.js: refused', async () => {
+    const pdf = linearized({ pages: 2, n: 1 });
+    expect(await previewText(pdf)).toHaveLength(1);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'linearized-xref' });
+    await expectPreviewIsSigned(linearized({ pages: 2 }));
+  });
 });
