@@ -5,6 +5,7 @@
  */
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
 import type { PdfModel } from './model.js';
+import { sectionStart } from './xref.js';
 
 export type PdfWarningCode =
   | 'pdf-javascript'
@@ -183,17 +184,31 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
       for (const field of fields.asArray()) visitField(field, undefined, undefined, 0);
   }
 
-  const updates = model.revisions - 1 - (isLinearized(model) ? 1 : 0);
-  if (updates > 0) for (let i = 0; i < updates; i++) findings.add('pdf-incremental-updates');
+  for (let i = 0; i < incrementalUpdates(model); i++) findings.add('pdf-incremental-updates');
   return findings.list();
 }
 
-/** A linearized file has two sections from its writer: the first-page one is not an update. */
-function isLinearized(model: PdfModel): boolean {
-  for (const [, object] of model.context.enumerateIndirectObjects()) {
-    if (object instanceof PDFDict && object.has(PDFName.of('Linearized'))) return true;
-  }
-  return false;
+/**
+ * Sections added after the file was written. A linearized file's writer wrote two (the first-page
+ * one, then the main one), both before its /L; only sections from /L on are updates. That needs
+ * the linearization dictionary to be the file's first object: one an update adds elsewhere hides
+ * nothing.
+ */
+function incrementalUpdates(model: PdfModel): number {
+  const { bytes, chain } = model;
+  const all = chain.sections.length - 1;
+  const linearization = chain.linearization;
+  if (linearization?.firstPageXref === undefined) return all;
+  const updates = chain.sections.findIndex((section) => section.offset < linearization.length);
+  if (updates < 0) return all;
+  const written = chain.sections.slice(updates);
+  const firstPage = written[0];
+  const asWritten =
+    firstPage !== undefined &&
+    written.length <= 2 &&
+    written.every((section) => section.end <= linearization.length) &&
+    sectionStart(bytes, firstPage.offset) === sectionStart(bytes, linearization.firstPageXref);
+  return asWritten ? updates : all;
 }
 
 /** Walks a name tree (Names/Kids), depth-bounded, calling `visit` with each key and value. */

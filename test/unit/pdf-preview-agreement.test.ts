@@ -170,6 +170,15 @@ describe('linearized files: pdf.js starts at the first-page xref when /L is the 
     expect(pdfWarnings(model)).toEqual([]);
   });
 
+  it('once updated, its /L is where updates start: each signature counts as one', async () => {
+    const signingTime = new Date('2025-01-01T00:00:00Z');
+    const once = (await preparePdfSignature(linearized(), { signingTime })).pdf;
+    const twice = (await preparePdfSignature(once, { signingTime })).pdf;
+    const updates = async (pdf: Uint8Array) =>
+      pdfWarnings(await openPdfModel(pdf)).find((w) => w.code === 'pdf-incremental-updates')?.count;
+    expect([await updates(once), await updates(twice)]).toEqual([1, 2]);
+  });
+
   it('an update after the first-page xref, while /L is still the length: refused', async () => {
     const pdf = linearized({ appended: true });
     // What the window would show (the first-page xref's DRAFT) is not what kyso's chain, and the

@@ -2,7 +2,7 @@ import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { loadPdfModel } from '../../shared/pdf/model.js';
 import { pdfWarnings } from '../../shared/pdf/warnings.js';
-import { DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
+import { DRAFT, FONT, PdfWriter, firstRevision, textContent, type XrefRow } from '../support/pdf-builder.js';
 
 /** A one-page PDF whose catalog, page and extra objects are given (objects 1–5 as in firstRevision). */
 function pdfWith(
@@ -85,6 +85,24 @@ describe('PDF warnings: what a signed document can still do or change', () => {
       { 1: '<< /Type /Catalog /Pages 2 0 R >>' },
     );
     expect(pdfWarnings(loadPdfModel(pdf))).toEqual([{ code: 'pdf-incremental-updates', count: 1 }]);
+  });
+
+  it('an update adding a /Linearized dictionary does not hide that it is an update', () => {
+    const pdf = pdfWith('', '', {}, { 10: '<< /Linearized 1 /L 1 /H [1 1] /O 3 /E 1 /N 1 /T 1 >>' });
+    expect(pdfWarnings(loadPdfModel(pdf))).toEqual([{ code: 'pdf-incremental-updates', count: 1 }]);
+  });
+
+  it('a linearization dictionary first in the file hides no update unless the file is laid out as its /L says', () => {
+    const w = new PdfWriter();
+    // /L 10: the writer's file would end inside the header; the two sections are both after it.
+    const linearization = w.obj(6, '<< /Linearized 1 /L 10 /H [1 1] /O 3 /E 1 /N 1 /T 1 >>');
+    const first = firstRevision(w, DRAFT);
+    w.table(
+      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o]), [6, linearization]],
+      '/Size 7 /Root 1 0 R',
+    );
+    w.table([[4, w.obj(4, textContent('ban sua'))]], '/Size 7 /Root 1 0 R');
+    expect(pdfWarnings(loadPdfModel(w.bytes()))).toEqual([{ code: 'pdf-incremental-updates', count: 1 }]);
   });
 
   it('control characters in a name from the document are blanked, and names are bounded', () => {
