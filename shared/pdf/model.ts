@@ -20,6 +20,7 @@ import {
   PDFNumber,
   PDFRawStream,
   PDFRef,
+  PDFStream,
   PDFString,
   type PDFObject,
 } from 'pdf-lib';
@@ -236,6 +237,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     !(context.lookup(context.trailerInfo.Root) instanceof PDFCatalog)
   )
     throw damaged('no-catalog');
+  assertFreeInTableNotDrawn(context, context.trailerInfo.Root, chain.freeInTable);
   // pdf-lib's constructor is not part of its typed API; it only wires the catalog and caches.
   const document = Reflect.construct(PDFDocument, [context, decrypted !== undefined, false]) as PDFDocument;
   let pageCount: number;
@@ -277,6 +279,30 @@ function assertNoHiddenObjects(bytes: Uint8Array, spans: Span[]): void {
     while (span < spans.length && spans[span]!.end <= at) span++;
     const inside = span < spans.length && spans[span]!.start <= at;
     if (!inside) throw ambiguous('object-outside-xref', Number(match[1]));
+  }
+}
+
+/**
+ * A hybrid file's hidden objects (free in its table, placed by its stream) are null to pdf.js, the
+ * window's renderer, and real to others. Writers hide the structure tree there, which no reader
+ * draws; reachable from the catalog any other way, the window and the signed file could differ.
+ */
+function assertFreeInTableNotDrawn(context: PDFContext, root: PDFRef, freeInTable: Set<number>): void {
+  if (freeInTable.size === 0) return;
+  const catalog = context.lookup(root, PDFDict);
+  const pending: PDFObject[] = [root];
+  for (const [key, value] of catalog.entries()) if (key !== PDFName.of('StructTreeRoot')) pending.push(value);
+  const seen = new Set<number>();
+  for (let object = pending.pop(); object !== undefined; object = pending.pop()) {
+    if (object instanceof PDFRef) {
+      if (freeInTable.has(object.objectNumber)) throw ambiguous('hybrid-xref-conflict', object.objectNumber);
+      if (object === root || seen.has(object.objectNumber)) continue;
+      seen.add(object.objectNumber);
+      const target = context.lookup(object);
+      if (target) pending.push(target);
+    } else if (object instanceof PDFDict) pending.push(...object.values());
+    else if (object instanceof PDFArray) pending.push(...object.asArray());
+    else if (object instanceof PDFStream) pending.push(object.dict);
   }
 }
 

@@ -38,6 +38,8 @@ export interface XrefSection {
   trailer: PDFDict;
   /** A hybrid table's /XRefStm section. */
   hybrid?: XrefSection;
+  /** Numbers the hybrid table lists free and its stream places (entries has the stream's). */
+  freeInTable?: Set<number>;
 }
 
 /** A linearization dictionary as pdf.js accepts one (ISO 32000-1 Annex F). */
@@ -59,6 +61,8 @@ export interface XrefChain {
   resolved: Map<number, XrefEntry>;
   /** The newest trailer (Root, Info, ID, Size, Encrypt). */
   trailer: PDFDict;
+  /** Numbers resolved from a hybrid stream over a free entry in its own table: readers differ. */
+  freeInTable: Set<number>;
 }
 
 const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
@@ -331,16 +335,7 @@ function readSection(
       const hybrid = readSection(bytes, hybridAt.asNumber(), context, () => damaged('broken-prev-chain'));
       if (hybrid.kind !== 'stream') throw damaged('broken-prev-chain');
       section.hybrid = hybrid;
-      // Readers look in the table first, then the stream; one place per object, or readers differ.
-      for (const [n, entry] of hybrid.entries) {
-        const inTable = entries.get(n);
-        if (entry.kind === 'free') continue;
-        if (inTable && inTable.kind !== 'free') {
-          if (!sameEntry(inTable, entry)) throw ambiguous('hybrid-xref-conflict', n);
-          continue;
-        }
-        entries.set(n, entry);
-      }
+      section.freeInTable = mergeHybrid(entries, hybrid.entries);
     }
     return section;
   }
@@ -360,6 +355,27 @@ function readSection(
     entries: readStreamEntries(stream),
     trailer: stream.dict,
   };
+}
+
+/**
+ * Readers look in the table first, then the stream, then /Prev: what the table lacks, the stream
+ * gives; an object both place must be in one place. One the table lists free and the stream
+ * places is the spec's "hidden object": pdf.js and poppler keep the free entry, qpdf takes the
+ * stream's. The stream's is kept and the number returned, for the model to check nothing drawn
+ * uses it.
+ */
+function mergeHybrid(entries: Map<number, XrefEntry>, stream: Map<number, XrefEntry>): Set<number> {
+  const freeInTable = new Set<number>();
+  for (const [n, entry] of stream) {
+    const inTable = entries.get(n);
+    if (entry.kind === 'free') continue;
+    if (inTable === undefined) entries.set(n, entry);
+    else if (inTable.kind === 'free') {
+      entries.set(n, entry);
+      freeInTable.add(n);
+    } else if (!sameEntry(inTable, entry)) throw ambiguous('hybrid-xref-conflict', n);
+  }
+  return freeInTable;
 }
 
 function sameEntry(a: XrefEntry, b: XrefEntry): boolean {
@@ -447,13 +463,19 @@ export function readXrefChain(bytes: Uint8Array, context: PDFContext): XrefChain
     offset = prev?.asNumber();
   }
   const resolved = new Map<number, XrefEntry>();
+  const freeInTable = new Set<number>();
   for (const section of sections)
-    for (const [n, entry] of section.entries) if (!resolved.has(n)) resolved.set(n, entry);
+    for (const [n, entry] of section.entries) {
+      if (resolved.has(n)) continue;
+      resolved.set(n, entry);
+      if (section.freeInTable?.has(n)) freeInTable.add(n);
+    }
   const linearization = readLinearization(bytes, context);
   const chain = {
     sections,
     resolved,
     trailer: sections[0]!.trailer,
+    freeInTable,
     ...(linearization && { linearization }),
   };
   assertLinearizedStart(bytes, chain);

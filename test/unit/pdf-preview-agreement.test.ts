@@ -43,6 +43,7 @@ async function previewText(pdf: Uint8Array): Promise<string[]> {
 function modelText(model: PdfModel): string[] {
   return model.document.getPages().map((page) => {
     const contents = page.node.Contents();
+    if (contents === undefined) return '';
     const streams =
       contents instanceof PDFArray ? contents.asArray().map((c) => model.context.lookup(c)) : [contents];
     return streams
@@ -192,5 +193,43 @@ describe('linearized files: pdf.js starts at the first-page xref when /L is the 
     expect(await previewText(pdf)).toHaveLength(1);
     expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'linearized-xref' });
     await expectPreviewIsSigned(linearized({ pages: 2 }));
+  });
+});
+
+/**
+ * A hybrid file: its table lists object 9 free, its /XRefStm puts 9 in object stream 6 (how the
+ * spec's example, and Office, hide the structure tree from readers of tables only).
+ */
+function hybridHiding(catalogExtra: string, pageContents: number, hidden: string): Uint8Array {
+  const w = new PdfWriter();
+  const at: number[] = [];
+  at[1] = w.obj(1, `<< /Type /Catalog /Pages 2 0 R ${catalogExtra} >>`);
+  at[2] = w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
+  at[3] = w.obj(3, PAGE(pageContents));
+  at[4] = w.obj(4, textContent(DRAFT));
+  at[5] = w.obj(5, FONT);
+  const inner = `9 0 ${hidden}`;
+  at[6] = w.obj(6, `<< /Type /ObjStm /N 1 /First 4 /Length ${inner.length} >>\nstream\n${inner}\nendstream`);
+  const data = String.fromCharCode(2, 0, 0, 0, 6, 0, 0);
+  at[7] = w.obj(
+    7,
+    `<< /Type /XRef /W [1 4 2] /Index [9 1] /Size 10 /Length 7 >>\nstream\n${data}\nendstream`,
+  );
+  const rows = [...at.entries()].filter(([, o]) => o !== undefined).map(([n, o]): XrefRow => [n, o]);
+  w.table([[0, null], ...rows, [8, null], [9, null]], `/Size 10 /Root 1 0 R /XRefStm ${at[7]}`);
+  return w.bytes();
+}
+
+describe('hybrid files: an object the table lists free and the stream places', () => {
+  it('is the structure tree: accepted (no reader draws it)', async () => {
+    await expectPreviewIsSigned(
+      hybridHiding('/StructTreeRoot 9 0 R /MarkInfo << /Marked true >>', 4, '<< /Type /StructTreeRoot >>'),
+    );
+  });
+
+  it('is drawn (the page contents): refused, pdf.js draws a blank page', async () => {
+    const pdf = hybridHiding('', 9, '[4 0 R]');
+    expect(await previewText(pdf)).toEqual(['']);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'hybrid-xref-conflict' });
   });
 });
