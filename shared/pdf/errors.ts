@@ -26,6 +26,11 @@ export type PdfProblem =
    * that rebuild the xref (poppler does for hybrid files, everyone does for damaged ones) take the last.
    */
   | 'superseded-definition'
+  /**
+   * A reference to an object the xref marks free though the file defines it: pdf.js reads null,
+   * poppler rebuilds the xref and takes the definition.
+   */
+  | 'referenced-free-object'
   /** The object at a designated place is not the one the cross-reference names. */
   | 'object-mismatch'
   /** A stream whose data does not match its /Length. */

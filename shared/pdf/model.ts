@@ -220,6 +220,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   }
 
   assertNoHiddenObjects(bytes, spans);
+  assertFreedUnreferenced(context, chain, lastInFile);
   assertStreamLengths(context);
 
   const trailer = chain.trailer;
@@ -304,6 +305,25 @@ function assertFreeInTableNotDrawn(context: PDFContext, root: PDFRef, freeInTabl
     else if (object instanceof PDFArray) pending.push(...object.asArray());
     else if (object instanceof PDFStream) pending.push(object.dict);
   }
+}
+
+/**
+ * An object the xref marks free yet the file defines (an earlier revision's, say) must not be
+ * referenced: pdf.js draws null for it, poppler rebuilds the xref when it meets it and takes the
+ * definition.
+ */
+function assertFreedUnreferenced(context: PDFContext, chain: XrefChain, defined: Map<number, number>): void {
+  const freed = new Set([...defined.keys()].filter((n) => chain.resolved.get(n)?.kind === 'free'));
+  if (freed.size === 0) return;
+  const visit = (object: PDFObject): void => {
+    if (object instanceof PDFRef) {
+      if (freed.has(object.objectNumber)) throw ambiguous('referenced-free-object', object.objectNumber);
+    } else if (object instanceof PDFDict) for (const value of object.values()) visit(value);
+    else if (object instanceof PDFArray) for (const item of object.asArray()) visit(item);
+    else if (object instanceof PDFStream) visit(object.dict);
+  };
+  for (const [, object] of context.enumerateIndirectObjects()) visit(object);
+  for (const value of chain.trailer.values()) visit(value);
 }
 
 /** Stream data cut differently from its /Length (pdf-lib falls back to searching "endstream"). */

@@ -359,7 +359,7 @@ function readSection(
 
 /**
  * Readers look in the table first, then the stream, then /Prev: what the table lacks, the stream
- * gives; an object both place must be in one place. One the table lists free and the stream
+ * gives (a free entry too: pdf.js stops there); an object both place must be in one place. One the table lists free and the stream
  * places is the spec's "hidden object": pdf.js and poppler keep the free entry, qpdf takes the
  * stream's. The stream's is kept and the number returned, for the model to check nothing drawn
  * uses it.
@@ -368,8 +368,8 @@ function mergeHybrid(entries: Map<number, XrefEntry>, stream: Map<number, XrefEn
   const freeInTable = new Set<number>();
   for (const [n, entry] of stream) {
     const inTable = entries.get(n);
-    if (entry.kind === 'free') continue;
     if (inTable === undefined) entries.set(n, entry);
+    else if (entry.kind === 'free') continue;
     else if (inTable.kind === 'free') {
       entries.set(n, entry);
       freeInTable.add(n);

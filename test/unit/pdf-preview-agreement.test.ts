@@ -4,6 +4,7 @@
  * or pdf.js draws the same text on the original as kyso's model holds and as pdf.js draws on the
  * prepared (signed) revision. pdf.js itself is the judge, with the window's options.
  */
+import { execFileSync } from 'node:child_process';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { decodePDFRawStream, PDFArray, PDFRawStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,15 @@ import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../shared/pdf/warnings.js';
-import { DEBT, DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
+import {
+  DEBT,
+  DRAFT,
+  FONT,
+  PdfWriter,
+  firstRevision,
+  textContent,
+  type XrefRow,
+} from '../support/pdf-builder.js';
 
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const ID = '/ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]';
@@ -37,6 +46,11 @@ async function previewText(pdf: Uint8Array): Promise<string[]> {
   } finally {
     await doc.destroy();
   }
+}
+
+/** The text poppler (pdftotext) reads from all pages. */
+function popplerText(pdf: Uint8Array): string {
+  return execFileSync('pdftotext', ['-', '-'], { input: pdf, encoding: 'latin1', stdio: 'pipe' });
 }
 
 /** The text operands of each page's contents, as kyso's model resolves them. */
@@ -231,5 +245,48 @@ describe('hybrid files: an object the table lists free and the stream places', (
     const pdf = hybridHiding('', 9, '[4 0 R]');
     expect(await previewText(pdf)).toEqual(['']);
     expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'hybrid-xref-conflict' });
+  });
+
+  it('a free stream entry for a number the table lacks ends the search, as in pdf.js', async () => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o])], '/Size 7 /Root 1 0 R');
+    const prev = w.lastXref!;
+    const stream = w.xrefStream(6, [[4, null]], '/Size 7', { prev: null, startxref: false, register: false });
+    w.table([[6, stream]], `/Size 7 /Root 1 0 R /XRefStm ${stream} /Prev ${prev}`, { prev: null });
+    const pdf = w.bytes();
+    // pdf.js: object 4 is free, a blank page; poppler rebuilds and draws the first revision's.
+    expect(await previewText(pdf)).toEqual(['']);
+    expect(popplerText(pdf)).toContain(DRAFT);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'referenced-free-object' });
+  });
+});
+
+describe('an object an update frees', () => {
+  /** An update freeing the contents (4) and rewriting page 3 with `contents` instead. */
+  const freeing = (contents: string) => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o])], '/Size 6 /Root 1 0 R');
+    const page = w.obj(3, PAGE(4).replace('/Contents 4 0 R', contents));
+    w.table(
+      [
+        [3, page],
+        [4, null],
+      ],
+      '/Size 6 /Root 1 0 R',
+    );
+    return w.bytes();
+  };
+
+  it('no longer referenced: accepted', async () => {
+    await expectPreviewIsSigned(freeing(''));
+  });
+
+  it('still referenced: refused (pdf.js draws nothing, poppler rebuilds and draws it)', async () => {
+    const pdf = freeing('/Contents 4 0 R');
+    expect(await previewText(pdf)).toEqual(['']);
+    expect(popplerText(pdf)).toContain(DRAFT);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'referenced-free-object' });
   });
 });
