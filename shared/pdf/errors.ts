@@ -40,6 +40,12 @@ export type PdfProblem =
   /** The trailer's /Root is not a catalog, or the page tree is broken. */
   | 'no-catalog'
   | 'no-pages'
+  /**
+   * What the signature update adds to is not what it can add to: the catalog's /AcroForm not a
+   * dictionary, its /Fields not an array, or a page's /Annots not an array.
+   */
+  | 'broken-form'
+  | 'broken-annotations'
   /** The trailer has /Encrypt. */
   | 'encrypted';
 

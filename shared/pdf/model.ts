@@ -17,6 +17,7 @@ import {
   PDFDocument,
   PDFHexString,
   PDFName,
+  PDFNull,
   PDFNumber,
   PDFRawStream,
   PDFRef,
@@ -252,6 +253,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   const { linearization } = chain;
   if (linearization?.length === bytes.length && linearization.pages !== pageCount)
     throw ambiguous('linearized-xref');
+  assertSignatureTargets(document);
   return {
     bytes,
     chain,
@@ -324,6 +326,27 @@ function assertFreedUnreferenced(context: PDFContext, chain: XrefChain, defined:
   };
   for (const [, object] of context.enumerateIndirectObjects()) visit(object);
   for (const value of chain.trailer.values()) visit(value);
+}
+
+/**
+ * What the signature update adds to must take it: the catalog's /AcroForm a dictionary, its
+ * /Fields and each page's /Annots arrays (or absent). Checked here, before the window and the PIN.
+ */
+function assertSignatureTargets(document: PDFDocument): void {
+  const { context, catalog } = document;
+  // Absent or null, the update makes a new one; anything else must be of the kind it extends.
+  const takes = (value: PDFObject | undefined, kind: 'dict' | 'array') => {
+    if (value === undefined || value === PDFNull) return true;
+    const target = context.lookup(value);
+    return kind === 'dict' ? target instanceof PDFDict : target instanceof PDFArray;
+  };
+  const acroForm = catalog.get(PDFName.of('AcroForm'));
+  if (!takes(acroForm, 'dict')) throw damaged('broken-form');
+  const form = acroForm && context.lookup(acroForm);
+  if (form instanceof PDFDict && !takes(form.get(PDFName.of('Fields')), 'array'))
+    throw damaged('broken-form');
+  for (const page of document.getPages())
+    if (!takes(page.node.get(PDFName.of('Annots')), 'array')) throw damaged('broken-annotations');
 }
 
 /** Stream data cut differently from its /Length (pdf-lib falls back to searching "endstream"). */

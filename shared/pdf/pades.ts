@@ -13,6 +13,7 @@ import {
   PDFDict,
   PDFHexString,
   PDFName,
+  PDFNull,
   PDFNumber,
   PDFRawStream,
   PDFRef,
@@ -35,6 +36,7 @@ import {
   type PreviousXref,
 } from './incremental.js';
 import { objectCipher, type PdfEncryption } from './encryption.js';
+import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
 
@@ -151,18 +153,21 @@ function arrayIn(
   context: PDFContext,
   owner: PDFDict,
   ownerRef: PDFRef,
-  key: string,
+  key: 'Fields' | 'Annots',
   changes: ChangeSet,
 ): PDFArray {
   const raw = owner.get(PDFName.of(key));
   if (raw instanceof PDFRef) {
     const array = context.lookup(raw);
-    if (!(array instanceof PDFArray)) throw new Error(`PDF /${key} is not an array`);
+    // The model refuses these before the window (model.ts); never an untyped error after the PIN.
+    if (!(array instanceof PDFArray)) throw damaged(key === 'Fields' ? 'broken-form' : 'broken-annotations');
     changes.touch(raw);
     return array;
   }
   changes.touch(ownerRef);
   if (raw instanceof PDFArray) return raw;
+  if (raw !== undefined && raw !== PDFNull)
+    throw damaged(key === 'Fields' ? 'broken-form' : 'broken-annotations');
   const array = context.obj([]);
   owner.set(PDFName.of(key), array);
   return array;
@@ -175,7 +180,11 @@ function acroFormOf(
 ): { dict: PDFDict; ref: PDFRef } {
   const catalog = context.lookup(catalogRef, PDFDict);
   const raw = catalog.get(PDFName.of('AcroForm'));
-  if (raw instanceof PDFRef) return { dict: context.lookup(raw, PDFDict), ref: raw };
+  if (raw instanceof PDFRef) {
+    const dict = context.lookup(raw);
+    if (!(dict instanceof PDFDict)) throw damaged('broken-form');
+    return { dict, ref: raw };
+  }
   if (raw instanceof PDFDict) return { dict: raw, ref: catalogRef };
   const dict = context.obj({ Fields: [] });
   const ref = context.register(dict);

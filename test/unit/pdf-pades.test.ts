@@ -8,8 +8,10 @@ import {
   pdfDateVietnam,
   stampLines,
 } from '../../shared/pdf/appearance.js';
-import { loadPdfModel, trailerSize } from '../../shared/pdf/model.js';
+import { loadPdfModel, openPdfModel, trailerSize } from '../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
+import { toWireError } from '../../shared/protocol/errors.js';
+import { PdfWriter, type XrefRow } from '../support/pdf-builder.js';
 
 async function onePagePdf(objectStreams: boolean): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -114,5 +116,43 @@ describe('preparePdfSignature', () => {
         appearance: { kind: 'image', rect: { x: 0, y: 0, width: 10, height: 10 } },
       }),
     ).rejects.toThrow(/needs a signature or seal/);
+  });
+});
+
+describe('a form or annotations the signature update cannot extend', () => {
+  /** A one-page PDF with `catalogExtra` and `pageExtra`; object 4 a dictionary, 6 a number. */
+  const pdf = (catalogExtra: string, pageExtra: string) => {
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, `<< /Type /Catalog /Pages 2 0 R ${catalogExtra} >>`)],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [3, w.obj(3, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${pageExtra} >>`)],
+      [4, w.obj(4, '<< /Foo 1 >>')],
+      [6, w.obj(6, '7')],
+    ];
+    w.table(rows, '/Size 7 /Root 1 0 R');
+    return w.bytes();
+  };
+
+  for (const [name, catalogExtra, pageExtra, problem] of [
+    ['/Annots a reference to a dictionary', '', '/Annots 4 0 R', 'broken-annotations'],
+    ['/Annots a direct dictionary', '', '/Annots << /Foo 1 >>', 'broken-annotations'],
+    ['/Fields a reference to a dictionary', '/AcroForm << /Fields 4 0 R >>', '', 'broken-form'],
+    ['/AcroForm a reference to no object', '/AcroForm 5 0 R', '', 'broken-form'],
+    ['/AcroForm a reference to a number', '/AcroForm 6 0 R', '', 'broken-form'],
+  ] as const)
+    it(`${name}: refused when opened (before the window and the PIN), typed`, async () => {
+      const bytes = pdf(catalogExtra, pageExtra);
+      await expect(openPdfModel(bytes)).rejects.toMatchObject({
+        code: 'PDF_DAMAGED',
+        details: { problem },
+      });
+      const error = await preparePdfSignature(bytes).catch((e: unknown) => e);
+      expect(toWireError(error).code).toBe('PDF_DAMAGED');
+    });
+
+  it('null /Annots and /AcroForm are as good as absent', async () => {
+    await expect(preparePdfSignature(pdf('/AcroForm null', '/Annots null'))).resolves.toBeDefined();
   });
 });
