@@ -37,6 +37,11 @@ export type PdfProblem =
   | 'stream-length'
   /** A filter or predictor kyso cannot decode in a cross-reference or object stream. */
   | 'unsupported-encoding'
+  /**
+   * A page tree /Count that is not the number of pages under it: pdf.js shows /Count pages and
+   * finds each by the counts, others walk the /Kids.
+   */
+  | 'page-count'
   /** The trailer's /Root is not a catalog, or the page tree is broken. */
   | 'no-catalog'
   | 'no-pages'

@@ -249,6 +249,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     throw damaged('no-pages');
   }
   if (pageCount < 1) throw damaged('no-pages');
+  assertPageCounts(context, document.catalog.Pages(), pageCount);
   // pdf.js counts a linearized file's pages by its /N: a smaller one would hide pages from the preview.
   const { linearization } = chain;
   if (linearization?.length === bytes.length && linearization.pages !== pageCount)
@@ -326,6 +327,29 @@ function assertFreedUnreferenced(context: PDFContext, chain: XrefChain, defined:
   };
   for (const [, object] of context.enumerateIndirectObjects()) visit(object);
   for (const value of chain.trailer.values()) visit(value);
+}
+
+/**
+ * pdf.js shows as many pages as the root's /Count says and finds page n by the subtrees' counts
+ * (a node with /Type /Page or without /Kids is a page); kyso's pages are pdf-lib's walk of /Kids.
+ * A /Count that is not its subtree's number of pages would show other pages than are signed.
+ */
+function assertPageCounts(context: PDFContext, root: PDFDict, pageCount: number): void {
+  const pagesUnder = (node: PDFDict, depth: number): number => {
+    const kids = context.lookup(node.get(PDFName.of('Kids')));
+    if (node.get(PDFName.of('Type')) === PDFName.of('Page') || kids === undefined) return 1;
+    if (!(kids instanceof PDFArray) || depth > 64) throw damaged('no-pages');
+    let pages = 0;
+    for (const kid of kids.asArray()) {
+      const child = context.lookup(kid);
+      if (!(child instanceof PDFDict)) throw damaged('no-pages');
+      pages += pagesUnder(child, depth + 1);
+    }
+    const count = context.lookup(node.get(PDFName.of('Count')));
+    if (!(count instanceof PDFNumber) || count.asNumber() !== pages) throw ambiguous('page-count');
+    return pages;
+  };
+  if (pagesUnder(root, 0) !== pageCount) throw ambiguous('page-count');
 }
 
 /**

@@ -290,3 +290,48 @@ describe('an object an update frees', () => {
     expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'referenced-free-object' });
   });
 });
+
+/** Three pages (texts P1 P2 P3): the first two under an intermediate node 10, with the counts given. */
+function pageTree(rootCount: number, nodeCount: number): Uint8Array {
+  const w = new PdfWriter();
+  const rows: XrefRow[] = [[0, null]];
+  const add = (n: number, body: string) => rows.push([n, w.obj(n, body)]);
+  add(1, '<< /Type /Catalog /Pages 2 0 R >>');
+  add(2, `<< /Type /Pages /Kids [10 0 R 8 0 R] /Count ${rootCount} >>`);
+  add(10, `<< /Type /Pages /Parent 2 0 R /Kids [3 0 R 6 0 R] /Count ${nodeCount} >>`);
+  for (const [page, contents, parent, text] of [
+    [3, 4, 10, 'P1'],
+    [6, 7, 10, 'P2'],
+    [8, 9, 2, 'P3'],
+  ] as const) {
+    add(page, PAGE(contents, parent));
+    add(contents, textContent(text));
+  }
+  add(5, FONT);
+  w.table(
+    rows.sort((a, b) => a[0] - b[0]),
+    '/Size 11 /Root 1 0 R',
+  );
+  return w.bytes();
+}
+
+describe('page tree counts: pdf.js shows /Count pages, found by the subtrees’ counts', () => {
+  it('counts that match the pages: accepted', async () => {
+    const model = await expectPreviewIsSigned(pageTree(3, 2));
+    expect(modelText(model)).toEqual(['P1', 'P2', 'P3']);
+  });
+
+  for (const [name, rootCount, nodeCount, shown] of [
+    ['a root /Count below the pages: pdf.js hides the last', 2, 2, ['P1', 'P2']],
+    ['a subtree /Count below its pages: pdf.js skips into the next', 2, 1, ['P1', 'P3']],
+  ] as const)
+    it(`${name}: refused`, async () => {
+      const pdf = pageTree(rootCount, nodeCount);
+      expect(await previewText(pdf)).toEqual(shown);
+      expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'page-count' });
+    });
+
+  it('a subtree /Count alone wrong: refused too (pdf.js finds pages by it, then falls back)', async () => {
+    expect(await refusal(pageTree(3, 1))).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'page-count' });
+  });
+});
