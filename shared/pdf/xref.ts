@@ -66,6 +66,9 @@ export interface XrefChain {
 }
 
 const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+/** Where a token ends for pdf.js's lexer: white space, a delimiter, or the end of the file. */
+const endsToken = (byte: number | undefined) =>
+  byte === undefined || WHITESPACE.has(byte) || '()<>[]{}/%'.includes(String.fromCharCode(byte));
 const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
 
 /** A small cursor over the file for the parts pdf-lib's object parser does not cover. */
@@ -239,23 +242,29 @@ function readTable(
     let first = cursor.integer();
     const count = first === undefined ? undefined : cursor.skipWhitespace().integer();
     if (first === undefined || count === undefined) throw damaged('broken-xref');
-    // A known writer bug: the whole table numbered from 1 though its first row is object 0's
-    // "0000000000 65535 f". Readers (pdf.js, poppler's rebuild) read it from 0; so does kyso.
-    if (
-      first === 1 &&
-      entries.size === 0 &&
-      /^\s*0{10}\s+65535\s+f/.test(
-        new TextDecoder('latin1').decode(bytes.subarray(cursor.at, cursor.at + 24)),
-      )
-    )
-      first = 0;
-    for (let n = first; n < first + count; n++) {
+    for (let i = 0; i < count; i++) {
       const offset = cursor.skipWhitespace().integer();
       const generation = offset === undefined ? undefined : cursor.skipWhitespace().integer();
       cursor.skipWhitespace();
       const type = bytes[cursor.at++];
-      if (offset === undefined || generation === undefined || (type !== 0x6e && type !== 0x66))
+      // pdf.js reads "n" or "f" as a token: glued to what follows, it fails and rebuilds the xref.
+      if (
+        offset === undefined ||
+        generation === undefined ||
+        (type !== 0x6e && type !== 0x66) ||
+        !endsToken(bytes[cursor.at])
+      )
         throw damaged('broken-xref');
+      // A known writer bug: a subsection numbered from 1 though its first row is object 0's
+      // "0000000000 65535 f". pdf.js and poppler read it from 0; so does kyso. pdf.js does so
+      // for any free first row, poppler only for that one: for another, they differ.
+      if (i === 0 && first === 1 && type === 0x66) {
+        if (offset !== 0 || generation !== 65535) throw damaged('broken-xref');
+        first = 0;
+      }
+      const n = first + i;
+      // Object 0 heads the free list; pdf.js rejects a table that says it is in use.
+      if (n === 0 && type === 0x6e) throw damaged('broken-xref');
       if (entries.has(n)) throw ambiguous('duplicate-xref-entry', n);
       // An in-use entry at offset 0 points at the header: no object; readers treat it as free.
       entries.set(n, type === 0x6e && offset > 0 ? { kind: 'direct', offset, generation } : { kind: 'free' });

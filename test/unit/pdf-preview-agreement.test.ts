@@ -335,3 +335,31 @@ describe('page tree counts: pdf.js shows /Count pages, found by the subtrees’ 
     expect(await refusal(pageTree(3, 1))).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'page-count' });
   });
 });
+
+describe('xref table rows pdf.js cannot read (it rebuilds the xref and shows the first revision)', () => {
+  /** twoRevisions with its update table's text changed by `edit`. */
+  const editedUpdate = (edit: (table: string) => string) => {
+    const text = new TextDecoder('latin1').decode(twoRevisions('\n'));
+    const at = text.lastIndexOf('xref\n6 4\n');
+    return latin1(text.slice(0, at) + edit(text.slice(at)));
+  };
+
+  for (const [name, edit] of [
+    ['a row’s "n" glued to "trailer"', (t: string) => t.replace(' n\r\ntrailer', ' ntrailer')],
+    ['object 0 listed in use', (t: string) => t.replace('xref\n', 'xref\n0 1\n0000000000 65535 n\r\n')],
+  ] as const)
+    it(`${name}: refused`, async () => {
+      const pdf = editedUpdate(edit);
+      expect(await previewText(pdf)).toEqual([DRAFT]);
+      expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-xref' });
+    });
+
+  it('a subsection from 1 whose first row is free but not 0/65535: pdf.js renumbers it from 0, poppler does not', async () => {
+    const pdf = editedUpdate((t) => t.replace('xref\n', 'xref\n1 1\n0000000000 00001 f\r\n'));
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-xref' });
+    // The writer bug both fix the same way is still read from 0.
+    await expectPreviewIsSigned(
+      editedUpdate((t) => t.replace('xref\n', 'xref\n1 1\n0000000000 65535 f\r\n')),
+    );
+  });
+});
