@@ -319,6 +319,8 @@ function readStreamEntries(stream: PDFRawStream): Map<number, XrefEntry> {
       const second = field(at + w[0], w[1]);
       const third = field(at + w[0] + w[1], w[2]);
       if (entries.has(n)) throw ambiguous('duplicate-xref-entry', n);
+      // pdf.js fails on a type past 2 (the spec says null) and rebuilds: readers differ.
+      if (type > 2) throw damaged('broken-xref');
       if (type === 1 && second > 0) entries.set(n, { kind: 'direct', offset: second, generation: third });
       else if (type === 2) entries.set(n, { kind: 'compressed', stream: second, index: third });
       else entries.set(n, { kind: 'free' });

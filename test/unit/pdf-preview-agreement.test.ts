@@ -363,3 +363,23 @@ describe('xref table rows pdf.js cannot read (it rebuilds the xref and shows the
     );
   });
 });
+
+it('an xref stream entry of a type past 2 is refused (pdf.js fails on it, rebuilds, shows the first revision)', async () => {
+  const w = new PdfWriter();
+  const first = firstRevision(w, DRAFT);
+  w.table([[0, null], ...[...first].map(([n, o]): XrefRow => [n, o])], `/Size 6 /Root 1 0 R ${ID}`);
+  const update: XrefRow[] = [
+    [6, w.obj(6, '<< /Type /Catalog /Pages 7 0 R >>')],
+    [7, w.obj(7, '<< /Type /Pages /Kids [8 0 R] /Count 1 >>')],
+    [8, w.obj(8, PAGE(9, 7))],
+    [9, w.obj(9, textContent(DEBT))],
+    [11, 0],
+  ];
+  w.xrefStream(10, update, `/Size 12 /Root 6 0 R ${ID}`);
+  // The last row (object 11: type 1, offset 0, a free entry) becomes type 3.
+  const text = new TextDecoder('latin1').decode(w.bytes());
+  const end = text.indexOf('\nendstream', text.lastIndexOf('/Type /XRef'));
+  const pdf = latin1(text.slice(0, end - 7) + '\x03' + text.slice(end - 6));
+  expect(await previewText(pdf)).toEqual([DRAFT]);
+  expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-xref' });
+});
