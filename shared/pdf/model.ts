@@ -304,8 +304,8 @@ function assertFreeInTableNotDrawn(context: PDFContext, root: PDFRef, freeInTabl
       seen.add(object.objectNumber);
       const target = context.lookup(object);
       if (target) pending.push(target);
-    } else if (object instanceof PDFDict) pending.push(...object.values());
-    else if (object instanceof PDFArray) pending.push(...object.asArray());
+    } else if (object instanceof PDFDict) for (const value of object.values()) pending.push(value);
+    else if (object instanceof PDFArray) for (const item of object.asArray()) pending.push(item);
     else if (object instanceof PDFStream) pending.push(object.dict);
   }
 }
