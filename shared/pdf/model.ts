@@ -222,7 +222,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
 
   assertNoHiddenObjects(bytes, spans);
   assertFreedUnreferenced(context, chain, lastInFile);
-  assertStreamLengths(context);
+  assertStreamLengths(context, bytes, parsedAt.values());
 
   const trailer = chain.trailer;
   context.trailerInfo = {
@@ -373,8 +373,22 @@ function assertSignatureTargets(document: PDFDocument): void {
     if (!takes(page.node.get(PDFName.of('Annots')), 'array')) throw damaged('broken-annotations');
 }
 
-/** Stream data cut differently from its /Length (pdf-lib falls back to searching "endstream"). */
-function assertStreamLengths(context: PDFContext): void {
+const isEndOfLine = (byte: number | undefined) => byte === 0x0a || byte === 0x0d;
+
+/**
+ * Stream data as readers take it: /Length bytes. pdf-lib reads /Length only when it is written in
+ * the stream's dictionary; for an indirect one (Ghostscript, qpdf's QDF mode) it cuts at the first
+ * end-of-line before "endstream", keeping one too many or dropping data's own last CR/LF. Either is
+ * put right from the file when the declared length ends at most an end-of-line before "endstream";
+ * data cut anywhere else is refused (readers would disagree on it).
+ */
+function assertStreamLengths(
+  context: PDFContext,
+  bytes: Uint8Array,
+  parsed: Iterable<{ object: PDFObject; afterObject: number }>,
+): void {
+  const endstreamAfter = new Map<PDFObject, number>();
+  for (const { object, afterObject } of parsed) endstreamAfter.set(object, afterObject);
   for (const [ref, object] of context.enumerateIndirectObjects()) {
     if (!(object instanceof PDFRawStream)) continue;
     const length = object.dict.lookup(PDFName.of('Length'));
@@ -384,12 +398,41 @@ function assertStreamLengths(context: PDFContext): void {
     if (actual === expected) continue;
     const extra = object.contents.subarray(Math.min(expected, actual));
     // pdf-lib's fallback keeps the end-of-line before "endstream"; anything else is other data.
-    if (actual > expected && extra.length <= 2 && extra.every((b) => b === 0x0a || b === 0x0d)) {
+    if (actual > expected && extra.length <= 2 && extra.every(isEndOfLine)) {
       (object as unknown as { contents: Uint8Array }).contents = object.contents.subarray(0, expected);
       continue;
     }
-    throw ambiguous('stream-length', ref.objectNumber);
+    const data =
+      actual < expected
+        ? dataDroppedByFallback(bytes, endstreamAfter.get(object), actual, expected)
+        : undefined;
+    if (!data) throw ambiguous('stream-length', ref.objectNumber);
+    (object as unknown as { contents: Uint8Array }).contents = data;
   }
+}
+
+/**
+ * The /Length bytes of a stream pdf-lib cut short at "[CR][LF]endstream" (its fallback matches
+ * CR LF, CR or LF right before the keyword): when they end no more than an end-of-line before it.
+ */
+function dataDroppedByFallback(
+  bytes: Uint8Array,
+  afterEndstream: number | undefined,
+  kept: number,
+  declared: number,
+): Uint8Array | undefined {
+  if (afterEndstream === undefined) return undefined;
+  const keyword = afterEndstream - 'endstream'.length;
+  if (new TextDecoder('latin1').decode(bytes.subarray(keyword, afterEndstream)) !== 'endstream')
+    return undefined;
+  let cut = keyword;
+  if (bytes[keyword - 2] === 0x0d && bytes[keyword - 1] === 0x0a) cut = keyword - 2;
+  else if (isEndOfLine(bytes[keyword - 1])) cut = keyword - 1;
+  const start = cut - kept;
+  const end = start + declared;
+  if (start < 0 || end > keyword || keyword - end > 2) return undefined;
+  for (let i = end; i < keyword; i++) if (!isEndOfLine(bytes[i])) return undefined;
+  return bytes.slice(start, end);
 }
 
 /** The trailer's /Size, for numbering new objects. */

@@ -119,12 +119,13 @@ export function parseObjectAt(
   bytes: Uint8Array,
   at: number,
   context: PDFContext,
-): { object: PDFObject; end: number } {
+): { object: PDFObject; end: number; afterObject: number } {
   const parser = PDFObjectParser.forBytes(bytes.subarray(at), context);
   const object = parser.parseObject();
-  const cursor = new Cursor(bytes, at + parserOffset(parser)).skipWhitespace();
+  const afterObject = at + parserOffset(parser);
+  const cursor = new Cursor(bytes, afterObject).skipWhitespace();
   cursor.keyword('endobj');
-  return { object, end: cursor.at };
+  return { object, end: cursor.at, afterObject };
 }
 
 /** pdf-lib keeps its position private; the parser's ByteStream offset is where it stopped. */
@@ -137,15 +138,23 @@ export function parseIndirectAt(
   bytes: Uint8Array,
   offset: number,
   context: PDFContext,
-): { number: number; generation: number; object: PDFObject; start: number; end: number } {
+): {
+  number: number;
+  generation: number;
+  object: PDFObject;
+  start: number;
+  end: number;
+  /** Just past the object itself (a stream: past its "endstream"). */
+  afterObject: number;
+} {
   if (offset >= bytes.length) throw damaged('broken-xref');
   const cursor = new Cursor(bytes, offset).skipWhitespace();
   const start = cursor.at;
   const header = cursor.objectHeader();
   if (!header) throw damaged('object-mismatch');
   try {
-    const { object, end } = parseObjectAt(bytes, cursor.at, context);
-    return { ...header, object, start, end };
+    const { object, end, afterObject } = parseObjectAt(bytes, cursor.at, context);
+    return { ...header, object, start, end, afterObject };
   } catch {
     throw damaged('object-mismatch', header.number);
   }

@@ -4,9 +4,13 @@
  * or pdf.js draws the same text on the original as kyso's model holds and as pdf.js draws on the
  * prepared (signed) revision. pdf.js itself is the judge, with the window's options.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { decodePDFRawStream, PDFArray, PDFRawStream } from 'pdf-lib';
+import { decodePDFRawStream, PDFArray, PDFRawStream, PDFRef } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
@@ -382,4 +386,70 @@ it('an xref stream entry of a type past 2 is refused (pdf.js fails on it, rebuil
   const pdf = latin1(text.slice(0, end - 7) + '\x03' + text.slice(end - 6));
   expect(await previewText(pdf)).toEqual([DRAFT]);
   expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-xref' });
+});
+
+function writeTemporary(pdf: Uint8Array): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-pdf-')), 'file.pdf');
+  writeFileSync(file, pdf);
+  return file;
+}
+
+/**
+ * A one-page file whose contents (object 4) have an indirect /Length (object 6), as Ghostscript and
+ * qpdf's QDF mode write them; `data` is the stream's bytes, then `before` and "endstream".
+ */
+function indirectLength(data: Uint8Array, before: string, length = data.length, filter = ''): Uint8Array {
+  const w = new PdfWriter();
+  const rows: XrefRow[] = [
+    [0, null],
+    [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+    [3, w.obj(3, PAGE(4))],
+    [4, w.raw(`4 0 obj\n<< /Length 6 0 R${filter} >>\nstream\n`)],
+  ];
+  w.raw(new TextDecoder('latin1').decode(data) + `${before}endstream\nendobj\n`);
+  rows.push([5, w.obj(5, FONT)], [6, w.obj(6, String(length))]);
+  w.table(rows, `/Size 7 /Root 1 0 R ${ID}`);
+  return w.bytes();
+}
+
+describe('an indirect /Length: the stream is its /Length bytes, as readers take them', () => {
+  const text = latin1(`BT /F1 24 Tf 72 700 Td (${DRAFT}) Tj ET`);
+  for (const [name, ending, before] of [
+    ['data ending in CR, then LF endstream', '\r', '\n'],
+    ['data ending in LF, then endstream at once', '\n', ''],
+    ['data ending in CR LF, then endstream at once', '\r\n', ''],
+    ['data ending in LF, then CR LF endstream', '\n', '\r\n'],
+  ] as const)
+    it(`${name}: accepted, every byte kept`, async () => {
+      const data = new Uint8Array([...text, ...latin1(ending)]);
+      const pdf = indirectLength(data, before);
+      const model = await expectPreviewIsSigned(pdf);
+      expect((model.context.lookup(PDFRef.of(4, 0)) as PDFRawStream).contents).toEqual(data);
+    });
+
+  it('Flate data whose last byte is a line feed (what Ghostscript wrote that kyso refused): the page is read and signed', async () => {
+    // Deflated contents whose compressed bytes end in LF (zlib needs that last byte). The last byte
+    // is the low byte of the Adler-32 sum of the contents, which a trailing comment of three
+    // printable characters can steer to any value.
+    let data: Uint8Array | undefined;
+    for (let comment = 0; !data; comment++) {
+      const mark = [0, 1, 2]
+        .map((k) => String.fromCharCode(0x21 + (Math.floor(comment / 94 ** k) % 94)))
+        .join('');
+      const deflated = deflateSync(latin1(`BT /F1 24 Tf 72 700 Td (${DRAFT}) Tj ET\n%${mark}`));
+      if (deflated.at(-1) === 0x0a) data = new Uint8Array(deflated);
+    }
+    const pdf = indirectLength(data, '', data.length, ' /Filter /FlateDecode');
+    expect(spawnSync('qpdf', ['--check', writeTemporary(pdf)]).status).toBe(0);
+    await expectPreviewIsSigned(pdf);
+  });
+
+  it('a /Length that ends short of the end-of-line before endstream: refused (readers disagree on the rest)', async () => {
+    const data = new Uint8Array([...text, ...latin1('\n')]);
+    expect(await refusal(indirectLength(data, '', data.length - 4))).toEqual({
+      code: 'PDF_AMBIGUOUS',
+      problem: 'stream-length',
+    });
+  });
 });
