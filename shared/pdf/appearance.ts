@@ -9,6 +9,8 @@
  */
 import fontkit from '@pdf-lib/fontkit';
 import { type PDFDocument, type PDFImage, type PDFPage, type PDFRef } from 'pdf-lib';
+import { KysoError } from '../protocol/errors.js';
+import { appearanceImageInfo, badImage, type AppearanceImageField } from './appearance-image.js';
 
 /** A rectangle in PDF user space (points, origin at the page's bottom left). */
 export interface PdfRect {
@@ -113,12 +115,18 @@ export function layoutImageSignature(
   return { signature: sig && place(sigX, sig), seal: stamp && place(sealX, stamp) };
 }
 
-function embedImage(doc: PDFDocument, bytes: Uint8Array): Promise<PDFImage> {
-  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
-  if (isPng) return doc.embedPng(bytes);
-  if (isJpeg) return doc.embedJpg(bytes);
-  throw new TypeError('signature and seal images must be PNG or JPEG');
+/** Checked from its header first (type, a size that can be decoded); a file that still does not decode is the page's, not kyso's, fault. */
+async function embedImage(
+  doc: PDFDocument,
+  bytes: Uint8Array,
+  field: AppearanceImageField,
+): Promise<PDFImage> {
+  const { type } = appearanceImageInfo(bytes, field);
+  try {
+    return await (type === 'png' ? doc.embedPng(bytes) : doc.embedJpg(bytes));
+  } catch {
+    throw badImage(field, `the ${type === 'png' ? 'PNG' : 'JPEG'} image does not decode`);
+  }
 }
 
 async function loadDefaultFont(): Promise<Uint8Array> {
@@ -140,6 +148,8 @@ export interface BuiltAppearance {
   rect: [number, number, number, number];
   /** The Form XObject for /AP /N. */
   stream: PDFRef;
+  /** An image appearance: where each image is drawn, in page space (what the consent window outlines). */
+  images?: { signature?: PdfRect; seal?: PdfRect };
 }
 
 /**
@@ -161,16 +171,26 @@ export async function buildAppearance(
   let content: string;
   const resources = new Map<string, PDFRef>();
   let fontRef: PDFRef | undefined;
+  let images: BuiltAppearance['images'];
 
   if (appearance.kind === 'image') {
     const { rect } = appearance;
     if (!(rect.width > 0 && rect.height > 0))
-      throw new RangeError('appearance rect must have a positive size');
+      throw new KysoError('BAD_REQUEST', 'appearance rect must have a positive size', {
+        field: 'appearance.rect',
+      });
     if (!appearance.signatureImage && !appearance.sealImage)
-      throw new TypeError('an image appearance needs a signature or seal image');
-    const signature = appearance.signatureImage && (await embedImage(doc, appearance.signatureImage));
-    const seal = appearance.sealImage && (await embedImage(doc, appearance.sealImage));
+      throw new KysoError('BAD_REQUEST', 'an image appearance needs a signature or seal image', {
+        field: 'appearance',
+      });
+    const signature =
+      appearance.signatureImage &&
+      (await embedImage(doc, appearance.signatureImage, 'appearance.signatureImage'));
+    const seal =
+      appearance.sealImage && (await embedImage(doc, appearance.sealImage, 'appearance.sealImage'));
     const layout = layoutImageSignature(rect, signature || undefined, seal || undefined);
+    const onPage = (at: PdfRect | undefined) => at && { ...at, x: rect.x + at.x, y: rect.y + at.y };
+    images = { signature: onPage(layout.signature), seal: onPage(layout.seal) };
     ({ width, height } = rect);
     origin = { x: rect.x, y: rect.y };
     content = '';
@@ -217,5 +237,6 @@ export async function buildAppearance(
     page,
     rect: [origin.x, origin.y, origin.x + width, origin.y + height],
     stream: context.register(stream),
+    ...(images && { images }),
   };
 }

@@ -17,6 +17,7 @@ import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pade
 import { addDocumentTimestampOver, appendDss } from '../../../shared/pdf/long-term.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import type { PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
+import { planAppearance } from '../../../shared/pdf/appearance-plan.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
@@ -153,6 +154,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           `the appearance is on page ${(appearance.pageIndex ?? 0) + 1}; the PDF has ${pages}`,
           { field: 'appearance.pageIndex' },
         );
+      // Built as prepare will build it (images decoded, a stamp's box measured): a bad image stops here.
+      if (appearance) await planAppearance(model, appearance, new Date());
       if (document.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
         throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
           problem: 'certify-after-signature',
