@@ -7,6 +7,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { buildAppearance, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
 import type { PdfModel } from './model.js';
+import type { PdfWarning } from './warnings.js';
 
 export interface PlannedAppearance {
   /** 0-based. */
@@ -18,6 +19,12 @@ export interface PlannedAppearance {
   /** Image appearances: each image's own box, in page space. */
   images?: { signature?: PdfRect; seal?: PdfRect };
 }
+
+/**
+ * A box over more than a quarter of its page is no signature block: it can hide the page's text
+ * (an opaque image shows nothing of what is under it), so the window warns.
+ */
+export const LARGE_APPEARANCE_SHARE = 25;
 
 const area = (r: PdfRect) => Math.max(0, r.width) * Math.max(0, r.height);
 
@@ -55,4 +62,10 @@ export async function planAppearance(
   const pageShare =
     pageArea > 0 ? Math.min(100, Math.round((100 * area(overlap(rect, crop))) / pageArea)) : 0;
   return { page: pageIndex, rect, pageShare, ...(built.images && { images: built.images }) };
+}
+
+export function appearanceWarnings(planned: Pick<PlannedAppearance, 'pageShare'>): PdfWarning[] {
+  return planned.pageShare > LARGE_APPEARANCE_SHARE
+    ? [{ code: 'pdf-appearance-large', count: planned.pageShare }]
+    : [];
 }

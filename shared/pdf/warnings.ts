@@ -16,7 +16,9 @@ export type PdfWarningCode =
   | 'pdf-annotations'
   | 'pdf-incremental-updates'
   | 'pdf-existing-signatures'
-  | 'pdf-empty-signature-fields';
+  | 'pdf-empty-signature-fields'
+  /** Not found in the document: the visible signature the page asks for covers much of its page (appearance-plan.ts). */
+  | 'pdf-appearance-large';
 
 /** The same shape as the consent window's DocumentWarning; `names` are the document's own words. */
 export interface PdfWarning {

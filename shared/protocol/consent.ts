@@ -32,6 +32,7 @@ export const DOCUMENT_WARNING_CODES = [
   'pdf-incremental-updates',
   'pdf-existing-signatures',
   'pdf-empty-signature-fields',
+  'pdf-appearance-large',
 ] as const;
 
 /**
@@ -44,6 +45,40 @@ export const DocumentWarningSchema = z.strictObject({
   names: z.array(DocumentWords).max(1000).optional(),
 });
 export type DocumentWarning = z.infer<typeof DocumentWarningSchema>;
+
+/** A box on a PDF page, in page space (points from the page's bottom left), as the signature's /Rect. */
+const PdfRectSchema = z.strictObject({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  width: z.number().finite().min(0),
+  height: z.number().finite().min(0),
+});
+const PdfPageWords = z.string().max(200);
+
+/**
+ * PDF: the visible signature drawn on a page, signed with the document (the appearance the
+ * background passes to prepare). `images` says whose each image is: the site's, or the user's own
+ * from kyso's options; `lines` are a stamp's lines, the site's words (`{time}`: the signing time).
+ */
+export const ConsentAppearanceSchema = z.strictObject({
+  /** 0-based. */
+  page: z.number().int().min(0),
+  rect: PdfRectSchema,
+  /** Percent of the page's visible area. */
+  pageShare: z.number().int().min(0).max(100),
+  images: z
+    .array(
+      z.strictObject({
+        role: z.enum(['signature', 'seal']),
+        source: z.enum(['site', 'options']),
+        rect: PdfRectSchema,
+      }),
+    )
+    .max(2)
+    .optional(),
+  lines: z.array(PdfPageWords).max(6).optional(),
+});
+export type ConsentAppearance = z.infer<typeof ConsentAppearanceSchema>;
 
 /** One document as the consent window describes it (built by the background from the document itself where it has it). */
 export const ConsentDocumentSchema = z.strictObject({
@@ -72,6 +107,10 @@ export const ConsentDocumentSchema = z.strictObject({
   warnings: z.array(DocumentWarningSchema).max(DOCUMENT_WARNING_CODES.length).optional(),
   /** PDF: a certification signature (DocMDP) allowing afterwards 1 no changes, 2 forms and signatures, 3 also annotations. */
   certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  /** PDF: the signature dictionary's /Reason and /Location, the site's words. */
+  reason: PdfPageWords.optional(),
+  location: PdfPageWords.optional(),
+  appearance: ConsentAppearanceSchema.optional(),
 });
 export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;
 
@@ -84,6 +123,17 @@ export const DocumentContentSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('pdf'),
     pdf: z.base64().max(base64Length(LIMITS.maxPdfBytes + 64 * 1024)),
+    /** The visible signature's images, as drawn (ConsentDocument.appearance says where and whose). */
+    images: z
+      .array(
+        z.strictObject({
+          role: z.enum(['signature', 'seal']),
+          type: z.enum(['png', 'jpeg']),
+          data: z.base64().max(base64Length(LIMITS.maxAppearanceImageBytes)),
+        }),
+      )
+      .max(2)
+      .optional(),
   }),
   /** Every element and attribute value inside the signed XML element, by its path from that element. */
   z.strictObject({

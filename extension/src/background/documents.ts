@@ -17,7 +17,8 @@ import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pade
 import { addDocumentTimestampOver, appendDss } from '../../../shared/pdf/long-term.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import type { PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
-import { planAppearance } from '../../../shared/pdf/appearance-plan.js';
+import { appearanceImageInfo } from '../../../shared/pdf/appearance-image.js';
+import { appearanceWarnings, planAppearance } from '../../../shared/pdf/appearance-plan.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
@@ -26,6 +27,7 @@ import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/x
 import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { planGenericXml } from '../plugins/generic-xml-plan.js';
+import type { ConsentAppearance } from '../../../shared/protocol/consent.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 import { cmsOf, planDigest } from './digest-plan.js';
 import { signatureOf, xmlConsentFields, xmlSignItem } from './plan-parts.js';
@@ -123,6 +125,44 @@ function appearanceOf(appearance: PdfAppearance): PdfSignatureAppearance {
   };
 }
 
+/**
+ * What the window shows of the appearance prepare will draw (the same object): its page and box,
+ * each image's box and whose it is (configuredImage is left on a request only when the background
+ * put the user's own image in its place: plugins/configured-images.ts), a stamp's lines.
+ */
+async function shownAppearance(
+  model: Parameters<typeof planAppearance>[0],
+  request: PdfAppearance,
+  appearance: PdfSignatureAppearance,
+): Promise<ConsentAppearance> {
+  const planned = await planAppearance(model, appearance, new Date());
+  const own = request.kind === 'image' ? request.configuredImage : undefined;
+  const images = (['signature', 'seal'] as const).flatMap((role) => {
+    const rect = planned.images?.[role];
+    return rect ? [{ role, source: own === role ? ('options' as const) : ('site' as const), rect }] : [];
+  });
+  return {
+    page: planned.page,
+    rect: planned.rect,
+    pageShare: planned.pageShare,
+    ...(images.length > 0 && { images }),
+    ...(appearance.kind === 'stamp' && { lines: appearance.lines.map((line) => line.normalize('NFC')) }),
+  };
+}
+
+/** The images as drawn, for the window to draw over its preview. */
+function appearanceImages(appearance: PdfSignatureAppearance | undefined) {
+  if (appearance?.kind !== 'image') return [];
+  return (
+    [
+      ['signature', appearance.signatureImage, 'appearance.signatureImage'],
+      ['seal', appearance.sealImage, 'appearance.sealImage'],
+    ] as const
+  ).flatMap(([role, bytes, field]) =>
+    bytes ? [{ role, type: appearanceImageInfo(bytes, field).type, data: bytesToBase64(bytes) }] : [],
+  );
+}
+
 /** Checks and describes one document; throws BAD_REQUEST naming the document when it cannot be signed. */
 export async function planDocument(
   document: PageDocument,
@@ -155,7 +195,11 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           { field: 'appearance.pageIndex' },
         );
       // Built as prepare will build it (images decoded, a stamp's box measured): a bad image stops here.
-      if (appearance) await planAppearance(model, appearance, new Date());
+      const shown =
+        document.appearance && appearance
+          ? await shownAppearance(model, document.appearance, appearance)
+          : undefined;
+      if (shown) warnings.push(...appearanceWarnings(shown));
       if (document.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
         throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
           problem: 'certify-after-signature',
@@ -173,13 +217,19 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           ...(longTerm && { longTerm }),
           ...(warnings.length > 0 && { warnings }),
           ...(document.certify && { certify: document.certify }),
+          ...(document.reason && { reason: document.reason }),
+          ...(document.location && { location: document.location }),
+          ...(shown && { appearance: shown }),
         },
         timestamp,
         // The original bytes, checked unambiguous above: the prepared revision only appends to
         // them, and preparePdfSignature reads it back to prove every object resolves the same
-        // (shared/pdf/revision-check.ts), so this renders as the signed revision does (less the
-        // signature's own field and stamp).
-        content: () => Promise.resolve({ kind: 'pdf', pdf: document.pdf }),
+        // (shared/pdf/revision-check.ts), so this renders as the signed revision does, less the
+        // signature's own appearance: the window draws that over it from consent.appearance and these images.
+        content: () => {
+          const images = appearanceImages(appearance);
+          return Promise.resolve({ kind: 'pdf', pdf: document.pdf, ...(images.length > 0 && { images }) });
+        },
         async prepare(signer, now) {
           const prepared = await preparePdfSignature(pdf, {
             signingTime: now,

@@ -457,7 +457,8 @@ function renderWarnings(d: ConsentDocument): void {
     ...warnings.map((warning) => {
       const item = document.createElement('li');
       item.dataset.code = warning.code;
-      item.append(t(`warning_${warning.code.replaceAll('-', '_')}` as MessageKey));
+      // {n}: the count, for the appearance's warning its share of the page in percent.
+      item.append(t(`warning_${warning.code.replaceAll('-', '_')}` as MessageKey, { n: warning.count ?? 0 }));
       if (warning.names?.length) {
         const label = Object.assign(document.createElement('span'), {
           className: 'site-words-label',

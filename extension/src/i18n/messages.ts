@@ -115,6 +115,8 @@ export const MESSAGES = {
     warning_pdf_incremental_updates: 'Tài liệu đã được sửa sau khi tạo (còn các phiên bản cũ bên trong).',
     warning_pdf_existing_signatures: 'Tài liệu đã có chữ ký khác.',
     warning_pdf_empty_signature_fields: 'Tài liệu có ô chữ ký còn trống.',
+    warning_pdf_appearance_large:
+      'Chữ ký hiển thị do trang web đặt sẽ phủ {n}% diện tích trang: nó có thể che mất nội dung của trang.',
     unusable_one: 'Hiện {n} chứng thư số không ký được',
     unusable_other: 'Hiện {n} chứng thư số không ký được',
     retry: 'Tìm lại USB token',
@@ -321,6 +323,8 @@ export const MESSAGES = {
     warning_pdf_incremental_updates: 'Was changed after it was made (earlier revisions are inside).',
     warning_pdf_existing_signatures: 'Already carries other signatures.',
     warning_pdf_empty_signature_fields: 'Has empty signature fields.',
+    warning_pdf_appearance_large:
+      'The visible signature the website placed will cover {n}% of its page: it can hide what the page says.',
     unusable_one: 'Show {n} certificate that cannot sign',
     unusable_other: 'Show {n} certificates that cannot sign',
     retry: 'Look for the USB token again',

@@ -26,7 +26,11 @@ export async function saveConfiguredImage(which: 'signature' | 'seal', base64: s
   await browser.storage.local.set({ pluginImages: images });
 }
 
-/** A PDF asking for a configured image gets it; without one configured, the signature is invisible (as the plugins sign then). */
+/**
+ * A PDF asking for a configured image gets it; without one configured, the signature is invisible
+ * (as the plugins sign then). `configuredImage` stays on the request only when the user's own
+ * image took its place: the consent window names that image as the user's, any other as the site's.
+ */
 export async function withConfiguredImages(document: PageDocument): Promise<PageDocument> {
   if (
     document.kind !== 'pdf' ||
@@ -46,7 +50,7 @@ export async function withConfiguredImages(document: PageDocument): Promise<Page
     ...document,
     appearance: {
       ...appearance,
-      ...(image && { [configuredImage === 'seal' ? 'sealImage' : 'signatureImage']: image }),
+      ...(image && { [configuredImage === 'seal' ? 'sealImage' : 'signatureImage']: image, configuredImage }),
     },
   };
 }
