@@ -16,7 +16,11 @@ import {
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
-import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
+import {
+  BackgroundToConsentSchema,
+  type ConsentAppearance,
+  type DocumentContent,
+} from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
 import { CONSENT_PORT } from '../background/messages.js';
 import type {
@@ -362,6 +366,8 @@ let pdfView:
   { index: number; pdf: import('./pdf-preview.js').OpenPdf; page: number; seen: Set<number> } | undefined;
 let xmlRows: Array<{ path: string; value: string }> = [];
 let xmlShown = 0;
+/** The open document's appearance images (object URLs), by role, once its content came. */
+let imageUrls = new Map<'signature' | 'seal', string>();
 
 /** Shows document `index` (the single one, or a batch item the user opened) and asks the background for its content. */
 function openDocument(index: number, fromList: boolean): void {
@@ -388,6 +394,9 @@ function openDocument(index: number, fromList: boolean): void {
   if (d.pages !== undefined) $('page-count').textContent = tr.plural('documentPages', d.pages);
   renderSummary(d);
   renderWarnings(d);
+  forgetImages();
+  renderAppearance(d.appearance);
+  renderSignatureWords(d);
   const digest = d.kind === 'cms' || d.kind === 'raw';
   $('hash-only').hidden = !digest;
   $('hash-only-text').textContent = digest ? t('hashOnly', { origin: details!.origin }) : '';
@@ -424,6 +433,7 @@ function closeDocument(): void {
   $('document').dataset.open = 'false';
   void pdfView?.pdf.close(); // frees the preview; nothing waits for it
   pdfView = undefined;
+  forgetImages();
   openIndex = -1;
   document.querySelector<HTMLButtonElement>(`#documents li[data-index="${index}"] .open-item`)?.focus();
 }
@@ -448,6 +458,150 @@ function renderSummary(d: ConsentDocument): void {
       return [term, definition];
     }),
   );
+}
+
+// ---- What the signature adds to a PDF --------------------------------------------------------
+
+const MM_PER_POINT = 25.4 / 72;
+const mm = (points: number) => Math.max(1, Math.round(points * MM_PER_POINT));
+
+function forgetImages(): void {
+  for (const url of imageUrls.values()) URL.revokeObjectURL(url);
+  imageUrls = new Map();
+  $('appearance-outline').hidden = true;
+  $('appearance-outline').replaceChildren();
+}
+
+/** A line of the site's words; `{time}` is kyso's: the signing time, filled in when it signs. */
+function stampLine(line: string): HTMLElement {
+  const item = document.createElement('li');
+  const text = Object.assign(document.createElement('span'), { className: 'page-text' });
+  const slot = () =>
+    Object.assign(document.createElement('span'), {
+      className: 'slot',
+      textContent: `⟨${t('signingTimeSlot')}⟩`,
+    });
+  line.split('{time}').forEach((piece, i) => {
+    if (i > 0) text.append(slot());
+    if (piece) {
+      const words = document.createElement('span');
+      setPageText(words, piece, t('controlMark'), false);
+      text.append(words);
+    }
+  });
+  item.append(text);
+  return item;
+}
+
+/** Which page, how large, whose images, which lines: the outline on the page itself is drawn by showPage. */
+function renderAppearance(appearance: ConsentAppearance | undefined): void {
+  $('appearance').hidden = !appearance;
+  $('appearance-show').hidden = true; // until the preview can show the page
+  if (!appearance) return;
+  const { page, rect, pageShare } = appearance;
+  $('appearance-title').textContent = t('appearanceTitle');
+  $('appearance').dataset.page = String(page + 1);
+  $('appearance-where').textContent = t('appearanceWhere', {
+    page: page + 1,
+    width: mm(rect.width),
+    height: mm(rect.height),
+    share: pageShare,
+  });
+  $('appearance-images').replaceChildren(
+    ...(appearance.images ?? []).map(({ role, source }) => {
+      const item = document.createElement('li');
+      item.dataset.role = role;
+      item.dataset.source = source;
+      item.append(
+        Object.assign(document.createElement('span'), {
+          textContent: t(`appearanceImage_${role}_${source}`),
+        }),
+      );
+      return item;
+    }),
+  );
+  const lines = appearance.lines ?? [];
+  $('appearance-lines-box').hidden = lines.length === 0;
+  $('appearance-lines-label').textContent = t('appearanceLines');
+  // As stampLines draws them: without a {time} line the time comes last.
+  const shown =
+    lines.some((line) => line.includes('{time}')) || lines.length === 0 ? lines : [...lines, '{time}'];
+  $('appearance-lines').replaceChildren(...shown.map(stampLine));
+  $('appearance-show').textContent = t('appearanceShow', { page: page + 1 });
+}
+
+/** /Reason and /Location: the site's words, signed into the signature. */
+function renderSignatureWords(d: ConsentDocument): void {
+  const rows = (
+    [
+      ['reasonLabel', d.reason, 'reason'],
+      ['locationLabel', d.location, 'location'],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  $('signature-words').hidden = rows.length === 0;
+  $('signature-words').replaceChildren(
+    ...rows.flatMap(([label, value, field]) => {
+      const term = Object.assign(document.createElement('dt'), {
+        className: 'site-words-label',
+        textContent: t(label),
+      });
+      const definition = document.createElement('dd');
+      definition.dataset.field = field;
+      setPageText(definition, value!, t('controlMark'));
+      return [term, definition];
+    }),
+  );
+}
+
+/** The images as the content brought them: listed with whose they are, and ready for the outline. */
+function showAppearanceImages(
+  images: NonNullable<Extract<DocumentContent, { kind: 'pdf' }>['images']>,
+): void {
+  for (const { role, type, data } of images) {
+    const url = URL.createObjectURL(new Blob([base64ToBytes(data)], { type: `image/${type}` }));
+    imageUrls.set(role, url);
+    const item = document.querySelector<HTMLElement>(`#appearance-images li[data-role="${role}"]`);
+    item?.prepend(Object.assign(document.createElement('img'), { src: url, alt: item.textContent ?? '' }));
+    // The text is the image's alternative: read once.
+    item?.lastElementChild?.setAttribute('aria-hidden', 'true');
+  }
+}
+
+/** The signature's box over the drawn page, and its images where prepare puts them (nothing on other pages). */
+function outlineAppearance(number: number, drawn: import('./pdf-preview.js').DrawnPage): boolean {
+  const outline = $('appearance-outline');
+  const appearance = details!.documents[openIndex]?.appearance;
+  if (!appearance || appearance.page !== number - 1) {
+    outline.hidden = true;
+    return false;
+  }
+  const box = drawn.place(appearance.rect);
+  const percent = (n: number) => `${(n * 100).toFixed(3)}%`;
+  Object.assign(outline.style, {
+    left: percent(box.left),
+    top: percent(box.top),
+    width: percent(box.width),
+    height: percent(box.height),
+  });
+  outline.replaceChildren(
+    ...(appearance.images ?? []).flatMap(({ role, rect }) => {
+      const url = imageUrls.get(role);
+      if (!url) return [];
+      const at = drawn.place(rect);
+      const image = Object.assign(document.createElement('img'), { src: url, alt: '' });
+      image.dataset.role = role;
+      // Inside the outline, in percent of the outline itself.
+      Object.assign(image.style, {
+        left: percent((at.left - box.left) / box.width),
+        top: percent((at.top - box.top) / box.height),
+        width: percent(at.width / box.width),
+        height: percent(at.height / box.height),
+      });
+      return [image];
+    }),
+  );
+  outline.hidden = false;
+  return true;
 }
 
 function renderWarnings(d: ConsentDocument): void {
@@ -486,6 +640,9 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
   if (index !== openIndex) return;
   if (content.kind === 'pdf') {
     $('pdf-viewer').hidden = false;
+    if (content.images) showAppearanceImages(content.images);
+    const appearance = details!.documents[index]?.appearance;
+    $('appearance-show').hidden = !appearance;
     const canvas = $<HTMLCanvasElement>('preview');
     try {
       const { openPdf } = await import('./pdf-preview.js');
@@ -523,9 +680,15 @@ async function showPage(number: number): Promise<void> {
   canvas.dataset.page = String(number);
   canvas.dataset.rendered = 'pending';
   try {
-    const width = Math.max(200, Math.min(canvas.parentElement!.clientWidth, 900));
-    await view.pdf.render(number, canvas, width);
+    const width = Math.max(200, Math.min($('pdf-viewer').clientWidth, 900));
+    $('appearance-outline').hidden = true;
+    const drawn = await view.pdf.render(number, canvas, width);
     if (pdfView !== view || view.page !== number) return;
+    if (outlineAppearance(number, drawn))
+      canvas.setAttribute(
+        'aria-label',
+        `${t('pageImage', { page: number, pages: view.pdf.pages })} — ${t('pageHasAppearance')}`,
+      );
     view.seen.add(number);
     $('page-problem').hidden = true;
     canvas.dataset.rendered = 'true';
@@ -802,6 +965,10 @@ $('xml-toggle').addEventListener('click', () => {
   if (!box.hidden && xmlShown === 0) showMoreXmlRows();
 });
 $('xml-more').addEventListener('click', showMoreXmlRows);
+$('appearance-show').addEventListener('click', () => {
+  const page = details?.documents[openIndex]?.appearance?.page;
+  if (pdfView && page !== undefined) void showPage(page + 1);
+});
 // Zoom or a resized window: draw the page again at its new size, so it stays sharp.
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('resize', () => {

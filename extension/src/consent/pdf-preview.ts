@@ -8,10 +8,31 @@ import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 
 GlobalWorkerOptions.workerSrc = workerUrl;
 
+/** A box in PDF page space (points, from the bottom left of the page's coordinates). */
+export interface PageRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A box as fractions (0–1) of the drawn page, from its top left: CSS percentages over the canvas. */
+export interface ShownBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface DrawnPage {
+  /** Where `rect` falls on the drawn page, through the page's crop box and rotation as pdf.js draws them. */
+  place(rect: PageRect): ShownBox;
+}
+
 export interface OpenPdf {
   pages: number;
   /** Draws page `number` (1-based) `cssWidth` CSS pixels wide, sharp on the screen's pixel ratio. */
-  render(number: number, canvas: HTMLCanvasElement, cssWidth: number): Promise<void>;
+  render(number: number, canvas: HTMLCanvasElement, cssWidth: number): Promise<DrawnPage>;
   close(): Promise<void>;
 }
 
@@ -32,6 +53,25 @@ export async function openPdf(pdf: Uint8Array): Promise<OpenPdf> {
       const task = page.render({ canvas, viewport });
       drawing = task;
       await task.promise;
+      return {
+        place({ x, y, width, height }) {
+          // pdf.js types the rectangle loosely: four numbers, the corners on the drawn page (top-left origin).
+          const [x1, y1, x2, y2] = unscaled.convertToViewportRectangle([x, y, x + width, y + height]) as [
+            number,
+            number,
+            number,
+            number,
+          ];
+          const left = Math.min(x1, x2);
+          const top = Math.min(y1, y2);
+          return {
+            left: left / unscaled.width,
+            top: top / unscaled.height,
+            width: Math.abs(x2 - x1) / unscaled.width,
+            height: Math.abs(y2 - y1) / unscaled.height,
+          };
+        },
+      };
     },
     close: () => task.destroy(),
   };
