@@ -43,6 +43,26 @@ async function applicationPdf(): Promise<Uint8Array> {
 
 const outcome = (page: Page) => sdkOutcome(page);
 
+/** The signature's outline over the preview, as fractions of the drawn page (0–1, from the top left). */
+async function outlineOnPage(consent: Page) {
+  return consent.evaluate(() => {
+    const canvas = document.getElementById('preview')!.getBoundingClientRect();
+    const outline = document.getElementById('appearance-outline')!;
+    const box = outline.getBoundingClientRect();
+    return {
+      hidden: outline.hidden,
+      left: (box.left - canvas.left) / canvas.width,
+      top: (box.top - canvas.top) / canvas.height,
+      right: (box.right - canvas.left) / canvas.width,
+      bottom: (box.bottom - canvas.top) / canvas.height,
+      images: [...outline.querySelectorAll('img')].map((img) => ({
+        role: img.dataset.role,
+        loaded: img.complete && img.naturalWidth,
+      })),
+    };
+  });
+}
+
 describe('signature formats through the whole path (Chromium)', () => {
   let session: PortalSession;
   let tsa: LocalTsa;
@@ -97,10 +117,24 @@ describe('signature formats through the whole path (Chromium)', () => {
         lang: 'vi',
         level: 'B-T',
         reason: 'Ký nộp hồ sơ',
+        location: 'Hà Nội',
         appearance: { kind: 'stamp', lines: ['Số: 45/ĐĐN-UBND', 'Thời gian ký: {time}'] },
       },
       '01',
       async (consent) => {
+        // What the signature adds, before the PIN: the stamp's page, its lines as the site's words
+        // (the time kyso's, filled in when it signs), /Reason and /Location as the site's words.
+        expect(
+          await consent.$eval(
+            '#appearance',
+            (el) => !(el as HTMLElement).hidden && (el as HTMLElement).dataset.page,
+          ),
+        ).toBe('1');
+        expect(
+          await consent.$$eval('#appearance-lines li', (els) => els.map((el) => el.textContent)),
+        ).toEqual(['Số: 45/ĐĐN-UBND', 'Thời gian ký: ⟨thời gian ký⟩']);
+        expect(await consent.$eval('dd[data-field="reason"]', (el) => el.textContent)).toBe('Ký nộp hồ sơ');
+        expect(await consent.$eval('dd[data-field="location"]', (el) => el.textContent)).toBe('Hà Nội');
         expect(await consent.$eval('#document-kind', (el) => (el as HTMLElement).dataset.kind)).toBe('pdf');
         expect(await consent.$eval('#page-count', (el) => el.textContent)).toMatch(/2 trang|2 pages/);
         expect(await consent.$eval('#document-notes', (el) => el.textContent)).not.toBe('');
@@ -123,6 +157,12 @@ describe('signature formats through the whole path (Chromium)', () => {
         expect(preview.dark).toBeGreaterThan(2000);
         expect(preview.white).toBeGreaterThan(preview.dark * 10);
         expect(preview.ratio).toBeCloseTo(842 / 595, 1); // A4 portrait
+        // The stamp's box, outlined at the top right of page 1, 14 pt (about 5 mm) in from the edges.
+        const stamp = await outlineOnPage(consent);
+        expect(stamp.hidden).toBe(false);
+        expect(stamp.right).toBeCloseTo((595 - 14) / 595, 2);
+        expect(stamp.top).toBeCloseTo(14 / 842, 2);
+        expect(stamp.left).toBeGreaterThan(0.5);
         await consent.click('input[name="certificate"][value$="/01"]');
         await screenshot(consent, 'consent-pdf');
       },
@@ -157,6 +197,35 @@ describe('signature formats through the whole path (Chromium)', () => {
         },
       },
       '02',
+      async (consent) => {
+        // The image, named as the site's, and its box on page 2 — outlined there, not on page 1.
+        expect(await consent.$eval('#appearance', (el) => (el as HTMLElement).dataset.page)).toBe('2');
+        await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+        // The image came with the document's content; listed once it has loaded.
+        await consent.waitForFunction(
+          () => document.querySelector<HTMLImageElement>('#appearance-images img')?.complete,
+        );
+        expect(
+          await consent.$$eval('#appearance-images li', (els) =>
+            els.map((el) => ({
+              source: el.dataset.source,
+              text: el.textContent,
+              image: el.querySelector('img')?.naturalWidth,
+            })),
+          ),
+        ).toEqual([{ source: 'site', text: 'Signature image sent by the website', image: 300 }]);
+        expect(await consent.$eval('#appearance-outline', (el) => (el as HTMLElement).hidden)).toBe(true);
+        await consent.click('#appearance-show');
+        await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
+        const box = await outlineOnPage(consent);
+        expect(box.hidden).toBe(false);
+        expect(box.left).toBeCloseTo(rect.x / 595, 2);
+        expect(box.right).toBeCloseTo((rect.x + rect.width) / 595, 2);
+        expect(box.top).toBeCloseTo(1 - (rect.y + rect.height) / 842, 2);
+        expect(box.bottom).toBeCloseTo(1 - rect.y / 842, 2);
+        expect(box.images).toEqual([{ role: 'signature', loaded: 300 }]);
+        await screenshot(consent, 'consent-pdf-appearance');
+      },
     );
     expect(imaged.ok, JSON.stringify(imaged)).toBe(true);
     const secondFile = writePdf(dir, 'twice.pdf', new Uint8Array(Buffer.from(imaged.pdf, 'base64')));
@@ -266,7 +335,7 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(verifiedSha1.ok, verifiedSha1.output).toBe(true);
   });
 
-  it('refused before any window: a document that does not fit its profile, SHA-1 without allowSha1, a time-stamp without a TSA', async () => {
+  it('refused before any window: a document that does not fit its profile, SHA-1 without allowSha1, a PDF appearance image that is no PNG or JPEG, a time-stamp without a TSA', async () => {
     await sdkCall(page, 'signXml', { xml: EINVOICE, profile: 'htkk', description: 'sai loại' });
     expect(await outcome(page)).toMatchObject({
       ok: false,
@@ -285,6 +354,20 @@ describe('signature formats through the whole path (Chromium)', () => {
       ok: false,
       code: 'PDF_DAMAGED',
       details: { document: 0, problem: 'not-pdf' },
+    });
+    // A GIF as the signature image: refused with its field before any window (it failed after the PIN).
+    const gif = Buffer.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0, 0, 0, 0x3b]).toString(
+      'base64',
+    );
+    await sdkCall(page, 'signPdf', {
+      pdf: Buffer.from(await applicationPdf()).toString('base64'),
+      description: 'GIF',
+      appearance: { kind: 'image', rect: { x: 10, y: 10, width: 100, height: 50 }, signatureImage: gif },
+    });
+    expect(await outcome(page)).toMatchObject({
+      ok: false,
+      code: 'BAD_REQUEST',
+      details: { document: 0, field: 'appearance.signatureImage' },
     });
     await setTsa(undefined);
     try {
