@@ -117,6 +117,18 @@ function requestOptions(url: URL, base: VerifyOptions): VerifyOptions {
   return options;
 }
 
+/**
+ * The request's path and query, or undefined for a target that is no URL (`POST http://[::1`):
+ * Node passes any absolute-form target through, and `new URL` throws on it outside every handler.
+ */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 export function createVerifierService(options: ServiceOptions): Server {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const concurrency = options.concurrency ?? 16;
@@ -210,7 +222,11 @@ export function createVerifierService(options: ServiceOptions): Server {
   };
 
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      return fail(res, 400, 'BAD_REQUEST', 'the request target is not a valid path');
+    }
     if (url.pathname === '/health')
       return sendJson(res, 200, { status: 'ok', running, waiting: waiting.length });
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
