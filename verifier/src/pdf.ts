@@ -8,10 +8,18 @@ import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
 import { pdfSignatureFields, readDss, type PdfSignatureField } from '../../shared/pdf/long-term.js';
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
+import { PdfDocumentError } from '../../shared/pdf/errors.js';
+import { openPdfModel } from '../../shared/pdf/model.js';
 import { buildChain, describeCertificate, parseCertificate } from './certificates.js';
 import { InputError, cmsReport } from './cms.js';
 import { addProblem, finish, signerIdentity, type Draft, type VerifyOptions } from './judge.js';
-import { overall, type Coverage, type SignatureReport, type VerificationReport } from './report.js';
+import {
+  overall,
+  type Coverage,
+  type Problem,
+  type SignatureReport,
+  type VerificationReport,
+} from './report.js';
 
 /** A PDF date, D:YYYYMMDDHHmmSS with an optional offset (+07'00'). */
 export function pdfDate(value: string): Date | undefined {
@@ -24,20 +32,50 @@ export function pdfDate(value: string): Date | undefined {
   );
 }
 
-export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
+/** Why readers may not show what was signed, in kyso's words (the problem names what was found). */
+function unreadableSentence(error: unknown): string {
+  if (error instanceof PdfDocumentError && error.code === 'PDF_AMBIGUOUS')
+    return `the PDF reads differently in different readers (${error.problem}): what a viewer shows may not be what was signed`;
+  const problem = error instanceof PdfDocumentError ? ` (${error.problem})` : '';
+  return `the PDF's structure is damaged${problem}: readers repair it each their own way, and may show what was not signed`;
+}
+
+interface ReadPdf {
+  doc: PDFDocument;
+  /** Set when readers could resolve the file differently: every signature then fails with it. */
+  unreadable?: string;
+}
+
+/**
+ * The PDF as readers resolve it: the objects its cross-reference chain designates (pdf-lib's own
+ * loader keeps the last definition of an object in the file, designated or not, so a revision
+ * could show readers one object and the verifier another). A file readers could resolve
+ * differently is still read by pdf-lib's loader, to report its signatures, each of them failed.
+ */
+async function readPdf(pdf: Uint8Array): Promise<ReadPdf> {
   if (Buffer.from(pdf.subarray(0, 1024)).indexOf('%PDF-') < 0)
     throw new InputError('not a PDF (no %PDF- header)', 'UNKNOWN_FORMAT');
   try {
+    return { doc: (await openPdfModel(pdf)).document };
+  } catch (error) {
+    if (error instanceof PdfDocumentError && error.code === 'PDF_ENCRYPTED')
+      throw new InputError('the PDF is encrypted with a password', 'UNKNOWN_FORMAT');
     const doc = await PDFDocument.load(pdf, {
       updateMetadata: false,
       ignoreEncryption: true,
       throwOnInvalidObject: true,
-    });
-    if (!(doc.context.lookup(doc.context.trailerInfo.Root) instanceof PDFDict)) throw new Error('no catalog');
-    return doc;
-  } catch {
-    throw new InputError('the PDF cannot be parsed', 'UNKNOWN_FORMAT');
+    }).catch(() => undefined);
+    if (!doc || !(doc.context.lookup(doc.context.trailerInfo.Root) instanceof PDFDict))
+      throw new InputError('the PDF cannot be parsed', 'UNKNOWN_FORMAT');
+    return { doc, unreadable: unreadableSentence(error) };
   }
+}
+
+/** The PDF as readers resolve it; InputError for one they could resolve differently. */
+export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
+  const { doc, unreadable } = await readPdf(pdf);
+  if (unreadable) throw new InputError(unreadable, 'UNKNOWN_FORMAT');
+  return doc;
 }
 
 const bytesOf = (object: PDFObject | undefined) =>
@@ -103,10 +141,11 @@ function sameExcept(
 
 /** Whether the revisions after `covered` bytes only add validation data (DSS) and document time-stamps. */
 async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PDFDocument): Promise<boolean> {
-  const oldDoc = await PDFDocument.load(pdf.subarray(0, covered), {
-    updateMetadata: false,
-    ignoreEncryption: true,
-  }).catch(() => undefined);
+  // The signed revision as its own xref chain designates it (a revision that cannot be read alone is not one).
+  const oldDoc = await openPdfModel(pdf.subarray(0, covered)).then(
+    (model) => model.document,
+    () => undefined,
+  );
   if (!oldDoc) return false;
   const catalogRef = oldDoc.context.trailerInfo.Root;
   const added = (b: PDFObject | undefined, a: PDFObject | undefined) =>
@@ -195,6 +234,14 @@ async function documentTimestampReport(
   return finish(report);
 }
 
+/** A finished report with one more problem, its outcome judged again. */
+function withProblem(report: SignatureReport, problem: Problem, detail: string): SignatureReport {
+  const problems = [...report.problems];
+  const details = [...report.details];
+  addProblem({ problems, details }, problem, detail);
+  return finish({ ...report, problems, details });
+}
+
 /**
  * Every signature and document time-stamp of a PDF, in the order they were added. The last
  * signature must cover the whole file but for validation data appended after it (DSS, document
@@ -205,7 +252,7 @@ export async function verifyPdfSignatures(
   options: VerifyOptions,
 ): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
-  const doc = await loadPdf(pdf);
+  const { doc, unreadable } = await readPdf(pdf);
   const fields = pdfSignatureFields(doc);
   const dss = await readDss(doc);
   const signatures: SignatureReport[] = [];
@@ -247,19 +294,16 @@ export async function verifyPdfSignatures(
             ? 'later-signatures'
             : 'other',
     };
-    if (coverage.after === 'other' && (await onlyValidationDataAfter(pdf, covered, doc)))
+    if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(pdf, covered, doc)))
       coverage.after = 'validation-data';
+    if (unreadable) report = withProblem(report, 'MALFORMED', unreadable);
     if (field === lastSignature || field.documentTimestamp) {
-      if (coverage.after === 'other') {
-        const problems = [...report.problems];
-        const details = [...report.details];
-        addProblem(
-          { problems, details },
+      if (coverage.after === 'other')
+        report = withProblem(
+          report,
           'DOCUMENT_MODIFIED_AFTER_SIGNING',
           `${coverage.bytesAfter} bytes were added after this signature, and not only validation data`,
         );
-        report = finish({ ...report, problems, details });
-      }
       if (report.kind === 'signature' && later.some((f) => f.documentTimestamp)) report.level = 'B-LTA';
     }
     signatures.push({ ...report, coverage, coveredBytes: covered });
