@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PDFArray, PDFDict, PDFName, PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -48,9 +48,16 @@ function appendRevision(pdf: Uint8Array, objects: AppendedObject[], trailer: { r
 }
 
 const textStream = (fontKey: string) => {
-  const text = `BT ${fontKey} 18 Tf 72 700 Td (${FORGED}) Tj ET`;
+  const text = `BT ${fontKey} 18 Tf 72 500 Td (${FORGED}) Tj ET`;
   return `<< /Length ${text.length} >>\nstream\n${text}\nendstream`;
 };
+
+/** The catalog's entries as PDF text, to write it again with more. */
+const entriesOf = (dict: PDFDict) =>
+  dict
+    .entries()
+    .map(([key, value]) => `${key.toString()} ${value.toString()}`)
+    .join(' ');
 
 describe('PAdES: what is appended after the last signature', () => {
   let dir: string;
@@ -100,10 +107,7 @@ describe('PAdES: what is appended after the last signature', () => {
       .lookup(PDFName.of('Font'), PDFDict)
       .keys()[0]!;
     const size = model.context.largestObjectNumber + 1;
-    const entries = catalog
-      .entries()
-      .map(([key, value]) => `${key.toString()} ${value.toString()}`)
-      .join(' ');
+    const entries = entriesOf(catalog);
     const forged = appendRevision(
       signed,
       [
@@ -127,5 +131,71 @@ describe('PAdES: what is appended after the last signature', () => {
     expect(signature!.details).toContainEqual(
       expect.stringMatching(/reads differently in different readers \(object-outside-xref\)/),
     );
+  });
+
+  it('the trailer pointed at a new catalog and page tree, the signed catalog given a DSS: not validation data', async () => {
+    const model = await openPdfModel(signed);
+    const catalogRef = model.document.context.trailerInfo.Root as PDFRef;
+    const entries = entriesOf(model.document.context.lookup(catalogRef, PDFDict));
+    const n = model.context.largestObjectNumber + 1;
+    const forged = appendRevision(
+      signed,
+      [
+        { number: catalogRef.objectNumber, body: `<< ${entries} /DSS ${n + 5} 0 R >>` },
+        { number: n, body: `<< /Type /Catalog /Pages ${n + 1} 0 R >>` },
+        { number: n + 1, body: `<< /Type /Pages /Kids [${n + 2} 0 R] /Count 1 >>` },
+        {
+          number: n + 2,
+          body: `<< /Type /Page /Parent ${n + 1} 0 R /MediaBox [0 0 595 842] /Contents ${n + 3} 0 R /Resources << /Font << /F1 ${n + 4} 0 R >> >> >>`,
+        },
+        { number: n + 3, body: textStream('/F1') },
+        { number: n + 4, body: '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>' },
+        { number: n + 5, body: '<< /Certs [] >>' },
+      ],
+      { root: `${n} 0 R`, size: n + 6 },
+    );
+    const result = await kysoVerify('root-swap.pdf', forged);
+    expect(pdftotext(result.file)).toContain(FORGED);
+    expect(result.report?.indication).toBe('TOTAL-FAILED');
+    expect(result.report?.signatures[0]!.problems).toEqual(['DOCUMENT_MODIFIED_AFTER_SIGNING']);
+    expect(result.code).toBe(1);
+  });
+
+  it('a signed page naming an object that did not exist yet, defined later beside a DSS: not validation data', async () => {
+    // The page's /Contents names one more stream, absent (null) when it is signed: readers show nothing of it.
+    const prepared = await PDFDocument.load(await onePagePdf('ORIGINAL SIGNED TEXT'));
+    const page = prepared.getPages()[0]!.node;
+    const later = PDFRef.of(prepared.context.largestObjectNumber + 40);
+    page.lookup(PDFName.of('Contents'), PDFArray).push(later);
+    const fontKey = page
+      .lookup(PDFName.of('Resources'), PDFDict)
+      .lookup(PDFName.of('Font'), PDFDict)
+      .keys()[0]!;
+    const trap = await signPdf(
+      await prepared.save({ useObjectStreams: false }),
+      {},
+      padesSignerOf({ der: signer.certificateDer, signer: signer.signer }),
+    );
+    expect((await kysoVerify('trap.pdf', trap)).code).toBe(0);
+    expect(pdftotext(writePdf(dir, 'trap.pdf', trap))).not.toContain(FORGED);
+
+    const model = await openPdfModel(trap);
+    const catalogRef = model.document.context.trailerInfo.Root as PDFRef;
+    const entries = entriesOf(model.document.context.lookup(catalogRef, PDFDict));
+    const dss = later.objectNumber + 1;
+    const forged = appendRevision(
+      trap,
+      [
+        { number: catalogRef.objectNumber, body: `<< ${entries} /DSS ${dss} 0 R >>` },
+        { number: dss, body: `<< /Certs [] >>` },
+        { number: later.objectNumber, body: textStream(fontKey.toString()) },
+      ],
+      { root: catalogRef.toString(), size: dss + 1 },
+    );
+    const result = await kysoVerify('late-object.pdf', forged);
+    expect(pdftotext(result.file)).toContain(FORGED);
+    expect(result.report?.indication).toBe('TOTAL-FAILED');
+    expect(result.report?.signatures[0]!.problems).toEqual(['DOCUMENT_MODIFIED_AFTER_SIGNING']);
+    expect(result.code).toBe(1);
   });
 });

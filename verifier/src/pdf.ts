@@ -3,7 +3,7 @@
  * was appended after the last signature may only be long-term validation data (a DSS, document
  * time-stamps: ETSI EN 319 142-1 B-LT/B-LTA), anything else is DOCUMENT_MODIFIED_AFTER_SIGNING.
  */
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib';
 import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
 import { pdfSignatureFields, readDss, type PdfSignatureField } from '../../shared/pdf/long-term.js';
@@ -97,6 +97,8 @@ function isDocumentTimestampField(doc: PDFDocument, item: PDFObject): boolean {
   const type = value?.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
   const subFilter = value?.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
   if (type !== 'DocTimeStamp' && subFilter !== 'ETSI.RFC3161') return false;
+  // An action runs when the widget is shown or touched (JavaScript could rewrite the page).
+  if (field.has(PDFName.of('A')) || field.has(PDFName.of('AA'))) return false;
   const rect = field
     .lookupMaybe(PDFName.of('Rect'), PDFArray)
     ?.asArray()
@@ -105,12 +107,16 @@ function isDocumentTimestampField(doc: PDFDocument, item: PDFObject): boolean {
   return invisible || !field.has(PDFName.of('AP'));
 }
 
-/** `after` keeps `before`'s items in order and adds only document time-stamp fields. */
+/**
+ * `after` keeps `before`'s items in order and adds only document time-stamp fields; those are
+ * put in `accepted` (the only new objects readers may reach through an /Annots or /Fields list).
+ */
 function onlyTimestampsAdded(
   before: PDFObject | undefined,
   after: PDFObject | undefined,
   oldDoc: PDFDocument,
   doc: PDFDocument,
+  accepted: Set<PDFObject>,
 ): boolean {
   const list = (d: PDFDocument, o: PDFObject | undefined) => {
     const resolved = o instanceof PDFRef ? d.context.lookup(o) : o;
@@ -120,7 +126,10 @@ function onlyTimestampsAdded(
   const b = list(doc, after);
   if (!a || !b || b.length < a.length) return false;
   if (!a.every((item, i) => sameObject(item, b[i]))) return false;
-  return b.slice(a.length).every((item) => isDocumentTimestampField(doc, item));
+  const added = b.slice(a.length);
+  if (!added.every((item) => isDocumentTimestampField(doc, item))) return false;
+  for (const item of added) accepted.add(item);
+  return true;
 }
 
 /** Dictionaries equal but for `free` keys, which must pass `check`. */
@@ -139,18 +148,94 @@ function sameExcept(
   return true;
 }
 
-/** Whether the revisions after `covered` bytes only add validation data (DSS) and document time-stamps. */
+const sameOrAbsent = (a: PDFObject | undefined, b: PDFObject | undefined) =>
+  (a === undefined && b === undefined) || sameObject(a, b);
+
+/** The trailer still names the signed document: its catalog, its information dictionary, its encryption. */
+function sameTrailer(oldDoc: PDFDocument, doc: PDFDocument): boolean {
+  const before = oldDoc.context.trailerInfo;
+  const after = doc.context.trailerInfo;
+  return (
+    before.Root instanceof PDFRef &&
+    before.Root === after.Root &&
+    sameOrAbsent(before.Info, after.Info) &&
+    sameOrAbsent(before.Encrypt, after.Encrypt)
+  );
+}
+
+/** The lists a document time-stamp field is added to: a page's /Annots, the AcroForm's /Fields. */
+const FIELD_LISTS = new Set(['Annots', 'Fields']);
+
+/**
+ * Whether readers reach an object the signed revision did not have, other than through the
+ * catalog's `exemptKeys` (/DSS) or a document time-stamp field `accepted` in an /Annots or
+ * /Fields list: they would show what no signature covers (a signed page whose /Contents names an
+ * object that did not exist yet, defined afterwards). Reached through an ordinary key, even an
+ * object the DSS also names counts.
+ */
+function reachesNewObject(
+  oldDoc: PDFDocument,
+  doc: PDFDocument,
+  accepted: Set<PDFObject>,
+  exemptKeys: string[],
+): boolean {
+  const { Root, Info } = doc.context.trailerInfo;
+  const catalog = doc.context.lookup(Root);
+  // Seen per context: an array met under /Annots skips accepted items, under another key it does not.
+  const seen = { list: new Set<PDFObject>(), other: new Set<PDFObject>() };
+  const pending: Array<[PDFObject, string | undefined]> = [Root, Info]
+    .filter((o): o is PDFObject => o !== undefined)
+    .map((o) => [o, undefined]);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [object, key] = next;
+    const inList = key !== undefined && FIELD_LISTS.has(key);
+    const visited = inList ? seen.list : seen.other;
+    if (visited.has(object)) continue;
+    visited.add(object);
+    if (object instanceof PDFRef) {
+      const resolved = doc.context.lookup(object);
+      if (resolved === undefined) continue; // null to readers as well
+      if (oldDoc.context.lookup(object) === undefined) return true;
+      pending.push([resolved, key]);
+    } else if (object instanceof PDFDict || object instanceof PDFStream) {
+      const dict = object instanceof PDFStream ? object.dict : object;
+      for (const [name, value] of dict.entries()) {
+        const entry = name.decodeText();
+        if (dict === catalog && exemptKeys.includes(entry)) continue;
+        pending.push([value, entry]);
+      }
+    } else if (object instanceof PDFArray) {
+      for (const item of object.asArray()) if (!(inList && accepted.has(item))) pending.push([item, key]);
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether the revisions after `covered` bytes only add validation data (DSS) and document
+ * time-stamps: the trailer names the signed catalog, every signed object is unchanged but for
+ * those additions, and every new object readers can reach hangs from the DSS or such a field.
+ */
 async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PDFDocument): Promise<boolean> {
   // The signed revision as its own xref chain designates it (a revision that cannot be read alone is not one).
   const oldDoc = await openPdfModel(pdf.subarray(0, covered)).then(
     (model) => model.document,
     () => undefined,
   );
-  if (!oldDoc) return false;
+  if (!oldDoc || !sameTrailer(oldDoc, doc)) return false;
   const catalogRef = oldDoc.context.trailerInfo.Root;
+  const accepted = new Set<PDFObject>();
   const added = (b: PDFObject | undefined, a: PDFObject | undefined) =>
-    onlyTimestampsAdded(b, a, oldDoc, doc);
+    onlyTimestampsAdded(b, a, oldDoc, doc, accepted);
   const acroFormRule = { Fields: added, SigFlags: () => true };
+  const exemptKeys = ['DSS'];
+  /** An AcroForm where the signed catalog had none: only document time-stamp fields in it. */
+  const newAcroForm = (a: PDFObject | undefined) => {
+    const form = a === undefined ? undefined : doc.context.lookup(a);
+    const ok = form instanceof PDFDict && sameExcept(doc.context.obj({}), form, acroFormRule);
+    if (ok) exemptKeys.push('AcroForm');
+    return ok;
+  };
   let changes = 0; // bytes that change no object (junk after %%EOF) are not validation data either
   for (const [ref, before] of oldDoc.context.enumerateIndirectObjects()) {
     const after = doc.context.lookup(ref);
@@ -173,7 +258,7 @@ async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PD
           AcroForm: (b, a) =>
             sameObject(b, a) ||
             (b instanceof PDFDict && a instanceof PDFDict && sameExcept(b, a, acroFormRule)) ||
-            (b === undefined && a !== undefined),
+            (b === undefined && newAcroForm(a)),
         })
       : isPage
         ? sameExcept(before, after, { Annots: added })
@@ -181,7 +266,7 @@ async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PD
     if (!ok) return false;
     changes++;
   }
-  return changes > 0;
+  return changes > 0 && !reachesNewObject(oldDoc, doc, accepted, exemptKeys);
 }
 
 async function documentTimestampReport(
