@@ -1,0 +1,139 @@
+/**
+ * What the signer's certificate allows, and when: a certificate whose keyUsage is not for signing,
+ * one not valid yet at the validation time, a signing time after it. Checked through the built CLI
+ * (`kyso verify`, its exit code and --json report); `openssl cms -verify` is the independent judge,
+ * run as a relying party would, without `-purpose any`.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash, createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCades, type DigestSigner } from '../../shared/cms/cades.js';
+import { signPdf } from '../../shared/pdf/pades.js';
+import { issueTestCertificate, makeTestCa } from '../support/openssl.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { padesSignerOf, rsaSignDigest } from '../support/software-signer.js';
+import { KYSO_CLI } from '../support/verifier-service.js';
+
+const run = promisify(execFile);
+const content = Buffer.from('Tờ khai — bản ký số\n');
+
+interface Identity {
+  der: Uint8Array;
+  signer: DigestSigner;
+}
+
+interface Verdict {
+  code: number;
+  indication?: string;
+  subIndication?: string;
+  problems?: string[];
+}
+
+describe('the signer certificate: key usage and validity period', () => {
+  let dir: string;
+  let caPem: string;
+  let forSigning: Identity;
+  let forEncryption: Identity;
+  let serial = 0x100;
+
+  const issue = (name: string, keyUsage: string): Identity => {
+    const base = path.join(dir, name);
+    issueTestCertificate({
+      base,
+      subject: `/C=VN/CN=${name}`,
+      caFile: caPem,
+      caKeyFile: path.join(dir, 'ca.key'),
+      serialHex: (serial++).toString(16),
+      days: 10,
+      extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${keyUsage}\n`,
+    });
+    const key = createPrivateKey(readFileSync(`${base}.key`));
+    const pem = readFileSync(`${base}.pem`, 'latin1');
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    return {
+      der: new Uint8Array(der),
+      signer: {
+        keyType: 'RSA',
+        signDigest: async (digest, algorithm) => rsaSignDigest(key, digest, algorithm),
+      },
+    };
+  };
+  const cmsBy = (who: Identity, signingTime?: Date | null) =>
+    signCades(
+      {
+        contentDigest: createHash('sha256').update(content).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: who.der,
+        ...(signingTime !== undefined && { signingTime }),
+      },
+      who.signer,
+    );
+  /** `kyso verify` of a detached CMS (or a PDF when `detached` is false), with `extra` options. */
+  const kysoVerify = async (name: string, document: Uint8Array, extra: string[] = [], detached = true) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, document);
+    writeFileSync(path.join(dir, 'content.txt'), content);
+    const args = [KYSO_CLI, 'verify', file, '--roots', caPem, '--revocation', 'off', '--json', ...extra];
+    if (detached) args.push('--detached', path.join(dir, 'content.txt'));
+    const result = await run(process.execPath, args).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => e,
+    );
+    const report = JSON.parse(result.stdout) as {
+      indication: string;
+      signatures: Array<{ subIndication?: string; problems: string[] }>;
+    };
+    const [signature] = report.signatures;
+    return {
+      code: result.code,
+      indication: report.indication,
+      ...(signature?.subIndication && { subIndication: signature.subIndication }),
+      problems: signature?.problems ?? [],
+    } satisfies Verdict;
+  };
+  /** `openssl cms -verify` with the default (S/MIME signing) purpose, optionally at a given time. */
+  const openssl = (name: string, attime?: Date) => {
+    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, name)];
+    args.push('-content', path.join(dir, 'content.txt'), '-CAfile', caPem, '-out', '/dev/null');
+    if (attime) args.push('-attime', String(Math.floor(attime.getTime() / 1000)));
+    const result = spawnSync('openssl', args, { encoding: 'utf8' });
+    return { ok: result.status === 0, output: result.stderr };
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-verify-certificates-'));
+    caPem = path.join(dir, 'ca.pem');
+    makeTestCa(path.join(dir, 'ca.key'), caPem, 'kyso Certificate Checks CA');
+    forSigning = issue('Ký Số Hợp Lệ', 'digitalSignature,nonRepudiation');
+    forEncryption = issue('Chỉ Mã Hóa', 'keyEncipherment');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a certificate for signing passes; openssl agrees', async () => {
+    expect(await kysoVerify('ok.p7s', await cmsBy(forSigning))).toMatchObject({
+      code: 0,
+      indication: 'TOTAL-PASSED',
+    });
+    expect(openssl('ok.p7s').ok).toBe(true);
+  });
+
+  it('a keyEncipherment-only certificate signs nothing: TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE, CMS and PDF alike; openssl: unsuitable purpose', async () => {
+    const expected = {
+      code: 1,
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      problems: ['CERT_NOT_FOR_SIGNING'],
+    };
+    expect(await kysoVerify('encipherment.p7s', await cmsBy(forEncryption))).toEqual(expected);
+    const judged = openssl('encipherment.p7s');
+    expect(judged.ok).toBe(false);
+    expect(judged.output).toMatch(/unsuitable certificate purpose/);
+    const pdf = await signPdf(await onePagePdf('To khai'), {}, padesSignerOf(forEncryption));
+    expect(await kysoVerify('encipherment.pdf', pdf, [], false)).toEqual(expected);
+  });
+});
