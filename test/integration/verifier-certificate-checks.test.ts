@@ -19,6 +19,7 @@ import { padesSignerOf, rsaSignDigest } from '../support/software-signer.js';
 import { KYSO_CLI } from '../support/verifier-service.js';
 
 const run = promisify(execFile);
+const DAY = 86_400_000;
 const content = Buffer.from('Tờ khai — bản ký số\n');
 
 interface Identity {
@@ -135,5 +136,32 @@ describe('the signer certificate: key usage and validity period', () => {
     expect(judged.output).toMatch(/unsuitable certificate purpose/);
     const pdf = await signPdf(await onePagePdf('To khai'), {}, padesSignerOf(forEncryption));
     expect(await kysoVerify('encipherment.pdf', pdf, [], false)).toEqual(expected);
+  });
+
+  it('validated before the certificate is valid, with no signing time: INDETERMINATE / NOT_YET_VALID; openssl -attime agrees', async () => {
+    const before = new Date(Date.now() - 2 * DAY);
+    expect(
+      await kysoVerify('early.p7s', await cmsBy(forSigning, null), ['--at', before.toISOString()]),
+    ).toEqual({
+      code: 3,
+      indication: 'INDETERMINATE',
+      subIndication: 'NOT_YET_VALID',
+      problems: ['CERT_NOT_YET_VALID'],
+    });
+    const judged = openssl('early.p7s', before);
+    expect(judged.ok).toBe(false);
+    expect(judged.output).toMatch(/certificate is not yet valid/);
+  });
+
+  it('a signing time after the validation time: TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE; a clock a minute fast passes', async () => {
+    const future = await cmsBy(forSigning, new Date(Date.now() + 3 * DAY));
+    expect(await kysoVerify('future.p7s', future)).toEqual({
+      code: 1,
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      problems: ['SIGNING_TIME_OUT_OF_BOUNDS'],
+    });
+    const fast = await cmsBy(forSigning, new Date(Date.now() + 60_000));
+    expect(await kysoVerify('fast-clock.p7s', fast)).toMatchObject({ code: 0, indication: 'TOTAL-PASSED' });
   });
 });

@@ -32,6 +32,10 @@ export interface VerifyOptions {
 
 export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 
+const HOUR = 3_600_000;
+/** How far ahead of the validation time a signing time may be: a signer's clock running fast. */
+const CLOCK_SKEW = 5 * 60_000;
+
 export function addProblem(
   report: Pick<SignatureReport, 'problems' | 'details'>,
   problem: Problem,
@@ -85,16 +89,38 @@ export async function judge(
   const notBefore = certificate.notBefore.value;
   const notAfter = certificate.notAfter.value;
 
-  // The chain at the proven time; without a POE, at the validation time (unless the certificate has expired by then: reported below).
+  // The chain at the proven time; without a POE, at the validation time (unless the certificate has
+  // expired by then: reported below). A certificate not valid yet then is reported as such, not passed.
   const expiredNow = validationTime > notAfter;
-  const chainAt =
-    proven ?? (expiredNow || validationTime < notBefore ? (report.signingTime ?? notAfter) : validationTime);
-  const chain = await buildChain(certificate, pool, roots, chainAt);
+  const notYetValidNow = validationTime < notBefore;
+  const chainAt = proven ?? (expiredNow ? (report.signingTime ?? notAfter) : validationTime);
+  let chain = await buildChain(certificate, pool, roots, chainAt);
+  if (!chain.valid && chainAt < notBefore) {
+    // Before its validity every path fails: whether one exists at all tells NOT_YET_VALID from an untrusted chain.
+    const fromStart = await buildChain(certificate, pool, roots, notBefore);
+    if (fromStart.valid) chain = fromStart;
+  }
   report.chain = chain.path.map(describeCertificate);
   if (!chain.valid)
     addProblem(report, 'UNTRUSTED_CHAIN', `chain: ${chain.message || 'no path to a trusted root'}`);
+  if (notYetValidNow)
+    addProblem(
+      report,
+      'CERT_NOT_YET_VALID',
+      `the certificate is valid from ${notBefore.toISOString()}, after the validation time ${validationTime.toISOString()}`,
+    );
 
   const claimed = report.signingTime;
+  // A signature cannot have been made after the time it is validated at: a signer's claim to is
+  // refused (a time-stamp's time is the TSA's, judged as proven above). Signers' clocks run a few
+  // minutes ahead; a PDF's /M without an offset may be local time, up to 14 hours ahead of UTC.
+  const ahead = report.timeSource === 'claimed' ? 14 * HOUR + CLOCK_SKEW : CLOCK_SKEW;
+  if (claimed && !proven && claimed.getTime() > validationTime.getTime() + ahead)
+    addProblem(
+      report,
+      'SIGNING_TIME_OUT_OF_BOUNDS',
+      `signed ${claimed.toISOString()}, after the validation time ${validationTime.toISOString()}`,
+    );
   if (claimed && claimed > notAfter)
     addProblem(
       report,
