@@ -38,7 +38,19 @@ function ecdsaAlgorithm(uri: keyof typeof ECDSA, hash: string): new () => Signat
   };
 }
 
+/**
+ * Characters xml-crypto's own parser (xmldom 0.8) turns into a newline before canonicalizing, as
+ * XML 1.1 says; an XML 1.0 processor (xmlsec1, .NET, Java, kyso's signer) keeps them. A digest over
+ * either reading is not the other's: such a document could verify here and nowhere else.
+ */
+const XML_1_1_LINE_ENDS = /[\u0085\u2028]/;
+
 function parse(xml: string) {
+  if (XML_1_1_LINE_ENDS.test(xml))
+    throw new InputError(
+      'the XML contains U+0085 or U+2028, which XML 1.0 readers keep and XML 1.1 readers take for a line end: its digests depend on the reader',
+      'UNKNOWN_FORMAT',
+    );
   try {
     return parseXml(xml);
   } catch (error) {

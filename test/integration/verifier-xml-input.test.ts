@@ -1,0 +1,77 @@
+/**
+ * XMLDSig input that xml-crypto reads differently from XML 1.0 processors, and signatures it
+ * refuses with its own words: through the built CLI (`kyso verify`), with xmlsec1 (libxml2, an
+ * XML 1.0 processor) as the independent judge.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signXml } from '../../shared/xml/xmldsig.js';
+import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
+import { KYSO_CLI } from '../support/verifier-service.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
+
+const run = promisify(execFile);
+const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+
+describe('XMLDSig: input read differently, signatures refused', () => {
+  let dir: string;
+  let signer: SoftwareIdentity;
+  let signed: string;
+
+  /** `kyso verify FILE --json`: exit code, stderr and, when it printed one, the report. */
+  const kysoVerify = async (name: string, xml: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, xml);
+    const args = [KYSO_CLI, 'verify', file, '--roots', signer.caPem, '--revocation', 'off', '--json'];
+    const result = await run(process.execPath, args).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    return {
+      code: result.code,
+      stderr: result.stderr,
+      report: result.stdout
+        ? (JSON.parse(result.stdout) as {
+            indication: string;
+            signatures: Array<{ problems: string[]; details: string[] }>;
+          })
+        : undefined,
+    };
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-verify-xml-'));
+    signer = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Nộp Thuế/UID=MST:0101234567');
+    signed = await signXml(
+      HTKK,
+      { profile: 'htkk', certificate: new Uint8Array(signer.certificateDer) },
+      signer.signer,
+    );
+    expect(xmlsecVerify(dir, signed, signer.caPem, 'signed.xml').ok).toBe(true);
+    expect((await kysoVerify('signed.xml', signed)).code).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a newline in the signed element replaced by U+2028 or U+0085 (XML 1.1 line ends): refused, as xmlsec1 refuses it', async () => {
+    const start = signed.indexOf('<HSoKhaiThue');
+    const newline = signed.indexOf('\n', start);
+    expect(newline).toBeGreaterThan(start);
+    for (const [name, character] of [
+      ['u2028', '\u2028'],
+      ['u0085', '\u0085'],
+    ] as const) {
+      const changed = signed.slice(0, newline) + character + signed.slice(newline + 1);
+      expect(xmlsecVerify(dir, changed, signer.caPem, `${name}.xml`).ok, name).toBe(false);
+      const result = await kysoVerify(`${name}.xml`, changed);
+      expect(result.report?.indication, name).not.toBe('TOTAL-PASSED');
+      expect(result.code, name).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        'the XML contains U+0085 or U+2028, which XML 1.0 readers keep and XML 1.1 readers take for a line end: its digests depend on the reader',
+      );
+    }
+  });
+});
