@@ -74,4 +74,47 @@ describe('XMLDSig: input read differently, signatures refused', () => {
       );
     }
   });
+
+  it("xml-crypto's and pkijs's own messages stay out of the report: kyso's sentences instead", async () => {
+    // No Algorithm on CanonicalizationMethod: xml-crypto throws "could not find CanonicalizationMethod/@Algorithm element".
+    const broken = signed.replace(/(<(?:\w+:)?CanonicalizationMethod) Algorithm="[^"]*"/, '$1');
+    expect(broken).not.toBe(signed);
+    expect(xmlsecVerify(dir, broken, signer.caPem, 'no-c14n-algorithm.xml').ok).toBe(false);
+    const result = await kysoVerify('no-c14n-algorithm.xml', broken);
+    expect(result.code).toBe(1);
+    const [signature] = result.report!.signatures;
+    expect(signature!.problems).toEqual(['SIGNATURE_INVALID']);
+    expect(signature!.details[0]).toBe(
+      'the signature cannot be checked: its SignedInfo, canonicalization or signature method is missing or unknown',
+    );
+    expect(JSON.stringify(signature!.details)).not.toMatch(
+      /could not find|CanonicalizationMethod\/@Algorithm/,
+    );
+
+    // A changed figure: xml-crypto only answers false.
+    const changed = await kysoVerify(
+      'changed.xml',
+      signed.replace('<ct22>4500000</ct22>', '<ct22>9500000</ct22>'),
+    );
+    expect(changed.report!.signatures[0]!.details[0]).toBe(
+      'the signature does not verify over this document: a signed part changed, or its value is wrong',
+    );
+
+    // No trusted root: the chain's failure in kyso's words, with the time it was checked at.
+    const file = path.join(dir, 'untrusted.xml');
+    writeFileSync(file, signed);
+    const untrusted = await run(process.execPath, [
+      KYSO_CLI,
+      'verify',
+      file,
+      '--revocation',
+      'off',
+      '--json',
+    ]).catch((e: { stdout: string }) => e);
+    const report = JSON.parse(untrusted.stdout) as { signatures: Array<{ details: string[] }> };
+    expect(report.signatures[0]!.details).toEqual([
+      expect.stringMatching(/^signed: /),
+      expect.stringMatching(/^chain: no path from the certificate to a trusted root, valid at \d{4}-/),
+    ]);
+  });
 });

@@ -101,8 +101,13 @@ export async function judge(
     if (fromStart.valid) chain = fromStart;
   }
   report.chain = chain.path.map(describeCertificate);
+  // pkijs's resultMessage names its own steps; the time checked at is what a person can act on.
   if (!chain.valid)
-    addProblem(report, 'UNTRUSTED_CHAIN', `chain: ${chain.message || 'no path to a trusted root'}`);
+    addProblem(
+      report,
+      'UNTRUSTED_CHAIN',
+      `chain: no path from the certificate to a trusted root, valid at ${chainAt.toISOString()}`,
+    );
   if (notYetValidNow)
     addProblem(
       report,

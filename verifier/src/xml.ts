@@ -9,7 +9,7 @@ import type { SignatureAlgorithm } from 'xml-crypto';
 import { parseXml } from '../../shared/xml/dom.js';
 import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
 import { InputError } from './cms.js';
-import { overall, type SignatureReport, type VerificationReport } from './report.js';
+import { overall, type Problem, type SignatureReport, type VerificationReport } from './report.js';
 
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 const ECDSA = {
@@ -58,6 +58,29 @@ function parse(xml: string) {
   }
 }
 
+const DOES_NOT_VERIFY =
+  'the signature does not verify over this document: a signed part changed, or its value is wrong';
+
+/**
+ * The problem and kyso's sentence for why xml-crypto refused a signature: its own messages name
+ * its internals ("could not find CanonicalizationMethod/@Algorithm element") and stay out of reports.
+ */
+function whyNotVerified(error: unknown): [Problem, string] {
+  const message = error instanceof Error ? error.message : '';
+  if (message === DOES_NOT_VERIFY) return ['SIGNATURE_INVALID', DOES_NOT_VERIFY];
+  if (/signature value .* is incorrect/i.test(message))
+    return ['SIGNATURE_INVALID', "the signature value does not verify with the certificate's key"];
+  if (/digest|reference/i.test(message))
+    return [
+      'DIGEST_MISMATCH',
+      'a signed reference cannot be checked: its element is missing or its ID repeated, or its digest or transform is unknown',
+    ];
+  return [
+    'SIGNATURE_INVALID',
+    'the signature cannot be checked: its SignedInfo, canonicalization or signature method is missing or unknown',
+  ];
+}
+
 /** Every XMLDSig Signature in the document (HTKK: in CKyDTu; e-invoices: under DSCKS). DOCTYPEs are refused. */
 export async function verifyXmlSignature(xml: string, options: VerifyOptions): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
@@ -83,7 +106,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       signed.SignatureAlgorithms[uri as never] = ecdsaAlgorithm(uri as keyof typeof ECDSA, hash);
     try {
       signed.loadSignature(node as unknown as Node);
-      if (!signed.checkSignature(xml)) throw new Error('signature does not verify');
+      if (!signed.checkSignature(xml)) throw new Error(DOES_NOT_VERIFY);
       const references = signed.getReferences();
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
@@ -96,12 +119,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
         references: references.map((r) => r.uri),
       };
     } catch (error) {
-      const message = (error as Error).message;
-      addProblem(
-        report,
-        /digest|reference/i.test(message) ? 'DIGEST_MISMATCH' : 'SIGNATURE_INVALID',
-        message,
-      );
+      addProblem(report, ...whyNotVerified(error));
     }
     const time = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'SigningTime'))[0]?.textContent?.trim();
     if (time) {
@@ -114,8 +132,8 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     try {
       carried = certificates.slice(1).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
       signatures.push(await judge(report, certificate, carried, { ...options, validationTime }));
-    } catch (error) {
-      addProblem(report, 'MALFORMED', `the KeyInfo certificate cannot be read: ${(error as Error).message}`);
+    } catch {
+      addProblem(report, 'MALFORMED', 'the KeyInfo certificate cannot be read');
       signatures.push(finish(report));
     }
   }
