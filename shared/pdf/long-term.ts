@@ -33,23 +33,69 @@ export interface DssContents {
 
 const DSS_KEYS = { certificates: 'Certs', ocsps: 'OCSPs', crls: 'CRLs' } as const;
 
-function streamBytes(object: PDFObject | undefined): Uint8Array | undefined {
-  if (object instanceof PDFRawStream) return decodePDFRawStream(object).decode();
-  return undefined;
+/**
+ * How much of a DSS is decoded: per stream the 8 MiB kyso fetches an OCSP response or CRL with,
+ * and in all four times that. A few KB of deflated zeros can claim gigabytes.
+ */
+export const DSS_LIMITS = { streamBytes: 8 << 20, totalBytes: 32 << 20 };
+const CHUNK = 64 << 10;
+
+/** A DSS stream that decodes to more than DSS_LIMITS allow (a deflate bomb, or more evidence than anyone embeds). */
+export class DssTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the PDF's validation data (DSS) decodes to more than ${limit} bytes`);
+    this.name = 'DssTooLargeError';
+  }
 }
 
-/** What the document's DSS holds (empty lists when there is none). */
-export async function readDss(pdf: Uint8Array | PDFDocument): Promise<DssContents> {
+/**
+ * The stream's data, decoded no further than `limit` bytes: pdf-lib's decoders work block by
+ * block, so reading in chunks stops a bomb early (asking for `limit` at once would allocate it).
+ */
+function streamBytes(object: PDFObject | undefined, limit: number): Uint8Array | undefined {
+  if (!(object instanceof PDFRawStream)) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    const stream = decodePDFRawStream(object);
+    for (let chunk = stream.getBytes(CHUNK); chunk.length > 0; chunk = stream.getBytes(CHUNK)) {
+      size += chunk.length;
+      if (size > limit) throw new DssTooLargeError(limit);
+      chunks.push(Uint8Array.from(chunk)); // a copy: the chunk is a view of the decoder's growing buffer
+    }
+  } catch (error) {
+    if (error instanceof DssTooLargeError) throw error;
+    return undefined; // an unknown filter, or data that does not decode: evidence nobody can use
+  }
+  // A Uint8Array of its own (Buffer.concat may hand out a slice of Node's shared pool).
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/**
+ * What the document's DSS holds (empty lists when there is none). Throws DssTooLargeError when a
+ * stream, or all of them together, decode past `limits`.
+ */
+export async function readDss(pdf: Uint8Array | PDFDocument, limits = DSS_LIMITS): Promise<DssContents> {
   // Through the xref chain, as readers resolve it (never pdf-lib's "last object in the file").
   const doc = pdf instanceof PDFDocument ? pdf : (await openPdfModel(pdf)).document;
   const contents: DssContents = { certificates: [], ocsps: [], crls: [] };
-  const dss = doc.catalog.lookupMaybe(PDFName.of('DSS'), PDFDict);
-  if (!dss) return contents;
+  // lookup and instanceof: pdf-lib's typed lookups throw on an object of another type.
+  const dss = doc.catalog.lookup(PDFName.of('DSS'));
+  if (!(dss instanceof PDFDict)) return contents;
+  let left = limits.totalBytes;
   for (const [field, key] of Object.entries(DSS_KEYS) as Array<[keyof DssContents, string]>) {
-    const array = dss.lookupMaybe(PDFName.of(key), PDFArray);
-    for (const item of array?.asArray() ?? []) {
-      const bytes = streamBytes(doc.context.lookup(item));
-      if (bytes) contents[field].push(bytes);
+    const array = dss.lookup(PDFName.of(key));
+    for (const item of array instanceof PDFArray ? array.asArray() : []) {
+      const bytes = streamBytes(doc.context.lookup(item), Math.min(limits.streamBytes, left));
+      if (!bytes) continue;
+      left -= bytes.length;
+      contents[field].push(bytes);
     }
   }
   return contents;

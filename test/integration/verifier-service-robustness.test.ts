@@ -2,9 +2,20 @@
  * `kyso verify --serve` (the built CLI, its own process) against requests no portal backend sends
  * but anyone on the network can: each gets a JSON error and the service keeps serving.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createDeflate } from 'node:zlib';
+import { PDFDict, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPdfModel } from '../../shared/pdf/model.js';
+import { signPdf } from '../../shared/pdf/pades.js';
+import { onePagePdf } from '../support/sample-pdf.js';
+import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
 import { startVerifierService, type VerifierService } from '../support/verifier-service.js';
+
+const GiB = 1 << 30;
 
 /** One raw HTTP/1.1 request (a request line Node's client would never write), the whole answer. */
 function rawRequest(base: string, requestLine: string): Promise<string> {
@@ -19,6 +30,68 @@ function rawRequest(base: string, requestLine: string): Promise<string> {
     socket.on('close', () => resolve(answer));
     socket.on('error', reject);
   });
+}
+
+/** `size` zero bytes, deflated: about a thousandth of it. */
+async function deflatedZeros(size: number): Promise<Buffer> {
+  const deflate = createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (part: Buffer) => parts.push(part));
+  const chunk = Buffer.alloc(16 << 20);
+  for (let written = 0; written < size; written += chunk.length)
+    if (!deflate.write(chunk)) await new Promise((resolve) => deflate.once('drain', resolve));
+  deflate.end();
+  await new Promise((resolve) => deflate.once('end', resolve));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A signed PDF, then an incremental update (a well-formed one: xref, trailer) giving its catalog a
+ * DSS whose one certificate stream inflates to `inflated` bytes.
+ */
+async function dssBomb(inflated: number): Promise<Buffer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-dss-bomb-'));
+  try {
+    const who = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Ký');
+    const signed = await signPdf(
+      await onePagePdf('Signed'),
+      {},
+      padesSignerOf({ der: who.certificateDer, signer: who.signer }),
+    );
+    const model = await openPdfModel(signed);
+    const catalogRef = model.context.trailerInfo.Root as PDFRef;
+    const entries = model.context
+      .lookup(catalogRef, PDFDict)
+      .entries()
+      .map(([key, value]) => `${key.toString()} ${value.toString()}`)
+      .join(' ');
+    const bomb = await deflatedZeros(inflated);
+    const n = model.context.largestObjectNumber + 1;
+    const tail = Buffer.from(signed.subarray(signed.length - 64)).toString('latin1');
+    const previous = /startxref\s+(\d+)/.exec(tail)![1];
+    const catalogAt = signed.length + 1;
+    const catalog = `${catalogRef.objectNumber} 0 obj\n<< ${entries} /DSS << /Certs [${n} 0 R] >> >>\nendobj\n`;
+    const streamAt = catalogAt + catalog.length;
+    const stream = Buffer.concat([
+      Buffer.from(`${n} 0 obj\n<< /Length ${bomb.length} /Filter /FlateDecode >>\nstream\n`),
+      bomb,
+      Buffer.from('\nendstream\nendobj\n'),
+    ]);
+    const xrefAt = streamAt + stream.length;
+    const entry = (offset: number) => `${String(offset).padStart(10, '0')} 00000 n \n`;
+    const xref =
+      `xref\n${catalogRef.objectNumber} 1\n${entry(catalogAt)}${n} 1\n${entry(streamAt)}` +
+      `trailer\n<< /Size ${n + 1} /Root ${catalogRef.toString()} /Prev ${previous} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+    return Buffer.concat([signed, Buffer.from(`\n${catalog}`), stream, Buffer.from(xref)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The peak resident memory of a process so far, bytes (Linux: VmHWM). */
+function peakMemory(pid: number): number {
+  const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kib) * 1024;
 }
 
 describe('kyso verify --serve under hostile requests', () => {
@@ -41,5 +114,22 @@ describe('kyso verify --serve under hostile requests', () => {
     expect(service.process.exitCode).toBeNull();
     const health = await fetch(`${service.base}/health`);
     expect(await health.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('a PDF whose DSS stream inflates to 1 GiB is a 400 and the service stays small', async () => {
+    const pdf = await dssBomb(GiB);
+    expect(pdf.length).toBeLessThan(2 << 20);
+    const response = await fetch(`${service.base}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: new Uint8Array(pdf), // its own ArrayBuffer: what fetch types as a body
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: "the PDF's validation data (DSS) decodes to more than 8388608 bytes",
+    });
+    // Node and the verifier take well under 200 MiB; inflating the stream would take over a GiB.
+    expect(peakMemory(service.process.pid!)).toBeLessThan(512 << 20);
   });
 });

@@ -6,7 +6,12 @@
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib';
 import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
-import { pdfSignatureFields, readDss, type PdfSignatureField } from '../../shared/pdf/long-term.js';
+import {
+  DssTooLargeError,
+  pdfSignatureFields,
+  readDss,
+  type PdfSignatureField,
+} from '../../shared/pdf/long-term.js';
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -339,7 +344,10 @@ export async function verifyPdfSignatures(
   const validationTime = options.validationTime ?? new Date();
   const { doc, unreadable } = await readPdf(pdf);
   const fields = pdfSignatureFields(doc);
-  const dss = await readDss(doc);
+  const dss = await readDss(doc).catch((error: unknown) => {
+    if (error instanceof DssTooLargeError) throw new InputError(error.message, 'TOO_LARGE');
+    throw error;
+  });
   const signatures: SignatureReport[] = [];
   const lastSignature = fields.filter((f) => !f.documentTimestamp).at(-1);
   for (const field of fields) {
