@@ -2,7 +2,8 @@
  * `kyso verify --serve` (the built CLI, its own process) against requests no portal backend sends
  * but anyone on the network can: each gets a JSON error and the service keeps serving.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,9 +12,10 @@ import { PDFDict, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { signPdf } from '../../shared/pdf/pades.js';
+import { createVerifierService } from '../../verifier/src/index.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
-import { startVerifierService, type VerifierService } from '../support/verifier-service.js';
+import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
 
 const GiB = 1 << 30;
 
@@ -131,5 +133,77 @@ describe('kyso verify --serve under hostile requests', () => {
     });
     // Node and the verifier take well under 200 MiB; inflating the stream would take over a GiB.
     expect(peakMemory(service.process.pid!)).toBeLessThan(512 << 20);
+  });
+});
+
+describe('kyso verify --roots with a file that holds no certificate', () => {
+  let dir: string;
+  let files: { pem: string; der: string; missing: string; pdf: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-verify-bad-roots-'));
+    const who = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Ký');
+    files = {
+      pem: path.join(dir, 'bogus-root.pem'), // a CERTIFICATE block that is none
+      der: path.join(dir, 'bogus-root.der'), // bytes that are no DER at all
+      missing: path.join(dir, 'nowhere.pem'),
+      pdf: path.join(dir, 'signed.pdf'),
+    };
+    writeFileSync(files.pem, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    writeFileSync(files.der, Buffer.from('3d2bb5c7ced991baf1a1882e5c790b0d1f10fe5558ba3e39', 'hex'));
+    const signed = await signPdf(
+      await onePagePdf('Signed'),
+      {},
+      padesSignerOf({ der: who.certificateDer, signer: who.signer }),
+    );
+    writeFileSync(files.pdf, signed);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("the one-shot CLI: exit 2 (bad input, not TOTAL-FAILED) and one line of kyso's naming the file", () => {
+    const cases = [
+      [files.pem, `${files.pem}: PEM block 1 is not an X.509 certificate`],
+      [files.der, `${files.der}: the file is not an X.509 certificate`],
+      [files.missing, `${files.missing}: cannot be read (no such file, or no permission)`],
+    ];
+    for (const [roots, message] of cases) {
+      const run = spawnSync(process.execPath, [KYSO_CLI, 'verify', files.pdf, '--roots', roots!], {
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toBe(`cannot read certificates: ${message}\n`);
+      expect(run.stdout).toBe('');
+    }
+  });
+
+  it('--serve: fails at start with the same line, never listening', async () => {
+    const child = spawn(
+      process.execPath,
+      [KYSO_CLI, 'verify', '--serve', '--port', '0', '--roots', files.pem],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGTERM');
+        resolve(null);
+      }, 10_000);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(stdout).not.toMatch(/listening/);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`cannot read certificates: ${files.pem}: PEM block 1 is not an X.509 certificate\n`);
+    // In Node, the service refuses such roots when it is made, not in each verification.
+    expect(() => createVerifierService({ verify: { trustedRoots: [new Uint8Array([0x30, 0x00])] } })).toThrow(
+      'trustedRoots[0] is not a DER X.509 certificate',
+    );
   });
 });

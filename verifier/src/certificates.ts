@@ -10,28 +10,64 @@ export const parseCertificate = (der: Uint8Array) => pkijs.Certificate.fromBER(t
 export const certificateDer = (certificate: pkijs.Certificate) =>
   new Uint8Array(certificate.toSchema().toBER());
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g;
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/** A certificate file kyso cannot use: the message names the file and what is wrong, never a parser's words. */
+export class CertificateFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'CertificateFileError';
+  }
+}
+
+/** `der` as a certificate, or the error naming `file` (and the block, in a PEM of several). */
+function certificateIn(file: string, der: Uint8Array, block?: number): Uint8Array {
+  try {
+    parseCertificate(der);
+    return der;
+  } catch {
+    const which = block === undefined ? 'the file' : `PEM block ${block}`;
+    throw new CertificateFileError(file, `${which} is not an X.509 certificate`);
+  }
+}
 
 /**
  * Certificates from a file (PEM with one or more certificates, or one DER certificate) or from
  * every *.pem / *.crt / *.cer / *.der file of a directory; returns DER. For `trustedRoots`.
+ * Each is parsed here, so a bad file fails when it is loaded (at the service's start), not in
+ * every verification after; throws CertificateFileError.
  */
 export function loadCertificates(fileOrDirectory: string): Uint8Array[] {
-  if (statSync(fileOrDirectory).isDirectory()) {
-    return readdirSync(fileOrDirectory)
-      .filter((name) => /\.(pem|crt|cer|der)$/i.test(name))
-      .sort()
-      .flatMap((name) => loadCertificates(path.join(fileOrDirectory, name)));
+  let bytes: Buffer;
+  try {
+    if (statSync(fileOrDirectory).isDirectory()) {
+      return readdirSync(fileOrDirectory)
+        .filter((name) => /\.(pem|crt|cer|der)$/i.test(name))
+        .sort()
+        .flatMap((name) => loadCertificates(path.join(fileOrDirectory, name)));
+    }
+    bytes = readFileSync(fileOrDirectory);
+  } catch (error) {
+    if (error instanceof CertificateFileError) throw error;
+    throw new CertificateFileError(fileOrDirectory, 'cannot be read (no such file, or no permission)');
   }
-  const bytes = readFileSync(fileOrDirectory);
   const text = bytes.toString('latin1');
-  if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    return [...text.matchAll(PEM_CERTIFICATE)].map(
-      (m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s/g, ''), 'base64')),
+  if (text.includes('-----BEGIN ')) {
+    const blocks = [...text.matchAll(PEM_BLOCK)];
+    const certificates = blocks.filter((m) => m[1] === 'CERTIFICATE' || m[1] === 'X509 CERTIFICATE');
+    if (certificates.length === 0)
+      throw new CertificateFileError(
+        fileOrDirectory,
+        `no CERTIFICATE block in the PEM (${blocks.map((m) => m[1]).join(', ') || 'none complete'})`,
+      );
+    return certificates.map((m, i) =>
+      certificateIn(fileOrDirectory, new Uint8Array(Buffer.from(m[2]!.replace(/\s/g, ''), 'base64')), i + 1),
     );
   }
-  parseCertificate(bytes); // throws on anything that is not a DER certificate
-  return [new Uint8Array(bytes)];
+  return [certificateIn(fileOrDirectory, new Uint8Array(bytes))];
 }
 
 /** The certificate in `pool` that issued `certificate` (same name, and its key verifies the signature). */

@@ -78,7 +78,11 @@ export async function runVerifyCli(
       ...(at && { validationTime: at }),
     } as const;
   } catch (error) {
-    process.stderr.write(`cannot read certificates: ${(error as Error).message}\n`);
+    // loadCertificates' own errors name the file; anything else is not for people to read.
+    const ours = error instanceof verifier.CertificateFileError;
+    process.stderr.write(
+      `cannot read certificates: ${ours ? error.message : 'a certificate file is not usable'}\n`,
+    );
     return 2;
   }
 
@@ -160,11 +164,12 @@ export async function runVerifyCli(
   try {
     report = await verifier.verifyDocument(document, { ...options, ...(detached && { detached }) });
   } catch (error) {
-    if (error instanceof verifier.InputError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    // Not a verdict: bad input (kyso's sentence), or a failure of ours — one line, never a stack.
+    const ours = error instanceof verifier.InputError;
+    process.stderr.write(
+      `${ours ? error.message : 'the document could not be verified (an internal error)'}\n`,
+    );
+    return 2;
   }
   if (values.json) print(JSON.stringify(verifier.reportToJson(report), null, 2));
   else {

@@ -29,7 +29,7 @@ export type { VerifyOptions } from './judge.js';
 export type { ExtendedPdf } from '../../shared/pdf/long-term.js';
 export { extendCms, extendPdf, type ExtendOptions } from './extend.js';
 export { reportToJson } from './report.js';
-export { certificateDer, loadCertificates } from './certificates.js';
+export { CertificateFileError, certificateDer, loadCertificates } from './certificates.js';
 export { InputError, cmsBytes } from './cms.js';
 export { verifyPdfSignatures } from './pdf.js';
 export { verifyXmlSignature } from './xml.js';

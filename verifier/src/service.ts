@@ -6,6 +6,7 @@
  * keeps serving whatever it is sent. Described in docs/verifier.md (OpenAPI).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { parseCertificate } from './certificates.js';
 import { InputError } from './cms.js';
 import type { VerifyOptions } from './judge.js';
 import { reportToJson } from './report.js';
@@ -129,7 +130,28 @@ function requestUrl(req: IncomingMessage): URL | undefined {
   }
 }
 
+/**
+ * Every configured certificate is one, or the service does not start: found in the first
+ * verification instead, a bad root would answer every request with a 500.
+ */
+function assertCertificates(verify: VerifyOptions): void {
+  const lists = {
+    trustedRoots: verify.trustedRoots,
+    intermediates: verify.intermediates ?? [],
+    timestampRoots: verify.timestampRoots ?? [],
+  };
+  for (const [name, list] of Object.entries(lists))
+    list.forEach((der, i) => {
+      try {
+        parseCertificate(der);
+      } catch {
+        throw new TypeError(`${name}[${i}] is not a DER X.509 certificate`);
+      }
+    });
+}
+
 export function createVerifierService(options: ServiceOptions): Server {
+  assertCertificates(options.verify);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const concurrency = options.concurrency ?? 16;
   const maxQueued = options.maxQueued ?? 256;
