@@ -18,7 +18,6 @@ import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import {
   BackgroundToConsentSchema,
-  type ConsentAppearance,
   type DocumentContent,
 } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
@@ -30,18 +29,22 @@ import type {
   ConsentToBackground,
 } from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
-import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
+import { browserLanguage, translator } from '../i18n/translate.js';
+import {
+  forgetImages,
+  outlineAppearance,
+  renderAppearance,
+  renderSignatureWords,
+  showAppearanceImages,
+} from './appearance-view.js';
 import { setPageText } from './page-text.js';
+import { $, speak, t, tr } from './window.js';
 
 const EXPIRY_WARNING_DAYS = 30;
 /** Like browsers' permission prompts: a new question ignores keys and clicks for a moment. */
 const ARMING_DELAY_MS = 1000;
 const LIST_PAGE_SIZE = 20;
 const XML_ROWS_PER_STEP = 200;
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-let tr: Translator = translator('vi');
-const t = (key: MessageKey, vars?: Record<string, string | number>) => tr.t(key, vars);
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
 const port = browser.runtime.connect({ name: CONSENT_PORT });
@@ -164,7 +167,7 @@ function showError(error: WireError | undefined): void {
   box.dataset.code = error.code;
   // One sentence per catalogue message (the error, then what the token reports about its tries).
   box.replaceChildren(
-    errorMessage(error.code, tr.lang),
+    errorMessage(error.code, tr().lang),
     ...extra.flatMap((text) => [' ', Object.assign(document.createElement('span'), { textContent: text })]),
   );
   box.hidden = false;
@@ -177,7 +180,7 @@ function showError(error: WireError | undefined): void {
 // ---- Static texts ----------------------------------------------------------------------------
 
 function renderTexts(): void {
-  document.documentElement.lang = tr.lang;
+  document.documentElement.lang = tr().lang;
   document.title = `kyso — ${t('title')}`;
   const texts: Array<[string, MessageKey]> = [
     ['title', 'title'],
@@ -251,7 +254,7 @@ let listStart = 0;
 
 function renderBatch(documents: ConsentDocument[]): void {
   $('batch').hidden = false;
-  $('document-count').textContent = tr.plural('batchCount', documents.length);
+  $('document-count').textContent = tr().plural('batchCount', documents.length);
   $('document-count').dataset.count = String(documents.length);
   const counts = new Map<string, { label: string; n: number }>();
   for (const d of documents) {
@@ -267,8 +270,8 @@ function renderBatch(documents: ConsentDocument[]): void {
   $('mixed-kinds').hidden = counts.size < 2;
   const filter = $<HTMLSelectElement>('kind-filter');
   filter.replaceChildren(
-    new Option(`${t('filterAll')} (${tr.number(documents.length)})`, 'all'),
-    ...[...counts.entries()].map(([kind, { label, n }]) => new Option(`${label} (${tr.number(n)})`, kind)),
+    new Option(`${t('filterAll')} (${tr().number(documents.length)})`, 'all'),
+    ...[...counts.entries()].map(([kind, { label, n }]) => new Option(`${label} (${tr().number(n)})`, kind)),
   );
   filter.addEventListener('change', () => {
     // Chromium may fire change again when the select loses focus: re-render only on a new choice (a click on Open must find its button).
@@ -289,7 +292,7 @@ function renderBatch(documents: ConsentDocument[]): void {
   if (warned) {
     $('batch-warnings').hidden = false;
     $('batch-warnings-text').textContent =
-      `${t('warningsTitle')}: ${tr.number(warned)} / ${tr.number(documents.length)}`;
+      `${t('warningsTitle')}: ${tr().number(warned)} / ${tr().number(documents.length)}`;
   }
   const notes = [
     documents.some((d) => d.timestamp) && t('timestamped'),
@@ -326,7 +329,7 @@ function renderList(): void {
       if (counts.size > 1 && kindOf(d) !== usual) item.dataset.odd = 'true';
       const number = Object.assign(document.createElement('span'), {
         className: 'item-number',
-        textContent: `${tr.number(index + 1)}.`,
+        textContent: `${tr().number(index + 1)}.`,
       });
       const kind = Object.assign(document.createElement('span'), {
         className: 'item-kind',
@@ -367,7 +370,6 @@ let pdfView:
 let xmlRows: Array<{ path: string; value: string }> = [];
 let xmlShown = 0;
 /** The open document's appearance images (object URLs), by role, once its content came. */
-let imageUrls = new Map<'signature' | 'seal', string>();
 
 /** Shows document `index` (the single one, or a batch item the user opened) and asks the background for its content. */
 function openDocument(index: number, fromList: boolean): void {
@@ -391,7 +393,7 @@ function openDocument(index: number, fromList: boolean): void {
   $('document-name-label').hidden = d.name.length === 0;
   $('document-meta').textContent = d.size !== undefined ? formatSize(d.size) : '';
   $('page-count').hidden = d.pages === undefined;
-  if (d.pages !== undefined) $('page-count').textContent = tr.plural('documentPages', d.pages);
+  if (d.pages !== undefined) $('page-count').textContent = tr().plural('documentPages', d.pages);
   renderSummary(d);
   renderWarnings(d);
   forgetImages();
@@ -440,8 +442,8 @@ function closeDocument(): void {
 
 function formatSize(bytes: number): string {
   return bytes < 1024 * 1024
-    ? `${tr.number(Math.max(1, Math.round(bytes / 1024)))} KB`
-    : `${new Intl.NumberFormat(tr.lang, { maximumFractionDigits: 1 }).format(bytes / 1024 / 1024)} MB`;
+    ? `${tr().number(Math.max(1, Math.round(bytes / 1024)))} KB`
+    : `${new Intl.NumberFormat(tr().lang, { maximumFractionDigits: 1 }).format(bytes / 1024 / 1024)} MB`;
 }
 
 function renderSummary(d: ConsentDocument): void {
@@ -458,150 +460,6 @@ function renderSummary(d: ConsentDocument): void {
       return [term, definition];
     }),
   );
-}
-
-// ---- What the signature adds to a PDF --------------------------------------------------------
-
-const MM_PER_POINT = 25.4 / 72;
-const mm = (points: number) => Math.max(1, Math.round(points * MM_PER_POINT));
-
-function forgetImages(): void {
-  for (const url of imageUrls.values()) URL.revokeObjectURL(url);
-  imageUrls = new Map();
-  $('appearance-outline').hidden = true;
-  $('appearance-outline').replaceChildren();
-}
-
-/** A line of the site's words; `{time}` is kyso's: the signing time, filled in when it signs. */
-function stampLine(line: string): HTMLElement {
-  const item = document.createElement('li');
-  const text = Object.assign(document.createElement('span'), { className: 'page-text' });
-  const slot = () =>
-    Object.assign(document.createElement('span'), {
-      className: 'slot',
-      textContent: `⟨${t('signingTimeSlot')}⟩`,
-    });
-  line.split('{time}').forEach((piece, i) => {
-    if (i > 0) text.append(slot());
-    if (piece) {
-      const words = document.createElement('span');
-      setPageText(words, piece, t('controlMark'), false);
-      text.append(words);
-    }
-  });
-  item.append(text);
-  return item;
-}
-
-/** Which page, how large, whose images, which lines: the outline on the page itself is drawn by showPage. */
-function renderAppearance(appearance: ConsentAppearance | undefined): void {
-  $('appearance').hidden = !appearance;
-  $('appearance-show').hidden = true; // until the preview can show the page
-  if (!appearance) return;
-  const { page, rect, pageShare } = appearance;
-  $('appearance-title').textContent = t('appearanceTitle');
-  $('appearance').dataset.page = String(page + 1);
-  $('appearance-where').textContent = t('appearanceWhere', {
-    page: page + 1,
-    width: mm(rect.width),
-    height: mm(rect.height),
-    share: pageShare,
-  });
-  $('appearance-images').replaceChildren(
-    ...(appearance.images ?? []).map(({ role, source }) => {
-      const item = document.createElement('li');
-      item.dataset.role = role;
-      item.dataset.source = source;
-      item.append(
-        Object.assign(document.createElement('span'), {
-          textContent: t(`appearanceImage_${role}_${source}`),
-        }),
-      );
-      return item;
-    }),
-  );
-  const lines = appearance.lines ?? [];
-  $('appearance-lines-box').hidden = lines.length === 0;
-  $('appearance-lines-label').textContent = t('appearanceLines');
-  // As stampLines draws them: without a {time} line the time comes last.
-  const shown =
-    lines.some((line) => line.includes('{time}')) || lines.length === 0 ? lines : [...lines, '{time}'];
-  $('appearance-lines').replaceChildren(...shown.map(stampLine));
-  $('appearance-show').textContent = t('appearanceShow', { page: page + 1 });
-}
-
-/** /Reason and /Location: the site's words, signed into the signature. */
-function renderSignatureWords(d: ConsentDocument): void {
-  const rows = (
-    [
-      ['reasonLabel', d.reason, 'reason'],
-      ['locationLabel', d.location, 'location'],
-    ] as const
-  ).filter(([, value]) => value !== undefined);
-  $('signature-words').hidden = rows.length === 0;
-  $('signature-words').replaceChildren(
-    ...rows.flatMap(([label, value, field]) => {
-      const term = Object.assign(document.createElement('dt'), {
-        className: 'site-words-label',
-        textContent: t(label),
-      });
-      const definition = document.createElement('dd');
-      definition.dataset.field = field;
-      setPageText(definition, value!, t('controlMark'));
-      return [term, definition];
-    }),
-  );
-}
-
-/** The images as the content brought them: listed with whose they are, and ready for the outline. */
-function showAppearanceImages(
-  images: NonNullable<Extract<DocumentContent, { kind: 'pdf' }>['images']>,
-): void {
-  for (const { role, type, data } of images) {
-    const url = URL.createObjectURL(new Blob([base64ToBytes(data)], { type: `image/${type}` }));
-    imageUrls.set(role, url);
-    const item = document.querySelector<HTMLElement>(`#appearance-images li[data-role="${role}"]`);
-    item?.prepend(Object.assign(document.createElement('img'), { src: url, alt: item.textContent ?? '' }));
-    // The text is the image's alternative: read once.
-    item?.lastElementChild?.setAttribute('aria-hidden', 'true');
-  }
-}
-
-/** The signature's box over the drawn page, and its images where prepare puts them (nothing on other pages). */
-function outlineAppearance(number: number, drawn: import('./pdf-preview.js').DrawnPage): boolean {
-  const outline = $('appearance-outline');
-  const appearance = details!.documents[openIndex]?.appearance;
-  if (!appearance || appearance.page !== number - 1) {
-    outline.hidden = true;
-    return false;
-  }
-  const box = drawn.place(appearance.rect);
-  const percent = (n: number) => `${(n * 100).toFixed(3)}%`;
-  Object.assign(outline.style, {
-    left: percent(box.left),
-    top: percent(box.top),
-    width: percent(box.width),
-    height: percent(box.height),
-  });
-  outline.replaceChildren(
-    ...(appearance.images ?? []).flatMap(({ role, rect }) => {
-      const url = imageUrls.get(role);
-      if (!url) return [];
-      const at = drawn.place(rect);
-      const image = Object.assign(document.createElement('img'), { src: url, alt: '' });
-      image.dataset.role = role;
-      // Inside the outline, in percent of the outline itself.
-      Object.assign(image.style, {
-        left: percent((at.left - box.left) / box.width),
-        top: percent((at.top - box.top) / box.height),
-        width: percent(at.width / box.width),
-        height: percent(at.height / box.height),
-      });
-      return [image];
-    }),
-  );
-  outline.hidden = false;
-  return true;
 }
 
 function renderWarnings(d: ConsentDocument): void {
@@ -650,7 +508,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
       if (index !== openIndex) return void pdf.close(); // another document was opened meanwhile: free this one
       pdfView = { index, pdf, page: 1, seen: new Set() };
       $('page-count').hidden = false;
-      $('page-count').textContent = tr.plural('documentPages', pdf.pages);
+      $('page-count').textContent = tr().plural('documentPages', pdf.pages);
       await showPage(1);
     } catch {
       canvas.dataset.rendered = 'false';
@@ -661,7 +519,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     xmlRows = content.rows;
     xmlShown = 0;
     $('xml-viewer').hidden = false;
-    $('xml-rows').textContent = tr.plural('xmlRows', xmlRows.length);
+    $('xml-rows').textContent = tr().plural('xmlRows', xmlRows.length);
     $('xml-table').querySelector('tbody')!.replaceChildren();
     $('xml-table-box').hidden = true;
     $('xml-toggle').setAttribute('aria-expanded', 'false');
@@ -684,7 +542,7 @@ async function showPage(number: number): Promise<void> {
     $('appearance-outline').hidden = true;
     const drawn = await view.pdf.render(number, canvas, width);
     if (pdfView !== view || view.page !== number) return;
-    if (outlineAppearance(number, drawn))
+    if (outlineAppearance(details!.documents[openIndex]?.appearance, number, drawn))
       canvas.setAttribute(
         'aria-label',
         `${t('pageImage', { page: number, pages: view.pdf.pages })} — ${t('pageHasAppearance')}`,
@@ -699,7 +557,7 @@ async function showPage(number: number): Promise<void> {
     $('page-problem').textContent = t('pageFailed');
   }
   // Only pages really drawn count as seen.
-  $('seen-pages').textContent = tr.plural('seenPages', view.pdf.pages, {
+  $('seen-pages').textContent = tr().plural('seenPages', view.pdf.pages, {
     seen: view.seen.size,
     pages: view.pdf.pages,
   });
@@ -813,7 +671,7 @@ function renderCertificates(): void {
   // Certificates that cannot sign are folded away; their reasons are one click (or Enter) away.
   const unusable = rows.length - usable;
   $('unusable').hidden = unusable === 0;
-  $('unusable-summary').textContent = tr.plural('unusable', unusable);
+  $('unusable-summary').textContent = tr().plural('unusable', unusable);
   const radios = usableList.querySelectorAll<HTMLInputElement>('input[name="certificate"]');
   if (radios.length === 1) radios[0]!.checked = true;
   onChoice();
@@ -843,7 +701,7 @@ async function handle(message: BackgroundToConsent): Promise<void> {
   switch (message.type) {
     case 'details':
       details = message.details;
-      tr = translator(await browserLanguage(browser.i18n, details.lang));
+      speak(translator(await browserLanguage(browser.i18n, details.lang)));
       renderDetails();
       break;
     case 'certificates':
@@ -869,7 +727,7 @@ async function handle(message: BackgroundToConsent): Promise<void> {
       progress.hidden = false;
       progress.value = message.done;
       progress.setAttribute('aria-valuetext', `${message.done}/${message.total}`);
-      $('status').textContent = `${t('signing')} ${tr.number(message.done)}/${tr.number(message.total)}`;
+      $('status').textContent = `${t('signing')} ${tr().number(message.done)}/${tr().number(message.total)}`;
       break;
     }
     case 'document-content':
@@ -879,7 +737,7 @@ async function handle(message: BackgroundToConsent): Promise<void> {
       if (message.index === openIndex) {
         $('content-problem').hidden = false;
         $('content-problem').textContent =
-          `${t('contentFailed')} ${errorMessage(message.error.code, tr.lang)}`;
+          `${t('contentFailed')} ${errorMessage(message.error.code, tr().lang)}`;
       }
       break;
     case 'error': {
