@@ -37,6 +37,8 @@ export type PdfProblem =
   | 'stream-length'
   /** A filter or predictor kyso cannot decode in a cross-reference or object stream. */
   | 'unsupported-encoding'
+  /** Cross-reference or object streams that decode past STRUCTURE_STREAM_LIMITS (xref.ts): a deflate bomb. */
+  | 'stream-too-large'
   /**
    * A page tree /Count that is not the number of pages under it: pdf.js shows /Count pages and
    * finds each by the counts, others walk the /Kids.

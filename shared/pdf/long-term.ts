@@ -7,19 +7,11 @@
  * Gathering the evidence (network) is the caller's: see shared/cms/revocation-data.ts.
  */
 import * as asn1js from 'asn1js';
-import {
-  PDFArray,
-  PDFDict,
-  PDFDocument,
-  PDFName,
-  PDFRawStream,
-  PDFRef,
-  decodePDFRawStream,
-  type PDFObject,
-} from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib';
 import { gatherValidationData } from '../cms/validation-data.js';
 import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
+import { DecodeBudget, StreamTooLargeError } from './bounded-decode.js';
 import { appendIncrementalUpdate, serializePdfObject, type IndirectObjectBody } from './incremental.js';
 import { openPdfModel } from './model.js';
 import { embedPdfSignature, preparePdfSignature, previousXref } from './pades.js';
@@ -38,7 +30,6 @@ const DSS_KEYS = { certificates: 'Certs', ocsps: 'OCSPs', crls: 'CRLs' } as cons
  * and in all four times that. A few KB of deflated zeros can claim gigabytes.
  */
 export const DSS_LIMITS = { streamBytes: 8 << 20, totalBytes: 32 << 20 };
-const CHUNK = 64 << 10;
 
 /** A DSS stream that decodes to more than DSS_LIMITS allow (a deflate bomb, or more evidence than anyone embeds). */
 export class DssTooLargeError extends Error {
@@ -48,33 +39,15 @@ export class DssTooLargeError extends Error {
   }
 }
 
-/**
- * The stream's data, decoded no further than `limit` bytes: pdf-lib's decoders work block by
- * block, so reading in chunks stops a bomb early (asking for `limit` at once would allocate it).
- */
-function streamBytes(object: PDFObject | undefined, limit: number): Uint8Array | undefined {
+/** The stream's data within `budget`; undefined for what is no stream or does not decode. */
+function streamBytes(object: PDFObject | undefined, budget: DecodeBudget): Uint8Array | undefined {
   if (!(object instanceof PDFRawStream)) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    const stream = decodePDFRawStream(object);
-    for (let chunk = stream.getBytes(CHUNK); chunk.length > 0; chunk = stream.getBytes(CHUNK)) {
-      size += chunk.length;
-      if (size > limit) throw new DssTooLargeError(limit);
-      chunks.push(Uint8Array.from(chunk)); // a copy: the chunk is a view of the decoder's growing buffer
-    }
+    return budget.decode(object);
   } catch (error) {
-    if (error instanceof DssTooLargeError) throw error;
+    if (error instanceof StreamTooLargeError) throw new DssTooLargeError(error.limit);
     return undefined; // an unknown filter, or data that does not decode: evidence nobody can use
   }
-  // A Uint8Array of its own (Buffer.concat may hand out a slice of Node's shared pool).
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
 }
 
 /**
@@ -88,14 +61,12 @@ export async function readDss(pdf: Uint8Array | PDFDocument, limits = DSS_LIMITS
   // lookup and instanceof: pdf-lib's typed lookups throw on an object of another type.
   const dss = doc.catalog.lookup(PDFName.of('DSS'));
   if (!(dss instanceof PDFDict)) return contents;
-  let left = limits.totalBytes;
+  const budget = new DecodeBudget(limits.streamBytes, limits.totalBytes);
   for (const [field, key] of Object.entries(DSS_KEYS) as Array<[keyof DssContents, string]>) {
     const array = dss.lookup(PDFName.of(key));
     for (const item of array instanceof PDFArray ? array.asArray() : []) {
-      const bytes = streamBytes(doc.context.lookup(item), Math.min(limits.streamBytes, left));
-      if (!bytes) continue;
-      left -= bytes.length;
-      contents[field].push(bytes);
+      const bytes = streamBytes(doc.context.lookup(item), budget);
+      if (bytes) contents[field].push(bytes);
     }
   }
   return contents;

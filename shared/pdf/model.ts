@@ -33,6 +33,7 @@ import {
   parseIndirectAt,
   parseObjectAt,
   readXrefChain,
+  structureBudget,
   type XrefChain,
 } from './xref.js';
 
@@ -98,7 +99,7 @@ export async function openPdfModel(bytes: Uint8Array): Promise<PdfModel> {
 /** The file key from the empty user password, and the object streams decrypted with it. */
 async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
   const context = PDFContext.create();
-  const chain = readXrefChain(bytes, context);
+  const chain = readXrefChain(bytes, context, structureBudget());
   const resolve = (object: PDFObject | undefined): PDFObject | undefined => {
     if (!(object instanceof PDFRef)) return object;
     const entry = chain.resolved.get(object.objectNumber);
@@ -130,7 +131,9 @@ async function decryptStructure(bytes: Uint8Array): Promise<Decrypted> {
 function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   if (!hasPdfHeader(bytes)) throw damaged('not-pdf');
   const context = PDFContext.create();
-  const chain = readXrefChain(bytes, context);
+  // One budget for the file's cross-reference and object streams: a deflate bomb stops there.
+  const budget = structureBudget();
+  const chain = readXrefChain(bytes, context, budget);
   const encrypt = chain.trailer.get(PDFName.of('Encrypt'));
   if (encrypt && !decrypted) throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
 
@@ -177,7 +180,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
       throw damaged('object-mismatch', number);
     const plain = decrypted?.objectStreams.get(number);
     const stream = plain ? PDFRawStream.of(designated.dict, plain) : designated;
-    const data = decodeStream(stream);
+    const data = decodeStream(stream, budget);
     const count = (stream.dict.lookup(PDFName.of('N')) as PDFNumber | undefined)?.asNumber?.();
     const first = (stream.dict.lookup(PDFName.of('First')) as PDFNumber | undefined)?.asNumber?.();
     if (count === undefined || first === undefined) throw damaged('object-mismatch', number);

@@ -16,10 +16,10 @@ import {
   PDFNumber,
   PDFObjectParser,
   PDFRawStream,
-  decodePDFRawStream,
   type PDFContext,
   type PDFObject,
 } from 'pdf-lib';
+import { DecodeBudget, StreamTooLargeError } from './bounded-decode.js';
 import { ambiguous, damaged, type PdfDocumentError } from './errors.js';
 
 export type XrefEntry =
@@ -160,12 +160,26 @@ export function parseIndirectAt(
   }
 }
 
-/** Decoded stream data: the filters pdf-lib knows, then PNG predictors (cross-reference streams use them). */
-export function decodeStream(stream: PDFRawStream): Uint8Array {
+/**
+ * How far the cross-reference and object streams of one file are decoded when it is read: real
+ * files' are a few MiB in all, while a few KB of deflated zeros can claim gigabytes.
+ */
+export const STRUCTURE_STREAM_LIMITS = { streamBytes: 32 << 20, totalBytes: 128 << 20 };
+
+/** A budget for reading one file's structure (its chain, then its object streams). */
+export const structureBudget = () =>
+  new DecodeBudget(STRUCTURE_STREAM_LIMITS.streamBytes, STRUCTURE_STREAM_LIMITS.totalBytes);
+
+/**
+ * Decoded stream data: the filters pdf-lib knows, then PNG predictors (cross-reference streams use
+ * them). Past the budget: PDF_DAMAGED stream-too-large, before the memory is spent.
+ */
+export function decodeStream(stream: PDFRawStream, budget: DecodeBudget): Uint8Array {
   let data: Uint8Array;
   try {
-    data = decodePDFRawStream(stream).decode();
-  } catch {
+    data = budget.decode(stream);
+  } catch (error) {
+    if (error instanceof StreamTooLargeError) throw damaged('stream-too-large');
     throw damaged('unsupported-encoding');
   }
   const parms = stream.dict.lookup(PDFName.of('DecodeParms'));
@@ -290,7 +304,7 @@ function readTable(
   return { entries, trailer: parsed.object, end: parsed.end };
 }
 
-function readStreamEntries(stream: PDFRawStream): Map<number, XrefEntry> {
+function readStreamEntries(stream: PDFRawStream, budget: DecodeBudget): Map<number, XrefEntry> {
   const widths = stream.dict.lookup(PDFName.of('W'));
   const size = numberIn(stream.dict, 'Size');
   if (!(widths instanceof PDFArray) || widths.size() < 3 || size === undefined) throw damaged('broken-xref');
@@ -309,7 +323,7 @@ function readStreamEntries(stream: PDFRawStream): Map<number, XrefEntry> {
     }
     if (ranges.length % 2) throw damaged('broken-xref');
   } else ranges.push(0, size);
-  const data = decodeStream(stream);
+  const data = decodeStream(stream, budget);
   const rowLength = w[0] + w[1] + w[2];
   const entries = new Map<number, XrefEntry>();
   let row = 0;
@@ -342,6 +356,7 @@ function readSection(
   bytes: Uint8Array,
   offset: number,
   context: PDFContext,
+  budget: DecodeBudget,
   onBroken: () => PdfDocumentError,
 ): XrefSection {
   if (offset <= 0 || offset >= bytes.length) throw onBroken();
@@ -352,7 +367,9 @@ function readSection(
     const hybridAt = trailer.lookup(PDFName.of('XRefStm'));
     if (hybridAt !== undefined) {
       if (!(hybridAt instanceof PDFNumber)) throw damaged('broken-prev-chain');
-      const hybrid = readSection(bytes, hybridAt.asNumber(), context, () => damaged('broken-prev-chain'));
+      const hybrid = readSection(bytes, hybridAt.asNumber(), context, budget, () =>
+        damaged('broken-prev-chain'),
+      );
       if (hybrid.kind !== 'stream') throw damaged('broken-prev-chain');
       section.hybrid = hybrid;
       section.freeInTable = mergeHybrid(entries, hybrid.entries);
@@ -372,7 +389,7 @@ function readSection(
     offset,
     end: parsed.end,
     kind: 'stream',
-    entries: readStreamEntries(stream),
+    entries: readStreamEntries(stream, budget),
     trailer: stream.dict,
   };
 }
@@ -466,15 +483,18 @@ function assertLinearizedStart(bytes: Uint8Array, chain: XrefChain): void {
     throw ambiguous('linearized-xref');
 }
 
-/** Reads the whole chain; throws PdfDocumentError (PDF_DAMAGED, PDF_AMBIGUOUS) rather than guess. */
-export function readXrefChain(bytes: Uint8Array, context: PDFContext): XrefChain {
+/**
+ * Reads the whole chain, its streams decoded within `budget`; throws PdfDocumentError
+ * (PDF_DAMAGED, PDF_AMBIGUOUS) rather than guess.
+ */
+export function readXrefChain(bytes: Uint8Array, context: PDFContext, budget: DecodeBudget): XrefChain {
   const sections: XrefSection[] = [];
   const visited = new Set<number>();
   let offset: number | undefined = lastStartxref(bytes);
   while (offset !== undefined) {
     if (visited.has(offset)) throw damaged('broken-prev-chain');
     visited.add(offset);
-    const section = readSection(bytes, offset, context, () =>
+    const section = readSection(bytes, offset, context, budget, () =>
       damaged(sections.length === 0 ? 'no-xref' : 'broken-prev-chain'),
     );
     sections.push(section);

@@ -7,12 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDeflate } from 'node:zlib';
 import { PDFDict, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { createVerifierService } from '../../verifier/src/index.js';
+import { deflatedZeros, objectStreamBomb, xrefStreamBomb } from '../support/deflate-bomb.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
 import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
@@ -32,19 +32,6 @@ function rawRequest(base: string, requestLine: string): Promise<string> {
     socket.on('close', () => resolve(answer));
     socket.on('error', reject);
   });
-}
-
-/** `size` zero bytes, deflated: about a thousandth of it. */
-async function deflatedZeros(size: number): Promise<Buffer> {
-  const deflate = createDeflate({ level: 9 });
-  const parts: Buffer[] = [];
-  deflate.on('data', (part: Buffer) => parts.push(part));
-  const chunk = Buffer.alloc(16 << 20);
-  for (let written = 0; written < size; written += chunk.length)
-    if (!deflate.write(chunk)) await new Promise((resolve) => deflate.once('drain', resolve));
-  deflate.end();
-  await new Promise((resolve) => deflate.once('end', resolve));
-  return Buffer.concat(parts);
 }
 
 /**
@@ -132,6 +119,25 @@ describe('kyso verify --serve under hostile requests', () => {
       message: "the PDF's validation data (DSS) decodes to more than 8388608 bytes",
     });
     // Node and the verifier take well under 200 MiB; inflating the stream would take over a GiB.
+    expect(peakMemory(service.process.pid!)).toBeLessThan(512 << 20);
+  });
+
+  it('a PDF whose object stream or cross-reference stream inflates to 1 GiB is a 400 and the service stays small', async () => {
+    const bomb = await deflatedZeros(GiB);
+    for (const pdf of [objectStreamBomb(bomb), xrefStreamBomb(bomb)]) {
+      expect(pdf.length).toBeLessThan(2 << 20);
+      const response = await fetch(`${service.base}/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/pdf' },
+        body: new Uint8Array(pdf),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: 'BAD_REQUEST',
+        message:
+          "the PDF's cross-reference or object streams decode to more than 33554432 bytes each or 134217728 in all",
+      });
+    }
     expect(peakMemory(service.process.pid!)).toBeLessThan(512 << 20);
   });
 });

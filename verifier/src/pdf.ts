@@ -15,6 +15,7 @@ import {
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
+import { STRUCTURE_STREAM_LIMITS } from '../../shared/pdf/xref.js';
 import { buildChain, describeCertificate, parseCertificate } from './certificates.js';
 import { InputError, cmsReport } from './cms.js';
 import { addProblem, finish, signerIdentity, type Draft, type VerifyOptions } from './judge.js';
@@ -65,6 +66,12 @@ async function readPdf(pdf: Uint8Array): Promise<ReadPdf> {
   } catch (error) {
     if (error instanceof PdfDocumentError && error.code === 'PDF_ENCRYPTED')
       throw new InputError('the PDF is encrypted with a password', 'UNKNOWN_FORMAT');
+    // Before pdf-lib's loader, which would inflate the same streams whole.
+    if (error instanceof PdfDocumentError && error.problem === 'stream-too-large')
+      throw new InputError(
+        `the PDF's cross-reference or object streams decode to more than ${STRUCTURE_STREAM_LIMITS.streamBytes} bytes each or ${STRUCTURE_STREAM_LIMITS.totalBytes} in all`,
+        'TOO_LARGE',
+      );
     const doc = await PDFDocument.load(pdf, {
       updateMetadata: false,
       ignoreEncryption: true,
