@@ -54,9 +54,11 @@ export type PdfProblem =
   | 'broken-form'
   | 'broken-annotations'
   /** The trailer has /Encrypt. */
-  | 'encrypted';
+  | 'encrypted'
+  /** Certified with DocMDP /P 1 (no changes): another signature would invalidate the certification. */
+  | 'certified-no-changes';
 
-export type PdfErrorCode = 'PDF_DAMAGED' | 'PDF_AMBIGUOUS' | 'PDF_ENCRYPTED';
+export type PdfErrorCode = 'PDF_DAMAGED' | 'PDF_AMBIGUOUS' | 'PDF_ENCRYPTED' | 'PDF_CERTIFIED';
 
 /** A typed refusal of a PDF: the code says what a person can do, `problem` what was found. */
 export class PdfDocumentError extends KysoError {

@@ -35,6 +35,7 @@ import {
   type IndirectObjectBody,
   type PreviousXref,
 } from './incremental.js';
+import { assertSignable, type DocMdpPermissions } from './docmdp.js';
 import { objectCipher, type PdfEncryption } from './encryption.js';
 import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
@@ -63,8 +64,6 @@ export interface PdfSignatureOptions {
    */
   certify?: DocMdpPermissions;
 }
-
-export type DocMdpPermissions = 1 | 2 | 3;
 
 export interface PreparedPdfSignature {
   /** The PDF with the placeholder; the original bytes are its prefix. */
@@ -204,6 +203,8 @@ export async function preparePdfSignature(
   const original = snapshotObjects(model);
   const previous = previousXref(model);
   const doc = model.document;
+  // A DSS and document time-stamps are allowed at every DocMDP level (ISO 32000-2 §12.8.2.2.1).
+  if (!options.documentTimestamp) assertSignable(doc);
   const context = doc.context;
   const catalogRef = context.trailerInfo.Root;
   if (!(catalogRef instanceof PDFRef)) throw new Error('PDF trailer has no /Root reference');

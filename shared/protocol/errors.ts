@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'PDF_ENCRYPTED',
   'PDF_DAMAGED',
   'PDF_AMBIGUOUS',
+  'PDF_CERTIFIED',
   'XML_NOT_ACCEPTED',
   'DOCUMENT_TOO_LARGE',
   'NOT_SUPPORTED',
@@ -177,6 +178,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   PDF_AMBIGUOUS: {
     vi: 'Tệp PDF có nội dung ẩn hoặc mâu thuẫn: các phần mềm đọc PDF có thể hiển thị khác nhau, nên kyso không ký. Hãy xin nơi gửi một bản PDF sạch (lưu lại hoặc in ra PDF mới).',
     en: 'The PDF has hidden or conflicting content that PDF readers may display differently, so kyso will not sign it. Ask the sender for a clean copy (saved or printed as a new PDF).',
+  },
+  PDF_CERTIFIED: {
+    vi: 'Tệp PDF đã được ký chứng nhận (certified) ở chế độ không cho phép thay đổi: ký thêm sẽ làm chữ ký chứng nhận mất hiệu lực, nên kyso không ký. Hãy xin nơi phát hành một bản cho phép ký thêm.',
+    en: 'The PDF is certified with "no changes allowed": another signature would invalidate its certification, so kyso will not sign it. Ask the issuer for a copy that allows signing.',
   },
   XML_NOT_ACCEPTED: {
     vi: 'Tệp XML không đúng mẫu hồ sơ (tờ khai thuế hoặc hoá đơn điện tử) hoặc chứa phần có thể đọc theo nhiều cách, nên không ký được.',

@@ -182,7 +182,7 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
 });
 
 describe('certify (DocMDP) through the extension’s document path', () => {
-  it('certify: 1 gives a certification pdfsig accepts (catalog /Perms, /Reference /P 1) and the window says so; a signed PDF cannot be certified', async () => {
+  it('certify: 1 gives a certification pdfsig accepts (catalog /Perms, /Reference /P 1) and the window says so; the certified PDF takes no further signature', async () => {
     const plain = differentialPdfs().find((p) => p.name === 'incremental-update')!.bytes;
     const { consent, signedPdf } = await signPdfThroughExtension(plain, softwareDocumentSigner(identity), {
       certify: 1,
@@ -205,8 +205,13 @@ describe('certify (DocMDP) through the extension’s document path', () => {
     ).toEqual([true]);
     expect(qpdfCheck(signed).status).toBe(0);
 
-    await expect(
-      planDocument({ kind: 'pdf', name: 'again.pdf', pdf: bytesToBase64(signedPdf), certify: 2 }, 0),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', details: { problem: 'certify-after-signature' } });
+    // Certified with no changes allowed: no further signature, certifying or not, before any window.
+    for (const certify of [undefined, 2 as const])
+      await expect(
+        planDocument(
+          { kind: 'pdf', name: 'again.pdf', pdf: bytesToBase64(signedPdf), ...(certify && { certify }) },
+          0,
+        ),
+      ).rejects.toMatchObject({ code: 'PDF_CERTIFIED', details: { problem: 'certified-no-changes' } });
   });
 });

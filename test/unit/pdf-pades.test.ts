@@ -8,6 +8,8 @@ import {
   pdfDateVietnam,
   stampLines,
 } from '../../shared/pdf/appearance.js';
+import { assertSignable, certificationOf } from '../../shared/pdf/docmdp.js';
+import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { loadPdfModel, openPdfModel, trailerSize } from '../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
 import { toWireError } from '../../shared/protocol/errors.js';
@@ -154,5 +156,51 @@ describe('a form or annotations the signature update cannot extend', () => {
 
   it('null /Annots and /AcroForm are as good as absent', async () => {
     await expect(preparePdfSignature(pdf('/AcroForm null', '/Annots null'))).resolves.toBeDefined();
+  });
+});
+
+describe('a certified document (DocMDP) signed again', () => {
+  /** A one-page PDF certified with `certify` (a placeholder CMS: only the structure matters here). */
+  const certified = async (certify: 1 | 2 | 3) =>
+    embedPdfSignature(
+      await preparePdfSignature(await onePagePdf(false), { certify }),
+      Uint8Array.of(0x30, 0x00),
+    );
+
+  it('P=1: no further signature (PDF_CERTIFIED, certified-no-changes); a document time-stamp is still added', async () => {
+    const pdf = await certified(1);
+    await expect(preparePdfSignature(pdf)).rejects.toMatchObject({
+      code: 'PDF_CERTIFIED',
+      details: { problem: 'certified-no-changes' },
+    });
+    expect(() => assertSignable(loadPdfModel(pdf).document)).toThrow(PdfDocumentError);
+    await expect(preparePdfSignature(pdf, { documentTimestamp: true })).resolves.toBeDefined();
+  });
+
+  it('P=2 and P=3: signed', async () => {
+    for (const p of [2, 3] as const)
+      await expect(preparePdfSignature(await certified(p))).resolves.toBeDefined();
+  });
+
+  /** A catalog whose /Perms /DocMDP names a signature dictionary with `transformParams`. */
+  const certifiedBy = (transformParams: string) => {
+    const w = new PdfWriter();
+    const reference = `<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << ${transformParams} >> >>`;
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [3, w.obj(3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>')],
+      [4, w.obj(4, `<< /Type /Sig /Reference [${reference}] /ByteRange [0 1 2 3] >>`)],
+    ];
+    w.table(rows, '/Size 5 /Root 1 0 R');
+    return certificationOf(loadPdfModel(w.bytes()).document);
+  };
+
+  it('reads /P from the DocMDP reference: absent is 2 (the default), a value not 1–3 is 1 (the strictest)', () => {
+    expect(certifiedBy('/P 3 /V /1.2')).toEqual({ permissions: 3, byteRange: [0, 1, 2, 3] });
+    expect(certifiedBy('/V /1.2')?.permissions).toBe(2);
+    expect(certifiedBy('/P 7')?.permissions).toBe(1);
+    expect(certifiedBy('/P (1)')?.permissions).toBe(1);
   });
 });

@@ -12,6 +12,7 @@
  */
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
+import { assertSignable } from '../../../shared/pdf/docmdp.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { addDocumentTimestampOver, appendDss } from '../../../shared/pdf/long-term.js';
@@ -99,6 +100,7 @@ const DOCUMENT_CODES = new Set([
   'PDF_ENCRYPTED',
   'PDF_DAMAGED',
   'PDF_AMBIGUOUS',
+  'PDF_CERTIFIED',
   'XML_NOT_ACCEPTED',
   'DOCUMENT_TOO_LARGE',
 ]);
@@ -185,6 +187,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const pdf = base64ToBytes(document.pdf);
       // The objects the xref chain designates; ambiguous, damaged and encrypted files stop here.
       const model = await openPdfModel(pdf);
+      // Certified with "no changes": a signature would invalidate it (PDF_CERTIFIED, before any window).
+      assertSignable(model.document);
       const pages = model.pageCount;
       const warnings = pdfWarnings(model);
       const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { DEFAULT_FONT_URL, type PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
+import { assertSignable } from '../../../shared/pdf/docmdp.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
@@ -136,6 +137,8 @@ export async function pdfSigning(
   const pdf = new Uint8Array(readDocument(file, LIMITS.maxPdfBytes));
   // The same model as the extension: the objects the xref designates; typed refusals otherwise.
   const model = await openPdfModel(pdf);
+  // Certified with "no changes": a signature would invalidate it (PDF_CERTIFIED, before the PIN).
+  assertSignable(model.document);
   const pages = model.pageCount;
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
   const warnings = pdfWarnings(model);

@@ -81,6 +81,7 @@ function bkavResultCode(code: ErrorCode): number {
     case 'BAD_REQUEST':
     case 'PDF_DAMAGED':
     case 'PDF_AMBIGUOUS':
+    case 'PDF_CERTIFIED':
     case 'XML_NOT_ACCEPTED':
     case 'DOCUMENT_TOO_LARGE':
       return 4;
