@@ -2,6 +2,7 @@
  * PAdES: every signature and document time-stamp of a PDF. A signature covers its revision; what
  * was appended after the last signature may only be long-term validation data (a DSS, document
  * time-stamps: ETSI EN 319 142-1 B-LT/B-LTA), anything else is DOCUMENT_MODIFIED_AFTER_SIGNING.
+ * A certification that allows no changes (DocMDP P=1) fails if anything but such data follows it.
  */
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib';
 import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
@@ -12,6 +13,7 @@ import {
   readDss,
   type PdfSignatureField,
 } from '../../shared/pdf/long-term.js';
+import { certificationOf, type DocMdpPermissions } from '../../shared/pdf/docmdp.js';
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -331,6 +333,44 @@ async function documentTimestampReport(
   return finish(report);
 }
 
+/**
+ * The DocMDP permissions a signature certified its document with, read from the revision it signed
+ * (a later one could drop /Perms or rewrite the signature dictionary): that revision's catalog
+ * /Perms /DocMDP must name this very signature, by its /ByteRange.
+ */
+async function certifiedPermissions(
+  pdf: Uint8Array,
+  field: PdfSignatureField,
+): Promise<DocMdpPermissions | undefined> {
+  const [, , c, d] = field.byteRange;
+  const signed = await openPdfModel(pdf.subarray(0, c + d)).then(
+    (model) => model.document,
+    () => undefined,
+  );
+  const certification = signed && certificationOf(signed);
+  return certification?.byteRange?.join(' ') === field.byteRange.join(' ')
+    ? certification.permissions
+    : undefined;
+}
+
+/**
+ * What a certification with "no changes" (P=1) allows after it: nothing but validation data (a
+ * DSS, document time-stamps). A later signature, or any other change, voids the certification.
+ * P=2 and P=3 allow later signatures; the form filling and annotations they allow are not judged.
+ */
+async function docMdpViolation(
+  pdf: Uint8Array,
+  field: PdfSignatureField,
+  coverage: Coverage,
+): Promise<string | undefined> {
+  if (field.documentTimestamp || coverage.after === 'none' || coverage.after === 'validation-data')
+    return undefined;
+  if ((await certifiedPermissions(pdf, field)) !== 1) return undefined;
+  const what =
+    coverage.after === 'later-signatures' ? 'a later signature' : 'changes other than validation data';
+  return `the document was certified with no changes allowed (DocMDP P=1), and ${coverage.bytesAfter} bytes were added after the certification: ${what}`;
+}
+
 /** A finished report with one more problem, its outcome judged again. */
 function withProblem(report: SignatureReport, problem: Problem, detail: string): SignatureReport {
   const problems = [...report.problems];
@@ -397,6 +437,8 @@ export async function verifyPdfSignatures(
     if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(pdf, covered, doc)))
       coverage.after = 'validation-data';
     if (unreadable) report = withProblem(report, 'MALFORMED', unreadable);
+    const violation = unreadable ? undefined : await docMdpViolation(pdf, field, coverage);
+    if (violation) report = withProblem(report, 'DOCMDP_VIOLATION', violation);
     if (field === lastSignature || field.documentTimestamp) {
       if (coverage.after === 'other')
         report = withProblem(
