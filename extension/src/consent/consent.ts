@@ -16,10 +16,7 @@ import {
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
-import {
-  BackgroundToConsentSchema,
-  type DocumentContent,
-} from '../../../shared/protocol/consent.js';
+import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
 import { CONSENT_PORT } from '../background/messages.js';
 import type {
