@@ -4,21 +4,19 @@
  * (`kyso verify`, its exit code and --json report); `openssl cms -verify` is the independent judge,
  * run as a relying party would, without `-purpose any`.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades, type DigestSigner } from '../../shared/cms/cades.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { issueTestCertificate, makeTestCa } from '../support/openssl.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { padesSignerOf, rsaSignDigest } from '../support/software-signer.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { kysoVerifyJson } from '../support/verifier-service.js';
 
-const run = promisify(execFile);
 const DAY = 86_400_000;
 const content = Buffer.from('Tờ khai — bản ký số\n');
 
@@ -78,16 +76,11 @@ describe('the signer certificate: key usage and validity period', () => {
     const file = path.join(dir, name);
     writeFileSync(file, document);
     writeFileSync(path.join(dir, 'content.txt'), content);
-    const args = [KYSO_CLI, 'verify', file, '--roots', caPem, '--revocation', 'off', '--json', ...extra];
-    if (detached) args.push('--detached', path.join(dir, 'content.txt'));
-    const result = await run(process.execPath, args).then(
-      (r) => ({ code: 0, stdout: r.stdout }),
-      (e: { code: number; stdout: string }) => e,
-    );
-    const report = JSON.parse(result.stdout) as {
-      indication: string;
-      signatures: Array<{ subIndication?: string; problems: string[] }>;
-    };
+    const result = await kysoVerifyJson(file, caPem, [
+      ...extra,
+      ...(detached ? ['--detached', path.join(dir, 'content.txt')] : []),
+    ]);
+    const report = result.report!;
     const [signature] = report.signatures;
     return {
       code: result.code,

@@ -3,16 +3,15 @@
  * on the token, and `kyso verify` must read them as readers do, decrypting the object streams
  * (its own pdf-lib load did not decrypt, and could not parse such a file at all). pdfsig judges too.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/paths.js';
 import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { KYSO_CLI, kysoVerifyJson } from '../support/verifier-service.js';
 
 const CORPUS_PDF = path.join(REPO_ROOT, 'test/fixtures/pdf-corpus/cups-default.pdf');
 
@@ -53,19 +52,7 @@ describe('kyso verify: encrypted PDFs with object streams', () => {
       child.stdin.end(`${token.pin}\n`);
     });
 
-  const verify = async (file: string) => {
-    const args = [KYSO_CLI, 'verify', file, '--roots', token.caPem, '--revocation', 'off', '--json'];
-    const result = await promisify(execFile)(process.execPath, args, {
-      env: { ...process.env, ...token.env },
-    }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
-    return {
-      ...result,
-      report: result.stdout ? (JSON.parse(result.stdout) as { indication: string }) : undefined,
-    };
-  };
+  const verify = (file: string) => kysoVerifyJson(file, token.caPem);
 
   it.each([
     ['AES-256', ['256']],

@@ -4,11 +4,9 @@
  * (`kyso verify`), and pdftotext (poppler, a reader following the xref) shows what a person would
  * see: text no signature covers. Legitimate B-LT/B-LTA files stay valid (verifier-long-term.test.ts).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
@@ -17,9 +15,8 @@ import { signPdf } from '../../shared/pdf/pades.js';
 import { pdftotext, writePdf } from '../support/pdf-tools.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { kysoVerifyJson } from '../support/verifier-service.js';
 
-const run = promisify(execFile);
 const FORGED = 'FORGED TEXT, NOT SIGNED';
 
 interface AppendedObject {
@@ -67,22 +64,7 @@ describe('PAdES: what is appended after the last signature', () => {
   /** `kyso verify FILE --json`: exit code and, when it printed one, the report. */
   const kysoVerify = async (name: string, pdf: Uint8Array) => {
     const file = writePdf(dir, name, pdf);
-    const args = [KYSO_CLI, 'verify', file, '--roots', signer.caPem, '--revocation', 'off', '--json'];
-    const result = await run(process.execPath, args).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
-    return {
-      file,
-      code: result.code,
-      stderr: result.stderr,
-      report: result.stdout
-        ? (JSON.parse(result.stdout) as {
-            indication: string;
-            signatures: Array<{ problems: string[]; details: string[] }>;
-          })
-        : undefined,
-    };
+    return { file, ...(await kysoVerifyJson(file, signer.caPem)) };
   };
 
   beforeAll(async () => {

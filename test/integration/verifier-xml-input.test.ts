@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signXml } from '../../shared/xml/xmldsig.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { KYSO_CLI, kysoVerifyJson } from '../support/verifier-service.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
 const run = promisify(execFile);
@@ -26,21 +26,7 @@ describe('XMLDSig: input read differently, signatures refused', () => {
   const kysoVerify = async (name: string, xml: string) => {
     const file = path.join(dir, name);
     writeFileSync(file, xml);
-    const args = [KYSO_CLI, 'verify', file, '--roots', signer.caPem, '--revocation', 'off', '--json'];
-    const result = await run(process.execPath, args).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
-    return {
-      code: result.code,
-      stderr: result.stderr,
-      report: result.stdout
-        ? (JSON.parse(result.stdout) as {
-            indication: string;
-            signatures: Array<{ problems: string[]; details: string[] }>;
-          })
-        : undefined,
-    };
+    return kysoVerifyJson(file, signer.caPem);
   };
 
   beforeAll(async () => {

@@ -1,7 +1,8 @@
 /** `kyso verify --serve` run by the built CLI as its own process on a free port, as a portal deploys it. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from './paths.js';
 
 export const KYSO_CLI = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
@@ -25,4 +26,31 @@ export async function startVerifierService(args: string[]): Promise<VerifierServ
   const base = /listening on (http:\/\/[^/]+)\/verify/.exec(line)?.[1];
   if (!base) throw new Error(`kyso verify --serve said: ${line}`);
   return { base, process: child, stop: () => void child.kill('SIGTERM') };
+}
+
+/** What `kyso verify FILE --json` printed, as far as the tests read it. */
+export interface CliReport {
+  indication: string;
+  signatures: Array<{ subIndication?: string; problems: string[]; details: string[] }>;
+}
+
+/**
+ * The one-shot CLI: `kyso verify FILE --roots ROOTS --revocation off --json` with `extra` options.
+ * Its exit code (0 passed, 1 failed, 2 bad input, 3 indeterminate), stderr, and the report when it printed one.
+ */
+export async function kysoVerifyJson(
+  file: string,
+  roots: string,
+  extra: string[] = [],
+): Promise<{ code: number; stderr: string; report: CliReport | undefined }> {
+  const args = [KYSO_CLI, 'verify', file, '--roots', roots, '--revocation', 'off', '--json', ...extra];
+  const result = await promisify(execFile)(process.execPath, args).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  return {
+    code: result.code,
+    stderr: result.stderr,
+    report: result.stdout ? (JSON.parse(result.stdout) as CliReport) : undefined,
+  };
 }
