@@ -44,3 +44,7 @@ export type ProgressMessage = z.infer<typeof ProgressMessageSchema>;
  */
 export const PreconnectMessageSchema = z.strictObject({ preconnect: z.literal(true) });
 export type PreconnectMessage = z.infer<typeof PreconnectMessageSchema>;
+
+/** Content script → background: the page gave up on its request `cancel` (see PageCancelEnvelopeSchema). */
+export const CancelMessageSchema = z.strictObject({ cancel: PageRequestEnvelopeSchema.shape.id });
+export type CancelMessage = z.infer<typeof CancelMessageSchema>;

@@ -232,6 +232,17 @@ export const PageRequestEnvelopeSchema = z.strictObject({
 });
 export type PageRequestEnvelope = z.infer<typeof PageRequestEnvelopeSchema>;
 
+/**
+ * Page → content script: the page stopped waiting for request `id` (the SDK's own timeout). A
+ * request still waiting for its window then ends without one; an open window closes unsigned.
+ */
+export const PageCancelEnvelopeSchema = z.strictObject({
+  channel: z.literal(PAGE_CHANNEL),
+  kind: z.literal('cancel'),
+  id: MessageId,
+});
+export type PageCancelEnvelope = z.infer<typeof PageCancelEnvelopeSchema>;
+
 /** Content script → page. (A plain union: two members share kind 'response', told apart by ok.) */
 export const PageResponseEnvelopeSchema = z.union([
   z.strictObject({

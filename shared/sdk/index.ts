@@ -24,6 +24,7 @@ import {
   type PageDocument,
   type PageDocumentInput,
   type PageParams,
+  type PageCancelEnvelope,
   type PageRequestType,
   type PageResult,
 } from '../protocol/page.js';
@@ -129,7 +130,14 @@ async function request<T extends PageRequestType>(
     const ackTimer = setTimeout(() => {
       if (!acknowledged) finish(new KysoError('EXTENSION_NOT_INSTALLED'));
     }, ackTimeoutMs);
-    const overallTimer = setTimeout(() => finish(new KysoError('TIMEOUT')), timeoutMs);
+    const overallTimer = setTimeout(() => {
+      // Nobody will wait for the answer: a window not yet open must not open, an open one closes.
+      if (acknowledged) {
+        const cancel: PageCancelEnvelope = { channel: PAGE_CHANNEL, kind: 'cancel', id };
+        window.postMessage(cancel, window.location.origin);
+      }
+      finish(new KysoError('TIMEOUT'));
+    }, timeoutMs);
     window.addEventListener('message', onMessage);
     repostOnReady();
     const message = {

@@ -46,6 +46,29 @@ describe('consent window use', () => {
     await second.close();
   });
 
+  it('a page that stops waiting (the SDK’s timeout) while its request is queued: that request’s window never opens', async () => {
+    const [first, second] = [await portal(), await portal()];
+    const window1 = await consentWindowAfter(session.browser, () => ask(first, 'Hồ sơ đang mở'));
+    await sdkCall(
+      second,
+      'signCms',
+      {
+        digest: Buffer.alloc(32, 7).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Trang đã thôi chờ',
+      },
+      { timeoutMs: 2_000 },
+    );
+    expect(await outcome(second)).toBe('TIMEOUT');
+    await clickClosingWindow(window1, '#cancel');
+    expect(await outcome(first)).toBe('USER_CANCELLED');
+    // Nothing is left in the queue: no window opens for the request its page gave up on.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+    await first.close();
+    await second.close();
+  });
+
   it('the window cancels itself after the time the user set, and nothing is signed', async () => {
     const worker = await extensionServiceWorker(session.browser);
     await worker.evaluate(() => (globalThis as any).chrome.storage.local.set({ consentTimeoutSeconds: 5 }));

@@ -25,22 +25,24 @@ export type SdkOutcome = {
  * Starts an SDK call in the page and returns once it is under way (a consent window may be
  * opening); `sdkOutcome` waits for its end. The SDK is loaded as a portal without a bundler loads
  * it, `import('/sdk/kyso.js')` (built with new Function so the test runner does not rewrite this
- * browser-side import). With `progress`, the batch's onProgress calls are kept for `sdkProgress`.
+ * browser-side import). With `progress`, the batch's onProgress calls are kept for `sdkProgress`;
+ * `timeoutMs` is the SDK's own RequestOptions.timeoutMs (how long the page waits).
  */
 export function sdkCall(
   page: Page,
   method: SdkMethod,
   options?: unknown,
-  { progress = false }: { progress?: boolean } = {},
+  { progress = false, timeoutMs }: { progress?: boolean; timeoutMs?: number } = {},
 ): Promise<void> {
   return page.evaluate(
-    (method, options, progress) => {
+    (method, options, progress, timeoutMs) => {
       const w = window as any;
       const toB64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
       w.kysoProgress = [];
-      const requestOptions = progress
-        ? { onProgress: (done: number, total: number) => w.kysoProgress.push([done, total]) }
-        : undefined;
+      const requestOptions = {
+        ...(progress && { onProgress: (done: number, total: number) => w.kysoProgress.push([done, total]) }),
+        ...(timeoutMs !== undefined && { timeoutMs }),
+      };
       w.kysoOutcome = (new Function('return import("/sdk/kyso.js")')() as Promise<any>)
         .then((kyso) => kyso[method](options, requestOptions))
         .then(
@@ -60,6 +62,7 @@ export function sdkCall(
     method,
     options,
     progress,
+    timeoutMs,
   );
 }
 

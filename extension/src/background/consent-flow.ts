@@ -21,8 +21,9 @@ interface ConsentRequest {
   origin: string;
   /** The asking page's tab; none for a local program (WebSocket mode). */
   tabId?: number;
-  /** The asking page's connection (see Requester.page). */
+  /** The asking page's connection (see Requester.page), and its id for this request. */
   page?: object;
+  pageRequestId?: string;
   viaWebSocket: boolean;
   job: ConsentJob;
   /** Batch progress for the asking page. */
@@ -66,10 +67,11 @@ export class ConsentFlow {
       askSite: boolean;
       viaWebSocket?: boolean;
       page?: object;
+      pageRequestId?: string;
       onProgress?: (done: number, total: number) => void;
     },
   ): Promise<unknown> {
-    const { onProgress, askSite, page } = options;
+    const { onProgress, askSite, page, pageRequestId } = options;
     const viaWebSocket = options.viaWebSocket === true;
     if (BENCH_BUILD) {
       const approval = await benchAutoApproval();
@@ -85,6 +87,7 @@ export class ConsentFlow {
         origin,
         tabId,
         page,
+        pageRequestId,
         viaWebSocket,
         job,
         onProgress,
@@ -195,13 +198,23 @@ export class ConsentFlow {
     this.cancelWhere((request) => request.page === page);
   }
 
-  private cancelWhere(asked: (request: ConsentRequest) => boolean): void {
+  /** The page stopped waiting for one of its requests (the SDK's timeout): it ends, unsigned. */
+  pageCancelled(page: object, pageRequestId: string): void {
+    this.cancelWhere(
+      (request) => request.page === page && request.pageRequestId === pageRequestId,
+      new KysoError('TIMEOUT'),
+    );
+  }
+
+  private cancelWhere(
+    asked: (request: ConsentRequest) => boolean,
+    error = new KysoError('USER_CANCELLED'),
+  ): void {
     for (const queued of this.queue.filter(asked)) {
       this.queue.splice(this.queue.indexOf(queued), 1);
-      queued.reject(new KysoError('USER_CANCELLED'));
+      queued.reject(error);
     }
-    if (this.active && asked(this.active) && !this.active.settled)
-      this.finish(this.active, new KysoError('USER_CANCELLED'));
+    if (this.active && asked(this.active) && !this.active.settled) this.finish(this.active, error);
   }
 
   private details(request: ConsentRequest): ConsentDetails {

@@ -11,6 +11,7 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { PageRequestEnvelope } from '../../../shared/protocol/page.js';
 import { PROTOCOL_VERSION } from '../../../shared/version.js';
 import {
+  CancelMessageSchema,
   ContentRequestSchema,
   PreconnectMessageSchema,
   type ContentRequest,
@@ -109,6 +110,11 @@ function answerPageMessage(
   benchMark('background:request');
   const isPreconnect = typeof message === 'object' && message !== null && 'preconnect' in message;
   if (isPreconnect && PreconnectMessageSchema.safeParse(message).success) return preconnect(services, sender);
+  const cancel = CancelMessageSchema.safeParse(message);
+  if (cancel.success) {
+    services.consent.pageCancelled(page, cancel.data.cancel);
+    return Promise.resolve({ ok: true, result: null }); // not sent: a cancel names no request of its own
+  }
   const parsed = ContentRequestSchema.safeParse(message);
   if (!parsed.success)
     return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });

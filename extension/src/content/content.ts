@@ -5,12 +5,18 @@
 import browser, { type Runtime } from 'webextension-polyfill';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
-import { PAGE_CHANNEL, PageRequestEnvelopeSchema, documentSizeError } from '../../../shared/protocol/page.js';
+import {
+  PAGE_CHANNEL,
+  PageCancelEnvelopeSchema,
+  PageRequestEnvelopeSchema,
+  documentSizeError,
+} from '../../../shared/protocol/page.js';
 import type { Answer } from '../../../shared/protocol/common.js';
 import {
   PAGE_PORT,
   PagePortAnswerSchema,
   ProgressMessageSchema,
+  type CancelMessage,
   type ContentRequest,
   type PreconnectMessage,
 } from '../../../shared/protocol/content.js';
@@ -75,9 +81,23 @@ function backgroundPort(): Runtime.Port {
   return (port = opened);
 }
 
+/** The page gave up on a request of its own that is still waiting: the background ends it. */
+function relayCancel(data: unknown): void {
+  const parsed = PageCancelEnvelopeSchema.safeParse(data);
+  if (!parsed.success || !waiting.has(parsed.data.id) || !port) return;
+  const message: CancelMessage = { cancel: parsed.data.id };
+  try {
+    port.postMessage(message);
+  } catch {
+    // the background is gone: the request went with it
+  }
+}
+
 function onPageMessage(event: MessageEvent): void {
   if (!extensionAlive()) return window.removeEventListener('message', onPageMessage);
-  if (event.source !== window || (event.data as { kind?: unknown })?.kind !== 'request') return;
+  if (event.source !== window) return;
+  if ((event.data as { kind?: unknown })?.kind === 'cancel') return relayCancel(event.data);
+  if ((event.data as { kind?: unknown })?.kind !== 'request') return;
   let size = 0;
   try {
     size = JSON.stringify(event.data).length;

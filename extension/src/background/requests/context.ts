@@ -37,6 +37,7 @@ export interface ConsentOptions {
   askSite: boolean;
   viaWebSocket?: true;
   page?: object;
+  pageRequestId?: string;
 }
 
 export interface RequestContext extends BackgroundServices {

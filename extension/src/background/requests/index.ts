@@ -71,6 +71,7 @@ export async function runPageRequest(
       askSite: await checkSite(services.host, requester.origin),
       ...(requester.viaWebSocket && { viaWebSocket: true as const }),
       ...(requester.page && { page: requester.page }),
+      ...(requester.page && requester.requestId && { pageRequestId: requester.requestId }),
     }),
   };
   return run(type, rawParams, context);
