@@ -31,6 +31,8 @@ export type PdfProblem =
    * poppler rebuilds the xref and takes the definition.
    */
   | 'referenced-free-object'
+  /** A reference whose generation is not the xref's for that object: pdf.js stops drawing, pdf-lib reads nothing. */
+  | 'generation-mismatch'
   /** The object at a designated place is not the one the cross-reference names. */
   | 'object-mismatch'
   /** A stream whose data does not match its /Length. */

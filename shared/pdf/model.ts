@@ -224,7 +224,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   }
 
   assertNoHiddenObjects(bytes, spans);
-  assertFreedUnreferenced(context, chain, lastInFile);
+  assertReferencesResolve(context, chain, lastInFile);
   assertStreamLengths(context, bytes, parsedAt.values());
 
   const trailer = chain.trailer;
@@ -314,16 +314,24 @@ function assertFreeInTableNotDrawn(context: PDFContext, root: PDFRef, freeInTabl
 }
 
 /**
- * An object the xref marks free yet the file defines (an earlier revision's, say) must not be
- * referenced: pdf.js draws null for it, poppler rebuilds the xref when it meets it and takes the
- * definition.
+ * Every reference must name what readers find under it. An object the xref marks free yet the file
+ * defines (an earlier revision's, say): pdf.js draws null for it, poppler rebuilds the xref when it
+ * meets it and takes the definition. A generation other than the xref's: pdf.js stops drawing the
+ * page ("inconsistent generation") while pdf-lib reads nothing there.
  */
-function assertFreedUnreferenced(context: PDFContext, chain: XrefChain, defined: Map<number, number>): void {
+function assertReferencesResolve(context: PDFContext, chain: XrefChain, defined: Map<number, number>): void {
   const freed = new Set([...defined.keys()].filter((n) => chain.resolved.get(n)?.kind === 'free'));
-  if (freed.size === 0) return;
+  const generationOf = (number: number) => {
+    const entry = chain.resolved.get(number);
+    return entry?.kind === 'direct' ? entry.generation : entry?.kind === 'compressed' ? 0 : undefined;
+  };
   const visit = (object: PDFObject): void => {
     if (object instanceof PDFRef) {
-      if (freed.has(object.objectNumber)) throw ambiguous('referenced-free-object', object.objectNumber);
+      const number = object.objectNumber;
+      if (freed.has(number)) throw ambiguous('referenced-free-object', number);
+      const generation = generationOf(number);
+      if (generation !== undefined && generation !== object.generationNumber)
+        throw ambiguous('generation-mismatch', number);
     } else if (object instanceof PDFDict) for (const value of object.values()) visit(value);
     else if (object instanceof PDFArray) for (const item of object.asArray()) visit(item);
     else if (object instanceof PDFStream) visit(object.dict);

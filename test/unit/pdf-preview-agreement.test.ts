@@ -453,3 +453,23 @@ describe('an indirect /Length: the stream is its /Length bytes, as readers take 
     });
   });
 });
+
+it('a reference whose generation is not the xref’s: refused (pdf.js stops drawing the page, pdf-lib reads nothing)', async () => {
+  const withContents = (ref: string) => {
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [3, w.obj(3, PAGE(4).replace('/Contents 4 0 R', `/Contents ${ref}`))],
+      [4, w.obj(4, textContent(DRAFT))],
+      [5, w.obj(5, FONT)],
+    ];
+    w.table(rows, `/Size 6 /Root 1 0 R ${ID}`);
+    return w.bytes();
+  };
+  await expectPreviewIsSigned(withContents('4 0 R'));
+  const mismatched = withContents('4 1 R');
+  await expect(previewText(mismatched)).rejects.toThrow(/generation/);
+  expect(await refusal(mismatched)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'generation-mismatch' });
+});
