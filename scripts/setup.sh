@@ -15,6 +15,7 @@ packages=(
   xvfb xauth                    # a display for headed browser runs
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots
   zip unzip binutils            # npm run package: extension zips, strip; the package tests unpack them
+  time                          # GNU time: a process's peak memory (the stream-bomb test)
   openjdk-17-jdk-headless php-cli php-curl  # run docs/clients' Java and PHP verifier clients (verifier-clients test)
   mono-mcs mono-runtime libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil  # … and the C# one
 )
