@@ -225,17 +225,37 @@ function reachesNewObject(
   return false;
 }
 
+/** A revision of the file (its first `covered` bytes), read through its own xref chain; undefined when it cannot be. */
+type RevisionReader = (covered: number) => Promise<PDFDocument | undefined>;
+
+/** Each revision read once per verification: the checks of one signature look at the same one. */
+function revisionReader(pdf: Uint8Array): RevisionReader {
+  const read = new Map<number, Promise<PDFDocument | undefined>>();
+  return (covered) => {
+    let revision = read.get(covered);
+    if (!revision) {
+      revision = openPdfModel(pdf.subarray(0, covered)).then(
+        (model) => model.document,
+        () => undefined,
+      );
+      read.set(covered, revision);
+    }
+    return revision;
+  };
+}
+
 /**
  * Whether the revisions after `covered` bytes only add validation data (DSS) and document
  * time-stamps: the trailer names the signed catalog, every signed object is unchanged but for
  * those additions, and every new object readers can reach hangs from the DSS or such a field.
  */
-async function onlyValidationDataAfter(pdf: Uint8Array, covered: number, doc: PDFDocument): Promise<boolean> {
+async function onlyValidationDataAfter(
+  revision: RevisionReader,
+  covered: number,
+  doc: PDFDocument,
+): Promise<boolean> {
   // The signed revision as its own xref chain designates it (a revision that cannot be read alone is not one).
-  const oldDoc = await openPdfModel(pdf.subarray(0, covered)).then(
-    (model) => model.document,
-    () => undefined,
-  );
+  const oldDoc = await revision(covered);
   if (!oldDoc || !sameTrailer(oldDoc, doc)) return false;
   const catalogRef = oldDoc.context.trailerInfo.Root;
   const accepted = new Set<PDFObject>();
@@ -339,14 +359,11 @@ async function documentTimestampReport(
  * /Perms /DocMDP must name this very signature, by its /ByteRange.
  */
 async function certifiedPermissions(
-  pdf: Uint8Array,
+  revision: RevisionReader,
   field: PdfSignatureField,
 ): Promise<DocMdpPermissions | undefined> {
   const [, , c, d] = field.byteRange;
-  const signed = await openPdfModel(pdf.subarray(0, c + d)).then(
-    (model) => model.document,
-    () => undefined,
-  );
+  const signed = await revision(c + d);
   const certification = signed && certificationOf(signed);
   return certification?.byteRange?.join(' ') === field.byteRange.join(' ')
     ? certification.permissions
@@ -359,13 +376,13 @@ async function certifiedPermissions(
  * P=2 and P=3 allow later signatures; the form filling and annotations they allow are not judged.
  */
 async function docMdpViolation(
-  pdf: Uint8Array,
+  revision: RevisionReader,
   field: PdfSignatureField,
   coverage: Coverage,
 ): Promise<string | undefined> {
   if (field.documentTimestamp || coverage.after === 'none' || coverage.after === 'validation-data')
     return undefined;
-  if ((await certifiedPermissions(pdf, field)) !== 1) return undefined;
+  if ((await certifiedPermissions(revision, field)) !== 1) return undefined;
   const what =
     coverage.after === 'later-signatures' ? 'a later signature' : 'changes other than validation data';
   return `the document was certified with no changes allowed (DocMDP P=1), and ${coverage.bytesAfter} bytes were added after the certification: ${what}`;
@@ -390,6 +407,7 @@ export async function verifyPdfSignatures(
 ): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
   const { doc, unreadable } = await readPdf(pdf);
+  const revision = revisionReader(pdf);
   const fields = pdfSignatureFields(doc);
   const dss = await readDss(doc).catch((error: unknown) => {
     if (error instanceof DssTooLargeError) throw new InputError(error.message, 'TOO_LARGE');
@@ -434,10 +452,10 @@ export async function verifyPdfSignatures(
             ? 'later-signatures'
             : 'other',
     };
-    if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(pdf, covered, doc)))
+    if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(revision, covered, doc)))
       coverage.after = 'validation-data';
     if (unreadable) report = withProblem(report, 'MALFORMED', unreadable);
-    const violation = unreadable ? undefined : await docMdpViolation(pdf, field, coverage);
+    const violation = unreadable ? undefined : await docMdpViolation(revision, field, coverage);
     if (violation) report = withProblem(report, 'DOCMDP_VIOLATION', violation);
     if (field === lastSignature || field.documentTimestamp) {
       if (coverage.after === 'other')
