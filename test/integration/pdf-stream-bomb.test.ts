@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deflatedZeros, objectStreamBomb, xrefStreamBomb } from '../support/deflate-bomb.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { padesSignArgs } from '../support/verifier-service.js';
 
 const GiB = 1 << 30;
 
@@ -42,24 +42,7 @@ describe('kyso sign: a PDF whose structure streams inflate to 1 GiB', () => {
       // GNU time's %M: the process's peak resident memory, KiB.
       const run = spawnSync(
         '/usr/bin/time',
-        [
-          '-f',
-          '%M',
-          '-o',
-          peak,
-          process.execPath,
-          KYSO_CLI,
-          'sign',
-          '--in',
-          input,
-          '--out',
-          output,
-          '--format',
-          'pades',
-          '--cert',
-          '01',
-          '--pin-stdin',
-        ],
+        ['-f', '%M', '-o', peak, process.execPath, ...padesSignArgs(input, output)],
         { encoding: 'utf8', input: '', env: { ...process.env, ...token.env } },
       );
       expect(run.status, run.stderr).toBe(1);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/paths.js';
 import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
-import { KYSO_CLI, kysoVerifyJson } from '../support/verifier-service.js';
+import { kysoVerifyJson, padesSignArgs } from '../support/verifier-service.js';
 
 const CORPUS_PDF = path.join(REPO_ROOT, 'test/fixtures/pdf-corpus/cups-default.pdf');
 
@@ -33,19 +33,9 @@ describe('kyso verify: encrypted PDFs with object streams', () => {
   /** `kyso sign` with key 01, the PIN on stdin. */
   const sign = (input: string, output: string) =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const args = [
-        'sign',
-        '--in',
-        input,
-        '--out',
-        output,
-        '--format',
-        'pades',
-        '--cert',
-        '01',
-        '--pin-stdin',
-      ];
-      const child = spawn(process.execPath, [KYSO_CLI, ...args], { env: { ...process.env, ...token.env } });
+      const child = spawn(process.execPath, padesSignArgs(input, output), {
+        env: { ...process.env, ...token.env },
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('close', (status) => resolve({ status, stderr }));

@@ -7,6 +7,12 @@ import { REPO_ROOT } from './paths.js';
 
 export const KYSO_CLI = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 
+/** `kyso sign`'s arguments for a PAdES signature of `input` with the test token's key 01, the PIN on stdin. */
+export const padesSignArgs = (input: string, output: string) => [
+  KYSO_CLI,
+  ...['sign', '--in', input, '--out', output, '--format', 'pades', '--cert', '01', '--pin-stdin'],
+];
+
 export interface VerifierService {
   /** http://127.0.0.1:PORT (POST `${base}/verify`). */
   base: string;
