@@ -1,7 +1,8 @@
 /**
  * A/B of the batch between host builds, on a noisy machine: `node dist/node/bench/batch-ab.js
- * [--rsa] [--rounds=N] [--batches=N] [--lanes=N] DIR[::NODE_FLAGS] …`, each DIR a copy of a built
- * `dist/host` (kept inside the repository, so that it finds node_modules: e.g. `.kyso/ab/old`). Each
+ * [--rsa] [--rounds=N] [--batches=N] [--lanes=N] DIR[::NODE_FLAGS[::CALL]] …`, each DIR a copy of a built
+ * `dist/host` (kept inside the repository, so that it finds node_modules: e.g. `.kyso/ab/old`), CALL
+ * the items per call for a build whose limit differs (`64`; `64r` ramps 16, 32 up and down). Each
  * round measures SoftHSM's own rate, then runs each build in turn: a new host, one batch of 1,000 to
  * warm it, then `--batches` measured ones, as (4) in run.ts does (calls of 32, `--lanes` in flight).
  * Per batch: its rate and each process's CPU time and run-queue wait per item (schedstat, in µs).
@@ -37,7 +38,12 @@ interface BatchFigures {
   workerWait: number;
 }
 
-async function batch(host: HostClient, certificateId: string): Promise<BatchFigures> {
+async function batch(
+  host: HostClient,
+  certificateId: string,
+  perCall?: number,
+  ramp = false,
+): Promise<BatchFigures> {
   const begun = await host.request('begin-batch', {
     certificateId,
     pin: PIN,
@@ -45,7 +51,7 @@ async function batch(host: HostClient, certificateId: string): Promise<BatchFigu
     total: SIZE,
   });
   const { batchId } = (begun as { result: { batchId: string } }).result;
-  const calls = batchCalls(SIZE);
+  const calls = batchCalls(SIZE, perCall, ramp);
   const hostPid = host.child.pid;
   const workers = childrenOf(hostPid);
   const workerTimes = () =>
@@ -84,7 +90,9 @@ async function main() {
       `round ${round}: SoftHSM alone ${token.toFixed(0)}/s (${alone.plainPerSecond.toFixed(0)}/s with glibc's default malloc)`,
     );
     for (const build of builds) {
-      const [dir, flags = ''] = build.split('::');
+      const [dir, flags = '', callSize = ''] = build.split('::');
+      const perCall = callSize ? parseInt(callSize) : undefined;
+      const ramp = callSize.endsWith('r');
       const host = new HostClient(env, [
         process.execPath,
         ...HOST_NODE_FLAGS,
@@ -96,10 +104,10 @@ async function main() {
       const listed = await host.request('list-certificates', {});
       const { certificates } = (listed as { result: { certificates: CertificateEntry[] } }).result;
       const certificateId = certificates.find((c) => c.id.endsWith(`/${keyId}`))!.id;
-      await batch(host, certificateId); // the host's first batch compiles its code as it goes
+      await batch(host, certificateId, perCall, ramp); // the host's first batch compiles its code as it goes
       const figures: string[] = [];
       for (let i = 0; i < measured; i++) {
-        const f = await batch(host, certificateId);
+        const f = await batch(host, certificateId, perCall, ramp);
         figures.push(
           `${f.perSecond.toFixed(0)}/s (${((100 * f.perSecond) / token).toFixed(0)} %) host ${f.host.toFixed(0)} worker ${f.worker.toFixed(0)} client ${f.client.toFixed(0)} wait ${f.workerWait.toFixed(0)}`,
         );

@@ -8,12 +8,29 @@ import type { SignItem } from '../shared/protocol/host.js';
 import { LIMITS } from '../shared/protocol/limits.js';
 import type { HostClient } from './host-client.js';
 
-/** `size` CAdES items over distinct documents, in the extension's calls. */
-export function batchCalls(size: number): SignItem[][] {
+/**
+ * `size` CAdES items over distinct documents, in the extension's calls (or calls of `perCall`; with
+ * `ramp`, the first and last calls grow and shrink by halves, so the token starts and ends sooner).
+ */
+export function batchCalls(
+  size: number,
+  perCall: number = LIMITS.maxBatchItemsPerCall,
+  ramp = false,
+): SignItem[][] {
   const calls: SignItem[][] = [];
-  for (let i = 0; i < size; i += LIMITS.maxBatchItemsPerCall)
+  const head = ramp ? [16, 32, 64].filter((n) => n < perCall) : [];
+  const tail = [...head].reverse();
+  const sizes: number[] = [...head];
+  let left = size - head.reduce((a, b) => a + b, 0) - tail.reduce((a, b) => a + b, 0);
+  while (left > 0) {
+    sizes.push(Math.min(perCall, left));
+    left -= perCall;
+  }
+  sizes.push(...tail);
+  let i = 0;
+  for (const n of sizes) {
     calls.push(
-      Array.from({ length: Math.min(LIMITS.maxBatchItemsPerCall, size - i) }, (_, j) => ({
+      Array.from({ length: n }, (_, j) => ({
         kind: 'cms' as const,
         digest: createHash('sha256')
           .update(`doc ${i + j}`)
@@ -22,6 +39,8 @@ export function batchCalls(size: number): SignItem[][] {
         signingTime: true,
       })),
     );
+    i += n;
+  }
   return calls;
 }
 
