@@ -8,11 +8,11 @@ export type PdfProblem =
   | 'no-xref'
   /** A cross-reference table or stream that does not parse. */
   | 'broken-xref'
-  /** A /Prev (or /XRefStm) that points at no cross-reference section, or a loop. */
+  /** A /Prev (or /XRefStm) that points at no cross-reference section, or a loop, or is no direct integer. */
   | 'broken-prev-chain'
   /** One object number listed twice in one cross-reference section. */
   | 'duplicate-xref-entry'
-  /** A hybrid file whose table and /XRefStm place one object in two places. */
+  /** A hybrid file whose table and /XRefStm place one object in two places, or whose stream's /Prev is not the table's. */
   | 'hybrid-xref-conflict'
   /**
    * A linearized file (/L is its length) whose first-page xref section is not where the last

@@ -364,13 +364,16 @@ function readSection(
   if (cursor.keyword('xref')) {
     const { entries, trailer, end } = readTable(bytes, cursor, context);
     const section: XrefSection = { offset, end, kind: 'table', entries, trailer };
-    const hybridAt = trailer.lookup(PDFName.of('XRefStm'));
+    // A reference or a fraction here pdf.js ignores and poppler may not: the same rule as /Prev.
+    const hybridAt = prevOffset(trailer.get(PDFName.of('XRefStm')));
     if (hybridAt !== undefined) {
-      if (!(hybridAt instanceof PDFNumber)) throw damaged('broken-prev-chain');
-      const hybrid = readSection(bytes, hybridAt.asNumber(), context, budget, () =>
-        damaged('broken-prev-chain'),
-      );
+      const hybrid = readSection(bytes, hybridAt, context, budget, () => damaged('broken-prev-chain'));
       if (hybrid.kind !== 'stream') throw damaged('broken-prev-chain');
+      // pdf.js queues a hybrid stream's own /Prev after the table's and reads it before the rest
+      // of the chain; poppler ignores it. Only one naming the table's /Prev (or none) reads alike.
+      const streamPrev = hybrid.trailer.get(PDFName.of('Prev'));
+      if (streamPrev !== undefined && prevOffset(streamPrev) !== prevOffset(trailer.get(PDFName.of('Prev'))))
+        throw ambiguous('hybrid-xref-conflict');
       section.hybrid = hybrid;
       section.freeInTable = mergeHybrid(entries, hybrid.entries);
     }
@@ -484,6 +487,18 @@ function assertLinearizedStart(bytes: Uint8Array, chain: XrefChain): void {
 }
 
 /**
+ * A section's /Prev (or /XRefStm): a direct non-negative integer, or none. Poppler takes
+ * "/Prev n 0 R" for offset n (a writer bug it tolerates), pdf.js resolves the reference and stops
+ * there; a fraction or a negative one each reader handles its own way: refused.
+ */
+function prevOffset(prev: PDFObject | undefined): number | undefined {
+  if (prev === undefined) return undefined;
+  if (!(prev instanceof PDFNumber) || !Number.isSafeInteger(prev.asNumber()) || prev.asNumber() < 0)
+    throw damaged('broken-prev-chain');
+  return prev.asNumber();
+}
+
+/**
  * Reads the whole chain, its streams decoded within `budget`; throws PdfDocumentError
  * (PDF_DAMAGED, PDF_AMBIGUOUS) rather than guess.
  */
@@ -498,9 +513,7 @@ export function readXrefChain(bytes: Uint8Array, context: PDFContext, budget: De
       damaged(sections.length === 0 ? 'no-xref' : 'broken-prev-chain'),
     );
     sections.push(section);
-    const prev = section.trailer.lookup(PDFName.of('Prev'));
-    if (prev !== undefined && !(prev instanceof PDFNumber)) throw damaged('broken-prev-chain');
-    offset = prev?.asNumber();
+    offset = prevOffset(section.trailer.get(PDFName.of('Prev')));
   }
   const resolved = new Map<number, XrefEntry>();
   const freeInTable = new Set<number>();

@@ -473,3 +473,110 @@ it('a reference whose generation is not the xref’s: refused (pdf.js stops draw
   await expect(previewText(mismatched)).rejects.toThrow(/generation/);
   expect(await refusal(mismatched)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'generation-mismatch' });
 });
+
+describe('/Prev and /XRefStm: direct integers, and a hybrid stream’s /Prev the table’s', () => {
+  const rowsOf = (offsets: Map<number, number>) => [...offsets].map(([n, o]): XrefRow => [n, o]);
+
+  it('a hybrid stream whose own /Prev leads elsewhere: refused (pdf.js reads that section before the rest of the chain)', async () => {
+    // Three revisions: the first draws DRAFT (object 4); the second rewrites the catalog; the third
+    // is a hybrid table whose stream's /Prev names a table that frees 4. pdf.js queues sections:
+    // table, its stream, the table's /Prev, then the stream's /Prev, then the first revision.
+    const build = (streamPrev: 'elsewhere' | 'same' | 'none') => {
+      const w = new PdfWriter();
+      const first = firstRevision(w, DRAFT);
+      const oldest = w.table([[0, null], ...rowsOf(first)], `/Size 8 /Root 1 0 R ${ID}`, {
+        startxref: false,
+      });
+      const catalog = w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
+      const middle = w.table([[1, catalog]], `/Size 8 /Root 1 0 R ${ID}`, { prev: oldest, startxref: false });
+      const freeing = w.table([[4, null]], `/Size 8 /Root 1 0 R ${ID}`, { prev: null, startxref: false });
+      const prev = { elsewhere: freeing, same: middle, none: null }[streamPrev];
+      const stream = w.xrefStream(7, [], '/Size 8', { prev, startxref: false });
+      w.table([[7, stream]], `/Size 8 /Root 1 0 R ${ID} /XRefStm ${stream}`, { prev: middle });
+      return w.bytes();
+    };
+    const pdf = build('elsewhere');
+    expect(await previewText(pdf)).toEqual(['']);
+    expect(popplerText(pdf)).toContain(DRAFT); // poppler ignores the stream's /Prev
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'hybrid-xref-conflict' });
+    for (const agreeing of ['same', 'none'] as const) {
+      const accepted = build(agreeing);
+      expect(await previewText(accepted)).toEqual([DRAFT]);
+      await expectPreviewIsSigned(accepted);
+    }
+  });
+
+  it('/Prev n 0 R: refused (poppler reads offset n; pdf.js and pdf-lib find no object and stop)', async () => {
+    // Page 6's /Contents is object 4, an array only the older section (an xref stream, itself
+    // listed as object 11 in the newest table) places, in object stream 10.
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [6 0 R] /Count 1 >>')],
+      [3, w.obj(3, textContent(DEBT))],
+      [5, w.obj(5, FONT)],
+      [6, w.obj(6, PAGE(4))],
+    ];
+    const inner = '4 0 [3 0 R]';
+    rows.push([
+      10,
+      w.obj(10, `<< /Type /ObjStm /N 1 /First 4 /Length ${inner.length} >>\nstream\n${inner}\nendstream`),
+    ]);
+    const data = String.fromCharCode(2, 0, 0, 0, 10, 0, 0);
+    const older = w.obj(
+      11,
+      `<< /Type /XRef /W [1 4 2] /Index [4 1] /Size 12 /Length 7 >>\nstream\n${data}\nendstream`,
+    );
+    rows.push([11, older]);
+    w.table(rows, `/Size 12 /Root 1 0 R ${ID} /Prev ${older} 0 R`, { prev: null });
+    const pdf = w.bytes();
+    // pdf.js resolves the reference (to nothing) and stops: no contents; poppler draws DEBT.
+    expect(await previewText(pdf)).toEqual(['']);
+    expect(popplerText(pdf)).toContain(DEBT);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-prev-chain' });
+  });
+
+  /** An update over a first revision drawing DRAFT, its /Prev written as given. */
+  const withPrev = (prev: (offset: number) => string) => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    const oldest = w.table([[0, null], ...rowsOf(first)], `/Size 6 /Root 1 0 R ${ID}`, { startxref: false });
+    const catalog = w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
+    w.table([[1, catalog]], `/Size 6 /Root 1 0 R ${ID} /Prev ${prev(oldest)}`, { prev: null });
+    return w.bytes();
+  };
+  /** A hybrid table whose stream places the contents (DEBT), its /XRefStm written as given. */
+  const withXrefStm = (value: (offset: number) => string) => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT, { withoutContents: true });
+    const contents = w.obj(4, textContent(DEBT));
+    const stream = w.xrefStream(7, [[4, contents]], '/Size 8', { prev: null, startxref: false });
+    w.table(
+      [[0, null], ...rowsOf(first), [7, stream]],
+      `/Size 8 /Root 1 0 R ${ID} /XRefStm ${value(stream)}`,
+    );
+    return w.bytes();
+  };
+
+  it('written as a real with no fraction: read as the integer, as pdf.js does', async () => {
+    expect(await previewText(withPrev((at) => `${at}.0`))).toEqual([DRAFT]);
+    await expectPreviewIsSigned(withPrev((at) => `${at}.0`));
+    expect(await previewText(withXrefStm((at) => `${at}.0`))).toEqual([DEBT]);
+    await expectPreviewIsSigned(withXrefStm((at) => `${at}.0`));
+  });
+
+  for (const [name, value] of [
+    ['a fraction', (at: number) => `${at}.5`],
+    ['negative', () => '-5'],
+    ['past any file', () => '99999999999999999999'],
+    ['a reference', (at: number) => `${at} 0 R`],
+  ] as const)
+    it(`${name}: refused`, async () => {
+      expect(await refusal(withPrev(value))).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-prev-chain' });
+      // pdf.js ignores such an /XRefStm and draws no contents; poppler rebuilds and draws DEBT.
+      const hybrid = withXrefStm(value);
+      expect(await previewText(hybrid)).toEqual(['']);
+      expect(await refusal(hybrid)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-prev-chain' });
+    });
+});
