@@ -8,7 +8,7 @@ import { base64ToBytes } from '../../../shared/encoding.js';
 import type { ConsentAppearance, DocumentContent } from '../../../shared/protocol/consent.js';
 import type { ConsentDocument } from '../background/messages.js';
 import { setPageText } from './page-text.js';
-import type { DrawnPage } from './pdf-preview.js';
+import type { DrawnPage, ShownBox } from './pdf-preview.js';
 import { $, t } from './window.js';
 
 /** Object URLs of the images the open document's content brought, by role. */
@@ -119,6 +119,28 @@ export function showAppearanceImages(
   }
 }
 
+/**
+ * An image's element inside the outline, in fractions of the outline: the image is drawn upright in
+ * page space, so a reader shows it turned with the page (/Rotate, clockwise). The element keeps the
+ * image's unturned size, centred on where `place` puts its box, and turns about its centre. `shown`
+ * is that turned box and `box` the outline, both in fractions of the drawn page, whose height over
+ * width is `aspect`.
+ */
+export function imageInOutline(
+  box: ShownBox,
+  shown: ShownBox,
+  rotation: number,
+  aspect: number,
+): ShownBox & { rotation: number } {
+  const sideways = rotation === 90 || rotation === 270;
+  // Unturned, the element's width is the turned box's height (in the page's pixels), and back.
+  const width = sideways ? (shown.height * aspect) / box.width : shown.width / box.width;
+  const height = sideways ? shown.width / aspect / box.height : shown.height / box.height;
+  const centreX = (shown.left + shown.width / 2 - box.left) / box.width;
+  const centreY = (shown.top + shown.height / 2 - box.top) / box.height;
+  return { left: centreX - width / 2, top: centreY - height / 2, width, height, rotation };
+}
+
 /** The signature's box over the drawn page, and its images where prepare puts them (nothing on other pages). */
 export function outlineAppearance(
   appearance: ConsentAppearance | undefined,
@@ -142,15 +164,15 @@ export function outlineAppearance(
     ...(appearance.images ?? []).flatMap(({ role, rect }) => {
       const url = imageUrls.get(role);
       if (!url) return [];
-      const at = drawn.place(rect);
       const image = Object.assign(document.createElement('img'), { src: url, alt: '' });
       image.dataset.role = role;
-      // Inside the outline, in percent of the outline itself.
+      const at = imageInOutline(box, drawn.place(rect), drawn.rotation, drawn.aspect);
       Object.assign(image.style, {
-        left: percent((at.left - box.left) / box.width),
-        top: percent((at.top - box.top) / box.height),
-        width: percent(at.width / box.width),
-        height: percent(at.height / box.height),
+        left: percent(at.left),
+        top: percent(at.top),
+        width: percent(at.width),
+        height: percent(at.height),
+        transform: at.rotation ? `rotate(${at.rotation}deg)` : '',
       });
       return [image];
     }),

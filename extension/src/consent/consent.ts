@@ -50,6 +50,8 @@ const send = (message: ConsentToBackground) => port.postMessage(message);
 let details: ConsentDetails | undefined;
 let certificates: CertificateEntry[] = [];
 let askSite = false;
+/** A preview read another document than kyso signs (refusePreview): no signing from this window. */
+let previewRefused = false;
 let state: 'loading' | 'permission' | 'ready' | 'signing' | 'error' = 'loading';
 
 // ---- Deliberate approval ---------------------------------------------------------------------
@@ -117,6 +119,7 @@ function focusCertificate(options?: FocusOptions): void {
 /** What Sign still needs, or undefined when it can sign. */
 function missing(): MessageKey | undefined {
   if (state !== 'ready') return undefined;
+  if (previewRefused) return 'previewRefused';
   const entry = chosen();
   if (!entry) return 'signNeedsCertificate';
   if (!entry.token.protectedAuthPath && $<HTMLInputElement>('pin').value.length === 0) return 'signNeedsPin';
@@ -501,16 +504,17 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     const canvas = $<HTMLCanvasElement>('preview');
     try {
       const { openPdf } = await import('./pdf-preview.js');
-      const pdf = await openPdf(base64ToBytes(content.pdf));
+      const pdf = await openPdf(base64ToBytes(content.pdf), details!.documents[index]?.pages);
       if (index !== openIndex) return void pdf.close(); // another document was opened meanwhile: free this one
       pdfView = { index, pdf, page: 1, seen: new Set() };
       $('page-count').hidden = false;
       $('page-count').textContent = tr().plural('documentPages', pdf.pages);
       await showPage(1);
-    } catch {
+    } catch (error) {
       canvas.dataset.rendered = 'false';
       $('page-problem').hidden = false;
       $('page-problem').textContent = t('pageFailed');
+      if (error instanceof Error && error.name === 'PreviewPagesDiffer') refusePreview(error);
     }
   } else if (content.kind === 'xml') {
     xmlRows = content.rows;
@@ -522,6 +526,18 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     $('xml-toggle').setAttribute('aria-expanded', 'false');
     $('xml-toggle').textContent = t('xmlOpen');
   }
+}
+
+/**
+ * pdf.js (what the window shows) and kyso's model (what it signs) count the pages differently: they
+ * read different documents. Nothing in this window can be signed any more; it says why.
+ */
+function refusePreview(error: Error): void {
+  const { shown, signed } = error as unknown as { shown: number; signed: number };
+  previewRefused = true;
+  $('page-problem').textContent = t('previewPagesDiffer', { shown, signed });
+  showError({ code: 'PDF_AMBIGUOUS', message: '' });
+  updateSign();
 }
 
 async function showPage(number: number): Promise<void> {

@@ -27,6 +27,21 @@ export interface ShownBox {
 export interface DrawnPage {
   /** Where `rect` falls on the drawn page, through the page's crop box and rotation as pdf.js draws them. */
   place(rect: PageRect): ShownBox;
+  /** The page's /Rotate as pdf.js applies it: 0, 90, 180 or 270 degrees clockwise. */
+  rotation: number;
+  /** The drawn page's height over its width. */
+  aspect: number;
+}
+
+/** pdf.js's page count differs from the one kyso signs (its model's): the window must not sign. */
+export class PreviewPagesDiffer extends Error {
+  constructor(
+    readonly shown: number,
+    readonly signed: number,
+  ) {
+    super(`the preview has ${shown} pages, the signed document ${signed}`);
+    this.name = 'PreviewPagesDiffer';
+  }
 }
 
 export interface OpenPdf {
@@ -36,9 +51,18 @@ export interface OpenPdf {
   close(): Promise<void>;
 }
 
-export async function openPdf(pdf: Uint8Array): Promise<OpenPdf> {
+/**
+ * Opens the PDF with pdf.js; `signedPages` is the page count of kyso's model of the same bytes (what
+ * it signs and plans the appearance on). A second guard behind the model's own checks: when pdf.js
+ * counts otherwise, the two read different documents and this rejects with PreviewPagesDiffer.
+ */
+export async function openPdf(pdf: Uint8Array, signedPages?: number): Promise<OpenPdf> {
   const task = getDocument({ data: pdf, isEvalSupported: false, enableXfa: false, stopAtErrors: false });
   const document = await task.promise;
+  if (signedPages !== undefined && document.numPages !== signedPages) {
+    await task.destroy();
+    throw new PreviewPagesDiffer(document.numPages, signedPages);
+  }
   let drawing: { cancel(): void } | undefined;
   return {
     pages: document.numPages,
@@ -54,6 +78,8 @@ export async function openPdf(pdf: Uint8Array): Promise<OpenPdf> {
       drawing = task;
       await task.promise;
       return {
+        rotation: unscaled.rotation,
+        aspect: unscaled.height / unscaled.width,
         place({ x, y, width, height }) {
           // pdf.js types the rectangle loosely: four numbers, the corners on the drawn page (top-left origin).
           const [x1, y1, x2, y2] = unscaled.convertToViewportRectangle([x, y, x + width, y + height]) as [

@@ -223,6 +223,9 @@ export const MESSAGES = {
     prompt_noFile: 'Chưa chọn tệp nào.',
     prompt_pick: 'Dùng tệp này',
     prompt_none: 'Không tìm thấy chứng thư số nào.',
+    previewPagesDiffer:
+      'Bản xem trước có {shown} trang nhưng tài liệu kyso sẽ ký có {signed} trang: kyso không ký tài liệu này.',
+    previewRefused: 'Không thể ký: bản xem trước khác với tài liệu sẽ được ký.',
   },
   en: {
     title: 'Signature request',
@@ -444,6 +447,9 @@ export const MESSAGES = {
     prompt_noFile: 'No file chosen yet.',
     prompt_pick: 'Use this file',
     prompt_none: 'No certificate was found.',
+    previewPagesDiffer:
+      'The preview has {shown} pages but the document kyso would sign has {signed}: kyso will not sign it.',
+    previewRefused: 'Signing is not possible: the preview differs from the document that would be signed.',
   },
 } satisfies Record<Language, Record<string, string>>;
 

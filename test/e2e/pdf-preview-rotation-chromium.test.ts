@@ -1,0 +1,155 @@
+/**
+ * A signature image on a rotated page (/Rotate 90, 180, 270; 0 for contrast), in Chromium: the consent window draws
+ * it where and as a PDF reader shows the signed page. The judge is poppler (pdftoppm) rendering the
+ * revision kyso prepares with the same appearance: the blue strokes of the image, cell by cell over
+ * the outlined box, match between the window's screenshot and the rendered page.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { degrees, PDFDocument } from 'pdf-lib';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { isBlue, renderPage, type Raster } from '../support/pdf-raster.js';
+import { writePdf } from '../support/pdf-tools.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+
+/** Cells per side of the grid the outlined box is compared on. */
+const GRID = 6;
+
+/** Share of blue pixels in each grid cell of `box` (fractions of the page, from the top left). */
+function blueGrid(
+  pixel: (x: number, y: number) => [number, number, number],
+  width: number,
+  height: number,
+  box: { left: number; top: number; right: number; bottom: number },
+): number[] {
+  const cells: number[] = [];
+  for (let row = 0; row < GRID; row++)
+    for (let column = 0; column < GRID; column++) {
+      const x0 = Math.round((box.left + ((box.right - box.left) * column) / GRID) * width);
+      const x1 = Math.round((box.left + ((box.right - box.left) * (column + 1)) / GRID) * width);
+      const y0 = Math.round((box.top + ((box.bottom - box.top) * row) / GRID) * height);
+      const y1 = Math.round((box.top + ((box.bottom - box.top) * (row + 1)) / GRID) * height);
+      let blue = 0;
+      let all = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++, all++) if (isBlue(...pixel(x, y))) blue++;
+      cells.push(all ? blue / all : 0);
+    }
+  return cells;
+}
+
+/** The outline's box over the drawn page, and the drawn page as the screen shows it (RGB per pixel). */
+async function windowDrawing(consent: Page) {
+  const geometry = await consent.evaluate(() => {
+    const canvas = document.getElementById('preview')!.getBoundingClientRect();
+    const outline = document.getElementById('appearance-outline')!.getBoundingClientRect();
+    return {
+      canvas: { x: canvas.left, y: canvas.top, width: canvas.width, height: canvas.height },
+      box: {
+        left: (outline.left - canvas.left) / canvas.width,
+        top: (outline.top - canvas.top) / canvas.height,
+        right: (outline.right - canvas.left) / canvas.width,
+        bottom: (outline.bottom - canvas.top) / canvas.height,
+      },
+    };
+  });
+  const shot = await consent.screenshot({
+    clip: geometry.canvas,
+    encoding: 'base64',
+    captureBeyondViewport: true,
+  });
+  // The screenshot decoded by the browser itself.
+  const pixels = await consent.evaluate(async (png: string) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${png}`;
+    await image.decode();
+    const canvas = Object.assign(document.createElement('canvas'), {
+      width: image.naturalWidth,
+      height: image.naturalHeight,
+    });
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      data: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data),
+    };
+  }, shot);
+  return { box: geometry.box, pixels };
+}
+
+async function rotatedPdf(rotation: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.addPage([595, 842]).setRotation(degrees(rotation));
+  return doc.save();
+}
+
+describe('a signature image on a rotated page (Chromium)', () => {
+  let session: PortalSession;
+  let portal: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-e2e-rotation-'));
+    session = await startPortalSession();
+    portal = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const rotation of [0, 90, 180, 270])
+    it(`/Rotate ${rotation}: the window draws the image as pdftoppm draws the prepared revision`, async () => {
+      const pdf = await rotatedPdf(rotation);
+      const image = blueSignaturePng();
+      const rect = { x: 300, y: 100, width: 220, height: 90 };
+      const consent = await consentWindowAfter(session.browser, () =>
+        sdkCall(portal, 'signPdf', {
+          pdf: Buffer.from(pdf).toString('base64'),
+          name: `rotate-${rotation}.pdf`,
+          description: 'Biên bản xoay trang',
+          appearance: { kind: 'image', rect, signatureImage: Buffer.from(image).toString('base64') },
+        }),
+      );
+      await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
+      await consent.waitForFunction(
+        () => {
+          const img = document.querySelector<HTMLImageElement>('#appearance-outline img');
+          return img?.complete && img.naturalWidth > 0;
+        },
+        { timeout: 20_000 },
+      );
+      const shown = await windowDrawing(consent);
+      await clickClosingWindow(consent, '#cancel');
+      expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+
+      // The revision kyso would sign with this appearance, rendered by poppler.
+      const prepared = await preparePdfSignature(pdf, {
+        appearance: { kind: 'image', rect, signatureImage: image },
+      });
+      const raster: Raster = renderPage(writePdf(dir, `rotate-${rotation}.pdf`, prepared.pdf), 1);
+      // Drawn sideways, the page is as wide as it was tall.
+      expect(raster.width > raster.height).toBe(rotation === 90 || rotation === 270);
+      const reader = blueGrid((x, y) => raster.rgb(x, y), raster.width, raster.height, shown.box);
+      const { width, height, data } = shown.pixels;
+      const window = blueGrid(
+        (x, y) => {
+          const i = (y * width + x) * 4;
+          return [data[i]!, data[i + 1]!, data[i + 2]!];
+        },
+        width,
+        height,
+        shown.box,
+      );
+      expect(reader.some((share) => share > 0.1)).toBe(true);
+      // Cell by cell, the same strokes: blue where the reader has blue, and not where it has none.
+      const differences = reader.map((share, i) => Math.abs(share - window[i]!));
+      expect(Math.max(...differences), JSON.stringify({ reader, window })).toBeLessThan(0.15);
+    });
+});

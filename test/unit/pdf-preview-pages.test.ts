@@ -1,0 +1,38 @@
+/**
+ * The consent window's second guard: pdf.js's page count against the one kyso signs (its model's).
+ * The window's own module (extension/src/consent/pdf-preview.ts) runs here on Node with pdf.js's
+ * legacy build, the same library for Node (its browser build needs DOMMatrix).
+ */
+import { PDFDocument } from 'pdf-lib';
+import { describe, expect, it, vi } from 'vitest';
+import { openPdfModel } from '../../shared/pdf/model.js';
+import { openPdf, PreviewPagesDiffer } from '../../extension/src/consent/pdf-preview.js';
+
+vi.mock('pdfjs-dist', () => import('pdfjs-dist/legacy/build/pdf.mjs'));
+vi.mock('pdfjs-dist/build/pdf.worker.min.mjs?url', () => ({
+  default: 'pdfjs-dist/legacy/build/pdf.worker.mjs',
+}));
+
+async function pagesPdf(count: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < count; i++) doc.addPage([595, 842]);
+  return doc.save();
+}
+
+describe('the preview opens only the document kyso signs', () => {
+  it('the same page count as kyso’s model: opened', async () => {
+    const pdf = await pagesPdf(3);
+    const model = await openPdfModel(pdf);
+    const preview = await openPdf(pdf.slice(), model.pageCount);
+    expect(preview.pages).toBe(3);
+    await preview.close();
+  });
+
+  it('another page count than the one kyso signs: refused with both counts, nothing to draw', async () => {
+    // Kyso's model of one file against pdf.js on another: what a reader disagreement would look like.
+    const signed = await openPdfModel(await pagesPdf(3));
+    const error = await openPdf(await pagesPdf(2), signed.pageCount).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreviewPagesDiffer);
+    expect(error).toMatchObject({ name: 'PreviewPagesDiffer', shown: 2, signed: 3 });
+  });
+});
