@@ -46,6 +46,8 @@ export type PdfProblem =
    * finds each by the counts, others walk the /Kids.
    */
   | 'page-count'
+  /** One page object listed twice in the page tree: what is added to one page shows on both. */
+  | 'repeated-page'
   /** The trailer's /Root is not a catalog, or the page tree is broken. */
   | 'no-catalog'
   | 'no-pages'

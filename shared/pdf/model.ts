@@ -346,12 +346,17 @@ function assertReferencesResolve(context: PDFContext, chain: XrefChain, defined:
  * A /Count that is not its subtree's number of pages would show other pages than are signed.
  */
 function assertPageCounts(context: PDFContext, root: PDFDict, pageCount: number): void {
+  // One page object in two places is one page to the signature: its box, drawn on every place the
+  // page shows, while the window outlines it on the page chosen only.
+  const kidsSeen = new Set<PDFObject>();
   const pagesUnder = (node: PDFDict, depth: number): number => {
     const kids = context.lookup(node.get(PDFName.of('Kids')));
     if (node.get(PDFName.of('Type')) === PDFName.of('Page') || kids === undefined) return 1;
     if (!(kids instanceof PDFArray) || depth > 64) throw damaged('no-pages');
     let pages = 0;
     for (const kid of kids.asArray()) {
+      if (kidsSeen.has(kid)) throw ambiguous('repeated-page');
+      kidsSeen.add(kid);
       const child = context.lookup(kid);
       if (!(child instanceof PDFDict)) throw damaged('no-pages');
       pages += pagesUnder(child, depth + 1);

@@ -580,3 +580,34 @@ describe('/Prev and /XRefStm: direct integers, and a hybrid stream’s /Prev the
       expect(await refusal(hybrid)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-prev-chain' });
     });
 });
+
+describe('one page object twice in the page tree', () => {
+  /** Page 3 listed twice: directly, or once directly and once under node 6. */
+  const repeated = (kids: string, extra: Record<number, string> = {}) => {
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, `<< /Type /Pages /Kids [${kids}] /Count 2 >>`)],
+      [3, w.obj(3, PAGE(4))],
+      [4, w.obj(4, textContent(DRAFT))],
+      [5, w.obj(5, FONT)],
+      ...Object.entries(extra).map(([n, body]): XrefRow => [Number(n), w.obj(Number(n), body)]),
+    ];
+    w.table(rows, `/Size ${6 + Object.keys(extra).length} /Root 1 0 R ${ID}`);
+    return w.bytes();
+  };
+
+  for (const [name, pdf] of [
+    ['side by side', repeated('3 0 R 3 0 R')],
+    [
+      'once under a subtree',
+      repeated('3 0 R 6 0 R', { 6: '<< /Type /Pages /Parent 2 0 R /Kids [3 0 R] /Count 1 >>' }),
+    ],
+  ] as const)
+    it(`${name}: refused (a signature box on page 2 would show on page 1 too, where the window outlines nothing)`, async () => {
+      // Readers show the one object as two pages: whatever is added to it shows on both.
+      expect(await previewText(pdf)).toEqual([DRAFT, DRAFT]);
+      expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'repeated-page' });
+    });
+});
