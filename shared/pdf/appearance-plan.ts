@@ -5,7 +5,7 @@
  * Building it also decodes the images: a bad one is refused here, before any window.
  */
 import { PDFDocument } from 'pdf-lib';
-import { buildAppearance, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
+import { buildAppearance, visibleBox, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
 import type { PdfModel } from './model.js';
 import type { PdfWarning } from './warnings.js';
 
@@ -14,7 +14,7 @@ export interface PlannedAppearance {
   page: number;
   /** The widget's box in page space (points, from the page's bottom left), as /Rect will be. */
   rect: PdfRect;
-  /** How much of the page's visible area (crop box) the box covers, in whole percent. */
+  /** How much of the page's visible area (crop box within media box) the box covers, in whole percent. */
   pageShare: number;
   /** Image appearances: each image's own box, in page space. */
   images?: { signature?: PdfRect; seal?: PdfRect };
@@ -51,7 +51,7 @@ export async function planAppearance(
   const pageIndex = appearance.pageIndex ?? 0;
   const page = model.document.getPages()[pageIndex];
   if (!page) throw new RangeError(`page ${pageIndex} does not exist`);
-  const crop = page.getCropBox();
+  const crop = visibleBox(page);
   const scratch = await PDFDocument.create();
   const stand = scratch.addPage([crop.width, crop.height]);
   stand.setMediaBox(crop.x, crop.y, crop.width, crop.height);

@@ -152,6 +152,30 @@ export interface BuiltAppearance {
   images?: { signature?: PdfRect; seal?: PdfRect };
 }
 
+/** A box whose corners may come in any order, as [x, y, width, height] with width and height positive. */
+const normalRect = ({ x, y, width, height }: PdfRect): PdfRect => ({
+  x: Math.min(x, x + width),
+  y: Math.min(y, y + height),
+  width: Math.abs(width),
+  height: Math.abs(height),
+});
+
+/**
+ * The part of the page readers show: the crop box clipped to the media box, each corner order
+ * accepted (pdf.js's Page.view, poppler's clipped crop box); the media box when they do not
+ * overlap. pdf-lib's getCropBox is neither clipped nor ordered: a stamp placed by it could land off
+ * the page, invisible in the signed file.
+ */
+export function visibleBox(page: PDFPage): PdfRect {
+  const media = normalRect(page.getMediaBox());
+  const crop = normalRect(page.getCropBox());
+  const x = Math.max(media.x, crop.x);
+  const y = Math.max(media.y, crop.y);
+  const width = Math.min(media.x + media.width, crop.x + crop.width) - x;
+  const height = Math.min(media.y + media.height, crop.y + crop.height) - y;
+  return width > 0 && height > 0 ? { x, y, width, height } : media;
+}
+
 /**
  * Creates the appearance's objects in `doc` (images and subset fonts are written on doc.flush()).
  */
@@ -214,7 +238,7 @@ export async function buildAppearance(
     const lineHeight = size * 1.2;
     width = Math.max(...lines.map((line) => font.widthOfTextAtSize(line, size))) + 2 * padding;
     height = lines.length * lineHeight + 2 * padding;
-    const box = page.getCropBox();
+    const box = visibleBox(page);
     origin = { x: box.x + box.width - margin - width, y: box.y + box.height - margin - height };
     // Baseline at 0.8 of the line height leaves room for the stacked Vietnamese marks above.
     content = `BT /F1 ${n(size)} Tf 0 g\n`;

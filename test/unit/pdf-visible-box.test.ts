@@ -1,0 +1,97 @@
+/**
+ * Where a signature's appearance goes is measured on the part of the page readers show: the crop
+ * box clipped to the media box, corners in any order (pdf.js's Page.view, poppler's clipped crop
+ * box). pdf.js gives the visible box; pdftoppm renders the prepared revision.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FONT_URL } from '../../shared/pdf/appearance.js';
+import { appearanceWarnings, planAppearance } from '../../shared/pdf/appearance-plan.js';
+import { openPdfModel } from '../../shared/pdf/model.js';
+import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { countPixels, isBlue, isDark, renderPage } from '../support/pdf-raster.js';
+
+/** One page drawing DRAFT (at 72, 700), with the page boxes given. */
+function withBoxes(boxes: string): Uint8Array {
+  const w = new PdfWriter();
+  const rows: XrefRow[] = [
+    [0, null],
+    [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+    [
+      3,
+      w.obj(
+        3,
+        `<< /Type /Page /Parent 2 0 R ${boxes} /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>`,
+      ),
+    ],
+    [4, w.obj(4, textContent(DRAFT))],
+    [5, w.obj(5, FONT)],
+  ];
+  w.table(rows, '/Size 6 /Root 1 0 R');
+  return w.bytes();
+}
+
+/** pdf.js's visible box of page 1: [x1, y1, x2, y2]. */
+async function pdfjsView(pdf: Uint8Array): Promise<number[]> {
+  const doc = await getDocument({ data: pdf.slice(), verbosity: 0 }).promise;
+  try {
+    return (await doc.getPage(1)).view;
+  } finally {
+    await doc.destroy();
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kyso-visible-box-'));
+const rendered = (pdf: Uint8Array, name: string) => {
+  const file = path.join(dir, name);
+  writeFileSync(file, pdf);
+  return renderPage(file, 1);
+};
+
+const A4 = '/MediaBox [0 0 595 842]';
+const boxes = [
+  ['a crop box past the media box', `${A4} /CropBox [0 0 1190 1684]`],
+  ['a crop box written top right first', `${A4} /CropBox [595 842 0 0]`],
+  ['a media box written top right first', '/MediaBox [595 842 0 0]'],
+] as const;
+
+describe('the appearance on the visible part of the page', () => {
+  const stamp = {
+    kind: 'stamp' as const,
+    lines: ['So: 45/DDN-UBND', 'Thoi gian ky: {time}'],
+    font: readFileSync(DEFAULT_FONT_URL),
+  };
+  const signingTime = new Date('2026-01-01T00:00:00Z');
+
+  for (const [name, pageBoxes] of boxes)
+    it(`${name}: the stamp sits 14 pt in from pdf.js's top right corner, and pdftoppm draws it there`, async () => {
+      const pdf = withBoxes(pageBoxes);
+      expect(await pdfjsView(pdf)).toEqual([0, 0, 595, 842]);
+      const plan = await planAppearance(await openPdfModel(pdf), stamp, signingTime);
+      expect(plan.rect.x + plan.rect.width).toBeCloseTo(595 - 14, 3);
+      expect(plan.rect.y + plan.rect.height).toBeCloseTo(842 - 14, 3);
+      const prepared = await preparePdfSignature(pdf, { appearance: stamp, signingTime });
+      const stampInk = countPixels(rendered(prepared.pdf, 'stamp.pdf'), plan.rect, isDark);
+      const plain = await preparePdfSignature(withBoxes(A4), { appearance: stamp, signingTime });
+      // The same ink as on a page with plain boxes, where the stamp has always shown.
+      expect(stampInk).toBeGreaterThan(50);
+      expect(stampInk).toBe(countPixels(rendered(plain.pdf, 'plain.pdf'), plan.rect, isDark));
+    });
+
+  it('an image over the whole visible page, its crop box four times larger: warned about as covering it all', async () => {
+    const pdf = withBoxes(boxes[0][1]);
+    const rect = { x: 0, y: 0, width: 595, height: 842 };
+    const appearance = { kind: 'image' as const, rect, signatureImage: blueSignaturePng() };
+    const plan = await planAppearance(await openPdfModel(pdf), appearance, signingTime);
+    expect(plan.pageShare).toBe(100);
+    expect(appearanceWarnings(plan)).toEqual([{ code: 'pdf-appearance-large', count: 100 }]);
+    const prepared = await preparePdfSignature(pdf, { appearance, signingTime });
+    expect(countPixels(rendered(prepared.pdf, 'image.pdf'), rect, isBlue)).toBeGreaterThan(1000);
+  });
+});
