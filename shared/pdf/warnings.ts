@@ -17,6 +17,8 @@ export type PdfWarningCode =
   | 'pdf-incremental-updates'
   | 'pdf-existing-signatures'
   | 'pdf-empty-signature-fields'
+  /** Optional content (layers) the window's pdf.js hides by default: other readers can show or print it. */
+  | 'pdf-hidden-layers'
   /** Not found in the document: the visible signature the page asks for covers much of its page (appearance-plan.ts). */
   | 'pdf-appearance-large';
 
@@ -54,6 +56,7 @@ class Findings {
       'pdf-launch',
       'pdf-actions',
       'pdf-embedded-files',
+      'pdf-hidden-layers',
       'pdf-existing-signatures',
       'pdf-empty-signature-fields',
       'pdf-form-fields',
@@ -146,6 +149,10 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
     }
   }
 
+  hiddenLayers(lookup, catalog.get(PDFName.of('OCProperties')), (name) =>
+    findings.add('pdf-hidden-layers', name),
+  );
+
   const acroForm = lookup(catalog.get(PDFName.of('AcroForm')));
   if (acroForm instanceof PDFDict) {
     const visitField = (
@@ -211,6 +218,46 @@ function incrementalUpdates(model: PdfModel): number {
     written.every((section) => section.end <= linearization.length) &&
     sectionStart(bytes, firstPage.offset) === sectionStart(bytes, linearization.firstPageXref);
   return asWritten ? updates : all;
+}
+
+/**
+ * The optional content groups pdf.js (the window) does not draw, as it decides for the screen: the
+ * default configuration's /BaseState, then /ON, then /OFF, and a group's own /Usage /View
+ * /ViewState OFF. Content in them is signed unseen, while other readers list the layers to switch
+ * on, and a /ViewState OFF group can still print.
+ */
+function hiddenLayers(
+  lookup: (object: PDFObject | undefined) => PDFObject | undefined,
+  raw: PDFObject | undefined,
+  found: (name: string | undefined) => void,
+): void {
+  const properties = lookup(raw);
+  if (!(properties instanceof PDFDict)) return;
+  const groups = lookup(properties.get(PDFName.of('OCGs')));
+  if (!(groups instanceof PDFArray)) return;
+  const config = lookup(properties.get(PDFName.of('D')));
+  const listed = (key: string) => {
+    const list = config instanceof PDFDict ? lookup(config.get(PDFName.of(key))) : undefined;
+    return new Set(list instanceof PDFArray ? list.asArray() : []);
+  };
+  const on = listed('ON');
+  const off = listed('OFF');
+  const base = config instanceof PDFDict ? lookup(config.get(PDFName.of('BaseState'))) : undefined;
+  const seenGroups = new Set<PDFObject>();
+  for (const ref of groups.asArray()) {
+    if (seenGroups.has(ref)) continue;
+    seenGroups.add(ref);
+    const group = lookup(ref);
+    if (!(group instanceof PDFDict)) continue;
+    let visible = base !== PDFName.of('OFF');
+    if (on.has(ref)) visible = true;
+    if (off.has(ref)) visible = false;
+    const usage = lookup(group.get(PDFName.of('Usage')));
+    const view = usage instanceof PDFDict ? lookup(usage.get(PDFName.of('View'))) : undefined;
+    if (view instanceof PDFDict && lookup(view.get(PDFName.of('ViewState'))) === PDFName.of('OFF'))
+      visible = false;
+    if (!visible) found(text(lookup(group.get(PDFName.of('Name')))));
+  }
 }
 
 /** Walks a name tree (Names/Kids), depth-bounded, calling `visit` with each key and value. */

@@ -33,6 +33,7 @@ export const DOCUMENT_WARNING_CODES = [
   'pdf-existing-signatures',
   'pdf-empty-signature-fields',
   'pdf-appearance-large',
+  'pdf-hidden-layers',
 ] as const;
 
 /**

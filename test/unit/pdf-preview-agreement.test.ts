@@ -611,3 +611,73 @@ describe('one page object twice in the page tree', () => {
       expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'repeated-page' });
     });
 });
+
+describe('optional content the window does not draw', () => {
+  /** Three layers: one the default configuration turns off, one off on screen only, one shown. */
+  function layered(): Uint8Array {
+    const w = new PdfWriter();
+    const content = [
+      ['L1', 700, DEBT],
+      ['L2', 600, 'In ra: 9.000.000 d'],
+      ['L3', 500, DRAFT],
+    ]
+      .map(([layer, y, text]) => `/OC /${layer} BDC BT /F1 24 Tf 72 ${y} Td (${text}) Tj ET EMC`)
+      .join('\n');
+    const rows: XrefRow[] = [
+      [0, null],
+      [
+        1,
+        w.obj(
+          1,
+          '<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [6 0 R 7 0 R 8 0 R] /D << /OFF [6 0 R] >> >> >>',
+        ),
+      ],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [
+        3,
+        w.obj(
+          3,
+          '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> /Properties << /L1 6 0 R /L2 7 0 R /L3 8 0 R >> >> /Contents 4 0 R >>',
+        ),
+      ],
+      [4, w.obj(4, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`)],
+      [5, w.obj(5, FONT)],
+      [6, w.obj(6, '<< /Type /OCG /Name (Phu luc an) >>')],
+      [
+        7,
+        w.obj(
+          7,
+          '<< /Type /OCG /Name (Ban in) /Usage << /View << /ViewState /OFF >> /Print << /PrintState /ON >> >> >>',
+        ),
+      ],
+      [8, w.obj(8, '<< /Type /OCG /Name (Hien) >>')],
+    ];
+    w.table(rows, `/Size 9 /Root 1 0 R ${ID}`);
+    return w.bytes();
+  }
+
+  /** The layers pdf.js shows, by name, for the screen (the window) or for printing. */
+  async function shownLayers(pdf: Uint8Array, intent: 'display' | 'print'): Promise<string[]> {
+    const doc = await getDocument({ data: pdf.slice(), verbosity: 0 }).promise;
+    try {
+      const config = await doc.getOptionalContentConfig({ intent });
+      return [...config]
+        .filter(([id]) => config.isVisible({ type: 'OCG', id }))
+        .map(([, group]) => group.name as string);
+    } finally {
+      await doc.destroy();
+    }
+  }
+
+  it('is warned about by name: signed unseen, shown or printed by other readers', async () => {
+    const pdf = layered();
+    expect(await shownLayers(pdf, 'display')).toEqual(['Hien']);
+    expect(await shownLayers(pdf, 'print')).toEqual(['Ban in', 'Hien']);
+    const model = await expectPreviewIsSigned(pdf);
+    expect(pdfWarnings(model)).toContainEqual({
+      code: 'pdf-hidden-layers',
+      count: 2,
+      names: ['Phu luc an', 'Ban in'],
+    });
+  });
+});
