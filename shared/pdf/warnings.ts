@@ -3,7 +3,16 @@
  * the consent window warns before the PIN. Navigation (GoTo, URI links, Named) is not warned
  * about: it cannot change what the document says.
  */
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  PDFRef,
+  PDFString,
+  type PDFObject,
+} from 'pdf-lib';
 import type { PdfModel } from './model.js';
 import { sectionStart } from './xref.js';
 
@@ -19,6 +28,8 @@ export type PdfWarningCode =
   | 'pdf-empty-signature-fields'
   /** Optional content (layers) the window's pdf.js hides by default: other readers can show or print it. */
   | 'pdf-hidden-layers'
+  /** Annotations the window's pdf.js does not draw (NoView) that print (Print): signed unseen, on paper. */
+  | 'pdf-print-only'
   /** Not found in the document: the visible signature the page asks for covers much of its page (appearance-plan.ts). */
   | 'pdf-appearance-large';
 
@@ -57,6 +68,7 @@ class Findings {
       'pdf-actions',
       'pdf-embedded-files',
       'pdf-hidden-layers',
+      'pdf-print-only',
       'pdf-existing-signatures',
       'pdf-empty-signature-fields',
       'pdf-form-fields',
@@ -143,6 +155,7 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
       additionalActions(annot.get(PDFName.of('AA')));
       const subtype = lookup(annot.get(PDFName.of('Subtype')));
       const kind = subtype instanceof PDFName ? subtype.decodeText() : '';
+      if (printsUnseen(lookup(annot.get(PDFName.of('F'))))) findings.add('pdf-print-only', kind || undefined);
       if (kind === 'FileAttachment')
         findings.add('pdf-embedded-files', fileSpecName(lookup(annot.get(PDFName.of('FS')))));
       else if (!NOT_MARKUP.has(kind)) findings.add('pdf-annotations', kind || undefined);
@@ -218,6 +231,22 @@ function incrementalUpdates(model: PdfModel): number {
     written.every((section) => section.end <= linearization.length) &&
     sectionStart(bytes, firstPage.offset) === sectionStart(bytes, linearization.firstPageXref);
   return asWritten ? updates : all;
+}
+
+/** Annotation flags (ISO 32000-1 §12.5.3): Invisible, Hidden, Print, NoView. */
+const INVISIBLE = 1;
+const HIDDEN = 2;
+const PRINT = 4;
+const NO_VIEW = 32;
+
+/**
+ * An annotation pdf.js leaves off the screen (NoView) but prints (Print, neither Hidden nor
+ * Invisible), as its Annotation.viewable and printable decide.
+ */
+function printsUnseen(flags: PDFObject | undefined): boolean {
+  if (!(flags instanceof PDFNumber)) return false;
+  const f = flags.asNumber();
+  return (f & NO_VIEW) !== 0 && (f & PRINT) !== 0 && (f & (HIDDEN | INVISIBLE)) === 0;
 }
 
 /**

@@ -34,6 +34,7 @@ export const DOCUMENT_WARNING_CODES = [
   'pdf-empty-signature-fields',
   'pdf-appearance-large',
   'pdf-hidden-layers',
+  'pdf-print-only',
 ] as const;
 
 /**

@@ -681,3 +681,71 @@ describe('optional content the window does not draw', () => {
     });
   });
 });
+
+describe('annotations the window does not draw but that print', () => {
+  /** Each annotation covers the page and draws its own mark at its own height. */
+  function annotated(): Uint8Array {
+    const w = new PdfWriter();
+    const look = (y: number) => {
+      const data = `BT /F1 24 Tf 72 ${y} Td (MARK) Tj ET`;
+      return `<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Length ${data.length} >>\nstream\n${data}\nendstream`;
+    };
+    const annotation = (subtype: string, flags: number, appearance: number) =>
+      `<< /Type /Annot /Subtype /${subtype} /Rect [0 0 595 842] /F ${flags} /AP << /N ${appearance} 0 R >> >>`;
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [3, w.obj(3, PAGE(4).replace('/Contents', '/Annots [6 0 R 7 0 R 8 0 R 9 0 R] /Contents'))],
+      [4, w.obj(4, textContent(DRAFT))],
+      [5, w.obj(5, FONT)],
+      [6, w.obj(6, annotation('Stamp', 4 | 32, 10))], // Print, NoView
+      [7, w.obj(7, annotation('Widget', 4 | 32, 11))], // a widget no form lists
+      [8, w.obj(8, annotation('Square', 4, 12))], // shown and printed
+      [9, w.obj(9, annotation('Stamp', 2 | 4 | 32, 13))], // Hidden: neither
+      [10, w.obj(10, look(600))],
+      [11, w.obj(11, look(500))],
+      [12, w.obj(12, look(400))],
+      [13, w.obj(13, look(300))],
+    ];
+    w.table(rows, `/Size 14 /Root 1 0 R ${ID}`);
+    return w.bytes();
+  }
+
+  /** Which marks pdf.js draws (by height), as the window draws the page or as it prints it. */
+  async function drawnMarks(pdf: Uint8Array, intent: 'display' | 'print'): Promise<number[]> {
+    const doc = await getDocument({ data: pdf.slice(), verbosity: 0 }).promise;
+    try {
+      const page = await doc.getPage(1);
+      const viewport = page.getViewport({ scale: 1 });
+      // pdf.js's own canvas for Node (@napi-rs/canvas), typed loosely by pdf.js.
+      const factory = doc.canvasFactory as {
+        create(
+          width: number,
+          height: number,
+        ): { canvas: HTMLCanvasElement; context: CanvasRenderingContext2D };
+      };
+      const { canvas, context } = factory.create(viewport.width, viewport.height);
+      await page.render({ canvas, canvasContext: context, viewport, intent }).promise;
+      const inked = (y: number) => {
+        const { data } = context.getImageData(72, 842 - y - 20, 100, 22);
+        return data.some((value: number, i: number) => i % 4 !== 3 && value < 128);
+      };
+      return [600, 500, 400, 300].filter(inked);
+    } finally {
+      await doc.destroy();
+    }
+  }
+
+  it('are warned about: signed unseen, yet on paper', async () => {
+    const pdf = annotated();
+    expect(await drawnMarks(pdf, 'display')).toEqual([400]);
+    expect(await drawnMarks(pdf, 'print')).toEqual([600, 500, 400]);
+    const model = await expectPreviewIsSigned(pdf);
+    expect(pdfWarnings(model)).toContainEqual({
+      code: 'pdf-print-only',
+      count: 2,
+      names: ['Stamp', 'Widget'],
+    });
+  });
+});

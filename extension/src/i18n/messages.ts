@@ -226,6 +226,8 @@ export const MESSAGES = {
     previewPagesDiffer:
       'Bản xem trước có {shown} trang nhưng tài liệu kyso sẽ ký có {signed} trang: kyso không ký tài liệu này.',
     previewRefused: 'Không thể ký: bản xem trước khác với tài liệu sẽ được ký.',
+    warning_pdf_print_only:
+      'Có {n} chú thích không hiện trong bản xem trước nhưng được in ra: chúng vẫn được ký.',
     warning_pdf_hidden_layers:
       'Có {n} lớp nội dung bị ẩn trong bản xem trước: vẫn được ký, và phần mềm đọc PDF khác có thể hiện hoặc in ra.',
   },
@@ -452,6 +454,8 @@ export const MESSAGES = {
     previewPagesDiffer:
       'The preview has {shown} pages but the document kyso would sign has {signed}: kyso will not sign it.',
     previewRefused: 'Signing is not possible: the preview differs from the document that would be signed.',
+    warning_pdf_print_only:
+      'Has {n} annotations that the preview does not show but that print: they are signed too.',
     warning_pdf_hidden_layers:
       'Has {n} content layers hidden in the preview: they are signed too, and other PDF readers can show or print them.',
   },
