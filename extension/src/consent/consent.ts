@@ -52,6 +52,7 @@ let certificates: CertificateEntry[] = [];
 let askSite = false;
 /** A preview read another document than kyso signs (refusePreview): no signing from this window. */
 let previewRefused = false;
+const PREVIEW_REFUSED: WireError = { code: 'PDF_AMBIGUOUS', message: '' };
 let state: 'loading' | 'permission' | 'ready' | 'signing' | 'error' = 'loading';
 
 // ---- Deliberate approval ---------------------------------------------------------------------
@@ -150,7 +151,9 @@ function setPager(previousId: string, nextId: string, atStart: boolean, atEnd: b
   else if (focused === previous && atStart && !atEnd) next.focus();
 }
 
-function showError(error: WireError | undefined): void {
+function showError(shown: WireError | undefined): void {
+  // A preview that read another document than kyso signs stays said until the window closes.
+  const error = shown ?? (previewRefused ? PREVIEW_REFUSED : undefined);
   const box = $('error');
   const pin = $<HTMLInputElement>('pin');
   pin.removeAttribute('aria-invalid');
@@ -536,7 +539,7 @@ function refusePreview(error: Error): void {
   const { shown, signed } = error as unknown as { shown: number; signed: number };
   previewRefused = true;
   $('page-problem').textContent = t('previewPagesDiffer', { shown, signed });
-  showError({ code: 'PDF_AMBIGUOUS', message: '' });
+  showError(PREVIEW_REFUSED);
   updateSign();
 }
 
