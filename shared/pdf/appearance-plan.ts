@@ -5,7 +5,8 @@
  * Building it also decodes the images: a bad one is refused here, before any window.
  */
 import { PDFDocument } from 'pdf-lib';
-import { buildAppearance, visibleBox, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
+import { buildAppearance, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
+import { visibleBox } from './page-box.js';
 import type { PdfModel } from './model.js';
 import type { PdfWarning } from './warnings.js';
 

@@ -11,6 +11,7 @@ import fontkit from '@pdf-lib/fontkit';
 import { type PDFDocument, type PDFImage, type PDFPage, type PDFRef } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { appearanceImageInfo, badImage, type AppearanceImageField } from './appearance-image.js';
+import { visibleBox } from './page-box.js';
 
 /** A rectangle in PDF user space (points, origin at the page's bottom left). */
 export interface PdfRect {
@@ -150,30 +151,6 @@ export interface BuiltAppearance {
   stream: PDFRef;
   /** An image appearance: where each image is drawn, in page space (what the consent window outlines). */
   images?: { signature?: PdfRect; seal?: PdfRect };
-}
-
-/** A box whose corners may come in any order, as [x, y, width, height] with width and height positive. */
-const normalRect = ({ x, y, width, height }: PdfRect): PdfRect => ({
-  x: Math.min(x, x + width),
-  y: Math.min(y, y + height),
-  width: Math.abs(width),
-  height: Math.abs(height),
-});
-
-/**
- * The part of the page readers show: the crop box clipped to the media box, each corner order
- * accepted (pdf.js's Page.view, poppler's clipped crop box); the media box when they do not
- * overlap. pdf-lib's getCropBox is neither clipped nor ordered: a stamp placed by it could land off
- * the page, invisible in the signed file.
- */
-export function visibleBox(page: PDFPage): PdfRect {
-  const media = normalRect(page.getMediaBox());
-  const crop = normalRect(page.getCropBox());
-  const x = Math.max(media.x, crop.x);
-  const y = Math.max(media.y, crop.y);
-  const width = Math.min(media.x + media.width, crop.x + crop.width) - x;
-  const height = Math.min(media.y + media.height, crop.y + crop.height) - y;
-  return width > 0 && height > 0 ? { x, y, width, height } : media;
 }
 
 /**

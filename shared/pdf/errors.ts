@@ -48,6 +48,8 @@ export type PdfProblem =
   | 'page-count'
   /** One page object listed twice in the page tree: what is added to one page shows on both. */
   | 'repeated-page'
+  /** A page's /MediaBox or /CropBox that is not four numbers spanning an area: readers fall back differently. */
+  | 'page-box'
   /** The trailer's /Root is not a catalog, or the page tree is broken. */
   | 'no-catalog'
   | 'no-pages'

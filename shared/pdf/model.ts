@@ -26,6 +26,7 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import { objectCipher, openWithoutPassword, type PdfEncryption } from './encryption.js';
+import { pageBox } from './page-box.js';
 import { ambiguous, damaged, PdfDocumentError } from './errors.js';
 import {
   Cursor,
@@ -258,6 +259,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
   if (linearization?.length === bytes.length && linearization.pages !== pageCount)
     throw ambiguous('linearized-xref');
   assertSignatureTargets(document);
+  assertPageBoxes(document);
   return {
     bytes,
     chain,
@@ -366,6 +368,17 @@ function assertPageCounts(context: PDFContext, root: PDFDict, pageCount: number)
     return pages;
   };
   if (pagesUnder(root, 0) !== pageCount) throw ambiguous('page-count');
+}
+
+/**
+ * A page's own /MediaBox or /CropBox that is not four numbers spanning an area: pdf.js shows a US
+ * Letter page (or the media box) instead, poppler the box a parent page-tree node gives. Content
+ * outside one and inside the other would be signed unseen.
+ */
+function assertPageBoxes(document: PDFDocument): void {
+  for (const page of document.getPages())
+    for (const key of ['MediaBox', 'CropBox'] as const)
+      if (pageBox(page, key) === 'invalid') throw ambiguous('page-box');
 }
 
 /**

@@ -3,6 +3,7 @@
  * box clipped to the media box, corners in any order (pdf.js's Page.view, poppler's clipped crop
  * box). pdf.js gives the visible box; pdftoppm renders the prepared revision.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,18 +12,19 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_FONT_URL } from '../../shared/pdf/appearance.js';
 import { appearanceWarnings, planAppearance } from '../../shared/pdf/appearance-plan.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
+import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
 import { DRAFT, FONT, PdfWriter, textContent, type XrefRow } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { countPixels, isBlue, isDark, renderPage } from '../support/pdf-raster.js';
 
-/** One page drawing DRAFT (at 72, 700), with the page boxes given. */
-function withBoxes(boxes: string): Uint8Array {
+/** One page drawing DRAFT (at 72, 700), with the page boxes given (and its parent node's). */
+function withBoxes(boxes: string, parentBoxes = ''): Uint8Array {
   const w = new PdfWriter();
   const rows: XrefRow[] = [
     [0, null],
     [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
-    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+    [2, w.obj(2, `<< /Type /Pages /Kids [3 0 R] /Count 1 ${parentBoxes} >>`)],
     [
       3,
       w.obj(
@@ -94,4 +96,52 @@ describe('the appearance on the visible part of the page', () => {
     const prepared = await preparePdfSignature(pdf, { appearance, signingTime });
     expect(countPixels(rendered(prepared.pdf, 'image.pdf'), rect, isBlue)).toBeGreaterThan(1000);
   });
+
+  it('no /MediaBox: a US Letter page, as pdf.js and poppler show it, with the stamp at its top right', async () => {
+    const pdf = withBoxes('');
+    expect(await pdfjsView(pdf)).toEqual([0, 0, 612, 792]);
+    const plan = await planAppearance(await openPdfModel(pdf), stamp, signingTime);
+    expect(plan.rect.x + plan.rect.width).toBeCloseTo(612 - 14, 3);
+    expect(plan.rect.y + plan.rect.height).toBeCloseTo(792 - 14, 3);
+    const prepared = await preparePdfSignature(pdf, { appearance: stamp, signingTime });
+    expect(countPixels(rendered(prepared.pdf, 'letter.pdf'), plan.rect, isDark)).toBeGreaterThan(50);
+  });
+});
+
+describe('a page box that is not four numbers spanning an area', () => {
+  /** The box poppler uses for page 1 (pdfinfo -box), as [x1, y1, x2, y2]. */
+  const popplerBox = (pdf: Uint8Array, key: 'MediaBox' | 'CropBox') =>
+    execFileSync('pdfinfo', ['-box', '-'], { input: pdf, encoding: 'latin1' })
+      .match(new RegExp(`${key}:\\s+(.*)`))![1]!
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+
+  for (const [name, boxes, parentBoxes, key] of [
+    [
+      'a /MediaBox of three numbers, a tall one on its parent',
+      '/MediaBox [0 0 595]',
+      '/MediaBox [0 0 595 1684]',
+      'MediaBox',
+    ],
+    [
+      'an empty /MediaBox, an A4 one on its parent',
+      '/MediaBox [0 0 0 0]',
+      '/MediaBox [0 0 595 842]',
+      'MediaBox',
+    ],
+    [
+      'an empty /CropBox, a smaller one on its parent',
+      `${A4} /CropBox [0 0 0 0]`,
+      '/CropBox [0 0 300 300]',
+      'CropBox',
+    ],
+  ] as const)
+    it(`${name}: refused (pdf.js falls back to Letter or the media box, poppler to the parent's)`, async () => {
+      const pdf = withBoxes(boxes, parentBoxes);
+      expect(await pdfjsView(pdf)).not.toEqual(popplerBox(pdf, key));
+      const error = await openPdfModel(pdf).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PdfDocumentError);
+      expect(error).toMatchObject({ code: 'PDF_AMBIGUOUS', details: { problem: 'page-box' } });
+    });
 });
