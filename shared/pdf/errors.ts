@@ -50,6 +50,8 @@ export type PdfProblem =
   | 'repeated-page'
   /** A page's /MediaBox or /CropBox that is not four numbers spanning an area: readers fall back differently. */
   | 'page-box'
+  /** An XFA form: readers with XFA draw its template, the window and poppler the pages' content. */
+  | 'xfa-form'
   /** The trailer's /Root is not a catalog, or the page tree is broken. */
   | 'no-catalog'
   | 'no-pages'

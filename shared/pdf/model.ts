@@ -260,6 +260,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     throw ambiguous('linearized-xref');
   assertSignatureTargets(document);
   assertPageBoxes(document);
+  assertNoXfa(document);
   return {
     bytes,
     chain,
@@ -368,6 +369,19 @@ function assertPageCounts(context: PDFContext, root: PDFDict, pageCount: number)
     return pages;
   };
   if (pagesUnder(root, 0) !== pageCount) throw ambiguous('page-count');
+}
+
+/**
+ * An XFA form (the /AcroForm's /XFA): Acrobat, and pdf.js with XFA on (Firefox's viewer), draw the
+ * form from its XML template; the window's pdf.js (XFA off) and poppler draw the pages' content,
+ * which can say something else entirely.
+ */
+function assertNoXfa(document: PDFDocument): void {
+  const { context, catalog } = document;
+  const form = context.lookup(catalog.get(PDFName.of('AcroForm')));
+  if (!(form instanceof PDFDict)) return;
+  const xfa = form.get(PDFName.of('XFA'));
+  if (xfa !== undefined && xfa !== PDFNull) throw ambiguous('xfa-form');
 }
 
 /**

@@ -749,3 +749,42 @@ describe('annotations the window does not draw but that print', () => {
     });
   });
 });
+
+it('an XFA form: refused (pdf.js with XFA on, as in Firefox and like Acrobat, draws its template; the window draws the page)', async () => {
+  const xdp = [
+    '<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/">',
+    '<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="form1" layout="tb">',
+    '<pageSet><pageArea name="Page1"><contentArea x="0.25in" y="0.25in" w="8in" h="10.5in"/>',
+    '<medium stock="letter" short="8.5in" long="11in"/></pageArea></pageSet>',
+    `<subform w="8in" h="10in"><draw name="T" w="5in" h="0.5in"><value><text>${DEBT}</text></value></draw></subform>`,
+    '</subform></template></xdp:xdp>',
+  ].join('\n');
+  const w = new PdfWriter();
+  const rows: XrefRow[] = [
+    [0, null],
+    [
+      1,
+      w.obj(
+        1,
+        '<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 6 0 R >> /NeedsRendering true >>',
+      ),
+    ],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+    [3, w.obj(3, PAGE(4))],
+    [4, w.obj(4, textContent(DRAFT))],
+    [5, w.obj(5, FONT)],
+    [6, w.obj(6, `<< /Length ${xdp.length} >>\nstream\n${xdp}\nendstream`)],
+  ];
+  w.table(rows, `/Size 7 /Root 1 0 R ${ID}`);
+  const pdf = w.bytes();
+  expect(await previewText(pdf)).toEqual([DRAFT]);
+  const withXfa = await getDocument({ data: pdf.slice(), enableXfa: true, verbosity: 0 }).promise;
+  try {
+    const page = await withXfa.getPage(1);
+    const text = (await page.getTextContent()).items.map((item) => ('str' in item ? item.str : ''));
+    expect(text.join('')).toBe(DEBT);
+  } finally {
+    await withXfa.destroy();
+  }
+  expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'xfa-form' });
+});
