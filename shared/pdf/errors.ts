@@ -52,6 +52,11 @@ export type PdfProblem =
   | 'page-box'
   /** An XFA form: readers with XFA draw its template, the window and poppler the pages' content. */
   | 'xfa-form'
+  /**
+   * An object stream listing a number twice (pdf.js takes the last, poppler the xref's), offsets
+   * that go back, or an object running past the next one's offset (pdf.js fails there).
+   */
+  | 'object-stream-conflict'
   /** The trailer's /Root is not a catalog, or the page tree is broken. */
   | 'no-catalog'
   | 'no-pages'

@@ -63,6 +63,7 @@ interface Span {
 }
 
 const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
+const WHITESPACE_BYTES = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 
 export function hasPdfHeader(bytes: Uint8Array): boolean {
   return PDF_HEADER.every((byte, i) => bytes[i] === byte);
@@ -187,10 +188,17 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
     if (count === undefined || first === undefined) throw damaged('object-mismatch', number);
     const offsets = new Map<number, { number: number; offset: number }>();
     const cursor = new Cursor(data, 0);
+    const listed = new Set<number>();
     for (let i = 0; i < count; i++) {
       const objectNumber = cursor.skipWhitespace().integer();
       const offset = cursor.skipWhitespace().integer();
       if (objectNumber === undefined || offset === undefined) throw damaged('object-mismatch', number);
+      // pdf.js takes the last of a number listed twice (it moves the xref's index there), poppler
+      // the xref's; and it fails on offsets that go back.
+      if (listed.has(objectNumber)) throw ambiguous('object-stream-conflict', objectNumber);
+      listed.add(objectNumber);
+      if (i > 0 && first + offset < offsets.get(i - 1)!.offset)
+        throw ambiguous('object-stream-conflict', objectNumber);
       offsets.set(i, { number: objectNumber, offset: first + offset });
     }
     found = { data, offsets };
@@ -214,7 +222,14 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
       const stream = objectStream(entry.stream);
       const slot = stream.offsets.get(entry.index);
       if (!slot || slot.number !== number) throw damaged('object-mismatch', number);
-      object = parseObjectAt(stream.data, slot.offset, context).object;
+      const parsed = parseObjectAt(stream.data, slot.offset, context);
+      // pdf.js parses each object only up to the next one's offset: one running past it fails there
+      // (or, cut short, reads another object). pdf-lib's end may include the blanks after it.
+      const next = stream.offsets.get(entry.index + 1)?.offset;
+      let end = parsed.afterObject;
+      while (end > slot.offset && WHITESPACE_BYTES.has(stream.data[end - 1]!)) end--;
+      if (next !== undefined && end > next) throw ambiguous('object-stream-conflict', number);
+      object = parsed.object;
     }
     // Cross-reference and object streams are structure, not content (pdf-lib drops them too).
     if (object instanceof PDFRawStream) {

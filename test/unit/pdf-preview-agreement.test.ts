@@ -788,3 +788,99 @@ it('an XFA form: refused (pdf.js with XFA on, as in Firefox and like Acrobat, dr
   }
   expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'xfa-form' });
 });
+
+describe('an object stream as pdf.js reads it', () => {
+  /**
+   * Page 3 (and whatever else is given) in object stream 10; the xref stream (11) places 3 at
+   * `index`. `offsets` overrides where the header says each object starts.
+   */
+  function inObjectStream(objects: Array<[number, string]>, index: number, offsets?: number[]): Uint8Array {
+    const w = new PdfWriter();
+    const direct: XrefRow[] = [
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [4, w.obj(4, textContent(DRAFT))],
+      [5, w.obj(5, FONT)],
+      [9, w.obj(9, textContent(DEBT))],
+    ];
+    let body = '';
+    const starts: number[] = [];
+    for (const [, text] of objects) {
+      starts.push(body.length);
+      body += `${text} `;
+    }
+    const header = `${objects.map(([n], i) => `${n} ${(offsets ?? starts)[i]}`).join(' ')} `;
+    const data = header + body;
+    direct.push([
+      10,
+      w.obj(
+        10,
+        `<< /Type /ObjStm /N ${objects.length} /First ${header.length} /Length ${data.length} >>\nstream\n${data}\nendstream`,
+      ),
+    ]);
+    const at = w.length;
+    const rows: Array<[number, number, number, number]> = [
+      [0, 0, 0, 65535],
+      ...direct.map(([n, o]): [number, number, number, number] => [n, 1, o!, 0]),
+      [3, 2, 10, index],
+      [11, 1, at, 0],
+    ];
+    rows.sort((a, b) => a[0] - b[0]);
+    const ranges: number[] = [];
+    for (const [n] of rows) {
+      const last = ranges.length - 2;
+      if (last >= 0 && ranges[last]! + ranges[last + 1]! === n) ranges[last + 1]!++;
+      else ranges.push(n, 1);
+    }
+    const bytes = (value: number, width: number) =>
+      Array.from({ length: width }, (_, i) => (value >>> (8 * (width - 1 - i))) & 255);
+    const table = String.fromCharCode(
+      ...rows.flatMap(([, type, a, b]) => [type, ...bytes(a, 4), ...bytes(b, 2)]),
+    );
+    w.obj(
+      11,
+      `<< /Type /XRef /W [1 4 2] /Index [${ranges.join(' ')}] /Size 12 /Root 1 0 R ${ID} /Length ${table.length} >>\nstream\n${table}\nendstream`,
+    );
+    w.startxref(at);
+    return w.bytes();
+  }
+  const page = (contents: number) => PAGE(contents);
+
+  it('one object each: accepted', async () => {
+    await expectPreviewIsSigned(
+      inObjectStream(
+        [
+          [3, page(4)],
+          [7, '<< /Unused true >>'],
+        ],
+        0,
+      ),
+    );
+  });
+
+  it('a number listed twice: refused (pdf.js takes the last, poppler the one the xref names)', async () => {
+    const pdf = inObjectStream(
+      [
+        [3, page(4)],
+        [3, page(9)],
+      ],
+      0,
+    );
+    expect(await previewText(pdf)).toEqual([DEBT]);
+    expect(popplerText(pdf)).toContain(DRAFT);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'object-stream-conflict' });
+  });
+
+  it('an object running past the next one’s offset: refused (pdf.js reads it cut short and fails)', async () => {
+    const pdf = inObjectStream(
+      [
+        [3, page(4)],
+        [7, '1'],
+      ],
+      0,
+      [0, 10],
+    );
+    await expect(previewText(pdf)).rejects.toThrow(/End of file inside dictionary/);
+    expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'object-stream-conflict' });
+  });
+});
