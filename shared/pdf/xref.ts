@@ -312,13 +312,16 @@ function readStreamEntries(stream: PDFRawStream, budget: DecodeBudget): Map<numb
     const value = widths.lookup(i);
     return value instanceof PDFNumber ? value.asNumber() : -1;
   }) as [number, number, number];
-  if (w.some((x) => x < 0 || x > 8) || w[1] === 0) throw damaged('broken-xref');
+  // pdf.js fails on a fraction in /W, /Index or /Size (and so skips this section and every older
+  // one, showing objects missing that others draw): refused.
+  if (w.some((x) => !Number.isInteger(x) || x < 0 || x > 8) || w[1] === 0 || !Number.isInteger(size))
+    throw damaged('broken-xref');
   const index = stream.dict.lookup(PDFName.of('Index'));
   const ranges: number[] = [];
   if (index instanceof PDFArray) {
     for (let i = 0; i < index.size(); i++) {
       const value = index.lookup(i);
-      if (!(value instanceof PDFNumber)) throw damaged('broken-xref');
+      if (!(value instanceof PDFNumber) || !Number.isInteger(value.asNumber())) throw damaged('broken-xref');
       ranges.push(value.asNumber());
     }
     if (ranges.length % 2) throw damaged('broken-xref');

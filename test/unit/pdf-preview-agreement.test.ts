@@ -884,3 +884,42 @@ describe('an object stream as pdf.js reads it', () => {
     expect(await refusal(pdf)).toEqual({ code: 'PDF_AMBIGUOUS', problem: 'object-stream-conflict' });
   });
 });
+
+it('an xref stream with a fraction in /Index: refused (pdf.js skips it and every older section, drawing less than others)', async () => {
+  // Three revisions: the first draws DRAFT (contents 4, font 5); the second is an xref stream
+  // re-listing objects 1 and 2; the newest redraws page 3 with [DEBT, 4]. pdf.js fails on the
+  // second's /Index and never reaches the first: object 4 is null to it.
+  const build = (index: string) => {
+    const w = new PdfWriter();
+    const first = firstRevision(w, DRAFT);
+    const oldest = w.table(
+      [[0, null], ...[...first].map(([n, o]): XrefRow => [n, o])],
+      `/Size 10 /Root 1 0 R ${ID}`,
+      {
+        startxref: false,
+      },
+    );
+    const row = (offset: number) => [1, 0, 0, (offset >>> 8) & 255, offset & 255, 0, 0];
+    const table = String.fromCharCode(...row(first.get(1)!), ...row(first.get(2)!));
+    const middle = w.obj(
+      6,
+      `<< /Type /XRef /W [1 4 2] /Index ${index} /Size 10 /Root 1 0 R ${ID} /Prev ${oldest} /Length ${table.length} >>\nstream\n${table}\nendstream`,
+    );
+    const rows: XrefRow[] = [
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [3, w.obj(3, PAGE(4).replace('/Contents 4 0 R', '/Contents [9 0 R 4 0 R]'))],
+      [6, middle],
+      [9, w.obj(9, textContent(DEBT).replace('72 700', '72 600'))],
+    ];
+    w.table(rows, `/Size 10 /Root 1 0 R ${ID}`, { prev: middle });
+    return w.bytes();
+  };
+  const whole = build('[1 2]');
+  expect(await previewText(whole)).toEqual([DEBT + DRAFT]);
+  await expectPreviewIsSigned(whole);
+  const fraction = build('[1 1.5]');
+  expect(await previewText(fraction)).toEqual([DEBT]);
+  expect(popplerText(fraction)).toContain(DRAFT);
+  expect(await refusal(fraction)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-xref' });
+});
