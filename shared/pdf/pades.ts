@@ -20,6 +20,7 @@ import {
   PDFStream,
   PDFString,
   type PDFContext,
+  type PDFPage,
   type PDFObject,
 } from 'pdf-lib';
 import { signCades, type DigestSigner } from '../cms/cades.js';
@@ -172,6 +173,24 @@ function arrayIn(
   return array;
 }
 
+/**
+ * The page's /Annots, for the widget. An indirect array several pages share would put the signature
+ * on each of them, while the window outlines it on the one page chosen: that page gets its own copy.
+ */
+function annotsOf(context: PDFContext, pages: PDFPage[], page: PDFPage, changes: ChangeSet): PDFArray {
+  const raw = page.node.get(PDFName.of('Annots'));
+  const shared =
+    raw instanceof PDFRef &&
+    pages.some((other) => other.ref !== page.ref && other.node.get(PDFName.of('Annots')) === raw);
+  if (!shared) return arrayIn(context, page.node, page.ref, 'Annots', changes);
+  const array = context.lookup(raw);
+  if (!(array instanceof PDFArray)) throw damaged('broken-annotations');
+  const own = context.obj(array.asArray());
+  page.node.set(PDFName.of('Annots'), own);
+  changes.touch(page.ref);
+  return own;
+}
+
 function acroFormOf(
   context: PDFContext,
   catalogRef: PDFRef,
@@ -249,7 +268,7 @@ export async function preparePdfSignature(
   if (built) widget.set(PDFName.of('AP'), context.obj({ N: built.stream }));
   const widgetRef = context.register(widget);
   fields.push(widgetRef);
-  arrayIn(context, page.node, page.ref, 'Annots', changes).push(widgetRef);
+  annotsOf(context, doc.getPages(), page, changes).push(widgetRef);
 
   await doc.flush(); // writes the embedded images and the font subset into the context
 

@@ -5,7 +5,7 @@
  * entry but the signature's own (a page's /Annots, the form's /Fields, /SigFlags, /AcroForm, /Perms),
  * where arrays only grow.
  */
-import { PDFArray, PDFDict, PDFName, type PDFObject, type PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { serializePdfObject } from './incremental.js';
 import { openPdfModel, type PdfModel } from './model.js';
@@ -21,7 +21,16 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-function onlyAdds(before: PDFObject, after: PDFObject): boolean {
+/**
+ * `resolve` reads a signature key's value through a reference (in the prepared revision, where every
+ * object but the rewritten ones is checked unchanged): a page's shared /Annots array becomes its own
+ * copy with the widget added (pades.ts annotsOf).
+ */
+function onlyAdds(
+  before: PDFObject,
+  after: PDFObject,
+  resolve: (object: PDFObject) => PDFObject | undefined = (object) => object,
+): boolean {
   if (before instanceof PDFArray && after instanceof PDFArray)
     return before.size() <= after.size() && before.asArray().every((item, i) => same(item, after.get(i)));
   if (before instanceof PDFDict && after instanceof PDFDict) {
@@ -35,6 +44,7 @@ function onlyAdds(before: PDFObject, after: PDFObject): boolean {
           is !== undefined &&
           !same(was, is) &&
           !onlyAdds(was, is) &&
+          !(key === 'Annots' && onlyAddsResolved(was, is, resolve)) &&
           key !== 'SigFlags'
         )
           return false;
@@ -45,6 +55,15 @@ function onlyAdds(before: PDFObject, after: PDFObject): boolean {
     return true;
   }
   return false;
+}
+
+function onlyAddsResolved(
+  was: PDFObject,
+  is: PDFObject,
+  resolve: (object: PDFObject) => PDFObject | undefined,
+): boolean {
+  const [before, after] = [resolve(was), resolve(is)];
+  return before instanceof PDFArray && after instanceof PDFArray && onlyAdds(before, after);
 }
 
 /** Every object of the original model as bytes, taken before the update changes any of them. */
@@ -70,7 +89,9 @@ export async function assertRevisionOnlyAdds(
     if (
       now !== undefined &&
       rewritten.has(ref.objectNumber) &&
-      onlyAdds(parseObjectAt(bytes, 0, after.context).object, now)
+      onlyAdds(parseObjectAt(bytes, 0, after.context).object, now, (object) =>
+        object instanceof PDFRef ? after.context.lookup(object) : object,
+      )
     )
       continue;
     throw new KysoError('INTERNAL', 'the prepared PDF revision would change what the document shows', {

@@ -145,3 +145,33 @@ describe('a page box that is not four numbers spanning an area', () => {
       expect(error).toMatchObject({ code: 'PDF_AMBIGUOUS', details: { problem: 'page-box' } });
     });
 });
+
+it('two pages sharing one /Annots array: the signature on page 2 shows on page 2 only, where the window outlines it', async () => {
+  const w = new PdfWriter();
+  const page = (contents: number) =>
+    `<< /Type /Page /Parent 2 0 R ${A4} /Annots 7 0 R /Resources << /Font << /F1 5 0 R >> >> /Contents ${contents} 0 R >>`;
+  const rows: XrefRow[] = [
+    [0, null],
+    [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>')],
+    [3, w.obj(3, page(4))],
+    [4, w.obj(4, textContent(DRAFT))],
+    [5, w.obj(5, FONT)],
+    [6, w.obj(6, page(8))],
+    [7, w.obj(7, '[]')],
+    [8, w.obj(8, textContent(DRAFT))],
+  ];
+  w.table(rows, '/Size 9 /Root 1 0 R');
+  const rect = { x: 300, y: 100, width: 220, height: 90 };
+  const appearance = { kind: 'image' as const, pageIndex: 1, rect, signatureImage: blueSignaturePng() };
+  const plan = await planAppearance(await openPdfModel(w.bytes()), appearance, new Date());
+  expect(plan.page).toBe(1);
+  const prepared = await preparePdfSignature(w.bytes(), { appearance });
+  const file = path.join(dir, 'shared-annots.pdf');
+  writeFileSync(file, prepared.pdf);
+  expect(countPixels(renderPage(file, 2), rect, isBlue)).toBeGreaterThan(1000);
+  expect(countPixels(renderPage(file, 1), rect, isBlue)).toBe(0);
+  expect(execFileSync('qpdf', ['--check', file], { encoding: 'latin1' })).toMatch(
+    /No syntax or stream encoding errors/,
+  );
+});
