@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crx } from '@crxjs/vite-plugin';
@@ -57,6 +58,23 @@ function managedSchema(outDir: string): Plugin {
         path.join(outDir, 'managed-schema.json'),
         `${JSON.stringify(managedStorageSchema(), null, 2)}\n`,
       );
+    },
+  };
+}
+
+/**
+ * pdf.js's CMaps and standard fonts, next to the extension's files: without the CMaps the consent
+ * window draws nothing for text in a CJK font that is not embedded (a predefined CMap such as
+ * UniKS-UCS2-H), which is signed all the same; the standard fonts give the 14 base fonts their metrics.
+ */
+function pdfjsData(outDir: string): Plugin {
+  return {
+    name: 'kyso-pdfjs-data',
+    apply: 'build',
+    writeBundle() {
+      const pdfjs = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+      for (const dir of ['cmaps', 'standard_fonts'])
+        cpSync(path.join(pdfjs, dir), path.join(outDir, 'pdfjs', dir), { recursive: true });
     },
   };
 }
@@ -129,6 +147,7 @@ export default defineConfig(({ mode }) => {
       locales(outDir),
       managedSchema(outDir),
       pluginMainWorld(outDir),
+      pdfjsData(outDir),
     ],
     build: {
       outDir,

@@ -52,12 +52,32 @@ export interface OpenPdf {
 }
 
 /**
+ * Where the extension ships pdf.js's CMaps and standard fonts (extension/vite.config.ts): without
+ * the CMaps, text in a CJK font that is not embedded is not drawn at all.
+ */
+function pdfjsData(): { cMapUrl?: string; cMapPacked?: boolean; standardFontDataUrl?: string } {
+  const page = globalThis.location?.href;
+  if (!page) return {};
+  return {
+    cMapUrl: new URL('/pdfjs/cmaps/', page).href,
+    cMapPacked: true,
+    standardFontDataUrl: new URL('/pdfjs/standard_fonts/', page).href,
+  };
+}
+
+/**
  * Opens the PDF with pdf.js; `signedPages` is the page count of kyso's model of the same bytes (what
  * it signs and plans the appearance on). A second guard behind the model's own checks: when pdf.js
  * counts otherwise, the two read different documents and this rejects with PreviewPagesDiffer.
  */
 export async function openPdf(pdf: Uint8Array, signedPages?: number): Promise<OpenPdf> {
-  const task = getDocument({ data: pdf, isEvalSupported: false, enableXfa: false, stopAtErrors: false });
+  const task = getDocument({
+    data: pdf,
+    isEvalSupported: false,
+    enableXfa: false,
+    stopAtErrors: false,
+    ...pdfjsData(),
+  });
   const document = await task.promise;
   if (signedPages !== undefined && document.numPages !== signedPages) {
     await task.destroy();

@@ -1,9 +1,8 @@
 /**
- * A signature image on a rotated page (/Rotate 90, 180, 270; 0 for contrast), or a JPEG whose EXIF
- * says to turn it, in Chromium: the consent window draws it where and as a PDF reader shows the
- * signed page. The judge is poppler (pdftoppm) rendering the
- * revision kyso prepares with the same appearance: the blue strokes of the image, cell by cell over
- * the outlined box, match between the window's screenshot and the rendered page.
+ * What the consent window draws, in Chromium, against poppler (pdftoppm) drawing the same bytes or
+ * the revision kyso prepares: a signature image on a rotated page (/Rotate 90, 180, 270; 0 for
+ * contrast) or a JPEG whose EXIF says to turn it, compared cell by cell over the outlined box; and
+ * text in a CJK font that is not embedded, which pdf.js draws only with its CMaps.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
-import { isBlue, renderPage, type Raster } from '../support/pdf-raster.js';
+import { countPixels, isBlue, isDark, renderPage, type Raster } from '../support/pdf-raster.js';
+import { PdfWriter, type XrefRow } from '../support/pdf-builder.js';
 import { writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
@@ -196,5 +196,83 @@ describe('a signature image on a rotated page (Chromium)', () => {
     ]);
     const turned = new Uint8Array(Buffer.concat([jpeg.subarray(0, 2), exif, jpeg.subarray(2)]));
     expectSameStrokes(await windowAndReader(await rotatedPdf(0), turned, 'exif-turned.pdf'));
+  });
+
+  it('Korean text in a font that is not embedded (UniKS-UCS2-H): drawn, as poppler draws it', async () => {
+    // "한국" in Adobe-Korea1's HYSMyeongJo through a predefined CMap, above a Helvetica line.
+    const content = 'BT /F1 48 Tf 72 700 Td <D55CAD6D> Tj ET BT /F2 24 Tf 72 600 Td (Hop dong) Tj ET';
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [
+        3,
+        w.obj(
+          3,
+          '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R /F2 8 0 R >> >> /Contents 4 0 R >>',
+        ),
+      ],
+      [4, w.obj(4, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`)],
+      [
+        5,
+        w.obj(
+          5,
+          '<< /Type /Font /Subtype /Type0 /BaseFont /HYSMyeongJo-Medium /Encoding /UniKS-UCS2-H /DescendantFonts [6 0 R] >>',
+        ),
+      ],
+      [
+        6,
+        w.obj(
+          6,
+          '<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HYSMyeongJo-Medium /CIDSystemInfo << /Registry (Adobe) /Ordering (Korea1) /Supplement 1 >> /FontDescriptor 7 0 R >>',
+        ),
+      ],
+      [
+        7,
+        w.obj(
+          7,
+          '<< /Type /FontDescriptor /FontName /HYSMyeongJo-Medium /Flags 6 /FontBBox [0 -148 1001 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>',
+        ),
+      ],
+      [8, w.obj(8, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>')],
+    ];
+    w.table(rows, '/Size 9 /Root 1 0 R');
+    const pdf = w.bytes();
+    const line = { x: 72, y: 690, width: 200, height: 60 };
+    // poppler draws the Korean line (its CMaps come with poppler-data).
+    expect(countPixels(renderPage(writePdf(dir, 'korean.pdf', pdf), 1), line, isDark)).toBeGreaterThan(100);
+
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(portal, 'signPdf', {
+        pdf: Buffer.from(pdf).toString('base64'),
+        name: 'hop-dong.pdf',
+        description: 'Hợp đồng song ngữ',
+      }),
+    );
+    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
+    // Dark pixels in the canvas where the Korean line is (the page is 595 pt wide on the canvas).
+    const dark = await consent.$eval(
+      '#preview',
+      (el, box) => {
+        const canvas = el as HTMLCanvasElement;
+        const scale = canvas.width / 595;
+        const { data } = canvas
+          .getContext('2d')!
+          .getImageData(
+            box.x * scale,
+            (842 - box.y - box.height) * scale,
+            box.width * scale,
+            box.height * scale,
+          );
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i]! + data[i + 1]! + data[i + 2]! < 200) count++;
+        return count;
+      },
+      line,
+    );
+    await clickClosingWindow(consent, '#cancel');
+    expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+    expect(dark).toBeGreaterThan(100);
   });
 });
