@@ -923,3 +923,20 @@ it('an xref stream with a fraction in /Index: refused (pdf.js skips it and every
   expect(popplerText(fraction)).toContain(DRAFT);
   expect(await refusal(fraction)).toEqual({ code: 'PDF_DAMAGED', problem: 'broken-xref' });
 });
+
+it('a page tree whose /Kids lead back to its root: refused (pdf.js fails on that page)', async () => {
+  const w = new PdfWriter();
+  const rows: XrefRow[] = [
+    [0, null],
+    [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>')],
+    [3, w.obj(3, PAGE(4))],
+    [4, w.obj(4, textContent(DRAFT))],
+    [5, w.obj(5, FONT)],
+    [6, w.obj(6, '<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>')],
+  ];
+  w.table(rows, `/Size 7 /Root 1 0 R ${ID}`);
+  const pdf = w.bytes();
+  await expect(previewText(pdf)).rejects.toThrow(/circular reference/);
+  expect((await refusal(pdf)).code).toBe('PDF_DAMAGED');
+});
