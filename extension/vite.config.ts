@@ -63,9 +63,12 @@ function managedSchema(outDir: string): Plugin {
 }
 
 /**
- * pdf.js's CMaps and standard fonts, next to the extension's files: without the CMaps the consent
- * window draws nothing for text in a CJK font that is not embedded (a predefined CMap such as
- * UniKS-UCS2-H), which is signed all the same; the standard fonts give the 14 base fonts their metrics.
+ * pdf.js's CMaps, standard fonts and JPEG 2000 decoder, next to the extension's files. Without the
+ * CMaps the consent window draws nothing for text in a CJK font that is not embedded (a predefined
+ * CMap such as UniKS-UCS2-H); without the decoder, nothing for a JPEG 2000 image (scans): both are
+ * signed all the same. The standard fonts give the 14 base fonts their metrics. Of pdf.js's wasm
+ * directory only OpenJPEG's JavaScript build: the pages' CSP has no 'wasm-unsafe-eval', so pdf.js
+ * falls back to it (JBIG2 and CCITT have fallbacks inside pdf.js).
  */
 function pdfjsData(outDir: string): Plugin {
   return {
@@ -75,6 +78,8 @@ function pdfjsData(outDir: string): Plugin {
       const pdfjs = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
       for (const dir of ['cmaps', 'standard_fonts'])
         cpSync(path.join(pdfjs, dir), path.join(outDir, 'pdfjs', dir), { recursive: true });
+      for (const file of ['openjpeg_nowasm_fallback.js', 'LICENSE_OPENJPEG', 'LICENSE_PDFJS_OPENJPEG'])
+        cpSync(path.join(pdfjs, 'wasm', file), path.join(outDir, 'pdfjs', 'wasm', file));
     },
   };
 }

@@ -16,6 +16,7 @@ packages=(
   fonts-dejavu-core             # a font with Vietnamese glyphs for screenshots
   zip unzip binutils            # npm run package: extension zips, strip; the package tests unpack them
   time                          # GNU time: a process's peak memory (the stream-bomb test)
+  libopenjp2-tools              # opj_compress: a JPEG 2000 image for the consent window's preview test
   openjdk-17-jdk-headless php-cli php-curl  # run docs/clients' Java and PHP verifier clients (verifier-clients test)
   mono-mcs mono-runtime libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil  # … and the C# one
 )

@@ -2,9 +2,11 @@
  * What the consent window draws, in Chromium, against poppler (pdftoppm) drawing the same bytes or
  * the revision kyso prepares: a signature image on a rotated page (/Rotate 90, 180, 270; 0 for
  * contrast) or a JPEG whose EXIF says to turn it, compared cell by cell over the outlined box; and
- * text in a CJK font that is not embedded, which pdf.js draws only with its CMaps.
+ * text in a CJK font that is not embedded, which pdf.js draws only with its CMaps; and a JPEG 2000
+ * image, which it draws only with its OpenJPEG decoder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { degrees, PDFDocument } from 'pdf-lib';
@@ -274,5 +276,74 @@ describe('a signature image on a rotated page (Chromium)', () => {
     await clickClosingWindow(consent, '#cancel');
     expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
     expect(dark).toBeGreaterThan(100);
+  });
+
+  it('a JPEG 2000 image (as in scans): drawn, as poppler draws it', async () => {
+    // A 100 × 40 grey image with a black bar, encoded by OpenJPEG's opj_compress, drawn 400 × 160.
+    const pixels = Buffer.alloc(100 * 40, 255);
+    for (let y = 10; y < 30; y++) pixels.fill(0, y * 100 + 10, y * 100 + 90);
+    writeFileSync(path.join(dir, 'bar.pgm'), Buffer.concat([Buffer.from('P5\n100 40\n255\n'), pixels]));
+    execFileSync('opj_compress', ['-i', path.join(dir, 'bar.pgm'), '-o', path.join(dir, 'bar.jp2')], {
+      stdio: 'pipe',
+    });
+    const jpx = readFileSync(path.join(dir, 'bar.jp2')).toString('latin1');
+    const content = 'q 400 0 0 160 100 500 cm /Im1 Do Q';
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+      [
+        3,
+        w.obj(
+          3,
+          '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>',
+        ),
+      ],
+      [4, w.obj(4, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`)],
+      [
+        5,
+        w.obj(
+          5,
+          `<< /Type /XObject /Subtype /Image /Width 100 /Height 40 /Filter /JPXDecode /Length ${jpx.length} >>\nstream\n${jpx}\nendstream`,
+        ),
+      ],
+    ];
+    w.table(rows, '/Size 6 /Root 1 0 R');
+    const pdf = w.bytes();
+    const bar = { x: 140, y: 540, width: 320, height: 80 };
+    expect(countPixels(renderPage(writePdf(dir, 'scan.pdf', pdf), 1), bar, isDark)).toBeGreaterThan(20_000);
+
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(portal, 'signPdf', {
+        pdf: Buffer.from(pdf).toString('base64'),
+        name: 'ban-scan.pdf',
+        description: 'Bản scan',
+      }),
+    );
+    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
+    const share = await consent.$eval(
+      '#preview',
+      (el, box) => {
+        const canvas = el as HTMLCanvasElement;
+        const scale = canvas.width / 595;
+        const { data } = canvas
+          .getContext('2d')!
+          .getImageData(
+            box.x * scale,
+            (842 - box.y - box.height) * scale,
+            box.width * scale,
+            box.height * scale,
+          );
+        let dark = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i]! + data[i + 1]! + data[i + 2]! < 200) dark++;
+        return dark / (data.length / 4);
+      },
+      bar,
+    );
+    await clickClosingWindow(consent, '#cancel');
+    expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+    // The bar fills the box poppler finds dark.
+    expect(share).toBeGreaterThan(0.9);
   });
 });

@@ -52,16 +52,23 @@ export interface OpenPdf {
 }
 
 /**
- * Where the extension ships pdf.js's CMaps and standard fonts (extension/vite.config.ts): without
- * the CMaps, text in a CJK font that is not embedded is not drawn at all.
+ * Where the extension ships pdf.js's CMaps, standard fonts and JPEG 2000 decoder
+ * (extension/vite.config.ts): without them, text in a CJK font that is not embedded and JPEG 2000
+ * images are not drawn at all.
  */
-function pdfjsData(): { cMapUrl?: string; cMapPacked?: boolean; standardFontDataUrl?: string } {
+function pdfjsData(): {
+  cMapUrl?: string;
+  cMapPacked?: boolean;
+  standardFontDataUrl?: string;
+  wasmUrl?: string;
+} {
   const page = globalThis.location?.href;
   if (!page) return {};
   return {
     cMapUrl: new URL('/pdfjs/cmaps/', page).href,
     cMapPacked: true,
     standardFontDataUrl: new URL('/pdfjs/standard_fonts/', page).href,
+    wasmUrl: new URL('/pdfjs/wasm/', page).href,
   };
 }
 
