@@ -10,6 +10,7 @@ import {
   PDFName,
   PDFNumber,
   PDFRef,
+  PDFStream,
   PDFString,
   type PDFObject,
 } from 'pdf-lib';
@@ -162,8 +163,11 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
     }
   }
 
-  hiddenLayers(lookup, catalog.get(PDFName.of('OCProperties')), (name) =>
-    findings.add('pdf-hidden-layers', name),
+  hiddenLayers(
+    lookup,
+    catalog.get(PDFName.of('OCProperties')),
+    memberships(context.enumerateIndirectObjects().map(([, object]) => object)),
+    (name) => findings.add('pdf-hidden-layers', name),
   );
 
   const acroForm = lookup(catalog.get(PDFName.of('AcroForm')));
@@ -258,6 +262,7 @@ function printsUnseen(flags: PDFObject | undefined): boolean {
 function hiddenLayers(
   lookup: (object: PDFObject | undefined) => PDFObject | undefined,
   raw: PDFObject | undefined,
+  membershipDicts: PDFDict[],
   found: (name: string | undefined) => void,
 ): void {
   const properties = lookup(raw);
@@ -272,10 +277,13 @@ function hiddenLayers(
   const on = listed('ON');
   const off = listed('OFF');
   const base = config instanceof PDFDict ? lookup(config.get(PDFName.of('BaseState'))) : undefined;
-  const seenGroups = new Set<PDFObject>();
+  const visibility = new Map<PDFObject, boolean>();
+  const nameOf = (ref: PDFObject) => {
+    const group = lookup(ref);
+    return group instanceof PDFDict ? text(lookup(group.get(PDFName.of('Name')))) : undefined;
+  };
   for (const ref of groups.asArray()) {
-    if (seenGroups.has(ref)) continue;
-    seenGroups.add(ref);
+    if (visibility.has(ref)) continue;
     const group = lookup(ref);
     if (!(group instanceof PDFDict)) continue;
     let visible = base !== PDFName.of('OFF');
@@ -285,8 +293,86 @@ function hiddenLayers(
     const view = usage instanceof PDFDict ? lookup(usage.get(PDFName.of('View'))) : undefined;
     if (view instanceof PDFDict && lookup(view.get(PDFName.of('ViewState'))) === PDFName.of('OFF'))
       visible = false;
-    if (!visible) found(text(lookup(group.get(PDFName.of('Name')))));
+    visibility.set(ref, visible);
+    if (!visible) found(nameOf(ref));
   }
+  // Membership dictionaries can hide content whose groups are all shown (/P /AllOff, /VE [/Not …]).
+  for (const membership of membershipDicts) {
+    if (membershipVisible(lookup, membership, visibility)) continue;
+    const members = lookup(membership.get(PDFName.of('OCGs')));
+    const names = (
+      members instanceof PDFArray ? members.asArray() : members ? [membership.get(PDFName.of('OCGs'))!] : []
+    )
+      .map(nameOf)
+      .filter((name): name is string => name !== undefined);
+    found(names.length > 0 ? names.join(', ') : undefined);
+  }
+}
+
+/** Optional content membership dictionaries (/Type /OCMD) among `objects` and the dictionaries and arrays in them. */
+function memberships(objects: PDFObject[]): PDFDict[] {
+  const found = new Set<PDFDict>();
+  const visit = (object: PDFObject, depth: number): void => {
+    if (depth > 16) return;
+    if (object instanceof PDFStream) return visit(object.dict, depth + 1);
+    if (object instanceof PDFArray) return object.asArray().forEach((item) => visit(item, depth + 1));
+    if (!(object instanceof PDFDict)) return;
+    if (object.get(PDFName.of('Type')) === PDFName.of('OCMD')) found.add(object);
+    for (const value of object.values()) visit(value, depth + 1);
+  };
+  for (const object of objects) visit(object, 0);
+  return [...found];
+}
+
+/**
+ * Whether pdf.js draws content a membership dictionary governs (its OptionalContentConfig.isVisible):
+ * a /VE expression if any, else the /P policy over /OCGs (AnyOn by default); a group it does not
+ * know counts as shown.
+ */
+function membershipVisible(
+  lookup: (object: PDFObject | undefined) => PDFObject | undefined,
+  membership: PDFDict,
+  visibility: Map<PDFObject, boolean>,
+): boolean {
+  const expression = (array: PDFArray, depth: number): boolean => {
+    const items = array.asArray();
+    if (items.length < 2 || depth > 10) return true;
+    const operator = lookup(items[0]);
+    for (const item of items.slice(1)) {
+      const value = lookup(item);
+      let state: boolean;
+      if (value instanceof PDFArray) state = expression(value, depth + 1);
+      else if (visibility.has(item)) state = visibility.get(item)!;
+      else return true;
+      if (operator === PDFName.of('And')) {
+        if (!state) return false;
+      } else if (operator === PDFName.of('Or')) {
+        if (state) return true;
+      } else if (operator === PDFName.of('Not')) return !state;
+      else return true;
+    }
+    return operator === PDFName.of('And');
+  };
+  const ve = lookup(membership.get(PDFName.of('VE')));
+  if (ve instanceof PDFArray) return expression(ve, 0);
+  const raw = membership.get(PDFName.of('OCGs'));
+  const listed = lookup(raw);
+  const ids = listed instanceof PDFArray ? listed.asArray() : raw ? [raw] : [];
+  const policy = lookup(membership.get(PDFName.of('P')));
+  // pdf.js walks the groups in order: the first that decides (or is unknown: shown) ends it.
+  const [decidingState, result] =
+    policy === PDFName.of('AllOn')
+      ? [false, false]
+      : policy === PDFName.of('AnyOff')
+        ? [false, true]
+        : policy === PDFName.of('AllOff')
+          ? [true, false]
+          : [true, true];
+  for (const id of ids) {
+    if (!visibility.has(id)) return true;
+    if (visibility.get(id) === decidingState) return result;
+  }
+  return !result;
 }
 
 /** Walks a name tree (Names/Kids), depth-bounded, calling `visit` with each key and value. */

@@ -940,3 +940,52 @@ it('a page tree whose /Kids lead back to its root: refused (pdf.js fails on that
   await expect(previewText(pdf)).rejects.toThrow(/circular reference/);
   expect((await refusal(pdf)).code).toBe('PDF_DAMAGED');
 });
+
+it('content a layer membership hides though its layers are shown (/P /AllOff): warned about', async () => {
+  const w = new PdfWriter();
+  const content = [
+    ['MC0', 700, DEBT],
+    ['MC1', 600, DRAFT],
+  ]
+    .map(([tag, y, text]) => `/OC /${tag} BDC BT /F1 24 Tf 72 ${y} Td (${text}) Tj ET EMC`)
+    .join('\n');
+  const rows: XrefRow[] = [
+    [0, null],
+    [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [6 0 R] /D << >> >> >>')],
+    [2, w.obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>')],
+    [
+      3,
+      w.obj(
+        3,
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> /Properties << /MC0 7 0 R /MC1 8 0 R >> >> /Contents 4 0 R >>',
+      ),
+    ],
+    [4, w.obj(4, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`)],
+    [5, w.obj(5, FONT)],
+    [6, w.obj(6, '<< /Type /OCG /Name (Ghi chu) >>')],
+    [7, w.obj(7, '<< /Type /OCMD /OCGs [6 0 R] /P /AllOff >>')], // shown only while "Ghi chu" is off
+    [8, w.obj(8, '<< /Type /OCMD /OCGs [6 0 R] >>')], // AnyOn: shown
+  ];
+  w.table(rows, `/Size 9 /Root 1 0 R ${ID}`);
+  const pdf = w.bytes();
+  // pdf.js, as the window draws the page: the DEBT line is not there, the DRAFT line is.
+  const doc = await getDocument({ data: pdf.slice(), verbosity: 0 }).promise;
+  try {
+    const page = await doc.getPage(1);
+    const viewport = page.getViewport({ scale: 1 });
+    const factory = doc.canvasFactory as {
+      create(width: number, height: number): { canvas: HTMLCanvasElement; context: CanvasRenderingContext2D };
+    };
+    const { canvas, context } = factory.create(viewport.width, viewport.height);
+    await page.render({ canvas, canvasContext: context, viewport }).promise;
+    const inked = (y: number) =>
+      context
+        .getImageData(72, 842 - y - 20, 300, 22)
+        .data.some((value: number, i: number) => i % 4 !== 3 && value < 128);
+    expect([inked(700), inked(600)]).toEqual([false, true]);
+  } finally {
+    await doc.destroy();
+  }
+  const model = await expectPreviewIsSigned(pdf);
+  expect(pdfWarnings(model)).toContainEqual({ code: 'pdf-hidden-layers', count: 1, names: ['Ghi chu'] });
+});
