@@ -122,6 +122,37 @@ describe('kyso verify --serve under hostile requests', () => {
     expect(peakMemory(service.process.pid!)).toBeLessThan(512 << 20);
   });
 
+  it('POST /extend of a PDF whose DSS inflates to 1 GiB is the same 400, not a 500', async () => {
+    const pdf = await dssBomb(GiB);
+    const response = await fetch(`${service.base}/extend?level=B-LT`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: new Uint8Array(pdf),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: "the PDF's validation data (DSS) decodes to more than 8388608 bytes",
+    });
+    expect(peakMemory(service.process.pid!)).toBeLessThan(512 << 20);
+  });
+
+  it('kyso verify --extend of that PDF: exit 2 (bad input) with the same sentence', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-extend-dss-bomb-'));
+    try {
+      const file = path.join(dir, 'dss-bomb.pdf');
+      writeFileSync(file, await dssBomb(GiB));
+      const out = path.join(dir, 'out.pdf');
+      const run = spawnSync(process.execPath, [KYSO_CLI, 'verify', '--extend', 'B-LT', file, '--out', out], {
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe("the PDF's validation data (DSS) decodes to more than 8388608 bytes\n");
+      expect(run.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a PDF whose object stream or cross-reference stream inflates to 1 GiB is a 400 and the service stays small', async () => {
     const bomb = await deflatedZeros(GiB);
     for (const pdf of [objectStreamBomb(bomb), xrefStreamBomb(bomb)]) {

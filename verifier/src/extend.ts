@@ -4,8 +4,10 @@ import { addLongTermValues, parseSignedData } from '../../shared/cms/long-term.j
 import { addSignatureTimestamp, type TimestampRequestOptions } from '../../shared/cms/timestamp.js';
 import { verifySignatureTimestamp } from '../../shared/cms/verify-timestamp.js';
 import {
+  DssTooLargeError,
   extendPdf as extendPdfSignatures,
   pdfSignatureFields,
+  readDss,
   type ExtendedPdf,
 } from '../../shared/pdf/long-term.js';
 import { InputError, cmsBytes } from './cms.js';
@@ -27,9 +29,14 @@ export async function extendPdf(
 ): Promise<ExtendedPdf> {
   if (detectFormat(pdf) !== 'pdf') throw new InputError('not a PDF', 'UNKNOWN_FORMAT');
   // What is not ours to fix is an input error (a 400 from the service), not a failure to reach the CA or TSA.
-  if (pdfSignatureFields(await loadPdf(pdf)).length === 0)
-    throw new InputError('the PDF has no signature to extend');
+  const doc = await loadPdf(pdf);
+  if (pdfSignatureFields(doc).length === 0) throw new InputError('the PDF has no signature to extend');
   if (level === 'B-LTA' && !options.tsaUrl) throw new InputError('PAdES B-LTA needs a time-stamping server');
+  // The DSS the new evidence joins is read whole: one past the limits is refused before any CA is asked.
+  await readDss(doc).catch((error: unknown) => {
+    if (error instanceof DssTooLargeError) throw new InputError(error.message, 'TOO_LARGE');
+    throw error;
+  });
   return extendPdfSignatures(pdf, { level, ...options });
 }
 
