@@ -60,19 +60,45 @@ export function crlUrls(certificate: pkijs.Certificate): string[] {
     .map((n) => String(n.value));
 }
 
+/**
+ * Why a revocation source could not answer, in kyso's words: only these messages reach reports
+ * and `missing` (fetch's, pkijs's and asn1js's stay out; see revocationFailure).
+ */
+export class RevocationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RevocationError';
+  }
+}
+
+/** The sentence for a failed OCSP or CRL source: ours as written, anything else as what it means. */
+export function revocationFailure(error: unknown): string {
+  return error instanceof RevocationError ? error.message : 'its answer could not be read';
+}
+
 export async function fetchBytes(
   url: string,
   init: RequestInit,
   options: FetchOptions = {},
 ): Promise<Uint8Array> {
-  if (!/^https?:\/\//i.test(url)) throw new Error(`not an http(s) URL: ${url}`);
-  const response = await (options.fetch ?? fetch)(url, {
-    ...init,
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status} from ${url}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_BYTES) throw new Error(`answer from ${url} too large`);
+  if (!/^https?:\/\//i.test(url)) throw new RevocationError(`not an http(s) URL: ${url}`);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  // fetch's own failures ("fetch failed", "Failed to parse URL …") name none of this: ours do.
+  const noAnswer = (error: unknown) =>
+    new RevocationError(
+      (error as Error)?.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs / 1000} s`
+        : 'no answer (the server cannot be reached, or it closed the connection)',
+    );
+  let bytes: Uint8Array;
+  try {
+    const response = await (options.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) throw new RevocationError(`HTTP ${response.status} from ${url}`);
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw error instanceof RevocationError ? error : noAnswer(error);
+  }
+  if (bytes.length > MAX_BYTES) throw new RevocationError(`answer from ${url} too large`);
   return bytes;
 }
 
@@ -84,7 +110,9 @@ export async function fetchOcspResponse(
   options: FetchOptions = {},
 ): Promise<Uint8Array> {
   const request = new pkijs.OCSPRequest();
-  await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer });
+  await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer }).catch(() => {
+    throw new RevocationError('no OCSP request can be made for this certificate');
+  });
   const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
   request.tbsRequest.requestExtensions = [
     new pkijs.Extension({
@@ -101,11 +129,10 @@ export async function fetchOcspResponse(
   const basic = basicOcspResponse(answer);
   const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OCSP_NONCE_OID);
   if (echoed) {
-    const value = (
-      asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView.slice().buffer).result as asn1js.OctetString
-    ).valueBlock.valueHexView;
-    if (bytesToHex(new Uint8Array(value)) !== bytesToHex(nonce))
-      throw new Error('OCSP nonce does not match (a replayed answer)');
+    const value = asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView.slice().buffer).result;
+    const echoedNonce = value instanceof asn1js.OctetString ? value.valueBlock.valueHexView : undefined;
+    if (!echoedNonce || bytesToHex(new Uint8Array(echoedNonce)) !== bytesToHex(nonce))
+      throw new RevocationError('OCSP nonce does not match (a replayed answer)');
   }
   return answer;
 }
@@ -115,9 +142,11 @@ export function basicOcspResponse(der: Uint8Array): pkijs.BasicOCSPResponse {
   try {
     const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(der));
     if (response.responseStatus.valueBlock.valueDec !== 0 || !response.responseBytes)
-      throw new Error(`OCSP status ${response.responseStatus.valueBlock.valueDec}`);
+      throw new RevocationError(
+        `the OCSP responder refused to answer (status ${response.responseStatus.valueBlock.valueDec})`,
+      );
     if (response.responseBytes.responseType !== BASIC_OCSP_RESPONSE_OID)
-      throw new Error('not a basic OCSP response');
+      throw new RevocationError('not a basic OCSP response');
     return pkijs.BasicOCSPResponse.fromBER(
       response.responseBytes.response.valueBlock.valueHexView.slice().buffer,
     );
@@ -125,7 +154,8 @@ export function basicOcspResponse(der: Uint8Array): pkijs.BasicOCSPResponse {
     try {
       return pkijs.BasicOCSPResponse.fromBER(toArrayBuffer(der));
     } catch {
-      throw error;
+      // pkijs's parse errors ("Error during parsing of ASN.1 data…") are not for reports.
+      throw error instanceof RevocationError ? error : new RevocationError('not an OCSP response');
     }
   }
 }
@@ -146,9 +176,11 @@ export async function readOcspEvidence(
 ): Promise<RevocationEvidence> {
   const basic = basicOcspResponse(der);
   if (!(await basic.verify({ trustedCerts: [issuer] }).catch(() => false)))
-    throw new Error('OCSP answer not signed by the issuer or its responder');
-  const status = await basic.getCertificateStatus(certificate, issuer);
-  if (!status.isForCertificate) throw new Error('OCSP answer is about another certificate');
+    throw new RevocationError('OCSP answer not signed by the issuer or its responder');
+  const status = await basic.getCertificateStatus(certificate, issuer).catch(() => {
+    throw new RevocationError('the OCSP answer cannot be read');
+  });
+  if (!status.isForCertificate) throw new RevocationError('OCSP answer is about another certificate');
   const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));
   const single =
     basic.tbsResponseData.responses.find(
@@ -179,10 +211,15 @@ export async function readCrlEvidence(
   certificate: pkijs.Certificate,
   issuer: pkijs.Certificate,
 ): Promise<RevocationEvidence> {
-  const crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
-  if (!crl.issuer.isEqual(issuer.subject)) throw new Error('CRL of another issuer');
+  let crl: pkijs.CertificateRevocationList;
+  try {
+    crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
+  } catch {
+    throw new RevocationError('not a CRL');
+  }
+  if (!crl.issuer.isEqual(issuer.subject)) throw new RevocationError('CRL of another issuer');
   if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false)))
-    throw new Error('CRL not signed by the issuer');
+    throw new RevocationError('CRL not signed by the issuer');
   const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));
   const entry = crl.revokedCertificates?.find(
     (r) => bytesToHex(new Uint8Array(r.userCertificate.valueBlock.valueHexView)) === serial,
@@ -224,7 +261,7 @@ export async function collectRevocation(
         found = true;
         break;
       } catch (error) {
-        why.push(`OCSP ${url}: ${(error as Error).message}`);
+        why.push(`OCSP ${url}: ${revocationFailure(error)}`);
       }
     }
     for (const url of found ? [] : crlUrls(certificate)) {
@@ -235,7 +272,7 @@ export async function collectRevocation(
         found = true;
         break;
       } catch (error) {
-        why.push(`CRL ${url}: ${(error as Error).message}`);
+        why.push(`CRL ${url}: ${revocationFailure(error)}`);
       }
     }
     if (!found)

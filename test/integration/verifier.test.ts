@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
+import { collectRevocation } from '../../shared/cms/revocation-data.js';
+import { parseCertificate } from '../../verifier/src/certificates.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
@@ -20,6 +22,8 @@ import {
   verifyXmlSignature,
   type VerifyOptions,
 } from '../../verifier/src/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
@@ -105,6 +109,44 @@ describe('server-side verifier', () => {
       );
       expect(preferred.valid).toBe(true);
       expect(preferred.signatures[0]!.details.join(' ')).toMatch(/warning: revocation not checked/);
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+  });
+
+  it("revocation notes are kyso's words only: a port that refuses, an HTML page for an OCSP answer or a CRL, a given CRL that is none", async () => {
+    // A port that was listening a moment ago: nothing answers there now (ECONNREFUSED).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/ocsp`;
+    await new Promise((resolve) => closed.close(resolve));
+    const cms = await cmsBy(good);
+    const noAnswer = 'no answer (the server cannot be reached, or it closed the connection)';
+    ca.set('ocsp', 'html');
+    ca.set('crl', 'html');
+    try {
+      const viaProxy = await verifyCmsSignature(
+        { cms, content },
+        { ...options, revocation: { policy: 'require', ocspUrl: refused, crls: [Buffer.from('<html>')] } },
+      );
+      expect(viaProxy.signatures[0]!.problems).toEqual(['REVOCATION_UNKNOWN']);
+      expect(viaProxy.signatures[0]!.details).toEqual([
+        `revocation status unknown: given CRL: not a CRL; OCSP ${refused}: ${noAnswer}; CRL ${ca.url}/crl: not a CRL`,
+      ]);
+      const direct = await verifyCmsSignature({ cms, content }, options);
+      expect(direct.signatures[0]!.details).toEqual([
+        `revocation status unknown: OCSP ${ca.url}/ocsp: not an OCSP response; CRL ${ca.url}/crl: not a CRL`,
+      ]);
+      // What /extend and kyso verify --extend report as `missing`.
+      const collected = await collectRevocation([
+        { certificate: parseCertificate(good.der), issuer: parseCertificate(ca.caDer) },
+      ]);
+      expect(collected.missing).toEqual([
+        expect.stringMatching(
+          new RegExp(`: OCSP ${ca.url}/ocsp: not an OCSP response; CRL ${ca.url}/crl: not a CRL$`),
+        ),
+      ]);
     } finally {
       ca.set('ocsp', true);
       ca.set('crl', true);

@@ -34,8 +34,8 @@ export interface RevocationCa {
   readonly served: { ocsp: number; crl: number };
   issue(subject: string): IssuedCertificate;
   revoke(certificate: IssuedCertificate): void;
-  /** Take the OCSP responder or the CRL server down (HTTP 503) or up. */
-  set(service: 'ocsp' | 'crl', up: boolean): void;
+  /** Take the OCSP responder or the CRL server down (HTTP 503) or up, or have it answer 200 with an HTML page (a misconfigured proxy). */
+  set(service: 'ocsp' | 'crl', up: boolean | 'html'): void;
   close(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`,
   );
   const caDer = new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER']));
-  const up = { ocsp: true, crl: true };
+  const up: Record<'ocsp' | 'crl', boolean | 'html'> = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
 
   const server = createServer(async (request, response) => {
@@ -72,6 +72,8 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         ? 'crl'
         : undefined;
     if (!service || !up[service]) return void response.writeHead(503).end();
+    if (up[service] === 'html')
+      return void response.writeHead(200, { 'content-type': 'text/html' }).end('<html>Bảo trì hệ thống</html>');
     served[service]++;
     try {
       if (service === 'ocsp') {

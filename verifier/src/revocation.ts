@@ -12,6 +12,8 @@ import {
   ocspUrls,
   readCrlEvidence,
   readOcspEvidence,
+  RevocationError,
+  revocationFailure,
   type RevocationEvidence,
 } from '../../shared/cms/revocation-data.js';
 
@@ -112,7 +114,7 @@ export async function checkRevocation(
       if (current(evidence, now)) return result(evidence, 'given', notes);
       notes.push('given CRL is out of date');
     } catch (error) {
-      notes.push(`given CRL: ${(error as Error).message}`);
+      notes.push(`given CRL: ${revocationFailure(error)}`);
     }
   }
   if (options.offline) {
@@ -127,20 +129,21 @@ export async function checkRevocation(
         certificate,
         issuer,
       );
-      if (!current(evidence, now)) throw new Error('OCSP answer is stale');
-      if (evidence.status === 'unknown') throw new Error('the responder does not know the certificate');
+      if (!current(evidence, now)) throw new RevocationError('OCSP answer is stale');
+      if (evidence.status === 'unknown')
+        throw new RevocationError('the responder does not know the certificate');
       return result(evidence, 'online', notes);
     } catch (error) {
-      notes.push(`OCSP ${url}: ${(error as Error).message}`);
+      notes.push(`OCSP ${url}: ${revocationFailure(error)}`);
     }
   }
   for (const url of crlUrls(certificate)) {
     try {
       const evidence = await readCrlEvidence(await fetchBytes(url, {}, options), certificate, issuer);
-      if (!current(evidence, now)) throw new Error('CRL is out of date');
+      if (!current(evidence, now)) throw new RevocationError('CRL is out of date');
       return result(evidence, 'online', notes);
     } catch (error) {
-      notes.push(`CRL ${url}: ${(error as Error).message}`);
+      notes.push(`CRL ${url}: ${revocationFailure(error)}`);
     }
   }
   return {
