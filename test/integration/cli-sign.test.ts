@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,70 @@ describe('kyso sign (command line)', () => {
         );
         expect(() => readFileSync(out)).toThrow();
       }
+    }
+  });
+
+  /**
+   * `kyso sign --format cms-attached` with the PIN typed once the certificate is chosen, after
+   * `meanwhile` did something to the input file; the exit code, stderr and what was written.
+   */
+  async function signAttachedWhile(file: string, out: string, meanwhile: () => void) {
+    const child = spawn(
+      process.execPath,
+      [
+        KYSO,
+        'sign',
+        '--in',
+        file,
+        '--out',
+        out,
+        '--format',
+        'cms-attached',
+        '--cert',
+        'Nguyễn Văn Ân',
+        '--pin-stdin',
+      ],
+      { env: { ...process.env, ...token.env } },
+    );
+    let stderr = '';
+    const chosen = new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('Signing with:')) resolve();
+      }),
+    );
+    const exited = once(child, 'exit');
+    await Promise.race([chosen, exited]);
+    meanwhile();
+    child.stdin.end(`${token.pin}\n`);
+    const [code] = (await exited) as [number];
+    return {
+      code,
+      stderr,
+      written: (() => {
+        try {
+          return readFileSync(out);
+        } catch {
+          return undefined;
+        }
+      })(),
+    };
+  }
+
+  it('cms-attached: a file removed or changed while the PIN is typed is signed as it was read before (not INTERNAL, not a digest of other bytes)', async () => {
+    const meanwhile: Array<[string, (file: string) => void]> = [
+      ['removed-meanwhile.xml', (file) => rmSync(file)],
+      ['changed-meanwhile.xml', (file) => writeFileSync(file, taxReturn.replace('10/2026', '11/2026'))],
+    ];
+    for (const [name, change] of meanwhile) {
+      const file = path.join(dir, name);
+      writeFileSync(file, taxReturn);
+      const signed = await signAttachedWhile(file, `${file}.p7m`, () => change(file));
+      expect(signed.code, `${name}: ${signed.stderr}`).toBe(0);
+      // The content attached is the content whose digest the token signed: openssl finds it intact.
+      const judged = opensslCmsVerify({ cms: signed.written!, caFile: token.caPem });
+      expect(judged.ok, `${name}: ${judged.output}`).toBe(true);
+      expect(judged.signedContent?.toString(), name).toBe(taxReturn);
     }
   });
 

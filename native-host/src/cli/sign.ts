@@ -119,9 +119,31 @@ function startHashing(file: string, algorithm: DigestAlgorithm): Promise<Uint8Ar
   return digest;
 }
 
+/**
+ * cms-attached: the content, read once before the PIN, is what is hashed and what is attached. Read
+ * again after signing, a file removed meanwhile would be an internal error, and one changed
+ * meanwhile would be attached under a digest of other bytes.
+ */
+function readAttachedContent(file: string): Buffer {
+  readableFileSize(file);
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
+  }
+}
+
 export async function signFile(options: SignCommandOptions, log: (line: string) => void): Promise<void> {
   const document = await documentSigning(options, log);
-  const digestPromise = document ? undefined : startHashing(options.input, options.digestAlgorithm);
+  const attached =
+    !document && options.format === 'cms-attached' ? readAttachedContent(options.input) : undefined;
+  const digestPromise = document
+    ? undefined
+    : attached
+      ? Promise.resolve(
+          new Uint8Array(createHash(NODE_HASH[options.digestAlgorithm]).update(attached).digest()),
+        )
+      : startHashing(options.input, options.digestAlgorithm);
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
@@ -177,8 +199,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
             timestamp: options.tsaUrl !== undefined,
           }),
         );
-        const output =
-          options.format === 'cms-attached' ? attachContent(cms, readFileSync(options.input)) : cms;
+        const output = attached ? attachContent(cms, attached) : cms;
         writeFileSync(options.output, output);
       }
     } finally {
