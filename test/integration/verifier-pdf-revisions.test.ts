@@ -4,6 +4,7 @@
  * (`kyso verify`), and pdftotext (poppler, a reader following the xref) shows what a person would
  * see: text no signature covers. Legitimate B-LT/B-LTA files stay valid (verifier-long-term.test.ts).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,8 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
-import { signPdf } from '../../shared/pdf/pades.js';
-import { pdftotext, writePdf } from '../support/pdf-tools.js';
+import { embedPdfSignature, preparePdfSignature, signPdf } from '../../shared/pdf/pades.js';
+import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
 import { kysoVerifyJson } from '../support/verifier-service.js';
@@ -178,6 +179,113 @@ describe('PAdES: what is appended after the last signature', () => {
     expect(pdftotext(result.file)).toContain(FORGED);
     expect(result.report?.indication).toBe('TOTAL-FAILED');
     expect(result.report?.signatures[0]!.problems).toEqual(['DOCUMENT_MODIFIED_AFTER_SIGNING']);
+    expect(result.code).toBe(1);
+  });
+});
+
+/**
+ * A signature whose /ByteRange leaves out more than its /Contents: the signer's software (or whoever
+ * prepared the file for it) chose the hole, and what lies in it no signature covers.
+ */
+describe('PAdES: a ByteRange hole wider than /Contents', () => {
+  let dir: string;
+  let signer: SoftwareIdentity;
+  let nssDb: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-verify-hole-'));
+    signer = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Ký Hợp Đồng');
+    nssDb = makeNssDb(dir, [signer.caPem]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * A one-page PDF signed over the ByteRange `range` gives for the prepared file and its /Contents
+   * placeholder; returns the file and where its page's content stream object lies.
+   */
+  async function signWithByteRange(
+    range: (
+      stream: { start: number },
+      contents: { start: number; end: number },
+      length: number,
+    ) => [number, number, number, number],
+  ) {
+    const plain = await onePagePdf('ORIGINAL SIGNED TEXT');
+    const page = (await openPdfModel(plain)).document.getPages()[0]!.node;
+    const streamRef = page.lookup(PDFName.of('Contents'), PDFArray).get(0) as PDFRef;
+    const fontKey = page
+      .lookup(PDFName.of('Resources'), PDFDict)
+      .lookup(PDFName.of('Font'), PDFDict)
+      .keys()[0]!
+      .toString();
+    const prepared = await preparePdfSignature(plain);
+    const pdf = Buffer.from(prepared.pdf);
+    const text = pdf.toString('latin1');
+    const streamStart = text.search(new RegExp(`(?<=\\s)${streamRef.objectNumber} 0 obj`));
+    const streamEnd = text.indexOf('endobj', streamStart) + 'endobj'.length;
+    const [, start, end] = prepared.byteRange;
+    const [a, b, c, d] = range({ start: streamStart }, { start, end }, pdf.length);
+    // The ByteRange is written in its placeholder (blank-padded), then signed: the CMS covers it.
+    const open = pdf.indexOf('[', pdf.indexOf('/ByteRange'));
+    const close = pdf.indexOf(']', open);
+    pdf.write(`[${a} ${b} ${c} ${d}`.padEnd(close - open, ' '), open, 'latin1');
+    const signedPart = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c, c + Math.max(d, 0))]);
+    const digest = createHash('sha256').update(signedPart).digest();
+    const cms = await padesSignerOf({ der: signer.certificateDer, signer: signer.signer })(digest);
+    return {
+      pdf: Buffer.from(embedPdfSignature({ ...prepared, pdf }, cms)),
+      streamStart,
+      streamEnd,
+      fontKey,
+      streamRef,
+    };
+  }
+
+  it("a page's text in the hole, rewritten after signing: refused (pdfsig: not total document signed)", async () => {
+    const wide = await signWithByteRange((stream, contents, length) => [
+      0,
+      stream.start,
+      contents.end,
+      length - contents.end,
+    ]);
+    // After signing: the page's content stream replaced in place, same length (offsets unchanged).
+    const drawn = `BT ${wide.fontKey} 18 Tf 72 700 Td (${FORGED}) Tj ET`;
+    const object = `${wide.streamRef.objectNumber} 0 obj\n<< /Length ${drawn.length} >>\nstream\n${drawn}\n`;
+    const room = wide.streamEnd - wide.streamStart - object.length - 'endstream\nendobj'.length;
+    const forged = Buffer.from(wide.pdf);
+    forged.write(`${object}${' '.repeat(room)}endstream\nendobj`, wide.streamStart, 'latin1');
+
+    for (const [name, pdf] of [
+      ['wide-hole.pdf', wide.pdf],
+      ['wide-hole-forged.pdf', forged],
+    ] as const) {
+      const file = writePdf(dir, name, pdf);
+      // Poppler: the signature value verifies, over a part of the file only.
+      const poppler = pdfsig(file, nssDb);
+      expect(poppler.signatures[0]?.valid, poppler.output).toBe(true);
+      expect(poppler.output).toContain('Not total document signed');
+      const result = await kysoVerifyJson(file, signer.caPem);
+      expect(result.report?.indication, name).toBe('TOTAL-FAILED');
+      expect(result.report!.signatures[0]!.problems).toEqual(['MALFORMED']);
+      expect(result.report!.signatures[0]!.details).toContainEqual(
+        expect.stringMatching(/^the ByteRange leaves out more than the signature's \/Contents/),
+      );
+      expect(result.code).toBe(1);
+    }
+    expect(pdftotext(writePdf(dir, 'shown.pdf', forged))).toContain(FORGED);
+  });
+
+  it('a hole that runs past the end of the file (a negative last length): refused', async () => {
+    const past = await signWithByteRange((_stream, contents, length) => [
+      0,
+      contents.start,
+      length + 10,
+      -10,
+    ]);
+    const file = writePdf(dir, 'hole-past-end.pdf', past.pdf);
+    const result = await kysoVerifyJson(file, signer.caPem);
+    expect(result.report?.indication).toBe('TOTAL-FAILED');
+    expect(result.report!.signatures[0]!.problems).toEqual(['MALFORMED']);
     expect(result.code).toBe(1);
   });
 });

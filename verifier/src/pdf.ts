@@ -388,6 +388,25 @@ async function docMdpViolation(
   return `the document was certified with no changes allowed (DocMDP P=1), and ${coverage.bytesAfter} bytes were added after the certification: ${what}`;
 }
 
+const PDF_WHITESPACE = /[\0\t\n\f\r ]/g;
+
+/**
+ * Whether the ByteRange leaves out the signature's /Contents hex string and nothing else (as Adobe
+ * and Poppler's "total document signed" require): a wider hole holds bytes no signature covers,
+ * which can be rewritten after signing (a page's text) while the signature still verifies.
+ */
+function holeIsContents(pdf: Uint8Array, field: PdfSignatureField): boolean {
+  const [, b, c] = field.byteRange;
+  if (field.contents.length === 0 || c - b < 2 || pdf[b] !== 0x3c || pdf[c - 1] !== 0x3e) return false;
+  const hex = Buffer.from(pdf.subarray(b + 1, c - 1))
+    .toString('latin1')
+    .replace(PDF_WHITESPACE, '');
+  if (!/^[0-9A-Fa-f]*$/.test(hex)) return false;
+  // The CMS cannot be in the signed bytes it signs: a string in the hole that begins with it is /Contents.
+  const decoded = Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+  return decoded.subarray(0, field.contents.length).equals(field.contents);
+}
+
 /** A finished report with one more problem, its outcome judged again. */
 function withProblem(report: SignatureReport, problem: Problem, detail: string): SignatureReport {
   const problems = [...report.problems];
@@ -418,7 +437,14 @@ export async function verifyPdfSignatures(
   for (const field of fields) {
     const [a, b, c, d] = field.byteRange;
     const covered = c + d;
-    if (a !== 0 || covered > pdf.length || b > c || b < 0) {
+    if (
+      !field.byteRange.every(Number.isInteger) ||
+      a !== 0 ||
+      b < 0 ||
+      c < b ||
+      d < 0 ||
+      covered > pdf.length
+    ) {
       signatures.push(
         finish({
           kind: field.documentTimestamp ? 'document-timestamp' : 'signature',
@@ -439,11 +465,18 @@ export async function verifyPdfSignatures(
           { ...options, validationTime },
           { format: 'PAdES', ...(claimed && { claimedTime: claimed }), external: dss },
         );
+    const holeOk = holeIsContents(pdf, field);
+    if (!holeOk)
+      report = withProblem(
+        report,
+        'MALFORMED',
+        `the ByteRange leaves out more than the signature's /Contents (bytes ${b} to ${c}): what is there is covered by no signature, and may have been changed after signing`,
+      );
     const later = fields.filter((f) => f !== field && f.byteRange[2] + f.byteRange[3] > covered);
     const coverage: Coverage = {
       coveredBytes: covered,
       fileBytes: pdf.length,
-      wholeDocument: covered === pdf.length,
+      wholeDocument: covered === pdf.length && holeOk,
       bytesAfter: pdf.length - covered,
       after:
         covered === pdf.length
