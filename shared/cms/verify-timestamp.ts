@@ -275,9 +275,12 @@ export async function verifyTimeStampToken(
       certs: certificates(signedData),
       checkDate: parsed.genTime,
     });
-    const chain = await engine.verify();
+    const chain = await engine.verify().catch(() => ({ result: false }));
+    // pkijs's resultMessage ("No valid certificate paths found") names its own steps: not for reports.
     if (chain.result !== true)
-      problems.push(`TSA certificate chain: ${chain.resultMessage || 'not trusted'}`);
+      problems.push(
+        `TSA certificate chain: no path to a trusted time-stamping root, valid at ${parsed.genTime.toISOString()}`,
+      );
   }
 
   result.valid = problems.length === 0;

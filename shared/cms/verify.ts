@@ -200,14 +200,17 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
   }
 
   if (options.trustedRoots) {
+    const checkDate = options.checkTime ?? result.signingTime ?? new Date();
     const engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
       certs: carriedCertificates(signedData),
-      checkDate: options.checkTime ?? result.signingTime ?? new Date(),
+      checkDate,
     });
-    const chain = await engine.verify();
+    const chain = await engine.verify().catch(() => ({ result: false }));
     result.chainValid = chain.result === true;
-    if (!result.chainValid) problems.push(`certificate chain: ${chain.resultMessage || 'not trusted'}`);
+    // pkijs's resultMessage names its own steps: kyso says what failed, and when.
+    if (!result.chainValid)
+      problems.push(`certificate chain: no path to a trusted root, valid at ${checkDate.toISOString()}`);
   }
 
   result.valid = problems.length === 0;

@@ -133,6 +133,21 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     ]);
   });
 
+  it("a TSA under none of the timestampRoots: INDETERMINATE / NO_POE, said in kyso's words (not pkijs's)", async () => {
+    const report = await verifyPdfSignatures(bLTA, {
+      ...options,
+      timestampRoots: [ca.caDer],
+      revocation: { policy: 'off' },
+    });
+    const [signature, documentTimestamp] = report.signatures;
+    const noPath = (time: Date | undefined) =>
+      `TSA certificate chain: no path to a trusted time-stamping root, valid at ${time!.toISOString()}`;
+    expect(signature).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_POE' });
+    expect(signature!.details).toEqual([`signature time-stamp: ${noPath(signature!.timestamp?.time)}`]);
+    expect(documentTimestamp).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_POE' });
+    expect(documentTimestamp!.details).toEqual([noPath(documentTimestamp!.timestamp?.time)]);
+  });
+
   it('after the certificate expired, with the OCSP responder and CRL down: B-LT and B-LTA still pass from embedded data; B-T is INDETERMINATE / OUT_OF_BOUNDS_NO_POE', async () => {
     ca.set('ocsp', false);
     ca.set('crl', false);
