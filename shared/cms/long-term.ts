@@ -63,7 +63,9 @@ export function readLongTermValues(
       values.certificates.push(...value.valueBlock.value.map(elementBytes));
     if (attribute.type === LONG_TERM_OID.revocationValues) {
       for (const tagged of value.valueBlock.value) {
-        const inner = (tagged as asn1js.Constructed).valueBlock.value[0];
+        // Unsigned: anyone can put anything here; what is not [0]/[1] SEQUENCE OF is skipped.
+        if (!(tagged instanceof asn1js.Constructed)) continue;
+        const inner = tagged.valueBlock.value[0];
         if (!(inner instanceof asn1js.Sequence)) continue;
         const list = inner.valueBlock.value.map(elementBytes);
         if (tagged.idBlock.tagNumber === 0) values.crls.push(...list);

@@ -168,10 +168,16 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
     problems.push('contentType attribute missing or not id-data');
   }
   const signingTime = find(OID.signingTime);
-  if (signingTime) result.signingTime = (signingTime.values[0] as asn1js.UTCTime).toDate();
+  const time: unknown = signingTime?.values[0];
+  if (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime)
+    result.signingTime = time.toDate();
+  else if (signingTime) problems.push('the signingTime attribute is not a time');
   const essV2 = find(OID.signingCertificateV2);
   if (essV2) {
-    const problem = await checkSigningCertificateV2(essV2, certDer, cert);
+    // Signed by whoever signed: its value may be any ASN.1 at all.
+    const problem = await checkSigningCertificateV2(essV2, certDer, cert).catch(
+      () => 'the signing-certificate attribute (ESS v2) is malformed',
+    );
     if (problem) problems.push(problem);
   }
 

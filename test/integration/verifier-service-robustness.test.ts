@@ -7,14 +7,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { PDFDict, PDFRef } from 'pdf-lib';
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OID } from '../../shared/cms/algorithms.js';
+import { signCades } from '../../shared/cms/cades.js';
+import { LONG_TERM_OID } from '../../shared/cms/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { createVerifierService } from '../../verifier/src/index.js';
 import { deflatedZeros, objectStreamBomb, xrefStreamBomb } from '../support/deflate-bomb.js';
+import { opensslCmsVerify } from '../support/openssl.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
+import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
 import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
 
 const GiB = 1 << 30;
@@ -242,5 +249,103 @@ describe('kyso verify --roots with a file that holds no certificate', () => {
     expect(() => createVerifierService({ verify: { trustedRoots: [new Uint8Array([0x30, 0x00])] } })).toThrow(
       'trustedRoots[0] is not a DER X.509 certificate',
     );
+  });
+});
+
+/**
+ * CMS signatures whose attributes hold values of another ASN.1 type than their definition says:
+ * signed ones (anyone can sign anything with their own key) and unsigned ones (anyone can add them to
+ * someone else's valid signature). Each is a report, never a 500.
+ */
+describe('kyso verify --serve with a CMS whose attributes are not what their type says', () => {
+  let dir: string;
+  let who: SoftwareIdentity;
+  let service: VerifierService;
+  const content = Buffer.from('Tờ khai thuế 10/2026');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-cms-attributes-'));
+    who = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Ký');
+    service = await startVerifierService(['--roots', who.caPem, '--revocation', 'off']);
+  });
+  afterAll(() => {
+    service?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A detached CAdES of `content`, one signed attribute's value replaced (and signed again), or one unsigned attribute added. */
+  async function cmsWith(change: { signed?: [string, asn1js.AsnType]; unsigned?: [string, asn1js.AsnType] }) {
+    const cms = await signCades(
+      {
+        contentDigest: createHash('sha256').update(content).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: who.certificateDer,
+      },
+      who.signer,
+    );
+    const info = pkijs.ContentInfo.fromBER(new Uint8Array(cms).buffer);
+    const signedData = new pkijs.SignedData({ schema: info.content });
+    const signerInfo = signedData.signerInfos[0]!;
+    if (change.signed) {
+      const [type, value] = change.signed;
+      signerInfo.signedAttrs!.attributes.find((a) => a.type === type)!.values = [value];
+      const signedBytes = new Uint8Array(signerInfo.signedAttrs!.toSchema().toBER());
+      signedBytes[0] = 0x31; // signed as a SET OF
+      const digest = createHash('sha256').update(signedBytes).digest();
+      signerInfo.signature = new asn1js.OctetString({
+        valueHex: (await who.signer.signDigest(digest, 'SHA-256')).slice().buffer,
+      });
+    }
+    if (change.unsigned) {
+      const [type, value] = change.unsigned;
+      signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+        type: 1,
+        attributes: [new pkijs.Attribute({ type, values: [value] })],
+      });
+    }
+    const out = new pkijs.ContentInfo({ contentType: info.contentType, content: signedData.toSchema(true) });
+    return new Uint8Array(out.toSchema().toBER());
+  }
+
+  const verify = async (cms: Uint8Array) => {
+    const response = await fetch(`${service.base}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        document: Buffer.from(cms).toString('base64'),
+        detached: content.toString('base64'),
+      }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { indication: string; signatures: Array<{ problems: string[] }> },
+    };
+  };
+
+  it('revocation values that are no list of CRLs and OCSP responses, added to a valid signature: still valid (openssl agrees)', async () => {
+    const cms = await cmsWith({
+      unsigned: [
+        LONG_TERM_OID.revocationValues,
+        new asn1js.Sequence({ value: [new asn1js.Integer({ value: 1 })] }),
+      ],
+    });
+    expect(opensslCmsVerify({ cms, content, caFile: who.caPem }).ok).toBe(true);
+    const { status, body } = await verify(cms);
+    expect(status).toBe(200);
+    expect(body.indication).toBe('TOTAL-PASSED');
+  });
+
+  it('a signed signingTime that is no time, a signed signingCertificateV2 that is no ESSCertIDv2 list: MALFORMED', async () => {
+    for (const [name, type] of [
+      ['signingTime', OID.signingTime],
+      ['signingCertificateV2', OID.signingCertificateV2],
+    ] as const) {
+      const cms = await cmsWith({ signed: [type, new asn1js.Integer({ value: 7 })] });
+      const { status, body } = await verify(cms);
+      expect(status, name).toBe(200);
+      expect(body.indication, name).toBe('TOTAL-FAILED');
+      expect(body.signatures[0]!.problems, name).toEqual(['MALFORMED']);
+    }
+    expect(service.process.exitCode).toBeNull();
   });
 });
