@@ -123,9 +123,15 @@ export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerificat
     return result;
   }
   const certDer = new Uint8Array(cert.toSchema().toBER());
+  try {
+    // kyso's certificate reader is stricter than pkijs's parser: what it cannot read names no signer.
+    result.signer = summarizeCertificate(certDer);
+  } catch {
+    problems.push('the signer certificate cannot be read (it is not a well-formed X.509 certificate)');
+    return result;
+  }
   result.signerCertificate = certDer;
   result.certificates = carriedCertificates(signedData).map((c) => new Uint8Array(c.toSchema().toBER()));
-  result.signer = summarizeCertificate(certDer);
 
   const eContent = signedData.encapContentInfo.eContent;
   if (eContent) result.content = new Uint8Array(eContent.getValue());

@@ -335,6 +335,17 @@ describe('kyso verify --serve with a CMS whose attributes are not what their typ
     expect(body.indication).toBe('TOTAL-PASSED');
   });
 
+  it("a signer certificate whose notBefore is no time (pkijs reads it, kyso's certificate reader does not): MALFORMED", async () => {
+    const cms = Buffer.from(await cmsWith({}));
+    const at = cms.indexOf(Buffer.from(who.certificateDer));
+    const notBefore = cms.indexOf(Buffer.from([0x17, 0x0d]), at); // the first UTCTime of the certificate
+    cms[notBefore + 2 + 6] = 'X'.charCodeAt(0); // YYMMDDhh → YYMMDDXh
+    const { status, body } = await verify(cms);
+    expect(status).toBe(200);
+    expect(body.indication).toBe('TOTAL-FAILED');
+    expect(body.signatures[0]!.problems).toEqual(['MALFORMED']);
+  });
+
   it('a signed signingTime that is no time, a signed signingCertificateV2 that is no ESSCertIDv2 list: MALFORMED', async () => {
     for (const [name, type] of [
       ['signingTime', OID.signingTime],

@@ -112,7 +112,11 @@ function tsaName(signerInfo: pkijs.SignerInfo): string | undefined {
     (c): c is pkijs.Certificate =>
       'subject' in c && !!sid && 'serialNumber' in sid && c.serialNumber.isEqual(sid.serialNumber),
   );
-  return certificate
-    ? holderName(summarizeCertificate(new Uint8Array(certificate.toSchema().toBER())))
-    : undefined;
+  try {
+    return certificate
+      ? holderName(summarizeCertificate(new Uint8Array(certificate.toSchema().toBER())))
+      : undefined;
+  } catch {
+    return undefined; // a TSA certificate kyso cannot read: the time-stamp's own check says so
+  }
 }

@@ -324,8 +324,14 @@ async function documentTimestampReport(
           : 'TIMESTAMP_INVALID',
       problem,
     );
-  if (check.tsaCertificate) {
-    report.signer = signerIdentity(check.tsaCertificate);
+  let tsaReadable = true;
+  try {
+    if (check.tsaCertificate) report.signer = signerIdentity(check.tsaCertificate);
+  } catch {
+    tsaReadable = false;
+    addProblem(report, 'MALFORMED', "the time-stamping authority's certificate cannot be read");
+  }
+  if (check.tsaCertificate && tsaReadable) {
     const tsa = parseCertificate(check.tsaCertificate);
     const carried = (parseSignedData(field.contents)?.signedData.certificates ?? []).filter(
       (c): c is typeof tsa => 'subject' in c,
