@@ -181,6 +181,19 @@ export async function verifyTimeStampToken(
   subject: { data: Uint8Array } | { imprint: Uint8Array; algorithm: DigestAlgorithm },
   options: TimestampVerifyOptions = {},
 ): Promise<TokenVerification> {
+  // A token is anyone's bytes (an unsigned attribute, a PDF's /Contents): a part that is not what
+  // its type says makes it malformed, never an exception for the caller.
+  return checkTimeStampToken(token, subject, options).catch(() => ({
+    valid: false,
+    problems: ['time-stamp token is malformed'],
+  }));
+}
+
+async function checkTimeStampToken(
+  token: Uint8Array,
+  subject: { data: Uint8Array } | { imprint: Uint8Array; algorithm: DigestAlgorithm },
+  options: TimestampVerifyOptions,
+): Promise<TokenVerification> {
   const problems: string[] = [];
   const result: TokenVerification = { valid: false, problems };
   let parsed: ParsedTimeStampToken;

@@ -94,6 +94,16 @@ async function checkSigningCertificateV2(
 }
 
 export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerification> {
+  // The CMS is anyone's bytes: a part that is not what its type says makes it malformed (no signer
+  // named), never an exception for the caller.
+  return checkCms(options).catch(() => ({
+    valid: false,
+    problems: ['the CMS is malformed: a part of it is not what its type says'],
+    signatureValid: false,
+  }));
+}
+
+async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   const problems: string[] = [];
   const result: CmsVerification = { valid: false, problems, signatureValid: false };
   let signedData: pkijs.SignedData;

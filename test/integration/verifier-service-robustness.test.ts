@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../shared/cms/algorithms.js';
 import { signCades } from '../../shared/cms/cades.js';
 import { LONG_TERM_OID } from '../../shared/cms/long-term.js';
+import { addSignatureTimestamp } from '../../shared/cms/timestamp.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { createVerifierService } from '../../verifier/src/index.js';
@@ -22,6 +23,7 @@ import { deflatedZeros, objectStreamBomb, xrefStreamBomb } from '../support/defl
 import { opensslCmsVerify } from '../support/openssl.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
+import { startLocalTsa } from '../support/tsa.js';
 import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
 
 const GiB = 1 << 30;
@@ -344,6 +346,38 @@ describe('kyso verify --serve with a CMS whose attributes are not what their typ
     expect(status).toBe(200);
     expect(body.indication).toBe('TOTAL-FAILED');
     expect(body.signatures[0]!.problems).toEqual(['MALFORMED']);
+  });
+
+  it('a signature time-stamp whose messageDigest attribute holds no value: the time-stamp is invalid (NO_POE), not a 500', async () => {
+    const tsa = await startLocalTsa();
+    try {
+      const stamped = await addSignatureTimestamp(await cmsWith({}), tsa.url);
+      const info = pkijs.ContentInfo.fromBER(new Uint8Array(stamped).buffer);
+      const signedData = new pkijs.SignedData({ schema: info.content });
+      const attribute = signedData.signerInfos[0]!.unsignedAttrs!.attributes[0]!;
+      const token = pkijs.ContentInfo.fromBER(
+        new Uint8Array((attribute.values[0] as asn1js.Sequence).toBER()).buffer,
+      );
+      const tokenData = new pkijs.SignedData({ schema: token.content });
+      tokenData.signerInfos[0]!.signedAttrs!.attributes.find((a) => a.type === OID.messageDigest)!.values =
+        [];
+      attribute.values = [
+        new pkijs.ContentInfo({
+          contentType: token.contentType,
+          content: tokenData.toSchema(true),
+        }).toSchema(),
+      ];
+      const cms = new pkijs.ContentInfo({
+        contentType: info.contentType,
+        content: signedData.toSchema(true),
+      });
+      const { status, body } = await verify(new Uint8Array(cms.toSchema().toBER()));
+      expect(status).toBe(200);
+      expect(body.indication).toBe('INDETERMINATE');
+      expect(body.signatures[0]!.problems).toEqual(['TIMESTAMP_INVALID']);
+    } finally {
+      await tsa.close();
+    }
   });
 
   it('a signed signingTime that is no time, a signed signingCertificateV2 that is no ESSCertIDv2 list: MALFORMED', async () => {
