@@ -222,6 +222,20 @@ describe('kyso verify --roots with a file that holds no certificate', () => {
     }
   });
 
+  it("a document or --detached data that cannot be read (missing, a folder): exit 2 and kyso's line naming it, not Node's", () => {
+    const cases = [
+      [[files.missing], files.missing],
+      [[dir], dir],
+      [[files.pdf, '--detached', files.missing], files.missing],
+    ] as const;
+    for (const [args, named] of cases) {
+      const run = spawnSync(process.execPath, [KYSO_CLI, 'verify', ...args], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toBe(`${named}: cannot be read (no such file, a folder, or no permission)\n`);
+      expect(run.stdout).toBe('');
+    }
+  });
+
   it('--serve: fails at start with the same line, never listening', async () => {
     const child = spawn(
       process.execPath,

@@ -116,11 +116,13 @@ export async function runVerifyCli(
   }
   let document: Uint8Array;
   let detached: Uint8Array | undefined;
+  let reading = file;
   try {
     document = readFileSync(file);
-    detached = values.detached === undefined ? undefined : readFileSync(values.detached);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
+    if (values.detached !== undefined) detached = readFileSync((reading = values.detached));
+  } catch {
+    // Node's text ("ENOENT: no such file or directory, open …") is not for people: the path says enough.
+    process.stderr.write(`${reading}: cannot be read (no such file, a folder, or no permission)\n`);
     return 2;
   }
 
