@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -233,6 +233,39 @@ describe('kyso verify --roots with a file that holds no certificate', () => {
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toBe(`${named}: cannot be read (no such file, a folder, or no permission)\n`);
       expect(run.stdout).toBe('');
+    }
+  });
+
+  it("--extend with an --out that cannot be written, --serve on a port in use: exit 2 and kyso's line, not Node's stack", async () => {
+    const out = path.join(dir, 'no-such-folder', 'b-lt.pdf');
+    const extend = spawnSync(
+      process.execPath,
+      [KYSO_CLI, 'verify', '--extend', 'B-LT', files.pdf, '--out', out],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(extend.stderr).toBe(`${out}: cannot be written (no such folder, or no permission)\n`);
+    expect(extend.status).toBe(2);
+
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const serve = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [KYSO_CLI, 'verify', '--serve', '--port', String(port)], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+      expect(serve.stderr).toBe(
+        `kyso verify: cannot listen on 127.0.0.1:${port} (the port is in use, or the address is not this machine's)\n`,
+      );
+      expect(serve.code).toBe(2);
+    } finally {
+      busy.close();
     }
   });
 

@@ -98,7 +98,17 @@ export async function runVerifyCli(
       ...(maxBytes && { maxBodyBytes: maxBytes }),
       ...(values.tsa && { extend: { tsaUrl: values.tsa } }),
     });
-    await new Promise<void>((resolve) => server.listen(port, values.host, resolve));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, values.host, () => resolve(true));
+    });
+    if (!listening) {
+      // Node's text ("listen EADDRINUSE …") and its stack are not for people.
+      process.stderr.write(
+        `kyso verify: cannot listen on ${values.host}:${port} (the port is in use, or the address is not this machine's)\n`,
+      );
+      return 2;
+    }
     const address = server.address() as AddressInfo;
     print(`kyso verify: listening on http://${values.host}:${address.port}/verify`);
     await new Promise<void>((resolve) => {
@@ -156,7 +166,12 @@ export async function runVerifyCli(
       );
       return error instanceof verifier.InputError ? 2 : 1;
     }
-    writeFileSync(values.out, 'pdf' in result ? result.pdf : result.cms);
+    try {
+      writeFileSync(values.out, 'pdf' in result ? result.pdf : result.cms);
+    } catch {
+      process.stderr.write(`${values.out}: cannot be written (no such folder, or no permission)\n`);
+      return 2;
+    }
     for (const line of result.missing) process.stderr.write(`warning: no revocation evidence for ${line}\n`);
     print(`${values.out}: ${format === 'pdf' ? `PAdES ${level}` : 'CAdES-LT'}`);
     return 0;
