@@ -103,4 +103,32 @@ describe('XMLDSig: input read differently, signatures refused', () => {
       expect.stringMatching(/^chain: no path from the certificate to a trusted root, valid at \d{4}-/),
     ]);
   });
+
+  it('a SignatureValue that is no base64 (a character past its padding changed): refused, as xmlsec1 refuses it', async () => {
+    const value = /<SignatureValue>([^<]*)<\/SignatureValue>/.exec(signed)![1]!;
+    for (const [name, changedValue] of [
+      ['padding-question-mark', `${value.slice(0, -1)}?`],
+      ['padding-hyphen', `${value.slice(0, -1)}-`],
+    ] as const) {
+      const changed = signed.replace(`<SignatureValue>${value}<`, `<SignatureValue>${changedValue}<`);
+      expect(changed).not.toBe(signed);
+      expect(xmlsecVerify(dir, changed, signer.caPem, `${name}.xml`).ok, name).toBe(false);
+      const result = await kysoVerify(`${name}.xml`, changed);
+      expect(result.report?.indication, name).toBe('TOTAL-FAILED');
+      expect(result.report!.signatures[0]!.problems, name).toEqual(['MALFORMED']);
+      expect(result.report!.signatures[0]!.details, name).toEqual(['the SignatureValue is not base64']);
+    }
+  });
+
+  it('a character XML 1.0 does not allow (U+001D) outside the signed element: refused as not XML, as xmlsec1 refuses it', async () => {
+    const changed = signed.replace('<HSoKhaiThue', '\u001d<HSoKhaiThue');
+    expect(changed).not.toBe(signed);
+    expect(xmlsecVerify(dir, changed, signer.caPem, 'u001d.xml').ok).toBe(false);
+    const result = await kysoVerify('u001d.xml', changed);
+    expect(result.report).toBeUndefined();
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'not an acceptable XML document: it contains a character XML 1.0 does not allow (U+001D)',
+    );
+  });
 });
