@@ -43,6 +43,28 @@ export const SIGNATURE_OIDS: Record<KeyType, Record<DigestAlgorithm, string>> = 
   EC: ECDSA_SIGNATURE_OIDS,
 };
 
+/**
+ * The SignerInfo signature algorithms each key type is verified under, as openssl accepts them: the
+ * bare key OID, RSASSA-PSS, or any hash-with-key OID (the hash used is the digestAlgorithm's).
+ */
+const SIGNATURE_OIDS_FOR_KEY: Record<string, ReadonlySet<string>> = {
+  [OID.rsaEncryption]: new Set([
+    OID.rsaEncryption,
+    OID.rsassaPss,
+    ...['4', '5', '11', '12', '13', '14'].map((n) => `1.2.840.113549.1.1.${n}`), // md5, sha1, sha256/384/512/224
+  ]),
+  [OID.ecPublicKey]: new Set([
+    OID.ecPublicKey,
+    '1.2.840.10045.4.1', // ecdsa-with-SHA1
+    ...['1', '2', '3', '4'].map((n) => `1.2.840.10045.4.3.${n}`), // ecdsa-with-SHA224/256/384/512
+  ]),
+};
+
+/** Whether a SignerInfo's (unsigned) signatureAlgorithm names one the signer's key can make; other key types are left to the crypto. */
+export function signatureAlgorithmFitsKey(signatureOid: string, keyOid: string): boolean {
+  return SIGNATURE_OIDS_FOR_KEY[keyOid]?.has(signatureOid) ?? true;
+}
+
 export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined {
   return (Object.keys(DIGEST_OIDS) as DigestAlgorithm[]).find((name) => DIGEST_OIDS[name] === oid);
 }

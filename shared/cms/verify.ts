@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
-import { OID, digestAlgorithmFromOid } from './algorithms.js';
+import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
 import { digest } from './digest.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
 import { readContentInfo } from './content-info.js';
@@ -153,11 +153,17 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
 
   const attributes = signerInfo.signedAttrs?.attributes ?? [];
   const find = (oid: string) => attributes.find((a) => a.type === oid);
+  // pkijs verifies with the key's algorithm whatever the SignerInfo names; openssl refuses a mismatch.
+  const algorithmFits = signatureAlgorithmFitsKey(
+    signerInfo.signatureAlgorithm.algorithmId,
+    cert.subjectPublicKeyInfo.algorithm.algorithmId,
+  );
+  if (!algorithmFits) problems.push("signature does not verify: its algorithm does not fit the signer's key");
   if (!signerInfo.signedAttrs) {
     // RFC 5652 §5.4 without signed attributes (openssl cms -sign -noattr): the signature is over the content itself.
     if (!content)
       problems.push('no signed attributes: the signature is over the content, which is needed to check it');
-    else {
+    else if (algorithmFits) {
       result.signatureValid = await pkijs
         .getCrypto(true)
         .verifyWithPublicKey(
@@ -197,7 +203,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     if (problem) problems.push(problem);
   }
 
-  if (signerInfo.signedAttrs) {
+  if (signerInfo.signedAttrs && algorithmFits) {
     const signed = new Uint8Array(signerInfo.signedAttrs.toSchema().toBER());
     signed[0] = 0x31;
     const engine = pkijs.getCrypto(true);

@@ -22,6 +22,8 @@ import {
   verifyXmlSignature,
   type VerifyOptions,
 } from '../../verifier/src/index.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { opensslCmsVerify } from '../support/openssl.js';
@@ -151,6 +153,41 @@ describe('server-side verifier', () => {
       ca.set('ocsp', true);
       ca.set('crl', true);
     }
+  });
+
+  it("a SignerInfo whose signatureAlgorithm does not fit the signer's key (unsigned, so anyone can change it): refused, as openssl refuses it", async () => {
+    const cms = await cmsBy(good);
+    for (const [name, oid] of [
+      ['ecdsa-with-SHA256 for an RSA key', '1.2.840.10045.4.3.2'],
+      ['an algorithm nobody knows', '1.2.840.113549.6.1.11'],
+    ] as const) {
+      const info = pkijs.ContentInfo.fromBER(new Uint8Array(cms).buffer);
+      const signedData = new pkijs.SignedData({ schema: info.content });
+      signedData.signerInfos[0]!.signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: oid });
+      const changed = new Uint8Array(
+        new pkijs.ContentInfo({ contentType: info.contentType, content: signedData.toSchema(true) })
+          .toSchema()
+          .toBER(),
+      );
+      expect(opensslCmsVerify({ cms: changed, content, caFile: ca.caPemPath }).ok, name).toBe(false);
+      const report = await verifyCmsSignature({ cms: changed, content }, options);
+      expect(report.indication, name).toBe('TOTAL-FAILED');
+      expect(report.signatures[0]!.problems, name).toEqual(['SIGNATURE_INVALID']);
+    }
+    // The rsaEncryption OID some signers write instead of sha256WithRSAEncryption: accepted, by openssl too.
+    const info = pkijs.ContentInfo.fromBER(new Uint8Array(cms).buffer);
+    const signedData = new pkijs.SignedData({ schema: info.content });
+    signedData.signerInfos[0]!.signatureAlgorithm = new pkijs.AlgorithmIdentifier({
+      algorithmId: '1.2.840.113549.1.1.1',
+      algorithmParams: new asn1js.Null(),
+    });
+    const plainRsa = new Uint8Array(
+      new pkijs.ContentInfo({ contentType: info.contentType, content: signedData.toSchema(true) })
+        .toSchema()
+        .toBER(),
+    );
+    expect(opensslCmsVerify({ cms: plainRsa, content, caFile: ca.caPemPath }).ok).toBe(true);
+    expect((await verifyCmsSignature({ cms: plainRsa, content }, options)).valid).toBe(true);
   });
 
   it('tampered content, an untrusted root and a signing time out of bounds are each refused', async () => {
