@@ -13,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signXml } from '../../shared/xml/xmldsig.js';
 import {
   verifyCmsSignature,
+  verifyDocument,
   verifyPdfSignatures,
   verifyXmlSignature,
   type VerifyOptions,
 } from '../../verifier/src/index.js';
-import { opensslCmsSign } from '../support/openssl.js';
+import { opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
@@ -93,6 +94,23 @@ describe('signatures made by other tools', () => {
         flags.includes('-noattr') ? 'SIG_CRYPTO_FAILURE' : 'HASH_FAILURE',
       );
     }
+  });
+
+  it('openssl cms -sign -nodetach of a PDF (a .pdf.p7m): read as the CMS it is, not as a PDF; openssl agrees', async () => {
+    writeFileSync(file('quyet-dinh.pdf'), await onePagePdf('Quyet dinh 123/QD-UBND'));
+    const p7m = await opensslCmsSign({
+      contentFile: file('quyet-dinh.pdf'),
+      certificateFile: signer.pemPath,
+      keyFile: keyPath,
+      outFile: file('quyet-dinh.pdf.p7m'),
+      flags: ['-md', 'sha256', '-nodetach'],
+    });
+    expect(opensslCmsVerify({ cms: p7m, caFile: ca.caPemPath }).ok).toBe(true);
+    const report = await verifyDocument(p7m, options);
+    expect(report.indication, JSON.stringify(report.signatures[0]?.details)).toBe('TOTAL-PASSED');
+    expect(report.signatures[0]!.format).toBe('CMS');
+    const tampered = await verifyDocument(tamper(p7m, Buffer.from('%PDF-')), options);
+    expect(tampered.signatures[0]!.subIndication).toBe('HASH_FAILURE');
   });
 
   it('pdfsig -add-signature (NSS, adbe.pkcs7.detached, indefinite-length BER) verifies; a changed byte in the signed revision is refused', async () => {

@@ -48,6 +48,8 @@ export type DocumentFormat = 'pdf' | 'xml' | 'cms';
 
 /** What a document is, by its first bytes: %PDF-, '<' (XML), or a CMS (DER 0x30, base64, PEM). */
 export function detectFormat(document: Uint8Array): DocumentFormat {
+  // A CMS with a PDF inside (a .pdf.p7m) has %PDF- in its first 1024 bytes too: DER SignedData first.
+  if (document[0] === 0x30 && parseSignedData(document)) return 'cms';
   const head = Buffer.from(document.subarray(0, 1024)).toString('latin1');
   if (head.includes('%PDF-')) return 'pdf';
   const trimmed = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
