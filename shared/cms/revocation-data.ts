@@ -110,9 +110,11 @@ export async function fetchOcspResponse(
   options: FetchOptions = {},
 ): Promise<Uint8Array> {
   const request = new pkijs.OCSPRequest();
-  await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer }).catch(() => {
-    throw new RevocationError('no OCSP request can be made for this certificate');
-  });
+  await request
+    .createForCertificate(certificate, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer })
+    .catch(() => {
+      throw new RevocationError('no OCSP request can be made for this certificate');
+    });
   const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
   request.tbsRequest.requestExtensions = [
     new pkijs.Extension({
@@ -205,6 +207,39 @@ export async function readOcspEvidence(
   return evidence;
 }
 
+const CRL_EXTENSION = {
+  crlNumber: '2.5.29.20',
+  deltaCrlIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  authorityKeyIdentifier: '2.5.29.35',
+} as const;
+
+/**
+ * Why a CRL cannot say a certificate is good (RFC 5280 §5.2, §6.3.3): a delta CRL lists only what
+ * changed since its base, a CRL scoped to CA certificates, attribute certificates, some reasons or
+ * another issuer's certificates leaves the signer's out, and an unknown critical extension may change
+ * its meaning. Undefined for a complete CRL of the issuer's own certificates.
+ */
+function crlScopeProblem(crl: pkijs.CertificateRevocationList): string | undefined {
+  const extensions = crl.crlExtensions?.extensions ?? [];
+  if (extensions.some((e) => e.extnID === CRL_EXTENSION.deltaCrlIndicator))
+    return 'a delta CRL, which lists only what changed since its base CRL';
+  const idp = extensions.find((e) => e.extnID === CRL_EXTENSION.issuingDistributionPoint)?.parsedValue as
+    pkijs.IssuingDistributionPoint | undefined;
+  if (
+    idp &&
+    (idp.onlyContainsCACerts ||
+      idp.onlyContainsAttributeCerts ||
+      idp.onlySomeReasons !== undefined ||
+      idp.indirectCRL)
+  )
+    return "a partial CRL (its issuing distribution point leaves out end-entity certificates, some reasons or the issuer's own)";
+  const known: string[] = Object.values(CRL_EXTENSION);
+  if (extensions.some((e) => e.critical && !known.includes(e.extnID)))
+    return 'a CRL with a critical extension kyso does not know';
+  return undefined;
+}
+
 /** What a CRL says about `certificate`; throws when the CRL is not the issuer's. */
 export async function readCrlEvidence(
   der: Uint8Array,
@@ -218,6 +253,8 @@ export async function readCrlEvidence(
     throw new RevocationError('not a CRL');
   }
   if (!crl.issuer.isEqual(issuer.subject)) throw new RevocationError('CRL of another issuer');
+  const scope = crlScopeProblem(crl);
+  if (scope) throw new RevocationError(scope);
   if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false)))
     throw new RevocationError('CRL not signed by the issuer');
   const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));

@@ -3,7 +3,7 @@
  * by OCSP and CRL from a local CA, signing-time bounds; cross-checked against openssl, pdfsig and
  * xmlsec1 where they have an opinion.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -188,6 +188,85 @@ describe('server-side verifier', () => {
     );
     expect(opensslCmsVerify({ cms: plainRsa, content, caFile: ca.caPemPath }).ok).toBe(true);
     expect((await verifyCmsSignature({ cms: plainRsa, content }, options)).valid).toBe(true);
+  });
+
+  it('a delta CRL (only what changed since its base) or a partial CRL never says a revoked certificate is good; openssl agrees', async () => {
+    // A CA of our own whose CRLs openssl makes: the base lists the revoked leaf, the delta (no change
+    // since the base) and a CA-certificates-only CRL do not.
+    const crlDir = mkdtempSync(path.join(tmpdir(), 'kyso-delta-crl-'));
+    try {
+      const leaf = makeSoftwareIdentity(crlDir, 'RSA', '/C=VN/CN=Người Bị Thu Hồi');
+      const at = (name: string) => path.join(crlDir, name);
+      const serial = execFileSync('openssl', ['x509', '-in', leaf.certificatePem, '-noout', '-serial'], {
+        encoding: 'utf8',
+      })
+        .trim()
+        .replace(/^serial=/, '');
+      const revokedAt = new Date(Date.now() - 60_000).toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
+      const crl = (name: string, index: string, extensions?: string) => {
+        writeFileSync(at(`${name}.index`), index);
+        writeFileSync(at(`${name}.number`), '02\n');
+        writeFileSync(
+          at(`${name}.cnf`),
+          `[ca]\ndefault_ca = t\n[t]\ndatabase = ${at(`${name}.index`)}\ncrlnumber = ${at(`${name}.number`)}\ndefault_md = sha256\ndefault_crl_days = 1\n[exts]\n${extensions ?? ''}\n`,
+        );
+        execFileSync('openssl', [
+          ...['ca', '-gencrl', '-config', at(`${name}.cnf`), ...(extensions ? ['-crlexts', 'exts'] : [])],
+          ...['-keyfile', at('sw-ca.key'), '-cert', leaf.caPem, '-out', at(`${name}.pem`)],
+        ]);
+        return new Uint8Array(execFileSync('openssl', ['crl', '-in', at(`${name}.pem`), '-outform', 'DER']));
+      };
+      const revokedLine = `R\t300101000000Z\t${revokedAt}\t${serial}\tunknown\t/CN=x\n`;
+      const base = crl('base', revokedLine);
+      const delta = crl('delta', '', '2.5.29.27 = critical,DER:02:01:01');
+      const caOnly = crl('ca-only', '', 'issuingDistributionPoint = critical,@idp\n[idp]\nonlyCA = TRUE');
+      const opensslSays = (crlName: string) =>
+        spawnSync(
+          'openssl',
+          [
+            'verify',
+            '-crl_check',
+            '-CAfile',
+            leaf.caPem,
+            '-CRLfile',
+            at(`${crlName}.pem`),
+            leaf.certificatePem,
+          ],
+          { encoding: 'utf8' },
+        ).status === 0;
+      expect(opensslSays('base')).toBe(false); // certificate revoked
+      expect(opensslSays('ca-only')).toBe(false); // different CRL scope
+      // openssl verify takes a lone delta CRL for a complete one; RFC 5280 §5.2.4 does not: it only
+      // completes its base, which lists what was revoked before it (here the leaf).
+
+      const cms = await signCades(
+        {
+          contentDigest: createHash('sha256').update(content).digest(),
+          digestAlgorithm: 'SHA-256',
+          signerCertificate: leaf.certificateDer,
+        },
+        leaf.signer,
+      );
+      const withCrl = (crls: Uint8Array[]) =>
+        verifyCmsSignature(
+          { cms, content },
+          { trustedRoots: [leaf.caDer], revocation: { policy: 'require', offline: true, crls } },
+        );
+      expect((await withCrl([base])).signatures[0]!.problems).toEqual(['REVOKED']);
+      for (const [name, partial] of [
+        ['delta', delta],
+        ['ca-only', caOnly],
+      ] as const) {
+        const report = await withCrl([partial]);
+        expect(report.indication, name).toBe('INDETERMINATE');
+        expect(report.signatures[0]!.problems, name).toEqual(['REVOCATION_UNKNOWN']);
+      }
+      expect((await withCrl([delta])).signatures[0]!.revocation!.notes[0]).toBe(
+        'given CRL: a delta CRL, which lists only what changed since its base CRL',
+      );
+    } finally {
+      rmSync(crlDir, { recursive: true, force: true });
+    }
   });
 
   it('tampered content, an untrusted root and a signing time out of bounds are each refused', async () => {
