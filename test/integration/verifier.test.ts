@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,10 +26,10 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { opensslCmsVerify } from '../support/openssl.js';
+import { issueTestCertificate, opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, writePdf } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
-import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
+import { makeSoftwareIdentity, padesSignerOf, rsaSignDigest } from '../support/software-signer.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 
 const content = Buffer.from('Hồ sơ đề nghị cấp phép — bản điện tử\n');
@@ -266,6 +266,66 @@ describe('server-side verifier', () => {
       );
     } finally {
       rmSync(crlDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a signer whose issuing CA's certificate was revoked (by the root's CRL and OCSP) is REVOKED; openssl agrees", async () => {
+    const subCa = ca.issueIntermediate('/C=VN/O=CA Con/CN=CA Con Thử Nghiệm');
+    const base = path.join(dir, 'sub-ca-leaf');
+    issueTestCertificate({
+      base,
+      subject: '/C=VN/CN=Người Ký Dưới CA Con',
+      caFile: subCa.pemPath,
+      caKeyFile: subCa.keyPath,
+      serialHex: 'C0FFEE01',
+      days: 5,
+      extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+    });
+    const leafDer = new Uint8Array(
+      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
+    );
+    const leafKey = createPrivateKey(readFileSync(`${base}.key`));
+    const cms = await signCades(
+      {
+        contentDigest: createHash('sha256').update(content).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: leafDer,
+      },
+      { keyType: 'RSA', signDigest: async (digest, algorithm) => rsaSignDigest(leafKey, digest, algorithm) },
+    );
+    // The leaf names no OCSP responder or CRL: its own status is a warning under 'prefer'.
+    const subOptions: VerifyOptions = { trustedRoots: [ca.caDer], intermediates: [subCa.der] };
+    const before = await verifyCmsSignature({ cms, content }, subOptions);
+    expect(before.indication, JSON.stringify(before.signatures[0]!.details)).toBe('TOTAL-PASSED');
+
+    ca.revoke(subCa);
+    const crl = path.join(dir, 'root.crl.pem');
+    const crlDer = Buffer.from(await (await fetch(`${ca.url}/crl`)).arrayBuffer());
+    execFileSync('openssl', ['crl', '-inform', 'DER', '-out', crl], { input: crlDer });
+    const judged = spawnSync(
+      'openssl',
+      ['verify', '-crl_check', '-CAfile', ca.caPemPath, '-CRLfile', crl, subCa.pemPath],
+      { encoding: 'utf8' },
+    );
+    expect(judged.stdout + judged.stderr).toMatch(/certificate revoked/);
+
+    for (const service of ['ocsp', 'crl'] as const) {
+      const other = service === 'ocsp' ? 'crl' : 'ocsp';
+      ca.set(other, false); // each source alone says so
+      try {
+        const after = await verifyCmsSignature({ cms, content }, subOptions);
+        expect(after.indication, service).toBe('TOTAL-FAILED');
+        expect(after.signatures[0]!.problems, service).toEqual(['REVOKED']);
+        expect(after.signatures[0]!.details, service).toContainEqual(
+          expect.stringMatching(
+            new RegExp(
+              `^the issuing CA's certificate \\(CN=CA Con Thử Nghiệm.*\\) was revoked at .* \\(${service}\\)$`,
+            ),
+          ),
+        );
+      } finally {
+        ca.set(other, true);
+      }
     }
   });
 

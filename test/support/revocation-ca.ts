@@ -33,6 +33,8 @@ export interface RevocationCa {
   /** Counts of OCSP and CRL requests served. */
   readonly served: { ocsp: number; crl: number };
   issue(subject: string): IssuedCertificate;
+  /** A subordinate CA (CA:TRUE, keyCertSign) naming this CA's OCSP responder and CRL, as `issue`'s leaves do. */
+  issueIntermediate(subject: string): IssuedCertificate;
   revoke(certificate: IssuedCertificate): void;
   /** Take the OCSP responder or the CRL server down (HTTP 503) or up, or have it answer 200 with an HTML page (a misconfigured proxy). */
   set(service: 'ocsp' | 'crl', up: boolean | 'html'): void;
@@ -73,7 +75,9 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         : undefined;
     if (!service || !up[service]) return void response.writeHead(503).end();
     if (up[service] === 'html')
-      return void response.writeHead(200, { 'content-type': 'text/html' }).end('<html>Bảo trì hệ thống</html>');
+      return void response
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<html>Bảo trì hệ thống</html>');
     served[service]++;
     try {
       if (service === 'ocsp') {
@@ -125,45 +129,55 @@ export async function startRevocationCa(): Promise<RevocationCa> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let serialCounter = 0x1000;
 
+  function issue(subject: string, usage: string): IssuedCertificate {
+    const serial = (serialCounter++).toString(16).toUpperCase();
+    const name = `leaf-${serial}`;
+    issueTestCertificate({
+      base: file(name),
+      subject,
+      caFile: file('ca.pem'),
+      caKeyFile: file('ca.key'),
+      serialHex: serial,
+      days: 10,
+      extensions: `${usage}\nauthorityInfoAccess=OCSP;URI:${url}/ocsp,caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=URI:${url}/crl\n`,
+    });
+    const expiry = new Date(Date.now() + 10 * 86_400_000);
+    const subjectLine = execFileSync(
+      'openssl',
+      ['x509', '-in', file(`${name}.pem`), '-noout', '-subject', '-nameopt', 'compat'],
+      { encoding: 'utf8' },
+    )
+      .replace(/^subject=\s*/, '')
+      .trim();
+    appendFileSync(file('index.txt'), `V\t${opensslTime(expiry)}\t\t${serial}\tunknown\t${subjectLine}\n`);
+    const key = createPrivateKey(readFileSync(file(`${name}.key`)));
+    return {
+      der: new Uint8Array(execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-outform', 'DER'])),
+      pemPath: file(`${name}.pem`),
+      keyPath: file(`${name}.key`),
+      serial,
+      signer: {
+        keyType: 'RSA',
+        async signDigest(digest, algorithm) {
+          return rsaSignDigest(key, digest, algorithm);
+        },
+      },
+    };
+  }
+
   return {
     caDer,
     caPemPath: file('ca.pem'),
     url,
     served,
     issue(subject) {
-      const serial = (serialCounter++).toString(16).toUpperCase();
-      const name = `leaf-${serial}`;
-      issueTestCertificate({
-        base: file(name),
+      return issue(
         subject,
-        caFile: file('ca.pem'),
-        caKeyFile: file('ca.key'),
-        serialHex: serial,
-        days: 10,
-        extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${url}/ocsp,caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=URI:${url}/crl\n`,
-      });
-      const expiry = new Date(Date.now() + 10 * 86_400_000);
-      const subjectLine = execFileSync(
-        'openssl',
-        ['x509', '-in', file(`${name}.pem`), '-noout', '-subject', '-nameopt', 'compat'],
-        { encoding: 'utf8' },
-      )
-        .replace(/^subject=\s*/, '')
-        .trim();
-      appendFileSync(file('index.txt'), `V\t${opensslTime(expiry)}\t\t${serial}\tunknown\t${subjectLine}\n`);
-      const key = createPrivateKey(readFileSync(file(`${name}.key`)));
-      return {
-        der: new Uint8Array(execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-outform', 'DER'])),
-        pemPath: file(`${name}.pem`),
-        keyPath: file(`${name}.key`),
-        serial,
-        signer: {
-          keyType: 'RSA',
-          async signDigest(digest, algorithm) {
-            return rsaSignDigest(key, digest, algorithm);
-          },
-        },
-      };
+        'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation',
+      );
+    },
+    issueIntermediate(subject) {
+      return issue(subject, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign');
     },
     revoke(certificate) {
       const lines = readFileSync(file('index.txt'), 'utf8').split('\n');

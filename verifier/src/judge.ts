@@ -190,6 +190,37 @@ export async function judge(
         addProblem(report, 'REVOCATION_UNKNOWN', `revocation status unknown: ${revocation.notes.join('; ')}`);
       else report.details.push(`warning: revocation not checked: ${revocation.notes.join('; ')}`);
     }
+    await judgeIssuingCas(report, chain.path, options, embedded, validationTime, proven);
   }
   return finish(report);
+}
+
+/**
+ * The CA certificates between the signer's and the root (Vietnam: the licensed CA under the
+ * national root): one its issuer revoked before the signature's proven time makes it REVOKED,
+ * as openssl's -crl_check_all does. Only a revocation counts: CAs' own status is often not
+ * published, and an unanswered check of one is not reported.
+ */
+async function judgeIssuingCas(
+  report: Draft,
+  path: pkijs.Certificate[],
+  options: VerifyOptions,
+  embedded: EmbeddedEvidence,
+  validationTime: Date,
+  proven: Date | undefined,
+): Promise<void> {
+  for (let i = 1; i < path.length - 1; i++) {
+    const status = await checkRevocation(path[i]!, path[i + 1]!, options.revocation, {
+      embedded,
+      ...(proven && { provenTime: proven }),
+      validationTime,
+    });
+    if (status.status !== 'revoked') continue;
+    if (status.revokedAt && proven && proven < status.revokedAt) continue; // the signature came first
+    addProblem(
+      report,
+      'REVOKED',
+      `the issuing CA's certificate (${describeCertificate(path[i]!).subject}) was revoked${status.revokedAt ? ` at ${status.revokedAt.toISOString()}` : ''} (${status.source})`,
+    );
+  }
 }
