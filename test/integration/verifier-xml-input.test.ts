@@ -4,18 +4,21 @@
  * XML 1.0 processor) as the independent judge.
  */
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signXml } from '../../shared/xml/xmldsig.js';
+import { formatSigningTime, signXml } from '../../shared/xml/xmldsig.js';
+import { verifyXmlSignature } from '../../verifier/src/index.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { KYSO_CLI, kysoVerifyJson } from '../support/verifier-service.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
 const run = promisify(execFile);
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
 
 describe('XMLDSig: input read differently, signatures refused', () => {
   let dir: string;
@@ -130,5 +133,39 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     expect(result.stderr.trim()).toBe(
       'not an acceptable XML document: it contains a character XML 1.0 does not allow (U+001D)',
     );
+  });
+
+  it('a SigningTime outside what the signature covers (a second ds:Object placed first) is not taken for the signed one', async () => {
+    // An e-invoice signed after the portal's deadline (its SigningTime in a referenced Object). The
+    // deadline is a second after the certificate's start, so an earlier claim can still be in its validity.
+    const validFrom = new Date(new X509Certificate(signer.certificateDer).validFrom);
+    const deadline = new Date(validFrom.getTime() + 1000);
+    const signedAt = new Date(deadline.getTime() + 2000);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, signedAt.getTime() - Date.now())));
+    const invoice = await signXml(
+      EINVOICE,
+      { profile: 'einvoice', certificate: new Uint8Array(signer.certificateDer), signingTime: signedAt },
+      signer.signer,
+    );
+    const options = {
+      trustedRoots: [new Uint8Array(signer.caDer)],
+      revocation: { policy: 'off' as const },
+      notAfter: deadline,
+    };
+    const late = await verifyXmlSignature(invoice, options);
+    expect(late.signatures[0]!.problems, JSON.stringify(late.signatures[0]!.details)).toEqual([
+      'SIGNING_TIME_OUT_OF_BOUNDS',
+    ]);
+
+    // Unsigned: an Object before the signed one, claiming the deadline itself.
+    const forged = invoice.replace(
+      /(<\/(?:\w+:)?KeyInfo>)/,
+      `$1<Object xmlns="http://www.w3.org/2000/09/xmldsig#"><SignatureProperties><SignatureProperty Target="#x"><SigningTime>${formatSigningTime(deadline)}</SigningTime></SignatureProperty></SignatureProperties></Object>`,
+    );
+    expect(forged).not.toBe(invoice);
+    expect(xmlsecVerify(dir, forged, signer.caPem, 'forged-time.xml').ok).toBe(true); // still a valid signature
+    const [signature] = (await verifyXmlSignature(forged, options)).signatures;
+    expect(signature!.signingTime).toEqual(late.signatures[0]!.signingTime);
+    expect(signature!.problems).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
   });
 });

@@ -4,6 +4,7 @@
  * RFC 6931 (raw r||s signature values) are added here, as kyso and xmlsec1 make them.
  */
 import { createPublicKey, verify as cryptoVerify, type KeyLike } from 'node:crypto';
+import type { Document as XmlDocument, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import type { SignatureAlgorithm } from 'xml-crypto';
 import { parseXml } from '../../shared/xml/dom.js';
@@ -96,6 +97,40 @@ function whyNotVerified(error: unknown): [Problem, string] {
   ];
 }
 
+const ENVELOPED_SIGNATURE = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+const ID_ATTRIBUTES = ['Id', 'ID', 'id']; // the ones xml-crypto resolves a "#id" reference by
+
+const isWithin = (node: XmlNode, ancestor: XmlNode) => {
+  for (let at: XmlNode | null = node; at; at = at.parentNode) if (at === ancestor) return true;
+  return false;
+};
+
+/**
+ * The Signature's SigningTime elements that its references cover: inside a referenced element,
+ * and not inside this Signature when that reference's enveloped-signature transform removes it.
+ * Any other (a second ds:Object, KeyInfo) is anyone's to write.
+ */
+function signingTimesCovered(
+  document: XmlDocument,
+  signature: XmlElement,
+  references: ReadonlyArray<{ uri?: string; transforms: readonly string[] }>,
+): XmlElement[] {
+  const all = Array.from(document.getElementsByTagName('*'));
+  const covered = references.flatMap((reference) => {
+    const uri = reference.uri ?? '';
+    const target =
+      uri === ''
+        ? document.documentElement
+        : all.find((e) => ID_ATTRIBUTES.some((name) => e.getAttribute(name) === uri.slice(1)));
+    return target ? [{ target, enveloped: reference.transforms.includes(ENVELOPED_SIGNATURE) }] : [];
+  });
+  return Array.from(signature.getElementsByTagNameNS(DSIG_NS, 'SigningTime')).filter((time) =>
+    covered.some(
+      ({ target, enveloped }) => isWithin(time, target) && !(enveloped && isWithin(time, signature)),
+    ),
+  );
+}
+
 /** Every XMLDSig Signature in the document (HTKK: in CKyDTu; e-invoices: under DSCKS). DOCTYPEs are refused. */
 export async function verifyXmlSignature(xml: string, options: VerifyOptions): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
@@ -125,10 +160,12 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       signatures.push(finish(report));
       continue;
     }
+    let signedTimes: XmlElement[] = [];
     try {
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error(DOES_NOT_VERIFY);
       const references = signed.getReferences();
+      signedTimes = signingTimesCovered(document, node, references);
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
       report.coverage = {
@@ -142,7 +179,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     } catch (error) {
       addProblem(report, ...whyNotVerified(error));
     }
-    const time = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'SigningTime'))[0]?.textContent?.trim();
+    const time = signedTimes[0]?.textContent?.trim();
     if (time) {
       // e-invoices write Vietnam local time, often without an offset.
       const parsed = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(time) ? time : `${time}+07:00`);
