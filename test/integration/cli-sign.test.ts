@@ -209,6 +209,21 @@ describe('kyso sign (command line)', () => {
     }
   });
 
+  it('an --out in a folder that does not exist: BAD_REQUEST naming it, in every format, before the PIN is asked', () => {
+    const out = path.join(dir, 'khong-co-thu-muc', 'out.bin');
+    for (const format of ['cms', 'cms-attached', 'xml-htkk']) {
+      // The right PIN on stdin: had the token been opened, it would have signed.
+      const r = run(
+        ['sign', '--in', input, '--out', out, '--format', format, '--cert', 'MST:0312345678', '--pin-stdin'],
+        `${token.pin}\n`,
+      );
+      expect(r.status, `${format}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim(), format).toBe(
+        `${errorMessage('BAD_REQUEST', 'vi')} / cannot write ${out} (BAD_REQUEST)`,
+      );
+    }
+  });
+
   it('reads the PIN from the terminal without echoing it', async () => {
     const out = path.join(dir, 'tty.p7s');
     const command = [process.execPath, KYSO, 'sign', '--in', input, '--out', out, '--cert', 'MST:0312345678']

@@ -4,7 +4,8 @@
  * digest reaches the token.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { holderName, summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
 import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
@@ -133,6 +134,27 @@ function readAttachedContent(file: string): Buffer {
   }
 }
 
+/**
+ * Whether `file` can be written: checked before the PIN (a signature the token made for nothing is
+ * lost work, and Node's reason is not for people), and again when it is written.
+ */
+function assertWritable(file: string): void {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error('a folder');
+    accessSync(path.dirname(path.resolve(file)), constants.W_OK);
+  } catch {
+    throw new KysoError('BAD_REQUEST', `cannot write ${file}`);
+  }
+}
+
+function writeOutput(file: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(file, bytes);
+  } catch {
+    throw new KysoError('BAD_REQUEST', `cannot write ${file}`);
+  }
+}
+
 export async function signFile(options: SignCommandOptions, log: (line: string) => void): Promise<void> {
   const document = await documentSigning(options, log);
   const attached =
@@ -144,6 +166,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
           new Uint8Array(createHash(NODE_HASH[options.digestAlgorithm]).update(attached).digest()),
         )
       : startHashing(options.input, options.digestAlgorithm);
+  assertWritable(options.output);
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
@@ -188,7 +211,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     }
     try {
       if (document) {
-        writeFileSync(options.output, await document.sign(operation, entry, new Date()));
+        writeOutput(options.output, await document.sign(operation, entry, new Date()));
       } else {
         const digest = Buffer.from(await digestPromise!).toString('base64');
         const cms = base64ToBytes(
@@ -200,7 +223,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
           }),
         );
         const output = attached ? attachContent(cms, attached) : cms;
-        writeFileSync(options.output, output);
+        writeOutput(options.output, output);
       }
     } finally {
       await operation.close();
