@@ -7,11 +7,15 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
+import { parseSignedData } from '../../shared/cms/long-term.js';
+import { signatureTimestampTokens } from '../../shared/cms/verify-timestamp.js';
+import { pdfSignatureFields } from '../../shared/pdf/long-term.js';
+import { openPdfModel } from '../../shared/pdf/model.js';
 import { addSignatureTimestamp, requestTimestamp } from '../../shared/cms/timestamp.js';
 import { embedPdfSignature, preparePdfSignature, signPdf } from '../../shared/pdf/pades.js';
 import {
@@ -146,6 +150,34 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     expect(signature!.details).toEqual([`signature time-stamp: ${noPath(signature!.timestamp?.time)}`]);
     expect(documentTimestamp).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_POE' });
     expect(documentTimestamp!.details).toEqual([noPath(documentTimestamp!.timestamp?.time)]);
+  });
+
+  it('a time-stamp whose TSA is checked against no root proves no time: after expiry without timestampRoots, INDETERMINATE / OUT_OF_BOUNDS_NO_POE', async () => {
+    // Anyone can run a TSA and stamp any time: one no root vouches for (openssl cannot verify it
+    // against the signer's roots either) must not excuse an expired certificate.
+    const field = pdfSignatureFields((await openPdfModel(bT)).document)[0]!;
+    const token = signatureTimestampTokens(parseSignedData(field.contents)!.signerInfo)[0]!;
+    const tokenFile = path.join(dir, 'token.tst');
+    writeFileSync(tokenFile, token);
+    const untrusted = spawnSync(
+      'openssl',
+      ['ts', '-verify', '-token_in', '-in', tokenFile, '-digest', '00'.repeat(32), '-CAfile', ca.caPemPath],
+      { encoding: 'utf8' },
+    );
+    expect(untrusted.status).not.toBe(0);
+
+    const noTsaRoots = {
+      trustedRoots: [ca.caDer],
+      revocation: { policy: 'off' as const },
+      validationTime: afterExpiry(),
+    };
+    const report = await verifyPdfSignatures(bT, noTsaRoots);
+    expect(report.indication).toBe('INDETERMINATE');
+    expect(report.signatures[0]!.subIndication).toBe('OUT_OF_BOUNDS_NO_POE');
+    expect(report.signatures[0]!.timeSource).not.toBe('timestamp');
+    const trusted = await verifyPdfSignatures(bT, { ...noTsaRoots, timestampRoots: [tsa.caDer] });
+    expect(trusted.indication, JSON.stringify(trusted.signatures[0]!.details)).toBe('TOTAL-PASSED');
+    expect(trusted.signatures[0]!.timeSource).toBe('timestamp');
   });
 
   it('after the certificate expired, with the OCSP responder and CRL down: B-LT and B-LTA still pass from embedded data; B-T is INDETERMINATE / OUT_OF_BOUNDS_NO_POE', async () => {

@@ -64,7 +64,8 @@ export async function cmsReport(
     ...(options.timestampRoots && { timestampRoots: options.timestampRoots }),
   });
   for (const sentence of core.problems) addProblem(report, problemFor(sentence), sentence);
-  if (core.timestamp?.present && core.timestamp.valid && core.timestamp.time) {
+  // A time-stamp proves its time only when its TSA chains to a timestampRoot: anyone can run a TSA.
+  if (core.timestamp?.present && core.timestamp.valid && core.timestamp.time && options.timestampRoots) {
     Object.assign(report, { signingTime: core.timestamp.time, timeSource: 'timestamp' });
   } else if (core.signingTime)
     Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
@@ -73,7 +74,7 @@ export async function cmsReport(
   if (core.timestamp?.present && core.timestamp.time) report.timestamp = { time: core.timestamp.time };
   if (core.timestamp?.present && !options.timestampRoots)
     report.details.push(
-      'warning: no timestampRoots given: the time-stamping authority is not checked against a root',
+      'warning: no timestampRoots given: the time-stamping authority is not checked against a root, and its time proves nothing',
     );
 
   const parsed = parseSignedData(cms);
