@@ -105,15 +105,18 @@ export class TokenAccess {
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
   constructor(modulePaths: readonly string[]) {
-    for (const path of modulePaths) {
-      const p11 = new pkcs11js.PKCS11();
-      try {
-        p11.load(path);
-        p11.C_Initialize();
-        this.modules.push({ path, key: moduleKey(path), p11 });
-      } catch (error) {
-        this.reportModuleError(path, String((error as Error).message ?? error));
-      }
+    for (const path of modulePaths) this.load(path);
+  }
+
+  /** Loads and initialises one more module; a failure is reported (moduleErrors) and the module skipped. */
+  load(path: string): void {
+    const p11 = new pkcs11js.PKCS11();
+    try {
+      p11.load(path);
+      p11.C_Initialize();
+      this.modules.push({ path, key: moduleKey(path), p11 });
+    } catch (error) {
+      this.reportModuleError(path, String((error as Error).message ?? error));
     }
   }
 

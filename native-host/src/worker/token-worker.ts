@@ -67,6 +67,10 @@ export class TokenWorker {
   starts = 0;
   /** The host is ending: no call not yet sent is sent, and no worker is started again. */
   private closed = false;
+  /** The worker being started, until it is ready or gone (spawn, not onExit, handles its exit). */
+  private booting: ChildProcess | undefined;
+  /** Modules that crashed a worker while it loaded them → why: left out of later workers. */
+  private readonly crashedModules = new Map<string, string>();
 
   constructor(private options: TokenWorkerOptions) {}
 
@@ -78,17 +82,38 @@ export class TokenWorker {
     return this.ready;
   }
 
+  /**
+   * Starts a worker. One whose module crashed it while loading (a vendor driver that segfaults in
+   * C_Initialize) is started again without that module, which is reported as that module's error:
+   * one broken driver must not hide every other token.
+   */
   private async spawn(): Promise<void> {
     await Promise.all(this.retiring);
-    // The first worker may have been forked before this host loaded its code (main.ts).
-    const started = this.options.firstWorker ?? forkWorker(this.options.modulePaths, this.options.env);
-    this.options = { ...this.options, firstWorker: undefined };
-    const { child } = started;
-    this.child = child;
-    this.starts++;
-    child.on('message', (message: unknown) => this.settle(message));
-    child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    await started.ready;
+    for (;;) {
+      // The first worker may have been forked before this host loaded its code (main.ts).
+      const started =
+        this.options.firstWorker ??
+        forkWorker(
+          this.options.modulePaths.filter((m) => !this.crashedModules.has(m)),
+          this.options.env,
+        );
+      this.options = { ...this.options, firstWorker: undefined };
+      const { child } = started;
+      this.child = child;
+      this.booting = child;
+      this.starts++;
+      child.on('message', (message: unknown) => this.settle(message));
+      child.once('exit', (code, signal) => this.onExit(child, code, signal));
+      await started.ready;
+      this.booting = undefined;
+      const loading = started.loadingModule();
+      // exit code 0: asked to end (shutdown) while loading, not a crash
+      if (loading === undefined || this.child !== child || this.closed || child.exitCode === 0) return;
+      this.crashedModules.set(
+        loading,
+        `the module crashed the process while loading (${child.signalCode ?? `exit code ${child.exitCode}`})`,
+      );
+    }
   }
 
   /** Runs one operation after those already queued. */
@@ -141,6 +166,7 @@ export class TokenWorker {
       paths.every((p, i) => p === this.options.modulePaths[i]);
     if (same) return;
     this.options = { ...this.options, modulePaths: [...paths] };
+    this.crashedModules.clear(); // another configuration: each module gets its chance again
     if (this.holds === 0 && this.pending.size === 0) void this.shutdown(); // the next call waits for it (retiring)
   }
 
@@ -251,13 +277,21 @@ export class TokenWorker {
     benchMark('host:worker-answer');
     if (!response.ok) return pending.reject(KysoError.fromWire(response.error));
     const result = workerOperations[pending.op].result.safeParse(response.result);
-    if (result.success) pending.resolve(result.data);
+    if (result.success) pending.resolve(this.withCrashedModules(result.data));
     else
       pending.reject(new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'malformed worker answer' }));
   }
 
+  /** A listing's module errors, with the modules left out because they crashed a worker. */
+  private withCrashedModules(result: unknown): unknown {
+    const listing = result as { moduleErrors?: Array<{ module: string; error: string }> };
+    if (this.crashedModules.size === 0 || !Array.isArray(listing.moduleErrors)) return result;
+    const crashed = [...this.crashedModules].map(([module, error]) => ({ module, error }));
+    return { ...listing, moduleErrors: [...listing.moduleErrors, ...crashed] };
+  }
+
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child) return; // a retired worker: its callers were already answered
+    if (this.child !== child || this.booting === child) return; // retired (its callers were answered), or spawn's to handle
     this.forget(child);
     this.rejectAll(
       new KysoError('TOKEN_DRIVER_FAILED', undefined, { exitCode: code, signal: signal ?? null }),

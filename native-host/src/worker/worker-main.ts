@@ -13,8 +13,20 @@ import { BENCH_MARKS_ENABLED, benchMark, benchMarkProcessStart, takeBenchMarks }
 
 benchMarkProcessStart('worker:process-start');
 const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
-const tokens = new TokenAccess(modulePaths);
-benchMark('worker:modules-loaded');
+const tokens = new TokenAccess([]);
+
+/**
+ * Each module is named to the host before it is loaded (and the message is written before the
+ * load starts): a driver that crashes in its load or C_Initialize takes this process with it, and
+ * the host then starts a worker without that module instead of losing every token (worker-process.ts).
+ */
+async function loadModules(): Promise<void> {
+  for (const path of modulePaths) {
+    await new Promise<void>((resolve) => process.send!({ loading: path }, () => resolve()));
+    tokens.load(path);
+  }
+  benchMark('worker:modules-loaded');
+}
 
 function run(request: WorkerRequest): unknown {
   switch (request.op) {
@@ -73,4 +85,6 @@ process.on('message', (message: unknown) => {
 // The host stops us (idle, exit, module change) by disconnecting; a host that died disconnects too.
 process.on('disconnect', finish);
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, finish);
-process.send!({ ready: true });
+void loadModules().then(() => {
+  if (!ending) process.send!({ ready: true });
+});

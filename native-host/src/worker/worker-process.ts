@@ -23,6 +23,8 @@ export interface StartedWorker {
   child: ChildProcess;
   /** Resolves when the worker has loaded its modules (or has exited: the caller then sees it gone). */
   ready: Promise<void>;
+  /** The module the worker was loading, until it is ready: a worker gone before then crashed in it. */
+  loadingModule(): string | undefined;
 }
 
 export function forkWorker(modulePaths: readonly string[], env?: NodeJS.ProcessEnv): StartedWorker {
@@ -38,15 +40,20 @@ export function forkWorker(modulePaths: readonly string[], env?: NodeJS.ProcessE
       KYSO_WORKER_MODULES: JSON.stringify(modulePaths),
     },
   });
+  let loading: string | undefined;
   const ready = new Promise<void>((resolve) => {
-    // Its first message (worker-main.ts): `{ ready: true }`; the schemas check every later one.
+    // Its first messages (worker-main.ts): `{ loading: path }` before each module, then
+    // `{ ready: true }`; the schemas check every later one.
     const onFirst = (message: unknown) => {
-      if ((message as { ready?: unknown } | null)?.ready !== true) return;
+      const first = message as { ready?: unknown; loading?: unknown } | null;
+      if (typeof first?.loading === 'string') loading = first.loading;
+      if (first?.ready !== true) return;
+      loading = undefined;
       child.off('message', onFirst);
       resolve();
     };
     child.on('message', onFirst);
     child.once('exit', () => resolve());
   });
-  return { child, ready };
+  return { child, ready, loadingModule: () => loading };
 }

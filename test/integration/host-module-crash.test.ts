@@ -1,0 +1,88 @@
+/**
+ * A vendor's PKCS#11 module that crashes the process while it loads (a segfault in C_Initialize,
+ * injected by test/fault-module) is left out and reported: the other modules' tokens still list
+ * and sign, in the host and in `kyso-host doctor`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CertificateEntry } from '../../shared/protocol/common.js';
+import type { ModuleReport } from '../../shared/protocol/host.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { HOST_LAUNCHER, REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { startHostSession, type HostSession } from '../support/host-session.js';
+
+const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
+const document = Buffer.from('Tờ khai thuế giá trị gia tăng mẫu 01/GTGT\n');
+
+function resultOf(response: { ok: true; result: unknown } | { ok: false; error: unknown }): unknown {
+  if (!response.ok) throw new Error(JSON.stringify(response.error));
+  return response.result;
+}
+
+describe('a PKCS#11 module that crashes while loading', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let session: HostSession;
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-module-crash-'));
+    const control = path.join(dir, 'faults');
+    writeFileSync(control, 'segfault C_Initialize\n');
+    // The crashing module first: the worker dies before it reaches SoftHSM's.
+    const faultEnv = {
+      KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+      KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+      KYSO_FAULT_CONTROL: control,
+    };
+    session = await startHostSession({
+      env: (token) => (env = { ...token.env, ...faultEnv }),
+      listCertificates: false,
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the host lists and signs with the other module’s token, and reports the crashing module', async () => {
+    const listed = resultOf(await session.host.request('list-certificates', {}));
+    const certificates = (listed as { certificates: CertificateEntry[] }).certificates;
+    const signer = certificates.find((c) => c.id.endsWith('/02'));
+    expect(signer, JSON.stringify(certificates.map((c) => c.id))).toBeDefined();
+
+    const signed = resultOf(
+      await session.host.request('sign-cms', {
+        certificateId: signer!.id,
+        pin: session.token.pin,
+        digest: createHash('sha256').update(document).digest('base64'),
+        digestAlgorithm: 'SHA-256',
+        origin: 'https://thuedientu.gdt.gov.vn',
+      }),
+    );
+    const cms = Buffer.from((signed as { cms: string }).cms, 'base64');
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+
+    const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
+    expect(modules.find((m) => m.path === SOFTHSM_MODULE)).toMatchObject({ loaded: true });
+    const crashed = modules.find((m) => m.path === FAULT_MODULE);
+    expect(crashed).toMatchObject({ present: true, loaded: false });
+    expect(crashed?.error).toMatch(/crashed .*SIGSEGV/);
+  });
+
+  it('kyso-host doctor names the crashing module and still finds the other token’s certificates', () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const run = spawnSync(process.execPath, [HOST_LAUNCHER, 'doctor'], {
+      env: { ...process.env, ...env, HOME: home },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stdout).toMatch(new RegExp(`✗ ${FAULT_MODULE.replace(/[.]/g, '\\.')} — .*crashed.*SIGSEGV`));
+    expect(run.stdout).toContain(`✓ ${SOFTHSM_MODULE} (SoftHSM)`);
+    expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
+    expect(run.stdout).not.toContain('the token worker failed');
+  });
+});
