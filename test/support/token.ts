@@ -94,3 +94,22 @@ export function importIntoToken(
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * A second token in the copy's SoftHSM store (its own label and serial), holding a software-made
+ * key and its certificate under CKA_ID `id`: for a user with two tokens plugged in at once.
+ */
+export function addSecondToken(
+  token: TestToken,
+  label: string,
+  id: string,
+  keyPemPath: string,
+  certificateDer: Uint8Array,
+): void {
+  execFileSync(
+    'softhsm2-util',
+    ['--init-token', '--free', '--label', label, '--so-pin', '12345678', '--pin', token.pin],
+    { env: { ...process.env, SOFTHSM2_CONF: token.conf }, stdio: 'ignore' },
+  );
+  importIntoToken({ ...token, label }, id, keyPemPath, certificateDer);
+}

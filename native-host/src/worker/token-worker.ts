@@ -69,6 +69,9 @@ export class TokenWorker {
   private closed = false;
   /** The worker being started, until it is ready or gone (spawn, not onExit, handles its exit). */
   private booting: ChildProcess | undefined;
+  /** Open logins (batches) by the handle their callers know → the worker that has it, and its own handle. */
+  private readonly logins = new Map<number, { child: ChildProcess; handle: number }>();
+  private nextLogin = 1;
   /** Modules that crashed a worker while it loaded them → why: left out of later workers. */
   private readonly crashedModules = new Map<string, string>();
 
@@ -223,6 +226,18 @@ export class TokenWorker {
       this.forget(child);
       throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'worker not running' });
     }
+    // A login (a batch's handle) lives and dies with the worker that made it, and a restarted
+    // worker numbers its logins afresh: callers get handles of ours, never reused, so a handle of a
+    // dead worker never names another token's login in the new one (to sign with, or to log out).
+    if (operation.op === 'sign-with' || operation.op === 'close-signing') {
+      const login = this.logins.get(operation.handle);
+      if (operation.op === 'close-signing') this.logins.delete(operation.handle);
+      if (login?.child !== child) {
+        if (operation.op === 'close-signing') return {}; // nothing left to log out
+        throw new KysoError('TOKEN_DRIVER_FAILED', undefined, { reason: 'signing session ended' });
+      }
+      operation = { ...operation, handle: login.handle };
+    }
     const id = this.nextId++;
     // A pipelined call is done after those sent before it: its time runs from when theirs ends.
     const budgetMs = pipelined ? this.pipelinedBudgetMs + timeoutMs : timeoutMs;
@@ -248,6 +263,12 @@ export class TokenWorker {
         op: operation.op,
         resolve: (value) => {
           done();
+          if (operation.op === 'open-signing') {
+            const opened = value as WorkerResults['open-signing'];
+            const handle = this.nextLogin++;
+            this.logins.set(handle, { child, handle: opened.handle });
+            return resolve({ ...opened, handle });
+          }
           resolve(value);
         },
         reject: (error) => {
