@@ -67,6 +67,8 @@ interface OpenBatch {
   /** The token is this batch's until it ends: other requests queue behind it. */
   lease: TokenLease;
   idleTimer: NodeJS.Timeout;
+  /** sign-batch calls in flight: the batch is idle only when none is (the extension sends two at once). */
+  calls: number;
 }
 
 export function createCommandHandlers(tokens: QueuedTokens, options: CommandOptions = {}): CommandHandlers {
@@ -240,6 +242,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
         operation,
         lease,
         idleTimer: setTimeout(() => undefined, 0),
+        calls: 0,
       };
       open.idleTimer = armIdleTimer(open);
       batches.set(open.id, open);
@@ -249,10 +252,12 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     async 'sign-batch'(params) {
       const open = currentBatch(params.batchId);
       clearTimeout(open.idleTimer);
+      open.calls++;
       try {
         return { results: await open.operation.signItems(params.items) };
       } finally {
-        if (batches.get(open.id) === open) open.idleTimer = armIdleTimer(open);
+        open.calls--;
+        if (open.calls === 0 && batches.get(open.id) === open) open.idleTimer = armIdleTimer(open);
       }
     },
 

@@ -30,6 +30,12 @@ function idleStopFromEnv(): number {
   return Number.isInteger(value) && value > 0 ? value : LIMITS.workerIdleStopMs;
 }
 
+/** KYSO_BATCH_IDLE_MS: how long an open batch may go without a call (LIMITS.batchIdleTimeoutMs; tests shorten it). */
+function batchIdleFromEnv(): number | undefined {
+  const value = Number(process.env.KYSO_BATCH_IDLE_MS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 /**
  * hello answered at once; every other command loads the host's services first (a dynamic import:
  * its own chunk), which start loading as soon as hello has been answered.
@@ -62,7 +68,11 @@ export function runHost(modulePaths: readonly string[], firstWorker: StartedWork
       benchMark('host:services-loaded');
       return m.createHostServices(
         worker,
-        { tokenTimeoutMs: tokenTimeoutFromEnv(), tokenWaitMs: tokenWaitFromEnv() },
+        {
+          tokenTimeoutMs: tokenTimeoutFromEnv(),
+          tokenWaitMs: tokenWaitFromEnv(),
+          batchIdleTimeoutMs: batchIdleFromEnv(),
+        },
         log,
         (event) => server.notify(event),
       );

@@ -22,7 +22,11 @@ export interface HostServices {
 
 export function createHostServices(
   worker: TokenWorker,
-  options: { tokenTimeoutMs: number | undefined; tokenWaitMs: number | undefined },
+  options: {
+    tokenTimeoutMs: number | undefined;
+    tokenWaitMs: number | undefined;
+    batchIdleTimeoutMs?: number | undefined;
+  },
   log: (line: string) => void,
   notify: (event: HostEvent) => void,
 ): HostServices {
@@ -41,6 +45,7 @@ export function createHostServices(
   const handlers = createCommandHandlers(tokens, {
     tokenTimeoutMs: options.tokenTimeoutMs,
     tokenWaitMs: options.tokenWaitMs,
+    batchIdleTimeoutMs: options.batchIdleTimeoutMs,
     websocket,
     viettel,
   });
