@@ -114,6 +114,16 @@ function longTermServices(host: NativeHostClient, tsaUrl: string | undefined): L
 }
 
 /**
+ * How long a sign-batch call may take: what the host allows it — its token timeout for each item
+ * of this call and of the calls the token signs before it (the job's other call in flight), and
+ * once more for the time-stamps — so the host answers first, with signatures or its own TIMEOUT.
+ * A fixed 30 s gave up on calls a slow token was still signing (RSA-2048 on a USB token takes
+ * 0.3–1 s a signature: two calls of 32 items ≈ 20–60 s), and those signatures were lost.
+ */
+const batchCallTimeoutMs = (items: number, itemsAhead: number) =>
+  LIMITS.tokenOperationTimeoutMs * (itemsAhead + items + 1);
+
+/**
  * Documents of any kind under one login. Each call's documents are prepared (PDF, XML: with the
  * signer's certificate and one signing time) while the previous call signs, then finished here.
  */
@@ -149,6 +159,8 @@ export function batchJob(
       for (let start = 0; start < total; start += LIMITS.maxBatchItemsPerCall) calls.push(start);
       let next = 0;
       let done = 0;
+      /** Items sent to the host and not yet answered (the token signs them before a new call's). */
+      let itemsInFlight = 0;
       const signChunk = async (start: number) => {
         const chunk = plans.slice(start, start + LIMITS.maxBatchItemsPerCall);
         if (cancelled())
@@ -166,16 +178,16 @@ export function batchJob(
         if (prepared.length === 0) return;
         prepared.sort((a, b) => a.index - b.index);
         let signed: SignItemResult[];
+        const timeoutMs = batchCallTimeoutMs(prepared.length, itemsInFlight);
+        itemsInFlight += prepared.length;
         try {
           signed = (
-            await host.call(
-              'sign-batch',
-              { batchId, items: prepared.map((p) => p.document.item) },
-              LIMITS.tokenOperationTimeoutMs,
-            )
+            await host.call('sign-batch', { batchId, items: prepared.map((p) => p.document.item) }, timeoutMs)
           ).results;
         } catch (error) {
           return prepared.forEach((p) => (results[p.index] = failed(error)));
+        } finally {
+          itemsInFlight -= prepared.length;
         }
         await Promise.all(
           prepared.map(async ({ index, document }, i) => {
