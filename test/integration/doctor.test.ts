@@ -64,4 +64,28 @@ describe('kyso-host doctor', () => {
     expect(run.stdout).toContain('no registered host answers');
     rmSync(home, { recursive: true, force: true });
   });
+
+  it('names a module path that is wrong (the options page, KYSO_PKCS11_MODULES), whatever else loads', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-wrong-path-'));
+    const typo = path.join(home, 'Chữ ký số', 'libvnpt-ca.so'); // a path with spaces and Vietnamese
+    const configured = path.join(home, 'viettel ca', 'libviettel-ca_v5.so');
+    writeFileSync(path.join(home, 'config.json'), JSON.stringify({ modules: [configured] }));
+    const overridden = kysoHost(['doctor'], {
+      ...token.env,
+      HOME: home,
+      KYSO_PKCS11_MODULES: `${typo}:${token.module}`,
+    });
+    expect(overridden.stdout).toContain(`✗ ${typo} — file not found (KYSO_PKCS11_MODULES)`);
+    expect(overridden.stdout).toContain(`✓ ${token.module} (SoftHSM)`);
+
+    const env: Record<string, string> = {
+      ...token.env,
+      HOME: home,
+      KYSO_CONFIG: path.join(home, 'config.json'),
+    };
+    delete env.KYSO_PKCS11_MODULES; // discovery: the configured module, and the known ones found (SoftHSM)
+    const fromOptions = kysoHost(['doctor'], env);
+    expect(fromOptions.stdout).toContain(`✗ ${configured} — file not found (added in the options)`);
+    rmSync(home, { recursive: true, force: true });
+  });
 });

@@ -12,7 +12,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
 import { currentPlatform, hostLocations, userDataDirLocation, type HostLocation } from '../install/index.js';
 import { FrameReader, encodeFrame } from '../messaging/framing.js';
-import { modulesToLoad } from '../modules/discovery.js';
+import { describeModules, modulesToLoad } from '../modules/discovery.js';
 import { vendorOf } from '../modules/registry.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
@@ -105,7 +105,13 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   const addonProblem = packagedAddonProblem();
   if (addonProblem) problems.push(addonProblem);
   const modules = modulesToLoad();
+  // Modules someone named (the options page, KYSO_PKCS11_MODULES) whose file is not there: a mistyped path.
+  const missing = describeModules().filter((m) => !m.present);
   print(`\nPKCS#11 modules found: ${modules.length}`);
+  for (const module of missing)
+    print(
+      `  ✗ ${module.path} — file not found (${module.source === 'environment' ? 'KYSO_PKCS11_MODULES' : 'added in the options'})`,
+    );
   const worker = new TokenWorker({ modulePaths: modules });
   let usable = 0;
   try {
