@@ -131,6 +131,16 @@ export const WebSocketRequestEventSchema = z.strictObject({
 export type WebSocketRequestEvent = z.infer<typeof WebSocketRequestEventSchema>;
 
 /**
+ * Host → extension, unasked: the WebSocket client of a request still waiting for its answer went
+ * away (the program closed or crashed): the request ends unsigned, as a page's does when it leaves.
+ */
+export const WebSocketGoneEventSchema = z.strictObject({
+  event: z.literal('websocket-gone'),
+  requestId: z.string().min(1).max(64),
+});
+export type WebSocketGoneEvent = z.infer<typeof WebSocketGoneEventSchema>;
+
+/**
  * The Viettel-CA SignPlugin's form body, as the loopback listener passes it on (host → extension
  * messages are capped at 1 MiB by browsers).
  */
@@ -153,6 +163,7 @@ export type ViettelRequestEvent = z.infer<typeof ViettelRequestEventSchema>;
 export const HostEventSchema = z.discriminatedUnion('event', [
   WebSocketRequestEventSchema,
   ViettelRequestEventSchema,
+  WebSocketGoneEventSchema,
 ]);
 export type HostEvent = z.infer<typeof HostEventSchema>;
 

@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import WebSocket from 'ws';
 import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-client.js';
-import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
+import {
+  clickClosingWindow,
+  consentWindowAfter,
+  consentWindowOpen,
+  extensionServiceWorker,
+} from '../support/browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { signInConsent } from '../support/consent.js';
@@ -102,6 +107,50 @@ describe('local WebSocket mode in Chromium', () => {
     });
     await clickClosingWindow(second, '#cancel');
     expect(await cancelled).toMatchObject({ id: 'c2', ok: false, error: { code: 'USER_CANCELLED' } });
+    socket.close();
+  });
+
+  it('a program that goes away while its consent window is open: the window closes unsigned, and the next program is asked', async () => {
+    const leaving = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    const [consent] = await windowForRequest(leaving, {
+      id: 'g1',
+      type: 'sign-cms',
+      params: {
+        digest: Buffer.alloc(32, 2).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Chứng từ của chương trình đã đóng',
+      },
+    });
+    expect(await consent.$eval('#description', (el) => el.textContent)).toBe(
+      'Chứng từ của chương trình đã đóng',
+    );
+    leaving.close(); // the accounting program was closed (or crashed)
+    expect(await consentWindowOpen(session.browser, 10_000)).toBe(false);
+
+    // The next program's request gets its own window, and signs.
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    const content = Buffer.from('Phiếu chi số 16\n');
+    const [next, answer] = await windowForRequest(socket, {
+      id: 'g2',
+      type: 'sign-cms',
+      params: {
+        digest: createHash('sha256').update(content).digest('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Phiếu chi số 16',
+      },
+    });
+    expect(await next.$eval('#description', (el) => el.textContent)).toBe('Phiếu chi số 16');
+    await signInConsent(next, '01', session.token.pin);
+    await clickClosingWindow(next, '#sign');
+    const signed = await answer;
+    expect(signed.ok, JSON.stringify(signed)).toBe(true);
+    expect(
+      opensslCmsVerify({
+        cms: Buffer.from(signed.result.cms, 'base64'),
+        content,
+        caFile: session.token.caPem,
+      }).ok,
+    ).toBe(true);
     socket.close();
   });
 

@@ -78,6 +78,32 @@ describe('local WebSocket mode (host side)', () => {
     socket.close();
   });
 
+  it('tells the extension when a client goes away while its request waits; the request ends there', async () => {
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    void askWebSocket(socket, { id: 'r3', type: 'sign-cms', params: signCms });
+    const event = await host.event();
+    socket.close(); // the accounting program was closed while the consent window was open
+    expect(await host.eventNamed('websocket-gone')).toEqual({
+      event: 'websocket-gone',
+      requestId: event.requestId,
+    });
+    // Nothing waits for the extension's answer any more.
+    expect(
+      await host.request('websocket-answer', {
+        requestId: event.requestId,
+        answer: { ok: true, result: {} },
+      }),
+    ).toMatchObject({ ok: true, result: { delivered: false } });
+    // A client that goes with nothing waiting is no event.
+    const idle = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    expect(await askWebSocket(idle, { id: 'r4', type: 'sign-cms', params: { digest: 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+    idle.close();
+    await expect(host.eventNamed('websocket-gone', 1_000)).rejects.toThrow(/no frame/);
+  });
+
   it('refuses documents, malformed and oversized messages without asking the extension', async () => {
     const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
     const pdf = {

@@ -88,6 +88,14 @@ export class HostProcess {
     )) as unknown as HostEvent;
   }
 
+  /** The next event named `name` the host sends unasked (e.g. 'websocket-gone'). */
+  async eventNamed(name: HostEvent['event'], timeoutMs = 30_000): Promise<HostEvent> {
+    return (await this.takeFrame(
+      (f) => (f as unknown as HostEvent).event === name,
+      timeoutMs,
+    )) as unknown as HostEvent;
+  }
+
   /** The answer to request `id`, whatever else arrives first (requests may finish out of order). */
   frameFor(id: number, timeoutMs = 30_000): Promise<HostResponse> {
     return this.takeFrame((f) => f.id === id && 'ok' in f, timeoutMs);

@@ -27,6 +27,7 @@ import {
   applyWebSocketSetting,
   relayWebSocketRequest,
   restartWebSocketIfEnabled,
+  webSocketClientGone,
 } from './websocket-relay.js';
 
 const host = new NativeHostClient();
@@ -71,10 +72,12 @@ if (BENCH_BUILD)
   };
 
 // Event handlers settle on their own (each catches what it can fail with); nothing waits for them.
-host.onEvent = (event) =>
+host.onEvent = (event) => {
+  if (event.event === 'websocket-gone') return webSocketClientGone(services, event);
   void (event.event === 'viettel-request'
     ? relayViettelRequest(services, event)
     : relayWebSocketRequest(services, event));
+};
 host.onDisconnected = () => {
   void restartWebSocketIfEnabled(host);
   restartViettelListenerIfListening(host);

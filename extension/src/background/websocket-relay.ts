@@ -5,12 +5,24 @@
  */
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { WebSocketRequestEvent } from '../../../shared/protocol/host.js';
+import type { WebSocketGoneEvent, WebSocketRequestEvent } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { NativeHostClient } from './native-host.js';
 import type { BackgroundServices } from './requests/context.js';
 import { runPageRequest } from './requests/index.js';
 import { webSocketSetting } from './settings.js';
+
+/**
+ * The requests being run, by the host's request id → the object that stands for their client (as a
+ * page's connection does for a page's requests): when the client goes, its request ends.
+ */
+const clients = new Map<string, object>();
+
+/** The host says a request's WebSocket client went away: its consent window closes, nothing is signed. */
+export function webSocketClientGone(services: BackgroundServices, event: WebSocketGoneEvent): void {
+  const client = clients.get(event.requestId);
+  if (client) services.consent.pageGone(client);
+}
 
 /** A local program's request, relayed by the host: only while the mode is on and for the origins the user listed. */
 export async function relayWebSocketRequest(
@@ -18,6 +30,8 @@ export async function relayWebSocketRequest(
   event: WebSocketRequestEvent,
 ): Promise<void> {
   let answer: Answer;
+  const client = {};
+  clients.set(event.requestId, client);
   try {
     const setting = await webSocketSetting();
     if (!setting?.enabled || !setting.allowedOrigins.includes(event.origin)) {
@@ -28,10 +42,13 @@ export async function relayWebSocketRequest(
       result: await runPageRequest(services, event.type, event.params, {
         origin: event.origin,
         viaWebSocket: true,
+        page: client,
       }),
     };
   } catch (error) {
     answer = { ok: false, error: toWireError(error) };
+  } finally {
+    clients.delete(event.requestId);
   }
   // A host that went away has no one to deliver the answer to.
   await services.host

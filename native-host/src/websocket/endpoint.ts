@@ -117,8 +117,14 @@ export class WebSocketEndpoint {
     const pageRequests = this.requests!; // set before the server that calls this was started
     // One request at a time per client: consent windows queue anyway, and it bounds what a client holds.
     let busy = false;
+    /** The id under which this client's request waits for the extension's answer. */
+    let waitingFor: string | undefined;
     // A protocol error (an oversized message, bad framing) closes this client with its code; never the host.
     socket.on('error', () => socket.terminate());
+    // A client that goes away while its request waits: nobody is left to receive a signature.
+    socket.on('close', () => {
+      if (waitingFor !== undefined) this.clientGone(waitingFor);
+    });
     socket.on('message', async (data, isBinary) => {
       let id: string | null = null;
       const reply = (answer: Answer) =>
@@ -140,9 +146,10 @@ export class WebSocketEndpoint {
         if (busy) throw new KysoError('BUSY');
         busy = true;
         try {
-          reply(await this.forward(origin, request.type, params));
+          reply(await this.forward(origin, request.type, params, (requestId) => (waitingFor = requestId)));
         } finally {
           busy = false;
+          waitingFor = undefined;
         }
       } catch (error) {
         reply({
@@ -153,10 +160,29 @@ export class WebSocketEndpoint {
     });
   }
 
-  private forward(origin: string, type: WebSocketRequestEvent['type'], params: unknown): Promise<Answer> {
+  private forward(
+    origin: string,
+    type: WebSocketRequestEvent['type'],
+    params: unknown,
+    sent: (requestId: string) => void,
+  ): Promise<Answer> {
     return this.waiting.ask(
-      (requestId) => this.notify({ event: 'websocket-request', requestId, origin, type, params }),
+      (requestId) => {
+        sent(requestId);
+        this.notify({ event: 'websocket-request', requestId, origin, type, params });
+      },
       (error) => ({ ok: false, error: toWireError(error) }),
     );
+  }
+
+  /** The request ends here, and the extension is told to end it too (its consent window closes, nothing is signed). */
+  private clientGone(requestId: string): void {
+    if (!this.waiting.answer(requestId, { ok: false, error: new KysoError('USER_CANCELLED').toWire() }))
+      return;
+    try {
+      this.notify({ event: 'websocket-gone', requestId });
+    } catch {
+      // no extension connected: nothing runs there either
+    }
   }
 }
