@@ -80,6 +80,8 @@ export const rawJob = (host: NativeHostClient, origin: string, params: PageParam
   oneDigestJob(host, origin, 'sign-raw', params);
 
 const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWireError(error) });
+/** What calls in flight get when the host's port closes (native-host.ts), for the documents after them. */
+const hostStopped = () => new KysoError('INTERNAL', 'the kyso host stopped');
 
 /** The host fetches OCSP/CRL (a few URLs, 10 s each) and asks the TSA: more time than a signature. */
 const LONG_TERM_TIMEOUT_MS = 120_000;
@@ -152,6 +154,11 @@ export function batchJob(
         { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) },
         loginTimeout(pin),
       );
+      // The batch lives in the host that opened it: once that host is gone (crashed, killed), so is
+      // the batch, and its remaining documents fail as the ones in flight did — no new host is
+      // started only to say it knows no such batch.
+      const connection = host.connection;
+      const hostGone = () => host.connection !== connection;
       const longTerm = longTermServices(host, tsaUrl);
       const now = new Date();
       const results = new Array<PageDocumentResult>(total);
@@ -165,6 +172,7 @@ export function batchJob(
         const chunk = plans.slice(start, start + LIMITS.maxBatchItemsPerCall);
         if (cancelled())
           return chunk.forEach((_, i) => (results[start + i] = failed(new KysoError('USER_CANCELLED'))));
+        if (hostGone()) return chunk.forEach((_, i) => (results[start + i] = failed(hostStopped())));
         const prepared: Array<{ index: number; document: PreparedDocument }> = [];
         await Promise.all(
           chunk.map(async (plan, i) => {
@@ -176,6 +184,7 @@ export function batchJob(
           }),
         );
         if (prepared.length === 0) return;
+        if (hostGone()) return prepared.forEach((p) => (results[p.index] = failed(hostStopped())));
         prepared.sort((a, b) => a.index - b.index);
         let signed: SignItemResult[];
         const timeoutMs = batchCallTimeoutMs(prepared.length, itemsInFlight);
@@ -216,7 +225,8 @@ export function batchJob(
         await batch.checkSigner(certificate);
         await Promise.all([lane(), lane()]);
       } finally {
-        await host.call('end-batch', { batchId }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
+        if (!hostGone())
+          await host.call('end-batch', { batchId }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
       }
       return { certificate, results };
     },

@@ -58,12 +58,14 @@ export class NativeHostClient {
   private handshake: Promise<HostResult<'hello'>> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private connections = 0;
 
   /** Connects (once) and checks versions; resolves with the host's hello. */
   connect(): Promise<HostResult<'hello'>> {
     if (this.handshake) return this.handshake;
     const port = browser.runtime.connectNative(NATIVE_HOST_NAME);
     this.port = port;
+    this.connections++;
     port.onMessage.addListener((message: unknown) => this.onMessage(message));
     port.onDisconnect.addListener((p) => {
       // Chrome reports through runtime.lastError, Firefox through port.error.
@@ -149,6 +151,14 @@ export class NativeHostClient {
 
   get connected(): boolean {
     return this.port !== undefined;
+  }
+
+  /**
+   * Which host process answers now: it changes when a new one is started. What lives in a host
+   * (an open batch, its login) is gone once the connection it was made on is.
+   */
+  get connection(): number {
+    return this.connected ? this.connections : 0;
   }
 
   private onMessage(message: unknown): void {

@@ -1,11 +1,12 @@
 /**
- * The extension's batch job (jobs.ts) against the real host on a slow token: real tokens take
- * 0.3–1 s per signature (RSA-2048 on a USB token), here SoftHSM behind test/fault-module slowed to
- * ~0.5 s per C_Sign. The job keeps two calls of up to 32 items in flight, and the token signs them
- * one after the other: the second call's answer comes after both calls' signatures. The extension
- * must wait as long as the host itself would (its token timeout per item), never give up on
- * signatures the token is still making. The browser's part (connectNative) is
- * test/support/native-messaging-browser.ts; everything of kyso's is real.
+ * The extension's batch job (jobs.ts) against the real host, on a slow token and with a host that
+ * dies. Real tokens take 0.3–1 s per signature (RSA-2048 on a USB token), here SoftHSM behind
+ * test/fault-module slowed to ~0.5 s per C_Sign. The job keeps two calls of up to 32 items in
+ * flight, and the token signs them one after the other: the second call's answer comes after both
+ * calls' signatures. The extension must wait as long as the host itself would (its token timeout
+ * per item), never give up on signatures the token is still making. A batch lives in its host:
+ * when the host dies, the rest of the batch fails as the calls in flight did. The browser's part
+ * (connectNative) is test/support/native-messaging-browser.ts; everything of kyso's is real.
  */
 import { X509Certificate, createHash, verify } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -36,7 +37,7 @@ const SIGN_MS = 520;
 const COUNT = 2 * LIMITS.maxBatchItemsPerCall;
 const document = (n: number) => Buffer.from(`Hoá đơn GTGT số ${String(n + 1).padStart(7, '0')}\n`);
 
-describe('a batch on a slow token, from the extension', () => {
+describe('the extension’s batch job on a slow token, and on a host that dies', () => {
   let dir: string;
   let control: string;
   let token: TestToken;
@@ -98,5 +99,50 @@ describe('a batch on a slow token, from the extension', () => {
       const signature = Buffer.from(item.signature, 'base64');
       expect(verify('sha256', document(n), { key, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
     }
+  }, 120_000);
+
+  it('a host that dies mid-batch: the rest of the batch fails as "host stopped", without starting a host for a batch that is gone', async () => {
+    writeFileSync(control, '');
+    const { certificates } = await client.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
+    const signer = certificates.find((c) => c.id.endsWith('/02'))!;
+    const hostsBefore = startedHosts.length;
+    const host = startedHosts.at(-1)!;
+    const total = 4 * LIMITS.maxBatchItemsPerCall;
+    const documents = Array.from({ length: total }, (_, n) => ({
+      kind: 'raw' as const,
+      name: `hoa-don-${n + 1}.xml`,
+      digest: createHash('sha256').update(document(n)).digest('base64'),
+      digestAlgorithm: 'SHA-256' as const,
+    }));
+    const plans = await planBatch(() => Promise.reject(new Error('digests need no preparer')), documents);
+    const job = batchJob(
+      client,
+      'https://hoadondientu.gdt.gov.vn',
+      { documents, description: `${total} hoá đơn` },
+      plans,
+    );
+    writeFileSync(control, 'slow C_Sign 40\n');
+    // The host is killed (out of memory, say) once the first call has answered.
+    const result = (await job.run(
+      signer.id,
+      token.pin,
+      (done) => done === LIMITS.maxBatchItemsPerCall && host.kill('SIGKILL'),
+      () => false,
+    )) as PageResult<'sign-many'>;
+    writeFileSync(control, '');
+
+    const key = new X509Certificate(Buffer.from(result.certificate, 'base64')).publicKey;
+    for (const [n, item] of result.results.entries()) {
+      if (n < LIMITS.maxBatchItemsPerCall) {
+        if (!item.ok || !('signature' in item)) throw new Error(`document ${n + 1}: ${JSON.stringify(item)}`);
+        const signature = Buffer.from(item.signature, 'base64');
+        expect(verify('sha256', document(n), { key, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+      } else
+        expect(item, `document ${n + 1}`).toMatchObject({
+          ok: false,
+          error: { code: 'INTERNAL', message: 'the kyso host stopped' },
+        });
+    }
+    expect(startedHosts).toHaveLength(hostsBefore);
   }, 120_000);
 });
