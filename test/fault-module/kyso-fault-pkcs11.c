@@ -9,6 +9,9 @@
  *   pin_locked | pin_count_low | pin_final_try | protected_auth_path <real-pin> | always_authenticate
  *   device_removed_on_sign | token_absent | stdout_noise | hang <C_Fn> | segfault <C_Fn>
  *   no_mechanism <CKM_NAME|0xHEX> | fail_function <C_Fn> <0xCKR> | slow <C_Fn> <ms>
+ *   slots_at_initialize: whether the token is there is what it was at C_Initialize (token_absent
+ *     then or not), as modules that take a snapshot of the devices at C_Initialize report it: a
+ *     token plugged in later is seen only after C_Finalize and C_Initialize (PKCS#11 allows this).
  * No file, or an empty one: pure pass-through.
  * KYSO_FAULT_TRACE    a file each wrapped call appends "<pid> <C_Fn>" to as it starts (and
  *   "<pid> <C_Fn> done" as a slowed one ends): shows that a process logged out and finalised.
@@ -29,7 +32,7 @@
 
 struct faults {
   int pin_locked, pin_count_low, pin_final_try, protected_path, always_authenticate;
-  int removed_on_sign, token_absent, stdout_noise;
+  int removed_on_sign, token_absent, stdout_noise, slots_at_initialize;
   char protected_pin[WORD];
   char hang[MAX_LIST][WORD], segfault[MAX_LIST][WORD], fail_fn[MAX_LIST][WORD], slow[MAX_LIST][WORD];
   CK_RV fail_rv[MAX_LIST];
@@ -45,6 +48,8 @@ static CK_FUNCTION_LIST ours;
  * operation got its context-specific login. Process-wide, not per session: enough for tests. */
 static char last_user_pin[WORD];
 static int context_logged_in;
+/* For slots_at_initialize: whether the token was absent at the last C_Initialize. */
+static int absent_at_initialize;
 
 static CK_MECHANISM_TYPE mechanism_from_name(const char *name) {
   static const struct { const char *name; CK_MECHANISM_TYPE type; } known[] = {
@@ -81,6 +86,7 @@ static void read_faults(struct faults *f) {
     else if (!strcmp(word, "device_removed_on_sign")) f->removed_on_sign = 1;
     else if (!strcmp(word, "token_absent")) f->token_absent = 1;
     else if (!strcmp(word, "stdout_noise")) f->stdout_noise = 1;
+    else if (!strcmp(word, "slots_at_initialize")) f->slots_at_initialize = 1;
     else if (!strcmp(word, "protected_auth_path") && n >= 2) { f->protected_path = 1; strcpy(f->protected_pin, arg); }
     else if (!strcmp(word, "hang") && n >= 2 && f->n_hang < MAX_LIST) strcpy(f->hang[f->n_hang++], arg);
     else if (!strcmp(word, "segfault") && n >= 2 && f->n_segfault < MAX_LIST) strcpy(f->segfault[f->n_segfault++], arg);
@@ -139,26 +145,35 @@ static int mechanism_removed(const struct faults *f, CK_MECHANISM_TYPE type) {
   return 0;
 }
 
-static CK_RV w_Initialize(CK_VOID_PTR args) { ENTER("C_Initialize"); return real->C_Initialize(args); }
+static CK_RV w_Initialize(CK_VOID_PTR args) {
+  ENTER("C_Initialize");
+  absent_at_initialize = f.token_absent;
+  return real->C_Initialize(args);
+}
+
+/* Whether the token is to be reported absent now (see slots_at_initialize). */
+static int token_absent(const struct faults *f) {
+  return f->slots_at_initialize ? absent_at_initialize : f->token_absent;
+}
 static CK_RV w_Finalize(CK_VOID_PTR reserved) { ENTER("C_Finalize"); return real->C_Finalize(reserved); }
 static CK_RV w_GetInfo(CK_INFO_PTR info) { ENTER("C_GetInfo"); return real->C_GetInfo(info); }
 
 static CK_RV w_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count) {
   ENTER("C_GetSlotList");
-  if (f.token_absent && present) { *count = 0; return CKR_OK; }
+  if (token_absent(&f) && present) { *count = 0; return CKR_OK; }
   return real->C_GetSlotList(present, list, count);
 }
 
 static CK_RV w_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
   ENTER("C_GetSlotInfo");
   CK_RV rv = real->C_GetSlotInfo(slot, info);
-  if (rv == CKR_OK && f.token_absent) info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT; /* the reader is still there */
+  if (rv == CKR_OK && token_absent(&f)) info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT; /* the reader is still there */
   return rv;
 }
 
 static CK_RV w_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   ENTER("C_GetTokenInfo");
-  if (f.token_absent) return CKR_TOKEN_NOT_PRESENT;
+  if (token_absent(&f)) return CKR_TOKEN_NOT_PRESENT;
   CK_RV rv = real->C_GetTokenInfo(slot, info);
   if (rv != CKR_OK) return rv;
   if (f.pin_locked) info->flags |= CKF_USER_PIN_LOCKED;
@@ -195,7 +210,7 @@ static CK_RV w_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECH
 
 static CK_RV w_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR session) {
   ENTER("C_OpenSession");
-  if (f.token_absent) return CKR_TOKEN_NOT_PRESENT;
+  if (token_absent(&f)) return CKR_TOKEN_NOT_PRESENT;
   return real->C_OpenSession(slot, flags, app, notify, session);
 }
 

@@ -239,6 +239,21 @@ describe('fault-injecting PKCS#11 module', () => {
     expect(p11.C_GetSlotList(true).some((s) => s.equals(slot))).toBe(true);
   });
 
+  it('slots_at_initialize: the token is as present as it was at C_Initialize, until the next C_Initialize', () => {
+    setFaults('slots_at_initialize', 'token_absent');
+    p11.C_Finalize();
+    p11.C_Initialize(); // absent now: the snapshot says absent
+    setFaults('slots_at_initialize'); // plugged in
+    expect(p11.C_GetSlotList(true)).toEqual([]);
+    expect(rvOf(() => p11.C_GetTokenInfo(slot))).toBe(CKR_TOKEN_NOT_PRESENT);
+    p11.C_Finalize();
+    p11.C_Initialize(); // seen after the module is initialised again
+    expect(p11.C_GetSlotList(true).some((s) => s.equals(slot))).toBe(true);
+    setFaults('slots_at_initialize', 'token_absent'); // pulled out: still there for this snapshot
+    expect(p11.C_GetSlotList(true).some((s) => s.equals(slot))).toBe(true);
+    setFaults();
+  });
+
   it('no_mechanism (by name or hex): gone from the mechanism list, and C_SignInit refuses it', () => {
     const all = p11.C_GetMechanismList(slot);
     const removed = [

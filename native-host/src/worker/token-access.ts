@@ -139,8 +139,42 @@ export class TokenAccess {
       this.moduleErrors.push({ module, error });
   }
 
-  /** Serials of the present, initialised tokens (no session is opened). */
+  /**
+   * Serials of the present, initialised tokens (no session is opened). When no module sees any,
+   * each is initialised again first: PKCS#11 lets a module see only the devices that were there
+   * at its C_Initialize, so a token plugged in after this worker started may need it.
+   */
   tokenSerials(): string[] {
+    const serials = this.presentSerials();
+    if (serials.length > 0) return serials;
+    for (const module of this.modules) this.initializeAgain(module);
+    return this.presentSerials();
+  }
+
+  /**
+   * C_Finalize and C_Initialize, for a module none of whose tokens is in use: everything known of
+   * its sessions and objects goes (their handles end with it). A module with a login open (a batch
+   * whose token was pulled out) is left alone: that login's handles must never name new sessions.
+   */
+  private initializeAgain(module: LoadedModule): void {
+    if ([...this.open.values()].some((o) => o.ref.moduleKey === module.key)) return;
+    for (const token of [...this.anchors.keys()])
+      if (token.startsWith(`${module.key}/`)) this.dropAnchor(token);
+    for (const known of [this.knownKeys, this.certificateHandles])
+      for (const id of known.keys()) if (parseCertificateId(id).moduleKey === module.key) known.delete(id);
+    try {
+      module.p11.C_Finalize();
+    } catch {
+      // not initialised (a failed earlier attempt): initialised below all the same
+    }
+    try {
+      module.p11.C_Initialize();
+    } catch (error) {
+      this.reportModuleError(module.path, toKysoError(error).message);
+    }
+  }
+
+  private presentSerials(): string[] {
     const serials = new Set<string>();
     for (const module of this.modules) {
       try {
