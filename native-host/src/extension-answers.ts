@@ -43,6 +43,11 @@ export class ExtensionAnswers<T> {
     return true;
   }
 
+  /** The ids of the requests waiting now. */
+  ids(): string[] {
+    return [...this.waiting.keys()];
+  }
+
   /** Settles every waiting request with `value()` (the endpoint is closing). */
   settleAll(value: () => T): void {
     for (const requestId of [...this.waiting.keys()]) this.answer(requestId, value());

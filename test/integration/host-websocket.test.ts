@@ -136,9 +136,18 @@ describe('local WebSocket mode (host side)', () => {
   });
 
   it('stops when turned off; a port already taken is reported', async () => {
+    // A request still waiting for consent ends: its client is told, and so is the extension.
+    const waiting = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    const answered = askWebSocket(waiting, { id: 'w1', type: 'sign-cms', params: signCms });
+    const event = await host.event();
     expect(await host.request('websocket', { serve: null })).toMatchObject({
       ok: true,
       result: { listening: false, port: null },
+    });
+    expect(await answered).toMatchObject({ id: 'w1', ok: false, error: { code: 'USER_CANCELLED' } });
+    expect(await host.eventNamed('websocket-gone')).toEqual({
+      event: 'websocket-gone',
+      requestId: event.requestId,
     });
     expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
     const taken = createServer();

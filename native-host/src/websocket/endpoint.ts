@@ -25,6 +25,9 @@ import { ExtensionAnswers } from '../extension-answers.js';
 import type { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 
+/** How long a client may take to answer our close frame before its connection is cut. */
+const CLIENT_CLOSE_GRACE_MS = 500;
+
 const ClientRequestSchema = z.strictObject({
   id: z.string().min(1).max(64),
   type: z.enum(WEBSOCKET_REQUEST_TYPES),
@@ -107,9 +110,25 @@ export class WebSocketEndpoint {
     const server = this.server;
     this.server = undefined;
     this.config = undefined;
-    this.waiting.settleAll(() => ({ ok: false, error: new KysoError('USER_CANCELLED').toWire() }));
+    // Their clients get USER_CANCELLED, and the extension ends them too (their windows close).
+    for (const requestId of this.waiting.ids()) this.clientGone(requestId);
     if (!server) return;
-    for (const client of server.clients) client.terminate();
+    // Each client is closed after its answer (written in the microtasks just settled), politely,
+    // and cut off only if it does not answer the close within CLIENT_CLOSE_GRACE_MS.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(
+      [...server.clients].map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            const cutOff = setTimeout(() => client.terminate(), CLIENT_CLOSE_GRACE_MS);
+            client.once('close', () => {
+              clearTimeout(cutOff);
+              resolve();
+            });
+            client.close(1001, 'kyso stopped listening');
+          }),
+      ),
+    );
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -175,7 +194,10 @@ export class WebSocketEndpoint {
     );
   }
 
-  /** The request ends here, and the extension is told to end it too (its consent window closes, nothing is signed). */
+  /**
+   * The request ends here (its client, if still there, gets USER_CANCELLED), and the extension is
+   * told to end it too: its consent window closes, nothing is signed.
+   */
   private clientGone(requestId: string): void {
     if (!this.waiting.answer(requestId, { ok: false, error: new KysoError('USER_CANCELLED').toWire() }))
       return;
