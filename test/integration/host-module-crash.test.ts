@@ -1,11 +1,12 @@
 /**
  * A vendor's PKCS#11 module that crashes the process while it loads (a segfault in C_Initialize,
- * injected by test/fault-module) is left out and reported: the other modules' tokens still list
- * and sign, in the host and in `kyso-host doctor`.
+ * injected by test/fault-module), or never comes back from C_Initialize, is left out and reported:
+ * the other modules' tokens still list and sign, in the host and in `kyso-host doctor`, and no
+ * worker is left stuck in it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +85,104 @@ describe('a PKCS#11 module that crashes while loading', () => {
     expect(run.stdout).toContain(`✓ ${SOFTHSM_MODULE} (SoftHSM)`);
     expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
     expect(run.stdout).not.toContain('the token worker failed');
+  });
+});
+
+/** Whether process `pid` still exists. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The processes that entered the fault module's C_Initialize (from its trace file). */
+const initializingPids = (trace: string) =>
+  existsSync(trace)
+    ? [
+        ...new Set(
+          readFileSync(trace, 'utf8')
+            .split('\n')
+            .filter((line) => line.endsWith(' C_Initialize'))
+            .map((line) => Number(line.split(' ')[0])),
+        ),
+      ]
+    : [];
+
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return !running(pid);
+}
+
+describe('a PKCS#11 module that hangs while loading', () => {
+  /** KYSO_TOKEN_TIMEOUT_MS: how long one module may take to load, as any token call. */
+  const LOAD_TIMEOUT_MS = 2_000;
+  let dir: string;
+  let env: Record<string, string>;
+  let session: HostSession;
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-module-hang-'));
+    const control = path.join(dir, 'faults');
+    writeFileSync(control, 'hang C_Initialize\n'); // a driver waiting forever for its daemon
+    const faultEnv = {
+      KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+      KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+      KYSO_FAULT_CONTROL: control,
+      KYSO_TOKEN_TIMEOUT_MS: String(LOAD_TIMEOUT_MS),
+    };
+    session = await startHostSession({
+      env: (token) => (env = { ...token.env, ...faultEnv, KYSO_FAULT_TRACE: path.join(dir, 'host-trace') }),
+      listCertificates: false,
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the host lists and signs with the other module’s token after the load timeout; the stuck worker is ended', async () => {
+    const listed = resultOf(await session.host.request('list-certificates', {}));
+    const certificates = (listed as { certificates: CertificateEntry[] }).certificates;
+    const signer = certificates.find((c) => c.id.endsWith('/02'));
+    expect(signer, JSON.stringify(certificates.map((c) => c.id))).toBeDefined();
+    const signed = resultOf(
+      await session.host.request('sign-cms', {
+        certificateId: signer!.id,
+        pin: session.token.pin,
+        digest: createHash('sha256').update(document).digest('base64'),
+        digestAlgorithm: 'SHA-256',
+        origin: 'https://thuedientu.gdt.gov.vn',
+      }),
+    );
+    const cms = Buffer.from((signed as { cms: string }).cms, 'base64');
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+
+    const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
+    expect(modules.find((m) => m.path === FAULT_MODULE)).toMatchObject({ present: true, loaded: false });
+    expect(modules.find((m) => m.path === FAULT_MODULE)?.error).toMatch(/did not finish loading/);
+    const stuck = initializingPids(env.KYSO_FAULT_TRACE!);
+    expect(stuck).toHaveLength(1); // the first worker; the next ones never load the module
+    expect(await gone(stuck[0]!, 15_000), 'the worker stuck in C_Initialize was ended').toBe(true);
+  });
+
+  it('kyso-host doctor ends, names the module that hangs, and leaves no worker behind', () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const trace = path.join(dir, 'doctor-trace');
+    const run = spawnSync(process.execPath, [HOST_LAUNCHER, 'doctor'], {
+      env: { ...process.env, ...env, HOME: home, KYSO_FAULT_TRACE: trace },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.signal, 'doctor ended by itself').toBeNull();
+    expect(run.stdout).toMatch(
+      new RegExp(`✗ ${FAULT_MODULE.replace(/[.]/g, '\\.')} — .*did not finish loading`),
+    );
+    expect(run.stdout).toContain(`✓ ${SOFTHSM_MODULE} (SoftHSM)`);
+    expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
+    for (const pid of initializingPids(trace)) expect(running(pid), `worker ${pid} left behind`).toBe(false);
   });
 });

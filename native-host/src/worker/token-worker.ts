@@ -91,8 +91,8 @@ export class TokenWorker {
    * one broken driver must not hide every other token.
    */
   private async spawn(): Promise<void> {
-    await Promise.all(this.retiring);
     for (;;) {
+      await Promise.all(this.retiring);
       // The first worker may have been forked before this host loaded its code (main.ts).
       const started =
         this.options.firstWorker ??
@@ -110,6 +110,15 @@ export class TokenWorker {
       await started.ready;
       this.booting = undefined;
       const loading = started.loadingModule();
+      if (loading !== undefined && started.stuck() && this.child === child) {
+        // Stuck in the module's C_Initialize: ended (killed after the grace period), and the
+        // next worker starts without it, once this one is gone.
+        this.child = undefined; // (this.ready stays: it is this very start, which goes on)
+        void this.retire(child);
+        this.crashedModules.set(loading, 'the module did not finish loading (it hangs in C_Initialize)');
+        if (this.closed) return;
+        continue;
+      }
       // exit code 0: asked to end (shutdown) while loading, not a crash
       if (loading === undefined || this.child !== child || this.closed || child.exitCode === 0) return;
       this.crashedModules.set(

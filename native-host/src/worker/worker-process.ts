@@ -19,15 +19,33 @@ const WORKER_ENTRY = existsSync(beside('./worker-main.cjs'))
   ? beside('./worker-main.cjs')
   : beside('./worker-main.js');
 
+/**
+ * How long one module may take to load and initialise (KYSO_TOKEN_TIMEOUT_MS when set, as for any
+ * token call; else 30 s, LIMITS.tokenOperationTimeoutMs, not imported here to keep this module light).
+ */
+export function moduleLoadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.KYSO_TOKEN_TIMEOUT_MS);
+  return Number.isInteger(value) && value > 0 ? value : 30_000;
+}
+
 export interface StartedWorker {
   child: ChildProcess;
-  /** Resolves when the worker has loaded its modules (or has exited: the caller then sees it gone). */
+  /**
+   * Resolves when the worker has loaded its modules, or has exited, or has spent longer than
+   * moduleLoadTimeoutMs in one module (stuck in its C_Initialize: `stuck` says so).
+   */
   ready: Promise<void>;
   /** The module the worker was loading, until it is ready: a worker gone before then crashed in it. */
   loadingModule(): string | undefined;
+  /** Whether the worker is stuck in loadingModule() (it never came back from it in time). */
+  stuck(): boolean;
 }
 
-export function forkWorker(modulePaths: readonly string[], env?: NodeJS.ProcessEnv): StartedWorker {
+export function forkWorker(
+  modulePaths: readonly string[],
+  env?: NodeJS.ProcessEnv,
+  loadTimeoutMs = moduleLoadTimeoutMs(),
+): StartedWorker {
   const launch = workerLaunch(WORKER_ENTRY);
   const child = fork(launch.modulePath, [], {
     execArgv: launch.execArgv,
@@ -41,19 +59,32 @@ export function forkWorker(modulePaths: readonly string[], env?: NodeJS.ProcessE
     },
   });
   let loading: string | undefined;
+  let stuck = false;
+  let stuckTimer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(stuckTimer);
+      child.off('message', onFirst);
+      resolve();
+    };
     // Its first messages (worker-main.ts): `{ loading: path }` before each module, then
     // `{ ready: true }`; the schemas check every later one.
     const onFirst = (message: unknown) => {
       const first = message as { ready?: unknown; loading?: unknown } | null;
-      if (typeof first?.loading === 'string') loading = first.loading;
+      clearTimeout(stuckTimer);
+      if (typeof first?.loading === 'string') {
+        loading = first.loading;
+        stuckTimer = setTimeout(() => {
+          stuck = true;
+          done();
+        }, loadTimeoutMs);
+      }
       if (first?.ready !== true) return;
       loading = undefined;
-      child.off('message', onFirst);
-      resolve();
+      done();
     };
     child.on('message', onFirst);
-    child.once('exit', () => resolve());
+    child.once('exit', done);
   });
-  return { child, ready, loadingModule: () => loading };
+  return { child, ready, loadingModule: () => loading, stuck: () => stuck };
 }
