@@ -69,8 +69,8 @@ export const LIMITS = {
   protectedLoginTimeoutMs: 90_000,
   /**
    * A consented request waits this long for its token while another request or another program
-   * (a second browser, the CLI) signs with it, then gets BUSY with a retry hint. Below the
-   * extension's 30 s wait for the host's answer.
+   * (a second browser, the CLI) signs with it, then gets BUSY with a retry hint. The extension's
+   * wait for the host's answer includes it (jobs.ts).
    */
   tokenWaitMs: 20_000,
   /** Requests waiting for one token in one host; more get BUSY at once. */

@@ -31,6 +31,18 @@ export interface ConsentJob {
 const loginTimeout = (pin: string | null) =>
   pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs;
 
+/** What the host gives a time-stamp server (shared/cms/timestamp.ts). */
+const TSA_TIMEOUT_MS = 30_000;
+
+/**
+ * How long one signature may take: what the host allows it — waiting for a token in use
+ * (LIMITS.tokenWaitMs), the login and the signature, and the time-stamp server — so the host
+ * answers first. A fixed login timeout gave up on signatures the host went on to make (the token
+ * busy with another browser's batch for a while, then a slow TSA).
+ */
+const singleSignatureTimeoutMs = (pin: string | null, timestamp: boolean) =>
+  LIMITS.tokenWaitMs + loginTimeout(pin) + LIMITS.tokenOperationTimeoutMs + (timestamp ? TSA_TIMEOUT_MS : 0);
+
 /** One digest, one host command: a CMS around it (CAdES-T with a TSA), or its bare signature. */
 function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
   host: NativeHostClient,
@@ -65,7 +77,7 @@ function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
           ...(params.rsaScheme && { rsaScheme: params.rsaScheme }),
           ...(tsaUrl && { tsaUrl }),
         } as HostParams<C>,
-        loginTimeout(pin),
+        singleSignatureTimeoutMs(pin, timestamp),
       ),
   };
 }
