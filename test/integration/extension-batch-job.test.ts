@@ -5,7 +5,9 @@
  * flight, and the token signs them one after the other: the second call's answer comes after both
  * calls' signatures. The extension must wait as long as the host itself would (its token timeout
  * per item), never give up on signatures the token is still making. A batch lives in its host:
- * when the host dies, the rest of the batch fails as the calls in flight did. The browser's part
+ * when the host dies, the rest of the batch fails as the calls in flight did. Beginning the batch
+ * may take what the host allows too: the token busy with another browser's batch, then a slow
+ * login. The browser's part
  * (connectNative) is test/support/native-messaging-browser.ts; everything of kyso's is real.
  */
 import { X509Certificate, createHash, verify } from 'node:crypto';
@@ -19,6 +21,8 @@ import { batchJob } from '../../extension/src/background/jobs.js';
 import { NativeHostClient } from '../../extension/src/background/native-host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import type { PageResult } from '../../shared/protocol/page.js';
+import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
+import { HostProcess } from '../support/host-process.js';
 import { hostEnvironment, startedHosts } from '../support/native-messaging-browser.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -144,5 +148,63 @@ describe('the extension’s batch job on a slow token, and on a host that dies',
         });
     }
     expect(startedHosts).toHaveLength(hostsBefore);
+  }, 120_000);
+
+  it('begins the batch when the token was busy for a while and the login is slow, as the host allows', async () => {
+    writeFileSync(control, '');
+    const { certificates } = await client.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
+    const signer = certificates.find((c) => c.id.endsWith('/02'))!;
+    // Another browser's host holds the token in a batch for 12 s ...
+    const other = new HostProcess({ ...hostEnvironment });
+    try {
+      const greeted = await other.request('hello', {
+        protocolVersion: PROTOCOL_VERSION,
+        extensionVersion: KYSO_VERSION,
+      });
+      expect(greeted.ok).toBe(true);
+      const begun = await other.request('begin-batch', {
+        certificateId: signer.id,
+        pin: token.pin,
+        origin: 'https://hoadondientu.gdt.gov.vn',
+        total: 1,
+      });
+      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+      const { batchId } = begun.result as { batchId: string };
+      const ended = new Promise((resolve) => setTimeout(resolve, 12_000)).then(() =>
+        other.request('end-batch', { batchId }),
+      );
+      // ... and then the login takes 19 s (a slow token, a vendor's dialog).
+      writeFileSync(control, 'slow C_Login 19000\n');
+      const documents = [0, 1].map((n) => ({
+        kind: 'raw' as const,
+        name: `hoa-don-${n + 1}.xml`,
+        digest: createHash('sha256').update(document(n)).digest('base64'),
+        digestAlgorithm: 'SHA-256' as const,
+      }));
+      const plans = await planBatch(() => Promise.reject(new Error('digests need no preparer')), documents);
+      const job = batchJob(
+        client,
+        'https://hoadondientu.gdt.gov.vn',
+        { documents, description: '2 hoá đơn' },
+        plans,
+      );
+      const result = (await job.run(
+        signer.id,
+        token.pin,
+        () => undefined,
+        () => false,
+      )) as PageResult<'sign-many'>;
+      writeFileSync(control, '');
+      expect((await ended).ok).toBe(true);
+      const key = new X509Certificate(Buffer.from(result.certificate, 'base64')).publicKey;
+      for (const [n, item] of result.results.entries()) {
+        if (!item.ok || !('signature' in item)) throw new Error(`document ${n + 1}: ${JSON.stringify(item)}`);
+        const signature = Buffer.from(item.signature, 'base64');
+        expect(verify('sha256', document(n), { key, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+      }
+    } finally {
+      writeFileSync(control, '');
+      await other.close();
+    }
   }, 120_000);
 });

@@ -35,13 +35,17 @@ const loginTimeout = (pin: string | null) =>
 const TSA_TIMEOUT_MS = 30_000;
 
 /**
- * How long one signature may take: what the host allows it — waiting for a token in use
- * (LIMITS.tokenWaitMs), the login and the signature, and the time-stamp server — so the host
- * answers first. A fixed login timeout gave up on signatures the host went on to make (the token
- * busy with another browser's batch for a while, then a slow TSA).
+ * How long a consented operation may take to start, as the host allows it: waiting for a token in
+ * use (LIMITS.tokenWaitMs), the login, and one token operation (a single signature's; a batch's
+ * fresh listing of the token) — so the host answers first. A fixed login timeout gave up on
+ * signatures and logins the host went on to make (the token busy with another browser's batch for
+ * a while, then a slow login or a slow TSA), and a batch so begun was left open holding the token.
  */
+const consentedStartTimeoutMs = (pin: string | null) =>
+  LIMITS.tokenWaitMs + loginTimeout(pin) + LIMITS.tokenOperationTimeoutMs;
+/** One signature: its start, and the time-stamp server when asked. */
 const singleSignatureTimeoutMs = (pin: string | null, timestamp: boolean) =>
-  LIMITS.tokenWaitMs + loginTimeout(pin) + LIMITS.tokenOperationTimeoutMs + (timestamp ? TSA_TIMEOUT_MS : 0);
+  consentedStartTimeoutMs(pin) + (timestamp ? TSA_TIMEOUT_MS : 0);
 
 /** One digest, one host command: a CMS around it (CAdES-T with a TSA), or its bare signature. */
 function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
@@ -164,7 +168,7 @@ export function batchJob(
       const { batchId, certificate } = await host.call(
         'begin-batch',
         { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) },
-        loginTimeout(pin),
+        consentedStartTimeoutMs(pin),
       );
       // The batch lives in the host that opened it: once that host is gone (crashed, killed), so is
       // the batch, and its remaining documents fail as the ones in flight did — no new host is
