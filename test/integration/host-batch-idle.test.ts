@@ -95,6 +95,24 @@ describe('a batch’s idle time', () => {
     });
   });
 
+  it('a listing while a batch call signs answers from what was read last, without waiting for the token', async () => {
+    const batchId = await begin();
+    setFaults(`slow C_Sign ${SIGN_MS}`);
+    const signing = session.host.start('sign-batch', { batchId, items: items(0, 12) });
+    await new Promise((resolve) => setTimeout(resolve, 2 * SIGN_MS)); // the token is signing
+    const listing = session.host.start('list-certificates', {});
+    // Another tab (a plugin page, the options page) lists: it is answered before the call ends.
+    const listed = session.host.frameFor(listing);
+    const signed = session.host.frameFor(signing);
+    const first = await Promise.race([listed.then(() => 'listing'), signed.then(() => 'signing')]);
+    expect(first).toBe('listing');
+    const { certificates } = resultOf<{ certificates: Array<{ id: string }> }>(await listed);
+    expect(certificates.map((c) => c.id)).toEqual(session.certificates.map((c) => c.id));
+    expectSigned(0, resultOf<{ results: SignItemResult[] }>(await signed).results);
+    setFaults();
+    await session.host.request('end-batch', { batchId });
+  });
+
   it('ends when really left idle: later calls are refused and the token is free for the next request', async () => {
     const batchId = await begin();
     expectSigned(

@@ -60,6 +60,8 @@ export async function listTokenCertificates(
  */
 export class QueuedTokens {
   private readonly lastSeen = new Map<string, TokenCertificate[]>();
+  /** The tokens present at the last listing, and what the modules said. */
+  private lastPresent: { serials: string[]; moduleErrors: CertificateListing['moduleErrors'] } | undefined;
   /** The usable entries of the last listing of each token, by certificate id. */
   private readonly entries = new Map<string, CertificateEntry>();
 
@@ -70,6 +72,13 @@ export class QueuedTokens {
   ) {}
 
   async list(options: LeaseOptions): Promise<CertificateListing> {
+    // A batch of this host is signing: the worker would answer only after the groups already sent
+    // (seconds on a slow token). What was read last is answered instead: the batch's token is ours
+    // (its certificates cannot change meanwhile), and the others were read at the last listing.
+    if (this.worker.batchSigning && this.lastPresent) {
+      const { serials, moduleErrors } = this.lastPresent;
+      return { certificates: toEntries(serials.flatMap((s) => this.lastSeen.get(s) ?? [])), moduleErrors };
+    }
     const present = await this.worker.call({ op: 'tokens' }, this.timeoutMs);
     const leases: TokenLease[] = [];
     const toRead: string[] = [];
@@ -96,6 +105,7 @@ export class QueuedTokens {
           ? await this.worker.call({ op: 'list', serials: toRead }, this.timeoutMs)
           : { ...present, certificates: [] };
       this.remember(toRead, listing.certificates);
+      this.lastPresent = { serials: present.serials, moduleErrors: listing.moduleErrors };
       return {
         certificates: toEntries([...listing.certificates, ...remembered]),
         moduleErrors: listing.moduleErrors,

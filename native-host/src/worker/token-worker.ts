@@ -55,6 +55,8 @@ export class TokenWorker {
   private serialQueue: Promise<unknown> = Promise.resolve();
   /** The timeouts of the pipelined calls in flight: the worker does them before a new one. */
   private pipelinedBudgetMs = 0;
+  /** A batch's signing groups sent and not yet answered. */
+  private pipelinedCalls = 0;
   /** The most calls that were in flight at once (a pipeline shows as more than one). */
   maxInFlight = 0;
   private nextId = 1;
@@ -158,8 +160,19 @@ export class TokenWorker {
     const run = () => this.run(operation, timeoutMs, true) as Promise<WorkerResults['sign-with']>;
     const result = this.serialQueue.then(run, run);
     this.queue = Promise.all([this.queue, result.catch(() => undefined)]);
-    void result.catch(() => undefined).finally(() => this.armIdleStop()); // bookkeeping only
+    this.pipelinedCalls++;
+    void result
+      .catch(() => undefined)
+      .finally(() => {
+        this.pipelinedCalls--;
+        this.armIdleStop();
+      }); // bookkeeping only
     return result;
+  }
+
+  /** Whether a batch is signing now: a call made now waits until its groups are done. */
+  get batchSigning(): boolean {
+    return this.pipelinedCalls > 0;
   }
 
   private armIdleStop(): void {
