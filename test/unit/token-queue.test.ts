@@ -127,14 +127,33 @@ describe('token lock shared between processes', () => {
   );
 
   it("lives in the user's runtime folder, one file per token serial, in a folder only the user can enter", () => {
-    expect(defaultLockDirectory({ XDG_RUNTIME_DIR: '/run/user/1000' })).toBe(
-      '/run/user/1000/kyso/token-locks',
-    );
-    expect(defaultLockDirectory({})).toBe(path.join(tmpdir(), `kyso-${process.getuid!()}`, 'token-locks'));
-    const runtime = path.join(dir, 'run-user');
-    mkdirSync(runtime, { mode: 0o700 });
-    const locks = new TokenLocks(defaultLockDirectory({ XDG_RUNTIME_DIR: runtime }));
-    expect(locks.directory).toBe(path.join(runtime, 'kyso', 'token-locks'));
+    const uid = process.getuid!();
+    const runtimeRoot = path.join(dir, 'run-user');
+    mkdirSync(path.join(runtimeRoot, String(uid)), { recursive: true, mode: 0o700 });
+    const system = { platform: 'linux' as const, uid, runtimeRoot };
+    const ours = path.join(runtimeRoot, String(uid), 'kyso', 'token-locks');
+    // A browser's host (XDG_RUNTIME_DIR, TMPDIR) and `kyso sign` from cron or su (neither, or others)
+    // must meet in one folder: two folders would be two locks on one token.
+    expect(
+      defaultLockDirectory(
+        { XDG_RUNTIME_DIR: path.join(runtimeRoot, String(uid)), TMPDIR: '/var/tmp/a' },
+        system,
+      ),
+    ).toBe(ours);
+    expect(defaultLockDirectory({}, system)).toBe(ours);
+    expect(
+      defaultLockDirectory({ XDG_RUNTIME_DIR: path.join(dir, 'elsewhere'), TMPDIR: '/var/tmp/b' }, system),
+    ).toBe(ours);
+    // No runtime folder (no systemd-logind, or the user not logged in): /tmp, whatever TMPDIR says.
+    const noRuntime = { ...system, runtimeRoot: path.join(dir, 'no-run') };
+    expect(defaultLockDirectory({ TMPDIR: '/var/tmp/a' }, noRuntime)).toBe(`/tmp/kyso-${uid}/token-locks`);
+    expect(defaultLockDirectory({}, noRuntime)).toBe(`/tmp/kyso-${uid}/token-locks`);
+    // A runtime folder that is not the user's is not taken.
+    mkdirSync(path.join(runtimeRoot, String(uid + 1)));
+    expect(defaultLockDirectory({}, { ...system, uid: uid + 1 })).toBe(`/tmp/kyso-${uid + 1}/token-locks`);
+    expect(defaultLockDirectory({ KYSO_LOCK_DIR: '/x/locks' }, system)).toBe('/x/locks');
+    const locks = new TokenLocks(defaultLockDirectory({}, system));
+    expect(locks.directory).toBe(ours);
     expect(statSync(locks.directory).mode & 0o777).toBe(0o700);
     // keyed by the serial: the same serial is one lock, another serial another
     expect(locks.fileFor('VNPT-0001')).toBe(locks.fileFor('VNPT-0001'));

@@ -43,12 +43,48 @@ export interface LockOwner {
 export type LockAttempt =
   { acquired: true; release(): void } | { acquired: false; owner: LockOwner | undefined };
 
-/** Where the locks live: private to the user (XDG_RUNTIME_DIR, else a 0700 folder of ours in the temp dir). */
-export function defaultLockDirectory(env: NodeJS.ProcessEnv = process.env): string {
+/** What decides the lock folder besides KYSO_LOCK_DIR: the system and the user, never their environment. */
+export interface LockSystem {
+  platform: NodeJS.Platform;
+  /** The user's id (POSIX); undefined on Windows. */
+  uid: number | undefined;
+  /** Where the system keeps users' runtime folders (systemd, elogind): `<runtimeRoot>/<uid>`. */
+  runtimeRoot: string;
+}
+
+const thisSystem = (): LockSystem => ({
+  platform: process.platform,
+  uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
+  runtimeRoot: '/run/user',
+});
+
+/**
+ * Where the locks live: one folder per user that every kyso process of the user finds. It must not
+ * depend on the process's environment: a browser's host has XDG_RUNTIME_DIR and TMPDIR, while
+ * `kyso sign` run from cron or `su` may have neither, and two folders are two locks on one token.
+ * So: the user's runtime folder (`/run/user/<uid>`, private, made by the system for each logged-in
+ * user) when it exists and is the user's, else a 0700 folder of ours in /tmp; on Windows the
+ * user's temporary folder. KYSO_LOCK_DIR overrides it (tests, unusual systems).
+ */
+export function defaultLockDirectory(
+  env: NodeJS.ProcessEnv = process.env,
+  system: LockSystem = thisSystem(),
+): string {
   if (env.KYSO_LOCK_DIR) return env.KYSO_LOCK_DIR;
-  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'kyso', 'token-locks');
-  const user = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
-  return path.join(os.tmpdir(), `kyso-${user}`, 'token-locks');
+  if (system.platform === 'win32' || system.uid === undefined)
+    return path.join(os.tmpdir(), `kyso-${os.userInfo().username}`, 'token-locks');
+  const runtime = path.join(system.runtimeRoot, String(system.uid));
+  if (isOwnDirectory(runtime, system.uid)) return path.join(runtime, 'kyso', 'token-locks');
+  return path.join('/tmp', `kyso-${system.uid}`, 'token-locks');
+}
+
+function isOwnDirectory(dir: string, uid: number): boolean {
+  try {
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && stat.uid === uid;
+  } catch {
+    return false;
+  }
 }
 
 function processStartTime(pid: number): string | undefined {
