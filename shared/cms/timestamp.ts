@@ -8,6 +8,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { bytesEqual, concatBytes, toArrayBuffer } from '../encoding.js';
 import { KysoError } from '../protocol/errors.js';
+import { LIMITS } from '../protocol/limits.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../protocol/common.js';
 import { OID } from './algorithms.js';
 import { digestAlgorithmIdentifier } from './algorithm-identifiers.js';
@@ -34,7 +35,6 @@ export interface SignatureTimestampOptions extends TimestampRequestOptions {
   signerIndex?: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
 /** Real tokens are a few KiB; anything this large is not a time-stamp response. */
 const MAX_RESPONSE_BYTES = 1 << 20;
 const NONCE_BYTES = 16;
@@ -110,7 +110,7 @@ async function postQuery(
   query: Uint8Array,
   options: TimestampRequestOptions,
 ): Promise<Uint8Array> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? LIMITS.timestampServerTimeoutMs;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const doFetch = options.fetch ?? globalThis.fetch;

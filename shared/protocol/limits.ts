@@ -67,6 +67,8 @@ export const LIMITS = {
   tokenOperationTimeoutMs: 30_000,
   /** A PIN-pad or vendor-dialog login may take as long as a person needs. */
   protectedLoginTimeoutMs: 90_000,
+  /** A time-stamp server's answer (the host's TSA client; the extension's wait for a CAdES-T includes it). */
+  timestampServerTimeoutMs: 30_000,
   /**
    * A consented request waits this long for its token while another request or another program
    * (a second browser, the CLI) signs with it, then gets BUSY with a retry hint. The extension's

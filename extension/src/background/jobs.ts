@@ -31,9 +31,6 @@ export interface ConsentJob {
 const loginTimeout = (pin: string | null) =>
   pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs;
 
-/** What the host gives a time-stamp server (shared/cms/timestamp.ts). */
-const TSA_TIMEOUT_MS = 30_000;
-
 /**
  * How long a consented operation may take to start, as the host allows it: waiting for a token in
  * use (LIMITS.tokenWaitMs), the login, and one token operation (a single signature's; a batch's
@@ -45,7 +42,7 @@ const consentedStartTimeoutMs = (pin: string | null) =>
   LIMITS.tokenWaitMs + loginTimeout(pin) + LIMITS.tokenOperationTimeoutMs;
 /** One signature: its start, and the time-stamp server when asked. */
 const singleSignatureTimeoutMs = (pin: string | null, timestamp: boolean) =>
-  consentedStartTimeoutMs(pin) + (timestamp ? TSA_TIMEOUT_MS : 0);
+  consentedStartTimeoutMs(pin) + (timestamp ? LIMITS.timestampServerTimeoutMs : 0);
 
 /** One digest, one host command: a CMS around it (CAdES-T with a TSA), or its bare signature. */
 function oneDigestJob<C extends 'sign-cms' | 'sign-raw'>(
