@@ -214,26 +214,40 @@ const CRL_EXTENSION = {
   authorityKeyIdentifier: '2.5.29.35',
 } as const;
 
+const BASIC_CONSTRAINTS_OID = '2.5.29.19';
+
+const isCaCertificate = (certificate: pkijs.Certificate): boolean =>
+  (
+    certificate.extensions?.find((e) => e.extnID === BASIC_CONSTRAINTS_OID)?.parsedValue as
+      pkijs.BasicConstraints | undefined
+  )?.cA === true;
+
 /**
- * Why a CRL cannot say a certificate is good (RFC 5280 §5.2, §6.3.3): a delta CRL lists only what
- * changed since its base, a CRL scoped to CA certificates, attribute certificates, some reasons or
- * another issuer's certificates leaves the signer's out, and an unknown critical extension may change
- * its meaning. Undefined for a complete CRL of the issuer's own certificates.
+ * Why a CRL cannot say `certificate` is good (RFC 5280 §5.2, §6.3.3): a delta CRL lists only what
+ * changed since its base; a CRL scoped to CA certificates leaves out a signer's, one scoped to
+ * end-entity certificates leaves out a CA's (the CAs between signer and root are checked too), and
+ * one of attribute certificates, some reasons or another issuer's certificates leaves out either;
+ * an unknown critical extension may change its meaning. Undefined for a CRL that covers it.
  */
-function crlScopeProblem(crl: pkijs.CertificateRevocationList): string | undefined {
+function crlScopeProblem(
+  crl: pkijs.CertificateRevocationList,
+  certificate: pkijs.Certificate,
+): string | undefined {
   const extensions = crl.crlExtensions?.extensions ?? [];
   if (extensions.some((e) => e.extnID === CRL_EXTENSION.deltaCrlIndicator))
     return 'a delta CRL, which lists only what changed since its base CRL';
   const idp = extensions.find((e) => e.extnID === CRL_EXTENSION.issuingDistributionPoint)?.parsedValue as
     pkijs.IssuingDistributionPoint | undefined;
+  const ca = isCaCertificate(certificate);
   if (
     idp &&
-    (idp.onlyContainsCACerts ||
+    ((idp.onlyContainsCACerts && !ca) ||
+      (idp.onlyContainsUserCerts && ca) ||
       idp.onlyContainsAttributeCerts ||
       idp.onlySomeReasons !== undefined ||
       idp.indirectCRL)
   )
-    return "a partial CRL (its issuing distribution point leaves out end-entity certificates, some reasons or the issuer's own)";
+    return `a partial CRL (its issuing distribution point leaves out ${ca ? 'CA' : 'end-entity'} certificates, some reasons or the issuer's own)`;
   const known: string[] = Object.values(CRL_EXTENSION);
   if (extensions.some((e) => e.critical && !known.includes(e.extnID)))
     return 'a CRL with a critical extension kyso does not know';
@@ -253,7 +267,7 @@ export async function readCrlEvidence(
     throw new RevocationError('not a CRL');
   }
   if (!crl.issuer.isEqual(issuer.subject)) throw new RevocationError('CRL of another issuer');
-  const scope = crlScopeProblem(crl);
+  const scope = crlScopeProblem(crl, certificate);
   if (scope) throw new RevocationError(scope);
   if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false)))
     throw new RevocationError('CRL not signed by the issuer');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
-import { collectRevocation } from '../../shared/cms/revocation-data.js';
+import { collectRevocation, readCrlEvidence } from '../../shared/cms/revocation-data.js';
 import { parseCertificate } from '../../verifier/src/certificates.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
@@ -264,6 +264,36 @@ describe('server-side verifier', () => {
       expect((await withCrl([delta])).signatures[0]!.revocation!.notes[0]).toBe(
         'given CRL: a delta CRL, which lists only what changed since its base CRL',
       );
+
+      // The CAs between signer and root are checked too: an authority revocation list (CA
+      // certificates only) answers for a CA's certificate, one of end-entity certificates does not.
+      issueTestCertificate({
+        base: at('sub-ca'),
+        subject: '/C=VN/CN=CA Con Bị Thu Hồi',
+        caFile: leaf.caPem,
+        caKeyFile: at('sw-ca.key'),
+        serialHex: 'A11CE5',
+        days: 5,
+        extensions: 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n',
+      });
+      const subCaRevoked = `R\t300101000000Z\t${revokedAt}\tA11CE5\tunknown\t/CN=x\n`;
+      const arl = crl('arl', subCaRevoked, 'issuingDistributionPoint = critical,@idp\n[idp]\nonlyCA = TRUE');
+      const userOnly = crl(
+        'user-only',
+        subCaRevoked,
+        'issuingDistributionPoint = critical,@idp\n[idp]\nonlyuser = TRUE',
+      );
+      const certificateOf = (pem: string) =>
+        pkijs.Certificate.fromBER(execFileSync('openssl', ['x509', '-in', pem, '-outform', 'DER']));
+      const [subCa, root] = [certificateOf(at('sub-ca.pem')), certificateOf(leaf.caPem)];
+      const openssl = spawnSync(
+        'openssl',
+        ['verify', '-crl_check', '-CAfile', leaf.caPem, '-CRLfile', at('arl.pem'), at('sub-ca.pem')],
+        { encoding: 'utf8' },
+      );
+      expect(openssl.stdout + openssl.stderr).toMatch(/certificate revoked/);
+      expect((await readCrlEvidence(arl, subCa, root)).status).toBe('revoked');
+      await expect(readCrlEvidence(userOnly, subCa, root)).rejects.toThrow(/partial CRL .*CA certificates/);
     } finally {
       rmSync(crlDir, { recursive: true, force: true });
     }
