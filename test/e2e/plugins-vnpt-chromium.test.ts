@@ -13,6 +13,8 @@ import { useSharedSession } from '../support/shared-session.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
 import { signInConsent } from '../support/consent.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   const session = useSharedSession(async () => {
@@ -58,6 +60,36 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(
       /^5: kyso chưa ký được tệp Office/,
     );
+    expect(session.browser.targets().some((t) => t.url().includes('src/consent/'))).toBe(false);
+    await page.close();
+  }, 120_000);
+  it('signPdf with a PdfSigner page the PDF does not have answers VNPT’s own code 7 (“trang đặt chữ ký không tồn tại”), before any window', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    const pdf = Buffer.from(await onePagePdf('Quyet dinh so 12')).toString('base64');
+    const image = Buffer.from(blueSignaturePng()).toString('base64');
+    // The library's own PdfSigner, as VNPT's sample sets it, on page 3 of a one-page PDF.
+    await page.evaluate(
+      (data, png) => {
+        const w = window as any;
+        const signer = new w.PdfSigner();
+        Object.assign(signer, {
+          page: 3,
+          llx: 400,
+          lly: 80,
+          urx: 560,
+          ury: 160,
+          SigType: 2,
+          ImageBase64: png,
+        });
+        w.vnpt_plugin.signPdf(data, w.signPdfCallback, signer);
+      },
+      pdf,
+      image,
+    );
+    const answer = JSON.parse(await nextRawAnswer(page));
+    // VNPT's sample page (showMessage) reads 7 as "Ký pdf: trang đặt chữ ký không tồn tại".
+    expect(answer).toMatchObject({ code: 7, data: '', kysoCode: 'BAD_REQUEST' });
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toMatch(/^7: /);
     expect(session.browser.targets().some((t) => t.url().includes('src/consent/'))).toBe(false);
     await page.close();
   }, 120_000);

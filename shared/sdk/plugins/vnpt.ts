@@ -61,9 +61,19 @@ interface VnptCall {
   args?: unknown;
 }
 
+/** VNPT's code 7, "Ký pdf: trang đặt chữ ký không tồn tại": the PdfSigner's page is not in the PDF. */
+const PAGE_NOT_IN_PDF = 7;
+
 const failure = (error: unknown) => {
   const { code, message } = pluginFailure(error);
-  return { code: VNPT_CODES[code] ?? 5, data: '', error: message, kysoCode: code };
+  // kyso's background refuses such a page before any window, naming the field (documents.ts).
+  const missingPage = error instanceof KysoError && error.details?.field === 'appearance.pageIndex';
+  return {
+    code: missingPage ? PAGE_NOT_IN_PDF : (VNPT_CODES[code] ?? 5),
+    data: '',
+    error: message,
+    kysoCode: code,
+  };
 };
 const success = (data: string) => ({ code: 0, data, error: '' });
 
