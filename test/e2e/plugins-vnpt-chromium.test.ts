@@ -93,4 +93,19 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(session.browser.targets().some((t) => t.url().includes('src/consent/'))).toBe(false);
     await page.close();
   }, 120_000);
+  it('setLicenseKey answers {code: 1}: the success VNPT’s own portals test for (code === 1) before they go on', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    // As VNPT iOffice's token login (index id 5380203323) and a VNPT signing portal (index id
+    // 33611206382) call the unmodified library: its promises, then `JSON.parse(data).code === 1`,
+    // else "Cài đặt License không thành công" and they stop.
+    const outcome = await page.evaluate(async () => {
+      const plugin = (window as any).vnpt_plugin;
+      const checked = await plugin.checkPlugin();
+      if (checked !== '1') return `checkPlugin answered ${checked}`;
+      const licence = await plugin.setLicenseKey('PD94bWwgdmVyc2lvbj0iMS4wIj8+');
+      return JSON.parse(licence).code === 1 ? 'licensed' : `licence refused: ${licence}`;
+    });
+    expect(outcome).toBe('licensed');
+    await page.close();
+  }, 120_000);
 });

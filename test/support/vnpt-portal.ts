@@ -151,7 +151,8 @@ async function expectCertificateShared(page: Page, context: VnptPortalContext): 
     subjectCN: 'Nguyễn Văn Ân',
     base64: context.certificateDer.toString('base64'),
   });
-  expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 0 });
+  // Accepted as VNPT's plugin accepts a key: code 1 (portals test `code === 1`; see the Chromium test).
+  expect(JSON.parse(await page.$eval('#license', (el) => el.textContent))).toMatchObject({ code: 1 });
 }
 
 /** HOC_BA_RECORD signed by node id: the consent window's XML table lists only that element. */

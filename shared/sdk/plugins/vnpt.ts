@@ -5,7 +5,7 @@
  * library calls window[funcCallback](result)). Results of signing functions are JSON
  * `{code, data, error}`: code 0 on success, 11 when the user cancels, 1 bad input, 2 no
  * certificate, 3 signing failed, 5 anything else (the codes VNPT's own sample page explains).
- * The portal's licence key is accepted and ignored: kyso needs none.
+ * The portal's licence key is accepted (`{code: 1}`, what portals test for) and ignored: kyso needs none.
  */
 import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
@@ -114,7 +114,8 @@ async function dispatch(call: VnptCall): Promise<string> {
     case FN.getVersion:
       return `kyso ${KYSO_VERSION}`;
     case FN.setLicenseKey:
-      return JSON.stringify(success(''));
+      // Accepted: code 1, the success VNPT's portals test for (`code === 1`; a refused key is negative).
+      return JSON.stringify({ code: 1, data: '', error: '' });
     case FN.GetCertInfo:
       return certificateInfo();
     case FN.chooseFile:
