@@ -15,6 +15,8 @@ import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
 import { signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { opensslCmsVerify } from '../support/openssl.js';
+import { summarizeCertificate } from '../../shared/certificate/profile.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
   const session = useSharedSession(async () => {
@@ -106,6 +108,46 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       return JSON.parse(licence).code === 1 ? 'licensed' : `licence refused: ${licence}`;
     });
     expect(outcome).toBe('licensed');
+    await page.close();
+  }, 120_000);
+  it('signArrDataAdvanced with type "cmsdetached", as VNPT iOffice’s token login calls it: a detached CMS openssl verifies, and the signer’s serial', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    const certificate = session.token.certDer('01');
+    const serial = summarizeCertificate(new Uint8Array(certificate)).serialNumberHex;
+    // VNPT iOffice's login (index id 5380203323): one item {data, type: "cmsdetached"}, the serial
+    // getCertInfo gave, no callback (the library's promise), then JSON.parse(JSON.parse(dataArr))
+    // read for .serial and .data, which it posts to its server.
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((certificateSerial) => {
+        const w = window as any;
+        w.vnpt_plugin
+          .signArrDataAdvanced(
+            [JSON.stringify({ data: 'MTIzNDU2Nzg5MA==', type: 'cmsdetached' })],
+            certificateSerial,
+            true,
+            null,
+            true,
+          )
+          .then((dataArr: string) => {
+            const item = JSON.parse(JSON.parse(dataArr));
+            document.getElementById('raw')!.textContent = JSON.stringify({
+              serial: item.serial,
+              data: item.data,
+              code: item.code,
+            });
+          });
+      }, serial),
+    );
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const answer = JSON.parse(await nextRawAnswer(page));
+    expect(answer).toMatchObject({ code: 0, serial });
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(answer.data, 'base64'),
+      content: Buffer.from('1234567890'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
     await page.close();
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import { pluginRequest, signHash, signMany } from '../index.js';
+import { digestOf, pluginRequest, signHash, signMany } from '../index.js';
 import type { BatchDocumentInput, PdfAppearanceInput, SignManyItem } from '../index.js';
 import {
   assertFrameSize,
@@ -195,12 +195,25 @@ function pdfAppearance(optionsJson: unknown): PdfAppearanceInput | undefined {
 }
 
 /** One document of signArrDataAdvanced: `{data, type, sigOptions}`. */
-function advancedDocument(entry: unknown, index: number): BatchDocumentInput {
+async function advancedDocument(entry: unknown, index: number): Promise<BatchDocumentInput> {
   const item = parseJsonFrame<{ data?: unknown; type?: unknown; sigOptions?: unknown }>(
     text(entry, 'each item'),
   );
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
-  return documentOf(text(item.data, 'data'), type, `tai-lieu-${index + 1}.${type || 'bin'}`, item.sigOptions);
+  const name = `tai-lieu-${index + 1}.${type || 'bin'}`;
+  if (type === 'cmsdetached') {
+    // Data signed in a detached CMS (VNPT iOffice's token login signs a challenge this way): only
+    // its SHA-256 goes on; the page keeps the data.
+    const data = decodeBase64(text(item.data, 'data'), 'data');
+    if (data.length === 0) throw new KysoError('BAD_REQUEST', 'data is empty');
+    return {
+      kind: 'cms',
+      name: `du-lieu-${index + 1}`,
+      digest: await digestOf(data, 'SHA-256'),
+      digestAlgorithm: 'SHA-256',
+    };
+  }
+  return documentOf(text(item.data, 'data'), type, name, item.sigOptions);
 }
 
 /**
@@ -297,14 +310,16 @@ async function signArrDataAdvanced(call: VnptCall): Promise<string> {
     ]);
   }
   try {
-    const documents = entries.map(advancedDocument);
-    const { results } = await signMany({
+    const documents = await Promise.all(entries.map(advancedDocument));
+    const { results, certificate } = await signMany({
       documents,
       description: `Ký ${documents.length} tài liệu`,
       lang: 'vi',
     });
+    // Each item names the signer's certificate serial, as the plugin's do (portals post it with the signature).
+    const serial = summarizeCertificate(base64ToBytes(certificate)).serialNumberHex;
     return JSON.stringify(
-      results.map((r) => JSON.stringify(r.ok ? success(resultData(r)) : failure(r.error))),
+      results.map((r) => JSON.stringify(r.ok ? { ...success(resultData(r)), serial } : failure(r.error))),
     );
   } catch (error) {
     return JSON.stringify(entries.map(() => JSON.stringify(failure(error))));
