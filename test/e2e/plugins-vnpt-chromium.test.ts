@@ -12,7 +12,7 @@ import { storeUseKyso } from '../support/plugin-choice.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
-import { signInConsent } from '../support/consent.js';
+import { scrollIntoViewPainted, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { opensslCmsVerify } from '../support/openssl.js';
@@ -148,6 +148,33 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       caFile: session.token.caPem,
     });
     expect(verified.ok, verified.output).toBe(true);
+    await page.close();
+  }, 120_000);
+  it('getCertInfo answers the certificate without a "code" field: VNPT’s portals read any code as a failure', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    const serial = summarizeCertificate(new Uint8Array(session.token.certDer('01'))).serialNumberHex;
+    const isPrompt = (t: Target) => t.url().includes('src/plugins/prompt.html');
+    const promptTarget = session.browser.waitForTarget(isPrompt, { timeout: 20_000 });
+    await page.evaluate(() => {
+      const w = window as any;
+      // VNPT's signing portal (index id 34028680483), GetCertInfoCallBack: `if
+      // (jsOb.hasOwnProperty('code')) { showMessage(jsOb.error, "error"); return; }`, else it signs
+      // with jsOb.serial. (VNPT's sample chooseFileCallback reads a code the same way.)
+      w.GetCertInfoCallBack = function GetCertInfoCallBack(data: string) {
+        const jsOb = JSON.parse(data);
+        document.getElementById('raw')!.textContent = Object.prototype.hasOwnProperty.call(jsOb, 'code')
+          ? `error shown: "${jsOb.error}"`
+          : `signs with ${jsOb.serial}`;
+      };
+      w.vnpt_plugin.getCertInfo(w.GetCertInfoCallBack);
+    });
+    const prompt = await (await promptTarget).asPage();
+    await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    const certificate01 = 'input[name="certificate"][value$="/01"]';
+    await scrollIntoViewPainted(prompt, certificate01);
+    await prompt.click(certificate01);
+    await clickClosingWindow(prompt, '#share');
+    expect(await nextRawAnswer(page)).toBe(`signs with ${serial}`);
     await page.close();
   }, 120_000);
 });

@@ -146,8 +146,9 @@ async function expectCertificateShared(page: Page, context: VnptPortalContext): 
   await prompt.click(CERTIFICATE_01);
   await context.clickClosing(prompt, '#share');
   const info = JSON.parse(await nextRawAnswer(page));
+  // The certificate alone: portals read a `code` field as a failure (see the Chromium test).
+  expect(info).not.toHaveProperty('code');
   expect(info).toMatchObject({
-    code: 0,
     subjectCN: 'Nguyễn Văn Ân',
     base64: context.certificateDer.toString('base64'),
   });

@@ -136,9 +136,8 @@ async function dispatch(call: VnptCall): Promise<string> {
 async function certificateInfo(): Promise<string> {
   const certificate = await askSharedCertificate('vnpt');
   const summary = summarizeCertificate(base64ToBytes(certificate));
+  // No `code` field: VNPT's portals take any answer with one for a failure (hasOwnProperty('code')).
   return JSON.stringify({
-    code: 0,
-    error: '',
     subjectCN: summary.subject.commonName ?? '',
     issuerCN: summary.issuer.commonName ?? '',
     serial: summary.serialNumberHex,
