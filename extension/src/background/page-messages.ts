@@ -22,10 +22,15 @@ import { sitePermission } from './site-permissions.js';
 import type { BackgroundServices } from './requests/context.js';
 import { runPageRequest } from './requests/index.js';
 
-/** The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url). */
+/**
+ * The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url).
+ * "null" is an opaque origin (a page served with CSP `sandbox`, as sites serve untrusted uploads):
+ * it is no site, so it is refused, never replaced by its URL's host.
+ */
 function senderOrigin(sender: Runtime.MessageSender): string | undefined {
   const origin = (sender as { origin?: string }).origin;
-  if (origin && origin !== 'null') return origin;
+  if (origin === 'null') return undefined;
+  if (origin) return origin;
   try {
     return sender.url ? new URL(sender.url).origin : undefined;
   } catch {

@@ -159,7 +159,13 @@ function relayProgress(message: unknown): undefined {
  */
 const BRIDGE_MARK = Symbol.for('kyso.content-bridge');
 const marks = globalThis as { [BRIDGE_MARK]?: true };
-if (!marks[BRIDGE_MARK]) {
+/**
+ * A page whose origin is opaque (CSP `sandbox`: untrusted content on a site's host) is no site:
+ * its URL's origin is not its own, so no bridge (the background refuses it too, where the browser
+ * says "null"; Firefox gives the background only the URL).
+ */
+const opaqueOrigin = window.origin !== origin;
+if (!marks[BRIDGE_MARK] && !opaqueOrigin) {
   marks[BRIDGE_MARK] = true;
   window.addEventListener('message', onPageMessage);
   browser.runtime.onMessage.addListener(relayProgress);
