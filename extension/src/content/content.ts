@@ -161,8 +161,8 @@ const BRIDGE_MARK = Symbol.for('kyso.content-bridge');
 const marks = globalThis as { [BRIDGE_MARK]?: true };
 /**
  * A page whose origin is opaque (CSP `sandbox`: untrusted content on a site's host) is no site:
- * its URL's origin is not its own, so no bridge (the background refuses it too, where the browser
- * says "null"; Firefox gives the background only the URL).
+ * its URL's origin is not its own, so no bridge. The background refuses it too (Chromium reports
+ * its sender.origin as "null"); this keeps any browser that reports only the URL from taking it for its site.
  */
 const opaqueOrigin = window.origin !== origin;
 if (!marks[BRIDGE_MARK] && !opaqueOrigin) {
