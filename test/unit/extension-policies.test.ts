@@ -67,6 +67,53 @@ describe('site permission decision', () => {
   });
 });
 
+describe('site permission decision: policy entries as administrators write them', () => {
+  // The origin decide() is given is the browser's serialisation (sender.origin): lower case,
+  // punycode, no default port, no trailing slash. URL.origin follows the same URL Standard.
+  const sender = (url: string) => new URL(url).origin;
+
+  it('a blocked entry with a trailing slash, capitals, the default port or a Unicode (IDN) host still blocks', async () => {
+    const { decide } = await import('../../extension/src/background/site-decision.js');
+    for (const [entry, page] of [
+      ['https://evil.example/', 'https://evil.example/sign'],
+      ['https://EVIL.Example', 'https://evil.example/'],
+      ['https://evil.example:443', 'https://evil.example/'],
+      ['https://thuế.vn', 'https://thuế.vn/nop-to-khai'],
+      [' https://evil.example ', 'https://evil.example/'],
+    ]) {
+      expect(
+        decide(sender(page!), { blockedOrigins: [entry!] }, { [sender(page!)]: 'allowed' }),
+        entry,
+      ).toEqual({
+        permission: 'blocked',
+        managed: true,
+      });
+    }
+  });
+
+  it('an allowed entry written the same ways allows, and only its own origin', async () => {
+    const { decide } = await import('../../extension/src/background/site-decision.js');
+    const policy = { allowedOrigins: ['https://DichVuCong.gov.vn/', 'https://thuế.vn'] };
+    expect(decide(sender('https://dichvucong.gov.vn/'), policy, {})).toEqual({
+      permission: 'allowed',
+      managed: true,
+    });
+    expect(decide(sender('https://thuế.vn/'), policy, {})).toEqual({ permission: 'allowed', managed: true });
+    expect(decide(sender('https://dichvucong.gov.vn:8443/'), policy, {})).toEqual({
+      permission: 'ask',
+      managed: false,
+    });
+    expect(decide(sender('http://dichvucong.gov.vn/'), policy, {})).toEqual({
+      permission: 'ask',
+      managed: false,
+    });
+    expect(decide('null', { allowedOrigins: ['null', 'not a url'] }, {})).toEqual({
+      permission: 'ask',
+      managed: false,
+    });
+  });
+});
+
 describe('_locales', () => {
   it('Vietnamese and English have the same keys: every window text and every error code', async () => {
     const { localeMessages } = await import('../../extension/locales.js');

@@ -7,13 +7,30 @@ export interface ManagedPolicy {
   blockedOrigins?: string[];
 }
 
+/**
+ * A policy entry as the browser would serialise its origin (lower case, punycode, no default port,
+ * no trailing slash): administrators write "https://Site.gov.vn/" or a Unicode host, and an entry
+ * compared as written would silently block (or allow) nothing. Not an http(s) URL: matches nothing.
+ */
+export function policyOrigin(entry: string): string | undefined {
+  try {
+    const url = new URL(entry.trim());
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const listed = (entries: string[] | undefined, origin: string) =>
+  entries?.some((entry) => policyOrigin(entry) === origin) === true;
+
 /** Pure: managed policy first, then the user's own decision, else ask. */
 export function decide(
   origin: string,
   managed: ManagedPolicy,
   user: Record<string, SiteDecision>,
 ): { permission: SitePermission; managed: boolean } {
-  if (managed.blockedOrigins?.includes(origin)) return { permission: 'blocked', managed: true };
-  if (managed.allowedOrigins?.includes(origin)) return { permission: 'allowed', managed: true };
+  if (listed(managed.blockedOrigins, origin)) return { permission: 'blocked', managed: true };
+  if (listed(managed.allowedOrigins, origin)) return { permission: 'allowed', managed: true };
   return { permission: user[origin] ?? 'ask', managed: false };
 }
