@@ -176,4 +176,45 @@ describe('per-site permission', () => {
     await consentFormAtOnce();
     await options.close();
   });
+  it('a request waiting behind another window, when the site is revoked meanwhile: asked about the site again; when refused meanwhile: no window', async () => {
+    const options = await openOptions();
+    const write = async (items: Record<string, unknown>) => {
+      await options.bringToFront(); // a tab behind the consent window may not run scripts at once
+      await options.evaluate((items) => (globalThis as any).chrome.storage.local.set(items), items);
+    };
+    await write({ sitePermissions: { [origin]: 'allowed' } });
+    const second = await session.openPortal();
+    const askFrom = (tab: Page) =>
+      sdkCall(tab, 'signCms', {
+        digest: Buffer.alloc(32, 4).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: 'Chờ sau cửa sổ khác',
+      });
+
+    // Revoked (the options page's "revoke" forgets the decision) while the second request waits its turn.
+    const first = await consentWindowAfter(session.browser, ask, { allowSite: false });
+    expect(await first.$eval('body', (b) => b.dataset.state)).toBe('ready');
+    await askFrom(second);
+    await write({ sitePermissions: {} });
+    const next = await consentWindowAfter(session.browser, () => clickClosingWindow(first, '#cancel'), {
+      allowSite: false,
+    });
+    expect(await outcome()).toBe('USER_CANCELLED');
+    expect(await next.$eval('body', (b) => b.dataset.state)).toBe('permission');
+    await clickClosingWindow(next, '#cancel');
+    expect((await sdkOutcome(second)).code).toBe('USER_CANCELLED');
+
+    // Refused (here by a write, as a window's "refuse" or another context would) while it waits.
+    await write({ sitePermissions: { [origin]: 'allowed' } });
+    const third = await consentWindowAfter(session.browser, ask, { allowSite: false });
+    await askFrom(second);
+    await write({ sitePermissions: { [origin]: 'blocked' } });
+    await clickClosingWindow(third, '#cancel');
+    expect(await outcome()).toBe('USER_CANCELLED');
+    expect((await sdkOutcome(second)).code).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+    await write({ sitePermissions: {} });
+    await options.close();
+    await second.close();
+  });
 });

@@ -242,16 +242,17 @@ export class ConsentFlow {
     if (this.active || this.queue.length === 0) return;
     const request = this.queue.shift()!;
     this.active = request;
-    // The user may have answered this site's question in an earlier window since it was queued.
-    if (request.askSite) {
-      const { permission } = await sitePermission(request.origin);
-      if (permission === 'blocked')
-        return this.finish(
-          request,
-          new KysoError('ORIGIN_NOT_ALLOWED', undefined, { reason: 'blocked by the user' }),
-        );
-      if (permission === 'allowed') request.askSite = false;
-    }
+    // The site's permission may have changed since this was queued (answered in an earlier window,
+    // revoked or refused in the options page, set by policy): the window follows it as it is now.
+    const { permission, managed } = await sitePermission(request.origin);
+    if (permission === 'blocked')
+      return this.finish(
+        request,
+        new KysoError('ORIGIN_NOT_ALLOWED', undefined, {
+          reason: managed ? 'policy' : 'blocked by the user',
+        }),
+      );
+    request.askSite = permission === 'ask';
     request.timeoutMs = await consentTimeoutMs();
     this.startTimer(request);
     try {
