@@ -68,8 +68,29 @@ export function parseXml(text: string): Document {
       throw new XmlSignatureError('DOCTYPE_NOT_ALLOWED', 'DOCTYPE is not accepted');
   }
   if (!document.documentElement) throw new XmlSignatureError('INVALID_XML', 'XML has no root element');
+  assertDeclaredUtf8(document);
   assertNestingWithinLimit(document.documentElement);
   return document;
+}
+
+/** An XML declaration's encoding name; UTF8 is libxml2's alias of UTF-8. */
+const UTF8_NAME = /^utf-?8$/i;
+
+/**
+ * Our text is always UTF-8 (decodeXml, and what we write back). A declaration naming another
+ * encoding (ISO-8859-1, windows-1258, UTF-16) makes every other reader decode the same bytes into
+ * other characters: the window would show, and the digest cover, text that xmlsec1 and the
+ * receiver do not see.
+ */
+function assertDeclaredUtf8(document: Document): void {
+  const declaration = document.firstChild;
+  if (declaration?.nodeType !== PROCESSING_INSTRUCTION_NODE || declaration.nodeName !== 'xml') return;
+  const encoding = /\bencoding\s*=\s*(["'])(.*?)\1/.exec((declaration as ProcessingInstruction).data)?.[2];
+  if (encoding !== undefined && !UTF8_NAME.test(encoding))
+    throw new XmlSignatureError(
+      'INVALID_XML',
+      `the XML declares the encoding "${encoding.slice(0, 40)}": only UTF-8 is accepted`,
+    );
 }
 
 /**

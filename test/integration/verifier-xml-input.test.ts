@@ -135,6 +135,19 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     );
   });
 
+  it('a declaration naming another encoding (ISO-8859-1) over UTF-8 bytes: refused, as xmlsec1 refuses it', async () => {
+    // The declaration is outside the signed element; libxml2 decodes the Vietnamese text as Latin-1.
+    const changed = signed.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    expect(changed).not.toBe(signed);
+    expect(xmlsecVerify(dir, changed, signer.caPem, 'latin1.xml').ok).toBe(false);
+    const result = await kysoVerify('latin1.xml', changed);
+    expect(result.report).toBeUndefined();
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'not an acceptable XML document: the XML declares the encoding "ISO-8859-1": only UTF-8 is accepted',
+    );
+  });
+
   it('a SigningTime outside what the signature covers (a second ds:Object placed first) is not taken for the signed one', async () => {
     // An e-invoice signed after the portal's deadline (its SigningTime in a referenced Object). The
     // deadline is a second after the certificate's start, so an earlier claim can still be in its validity.

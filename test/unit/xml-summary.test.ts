@@ -265,3 +265,47 @@ describe('the signed element as rows (what the window opens)', () => {
     expect(rows.some((r) => r.path.includes('xmlns'))).toBe(false);
   });
 });
+
+/**
+ * kyso reads every document as UTF-8. A declaration naming another encoding makes libxml2 (xmlsec1)
+ * decode the same bytes into other characters: the window would show "CÔNG TY" where the receiver
+ * reads "CÃ\u0094NG TY", and the digest would cover text no other reader sees (xmlsec1 refuses
+ * such a signature: verifier-xml-input.test.ts).
+ */
+describe('an XML declaration naming an encoding other than UTF-8', () => {
+  const declaring = (encoding: string) =>
+    EINVOICE.replace(
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      `<?xml version="1.0" encoding="${encoding}"?>`,
+    );
+
+  it.each(['ISO-8859-1', 'windows-1258', 'UTF-16', 'US-ASCII'])(
+    '%s: refused by the summary, the rows and signing (generic too), before the window',
+    async (encoding) => {
+      const xml = declaring(encoding);
+      const problem = (read: () => unknown) => {
+        try {
+          read();
+          return 'accepted';
+        } catch (error) {
+          expect(error).toBeInstanceOf(XmlSignatureError);
+          return (error as XmlSignatureError).problem;
+        }
+      };
+      expect(problem(() => summarizeXml(xml, 'einvoice'))).toBe('INVALID_XML');
+      expect(problem(() => xmlContentRows(xml, 'einvoice'))).toBe('INVALID_XML');
+      expect(problem(() => genericXmlRows(xml))).toBe('INVALID_XML');
+      await expect(prepareXmlSignature(xml, { profile: 'einvoice', keyType: 'RSA' })).rejects.toMatchObject({
+        code: 'XML_NOT_ACCEPTED',
+        problem: 'INVALID_XML',
+        message: `the XML declares the encoding "${encoding}": only UTF-8 is accepted`,
+      });
+    },
+  );
+
+  it.each(['UTF-8', 'utf-8', 'UTF8'])('%s, or no encoding at all, is read as usual', (encoding) => {
+    const expected = asRecord(summarizeXml(EINVOICE, 'einvoice'));
+    expect(asRecord(summarizeXml(declaring(encoding), 'einvoice'))).toEqual(expected);
+    expect(asRecord(summarizeXml(EINVOICE.replace(' encoding="UTF-8"', ''), 'einvoice'))).toEqual(expected);
+  });
+});
