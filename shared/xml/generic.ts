@@ -15,6 +15,7 @@ import {
 } from './algorithms.js';
 import { canonicalizeWithout, elementById, ownText, parseXml, serializeXml, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
+import { assertNoSignatureCovers } from './profiles.js';
 import {
   appendReference,
   appendSignature,
@@ -79,6 +80,7 @@ export async function prepareGenericXmlSignature(
       );
   }
   const root = original.documentElement!;
+  assertNoSignatureCovers(original, root);
   const { referenceId } = options;
   // Refuses an Id no element or two elements hold (a verifier might take the other one).
   const target = referenceId === undefined ? root : elementById(original, referenceId);
@@ -141,6 +143,8 @@ export function completeGenericXmlSignature(
  */
 export function genericXmlRows(xml: string, referenceId?: string): Array<{ path: string; value: string }> {
   const document = parseXml(xml);
+  // Refused before the window, as signing would refuse it (the Signature goes into the root).
+  assertNoSignatureCovers(document, document.documentElement!);
   const root = referenceId === undefined ? document.documentElement! : elementById(document, referenceId);
   const rows: Array<{ path: string; value: string }> = [];
   const walk = (element: Element, path: string) => {

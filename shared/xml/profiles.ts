@@ -5,7 +5,14 @@
  *   into `HDon > DSCKS > NBan`, with the signing time in a second, signed Object.
  */
 import { DSIG_NS } from './algorithms.js';
-import { childElement, type Document, type Element } from './dom.js';
+import {
+  childElement,
+  descendantElements,
+  elementChildren,
+  isAncestorOrSelf,
+  type Document,
+  type Element,
+} from './dom.js';
 import { XmlSignatureError } from './errors.js';
 
 export type XmlSignatureProfile = 'htkk' | 'einvoice';
@@ -62,6 +69,39 @@ function assertNotSigned(container: Element, profile: XmlSignatureProfile): void
   }
 }
 
+/** The element a same-document Reference URI names: "" and "#xpointer(/)" the root, "#id" its holder. */
+function referencedElement(document: Document, uri: string): Element | undefined {
+  const root = document.documentElement!;
+  if (uri === '' || uri === '#xpointer(/)') return root;
+  const id =
+    /^#xpointer\(id\((['"])(.*)\1\)\)$/.exec(uri)?.[2] ?? (uri.startsWith('#') ? uri.slice(1) : undefined);
+  if (id === undefined) return undefined;
+  return [...descendantElements(root)].find((element) =>
+    ['Id', 'ID', 'id'].some((name) => element.getAttributeNode(name)?.value === id),
+  );
+}
+
+/**
+ * An enveloped-signature transform removes only its own Signature: a new Signature inside what an
+ * existing one covers (a whole-document URI="" signature, say) changes those bytes and breaks it.
+ * Refused rather than sign a document whose earlier signature would no longer verify.
+ */
+export function assertNoSignatureCovers(document: Document, container: Element): void {
+  for (const signature of descendantElements(document.documentElement!)) {
+    if (signature.namespaceURI !== DSIG_NS || signature.localName !== 'Signature') continue;
+    const signedInfo = childElement(signature, DSIG_NS, 'SignedInfo');
+    for (const reference of signedInfo ? elementChildren(signedInfo) : []) {
+      if (reference.namespaceURI !== DSIG_NS || reference.localName !== 'Reference') continue;
+      const target = referencedElement(document, reference.getAttribute('URI') ?? '');
+      if (target && isAncestorOrSelf(target, container))
+        throw new XmlSignatureError(
+          'ALREADY_SIGNED',
+          `a signature in the document covers <${container.localName}>: another signature there would break it`,
+        );
+    }
+  }
+}
+
 /** Finds (and makes, where the format allows) the signature's place; changes the document. */
 export function placeSignature(document: Document, profile: XmlSignatureProfile): SignaturePlace {
   if (profile === 'htkk') {
@@ -70,6 +110,7 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
     if (!declaration.hasAttribute('id')) declaration.setAttribute('id', HTKK_NODE_TO_SIGN);
     const container = ensureChild(root, 'CKyDTu', 'last');
     assertNotSigned(container, profile);
+    assertNoSignatureCovers(document, container);
     return {
       container,
       target: { id: declaration.getAttribute('id')!, attribute: 'id', localName: 'HSoKhaiThue' },
@@ -85,6 +126,7 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
     // Circular 78 order: DSCKS holds NBan, NMua, CQT, CCKSKhac; the seller's comes first.
     const container = ensureChild(ensureChild(root, 'DSCKS', 'last'), 'NBan', 'first');
     assertNotSigned(container, profile);
+    assertNoSignatureCovers(document, container);
     return { container, target: { id, attribute: 'Id', localName: 'DLHDon' }, signingTimeObject: true };
   }
   throw new XmlSignatureError('PROFILE_MISMATCH', `unknown XML signature profile "${String(profile)}"`);

@@ -5,6 +5,9 @@ import {
   genericXmlRows,
   prepareGenericXmlSignature,
 } from '../../shared/xml/generic.js';
+import { summarizeXml } from '../../shared/xml/summary.js';
+import { prepareXmlSignature } from '../../shared/xml/xmldsig.js';
+import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import type { SoftwareIdentity } from '../support/software-signer.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { HOC_BA_ID_ATTRIBUTE, xmlsecVerify } from '../support/xmlsec.js';
@@ -115,5 +118,58 @@ describe('generic XMLDSig', () => {
       /share the id/,
     );
     expect(() => genericXmlRows(twice, 'data')).toThrow(/share the id/);
+  });
+
+  it('a second signature where an earlier one covers it is refused (it would break that one); beside what it covers, both verify', async () => {
+    const first = await signWith(ids.RSA, `<HoSo><Ten>An</Ten>${HOC_BA}</HoSo>`);
+    expect(xmlsec(first, ids.RSA.caPem).ok).toBe(true);
+    // What a second signer's Signature in the root does to the first (URI="") one: xmlsec1 refuses it.
+    const broken = first.replace(
+      '</HoSo>',
+      `${signatureElement(first).replace(/Id="[^"]*"/, 'Id="x"')}</HoSo>`,
+    );
+    expect(xmlsec(broken, ids.RSA.caPem).output).toMatch(/data and digest do not match/);
+    for (const referenceId of [undefined, 'data']) {
+      await expect(
+        prepareGenericXmlSignature(first, { keyType: 'RSA', ...(referenceId && { referenceId }) }),
+      ).rejects.toMatchObject({ code: 'XML_NOT_ACCEPTED', problem: 'ALREADY_SIGNED' });
+      expect(() => genericXmlRows(first, referenceId)).toThrow(/covers <HoSo>/);
+    }
+    // Signed by the root's Id, the same.
+    const byRootId = await signWith(ids.RSA, HOC_BA, 'data');
+    await expect(prepareGenericXmlSignature(byRootId, { keyType: 'RSA' })).rejects.toMatchObject({
+      problem: 'ALREADY_SIGNED',
+    });
+
+    // A signature over one child leaves the root free: the second signer's covers the first, and
+    // xmlsec1 verifies each (the first found, then the second by its Id).
+    const detached = await signWith(ids.RSA, `<HoSo><Ten>An</Ten>${HOC_BA}</HoSo>`, 'data');
+    const twice = await signWith(ids.EC, detached);
+    expect(xmlsec(twice, ids.RSA.caPem, byId).ok).toBe(true);
+    const second = /<Signature [^>]*Id="([^"]+)"/g;
+    const secondId = [...twice.matchAll(second)][1]![1]!;
+    const run = xmlsecVerify(ids.dir, twice, ids.EC.caPem, 'twice.xml', [
+      ...byId,
+      '--id-attr:Id',
+      'Signature',
+      '--node-id',
+      secondId,
+    ]);
+    expect(run.ok, run.output).toBe(true);
+  });
+
+  it('a tax return or invoice signed whole first (URI=""): the profile signature, inside it, is refused before the window', async () => {
+    for (const [xml, profile] of [
+      [HTKK_RETURN, 'htkk'],
+      [EINVOICE, 'einvoice'],
+    ] as const) {
+      const whole = await signWith(ids.RSA, xml);
+      expect(xmlsec(whole, ids.RSA.caPem).ok).toBe(true);
+      expect(() => summarizeXml(whole, profile)).toThrow(/covers <(CKyDTu|NBan)>/);
+      await expect(prepareXmlSignature(whole, { profile, keyType: 'RSA' })).rejects.toMatchObject({
+        code: 'XML_NOT_ACCEPTED',
+        problem: 'ALREADY_SIGNED',
+      });
+    }
   });
 });
