@@ -50,8 +50,6 @@ export interface PreparedGenericXmlSignature extends Omit<PreparedXmlSignature, 
 }
 
 const PROCESSING_INSTRUCTION_NODE = 7;
-const MAX_ROWS = 2000;
-const MAX_VALUE_CHARS = 500;
 
 function chooseDigest(options: GenericXmlSignatureOptions): XmlDigestAlgorithm {
   const algorithm = options.digestAlgorithm ?? 'SHA-256';
@@ -139,7 +137,9 @@ export function completeGenericXmlSignature(
 
 /**
  * Every element's text and attribute values, by path: what the consent window shows of a generic
- * document — of the element with `referenceId` only, when only that is signed.
+ * document — of the element with `referenceId` only, when only that is signed. All of them, whole,
+ * as xmlContentRows lists a tax return's: the window says how many values are signed and pages
+ * through them, so a value left out or cut there would be signed unseen.
  */
 export function genericXmlRows(xml: string, referenceId?: string): Array<{ path: string; value: string }> {
   const document = parseXml(xml);
@@ -148,18 +148,17 @@ export function genericXmlRows(xml: string, referenceId?: string): Array<{ path:
   const root = referenceId === undefined ? document.documentElement! : elementById(document, referenceId);
   const rows: Array<{ path: string; value: string }> = [];
   const walk = (element: Element, path: string) => {
-    if (rows.length >= MAX_ROWS) return;
     for (let i = 0; i < element.attributes.length; i++) {
       const attribute = element.attributes.item(i)!;
       if (attribute.name.startsWith('xmlns')) continue;
-      rows.push({ path: `${path}/@${attribute.name}`, value: attribute.value.slice(0, MAX_VALUE_CHARS) });
+      rows.push({ path: `${path}/@${attribute.name}`, value: attribute.value });
     }
     const own = ownText(element);
-    if (own) rows.push({ path, value: own.slice(0, MAX_VALUE_CHARS) });
+    if (own) rows.push({ path, value: own });
     for (let child = element.firstChild; child; child = child.nextSibling) {
       if (child.nodeType === 1) walk(child as Element, `${path}/${(child as Element).localName}`);
     }
   };
   walk(root, root.localName!);
-  return rows.slice(0, MAX_ROWS);
+  return rows;
 }

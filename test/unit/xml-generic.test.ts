@@ -172,4 +172,19 @@ describe('generic XMLDSig', () => {
       });
     }
   });
+
+  it('the rows are every signed value, whole: none left out past 2,000 values or cut past 500 characters', async () => {
+    const long = `${'Đ'.repeat(600)}Z`;
+    const values = Array.from({ length: 2100 }, (_, i) => `<v>${i}</v>`).join('');
+    const xml = `<BangKe><Ghi>${long}</Ghi>${values}<Tong>999</Tong></BangKe>`;
+    const signed = await signWith(ids.RSA, xml);
+    expect(xmlsec(signed, ids.RSA.caPem).ok).toBe(true);
+    // The last value and the long one's end are signed: changing either breaks the signature.
+    expect(xmlsec(signed.replace('<Tong>999<', '<Tong>1<'), ids.RSA.caPem).ok).toBe(false);
+    expect(xmlsec(signed.replace('ĐZ</Ghi>', 'ĐY</Ghi>'), ids.RSA.caPem).ok).toBe(false);
+    const rows = genericXmlRows(xml);
+    expect(rows).toHaveLength(1 + 2100 + 1);
+    expect(rows[0]).toEqual({ path: 'BangKe/Ghi', value: long });
+    expect(rows.at(-1)).toEqual({ path: 'BangKe/Tong', value: '999' });
+  });
 });
