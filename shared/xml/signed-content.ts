@@ -76,8 +76,18 @@ export function elementAt(from: Element, path: string[]): Element | undefined {
   return scope;
 }
 
+/**
+ * The text of the one element at `path` (a summary field: a simple value in both formats). One
+ * holding elements is refused: its own text (what we would show), its DOM textContent or XPath
+ * string (all text inside) and a reader taking its first text node are three different values.
+ */
 export function textAt(from: Element, path: string[]): string | undefined {
   const element = elementAt(from, path);
+  if (element && elementChildren(element).length > 0)
+    throw new XmlSignatureError(
+      'PROFILE_MISMATCH',
+      `<${element.localName}> holds elements: its value could be read more than one way`,
+    );
   const text = element ? ownText(element) : '';
   return text || undefined;
 }

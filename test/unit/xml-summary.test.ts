@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeXml } from '../../shared/xml/summary.js';
 import { xmlContentRows } from '../../shared/xml/signed-content.js';
 import { genericXmlRows } from '../../shared/xml/generic.js';
+import { ownText, parseXml } from '../../shared/xml/dom.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
 import { prepareXmlSignature } from '../../shared/xml/xmldsig.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
@@ -307,5 +308,44 @@ describe('an XML declaration naming an encoding other than UTF-8', () => {
     const expected = asRecord(summarizeXml(EINVOICE, 'einvoice'));
     expect(asRecord(summarizeXml(declaring(encoding), 'einvoice'))).toEqual(expected);
     expect(asRecord(summarizeXml(EINVOICE.replace(' encoding="UTF-8"', ''), 'einvoice'))).toEqual(expected);
+  });
+});
+
+/**
+ * A summary field is a simple value. One holding an element has three readings: its own text (what
+ * the window showed), the DOM textContent / XPath string (all the text inside it, what most
+ * receivers read) and its first text node alone.
+ */
+describe('a summary field that holds elements', () => {
+  const readings = (xml: string, name: string) => {
+    const field = parseXml(xml).getElementsByTagName(name)[0]!;
+    return { own: ownText(field), textContent: field.textContent, first: field.firstChild!.nodeValue };
+  };
+
+  it.each<[string, string, XmlProfile, string, string, string, string]>([
+    [
+      'the taxpayer name with a word in a child element',
+      HTKK.replace(/<tenNNT>[^<]*<\/tenNNT>/, '<tenNNT>CÔNG TY <b>MẠO DANH </b>A</tenNNT>'),
+      'htkk',
+      'tenNNT',
+      'CÔNG TY A',
+      'CÔNG TY MẠO DANH A',
+      'CÔNG TY ',
+    ],
+    [
+      'the total split around an empty element',
+      EINVOICE.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>214<x/>50000</TgTTTBSo>'),
+      'einvoice',
+      'TgTTTBSo',
+      '21450000',
+      '21450000',
+      '214',
+    ],
+  ])('%s: refused before the window', (_what, xml, profile, name, own, textContent, first) => {
+    expect(readings(xml, name)).toEqual({ own, textContent, first });
+    expect(() => summarizeXml(xml, profile)).toThrow(
+      expect.objectContaining({ code: 'XML_NOT_ACCEPTED', problem: 'PROFILE_MISMATCH' }),
+    );
+    expect(() => summarizeXml(xml, profile)).toThrow(`<${name}> holds elements`);
   });
 });
