@@ -25,7 +25,7 @@ export interface XmlSummaryLine {
   value: string;
 }
 
-/** Shown values are cut here: a summary, not the document. */
+/** Shown values are cut here (marked): a summary, not the document. */
 const MAX_VALUE_CHARS = 160;
 
 /** Each field's exact path from the signed element (HSoKhaiThue, DLHDon), in its namespace. */
@@ -39,7 +39,10 @@ const TAXPAYER = ['TTinChung', 'TTinTKhaiThue', 'NNT'];
  */
 export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSummaryLine[] {
   const { signed } = readSignedXml(xml, profile);
-  const at = (...path: string[]) => textAt(signed, path)?.slice(0, MAX_VALUE_CHARS);
+  const at = (...path: string[]) => {
+    const value = textAt(signed, path);
+    return value === undefined ? undefined : shortened(value);
+  };
   const fields: Array<[XmlSummaryField, string | undefined]> =
     profile === 'htkk'
       ? [
@@ -63,6 +66,17 @@ export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSumm
   return fields
     .filter((f): f is [XmlSummaryField, string] => f[1] !== undefined)
     .map(([field, value]) => ({ field, value }));
+}
+
+/**
+ * At most MAX_VALUE_CHARS characters, ending in "…" when cut, so a cut value is not taken for the
+ * whole one (the full view has it whole). Cut between code points: half an emoji is no character.
+ */
+function shortened(value: string): string {
+  const characters = Array.from(value);
+  return characters.length <= MAX_VALUE_CHARS
+    ? value
+    : `${characters.slice(0, MAX_VALUE_CHARS - 1).join('')}…`;
 }
 
 function joinDefined(parts: Array<string | undefined>, separator: string): string | undefined {

@@ -54,6 +54,18 @@ describe('XML summaries', () => {
     expect(summary.taxpayerName).toHaveLength(160);
   });
 
+  it('a cut value says so, and is cut between characters, not inside one', () => {
+    const named = (name: string) =>
+      asRecord(summarizeXml(HTKK.replace(/<tenNNT>[^<]*<\/tenNNT>/, `<tenNNT>${name}</tenNNT>`), 'htkk'))
+        .taxpayerName;
+    expect(named(`${'Đ'.repeat(200)}`)).toBe(`${'Đ'.repeat(159)}…`);
+    // U+1D400 is two UTF-16 units: a cut by units leaves half of it (a lone surrogate).
+    expect(named(`${'A'.repeat(159)}𝐀 CÔNG TY KHÁC`)).toBe(`${'A'.repeat(159)}…`);
+    expect(named(`${'A'.repeat(158)}𝐀𝐀 CÔNG TY KHÁC`)).toBe(`${'A'.repeat(158)}𝐀…`);
+    // 160 characters (161 UTF-16 units) are shown whole.
+    expect(named(`${'A'.repeat(159)}𝐀`)).toBe(`${'A'.repeat(159)}𝐀`);
+  });
+
   it('refuses what signing would refuse: wrong profile, already signed, not XML, a DOCTYPE', () => {
     const problem = (xml: string, profile: 'htkk' | 'einvoice') => {
       try {
