@@ -16,6 +16,7 @@ import {
 import { canonicalizeWithout, elementById, ownText, parseXml, serializeXml, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { assertNoSignatureCovers } from './profiles.js';
+import { rowCollector } from './signed-content.js';
 import {
   appendReference,
   appendSignature,
@@ -146,15 +147,15 @@ export function genericXmlRows(xml: string, referenceId?: string): Array<{ path:
   // Refused before the window, as signing would refuse it (the Signature goes into the root).
   assertNoSignatureCovers(document, document.documentElement!);
   const root = referenceId === undefined ? document.documentElement! : elementById(document, referenceId);
-  const rows: Array<{ path: string; value: string }> = [];
+  const { rows, add } = rowCollector();
   const walk = (element: Element, path: string) => {
     for (let i = 0; i < element.attributes.length; i++) {
       const attribute = element.attributes.item(i)!;
       if (attribute.name.startsWith('xmlns')) continue;
-      rows.push({ path: `${path}/@${attribute.name}`, value: attribute.value });
+      add(`${path}/@${attribute.name}`, attribute.value);
     }
     const own = ownText(element);
-    if (own) rows.push({ path, value: own });
+    if (own) add(path, own);
     for (let child = element.firstChild; child; child = child.nextSibling) {
       if (child.nodeType === 1) walk(child as Element, `${path}/${(child as Element).localName}`);
     }

@@ -99,20 +99,43 @@ export interface XmlContentRow {
 }
 
 /**
+ * The rows' paths and values together, in characters: what the consent window receives in one
+ * message (browsers cap an extension message at 64 MiB of JSON). A real document's rows are a few
+ * times its size; paths of deeply nested values grow with the square of the depth (a 4 MB document
+ * of 1,000-deep chains makes 500 million path characters), which would exhaust memory instead.
+ */
+export const MAX_ROW_CHARS = 16 * 1024 * 1024;
+
+/** Collects rows, refusing the document once their paths and values pass MAX_ROW_CHARS. */
+export function rowCollector(): { rows: XmlContentRow[]; add: (path: string, value: string) => void } {
+  const rows: XmlContentRow[] = [];
+  let chars = 0;
+  return {
+    rows,
+    add: (path, value) => {
+      chars += path.length + value.length;
+      if (chars > MAX_ROW_CHARS)
+        throw new XmlSignatureError('INVALID_XML', 'the document holds more values than can be shown');
+      rows.push({ path, value });
+    },
+  };
+}
+
+/**
  * Every value inside the signed element, in document order: each attribute (namespace
  * declarations aside) and each element's own text. Repeated siblings are numbered from 1.
  * Comments are not signed (C14N without comments) and are not shown.
  */
 export function signedContentRows(signed: Element): XmlContentRow[] {
-  const rows: XmlContentRow[] = [];
+  const { rows, add } = rowCollector();
   const visit = (element: Element, path: string) => {
     for (let i = 0; i < element.attributes.length; i++) {
       const attribute = element.attributes.item(i)!;
       if (attribute.name === 'xmlns' || attribute.prefix === 'xmlns') continue;
-      rows.push({ path: `${path}/@${attribute.name}`, value: attribute.value });
+      add(`${path}/@${attribute.name}`, attribute.value);
     }
     const text = ownText(element);
-    if (text) rows.push({ path, value: text });
+    if (text) add(path, text);
     const children = elementChildren(element);
     const counts = new Map<string, number>();
     for (const child of children) counts.set(child.nodeName, (counts.get(child.nodeName) ?? 0) + 1);

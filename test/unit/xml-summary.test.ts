@@ -4,6 +4,7 @@ import { summarizeXml } from '../../shared/xml/summary.js';
 import { xmlContentRows } from '../../shared/xml/signed-content.js';
 import { genericXmlRows } from '../../shared/xml/generic.js';
 import { ownText, parseXml } from '../../shared/xml/dom.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
 import { prepareXmlSignature } from '../../shared/xml/xmldsig.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
@@ -360,4 +361,43 @@ describe('a summary field that holds elements', () => {
     );
     expect(() => summarizeXml(xml, profile)).toThrow(`<${name}> holds elements`);
   });
+});
+
+/**
+ * The full view's rows go to the window in one message. Paths of deep values grow with the square of
+ * the depth: a 4 MB document of 990-deep chains made 500,000 rows with 500 million path characters
+ * (600 MB of memory in the background before anything was sent). Refused, as a real document fits.
+ */
+describe('the full view of a document whose rows would not fit in memory or a message', () => {
+  const chains = (count: number) => `${'<a>x'.repeat(990)}${'</a>'.repeat(990)}`.repeat(count);
+  const problemOf = (read: () => unknown) => {
+    try {
+      read();
+      return 'accepted';
+    } catch (error) {
+      expect(error).toBeInstanceOf(XmlSignatureError);
+      return `${(error as XmlSignatureError).problem}: ${(error as Error).message}`;
+    }
+  };
+
+  it('4 MB of deep chains: refused by the rows, generic and of a tax return', () => {
+    const deep = chains(500);
+    expect(deep.length).toBeLessThan(LIMITS.maxXmlChars);
+    const refused = 'INVALID_XML: the document holds more values than can be shown';
+    expect(problemOf(() => genericXmlRows(`<r>${deep}</r>`))).toBe(refused);
+    expect(problemOf(() => xmlContentRows(HTKK.replace('<tenNNT>', `${deep}<tenNNT>`), 'htkk'))).toBe(
+      refused,
+    );
+  }, 120_000);
+
+  it('a 4 MB invoice of 9,000 lines is listed whole', () => {
+    const line = /<HHDVu>[\s\S]*?<\/HHDVu>/.exec(EINVOICE)![0];
+    const lines = Array.from({ length: 9000 }, () => line).join('');
+    const big = EINVOICE.replace(/<DSHHDVu>[\s\S]*<\/DSHHDVu>/, `<DSHHDVu>${lines}</DSHHDVu>`);
+    expect(big.length).toBeGreaterThan(3_000_000);
+    expect(big.length).toBeLessThan(LIMITS.maxXmlChars);
+    const rows = xmlContentRows(big, 'einvoice');
+    expect(rows.filter((r) => r.path.endsWith('/THHDVu'))).toHaveLength(9000);
+    expect(genericXmlRows(big).filter((r) => r.path.endsWith('/THHDVu'))).toHaveLength(9000);
+  }, 120_000);
 });
