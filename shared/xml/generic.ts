@@ -15,7 +15,7 @@ import {
 } from './algorithms.js';
 import { canonicalizeWithout, elementById, ownText, parseXml, serializeXml, type Element } from './dom.js';
 import { XmlSignatureError } from './errors.js';
-import { assertNoSignatureCovers } from './profiles.js';
+import { assertNoSignatureCovers, assertReferenceableId } from './profiles.js';
 import { rowCollector } from './signed-content.js';
 import {
   appendReference,
@@ -81,6 +81,7 @@ export async function prepareGenericXmlSignature(
   const root = original.documentElement!;
   assertNoSignatureCovers(original, root);
   const { referenceId } = options;
+  if (referenceId !== undefined) assertReferenceableId(referenceId);
   // Refuses an Id no element or two elements hold (a verifier might take the other one).
   const target = referenceId === undefined ? root : elementById(original, referenceId);
   const signatureId = options.signatureId ?? randomId();
@@ -146,6 +147,7 @@ export function genericXmlRows(xml: string, referenceId?: string): Array<{ path:
   const document = parseXml(xml);
   // Refused before the window, as signing would refuse it (the Signature goes into the root).
   assertNoSignatureCovers(document, document.documentElement!);
+  if (referenceId !== undefined) assertReferenceableId(referenceId);
   const root = referenceId === undefined ? document.documentElement! : elementById(document, referenceId);
   const { rows, add } = rowCollector();
   const walk = (element: Element, path: string) => {

@@ -102,12 +102,29 @@ export function assertNoSignatureCovers(document: Document, container: Element):
   }
 }
 
+/**
+ * Name characters of XML (letters, digits, combining marks, _ . - · and :), any first: an ID a
+ * reference `URI="#id"` can name. xmlsec1 resolves it as `xpointer(id('…'))`, which fails on a
+ * space or a quote; other readers split or unescape it at %, # or whitespace.
+ */
+const REFERENCEABLE_ID = /^[\p{L}\p{Nd}\p{Mn}\p{Mc}_.:\-\u00B7]+$/u;
+
+/** Refuses an ID value that a `URI="#…"` reference cannot name the same way for every verifier. */
+export function assertReferenceableId(id: string): void {
+  if (!REFERENCEABLE_ID.test(id))
+    throw new XmlSignatureError(
+      'PROFILE_MISMATCH',
+      `the id "${id.slice(0, 80)}" is not an XML name: a reference to it would not resolve everywhere`,
+    );
+}
+
 /** Finds (and makes, where the format allows) the signature's place; changes the document. */
 export function placeSignature(document: Document, profile: XmlSignatureProfile): SignaturePlace {
   if (profile === 'htkk') {
     const root = rootNamed(document, 'HSoThueDTu', profile);
     const declaration = requireChild(root, 'HSoKhaiThue', profile);
     if (!declaration.hasAttribute('id')) declaration.setAttribute('id', HTKK_NODE_TO_SIGN);
+    assertReferenceableId(declaration.getAttribute('id')!);
     const container = ensureChild(root, 'CKyDTu', 'last');
     assertNotSigned(container, profile);
     assertNoSignatureCovers(document, container);
@@ -123,6 +140,7 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
     const id = invoiceData.getAttribute('Id');
     // Invoice software numbers DLHDon itself; inventing an Id here would hide a broken invoice.
     if (!id) throw new XmlSignatureError('PROFILE_MISMATCH', 'einvoice: <DLHDon> has no Id attribute');
+    assertReferenceableId(id);
     // Circular 78 order: DSCKS holds NBan, NMua, CQT, CCKSKhac; the seller's comes first.
     const container = ensureChild(ensureChild(root, 'DSCKS', 'last'), 'NBan', 'first');
     assertNotSigned(container, profile);

@@ -222,4 +222,31 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
       signXml(signed, { profile: 'einvoice', certificate: ids.EC.certificateDer }, ids.EC.signer),
     ).rejects.toMatchObject({ problem: 'ALREADY_SIGNED' });
   });
+
+  it('an invoice Id or return id a reference cannot name everywhere (a space, a quote) is refused; other XML names sign and verify', async () => {
+    const withId = (id: string) => INVOICE.replace('Id="DLHDon-C26TKS-00001234"', `Id="${id}"`);
+    // Signed before, these verified in kyso's verifier while xmlsec1 could not resolve the reference
+    // (xpointer(id('a b')): "libxml2 library function failed"; xpointer(id('a'b')): "Invalid expression").
+    for (const id of ['a b', "a'b", 'a&#9;b', '50%25']) {
+      await expect(
+        signXml(withId(id), { profile: 'einvoice', certificate: ids.RSA.certificateDer }, ids.RSA.signer),
+      ).rejects.toMatchObject({ code: 'XML_NOT_ACCEPTED', problem: 'PROFILE_MISMATCH' });
+    }
+    await expect(
+      signXml(
+        HTKK.replace('<HSoKhaiThue id="_NODE_TO_SIGN">', '<HSoKhaiThue id="tờ khai">'),
+        { profile: 'htkk', certificate: ids.RSA.certificateDer },
+        ids.RSA.signer,
+      ),
+    ).rejects.toMatchObject({ problem: 'PROFILE_MISMATCH' });
+    for (const id of ['1234', 'Đ1-HĐ.2026', '_x']) {
+      const signed = await signXml(
+        withId(id),
+        { profile: 'einvoice', certificate: ids.RSA.certificateDer },
+        ids.RSA.signer,
+      );
+      const result = xmlsecVerify(ids.dir, signed, ids.RSA.caPem, 'invoice-id.xml');
+      expect(result.ok, `${id}: ${result.output}`).toBe(true);
+    }
+  });
 });
