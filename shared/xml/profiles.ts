@@ -109,9 +109,13 @@ export function assertNoSignatureCovers(document: Document, container: Element):
  */
 const REFERENCEABLE_ID = /^[\p{L}\p{Nd}\p{Mn}\p{Mc}_.:\-\u00B7]+$/u;
 
+export function isReferenceableId(id: string): boolean {
+  return REFERENCEABLE_ID.test(id);
+}
+
 /** Refuses an ID value that a `URI="#…"` reference cannot name the same way for every verifier. */
 export function assertReferenceableId(id: string): void {
-  if (!REFERENCEABLE_ID.test(id))
+  if (!isReferenceableId(id))
     throw new XmlSignatureError(
       'PROFILE_MISMATCH',
       `the id "${id.slice(0, 80)}" is not an XML name: a reference to it would not resolve everywhere`,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignedXml } from 'xml-crypto';
 import { formatSigningTime, signXml } from '../../shared/xml/xmldsig.js';
 import { verifyXmlSignature } from '../../verifier/src/index.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
@@ -146,6 +147,46 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     expect(result.stderr.trim()).toBe(
       'not an acceptable XML document: the XML declares the encoding "ISO-8859-1": only UTF-8 is accepted',
     );
+  });
+
+  it('a third party\'s signature over an Id that is no XML name ("a b"): refused, as xmlsec1 cannot resolve it', async () => {
+    // xml-crypto (a third party here) signs DLHDon by its Id, as invoice software does.
+    const third = new SignedXml({
+      privateKey: readFileSync(path.join(dir, 'sw-rsa.key')),
+      publicCert: readFileSync(signer.certificatePem),
+      canonicalizationAlgorithm: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    });
+    third.addReference({
+      xpath: "//*[local-name(.)='DLHDon']",
+      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+      transforms: [
+        'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+        'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+      ],
+    });
+    const sign = (id: string) => {
+      third.computeSignature(EINVOICE.replace('Id="DLHDon-C26TKS-00001234"', `Id="${id}"`), {
+        location: { reference: "//*[local-name(.)='NBan' and not(*)]", action: 'append' },
+      });
+      return third.getSignedXml();
+    };
+    const named = sign('DLHDon-1');
+    expect(named).toContain('<Reference URI="#DLHDon-1">');
+    expect(xmlsecVerify(dir, named, signer.caPem, 'third-named.xml').ok).toBe(true);
+    const fine = await verifyXmlSignature(named, { trustedRoots: [signer.caDer] });
+    expect(fine.signatures[0]!.problems).not.toContain('DIGEST_MISMATCH');
+    expect(fine.signatures[0]!.problems).not.toContain('SIGNATURE_INVALID');
+
+    const spaced = sign('a b');
+    expect(spaced).toContain('<Reference URI="#a b">');
+    const xmlsec = xmlsecVerify(dir, spaced, signer.caPem, 'third-spaced.xml');
+    expect(xmlsec.ok).toBe(false);
+    expect(xmlsec.output).toContain("xpointer(id('a b'))");
+    const report = await verifyXmlSignature(spaced, { trustedRoots: [signer.caDer] });
+    expect(report.valid).toBe(false);
+    expect(report.signatures[0]!.problems).toContain('DIGEST_MISMATCH');
+    expect(report.signatures[0]!.details.join('\n')).toContain('names an id that is no XML name');
   });
 
   it('a SigningTime outside what the signature covers (a second ds:Object placed first) is not taken for the signed one', async () => {

@@ -8,6 +8,7 @@ import type { Document as XmlDocument, Element as XmlElement, Node as XmlNode } 
 import { SignedXml } from 'xml-crypto';
 import type { SignatureAlgorithm } from 'xml-crypto';
 import { parseXml } from '../../shared/xml/dom.js';
+import { isReferenceableId } from '../../shared/xml/profiles.js';
 import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
 import { InputError } from './cms.js';
 import { overall, type Problem, type SignatureReport, type VerificationReport } from './report.js';
@@ -76,6 +77,8 @@ function parse(xml: string) {
 
 const DOES_NOT_VERIFY =
   'the signature does not verify over this document: a signed part changed, or its value is wrong';
+const UNRESOLVABLE_ID =
+  'a signed reference names an id that is no XML name (a space or a quote in it): other verifiers cannot resolve it';
 
 /**
  * The problem and kyso's sentence for why xml-crypto refused a signature: its own messages name
@@ -84,6 +87,7 @@ const DOES_NOT_VERIFY =
 function whyNotVerified(error: unknown): [Problem, string] {
   const message = error instanceof Error ? error.message : '';
   if (message === DOES_NOT_VERIFY) return ['SIGNATURE_INVALID', DOES_NOT_VERIFY];
+  if (message === UNRESOLVABLE_ID) return ['DIGEST_MISMATCH', UNRESOLVABLE_ID];
   if (/signature value .* is incorrect/i.test(message))
     return ['SIGNATURE_INVALID', "the signature value does not verify with the certificate's key"];
   if (/digest|reference/i.test(message))
@@ -165,6 +169,9 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error(DOES_NOT_VERIFY);
       const references = signed.getReferences();
+      // xml-crypto matches "#a b" by string; xmlsec1 (xpointer(id('a b'))) and others cannot resolve it.
+      const unnamed = references.find((r) => r.uri?.startsWith('#') && !isReferenceableId(r.uri.slice(1)));
+      if (unnamed) throw new Error(UNRESOLVABLE_ID);
       signedTimes = signingTimesCovered(document, node, references);
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
