@@ -70,7 +70,33 @@ export function parseXml(text: string): Document {
   if (!document.documentElement) throw new XmlSignatureError('INVALID_XML', 'XML has no root element');
   assertDeclaredUtf8(document);
   assertNestingWithinLimit(document.documentElement);
+  assertXml10Characters(document);
   return document;
+}
+
+/** Characters XML 1.0 does not allow (§2.2), written or as a character reference (&#x1;). */
+const NOT_XML_1_0 = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * xmldom reads them; libxml2, .NET and Java refuse the document, and xmldom's own serializer
+ * refuses to write them back (signing failed after the window with its message, not ours).
+ */
+function assertXml10Characters(document: Document): void {
+  const refuse = (text: string | null) => {
+    const found = text === null ? undefined : NOT_XML_1_0.exec(text)?.[0];
+    if (found === undefined) return;
+    const code = found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new XmlSignatureError(
+      'INVALID_XML',
+      `the XML contains a character XML 1.0 does not allow (U+${code})`,
+    );
+  };
+  for (const { node } of walk(document)) {
+    if (node.nodeType === ELEMENT_NODE) {
+      const attributes = (node as Element).attributes;
+      for (let i = 0; i < attributes.length; i++) refuse(attributes.item(i)!.value);
+    } else if (node.nodeType !== DOCUMENT_TYPE_NODE) refuse(node.nodeValue);
+  }
 }
 
 /** An XML declaration's encoding name; UTF8 is libxml2's alias of UTF-8. */

@@ -401,3 +401,42 @@ describe('the full view of a document whose rows would not fit in memory or a me
     expect(genericXmlRows(big).filter((r) => r.path.endsWith('/THHDVu'))).toHaveLength(9000);
   }, 120_000);
 });
+
+/**
+ * A character XML 1.0 does not allow (raw or as a character reference): xmldom reads it, so the window
+ * opened, and signing then failed after the PIN with xmldom's own words ("The Text node data contains
+ * characters outside the XML Char production"). libxml2 refuses such a document outright.
+ */
+describe('characters XML 1.0 does not allow', () => {
+  it.each([
+    ['U+001D', '\u001d', '001D'],
+    ['a lone surrogate', '\uD800', 'D800'],
+    ['U+FFFE', '\uFFFE', 'FFFE'],
+    ['&#x1;', '&#x1;', '0001'],
+    ['&#x1; in an attribute', 'attribute', '0001'],
+  ])(
+    '%s in the signed element: INVALID_XML from the summary, the rows and signing',
+    async (_what, written, code) => {
+      const xml =
+        written === 'attribute'
+          ? EINVOICE.replace('<SHDon>1234</SHDon>', '<SHDon b="&#x1;">1234</SHDon>')
+          : EINVOICE.replace('<SHDon>1234</SHDon>', `<SHDon>12${written}34</SHDon>`);
+      expect(xml).not.toBe(EINVOICE);
+      const message = `the XML contains a character XML 1.0 does not allow (U+${code})`;
+      expect(() => summarizeXml(xml, 'einvoice')).toThrow(message);
+      expect(() => xmlContentRows(xml, 'einvoice')).toThrow(message);
+      expect(() => genericXmlRows(xml)).toThrow(message);
+      await expect(prepareXmlSignature(xml, { profile: 'einvoice', keyType: 'RSA' })).rejects.toMatchObject({
+        code: 'XML_NOT_ACCEPTED',
+        problem: 'INVALID_XML',
+        message,
+      });
+    },
+  );
+
+  it('outside the signed element too (an attribute of the root), as libxml2 refuses the whole document', () => {
+    expect(() => summarizeXml(EINVOICE.replace('<HDon>', '<HDon ghiChu="&#x1;">'), 'einvoice')).toThrow(
+      'the XML contains a character XML 1.0 does not allow (U+0001)',
+    );
+  });
+});
