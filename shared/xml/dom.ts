@@ -19,6 +19,7 @@ const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
 const PROCESSING_INSTRUCTION_NODE = 7;
+const COMMENT_NODE = 8;
 const DOCUMENT_TYPE_NODE = 10;
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
@@ -125,6 +126,34 @@ function assertDeclaredUtf8(document: Document): void {
  * mode refuses, so that one is written back as it came.
  */
 export function serializeXml(document: Document): string {
+  const text = serializeNodes(document);
+  return hasXml11LineEndOutsideValues(document)
+    ? text
+    : text.replace(XML_1_1_LINE_ENDS, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
+}
+
+/**
+ * U+0085 and U+2028, which XML 1.1 readers (xml-crypto's own parser among them) turn into a line
+ * feed and XML 1.0 readers keep: written raw, the digest depends on the reader (kyso's verifier
+ * refuses such a document); as character references, every reader keeps them. A character
+ * reference means nothing inside a comment, CDATA section or processing instruction, so a document
+ * holding one there is written as it came.
+ */
+const XML_1_1_LINE_ENDS = /[\u0085\u2028]/g;
+
+function hasXml11LineEndOutsideValues(document: Document): boolean {
+  for (const { node } of walk(document)) {
+    const type = node.nodeType;
+    if (
+      (type === CDATA_SECTION_NODE || type === PROCESSING_INSTRUCTION_NODE || type === COMMENT_NODE) &&
+      /[\u0085\u2028]/.test(node.nodeValue ?? '')
+    )
+      return true;
+  }
+  return false;
+}
+
+function serializeNodes(document: Document): string {
   const serializer = new XMLSerializer();
   const parts: string[] = [];
   for (let child = document.firstChild; child; child = child.nextSibling) {

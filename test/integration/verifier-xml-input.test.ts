@@ -189,6 +189,29 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     expect(report.signatures[0]!.details.join('\n')).toContain('names an id that is no XML name');
   });
 
+  it('a document kyso signs with U+2028 or U+0085 in its values is written with character references: xmlsec1 and kyso verify it', async () => {
+    const unusual = EINVOICE.replace('Thiết bị USB Token', 'Thiết bị\u2028USB\u0085Token').replace(
+      '<SHDon>1234</SHDon>',
+      '<SHDon ghiChu="a\u2028b">1234</SHDon>',
+    );
+    const written = await signXml(
+      unusual,
+      { profile: 'einvoice', certificate: new Uint8Array(signer.certificateDer) },
+      signer.signer,
+    );
+    expect(written).toContain('Thiết bị&#x2028;USB&#x85;Token');
+    expect(written).toContain('ghiChu="a&#x2028;b"');
+    expect(written).not.toMatch(/[\u0085\u2028]/);
+    const run = xmlsecVerify(dir, written, signer.caPem, 'line-ends.xml');
+    expect(run.ok, run.output).toBe(true);
+    const report = await verifyXmlSignature(written, { trustedRoots: [signer.caDer] });
+    expect(report.signatures[0]!.problems).not.toContain('SIGNATURE_INVALID');
+    expect(report.signatures[0]!.problems).not.toContain('DIGEST_MISMATCH');
+    // The characters are signed: as line feeds, the signature breaks.
+    const asLineFeeds = written.replace('&#x2028;USB&#x85;', '\nUSB\n');
+    expect(xmlsecVerify(dir, asLineFeeds, signer.caPem, 'line-feeds.xml').ok).toBe(false);
+  });
+
   it('a SigningTime outside what the signature covers (a second ds:Object placed first) is not taken for the signed one', async () => {
     // An e-invoice signed after the portal's deadline (its SigningTime in a referenced Object). The
     // deadline is a second after the certificate's start, so an earlier claim can still be in its validity.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestSigner } from '../../shared/cms/cades.js';
 import { escapeRdnValue } from '../../shared/xml/subject-name.js';
+import { parseXml } from '../../shared/xml/dom.js';
 import {
   completeXmlSignature,
   formatSigningTime,
@@ -100,7 +101,11 @@ describe('XMLDSig preparation', () => {
   it('keeps characters an XML 1.1 line-ending pass would rewrite (U+2028, U+0085)', async () => {
     const unusual = INVOICE.replace('Thiết bị USB Token', 'Thiết bị\u2028USB\u0085Token');
     const prepared = await prepareXmlSignature(unusual, { profile: 'einvoice', keyType: 'RSA' });
-    expect(prepared.xml).toContain('Thiết bị\u2028USB\u0085Token');
+    // Kept, and written as character references, which XML 1.1 readers do not turn into line feeds either.
+    expect(prepared.xml).toContain('Thiết bị&#x2028;USB&#x85;Token');
+    expect(parseXml(prepared.xml).getElementsByTagName('THHDVu')[0]!.textContent).toBe(
+      'Thiết bị\u2028USB\u0085Token lưu chứng thư số',
+    );
   });
 
   it.each<[string, string, XmlSignatureProblem]>([
