@@ -4,46 +4,11 @@
  * not ask anything in the name of its URL's host (whose permission the user may already have given).
  */
 import { createServer, type Server } from 'node:http';
-import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postSignRequestUntilAcknowledged } from '../support/bridge-messages.js';
 import { clickClosingWindow, consentWindowOpen, waitArmed } from '../support/browser.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { useSharedSession } from '../support/shared-session.js';
-
-const digest = Buffer.alloc(32, 1).toString('base64');
-
-/**
- * Posts a sign-cms request as any script in the page can (no SDK needed), again every half second
- * for `ms` or until it is acknowledged, as the SDK does: the bridge may still be loading in a tab
- * just opened (it ignores an id it has seen). An opaque-origin page never hears an ack.
- */
-function askToSign(page: Page, id: string, ms: number): Promise<boolean> {
-  return page.evaluate(
-    (digest, id, ms) =>
-      new Promise<boolean>((resolve) => {
-        const request = {
-          channel: 'kyso',
-          kind: 'request',
-          id,
-          protocolVersion: 1,
-          type: 'sign-cms',
-          params: { digest, digestAlgorithm: 'SHA-256', description: 'from an uploaded file' },
-        };
-        const post = () => postMessage(request, '*');
-        const timer = setInterval(post, 500);
-        const end = (acknowledged: boolean) => {
-          clearInterval(timer);
-          resolve(acknowledged);
-        };
-        addEventListener('message', (e) => e.data?.kind === 'ack' && e.data.id === id && end(true));
-        setTimeout(() => end(false), ms);
-        post();
-      }),
-    digest,
-    id,
-    ms,
-  );
-}
 
 describe('a page with an opaque origin (CSP sandbox)', () => {
   const session = useSharedSession(startPortalSession);
@@ -72,7 +37,7 @@ describe('a page with an opaque origin (CSP sandbox)', () => {
     await own.goto(`${url}/`);
     const [target] = await Promise.all([
       session.browser.waitForTarget((t) => t.url().includes('consent'), { timeout: 30_000 }),
-      askToSign(own, 'own-1', 20_000),
+      postSignRequestUntilAcknowledged(own, 'own-1', 20_000),
     ]);
     const consent = await target.asPage();
     await waitArmed(consent);
@@ -85,7 +50,7 @@ describe('a page with an opaque origin (CSP sandbox)', () => {
     const upload = await session.browser.newPage();
     await upload.goto(`${url}/upload`);
     expect(await upload.evaluate(() => [self.origin, location.origin])).toEqual(['null', url]);
-    expect(await askToSign(upload, 'opaque-1', 5000)).toBe(false);
+    expect(await postSignRequestUntilAcknowledged(upload, 'opaque-1', 5000)).toBe(false);
     const window = await session.browser
       .waitForTarget((t) => t.url().includes('consent'), { timeout: 10_000 })
       .catch(() => undefined);

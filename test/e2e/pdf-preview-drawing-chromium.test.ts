@@ -46,6 +46,48 @@ function blueGrid(
   return cells;
 }
 
+/**
+ * Opens `pdf` in the consent window from the portal and returns the share of dark pixels the window
+ * draws in `box` (PDF points on an A4 page), then cancels; the page's call ends USER_CANCELLED.
+ */
+async function windowDarkShare(
+  session: PortalSession,
+  portal: Page,
+  pdf: Uint8Array,
+  box: { x: number; y: number; width: number; height: number },
+): Promise<{ dark: number; share: number }> {
+  const consent = await consentWindowAfter(session.browser, () =>
+    sdkCall(portal, 'signPdf', {
+      pdf: Buffer.from(pdf).toString('base64'),
+      name: 'trang.pdf',
+      description: 'Trang',
+    }),
+  );
+  await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
+  const counted = await consent.$eval(
+    '#preview',
+    (el, box) => {
+      const canvas = el as HTMLCanvasElement;
+      const scale = canvas.width / 595;
+      const { data } = canvas
+        .getContext('2d')!
+        .getImageData(
+          box.x * scale,
+          (842 - box.y - box.height) * scale,
+          box.width * scale,
+          box.height * scale,
+        );
+      let dark = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i]! + data[i + 1]! + data[i + 2]! < 200) dark++;
+      return { dark, share: dark / (data.length / 4) };
+    },
+    box,
+  );
+  await clickClosingWindow(consent, '#cancel');
+  expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+  return counted;
+}
+
 /** The outline's box over the drawn page, and the drawn page as the screen shows it (RGB per pixel). */
 async function windowDrawing(consent: Page) {
   const geometry = await consent.evaluate(() => {
@@ -245,36 +287,7 @@ describe('a signature image on a rotated page (Chromium)', () => {
     // poppler draws the Korean line (its CMaps come with poppler-data).
     expect(countPixels(renderPage(writePdf(dir, 'korean.pdf', pdf), 1), line, isDark)).toBeGreaterThan(100);
 
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(portal, 'signPdf', {
-        pdf: Buffer.from(pdf).toString('base64'),
-        name: 'hop-dong.pdf',
-        description: 'Hợp đồng song ngữ',
-      }),
-    );
-    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
-    // Dark pixels in the canvas where the Korean line is (the page is 595 pt wide on the canvas).
-    const dark = await consent.$eval(
-      '#preview',
-      (el, box) => {
-        const canvas = el as HTMLCanvasElement;
-        const scale = canvas.width / 595;
-        const { data } = canvas
-          .getContext('2d')!
-          .getImageData(
-            box.x * scale,
-            (842 - box.y - box.height) * scale,
-            box.width * scale,
-            box.height * scale,
-          );
-        let count = 0;
-        for (let i = 0; i < data.length; i += 4) if (data[i]! + data[i + 1]! + data[i + 2]! < 200) count++;
-        return count;
-      },
-      line,
-    );
-    await clickClosingWindow(consent, '#cancel');
-    expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+    const { dark } = await windowDarkShare(session, portal, pdf, line);
     expect(dark).toBeGreaterThan(100);
   });
 
@@ -314,35 +327,7 @@ describe('a signature image on a rotated page (Chromium)', () => {
     const bar = { x: 140, y: 540, width: 320, height: 80 };
     expect(countPixels(renderPage(writePdf(dir, 'scan.pdf', pdf), 1), bar, isDark)).toBeGreaterThan(20_000);
 
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(portal, 'signPdf', {
-        pdf: Buffer.from(pdf).toString('base64'),
-        name: 'ban-scan.pdf',
-        description: 'Bản scan',
-      }),
-    );
-    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
-    const share = await consent.$eval(
-      '#preview',
-      (el, box) => {
-        const canvas = el as HTMLCanvasElement;
-        const scale = canvas.width / 595;
-        const { data } = canvas
-          .getContext('2d')!
-          .getImageData(
-            box.x * scale,
-            (842 - box.y - box.height) * scale,
-            box.width * scale,
-            box.height * scale,
-          );
-        let dark = 0;
-        for (let i = 0; i < data.length; i += 4) if (data[i]! + data[i + 1]! + data[i + 2]! < 200) dark++;
-        return dark / (data.length / 4);
-      },
-      bar,
-    );
-    await clickClosingWindow(consent, '#cancel');
-    expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+    const { share } = await windowDarkShare(session, portal, pdf, bar);
     // The bar fills the box poppler finds dark.
     expect(share).toBeGreaterThan(0.9);
   });

@@ -50,22 +50,7 @@ describe('a PKCS#11 module that crashes while loading', () => {
   });
 
   it('the host lists and signs with the other module’s token, and reports the crashing module', async () => {
-    const listed = resultOf(await session.host.request('list-certificates', {}));
-    const certificates = (listed as { certificates: CertificateEntry[] }).certificates;
-    const signer = certificates.find((c) => c.id.endsWith('/02'));
-    expect(signer, JSON.stringify(certificates.map((c) => c.id))).toBeDefined();
-
-    const signed = resultOf(
-      await session.host.request('sign-cms', {
-        certificateId: signer!.id,
-        pin: session.token.pin,
-        digest: createHash('sha256').update(document).digest('base64'),
-        digestAlgorithm: 'SHA-256',
-        origin: 'https://thuedientu.gdt.gov.vn',
-      }),
-    );
-    const cms = Buffer.from((signed as { cms: string }).cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+    await signsWithTheOtherModulesToken(session);
 
     const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
     expect(modules.find((m) => m.path === SOFTHSM_MODULE)).toMatchObject({ loaded: true });
@@ -87,6 +72,25 @@ describe('a PKCS#11 module that crashes while loading', () => {
     expect(run.stdout).not.toContain('the token worker failed');
   });
 });
+
+/** The SoftHSM token behind the other module lists its key 02, signs with it, and openssl verifies. */
+async function signsWithTheOtherModulesToken(session: HostSession): Promise<void> {
+  const listed = resultOf(await session.host.request('list-certificates', {}));
+  const certificates = (listed as { certificates: CertificateEntry[] }).certificates;
+  const signer = certificates.find((c) => c.id.endsWith('/02'));
+  expect(signer, JSON.stringify(certificates.map((c) => c.id))).toBeDefined();
+  const signed = resultOf(
+    await session.host.request('sign-cms', {
+      certificateId: signer!.id,
+      pin: session.token.pin,
+      digest: createHash('sha256').update(document).digest('base64'),
+      digestAlgorithm: 'SHA-256',
+      origin: 'https://thuedientu.gdt.gov.vn',
+    }),
+  );
+  const cms = Buffer.from((signed as { cms: string }).cms, 'base64');
+  expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+}
 
 /** Whether process `pid` still exists. */
 function running(pid: number): boolean {
@@ -145,21 +149,7 @@ describe('a PKCS#11 module that hangs while loading', () => {
   });
 
   it('the host lists and signs with the other module’s token after the load timeout; the stuck worker is ended', async () => {
-    const listed = resultOf(await session.host.request('list-certificates', {}));
-    const certificates = (listed as { certificates: CertificateEntry[] }).certificates;
-    const signer = certificates.find((c) => c.id.endsWith('/02'));
-    expect(signer, JSON.stringify(certificates.map((c) => c.id))).toBeDefined();
-    const signed = resultOf(
-      await session.host.request('sign-cms', {
-        certificateId: signer!.id,
-        pin: session.token.pin,
-        digest: createHash('sha256').update(document).digest('base64'),
-        digestAlgorithm: 'SHA-256',
-        origin: 'https://thuedientu.gdt.gov.vn',
-      }),
-    );
-    const cms = Buffer.from((signed as { cms: string }).cms, 'base64');
-    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+    await signsWithTheOtherModulesToken(session);
 
     const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
     expect(modules.find((m) => m.path === FAULT_MODULE)).toMatchObject({ present: true, loaded: false });

@@ -54,3 +54,37 @@ export async function acksAndAnswers(
   }
   return counts;
 }
+
+/**
+ * Posts a sign-cms request as any script in the page can (no SDK needed), again every half second
+ * for `ms` or until it is acknowledged, as the SDK does: the bridge may still be loading in a tab
+ * just opened (it ignores an id it has seen). Resolves whether it was acknowledged.
+ */
+export function postSignRequestUntilAcknowledged(page: Page, id: string, ms: number): Promise<boolean> {
+  return page.evaluate(
+    (channel, digest, id, ms) =>
+      new Promise<boolean>((resolve) => {
+        const request = {
+          channel,
+          kind: 'request',
+          id,
+          protocolVersion: 1,
+          type: 'sign-cms',
+          params: { digest, digestAlgorithm: 'SHA-256', description: 'from an uploaded file' },
+        };
+        const post = () => postMessage(request, '*');
+        const timer = setInterval(post, 500);
+        const end = (acknowledged: boolean) => {
+          clearInterval(timer);
+          resolve(acknowledged);
+        };
+        addEventListener('message', (e) => e.data?.kind === 'ack' && e.data.id === id && end(true));
+        setTimeout(() => end(false), ms);
+        post();
+      }),
+    PAGE_CHANNEL,
+    Buffer.alloc(32, 1).toString('base64'),
+    id,
+    ms,
+  );
+}
