@@ -70,10 +70,11 @@ describe('the extension’s batch job on a slow token, and on a host that dies',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`signs all ${COUNT} documents, however long the token takes for the calls ahead of each`, async () => {
+  /** A batch job of `total` raw invoice digests, as the extension plans one, and the token's key 02 to sign it. */
+  async function invoiceBatch(total: number) {
     const { certificates } = await client.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
     const signer = certificates.find((c) => c.id.endsWith('/02'))!;
-    const documents = Array.from({ length: COUNT }, (_, n) => ({
+    const documents = Array.from({ length: total }, (_, n) => ({
       kind: 'raw' as const,
       name: `hoa-don-${n + 1}.xml`,
       digest: createHash('sha256').update(document(n)).digest('base64'),
@@ -83,9 +84,14 @@ describe('the extension’s batch job on a slow token, and on a host that dies',
     const job = batchJob(
       client,
       'https://hoadondientu.gdt.gov.vn',
-      { documents, description: `${COUNT} hoá đơn` },
+      { documents, description: `${total} hoá đơn` },
       plans,
     );
+    return { signer, job };
+  }
+
+  it(`signs all ${COUNT} documents, however long the token takes for the calls ahead of each`, async () => {
+    const { signer, job } = await invoiceBatch(COUNT);
     writeFileSync(control, `slow C_Sign ${SIGN_MS}\n`);
     const progress: number[] = [];
     const result = (await job.run(
@@ -107,24 +113,10 @@ describe('the extension’s batch job on a slow token, and on a host that dies',
 
   it('a host that dies mid-batch: the rest of the batch fails as "host stopped", without starting a host for a batch that is gone', async () => {
     writeFileSync(control, '');
-    const { certificates } = await client.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
-    const signer = certificates.find((c) => c.id.endsWith('/02'))!;
+    const total = 4 * LIMITS.maxBatchItemsPerCall;
+    const { signer, job } = await invoiceBatch(total);
     const hostsBefore = startedHosts.length;
     const host = startedHosts.at(-1)!;
-    const total = 4 * LIMITS.maxBatchItemsPerCall;
-    const documents = Array.from({ length: total }, (_, n) => ({
-      kind: 'raw' as const,
-      name: `hoa-don-${n + 1}.xml`,
-      digest: createHash('sha256').update(document(n)).digest('base64'),
-      digestAlgorithm: 'SHA-256' as const,
-    }));
-    const plans = await planBatch(() => Promise.reject(new Error('digests need no preparer')), documents);
-    const job = batchJob(
-      client,
-      'https://hoadondientu.gdt.gov.vn',
-      { documents, description: `${total} hoá đơn` },
-      plans,
-    );
     writeFileSync(control, 'slow C_Sign 40\n');
     // The host is killed (out of memory, say) once the first call has answered.
     const result = (await job.run(
