@@ -94,7 +94,7 @@ export const ConsentDocumentSchema = z.strictObject({
   /** PDF: page count. */
   pages: z.number().int().min(0).optional(),
   /** XML: which kind, and what identifies it (form, period, taxpayer; invoice number, parties, total). */
-  profile: z.enum(['htkk', 'einvoice', 'generic']).optional(),
+  profile: z.enum(['htkk', 'einvoice', 'einvoice-buyer', 'generic']).optional(),
   summary: z
     .array(z.strictObject({ field: z.string().max(64), value: z.string().max(LIMITS.maxXmlChars) }))
     .max(64)

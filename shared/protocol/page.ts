@@ -108,7 +108,7 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
       name: DocumentName,
       xml: z.string().min(1).max(LIMITS.maxXmlChars),
       /** 'generic': any XML, signed enveloped over the whole document (URI=""), for the signing plugins' generic calls. */
-      profile: z.enum(['htkk', 'einvoice', 'generic']),
+      profile: z.enum(['htkk', 'einvoice', 'einvoice-buyer', 'generic']),
       digestAlgorithm: z.enum(['SHA-256', 'SHA-1']).optional(),
       allowSha1: z.boolean().optional(),
       /** 'generic' only: sign just the element with this Id (Reference URI="#id"); the window shows just it. */

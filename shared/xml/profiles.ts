@@ -3,6 +3,8 @@
  * - htkk: tax returns from HTKK/eTax, `HSoThueDTu > HSoKhaiThue[id]` signed into `HSoThueDTu > CKyDTu`.
  * - einvoice: Decree 123/2020, Circular 78/2021 invoices, `HDon > DLHDon[Id]` signed by the seller
  *   into `HDon > DSCKS > NBan`, with the signing time in a second, signed Object.
+ * - einvoice-buyer: the same invoice data co-signed by the buyer (optional in Circular 78, agreed
+ *   between the parties), into `HDon > DSCKS > NMua`, beside the seller's signature.
  */
 import { DSIG_NS } from './algorithms.js';
 import {
@@ -15,7 +17,10 @@ import {
 } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 
-export type XmlSignatureProfile = 'htkk' | 'einvoice';
+export type XmlSignatureProfile = 'htkk' | 'einvoice' | 'einvoice-buyer';
+
+/** Circular 78's signature slots in `HDon > DSCKS`, in their order: seller, buyer, tax authority, others. */
+const INVOICE_SIGNATURE_SLOTS = ['NBan', 'NMua', 'CQT', 'CCKSKhac'];
 
 export const HTKK_NS = 'http://kekhaithue.gdt.gov.vn/TKhaiThue';
 /** The id HTKK gives the signed declaration. */
@@ -51,12 +56,25 @@ function requireChild(parent: Element, localName: string, profile: XmlSignatureP
   return child;
 }
 
-/** The child element, created at the end (or the start) of parent in parent's namespace when missing. */
-function ensureChild(parent: Element, localName: string, position: 'first' | 'last'): Element {
+/** The child element, created at the end of parent in parent's namespace when missing. */
+function ensureChild(parent: Element, localName: string): Element {
   const existing = childElement(parent, parent.namespaceURI, localName);
   if (existing) return existing;
   const created = parent.ownerDocument!.createElementNS(parent.namespaceURI, localName);
-  parent.insertBefore(created, position === 'first' ? parent.firstChild : null);
+  parent.appendChild(created);
+  return created;
+}
+
+/** DSCKS's slot for one party, created in Circular 78's order among the slots already there. */
+function invoiceSignatureSlot(signatures: Element, slot: string): Element {
+  const existing = childElement(signatures, signatures.namespaceURI, slot);
+  if (existing) return existing;
+  const later = INVOICE_SIGNATURE_SLOTS.slice(INVOICE_SIGNATURE_SLOTS.indexOf(slot) + 1);
+  const before = elementChildren(signatures).find(
+    (child) => child.namespaceURI === signatures.namespaceURI && later.includes(child.localName ?? ''),
+  );
+  const created = signatures.ownerDocument!.createElementNS(signatures.namespaceURI, slot);
+  signatures.insertBefore(created, before ?? null);
   return created;
 }
 
@@ -129,7 +147,7 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
     const declaration = requireChild(root, 'HSoKhaiThue', profile);
     if (!declaration.hasAttribute('id')) declaration.setAttribute('id', HTKK_NODE_TO_SIGN);
     assertReferenceableId(declaration.getAttribute('id')!);
-    const container = ensureChild(root, 'CKyDTu', 'last');
+    const container = ensureChild(root, 'CKyDTu');
     assertNotSigned(container, profile);
     assertNoSignatureCovers(document, container);
     return {
@@ -138,15 +156,15 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
       signingTimeObject: false,
     };
   }
-  if (profile === 'einvoice') {
+  if (profile === 'einvoice' || profile === 'einvoice-buyer') {
     const root = rootNamed(document, 'HDon', profile);
     const invoiceData = requireChild(root, 'DLHDon', profile);
     const id = invoiceData.getAttribute('Id');
     // Invoice software numbers DLHDon itself; inventing an Id here would hide a broken invoice.
     if (!id) throw new XmlSignatureError('PROFILE_MISMATCH', 'einvoice: <DLHDon> has no Id attribute');
     assertReferenceableId(id);
-    // Circular 78 order: DSCKS holds NBan, NMua, CQT, CCKSKhac; the seller's comes first.
-    const container = ensureChild(ensureChild(root, 'DSCKS', 'last'), 'NBan', 'first');
+    const slot = profile === 'einvoice' ? 'NBan' : 'NMua';
+    const container = invoiceSignatureSlot(ensureChild(root, 'DSCKS'), slot);
     assertNotSigned(container, profile);
     assertNoSignatureCovers(document, container);
     return { container, target: { id, attribute: 'Id', localName: 'DLHDon' }, signingTimeObject: true };

@@ -318,6 +318,36 @@ describe('signature formats through the whole path (Chromium)', () => {
       (await verifyCms({ cms: cmsBytes, content, timestampRoots: [new Uint8Array(tsa.caDer)] })).timestamp,
     ).toMatchObject({ present: true, valid: true });
 
+    // The buyer co-signs the seller's invoice (key 01): the window says so; both signatures verify.
+    const coSigned = await signInWindow(
+      'signXml',
+      {
+        xml: invoice.xml,
+        profile: 'einvoice-buyer',
+        description: 'Hoá đơn số 1234 — bên mua ký',
+        lang: 'vi',
+      },
+      '01',
+      async (consent) => {
+        expect(await consent.$eval('#document-kind', (el) => el.textContent)).toBe(
+          'Hoá đơn điện tử (XML) — bạn ký với tư cách người mua',
+        );
+        expect(await consent.$eval('dd[data-field="buyerName"]', (el) => el.textContent)).not.toBe('');
+      },
+    );
+    expect(coSigned.ok, JSON.stringify(coSigned)).toBe(true);
+    for (const slot of ['NBan', 'NMua']) {
+      const both = xmlsecVerify(
+        dir,
+        coSigned.xml,
+        session.token.caPem,
+        `einvoice-both-${slot}.xml`,
+        undefined,
+        `//*[local-name()='${slot}']/*[local-name()='Signature']`,
+      );
+      expect(both.ok, `${slot}: ${both.output}`).toBe(true);
+    }
+
     const rsaSha1 = await signInWindow(
       'signXml',
       {

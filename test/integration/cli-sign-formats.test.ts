@@ -282,6 +282,55 @@ describe('kyso sign: PDF and XML', () => {
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('PROFILE_MISMATCH');
   });
+  it('an e-invoice co-signed by the buyer (xml-einvoice-buyer): DSCKS holds NBan then NMua, xmlsec1 verifies both signatures, kyso verify both; a second buyer signature is refused', async () => {
+    const invoice = file('hd-buyer.xml');
+    writeFileSync(invoice, EINVOICE);
+    const bySeller = file('hd-buyer.seller.xml');
+    const seller = await run({ in: invoice, out: bySeller, format: 'xml-einvoice', cert: EC_SIGNER });
+    expect(seller.status, seller.stderr).toBe(0);
+    const byBoth = file('hd-buyer.both.xml');
+    const buyer = await run({ in: bySeller, out: byBoth, format: 'xml-einvoice-buyer', cert: RSA_SIGNER });
+    expect(buyer.status, buyer.stderr).toBe(0);
+
+    const signed = readFileSync(byBoth, 'utf8');
+    expect(signed).toMatch(
+      /<DSCKS>\s*<NBan><Signature[^]*<\/NBan>\s*<NMua><Signature[^]*<\/NMua>\s*<\/DSCKS>/,
+    );
+    const slotSignature = (slot: string) => `//*[local-name()='${slot}']/*[local-name()='Signature']`;
+    for (const slot of ['NBan', 'NMua']) {
+      const verified = xmlsecVerify(
+        dir,
+        signed,
+        token.caPem,
+        `both-${slot}.xml`,
+        undefined,
+        slotSignature(slot),
+      );
+      expect(verified.ok, `${slot}: ${verified.output}`).toBe(true);
+    }
+    // The buyer's signature covers the invoice data too: a changed figure breaks it.
+    const changed = signed.replace('<SHDon>', '<SHDon>9');
+    expect(changed).not.toBe(signed);
+    expect(
+      xmlsecVerify(dir, changed, token.caPem, 'both-changed.xml', undefined, slotSignature('NMua')).ok,
+    ).toBe(false);
+    const report = spawnSync(
+      process.execPath,
+      [KYSO, 'verify', byBoth, '--roots', token.caPem, '--revocation', 'off', '--json'],
+      { encoding: 'utf8' },
+    );
+    expect(report.status, report.stdout + report.stderr).toBe(0);
+    const signatures = (JSON.parse(report.stdout) as { signatures: Array<{ indication: string }> })
+      .signatures;
+    expect(signatures.map((s) => s.indication)).toEqual(['TOTAL-PASSED', 'TOTAL-PASSED']);
+
+    const again = await run(
+      { in: byBoth, out: file('x.xml'), format: 'xml-einvoice-buyer', cert: RSA_SIGNER },
+      '',
+    );
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('ALREADY_SIGNED');
+  });
   it('an e-invoice saved with a byte-order mark (as Windows tools write it) signs and verifies (xmlsec1, kyso verify); bytes that are not UTF-8 are refused before the PIN', async () => {
     const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
     const invoice = file('hd-bom.xml');

@@ -13,7 +13,8 @@ export const HOC_BA_ID_ATTRIBUTE = ['--id-attr:Id', 'DU_LIEU_HOC_BA'];
 /**
  * `xmlsec1 --verify`, the independent verifier for XMLDSig: trusting only `caPem`, told which
  * attributes are IDs (by default those of the Vietnamese formats; [] for a `URI=""` signature).
- * The document is written to `dir/name` first.
+ * The document is written to `dir/name` first. xmlsec1 verifies the document's first Signature,
+ * or the one `signatureXPath` selects.
  */
 export function xmlsecVerify(
   dir: string,
@@ -21,10 +22,12 @@ export function xmlsecVerify(
   caPem: string,
   name: string,
   idAttributes: readonly string[] = VIETNAMESE_ID_ATTRIBUTES,
+  signatureXPath?: string,
 ): OpensslVerifyResult {
   const file = path.join(dir, name);
   writeFileSync(file, xml);
-  const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, ...idAttributes, file], {
+  const node = signatureXPath ? ['--node-xpath', signatureXPath] : [];
+  const run = spawnSync('xmlsec1', ['--verify', '--trusted-pem', caPem, ...idAttributes, ...node, file], {
     encoding: 'utf8',
   });
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };

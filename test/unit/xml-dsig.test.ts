@@ -132,6 +132,36 @@ describe('XMLDSig preparation', () => {
     expect(await problemOf(prepareXmlSignature(xml, { profile: 'htkk', keyType: 'RSA' }))).toBe(problem);
   });
 
+  it.each<[string, string, RegExp]>([
+    ['in its place', INVOICE, /<NBan\/>\s*<NMua><Signature [^]*<\/Signature><\/NMua>/],
+    ['created after the seller’s', INVOICE.replace(/\s*<NMua\/>/, ''), /<NBan\/>\s*<NMua><Signature /],
+    [
+      'created before the tax authority’s',
+      INVOICE.replace(/<NBan\/>\s*<NMua\/>/, '<CQT/>'),
+      /<DSCKS>\s*<NMua><Signature [^]*<\/NMua><CQT\/>/,
+    ],
+    [
+      'in a DSCKS created when the invoice has none',
+      INVOICE.replace(/\s*<DSCKS>[^]*<\/DSCKS>/, ''),
+      /<\/DLHDon>\s*<DSCKS><NMua><Signature /,
+    ],
+  ])('puts the buyer’s signature in DSCKS > NMua, %s (Circular 78’s order)', async (_case, xml, place) => {
+    const prepared = await prepareXmlSignature(xml, { profile: 'einvoice-buyer', keyType: 'RSA' });
+    expect(prepared.xml).toMatch(place);
+    expect(prepared.xml).toContain('<Reference URI="#DLHDon-C26TKS-00001234">');
+  });
+
+  it('refuses a second buyer’s signature; the buyer may sign beside the seller’s', async () => {
+    const signedBy = (slot: string) =>
+      INVOICE.replace(`<${slot}/>`, `<${slot}><Signature xmlns="${DSIG}"/></${slot}>`);
+    expect(
+      await problemOf(prepareXmlSignature(signedBy('NMua'), { profile: 'einvoice-buyer', keyType: 'RSA' })),
+    ).toBe('ALREADY_SIGNED');
+    expect(
+      await problemOf(prepareXmlSignature(signedBy('NBan'), { profile: 'einvoice-buyer', keyType: 'RSA' })),
+    ).toBeUndefined();
+  });
+
   it('refuses an invoice whose DLHDon has no Id', async () => {
     const xml = INVOICE.replace(' Id="DLHDon-C26TKS-00001234"', '');
     expect(await problemOf(prepareXmlSignature(xml, { profile: 'einvoice', keyType: 'RSA' }))).toBe(

@@ -239,8 +239,11 @@ function renderTexts(): void {
 // ---- The request -----------------------------------------------------------------------------
 
 /** The kind a person is told: an XML document by its profile (a generic one as plain XML). */
-const shownKind = (d: ConsentDocument) =>
-  d.kind === 'xml' ? (d.profile === 'einvoice' || d.profile === 'htkk' ? d.profile : 'xml') : d.kind;
+const shownKind = (d: ConsentDocument) => {
+  if (d.kind !== 'xml') return d.kind;
+  if (d.profile === 'einvoice-buyer') return 'einvoice_buyer';
+  return d.profile === 'einvoice' || d.profile === 'htkk' ? d.profile : 'xml';
+};
 const kindKey = (d: ConsentDocument): MessageKey => `kind_${shownKind(d)}`;
 const shortKindKey = (d: ConsentDocument): MessageKey => `short_${shownKind(d)}`;
 const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);

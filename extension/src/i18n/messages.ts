@@ -38,6 +38,7 @@ export const MESSAGES = {
     kind_htkk: 'Tờ khai thuế (XML, HTKK)',
     kind_xml: 'Tài liệu XML (ký toàn bộ tài liệu)',
     kind_einvoice: 'Hoá đơn điện tử (XML)',
+    kind_einvoice_buyer: 'Hoá đơn điện tử (XML) — bạn ký với tư cách người mua',
     viaWebSocket:
       'Một chương trình trên máy tính này yêu cầu ký (qua WebSocket cục bộ), không phải một trang web.',
     timestamped: 'Kèm dấu thời gian của máy chủ TSA trong cài đặt.',
@@ -208,6 +209,7 @@ export const MESSAGES = {
     short_htkk: 'XML tờ khai thuế',
     short_xml: 'XML',
     short_einvoice: 'XML hoá đơn',
+    short_einvoice_buyer: 'XML hoá đơn (người mua ký)',
     options_chooseFile: 'Chọn tệp PNG…',
     prompt_shareCertificate: 'Chia sẻ chứng thư số với trang web',
     prompt_pickFile: 'Chọn tệp để ký',
@@ -267,6 +269,7 @@ export const MESSAGES = {
     kind_htkk: 'Tax return (XML, HTKK)',
     kind_xml: 'XML document (the whole document is signed)',
     kind_einvoice: 'E-invoice (XML)',
+    kind_einvoice_buyer: 'E-invoice (XML) — you sign as the buyer',
     viaWebSocket: 'A program on this computer asks for this signature (local WebSocket), not a website.',
     timestamped: 'With a time-stamp from the TSA in the settings.',
     longTermLT:
@@ -436,6 +439,7 @@ export const MESSAGES = {
     short_htkk: 'Tax return XML',
     short_xml: 'XML',
     short_einvoice: 'E-invoice XML',
+    short_einvoice_buyer: 'E-invoice XML (buyer signs)',
     options_chooseFile: 'Choose a PNG file…',
     prompt_shareCertificate: 'Share your certificate with the website',
     prompt_pickFile: 'Choose a file to sign',

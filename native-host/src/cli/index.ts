@@ -15,7 +15,7 @@ import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.j
 const USAGE = `kyso ${KYSO_VERSION} — ký số bằng USB token / sign with your USB token
 Usage:
   kyso list                               list the certificates on every token found
-  kyso sign --in FILE --out FILE [--format cms|cms-attached|pades|xml-htkk|xml-einvoice]
+  kyso sign --in FILE --out FILE [--format cms|cms-attached|pades|xml-htkk|xml-einvoice|xml-einvoice-buyer]
             [--cert ID|MST|CCCD|name] [--pin-stdin] [--tsa URL]
             cms:   [--digest SHA-256|SHA-384|SHA-512]   (--tsa: CAdES-T)
             pades: [--level B-B|B-T|B-LT|B-LTA] [--reason TEXT] [--location TEXT]   (B-T and above: --tsa)

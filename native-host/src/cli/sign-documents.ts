@@ -16,6 +16,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { decodeXml } from '../../../shared/xml/dom.js';
+import type { XmlSignatureProfile } from '../../../shared/xml/profiles.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import type { SigningOperation } from '../signing/signing-operation.js';
@@ -39,7 +40,7 @@ export interface PdfOptions {
 }
 
 export interface XmlOptions {
-  profile: 'htkk' | 'einvoice';
+  profile: XmlSignatureProfile;
   /** rsa-sha1, for receivers that still demand it (RSA keys only). */
   sha1: boolean;
 }

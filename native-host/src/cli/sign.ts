@@ -25,9 +25,23 @@ import {
   xmlSigning,
   type DocumentSigning,
   type PdfOptions,
+  type XmlOptions,
 } from './sign-documents.js';
 
-export const SIGN_FORMATS = ['cms', 'cms-attached', 'pades', 'xml-htkk', 'xml-einvoice'] as const;
+export const SIGN_FORMATS = [
+  'cms',
+  'cms-attached',
+  'pades',
+  'xml-htkk',
+  'xml-einvoice',
+  'xml-einvoice-buyer',
+] as const;
+/** The XML formats and the profile each signs with. */
+const XML_FORMATS: Partial<Record<SignFormat, XmlOptions['profile']>> = {
+  'xml-htkk': 'htkk',
+  'xml-einvoice': 'einvoice',
+  'xml-einvoice-buyer': 'einvoice-buyer',
+};
 export type SignFormat = (typeof SIGN_FORMATS)[number];
 
 export interface SignCommandOptions {
@@ -98,12 +112,8 @@ async function documentSigning(
       (warning) => log(`Cảnh báo / Warning: ${warning}`),
     );
   }
-  if (options.format === 'xml-htkk' || options.format === 'xml-einvoice') {
-    return xmlSigning(options.input, {
-      profile: options.format === 'xml-htkk' ? 'htkk' : 'einvoice',
-      sha1: options.sha1 === true,
-    });
-  }
+  const profile = XML_FORMATS[options.format];
+  if (profile) return xmlSigning(options.input, { profile, sha1: options.sha1 === true });
   return undefined;
 }
 
