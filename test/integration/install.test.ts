@@ -1,11 +1,22 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../shared/identity.js';
 import { install, uninstall } from '../../native-host/src/install/installer.js';
 import { findHostScript, writeLauncher } from '../../native-host/src/install/launcher.js';
+import { HOST_LAUNCHER } from '../support/paths.js';
 
 const onPosix = process.platform === 'linux' || process.platform === 'darwin';
 
@@ -143,5 +154,36 @@ describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromi
     const dry = await install({ ...base, hostPath: notExecutable, dryRun: true });
     expect(dry.entries.map((e) => e.action)).toEqual(['would-write']);
     expect(existsSync(profile)).toBe(false);
+  });
+
+  /** Every path under `dir`, folders marked with a trailing slash: what a user would find. */
+  const tree = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)) + (e.isDirectory() ? '/' : ''))
+      .sort();
+
+  it('`kyso-host uninstall` leaves HOME as install found it: what kyso made goes, browsers’ own folders stay', () => {
+    // Chrome is installed (its profile, and another program's host beside where kyso's goes); no other browser is.
+    mkdirSync(path.join(home, '.config/google-chrome/Default'), { recursive: true });
+    writeFileSync(path.join(home, '.config/google-chrome/Default/Preferences'), '{}');
+    mkdirSync(path.join(home, '.config/google-chrome/NativeMessagingHosts'));
+    writeFileSync(path.join(home, '.config/google-chrome/NativeMessagingHosts/other.host.json'), '{}');
+    const before = tree(home);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    for (const name of ['XDG_CONFIG_HOME', 'CHROME_CONFIG_HOME']) delete env[name];
+    const kysoHost = (args: string[]) =>
+      spawnSync(process.execPath, [HOST_LAUNCHER, ...args], { env, encoding: 'utf8' });
+
+    for (let run = 0; run < 2; run++) expect(kysoHost(['install']).status).toBe(0);
+    expect(tree(home)).toContain('.local/share/kyso/kyso-host.sh');
+    expect(tree(home)).toContain('.config/microsoft-edge/NativeMessagingHosts/vn.kyso.host.json');
+    // Uninstalling one browser keeps the launcher the others still use.
+    expect(kysoHost(['uninstall', '--browser', 'edge']).status).toBe(0);
+    expect(tree(home)).not.toContain('.config/microsoft-edge/');
+    expect(tree(home)).toContain('.local/share/kyso/kyso-host.sh');
+
+    const uninstalled = kysoHost(['uninstall']);
+    expect(uninstalled.status, uninstalled.stdout + uninstalled.stderr).toBe(0);
+    expect(tree(home)).toEqual(before);
   });
 });

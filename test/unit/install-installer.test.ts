@@ -18,6 +18,7 @@ function memoryFs(options: { launchProblem?: string; readOnly?: string } = {}) {
         throw Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES' });
       }
       files.set(file, { text, mode });
+      return undefined;
     },
     remove: async (file) => files.delete(file),
     launchProblem: async () => options.launchProblem,

@@ -4,6 +4,7 @@
  * about Snap/Flatpak browsers, which cannot start native hosts by themselves.
  */
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -11,12 +12,20 @@ import {
   currentPlatform,
   findHostScript,
   formatReport,
+  hostLocations,
   install,
   isBrowser,
+  launcherFileName,
+  readCreatedFolders,
+  recordCreatedFolders,
+  removeCreatedFolders,
   sandboxedBrowserAdvice,
+  settleCreatedFolders,
   uninstall,
+  userDataDirLocation,
   writeLauncher,
   type Browser,
+  type InstallReport,
   type Scope,
   type UninstallOptions,
 } from '../install/index.js';
@@ -97,19 +106,32 @@ export function runUninstall(options: InstallCommandOptions, print: (line: strin
   return fileErrorsNamed(() => uninstallWith(options, print));
 }
 
+/** Where the launcher script goes, and beside it the record of the folders install created. */
+function launcherDirFor(options: InstallCommandOptions, home: string): string {
+  return options.userDataDir ?? launcherDirectory(options.scope, home);
+}
+
 async function installWith(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
   const common = commonOptions(options);
+  const launcherDir = launcherDirFor(options, common.home);
   // The packaged binary is its own launcher; a launcher script still carries test/demo environment.
   const packaged = isPackagedExecutable();
   const launcher =
     packaged && !options.launcherEnv
-      ? { path: process.execPath, action: 'unchanged' as const }
-      : await writeLauncher(options.userDataDir ?? launcherDirectory(options.scope, common.home), {
+      ? { path: process.execPath, action: 'unchanged' as const, created: undefined }
+      : await writeLauncher(launcherDir, {
           ...(!packaged && { hostScript: findHostScript() }),
           ...(options.launcherEnv && { env: options.launcherEnv }),
           dryRun: options.dryRun,
         });
   const report = await install({ ...common, hostPath: launcher.path });
+  if (!options.dryRun) {
+    const created = [launcher.created, ...report.entries.map((e) => e.created)];
+    await recordCreatedFolders(
+      launcherDir,
+      created.filter((folder) => folder !== undefined),
+    );
+  }
   print(`launcher ${launcher.path}: ${launcher.action}`);
   print(formatReport(report));
   if (currentPlatform() === 'linux') {
@@ -120,7 +142,64 @@ async function installWith(options: InstallCommandOptions, print: (line: string)
 }
 
 async function uninstallWith(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
-  const report = await uninstall(commonOptions(options));
+  const common = commonOptions(options);
+  const report = await uninstall(common);
   print(formatReport(report));
+  if (!options.dryRun) await removeWhatInstallMade(options, common.home, report, print);
   return report.ok ? 0 : 1;
+}
+
+/**
+ * The rest of what install made: the folders it created for the manifests just removed (browsers that
+ * are not installed), and the launcher with its folders once no browser's manifest names it any more.
+ */
+async function removeWhatInstallMade(
+  options: InstallCommandOptions,
+  home: string,
+  report: InstallReport,
+  print: (line: string) => void,
+): Promise<void> {
+  const launcherDir = launcherDirFor(options, home);
+  const created = await readCreatedFolders(launcherDir);
+  const removed: string[] = [];
+  for (const entry of report.entries) {
+    if (entry.kind === 'manifest' && (entry.action === 'removed' || entry.action === 'absent'))
+      removed.push(...(await removeCreatedFolders(path.dirname(entry.target), created)));
+  }
+  const launcher = path.join(launcherDir, launcherFileName(report.platform));
+  const launcherKept = await isRegistered(launcher, options, home);
+  if (
+    !launcherKept &&
+    (await rm(launcher).then(
+      () => true,
+      () => false,
+    ))
+  )
+    print(`launcher ${launcher}: removed`);
+  removed.push(...(await settleCreatedFolders(launcherDir, created, launcherKept)));
+  for (const folder of removed) print(`  removed folder ${folder} (made by install)`);
+}
+
+/** Whether a manifest kyso writes, for any browser, still names `launcher`. */
+async function isRegistered(
+  launcher: string,
+  options: InstallCommandOptions,
+  home: string,
+): Promise<boolean> {
+  const platform = currentPlatform();
+  const locations = hostLocations({ platform, scope: options.scope, home, env: process.env }).located;
+  if (options.userDataDir) locations.push(userDataDirLocation(options.userDataDir, 'chromium', platform));
+  for (const manifest of locations.flatMap((l) => l.manifestPaths)) {
+    const text = await readFile(manifest, 'utf8').catch(() => undefined);
+    if (text !== undefined && manifestPath(text) === launcher) return true;
+  }
+  return false;
+}
+
+function manifestPath(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { path?: unknown }).path;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,3 +6,4 @@ export * from './installer.js';
 export * from './windows-registry.js';
 export * from './sandboxed-browsers.js';
 export * from './program-location.js';
+export * from './created-folders.js';

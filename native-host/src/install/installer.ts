@@ -29,8 +29,8 @@ import { KysoError } from '../../../shared/protocol/errors.js';
 export interface InstallerFs {
   /** The file's text, or undefined when it does not exist. */
   readText(file: string): Promise<string | undefined>;
-  /** Writes the file with the given mode, creating parent directories. */
-  writeText(file: string, text: string, mode: number): Promise<void>;
+  /** Writes the file with the given mode, creating parent directories; returns the topmost one it created. */
+  writeText(file: string, text: string, mode: number): Promise<string | undefined>;
   /** Removes the file; false when it was not there. */
   remove(file: string): Promise<boolean>;
   /** Why the browser could not execute this file, or undefined when it can. */
@@ -88,6 +88,8 @@ export interface ReportEntry {
   target: string;
   action: EntryAction;
   detail?: string;
+  /** The topmost folder this write created (none existed before it), for uninstall to remove again. */
+  created?: string;
 }
 
 export interface InstallReport {
@@ -273,22 +275,25 @@ interface OwnedValue {
   entry: Pick<ReportEntry, 'kind' | 'target' | 'detail'>;
   wanted: string;
   read: () => Promise<string | undefined>;
-  write: () => Promise<unknown>;
+  /** Returns the folder it created, if any. */
+  write: () => Promise<string | undefined>;
   why: (error: unknown) => string;
 }
 
 /** Left alone when it already holds what is wanted, else written (or, in a dry run, would be). */
-function writeOwnedValue(value: OwnedValue, { browsers, dryRun }: Change): Promise<ReportEntry> {
-  return reportStep(
+async function writeOwnedValue(value: OwnedValue, { browsers, dryRun }: Change): Promise<ReportEntry> {
+  let created: string | undefined;
+  const entry = await reportStep(
     { browsers, ...value.entry },
     async () => {
       if ((await value.read()) === value.wanted) return 'unchanged';
       if (dryRun) return 'would-write';
-      await value.write();
+      created = await value.write();
       return 'written';
     },
     value.why,
   );
+  return created ? { ...entry, created } : entry;
 }
 
 function writeManifest(fs: InstallerFs, file: string, text: string, change: Change): Promise<ReportEntry> {
@@ -326,7 +331,10 @@ function setRegistryKey(
       entry: { kind: 'registry', target: key, detail: manifestPath },
       wanted: manifestPath,
       read: () => registry.getDefault(key),
-      write: () => registry.setDefault(key, manifestPath),
+      write: async () => {
+        await registry.setDefault(key, manifestPath);
+        return undefined;
+      },
       why: (error) => `${(error as Error).message} (HKLM needs an administrator)`,
     },
     change,
@@ -416,10 +424,11 @@ export const nodeInstallerFs: InstallerFs = {
     }
   },
   async writeText(file, text, mode) {
-    await mkdir(path.dirname(file), { recursive: true });
+    const created = await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text, { mode });
     // writeFile's mode applies only to new files and is trimmed by the umask; browsers need to read it.
     if (process.platform !== 'win32') await chmod(file, mode);
+    return created;
   },
   async remove(file) {
     try {

@@ -84,6 +84,8 @@ function batchLauncher(nodePath: string, hostScript: string | undefined, env: [s
 export interface WriteLauncherResult {
   path: string;
   action: 'written' | 'unchanged' | 'would-write';
+  /** The topmost folder writing it created (none existed before), for uninstall to remove again. */
+  created?: string;
 }
 
 /**
@@ -99,11 +101,11 @@ export async function writeLauncher(
   const text = launcherScript({ ...options, platform });
   if (options.dryRun) return { path: file, action: 'would-write' };
   const previous = await readFile(file, 'utf8').catch(() => undefined);
-  await mkdir(dir, { recursive: true });
+  const created = await mkdir(dir, { recursive: true });
   if (previous !== text) await writeFile(file, text, { mode: 0o755 });
   // chmod as well: writeFile's mode applies only when the file is created, and the umask trims it.
   if (platform !== 'win32') await chmod(file, 0o755);
-  return { path: file, action: previous === text ? 'unchanged' : 'written' };
+  return { path: file, action: previous === text ? 'unchanged' : 'written', ...(created && { created }) };
 }
 
 /**
