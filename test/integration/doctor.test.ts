@@ -1,6 +1,6 @@
 /** kyso-host doctor on a healthy machine and on broken ones (real installs into a private HOME). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,35 @@ describe('kyso-host doctor', () => {
     delete env.KYSO_PKCS11_MODULES; // discovery: the configured module, and the known ones found (SoftHSM)
     const fromOptions = kysoHost(['doctor'], env);
     expect(fromOptions.stdout).toContain(`✗ ${configured} — file not found (added in the options)`);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('looks where install wrote: under XDG_CONFIG_HOME when it is set', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-xdg-'));
+    const env = { ...token.env, HOME: home, XDG_CONFIG_HOME: path.join(home, 'xdg') };
+    expect(kysoHost(['install', '--browser', 'chromium'], env).status).toBe(0);
+    const run = kysoHost(['doctor'], env);
+    expect(run.stdout).toMatch(
+      /chromium: .*\/xdg\/chromium\/NativeMessagingHosts\/vn\.kyso\.host\.json ✓ host answers/,
+    );
+    expect(run.status, run.stdout).toBe(0);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a browser whose registration names a launcher that moved is a problem, even when another browser works', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-moved-'));
+    const env = { ...token.env, HOME: home };
+    expect(kysoHost(['install', '--browser', 'chromium,firefox'], env).status).toBe(0);
+    // What an older install left after the program moved: Chromium's manifest names the old place.
+    const chromium = path.join(home, '.config/chromium/NativeMessagingHosts/vn.kyso.host.json');
+    const manifest = JSON.parse(readFileSync(chromium, 'utf8')) as { path: string };
+    writeFileSync(chromium, JSON.stringify({ ...manifest, path: '/opt/kyso-old/kyso-host' }));
+    const run = kysoHost(['doctor'], env);
+    expect(run.stdout).toMatch(/firefox: .* ✓ host answers/);
+    expect(run.stdout).toMatch(/chromium: .* ✗ launcher missing: \/opt\/kyso-old\/kyso-host/);
+    expect(run.stdout).toContain('Verdict: ✗');
+    expect(run.stdout).toMatch(/- chromium: .*kyso-host install/);
+    expect(run.status).toBe(1);
     rmSync(home, { recursive: true, force: true });
   });
 });

@@ -159,23 +159,33 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   // Browser registrations and a real handshake
   const locations = options.userDataDir
     ? [userDataDirLocation(options.userDataDir, 'chromium', platform)]
-    : (['user', 'system'] as const).flatMap((scope) => hostLocations({ platform, scope, home }).located);
+    : // process.env as install reads it: XDG_CONFIG_HOME and CHROME_CONFIG_HOME move the user-level places.
+      (['user', 'system'] as const).flatMap(
+        (scope) => hostLocations({ platform, scope, home, env: process.env }).located,
+      );
   const registrations = locations.flatMap((l) =>
     l.manifestPaths.map((m) => checkRegistration(l, m)).filter((r): r is Registration => r !== undefined),
   );
   print(`\nBrowser registrations: ${registrations.length}`);
   let answered = false;
   for (const registration of registrations) {
-    let state = registration.problem ? `✗ ${registration.problem}` : '';
-    if (!registration.problem && registration.launcher) {
+    let problem = registration.problem;
+    let state = problem ? `✗ ${problem}` : '';
+    if (!problem && registration.launcher) {
       try {
         state = `✓ host answers (${await handshakeWith(registration.launcher)})`;
         answered = true;
       } catch (error) {
-        state = `✗ host does not answer: ${(error as Error).message}`;
+        problem = `host does not answer: ${(error as Error).message}`;
+        state = `✗ ${problem}`;
       }
     }
     print(`  ${registration.browser}: ${registration.manifest} ${state}`);
+    // One browser working does not help someone who signs in another (e.g. a manifest left by an old install).
+    if (problem)
+      problems.push(
+        `${registration.browser}: ${problem} (run: kyso-host install --browser ${registration.browser})`,
+      );
   }
   if (registrations.length === 0)
     problems.push('the host is not registered with any browser (run: kyso-host install)');
