@@ -186,4 +186,19 @@ describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromi
     expect(uninstalled.status, uninstalled.stdout + uninstalled.stderr).toBe(0);
     expect(tree(home)).toEqual(before);
   });
+
+  it('`kyso-host install --user-data-dir` takes a folder named relative to where it is run', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    const kysoHost = (args: string[]) =>
+      spawnSync(process.execPath, [HOST_LAUNCHER, ...args], { cwd: root, env, encoding: 'utf8' });
+    const args = ['--user-data-dir', 'chromium-profile', '--browser', 'chromium'];
+    const installed = kysoHost(['install', ...args]);
+    expect(installed.status, installed.stdout + installed.stderr).toBe(0);
+    const manifest = path.join(profile, 'NativeMessagingHosts', 'vn.kyso.host.json');
+    expect(JSON.parse(readFileSync(manifest, 'utf8'))).toMatchObject({
+      path: path.join(profile, 'kyso-host.sh'),
+    });
+    expect(kysoHost(['uninstall', ...args]).status).toBe(0);
+    expect(existsSync(profile)).toBe(false);
+  });
 });

@@ -99,11 +99,16 @@ async function fileErrorsNamed<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function runInstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
-  return fileErrorsNamed(() => installWith(options, print));
+  return fileErrorsNamed(() => installWith(absoluteUserDataDir(options), print));
 }
 
 export function runUninstall(options: InstallCommandOptions, print: (line: string) => void): Promise<number> {
-  return fileErrorsNamed(() => uninstallWith(options, print));
+  return fileErrorsNamed(() => uninstallWith(absoluteUserDataDir(options), print));
+}
+
+/** A --user-data-dir named from the current folder, as Chromium reads it; manifests need full paths. */
+function absoluteUserDataDir(options: InstallCommandOptions): InstallCommandOptions {
+  return options.userDataDir ? { ...options, userDataDir: path.resolve(options.userDataDir) } : options;
 }
 
 /** Where the launcher script goes, and beside it the record of the folders install created. */
