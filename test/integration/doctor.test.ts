@@ -117,4 +117,19 @@ describe('kyso-host doctor', () => {
     expect(run.status).toBe(1);
     rmSync(home, { recursive: true, force: true });
   });
+
+  it('says the host ended before answering when the node its launcher names is gone (Node upgraded)', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-no-node-'));
+    const env = { ...token.env, HOME: home };
+    expect(kysoHost(['install', '--browser', 'chromium'], env).status).toBe(0);
+    const launcher = path.join(home, '.local/share/kyso/kyso-host.sh');
+    const script = readFileSync(launcher, 'utf8');
+    writeFileSync(launcher, script.replace(`'${process.execPath}'`, `'/opt/node-v18-removed/bin/node'`));
+    const run = kysoHost(['doctor'], env);
+    expect(run.stdout).toMatch(
+      /chromium: .* ✗ host does not answer: it ended \(exit code 127\) before answering/,
+    );
+    expect(run.status).toBe(1);
+    rmSync(home, { recursive: true, force: true });
+  });
 });

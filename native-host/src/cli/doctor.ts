@@ -70,6 +70,11 @@ export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshake
       clearTimeout(timer);
       reject(error);
     });
+    // A launcher whose node (or binary) is gone exits at once (127): say so now, not after the timeout.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`it ended (${signal ?? `exit code ${code}`}) before answering`));
+    });
     child.stdout.on('data', (chunk: Buffer) => {
       for (const frame of reader.push(chunk)) {
         clearTimeout(timer);
