@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  symlinkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -200,5 +201,25 @@ describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromi
     });
     expect(kysoHost(['uninstall', ...args]).status).toBe(0);
     expect(existsSync(profile)).toBe(false);
+  });
+
+  it('a browser folder that is a link to a folder that is gone is reported in kyso words, not Node’s', async () => {
+    const launcher = await writeLauncher(path.join(root, 'bin'), { hostScript: findHostScript() });
+    mkdirSync(path.join(home, '.config'), { recursive: true });
+    // Chromium's folder links to a drive that is not mounted.
+    symlinkSync(path.join(root, 'unmounted', 'chromium'), path.join(home, '.config/chromium'));
+    const report = await install({
+      platform: 'linux',
+      scope: 'user',
+      home,
+      env: {},
+      hostPath: launcher.path,
+      browsers: ['chromium', 'chrome'],
+    });
+    expect(report.ok).toBe(false);
+    expect(report.entries.map((e) => [e.browsers.join(), e.action, e.detail])).toEqual([
+      ['chromium', 'failed', `cannot write ${path.join(home, '.config/chromium')} (ENOTDIR: not a folder)`],
+      ['chrome', 'written', undefined],
+    ]);
   });
 });

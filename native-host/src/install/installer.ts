@@ -303,7 +303,7 @@ function writeManifest(fs: InstallerFs, file: string, text: string, change: Chan
       wanted: text,
       read: () => fs.readText(file),
       write: () => fs.writeText(file, text, 0o644),
-      why: describeFsError,
+      why: describeFsError('write', file),
     },
     change,
   );
@@ -316,7 +316,7 @@ function removeManifest(fs: InstallerFs, file: string, { browsers, dryRun }: Cha
       if (dryRun) return (await fs.readText(file)) === undefined ? 'absent' : 'would-remove';
       return (await fs.remove(file)) ? 'removed' : 'absent';
     },
-    describeFsError,
+    describeFsError('remove', file),
   );
 }
 
@@ -389,12 +389,23 @@ function report(
   return { operation, platform: plan.platform, scope: plan.scope, dryRun, hostPath, entries, problems, ok };
 }
 
-function describeFsError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'EACCES' || e.code === 'EPERM') {
-    return `${e.message} (system scope needs root / an administrator)`;
-  }
-  return e.message ?? String(error);
+/** What each file system error means for someone installing; the rest are named by code alone. */
+const FS_ERROR_MEANINGS: Readonly<Record<string, string>> = {
+  EACCES: 'no permission; system scope needs root / an administrator',
+  EPERM: 'no permission; system scope needs root / an administrator',
+  ENOTDIR: 'not a folder',
+  EROFS: 'read-only file system',
+  ENOSPC: 'disk full',
+};
+
+/** The file and kyso's words for what went wrong, not Node's sentence. */
+function describeFsError(verb: 'write' | 'remove', file: string) {
+  return (error: unknown): string => {
+    const { code, path: where } = error as NodeJS.ErrnoException;
+    if (typeof code !== 'string') return `cannot ${verb} ${file}`;
+    const meaning = FS_ERROR_MEANINGS[code];
+    return `cannot ${verb} ${where ?? file} (${code}${meaning ? `: ${meaning}` : ''})`;
+  };
 }
 
 /** Human-readable lines for the CLI. */
