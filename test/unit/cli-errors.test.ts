@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { KysoError, errorMessage } from '../../shared/protocol/errors.js';
+import { runCli } from '../../native-host/src/cli/index.js';
 import { runInstall } from '../../native-host/src/cli/install.js';
 import { describeError } from '../../native-host/src/cli/sign.js';
 import { xmlSigning } from '../../native-host/src/cli/sign-documents.js';
@@ -82,5 +83,37 @@ describe('kyso-host install', () => {
     const refusal = await install(path.join(notADirectory, 'profile'));
     expect(refusal).toBeInstanceOf(KysoError);
     expect(describeError(refusal)).toMatch(/cannot change .*a-file.* \(E[A-Z]+\) \(BAD_REQUEST\)/);
+  });
+});
+
+describe('the command line', () => {
+  /** runCli's exit code and the first line it wrote to stderr (the usage follows). */
+  async function run(args: string[]) {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      return { code: await runCli(args), first: written.join('').split('\n')[0] };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('an option it does not know, or one missing its value, is named in kyso words; exit 2', async () => {
+    expect(await run(['install', '--browsers', 'chrome'])).toEqual({
+      code: 2,
+      first: 'unknown option --browsers',
+    });
+    expect(await run(['doctor', '--user-data-dir'])).toEqual({
+      code: 2,
+      first: 'option --user-data-dir needs a value',
+    });
+    expect(await run(['install', '--dry-run=yes'])).toEqual({
+      code: 2,
+      first: 'option --dry-run takes no value',
+    });
+    expect(await run(['list', '-x'])).toEqual({ code: 2, first: 'unknown option -x' });
   });
 });
