@@ -1,5 +1,5 @@
 /** What `kyso` prints when something fails: kyso's words and code, never a library's or Node's text. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -75,6 +75,13 @@ describe('kyso-host install', () => {
     const refusal = await install(path.join(dir, 'profile'), 'netscape');
     expect(refusal).toBeInstanceOf(KysoError);
     expect(describeError(refusal)).toContain('unknown browser netscape (known: chrome');
+  });
+
+  it('--browser naming no browser at all (",") is refused, not an install for none', async () => {
+    const refusal = await install(path.join(dir, 'profile-none'), ' , ');
+    expect(refusal).toBeInstanceOf(KysoError);
+    expect(describeError(refusal)).toContain('--browser names no browser (known: chrome');
+    expect(existsSync(path.join(dir, 'profile-none'))).toBe(false);
   });
 
   it('a place it cannot write is named by path and code, not by Node', async () => {

@@ -57,11 +57,14 @@ export function launcherDirectory(scope: Scope, home: string, platform = current
 }
 
 function parseBrowsers(list: string | undefined): Browser[] | undefined {
-  if (!list) return undefined;
+  if (list === undefined) return undefined;
   const names = list
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
+  // An empty list would register with no browser and still say all went well.
+  if (names.length === 0)
+    throw new KysoError('BAD_REQUEST', `--browser names no browser (known: ${BROWSERS.join(', ')})`);
   const unknown = names.filter((b) => !isBrowser(b));
   if (unknown.length)
     throw new KysoError(
