@@ -1,6 +1,6 @@
 /** kyso-host doctor on a healthy machine and on broken ones (real installs into a private HOME). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,18 @@ describe('kyso-host doctor', () => {
       /chromium: .* ✗ host does not answer: it ended \(exit code 127\) before answering/,
     );
     expect(run.status).toBe(1);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('says when a browser is a snap that cannot start the host, though the handshake from outside works', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-snap-'));
+    const env = { ...token.env, HOME: home };
+    expect(kysoHost(['install', '--browser', 'chromium'], env).status).toBe(0);
+    mkdirSync(path.join(home, 'snap', 'chromium'), { recursive: true }); // Ubuntu's Chromium is a snap: it has run here
+    const run = kysoHost(['doctor'], env);
+    expect(run.stdout).toMatch(/chromium: .* ✓ host answers/);
+    expect(run.stdout).toContain('Chromium (snap chromium): Chromium-based browsers packaged as snap cannot');
+    expect(run.stdout).toContain('Chromium (snap chromium): trình duyệt họ Chromium đóng gói snap');
     rmSync(home, { recursive: true, force: true });
   });
 });

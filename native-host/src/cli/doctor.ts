@@ -10,7 +10,14 @@ import os from 'node:os';
 import { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID } from '../../../shared/identity.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../../shared/version.js';
-import { currentPlatform, hostLocations, userDataDirLocation, type HostLocation } from '../install/index.js';
+import {
+  currentPlatform,
+  hostLocations,
+  sandboxAdviceText,
+  sandboxedBrowserAdvice,
+  userDataDirLocation,
+  type HostLocation,
+} from '../install/index.js';
 import { FrameReader, encodeFrame } from '../messaging/framing.js';
 import { describeModules, modulesToLoad } from '../modules/discovery.js';
 import { vendorOf } from '../modules/registry.js';
@@ -99,6 +106,8 @@ export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshake
     );
   });
 }
+
+const SANDBOX_MARKS = { works: '✓', 'needs-setup': '!', unsupported: '✗' } as const;
 
 export async function runDoctor(options: DoctorOptions, print: (line: string) => void): Promise<number> {
   const problems: string[] = [];
@@ -191,6 +200,11 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
       problems.push(
         `${registration.browser}: ${problem} (run: kyso-host install --browser ${registration.browser})`,
       );
+  }
+  // A snap or Flatpak browser cannot start the host however well it answers here: say so.
+  if (platform === 'linux') {
+    for (const advice of sandboxedBrowserAdvice({ home, exists: existsSync }))
+      print(`  ${SANDBOX_MARKS[advice.support]} ${sandboxAdviceText(advice).replace('\n', '\n    ')}`);
   }
   if (registrations.length === 0)
     problems.push('the host is not registered with any browser (run: kyso-host install)');

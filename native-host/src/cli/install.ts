@@ -19,6 +19,7 @@ import {
   readCreatedFolders,
   recordCreatedFolders,
   removeCreatedFolders,
+  sandboxAdviceText,
   sandboxedBrowserAdvice,
   settleCreatedFolders,
   uninstall,
@@ -144,7 +145,7 @@ async function installWith(options: InstallCommandOptions, print: (line: string)
   print(formatReport(report));
   if (currentPlatform() === 'linux') {
     for (const advice of sandboxedBrowserAdvice({ home: common.home, exists: existsSync }))
-      print(`${advice.vi}\n${advice.en}`);
+      print(sandboxAdviceText(advice));
   }
   return report.ok ? 0 : 1;
 }

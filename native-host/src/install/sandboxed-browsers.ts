@@ -155,3 +155,8 @@ export function sandboxAdvice(found: SandboxedBrowser): SandboxAdvice {
 export function sandboxedBrowserAdvice(options: DetectOptions): SandboxAdvice[] {
   return detectSandboxedBrowsers(options).map(sandboxAdvice);
 }
+
+/** How `kyso-host install` and `doctor` print one piece of advice: Vietnamese, then English. */
+export function sandboxAdviceText(advice: SandboxAdvice): string {
+  return `${advice.vi}\n${advice.en}`;
+}
