@@ -71,6 +71,9 @@ interface OpenBatch {
   calls: number;
 }
 
+/** How many idle-ended batches are remembered (a page has one batch at a time; a few tabs, a few). */
+const EXPIRED_BATCHES_KEPT = 16;
+
 export function createCommandHandlers(tokens: QueuedTokens, options: CommandOptions = {}): CommandHandlers {
   const { worker } = tokens;
   const now = options.now ?? (() => new Date());
@@ -80,6 +83,11 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
   const tokenWaitMs = options.tokenWaitMs ?? LIMITS.tokenWaitMs;
   const batchIdleTimeoutMs = options.batchIdleTimeoutMs ?? LIMITS.batchIdleTimeoutMs;
   const batches = new Map<string, OpenBatch>();
+  /**
+   * Batches ended for being idle, most recent last (a few kept): a later call on one is told its
+   * time ran out (TIMEOUT), not that it sent a bad request.
+   */
+  const expiredBatches: string[] = [];
 
   const waiting = (context: RequestContext | undefined): LeaseOptions => ({
     waitMs: tokenWaitMs,
@@ -168,8 +176,10 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
 
   function currentBatch(batchId: string): OpenBatch {
     const open = batches.get(batchId);
-    if (!open) throw new KysoError('BAD_REQUEST', 'no such batch (ended or timed out)');
-    return open;
+    if (open) return open;
+    if (expiredBatches.includes(batchId))
+      throw new KysoError('TIMEOUT', undefined, { reason: 'batch idle', afterMs: batchIdleTimeoutMs });
+    throw new KysoError('BAD_REQUEST', 'no such batch (ended)');
   }
 
   async function endBatch(open: OpenBatch): Promise<number> {
@@ -183,7 +193,13 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     return open.operation.signed;
   }
 
-  const armIdleTimer = (open: OpenBatch) => setTimeout(() => void endBatch(open), batchIdleTimeoutMs).unref(); // ends by itself; its errors are the next call's
+  const expire = (open: OpenBatch) => {
+    if (!batches.has(open.id)) return;
+    expiredBatches.push(open.id);
+    if (expiredBatches.length > EXPIRED_BATCHES_KEPT) expiredBatches.shift();
+    void endBatch(open); // ends by itself; its errors are the next call's
+  };
+  const armIdleTimer = (open: OpenBatch) => setTimeout(() => expire(open), batchIdleTimeoutMs).unref();
 
   return {
     hello,
