@@ -9,9 +9,10 @@
  *   pin_locked | pin_count_low | pin_final_try | protected_auth_path <real-pin> | always_authenticate
  *   device_removed_on_sign | token_absent | stdout_noise | hang <C_Fn> | segfault <C_Fn>
  *   no_mechanism <CKM_NAME|0xHEX> | fail_function <C_Fn> <0xCKR> | slow <C_Fn> <ms>
- *   slots_at_initialize: whether the token is there is what it was at C_Initialize (token_absent
- *     then or not), as modules that take a snapshot of the devices at C_Initialize report it: a
- *     token plugged in later is seen only after C_Finalize and C_Initialize (PKCS#11 allows this).
+ *   hide_token <label>: the token with this label (one of several) is not in its slot, the others are
+ *   slots_at_initialize: whether a token is there is what it was at C_Initialize (token_absent,
+ *     hide_token then or not), as modules that take a snapshot of the devices at C_Initialize report
+ *     it: a token plugged in later is seen only after C_Finalize and C_Initialize (PKCS#11 allows this).
  * No file, or an empty one: pure pass-through.
  * KYSO_FAULT_TRACE    a file each wrapped call appends "<pid> <C_Fn>" to as it starts (and
  *   "<pid> <C_Fn> done" as a slowed one ends): shows that a process logged out and finalised.
@@ -40,6 +41,8 @@ struct faults {
   int n_hang, n_segfault, n_fail, n_slow;
   CK_MECHANISM_TYPE no_mech[MAX_LIST];
   int n_no_mech;
+  char hidden[MAX_LIST][WORD];
+  int n_hidden;
 };
 
 static CK_FUNCTION_LIST_PTR real;
@@ -50,6 +53,8 @@ static char last_user_pin[WORD];
 static int context_logged_in;
 /* For slots_at_initialize: whether the token was absent at the last C_Initialize. */
 static int absent_at_initialize;
+static char hidden_at_initialize[MAX_LIST][WORD];
+static int n_hidden_at_initialize;
 
 static CK_MECHANISM_TYPE mechanism_from_name(const char *name) {
   static const struct { const char *name; CK_MECHANISM_TYPE type; } known[] = {
@@ -88,6 +93,7 @@ static void read_faults(struct faults *f) {
     else if (!strcmp(word, "stdout_noise")) f->stdout_noise = 1;
     else if (!strcmp(word, "slots_at_initialize")) f->slots_at_initialize = 1;
     else if (!strcmp(word, "protected_auth_path") && n >= 2) { f->protected_path = 1; strcpy(f->protected_pin, arg); }
+    else if (!strcmp(word, "hide_token") && n >= 2 && f->n_hidden < MAX_LIST) strcpy(f->hidden[f->n_hidden++], arg);
     else if (!strcmp(word, "hang") && n >= 2 && f->n_hang < MAX_LIST) strcpy(f->hang[f->n_hang++], arg);
     else if (!strcmp(word, "segfault") && n >= 2 && f->n_segfault < MAX_LIST) strcpy(f->segfault[f->n_segfault++], arg);
     else if (!strcmp(word, "no_mechanism") && n >= 2 && f->n_no_mech < MAX_LIST) f->no_mech[f->n_no_mech++] = mechanism_from_name(arg);
@@ -148,6 +154,8 @@ static int mechanism_removed(const struct faults *f, CK_MECHANISM_TYPE type) {
 static CK_RV w_Initialize(CK_VOID_PTR args) {
   ENTER("C_Initialize");
   absent_at_initialize = f.token_absent;
+  memcpy(hidden_at_initialize, f.hidden, sizeof hidden_at_initialize);
+  n_hidden_at_initialize = f.n_hidden;
   return real->C_Initialize(args);
 }
 
@@ -158,10 +166,36 @@ static int token_absent(const struct faults *f) {
 static CK_RV w_Finalize(CK_VOID_PTR reserved) { ENTER("C_Finalize"); return real->C_Finalize(reserved); }
 static CK_RV w_GetInfo(CK_INFO_PTR info) { ENTER("C_GetInfo"); return real->C_GetInfo(info); }
 
+/* Whether the token in this slot is one hide_token names (see slots_at_initialize). */
+static int slot_hidden(const struct faults *f, CK_SLOT_ID slot) {
+  int n = f->slots_at_initialize ? n_hidden_at_initialize : f->n_hidden;
+  if (n == 0) return 0;
+  CK_TOKEN_INFO info;
+  if (real->C_GetTokenInfo(slot, &info) != CKR_OK) return 0;
+  char label[sizeof info.label + 1];
+  memcpy(label, info.label, sizeof info.label);
+  int end = sizeof info.label;
+  while (end > 0 && label[end - 1] == ' ') end--;
+  label[end] = 0;
+  for (int i = 0; i < n; i++)
+    if (!strcmp(label, f->slots_at_initialize ? hidden_at_initialize[i] : f->hidden[i])) return 1;
+  return 0;
+}
+
 static CK_RV w_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count) {
   ENTER("C_GetSlotList");
   if (token_absent(&f) && present) { *count = 0; return CKR_OK; }
-  return real->C_GetSlotList(present, list, count);
+  if (!present || (f.slots_at_initialize ? n_hidden_at_initialize : f.n_hidden) == 0)
+    return real->C_GetSlotList(present, list, count);
+  CK_SLOT_ID all[64];
+  CK_ULONG n = 64, kept = 0;
+  CK_RV rv = real->C_GetSlotList(present, all, &n);
+  if (rv != CKR_OK) return rv;
+  for (CK_ULONG i = 0; i < n; i++) if (!slot_hidden(&f, all[i])) all[kept++] = all[i];
+  if (list && *count < kept) { *count = kept; return CKR_BUFFER_TOO_SMALL; }
+  if (list) memcpy(list, all, kept * sizeof *all);
+  *count = kept;
+  return CKR_OK;
 }
 
 static CK_RV w_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
@@ -173,7 +207,7 @@ static CK_RV w_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
 
 static CK_RV w_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   ENTER("C_GetTokenInfo");
-  if (token_absent(&f)) return CKR_TOKEN_NOT_PRESENT;
+  if (token_absent(&f) || slot_hidden(&f, slot)) return CKR_TOKEN_NOT_PRESENT;
   CK_RV rv = real->C_GetTokenInfo(slot, info);
   if (rv != CKR_OK) return rv;
   if (f.pin_locked) info->flags |= CKF_USER_PIN_LOCKED;

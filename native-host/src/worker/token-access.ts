@@ -48,7 +48,16 @@ interface LoadedModule {
   p11: pkcs11js.PKCS11;
   /** false once a key handle found in one login was refused in the next. */
   handlesOutliveLogin?: boolean;
+  /** When its C_Initialize was last called (Date.now()): see tokenSerials. */
+  initializedAt: number;
 }
+
+/**
+ * How often, at most, a module is initialised again to see devices plugged in since (tokenSerials):
+ * a vendor module can take seconds in C_Initialize, and portals (the plugin shims) list often.
+ * KYSO_MODULE_REINITIALIZE_MS overrides it (tests).
+ */
+export const MODULE_REINITIALIZE_INTERVAL_MS = 10_000;
 
 /**
  * What one certificate's key needs to sign, kept between consented operations so that a signature
@@ -104,7 +113,10 @@ export class TokenAccess {
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
-  constructor(modulePaths: readonly string[]) {
+  constructor(
+    modulePaths: readonly string[],
+    private readonly reinitializeAfterMs = MODULE_REINITIALIZE_INTERVAL_MS,
+  ) {
     for (const path of modulePaths) this.load(path);
   }
 
@@ -114,7 +126,7 @@ export class TokenAccess {
     try {
       p11.load(path);
       p11.C_Initialize();
-      this.modules.push({ path, key: moduleKey(path), p11 });
+      this.modules.push({ path, key: moduleKey(path), p11, initializedAt: Date.now() });
     } catch (error) {
       this.reportModuleError(path, String((error as Error).message ?? error));
     }
@@ -140,14 +152,17 @@ export class TokenAccess {
   }
 
   /**
-   * Serials of the present, initialised tokens (no session is opened). When no module sees any,
-   * each is initialised again first: PKCS#11 lets a module see only the devices that were there
-   * at its C_Initialize, so a token plugged in after this worker started may need it.
+   * Serials of the present, initialised tokens (no session is opened). Slot lists are read afresh
+   * (tokenPresent) each time, which is how most modules show a token plugged in. But PKCS#11 lets a
+   * module see only the devices there at its C_Initialize, and no module says which kind it is: so
+   * each one is also initialised again here when its last C_Initialize is older than
+   * reinitializeAfterMs — whether or not it shows tokens (a second token of the same module must
+   * be found too), and never more often (a module slow in C_Initialize must not slow every listing).
    */
   tokenSerials(): string[] {
-    const serials = this.presentSerials();
-    if (serials.length > 0) return serials;
-    for (const module of this.modules) this.initializeAgain(module);
+    const now = Date.now();
+    for (const module of this.modules)
+      if (now - module.initializedAt >= this.reinitializeAfterMs) this.initializeAgain(module);
     return this.presentSerials();
   }
 
@@ -172,6 +187,7 @@ export class TokenAccess {
     } catch (error) {
       this.reportModuleError(module.path, toKysoError(error).message);
     }
+    module.initializedAt = Date.now(); // a failed attempt counts too: tried again only after the interval
   }
 
   private presentSerials(): string[] {

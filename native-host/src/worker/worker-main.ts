@@ -13,7 +13,11 @@ import { BENCH_MARKS_ENABLED, benchMark, benchMarkProcessStart, takeBenchMarks }
 
 benchMarkProcessStart('worker:process-start');
 const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
-const tokens = new TokenAccess([]);
+const reinitializeMs = Number(process.env.KYSO_MODULE_REINITIALIZE_MS);
+const tokens = new TokenAccess(
+  [],
+  Number.isInteger(reinitializeMs) && reinitializeMs >= 0 ? reinitializeMs : undefined,
+);
 
 /**
  * Each module is named to the host before it is loaded (and the message is written before the
