@@ -1,6 +1,7 @@
 /**
  * A vendor's PKCS#11 module that crashes the process while it loads (a segfault in C_Initialize,
- * injected by test/fault-module), or never comes back from C_Initialize, is left out and reported:
+ * injected by test/fault-module), or never comes back from C_Initialize — or that loads and then
+ * crashes or hangs when its tokens are listed — is left out and reported:
  * the other modules' tokens still list and sign, in the host and in `kyso-host doctor`, and no
  * worker is left stuck in it.
  */
@@ -174,5 +175,43 @@ describe('a PKCS#11 module that hangs while loading', () => {
     expect(run.stdout).toContain(`✓ ${SOFTHSM_MODULE} (SoftHSM)`);
     expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
     for (const pid of initializingPids(trace)) expect(running(pid), `worker ${pid} left behind`).toBe(false);
+  });
+});
+
+describe.each([
+  { fault: 'segfault C_GetSlotList', error: /crashed the process while listing its tokens \(SIGSEGV\)/ },
+  { fault: 'hang C_GetTokenInfo', error: /did not answer while listing its tokens/ },
+])('a PKCS#11 module that loads, then fails in listing its tokens ($fault)', ({ fault, error }) => {
+  let dir: string;
+  let session: HostSession;
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-module-listing-'));
+    const control = path.join(dir, 'faults');
+    writeFileSync(control, `${fault}\n`);
+    session = await startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_TOKEN_TIMEOUT_MS: '2000', // how long the hanging call is waited for
+      }),
+      listCertificates: false,
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the first listing already shows the other module’s token, which signs; the failing module is reported', async () => {
+    await signsWithTheOtherModulesToken(session);
+
+    const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
+    expect(modules.find((m) => m.path === SOFTHSM_MODULE)).toMatchObject({ loaded: true });
+    const failing = modules.find((m) => m.path === FAULT_MODULE);
+    expect(failing).toMatchObject({ present: true, loaded: false });
+    expect(failing?.error).toMatch(error);
   });
 });

@@ -59,6 +59,16 @@ interface LoadedModule {
  */
 export const MODULE_REINITIALIZE_INTERVAL_MS = 10_000;
 
+export interface TokenAccessOptions {
+  /** MODULE_REINITIALIZE_INTERVAL_MS unless given. */
+  reinitializeAfterMs?: number | undefined;
+  /**
+   * Told the module a listing is about to call into, and undefined once it is out of it: a driver
+   * that crashes or hangs there is then known to the host, which leaves that module out (worker-main.ts).
+   */
+  listing?: (module: string | undefined) => void;
+}
+
 /**
  * What one certificate's key needs to sign, kept between consented operations so that a signature
  * is login, sign, logout and little else: read once after a listing of its token, dropped at the
@@ -113,11 +123,23 @@ export class TokenAccess {
   readonly moduleErrors: Array<{ module: string; error: string }> = [];
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
-  constructor(
-    modulePaths: readonly string[],
-    private readonly reinitializeAfterMs = MODULE_REINITIALIZE_INTERVAL_MS,
-  ) {
+  private readonly reinitializeAfterMs: number;
+  private readonly listing: (module: string | undefined) => void;
+
+  constructor(modulePaths: readonly string[], options: TokenAccessOptions = {}) {
+    this.reinitializeAfterMs = options.reinitializeAfterMs ?? MODULE_REINITIALIZE_INTERVAL_MS;
+    this.listing = options.listing ?? (() => undefined);
     for (const path of modulePaths) this.load(path);
+  }
+
+  /** Runs a listing's calls into one module, the module named to `listing` meanwhile. */
+  private inModule<T>(module: LoadedModule, calls: () => T): T {
+    this.listing(module.path);
+    try {
+      return calls();
+    } finally {
+      this.listing(undefined);
+    }
   }
 
   /** Loads and initialises one more module; a failure is reported (moduleErrors) and the module skipped. */
@@ -162,7 +184,8 @@ export class TokenAccess {
   tokenSerials(): string[] {
     const now = Date.now();
     for (const module of this.modules)
-      if (now - module.initializedAt >= this.reinitializeAfterMs) this.initializeAgain(module);
+      if (now - module.initializedAt >= this.reinitializeAfterMs)
+        this.inModule(module, () => this.initializeAgain(module));
     return this.presentSerials();
   }
 
@@ -194,10 +217,12 @@ export class TokenAccess {
     const serials = new Set<string>();
     for (const module of this.modules) {
       try {
-        for (const slot of module.p11.C_GetSlotList(true)) {
-          const info = module.p11.C_GetTokenInfo(slot);
-          if (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) serials.add(trimPadded(info.serialNumber));
-        }
+        this.inModule(module, () => {
+          for (const slot of module.p11.C_GetSlotList(true)) {
+            const info = module.p11.C_GetTokenInfo(slot);
+            if (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) serials.add(trimPadded(info.serialNumber));
+          }
+        });
       } catch (error) {
         this.reportModuleError(module.path, toKysoError(error).message);
       }
@@ -208,23 +233,29 @@ export class TokenAccess {
   /** Every X.509 certificate with a CKA_ID on every present, initialised token (or only those with these serials). */
   listCertificates(serials?: readonly string[]): TokenCertificate[] {
     const entries: TokenCertificate[] = [];
-    for (const module of this.modules) {
-      let slots: Handle[];
+    for (const module of this.modules) this.inModule(module, () => this.listModule(module, serials, entries));
+    return entries;
+  }
+
+  private listModule(
+    module: LoadedModule,
+    serials: readonly string[] | undefined,
+    entries: TokenCertificate[],
+  ): void {
+    let slots: Handle[];
+    try {
+      slots = module.p11.C_GetSlotList(true);
+    } catch (error) {
+      this.reportModuleError(module.path, toKysoError(error).message);
+      return;
+    }
+    for (const slot of slots) {
       try {
-        slots = module.p11.C_GetSlotList(true);
-      } catch (error) {
-        this.reportModuleError(module.path, toKysoError(error).message);
-        continue;
-      }
-      for (const slot of slots) {
-        try {
-          entries.push(...this.listSlot(module, slot, serials));
-        } catch {
-          // a token pulled out while we read it simply drops out of the list
-        }
+        entries.push(...this.listSlot(module, slot, serials));
+      } catch {
+        // a token pulled out while we read it simply drops out of the list
       }
     }
-    return entries;
   }
 
   private listSlot(

@@ -74,8 +74,10 @@ export class TokenWorker {
   /** Open logins (batches) by the handle their callers know → the worker that has it, and its own handle. */
   private readonly logins = new Map<number, { child: ChildProcess; handle: number }>();
   private nextLogin = 1;
-  /** Modules that crashed a worker while it loaded them → why: left out of later workers. */
+  /** Modules that crashed a worker (or hung it) while it loaded them or listed their tokens → why: left out of later workers. */
   private readonly crashedModules = new Map<string, string>();
+  /** Each worker's start, for the module it says a listing is in (leaveOutListed). */
+  private readonly workers = new WeakMap<ChildProcess, StartedWorker>();
 
   constructor(private options: TokenWorkerOptions) {}
 
@@ -107,8 +109,13 @@ export class TokenWorker {
       this.child = child;
       this.booting = child;
       this.starts++;
+      this.workers.set(child, started);
       child.on('message', (message: unknown) => this.settle(message));
-      child.once('exit', (code, signal) => this.onExit(child, code, signal));
+      child.once('exit', (code, signal) => {
+        if (this.child === child && this.booting !== child)
+          this.leaveOutListed(started, signal ?? `exit code ${code}`);
+        this.onExit(child, code, signal);
+      });
       await started.ready;
       this.booting = undefined;
       const loading = started.loadingModule();
@@ -134,7 +141,7 @@ export class TokenWorker {
   call<O extends WorkerOperation>(operation: O, timeoutMs: number): Promise<WorkerResults[O['op']]> {
     clearTimeout(this.idleTimer);
     if (operation.op === 'open-signing') this.holds++;
-    const run = () => this.run(operation, timeoutMs) as Promise<WorkerResults[O['op']]>;
+    const run = () => this.runListingAgain(operation, timeoutMs) as Promise<WorkerResults[O['op']]>;
     const result = this.queue.then(run, run);
     this.queue = this.serialQueue = result.catch(() => undefined);
     // Bookkeeping only (the caller handles the outcome): a batch's hold ends with its close, whatever the close answered.
@@ -145,6 +152,38 @@ export class TokenWorker {
       )
       .finally(() => this.armIdleStop());
     return result;
+  }
+
+  /**
+   * Runs one call. A listing during which a module crashed or hung its worker (leaveOutListed) is
+   * run once more, in a worker without that module: the other modules' tokens are listed at once.
+   */
+  private async runListingAgain(operation: WorkerOperation, timeoutMs: number): Promise<unknown> {
+    const leftOut = this.crashedModules.size;
+    try {
+      return await this.run(operation, timeoutMs);
+    } catch (error) {
+      if (operation.op !== 'tokens' && operation.op !== 'list') throw error;
+      await Promise.all(this.retiring); // a dead worker's last words are read by then
+      if (this.crashedModules.size === leftOut || this.closed) throw error;
+      return this.run(operation, timeoutMs);
+    }
+  }
+
+  /**
+   * A worker gone while a listing was calling into a module (a vendor driver that crashes in
+   * C_GetSlotList or C_GetTokenInfo): that module is left out of later workers and reported, as
+   * one that crashes while loading — else it would crash every listing and hide every token. The
+   * next start waits for this (retiring): what the worker said last may still be in its pipe.
+   */
+  private leaveOutListed(started: StartedWorker, how: string): void {
+    const read = started.listingRead.then(() => {
+      const module = started.listingModule();
+      if (module !== undefined)
+        this.crashedModules.set(module, `the module crashed the process while listing its tokens (${how})`);
+    });
+    this.retiring.add(read);
+    void read.then(() => this.retiring.delete(read)); // bookkeeping
   }
 
   /**
@@ -274,7 +313,10 @@ export class TokenWorker {
         if (!this.pending.has(id)) return;
         // A driver stuck in a call cannot be interrupted from outside: this worker is replaced. It
         // has hung past its timeout; it still gets the grace period to finish and finalise. The
-        // calls sent behind this one go with it.
+        // calls sent behind this one go with it. A module it hangs in while listing is left out.
+        const hungIn = this.workers.get(child)?.listingModule();
+        if (hungIn !== undefined)
+          this.crashedModules.set(hungIn, 'the module did not answer while listing its tokens (it hangs)');
         this.forget(child);
         void this.retire(child); // the next start waits for it
         this.rejectAll(new KysoError('TIMEOUT', undefined, { operation: operation.op }), id);

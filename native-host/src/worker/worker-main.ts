@@ -6,18 +6,34 @@
  * handled after the call in flight): every open login is logged out and each module finalised,
  * so a file-backed token (SoftHSM, some CAs' software tokens) is never left half-written.
  */
+import { writeSync } from 'node:fs';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import { WorkerRequestSchema, type WorkerRequest, type WorkerResponse } from './messages.js';
 import { TokenAccess } from './token-access.js';
+import { LISTING_FD } from './listing-fd.js';
 import { BENCH_MARKS_ENABLED, benchMark, benchMarkProcessStart, takeBenchMarks } from '../bench-marks.js';
 
 benchMarkProcessStart('worker:process-start');
 const modulePaths = JSON.parse(process.env.KYSO_WORKER_MODULES ?? '[]') as string[];
 const reinitializeMs = Number(process.env.KYSO_MODULE_REINITIALIZE_MS);
-const tokens = new TokenAccess(
-  [],
-  Number.isInteger(reinitializeMs) && reinitializeMs >= 0 ? reinitializeMs : undefined,
-);
+const tokens = new TokenAccess([], {
+  reinitializeAfterMs: Number.isInteger(reinitializeMs) && reinitializeMs >= 0 ? reinitializeMs : undefined,
+  listing: tellListingModule,
+});
+
+/**
+ * Writes the module a listing is in (a line with its path; an empty line once out of it) to fd
+ * LISTING_FD, which the host reads (worker-process.ts). Written synchronously, before the driver
+ * is called: when the driver then crashes the process or never returns, the host knows which
+ * module it was, and leaves that one out instead of losing every token at every listing.
+ */
+function tellListingModule(module: string | undefined): void {
+  try {
+    writeSync(LISTING_FD, `${module ?? ''}\n`);
+  } catch {
+    // no such pipe (a worker started by hand): nothing to tell
+  }
+}
 
 /**
  * Each module is named to the host before it is loaded (and the message is written before the

@@ -7,7 +7,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
 import { workerGlibcTunables, workerLaunch } from '../runtime.js';
+import { LISTING_FD } from './listing-fd.js';
 
 /**
  * The worker's entry beside this module: in the host's bundle (dist/host) it is CommonJS, which
@@ -39,6 +41,10 @@ export interface StartedWorker {
   loadingModule(): string | undefined;
   /** Whether the worker is stuck in loadingModule() (it never came back from it in time). */
   stuck(): boolean;
+  /** The module a listing is calling into, as the worker last said (LISTING_FD); undefined between modules. */
+  listingModule(): string | undefined;
+  /** Resolves once everything the worker said on LISTING_FD has been read (it has exited). */
+  listingRead: Promise<void>;
 }
 
 export function forkWorker(
@@ -49,7 +55,7 @@ export function forkWorker(
   const launch = workerLaunch(WORKER_ENTRY);
   const child = fork(launch.modulePath, [], {
     execArgv: launch.execArgv,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc', 'pipe'], // the last: LISTING_FD
     serialization: 'advanced',
     env: {
       ...process.env,
@@ -86,5 +92,25 @@ export function forkWorker(
     child.on('message', onFirst);
     child.once('exit', done);
   });
-  return { child, ready, loadingModule: () => loading, stuck: () => stuck };
+  let listing: string | undefined;
+  const listingRead = new Promise<void>((resolve) => {
+    const said = child.stdio[LISTING_FD] as Readable | null | undefined;
+    if (!said) return resolve();
+    let partial = '';
+    said.setEncoding('utf8');
+    said.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      if (lines.length > 0) listing = lines.at(-1) || undefined;
+    });
+    said.once('close', resolve);
+  });
+  return {
+    child,
+    ready,
+    loadingModule: () => loading,
+    stuck: () => stuck,
+    listingModule: () => listing,
+    listingRead,
+  };
 }
