@@ -8,15 +8,9 @@ import { hello } from './hello.js';
 import type { HostServices } from './host-services.js';
 import { serveNativeMessaging } from './messaging/host-server.js';
 import { TokenWorker } from './worker/token-worker.js';
-import type { StartedWorker } from './worker/worker-process.js';
+import { tokenTimeoutMs, type StartedWorker } from './worker/worker-process.js';
 import { benchMark, benchMarkProcessStart } from './bench-marks.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
-
-/** KYSO_TOKEN_TIMEOUT_MS: for tokens slower than LIMITS.tokenOperationTimeoutMs, and for fault tests. */
-function tokenTimeoutFromEnv(): number | undefined {
-  const value = Number(process.env.KYSO_TOKEN_TIMEOUT_MS);
-  return Number.isInteger(value) && value > 0 ? value : undefined;
-}
 
 /** KYSO_TOKEN_WAIT_MS: how long a request waits for a token in use (LIMITS.tokenWaitMs). */
 function tokenWaitFromEnv(): number | undefined {
@@ -69,7 +63,7 @@ export function runHost(modulePaths: readonly string[], firstWorker: StartedWork
       return m.createHostServices(
         worker,
         {
-          tokenTimeoutMs: tokenTimeoutFromEnv(),
+          tokenTimeoutMs: tokenTimeoutMs(),
           tokenWaitMs: tokenWaitFromEnv(),
           batchIdleTimeoutMs: batchIdleFromEnv(),
         },

@@ -183,6 +183,7 @@ describe.each([
   { fault: 'hang C_GetTokenInfo', error: /did not answer while listing its tokens/ },
 ])('a PKCS#11 module that loads, then fails in listing its tokens ($fault)', ({ fault, error }) => {
   let dir: string;
+  let env: Record<string, string>;
   let session: HostSession;
   beforeAll(async () => {
     execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
@@ -190,13 +191,14 @@ describe.each([
     const control = path.join(dir, 'faults');
     writeFileSync(control, `${fault}\n`);
     session = await startHostSession({
-      env: (token) => ({
-        ...token.env,
-        KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
-        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-        KYSO_FAULT_CONTROL: control,
-        KYSO_TOKEN_TIMEOUT_MS: '2000', // how long the hanging call is waited for
-      }),
+      env: (token) =>
+        (env = {
+          ...token.env,
+          KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+          KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+          KYSO_FAULT_CONTROL: control,
+          KYSO_TOKEN_TIMEOUT_MS: '2000', // how long the hanging call is waited for
+        }),
       listCertificates: false,
     });
   });
@@ -213,5 +215,17 @@ describe.each([
     const failing = modules.find((m) => m.path === FAULT_MODULE);
     expect(failing).toMatchObject({ present: true, loaded: false });
     expect(failing?.error).toMatch(error);
+  });
+
+  it('kyso-host doctor names the failing module and still finds the other token’s certificates', () => {
+    const run = spawnSync(process.execPath, [HOST_LAUNCHER, 'doctor'], {
+      env: { ...process.env, ...env, HOME: mkdtempSync(path.join(dir, 'home-')) },
+      encoding: 'utf8',
+      // far more than KYSO_TOKEN_TIMEOUT_MS (2 s) and the grace period, far less than the default 30 s
+      timeout: 20_000,
+    });
+    expect(run.signal, 'doctor ended by itself (it honours KYSO_TOKEN_TIMEOUT_MS)').toBeNull();
+    expect(run.stdout).toMatch(new RegExp(`✗ ${FAULT_MODULE.replace(/[.]/g, '\\.')} — .*${error.source}`));
+    expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
   });
 });

@@ -23,6 +23,7 @@ import { describeModules, modulesToLoad } from '../modules/discovery.js';
 import { vendorOf } from '../modules/registry.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
+import { tokenTimeoutMs } from '../worker/worker-process.js';
 import { packagedAddonProblem } from '../runtime.js';
 
 export interface DoctorOptions {
@@ -129,10 +130,7 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   const worker = new TokenWorker({ modulePaths: modules });
   let usable = 0;
   try {
-    const { certificates, moduleErrors } = await listTokenCertificates(
-      worker,
-      LIMITS.tokenOperationTimeoutMs,
-    );
+    const { certificates, moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs());
     for (const module of modules) {
       const error = moduleErrors.find((m) => m.module === module);
       print(

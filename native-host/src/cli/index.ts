@@ -3,10 +3,10 @@ import { describeForCli } from './certificate-text.js';
 import { parseCommandLine } from '../../../shared/command-line.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
-import { LIMITS } from '../../../shared/protocol/limits.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
+import { tokenTimeoutMs } from '../worker/worker-process.js';
 import { versionLine } from '../runtime.js';
 import { runDoctor } from './doctor.js';
 import { runInstall, runUninstall } from './install.js';
@@ -168,10 +168,7 @@ function launcherEnvironment(): Record<string, string> | undefined {
 async function listCertificates(): Promise<number> {
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
-    const { certificates, moduleErrors } = await listTokenCertificates(
-      worker,
-      LIMITS.tokenOperationTimeoutMs,
-    );
+    const { certificates, moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs());
     for (const m of moduleErrors) console.error(`module ${m.module}: ${m.error}`);
     for (const entry of certificates) {
       const { summary, holder, ids, problems } = describeForCli(entry);

@@ -18,6 +18,7 @@ import { SigningOperation } from '../signing/signing-operation.js';
 import { TokenLocks } from '../signing/token-lock.js';
 import { TokenQueue } from '../signing/token-queue.js';
 import { TokenWorker } from '../worker/token-worker.js';
+import { tokenTimeoutMs } from '../worker/worker-process.js';
 import { readPinFromStdin, readPinFromTerminal } from './pin-prompt.js';
 import {
   pdfSigning,
@@ -184,7 +185,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
       maxWaiting: 1,
       locks: new TokenLocks(undefined, `kyso sign ${process.pid}`),
     });
-    const tokens = new QueuedTokens(worker, queue, LIMITS.tokenOperationTimeoutMs);
+    const tokens = new QueuedTokens(worker, queue, tokenTimeoutMs());
     const waiting = {
       waitMs: LIMITS.tokenWaitMs,
       onWaiting: () =>
@@ -210,8 +211,8 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
       if (!current)
         throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
       operation = await SigningOperation.open(worker, current, pin, {
-        loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : LIMITS.tokenOperationTimeoutMs,
-        timeoutMs: LIMITS.tokenOperationTimeoutMs,
+        loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs(),
+        timeoutMs: tokenTimeoutMs(),
         now: () => new Date(),
         ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
       });

@@ -22,10 +22,11 @@ const WORKER_ENTRY = existsSync(beside('./worker-main.cjs'))
   : beside('./worker-main.js');
 
 /**
- * How long one module may take to load and initialise (KYSO_TOKEN_TIMEOUT_MS when set, as for any
- * token call; else 30 s, LIMITS.tokenOperationTimeoutMs, not imported here to keep this module light).
+ * How long one token call may take, and one module to load and initialise: KYSO_TOKEN_TIMEOUT_MS
+ * when set (a slow token; fault tests), for the host and the CLI alike; else 30 s,
+ * LIMITS.tokenOperationTimeoutMs, not imported here to keep this module light.
  */
-export function moduleLoadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+export function tokenTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const value = Number(env.KYSO_TOKEN_TIMEOUT_MS);
   return Number.isInteger(value) && value > 0 ? value : 30_000;
 }
@@ -34,7 +35,7 @@ export interface StartedWorker {
   child: ChildProcess;
   /**
    * Resolves when the worker has loaded its modules, or has exited, or has spent longer than
-   * moduleLoadTimeoutMs in one module (stuck in its C_Initialize: `stuck` says so).
+   * tokenTimeoutMs in one module (stuck in its C_Initialize: `stuck` says so).
    */
   ready: Promise<void>;
   /** The module the worker was loading, until it is ready: a worker gone before then crashed in it. */
@@ -50,7 +51,7 @@ export interface StartedWorker {
 export function forkWorker(
   modulePaths: readonly string[],
   env?: NodeJS.ProcessEnv,
-  loadTimeoutMs = moduleLoadTimeoutMs(),
+  loadTimeoutMs = tokenTimeoutMs(),
 ): StartedWorker {
   const launch = workerLaunch(WORKER_ENTRY);
   const child = fork(launch.modulePath, [], {
