@@ -27,6 +27,7 @@ const OID = {
   email: '1.2.840.113549.1.9.1',
   uid: '0.9.2342.19200300.100.1.1',
   keyUsage: '2.5.29.15',
+  extendedKeyUsage: '2.5.29.37',
   rsaEncryption: '1.2.840.113549.1.1.1',
   ecPublicKey: '1.2.840.10045.2.1',
   p256: '1.2.840.10045.3.1.7',
@@ -63,6 +64,8 @@ export interface CertificateSummary {
   /** RSA modulus bits, or the curve name for EC. */
   keyDetail: string;
   keyUsage: { digitalSignature: boolean; nonRepudiation: boolean; present: boolean };
+  /** The extendedKeyUsage purposes (OIDs), when the certificate has that extension. */
+  extendedKeyUsage?: string[];
 }
 
 export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing';
@@ -210,19 +213,56 @@ function summarizeUncached(der: Uint8Array): CertificateSummary {
     notAfter: cert.notAfter,
     ...describeKey(der, cert.subjectPublicKeyInfo),
     keyUsage: readKeyUsage(der, cert.extensions),
+    ...readExtendedKeyUsage(der, cert.extensions),
   };
+}
+
+function readExtendedKeyUsage(der: Uint8Array, extensions: Tlv[]): { extendedKeyUsage?: string[] } {
+  const extension = extensions
+    .map((e) => childrenOf(der, e))
+    .find((fields) => oidText(der, fields[0]) === OID.extendedKeyUsage);
+  if (!extension) return {};
+  // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (an OID), inside the OCTET STRING
+  const value = expectTag(extension.at(-1), 0x04, 'extendedKeyUsage');
+  const purposes = expectTag(readTlv(der, value.start, value.end), SEQUENCE, 'extendedKeyUsage');
+  return { extendedKeyUsage: childrenOf(der, purposes).map((purpose) => oidText(der, purpose)) };
+}
+
+/**
+ * Purposes that are for something other than signing documents: TLS servers, code, time-stamps,
+ * OCSP responses, IPsec. Vietnamese CAs' signing certificates carry no EKU, or clientAuth and
+ * emailProtection (and some a CA's own purpose): an EKU is refused only when every purpose it
+ * names is one of these, so an unknown purpose never turns a real signing certificate away.
+ */
+const NOT_DOCUMENT_PURPOSES = new Set([
+  '1.3.6.1.5.5.7.3.1', // serverAuth
+  '1.3.6.1.5.5.7.3.3', // codeSigning
+  '1.3.6.1.5.5.7.3.5', // ipsecEndSystem
+  '1.3.6.1.5.5.7.3.6', // ipsecTunnel
+  '1.3.6.1.5.5.7.3.7', // ipsecUser
+  '1.3.6.1.5.5.7.3.8', // timeStamping
+  '1.3.6.1.5.5.7.3.9', // OCSPSigning
+  '1.3.6.1.5.5.7.3.17', // ipsecIKE
+]);
+
+/** Whether the certificate's extendedKeyUsage limits it to purposes other than signing documents. */
+export function extendedKeyUsageExcludesSigning(summary: CertificateSummary): boolean {
+  const purposes = summary.extendedKeyUsage;
+  return !!purposes && purposes.every((purpose) => NOT_DOCUMENT_PURPOSES.has(purpose));
 }
 
 /**
  * Why a certificate cannot sign now, or [] if it can. A certificate with no keyUsage extension is
- * allowed (X.509 says any use); one with keyUsage must allow digitalSignature or nonRepudiation.
+ * allowed (X.509 says any use); one with keyUsage must allow digitalSignature or nonRepudiation;
+ * one with extendedKeyUsage must name a purpose that is not only for something else (TLS, code…).
  */
 export function usabilityProblems(summary: CertificateSummary, now: Date = new Date()): UsabilityProblem[] {
   const problems: UsabilityProblem[] = [];
   if (now.getTime() > summary.notAfter.getTime()) problems.push('expired');
   if (now.getTime() < summary.notBefore.getTime()) problems.push('not-yet-valid');
   const ku = summary.keyUsage;
-  if (ku.present && !ku.digitalSignature && !ku.nonRepudiation) problems.push('not-for-signing');
+  if ((ku.present && !ku.digitalSignature && !ku.nonRepudiation) || extendedKeyUsageExcludesSigning(summary))
+    problems.push('not-for-signing');
   return problems;
 }
 

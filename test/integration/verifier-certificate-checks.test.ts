@@ -39,7 +39,7 @@ describe('the signer certificate: key usage and validity period', () => {
   let forEncryption: Identity;
   let serial = 0x100;
 
-  const issue = (name: string, keyUsage: string): Identity => {
+  const issue = (name: string, keyUsage: string, extendedKeyUsage?: string): Identity => {
     const base = path.join(dir, name);
     issueTestCertificate({
       base,
@@ -48,7 +48,9 @@ describe('the signer certificate: key usage and validity period', () => {
       caKeyFile: path.join(dir, 'ca.key'),
       serialHex: (serial++).toString(16),
       days: 10,
-      extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${keyUsage}\n`,
+      extensions:
+        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${keyUsage}\n` +
+        (extendedKeyUsage ? `extendedKeyUsage=${extendedKeyUsage}\n` : ''),
     });
     const key = createPrivateKey(readFileSync(`${base}.key`));
     const pem = readFileSync(`${base}.pem`, 'latin1');
@@ -129,6 +131,41 @@ describe('the signer certificate: key usage and validity period', () => {
     expect(judged.output).toMatch(/unsuitable certificate purpose/);
     const pdf = await signPdf(await onePagePdf('To khai'), {}, padesSignerOf(forEncryption));
     expect(await kysoVerify('encipherment.pdf', pdf, [], false)).toEqual(expected);
+  });
+
+  it('an extendedKeyUsage only for TLS servers or only for code: TOTAL-FAILED / SIG_CONSTRAINTS_FAILURE; openssl: unsuitable purpose', async () => {
+    for (const [name, purposes] of [
+      ['tls.p7s', 'serverAuth'],
+      ['code.p7s', 'codeSigning'],
+      ['tls-and-time.p7s', 'serverAuth,timeStamping'],
+    ] as const) {
+      const who = issue(`Máy Chủ ${purposes}`, 'digitalSignature,nonRepudiation', purposes);
+      expect(await kysoVerify(name, await cmsBy(who)), purposes).toEqual({
+        code: 1,
+        indication: 'TOTAL-FAILED',
+        subIndication: 'SIG_CONSTRAINTS_FAILURE',
+        problems: ['CERT_NOT_FOR_SIGNING'],
+      });
+      const judged = openssl(name);
+      expect(judged.ok, purposes).toBe(false);
+      expect(judged.output).toMatch(/unsuitable certificate purpose/);
+    }
+  });
+
+  it("a signing certificate's extendedKeyUsage as Vietnamese CAs issue it (clientAuth, emailProtection, any, a CA's own) passes", async () => {
+    for (const [name, purposes] of [
+      ['client-email.p7s', 'clientAuth,emailProtection'],
+      ['client.p7s', 'clientAuth'],
+      ['any.p7s', 'anyExtendedKeyUsage'],
+      ['ca-own.p7s', '1.3.6.1.4.1.30339.9.1'],
+    ] as const) {
+      const who = issue(`Người Ký ${purposes}`, 'digitalSignature,nonRepudiation', purposes);
+      expect(await kysoVerify(name, await cmsBy(who)), purposes).toMatchObject({
+        code: 0,
+        indication: 'TOTAL-PASSED',
+      });
+    }
+    expect(openssl('client-email.p7s').ok).toBe(true);
   });
 
   it('validated before the certificate is valid, with no signing time: INDETERMINATE / NOT_YET_VALID; openssl -attime agrees', async () => {

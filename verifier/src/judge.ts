@@ -9,7 +9,12 @@
  * CA), else INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
  */
 import * as pkijs from 'pkijs';
-import { holderName, summarizeCertificate, usabilityProblems } from '../../shared/certificate/profile.js';
+import {
+  extendedKeyUsageExcludesSigning,
+  holderName,
+  summarizeCertificate,
+  usabilityProblems,
+} from '../../shared/certificate/profile.js';
 import { buildChain, describeCertificate, findIssuer, parseCertificate } from './certificates.js';
 import { outcomeOf, type Problem, type SignatureReport } from './report.js';
 import { checkRevocation, type EmbeddedEvidence, type RevocationOptions } from './revocation.js';
@@ -150,12 +155,16 @@ export async function judge(
     addProblem(report, 'SIGNING_TIME_OUT_OF_BOUNDS', `signed after ${options.notAfter.toISOString()}`);
 
   // The rule kyso signs by: a keyUsage, when present, must allow digitalSignature or nonRepudiation
-  // (a keyEncipherment-only key is for receiving encrypted data; openssl's smimesign purpose agrees).
-  if (usabilityProblems(summarizeCertificate(signerDer), validationTime).includes('not-for-signing'))
+  // (a keyEncipherment-only key is for receiving encrypted data; openssl's smimesign purpose agrees),
+  // and an extendedKeyUsage must not limit the certificate to TLS servers, code or the like.
+  const summary = summarizeCertificate(signerDer);
+  if (usabilityProblems(summary, validationTime).includes('not-for-signing'))
     addProblem(
       report,
       'CERT_NOT_FOR_SIGNING',
-      "the certificate's keyUsage allows neither digitalSignature nor nonRepudiation: it is not for signing",
+      extendedKeyUsageExcludesSigning(summary)
+        ? `the certificate's extendedKeyUsage allows only ${summary.extendedKeyUsage!.join(', ')}: it is not for signing documents`
+        : "the certificate's keyUsage allows neither digitalSignature nor nonRepudiation: it is not for signing",
     );
 
   const policy = options.revocation?.policy ?? 'prefer';
