@@ -85,15 +85,16 @@ export function readLongTermValues(
   return values;
 }
 
-/** The SignedData and first SignerInfo of a CMS, or undefined when it is not one. */
+/** The SignedData and its first (or `signer`th) SignerInfo of a CMS, or undefined when it is not one. */
 export function parseSignedData(
   cms: Uint8Array,
+  signer = 0,
 ): { signedData: pkijs.SignedData; signerInfo: pkijs.SignerInfo } | undefined {
   try {
     const contentInfo = readContentInfo(cms);
     if (contentInfo.contentType !== OID.signedData) return undefined;
     const signedData = new pkijs.SignedData({ schema: contentInfo.content });
-    const signerInfo = signedData.signerInfos[0];
+    const signerInfo = signedData.signerInfos[signer];
     return signerInfo ? { signedData, signerInfo } : undefined;
   } catch {
     return undefined;

@@ -24,6 +24,11 @@ export interface CmsVerifyOptions {
   checkTime?: Date;
   /** TSA trust anchors for a CAdES-T signature time-stamp; without them its chain is not checked. */
   timestampRoots?: Uint8Array[];
+  /**
+   * Which SignerInfo to verify (from 0), for a CMS several people signed; without it the CMS must
+   * have exactly one (what kyso and PAdES make).
+   */
+  signer?: number;
 }
 
 export interface CmsVerification {
@@ -115,9 +120,9 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     problems.push('not a CMS SignedData structure');
     return result;
   }
-  if (signedData.signerInfos.length !== 1)
+  if (options.signer === undefined && signedData.signerInfos.length !== 1)
     problems.push(`expected one signer, found ${signedData.signerInfos.length}`);
-  const signerInfo = signedData.signerInfos[0];
+  const signerInfo = signedData.signerInfos[options.signer ?? 0];
   if (!signerInfo) return result;
 
   const digestAlgorithm = digestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);

@@ -96,6 +96,43 @@ describe('signatures made by other tools', () => {
     }
   });
 
+  it('openssl cms -sign with two signers: each is judged and reported; valid only when both are, as openssl -verify says', async () => {
+    const cms = await opensslCmsSign({
+      contentFile: file('content.txt'),
+      certificateFile: signer.pemPath,
+      keyFile: keyPath,
+      outFile: file('two-signers.der'),
+      flags: ['-md', 'sha256', '-signer', ec.certificatePem, '-inkey', file('sw-ec.key')],
+    });
+    writeFileSync(
+      file('both-cas.pem'),
+      readFileSync(ca.caPemPath, 'latin1') + readFileSync(ec.caPem, 'latin1'),
+    );
+    const both = { trustedRoots: [ca.caDer, ec.caDer], revocation: { policy: 'prefer' as const } };
+
+    const report = await verifyCmsSignature({ cms, content }, both);
+    expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+    expect(report.signatures.map((s) => [s.indication, s.signer?.name]).sort()).toEqual([
+      ['TOTAL-PASSED', 'Khóa EC'],
+      ['TOTAL-PASSED', 'Trần Văn Công Cụ'],
+    ]);
+    expect(opensslCmsVerify({ cms, content, caFile: file('both-cas.pem') }).ok).toBe(true);
+
+    // The EC signer's CA not trusted: that signature is not proven, so neither is the CMS.
+    const oneTrusted = await verifyCmsSignature({ cms, content }, { ...both, trustedRoots: [ca.caDer] });
+    expect(oneTrusted.indication).toBe('INDETERMINATE');
+    expect(oneTrusted.signatures.map((s) => [s.signer?.name, s.subIndication ?? 'passed']).sort()).toEqual([
+      ['Khóa EC', 'NO_CERTIFICATE_CHAIN_FOUND'],
+      ['Trần Văn Công Cụ', 'passed'],
+    ]);
+    expect(opensslCmsVerify({ cms, content, caFile: ca.caPemPath }).ok).toBe(false);
+
+    const tampered = tamper(content, Buffer.from('nghiệm thu'));
+    const changed = await verifyCmsSignature({ cms, content: tampered }, both);
+    expect(changed.signatures.map((s) => s.subIndication)).toEqual(['HASH_FAILURE', 'HASH_FAILURE']);
+    expect(opensslCmsVerify({ cms, content: tampered, caFile: file('both-cas.pem') }).ok).toBe(false);
+  });
+
   it('openssl cms -sign -nodetach of a PDF (a .pdf.p7m): read as the CMS it is, not as a PDF; openssl agrees', async () => {
     writeFileSync(file('quyet-dinh.pdf'), await onePagePdf('Quyet dinh 123/QD-UBND'));
     const p7m = await opensslCmsSign({

@@ -49,6 +49,8 @@ export interface CmsContext {
   claimedTime?: Date;
   /** Validation data found outside the CMS (a PDF's DSS). */
   external?: { certificates: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[] };
+  /** The SignerInfo to judge, in a CMS several signed; without it the CMS must have one signer (PAdES). */
+  signer?: number;
 }
 
 export async function cmsReport(
@@ -62,6 +64,7 @@ export async function cmsReport(
     cms,
     ...content,
     ...(options.timestampRoots && { timestampRoots: options.timestampRoots }),
+    ...(context.signer !== undefined && { signer: context.signer }),
   });
   for (const sentence of core.problems) addProblem(report, problemFor(sentence), sentence);
   // A time-stamp proves its time only when its TSA chains to a timestampRoot: anyone can run a TSA.
@@ -77,7 +80,7 @@ export async function cmsReport(
       'warning: no timestampRoots given: the time-stamping authority is not checked against a root, and its time proves nothing',
     );
 
-  const parsed = parseSignedData(cms);
+  const parsed = parseSignedData(cms, context.signer);
   const values = parsed
     ? readLongTermValues(parsed.signedData, parsed.signerInfo)
     : { certificates: [], ocsps: [], crls: [] };

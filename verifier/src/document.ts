@@ -24,24 +24,39 @@ export interface CmsInput {
   contentDigest?: Uint8Array;
 }
 
-/** A detached (give the content or its digest) or attached CMS / CAdES signature, with any CAdES-LT values it carries. */
+/** More signers than one CMS is judged for: each costs a signature check and revocation look-ups. */
+export const MAX_CMS_SIGNERS = 16;
+
+/**
+ * A detached (give the content or its digest) or attached CMS / CAdES signature, with any CAdES-LT
+ * values it carries. A CMS several people signed gets one report per signer, in the CMS's order;
+ * it is valid only when every one is (as `openssl cms -verify` requires).
+ */
 export async function verifyCmsSignature(
   input: CmsInput,
   options: VerifyOptions,
 ): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
   const cms = cmsBytes(input.cms);
-  if (!parseSignedData(cms)) throw new InputError('not a CMS SignedData (truncated, or not DER)', 'NOT_DER');
-  const signature = await cmsReport(
-    cms,
-    {
-      ...(input.content && { content: input.content }),
-      ...(input.contentDigest && { contentDigest: input.contentDigest }),
-    },
-    { ...options, validationTime },
-    { format: 'CMS' },
-  );
-  return overall([signature], validationTime);
+  const parsed = parseSignedData(cms);
+  if (!parsed) throw new InputError('not a CMS SignedData (truncated, or not DER)', 'NOT_DER');
+  const signers = parsed.signedData.signerInfos.length;
+  if (signers > MAX_CMS_SIGNERS)
+    throw new InputError(`the CMS has ${signers} signers, more than ${MAX_CMS_SIGNERS}`, 'TOO_LARGE');
+  const signatures = [];
+  for (let signer = 0; signer < signers; signer++)
+    signatures.push(
+      await cmsReport(
+        cms,
+        {
+          ...(input.content && { content: input.content }),
+          ...(input.contentDigest && { contentDigest: input.contentDigest }),
+        },
+        { ...options, validationTime },
+        { format: 'CMS', ...(signers > 1 && { signer }) },
+      ),
+    );
+  return overall(signatures, validationTime);
 }
 
 export type DocumentFormat = 'pdf' | 'xml' | 'cms';
