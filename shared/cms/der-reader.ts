@@ -42,6 +42,27 @@ export function readTlv(bytes: Uint8Array, offset: number, limit: number = bytes
   return { tag, offset, start: at, end };
 }
 
+/**
+ * Whether `bytes` is exactly one element encoded as DER asks of lengths, at every depth: definite,
+ * in the fewest octets. (readTlv also reads BER's longer forms; what is signed must be DER.)
+ */
+export function isDerEncoded(bytes: Uint8Array): boolean {
+  const minimal = (tlv: Tlv): boolean => {
+    let tagOctets = 1;
+    if ((tlv.tag & 0x1f) === 0x1f) while (bytes[tlv.offset + tagOctets++]! & 0x80);
+    const length = tlv.end - tlv.start;
+    const lengthOctets = length < 0x80 ? 1 : 1 + Math.ceil(Math.log2(length + 1) / 8);
+    if (tlv.start - tlv.offset !== tagOctets + lengthOctets) return false;
+    return !(tlv.tag & 0x20) || childrenOf(bytes, tlv).every(minimal);
+  };
+  try {
+    const element = readTlv(bytes, 0);
+    return element.end === bytes.length && minimal(element);
+  } catch {
+    return false; // truncated, or an indefinite length
+  }
+}
+
 /** The elements inside a constructed one. */
 export function childrenOf(bytes: Uint8Array, parent: Tlv): Tlv[] {
   const children: Tlv[] = [];

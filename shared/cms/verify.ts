@@ -12,6 +12,7 @@ import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algori
 import { digest } from './digest.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
 import { readContentInfo } from './content-info.js';
+import { isDerEncoded } from './der-reader.js';
 
 export interface CmsVerifyOptions {
   cms: Uint8Array;
@@ -208,9 +209,14 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     if (problem) problems.push(problem);
   }
 
-  if (signerInfo.signedAttrs && algorithmFits) {
-    const signed = new Uint8Array(signerInfo.signedAttrs.toSchema().toBER());
-    signed[0] = 0x31;
+  // The signature is over the signed attributes as they are in the CMS, which must be DER (RFC 5652
+  // §5.4): re-encoding what a lenient parser read would pass bytes changed after signing (a length).
+  const signedAttrsBytes = signerInfo.signedAttrs && new Uint8Array(signerInfo.signedAttrs.encodedValue);
+  if (signedAttrsBytes && !isDerEncoded(signedAttrsBytes))
+    problems.push('the signed attributes are not DER-encoded as RFC 5652 requires');
+  if (signedAttrsBytes && algorithmFits) {
+    const signed = signedAttrsBytes.slice();
+    signed[0] = 0x31; // signed as the SET OF it is, not as the [0] it is carried in
     const engine = pkijs.getCrypto(true);
     try {
       result.signatureValid = await engine.verifyWithPublicKey(

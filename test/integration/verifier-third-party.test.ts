@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childrenOf, oidText, readTlv, type Tlv } from '../../shared/cms/der-reader.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
 import {
   verifyCmsSignature,
@@ -131,6 +132,34 @@ describe('signatures made by other tools', () => {
     const changed = await verifyCmsSignature({ cms, content: tampered }, both);
     expect(changed.signatures.map((s) => s.subIndication)).toEqual(['HASH_FAILURE', 'HASH_FAILURE']);
     expect(opensslCmsVerify({ cms, content: tampered, caFile: file('both-cas.pem') }).ok).toBe(false);
+  });
+
+  it('a length changed inside the signed attributes: TOTAL-FAILED, not read leniently and re-encoded to what was signed; openssl agrees', async () => {
+    const cms = await opensslCmsSign({
+      contentFile: file('content.txt'),
+      certificateFile: signer.pemPath,
+      keyFile: keyPath,
+      outFile: file('der-attributes.der'),
+      flags: ['-md', 'sha256'],
+    });
+    // ContentInfo [0] SignedData … signerInfos { SignerInfo { version, sid, digestAlgorithm, [0] signedAttrs … } }
+    const at = (tlv: Tlv, index: number) => childrenOf(cms, tlv).at(index)!;
+    const signerInfo = at(at(at(at(readTlv(cms, 0), 1), 0), -1), 0);
+    const signedAttrs = at(signerInfo, 3);
+    expect(signedAttrs.tag).toBe(0xa0);
+    const contentType = childrenOf(cms, signedAttrs).find(
+      (attribute) => oidText(cms, at(attribute, 0)) === '1.2.840.113549.1.9.3',
+    )!;
+    // SEQUENCE { OID (11 octets), SET { OID } }: a length that ends it after the SET's header
+    expect(cms[contentType.offset + 1]).toBe(0x18);
+    const changed = Buffer.from(cms);
+    changed[contentType.offset + 1] = 0x0d;
+
+    const report = await verifyCmsSignature({ cms: changed, content }, options);
+    expect(report.indication).toBe('TOTAL-FAILED');
+    expect(report.signatures[0]!.problems).toContain('MALFORMED');
+    expect(opensslCmsVerify({ cms: changed, content, caFile: ca.caPemPath }).ok).toBe(false);
+    expect((await verifyCmsSignature({ cms, content }, options)).indication).toBe('TOTAL-PASSED');
   });
 
   it('openssl cms -sign -nodetach of a PDF (a .pdf.p7m): read as the CMS it is, not as a PDF; openssl agrees', async () => {
