@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PDFDict, PDFName, PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFRef } from 'pdf-lib';
 import { appendIncrementalUpdate, serializePdfObject } from '../../shared/pdf/incremental.js';
 import { addDocumentTimestamp } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -191,6 +191,36 @@ describe('certified PDFs signed again', () => {
     const verified = await verify(approved);
     expect(verified.code).toBe(1);
     expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+  });
+
+  it("certified with P=2, the page's text rewritten, then approved: kyso verify fails the certification, DOCMDP_VIOLATION", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const model = await openPdfModel(certified);
+    const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
+    const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
+    const forged = model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET');
+    const changed = appendIncrementalUpdate(
+      certified,
+      model.context,
+      [{ ref: contentsRef, body: serializePdfObject(forged) }],
+      previousXref(model),
+    ).pdf;
+    const approved = file('p2-page-changed-approved.pdf');
+    writeFileSync(
+      approved,
+      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
+    );
+    const verified = await verify(approved);
+    expect(verified.code).toBe(1);
+    expect(verified.report.indication).toBe('TOTAL-FAILED');
+    const [certification, approval] = verified.report.signatures;
+    expect(certification).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      problems: ['DOCMDP_VIOLATION'],
+    });
+    expect(certification!.details.join('\n')).toMatch(/DocMDP P=2.*a stream page 1 draws/);
+    expect(approval!.indication).toBe('TOTAL-PASSED'); // the approval signed the changed page as it is
   });
 
   it('certified with P=1, then a document time-stamp (validation data, allowed at every P): TOTAL-PASSED', async () => {

@@ -2,7 +2,8 @@
  * PAdES: every signature and document time-stamp of a PDF. A signature covers its revision; what
  * was appended after the last signature may only be long-term validation data (a DSS, document
  * time-stamps: ETSI EN 319 142-1 B-LT/B-LTA), anything else is DOCUMENT_MODIFIED_AFTER_SIGNING.
- * A certification that allows no changes (DocMDP P=1) fails if anything but such data follows it.
+ * A certification that allows no changes (DocMDP P=1) fails if anything but such data follows it;
+ * one that allows form filling and signing (P=2, P=3) fails if the pages change after it.
  */
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib';
 import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
@@ -377,18 +378,77 @@ async function certifiedPermissions(
 }
 
 /**
- * What a certification with "no changes" (P=1) allows after it: nothing but validation data (a
- * DSS, document time-stamps). A later signature, or any other change, voids the certification.
- * P=2 and P=3 allow later signatures; the form filling and annotations they allow are not judged.
+ * The clear cases of what a certification allowing form filling and signing (P=2), or also
+ * annotations (P=3), does not allow after it (ISO 32000-1 §12.8.2.2, Adobe's rule): the pages
+ * themselves changed — a page added or removed, a page dictionary changed but for its /Annots, or
+ * a stream a page draws (its /Contents, what its /Resources name: fonts, images, forms) rewritten.
+ * Which field values and annotations changed is not judged.
+ */
+function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefined {
+  let before: PDFRef[];
+  try {
+    before = certified.getPages().map((page) => page.ref);
+  } catch {
+    return undefined; // the certified revision's page tree pdf-lib cannot walk: nothing to compare with
+  }
+  let after: PDFRef[];
+  try {
+    after = doc.getPages().map((page) => page.ref);
+  } catch {
+    return 'the page tree can no longer be read';
+  }
+  if (before.length !== after.length || before.some((ref, i) => ref !== after[i]))
+    return `the pages were changed (${before.length} certified, ${after.length} now)`;
+  for (const [i, ref] of before.entries()) {
+    const page = certified.context.lookup(ref);
+    const now = doc.context.lookup(ref);
+    if (
+      !(page instanceof PDFDict) ||
+      !(now instanceof PDFDict) ||
+      !sameExcept(page, now, { Annots: () => true })
+    )
+      return `page ${i + 1} was changed (more than its annotations)`;
+    const drawn = new Set<PDFObject>();
+    const pending = [page.get(PDFName.of('Contents')), page.get(PDFName.of('Resources'))];
+    for (let next = pending.pop(); next !== undefined || pending.length; next = pending.pop()) {
+      if (next === undefined || drawn.has(next)) continue;
+      drawn.add(next);
+      if (next instanceof PDFRef) {
+        const object = certified.context.lookup(next);
+        if (object instanceof PDFStream && !sameObject(object, doc.context.lookup(next)))
+          return `a stream page ${i + 1} draws (object ${next.objectNumber}) was rewritten`;
+        pending.push(object);
+      } else if (next instanceof PDFDict || next instanceof PDFStream) {
+        const dict = next instanceof PDFStream ? next.dict : next;
+        for (const [name, value] of dict.entries()) if (name.decodeText() !== 'Parent') pending.push(value);
+      } else if (next instanceof PDFArray) pending.push(...next.asArray());
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What a certification allows after it. With "no changes" (P=1): nothing but validation data (a
+ * DSS, document time-stamps); a later signature, or any other change, voids it. P=2 and P=3 allow
+ * later signatures and form filling (P=3 also annotations), not changed pages (pagesChanged).
  */
 async function docMdpViolation(
   revision: RevisionReader,
   field: PdfSignatureField,
   coverage: Coverage,
+  doc: PDFDocument,
 ): Promise<string | undefined> {
   if (field.documentTimestamp || coverage.after === 'none' || coverage.after === 'validation-data')
     return undefined;
-  if ((await certifiedPermissions(revision, field)) !== 1) return undefined;
+  const permissions = await certifiedPermissions(revision, field);
+  if (permissions === 2 || permissions === 3) {
+    const certified = await revision(field.byteRange[2] + field.byteRange[3]);
+    const changed = certified && pagesChanged(certified, doc);
+    return changed
+      ? `the document was certified with form filling${permissions === 3 ? ', annotations' : ''} and signing allowed (DocMDP P=${permissions}), and after the certification ${changed}`
+      : undefined;
+  }
+  if (permissions !== 1) return undefined;
   const what =
     coverage.after === 'later-signatures' ? 'a later signature' : 'changes other than validation data';
   return `the document was certified with no changes allowed (DocMDP P=1), and ${coverage.bytesAfter} bytes were added after the certification: ${what}`;
@@ -494,7 +554,7 @@ export async function verifyPdfSignatures(
     if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(revision, covered, doc)))
       coverage.after = 'validation-data';
     if (unreadable) report = withProblem(report, 'MALFORMED', unreadable);
-    const violation = unreadable ? undefined : await docMdpViolation(revision, field, coverage);
+    const violation = unreadable ? undefined : await docMdpViolation(revision, field, coverage, doc);
     if (violation) report = withProblem(report, 'DOCMDP_VIOLATION', violation);
     if (field === lastSignature || field.documentTimestamp) {
       if (coverage.after === 'other')
