@@ -39,18 +39,17 @@ describe('the signer certificate: key usage and validity period', () => {
   let forEncryption: Identity;
   let serial = 0x100;
 
-  const issue = (name: string, keyUsage: string, extendedKeyUsage?: string): Identity => {
+  /** A certificate with `keyUsage` and `more` extension lines, issued by the test CA or by `issuer`. */
+  const issue = (name: string, keyUsage: string, more = '', issuer?: string): Identity => {
     const base = path.join(dir, name);
     issueTestCertificate({
       base,
       subject: `/C=VN/CN=${name}`,
-      caFile: caPem,
-      caKeyFile: path.join(dir, 'ca.key'),
+      caFile: issuer ? `${issuer}.pem` : caPem,
+      caKeyFile: issuer ? `${issuer}.key` : path.join(dir, 'ca.key'),
       serialHex: (serial++).toString(16),
       days: 10,
-      extensions:
-        `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${keyUsage}\n` +
-        (extendedKeyUsage ? `extendedKeyUsage=${extendedKeyUsage}\n` : ''),
+      extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${keyUsage}\n${more}`,
     });
     const key = createPrivateKey(readFileSync(`${base}.key`));
     const pem = readFileSync(`${base}.pem`, 'latin1');
@@ -92,9 +91,9 @@ describe('the signer certificate: key usage and validity period', () => {
     } satisfies Verdict;
   };
   /** `openssl cms -verify` with the default (S/MIME signing) purpose, optionally at a given time. */
-  const openssl = (name: string, attime?: Date) => {
+  const openssl = (name: string, attime?: Date, caFile = caPem) => {
     const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, name)];
-    args.push('-content', path.join(dir, 'content.txt'), '-CAfile', caPem, '-out', '/dev/null');
+    args.push('-content', path.join(dir, 'content.txt'), '-CAfile', caFile, '-out', '/dev/null');
     if (attime) args.push('-attime', String(Math.floor(attime.getTime() / 1000)));
     const result = spawnSync('openssl', args, { encoding: 'utf8' });
     return { ok: result.status === 0, output: result.stderr };
@@ -139,7 +138,11 @@ describe('the signer certificate: key usage and validity period', () => {
       ['code.p7s', 'codeSigning'],
       ['tls-and-time.p7s', 'serverAuth,timeStamping'],
     ] as const) {
-      const who = issue(`Máy Chủ ${purposes}`, 'digitalSignature,nonRepudiation', purposes);
+      const who = issue(
+        `Máy Chủ ${purposes}`,
+        'digitalSignature,nonRepudiation',
+        `extendedKeyUsage=${purposes}\n`,
+      );
       expect(await kysoVerify(name, await cmsBy(who)), purposes).toEqual({
         code: 1,
         indication: 'TOTAL-FAILED',
@@ -159,13 +162,69 @@ describe('the signer certificate: key usage and validity period', () => {
       ['any.p7s', 'anyExtendedKeyUsage'],
       ['ca-own.p7s', '1.3.6.1.4.1.30339.9.1'],
     ] as const) {
-      const who = issue(`Người Ký ${purposes}`, 'digitalSignature,nonRepudiation', purposes);
+      const who = issue(
+        `Người Ký ${purposes}`,
+        'digitalSignature,nonRepudiation',
+        `extendedKeyUsage=${purposes}\n`,
+      );
       expect(await kysoVerify(name, await cmsBy(who)), purposes).toMatchObject({
         code: 0,
         indication: 'TOTAL-PASSED',
       });
     }
     expect(openssl('client-email.p7s').ok).toBe(true);
+  });
+
+  it('a critical extension kyso does not know, on the signer certificate: INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND; openssl: unhandled critical extension', async () => {
+    const who = issue(
+      'Phần Mở Rộng Lạ',
+      'digitalSignature,nonRepudiation',
+      '1.3.6.1.4.1.99999.1=critical,ASN1:UTF8String:phải hiểu\n',
+    );
+    expect(await kysoVerify('critical.p7s', await cmsBy(who))).toEqual({
+      code: 3,
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+      problems: ['UNTRUSTED_CHAIN'],
+    });
+    const judged = openssl('critical.p7s');
+    expect(judged.ok).toBe(false);
+    expect(judged.output).toMatch(/unhandled critical extension/);
+  });
+
+  it("a CA's pathLenConstraint 0 with another CA below it: INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND; openssl: path length constraint exceeded", async () => {
+    const ca = (name: string, issuer: string | undefined, pathlen: string) =>
+      issueTestCertificate({
+        base: path.join(dir, name),
+        subject: `/C=VN/CN=${name}`,
+        caFile: issuer ? path.join(dir, `${issuer}.pem`) : caPem,
+        caKeyFile: path.join(dir, `${issuer ?? 'ca'}.key`),
+        serialHex: (serial++).toString(16),
+        days: 10,
+        extensions: `basicConstraints=critical,CA:TRUE${pathlen}\nkeyUsage=critical,keyCertSign,cRLSign\n`,
+      });
+    ca('CA Cấp Một', undefined, ',pathlen:0');
+    ca('CA Cấp Hai', 'CA Cấp Một', '');
+    const who = issue('Dưới Hai Cấp', 'digitalSignature,nonRepudiation', '', path.join(dir, 'CA Cấp Hai'));
+    const intermediates = path.join(dir, 'intermediates.pem');
+    writeFileSync(
+      intermediates,
+      ['CA Cấp Một', 'CA Cấp Hai'].map((n) => readFileSync(path.join(dir, `${n}.pem`), 'latin1')).join(''),
+    );
+    expect(await kysoVerify('pathlen.p7s', await cmsBy(who), ['--intermediates', intermediates])).toEqual({
+      code: 3,
+      indication: 'INDETERMINATE',
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+      problems: ['UNTRUSTED_CHAIN'],
+    });
+    // openssl cms -verify takes no untrusted certificates: the CAs are in its -CAfile, the path still ends at the root.
+    writeFileSync(
+      path.join(dir, 'all-cas.pem'),
+      readFileSync(caPem, 'latin1') + readFileSync(intermediates, 'latin1'),
+    );
+    const judged = openssl('pathlen.p7s', undefined, path.join(dir, 'all-cas.pem'));
+    expect(judged.ok).toBe(false);
+    expect(judged.output).toMatch(/path length constraint exceeded/);
   });
 
   it('validated before the certificate is valid, with no signing time: INDETERMINATE / NOT_YET_VALID; openssl -attime agrees', async () => {

@@ -88,7 +88,7 @@ export async function buildChain(
   intermediates: pkijs.Certificate[],
   roots: pkijs.Certificate[],
   at: Date,
-): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[] }> {
+): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: roots,
     certs: [...intermediates, certificate],
@@ -99,11 +99,64 @@ export async function buildChain(
     resultMessage: String((error as Error)?.message ?? error),
     certificatePath: undefined,
   }));
+  const path = result.certificatePath ?? [];
+  const constraint = result.result === true ? pathConstraintProblem(path) : undefined;
   return {
-    valid: result.result === true,
-    message: result.resultMessage ?? '',
-    path: result.certificatePath ?? [],
+    valid: result.result === true && !constraint,
+    message: constraint ?? result.resultMessage ?? '',
+    path: constraint ? [] : path,
+    ...(constraint && { constraint }),
   };
+}
+
+/**
+ * Extensions kyso (pkijs's path validation, the checks of judge.ts and revocation.ts) or every
+ * reader of a certificate understands; RFC 5280 §4.2: a critical one not understood rejects the certificate.
+ */
+const UNDERSTOOD_EXTENSIONS = new Set([
+  '2.5.29.9', // subjectDirectoryAttributes
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.15', // keyUsage
+  '2.5.29.17', // subjectAltName
+  '2.5.29.18', // issuerAltName
+  '2.5.29.19', // basicConstraints
+  '2.5.29.30', // nameConstraints
+  '2.5.29.31', // cRLDistributionPoints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.35', // authorityKeyIdentifier
+  '2.5.29.36', // policyConstraints
+  '2.5.29.37', // extKeyUsage
+  '2.5.29.46', // freshestCRL
+  '2.5.29.54', // inhibitAnyPolicy
+  '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
+  '1.3.6.1.5.5.7.1.3', // qcStatements
+  '2.16.840.1.113730.1.1', // netscapeCertType
+]);
+
+/**
+ * What pkijs's path validation does not check and openssl does (RFC 5280 §6.1): a critical
+ * extension not understood, on any certificate of the path, and a CA's pathLenConstraint (how
+ * many CAs may follow it). `path` is the signer's first, the root last.
+ */
+function pathConstraintProblem(path: pkijs.Certificate[]): string | undefined {
+  for (const [index, certificate] of path.entries()) {
+    const name = () => describeCertificate(certificate).subject;
+    const unknown = (certificate.extensions ?? []).find(
+      (extension) => extension.critical && !UNDERSTOOD_EXTENSIONS.has(extension.extnID),
+    );
+    if (unknown)
+      return `the certificate ${name()} has a critical extension kyso does not know (${unknown.extnID})`;
+    if (index === 0) continue;
+    const constraints = certificate.extensions?.find((e) => e.extnID === '2.5.29.19')?.parsedValue as
+      pkijs.BasicConstraints | undefined;
+    const limit = constraints?.pathLenConstraint;
+    const max = typeof limit === 'number' ? limit : limit?.valueBlock.valueDec;
+    // The CAs below this one on the path (the signer is not one).
+    if (max !== undefined && index - 1 > max)
+      return `the CA certificate ${name()} allows ${max} CA certificates below it, and the path has ${index - 1}`;
+  }
+  return undefined;
 }
 
 const rdn = (name: pkijs.RelativeDistinguishedNames) =>

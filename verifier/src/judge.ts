@@ -111,7 +111,9 @@ export async function judge(
     addProblem(
       report,
       'UNTRUSTED_CHAIN',
-      `chain: no path from the certificate to a trusted root, valid at ${chainAt.toISOString()}`,
+      chain.constraint
+        ? `chain: ${chain.constraint}`
+        : `chain: no path from the certificate to a trusted root, valid at ${chainAt.toISOString()}`,
     );
   if (notYetValidNow)
     addProblem(
