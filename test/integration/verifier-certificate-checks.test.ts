@@ -40,7 +40,7 @@ describe('the signer certificate: key usage and validity period', () => {
   let serial = 0x100;
 
   /** A certificate with `keyUsage` and `more` extension lines, issued by the test CA or by `issuer`. */
-  const issue = (name: string, keyUsage: string, more = '', issuer?: string): Identity => {
+  const issue = (name: string, keyUsage: string, more = '', issuer?: string, rsaBits?: number): Identity => {
     const base = path.join(dir, name);
     issueTestCertificate({
       base,
@@ -50,6 +50,7 @@ describe('the signer certificate: key usage and validity period', () => {
       serialHex: (serial++).toString(16),
       days: 10,
       extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${keyUsage}\n${more}`,
+      ...(rsaBits && { rsaBits }),
     });
     const key = createPrivateKey(readFileSync(`${base}.key`));
     const pem = readFileSync(`${base}.pem`, 'latin1');
@@ -225,6 +226,22 @@ describe('the signer certificate: key usage and validity period', () => {
     const judged = openssl('pathlen.p7s', undefined, path.join(dir, 'all-cas.pem'));
     expect(judged.ok).toBe(false);
     expect(judged.output).toMatch(/path length constraint exceeded/);
+  });
+
+  it('a 512-bit RSA signer key: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE (openssl cms -verify accepts it); 1024 bits pass', async () => {
+    const weak = issue('Khóa Yếu', 'digitalSignature,nonRepudiation', '', undefined, 512);
+    expect(await kysoVerify('weak.p7s', await cmsBy(weak))).toEqual({
+      code: 3,
+      indication: 'INDETERMINATE',
+      subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      problems: ['WEAK_KEY'],
+    });
+    expect(openssl('weak.p7s').ok).toBe(true); // openssl checks no key size: why this is kyso's own rule
+    const old = issue('Khóa Cũ', 'digitalSignature,nonRepudiation', '', undefined, 1024);
+    expect(await kysoVerify('old.p7s', await cmsBy(old))).toMatchObject({
+      code: 0,
+      indication: 'TOTAL-PASSED',
+    });
   });
 
   it('validated before the certificate is valid, with no signing time: INDETERMINATE / NOT_YET_VALID; openssl -attime agrees', async () => {

@@ -232,6 +232,8 @@ export function issueTestCertificate(options: {
   days: number;
   extensions: string;
   keyType?: 'RSA' | 'EC';
+  /** RSA modulus bits (default 2048). */
+  rsaBits?: number;
 }): { keyFile: string; certFile: string } {
   const keyFile = `${options.base}.key`;
   const certFile = `${options.base}.pem`;
@@ -241,7 +243,9 @@ export function issueTestCertificate(options: {
     'req',
     '-new',
     '-newkey',
-    ...(options.keyType === 'EC' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['rsa:2048']),
+    ...(options.keyType === 'EC'
+      ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']
+      : [`rsa:${options.rsaBits ?? 2048}`]),
     '-nodes',
     '-keyout',
     keyFile,

@@ -38,6 +38,8 @@ export interface VerifyOptions {
 export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 
 const HOUR = 3_600_000;
+/** Below this an RSA key is broken; 1024-bit keys of older Vietnamese tokens still pass. */
+const MIN_RSA_BITS = 1024;
 /** How far ahead of the validation time a signing time may be: a signer's clock running fast. */
 const CLOCK_SKEW = 5 * 60_000;
 
@@ -167,6 +169,14 @@ export async function judge(
       extendedKeyUsageExcludesSigning(summary)
         ? `the certificate's extendedKeyUsage allows only ${summary.extendedKeyUsage!.join(', ')}: it is not for signing documents`
         : "the certificate's keyUsage allows neither digitalSignature nor nonRepudiation: it is not for signing",
+    );
+
+  // An RSA key this short is factored in hours: its signature proves nothing of its holder.
+  if (summary.keyType === 'RSA' && Number(summary.keyDetail) < MIN_RSA_BITS)
+    addProblem(
+      report,
+      'WEAK_KEY',
+      `the signer's RSA key has ${summary.keyDetail} bits, fewer than ${MIN_RSA_BITS}: anyone could have made this signature`,
     );
 
   const policy = options.revocation?.policy ?? 'prefer';
