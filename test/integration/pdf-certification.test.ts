@@ -219,8 +219,37 @@ describe('certified PDFs signed again', () => {
       subIndication: 'SIG_CONSTRAINTS_FAILURE',
       problems: ['DOCMDP_VIOLATION'],
     });
-    expect(certification!.details.join('\n')).toMatch(/DocMDP P=2.*a stream page 1 draws/);
+    expect(certification!.details.join('\n')).toMatch(/DocMDP P=2.*an object page 1 draws with/);
     expect(approval!.indication).toBe('TOTAL-PASSED'); // the approval signed the changed page as it is
+  });
+
+  it("certified with P=2, the page's font swapped (no stream changed), then approved: DOCMDP_VIOLATION", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const model = await openPdfModel(certified);
+    const fonts = model.document
+      .getPages()[0]!
+      .node.lookup(PDFName.of('Resources'), PDFDict)
+      .lookup(PDFName.of('Font'), PDFDict);
+    const fontRef = fonts.get(fonts.keys()[0]!) as PDFRef;
+    const font = model.context.lookup(fontRef, PDFDict);
+    font.set(PDFName.of('BaseFont'), PDFName.of('Symbol')); // the same bytes drawn as Greek letters
+    const changed = appendIncrementalUpdate(
+      certified,
+      model.context,
+      [{ ref: fontRef, body: serializePdfObject(font) }],
+      previousXref(model),
+    ).pdf;
+    const approved = file('p2-font-changed-approved.pdf');
+    writeFileSync(
+      approved,
+      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
+    );
+    const verified = await verify(approved);
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
+      new RegExp(`an object page 1 draws with \\(object ${fontRef.objectNumber}\\)`),
+    );
   });
 
   it('certified with P=1, then a document time-stamp (validation data, allowed at every P): TOTAL-PASSED', async () => {

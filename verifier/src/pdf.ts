@@ -381,7 +381,8 @@ async function certifiedPermissions(
  * The clear cases of what a certification allowing form filling and signing (P=2), or also
  * annotations (P=3), does not allow after it (ISO 32000-1 §12.8.2.2, Adobe's rule): the pages
  * themselves changed — a page added or removed, a page dictionary changed but for its /Annots, or
- * a stream a page draws (its /Contents, what its /Resources name: fonts, images, forms) rewritten.
+ * an object a page draws with (its /Contents, its /Resources and what they name: fonts, images,
+ * forms) rewritten.
  * Which field values and annotations changed is not judged.
  */
 function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefined {
@@ -415,8 +416,8 @@ function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefi
       drawn.add(next);
       if (next instanceof PDFRef) {
         const object = certified.context.lookup(next);
-        if (object instanceof PDFStream && !sameObject(object, doc.context.lookup(next)))
-          return `a stream page ${i + 1} draws (object ${next.objectNumber}) was rewritten`;
+        if (!sameObject(object, doc.context.lookup(next)))
+          return `an object page ${i + 1} draws with (object ${next.objectNumber}) was rewritten`;
         pending.push(object);
       } else if (next instanceof PDFDict || next instanceof PDFStream) {
         const dict = next instanceof PDFStream ? next.dict : next;
