@@ -252,6 +252,31 @@ describe('certified PDFs signed again', () => {
     );
   });
 
+  it('certified with P=2, the page tree turned upside down (/Rotate 180 the page inherits), then approved: DOCMDP_VIOLATION', async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const model = await openPdfModel(certified);
+    const pagesRef = model.document.getPages()[0]!.node.get(PDFName.of('Parent')) as PDFRef;
+    const pages = model.context.lookup(pagesRef, PDFDict);
+    pages.set(PDFName.of('Rotate'), model.context.obj(180));
+    const changed = appendIncrementalUpdate(
+      certified,
+      model.context,
+      [{ ref: pagesRef, body: serializePdfObject(pages) }],
+      previousXref(model),
+    ).pdf;
+    const approved = file('p2-rotated-approved.pdf');
+    writeFileSync(
+      approved,
+      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
+    );
+    const verified = await verify(approved);
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toContain(
+      'the page tree above page 1 was changed',
+    );
+  });
+
   it('certified with P=1, then a document time-stamp (validation data, allowed at every P): TOTAL-PASSED', async () => {
     const certified = new Uint8Array(readFileSync(await certify('1')));
     const stamped = file('p1-timestamped.pdf');

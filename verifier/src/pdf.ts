@@ -409,8 +409,20 @@ function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefi
       !sameExcept(page, now, { Annots: () => true })
     )
       return `page ${i + 1} was changed (more than its annotations)`;
+    // What a page inherits (/Resources, /MediaBox, /Rotate) is in the page tree nodes above it.
+    const pending: Array<PDFObject | undefined> = [];
+    const above = new Set<PDFObject>();
+    for (let parent = page.get(PDFName.of('Parent')); parent instanceof PDFRef && !above.has(parent);) {
+      above.add(parent); // a loop in /Parent ends here
+      const node = certified.context.lookup(parent);
+      if (!(node instanceof PDFDict)) break;
+      if (!sameObject(node, doc.context.lookup(parent)))
+        return `the page tree above page ${i + 1} was changed`;
+      pending.push(node.get(PDFName.of('Resources')));
+      parent = node.get(PDFName.of('Parent'));
+    }
     const drawn = new Set<PDFObject>();
-    const pending = [page.get(PDFName.of('Contents')), page.get(PDFName.of('Resources'))];
+    pending.push(page.get(PDFName.of('Contents')), page.get(PDFName.of('Resources')));
     for (let next = pending.pop(); next !== undefined || pending.length; next = pending.pop()) {
       if (next === undefined || drawn.has(next)) continue;
       drawn.add(next);
