@@ -79,6 +79,8 @@ export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshake
       reject(error);
     });
     // A launcher whose node (or binary) is gone exits at once (127): say so now, not after the timeout.
+    // Its stdin is then a broken pipe: the write below fails (EPIPE), which 'close' reports.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`it ended (${signal ?? `exit code ${code}`}) before answering`));
