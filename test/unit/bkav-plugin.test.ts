@@ -4,7 +4,13 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
-import { BkavConnection, bkavFailure, certificatesXml, isBkavUrl } from '../../shared/sdk/plugins/bkav.js';
+import {
+  BkavConnection,
+  bkavFailure,
+  bkavXmlProfile,
+  certificatesXml,
+  isBkavUrl,
+} from '../../shared/sdk/plugins/bkav.js';
 import { MAX_PLUGIN_FRAME_CHARS } from '../../shared/sdk/plugins/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { copyTestToken } from '../support/token.js';
@@ -94,13 +100,70 @@ describe('BkavCA Signer Plugin', () => {
       token.remove();
     }
   });
+
+  it('SignXML: the element to sign, its Id and the signature’s place a page names are followed where tax returns and e-invoices put them, otherwise refused before any window', async () => {
+    const fixture = (name: string) =>
+      readFileSync(path.join(import.meta.dirname, '../fixtures/xml', name), 'utf8');
+    const taxReturn = fixture('htkk-01gtgt.xml');
+    const invoice = fixture('einvoice-gtgt.xml');
+    const invoiceId = /<DLHDon[^>]*\sId="([^"]+)"/.exec(invoice)![1]!;
+    const sent: string[] = [];
+    const plugin = realScript((frame) => sent.push(frame));
+    /** The frame the unmodified script sends for `SignXML(objXml)` with these fields set on a new ObjXmlSigner. */
+    const signXmlCall = (xml: string, fields: Record<string, string>) => {
+      sent.length = 0;
+      const objXml = vm.runInContext('new ObjXmlSigner()', plugin) as Record<string, unknown>;
+      Object.assign(objXml, fields, {
+        Base64String: Buffer.from(xml).toString('base64'),
+        FunctionCallback: () => {},
+      });
+      (plugin.BkavCAPlugin as { SignXML(o: unknown): void }).SignXML(objXml);
+      expect(sent).toHaveLength(1);
+      return sent[0]!;
+    };
+    const placementOf = (frame: string) => {
+      const [, , tagSigning, nodeToSign, tagSaveResult] = frame.split('*');
+      return { tagSigning, nodeToSign, tagSaveResult };
+    };
+
+    // Fields left unset: the script sends "" and "undefined"; kyso signs where the format does.
+    const unset = signXmlCall(taxReturn, {});
+    expect(unset).toMatch(/^0\*[A-Za-z0-9+/=]+\*\*undefined\*\*undefined\*/);
+    expect(bkavXmlProfile(taxReturn, placementOf(unset))).toBe('htkk');
+    expect(bkavXmlProfile('<a/>', placementOf(signXmlCall('<a/>', {})))).toBe('generic');
+    // A tax portal's own naming (SignXMLBase64(xml, "HSoKhaiThue", "_NODE_TO_SIGN", "CKyDTu", …)).
+    const taxNaming = { tagSigning: 'HSoKhaiThue', nodeToSign: '_NODE_TO_SIGN', tagSaveResult: 'CKyDTu' };
+    expect(bkavXmlProfile(taxReturn, placementOf(signXmlCall(taxReturn, taxNaming)))).toBe('htkk');
+    expect(
+      bkavXmlProfile(
+        invoice,
+        placementOf(
+          signXmlCall(invoice, { tagSigning: 'DLHDon', nodeToSign: invoiceId, tagSaveResult: 'NBan' }),
+        ),
+      ),
+    ).toBe('einvoice');
+
+    // Anything else named: refused with NOT_SUPPORTED (the page's "0"), before any window.
+    const connection = new BkavConnection();
+    for (const [xml, fields] of [
+      // the same portal's registration form: DKyThue with Id DKyThueDTu, signature in CKyDTu
+      [
+        '<DKyThueDTu><DKyThue id="DKyThueDTu"><MST>0100</MST></DKyThue><CKyDTu/></DKyThueDTu>',
+        { tagSigning: 'DKyThue', nodeToSign: 'DKyThueDTu', tagSaveResult: 'CKyDTu' },
+      ],
+      [taxReturn, { ...taxNaming, nodeToSign: 'KHAC' }],
+      [taxReturn, { ...taxNaming, tagSaveResult: 'HSoThueDTu' }],
+      [invoice, { tagSigning: 'TTChung' }],
+      [invoice, { nodeToSign: 'not-' + invoiceId }],
+    ] as const)
+      expect(await connection.onFrame(signXmlCall(xml, fields))).toEqual([
+        expect.stringMatching(/^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+\*BkavExtensionCallback\*end$/),
+      ]);
+  });
 });
 
-/**
- * `ProcessData` of the unmodified BkavCA plugin script (test/fixtures/third_party/plugins/bkav), run
- * with a socket that hands each frame it sends to `send`.
- */
-function realProcessData(send: (frame: string) => void): (call: string) => void {
+/** The unmodified BkavCA plugin script (test/fixtures/third_party/plugins/bkav) run with a socket that hands each frame it sends to `send`. */
+function realScript(send: (frame: string) => void): vm.Context {
   const script = readFileSync(
     path.join(import.meta.dirname, '../fixtures/third_party/plugins/bkav/bkavca-signer-plugin.js'),
     'utf8',
@@ -112,5 +175,13 @@ function realProcessData(send: (frame: string) => void): (call: string) => void 
   });
   vm.runInContext(script, context);
   context.webSocket = { send };
-  return context.ProcessData as (call: string) => void;
+  return context;
+}
+
+/**
+ * `ProcessData` of the unmodified BkavCA plugin script (test/fixtures/third_party/plugins/bkav), run
+ * with a socket that hands each frame it sends to `send`.
+ */
+function realProcessData(send: (frame: string) => void): (call: string) => void {
+  return realScript(send).ProcessData as (call: string) => void;
 }

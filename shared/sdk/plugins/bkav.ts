@@ -126,6 +126,65 @@ export function certificatesXml(certificateBase64: string): string {
   return bytesToBase64(new TextEncoder().encode(xml));
 }
 
+/** SignXMLBase64's `*<xml>*<tagSigning>*<nodeToSign>*<tagSaveResult>*…`: the element to sign, its Id, the element the signature goes into. */
+export interface BkavXmlPlacement {
+  tagSigning?: string;
+  nodeToSign?: string;
+  tagSaveResult?: string;
+}
+
+/**
+ * Where each format signs, in the plugin's terms (a tax portal's `SignXMLBase64(xml, "HSoKhaiThue",
+ * "_NODE_TO_SIGN", "CKyDTu", …)`): what a page may name and still get what kyso signs.
+ */
+const PROFILE_PLACEMENT = {
+  // The Id kyso gives an HSoKhaiThue without one (shared/xml/profiles.ts HTKK_NODE_TO_SIGN; not
+  // imported, which would bring the XML library into the page script).
+  htkk: { tagSigning: 'HSoKhaiThue', defaultId: '_NODE_TO_SIGN', tagSaveResult: ['CKyDTu'] },
+  einvoice: { tagSigning: 'DLHDon', defaultId: undefined, tagSaveResult: ['NBan', 'DSCKS'] },
+} as const;
+
+/** The plugin's script sends a field the page left unset as "" or the text "undefined". */
+const given = (value: string | undefined): string | undefined =>
+  value === undefined || value === '' || value === 'undefined' || value === 'null' ? undefined : value;
+
+/**
+ * The profile SignXMLBase64 signs with. A page naming an element to sign, its Id or the element
+ * for the signature gets them where its format (tax return, e-invoice) puts them; any other naming
+ * is refused (NOT_SUPPORTED), never answered with a signature over something else, elsewhere.
+ */
+export function bkavXmlProfile(xml: string, placement: BkavXmlPlacement): 'htkk' | 'einvoice' | 'generic' {
+  const tagSigning = given(placement.tagSigning);
+  const nodeToSign = given(placement.nodeToSign)?.replace(/^#/, '');
+  const tagSaveResult = given(placement.tagSaveResult);
+  const profile = xmlProfileOf(xml);
+  if (tagSigning === undefined && nodeToSign === undefined && tagSaveResult === undefined)
+    return profile ?? 'generic';
+  const expected = profile && PROFILE_PLACEMENT[profile];
+  const signedId = expected && (elementId(xml, expected.tagSigning) ?? expected.defaultId);
+  if (
+    expected &&
+    (tagSigning === undefined || tagSigning === expected.tagSigning) &&
+    (nodeToSign === undefined || nodeToSign === signedId) &&
+    (tagSaveResult === undefined || (expected.tagSaveResult as readonly string[]).includes(tagSaveResult))
+  )
+    return profile;
+  throw new KysoError(
+    'NOT_SUPPORTED',
+    'BkavCA SignXML: kyso signs an element and places the signature only where tax returns and e-invoices do',
+    { function: 'SignXML tagSigning/nodeToSign/tagSaveResult' },
+  );
+}
+
+/** The Id (Id, ID or id) on the first start tag of `localName`, read from the text. */
+function elementId(xml: string, localName: string): string | undefined {
+  const start = new RegExp(
+    `<(?:[\\w.-]+:)?${localName}((?:\\s+[\\w.:-]+\\s*=\\s*(?:"[^"]*"|'[^']*'))*)\\s*/?>`,
+  ).exec(xml)?.[1];
+  const id = start && /\s(?:Id|ID|id)\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(start);
+  return id ? (id[1] ?? id[2]) : undefined;
+}
+
 /**
  * One socket's conversation: pieces are gathered until a whole call (`…*end`) is there, then
  * answered. Never throws.
@@ -227,7 +286,7 @@ export class BkavConnection {
     } catch {
       throw new KysoError('BAD_REQUEST', 'the data is not base64 UTF-8 XML');
     }
-    const profile = xmlProfileOf(xml) ?? 'generic';
+    const profile = bkavXmlProfile(xml, { tagSigning: args[1], nodeToSign: args[2], tagSaveResult: args[3] });
     const { results } = await signMany({
       documents: [{ kind: 'xml', xml, profile, name: 'tai-lieu.xml' }],
       description: 'Ký tài liệu XML',
