@@ -266,6 +266,12 @@ export function usabilityProblems(summary: CertificateSummary, now: Date = new D
   return problems;
 }
 
+/** Whether the certificate has this serial number (hex, any case; leading zeros, as pages drop or keep them, ignored). */
+export function hasSerialNumber(summary: CertificateSummary, serialHex: string): boolean {
+  const bare = (hex: string) => hex.toLowerCase().replace(/^0+/, '');
+  return bare(summary.serialNumberHex) === bare(serialHex);
+}
+
 /** The name to show for a holder: CN, else O. */
 export function holderName(summary: CertificateSummary): string {
   return summary.subject.commonName ?? summary.subject.organization ?? '';

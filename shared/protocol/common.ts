@@ -61,6 +61,12 @@ export const answerSchema = <R extends z.ZodType>(result: R) =>
 export type Answer<R = unknown> =
   { ok: true; result: R } | { ok: false; error: z.infer<typeof WireErrorSchema> };
 
+/**
+ * A certificate's serial number in hex, as the signing plugins' pages name the certificate that
+ * must sign (BKAV's CertificateSerialNumber, VNPT's serial): only that certificate may.
+ */
+export const CertificateSerialSchema = z.string().regex(/^[0-9A-Fa-f]{1,64}$/);
+
 /** The token a certificate lives on, and the PIN state it reports. */
 export const TokenInfoSchema = z.strictObject({
   label: z.string().max(64),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   CertificateEntrySchema,
+  CertificateSerialSchema,
   DigestAlgorithmSchema,
   LanguageSchema,
   WireErrorSchema,
@@ -158,6 +159,8 @@ export const ConsentDetailsSchema = z.strictObject({
   documents: z.array(ConsentDocumentSchema).min(1).max(LIMITS.maxBatchDocuments),
   /** The portal's choice; absent: the browser's language. */
   lang: LanguageSchema.optional(),
+  /** The site named the certificate that must sign: the others are shown but cannot be chosen. */
+  certificateSerial: CertificateSerialSchema.optional(),
   /** The site has never asked before: the user must first allow it (remembered) or refuse it. */
   askSite: z.boolean(),
   /** Asked by a program on this computer through the local WebSocket mode, not by a web page. */

@@ -8,7 +8,12 @@
  * it finishes a PAdES B-LT/B-LTA document the preparer calls back for what only the host fetches.
  */
 import { z } from 'zod';
-import { CertificateBase64Schema, RsaSchemeSchema, WireErrorSchema } from './common.js';
+import {
+  CertificateBase64Schema,
+  CertificateSerialSchema,
+  RsaSchemeSchema,
+  WireErrorSchema,
+} from './common.js';
 import { ConsentDocumentSchema, DocumentContentSchema } from './consent.js';
 import { SignItemResultSchema, SignItemSchema, hostCommands } from './host.js';
 import { LIMITS } from './limits.js';
@@ -42,9 +47,12 @@ export const documentOperations = {
     params: z.strictObject({ job: JobId, index: DocumentIndex }),
     result: DocumentContentSchema,
   },
-  /** The certificate begin-batch reported can sign documents (an RSA or EC key). */
+  /** The certificate begin-batch reported can sign documents (an RSA or EC key), and is the one the page asked for. */
   'check-signer': {
-    params: z.strictObject({ certificate: CertificateBase64Schema }),
+    params: z.strictObject({
+      certificate: CertificateBase64Schema,
+      certificateSerial: CertificateSerialSchema.optional(),
+    }),
     result: z.strictObject({}),
   },
   /** The signed revision / XML signature with this signer and time: the item the host signs. */

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'TOKEN_DRIVER_FAILED',
   'NO_CERTIFICATE',
   'CERTIFICATE_NOT_USABLE',
+  'CERTIFICATE_NOT_REQUESTED',
   'ORIGIN_NOT_ALLOWED',
   'EXTENSION_NOT_INSTALLED',
   'HOST_NOT_INSTALLED',
@@ -118,6 +119,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   CERTIFICATE_NOT_USABLE: {
     vi: 'Chứng thư số này không dùng để ký được (hết hạn, chưa có hiệu lực hoặc không cho phép ký).',
     en: 'This certificate cannot sign (expired, not yet valid, or not for signing).',
+  },
+  CERTIFICATE_NOT_REQUESTED: {
+    vi: 'Trang web yêu cầu ký bằng một chứng thư số khác.',
+    en: 'The website asks for a signature with another certificate.',
   },
   ORIGIN_NOT_ALLOWED: {
     vi: 'Trang web này không được phép yêu cầu ký số.',

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   CertificateBase64Schema,
+  CertificateSerialSchema,
   DigestFields,
   LanguageSchema,
   RsaSchemeSchema,
@@ -188,6 +189,8 @@ export const pageRequests = {
       description: Description,
       lang: LanguageSchema.optional(),
       rsaScheme: RsaSchemeSchema.optional(),
+      /** Only the certificate with this serial number may sign (a plugin page's choice); the user still consents. */
+      certificateSerial: CertificateSerialSchema.optional(),
     }),
     result: z.strictObject({
       certificate: CertificateBase64Schema,

@@ -370,6 +370,7 @@ export async function signMany(
     description: options.description,
     ...(options.lang !== undefined && { lang: options.lang }),
     ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+    ...(options.certificateSerial !== undefined && { certificateSerial: options.certificateSerial }),
   };
   const result = await request('sign-many', params, requestOptions);
   return {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { signInConsent } from '../support/consent.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { chooseUseKyso, openKeptOnInstalledPlugin } from '../support/plugin-choice.js';
@@ -103,6 +104,42 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
       pdfsig(writePdf(dir, 'signed.pdf', signed), makeNssDb(dir, [session.token.caPem])).signatures.at(-1)
         ?.valid,
     ).toBe(true);
+  }, 180_000);
+
+  it('SignPDF naming a CertificateSerialNumber: only that certificate can be chosen in kyso’s window, and another one forced past it is refused before signing', async () => {
+    const wanted = new X509Certificate(session.token.certDer('02'));
+    await setPdf(await onePagePdf('Hop dong 12'));
+    await page.$eval('#serial', (el, value) => ((el as HTMLInputElement).value = value), wanted.serialNumber);
+    await clearRaw();
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btSignPdf'));
+    const radio = (id: string) => `input[name="certificate"][value$="/${id}"]`;
+    await consent.waitForSelector(radio('02'), { timeout: 20_000 });
+    expect(await consent.$eval(radio('01'), (el) => (el as HTMLInputElement).disabled)).toBe(true);
+    expect(await consent.$eval(radio('02'), (el) => (el as HTMLInputElement).disabled)).toBe(false);
+
+    // The window's choice is not the only guard: certificate 01 chosen anyway is refused after login, nothing signed.
+    await consent.$eval(radio('01'), (el) => {
+      const input = el as HTMLInputElement;
+      input.disabled = false;
+      input.checked = true;
+      input.dispatchEvent(new Event('change'));
+    });
+    await consent.type('#pin', session.token.pin);
+    await consent.click('#sign');
+    await consent.waitForSelector('#error[data-code="CERTIFICATE_NOT_REQUESTED"]', {
+      visible: true,
+      timeout: 20_000,
+    });
+    expect(await page.$eval('#raw', (el) => el.textContent)).toBe('');
+
+    await signInConsent(consent, '02', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const signed = Buffer.from(await nextRawAnswer(page), 'base64');
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-serial-'));
+    const report = pdfsig(writePdf(dir, 'signed.pdf', signed), makeNssDb(dir, [session.token.caPem]));
+    expect(report.signatures.at(-1)?.valid, report.output).toBe(true);
+    expect(report.signatures.at(-1)?.text).toContain('Công ty TNHH Ký Số Việt');
+    await page.$eval('#serial', (el) => ((el as HTMLInputElement).value = ''));
   }, 180_000);
 
   it('SignXML (base64 mode) signs a tax return where its format signs (xmlsec1); SignCMS answers an attached CMS over the data (openssl)', async () => {

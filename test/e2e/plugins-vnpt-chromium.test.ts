@@ -112,7 +112,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(outcome).toBe('licensed');
     await page.close();
   }, 120_000);
-  it('signArrDataAdvanced with type "cmsdetached", as VNPT iOffice’s token login calls it: a detached CMS openssl verifies, and the signer’s serial', async () => {
+  it('signArrDataAdvanced with type "cmsdetached", as VNPT iOffice’s token login calls it: only the certificate of the serial it names can sign; a detached CMS openssl verifies, and the signer’s serial', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const certificate = session.token.certDer('01');
     const serial = summarizeCertificate(new Uint8Array(certificate)).serialNumberHex;
@@ -140,6 +140,9 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
           });
       }, serial),
     );
+    // The serial the page names is the only certificate the window lets the user choose.
+    await consent.waitForSelector('input[name="certificate"][value$="/01"]', { timeout: 20_000 });
+    expect(await consent.$eval('input[name="certificate"][value$="/02"]', (el) => el.disabled)).toBe(true);
     await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const answer = JSON.parse(await nextRawAnswer(page));

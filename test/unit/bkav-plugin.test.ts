@@ -69,6 +69,10 @@ describe('BkavCA Signer Plugin', () => {
     expect(await connection.onFrame('3*bm90IGEgcGRm**1*x*BkavExtensionCallback*end')).toEqual([
       '4*BAD_REQUEST*Yêu cầu không hợp lệ. / The request is not valid.*BkavExtensionCallback*end',
     ]);
+    // A certificate serial that is not hex: refused, not ignored.
+    expect(
+      await connection.onFrame('3*JVBERi0xLjQK*2026/01/01 08:00:00*S-01*x*BkavExtensionCallback*end'),
+    ).toEqual([expect.stringMatching(/^4\*BAD_REQUEST\*/)]);
     expect(await connection.onFrame('3*%%%*BkavExtensionCallback*end')).toEqual([
       expect.stringMatching(/^4\*BAD_REQUEST\*/),
     ]);

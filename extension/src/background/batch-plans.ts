@@ -22,7 +22,7 @@ export interface BatchPlan {
 
 export interface BatchPlans {
   plans: BatchPlan[];
-  /** Throws CERTIFICATE_NOT_USABLE when the certificate cannot sign these documents. */
+  /** Throws CERTIFICATE_NOT_USABLE when the certificate cannot sign these documents, CERTIFICATE_NOT_REQUESTED when it is not the one the page named. */
   checkSigner(certificate: string): Promise<void>;
   /** The request is over: the preparer drops its documents. */
   release(): void;
@@ -36,9 +36,10 @@ export async function planBatch(
   preparer: () => Promise<DocumentBackend>,
   documents: PageDocument[],
   rsaScheme?: RsaScheme,
+  certificateSerial?: string,
 ): Promise<BatchPlans> {
-  // Digests alone never load the document code.
-  const remote = documents.every(isDigest) ? undefined : await preparer();
+  // Digests alone never load the document code (unless the signer's serial must be read).
+  const remote = documents.every(isDigest) && certificateSerial === undefined ? undefined : await preparer();
   const job = crypto.randomUUID();
   const release = () => remote?.release(job);
   try {
@@ -69,7 +70,8 @@ export async function planBatch(
     return {
       plans,
       checkSigner: async (certificate) => {
-        if (remote) await remote.run('check-signer', { certificate });
+        if (remote)
+          await remote.run('check-signer', { certificate, ...(certificateSerial && { certificateSerial }) });
       },
       release,
     };

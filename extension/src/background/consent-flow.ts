@@ -224,6 +224,7 @@ export class ConsentFlow {
       description: request.job.description,
       documents: request.job.documents,
       ...(request.job.lang && { lang: request.job.lang }),
+      ...(request.job.certificateSerial && { certificateSerial: request.job.certificateSerial }),
       askSite: request.askSite,
       ...(request.viaWebSocket && { viaWebSocket: true }),
     };

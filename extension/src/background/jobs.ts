@@ -18,6 +18,8 @@ export interface ConsentJob {
   /** Asked for by the portal; otherwise the browser's language (kyso's default: Vietnamese). */
   lang?: 'vi' | 'en';
   documents: ConsentDocument[];
+  /** Only the certificate with this serial may sign (the page named it): the window offers only it. */
+  certificateSerial?: string;
   /** The whole content of document `index`, when the window opens it. */
   content(index: number): Promise<DocumentContent>;
   run(
@@ -154,6 +156,7 @@ export function batchJob(
     description: params.description,
     ...(params.lang && { lang: params.lang }),
     documents: plans.map((p) => p.consent),
+    ...(params.certificateSerial && { certificateSerial: params.certificateSerial }),
     content: async (index) => {
       const plan = plans[index];
       if (!plan) throw new KysoError('BAD_REQUEST', 'no such document', { document: index });

@@ -9,9 +9,11 @@ import '../ui/base.css';
 import './consent.css';
 import browser from 'webextension-polyfill';
 import {
+  hasSerialNumber,
   holderName,
   summarizeCertificate,
   usabilityProblems,
+  type CertificateSummary,
   type UsabilityProblem,
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
@@ -617,11 +619,22 @@ function showMoreXmlRows(): void {
 
 // ---- Certificates ----------------------------------------------------------------------------
 
-const PROBLEM_TEXT: Record<UsabilityProblem, MessageKey> = {
+/** Why a certificate cannot be chosen: its own problems, or the site named another one to sign. */
+type ChoiceProblem = UsabilityProblem | 'not-requested';
+
+const PROBLEM_TEXT: Record<ChoiceProblem, MessageKey> = {
   expired: 'expired',
   'not-yet-valid': 'notYetValid',
   'not-for-signing': 'notForSigning',
+  'not-requested': 'notRequested',
 };
+
+function choiceProblems(summary: CertificateSummary, now: Date): ChoiceProblem[] {
+  const problems: ChoiceProblem[] = usabilityProblems(summary, now);
+  const serial = details?.certificateSerial;
+  if (serial !== undefined && !hasSerialNumber(summary, serial)) problems.push('not-requested');
+  return problems;
+}
 
 function renderCertificates(): void {
   const usableList = $('certificates');
@@ -638,7 +651,7 @@ function renderCertificates(): void {
   const dateFormat = new Intl.DateTimeFormat('vi-VN');
   const rows = certificates.map((entry) => {
     const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-    return { entry, summary, problems: usabilityProblems(summary, now) };
+    return { entry, summary, problems: choiceProblems(summary, now) };
   });
   let usable = 0;
   rows.forEach(({ entry, summary, problems }, index) => {

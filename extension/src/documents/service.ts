@@ -4,6 +4,8 @@
  * pdf-lib and the XML code may be loaded — Chromium's offscreen document, Firefox's event page on
  * demand — never in the service worker's initial script.
  */
+import { hasSerialNumber, summarizeCertificate } from '../../../shared/certificate/profile.js';
+import { base64ToBytes } from '../../../shared/encoding.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type {
   DocumentOperation,
@@ -56,8 +58,14 @@ export class DocumentService implements DocumentBackend {
       return { consent: plan.consent, timestamp: plan.timestamp };
     },
     content: ({ job, index }) => this.held(job, index).plan.content(),
-    'check-signer': ({ certificate }) => {
+    'check-signer': ({ certificate, certificateSerial }) => {
       this.signer(certificate);
+      // The page named the certificate that must sign (a plugin's serial): the window offered only it.
+      if (
+        certificateSerial !== undefined &&
+        !hasSerialNumber(summarizeCertificate(base64ToBytes(certificate)), certificateSerial)
+      )
+        return Promise.reject(new KysoError('CERTIFICATE_NOT_REQUESTED'));
       return Promise.resolve({});
     },
     prepare: async ({ job, index, certificate, now }) => {

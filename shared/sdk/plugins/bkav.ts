@@ -24,6 +24,7 @@ import {
   xmlProfileOf,
   pluginAddress,
   askSharedCertificate,
+  pageCertificateSerial,
 } from './common.js';
 import { signSiteDataAttached } from './attached-data.js';
 
@@ -31,6 +32,8 @@ export const BKAV_PORT = 8443;
 const CALLBACK = 'BkavExtensionCallback';
 const END = 'end';
 const END_MARK = `*${END}`;
+/** The serial the plugin's script puts in SignPDF / SignCMS when the page gives none. */
+const SCRIPT_UNSET_SERIAL = '1';
 
 /** The plugin's function ids (FUNCTION_ID in its page script) that kyso answers. */
 const FUNCTION = {
@@ -75,6 +78,7 @@ function bkavResultCode(code: ErrorCode): number {
       return 13;
     case 'NO_CERTIFICATE':
     case 'CERTIFICATE_NOT_USABLE':
+    case 'CERTIFICATE_NOT_REQUESTED':
       return 3;
     case 'PDF_ENCRYPTED':
       return 2;
@@ -266,14 +270,19 @@ export class BkavConnection {
     return certificatesXml(await askSharedCertificate('bkav', this.lang));
   }
 
-  /** SignPDFBase64 `*<pdf base64>*<signing time>*<serial>*<signer>`: PAdES after consent, the signed PDF in base64. */
+  /**
+   * SignPDFBase64 `*<pdf base64>*<signing time>*<serial>*<signer>`: PAdES after consent, the signed
+   * PDF in base64; a serial the page names is the only certificate the user may choose.
+   */
   private async signPdf(args: string[]): Promise<string> {
     const pdf = decodeBase64(args[0] ?? '', 'the PDF');
     if (!isPdf(pdf)) throw new KysoError('BAD_REQUEST', 'the data is not a PDF');
+    const certificateSerial = pageCertificateSerial(args[2], [SCRIPT_UNSET_SERIAL]);
     const { results } = await signMany({
       documents: [{ kind: 'pdf', pdf, name: 'tai-lieu.pdf' }],
       description: 'Ký tài liệu PDF',
       lang: this.lang,
+      ...(certificateSerial && { certificateSerial }),
     });
     return bytesToBase64(signedBytes(results[0]));
   }
@@ -287,10 +296,12 @@ export class BkavConnection {
       throw new KysoError('BAD_REQUEST', 'the data is not base64 UTF-8 XML');
     }
     const profile = bkavXmlProfile(xml, { tagSigning: args[1], nodeToSign: args[2], tagSaveResult: args[3] });
+    const certificateSerial = pageCertificateSerial(args[5]);
     const { results } = await signMany({
       documents: [{ kind: 'xml', xml, profile, name: 'tai-lieu.xml' }],
       description: 'Ký tài liệu XML',
       lang: this.lang,
+      ...(certificateSerial && { certificateSerial }),
     });
     return bytesToBase64(signedBytes(results[0]));
   }

@@ -90,6 +90,22 @@ export async function signSiteData(
   });
 }
 
+/**
+ * The certificate serial a plugin page names for signing, or undefined when it names none: the
+ * plugins' scripts send "", "undefined" or "null" for an unset one (BKAV's SignPDF and SignCMS "1").
+ * Anything else must be hex, or BAD_REQUEST.
+ */
+export function pageCertificateSerial(value: unknown, unset: readonly string[] = []): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new KysoError('BAD_REQUEST', 'the certificate serial must be text');
+  const serial = value.trim().replace(/\s+/g, '');
+  if (serial === '' || serial === 'undefined' || serial === 'null' || unset.includes(serial))
+    return undefined;
+  if (!/^[0-9A-Fa-f]{1,64}$/.test(serial))
+    throw new KysoError('BAD_REQUEST', 'the certificate serial is not hexadecimal');
+  return serial;
+}
+
 export function assertFrameSize(frame: string): void {
   if (frame.length > MAX_PLUGIN_FRAME_CHARS) {
     throw new KysoError('BAD_REQUEST', 'the request is larger than kyso accepts', {

@@ -23,6 +23,7 @@ import {
   xmlProfileOf,
   pluginAddress,
   askSharedCertificate,
+  pageCertificateSerial,
 } from './common.js';
 import { signSiteDataAttached } from './attached-data.js';
 
@@ -49,6 +50,7 @@ const VNPT_CODES: Partial<Record<ErrorCode, number>> = {
   NO_CERTIFICATE: 2,
   TOKEN_NOT_PRESENT: 2,
   CERTIFICATE_NOT_USABLE: 4,
+  CERTIFICATE_NOT_REQUESTED: 2,
   PIN_INCORRECT: 3,
   PIN_LOCKED: 3,
   TOKEN_DRIVER_FAILED: 3,
@@ -298,7 +300,7 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
 
 /** signArrDataAdvanced answers a JSON array of JSON strings, one `{code, data, error}` per item. */
 async function signArrDataAdvanced(call: VnptCall): Promise<string> {
-  const [list] = args(call);
+  const [list, serialArgument] = args(call);
   let entries: unknown[];
   try {
     entries = JSON.parse(text(list, 'the list')) as unknown[];
@@ -309,11 +311,14 @@ async function signArrDataAdvanced(call: VnptCall): Promise<string> {
     ]);
   }
   try {
+    // The serial the page names (getCertInfo's): only that certificate may sign, in kyso's window.
+    const certificateSerial = pageCertificateSerial(serialArgument);
     const documents = await Promise.all(entries.map(advancedDocument));
     const { results, certificate } = await signMany({
       documents,
       description: `Ký ${documents.length} tài liệu`,
       lang: 'vi',
+      ...(certificateSerial && { certificateSerial }),
     });
     // Each item names the signer's certificate serial, as the plugin's do (portals post it with the signature).
     const serial = summarizeCertificate(base64ToBytes(certificate)).serialNumberHex;

@@ -29,6 +29,7 @@ export const signMany: RequestHandler<'sign-many'> = async (
     () => documents.get(),
     await Promise.all(params.documents.map(withConfiguredImages)),
     params.rsaScheme,
+    params.certificateSerial,
   );
   try {
     const tsaUrl = batch.plans.some((p) => p.timestamp) ? await requireTsa() : undefined;
