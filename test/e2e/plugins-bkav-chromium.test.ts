@@ -106,7 +106,7 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     ).toBe(true);
   }, 180_000);
 
-  it('SignPDF naming a CertificateSerialNumber: only that certificate can be chosen in kyso’s window, and another one forced past it is refused before signing', async () => {
+  it('SignPDF and SignCMS naming a CertificateSerialNumber: only that certificate can be chosen in kyso’s window, and another one forced past it is refused before signing', async () => {
     const wanted = new X509Certificate(session.token.certDer('02'));
     await setPdf(await onePagePdf('Hop dong 12'));
     await page.$eval('#serial', (el, value) => ((el as HTMLInputElement).value = value), wanted.serialNumber);
@@ -139,6 +139,26 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     const report = pdfsig(writePdf(dir, 'signed.pdf', signed), makeNssDb(dir, [session.token.caPem]));
     expect(report.signatures.at(-1)?.valid, report.output).toBe(true);
     expect(report.signatures.at(-1)?.text).toContain('Công ty TNHH Ký Số Việt');
+
+    // SignCMS with the same serial (ObjCMSSigner's CertificateSerialNumber): the same restriction.
+    const data = Buffer.from('Biên bản bàn giao số 4/2026', 'utf8');
+    await page.$eval(
+      '#data',
+      (el, value) => ((el as HTMLTextAreaElement).value = value),
+      data.toString('base64'),
+    );
+    await clearRaw();
+    const cmsConsent = await consentWindowAfter(session.browser, () => page.click('#btSignCms'));
+    await cmsConsent.waitForSelector(radio('02'), { timeout: 20_000 });
+    expect(await cmsConsent.$eval(radio('01'), (el) => (el as HTMLInputElement).disabled)).toBe(true);
+    await signInConsent(cmsConsent, '02', session.token.pin);
+    await clickClosingWindow(cmsConsent, '#sign');
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(await nextRawAnswer(page), 'base64'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent).toEqual(data);
     await page.$eval('#serial', (el) => ((el as HTMLInputElement).value = ''));
   }, 180_000);
 

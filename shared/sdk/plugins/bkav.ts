@@ -306,11 +306,14 @@ export class BkavConnection {
     return bytesToBase64(signedBytes(results[0]));
   }
 
-  /** SignCMSBase64: the data and its signature in one attached CMS (CAdES-BES, SHA-256). */
+  /** SignCMSBase64 `*<data base64>*<serial>`: the data and its signature in one attached CMS (CAdES-BES, SHA-256). */
   private async signData(args: string[]): Promise<string> {
     const data = decodeBase64(args[0] ?? '', 'the data');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'the data is empty');
-    return (await signSiteDataAttached(data, { lang: this.lang })).cms;
+    const certificateSerial = pageCertificateSerial(args[1], [SCRIPT_UNSET_SERIAL]);
+    return (
+      await signSiteDataAttached(data, { lang: this.lang, ...(certificateSerial && { certificateSerial }) })
+    ).cms;
   }
 }
 
