@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PDFArray, PDFDict, PDFName, PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
 import { appendIncrementalUpdate, serializePdfObject } from '../../shared/pdf/incremental.js';
 import { addDocumentTimestamp } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -121,6 +121,26 @@ describe('certified PDFs signed again', () => {
     return certified;
   };
 
+  /**
+   * `certified` with one revision rewriting the objects `change` returns (each object changed in
+   * the model), then an approval signature over that; kyso verify's answer.
+   */
+  const changedThenApproved = async (
+    certified: Uint8Array,
+    name: string,
+    change: (model: Awaited<ReturnType<typeof openPdfModel>>) => Array<{ ref: PDFRef; object: PDFObject }>,
+  ) => {
+    const model = await openPdfModel(certified);
+    const updates = change(model).map(({ ref, object }) => ({ ref, body: serializePdfObject(object) }));
+    const changed = appendIncrementalUpdate(certified, model.context, updates, previousXref(model)).pdf;
+    const approved = file(name);
+    writeFileSync(
+      approved,
+      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
+    );
+    return verify(approved);
+  };
+
   it('certified with P=1: kyso sign refuses another signature with PDF_CERTIFIED before the PIN, and writes nothing', async () => {
     const certified = await certify('1');
     const out = file('p1-approved-by-cli.pdf');
@@ -169,48 +189,24 @@ describe('certified PDFs signed again', () => {
 
   it('certified with P=1, a revision dropping /Perms from the catalog, then approved: still DOCMDP_VIOLATION (read from the signed revision)', async () => {
     const certified = new Uint8Array(readFileSync(await certify('1')));
-    const model = await openPdfModel(certified);
-    const catalogRef = model.context.trailerInfo.Root as PDFRef;
-    const catalog = model.context.lookup(catalogRef, PDFDict);
-    catalog.delete(PDFName.of('Perms'));
-    const uncertified = appendIncrementalUpdate(
-      certified,
-      model.context,
-      [{ ref: catalogRef, body: serializePdfObject(catalog) }],
-      previousXref(model),
-    ).pdf;
-    const approved = file('p1-perms-dropped-approved.pdf');
-    writeFileSync(
-      approved,
-      await signPdf(
-        uncertified,
-        {},
-        padesSignerOf({ der: approver.certificateDer, signer: approver.signer }),
-      ),
-    );
-    const verified = await verify(approved);
+    const verified = await changedThenApproved(certified, 'p1-perms-dropped-approved.pdf', (model) => {
+      const catalogRef = model.context.trailerInfo.Root as PDFRef;
+      const catalog = model.context.lookup(catalogRef, PDFDict);
+      catalog.delete(PDFName.of('Perms'));
+      return [{ ref: catalogRef, object: catalog }];
+    });
     expect(verified.code).toBe(1);
     expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
   });
 
   it("certified with P=2, the page's text rewritten, then approved: kyso verify fails the certification, DOCMDP_VIOLATION", async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
-    const model = await openPdfModel(certified);
-    const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
-    const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
-    const forged = model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET');
-    const changed = appendIncrementalUpdate(
-      certified,
-      model.context,
-      [{ ref: contentsRef, body: serializePdfObject(forged) }],
-      previousXref(model),
-    ).pdf;
-    const approved = file('p2-page-changed-approved.pdf');
-    writeFileSync(
-      approved,
-      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
-    );
-    const verified = await verify(approved);
+    const verified = await changedThenApproved(certified, 'p2-page-changed-approved.pdf', (model) => {
+      const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
+      const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
+      const forged = model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET');
+      return [{ ref: contentsRef, object: forged }];
+    });
     expect(verified.code).toBe(1);
     expect(verified.report.indication).toBe('TOTAL-FAILED');
     const [certification, approval] = verified.report.signatures;
@@ -225,51 +221,32 @@ describe('certified PDFs signed again', () => {
 
   it("certified with P=2, the page's font swapped (no stream changed), then approved: DOCMDP_VIOLATION", async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
-    const model = await openPdfModel(certified);
-    const fonts = model.document
-      .getPages()[0]!
-      .node.lookup(PDFName.of('Resources'), PDFDict)
-      .lookup(PDFName.of('Font'), PDFDict);
-    const fontRef = fonts.get(fonts.keys()[0]!) as PDFRef;
-    const font = model.context.lookup(fontRef, PDFDict);
-    font.set(PDFName.of('BaseFont'), PDFName.of('Symbol')); // the same bytes drawn as Greek letters
-    const changed = appendIncrementalUpdate(
-      certified,
-      model.context,
-      [{ ref: fontRef, body: serializePdfObject(font) }],
-      previousXref(model),
-    ).pdf;
-    const approved = file('p2-font-changed-approved.pdf');
-    writeFileSync(
-      approved,
-      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
-    );
-    const verified = await verify(approved);
+    let fontRef: PDFRef | undefined;
+    const verified = await changedThenApproved(certified, 'p2-font-changed-approved.pdf', (model) => {
+      const fonts = model.document
+        .getPages()[0]!
+        .node.lookup(PDFName.of('Resources'), PDFDict)
+        .lookup(PDFName.of('Font'), PDFDict);
+      fontRef = fonts.get(fonts.keys()[0]!) as PDFRef;
+      const font = model.context.lookup(fontRef, PDFDict);
+      font.set(PDFName.of('BaseFont'), PDFName.of('Symbol')); // the same bytes drawn as Greek letters
+      return [{ ref: fontRef, object: font }];
+    });
     expect(verified.code).toBe(1);
     expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
     expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
-      new RegExp(`an object page 1 draws with \\(object ${fontRef.objectNumber}\\)`),
+      new RegExp(`an object page 1 draws with \\(object ${fontRef!.objectNumber}\\)`),
     );
   });
 
   it('certified with P=2, the page tree turned upside down (/Rotate 180 the page inherits), then approved: DOCMDP_VIOLATION', async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
-    const model = await openPdfModel(certified);
-    const pagesRef = model.document.getPages()[0]!.node.get(PDFName.of('Parent')) as PDFRef;
-    const pages = model.context.lookup(pagesRef, PDFDict);
-    pages.set(PDFName.of('Rotate'), model.context.obj(180));
-    const changed = appendIncrementalUpdate(
-      certified,
-      model.context,
-      [{ ref: pagesRef, body: serializePdfObject(pages) }],
-      previousXref(model),
-    ).pdf;
-    const approved = file('p2-rotated-approved.pdf');
-    writeFileSync(
-      approved,
-      await signPdf(changed, {}, padesSignerOf({ der: approver.certificateDer, signer: approver.signer })),
-    );
-    const verified = await verify(approved);
+    const verified = await changedThenApproved(certified, 'p2-rotated-approved.pdf', (model) => {
+      const pagesRef = model.document.getPages()[0]!.node.get(PDFName.of('Parent')) as PDFRef;
+      const pages = model.context.lookup(pagesRef, PDFDict);
+      pages.set(PDFName.of('Rotate'), model.context.obj(180));
+      return [{ ref: pagesRef, object: pages }];
+    });
     expect(verified.code).toBe(1);
     expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
     expect(verified.report.signatures[0]!.details.join('\n')).toContain(
