@@ -244,3 +244,52 @@ export async function disableAndEnableExtension(browser: Browser): Promise<void>
   }
   await extensionServiceWorker(browser);
 }
+
+/**
+ * Ticks the extension's "Allow in Incognito" on chrome://extensions, as a person does: Chromium
+ * reloads the extension with it. Resolves once the new instance's service worker runs.
+ */
+export async function allowExtensionInIncognito(browser: Browser): Promise<void> {
+  for (const target of browser.targets()) if (isExtensionWorker(target)) reloadedWorkerTargets.add(target);
+  const page = await browser.newPage();
+  try {
+    await page.goto('chrome://extensions');
+    await page.evaluate(
+      (id) =>
+        (globalThis as any).chrome.developerPrivate.updateExtensionConfiguration({
+          extensionId: id,
+          incognitoAccess: true,
+        }),
+      CHROMIUM_EXTENSION_ID,
+    );
+  } finally {
+    await page.close();
+  }
+  await extensionServiceWorker(browser);
+}
+
+/**
+ * Opens `url` in a new private (incognito) window, as the user's Ctrl+Shift+N does: the browser's
+ * own off-the-record profile, the one extensions allowed in incognito run in (puppeteer's
+ * createBrowserContext makes another kind). Returns its page and the window's id.
+ */
+export async function openPrivateWindow(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; windowId: number }> {
+  const worker = await extensionServiceWorker(browser);
+  const before = new Set(browser.targets());
+  const windowId = await worker.evaluate(
+    async (url) =>
+      ((await (globalThis as any).chrome.windows.create({ url, incognito: true })) as { id: number }).id,
+    url,
+  );
+  const target = await browser.waitForTarget(
+    (t) => t.type() === 'page' && t.url() === url && !before.has(t),
+    {
+      timeout: 20_000,
+    },
+  );
+  const page = await target.asPage();
+  return { page, windowId };
+}

@@ -67,6 +67,19 @@ describe('site permission decision', () => {
   });
 });
 
+describe('site permission decision in a private window', () => {
+  it('a site blocked in normal windows stays blocked, one allowed there is asked again, private answers apply', async () => {
+    const { decide, privateView } = await import('../../extension/src/background/site-decision.js');
+    const [allowed, blocked, privately] = ['https://a.gov.vn', 'https://b.gov.vn', 'https://c.gov.vn'];
+    const normal = { [allowed]: 'allowed', [blocked]: 'blocked' } as const;
+    const seen = privateView(normal, { [privately]: 'allowed', [blocked]: 'allowed' });
+    expect(decide(allowed, {}, seen).permission).toBe('ask');
+    expect(decide(blocked, {}, seen).permission).toBe('blocked');
+    expect(decide(privately, {}, seen).permission).toBe('allowed');
+    expect(decide(privately, {}, normal).permission).toBe('ask');
+  });
+});
+
 describe('site permission decision: policy entries as administrators write them', () => {
   // The origin decide() is given is the browser's serialisation (sender.origin): lower case,
   // punycode, no default port, no trailing slash. URL.origin follows the same URL Standard.

@@ -25,6 +25,8 @@ interface ConsentRequest {
   page?: object;
   pageRequestId?: string;
   viaWebSocket: boolean;
+  /** Asked from a private window: the site decision lasts only for the private session. */
+  incognito: boolean;
   job: ConsentJob;
   /** Batch progress for the asking page. */
   onProgress?: (done: number, total: number) => void;
@@ -66,6 +68,7 @@ export class ConsentFlow {
     options: {
       askSite: boolean;
       viaWebSocket?: boolean;
+      incognito?: boolean;
       page?: object;
       pageRequestId?: string;
       onProgress?: (done: number, total: number) => void;
@@ -89,6 +92,7 @@ export class ConsentFlow {
         page,
         pageRequestId,
         viaWebSocket,
+        incognito: options.incognito === true,
         job,
         onProgress,
         resolve,
@@ -143,7 +147,7 @@ export class ConsentFlow {
         }
       }
       if (message.type === 'site' && request.askSite) {
-        await rememberDecision(request.origin, message.allow ? 'allowed' : 'blocked');
+        await rememberDecision(request, message.allow ? 'allowed' : 'blocked');
         if (!message.allow)
           return this.finish(
             request,
@@ -245,7 +249,7 @@ export class ConsentFlow {
     this.active = request;
     // The site's permission may have changed since this was queued (answered in an earlier window,
     // revoked or refused in the options page, set by policy): the window follows it as it is now.
-    const { permission, managed } = await sitePermission(request.origin);
+    const { permission, managed } = await sitePermission(request);
     if (permission === 'blocked')
       return this.finish(
         request,

@@ -15,6 +15,7 @@ import { answerOptionsMessage } from './options-requests.js';
 import { attachPagePort } from './page-messages.js';
 import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
+import { endPrivateSessionIfOver } from './site-permissions.js';
 import { injectContentScriptsOncePerInstance } from './reinjection.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';
@@ -93,7 +94,10 @@ browser.runtime.onStartup.addListener(() => void applyWebSocketSetting(host));
 void applyWebSocketSetting(host);
 void applyViettelListener(host);
 
-browser.windows.onRemoved.addListener((windowId) => services.consent.windowRemoved(windowId));
+browser.windows.onRemoved.addListener((windowId) => {
+  services.consent.windowRemoved(windowId);
+  void endPrivateSessionIfOver().catch(() => undefined);
+});
 browser.tabs.onRemoved.addListener((tabId) => services.consent.tabRemoved(tabId));
 // Chromium: tabs open before this extension instance started (install, update, reload, enable) get
 // its content script (see reinjection.ts).

@@ -62,6 +62,7 @@ async function handle(
     tabId,
     requestId: envelope.id,
     page,
+    ...(sender.tab?.incognito && { incognito: true }),
   });
 }
 
@@ -75,7 +76,9 @@ async function preconnect(services: BackgroundServices, sender: Runtime.MessageS
   if (!origin || sender.frameId !== 0) return { ok: true, result: null };
   if (!isOriginAllowed(origin, { developerMode: (await readLocal('developerMode')) === true }))
     return { ok: true, result: null };
-  if ((await sitePermission(origin)).permission !== 'allowed') return { ok: true, result: null };
+  const incognito = sender.tab?.incognito === true;
+  if ((await sitePermission({ origin, incognito })).permission !== 'allowed')
+    return { ok: true, result: null };
   await services.host.connect().catch(() => undefined);
   return { ok: true, result: null };
 }

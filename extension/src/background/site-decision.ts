@@ -34,3 +34,16 @@ export function decide(
   if (listed(managed.allowedOrigins, origin)) return { permission: 'allowed', managed: true };
   return { permission: user[origin] ?? 'ask', managed: false };
 }
+
+/**
+ * Pure: the user's decisions as a private window sees them. Like the browser's own permissions in a
+ * private window, only the less permissive normal decisions carry over: a site blocked stays
+ * blocked; one allowed is asked about again, and that answer lasts for the private session.
+ */
+export function privateView(
+  normal: Record<string, SiteDecision>,
+  privateSession: Record<string, SiteDecision>,
+): Record<string, SiteDecision> {
+  const blocked = Object.entries(normal).filter(([, decision]) => decision === 'blocked');
+  return { ...privateSession, ...Object.fromEntries(blocked) };
+}

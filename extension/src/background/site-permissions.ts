@@ -2,12 +2,33 @@
  * Which sites may ask for signatures. The user decides the first time a site asks (remembered in
  * storage.local, revocable in the options page); agencies can pre-approve or forbid origins with
  * managed storage (Chrome policy / Firefox enterprise policy), which the user cannot override.
+ *
+ * A page in a private (incognito) window leaves no trace after its private windows close, as the
+ * browser's own permission prompts do: a decision made there is kept in storage.session (memory
+ * only) and dropped when the last private window closes; a site blocked in normal windows stays
+ * blocked in private ones, one allowed there is asked about again (see privateView).
  */
+import browser from 'webextension-polyfill';
 import { readLocal, writeLocal } from './local-store.js';
 import { managedPolicy } from './managed-policy.js';
-import { decide, type ManagedPolicy, type SiteDecision, type SitePermission } from './site-decision.js';
+import {
+  decide,
+  privateView,
+  type ManagedPolicy,
+  type SiteDecision,
+  type SitePermission,
+} from './site-decision.js';
 
 export type { ManagedPolicy, SiteDecision, SitePermission };
+
+/** Who asks: a site, and whether from a private window. */
+export interface Asker {
+  origin: string;
+  incognito: boolean;
+}
+
+/** The storage.session key of the decisions made in private windows. */
+const PRIVATE_DECISIONS = 'privateSitePermissions';
 
 async function sitePolicy(): Promise<ManagedPolicy> {
   const { allowedOrigins, blockedOrigins } = (await managedPolicy()) as ManagedPolicy;
@@ -18,14 +39,35 @@ async function userDecisions(): Promise<Record<string, SiteDecision>> {
   return { ...((await readLocal('sitePermissions')) as Record<string, SiteDecision> | undefined) };
 }
 
-export async function sitePermission(
-  origin: string,
-): Promise<{ permission: SitePermission; managed: boolean }> {
-  return decide(origin, await sitePolicy(), await userDecisions());
+async function privateDecisions(): Promise<Record<string, SiteDecision>> {
+  const items = await browser.storage.session.get(PRIVATE_DECISIONS);
+  return { ...(items[PRIVATE_DECISIONS] as Record<string, SiteDecision> | undefined) };
 }
 
-export async function rememberDecision(origin: string, decision: SiteDecision): Promise<void> {
-  await writeLocal({ sitePermissions: { ...(await userDecisions()), [origin]: decision } });
+export async function sitePermission({
+  origin,
+  incognito,
+}: Asker): Promise<{ permission: SitePermission; managed: boolean }> {
+  const user = await userDecisions();
+  return decide(origin, await sitePolicy(), incognito ? privateView(user, await privateDecisions()) : user);
+}
+
+export async function rememberDecision({ origin, incognito }: Asker, decision: SiteDecision): Promise<void> {
+  if (incognito)
+    await browser.storage.session.set({
+      [PRIVATE_DECISIONS]: { ...(await privateDecisions()), [origin]: decision },
+    });
+  else await writeLocal({ sitePermissions: { ...(await userDecisions()), [origin]: decision } });
+}
+
+/**
+ * A window closed: when it was the last private one, the private session is over and what was
+ * decided in it is forgotten (the next user of the computer must not find it).
+ */
+export async function endPrivateSessionIfOver(): Promise<void> {
+  const windows = await browser.windows.getAll();
+  if (windows.some((window) => window.incognito)) return;
+  await browser.storage.session.remove(PRIVATE_DECISIONS);
 }
 
 export async function forgetDecision(origin: string): Promise<void> {

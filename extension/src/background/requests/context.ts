@@ -8,7 +8,7 @@ import type { DocumentPreparers } from '../document-preparer.js';
 import type { NativeHostClient } from '../native-host.js';
 import type { OriginRateLimiter } from '../rate-limit.js';
 import { tsaSetting } from '../settings.js';
-import { sitePermission } from '../site-permissions.js';
+import { sitePermission, type Asker } from '../site-permissions.js';
 
 /** The background's long-lived parts, made once in index.ts. */
 export interface BackgroundServices {
@@ -30,12 +30,15 @@ export interface Requester {
   /** The asking page's own connection (its content script's port): when it closes, its requests end. */
   page?: object;
   viaWebSocket?: boolean;
+  /** The page is in a private window: its site decisions last only for the private session (site-permissions.ts). */
+  incognito?: boolean;
 }
 
 /** What ConsentFlow.request needs to know about the requester. */
 export interface ConsentOptions {
   askSite: boolean;
   viaWebSocket?: true;
+  incognito?: true;
   page?: object;
   pageRequestId?: string;
 }
@@ -55,13 +58,16 @@ export type RequestHandler<T extends PageRequestType> = (
   context: RequestContext,
 ) => Promise<PageResult<T>>;
 
+/** The requester as the site permissions see it. */
+export const asker = ({ origin, incognito }: Requester): Asker => ({ origin, incognito: incognito === true });
+
 /**
  * Before any consent window: the site must not be blocked (by the user or by policy), and the host
  * must answer (no window when it is missing or outdated). Returns whether the user must be asked
  * to allow the site first.
  */
-export async function checkSite(host: NativeHostClient, origin: string): Promise<boolean> {
-  const { permission, managed } = await sitePermission(origin);
+export async function checkSite(host: NativeHostClient, { origin, incognito }: Asker): Promise<boolean> {
+  const { permission, managed } = await sitePermission({ origin, incognito });
   if (permission === 'blocked')
     throw new KysoError('ORIGIN_NOT_ALLOWED', undefined, {
       origin,

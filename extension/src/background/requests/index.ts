@@ -14,6 +14,7 @@ import {
 import { isPluginHello } from '../../plugins/background.js';
 import { parseOrBadRequest } from '../../../../shared/protocol/validate.js';
 import {
+  asker,
   checkSite,
   type BackgroundServices,
   type RequestContext,
@@ -68,8 +69,9 @@ export async function runPageRequest(
     ...services,
     requester,
     consentOptions: async () => ({
-      askSite: await checkSite(services.host, requester.origin),
+      askSite: await checkSite(services.host, asker(requester)),
       ...(requester.viaWebSocket && { viaWebSocket: true as const }),
+      ...(requester.incognito && { incognito: true as const }),
       ...(requester.page && { page: requester.page }),
       ...(requester.page && requester.requestId && { pageRequestId: requester.requestId }),
     }),
