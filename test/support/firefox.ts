@@ -5,7 +5,7 @@
  * developer mode). BiDi shows extension pages as about:blank targets, so kyso's windows are found
  * by asking each page where it is.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page, type Target } from 'puppeteer-core';
@@ -45,6 +45,7 @@ async function locationOf(target: Target): Promise<string> {
 export async function startFirefoxSession(
   hostEnv?: (token: TestToken) => Record<string, string>,
   files?: Record<string, Uint8Array>,
+  options: { allowPrivateBrowsing?: boolean } = {},
 ): Promise<FirefoxSession> {
   const token = copyTestToken();
   const home = mkdtempSync(path.join(tmpdir(), 'kyso-firefox-home-'));
@@ -55,6 +56,16 @@ export async function startFirefoxSession(
     tls,
     ...(files && { files }),
   });
+  // "Run in Private Windows", stored where Firefox keeps it (about:addons writes the same entry).
+  if (options.allowPrivateBrowsing) {
+    mkdirSync(path.join(home, 'profile'), { recursive: true });
+    writeFileSync(
+      path.join(home, 'profile', 'extension-preferences.json'),
+      JSON.stringify({
+        [FIREFOX_EXTENSION_ID]: { permissions: ['internal:privateBrowsingAllowed'], origins: [] },
+      }),
+    );
+  }
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: process.env.KYSO_FIREFOX ?? '/usr/bin/firefox-esr',
