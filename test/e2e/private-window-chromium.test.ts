@@ -122,6 +122,27 @@ describe('private (incognito) windows', () => {
     await closeWindow(allowedElsewhere.windowId);
   });
 
+  it('a site seen trying a signing plugin from a private window is offered only until the private windows close', async () => {
+    const offers = async () => {
+      const worker = await extensionServiceWorker(session.browser);
+      return worker.evaluate(async () => {
+        const { storage } = (globalThis as any).chrome;
+        const local = (await storage.local.get('pluginOffers')).pluginOffers ?? {};
+        const memory = (await storage.session.get(null)) as Record<string, Record<string, unknown>>;
+        const inMemory = Object.values(memory).flatMap((value) =>
+          value && typeof value === 'object' ? Object.keys(value) : [],
+        );
+        return { local: Object.keys(local), session: inMemory };
+      });
+    };
+    const { page, windowId } = await privatePortal();
+    // The page tries VGCA's loopback address, as a portal does; nothing listens there.
+    await page.evaluate(() => void new WebSocket('ws://127.0.0.1:8987/'));
+    await expect.poll(offers, { timeout: 10_000 }).toEqual({ local: [], session: [origin] });
+    await closeWindow(windowId);
+    await expect.poll(offers, { timeout: 10_000 }).toEqual({ local: [], session: [] });
+  });
+
   it('closing the private window while its consent window is open ends the request', async () => {
     const { page, windowId } = await privatePortal();
     await consentWindowAfter(session.browser, () => ask(page), { allowSite: false });

@@ -15,7 +15,7 @@ import { answerOptionsMessage } from './options-requests.js';
 import { attachPagePort } from './page-messages.js';
 import { PAGE_PORT } from '../../../shared/protocol/content.js';
 import { OriginRateLimiter } from './rate-limit.js';
-import { endPrivateSessionIfOver } from './site-permissions.js';
+import { endPrivateSessionIfOver } from './private-session.js';
 import { injectContentScriptsOncePerInstance } from './reinjection.js';
 import type { BackgroundServices } from './requests/context.js';
 import { installPluginSupport } from '../plugins/background.js';

@@ -4,12 +4,12 @@
  * managed storage (Chrome policy / Firefox enterprise policy), which the user cannot override.
  *
  * A page in a private (incognito) window leaves no trace after its private windows close, as the
- * browser's own permission prompts do: a decision made there is kept in storage.session (memory
- * only) and dropped when the last private window closes; a site blocked in normal windows stays
+ * browser's own permission prompts do: a decision made there is kept for the private session only
+ * (private-session.ts); a site blocked in normal windows stays
  * blocked in private ones, one allowed there is asked about again (see privateView).
  */
-import browser from 'webextension-polyfill';
 import { readLocal, writeLocal } from './local-store.js';
+import { PRIVATE_KEYS, readPrivate, writePrivate } from './private-session.js';
 import { managedPolicy } from './managed-policy.js';
 import {
   decide,
@@ -27,9 +27,6 @@ export interface Asker {
   incognito: boolean;
 }
 
-/** The storage.session key of the decisions made in private windows. */
-const PRIVATE_DECISIONS = 'privateSitePermissions';
-
 async function sitePolicy(): Promise<ManagedPolicy> {
   const { allowedOrigins, blockedOrigins } = (await managedPolicy()) as ManagedPolicy;
   return { ...(allowedOrigins && { allowedOrigins }), ...(blockedOrigins && { blockedOrigins }) };
@@ -39,10 +36,7 @@ async function userDecisions(): Promise<Record<string, SiteDecision>> {
   return { ...((await readLocal('sitePermissions')) as Record<string, SiteDecision> | undefined) };
 }
 
-async function privateDecisions(): Promise<Record<string, SiteDecision>> {
-  const items = await browser.storage.session.get(PRIVATE_DECISIONS);
-  return { ...(items[PRIVATE_DECISIONS] as Record<string, SiteDecision> | undefined) };
-}
+const privateDecisions = () => readPrivate<SiteDecision>(PRIVATE_KEYS.sitePermissions);
 
 export async function sitePermission({
   origin,
@@ -54,20 +48,8 @@ export async function sitePermission({
 
 export async function rememberDecision({ origin, incognito }: Asker, decision: SiteDecision): Promise<void> {
   if (incognito)
-    await browser.storage.session.set({
-      [PRIVATE_DECISIONS]: { ...(await privateDecisions()), [origin]: decision },
-    });
+    await writePrivate(PRIVATE_KEYS.sitePermissions, { ...(await privateDecisions()), [origin]: decision });
   else await writeLocal({ sitePermissions: { ...(await userDecisions()), [origin]: decision } });
-}
-
-/**
- * A window closed: when it was the last private one, the private session is over and what was
- * decided in it is forgotten (the next user of the computer must not find it).
- */
-export async function endPrivateSessionIfOver(): Promise<void> {
-  const windows = await browser.windows.getAll();
-  if (windows.some((window) => window.incognito)) return;
-  await browser.storage.session.remove(PRIVATE_DECISIONS);
 }
 
 export async function forgetDecision(origin: string): Promise<void> {

@@ -32,7 +32,8 @@ async function noticed(details: RequestDetails): Promise<void> {
   const origin = initiatorOrigin(details);
   if (!plugin || !origin || details.tabId < 0) return;
   if ((await pluginSites())[origin]) return; // the user already chose for this site
-  await rememberOffer(origin, plugin);
+  const { incognito } = await browser.tabs.get(details.tabId);
+  await rememberOffer(origin, plugin, incognito);
   await browser.action.setBadgeText({ tabId: details.tabId, text: '!' });
   await browser.action.setBadgeBackgroundColor({ tabId: details.tabId, color: '#b45309' });
   await browser.action.setTitle({

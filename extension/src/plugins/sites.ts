@@ -2,9 +2,10 @@
  * Which sites kyso answers the signing plugins for. The user chooses per origin: "use kyso" (the
  * plugin emulation is registered for it) or "use the installed plugin" (kyso stays out of the way).
  * Sites that tried a plugin's loopback address and have no choice yet are offers, shown in kyso's
- * popup.
+ * popup; one seen in a private window is kept for the private session only (private-session.ts).
  */
 import browser from 'webextension-polyfill';
+import { PRIVATE_KEYS, readPrivate, writePrivate } from '../background/private-session.js';
 import type { PluginName } from './emulated-socket.js';
 export { originPattern } from './addresses.js';
 
@@ -29,23 +30,34 @@ export async function setPluginSite(origin: string, mode: PluginSiteMode | null)
   const sites = await pluginSites();
   if (mode) sites[origin] = mode;
   else delete sites[origin];
-  const offers = await pluginOffers();
+  const offers = await storedOffers();
   delete offers[origin];
+  const privateOffers = await readPrivate<PluginOffer>(PRIVATE_KEYS.pluginOffers);
+  delete privateOffers[origin];
+  await writePrivate(PRIVATE_KEYS.pluginOffers, privateOffers);
   await browser.storage.local.set({ pluginSites: sites, pluginOffers: offers });
 }
 
-export async function pluginOffers(): Promise<Record<string, PluginOffer>> {
+async function storedOffers(): Promise<Record<string, PluginOffer>> {
   const { pluginOffers } = (await browser.storage.local.get('pluginOffers')) as {
     pluginOffers?: Record<string, PluginOffer>;
   };
   return pluginOffers ?? {};
 }
 
-export async function rememberOffer(origin: string, plugin: PluginName): Promise<void> {
-  const offers = await pluginOffers();
+/** The offers of normal windows and of the private session now open. */
+export async function pluginOffers(): Promise<Record<string, PluginOffer>> {
+  return { ...(await storedOffers()), ...(await readPrivate<PluginOffer>(PRIVATE_KEYS.pluginOffers)) };
+}
+
+export async function rememberOffer(origin: string, plugin: PluginName, incognito: boolean): Promise<void> {
+  const offers = incognito ? await readPrivate<PluginOffer>(PRIVATE_KEYS.pluginOffers) : await storedOffers();
   offers[origin] = { plugin, at: Date.now() };
-  const newest = Object.entries(offers)
-    .sort(([, a], [, b]) => b.at - a.at)
-    .slice(0, MAX_OFFERS);
-  await browser.storage.local.set({ pluginOffers: Object.fromEntries(newest) });
+  const newest = Object.fromEntries(
+    Object.entries(offers)
+      .sort(([, a], [, b]) => b.at - a.at)
+      .slice(0, MAX_OFFERS),
+  );
+  if (incognito) await writePrivate(PRIVATE_KEYS.pluginOffers, newest);
+  else await browser.storage.local.set({ pluginOffers: newest });
 }
