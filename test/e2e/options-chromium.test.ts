@@ -1,7 +1,7 @@
 /**
  * The options page (also the toolbar popup) against the real host: the PKCS#11 libraries found,
  * adding a vendor's library by path (its token's certificates then appear in the consent window),
- * removing it, the TSA address, and the time the consent window waits.
+ * removing it, the TSA address, the time the consent window waits, and clearing a site that tried a plugin.
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
@@ -116,5 +116,23 @@ describe('options page', () => {
     expect(await reloaded.$eval('#consent-timeout', (el) => (el as HTMLSelectElement).value)).toBe('600');
     await screenshot(reloaded, 'options');
     await reloaded.close();
+  });
+
+  it('a site that tried a signing plugin is listed, and can be removed from the list without a choice (a shared computer)', async () => {
+    const page = await session.openPortal();
+    const origin = new URL(session.demo.url).origin;
+    // The page tries VGCA's loopback address, as a portal does; nothing listens there.
+    await page.evaluate(() => void new WebSocket('ws://127.0.0.1:8987/'));
+    await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+    await options.bringToFront(); // the portal's tab opened over it
+    await options.locator(`li.plugin-offer[data-origin="${origin}"] .forget`).setTimeout(20_000).click();
+    await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { hidden: true });
+    const worker = await extensionServiceWorker(session.browser);
+    expect(
+      await worker.evaluate(() =>
+        (globalThis as any).chrome.storage.local.get(['pluginOffers', 'pluginSites']),
+      ),
+    ).toEqual({ pluginOffers: {}, pluginSites: {} });
+    await page.close();
   });
 });

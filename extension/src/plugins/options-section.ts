@@ -52,6 +52,12 @@ async function choose(origin: string, mode: PluginSiteMode | null): Promise<void
   document.body.dataset.pluginChoice = `${origin} ${mode ?? 'none'}`;
 }
 
+/** The offer goes, with no choice stored and no tab reloaded. */
+async function dismissOffer(origin: string): Promise<void> {
+  await setPluginSite(origin, null);
+  await render();
+}
+
 async function render(): Promise<void> {
   const list = document.getElementById('plugin-sites');
   if (!list) return;
@@ -67,6 +73,9 @@ async function render(): Promise<void> {
       button('use-kyso', t('plugins_useKyso'), () => void choose(origin, 'kyso')),
       ' ',
       button('use-installed', t('plugins_useInstalled'), () => void choose(origin, 'installed')),
+      ' ',
+      // On a shared computer the list shows which sites were visited: it can be cleared without choosing.
+      button('forget', t('plugins_remove'), () => void dismissOffer(origin)),
     );
     rows.push(item);
   }
