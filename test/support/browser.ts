@@ -242,7 +242,16 @@ export async function disableAndEnableExtension(browser: Browser): Promise<void>
   } finally {
     await page.close();
   }
-  await extensionServiceWorker(browser);
+  // The extension reloads with the new setting; its new service worker may wait for an event to
+  // start (on a loaded machine past the first wait): an extension page of its own wakes it.
+  try {
+    await extensionServiceWorker(browser);
+  } catch {
+    const options = await browser.newPage();
+    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+    await extensionServiceWorker(browser);
+    await options.close();
+  }
 }
 
 /**
@@ -265,7 +274,16 @@ export async function allowExtensionInIncognito(browser: Browser): Promise<void>
   } finally {
     await page.close();
   }
-  await extensionServiceWorker(browser);
+  // The extension reloads with the new setting; its new service worker may wait for an event to
+  // start (on a loaded machine past the first wait): an extension page of its own wakes it.
+  try {
+    await extensionServiceWorker(browser);
+  } catch {
+    const options = await browser.newPage();
+    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
+    await extensionServiceWorker(browser);
+    await options.close();
+  }
 }
 
 /**
