@@ -31,6 +31,7 @@ import { ambiguous, damaged, PdfDocumentError } from './errors.js';
 import {
   Cursor,
   decodeStream,
+  objectSyntaxEnd,
   parseIndirectAt,
   parseObjectAt,
   readXrefChain,
@@ -226,7 +227,7 @@ function load(bytes: Uint8Array, decrypted?: Decrypted): PdfModel {
       // pdf.js parses each object only up to the next one's offset: one running past it fails there
       // (or, cut short, reads another object). pdf-lib's end may include the blanks after it.
       const next = stream.offsets.get(entry.index + 1)?.offset;
-      let end = parsed.afterObject;
+      let end = objectSyntaxEnd(stream.data, slot.offset, parsed, context);
       while (end > slot.offset && WHITESPACE_BYTES.has(stream.data[end - 1]!)) end--;
       if (next !== undefined && end > next) throw ambiguous('object-stream-conflict', number);
       object = parsed.object;

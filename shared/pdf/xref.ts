@@ -128,6 +128,28 @@ export function parseObjectAt(
   return { object, end: cursor.at, afterObject };
 }
 
+/**
+ * The first byte after the object at `at` itself. pdf-lib's parser, after a dictionary, skips the
+ * blanks and comments that follow (looking for `stream`), so its stop can lie past a comment that
+ * belongs to what comes next (qpdf's QDF output comments each object of an object stream); a
+ * dictionary is parsed again up to its `>>`.
+ */
+export function objectSyntaxEnd(
+  bytes: Uint8Array,
+  at: number,
+  parsed: { object: PDFObject; afterObject: number },
+  context: PDFContext,
+): number {
+  if (!(parsed.object instanceof PDFDict)) return parsed.afterObject;
+  const parser = PDFObjectParser.forBytes(bytes.subarray(at), context) as unknown as {
+    skipWhitespaceAndComments(): void;
+    parseDict(): PDFDict;
+  };
+  parser.skipWhitespaceAndComments();
+  parser.parseDict();
+  return at + parserOffset(parser as unknown as PDFObjectParser);
+}
+
 /** pdf-lib keeps its position private; the parser's ByteStream offset is where it stopped. */
 function parserOffset(parser: PDFObjectParser): number {
   return (parser as unknown as { bytes: { offset(): number } }).bytes.offset();

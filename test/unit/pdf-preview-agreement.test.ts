@@ -5,7 +5,7 @@
  * prepared (signed) revision. pdf.js itself is the judge, with the window's options.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -856,6 +856,33 @@ describe('an object stream as pdf.js reads it', () => {
         0,
       ),
     );
+  });
+
+  it('a comment before an object (as qpdf --qdf writes them): accepted, it is not part of the one before', async () => {
+    await expectPreviewIsSigned(
+      inObjectStream(
+        [
+          [3, page(4)],
+          [7, '%% Object stream: object 7, index 1\n<< /Unused true >>'],
+        ],
+        0,
+      ),
+    );
+  });
+
+  it('a real file through qpdf --qdf (a comment before each object of its object streams): signed, all its pages', async () => {
+    const original = readFileSync(new URL('../fixtures/pdf-corpus/r-zoo-zoo.pdf', import.meta.url));
+    const input = writeTemporary(original);
+    execFileSync('qpdf', ['--qdf', '--object-streams=generate', input, `${input}.qdf`]);
+    const qdf = new Uint8Array(readFileSync(`${input}.qdf`));
+    expect(Buffer.from(qdf).toString('latin1')).toMatch(/\/Type \/ObjStm[^]*%% Object stream: object/);
+    const model = await openPdfModel(qdf);
+    expect(model.document.getPageCount()).toBe(30);
+    const prepared = await preparePdfSignature(qdf, { signingTime: new Date('2025-01-01T00:00:00Z') });
+    const doc = await getDocument({ data: prepared.pdf.slice(), isEvalSupported: false, verbosity: 0 })
+      .promise;
+    expect(doc.numPages).toBe(30);
+    await doc.destroy();
   });
 
   it('a number listed twice: refused (pdf.js takes the last, poppler the one the xref names)', async () => {
