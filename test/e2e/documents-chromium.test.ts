@@ -129,7 +129,7 @@ describe('bad documents are refused before the window (Chromium)', () => {
       expect(consentTargets.length).toBe(before);
     });
 
-    it('an owner password only (opens without one): the window opens on its 11 pages', async () => {
+    it('an owner password only (opens without one): the window opens on its 11 pages; "next" clicked quickly draws each', async () => {
       const consent = await consentWindowAfter(portal.session.browser, () =>
         sdkCall(portal.page, 'signPdf', {
           pdf: encrypted('', 'chu-so-huu'),
@@ -141,6 +141,19 @@ describe('bad documents are refused before the window (Chromium)', () => {
         'The document has 11 pages. Look at each page before signing.',
       );
       await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+      // "Next" clicked three times quickly: pages 2 and 3 are still being drawn when the next click
+      // comes, and page 4 is drawn, not "could not show this page".
+      await consent.$eval('#page-next', (next) => {
+        for (let i = 0; i < 3; i++) (next as HTMLButtonElement).click();
+      });
+      await consent.waitForSelector(
+        '#preview[data-page="4"]:is([data-rendered="true"], [data-rendered="false"])',
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(await consent.$eval('#preview', (el) => (el as HTMLElement).dataset.rendered)).toBe('true');
+      expect(await consent.$eval('#page-problem', (el) => (el as HTMLElement).hidden)).toBe(true);
       await clickClosingWindow(consent, '#cancel');
       expect(await sdkOutcome(portal.page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     });

@@ -91,11 +91,18 @@ export async function openPdf(pdf: Uint8Array, signedPages?: number): Promise<Op
     throw new PreviewPagesDiffer(document.numPages, signedPages);
   }
   let drawing: { cancel(): void } | undefined;
+  let latest = 0;
   return {
     pages: document.numPages,
     async render(number, canvas, cssWidth) {
+      const asked = ++latest;
       drawing?.cancel();
       const page = await document.getPage(number);
+      // Pages asked for quickly one after another ("next" clicked twice) are fetched at once: only
+      // the newest is drawn, and nothing else may still draw on the canvas (pdf.js refuses a second
+      // render on it, and the newest page would show as failed).
+      if (asked !== latest) throw new Error('a newer page was asked for');
+      drawing?.cancel();
       const unscaled = page.getViewport({ scale: 1 });
       const scale = (cssWidth / unscaled.width) * (window.devicePixelRatio || 1);
       const viewport = page.getViewport({ scale });
