@@ -390,6 +390,8 @@ function renderList(): void {
 let openIndex = -1;
 let pdfView:
   { index: number; pdf: import('./pdf-preview.js').OpenPdf; page: number; seen: Set<number> } | undefined;
+/** "Show page N" clicked while the preview was still opening: it opens on that page. */
+let pageAsked: number | undefined;
 let xmlRows: Array<{ path: string; value: string }> = [];
 let xmlShown = 0;
 /** The open document's appearance images (object URLs), by role, once its content came. */
@@ -400,6 +402,7 @@ function openDocument(index: number, fromList: boolean): void {
   openIndex = index;
   void pdfView?.pdf.close(); // frees the previous preview; nothing waits for it
   pdfView = undefined;
+  pageAsked = undefined;
   const article = $('document');
   article.dataset.open = 'true';
   article.dataset.index = String(index);
@@ -458,6 +461,7 @@ function closeDocument(): void {
   $('document').dataset.open = 'false';
   void pdfView?.pdf.close(); // frees the preview; nothing waits for it
   pdfView = undefined;
+  pageAsked = undefined;
   forgetImages();
   openIndex = -1;
   document.querySelector<HTMLButtonElement>(`#documents li[data-index="${index}"] .open-item`)?.focus();
@@ -532,7 +536,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
       pdfView = { index, pdf, page: 1, seen: new Set() };
       $('page-count').hidden = false;
       $('page-count').textContent = tr().plural('documentPages', pdf.pages);
-      await showPage(1);
+      await showPage(pageAsked ?? 1);
     } catch (error) {
       canvas.dataset.rendered = 'false';
       $('page-problem').hidden = false;
@@ -872,7 +876,9 @@ $('xml-toggle').addEventListener('click', () => {
 $('xml-more').addEventListener('click', showMoreXmlRows);
 $('appearance-show').addEventListener('click', () => {
   const page = details?.documents[openIndex]?.appearance?.page;
-  if (pdfView && page !== undefined) void showPage(page + 1);
+  if (page === undefined) return;
+  if (pdfView) void showPage(page + 1);
+  else pageAsked = page + 1; // a large PDF is still opening: shown once it is open, not lost
 });
 // Zoom or a resized window: draw the page again at its new size, so it stays sharp.
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
