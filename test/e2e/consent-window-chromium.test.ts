@@ -394,6 +394,34 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
+  it('XML with tens of thousands of values: the whole table in a few "show more" clicks, each saying how many rows it adds', async () => {
+    const invoice = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
+    const item = /<HHDVu>[^]*?<\/HHDVu>/.exec(invoice)![0];
+    const items = Array.from({ length: 3000 }, (_, i) => item.replace('<STT>1</STT>', `<STT>${i + 1}</STT>`));
+    const consent = await consentFor(portal, 'signXml', {
+      xml: invoice.replace(/<DSHHDVu>[^]*<\/DSHHDVu>/, `<DSHHDVu>${items.join('')}</DSHHDVu>`),
+      profile: 'einvoice',
+      name: 'hoa-don-3000-dong.xml',
+      description: 'Hoá đơn 3.000 dòng hàng',
+      lang: 'en',
+    });
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    const total = Number((await consent.$eval('#xml-rows', (el) => el.textContent)).replace(/\D/g, ''));
+    expect(total).toBeGreaterThan(27_000); // nine values in each of 3,000 lines
+    await clickInView(consent, '#xml-toggle');
+    const labels: string[] = [];
+    while (await consent.$eval('#xml-more', (el) => !(el as HTMLElement).hidden)) {
+      labels.push(await consent.$eval('#xml-more', (el) => el.textContent));
+      expect(labels.length).toBeLessThanOrEqual(10);
+      await clickInView(consent, '#xml-more');
+    }
+    expect(await consent.$eval('#xml-table tbody', (body) => body.children.length)).toBe(total);
+    expect(labels.length).toBeLessThanOrEqual(8); // 200, 400, 800… rows: 27,000 in eight steps
+    expect(labels[0]).toMatch(/^Show 400 more rows \(200 of [\d,]+ shown\)$/);
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
   it('a batch of 1,000 digests: counted by kind, every item listed a page at a time, the odd bare-hash item found and opened', async () => {
     const rawAt = 637;
     const consent = await consentFor(portal, 'signMany', {

@@ -43,7 +43,8 @@ const EXPIRY_WARNING_DAYS = 30;
 /** Like browsers' permission prompts: a new question ignores keys and clicks for a moment. */
 const ARMING_DELAY_MS = 1000;
 const LIST_PAGE_SIZE = 20;
-const XML_ROWS_PER_STEP = 200;
+/** The XML table's first step; each "show more" shows twice as many, so tens of thousands take a few clicks. */
+const XML_ROWS_FIRST_STEP = 200;
 
 const requestId = new URLSearchParams(location.search).get('request') ?? '';
 const port = browser.runtime.connect({ name: CONSENT_PORT });
@@ -393,6 +394,7 @@ let pdfView:
 /** "Show page N" clicked while the preview was still opening: it opens on that page. */
 let pageAsked: number | undefined;
 let xmlRows: Array<{ path: string; value: string }> = [];
+let xmlStep = XML_ROWS_FIRST_STEP;
 let xmlShown = 0;
 /** The open document's appearance images (object URLs), by role, once its content came. */
 
@@ -546,6 +548,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
   } else if (content.kind === 'xml') {
     xmlRows = content.rows;
     xmlShown = 0;
+    xmlStep = XML_ROWS_FIRST_STEP;
     $('xml-viewer').hidden = false;
     $('xml-rows').textContent = tr().plural('xmlRows', xmlRows.length);
     $('xml-table').querySelector('tbody')!.replaceChildren();
@@ -605,7 +608,8 @@ async function showPage(number: number): Promise<void> {
 
 function showMoreXmlRows(): void {
   const body = $('xml-table').querySelector('tbody')!;
-  const next = xmlRows.slice(xmlShown, xmlShown + XML_ROWS_PER_STEP);
+  if (xmlShown > 0) xmlStep *= 2;
+  const next = xmlRows.slice(xmlShown, xmlShown + xmlStep);
   body.append(
     ...next.map(({ path, value }) => {
       const row = document.createElement('tr');
@@ -618,7 +622,12 @@ function showMoreXmlRows(): void {
     }),
   );
   xmlShown += next.length;
-  $('xml-more').hidden = xmlShown >= xmlRows.length;
+  const left = xmlRows.length - xmlShown;
+  $('xml-more').hidden = left <= 0;
+  $('xml-more').textContent = tr().plural('showMoreRows', Math.min(left, xmlStep * 2), {
+    shown: xmlShown,
+    total: xmlRows.length,
+  });
 }
 
 // ---- Certificates ----------------------------------------------------------------------------

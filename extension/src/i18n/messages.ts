@@ -88,6 +88,8 @@ export const MESSAGES = {
     xmlPath: 'Vị trí',
     xmlValue: 'Giá trị',
     showMore: 'Xem thêm',
+    showMoreRows_one: 'Xem thêm {n} dòng (đã hiện {shown}/{total})',
+    showMoreRows_other: 'Xem thêm {n} dòng (đã hiện {shown}/{total})',
     hashOnly:
       'Trang web {origin} tự tính mã băm này từ tài liệu của nó. kyso không nhận được tài liệu nên không thể cho bạn xem nội dung được ký — chỉ có mã băm.',
     rawWarning:
@@ -318,6 +320,8 @@ export const MESSAGES = {
     xmlPath: 'Where',
     xmlValue: 'Value',
     showMore: 'Show more',
+    showMoreRows_one: 'Show {n} more row ({shown} of {total} shown)',
+    showMoreRows_other: 'Show {n} more rows ({shown} of {total} shown)',
     hashOnly:
       'The website {origin} computed this digest itself from its document. kyso does not receive the document, so it cannot show you what is signed — only the digest.',
     rawWarning:
