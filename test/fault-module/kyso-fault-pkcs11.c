@@ -13,6 +13,9 @@
  *   slots_at_initialize: whether a token is there is what it was at C_Initialize (token_absent,
  *     hide_token then or not), as modules that take a snapshot of the devices at C_Initialize report
  *     it: a token plugged in later is seen only after C_Finalize and C_Initialize (PKCS#11 allows this).
+ *   helper_process <pidfile>: the first C_Initialize in a process starts a helper process that lives
+ *     on (10 min) with the process's file descriptors, as vendor drivers that start a daemon do; its
+ *     pid is appended to <pidfile> (for the test to end it).
  * No file, or an empty one: pure pass-through.
  * KYSO_FAULT_TRACE    a file each wrapped call appends "<pid> <C_Fn>" to as it starts (and
  *   "<pid> <C_Fn> done" as a slowed one ends): shows that a process logged out and finalised.
@@ -43,6 +46,7 @@ struct faults {
   int n_no_mech;
   char hidden[MAX_LIST][WORD];
   int n_hidden;
+  char helper_pidfile[WORD * 4];
 };
 
 static CK_FUNCTION_LIST_PTR real;
@@ -78,12 +82,13 @@ static void read_faults(struct faults *f) {
   const char *path = getenv("KYSO_FAULT_CONTROL");
   FILE *file = path ? fopen(path, "r") : NULL;
   if (!file) return;
-  char line[256], word[WORD], arg[WORD], arg2[WORD];
+  char line[512], word[WORD], arg[WORD * 4], arg2[WORD];
   while (fgets(line, sizeof line, file)) {
     char *hash = strchr(line, '#');
     if (hash) *hash = 0;
-    int n = sscanf(line, "%63s %63s %63s", word, arg, arg2);
+    int n = sscanf(line, "%63s %255s %63s", word, arg, arg2);
     if (n < 1) continue;
+    if (n >= 2 && strcmp(word, "helper_process") && strlen(arg) >= WORD) arg[WORD - 1] = 0;
     if (!strcmp(word, "pin_locked")) f->pin_locked = 1;
     else if (!strcmp(word, "pin_count_low")) f->pin_count_low = 1;
     else if (!strcmp(word, "pin_final_try")) f->pin_final_try = 1;
@@ -93,6 +98,7 @@ static void read_faults(struct faults *f) {
     else if (!strcmp(word, "stdout_noise")) f->stdout_noise = 1;
     else if (!strcmp(word, "slots_at_initialize")) f->slots_at_initialize = 1;
     else if (!strcmp(word, "protected_auth_path") && n >= 2) { f->protected_path = 1; strcpy(f->protected_pin, arg); }
+    else if (!strcmp(word, "helper_process") && n >= 2) strcpy(f->helper_pidfile, arg);
     else if (!strcmp(word, "hide_token") && n >= 2 && f->n_hidden < MAX_LIST) strcpy(f->hidden[f->n_hidden++], arg);
     else if (!strcmp(word, "hang") && n >= 2 && f->n_hang < MAX_LIST) strcpy(f->hang[f->n_hang++], arg);
     else if (!strcmp(word, "segfault") && n >= 2 && f->n_segfault < MAX_LIST) strcpy(f->segfault[f->n_segfault++], arg);
@@ -151,8 +157,20 @@ static int mechanism_removed(const struct faults *f, CK_MECHANISM_TYPE type) {
   return 0;
 }
 
+/* helper_process: a child that keeps every descriptor the process had (pipes included) open. */
+static void start_helper(const char *pidfile) {
+  static int started;
+  if (started || !*pidfile) return;
+  started = 1;
+  pid_t pid = fork();
+  if (pid == 0) { sleep(600); _exit(0); }
+  FILE *out = pid > 0 ? fopen(pidfile, "a") : NULL;
+  if (out) { fprintf(out, "%d\n", (int)pid); fclose(out); }
+}
+
 static CK_RV w_Initialize(CK_VOID_PTR args) {
   ENTER("C_Initialize");
+  start_helper(f.helper_pidfile);
   absent_at_initialize = f.token_absent;
   memcpy(hidden_at_initialize, f.hidden, sizeof hidden_at_initialize);
   n_hidden_at_initialize = f.n_hidden;

@@ -229,3 +229,41 @@ describe.each([
     expect(run.stdout).toMatch(/✓ Công ty TNHH Ký Số Việt MST:0312345678/);
   });
 });
+
+describe('a PKCS#11 module that starts a helper process, then crashes while its tokens are listed', () => {
+  let dir: string;
+  let pidFile: string;
+  let session: HostSession;
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-module-helper-'));
+    pidFile = path.join(dir, 'helpers');
+    const control = path.join(dir, 'faults');
+    // The helper keeps the worker's pipes open after the worker has died (a vendor driver's daemon).
+    writeFileSync(control, `helper_process ${pidFile}\nsegfault C_GetSlotList\n`);
+    session = await startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+      }),
+      listCertificates: false,
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+    const helpers = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean) : [];
+    for (const pid of helpers.map(Number)) if (running(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the host still lists and signs with the other module’s token while the helper lives on', async () => {
+    await signsWithTheOtherModulesToken(session);
+    const helpers = readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number);
+    expect(helpers.some(running), 'the helper holding the pipes is still there').toBe(true);
+
+    const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
+    expect(modules.find((m) => m.path === FAULT_MODULE)?.error).toMatch(/crashed the process while listing/);
+  });
+});

@@ -31,6 +31,9 @@ export function tokenTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(value) && value > 0 ? value : 30_000;
 }
 
+/** How long the listing pipe is still read after the worker exited (its last line is already in the pipe). */
+const LISTING_READ_AFTER_EXIT_MS = 500;
+
 export interface StartedWorker {
   child: ChildProcess;
   /**
@@ -44,7 +47,7 @@ export interface StartedWorker {
   stuck(): boolean;
   /** The module a listing is calling into, as the worker last said (LISTING_FD); undefined between modules. */
   listingModule(): string | undefined;
-  /** Resolves once everything the worker said on LISTING_FD has been read (it has exited). */
+  /** Resolves once everything the worker said on LISTING_FD has been read (it has exited, or just after). */
   listingRead: Promise<void>;
 }
 
@@ -105,6 +108,9 @@ export function forkWorker(
       if (lines.length > 0) listing = lines.at(-1) || undefined;
     });
     said.once('close', resolve);
+    // A process the worker started (a vendor driver's daemon) inherits the pipe and may keep it open
+    // long after the worker is gone: what the worker wrote is read a moment after its exit, not at EOF.
+    child.once('exit', () => setTimeout(() => said.destroy(), LISTING_READ_AFTER_EXIT_MS).unref());
   });
   return {
     child,
