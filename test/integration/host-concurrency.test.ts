@@ -94,6 +94,15 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
   }
 }
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('one token, many callers', () => {
   let token: TestToken;
   let scratch: string;
@@ -344,12 +353,19 @@ describe('one token, many callers', () => {
         KYSO_FAULT_CONTROL: control,
         KYSO_FAULT_TRACE: file,
       },
+      /** Every call, in the order the calls started (and slowed ones ended), with its process. */
+      calls(): Array<{ pid: string; call: string }> {
+        return readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => {
+            const [pid, ...call] = line.split(' ');
+            return { pid: pid!, call: call.join(' ') };
+          });
+      },
       workers(): string[][] {
         const calls = new Map<string, string[]>();
-        for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
-          const [pid, ...call] = line.split(' ');
-          calls.set(pid!, [...(calls.get(pid!) ?? []), call.join(' ')]);
-        }
+        for (const { pid, call } of this.calls()) calls.set(pid, [...(calls.get(pid) ?? []), call]);
         return [...calls.values()];
       },
     };
@@ -365,6 +381,55 @@ describe('one token, many callers', () => {
     expect(loggedIn, calls.join(', ')).toBe(false);
     expect(calls.at(-1), calls.join(', ')).toBe('C_Finalize');
   };
+
+  it('a host killed while its worker is in a login (a PIN pad nobody has answered yet): another host waits until that worker has left the token, then signs', async () => {
+    const trace = traced('orphan');
+    const killed = new HostProcess({ ...token.env, ...trace.env });
+    const next = new HostProcess({ ...token.env, ...trace.env });
+    try {
+      const [killedId, nextId] = await Promise.all([rsaId(killed), rsaId(next)]);
+      writeFileSync(control, 'slow C_Login 3000\n');
+      killed.start('sign-cms', {
+        certificateId: killedId,
+        pin: token.pin,
+        digest: sha256(documentNo(1)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
+      await until(() => trace.calls().some(({ call }) => call === 'C_Login'), 'the login started');
+      const orphan = trace.calls().find(({ call }) => call === 'C_Login')!.pid;
+      writeFileSync(control, ''); // the next host's login is not slowed
+      // The host dies (SIGKILL) with its worker blocked in the driver: the worker lives on in it.
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+
+      const request = next.start('sign-cms', {
+        certificateId: nextId,
+        pin: token.pin,
+        digest: sha256(documentNo(2)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
+      expectVerified(await next.frameFor(request), 2, token);
+      await until(() => !processExists(Number(orphan)), 'the orphan worker ended');
+      // The orphan finished its call, logged out and finalised before the next host logged in.
+      const calls = trace.calls();
+      const lastOfOrphan = calls.findLastIndex(({ pid }) => pid === orphan);
+      const nextLogin = calls.findIndex(({ pid, call }) => pid !== orphan && call === 'C_Login');
+      const order = calls.map(({ pid, call }) => `${pid === orphan ? 'orphan' : pid} ${call}`).join(', ');
+      expect(nextLogin, order).toBeGreaterThan(lastOfOrphan);
+      expectEndedCleanly(calls.filter(({ pid }) => pid === orphan).map(({ call }) => call));
+      expect(await next.statusFor(request, 0)).toMatchObject({
+        status: 'waiting-for-token',
+        reason: 'other-program',
+      });
+    } finally {
+      writeFileSync(control, '');
+      killed.child.kill('SIGKILL');
+      await next.close();
+    }
+    await expectTokenIntact(token);
+  }, 120_000);
 
   it('the worker stopped by its idle timer 100 times in a row in a stream of signatures: each logs out and finalises, the token stays intact', async () => {
     const trace = traced('idle');

@@ -14,6 +14,13 @@
  * lock by linking it: one link(2) to take, one lstat and unlink to release — a signature pays a
  * few microseconds, not a file written and read each time. Owner files go when the process exits
  * (or closes its locks); a killed process's are removed with its stale lock.
+ *
+ * A host does not touch the token itself: its PKCS#11 worker does, and a worker blocked in a
+ * driver call (a PIN pad nobody has answered, a slow signature) outlives a killed host until the
+ * call returns. So each process also names, in one file of its own (`helpers-<pid>-<start>`,
+ * rewritten only when a worker starts or ends, never per lock), the processes acting for it; a
+ * lock is stale only when its owner and all of those are dead — else the next host's login (and
+ * the PIN typed on the pad) could go to the orphan's token session.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -22,6 +29,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  renameSync,
   unlinkSync,
   watch,
   writeFileSync,
@@ -112,6 +120,63 @@ export function isAlive(owner: Pick<LockOwner, 'pid' | 'started'>): boolean {
   return owner.started === undefined || started === undefined || started === owner.started;
 }
 
+type Process = Pick<LockOwner, 'pid' | 'started'>;
+
+/** The file naming the processes acting for `owner` (its workers), in a lock folder. */
+const helpersFileName = (directory: string, owner: Process) =>
+  path.join(directory, `helpers-${owner.pid}-${owner.started ?? 'unknown'}`);
+
+/** Processes that use tokens for this one (its PKCS#11 workers, retiring ones included) → their start time. */
+const helpersOfThisProcess = new Map<number, string | undefined>();
+/** The lock folders this process uses: each has its helpers file. */
+const directoriesOfThisProcess = new Set<string>();
+
+/**
+ * Names a process that uses tokens on this process's behalf (a worker, from its fork until its
+ * exit): locks this process holds stay taken while it lives, even after this process died.
+ * Returns the undo, for its exit.
+ */
+export function actsForThisProcess(pid: number): () => void {
+  helpersOfThisProcess.set(pid, processStartTime(pid));
+  cleanUpAtExit();
+  writeHelpers();
+  return () => {
+    if (helpersOfThisProcess.delete(pid)) writeHelpers();
+  };
+}
+
+/** This process's helpers file in each of its lock folders, replaced whole (rename) so a reader never sees half of it. */
+function writeHelpers(directories: Iterable<string> = directoriesOfThisProcess): void {
+  const helpers = [...helpersOfThisProcess].map(([pid, started]) => ({ pid, started }));
+  for (const directory of directories) {
+    const file = helpersFileName(directory, { pid: process.pid, started: processStartTime(process.pid) });
+    try {
+      if (helpers.length === 0) {
+        removeQuietly(file);
+        continue;
+      }
+      const temporary = `${file}.${randomUUID()}.tmp`;
+      writeFileSync(temporary, JSON.stringify(helpers), { mode: 0o600 });
+      renameSync(temporary, file);
+    } catch {
+      // the folder went away: it is made again (with this file) at the next lock taken there
+    }
+  }
+}
+
+/** Whether a process named as acting for `owner` in this folder is alive. */
+function helperAlive(directory: string, owner: Process): boolean {
+  try {
+    const helpers = JSON.parse(readFileSync(helpersFileName(directory, owner), 'utf8')) as unknown;
+    return (
+      Array.isArray(helpers) &&
+      helpers.some((helper: Process) => typeof helper?.pid === 'number' && isAlive(helper))
+    );
+  } catch {
+    return false; // none named (or a file being replaced: rename leaves no half-written one)
+  }
+}
+
 /** The owner in a lock file; 'absent' when there is no file (released meanwhile), 'unreadable' for anything else. */
 function readLock(file: string): LockOwner | 'absent' | 'unreadable' {
   try {
@@ -133,13 +198,24 @@ const sameLock = (a: ReturnType<typeof readLock>, b: ReturnType<typeof readLock>
 
 /** This process's owner files, removed when it exits (an exit that skipped close()). */
 const ownerFilesOfThisProcess = new Set<string>();
-let removesOwnerFilesAtExit = false;
 function removeAtExit(file: string): void {
   ownerFilesOfThisProcess.add(file);
-  if (removesOwnerFilesAtExit) return;
-  removesOwnerFilesAtExit = true;
+  cleanUpAtExit();
+}
+
+let cleansUpAtExit = false;
+/**
+ * This process's owner files go when it exits, and its helpers files unless a helper still lives
+ * (an exit that did not wait for its worker, still in a driver call: its locks stay its worker's).
+ */
+function cleanUpAtExit(): void {
+  if (cleansUpAtExit) return;
+  cleansUpAtExit = true;
   process.once('exit', () => {
     for (const owned of ownerFilesOfThisProcess) removeQuietly(owned);
+    for (const [pid, started] of helpersOfThisProcess)
+      if (!isAlive({ pid, started })) helpersOfThisProcess.delete(pid);
+    writeHelpers();
   });
 }
 
@@ -178,6 +254,11 @@ export class TokenLocks {
     this.ensureDirectory();
   }
 
+  /** Whether the holder of a lock, or a process acting for it (a worker still in a driver call), is alive. */
+  private holderAlive(owner: LockOwner): boolean {
+    return isAlive(owner) || helperAlive(this.directory, owner);
+  }
+
   /** True when the owner is this very process. */
   isSelf(owner: LockOwner | undefined): boolean {
     return owner?.pid === this.self.pid && owner.started === this.self.started;
@@ -192,6 +273,8 @@ export class TokenLocks {
       throw new Error(`token lock folder ${this.directory} is not the user's own`);
     }
     this.prepared = true;
+    directoriesOfThisProcess.add(this.directory);
+    if (helpersOfThisProcess.size > 0) writeHelpers([this.directory]);
   }
 
   fileFor(serial: string): string {
@@ -215,7 +298,8 @@ export class TokenLocks {
       if (taken) return { acquired: true, release: () => this.release(file, taken) };
       const current = readLock(file);
       if (current === 'absent') continue; // released in between: try again
-      if (typeof current === 'object' && isAlive(current)) return { acquired: false, owner: current };
+      if (typeof current === 'object' && this.holderAlive(current))
+        return { acquired: false, owner: current };
       this.breakStale(file, current);
     }
     return { acquired: false, owner: readOwner(file) };
@@ -236,10 +320,19 @@ export class TokenLocks {
     return own;
   }
 
-  /** Owner files of processes that were killed (they never reached their exit): once per lock and process. */
+  /**
+   * Owner files of processes that were killed (they never reached their exit), and their helpers
+   * files once those helpers are dead too: once per lock and process.
+   */
   private removeDeadOwnerFiles(file: string): void {
     const prefix = `${path.basename(file)}.owner-`;
     for (const name of readdirSync(this.directory)) {
+      const helpers = /^helpers-(\d+)-(\w+)$/.exec(name);
+      if (helpers) {
+        const owner = { pid: Number(helpers[1]), started: helpers[2] === 'unknown' ? undefined : helpers[2] };
+        if (!isAlive(owner) && !helperAlive(this.directory, owner))
+          removeQuietly(path.join(this.directory, name));
+      }
       if (!name.startsWith(prefix)) continue;
       const pid = Number(name.slice(prefix.length).split('-')[0]);
       if (Number.isSafeInteger(pid) && pid > 0 && !pidExists(pid))
@@ -308,7 +401,10 @@ export class TokenLocks {
       // the stale lock we saw is removed, never a fresh one.
       if (sameLock(readLock(file), seen)) {
         this.unlinkIf(file, seen);
-        if (typeof seen === 'object') removeQuietly(ownerFileName(file, seen)); // the dead process's own
+        if (typeof seen === 'object') {
+          removeQuietly(ownerFileName(file, seen)); // the dead process's own
+          removeQuietly(helpersFileName(this.directory, seen)); // all dead, for good: it names no one
+        }
       }
     } finally {
       this.unlinkIf(breaker, me);
@@ -353,7 +449,7 @@ export class TokenLocks {
   /** Whether someone holds the token's lock now (without trying to take it). */
   isTaken(serial: string): boolean {
     const owner = readOwner(this.fileFor(serial));
-    return owner !== undefined && isAlive(owner);
+    return owner !== undefined && this.holderAlive(owner);
   }
 
   /** Says "I am waiting for this token" to the holder (see othersWaiting); returns the undo. */

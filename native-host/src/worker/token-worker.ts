@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { forkWorker, type StartedWorker } from './worker-process.js';
 import { addBenchMarks, benchMark } from '../bench-marks.js';
+import { actsForThisProcess } from '../signing/token-lock.js';
 import {
   WorkerResponseSchema,
   workerOperations,
@@ -106,6 +107,9 @@ export class TokenWorker {
         );
       this.options = { ...this.options, firstWorker: undefined };
       const { child } = started;
+      // Until it exits, the token locks this process takes are in its name too: killed with a
+      // driver call in flight, this host leaves it using the token until the call returns.
+      if (child.pid !== undefined) child.once('exit', actsForThisProcess(child.pid));
       this.child = child;
       this.booting = child;
       this.starts++;

@@ -100,7 +100,12 @@ function finish(): void {
 
 process.on('message', (message: unknown) => {
   if (ending) return;
-  process.send?.(handle(message));
+  const response = handle(message);
+  // A host killed during the call is noticed only now (the call blocked the event loop): the
+  // answer cannot go, and an unhandled send error would end this process before it logs out and
+  // finalises. It ends as on a disconnect instead.
+  if (!process.connected) return finish();
+  process.send?.(response, undefined, {}, (error) => error && finish());
 });
 // The host stops us (idle, exit, module change) by disconnecting; a host that died disconnects too.
 process.on('disconnect', finish);
