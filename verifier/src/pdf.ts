@@ -400,6 +400,10 @@ function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefi
   }
   if (before.length !== after.length || before.some((ref, i) => ref !== after[i]))
     return `the pages were changed (${before.length} certified, ${after.length} now)`;
+  // Page tree nodes and the objects pages draw with are shared between pages (a font, the /Pages
+  // node): each is compared once, so a crafted file cannot make the check pages × resources long.
+  const treeChecked = new Set<PDFObject>();
+  const drawn = new Set<PDFObject>();
   for (const [i, ref] of before.entries()) {
     const page = certified.context.lookup(ref);
     const now = doc.context.lookup(ref);
@@ -411,9 +415,8 @@ function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefi
       return `page ${i + 1} was changed (more than its annotations)`;
     // What a page inherits (/Resources, /MediaBox, /Rotate) is in the page tree nodes above it.
     const pending: Array<PDFObject | undefined> = [];
-    const above = new Set<PDFObject>();
-    for (let parent = page.get(PDFName.of('Parent')); parent instanceof PDFRef && !above.has(parent);) {
-      above.add(parent); // a loop in /Parent ends here
+    for (let parent = page.get(PDFName.of('Parent')); parent instanceof PDFRef && !treeChecked.has(parent);) {
+      treeChecked.add(parent); // checked with everything above it; a loop in /Parent ends here too
       const node = certified.context.lookup(parent);
       if (!(node instanceof PDFDict)) break;
       if (!sameObject(node, doc.context.lookup(parent)))
@@ -421,7 +424,6 @@ function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefi
       pending.push(node.get(PDFName.of('Resources')));
       parent = node.get(PDFName.of('Parent'));
     }
-    const drawn = new Set<PDFObject>();
     pending.push(page.get(PDFName.of('Contents')), page.get(PDFName.of('Resources')));
     for (let next = pending.pop(); next !== undefined || pending.length; next = pending.pop()) {
       if (next === undefined || drawn.has(next)) continue;
