@@ -146,6 +146,15 @@ describe('BkavCA Signer Plugin', () => {
         ),
       ),
     ).toBe('einvoice');
+    // The buyer's slot named: the buyer's co-signature (DSCKS > NMua) over the same DLHDon.
+    expect(
+      bkavXmlProfile(
+        invoice,
+        placementOf(
+          signXmlCall(invoice, { tagSigning: 'DLHDon', nodeToSign: invoiceId, tagSaveResult: 'NMua' }),
+        ),
+      ),
+    ).toBe('einvoice-buyer');
 
     // Anything else named: refused with NOT_SUPPORTED (the page's "0"), before any window.
     const connection = new BkavConnection();
@@ -159,6 +168,8 @@ describe('BkavCA Signer Plugin', () => {
       [taxReturn, { ...taxNaming, tagSaveResult: 'HSoThueDTu' }],
       [invoice, { tagSigning: 'TTChung' }],
       [invoice, { nodeToSign: 'not-' + invoiceId }],
+      [invoice, { tagSigning: 'TTChung', tagSaveResult: 'NMua' }],
+      [taxReturn, { tagSaveResult: 'NMua' }],
     ] as const)
       expect(await connection.onFrame(signXmlCall(xml, fields))).toEqual([
         expect.stringMatching(/^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+\*BkavExtensionCallback\*end$/),

@@ -157,7 +157,10 @@ const given = (value: string | undefined): string | undefined =>
  * for the signature gets them where its format (tax return, e-invoice) puts them; any other naming
  * is refused (NOT_SUPPORTED), never answered with a signature over something else, elsewhere.
  */
-export function bkavXmlProfile(xml: string, placement: BkavXmlPlacement): 'htkk' | 'einvoice' | 'generic' {
+export function bkavXmlProfile(
+  xml: string,
+  placement: BkavXmlPlacement,
+): 'htkk' | 'einvoice' | 'einvoice-buyer' | 'generic' {
   const tagSigning = given(placement.tagSigning);
   const nodeToSign = given(placement.nodeToSign)?.replace(/^#/, '');
   const tagSaveResult = given(placement.tagSaveResult);
@@ -173,6 +176,14 @@ export function bkavXmlProfile(xml: string, placement: BkavXmlPlacement): 'htkk'
     (tagSaveResult === undefined || (expected.tagSaveResult as readonly string[]).includes(tagSaveResult))
   )
     return profile;
+  // An invoice's buyer slot: the buyer's co-signature over the same DLHDon.
+  if (
+    profile === 'einvoice' &&
+    tagSaveResult === 'NMua' &&
+    (tagSigning === undefined || tagSigning === expected!.tagSigning) &&
+    (nodeToSign === undefined || nodeToSign === signedId)
+  )
+    return 'einvoice-buyer';
   throw new KysoError(
     'NOT_SUPPORTED',
     'BkavCA SignXML: kyso signs an element and places the signature only where tax returns and e-invoices do',
