@@ -2,6 +2,7 @@
  * What every emulated signing plugin shares: kyso's failure as text in both languages, file
  * download and the size limits a page-supplied frame must keep.
  */
+import { CertificateSerialSchema } from '../../protocol/common.js';
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes } from '../../encoding.js';
@@ -101,7 +102,7 @@ export function pageCertificateSerial(value: unknown, unset: readonly string[] =
   const serial = value.trim().replace(/\s+/g, '');
   if (serial === '' || serial === 'undefined' || serial === 'null' || unset.includes(serial))
     return undefined;
-  if (!/^[0-9A-Fa-f]{1,64}$/.test(serial))
+  if (!CertificateSerialSchema.safeParse(serial).success)
     throw new KysoError('BAD_REQUEST', 'the certificate serial is not hexadecimal');
   return serial;
 }
