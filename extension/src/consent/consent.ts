@@ -82,15 +82,7 @@ const leave = () => (leftWindow = true);
 const comeBack = () => {
   if (!leftWindow || document.visibilityState !== 'visible' || !document.hasFocus()) return;
   leftWindow = false;
-  if (state !== 'permission' && state !== 'ready') return;
-  arm();
-  // The browser gives focus back to the PIN field, but keys are dropped while armed again: a PIN
-  // typed straight on would lose its first digits and Enter would send the rest (a wrong PIN the
-  // token counts). The PIN starts afresh and the focus goes where it goes when the window opens.
-  const pin = $<HTMLInputElement>('pin');
-  pin.value = '';
-  if (document.activeElement === pin) focusCertificate({ preventScroll: true });
-  updateSign();
+  if (state === 'permission' || state === 'ready') arm();
 };
 window.addEventListener('blur', leave);
 window.addEventListener('focus', comeBack);
