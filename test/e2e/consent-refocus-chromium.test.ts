@@ -7,7 +7,6 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, waitArmed } from '../support/browser.js';
-import { recordArming } from '../support/consent.js';
 import { outcome, sdkCall } from '../support/consent-requests.js';
 import { startDisplay, type Display } from '../support/display.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
@@ -25,6 +24,18 @@ afterAll(async () => {
   await session?.close();
   await display?.close();
 });
+
+/** From now on, every change of the window's armed state, in order. */
+async function recordArming(consent: Page): Promise<() => Promise<string[]>> {
+  await consent.evaluate(() => {
+    const log: string[] = [];
+    (window as unknown as { armingLog: string[] }).armingLog = log;
+    new MutationObserver(() => log.push(document.body.dataset.armed ?? '')).observe(document.body, {
+      attributeFilter: ['data-armed'],
+    });
+  });
+  return () => consent.evaluate(() => (window as unknown as { armingLog: string[] }).armingLog);
+}
 
 /** Another window (a new tab in the browser's window) on top of the consent window, then closed. */
 async function coverAndComeBack(consent: Page): Promise<void> {

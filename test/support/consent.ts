@@ -65,15 +65,3 @@ export async function consentState(consent: Page): Promise<string> {
     return `(window not readable: ${(error as Error).message})`;
   }
 }
-
-/** From now on, every change of the window's armed state, in order. */
-export async function recordArming(consent: Page): Promise<() => Promise<string[]>> {
-  await consent.evaluate(() => {
-    const log: string[] = [];
-    (window as unknown as { armingLog: string[] }).armingLog = log;
-    new MutationObserver(() => log.push(document.body.dataset.armed ?? '')).observe(document.body, {
-      attributeFilter: ['data-armed'],
-    });
-  });
-  return () => consent.evaluate(() => (window as unknown as { armingLog: string[] }).armingLog);
-}
