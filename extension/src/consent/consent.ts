@@ -75,21 +75,6 @@ function arm(): void {
   }, ARMING_DELAY_MS);
 }
 
-// Coming back to the window is meeting its question again: a window that covered it and closed (or a
-// click meant for something that was on top) must not land on Sign or "allow" — armed again, as when it opened.
-let leftWindow = false;
-const leave = () => (leftWindow = true);
-const comeBack = () => {
-  if (!leftWindow || document.visibilityState !== 'visible' || !document.hasFocus()) return;
-  leftWindow = false;
-  if (state === 'permission' || state === 'ready') arm();
-};
-window.addEventListener('blur', leave);
-window.addEventListener('focus', comeBack);
-document.addEventListener('visibilitychange', () =>
-  document.visibilityState === 'visible' ? comeBack() : leave(),
-);
-
 // Keys typed before the window is armed were meant for another window: they go nowhere.
 document.addEventListener(
   'keydown',
