@@ -237,8 +237,14 @@ export async function disableAndEnableExtension(browser: Browser): Promise<void>
   } finally {
     await page.close();
   }
-  // The extension reloads with the new setting; its new service worker may wait for an event to
-  // start (on a loaded machine past the first wait): an extension page of its own wakes it.
+  await reloadedServiceWorker(browser);
+}
+
+/**
+ * The service worker of an extension instance that was just reloaded. It may wait for an event to
+ * start (on a loaded machine past the first wait): an extension page of its own wakes it.
+ */
+async function reloadedServiceWorker(browser: Browser): Promise<void> {
   try {
     await extensionServiceWorker(browser);
   } catch {
@@ -269,16 +275,7 @@ export async function allowExtensionInIncognito(browser: Browser): Promise<void>
   } finally {
     await page.close();
   }
-  // The extension reloads with the new setting; its new service worker may wait for an event to
-  // start (on a loaded machine past the first wait): an extension page of its own wakes it.
-  try {
-    await extensionServiceWorker(browser);
-  } catch {
-    const options = await browser.newPage();
-    await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
-    await extensionServiceWorker(browser);
-    await options.close();
-  }
+  await reloadedServiceWorker(browser);
 }
 
 /**
