@@ -1,13 +1,14 @@
 /**
  * The key consent-window behaviours of issue 12 in Firefox ESR: every PDF page paged through
  * (judged by pixels), the odd item of a 1,000-item batch found and opened, the page's words made
- * inert, the active-content warnings before the PIN, and stray typing before the window is armed
- * sending nothing.
+ * inert, the active-content warnings before the PIN, stray typing before the window is armed
+ * sending nothing, and the window armed again when the user comes back to it.
  */
 import { PDFDocument } from 'pdf-lib';
 import type { Page, Target } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
+import { recordArming } from '../support/consent.js';
 import { clickInside, startFirefoxSession } from '../support/firefox.js';
 import { characterLefts, clickInView, darkThirds, focused } from '../support/page-checks.js';
 import { usePortalTab } from '../support/portal-tab.js';
@@ -130,6 +131,26 @@ describe('Firefox ESR: what the consent window shows', () => {
     expect(await settled(portal.page)).toBe(false);
     expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('');
     expect(await focused(consent)).not.toBe('pin');
+    await cancelInWindow(consent);
+  });
+
+  it('is armed again when the user comes back to it from a window that covered it', async () => {
+    const consent = await consentFor('signCms', {
+      digest: 'fill',
+      digestAlgorithm: 'SHA-256',
+      description: 'Cửa sổ bị che rồi quay lại',
+      lang: 'vi',
+    });
+    const arming = await recordArming(consent);
+    // The page opens a popup over the window (headless Firefox moves focus between its windows).
+    await portal.page.evaluate(() => {
+      (window as unknown as { cover: Window | null }).cover = window.open('about:blank', '', 'popup');
+    });
+    await consent.waitForFunction(() => !document.hasFocus(), { timeout: 20_000 });
+    await portal.page.evaluate(() => (window as unknown as { cover: Window }).cover.close());
+    await consent.bringToFront();
+    await consent.waitForSelector('body[data-armed="true"]', { timeout: 20_000 });
+    expect(await arming()).toEqual(['false', 'true']);
     await cancelInWindow(consent);
   });
 });

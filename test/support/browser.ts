@@ -25,17 +25,22 @@ export interface ChromiumSession {
   close(): Promise<void>;
 }
 
-/** A fresh profile; `prepareProfile` may install the native host into it before launch. */
+/**
+ * A fresh profile; `prepareProfile` may install the native host into it before launch. Headless,
+ * unless given an X `display` (where windows really gain and lose focus).
+ */
 export async function launchChromium(
   prepareProfile?: (profileDir: string) => void | Promise<void>,
   extraArgs: string[] = [],
+  display?: string,
 ): Promise<ChromiumSession> {
   const profileDir = mkdtempSync(path.join(tmpdir(), 'kyso-chromium-'));
   await prepareProfile?.(profileDir);
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     userDataDir: profileDir,
-    headless: true,
+    headless: display === undefined,
+    ...(display !== undefined && { env: { ...process.env, DISPLAY: display } }),
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [
       ...QUIET_FLAGS,

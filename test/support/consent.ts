@@ -65,3 +65,19 @@ export async function consentState(consent: Page): Promise<string> {
     return `(window not readable: ${(error as Error).message})`;
   }
 }
+
+/**
+ * From now on, every change of the window's armed state, in order; a state set again as it was is one
+ * change (the browser may report one return to the window twice: its window, then the page).
+ */
+export async function recordArming(consent: Page): Promise<() => Promise<string[]>> {
+  await consent.evaluate(() => {
+    const log: string[] = [];
+    (window as unknown as { armingLog: string[] }).armingLog = log;
+    new MutationObserver(() => {
+      const armed = document.body.dataset.armed ?? '';
+      if (log.at(-1) !== armed) log.push(armed);
+    }).observe(document.body, { attributeFilter: ['data-armed'] });
+  });
+  return () => consent.evaluate(() => (window as unknown as { armingLog: string[] }).armingLog);
+}

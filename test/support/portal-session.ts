@@ -31,6 +31,7 @@ export async function startPortalSession(
   hostEnv?: (token: TestToken) => Record<string, string>,
   files?: Record<string, Uint8Array>,
   chromiumArgs: string[] = [],
+  display?: string,
 ): Promise<PortalSession> {
   const token = copyTestToken();
   const demo = await startDemoServer({
@@ -40,6 +41,7 @@ export async function startPortalSession(
   const chromium = await launchChromium(
     (profile) => void registerHostInProfile(profile, hostEnv?.(token) ?? token.env),
     chromiumArgs,
+    display,
   );
   await enableDeveloperMode(chromium.browser);
   return {

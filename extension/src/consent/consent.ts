@@ -75,6 +75,40 @@ function arm(): void {
   }, ARMING_DELAY_MS);
 }
 
+// Coming back to the window is meeting its question again: a window that covered it and closed (or a
+// click meant for something that was on top) must not land on Sign or "allow" — armed again, as when it opened.
+// Leaving is judged by the browser's own windows, not the page's blur: Tab past the last control visits the
+// window's toolbar (blur and focus, no other window), and a keyboard user must not lose keys to it. Focus on
+// no browser window (WINDOW_ID_NONE) is not leaving either: Chromium reports it when the focus leaves the page
+// for browser UI it has not got (headless), and what steers clicks is a window a page opens — a browser window.
+// Coming back is the page's focus (the browser does not always report its own window regaining focus).
+let leftWindow = false;
+const ownWindow = browser.windows.getCurrent().then((window) => window.id);
+browser.windows.onFocusChanged.addListener(async (focusedWindow) => {
+  if (focusedWindow === browser.windows.WINDOW_ID_NONE) return;
+  if (focusedWindow !== (await ownWindow)) leftWindow = true;
+  else if (leftWindow) comeBack();
+});
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') leftWindow = true;
+});
+window.addEventListener('focus', () => {
+  if (leftWindow && document.visibilityState === 'visible') comeBack();
+});
+
+function comeBack(): void {
+  leftWindow = false;
+  if (state !== 'permission' && state !== 'ready') return;
+  arm();
+  // The browser gives focus back to the PIN field, but keys are dropped while armed again: a PIN
+  // typed straight on would lose its first digits and Enter would send the rest (a wrong PIN the
+  // token counts). The PIN starts afresh and the focus goes where it goes when the window opens.
+  const pin = $<HTMLInputElement>('pin');
+  pin.value = '';
+  if (document.activeElement === pin) focusCertificate({ preventScroll: true });
+  updateSign();
+}
+
 // Keys typed before the window is armed were meant for another window: they go nowhere.
 document.addEventListener(
   'keydown',
