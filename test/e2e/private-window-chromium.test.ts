@@ -14,6 +14,7 @@ import {
   openPrivateWindow,
 } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
+import { CHROMIUM_OPTIONS_URL } from '../support/plugin-choice.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { askToSignText, expectCmsVerified, sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { useSharedSession } from '../support/shared-session.js';
@@ -141,6 +142,37 @@ describe('private (incognito) windows', () => {
     await expect.poll(offers, { timeout: 10_000 }).toEqual({ local: [], session: [origin] });
     await closeWindow(windowId);
     await expect.poll(offers, { timeout: 10_000 }).toEqual({ local: [], session: [] });
+  });
+
+  it("the options page lists the private session's site decision and plugin offer as such, revokes the decision, and drops both when the private windows close", async () => {
+    const { page, windowId } = await privatePortal();
+    const consent = await consentWindowAfter(session.browser, () => ask(page)); // allowed privately
+    await clickClosingWindow(consent, '#cancel');
+    await sdkOutcome(page);
+    await page.evaluate(() => void new WebSocket('ws://127.0.0.1:8987/')); // tries VGCA's plugin
+    const options = await session.browser.newPage();
+    await options.goto(CHROMIUM_OPTIONS_URL);
+    await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    // The row of the private session (the tests before left a saved decision for the same site).
+    const row = (list: string) =>
+      options.$$eval(
+        `#${list} li[data-private="true"]`,
+        (items, origin) => items.find((li) => (li as HTMLElement).dataset.origin === origin)?.textContent,
+        origin,
+      );
+    expect(await row('sites')).toBe(
+      `${origin} — allowed (in the private windows now open — forgotten when they close) Revoke`,
+    );
+    await expect
+      .poll(() => row('plugin-sites'), { timeout: 10_000 })
+      .toContain('(in the private windows now open — forgotten when they close)');
+
+    await options.click(`#sites li[data-private="true"] .revoke`);
+    await expect.poll(() => row('sites')).toBeUndefined();
+    expect(await firstQuestion(page)).toBe('permission'); // revoked: the private window is asked again
+    await closeWindow(windowId);
+    await expect.poll(() => row('plugin-sites'), { timeout: 10_000 }).toBeUndefined();
+    await options.close();
   });
 
   it('closing the private window while its consent window is open ends the request', async () => {

@@ -265,18 +265,24 @@ async function reloadedServiceWorker(browser: Browser): Promise<void> {
  * reloads the extension with it. Resolves once the new instance's service worker runs.
  */
 export async function allowExtensionInIncognito(browser: Browser): Promise<void> {
+  // Without developer mode Chromium disables an unpacked extension that reloads ("unsupported developer
+  // extension") and may leave it so on a loaded machine.
+  await allowUnpackedReload(browser);
   for (const target of browser.targets()) if (isExtensionWorker(target)) reloadedWorkerTargets.add(target);
   const page = await browser.newPage();
   try {
     await page.goto('chrome://extensions');
-    await page.evaluate(
-      (id) =>
-        (globalThis as any).chrome.developerPrivate.updateExtensionConfiguration({
-          extensionId: id,
-          incognitoAccess: true,
-        }),
-      CHROMIUM_EXTENSION_ID,
-    );
+    await page.evaluate(async (id) => {
+      const { developerPrivate } = (globalThis as any).chrome;
+      await developerPrivate.updateExtensionConfiguration({ extensionId: id, incognitoAccess: true });
+      // The page stays until the extension runs again with the setting.
+      for (let i = 0; i < 300; i++) {
+        const info = await developerPrivate.getExtensionInfo(id);
+        if (info.state === 'ENABLED' && info.incognitoAccess.isActive) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('the extension did not come back enabled after allowing it in incognito');
+    }, CHROMIUM_EXTENSION_ID);
   } finally {
     await page.close();
   }

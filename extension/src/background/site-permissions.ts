@@ -52,15 +52,23 @@ export async function rememberDecision({ origin, incognito }: Asker, decision: S
   else await writeLocal({ sitePermissions: { ...(await userDecisions()), [origin]: decision } });
 }
 
-export async function forgetDecision(origin: string): Promise<void> {
-  const decisions = await userDecisions();
+/** Forgets the user's saved decision for `origin`, or the one made in the private windows now open. */
+export async function forgetDecision(origin: string, madePrivately = false): Promise<void> {
+  const decisions = madePrivately ? await privateDecisions() : await userDecisions();
   delete decisions[origin];
-  await writeLocal({ sitePermissions: decisions });
+  if (madePrivately) await writePrivate(PRIVATE_KEYS.sitePermissions, decisions);
+  else await writeLocal({ sitePermissions: decisions });
 }
 
 export async function listDecisions(): Promise<{
   user: Record<string, SiteDecision>;
+  /** Made in the private windows now open; gone when the last one closes. */
+  privateSession: Record<string, SiteDecision>;
   managed: ManagedPolicy;
 }> {
-  return { user: await userDecisions(), managed: await sitePolicy() };
+  return {
+    user: await userDecisions(),
+    privateSession: await privateDecisions(),
+    managed: await sitePolicy(),
+  };
 }

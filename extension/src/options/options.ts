@@ -10,7 +10,8 @@ import { WebSocketServeSchema, type ModuleReport } from '../../../shared/protoco
 import type { OptionsModules, OptionsRequest, OptionsStatus } from '../background/messages.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
-import { forgetDecision, listDecisions } from '../background/site-permissions.js';
+import { PRIVATE_KEYS } from '../background/private-session.js';
+import { forgetDecision, listDecisions, type SiteDecision } from '../background/site-permissions.js';
 import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
 import '../plugins/options-section.js';
 import {
@@ -97,46 +98,53 @@ function markField(field: HTMLElement, status: HTMLElement, invalid: boolean): v
   }
 }
 
+/** One row of the site list: who, what was decided, and whether (and where) the user can revoke it. */
+interface SiteRow {
+  origin: string;
+  label: string;
+  revoke?: { madePrivately: boolean };
+}
+
 async function renderSites(): Promise<void> {
-  const { user, managed } = await listDecisions();
-  const rows: Array<[string, string, boolean]> = [
-    ...(managed.allowedOrigins ?? []).map((o): [string, string, boolean] => [
-      o,
-      t('options_allowedPolicy'),
-      false,
-    ]),
-    ...(managed.blockedOrigins ?? []).map((o): [string, string, boolean] => [
-      o,
-      t('options_blockedPolicy'),
-      false,
-    ]),
-    ...Object.entries(user).map(([o, d]): [string, string, boolean] => [
-      o,
-      t(d === 'allowed' ? 'options_allowed' : 'options_refused'),
-      true,
-    ]),
+  const { user, privateSession, managed } = await listDecisions();
+  const decided = (d: SiteDecision) => t(d === 'allowed' ? 'options_allowed' : 'options_refused');
+  const rows: SiteRow[] = [
+    ...(managed.allowedOrigins ?? []).map((origin) => ({ origin, label: t('options_allowedPolicy') })),
+    ...(managed.blockedOrigins ?? []).map((origin) => ({ origin, label: t('options_blockedPolicy') })),
+    ...Object.entries(user).map(([origin, d]) => ({
+      origin,
+      label: decided(d),
+      revoke: { madePrivately: false },
+    })),
+    // Shown, as browsers show their own private-session site settings, so the user can see and revoke them.
+    ...Object.entries(privateSession).map(([origin, d]) => ({
+      origin,
+      label: `${decided(d)} ${t('options_privateSession')}`,
+      revoke: { madePrivately: true },
+    })),
   ];
   const list = $('sites');
   list.replaceChildren(
-    ...rows.map(([origin, label, revocable]) => {
+    ...rows.map(({ origin, label, revoke }) => {
       const item = document.createElement('li');
       item.dataset.origin = origin;
       item.dataset.decision = label;
+      if (revoke?.madePrivately) item.dataset.private = 'true';
       item.append(
         Object.assign(document.createElement('span'), { className: 'data', textContent: origin }),
         ` — ${label} `,
       );
-      if (revocable) {
-        const revoke = document.createElement('button');
-        revoke.type = 'button';
-        revoke.className = 'revoke';
-        revoke.textContent = t('options_revoke');
-        revoke.setAttribute('aria-label', t('options_revokeLabel', { origin }));
-        revoke.addEventListener('click', async () => {
-          await forgetDecision(origin);
+      if (revoke) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'revoke';
+        button.textContent = t('options_revoke');
+        button.setAttribute('aria-label', t('options_revokeLabel', { origin }));
+        button.addEventListener('click', async () => {
+          await forgetDecision(origin, revoke.madePrivately);
           await renderSites();
         });
-        item.append(revoke);
+        item.append(button);
       }
       return item;
     }),
@@ -344,6 +352,14 @@ async function main(): Promise<void> {
     renderWebSocket(),
   ]);
   document.body.dataset.state = 'ready';
+  // The list follows decisions made elsewhere meanwhile, and the private session ending (its rows go).
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (
+      (area === 'local' && 'sitePermissions' in changes) ||
+      (area === 'session' && PRIVATE_KEYS.sitePermissions in changes)
+    )
+      void renderSites();
+  });
 }
 
 // The page's entry point: main renders every section and shows its own errors.

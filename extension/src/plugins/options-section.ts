@@ -6,6 +6,7 @@
 import browser from 'webextension-polyfill';
 import { configuredImages, saveConfiguredImage } from './configured-images.js';
 import { syncPluginRegistrations } from './registration.js';
+import { PRIVATE_KEYS } from '../background/private-session.js';
 import { bytesToBase64 } from '../../../shared/encoding.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator } from '../i18n/translate.js';
@@ -68,8 +69,10 @@ async function render(): Promise<void> {
     if (sites[origin]) continue;
     const item = Object.assign(document.createElement('li'), { className: 'plugin-offer' });
     item.dataset.origin = origin;
+    if (offer.seenPrivately) item.dataset.private = 'true';
+    const privately = offer.seenPrivately ? ` ${t('options_privateSession')}` : '';
     item.append(
-      `${origin} — ${PLUGIN_NAMES[offer.plugin] ?? offer.plugin}: `,
+      `${origin} — ${PLUGIN_NAMES[offer.plugin] ?? offer.plugin}${privately}: `,
       button('use-kyso', t('plugins_useKyso'), () => void choose(origin, 'kyso')),
       ' ',
       button('use-installed', t('plugins_useInstalled'), () => void choose(origin, 'installed')),
@@ -180,8 +183,9 @@ void renderImages();
 void render();
 browser.storage.onChanged.addListener((changes, area) => {
   if (
-    area === 'local' &&
-    ('pluginSites' in changes || 'pluginOffers' in changes || 'viettelPortTaken' in changes)
+    (area === 'local' &&
+      ('pluginSites' in changes || 'pluginOffers' in changes || 'viettelPortTaken' in changes)) ||
+    (area === 'session' && PRIVATE_KEYS.pluginOffers in changes)
   )
     void render();
 });

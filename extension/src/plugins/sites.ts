@@ -17,6 +17,9 @@ export interface PluginOffer {
   at: number;
 }
 
+/** An offer as the options page lists it: seen in a private window now open, or in a normal one. */
+export type ListedOffer = PluginOffer & { seenPrivately: boolean };
+
 const MAX_OFFERS = 20;
 
 export async function pluginSites(): Promise<Record<string, PluginSiteMode>> {
@@ -45,9 +48,16 @@ async function storedOffers(): Promise<Record<string, PluginOffer>> {
   return pluginOffers ?? {};
 }
 
-/** The offers of normal windows and of the private session now open. */
-export async function pluginOffers(): Promise<Record<string, PluginOffer>> {
-  return { ...(await storedOffers()), ...(await readPrivate<PluginOffer>(PRIVATE_KEYS.pluginOffers)) };
+/** The offers of normal windows and of the private session now open, each saying which. */
+export async function pluginOffers(): Promise<Record<string, ListedOffer>> {
+  const listed = (offers: Record<string, PluginOffer>, seenPrivately: boolean) =>
+    Object.fromEntries(
+      Object.entries(offers).map(([origin, offer]) => [origin, { ...offer, seenPrivately }]),
+    );
+  return {
+    ...listed(await storedOffers(), false),
+    ...listed(await readPrivate<PluginOffer>(PRIVATE_KEYS.pluginOffers), true),
+  };
 }
 
 export async function rememberOffer(origin: string, plugin: PluginName, incognito: boolean): Promise<void> {
