@@ -13,7 +13,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { outcome, sdkCall, settled, threePagePdf } from '../support/consent-requests.js';
+import {
+  outcome,
+  pdfWithUndrawablePage2,
+  sdkCall,
+  settled,
+  threePagePdf,
+} from '../support/consent-requests.js';
 import {
   atEachViewport,
   axeViolations,
@@ -34,6 +40,7 @@ import type { TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
 import { sdkCall as startSdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { countPixels, isDark, renderPage } from '../support/pdf-raster.js';
 import { usePortalTab, type PortalTab } from '../support/portal-tab.js';
 
 /** signXml's options for an HTKK tax return (the 01/GTGT fixture). */
@@ -239,6 +246,76 @@ describe('the consent window as people use it (Chromium)', () => {
     await checkState(consent, 'pdf', ['#sign', '#cancel']);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
+  it('a PDF page the preview cannot draw (poppler can): named, and Sign waits until the user ticks, by keyboard, that they sign it unseen', async () => {
+    const pdf = await pdfWithUndrawablePage2();
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-unshown-'));
+    try {
+      // A reader shows page 2: poppler draws the pattern's cells where pdf.js throws.
+      const page2 = renderPage(writePdf(dir, 'unshown.pdf', pdf), 2);
+      expect(countPixels(page2, { x: 50, y: 100, width: 495, height: 200 }, isDark)).toBeGreaterThan(5000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const consent = await consentFor(portal, 'signPdf', {
+      pdf: Buffer.from(pdf).toString('base64'),
+      description: 'Biên bản 3 trang, trang 2 không hiển thị được',
+      name: 'bien-ban-trang-2.pdf',
+    });
+    const unshownShown = () => consent.$eval('#unshown', (el) => !(el as HTMLElement).hidden);
+    const ticked = () => consent.$eval('#unshown-ack', (el) => (el as HTMLInputElement).checked);
+    const signDisabled = () => consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'));
+    try {
+      await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+      expect(await unshownShown()).toBe(false);
+      await clickInView(consent, '#page-next');
+      await consent.waitForSelector('#preview[data-page="2"][data-rendered="false"]', { timeout: 20_000 });
+      expect(await consent.$eval('#page-problem', (el) => (el as HTMLElement).innerText)).toBe(
+        'This page cannot be shown.',
+      );
+      expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe(
+        'You have looked at 1 of 3 pages.',
+      );
+      expect(await unshownShown()).toBe(true);
+      expect(await consent.$eval('#unshown-text', (el) => (el as HTMLElement).innerText)).toBe(
+        'The preview cannot show page 2: what is on it would be signed without you seeing it.',
+      );
+      expect(await consent.$eval('#unshown-ack-label', (el) => (el as HTMLElement).innerText)).toBe(
+        'I sign without seeing page 2.',
+      );
+      expect(await ticked()).toBe(false);
+      // Everything else ready: Sign still cannot sign, and says why.
+      await consent.click('input[name="certificate"][value$="/02"]');
+      await consent.type('#pin', portal.session.token.pin);
+      expect(await signDisabled()).toBe('true');
+      expect(await accessibleDescription(consent, '#sign')).toBe(
+        'Confirm that you sign the pages you could not see, or cancel.',
+      );
+      await clickInView(consent, '#sign'); // signs nothing: takes the user to what is missing
+      expect(await focused(consent)).toBe('unshown-ack');
+      expect(await consent.$eval('#status', (el) => el.textContent)).toBe(
+        'Confirm that you sign the pages you could not see, or cancel.',
+      );
+      expect(await settled(portal.page)).toBe(false);
+      // Page 3 draws; page 2 stays named.
+      await clickInView(consent, '#page-next');
+      await consent.waitForSelector('#preview[data-page="3"][data-rendered="true"]', { timeout: 20_000 });
+      expect(await consent.$eval('#unshown-ack-label', (el) => (el as HTMLElement).innerText)).toBe(
+        'I sign without seeing page 2.',
+      );
+      await checkState(consent, 'pdf-page-unshown', ['#sign', '#cancel']);
+      await consent.focus('#unshown-ack');
+      await consent.keyboard.press('Space');
+      expect(await ticked()).toBe(true);
+      expect(await signDisabled()).toBe('false');
+    } catch (error) {
+      await clickClosingWindow(consent, '#cancel').catch(() => undefined);
+      await outcome(portal.page);
+      throw error;
+    }
+    await clickClosingWindow(consent, '#sign');
+    expect(await outcome(portal.page)).toBe('signed');
   });
 
   it('at 200 % zoom with the keyboard alone: a PDF paged through and signed, never scrolling sideways, the focused control in view at each step (pdfsig)', async () => {

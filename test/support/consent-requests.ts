@@ -1,9 +1,9 @@
 /**
  * Consent-window requests shared by the Chromium and Firefox e2e tests: an SDK call from the portal
- * page (digest batches made in the page) and a three-page PDF. What the window then shows is
- * measured with page-checks.ts.
+ * page (digest batches made in the page) and three-page PDFs, one with a page pdf.js cannot draw.
+ * What the window then shows is measured with page-checks.ts.
  */
-import { PDFDocument, rgb } from 'pdf-lib';
+import { PDFDocument, PDFName, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 
 /** Calls the SDK in the page; `window.outcome` settles with the answer or the error code. */
@@ -50,4 +50,28 @@ export async function threePagePdf(): Promise<string> {
   for (const y of [700, 380, 60])
     doc.addPage([595, 842]).drawRectangle({ x: 50, y, width: 495, height: 80, color: rgb(0, 0, 0) });
   return Buffer.from(await doc.save()).toString('base64');
+}
+
+/**
+ * threePagePdf's pages, page 2 also filled (x 50–545, y 100–300) with a tiling pattern whose
+ * /PaintType is 3 (only 1 and 2 exist): poppler draws it as a coloured one (1), pdf.js's worker
+ * passes it on and its canvas throws ("Unsupported paint type") — that one page cannot be drawn.
+ */
+export async function pdfWithUndrawablePage2(): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(Buffer.from(await threePagePdf(), 'base64'));
+  const { context } = doc;
+  const cell = context.stream('0 0 0 rg 0 0 10 10 re f', {
+    Type: 'Pattern',
+    PatternType: 1,
+    PaintType: 3,
+    TilingType: 1,
+    BBox: [0, 0, 20, 20],
+    XStep: 20,
+    YStep: 20,
+    Resources: {},
+  });
+  const page = doc.getPage(1);
+  page.node.Resources()!.set(PDFName.of('Pattern'), context.obj({ P1: context.register(cell) }));
+  page.node.addContentStream(context.register(context.stream('/Pattern cs /P1 scn 50 100 495 200 re f')));
+  return doc.save();
 }

@@ -158,6 +158,7 @@ function focusCertificate(options?: FocusOptions): void {
 function missing(): MessageKey | undefined {
   if (state !== 'ready') return undefined;
   if (previewRefused) return 'previewRefused';
+  if (hasUnshown() && !$<HTMLInputElement>('unshown-ack').checked) return 'signNeedsUnshownAck';
   const entry = chosen();
   if (!entry) return 'signNeedsCertificate';
   if (!entry.token.protectedAuthPath && $<HTMLInputElement>('pin').value.length === 0) return 'signNeedsPin';
@@ -409,7 +410,15 @@ function renderList(): void {
 
 let openIndex = -1;
 let pdfView:
-  { index: number; pdf: import('./pdf-preview.js').OpenPdf; page: number; seen: Set<number> } | undefined;
+  | {
+      index: number;
+      pdf: import('./pdf-preview.js').OpenPdf;
+      page: number;
+      seen: Set<number>;
+      /** showPage calls so far: a draw cancelled by a newer one (resize) is no failure of the page. */
+      draws: number;
+    }
+  | undefined;
 /** "Show page N" clicked while the preview was still opening: it opens on that page. */
 let pageAsked: number | undefined;
 let xmlRows: Array<{ path: string; value: string }> = [];
@@ -554,7 +563,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
       const { openPdf } = await import('./pdf-preview.js');
       const pdf = await openPdf(base64ToBytes(content.pdf), details!.documents[index]?.pages);
       if (index !== openIndex) return void pdf.close(); // another document was opened meanwhile: free this one
-      pdfView = { index, pdf, page: 1, seen: new Set() };
+      pdfView = { index, pdf, page: 1, seen: new Set(), draws: 0 };
       $('page-count').hidden = false;
       $('page-count').textContent = tr().plural('documentPages', pdf.pages);
       await showPage(pageAsked ?? 1);
@@ -594,6 +603,7 @@ async function showPage(number: number): Promise<void> {
   if (!view) return;
   const canvas = $<HTMLCanvasElement>('preview');
   view.page = number;
+  const draw = ++view.draws;
   $('page-position').textContent = t('pageOf', { page: number, pages: view.pdf.pages });
   setPager('page-previous', 'page-next', number <= 1, number >= view.pdf.pages);
   canvas.setAttribute('aria-label', t('pageImage', { page: number, pages: view.pdf.pages }));
@@ -610,19 +620,72 @@ async function showPage(number: number): Promise<void> {
         `${t('pageImage', { page: number, pages: view.pdf.pages })} — ${t('pageHasAppearance')}`,
       );
     view.seen.add(number);
+    setUnshown(view.index, number, false);
     $('page-problem').hidden = true;
     canvas.dataset.rendered = 'true';
   } catch {
-    if (pdfView !== view || view.page !== number) return;
+    if (pdfView !== view || view.page !== number || view.draws !== draw) return;
     canvas.dataset.rendered = 'false';
     $('page-problem').hidden = false;
     $('page-problem').textContent = t('pageFailed');
+    setUnshown(view.index, number, true);
   }
   // Only pages really drawn count as seen.
   $('seen-pages').textContent = tr().plural('seenPages', view.pdf.pages, {
     seen: view.seen.size,
     pages: view.pdf.pages,
   });
+}
+
+// ---- Pages signed unseen ---------------------------------------------------------------------
+
+/**
+ * Pages of each document the preview could not draw: they would be signed unseen, so Sign works
+ * only once the user ticks #unshown-ack, which names them (never ticked for them in advance).
+ */
+const unshown = new Map<number, Set<number>>();
+
+const hasUnshown = () => [...unshown.values()].some((pages) => pages.size > 0);
+
+function setUnshown(index: number, page: number, failed: boolean): void {
+  const pages = unshown.get(index) ?? new Set<number>();
+  if (pages.has(page) === failed) return;
+  if (failed) pages.add(page);
+  else pages.delete(page);
+  unshown.set(index, pages);
+  // What the user said covers the pages named then: a page newly unshown asks again.
+  if (failed || !hasUnshown()) $<HTMLInputElement>('unshown-ack').checked = false;
+  renderUnshown();
+}
+
+/** "2, 4–6": the page numbers, runs of them as ranges. */
+function pageList(pages: Set<number>): string {
+  const sorted = [...pages].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    const first = tr().number(sorted[i]!);
+    runs.push(j === i ? first : `${first}–${tr().number(sorted[j]!)}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
+}
+
+function renderUnshown(): void {
+  const batch = details!.documents.length > 1;
+  const named = [...unshown.entries()]
+    .filter(([, pages]) => pages.size > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([index, pages]) => {
+      const list = tr().plural('unshownPages', pages.size, { pages: pageList(pages) });
+      return batch ? t('unshownItem', { n: index + 1, pages: list }) : list;
+    })
+    .join('; ');
+  $('unshown').hidden = named.length === 0;
+  $('unshown-text').textContent = named && t('unshownText', { pages: named });
+  $('unshown-ack-label').textContent = named && t('unshownAck', { pages: named });
+  updateSign();
 }
 
 function showMoreXmlRows(): void {
@@ -865,6 +928,7 @@ $('consent').addEventListener('submit', (event) => {
     // A click on Sign is deliberate: take the user to what is missing. A key (perhaps stray) moves nothing.
     if (clicked && need === 'signNeedsCertificate') focusCertificate();
     if (clicked && need === 'signNeedsPin') $('pin').focus();
+    if (clicked && need === 'signNeedsUnshownAck') $('unshown-ack').focus();
     return;
   }
   const entry = chosen()!;
@@ -875,6 +939,10 @@ $('consent').addEventListener('submit', (event) => {
 });
 $('pin').addEventListener('input', () => {
   if ($('status').textContent === t('signNeedsPin')) $('status').textContent = '';
+  updateSign();
+});
+$('unshown-ack').addEventListener('change', () => {
+  if ($('status').textContent === t('signNeedsUnshownAck')) $('status').textContent = '';
   updateSign();
 });
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
