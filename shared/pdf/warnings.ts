@@ -15,6 +15,7 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import type { PdfModel } from './model.js';
+import { popplerRotation, previewRotation } from './page-rotation.js';
 import { sectionStart } from './xref.js';
 
 export type PdfWarningCode =
@@ -31,6 +32,8 @@ export type PdfWarningCode =
   | 'pdf-hidden-layers'
   /** Annotations the window's pdf.js does not draw (NoView) that print (Print): signed unseen, on paper. */
   | 'pdf-print-only'
+  /** Pages readers turn differently (a /Rotate of 90.0: pdf.js turns the page, poppler does not; page-rotation.ts). */
+  | 'pdf-rotation-differs'
   /** Not found in the document: the visible signature the page asks for covers much of its page (appearance-plan.ts). */
   | 'pdf-appearance-large';
 
@@ -70,6 +73,7 @@ class Findings {
       'pdf-embedded-files',
       'pdf-hidden-layers',
       'pdf-print-only',
+      'pdf-rotation-differs',
       'pdf-existing-signatures',
       'pdf-empty-signature-fields',
       'pdf-form-fields',
@@ -146,6 +150,8 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
   }
 
   for (const page of model.document.getPages()) {
+    // The window shows the page turned as pdf.js turns it; a reader that turns it otherwise shows the same content turned another way.
+    if (previewRotation(page) !== popplerRotation(page)) findings.add('pdf-rotation-differs');
     additionalActions(page.node.get(PDFName.of('AA')));
     const annots = lookup(page.node.get(PDFName.of('Annots')));
     if (!(annots instanceof PDFArray)) continue;

@@ -114,13 +114,43 @@ export class Cursor {
   }
 }
 
+/**
+ * Numbers written with a decimal point ("90.0"). pdf-lib keeps only their value, but readers can
+ * tell them from integers: poppler takes a page's /Rotate only when it is written as an integer.
+ */
+const writtenAsReal = new WeakSet<PDFNumber>();
+
+export const isWrittenAsReal = (number: PDFNumber) => writtenAsReal.has(number);
+
+const PERIOD = 0x2e;
+const isNumberByte = (byte: number | undefined) =>
+  byte !== undefined && (isDigit(byte) || byte === PERIOD || byte === 0x2b || byte === 0x2d);
+
+/** pdf-lib's object parser, marking the numbers it reads that are written with a decimal point. */
+function objectParser(bytes: Uint8Array, context: PDFContext): PDFObjectParser {
+  const parser = PDFObjectParser.forBytes(bytes, context);
+  // Its number reader is private; it is called with the position on the number's first byte.
+  const inside = parser as unknown as { parseNumberOrRef(): PDFObject; bytes: { offset(): number } };
+  const parseNumberOrRef = inside.parseNumberOrRef.bind(parser);
+  inside.parseNumberOrRef = () => {
+    let at = inside.bytes.offset();
+    const object = parseNumberOrRef();
+    if (object instanceof PDFNumber) {
+      while (isNumberByte(bytes[at]) && bytes[at] !== PERIOD) at++;
+      if (bytes[at] === PERIOD) writtenAsReal.add(object);
+    }
+    return object;
+  };
+  return parser;
+}
+
 /** One object with pdf-lib's parser; `end` is the first byte after it (and its endobj, if any). */
 export function parseObjectAt(
   bytes: Uint8Array,
   at: number,
   context: PDFContext,
 ): { object: PDFObject; end: number; afterObject: number } {
-  const parser = PDFObjectParser.forBytes(bytes.subarray(at), context);
+  const parser = objectParser(bytes.subarray(at), context);
   const object = parser.parseObject();
   const afterObject = at + parserOffset(parser);
   const cursor = new Cursor(bytes, afterObject).skipWhitespace();

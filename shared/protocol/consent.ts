@@ -36,6 +36,7 @@ export const DOCUMENT_WARNING_CODES = [
   'pdf-appearance-large',
   'pdf-hidden-layers',
   'pdf-print-only',
+  'pdf-rotation-differs',
 ] as const;
 
 /**

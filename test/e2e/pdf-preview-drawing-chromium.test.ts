@@ -3,7 +3,8 @@
  * the revision kyso prepares: a signature image on a rotated page (/Rotate 90, 180, 270; 0 for
  * contrast) or a JPEG whose EXIF says to turn it, compared cell by cell over the outlined box; and
  * text in a CJK font that is not embedded, which pdf.js draws only with its CMaps; and a JPEG 2000
- * image, which it draws only with its OpenJPEG decoder.
+ * image, which it draws only with its OpenJPEG decoder. A /Rotate written 90.0, which pdf.js applies
+ * and poppler does not, is drawn as pdf.js reads it and warned about.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -212,6 +213,43 @@ describe('a signature image on a rotated page (Chromium)', () => {
       expect(compared.raster.width > compared.raster.height).toBe(rotation === 90 || rotation === 270);
       expectSameStrokes(compared);
     });
+
+  it('/Rotate 90.0: drawn turned, as pdf.js reads it, while pdftoppm draws the page upright: warned before the PIN', async () => {
+    // pdf-lib writes integers: a /Rotate of 9000 (as long as "90.0") is rewritten in place.
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]).setRotation(degrees(9000));
+    const written = Buffer.from(await doc.save({ useObjectStreams: false })).toString('latin1');
+    expect(written).toContain('/Rotate 9000');
+    const pdf = Buffer.from(written.replace('/Rotate 9000', '/Rotate 90.0'), 'latin1');
+    const upright = renderPage(writePdf(dir, 'rotate-real.pdf', pdf), 1);
+    expect(upright.width < upright.height).toBe(true);
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(portal, 'signPdf', {
+        pdf: pdf.toString('base64'),
+        name: 'rotate-real.pdf',
+        description: 'Trang xoay 90.0',
+      }),
+    );
+    try {
+      await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 30_000 });
+      const drawn = await consent.$eval('#preview', (el) => [
+        (el as HTMLCanvasElement).width,
+        (el as HTMLCanvasElement).height,
+      ]);
+      expect(drawn[0]!).toBeGreaterThan(drawn[1]!);
+      expect(
+        await consent.$eval(
+          '#warning-list li[data-code="pdf-rotation-differs"]',
+          (el) => (el as HTMLElement).innerText,
+        ),
+      ).toBe(
+        'PDF readers turn 1 of its pages differently (their rotation is not written as a whole number): some show them as the preview does, others turned another way. The content signed is the same.',
+      );
+    } finally {
+      await clickClosingWindow(consent, '#cancel');
+      expect((await sdkOutcome(portal)).code).toBe('USER_CANCELLED');
+    }
+  });
 
   it('a JPEG whose EXIF says to turn it: drawn as stored, as PDF readers draw it', async () => {
     // A phone's photo of a signature: the browser encodes the blue strokes on white as JPEG, and

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BackgroundToConsentSchema,
   ConsentToBackgroundSchema,
+  DOCUMENT_WARNING_CODES,
   OptionsRequestSchema,
 } from '../../shared/protocol/consent.js';
 import { pageRequests } from '../../shared/protocol/page.js';
@@ -91,6 +92,9 @@ describe('language', () => {
   it('both catalogues have the same keys, and message names _locales accepts', () => {
     expect(Object.keys(MESSAGES.en).sort()).toEqual(Object.keys(MESSAGES.vi).sort());
     for (const key of Object.keys(MESSAGES.vi)) expect(key).toMatch(/^[A-Za-z0-9_@]+$/);
+    // The window words each document warning by its code (consent.ts renderWarnings).
+    for (const code of DOCUMENT_WARNING_CODES)
+      expect(MESSAGES.vi, code).toHaveProperty(`warning_${code.replaceAll('-', '_')}`);
   });
 });
 

@@ -1016,3 +1016,75 @@ it('content a layer membership hides though its layers are shown (/P /AllOff): w
   const model = await expectPreviewIsSigned(pdf);
   expect(pdfWarnings(model)).toContainEqual({ code: 'pdf-hidden-layers', count: 1, names: ['Ghi chu'] });
 });
+
+describe('/Rotate and /UserUnit: the page turned and shaped as pdf.js and poppler draw it', () => {
+  /** One page showing DRAFT; `page` and `tree` are written, as given, into the page's and the page tree's dictionaries. */
+  const onePage = (page: string, tree = '') => {
+    const w = new PdfWriter();
+    const rows: XrefRow[] = [
+      [0, null],
+      [1, w.obj(1, '<< /Type /Catalog /Pages 2 0 R >>')],
+      [2, w.obj(2, `<< /Type /Pages /Kids [3 0 R] /Count 1 ${tree} >>`)],
+      [3, w.obj(3, PAGE(4).replace('/Type /Page ', `/Type /Page ${page} `))],
+      [4, w.obj(4, textContent(DRAFT))],
+      [5, w.obj(5, FONT)],
+    ];
+    w.table(rows, `/Size 6 /Root 1 0 R ${ID}`);
+    return w.bytes();
+  };
+  type Shape = 'portrait' | 'landscape';
+  const shape = (width: number, height: number): Shape => (width > height ? 'landscape' : 'portrait');
+
+  /** The page as the window's pdf.js lays it out: its turn and shape. */
+  async function previewShape(pdf: Uint8Array): Promise<{ rotation: number; shape: Shape }> {
+    const doc = await getDocument({ data: pdf.slice(), isEvalSupported: false, verbosity: 0 }).promise;
+    try {
+      const { rotation, width, height } = (await doc.getPage(1)).getViewport({ scale: 1 });
+      return { rotation, shape: shape(width, height) };
+    } finally {
+      await doc.destroy();
+    }
+  }
+
+  /** The shape of the image pdftoppm draws (pdfinfo's "rot" is not what it draws: 135 stays upright). */
+  function popplerShape(pdf: Uint8Array): Shape {
+    const ppm = execFileSync('pdftoppm', ['-r', '9', '-singlefile', '-'], { input: pdf, stdio: 'pipe' });
+    const [, width, height] = ppm.toString('latin1', 0, 32).match(/^P6\s+(\d+)\s+(\d+)/)!;
+    return shape(Number(width), Number(height));
+  }
+
+  const rotationWarning = async (pdf: Uint8Array) =>
+    pdfWarnings(await openPdfModel(pdf)).find((w) => w.code === 'pdf-rotation-differs');
+
+  for (const [name, page, tree, preview, poppler] of [
+    ['/Rotate 90', '/Rotate 90', '', { rotation: 90, shape: 'landscape' }, 'landscape'],
+    ['/Rotate 90.0', '/Rotate 90.0', '', { rotation: 90, shape: 'landscape' }, 'portrait'],
+    ['/Rotate -90.0', '/Rotate -90.0', '', { rotation: 270, shape: 'landscape' }, 'portrait'],
+    [
+      '/Rotate 45.0 under a tree’s /Rotate 90',
+      '/Rotate 45.0',
+      '/Rotate 90',
+      { rotation: 0, shape: 'portrait' },
+      'landscape',
+    ],
+    ['/Rotate 135', '/Rotate 135', '', { rotation: 0, shape: 'portrait' }, 'portrait'],
+    ['/Rotate 90.5', '/Rotate 90.5', '', { rotation: 0, shape: 'portrait' }, 'portrait'],
+    [
+      '/UserUnit 2 (pdf.js scales the page, poppler does not: the same shape)',
+      '/UserUnit 2',
+      '',
+      { rotation: 0, shape: 'portrait' },
+      'portrait',
+    ],
+  ] as const)
+    it(`${name}: ${preview.shape === poppler ? 'drawn alike, no warning' : 'turned differently: warned'}`, async () => {
+      const pdf = onePage(page, tree);
+      expect(await previewShape(pdf)).toEqual(preview);
+      expect(popplerShape(pdf)).toBe(poppler);
+      // The window shows what is signed either way; the page is only turned otherwise by some readers.
+      await expectPreviewIsSigned(pdf);
+      expect(await rotationWarning(pdf)).toEqual(
+        preview.shape === poppler ? undefined : { code: 'pdf-rotation-differs', count: 1 },
+      );
+    });
+});

@@ -243,6 +243,8 @@ export const MESSAGES = {
       'Có {n} chú thích không hiện trong bản xem trước nhưng được in ra: chúng vẫn được ký.',
     warning_pdf_hidden_layers:
       'Có {n} lớp nội dung bị ẩn trong bản xem trước: vẫn được ký, và phần mềm đọc PDF khác có thể hiện hoặc in ra.',
+    warning_pdf_rotation_differs:
+      'Các phần mềm đọc PDF xoay {n} trang của tài liệu này khác nhau (góc xoay không ghi bằng số nguyên): có phần mềm hiện như bản xem trước, có phần mềm hiện xoay khác. Nội dung được ký vẫn như nhau.',
   },
   en: {
     title: 'Signature request',
@@ -483,6 +485,8 @@ export const MESSAGES = {
       'Has {n} annotations that the preview does not show but that print: they are signed too.',
     warning_pdf_hidden_layers:
       'Has {n} content layers hidden in the preview: they are signed too, and other PDF readers can show or print them.',
+    warning_pdf_rotation_differs:
+      'PDF readers turn {n} of its pages differently (their rotation is not written as a whole number): some show them as the preview does, others turned another way. The content signed is the same.',
   },
 } satisfies Record<Language, Record<string, string>>;
 
