@@ -36,7 +36,11 @@ export function createHostServices(
   } catch (error) {
     log(`no token lock shared with other programs: ${(error as Error).message}`);
   }
-  const queue = new TokenQueue({ maxWaiting: LIMITS.maxRequestsWaitingPerToken, ...(locks && { locks }) });
+  const queue = new TokenQueue({
+    maxWaiting: LIMITS.maxRequestsWaitingPerToken,
+    ...(locks && { locks }),
+    workersGone: () => worker.retired(),
+  });
   const tokens = new QueuedTokens(worker, queue, options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs);
   const websocket = new WebSocketEndpoint(log);
   websocket.notify = notify;

@@ -431,6 +431,55 @@ describe('one token, many callers', () => {
     await expectTokenIntact(token);
   }, 120_000);
 
+  it('a signature that timed out: another host waits until the worker given up on has left the token (it winds down after the answer), then signs', async () => {
+    const trace = traced('timed-out');
+    // KYSO_TOKEN_TIMEOUT_MS: the host gives up on the slowed signature after 4 s (a login's 2 s and
+    // a signature's); its worker finishes it 1.5 s later, within its grace period (3 s), then logs
+    // out and finalises.
+    const timedOut = new HostProcess({ ...token.env, ...trace.env, KYSO_TOKEN_TIMEOUT_MS: '2000' });
+    const next = new HostProcess({ ...token.env, ...trace.env });
+    try {
+      const [timedOutId, nextId] = await Promise.all([rsaId(timedOut), rsaId(next)]);
+      writeFileSync(control, 'slow C_Sign 5500\n');
+      const first = timedOut.start('sign-cms', {
+        certificateId: timedOutId,
+        pin: token.pin,
+        digest: sha256(documentNo(1)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
+      await until(() => trace.calls().some(({ call }) => call === 'C_Sign'), 'the signature started');
+      const retiring = trace.calls().find(({ call }) => call === 'C_Sign')!.pid;
+      writeFileSync(control, ''); // the next host's signature is not slowed
+      expect(await timedOut.frameFor(first)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+
+      // Asked while the worker given up on is still inside C_Sign.
+      const request = next.start('sign-cms', {
+        certificateId: nextId,
+        pin: token.pin,
+        digest: sha256(documentNo(2)),
+        digestAlgorithm: 'SHA-256',
+        origin,
+      });
+      expectVerified(await next.frameFor(request), 2, token);
+      await until(() => !processExists(Number(retiring)), 'the worker given up on ended');
+      const calls = trace.calls();
+      const lastOfRetiring = calls.findLastIndex(({ pid }) => pid === retiring);
+      const nextLogin = calls.findIndex(({ pid, call }) => pid !== retiring && call === 'C_Login');
+      const order = calls.map(({ pid, call }) => `${pid === retiring ? 'retiring' : pid} ${call}`).join(', ');
+      expect(nextLogin, order).toBeGreaterThan(lastOfRetiring);
+      expectEndedCleanly(calls.filter(({ pid }) => pid === retiring).map(({ call }) => call));
+      expect(await next.statusFor(request, 0)).toMatchObject({
+        status: 'waiting-for-token',
+        reason: 'other-program',
+      });
+    } finally {
+      writeFileSync(control, '');
+      await Promise.all([timedOut.close(), next.close()]);
+    }
+    await expectTokenIntact(token);
+  }, 120_000);
+
   it('the worker stopped by its idle timer 100 times in a row in a stream of signatures: each logs out and finalises, the token stays intact', async () => {
     const trace = traced('idle');
     const host = new HostProcess({ ...token.env, ...trace.env, KYSO_WORKER_IDLE_MS: '1' });

@@ -184,6 +184,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     const queue = new TokenQueue({
       maxWaiting: 1,
       locks: new TokenLocks(undefined, `kyso sign ${process.pid}`),
+      workersGone: () => worker.retired(),
     });
     const tokens = new QueuedTokens(worker, queue, tokenTimeoutMs());
     const waiting = {

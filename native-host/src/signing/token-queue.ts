@@ -30,6 +30,12 @@ export interface TokenQueueOptions {
   maxWaiting: number;
   /** How often a lock held by another program is looked at again. */
   pollMs?: number;
+  /**
+   * While a worker this process gave up on (a call past its timeout) may still be inside the
+   * driver: a promise that settles once it has exited. A lease ends only then — else another
+   * program would log in to the token beside it. Undefined when there is none (the usual case).
+   */
+  workersGone?: () => Promise<void> | undefined;
 }
 
 interface Waiter {
@@ -91,13 +97,18 @@ export class TokenQueue {
         waitingFor('other-program'),
       );
       let released = false;
+      const handOn = () => {
+        releaseLock();
+        this.passOn(serial);
+      };
       return {
         serial,
         release: () => {
           if (released) return;
           released = true;
-          releaseLock();
-          this.passOn(serial);
+          const gone = this.options.workersGone?.();
+          if (gone) void gone.then(handOn);
+          else handOn();
         },
       };
     } catch (error) {

@@ -266,6 +266,14 @@ export class TokenWorker {
     await Promise.all([...this.retiring, child && this.retire(child)]);
   }
 
+  /**
+   * Settles once every worker asked to end (one given up on past its timeout, still in a driver
+   * call; one finalising) has exited; undefined when none is ending.
+   */
+  retired(): Promise<void> | undefined {
+    return this.retiring.size > 0 ? Promise.all(this.retiring).then(() => undefined) : undefined;
+  }
+
   private retire(child: ChildProcess): Promise<void> {
     const gone = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
