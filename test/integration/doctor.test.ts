@@ -1,10 +1,12 @@
 /** kyso-host doctor on a healthy machine and on broken ones (real installs into a private HOME). */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_LAUNCHER } from '../support/paths.js';
+import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { HostProcess } from '../support/host-process.js';
+import { HOST_LAUNCHER, REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
 describe('kyso-host doctor', () => {
@@ -144,4 +146,87 @@ describe('kyso-host doctor', () => {
     expect(run.stdout).toContain('Chromium (snap chromium): trình duyệt họ Chromium đóng gói snap');
     rmSync(home, { recursive: true, force: true });
   });
+
+  it('names a token still locked by a worker whose host was killed in a driver call that never returns, and what to do', async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-orphan-'));
+    const control = path.join(home, 'faults');
+    const trace = path.join(home, 'trace');
+    writeFileSync(control, '');
+    writeFileSync(trace, '');
+    // The fault module over SoftHSM: C_Sign can be made to never return (a PIN pad nobody answers).
+    const env = {
+      ...token.env,
+      HOME: home,
+      KYSO_PKCS11_MODULES: path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so'),
+      KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+      KYSO_FAULT_CONTROL: control,
+      KYSO_FAULT_TRACE: trace,
+    };
+    const signing = () => readFileSync(trace, 'utf8').match(/^(\d+) C_Sign$/m)?.[1];
+    const host = new HostProcess(env);
+    let orphan: number | undefined;
+    try {
+      const listed = await host.request('list-certificates', {});
+      if (!listed.ok) throw new Error(JSON.stringify(listed.error));
+      const entry = (listed.result as { certificates: CertificateEntry[] }).certificates.find((c) =>
+        c.id.endsWith('/01'),
+      )!;
+      writeFileSync(control, 'hang C_Sign\n');
+      host.start('sign-cms', {
+        certificateId: entry.id,
+        pin: token.pin,
+        digest: Buffer.alloc(32, 1).toString('base64'),
+        digestAlgorithm: 'SHA-256',
+        origin: 'https://dichvucong.gov.vn',
+      });
+      for (let waited = 0; !signing(); waited += 10) {
+        if (waited > 30_000) throw new Error('the signature never reached C_Sign');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      orphan = Number(signing());
+      host.child.kill('SIGKILL'); // its worker stays in C_Sign, holding the token's lock
+      await host.exited;
+
+      const run = kysoHost(['doctor'], env);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain('Tokens held by a worker whose program is gone: 1');
+      expect(run.stdout).toContain(
+        `Token «${entry.token.label}» (số sê-ri ${entry.token.serial}) đang bị giữ bởi tiến trình PKCS#11 của kyso (pid ${orphan}) mà chương trình mở nó (pid ${host.child.pid}) không còn chạy`,
+      );
+      expect(run.stdout).toContain(
+        `Token «${entry.token.label}» (serial ${entry.token.serial}) is held by a kyso PKCS#11 worker (pid ${orphan}) whose program (pid ${host.child.pid}) is gone`,
+      );
+      expect(run.stdout).toContain(`Unplug the token, or end that process (kill -9 ${orphan}).`);
+      expect(run.stdout).toContain('Hãy rút token ra, hoặc kết thúc tiến trình đó');
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `- token ${entry.token.serial} is held by a kyso PKCS#11 worker whose program is gone \\(pid ${orphan}\\)`,
+        ),
+      );
+
+      // The user ends it (as doctor says): the token is free, and doctor says nothing more about it.
+      process.kill(orphan, 'SIGKILL');
+      for (let waited = 0; isRunning(orphan); waited += 10) {
+        if (waited > 10_000) throw new Error('the worker did not end');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      orphan = undefined;
+      writeFileSync(control, '');
+      expect(kysoHost(['doctor'], env).stdout).not.toContain('held by a worker');
+    } finally {
+      host.child.kill('SIGKILL');
+      if (orphan !== undefined && isRunning(orphan)) process.kill(orphan, 'SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

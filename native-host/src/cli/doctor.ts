@@ -22,6 +22,7 @@ import { FrameReader, encodeFrame } from '../messaging/framing.js';
 import { describeModules, modulesToLoad } from '../modules/discovery.js';
 import { vendorOf } from '../modules/registry.js';
 import { listTokenCertificates } from '../signing/certificates.js';
+import { orphanedLocks, type OrphanedLock } from '../signing/token-lock.js';
 import { TokenWorker } from '../worker/token-worker.js';
 import { tokenTimeoutMs } from '../worker/worker-process.js';
 import { packagedAddonProblem } from '../runtime.js';
@@ -112,6 +113,34 @@ export function handshakeWith(launcher: string, timeoutMs = LIMITS.hostHandshake
 
 const SANDBOX_MARKS = { works: '✓', 'needs-setup': '!', unsupported: '✗' } as const;
 
+/** How the user ends a process by its pid (a worker stuck in a driver call ignores a polite request). */
+const endCommand = (pid: number) =>
+  process.platform === 'win32' ? `taskkill /F /PID ${pid}` : `kill -9 ${pid}`;
+
+/**
+ * A token locked by a worker whose host is gone (see orphanedLocks): which token, which process,
+ * and what the user can do, in Vietnamese then English. Unplugging comes first: the driver call
+ * then returns and the worker logs out and ends by itself; ending it is for a token that cannot be
+ * unplugged (or a driver that does not notice).
+ */
+function orphanedLockAdvice(lock: OrphanedLock, label: string | undefined): { vi: string; en: string } {
+  const named = (serial: string) => `Token ${label ? `«${label}» ` : ''}(${serial} ${lock.serial})`;
+  const vi = lock.serial === undefined ? 'Một token' : named('số sê-ri');
+  const en = lock.serial === undefined ? 'A token' : named('serial');
+  const pids = lock.workers.join(', ');
+  const end = lock.workers.map(endCommand).join('; ');
+  return {
+    vi:
+      `${vi} đang bị giữ bởi tiến trình PKCS#11 của kyso (pid ${pids}) mà chương trình mở nó (pid ${lock.holder.pid}) không còn chạy: ` +
+      `tiến trình này vẫn chờ trình điều khiển của token trả lời, và chưa ký được bằng token này cho đến khi nó kết thúc. ` +
+      `Hãy rút token ra, hoặc kết thúc tiến trình đó (${end}).`,
+    en:
+      `${en} is held by a kyso PKCS#11 worker (pid ${pids}) whose program (pid ${lock.holder.pid}) is gone: ` +
+      `the worker is still waiting for the token's driver to answer, and the token cannot sign until it ends. ` +
+      `Unplug the token, or end that process (${end}).`,
+  };
+}
+
 export async function runDoctor(options: DoctorOptions, print: (line: string) => void): Promise<number> {
   const problems: string[] = [];
   const platform = currentPlatform();
@@ -131,6 +160,7 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     );
   const worker = new TokenWorker({ modulePaths: modules });
   let usable = 0;
+  const labels = new Map<string, string>();
   try {
     const { certificates, moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs());
     for (const module of modules) {
@@ -142,6 +172,7 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     if (modules.length === 0 || moduleErrors.length === modules.length)
       problems.push('no PKCS#11 module could be loaded (is the token software installed?)');
     const tokens = new Map(certificates.map((c) => [c.token.serial, c.token]));
+    for (const token of tokens.values()) labels.set(token.serial, token.label);
     print(`\nTokens: ${tokens.size}`);
     for (const token of tokens.values()) {
       const flags = [
@@ -168,6 +199,17 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     problems.push(`the token worker failed: ${(error as Error).message}`);
   } finally {
     worker.stop();
+  }
+
+  // A token no program can use until the user acts (the listing above may still read it).
+  const orphaned = orphanedLocks();
+  if (orphaned.length > 0) print(`\nTokens held by a worker whose program is gone: ${orphaned.length}`);
+  for (const lock of orphaned) {
+    const advice = orphanedLockAdvice(lock, lock.serial === undefined ? undefined : labels.get(lock.serial));
+    print(`  ✗ ${advice.vi}\n    ${advice.en}`);
+    problems.push(
+      `${lock.serial === undefined ? 'a token' : `token ${lock.serial}`} is held by a kyso PKCS#11 worker whose program is gone (pid ${lock.workers.join(', ')}): unplug the token, or end that process`,
+    );
   }
 
   // Browser registrations and a real handshake

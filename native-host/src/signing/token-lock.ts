@@ -46,6 +46,8 @@ export interface LockOwner {
   /** What holds it: shown to no one, useful when reading a lock file by hand. */
   program: string;
   since: number;
+  /** The token's serial (a lock's file name is a hash of it): for doctor to say which token is held. */
+  token?: string;
 }
 
 export type LockAttempt =
@@ -164,17 +166,53 @@ function writeHelpers(directories: Iterable<string> = directoriesOfThisProcess):
   }
 }
 
-/** Whether a process named as acting for `owner` in this folder is alive. */
-function helperAlive(directory: string, owner: Process): boolean {
+/** The processes named as acting for `owner` in this folder that are alive. */
+function liveHelpers(directory: string, owner: Process): Process[] {
   try {
     const helpers = JSON.parse(readFileSync(helpersFileName(directory, owner), 'utf8')) as unknown;
-    return (
-      Array.isArray(helpers) &&
-      helpers.some((helper: Process) => typeof helper?.pid === 'number' && isAlive(helper))
+    const named: unknown[] = Array.isArray(helpers) ? helpers : [];
+    return named.filter(
+      (helper): helper is Process =>
+        typeof (helper as Process | null)?.pid === 'number' && isAlive(helper as Process),
     );
   } catch {
-    return false; // none named (or a file being replaced: rename leaves no half-written one)
+    return []; // none named (or a file being replaced: rename leaves no half-written one)
   }
+}
+
+const helperAlive = (directory: string, owner: Process) => liveHelpers(directory, owner).length > 0;
+
+/** A token lock whose holder is gone while a worker of its (still inside a driver call) keeps it. */
+export interface OrphanedLock {
+  /** The token's serial, as the holder wrote it (undefined in a lock of an older kyso). */
+  serial: string | undefined;
+  holder: LockOwner;
+  /** The holder's PKCS#11 workers still alive: the token stays locked until they end. */
+  workers: number[];
+}
+
+/**
+ * The locks in a folder that no live kyso program holds but that its PKCS#11 worker keeps: a
+ * host killed while its worker was in a driver call that never returns (a PIN pad nobody answers,
+ * a wedged reader). Safe by design (nobody logs in beside that call), and only the user can end
+ * it: doctor names them. Reads only; an unreadable or missing folder has none.
+ */
+export function orphanedLocks(directory: string = defaultLockDirectory()): OrphanedLock[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const orphaned: OrphanedLock[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.lock')) continue;
+    const holder = readOwner(path.join(directory, name));
+    if (!holder || isAlive(holder)) continue;
+    const workers = liveHelpers(directory, holder).map((helper) => helper.pid);
+    if (workers.length > 0) orphaned.push({ serial: holder.token, holder, workers });
+  }
+  return orphaned;
 }
 
 /** The owner in a lock file; 'absent' when there is no file (released meanwhile), 'unreadable' for anything else. */
@@ -294,7 +332,7 @@ export class TokenLocks {
     this.ensureDirectory();
     const file = this.fileFor(serial);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const taken = this.takeWithOwnerFile(file);
+      const taken = this.takeWithOwnerFile(file, serial);
       if (taken) return { acquired: true, release: () => this.release(file, taken) };
       const current = readLock(file);
       if (current === 'absent') continue; // released in between: try again
@@ -305,11 +343,11 @@ export class TokenLocks {
     return { acquired: false, owner: readOwner(file) };
   }
 
-  /** This object's owner file for a lock, written once (again if something removed it). */
-  private ownerFile(file: string): OwnerFile {
+  /** This object's owner file for a token's lock, written once (again if something removed it). */
+  private ownerFile(file: string, serial: string): OwnerFile {
     let own = this.ownerFiles.get(file);
     if (!own) {
-      const owner: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now() };
+      const owner: LockOwner = { ...this.self, nonce: randomUUID(), since: Date.now(), token: serial };
       const ownerPath = ownerFileName(file, owner);
       writeFileSync(ownerPath, JSON.stringify(owner), { mode: 0o600 });
       own = { path: ownerPath, ino: lstatSync(ownerPath).ino };
@@ -341,9 +379,9 @@ export class TokenLocks {
   }
 
   /** Links our owner file as the lock: link(2) fails if the lock exists. The owner file used, or null. */
-  private takeWithOwnerFile(file: string): OwnerFile | null {
+  private takeWithOwnerFile(file: string, serial: string): OwnerFile | null {
     for (let attempt = 0; ; attempt++) {
-      const own = this.ownerFile(file);
+      const own = this.ownerFile(file, serial);
       try {
         linkSync(own.path, file);
         return own;
