@@ -24,6 +24,12 @@ function idleStopFromEnv(): number {
   return Number.isInteger(value) && value > 0 ? value : LIMITS.workerIdleStopMs;
 }
 
+/** KYSO_MODULE_RETRY_MS: the first wait before a module that crashed a worker is loaded again (tests shorten it). */
+function moduleRetryFromEnv(): number | undefined {
+  const value = Number(process.env.KYSO_MODULE_RETRY_MS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 /** KYSO_BATCH_IDLE_MS: how long an open batch may go without a call (LIMITS.batchIdleTimeoutMs; tests shorten it). */
 function batchIdleFromEnv(): number | undefined {
   const value = Number(process.env.KYSO_BATCH_IDLE_MS);
@@ -54,7 +60,12 @@ export function runHost(modulePaths: readonly string[], firstWorker: StartedWork
   benchMarkProcessStart('host:process-start');
   benchMark('host:main');
   const log = (line: string) => process.stderr.write(`[kyso-host ${process.pid}] ${line}\n`);
-  const worker = new TokenWorker({ modulePaths, idleStopMs: idleStopFromEnv(), firstWorker });
+  const worker = new TokenWorker({
+    modulePaths,
+    idleStopMs: idleStopFromEnv(),
+    firstWorker,
+    moduleRetryMs: moduleRetryFromEnv(),
+  });
   void worker.start().then(() => benchMark('host:worker-ready')); // in parallel with the handshake: the first request finds the token ready
   let services: Promise<HostServices> | undefined;
   const load = () =>

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { ModuleReport } from '../../shared/protocol/host.js';
+import { moduleKey } from '../../native-host/src/worker/certificate-identity.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { HOST_LAUNCHER, REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
@@ -266,4 +267,126 @@ describe('a PKCS#11 module that starts a helper process, then crashes while its 
     const { modules } = resultOf(await session.host.request('modules', {})) as ModuleReport;
     expect(modules.find((m) => m.path === FAULT_MODULE)?.error).toMatch(/crashed the process while listing/);
   });
+});
+
+describe('a PKCS#11 module left out after it crashed a listing, once it works again', () => {
+  let dir: string;
+  let control: string;
+  let trace: string;
+  let session: HostSession;
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-module-retry-'));
+    control = path.join(dir, 'faults');
+    trace = path.join(dir, 'trace');
+    writeFileSync(control, 'segfault C_GetSlotList\n'); // a vendor driver whose daemon is down, say
+    session = await startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_FAULT_TRACE: trace,
+        KYSO_MODULE_RETRY_MS: '300', // the first wait before it is tried again (doubled at each crash)
+      }),
+      listCertificates: false,
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The workers that called into the fault module's C_GetSlotList (each crashed in it while the fault is set). */
+  const workersListingIt = () =>
+    new Set(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((line) => line.endsWith(' C_GetSlotList'))
+        .map((line) => line.split(' ')[0]),
+    ).size;
+  const faultModuleReport = async () =>
+    (resultOf(await session.host.request('modules', {})) as ModuleReport).modules.find(
+      (m) => m.path === FAULT_MODULE,
+    );
+
+  it('is tried again by a later listing after a wait: still crashing, it is left out again and the other token still lists; fixed, its token lists and signs', async () => {
+    await signsWithTheOtherModulesToken(session);
+    expect(await faultModuleReport()).toMatchObject({ loaded: false });
+    // Still crashing: a later listing tries it again (one more worker calls into it), and still
+    // answers with the other module's token.
+    const tried = workersListingIt();
+    for (let waited = 0; workersListingIt() === tried; waited += 100) {
+      if (waited > 20_000) throw new Error('the module was never tried again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const listed = resultOf(await session.host.request('list-certificates', {}));
+      expect((listed as { certificates: CertificateEntry[] }).certificates).toHaveLength(5); // the other module's token
+    }
+    expect((await faultModuleReport())?.error).toMatch(/crashed the process while listing its tokens/);
+
+    // The driver works again (its daemon is back): a later listing finds its token, without a host restart.
+    writeFileSync(control, '');
+    let report = await faultModuleReport();
+    for (let waited = 0; !report?.loaded; waited += 100) {
+      if (waited > 20_000) throw new Error(`the module stayed left out: ${JSON.stringify(report)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      report = await faultModuleReport();
+    }
+    const listed = resultOf(await session.host.request('list-certificates', {}));
+    const throughFault = (listed as { certificates: CertificateEntry[] }).certificates.find(
+      (c) => c.id.endsWith('/02') && c.id.startsWith(`${moduleKey(FAULT_MODULE)}/`),
+    );
+    expect(throughFault, 'a certificate listed through the module tried again').toBeDefined();
+    const signed = resultOf(
+      await session.host.request('sign-cms', {
+        certificateId: throughFault!.id,
+        pin: session.token.pin,
+        digest: createHash('sha256').update(document).digest('base64'),
+        digestAlgorithm: 'SHA-256',
+        origin: 'https://thuedientu.gdt.gov.vn',
+      }),
+    );
+    const cms = Buffer.from((signed as { cms: string }).cms, 'base64');
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+  }, 120_000);
+});
+
+describe('a PKCS#11 module left out after it hung a listing', () => {
+  let dir: string;
+  let trace: string;
+  let session: HostSession;
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-module-hang-retry-'));
+    const control = path.join(dir, 'faults');
+    trace = path.join(dir, 'trace');
+    writeFileSync(control, 'hang C_GetTokenInfo\n');
+    session = await startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: `${FAULT_MODULE}:${SOFTHSM_MODULE}`,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_FAULT_TRACE: trace,
+        KYSO_TOKEN_TIMEOUT_MS: '2000',
+        KYSO_MODULE_RETRY_MS: '1', // a crashed module would be tried again at every listing
+      }),
+      listCertificates: false,
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is not tried again: each try would cost a listing the whole token timeout', async () => {
+    for (let i = 0; i < 3; i++) await signsWithTheOtherModulesToken(session);
+    const hungIn = new Set(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((line) => line.endsWith(' C_GetTokenInfo'))
+        .map((line) => line.split(' ')[0]),
+    );
+    expect(hungIn.size).toBe(1);
+  }, 60_000);
 });

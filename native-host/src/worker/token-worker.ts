@@ -22,6 +22,12 @@ import {
 
 /** How long a worker asked to end (or past its timeout) may take to finalise before it is killed. */
 const DEFAULT_EXIT_GRACE_MS = 3_000;
+/**
+ * How long a module that crashed a worker is left out before a worker loads it again (a vendor
+ * daemon restarted, a token put back): doubled at each crash, up to MODULE_RETRY_MAX_MS.
+ */
+const DEFAULT_MODULE_RETRY_MS = 30_000;
+const MODULE_RETRY_MAX_MS = 30 * 60_000;
 
 export interface TokenWorkerOptions {
   modulePaths: readonly string[];
@@ -36,6 +42,8 @@ export interface TokenWorkerOptions {
   exitGraceMs?: number;
   /** A worker already forked for these modules (main.ts starts it before loading the host). */
   firstWorker?: StartedWorker;
+  /** The first wait before a module that crashed a worker is loaded again (DEFAULT_MODULE_RETRY_MS). */
+  moduleRetryMs?: number;
 }
 
 interface Pending {
@@ -77,6 +85,14 @@ export class TokenWorker {
   private nextLogin = 1;
   /** Modules that crashed a worker (or hung it) while it loaded them or listed their tokens → why: left out of later workers. */
   private readonly crashedModules = new Map<string, string>();
+  /**
+   * Each module left out → how often, and when it may be loaded again: after a crash only (a
+   * crash costs a listing a worker restart; a hang costs it the whole token timeout, so a module
+   * that hung stays out until the host restarts or the modules change).
+   */
+  private readonly leftOut = new Map<string, { times: number; retryAt: number | undefined }>();
+  /** How many times a module was left out: a listing that saw it grow is run again. */
+  private leftOutCount = 0;
   /** Each worker's start, for the module it says a listing is in (leaveOutListed). */
   private readonly workers = new WeakMap<ChildProcess, StartedWorker>();
 
@@ -128,15 +144,16 @@ export class TokenWorker {
         // next worker starts without it, once this one is gone.
         this.child = undefined; // (this.ready stays: it is this very start, which goes on)
         void this.retire(child);
-        this.crashedModules.set(loading, 'the module did not finish loading (it hangs in C_Initialize)');
+        this.leaveOut(loading, 'the module did not finish loading (it hangs in C_Initialize)', 'hang');
         if (this.closed) return;
         continue;
       }
       // exit code 0: asked to end (shutdown) while loading, not a crash
       if (loading === undefined || this.child !== child || this.closed || child.exitCode === 0) return;
-      this.crashedModules.set(
+      this.leaveOut(
         loading,
         `the module crashed the process while loading (${child.signalCode ?? `exit code ${child.exitCode}`})`,
+        'crash',
       );
     }
   }
@@ -163,15 +180,55 @@ export class TokenWorker {
    * run once more, in a worker without that module: the other modules' tokens are listed at once.
    */
   private async runListingAgain(operation: WorkerOperation, timeoutMs: number): Promise<unknown> {
-    const leftOut = this.crashedModules.size;
+    const listing = operation.op === 'tokens' || operation.op === 'list';
+    if (listing) this.retryLeftOut();
+    const leftOut = this.leftOutCount;
     try {
       return await this.run(operation, timeoutMs);
     } catch (error) {
-      if (operation.op !== 'tokens' && operation.op !== 'list') throw error;
+      if (!listing) throw error;
       await Promise.all(this.retiring); // a dead worker's last words are read by then
-      if (this.crashedModules.size === leftOut || this.closed) throw error;
+      if (this.leftOutCount === leftOut || this.closed) throw error;
       return this.run(operation, timeoutMs);
     }
+  }
+
+  /** Leaves a module out of later workers, reported as `why`; one that crashed is tried again later. */
+  private leaveOut(module: string, why: string, how: 'crash' | 'hang'): void {
+    this.crashedModules.set(module, why);
+    this.leftOutCount++;
+    const times = (this.leftOut.get(module)?.times ?? 0) + 1;
+    const waitMs = Math.min(
+      (this.options.moduleRetryMs ?? DEFAULT_MODULE_RETRY_MS) * 2 ** (times - 1),
+      MODULE_RETRY_MAX_MS,
+    );
+    this.leftOut.set(module, { times, retryAt: how === 'crash' ? Date.now() + waitMs : undefined });
+  }
+
+  /** Modules left out after a crash whose wait is over. */
+  private dueForRetry(): string[] {
+    const now = Date.now();
+    return [...this.crashedModules.keys()].filter((module) => {
+      const retryAt = this.leftOut.get(module)?.retryAt;
+      return retryAt !== undefined && retryAt <= now;
+    });
+  }
+
+  /**
+   * Before a listing: modules left out whose wait is over are loaded again, by a new worker (the
+   * idle one is ended). Only a listing calls into them, and only when nothing is in flight (calls
+   * run in turn) and no batch's login is open, so a crash again loses no one's signature: the
+   * listing is run again without them (runListingAgain), and they wait twice as long.
+   */
+  private retryLeftOut(): void {
+    const due = this.dueForRetry();
+    if (due.length === 0 || this.holds > 0 || this.pending.size > 0) return;
+    const child = this.child;
+    if (child && this.booting === child) return; // (its start decides on its own modules)
+    for (const module of due) this.crashedModules.delete(module);
+    if (!child) return; // the next start loads them
+    this.forget(child);
+    void this.retire(child); // the next start waits for it
   }
 
   /**
@@ -184,7 +241,7 @@ export class TokenWorker {
     const read = started.listingRead.then(() => {
       const module = started.listingModule();
       if (module !== undefined)
-        this.crashedModules.set(module, `the module crashed the process while listing its tokens (${how})`);
+        this.leaveOut(module, `the module crashed the process while listing its tokens (${how})`, 'crash');
     });
     this.retiring.add(read);
     void read.then(() => this.retiring.delete(read)); // bookkeeping
@@ -235,6 +292,7 @@ export class TokenWorker {
     if (same) return;
     this.options = { ...this.options, modulePaths: [...paths] };
     this.crashedModules.clear(); // another configuration: each module gets its chance again
+    this.leftOut.clear();
     if (this.holds === 0 && this.pending.size === 0) void this.shutdown(); // the next call waits for it (retiring)
   }
 
@@ -328,7 +386,7 @@ export class TokenWorker {
         // calls sent behind this one go with it. A module it hangs in while listing is left out.
         const hungIn = this.workers.get(child)?.listingModule();
         if (hungIn !== undefined)
-          this.crashedModules.set(hungIn, 'the module did not answer while listing its tokens (it hangs)');
+          this.leaveOut(hungIn, 'the module did not answer while listing its tokens (it hangs)', 'hang');
         this.forget(child);
         void this.retire(child); // the next start waits for it
         this.rejectAll(new KysoError('TIMEOUT', undefined, { operation: operation.op }), id);
