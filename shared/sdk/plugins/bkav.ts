@@ -25,6 +25,7 @@ import {
   pluginAddress,
   askSharedCertificate,
   pageCertificateSerial,
+  profileSavingInto,
 } from './common.js';
 import { signSiteDataAttached } from './attached-data.js';
 
@@ -138,14 +139,15 @@ export interface BkavXmlPlacement {
 }
 
 /**
- * Where each format signs, in the plugin's terms (a tax portal's `SignXMLBase64(xml, "HSoKhaiThue",
- * "_NODE_TO_SIGN", "CKyDTu", …)`): what a page may name and still get what kyso signs.
+ * The element each format signs, in the plugin's terms (a tax portal's `SignXMLBase64(xml,
+ * "HSoKhaiThue", "_NODE_TO_SIGN", "CKyDTu", …)`): what a page may name and still get what kyso
+ * signs. Where the signature goes is profileSavingInto's.
  */
 const PROFILE_PLACEMENT = {
   // The Id kyso gives an HSoKhaiThue without one (shared/xml/profiles.ts HTKK_NODE_TO_SIGN; not
   // imported, which would bring the XML library into the page script).
-  htkk: { tagSigning: 'HSoKhaiThue', defaultId: '_NODE_TO_SIGN', tagSaveResult: ['CKyDTu'] },
-  einvoice: { tagSigning: 'DLHDon', defaultId: undefined, tagSaveResult: ['NBan', 'DSCKS'] },
+  htkk: { tagSigning: 'HSoKhaiThue', defaultId: '_NODE_TO_SIGN' },
+  einvoice: { tagSigning: 'DLHDon', defaultId: undefined },
 } as const;
 
 /** The plugin's script sends a field the page left unset as "" or the text "undefined". */
@@ -154,8 +156,9 @@ const given = (value: string | undefined): string | undefined =>
 
 /**
  * The profile SignXMLBase64 signs with. A page naming an element to sign, its Id or the element
- * for the signature gets them where its format (tax return, e-invoice) puts them; any other naming
- * is refused (NOT_SUPPORTED), never answered with a signature over something else, elsewhere.
+ * for the signature gets them where its format (tax return, e-invoice) puts them (`NMua`: the
+ * invoice's buyer); any other naming is refused (NOT_SUPPORTED), never answered with a signature
+ * over something else, elsewhere.
  */
 export function bkavXmlProfile(
   xml: string,
@@ -169,21 +172,16 @@ export function bkavXmlProfile(
     return profile ?? 'generic';
   const expected = profile && PROFILE_PLACEMENT[profile];
   const signedId = expected && (elementId(xml, expected.tagSigning) ?? expected.defaultId);
-  if (
+  const signed =
+    profile &&
     expected &&
     (tagSigning === undefined || tagSigning === expected.tagSigning) &&
-    (nodeToSign === undefined || nodeToSign === signedId) &&
-    (tagSaveResult === undefined || (expected.tagSaveResult as readonly string[]).includes(tagSaveResult))
-  )
-    return profile;
-  // An invoice's buyer slot: the buyer's co-signature over the same DLHDon.
-  if (
-    profile === 'einvoice' &&
-    tagSaveResult === 'NMua' &&
-    (tagSigning === undefined || tagSigning === expected!.tagSigning) &&
     (nodeToSign === undefined || nodeToSign === signedId)
-  )
-    return 'einvoice-buyer';
+      ? tagSaveResult === undefined
+        ? profile
+        : profileSavingInto(xml, profile, tagSaveResult)
+      : undefined;
+  if (signed) return signed;
   throw new KysoError(
     'NOT_SUPPORTED',
     'BkavCA SignXML: kyso signs an element and places the signature only where tax returns and e-invoices do',

@@ -203,6 +203,28 @@ export function xmlProfileOf(xml: string): 'htkk' | 'einvoice' | undefined {
   return root === 'HSoThueDTu' ? 'htkk' : root === 'HDon' ? 'einvoice' : undefined;
 }
 
+/**
+ * The profile kyso signs with when a plugin call names the element its signature is to be saved
+ * in (BKAV's and VNPT's `TagSaveResult`), or undefined when kyso's signature would not be there.
+ * Each format's own place: a tax return's `CKyDTu`; an e-invoice's `NBan` (or the `DSCKS` holding
+ * it), or `NMua` for the buyer's co-signature; any other XML's signature is the root's last child.
+ */
+export function profileSavingInto(
+  xml: string,
+  profile: 'htkk' | 'einvoice' | 'generic',
+  tagSaveResult: string,
+): 'htkk' | 'einvoice' | 'einvoice-buyer' | 'generic' | undefined {
+  switch (profile) {
+    case 'htkk':
+      return tagSaveResult === 'CKyDTu' ? 'htkk' : undefined;
+    case 'einvoice':
+      if (tagSaveResult === 'NBan' || tagSaveResult === 'DSCKS') return 'einvoice';
+      return tagSaveResult === 'NMua' ? 'einvoice-buyer' : undefined;
+    case 'generic':
+      return tagSaveResult === xmlRootName(xml) ? 'generic' : undefined;
+  }
+}
+
 /** A signed document's bytes (PDF, or XML as UTF-8); a failed item throws its error; undefined for a CMS or bare signature. */
 export function signedDocumentBytes(item: SignManyItem): Uint8Array | undefined {
   if (!item.ok) throw item.error;

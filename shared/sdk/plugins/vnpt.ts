@@ -24,6 +24,7 @@ import {
   pluginAddress,
   askSharedCertificate,
   pageCertificateSerial,
+  profileSavingInto,
 } from './common.js';
 import { signSiteDataAttached } from './attached-data.js';
 
@@ -218,39 +219,57 @@ async function advancedDocument(entry: unknown, index: number): Promise<BatchDoc
 }
 
 /**
- * The Id in an XmlSigner's `NodeToSign` (vnpt-plugin.js 1.0.3.4 sends `JSON.stringify(xmlSigner)`),
- * without a leading '#'. Its other fields (TagSaveResult, SigningType, DigestMethod "SHA1", …) are
- * not followed: kyso signs SHA-256 with the Signature as the root's last child.
+ * An XmlSigner (vnpt-plugin.js 1.0.3.4 sends `JSON.stringify(xmlSigner)`): the Id in its
+ * `NodeToSign` without a leading '#', and its `TagSaveResult`, the element the signature is saved
+ * in; each undefined when unset (the library's default is null). Its other fields (SigningType,
+ * DigestMethod "SHA1", …) are not followed: kyso signs SHA-256.
  */
-function xmlNodeToSign(signerJson: unknown): string | undefined {
-  if (typeof signerJson !== 'string' || !signerJson || signerJson === 'null') return undefined;
-  const signer = parseJsonFrame<{ NodeToSign?: unknown }>(signerJson);
-  if (signer.NodeToSign === undefined || signer.NodeToSign === null || signer.NodeToSign === '')
-    return undefined;
-  if (typeof signer.NodeToSign !== 'string') throw new KysoError('BAD_REQUEST', 'NodeToSign must be text');
-  return signer.NodeToSign.replace(/^#/, '');
+function xmlSignerOf(signerJson: unknown): { nodeToSign?: string; tagSaveResult?: string } {
+  if (typeof signerJson !== 'string' || !signerJson || signerJson === 'null') return {};
+  const signer = parseJsonFrame<{ NodeToSign?: unknown; TagSaveResult?: unknown }>(signerJson);
+  const field = (value: unknown, name: string): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw new KysoError('BAD_REQUEST', `${name} must be text`);
+    return value;
+  };
+  const nodeToSign = field(signer.NodeToSign, 'NodeToSign')?.replace(/^#/, '');
+  const tagSaveResult = field(signer.TagSaveResult, 'TagSaveResult');
+  return { ...(nodeToSign && { nodeToSign }), ...(tagSaveResult && { tagSaveResult }) };
+}
+
+/**
+ * The XML document kyso signs for signXML / an xml item of signArrDataAdvanced with this XmlSigner:
+ * tax returns and e-invoices in their formats' places, any other XML enveloped over the whole
+ * document; with `NodeToSign`, only the element with that Id (URI="#id"), the Signature as the
+ * root's last child. A `TagSaveResult` naming where kyso puts the signature is followed (an
+ * invoice's `NMua`: the buyer's signature); any other is refused (NOT_SUPPORTED) before any window,
+ * never answered with a signature somewhere the page did not ask for.
+ */
+export function vnptXmlDocument(xml: string, name: string, signerJson?: unknown): BatchDocumentInput {
+  const { nodeToSign, tagSaveResult } = xmlSignerOf(signerJson);
+  const profile = nodeToSign === undefined ? (xmlProfileOf(xml) ?? 'generic') : 'generic';
+  const signed = tagSaveResult === undefined ? profile : profileSavingInto(xml, profile, tagSaveResult);
+  if (!signed)
+    throw new KysoError('NOT_SUPPORTED', 'VNPT XmlSigner TagSaveResult: kyso saves the signature elsewhere', {
+      function: 'XmlSigner.TagSaveResult',
+    });
+  if (nodeToSign !== undefined)
+    return { kind: 'xml', xml, profile: 'generic', name, referenceId: nodeToSign };
+  return { kind: 'xml', xml, profile: signed, name };
 }
 
 /** Office Open XML and OpenDocument: signed inside their packages, which kyso does not do (docs/compat.md). */
 const OFFICE_TYPES = new Set(['docx', 'xlsx', 'pptx', 'doc', 'xls', 'ppt', 'odt', 'ods', 'odp', 'office']);
 
 /** `options`: a PdfSigner for a PDF, an XmlSigner for XML (JSON text, as the library sends them). */
-function documentOf(base64: string, type: string, name: string, pdfOptions?: unknown): BatchDocumentInput {
+function documentOf(base64: string, type: string, name: string, options?: unknown): BatchDocumentInput {
   const bytes = decodeBase64(base64, 'data');
   if (type === 'pdf' || isPdf(bytes)) {
     if (!isPdf(bytes)) throw new KysoError('BAD_REQUEST', 'not a PDF');
-    const appearance = pdfAppearance(pdfOptions);
+    const appearance = pdfAppearance(options);
     return { kind: 'pdf', pdf: bytes, name, ...(appearance && { appearance }) };
   }
-  if (type === 'xml') {
-    const xml = new TextDecoder().decode(bytes);
-    // XmlSigner.NodeToSign: only the element with that Id (URI="#id"), the Signature as the root's last child.
-    const nodeToSign = xmlNodeToSign(pdfOptions);
-    if (nodeToSign !== undefined)
-      return { kind: 'xml', xml, profile: 'generic', name, referenceId: nodeToSign };
-    // Tax returns and e-invoices in their formats' places; any other XML enveloped over the whole document.
-    return { kind: 'xml', xml, profile: xmlProfileOf(xml) ?? 'generic', name };
-  }
+  if (type === 'xml') return vnptXmlDocument(new TextDecoder().decode(bytes), name, options);
   if (OFFICE_TYPES.has(type)) throw new KysoError('OFFICE_NOT_SUPPORTED', `a ${type} document`);
   throw new KysoError('NOT_SUPPORTED', `kyso does not sign "${type.slice(0, 20)}" documents here`);
 }
