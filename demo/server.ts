@@ -84,7 +84,8 @@ export interface DemoServerOptions {
   /** DER certificates the portal trusts as roots (the test CA in the demo). */
   trustedRoots: Uint8Array[];
   /**
-   * Files a VGCA-style page has the signer fetch (GET /files/<name>); signed files come back to
+   * Files a VGCA-style page has the signer fetch (GET /files/<name>, or GET /download?file=<name>
+   * naming it only in Content-Disposition); signed files come back to
    * POST /upload (multipart, as the Ban Cơ yếu plugin uploads them).
    */
   files?: Record<string, Uint8Array>;
@@ -267,6 +268,19 @@ export function startDemoServer(options: DemoServerOptions): Promise<DemoServer>
     if (req.method === 'GET' && served) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(served);
+      return;
+    }
+    // The same files as a document-management system serves them: an address naming no file
+    // (GET /download?file=<name>), the name in Content-Disposition.
+    const named = url.pathname === '/download' ? url.searchParams.get('file') : null;
+    const download = named !== null ? options.files?.[named] : undefined;
+    if (req.method === 'GET' && named !== null && download) {
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="download"; filename*=UTF-8''${encodeURIComponent(named)}`,
+        'cache-control': 'no-store',
+      });
+      res.end(download);
       return;
     }
     const shimScript = SHIM_PAGES[url.pathname];

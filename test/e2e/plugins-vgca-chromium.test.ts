@@ -239,14 +239,14 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
-  it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1); Files[] answered with FileSignedURL', async () => {
+  it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1), named as the server named its download; Files[] answered with FileSignedURL', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const base = session.demo.url.replace(/\/$/, '');
-    const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => ({
-      FileID: `F${i}`,
-      FileName: `${base}/files/${name}`,
-      URL: `${base}/files/${name}`,
-    }));
+    // The first as a document-management system serves it: /download?file=…, its name only in Content-Disposition.
+    const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => {
+      const url = i === 0 ? `${base}/download?file=${name}` : `${base}/files/${name}`;
+      return { FileID: `F${i}`, FileName: url, URL: url };
+    });
     // The request shape of the portals that call vgca_sign_files (a JSON typed into the page, as the sample page does).
     await setFieldValue(
       page,
@@ -270,6 +270,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     );
     const uploads = session.demo.uploads.slice(before);
     expect(uploads.map((u) => u.field)).toEqual(['uploadfile', 'uploadfile', 'uploadfile']);
+    expect(uploads.map((u) => u.name)).toEqual(['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml']);
     expectSignedFilesUploaded(uploads, session.token.caPem);
     await page.close();
   }, 180_000);

@@ -11,6 +11,7 @@ import {
   xmlRootId,
   xmlRootName,
 } from '../../shared/sdk/plugins/common.js';
+import { downloadedFileName } from '../../shared/sdk/plugins/download-name.js';
 import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
 import { answerVnpt, isVnptUrl } from '../../shared/sdk/plugins/vnpt.js';
 import { viettelFunction } from '../../shared/sdk/plugins/viettel.js';
@@ -175,5 +176,36 @@ describe('xmlRootId (which element a detached VGCA signature names)', () => {
     // An Id further down is not the root's: the whole document stays signed (URI="").
     expect(xmlRootId('<A><B Id="b"/></A>')).toBeUndefined();
     expect(xmlRootId('<A data-Id="q"/>')).toBeUndefined();
+  });
+});
+
+describe('downloadedFileName (the name a VGCA download is shown and uploaded under)', () => {
+  const url = new URL('https://vanban.example.vn/api/file/download?id=123');
+  it('the server’s Content-Disposition: filename* (UTF-8 or ISO-8859-1) before filename, quoted, bare or in raw UTF-8', () => {
+    expect(
+      downloadedFileName(
+        `attachment; filename="cong van.pdf"; filename*=UTF-8''C%C3%B4ng%20v%C4%83n%2045.pdf`,
+        url,
+      ),
+    ).toBe('Công văn 45.pdf');
+    expect(downloadedFileName(`inline; filename*=iso-8859-1'vi'caf%E9.pdf`, url)).toBe('café.pdf');
+    expect(downloadedFileName('attachment; filename="QD \\"45\\".pdf"', url)).toBe('QD "45".pdf');
+    expect(downloadedFileName('attachment;filename=to-khai.xml', url)).toBe('to-khai.xml');
+    // ASP.NET and others write UTF-8 bytes straight into the header; scripts see one character per byte.
+    const raw = String.fromCharCode(...new TextEncoder().encode('Quyết định.pdf'));
+    expect(downloadedFileName(`attachment; filename="${raw}"`, url)).toBe('Quyết định.pdf');
+    // A folder before the name is dropped; so are control characters.
+    expect(downloadedFileName('attachment; filename="C:\\\\tmp\\\\a.pdf"', url)).toBe('a.pdf');
+    expect(downloadedFileName(`attachment; filename*=UTF-8''..%2F..%2Fb%0D%0A.pdf`, url)).toBe('b.pdf');
+  });
+
+  it('else the URL’s last path segment, decoded; "document" when nothing visible is left', () => {
+    expect(downloadedFileName(null, url)).toBe('download');
+    expect(downloadedFileName('attachment', new URL('https://x.vn/files/c%C3%B4ng-v%C4%83n.pdf'))).toBe(
+      'công-văn.pdf',
+    );
+    expect(downloadedFileName(`attachment; filename*=UTF-8''%E2%80%8B`, new URL('https://x.vn/'))).toBe(
+      'document',
+    );
   });
 });

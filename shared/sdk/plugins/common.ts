@@ -7,6 +7,7 @@ import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.j
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes } from '../../encoding.js';
 import { digestOf, pluginRequest, signCms, signHash, type SignManyItem } from '../index.js';
+import { downloadedFileName } from './download-name.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
 export const MAX_PLUGIN_FRAME_CHARS = Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 64 * 1024;
@@ -136,7 +137,10 @@ export function parseJsonFrame<T>(frame: string): T {
   throw new KysoError('BAD_REQUEST', 'the request is not a JSON object');
 }
 
-/** Fetches a document as the page could (its cookies, same origin or CORS), within kyso's size limit. */
+/**
+ * Fetches a document as the page could (its cookies, same origin or CORS), within kyso's size limit;
+ * named as the server names it (a cross-origin server must expose Content-Disposition), else by its URL.
+ */
 export async function download(url: string, base: string): Promise<{ name: string; bytes: Uint8Array }> {
   let resolved: URL;
   try {
@@ -161,18 +165,7 @@ export async function download(url: string, base: string): Promise<{ name: strin
     throw new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts', {
       limitBytes: LIMITS.maxPdfBytes,
     });
-  return { name: fileNameOf(resolved), bytes };
-}
-
-function fileNameOf(url: URL): string {
-  const last = url.pathname.split('/').pop() ?? '';
-  let name = last;
-  try {
-    name = decodeURIComponent(last);
-  } catch {
-    // keep the raw segment
-  }
-  return (name || 'document').slice(0, LIMITS.maxDocumentNameChars);
+  return { name: downloadedFileName(response.headers.get('content-disposition'), resolved), bytes };
 }
 
 const PDF_HEADER = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
