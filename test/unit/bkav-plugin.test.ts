@@ -6,13 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { pluginOfRequest } from '../../extension/src/plugins/addresses.js';
 import {
   BkavConnection,
+  bkavCertificateFilter,
   bkavFailure,
   bkavXmlProfile,
   certificatesXml,
+  checkBkavSigningTime,
   isBkavUrl,
 } from '../../shared/sdk/plugins/bkav.js';
+import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { MAX_PLUGIN_FRAME_CHARS } from '../../shared/sdk/plugins/common.js';
 import { KysoError } from '../../shared/protocol/errors.js';
+import { useSoftwareIdentities } from '../support/software-identities.js';
 import { copyTestToken } from '../support/token.js';
 
 describe('BkavCA Signer Plugin', () => {
@@ -95,7 +99,7 @@ describe('BkavCA Signer Plugin', () => {
     const token = copyTestToken();
     try {
       const der = token.certDer('01');
-      const xml = new TextDecoder().decode(Buffer.from(certificatesXml(der.toString('base64')), 'base64'));
+      const xml = new TextDecoder().decode(Buffer.from(certificatesXml([der.toString('base64')]), 'base64'));
       expect(xml).toMatch(/<Certificates><Certificate><SerialNumber>[0-9A-F]+<\/SerialNumber>/);
       expect(xml).toContain('<SubjectDN><CN>Nguyễn Văn Ân</CN></SubjectDN>');
       expect(xml).toMatch(/<TimeValidTo>\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}<\/TimeValidTo>/);
@@ -174,6 +178,129 @@ describe('BkavCA Signer Plugin', () => {
       expect(await connection.onFrame(signXmlCall(xml, fields))).toEqual([
         expect.stringMatching(/^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+\*BkavExtensionCallback\*end$/),
       ]);
+  });
+});
+
+describe('BkavCA Signer Plugin: what a page names besides the document', () => {
+  const ids = useSoftwareIdentities('bkav-filter', {
+    RSA: '/C=VN/CN=Nguyễn Văn Ân/UID=CCCD:001099012345',
+    EC: '/C=VN/O=Công ty Ánh Dương/CN=Công ty Ánh Dương/UID=MST:0109999999',
+  });
+  const sent: string[] = [];
+  const plugin = realScript((frame) => sent.push(frame));
+  /** The frame the unmodified script sends for `call` (run in its context), and the call's arguments. */
+  const frameOf = (call: string) => {
+    sent.length = 0;
+    vm.runInContext(call, plugin);
+    expect(sent).toHaveLength(1);
+    return { frame: sent[0]!, args: sent[0]!.split('*').slice(1) };
+  };
+
+  it('GetAllCert / GetCertListByFilter: the filter is applied to the shared certificate; filters kyso cannot follow are refused before any window', async () => {
+    const ana = summarizeCertificate(ids.RSA.certificateDer);
+    const company = summarizeCertificate(ids.EC.certificateDer);
+    const passes = (call: string) => {
+      const { args } = frameOf(call);
+      const test = bkavCertificateFilter(args[0], args[1]);
+      return [ana, company].map((summary) => (test ? test(summary) : true));
+    };
+    const byFilter = (filter: string, value: string) =>
+      `var f = new ObjFilter(); f.Filter = INFO_CERT_FILTER.${filter}; f.Value = ${JSON.stringify(value)};` +
+      ' f.FunctionCallback = function () {}; BkavCAPlugin.GetCertListByFilter(f);';
+    const serial = ana.serialNumberHex.toUpperCase().replace(/(..)/g, '$1 ').trim();
+
+    // No filter: the sample page's GetAllCert("SerialNumber", ""), GetCertListByFilter with no value.
+    expect(passes('BkavCAPlugin.GetAllCert("SerialNumber", "", function () {})')).toEqual([true, true]);
+    expect(passes(byFilter('CERTIFICATE_SUBJECT_CN', ''))).toEqual([true, true]);
+    // The serial (as Windows shows it: upper case, spaced), a part of the subject's or issuer's CN, a time.
+    expect(passes(`BkavCAPlugin.GetAllCert("SerialNumber", "${serial}", function () {})`)).toEqual([
+      true,
+      false,
+    ]);
+    expect(passes(byFilter('CERTIFICATE_SERIAL_NUMBER', ana.serialNumberHex))).toEqual([true, false]);
+    expect(passes(byFilter('CERTIFICATE_SUBJECT_CN', 'văn ân'))).toEqual([true, false]);
+    expect(passes(byFilter('CERTIFICATE_SUBJECT_CN', 'Ánh Dương'))).toEqual([false, true]);
+    expect(passes(byFilter('CERTIFICATE_ISSUER_CN', ana.issuer.commonName!))).toEqual([true, true]);
+    expect(passes(byFilter('CERTIFICATE_ISSUER_CN', 'Bkav'))).toEqual([false, false]);
+    expect(passes(byFilter('CERTIFICATE_TIMEVALID', '2026/12/01 08:00:00'))).toEqual(
+      [ana, company].map(
+        (c) => c.notBefore <= new Date(2026, 11, 1, 8) && new Date(2026, 11, 1, 8) <= c.notAfter,
+      ),
+    );
+    expect(passes(byFilter('CERTIFICATE_TIMEVALID', '2016/09/07 11:50:11'))).toEqual([false, false]);
+
+    // ValidTo / ValidFrom (their rule is not public), an unknown filter: "0*NOT_SUPPORTED" before
+    // any window (no "share my certificate" question: none is reachable here); a TimeValid that is no date: 4.
+    const connection = new BkavConnection();
+    for (const call of [
+      byFilter('CERTIFICATE_VALIDTO', '2027/01/01 00:00:00'),
+      byFilter('CERTIFICATE_VALIDFROM', '2025/01/01 00:00:00'),
+      'BkavCAPlugin.GetAllCert("Thumbprint", "AB12", function () {})',
+    ])
+      expect(await connection.onFrame(frameOf(call).frame), call).toEqual([
+        expect.stringMatching(/^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+\*BkavExtensionCallback\*end$/),
+      ]);
+    expect(await connection.onFrame(frameOf(byFilter('CERTIFICATE_TIMEVALID', 'hôm nay')).frame)).toEqual([
+      expect.stringMatching(/^4\*BAD_REQUEST\*/),
+    ]);
+  });
+
+  it('the answer lists the shared certificate when it passes, none when it does not', () => {
+    const xml = (list: string[]) => Buffer.from(certificatesXml(list), 'base64').toString('utf8');
+    expect(xml([])).toBe('<?xml version="1.0" encoding="utf-8"?><Certificates></Certificates>');
+    expect(xml([ids.RSA.certificateDer.toString('base64')])).toContain(
+      '<SubjectDN><CN>Nguyễn Văn Ân</CN></SubjectDN>',
+    );
+  });
+
+  it('SignPDF’s SigningTime and SignXML’s timeSign: a time naming now is followed (kyso signs now); another is refused before any window', async () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    const bkavTime = (d: Date) =>
+      `${d.getFullYear()}/${two(d.getMonth() + 1)}/${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    const pdf = Buffer.from('%PDF-1.4\n').toString('base64');
+    const signPdf = (time: string) =>
+      frameOf(
+        `var o = new ObjPdfSigner(); o.Base64String = "${pdf}"; o.SigningTime = ${JSON.stringify(time)};` +
+          ' o.Signer = "Nguyễn Văn Ân"; o.FunctionCallback = function () {}; BkavCAPlugin.SignPDF(o);',
+      );
+    const signXml = (time: string) =>
+      frameOf(
+        `var o = new ObjXmlSigner(); o.Base64String = "${Buffer.from('<a/>').toString('base64')}";` +
+          ` o.timeSign = ${JSON.stringify(time)}; o.FunctionCallback = function () {}; BkavCAPlugin.SignXML(o);`,
+      );
+    const now = new Date(2026, 11, 1, 9, 30, 0).getTime();
+    // Where each call carries it: SignPDF `3*pdf*<time>*…`, SignXML `0*xml*tag*node*save*<time>*…`.
+    const pdfTime = (time: string) => signPdf(time).args[1];
+    const xmlTime = (time: string) => signXml(time).args[4];
+    expect(pdfTime('2026/12/01 09:30:00')).toBe('2026/12/01 09:30:00');
+    expect(xmlTime('2026/12/01 09:30:00')).toBe('2026/12/01 09:30:00');
+
+    // Unset (the script's "" / "undefined"), or naming now (to the minute, a little before the call): followed.
+    for (const time of [
+      pdfTime(''),
+      xmlTime(undefined as unknown as string),
+      '2026/12/01 09:30',
+      '2026/12/01 09:27:10',
+    ])
+      expect(() => checkBkavSigningTime(time, now), String(time)).not.toThrow();
+    // Another time: a backdated or future signature, refused; not a date: bad input.
+    for (const time of ['2020/10/25 10:00:00', '2026/12/01 09:40:00', '2026/11/30 09:30:00'])
+      expect(() => checkBkavSigningTime(time, now), time).toThrow(
+        expect.objectContaining({ code: 'NOT_SUPPORTED' }),
+      );
+    for (const time of ['01/12/2026 09:30:00', '2026/02/30 09:30:00', '2026/12/01 25:00:00'])
+      expect(() => checkBkavSigningTime(time, now), time).toThrow(
+        expect.objectContaining({ code: 'BAD_REQUEST' }),
+      );
+
+    // Through the connection, with the clock as it is: "0*NOT_SUPPORTED", no window.
+    const connection = new BkavConnection();
+    expect(await connection.onFrame(signPdf('2020/10/25 10:00:00').frame)).toEqual([
+      expect.stringMatching(/^0\*NOT_SUPPORTED\*kyso chưa hỗ trợ .+\*BkavExtensionCallback\*end$/),
+    ]);
+    expect(await connection.onFrame(signXml(bkavTime(new Date(Date.now() - 86_400_000))).frame)).toEqual([
+      expect.stringMatching(/^0\*NOT_SUPPORTED\*/),
+    ]);
   });
 });
 

@@ -10,7 +10,7 @@
  * 2 encrypted, 3 no certificate, 4 bad input, 5 signing error, 13 cancelled), followed by kyso's
  * code and a Vietnamese / English message: `13*USER_CANCELLED*… / …`.
  */
-import { summarizeCertificate } from '../../certificate/profile.js';
+import { hasSerialNumber, summarizeCertificate, type CertificateSummary } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode, type Language } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
@@ -116,19 +116,114 @@ function bkavDate(date: Date): string {
 const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** GetAllCert's answer: base64 of `<Certificates><Certificate>…</Certificate></Certificates>` (UTF-8). */
-export function certificatesXml(certificateBase64: string): string {
-  const summary = summarizeCertificate(base64ToBytes(certificateBase64));
-  const xml =
-    '<?xml version="1.0" encoding="utf-8"?><Certificates><Certificate>' +
-    `<SerialNumber>${summary.serialNumberHex.toUpperCase()}</SerialNumber>` +
-    `<SubjectDN><CN>${escapeXml(summary.subject.commonName ?? '')}</CN></SubjectDN>` +
-    `<IssuerDN><CN>${escapeXml(summary.issuer.commonName ?? '')}</CN></IssuerDN>` +
-    `<TimeValidFrom>${bkavDate(summary.notBefore)}</TimeValidFrom>` +
-    `<TimeValidTo>${bkavDate(summary.notAfter)}</TimeValidTo>` +
-    `<CertificateBase64>${certificateBase64}</CertificateBase64>` +
-    '</Certificate></Certificates>';
+/** The plugin's script sends a field the page left unset as "" or the text "undefined". */
+const given = (value: string | undefined): string | undefined =>
+  value === undefined || value === '' || value === 'undefined' || value === 'null' ? undefined : value;
+
+/** A date as the plugin's pages write them, "yyyy/MM/dd HH:mm:ss" (local time), or undefined. */
+export function parseBkavDate(text: string): Date | undefined {
+  const parts = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(
+    text.trim(),
+  );
+  if (!parts) return undefined;
+  const [year, month, day, hours, minutes, seconds] = parts.slice(1).map((p) => Number(p ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(year, month - 1, day, hours, minutes, seconds);
+  // 2026/02/30 or 25:00 is no time: it must read back as written.
+  return date.getFullYear() === year &&
+    date.getMonth() === month - 1 &&
+    date.getDate() === day &&
+    date.getHours() === hours &&
+    date.getMinutes() === minutes
+    ? date
+    : undefined;
+}
+
+/** GetAllCert's answer: base64 of `<Certificates>` with a `<Certificate>` for each of these (UTF-8). */
+export function certificatesXml(certificatesBase64: readonly string[]): string {
+  const entries = certificatesBase64.map((certificateBase64) => {
+    const summary = summarizeCertificate(base64ToBytes(certificateBase64));
+    return (
+      '<Certificate>' +
+      `<SerialNumber>${summary.serialNumberHex.toUpperCase()}</SerialNumber>` +
+      `<SubjectDN><CN>${escapeXml(summary.subject.commonName ?? '')}</CN></SubjectDN>` +
+      `<IssuerDN><CN>${escapeXml(summary.issuer.commonName ?? '')}</CN></IssuerDN>` +
+      `<TimeValidFrom>${bkavDate(summary.notBefore)}</TimeValidFrom>` +
+      `<TimeValidTo>${bkavDate(summary.notAfter)}</TimeValidTo>` +
+      `<CertificateBase64>${certificateBase64}</CertificateBase64>` +
+      '</Certificate>'
+    );
+  });
+  const xml = `<?xml version="1.0" encoding="utf-8"?><Certificates>${entries.join('')}</Certificates>`;
   return bytesToBase64(new TextEncoder().encode(xml));
+}
+
+/** Case and composition aside, whether `name` contains `part`. */
+const nameContains = (name: string | undefined, part: string) =>
+  (name ?? '').normalize('NFC').toLowerCase().includes(part.normalize('NFC').toLowerCase());
+
+/**
+ * GetAllCert's / GetCertListByFilter's `<filter>*<value>` as a test of a certificate, undefined when
+ * the page filters nothing (the script sends "" or its own "1" for no value). The plugin's filters
+ * are its Windows certificate store's searches: `SerialNumber` the serial (hex, case, spaces and
+ * leading zeros aside), `SubjectCN` / `IssuerCN` a part of the name, `TimeValid` valid at that time.
+ * `ValidTo` / `ValidFrom`, whose rule is not public, and unknown filters are refused (NOT_SUPPORTED)
+ * before any window; a TimeValid that is no date is BAD_REQUEST.
+ */
+export function bkavCertificateFilter(
+  filter: string | undefined,
+  value: string | undefined,
+): ((summary: CertificateSummary) => boolean) | undefined {
+  const wanted = given(value)?.trim();
+  const kind = given(filter)?.toLowerCase();
+  if (wanted === undefined || wanted === '' || wanted === '1' || kind === undefined) return undefined;
+  switch (kind) {
+    case 'serialnumber': {
+      const serial = wanted.replace(/\s+/g, '');
+      return (summary) => hasSerialNumber(summary, serial);
+    }
+    case 'subjectcn':
+      return (summary) => nameContains(summary.subject.commonName, wanted);
+    case 'issuercn':
+      return (summary) => nameContains(summary.issuer.commonName, wanted);
+    case 'timevalid': {
+      const time = parseBkavDate(wanted);
+      if (!time) throw new KysoError('BAD_REQUEST', 'the TimeValid filter is not yyyy/MM/dd HH:mm:ss');
+      return (summary) => summary.notBefore <= time && time <= summary.notAfter;
+    }
+    default:
+      throw new KysoError('NOT_SUPPORTED', `BkavCA certificate filter ${kind.slice(0, 20)}`, {
+        function: `GetAllCert filter ${kind.slice(0, 20)}`,
+      });
+  }
+}
+
+/**
+ * How far a page's SigningTime may be from kyso's clock and still name the moment of signing: the
+ * page reads the same clock, but may take the time a little before it calls, or write it to the minute.
+ */
+const SIGNING_TIME_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * A sign call's SigningTime (SignPDF's, SignXML's `timeSign`): kyso signs at the moment of signing,
+ * so a time naming now is followed and any other (a backdated or future signature) is refused
+ * (NOT_SUPPORTED) before any window; a text that is no date is BAD_REQUEST.
+ */
+export function checkBkavSigningTime(value: string | undefined, now: number = Date.now()): void {
+  const text = given(value);
+  if (text === undefined) return;
+  const time = parseBkavDate(text);
+  if (!time) throw new KysoError('BAD_REQUEST', 'SigningTime is not yyyy/MM/dd HH:mm:ss');
+  if (Math.abs(time.getTime() - now) > SIGNING_TIME_TOLERANCE_MS)
+    throw new KysoError('NOT_SUPPORTED', 'BkavCA SigningTime: kyso signs at the moment of signing', {
+      function: 'SigningTime',
+    });
 }
 
 /** SignXMLBase64's `*<xml>*<tagSigning>*<nodeToSign>*<tagSaveResult>*…`: the element to sign, its Id, the element the signature goes into. */
@@ -149,10 +244,6 @@ const PROFILE_PLACEMENT = {
   htkk: { tagSigning: 'HSoKhaiThue', defaultId: '_NODE_TO_SIGN' },
   einvoice: { tagSigning: 'DLHDon', defaultId: undefined },
 } as const;
-
-/** The plugin's script sends a field the page left unset as "" or the text "undefined". */
-const given = (value: string | undefined): string | undefined =>
-  value === undefined || value === '' || value === 'undefined' || value === 'null' ? undefined : value;
 
 /**
  * The profile SignXMLBase64 signs with. A page naming an element to sign, its Id or the element
@@ -259,7 +350,7 @@ export class BkavConnection {
         return `kyso ${KYSO_VERSION}`;
       case FUNCTION.GetAllCert:
       case FUNCTION.GetCertListByFilter:
-        return this.certificates();
+        return this.certificates(args);
       case FUNCTION.SignPDFBase64:
         return this.signPdf(args);
       case FUNCTION.SignXMLBase64:
@@ -274,19 +365,27 @@ export class BkavConnection {
     }
   }
 
-  /** GetAllCert / GetCertListByFilter: only after "share my certificate with this site" in kyso's window. */
-  private async certificates(): Promise<string> {
-    return certificatesXml(await askSharedCertificate('bkav', this.lang));
+  /**
+   * GetAllCert / GetCertListByFilter `*<filter>*<value>…`: only after "share my certificate with
+   * this site" in kyso's window, the shared certificate if it passes the page's filter, else none.
+   */
+  private async certificates(args: string[]): Promise<string> {
+    const passes = bkavCertificateFilter(args[0], args[1]);
+    const certificate = await askSharedCertificate('bkav', this.lang);
+    const listed = !passes || passes(summarizeCertificate(base64ToBytes(certificate)));
+    return certificatesXml(listed ? [certificate] : []);
   }
 
   /**
    * SignPDFBase64 `*<pdf base64>*<signing time>*<serial>*<signer>`: PAdES after consent, the signed
-   * PDF in base64; a serial the page names is the only certificate the user may choose.
+   * PDF in base64; a serial the page names is the only certificate the user may choose; a signing
+   * time only when it names now (checkBkavSigningTime).
    */
   private async signPdf(args: string[]): Promise<string> {
     const pdf = decodeBase64(args[0] ?? '', 'the PDF');
     if (!isPdf(pdf)) throw new KysoError('BAD_REQUEST', 'the data is not a PDF');
     const certificateSerial = pageCertificateSerial(args[2], [SCRIPT_UNSET_SERIAL]);
+    checkBkavSigningTime(args[1]);
     const { results } = await signMany({
       documents: [{ kind: 'pdf', pdf, name: 'tai-lieu.pdf' }],
       description: 'Ký tài liệu PDF',
@@ -296,7 +395,10 @@ export class BkavConnection {
     return bytesToBase64(signedBytes(results[0]));
   }
 
-  /** SignXMLBase64: tax returns and e-invoices where their formats sign, any other XML enveloped; the signed XML in base64. */
+  /**
+   * SignXMLBase64 `*<xml>*<tagSigning>*<nodeToSign>*<tagSaveResult>*<timeSign>*<serial>*<ds>`: tax
+   * returns and e-invoices where their formats sign, any other XML enveloped; the signed XML in base64.
+   */
   private async signXml(args: string[]): Promise<string> {
     let xml: string;
     try {
@@ -306,6 +408,7 @@ export class BkavConnection {
     }
     const profile = bkavXmlProfile(xml, { tagSigning: args[1], nodeToSign: args[2], tagSaveResult: args[3] });
     const certificateSerial = pageCertificateSerial(args[5]);
+    checkBkavSigningTime(args[4]);
     const { results } = await signMany({
       documents: [{ kind: 'xml', xml, profile, name: 'tai-lieu.xml' }],
       description: 'Ký tài liệu XML',
