@@ -183,9 +183,42 @@ describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromi
     expect(tree(home)).not.toContain('.config/microsoft-edge/');
     expect(tree(home)).toContain('.local/share/kyso/kyso-host.sh');
 
+    // --dry-run names what the uninstall then removes — the launcher and the folders install made — and removes nothing.
+    const installed = tree(home);
+    const dryRun = kysoHost(['uninstall', '--dry-run']);
+    expect(dryRun.status, dryRun.stdout + dryRun.stderr).toBe(0);
+    expect(tree(home)).toEqual(installed);
     const uninstalled = kysoHost(['uninstall']);
     expect(uninstalled.status, uninstalled.stdout + uninstalled.stderr).toBe(0);
     expect(tree(home)).toEqual(before);
+    const lines = (output: string, pattern: RegExp) =>
+      output
+        .split('\n')
+        .flatMap((line) => pattern.exec(line)?.slice(1, 2) ?? [])
+        .sort();
+    const launcher = path.join(home, '.local/share/kyso/kyso-host.sh');
+    expect(lines(dryRun.stdout, /^launcher (.*): would-remove$/)).toEqual([launcher]);
+    expect(lines(uninstalled.stdout, /^launcher (.*): removed$/)).toEqual([launcher]);
+    const removedFolders = lines(uninstalled.stdout, /^ {2}removed folder (.*) \(made by install\)$/);
+    expect(removedFolders).toContain(path.join(home, '.local/share/kyso'));
+    expect(lines(dryRun.stdout, /^ {2}would remove folder (.*) \(made by install\)$/)).toEqual(
+      removedFolders,
+    );
+  });
+
+  it('an install made before kyso recorded its folders: uninstall still removes kyso’s own launcher folder, once empty', () => {
+    mkdirSync(path.join(home, '.local/share'), { recursive: true });
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    for (const name of ['XDG_CONFIG_HOME', 'CHROME_CONFIG_HOME']) delete env[name];
+    const kysoHost = (args: string[]) =>
+      spawnSync(process.execPath, [HOST_LAUNCHER, ...args], { env, encoding: 'utf8' });
+    expect(kysoHost(['install', '--browser', 'chromium']).status).toBe(0);
+    const launcherDir = path.join(home, '.local/share/kyso');
+    rmSync(path.join(launcherDir, 'created-folders.json')); // as installs before the record left it
+    const uninstalled = kysoHost(['uninstall', '--browser', 'chromium']);
+    expect(uninstalled.status, uninstalled.stdout + uninstalled.stderr).toBe(0);
+    expect(existsSync(launcherDir)).toBe(false);
+    expect(existsSync(path.join(home, '.local/share'))).toBe(true); // not kyso's
   });
 
   it('`kyso-host install --user-data-dir` takes a folder named relative to where it is run', () => {

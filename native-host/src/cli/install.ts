@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BROWSERS,
+  CREATED_FOLDERS_FILE,
+  createdFoldersThatWouldGo,
   currentPlatform,
   findHostScript,
   formatReport,
@@ -154,7 +156,8 @@ async function uninstallWith(options: InstallCommandOptions, print: (line: strin
   const common = commonOptions(options);
   const report = await uninstall(common);
   print(formatReport(report));
-  if (!options.dryRun) await removeWhatInstallMade(options, common.home, report, print);
+  if (options.dryRun) await listWhatInstallMade(options, common.home, report, print);
+  else await removeWhatInstallMade(options, common.home, report, print);
   return report.ok ? 0 : 1;
 }
 
@@ -169,7 +172,7 @@ async function removeWhatInstallMade(
   print: (line: string) => void,
 ): Promise<void> {
   const launcherDir = launcherDirFor(options, home);
-  const created = await readCreatedFolders(launcherDir);
+  const created = await foldersInstallMade(options, launcherDir);
   const removed: string[] = [];
   for (const entry of report.entries) {
     if (entry.kind === 'manifest' && (entry.action === 'removed' || entry.action === 'absent'))
@@ -189,16 +192,55 @@ async function removeWhatInstallMade(
   for (const folder of removed) print(`  removed folder ${folder} (made by install)`);
 }
 
-/** Whether a manifest kyso writes, for any browser, still names `launcher`. */
+/**
+ * The folders install recorded making, and kyso's own launcher folder: installs made before the record
+ * existed (stop 28) left it behind empty; it is kyso's by its name and goes only once empty.
+ */
+async function foldersInstallMade(options: InstallCommandOptions, launcherDir: string): Promise<string[]> {
+  const recorded = await readCreatedFolders(launcherDir);
+  return options.userDataDir ? recorded : [...recorded, launcherDir];
+}
+
+/** `uninstall --dry-run`: what removeWhatInstallMade would remove after the manifests listed, removing nothing. */
+async function listWhatInstallMade(
+  options: InstallCommandOptions,
+  home: string,
+  report: InstallReport,
+  print: (line: string) => void,
+): Promise<void> {
+  const launcherDir = launcherDirFor(options, home);
+  const created = await foldersInstallMade(options, launcherDir);
+  // As removeWhatInstallMade: the folders of the manifests removed and of those already gone.
+  const manifests = report.entries.filter(
+    (entry) => entry.kind === 'manifest' && (entry.action === 'would-remove' || entry.action === 'absent'),
+  );
+  const going = new Set(
+    manifests.filter((entry) => entry.action === 'would-remove').map((entry) => entry.target),
+  );
+  const wouldGo: string[] = [];
+  for (const entry of manifests)
+    wouldGo.push(...(await createdFoldersThatWouldGo(path.dirname(entry.target), created, going)));
+  const launcher = path.join(launcherDir, launcherFileName(report.platform));
+  if (!(await isRegistered(launcher, options, home, going))) {
+    if (existsSync(launcher)) print(`launcher ${launcher}: would-remove`);
+    going.add(launcher).add(path.join(launcherDir, CREATED_FOLDERS_FILE));
+    wouldGo.push(...(await createdFoldersThatWouldGo(launcherDir, created, going)));
+  }
+  for (const folder of wouldGo) print(`  would remove folder ${folder} (made by install)`);
+}
+
+/** Whether a manifest kyso writes, for any browser, still names `launcher` (those in `ignoring` aside). */
 async function isRegistered(
   launcher: string,
   options: InstallCommandOptions,
   home: string,
+  ignoring: ReadonlySet<string> = new Set(),
 ): Promise<boolean> {
   const platform = currentPlatform();
   const locations = hostLocations({ platform, scope: options.scope, home, env: process.env }).located;
   if (options.userDataDir) locations.push(userDataDirLocation(options.userDataDir, 'chromium', platform));
   for (const manifest of locations.flatMap((l) => l.manifestPaths)) {
+    if (ignoring.has(manifest)) continue;
     const text = await readFile(manifest, 'utf8').catch(() => undefined);
     if (text !== undefined && manifestPath(text) === launcher) return true;
   }

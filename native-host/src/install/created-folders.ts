@@ -4,7 +4,7 @@
  * never a folder that was there before (a browser's own, or one another program's host lives in).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const CREATED_FOLDERS_FILE = 'created-folders.json';
@@ -38,9 +38,7 @@ async function writeCreatedFolders(recordDir: string, folders: readonly string[]
  * Returns the folders removed; nothing when no recorded folder holds `dir`.
  */
 export async function removeCreatedFolders(dir: string, created: readonly string[]): Promise<string[]> {
-  const root = created
-    .filter((folder) => dir === folder || dir.startsWith(folder + path.sep))
-    .sort((a, b) => a.length - b.length)[0];
+  const root = recordedFolderHolding(dir, created);
   const removed: string[] = [];
   if (!root) return removed;
   for (let folder = dir; ; folder = path.dirname(folder)) {
@@ -54,6 +52,37 @@ export async function removeCreatedFolders(dir: string, created: readonly string
     if (folder === root) break;
   }
   return removed;
+}
+
+/**
+ * What removeCreatedFolders would remove once the paths in `going` (files and folders uninstall
+ * removes first) are gone, removing nothing: for `uninstall --dry-run`. Adds each such folder to `going`.
+ */
+export async function createdFoldersThatWouldGo(
+  dir: string,
+  created: readonly string[],
+  going: Set<string>,
+): Promise<string[]> {
+  const root = recordedFolderHolding(dir, created);
+  const wouldGo: string[] = [];
+  if (!root) return wouldGo;
+  for (let folder = dir; ; folder = path.dirname(folder)) {
+    const names = await readdir(folder).catch(() => undefined);
+    if (names !== undefined) {
+      if (!names.every((name) => going.has(path.join(folder, name)))) break;
+      if (!going.has(folder)) wouldGo.push(folder);
+      going.add(folder);
+    }
+    if (folder === root) break;
+  }
+  return wouldGo;
+}
+
+/** The topmost recorded folder that holds `dir` (or is it), if any. */
+function recordedFolderHolding(dir: string, created: readonly string[]): string | undefined {
+  return created
+    .filter((folder) => dir === folder || dir.startsWith(folder + path.sep))
+    .sort((a, b) => a.length - b.length)[0];
 }
 
 /**
