@@ -19,13 +19,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PDFArray, PDFDict, PDFName, PDFRef, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
 import { appendIncrementalUpdate, serializePdfObject } from '../../shared/pdf/incremental.js';
 import { addDocumentTimestamp } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { previousXref, signPdf } from '../../shared/pdf/pades.js';
 import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
-import { onePagePdf } from '../support/sample-pdf.js';
+import { formPdf, onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -54,6 +54,7 @@ describe('certified PDFs signed again', () => {
   let nssDb: string;
   let approver: SoftwareIdentity;
   let plain: string;
+  let form: string;
   let tsaRoot: string;
 
   beforeAll(async () => {
@@ -71,6 +72,8 @@ describe('certified PDFs signed again', () => {
     writeFileSync(tsaRoot, tsa.caDer);
     plain = file('cong-van.pdf');
     writeFileSync(plain, await onePagePdf('Cong van so 15'));
+    form = file('to-khai.pdf');
+    writeFileSync(form, await formPdf('To khai so 15'));
   });
   afterAll(async () => {
     await tsa.close();
@@ -113,10 +116,10 @@ describe('certified PDFs signed again', () => {
     return { ...result, report: JSON.parse(result.stdout) as Report };
   };
 
-  /** A certification by kyso sign with the RSA key and `--certify p`. */
-  const certify = async (p: '1' | '2') => {
-    const certified = file(`certified-p${p}.pdf`);
-    const r = await sign(plain, certified, RSA_SIGNER, ['--certify', p]);
+  /** A certification of `input` (the plain letter) by kyso sign with the RSA key and `--certify p`. */
+  const certify = async (p: '1' | '2' | '3', input = plain) => {
+    const certified = file(`certified-p${p}-${path.basename(input)}`);
+    const r = await sign(input, certified, RSA_SIGNER, ['--certify', p]);
     expect(r.status, r.stderr).toBe(0);
     return certified;
   };
@@ -131,6 +134,11 @@ describe('certified PDFs signed again', () => {
     change: (model: Awaited<ReturnType<typeof openPdfModel>>) => Array<{ ref: PDFRef; object: PDFObject }>,
   ) => {
     const model = await openPdfModel(certified);
+    // New objects are numbered after every number the file has used, as a PDF writer does.
+    model.context.largestObjectNumber = Math.max(
+      model.context.largestObjectNumber,
+      previousXref(model).size - 1,
+    );
     const updates = change(model).map(({ ref, object }) => ({ ref, body: serializePdfObject(object) }));
     const changed = appendIncrementalUpdate(certified, model.context, updates, previousXref(model)).pdf;
     const approved = file(name);
@@ -252,6 +260,203 @@ describe('certified PDFs signed again', () => {
     expect(verified.report.signatures[0]!.details.join('\n')).toContain(
       'the page tree above page 1 was changed',
     );
+  });
+
+  type Model = Awaited<ReturnType<typeof openPdfModel>>;
+
+  /** `annotation` appended to page 1's /Annots (pdf-lib's addAnnot would normalize more of the page): the object changed. */
+  const onPage = (model: Model, annotation: PDFRef) => {
+    const page = model.document.getPages()[0]!;
+    const annots = page.node.get(PDFName.of('Annots'));
+    const array = annots instanceof PDFRef ? model.context.lookup(annots, PDFArray) : (annots as PDFArray);
+    array.push(annotation);
+    return annots instanceof PDFRef ? { ref: annots, object: array } : { ref: page.ref, object: page.node };
+  };
+
+  /** A FreeText annotation writing `text` over page 1, and page 1 with it in its /Annots. */
+  const annotationAdded = (model: Model, text: string) => {
+    const page = model.document.getPages()[0]!;
+    const appearance = model.context.stream(`1 g 0 0 300 30 re f 0 g BT /F1 18 Tf 4 8 Td (${text}) Tj ET`, {
+      Type: 'XObject',
+      Subtype: 'Form',
+      BBox: [0, 0, 300, 30],
+      Resources: page.node.get(PDFName.of('Resources'))!,
+    });
+    const appearanceRef = model.context.register(appearance);
+    const annotation = model.context.obj({
+      Type: 'Annot',
+      Subtype: 'FreeText',
+      Rect: [68, 692, 368, 722],
+      DA: PDFString.of('/F1 18 Tf 0 g'),
+      Contents: PDFString.of(text),
+      AP: { N: appearanceRef },
+    });
+    const annotationRef = model.context.register(annotation);
+    return [
+      { ref: appearanceRef, object: appearance },
+      { ref: annotationRef, object: annotation },
+      onPage(model, annotationRef),
+    ];
+  };
+
+  it("certified with P=2, a note written over the page's text (an annotation added), then approved: DOCMDP_VIOLATION", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const verified = await changedThenApproved(certified, 'p2-annotated-approved.pdf', (model) =>
+      annotationAdded(model, 'Cong van so 99'),
+    );
+    expect(verified.code).toBe(1);
+    const [certification, approval] = verified.report.signatures;
+    expect(certification).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      problems: ['DOCMDP_VIOLATION'],
+    });
+    expect(certification!.details.join('\n')).toMatch(
+      /DocMDP P=2.*an annotation \(object \d+\) was added on page 1/,
+    );
+    expect(approval!.indication).toBe('TOTAL-PASSED');
+  });
+
+  it('certified with P=3 (annotations allowed), a note added, then approved: TOTAL-PASSED', async () => {
+    const certified = new Uint8Array(readFileSync(await certify('3')));
+    const verified = await changedThenApproved(certified, 'p3-annotated-approved.pdf', (model) =>
+      annotationAdded(model, 'Da doc'),
+    );
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.report.signatures.map((s) => s.problems)).toEqual([[], []]);
+  });
+
+  /** The form's text field "so_van_ban" (a field and its widget in one dictionary) and its reference. */
+  const textField = (model: Model) => {
+    const ref = model.document.getForm().getTextField('so_van_ban').ref;
+    return { ref, field: model.context.lookup(ref, PDFDict) };
+  };
+
+  it('certified with P=2, the text field filled in (its value and appearance), then approved: TOTAL-PASSED', async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2', form)));
+    const verified = await changedThenApproved(certified, 'p2-filled-approved.pdf', (model) => {
+      const { ref, field } = textField(model);
+      const appearance = model.context.stream('BT /Helv 12 Tf 2 8 Td (15/QD-UBND) Tj ET', {
+        Type: 'XObject',
+        Subtype: 'Form',
+        BBox: [0, 0, 200, 24],
+      });
+      const appearanceRef = model.context.register(appearance);
+      field.set(PDFName.of('V'), PDFString.of('15/QD-UBND'));
+      field.set(PDFName.of('AP'), model.context.obj({ N: appearanceRef }));
+      return [
+        { ref: appearanceRef, object: appearance },
+        { ref, object: field },
+      ];
+    });
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.report.signatures.map((s) => s.problems)).toEqual([[], []]);
+  });
+
+  it("certified with P=2, the text field's widget moved over the page's text (more than filling it in), then approved: DOCMDP_VIOLATION", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2', form)));
+    const verified = await changedThenApproved(certified, 'p2-field-moved-approved.pdf', (model) => {
+      const { ref, field } = textField(model);
+      field.set(PDFName.of('Rect'), model.context.obj([68, 692, 368, 722]));
+      return [{ ref, object: field }];
+    });
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
+      /DocMDP P=2.*the form field "so_van_ban" \(object \d+\) was changed \(more than its value and appearance\)/,
+    );
+  });
+
+  it('certified with P=2, a new text field added on the page, then approved: DOCMDP_VIOLATION', async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2', form)));
+    const verified = await changedThenApproved(certified, 'p2-field-added-approved.pdf', (model) => {
+      const page = model.document.getPages()[0]!;
+      const formRef = model.document.catalog.get(PDFName.of('AcroForm')) as PDFRef; // its /Fields direct
+      const form = model.context.lookup(formRef, PDFDict);
+      const added = model.context.obj({
+        Type: 'Annot',
+        Subtype: 'Widget',
+        FT: 'Tx',
+        T: PDFString.of('ghi_chu'),
+        V: PDFString.of('Huy bo'),
+        Rect: [68, 692, 368, 722],
+        P: page.ref,
+      });
+      const addedRef = model.context.register(added);
+      form.lookup(PDFName.of('Fields'), PDFArray).push(addedRef);
+      return [{ ref: addedRef, object: added }, onPage(model, addedRef), { ref: formRef, object: form }];
+    });
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
+      /DocMDP P=2.*a form field other than a signature "ghi_chu" \(object \d+\) was added/,
+    );
+  });
+
+  it("certified with P=2, the note's appearance rewritten in place (an annotation changed), then approved: DOCMDP_VIOLATION", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2', form)));
+    let appearanceRef: PDFRef | undefined;
+    const verified = await changedThenApproved(certified, 'p2-note-changed-approved.pdf', (model) => {
+      const note = model.document
+        .getPages()[0]!
+        .node.Annots()!
+        .asArray()
+        .map((ref) => model.context.lookup(ref, PDFDict))
+        .find((a) => a.get(PDFName.of('Subtype')) === PDFName.of('Text'))!;
+      appearanceRef = note.lookup(PDFName.of('AP'), PDFDict).get(PDFName.of('N')) as PDFRef;
+      // Another drawing under the same object number: what the certifier saw is gone.
+      const appearance = model.context.stream('1 0 0 rg 0 0 20 20 re f', {
+        Type: 'XObject',
+        Subtype: 'Form',
+        BBox: [0, 0, 20, 20],
+      });
+      return [{ ref: appearanceRef, object: appearance }];
+    });
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toContain(
+      `an annotation on page 1 was changed (object ${appearanceRef!.objectNumber})`,
+    );
+  });
+
+  it('certified with P=2 by kyso, the form filled in and approved by pdfsig -add-signature (poppler): kyso verify TOTAL-PASSED', async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2', form)));
+    const filled = file('p2-filled.pdf');
+    const model = await openPdfModel(certified);
+    const { ref, field } = textField(model);
+    field.set(PDFName.of('V'), PDFString.of('15/QD-UBND'));
+    writeFileSync(
+      filled,
+      appendIncrementalUpdate(
+        certified,
+        model.context,
+        [{ ref, body: serializePdfObject(field) }],
+        previousXref(model),
+      ).pdf,
+    );
+    // The approver's key in the NSS database, as poppler signs with it.
+    const run = promisify(execFile);
+    const p12 = file('approver.p12');
+    await run('openssl', [
+      'pkcs12',
+      '-export',
+      '-in',
+      file('sw-rsa.pem'),
+      '-inkey',
+      file('sw-rsa.key'),
+      '-name',
+      'approver',
+      '-out',
+      p12,
+      '-passout',
+      'pass:',
+    ]);
+    await run('pk12util', ['-i', p12, '-d', `sql:${nssDb}`, '-W', '']);
+    const approved = file('p2-filled-poppler.pdf');
+    await run('pdfsig', ['-nssdir', `sql:${nssDb}`, '-add-signature', '-nick', 'approver', filled, approved]);
+    const verified = await verify(approved);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.report.signatures.map((s) => s.problems)).toEqual([[], []]);
   });
 
   it('certified with P=1, then a document time-stamp (validation data, allowed at every P): TOTAL-PASSED', async () => {

@@ -1,4 +1,4 @@
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, PDFHexString, StandardFonts } from 'pdf-lib';
 
 /** An A4 PDF of one page with one line of Helvetica text, the plain document most tests sign. */
 export async function onePagePdf(text: string, size = 18): Promise<Uint8Array> {
@@ -6,5 +6,32 @@ export async function onePagePdf(text: string, size = 18): Promise<Uint8Array> {
   doc
     .addPage([595, 842])
     .drawText(text, { x: 72, y: 700, size, font: await doc.embedFont(StandardFonts.Helvetica) });
+  return doc.save();
+}
+
+/**
+ * onePagePdf's page with a form and a note: an empty text field "so_van_ban" (the document number)
+ * and a sticky note (a /Text annotation) drawn by its own appearance stream.
+ */
+export async function formPdf(text: string): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([595, 842]);
+  page.drawText(text, { x: 72, y: 700, size: 18, font });
+  const field = doc.getForm().createTextField('so_van_ban');
+  field.addToPage(page, { x: 72, y: 600, width: 200, height: 24, font });
+  const appearance = doc.context.stream('1 1 0 rg 0 0 20 20 re f', {
+    Type: 'XObject',
+    Subtype: 'Form',
+    BBox: [0, 0, 20, 20],
+  });
+  const note = doc.context.obj({
+    Type: 'Annot',
+    Subtype: 'Text',
+    Rect: [400, 700, 420, 720],
+    Contents: PDFHexString.fromText('Đã xem'),
+    AP: { N: doc.context.register(appearance) },
+  });
+  page.node.addAnnot(doc.context.register(note));
   return doc.save();
 }

@@ -3,7 +3,7 @@
  * was appended after the last signature may only be long-term validation data (a DSS, document
  * time-stamps: ETSI EN 319 142-1 B-LT/B-LTA), anything else is DOCUMENT_MODIFIED_AFTER_SIGNING.
  * A certification that allows no changes (DocMDP P=1) fails if anything but such data follows it;
- * one that allows form filling and signing (P=2, P=3) fails if the pages change after it.
+ * one that allows form filling and signing (P=2, P=3) fails on what else changed after it (docmdp.ts).
  */
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib';
 import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
@@ -15,13 +15,14 @@ import {
   type PdfSignatureField,
 } from '../../shared/pdf/long-term.js';
 import { certificationOf, type DocMdpPermissions } from '../../shared/pdf/docmdp.js';
-import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { STRUCTURE_STREAM_LIMITS } from '../../shared/pdf/xref.js';
 import { buildChain, describeCertificate, parseCertificate } from './certificates.js';
+import { changesNotAllowed } from './docmdp.js';
 import { InputError, cmsReport } from './cms.js';
 import { addProblem, finish, signerIdentity, type Draft, type VerifyOptions } from './judge.js';
+import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
 import {
   overall,
   type Coverage,
@@ -93,14 +94,6 @@ export async function loadPdf(pdf: Uint8Array): Promise<PDFDocument> {
   return doc;
 }
 
-const bytesOf = (object: PDFObject | undefined) =>
-  object ? Buffer.from(serializePdfObject(object)) : undefined;
-const sameObject = (a: PDFObject | undefined, b: PDFObject | undefined) => {
-  const x = bytesOf(a);
-  const y = bytesOf(b);
-  return x !== undefined && y !== undefined && x.equals(y);
-};
-
 /**
  * A field or widget whose value is a document time-stamp, and that shows nothing: a visible
  * appearance added after signing could draw anything over the signed page.
@@ -146,25 +139,6 @@ function onlyTimestampsAdded(
   for (const item of added) accepted.add(item);
   return true;
 }
-
-/** Dictionaries equal but for `free` keys, which must pass `check`. */
-function sameExcept(
-  before: PDFDict,
-  after: PDFDict,
-  free: Record<string, (b: PDFObject | undefined, a: PDFObject | undefined) => boolean>,
-): boolean {
-  const keys = new Set([...before.keys(), ...after.keys()].map((k) => k.decodeText()));
-  for (const key of keys) {
-    const b = before.get(PDFName.of(key));
-    const a = after.get(PDFName.of(key));
-    const check = free[key];
-    if (check ? !check(b, a) : !sameObject(a, b) && !(a === undefined && b === undefined)) return false;
-  }
-  return true;
-}
-
-const sameOrAbsent = (a: PDFObject | undefined, b: PDFObject | undefined) =>
-  (a === undefined && b === undefined) || sameObject(a, b);
 
 /** The trailer still names the signed document: its catalog, its information dictionary, its encryption. */
 function sameTrailer(oldDoc: PDFDocument, doc: PDFDocument): boolean {
@@ -378,74 +352,10 @@ async function certifiedPermissions(
 }
 
 /**
- * The clear cases of what a certification allowing form filling and signing (P=2), or also
- * annotations (P=3), does not allow after it (ISO 32000-1 §12.8.2.2, Adobe's rule): the pages
- * themselves changed — a page added or removed, a page dictionary changed but for its /Annots, or
- * an object a page draws with (its /Contents, its /Resources and what they name: fonts, images,
- * forms) rewritten.
- * Which field values and annotations changed is not judged.
- */
-function pagesChanged(certified: PDFDocument, doc: PDFDocument): string | undefined {
-  let before: PDFRef[];
-  try {
-    before = certified.getPages().map((page) => page.ref);
-  } catch {
-    return undefined; // the certified revision's page tree pdf-lib cannot walk: nothing to compare with
-  }
-  let after: PDFRef[];
-  try {
-    after = doc.getPages().map((page) => page.ref);
-  } catch {
-    return 'the page tree can no longer be read';
-  }
-  if (before.length !== after.length || before.some((ref, i) => ref !== after[i]))
-    return `the pages were changed (${before.length} certified, ${after.length} now)`;
-  // Page tree nodes and the objects pages draw with are shared between pages (a font, the /Pages
-  // node): each is compared once, so a crafted file cannot make the check pages × resources long.
-  const treeChecked = new Set<PDFObject>();
-  const drawn = new Set<PDFObject>();
-  for (const [i, ref] of before.entries()) {
-    const page = certified.context.lookup(ref);
-    const now = doc.context.lookup(ref);
-    if (
-      !(page instanceof PDFDict) ||
-      !(now instanceof PDFDict) ||
-      !sameExcept(page, now, { Annots: () => true })
-    )
-      return `page ${i + 1} was changed (more than its annotations)`;
-    // What a page inherits (/Resources, /MediaBox, /Rotate) is in the page tree nodes above it.
-    const pending: Array<PDFObject | undefined> = [];
-    for (let parent = page.get(PDFName.of('Parent')); parent instanceof PDFRef && !treeChecked.has(parent);) {
-      treeChecked.add(parent); // checked with everything above it; a loop in /Parent ends here too
-      const node = certified.context.lookup(parent);
-      if (!(node instanceof PDFDict)) break;
-      if (!sameObject(node, doc.context.lookup(parent)))
-        return `the page tree above page ${i + 1} was changed`;
-      pending.push(node.get(PDFName.of('Resources')));
-      parent = node.get(PDFName.of('Parent'));
-    }
-    pending.push(page.get(PDFName.of('Contents')), page.get(PDFName.of('Resources')));
-    for (let next = pending.pop(); next !== undefined || pending.length; next = pending.pop()) {
-      if (next === undefined || drawn.has(next)) continue;
-      drawn.add(next);
-      if (next instanceof PDFRef) {
-        const object = certified.context.lookup(next);
-        if (!sameObject(object, doc.context.lookup(next)))
-          return `an object page ${i + 1} draws with (object ${next.objectNumber}) was rewritten`;
-        pending.push(object);
-      } else if (next instanceof PDFDict || next instanceof PDFStream) {
-        const dict = next instanceof PDFStream ? next.dict : next;
-        for (const [name, value] of dict.entries()) if (name.decodeText() !== 'Parent') pending.push(value);
-      } else if (next instanceof PDFArray) pending.push(...next.asArray());
-    }
-  }
-  return undefined;
-}
-
-/**
  * What a certification allows after it. With "no changes" (P=1): nothing but validation data (a
  * DSS, document time-stamps); a later signature, or any other change, voids it. P=2 and P=3 allow
- * later signatures and form filling (P=3 also annotations), not changed pages (pagesChanged).
+ * later signatures and form filling (P=3 also annotations), not changed pages, other annotation
+ * changes or other field changes (changesNotAllowed).
  */
 async function docMdpViolation(
   revision: RevisionReader,
@@ -458,7 +368,7 @@ async function docMdpViolation(
   const permissions = await certifiedPermissions(revision, field);
   if (permissions === 2 || permissions === 3) {
     const certified = await revision(field.byteRange[2] + field.byteRange[3]);
-    const changed = certified && pagesChanged(certified, doc);
+    const changed = certified && changesNotAllowed(certified, doc, permissions);
     return changed
       ? `the document was certified with form filling${permissions === 3 ? ', annotations' : ''} and signing allowed (DocMDP P=${permissions}), and after the certification ${changed}`
       : undefined;
