@@ -14,6 +14,7 @@
  */
 import { PDFArray, PDFDict, PDFName, PDFRef, PDFStream, type PDFDocument, type PDFObject } from 'pdf-lib';
 import type { DocMdpPermissions } from '../../shared/pdf/docmdp.js';
+import { serializePdfObject } from '../../shared/pdf/incremental.js';
 import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
 
 /** The two revisions compared, and what was compared already (each object once: a crafted file cannot make the check pages × objects long). */
@@ -98,6 +99,14 @@ function items(doc: PDFDocument, value: PDFObject | undefined): PDFObject[] {
 const sameItem = (a: PDFObject, b: PDFObject) =>
   a === b || (!(a instanceof PDFRef) && !(b instanceof PDFRef) && sameObject(a, b));
 
+/** A list's annotations or fields, to look one up at once (a list of thousands is not compared pairwise). */
+function listed(list: PDFObject[]): (item: PDFObject) => boolean {
+  const key = (item: PDFObject) =>
+    item instanceof PDFRef ? item : Buffer.from(serializePdfObject(item)).toString('latin1');
+  const keys = new Set(list.map(key));
+  return (item) => keys.has(key(item));
+}
+
 const resolve = (doc: PDFDocument, item: PDFObject) =>
   item instanceof PDFRef ? doc.context.lookup(item) : item;
 
@@ -176,23 +185,33 @@ function fieldsChanged(r: Revisions, roots: PDFObject[]): string | undefined {
 
 /** Each page's annotations: widgets as fields, the others (at P=2) unchanged. */
 function annotationsChanged(r: Revisions, pages: PDFRef[], permissions: 2 | 3): string | undefined {
-  const annotsOf = (doc: PDFDocument, page: PDFRef) => {
-    const dict = doc.context.lookup(page);
-    return dict instanceof PDFDict ? items(doc, dict.get(PDFName.of('Annots'))) : [];
-  };
+  const sharedLists = new Set<PDFObject>();
   for (const [i, page] of pages.entries()) {
-    const before = annotsOf(r.certified, page);
-    const after = annotsOf(r.doc, page);
+    const annots = (doc: PDFDocument) => {
+      const dict = doc.context.lookup(page);
+      return dict instanceof PDFDict ? dict.get(PDFName.of('Annots')) : undefined;
+    };
+    // An indirect /Annots several pages still share is judged once (once per page, a crafted file
+    // could make the check pages × annotations long).
+    const shared = annots(r.certified);
+    if (shared instanceof PDFRef && shared === annots(r.doc)) {
+      if (sharedLists.has(shared)) continue;
+      sharedLists.add(shared);
+    }
+    const before = items(r.certified, annots(r.certified));
+    const after = items(r.doc, annots(r.doc));
+    const inBefore = listed(before);
+    const inAfter = listed(after);
     const on = `page ${i + 1}`;
     for (const item of before) {
-      if (after.some((other) => sameItem(item, other))) continue;
+      if (inAfter(item)) continue;
       const annotation = resolve(r.certified, item);
       if (isWidget(annotation))
         return `a form field's widget${describe(item, annotation)} was removed from ${on}`;
       if (permissions === 2) return `an annotation${describe(item, annotation)} was removed from ${on}`;
     }
     for (const item of after) {
-      if (before.some((other) => sameItem(item, other))) continue;
+      if (inBefore(item)) continue;
       const annotation = resolve(r.doc, item);
       if (isWidget(annotation)) {
         if (!isNewSignatureField(r, item))
@@ -200,7 +219,7 @@ function annotationsChanged(r: Revisions, pages: PDFRef[], permissions: 2 | 3): 
       } else if (permissions === 2) return `an annotation${describe(item, annotation)} was added on ${on}`;
     }
     for (const item of before) {
-      if (!after.some((other) => sameItem(item, other))) continue;
+      if (!inAfter(item)) continue;
       if (isWidget(resolve(r.certified, item))) {
         const changed = fieldsChanged(r, [item]);
         if (changed) return `${changed}, on ${on}`;
@@ -237,11 +256,10 @@ function formChanged(r: Revisions): string | undefined {
     return 'the form (/AcroForm) was changed (more than its signature flags and default resources)';
   const fields = items(r.certified, before?.get(PDFName.of('Fields')));
   const fieldsNow = items(r.doc, after.get(PDFName.of('Fields')));
-  const removed = fields.find((item) => !fieldsNow.some((other) => sameItem(item, other)));
+  const [inBefore, inAfter] = [listed(fields), listed(fieldsNow)];
+  const removed = fields.find((item) => !inAfter(item));
   if (removed) return `the form field${describe(removed, resolve(r.certified, removed))} was removed`;
-  const added = fieldsNow.find(
-    (item) => !fields.some((other) => sameItem(item, other)) && !isNewSignatureField(r, item),
-  );
+  const added = fieldsNow.find((item) => !inBefore(item) && !isNewSignatureField(r, item));
   if (added) return `a form field other than a signature${describe(added, resolve(r.doc, added))} was added`;
   return fieldsChanged(r, fields);
 }
