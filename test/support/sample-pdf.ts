@@ -10,8 +10,9 @@ export async function onePagePdf(text: string, size = 18): Promise<Uint8Array> {
 }
 
 /**
- * onePagePdf's page with a form and a note: an empty text field "so_van_ban" (the document number)
- * and a sticky note (a /Text annotation) drawn by its own appearance stream.
+ * onePagePdf's page with a form and annotations: an empty text field "so_van_ban" (the document
+ * number), a sticky note (a /Text annotation) drawn by its own appearance stream, and a link to
+ * the top of the page (its /Dest names the page).
  */
 export async function formPdf(text: string): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -33,5 +34,13 @@ export async function formPdf(text: string): Promise<Uint8Array> {
     AP: { N: doc.context.register(appearance) },
   });
   page.node.addAnnot(doc.context.register(note));
+  const link = doc.context.obj({
+    Type: 'Annot',
+    Subtype: 'Link',
+    Rect: [72, 690, 300, 720],
+    Border: [0, 0, 0],
+    Dest: [page.ref, 'XYZ', null, null, null],
+  });
+  page.node.addAnnot(doc.context.register(link));
   return doc.save();
 }

@@ -279,6 +279,8 @@ export function changesNotAllowed(
   } catch {
     return undefined; // the certified revision's page tree pdf-lib cannot walk: nothing to compare with
   }
-  const r: Revisions = { certified, doc, compared: new Set(), fields: new Set() };
+  // The pages are judged on their own (a page's /Annots may change): what names one, as a link's
+  // /Dest does, does not compare it again.
+  const r: Revisions = { certified, doc, compared: new Set(pages), fields: new Set() };
   return pagesChanged(r, pages) ?? annotationsChanged(r, pages, permissions) ?? formChanged(r);
 }
