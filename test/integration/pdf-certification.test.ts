@@ -419,6 +419,24 @@ describe('certified PDFs signed again', () => {
     );
   });
 
+  it('certified with P=2, a script run on opening added to the catalog (/OpenAction), then approved: DOCMDP_VIOLATION', async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const verified = await changedThenApproved(certified, 'p2-open-action-approved.pdf', (model) => {
+      const catalogRef = model.context.trailerInfo.Root as PDFRef;
+      const catalog = model.context.lookup(catalogRef, PDFDict);
+      catalog.set(
+        PDFName.of('OpenAction'),
+        model.context.obj({ S: 'JavaScript', JS: PDFString.of("app.alert('Cong van so 99');") }),
+      );
+      return [{ ref: catalogRef, object: catalog }];
+    });
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
+      /DocMDP P=2.*the catalog's \/OpenAction \(what a reader runs or opens with the document\) was changed/,
+    );
+  });
+
   it('certified with P=2 by kyso, the form filled in and approved by pdfsig -add-signature (poppler): kyso verify TOTAL-PASSED', async () => {
     const certified = new Uint8Array(readFileSync(await certify('2', form)));
     const filled = file('p2-filled.pdf');

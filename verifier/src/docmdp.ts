@@ -9,7 +9,9 @@
  *   names: its appearance, its pop-up, its action) rewritten; P=3 allows them;
  * - form fields, at both: a field removed, a field added but for a new signature field (and its
  *   widgets: signing is allowed), or a field or its widget changed but for what filling it in
- *   sets (its value, its appearance); a signed signature field not changed at all.
+ *   sets (its value, its appearance); a signed signature field not changed at all;
+ * - what the catalog runs or opens with the document (/OpenAction, /AA, /Names' scripts and
+ *   attached files), at both.
  * P=1 allows nothing of this (pdf.ts: only validation data may follow it).
  */
 import { PDFArray, PDFDict, PDFName, PDFRef, PDFStream, type PDFDocument, type PDFObject } from 'pdf-lib';
@@ -265,6 +267,29 @@ function formChanged(r: Revisions): string | undefined {
 }
 
 /**
+ * What the catalog makes a reader run or open with the document: its /OpenAction, its additional
+ * actions (/AA), the scripts and attached files of its /Names. Neither signing nor filling in a
+ * form changes them, and a script run on opening can show anything over the certified pages.
+ */
+function catalogActionsChanged(r: Revisions): string | undefined {
+  const entries = (doc: PDFDocument): Array<[string, PDFObject | undefined]> => {
+    const names = doc.catalog.lookup(PDFName.of('Names'));
+    const named = (key: string) => (names instanceof PDFDict ? names.get(PDFName.of(key)) : undefined);
+    return [
+      ['/OpenAction', doc.catalog.get(PDFName.of('OpenAction'))],
+      ['/AA', doc.catalog.get(PDFName.of('AA'))],
+      ['/Names /JavaScript', named('JavaScript')],
+      ['/Names /EmbeddedFiles', named('EmbeddedFiles')],
+    ];
+  };
+  const now = entries(r.doc);
+  for (const [i, [what, before]] of entries(r.certified).entries())
+    if (!sameOrAbsent(before, now[i]![1]) || rewritten(r, [before], ['Parent', 'P']))
+      return `the catalog's ${what} (what a reader runs or opens with the document) was changed`;
+  return undefined;
+}
+
+/**
  * Why the document now is not what a certification with `permissions` 2 or 3 allows after the
  * revision it signed (`certified`), or undefined.
  */
@@ -282,5 +307,10 @@ export function changesNotAllowed(
   // The pages are judged on their own (a page's /Annots may change): what names one, as a link's
   // /Dest does, does not compare it again.
   const r: Revisions = { certified, doc, compared: new Set(pages), fields: new Set() };
-  return pagesChanged(r, pages) ?? annotationsChanged(r, pages, permissions) ?? formChanged(r);
+  return (
+    pagesChanged(r, pages) ??
+    annotationsChanged(r, pages, permissions) ??
+    formChanged(r) ??
+    catalogActionsChanged(r)
+  );
 }
