@@ -3,7 +3,10 @@
  * document certified with "no changes" (P=1) and signs one that allows signatures (P=2), as pdfsig
  * confirms; `kyso verify` fails a P=1 certification followed by an approval signature (made here
  * with kyso's own prepare, its refusal bypassed) and passes P=2 then approved, and P=1 then a
- * document time-stamp.
+ * document time-stamp. After P=2 it fails what the certification forbids — pages rewritten,
+ * annotations added or changed, form fields added or changed beyond filling them in, a script
+ * run on opening — and passes what it allows: a field filled in, an approval by kyso or poppler;
+ * after P=3, an annotation added.
  */
 import { execFile, spawn } from 'node:child_process';
 import {

@@ -53,6 +53,7 @@ function rewritten(
   return undefined;
 }
 
+/** The pages, `before` those of the certified revision: the same, each drawn as it was. */
 function pagesChanged(r: Revisions, before: PDFRef[]): string | undefined {
   const { certified, doc } = r;
   let after: PDFRef[];
