@@ -422,6 +422,28 @@ describe('certified PDFs signed again', () => {
     );
   });
 
+  /** `certified` with one revision setting the text field's value (its appearance left as it was), written to `name`. */
+  const filledIn = async (certified: string, name: string) => {
+    const bytes = new Uint8Array(readFileSync(certified));
+    const model = await openPdfModel(bytes);
+    const { ref, field } = textField(model);
+    field.set(PDFName.of('V'), PDFString.of('15/QD-UBND'));
+    const update = [{ ref, body: serializePdfObject(field) }];
+    writeFileSync(file(name), appendIncrementalUpdate(bytes, model.context, update, previousXref(model)).pdf);
+    return file(name);
+  };
+
+  it('certified with P=1, the text field filled in (no signature after): DOCMDP_VIOLATION, as any change', async () => {
+    const filled = await filledIn(await certify('1', form), 'p1-filled.pdf');
+    const verified = await verify(filled);
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual([
+      'DOCMDP_VIOLATION',
+      'DOCUMENT_MODIFIED_AFTER_SIGNING',
+    ]);
+    expect(verified.report.signatures[0]!.details.join('\n')).toContain('DocMDP P=1');
+  });
+
   it('certified with P=2, a script run on opening added to the catalog (/OpenAction), then approved: DOCMDP_VIOLATION', async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
     const verified = await changedThenApproved(certified, 'p2-open-action-approved.pdf', (model) => {
@@ -441,20 +463,7 @@ describe('certified PDFs signed again', () => {
   });
 
   it('certified with P=2 by kyso, the form filled in and approved by pdfsig -add-signature (poppler): kyso verify TOTAL-PASSED', async () => {
-    const certified = new Uint8Array(readFileSync(await certify('2', form)));
-    const filled = file('p2-filled.pdf');
-    const model = await openPdfModel(certified);
-    const { ref, field } = textField(model);
-    field.set(PDFName.of('V'), PDFString.of('15/QD-UBND'));
-    writeFileSync(
-      filled,
-      appendIncrementalUpdate(
-        certified,
-        model.context,
-        [{ ref, body: serializePdfObject(field) }],
-        previousXref(model),
-      ).pdf,
-    );
+    const filled = await filledIn(await certify('2', form), 'p2-filled.pdf');
     // The approver's key in the NSS database, as poppler signs with it.
     const run = promisify(execFile);
     const p12 = file('approver.p12');
