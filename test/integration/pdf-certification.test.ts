@@ -444,6 +444,35 @@ describe('certified PDFs signed again', () => {
     expect(verified.report.signatures[0]!.details.join('\n')).toContain('DocMDP P=1');
   });
 
+  it("certified with P=2, the certification's own (signed) field given a visible appearance, then approved: DOCMDP_VIOLATION", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const verified = await changedThenApproved(
+      certified,
+      'p2-certification-restyled-approved.pdf',
+      (model) => {
+        const ref = model.document.getForm().getSignature('Signature1').ref;
+        const widget = model.context.lookup(ref, PDFDict);
+        const stamp = model.context.stream('BT /F1 12 Tf 4 8 Td (Da duyet: Nguoi Khac) Tj ET', {
+          Type: 'XObject',
+          Subtype: 'Form',
+          BBox: [0, 0, 200, 30],
+        });
+        const stampRef = model.context.register(stamp);
+        widget.set(PDFName.of('Rect'), model.context.obj([72, 72, 272, 102]));
+        widget.set(PDFName.of('AP'), model.context.obj({ N: stampRef }));
+        return [
+          { ref: stampRef, object: stamp },
+          { ref, object: widget },
+        ];
+      },
+    );
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
+      /DocMDP P=2.*the signed signature field "Signature1" \(object \d+\) was changed/,
+    );
+  });
+
   it('certified with P=2, a script run on opening added to the catalog (/OpenAction), then approved: DOCMDP_VIOLATION', async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
     const verified = await changedThenApproved(certified, 'p2-open-action-approved.pdf', (model) => {
