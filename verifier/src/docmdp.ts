@@ -134,7 +134,7 @@ function isNewSignatureField(r: Revisions, item: PDFObject): boolean {
   return field instanceof PDFDict && fieldType(field) === 'Sig';
 }
 
-/** "field "name" (object n)", as the messages name a field or annotation. */
+/** ` "name" (object n)`: how the messages name a field or annotation. */
 function describe(item: PDFObject, object: PDFObject | undefined): string {
   const name = object instanceof PDFDict ? object.lookup(PDFName.of('T')) : undefined;
   const title = name && 'decodeText' in name ? ` "${(name as { decodeText(): string }).decodeText()}"` : '';
