@@ -9,8 +9,8 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, waitArmed } from '../support/browser.js';
 import { recordArming } from '../support/consent.js';
-import { outcome, sdkCall, settled } from '../support/consent-requests.js';
-import { focused } from '../support/page-checks.js';
+import { outcome, pdfWithUndrawablePage2, sdkCall, settled } from '../support/consent-requests.js';
+import { clickInView, focused } from '../support/page-checks.js';
 import { startDisplay, type Display } from '../support/display.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 
@@ -124,6 +124,32 @@ describe('coming back to the consent window (Chromium, headed)', () => {
     expect(await settled(portal)).toBe(false); // no PIN went to the token: nothing signed, nothing refused
     expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('');
     expect(await focused(consent)).not.toBe('pin');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal)).toBe('USER_CANCELLED');
+  });
+
+  it('"I sign without seeing page 2": a click on coming back, before the window is armed again, does not tick it', async () => {
+    const pdf = await pdfWithUndrawablePage2();
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(portal, 'signPdf', {
+        pdf: Buffer.from(pdf).toString('base64'),
+        description: 'Trang 2 không hiển thị được, cửa sổ bị che',
+        name: 'trang-2.pdf',
+      }),
+    );
+    const ticked = () => consent.$eval('#unshown-ack', (el) => (el as HTMLInputElement).checked);
+    await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+    await clickInView(consent, '#page-next');
+    await consent.waitForSelector('#preview[data-page="2"][data-rendered="false"]', { timeout: 20_000 });
+    await consent.waitForSelector('#unshown:not([hidden])', { timeout: 20_000 });
+    await coverAndComeBack(consent);
+    await consent.waitForSelector('body[data-armed="false"]', { timeout: 20_000 });
+    // A click meant for the popup that was on top lands on the acknowledgement: it counts for nothing.
+    await clickInView(consent, '#unshown-ack');
+    expect(await ticked()).toBe(false);
+    await waitArmed(consent);
+    await clickInView(consent, '#unshown-ack'); // the user's own click, once armed
+    expect(await ticked()).toBe(true);
     await clickClosingWindow(consent, '#cancel');
     expect(await outcome(portal)).toBe('USER_CANCELLED');
   });

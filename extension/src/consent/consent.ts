@@ -941,6 +941,11 @@ $('pin').addEventListener('input', () => {
   if ($('status').textContent === t('signNeedsPin')) $('status').textContent = '';
   updateSign();
 });
+// Saying "I sign unseen" is an answer like "allow this site": a click before the window is armed
+// (meant for a window that was on top) does not tick it.
+$('unshown-ack').addEventListener('click', (event) => {
+  if (!armed()) event.preventDefault();
+});
 $('unshown-ack').addEventListener('change', () => {
   if ($('status').textContent === t('signNeedsUnshownAck')) $('status').textContent = '';
   updateSign();
