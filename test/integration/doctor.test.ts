@@ -1,5 +1,5 @@
 /** kyso-host doctor on a healthy machine and on broken ones (real installs into a private HOME). */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -217,6 +217,35 @@ describe('kyso-host doctor', () => {
     } finally {
       host.child.kill('SIGKILL');
       if (orphan !== undefined && isRunning(orphan)) process.kill(orphan, 'SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('gives no command to end a pid it cannot tell is still the worker (no start time recorded, as on Windows and macOS)', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-unsure-'));
+    const locks = path.join(home, 'locks');
+    mkdirSync(locks);
+    // A host that died holding a lock, whose worker's pid another program has now: where the
+    // system gives no process start time, the files record pids only (JSON drops `started`).
+    const gone = spawnSync('true').pid;
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      writeFileSync(
+        path.join(locks, 'token.lock'),
+        JSON.stringify({ pid: gone, nonce: 'n', program: 'kyso-host', since: 0, token: 'ABC123' }),
+      );
+      writeFileSync(path.join(locks, `helpers-${gone}-unknown`), JSON.stringify([{ pid: other.pid }]));
+      const run = kysoHost(['doctor'], { ...token.env, HOME: home, KYSO_LOCK_DIR: locks });
+      expect(run.stdout).toContain('Tokens held by a worker whose program is gone: 1');
+      expect(run.stdout).not.toContain(`kill -9 ${other.pid}`);
+      expect(run.stdout).toContain(
+        `Unplug the token. Pid ${other.pid} may belong to another program by now (this system does not say when a process started): end it only if it is kyso's.`,
+      );
+      expect(run.stdout).toContain(
+        `Hãy rút token ra. Pid ${other.pid} có thể nay đã thuộc về chương trình khác`,
+      );
+    } finally {
+      other.kill('SIGKILL');
       rmSync(home, { recursive: true, force: true });
     }
   }, 120_000);

@@ -129,15 +129,25 @@ function orphanedLockAdvice(lock: OrphanedLock, label: string | undefined): { vi
   const en = lock.serial === undefined ? 'A token' : named('serial');
   const pids = lock.workers.join(', ');
   const end = lock.workers.map(endCommand).join('; ');
+  // A pid that cannot be told from a later process with the same number gets no command to end it.
+  const todo = lock.sure
+    ? {
+        vi: `Hãy rút token ra, hoặc kết thúc tiến trình đó (${end}).`,
+        en: `Unplug the token, or end that process (${end}).`,
+      }
+    : {
+        vi: `Hãy rút token ra. Pid ${pids} có thể nay đã thuộc về chương trình khác (hệ thống này không cho biết tiến trình bắt đầu khi nào): chỉ kết thúc nó nếu đó là tiến trình của kyso.`,
+        en: `Unplug the token. Pid ${pids} may belong to another program by now (this system does not say when a process started): end it only if it is kyso's.`,
+      };
   return {
     vi:
       `${vi} đang bị giữ bởi tiến trình PKCS#11 của kyso (pid ${pids}) mà chương trình mở nó (pid ${lock.holder.pid}) không còn chạy: ` +
       `tiến trình này vẫn chờ trình điều khiển của token trả lời, và chưa ký được bằng token này cho đến khi nó kết thúc. ` +
-      `Hãy rút token ra, hoặc kết thúc tiến trình đó (${end}).`,
+      todo.vi,
     en:
       `${en} is held by a kyso PKCS#11 worker (pid ${pids}) whose program (pid ${lock.holder.pid}) is gone: ` +
       `the worker is still waiting for the token's driver to answer, and the token cannot sign until it ends. ` +
-      `Unplug the token, or end that process (${end}).`,
+      todo.en,
   };
 }
 
@@ -208,7 +218,7 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
     const advice = orphanedLockAdvice(lock, lock.serial === undefined ? undefined : labels.get(lock.serial));
     print(`  ✗ ${advice.vi}\n    ${advice.en}`);
     problems.push(
-      `${lock.serial === undefined ? 'a token' : `token ${lock.serial}`} is held by a kyso PKCS#11 worker whose program is gone (pid ${lock.workers.join(', ')}): unplug the token, or end that process`,
+      `${lock.serial === undefined ? 'a token' : `token ${lock.serial}`} is held by a kyso PKCS#11 worker whose program is gone (pid ${lock.workers.join(', ')}): unplug the token${lock.sure ? ', or end that process' : ''}`,
     );
   }
 

@@ -189,6 +189,11 @@ export interface OrphanedLock {
   holder: LockOwner;
   /** The holder's PKCS#11 workers still alive: the token stays locked until they end. */
   workers: number[];
+  /**
+   * Whether each of `workers` is surely that worker: its start time was recorded and is the live
+   * process's. Without one (Windows, macOS) the pid may be another program's by now.
+   */
+  sure: boolean;
 }
 
 /**
@@ -209,8 +214,12 @@ export function orphanedLocks(directory: string = defaultLockDirectory()): Orpha
     if (!name.endsWith('.lock')) continue;
     const holder = readOwner(path.join(directory, name));
     if (!holder || isAlive(holder)) continue;
-    const workers = liveHelpers(directory, holder).map((helper) => helper.pid);
-    if (workers.length > 0) orphaned.push({ serial: holder.token, holder, workers });
+    const helpers = liveHelpers(directory, holder);
+    if (helpers.length === 0) continue;
+    const sure = helpers.every(
+      (helper) => helper.started !== undefined && processStartTime(helper.pid) === helper.started,
+    );
+    orphaned.push({ serial: holder.token, holder, workers: helpers.map((helper) => helper.pid), sure });
   }
   return orphaned;
 }
