@@ -35,6 +35,29 @@ describe('per-token queue', () => {
     expect(queue.isHeld('A')).toBe(false);
   });
 
+  it('a token released while a worker given up on is still exiting goes on only once it is gone; a failed wait still hands it on', async () => {
+    let workerExit: { resolve(): void; reject(error: Error): void } | undefined;
+    const queue = new TokenQueue({
+      maxWaiting: 10,
+      workersGone: () =>
+        workerExit ? undefined : new Promise<void>((resolve, reject) => (workerExit = { resolve, reject })),
+    });
+    for (const exit of ['exits', 'wait fails'] as const) {
+      workerExit = undefined;
+      const first = await queue.acquire('A', { waitMs: 0 });
+      first.release();
+      const next = queue.acquire('A', { waitMs: 5_000 });
+      let granted = false;
+      void next.then(() => (granted = true));
+      await sleep(50);
+      expect(granted, exit).toBe(false); // still held: the worker is inside the driver
+      if (exit === 'exits') workerExit!.resolve();
+      else workerExit!.reject(new Error('the worker could not be watched'));
+      (await next).release();
+      expect(queue.isHeld('A'), exit).toBe(false);
+    }
+  });
+
   it('a waiting request is told why, and gets BUSY with a retry hint at its own deadline', async () => {
     const queue = new TokenQueue({ maxWaiting: 10 });
     const lease = await queue.acquire('A', { waitMs: 0 });

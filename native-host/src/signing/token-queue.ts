@@ -98,8 +98,11 @@ export class TokenQueue {
       );
       let released = false;
       const handOn = () => {
-        releaseLock();
-        this.passOn(serial);
+        try {
+          releaseLock();
+        } finally {
+          this.passOn(serial);
+        }
       };
       return {
         serial,
@@ -107,7 +110,8 @@ export class TokenQueue {
           if (released) return;
           released = true;
           const gone = this.options.workersGone?.();
-          if (gone) void gone.then(handOn);
+          // Whether the wait for the worker ends well or not, the token is handed on (never left held).
+          if (gone) void gone.then(handOn, handOn);
           else handOn();
         },
       };
