@@ -382,6 +382,39 @@ describe('one token, many callers', () => {
     expect(calls.at(-1), calls.join(', ')).toBe('C_Finalize');
   };
 
+  /**
+   * `next` signs document 2 while the worker `earlier` (named `label` in messages) is still on the
+   * token: the signature verifies, `next` waited for another program, and its login came only after
+   * `earlier` had ended cleanly (logged out, finalised).
+   */
+  async function expectSignedOnlyAfter(
+    next: HostProcess,
+    nextId: string,
+    trace: ReturnType<typeof traced>,
+    earlier: string,
+    label: string,
+  ): Promise<void> {
+    const request = next.start('sign-cms', {
+      certificateId: nextId,
+      pin: token.pin,
+      digest: sha256(documentNo(2)),
+      digestAlgorithm: 'SHA-256',
+      origin,
+    });
+    expectVerified(await next.frameFor(request), 2, token);
+    await until(() => !processExists(Number(earlier)), `the ${label} worker ended`);
+    const calls = trace.calls();
+    const lastOfEarlier = calls.findLastIndex(({ pid }) => pid === earlier);
+    const nextLogin = calls.findIndex(({ pid, call }) => pid !== earlier && call === 'C_Login');
+    const order = calls.map(({ pid, call }) => `${pid === earlier ? label : pid} ${call}`).join(', ');
+    expect(nextLogin, order).toBeGreaterThan(lastOfEarlier);
+    expectEndedCleanly(calls.filter(({ pid }) => pid === earlier).map(({ call }) => call));
+    expect(await next.statusFor(request, 0)).toMatchObject({
+      status: 'waiting-for-token',
+      reason: 'other-program',
+    });
+  }
+
   it('a host killed while its worker is in a login (a PIN pad nobody has answered yet): another host waits until that worker has left the token, then signs', async () => {
     const trace = traced('orphan');
     const killed = new HostProcess({ ...token.env, ...trace.env });
@@ -403,26 +436,8 @@ describe('one token, many callers', () => {
       killed.child.kill('SIGKILL');
       await killed.exited;
 
-      const request = next.start('sign-cms', {
-        certificateId: nextId,
-        pin: token.pin,
-        digest: sha256(documentNo(2)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
-      expectVerified(await next.frameFor(request), 2, token);
-      await until(() => !processExists(Number(orphan)), 'the orphan worker ended');
       // The orphan finished its call, logged out and finalised before the next host logged in.
-      const calls = trace.calls();
-      const lastOfOrphan = calls.findLastIndex(({ pid }) => pid === orphan);
-      const nextLogin = calls.findIndex(({ pid, call }) => pid !== orphan && call === 'C_Login');
-      const order = calls.map(({ pid, call }) => `${pid === orphan ? 'orphan' : pid} ${call}`).join(', ');
-      expect(nextLogin, order).toBeGreaterThan(lastOfOrphan);
-      expectEndedCleanly(calls.filter(({ pid }) => pid === orphan).map(({ call }) => call));
-      expect(await next.statusFor(request, 0)).toMatchObject({
-        status: 'waiting-for-token',
-        reason: 'other-program',
-      });
+      await expectSignedOnlyAfter(next, nextId, trace, orphan, 'orphan');
     } finally {
       writeFileSync(control, '');
       killed.child.kill('SIGKILL');
@@ -454,25 +469,7 @@ describe('one token, many callers', () => {
       expect(await timedOut.frameFor(first)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
 
       // Asked while the worker given up on is still inside C_Sign.
-      const request = next.start('sign-cms', {
-        certificateId: nextId,
-        pin: token.pin,
-        digest: sha256(documentNo(2)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
-      expectVerified(await next.frameFor(request), 2, token);
-      await until(() => !processExists(Number(retiring)), 'the worker given up on ended');
-      const calls = trace.calls();
-      const lastOfRetiring = calls.findLastIndex(({ pid }) => pid === retiring);
-      const nextLogin = calls.findIndex(({ pid, call }) => pid !== retiring && call === 'C_Login');
-      const order = calls.map(({ pid, call }) => `${pid === retiring ? 'retiring' : pid} ${call}`).join(', ');
-      expect(nextLogin, order).toBeGreaterThan(lastOfRetiring);
-      expectEndedCleanly(calls.filter(({ pid }) => pid === retiring).map(({ call }) => call));
-      expect(await next.statusFor(request, 0)).toMatchObject({
-        status: 'waiting-for-token',
-        reason: 'other-program',
-      });
+      await expectSignedOnlyAfter(next, nextId, trace, retiring, 'retiring');
     } finally {
       writeFileSync(control, '');
       await Promise.all([timedOut.close(), next.close()]);
