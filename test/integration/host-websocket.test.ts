@@ -35,6 +35,19 @@ describe('local WebSocket mode (host side)', () => {
     expect(on).toMatchObject({ ok: true, result: { listening: true, port } });
     expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);
     expect(await connectWebSocket(`ws://localhost:${port}`, 'app://ke-toan')).toBe(403); // another Host: DNS rebinding
+    // A protocol-8 handshake names the allowed origin in Sec-WebSocket-Origin and another in Origin:
+    // the origin checked must be the one relayed to the extension.
+    const version8 = new WebSocket(url, {
+      protocolVersion: 8,
+      origin: 'app://ke-toan',
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(
+      await new Promise((resolve) => {
+        version8.once('open', () => resolve('open'));
+        version8.once('unexpected-response', (_request, response) => resolve(response.statusCode));
+      }),
+    ).toBe(403);
     const socket = await connectWebSocket(url, 'app://ke-toan');
     expect(socket).toBeInstanceOf(WebSocket);
     (socket as WebSocket).close();

@@ -73,12 +73,11 @@ export class WebSocketEndpoint {
       maxPayload: LIMITS.maxWebSocketMessageBytes,
       // Browsers always send Origin and pages cannot forge it: only the programs the user listed get in.
       // The Host check stops DNS-rebinding pages that reach 127.0.0.1 under another name.
-      verifyClient: (
-        { origin, req }: { origin: string; req: IncomingMessage },
-        done: (ok: boolean, status?: number) => void,
-      ) => {
+      // The Origin header itself, which accept() passes on: ws's `origin` is Sec-WebSocket-Origin for
+      // a protocol-8 handshake, which would let one origin be checked and another relayed.
+      verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, status?: number) => void) => {
         const ok =
-          allowed.has(origin) &&
+          allowed.has(req.headers.origin ?? '') &&
           req.headers.host === `127.0.0.1:${config.port}` &&
           (this.server?.clients.size ?? 0) < LIMITS.maxWebSocketClients;
         done(ok, 403);
