@@ -4,7 +4,7 @@
  * CORS (and Private Network Access) only for the origins it was given, and each call passed on as
  * an event whose answer alone comes back.
  */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostEvent } from '../../shared/protocol/host.js';
 import { ViettelListener } from '../../native-host/src/viettel/listener.js';
@@ -100,5 +100,35 @@ describe('Viettel-CA loopback listener (host side)', () => {
       403,
     );
     expect(events).toHaveLength(1);
+  });
+
+  it('counts a call from its headers: calls whose bodies are still arriving cannot pile up past the bound', async () => {
+    const port = await freePort();
+    const events: HostEvent[] = [];
+    listener = new ViettelListener(() => undefined, port);
+    listener.notify = (event) => events.push(event);
+    await listener.serve([SITE]);
+
+    // 20 calls send their headers and half their body (as a large form or a slow program does).
+    const statuses: string[] = [];
+    const calls = Array.from({ length: 20 }, () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined); // a refused call's connection may be closed under its body
+      socket.on('data', (data) => statuses.push(data.toString('latin1').split(' ')[1]!));
+      socket.write(
+        `POST /getSession HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${SITE}\r\n` +
+          'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 6\r\n\r\nx=',
+      );
+      return socket;
+    });
+    // Past 16, the listener says it is busy at once, before any body is read.
+    await expect.poll(() => statuses.length, { timeout: 5_000 }).toBe(4);
+    expect(statuses).toEqual(Array(4).fill('503'));
+    for (const socket of calls) if (!socket.destroyed) socket.write('1234');
+    await expect.poll(() => events.length, { timeout: 5_000 }).toBe(16);
+    for (const event of events) listener.answer(event.requestId, 'ok');
+    await expect.poll(() => statuses.length, { timeout: 5_000 }).toBe(20);
+    expect(statuses.filter((status) => status === '200')).toHaveLength(16);
+    for (const socket of calls) socket.destroy();
   });
 });

@@ -15,8 +15,11 @@ import { ExtensionAnswers } from '../extension-answers.js';
 
 /** VIETTEL_PORTS.http of shared/sdk/plugins/viettel.ts (not imported: that module is the page's, with its SDK). */
 const VIETTEL_HTTP_PORT = 14007;
-/** Calls waiting for the extension at once (consent windows queue anyway); more get 503. */
-const MAX_WAITING = 16;
+/**
+ * Calls admitted at once, from their headers until their answer (a body being read holds up to
+ * MAX_VIETTEL_BODY_CHARS, then waits for the extension; consent windows queue anyway); more get 503.
+ */
+const MAX_CALLS = 16;
 const FUNCTION_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
 export class ViettelListener {
@@ -26,6 +29,8 @@ export class ViettelListener {
   };
   private server: Server | undefined;
   private origins = new Set<string>();
+  /** Calls admitted and not yet answered: counted before their bodies arrive, so slow bodies cannot pile up past MAX_CALLS. */
+  private calls = 0;
   /** No answer in time: the plugin's failure shape (""). */
   private readonly waiting = new ExtensionAnswers<string>(() => '');
 
@@ -105,18 +110,23 @@ export class ViettelListener {
       response.writeHead(404).end();
       return;
     }
-    if (this.waiting.size >= MAX_WAITING) {
+    if (this.calls >= MAX_CALLS) {
       request.resume();
       response.writeHead(503).end();
       return;
     }
-    const body = await readBody(request);
-    if (body === undefined) {
-      response.writeHead(413).end();
-      return;
+    this.calls++;
+    try {
+      const body = await readBody(request);
+      if (body === undefined) {
+        response.writeHead(413).end();
+        return;
+      }
+      const text = await this.forward(origin, functionName, body);
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(text);
+    } finally {
+      this.calls--;
     }
-    const text = await this.forward(origin, functionName, body);
-    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(text);
   }
 
   private forward(origin: string, functionName: string, body: string): Promise<string> {
