@@ -113,8 +113,17 @@ export const ModuleReportSchema = z.strictObject({
 });
 export type ModuleReport = z.infer<typeof ModuleReportSchema>;
 
-/** A local program's origin as its WebSocket handshake states it (e.g. app://ke-toan). */
-export const AppOriginSchema = OriginSchema;
+/** http(s)://host[:port] with a host other than this computer's: a website's origin. */
+const WEBSITE_ORIGIN = /^(https:\/\/|http:\/\/(?!(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$))/;
+
+/**
+ * A local program's origin as its WebSocket handshake states it (e.g. app://ke-toan). Never a
+ * website's: a page of a listed website could use the socket, and kyso's window would tell the
+ * user a program on this computer asks, not that website. Websites ask through the extension.
+ */
+export const AppOriginSchema = OriginSchema.refine((origin) => !WEBSITE_ORIGIN.test(origin), {
+  message: 'a website’s origin: websites ask through the extension, not the local WebSocket',
+});
 
 /** What a WebSocket client may ask: digests only (documents stay with the program; frames stay small). */
 export const WEBSOCKET_REQUEST_TYPES = ['status', 'sign-cms', 'sign-raw', 'sign-many'] as const;

@@ -31,6 +31,12 @@ describe('local WebSocket mode (host side)', () => {
 
   it('is off until the extension turns it on, and then listens for the allowed origins only', async () => {
     expect(await connectWebSocket(url, 'app://ke-toan')).toBe('refused');
+    // A website cannot be listed: its pages could then use the socket, and kyso's window would say
+    // a program on this computer asks.
+    expect(
+      await host.request('websocket', { serve: { port, allowedOrigins: ['https://thue.gov.vn'] } }),
+    ).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await connectWebSocket(url, 'https://thue.gov.vn')).toBe('refused');
     const on = await host.request('websocket', { serve: { port, allowedOrigins: ['app://ke-toan'] } });
     expect(on).toMatchObject({ ok: true, result: { listening: true, port } });
     expect(await connectWebSocket(url, 'https://evil.example')).toBe(403);

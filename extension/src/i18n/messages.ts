@@ -211,7 +211,8 @@ export const MESSAGES = {
     options_wsOn: 'Bật',
     options_wsPort: 'Cổng',
     options_wsOrigins: 'Các chương trình được phép (Origin, mỗi dòng một)',
-    options_wsInvalid: 'Cổng 1024–65535 và ít nhất một Origin dạng scheme://tên',
+    options_wsInvalid:
+      'Cổng 1024–65535 và ít nhất một Origin dạng scheme://tên, không phải của một trang web (https://…)',
     options_devTitle: 'Nhà phát triển',
     options_devMode: 'Cho phép http://localhost (chế độ phát triển)',
     short_cms: 'Mã băm (CMS)',
@@ -453,7 +454,8 @@ export const MESSAGES = {
     options_wsOn: 'On',
     options_wsPort: 'Port',
     options_wsOrigins: 'Allowed programs (Origin, one per line)',
-    options_wsInvalid: 'Port 1024–65535 and at least one Origin like scheme://name',
+    options_wsInvalid:
+      'Port 1024–65535 and at least one Origin like scheme://name, not a website’s (https://…)',
     options_devTitle: 'Developers',
     options_devMode: 'Allow http://localhost (developer mode)',
     short_cms: 'Digest (CMS)',
