@@ -37,6 +37,11 @@ export const LIMITS = {
   /** Local WebSocket mode: clients connected at once, and app origins the user may allow. */
   maxWebSocketClients: 8,
   maxWebSocketOrigins: 32,
+  /**
+   * Viettel-CA loopback listener: one call's headers and body, which a page sends at once. A call
+   * still arriving after this is cut (408): slow callers cannot hold the listener's calls.
+   */
+  maxLoopbackRequestReceiveMs: 60_000,
   /** PKCS#11 module paths the user adds in the options, and the length of each. */
   maxConfiguredModules: 16,
   maxModulePathChars: 1024,

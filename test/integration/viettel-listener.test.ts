@@ -131,4 +131,40 @@ describe('Viettel-CA loopback listener (host side)', () => {
     expect(statuses.filter((status) => status === '200')).toHaveLength(16);
     for (const socket of calls) socket.destroy();
   });
+
+  it('cuts calls whose bodies never finish arriving, so they cannot keep a chosen site out', async () => {
+    const port = await freePort();
+    const events: HostEvent[] = [];
+    listener = new ViettelListener(() => undefined, port, 1_000);
+    // The user takes longer than the receive timeout in kyso's window: that wait is not cut.
+    listener.notify = (event) => {
+      events.push(event);
+      setTimeout(() => listener!.answer(event.requestId, 'ok'), 2_000);
+    };
+    await listener.serve([SITE]);
+
+    // A program holds every place with calls whose bodies stop half-way.
+    const statuses: string[] = [];
+    const stalled = Array.from({ length: 16 }, () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.on('data', (data) => statuses.push(data.toString('latin1').split(' ')[1]!));
+      socket.write(
+        `POST /getSession HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${SITE}\r\n` +
+          'Content-Length: 6\r\n\r\nx=',
+      );
+      return socket;
+    });
+    await expect.poll(() => statuses.length, { timeout: 10_000 }).toBe(16);
+    expect(statuses).toEqual(Array(16).fill('408'));
+    expect(events).toEqual([]);
+
+    const reply = await fetch(`http://127.0.0.1:${port}/getSession`, {
+      method: 'POST',
+      headers: { Origin: SITE },
+      body: 'x=1',
+    });
+    expect([reply.status, await reply.text()]).toEqual([200, 'ok']);
+    for (const socket of stalled) socket.destroy();
+  });
 });

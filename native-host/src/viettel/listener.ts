@@ -11,6 +11,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { MAX_VIETTEL_BODY_CHARS, type HostEvent } from '../../../shared/protocol/host.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 import { ExtensionAnswers } from '../extension-answers.js';
 
 /** VIETTEL_PORTS.http of shared/sdk/plugins/viettel.ts (not imported: that module is the page's, with its SDK). */
@@ -37,6 +38,7 @@ export class ViettelListener {
   constructor(
     private readonly log: (line: string) => void = () => undefined,
     private readonly port: number = VIETTEL_HTTP_PORT,
+    private readonly receiveTimeoutMs: number = LIMITS.maxLoopbackRequestReceiveMs,
   ) {}
 
   /** Listens for these origins (the sites set to "use kyso"), or stops when there are none. */
@@ -50,9 +52,15 @@ export class ViettelListener {
     // node:http only once a site uses this (~3 MiB of a host that never listens: bench/README.md).
     const { createServer } = await import('node:http');
     if (this.server) return { listening: true, portTaken: false };
-    const server = createServer((request, response) => void this.handle(request, response));
-    // Requests wait for the user in kyso's window: no server-side timeout cuts them short.
-    server.requestTimeout = 0;
+    // requestTimeout bounds only receiving a call (a slow body holding one of MAX_CALLS is cut with
+    // 408); the wait for the user in kyso's window comes after, and nothing cuts it short here.
+    const server = createServer(
+      {
+        requestTimeout: this.receiveTimeoutMs,
+        connectionsCheckingInterval: Math.min(30_000, this.receiveTimeoutMs / 4),
+      },
+      (request, response) => void this.handle(request, response),
+    );
     const taken = await new Promise<boolean>((resolve) => {
       server.once('listening', () => resolve(false));
       server.once('error', () => resolve(true));
