@@ -245,4 +245,81 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     expect(signature!.signingTime).toEqual(late.signatures[0]!.signingTime);
     expect(signature!.problems).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
   });
+
+  /** The signed element cut out of `xml`, an unsigned copy with `change` applied left in its place. */
+  const wrapping = (xml: string, name: string, change: (element: string) => string) => {
+    const start = xml.indexOf(`<${name}`);
+    const end = xml.indexOf(`</${name}>`) + `</${name}>`.length;
+    const original = xml.slice(start, end);
+    const decoy = change(original.replace(/ (?:id|Id)="[^"]*"/, ''));
+    expect(decoy).not.toBe(original);
+    return { rest: xml.slice(0, start) + decoy + xml.slice(end), original };
+  };
+
+  it.each<[string, 'htkk' | 'einvoice', (signed: string) => string]>([
+    [
+      'a tax return: the signed declaration under a wrapper after an unsigned one',
+      'htkk',
+      (xml) => {
+        const { rest, original } = wrapping(xml, 'HSoKhaiThue', (e) => e.replace('0101234567', '9999999999'));
+        return rest.replace('<CKyDTu>', `<Khac>${original}</Khac><CKyDTu>`);
+      },
+    ],
+    [
+      'a tax return: the signed declaration beside the Signature in CKyDTu',
+      'htkk',
+      (xml) => {
+        const { rest, original } = wrapping(xml, 'HSoKhaiThue', (e) => e.replace('0101234567', '9999999999'));
+        return rest.replace('<CKyDTu>', `<CKyDTu>${original}`);
+      },
+    ],
+    [
+      'an e-invoice: the signed data in the seller slot, another total where it was',
+      'einvoice',
+      (xml) => {
+        const { rest, original } = wrapping(xml, 'DLHDon', (e) => e.replace('21450000', '1450000'));
+        return rest.replace('<NBan>', `<NBan>${original}`);
+      },
+    ],
+  ])(
+    'signature wrapping, %s: xmlsec1 still verifies the signature, kyso fails it',
+    async (name, profile, wrap) => {
+      const document =
+        profile === 'htkk'
+          ? signed
+          : await signXml(
+              EINVOICE,
+              { profile, certificate: new Uint8Array(signer.certificateDer) },
+              signer.signer,
+            );
+      const wrapped = wrap(document);
+      expect(wrapped).not.toBe(document);
+      const file = `wrapped-${profile}-${name.length}.xml`;
+      const xmlsec = xmlsecVerify(dir, wrapped, signer.caPem, file);
+      expect(xmlsec.ok, xmlsec.output).toBe(true);
+      const [signature] = (await verifyXmlSignature(wrapped, { trustedRoots: [signer.caDer] })).signatures;
+      expect(signature!.problems).toContain('DOCUMENT_MODIFIED_AFTER_SIGNING');
+      expect(signature!.indication).toBe('TOTAL-FAILED');
+      expect(signature!.details.join('\n')).toMatch(
+        /the signed <(?:HSoKhaiThue|DLHDon)> is not the only one in the document: a reader may take the other, unsigned one \(signature wrapping\)/,
+      );
+    },
+  );
+
+  it('an e-invoice signed by the seller and the buyer (two ds:Object, one per signature) is no wrapping', async () => {
+    const bySeller = await signXml(
+      EINVOICE,
+      { profile: 'einvoice', certificate: new Uint8Array(signer.certificateDer) },
+      signer.signer,
+    );
+    const byBoth = await signXml(
+      bySeller,
+      { profile: 'einvoice-buyer', certificate: new Uint8Array(signer.certificateDer) },
+      signer.signer,
+    );
+    const report = await verifyXmlSignature(byBoth, { trustedRoots: [signer.caDer] });
+    expect(report.signatures).toHaveLength(2);
+    for (const signature of report.signatures)
+      expect(signature.problems).not.toContain('DOCUMENT_MODIFIED_AFTER_SIGNING');
+  });
 });

@@ -110,6 +110,42 @@ const isWithin = (node: XmlNode, ancestor: XmlNode) => {
 };
 
 /**
+ * The element a reference names as xml-crypto resolved it: the root for URI="", else the one element
+ * with an ID attribute of this value, matched by local name (`@*[local-name(.)='Id']`) as it does.
+ */
+function referencedElement(elements: readonly XmlElement[], document: XmlDocument, uri = '') {
+  if (uri === '') return document.documentElement ?? undefined;
+  const id = uri.slice(1);
+  return elements.find((element) =>
+    Array.from(element.attributes).some(
+      (attribute) => ID_ATTRIBUTES.includes(attribute.localName ?? '') && attribute.value === id,
+    ),
+  );
+}
+
+/**
+ * Signature wrapping: a "#id" reference covers its element wherever it sits, so the signed
+ * HSoKhaiThue or DLHDon can be moved (under a wrapper, into the Signature) and an unsigned one put
+ * where receivers read it, and the signature still verifies. As kyso refuses to sign beside a second
+ * candidate (DUPLICATE_SIGNED_NODE), a signed data element must be the only one of its local name.
+ * A Signature's own parts (its ds:Object) are each signature's own and repeat with co-signatures.
+ */
+function wrappedElementName(
+  document: XmlDocument,
+  references: ReadonlyArray<{ uri?: string }>,
+): string | undefined {
+  const elements = Array.from(document.getElementsByTagName('*'));
+  for (const reference of references) {
+    if (!reference.uri) continue; // the whole document: nothing outside it to read instead
+    const target = referencedElement(elements, document, reference.uri);
+    if (!target || target.namespaceURI === DSIG_NS) continue;
+    if (elements.some((element) => element !== target && element.localName === target.localName))
+      return target.localName ?? undefined;
+  }
+  return undefined;
+}
+
+/**
  * The Signature's SigningTime elements that its references cover: inside a referenced element,
  * and not inside this Signature when that reference's enveloped-signature transform removes it.
  * Any other (a second ds:Object, KeyInfo) is anyone's to write.
@@ -121,11 +157,7 @@ function signingTimesCovered(
 ): XmlElement[] {
   const all = Array.from(document.getElementsByTagName('*'));
   const covered = references.flatMap((reference) => {
-    const uri = reference.uri ?? '';
-    const target =
-      uri === ''
-        ? document.documentElement
-        : all.find((e) => ID_ATTRIBUTES.some((name) => e.getAttribute(name) === uri.slice(1)));
+    const target = referencedElement(all, document, reference.uri);
     return target ? [{ target, enveloped: reference.transforms.includes(ENVELOPED_SIGNATURE) }] : [];
   });
   return Array.from(signature.getElementsByTagNameNS(DSIG_NS, 'SigningTime')).filter((time) =>
@@ -183,6 +215,13 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
         after: 'none',
         references: references.map((r) => r.uri),
       };
+      const wrapped = wrappedElementName(document, references);
+      if (wrapped)
+        addProblem(
+          report,
+          'DOCUMENT_MODIFIED_AFTER_SIGNING',
+          `the signed <${wrapped}> is not the only one in the document: a reader may take the other, unsigned one (signature wrapping)`,
+        );
     } catch (error) {
       addProblem(report, ...whyNotVerified(error));
     }
