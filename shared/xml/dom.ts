@@ -330,10 +330,34 @@ function inheritedNamespaces(element: Element): { prefix: string; namespaceURI: 
 /** Inclusive C14N 1.0 without comments of one element as it sits in its document. */
 export function canonicalize(element: Element): string {
   assertCanonicalizable(element);
+  return c14n(element);
+}
+
+/** As canonicalize, with no check that a verifier would canonicalize it alike (see assertCanonicalizable). */
+function c14n(element: Element): string {
   const canonicalizer = new C14nCanonicalization();
   return canonicalizer.process(element as unknown as globalThis.Node, {
     ancestorNamespaces: inheritedNamespaces(element),
   });
+}
+
+/**
+ * Parses a document to be signed (and one to be shown for signing: what signing refuses is refused
+ * before the window). We output our own serialization; this refuses documents whose
+ * signed meaning it would change (e.g. a &#13; in text, which xmldom writes back as a bare CR that
+ * parsers read as LF).
+ */
+export function parseForSigning(xml: string): Document {
+  const original = parseXml(xml);
+  // Both sides read alike, processing instructions included: one outside the signed element is
+  // no reason to refuse (inside it, the signed element's own canonicalization refuses it).
+  if (c14n(parseXml(serializeXml(original)).documentElement!) !== c14n(original.documentElement!)) {
+    throw new XmlSignatureError(
+      'INVALID_XML',
+      'the document would change when written back; refusing to sign it',
+    );
+  }
+  return original;
 }
 
 /**

@@ -13,7 +13,17 @@ import {
   xmlDigest,
   type XmlDigestAlgorithm,
 } from './algorithms.js';
-import { canonicalizeWithout, elementById, ownText, parseXml, serializeXml, type Element } from './dom.js';
+import {
+  assertCanonicalizable,
+  canonicalizeWithout,
+  elementById,
+  ownText,
+  parseForSigning,
+  parseXml,
+  serializeXml,
+  type Document,
+  type Element,
+} from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { assertNoSignatureCovers, assertReferenceableId } from './profiles.js';
 import { rowCollector } from './signed-content.js';
@@ -23,7 +33,6 @@ import {
   completeXmlSignature,
   dsig,
   findSignature,
-  parseForSigning,
   randomId,
   requireDsigChild,
   setText,
@@ -62,15 +71,15 @@ function chooseDigest(options: GenericXmlSignatureOptions): XmlDigestAlgorithm {
   return algorithm;
 }
 
-/** Builds the Signature as the root's last child and returns the SignedInfo digest for the token. */
-export async function prepareGenericXmlSignature(
-  xml: string,
-  options: GenericXmlSignatureOptions,
-): Promise<PreparedGenericXmlSignature> {
-  const digestAlgorithm = chooseDigest(options);
-  const original = parseForSigning(xml);
+/**
+ * Parses a generic document and finds what is signed (the root, or the element `referenceId`
+ * names), refusing what signing would refuse: the consent window's rows and signing read it alike,
+ * so nothing is refused only after the PIN.
+ */
+function readGenericXml(xml: string, referenceId?: string): { document: Document; signed: Element } {
+  const document = parseForSigning(xml);
   // URI="" is the whole document: a processing instruction outside the root would be part of it.
-  for (let node = original.firstChild; node; node = node.nextSibling) {
+  for (let node = document.firstChild; node; node = node.nextSibling) {
     // (xmldom keeps the XML declaration as a node named 'xml': it is not part of the data model)
     if (node.nodeType === PROCESSING_INSTRUCTION_NODE && node.nodeName !== 'xml')
       throw new XmlSignatureError(
@@ -78,12 +87,25 @@ export async function prepareGenericXmlSignature(
         'processing instructions outside the root are not supported',
       );
   }
-  const root = original.documentElement!;
-  assertNoSignatureCovers(original, root);
-  const { referenceId } = options;
+  const root = document.documentElement!;
+  // The Signature goes into the root.
+  assertNoSignatureCovers(document, root);
   if (referenceId !== undefined) assertReferenceableId(referenceId);
   // Refuses an Id no element or two elements hold (a verifier might take the other one).
-  const target = referenceId === undefined ? root : elementById(original, referenceId);
+  const signed = referenceId === undefined ? root : elementById(document, referenceId);
+  assertCanonicalizable(signed);
+  return { document, signed };
+}
+
+/** Builds the Signature as the root's last child and returns the SignedInfo digest for the token. */
+export async function prepareGenericXmlSignature(
+  xml: string,
+  options: GenericXmlSignatureOptions,
+): Promise<PreparedGenericXmlSignature> {
+  const digestAlgorithm = chooseDigest(options);
+  const { referenceId } = options;
+  const { document: original, signed: target } = readGenericXml(xml, referenceId);
+  const root = original.documentElement!;
   const signatureId = options.signatureId ?? randomId();
   const { signature, signedInfo } = appendSignature(root, signatureId, options.keyType, digestAlgorithm);
   appendReference(
@@ -144,11 +166,7 @@ export function completeGenericXmlSignature(
  * through them, so a value left out or cut there would be signed unseen.
  */
 export function genericXmlRows(xml: string, referenceId?: string): Array<{ path: string; value: string }> {
-  const document = parseXml(xml);
-  // Refused before the window, as signing would refuse it (the Signature goes into the root).
-  assertNoSignatureCovers(document, document.documentElement!);
-  if (referenceId !== undefined) assertReferenceableId(referenceId);
-  const root = referenceId === undefined ? document.documentElement! : elementById(document, referenceId);
+  const root = readGenericXml(xml, referenceId).signed;
   const { rows, add } = rowCollector();
   const walk = (element: Element, path: string) => {
     for (let i = 0; i < element.attributes.length; i++) {

@@ -11,7 +11,7 @@ import {
   descendantElements,
   elementChildren,
   ownText,
-  parseXml,
+  parseForSigning,
   type Document,
   type Element,
 } from './dom.js';
@@ -28,7 +28,7 @@ export interface SignedXml {
 
 /** Parses, places the signature as signing would, and refuses what verifiers could read differently. */
 export function readSignedXml(xml: string, profile: XmlSignatureProfile): SignedXml {
-  const document = parseXml(xml);
+  const document = parseForSigning(xml);
   const place = placeSignature(document, profile);
   const signed = [...descendantElements(document.documentElement!)].filter(
     (element) => element.localName === place.target.localName,

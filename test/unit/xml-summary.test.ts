@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeXml } from '../../shared/xml/summary.js';
 import { xmlContentRows } from '../../shared/xml/signed-content.js';
-import { genericXmlRows } from '../../shared/xml/generic.js';
+import { genericXmlRows, prepareGenericXmlSignature } from '../../shared/xml/generic.js';
 import { ownText, parseXml } from '../../shared/xml/dom.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
@@ -184,8 +184,12 @@ describe('XML summaries read only inside the signed element, by the exact path',
     expect(problemOf(xml, profile)).toBe('DUPLICATE_SIGNED_NODE');
   });
 
-  it('a processing instruction outside the signed element is not signed and not refused', () => {
-    expect(problemOf(EINVOICE.replace('<DSCKS>', '<?app note?><DSCKS>'), 'einvoice')).toBe('accepted');
+  it('a processing instruction outside the signed element is not signed and not refused', async () => {
+    const xml = EINVOICE.replace('<DSCKS>', '<?app note?><DSCKS>');
+    expect(problemOf(xml, 'einvoice')).toBe('accepted');
+    // Nor by signing, after the PIN.
+    const prepared = await prepareXmlSignature(xml, { profile: 'einvoice', keyType: 'RSA' });
+    expect(prepared.xml).toContain('<?app note?><DSCKS>');
   });
 });
 
@@ -438,5 +442,53 @@ describe('characters XML 1.0 does not allow', () => {
     expect(() => summarizeXml(EINVOICE.replace('<HDon>', '<HDon ghiChu="&#x1;">'), 'einvoice')).toThrow(
       'the XML contains a character XML 1.0 does not allow (U+0001)',
     );
+  });
+});
+
+/**
+ * Signing runs after the PIN. A document it refuses (our output would change it; a processing
+ * instruction; an xml:* attribute above the signed element) opened the window and failed only once
+ * the PIN was typed: the summary and the rows refuse it, with signing's own words, before.
+ */
+describe('what signing refuses, the window refuses first', () => {
+  const refusal = async (read: () => unknown) => {
+    try {
+      await read();
+      return 'accepted';
+    } catch (error) {
+      expect(error).toBeInstanceOf(XmlSignatureError);
+      return `${(error as XmlSignatureError).problem}: ${(error as Error).message}`;
+    }
+  };
+  const WRITTEN_BACK = 'INVALID_XML: the document would change when written back; refusing to sign it';
+
+  it.each<[string, string, XmlProfile]>([
+    [
+      'a tax return with a CR character reference',
+      HTKK.replace('<faxNNT/>', '<faxNNT>a&#13;b</faxNNT>'),
+      'htkk',
+    ],
+    [
+      'an invoice with one in a value',
+      EINVOICE.replace('<SHDon>1234</SHDon>', '<SHDon>12&#13;34</SHDon>'),
+      'einvoice',
+    ],
+  ])('%s: the summary and the rows refuse it as signing does', async (_what, xml, profile) => {
+    expect(await refusal(() => prepareXmlSignature(xml, { profile, keyType: 'RSA' }))).toBe(WRITTEN_BACK);
+    expect(await refusal(() => summarizeXml(xml, profile))).toBe(WRITTEN_BACK);
+    expect(await refusal(() => xmlContentRows(xml, profile))).toBe(WRITTEN_BACK);
+  });
+
+  it.each<[string, string, string | undefined]>([
+    ['a CR character reference', '<a><b>a&#13;b</b></a>', undefined],
+    ['a processing instruction in the root', '<a><?app x?><b>1</b></a>', undefined],
+    ['a processing instruction before the root', '<?app x?><a><b>1</b></a>', undefined],
+    ['an xml:lang above the element signed by Id', '<a xml:lang="vi"><b Id="x">1</b></a>', 'x'],
+  ])('generic XML, %s: the rows refuse it as signing does', async (_what, xml, referenceId) => {
+    const signing = await refusal(() =>
+      prepareGenericXmlSignature(xml, { keyType: 'RSA', ...(referenceId && { referenceId }) }),
+    );
+    expect(signing).not.toBe('accepted');
+    expect(await refusal(() => genericXmlRows(xml, referenceId))).toBe(signing);
   });
 });
