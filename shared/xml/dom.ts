@@ -6,6 +6,7 @@
 import {
   DOMParser,
   XMLSerializer,
+  type Attr,
   type Document,
   type Element,
   type Node,
@@ -208,14 +209,31 @@ export function isAncestorOrSelf(ancestor: Node, node: Node): boolean {
   return false;
 }
 
+/** The attributes a `URI="#id"` reference names an element by (xml-crypto, .NET, xmlsec1's usual --id-attr). */
+export const ID_ATTRIBUTES = ['Id', 'ID', 'id'];
+
+/**
+ * The element's ID attributes (of `names`) by local name: xml-crypto resolves "#id" by
+ * `@*[local-name(.)='Id']` and xmlsec1's --id-attr by local name too, so a prefixed `x:id` is
+ * one to them.
+ */
+export function idAttributes(element: Element, names: readonly string[] = ID_ATTRIBUTES): Attr[] {
+  const found: Attr[] = [];
+  for (let i = 0; i < element.attributes.length; i++) {
+    const attribute = element.attributes.item(i)!;
+    if (names.includes(attribute.localName ?? attribute.name)) found.push(attribute);
+  }
+  return found;
+}
+
 /**
  * The one element whose ID attribute (`attribute`, or any of Id/ID/id when not given) has this
  * value. Two holders of the same value are refused: a verifier might pick the other one.
  */
 export function elementById(document: Document, id: string, attribute?: string): Element {
-  const names = attribute ? [attribute] : ['Id', 'ID', 'id'];
+  const names = attribute ? [attribute] : ID_ATTRIBUTES;
   const matches = [...descendantElements(document.documentElement!)].filter((element) =>
-    names.some((name) => element.getAttributeNode(name)?.value === id),
+    idAttributes(element, names).some((held) => held.value === id),
   );
   if (matches.length !== 1) {
     throw new XmlSignatureError(

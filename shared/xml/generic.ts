@@ -17,6 +17,7 @@ import {
   assertCanonicalizable,
   canonicalizeWithout,
   elementById,
+  idAttributes,
   ownText,
   parseForSigning,
   parseXml,
@@ -141,7 +142,7 @@ export async function prepareGenericXmlSignature(
 }
 
 function idAttributeName(element: Element, id: string): string {
-  return ['Id', 'ID', 'id'].find((name) => element.getAttributeNode(name)?.value === id)!;
+  return idAttributes(element).find((attribute) => attribute.value === id)!.localName!;
 }
 
 /** completeXmlSignature reads nothing profile-specific: the same completion (value checks, KeyInfo). */

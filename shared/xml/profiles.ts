@@ -11,6 +11,7 @@ import {
   childElement,
   descendantElements,
   elementChildren,
+  idAttributes,
   isAncestorOrSelf,
   type Document,
   type Element,
@@ -95,7 +96,7 @@ function referencedElement(document: Document, uri: string): Element | undefined
     /^#xpointer\(id\((['"])(.*)\1\)\)$/.exec(uri)?.[2] ?? (uri.startsWith('#') ? uri.slice(1) : undefined);
   if (id === undefined) return undefined;
   return [...descendantElements(root)].find((element) =>
-    ['Id', 'ID', 'id'].some((name) => element.getAttributeNode(name)?.value === id),
+    idAttributes(element).some((attribute) => attribute.value === id),
   );
 }
 

@@ -10,6 +10,7 @@ import {
   assertCanonicalizable,
   descendantElements,
   elementChildren,
+  idAttributes,
   ownText,
   parseForSigning,
   type Document,
@@ -17,8 +18,6 @@ import {
 } from './dom.js';
 import { XmlSignatureError } from './errors.js';
 import { placeSignature, type XmlSignatureProfile } from './profiles.js';
-
-const ID_ATTRIBUTES = ['Id', 'ID', 'id'];
 
 export interface SignedXml {
   document: Document;
@@ -49,9 +48,8 @@ export function readSignedXml(xml: string, profile: XmlSignatureProfile): Signed
 function assertUniqueIds(document: Document): void {
   const seen = new Set<string>();
   for (const element of descendantElements(document.documentElement!)) {
-    for (const name of ID_ATTRIBUTES) {
-      const value = element.getAttributeNode(name)?.value;
-      if (value === undefined) continue;
+    // One value in two ID attributes of one element (id, x:id) still names that element alone.
+    for (const value of new Set(idAttributes(element).map((attribute) => attribute.value))) {
       if (seen.has(value)) throw new XmlSignatureError('DUPLICATE_ID', `the id "${value}" is used twice`);
       seen.add(value);
     }

@@ -123,6 +123,12 @@ describe('XMLDSig preparation', () => {
     ['broken XML', HTKK.replace('</CTieuTKhaiChinh>', ''), 'INVALID_XML'],
     ['an invoice given as a tax return', INVOICE, 'PROFILE_MISMATCH'],
     ['the same id twice', HTKK.replace('<PLuc/>', '<PLuc Id="_NODE_TO_SIGN"/>'), 'DUPLICATE_ID'],
+    // xml-crypto (kyso's verifier) resolves "#id" by the attribute's local name: two elements to it.
+    [
+      'the same id in a prefixed attribute',
+      HTKK.replace('<PLuc/>', '<PLuc xmlns:q="urn:q" q:id="_NODE_TO_SIGN"/>'),
+      'DUPLICATE_ID',
+    ],
     [
       'an already signed return',
       HTKK.replace('<CKyDTu/>', `<CKyDTu><Signature xmlns="${DSIG}"/></CKyDTu>`),

@@ -184,6 +184,12 @@ describe('XML summaries read only inside the signed element, by the exact path',
     expect(problemOf(xml, profile)).toBe('DUPLICATE_SIGNED_NODE');
   });
 
+  it('the signed id again in a prefixed attribute (an ID to xml-crypto, which resolves by local name) is refused', () => {
+    const xml = EINVOICE.replace('<NBan/>', '<NBan xmlns:q="urn:q" q:Id="DLHDon-C26TKS-00001234"/>');
+    expect(problemOf(xml, 'einvoice')).toBe('DUPLICATE_ID');
+    expect(() => genericXmlRows(xml, 'DLHDon-C26TKS-00001234')).toThrow('elements share the id');
+  });
+
   it('a processing instruction outside the signed element is not signed and not refused', async () => {
     const xml = EINVOICE.replace('<DSCKS>', '<?app note?><DSCKS>');
     expect(problemOf(xml, 'einvoice')).toBe('accepted');
