@@ -73,7 +73,27 @@ export function parseXml(text: string): Document {
   assertDeclaredUtf8(document);
   assertNestingWithinLimit(document.documentElement);
   assertXml10Characters(document);
+  assertNoXmlnsLookalikes(document);
   return document;
+}
+
+/**
+ * An attribute named like a namespace declaration that is none (`xmlnsTien`, `xmlns2`): xml-crypto's
+ * C14N leaves out every attribute whose name starts with "xmlns", libxml2's (xmlsec1) keeps it. Signed,
+ * its value was shown but not digested and xmlsec1 failed the signature; added or changed after
+ * signing, kyso's verifier still passed it.
+ */
+function assertNoXmlnsLookalikes(document: Document): void {
+  for (const element of descendantElements(document.documentElement!)) {
+    for (let i = 0; i < element.attributes.length; i++) {
+      const name = element.attributes.item(i)!.name;
+      if (name.startsWith('xmlns') && name !== 'xmlns' && !name.startsWith('xmlns:'))
+        throw new XmlSignatureError(
+          'INVALID_XML',
+          `the attribute "${name.slice(0, 40)}" is named like a namespace declaration: XML readers disagree on it`,
+        );
+    }
+  }
 }
 
 /** Characters XML 1.0 does not allow (§2.2), written or as a character reference (&#x1;). */

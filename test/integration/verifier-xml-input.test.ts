@@ -246,6 +246,16 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     expect(signature!.problems).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
   });
 
+  it('an attribute named like a namespace declaration (xmlnsTien) added to the signed element: refused, as xmlsec1 refuses it', async () => {
+    // xml-crypto's C14N leaves such attributes out of the digest: the signature still verified in it.
+    const added = signed.replace('<mst>', '<mst xmlnsTien="9999">');
+    expect(added).not.toBe(signed);
+    expect(xmlsecVerify(dir, added, signer.caPem, 'xmlns-lookalike.xml').ok).toBe(false);
+    await expect(verifyXmlSignature(added, { trustedRoots: [signer.caDer] })).rejects.toThrow(
+      'not an acceptable XML document: the attribute "xmlnsTien" is named like a namespace declaration: XML readers disagree on it',
+    );
+  });
+
   /** The signed element cut out of `xml`, an unsigned copy with `change` applied left in its place. */
   const wrapping = (xml: string, name: string, change: (element: string) => string) => {
     const start = xml.indexOf(`<${name}`);

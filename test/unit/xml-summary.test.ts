@@ -498,3 +498,40 @@ describe('what signing refuses, the window refuses first', () => {
     expect(await refusal(() => genericXmlRows(xml, referenceId))).toBe(signing);
   });
 });
+
+/**
+ * xml-crypto's C14N leaves out every attribute whose name starts with "xmlns"; libxml2 (xmlsec1)
+ * keeps `xmlnsTien`, which is no namespace declaration. Signed, the window showed a value the digest
+ * did not cover and xmlsec1 failed the signature.
+ */
+describe('an attribute named like a namespace declaration', () => {
+  const message =
+    'the attribute "xmlnsTien" is named like a namespace declaration: XML readers disagree on it';
+
+  it.each<[string, string, XmlProfile]>([
+    ['in a tax return', HTKK.replace('<mst>', '<mst xmlnsTien="1000">'), 'htkk'],
+    [
+      'outside the signed element of an invoice',
+      EINVOICE.replace('<HDon>', '<HDon xmlnsTien="1">'),
+      'einvoice',
+    ],
+  ])('%s: refused by the summary, the rows and signing (generic too)', async (_what, xml, profile) => {
+    expect(() => summarizeXml(xml, profile)).toThrow(message);
+    expect(() => xmlContentRows(xml, profile)).toThrow(message);
+    expect(() => genericXmlRows(xml)).toThrow(message);
+    await expect(prepareXmlSignature(xml, { profile, keyType: 'RSA' })).rejects.toMatchObject({
+      code: 'XML_NOT_ACCEPTED',
+      problem: 'INVALID_XML',
+      message,
+    });
+    await expect(prepareGenericXmlSignature(xml, { keyType: 'RSA' })).rejects.toThrow(message);
+  });
+
+  it('namespace declarations themselves are read as usual', () => {
+    const declared = HTKK.replace(
+      '<mst>',
+      '<mst xmlns:x="urn:x" xmlns="http://kekhaithue.gdt.gov.vn/TKhaiThue">',
+    );
+    expect(asRecord(summarizeXml(declared, 'htkk'))).toEqual(asRecord(summarizeXml(HTKK, 'htkk')));
+  });
+});
