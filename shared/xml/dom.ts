@@ -73,25 +73,36 @@ export function parseXml(text: string): Document {
   assertDeclaredUtf8(document);
   assertNestingWithinLimit(document.documentElement);
   assertXml10Characters(document);
-  assertNoXmlnsLookalikes(document);
+  assertAgreedNamespaces(document);
   return document;
 }
 
+/** A URI with a scheme: C14N 1.0 processors refuse (libxml2) or keep (xml-crypto) relative ones. */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
 /**
- * An attribute named like a namespace declaration that is none (`xmlnsTien`, `xmlns2`): xml-crypto's
- * C14N leaves out every attribute whose name starts with "xmlns", libxml2's (xmlsec1) keeps it. Signed,
- * its value was shown but not digested and xmlsec1 failed the signature; added or changed after
- * signing, kyso's verifier still passed it.
+ * Namespace declarations, and names like them, that C14N implementations read differently: signed,
+ * kyso's digest (xml-crypto) was not xmlsec1's (libxml2), so xmlsec1 failed the signature after the
+ * PIN; added after signing, one verifier passed what the other failed.
+ * - `xmlnsTien`, `xmlns2`: no declaration; xml-crypto leaves every attribute named xmlns… out
+ *   (its value was shown, not signed), libxml2 keeps it.
+ * - `xmlns:xml="…"`: libxml2 leaves it out, xml-crypto writes it.
+ * - a relative namespace URI (`xmlns:r="rel/ns"`): libxml2 refuses to canonicalize it.
  */
-function assertNoXmlnsLookalikes(document: Document): void {
+function assertAgreedNamespaces(document: Document): void {
   for (const element of descendantElements(document.documentElement!)) {
     for (let i = 0; i < element.attributes.length; i++) {
-      const name = element.attributes.item(i)!.name;
-      if (name.startsWith('xmlns') && name !== 'xmlns' && !name.startsWith('xmlns:'))
+      const { name, value } = element.attributes.item(i)!;
+      if (!name.startsWith('xmlns')) continue;
+      const refuse = (why: string) => {
         throw new XmlSignatureError(
           'INVALID_XML',
-          `the attribute "${name.slice(0, 40)}" is named like a namespace declaration: XML readers disagree on it`,
+          `the attribute "${name.slice(0, 40)}" ${why}: XML readers disagree on it`,
         );
+      };
+      if (name !== 'xmlns' && !name.startsWith('xmlns:')) refuse('is named like a namespace declaration');
+      if (name === 'xmlns:xml') refuse('declares the xml prefix');
+      if (value !== '' && !ABSOLUTE_URI.test(value)) refuse('declares a relative namespace URI');
     }
   }
 }

@@ -500,38 +500,57 @@ describe('what signing refuses, the window refuses first', () => {
 });
 
 /**
- * xml-crypto's C14N leaves out every attribute whose name starts with "xmlns"; libxml2 (xmlsec1)
- * keeps `xmlnsTien`, which is no namespace declaration. Signed, the window showed a value the digest
- * did not cover and xmlsec1 failed the signature.
+ * Namespace declarations (and names like them) C14N implementations read differently: xml-crypto
+ * leaves out every attribute named xmlns… (`xmlnsTien` is none) and writes `xmlns:xml`, libxml2
+ * (xmlsec1) does the opposite and refuses relative namespace URIs. Signed, the digest was not
+ * xmlsec1's (it failed the signature) and `xmlnsTien`'s value was shown but not signed.
  */
-describe('an attribute named like a namespace declaration', () => {
-  const message =
-    'the attribute "xmlnsTien" is named like a namespace declaration: XML readers disagree on it';
-
-  it.each<[string, string, XmlProfile]>([
-    ['in a tax return', HTKK.replace('<mst>', '<mst xmlnsTien="1000">'), 'htkk'],
+describe('namespace declarations XML readers disagree on', () => {
+  it.each<[string, string, string, XmlProfile]>([
     [
-      'outside the signed element of an invoice',
+      'an attribute named like a declaration, in a tax return',
+      HTKK.replace('<mst>', '<mst xmlnsTien="1000">'),
+      'the attribute "xmlnsTien" is named like a namespace declaration: XML readers disagree on it',
+      'htkk',
+    ],
+    [
+      'one outside the signed element of an invoice',
       EINVOICE.replace('<HDon>', '<HDon xmlnsTien="1">'),
+      'the attribute "xmlnsTien" is named like a namespace declaration: XML readers disagree on it',
       'einvoice',
     ],
-  ])('%s: refused by the summary, the rows and signing (generic too)', async (_what, xml, profile) => {
-    expect(() => summarizeXml(xml, profile)).toThrow(message);
-    expect(() => xmlContentRows(xml, profile)).toThrow(message);
-    expect(() => genericXmlRows(xml)).toThrow(message);
-    await expect(prepareXmlSignature(xml, { profile, keyType: 'RSA' })).rejects.toMatchObject({
-      code: 'XML_NOT_ACCEPTED',
-      problem: 'INVALID_XML',
-      message,
-    });
-    await expect(prepareGenericXmlSignature(xml, { keyType: 'RSA' })).rejects.toThrow(message);
-  });
+    [
+      'the xml prefix declared',
+      HTKK.replace('<mst>', '<mst xmlns:xml="http://www.w3.org/XML/1998/namespace">'),
+      'the attribute "xmlns:xml" declares the xml prefix: XML readers disagree on it',
+      'htkk',
+    ],
+    [
+      'a relative namespace URI',
+      EINVOICE.replace('<SHDon>1234</SHDon>', '<SHDon xmlns:r="rel/ns">1234</SHDon>'),
+      'the attribute "xmlns:r" declares a relative namespace URI: XML readers disagree on it',
+      'einvoice',
+    ],
+  ])(
+    '%s: refused by the summary, the rows and signing (generic too)',
+    async (_what, xml, message, profile) => {
+      expect(() => summarizeXml(xml, profile)).toThrow(message);
+      expect(() => xmlContentRows(xml, profile)).toThrow(message);
+      expect(() => genericXmlRows(xml)).toThrow(message);
+      await expect(prepareXmlSignature(xml, { profile, keyType: 'RSA' })).rejects.toMatchObject({
+        code: 'XML_NOT_ACCEPTED',
+        problem: 'INVALID_XML',
+        message,
+      });
+      await expect(prepareGenericXmlSignature(xml, { keyType: 'RSA' })).rejects.toThrow(message);
+    },
+  );
 
-  it('namespace declarations themselves are read as usual', () => {
+  it('namespace declarations with absolute URIs, and undeclaring the default, are read as usual', () => {
     const declared = HTKK.replace(
       '<mst>',
-      '<mst xmlns:x="urn:x" xmlns="http://kekhaithue.gdt.gov.vn/TKhaiThue">',
-    );
+      '<mst xmlns:x="urn:x" xmlns:h="https://example.vn/ns" xmlns="http://kekhaithue.gdt.gov.vn/TKhaiThue">',
+    ).replace('<PLuc/>', '<PLuc><k xmlns=""/></PLuc>');
     expect(asRecord(summarizeXml(declared, 'htkk'))).toEqual(asRecord(summarizeXml(HTKK, 'htkk')));
   });
 });
