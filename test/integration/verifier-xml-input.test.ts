@@ -256,6 +256,26 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     );
   });
 
+  it.each([
+    ['xml:lang', 'en'],
+    ['xml:space', 'preserve'],
+    ['xml:base', 'https://example.com/'],
+  ])(
+    '%s added to the root after signing (C14N 1.0 carries it into the signed element): xmlsec1 and kyso fail it',
+    async (attribute, value) => {
+      const root = '<HSoThueDTu xmlns="http://kekhaithue.gdt.gov.vn/TKhaiThue"';
+      const changed = signed.replace(root, `${root} ${attribute}="${value}"`);
+      expect(changed).not.toBe(signed);
+      expect(xmlsecVerify(dir, changed, signer.caPem, `inherited-${attribute.slice(4)}.xml`).ok).toBe(false);
+      const [signature] = (await verifyXmlSignature(changed, { trustedRoots: [signer.caDer] })).signatures;
+      expect(signature!.indication).toBe('TOTAL-FAILED');
+      expect(signature!.problems).toContain('DIGEST_MISMATCH');
+      expect(signature!.details.join('\n')).toContain(
+        'an xml:lang, xml:space or xml:base above the signed element belongs to its canonical form (C14N 1.0) but not to this digest',
+      );
+    },
+  );
+
   /** The signed element cut out of `xml`, an unsigned copy with `change` applied left in its place. */
   const wrapping = (xml: string, name: string, change: (element: string) => string) => {
     const start = xml.indexOf(`<${name}`);

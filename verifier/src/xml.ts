@@ -145,6 +145,25 @@ function wrappedElementName(
   return undefined;
 }
 
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * A "#id" reference whose element sits under an xml:lang, xml:space or xml:base: C14N 1.0 carries
+ * those into the element's canonical form (libxml2, xmlsec1: the digest covers them), xml-crypto
+ * does not. One added above the signed element after signing changed what it means (its language,
+ * its whitespace, its base URI) and xml-crypto still passed it; kyso's signer refuses to sign there.
+ */
+function inheritsXmlAttributes(document: XmlDocument, references: ReadonlyArray<{ uri?: string }>): boolean {
+  const elements = Array.from(document.getElementsByTagName('*'));
+  return references.some((reference) => {
+    const target = reference.uri ? referencedElement(elements, document, reference.uri) : undefined;
+    for (let at = target?.parentNode; at && at.nodeType === 1; at = at.parentNode)
+      if (Array.from((at as XmlElement).attributes).some((attribute) => attribute.namespaceURI === XML_NS))
+        return true;
+    return false;
+  });
+}
+
 /**
  * The Signature's SigningTime elements that its references cover: inside a referenced element,
  * and not inside this Signature when that reference's enveloped-signature transform removes it.
@@ -215,6 +234,12 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
         after: 'none',
         references: references.map((r) => r.uri),
       };
+      if (inheritsXmlAttributes(document, references))
+        addProblem(
+          report,
+          'DIGEST_MISMATCH',
+          'an xml:lang, xml:space or xml:base above the signed element belongs to its canonical form (C14N 1.0) but not to this digest: added after signing, or signed by a canonicalizer xmlsec1 disagrees with',
+        );
       const wrapped = wrappedElementName(document, references);
       if (wrapped)
         addProblem(
