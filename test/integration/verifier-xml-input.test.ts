@@ -276,6 +276,18 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     },
   );
 
+  it('the signed id given to a second element after signing: a reference that cannot be checked, said so', async () => {
+    // Outside the signed element: xmlsec1, told the id is HSoKhaiThue's, still verifies it.
+    const repeated = signed.replace('<CKyDTu>', '<Khac id="_NODE_TO_SIGN"/><CKyDTu>');
+    expect(repeated).not.toBe(signed);
+    expect(xmlsecVerify(dir, repeated, signer.caPem, 'repeated-id.xml').ok).toBe(true);
+    const [signature] = (await verifyXmlSignature(repeated, { trustedRoots: [signer.caDer] })).signatures;
+    expect(signature!.problems).toEqual(['DIGEST_MISMATCH']);
+    expect(signature!.details).toContain(
+      'a signed reference cannot be checked: its element is missing or its ID repeated, or its digest or transform is unknown',
+    );
+  });
+
   /** The signed element cut out of `xml`, an unsigned copy with `change` applied left in its place. */
   const wrapping = (xml: string, name: string, change: (element: string) => string) => {
     const start = xml.indexOf(`<${name}`);

@@ -90,7 +90,8 @@ function whyNotVerified(error: unknown): [Problem, string] {
   if (message === UNRESOLVABLE_ID) return ['DIGEST_MISMATCH', UNRESOLVABLE_ID];
   if (/signature value .* is incorrect/i.test(message))
     return ['SIGNATURE_INVALID', "the signature value does not verify with the certificate's key"];
-  if (/digest|reference/i.test(message))
+  // Also "…multiple elements with the same value for the ID…" and "a uri with quotes inside it".
+  if (/digest|reference|multiple elements|uri with quotes/i.test(message))
     return [
       'DIGEST_MISMATCH',
       'a signed reference cannot be checked: its element is missing or its ID repeated, or its digest or transform is unknown',
