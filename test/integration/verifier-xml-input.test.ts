@@ -343,10 +343,33 @@ describe('XMLDSig: input read differently, signatures refused', () => {
       expect(signature!.problems).toContain('DOCUMENT_MODIFIED_AFTER_SIGNING');
       expect(signature!.indication).toBe('TOTAL-FAILED');
       expect(signature!.details.join('\n')).toMatch(
-        /the signed <(?:HSoKhaiThue|DLHDon)> is not the only one in the document: a reader may take the other, unsigned one \(signature wrapping\)/,
+        /the signed <(?:HSoKhaiThue|DLHDon)> is not the only one where readers take it, or not there: a reader may take another, unsigned one \(signature wrapping\)/,
       );
     },
   );
+
+  it('a message carrying two signed invoices (each HDon with its own DLHDon and DSCKS) is no wrapping', async () => {
+    const sign = (xml: string) =>
+      signXml(
+        xml,
+        { profile: 'einvoice', certificate: new Uint8Array(signer.certificateDer) },
+        signer.signer,
+      );
+    const body = (xml: string) => xml.replace(/^<\?xml[^>]*\?>\s*/, '');
+    const second = EINVOICE.replace(/(<DLHDon[^>]* Id=")([^"]*)"/, '$1$2-2"');
+    expect(second).not.toBe(EINVOICE);
+    const message = `<TDiep><DLieu>${body(await sign(EINVOICE))}${body(await sign(second))}</DLieu></TDiep>`;
+    for (const which of [1, 2]) {
+      const signature = `(//*[local-name()="Signature"])[${which}]`;
+      const xmlsec = xmlsecVerify(dir, message, signer.caPem, `message-${which}.xml`, undefined, signature);
+      expect(xmlsec.ok, xmlsec.output).toBe(true);
+    }
+    const report = await verifyXmlSignature(message, { trustedRoots: [signer.caDer] });
+    expect(report.signatures.map((signature) => [signature.indication, signature.problems])).toEqual([
+      ['TOTAL-PASSED', []],
+      ['TOTAL-PASSED', []],
+    ]);
+  });
 
   it('an e-invoice signed by the seller and the buyer (two ds:Object, one per signature) is no wrapping', async () => {
     const bySeller = await signXml(

@@ -125,14 +125,23 @@ function referencedElement(elements: readonly XmlElement[], document: XmlDocumen
 }
 
 /**
+ * Where the formats' readers take a signed data element from: beside the element that holds its
+ * Signature (HSoThueDTu > HSoKhaiThue + CKyDTu; HDon > DLHDon + DSCKS). A message may carry several
+ * invoices, each HDon with its own DLHDon and DSCKS.
+ */
+const SIGNED_DATA_BESIDE: Readonly<Record<string, string>> = { HSoKhaiThue: 'CKyDTu', DLHDon: 'DSCKS' };
+
+/**
  * Signature wrapping: a "#id" reference covers its element wherever it sits, so the signed
  * HSoKhaiThue or DLHDon can be moved (under a wrapper, into the Signature) and an unsigned one put
- * where receivers read it, and the signature still verifies. As kyso refuses to sign beside a second
- * candidate (DUPLICATE_SIGNED_NODE), a signed data element must be the only one of its local name.
- * A Signature's own parts (its ds:Object) are each signature's own and repeat with co-signatures.
+ * where receivers read it, and the signature still verifies. The signed one must be the one element
+ * of its name where the format's readers take it: beside the Signature's holder (see above), or,
+ * for a Signature outside such a holder, in the whole document. (A reference to the Signature's own
+ * ds:Object is not to a data element.) Other XML: no known place a reader takes it from, not judged.
  */
 function wrappedElementName(
   document: XmlDocument,
+  signature: XmlNode,
   references: ReadonlyArray<{ uri?: string }>,
 ): string | undefined {
   const elements = Array.from(document.getElementsByTagName('*'));
@@ -140,8 +149,15 @@ function wrappedElementName(
     if (!reference.uri) continue; // the whole document: nothing outside it to read instead
     const target = referencedElement(elements, document, reference.uri);
     if (!target || target.namespaceURI === DSIG_NS) continue;
-    if (elements.some((element) => element !== target && element.localName === target.localName))
-      return target.localName ?? undefined;
+    const name = target.localName ?? '';
+    const holderName = SIGNED_DATA_BESIDE[name];
+    if (!holderName) continue;
+    let holder: XmlNode | null = signature.parentNode;
+    while (holder && (holder as XmlElement).localName !== holderName) holder = holder.parentNode;
+    const scope = holder?.parentNode;
+    const inScope = scope ? elements.filter((element) => isWithin(element, scope)) : elements;
+    const named = inScope.filter((element) => element.localName === name);
+    if (named.length !== 1 || (scope && target.parentNode !== scope)) return name;
   }
   return undefined;
 }
@@ -241,12 +257,12 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
           'DIGEST_MISMATCH',
           'an xml:lang, xml:space or xml:base above the signed element belongs to its canonical form (C14N 1.0) but not to this digest: added after signing, or signed by a canonicalizer xmlsec1 disagrees with',
         );
-      const wrapped = wrappedElementName(document, references);
+      const wrapped = wrappedElementName(document, node, references);
       if (wrapped)
         addProblem(
           report,
           'DOCUMENT_MODIFIED_AFTER_SIGNING',
-          `the signed <${wrapped}> is not the only one in the document: a reader may take the other, unsigned one (signature wrapping)`,
+          `the signed <${wrapped}> is not the only one where readers take it, or not there: a reader may take another, unsigned one (signature wrapping)`,
         );
     } catch (error) {
       addProblem(report, ...whyNotVerified(error));
