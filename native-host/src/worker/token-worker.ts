@@ -83,14 +83,17 @@ export class TokenWorker {
   /** Open logins (batches) by the handle their callers know → the worker that has it, and its own handle. */
   private readonly logins = new Map<number, { child: ChildProcess; handle: number }>();
   private nextLogin = 1;
-  /** Modules that crashed a worker (or hung it) while it loaded them or listed their tokens → why: left out of later workers. */
-  private readonly crashedModules = new Map<string, string>();
   /**
-   * Each module left out → how often, and when it may be loaded again: after a crash only (a
-   * crash costs a listing a worker restart; a hang costs it the whole token timeout, so a module
-   * that hung stays out until the host restarts or the modules change).
+   * Each module that crashed a worker (or hung it) while it loaded the module or listed its tokens:
+   * while `out`, left out of later workers and reported as `why`. `times` it was left out, and when
+   * it may be loaded again: after a crash only (a crash costs a listing a worker restart; a hang
+   * costs it the whole token timeout, so a module that hung stays out until the host restarts or
+   * the modules change). The record outlives a retry to keep the count the wait doubles with.
    */
-  private readonly leftOut = new Map<string, { times: number; retryAt: number | undefined }>();
+  private readonly leftOut = new Map<
+    string,
+    { out: boolean; why: string; times: number; retryAt: number | undefined }
+  >();
   /** How many times a module was left out: a listing that saw it grow is run again. */
   private leftOutCount = 0;
   /** Each worker's start, for the module it says a listing is in (leaveOutListed). */
@@ -118,7 +121,7 @@ export class TokenWorker {
       const started =
         this.options.firstWorker ??
         forkWorker(
-          this.options.modulePaths.filter((m) => !this.crashedModules.has(m)),
+          this.options.modulePaths.filter((m) => this.leftOut.get(m)?.out !== true),
           this.options.env,
         );
       this.options = { ...this.options, firstWorker: undefined };
@@ -195,23 +198,22 @@ export class TokenWorker {
 
   /** Leaves a module out of later workers, reported as `why`; one that crashed is tried again later. */
   private leaveOut(module: string, why: string, how: 'crash' | 'hang'): void {
-    this.crashedModules.set(module, why);
     this.leftOutCount++;
     const times = (this.leftOut.get(module)?.times ?? 0) + 1;
     const waitMs = Math.min(
       (this.options.moduleRetryMs ?? DEFAULT_MODULE_RETRY_MS) * 2 ** (times - 1),
       MODULE_RETRY_MAX_MS,
     );
-    this.leftOut.set(module, { times, retryAt: how === 'crash' ? Date.now() + waitMs : undefined });
+    const retryAt = how === 'crash' ? Date.now() + waitMs : undefined;
+    this.leftOut.set(module, { out: true, why, times, retryAt });
   }
 
   /** Modules left out after a crash whose wait is over. */
   private dueForRetry(): string[] {
     const now = Date.now();
-    return [...this.crashedModules.keys()].filter((module) => {
-      const retryAt = this.leftOut.get(module)?.retryAt;
-      return retryAt !== undefined && retryAt <= now;
-    });
+    return [...this.leftOut]
+      .filter(([, m]) => m.out && m.retryAt !== undefined && m.retryAt <= now)
+      .map(([module]) => module);
   }
 
   /**
@@ -225,7 +227,7 @@ export class TokenWorker {
     if (due.length === 0 || this.holds > 0 || this.pending.size > 0) return;
     const child = this.child;
     if (child && this.booting === child) return; // (its start decides on its own modules)
-    for (const module of due) this.crashedModules.delete(module);
+    for (const module of due) this.leftOut.get(module)!.out = false;
     if (!child) return; // the next start loads them
     this.forget(child);
     void this.retire(child); // the next start waits for it
@@ -291,8 +293,7 @@ export class TokenWorker {
       paths.every((p, i) => p === this.options.modulePaths[i]);
     if (same) return;
     this.options = { ...this.options, modulePaths: [...paths] };
-    this.crashedModules.clear(); // another configuration: each module gets its chance again
-    this.leftOut.clear();
+    this.leftOut.clear(); // another configuration: each module gets its chance again
     if (this.holds === 0 && this.pending.size === 0) void this.shutdown(); // the next call waits for it (retiring)
   }
 
@@ -440,8 +441,10 @@ export class TokenWorker {
   /** A listing's module errors, with the modules left out because they crashed a worker. */
   private withCrashedModules(result: unknown): unknown {
     const listing = result as { moduleErrors?: Array<{ module: string; error: string }> };
-    if (this.crashedModules.size === 0 || !Array.isArray(listing.moduleErrors)) return result;
-    const crashed = [...this.crashedModules].map(([module, error]) => ({ module, error }));
+    const crashed = [...this.leftOut]
+      .filter(([, m]) => m.out)
+      .map(([module, m]) => ({ module, error: m.why }));
+    if (crashed.length === 0 || !Array.isArray(listing.moduleErrors)) return result;
     return { ...listing, moduleErrors: [...listing.moduleErrors, ...crashed] };
   }
 
