@@ -32,15 +32,18 @@ async function certificatesOf(host: HostProcess): Promise<CertificateEntry[]> {
 
 const rsaId = async (host: HostProcess) => (await certificatesOf(host)).find((c) => c.id.endsWith('/01'))!.id;
 
+/** The parameters of a sign-cms of document i, with the PIN given. */
+const signCmsOf = (certificateId: string, i: number, pin: string) => ({
+  certificateId,
+  pin,
+  digest: sha256(documentNo(i)),
+  digestAlgorithm: 'SHA-256' as const,
+  origin,
+});
+
 /** A sign-cms of document i, with the PIN given. */
 const signDocument = (host: HostProcess, certificateId: string, i: number, pin: string) =>
-  host.request('sign-cms', {
-    certificateId,
-    pin,
-    digest: sha256(documentNo(i)),
-    digestAlgorithm: 'SHA-256',
-    origin,
-  });
+  host.request('sign-cms', signCmsOf(certificateId, i, pin));
 
 /** The CMS of a sign-cms answer, checked by openssl against document i. */
 function expectVerified(response: HostResponse, i: number, token: TestToken): void {
@@ -71,14 +74,8 @@ async function expectTokenIntact(token: TestToken): Promise<void> {
   try {
     const certificates = await certificatesOf(host);
     expect(certificates.map((c) => c.id.slice(-2)).sort()).toEqual(['01', '02', '03', '04', '05']);
-    const response = await host.request('sign-cms', {
-      certificateId: certificates.find((c) => c.id.endsWith('/02'))!.id,
-      pin: token.pin,
-      digest: sha256(documentNo(0)),
-      digestAlgorithm: 'SHA-256',
-      origin,
-    });
-    expectVerified(response, 0, token);
+    const certificateId = certificates.find((c) => c.id.endsWith('/02'))!.id;
+    expectVerified(await signDocument(host, certificateId, 0, token.pin), 0, token);
   } finally {
     await host.close();
   }
@@ -127,13 +124,7 @@ describe('one token, many callers', () => {
       const others: number[] = [];
       for (let i = 0; i < 50; i++) {
         ids.push({
-          id: host.start('sign-cms', {
-            certificateId,
-            pin: token.pin,
-            digest: sha256(documentNo(i)),
-            digestAlgorithm: 'SHA-256',
-            origin,
-          }),
+          id: host.start('sign-cms', signCmsOf(certificateId, i, token.pin)),
           document: i,
         });
         if (i % 10 === 3) others.push(host.start('hello', hello));
@@ -228,13 +219,7 @@ describe('one token, many callers', () => {
           const document = h * perHost + k;
           return {
             document,
-            id: host.start('sign-cms', {
-              certificateId: certificateIds[h]!,
-              pin: token.pin,
-              digest: sha256(documentNo(document)),
-              digestAlgorithm: 'SHA-256',
-              origin,
-            }),
+            id: host.start('sign-cms', signCmsOf(certificateIds[h]!, document, token.pin)),
           };
         }),
       );
@@ -298,13 +283,7 @@ describe('one token, many callers', () => {
     try {
       const [holderId, waiterId] = await Promise.all([rsaId(holder), rsaId(waiter)]);
       const waiterSigns = (document: number) =>
-        waiter.start('sign-cms', {
-          certificateId: waiterId,
-          pin: token.pin,
-          digest: sha256(documentNo(document)),
-          digestAlgorithm: 'SHA-256',
-          origin,
-        });
+        waiter.start('sign-cms', signCmsOf(waiterId, document, token.pin));
       const begun = await holder.request('begin-batch', {
         certificateId: holderId,
         pin: token.pin,
@@ -394,13 +373,7 @@ describe('one token, many callers', () => {
     earlier: string,
     label: string,
   ): Promise<void> {
-    const request = next.start('sign-cms', {
-      certificateId: nextId,
-      pin: token.pin,
-      digest: sha256(documentNo(2)),
-      digestAlgorithm: 'SHA-256',
-      origin,
-    });
+    const request = next.start('sign-cms', signCmsOf(nextId, 2, token.pin));
     expectVerified(await next.frameFor(request), 2, token);
     await until(() => !processExists(Number(earlier)), `the ${label} worker ended`);
     const calls = trace.calls();
@@ -422,13 +395,7 @@ describe('one token, many callers', () => {
     try {
       const [killedId, nextId] = await Promise.all([rsaId(killed), rsaId(next)]);
       writeFileSync(control, 'slow C_Login 3000\n');
-      killed.start('sign-cms', {
-        certificateId: killedId,
-        pin: token.pin,
-        digest: sha256(documentNo(1)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
+      killed.start('sign-cms', signCmsOf(killedId, 1, token.pin));
       await until(() => trace.calls().some(({ call }) => call === 'C_Login'), 'the login started');
       const orphan = trace.calls().find(({ call }) => call === 'C_Login')!.pid;
       writeFileSync(control, ''); // the next host's login is not slowed
@@ -456,13 +423,7 @@ describe('one token, many callers', () => {
     try {
       const [timedOutId, nextId] = await Promise.all([rsaId(timedOut), rsaId(next)]);
       writeFileSync(control, 'slow C_Sign 5500\n');
-      const first = timedOut.start('sign-cms', {
-        certificateId: timedOutId,
-        pin: token.pin,
-        digest: sha256(documentNo(1)),
-        digestAlgorithm: 'SHA-256',
-        origin,
-      });
+      const first = timedOut.start('sign-cms', signCmsOf(timedOutId, 1, token.pin));
       await until(() => trace.calls().some(({ call }) => call === 'C_Sign'), 'the signature started');
       const retiring = trace.calls().find(({ call }) => call === 'C_Sign')!.pid;
       writeFileSync(control, ''); // the next host's signature is not slowed
@@ -522,13 +483,7 @@ describe('one token, many callers', () => {
         const host = new HostProcess({ ...token.env, ...trace.env });
         const documents = [0, 1, 2].map((k) => 1000 + 3 * i + k);
         const requests = documents.map((document) =>
-          host.start('sign-cms', {
-            certificateId,
-            pin: token.pin,
-            digest: sha256(documentNo(document)),
-            digestAlgorithm: 'SHA-256',
-            origin,
-          }),
+          host.start('sign-cms', signCmsOf(certificateId, document, token.pin)),
         );
         await until(
           () => trace.workers().some((calls) => calls.includes('C_Login')),
