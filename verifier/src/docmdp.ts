@@ -116,15 +116,21 @@ const resolve = (doc: PDFDocument, item: PDFObject) =>
 const isWidget = (annotation: PDFObject | undefined) =>
   annotation instanceof PDFDict && annotation.lookup(PDFName.of('Subtype')) === PDFName.of('Widget');
 
-/** A field's type, inherited from the fields above it (ISO 32000-1 §12.7.3.1). */
-function fieldType(field: PDFDict): string | undefined {
+/** A field's entry, inherited from the fields above it (ISO 32000-1 §12.7.3.1: /FT, /V). */
+function inherited(field: PDFDict, key: 'FT' | 'V'): PDFObject | undefined {
   let node: PDFObject | undefined = field;
   for (let depth = 0; node instanceof PDFDict && depth < 32; depth++) {
-    const type = node.lookup(PDFName.of('FT'));
-    if (type instanceof PDFName) return type.decodeText();
+    const value = node.lookup(PDFName.of(key));
+    if (value !== undefined) return value;
     node = node.lookup(PDFName.of('Parent'));
   }
   return undefined;
+}
+
+/** A field's type, inherited from the fields above it. */
+function fieldType(field: PDFDict): string | undefined {
+  const type = inherited(field, 'FT');
+  return type instanceof PDFName ? type.decodeText() : undefined;
 }
 
 /** A field or widget the certified revision did not have, of a signature field: signing is allowed. */
@@ -162,7 +168,8 @@ function fieldsChanged(r: Revisions, roots: PDFObject[]): string | undefined {
     const after = item instanceof PDFRef ? r.doc.context.lookup(item) : before;
     if (!(after instanceof PDFDict)) return `the form field${describe(item, before)} was removed`;
     const signature = fieldType(before) === 'Sig';
-    const signed = signature && before.has(PDFName.of('V'));
+    // A signed field's widget may be a kid of its own, without the /V it inherits.
+    const signed = signature && inherited(before, 'V') !== undefined;
     const free = signed ? {} : signature ? SIGNED : FILLED;
     const kids = items(r.certified, before.get(PDFName.of('Kids')));
     const kidsNow = items(r.doc, after.get(PDFName.of('Kids')));
