@@ -28,7 +28,8 @@ import { addDocumentTimestamp } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { previousXref, signPdf } from '../../shared/pdf/pades.js';
 import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
-import { formPdf, onePagePdf } from '../support/sample-pdf.js';
+import { countPixels, renderPage } from '../support/pdf-raster.js';
+import { formPdf, layeredPdf, onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -488,6 +489,34 @@ describe('certified PDFs signed again', () => {
     expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
     expect(verified.report.signatures[0]!.details.join('\n')).toMatch(
       /DocMDP P=2.*the catalog's \/OpenAction \(what a reader runs or opens with the document\) was changed/,
+    );
+  });
+
+  it("certified with P=2, a layer of the page's text turned off (/OCProperties rewritten, no page object changed), then approved: DOCMDP_VIOLATION", async () => {
+    const input = file('layered.pdf');
+    writeFileSync(input, await layeredPdf('Cong van so 15', 'Chi duoc chi toi da 10 trieu'));
+    const certified = await certify('2', input);
+    let propertiesRef: PDFRef | undefined;
+    const verified = await changedThenApproved(
+      new Uint8Array(readFileSync(certified)),
+      'p2-layer-hidden-approved.pdf',
+      (model) => {
+        propertiesRef = model.document.catalog.get(PDFName.of('OCProperties')) as PDFRef;
+        const properties = model.context.lookup(propertiesRef, PDFDict);
+        const layers = properties.lookup(PDFName.of('OCGs'), PDFArray);
+        properties.set(PDFName.of('D'), model.context.obj({ ON: [], OFF: layers, Order: layers }));
+        return [{ ref: propertiesRef, object: properties }];
+      },
+    );
+    // What the change does: poppler no longer draws the layered line the certifier signed.
+    const inked = (pdf: string) =>
+      countPixels(renderPage(pdf), { x: 72, y: 640, width: 300, height: 30 }, (r, g, b) => r + g + b < 300);
+    expect(inked(certified)).toBeGreaterThan(100);
+    expect(inked(file('p2-layer-hidden-approved.pdf'))).toBe(0);
+    expect(verified.code).toBe(1);
+    expect(verified.report.signatures[0]!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(verified.report.signatures[0]!.details.join('\n')).toContain(
+      `an object the catalog's /OCProperties names (object ${propertiesRef!.objectNumber}) was rewritten`,
     );
   });
 

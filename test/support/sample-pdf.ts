@@ -1,4 +1,4 @@
-import { PDFDocument, PDFHexString, StandardFonts } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFHexString, PDFName, StandardFonts } from 'pdf-lib';
 
 /** An A4 PDF of one page with one line of Helvetica text, the plain document most tests sign. */
 export async function onePagePdf(text: string, size = 18): Promise<Uint8Array> {
@@ -42,5 +42,26 @@ export async function formPdf(text: string): Promise<Uint8Array> {
     Dest: [page.ref, 'XYZ', null, null, null],
   });
   page.node.addAnnot(doc.context.register(link));
+  return doc.save();
+}
+
+/**
+ * onePagePdf's page with a second line in an optional content group ("layer") the catalog's
+ * /OCProperties shows: readers draw it until a configuration turns the layer off.
+ */
+export async function layeredPdf(text: string, layered: string): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([595, 842]);
+  page.drawText(text, { x: 72, y: 700, size: 18, font });
+  const layer = doc.context.register(
+    doc.context.obj({ Type: 'OCG', Name: PDFHexString.fromText('Nội dung') }),
+  );
+  page.node.normalizedEntries().Resources.set(PDFName.of('Properties'), doc.context.obj({ L1: layer }));
+  const fontName = page.node.normalizedEntries().Resources.lookup(PDFName.of('Font'), PDFDict).keys()[0]!;
+  const marked = `/OC /L1 BDC BT ${fontName.toString()} 18 Tf 72 650 Td (${layered}) Tj ET EMC`;
+  page.node.addContentStream(doc.context.register(doc.context.stream(marked)));
+  const properties = doc.context.obj({ OCGs: [layer], D: { ON: [layer], OFF: [], Order: [layer] } });
+  doc.catalog.set(PDFName.of('OCProperties'), doc.context.register(properties));
   return doc.save();
 }

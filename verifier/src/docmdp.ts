@@ -11,7 +11,8 @@
  *   widgets: signing is allowed), or a field or its widget changed but for what filling it in
  *   sets (its value, its appearance); a signed signature field not changed at all;
  * - what the catalog runs or opens with the document (/OpenAction, /AA, /Names' scripts and
- *   attached files), at both.
+ *   attached files), and the rest of it but for the form, /Names, validation data and what writers
+ *   update on saving (optional content's /OCProperties could hide a certified page's text), at both.
  * P=1 allows nothing of this (pdf.ts: only validation data may follow it).
  */
 import { PDFArray, PDFDict, PDFName, PDFRef, PDFStream, type PDFDocument, type PDFObject } from 'pdf-lib';
@@ -298,6 +299,42 @@ function catalogActionsChanged(r: Revisions): string | undefined {
 }
 
 /**
+ * Catalog entries a later revision may change: the form and the pages (each judged on its own),
+ * /Names (its scripts and attached files judged by catalogActionsChanged), validation data (/DSS),
+ * and what writers update on saving without changing what is shown (/Metadata, /Version,
+ * /Extensions, and /StructTreeRoot: Acrobat adds a signature field to a tagged document's structure).
+ */
+const CATALOG_FREE = new Set([
+  'AcroForm',
+  'Pages',
+  'Names',
+  'DSS',
+  'Metadata',
+  'Version',
+  'Extensions',
+  'StructTreeRoot',
+]);
+
+/**
+ * The rest of the catalog, and what it names: how the certified pages are shown. Optional content's
+ * /OCProperties turns layers of a page off (a certified page's text hidden, with no page object
+ * changed); /Perms, outlines (an item can carry an action), page labels are not what filling
+ * in a form or signing changes either.
+ */
+function catalogRestChanged(r: Revisions): string | undefined {
+  const [before, after] = [r.certified.catalog, r.doc.catalog];
+  const keys = new Set([...before.keys(), ...after.keys()].map((key) => key.decodeText()));
+  for (const key of [...keys].filter((k) => !CATALOG_FREE.has(k))) {
+    const value = before.get(PDFName.of(key));
+    if (!sameOrAbsent(value, after.get(PDFName.of(key))))
+      return `the catalog's /${key} was ${value === undefined ? 'added' : 'changed'}`;
+    const object = rewritten(r, [value], ['Parent', 'P']);
+    if (object) return `an object the catalog's /${key} names (object ${object.objectNumber}) was rewritten`;
+  }
+  return undefined;
+}
+
+/**
  * Why the document now is not what a certification with `permissions` 2 or 3 allows after the
  * revision it signed (`certified`), or undefined.
  */
@@ -319,6 +356,7 @@ export function changesNotAllowed(
     pagesChanged(r, pages) ??
     annotationsChanged(r, pages, permissions) ??
     formChanged(r) ??
-    catalogActionsChanged(r)
+    catalogActionsChanged(r) ??
+    catalogRestChanged(r)
   );
 }
