@@ -4,9 +4,10 @@
  * on a scratch page with the same crop box), so the outline the window draws is the signed /Rect.
  * Building it also decodes the images: a bad one is refused here, before any window.
  */
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument, degrees } from 'pdf-lib';
 import { buildAppearance, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
 import { visibleBox } from './page-box.js';
+import { previewRotation } from './page-rotation.js';
 import type { PdfModel } from './model.js';
 import type { PdfWarning } from './warnings.js';
 
@@ -56,6 +57,8 @@ export async function planAppearance(
   const scratch = await PDFDocument.create();
   const stand = scratch.addPage([crop.width, crop.height]);
   stand.setMediaBox(crop.x, crop.y, crop.width, crop.height);
+  // A stamp goes to the top right corner as the page is shown, turned.
+  stand.setRotation(degrees(previewRotation(page)));
   const built = await buildAppearance(scratch, { ...appearance, pageIndex: 0 }, signingTime);
   const [x1, y1, x2, y2] = built.rect;
   const rect = { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };

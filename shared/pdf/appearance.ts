@@ -11,7 +11,8 @@ import fontkit from '@pdf-lib/fontkit';
 import { type PDFDocument, type PDFImage, type PDFPage, type PDFRef } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { appearanceImageInfo, badImage, type AppearanceImageField } from './appearance-image.js';
-import { visibleBox } from './page-box.js';
+import { visibleBox, type PdfBox } from './page-box.js';
+import { previewRotation } from './page-rotation.js';
 
 /** A rectangle in PDF user space (points, origin at the page's bottom left). */
 export interface PdfRect {
@@ -154,6 +155,31 @@ export interface BuiltAppearance {
 }
 
 /**
+ * Where a stamp of `size` goes so that readers show it upright, `margin` in from the top right
+ * corner of `box` as shown on a page turned `rotation` degrees clockwise, and the form /Matrix that
+ * turns it back by as much. A reader fits the turned /BBox into /Rect, so the matrix needs no shift.
+ */
+function topRightAsShown(
+  box: PdfBox,
+  rotation: number,
+  margin: number,
+  size: Size,
+): { origin: { x: number; y: number }; matrix?: number[] } {
+  const { width, height } = size;
+  const [left, bottom, right, top] = [box.x, box.y, box.x + box.width, box.y + box.height];
+  switch (rotation) {
+    case 90: // the page's left edge is shown on top, its top edge on the right
+      return { origin: { x: left + margin, y: top - margin - width }, matrix: [0, 1, -1, 0, 0, 0] };
+    case 180:
+      return { origin: { x: left + margin, y: bottom + margin }, matrix: [-1, 0, 0, -1, 0, 0] };
+    case 270: // the page's right edge is shown on top, its bottom edge on the right
+      return { origin: { x: right - margin - height, y: bottom + margin }, matrix: [0, -1, 1, 0, 0, 0] };
+    default:
+      return { origin: { x: right - margin - width, y: top - margin - height } };
+  }
+}
+
+/**
  * Creates the appearance's objects in `doc` (images and subset fonts are written on doc.flush()).
  */
 export async function buildAppearance(
@@ -170,6 +196,8 @@ export async function buildAppearance(
   let height: number;
   let origin: { x: number; y: number };
   let content: string;
+  /** The form's /Matrix: turns a stamp upright on a page readers turn (/Rotate). */
+  let matrix: number[] | undefined;
   const resources = new Map<string, PDFRef>();
   let fontRef: PDFRef | undefined;
   let images: BuiltAppearance['images'];
@@ -215,8 +243,11 @@ export async function buildAppearance(
     const lineHeight = size * 1.2;
     width = Math.max(...lines.map((line) => font.widthOfTextAtSize(line, size))) + 2 * padding;
     height = lines.length * lineHeight + 2 * padding;
-    const box = visibleBox(page);
-    origin = { x: box.x + box.width - margin - width, y: box.y + box.height - margin - height };
+    // The Decree's top right is the reader's: on a page shown turned, another corner of the page.
+    const rotation = previewRotation(page);
+    const placed = topRightAsShown(visibleBox(page), rotation, margin, { width, height });
+    origin = placed.origin;
+    matrix = placed.matrix;
     // Baseline at 0.8 of the line height leaves room for the stacked Vietnamese marks above.
     content = `BT /F1 ${n(size)} Tf 0 g\n`;
     lines.forEach((line, i) => {
@@ -232,11 +263,15 @@ export async function buildAppearance(
     Type: 'XObject',
     Subtype: 'Form',
     BBox: [0, 0, width, height],
+    ...(matrix && { Matrix: matrix }),
     Resources: fontRef ? { Font: { F1: fontRef } } : { XObject: xobjects },
   });
+  // Turned a quarter, the box is as wide on the page as the stamp is tall.
+  const quarter = matrix !== undefined && matrix[0] === 0;
+  const [onPageWidth, onPageHeight] = quarter ? [height, width] : [width, height];
   return {
     page,
-    rect: [origin.x, origin.y, origin.x + width, origin.y + height],
+    rect: [origin.x, origin.y, origin.x + onPageWidth, origin.y + onPageHeight],
     stream: context.register(stream),
     ...(images && { images }),
   };

@@ -97,6 +97,41 @@ describe('the appearance on the visible part of the page', () => {
     expect(countPixels(rendered(prepared.pdf, 'image.pdf'), rect, isBlue)).toBeGreaterThan(1000);
   });
 
+  for (const rotation of [90, 180, 270])
+    it(`a page turned by /Rotate ${rotation}: the stamp reads upright at the top right as shown, where the window outlines it`, async () => {
+      const pdf = withBoxes(`${A4} /Rotate ${rotation}`);
+      const plan = await planAppearance(await openPdfModel(pdf), stamp, signingTime);
+      const prepared = await preparePdfSignature(pdf, { appearance: stamp, signingTime });
+      const file = path.join(dir, `rotate-${rotation}.pdf`);
+      writeFileSync(file, prepared.pdf);
+      // pdf.js, the window: the widget's box is the planned one, 14 pt in from the shown top right.
+      const doc = await getDocument({ data: prepared.pdf.slice(), verbosity: 0 }).promise;
+      const page = await doc.getPage(1);
+      const [widget] = (await page.getAnnotations()) as Array<{ rect: number[] }>;
+      const { x, y, width, height } = plan.rect;
+      expect(widget!.rect.map((v) => Math.round(v))).toEqual([x, y, x + width, y + height].map(Math.round));
+      const viewport = page.getViewport({ scale: 1 });
+      const [x1, y1, x2, y2] = viewport.convertToViewportRectangle(widget!.rect) as number[];
+      await doc.destroy();
+      expect(Math.max(x1!, x2!)).toBeCloseTo(viewport.width - 14, 3);
+      expect(Math.min(y1!, y2!)).toBeCloseTo(14, 3);
+      // Poppler: the words of the first line, in the shown page's coordinates, run left to right
+      // across the top (a stamp drawn upright in page space is turned with the page).
+      const words = [
+        ...execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' }).matchAll(
+          /xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</g,
+        ),
+      ].map(([, xMin, yMin, xMax, yMax, text]) => ({ text, box: [xMin, yMin, xMax, yMax].map(Number) }));
+      const number = words.find((w) => w.text === '45/DDN-UBND');
+      expect(number, JSON.stringify(words)).toBeDefined();
+      const [xMin, yMin, xMax, yMax] = number!.box as [number, number, number, number];
+      expect(xMax - xMin).toBeGreaterThan(3 * (yMax - yMin));
+      expect(yMin).toBeGreaterThan(14);
+      expect(yMax).toBeLessThan(14 + 20);
+      expect(xMax).toBeLessThan(viewport.width - 14);
+      expect(xMax).toBeGreaterThan(viewport.width - 14 - plan.rect.width - plan.rect.height);
+    });
+
   it('no /MediaBox: a US Letter page, as pdf.js and poppler show it, with the stamp at its top right', async () => {
     const pdf = withBoxes('');
     expect(await pdfjsView(pdf)).toEqual([0, 0, 612, 792]);
