@@ -40,7 +40,8 @@ export interface TextStampAppearance {
   pageIndex?: number;
   /**
    * Lines such as "Số: 123/QĐ-UBND" or "SAO Y" and the copying organisation. `{time}` in a line is
-   * replaced by the signing time; without it the time is added as the last line.
+   * replaced by the signing time; without it the time is added as the last line. A line wider than
+   * the page is wrapped (wrapLines).
    */
   lines: string[];
   /** A TrueType/OpenType font with Vietnamese glyphs; default Liberation Serif (shipped in fonts/). */
@@ -78,6 +79,40 @@ export function stampLines(lines: string[], signingTime: Date): string[] {
   // NFC: the font draws precomposed letters; decomposed marks would not be positioned.
   const filled = lines.map((line) => line.replaceAll('{time}', time).normalize('NFC'));
   return lines.some((line) => line.includes('{time}')) ? filled : [...filled, time];
+}
+
+/**
+ * `lines` broken at spaces, and inside a word only when it alone is too wide, so that none is wider
+ * than `maxWidth`: a stamp wider than the page ran off its left edge, the document number cut off
+ * in the signed file.
+ */
+export function wrapLines(lines: string[], widthOf: (text: string) => number, maxWidth: number): string[] {
+  const wrapped: string[] = [];
+  for (const line of lines) {
+    if (widthOf(line) <= maxWidth) {
+      wrapped.push(line);
+      continue;
+    }
+    let current = '';
+    for (const word of line.split(' ')) {
+      const joined = current ? `${current} ${word}` : word;
+      if (widthOf(joined) <= maxWidth) {
+        current = joined;
+        continue;
+      }
+      if (current) wrapped.push(current);
+      current = '';
+      for (const char of word) {
+        if (current && widthOf(current + char) > maxWidth) {
+          wrapped.push(current);
+          current = '';
+        }
+        current += char;
+      }
+    }
+    wrapped.push(current);
+  }
+  return wrapped;
 }
 
 interface Size {
@@ -238,14 +273,21 @@ export async function buildAppearance(
     fontRef = font.ref;
     const size = appearance.fontSize ?? 10;
     const margin = appearance.margin ?? 14;
-    const lines = stampLines(appearance.lines, signingTime);
     const padding = 2;
     const lineHeight = size * 1.2;
-    width = Math.max(...lines.map((line) => font.widthOfTextAtSize(line, size))) + 2 * padding;
-    height = lines.length * lineHeight + 2 * padding;
     // The Decree's top right is the reader's: on a page shown turned, another corner of the page.
     const rotation = previewRotation(page);
-    const placed = topRightAsShown(visibleBox(page), rotation, margin, { width, height });
+    const box = visibleBox(page);
+    const shownWidth = rotation === 90 || rotation === 270 ? box.height : box.width;
+    const widthOf = (text: string) => font.widthOfTextAtSize(text, size);
+    const lines = wrapLines(
+      stampLines(appearance.lines, signingTime),
+      widthOf,
+      Math.max(size, shownWidth - 2 * margin - 2 * padding),
+    );
+    width = Math.max(...lines.map(widthOf)) + 2 * padding;
+    height = lines.length * lineHeight + 2 * padding;
+    const placed = topRightAsShown(box, rotation, margin, { width, height });
     origin = placed.origin;
     matrix = placed.matrix;
     // Baseline at 0.8 of the line height leaves room for the stacked Vietnamese marks above.

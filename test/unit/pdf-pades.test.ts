@@ -7,6 +7,7 @@ import {
   layoutImageSignature,
   pdfDateVietnam,
   stampLines,
+  wrapLines,
 } from '../../shared/pdf/appearance.js';
 import { assertSignable, certificationOf } from '../../shared/pdf/docmdp.js';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
@@ -34,6 +35,20 @@ describe('Vietnam time', () => {
     expect(stampLines(['Số: 1/QĐ'], at)).toEqual(['Số: 1/QĐ', '09:05:06 04/03/2025']);
     expect(stampLines(['Thời gian ký: {time}'], at)).toEqual(['Thời gian ký: 09:05:06 04/03/2025']);
     expect(stampLines(['Số'.normalize('NFD')], at)[0]).toBe('Số'.normalize('NFC'));
+  });
+});
+
+describe('stamp lines', () => {
+  const chars = (text: string) => [...text].length;
+  it('breaks a line too wide at spaces, a word too wide on its own between letters; others as they are', () => {
+    expect(wrapLines(['Số: 1/QĐ', 'Ủy ban nhân dân tỉnh', 'ĐẦUTƯPHÁTTRIỂN x'], chars, 10)).toEqual([
+      'Số: 1/QĐ',
+      'Ủy ban',
+      'nhân dân',
+      'tỉnh',
+      'ĐẦUTƯPHÁTT',
+      'RIỂN x',
+    ]);
   });
 });
 

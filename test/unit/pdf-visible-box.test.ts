@@ -132,6 +132,23 @@ describe('the appearance on the visible part of the page', () => {
       expect(xMax).toBeGreaterThan(viewport.width - 14 - plan.rect.width - plan.rect.height);
     });
 
+  for (const rotation of [0, 90])
+    it(`a line wider than the page (${rotation ? 'turned by /Rotate 90' : 'upright'}): wrapped, the whole stamp on the page, every word shown`, async () => {
+      const organisation = 'CÔNG TY TNHH MỘT THÀNH VIÊN XUẤT NHẬP KHẨU TỔNG HỢP VÀ ĐẦU TƯ PHÁT TRIỂN';
+      const long = { ...stamp, lines: ['Số: 45/ĐĐN-UBND', `${organisation} ${organisation}`] };
+      const pdf = withBoxes(`${A4} /Rotate ${rotation}`);
+      const plan = await planAppearance(await openPdfModel(pdf), long, signingTime);
+      const prepared = await preparePdfSignature(pdf, { appearance: long, signingTime });
+      expect(plan.rect.x).toBeGreaterThanOrEqual(14);
+      expect(plan.rect.y).toBeGreaterThanOrEqual(14);
+      const file = path.join(dir, `long-${rotation}.pdf`);
+      writeFileSync(file, prepared.pdf);
+      // pdftotext keeps only what is on the page: the document number and each word of the line.
+      const shown = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+      expect(shown).toContain('Số: 45/ĐĐN-UBND');
+      expect(shown.split(/\s+/).join(' ')).toContain(`${organisation} ${organisation}`);
+    });
+
   it('no /MediaBox: a US Letter page, as pdf.js and poppler show it, with the stamp at its top right', async () => {
     const pdf = withBoxes('');
     expect(await pdfjsView(pdf)).toEqual([0, 0, 612, 792]);
