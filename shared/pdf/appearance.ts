@@ -115,6 +115,25 @@ export function wrapLines(lines: string[], widthOf: (text: string) => number, ma
   return wrapped;
 }
 
+/**
+ * A character the stamp font has no glyph for is drawn as its empty .notdef (or nothing) in the
+ * signed file, while the window lists the site's words: refused before the window (a CJK name, an
+ * emoji, a tab or a bidi control in Liberation Serif).
+ */
+function assertDrawable(lines: string[], glyphs: Set<number>): void {
+  const missing = new Set<string>();
+  for (const line of lines)
+    for (const char of line) {
+      const code = char.codePointAt(0)!;
+      if (!glyphs.has(code)) missing.add(`U+${code.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+  if (missing.size > 0)
+    throw new KysoError('BAD_REQUEST', `the stamp's font cannot draw ${[...missing].join(' ')}`, {
+      field: 'appearance.lines',
+      characters: [...missing].join(' '),
+    });
+}
+
 interface Size {
   width: number;
   height: number;
@@ -280,11 +299,9 @@ export async function buildAppearance(
     const box = visibleBox(page);
     const shownWidth = rotation === 90 || rotation === 270 ? box.height : box.width;
     const widthOf = (text: string) => font.widthOfTextAtSize(text, size);
-    const lines = wrapLines(
-      stampLines(appearance.lines, signingTime),
-      widthOf,
-      Math.max(size, shownWidth - 2 * margin - 2 * padding),
-    );
+    const text = stampLines(appearance.lines, signingTime);
+    assertDrawable(text, new Set(font.getCharacterSet()));
+    const lines = wrapLines(text, widthOf, Math.max(size, shownWidth - 2 * margin - 2 * padding));
     width = Math.max(...lines.map(widthOf)) + 2 * padding;
     height = lines.length * lineHeight + 2 * padding;
     const placed = topRightAsShown(box, rotation, margin, { width, height });

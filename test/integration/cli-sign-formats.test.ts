@@ -217,6 +217,15 @@ describe('kyso sign: PDF and XML', () => {
     expect(tooLarge.stderr).toContain('DOCUMENT_TOO_LARGE');
     expect(tooLarge.stderr).toContain('16 MiB');
 
+    // A stamp its font cannot draw (a Chinese name): BAD_REQUEST naming the characters, not after the PIN.
+    const undrawable = await run(
+      { in: pdf, out: file('x.pdf'), format: 'pades', cert: RSA_SIGNER, stamp: 'Người ký: 王小明' },
+      '',
+    );
+    expect(undrawable.status).toBe(1);
+    expect(undrawable.stderr).toContain('BAD_REQUEST');
+    expect(undrawable.stderr).toContain('U+738B U+5C0F U+660E');
+
     const doctype = file('doctype.xml');
     writeFileSync(doctype, HTKK.replace('<HSoThueDTu', '<!DOCTYPE HSoThueDTu>\n<HSoThueDTu'));
     const dtd = await signWithoutPin(doctype, 'xml-htkk');

@@ -162,6 +162,18 @@ describe('a PDF visible signature in the consent entry', () => {
       [x, y, x + width, y + height].map((n) => Math.round(n * 100) / 100),
     );
   });
+
+  it('a stamp its font cannot draw (a Chinese name, an emoji, a tab): refused when planned, before the window, naming the characters', async () => {
+    const font = readFileSync(DEFAULT_FONT_URL);
+    vi.stubGlobal('fetch', async () => new Response(font));
+    // Liberation Serif has none of these: the signed stamp would show empty boxes where the window lists them.
+    const lines = ['Số: 45/ĐĐN-UBND', 'Người ký: 王小明 ✍\tGiám đốc'];
+    const refused = await planned({ appearance: { kind: 'stamp', lines } }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: 'BAD_REQUEST',
+      details: { document: 0, field: 'appearance.lines', characters: 'U+738B U+5C0F U+660E U+270D U+0009' },
+    });
+  });
 });
 
 describe('whose image it is', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { DEFAULT_FONT_URL, type PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
+import { planAppearance } from '../../../shared/pdf/appearance-plan.js';
 import { assertSignable } from '../../../shared/pdf/docmdp.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
@@ -152,6 +153,8 @@ export async function pdfSigning(
       `${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`,
     );
   const appearance = appearanceOf(options);
+  // Built as prepare will build it, before the PIN: images decoded, a stamp's text drawable.
+  if (appearance) await ourErrors(() => planAppearance(model, appearance, new Date()));
   return {
     async sign(operation, entry, now) {
       const prepared = await ourErrors(() =>
