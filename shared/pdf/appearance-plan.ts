@@ -5,7 +5,7 @@
  * Building it also decodes the images: a bad one is refused here, before any window.
  */
 import { PDFDocument, degrees } from 'pdf-lib';
-import { buildAppearance, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
+import { buildAppearance, signatureBoxes, type PdfRect, type PdfSignatureAppearance } from './appearance.js';
 import { visibleBox } from './page-box.js';
 import { previewRotation } from './page-rotation.js';
 import type { PdfModel } from './model.js';
@@ -59,7 +59,13 @@ export async function planAppearance(
   stand.setMediaBox(crop.x, crop.y, crop.width, crop.height);
   // A stamp goes to the top right corner as the page is shown, turned.
   stand.setRotation(degrees(previewRotation(page)));
-  const built = await buildAppearance(scratch, { ...appearance, pageIndex: 0 }, signingTime);
+  // The scratch page has none of the page's signatures: a stamp keeps clear of them as on the page.
+  const built = await buildAppearance(
+    scratch,
+    { ...appearance, pageIndex: 0 },
+    signingTime,
+    signatureBoxes(page),
+  );
   const [x1, y1, x2, y2] = built.rect;
   const rect = { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
   const pageArea = area(crop);

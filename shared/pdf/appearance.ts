@@ -8,7 +8,16 @@
  * The result is the widget's normal appearance stream (/AP /N), which viewers and printers draw.
  */
 import fontkit from '@pdf-lib/fontkit';
-import { type PDFDocument, type PDFImage, type PDFPage, type PDFRef } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFName,
+  PDFNumber,
+  type PDFDocument,
+  type PDFImage,
+  type PDFPage,
+  type PDFRef,
+} from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { appearanceImageInfo, badImage, type AppearanceImageField } from './appearance-image.js';
 import { visibleBox, type PdfBox } from './page-box.js';
@@ -208,38 +217,110 @@ export interface BuiltAppearance {
   images?: { signature?: PdfRect; seal?: PdfRect };
 }
 
+/** A page-space point as shown on a page turned `rotation` degrees clockwise: from the shown top left, y down. */
+function toShown(box: PdfBox, rotation: number, x: number, y: number): [number, number] {
+  const [left, bottom, right, top] = [box.x, box.y, box.x + box.width, box.y + box.height];
+  if (rotation === 90) return [y - bottom, x - left]; // the page's left edge is shown on top
+  if (rotation === 180) return [right - x, y - bottom];
+  if (rotation === 270) return [top - y, right - x]; // the page's right edge is shown on top
+  return [x - left, top - y];
+}
+
+function fromShown(box: PdfBox, rotation: number, sx: number, sy: number): [number, number] {
+  const [left, bottom, right, top] = [box.x, box.y, box.x + box.width, box.y + box.height];
+  if (rotation === 90) return [left + sy, bottom + sx];
+  if (rotation === 180) return [right - sx, bottom + sy];
+  if (rotation === 270) return [right - sy, top - sx];
+  return [left + sx, top - sy];
+}
+
+function mapRect(rect: PdfRect, map: (x: number, y: number) => [number, number]): PdfRect {
+  const [x1, y1] = map(rect.x, rect.y);
+  const [x2, y2] = map(rect.x + rect.width, rect.y + rect.height);
+  return { x: Math.min(x1, x2), y: Math.min(y1, y2), width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) };
+}
+
+const overlaps = (a: PdfRect, b: PdfRect) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** Space left between a stamp and the signature box it is moved below. */
+const STACK_GAP = 4;
+
 /**
  * Where a stamp of `size` goes so that readers show it upright, `margin` in from the top right
- * corner of `box` as shown on a page turned `rotation` degrees clockwise, and the form /Matrix that
- * turns it back by as much. A reader fits the turned /BBox into /Rect, so the matrix needs no shift.
+ * corner of `box` as shown on a page turned `rotation` degrees clockwise, below the `occupied`
+ * boxes it would cover (an earlier signature's stamp: an incoming-document or copy stamp on a
+ * signed document), and the form /Matrix that turns it back by the page's rotation. A reader fits
+ * the turned /BBox into /Rect, so the matrix needs no shift.
  */
-function topRightAsShown(
+function stampPlace(
   box: PdfBox,
   rotation: number,
   margin: number,
   size: Size,
-): { origin: { x: number; y: number }; matrix?: number[] } {
-  const { width, height } = size;
-  const [left, bottom, right, top] = [box.x, box.y, box.x + box.width, box.y + box.height];
-  switch (rotation) {
-    case 90: // the page's left edge is shown on top, its top edge on the right
-      return { origin: { x: left + margin, y: top - margin - width }, matrix: [0, 1, -1, 0, 0, 0] };
-    case 180:
-      return { origin: { x: left + margin, y: bottom + margin }, matrix: [-1, 0, 0, -1, 0, 0] };
-    case 270: // the page's right edge is shown on top, its bottom edge on the right
-      return { origin: { x: right - margin - height, y: bottom + margin }, matrix: [0, -1, 1, 0, 0, 0] };
-    default:
-      return { origin: { x: right - margin - width, y: top - margin - height } };
+  occupied: PdfRect[],
+): { rect: PdfRect; matrix?: number[] } {
+  const [shownWidth, shownHeight] =
+    rotation === 90 || rotation === 270 ? [box.height, box.width] : [box.width, box.height];
+  const taken = occupied.map((r) => mapRect(r, (x, y) => toShown(box, rotation, x, y)));
+  // Shown space: x from the left, y down from the top.
+  const shown = { x: shownWidth - margin - size.width, y: margin, ...size };
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const other of taken)
+      if (overlaps(shown, other)) {
+        shown.y = other.y + other.height + STACK_GAP;
+        moved = true;
+      }
   }
+  // Below them it would leave the page (a signature box as tall as the page): over them, on the page.
+  if (shown.y + size.height > shownHeight - margin) shown.y = margin;
+  const rect = mapRect(shown, (x, y) => fromShown(box, rotation, x, y));
+  const turn: Record<number, number[]> = {
+    90: [0, 1, -1, 0, 0, 0],
+    180: [-1, 0, 0, -1, 0, 0],
+    270: [0, -1, 1, 0, 0, 0],
+  };
+  return { rect, ...(turn[rotation] && { matrix: turn[rotation] }) };
+}
+
+/** The boxes of the page's visible signature widgets (any signer's). */
+export function signatureBoxes(page: PDFPage): PdfRect[] {
+  const { context } = page.node;
+  const annots = context.lookup(page.node.get(PDFName.of('Annots')));
+  if (!(annots instanceof PDFArray)) return [];
+  const boxes: PdfRect[] = [];
+  for (const item of annots.asArray()) {
+    const annot = context.lookup(item);
+    if (!(annot instanceof PDFDict) || annot.get(PDFName.of('Subtype')) !== PDFName.of('Widget')) continue;
+    const parent = context.lookup(annot.get(PDFName.of('Parent')));
+    const type =
+      annot.get(PDFName.of('FT')) ?? (parent instanceof PDFDict ? parent.get(PDFName.of('FT')) : undefined);
+    const rect = context.lookup(annot.get(PDFName.of('Rect')));
+    if (type !== PDFName.of('Sig') || !(rect instanceof PDFArray) || rect.size() !== 4) continue;
+    const numbers = rect.asArray().map((n) => context.lookup(n));
+    if (!numbers.every((n): n is PDFNumber => n instanceof PDFNumber)) continue;
+    const [x1, y1, x2, y2] = numbers.map((n) => n.asNumber()) as [number, number, number, number];
+    const box = {
+      x: Math.min(x1, x2),
+      y: Math.min(y1, y2),
+      width: Math.abs(x2 - x1),
+      height: Math.abs(y2 - y1),
+    };
+    if (box.width > 0 && box.height > 0) boxes.push(box);
+  }
+  return boxes;
 }
 
 /**
  * Creates the appearance's objects in `doc` (images and subset fonts are written on doc.flush()).
+ * A stamp keeps clear of `occupied` (page space), by default the page's signature boxes.
  */
 export async function buildAppearance(
   doc: PDFDocument,
   appearance: PdfSignatureAppearance,
   signingTime: Date,
+  occupied?: PdfRect[],
 ): Promise<BuiltAppearance> {
   const pages = doc.getPages();
   const pageIndex = appearance.pageIndex ?? 0;
@@ -304,8 +385,8 @@ export async function buildAppearance(
     const lines = wrapLines(text, widthOf, Math.max(size, shownWidth - 2 * margin - 2 * padding));
     width = Math.max(...lines.map(widthOf)) + 2 * padding;
     height = lines.length * lineHeight + 2 * padding;
-    const placed = topRightAsShown(box, rotation, margin, { width, height });
-    origin = placed.origin;
+    const placed = stampPlace(box, rotation, margin, { width, height }, occupied ?? signatureBoxes(page));
+    origin = placed.rect;
     matrix = placed.matrix;
     // Baseline at 0.8 of the line height leaves room for the stacked Vietnamese marks above.
     content = `BT /F1 ${n(size)} Tf 0 g\n`;

@@ -149,6 +149,48 @@ describe('the appearance on the visible part of the page', () => {
       expect(shown.split(/\s+/).join(' ')).toContain(`${organisation} ${organisation}`);
     });
 
+  for (const rotation of [0, 90])
+    it(`a stamp on a page with a signature stamp already (${rotation ? 'turned by /Rotate 90' : 'upright'}): right under it, not over it, where the window outlines it`, async () => {
+      const issued = await preparePdfSignature(withBoxes(`${A4} /Rotate ${rotation}`), {
+        appearance: stamp,
+        signingTime,
+      });
+      const copy = { ...stamp, lines: ['SAO Y', 'Sở Tư pháp tỉnh Thừa Thiên Huế', '{time}'] };
+      const plan = await planAppearance(await openPdfModel(issued.pdf), copy, signingTime);
+      const copied = await preparePdfSignature(issued.pdf, { appearance: copy, signingTime });
+      // pdf.js, the window: the two widgets in the order signed, the second where the plan put it.
+      const doc = await getDocument({ data: copied.pdf.slice(), verbosity: 0 }).promise;
+      const page = await doc.getPage(1);
+      const viewport = page.getViewport({ scale: 1 });
+      const shown = ((await page.getAnnotations()) as Array<{ rect: number[] }>).map(({ rect }) => {
+        const [x1, y1, x2, y2] = viewport.convertToViewportRectangle(rect) as number[];
+        return {
+          left: Math.min(x1!, x2!),
+          top: Math.min(y1!, y2!),
+          right: Math.max(x1!, x2!),
+          bottom: Math.max(y1!, y2!),
+        };
+      });
+      const rects = ((await page.getAnnotations()) as Array<{ rect: number[] }>).map((a) => a.rect);
+      await doc.destroy();
+      const { x, y, width, height } = plan.rect;
+      expect(rects[1]!.map((v) => Math.round(v))).toEqual([x, y, x + width, y + height].map(Math.round));
+      const [first, second] = shown as [(typeof shown)[0], (typeof shown)[0]];
+      expect(first.top).toBeCloseTo(14, 3);
+      expect(second.top).toBeCloseTo(first.bottom + 4, 3);
+      expect(second.right).toBeCloseTo(viewport.width - 14, 3);
+      // Poppler: every word of both stamps, the copy's first line below the issuer's last.
+      const file = path.join(dir, `two-stamps-${rotation}.pdf`);
+      writeFileSync(file, copied.pdf);
+      const words = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
+      const top = (word: string) =>
+        Number(new RegExp(`yMin="([\\d.]+)" xMax="[\\d.]+" yMax="[\\d.]+">${word}<`).exec(words)![1]);
+      expect(top('SAO')).toBeGreaterThan(top('gian') + 10);
+      expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain(
+        'Sở Tư pháp tỉnh Thừa Thiên Huế',
+      );
+    });
+
   it('no /MediaBox: a US Letter page, as pdf.js and poppler show it, with the stamp at its top right', async () => {
     const pdf = withBoxes('');
     expect(await pdfjsView(pdf)).toEqual([0, 0, 612, 792]);
