@@ -127,7 +127,7 @@ export function wrapLines(lines: string[], widthOf: (text: string) => number, ma
 /**
  * A character the stamp font has no glyph for is drawn as its empty .notdef (or nothing) in the
  * signed file, while the window lists the site's words: refused before the window (a CJK name, an
- * emoji, a tab or a bidi control in Liberation Serif).
+ * emoji or a tab in Liberation Serif).
  */
 function assertDrawable(lines: string[], glyphs: Set<number>): void {
   const missing = new Set<string>();
