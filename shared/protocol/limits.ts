@@ -26,6 +26,12 @@ export const LIMITS = {
   maxPageRequestChars: 24 * 1024 * 1024,
   /** One PDF to sign (PAdES). */
   maxPdfBytes: 16 * 1024 * 1024,
+  /**
+   * One signed PDF as returned to the page: the PDF and what kyso appends to it — the signature's
+   * revision with its appearance (the images as drawn), then at B-LT/B-LTA the validation data and
+   * the document time-stamp. A revision that would not fit is refused before the token signs it.
+   */
+  maxSignedPdfBytes: 20 * 1024 * 1024,
   /** One XML document to sign (tax returns and e-invoices are a few hundred KB at most). */
   maxXmlChars: 4 * 1024 * 1024,
   /** One signature or seal image on a PDF appearance. */

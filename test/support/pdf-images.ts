@@ -1,3 +1,4 @@
+import { randomBytes, randomInt } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 
 /** Test images for visible PDF signatures: RGBA PNGs drawn pixel by pixel (no image library needed). */
@@ -34,6 +35,11 @@ export function rgbaPng(
     const row = y * (1 + width * 4); // filter byte 0 (None) then pixels
     for (let x = 0; x < width; x++) raw.set(pixel(x, y), row + 1 + x * 4);
   }
+  return rgbaPngFile(width, height, raw);
+}
+
+/** The PNG file of 8-bit RGBA rows, each already led by its filter byte. */
+function rgbaPngFile(width: number, height: number, filteredRows: Buffer): Uint8Array {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -42,7 +48,7 @@ export function rgbaPng(
     Buffer.concat([
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
       chunk('IHDR', header),
-      chunk('IDAT', deflateSync(raw)),
+      chunk('IDAT', deflateSync(filteredRows)),
       chunk('IEND', new Uint8Array()),
     ]),
   );
@@ -64,4 +70,26 @@ export function redSealPng(): Uint8Array {
     const r = Math.hypot(x - 100, y - 100);
     return (r > 80 && r < 96) || r < 30 ? [220, 20, 30, 255] : TRANSPARENT;
   });
+}
+
+/**
+ * An opaque PNG that is small as a file and large once drawn into a PDF: a random first row, and
+ * each next row that row plus a constant. PNG's Up filter stores such a row as one repeated byte;
+ * a PDF image stores the pixels, which do not compress.
+ */
+export function rowShiftedNoisePng(width: number, height: number): Uint8Array {
+  const first = randomBytes(width * 3);
+  const stride = 1 + width * 4;
+  const filtered = Buffer.alloc(height * stride);
+  for (let x = 0; x < width; x++) {
+    filtered.set(first.subarray(x * 3, x * 3 + 3), 1 + x * 4);
+    filtered[1 + x * 4 + 3] = 255;
+  }
+  for (let y = 1; y < height; y++) {
+    const row = y * stride;
+    const shift = 1 + randomInt(255); // this row minus the one above, in each colour channel
+    filtered[row] = 2; // filter type Up
+    for (let x = 0; x < width; x++) filtered.fill(shift, row + 1 + x * 4, row + 4 + x * 4);
+  }
+  return rgbaPngFile(width, height, filtered);
 }

@@ -22,6 +22,7 @@ import { appearanceImageInfo } from '../../../shared/pdf/appearance-image.js';
 import { appearanceWarnings, planAppearance } from '../../../shared/pdf/appearance-plan.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
 import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../shared/protocol/page.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
@@ -65,6 +66,21 @@ export interface PreparedDocument {
     result: Extract<SignItemResult, { ok: true }>,
     longTerm?: LongTermServices,
   ): PageDocumentResult | Promise<PageDocumentResult>;
+}
+
+/**
+ * What B-LT/B-LTA append after the signature at most: the validation data (base64 within
+ * LIMITS.maxValidationDataBase64Chars, stored as binary streams), the document time-stamp's
+ * placeholder (12 KiB, hex) and the dictionaries and cross-reference sections around them.
+ */
+const LONG_TERM_BYTES = (LIMITS.maxValidationDataBase64Chars / 4) * 3 + 96 * 1024;
+
+/** A signed PDF the page could not be given (LIMITS.maxSignedPdfBytes): that document's error, not the batch's. */
+function signedPdfTooLarge(bytes: number): KysoError {
+  return new KysoError('DOCUMENT_TOO_LARGE', 'the signed PDF would be too large to return', {
+    signedBytes: bytes,
+    limitMiB: Math.floor(LIMITS.maxSignedPdfBytes / (1024 * 1024)),
+  });
 }
 
 /** After the signed revision, each its own incremental update: the DSS (B-LT), then the document time-stamp (B-LTA). */
@@ -243,6 +259,10 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(appearance && { appearance }),
             ...(document.certify && { certify: document.certify }),
           });
+          // Checked before the token signs: a revision the page could not be given (large images
+          // drawn into a PDF near its limit) is this document's error, and nothing is signed for it.
+          const grown = prepared.pdf.length + (longTerm ? LONG_TERM_BYTES : 0);
+          if (grown > LIMITS.maxSignedPdfBytes) throw signedPdfTooLarge(grown);
           return {
             // PAdES: no signingTime attribute (the time is the dictionary's /M).
             item: {
@@ -256,12 +276,9 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             finish: async (result, services) => {
               const cms = cmsOf(result);
               const signed = embedPdfSignature(prepared, base64ToBytes(cms));
-              return {
-                ok: true,
-                pdf: bytesToBase64(
-                  longTerm ? await extendSignedPdf(signed, cms, longTerm, services) : signed,
-                ),
-              };
+              const pdf = longTerm ? await extendSignedPdf(signed, cms, longTerm, services) : signed;
+              if (pdf.length > LIMITS.maxSignedPdfBytes) throw signedPdfTooLarge(pdf.length);
+              return { ok: true, pdf: bytesToBase64(pdf) };
             },
           };
         },
