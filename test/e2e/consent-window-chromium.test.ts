@@ -514,6 +514,10 @@ describe('the consent window as people use it (Chromium)', () => {
       'Signature over a digest sent by the site: 1',
     ]);
     expect(await consent.$eval('#mixed-kinds', (el) => (el as HTMLElement).offsetParent !== null)).toBe(true);
+    // The bare hash's warning is said with the batch, before anyone opens that one item.
+    expect(await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText)).toContain(
+      'It can stand for any document',
+    );
     expect(await consent.$$eval('#documents li', (lis) => lis.length)).toBe(20);
     expect(await consent.$eval('#list-range', (el) => el.textContent)).toBe('Items 1–20 of 1,000');
     await clickInView(consent, '#list-next');
@@ -561,6 +565,10 @@ describe('the consent window as people use it (Chromium)', () => {
       }),
     );
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('2');
+    // The certification (what it allows afterwards) is said with the batch, before any item is opened.
+    expect(await consent.$eval('#document-notes', (el) => (el as HTMLElement).innerText)).toContain(
+      'Certifying signature: only forms, further signatures and comments are allowed after signing.',
+    );
     expect(
       await consent.$$eval('#documents li', (lis) =>
         lis.map((li) => [

@@ -338,11 +338,17 @@ function renderBatch(documents: ConsentDocument[]): void {
     $('batch-warnings-text').textContent =
       `${t('warningsTitle')}: ${tr().number(warned)} / ${tr().number(documents.length)}`;
   }
+  // What a single document's window says of it is said of the batch too: an item nobody opens must
+  // not certify (lock) a document, or sign a bare hash, unannounced.
   const notes = [
+    ...([1, 2, 3] as const).map(
+      (level) => documents.some((d) => d.certify === level) && t(`certify${level}`),
+    ),
     documents.some((d) => d.timestamp) && t('timestamped'),
     documents.some((d) => d.longTerm === 'B-LTA') && t('longTermLTA'),
     documents.some((d) => d.longTerm === 'B-LT') && t('longTermLT'),
     documents.some((d) => d.sha1) && t('sha1'),
+    documents.some((d) => d.kind === 'raw') && t('rawWarning'),
   ].filter((n): n is string => !!n);
   $('document-notes').textContent = notes.join(' ');
   $('batch').append($('document-notes'));
