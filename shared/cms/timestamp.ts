@@ -129,15 +129,12 @@ async function postQuery(
       });
     } catch (error) {
       if (controller.signal.aborted) throw timeoutError(timeoutMs);
-      // Node's fetch says only "fetch failed"; the cause names the network error (ECONNREFUSED, ENOTFOUND…).
+      // fetch's own words ("fetch failed", "Failed to fetch") name nothing and are not ours to pass
+      // on; the cause names the network error (ECONNREFUSED, ENOTFOUND…).
       const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-      fail(
-        'tsa-unreachable',
-        `The time-stamp server could not be reached: ${(error as Error).message ?? error}`,
-        {
-          cause: typeof cause === 'string' ? cause : null,
-        },
-      );
+      fail('tsa-unreachable', 'The time-stamp server could not be reached', {
+        cause: typeof cause === 'string' ? cause : null,
+      });
     }
     if (!response.ok) {
       fail('tsa-http-error', `The time-stamp server answered HTTP ${response.status}`, {
@@ -149,9 +146,9 @@ async function postQuery(
     let body: Uint8Array;
     try {
       body = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
+    } catch {
       if (controller.signal.aborted) throw timeoutError(timeoutMs);
-      fail('tsa-unreachable', `The time-stamp response was cut off: ${(error as Error).message ?? error}`);
+      fail('tsa-unreachable', 'The time-stamp response was cut off');
     }
     if (body.length > MAX_RESPONSE_BYTES) fail('tsa-bad-response', 'The time-stamp response is too large');
     return body;

@@ -308,6 +308,8 @@ describe('TSA failures give clear errors', () => {
     expect(unreachable.code).toBe('TIMESTAMP_FAILED');
     expect(unreachable.details?.reason).toBe('tsa-unreachable');
     expect(unreachable.details?.cause).toBe('ECONNREFUSED');
+    // In kyso's words: the page may show the message; fetch's own ("fetch failed") says nothing.
+    expect(unreachable.message).toBe('The time-stamp server could not be reached');
   });
 });
 
