@@ -34,6 +34,11 @@ export const LIMITS = {
   maxSignedPdfBytes: 20 * 1024 * 1024,
   /** One XML document to sign (tax returns and e-invoices are a few hundred KB at most). */
   maxXmlChars: 4 * 1024 * 1024,
+  /**
+   * One signed XML document as returned to the page: the document as serialised again (a `>` in
+   * text becomes `&gt;`) and its Signature. One that would not fit is refused before the token signs it.
+   */
+  maxSignedXmlChars: 4 * 1024 * 1024 + 64 * 1024,
   /** One signature or seal image on a PDF appearance. */
   maxAppearanceImageBytes: 1024 * 1024,
   /** A URL in settings (time-stamping service). */

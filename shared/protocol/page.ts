@@ -137,7 +137,7 @@ export const PageDocumentResultSchema = z.union([
   z.strictObject({ ok: z.literal(true), cms: z.base64().max(LIMITS.maxCmsBase64Chars) }),
   z.strictObject({ ok: z.literal(true), signature: z.base64().max(2048) }),
   z.strictObject({ ok: z.literal(true), pdf: z.base64().max(base64Length(LIMITS.maxSignedPdfBytes)) }),
-  z.strictObject({ ok: z.literal(true), xml: z.string().max(LIMITS.maxXmlChars + 64 * 1024) }),
+  z.strictObject({ ok: z.literal(true), xml: z.string().max(LIMITS.maxSignedXmlChars) }),
   z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
 ]);
 export type PageDocumentResult = z.infer<typeof PageDocumentResultSchema>;

@@ -5,6 +5,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
 import type { PageDocument } from '../../../shared/protocol/page.js';
 import type { XmlDigestAlgorithm } from '../../../shared/xml/algorithms.js';
@@ -23,10 +24,26 @@ export function xmlConsentFields(
   };
 }
 
-/** XMLDSig rsa-sha1 signs a DigestInfo the token must not hash again; SHA-256 signs the bare digest. */
+/**
+ * What completing a prepared XML signature adds at most: the SignatureValue, and the KeyInfo with
+ * the certificate (LIMITS.maxCertificateBase64Chars) and its subject name (escaped, up to thrice
+ * the certificate's bytes).
+ */
+const XML_COMPLETION_CHARS = 56 * 1024;
+
+/**
+ * XMLDSig rsa-sha1 signs a DigestInfo the token must not hash again; SHA-256 signs the bare digest.
+ * A document whose signed form the page could not be given (LIMITS.maxSignedXmlChars: serialising
+ * again may lengthen it) is refused here, before the token signs it: that document's error alone.
+ */
 export function xmlSignItem(
-  prepared: Pick<PreparedXmlSignature, 'digestAlgorithm' | 'digestInfo' | 'signedInfoDigest'>,
+  prepared: Pick<PreparedXmlSignature, 'digestAlgorithm' | 'digestInfo' | 'signedInfoDigest' | 'xml'>,
 ): SignItem {
+  if (prepared.xml.length + XML_COMPLETION_CHARS > LIMITS.maxSignedXmlChars)
+    throw new KysoError('DOCUMENT_TOO_LARGE', 'the signed XML document would be too large to return', {
+      signedChars: prepared.xml.length + XML_COMPLETION_CHARS,
+      limitMiB: Math.floor(LIMITS.maxSignedXmlChars / (1024 * 1024)),
+    });
   return prepared.digestAlgorithm === 'SHA-1'
     ? { kind: 'sha1-digest-info', digestInfo: bytesToBase64(prepared.digestInfo!) }
     : { kind: 'raw', digest: bytesToBase64(prepared.signedInfoDigest), digestAlgorithm: 'SHA-256' };

@@ -1,10 +1,11 @@
 /**
- * A PDF near its size limit (16 MiB, a scan) signed with the agency's seal in a batch, through the
- * extension's batch job (jobs.ts, the document preparer in-process as in Firefox) against the real
- * host and a SoftHSM token. What kyso itself appends (the signature's revision, its images) must
- * not make the signed PDF one the page cannot be given: the batch's answer is checked against the
- * page schema, as the request table and the SDK check it, and pdfsig verifies the signature. A
- * drawn image that would make it too large fails that document alone, before the token signs it.
+ * Documents near their size limit in a batch, through the extension's batch job (jobs.ts, the
+ * document preparer in-process as in Firefox) against the real host and a SoftHSM token: a 16 MiB
+ * scan signed with the agency's seal, a 4 MiB XML report. What kyso itself adds (the signature's
+ * revision and its images; the XML serialised again and its Signature) must not make a result the
+ * page cannot be given: the batch's answer is checked against the page schema, as the request table
+ * and the SDK check it, and pdfsig / xmlsec1 verify the signatures. A document whose signed form
+ * would be too large fails alone, typed, before the token signs it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { LIMITS } from '../../shared/protocol/limits.js';
 import { pageRequests, type PageDocument } from '../../shared/protocol/page.js';
 import { hostEnvironment, startedHosts } from '../support/native-messaging-browser.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 import { rgbaPng, rowShiftedNoisePng } from '../support/pdf-images.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -54,7 +56,7 @@ async function scannedPdf(bytes: number): Promise<Uint8Array> {
   return doc.save({ useObjectStreams: false });
 }
 
-describe('a PDF near its size limit signed with an image, in a batch', () => {
+describe('documents near their size limit, in a batch', () => {
   let dir: string;
   let token: TestToken;
   let client: NativeHostClient;
@@ -165,5 +167,24 @@ describe('a PDF near its size limit signed with an image, in a batch', () => {
     if (!other?.ok || !('pdf' in other)) throw new Error(`document 2: ${JSON.stringify(other)}`);
     const report = pdfsig(writePdf(dir, 'other.pdf', Buffer.from(other.pdf, 'base64')), nssDb);
     expect(report.signatures[0]?.valid, report.output).toBe(true);
+  }, 180_000);
+  it('an XML report that grows when serialised again (each ">" in its text becomes "&gt;") fails alone, typed, before the token signs it', async () => {
+    const rows = '<dong>thu > chi</dong>\n';
+    const report = `<bao-cao>\n${rows.repeat(Math.floor((LIMITS.maxXmlChars - 64) / rows.length))}</bao-cao>`;
+    expect(report.length).toBeLessThanOrEqual(LIMITS.maxXmlChars);
+    const small = '<to-khai><ma-so-thue>0101234567</ma-so-thue></to-khai>';
+    const { results, itemsSigned } = await signBatch([
+      { kind: 'xml', profile: 'generic', name: 'bao-cao.xml', xml: report },
+      { kind: 'xml', profile: 'generic', name: 'to-khai.xml', xml: small },
+    ]);
+    expect(results[0]).toMatchObject({
+      ok: false,
+      error: { code: 'DOCUMENT_TOO_LARGE', details: { limitMiB: 4 } },
+    });
+    expect(itemsSigned, 'the token signs only the other document').toBe(1);
+    const [, other] = results;
+    if (!other?.ok || !('xml' in other)) throw new Error(`document 2: ${JSON.stringify(other)}`);
+    const verified = xmlsecVerify(dir, other.xml, token.caPem, 'to-khai.xml', []);
+    expect(verified.ok, verified.output).toBe(true);
   }, 180_000);
 });
