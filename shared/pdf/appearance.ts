@@ -12,7 +12,6 @@ import {
   PDFArray,
   PDFDict,
   PDFName,
-  PDFNumber,
   type PDFDocument,
   type PDFImage,
   type PDFPage,
@@ -20,7 +19,7 @@ import {
 } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
 import { appearanceImageInfo, badImage, type AppearanceImageField } from './appearance-image.js';
-import { visibleBox, type PdfBox } from './page-box.js';
+import { rectangleBox, visibleBox, type PdfBox } from './page-box.js';
 import { previewRotation } from './page-rotation.js';
 
 /** A rectangle in PDF user space (points, origin at the page's bottom left). */
@@ -296,18 +295,8 @@ export function signatureBoxes(page: PDFPage): PdfRect[] {
     const parent = context.lookup(annot.get(PDFName.of('Parent')));
     const type =
       annot.get(PDFName.of('FT')) ?? (parent instanceof PDFDict ? parent.get(PDFName.of('FT')) : undefined);
-    const rect = context.lookup(annot.get(PDFName.of('Rect')));
-    if (type !== PDFName.of('Sig') || !(rect instanceof PDFArray) || rect.size() !== 4) continue;
-    const numbers = rect.asArray().map((n) => context.lookup(n));
-    if (!numbers.every((n): n is PDFNumber => n instanceof PDFNumber)) continue;
-    const [x1, y1, x2, y2] = numbers.map((n) => n.asNumber()) as [number, number, number, number];
-    const box = {
-      x: Math.min(x1, x2),
-      y: Math.min(y1, y2),
-      width: Math.abs(x2 - x1),
-      height: Math.abs(y2 - y1),
-    };
-    if (box.width > 0 && box.height > 0) boxes.push(box);
+    const box = rectangleBox(context, annot.get(PDFName.of('Rect')));
+    if (type === PDFName.of('Sig') && box !== 'invalid') boxes.push(box);
   }
   return boxes;
 }

@@ -3,7 +3,7 @@
  * the nearest /MediaBox or /CropBox up the page tree, four numbers in any corner order spanning an
  * area. pdf-lib's getMediaBox throws on a missing one and neither orders nor clips.
  */
-import { PDFArray, PDFName, PDFNumber, type PDFPage } from 'pdf-lib';
+import { PDFArray, PDFName, PDFNumber, type PDFContext, type PDFObject, type PDFPage } from 'pdf-lib';
 
 export interface PdfBox {
   x: number;
@@ -18,8 +18,11 @@ const LETTER: PdfBox = { x: 0, y: 0, width: 612, height: 792 };
 /** The nearest box of that name: undefined when none, 'invalid' when not four numbers spanning an area. */
 export function pageBox(page: PDFPage, key: 'MediaBox' | 'CropBox'): PdfBox | 'invalid' | undefined {
   const raw = page.node.getInheritableAttribute(PDFName.of(key));
-  if (raw === undefined) return undefined;
-  const { context } = page.node;
+  return raw === undefined ? undefined : rectangleBox(page.node.context, raw);
+}
+
+/** A rectangle (a box, an annotation's /Rect) as a box, its corners in any order; 'invalid' when not four numbers spanning an area. */
+export function rectangleBox(context: PDFContext, raw: PDFObject | undefined): PdfBox | 'invalid' {
   const array = context.lookup(raw);
   if (!(array instanceof PDFArray) || array.size() !== 4) return 'invalid';
   const numbers = array.asArray().map((item) => context.lookup(item));

@@ -23,7 +23,7 @@ import { LIMITS } from '../../shared/protocol/limits.js';
 import type { PageResult } from '../../shared/protocol/page.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from '../support/host-process.js';
-import { hostEnvironment, startedHosts } from '../support/native-messaging-browser.js';
+import { hostEnvironment, startedHosts, startedHostsEnded } from '../support/native-messaging-browser.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
@@ -61,11 +61,7 @@ describe('the extension’s batch job on a slow token, and on a host that dies',
   });
   afterAll(async () => {
     client?.disconnect();
-    await Promise.all(
-      startedHosts
-        .filter((child) => child.exitCode === null && child.signalCode === null)
-        .map((child) => new Promise((resolve) => child.once('exit', resolve))),
-    );
+    await startedHostsEnded();
     token?.remove();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -20,7 +20,7 @@ import { DocumentService } from '../../extension/src/documents/service.js';
 import { bytesToBase64 } from '../../shared/encoding.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { pageRequests, type PageDocument } from '../../shared/protocol/page.js';
-import { hostEnvironment, startedHosts } from '../support/native-messaging-browser.js';
+import { hostEnvironment, startedHostsEnded } from '../support/native-messaging-browser.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 import { rgbaPng, rowShiftedNoisePng } from '../support/pdf-images.js';
@@ -74,11 +74,7 @@ describe('documents near their size limit, in a batch', () => {
   });
   afterAll(async () => {
     client?.disconnect();
-    await Promise.all(
-      startedHosts
-        .filter((child) => child.exitCode === null && child.signalCode === null)
-        .map((child) => new Promise((resolve) => child.once('exit', resolve))),
-    );
+    await startedHostsEnded();
     token?.remove();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -14,7 +14,7 @@ import { NativeHostClient } from '../../extension/src/background/native-host.js'
 import { LIMITS } from '../../shared/protocol/limits.js';
 import type { PageResult } from '../../shared/protocol/page.js';
 import { HostProcess } from '../support/host-process.js';
-import { hostEnvironment, startedHosts } from '../support/native-messaging-browser.js';
+import { hostEnvironment, startedHostsEnded } from '../support/native-messaging-browser.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -49,11 +49,7 @@ describe('one signature, from the extension, when the token is busy and the TSA 
   afterAll(async () => {
     client?.disconnect();
     await other?.close();
-    await Promise.all(
-      startedHosts
-        .filter((child) => child.exitCode === null && child.signalCode === null)
-        .map((child) => new Promise((resolve) => child.once('exit', resolve))),
-    );
+    await startedHostsEnded();
     await tsa?.close();
     token?.remove();
   });

@@ -26,6 +26,15 @@ const HOST_MESSAGE_LIMIT = 1 << 20;
 
 /** What the browser keeps of each host it started: the process, for a test to look at. */
 export const startedHosts: ChildProcessWithoutNullStreams[] = [];
+/** Resolves when every host started so far has exited (disconnected, each host ends by itself). */
+export function startedHostsEnded(): Promise<unknown> {
+  return Promise.all(
+    startedHosts
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map((child) => new Promise((resolve) => child.once('exit', resolve))),
+  );
+}
+
 /** The environment the next hosts start with (the test token's). */
 export const hostEnvironment: Record<string, string> = {};
 
