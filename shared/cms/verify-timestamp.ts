@@ -285,7 +285,8 @@ async function checkTimeStampToken(
   if (options.trustedRoots) {
     const engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
-      certs: certificates(signedData),
+      // pkijs validates the last of `certs`: the TSA's own, not whatever the (unsigned) bag ends with.
+      certs: [...certificates(signedData).filter((c) => c !== cert), cert],
       checkDate: parsed.genTime,
     });
     const chain = await engine.verify().catch(() => ({ result: false }));

@@ -242,7 +242,8 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     const checkDate = options.checkTime ?? result.signingTime ?? new Date();
     const engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
-      certs: carriedCertificates(signedData),
+      // pkijs validates the last of `certs`: the signer's, not whatever the (unsigned) bag ends with.
+      certs: [...carriedCertificates(signedData).filter((c) => c !== cert), cert],
       checkDate,
     });
     const chain = await engine.verify().catch(() => ({ result: false }));

@@ -1,11 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as pkijs from 'pkijs';
 import { describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
 import { signCades as oracleSignCades } from '../support/pkijs-cades-oracle.js';
 import { digest } from '../../shared/cms/digest.js';
 import { verifyCms } from '../../shared/cms/verify.js';
+import { toArrayBuffer } from '../../shared/encoding.js';
 import type { DigestAlgorithm } from '../../shared/protocol/common.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeSoftwareIdentity, signContentCades } from '../support/software-signer.js';
@@ -104,6 +106,27 @@ describe('CAdES-BES SignedData', () => {
     expect(ours.signatureValid).toBe(true);
     expect(ours.chainValid).toBe(false);
     expect(ours.valid).toBe(false);
+  });
+
+  it('an untrusted signer carrying a trusted certificate after its own is still untrusted; openssl agrees', async () => {
+    const stranger = makeSoftwareIdentity(
+      mkdtempSync(path.join(tmpdir(), 'kyso-cms-other-')),
+      'EC',
+      '/C=VN/CN=Lạ',
+    );
+    const signed = pkijs.ContentInfo.fromBER(toArrayBuffer(await signContentCades(stranger, content)));
+    const signedData = new pkijs.SignedData({ schema: signed.content });
+    // The certificate set is not signed: anyone can append one that chains to the trusted root.
+    signedData.certificates = [
+      ...(signedData.certificates ?? []),
+      pkijs.Certificate.fromBER(toArrayBuffer(ids.EC.certificateDer)),
+    ];
+    signed.content = signedData.toSchema(true);
+    const cms = new Uint8Array(signed.toSchema().toBER());
+    expect(opensslCmsVerify({ cms, content, caFile: ids.EC.caPem }).ok).toBe(false);
+    const ours = await verifyCms({ cms, content, trustedRoots: [ids.EC.caDer] });
+    expect(ours.signatureValid).toBe(true);
+    expect(ours.chainValid).toBe(false);
   });
 
   it('rejects garbage', async () => {
