@@ -11,6 +11,7 @@ import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
+import { essSigningCertificateChecks, type EssMismatch } from './ess.js';
 import { originalBytes } from './original-bytes.js';
 import { readContentInfo } from './content-info.js';
 
@@ -124,45 +125,23 @@ function timeStampingUsageProblem(cert: pkijs.Certificate): string | undefined {
   return undefined;
 }
 
+const ESS_PROBLEMS: Record<EssMismatch, string> = {
+  'unknown-hash': 'time-stamp ESS certificate hash uses an unknown algorithm',
+  'other-certificate': 'time-stamp ESS signing-certificate does not name the TSA certificate',
+  'other-serial': 'time-stamp ESS issuerSerial does not match the TSA certificate',
+  malformed: 'time-stamp ESS signing-certificate attribute is malformed',
+};
+
 /** ESS signingCertificate (SHA-1, RFC 2634) or signingCertificateV2 (RFC 5035/5816) names the TSA certificate. */
 async function essCertificateProblem(
   attributes: pkijs.Attribute[],
   certDer: Uint8Array,
   cert: pkijs.Certificate,
-) {
-  const v2 = attributes.find((a) => a.type === OID.signingCertificateV2);
-  const v1 = attributes.find((a) => a.type === TSP_OID.signingCertificate);
-  const attribute = v2 ?? v1;
-  if (!attribute) return 'time-stamp token has no ESS signing-certificate attribute';
-  try {
-    const signingCertificate = attribute.values[0] as asn1js.Sequence;
-    const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock
-      .value[0] as asn1js.Sequence;
-    const parts = first.valueBlock.value;
-    let index = 0;
-    let hash: Uint8Array;
-    if (v2) {
-      let algorithm: DigestAlgorithm | undefined = 'SHA-256';
-      if (parts[0] instanceof asn1js.Sequence) {
-        algorithm = digestAlgorithmFromOid(new pkijs.AlgorithmIdentifier({ schema: parts[0] }).algorithmId);
-        index = 1;
-      }
-      if (!algorithm) return 'time-stamp ESS certificate hash uses an unknown algorithm';
-      hash = await digest(algorithm, certDer);
-    } else {
-      hash = await sha1(certDer);
-    }
-    const certHash = new Uint8Array((parts[index] as asn1js.OctetString).valueBlock.valueHexView);
-    if (!bytesEqual(certHash, hash))
-      return 'time-stamp ESS signing-certificate does not name the TSA certificate';
-    const issuerSerial = parts[index + 1] as asn1js.Sequence | undefined;
-    const serial = issuerSerial?.valueBlock.value[1] as asn1js.Integer | undefined;
-    if (serial && !serial.isEqual(cert.serialNumber))
-      return 'time-stamp ESS issuerSerial does not match the TSA certificate';
-  } catch {
-    return 'time-stamp ESS signing-certificate attribute is malformed';
-  }
-  return undefined;
+): Promise<string | undefined> {
+  const checks = await essSigningCertificateChecks(attributes, certDer, cert);
+  if (checks.length === 0) return 'time-stamp token has no ESS signing-certificate attribute';
+  const mismatch = checks.find((check) => check.mismatch)?.mismatch;
+  return mismatch && ESS_PROBLEMS[mismatch];
 }
 
 export interface TokenVerification {

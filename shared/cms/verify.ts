@@ -1,6 +1,6 @@
 /**
  * Verifies a CMS SignedData (ours or anyone's): signature over the signed attributes, messageDigest
- * against the content, that signingCertificateV2 names the signer's certificate (OpenSSL does not
+ * against the content, that the ESS signing-certificate (v1 or v2) names the signer's certificate (OpenSSL 3.0 does not
  * check this), and optionally the chain to given roots.
  */
 import * as asn1js from 'asn1js';
@@ -10,6 +10,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
 import { digest } from './digest.js';
+import { essSigningCertificateChecks } from './ess.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
 import { readContentInfo } from './content-info.js';
 import { isDerEncoded } from './der-reader.js';
@@ -68,35 +69,22 @@ function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerIn
   return undefined; // SubjectKeyIdentifier sids are not produced by Vietnamese tooling; treat as unknown
 }
 
-async function checkSigningCertificateV2(
-  attribute: pkijs.Attribute,
-  certDer: Uint8Array,
-  cert: pkijs.Certificate,
-) {
-  const signingCertificate = attribute.values[0] as asn1js.Sequence;
-  const first = (signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock
-    .value[0] as asn1js.Sequence;
-  const parts = first.valueBlock.value;
-  let index = 0;
-  let hashAlgorithm: DigestAlgorithm = 'SHA-256';
-  if (parts[0] instanceof asn1js.Sequence) {
-    const algorithm = new pkijs.AlgorithmIdentifier({ schema: parts[0] });
-    const named = digestAlgorithmFromOid(algorithm.algorithmId);
-    if (!named) return 'signingCertificateV2 uses an unknown hash algorithm';
-    hashAlgorithm = named;
-    index = 1;
-  }
-  const certHash = octets(parts[index]);
-  if (!bytesEqual(certHash, await digest(hashAlgorithm, certDer))) {
-    return 'signingCertificateV2 does not name the signer certificate';
-  }
-  const issuerSerial = parts[index + 1] as asn1js.Sequence | undefined;
-  if (issuerSerial) {
-    const serial = issuerSerial.valueBlock.value[1] as asn1js.Integer;
-    if (!serial.isEqual(cert.serialNumber))
-      return 'signingCertificateV2 issuerSerial does not match the signer';
-  }
-  return undefined;
+const ESS_NAMES = { v1: 'signingCertificate (ESS v1)', v2: 'signingCertificateV2' } as const;
+
+/** What is wrong with the signer's ESS signing-certificate attributes, in verifyCms's sentences. */
+async function essProblems(attributes: pkijs.Attribute[], certDer: Uint8Array, cert: pkijs.Certificate) {
+  const sentences = {
+    'unknown-hash': 'uses an unknown hash algorithm',
+    'other-certificate': 'does not name the signer certificate',
+    'other-serial': 'issuerSerial does not match the signer',
+  } as const;
+  return (await essSigningCertificateChecks(attributes, certDer, cert)).flatMap(({ version, mismatch }) =>
+    !mismatch
+      ? []
+      : mismatch === 'malformed'
+        ? [`the signing-certificate attribute (ESS ${version}) is malformed`]
+        : [`${ESS_NAMES[version]} ${sentences[mismatch]}`],
+  );
 }
 
 export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerification> {
@@ -200,14 +188,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   if (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime)
     result.signingTime = time.toDate();
   else if (signingTime) problems.push('the signingTime attribute is not a time');
-  const essV2 = find(OID.signingCertificateV2);
-  if (essV2) {
-    // Signed by whoever signed: its value may be any ASN.1 at all.
-    const problem = await checkSigningCertificateV2(essV2, certDer, cert).catch(
-      () => 'the signing-certificate attribute (ESS v2) is malformed',
-    );
-    if (problem) problems.push(problem);
-  }
+  problems.push(...(await essProblems(attributes, certDer, cert)));
 
   // The signature is over the signed attributes as they are in the CMS, which must be DER (RFC 5652
   // §5.4): re-encoding what a lenient parser read would pass bytes changed after signing (a length).

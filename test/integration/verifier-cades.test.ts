@@ -1,16 +1,27 @@
 /**
  * CMS / CAdES signatures changed by someone who wants the verifier to vouch for a time or a signer
  * nobody proved: a time-stamp of a TSA nobody trusts, made to look trusted by the certificates it
- * carries (unsigned: anyone adds them). Judged by the verifier and, where it has a say, openssl.
+ * carries (unsigned: anyone adds them); a signature moved to another certificate of the same key
+ * (the SignerInfo's sid is unsigned too). Judged by the verifier and, where it has a say, openssl.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signCades } from '../../shared/cms/cades.js';
+import {
+  assembleSignedData,
+  prepareSignedAttributes,
+  signCades,
+  signerCertificate,
+} from '../../shared/cms/cades.js';
+import { contextConstructed, octetString, oid, sequence, setOf, tlv } from '../../shared/cms/der.js';
 import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
-import { opensslTsVerify } from '../support/openssl.js';
+import { opensslCmsVerify, opensslTsVerify } from '../support/openssl.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
@@ -31,7 +42,7 @@ afterAll(async () => {
   await Promise.all([trustedTsa?.close(), rogueTsa?.close()]);
 });
 
-const options = (): VerifyOptions => ({
+const verifyOptions = (): VerifyOptions => ({
   trustedRoots: [ids.RSA.caDer],
   timestampRoots: [trustedTsa.caDer],
   revocation: { policy: 'off' },
@@ -73,7 +84,7 @@ describe('CAdES-T: whose time-stamp proves the signing time', () => {
 
     const report = await verifyCmsSignature(
       { cms: attachSignatureTimestamp(bes, disguised), content },
-      options(),
+      verifyOptions(),
     );
     expect(report.signatures[0]!.timeSource).not.toBe('timestamp');
     expect(report.signatures[0]!.problems).toContain('TIMESTAMP_INVALID');
@@ -81,7 +92,96 @@ describe('CAdES-T: whose time-stamp proves the signing time', () => {
 
     // The trusted TSA's own token passes: the check is of the signer, not of the bag.
     const good = await requestTimestamp(trustedTsa.url, signature);
-    const passed = await verifyCmsSignature({ cms: attachSignatureTimestamp(bes, good), content }, options());
+    const passed = await verifyCmsSignature(
+      { cms: attachSignatureTimestamp(bes, good), content },
+      verifyOptions(),
+    );
     expect(passed.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'timestamp' });
+  });
+});
+
+/** ESS signingCertificate (RFC 2634, v1): one ESSCertID, the SHA-1 hash of `der` and its issuerSerial. */
+async function essV1Attribute(der: Uint8Array) {
+  const { issuer, serialNumber } = await signerCertificate(der);
+  const hash = createHash('sha1').update(der).digest();
+  const value = sequence(
+    sequence(sequence(octetString(hash), sequence(sequence(contextConstructed(4, issuer)), serialNumber))),
+  );
+  return sequence(oid('1.2.840.113549.1.9.16.2.12'), tlv(0x31, value));
+}
+
+describe('ESS signing-certificate: which certificate signed', () => {
+  it("a signature whose ESS v1 names one certificate, moved to another certificate of the same key: SIGNER_CERTIFICATE_MISMATCH, not a pass in the other's name", async () => {
+    const holder = ids.RSA;
+    // The same key certified again under another name (a renewal, a second role): the CA signed both.
+    const base = path.join(ids.dir, 'same-key');
+    const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    openssl([
+      'req',
+      '-new',
+      '-key',
+      path.join(ids.dir, 'sw-rsa.key'),
+      '-utf8',
+      '-subj',
+      '/C=VN/O=Công ty Khác/CN=Giám đốc Khác/UID=MST:0101111111',
+      '-out',
+      `${base}.csr`,
+    ]);
+    writeFileSync(
+      `${base}.ext`,
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+    );
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      `${base}.csr`,
+      '-CA',
+      path.join(ids.dir, 'sw-ca.pem'),
+      '-CAkey',
+      path.join(ids.dir, 'sw-ca.key'),
+      '-set_serial',
+      '0x51a3e4e1',
+      '-days',
+      '30',
+      '-extfile',
+      `${base}.ext`,
+      '-out',
+      `${base}.pem`,
+    ]);
+    const other = new Uint8Array(execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']));
+
+    const options = { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256' as const };
+    const prepared = await prepareSignedAttributes({ ...options, signerCertificate: holder.certificateDer });
+    // As signers writing ESS v1 (RFC 2634) make it: the v2 attribute replaced by a v1 naming the holder.
+    const attributes = [
+      ...prepared.attributes.filter(
+        (a) => !Buffer.from(a).includes(Buffer.from('2a864886f70d010910022f', 'hex')),
+      ),
+      await essV1Attribute(holder.certificateDer),
+    ];
+    const toBeSigned = setOf(0x31, attributes);
+    const value = await holder.signer.signDigest(await digest('SHA-256', toBeSigned), 'SHA-256');
+    const honest = assembleSignedData(
+      { ...options, signerCertificate: holder.certificateDer },
+      { attributes, toBeSigned, signer: prepared.signer },
+      'RSA',
+      value,
+    );
+    expect(opensslCmsVerify({ cms: honest, content, caFile: holder.caPem }).ok).toBe(true);
+    const passed = await verifyCmsSignature({ cms: honest, content }, verifyOptions());
+    expect(passed.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED' });
+
+    // The same signed attributes and value, the sid (unsigned) and certificates now the other certificate's.
+    const moved = assembleSignedData(
+      { ...options, signerCertificate: other },
+      { attributes, toBeSigned, signer: await signerCertificate(other) },
+      'RSA',
+      value,
+    );
+    // openssl 3.0's cms -verify checks no ESS attribute (v1 or v2: test/unit/cms.test.ts): no judge here.
+    const report = await verifyCmsSignature({ cms: moved, content }, verifyOptions());
+    expect(report.signatures[0]!.problems).toContain('SIGNER_CERTIFICATE_MISMATCH');
+    expect(report.indication).not.toBe('TOTAL-PASSED');
   });
 });
