@@ -10,7 +10,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
 import { digest } from './digest.js';
-import { essSigningCertificateChecks } from './ess.js';
+import { essSigningCertificateChecks, SIGNING_CERTIFICATE_V1 } from './ess.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
 import { readContentInfo } from './content-info.js';
 import { isDerEncoded } from './der-reader.js';
@@ -68,6 +68,14 @@ function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerIn
   }
   return undefined; // SubjectKeyIdentifier sids are not produced by Vietnamese tooling; treat as unknown
 }
+
+const SINGLE_VALUED_ATTRIBUTES = [
+  [OID.contentType, 'a contentType'],
+  [OID.messageDigest, 'a messageDigest'],
+  [OID.signingTime, 'a signingTime'],
+  [OID.signingCertificateV2, 'an ESS signing-certificate (v2)'],
+  [SIGNING_CERTIFICATE_V1, 'an ESS signing-certificate (v1)'],
+] as const;
 
 const ESS_NAMES = { v1: 'signingCertificate (ESS v1)', v2: 'signingCertificateV2' } as const;
 
@@ -147,6 +155,13 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
 
   const attributes = signerInfo.signedAttrs?.attributes ?? [];
   const find = (oid: string) => attributes.find((a) => a.type === oid);
+  // RFC 5652 §11, RFC 5035: each once, with one value (openssl refuses more): a reader taking
+  // another instance would check another document, time or certificate under the same signature.
+  for (const [type, name] of SINGLE_VALUED_ATTRIBUTES) {
+    const instances = attributes.filter((a) => a.type === type);
+    if (instances.length > 1 || instances.some((a) => a.values.length !== 1))
+      problems.push(`the signed attributes carry ${name} more than once`);
+  }
   // pkijs verifies with the key's algorithm whatever the SignerInfo names; openssl refuses a mismatch.
   const algorithmFits = signatureAlgorithmFitsKey(
     signerInfo.signatureAlgorithm.algorithmId,

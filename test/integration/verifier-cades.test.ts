@@ -16,7 +16,8 @@ import {
   signCades,
   signerCertificate,
 } from '../../shared/cms/cades.js';
-import { contextConstructed, octetString, oid, sequence, setOf, tlv } from '../../shared/cms/der.js';
+import { OID } from '../../shared/cms/algorithms.js';
+import { contextConstructed, octetString, oid, sequence, setOf, tlv, utcTime } from '../../shared/cms/der.js';
 import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
@@ -183,5 +184,62 @@ describe('ESS signing-certificate: which certificate signed', () => {
     const report = await verifyCmsSignature({ cms: moved, content }, verifyOptions());
     expect(report.signatures[0]!.problems).toContain('SIGNER_CERTIFICATE_MISMATCH');
     expect(report.indication).not.toBe('TOTAL-PASSED');
+  });
+});
+
+/** A detached CAdES signature by the RSA identity over exactly these signed attributes. */
+async function signAttributes(attributes: Uint8Array[]): Promise<Uint8Array> {
+  const options = { contentDigest: await digest('SHA-256', content), digestAlgorithm: 'SHA-256' as const };
+  const prepared = await prepareSignedAttributes({ ...options, signerCertificate: ids.RSA.certificateDer });
+  const toBeSigned = setOf(0x31, attributes);
+  const value = await ids.RSA.signer.signDigest(await digest('SHA-256', toBeSigned), 'SHA-256');
+  return assembleSignedData(
+    { ...options, signerCertificate: ids.RSA.certificateDer },
+    { attributes, toBeSigned, signer: prepared.signer },
+    'RSA',
+    value,
+  );
+}
+
+describe('signed attributes RFC 5652 allows once', () => {
+  it('a second messageDigest, signingTime or contentType (another attribute or another value): MALFORMED, as openssl refuses them', async () => {
+    const attribute = (type: string, ...values: Uint8Array[]) => sequence(oid(type), tlv(0x31, ...values));
+    const contentDigest = octetString(await digest('SHA-256', content));
+    const otherDigest = octetString(await digest('SHA-256', new TextEncoder().encode('một văn bản khác')));
+    const base = {
+      contentType: attribute(OID.contentType, oid(OID.data)),
+      messageDigest: attribute(OID.messageDigest, contentDigest),
+      signingTime: attribute(OID.signingTime, utcTime(new Date())),
+    };
+    const honest = await signAttributes(Object.values(base));
+    expect(opensslCmsVerify({ cms: honest, content, caFile: ids.RSA.caPem }).ok).toBe(true);
+    expect((await verifyCmsSignature({ cms: honest, content }, verifyOptions())).indication).toBe(
+      'TOTAL-PASSED',
+    );
+
+    const variants: Record<string, Uint8Array[]> = {
+      // One signature, two documents: a reader taking the other digest verifies another text.
+      'two messageDigest attributes': [...Object.values(base), attribute(OID.messageDigest, otherDigest)],
+      'a messageDigest with two values': [
+        base.contentType,
+        base.signingTime,
+        attribute(OID.messageDigest, contentDigest, otherDigest),
+      ],
+      'two signingTime attributes': [
+        ...Object.values(base),
+        attribute(OID.signingTime, utcTime(new Date(Date.now() - 400 * 86_400_000))),
+      ],
+      'two contentType attributes': [...Object.values(base), attribute(OID.contentType, oid(OID.data))],
+    };
+    for (const [name, attributes] of Object.entries(variants)) {
+      const cms = await signAttributes(attributes);
+      expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok, name).toBe(false);
+      const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+      expect(report.signatures[0], name).toMatchObject({
+        indication: 'TOTAL-FAILED',
+        subIndication: 'FORMAT_FAILURE',
+      });
+      expect(report.signatures[0]!.problems, name).toContain('MALFORMED');
+    }
   });
 });
