@@ -4,3 +4,8 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 export async function digest(algorithm: DigestAlgorithm, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, data as Uint8Array<ArrayBuffer>));
 }
+
+/** SHA-1, only where a standard names a certificate or key by it (ESS v1, key identifiers): never to sign. */
+export async function sha1(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
+}

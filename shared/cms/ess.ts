@@ -9,16 +9,12 @@ import * as pkijs from 'pkijs';
 import { bytesEqual } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
-import { digest } from './digest.js';
+import { digest, sha1 } from './digest.js';
 
 export const SIGNING_CERTIFICATE_V1 = '1.2.840.113549.1.9.16.2.12';
 
 export type EssVersion = 'v1' | 'v2';
 export type EssMismatch = 'unknown-hash' | 'other-certificate' | 'other-serial' | 'malformed';
-
-async function sha1(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
-}
 
 /** Whether one attribute's first ESSCertID(v2) names `certDer` (its hash and, when given, its serial). */
 async function mismatchOf(

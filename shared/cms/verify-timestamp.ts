@@ -13,6 +13,7 @@ import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
 import { essSigningCertificateChecks, type EssMismatch } from './ess.js';
 import { originalBytes } from './original-bytes.js';
+import { certificateForSid } from './signer-id.js';
 import { readContentInfo } from './content-info.js';
 
 export const TSP_OID = {
@@ -86,32 +87,10 @@ export function parseTimeStampToken(token: Uint8Array): ParsedTimeStampToken {
   };
 }
 
-async function sha1(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>));
-}
-
 function certificates(signedData: pkijs.SignedData): pkijs.Certificate[] {
   return (signedData.certificates ?? []).filter(
     (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
   );
-}
-
-async function findTsaCertificate(signedData: pkijs.SignedData, signerInfo: pkijs.SignerInfo) {
-  const sid: unknown = signerInfo.sid; // pkijs types it any: IssuerAndSerialNumber or [0] OctetString
-  for (const cert of certificates(signedData)) {
-    if (sid instanceof pkijs.IssuerAndSerialNumber) {
-      if (cert.issuer.isEqual(sid.issuer) && cert.serialNumber.isEqual(sid.serialNumber)) return cert;
-      continue;
-    }
-    // [0] SubjectKeyIdentifier: the certificate's own SKI, else the RFC 5280 method 1 hash.
-    const wanted = new Uint8Array((sid as asn1js.OctetString).valueBlock.valueHexView);
-    const ski = cert.extensions?.find((e) => e.extnID === TSP_OID.subjectKeyIdentifier);
-    const keyId = ski
-      ? new Uint8Array((ski.parsedValue as asn1js.OctetString).valueBlock.valueHexView)
-      : await sha1(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
-    if (bytesEqual(keyId, wanted)) return cert;
-  }
-  return undefined;
 }
 
 /** RFC 3161 §2.3: the TSA certificate has one critical extendedKeyUsage, id-kp-timeStamping only. */
@@ -200,7 +179,7 @@ async function checkTimeStampToken(
     problems.push(`time-stamp token has ${signedData.signerInfos.length} signers, expected one`);
     return result;
   }
-  const cert = await findTsaCertificate(signedData, signerInfo);
+  const cert = await certificateForSid(certificates(signedData), signerInfo.sid);
   if (!cert) {
     // certReq was set: a conforming TSA includes its certificate.
     problems.push('time-stamp token does not include the TSA certificate');

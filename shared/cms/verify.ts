@@ -11,6 +11,7 @@ import { summarizeCertificate, type CertificateSummary } from '../certificate/pr
 import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
 import { digest } from './digest.js';
 import { essSigningCertificateChecks, SIGNING_CERTIFICATE_V1 } from './ess.js';
+import { certificateForSid } from './signer-id.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
 import { readContentInfo } from './content-info.js';
 import { isDerEncoded } from './der-reader.js';
@@ -59,14 +60,6 @@ function carriedCertificates(signedData: pkijs.SignedData): pkijs.Certificate[] 
   return (signedData.certificates ?? []).filter(
     (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
   );
-}
-
-function findSignerCertificate(signedData: pkijs.SignedData, sid: pkijs.SignerInfo['sid']) {
-  const certs = carriedCertificates(signedData);
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    return certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
-  }
-  return undefined; // SubjectKeyIdentifier sids are not produced by Vietnamese tooling; treat as unknown
 }
 
 const SINGLE_VALUED_ATTRIBUTES = [
@@ -129,7 +122,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   }
   result.digestAlgorithm = digestAlgorithm;
 
-  const cert = findSignerCertificate(signedData, signerInfo.sid);
+  const cert = await certificateForSid(carriedCertificates(signedData), signerInfo.sid);
   if (!cert) {
     problems.push('signer certificate not included');
     return result;

@@ -2,7 +2,8 @@
  * CMS / CAdES signatures changed by someone who wants the verifier to vouch for a time or a signer
  * nobody proved: a time-stamp of a TSA nobody trusts, made to look trusted by the certificates it
  * carries (unsigned: anyone adds them); a signature moved to another certificate of the same key
- * (the SignerInfo's sid is unsigned too). Judged by the verifier and, where it has a say, openssl.
+ * (the SignerInfo's sid is unsigned too); signed attributes given twice; a signer named by its key
+ * identifier. Judged by the verifier and, where it has a say, openssl.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,7 +23,7 @@ import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
-import { opensslCmsVerify, opensslTsVerify } from '../support/openssl.js';
+import { opensslCmsSign, opensslCmsVerify, opensslTsVerify } from '../support/openssl.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
@@ -241,5 +242,29 @@ describe('signed attributes RFC 5652 allows once', () => {
       });
       expect(report.signatures[0]!.problems, name).toContain('MALFORMED');
     }
+  });
+});
+
+describe('signers named by their key identifier', () => {
+  it('openssl cms -sign -keyid (a subjectKeyIdentifier sid, as .NET can write): the signer is found and the signature passes; a tampered copy fails', async () => {
+    const contentFile = path.join(ids.dir, 'keyid-content.bin');
+    writeFileSync(contentFile, content);
+    const cms = await opensslCmsSign({
+      contentFile,
+      certificateFile: ids.RSA.certificatePem,
+      keyFile: path.join(ids.dir, 'sw-rsa.key'),
+      outFile: path.join(ids.dir, 'keyid.p7s'),
+      flags: ['-keyid', '-cades'],
+    });
+    expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok).toBe(true);
+    const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+    expect(report.signatures[0]).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      signer: { name: 'Nguyễn Thị Thời Gian', cccd: ['001199000888'] },
+    });
+    const tampered = content.slice();
+    tampered[0]! ^= 1;
+    const refused = await verifyCmsSignature({ cms, content: tampered }, verifyOptions());
+    expect(refused.signatures[0]!.problems).toEqual(['DIGEST_MISMATCH']);
   });
 });
