@@ -49,7 +49,7 @@ export interface CmsVerification {
   /** The encapsulated content, for attached signatures. */
   content?: Uint8Array;
   /** CAdES-T signature time-stamp, when the signer carries one (details: verifySignatureTimestamp). */
-  timestamp?: { present: boolean; valid: boolean; time?: Date };
+  timestamp?: { present: boolean; valid: boolean; time?: Date; tsaCertificate?: Uint8Array };
 }
 
 function octets(value: unknown): Uint8Array {
@@ -223,7 +223,12 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
 
   const timestamp = await verifySignerInfoTimestamp(signerInfo, { trustedRoots: options.timestampRoots });
   if (timestamp.present) {
-    result.timestamp = { present: true, valid: timestamp.valid, time: timestamp.time };
+    result.timestamp = {
+      present: true,
+      valid: timestamp.valid,
+      time: timestamp.time,
+      ...(timestamp.tsaCertificate && { tsaCertificate: timestamp.tsaCertificate }),
+    };
     if (!timestamp.valid) problems.push(`signature time-stamp: ${timestamp.problems.join('; ')}`);
   }
 

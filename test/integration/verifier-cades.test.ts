@@ -61,14 +61,17 @@ async function signBes(): Promise<Uint8Array> {
   );
 }
 
-/** The token with `extra` certificates appended to its (unsigned) certificate set. */
-function withCertificates(token: Uint8Array, extra: Uint8Array[]): Uint8Array {
+/** The token with `extra` certificates added to its (unsigned) certificate set: after its own, or before. */
+function withCertificates(
+  token: Uint8Array,
+  extra: Uint8Array[],
+  where: 'after' | 'before' = 'after',
+): Uint8Array {
   const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(token));
   const signedData = new pkijs.SignedData({ schema: contentInfo.content });
-  signedData.certificates = [
-    ...(signedData.certificates ?? []),
-    ...extra.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
-  ];
+  const added = extra.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der)));
+  const own = signedData.certificates ?? [];
+  signedData.certificates = where === 'after' ? [...own, ...added] : [...added, ...own];
   contentInfo.content = signedData.toSchema(true);
   return new Uint8Array(contentInfo.toSchema().toBER());
 }
@@ -111,6 +114,50 @@ async function essV1Attribute(der: Uint8Array) {
   );
   return sequence(oid('1.2.840.113549.1.9.16.2.12'), tlv(0x31, value));
 }
+
+describe("the time-stamp's TSA as reported", () => {
+  it("is the certificate that signed the token, not another with its serial number put first in the token's bag", async () => {
+    const bes = await signBes();
+    const token = await requestTimestamp(trustedTsa.url, signatureValue(bes));
+    const serial = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-serial'], {
+      input: trustedTsa.tsaCertDer,
+      encoding: 'utf8',
+    })
+      .split('=')[1]!
+      .trim();
+    const base = path.join(ids.dir, 'look-alike-tsa');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${base}.key`,
+        '-out',
+        `${base}.pem`,
+        '-days',
+        '2',
+        '-utf8',
+        '-subj',
+        '/C=VN/CN=TSA Bộ Tư pháp',
+        '-set_serial',
+        `0x${serial}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const lookAlike = new Uint8Array(
+      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
+    );
+    const cms = attachSignatureTimestamp(bes, withCertificates(token, [lookAlike], 'before'));
+    const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'timestamp' });
+    expect(report.signatures[0]!.timestamp!.tsa).toBe('kyso Test Time-Stamping Authority');
+  });
+});
 
 describe('ESS signing-certificate: which certificate signed', () => {
   it("a signature whose ESS v1 names one certificate, moved to another certificate of the same key: SIGNER_CERTIFICATE_MISMATCH, not a pass in the other's name", async () => {

@@ -1,7 +1,5 @@
 /** CMS / CAdES signatures (detached or attached, ours or openssl's), the core of PAdES too. */
-import type * as pkijs from 'pkijs';
 import { readLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
-import { signatureTimestampTokens } from '../../shared/cms/verify-timestamp.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { holderName, summarizeCertificate } from '../../shared/certificate/profile.js';
 import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
@@ -84,7 +82,7 @@ export async function cmsReport(
   const values = parsed
     ? readLongTermValues(parsed.signedData, parsed.signerInfo)
     : { certificates: [], ocsps: [], crls: [] };
-  const tsa = parsed && core.timestamp?.present ? tsaName(parsed.signerInfo) : undefined;
+  const tsa = tsaName(core.timestamp?.tsaCertificate);
   if (tsa && report.timestamp) report.timestamp.tsa = tsa;
   const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
   const embeddedCount =
@@ -108,18 +106,10 @@ export async function cmsReport(
   );
 }
 
-function tsaName(signerInfo: pkijs.SignerInfo): string | undefined {
-  const token = signatureTimestampTokens(signerInfo)[0];
-  const parsed = token && parseSignedData(token);
-  const sid = parsed?.signerInfo.sid as pkijs.IssuerAndSerialNumber | undefined;
-  const certificate = parsed?.signedData.certificates?.find(
-    (c): c is pkijs.Certificate =>
-      'subject' in c && !!sid && 'serialNumber' in sid && c.serialNumber.isEqual(sid.serialNumber),
-  );
+/** The TSA's name, from the certificate whose key signed the token (not another of its bag). */
+function tsaName(certificate: Uint8Array | undefined): string | undefined {
   try {
-    return certificate
-      ? holderName(summarizeCertificate(new Uint8Array(certificate.toSchema().toBER())))
-      : undefined;
+    return certificate ? holderName(summarizeCertificate(certificate)) : undefined;
   } catch {
     return undefined; // a TSA certificate kyso cannot read: the time-stamp's own check says so
   }
