@@ -315,3 +315,36 @@ describe('signers named by their key identifier', () => {
     expect(refused.signatures[0]!.problems).toEqual(['DIGEST_MISMATCH']);
   });
 });
+
+describe('the chain, with more certificates in the CMS than the path needs', () => {
+  it("a certificate with the issuing CA's name and key but another issuer (a cross-certificate, or a copy anyone adds) does not hide the trusted path; openssl agrees", async () => {
+    const cms = await signBes();
+    // The CA's certificate re-issued by a root not trusted here: its issuer name differs, its
+    // subject and key are the CA's (its signature is no matter: anyone can add such a copy).
+    const ca = Buffer.from(ids.RSA.caDer);
+    const otherIssuer = Buffer.from(ca);
+    const at = ca.indexOf(Buffer.from('Software Test CA'));
+    otherIssuer.write('Old', at, 'latin1');
+    expect(
+      pkijs.Certificate.fromBER(toArrayBuffer(otherIssuer)).issuer.isEqual(
+        pkijs.Certificate.fromBER(toArrayBuffer(ca)).subject,
+      ),
+    ).toBe(false);
+    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
+    const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    signedData.certificates = [
+      ...(signedData.certificates ?? []),
+      pkijs.Certificate.fromBER(toArrayBuffer(otherIssuer)),
+    ];
+    contentInfo.content = signedData.toSchema(true);
+    const withCrossCertificate = new Uint8Array(contentInfo.toSchema().toBER());
+
+    expect(opensslCmsVerify({ cms: withCrossCertificate, content, caFile: ids.RSA.caPem }).ok).toBe(true);
+    const report = await verifyCmsSignature({ cms: withCrossCertificate, content }, verifyOptions());
+    expect(report.signatures[0]!.problems).toEqual([]);
+    expect(report.signatures[0]!.chain!.map((c) => c.subject)).toEqual([
+      expect.stringContaining('Nguyễn Thị Thời Gian'),
+      expect.stringContaining('kyso Software Test CA'),
+    ]);
+  });
+});

@@ -82,8 +82,56 @@ export async function findIssuer(
   return undefined;
 }
 
+/** A path longer than this is no CA hierarchy (Vietnam's: root, licensed CA, signer). */
+const MAX_PATH_CERTIFICATES = 8;
+/** Paths tried before giving up: a CA renewed with its key, cross-certified by an old and a new root. */
+const MAX_PATHS = 8;
+
+/**
+ * The intermediates of each path from `certificate` up to a root issuer, depth first. pkijs's own
+ * search gives up on the whole chain at the first dead end: a carried certificate with the issuing
+ * CA's name and key but issued by a root not trusted here (a cross-certificate, or a copy anyone
+ * can add to the unsigned certificate set) made a good chain unfound.
+ */
+async function issuerPaths(
+  certificate: pkijs.Certificate,
+  pool: pkijs.Certificate[],
+  roots: pkijs.Certificate[],
+  above: pkijs.Certificate[] = [],
+): Promise<pkijs.Certificate[][]> {
+  const issues = async (issuer: pkijs.Certificate) =>
+    issuer.subject.isEqual(certificate.issuer) && (await certificate.verify(issuer).catch(() => false));
+  const paths: pkijs.Certificate[][] = [];
+  for (const root of roots) if (await issues(root)) return [[]];
+  if (above.length + 2 >= MAX_PATH_CERTIFICATES) return paths;
+  for (const candidate of pool) {
+    if (candidate === certificate || above.includes(candidate) || !(await issues(candidate))) continue;
+    for (const rest of await issuerPaths(candidate, pool, roots, [...above, candidate])) {
+      paths.push([candidate, ...rest]);
+      if (paths.length >= MAX_PATHS) return paths;
+    }
+  }
+  return paths;
+}
+
 /** Whether `certificate` chains to one of `roots` (through `intermediates`) at time `at`, and the path. */
 export async function buildChain(
+  certificate: pkijs.Certificate,
+  intermediates: pkijs.Certificate[],
+  roots: pkijs.Certificate[],
+  at: Date,
+): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
+  // Each path found is validated alone (dates, key usages, constraints); none found (the signer a
+  // root itself, or no issuer at all): pkijs is given everything, and says why.
+  let last: Awaited<ReturnType<typeof validatePath>> | undefined;
+  for (const path of await issuerPaths(certificate, intermediates, roots)) {
+    last = await validatePath(certificate, path, roots, at);
+    if (last.valid) return last;
+  }
+  return last ?? validatePath(certificate, intermediates, roots, at);
+}
+
+async function validatePath(
   certificate: pkijs.Certificate,
   intermediates: pkijs.Certificate[],
   roots: pkijs.Certificate[],
