@@ -7,6 +7,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { bytesToHex, toArrayBuffer } from '../encoding.js';
+import { readBer } from './content-info.js';
 
 export const OCSP_NONCE_OID = '1.3.6.1.5.5.7.48.1.2';
 const BASIC_OCSP_RESPONSE_OID = '1.3.6.1.5.5.7.48.1.1';
@@ -262,7 +263,9 @@ export async function readCrlEvidence(
 ): Promise<RevocationEvidence> {
   let crl: pkijs.CertificateRevocationList;
   try {
-    crl = pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
+    const parsed = readBer(der);
+    if (parsed.offset === -1) throw new Error('not BER');
+    crl = new pkijs.CertificateRevocationList({ schema: parsed.result });
   } catch {
     throw new RevocationError('not a CRL');
   }

@@ -5,9 +5,9 @@
  * (the SignerInfo's sid is unsigned too); signed attributes given twice; a signer named by its key
  * identifier. Judged by the verifier and, where it has a say, openssl.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   signerCertificate,
 } from '../../shared/cms/cades.js';
 import { OID } from '../../shared/cms/algorithms.js';
+import { addLongTermValues } from '../../shared/cms/long-term.js';
 import { contextConstructed, octetString, oid, sequence, setOf, tlv, utcTime } from '../../shared/cms/der.js';
 import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
@@ -346,5 +347,123 @@ describe('the chain, with more certificates in the CMS than the path needs', () 
       expect.stringContaining('Nguyễn Thị Thời Gian'),
       expect.stringContaining('kyso Software Test CA'),
     ]);
+  });
+});
+
+/**
+ * A CRL by the software test CA revoking `serialsHex` and 6000 other certificates: what a
+ * Vietnamese CA publishes is larger still (tens of thousands of entries).
+ */
+function largeCrl(serialsHex: string[]): Uint8Array {
+  const dir = mkdtempSync(path.join(ids.dir, 'crl-'));
+  const file = (name: string) => path.join(dir, name);
+  const others = Array.from({ length: 6000 }, (_, i) => (0x10000000 + i).toString(16).toUpperCase());
+  const line = (serial: string) =>
+    `R\t301231000000Z\t260101000000Z,keyCompromise\t${serial}\tunknown\t/CN=x${serial}\n`;
+  writeFileSync(file('index.txt'), [...serialsHex, ...others].map(line).join(''));
+  writeFileSync(file('index.txt.attr'), 'unique_subject = no\n');
+  writeFileSync(file('crlnumber'), '01\n');
+  writeFileSync(
+    file('ca.cnf'),
+    [
+      '[ca]',
+      'default_ca=c',
+      '[c]',
+      `database=${file('index.txt')}`,
+      `certificate=${path.join(ids.dir, 'sw-ca.pem')}`,
+      `private_key=${path.join(ids.dir, 'sw-ca.key')}`,
+      'default_md=sha256',
+      'default_crl_days=30',
+      `crlnumber=${file('crlnumber')}`,
+      '',
+    ].join('\n'),
+  );
+  execFileSync('openssl', ['ca', '-config', file('ca.cnf'), '-gencrl', '-out', file('crl.pem')], {
+    stdio: 'ignore',
+  });
+  return new Uint8Array(execFileSync('openssl', ['crl', '-in', file('crl.pem'), '-outform', 'DER']));
+}
+
+describe('sizes: real CRLs are read, a flood of certificates is not', () => {
+  it('a CMS carrying more than 256 certificates is refused before they are read (TOO_LARGE: 400), not judged for minutes', async () => {
+    const ca = Buffer.from(ids.RSA.caDer);
+    const at = ca.indexOf(Buffer.from('Software Test CA'));
+    const letters = (i: number) =>
+      [0, 1, 2].map((k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('');
+    const flood = Array.from({ length: 257 }, (_, i) => {
+      const copy = Buffer.from(ca);
+      copy.write(letters(i), at, 'latin1');
+      return pkijs.Certificate.fromBER(toArrayBuffer(copy));
+    });
+    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(await signBes()));
+    const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    signedData.certificates = [...flood, ...(signedData.certificates ?? [])];
+    contentInfo.content = signedData.toSchema(true);
+    const cms = new Uint8Array(contentInfo.toSchema().toBER());
+    await expect(verifyCmsSignature({ cms, content }, verifyOptions())).rejects.toMatchObject({
+      code: 'TOO_LARGE',
+      message: 'the CMS carries 258 certificates, more than 256',
+    });
+  });
+
+  it('a CAdES-LT CMS carrying a CRL of 6000 entries is read and judged, not refused as not DER', async () => {
+    const cms = addLongTermValues(await signBes(), {
+      certificates: [ids.RSA.caDer],
+      ocsps: [],
+      crls: [largeCrl([])],
+    });
+    const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED' });
+  });
+
+  it('a CRL of 6000 entries revoking the signer makes it REVOKED (not a warning that the CRL could not be read); openssl agrees', async () => {
+    const cms = await signBes();
+    const serial = execFileSync('openssl', ['x509', '-noout', '-serial', '-in', ids.RSA.certificatePem], {
+      encoding: 'utf8',
+    })
+      .split('=')[1]!
+      .trim();
+    const crl = largeCrl([serial]);
+    const crlFile = path.join(ids.dir, 'large-crl.pem');
+    writeFileSync(
+      crlFile,
+      execFileSync('openssl', ['crl', '-inform', 'DER', '-outform', 'PEM'], { input: crl }),
+    );
+    const withCrl = path.join(ids.dir, 'ca-and-crl.pem');
+    writeFileSync(withCrl, readFileSync(ids.RSA.caPem, 'utf8') + readFileSync(crlFile, 'utf8'));
+    const cmsFile = path.join(ids.dir, 'revoked.p7s');
+    const contentFile = path.join(ids.dir, 'revoked-content.bin');
+    writeFileSync(cmsFile, cms);
+    writeFileSync(contentFile, content);
+    const openssl = spawnSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        cmsFile,
+        '-content',
+        contentFile,
+        '-CAfile',
+        withCrl,
+        '-crl_check',
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(openssl.stderr).toMatch(/certificate revoked/);
+
+    const report = await verifyCmsSignature(
+      { cms, content },
+      { ...verifyOptions(), revocation: { policy: 'prefer', offline: true, crls: [crl] } },
+    );
+    expect(report.signatures[0]!.problems).toEqual(['REVOKED']);
+    expect(report.indication).toBe('TOTAL-FAILED');
   });
 });

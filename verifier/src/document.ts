@@ -1,4 +1,5 @@
 /** Verifying any document kyso signs: CMS, PDF or XML, by its first bytes. */
+import { readContentInfo, TooManyCertificatesError } from '../../shared/cms/content-info.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
 import { InputError, cmsBytes, cmsReport } from './cms.js';
 import type { VerifyOptions } from './judge.js';
@@ -38,6 +39,11 @@ export async function verifyCmsSignature(
 ): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
   const cms = cmsBytes(input.cms);
+  try {
+    readContentInfo(cms);
+  } catch (error) {
+    if (error instanceof TooManyCertificatesError) throw new InputError(error.message, 'TOO_LARGE');
+  }
   const parsed = parseSignedData(cms);
   if (!parsed) throw new InputError('not a CMS SignedData (truncated, or not DER)', 'NOT_DER');
   const signers = parsed.signedData.signerInfos.length;

@@ -9,6 +9,7 @@
  * CA), else INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
  */
 import * as pkijs from 'pkijs';
+import { MAX_CMS_CERTIFICATES } from '../../shared/cms/content-info.js';
 import {
   extendedKeyUsageExcludesSigning,
   holderName,
@@ -81,7 +82,12 @@ export async function judge(
   const pool: pkijs.Certificate[] = [];
   // pkijs finds no path when a root or a duplicate is among the intermediates (a DSS holds the whole chain).
   const seen = new Set([signerDer, ...options.trustedRoots].map((d) => Buffer.from(d).toString('hex')));
-  for (const der of [...carried, ...(options.intermediates ?? [])]) {
+  // The CMS's own set is bounded when read (content-info.ts); CAdES certificate-values and a DSS are not.
+  if (carried.length > MAX_CMS_CERTIFICATES)
+    report.details.push(
+      `warning: only the first ${MAX_CMS_CERTIFICATES} of the ${carried.length} certificates carried were considered`,
+    );
+  for (const der of [...carried.slice(0, MAX_CMS_CERTIFICATES), ...(options.intermediates ?? [])]) {
     const key = Buffer.from(der).toString('hex');
     if (seen.has(key)) continue;
     seen.add(key);
