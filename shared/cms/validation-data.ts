@@ -9,6 +9,7 @@ import { bytesToHex, toArrayBuffer } from '../encoding.js';
 import { collectRevocation, type FetchOptions } from './revocation-data.js';
 import { parseSignedData } from './long-term.js';
 import { signatureTimestampTokens } from './verify-timestamp.js';
+import { certificateForSid } from './signer-id.js';
 
 export interface ValidationData {
   certificates: Uint8Array[];
@@ -38,22 +39,19 @@ async function issuerOf(
 }
 
 /** The signer certificates of a CMS and of its signature time-stamps, with every certificate they carry. */
-function certificatesOf(cms: Uint8Array): { signers: pkijs.Certificate[]; carried: pkijs.Certificate[] } {
+async function certificatesOf(
+  cms: Uint8Array,
+): Promise<{ signers: pkijs.Certificate[]; carried: pkijs.Certificate[] }> {
   const parsed = parseSignedData(cms);
   if (!parsed) return { signers: [], carried: [] };
   const carried = (parsed.signedData.certificates ?? []).filter(
     (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
   );
   const signers: pkijs.Certificate[] = [];
-  const sid: unknown = parsed.signerInfo.sid;
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    const signer = carried.find(
-      (c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber),
-    );
-    if (signer) signers.push(signer);
-  }
+  const signer = await certificateForSid(carried, parsed.signerInfo.sid);
+  if (signer) signers.push(signer);
   for (const token of signatureTimestampTokens(parsed.signerInfo)) {
-    const inner = certificatesOf(token);
+    const inner = await certificatesOf(token);
     signers.push(...inner.signers);
     carried.push(...inner.carried);
   }
@@ -69,7 +67,7 @@ export async function gatherValidationData(
   const signers: pkijs.Certificate[] = [];
   const pool: pkijs.Certificate[] = [...extra];
   for (const cms of cmsList) {
-    const found = certificatesOf(cms);
+    const found = await certificatesOf(cms);
     signers.push(...found.signers);
     pool.push(...found.carried);
   }

@@ -18,13 +18,14 @@ import {
   signerCertificate,
 } from '../../shared/cms/cades.js';
 import { OID } from '../../shared/cms/algorithms.js';
-import { addLongTermValues } from '../../shared/cms/long-term.js';
+import { addLongTermValues, parseSignedData, readLongTermValues } from '../../shared/cms/long-term.js';
 import { contextConstructed, octetString, oid, sequence, setOf, tlv, utcTime } from '../../shared/cms/der.js';
 import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
-import { verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
+import { extendCms, verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
 import { opensslCmsSign, opensslCmsVerify, opensslTsVerify } from '../support/openssl.js';
+import { startRevocationCa } from '../support/revocation-ca.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
@@ -294,6 +295,28 @@ describe('signed attributes RFC 5652 allows once', () => {
 });
 
 describe('signers named by their key identifier', () => {
+  it("extended to CAdES-LT, a CMS signed with -keyid gets the signer's revocation evidence, not only the TSA's", async () => {
+    const ca = await startRevocationCa();
+    try {
+      const signer = ca.issue('/C=VN/CN=Ký Bằng Mã Khóa/UID=CCCD:001199000999');
+      const contentFile = path.join(ids.dir, 'keyid-lt-content.bin');
+      writeFileSync(contentFile, content);
+      const cms = await opensslCmsSign({
+        contentFile,
+        certificateFile: signer.pemPath,
+        keyFile: signer.keyPath,
+        outFile: path.join(ids.dir, 'keyid-lt.p7s'),
+        flags: ['-keyid', '-cades'],
+      });
+      const extended = await extendCms(cms, { tsaUrl: trustedTsa.url, certificates: [ca.caDer] });
+      const parsed = parseSignedData(extended.cms)!;
+      expect(readLongTermValues(parsed.signedData, parsed.signerInfo).ocsps).toHaveLength(1);
+      expect(extended.missing.join(' ')).not.toMatch(/Ký Bằng Mã Khóa/);
+    } finally {
+      await ca.close();
+    }
+  });
+
   it('openssl cms -sign -keyid (a subjectKeyIdentifier sid, as .NET can write): the signer is found and the signature passes; a tampered copy fails', async () => {
     const contentFile = path.join(ids.dir, 'keyid-content.bin');
     writeFileSync(contentFile, content);
