@@ -24,7 +24,7 @@ export function readBer(der: Uint8Array): ReturnType<typeof asn1js.fromBER> {
  * More certificates than any signature carries (its chain, a time-stamp's, a few dozen at most):
  * pkijs takes milliseconds to read each, so a body of 50 MiB of them would hold the verifier for minutes.
  */
-export const MAX_CMS_CERTIFICATES = 256;
+export const MAX_CMS_CERTIFICATES = 64;
 
 export class TooManyCertificatesError extends Error {}
 

@@ -408,12 +408,12 @@ function largeCrl(serialsHex: string[]): Uint8Array {
 }
 
 describe('sizes: real CRLs are read, a flood of certificates is not', () => {
-  it('a CMS carrying more than 256 certificates is refused before they are read (TOO_LARGE: 400), not judged for minutes', async () => {
+  it('a CMS carrying more than 64 certificates is refused before they are read (TOO_LARGE: 400), not judged for minutes', async () => {
     const ca = Buffer.from(ids.RSA.caDer);
     const at = ca.indexOf(Buffer.from('Software Test CA'));
     const letters = (i: number) =>
       [0, 1, 2].map((k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('');
-    const flood = Array.from({ length: 257 }, (_, i) => {
+    const flood = Array.from({ length: 64 }, (_, i) => {
       const copy = Buffer.from(ca);
       copy.write(letters(i), at, 'latin1');
       return pkijs.Certificate.fromBER(toArrayBuffer(copy));
@@ -425,7 +425,7 @@ describe('sizes: real CRLs are read, a flood of certificates is not', () => {
     const cms = new Uint8Array(contentInfo.toSchema().toBER());
     await expect(verifyCmsSignature({ cms, content }, verifyOptions())).rejects.toMatchObject({
       code: 'TOO_LARGE',
-      message: 'the CMS carries 258 certificates, more than 256',
+      message: 'the CMS carries 65 certificates, more than 64',
     });
   });
 

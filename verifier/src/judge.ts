@@ -9,7 +9,6 @@
  * CA), else INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
  */
 import * as pkijs from 'pkijs';
-import { MAX_CMS_CERTIFICATES } from '../../shared/cms/content-info.js';
 import {
   extendedKeyUsageExcludesSigning,
   holderName,
@@ -41,6 +40,8 @@ export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 const HOUR = 3_600_000;
 /** Below this an RSA key is broken; 1024-bit keys of older Vietnamese tokens still pass. */
 const MIN_RSA_BITS = 1024;
+/** Carried certificates considered for a chain: the signature's own come first (cms.ts). */
+const MAX_JUDGED_CERTIFICATES = 256;
 /** How far ahead of the validation time a signing time may be: a signer's clock running fast. */
 const CLOCK_SKEW = 5 * 60_000;
 
@@ -82,12 +83,13 @@ export async function judge(
   const pool: pkijs.Certificate[] = [];
   // pkijs finds no path when a root or a duplicate is among the intermediates (a DSS holds the whole chain).
   const seen = new Set([signerDer, ...options.trustedRoots].map((d) => Buffer.from(d).toString('hex')));
-  // The CMS's own set is bounded when read (content-info.ts); CAdES certificate-values and a DSS are not.
-  if (carried.length > MAX_CMS_CERTIFICATES)
+  // The CMS's own set is bounded when read (content-info.ts); CAdES certificate-values and a DSS
+  // (every signer's chain of a PDF) are not: each costs milliseconds to read.
+  if (carried.length > MAX_JUDGED_CERTIFICATES)
     report.details.push(
-      `warning: only the first ${MAX_CMS_CERTIFICATES} of the ${carried.length} certificates carried were considered`,
+      `warning: only the first ${MAX_JUDGED_CERTIFICATES} of the ${carried.length} certificates carried were considered`,
     );
-  for (const der of [...carried.slice(0, MAX_CMS_CERTIFICATES), ...(options.intermediates ?? [])]) {
+  for (const der of [...carried.slice(0, MAX_JUDGED_CERTIFICATES), ...(options.intermediates ?? [])]) {
     const key = Buffer.from(der).toString('hex');
     if (seen.has(key)) continue;
     seen.add(key);
