@@ -221,6 +221,28 @@ describe.runIf(onPosix)('installing the host for real (temporary HOME and Chromi
     expect(existsSync(path.join(home, '.local/share'))).toBe(true); // not kyso's
   });
 
+  it('`--help` after any command prints the usage and runs nothing: install, uninstall, sign, list', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    for (const name of ['XDG_CONFIG_HOME', 'CHROME_CONFIG_HOME']) delete env[name];
+    const kysoHost = (args: string[]) =>
+      spawnSync(process.execPath, [HOST_LAUNCHER, ...args], { env, encoding: 'utf8' });
+    expect(kysoHost(['install', '--browser', 'chromium']).status).toBe(0);
+    const installed = tree(home);
+    const asks = [
+      ['install', '--browser', 'firefox', '--help'],
+      ['uninstall', '--help'],
+      ['uninstall', '-h'],
+    ];
+    for (const args of [...asks, ['sign', '--help'], ['list', '--help'], ['--help']]) {
+      const asked = kysoHost(args);
+      expect(asked.status, `${args.join(' ')}: ${asked.stderr}`).toBe(0);
+      expect(asked.stdout, args.join(' ')).toMatch(/^kyso .* — ký số bằng USB token/);
+      expect(asked.stdout).toContain('kyso-host uninstall');
+      expect(asked.stderr).toBe('');
+    }
+    expect(tree(home)).toEqual(installed);
+  });
+
   it('`kyso-host install --user-data-dir` takes a folder named relative to where it is run', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
     const kysoHost = (args: string[]) =>

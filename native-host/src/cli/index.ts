@@ -30,6 +30,7 @@ Usage:
   kyso-host uninstall [same options]
   kyso-host doctor    [--user-data-dir DIR]          what is found, and whether a browser can sign
   kyso --version
+  kyso [COMMAND] --help                   this text (nothing is run)
 `;
 
 export async function runCli(args: string[]): Promise<number> {
@@ -68,6 +69,11 @@ export async function runCli(args: string[]): Promise<number> {
   const { positionals, values } = parsed;
   if (values.version) {
     console.log(versionLine());
+    return 0;
+  }
+  // Asked for help, whatever the command: `kyso-host uninstall --help` must not uninstall.
+  if (values.help) {
+    process.stdout.write(USAGE);
     return 0;
   }
   try {
@@ -147,7 +153,7 @@ export async function runCli(args: string[]): Promise<number> {
       }
       default:
         process.stdout.write(USAGE);
-        return values.help ? 0 : 2;
+        return 2;
     }
   } catch (error) {
     process.stderr.write(`${describeError(error)}\n`);
