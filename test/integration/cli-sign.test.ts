@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { verifyCms } from '../../shared/cms/verify.js';
 import { errorMessage } from '../../shared/protocol/errors.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
@@ -222,6 +223,48 @@ describe('kyso sign (command line)', () => {
         `${errorMessage('BAD_REQUEST', 'vi')} / cannot write ${out} (BAD_REQUEST)`,
       );
     }
+  });
+
+  it('an --out that is the input itself (same path, another spelling, a link): BAD_REQUEST before the PIN, the input intact', async () => {
+    const document = path.join(dir, 'ban-goc.xml');
+    writeFileSync(document, taxReturn);
+    const link = path.join(dir, 'lien-ket.xml');
+    symlinkSync(document, link);
+    mkdirSync(path.join(dir, 'khac'));
+    const spellings = [document, path.join(dir, '.', 'khac', '..', 'ban-goc.xml'), link];
+    const pdf = path.join(dir, 'ban-goc.pdf');
+    writeFileSync(pdf, await onePagePdf('Quyet dinh so 123'));
+    const original = readFileSync(pdf);
+    const cases = [
+      ...['cms', 'cms-attached', 'xml-htkk'].flatMap((format) =>
+        spellings.map((out) => [format, document, out]),
+      ),
+      ['pades', pdf, pdf],
+    ];
+    for (const [format, input, out] of cases) {
+      // The right PIN on stdin: had the token been opened, it would have signed over the document.
+      const r = run(
+        [
+          'sign',
+          '--in',
+          input!,
+          '--out',
+          out!,
+          '--format',
+          format!,
+          '--cert',
+          'MST:0312345678',
+          '--pin-stdin',
+        ],
+        `${token.pin}\n`,
+      );
+      expect(r.status, `${format} ${out}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim(), `${format} ${out}`).toBe(
+        `${errorMessage('BAD_REQUEST', 'vi')} / --out ${out} is the file being signed: choose another name (BAD_REQUEST)`,
+      );
+      expect(readFileSync(document, 'utf8'), `${format} ${out}`).toBe(taxReturn);
+    }
+    expect(readFileSync(pdf).equals(original)).toBe(true);
   });
 
   it('reads the PIN from the terminal without echoing it', async () => {

@@ -147,15 +147,21 @@ function readAttachedContent(file: string): Buffer {
 
 /**
  * Whether `file` can be written: checked before the PIN (a signature the token made for nothing is
- * lost work, and Node's reason is not for people), and again when it is written.
+ * lost work, and Node's reason is not for people), and again when it is written. Never over the
+ * file being signed, under any of its names: a detached CMS would replace the document it signs.
  */
-function assertWritable(file: string): void {
+function assertWritable(file: string, input: string): void {
+  let target;
   try {
-    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error('a folder');
+    target = statSync(file, { throwIfNoEntry: false });
+    if (target?.isDirectory()) throw new Error('a folder');
     accessSync(path.dirname(path.resolve(file)), constants.W_OK);
   } catch {
     throw new KysoError('BAD_REQUEST', `cannot write ${file}`);
   }
+  const source = statSync(input, { throwIfNoEntry: false });
+  if (target && source && target.dev === source.dev && target.ino === source.ino)
+    throw new KysoError('BAD_REQUEST', `--out ${file} is the file being signed: choose another name`);
 }
 
 function writeOutput(file: string, bytes: Uint8Array): void {
@@ -177,7 +183,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
           new Uint8Array(createHash(NODE_HASH[options.digestAlgorithm]).update(attached).digest()),
         )
       : startHashing(options.input, options.digestAlgorithm);
-  assertWritable(options.output);
+  assertWritable(options.output, options.input);
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
