@@ -139,6 +139,29 @@ describe('kyso sign: PDF and XML', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--image/--seal missing, a folder, or not an image: BAD_REQUEST naming the option and file before the PIN, nothing written', async () => {
+    const out = file('no-image.pdf');
+    writeFileSync(file('chu-ky.png'), 'not a PNG');
+    const refusals: Array<[Record<string, string>, string]> = [
+      [{ image: file('khong-co.png') }, `cannot read ${file('khong-co.png')}`],
+      [{ seal: dir }, `cannot read ${dir}`],
+      [
+        { image: file('chu-ky.png') },
+        `--image ${file('chu-ky.png')}: signature and seal images must be PNG or JPEG`,
+      ],
+    ];
+    for (const [images, problem] of refusals) {
+      // No PIN typed: the refusal must come before it is asked.
+      const r = await run(
+        { in: pdf, out, format: 'pades', cert: RSA_SIGNER, rect: '340,90,200,80', ...images },
+        '',
+      );
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr.trim()).toBe(`${errorMessage('BAD_REQUEST', 'vi')} / ${problem} (BAD_REQUEST)`);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   /** qpdf's JSON of every object (qpdf 11, --json=2): an independent reading of the structure. */
   function qpdfObjects(pdfFile: string): Record<string, { value: Record<string, unknown> }> {
     const json = JSON.parse(

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { DEFAULT_FONT_URL, type PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
 import { planAppearance } from '../../../shared/pdf/appearance-plan.js';
+import { appearanceImageInfo, type AppearanceImageField } from '../../../shared/pdf/appearance-image.js';
 import { assertSignable } from '../../../shared/pdf/docmdp.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
@@ -83,11 +84,36 @@ function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
       kind: 'image',
       rect: { x, y, width, height },
       ...(options.page && { pageIndex: options.page - 1 }),
-      ...(options.image && { signatureImage: new Uint8Array(readFileSync(options.image)) }),
-      ...(options.seal && { sealImage: new Uint8Array(readFileSync(options.seal)) }),
+      ...(options.image && {
+        signatureImage: readImage(options.image, '--image', 'appearance.signatureImage'),
+      }),
+      ...(options.seal && { sealImage: readImage(options.seal, '--seal', 'appearance.sealImage') }),
     };
   }
   return undefined;
+}
+
+/**
+ * A signature or seal image file, read and checked (PNG or JPEG, a size that decodes) before the
+ * PIN, as the extension checks a page's: a missing file is BAD_REQUEST naming it, not Node's ENOENT
+ * as an internal error, and a file that is no image is refused before the token signs for nothing.
+ */
+function readImage(file: string, option: string, field: AppearanceImageField): Uint8Array {
+  readableFileSize(file);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch {
+    throw new KysoError('BAD_REQUEST', `cannot read ${file}`);
+  }
+  try {
+    appearanceImageInfo(bytes, field);
+  } catch (error) {
+    // The page's field name means nothing here: the option and the file do.
+    const problem = error instanceof KysoError ? error.message.replace(`${field}: `, '') : 'not an image';
+    throw new KysoError('BAD_REQUEST', `${option} ${file}: ${problem}`);
+  }
+  return bytes;
 }
 
 /** A library's exception (a broken image, a font) as a typed error: its text is not for the person signing. */
