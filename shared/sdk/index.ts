@@ -77,22 +77,54 @@ function repostOnReady(): void {
   });
 }
 
+/**
+ * A page's options that cannot be read or carried (undefined, a getter that throws, a function, a
+ * Proxy, a BigInt) are BAD_REQUEST: every failure of the SDK is a KysoError, never the browser's
+ * TypeError or DataCloneError, thrown at the call or rejected.
+ */
+async function typedFailures<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof KysoError) throw error;
+    throw new KysoError(
+      'BAD_REQUEST',
+      'the options are not plain data kyso can send (read them into plain values)',
+    );
+  }
+}
+
+/**
+ * What is sent, copied once: the checks here, the post and any re-post carry the same values (a
+ * getter is read once), and what the bridge would drop as not JSON is refused here instead.
+ */
+function plainCopy<P>(params: P): { params: P; jsonChars: number } {
+  const copy = structuredClone(params);
+  return { params: copy, jsonChars: JSON.stringify(copy).length };
+}
+
 /** One request to the extension: ack first (proves it is installed), then the answer. */
-async function request<T extends PageRequestType>(
+function request<T extends PageRequestType>(
   type: T,
-  params: PageParams<T>,
+  pageParams: PageParams<T>,
   options: RequestOptions = {},
+): Promise<PageResult<T>> {
+  return typedFailures(() => send(type, pageParams, options));
+}
+
+async function send<T extends PageRequestType>(
+  type: T,
+  pageParams: PageParams<T>,
+  options: RequestOptions,
 ): Promise<PageResult<T>> {
   const id = newId();
   const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
   // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
   const timeoutMs = options.timeoutMs ?? LIMITS.maxUserInteractionTimeoutMs + 30_000;
+  const { params, jsonChars } = plainCopy(pageParams);
   // A document over its limit is told apart here, before the bridge would have to drop it.
-  const oversized = documentSizeError(
-    params,
-    type === 'sign-many' ? JSON.stringify(params).length : undefined,
-  );
-  if (oversized) return Promise.reject(oversized);
+  const oversized = documentSizeError(params, jsonChars);
+  if (oversized) throw oversized;
   return new Promise<PageResult<T>>((resolve, reject) => {
     let acknowledged = false;
     const finish = (error: KysoError | undefined, result?: PageResult<T>) => {
@@ -213,20 +245,18 @@ export type SignCmsOptions = WithBytes<PageParams<'sign-cms'>, 'digest'>;
 export type SignCmsResult = PageResult<'sign-cms'>;
 
 export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignCmsResult> {
-  const digest =
-    typeof options.digest === 'string'
-      ? options.digest
-      : bytesToBase64(options.digest instanceof Uint8Array ? options.digest : new Uint8Array(options.digest));
-  const params: PageParams<'sign-cms'> = {
-    digest,
-    digestAlgorithm: options.digestAlgorithm,
-    description: options.description,
-    ...(options.documentName !== undefined && { documentName: options.documentName }),
-    ...(options.lang !== undefined && { lang: options.lang }),
-    ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
-    ...(options.timestamp && { timestamp: true }),
-  };
-  return request('sign-cms', params, requestOptions);
+  return typedFailures(() => {
+    const params: PageParams<'sign-cms'> = {
+      digest: toBase64(options.digest),
+      digestAlgorithm: options.digestAlgorithm,
+      description: options.description,
+      ...(options.documentName !== undefined && { documentName: options.documentName }),
+      ...(options.lang !== undefined && { lang: options.lang }),
+      ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+      ...(options.timestamp && { timestamp: true }),
+    };
+    return request('sign-cms', params, requestOptions);
+  });
 }
 
 /** signHash: the `sign-raw` params, the digest as raw bytes or base64. */
@@ -236,15 +266,17 @@ export type SignHashResult = PageResult<'sign-raw'>;
 
 /** A bare signature over a digest, for portals that build their own container (XMLDSig, JWS, …). */
 export function signHash(options: SignHashOptions, requestOptions?: RequestOptions): Promise<SignHashResult> {
-  const params: PageParams<'sign-raw'> = {
-    digest: toBase64(options.digest),
-    digestAlgorithm: options.digestAlgorithm,
-    description: options.description,
-    ...(options.documentName !== undefined && { documentName: options.documentName }),
-    ...(options.lang !== undefined && { lang: options.lang }),
-    ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
-  };
-  return request('sign-raw', params, requestOptions);
+  return typedFailures(() => {
+    const params: PageParams<'sign-raw'> = {
+      digest: toBase64(options.digest),
+      digestAlgorithm: options.digestAlgorithm,
+      description: options.description,
+      ...(options.documentName !== undefined && { documentName: options.documentName }),
+      ...(options.lang !== undefined && { lang: options.lang }),
+      ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+    };
+    return request('sign-raw', params, requestOptions);
+  });
 }
 
 type DocumentOfKind<K extends PageDocumentInput['kind']> = Extract<PageDocumentInput, { kind: K }>;
@@ -361,10 +393,11 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
 }
 
 /** N documents of any kind with one consent and one PIN (up to LIMITS.maxBatchDocuments). */
-export async function signMany(
-  options: SignManyOptions,
-  requestOptions?: RequestOptions,
-): Promise<SignManyResult> {
+export function signMany(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
+  return typedFailures(() => batch(options, requestOptions));
+}
+
+async function batch(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
   const params: PageParams<'sign-many'> = {
     documents: await Promise.all(options.documents.map(pageDocument)),
     description: options.description,
@@ -418,8 +451,10 @@ export interface SignPdfResult {
 
 /** PAdES (ETSI.CAdES.detached, incremental update: earlier signatures stay valid). Resolves with the signed PDF. */
 export function signPdf(options: SignPdfOptions, requestOptions?: RequestOptions): Promise<SignPdfResult> {
-  const document = { ...options, kind: 'pdf' as const, name: options.name ?? 'document.pdf' };
-  return signOne(document, requestOptions, (r) => ('pdf' in r ? { pdf: r.pdf } : undefined));
+  return typedFailures(() => {
+    const document = { ...options, kind: 'pdf' as const, name: options.name ?? 'document.pdf' };
+    return signOne(document, requestOptions, (r) => ('pdf' in r ? { pdf: r.pdf } : undefined));
+  });
 }
 
 /** signXml: one XML document (its `name` defaults to `<profile>.xml`), with the request's `description` and `lang`. */
@@ -432,8 +467,10 @@ export interface SignXmlResult {
 
 /** XMLDSig enveloped, placed where HTKK tax returns or e-invoices carry it. Resolves with the signed XML. */
 export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions): Promise<SignXmlResult> {
-  const document = { ...options, kind: 'xml' as const, name: options.name ?? `${options.profile}.xml` };
-  return signOne(document, requestOptions, (r) => ('xml' in r ? { xml: r.xml } : undefined));
+  return typedFailures(() => {
+    const document = { ...options, kind: 'xml' as const, name: options.name ?? `${options.profile}.xml` };
+    return signOne(document, requestOptions, (r) => ('xml' in r ? { xml: r.xml } : undefined));
+  });
 }
 
 /** Digest of a file or bytes in the page, with WebCrypto (the document itself never leaves the page). */
