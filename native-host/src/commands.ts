@@ -286,7 +286,11 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     },
 
     async 'websocket-answer'(params) {
-      return { delivered: websocket.answer(params.requestId, params.answer) };
+      const delivered =
+        'answer' in params
+          ? websocket.answer(params.requestId, params.answer)
+          : websocket.answerPart(params.requestId, params.part, params.last);
+      return { delivered };
     },
 
     async 'viettel-listener'(params) {

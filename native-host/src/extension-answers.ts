@@ -43,6 +43,11 @@ export class ExtensionAnswers<T> {
     return true;
   }
 
+  /** Whether request `requestId` still waits for its answer. */
+  waits(requestId: string): boolean {
+    return this.waiting.has(requestId);
+  }
+
   /** The ids of the requests waiting now. */
   ids(): string[] {
     return [...this.waiting.keys()];

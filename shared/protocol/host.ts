@@ -125,6 +125,9 @@ export const AppOriginSchema = OriginSchema.refine((origin) => !WEBSITE_ORIGIN.t
   message: 'a website’s origin: websites ask through the extension, not the local WebSocket',
 });
 
+/** One part of a WebSocket answer, in bytes of its JSON: base64, with the frame's envelope, well under maxFrameToHostBytes. */
+export const WEBSOCKET_ANSWER_PART_BYTES = 36 * 1024;
+
 /** What a WebSocket client may ask: digests only (documents stay with the program; frames stay small). */
 export const WEBSOCKET_REQUEST_TYPES = ['status', 'sign-cms', 'sign-raw', 'sign-many'] as const;
 export type WebSocketRequestType = (typeof WEBSOCKET_REQUEST_TYPES)[number];
@@ -247,12 +250,23 @@ export const hostCommands = {
     params: z.strictObject({ serve: WebSocketServeSchema.nullable() }),
     result: z.strictObject({ listening: z.boolean(), port: z.number().int().nullable() }),
   },
-  /** The extension's answer to a websocket-request event, relayed to the client. */
+  /**
+   * The extension's answer to a websocket-request event, relayed to the client: whole, or — a
+   * batch's, larger than one frame to the host — its UTF-8 JSON in base64 parts, in order, the last
+   * marked. `delivered`: the request still waited (for a part: the part was kept).
+   */
   'websocket-answer': {
-    params: z.strictObject({
-      requestId: z.string().min(1).max(64),
-      answer: answerSchema(z.unknown()),
-    }),
+    params: z.union([
+      z.strictObject({
+        requestId: z.string().min(1).max(64),
+        answer: answerSchema(z.unknown()),
+      }),
+      z.strictObject({
+        requestId: z.string().min(1).max(64),
+        part: z.base64().min(4).max(base64Length(WEBSOCKET_ANSWER_PART_BYTES)),
+        last: z.boolean(),
+      }),
+    ]),
     result: z.strictObject({ delivered: z.boolean() }),
   },
   /**

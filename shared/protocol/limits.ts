@@ -45,6 +45,11 @@ export const LIMITS = {
   maxUrlChars: 2048,
   /** Local WebSocket mode: one client message (digests only: documents stay with the app). */
   maxWebSocketMessageBytes: 256 * 1024,
+  /**
+   * Local WebSocket mode: one answer to a client, as the extension hands it to the host (a batch of
+   * 1,000 CMS is up to 20 MiB; it crosses in parts, each well inside maxFrameToHostBytes).
+   */
+  maxWebSocketAnswerBytes: 24 * 1024 * 1024,
   /** Local WebSocket mode: clients connected at once, and app origins the user may allow. */
   maxWebSocketClients: 8,
   maxWebSocketOrigins: 32,

@@ -17,6 +17,7 @@ import {
 import { opensslCmsVerify } from '../support/openssl.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { signInConsent } from '../support/consent.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 
 describe('local WebSocket mode in Chromium', () => {
   let session: PortalSession;
@@ -151,6 +152,41 @@ describe('local WebSocket mode in Chromium', () => {
         caFile: session.token.caPem,
       }).ok,
     ).toBe(true);
+    socket.close();
+  });
+
+  it('a batch whose answer is larger than one frame to the host: every CMS reaches the program', async () => {
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    // 60 CMS of a few KB each: far over the 64 KiB a frame to the host may carry.
+    const contents = Array.from({ length: 60 }, (_, i) => Buffer.from(`Chứng từ số ${i + 1}\n`));
+    const [consent, answer] = await windowForRequest(socket, {
+      id: 'b1',
+      type: 'sign-many',
+      params: {
+        description: '60 chứng từ tháng 11/2026',
+        documents: contents.map((content, i) => ({
+          kind: 'cms',
+          name: `chung-tu-${i + 1}.xml`,
+          digest: createHash('sha256').update(content).digest('base64'),
+          digestAlgorithm: 'SHA-256',
+        })),
+      },
+    });
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const signed = await answer;
+    expect(signed.ok, JSON.stringify(signed).slice(0, 500)).toBe(true);
+    expect(JSON.stringify(signed).length).toBeGreaterThan(LIMITS.maxFrameToHostBytes);
+    expect(signed.result.results).toHaveLength(contents.length);
+    for (const i of [0, contents.length - 1])
+      expect(
+        opensslCmsVerify({
+          cms: Buffer.from(signed.result.results[i].cms, 'base64'),
+          content: contents[i]!,
+          caFile: session.token.caPem,
+        }).ok,
+        `document ${i}`,
+      ).toBe(true);
     socket.close();
   });
 

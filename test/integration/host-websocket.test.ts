@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { askWebSocket, connectWebSocket, freePort } from '../support/websocket-client.js';
 import type { HostProcess } from '../support/host-process.js';
+import { WEBSOCKET_ANSWER_PART_BYTES } from '../../shared/protocol/host.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
 
 const digest = Buffer.alloc(32, 7).toString('base64');
@@ -152,6 +154,44 @@ describe('local WebSocket mode (host side)', () => {
     socket.send('x'.repeat(256 * 1024 + 1));
     expect(await closed).toBe(1009); // message too big
     await expect(host.event(500)).rejects.toThrow(/no frame/);
+  });
+
+  it('an answer larger than a frame to the host comes in parts and reaches the client whole; a part for nobody is dropped', async () => {
+    const socket = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;
+    const documents = Array.from({ length: 60 }, (_, i) => ({
+      kind: 'cms',
+      name: `chung-tu-${i}`,
+      digest,
+      digestAlgorithm: 'SHA-256',
+    }));
+    const answered = askWebSocket(socket, {
+      id: 'big',
+      type: 'sign-many',
+      params: { description: 'Lô', documents },
+    });
+    const event = await host.eventNamed('websocket-request');
+    // As the extension answers a batch of 60 CMS of a few KB: its JSON in base64 parts.
+    const answer = {
+      ok: true,
+      result: {
+        certificate: 'Q0VSVA==',
+        results: documents.map((_, i) => ({ ok: true, cms: Buffer.alloc(3000, i).toString('base64') })),
+      },
+    };
+    const json = Buffer.from(JSON.stringify(answer));
+    expect(json.length).toBeGreaterThan(LIMITS.maxFrameToHostBytes);
+    for (let at = 0; at < json.length; at += WEBSOCKET_ANSWER_PART_BYTES) {
+      const part = json.subarray(at, at + WEBSOCKET_ANSWER_PART_BYTES).toString('base64');
+      const last = at + WEBSOCKET_ANSWER_PART_BYTES >= json.length;
+      expect(
+        await host.request('websocket-answer', { requestId: event.requestId, part, last }),
+      ).toMatchObject({ ok: true, result: { delivered: true } });
+    }
+    expect(await answered).toEqual({ id: 'big', ...answer });
+    expect(
+      await host.request('websocket-answer', { requestId: event.requestId, part: 'e30=', last: true }),
+    ).toMatchObject({ ok: true, result: { delivered: false } });
+    socket.close();
   });
 
   it('stops when turned off; a port already taken is reported', async () => {

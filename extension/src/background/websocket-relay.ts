@@ -5,7 +5,12 @@
  */
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { WebSocketGoneEvent, WebSocketRequestEvent } from '../../../shared/protocol/host.js';
+import { bytesToBase64 } from '../../../shared/encoding.js';
+import {
+  WEBSOCKET_ANSWER_PART_BYTES,
+  type WebSocketGoneEvent,
+  type WebSocketRequestEvent,
+} from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { NativeHostClient } from './native-host.js';
 import type { BackgroundServices } from './requests/context.js';
@@ -51,9 +56,32 @@ export async function relayWebSocketRequest(
     clients.delete(event.requestId);
   }
   // A host that went away has no one to deliver the answer to.
-  await services.host
-    .call('websocket-answer', { requestId: event.requestId, answer }, LIMITS.tokenOperationTimeoutMs)
-    .catch(() => undefined);
+  await deliver(services.host, event.requestId, answer).catch(() => undefined);
+}
+
+/** Room in a frame to the host for the call around an answer (id, command, requestId). */
+const ANSWER_ENVELOPE_BYTES = 256;
+
+/**
+ * The answer to the host: whole, or — a batch's CMS, which a frame to the host cannot hold (a few
+ * dozen already pass maxFrameToHostBytes) — its JSON in parts, in order, the last marked.
+ */
+async function deliver(host: NativeHostClient, requestId: string, answer: Answer): Promise<void> {
+  const json = new TextEncoder().encode(JSON.stringify(answer));
+  if (json.length + ANSWER_ENVELOPE_BYTES <= LIMITS.maxFrameToHostBytes) {
+    await host.call('websocket-answer', { requestId, answer }, LIMITS.tokenOperationTimeoutMs);
+    return;
+  }
+  for (let at = 0; at < json.length; at += WEBSOCKET_ANSWER_PART_BYTES) {
+    const part = bytesToBase64(json.subarray(at, at + WEBSOCKET_ANSWER_PART_BYTES));
+    const last = at + WEBSOCKET_ANSWER_PART_BYTES >= json.length;
+    const { delivered } = await host.call(
+      'websocket-answer',
+      { requestId, part, last },
+      LIMITS.tokenOperationTimeoutMs,
+    );
+    if (!delivered) return; // the client went away meanwhile
+  }
 }
 
 /** Starts or stops the host's WebSocket listener to match the settings (the open port keeps the host, and this worker, running). */

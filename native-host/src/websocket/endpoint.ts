@@ -12,7 +12,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
-import type { Answer } from '../../../shared/protocol/common.js';
+import { answerSchema, type Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import {
   WEBSOCKET_REQUEST_TYPES,
@@ -47,6 +47,8 @@ export class WebSocketEndpoint {
     ok: false,
     error: new KysoError('TIMEOUT').toWire(),
   }));
+  /** Answers arriving in parts (a batch's, larger than a frame to the host), by request id. */
+  private readonly parts = new Map<string, { chunks: Buffer[]; bytes: number }>();
 
   constructor(private readonly log: (line: string) => void = () => undefined) {}
 
@@ -102,13 +104,49 @@ export class WebSocketEndpoint {
 
   /** The extension's answer to one request. */
   answer(requestId: string, answer: Answer): boolean {
+    this.parts.delete(requestId);
     return this.waiting.answer(requestId, answer);
+  }
+
+  /**
+   * One part of the extension's answer (its UTF-8 JSON, in base64), kept until the last: then the
+   * whole is read as an answer and relayed. An answer over maxWebSocketAnswerBytes, or one that does
+   * not read, is an INTERNAL error for the client, never silence.
+   */
+  answerPart(requestId: string, part: string, last: boolean): boolean {
+    if (!this.waiting.waits(requestId)) {
+      this.parts.delete(requestId);
+      return false;
+    }
+    const held = this.parts.get(requestId) ?? { chunks: [], bytes: 0 };
+    const chunk = Buffer.from(part, 'base64');
+    held.chunks.push(chunk);
+    held.bytes += chunk.length;
+    this.parts.set(requestId, held);
+    const failed = (reason: string) =>
+      this.answer(requestId, { ok: false, error: new KysoError('INTERNAL', reason).toWire() });
+    if (held.bytes > LIMITS.maxWebSocketAnswerBytes) {
+      failed('answer too large');
+      return false;
+    }
+    if (!last) return true;
+    let whole: unknown;
+    try {
+      whole = JSON.parse(Buffer.concat(held.chunks).toString('utf8'));
+    } catch {
+      return failed('unreadable answer from the extension');
+    }
+    const answer = answerSchema(z.unknown()).safeParse(whole);
+    return answer.success
+      ? this.answer(requestId, answer.data)
+      : failed('unreadable answer from the extension');
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     this.config = undefined;
+    this.parts.clear();
     // Their clients get USER_CANCELLED, and the extension ends them too (their windows close).
     for (const requestId of this.waiting.ids()) this.clientGone(requestId);
     if (!server) return;
