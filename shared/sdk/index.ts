@@ -118,9 +118,12 @@ async function send<T extends PageRequestType>(
   options: RequestOptions,
 ): Promise<PageResult<T>> {
   const id = newId();
-  const ackTimeoutMs = options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs;
   // The user may have given themselves up to maxUserInteractionTimeoutMs in the consent window.
-  const timeoutMs = options.timeoutMs ?? LIMITS.maxUserInteractionTimeoutMs + 30_000;
+  // Longer waits are cut to that: setTimeout reads Infinity or more than 2^31 − 1 ms as 0, which
+  // would end the call at once (TIMEOUT) while its window opens.
+  const longest = LIMITS.maxUserInteractionTimeoutMs + 30_000;
+  const ackTimeoutMs = Math.min(options.ackTimeoutMs ?? LIMITS.extensionAckTimeoutMs, longest);
+  const timeoutMs = Math.min(options.timeoutMs ?? longest, longest);
   const { params, jsonChars } = plainCopy(pageParams);
   // A document over its limit is told apart here, before the bridge would have to drop it.
   const oversized = documentSizeError(params, jsonChars);

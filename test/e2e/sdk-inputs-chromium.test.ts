@@ -4,7 +4,8 @@
  * browser's TypeError or DataCloneError, never a throw at the call, never a request the bridge drops.
  */
 import { describe, expect, it } from 'vitest';
-import { consentWindowOpen } from '../support/browser.js';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { useSharedSession } from '../support/shared-session.js';
 
@@ -84,6 +85,24 @@ describe('the SDK given options it cannot send', () => {
         /getter failed|clone|BigInt|undefined/,
       );
     expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+    await page.close();
+  });
+
+  it('a timeoutMs longer than the SDK waits (Infinity, 2^31 ms) waits as long as it can, not 0 ms', async () => {
+    const page = await session.openPortal();
+    for (const timeoutMs of [Infinity, 2 ** 31]) {
+      const consent = await consentWindowAfter(session.browser, () =>
+        sdkCall(
+          page,
+          'signCms',
+          { digest, digestAlgorithm: 'SHA-256', description: 'Chờ lâu' },
+          { timeoutMs },
+        ),
+      );
+      // The page still waits for the user: the answer it gets is the user's.
+      await clickClosingWindow(consent, '#cancel');
+      expect(await sdkOutcome(page), String(timeoutMs)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    }
     await page.close();
   });
 });
