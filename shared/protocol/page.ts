@@ -34,6 +34,14 @@ const Coordinate = z.number().finite().min(0).max(14_400); // PDF's largest page
 const ImageBytes = z.base64().min(1).max(base64Length(LIMITS.maxAppearanceImageBytes));
 const ShortText = z.string().trim().min(1).max(200);
 
+/** Where an image appearance goes: PDF points from the page's bottom left, at least 1 pt each way. */
+export const PdfRectSchema = z.strictObject({
+  x: Coordinate,
+  y: Coordinate,
+  width: Coordinate.min(1),
+  height: Coordinate.min(1),
+});
+
 /** Decree 30/2020 appearances (see shared/pdf/appearance.ts); images are PNG or JPEG. */
 export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -47,12 +55,7 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
     .strictObject({
       kind: z.literal('image'),
       pageIndex: PageIndex.optional(),
-      rect: z.strictObject({
-        x: Coordinate,
-        y: Coordinate,
-        width: Coordinate.min(1),
-        height: Coordinate.min(1),
-      }),
+      rect: PdfRectSchema,
       signatureImage: ImageBytes.optional(),
       sealImage: ImageBytes.optional(),
       /** The signer's image or the agency's seal the user configured in kyso's options (the page never sees it). */

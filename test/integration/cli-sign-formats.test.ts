@@ -162,6 +162,20 @@ describe('kyso sign: PDF and XML', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--rect with an empty, zero or off-page side is refused as usage (exit 2), not signed as an image nobody sees', async () => {
+    const out = file('no-rect.pdf');
+    writeFileSync(file('chu-ky-that.png'), blueSignaturePng());
+    for (const rect of ['340,90,,80', '340,90,200,0', '340,90,20000,80']) {
+      const r = await run(
+        { in: pdf, out, format: 'pades', cert: RSA_SIGNER, image: file('chu-ky-that.png'), rect },
+        '',
+      );
+      expect(r.status, `${rect}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, rect).toContain('--rect x,y,w,h');
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   /** qpdf's JSON of every object (qpdf 11, --json=2): an independent reading of the structure. */
   function qpdfObjects(pdfFile: string): Record<string, { value: Record<string, unknown> }> {
     const json = JSON.parse(

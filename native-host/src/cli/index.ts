@@ -3,6 +3,7 @@ import { describeForCli } from './certificate-text.js';
 import { parseCommandLine } from '../../../shared/command-line.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
+import { PdfRectSchema } from '../../../shared/protocol/page.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
@@ -106,8 +107,11 @@ export async function runCli(args: string[]): Promise<number> {
         const tsa = values.tsa === undefined ? undefined : TsaUrlSchema.safeParse(values.tsa);
         const rect = values.rect?.split(',').map(Number);
         const page = values.page === undefined ? undefined : Number(values.page);
+        // As a page's rect: "340,90,,80" must not sign an image 0 pt wide, nobody sees.
+        const [x, y, width, height] = rect ?? [];
         const badRect =
-          rect !== undefined && (rect.length !== 4 || rect.some((n) => !Number.isFinite(n) || n < 0));
+          rect !== undefined &&
+          (rect.length !== 4 || !PdfRectSchema.safeParse({ x, y, width, height }).success);
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
         const certify = values.certify === undefined ? undefined : (Number(values.certify) as 1 | 2 | 3);
         const badCertify = certify !== undefined && ![1, 2, 3].includes(certify);
