@@ -59,6 +59,8 @@ export interface CommandOptions {
   /** How long a request waits for a token in use; LIMITS.tokenWaitMs. */
   tokenWaitMs?: number;
   batchIdleTimeoutMs?: number;
+  /** The time for all of a B-LT's validation data; LIMITS.validationDataTimeoutMs. */
+  validationDataMs?: number | undefined;
 }
 
 interface OpenBatch {
@@ -312,7 +314,8 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     },
 
     // long-term.ts (pkijs) loaded for these two only: a host that lists and signs never loads it
-    'validation-data': async (params) => (await import('./long-term.js')).validationData(params),
+    'validation-data': async (params) =>
+      (await import('./long-term.js')).validationData(params, { totalMs: options.validationDataMs }),
 
     'document-timestamp': async (params) => (await import('./long-term.js')).documentTimestamp(params),
   };

@@ -36,6 +36,12 @@ function batchIdleFromEnv(): number | undefined {
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
+/** KYSO_VALIDATION_DATA_MS: the time for all of a B-LT's validation data (LIMITS.validationDataTimeoutMs; tests shorten it). */
+function validationDataFromEnv(): number | undefined {
+  const value = Number(process.env.KYSO_VALIDATION_DATA_MS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 /**
  * hello answered at once; every other command loads the host's services first (a dynamic import:
  * its own chunk), which start loading as soon as hello has been answered.
@@ -77,6 +83,7 @@ export function runHost(modulePaths: readonly string[], firstWorker: StartedWork
           tokenTimeoutMs: tokenTimeoutMs(),
           tokenWaitMs: tokenWaitFromEnv(),
           batchIdleTimeoutMs: batchIdleFromEnv(),
+          validationDataMs: validationDataFromEnv(),
         },
         log,
         (event) => server.notify(event),

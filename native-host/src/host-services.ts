@@ -26,6 +26,7 @@ export function createHostServices(
     tokenTimeoutMs: number | undefined;
     tokenWaitMs: number | undefined;
     batchIdleTimeoutMs?: number | undefined;
+    validationDataMs?: number | undefined;
   },
   log: (line: string) => void,
   notify: (event: HostEvent) => void,
@@ -50,6 +51,7 @@ export function createHostServices(
     tokenTimeoutMs: options.tokenTimeoutMs,
     tokenWaitMs: options.tokenWaitMs,
     batchIdleTimeoutMs: options.batchIdleTimeoutMs,
+    validationDataMs: options.validationDataMs,
     websocket,
     viettel,
   });

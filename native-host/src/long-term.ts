@@ -2,13 +2,19 @@
  * PAdES B-LT / B-LTA for documents signed in the browser: the extension holds the PDF and appends
  * the DSS and the document time-stamp; the host, which has the network (as for CAdES-T), fetches
  * what goes in them. Every URL comes from a certificate of the CMS this host made (AIA: caIssuers,
- * OCSP; CRL DP), http(s) only, each answer at most 8 MiB and 10 s; the whole answer stays within
+ * OCSP; CRL DP), http(s) only, each answer at most 8 MiB and 10 s, all of them within
+ * LIMITS.validationDataTimeoutMs (the extension waits a little longer); the whole answer stays within
  * a native-messaging frame (LIMITS.maxValidationDataBase64Chars): what would not fit is left out
  * and named in `missing`.
  */
 import * as pkijs from 'pkijs';
 import { parseSignedData } from '../../shared/cms/long-term.js';
-import { caIssuersUrls, fetchBytes, type FetchOptions } from '../../shared/cms/revocation-data.js';
+import {
+  caIssuersUrls,
+  fetchBytes,
+  RevocationError,
+  type FetchOptions,
+} from '../../shared/cms/revocation-data.js';
 import { requestTimestampForImprint } from '../../shared/cms/timestamp.js';
 import { gatherValidationData } from '../../shared/cms/validation-data.js';
 import { base64ToBytes, bytesToBase64, toArrayBuffer } from '../../shared/encoding.js';
@@ -88,9 +94,14 @@ export function withinFrame(data: {
   };
 }
 
+export interface ValidationDataOptions extends FetchOptions {
+  /** The time for all of it (LIMITS.validationDataTimeoutMs; tests shorten it with KYSO_VALIDATION_DATA_MS). */
+  totalMs?: number | undefined;
+}
+
 export async function validationData(
   params: HostParams<'validation-data'>,
-  options: FetchOptions = {},
+  options: ValidationDataOptions = {},
 ): Promise<HostResult<'validation-data'>> {
   const cms = base64ToBytes(params.cms);
   const parsed = parseSignedData(cms);
@@ -98,8 +109,23 @@ export async function validationData(
   const carried = (parsed.signedData.certificates ?? []).filter(
     (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
   );
-  const issuers = await fetchMissingIssuers(carried, options);
-  return withinFrame(await gatherValidationData([cms], { ...options, certificates: issuers }));
+  // Hanging responders would otherwise outlast the extension's wait, and the signed PDF be lost.
+  const totalMs = options.totalMs ?? LIMITS.validationDataTimeoutMs;
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new RevocationError(`not fetched within the ${totalMs / 1000} s for all validation data`),
+      ),
+    totalMs,
+  );
+  const fetchOptions = { ...options, deadline: controller.signal };
+  try {
+    const issuers = await fetchMissingIssuers(carried, fetchOptions);
+    return withinFrame(await gatherValidationData([cms], { ...fetchOptions, certificates: issuers }));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function documentTimestamp(

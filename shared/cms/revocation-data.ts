@@ -17,7 +17,13 @@ const OCSP_METHOD = '1.3.6.1.5.5.7.48.1';
 const MAX_BYTES = 8 << 20;
 
 export interface FetchOptions {
+  /** One answer's time (default 10 s). */
   timeoutMs?: number;
+  /**
+   * The caller's time for all of them: once aborted, what is in flight stops and nothing more is
+   * asked. Its reason, a RevocationError, says why in `missing`.
+   */
+  deadline?: AbortSignal;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -84,6 +90,12 @@ export async function fetchBytes(
 ): Promise<Uint8Array> {
   if (!/^https?:\/\//i.test(url)) throw new RevocationError(`not an http(s) URL: ${url}`);
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const { deadline } = options;
+  const pastDeadline = () =>
+    deadline!.reason instanceof RevocationError
+      ? deadline!.reason
+      : new RevocationError('not asked: no time left');
+  if (deadline?.aborted) throw pastDeadline();
   // fetch's own failures ("fetch failed", "Failed to parse URL …") name none of this: ours do.
   const noAnswer = (error: unknown) =>
     new RevocationError(
@@ -93,10 +105,13 @@ export async function fetchBytes(
     );
   let bytes: Uint8Array;
   try {
-    const response = await (options.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = deadline ? AbortSignal.any([timeout, deadline]) : timeout;
+    const response = await (options.fetch ?? fetch)(url, { ...init, signal });
     if (!response.ok) throw new RevocationError(`HTTP ${response.status} from ${url}`);
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
+    if (deadline?.aborted) throw pastDeadline();
     throw error instanceof RevocationError ? error : noAnswer(error);
   }
   if (bytes.length > MAX_BYTES) throw new RevocationError(`answer from ${url} too large`);

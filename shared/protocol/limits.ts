@@ -20,6 +20,16 @@ export const LIMITS = {
   /** Items of each kind in that answer. */
   maxValidationDataItems: 16,
   /**
+   * The host's time for all of that evidence (issuers, OCSP, CRLs: 10 s each, one after another):
+   * what has not answered by then is left out and named in `missing`, so the PDF is still signed.
+   */
+  validationDataTimeoutMs: 60_000,
+  /**
+   * The extension's wait for the host's validation data or document time-stamp: more than the
+   * host's own time for either (validationDataTimeoutMs, timestampServerTimeoutMs).
+   */
+  longTermAnswerTimeoutMs: 120_000,
+  /**
    * A page request as posted to the content script (JSON characters): room for a 1,000-digest
    * batch or one largest PDF (documents are prepared in the extension; they never reach the host).
    */

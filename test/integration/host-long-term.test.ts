@@ -181,3 +181,58 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
     expect(base64ToBytes(token.token).length).toBeGreaterThan(500);
   }, 60_000);
 });
+
+describe('host validation-data: responders that never answer', () => {
+  /** The host's time for all validation data, shortened (LIMITS.validationDataTimeoutMs otherwise). */
+  const TOTAL_MS = 3000;
+  let session: HostSession;
+  let ca: RevocationCa;
+
+  beforeAll(async () => {
+    [session, ca] = await Promise.all([
+      startHostSession({ env: (token) => ({ ...token.env, KYSO_VALIDATION_DATA_MS: String(TOTAL_MS) }) }),
+      startRevocationCa(),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await ca?.close();
+    expect(await session.close()).toBe(0);
+  });
+
+  it('answers within its own time with what it has, naming each URL not fetched, before the extension gives up', async () => {
+    // Five URLs that hang: 10 s each one after another would outlast the wait (the extension's 120 s, here 30 s).
+    const signer = ca.issue('/C=VN/CN=Trần Thị Chờ Mãi', {
+      ocsp: [1, 2, 3].map((n) => `${ca.url}/ocsp/${n}`),
+      crl: [1, 2].map((n) => `${ca.url}/crl/${n}`),
+    });
+    ca.set('ocsp', 'hang');
+    ca.set('crl', 'hang');
+    const cms = await signCades(
+      {
+        contentDigest: new Uint8Array(32).fill(9),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: signer.der,
+        signingTime: null,
+      },
+      signer.signer,
+    );
+    const data = resultOf<{ certificates: string[]; ocsps: string[]; crls: string[]; missing: string[] }>(
+      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
+    );
+    // The chain (caIssuers answers), no revocation evidence, and why for each URL in kyso's words.
+    expect(data.certificates).toEqual(
+      expect.arrayContaining([bytesToBase64(ca.caDer), bytesToBase64(signer.der)]),
+    );
+    expect(data.ocsps).toEqual([]);
+    expect(data.crls).toEqual([]);
+    expect(data.missing).toHaveLength(1);
+    expect(data.missing[0]).toMatch(/Chờ Mãi/);
+    for (const url of [1, 2, 3]
+      .map((n) => `OCSP ${ca.url}/ocsp/${n}`)
+      .concat([1, 2].map((n) => `CRL ${ca.url}/crl/${n}`)))
+      expect(data.missing[0]).toContain(url);
+    expect(data.missing[0]).toMatch(
+      new RegExp(`not fetched within the ${TOTAL_MS / 1000} s for all validation data`),
+    );
+  }, 60_000);
+});

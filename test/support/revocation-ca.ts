@@ -32,12 +32,16 @@ export interface RevocationCa {
   url: string;
   /** Counts of OCSP and CRL requests served. */
   readonly served: { ocsp: number; crl: number };
-  issue(subject: string): IssuedCertificate;
+  /** `urls`: other OCSP responders and CRLs to name than this CA's own (`${url}/ocsp/…` and `${url}/crl/…` are its services too). */
+  issue(subject: string, urls?: { ocsp: string[]; crl: string[] }): IssuedCertificate;
   /** A subordinate CA (CA:TRUE, keyCertSign) naming this CA's OCSP responder and CRL, as `issue`'s leaves do. */
   issueIntermediate(subject: string): IssuedCertificate;
   revoke(certificate: IssuedCertificate): void;
-  /** Take the OCSP responder or the CRL server down (HTTP 503) or up, or have it answer 200 with an HTML page (a misconfigured proxy). */
-  set(service: 'ocsp' | 'crl', up: boolean | 'html'): void;
+  /**
+   * Take the OCSP responder or the CRL server down (HTTP 503) or up, have it answer 200 with an
+   * HTML page (a misconfigured proxy), or never answer (a server that accepts and hangs).
+   */
+  set(service: 'ocsp' | 'crl', up: boolean | 'html' | 'hang'): void;
   close(): Promise<void>;
 }
 
@@ -59,7 +63,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`,
   );
   const caDer = new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER']));
-  const up: Record<'ocsp' | 'crl', boolean | 'html'> = { ocsp: true, crl: true };
+  const up: Record<'ocsp' | 'crl', boolean | 'html' | 'hang'> = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
 
   const server = createServer(async (request, response) => {
@@ -74,6 +78,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         ? 'crl'
         : undefined;
     if (!service || !up[service]) return void response.writeHead(503).end();
+    if (up[service] === 'hang') return; // the connection stays open, with no answer, until close()
     if (up[service] === 'html')
       return void response
         .writeHead(200, { 'content-type': 'text/html' })
@@ -129,7 +134,11 @@ export async function startRevocationCa(): Promise<RevocationCa> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let serialCounter = 0x1000;
 
-  function issue(subject: string, usage: string): IssuedCertificate {
+  function issue(
+    subject: string,
+    usage: string,
+    urls = { ocsp: [`${url}/ocsp`], crl: [`${url}/crl`] },
+  ): IssuedCertificate {
     const serial = (serialCounter++).toString(16).toUpperCase();
     const name = `leaf-${serial}`;
     issueTestCertificate({
@@ -139,7 +148,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       caKeyFile: file('ca.key'),
       serialHex: serial,
       days: 10,
-      extensions: `${usage}\nauthorityInfoAccess=OCSP;URI:${url}/ocsp,caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=URI:${url}/crl\n`,
+      extensions: `${usage}\nauthorityInfoAccess=${urls.ocsp.map((u) => `OCSP;URI:${u},`).join('')}caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=${urls.crl.map((u) => `URI:${u}`).join(',')}\n`,
     });
     const expiry = new Date(Date.now() + 10 * 86_400_000);
     const subjectLine = execFileSync(
@@ -170,10 +179,11 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     caPemPath: file('ca.pem'),
     url,
     served,
-    issue(subject) {
+    issue(subject, urls) {
       return issue(
         subject,
         'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation',
+        urls,
       );
     },
     issueIntermediate(subject) {
@@ -198,6 +208,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       up[service] = isUp;
     },
     async close() {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       rmSync(dir, { recursive: true, force: true });
     },

@@ -172,5 +172,8 @@ describe('limits', () => {
     expect(LIMITS.hostHandshakeTimeoutMs).toBeLessThan(LIMITS.tokenOperationTimeoutMs);
     expect(LIMITS.tokenOperationTimeoutMs).toBeLessThan(LIMITS.protectedLoginTimeoutMs);
     expect(LIMITS.protectedLoginTimeoutMs).toBeLessThan(LIMITS.userInteractionTimeoutMs);
+    // The host answers B-LT/B-LTA calls (with what it found) before the extension stops waiting.
+    expect(LIMITS.validationDataTimeoutMs).toBeLessThan(LIMITS.longTermAnswerTimeoutMs);
+    expect(LIMITS.timestampServerTimeoutMs).toBeLessThan(LIMITS.longTermAnswerTimeoutMs);
   });
 });

@@ -98,9 +98,6 @@ const failed = (error: unknown): PageDocumentResult => ({ ok: false, error: toWi
 /** What calls in flight get when the host's port closes (native-host.ts), for the documents after them. */
 const hostStopped = () => new KysoError('INTERNAL', 'the kyso host stopped');
 
-/** The host fetches OCSP/CRL (a few URLs, 10 s each) and asks the TSA: more time than a signature. */
-const LONG_TERM_TIMEOUT_MS = 120_000;
-
 /**
  * PAdES B-LT/B-LTA through the host; only with the TSA from the settings. One batch has one signer
  * and one TSA, so their validation data is fetched once (the first answer serves every document;
@@ -112,7 +109,7 @@ function longTermServices(host: NativeHostClient, tsaUrl: string | undefined): L
   return {
     validationData: (cms) =>
       (validationData ??= host
-        .call('validation-data', { cms }, LONG_TERM_TIMEOUT_MS)
+        .call('validation-data', { cms }, LIMITS.longTermAnswerTimeoutMs)
         .catch((error: unknown) => {
           validationData = undefined;
           throw error;
@@ -123,7 +120,7 @@ function longTermServices(host: NativeHostClient, tsaUrl: string | undefined): L
           await host.call(
             'document-timestamp',
             { digest: bytesToBase64(sha256), tsaUrl },
-            LONG_TERM_TIMEOUT_MS,
+            LIMITS.longTermAnswerTimeoutMs,
           )
         ).token,
       ),
