@@ -135,5 +135,13 @@ export async function documentTimestamp(
   const token = await requestTimestampForImprint(params.tsaUrl, base64ToBytes(params.digest), {
     ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
   });
-  return { token: bytesToBase64(token) };
+  const encoded = bytesToBase64(token);
+  // Larger than the browser may be passed (and than the placeholder it goes in, sized from the
+  // same limit: DOCUMENT_TIMESTAMP_CONTENTS_BYTES): the TSA's failure, not kyso's INTERNAL.
+  if (encoded.length > LIMITS.maxCmsBase64Chars)
+    throw new KysoError('TIMESTAMP_FAILED', `the time-stamp token is too large (${token.length} bytes)`, {
+      reason: 'tsa-token-too-large',
+      tokenBytes: token.length,
+    });
+  return { token: encoded };
 }

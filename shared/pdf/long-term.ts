@@ -11,6 +11,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDF
 import { gatherValidationData } from '../cms/validation-data.js';
 import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
+import { LIMITS } from '../protocol/limits.js';
 import { DecodeBudget, StreamTooLargeError } from './bounded-decode.js';
 import { appendIncrementalUpdate, serializePdfObject, type IndirectObjectBody } from './incremental.js';
 import { openPdfModel } from './model.js';
@@ -118,8 +119,14 @@ export async function appendDss(pdf: Uint8Array, add: DssContents): Promise<Uint
   return appendIncrementalUpdate(pdf, context, objects, previous).pdf;
 }
 
+/**
+ * Bytes reserved for a document time-stamp token: the largest token the host may pass to the
+ * browser (LIMITS.maxCmsBase64Chars), so every token it accepts fits the placeholder.
+ */
+export const DOCUMENT_TIMESTAMP_CONTENTS_BYTES = (LIMITS.maxCmsBase64Chars / 4) * 3;
+
 export interface DocumentTimestampOptions extends TimestampRequestOptions {
-  /** Bytes reserved for the token; default 12288. */
+  /** Bytes reserved for the token; default DOCUMENT_TIMESTAMP_CONTENTS_BYTES. */
   contentsSize?: number;
 }
 
@@ -131,7 +138,7 @@ export async function addDocumentTimestamp(
 ): Promise<Uint8Array> {
   const prepared = await preparePdfSignature(pdf, {
     documentTimestamp: true,
-    contentsSize: options.contentsSize ?? 12288,
+    contentsSize: options.contentsSize ?? DOCUMENT_TIMESTAMP_CONTENTS_BYTES,
   });
   const [, start, end, rest] = prepared.byteRange;
   const covered = new Uint8Array(start + rest);
@@ -148,7 +155,7 @@ export async function addDocumentTimestamp(
 export async function addDocumentTimestampOver(
   pdf: Uint8Array,
   timestamp: (sha256: Uint8Array) => Promise<Uint8Array>,
-  contentsSize = 12288,
+  contentsSize = DOCUMENT_TIMESTAMP_CONTENTS_BYTES,
 ): Promise<Uint8Array> {
   const prepared = await preparePdfSignature(pdf, { documentTimestamp: true, contentsSize });
   return embedPdfSignature(prepared, await timestamp(prepared.digest));

@@ -16,7 +16,8 @@ import { planDocument, signerOf, type LongTermServices } from '../../extension/s
 import { signCades } from '../../shared/cms/cades.js';
 import { addSignatureTimestamp } from '../../shared/cms/timestamp.js';
 import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
-import { readDss } from '../../shared/pdf/long-term.js';
+import { pdfSignatureFields, readDss } from '../../shared/pdf/long-term.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import type { HostResponse } from '../../shared/protocol/host.js';
 import { verifyPdfSignatures } from '../../verifier/src/index.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
@@ -57,7 +58,7 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
   });
 
   /** planDocument → prepare → (the host's CAdES-T, here in software) → finish with the host's long-term services. */
-  async function signThroughExtension(level: 'B-LT' | 'B-LTA') {
+  async function signThroughExtension(level: 'B-LT' | 'B-LTA', longTerm = services()) {
     const plan = await planDocument(
       { kind: 'pdf', name: 'luu-tru.pdf', pdf: bytesToBase64(original), level },
       0,
@@ -75,7 +76,7 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
       signer.signer,
     );
     const stamped = await addSignatureTimestamp(cms, tsa.url);
-    const result = await prepared.finish({ ok: true, cms: bytesToBase64(stamped) }, services());
+    const result = await prepared.finish({ ok: true, cms: bytesToBase64(stamped) }, longTerm);
     if (!result.ok || !('pdf' in result)) throw new Error(JSON.stringify(result));
     return { plan, pdf: base64ToBytes(result.pdf), cms: stamped };
   }
@@ -157,6 +158,34 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
       ca.set('ocsp', true);
       ca.set('crl', true);
     }
+  }, 180_000);
+
+  it('B-LTA with a TSA whose tokens are large: any token the host may pass fits; a larger one is TIMESTAMP_FAILED', async () => {
+    /** The document time-stamp from a TSA that adds a certificate of `extraBytes` to its tokens. */
+    const largeTokens = (extraBytes: number): LongTermServices => ({
+      validationData: (cms) => services().validationData(cms),
+      async documentTimestamp(sha256) {
+        tsa.behave({ kind: 'large-token', extraBytes });
+        try {
+          return await services().documentTimestamp(sha256);
+        } finally {
+          tsa.behave({ kind: 'grant' });
+        }
+      },
+    });
+    const { pdf } = await signThroughExtension('B-LTA', largeTokens(10_500));
+    const token = pdfSignatureFields(await PDFDocument.load(pdf)).find((f) => f.documentTimestamp)!.contents;
+    // Between the old 12 KiB placeholder and what the protocol passes (LIMITS.maxCmsBase64Chars).
+    expect(token.length).toBeGreaterThan(12 * 1024);
+    expect(bytesToBase64(token).length).toBeLessThanOrEqual(LIMITS.maxCmsBase64Chars);
+    const report = await verifyPdfSignatures(pdf, { trustedRoots: [ca.caDer], timestampRoots: [tsa.caDer] });
+    expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+    expect(report.signatures.map((s) => s.kind)).toEqual(['signature', 'document-timestamp']);
+
+    // Larger than the protocol passes: the TSA's failure, in kyso's words, not INTERNAL.
+    await expect(largeTokens(16 * 1024).documentTimestamp(new Uint8Array(32).fill(3))).rejects.toThrow(
+      /TIMESTAMP_FAILED.*tsa-token-too-large/,
+    );
   }, 180_000);
 
   it('refuses what is not theirs to ask: not a CMS, a non-http TSA, a digest of another length', async () => {

@@ -28,7 +28,12 @@ export type TsaBehaviour =
   /** Grants a token whose nonce differs from the request's (a replayed or misrouted answer). */
   | { kind: 'wrong-nonce' }
   /** Grants a token over another imprint. */
-  | { kind: 'wrong-imprint' };
+  | { kind: 'wrong-imprint' }
+  /**
+   * Grants a token that also carries a certificate of about `extraBytes` (a TSA sending a long
+   * chain, or certificates with large extensions): a large token.
+   */
+  | { kind: 'large-token'; extraBytes: number };
 
 export interface LocalTsa {
   url: string;
@@ -129,7 +134,26 @@ export async function startLocalTsa(): Promise<LocalTsa> {
   let requests = 0;
   // openssl updates the serial file on each reply: one reply at a time.
   let queue: Promise<unknown> = Promise.resolve();
-  const reply = (query: Buffer): Promise<Buffer> => {
+  /**
+   * A PEM file with the TSA's CA and another certificate it issued, padded to about `extraBytes`
+   * (as a chain with a large certificate would be), made once per size.
+   */
+  const chainOf = (extraBytes: number): string => {
+    const chain = path.join(dir, `chain-${extraBytes}.pem`);
+    const { certFile } = issueTestCertificate({
+      base: path.join(dir, `padding-${extraBytes}`),
+      subject: '/C=VN/O=kyso thử nghiệm/CN=kyso Test TSA padding',
+      caFile: caPemPath,
+      caKeyFile: path.join(dir, 'ca.key'),
+      serialHex: (Date.now() + extraBytes).toString(16),
+      days: 30,
+      keyType: 'EC',
+      extensions: `basicConstraints=critical,CA:FALSE\n1.3.6.1.4.1.99999.1=ASN1:UTF8String:${'x'.repeat(extraBytes)}\n`,
+    });
+    writeFileSync(chain, caPem + readFileSync(certFile, 'utf8'));
+    return chain;
+  };
+  const reply = (query: Buffer, chain?: string): Promise<Buffer> => {
     const next = queue.then(async () => {
       const n = requests;
       const queryPath = path.join(dir, `q${n}.tsq`);
@@ -144,6 +168,7 @@ export async function startLocalTsa(): Promise<LocalTsa> {
         queryPath,
         '-out',
         replyPath,
+        ...(chain ? ['-chain', chain] : []),
       ]);
       return readFileSync(replyPath);
     });
@@ -188,6 +213,9 @@ export async function startLocalTsa(): Promise<LocalTsa> {
           break;
         case 'grant':
           body = await reply(query);
+          break;
+        case 'large-token':
+          body = await reply(query, chainOf(current.extraBytes));
           break;
       }
       if (!response.destroyed)

@@ -71,7 +71,7 @@ export interface PreparedDocument {
 /**
  * What B-LT/B-LTA append after the signature at most: the validation data (base64 within
  * LIMITS.maxValidationDataBase64Chars, stored as binary streams), the document time-stamp's
- * placeholder (12 KiB, hex) and the dictionaries and cross-reference sections around them.
+ * placeholder (DOCUMENT_TIMESTAMP_CONTENTS_BYTES, 15 KiB: 30 KiB as hex) and the dictionaries and cross-reference sections around them.
  */
 const LONG_TERM_BYTES = (LIMITS.maxValidationDataBase64Chars / 4) * 3 + 96 * 1024;
 
