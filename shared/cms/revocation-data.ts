@@ -109,12 +109,44 @@ export async function fetchBytes(
     const signal = deadline ? AbortSignal.any([timeout, deadline]) : timeout;
     const response = await (options.fetch ?? fetch)(url, { ...init, signal });
     if (!response.ok) throw new RevocationError(`HTTP ${response.status} from ${url}`);
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await bodyWithin(response, MAX_BYTES, url);
   } catch (error) {
     if (deadline?.aborted) throw pastDeadline();
     throw error instanceof RevocationError ? error : noAnswer(error);
   }
-  if (bytes.length > MAX_BYTES) throw new RevocationError(`answer from ${url} too large`);
+  return bytes;
+}
+
+/**
+ * The body, read only up to `max` bytes: a CRL server that sends without end (or claims gigabytes)
+ * is cut there, not held in memory until the timeout.
+ */
+async function bodyWithin(response: Response, max: number, url: string): Promise<Uint8Array> {
+  const tooLarge = () => new RevocationError(`answer from ${url} too large (over ${max >> 20} MiB)`);
+  if (Number(response.headers.get('content-length')) > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
   return bytes;
 }
 

@@ -211,7 +211,7 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
   }, 60_000);
 });
 
-describe('host validation-data: responders that never answer', () => {
+describe('host validation-data: responders that never answer, or never end', () => {
   /** The host's time for all validation data, shortened (LIMITS.validationDataTimeoutMs otherwise). */
   const TOTAL_MS = 3000;
   let session: HostSession;
@@ -263,5 +263,27 @@ describe('host validation-data: responders that never answer', () => {
     expect(data.missing[0]).toMatch(
       new RegExp(`not fetched within the ${TOTAL_MS / 1000} s for all validation data`),
     );
+  }, 60_000);
+
+  it('a CRL that never ends is cut at 8 MiB and named in missing', async () => {
+    const signer = ca.issue('/C=VN/CN=Lê Văn Vô Tận');
+    ca.set('ocsp', false);
+    ca.set('crl', 'endless');
+    const cms = await signCades(
+      {
+        contentDigest: new Uint8Array(32).fill(8),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: signer.der,
+        signingTime: null,
+      },
+      signer.signer,
+    );
+    const data = resultOf<{ certificates: string[]; crls: string[]; missing: string[] }>(
+      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
+    );
+    expect(data.certificates).toContain(bytesToBase64(signer.der));
+    expect(data.crls).toEqual([]);
+    expect(data.missing).toHaveLength(1);
+    expect(data.missing[0]).toContain(`CRL ${ca.url}/crl: answer from ${ca.url}/crl too large (over 8 MiB)`);
   }, 60_000);
 });

@@ -39,9 +39,10 @@ export interface RevocationCa {
   revoke(certificate: IssuedCertificate): void;
   /**
    * Take the OCSP responder or the CRL server down (HTTP 503) or up, have it answer 200 with an
-   * HTML page (a misconfigured proxy), or never answer (a server that accepts and hangs).
+   * HTML page (a misconfigured proxy), never answer (a server that accepts and hangs), or answer
+   * 200 with a body that never ends (sent at a modest rate, until the client stops reading).
    */
-  set(service: 'ocsp' | 'crl', up: boolean | 'html' | 'hang'): void;
+  set(service: 'ocsp' | 'crl', up: boolean | 'html' | 'hang' | 'endless'): void;
   close(): Promise<void>;
 }
 
@@ -63,7 +64,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     `[ca]\ndefault_ca = test\n[test]\ndatabase = ${file('index.txt')}\ncrlnumber = ${file('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\n`,
   );
   const caDer = new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER']));
-  const up: Record<'ocsp' | 'crl', boolean | 'html' | 'hang'> = { ocsp: true, crl: true };
+  const up: Record<'ocsp' | 'crl', boolean | 'html' | 'hang' | 'endless'> = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
 
   const server = createServer(async (request, response) => {
@@ -79,6 +80,13 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         : undefined;
     if (!service || !up[service]) return void response.writeHead(503).end();
     if (up[service] === 'hang') return; // the connection stays open, with no answer, until close()
+    if (up[service] === 'endless') {
+      response.writeHead(200, { 'content-type': 'application/pkix-crl' });
+      const chunk = Buffer.alloc(256 * 1024, 0x30);
+      const timer = setInterval(() => void response.write(chunk), 10); // ~25 MiB/s: kind to a shared machine
+      response.on('close', () => clearInterval(timer));
+      return;
+    }
     if (up[service] === 'html')
       return void response
         .writeHead(200, { 'content-type': 'text/html' })
