@@ -334,6 +334,10 @@ export async function readCrlEvidence(
   };
 }
 
+/** A certificate's subject as `missing` names it: its values, in order. */
+export const subjectText = (certificate: pkijs.Certificate): string =>
+  certificate.subject.typesAndValues.map((t) => String(t.value.valueBlock.value)).join(', ');
+
 export interface CollectedRevocation {
   /** OCSPResponse DER, as fetched. */
   ocsps: Uint8Array[];
@@ -378,7 +382,7 @@ export async function collectRevocation(
     }
     if (!found)
       collected.missing.push(
-        `${certificate.subject.typesAndValues.map((t) => t.value.valueBlock.value).join(', ')}: ${why.join('; ') || 'names no OCSP responder or CRL'}`,
+        `${subjectText(certificate)}: ${why.join('; ') || 'names no OCSP responder or CRL'}`,
       );
   }
   return collected;

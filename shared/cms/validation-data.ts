@@ -6,7 +6,7 @@
  */
 import * as pkijs from 'pkijs';
 import { bytesToHex, toArrayBuffer } from '../encoding.js';
-import { collectRevocation, type FetchOptions } from './revocation-data.js';
+import { collectRevocation, subjectText, type FetchOptions } from './revocation-data.js';
 import { parseSignedData } from './long-term.js';
 import { signatureTimestampTokens } from './verify-timestamp.js';
 import { certificateForSid } from './signer-id.js';
@@ -74,6 +74,7 @@ export async function gatherValidationData(
   const chainCertificates = new Map<string, pkijs.Certificate>();
   const pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }> = [];
   const covered = new Set<string>();
+  const missing: string[] = [];
   for (const signer of signers) {
     let current: pkijs.Certificate | undefined = signer;
     while (current) {
@@ -84,6 +85,11 @@ export async function gatherValidationData(
       if (isSelfIssued(current)) break;
       const issuer = await issuerOf(current, pool);
       if (issuer) pairs.push({ certificate: current, issuer });
+      // No issuer, no OCSP request or CRL check for it: say so, or the chain looks complete.
+      else
+        missing.push(
+          `${subjectText(current)}: its issuer's certificate was not found (not carried, not fetched)`,
+        );
       current = issuer;
     }
   }
@@ -92,6 +98,6 @@ export async function gatherValidationData(
     certificates: [...chainCertificates.values()].map(der),
     ocsps: revocation.ocsps,
     crls: revocation.crls,
-    missing: revocation.missing,
+    missing: [...missing, ...revocation.missing],
   };
 }

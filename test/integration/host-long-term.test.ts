@@ -286,4 +286,30 @@ describe('host validation-data: responders that never answer, or never end', () 
     expect(data.missing).toHaveLength(1);
     expect(data.missing[0]).toContain(`CRL ${ca.url}/crl: answer from ${ca.url}/crl too large (over 8 MiB)`);
   }, 60_000);
+
+  it('a signer whose issuer cannot be fetched is named in missing, not left out as if complete', async () => {
+    ca.set('ocsp', true);
+    ca.set('crl', true);
+    const signer = ca.issue('/C=VN/CN=Phạm Thị Mồ Côi', {
+      ocsp: [`${ca.url}/ocsp`],
+      crl: [`${ca.url}/crl`],
+      caIssuers: `${ca.url}/no-such-ca.der`, // 503
+    });
+    const cms = await signCades(
+      {
+        contentDigest: new Uint8Array(32).fill(7),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: signer.der,
+        signingTime: null,
+      },
+      signer.signer,
+    );
+    const data = resultOf<{ certificates: string[]; ocsps: string[]; crls: string[]; missing: string[] }>(
+      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
+    );
+    expect(data.certificates).toEqual([bytesToBase64(signer.der)]);
+    expect(data.ocsps).toEqual([]);
+    expect(data.crls).toEqual([]);
+    expect(data.missing).toEqual([expect.stringMatching(/Mồ Côi: its issuer's certificate was not found/)]);
+  }, 60_000);
 });

@@ -32,8 +32,11 @@ export interface RevocationCa {
   url: string;
   /** Counts of OCSP and CRL requests served. */
   readonly served: { ocsp: number; crl: number };
-  /** `urls`: other OCSP responders and CRLs to name than this CA's own (`${url}/ocsp/…` and `${url}/crl/…` are its services too). */
-  issue(subject: string, urls?: { ocsp: string[]; crl: string[] }): IssuedCertificate;
+  /**
+   * `urls`: other OCSP responders, CRLs and caIssuers to name than this CA's own (`${url}/ocsp/…`
+   * and `${url}/crl/…` are its services too; any other path answers 503).
+   */
+  issue(subject: string, urls?: { ocsp: string[]; crl: string[]; caIssuers?: string }): IssuedCertificate;
   /** A subordinate CA (CA:TRUE, keyCertSign) naming this CA's OCSP responder and CRL, as `issue`'s leaves do. */
   issueIntermediate(subject: string): IssuedCertificate;
   revoke(certificate: IssuedCertificate): void;
@@ -145,7 +148,10 @@ export async function startRevocationCa(): Promise<RevocationCa> {
   function issue(
     subject: string,
     usage: string,
-    urls = { ocsp: [`${url}/ocsp`], crl: [`${url}/crl`] },
+    urls: { ocsp: string[]; crl: string[]; caIssuers?: string } = {
+      ocsp: [`${url}/ocsp`],
+      crl: [`${url}/crl`],
+    },
   ): IssuedCertificate {
     const serial = (serialCounter++).toString(16).toUpperCase();
     const name = `leaf-${serial}`;
@@ -156,7 +162,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
       caKeyFile: file('ca.key'),
       serialHex: serial,
       days: 10,
-      extensions: `${usage}\nauthorityInfoAccess=${urls.ocsp.map((u) => `OCSP;URI:${u},`).join('')}caIssuers;URI:${url}/ca.der\ncrlDistributionPoints=${urls.crl.map((u) => `URI:${u}`).join(',')}\n`,
+      extensions: `${usage}\nauthorityInfoAccess=${urls.ocsp.map((u) => `OCSP;URI:${u},`).join('')}caIssuers;URI:${urls.caIssuers ?? `${url}/ca.der`}\ncrlDistributionPoints=${urls.crl.map((u) => `URI:${u}`).join(',')}\n`,
     });
     const expiry = new Date(Date.now() + 10 * 86_400_000);
     const subjectLine = execFileSync(
