@@ -2,8 +2,10 @@
  * The options page (also the toolbar popup) against the real host: the PKCS#11 libraries found,
  * adding a vendor's library by path (its token's certificates then appear in the consent window),
  * removing it, the TSA address, the time the consent window waits, and clearing a site that tried a plugin.
+ * The browser speaks Vietnamese (as kyso's users' do): the page is read in kyso's Vietnamese.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
@@ -16,11 +18,11 @@ import { userModuleSetup } from '../support/user-modules.js';
 
 describe('options page', () => {
   let session: PortalSession;
-  const { config, vendorModule, hostEnv, remove } = userModuleSetup('kyso-options-');
+  const { dir, config, vendorModule, hostEnv, remove } = userModuleSetup('kyso-options-');
   let options: Page;
 
   beforeAll(async () => {
-    session = await startPortalSession(hostEnv);
+    session = await startPortalSession(hostEnv, undefined, ['--lang=vi', '--accept-lang=vi,en']);
     options = await session.browser.newPage();
     await options.goto(`chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`);
     await options.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
@@ -75,6 +77,29 @@ describe('options page', () => {
     );
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [] });
     expect(await certificateChoices()).toBe(before);
+  });
+
+  it("says in Vietnamese that a library could not be loaded, not in the driver's English", async () => {
+    const broken = path.join(dir, 'vendor', 'libbroken_p11.so');
+    writeFileSync(broken, 'not a shared library');
+    await options.click('#module-path', { clickCount: 3 }); // the refused path of the test before is still there
+    await options.type('#module-path', broken);
+    await options.click('#add-module');
+    const line = `#modules li[data-path="${broken}"]`;
+    await options.waitForSelector(line, { timeout: 20_000 });
+    expect(await moduleState(options, broken)).toBe('false');
+    // Without the path (data) and the remove button: only the catalogue's words.
+    const words = await options.$eval(line, (item) =>
+      [...item.childNodes]
+        .filter((n) => n.nodeType === Node.TEXT_NODE)
+        .map((n) => n.textContent)
+        .join(''),
+    );
+    expect(words).toBe(' — bạn thêm — không nạp được — lệnh kyso-host doctor cho biết lý do ');
+
+    await options.click(`${line} .remove-module`);
+    await options.waitForSelector(line, { hidden: true, timeout: 20_000 });
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [] });
   });
 
   it('keeps a TSA address only when it is an http(s) URL, and the chosen waiting time', async () => {

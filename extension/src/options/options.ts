@@ -221,12 +221,15 @@ async function renderConsentTimeout(): Promise<void> {
 
 let configuredModules: string[] = [];
 
-/** A module's path (data) and what kyso knows of it (in the page's language). */
+/**
+ * A module's path (data) and what kyso knows of it, in the page's language only: the host's reason
+ * for a failure is the driver's or pkcs11js's English (the doctor command shows it), not for this page.
+ */
 function moduleLine(m: ModuleReport['modules'][number]): Array<string | Node> {
   const state = m.loaded
     ? t('options_moduleLoaded')
     : m.present
-      ? t('options_moduleFailed', { error: m.error ?? '' })
+      ? t('options_moduleFailed')
       : t('options_moduleMissing');
   const source =
     m.source === 'environment'
