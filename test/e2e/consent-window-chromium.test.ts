@@ -32,6 +32,7 @@ import {
   focusRings,
   shownDespiteHidden,
   accessibleDescription,
+  accessibleRole,
   ringSeen,
   lowContrastText,
 } from '../support/page-checks.js';
@@ -274,6 +275,8 @@ describe('the consent window as people use it (Chromium)', () => {
       expect(await consent.$eval('#page-problem', (el) => (el as HTMLElement).innerText)).toBe(
         'This page cannot be shown.',
       );
+      // Said to a screen reader too: the focus stays on "Next page", the failure is read out.
+      expect(await accessibleRole(consent, '#page-problem')).toBe('alert');
       expect(await consent.$eval('#seen-pages', (el) => el.textContent)).toBe(
         'You have looked at 1 of 3 pages.',
       );

@@ -322,6 +322,17 @@ export async function accessibleDescription(page: Page, selector: string): Promi
   }
 }
 
+/** The role the browser's accessibility tree gives an element: `alert` and `status` are read out when their text changes. */
+export async function accessibleRole(page: Page, selector: string): Promise<string | undefined> {
+  const element = await page.$(selector);
+  if (!element) throw new Error(`${selector}: not found`);
+  try {
+    return (await page.accessibility.snapshot({ root: element, interestingOnly: false }))?.role;
+  } finally {
+    await element.dispose();
+  }
+}
+
 /**
  * Text under `selector` whose colour has less than `minimum` contrast with its background. axe
  * leaves out the labels of disabled controls (WCAG exempts inactive components), yet a disabled
