@@ -12,6 +12,7 @@ import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, extensionServiceWorker } from '../support/browser.js';
 import { SOFTHSM_MODULE } from '../support/paths.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { focused } from '../support/page-checks.js';
 import { screenshot } from '../support/screenshots.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { userModuleSetup } from '../support/user-modules.js';
@@ -79,7 +80,7 @@ describe('options page', () => {
     expect(await certificateChoices()).toBe(before);
   });
 
-  it("says in Vietnamese that a library could not be loaded, not in the driver's English", async () => {
+  it("a library that cannot be loaded: said in Vietnamese, not in the driver's English; removed by keyboard, the focus stays on the page", async () => {
     const broken = path.join(dir, 'vendor', 'libbroken_p11.so');
     writeFileSync(broken, 'not a shared library');
     await options.click('#module-path', { clickCount: 3 }); // the refused path of the test before is still there
@@ -97,9 +98,13 @@ describe('options page', () => {
     );
     expect(words).toBe(' — bạn thêm — không nạp được — lệnh kyso-host doctor cho biết lý do ');
 
-    await options.click(`${line} .remove-module`);
+    // Removed by keyboard: the focus does not fall to the top of the page with its row, it goes
+    // where the next thing to do is (the last added library gone: the field to add one).
+    await options.focus(`${line} .remove-module`);
+    await options.keyboard.press('Enter');
     await options.waitForSelector(line, { hidden: true, timeout: 20_000 });
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ modules: [] });
+    expect(await focused(options)).toBe('module-path');
   });
 
   it('keeps a TSA address only when it is an http(s) URL, and the chosen waiting time', async () => {

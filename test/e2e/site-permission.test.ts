@@ -42,6 +42,12 @@ describe('per-site permission', () => {
   async function revokeThenAsk(options: Page): Promise<Page> {
     await options.click(`#sites li[data-origin="${origin}"] button.revoke`);
     await options.waitForSelector(`#sites li[data-origin="${origin}"]`, { hidden: true });
+    // The focus left with the row stays in the site list (another row's button, or "no sites yet"), not the page's top.
+    expect(
+      await options.evaluate(() =>
+        document.activeElement?.closest('section')?.getAttribute('aria-labelledby'),
+      ),
+    ).toBe('sites-title');
     await options.close();
     const consent = await consentWindowAfter(session.browser, ask, { allowSite: false });
     expect(await consent.$eval('body', (b) => b.dataset.state)).toBe('permission');

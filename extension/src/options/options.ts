@@ -98,6 +98,22 @@ function markField(field: HTMLElement, status: HTMLElement, invalid: boolean): v
   }
 }
 
+/**
+ * Puts a list's new rows in. A row's button that had the keyboard's focus and is gone (its row was
+ * removed) hands the focus on — to the same row's button if the row is still there, else the button
+ * now in its place, else the last, else `fallback` — instead of dropping it to the top of the page.
+ */
+function replaceRows(list: HTMLElement, rows: HTMLElement[], fallback: HTMLElement): void {
+  const buttons = () => [...list.querySelectorAll<HTMLButtonElement>('li button')];
+  const focused = document.activeElement;
+  const at = focused instanceof HTMLButtonElement ? buttons().indexOf(focused) : -1;
+  const name = focused instanceof HTMLButtonElement ? focused.getAttribute('aria-label') : null;
+  list.replaceChildren(...rows);
+  if (at < 0) return;
+  const now = buttons();
+  (now.find((b) => b.getAttribute('aria-label') === name) ?? now[at] ?? now.at(-1) ?? fallback).focus();
+}
+
 /** One row of the site list: who, what was decided, and whether (and where) the user can revoke it. */
 interface SiteRow {
   origin: string;
@@ -123,9 +139,10 @@ async function renderSites(): Promise<void> {
       revoke: { madePrivately: true },
     })),
   ];
-  const list = $('sites');
-  list.replaceChildren(
-    ...rows.map(({ origin, label, revoke }) => {
+  $('no-sites').hidden = rows.length > 0;
+  replaceRows(
+    $('sites'),
+    rows.map(({ origin, label, revoke }) => {
       const item = document.createElement('li');
       item.dataset.origin = origin;
       item.dataset.decision = label;
@@ -148,8 +165,8 @@ async function renderSites(): Promise<void> {
       }
       return item;
     }),
+    $('no-sites'),
   );
-  $('no-sites').hidden = rows.length > 0;
 }
 
 async function renderHost(): Promise<void> {
@@ -256,8 +273,9 @@ function showModules(answer: OptionsModules): void {
   configuredModules = report.configured;
   status.removeAttribute('data-code');
   status.textContent = report.environmentOverride ? t('options_environmentOverride') : '';
-  $('modules').replaceChildren(
-    ...report.modules.map((m) => {
+  replaceRows(
+    $('modules'),
+    report.modules.map((m) => {
       const item = document.createElement('li');
       item.append(...moduleLine(m));
       item.dataset.path = m.path;
@@ -278,6 +296,7 @@ function showModules(answer: OptionsModules): void {
       }
       return item;
     }),
+    $('module-path'),
   );
 }
 
