@@ -155,8 +155,14 @@ describe('options page', () => {
     await page.evaluate(() => void new WebSocket('ws://127.0.0.1:8987/'));
     await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
     await options.bringToFront(); // the portal's tab opened over it
-    await options.locator(`li.plugin-offer[data-origin="${origin}"] .forget`).setTimeout(20_000).click();
+    const forget = `li.plugin-offer[data-origin="${origin}"] .forget`;
+    await options.waitForSelector(forget, { timeout: 20_000 });
+    // Each row's buttons say which site they act on; removed by keyboard, the focus stays in the section.
+    expect(await options.$eval(forget, (el) => el.getAttribute('aria-label'))).toBe(`Xoá ${origin}`);
+    await options.focus(forget);
+    await options.keyboard.press('Enter');
     await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { hidden: true });
+    expect(await focused(options)).toBe('no-plugin-sites');
     const worker = await extensionServiceWorker(session.browser);
     expect(
       await worker.evaluate(() =>

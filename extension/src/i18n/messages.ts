@@ -172,6 +172,9 @@ export const MESSAGES = {
     plugins_kysoSigns: 'ký bằng kyso',
     plugins_installedSigns: 'dùng phần mềm đã cài',
     plugins_remove: 'Xoá',
+    plugins_useKysoLabel: 'Ký bằng kyso trên {origin}',
+    plugins_useInstalledLabel: 'Dùng phần mềm đã cài trên {origin}',
+    plugins_removeLabel: 'Xoá {origin}',
     plugins_pngNeeded: 'Cần một tệp PNG nhỏ hơn 1 MB.',
     plugins_saved: 'Đã lưu.',
     plugins_viettelPortTaken:
@@ -415,6 +418,9 @@ export const MESSAGES = {
     plugins_kysoSigns: 'kyso signs',
     plugins_installedSigns: 'the installed plugin signs',
     plugins_remove: 'Remove',
+    plugins_useKysoLabel: 'Use kyso on {origin}',
+    plugins_useInstalledLabel: 'Use the installed plugin on {origin}',
+    plugins_removeLabel: 'Remove {origin}',
     plugins_pngNeeded: 'A PNG file under 1 MB is needed.',
     plugins_saved: 'Saved.',
     plugins_viettelPortTaken:

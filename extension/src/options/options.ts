@@ -13,6 +13,7 @@ import { browserLanguage, translator, type Translator } from '../i18n/translate.
 import { PRIVATE_KEYS } from '../background/private-session.js';
 import { forgetDecision, listDecisions, type SiteDecision } from '../background/site-permissions.js';
 import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
+import { replaceRows } from '../ui/rows.js';
 import '../plugins/options-section.js';
 import {
   consentTimeoutMs,
@@ -96,22 +97,6 @@ function markField(field: HTMLElement, status: HTMLElement, invalid: boolean): v
     field.removeAttribute('aria-invalid');
     field.removeAttribute('aria-describedby');
   }
-}
-
-/**
- * Puts a list's new rows in. A row's button that had the keyboard's focus and is gone (its row was
- * removed) hands the focus on — to the same row's button if the row is still there, else the button
- * now in its place, else the last, else `fallback` — instead of dropping it to the top of the page.
- */
-function replaceRows(list: HTMLElement, rows: HTMLElement[], fallback: HTMLElement): void {
-  const buttons = () => [...list.querySelectorAll<HTMLButtonElement>('li button')];
-  const focused = document.activeElement;
-  const at = focused instanceof HTMLButtonElement ? buttons().indexOf(focused) : -1;
-  const name = focused instanceof HTMLButtonElement ? focused.getAttribute('aria-label') : null;
-  list.replaceChildren(...rows);
-  if (at < 0) return;
-  const now = buttons();
-  (now.find((b) => b.getAttribute('aria-label') === name) ?? now[at] ?? now.at(-1) ?? fallback).focus();
 }
 
 /** One row of the site list: who, what was decided, and whether (and where) the user can revoke it. */

@@ -9,7 +9,8 @@ import { syncPluginRegistrations } from './registration.js';
 import { PRIVATE_KEYS } from '../background/private-session.js';
 import { bytesToBase64 } from '../../../shared/encoding.js';
 import type { MessageKey } from '../i18n/messages.js';
-import { browserLanguage, translator } from '../i18n/translate.js';
+import { browserLanguage, translator, type Vars } from '../i18n/translate.js';
+import { replaceRows } from '../ui/rows.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
 
@@ -24,15 +25,17 @@ const PLUGIN_NAMES: Record<string, string> = {
 const translation = browserLanguage(browser.i18n).then(translator);
 const texts = async () => {
   const tr = await translation;
-  return (key: MessageKey) => tr.t(key);
+  return (key: MessageKey, vars?: Vars) => tr.t(key, vars);
 };
 
-const button = (className: string, text: string, onClick: () => void) => {
+/** A row's button: its words, and its name for a screen reader's list of buttons (which site it acts on). */
+const button = (className: string, text: string, label: string, onClick: () => void) => {
   const element = Object.assign(document.createElement('button'), {
     type: 'button',
     className,
     textContent: text,
   });
+  element.setAttribute('aria-label', label);
   element.addEventListener('click', onClick);
   return element;
 };
@@ -73,12 +76,27 @@ async function render(): Promise<void> {
     const privately = offer.seenPrivately ? ` ${t('options_privateSession')}` : '';
     item.append(
       `${origin} — ${PLUGIN_NAMES[offer.plugin] ?? offer.plugin}${privately}: `,
-      button('use-kyso', t('plugins_useKyso'), () => void choose(origin, 'kyso')),
+      button(
+        'use-kyso',
+        t('plugins_useKyso'),
+        t('plugins_useKysoLabel', { origin }),
+        () => void choose(origin, 'kyso'),
+      ),
       ' ',
-      button('use-installed', t('plugins_useInstalled'), () => void choose(origin, 'installed')),
+      button(
+        'use-installed',
+        t('plugins_useInstalled'),
+        t('plugins_useInstalledLabel', { origin }),
+        () => void choose(origin, 'installed'),
+      ),
       ' ',
       // On a shared computer the list shows which sites were visited: it can be cleared without choosing.
-      button('forget', t('plugins_remove'), () => void dismissOffer(origin)),
+      button(
+        'forget',
+        t('plugins_remove'),
+        t('plugins_removeLabel', { origin }),
+        () => void dismissOffer(origin),
+      ),
     );
     rows.push(item);
   }
@@ -89,16 +107,31 @@ async function render(): Promise<void> {
     item.append(
       `${origin} — ${t(mode === 'kyso' ? 'plugins_kysoSigns' : 'plugins_installedSigns')} `,
       mode === 'kyso'
-        ? button('use-installed', t('plugins_useInstalled'), () => void choose(origin, 'installed'))
-        : button('use-kyso', t('plugins_useKyso'), () => void choose(origin, 'kyso')),
+        ? button(
+            'use-installed',
+            t('plugins_useInstalled'),
+            t('plugins_useInstalledLabel', { origin }),
+            () => void choose(origin, 'installed'),
+          )
+        : button(
+            'use-kyso',
+            t('plugins_useKyso'),
+            t('plugins_useKysoLabel', { origin }),
+            () => void choose(origin, 'kyso'),
+          ),
       ' ',
-      button('forget', t('plugins_remove'), () => void choose(origin, null)),
+      button(
+        'forget',
+        t('plugins_remove'),
+        t('plugins_removeLabel', { origin }),
+        () => void choose(origin, null),
+      ),
     );
     rows.push(item);
   }
-  list.replaceChildren(...rows);
   const empty = document.getElementById('no-plugin-sites');
   if (empty) empty.hidden = rows.length > 0;
+  replaceRows(list, rows, empty ?? list);
   // kyso-host found the installed Viettel-CA plugin on its port (viettel-relay.ts) and left it alone.
   const portNote = document.getElementById('plugin-viettel-port');
   const { viettelPortTaken } = (await browser.storage.local.get('viettelPortTaken')) as {
