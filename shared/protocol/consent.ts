@@ -1,6 +1,6 @@
 /**
- * Messages inside the extension between the background and its own pages: the consent window
- * (over a runtime port, both directions) and the options page. Both ends parse what they receive
+ * Messages inside the extension between the background and its own pages: the consent window and
+ * the plugins' prompt window (each over a runtime port, both directions) and the options page. Both ends parse what they receive
  * with these schemas: a message of an unknown type or shape is dropped, never acted upon.
  */
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import {
   CertificateSerialSchema,
   DigestAlgorithmSchema,
   LanguageSchema,
+  OriginSchema,
   WireErrorSchema,
   base64Length,
 } from './common.js';
@@ -238,3 +239,36 @@ export const OptionsStatusSchema = z.union([
   z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
 ]);
 export type OptionsStatus = z.infer<typeof OptionsStatusSchema>;
+
+/** The plugins' prompt window: sharing a certificate with a site, or picking a local file to sign. */
+export const PromptModeSchema = z.enum(['share-certificate', 'pick-file']);
+export type PromptMode = z.infer<typeof PromptModeSchema>;
+
+/** Background → plugin prompt window. */
+export const BackgroundToPromptSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('details'),
+    mode: PromptModeSchema,
+    origin: OriginSchema,
+    lang: LanguageSchema.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('certificates'),
+    certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+  }),
+  z.strictObject({ type: z.literal('error'), error: WireErrorSchema }),
+]);
+export type BackgroundToPrompt = z.infer<typeof BackgroundToPromptSchema>;
+
+/** Plugin prompt window → background: a picked file is at most a PDF's size (the window says so first). */
+export const PromptToBackgroundSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), promptId: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal('share'), certificateId: z.string().min(1).max(200) }),
+  z.strictObject({
+    type: z.literal('file'),
+    name: z.string().min(1).max(LIMITS.maxDocumentNameChars),
+    data: z.base64().max(base64Length(LIMITS.maxPdfBytes)),
+  }),
+  z.strictObject({ type: z.literal('cancel') }),
+]);
+export type PromptToBackground = z.infer<typeof PromptToBackgroundSchema>;

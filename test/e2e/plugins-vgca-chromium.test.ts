@@ -6,11 +6,13 @@
  * openssl; uploads received by the demo portal's handler in the real multipart shape.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
+import { errorMessage } from '../../shared/protocol/errors.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import {
   clickClosingWindow,
   consentWindowAfter,
@@ -533,6 +535,17 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-pick-'));
     writeFileSync(path.join(dir, 'to-trinh.pdf'), await onePagePdf('Cong van so 123'));
     const input = (await prompt.$('#file')) as ElementHandle<HTMLInputElement> | null;
+    // A file over kyso's size is refused in the window, which stays open for another.
+    const tooLarge = path.join(dir, 'ban-quet.pdf');
+    writeFileSync(tooLarge, '');
+    truncateSync(tooLarge, LIMITS.maxPdfBytes + 1);
+    await input!.uploadFile(tooLarge);
+    await prompt.waitForSelector('#pick:not([disabled])');
+    await prompt.click('#pick');
+    await prompt.waitForFunction(() => document.getElementById('error')!.textContent !== '');
+    expect(await prompt.$eval('#error', (el) => el.textContent)).toBe(
+      errorMessage('DOCUMENT_TOO_LARGE', 'vi'),
+    );
     await input!.uploadFile(path.join(dir, 'to-trinh.pdf'));
     await prompt.waitForSelector('#pick:not([disabled])');
     expect(await prompt.$eval('#file-name', (el) => el.textContent)).toBe('to-trinh.pdf');

@@ -1,7 +1,9 @@
 /** Property-based tests: the frame reader and every schema take anything without throwing. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
+import * as extensionMessages from '../../shared/protocol/consent.js';
 import { HostRequestEnvelopeSchema, HostResponseSchema, hostCommands } from '../../shared/protocol/host.js';
 import {
   PageRequestEnvelopeSchema,
@@ -59,6 +61,8 @@ describe('schema properties', () => {
     PageResponseEnvelopeSchema,
     ...Object.values(hostCommands).flatMap((c) => [c.params, c.result]),
     ...Object.values(pageRequests).flatMap((c) => [c.params, c.result]),
+    // The extension's own windows' messages (consent window, plugin prompt, options page).
+    ...Object.values(extensionMessages).filter((value) => value instanceof z.ZodType),
   ];
 
   it('every schema rejects or accepts any JSON value without throwing', () => {

@@ -5,24 +5,16 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
-import { KysoError, toWireError, type Language, type WireError } from '../../../shared/protocol/errors.js';
+import {
+  PromptToBackgroundSchema,
+  type BackgroundToPrompt,
+  type PromptMode,
+} from '../../../shared/protocol/consent.js';
+import { KysoError, toWireError, type Language } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { senderTo } from '../background/window-port.js';
 
 export const PLUGIN_PROMPT_PORT = 'kyso-plugin-prompt';
-
-export type PromptMode = 'share-certificate' | 'pick-file';
-
-export type BackgroundToPrompt =
-  | { type: 'details'; mode: PromptMode; origin: string; lang?: Language }
-  | { type: 'certificates'; certificates: CertificateEntry[] }
-  | { type: 'error'; error: WireError };
-
-export type PromptToBackground =
-  | { type: 'hello'; promptId: string }
-  | { type: 'share'; certificateId: string }
-  | { type: 'file'; name: string; data: string }
-  | { type: 'cancel' };
 
 export type PromptAnswer = { certificate: string } | { file: { name: string; data: string } };
 
@@ -76,8 +68,11 @@ export class PromptFlow {
     let prompt: Prompt | undefined;
     const send = senderTo<BackgroundToPrompt>(port);
     port.onMessage.addListener(async (raw: unknown) => {
-      const message = raw as PromptToBackground;
-      if (message?.type === 'hello') {
+      // Even our own window's messages are checked: anything malformed is dropped.
+      const parsed = PromptToBackgroundSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const message = parsed.data;
+      if (message.type === 'hello') {
         if (!this.active || this.active.id !== message.promptId) return port.disconnect();
         prompt = this.active;
         send({
@@ -97,22 +92,14 @@ export class PromptFlow {
         return;
       }
       if (!prompt || prompt !== this.active || prompt.settled) return;
-      if (message?.type === 'cancel') return this.finish(prompt, new KysoError('USER_CANCELLED'));
-      if (message?.type === 'share' && prompt.mode === 'share-certificate') {
+      if (message.type === 'cancel') return this.finish(prompt, new KysoError('USER_CANCELLED'));
+      if (message.type === 'share' && prompt.mode === 'share-certificate') {
         const chosen = prompt.certificates?.find((c) => c.id === message.certificateId);
         if (chosen) this.finish(prompt, undefined, { certificate: chosen.certificate });
         return;
       }
-      if (message?.type === 'file' && prompt.mode === 'pick-file') {
-        const name = String(message.name).slice(0, LIMITS.maxDocumentNameChars) || 'document';
-        const data = String(message.data);
-        if (data.length > Math.ceil((LIMITS.maxPdfBytes * 4) / 3) + 4)
-          return send({
-            type: 'error',
-            error: toWireError(new KysoError('BAD_REQUEST', 'the file is larger than kyso accepts')),
-          });
-        this.finish(prompt, undefined, { file: { name, data } });
-      }
+      if (message.type === 'file' && prompt.mode === 'pick-file')
+        this.finish(prompt, undefined, { file: { name: message.name, data: message.data } });
     });
     port.onDisconnect.addListener(() => {
       if (prompt && prompt === this.active && !prompt.settled)

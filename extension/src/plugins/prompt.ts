@@ -4,9 +4,15 @@ import '../consent/consent.css';
 import browser from 'webextension-polyfill';
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
+import {
+  BackgroundToPromptSchema,
+  type BackgroundToPrompt,
+  type PromptToBackground,
+} from '../../../shared/protocol/consent.js';
 import { errorMessage } from '../../../shared/protocol/errors.js';
+import { LIMITS } from '../../../shared/protocol/limits.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
-import { PLUGIN_PROMPT_PORT, type BackgroundToPrompt, type PromptToBackground } from './prompt-flow.js';
+import { PLUGIN_PROMPT_PORT } from './prompt-flow.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -23,7 +29,9 @@ const MODE_TITLE = {
 // Messages are handled in order: the language is chosen (asynchronously) before anything is shown.
 let queue = Promise.resolve();
 port.onMessage.addListener((raw: unknown) => {
-  queue = queue.then(() => handle(raw as BackgroundToPrompt)).catch(() => undefined);
+  const parsed = BackgroundToPromptSchema.safeParse(raw);
+  if (!parsed.success) return; // (the background's own messages; anything malformed is dropped)
+  queue = queue.then(() => handle(parsed.data)).catch(() => undefined);
 });
 
 async function handle(message: BackgroundToPrompt): Promise<void> {
@@ -99,7 +107,12 @@ $('file-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = $<HTMLInputElement>('file').files?.[0];
   if (!file) return;
-  send({ type: 'file', name: file.name, data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
+  if (file.size > LIMITS.maxPdfBytes) {
+    $('error').textContent = errorMessage('DOCUMENT_TOO_LARGE', tr.lang);
+    return;
+  }
+  const name = file.name.slice(0, LIMITS.maxDocumentNameChars) || 'document';
+  send({ type: 'file', name, data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
 });
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
 send({ type: 'hello', promptId });
