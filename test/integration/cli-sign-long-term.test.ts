@@ -68,6 +68,14 @@ describe('kyso sign --level B-LT / B-LTA', () => {
       '--pin-stdin',
     ]);
     expect(signed.status, signed.stderr).toBe(0);
+    // No revocation evidence could be had here (the test certificates name no OCSP/CRL, and the
+    // signer's CA is not fetched): the user is told for which certificates, and the file is signed.
+    expect(signed.stderr).toMatch(
+      /^Cảnh báo \/ Warning: no revocation evidence for .*CCCD:001099012345: .+$/m,
+    );
+    expect(signed.stderr).toMatch(
+      /^Cảnh báo \/ Warning: no revocation evidence for .*Time-Stamping Authority: names no OCSP responder or CRL$/m,
+    );
     const pdf = readFileSync(file('lta.pdf'));
     const dss = await readDss(pdf);
     expect(dss.certificates.length).toBeGreaterThanOrEqual(2); // signer (and its CA) and the TSA

@@ -202,9 +202,13 @@ export async function pdfSigning(
       const signed = embedPdfSignature(prepared, base64ToBytes(cms));
       if (options.level !== 'B-LT' && options.level !== 'B-LTA') return signed;
       const { extendPdf } = await import('../../../shared/pdf/long-term.js');
-      return (
-        await extendPdf(signed, { level: options.level, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) })
-      ).pdf;
+      const extended = await extendPdf(signed, {
+        level: options.level,
+        ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
+      });
+      // Signed all the same: what is missing is said, as the extension tells the page (missing).
+      for (const certificate of extended.missing) warn?.(`no revocation evidence for ${certificate}`);
+      return extended.pdf;
     },
   };
 }
