@@ -107,6 +107,35 @@ describe('CAdES-T: whose time-stamp proves the signing time', () => {
   });
 });
 
+describe("CAdES-T: certificates the TSA's token carries beside its chain", () => {
+  it.each([
+    ['another root (self-signed)', () => rogueTsa.caDer],
+    ['a certificate of another hierarchy', () => rogueTsa.tsaCertDer],
+  ])(
+    "%s, before or after its own, does not hide the TSA's trusted path; openssl ts agrees",
+    async (_, extra) => {
+      const bes = await signBes();
+      const signature = signatureValue(bes);
+      const token = await requestTimestamp(trustedTsa.url, signature);
+      for (const where of ['before', 'after'] as const) {
+        const carried = withCertificates(token, [extra()], where);
+        expect(
+          opensslTsVerify({ token: carried, over: { data: signature }, caFile: trustedTsa.caPemPath }).ok,
+          where,
+        ).toBe(true);
+        const report = await verifyCmsSignature(
+          { cms: attachSignatureTimestamp(bes, carried), content },
+          verifyOptions(),
+        );
+        expect(report.signatures[0], where).toMatchObject({
+          indication: 'TOTAL-PASSED',
+          timeSource: 'timestamp',
+        });
+      }
+    },
+  );
+});
+
 /** ESS signingCertificate (RFC 2634, v1): one ESSCertID, the SHA-1 hash of `der` and its issuerSerial. */
 async function essV1Attribute(der: Uint8Array) {
   const { issuer, serialNumber } = await signerCertificate(der);
