@@ -381,6 +381,51 @@ describe('server-side verifier', () => {
     expect(late.signatures[0]!.problems).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
   });
 
+  it("a certificate that chains to no trusted root is not checked online: its OCSP and CRL addresses are the uploader's to choose", async () => {
+    // Anyone can make a CA (here one under the test CA, so that the same chain, trusted, is
+    // checkable) whose leaf names any OCSP and CRL address the verifying server can reach: an
+    // internal service, a cloud metadata endpoint. The CMS carries the CA.
+    const subCa = ca.issueIntermediate('/C=VN/O=CA Tự Lập/CN=CA Tự Lập');
+    const base = path.join(dir, 'self-made-leaf');
+    issueTestCertificate({
+      base,
+      subject: '/C=VN/CN=Người Tự Cấp',
+      caFile: subCa.pemPath,
+      caKeyFile: subCa.keyPath,
+      serialHex: 'C0FFEE02',
+      days: 5,
+      extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${ca.url}/ocsp/internal\ncrlDistributionPoints=URI:${ca.url}/crl/internal\n`,
+    });
+    const leafDer = new Uint8Array(
+      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
+    );
+    const leafKey = createPrivateKey(readFileSync(`${base}.key`));
+    const cms = await signCades(
+      {
+        contentDigest: createHash('sha256').update(content).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: leafDer,
+        chain: [subCa.der],
+      },
+      { keyType: 'RSA', signDigest: async (digest, algorithm) => rsaSignDigest(leafKey, digest, algorithm) },
+    );
+    const other = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Khác/UID=CCCD:001199000998');
+    const before = { ...ca.served };
+    const report = await verifyCmsSignature(
+      { cms, content },
+      { trustedRoots: [new Uint8Array(other.caDer)], revocation: { policy: 'prefer' } },
+    );
+    expect(report.signatures[0]!.problems).toContain('UNTRUSTED_CHAIN');
+    expect(ca.served).toEqual(before);
+    expect(report.signatures[0]!.revocation?.notes.join(' ')).toMatch(/not asked/);
+    // Trusted, the same chain is checked online (the addresses are the trusted CA's to choose).
+    await verifyCmsSignature(
+      { cms, content },
+      { trustedRoots: [ca.caDer], revocation: { policy: 'prefer' } },
+    );
+    expect(ca.served.ocsp + ca.served.crl).toBeGreaterThan(before.ocsp + before.crl);
+  });
+
   it('PAdES: both signatures of a twice-signed PDF valid (pdfsig agrees); bytes added after the last one are reported', async () => {
     const plainPdf = await onePagePdf('Quyet dinh');
     const padesBy = padesSignerOf;

@@ -195,6 +195,7 @@ export async function judge(
           embedded,
           ...(proven && { provenTime: proven }),
           validationTime,
+          untrusted: !chain.valid,
         })
       : { status: 'unknown' as const, source: null, notes: ['issuer certificate not found'] };
     report.revocation = revocation;

@@ -87,7 +87,16 @@ export async function checkRevocation(
   certificate: pkijs.Certificate,
   issuer: pkijs.Certificate,
   options: RevocationOptions = {},
-  context: { embedded?: EmbeddedEvidence; provenTime?: Date; validationTime?: Date } = {},
+  context: {
+    embedded?: EmbeddedEvidence;
+    provenTime?: Date;
+    validationTime?: Date;
+    /**
+     * The certificate chains to no trusted root: its OCSP and CRL addresses are whoever made it's
+     * to choose (an internal service, a metadata endpoint), so they are not asked.
+     */
+    untrusted?: boolean;
+  } = {},
 ): Promise<RevocationResult> {
   if ((options.policy ?? 'prefer') === 'off') return { status: 'unchecked', source: null, notes: [] };
   const notes: string[] = [];
@@ -119,6 +128,12 @@ export async function checkRevocation(
   }
   if (options.offline) {
     notes.push('offline: the CA was not asked');
+    return { status: 'unknown', source: null, notes };
+  }
+  if (context.untrusted) {
+    notes.push(
+      "not asked: the certificate chains to no trusted root, so its OCSP and CRL addresses are not the CA's",
+    );
     return { status: 'unknown', source: null, notes };
   }
 
