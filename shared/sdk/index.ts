@@ -247,15 +247,22 @@ export type SignCmsOptions = WithBytes<PageParams<'sign-cms'>, 'digest'>;
 /** Detached CAdES-BES SignedData (`cms`) and the signer's certificate, both base64 DER. */
 export type SignCmsResult = PageResult<'sign-cms'>;
 
+/** What signCms and signHash send alike: the digest (base64) and what the window shows with it. */
+function digestParams(options: SignHashOptions): PageParams<'sign-raw'> {
+  return {
+    digest: toBase64(options.digest),
+    digestAlgorithm: options.digestAlgorithm,
+    description: options.description,
+    ...(options.documentName !== undefined && { documentName: options.documentName }),
+    ...(options.lang !== undefined && { lang: options.lang }),
+    ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+  };
+}
+
 export function signCms(options: SignCmsOptions, requestOptions?: RequestOptions): Promise<SignCmsResult> {
   return typedFailures(() => {
     const params: PageParams<'sign-cms'> = {
-      digest: toBase64(options.digest),
-      digestAlgorithm: options.digestAlgorithm,
-      description: options.description,
-      ...(options.documentName !== undefined && { documentName: options.documentName }),
-      ...(options.lang !== undefined && { lang: options.lang }),
-      ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
+      ...digestParams(options),
       ...(options.timestamp && { timestamp: true }),
     };
     return request('sign-cms', params, requestOptions);
@@ -270,14 +277,7 @@ export type SignHashResult = PageResult<'sign-raw'>;
 /** A bare signature over a digest, for portals that build their own container (XMLDSig, JWS, …). */
 export function signHash(options: SignHashOptions, requestOptions?: RequestOptions): Promise<SignHashResult> {
   return typedFailures(() => {
-    const params: PageParams<'sign-raw'> = {
-      digest: toBase64(options.digest),
-      digestAlgorithm: options.digestAlgorithm,
-      description: options.description,
-      ...(options.documentName !== undefined && { documentName: options.documentName }),
-      ...(options.lang !== undefined && { lang: options.lang }),
-      ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
-    };
+    const params: PageParams<'sign-raw'> = digestParams(options);
     return request('sign-raw', params, requestOptions);
   });
 }

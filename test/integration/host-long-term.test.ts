@@ -228,6 +228,29 @@ describe('host validation-data: responders that never answer, or never end', () 
     expect(await session.close()).toBe(0);
   });
 
+  interface ValidationData {
+    certificates: string[];
+    ocsps: string[];
+    crls: string[];
+    missing: string[];
+  }
+
+  /** The host's validation-data for a CMS `signer` made (over a digest of `fill`s: each test its own). */
+  async function validationDataOf(signer: IssuedCertificate, fill: number): Promise<ValidationData> {
+    const cms = await signCades(
+      {
+        contentDigest: new Uint8Array(32).fill(fill),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: signer.der,
+        signingTime: null,
+      },
+      signer.signer,
+    );
+    return resultOf<ValidationData>(
+      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
+    );
+  }
+
   it('answers within its own time with what it has, naming each URL not fetched, before the extension gives up', async () => {
     // Five URLs that hang: 10 s each one after another would outlast the wait (the extension's 120 s, here 30 s).
     const signer = ca.issue('/C=VN/CN=Trần Thị Chờ Mãi', {
@@ -236,18 +259,7 @@ describe('host validation-data: responders that never answer, or never end', () 
     });
     ca.set('ocsp', 'hang');
     ca.set('crl', 'hang');
-    const cms = await signCades(
-      {
-        contentDigest: new Uint8Array(32).fill(9),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: signer.der,
-        signingTime: null,
-      },
-      signer.signer,
-    );
-    const data = resultOf<{ certificates: string[]; ocsps: string[]; crls: string[]; missing: string[] }>(
-      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
-    );
+    const data = await validationDataOf(signer, 9);
     // The chain (caIssuers answers), no revocation evidence, and why for each URL in kyso's words.
     expect(data.certificates).toEqual(
       expect.arrayContaining([bytesToBase64(ca.caDer), bytesToBase64(signer.der)]),
@@ -269,18 +281,7 @@ describe('host validation-data: responders that never answer, or never end', () 
     const signer = ca.issue('/C=VN/CN=Lê Văn Vô Tận');
     ca.set('ocsp', false);
     ca.set('crl', 'endless');
-    const cms = await signCades(
-      {
-        contentDigest: new Uint8Array(32).fill(8),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: signer.der,
-        signingTime: null,
-      },
-      signer.signer,
-    );
-    const data = resultOf<{ certificates: string[]; crls: string[]; missing: string[] }>(
-      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
-    );
+    const data = await validationDataOf(signer, 8);
     expect(data.certificates).toContain(bytesToBase64(signer.der));
     expect(data.crls).toEqual([]);
     expect(data.missing).toHaveLength(1);
@@ -295,18 +296,7 @@ describe('host validation-data: responders that never answer, or never end', () 
       crl: [`${ca.url}/crl`],
       caIssuers: `${ca.url}/no-such-ca.der`, // 503
     });
-    const cms = await signCades(
-      {
-        contentDigest: new Uint8Array(32).fill(7),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: signer.der,
-        signingTime: null,
-      },
-      signer.signer,
-    );
-    const data = resultOf<{ certificates: string[]; ocsps: string[]; crls: string[]; missing: string[] }>(
-      await session.host.request('validation-data', { cms: bytesToBase64(cms) }),
-    );
+    const data = await validationDataOf(signer, 7);
     expect(data.certificates).toEqual([bytesToBase64(signer.der)]);
     expect(data.ocsps).toEqual([]);
     expect(data.crls).toEqual([]);

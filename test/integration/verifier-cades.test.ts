@@ -24,7 +24,7 @@ import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { extendCms, verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
-import { opensslCmsSign, opensslCmsVerify, opensslTsVerify } from '../support/openssl.js';
+import { opensslCmsSign, opensslCmsVerify, opensslTsVerify, selfSigned } from '../support/openssl.js';
 import { startRevocationCa } from '../support/revocation-ca.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -157,29 +157,14 @@ describe("the time-stamp's TSA as reported", () => {
       .split('=')[1]!
       .trim();
     const base = path.join(ids.dir, 'look-alike-tsa');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-new',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${base}.key`,
-        '-out',
-        `${base}.pem`,
-        '-days',
-        '2',
-        '-utf8',
-        '-subj',
-        '/C=VN/CN=TSA Bộ Tư pháp',
-        '-set_serial',
-        `0x${serial}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSigned({
+      keyFile: `${base}.key`,
+      certFile: `${base}.pem`,
+      subject: '/C=VN/CN=TSA Bộ Tư pháp',
+      days: 2,
+      extensions: [],
+      serialHex: serial,
+    });
     const lookAlike = new Uint8Array(
       execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
     );

@@ -52,6 +52,43 @@ describe('server-side verifier', () => {
       who.signer,
     );
 
+  /**
+   * A CMS over `content` by a leaf `subCa` issues (`extensions` added to a signer's), carrying
+   * `subCa` when `carried`.
+   */
+  async function cmsUnder(
+    subCa: IssuedCertificate,
+    name: string,
+    subject: string,
+    serialHex: string,
+    extensions = '',
+    carried = false,
+  ): Promise<Uint8Array> {
+    const base = path.join(dir, name);
+    issueTestCertificate({
+      base,
+      subject,
+      caFile: subCa.pemPath,
+      caKeyFile: subCa.keyPath,
+      serialHex,
+      days: 5,
+      extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n${extensions}`,
+    });
+    const leafDer = new Uint8Array(
+      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
+    );
+    const leafKey = createPrivateKey(readFileSync(`${base}.key`));
+    return signCades(
+      {
+        contentDigest: createHash('sha256').update(content).digest(),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: leafDer,
+        ...(carried && { chain: [subCa.der] }),
+      },
+      { keyType: 'RSA', signDigest: async (digest, algorithm) => rsaSignDigest(leafKey, digest, algorithm) },
+    );
+  }
+
   beforeAll(async () => {
     ca = await startRevocationCa();
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-verifier-'));
@@ -301,28 +338,7 @@ describe('server-side verifier', () => {
 
   it("a signer whose issuing CA's certificate was revoked (by the root's CRL and OCSP) is REVOKED; openssl agrees", async () => {
     const subCa = ca.issueIntermediate('/C=VN/O=CA Con/CN=CA Con Thử Nghiệm');
-    const base = path.join(dir, 'sub-ca-leaf');
-    issueTestCertificate({
-      base,
-      subject: '/C=VN/CN=Người Ký Dưới CA Con',
-      caFile: subCa.pemPath,
-      caKeyFile: subCa.keyPath,
-      serialHex: 'C0FFEE01',
-      days: 5,
-      extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
-    });
-    const leafDer = new Uint8Array(
-      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
-    );
-    const leafKey = createPrivateKey(readFileSync(`${base}.key`));
-    const cms = await signCades(
-      {
-        contentDigest: createHash('sha256').update(content).digest(),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: leafDer,
-      },
-      { keyType: 'RSA', signDigest: async (digest, algorithm) => rsaSignDigest(leafKey, digest, algorithm) },
-    );
+    const cms = await cmsUnder(subCa, 'sub-ca-leaf', '/C=VN/CN=Người Ký Dưới CA Con', 'C0FFEE01');
     // The leaf names no OCSP responder or CRL: its own status is a warning under 'prefer'.
     const subOptions: VerifyOptions = { trustedRoots: [ca.caDer], intermediates: [subCa.der] };
     const before = await verifyCmsSignature({ cms, content }, subOptions);
@@ -386,29 +402,8 @@ describe('server-side verifier', () => {
     // checkable) whose leaf names any OCSP and CRL address the verifying server can reach: an
     // internal service, a cloud metadata endpoint. The CMS carries the CA.
     const subCa = ca.issueIntermediate('/C=VN/O=CA Tự Lập/CN=CA Tự Lập');
-    const base = path.join(dir, 'self-made-leaf');
-    issueTestCertificate({
-      base,
-      subject: '/C=VN/CN=Người Tự Cấp',
-      caFile: subCa.pemPath,
-      caKeyFile: subCa.keyPath,
-      serialHex: 'C0FFEE02',
-      days: 5,
-      extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:${ca.url}/ocsp/internal\ncrlDistributionPoints=URI:${ca.url}/crl/internal\n`,
-    });
-    const leafDer = new Uint8Array(
-      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
-    );
-    const leafKey = createPrivateKey(readFileSync(`${base}.key`));
-    const cms = await signCades(
-      {
-        contentDigest: createHash('sha256').update(content).digest(),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: leafDer,
-        chain: [subCa.der],
-      },
-      { keyType: 'RSA', signDigest: async (digest, algorithm) => rsaSignDigest(leafKey, digest, algorithm) },
-    );
+    const urls = `authorityInfoAccess=OCSP;URI:${ca.url}/ocsp/internal\ncrlDistributionPoints=URI:${ca.url}/crl/internal\n`;
+    const cms = await cmsUnder(subCa, 'self-made-leaf', '/C=VN/CN=Người Tự Cấp', 'C0FFEE02', urls, true);
     const other = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Khác/UID=CCCD:001199000998');
     const before = { ...ca.served };
     const report = await verifyCmsSignature(

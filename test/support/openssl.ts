@@ -192,6 +192,8 @@ export function selfSigned(options: {
   der?: boolean;
   /** An openssl config file of its own (e.g. another string mask). */
   config?: string;
+  /** Its serial number (hex); random otherwise. */
+  serialHex?: string;
 }): void {
   execFileSync(
     'openssl',
@@ -213,6 +215,7 @@ export function selfSigned(options: {
       ...(options.config ? ['-config', options.config] : []),
       '-subj',
       options.subject,
+      ...(options.serialHex ? ['-set_serial', `0x${options.serialHex}`] : []),
       ...options.extensions.flatMap((extension) => ['-addext', extension]),
     ],
     { stdio: 'ignore' },
