@@ -23,6 +23,8 @@ export function opensslCmsVerifyArgs(files: {
   contentPath?: string;
   caFile: string;
   outPath: string;
+  /** More checks, such as `-crl_check` against CRLs in `caFile`. */
+  extra?: string[];
 }): string[] {
   return [
     'cms',
@@ -35,6 +37,7 @@ export function opensslCmsVerifyArgs(files: {
     ...(files.contentPath === undefined ? [] : ['-content', files.contentPath]),
     '-CAfile',
     files.caFile,
+    ...(files.extra ?? []),
     '-purpose',
     'any',
     '-out',
@@ -47,6 +50,7 @@ export function opensslCmsVerify(options: {
   cms: Uint8Array;
   content?: Uint8Array;
   caFile: string;
+  extra?: string[];
 }): OpensslCmsVerifyResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-openssl-'));
   try {
@@ -62,6 +66,7 @@ export function opensslCmsVerify(options: {
       contentPath,
       caFile: options.caFile,
       outPath: path.join(dir, 'out.bin'),
+      extra: options.extra,
     });
     const run = spawnSync('openssl', args, { encoding: 'utf8' });
     const ok = run.status === 0;
