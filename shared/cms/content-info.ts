@@ -7,6 +7,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../encoding.js';
+import { LIMITS } from '../protocol/limits.js';
 
 /**
  * `der` read by asn1js with limits the input itself sets: asn1js's defaults (16 MiB of content,
@@ -20,12 +21,6 @@ export function readBer(der: Uint8Array): ReturnType<typeof asn1js.fromBER> {
   });
 }
 
-/**
- * More certificates than any signature carries (its chain, a time-stamp's, a few dozen at most):
- * pkijs takes milliseconds to read each, so a body of 50 MiB of them would hold the verifier for minutes.
- */
-export const MAX_CMS_CERTIFICATES = 64;
-
 export class TooManyCertificatesError extends Error {}
 
 /** How many certificates a SignedData's [0] certificates set holds, read without pkijs's schemas. */
@@ -37,14 +32,14 @@ function certificateCount(contentInfo: asn1js.AsnType): number {
   return (set as asn1js.Constructed | undefined)?.valueBlock?.value?.length ?? 0;
 }
 
-/** Throws when `der` is not one BER/DER ContentInfo; TooManyCertificatesError past MAX_CMS_CERTIFICATES. */
+/** Throws when `der` is not one BER/DER ContentInfo; TooManyCertificatesError past LIMITS.maxCmsCertificates. */
 export function readContentInfo(der: Uint8Array): pkijs.ContentInfo {
   const parsed = readBer(der);
   if (parsed.offset === -1) throw new Error(`not a ContentInfo: ${parsed.result.error}`);
   const count = certificateCount(parsed.result);
-  if (count > MAX_CMS_CERTIFICATES)
+  if (count > LIMITS.maxCmsCertificates)
     throw new TooManyCertificatesError(
-      `the CMS carries ${count} certificates, more than ${MAX_CMS_CERTIFICATES}`,
+      `the CMS carries ${count} certificates, more than ${LIMITS.maxCmsCertificates}`,
     );
   return new pkijs.ContentInfo({ schema: parsed.result });
 }

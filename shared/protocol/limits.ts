@@ -90,6 +90,11 @@ export const LIMITS = {
   maxQueuedSignRequests: 5,
   /** How many certificates one listing returns at most. */
   maxCertificates: 64,
+  /**
+   * Certificates one CMS may carry when read (its chain, a time-stamp's: a few dozen at most). pkijs
+   * takes milliseconds to read each, so a body of 50 MiB of them would hold a verifier for minutes.
+   */
+  maxCmsCertificates: 64,
   /** Base64 DER certificate. */
   maxCertificateBase64Chars: 16 * 1024,
   /** The host's answer to a handshake must come within this. */

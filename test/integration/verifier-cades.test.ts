@@ -23,6 +23,7 @@ import { contextConstructed, octetString, oid, sequence, setOf, tlv, utcTime } f
 import { digest } from '../../shared/cms/digest.js';
 import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import { extendCms, verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
 import { opensslCmsSign, opensslCmsVerify, opensslTsVerify, selfSigned } from '../support/openssl.js';
 import { startRevocationCa } from '../support/revocation-ca.js';
@@ -427,7 +428,7 @@ describe('sizes: real CRLs are read, a flood of certificates is not', () => {
     const at = ca.indexOf(Buffer.from('Software Test CA'));
     const letters = (i: number) =>
       [0, 1, 2].map((k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('');
-    const flood = Array.from({ length: 64 }, (_, i) => {
+    const flood = Array.from({ length: LIMITS.maxCmsCertificates }, (_, i) => {
       const copy = Buffer.from(ca);
       copy.write(letters(i), at, 'latin1');
       return pkijs.Certificate.fromBER(toArrayBuffer(copy));
@@ -439,7 +440,7 @@ describe('sizes: real CRLs are read, a flood of certificates is not', () => {
     const cms = new Uint8Array(contentInfo.toSchema().toBER());
     await expect(verifyCmsSignature({ cms, content }, verifyOptions())).rejects.toMatchObject({
       code: 'TOO_LARGE',
-      message: 'the CMS carries 65 certificates, more than 64',
+      message: `the CMS carries ${LIMITS.maxCmsCertificates + 1} certificates, more than ${LIMITS.maxCmsCertificates}`,
     });
   });
 
