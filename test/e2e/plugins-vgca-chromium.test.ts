@@ -241,14 +241,21 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
-  it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1), named as the server named its download; Files[] answered with FileSignedURL', async () => {
+  it('vgca_sign_files: Files[] with one consent and one PIN; each upload verified (pdfsig, xmlsec1), named as the server named its download or as the page named it beside URL; Files[] answered with FileSignedURL', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const base = session.demo.url.replace(/\/$/, '');
-    // The first as a document-management system serves it: /download?file=…, its name only in Content-Disposition.
-    const files = ['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'].map((name, i) => {
-      const url = i === 0 ? `${base}/download?file=${name}` : `${base}/files/${name}`;
-      return { FileID: `F${i}`, FileName: url, URL: url };
-    });
+    // The first as a document-management system serves it: /download?file=…, its name only in
+    // Content-Disposition, its address repeated in FileName (as most portals send it).
+    const first = `${base}/download?file=cong-van.pdf`;
+    const files = [
+      { FileID: 'F0', FileName: first, URL: first },
+      // The document's title in FileName beside URL, as a one-stop-shop portal sends it (index id
+      // 19248806557: FileName = tenGiayTo, URL = tenFileFull): the name the window shows and the upload carries.
+      { FileID: 'F1', FileName: 'Tờ khai thuế GTGT quý 3/2026', URL: `${base}/files/to-khai.xml` },
+      // A title naming another type than the bytes (an e-invoice called .pdf): the window says XML, the name ends so.
+      { FileID: 'F2', FileName: 'hoa-don.pdf', URL: `${base}/files/hoa-don.xml` },
+    ];
+    const names = ['cong-van.pdf', 'Tờ khai thuế GTGT quý 3-2026.xml', 'hoa-don.pdf.xml'];
     // The request shape of the portals that call vgca_sign_files (a JSON typed into the page, as the sample page does).
     await setFieldValue(
       page,
@@ -258,21 +265,31 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const before = session.demo.uploads.length;
     const consent = await consentWindowAfter(session.browser, () => page.click('#_SignFiles'));
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('3');
+    expect(
+      await consent.$$eval('#documents li', (items) =>
+        items.map((li) => [(li as HTMLElement).dataset.kind, li.querySelector('.item-name')!.textContent]),
+      ),
+    ).toEqual([
+      ['pdf', names[0]],
+      ['xml', names[1]],
+      ['xml', names[2]],
+    ]);
     await consent.click('input[name="certificate"][value$="/01"]');
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const reply = await raw(page);
     expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
     expect(reply.Message).not.toBe('');
-    expect(reply.Files.map((f: any) => [f.FileID, f.FileSignedURL])).toEqual(
+    expect(reply.Files.map((f: any) => [f.FileID, f.FileSignedURL, f.FileName])).toEqual(
       files.map((f, i) => [
         f.FileID,
-        `/uploads/${before + i + 1}/${['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml'][i]}`,
+        `/uploads/${before + i + 1}/${encodeURIComponent(names[i]!)}`,
+        names[i],
       ]),
     );
     const uploads = session.demo.uploads.slice(before);
     expect(uploads.map((u) => u.field)).toEqual(['uploadfile', 'uploadfile', 'uploadfile']);
-    expect(uploads.map((u) => u.name)).toEqual(['cong-van.pdf', 'to-khai.xml', 'hoa-don.xml']);
+    expect(uploads.map((u) => u.name)).toEqual(names);
     expectSignedFilesUploaded(uploads, session.token.caPem);
     await page.close();
   }, 180_000);

@@ -11,7 +11,11 @@ import {
   xmlRootId,
   xmlRootName,
 } from '../../shared/sdk/plugins/common.js';
-import { downloadedFileName } from '../../shared/sdk/plugins/download-name.js';
+import {
+  downloadedFileName,
+  nameEndingAs,
+  pageGivenFileName,
+} from '../../shared/sdk/plugins/download-name.js';
 import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
 import { answerVnpt, isVnptUrl } from '../../shared/sdk/plugins/vnpt.js';
 import { viettelFunction } from '../../shared/sdk/plugins/viettel.js';
@@ -207,5 +211,30 @@ describe('downloadedFileName (the name a VGCA download is shown and uploaded und
     expect(downloadedFileName(`attachment; filename*=UTF-8''%E2%80%8B`, new URL('https://x.vn/'))).toBe(
       'document',
     );
+  });
+});
+
+describe('pageGivenFileName / nameEndingAs (vgca_sign_files: FileName beside URL)', () => {
+  const url = 'https://motcua.example.vn/documents/7f3a';
+  it('a title beside the address is the name: "/" and "\\" become "-", control characters go; none when FileName is the address again', () => {
+    expect(pageGivenFileName('Giấy khai sinh số 12/UBND', url)).toBe('Giấy khai sinh số 12-UBND');
+    expect(pageGivenFileName('  Biên bản\r\n họp  ', url)).toBe('Biên bản họp');
+    expect(pageGivenFileName('QĐ:12', url)).toBe('QĐ:12');
+    // Most portals repeat the address in FileName, absolute or from the site's root.
+    expect(pageGivenFileName(url, url)).toBeUndefined();
+    expect(pageGivenFileName('https://motcua.example.vn/files/a.pdf', url)).toBeUndefined();
+    expect(pageGivenFileName('/files/a.pdf', url)).toBeUndefined();
+    expect(pageGivenFileName('', url)).toBeUndefined();
+    expect(pageGivenFileName('\u200B', url)).toBeUndefined();
+    expect(pageGivenFileName(42, url)).toBeUndefined();
+    expect(pageGivenFileName('Tờ khai', undefined)).toBeUndefined();
+  });
+
+  it('the name ends as the signed bytes are: their extension is added unless it is already there', () => {
+    expect(nameEndingAs('Giấy khai sinh', '.pdf')).toBe('Giấy khai sinh.pdf');
+    expect(nameEndingAs('Hop dong.PDF', '.pdf')).toBe('Hop dong.PDF');
+    expect(nameEndingAs('hoa-don.pdf', '.xml')).toBe('hoa-don.pdf.xml');
+    expect(nameEndingAs('x'.repeat(200), '.pdf')).toHaveLength(200);
+    expect(nameEndingAs('ghi-chu', undefined)).toBe('ghi-chu');
   });
 });

@@ -2,7 +2,8 @@
  * The name of a file a plugin call has kyso download (VGCA's `FileName` / `URL`): the one the
  * server gives in `Content-Disposition`, as the plugin's own download keeps it, else the URL's last
  * path segment. Document-management systems serve their files from addresses such as
- * `/api/file/download?id=123`, whose path names no file.
+ * `/api/file/download?id=123`, whose path names no file. A name the page gives beside the address
+ * (vgca_sign_files' `FileName` next to `URL`) comes first.
  */
 import { LIMITS } from '../../protocol/limits.js';
 import { hasVisibleCharacter } from '../../text/invisible.js';
@@ -56,6 +57,30 @@ function lastPathSegment(url: URL): string {
   } catch {
     return last;
   }
+}
+
+/**
+ * The name a page gives a file beside its address — VGCA vgca_sign_files' `Files[].FileName` next to
+ * `URL` — or undefined when that FileName is only an address (most portals repeat the URL there).
+ * Portals that set it send the document's title, prepared as a file name (one cuts it to 170
+ * characters and replaces its quotes), so kyso shows and uploads the file under it. A title's "/"
+ * ("12/QĐ-UBND") is no folder: it becomes "-", the name staying whole where a server keeps only the
+ * last path part.
+ */
+export function pageGivenFileName(fileName: unknown, url: unknown): string | undefined {
+  if (typeof fileName !== 'string' || typeof url !== 'string' || !url.trim()) return undefined;
+  const name = fileName.trim();
+  if (name === url.trim() || /^[a-z][a-z\d+.-]*:\/\//i.test(name) || name.startsWith('/')) return undefined;
+  return usable(name.replace(/[/\\]/g, '-'));
+}
+
+/**
+ * A page-given name ending as the content it names: the bytes' extension (".pdf", ".xml") is added
+ * when the name does not already end with it, so no name claims another type than what is signed.
+ */
+export function nameEndingAs(name: string, extension: '.pdf' | '.xml' | undefined): string {
+  if (!extension || name.toLowerCase().endsWith(extension)) return name;
+  return `${name.slice(0, LIMITS.maxDocumentNameChars - extension.length)}${extension}`;
 }
 
 /** The name without any folder a server put before it and without control characters, if something visible is left. */

@@ -29,6 +29,7 @@ import {
 } from './common.js';
 import { signSiteDataAttached } from './attached-data.js';
 import { DigestGatherer } from './digest-gatherer.js';
+import { nameEndingAs, pageGivenFileName } from './download-name.js';
 
 export const VGCA_PORT = 8987;
 export type VgcaReply = Record<string, unknown>;
@@ -194,6 +195,12 @@ async function fetchDocument(
   return download(url, context.pageUrl);
 }
 
+/** The extension of what kyso signs from these bytes: a PDF, or a tax return / e-invoice; undefined for what it refuses. */
+function contentExtension(bytes: Uint8Array): '.pdf' | '.xml' | undefined {
+  if (isPdf(bytes)) return '.pdf';
+  return xmlProfileOf(new TextDecoder('utf-8', { fatal: false }).decode(bytes)) ? '.xml' : undefined;
+}
+
 function documentInput(
   name: string,
   bytes: Uint8Array,
@@ -316,11 +323,23 @@ async function signOneFile(
 async function signFiles(request: VgcaFileRequest, context: VgcaContext): Promise<VgcaReply> {
   if (!Array.isArray(request.Files) || request.Files.length === 0)
     throw new KysoError('BAD_REQUEST', 'Files must list the files to sign');
-  const entries = request.Files.map((f) => ({
-    id: f?.FileID ?? '',
-    url: typeof f?.URL === 'string' && f.URL ? f.URL : f?.FileName,
-  }));
-  const sources = await Promise.all(entries.map((e) => fetchDocument(e.url, context)));
+  const entries = request.Files.map((f) => {
+    const hasUrl = typeof f?.URL === 'string' && f.URL.trim() !== '';
+    return {
+      id: f?.FileID ?? '',
+      url: hasUrl ? f.URL : f?.FileName,
+      // FileName beside URL is the document's title: the name shown and uploaded, ending as its bytes are.
+      givenName: hasUrl ? pageGivenFileName(f.FileName, f.URL) : undefined,
+    };
+  });
+  const sources = await Promise.all(
+    entries.map(async (e) => {
+      const source = await fetchDocument(e.url, context);
+      return e.givenName
+        ? { ...source, name: nameEndingAs(e.givenName, contentExtension(source.bytes)) }
+        : source;
+    }),
+  );
   const documents = sources.map((s) => documentInput(s.name, s.bytes, 'plain', request));
   const { results } = await signMany({
     documents,
