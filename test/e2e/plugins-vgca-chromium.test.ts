@@ -539,6 +539,45 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 180_000);
 
+  it('the vgca_verify_* functions (both real scripts, f(data, cb)) answer at once with the service’s failure shape, NOT_SUPPORTED and a vi/en message; no window opens', async () => {
+    const pdf = Buffer.from(await onePagePdf('Quyet dinh so 12')).toString('base64');
+    const verifyAll = async (url: string, functions: readonly string[]) => {
+      const page = await session.browser.newPage();
+      await page.goto(url);
+      const answers = await page.evaluate(
+        (functions, data) =>
+          Promise.all(
+            functions.map(
+              (fn) =>
+                new Promise<[string, any]>((resolve) =>
+                  (window as any)[fn](data, (json: string) => resolve([fn, JSON.parse(json)])),
+                ),
+            ),
+          ),
+        functions,
+        pdf,
+      );
+      await page.close();
+      return answers;
+    };
+    const answers = [
+      ...(await verifyAll(portal(), [
+        'vgca_verify_msg',
+        'vgca_verify_pdf',
+        'vgca_verify_xml',
+        'vgca_verify_json',
+      ])),
+      ...(await verifyAll(new URL('/vgca-portal-2019.html', session.demo.url).href, ['vgca_verify_office'])),
+    ];
+    for (const [fn, answer] of answers) {
+      expect(answer, fn).toMatchObject({ Status: 1, ErrorCode: 'NOT_SUPPORTED' });
+      expect(answer.Message, fn).toBe(
+        `${errorMessage('NOT_SUPPORTED', 'vi')} / ${errorMessage('NOT_SUPPORTED', 'en')}`,
+      );
+    }
+    expect(await consentWindowOpen(session.browser, 0)).toBe(false);
+  }, 120_000);
+
   it('FileName "" lets the user pick a local file in kyso’s own window; it is signed after consent and uploaded', async () => {
     const page = await openPluginPortal(session.browser, portal());
     await page.$eval('#file-url', (el) => ((el as HTMLInputElement).value = ''));
