@@ -10,7 +10,7 @@ import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { storeUseKyso } from '../support/plugin-choice.js';
 import { useSharedSession } from '../support/shared-session.js';
-import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
+import { nextRawAnswer, openPluginPortal, setFieldValue } from '../support/plugin-portal.js';
 import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
 import { scrollIntoViewPainted, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
@@ -153,6 +153,28 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       caFile: session.token.caPem,
     });
     expect(verified.ok, verified.output).toBe(true);
+    await page.close();
+  }, 120_000);
+  it('a text file through the sample page’s own sign() (signArrDataAdvanced, type "txt"): signed after consent, the text and its signature in one CMS openssl verifies', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    const text = 'Biên bản họp ngày 02/12/2026\n';
+    // VNPT's sample page: the file's extension as type, its content in base64, sigOptions null.
+    await setFieldValue(page, '#fileType', 'txt');
+    await setFieldValue(page, '#fileContent', Buffer.from(text).toString('base64'));
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btSign'));
+    // What the window shows comes from the data: its SHA-256 signed in a CMS, under the item's name.
+    await consent.waitForSelector('#document-kind[data-kind="cms"]', { timeout: 20_000 });
+    expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('tai-lieu-1.txt');
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const item = JSON.parse(JSON.parse(await nextRawAnswer(page))[0]);
+    expect(item).toMatchObject({ code: 0, error: '' });
+    expect(await page.$eval('#result', (el) => (el as HTMLTextAreaElement).value)).toBe(
+      'Ký dữ liệu thành công.',
+    );
+    const verified = opensslCmsVerify({ cms: Buffer.from(item.data, 'base64'), caFile: session.token.caPem });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent?.toString('utf8')).toBe(text);
     await page.close();
   }, 120_000);
   it('getCertInfo answers the certificate without a "code" field: VNPT’s portals read any code as a failure', async () => {

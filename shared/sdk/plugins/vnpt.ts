@@ -26,6 +26,7 @@ import {
   pageCertificateSerial,
   profileSavingInto,
 } from './common.js';
+import { attachContent } from '../../cms/attach.js';
 import { signSiteDataAttached } from './attached-data.js';
 
 export const VNPT_PORTS = ['4433', '4434', '4435', '9201', '9202'];
@@ -196,26 +197,34 @@ function pdfAppearance(optionsJson: unknown): PdfAppearanceInput | undefined {
   };
 }
 
-/** One document of signArrDataAdvanced: `{data, type, sigOptions}`. */
-async function advancedDocument(entry: unknown, index: number): Promise<BatchDocumentInput> {
+/**
+ * One document of signArrDataAdvanced: `{data, type, sigOptions}`, and, for a "txt" item, the data the
+ * answer's CMS carries.
+ */
+async function advancedDocument(
+  entry: unknown,
+  index: number,
+): Promise<{ document: BatchDocumentInput; attach?: Uint8Array }> {
   const item = parseJsonFrame<{ data?: unknown; type?: unknown; sigOptions?: unknown }>(
     text(entry, 'each item'),
   );
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
   const name = `tai-lieu-${index + 1}.${type || 'bin'}`;
-  if (type === 'cmsdetached') {
-    // Data signed in a detached CMS (VNPT iOffice's token login signs a challenge this way): only
-    // its SHA-256 goes on; the page keeps the data.
+  if (type === 'cmsdetached' || type === 'txt') {
+    // Data signed in a CMS: detached for VNPT iOffice's token login (it signs a challenge this way),
+    // attached for a text file (VNPT's sample page sends .txt here; its older sign() called signCms,
+    // which answers the data and signature in one CMS). Only the data's SHA-256 goes on.
     const data = decodeBase64(text(item.data, 'data'), 'data');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'data is empty');
-    return {
+    const document: BatchDocumentInput = {
       kind: 'cms',
-      name: `du-lieu-${index + 1}`,
+      name: type === 'txt' ? name : `du-lieu-${index + 1}`,
       digest: await digestOf(data, 'SHA-256'),
       digestAlgorithm: 'SHA-256',
     };
+    return type === 'txt' ? { document, attach: data } : { document };
   }
-  return documentOf(text(item.data, 'data'), type, name, item.sigOptions);
+  return { document: documentOf(text(item.data, 'data'), type, name, item.sigOptions) };
 }
 
 /**
@@ -332,7 +341,8 @@ async function signArrDataAdvanced(call: VnptCall): Promise<string> {
   try {
     // The serial the page names (getCertInfo's): only that certificate may sign, in kyso's window.
     const certificateSerial = pageCertificateSerial(serialArgument);
-    const documents = await Promise.all(entries.map(advancedDocument));
+    const items = await Promise.all(entries.map(advancedDocument));
+    const documents = items.map((i) => i.document);
     const { results, certificate } = await signMany({
       documents,
       description: `Ký ${documents.length} tài liệu`,
@@ -342,7 +352,14 @@ async function signArrDataAdvanced(call: VnptCall): Promise<string> {
     // Each item names the signer's certificate serial, as the plugin's do (portals post it with the signature).
     const serial = summarizeCertificate(base64ToBytes(certificate)).serialNumberHex;
     return JSON.stringify(
-      results.map((r) => JSON.stringify(r.ok ? { ...success(resultData(r)), serial } : failure(r.error))),
+      results.map((r, i) => {
+        if (!r.ok) return JSON.stringify(failure(r.error));
+        const attach = items[i]?.attach;
+        const data = attach
+          ? bytesToBase64(attachContent(base64ToBytes(resultData(r)), attach))
+          : resultData(r);
+        return JSON.stringify({ ...success(data), serial });
+      }),
     );
   } catch (error) {
     return JSON.stringify(entries.map(() => JSON.stringify(failure(error))));
