@@ -44,6 +44,11 @@ const STATIC: Record<string, { file: string; type: string }> = {
     file: path.join(ROOT, 'test/fixtures/third_party/plugins/vnpt/vnpt-plugin-1.0.1.9.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  // The newer VNPT library (UMD, global vnptPlugin, with signHash): tests load it into the VNPT page by a script tag.
+  '/js/vnpt-plugin-1.0.3.4.js': {
+    file: path.join(ROOT, 'test/fixtures/third_party/plugins/vnpt/vnpt-plugin-1.0.3.4.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   '/js/vgcaplugin-2019.js': {
     file: path.join(ROOT, 'test/fixtures/third_party/plugins/vgca/vgcaplugin-2019.js'),
     type: 'text/javascript; charset=utf-8',

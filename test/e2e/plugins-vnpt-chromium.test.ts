@@ -4,6 +4,7 @@
  * its WebSocket to wss://localhost:4433/plugin is answered by kyso's emulation, in the plugin's
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
+import { createHash } from 'node:crypto';
 import type { Target } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
@@ -15,7 +16,7 @@ import { itAnswersTheVnptPage } from '../support/vnpt-portal.js';
 import { scrollIntoViewPainted, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { onePagePdf } from '../support/sample-pdf.js';
-import { opensslCmsVerify } from '../support/openssl.js';
+import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
@@ -175,6 +176,35 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     const verified = opensslCmsVerify({ cms: Buffer.from(item.data, 'base64'), caFile: session.token.caPem });
     expect(verified.ok, verified.output).toBe(true);
     expect(verified.signedContent?.toString('utf8')).toBe(text);
+    await page.close();
+  }, 120_000);
+  it('signHash through vnpt-plugin.js 1.0.3.4 (its own function, loaded by a script tag): the window says a digest the site sent is signed and cannot be shown; a bare signature openssl verifies', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    await page.addScriptTag({ url: '/js/vnpt-plugin-1.0.3.4.js' });
+    const content = Buffer.from('Tờ trình số 45/TTr-UBND');
+    const digest = createHash('sha256').update(content).digest('base64');
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((d) => {
+        const w = window as any;
+        // The library answers window[callback.name](result): a named global function, as portals write them.
+        w.signHashCallback = function signHashCallback(result: string) {
+          document.getElementById('raw')!.textContent = result;
+        };
+        w.vnptPlugin.signHash(d, w.signHashCallback);
+      }, digest),
+    );
+    await consent.waitForSelector('#document-kind[data-kind="raw"]', { timeout: 20_000 });
+    expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/mã băm/);
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const answer = JSON.parse(await nextRawAnswer(page));
+    expect(answer).toMatchObject({ code: 0, error: '' });
+    const verify = opensslVerifyRawSignature({
+      certificatePem: session.token.certPemPath('01'),
+      content,
+      signature: Buffer.from(answer.data, 'base64'),
+    });
+    expect(verify.output).toContain('Verified OK');
     await page.close();
   }, 120_000);
   it('getCertInfo answers the certificate without a "code" field: VNPT’s portals read any code as a failure', async () => {

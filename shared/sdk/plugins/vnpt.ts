@@ -15,6 +15,7 @@ import { digestOf, pluginRequest, signHash, signMany } from '../index.js';
 import type { BatchDocumentInput, PdfAppearanceInput, SignManyItem } from '../index.js';
 import {
   assertFrameSize,
+  BLIND_DIGEST_DESCRIPTION,
   decodeBase64,
   signedDocumentBytes,
   isPdf,
@@ -312,8 +313,7 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
       const { signature } = await signHash({
         digest: text(first, 'the hash'),
         digestAlgorithm: 'SHA-256',
-        description:
-          'Ký mã băm do trang gửi — kyso không thể hiển thị nội dung đã ký / A digest sent by the site — kyso cannot show what is signed',
+        description: BLIND_DIGEST_DESCRIPTION,
         lang: 'vi',
       });
       return success(signature);
