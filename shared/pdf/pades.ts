@@ -41,6 +41,7 @@ import { objectCipher, type PdfEncryption } from './encryption.js';
 import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
+import { appearanceInField, findSignatureField, type SignatureField } from './signature-field.js';
 
 export interface PdfSignatureOptions {
   /** The /M entry (the PAdES signing time); default now. */
@@ -52,6 +53,13 @@ export interface PdfSignatureOptions {
   contactInfo?: string;
   /** Field name; default "Signature<n>", the first free one. */
   fieldName?: string;
+  /**
+   * Sign into this empty signature field the PDF already has (its fully qualified name), as Acrobat
+   * does: the signature becomes its /V, an image appearance fills its widget's box on its page, no
+   * field is added, and its /Lock becomes a FieldMDP reference. BAD_REQUEST (details.problem) when
+   * there is no such empty signature field (signature-field.ts).
+   */
+  field?: string;
   /** Bytes reserved for the CMS; default 16384 (timestamped CMS with a chain fits easily). */
   contentsSize?: number;
   /** Visible appearance; without it the signature is invisible. */
@@ -96,7 +104,16 @@ async function signatureDictionary(
   signingTime: Date,
   contentsSize: number,
   text: TextString,
+  fieldMdp?: string,
 ) {
+  const references = [
+    ...(options.certify
+      ? [
+          `<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${options.certify} /V /1.2 >> >>`,
+        ]
+      : []),
+    ...(fieldMdp ? [fieldMdp] : []),
+  ];
   const head =
     (options.documentTimestamp
       ? '<<\n/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161\n'
@@ -106,9 +123,7 @@ async function signatureDictionary(
     (options.location ? `/Location ${await text(options.location)}\n` : '') +
     (options.name ? `/Name ${await text(options.name)}\n` : '') +
     (options.contactInfo ? `/ContactInfo ${await text(options.contactInfo)}\n` : '') +
-    (options.certify
-      ? `/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${options.certify} /V /1.2 >> >>]\n`
-      : '') +
+    (references.length > 0 ? `/Reference [${references.join(' ')}]\n` : '') +
     '/ByteRange ';
   const middle = `\n/Contents `;
   const body = `${head}${BYTE_RANGE_PLACEHOLDER}${middle}<${'0'.repeat(contentsSize * 2)}>\n>>`;
@@ -235,16 +250,20 @@ export async function preparePdfSignature(
   const acroForm = acroFormOf(context, catalogRef, changes);
   changes.touch(acroForm.ref);
   acroForm.dict.set(PDFName.of('SigFlags'), PDFNumber.of(3)); // SignaturesExist | AppendOnly
-  const fields = arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
-  const taken = fieldNames(context, fields);
+  // Into the document's own empty field, or into a new one.
+  const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
+  const fields = target ? undefined : arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
+  const taken = fields ? fieldNames(context, fields) : new Set<string>();
   let fieldName = options.fieldName;
-  if (fieldName === undefined) for (let i = 1; taken.has((fieldName = `Signature${i}`)); i++);
+  if (target) fieldName = target.name;
+  else if (fieldName === undefined) for (let i = 1; taken.has((fieldName = `Signature${i}`)); i++);
   else if (taken.has(fieldName)) throw new Error(`a field named ${fieldName} already exists`);
 
   const sigRef = context.nextRef();
   if (options.certify) {
     // A certification comes first: after another signature it would claim a document it did not issue.
-    if (taken.size > 0 && hasSignedField(context, fields))
+    const listed = context.lookup(acroForm.dict.get(PDFName.of('Fields')));
+    if (listed instanceof PDFArray && hasSignedField(context, listed))
       throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
         problem: 'certify-after-signature',
       });
@@ -252,23 +271,35 @@ export async function preparePdfSignature(
     catalog.set(PDFName.of('Perms'), context.obj({ DocMDP: sigRef }));
     changes.touch(catalogRef);
   }
-  const built = options.appearance ? await buildAppearance(doc, options.appearance, signingTime) : undefined;
-  const page = built?.page ?? doc.getPages()[0];
-  if (!page) throw new Error('PDF has no pages');
-  const widget = context.obj({
-    Type: 'Annot',
-    Subtype: 'Widget',
-    FT: 'Sig',
-    T: PDFHexString.fromText(fieldName),
-    V: sigRef,
-    F: WIDGET_FLAGS,
-    P: page.ref,
-    Rect: built?.rect ?? [0, 0, 0, 0],
-  });
-  if (built) widget.set(PDFName.of('AP'), context.obj({ N: built.stream }));
-  const widgetRef = context.register(widget);
-  fields.push(widgetRef);
-  annotsOf(context, doc.getPages(), page, changes).push(widgetRef);
+  const appearance =
+    target && options.appearance ? appearanceInField(options.appearance, target) : options.appearance;
+  const built = appearance ? await buildAppearance(doc, appearance, signingTime) : undefined;
+  if (target) {
+    // The field keeps its widget, page and box: it only gets its value and, if asked, its look.
+    target.field.set(PDFName.of('V'), sigRef);
+    changes.touch(target.fieldRef);
+    if (built) {
+      target.widget.set(PDFName.of('AP'), context.obj({ N: built.stream }));
+      changes.touch(target.widgetRef);
+    }
+  } else {
+    const page = built?.page ?? doc.getPages()[0];
+    if (!page) throw new Error('PDF has no pages');
+    const widget = context.obj({
+      Type: 'Annot',
+      Subtype: 'Widget',
+      FT: 'Sig',
+      T: PDFHexString.fromText(fieldName),
+      V: sigRef,
+      F: WIDGET_FLAGS,
+      P: page.ref,
+      Rect: built?.rect ?? [0, 0, 0, 0],
+    });
+    if (built) widget.set(PDFName.of('AP'), context.obj({ N: built.stream }));
+    const widgetRef = context.register(widget);
+    fields!.push(widgetRef);
+    annotsOf(context, doc.getPages(), page, changes).push(widgetRef);
+  }
 
   await doc.flush(); // writes the embedded images and the font subset into the context
 
@@ -279,7 +310,8 @@ export async function preparePdfSignature(
         return `<${bytesToHex(await objectCipher(encryption, encryption.strings, sigRef.objectNumber, 0).encrypt(plain))}>`;
       }
     : async (value) => pdfTextString(value);
-  const signature = await signatureDictionary(options, signingTime, contentsSize, text);
+  const fieldMdp = target?.lock && (await fieldMdpReference(target, catalogRef, encryption, text));
+  const signature = await signatureDictionary(options, signingTime, contentsSize, text, fieldMdp);
   const objects: IndirectObjectBody[] = [];
   const newObjects = context
     .enumerateIndirectObjects()
@@ -298,7 +330,15 @@ export async function preparePdfSignature(
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
   // Every object a reader resolves in the original resolves to the same in the prepared revision,
   // but those this update changes on purpose: the preview of the original is what is signed.
-  await assertRevisionOnlyAdds(original, prepared, new Set(objects.map((o) => o.ref.objectNumber)));
+  const ownKeys = new Map<number, Set<string>>();
+  if (target) {
+    ownKeys.set(target.widgetRef.objectNumber, new Set(['AP']));
+    ownKeys.set(
+      target.fieldRef.objectNumber,
+      new Set(['V', ...(target.widgetRef === target.fieldRef ? ['AP'] : [])]),
+    );
+  }
+  await assertRevisionOnlyAdds(original, prepared, new Set(objects.map((o) => o.ref.objectNumber)), ownKeys);
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;
@@ -323,6 +363,41 @@ export async function preparePdfSignature(
     digestAlgorithm: 'SHA-256',
     signingTime,
   };
+}
+
+/**
+ * The field's /Lock as the signature's FieldMDP reference (ISO 32000-1 §12.7.4.5, §12.8.2.4): the
+ * fields it names stay as signed, or the signature no longer verifies in readers that check
+ * modifications. A lock kyso cannot read (no Action, Fields not strings) adds nothing rather than
+ * a reference that says something else; so does a lock naming fields in an encrypted file. Its
+ * PDF 2.0 /P is left to the lock itself (not copied).
+ */
+async function fieldMdpReference(
+  target: SignatureField,
+  catalogRef: PDFRef,
+  encryption: PdfEncryption | undefined,
+  text: TextString,
+): Promise<string | undefined> {
+  const { context } = target.field;
+  const lock = target.lock!;
+  const action = lock.lookup(PDFName.of('Action'));
+  if (!(action instanceof PDFName) || !['All', 'Include', 'Exclude'].includes(action.decodeText()))
+    return undefined;
+  let fields = '';
+  if (action.decodeText() !== 'All') {
+    const listed = lock.lookup(PDFName.of('Fields'));
+    const names = listed instanceof PDFArray ? listed.asArray().map((item) => context.lookup(item)) : [];
+    if (names.length === 0 || !names.every((n) => n instanceof PDFString || n instanceof PDFHexString))
+      return undefined;
+    // An encrypted file's strings are ciphertext here (under keys that depend on where they are stored): left out.
+    if (encryption) return undefined;
+    const decoded = (names).map((name) => name.decodeText());
+    fields = ` /Fields [${(await Promise.all(decoded.map(text))).join(' ')}]`;
+  }
+  return (
+    `<< /Type /SigRef /TransformMethod /FieldMDP /Data ${catalogRef.objectNumber} ${catalogRef.generationNumber} R ` +
+    `/TransformParams << /Type /TransformParams /Action /${action.decodeText()}${fields} /V /1.2 >> >>`
+  );
 }
 
 /**

@@ -30,6 +30,7 @@ function onlyAdds(
   before: PDFObject,
   after: PDFObject,
   resolve: (object: PDFObject) => PDFObject | undefined = (object) => object,
+  ownKeys: ReadonlySet<string> = new Set(),
 ): boolean {
   if (before instanceof PDFArray && after instanceof PDFArray)
     return before.size() <= after.size() && before.asArray().every((item, i) => same(item, after.get(i)));
@@ -38,6 +39,9 @@ function onlyAdds(
     for (const key of keys) {
       const name = PDFName.of(key);
       const [was, is] = [before.get(name), after.get(name)];
+      // The entries an update signing into the document's own field sets there (pades.ts): its
+      // value, its widget's look (drawn in its box, outlined by the window).
+      if (ownKeys.has(key)) continue;
       if (SIGNATURE_KEYS.has(key)) {
         if (
           was !== undefined &&
@@ -80,6 +84,8 @@ export async function assertRevisionOnlyAdds(
   before: ObjectSnapshot,
   prepared: Uint8Array,
   rewritten: Set<number>,
+  /** By object number: keys this update may set in that object besides the signature keys (a field's /V, its widget's /AP). */
+  ownKeys: ReadonlyMap<number, ReadonlySet<string>> = new Map(),
 ): Promise<void> {
   const after = await openPdfModel(prepared);
   for (const [ref, bytes] of before) {
@@ -89,8 +95,11 @@ export async function assertRevisionOnlyAdds(
     if (
       now !== undefined &&
       rewritten.has(ref.objectNumber) &&
-      onlyAdds(parseObjectAt(bytes, 0, after.context).object, now, (object) =>
-        object instanceof PDFRef ? after.context.lookup(object) : object,
+      onlyAdds(
+        parseObjectAt(bytes, 0, after.context).object,
+        now,
+        (object) => (object instanceof PDFRef ? after.context.lookup(object) : object),
+        ownKeys.get(ref.objectNumber),
       )
     )
       continue;

@@ -1,0 +1,160 @@
+/**
+ * Signing into a PDF's own empty signature field (shared/pdf/signature-field.ts, preparePdfSignature's
+ * `field`), on test/fixtures/signature-fields/form.pdf: a form Ghostscript wrote (form.ps) with an
+ * empty signature field "NguoiDeNghi" locking the text field "HoTen", and "CanBo" under the
+ * non-terminal field "TiepNhan", all on page 2. pdfsig's view of the signed file is in
+ * test/integration/pdf-signature-field.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { PDFArray, PDFDict, PDFName, PDFRef, PDFStream } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
+import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { findSignatureField } from '../../shared/pdf/signature-field.js';
+import { KysoError } from '../../shared/protocol/errors.js';
+
+const FORM = new Uint8Array(readFileSync(new URL('../fixtures/signature-fields/form.pdf', import.meta.url)));
+/** A 1×1 transparent PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+
+function problemOf(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error instanceof KysoError ? { code: error.code, ...error.details } : error;
+  }
+  return 'no error';
+}
+
+async function asyncProblemOf(work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await work();
+  } catch (error) {
+    return error instanceof KysoError ? { code: error.code, ...error.details } : error;
+  }
+  return 'no error';
+}
+
+/** The fixture's field of that name ("Top" or "Parent.Kid"), read directly: findSignatureField refuses signed ones. */
+function fieldNamed(model: PdfModel, name: string): PDFDict {
+  const [parent, kid] = name.split('.');
+  const fields = model.context.lookup(
+    (model.context.lookup(model.document.catalog.get(PDFName.of('AcroForm'))) as PDFDict).get(
+      PDFName.of('Fields'),
+    ),
+  ) as PDFArray;
+  for (const item of fields.asArray()) {
+    const field = model.context.lookup(item) as PDFDict;
+    if (field.lookup(PDFName.of('T'))?.toString() !== `(${parent})`) continue;
+    if (!kid) return field;
+    const kids = field.lookup(PDFName.of('Kids')) as PDFArray;
+    return model.context.lookup(kids.get(0)) as PDFDict;
+  }
+  throw new Error(`no field ${name}`);
+}
+
+const annotsOnPage = (model: PdfModel, index: number) =>
+  (model.context.lookup(model.document.getPages()[index]!.node.get(PDFName.of('Annots'))) as PDFArray).size();
+
+describe('findSignatureField', () => {
+  it('finds an empty signature field by its fully qualified name, with its widget, page and box', async () => {
+    const model = await openPdfModel(FORM);
+    const top = findSignatureField(model, 'NguoiDeNghi');
+    expect(top).toMatchObject({
+      name: 'NguoiDeNghi',
+      pageIndex: 1,
+      rect: { x: 300, y: 60, width: 240, height: 100 },
+    });
+    expect(top.widgetRef).toBe(top.fieldRef); // merged field and widget
+    expect(top.lock?.lookup(PDFName.of('Action'))).toBe(PDFName.of('Include'));
+    const nested = findSignatureField(model, 'TiepNhan.CanBo');
+    expect(nested).toMatchObject({ pageIndex: 1, rect: { x: 300, y: 260, width: 240, height: 80 } });
+    expect(nested.lock).toBeUndefined();
+  });
+
+  it('refuses a name that is no field, a partial name, a text field: BAD_REQUEST with its problem', async () => {
+    const model = await openPdfModel(FORM);
+    const refusal = (problem: string) => ({ code: 'BAD_REQUEST', field: 'field', problem });
+    expect(problemOf(() => findSignatureField(model, 'KhongCo'))).toEqual(refusal('field-not-found'));
+    // Only the fully qualified name names a field: neither its parent nor its own partial name.
+    expect(problemOf(() => findSignatureField(model, 'TiepNhan'))).toEqual(refusal('field-not-found'));
+    expect(problemOf(() => findSignatureField(model, 'CanBo'))).toEqual(refusal('field-not-found'));
+    expect(problemOf(() => findSignatureField(model, 'HoTen'))).toEqual(refusal('field-not-signature'));
+  });
+});
+
+describe('preparePdfSignature into a field', () => {
+  it('makes the signature the field’s /V, adds no field or widget, and turns its /Lock into a FieldMDP reference', async () => {
+    const prepared = await preparePdfSignature(FORM, { field: 'NguoiDeNghi' });
+    const before = await openPdfModel(FORM);
+    const after = await openPdfModel(prepared.pdf);
+    const fieldCount = (model: PdfModel) =>
+      (
+        model.context.lookup(
+          (model.context.lookup(model.document.catalog.get(PDFName.of('AcroForm'))) as PDFDict).get(
+            PDFName.of('Fields'),
+          ),
+        ) as PDFArray
+      ).size();
+    expect(fieldCount(after)).toBe(fieldCount(before));
+    expect(annotsOnPage(after, 1)).toBe(annotsOnPage(before, 1));
+    const field = fieldNamed(after, 'NguoiDeNghi');
+    const value = field.get(PDFName.of('V'));
+    expect(value).toBeInstanceOf(PDFRef);
+    const signature = after.context.lookup(value) as PDFDict;
+    expect(signature.get(PDFName.of('Type'))).toBe(PDFName.of('Sig'));
+    // The ByteRange the digest covers is the one the field's /V holds.
+    const range = (signature.lookup(PDFName.of('ByteRange')) as PDFArray).asArray().map(String);
+    expect(range).toEqual(prepared.byteRange.map(String));
+    // Its lock: the field HoTen stays as signed (FieldMDP), the document is the catalog.
+    const text = latin1(prepared.pdf.subarray(FORM.length));
+    expect(text).toMatch(
+      /\/Reference \[<< \/Type \/SigRef \/TransformMethod \/FieldMDP \/Data \d+ 0 R \/TransformParams << \/Type \/TransformParams \/Action \/Include \/Fields \[<FEFF0048006F00540065006E>\] \/V \/1\.2 >> >>\]/,
+    );
+    // The widget keeps its own look when no appearance is asked for.
+    expect(field.has(PDFName.of('AP'))).toBe(false);
+  });
+
+  it('draws an image appearance in the field’s box on its page, over the page’s own rect', async () => {
+    const prepared = await preparePdfSignature(FORM, {
+      field: 'TiepNhan.CanBo',
+      appearance: { kind: 'image', rect: { x: 1, y: 1, width: 5, height: 5 }, signatureImage: PNG },
+    });
+    const after = await openPdfModel(prepared.pdf);
+    const widget = fieldNamed(after, 'TiepNhan.CanBo');
+    expect(widget.get(PDFName.of('V'))).toBeInstanceOf(PDFRef);
+    const rect = (widget.lookup(PDFName.of('Rect')) as PDFArray).asArray().map(String);
+    expect(rect).toEqual(['300', '260', '540', '340']);
+    const normal = (widget.lookup(PDFName.of('AP')) as PDFDict).lookup(PDFName.of('N'));
+    expect(normal).toBeInstanceOf(PDFStream);
+    const bbox = ((normal as PDFStream).dict.lookup(PDFName.of('BBox')) as PDFArray).asArray().map(String);
+    expect(bbox).toEqual(['0', '0', '240', '80']);
+    // No lock on this field: no FieldMDP reference.
+    expect(latin1(prepared.pdf.subarray(FORM.length))).not.toContain('/FieldMDP');
+  });
+
+  it('refuses a field already signed and a text stamp in a field; the other field still takes a signature', async () => {
+    const once = (await preparePdfSignature(FORM, { field: 'NguoiDeNghi' })).pdf;
+    expect(await asyncProblemOf(() => preparePdfSignature(once, { field: 'NguoiDeNghi' }))).toEqual({
+      code: 'BAD_REQUEST',
+      field: 'field',
+      problem: 'field-signed',
+    });
+    expect(
+      await asyncProblemOf(() =>
+        preparePdfSignature(FORM, {
+          field: 'NguoiDeNghi',
+          appearance: { kind: 'stamp', lines: ['Số: 1'] },
+        }),
+      ),
+    ).toEqual({ code: 'BAD_REQUEST', field: 'appearance', problem: 'field-stamp' });
+    // The other field is still empty: it takes the next signature.
+    const twice = await preparePdfSignature(once, { field: 'TiepNhan.CanBo' });
+    expect(twice.pdf.length).toBeGreaterThan(once.length);
+  });
+});
