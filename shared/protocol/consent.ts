@@ -116,6 +116,10 @@ export const ConsentDocumentSchema = z.strictObject({
   reason: PdfPageWords.optional(),
   location: PdfPageWords.optional(),
   appearance: ConsentAppearanceSchema.optional(),
+  /** PDF: signed into the document's own empty signature field: its name as the document spells it, and its page (0-based). */
+  field: z
+    .strictObject({ name: z.string().max(LIMITS.maxPdfFieldNameChars), page: z.number().int().min(0) })
+    .optional(),
 });
 export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;
 

@@ -73,6 +73,8 @@ export const LIMITS = {
   maxModulePathChars: 1024,
   /** Portal-supplied description shown in the consent window. */
   maxDescriptionChars: 500,
+  /** A PDF signature field's fully qualified name (`field`): forms nest a few levels of short names. */
+  maxPdfFieldNameChars: 500,
   /** Document display name. */
   maxDocumentNameChars: 200,
   /** PIN length bounds (PKCS#11 tokens in Vietnam use 4–16; some allow up to 32). */

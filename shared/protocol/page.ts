@@ -42,6 +42,16 @@ export const PdfRectSchema = z.strictObject({
   height: Coordinate.min(1),
 });
 
+/**
+ * A PDF's own signature field, by its fully qualified name ("TiepNhan.CanBo"), as the document
+ * spells it: not trimmed or normalised, or it would name another field.
+ */
+export const PdfFieldNameSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxPdfFieldNameChars)
+  .refine(hasVisibleCharacter, visible);
+
 /** Decree 30/2020 appearances (see shared/pdf/appearance.ts); images are PNG or JPEG. */
 export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -55,7 +65,8 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
     .strictObject({
       kind: z.literal('image'),
       pageIndex: PageIndex.optional(),
-      rect: PdfRectSchema,
+      /** Required, but for a document signed into its own `field`: then the field's box and page. */
+      rect: PdfRectSchema.optional(),
       signatureImage: ImageBytes.optional(),
       sealImage: ImageBytes.optional(),
       /** The signer's image or the agency's seal the user configured in kyso's options (the page never sees it). */
@@ -94,17 +105,43 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
    * validation data (chain, OCSP/CRL fetched by the native host) in a DSS, B-LTA then a document
    * time-stamp from the same TSA.
    */
-  z.strictObject({
-    kind: z.literal('pdf'),
-    name: DocumentName,
-    pdf: z.base64().min(1).max(base64Length(LIMITS.maxPdfBytes)),
-    level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']).optional(),
-    reason: ShortText.optional(),
-    location: ShortText.optional(),
-    appearance: PdfAppearanceSchema.optional(),
-    /** Certify (DocMDP) rather than approve: the changes allowed afterwards, 1 none, 2 forms and signatures, 3 also annotations. */
-    certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
-  }),
+  z
+    .strictObject({
+      kind: z.literal('pdf'),
+      name: DocumentName,
+      pdf: z.base64().min(1).max(base64Length(LIMITS.maxPdfBytes)),
+      level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']).optional(),
+      reason: ShortText.optional(),
+      location: ShortText.optional(),
+      appearance: PdfAppearanceSchema.optional(),
+      /** Certify (DocMDP) rather than approve: the changes allowed afterwards, 1 none, 2 forms and signatures, 3 also annotations. */
+      certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+      /** Sign into this empty signature field of the PDF (its widget's box and page) instead of adding one. */
+      field: PdfFieldNameSchema.optional(),
+    })
+    .superRefine((d, context) => {
+      const a = d.appearance;
+      if (d.field !== undefined && a?.kind === 'stamp')
+        context.addIssue({
+          code: 'custom',
+          message: 'a text stamp has its own place (top right); a field takes an image appearance',
+          path: ['appearance', 'kind'],
+        });
+      if (a?.kind !== 'image') return;
+      // With a field, its widget says where: a second answer from the page would be ignored or contradict it.
+      if (d.field === undefined && a.rect === undefined)
+        context.addIssue({
+          code: 'custom',
+          message: 'an image appearance needs rect',
+          path: ['appearance', 'rect'],
+        });
+      if (d.field !== undefined && (a.rect !== undefined || a.pageIndex !== undefined))
+        context.addIssue({
+          code: 'custom',
+          message: "a field's appearance takes the field's box: no rect or pageIndex",
+          path: ['appearance'],
+        });
+    }),
   /** XMLDSig enveloped, as HTKK tax returns or e-invoices carry it; SHA-1 only when asked for. */
   z
     .strictObject({

@@ -307,7 +307,9 @@ export type PdfAppearanceInput =
  * `level`: 'B-B' (default) or 'B-T', time-stamped by the TSA in the user's settings; 'B-LT' adds
  * the validation data (the chain and OCSP responses or CRLs, fetched by the native host) in a DSS,
  * 'B-LTA' then a document time-stamp (B-T and above need a TSA in the settings: TSA_NOT_CONFIGURED
- * otherwise). Invisible without `appearance`.
+ * otherwise). Invisible without `appearance`. `field`: sign into the PDF's own empty signature field
+ * of that fully qualified name (an image `appearance` then fills its box, without `rect`/`pageIndex`);
+ * BAD_REQUEST (details.problem: field-not-found, field-not-signature, field-signed, field-no-place) before any window.
  */
 export type PdfDocumentInput = Omit<DocumentOfKind<'pdf'>, 'pdf' | 'appearance'> & {
   pdf: BytesOrBase64 | Blob;
@@ -353,13 +355,14 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
         ...(d.reason !== undefined && { reason: d.reason }),
         ...(d.location !== undefined && { location: d.location }),
         ...(d.certify !== undefined && { certify: d.certify }),
+        ...(d.field !== undefined && { field: d.field }),
         ...(appearance && {
           appearance:
             appearance.kind === 'stamp'
               ? appearance
               : {
                   kind: 'image' as const,
-                  rect: appearance.rect,
+                  ...(appearance.rect !== undefined && { rect: appearance.rect }),
                   ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
                   ...(appearance.signatureImage !== undefined && {
                     signatureImage: toBase64(appearance.signatureImage),

@@ -209,3 +209,47 @@ describe('whose image it is', () => {
     expect(consent.appearance!.images).toMatchObject([{ role: 'signature', source: 'site' }]);
   });
 });
+
+describe('a PDF signed into its own empty signature field, in the consent entry', () => {
+  /** test/fixtures/signature-fields/README.md: "TiepNhan.CanBo" at 300 260 540 340 on page 2. */
+  const form = b64(readFileSync(new URL('../fixtures/signature-fields/form.pdf', import.meta.url)));
+
+  it('names the field and its page as the document has them, outlines its box, and prepare signs there', async () => {
+    const box = { x: 300, y: 260, width: 240, height: 80 };
+    const { consent, signed } = await planAndPrepare({
+      pdf: form,
+      field: 'TiepNhan.CanBo',
+      appearance: { kind: 'image', signatureImage: b64(blueSignaturePng()) },
+    });
+    expect(consent.field).toEqual({ name: 'TiepNhan.CanBo', page: 1 });
+    expect(consent.appearance).toMatchObject({ page: 1, rect: box });
+    const model = await openPdfModel(signed);
+    const parent = model.context.lookup(
+      model.document.catalog
+        .lookup(PDFName.of('AcroForm'), PDFDict)
+        .lookup(PDFName.of('Fields'), PDFArray)
+        .get(2),
+      PDFDict,
+    );
+    const widget = model.context.lookup(parent.lookup(PDFName.of('Kids'), PDFArray).get(0), PDFDict);
+    expect(widget.lookup(PDFName.of('V'))).toBeInstanceOf(PDFDict);
+    expect(widget.lookup(PDFName.of('AP'))).toBeInstanceOf(PDFDict);
+    expect(
+      widget
+        .lookup(PDFName.of('Rect'), PDFArray)
+        .asArray()
+        .map((n) => (n as PDFNumber).asNumber()),
+    ).toEqual([300, 260, 540, 340]);
+  });
+
+  it('a field the document does not have as an empty signature field: BAD_REQUEST naming the document, before any window', async () => {
+    for (const [field, problem] of [
+      ['TiepNhan', 'field-not-found'],
+      ['HoTen', 'field-not-signature'],
+    ] as const)
+      await expect(planned({ pdf: form, field })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        details: { document: 0, field: 'field', problem },
+      });
+  });
+});

@@ -12,6 +12,8 @@ import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
 import { findSignatureField } from '../../shared/pdf/signature-field.js';
 import { KysoError } from '../../shared/protocol/errors.js';
+import { PageDocumentSchema } from '../../shared/protocol/page.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 
 const FORM = new Uint8Array(readFileSync(new URL('../fixtures/signature-fields/form.pdf', import.meta.url)));
 /** A 1×1 transparent PNG. */
@@ -156,5 +158,30 @@ describe('preparePdfSignature into a field', () => {
     // The other field is still empty: it takes the next signature.
     const twice = await preparePdfSignature(once, { field: 'TiepNhan.CanBo' });
     expect(twice.pdf.length).toBeGreaterThan(once.length);
+  });
+});
+
+describe('the page’s `field`', () => {
+  const pdf = (extra: Record<string, unknown>) =>
+    PageDocumentSchema.safeParse({ kind: 'pdf', name: 'a.pdf', pdf: 'JVBERi0=', ...extra });
+  const image = { kind: 'image', signatureImage: PNG.toString('base64') };
+
+  it('takes a field name as written, with an image appearance that has no box of its own', () => {
+    expect(pdf({ field: ' TiepNhan.CanBo', appearance: image }).data).toMatchObject({
+      field: ' TiepNhan.CanBo',
+    });
+  });
+
+  it('refuses a field with a rect, a pageIndex or a stamp; an image without a field needs its rect; names are bounded', () => {
+    const rect = { x: 1, y: 1, width: 10, height: 10 };
+    expect(pdf({ field: 'A', appearance: { ...image, rect } }).success).toBe(false);
+    expect(pdf({ field: 'A', appearance: { ...image, pageIndex: 0 } }).success).toBe(false);
+    expect(pdf({ field: 'A', appearance: { kind: 'stamp', lines: ['Số: 1'] } }).success).toBe(false);
+    expect(pdf({ appearance: image }).success).toBe(false);
+    expect(pdf({ appearance: { ...image, rect } }).success).toBe(true);
+    expect(pdf({ field: '' }).success).toBe(false);
+    expect(pdf({ field: '\u200b' }).success).toBe(false);
+    expect(pdf({ field: 'x'.repeat(LIMITS.maxPdfFieldNameChars) }).success).toBe(true);
+    expect(pdf({ field: 'x'.repeat(LIMITS.maxPdfFieldNameChars + 1) }).success).toBe(false);
   });
 });

@@ -20,6 +20,12 @@ import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import type { PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
 import { appearanceImageInfo } from '../../../shared/pdf/appearance-image.js';
 import { appearanceWarnings, planAppearance } from '../../../shared/pdf/appearance-plan.js';
+import {
+  appearanceInField,
+  findSignatureField,
+  type FieldAppearance,
+  type SignatureField,
+} from '../../../shared/pdf/signature-field.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -132,15 +138,23 @@ function badDocument(index: number, error: unknown): KysoError {
   return new KysoError('BAD_REQUEST', `document ${index + 1} cannot be signed`, { document: index });
 }
 
-function appearanceOf(appearance: PdfAppearance): PdfSignatureAppearance {
-  if (appearance.kind === 'stamp') return { ...appearance };
-  return {
-    kind: 'image',
-    rect: appearance.rect,
-    ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
-    ...(appearance.signatureImage && { signatureImage: base64ToBytes(appearance.signatureImage) }),
-    ...(appearance.sealImage && { sealImage: base64ToBytes(appearance.sealImage) }),
-  };
+/** The request's appearance as drawn; into `target`'s box when the document is signed into its own field. */
+function appearanceOf(appearance: PdfAppearance, target: SignatureField | undefined): PdfSignatureAppearance {
+  const requested: FieldAppearance =
+    appearance.kind === 'stamp'
+      ? { ...appearance }
+      : {
+          kind: 'image',
+          ...(appearance.rect && { rect: appearance.rect }),
+          ...(appearance.pageIndex !== undefined && { pageIndex: appearance.pageIndex }),
+          ...(appearance.signatureImage && { signatureImage: base64ToBytes(appearance.signatureImage) }),
+          ...(appearance.sealImage && { sealImage: base64ToBytes(appearance.sealImage) }),
+        };
+  if (target) return appearanceInField(requested, target);
+  // The schema asks an image appearance without a field for its rect.
+  if (requested.kind === 'image' && !requested.rect)
+    throw new KysoError('BAD_REQUEST', 'an image appearance needs rect', { field: 'appearance.rect' });
+  return requested as PdfSignatureAppearance;
 }
 
 /**
@@ -207,7 +221,9 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       assertSignable(model.document);
       const pages = model.pageCount;
       const warnings = pdfWarnings(model);
-      const appearance = document.appearance ? appearanceOf(document.appearance) : undefined;
+      // The document's own empty field, found in these bytes (the prefix of the signed revision): BAD_REQUEST before any window otherwise.
+      const target = document.field !== undefined ? findSignatureField(model, document.field) : undefined;
+      const appearance = document.appearance ? appearanceOf(document.appearance, target) : undefined;
       if (appearance && (appearance.pageIndex ?? 0) >= pages)
         throw new KysoError(
           'BAD_REQUEST',
@@ -240,6 +256,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           ...(document.reason && { reason: document.reason }),
           ...(document.location && { location: document.location }),
           ...(shown && { appearance: shown }),
+          ...(target && { field: { name: target.name, page: target.pageIndex } }),
         },
         timestamp,
         // The original bytes, checked unambiguous above: the prepared revision only appends to
@@ -258,6 +275,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(document.location && { location: document.location }),
             ...(appearance && { appearance }),
             ...(document.certify && { certify: document.certify }),
+            ...(target && { field: target.name }),
           });
           // Checked before the token signs: a revision the page could not be given (large images
           // drawn into a PDF near its limit) is this document's error, and nothing is signed for it.

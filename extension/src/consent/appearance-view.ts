@@ -82,6 +82,15 @@ export function renderAppearance(appearance: ConsentAppearance | undefined): voi
   $('appearance-show').textContent = t('appearanceShow', { page: page + 1 });
 }
 
+/** The document's own signature field the signature goes into: its name as the document spells it, and its page. */
+export function renderSignatureField(d: ConsentDocument): void {
+  $('signature-field').hidden = !d.field;
+  if (!d.field) return;
+  $('signature-field').dataset.page = String(d.field.page + 1);
+  $('signature-field-where').textContent = t('signatureFieldWhere', { page: d.field.page + 1 });
+  setPageText($('signature-field-name'), d.field.name, t('controlMark'));
+}
+
 /** /Reason and /Location: the site's words, signed into the signature. */
 export function renderSignatureWords(d: ConsentDocument): void {
   const rows = (

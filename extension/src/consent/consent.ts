@@ -33,6 +33,7 @@ import {
   forgetImages,
   outlineAppearance,
   renderAppearance,
+  renderSignatureField,
   renderSignatureWords,
   showAppearanceImages,
 } from './appearance-view.js';
@@ -459,6 +460,7 @@ function openDocument(index: number, fromList: boolean): void {
   renderSummary(d);
   renderWarnings(d);
   forgetImages();
+  renderSignatureField(d);
   renderAppearance(d.appearance);
   renderSignatureWords(d);
   const digest = d.kind === 'cms' || d.kind === 'raw';

@@ -127,6 +127,7 @@ export const MESSAGES = {
     warning_pdf_empty_signature_fields: 'Tài liệu có ô chữ ký còn trống.',
     warning_pdf_appearance_large:
       'Chữ ký hiển thị do trang web đặt sẽ phủ {n}% diện tích trang: nó có thể che mất nội dung của trang.',
+    signatureFieldWhere: 'Ký vào ô chữ ký có sẵn trong tài liệu, ở trang {page}, tên ô:',
     appearanceTitle: 'Chữ ký hiển thị: trang web yêu cầu vẽ thêm lên tài liệu',
     appearanceWhere:
       'Trang {page}: một khung {width} × {height} mm ({share}% diện tích trang), có viền nét đứt trên bản xem trước.',
@@ -373,6 +374,7 @@ export const MESSAGES = {
     warning_pdf_empty_signature_fields: 'Has empty signature fields.',
     warning_pdf_appearance_large:
       'The visible signature the website placed will cover {n}% of its page: it can hide what the page says.',
+    signatureFieldWhere: 'Signs into the document’s own signature field, on page {page}, named:',
     appearanceTitle: 'Visible signature: the website asks to draw this on the document',
     appearanceWhere:
       'Page {page}: a box of {width} × {height} mm ({share}% of the page), outlined with a dashed line on the preview.',
