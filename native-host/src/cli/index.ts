@@ -3,7 +3,7 @@ import { describeForCli } from './certificate-text.js';
 import { parseCommandLine } from '../../../shared/command-line.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
-import { PdfRectSchema } from '../../../shared/protocol/page.js';
+import { PdfFieldNameSchema, PdfRectSchema } from '../../../shared/protocol/page.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
@@ -23,6 +23,7 @@ Usage:
                    [--stamp LINE]...                      Decree 30 text stamp, top right of page 1
                    [--image PNG] [--seal PNG] --rect x,y,w,h [--page N]   signature/seal image
                    [--certify 1|2|3]   certify (DocMDP): 1 no changes, 2 forms+signatures, 3 also annotations
+                   [--field NAME]      into the PDF's own empty signature field (--image/--seal fill its box)
             xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
   kyso verify FILE [--detached DATA] [--roots DIR] [--revocation require|prefer|off] [--json]
   kyso verify --serve --port N            HTTP service: POST /verify → JSON report (kyso verify -h)
@@ -58,6 +59,7 @@ export async function runCli(args: string[]): Promise<number> {
       rect: { type: 'string' },
       page: { type: 'string' },
       certify: { type: 'string' },
+      field: { type: 'string' },
       sha1: { type: 'boolean', default: false },
       scope: { type: 'string', default: 'user' },
       browser: { type: 'string' },
@@ -115,6 +117,7 @@ export async function runCli(args: string[]): Promise<number> {
         const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
         const certify = values.certify === undefined ? undefined : (Number(values.certify) as 1 | 2 | 3);
         const badCertify = certify !== undefined && ![1, 2, 3].includes(certify);
+        const badField = values.field !== undefined && !PdfFieldNameSchema.safeParse(values.field).success;
         if (
           !values.in ||
           !values.out ||
@@ -124,6 +127,7 @@ export async function runCli(args: string[]): Promise<number> {
           badRect ||
           badPage ||
           badCertify ||
+          badField ||
           !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)
         ) {
           process.stderr.write(USAGE);
@@ -149,6 +153,7 @@ export async function runCli(args: string[]): Promise<number> {
               ...(rect && { rect: rect as [number, number, number, number] }),
               ...(page && { page }),
               ...(certify && { certify }),
+              ...(values.field !== undefined && { field: values.field }),
             },
           },
           (line) => process.stderr.write(`${line}\n`),

@@ -12,6 +12,12 @@ import { planAppearance } from '../../../shared/pdf/appearance-plan.js';
 import { appearanceImageInfo, type AppearanceImageField } from '../../../shared/pdf/appearance-image.js';
 import { assertSignable } from '../../../shared/pdf/docmdp.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
+import {
+  appearanceInField,
+  findSignatureField,
+  type FieldAppearance,
+  type SignatureField,
+} from '../../../shared/pdf/signature-field.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -39,6 +45,8 @@ export interface PdfOptions {
   rect?: [number, number, number, number];
   /** Certify (DocMDP) with these permissions: 1 no changes, 2 forms and signatures, 3 also annotations. */
   certify?: 1 | 2 | 3;
+  /** Sign into the PDF's own empty signature field of this fully qualified name; images fill its box. */
+  field?: string;
 }
 
 export interface XmlOptions {
@@ -65,24 +73,25 @@ function stampFont(): Uint8Array {
   return new Uint8Array(readFileSync(found));
 }
 
-function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
+function appearanceOf(options: PdfOptions, target?: SignatureField): PdfSignatureAppearance | undefined {
+  let requested: FieldAppearance | undefined;
   if (options.stamp?.length)
-    return {
+    requested = {
       kind: 'stamp',
       lines: options.stamp,
       font: stampFont(),
       ...(options.page && { pageIndex: options.page - 1 }),
     };
-  if (options.image || options.seal) {
-    if (!options.rect)
-      throw new KysoError(
-        'BAD_REQUEST',
-        '--image/--seal need --rect x,y,width,height (PDF points from the bottom left)',
-      );
-    const [x, y, width, height] = options.rect;
-    return {
+  else if (options.image || options.seal) {
+    const rect = options.rect && {
+      x: options.rect[0],
+      y: options.rect[1],
+      width: options.rect[2],
+      height: options.rect[3],
+    };
+    requested = {
       kind: 'image',
-      rect: { x, y, width, height },
+      ...(rect && { rect }),
       ...(options.page && { pageIndex: options.page - 1 }),
       ...(options.image && {
         signatureImage: readImage(options.image, '--image', 'appearance.signatureImage'),
@@ -90,7 +99,13 @@ function appearanceOf(options: PdfOptions): PdfSignatureAppearance | undefined {
       ...(options.seal && { sealImage: readImage(options.seal, '--seal', 'appearance.sealImage') }),
     };
   }
-  return undefined;
+  if (target) return requested && appearanceInField(requested, target);
+  if (requested?.kind === 'image' && !requested.rect)
+    throw new KysoError(
+      'BAD_REQUEST',
+      '--image/--seal need --rect x,y,width,height (PDF points from the bottom left)',
+    );
+  return requested as PdfSignatureAppearance | undefined;
 }
 
 /**
@@ -178,7 +193,11 @@ export async function pdfSigning(
     warn?.(
       `${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`,
     );
-  const appearance = appearanceOf(options);
+  // The document's own field: found before the PIN; its widget says where, so no --rect or --page.
+  const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
+  if (target && (options.rect || options.page))
+    throw new KysoError('BAD_REQUEST', "--field signs into the field's own box: leave out --rect and --page");
+  const appearance = appearanceOf(options, target);
   // Built as prepare will build it, before the PIN: images decoded, a stamp's text drawable.
   if (appearance) await ourErrors(() => planAppearance(model, appearance, new Date()));
   return {
@@ -190,6 +209,7 @@ export async function pdfSigning(
           ...(options.location && { location: options.location }),
           ...(appearance && { appearance }),
           ...(options.certify && { certify: options.certify }),
+          ...(target && { field: target.name }),
         }),
       );
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.

@@ -1,0 +1,134 @@
+/**
+ * `kyso sign --field`: a form that already carries empty signature fields (test/fixtures/
+ * signature-fields/form.pdf, written by Ghostscript from form.ps: "NguoiDeNghi" and
+ * "TiepNhan.CanBo" on page 2) signed into them with the SoftHSM token, as Acrobat signs into a
+ * field. pdfsig finds each signature valid under the field's own name and no field added; the
+ * image is drawn in the field's box; `kyso verify` passes both. A field that cannot take the
+ * signature is refused before the PIN.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
+import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
+import { copyTestToken, type TestToken } from '../support/token.js';
+import { KYSO_CLI } from '../support/verifier-service.js';
+
+const FORM = fileURLToPath(new URL('../fixtures/signature-fields/form.pdf', import.meta.url));
+const RSA_SIGNER = 'CCCD:001099012345'; // key 01
+const EC_SIGNER = 'MST:0312345678'; // key 02
+/** The fields' widgets, on page 2 (form.ps). */
+const CAN_BO_BOX = { x: 300, y: 260, width: 240, height: 80 };
+const NGUOI_DE_NGHI_BOX = { x: 300, y: 60, width: 240, height: 100 };
+
+describe('kyso sign --field: into the PDF’s own empty signature fields', () => {
+  let token: TestToken;
+  let dir: string;
+  let nssDb: string;
+  let roots: string;
+
+  beforeAll(() => {
+    token = copyTestToken();
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-sig-field-'));
+    nssDb = makeNssDb(dir, [token.caPem]);
+    roots = path.join(dir, 'roots');
+    mkdirSync(roots);
+    copyFileSync(token.caPem, path.join(roots, 'token-ca.pem'));
+  });
+  afterAll(() => {
+    token.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const file = (name: string) => path.join(dir, name);
+
+  /** `kyso sign --format pades` with the PIN on stdin (empty: none is typed). */
+  const sign = (input: string, output: string, cert: string, extra: string[], pin = token.pin) =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const args = ['sign', '--in', input, '--out', output, '--format', 'pades', '--cert', cert, ...extra];
+      const child = spawn(process.execPath, [KYSO_CLI, ...args, '--pin-stdin'], {
+        env: { ...process.env, ...token.env },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (status) => resolve({ status, stderr }));
+      child.stdin.end(`${pin}\n`);
+    });
+
+  const verify = async (pdf: string) => {
+    const args = [KYSO_CLI, 'verify', pdf, '--roots', roots, '--revocation', 'off', '--json'];
+    const result = await promisify(execFile)(process.execPath, args).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    return {
+      ...result,
+      report: JSON.parse(result.stdout) as { indication: string; signatures: { indication: string }[] },
+    };
+  };
+
+  /** pdfsig's entries: each field's name and whether its signature is valid and trusted. */
+  const fieldsSeen = (pdf: string) => {
+    const report = pdfsig(pdf, nssDb);
+    return {
+      output: report.output,
+      fields: report.signatures.map((s) => ({
+        name: /Signature Field Name: (.*)/.exec(s.text)?.[1],
+        signed: !/not signed/.test(s.text),
+        valid: s.valid && s.trusted,
+      })),
+    };
+  };
+
+  it('signs into TiepNhan.CanBo with an image in its box, then into NguoiDeNghi: pdfsig and kyso verify accept both, no field added', async () => {
+    const image = file('chu-ky.png');
+    writeFileSync(image, blueSignaturePng());
+    const once = file('once.pdf');
+    const r1 = await sign(FORM, once, RSA_SIGNER, ['--field', 'TiepNhan.CanBo', '--image', image]);
+    expect(r1.status, r1.stderr).toBe(0);
+    const first = fieldsSeen(once);
+    expect(first.fields, first.output).toEqual([
+      { name: 'NguoiDeNghi', signed: false, valid: false },
+      { name: 'TiepNhan.CanBo', signed: true, valid: true },
+    ]);
+    // The image fills the field's box on page 2, and nothing of it is drawn in the other field's.
+    expect(countPixels(renderPage(once, 2), CAN_BO_BOX, isBlue)).toBeGreaterThan(200);
+    expect(countPixels(renderPage(once, 2), NGUOI_DE_NGHI_BOX, isBlue)).toBe(0);
+
+    const twice = file('twice.pdf');
+    const r2 = await sign(once, twice, EC_SIGNER, ['--field', 'NguoiDeNghi', '--reason', 'Đề nghị']);
+    expect(r2.status, r2.stderr).toBe(0);
+    const second = fieldsSeen(twice);
+    expect(second.fields, second.output).toEqual([
+      { name: 'NguoiDeNghi', signed: true, valid: true },
+      { name: 'TiepNhan.CanBo', signed: true, valid: true },
+    ]);
+    const { code, report, stderr } = await verify(twice);
+    expect(code, stderr).toBe(0);
+    expect(report.indication).toBe('TOTAL-PASSED');
+    expect(report.signatures.map((s) => s.indication)).toEqual(['TOTAL-PASSED', 'TOTAL-PASSED']);
+  });
+
+  it('refuses a field that is not there, not a signature field, or already signed: BAD_REQUEST before the PIN, nothing written', async () => {
+    const signed = file('signed-can-bo.pdf');
+    expect((await sign(FORM, signed, RSA_SIGNER, ['--field', 'TiepNhan.CanBo'])).status).toBe(0);
+    for (const [input, field, problem] of [
+      [FORM, 'KhongCo', 'field-not-found'],
+      [FORM, 'HoTen', 'field-not-signature'],
+      [signed, 'TiepNhan.CanBo', 'field-signed'],
+    ] as const) {
+      const out = file(`refused-${problem}.pdf`);
+      const r = await sign(input, out, EC_SIGNER, ['--field', field], '');
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain('BAD_REQUEST');
+      expect(r.stderr).toContain(problem);
+      expect(r.stderr).not.toContain('Signing with'); // refused before the token was opened
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
