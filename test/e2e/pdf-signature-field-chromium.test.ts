@@ -1,0 +1,105 @@
+/**
+ * signPdf({ field }) through the whole path in Chromium: a portal's form with empty signature fields
+ * (test/fixtures/signature-fields/form.pdf) signed into "TiepNhan.CanBo". The consent window says
+ * the signature goes into the document's own field, named as the document has it, on page 2, and
+ * outlines the field's box there; pdfsig finds the signature valid under that field's name, with
+ * no field added. A text field named instead is refused before any window.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { signInConsent } from '../support/consent.js';
+import { blueSignaturePng } from '../support/pdf-images.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+
+const FORM = readFileSync(new URL('../fixtures/signature-fields/form.pdf', import.meta.url)).toString(
+  'base64',
+);
+
+describe('signPdf into the form’s own signature field (Chromium)', () => {
+  let session: PortalSession;
+  let page: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-e2e-sig-field-'));
+    session = await startPortalSession();
+    page = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the window names the field and its page from the document and outlines its box; pdfsig finds the signature in that field', async () => {
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', {
+        pdf: FORM,
+        name: 'don-de-nghi.pdf',
+        description: 'Tiếp nhận hồ sơ',
+        lang: 'en',
+        field: 'TiepNhan.CanBo',
+        appearance: { kind: 'image', signatureImage: Buffer.from(blueSignaturePng()).toString('base64') },
+      }),
+    );
+    expect(
+      await consent.$eval('#signature-field', (el) => ({
+        hidden: (el as HTMLElement).hidden,
+        page: (el as HTMLElement).dataset.page,
+        where: el.querySelector('#signature-field-where')?.textContent,
+        name: el.querySelector('#signature-field-name')?.textContent,
+      })),
+    ).toEqual({
+      hidden: false,
+      page: '2',
+      where: 'Signs into the document’s own signature field, on page 2, named:',
+      name: 'TiepNhan.CanBo',
+    });
+    expect(await consent.$eval('#appearance', (el) => (el as HTMLElement).dataset.page)).toBe('2');
+    await consent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });
+    await consent.click('#appearance-show');
+    await consent.waitForSelector('#preview[data-page="2"][data-rendered="true"]', { timeout: 20_000 });
+    const box = await consent.evaluate(() => {
+      const canvas = document.getElementById('preview')!.getBoundingClientRect();
+      const outline = document.getElementById('appearance-outline')!;
+      const r = outline.getBoundingClientRect();
+      return {
+        hidden: outline.hidden,
+        left: (r.left - canvas.left) / canvas.width,
+        top: (r.top - canvas.top) / canvas.height,
+      };
+    });
+    // The field's widget box, 300 260 540 340 on a 595 × 842 page.
+    expect(box.hidden).toBe(false);
+    expect(box.left).toBeCloseTo(300 / 595, 2);
+    expect(box.top).toBeCloseTo(1 - 340 / 842, 2);
+
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(page);
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const signed = writePdf(dir, 'signed.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
+    const report = pdfsig(signed, makeNssDb(dir, [session.token.caPem]));
+    expect(
+      report.signatures.map((s) => /Signature Field Name: (.*)/.exec(s.text)?.[1]),
+      report.output,
+    ).toEqual(['NguoiDeNghi', 'TiepNhan.CanBo']);
+    expect(report.signatures[1]!.valid && report.signatures[1]!.trusted, report.output).toBe(true);
+  });
+
+  it('a text field named as the signature field: BAD_REQUEST before any window', async () => {
+    await sdkCall(page, 'signPdf', { pdf: FORM, description: 'Họ tên', field: 'HoTen' });
+    expect(await sdkOutcome(page)).toMatchObject({
+      ok: false,
+      code: 'BAD_REQUEST',
+      details: { document: 0, field: 'field', problem: 'field-not-signature' },
+    });
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+  });
+});
