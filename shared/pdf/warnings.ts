@@ -100,7 +100,11 @@ function text(object: PDFObject | undefined): string | undefined {
   return undefined;
 }
 
-export function pdfWarnings(model: PdfModel): PdfWarning[] {
+/**
+ * `signingInto`: the empty signature field this signature goes into (signature-field.ts); it is not
+ * an empty field left after signing, so it is not counted as one.
+ */
+export function pdfWarnings(model: PdfModel, signingInto?: PDFDict): PdfWarning[] {
   const { context } = model;
   // An encrypted file's strings are ciphertext here: counts, but no names.
   const findings = new Findings(model.encryption === undefined);
@@ -204,6 +208,7 @@ export function pdfWarnings(model: PdfModel): PdfWarning[] {
         for (const kid of childFields) visitField(kid, fieldType, name, depth + 1);
         return;
       }
+      if (fieldType === 'Sig' && field === signingInto) return;
       if (fieldType === 'Sig')
         findings.add(
           field.has(PDFName.of('V')) ? 'pdf-existing-signatures' : 'pdf-empty-signature-fields',

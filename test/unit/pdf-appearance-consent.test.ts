@@ -222,6 +222,12 @@ describe('a PDF signed into its own empty signature field, in the consent entry'
       appearance: { kind: 'image', signatureImage: b64(blueSignaturePng()) },
     });
     expect(consent.field).toEqual({ name: 'TiepNhan.CanBo', page: 1 });
+    // The field signed into is no empty field left after signing: only the other one is warned about.
+    expect(consent.warnings).toContainEqual({
+      code: 'pdf-empty-signature-fields',
+      count: 1,
+      names: ['NguoiDeNghi'],
+    });
     expect(consent.appearance).toMatchObject({ page: 1, rect: box });
     const model = await openPdfModel(signed);
     const parent = model.context.lookup(

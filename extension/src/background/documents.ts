@@ -220,9 +220,9 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       // Certified with "no changes": a signature would invalidate it (PDF_CERTIFIED, before any window).
       assertSignable(model.document);
       const pages = model.pageCount;
-      const warnings = pdfWarnings(model);
       // The document's own empty field, found in these bytes (the prefix of the signed revision): BAD_REQUEST before any window otherwise.
       const target = document.field !== undefined ? findSignatureField(model, document.field) : undefined;
+      const warnings = pdfWarnings(model, target?.field);
       const appearance = document.appearance ? appearanceOf(document.appearance, target) : undefined;
       if (appearance && (appearance.pageIndex ?? 0) >= pages)
         throw new KysoError(

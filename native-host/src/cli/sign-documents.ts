@@ -184,7 +184,11 @@ export async function pdfSigning(
   assertSignable(model.document);
   const pages = model.pageCount;
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
-  const warnings = pdfWarnings(model);
+  // The document's own field: found before the PIN; its widget says where, so no --rect or --page.
+  const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
+  if (target && (options.rect || options.page))
+    throw new KysoError('BAD_REQUEST', "--field signs into the field's own box: leave out --rect and --page");
+  const warnings = pdfWarnings(model, target?.field);
   if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
     throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
       problem: 'certify-after-signature',
@@ -193,10 +197,6 @@ export async function pdfSigning(
     warn?.(
       `${warning.code}${warning.count ? ` ×${warning.count}` : ''}${warning.names ? `: ${warning.names.map((n) => JSON.stringify(n)).join(', ')}` : ''}`,
     );
-  // The document's own field: found before the PIN; its widget says where, so no --rect or --page.
-  const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
-  if (target && (options.rect || options.page))
-    throw new KysoError('BAD_REQUEST', "--field signs into the field's own box: leave out --rect and --page");
   const appearance = appearanceOf(options, target);
   // Built as prepare will build it, before the PIN: images decoded, a stamp's text drawable.
   if (appearance) await ourErrors(() => planAppearance(model, appearance, new Date()));
