@@ -15,6 +15,7 @@ import { CHROMIUM_EXTENSION_ID } from '../../shared/identity.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import {
   outcome,
+  pdfTheWindowCannotOpen,
   pdfWithUndrawablePage2,
   sdkCall,
   settled,
@@ -39,6 +40,7 @@ import {
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import type { TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
+import { signInConsent } from '../support/consent.js';
 import { sdkCall as startSdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { countPixels, isDark, renderPage } from '../support/pdf-raster.js';
@@ -319,6 +321,34 @@ describe('the consent window as people use it (Chromium)', () => {
     }
     await clickClosingWindow(consent, '#sign');
     expect(await outcome(portal.page)).toBe('signed');
+  });
+
+  it('a PDF pdf.js cannot open at all: said, and every page of it named as unseen; Sign waits until the user ticks it', async () => {
+    const consent = await consentFor(portal, 'signPdf', {
+      pdf: Buffer.from(await pdfTheWindowCannotOpen()).toString('base64'),
+      description: 'Biên bản 3 trang không mở được',
+      name: 'khong-mo-duoc.pdf',
+    });
+    try {
+      await consent.waitForSelector('#preview[data-rendered="false"]', { timeout: 20_000 });
+      expect(await consent.$eval('#page-problem', (el) => (el as HTMLElement).innerText)).toBe(
+        'The content of this document cannot be shown.',
+      );
+      await consent.waitForSelector('#unshown:not([hidden])', { timeout: 20_000 });
+      expect(await consent.$eval('#unshown-ack-label', (el) => (el as HTMLElement).innerText)).toBe(
+        'I sign without seeing pages 1–3.',
+      );
+      await signInConsent(consent, '02', portal.session.token.pin);
+      expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('true');
+      expect(await accessibleDescription(consent, '#sign')).toBe(
+        'Confirm that you sign the pages you could not see, or cancel.',
+      );
+      await clickInView(consent, '#unshown-ack');
+      expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('false');
+    } finally {
+      await clickClosingWindow(consent, '#cancel');
+    }
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
   it('at 200 % zoom with the keyboard alone: a PDF paged through and signed, never scrolling sideways, the focused control in view at each step (pdfsig)', async () => {

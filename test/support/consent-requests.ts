@@ -1,8 +1,13 @@
 /**
  * Consent-window requests shared by the Chromium and Firefox e2e tests: an SDK call from the portal
- * page (digest batches made in the page) and three-page PDFs, one with a page pdf.js cannot draw.
+ * page (digest batches made in the page) and three-page PDFs: one with a page pdf.js cannot draw, one
+ * pdf.js cannot open at all.
  * What the window then shows is measured with page-checks.ts.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PDFDocument, PDFName, rgb } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 
@@ -74,4 +79,31 @@ export async function pdfWithUndrawablePage2(): Promise<Uint8Array> {
   page.node.Resources()!.set(PDFName.of('Pattern'), context.obj({ P1: context.register(cell) }));
   page.node.addContentStream(context.register(context.stream('/Pattern cs /P1 scn 50 100 495 200 re f')));
   return doc.save();
+}
+
+/**
+ * threePagePdf encrypted by qpdf (RC4, an owner password only: it opens without one), its /V then
+ * written 0 ("no longer supported"): kyso's model derives the key from /R and opens its three pages,
+ * pdf.js refuses the whole file ("unsupported encryption algorithm") — the window can show none of it.
+ */
+export async function pdfTheWindowCannotOpen(): Promise<Uint8Array> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kyso-unopenable-'));
+  try {
+    writeFileSync(path.join(dir, 'plain.pdf'), Buffer.from(await threePagePdf(), 'base64'));
+    execFileSync('qpdf', [
+      '--allow-weak-crypto',
+      '--encrypt',
+      '',
+      'chu-so-huu',
+      '40',
+      '--',
+      path.join(dir, 'plain.pdf'),
+      path.join(dir, 'rc4.pdf'),
+    ]);
+    const written = readFileSync(path.join(dir, 'rc4.pdf')).toString('latin1');
+    if (written.split('/V 1 ').length !== 2) throw new Error('qpdf wrote no single /V 1');
+    return Buffer.from(written.replace('/V 1 ', '/V 0 '), 'latin1');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

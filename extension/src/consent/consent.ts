@@ -54,7 +54,7 @@ const send = (message: ConsentToBackground) => port.postMessage(message);
 let details: ConsentDetails | undefined;
 let certificates: CertificateEntry[] = [];
 let askSite = false;
-/** A preview read another document than kyso signs (refusePreview): no signing from this window. */
+/** A preview read another document than kyso signs (notShown): no signing from this window. */
 let previewRefused = false;
 const PREVIEW_REFUSED: WireError = { code: 'PDF_AMBIGUOUS', message: '' };
 let state: 'loading' | 'permission' | 'ready' | 'signing' | 'error' = 'loading';
@@ -576,10 +576,12 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
       $('page-count').textContent = tr().plural('documentPages', pdf.pages);
       await showPage(pageAsked ?? 1);
     } catch (error) {
-      canvas.dataset.rendered = 'false';
-      $('page-problem').hidden = false;
-      $('page-problem').textContent = t('pageFailed');
-      if (error instanceof Error && error.name === 'PreviewPagesDiffer') refusePreview(error);
+      if (index === openIndex) {
+        canvas.dataset.rendered = 'false';
+        $('page-problem').hidden = false;
+        $('page-problem').textContent = t('contentFailed');
+      }
+      notShown(index, error);
     }
   } else if (content.kind === 'xml') {
     xmlRows = content.rows;
@@ -595,13 +597,19 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
 }
 
 /**
- * pdf.js (what the window shows) and kyso's model (what it signs) count the pages differently: they
- * read different documents. Nothing in this window can be signed any more; it says why.
+ * pdf.js could not open PDF `index`, or read another document than kyso signs. Either way nothing of
+ * it is shown: every page of it is named as a page not drawn is, to be signed unseen only once the
+ * user says so. When pdf.js and kyso's model count the pages differently (PreviewPagesDiffer), they
+ * read different documents: nothing in this window can be signed any more; it says why.
  */
-function refusePreview(error: Error): void {
+function notShown(index: number, error: unknown): void {
+  if (!(error instanceof Error && error.name === 'PreviewPagesDiffer')) {
+    const pages = Array.from({ length: details!.documents[index]?.pages ?? 0 }, (_, i) => i + 1);
+    return setUnshown(index, pages, true);
+  }
   const { shown, signed } = error as unknown as { shown: number; signed: number };
   previewRefused = true;
-  $('page-problem').textContent = t('previewPagesDiffer', { shown, signed });
+  if (index === openIndex) $('page-problem').textContent = t('previewPagesDiffer', { shown, signed });
   showError(PREVIEW_REFUSED);
   updateSign();
 }
@@ -628,7 +636,7 @@ async function showPage(number: number): Promise<void> {
         `${t('pageImage', { page: number, pages: view.pdf.pages })} — ${t('pageHasAppearance')}`,
       );
     view.seen.add(number);
-    setUnshown(view.index, number, false);
+    setUnshown(view.index, [number], false);
     $('page-problem').hidden = true;
     canvas.dataset.rendered = 'true';
   } catch {
@@ -636,7 +644,7 @@ async function showPage(number: number): Promise<void> {
     canvas.dataset.rendered = 'false';
     $('page-problem').hidden = false;
     $('page-problem').textContent = t('pageFailed');
-    setUnshown(view.index, number, true);
+    setUnshown(view.index, [number], true);
   }
   // Only pages really drawn count as seen.
   $('seen-pages').textContent = tr().plural('seenPages', view.pdf.pages, {
@@ -655,11 +663,14 @@ const unshown = new Map<number, Set<number>>();
 
 const hasUnshown = () => [...unshown.values()].some((pages) => pages.size > 0);
 
-function setUnshown(index: number, page: number, failed: boolean): void {
+function setUnshown(index: number, changed: number[], failed: boolean): void {
   const pages = unshown.get(index) ?? new Set<number>();
-  if (pages.has(page) === failed) return;
-  if (failed) pages.add(page);
-  else pages.delete(page);
+  changed = changed.filter((page) => pages.has(page) !== failed);
+  if (changed.length === 0) return;
+  for (const page of changed) {
+    if (failed) pages.add(page);
+    else pages.delete(page);
+  }
   unshown.set(index, pages);
   // What the user said covers the pages named then: a page newly unshown asks again.
   if (failed || !hasUnshown()) $<HTMLInputElement>('unshown-ack').checked = false;
