@@ -351,6 +351,36 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
+  it('a batch item pdf.js cannot open, never opened: checked with the others all the same, its pages named before Sign', async () => {
+    const consent = await consentWindowAfter(portal.session.browser, async () =>
+      sdkCall(portal.page, 'signMany', {
+        description: 'Hai biên bản, một không mở được',
+        documents: [
+          { kind: 'pdf', pdf: await threePagePdf(), name: 'bien-ban.pdf' },
+          {
+            kind: 'pdf',
+            pdf: Buffer.from(await pdfTheWindowCannotOpen()).toString('base64'),
+            name: 'khong-mo-duoc.pdf',
+          },
+        ],
+      }),
+    );
+    try {
+      await consent.waitForSelector('#unshown:not([hidden])', { timeout: 20_000 });
+      expect(await consent.$eval('#unshown-ack-label', (el) => (el as HTMLElement).innerText)).toBe(
+        'I sign without seeing document 2 (pages 1–3).',
+      );
+      await signInConsent(consent, '02', portal.session.token.pin);
+      expect(await accessibleDescription(consent, '#sign')).toBe(
+        'Confirm that you sign the pages you could not see, or cancel.',
+      );
+      expect(await consent.$eval('#document', (el) => (el as HTMLElement).dataset.open)).toBeUndefined();
+    } finally {
+      await clickClosingWindow(consent, '#cancel');
+    }
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
   it('at 200 % zoom with the keyboard alone: a PDF paged through and signed, never scrolling sideways, the focused control in view at each step (pdfsig)', async () => {
     const pdf = await threePagePdf();
     const consent = await consentWindowAfter(portal.session.browser, () =>

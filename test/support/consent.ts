@@ -4,7 +4,8 @@ import type { Page } from 'puppeteer-core';
  * In a consent window: chooses the certificate of key `keyId` ('01'…'05') and types the PIN (the
  * Sign click is the test's). Each step is checked as a person would see it — the radio checked, the
  * PIN field holding every digit — so a click or key lost on a busy machine is done again, and a
- * window that never takes it fails here with what it showed, not later as a silent wait.
+ * window that never takes it fails here with what it showed, not later as a silent wait. It returns
+ * once a batch's PDFs are checked (their pages counted), which Sign waits for.
  */
 export async function signInConsent(consent: Page, keyId: string, pin: string): Promise<void> {
   const radio = `input[name="certificate"][value$="/${keyId}"]`;
@@ -22,6 +23,7 @@ export async function signInConsent(consent: Page, keyId: string, pin: string): 
     if (attempt === 3)
       throw new Error(`the PIN field does not hold the PIN after 3 tries: ${await consentState(consent)}`);
   }
+  await consent.waitForSelector('body:not([data-counting])', { timeout: 60_000 });
 }
 
 /**

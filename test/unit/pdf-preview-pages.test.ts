@@ -6,7 +6,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it, vi } from 'vitest';
 import { openPdfModel } from '../../shared/pdf/model.js';
-import { openPdf, PreviewPagesDiffer } from '../../extension/src/consent/pdf-preview.js';
+import { checkPageCount, openPdf, PreviewPagesDiffer } from '../../extension/src/consent/pdf-preview.js';
 
 vi.mock('pdfjs-dist', () => import('pdfjs-dist/legacy/build/pdf.mjs'));
 vi.mock('pdfjs-dist/build/pdf.worker.min.mjs?url', () => ({
@@ -34,5 +34,13 @@ describe('the preview opens only the document kyso signs', () => {
     const error = await openPdf(await pagesPdf(2), signed.pageCount).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreviewPagesDiffer);
     expect(error).toMatchObject({ name: 'PreviewPagesDiffer', shown: 2, signed: 3 });
+  });
+
+  it('a batch item never opened, counted without drawing: the same count passes, another is refused with both', async () => {
+    const signed = await openPdfModel(await pagesPdf(3));
+    await expect(checkPageCount(await pagesPdf(3), signed.pageCount)).resolves.toBeUndefined();
+    const error = await checkPageCount(await pagesPdf(2), signed.pageCount).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreviewPagesDiffer);
+    expect(error).toMatchObject({ shown: 2, signed: 3 });
   });
 });

@@ -159,6 +159,7 @@ function focusCertificate(options?: FocusOptions): void {
 function missing(): MessageKey | undefined {
   if (state !== 'ready') return undefined;
   if (previewRefused) return 'previewRefused';
+  if (uncounted > 0) return 'signNeedsCount';
   if (hasUnshown() && !$<HTMLInputElement>('unshown-ack').checked) return 'signNeedsUnshownAck';
   const entry = chosen();
   if (!entry) return 'signNeedsCertificate';
@@ -289,6 +290,7 @@ function renderDetails(): void {
     document.body.dataset.batch = 'true';
     $('document-label').textContent = t('documents');
     renderBatch(documents);
+    void countBatchPages(documents);
   }
 }
 
@@ -416,6 +418,8 @@ function renderList(): void {
 // ---- One document ----------------------------------------------------------------------------
 
 let openIndex = -1;
+/** The document whose content the window asked for to show (the batch count asks for others'). */
+let contentWanted = -1;
 let pdfView:
   | {
       index: number;
@@ -490,7 +494,10 @@ function openDocument(index: number, fromList: boolean): void {
     $('item-notes').textContent = notes.join(' ');
     $('item-notes').hidden = notes.length === 0;
   }
-  if (d.kind === 'pdf' || d.kind === 'xml') send({ type: 'open-document', index });
+  if (d.kind === 'pdf' || d.kind === 'xml') {
+    contentWanted = index;
+    send({ type: 'open-document', index });
+  }
   if (fromList) $('document-heading').focus();
 }
 
@@ -612,6 +619,43 @@ function notShown(index: number, error: unknown): void {
   if (index === openIndex) $('page-problem').textContent = t('previewPagesDiffer', { shown, signed });
   showError(PREVIEW_REFUSED);
   updateSign();
+}
+
+// ---- Every PDF of a batch, counted -----------------------------------------------------------
+
+/** Batch PDFs whose pages pdf.js has still to count: Sign waits for them (body[data-counting] meanwhile). */
+let uncounted = 0;
+/** The batch count's requests for a document's content, by index, answered by handle(). */
+const contentWaiters = new Map<
+  number,
+  { resolve(content: DocumentContent): void; reject(error: WireError): void }
+>();
+
+/**
+ * The preview's guard for every PDF of a batch, opened or not: pdf.js reads the bytes kyso signs (the
+ * content an opened item shows), one document after another, and counts their pages against the
+ * model's (notShown when it cannot open them or counts otherwise).
+ */
+async function countBatchPages(documents: ConsentDocument[]): Promise<void> {
+  const pdfs = documents.flatMap((d, index) => (d.kind === 'pdf' ? [index] : []));
+  uncounted = pdfs.length;
+  if (uncounted > 0) document.body.dataset.counting = 'true';
+  for (const index of pdfs) {
+    try {
+      const content = await new Promise<DocumentContent>((resolve, reject) => {
+        contentWaiters.set(index, { resolve, reject });
+        send({ type: 'open-document', index });
+      });
+      const { checkPageCount } = await import('./pdf-preview.js');
+      if (content.kind !== 'pdf') throw new Error('not a PDF');
+      await checkPageCount(base64ToBytes(content.pdf), documents[index]!.pages ?? 0);
+    } catch (error) {
+      notShown(index, error);
+    }
+    uncounted -= 1;
+    updateSign();
+  }
+  delete document.body.dataset.counting;
 }
 
 async function showPage(number: number): Promise<void> {
@@ -892,9 +936,16 @@ async function handle(message: BackgroundToConsent): Promise<void> {
       break;
     }
     case 'document-content':
+      contentWaiters.get(message.index)?.resolve(message.content);
+      contentWaiters.delete(message.index);
+      // Shown once, when the window asked to show it (not again for the batch count's request).
+      if (message.index !== contentWanted) break;
+      contentWanted = -1;
       await showContent(message.index, message.content);
       break;
     case 'document-content-error':
+      contentWaiters.get(message.index)?.reject(message.error);
+      contentWaiters.delete(message.index);
       if (message.index === openIndex) {
         $('content-problem').hidden = false;
         $('content-problem').textContent =

@@ -3,7 +3,7 @@
  * time. pdf.js (Mozilla's viewer) parses the document in its own worker, with eval and XFA off; it
  * is loaded only when a PDF is shown.
  */
-import { GlobalWorkerOptions, getDocument } from 'pdfjs-dist';
+import { GlobalWorkerOptions, PDFWorker, getDocument, type PDFDocumentProxy } from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 
 GlobalWorkerOptions.workerSrc = workerUrl;
@@ -72,23 +72,36 @@ function pdfjsData(): {
   };
 }
 
+/** pdf.js on `pdf`: eval and XFA off, with the data files the extension ships. */
+function load(pdf: Uint8Array, worker?: PDFWorker) {
+  return getDocument({
+    data: pdf,
+    isEvalSupported: false,
+    enableXfa: false,
+    stopAtErrors: false,
+    ...(worker && { worker }),
+    ...pdfjsData(),
+  });
+}
+
+/** What pdf.js counts against what kyso signs: the error, or undefined when they agree. */
+function pagesDiffer(document: PDFDocumentProxy, signedPages: number | undefined) {
+  if (signedPages !== undefined && document.numPages !== signedPages)
+    return new PreviewPagesDiffer(document.numPages, signedPages);
+}
+
 /**
  * Opens the PDF with pdf.js; `signedPages` is the page count of kyso's model of the same bytes (what
  * it signs and plans the appearance on). A second guard behind the model's own checks: when pdf.js
  * counts otherwise, the two read different documents and this rejects with PreviewPagesDiffer.
  */
 export async function openPdf(pdf: Uint8Array, signedPages?: number): Promise<OpenPdf> {
-  const task = getDocument({
-    data: pdf,
-    isEvalSupported: false,
-    enableXfa: false,
-    stopAtErrors: false,
-    ...pdfjsData(),
-  });
+  const task = load(pdf);
   const document = await task.promise;
-  if (signedPages !== undefined && document.numPages !== signedPages) {
+  const differ = pagesDiffer(document, signedPages);
+  if (differ) {
     await task.destroy();
-    throw new PreviewPagesDiffer(document.numPages, signedPages);
+    throw differ;
   }
   let drawing: { cancel(): void } | undefined;
   let latest = 0;
@@ -135,4 +148,22 @@ export async function openPdf(pdf: Uint8Array, signedPages?: number): Promise<Op
     },
     close: () => task.destroy(),
   };
+}
+
+/** One pdf.js worker for every batch item counted: not one started per document. */
+let countingWorker: PDFWorker | undefined;
+
+/**
+ * The same guard for a document the user may never open (a batch item): pdf.js reads `pdf` without
+ * drawing a page and its page count must be `signedPages`. Rejects as openPdf does: PreviewPagesDiffer,
+ * or pdf.js's own error when it cannot open the document at all.
+ */
+export async function checkPageCount(pdf: Uint8Array, signedPages: number): Promise<void> {
+  const task = load(pdf, (countingWorker ??= new PDFWorker()));
+  try {
+    const differ = pagesDiffer(await task.promise, signedPages);
+    if (differ) throw differ;
+  } finally {
+    await task.destroy();
+  }
 }
