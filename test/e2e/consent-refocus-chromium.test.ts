@@ -7,7 +7,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickClosingWindow, consentWindowAfter, waitArmed } from '../support/browser.js';
+import { clickClosingWindow, consentWindowAfter, launchChromium, waitArmed } from '../support/browser.js';
 import { recordArming } from '../support/consent.js';
 import { outcome, pdfWithUndrawablePage2, sdkCall, settled } from '../support/consent-requests.js';
 import { clickInView, focused } from '../support/page-checks.js';
@@ -39,6 +39,21 @@ async function coverAndComeBack(consent: Page): Promise<void> {
   await consent.waitForFunction(() => document.hasFocus(), { timeout: 20_000 });
 }
 
+/** Another program (a browser of its own on the same display) takes the focus, then the user comes back. */
+async function switchToOtherProgramAndBack(consent: Page): Promise<void> {
+  const other = await launchChromium(undefined, [], display.name);
+  try {
+    const page = (await other.browser.pages())[0] ?? (await other.browser.newPage());
+    await page.bringToFront();
+    await page.waitForFunction(() => document.hasFocus(), { timeout: 20_000 });
+    await consent.waitForFunction(() => !document.hasFocus(), { timeout: 20_000 });
+  } finally {
+    await other.close();
+  }
+  await consent.bringToFront();
+  await consent.waitForFunction(() => document.hasFocus(), { timeout: 20_000 });
+}
+
 describe('coming back to the consent window (Chromium, headed)', () => {
   it('the site question and then the signing form: each armed again on coming back, and only then', async () => {
     const consent = await consentWindowAfter(
@@ -64,6 +79,23 @@ describe('coming back to the consent window (Chromium, headed)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await arming()).toEqual([]); // left alone, it stays armed
     await coverAndComeBack(consent);
+    await waitArmed(consent);
+    expect(await arming()).toEqual(['false', 'true']);
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal)).toBe('USER_CANCELLED');
+  });
+
+  it('switching to another program and back: the signing form is armed again, as on any coming back', async () => {
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(portal, 'signCms', {
+        digest: 'fill',
+        digestAlgorithm: 'SHA-256',
+        description: 'Chuyển sang chương trình khác rồi quay lại',
+      }),
+    );
+    await waitArmed(consent);
+    const arming = await recordArming(consent);
+    await switchToOtherProgramAndBack(consent);
     await waitArmed(consent);
     expect(await arming()).toEqual(['false', 'true']);
     await clickClosingWindow(consent, '#cancel');

@@ -80,14 +80,17 @@ function arm(): void {
 // click meant for something that was on top) must not land on Sign or "allow" — armed again, as when it opened.
 // Leaving is judged by the browser's own windows, not the page's blur: Tab past the last control visits the
 // window's toolbar (blur and focus, no other window), and a keyboard user must not lose keys to it. Focus on
-// no browser window (WINDOW_ID_NONE) is not leaving either: Chromium reports it when the focus leaves the page
-// for browser UI it has not got (headless), and what steers clicks is a window a page opens — a browser window.
+// no browser window (WINDOW_ID_NONE) is leaving when the window itself has lost it: another program took it
+// (and may steer a click as a popup would). Chromium also reports it when the focus goes to browser UI the
+// page has not got (headless): the window keeps its focus then, and that is not leaving.
 // Coming back is the page's focus (the browser does not always report its own window regaining focus).
 let leftWindow = false;
 const ownWindow = browser.windows.getCurrent().then((window) => window.id);
 browser.windows.onFocusChanged.addListener(async (focusedWindow) => {
-  if (focusedWindow === browser.windows.WINDOW_ID_NONE) return;
-  if (focusedWindow !== (await ownWindow)) leftWindow = true;
+  const own = await ownWindow;
+  if (focusedWindow === browser.windows.WINDOW_ID_NONE) {
+    if (own !== undefined && !(await browser.windows.get(own)).focused) leftWindow = true;
+  } else if (focusedWindow !== own) leftWindow = true;
   else if (leftWindow) comeBack();
 });
 document.addEventListener('visibilitychange', () => {
