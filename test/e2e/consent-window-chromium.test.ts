@@ -375,6 +375,28 @@ describe('the consent window as people use it (Chromium)', () => {
         'Confirm that you sign the pages you could not see, or cancel.',
       );
       expect(await consent.$eval('#document', (el) => (el as HTMLElement).dataset.open)).toBeUndefined();
+      // Opened after the first one: nothing of the first one's page is left under its heading.
+      await clickInView(consent, '#documents li[data-index="0"] .open-item');
+      await consent.waitForSelector('#preview[data-page="1"][data-rendered="true"]', { timeout: 20_000 });
+      await clickInView(consent, '#close-document');
+      await clickInView(consent, '#documents li[data-index="1"] .open-item');
+      await consent.waitForSelector('#preview[data-rendered="false"]', { timeout: 20_000 });
+      expect(
+        await consent.$eval('#preview', (el) => {
+          const canvas = el as HTMLCanvasElement;
+          return {
+            drawn: canvas.width * canvas.height,
+            label: canvas.getAttribute('aria-label'),
+            position: document.getElementById('page-position')!.textContent,
+            seen: document.getElementById('seen-pages')!.textContent,
+          };
+        }),
+      ).toEqual({
+        drawn: 0,
+        label: 'The content of this document cannot be shown.',
+        position: '',
+        seen: '',
+      });
     } finally {
       await clickClosingWindow(consent, '#cancel');
     }

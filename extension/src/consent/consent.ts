@@ -577,6 +577,15 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     const appearance = details!.documents[index]?.appearance;
     $('appearance-show').hidden = !appearance;
     const canvas = $<HTMLCanvasElement>('preview');
+    // Nothing of the document shown before (a batch's other item) stays while this one opens, or if it cannot.
+    canvas.width = 0;
+    canvas.height = 0;
+    canvas.dataset.rendered = 'pending';
+    delete canvas.dataset.page;
+    canvas.removeAttribute('aria-label');
+    $('appearance-outline').hidden = true;
+    $('page-position').textContent = '';
+    $('seen-pages').textContent = '';
     try {
       const { openPdf } = await import('./pdf-preview.js');
       const pdf = await openPdf(base64ToBytes(content.pdf), details!.documents[index]?.pages);
@@ -588,6 +597,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     } catch (error) {
       if (index === openIndex) {
         canvas.dataset.rendered = 'false';
+        canvas.setAttribute('aria-label', t('contentFailed'));
         $('page-problem').hidden = false;
         $('page-problem').textContent = t('contentFailed');
       }
