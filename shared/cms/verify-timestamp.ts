@@ -13,6 +13,7 @@ import { OID, digestAlgorithmFromOid } from './algorithms.js';
 import { digest } from './digest.js';
 import { essSigningCertificateChecks, type EssMismatch } from './ess.js';
 import { originalBytes } from './original-bytes.js';
+import { pssParametersProblem } from './rsa-pss.js';
 import { certificateForSid } from './signer-id.js';
 import { readContentInfo } from './content-info.js';
 
@@ -223,21 +224,25 @@ async function checkTimeStampToken(
       signedAttrs.encodedValue.byteLength > 0
         ? new Uint8Array(signedAttrs.encodedValue)
         : originalSetOf(signedAttrs);
+    const pssProblem = pssParametersProblem(signerInfo.signatureAlgorithm, signerDigest);
     let signatureValid = false;
     try {
-      signatureValid = await pkijs
-        .getCrypto(true)
-        .verifyWithPublicKey(
-          toArrayBuffer(signed),
-          signerInfo.signature,
-          cert.subjectPublicKeyInfo,
-          signerInfo.signatureAlgorithm,
-          signerDigest,
-        );
+      signatureValid =
+        !pssProblem &&
+        (await pkijs
+          .getCrypto(true)
+          .verifyWithPublicKey(
+            toArrayBuffer(signed),
+            signerInfo.signature,
+            cert.subjectPublicKeyInfo,
+            signerInfo.signatureAlgorithm,
+            signerDigest,
+          ));
     } catch {
       signatureValid = false;
     }
-    if (!signatureValid) problems.push('time-stamp token signature does not verify');
+    if (!signatureValid)
+      problems.push(`time-stamp token signature does not verify${pssProblem ? `: ${pssProblem}` : ''}`);
   }
 
   if (options.trustedRoots) {

@@ -10,6 +10,7 @@ import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
 import { digest } from './digest.js';
+import { pssParametersProblem } from './rsa-pss.js';
 import { essSigningCertificateChecks, SIGNING_CERTIFICATE_V1 } from './ess.js';
 import { certificateForSid } from './signer-id.js';
 import { verifySignerInfoTimestamp } from './verify-timestamp.js';
@@ -161,11 +162,14 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     cert.subjectPublicKeyInfo.algorithm.algorithmId,
   );
   if (!algorithmFits) problems.push("signature does not verify: its algorithm does not fit the signer's key");
+  const pssProblem = pssParametersProblem(signerInfo.signatureAlgorithm, digestAlgorithm);
+  if (pssProblem) problems.push(`signature does not verify: ${pssProblem}`);
+  const verifiable = algorithmFits && !pssProblem;
   if (!signerInfo.signedAttrs) {
     // RFC 5652 §5.4 without signed attributes (openssl cms -sign -noattr): the signature is over the content itself.
     if (!content)
       problems.push('no signed attributes: the signature is over the content, which is needed to check it');
-    else if (algorithmFits) {
+    else if (verifiable) {
       result.signatureValid = await pkijs
         .getCrypto(true)
         .verifyWithPublicKey(
@@ -203,7 +207,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   const signedAttrsBytes = signerInfo.signedAttrs && new Uint8Array(signerInfo.signedAttrs.encodedValue);
   if (signedAttrsBytes && !isDerEncoded(signedAttrsBytes))
     problems.push('the signed attributes are not DER-encoded as RFC 5652 requires');
-  if (signedAttrsBytes && algorithmFits) {
+  if (signedAttrsBytes && verifiable) {
     const signed = signedAttrsBytes.slice();
     signed[0] = 0x31; // signed as the SET OF it is, not as the [0] it is carried in
     const engine = pkijs.getCrypto(true);

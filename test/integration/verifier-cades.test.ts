@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -352,6 +353,100 @@ describe('signers named by their key identifier', () => {
     tampered[0]! ^= 1;
     const refused = await verifyCmsSignature({ cms, content: tampered }, verifyOptions());
     expect(refused.signatures[0]!.problems).toEqual(['DIGEST_MISMATCH']);
+  });
+});
+
+const HASH_OIDS = {
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha512: '2.16.840.1.101.3.4.2.3',
+} as const;
+
+/** RSASSA-PSS-params (RFC 4055) as a signer declares them: hash, MGF1's hash, salt length, trailer. */
+function pssParameters(p: {
+  hash: keyof typeof HASH_OIDS;
+  mgf1: keyof typeof HASH_OIDS;
+  saltLength: number;
+  trailerField?: number;
+}) {
+  const hash = (name: keyof typeof HASH_OIDS) =>
+    new pkijs.AlgorithmIdentifier({ algorithmId: HASH_OIDS[name], algorithmParams: new asn1js.Null() });
+  return new pkijs.RSASSAPSSParams({
+    hashAlgorithm: hash(p.hash),
+    maskGenAlgorithm: new pkijs.AlgorithmIdentifier({
+      algorithmId: OID.mgf1,
+      algorithmParams: hash(p.mgf1).toSchema(),
+    }),
+    saltLength: p.saltLength,
+    trailerField: p.trailerField ?? 1,
+  }).toSchema();
+}
+
+/** The CMS with its signer's (unsigned) signatureAlgorithm declaring other PSS parameters. */
+function declaringPss(cms: Uint8Array, params: ReturnType<typeof pssParameters>): Uint8Array {
+  const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
+  const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+  signedData.signerInfos[0]!.signatureAlgorithm = new pkijs.AlgorithmIdentifier({
+    algorithmId: OID.rsassaPss,
+    algorithmParams: params,
+  });
+  contentInfo.content = signedData.toSchema(true);
+  return new Uint8Array(contentInfo.toSchema().toBER());
+}
+
+describe('RSASSA-PSS signers (openssl cms -sign -keyopt rsa_padding_mode:pss)', () => {
+  const signPss = async (name: string, md: string, keyopts: string[]) => {
+    const contentFile = path.join(ids.dir, `pss-${name}.bin`);
+    writeFileSync(contentFile, content);
+    return opensslCmsSign({
+      contentFile,
+      certificateFile: ids.RSA.certificatePem,
+      keyFile: path.join(ids.dir, 'sw-rsa.key'),
+      outFile: path.join(ids.dir, `pss-${name}.p7s`),
+      flags: ['-md', md],
+      keyopts: ['rsa_padding_mode:pss', ...keyopts],
+    });
+  };
+
+  it.each([
+    ['sha256', 'rsa_pss_saltlen:digest'],
+    ['sha256', 'rsa_pss_saltlen:max'],
+    ['sha384', 'rsa_pss_saltlen:20'],
+    ['sha512', 'rsa_pss_saltlen:0'],
+  ])('%s, %s: passes, as openssl says', async (md, saltlen) => {
+    const cms = await signPss(`${md}-${saltlen.split(':')[1]}`, md, [saltlen]);
+    expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok).toBe(true);
+    const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', problems: [] });
+  });
+
+  it('a signature declaring other PSS parameters than it was made with (MGF1 hash, hash, trailer, salt length) fails, as openssl says', async () => {
+    // Made with SHA-256, MGF1-SHA-256, a 32-byte salt.
+    const cms = await signPss('declared', 'sha256', ['rsa_pss_saltlen:digest']);
+    const asMade = declaringPss(cms, pssParameters({ hash: 'sha256', mgf1: 'sha256', saltLength: 32 }));
+    expect(opensslCmsVerify({ cms: asMade, content, caFile: ids.RSA.caPem }).ok).toBe(true);
+    expect((await verifyCmsSignature({ cms: asMade, content }, verifyOptions())).indication).toBe(
+      'TOTAL-PASSED',
+    );
+    for (const [what, declared] of [
+      ['MGF1 over SHA-512', { hash: 'sha256', mgf1: 'sha512', saltLength: 32 }],
+      ['SHA-512 throughout', { hash: 'sha512', mgf1: 'sha512', saltLength: 32 }],
+      ['trailer field 2', { hash: 'sha256', mgf1: 'sha256', saltLength: 32, trailerField: 2 }],
+      ['a 20-byte salt', { hash: 'sha256', mgf1: 'sha256', saltLength: 20 }],
+    ] as const) {
+      const cms2 = declaringPss(cms, pssParameters(declared));
+      expect(opensslCmsVerify({ cms: cms2, content, caFile: ids.RSA.caPem }).ok, what).toBe(false);
+      const report = await verifyCmsSignature({ cms: cms2, content }, verifyOptions());
+      expect(report.signatures[0]!.problems, what).toEqual(['SIGNATURE_INVALID']);
+    }
+  });
+
+  it("MGF1 over another hash than the signature's (openssl accepts it): refused as unverifiable, never checked with the wrong mask", async () => {
+    const cms = await signPss('mgf1-sha1', 'sha256', ['rsa_pss_saltlen:digest', 'rsa_mgf1_md:sha1']);
+    expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok).toBe(true);
+    const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+    expect(report.signatures[0]!.problems).toEqual(['SIGNATURE_INVALID']);
+    expect(report.signatures[0]!.details.join(' ')).toMatch(/MGF1 with SHA-1/);
   });
 });
 

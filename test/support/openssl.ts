@@ -110,13 +110,17 @@ export function opensslTsVerify(options: {
   }
 }
 
-/** `openssl cms -sign` (binary, DER) of a file with a PEM certificate and key; `flags` adds -nodetach, -noattr, -md … */
+/**
+ * `openssl cms -sign` (binary, DER) of a file with a PEM certificate and key; `flags` adds -nodetach,
+ * -noattr, -md …; `keyopts` are the signer's -keyopt (rsa_padding_mode:pss, …), which openssl reads after -inkey.
+ */
 export async function opensslCmsSign(options: {
   contentFile: string;
   certificateFile: string;
   keyFile: string;
   outFile: string;
   flags?: string[];
+  keyopts?: string[];
 }): Promise<Buffer> {
   const args = [
     'cms',
@@ -129,6 +133,7 @@ export async function opensslCmsSign(options: {
     options.outFile,
   ];
   args.push('-in', options.contentFile, '-signer', options.certificateFile, '-inkey', options.keyFile);
+  for (const keyopt of options.keyopts ?? []) args.push('-keyopt', keyopt);
   await promisify(execFile)('openssl', args);
   return readFileSync(options.outFile);
 }
