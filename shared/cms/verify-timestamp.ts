@@ -7,6 +7,7 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { buildChain } from '../certificate/chain.js';
 import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { OID, digestAlgorithmFromOid } from './algorithms.js';
@@ -246,15 +247,15 @@ async function checkTimeStampToken(
   }
 
   if (options.trustedRoots) {
-    const engine = new pkijs.CertificateChainValidationEngine({
-      trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
-      // pkijs validates the last of `certs`: the TSA's own, not whatever the (unsigned) bag ends with.
-      certs: [...certificates(signedData).filter((c) => c !== cert), cert],
-      checkDate: parsed.genTime,
-    });
-    const chain = await engine.verify().catch(() => ({ result: false }));
+    // Every path through the token's (unsigned) bag is tried: a cross-certificate there is no dead end.
+    const chain = await buildChain(
+      cert,
+      certificates(signedData).filter((c) => c !== cert),
+      options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
+      parsed.genTime,
+    );
     // pkijs's resultMessage ("No valid certificate paths found") names its own steps: not for reports.
-    if (chain.result !== true)
+    if (!chain.valid)
       problems.push(
         `TSA certificate chain: no path to a trusted time-stamping root, valid at ${parsed.genTime.toISOString()}`,
       );

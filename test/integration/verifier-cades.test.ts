@@ -148,6 +148,33 @@ async function essV1Attribute(der: Uint8Array) {
   return sequence(oid('1.2.840.113549.1.9.16.2.12'), tlv(0x31, value));
 }
 
+describe("CAdES-T: a cross-certificate of the TSA's CA in the token", () => {
+  it("the TSA CA's name and key issued by a root not trusted here, before or after its own, does not hide the trusted path; openssl ts agrees", async () => {
+    const bes = await signBes();
+    const signature = signatureValue(bes);
+    const token = await requestTimestamp(trustedTsa.url, signature);
+    // The TSA root's certificate with another issuer: its subject and key are the TSA CA's (its
+    // signature is no matter: anyone can add such a copy to the unsigned certificate set).
+    const cross = Buffer.from(trustedTsa.caDer);
+    cross.write('Old', cross.indexOf(Buffer.from('Test TSA Root')), 'latin1');
+    for (const where of ['before', 'after'] as const) {
+      const carried = withCertificates(token, [cross], where);
+      expect(
+        opensslTsVerify({ token: carried, over: { data: signature }, caFile: trustedTsa.caPemPath }).ok,
+        where,
+      ).toBe(true);
+      const report = await verifyCmsSignature(
+        { cms: attachSignatureTimestamp(bes, carried), content },
+        verifyOptions(),
+      );
+      expect(report.signatures[0], where).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        timeSource: 'timestamp',
+      });
+    }
+  });
+});
+
 describe("the time-stamp's TSA as reported", () => {
   it("is the certificate that signed the token, not another with its serial number put first in the token's bag", async () => {
     const bes = await signBes();

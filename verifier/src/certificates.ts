@@ -4,7 +4,10 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
+import { distinguishedName } from '../../shared/certificate/chain.js';
 import type { CertificateInfo } from './report.js';
+
+export { buildChain } from '../../shared/certificate/chain.js';
 
 export const parseCertificate = (der: Uint8Array) => pkijs.Certificate.fromBER(toArrayBuffer(der));
 export const certificateDer = (certificate: pkijs.Certificate) =>
@@ -82,150 +85,10 @@ export async function findIssuer(
   return undefined;
 }
 
-/** A path longer than this is no CA hierarchy (Vietnam's: root, licensed CA, signer). */
-const MAX_PATH_CERTIFICATES = 8;
-/** Paths tried before giving up: a CA renewed with its key, cross-certified by an old and a new root. */
-const MAX_PATHS = 8;
-
-/**
- * The intermediates of each path from `certificate` up to a root issuer, depth first. pkijs's own
- * search gives up on the whole chain at the first dead end: a carried certificate with the issuing
- * CA's name and key but issued by a root not trusted here (a cross-certificate, or a copy anyone
- * can add to the unsigned certificate set) made a good chain unfound.
- */
-async function issuerPaths(
-  certificate: pkijs.Certificate,
-  pool: pkijs.Certificate[],
-  roots: pkijs.Certificate[],
-  above: pkijs.Certificate[] = [],
-): Promise<pkijs.Certificate[][]> {
-  const issues = async (issuer: pkijs.Certificate) =>
-    issuer.subject.isEqual(certificate.issuer) && (await certificate.verify(issuer).catch(() => false));
-  const paths: pkijs.Certificate[][] = [];
-  for (const root of roots) if (await issues(root)) return [[]];
-  if (above.length + 2 >= MAX_PATH_CERTIFICATES) return paths;
-  for (const candidate of pool) {
-    if (candidate === certificate || above.includes(candidate) || !(await issues(candidate))) continue;
-    for (const rest of await issuerPaths(candidate, pool, roots, [...above, candidate])) {
-      paths.push([candidate, ...rest]);
-      if (paths.length >= MAX_PATHS) return paths;
-    }
-  }
-  return paths;
-}
-
-/** Whether `certificate` chains to one of `roots` (through `intermediates`) at time `at`, and the path. */
-export async function buildChain(
-  certificate: pkijs.Certificate,
-  intermediates: pkijs.Certificate[],
-  roots: pkijs.Certificate[],
-  at: Date,
-): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
-  // Each path found is validated alone (dates, key usages, constraints); none found (the signer a
-  // root itself, or no issuer at all): pkijs is given everything, and says why.
-  let last: Awaited<ReturnType<typeof validatePath>> | undefined;
-  for (const path of await issuerPaths(certificate, intermediates, roots)) {
-    last = await validatePath(certificate, path, roots, at);
-    if (last.valid) return last;
-  }
-  return last ?? validatePath(certificate, intermediates, roots, at);
-}
-
-async function validatePath(
-  certificate: pkijs.Certificate,
-  intermediates: pkijs.Certificate[],
-  roots: pkijs.Certificate[],
-  at: Date,
-): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
-  const engine = new pkijs.CertificateChainValidationEngine({
-    trustedCerts: roots,
-    certs: [...intermediates, certificate],
-    checkDate: at,
-  }); // pkijs validates the last one
-  const result = await engine.verify().catch((error: unknown) => ({
-    result: false,
-    resultMessage: String((error as Error)?.message ?? error),
-    certificatePath: undefined,
-  }));
-  const path = result.certificatePath ?? [];
-  const constraint = result.result === true ? pathConstraintProblem(path) : undefined;
-  return {
-    valid: result.result === true && !constraint,
-    message: constraint ?? result.resultMessage ?? '',
-    path: constraint ? [] : path,
-    ...(constraint && { constraint }),
-  };
-}
-
-/**
- * Extensions kyso (pkijs's path validation, the checks of judge.ts and revocation.ts) or every
- * reader of a certificate understands; RFC 5280 §4.2: a critical one not understood rejects the certificate.
- */
-const UNDERSTOOD_EXTENSIONS = new Set([
-  '2.5.29.9', // subjectDirectoryAttributes
-  '2.5.29.14', // subjectKeyIdentifier
-  '2.5.29.15', // keyUsage
-  '2.5.29.17', // subjectAltName
-  '2.5.29.18', // issuerAltName
-  '2.5.29.19', // basicConstraints
-  '2.5.29.30', // nameConstraints
-  '2.5.29.31', // cRLDistributionPoints
-  '2.5.29.32', // certificatePolicies
-  '2.5.29.33', // policyMappings
-  '2.5.29.35', // authorityKeyIdentifier
-  '2.5.29.36', // policyConstraints
-  '2.5.29.37', // extKeyUsage
-  '2.5.29.46', // freshestCRL
-  '2.5.29.54', // inhibitAnyPolicy
-  '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
-  '1.3.6.1.5.5.7.1.3', // qcStatements
-  '2.16.840.1.113730.1.1', // netscapeCertType
-]);
-
-/**
- * What pkijs's path validation does not check and openssl does (RFC 5280 §6.1): a critical
- * extension not understood, on any certificate of the path, and a CA's pathLenConstraint (how
- * many CAs may follow it). `path` is the signer's first, the root last.
- */
-function pathConstraintProblem(path: pkijs.Certificate[]): string | undefined {
-  for (const [index, certificate] of path.entries()) {
-    const name = () => describeCertificate(certificate).subject;
-    const unknown = (certificate.extensions ?? []).find(
-      (extension) => extension.critical && !UNDERSTOOD_EXTENSIONS.has(extension.extnID),
-    );
-    if (unknown)
-      return `the certificate ${name()} has a critical extension kyso does not know (${unknown.extnID})`;
-    if (index === 0) continue;
-    const constraints = certificate.extensions?.find((e) => e.extnID === '2.5.29.19')?.parsedValue as
-      pkijs.BasicConstraints | undefined;
-    const limit = constraints?.pathLenConstraint;
-    const max = typeof limit === 'number' ? limit : limit?.valueBlock.valueDec;
-    // The CAs below this one on the path (the signer is not one).
-    if (max !== undefined && index - 1 > max)
-      return `the CA certificate ${name()} allows ${max} CA certificates below it, and the path has ${index - 1}`;
-  }
-  return undefined;
-}
-
-const rdn = (name: pkijs.RelativeDistinguishedNames) =>
-  name.typesAndValues
-    .map((t) => `${SHORT_NAMES[t.type] ?? t.type}=${String(t.value.valueBlock.value)}`)
-    .reverse()
-    .join(', ');
-const SHORT_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '0.9.2342.19200300.100.1.1': 'UID',
-};
-
 export function describeCertificate(certificate: pkijs.Certificate): CertificateInfo {
   return {
-    subject: rdn(certificate.subject),
-    issuer: rdn(certificate.issuer),
+    subject: distinguishedName(certificate.subject),
+    issuer: distinguishedName(certificate.issuer),
     serialNumber: Buffer.from(certificate.serialNumber.valueBlock.valueHexView).toString('hex'),
     notBefore: certificate.notBefore.value,
     notAfter: certificate.notAfter.value,
