@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
-import { parseSignedData } from '../../shared/cms/long-term.js';
+import { addLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
+import { basicOcspResponse, fetchOcspResponse } from '../../shared/cms/revocation-data.js';
+import { parseCertificate } from '../../verifier/src/certificates.js';
 import { signatureTimestampTokens } from '../../shared/cms/verify-timestamp.js';
 import { pdfSignatureFields } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -269,5 +271,69 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       ca.set('ocsp', true);
       ca.set('crl', true);
     }
+  });
+  describe('several stored answers about one certificate (CAdES revocation values)', () => {
+    /** A new signer's CAdES-T signature, and OCSP answers about it fetched from the CA now. */
+    async function signedAndAnswered(name: string) {
+      const issued = ca.issue(`/C=VN/CN=${name}/UID=CCCD:001199000666`);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
+      const content = Buffer.from(`Hợp đồng của ${name}\n`);
+      const cms = await signCades(
+        {
+          contentDigest: createHash('sha256').update(content).digest(),
+          digestAlgorithm: 'SHA-256',
+          signerCertificate: issued.der,
+        },
+        issued.signer,
+      );
+      const certificate = parseCertificate(issued.der);
+      const issuer = parseCertificate(ca.caDer);
+      const ocsp = () => fetchOcspResponse(certificate, issuer, `${ca.url}/ocsp`);
+      return { issued, content, cms, ocsp };
+    }
+    const stored = (cms: Uint8Array, ocsps: Uint8Array[]) =>
+      addLongTermValues(cms, { certificates: [], ocsps, crls: [] });
+    /** The CA not asked: only what the signature stores counts. */
+    const offline = (): VerifyOptions => ({ ...options, revocation: { policy: 'require', offline: true } });
+
+    it('an answer saying revoked (before the time-stamp) wins over a "good" stored before or after it, with or without a time-stamp', async () => {
+      const { issued, content, cms, ocsp } = await signedAndAnswered('Thu Hồi Sau');
+      const cadesT = await addSignatureTimestamp(cms, tsa.url);
+      const good = await ocsp();
+      ca.revoke(issued); // revoked a minute ago: before the time-stamp
+      const revoked = await ocsp();
+      for (const [signed, which] of [
+        [cadesT, 'CAdES-T'],
+        [cms, 'CAdES-B'],
+      ] as const)
+        for (const order of [
+          [good, revoked],
+          [revoked, good],
+        ]) {
+          const report = await verifyCmsSignature({ cms: stored(signed, order), content }, offline());
+          expect(report.signatures[0], which).toMatchObject({
+            indication: 'TOTAL-FAILED',
+            subIndication: 'REVOKED',
+            revocation: { status: 'revoked', origin: 'embedded' },
+          });
+        }
+    });
+
+    it('of two "good" answers fresh for the time-stamp, the later issued is the one reported', async () => {
+      const { content, cms, ocsp } = await signedAndAnswered('Hai Câu Trả Lời');
+      const cadesT = await addSignatureTimestamp(cms, tsa.url);
+      const first = await ocsp();
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // OCSP times have one-second precision
+      const second = await ocsp();
+      const secondTime = basicOcspResponse(second).tbsResponseData.responses[0]!.thisUpdate;
+      for (const order of [
+        [first, second],
+        [second, first],
+      ]) {
+        const report = await verifyCmsSignature({ cms: stored(cadesT, order), content }, offline());
+        expect(report.indication).toBe('TOTAL-PASSED');
+        expect(report.signatures[0]!.revocation?.thisUpdate).toEqual(secondTime);
+      }
+    });
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Whether a certificate was revoked. Evidence embedded in the signature (PAdES DSS, CAdES
- * revocation values) is used first when it is fresh for the time the signature is proven to exist
- * (its time-stamp); otherwise the CA is asked now: OCSP first (nonce checked), then the CRL. Every
- * answer must be signed by the issuer (or its delegated OCSP responder).
+ * revocation values) is used first: a revocation in any of it, else the latest answer fresh for the
+ * time the signature is proven to exist (its time-stamp); otherwise the CA is asked now: OCSP first
+ * (nonce checked), then the CRL. Every answer must be signed by the issuer (or its delegated OCSP responder).
  */
 import type * as pkijs from 'pkijs';
 import {
@@ -69,6 +69,16 @@ function current(evidence: RevocationEvidence, now: Date): boolean {
   return !evidence.nextUpdate || evidence.nextUpdate.getTime() >= now.getTime() - SKEW_MS;
 }
 
+/** The revocation among `answers` dated earliest: what decides whether a signature came first. */
+function earliestRevocation(answers: RevocationEvidence[]): RevocationEvidence | undefined {
+  const revoked = answers.filter((evidence) => evidence.status === 'revoked');
+  const at = (evidence: RevocationEvidence) => (evidence.revokedAt ?? evidence.thisUpdate).getTime();
+  return revoked.sort((a, b) => at(a) - at(b))[0];
+}
+
+const latestIssued = (answers: RevocationEvidence[]): RevocationEvidence =>
+  answers.reduce((latest, evidence) => (evidence.thisUpdate > latest.thisUpdate ? evidence : latest));
+
 const result = (
   evidence: RevocationEvidence,
   origin: RevocationResult['origin'],
@@ -102,18 +112,29 @@ export async function checkRevocation(
   const notes: string[] = [];
   const now = context.validationTime ?? options.now ?? new Date();
 
-  if (context.provenTime && context.embedded) {
-    const embedded = [
+  // Every stored answer is read before one is taken (EN 319 102-1 §5.6.2.3, RFC 5280 §6.3): a
+  // revocation the CA signed stands whenever it was said, and whatever answered "good" before it;
+  // otherwise the latest answer issued that speaks for the proven time.
+  if (context.embedded) {
+    const answers: RevocationEvidence[] = [];
+    const reads = [
       ...context.embedded.ocsps.map((der) => () => readOcspEvidence(der, certificate, issuer)),
       ...context.embedded.crls.map((der) => () => readCrlEvidence(der, certificate, issuer)),
     ];
-    for (const read of embedded) {
+    for (const read of reads) {
       const evidence = await read().catch(() => undefined); // evidence about other certificates
-      if (!evidence || evidence.status === 'unknown') continue;
-      if (freshFor(evidence, context.provenTime)) return result(evidence, 'embedded', notes);
-      notes.push(
-        `embedded ${evidence.source.toUpperCase()} of ${evidence.thisUpdate.toISOString()} is not fresh for ${context.provenTime.toISOString()}`,
-      );
+      if (evidence && evidence.status !== 'unknown') answers.push(evidence);
+    }
+    const revoked = earliestRevocation(answers);
+    if (revoked) return result(revoked, 'embedded', notes);
+    const { provenTime } = context;
+    if (provenTime) {
+      const fresh = answers.filter((evidence) => freshFor(evidence, provenTime));
+      if (fresh.length) return result(latestIssued(fresh), 'embedded', notes);
+      for (const evidence of answers)
+        notes.push(
+          `embedded ${evidence.source.toUpperCase()} of ${evidence.thisUpdate.toISOString()} is not fresh for ${provenTime.toISOString()}`,
+        );
     }
   }
 
