@@ -9,6 +9,11 @@ import * as pkijs from 'pkijs';
 const MAX_PATH_CERTIFICATES = 8;
 /** Paths tried before giving up: a CA renewed with its key, cross-certified by an old and a new root. */
 const MAX_PATHS = 8;
+/**
+ * Issuer signatures checked in one search: carried certificates issuing each other in a ring (two
+ * names, one key, anyone can make them) offer paths without end, and ever more of them per certificate.
+ */
+const MAX_ISSUER_CHECKS = 128;
 
 /**
  * The intermediates of each path from `certificate` up to a root issuer, depth first. pkijs's own
@@ -21,15 +26,18 @@ async function issuerPaths(
   pool: pkijs.Certificate[],
   roots: pkijs.Certificate[],
   above: pkijs.Certificate[] = [],
+  budget = { checks: MAX_ISSUER_CHECKS },
 ): Promise<pkijs.Certificate[][]> {
   const issues = async (issuer: pkijs.Certificate) =>
-    issuer.subject.isEqual(certificate.issuer) && (await certificate.verify(issuer).catch(() => false));
+    issuer.subject.isEqual(certificate.issuer) &&
+    budget.checks-- > 0 &&
+    (await certificate.verify(issuer).catch(() => false));
   const paths: pkijs.Certificate[][] = [];
   for (const root of roots) if (await issues(root)) return [[]];
   if (above.length + 2 >= MAX_PATH_CERTIFICATES) return paths;
   for (const candidate of pool) {
     if (candidate === certificate || above.includes(candidate) || !(await issues(candidate))) continue;
-    for (const rest of await issuerPaths(candidate, pool, roots, [...above, candidate])) {
+    for (const rest of await issuerPaths(candidate, pool, roots, [...above, candidate], budget)) {
       paths.push([candidate, ...rest]);
       if (paths.length >= MAX_PATHS) return paths;
     }
@@ -44,14 +52,31 @@ export async function buildChain(
   roots: pkijs.Certificate[],
   at: Date,
 ): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
-  // Each path found is validated alone (dates, key usages, constraints); none found (the signer a
-  // root itself, or no issuer at all): pkijs is given everything, and says why.
+  // Each path found is validated alone (dates, key usages, constraints); none found: the signer
+  // alone (a trusted root itself, or issued by one).
   let last: Awaited<ReturnType<typeof validatePath>> | undefined;
   for (const path of await issuerPaths(certificate, intermediates, roots)) {
     last = await validatePath(certificate, path, roots, at);
     if (last.valid) return last;
   }
-  return last ?? validatePath(certificate, intermediates, roots, at);
+  return last ?? validatePath(certificate, [], roots, at);
+}
+
+/**
+ * pkijs's issuer search for validating one path: each certificate's issuer is the next of the path
+ * (issuerPaths checked its signature), the last one's a trusted root. pkijs's own search follows
+ * every certificate of a matching name, endlessly when two issue each other.
+ */
+function followingPath(path: pkijs.Certificate[], roots: pkijs.Certificate[]) {
+  return async (certificate: pkijs.Certificate): Promise<pkijs.Certificate[]> => {
+    const next = path[path.indexOf(certificate) + 1];
+    if (path.includes(certificate) && next) return [next];
+    const issuers: pkijs.Certificate[] = [];
+    for (const root of roots)
+      if (root.subject.isEqual(certificate.issuer) && (await certificate.verify(root).catch(() => false)))
+        issuers.push(root);
+    return issuers;
+  };
 }
 
 async function validatePath(
@@ -64,6 +89,7 @@ async function validatePath(
     trustedCerts: roots,
     certs: [...intermediates, certificate],
     checkDate: at,
+    findIssuer: followingPath([certificate, ...intermediates], roots),
   }); // pkijs validates the last one
   const result = await engine.verify().catch((error: unknown) => ({
     result: false,

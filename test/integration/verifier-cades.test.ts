@@ -510,6 +510,91 @@ describe('the chain, with more certificates in the CMS than the path needs', () 
   });
 });
 
+describe('carried certificates that issue each other in a ring', () => {
+  it('two names under one key, each issuing the other (a pair, or 16 of each): judged untrusted, as openssl does, not searched without end', async () => {
+    // Anyone can make them: one key K, "X" issued by "Y" and "Y" by "X", and a signer issued by "X".
+    const dir = mkdtempSync(path.join(ids.dir, 'ring-'));
+    const file = (name: string) => path.join(dir, name);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('k.key'));
+    writeFileSync(file('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
+    writeFileSync(file('leaf.ext'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
+    for (const name of ['X', 'Y']) {
+      openssl(
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        file('k.key'),
+        '-subj',
+        `/CN=${name}`,
+        '-out',
+        file(`${name}.pem`),
+      );
+      openssl('req', '-new', '-key', file('k.key'), '-subj', `/CN=${name}`, '-out', file(`${name}.csr`));
+    }
+    const issue = (csr: string, by: string, serial: number, ext: string, out: string) =>
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        file(csr),
+        '-CA',
+        file(`${by}.pem`),
+        '-CAkey',
+        file('k.key'),
+        '-set_serial',
+        String(serial),
+        '-days',
+        '30',
+        '-extfile',
+        file(ext),
+        '-out',
+        file(out),
+      );
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      file('leaf.key'),
+      '-subj',
+      '/CN=Vòng Lặp',
+      '-out',
+      file('leaf.csr'),
+    );
+    issue('leaf.csr', 'X', 1, 'leaf.ext', 'leaf.pem');
+    const ring: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      issue('X.csr', 'Y', 100 + i, 'ca.ext', `x${i}.pem`);
+      issue('Y.csr', 'X', 200 + i, 'ca.ext', `y${i}.pem`);
+      ring.push(readFileSync(file(`x${i}.pem`), 'utf8'), readFileSync(file(`y${i}.pem`), 'utf8'));
+    }
+    writeFileSync(file('content.bin'), content);
+    for (const [name, carried] of [
+      ['a pair', ring.slice(0, 2)],
+      ['16 of each', ring],
+    ] as const) {
+      writeFileSync(file('bag.pem'), carried.join(''));
+      const cms = await opensslCmsSign({
+        contentFile: file('content.bin'),
+        certificateFile: file('leaf.pem'),
+        keyFile: file('leaf.key'),
+        outFile: file('ring.p7s'),
+        flags: ['-certfile', file('bag.pem')],
+      });
+      expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok, name).toBe(false);
+      const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+      expect(report.signatures[0], name).toMatchObject({
+        indication: 'INDETERMINATE',
+        problems: ['UNTRUSTED_CHAIN'],
+      });
+    }
+  });
+});
+
 /**
  * A CRL by the software test CA revoking `serialsHex` and 6000 other certificates: what a
  * Vietnamese CA publishes is larger still (tens of thousands of entries).
