@@ -510,88 +510,156 @@ describe('the chain, with more certificates in the CMS than the path needs', () 
   });
 });
 
-describe('carried certificates that issue each other in a ring', () => {
-  it('two names under one key, each issuing the other (a pair, or 16 of each): judged untrusted, as openssl does, not searched without end', async () => {
-    // Anyone can make them: one key K, "X" issued by "Y" and "Y" by "X", and a signer issued by "X".
-    const dir = mkdtempSync(path.join(ids.dir, 'ring-'));
-    const file = (name: string) => path.join(dir, name);
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('k.key'));
-    writeFileSync(file('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
-    writeFileSync(file('leaf.ext'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
-    for (const name of ['X', 'Y']) {
-      openssl(
-        'req',
-        '-x509',
-        '-new',
-        '-key',
-        file('k.key'),
-        '-subj',
-        `/CN=${name}`,
-        '-out',
-        file(`${name}.pem`),
-      );
-      openssl('req', '-new', '-key', file('k.key'), '-subj', `/CN=${name}`, '-out', file(`${name}.csr`));
-    }
-    const issue = (csr: string, by: string, serial: number, ext: string, out: string) =>
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        file(csr),
-        '-CA',
-        file(`${by}.pem`),
-        '-CAkey',
-        file('k.key'),
-        '-set_serial',
-        String(serial),
-        '-days',
-        '30',
-        '-extfile',
-        file(ext),
-        '-out',
-        file(out),
-      );
+/**
+ * Certificates anyone can make that issue each other in a ring: one key K, `pairs` of "X" issued by
+ * "Y" and "Y" by "X" (CA certificates, PEM files), and a signer "Vòng Lặp" issued by "X", in a new folder.
+ */
+function ring(pairs: number) {
+  const dir = mkdtempSync(path.join(ids.dir, 'ring-'));
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('k.key'));
+  writeFileSync(file('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
+  writeFileSync(file('leaf.ext'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
+  for (const name of ['X', 'Y']) {
     openssl(
       'req',
+      '-x509',
       '-new',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      file('leaf.key'),
+      '-key',
+      file('k.key'),
       '-subj',
-      '/CN=Vòng Lặp',
+      `/CN=${name}`,
       '-out',
-      file('leaf.csr'),
+      file(`${name}.pem`),
     );
-    issue('leaf.csr', 'X', 1, 'leaf.ext', 'leaf.pem');
-    const ring: string[] = [];
-    for (let i = 0; i < 16; i++) {
-      issue('X.csr', 'Y', 100 + i, 'ca.ext', `x${i}.pem`);
-      issue('Y.csr', 'X', 200 + i, 'ca.ext', `y${i}.pem`);
-      ring.push(readFileSync(file(`x${i}.pem`), 'utf8'), readFileSync(file(`y${i}.pem`), 'utf8'));
-    }
-    writeFileSync(file('content.bin'), content);
-    for (const [name, carried] of [
-      ['a pair', ring.slice(0, 2)],
-      ['16 of each', ring],
-    ] as const) {
-      writeFileSync(file('bag.pem'), carried.join(''));
+    openssl('req', '-new', '-key', file('k.key'), '-subj', `/CN=${name}`, '-out', file(`${name}.csr`));
+  }
+  const issue = (subject: string, by: string, serial: number, ext: string, out: string) => {
+    if (subject !== 'X' && subject !== 'Y')
+      openssl(
+        'req',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        file(`${out}.key`),
+        '-subj',
+        subject,
+        '-out',
+        file(`${out}.csr`),
+      );
+    const csr = subject === 'X' || subject === 'Y' ? `${subject}.csr` : `${out}.csr`;
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(csr),
+      '-CA',
+      file(`${by}.pem`),
+      '-CAkey',
+      file('k.key'),
+      '-set_serial',
+      String(serial),
+      '-days',
+      '30',
+      '-extfile',
+      file(ext),
+      '-out',
+      file(`${out}.pem`),
+    );
+  };
+  issue('/CN=Vòng Lặp', 'X', 1, 'leaf.ext', 'leaf');
+  const certificates: string[] = [];
+  for (let i = 0; i < pairs; i++) {
+    issue('X', 'Y', 100 + i, 'ca.ext', `x${i}`);
+    issue('Y', 'X', 200 + i, 'ca.ext', `y${i}`);
+    certificates.push(readFileSync(file(`x${i}.pem`), 'utf8'), readFileSync(file(`y${i}.pem`), 'utf8'));
+  }
+  writeFileSync(file('ring.pem'), certificates.join(''));
+  writeFileSync(file('content.bin'), content);
+  return { dir, file, issue };
+}
+
+describe('carried certificates that issue each other in a ring', () => {
+  it.each([1, 16])(
+    'two names under one key, each issuing the other (%i of each) in the CMS: judged untrusted, as openssl does, not searched without end',
+    async (pairs) => {
+      const { file } = ring(pairs);
       const cms = await opensslCmsSign({
         contentFile: file('content.bin'),
         certificateFile: file('leaf.pem'),
         keyFile: file('leaf.key'),
         outFile: file('ring.p7s'),
-        flags: ['-certfile', file('bag.pem')],
+        flags: ['-certfile', file('ring.pem')],
       });
-      expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok, name).toBe(false);
+      expect(opensslCmsVerify({ cms, content, caFile: ids.RSA.caPem }).ok).toBe(false);
       const report = await verifyCmsSignature({ cms, content }, verifyOptions());
-      expect(report.signatures[0], name).toMatchObject({
+      expect(report.signatures[0]).toMatchObject({
         indication: 'INDETERMINATE',
         problems: ['UNTRUSTED_CHAIN'],
       });
-    }
+    },
+  );
+
+  it("the ring carried in a stored OCSP answer of a delegated responder (the signer's issuer one of it): the answer is read and judged, not searched without end", async () => {
+    const { file, issue } = ring(2);
+    writeFileSync(file('ocsp.ext'), 'keyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n');
+    issue('/CN=Responder', 'X', 2, 'ocsp.ext', 'responder');
+    const leafSerial = '01';
+    // Revoked: without a time-stamp only a revocation in stored answers counts, and shows the answer read.
+    writeFileSync(file('index.txt'), `R\t301231000000Z\t260101000000Z\t${leafSerial}\tunknown\t/CN=x\n`);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    openssl(
+      'ocsp',
+      '-issuer',
+      file('X.pem'),
+      '-cert',
+      file('leaf.pem'),
+      '-no_nonce',
+      '-reqout',
+      file('req.der'),
+    );
+    openssl(
+      'ocsp',
+      '-index',
+      file('index.txt'),
+      '-CA',
+      file('X.pem'),
+      '-rsigner',
+      file('responder.pem'),
+      '-rkey',
+      file('responder.key'),
+      '-rother',
+      file('ring.pem'),
+      '-reqin',
+      file('req.der'),
+      '-respout',
+      file('resp.der'),
+      '-ndays',
+      '1',
+    );
+    const cms = await opensslCmsSign({
+      contentFile: file('content.bin'),
+      certificateFile: file('leaf.pem'),
+      keyFile: file('leaf.key'),
+      outFile: file('ring.p7s'),
+      flags: ['-certfile', file('x0.pem')], // the signer's issuer: "X", issued by "Y"
+    });
+    const stored = addLongTermValues(cms, {
+      certificates: [],
+      ocsps: [new Uint8Array(readFileSync(file('resp.der')))],
+      crls: [],
+    });
+    const report = await verifyCmsSignature(
+      { cms: stored, content },
+      { ...verifyOptions(), revocation: { policy: 'prefer', offline: true } },
+    );
+    expect(report.signatures[0]).toMatchObject({
+      problems: ['UNTRUSTED_CHAIN', 'REVOKED'],
+      revocation: { status: 'revoked', origin: 'embedded', source: 'ocsp' },
+    });
   });
 });
 
