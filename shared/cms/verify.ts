@@ -5,6 +5,7 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { buildChain } from '../certificate/chain.js';
 import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
@@ -238,14 +239,14 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
 
   if (options.trustedRoots) {
     const checkDate = options.checkTime ?? result.signingTime ?? new Date();
-    const engine = new pkijs.CertificateChainValidationEngine({
-      trustedCerts: options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
-      // pkijs validates the last of `certs`: the signer's, not whatever the (unsigned) bag ends with.
-      certs: [...carriedCertificates(signedData).filter((c) => c !== cert), cert],
+    // Every path through the (unsigned) bag is tried, and none without end (chain.ts).
+    const chain = await buildChain(
+      cert,
+      carriedCertificates(signedData).filter((c) => c !== cert),
+      options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
       checkDate,
-    });
-    const chain = await engine.verify().catch(() => ({ result: false }));
-    result.chainValid = chain.result === true;
+    );
+    result.chainValid = chain.valid;
     // pkijs's resultMessage names its own steps: kyso says what failed, and when.
     if (!result.chainValid)
       problems.push(`certificate chain: no path to a trusted root, valid at ${checkDate.toISOString()}`);
