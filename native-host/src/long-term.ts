@@ -27,14 +27,25 @@ const MAX_FETCHED_ISSUERS = 4;
 
 const isSelfIssued = (c: pkijs.Certificate) => c.subject.isEqual(c.issuer);
 
+/** The certificates a CMS this host made carries; BAD_REQUEST for what is no CMS SignedData. */
+function carriedCertificates(cms: Uint8Array): pkijs.Certificate[] {
+  const parsed = parseSignedData(cms);
+  if (!parsed) throw new KysoError('BAD_REQUEST', 'not a CMS SignedData');
+  return (parsed.signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
+}
+
 /**
  * The issuers the CMS does not carry (a token holds the signer's certificate, rarely its CA's),
- * fetched from each certificate's caIssuers URL.
+ * fetched from each certificate's caIssuers URL: for the extension's B-LT (validation-data) and
+ * for `kyso sign --level B-LT`.
  */
-async function fetchMissingIssuers(
-  carried: pkijs.Certificate[],
-  options: FetchOptions,
+export async function fetchMissingIssuers(
+  cms: Uint8Array,
+  options: FetchOptions = {},
 ): Promise<Uint8Array[]> {
+  const carried = carriedCertificates(cms);
   const pool = [...carried];
   const fetched: Uint8Array[] = [];
   const queue = [...carried];
@@ -104,11 +115,6 @@ export async function validationData(
   options: ValidationDataOptions = {},
 ): Promise<HostResult<'validation-data'>> {
   const cms = base64ToBytes(params.cms);
-  const parsed = parseSignedData(cms);
-  if (!parsed) throw new KysoError('BAD_REQUEST', 'not a CMS SignedData');
-  const carried = (parsed.signedData.certificates ?? []).filter(
-    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
-  );
   // Hanging responders would otherwise outlast the extension's wait, and the signed PDF be lost.
   const totalMs = options.totalMs ?? LIMITS.validationDataTimeoutMs;
   const controller = new AbortController();
@@ -121,7 +127,7 @@ export async function validationData(
   );
   const fetchOptions = { ...options, deadline: controller.signal };
   try {
-    const issuers = await fetchMissingIssuers(carried, fetchOptions);
+    const issuers = await fetchMissingIssuers(cms, fetchOptions);
     return withinFrame(await gatherValidationData([cms], { ...fetchOptions, certificates: issuers }));
   } finally {
     clearTimeout(timer);

@@ -1,7 +1,8 @@
 /**
  * `kyso sign --level B-LTA` with a SoftHSM token and the local TSA: the signature, then a DSS and a
  * document time-stamp appended by the CLI; `kyso verify` reads it back (the test token's
- * certificates name no OCSP/CRL, so the DSS holds the chain only and revocation is a warning).
+ * certificates name no OCSP/CRL, so the DSS holds the chain only and revocation is a warning); a
+ * signer from the local revocation CA gets its CA (caIssuers) and an OCSP answer in the DSS.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToBase64 } from '../../shared/encoding.js';
 import { readDss } from '../../shared/pdf/long-term.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { makeNssDb } from '../support/pdf-tools.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { startRevocationCa, type RevocationCa } from '../support/revocation-ca.js';
+import { copyTestToken, importIntoToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
@@ -21,19 +24,23 @@ const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 describe('kyso sign --level B-LT / B-LTA', () => {
   let token: TestToken;
   let tsa: LocalTsa;
+  let ca: RevocationCa;
   let dir: string;
   const file = (name: string) => path.join(dir, name);
 
   beforeAll(async () => {
     token = copyTestToken();
-    tsa = await startLocalTsa();
+    [tsa, ca] = await Promise.all([startLocalTsa(), startRevocationCa()]);
+    // A signer whose CA is on neither the token nor the command line: only its caIssuers address gives it.
+    const signer = ca.issue('/C=VN/CN=Lê Thị Lưu Trữ/UID=CCCD:001199000777');
+    importIntoToken(token, '06', signer.keyPath, signer.der);
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-cli-long-term-'));
     const doc = await PDFDocument.create();
     doc.addPage([595, 842]);
     writeFileSync(file('in.pdf'), await doc.save());
   });
   afterAll(async () => {
-    await tsa.close();
+    await Promise.all([tsa.close(), ca.close()]);
     token.remove();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -68,8 +75,8 @@ describe('kyso sign --level B-LT / B-LTA', () => {
       '--pin-stdin',
     ]);
     expect(signed.status, signed.stderr).toBe(0);
-    // No revocation evidence could be had here (the test certificates name no OCSP/CRL, and the
-    // signer's CA is not fetched): the user is told for which certificates, and the file is signed.
+    // No revocation evidence could be had here (the test token's certificates name no OCSP/CRL and
+    // no caIssuers): the user is told for which certificates, and the file is signed.
     expect(signed.stderr).toMatch(
       /^Cảnh báo \/ Warning: no revocation evidence for .*CCCD:001099012345: .+$/m,
     );
@@ -122,5 +129,33 @@ describe('kyso sign --level B-LT / B-LTA', () => {
     ]);
     expect(noTsa.status).not.toBe(0);
     expect(noTsa.stderr).toMatch(/B-LT needs --tsa/);
+  }, 120_000);
+
+  it("B-LT: the signer's CA, not on the token, is fetched from its caIssuers address, and its OCSP answer is in the DSS", async () => {
+    const servedBefore = ca.served.ocsp;
+    const signed = await run([
+      'sign',
+      '--in',
+      file('in.pdf'),
+      '--out',
+      file('lt-ca.pdf'),
+      '--format',
+      'pades',
+      '--level',
+      'B-LT',
+      '--tsa',
+      tsa.url,
+      '--cert',
+      'CCCD:001199000777',
+      '--pin-stdin',
+    ]);
+    expect(signed.status, signed.stderr).toBe(0);
+    // Only the TSA (whose certificates name no OCSP/CRL) lacks evidence now.
+    expect(signed.stderr).not.toMatch(/no revocation evidence for .*Lưu Trữ/);
+    expect(signed.stderr).toMatch(/no revocation evidence for .*Time-Stamping Authority/);
+    const dss = await readDss(readFileSync(file('lt-ca.pdf')));
+    expect(dss.certificates.map(bytesToBase64)).toContain(bytesToBase64(ca.caDer));
+    expect(dss.ocsps).toHaveLength(1);
+    expect(ca.served.ocsp).toBe(servedBefore + 1);
   }, 120_000);
 });

@@ -221,9 +221,16 @@ export async function pdfSigning(
       });
       const signed = embedPdfSignature(prepared, base64ToBytes(cms));
       if (options.level !== 'B-LT' && options.level !== 'B-LTA') return signed;
-      const { extendPdf } = await import('../../../shared/pdf/long-term.js');
+      const [{ extendPdf }, { fetchMissingIssuers }] = await Promise.all([
+        import('../../../shared/pdf/long-term.js'),
+        import('../long-term.js'),
+      ]);
+      // As the host does for the extension: a token rarely holds the signer's CA, which the
+      // chain and the CA's revocation evidence need (its caIssuers address gives it).
+      const issuers = await fetchMissingIssuers(base64ToBytes(cms));
       const extended = await extendPdf(signed, {
         level: options.level,
+        certificates: issuers,
         ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
       });
       // Signed all the same: what is missing is said, as the extension tells the page (missing).
