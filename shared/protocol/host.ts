@@ -158,6 +158,9 @@ export type WebSocketGoneEvent = z.infer<typeof WebSocketGoneEventSchema>;
  */
 export const MAX_VIETTEL_BODY_CHARS = 512 * 1024;
 
+/** The bytes a string takes in a frame: JSON-escaped (a control character is six), UTF-8. */
+const jsonBytes = (text: string) => new TextEncoder().encode(JSON.stringify(text)).length;
+
 /**
  * Host → extension, unasked: a page's synchronous request to the Viettel-CA SignPlugin's address
  * (127.0.0.1:14007), with the Origin header the browser sent; the extension answers it with the
@@ -277,11 +280,16 @@ export const hostCommands = {
     params: z.strictObject({ origins: z.array(OriginSchema).max(LIMITS.maxWebSocketOrigins) }),
     result: z.strictObject({ listening: z.boolean(), portTaken: z.boolean() }),
   },
-  /** The extension's plain-text answer to a viettel-request event. */
+  /** The extension's plain-text answer to a viettel-request event: one frame, whatever its characters. */
   'viettel-answer': {
     params: z.strictObject({
       requestId: z.string().min(1).max(64),
-      text: z.string().max(LIMITS.maxWebSocketMessageBytes),
+      text: z
+        .string()
+        .max(LIMITS.maxViettelAnswerBytes)
+        .refine((text) => jsonBytes(text) <= LIMITS.maxViettelAnswerBytes, {
+          message: `larger than ${LIMITS.maxViettelAnswerBytes} bytes in a frame`,
+        }),
     }),
     result: z.strictObject({ delivered: z.boolean() }),
   },

@@ -64,6 +64,12 @@ export const LIMITS = {
   maxWebSocketClients: 8,
   maxWebSocketOrigins: 32,
   /**
+   * Viettel-CA loopback listener: the extension's answer to one call (viettel-answer), in bytes as
+   * it crosses (its text JSON-escaped, UTF-8). The largest the plugin gives is a CMS
+   * (maxCmsBase64Chars); with the frame's envelope every answer allowed fits maxFrameToHostBytes.
+   */
+  maxViettelAnswerBytes: 48 * 1024,
+  /**
    * Viettel-CA loopback listener: one call's headers and body, which a page sends at once. A call
    * still arriving after this is cut (408): slow callers cannot hold the listener's calls.
    */

@@ -101,6 +101,29 @@ describe('limits', () => {
     expect(LIMITS.maxFrameFromHostBytes).toBeLessThan(1024 * 1024); // browsers' cap on host → browser messages
   });
 
+  it('a viettel-answer the schema accepts crosses in one frame to the host, whatever its characters; a CMS fits', () => {
+    const answer = (text: string) => ({
+      id: Number.MAX_SAFE_INTEGER,
+      command: 'viettel-answer',
+      params: { requestId: 'r'.repeat(64), text },
+    });
+    const accepted = (text: string) =>
+      hostCommands['viettel-answer'].params.safeParse(answer(text).params).success;
+    expect(accepted('A'.repeat(LIMITS.maxCmsBase64Chars))).toBe(true);
+    // ASCII, a Vietnamese letter (3 bytes in UTF-8) and a control character (6 once JSON-escaped).
+    for (const character of ['A', 'ữ', '\u0001']) {
+      let [fits, over] = [0, 1 << 20];
+      while (over - fits > 1) {
+        const middle = Math.floor((fits + over) / 2);
+        if (accepted(character.repeat(middle))) fits = middle;
+        else over = middle;
+      }
+      const frame = encodeFrame(answer(character.repeat(fits)), 1 << 22);
+      const [read] = new FrameReader(LIMITS.maxFrameToHostBytes).push(frame);
+      expect(read?.kind, JSON.stringify(character)).toBe('message');
+    }
+  });
+
   it('the request id (the page size limit is checked in the browser: hostile-pages e2e)', () => {
     const envelope = { channel: 'kyso', kind: 'request', protocolVersion: 1, type: 'status', params: {} };
     expect(PageRequestEnvelopeSchema.safeParse({ ...envelope, id: 'x'.repeat(64) }).success).toBe(true);
