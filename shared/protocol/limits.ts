@@ -77,6 +77,10 @@ export const LIMITS = {
   /** PKCS#11 module paths the user adds in the options, and the length of each. */
   maxConfiguredModules: 16,
   maxModulePathChars: 1024,
+  /** A PDF signature's reason or location, and each line of a Decree 30 text stamp. */
+  maxPdfTextChars: 200,
+  /** Lines of a Decree 30 text stamp (top right of the page). */
+  maxStampLines: 6,
   /** Portal-supplied description shown in the consent window. */
   maxDescriptionChars: 500,
   /** A PDF signature field's fully qualified name (`field`): forms nest a few levels of short names. */

@@ -32,7 +32,10 @@ const DocumentName = visibleText(LIMITS.maxDocumentNameChars);
 const PageIndex = z.number().int().min(0).max(99_999);
 const Coordinate = z.number().finite().min(0).max(14_400); // PDF's largest page side, in points
 const ImageBytes = z.base64().min(1).max(base64Length(LIMITS.maxAppearanceImageBytes));
-const ShortText = z.string().trim().min(1).max(200);
+/** A PDF signature's reason or location, and a stamp's line (the page's and `kyso sign`'s). */
+export const PdfTextSchema = z.string().trim().min(1).max(LIMITS.maxPdfTextChars);
+/** A Decree 30 text stamp; `{time}` is replaced by the signing time (else added last). */
+export const StampLinesSchema = z.array(PdfTextSchema).min(1).max(LIMITS.maxStampLines);
 
 /** Where an image appearance goes: PDF points from the page's bottom left, at least 1 pt each way. */
 export const PdfRectSchema = z.strictObject({
@@ -57,8 +60,8 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('stamp'),
     pageIndex: PageIndex.optional(),
-    /** e.g. "Số: 123/QĐ-UBND"; `{time}` is replaced by the signing time (else added last). */
-    lines: z.array(ShortText).min(1).max(6),
+    /** e.g. "Số: 123/QĐ-UBND". */
+    lines: StampLinesSchema,
     fontSize: z.number().min(6).max(24).optional(),
   }),
   z
@@ -111,8 +114,8 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
       name: DocumentName,
       pdf: z.base64().min(1).max(base64Length(LIMITS.maxPdfBytes)),
       level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']).optional(),
-      reason: ShortText.optional(),
-      location: ShortText.optional(),
+      reason: PdfTextSchema.optional(),
+      location: PdfTextSchema.optional(),
       appearance: PdfAppearanceSchema.optional(),
       /** Certify (DocMDP) rather than approve: the changes allowed afterwards, 1 none, 2 forms and signatures, 3 also annotations. */
       certify: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),

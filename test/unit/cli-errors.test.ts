@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { KysoError, errorMessage } from '../../shared/protocol/errors.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import { runCli } from '../../native-host/src/cli/index.js';
 import { runInstall } from '../../native-host/src/cli/install.js';
 import { describeError } from '../../native-host/src/cli/sign.js';
@@ -122,5 +123,76 @@ describe('the command line', () => {
       first: 'option --dry-run takes no value',
     });
     expect(await run(['list', '-x'])).toEqual({ code: 2, first: 'unknown option -x' });
+  });
+
+  // Files that do not exist: an option wrongly let through ends in exit 1 (cannot read), before any token.
+  const sign = (...args: string[]) =>
+    run(['sign', '--in', path.join(dir, 'khong-co'), '--out', path.join(dir, 'out'), ...args]);
+
+  it('an option the command or the format does not use is named (exit 2), never dropped while signing', async () => {
+    const refusals: Array<[() => ReturnType<typeof run>, string]> = [
+      [
+        () => sign('--format', 'xml-htkk', '--stamp', 'Số: 1'),
+        '--stamp does not apply to --format xml-htkk (only to pades)',
+      ],
+      [
+        () => sign('--level', 'B-T', '--tsa', 'http://tsa.example.vn'),
+        '--level does not apply to --format cms (only to pades)',
+      ],
+      [
+        () => sign('--format', 'pades', '--digest', 'SHA-384'),
+        '--digest does not apply to --format pades (only to cms, cms-attached)',
+      ],
+      [
+        () => sign('--format', 'xml-einvoice', '--tsa', 'http://tsa.example.vn'),
+        '--tsa does not apply to --format xml-einvoice (only to cms, cms-attached, pades)',
+      ],
+      [
+        () => sign('--format', 'cms-attached', '--sha1'),
+        '--sha1 does not apply to --format cms-attached (only to xml-htkk, xml-einvoice, xml-einvoice-buyer)',
+      ],
+      [
+        () => sign('--format', 'pades', '--tsa', 'http://tsa.example.vn'),
+        '--tsa with --format pades needs --level B-T, B-LT or B-LTA (B-B has no time-stamp)',
+      ],
+      [
+        () => sign('--format', 'pades', '--stamp', 'Số: 1', '--seal', 'dau.png', '--rect', '1,1,10,10'),
+        '--stamp and --image/--seal are two appearances: a signature has one',
+      ],
+      [
+        () => sign('--format', 'pades', '--page', '2'),
+        '--page places --stamp or --image/--seal: give one, or leave --page out',
+      ],
+      [
+        () => sign('--format', 'pades', '--stamp', 'Số: 1', '--rect', '1,1,10,10'),
+        '--rect places --image/--seal: give one, or leave --rect out',
+      ],
+      [
+        () => sign('--format', 'docx'),
+        '--format docx: one of cms, cms-attached, pades, xml-htkk, xml-einvoice, xml-einvoice-buyer',
+      ],
+      [() => sign('extra.pdf'), 'kyso sign: unexpected extra.pdf'],
+      [() => run(['list', '--in', 'a.pdf']), '--in does not apply to kyso list'],
+      [() => run(['install', '--format', 'pades']), '--format does not apply to kyso install'],
+      [() => run(['doctor', '--scope', 'system']), '--scope does not apply to kyso doctor'],
+      [() => run(['frobnicate']), 'unknown command frobnicate'],
+    ];
+    for (const [outcome, problem] of refusals) expect(await outcome()).toEqual({ code: 2, first: problem });
+  });
+
+  it("--stamp, --reason and --location within the limits the page's schema applies", async () => {
+    const stamp = (lines: string[]) => sign('--format', 'pades', ...lines.flatMap((l) => ['--stamp', l]));
+    const tooLong = `--stamp: at most ${LIMITS.maxStampLines} lines, each some visible text of at most ${LIMITS.maxPdfTextChars} characters`;
+    const longest = 'Đ'.repeat(LIMITS.maxPdfTextChars);
+    expect(await stamp(Array(LIMITS.maxStampLines + 1).fill('Số: 1'))).toEqual({ code: 2, first: tooLong });
+    expect(await stamp([`${longest}x`])).toEqual({ code: 2, first: tooLong });
+    expect(await stamp(['   '])).toEqual({ code: 2, first: tooLong });
+    expect(await sign('--format', 'pades', '--reason', `${longest}x`)).toEqual({
+      code: 2,
+      first: `--reason: some visible text of at most ${LIMITS.maxPdfTextChars} characters`,
+    });
+    // As long as allowed: on to the file (which does not exist).
+    const allowed = await stamp(Array(LIMITS.maxStampLines).fill(longest));
+    expect(allowed).toMatchObject({ code: 1, first: expect.stringContaining('cannot read') });
   });
 });

@@ -2,8 +2,6 @@
 import { describeForCli } from './certificate-text.js';
 import { parseCommandLine } from '../../../shared/command-line.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
-import { DigestAlgorithmSchema, TsaUrlSchema } from '../../../shared/protocol/common.js';
-import { PdfFieldNameSchema, PdfRectSchema } from '../../../shared/protocol/page.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
 import { TokenWorker } from '../worker/token-worker.js';
@@ -11,7 +9,8 @@ import { tokenTimeoutMs } from '../worker/worker-process.js';
 import { versionLine } from '../runtime.js';
 import { runDoctor } from './doctor.js';
 import { runInstall, runUninstall } from './install.js';
-import { SIGN_FORMATS, describeError, signFile, type SignFormat } from './sign.js';
+import { describeError, signFile } from './sign.js';
+import { SIGN_OPTION_TYPES, signOptions } from './sign-options.js';
 
 const USAGE = `kyso ${KYSO_VERSION} — ký số bằng USB token / sign with your USB token
 Usage:
@@ -25,6 +24,7 @@ Usage:
                    [--certify 1|2|3]   certify (DocMDP): 1 no changes, 2 forms+signatures, 3 also annotations
                    [--field NAME]      into the PDF's own empty signature field (--image/--seal fill its box)
             xml-*: [--sha1]                               rsa-sha1, only for receivers that demand it
+            An option the format (or command) does not use is refused (exit 2), never ignored.
   kyso verify FILE [--detached DATA] [--roots DIR] [--revocation require|prefer|off] [--json]
   kyso verify --serve --port N            HTTP service: POST /verify → JSON report (kyso verify -h)
   kyso-host install   [--scope user|system] [--browser chrome,chromium,edge,brave,firefox,…]
@@ -35,36 +35,35 @@ Usage:
   kyso [COMMAND] --help                   this text (nothing is run)
 `;
 
+/** The options each command takes (with --help and --version): any other is named as a usage problem, not ignored. */
+const COMMAND_OPTIONS: Record<string, readonly string[]> = {
+  list: [],
+  doctor: ['user-data-dir'],
+  install: ['scope', 'browser', 'user-data-dir', 'dry-run'],
+  uninstall: ['scope', 'browser', 'user-data-dir', 'dry-run'],
+  sign: Object.keys(SIGN_OPTION_TYPES),
+};
+
+/** Usage problem: said in one line, then the usage (exit 2). */
+function usageProblem(problem: string): number {
+  process.stderr.write(`${problem}\n${USAGE}`);
+  return 2;
+}
+
 export async function runCli(args: string[]): Promise<number> {
   // verify has its own options (and pulls in the verifier only when used).
   if (args[0] === 'verify') return (await import('./verify.js')).runVerifyCli(args.slice(1));
+  // No defaults here: an option in `values` is one the user gave (defaults are applied where used).
   const parsed = parseCommandLine(
     args,
     {
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-      in: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string', default: 'cms' },
-      cert: { type: 'string' },
-      digest: { type: 'string', default: 'SHA-256' },
-      'pin-stdin': { type: 'boolean', default: false },
-      tsa: { type: 'string' },
-      level: { type: 'string', default: 'B-B' },
-      reason: { type: 'string' },
-      location: { type: 'string' },
-      stamp: { type: 'string', multiple: true },
-      image: { type: 'string' },
-      seal: { type: 'string' },
-      rect: { type: 'string' },
-      page: { type: 'string' },
-      certify: { type: 'string' },
-      field: { type: 'string' },
-      sha1: { type: 'boolean', default: false },
-      scope: { type: 'string', default: 'user' },
+      ...SIGN_OPTION_TYPES,
+      scope: { type: 'string' },
       browser: { type: 'string' },
       'user-data-dir': { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean' },
     },
     USAGE,
   );
@@ -79,90 +78,39 @@ export async function runCli(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const command = positionals[0];
+  if (command === undefined) return usageProblem('which command? (list, sign, verify, install, …)');
+  const takes = COMMAND_OPTIONS[command];
+  if (!takes) return usageProblem(`unknown command ${command}`);
+  if (positionals.length > 1) return usageProblem(`kyso ${command}: unexpected ${positionals[1]}`);
+  const stray = Object.keys(values).find((option) => !takes.includes(option));
+  if (stray) return usageProblem(`--${stray} does not apply to kyso ${command}`);
   try {
-    switch (positionals[0]) {
+    switch (command) {
       case 'list':
         return await listCertificates();
       case 'doctor':
         return await runDoctor({ userDataDir: values['user-data-dir'] }, (line) => console.log(line));
       case 'install':
       case 'uninstall': {
-        if (values.scope !== 'user' && values.scope !== 'system') {
-          process.stderr.write(USAGE);
-          return 2;
-        }
+        const scope = values.scope ?? 'user';
+        if (scope !== 'user' && scope !== 'system') return usageProblem(`--scope ${scope}: user or system`);
         const options = {
-          scope: values.scope,
+          scope,
           browsers: values.browser,
           userDataDir: values['user-data-dir'],
-          dryRun: values['dry-run'],
+          dryRun: values['dry-run'] === true,
           launcherEnv: launcherEnvironment(),
         } as const;
         const print = (line: string) => console.log(line);
-        return positionals[0] === 'install'
-          ? await runInstall(options, print)
-          : await runUninstall(options, print);
+        return command === 'install' ? await runInstall(options, print) : await runUninstall(options, print);
       }
-      case 'sign': {
-        const format = values.format as SignFormat;
-        const digest = DigestAlgorithmSchema.safeParse(values.digest);
-        const tsa = values.tsa === undefined ? undefined : TsaUrlSchema.safeParse(values.tsa);
-        const rect = values.rect?.split(',').map(Number);
-        const page = values.page === undefined ? undefined : Number(values.page);
-        // As a page's rect: "340,90,,80" must not sign an image 0 pt wide, nobody sees.
-        const [x, y, width, height] = rect ?? [];
-        const badRect =
-          rect !== undefined &&
-          (rect.length !== 4 || !PdfRectSchema.safeParse({ x, y, width, height }).success);
-        const badPage = page !== undefined && (!Number.isInteger(page) || page < 1);
-        const certify = values.certify === undefined ? undefined : (Number(values.certify) as 1 | 2 | 3);
-        const badCertify = certify !== undefined && ![1, 2, 3].includes(certify);
-        const badField = values.field !== undefined && !PdfFieldNameSchema.safeParse(values.field).success;
-        if (
-          !values.in ||
-          !values.out ||
-          !SIGN_FORMATS.includes(format) ||
-          !digest.success ||
-          tsa?.success === false ||
-          badRect ||
-          badPage ||
-          badCertify ||
-          badField ||
-          !['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(values.level)
-        ) {
-          process.stderr.write(USAGE);
-          return 2;
-        }
-        await signFile(
-          {
-            input: values.in,
-            output: values.out,
-            format,
-            certificate: values.cert,
-            pinFromStdin: values['pin-stdin'],
-            digestAlgorithm: digest.data,
-            sha1: values.sha1,
-            ...(tsa?.success && { tsaUrl: tsa.data }),
-            pdf: {
-              level: values.level as 'B-B' | 'B-T' | 'B-LT' | 'B-LTA',
-              ...(values.reason && { reason: values.reason }),
-              ...(values.location && { location: values.location }),
-              ...(values.stamp && { stamp: values.stamp }),
-              ...(values.image && { image: values.image }),
-              ...(values.seal && { seal: values.seal }),
-              ...(rect && { rect: rect as [number, number, number, number] }),
-              ...(page && { page }),
-              ...(certify && { certify }),
-              ...(values.field !== undefined && { field: values.field }),
-            },
-          },
-          (line) => process.stderr.write(`${line}\n`),
-        );
+      default: {
+        const sign = signOptions(values);
+        if ('problem' in sign) return usageProblem(sign.problem);
+        await signFile(sign.options, (line) => process.stderr.write(`${line}\n`));
         return 0;
       }
-      default:
-        process.stdout.write(USAGE);
-        return 2;
     }
   } catch (error) {
     process.stderr.write(`${describeError(error)}\n`);

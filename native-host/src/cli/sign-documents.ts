@@ -184,10 +184,8 @@ export async function pdfSigning(
   assertSignable(model.document);
   const pages = model.pageCount;
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
-  // The document's own field: found before the PIN; its widget says where, so no --rect or --page.
+  // The document's own field: found before the PIN (sign-options.ts kept --rect and --page out).
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
-  if (target && (options.rect || options.page))
-    throw new KysoError('BAD_REQUEST', "--field signs into the field's own box: leave out --rect and --page");
   const warnings = pdfWarnings(model, target?.field);
   if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
     throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
