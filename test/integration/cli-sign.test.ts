@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { errorMessage } from '../../shared/protocol/errors.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -128,6 +129,22 @@ describe('kyso sign (command line)', () => {
     );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('PIN_INCORRECT');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('an empty, short or overlong PIN is PIN_INVALID in kyso words (as the consent window refuses it), not a worker request error', () => {
+    const out = path.join(dir, 'short-pin.p7s');
+    for (const pin of ['', '123', '1'.repeat(LIMITS.maxPinChars + 1)]) {
+      const r = run(
+        ['sign', '--in', input, '--out', out, '--cert', 'MST:0312345678', '--pin-stdin'],
+        `${pin}\n`,
+      );
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `${errorMessage('PIN_INVALID', 'vi')} / a PIN has ${LIMITS.minPinChars} to ${LIMITS.maxPinChars} characters (PIN_INVALID)`,
+      );
+      expect(r.stderr).not.toContain('worker');
+    }
     expect(() => readFileSync(out)).toThrow();
   });
 

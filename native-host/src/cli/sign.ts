@@ -8,7 +8,7 @@ import { accessSync, constants, createReadStream, readFileSync, statSync, writeF
 import path from 'node:path';
 import { holderName, summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
-import type { CertificateEntry, DigestAlgorithm } from '../../../shared/protocol/common.js';
+import { PinSchema, type CertificateEntry, type DigestAlgorithm } from '../../../shared/protocol/common.js';
 import { KysoError, errorMessage } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { attachContent } from '../../../shared/cms/attach.js';
@@ -211,6 +211,12 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
         ? await readPinFromStdin()
         : await readPinFromTerminal('Mã PIN / PIN: ');
     if (pin === null) log('Nhập mã PIN trên thiết bị / Enter the PIN on your device');
+    // As the consent window: a PIN no token takes is not sent (the worker would refuse it in its own words).
+    else if (!PinSchema.safeParse(pin).success)
+      throw new KysoError(
+        'PIN_INVALID',
+        `a PIN has ${LIMITS.minPinChars} to ${LIMITS.maxPinChars} characters`,
+      );
     // The token is ours alone from login to logout (not while the PIN is typed).
     const { lease, entry: current } = await tokens.acquire(entry.id, waiting);
     let operation: SigningOperation;
