@@ -81,6 +81,12 @@ function describe(entry: CertificateEntry): string {
   return `${holderName(summary)} ${ids}`.trim();
 }
 
+/**
+ * A name as typed or as a certificate spells it, for comparing: composed (Unikey's "Unicode tổ hợp"
+ * types "Ân" as A + combining marks, as macOS may pass it) and in either case ("mst:", "nguyễn").
+ */
+const comparable = (text: string) => text.normalize('NFC').toLocaleLowerCase('vi');
+
 export function chooseCertificate(
   certificates: CertificateEntry[],
   wanted: string | undefined,
@@ -89,7 +95,9 @@ export function chooseCertificate(
   const usable = certificates.filter(
     (c) => usabilityProblems(summarizeCertificate(base64ToBytes(c.certificate)), now).length === 0,
   );
-  const matches = wanted ? usable.filter((c) => c.id === wanted || describe(c).includes(wanted)) : usable;
+  const matches = wanted
+    ? usable.filter((c) => c.id === wanted || comparable(describe(c)).includes(comparable(wanted)))
+    : usable;
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) throw new KysoError('NO_CERTIFICATE');
   throw new KysoError(
