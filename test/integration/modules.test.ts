@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorMessage } from '../../shared/protocol/errors.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 
@@ -42,5 +43,17 @@ describe('module discovery with several modules', () => {
     // the broken file is reported, the missing one is simply not loaded
     expect(run.stderr).toContain(`module ${notAModule}`);
     expect(run.stderr).not.toContain('/nonexistent/vendor_p11.so');
+  });
+
+  it('no module that loads: kyso list says no certificate was found (vi / en), exit 1', () => {
+    const run = spawnSync(process.execPath, [KYSO, 'list'], {
+      env: { ...process.env, ...token.env, KYSO_PKCS11_MODULES: notAModule },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `${errorMessage('NO_CERTIFICATE', 'vi')} / ${errorMessage('NO_CERTIFICATE', 'en')} (NO_CERTIFICATE)`,
+    );
   });
 });

@@ -1,6 +1,7 @@
 /** The kyso command line, for people and installers (the browser never uses it). */
 import { describeForCli } from './certificate-text.js';
 import { parseCommandLine } from '../../../shared/command-line.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { listTokenCertificates } from '../signing/certificates.js';
@@ -140,7 +141,10 @@ async function listCertificates(): Promise<number> {
           `  [${entry.token.label}]${problems.length ? `  (${problems.join(', ')})` : ''}`,
       );
     }
-    return certificates.length > 0 ? 0 : 1;
+    if (certificates.length > 0) return 0;
+    // Exit 1 alone says nothing to a person: no token plugged in, or no module that loads.
+    console.error(describeError(new KysoError('NO_CERTIFICATE')));
+    return 1;
   } finally {
     worker.stop();
   }
