@@ -1,7 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  writeFileSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +128,36 @@ describe('kyso sign (command line)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--cert');
     expect(r.stderr).toContain('MST:0312345678');
+  });
+
+  it('cms-attached of a file larger than can be held (2 GiB, sparse): DOCUMENT_TOO_LARGE pointing to detached, before the PIN, not "cannot read"', () => {
+    const file = path.join(dir, 'sao-luu.bin');
+    writeFileSync(file, '');
+    truncateSync(file, 2 ** 31);
+    try {
+      const r = run(
+        [
+          'sign',
+          '--in',
+          file,
+          '--out',
+          `${file}.p7m`,
+          '--format',
+          'cms-attached',
+          '--cert',
+          'Nguyễn Văn Ân',
+          '--pin-stdin',
+        ],
+        '',
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        `${errorMessage('DOCUMENT_TOO_LARGE', 'vi')} / cms-attached holds at most 2047 MiB: sign ${file} detached (--format cms) (DOCUMENT_TOO_LARGE)`,
+      );
+      expect(existsSync(`${file}.p7m`)).toBe(false);
+    } finally {
+      rmSync(file);
+    }
   });
 
   it('a wrong PIN fails with PIN_INCORRECT and writes no file', () => {

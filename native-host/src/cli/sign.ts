@@ -139,13 +139,21 @@ function startHashing(file: string, algorithm: DigestAlgorithm): Promise<Uint8Ar
   return digest;
 }
 
+/** The most Node reads into memory at once (fs's kIoMaxLength): an attached CMS holds the whole file. */
+const MAX_ATTACHED_BYTES = 2 ** 31 - 1;
+
 /**
  * cms-attached: the content, read once before the PIN, is what is hashed and what is attached. Read
  * again after signing, a file removed meanwhile would be an internal error, and one changed
  * meanwhile would be attached under a digest of other bytes.
  */
 function readAttachedContent(file: string): Buffer {
-  readableFileSize(file);
+  if (readableFileSize(file) > MAX_ATTACHED_BYTES)
+    throw new KysoError(
+      'DOCUMENT_TOO_LARGE',
+      `cms-attached holds at most ${MAX_ATTACHED_BYTES >> 20} MiB: sign ${file} detached (--format cms)`,
+      { limitMiB: MAX_ATTACHED_BYTES >> 20 },
+    );
   try {
     return readFileSync(file);
   } catch {
