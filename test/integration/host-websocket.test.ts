@@ -11,6 +11,7 @@ import type { HostProcess } from '../support/host-process.js';
 import { WEBSOCKET_ANSWER_PART_BYTES } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
+import { WEBSOCKET_REPLACED_CLOSE_CODE } from '../../native-host/src/websocket/endpoint.js';
 
 const digest = Buffer.alloc(32, 7).toString('base64');
 const signCms = { digest, digestAlgorithm: 'SHA-256', description: 'Chứng từ kế toán số 15' };
@@ -192,6 +193,38 @@ describe('local WebSocket mode (host side)', () => {
       await host.request('websocket-answer', { requestId: event.requestId, part: 'e30=', last: true }),
     ).toMatchObject({ ok: true, result: { delivered: false } });
     socket.close();
+  });
+
+  it('a program holding every slot without speaking cannot keep another out: the client idle the longest makes room, one waiting for consent never does', async () => {
+    const closeCode = (socket: WebSocket) =>
+      new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    // A program that connects as many times as it may and never sends a message.
+    const silent: WebSocket[] = [];
+    const waiting: WebSocket[] = [];
+    try {
+      for (let i = 0; i < LIMITS.maxWebSocketClients; i++)
+        silent.push((await connectWebSocket(url, 'app://ke-toan')) as WebSocket);
+      const firstClosed = closeCode(silent[0]!);
+      const accounting = await connectWebSocket(url, 'app://ke-toan');
+      expect(accounting).toBeInstanceOf(WebSocket);
+      expect(await firstClosed).toBe(WEBSOCKET_REPLACED_CLOSE_CODE); // the one idle the longest
+      // The newcomer is served like any client: its request reaches the extension.
+      waiting.push(accounting as WebSocket);
+      void askWebSocket(accounting as WebSocket, { id: 's1', type: 'sign-cms', params: signCms });
+      expect(await host.event()).toMatchObject({ event: 'websocket-request', origin: 'app://ke-toan' });
+
+      // Every slot waits for the user: nobody is closed for a newcomer, who is refused.
+      for (const socket of silent.slice(1)) {
+        void askWebSocket(socket, { id: 'w', type: 'sign-cms', params: signCms });
+        waiting.push(socket);
+        await host.event();
+      }
+      expect(await connectWebSocket(url, 'app://ke-toan')).toBe(403);
+    } finally {
+      for (const socket of silent) socket.close();
+      for (const socket of waiting) socket.close();
+    }
+    for (let i = 0; i < waiting.length; i++) await host.eventNamed('websocket-gone');
   });
 
   it('stops when turned off; a port already taken is reported', async () => {

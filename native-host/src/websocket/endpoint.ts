@@ -27,6 +27,17 @@ import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 
 /** How long a client may take to answer our close frame before its connection is cut. */
 const CLIENT_CLOSE_GRACE_MS = 500;
+/** The close code a client idle the longest gets when a new one needs its place (4000–4999: ours). */
+export const WEBSOCKET_REPLACED_CLOSE_CODE = 4001;
+
+/** A connected client, as the slot limit sees it. */
+interface Client {
+  socket: WebSocket;
+  /** When it connected or last sent a message. */
+  lastActive: number;
+  /** Whether a request of its waits for the extension (its consent window may be open). */
+  waiting: boolean;
+}
 
 const ClientRequestSchema = z.strictObject({
   id: z.string().min(1).max(64),
@@ -49,6 +60,8 @@ export class WebSocketEndpoint {
   }));
   /** Answers arriving in parts (a batch's, larger than a frame to the host), by request id. */
   private readonly parts = new Map<string, { chunks: Buffer[]; bytes: number }>();
+  /** The clients holding a slot (maxWebSocketClients), from their handshake until they close or are replaced. */
+  private readonly clients = new Set<Client>();
 
   constructor(private readonly log: (line: string) => void = () => undefined) {}
 
@@ -81,7 +94,7 @@ export class WebSocketEndpoint {
         const ok =
           allowed.has(req.headers.origin ?? '') &&
           req.headers.host === `127.0.0.1:${config.port}` &&
-          (this.server?.clients.size ?? 0) < LIMITS.maxWebSocketClients;
+          this.makeRoom();
         done(ok, 403);
       },
     });
@@ -147,6 +160,7 @@ export class WebSocketEndpoint {
     this.server = undefined;
     this.config = undefined;
     this.parts.clear();
+    this.clients.clear();
     // Their clients get USER_CANCELLED, and the extension ends them too (their windows close).
     for (const requestId of this.waiting.ids()) this.clientGone(requestId);
     if (!server) return;
@@ -169,19 +183,43 @@ export class WebSocketEndpoint {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Whether a new client may connect: there is a free slot, or one is freed by closing the client
+   * idle the longest (no request of its waiting). Else a program that connects and never speaks
+   * (or a crashed one whose socket lingers) would keep every other program out for as long as the
+   * browser runs. A client that waits for the user's answer is never closed for another.
+   */
+  private makeRoom(): boolean {
+    if (this.clients.size < LIMITS.maxWebSocketClients) return true;
+    let idlest: Client | undefined;
+    for (const client of this.clients)
+      if (!client.waiting && (!idlest || client.lastActive < idlest.lastActive)) idlest = client;
+    if (!idlest) return false;
+    this.clients.delete(idlest);
+    const { socket } = idlest;
+    const cutOff = setTimeout(() => socket.terminate(), CLIENT_CLOSE_GRACE_MS);
+    socket.once('close', () => clearTimeout(cutOff));
+    socket.close(WEBSOCKET_REPLACED_CLOSE_CODE, 'idle connection replaced by a new one');
+    return true;
+  }
+
   private accept(socket: WebSocket, origin: string): void {
     const pageRequests = this.requests!; // set before the server that calls this was started
-    // One request at a time per client: consent windows queue anyway, and it bounds what a client holds.
-    let busy = false;
+    const client: Client = { socket, lastActive: Date.now(), waiting: false };
+    this.clients.add(client);
+    // One request at a time per client (client.waiting): consent windows queue anyway, and it bounds what a client holds.
     /** The id under which this client's request waits for the extension's answer. */
     let waitingFor: string | undefined;
     // A protocol error (an oversized message, bad framing) closes this client with its code; never the host.
     socket.on('error', () => socket.terminate());
     // A client that goes away while its request waits: nobody is left to receive a signature.
     socket.on('close', () => {
+      this.clients.delete(client);
       if (waitingFor !== undefined) this.clientGone(waitingFor);
     });
     socket.on('message', async (data, isBinary) => {
+      if (!this.clients.has(client)) return; // replaced by a new client: closing, asks nothing more
+      client.lastActive = Date.now();
       let id: string | null = null;
       const reply = (answer: Answer) =>
         socket.readyState === socket.OPEN && socket.send(JSON.stringify({ id, ...answer }));
@@ -199,12 +237,13 @@ export class WebSocketEndpoint {
             throw new KysoError('BAD_REQUEST', 'over WebSocket only digests are signed (kind cms or raw)');
           }
         }
-        if (busy) throw new KysoError('BUSY');
-        busy = true;
+        if (client.waiting) throw new KysoError('BUSY');
+        client.waiting = true;
         try {
           reply(await this.forward(origin, request.type, params, (requestId) => (waitingFor = requestId)));
         } finally {
-          busy = false;
+          client.waiting = false;
+          client.lastActive = Date.now();
           waitingFor = undefined;
         }
       } catch (error) {
