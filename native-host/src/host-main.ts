@@ -30,6 +30,20 @@ function moduleRetryFromEnv(): number | undefined {
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
+/**
+ * KYSO_WORKER_EXIT_GRACE_MS, KYSO_WORKER_GIVE_UP_MS: how long a worker asked to end has before it is
+ * killed, and before it is given up on (tests: a long grace keeps one alive, as a driver the system
+ * cannot end does).
+ */
+function workerEndingFromEnv(): { exitGraceMs?: number; giveUpMs?: number } {
+  const grace = Number(process.env.KYSO_WORKER_EXIT_GRACE_MS);
+  const giveUp = Number(process.env.KYSO_WORKER_GIVE_UP_MS);
+  return {
+    ...(Number.isInteger(grace) && grace > 0 && { exitGraceMs: grace }),
+    ...(Number.isInteger(giveUp) && giveUp > 0 && { giveUpMs: giveUp }),
+  };
+}
+
 /** KYSO_BATCH_IDLE_MS: how long an open batch may go without a call (LIMITS.batchIdleTimeoutMs; tests shorten it). */
 function batchIdleFromEnv(): number | undefined {
   const value = Number(process.env.KYSO_BATCH_IDLE_MS);
@@ -71,6 +85,7 @@ export function runHost(modulePaths: readonly string[], firstWorker: StartedWork
     idleStopMs: idleStopFromEnv(),
     firstWorker,
     moduleRetryMs: moduleRetryFromEnv(),
+    ...workerEndingFromEnv(),
   });
   void worker.start().then(() => benchMark('host:worker-ready')); // in parallel with the handshake: the first request finds the token ready
   let services: Promise<HostServices> | undefined;

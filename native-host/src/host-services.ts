@@ -41,6 +41,7 @@ export function createHostServices(
     maxWaiting: LIMITS.maxRequestsWaitingPerToken,
     ...(locks && { locks }),
     workersGone: () => worker.retired(),
+    notAnswering: () => worker.notAnswering(),
   });
   const tokens = new QueuedTokens(worker, queue, options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs);
   const websocket = new WebSocketEndpoint(log);

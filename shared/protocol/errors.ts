@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'PIN_INVALID',
   'TOKEN_NOT_PRESENT',
   'TOKEN_DRIVER_FAILED',
+  'TOKEN_NOT_RESPONDING',
   'NO_CERTIFICATE',
   'CERTIFICATE_NOT_USABLE',
   'CERTIFICATE_NOT_REQUESTED',
@@ -111,6 +112,10 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
   TOKEN_DRIVER_FAILED: {
     vi: 'Trình điều khiển của token gặp lỗi. Hãy thử lại.',
     en: 'The token driver failed. Please try again.',
+  },
+  TOKEN_NOT_RESPONDING: {
+    vi: 'USB token không phản hồi (trình điều khiển bị treo). Hãy rút token ra, cắm lại rồi thử lại.',
+    en: 'The USB token is not responding (its driver is stuck). Unplug the token, plug it back in and try again.',
   },
   NO_CERTIFICATE: {
     vi: 'Không có chứng thư số nào dùng để ký được.',

@@ -4,11 +4,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { errorMessage } from '../../shared/protocol/errors.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
@@ -190,4 +191,95 @@ describe('host under injected token faults', () => {
     if (!response.ok) throw new Error(JSON.stringify(response.error));
     await expectSignatureWorks();
   });
+});
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('a driver call that never returns and outlives the worker’s end', () => {
+  let scratch: string;
+  let control: string;
+  let trace: string;
+  // KYSO_WORKER_EXIT_GRACE_MS: the worker stuck in C_Sign is not killed during the test, as one the
+  // system cannot end (a wedged USB reader) is not; KYSO_WORKER_GIVE_UP_MS: it is given up on at once.
+  const session = useSharedSession(() => {
+    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    scratch = mkdtempSync(path.join(tmpdir(), 'kyso-stuck-'));
+    control = path.join(scratch, 'faults');
+    trace = path.join(scratch, 'trace');
+    writeFileSync(control, '');
+    writeFileSync(trace, '');
+    return startHostSession({
+      env: (token) => ({
+        ...token.env,
+        KYSO_PKCS11_MODULES: FAULT_MODULE,
+        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
+        KYSO_FAULT_CONTROL: control,
+        KYSO_FAULT_TRACE: trace,
+        KYSO_TOKEN_TIMEOUT_MS: '1500',
+        KYSO_TOKEN_WAIT_MS: '2000',
+        KYSO_WORKER_EXIT_GRACE_MS: '600000',
+        KYSO_WORKER_GIVE_UP_MS: '200',
+      }),
+    });
+  });
+  const stuckWorkers: number[] = [];
+  afterAll(() => {
+    for (const pid of stuckWorkers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  const signWith = (certificateId: string) =>
+    session.host.request('sign-cms', {
+      certificateId,
+      pin: session.token.pin,
+      digest,
+      digestAlgorithm: 'SHA-256',
+      origin: 'https://a.gov.vn',
+    });
+
+  it('its token is reported as not responding (unplug it), the host still lists; once the worker is gone, a new one signs', async () => {
+    const certificateId = session.certificate('02').id;
+    writeFileSync(control, 'hang C_Sign\n');
+    expect(await signWith(certificateId)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    const stuck = Number(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .find((line) => line.endsWith(' C_Sign'))!
+        .split(' ')[0],
+    );
+    stuckWorkers.push(stuck);
+    writeFileSync(control, '');
+
+    // The host answers a listing (the token as last seen) from a new worker, not waiting for the stuck one.
+    const listed = await session.host.request('list-certificates', {});
+    if (!listed.ok) throw new Error(JSON.stringify(listed.error));
+    expect((listed.result as { certificates: CertificateEntry[] }).certificates.map((c) => c.id)).toContain(
+      certificateId,
+    );
+    // A signature on that token is told what to do, rather than "busy" for as long as the worker lives.
+    const refused = await signWith(certificateId);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_RESPONDING' } });
+    expect(errorMessage('TOKEN_NOT_RESPONDING', 'vi')).toMatch(/rút token ra, cắm lại/);
+    expect(errorMessage('TOKEN_NOT_RESPONDING', 'en')).toMatch(/Unplug the token/);
+
+    // The system lets the stuck worker go (the token was unplugged): the token signs again.
+    process.kill(stuck, 'SIGKILL');
+    while (processExists(stuck)) await new Promise((resolve) => setTimeout(resolve, 20)); // until the host has reaped it
+    const signed = await signWith(certificateId);
+    if (!signed.ok) throw new Error(JSON.stringify(signed.error));
+    const cms = Buffer.from((signed.result as { cms: string }).cms, 'base64');
+    expect(opensslCmsVerify({ cms, content: document, caFile: session.token.caPem }).ok).toBe(true);
+  }, 60_000);
 });

@@ -207,6 +207,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
       maxWaiting: 1,
       locks: new TokenLocks(undefined, `kyso sign ${process.pid}`),
       workersGone: () => worker.retired(),
+      notAnswering: () => worker.notAnswering(),
     });
     const tokens = new QueuedTokens(worker, queue, tokenTimeoutMs());
     const waiting = {

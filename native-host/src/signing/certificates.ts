@@ -95,7 +95,12 @@ export class QueuedTokens {
           leases.push(await this.queue.acquire(serial, known ? { waitMs: 0 } : options));
           toRead.push(serial);
         } catch (error) {
-          if (!(error instanceof KysoError) || error.code !== 'BUSY') throw error;
+          // in use, or stuck in a driver call that never returned: listed as last seen
+          if (
+            !(error instanceof KysoError) ||
+            (error.code !== 'BUSY' && error.code !== 'TOKEN_NOT_RESPONDING')
+          )
+            throw error;
           if (known) remembered.push(...known);
           else toRead.push(serial); // waited long enough: read it anyway, a read changes nothing
         }

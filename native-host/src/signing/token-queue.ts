@@ -36,6 +36,12 @@ export interface TokenQueueOptions {
    * program would log in to the token beside it. Undefined when there is none (the usual case).
    */
   workersGone?: () => Promise<void> | undefined;
+  /**
+   * Whether such a worker was given up on (alive long past its kill: stuck in the driver for
+   * good). A token whose lease waits for it is then reported as not answering, at once, instead
+   * of as busy after the whole wait: only unplugging it (or a restart) will free it.
+   */
+  notAnswering?: () => boolean;
 }
 
 interface Waiter {
@@ -45,6 +51,8 @@ interface Waiter {
 interface TokenState {
   held: boolean;
   waiters: Waiter[];
+  /** Released by its holder, and handed on once the worker that used it has exited (workersGone). */
+  windingDown?: boolean;
 }
 
 /** Waiters wake when the lock file changes (inotify and the like); this is only the fallback. */
@@ -98,6 +106,7 @@ export class TokenQueue {
       );
       let released = false;
       const handOn = () => {
+        this.state(serial).windingDown = false;
         try {
           releaseLock();
         } finally {
@@ -111,8 +120,10 @@ export class TokenQueue {
           released = true;
           const gone = this.options.workersGone?.();
           // Whether the wait for the worker ends well or not, the token is handed on (never left held).
-          if (gone) void gone.then(handOn, handOn);
-          else handOn();
+          if (gone) {
+            this.state(serial).windingDown = true;
+            void gone.then(handOn, handOn);
+          } else handOn();
         },
       };
     } catch (error) {
@@ -131,6 +142,7 @@ export class TokenQueue {
       state.held = true;
       return Promise.resolve(false);
     }
+    if (this.stuck(state)) return Promise.reject(notAnswering());
     if (state.waiters.length >= this.options.maxWaiting) {
       return Promise.reject(busy('too many requests waiting for this token', 1000));
     }
@@ -146,12 +158,17 @@ export class TokenQueue {
         () => {
           const index = state.waiters.indexOf(waiter);
           if (index >= 0) state.waiters.splice(index, 1);
-          reject(busy('the token is in use by another request', 1000));
+          reject(this.stuck(state) ? notAnswering() : busy('the token is in use by another request', 1000));
         },
         Math.max(0, deadline - Date.now()),
       );
       state.waiters.push(waiter);
     });
+  }
+
+  /** Whether the token waits for a worker given up on (see TokenQueueOptions.notAnswering). */
+  private stuck(state: TokenState): boolean {
+    return state.windingDown === true && this.options.notAnswering?.() === true;
   }
 
   private passOn(serial: string): void {
@@ -200,6 +217,12 @@ export class TokenQueue {
       unmark?.();
     }
   }
+}
+
+function notAnswering(): KysoError {
+  return new KysoError('TOKEN_NOT_RESPONDING', 'a driver call on this token never returned', {
+    reason: 'worker given up on',
+  });
 }
 
 function busy(message: string, retryAfterMs: number, reason: WaitReason = 'other-request'): KysoError {

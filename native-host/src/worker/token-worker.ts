@@ -23,6 +23,12 @@ import {
 /** How long a worker asked to end (or past its timeout) may take to finalise before it is killed. */
 const DEFAULT_EXIT_GRACE_MS = 3_000;
 /**
+ * How long after it was asked to end a worker still alive is given up on: killed and still there,
+ * it is stuck in the driver beyond what the system can end (a wedged USB reader). Its token is then
+ * reported as not answering, and the next worker no longer waits for it.
+ */
+const DEFAULT_GIVE_UP_MS = 15_000;
+/**
  * How long a module that crashed a worker is left out before a worker loads it again (a vendor
  * daemon restarted, a token put back): doubled at each crash, up to MODULE_RETRY_MAX_MS.
  */
@@ -40,6 +46,8 @@ export interface TokenWorkerOptions {
    */
   idleStopMs?: number;
   exitGraceMs?: number;
+  /** DEFAULT_GIVE_UP_MS; counted from the request to end, like exitGraceMs. */
+  giveUpMs?: number;
   /** A worker already forked for these modules (main.ts starts it before loading the host). */
   firstWorker?: StartedWorker;
   /** The first wait before a module that crashed a worker is loaded again (DEFAULT_MODULE_RETRY_MS). */
@@ -72,8 +80,15 @@ export class TokenWorker {
   private idleTimer: NodeJS.Timeout | undefined;
   /** Open batches keep the worker (and its login) alive whatever the idle timer says. */
   private holds = 0;
-  /** Workers asked to end and not yet gone: the next one starts only after them (one process per token at a time). */
+  /**
+   * Workers asked to end and not yet gone nor given up on: the next one starts only after them (one
+   * process per token at a time). Each settles at its exit, or when given up on (`givenUp`).
+   */
   private retiring = new Set<Promise<void>>();
+  /** The exit of each worker asked to end, until it exits or is given up on: leases released meanwhile wait for it. */
+  private readonly exiting = new Set<Promise<void>>();
+  /** Workers given up on (alive long after being asked to end, and killed): stuck in the driver for good. */
+  private readonly givenUp = new Set<ChildProcess>();
   /** How many worker processes have been started (a restart increments it). */
   starts = 0;
   /** The host is ending: no call not yet sent is sent, and no worker is started again. */
@@ -322,19 +337,27 @@ export class TokenWorker {
     await this.queue;
     const child = this.child;
     this.forget(child);
+    for (const stuck of this.givenUp) stuck.kill('SIGKILL'); // (again: nothing is waited for it)
     await Promise.all([...this.retiring, child && this.retire(child)]);
   }
 
   /**
-   * Settles once every worker asked to end (one given up on past its timeout, still in a driver
-   * call; one finalising) has exited; undefined when none is ending.
+   * Settles once every worker asked to end (one past its call's timeout, still in a driver call;
+   * one finalising) has exited; undefined when none is ending. A worker given up on is not waited
+   * for by calls made after that (see notAnswering), only by those made before.
    */
   retired(): Promise<void> | undefined {
-    return this.retiring.size > 0 ? Promise.all(this.retiring).then(() => undefined) : undefined;
+    return this.exiting.size > 0 ? Promise.all(this.exiting).then(() => undefined) : undefined;
   }
 
+  /** Whether a worker given up on (see DEFAULT_GIVE_UP_MS) is still alive: its token does not answer. */
+  notAnswering(): boolean {
+    return this.givenUp.size > 0;
+  }
+
+  /** Asks a worker to end; settles when it has exited, or when it is given up on. */
   private retire(child: ChildProcess): Promise<void> {
-    const gone = new Promise<void>((resolve) => {
+    const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const kill = setTimeout(() => child.kill('SIGKILL'), this.options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS);
       child.once('exit', () => {
@@ -344,9 +367,24 @@ export class TokenWorker {
       if (child.connected) child.disconnect();
       else child.kill('SIGTERM'); // its handler finalises too
     });
-    this.retiring.add(gone);
-    void gone.then(() => this.retiring.delete(gone)); // bookkeeping
-    return gone;
+    const ended = new Promise<void>((resolve) => {
+      const giveUp = setTimeout(() => {
+        this.givenUp.add(child);
+        this.exiting.delete(exited);
+        resolve();
+      }, this.options.giveUpMs ?? DEFAULT_GIVE_UP_MS);
+      giveUp.unref();
+      void exited.then(() => {
+        clearTimeout(giveUp);
+        this.givenUp.delete(child);
+        this.exiting.delete(exited);
+        resolve();
+      });
+    });
+    this.exiting.add(exited);
+    this.retiring.add(ended);
+    void ended.then(() => this.retiring.delete(ended)); // bookkeeping
+    return ended;
   }
 
   private async run(operation: WorkerOperation, timeoutMs: number, pipelined = false): Promise<unknown> {

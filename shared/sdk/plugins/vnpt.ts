@@ -57,6 +57,7 @@ const VNPT_CODES: Partial<Record<ErrorCode, number>> = {
   PIN_INCORRECT: 3,
   PIN_LOCKED: 3,
   TOKEN_DRIVER_FAILED: 3,
+  TOKEN_NOT_RESPONDING: 3,
   OFFICE_NOT_SUPPORTED: 5,
 };
 
