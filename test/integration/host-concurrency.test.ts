@@ -318,6 +318,40 @@ describe('one token, many callers', () => {
     await expectTokenIntact(token);
   }, 120_000);
 
+  it('a listing while another host is in the token: a token its driver does not report meanwhile is listed as last seen, and dropped only when missing under its lock', async () => {
+    // Looking for tokens takes no lock, and a driver may not report a token another program is
+    // in (SoftHSM while another process rewrites its token file: a listing now and then found no
+    // token at all; a card reader in another program's transaction). The lister's own fault file
+    // stands in for that driver: token_absent while the other host holds the token for a batch.
+    const listerFaults = path.join(scratch, 'lister-faults');
+    writeFileSync(listerFaults, '');
+    const faultEnv = { KYSO_PKCS11_MODULES: FAULT_MODULE, KYSO_FAULT_TARGET: SOFTHSM_MODULE };
+    const holder = new HostProcess({ ...token.env, ...faultEnv, KYSO_FAULT_CONTROL: control });
+    const lister = new HostProcess({ ...token.env, ...faultEnv, KYSO_FAULT_CONTROL: listerFaults });
+    try {
+      const [holderId, listed] = await Promise.all([rsaId(holder), certificatesOf(lister)]);
+      expect(listed).toHaveLength(5);
+      const begun = await holder.request('begin-batch', {
+        certificateId: holderId,
+        pin: token.pin,
+        origin,
+        total: 1,
+      });
+      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+      writeFileSync(listerFaults, 'token_absent\n');
+      expect((await certificatesOf(lister)).map((c) => c.id).sort()).toEqual(listed.map((c) => c.id).sort());
+
+      // Free again, and still not reported: it was unplugged, and goes from the listing.
+      const { batchId } = begun.result as { batchId: string };
+      expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
+      expect(await certificatesOf(lister)).toEqual([]);
+      writeFileSync(listerFaults, '');
+      expect(await certificatesOf(lister)).toHaveLength(5);
+    } finally {
+      await Promise.all([holder.close(), lister.close()]);
+    }
+  }, 60_000);
+
   /**
    * The driver calls each worker process made, in order, seen from inside the driver: the fault
    * module as a pure pass-through to SoftHSM (no fault set), tracing every call with its pid.

@@ -43,6 +43,10 @@ function toEntries(certificates: readonly TokenCertificate[]): CertificateEntry[
   return entries;
 }
 
+/** A token in use by another request or program, or stuck in a driver call that never returned: listed as last seen. */
+const inUse = (error: unknown) =>
+  error instanceof KysoError && (error.code === 'BUSY' || error.code === 'TOKEN_NOT_RESPONDING');
+
 /** One process's whole listing, no queue: for one-shot commands (kyso list, doctor). */
 export async function listTokenCertificates(
   worker: TokenWorker,
@@ -79,12 +83,37 @@ export class QueuedTokens {
       const { serials, moduleErrors } = this.lastPresent;
       return { certificates: toEntries(serials.flatMap((s) => this.lastSeen.get(s) ?? [])), moduleErrors };
     }
-    const present = await this.worker.call({ op: 'tokens' }, this.timeoutMs);
+    let present = await this.worker.call({ op: 'tokens' }, this.timeoutMs);
     const leases: TokenLease[] = [];
     const toRead: string[] = [];
     const remembered: TokenCertificate[] = [];
     try {
+      // Looking for tokens takes no lock: a token another program is logging in to may be missing
+      // from what its driver says meanwhile (SoftHSM rewrites its token file; a card reader is in
+      // another's transaction). A token seen before and missing now is looked for again under its
+      // lock: in use (BUSY), it is there; its lock taken, what the driver says is the truth.
+      const missing = [...this.lastSeen.keys()].filter(
+        (serial) => !present.serials.includes(serial) && !this.queue.isHeld(serial),
+      );
+      let confirmed = false;
+      const stillThere: string[] = [];
+      for (const serial of missing) {
+        try {
+          leases.push(await this.queue.acquire(serial, { waitMs: 0 }));
+          confirmed = true;
+        } catch (error) {
+          if (!inUse(error)) throw error;
+          remembered.push(...(this.lastSeen.get(serial) ?? []));
+          stillThere.push(serial);
+        }
+      }
+      if (confirmed) present = await this.worker.call({ op: 'tokens' }, this.timeoutMs);
+      for (const lease of leases) if (!present.serials.includes(lease.serial)) this.forget(lease.serial);
       for (const serial of present.serials) {
+        if (leases.some((lease) => lease.serial === serial)) {
+          toRead.push(serial); // looked for again under its lock, above
+          continue;
+        }
         if (this.queue.isHeld(serial)) {
           // Our own operation has it: the worker runs one call at a time, so a read never lands inside a login.
           toRead.push(serial);
@@ -95,12 +124,7 @@ export class QueuedTokens {
           leases.push(await this.queue.acquire(serial, known ? { waitMs: 0 } : options));
           toRead.push(serial);
         } catch (error) {
-          // in use, or stuck in a driver call that never returned: listed as last seen
-          if (
-            !(error instanceof KysoError) ||
-            (error.code !== 'BUSY' && error.code !== 'TOKEN_NOT_RESPONDING')
-          )
-            throw error;
+          if (!inUse(error)) throw error;
           if (known) remembered.push(...known);
           else toRead.push(serial); // waited long enough: read it anyway, a read changes nothing
         }
@@ -110,7 +134,7 @@ export class QueuedTokens {
           ? await this.worker.call({ op: 'list', serials: toRead }, this.timeoutMs)
           : { ...present, certificates: [] };
       this.remember(toRead, listing.certificates);
-      this.lastPresent = { serials: present.serials, moduleErrors: listing.moduleErrors };
+      this.lastPresent = { serials: [...present.serials, ...stillThere], moduleErrors: listing.moduleErrors };
       return {
         certificates: toEntries([...listing.certificates, ...remembered]),
         moduleErrors: listing.moduleErrors,
@@ -118,6 +142,12 @@ export class QueuedTokens {
     } finally {
       for (const lease of leases) lease.release();
     }
+  }
+
+  /** A token that is gone (confirmed under its lock): never looked for again until listed again. */
+  private forget(serial: string): void {
+    this.lastSeen.delete(serial);
+    for (const [id, entry] of this.entries) if (entry.token.serial === serial) this.entries.delete(id);
   }
 
   private remember(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
