@@ -391,7 +391,7 @@ async function fieldMdpReference(
       return undefined;
     // An encrypted file's strings are ciphertext here (under keys that depend on where they are stored): left out.
     if (encryption) return undefined;
-    const decoded = (names).map((name) => name.decodeText());
+    const decoded = names.map((name) => name.decodeText());
     fields = ` /Fields [${(await Promise.all(decoded.map(text))).join(' ')}]`;
   }
   return (
