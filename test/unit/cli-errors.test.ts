@@ -168,6 +168,26 @@ describe('the command line', () => {
         '--rect places --image/--seal: give one, or leave --rect out',
       ],
       [
+        () => sign('--format', 'cms', '--field', 'Ky'),
+        '--field does not apply to --format cms (only to pades)',
+      ],
+      [
+        () => sign('--format', 'pades', '--field', 'Ky', '--image', 'ky.png', '--rect', '1,1,10,10'),
+        "--field signs into the field's own box: leave out --rect and --page",
+      ],
+      [
+        () => sign('--format', 'pades', '--field', 'Ky', '--image', 'ky.png', '--page', '2'),
+        "--field signs into the field's own box: leave out --rect and --page",
+      ],
+      [
+        () => sign('--format', 'pades', '--field', 'Ky', '--stamp', 'Số: 1'),
+        '--stamp has its own place (top right); --field takes --image/--seal',
+      ],
+      [
+        () => sign('--format', 'pades', '--field', '   '),
+        `--field: a field's full name, at most ${LIMITS.maxPdfFieldNameChars} characters`,
+      ],
+      [
         () => sign('--format', 'docx'),
         '--format docx: one of cms, cms-attached, pades, xml-htkk, xml-einvoice, xml-einvoice-buyer',
       ],
@@ -194,5 +214,10 @@ describe('the command line', () => {
     // As long as allowed: on to the file (which does not exist).
     const allowed = await stamp(Array(LIMITS.maxStampLines).fill(longest));
     expect(allowed).toMatchObject({ code: 1, first: expect.stringContaining('cannot read') });
+    // A field's image needs no --rect: the field's widget says where.
+    expect(await sign('--format', 'pades', '--field', 'Ky', '--image', 'ky.png')).toMatchObject({
+      code: 1,
+      first: expect.stringContaining('cannot read'),
+    });
   });
 });
