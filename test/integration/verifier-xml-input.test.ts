@@ -189,6 +189,46 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     expect(report.signatures[0]!.details.join('\n')).toContain('names an id that is no XML name');
   });
 
+  it("a tax return signed by another program over its header only (TTinChung): xmlsec1 verifies it, kyso fails it, the declaration's amounts being unsigned", async () => {
+    const third = (xpath: string) => {
+      const signing = new SignedXml({
+        privateKey: readFileSync(path.join(dir, 'sw-rsa.key')),
+        publicCert: readFileSync(signer.certificatePem),
+        canonicalizationAlgorithm: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+        signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+      });
+      signing.addReference({
+        xpath,
+        digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+        transforms: [
+          'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+          'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+        ],
+      });
+      signing.computeSignature(HTKK.replace('<TTinChung>', '<TTinChung id="hdr">'), {
+        location: { reference: "//*[local-name(.)='CKyDTu']", action: 'append' },
+      });
+      return signing.getSignedXml();
+    };
+    const header = third("//*[local-name(.)='TTinChung']");
+    expect(header).toContain('<Reference URI="#hdr">');
+    const headerId = ['--id-attr:id', 'http://kekhaithue.gdt.gov.vn/TKhaiThue:TTinChung'];
+    const xmlsec = xmlsecVerify(dir, header, signer.caPem, 'third-header.xml', headerId);
+    expect(xmlsec.ok, xmlsec.output).toBe(true);
+    const [partial] = (await verifyXmlSignature(header, { trustedRoots: [signer.caDer] })).signatures;
+    expect(partial!.problems).toEqual(['DOCUMENT_MODIFIED_AFTER_SIGNING']);
+    expect(partial!.indication).toBe('TOTAL-FAILED');
+    expect(partial!.details).toContain(
+      'the signature covers only part of the tax return (HSoKhaiThue): receivers read all of it, and the rest can be changed without breaking the signature',
+    );
+    // The same program signing the whole declaration, as HTKK does: nothing to say.
+    const whole = third("//*[local-name(.)='HSoKhaiThue']");
+    expect(whole).toContain('<Reference URI="#_NODE_TO_SIGN">');
+    const [covered] = (await verifyXmlSignature(whole, { trustedRoots: [signer.caDer] })).signatures;
+    expect(covered!.problems).toEqual([]);
+    expect(covered!.indication).toBe('TOTAL-PASSED');
+  });
+
   it('a document kyso signs with U+2028 or U+0085 in its values is written with character references: xmlsec1 and kyso verify it', async () => {
     const unusual = EINVOICE.replace('Thiết bị USB Token', 'Thiết bị\u2028USB\u0085Token').replace(
       '<SHDon>1234</SHDon>',

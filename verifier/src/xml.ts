@@ -162,6 +162,32 @@ function wrappedElementName(
   return undefined;
 }
 
+/**
+ * A tax return's Signature (in CKyDTu) that covers only part of the declaration beside it (a
+ * reference to TTinChung, say): receivers read the whole HSoKhaiThue, whose amounts anyone could
+ * then change. It must cover the declaration: the whole document, the declaration or an element
+ * holding it. (E-invoices' signatures are not judged so: which elements the tax office's and the
+ * buyer's cover is not known from public sources.)
+ */
+function uncoveredDeclaration(
+  document: XmlDocument,
+  signature: XmlNode,
+  references: ReadonlyArray<{ uri?: string }>,
+): boolean {
+  let holder: XmlNode | null = signature.parentNode;
+  while (holder && (holder as XmlElement).localName !== 'CKyDTu') holder = holder.parentNode;
+  const declaration = Array.from(holder?.parentNode?.childNodes ?? []).find(
+    (node) => (node as XmlElement).localName === 'HSoKhaiThue',
+  );
+  if (!declaration) return false; // no tax return here (or wrapping, judged apart)
+  const elements = Array.from(document.getElementsByTagName('*'));
+  return !references.some((reference) => {
+    if (!reference.uri) return true;
+    const target = referencedElement(elements, document, reference.uri);
+    return target !== undefined && isWithin(declaration, target);
+  });
+}
+
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 /**
@@ -256,6 +282,12 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
           report,
           'DIGEST_MISMATCH',
           'an xml:lang, xml:space or xml:base above the signed element belongs to its canonical form (C14N 1.0) but not to this digest: added after signing, or signed by a canonicalizer xmlsec1 disagrees with',
+        );
+      if (uncoveredDeclaration(document, node, references))
+        addProblem(
+          report,
+          'DOCUMENT_MODIFIED_AFTER_SIGNING',
+          'the signature covers only part of the tax return (HSoKhaiThue): receivers read all of it, and the rest can be changed without breaking the signature',
         );
       const wrapped = wrappedElementName(document, node, references);
       if (wrapped)
