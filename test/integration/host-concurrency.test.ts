@@ -17,6 +17,7 @@ import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
+import { processExists } from '../support/host-pids.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 const origin = 'https://dichvucong.gov.vn';
@@ -88,15 +89,6 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

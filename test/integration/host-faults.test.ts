@@ -15,6 +15,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { startHostSession } from '../support/host-session.js';
 import { useSharedSession } from '../support/shared-session.js';
+import { processExists } from '../support/host-pids.js';
 
 const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const document = Buffer.from('Quyết định số 15/QĐ-UBND về việc phê duyệt hồ sơ\n');
@@ -192,15 +193,6 @@ describe('host under injected token faults', () => {
     await expectSignatureWorks();
   });
 });
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('a driver call that never returns and outlives the worker’s end', () => {
   let scratch: string;

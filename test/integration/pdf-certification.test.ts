@@ -8,7 +8,7 @@
  * run on opening — and passes what it allows: a field filled in, an approval by kyso or poppler;
  * after P=3, an annotation added.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -33,7 +33,7 @@ import { formPdf, layeredPdf, onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, padesSignerOf, type SoftwareIdentity } from '../support/software-signer.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { KYSO_CLI, kysoSignPades } from '../support/verifier-service.js';
 
 // In this process only (the CLI runs its own): kyso's prepare without the P=1 refusal, to make the
 // file the verifier must fail.
@@ -89,16 +89,7 @@ describe('certified PDFs signed again', () => {
 
   /** `kyso sign --format pades` with the PIN on stdin (empty: none is typed). */
   const sign = (input: string, output: string, cert: string, extra: string[] = [], pin = token.pin) =>
-    new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const args = ['sign', '--in', input, '--out', output, '--format', 'pades', '--cert', cert, ...extra];
-      const child = spawn(process.execPath, [KYSO_CLI, ...args, '--pin-stdin'], {
-        env: { ...process.env, ...token.env },
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-      child.stdin.end(`${pin}\n`);
-    });
+    kysoSignPades(token.env, { input, output, cert, extra, pin });
 
   const verify = async (pdf: string) => {
     const args = [

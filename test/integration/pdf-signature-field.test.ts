@@ -6,7 +6,7 @@
  * image is drawn in the field's box; `kyso verify` passes both. A field that cannot take the
  * signature is refused before the PIN.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { blueSignaturePng } from '../support/pdf-images.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
 import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
-import { KYSO_CLI } from '../support/verifier-service.js';
+import { KYSO_CLI, kysoSignPades } from '../support/verifier-service.js';
 
 const FORM = fileURLToPath(new URL('../fixtures/signature-fields/form.pdf', import.meta.url));
 const RSA_SIGNER = 'CCCD:001099012345'; // key 01
@@ -49,16 +49,7 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
 
   /** `kyso sign --format pades` with the PIN on stdin (empty: none is typed). */
   const sign = (input: string, output: string, cert: string, extra: string[], pin = token.pin) =>
-    new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const args = ['sign', '--in', input, '--out', output, '--format', 'pades', '--cert', cert, ...extra];
-      const child = spawn(process.execPath, [KYSO_CLI, ...args, '--pin-stdin'], {
-        env: { ...process.env, ...token.env },
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-      child.stdin.end(`${pin}\n`);
-    });
+    kysoSignPades(token.env, { input, output, cert, extra, pin });
 
   const verify = async (pdf: string) => {
     const args = [KYSO_CLI, 'verify', pdf, '--roots', roots, '--revocation', 'off', '--json'];

@@ -30,3 +30,13 @@ export async function waitForHostPid(tokenConf: string, timeoutMs: number): Prom
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Whether a process of this pid is alive (signal 0 asks without sending anything). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

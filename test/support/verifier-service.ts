@@ -13,6 +13,26 @@ export const padesSignArgs = (input: string, output: string) => [
   ...['sign', '--in', input, '--out', output, '--format', 'pades', '--cert', '01', '--pin-stdin'],
 ];
 
+/**
+ * `kyso sign --format pades` of `input` with certificate `cert` of the token whose `env` is given,
+ * the PIN on stdin (empty: none is typed); `extra`: more options.
+ */
+export const kysoSignPades = (
+  env: NodeJS.ProcessEnv,
+  options: { input: string; output: string; cert: string; extra?: string[]; pin: string },
+) =>
+  new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const { input, output, cert, extra = [], pin } = options;
+    const args = ['sign', '--in', input, '--out', output, '--format', 'pades', '--cert', cert, ...extra];
+    const child = spawn(process.execPath, [KYSO_CLI, ...args, '--pin-stdin'], {
+      env: { ...process.env, ...env },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => resolve({ status, stderr }));
+    child.stdin.end(`${pin}\n`);
+  });
+
 export interface VerifierService {
   /** http://127.0.0.1:PORT (POST `${base}/verify`). */
   base: string;
