@@ -214,11 +214,6 @@ export function basicOcspResponse(der: Uint8Array): pkijs.BasicOCSPResponse {
 export const basicOcspResponseDer = (der: Uint8Array) =>
   new Uint8Array(basicOcspResponse(der).toSchema().toBER());
 
-/**
- * What an OCSP response says about `certificate`, once it is known to be signed by `issuer` or a
- * responder the issuer delegated to. Throws when the response is about another certificate or is
- * not signed by the issuer.
- */
 const OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
 /** Responder certificates an answer may carry that are tried: a CA's responder sends one. */
 const MAX_RESPONDER_CANDIDATES = 8;
@@ -261,6 +256,11 @@ async function ocspSigner(
   return undefined;
 }
 
+/**
+ * What an OCSP response says about `certificate`, once it is known to be signed by `issuer` or a
+ * responder the issuer delegated to. Throws when the response is about another certificate or is
+ * not signed by the issuer.
+ */
 export async function readOcspEvidence(
   der: Uint8Array,
   certificate: pkijs.Certificate,
