@@ -5,6 +5,9 @@
  * `{code, data, error}` answers, every signature through kyso's consent window.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Target } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
@@ -17,6 +20,7 @@ import { scrollIntoViewPainted, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
+import { xmlsecVerify } from '../support/xmlsec.js';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
@@ -205,6 +209,49 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
       signature: Buffer.from(answer.data, 'base64'),
     });
     expect(verify.output).toContain('Verified OK');
+    await page.close();
+  }, 120_000);
+  it('signXML and signCms through vnpt-plugin.js 1.0.3.4 (its own functions, loaded by a script tag): a tax return xmlsec1 verifies, data in one CMS openssl verifies', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    await page.addScriptTag({ url: '/js/vnpt-plugin-1.0.3.4.js' });
+    // The library answers window[callback.name](result): a named global function, as portals write
+    // them; the answer of signXML and signCms is `{code, data, error}` (VNPT's sample logonCallback).
+    await page.evaluate(() => {
+      (window as any).signed103Callback = function signed103Callback(result: string) {
+        document.getElementById('raw')!.textContent = result;
+      };
+    });
+    const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
+    const xmlConsent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((data) => {
+        const w = window as any;
+        w.vnptPlugin.signXML(data, w.signed103Callback);
+      }, xml.toString('base64')),
+    );
+    await signInConsent(xmlConsent, '01', session.token.pin);
+    await clickClosingWindow(xmlConsent, '#sign');
+    const xmlAnswer = await nextRawAnswer(page);
+    const signedXml = JSON.parse(xmlAnswer);
+    expect(signedXml).toMatchObject({ code: 0, error: '' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-103-'));
+    const run = xmlsecVerify(dir, Buffer.from(signedXml.data, 'base64'), session.token.caPem, 'to-khai.xml');
+    expect(run.ok, run.output).toBe(true);
+
+    // VNPT's sample page signs a random account id this way at logon (signLogon: base64 of the text).
+    const logon = 'K7Q2M9XZ4B1R8T0P';
+    const cmsConsent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((data) => {
+        const w = window as any;
+        w.vnptPlugin.signCms(data, w.signed103Callback);
+      }, Buffer.from(logon).toString('base64')),
+    );
+    await signInConsent(cmsConsent, '01', session.token.pin);
+    await clickClosingWindow(cmsConsent, '#sign');
+    const cms = JSON.parse(await nextRawAnswer(page, xmlAnswer));
+    expect(cms).toMatchObject({ code: 0, error: '' });
+    const verified = opensslCmsVerify({ cms: Buffer.from(cms.data, 'base64'), caFile: session.token.caPem });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent?.toString('utf8')).toBe(logon);
     await page.close();
   }, 120_000);
   it('getCertInfo answers the certificate without a "code" field: VNPT’s portals read any code as a failure', async () => {
