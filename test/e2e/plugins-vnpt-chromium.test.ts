@@ -21,6 +21,7 @@ import { blueSignaturePng } from '../support/pdf-images.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
+import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 
 describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plugin.js)', () => {
@@ -252,6 +253,44 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     const verified = opensslCmsVerify({ cms: Buffer.from(cms.data, 'base64'), caFile: session.token.caPem });
     expect(verified.ok, verified.output).toBe(true);
     expect(verified.signedContent?.toString('utf8')).toBe(logon);
+    await page.close();
+  }, 120_000);
+  it('signArrData through vnpt-plugin.js 1.0.3.4 (one type and one signer for every item): two PDFs in one window, only the certificate of the serial it names; each answered {code: 0, data} and pdfsig accepts both', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    await page.addScriptTag({ url: '/js/vnpt-plugin-1.0.3.4.js' });
+    const serial = summarizeCertificate(new Uint8Array(session.token.certDer('01'))).serialNumberHex;
+    const pdfs = [await onePagePdf('Quyet dinh so 7'), await onePagePdf('Quyet dinh so 8')].map((pdf) =>
+      Buffer.from(pdf).toString('base64'),
+    );
+    // The library's own signature: signArrData(arrData, type, sigOption, serial, clearPINCache,
+    // funcCallback); it sends [JSON of arrData, type, serial, clearPIN].
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate(
+        (data, certificateSerial) => {
+          const w = window as any;
+          w.signArrDataCallback = function signArrDataCallback(result: string) {
+            document.getElementById('raw')!.textContent = result;
+          };
+          w.vnptPlugin.signArrData(data, 'pdf', null, certificateSerial, true, w.signArrDataCallback);
+        },
+        pdfs,
+        serial,
+      ),
+    );
+    expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('2');
+    await consent.waitForSelector('input[name="certificate"][value$="/01"]', { timeout: 20_000 });
+    expect(await consent.$eval('input[name="certificate"][value$="/02"]', (el) => el.disabled)).toBe(true);
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const items = (JSON.parse(await nextRawAnswer(page)) as string[]).map((item) => JSON.parse(item));
+    expect(items).toHaveLength(2);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vnpt-arr-'));
+    const nss = makeNssDb(dir, [session.token.caPem]);
+    items.forEach((item, i) => {
+      expect(item).toMatchObject({ code: 0, error: '', serial });
+      const report = pdfsig(writePdf(dir, `signed-${i}.pdf`, Buffer.from(item.data, 'base64')), nss);
+      expect(report.signatures[0]?.valid && report.signatures[0]?.trusted, report.output).toBe(true);
+    });
     await page.close();
   }, 120_000);
   it('getCertInfo answers the certificate without a "code" field: VNPT’s portals read any code as a failure', async () => {

@@ -42,6 +42,7 @@ const FN = {
   chooseFile: 5,
   setLicenseKey: 6,
   checkPlugin: 7,
+  signArrData: 8,
   signHash: 9,
   signArrDataAdvanced: 10,
   getVersion: 11,
@@ -128,6 +129,8 @@ async function dispatch(call: VnptCall): Promise<string> {
       return chooseFile();
     case FN.signArrDataAdvanced:
       return signArrDataAdvanced(call);
+    case FN.signArrData:
+      return signArrData(call);
     default:
       break;
   }
@@ -199,17 +202,18 @@ function pdfAppearance(optionsJson: unknown): PdfAppearanceInput | undefined {
   };
 }
 
-/**
- * One document of signArrDataAdvanced: `{data, type, sigOptions}`, and, for a "txt" item, the data the
- * answer's CMS carries.
- */
-async function advancedDocument(
-  entry: unknown,
+/** One item to sign: its data (base64), its type and its signer's options (JSON text), as the library sends them. */
+interface ArrayItem {
+  data?: unknown;
+  type?: unknown;
+  sigOptions?: unknown;
+}
+
+/** One document of an item, and, for a "txt" item, the data the answer's CMS carries. */
+async function itemDocument(
+  item: ArrayItem,
   index: number,
 ): Promise<{ document: BatchDocumentInput; attach?: Uint8Array }> {
-  const item = parseJsonFrame<{ data?: unknown; type?: unknown; sigOptions?: unknown }>(
-    text(entry, 'each item'),
-  );
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
   const name = `tai-lieu-${index + 1}.${type || 'bin'}`;
   if (type === 'cmsdetached' || type === 'txt') {
@@ -327,9 +331,35 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
   }
 }
 
-/** signArrDataAdvanced answers a JSON array of JSON strings, one `{code, data, error}` per item. */
-async function signArrDataAdvanced(call: VnptCall): Promise<string> {
+/**
+ * signArrDataAdvanced: `[JSON array of JSON {data, type, sigOptions}, serial, clearPIN, showCertList]`.
+ * Answers a JSON array of JSON strings, one `{code, data, error}` per item.
+ */
+function signArrDataAdvanced(call: VnptCall): Promise<string> {
   const [list, serialArgument] = args(call);
+  return signItems(list, serialArgument, (entry) => parseJsonFrame<ArrayItem>(text(entry, 'each item')));
+}
+
+/**
+ * signArrData (library 1.0.3.4): `[JSON array of base64 data, type, serial, clearPIN, sigOptions?]`,
+ * one type and one signer's options for every item. Answered as signArrDataAdvanced answers (the
+ * plugin's own answer is not public; the library passes it to the page's callback unread).
+ */
+function signArrData(call: VnptCall): Promise<string> {
+  const [list, type, serialArgument, , sigOptions] = args(call);
+  return signItems(list, serialArgument, (entry) => ({ data: text(entry, 'each item'), type, sigOptions }));
+}
+
+/**
+ * The items of `list` (JSON array text), each read by `itemOf`, signed with one consent; only the
+ * certificate of the serial the page names (getCertInfo's) may sign. A JSON array of JSON strings,
+ * one `{code, data, error, serial}` per item.
+ */
+async function signItems(
+  list: unknown,
+  serialArgument: unknown,
+  itemOf: (entry: unknown) => ArrayItem,
+): Promise<string> {
   let entries: unknown[];
   try {
     entries = JSON.parse(text(list, 'the list')) as unknown[];
@@ -340,9 +370,8 @@ async function signArrDataAdvanced(call: VnptCall): Promise<string> {
     ]);
   }
   try {
-    // The serial the page names (getCertInfo's): only that certificate may sign, in kyso's window.
     const certificateSerial = pageCertificateSerial(serialArgument);
-    const items = await Promise.all(entries.map(advancedDocument));
+    const items = await Promise.all(entries.map((entry, index) => itemDocument(itemOf(entry), index)));
     const documents = items.map((i) => i.document);
     const { results, certificate } = await signMany({
       documents,
