@@ -15,7 +15,7 @@ import {
   RevocationError,
   type FetchOptions,
 } from '../../shared/cms/revocation-data.js';
-import { requestTimestampForImprint } from '../../shared/cms/timestamp.js';
+import { refuseOversizedToken, requestTimestampForImprint } from '../../shared/cms/timestamp.js';
 import { gatherValidationData } from '../../shared/cms/validation-data.js';
 import { base64ToBytes, bytesToBase64, toArrayBuffer } from '../../shared/encoding.js';
 import { KysoError } from '../../shared/protocol/errors.js';
@@ -141,13 +141,8 @@ export async function documentTimestamp(
   const token = await requestTimestampForImprint(params.tsaUrl, base64ToBytes(params.digest), {
     ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
   });
-  const encoded = bytesToBase64(token);
   // Larger than the browser may be passed (and than the placeholder it goes in, sized from the
-  // same limit: DOCUMENT_TIMESTAMP_CONTENTS_BYTES): the TSA's failure, not kyso's INTERNAL.
-  if (encoded.length > LIMITS.maxCmsBase64Chars)
-    throw new KysoError('TIMESTAMP_FAILED', `the time-stamp token is too large (${token.length} bytes)`, {
-      reason: 'tsa-token-too-large',
-      tokenBytes: token.length,
-    });
-  return { token: encoded };
+  // same limit): the TSA's failure, not kyso's INTERNAL.
+  refuseOversizedToken(token);
+  return { token: bytesToBase64(token) };
 }

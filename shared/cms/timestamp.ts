@@ -49,6 +49,7 @@ export type TimestampFailure =
   | 'tsa-nonce-mismatch'
   | 'tsa-imprint-mismatch'
   | 'tsa-bad-token'
+  | 'tsa-token-too-large'
   | 'cms-malformed';
 
 function fail(
@@ -60,6 +61,23 @@ function fail(
     reason,
     ...details,
   });
+}
+
+/**
+ * The largest token kyso places: what the host may pass the browser (LIMITS.maxCmsBase64Chars as
+ * base64), and so the room a PDF reserves for a document time-stamp.
+ */
+export const MAX_TIMESTAMP_TOKEN_BYTES = (LIMITS.maxCmsBase64Chars / 4) * 3;
+
+/**
+ * A token larger than the room its caller has for it (a long chain, large extensions): the TSA's
+ * failure in kyso's words, before it is placed (where it would be kyso's INTERNAL).
+ */
+export function refuseOversizedToken(token: Uint8Array, roomBytes = MAX_TIMESTAMP_TOKEN_BYTES): void {
+  if (token.length > roomBytes)
+    fail('tsa-token-too-large', `the time-stamp token is too large (${token.length} bytes)`, {
+      tokenBytes: token.length,
+    });
 }
 
 /** A positive INTEGER, minimally encoded: no leading zero octets and no sign octet needed. */

@@ -9,9 +9,13 @@
 import * as asn1js from 'asn1js';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib';
 import { gatherValidationData } from '../cms/validation-data.js';
-import { requestTimestamp, type TimestampRequestOptions } from '../cms/timestamp.js';
+import {
+  MAX_TIMESTAMP_TOKEN_BYTES,
+  refuseOversizedToken,
+  requestTimestamp,
+  type TimestampRequestOptions,
+} from '../cms/timestamp.js';
 import { bytesToHex } from '../encoding.js';
-import { LIMITS } from '../protocol/limits.js';
 import { DecodeBudget, StreamTooLargeError } from './bounded-decode.js';
 import { appendIncrementalUpdate, serializePdfObject, type IndirectObjectBody } from './incremental.js';
 import { openPdfModel } from './model.js';
@@ -123,7 +127,7 @@ export async function appendDss(pdf: Uint8Array, add: DssContents): Promise<Uint
  * Bytes reserved for a document time-stamp token: the largest token the host may pass to the
  * browser (LIMITS.maxCmsBase64Chars), so every token it accepts fits the placeholder.
  */
-export const DOCUMENT_TIMESTAMP_CONTENTS_BYTES = (LIMITS.maxCmsBase64Chars / 4) * 3;
+export const DOCUMENT_TIMESTAMP_CONTENTS_BYTES = MAX_TIMESTAMP_TOKEN_BYTES;
 
 export interface DocumentTimestampOptions extends TimestampRequestOptions {
   /** Bytes reserved for the token; default DOCUMENT_TIMESTAMP_CONTENTS_BYTES. */
@@ -145,6 +149,7 @@ export async function addDocumentTimestamp(
   covered.set(prepared.pdf.subarray(0, start));
   covered.set(prepared.pdf.subarray(end), start);
   const token = await requestTimestamp(tsaUrl, covered, options);
+  refuseOversizedToken(token, options.contentsSize ?? DOCUMENT_TIMESTAMP_CONTENTS_BYTES);
   return embedPdfSignature(prepared, token);
 }
 
@@ -158,7 +163,9 @@ export async function addDocumentTimestampOver(
   contentsSize = DOCUMENT_TIMESTAMP_CONTENTS_BYTES,
 ): Promise<Uint8Array> {
   const prepared = await preparePdfSignature(pdf, { documentTimestamp: true, contentsSize });
-  return embedPdfSignature(prepared, await timestamp(prepared.digest));
+  const token = await timestamp(prepared.digest);
+  refuseOversizedToken(token, contentsSize);
+  return embedPdfSignature(prepared, token);
 }
 
 export interface PdfSignatureField {

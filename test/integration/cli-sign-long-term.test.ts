@@ -5,7 +5,7 @@
  * signer from the local revocation CA gets its CA (caIssuers) and an OCSP answer in the DSS.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -129,6 +129,39 @@ describe('kyso sign --level B-LT / B-LTA', () => {
     ]);
     expect(noTsa.status).not.toBe(0);
     expect(noTsa.stderr).toMatch(/B-LT needs --tsa/);
+  }, 120_000);
+
+  it('B-LTA whose document time-stamp is larger than its place in the PDF: TIMESTAMP_FAILED, not INTERNAL, nothing written', async () => {
+    // The signature's time-stamp as usual, then a token over the 15 KiB DOCUMENT_TIMESTAMP_CONTENTS_BYTES.
+    tsa.behave({ kind: 'large-token', extraBytes: 16 * 1024, afterGranting: 1 });
+    const requests = tsa.requests;
+    try {
+      const signed = await run([
+        'sign',
+        '--in',
+        file('in.pdf'),
+        '--out',
+        file('lta-large.pdf'),
+        '--format',
+        'pades',
+        '--level',
+        'B-LTA',
+        '--tsa',
+        tsa.url,
+        '--cert',
+        'CCCD:001099012345',
+        '--pin-stdin',
+      ]);
+      expect(tsa.requests).toBe(requests + 2);
+      expect(signed.status).toBe(1);
+      expect(signed.stderr).toMatch(
+        /^Không lấy được dấu thời gian .* \/ the time-stamp token is too large \(\d+ bytes\) \(TIMESTAMP_FAILED\) \{"reason":"tsa-token-too-large","tokenBytes":\d+\}$/m,
+      );
+      expect(signed.stderr).not.toMatch(/INTERNAL|placeholder/);
+      expect(existsSync(file('lta-large.pdf'))).toBe(false);
+    } finally {
+      tsa.behave({ kind: 'grant' });
+    }
   }, 120_000);
 
   it("B-LT: the signer's CA, not on the token, is fetched from its caIssuers address, and its OCSP answer is in the DSS", async () => {

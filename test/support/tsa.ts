@@ -31,9 +31,10 @@ export type TsaBehaviour =
   | { kind: 'wrong-imprint' }
   /**
    * Grants a token that also carries a certificate of about `extraBytes` (a TSA sending a long
-   * chain, or certificates with large extensions): a large token.
+   * chain, or certificates with large extensions): a large token. `afterGranting` requests from
+   * now are granted as usual first (a signature's time-stamp before B-LTA's document time-stamp).
    */
-  | { kind: 'large-token'; extraBytes: number };
+  | { kind: 'large-token'; extraBytes: number; afterGranting?: number };
 
 export interface LocalTsa {
   url: string;
@@ -132,6 +133,7 @@ export async function startLocalTsa(): Promise<LocalTsa> {
 
   let behaviour: TsaBehaviour = { kind: 'grant' };
   let requests = 0;
+  let requestsSinceBehave = 0;
   // openssl updates the serial file on each reply: one reply at a time.
   let queue: Promise<unknown> = Promise.resolve();
   /**
@@ -185,6 +187,7 @@ export async function startLocalTsa(): Promise<LocalTsa> {
         return;
       }
       requests++;
+      requestsSinceBehave++;
       const current = behaviour;
       let body: Buffer;
       switch (current.kind) {
@@ -215,7 +218,10 @@ export async function startLocalTsa(): Promise<LocalTsa> {
           body = await reply(query);
           break;
         case 'large-token':
-          body = await reply(query, chainOf(current.extraBytes));
+          body =
+            requestsSinceBehave > (current.afterGranting ?? 0)
+              ? await reply(query, chainOf(current.extraBytes))
+              : await reply(query);
           break;
       }
       if (!response.destroyed)
@@ -240,6 +246,7 @@ export async function startLocalTsa(): Promise<LocalTsa> {
     },
     behave(next) {
       behaviour = next;
+      requestsSinceBehave = 0;
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);
