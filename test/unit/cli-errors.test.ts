@@ -95,34 +95,35 @@ describe('kyso-host install', () => {
 });
 
 describe('the command line', () => {
-  /** runCli's exit code and the first line it wrote to stderr (the usage follows). */
+  /**
+   * runCli's exit code and the first line it wrote to stderr (the usage follows), split as kyso's
+   * terminal lines are: Vietnamese / English (first: the English).
+   */
   async function run(args: string[]) {
+    const { code, stderr } = await runCaught(args);
+    const [vi, ...en] = stderr.split('\n')[0]!.split(' / ');
+    return { code, vi, first: en.join(' / ') };
+  }
+  async function runCaught(args: string[]) {
     const written: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
       written.push(String(chunk));
       return true;
     });
     try {
-      return { code: await runCli(args), first: written.join('').split('\n')[0] };
+      return { code: await runCli(args), stderr: written.join('') };
     } finally {
       spy.mockRestore();
     }
   }
+  /** A usage problem as the first line gives it, exit 2: its English, after some Vietnamese. */
+  const refused = (english: string) => ({ code: 2, vi: expect.stringMatching(/\S/), first: english });
 
   it('an option it does not know, or one missing its value, is named in kyso words; exit 2', async () => {
-    expect(await run(['install', '--browsers', 'chrome'])).toEqual({
-      code: 2,
-      first: 'unknown option --browsers',
-    });
-    expect(await run(['doctor', '--user-data-dir'])).toEqual({
-      code: 2,
-      first: 'option --user-data-dir needs a value',
-    });
-    expect(await run(['install', '--dry-run=yes'])).toEqual({
-      code: 2,
-      first: 'option --dry-run takes no value',
-    });
-    expect(await run(['list', '-x'])).toEqual({ code: 2, first: 'unknown option -x' });
+    expect(await run(['install', '--browsers', 'chrome'])).toEqual(refused('unknown option --browsers'));
+    expect(await run(['doctor', '--user-data-dir'])).toEqual(refused('option --user-data-dir needs a value'));
+    expect(await run(['install', '--dry-run=yes'])).toEqual(refused('option --dry-run takes no value'));
+    expect(await run(['list', '-x'])).toEqual(refused('unknown option -x'));
   });
 
   // Files that do not exist: an option wrongly let through ends in exit 1 (cannot read), before any token.
@@ -154,6 +155,10 @@ describe('the command line', () => {
       [
         () => sign('--format', 'pades', '--tsa', 'http://tsa.example.vn'),
         '--tsa with --format pades needs --level B-T, B-LT or B-LTA (B-B has no time-stamp)',
+      ],
+      [
+        () => sign('--format', 'pades', '--level', 'B-LT'),
+        '--level B-LT needs --tsa URL (B-T and above are time-stamped)',
       ],
       [
         () => sign('--format', 'pades', '--stamp', 'Số: 1', '--seal', 'dau.png', '--rect', '1,1,10,10'),
@@ -197,20 +202,86 @@ describe('the command line', () => {
       [() => run(['doctor', '--scope', 'system']), '--scope does not apply to kyso doctor'],
       [() => run(['frobnicate']), 'unknown command frobnicate'],
     ];
-    for (const [outcome, problem] of refusals) expect(await outcome()).toEqual({ code: 2, first: problem });
+    for (const [outcome, problem] of refusals) expect(await outcome()).toEqual(refused(problem));
+  });
+
+  it('a usage problem is one line in Vietnamese / English, as the typed errors are, then the usage', async () => {
+    const lines = async (args: string[]) => (await runCaught(args)).stderr.split('\n');
+    const unknown = await lines(['sign', '--in', 'a.xml', '--out', 'b.p7s', '--fromat', 'cms']);
+    expect(unknown[0]).toBe('không có tuỳ chọn --fromat / unknown option --fromat');
+    expect(unknown[1]).toMatch(/^kyso .* — ký số bằng USB token \/ sign with your USB token$/);
+    expect(
+      (await lines(['sign', '--in', 'a.pdf', '--out', 'b.pdf', '--format', 'pades', '--certify', '4']))[0],
+    ).toBe('--certify 4: 1, 2 hoặc 3 / --certify 4: 1, 2 or 3');
+    expect((await lines(['list', '--in', 'a.pdf']))[0]).toBe(
+      '--in không dùng cho kyso list / --in does not apply to kyso list',
+    );
+    const verify = await lines(['verify', 'a.pdf', '--revocation', 'maybe']);
+    expect(verify[0]).toBe(
+      '--revocation maybe: require, prefer hoặc off / --revocation maybe: require, prefer or off',
+    );
+    expect(verify[1]).toBe('Usage:');
+  });
+
+  it('kyso verify: a value out of range, a FILE missing or extra, an option its mode does not use, each named (exit 2)', async () => {
+    const missing = path.join(dir, 'khong-co.pdf');
+    const tsaLimit = `an http(s) address of at most ${LIMITS.maxUrlChars} characters`;
+    const refusals: Array<[string[], string]> = [
+      [[missing, '--revocation', 'maybe'], '--revocation maybe: require, prefer or off'],
+      [[missing, '--at', 'hôm qua'], '--at hôm qua: a time in ISO 8601 (e.g. 2025-06-30T17:00:00+07:00)'],
+      [[], 'kyso verify: FILE missing'],
+      [[missing, 'b.pdf'], 'kyso verify: unexpected b.pdf'],
+      [
+        [missing, '--out', 'b.pdf'],
+        '--out does not apply to kyso verify FILE (only to kyso verify --extend)',
+      ],
+      [
+        [missing, '--tsa', 'http://tsa.example.vn'],
+        '--tsa does not apply to kyso verify FILE (only to kyso verify --serve, kyso verify --extend)',
+      ],
+      [['--serve', missing], 'kyso verify --serve: unexpected ' + missing],
+      [['--serve', '--port', '70000'], '--port 70000: a port from 0 to 65535'],
+      [['--serve', '--port', ''], '--port : a port from 0 to 65535'],
+      [['--serve', '--max-bytes', '0'], '--max-bytes 0: a number of bytes, at least 1'],
+      [['--serve', '--json'], '--json does not apply to kyso verify --serve (only to kyso verify FILE)'],
+      [['--serve', '--tsa', 'file:///etc/passwd'], `--tsa file:///etc/passwd: ${tsaLimit}`],
+      [['--serve', '--extend', 'B-LT'], '--serve and --extend: one at a time'],
+      [['--extend', 'B-T', missing, '--out', 'b.pdf'], '--extend B-T: B-LT or B-LTA'],
+      [['--extend', 'B-LT', missing], 'kyso verify --extend needs --out FILE'],
+      [['--extend', 'B-LT', '--out', 'b.pdf'], 'kyso verify --extend: FILE missing'],
+      [
+        ['--extend', 'B-LTA', missing, '--out', 'b.pdf', '--revocation', 'off'],
+        '--revocation does not apply to kyso verify --extend (only to kyso verify FILE, kyso verify --serve)',
+      ],
+      [['--bogus'], 'unknown option --bogus'],
+    ];
+    for (const [args, problem] of refusals)
+      expect(await run(['verify', ...args]), problem).toEqual(refused(problem));
+    // Right: on to the file (which does not exist), named by its path.
+    const read = await runCaught([
+      'verify',
+      missing,
+      '--revocation',
+      'off',
+      '--at',
+      '2025-06-30T17:00:00+07:00',
+    ]);
+    expect(read).toEqual({
+      code: 2,
+      stderr: `${missing}: cannot be read (no such file, a folder, or no permission)\n`,
+    });
   });
 
   it("--stamp, --reason and --location within the limits the page's schema applies", async () => {
     const stamp = (lines: string[]) => sign('--format', 'pades', ...lines.flatMap((l) => ['--stamp', l]));
     const tooLong = `--stamp: at most ${LIMITS.maxStampLines} lines, each some visible text of at most ${LIMITS.maxPdfTextChars} characters`;
     const longest = 'Đ'.repeat(LIMITS.maxPdfTextChars);
-    expect(await stamp(Array(LIMITS.maxStampLines + 1).fill('Số: 1'))).toEqual({ code: 2, first: tooLong });
-    expect(await stamp([`${longest}x`])).toEqual({ code: 2, first: tooLong });
-    expect(await stamp(['   '])).toEqual({ code: 2, first: tooLong });
-    expect(await sign('--format', 'pades', '--reason', `${longest}x`)).toEqual({
-      code: 2,
-      first: `--reason: some visible text of at most ${LIMITS.maxPdfTextChars} characters`,
-    });
+    expect(await stamp(Array(LIMITS.maxStampLines + 1).fill('Số: 1'))).toEqual(refused(tooLong));
+    expect(await stamp([`${longest}x`])).toEqual(refused(tooLong));
+    expect(await stamp(['   '])).toEqual(refused(tooLong));
+    expect(await sign('--format', 'pades', '--reason', `${longest}x`)).toEqual(
+      refused(`--reason: some visible text of at most ${LIMITS.maxPdfTextChars} characters`),
+    );
     // As long as allowed: on to the file (which does not exist).
     const allowed = await stamp(Array(LIMITS.maxStampLines).fill(longest));
     expect(allowed).toMatchObject({ code: 1, first: expect.stringContaining('cannot read') });

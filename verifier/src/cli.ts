@@ -5,8 +5,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { parseCommandLine } from '../../shared/command-line.js';
+import { parseCommandLine, reportUsageProblem } from '../../shared/command-line.js';
 import { KysoError } from '../../shared/protocol/errors.js';
+import { VERIFY_OPTION_TYPES, verifyCommand } from './cli-options.js';
 
 export const VERIFY_USAGE = `Usage:
   kyso verify FILE [--detached DATA] [--roots DIR|PEM] [--tsa-roots DIR|PEM] [--intermediates DIR|PEM]
@@ -17,6 +18,7 @@ export const VERIFY_USAGE = `Usage:
   kyso verify --extend B-LT|B-LTA FILE --out FILE [--tsa URL] [--roots …]   add long-term validation data
         (PDF: DSS, and a document time-stamp for B-LTA; CMS: CAdES-LT certificate and revocation values)
   Without --roots nothing is trusted: every chain is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND.
+  An option the mode (FILE, --serve, --extend) does not use is refused (exit 2), never ignored.
   Exit: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 3 INDETERMINATE, 2 bad usage or input.
 `;
 
@@ -26,56 +28,30 @@ export async function runVerifyCli(
   args: string[],
   print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
-  const parsed = parseCommandLine(
-    args,
-    {
-      detached: { type: 'string' },
-      roots: { type: 'string', multiple: true },
-      'tsa-roots': { type: 'string', multiple: true },
-      intermediates: { type: 'string', multiple: true },
-      revocation: { type: 'string', default: 'prefer' },
-      offline: { type: 'boolean', default: false },
-      at: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      serve: { type: 'boolean', default: false },
-      port: { type: 'string', default: '8089' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'max-bytes': { type: 'string' },
-      extend: { type: 'string' },
-      out: { type: 'string' },
-      tsa: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    VERIFY_USAGE,
-  );
+  const parsed = parseCommandLine(args, VERIFY_OPTION_TYPES, VERIFY_USAGE);
   if (!parsed) return 2;
-  const { values, positionals } = parsed;
-  if (values.help) {
+  if (parsed.values.help) {
     print(VERIFY_USAGE);
     return 0;
   }
+  const checked = verifyCommand(parsed.values, parsed.positionals);
+  if ('problem' in checked) return reportUsageProblem(checked.problem, VERIFY_USAGE);
+  const command = checked.command;
   const verifier = await import('./index.js');
-  const load = (paths: string[] | undefined) => (paths ?? []).flatMap((p) => verifier.loadCertificates(p));
-  const policy = values.revocation;
-  const at = values.at === undefined ? undefined : new Date(values.at);
-  if (
-    (policy !== 'require' && policy !== 'prefer' && policy !== 'off') ||
-    (at && Number.isNaN(at.getTime()))
-  ) {
-    process.stderr.write(VERIFY_USAGE);
-    return 2;
-  }
+  const load = (paths: string[]) => paths.flatMap((p) => verifier.loadCertificates(p));
   let options;
   try {
-    const roots = load(values.roots);
-    const tsaRoots = load(values['tsa-roots']);
+    const roots = load(command.roots);
+    const tsaRoots = load(command.tsaRoots);
     options = {
       trustedRoots: roots,
       // One --roots for both unless told otherwise: the same national root often anchors the TSAs.
       timestampRoots: tsaRoots.length ? tsaRoots : roots,
-      intermediates: load(values.intermediates),
-      revocation: { policy, ...(values.offline && { offline: true }) },
-      ...(at && { validationTime: at }),
+      intermediates: load(command.intermediates),
+      ...(command.mode !== 'extend' && {
+        revocation: { policy: command.revocation, ...(command.offline && { offline: true }) },
+        ...(command.at && { validationTime: command.at }),
+      }),
     } as const;
   } catch (error) {
     // loadCertificates' own errors name the file; anything else is not for people to read.
@@ -86,31 +62,25 @@ export async function runVerifyCli(
     return 2;
   }
 
-  if (values.serve) {
-    const port = Number(values.port);
-    const maxBytes = values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']);
-    if (!Number.isInteger(port) || port < 0 || port > 65535 || (maxBytes !== undefined && !(maxBytes > 0))) {
-      process.stderr.write(VERIFY_USAGE);
-      return 2;
-    }
+  if (command.mode === 'serve') {
     const server = verifier.createVerifierService({
       verify: options,
-      ...(maxBytes && { maxBodyBytes: maxBytes }),
-      ...(values.tsa && { extend: { tsaUrl: values.tsa } }),
+      ...(command.maxBytes && { maxBodyBytes: command.maxBytes }),
+      ...(command.tsaUrl && { extend: { tsaUrl: command.tsaUrl } }),
     });
     const listening = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));
-      server.listen(port, values.host, () => resolve(true));
+      server.listen(command.port, command.host, () => resolve(true));
     });
     if (!listening) {
       // Node's text ("listen EADDRINUSE …") and its stack are not for people.
       process.stderr.write(
-        `kyso verify: cannot listen on ${values.host}:${port} (the port is in use, or the address is not this machine's)\n`,
+        `kyso verify: cannot listen on ${command.host}:${command.port} (the port is in use, or the address is not this machine's)\n`,
       );
       return 2;
     }
     const address = server.address() as AddressInfo;
-    print(`kyso verify: listening on http://${values.host}:${address.port}/verify`);
+    print(`kyso verify: listening on http://${command.host}:${address.port}/verify`);
     await new Promise<void>((resolve) => {
       const stop = () => server.close(() => resolve());
       process.once('SIGINT', stop);
@@ -119,32 +89,25 @@ export async function runVerifyCli(
     return 0;
   }
 
-  const file = positionals[0];
-  if (!file) {
-    process.stderr.write(VERIFY_USAGE);
-    return 2;
-  }
+  const file = command.file;
   let document: Uint8Array;
   let detached: Uint8Array | undefined;
   let reading = file;
   try {
     document = readFileSync(file);
-    if (values.detached !== undefined) detached = readFileSync((reading = values.detached));
+    if (command.mode === 'verify' && command.detached !== undefined)
+      detached = readFileSync((reading = command.detached));
   } catch {
     // Node's text ("ENOENT: no such file or directory, open …") is not for people: the path says enough.
     process.stderr.write(`${reading}: cannot be read (no such file, a folder, or no permission)\n`);
     return 2;
   }
 
-  if (values.extend !== undefined) {
-    const level = values.extend;
-    if ((level !== 'B-LT' && level !== 'B-LTA') || !values.out) {
-      process.stderr.write(VERIFY_USAGE);
-      return 2;
-    }
+  if (command.mode === 'extend') {
+    const level = command.level;
     const extendOptions = {
       certificates: [...options.trustedRoots, ...options.intermediates],
-      ...(values.tsa && { tsaUrl: values.tsa }),
+      ...(command.tsaUrl && { tsaUrl: command.tsaUrl }),
     };
     const format = verifier.detectFormat(document);
     if (format === 'xml') {
@@ -167,13 +130,13 @@ export async function runVerifyCli(
       return error instanceof verifier.InputError ? 2 : 1;
     }
     try {
-      writeFileSync(values.out, 'pdf' in result ? result.pdf : result.cms);
+      writeFileSync(command.out, 'pdf' in result ? result.pdf : result.cms);
     } catch {
-      process.stderr.write(`${values.out}: cannot be written (no such folder, or no permission)\n`);
+      process.stderr.write(`${command.out}: cannot be written (no such folder, or no permission)\n`);
       return 2;
     }
     for (const line of result.missing) process.stderr.write(`warning: no revocation evidence for ${line}\n`);
-    print(`${values.out}: ${format === 'pdf' ? `PAdES ${level}` : 'CAdES-LT'}`);
+    print(`${command.out}: ${format === 'pdf' ? `PAdES ${level}` : 'CAdES-LT'}`);
     return 0;
   }
 
@@ -188,7 +151,7 @@ export async function runVerifyCli(
     );
     return 2;
   }
-  if (values.json) print(JSON.stringify(verifier.reportToJson(report), null, 2));
+  if (command.json) print(JSON.stringify(verifier.reportToJson(report), null, 2));
   else {
     print(
       `${report.indication} (${report.signatures.length} signature${report.signatures.length === 1 ? '' : 's'}, validated at ${report.validationTime.toISOString()})`,

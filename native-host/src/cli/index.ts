@@ -1,6 +1,11 @@
 /** The kyso command line, for people and installers (the browser never uses it). */
 import { describeForCli } from './certificate-text.js';
-import { parseCommandLine } from '../../../shared/command-line.js';
+import {
+  parseCommandLine,
+  reportUsageProblem,
+  usageProblem,
+  type UsageProblem,
+} from '../../../shared/command-line.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { KYSO_VERSION } from '../../../shared/version.js';
 import { modulesToLoad } from '../modules/discovery.js';
@@ -46,10 +51,7 @@ const COMMAND_OPTIONS: Record<string, readonly string[]> = {
 };
 
 /** Usage problem: said in one line, then the usage (exit 2). */
-function usageProblem(problem: string): number {
-  process.stderr.write(`${problem}\n${USAGE}`);
-  return 2;
-}
+const usage = (problem: UsageProblem) => reportUsageProblem(problem, USAGE);
 
 export async function runCli(args: string[]): Promise<number> {
   // verify has its own options (and pulls in the verifier only when used).
@@ -80,12 +82,30 @@ export async function runCli(args: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  if (command === undefined) return usageProblem('which command? (list, sign, verify, install, …)');
+  if (command === undefined)
+    return usage(
+      usageProblem(
+        'lệnh nào? (list, sign, verify, install, …)',
+        'which command? (list, sign, verify, install, …)',
+      ),
+    );
   const takes = COMMAND_OPTIONS[command];
-  if (!takes) return usageProblem(`unknown command ${command}`);
-  if (positionals.length > 1) return usageProblem(`kyso ${command}: unexpected ${positionals[1]}`);
+  if (!takes) return usage(usageProblem(`không có lệnh ${command}`, `unknown command ${command}`));
+  if (positionals.length > 1)
+    return usage(
+      usageProblem(
+        `kyso ${command}: thừa ${positionals[1]}`,
+        `kyso ${command}: unexpected ${positionals[1]}`,
+      ),
+    );
   const stray = Object.keys(values).find((option) => !takes.includes(option));
-  if (stray) return usageProblem(`--${stray} does not apply to kyso ${command}`);
+  if (stray)
+    return usage(
+      usageProblem(
+        `--${stray} không dùng cho kyso ${command}`,
+        `--${stray} does not apply to kyso ${command}`,
+      ),
+    );
   try {
     switch (command) {
       case 'list':
@@ -95,7 +115,10 @@ export async function runCli(args: string[]): Promise<number> {
       case 'install':
       case 'uninstall': {
         const scope = values.scope ?? 'user';
-        if (scope !== 'user' && scope !== 'system') return usageProblem(`--scope ${scope}: user or system`);
+        if (scope !== 'user' && scope !== 'system')
+          return usage(
+            usageProblem(`--scope ${scope}: user hoặc system`, `--scope ${scope}: user or system`),
+          );
         const options = {
           scope,
           browsers: values.browser,
@@ -108,7 +131,7 @@ export async function runCli(args: string[]): Promise<number> {
       }
       default: {
         const sign = signOptions(values);
-        if ('problem' in sign) return usageProblem(sign.problem);
+        if ('problem' in sign) return usage(sign.problem);
         await signFile(sign.options, (line) => process.stderr.write(`${line}\n`));
         return 0;
       }

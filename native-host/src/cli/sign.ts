@@ -112,9 +112,8 @@ async function documentSigning(
   log: (line: string) => void,
 ): Promise<DocumentSigning | undefined> {
   if (options.format === 'pades') {
+    // sign-options.ts gave --tsa with every level from B-T.
     const pdf = options.pdf ?? { level: 'B-B' };
-    if (pdf.level !== 'B-B' && !options.tsaUrl)
-      throw new KysoError('TSA_NOT_CONFIGURED', `PAdES ${pdf.level} needs --tsa URL`);
     return pdfSigning(
       options.input,
       { ...pdf, ...(options.tsaUrl && { tsaUrl: options.tsaUrl }) },
