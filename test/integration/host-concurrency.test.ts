@@ -4,7 +4,7 @@
  * request signs or waits, none takes another's session, none gets an untrue error, and the token
  * file survives. Judged by openssl.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +15,10 @@ import type { HostResponse, HostStatusEvent } from '../../shared/protocol/host.j
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { REPO_ROOT } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { processExists } from '../support/host-pids.js';
+import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 const origin = 'https://dichvucong.gov.vn';
@@ -82,8 +83,6 @@ async function expectTokenIntact(token: TestToken): Promise<void> {
   }
 }
 
-const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
-
 async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -97,7 +96,7 @@ describe('one token, many callers', () => {
   let scratch: string;
   let control: string;
   beforeAll(() => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    buildFaultModule();
     token = copyTestToken();
     scratch = mkdtempSync(path.join(tmpdir(), 'kyso-concurrency-'));
     control = path.join(scratch, 'faults');
@@ -173,14 +172,12 @@ describe('one token, many callers', () => {
     try {
       const certificateIds = await Promise.all(hosts.map(rsaId));
       // Host 2 holds the token for a batch while everyone else arrives: they all have to wait for it.
-      const begun = await hosts[2]!.request('begin-batch', {
+      const { batchId } = await hosts[2]!.beginBatch({
         certificateId: certificateIds[2]!,
         pin: token.pin,
         origin,
         total: 4,
       });
-      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
-      const { batchId } = begun.result as { batchId: string };
 
       const cli = spawn(
         process.execPath,
@@ -276,29 +273,16 @@ describe('one token, many callers', () => {
       const [holderId, waiterId] = await Promise.all([rsaId(holder), rsaId(waiter)]);
       const waiterSigns = (document: number) =>
         waiter.start('sign-cms', signCmsOf(waiterId, document, token.pin));
-      const begun = await holder.request('begin-batch', {
-        certificateId: holderId,
-        pin: token.pin,
-        origin,
-        total: 1,
-      });
-      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
-      const { batchId } = begun.result as { batchId: string };
+      const batch = await holder.beginBatch({ certificateId: holderId, pin: token.pin, origin, total: 1 });
 
       const first = waiterSigns(1);
       const status: HostStatusEvent = await waiter.statusFor(first);
       expect(status).toMatchObject({ status: 'waiting-for-token', reason: 'other-program' });
-      expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
+      expect(await batch.end()).toMatchObject({ ok: true });
       expectVerified(await waiter.frameFor(first), 1, token);
 
       // The holder dies (SIGKILL: no chance to release) in the middle of its batch.
-      const again = await holder.request('begin-batch', {
-        certificateId: holderId,
-        pin: token.pin,
-        origin,
-        total: 1,
-      });
-      expect(again.ok).toBe(true);
+      await holder.beginBatch({ certificateId: holderId, pin: token.pin, origin, total: 1 });
       const second = waiterSigns(2);
       expect(await waiter.statusFor(second)).toMatchObject({ reason: 'other-program' });
       holder.child.kill('SIGKILL');
@@ -317,25 +301,17 @@ describe('one token, many callers', () => {
     // stands in for that driver: token_absent while the other host holds the token for a batch.
     const listerFaults = path.join(scratch, 'lister-faults');
     writeFileSync(listerFaults, '');
-    const faultEnv = { KYSO_PKCS11_MODULES: FAULT_MODULE, KYSO_FAULT_TARGET: SOFTHSM_MODULE };
-    const holder = new HostProcess({ ...token.env, ...faultEnv, KYSO_FAULT_CONTROL: control });
-    const lister = new HostProcess({ ...token.env, ...faultEnv, KYSO_FAULT_CONTROL: listerFaults });
+    const holder = new HostProcess({ ...token.env, ...faultModuleEnv(control) });
+    const lister = new HostProcess({ ...token.env, ...faultModuleEnv(listerFaults) });
     try {
       const [holderId, listed] = await Promise.all([rsaId(holder), certificatesOf(lister)]);
       expect(listed).toHaveLength(5);
-      const begun = await holder.request('begin-batch', {
-        certificateId: holderId,
-        pin: token.pin,
-        origin,
-        total: 1,
-      });
-      if (!begun.ok) throw new Error(JSON.stringify(begun.error));
+      const batch = await holder.beginBatch({ certificateId: holderId, pin: token.pin, origin, total: 1 });
       writeFileSync(listerFaults, 'token_absent\n');
       expect((await certificatesOf(lister)).map((c) => c.id).sort()).toEqual(listed.map((c) => c.id).sort());
 
       // Free again, and still not reported: it was unplugged, and goes from the listing.
-      const { batchId } = begun.result as { batchId: string };
-      expect(await holder.request('end-batch', { batchId })).toMatchObject({ ok: true });
+      expect(await batch.end()).toMatchObject({ ok: true });
       expect(await certificatesOf(lister)).toEqual([]);
       writeFileSync(listerFaults, '');
       expect(await certificatesOf(lister)).toHaveLength(5);
@@ -352,12 +328,7 @@ describe('one token, many callers', () => {
     const file = path.join(scratch, `${name}.trace`);
     writeFileSync(file, '');
     return {
-      env: {
-        KYSO_PKCS11_MODULES: FAULT_MODULE,
-        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-        KYSO_FAULT_CONTROL: control,
-        KYSO_FAULT_TRACE: file,
-      },
+      env: faultModuleEnv(control, file),
       /** Every call, in the order the calls started (and slowed ones ended), with its process. */
       calls(): Array<{ pid: string; call: string }> {
         return readFileSync(file, 'utf8')

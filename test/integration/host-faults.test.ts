@@ -2,7 +2,6 @@
  * The host against faults SoftHSM cannot produce, injected by our PKCS#11 shim around SoftHSM
  * (test/fault-module): after every fault the next request must succeed.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +11,11 @@ import type { CertificateEntry } from '../../shared/protocol/common.js';
 import { errorMessage } from '../../shared/protocol/errors.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { startHostSession } from '../support/host-session.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { processExists } from '../support/host-pids.js';
 
-const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const document = Buffer.from('Quyết định số 15/QĐ-UBND về việc phê duyệt hồ sơ\n');
 const digest = createHash('sha256').update(document).digest('base64');
 const TOKEN_TIMEOUT_MS = 3000;
@@ -27,15 +25,13 @@ describe('host under injected token faults', () => {
   const setFaults = (...lines: string[]) => writeFileSync(control, lines.join('\n') + '\n');
   // The host on the fault module, which is built first and starts with no fault set.
   const session = useSharedSession(() => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    buildFaultModule();
     control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-faults-')), 'faults');
     setFaults();
     return startHostSession({
       env: (token) => ({
         ...token.env,
-        KYSO_PKCS11_MODULES: FAULT_MODULE,
-        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-        KYSO_FAULT_CONTROL: control,
+        ...faultModuleEnv(control),
         KYSO_TOKEN_TIMEOUT_MS: String(TOKEN_TIMEOUT_MS),
       }),
       listCertificates: false,
@@ -201,7 +197,7 @@ describe('a driver call that never returns and outlives the worker’s end', () 
   // KYSO_WORKER_EXIT_GRACE_MS: the worker stuck in C_Sign is not killed during the test, as one the
   // system cannot end (a wedged USB reader) is not; KYSO_WORKER_GIVE_UP_MS: it is given up on at once.
   const session = useSharedSession(() => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    buildFaultModule();
     scratch = mkdtempSync(path.join(tmpdir(), 'kyso-stuck-'));
     control = path.join(scratch, 'faults');
     trace = path.join(scratch, 'trace');
@@ -210,10 +206,7 @@ describe('a driver call that never returns and outlives the worker’s end', () 
     return startHostSession({
       env: (token) => ({
         ...token.env,
-        KYSO_PKCS11_MODULES: FAULT_MODULE,
-        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-        KYSO_FAULT_CONTROL: control,
-        KYSO_FAULT_TRACE: trace,
+        ...faultModuleEnv(control, trace),
         KYSO_TOKEN_TIMEOUT_MS: '1500',
         KYSO_TOKEN_WAIT_MS: '2000',
         KYSO_WORKER_EXIT_GRACE_MS: '600000',

@@ -8,7 +8,6 @@
  * once per interval (KYSO_MODULE_REINITIALIZE_MS; 0 here, to plug in without waiting): a module
  * slow in C_Initialize must not slow every listing that finds no token.
  */
-import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
 import type { HostResponse } from '../../shared/protocol/host.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { addSecondToken } from '../support/token.js';
 
-const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const document = Buffer.from('Tờ khai lệ phí trước bạ\n');
 const SECOND_LABEL = 'kyso-cong-ty-2';
 const SECOND_KEY_ID = '07';
@@ -40,7 +38,7 @@ describe('a token plugged in after the host started', () => {
   const setFaults = (...lines: string[]) => writeFileSync(control, lines.join('\n') + '\n');
 
   beforeAll(async () => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    buildFaultModule();
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-plugged-later-'));
     control = path.join(dir, 'faults');
     second = makeSoftwareIdentity(dir, 'EC', '/C=VN/O=Công ty Cổ phần Thứ Hai/CN=Công ty Cổ phần Thứ Hai');
@@ -53,9 +51,7 @@ describe('a token plugged in after the host started', () => {
         addSecondToken(token, SECOND_LABEL, SECOND_KEY_ID, keyPem, second.certificateDer);
         return {
           ...token.env,
-          KYSO_PKCS11_MODULES: FAULT_MODULE,
-          KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-          KYSO_FAULT_CONTROL: control,
+          ...faultModuleEnv(control),
           KYSO_MODULE_REINITIALIZE_MS: '0',
         };
       },
@@ -121,7 +117,7 @@ describe('listings while no token is plugged in', () => {
   let session: HostSession;
 
   beforeAll(async () => {
-    execFileSync('bash', [path.join(REPO_ROOT, 'test/fault-module/build.sh')], { stdio: 'inherit' });
+    buildFaultModule();
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-no-token-'));
     const control = path.join(dir, 'faults');
     trace = path.join(dir, 'trace');
@@ -129,10 +125,7 @@ describe('listings while no token is plugged in', () => {
     session = await startHostSession({
       env: (token) => ({
         ...token.env,
-        KYSO_PKCS11_MODULES: FAULT_MODULE,
-        KYSO_FAULT_TARGET: SOFTHSM_MODULE,
-        KYSO_FAULT_CONTROL: control,
-        KYSO_FAULT_TRACE: trace,
+        ...faultModuleEnv(control, trace),
       }),
       listCertificates: false,
     });

@@ -121,6 +121,19 @@ export class HostProcess {
     return this.frameFor(id);
   }
 
+  /**
+   * Holds the token as another program in it would: a batch begun (logged in) with this
+   * certificate, until `end()`. Throws when the batch cannot begin.
+   */
+  async beginBatch(
+    params: HostParams<'begin-batch'>,
+  ): Promise<{ batchId: string; end(): Promise<HostResponse> }> {
+    const begun = await this.request('begin-batch', params);
+    if (!begun.ok) throw new Error(`begin-batch: ${JSON.stringify(begun.error)}`);
+    const { batchId } = begun.result as { batchId: string };
+    return { batchId, end: () => this.request('end-batch', { batchId }) };
+  }
+
   async close(): Promise<number | null> {
     this.child.stdin.end();
     return this.exited;
