@@ -8,6 +8,7 @@ import { createCommandHandlers, type CommandHandlers } from './commands.js';
 import type { HostEvent } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { QueuedTokens } from './signing/certificates.js';
+import { SharedListings } from './signing/shared-listings.js';
 import { TokenLocks } from './signing/token-lock.js';
 import { TokenQueue } from './signing/token-queue.js';
 import type { TokenWorker } from './worker/token-worker.js';
@@ -43,7 +44,12 @@ export function createHostServices(
     workersGone: () => worker.retired(),
     notAnswering: () => worker.notAnswering(),
   });
-  const tokens = new QueuedTokens(worker, queue, options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs);
+  const tokens = new QueuedTokens(
+    worker,
+    queue,
+    options.tokenTimeoutMs ?? LIMITS.tokenOperationTimeoutMs,
+    locks && new SharedListings(locks, () => worker.modulePaths),
+  );
   const websocket = new WebSocketEndpoint(log);
   websocket.notify = notify;
   const viettel = new ViettelListener(log);

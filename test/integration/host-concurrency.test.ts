@@ -320,6 +320,31 @@ describe('one token, many callers', () => {
     }
   }, 60_000);
 
+  it('a host’s very first listing while another host is in the token its driver does not report: the token is listed as that host read it, and signs once free', async () => {
+    // As above, but the lister has never seen the token: only the lock (held by a live kyso
+    // process) and what that process read from the token beside it tell that it is plugged in.
+    const listerFaults = path.join(scratch, 'first-lister-faults');
+    writeFileSync(listerFaults, 'token_absent\n');
+    const holder = new HostProcess({ ...token.env, ...faultModuleEnv(control) });
+    const lister = new HostProcess({ ...token.env, ...faultModuleEnv(listerFaults) });
+    try {
+      const listed = await certificatesOf(holder);
+      const holderId = listed.find((c) => c.id.endsWith('/01'))!.id;
+      const batch = await holder.beginBatch({ certificateId: holderId, pin: token.pin, origin, total: 1 });
+      const first = await certificatesOf(lister);
+      expect(first.map((c) => c.id).sort()).toEqual(listed.map((c) => c.id).sort());
+
+      // Chosen from that listing, it waits for the other program, then signs with what is on the token.
+      const request = lister.start('sign-cms', signCmsOf(holderId, 3, token.pin));
+      expect(await lister.statusFor(request)).toMatchObject({ reason: 'other-program' });
+      writeFileSync(listerFaults, '');
+      expect(await batch.end()).toMatchObject({ ok: true });
+      expectVerified(await lister.frameFor(request), 3, token);
+    } finally {
+      await Promise.all([holder.close(), lister.close()]);
+    }
+  }, 60_000);
+
   /**
    * The driver calls each worker process made, in order, seen from inside the driver: the fault
    * module as a pure pass-through to SoftHSM (no fault set), tracing every call with its pid.

@@ -15,6 +15,7 @@ import { attachContent } from '../../../shared/cms/attach.js';
 import { modulesToLoad } from '../modules/discovery.js';
 import { QueuedTokens } from '../signing/certificates.js';
 import { SigningOperation } from '../signing/signing-operation.js';
+import { SharedListings } from '../signing/shared-listings.js';
 import { TokenLocks } from '../signing/token-lock.js';
 import { TokenQueue } from '../signing/token-queue.js';
 import { TokenWorker } from '../worker/token-worker.js';
@@ -202,13 +203,19 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
     // Read and used through the token's queue: the browsers' hosts may be signing with it right now.
+    const locks = new TokenLocks(undefined, `kyso sign ${process.pid}`);
     const queue = new TokenQueue({
       maxWaiting: 1,
-      locks: new TokenLocks(undefined, `kyso sign ${process.pid}`),
+      locks,
       workersGone: () => worker.retired(),
       notAnswering: () => worker.notAnswering(),
     });
-    const tokens = new QueuedTokens(worker, queue, tokenTimeoutMs());
+    const tokens = new QueuedTokens(
+      worker,
+      queue,
+      tokenTimeoutMs(),
+      new SharedListings(locks, () => worker.modulePaths),
+    );
     const waiting = {
       waitMs: LIMITS.tokenWaitMs,
       onWaiting: () =>

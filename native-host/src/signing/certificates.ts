@@ -9,6 +9,7 @@ import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseCertificateId } from '../worker/certificate-identity.js';
 import type { TokenCertificate } from '../worker/messages.js';
 import type { TokenWorker } from '../worker/token-worker.js';
+import type { SharedListings } from './shared-listings.js';
 import type { LeaseOptions, TokenLease, TokenQueue } from './token-queue.js';
 
 export interface CertificateListing {
@@ -73,6 +74,8 @@ export class QueuedTokens {
     readonly worker: TokenWorker,
     readonly queue: TokenQueue,
     private readonly timeoutMs: number,
+    /** What the user's other kyso processes read (and this one reads) from each token. */
+    private readonly shared?: SharedListings,
   ) {}
 
   async list(options: LeaseOptions): Promise<CertificateListing> {
@@ -129,6 +132,14 @@ export class QueuedTokens {
           else toRead.push(serial); // waited long enough: read it anyway, a read changes nothing
         }
       }
+      // A token never seen here, not reported by the driver, that another kyso program is in: it
+      // is plugged in; listed as that program last read it, and looked for again as one seen before.
+      for (const { serial, certificates } of this.shared?.inUseElsewhere() ?? []) {
+        if (present.serials.includes(serial) || this.lastSeen.has(serial)) continue;
+        this.lastSeen.set(serial, certificates); // not this.entries: a signature reads the token first
+        remembered.push(...certificates);
+        stillThere.push(serial);
+      }
       const listing =
         toRead.length > 0
           ? await this.worker.call({ op: 'list', serials: toRead }, this.timeoutMs)
@@ -151,6 +162,7 @@ export class QueuedTokens {
   }
 
   private remember(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
+    this.shared?.publish(serials, certificates);
     for (const serial of serials) {
       const onToken = certificates.filter((c) => c.token.serial === serial);
       this.lastSeen.set(serial, onToken);

@@ -499,6 +499,27 @@ export class TokenLocks {
     return owner !== undefined && this.holderAlive(owner);
   }
 
+  /**
+   * The serials of the tokens another live kyso process holds now, as each holder wrote them: in
+   * use there, so plugged in, whether or not this process's driver reports them meanwhile.
+   */
+  heldElsewhere(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.directory);
+    } catch {
+      return [];
+    }
+    const serials: string[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.lock')) continue;
+      const owner = readOwner(path.join(this.directory, name));
+      if (owner?.token === undefined || this.isSelf(owner) || !this.holderAlive(owner)) continue;
+      if (this.fileFor(owner.token) === path.join(this.directory, name)) serials.push(owner.token);
+    }
+    return serials;
+  }
+
   /** Says "I am waiting for this token" to the holder (see othersWaiting); returns the undo. */
   markWaiting(serial: string): () => void {
     const marker = `${this.fileFor(serial)}.waiting-${this.self.pid}`;

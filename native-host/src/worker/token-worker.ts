@@ -301,6 +301,11 @@ export class TokenWorker {
     }, idle).unref();
   }
 
+  /** The modules the worker loads (those left out after a crash included). */
+  get modulePaths(): readonly string[] {
+    return this.options.modulePaths;
+  }
+
   /** Other modules from the next start on; an idle worker is stopped now so the next call loads them. */
   setModulePaths(paths: readonly string[]): void {
     const same =
