@@ -227,6 +227,71 @@ describe('local WebSocket mode (host side)', () => {
     for (let i = 0; i < waiting.length; i++) await host.eventNamed('websocket-gone');
   });
 
+  it('a program that keeps reconnecting replaces its own connections, never another program’s idle one', async () => {
+    const origins = ['app://ke-toan', 'app://hoa-don', 'app://vong-lap'];
+    expect(await host.request('websocket', { serve: { port, allowedOrigins: origins } })).toMatchObject({
+      ok: true,
+    });
+    const open = new Set<WebSocket>();
+    /** The client the next connection closes (code 4001), whichever it is. */
+    const nextReplaced = async () => {
+      const [socket, code] = await Promise.race(
+        [...open].map(
+          (socket) =>
+            new Promise<[WebSocket, number]>((resolve) =>
+              socket.once('close', (code) => resolve([socket, code])),
+            ),
+        ),
+      );
+      expect(code).toBe(WEBSOCKET_REPLACED_CLOSE_CODE);
+      open.delete(socket);
+      return socket;
+    };
+    const connect = async (origin: string) => {
+      const socket = (await connectWebSocket(url, origin)) as WebSocket;
+      expect(socket).toBeInstanceOf(WebSocket);
+      open.add(socket);
+      return socket;
+    };
+    // Two programs connect and stay idle between signatures; a third fills the other places, then
+    // connects again and again (a reconnect loop, or a connection per task never closed).
+    const accounting = await connect('app://ke-toan');
+    const invoices = await connect('app://hoa-don');
+    const looping: WebSocket[] = [];
+    const nameOf = (socket: WebSocket | undefined) =>
+      socket === accounting
+        ? 'ke-toan'
+        : socket === invoices
+          ? 'hoa-don'
+          : `vong-lap #${looping.indexOf(socket!)}`;
+    try {
+      for (let i = 2; i < LIMITS.maxWebSocketClients; i++) looping.push(await connect('app://vong-lap'));
+      for (let i = 0; i < 10; i++) {
+        const idlest = looping.find((socket) => open.has(socket));
+        const replaced = nextReplaced();
+        looping.push(await connect('app://vong-lap'));
+        expect(nameOf(await replaced)).toBe(nameOf(idlest)); // its own connection idle the longest
+      }
+      // Still served: their requests reach the extension, with their own origin.
+      for (const [socket, origin] of [
+        [accounting, 'app://ke-toan'],
+        [invoices, 'app://hoa-don'],
+      ] as const) {
+        void askWebSocket(socket, { id: 'c', type: 'sign-cms', params: signCms });
+        expect(await host.event()).toMatchObject({ event: 'websocket-request', origin });
+      }
+      // Another client of a program with no idle place gets one, from the program holding the most.
+      const idlest = looping.find((socket) => open.has(socket));
+      const replaced = nextReplaced();
+      (await connect('app://ke-toan')).close();
+      expect(nameOf(await replaced)).toBe(nameOf(idlest));
+    } finally {
+      for (const socket of [accounting, invoices, ...looping]) socket.close();
+    }
+    await host.eventNamed('websocket-gone');
+    await host.eventNamed('websocket-gone');
+  });
+
   it('stops when turned off; a port already taken is reported', async () => {
     // A request still waiting for consent ends: its client is told, and so is the extension.
     const waiting = (await connectWebSocket(url, 'app://ke-toan')) as WebSocket;

@@ -33,6 +33,8 @@ export const WEBSOCKET_REPLACED_CLOSE_CODE = 4001;
 /** A connected client, as the slot limit sees it. */
 interface Client {
   socket: WebSocket;
+  /** The program, as its Origin names it: places are shared fairly between programs. */
+  origin: string;
   /** When it connected or last sent a message. */
   lastActive: number;
   /** Whether a request of its waits for the extension (its consent window may be open). */
@@ -94,7 +96,7 @@ export class WebSocketEndpoint {
         const ok =
           allowed.has(req.headers.origin ?? '') &&
           req.headers.host === `127.0.0.1:${config.port}` &&
-          this.makeRoom();
+          this.makeRoom(req.headers.origin ?? '');
         done(ok, 403);
       },
     });
@@ -184,19 +186,32 @@ export class WebSocketEndpoint {
   }
 
   /**
-   * Whether a new client may connect: there is a free slot, or one is freed by closing the client
-   * idle the longest (no request of its waiting). Else a program that connects and never speaks
-   * (or a crashed one whose socket lingers) would keep every other program out for as long as the
-   * browser runs. A client that waits for the user's answer is never closed for another.
+   * Whether a new client of `origin` may connect: there is a free place, or one is freed by closing
+   * an idle client (no request of its waiting) — else a program that connects and never speaks (or a
+   * crashed one whose socket lingers) would keep every other program out for as long as the browser
+   * runs. Fair between programs (by Origin): a newcomer takes the place of its own program's client
+   * idle the longest; with none, that of a program holding more places than its own (the one holding
+   * the most, its client idle the longest). So a program that keeps reconnecting replaces its own
+   * connections and cannot push out another's once it holds as many places. A client whose request
+   * waits for the user is never closed for another.
    */
-  private makeRoom(): boolean {
+  private makeRoom(origin: string): boolean {
     if (this.clients.size < LIMITS.maxWebSocketClients) return true;
-    let idlest: Client | undefined;
-    for (const client of this.clients)
-      if (!client.waiting && (!idlest || client.lastActive < idlest.lastActive)) idlest = client;
-    if (!idlest) return false;
-    this.clients.delete(idlest);
-    const { socket } = idlest;
+    const places = new Map<string, number>();
+    for (const client of this.clients) places.set(client.origin, (places.get(client.origin) ?? 0) + 1);
+    const own = places.get(origin) ?? 0;
+    const idle = [...this.clients].filter((client) => !client.waiting);
+    const longestIdle = (clients: Client[]) =>
+      clients.reduce<Client | undefined>((a, b) => (a && a.lastActive <= b.lastActive ? a : b), undefined);
+    const placesOf = (client: Client) => places.get(client.origin)!;
+    const larger = idle.filter((client) => placesOf(client) > own);
+    const most = Math.max(0, ...larger.map(placesOf));
+    const replaced =
+      longestIdle(idle.filter((client) => client.origin === origin)) ??
+      longestIdle(larger.filter((client) => placesOf(client) === most));
+    if (!replaced) return false;
+    this.clients.delete(replaced);
+    const { socket } = replaced;
     const cutOff = setTimeout(() => socket.terminate(), CLIENT_CLOSE_GRACE_MS);
     socket.once('close', () => clearTimeout(cutOff));
     socket.close(WEBSOCKET_REPLACED_CLOSE_CODE, 'idle connection replaced by a new one');
@@ -205,7 +220,7 @@ export class WebSocketEndpoint {
 
   private accept(socket: WebSocket, origin: string): void {
     const pageRequests = this.requests!; // set before the server that calls this was started
-    const client: Client = { socket, lastActive: Date.now(), waiting: false };
+    const client: Client = { socket, origin, lastActive: Date.now(), waiting: false };
     this.clients.add(client);
     // One request at a time per client (client.waiting): consent windows queue anyway, and it bounds what a client holds.
     /** The id under which this client's request waits for the extension's answer. */
