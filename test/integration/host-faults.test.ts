@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
+import type { ModuleReport } from '../../shared/protocol/host.js';
 import { errorMessage } from '../../shared/protocol/errors.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { opensslCmsVerify } from '../support/openssl.js';
-import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
+import { FAULT_MODULE, buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { startHostSession } from '../support/host-session.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { processExists } from '../support/host-pids.js';
@@ -160,6 +161,20 @@ describe('host under injected token faults', () => {
     expect(await list()).toEqual([]);
     expect(await signById(id)).toMatchObject({ ok: false, error: { code: 'TOKEN_NOT_PRESENT' } });
     await expectSignatureWorks(); // "re-inserted"
+  });
+
+  it('a module that fails in one listing (a passing driver error) is reported for that listing, not for the worker’s life', async () => {
+    const faultModule = async () => {
+      const response = await session.host.request('modules', {});
+      if (!response.ok) throw new Error(JSON.stringify(response.error));
+      return (response.result as ModuleReport).modules.find((m) => m.path === FAULT_MODULE);
+    };
+    setFaults('fail_function C_GetSlotList 0x30');
+    expect(await faultModule()).toMatchObject({ loaded: false, error: expect.any(String) });
+    setFaults();
+    expect(await faultModule()).toMatchObject({ loaded: true });
+    expect((await faultModule())?.error).toBeUndefined();
+    expect((await list()).length).toBeGreaterThan(0);
   });
 
   it('without CKM_RSA_PKCS, RSA falls back to hashing on the token; without CKM_ECDSA, EC is not usable', async () => {

@@ -85,6 +85,11 @@ interface KnownKey {
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+/** Adds a module's problem to a list unless it is there already. */
+function addOnce(errors: Array<{ module: string; error: string }>, module: string, error: string): void {
+  if (!errors.some((e) => e.module === module && e.error === error)) errors.push({ module, error });
+}
+
 /** A token as the caches name it: `moduleKey/serial`. */
 const tokenOf = (ref: CertificateRef) => `${ref.moduleKey}/${ref.tokenSerial}`;
 
@@ -120,7 +125,19 @@ export class TokenAccess {
    * finds the slot through it instead of listing slots and reading token info again.
    */
   private readonly anchors = new Map<string, Anchor>();
-  readonly moduleErrors: Array<{ module: string; error: string }> = [];
+  /** Modules that failed to load: for as long as this worker lives. */
+  private readonly loadErrors: Array<{ module: string; error: string }> = [];
+  /**
+   * What went wrong in a module during the current listing (from tokenSerials on): a driver's
+   * passing failure (SoftHSM while another process rewrites its token file) is not reported as that
+   * module's error at every listing after it, until the worker stops.
+   */
+  private listingErrors: Array<{ module: string; error: string }> = [];
+
+  /** Each module's problem: its load, or what failed in it during the last listing. */
+  get moduleErrors(): Array<{ module: string; error: string }> {
+    return [...this.loadErrors, ...this.listingErrors];
+  }
 
   /** Loads each module; one that fails to load is reported and skipped, never hides the others. */
   private readonly reinitializeAfterMs: number;
@@ -150,7 +167,7 @@ export class TokenAccess {
       p11.C_Initialize();
       this.modules.push({ path, key: moduleKey(path), p11, initializedAt: Date.now() });
     } catch (error) {
-      this.reportModuleError(path, String((error as Error).message ?? error));
+      addOnce(this.loadErrors, path, String((error as Error).message ?? error));
     }
   }
 
@@ -169,8 +186,7 @@ export class TokenAccess {
 
   /** Each problem once: every listing would otherwise add the same failing module again. */
   private reportModuleError(module: string, error: string): void {
-    if (!this.moduleErrors.some((e) => e.module === module && e.error === error))
-      this.moduleErrors.push({ module, error });
+    addOnce(this.listingErrors, module, error);
   }
 
   /**
@@ -182,6 +198,7 @@ export class TokenAccess {
    * be found too), and never more often (a module slow in C_Initialize must not slow every listing).
    */
   tokenSerials(): string[] {
+    this.listingErrors = [];
     const now = Date.now();
     for (const module of this.modules)
       if (now - module.initializedAt >= this.reinitializeAfterMs)
