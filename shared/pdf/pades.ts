@@ -41,7 +41,9 @@ import { objectCipher, type PdfEncryption } from './encryption.js';
 import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
-import { appearanceInField, findSignatureField, type SignatureField } from './signature-field.js';
+import { fieldsToMakeReadOnly, readLock, type FieldLock } from './field-lock.js';
+import { assertSeedValue, signatureMade } from './seed-value.js';
+import { appearanceInField, findSignatureField } from './signature-field.js';
 
 export interface PdfSignatureOptions {
   /** The /M entry (the PAdES signing time); default now. */
@@ -60,6 +62,11 @@ export interface PdfSignatureOptions {
    * there is no such empty signature field (signature-field.ts).
    */
   field?: string;
+  /**
+   * The CMS will carry a signature time-stamp (B-T and above): a field whose seed value requires
+   * one (seed-value.ts) is refused without it.
+   */
+  timestamped?: boolean;
   /** Bytes reserved for the CMS; default 16384 (timestamped CMS with a chain fits easily). */
   contentsSize?: number;
   /** Visible appearance; without it the signature is invisible. */
@@ -252,6 +259,7 @@ export async function preparePdfSignature(
   acroForm.dict.set(PDFName.of('SigFlags'), PDFNumber.of(3)); // SignaturesExist | AppendOnly
   // Into the document's own empty field, or into a new one.
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
+  if (target) assertSeedValue(target, signatureMade(options));
   const fields = target ? undefined : arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
   const taken = fields ? fieldNames(context, fields) : new Set<string>();
   let fieldName = options.fieldName;
@@ -274,6 +282,7 @@ export async function preparePdfSignature(
   const appearance =
     target && options.appearance ? appearanceInField(options.appearance, target) : options.appearance;
   const built = appearance ? await buildAppearance(doc, appearance, signingTime) : undefined;
+  const readOnly = target ? fieldsToMakeReadOnly(model, target) : [];
   if (target) {
     // The field keeps its widget, page and box: it only gets its value and, if asked, its look.
     target.field.set(PDFName.of('V'), sigRef);
@@ -281,6 +290,11 @@ export async function preparePdfSignature(
     if (built) {
       target.widget.set(PDFName.of('AP'), context.obj({ N: built.stream }));
       changes.touch(target.widgetRef);
+    }
+    // The fields its lock names become read-only as it is signed (§12.7.4.5), in this update.
+    for (const { ref, field, flags } of readOnly) {
+      field.set(PDFName.of('Ff'), PDFNumber.of(flags));
+      changes.touch(ref);
     }
   } else {
     const page = built?.page ?? doc.getPages()[0];
@@ -310,7 +324,8 @@ export async function preparePdfSignature(
         return `<${bytesToHex(await objectCipher(encryption, encryption.strings, sigRef.objectNumber, 0).encrypt(plain))}>`;
       }
     : async (value) => pdfTextString(value);
-  const fieldMdp = target?.lock && (await fieldMdpReference(target, catalogRef, encryption, text));
+  const lock = target?.lock && readLock(target.lock, encryption !== undefined);
+  const fieldMdp = lock && (await fieldMdpReference(lock, catalogRef, text));
   const signature = await signatureDictionary(options, signingTime, contentsSize, text, fieldMdp);
   const objects: IndirectObjectBody[] = [];
   const newObjects = context
@@ -330,15 +345,23 @@ export async function preparePdfSignature(
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
   // Every object a reader resolves in the original resolves to the same in the prepared revision,
   // but those this update changes on purpose: the preview of the original is what is signed.
-  const ownKeys = new Map<number, Set<string>>();
-  if (target) {
-    ownKeys.set(target.widgetRef.objectNumber, new Set(['AP']));
-    ownKeys.set(
-      target.fieldRef.objectNumber,
-      new Set(['V', ...(target.widgetRef === target.fieldRef ? ['AP'] : [])]),
+  const ownValues = new Map<number, Map<string, PDFObject>>();
+  const own = (ref: PDFRef, key: string, value: PDFObject) =>
+    ownValues.set(
+      ref.objectNumber,
+      (ownValues.get(ref.objectNumber) ?? new Map<string, PDFObject>()).set(key, value),
     );
+  if (target) {
+    own(target.fieldRef, 'V', sigRef);
+    if (built) own(target.widgetRef, 'AP', target.widget.get(PDFName.of('AP'))!);
+    for (const { ref, field } of readOnly) own(ref, 'Ff', field.get(PDFName.of('Ff'))!);
   }
-  await assertRevisionOnlyAdds(original, prepared, new Set(objects.map((o) => o.ref.objectNumber)), ownKeys);
+  await assertRevisionOnlyAdds(
+    original,
+    prepared,
+    new Set(objects.map((o) => o.ref.objectNumber)),
+    ownValues,
+  );
   const sigAt = bodyOffsets.get(sigRef.objectNumber)!;
   const contentsStart = sigAt + signature.contentsAt;
   const contentsEnd = contentsStart + contentsSize * 2 + 2;
@@ -368,35 +391,15 @@ export async function preparePdfSignature(
 /**
  * The field's /Lock as the signature's FieldMDP reference (ISO 32000-1 §12.7.4.5, §12.8.2.4): the
  * fields it names stay as signed, or the signature no longer verifies in readers that check
- * modifications. A lock kyso cannot read (no Action, Fields not strings) adds nothing rather than
- * a reference that says something else; so does a lock naming fields in an encrypted file. Its
- * PDF 2.0 /P is left to the lock itself (not copied).
+ * modifications. A lock kyso cannot read (field-lock.ts readLock) adds nothing rather than a
+ * reference that says something else. Its PDF 2.0 /P is left to the lock itself (not copied).
  */
-async function fieldMdpReference(
-  target: SignatureField,
-  catalogRef: PDFRef,
-  encryption: PdfEncryption | undefined,
-  text: TextString,
-): Promise<string | undefined> {
-  const { context } = target.field;
-  const lock = target.lock!;
-  const action = lock.lookup(PDFName.of('Action'));
-  if (!(action instanceof PDFName) || !['All', 'Include', 'Exclude'].includes(action.decodeText()))
-    return undefined;
-  let fields = '';
-  if (action.decodeText() !== 'All') {
-    const listed = lock.lookup(PDFName.of('Fields'));
-    const names = listed instanceof PDFArray ? listed.asArray().map((item) => context.lookup(item)) : [];
-    if (names.length === 0 || !names.every((n) => n instanceof PDFString || n instanceof PDFHexString))
-      return undefined;
-    // An encrypted file's strings are ciphertext here (under keys that depend on where they are stored): left out.
-    if (encryption) return undefined;
-    const decoded = names.map((name) => name.decodeText());
-    fields = ` /Fields [${(await Promise.all(decoded.map(text))).join(' ')}]`;
-  }
+async function fieldMdpReference(lock: FieldLock, catalogRef: PDFRef, text: TextString): Promise<string> {
+  const fields =
+    lock.action === 'All' ? '' : ` /Fields [${(await Promise.all(lock.names.map(text))).join(' ')}]`;
   return (
     `<< /Type /SigRef /TransformMethod /FieldMDP /Data ${catalogRef.objectNumber} ${catalogRef.generationNumber} R ` +
-    `/TransformParams << /Type /TransformParams /Action /${action.decodeText()}${fields} /V /1.2 >> >>`
+    `/TransformParams << /Type /TransformParams /Action /${lock.action}${fields} /V /1.2 >> >>`
   );
 }
 
@@ -491,7 +494,7 @@ export async function signPdf(
 ): Promise<Uint8Array> {
   const level = options.level ?? 'B-B';
   if (level === 'B-T' && !options.tsaUrl) throw new TypeError('PAdES B-T needs a tsaUrl');
-  const prepared = await preparePdfSignature(pdf, options);
+  const prepared = await preparePdfSignature(pdf, { ...options, timestamped: level === 'B-T' });
   let cms = await signCms(prepared.digest, prepared.digestAlgorithm);
   if (level === 'B-T') cms = await addSignatureTimestamp(cms, options.tsaUrl!, options.timestamp);
   return embedPdfSignature(prepared, cms);

@@ -30,7 +30,7 @@ function onlyAdds(
   before: PDFObject,
   after: PDFObject,
   resolve: (object: PDFObject) => PDFObject | undefined = (object) => object,
-  ownKeys: ReadonlySet<string> = new Set(),
+  ownValues: ReadonlyMap<string, PDFObject> = new Map(),
 ): boolean {
   if (before instanceof PDFArray && after instanceof PDFArray)
     return before.size() <= after.size() && before.asArray().every((item, i) => same(item, after.get(i)));
@@ -39,9 +39,14 @@ function onlyAdds(
     for (const key of keys) {
       const name = PDFName.of(key);
       const [was, is] = [before.get(name), after.get(name)];
-      // The entries an update signing into the document's own field sets there (pades.ts): its
-      // value, its widget's look (drawn in its box, outlined by the window).
-      if (ownKeys.has(key)) continue;
+      // The entries an update signing into the document's own field sets there (pades.ts), to
+      // exactly the values it set: its value, its widget's look (drawn in its box, outlined by the
+      // window), a locked field's flags (read-only).
+      const expected = ownValues.get(key);
+      if (expected !== undefined) {
+        if (!same(is, expected)) return false;
+        continue;
+      }
       if (SIGNATURE_KEYS.has(key)) {
         if (
           was !== undefined &&
@@ -73,6 +78,9 @@ function onlyAddsResolved(
 /** Every object of the original model as bytes, taken before the update changes any of them. */
 export type ObjectSnapshot = Map<PDFRef, Uint8Array>;
 
+/** By object number: entries this update sets in that object besides the signature keys, and their values. */
+export type OwnValues = ReadonlyMap<number, ReadonlyMap<string, PDFObject>>;
+
 export function snapshotObjects(model: PdfModel): ObjectSnapshot {
   return new Map(
     model.context.enumerateIndirectObjects().map(([ref, object]) => [ref, serializePdfObject(object)]),
@@ -84,8 +92,8 @@ export async function assertRevisionOnlyAdds(
   before: ObjectSnapshot,
   prepared: Uint8Array,
   rewritten: Set<number>,
-  /** By object number: keys this update may set in that object besides the signature keys (a field's /V, its widget's /AP). */
-  ownKeys: ReadonlyMap<number, ReadonlySet<string>> = new Map(),
+  /** A field's /V, its widget's /AP, a locked field's /Ff: each only to its value here. */
+  ownValues: OwnValues = new Map(),
 ): Promise<void> {
   const after = await openPdfModel(prepared);
   for (const [ref, bytes] of before) {
@@ -99,7 +107,7 @@ export async function assertRevisionOnlyAdds(
         parseObjectAt(bytes, 0, after.context).object,
         now,
         (object) => (object instanceof PDFRef ? after.context.lookup(object) : object),
-        ownKeys.get(ref.objectNumber),
+        ownValues.get(ref.objectNumber),
       )
     )
       continue;

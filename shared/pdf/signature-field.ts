@@ -64,8 +64,12 @@ function partialName(object: PDFObject | undefined): string | undefined {
   return object instanceof PDFString || object instanceof PDFHexString ? object.decodeText() : undefined;
 }
 
-/** A field attribute looked up the /Parent chain (FT and V are inheritable, Table 220). */
-function inherited(model: PdfModel, field: PDFDict, key: 'FT' | 'V'): PDFObject | undefined {
+/** A field attribute looked up the /Parent chain (FT, V and Ff are inheritable, Table 220). */
+export function inheritedField(
+  model: PdfModel,
+  field: PDFDict,
+  key: 'FT' | 'V' | 'Ff',
+): PDFObject | undefined {
   const seen = new Set<PDFDict>();
   for (let node: PDFDict | undefined = field; node && !seen.has(node);) {
     seen.add(node);
@@ -77,19 +81,24 @@ function inherited(model: PdfModel, field: PDFDict, key: 'FT' | 'V'): PDFObject 
   return undefined;
 }
 
-/** The terminal field of that fully qualified name, walking /Fields and /Kids as readers do. */
-function terminalField(model: PdfModel, name: string): { ref: PDFRef; dict: PDFDict } | undefined {
+export interface FormField {
+  /** The fully qualified name. */
+  name: string;
+  /** None for a field stored directly in its parent's /Kids or the form's /Fields. */
+  ref?: PDFRef;
+  dict: PDFDict;
+}
+
+/** Every named terminal field of the form, walking /Fields and /Kids as readers do, in their order. */
+export function formFields(model: PdfModel): FormField[] {
   const { context } = model;
   const acroForm = context.lookup(model.document.catalog.get(PDFName.of('AcroForm')));
-  if (!(acroForm instanceof PDFDict)) return undefined;
+  if (!(acroForm instanceof PDFDict)) return [];
   const seen = new Set<PDFDict>();
-  const visit = (
-    raw: PDFObject,
-    parentName: string | undefined,
-    depth: number,
-  ): { ref: PDFRef; dict: PDFDict } | undefined => {
+  const found: FormField[] = [];
+  const visit = (raw: PDFObject, parentName: string | undefined, depth: number): void => {
     const dict = context.lookup(raw);
-    if (!(dict instanceof PDFDict) || seen.has(dict) || depth > MAX_DEPTH) return undefined;
+    if (!(dict instanceof PDFDict) || seen.has(dict) || depth > MAX_DEPTH) return;
     seen.add(dict);
     const partial = partialName(context.lookup(dict.get(PDFName.of('T'))));
     const full = partial === undefined ? parentName : parentName ? `${parentName}.${partial}` : partial;
@@ -102,21 +111,21 @@ function terminalField(model: PdfModel, name: string): { ref: PDFRef; dict: PDFD
             return k instanceof PDFDict && k.has(PDFName.of('T'));
           })
         : [];
-    if (childFields.length === 0)
-      return full === name && raw instanceof PDFRef ? { ref: raw, dict } : undefined;
-    if (full !== undefined && !name.startsWith(`${full}.`)) return undefined;
-    for (const kid of childFields) {
-      const found = visit(kid, full, depth + 1);
-      if (found) return found;
+    if (childFields.length === 0) {
+      if (full !== undefined) found.push({ name: full, ...(raw instanceof PDFRef && { ref: raw }), dict });
+      return;
     }
-    return undefined;
+    for (const kid of childFields) visit(kid, full, depth + 1);
   };
   const fields = context.lookup(acroForm.get(PDFName.of('Fields')));
-  for (const item of fields instanceof PDFArray ? fields.asArray() : []) {
-    const found = visit(item, undefined, 0);
-    if (found) return found;
-  }
-  return undefined;
+  for (const item of fields instanceof PDFArray ? fields.asArray() : []) visit(item, undefined, 0);
+  return found;
+}
+
+/** The terminal field of that fully qualified name (the first, as readers find it). */
+function terminalField(model: PdfModel, name: string): { ref: PDFRef; dict: PDFDict } | undefined {
+  const field = formFields(model).find((f) => f.name === name && f.ref);
+  return field && { ref: field.ref!, dict: field.dict };
 }
 
 /** The field's widgets: itself when merged, else its kids (which have no /T). */
@@ -145,9 +154,9 @@ export function findSignatureField(model: PdfModel, name: string): SignatureFiel
   const found = terminalField(model, name);
   if (!found) throw refused('field-not-found', name, 'the PDF has no form field named');
   const { ref: fieldRef, dict: field } = found;
-  if (inherited(model, field, 'FT') !== PDFName.of('Sig'))
+  if (inheritedField(model, field, 'FT') !== PDFName.of('Sig'))
     throw refused('field-not-signature', name, 'not a signature field');
-  const value = inherited(model, field, 'V');
+  const value = inheritedField(model, field, 'V');
   if (value !== undefined && value !== PDFNull)
     throw refused('field-signed', name, 'the signature field is already signed');
   const widgets = widgetsOf(model, field, fieldRef);

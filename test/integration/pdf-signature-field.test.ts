@@ -7,17 +7,32 @@
  * signature is refused before the PIN.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
 import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { KYSO_CLI, kysoSignPades } from '../support/verifier-service.js';
+
+/** Which of the form's other fields pdf-lib reads as read-only (Ff bit 1). */
+async function readOnlyFields(pdf: string): Promise<string[]> {
+  const form = (await PDFDocument.load(readFileSync(pdf))).getForm();
+  return ['HoTen', 'TiepNhan.CanBo'].filter((name) => form.getField(name).isReadOnly());
+}
 
 const FORM = fileURLToPath(new URL('../fixtures/signature-fields/form.pdf', import.meta.url));
 const RSA_SIGNER = 'CCCD:001099012345'; // key 01
@@ -46,6 +61,20 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
   });
 
   const file = (name: string) => path.join(dir, name);
+
+  /** The form with its field NguoiDeNghi changed by `edit`, written (whole, by pdf-lib) to `name`. */
+  const formVariant = async (name: string, edit: (nguoiDeNghi: PDFDict) => void) => {
+    const doc = await PDFDocument.load(readFileSync(FORM));
+    const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray);
+    edit(
+      fields
+        .asArray()
+        .map((item) => doc.context.lookup(item, PDFDict))
+        .find((field) => field.lookup(PDFName.of('T'))?.toString() === '(NguoiDeNghi)')!,
+    );
+    writeFileSync(file(name), await doc.save({ useObjectStreams: false }));
+    return file(name);
+  };
 
   /** `kyso sign --format pades` with the PIN on stdin (empty: none is typed). */
   const sign = (input: string, output: string, cert: string, extra: string[], pin = token.pin) =>
@@ -103,6 +132,28 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     expect(code, stderr).toBe(0);
     expect(report.indication).toBe('TOTAL-PASSED');
     expect(report.signatures.map((s) => s.indication)).toEqual(['TOTAL-PASSED', 'TOTAL-PASSED']);
+    // NguoiDeNghi's lock (Include HoTen) made HoTen read-only as it was signed; CanBo has no lock.
+    expect(await readOnlyFields(once)).toEqual([]);
+    expect(await readOnlyFields(twice)).toEqual(['HoTen']);
+  });
+
+  it('a field locking All: every other field read-only in the signed revision; pdfsig and kyso verify accept it', async () => {
+    const form = await formVariant('lock-all.pdf', (nguoi) =>
+      nguoi.lookup(PDFName.of('Lock'), PDFDict).set(PDFName.of('Action'), PDFName.of('All')),
+    );
+    const signed = file('lock-all-signed.pdf');
+    const r = await sign(form, signed, RSA_SIGNER, ['--field', 'NguoiDeNghi']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(await readOnlyFields(form)).toEqual([]);
+    expect(await readOnlyFields(signed)).toEqual(['HoTen', 'TiepNhan.CanBo']);
+    const seen = fieldsSeen(signed);
+    expect(seen.fields, seen.output).toEqual([
+      { name: 'NguoiDeNghi', signed: true, valid: true },
+      { name: 'TiepNhan.CanBo', signed: false, valid: false },
+    ]);
+    const { code, report, stderr } = await verify(signed);
+    expect(code, stderr).toBe(0);
+    expect(report.indication).toBe('TOTAL-PASSED');
   });
 
   it('refuses a field that is not there, not a signature field, or already signed: BAD_REQUEST before the PIN, nothing written', async () => {
@@ -121,5 +172,19 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
       expect(r.stderr).not.toContain('Signing with'); // refused before the token was opened
       expect(existsSync(out)).toBe(false);
     }
+  });
+
+  it('refuses a field whose seed value requires a SubFilter kyso does not sign with: BAD_REQUEST naming it, before the PIN', async () => {
+    const form = await formVariant('seed-subfilter.pdf', (nguoi) =>
+      nguoi.set(PDFName.of('SV'), nguoi.context.obj({ Ff: 2, SubFilter: ['adbe.pkcs7.detached'] })),
+    );
+    const out = file('seed-subfilter-signed.pdf');
+    const r = await sign(form, out, EC_SIGNER, ['--field', 'NguoiDeNghi'], '');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('BAD_REQUEST');
+    expect(r.stderr).toContain('field-seed-value');
+    expect(r.stderr).toContain('SubFilter');
+    expect(r.stderr).not.toContain('Signing with');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PDFDocument, PDFName, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
+import { PDFDocument, PDFName, PDFNumber, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { PdfDocumentError } from '../../shared/pdf/errors.js';
 import { md5, rc4 } from '../../shared/pdf/encryption.js';
@@ -244,6 +244,26 @@ describe('the read-back proof: the prepared revision only adds', () => {
     await expect(check(updated({ 4: textContent(DEBT) }), [4])).rejects.toMatchObject({
       code: 'INTERNAL',
       details: { object: 4 },
+    });
+  });
+
+  it('takes an entry the update sets on purpose (a locked field made read-only) at exactly its value, and nothing else', async () => {
+    // A catalog standing in for a field: /Ff 1 is what signing its lock sets.
+    const catalog = '<< /Type /Catalog /Pages 2 0 R';
+    const own = new Map([[1, new Map([['Ff', PDFNumber.of(1)]])]]);
+    const checkOwn = (body: string) => {
+      const { original, prepared } = updated({ 1: body });
+      return assertRevisionOnlyAdds(snapshotObjects(loadPdfModel(original)), prepared, new Set([1]), own);
+    };
+    await expect(checkOwn(`${catalog} /Ff 1 >>`)).resolves.toBeUndefined();
+    // Another flag with it (not read-only only), or the entry undeclared: refused.
+    await expect(checkOwn(`${catalog} /Ff 3 >>`)).rejects.toMatchObject({ details: { object: 1 } });
+    await expect(check(updated({ 1: `${catalog} /Ff 1 >>` }), [1])).rejects.toMatchObject({
+      details: { object: 1 },
+    });
+    // The declared entry does not let another one change.
+    await expect(checkOwn(`${catalog} /Ff 1 /Lang (vi) >>`)).rejects.toMatchObject({
+      details: { object: 1 },
     });
   });
 });

@@ -6,7 +6,7 @@
  * test/integration/pdf-signature-field.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { PDFArray, PDFDict, PDFName, PDFRef, PDFStream } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
@@ -158,6 +158,120 @@ describe('preparePdfSignature into a field', () => {
     // The other field is still empty: it takes the next signature.
     const twice = await preparePdfSignature(once, { field: 'TiepNhan.CanBo' });
     expect(twice.pdf.length).toBeGreaterThan(once.length);
+  });
+});
+
+/** The fixture with its field `name` changed by `edit` (pdf-lib rewrites the file whole). */
+async function formWith(name: string, edit: (field: PDFDict, doc: PDFDocument) => void): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(FORM);
+  edit(fieldNamed({ context: doc.context, document: doc } as PdfModel, name), doc);
+  return doc.save({ useObjectStreams: false });
+}
+
+/** The fixture with NguoiDeNghi's lock changed: its /Action and /Fields. */
+function formLocking(action: 'All' | 'Include' | 'Exclude', fields?: string[]): Promise<Uint8Array> {
+  return formWith('NguoiDeNghi', (field, doc) => {
+    const lock = field.lookup(PDFName.of('Lock'), PDFDict);
+    lock.set(PDFName.of('Action'), PDFName.of(action));
+    if (fields) lock.set(PDFName.of('Fields'), doc.context.obj(fields.map((f) => PDFHexString.fromText(f))));
+    else lock.delete(PDFName.of('Fields'));
+  });
+}
+
+/** Which of the form's other fields pdf-lib reads as read-only (Ff bit 1, inherited as readers do). */
+async function readOnlyFields(pdf: Uint8Array): Promise<string[]> {
+  const form = (await PDFDocument.load(pdf)).getForm();
+  return ['HoTen', 'TiepNhan.CanBo'].filter((name) => form.getField(name).isReadOnly());
+}
+
+describe('preparePdfSignature into a locked field', () => {
+  it('sets read-only, in the same update, exactly the fields the lock names: Include, Exclude, All', async () => {
+    expect(await readOnlyFields(FORM)).toEqual([]);
+    const signed = async (pdf: Uint8Array) =>
+      readOnlyFields((await preparePdfSignature(pdf, { field: 'NguoiDeNghi' })).pdf);
+    // The fixture's own lock: Include HoTen.
+    expect(await signed(FORM)).toEqual(['HoTen']);
+    expect(await signed(await formLocking('Exclude', ['HoTen']))).toEqual(['TiepNhan.CanBo']);
+    // A non-terminal field's name locks the fields under it.
+    expect(await signed(await formLocking('Include', ['TiepNhan']))).toEqual(['TiepNhan.CanBo']);
+    expect(await signed(await formLocking('All'))).toEqual(['HoTen', 'TiepNhan.CanBo']);
+    // No lock, no change: the other field signed leaves HoTen as it was.
+    const other = await preparePdfSignature(FORM, { field: 'TiepNhan.CanBo' });
+    expect(await readOnlyFields(other.pdf)).toEqual([]);
+  });
+
+  it('keeps a locked field’s other flags', async () => {
+    const pdf = await formWith('HoTen', (hoTen) => hoTen.set(PDFName.of('Ff'), PDFNumber.of(4096))); // Multiline
+    const after = await openPdfModel((await preparePdfSignature(pdf, { field: 'NguoiDeNghi' })).pdf);
+    expect(fieldNamed(after, 'HoTen').lookup(PDFName.of('Ff'))?.toString()).toBe('4097');
+  });
+
+  it('a lock it cannot read locks nothing and references nothing', async () => {
+    const unreadable = await formLocking('Include', []);
+    const prepared = await preparePdfSignature(unreadable, { field: 'NguoiDeNghi' });
+    expect(await readOnlyFields(prepared.pdf)).toEqual([]);
+    expect(latin1(prepared.pdf.subarray(unreadable.length))).not.toContain('/FieldMDP');
+  });
+});
+
+describe('preparePdfSignature into a field with a seed value (/SV)', () => {
+  /** The fixture with TiepNhan.CanBo given the seed value `sv` (pdf-lib: a string is a name). */
+  const seeded = (sv: Record<string, unknown>) =>
+    formWith('TiepNhan.CanBo', (field, doc) => field.set(PDFName.of('SV'), doc.context.obj(sv as never)));
+  const seedRefusal = (constraint: string) => ({
+    code: 'BAD_REQUEST',
+    field: 'field',
+    problem: 'field-seed-value',
+    constraint,
+  });
+  const text = (value: string) => PDFHexString.fromText(value);
+  const field = 'TiepNhan.CanBo';
+
+  it('refuses, before signing, a field whose required constraint kyso’s signature breaks, naming it', async () => {
+    for (const [sv, constraint, options] of [
+      [{ Ff: 2, SubFilter: ['adbe.pkcs7.detached'] }, 'SubFilter', {}],
+      [{ Ff: 1, Filter: 'Entrust.PPKEF' }, 'Filter', {}],
+      [{ Ff: 64, DigestMethod: ['SHA512'] }, 'DigestMethod', {}],
+      [{ Ff: 8, Reasons: [text('Đồng ý')] }, 'Reasons', {}],
+      [{ Ff: 8, Reasons: [text('Đồng ý')] }, 'Reasons', { reason: 'Phê duyệt' }],
+      [{ Ff: 8, Reasons: [text('.')] }, 'Reasons', { reason: 'Phê duyệt' }],
+      [{ Ff: 32, AddRevInfo: true }, 'AddRevInfo', {}],
+      [{ Ff: 4, V: 3 }, 'V', {}],
+      [{ MDP: { P: 2 } }, 'MDP', {}],
+      [{ TimeStamp: { URL: text('http://tsa.example/'), Ff: 1 } }, 'TimeStamp', {}],
+      [{ Cert: { Ff: 2, Issuer: [] } }, 'Cert', {}],
+      [{ LockDocument: 'true' }, 'LockDocument', {}],
+    ] as const) {
+      const pdf = await seeded(sv);
+      expect(await asyncProblemOf(() => preparePdfSignature(pdf, { field, ...options })), constraint).toEqual(
+        seedRefusal(constraint),
+      );
+    }
+  });
+
+  it('signs when the required constraints hold, or are not required', async () => {
+    for (const [sv, options] of [
+      [{ Ff: 2, SubFilter: ['adbe.pkcs7.detached', 'ETSI.CAdES.detached'] }, {}],
+      [
+        {
+          Ff: 1 | 2 | 64,
+          Filter: 'Adobe.PPKLite',
+          SubFilter: ['ETSI.CAdES.detached'],
+          DigestMethod: ['SHA256'],
+        },
+        {},
+      ],
+      [{ Ff: 8, Reasons: [text('Đồng ý'), text('Phê duyệt')] }, { reason: 'Phê duyệt' }],
+      [{ Ff: 8, Reasons: [text('.')] }, {}],
+      // Hints only: their Ff bits are clear.
+      [{ SubFilter: ['adbe.pkcs7.detached'], DigestMethod: ['SHA1'], Reasons: [text('Khác')] }, {}],
+      [{ Ff: 4, V: 2, MDP: { P: 0 }, LockDocument: 'auto', Cert: { Ff: 0 } }, {}],
+      [{ TimeStamp: { URL: text('http://tsa.example/'), Ff: 1 } }, { timestamped: true }],
+    ] as const) {
+      const pdf = await seeded(sv);
+      const prepared = await preparePdfSignature(pdf, { field, ...options });
+      expect(prepared.pdf.length, JSON.stringify(sv)).toBeGreaterThan(pdf.length);
+    }
   });
 });
 

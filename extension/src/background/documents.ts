@@ -26,6 +26,7 @@ import {
   type FieldAppearance,
   type SignatureField,
 } from '../../../shared/pdf/signature-field.js';
+import { assertSeedValue, signatureMade } from '../../../shared/pdf/seed-value.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -222,6 +223,10 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const pages = model.pageCount;
       // The document's own empty field, found in these bytes (the prefix of the signed revision): BAD_REQUEST before any window otherwise.
       const target = document.field !== undefined ? findSignatureField(model, document.field) : undefined;
+      // B-T and above: a signature time-stamp; B-LT/B-LTA then their validation data (finish).
+      const timestamp = document.level !== undefined && document.level !== 'B-B';
+      // What the form requires of its signature (its seed value): BAD_REQUEST before any window otherwise.
+      if (target) assertSeedValue(target, signatureMade({ ...document, timestamped: timestamp }));
       const warnings = pdfWarnings(model, target?.field);
       const appearance = document.appearance ? appearanceOf(document.appearance, target) : undefined;
       if (appearance && (appearance.pageIndex ?? 0) >= pages)
@@ -240,8 +245,6 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
         throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
           problem: 'certify-after-signature',
         });
-      // B-T and above: a signature time-stamp; B-LT/B-LTA then their validation data (finish).
-      const timestamp = document.level !== undefined && document.level !== 'B-B';
       const longTerm = document.level === 'B-LT' || document.level === 'B-LTA' ? document.level : undefined;
       return {
         consent: {
@@ -276,6 +279,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(appearance && { appearance }),
             ...(document.certify && { certify: document.certify }),
             ...(target && { field: target.name }),
+            ...(timestamp && { timestamped: true }),
           });
           // Checked before the token signs: a revision the page could not be given (large images
           // drawn into a PDF near its limit) is this document's error, and nothing is signed for it.

@@ -18,6 +18,7 @@ import {
   type FieldAppearance,
   type SignatureField,
 } from '../../../shared/pdf/signature-field.js';
+import { assertSeedValue, signatureMade } from '../../../shared/pdf/seed-value.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -186,6 +187,9 @@ export async function pdfSigning(
   if ((options.page ?? 1) > pages) throw new KysoError('BAD_REQUEST', `the PDF has ${pages} pages`);
   // The document's own field: found before the PIN (sign-options.ts kept --rect and --page out).
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
+  // What the form requires of its signature (its seed value), before the PIN.
+  const timestamped = options.level !== 'B-B';
+  if (target) assertSeedValue(target, signatureMade({ ...options, timestamped }));
   const warnings = pdfWarnings(model, target?.field);
   if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
     throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
@@ -208,6 +212,7 @@ export async function pdfSigning(
           ...(appearance && { appearance }),
           ...(options.certify && { certify: options.certify }),
           ...(target && { field: target.name }),
+          timestamped,
         }),
       );
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
@@ -215,7 +220,7 @@ export async function pdfSigning(
         digest: bytesToBase64(prepared.digest),
         digestAlgorithm: prepared.digestAlgorithm,
         signingTime: false,
-        timestamp: options.level !== 'B-B',
+        timestamp: timestamped,
       });
       const signed = embedPdfSignature(prepared, base64ToBytes(cms));
       if (options.level !== 'B-LT' && options.level !== 'B-LTA') return signed;

@@ -1,0 +1,71 @@
+/**
+ * A signature field's lock (ISO 32000-1 §12.7.4.5, Table 233): which fields its signature locks.
+ * Signing sets them read-only (Ff bit 1) in the same update, as the standard asks, and names them in
+ * the signature's FieldMDP reference (pades.ts), so that readers both stop filling them in and
+ * notice a later change. Pure: reads the model, changes nothing.
+ */
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFRef } from 'pdf-lib';
+import type { PdfModel } from './model.js';
+import { formFields, inheritedField, type SignatureField } from './signature-field.js';
+
+export type LockAction = 'All' | 'Include' | 'Exclude';
+
+export interface FieldLock {
+  action: LockAction;
+  /** Fully qualified field names (Include, Exclude). */
+  names: string[];
+}
+
+/** Field flag ReadOnly (Table 221). */
+const READ_ONLY = 1;
+
+/**
+ * The lock as kyso can honour it, or undefined: no Action it knows, Fields that are not text
+ * strings, or names in an encrypted file (ciphertext here, under keys that depend on where they
+ * are stored). What it cannot read it neither locks nor references, rather than lock something else.
+ */
+export function readLock(lock: PDFDict, encrypted: boolean): FieldLock | undefined {
+  const action = lock.lookup(PDFName.of('Action'));
+  const name = action instanceof PDFName ? action.decodeText() : undefined;
+  if (name !== 'All' && name !== 'Include' && name !== 'Exclude') return undefined;
+  if (name === 'All') return { action: name, names: [] };
+  const listed = lock.lookup(PDFName.of('Fields'));
+  const items = listed instanceof PDFArray ? listed.asArray().map((item) => lock.context.lookup(item)) : [];
+  if (items.length === 0 || !items.every((n) => n instanceof PDFString || n instanceof PDFHexString))
+    return undefined;
+  if (encrypted) return undefined;
+  return { action: name, names: items.map((item) => item.decodeText()) };
+}
+
+/** A name the lock lists names this field, or a field above it (its descendants are locked with it). */
+const listedIn = (names: string[], field: string) =>
+  names.some((name) => field === name || field.startsWith(`${name}.`));
+
+export interface ReadOnlyChange {
+  ref: PDFRef;
+  field: PDFDict;
+  /** The field's flags with ReadOnly set: its inherited ones kept, now its own. */
+  flags: number;
+}
+
+/**
+ * The fields `target`'s lock names that are not read-only yet, with the flags they get. The field
+ * being signed is left as it is (a signed field takes no other value). A field stored directly in
+ * its parent (no object of its own) is not rewritten; its lock still holds through FieldMDP.
+ */
+export function fieldsToMakeReadOnly(model: PdfModel, target: SignatureField): ReadOnlyChange[] {
+  const lock = target.lock && readLock(target.lock, model.encryption !== undefined);
+  if (!lock) return [];
+  const changes: ReadOnlyChange[] = [];
+  for (const { name, ref, dict } of formFields(model)) {
+    if (!ref || ref === target.fieldRef) continue;
+    const locked =
+      lock.action === 'All' ||
+      (lock.action === 'Include' ? listedIn(lock.names, name) : !listedIn(lock.names, name));
+    if (!locked) continue;
+    const own = inheritedField(model, dict, 'Ff');
+    const flags = own instanceof PDFNumber && Number.isInteger(own.asNumber()) ? own.asNumber() : 0;
+    if ((flags & READ_ONLY) === 0) changes.push({ ref, field: dict, flags: flags | READ_ONLY });
+  }
+  return changes;
+}

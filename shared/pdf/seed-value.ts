@@ -1,0 +1,117 @@
+/**
+ * A signature field's seed value dictionary (/SV, ISO 32000-1 §12.7.4.5, Table 234; ISO 32000-2
+ * Table 237): what the form's author requires of the signature that goes into it. kyso signs one way
+ * (Adobe.PPKLite, ETSI.CAdES.detached, SHA-256, no revocation data in the CMS, no lock of the whole
+ * document), so a requirement is honoured by refusing, before the window, a field whose required
+ * constraint that signature would break, naming it — never by signing what the form forbids.
+ *
+ * Honoured (refused when broken): Filter, SubFilter, DigestMethod, Reasons (against the reason given),
+ * AddRevInfo, V above 2 (a seed value dictionary newer than the standard kyso reads), MDP (against
+ * `certify`), TimeStamp's Ff (against `timestamp`: kyso time-stamps with its own TSA, not the URL),
+ * Cert with any required flag (the certificate is chosen in the window, after this check, and kyso
+ * does not match it against the seed), LockDocument true. LegalAttestation needs nothing (kyso makes
+ * no attestation, which any list allows). Constraints not required (their Ff bit clear) are hints
+ * and are not checked.
+ */
+import { PDFArray, PDFBool, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { KysoError } from '../protocol/errors.js';
+import type { DocMdpPermissions } from './docmdp.js';
+import type { SignatureField } from './signature-field.js';
+
+/** What the signature kyso is about to make will be. */
+export interface SignatureMade {
+  reason?: string;
+  certify?: DocMdpPermissions;
+  /** The CMS gets a signature time-stamp (B-T and above). */
+  timestamp?: boolean;
+}
+
+/** What options of this shape (pades.ts's, the page's, the CLI's) make. */
+export function signatureMade(options: {
+  reason?: string;
+  certify?: DocMdpPermissions;
+  timestamped?: boolean;
+}): SignatureMade {
+  return {
+    ...(options.reason && { reason: options.reason }),
+    ...(options.certify && { certify: options.certify }),
+    ...(options.timestamped && { timestamp: true }),
+  };
+}
+
+/** The /SV /Ff bits that make an entry required (Table 234). */
+const REQUIRED = { Filter: 1, SubFilter: 2, V: 4, Reasons: 8, AddRevInfo: 32, DigestMethod: 64 } as const;
+
+export type SeedConstraint = keyof typeof REQUIRED | 'MDP' | 'TimeStamp' | 'Cert' | 'LockDocument';
+
+/** The highest seed value dictionary version kyso reads (PDF 2.0's). */
+const KNOWN_VERSION = 2;
+
+const flagsOf = (dict: PDFDict) => {
+  const ff = dict.lookup(PDFName.of('Ff'));
+  return ff instanceof PDFNumber && Number.isInteger(ff.asNumber()) ? ff.asNumber() : 0;
+};
+
+function namesIn(dict: PDFDict, key: string): string[] {
+  const value = dict.lookup(PDFName.of(key));
+  const items =
+    value instanceof PDFArray ? value.asArray().map((item) => dict.context.lookup(item)) : [value];
+  return items.flatMap((item) => (item instanceof PDFName ? [item.decodeText()] : []));
+}
+
+function textsIn(dict: PDFDict, key: string): string[] {
+  const value = dict.lookup(PDFName.of(key));
+  const items = value instanceof PDFArray ? value.asArray().map((item) => dict.context.lookup(item)) : [];
+  return items.flatMap((item) =>
+    item instanceof PDFString || item instanceof PDFHexString ? [item.decodeText().normalize('NFC')] : [],
+  );
+}
+
+/** The first required constraint of the field's seed value the signature `made` would break, if any. */
+export function brokenSeedValue(field: SignatureField, made: SignatureMade): SeedConstraint | undefined {
+  const sv = field.field.lookup(PDFName.of('SV'));
+  if (!(sv instanceof PDFDict)) return undefined;
+  const flags = flagsOf(sv);
+  const required = (key: keyof typeof REQUIRED) => (flags & REQUIRED[key]) !== 0 && sv.has(PDFName.of(key));
+  if (required('Filter') && !namesIn(sv, 'Filter').includes('Adobe.PPKLite')) return 'Filter';
+  if (required('SubFilter') && !namesIn(sv, 'SubFilter').includes('ETSI.CAdES.detached')) return 'SubFilter';
+  if (required('DigestMethod') && !namesIn(sv, 'DigestMethod').includes('SHA256')) return 'DigestMethod';
+  if (required('V')) {
+    const version = sv.lookup(PDFName.of('V'));
+    if (!(version instanceof PDFNumber) || version.asNumber() > KNOWN_VERSION) return 'V';
+  }
+  if (required('Reasons')) {
+    // A lone "." (or no reason listed) asks for no reason at all.
+    const reasons = textsIn(sv, 'Reasons').filter((reason) => reason !== '.');
+    const reason = made.reason?.normalize('NFC');
+    if (reasons.length === 0 ? reason !== undefined : reason === undefined || !reasons.includes(reason))
+      return 'Reasons';
+  }
+  if (required('AddRevInfo') && sv.lookup(PDFName.of('AddRevInfo')) === PDFBool.True) return 'AddRevInfo';
+  const mdp = sv.lookup(PDFName.of('MDP'));
+  const p = mdp instanceof PDFDict ? mdp.lookup(PDFName.of('P')) : undefined;
+  // P 0 asks for an approval signature, 1 to 3 for a certification with those permissions.
+  if (p instanceof PDFNumber && p.asNumber() !== (made.certify ?? 0)) return 'MDP';
+  const timestamp = sv.lookup(PDFName.of('TimeStamp'));
+  if (timestamp instanceof PDFDict && (flagsOf(timestamp) & 1) !== 0 && !made.timestamp) return 'TimeStamp';
+  const cert = sv.lookup(PDFName.of('Cert'));
+  if (cert instanceof PDFDict && flagsOf(cert) !== 0) return 'Cert';
+  // A name in PDF 2.0 (/true, /false, /auto); a boolean in some writers.
+  const lockDocument = sv.lookup(PDFName.of('LockDocument'));
+  if (lockDocument === PDFBool.True || lockDocument === PDFName.of('true')) return 'LockDocument';
+  return undefined;
+}
+
+/** BAD_REQUEST naming the field and the constraint, before any window or PIN. */
+export function assertSeedValue(field: SignatureField, made: SignatureMade): void {
+  const constraint = brokenSeedValue(field, made);
+  if (constraint)
+    throw new KysoError(
+      'BAD_REQUEST',
+      `the signature field ${JSON.stringify(field.name)} requires a signature kyso does not make (seed value ${constraint})`.slice(
+        0,
+        500,
+      ),
+      { field: 'field', problem: 'field-seed-value', constraint },
+    );
+}
