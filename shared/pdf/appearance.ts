@@ -58,9 +58,26 @@ export interface TextStampAppearance {
   fontSize?: number;
   /** Distance from the top and right edges of the page, points; default 14 (about 5 mm). */
   margin?: number;
+  /**
+   * Drawn inside this box (a signature field's widget, page space) instead of the page's top right
+   * corner: the lines wrapped to its width, the font made smaller until they fit its height.
+   */
+  box?: PdfRect;
+  /**
+   * What `{signer}` in a line stands for: the signer's name (preparePdfSignature sets it from `name`
+   * for a field's text, whose box does not depend on it).
+   */
+  signer?: string;
 }
 
 export type PdfSignatureAppearance = ImageSignatureAppearance | TextStampAppearance;
+
+/**
+ * What a signature field signed without an image shows in its box: who signed (the certificate's
+ * holder) and when, in the stamp's font and time format (Decree 30), as Vietnamese signing plugins
+ * label them.
+ */
+export const FIELD_TEXT_LINES = ['Ký bởi: {signer}', 'Ngày ký: {time}'];
 
 /** Liberation Serif (SIL OFL 1.1, metric-compatible with Times New Roman); bundlers emit it as an asset. */
 export const DEFAULT_FONT_URL = new URL('./fonts/LiberationSerif-Regular.ttf', import.meta.url);
@@ -82,10 +99,17 @@ export function pdfDateVietnam(date: Date): string {
   return `D:${t.getUTCFullYear()}${two(t.getUTCMonth() + 1)}${two(t.getUTCDate())}${two(t.getUTCHours())}${two(t.getUTCMinutes())}${two(t.getUTCSeconds())}+07'00'`;
 }
 
-export function stampLines(lines: string[], signingTime: Date): string[] {
+/**
+ * A stamp's lines as drawn: `{time}` the signing time (added as the last line when no line has
+ * it), `{signer}` the signer's name when it is known.
+ */
+export function stampLines(lines: string[], signingTime: Date, signer?: string): string[] {
   const time = formatVietnamTime(signingTime);
   // NFC: the font draws precomposed letters; decomposed marks would not be positioned.
-  const filled = lines.map((line) => line.replaceAll('{time}', time).normalize('NFC'));
+  const filled = lines.map((line) => {
+    const timed = line.replaceAll('{time}', time);
+    return (signer === undefined ? timed : timed.replaceAll('{signer}', signer)).normalize('NFC');
+  });
   return lines.some((line) => line.includes('{time}')) ? filled : [...filled, time];
 }
 
@@ -275,13 +299,18 @@ function stampPlace(
   // Below them it would leave the page (a signature box as tall as the page): over them, on the page.
   if (shown.y + size.height > shownHeight - margin) shown.y = margin;
   const rect = mapRect(shown, (x, y) => fromShown(box, rotation, x, y));
-  const turn: Record<number, number[]> = {
-    90: [0, 1, -1, 0, 0, 0],
-    180: [-1, 0, 0, -1, 0, 0],
-    270: [0, -1, 1, 0, 0, 0],
-  };
-  return { rect, ...(turn[rotation] && { matrix: turn[rotation] }) };
+  return { rect, ...(TURN[rotation] && { matrix: TURN[rotation] }) };
 }
+
+/** The form /Matrix that turns text back by the page's rotation, so that readers show it upright. */
+const TURN: Record<number, number[]> = {
+  90: [0, 1, -1, 0, 0, 0],
+  180: [-1, 0, 0, -1, 0, 0],
+  270: [0, -1, 1, 0, 0, 0],
+};
+
+/** The smallest font a stamp is made to fit a box with: still legible when printed. */
+const MIN_FITTED_SIZE = 4;
 
 /** The boxes of the page's visible signature widgets (any signer's). */
 export function signatureBoxes(page: PDFPage): PdfRect[] {
@@ -360,27 +389,45 @@ export async function buildAppearance(
     doc.registerFontkit(fontkit);
     const font = await doc.embedFont(appearance.font ?? (await loadDefaultFont()), { subset: true });
     fontRef = font.ref;
-    const size = appearance.fontSize ?? 10;
+    let size = appearance.fontSize ?? 10;
     const margin = appearance.margin ?? 14;
     const padding = 2;
-    const lineHeight = size * 1.2;
     // The Decree's top right is the reader's: on a page shown turned, another corner of the page.
     const rotation = previewRotation(page);
-    const box = visibleBox(page);
-    const shownWidth = rotation === 90 || rotation === 270 ? box.height : box.width;
+    const quarterTurned = rotation === 90 || rotation === 270;
     const widthOf = (text: string) => font.widthOfTextAtSize(text, size);
-    const text = stampLines(appearance.lines, signingTime);
+    const text = stampLines(appearance.lines, signingTime, appearance.signer);
     assertDrawable(text, new Set(font.getCharacterSet()));
-    const lines = wrapLines(text, widthOf, Math.max(size, shownWidth - 2 * margin - 2 * padding));
-    width = Math.max(...lines.map(widthOf)) + 2 * padding;
-    height = lines.length * lineHeight + 2 * padding;
-    const placed = stampPlace(box, rotation, margin, { width, height }, occupied ?? signatureBoxes(page));
-    origin = placed.rect;
-    matrix = placed.matrix;
+    let lines: string[];
+    /** Space above the first line: a stamp in a box is centred in its height. */
+    let above = 0;
+    if (appearance.box) {
+      // A field's box: its size as shown, the lines made to fit it.
+      const { box } = appearance;
+      [width, height] = quarterTurned ? [box.height, box.width] : [box.width, box.height];
+      const fits = () => {
+        lines = wrapLines(text, widthOf, Math.max(1, width - 2 * padding));
+        return lines.length * size * 1.2 <= height - 2 * padding && lines.every((l) => widthOf(l) <= width);
+      };
+      while (!fits() && size > MIN_FITTED_SIZE) size = Math.max(MIN_FITTED_SIZE, size - 0.5);
+      above = Math.max(0, (height - 2 * padding - lines!.length * size * 1.2) / 2);
+      origin = { x: box.x, y: box.y };
+      matrix = TURN[rotation];
+    } else {
+      const box = visibleBox(page);
+      const shownWidth = quarterTurned ? box.height : box.width;
+      lines = wrapLines(text, widthOf, Math.max(size, shownWidth - 2 * margin - 2 * padding));
+      width = Math.max(...lines.map(widthOf)) + 2 * padding;
+      height = lines.length * size * 1.2 + 2 * padding;
+      const placed = stampPlace(box, rotation, margin, { width, height }, occupied ?? signatureBoxes(page));
+      origin = placed.rect;
+      matrix = placed.matrix;
+    }
+    const lineHeight = size * 1.2;
     // Baseline at 0.8 of the line height leaves room for the stacked Vietnamese marks above.
     content = `BT /F1 ${n(size)} Tf 0 g\n`;
-    lines.forEach((line, i) => {
-      const baseline = height - padding - i * lineHeight - lineHeight * 0.8;
+    lines!.forEach((line, i) => {
+      const baseline = height - padding - above - i * lineHeight - lineHeight * 0.8;
       content += `1 0 0 1 ${n(padding)} ${n(baseline)} Tm ${font.encodeText(line).toString()} Tj\n`;
     });
     content += 'ET\n';

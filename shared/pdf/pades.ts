@@ -69,7 +69,10 @@ export interface PdfSignatureOptions {
   timestamped?: boolean;
   /** Bytes reserved for the CMS; default 16384 (timestamped CMS with a chain fits easily). */
   contentsSize?: number;
-  /** Visible appearance; without it the signature is invisible. */
+  /**
+   * Visible appearance; without it the signature is invisible (in a field: the field keeps the look
+   * the form gave it; callers pass appearanceInField(undefined, field) for the signer's text).
+   */
   appearance?: PdfSignatureAppearance;
   /** A PAdES document time-stamp (/DocTimeStamp, ETSI.RFC3161: /Contents is a TimeStampToken) instead of a signature. */
   documentTimestamp?: boolean;
@@ -279,8 +282,14 @@ export async function preparePdfSignature(
     catalog.set(PDFName.of('Perms'), context.obj({ DocMDP: sigRef }));
     changes.touch(catalogRef);
   }
-  const appearance =
+  const placed =
     target && options.appearance ? appearanceInField(options.appearance, target) : options.appearance;
+  // A field's text (FIELD_TEXT_LINES): `{signer}` is the name the signature gives. Only there: a
+  // page's stamp at the top right is measured for the window before the signer is known.
+  const appearance =
+    placed?.kind === 'stamp' && placed.box && options.name !== undefined
+      ? { ...placed, signer: options.name }
+      : placed;
   const built = appearance ? await buildAppearance(doc, appearance, signingTime) : undefined;
   const readOnly = target ? fieldsToMakeReadOnly(model, target) : [];
   if (target) {

@@ -15,11 +15,12 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
-import type {
-  ImageSignatureAppearance,
-  PdfRect,
-  PdfSignatureAppearance,
-  TextStampAppearance,
+import {
+  FIELD_TEXT_LINES,
+  type ImageSignatureAppearance,
+  type PdfRect,
+  type PdfSignatureAppearance,
+  type TextStampAppearance,
 } from './appearance.js';
 import { rectangleBox } from './page-box.js';
 import type { PdfModel } from './model.js';
@@ -183,19 +184,28 @@ export type FieldAppearance =
   TextStampAppearance | (Omit<ImageSignatureAppearance, 'rect'> & { rect?: PdfRect });
 
 /**
- * The appearance as it goes into the field: an image fills the widget's box on its page (the
- * page's own rect and pageIndex are not used). A text stamp has its own place (the top right of its
- * page, Decree 30) and is refused with a field, as is any appearance for an invisible field.
+ * The appearance as it goes into the field. An image fills the widget's box on its page (the
+ * page's own rect and pageIndex are not used). Without one, the box shows who signed and when
+ * (FIELD_TEXT_LINES, drawn as a stamp fitted to the box): a form's signature box left as the form
+ * drew it would not say it is signed. A page's text stamp has its own place (the top right of its
+ * page, Decree 30) and is refused with a field. An invisible field takes none.
  */
 export function appearanceInField(
-  appearance: FieldAppearance,
+  appearance: FieldAppearance | undefined,
   field: SignatureField,
-): PdfSignatureAppearance {
-  if (appearance.kind === 'stamp')
+  font?: Uint8Array,
+): PdfSignatureAppearance | undefined {
+  if (appearance?.kind === 'stamp' && !appearance.box)
     throw new KysoError('BAD_REQUEST', 'a text stamp cannot go into a signature field', {
       field: 'appearance',
       problem: 'field-stamp',
     });
-  if (!field.rect) throw refused('field-no-place', field.name, 'the signature field is invisible');
-  return { ...appearance, pageIndex: field.pageIndex, rect: field.rect };
+  if (!field.rect) {
+    if (!appearance) return undefined;
+    throw refused('field-no-place', field.name, 'the signature field is invisible');
+  }
+  const place = { pageIndex: field.pageIndex };
+  if (appearance?.kind === 'stamp') return { ...appearance, ...place, box: field.rect };
+  if (appearance) return { ...appearance, ...place, rect: field.rect };
+  return { kind: 'stamp', lines: FIELD_TEXT_LINES, ...(font && { font }), ...place, box: field.rect };
 }

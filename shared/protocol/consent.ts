@@ -82,6 +82,11 @@ export const ConsentAppearanceSchema = z.strictObject({
     .max(2)
     .optional(),
   lines: z.array(PdfPageWords).max(6).optional(),
+  /**
+   * The lines are kyso's, not the site's: a field signed without an image shows the signer's name
+   * (`{signer}`: the holder of the certificate chosen) and the signing time in its box.
+   */
+  signerText: z.literal(true).optional(),
 });
 export type ConsentAppearance = z.infer<typeof ConsentAppearanceSchema>;
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
-import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
+import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
@@ -31,6 +31,9 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
     session = await startPortalSession();
     page = await session.openPortal();
   });
+  /** One NSS database for the file's tests (certutil -N asks for a password on an existing one). */
+  let nss: string | undefined;
+  const nssDb = () => (nss ??= makeNssDb(dir, [session.token.caPem]));
   afterAll(async () => {
     await session?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -85,12 +88,51 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
     expect(await consentWindowOpen(session.browser)).toBe(false);
     expect(result.ok, JSON.stringify(result)).toBe(true);
     const signed = writePdf(dir, 'signed.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
-    const report = pdfsig(signed, makeNssDb(dir, [session.token.caPem]));
+    const report = pdfsig(signed, nssDb());
     expect(
       report.signatures.map((s) => /Signature Field Name: (.*)/.exec(s.text)?.[1]),
       report.output,
     ).toEqual(['NguoiDeNghi', 'TiepNhan.CanBo']);
     expect(report.signatures[1]!.valid && report.signatures[1]!.trusted, report.output).toBe(true);
+  });
+
+  it('without an image the window says kyso writes the signer and the time in the field’s box; the signed box shows them', async () => {
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', {
+        pdf: FORM,
+        name: 'don-de-nghi.pdf',
+        description: 'Người đề nghị ký',
+        lang: 'en',
+        field: 'NguoiDeNghi',
+      }),
+    );
+    expect(
+      await consent.$eval('#appearance', (el) => ({
+        hidden: (el as HTMLElement).hidden,
+        page: (el as HTMLElement).dataset.page,
+        title: el.querySelector('#appearance-title')?.textContent,
+        label: el.querySelector('#appearance-lines-label')?.textContent,
+        lines: [...el.querySelectorAll('#appearance-lines li')].map((li) => li.textContent),
+        slots: [...el.querySelectorAll('#appearance-lines .slot')].map(
+          (slot) => (slot as HTMLElement).dataset.slot,
+        ),
+      })),
+    ).toEqual({
+      hidden: false,
+      page: '2',
+      title: 'Visible signature: kyso writes who signed and when in the document’s signature box',
+      label: 'Lines kyso prints in the signature box',
+      lines: ['Ký bởi: ⟨the signer’s name on the certificate you choose⟩', 'Ngày ký: ⟨signing time⟩'],
+      slots: ['signer', 'time'],
+    });
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const signed = writePdf(dir, 'signed-text.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
+    expect(pdftotext(signed, 2)).toMatch(/Ký bởi: \S.*\nNgày ký: \d\d:\d\d:\d\d \d\d\/\d\d\/\d{4}/);
+    const report = pdfsig(signed, nssDb());
+    expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
   });
 
   it('a text field named as the signature field: BAD_REQUEST before any window', async () => {

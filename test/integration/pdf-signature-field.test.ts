@@ -23,8 +23,8 @@ import { promisify } from 'node:util';
 import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueSignaturePng } from '../support/pdf-images.js';
-import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
-import { makeNssDb, pdfsig } from '../support/pdf-tools.js';
+import { countPixels, isBlue, isDark, renderPage } from '../support/pdf-raster.js';
+import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { KYSO_CLI, kysoSignPades } from '../support/verifier-service.js';
 
@@ -135,6 +135,28 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     // NguoiDeNghi's lock (Include HoTen) made HoTen read-only as it was signed; CanBo has no lock.
     expect(await readOnlyFields(once)).toEqual([]);
     expect(await readOnlyFields(twice)).toEqual(['HoTen']);
+  });
+
+  it('a field signed without an image shows who signed and when in its box (the certificate’s holder, Vietnam time)', async () => {
+    const signed = file('text-can-bo.pdf');
+    const r = await sign(FORM, signed, RSA_SIGNER, ['--field', 'TiepNhan.CanBo']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(countPixels(renderPage(FORM, 2), CAN_BO_BOX, isDark)).toBe(0);
+    expect(countPixels(renderPage(signed, 2), CAN_BO_BOX, isDark)).toBeGreaterThan(100);
+    // Nothing drawn outside it: the other field's box stays empty.
+    expect(countPixels(renderPage(signed, 2), NGUOI_DE_NGHI_BOX, isDark)).toBe(0);
+    // The text itself, as poppler reads it: the name the CLI says it signs with, and the time.
+    const text = pdftotext(signed, 2);
+    expect(r.stderr).toContain('Signing with: ');
+    const holder = text.match(/Ký bởi: (.+)/)?.[1];
+    expect(holder, text).toBeTruthy();
+    expect(r.stderr).toContain(`Signing with: ${holder!.trim()}`);
+    expect(text).toMatch(/Ngày ký: \d\d:\d\d:\d\d \d\d\/\d\d\/\d{4}/);
+    const seen = fieldsSeen(signed);
+    expect(seen.fields, seen.output).toEqual([
+      { name: 'NguoiDeNghi', signed: false, valid: false },
+      { name: 'TiepNhan.CanBo', signed: true, valid: true },
+    ]);
   });
 
   it('a field locking All: every other field read-only in the signed revision; pdfsig and kyso verify accept it', async () => {

@@ -6,11 +6,23 @@
  * test/integration/pdf-signature-field.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFStream } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  PDFRawStream,
+  PDFRef,
+  PDFStream,
+  decodePDFRawStream,
+} from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
-import { findSignatureField } from '../../shared/pdf/signature-field.js';
+import { appearanceInField, findSignatureField } from '../../shared/pdf/signature-field.js';
+import { FIELD_TEXT_LINES, stampLines } from '../../shared/pdf/appearance.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import { PageDocumentSchema } from '../../shared/protocol/page.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
@@ -183,6 +195,73 @@ async function readOnlyFields(pdf: Uint8Array): Promise<string[]> {
   const form = (await PDFDocument.load(pdf)).getForm();
   return ['HoTen', 'TiepNhan.CanBo'].filter((name) => form.getField(name).isReadOnly());
 }
+
+describe('a field signed without an image: who signed and when, in its box', () => {
+  const font = new Uint8Array(
+    readFileSync(new URL('../../shared/pdf/fonts/LiberationSerif-Regular.ttf', import.meta.url)),
+  );
+
+  /** The field's /AP /N once signed with appearanceInField's text for `name`: its box and the sizes its text is drawn at. */
+  async function fieldText(name: string) {
+    const target = findSignatureField(await openPdfModel(FORM), 'TiepNhan.CanBo');
+    const appearance = appearanceInField(undefined, target, font);
+    expect(appearance).toMatchObject({ kind: 'stamp', lines: FIELD_TEXT_LINES, pageIndex: 1 });
+    const prepared = await preparePdfSignature(FORM, {
+      field: 'TiepNhan.CanBo',
+      name,
+      appearance,
+      signingTime: new Date('2026-12-02T01:02:03Z'),
+    });
+    const widget = fieldNamed(await openPdfModel(prepared.pdf), 'TiepNhan.CanBo');
+    const normal = (widget.lookup(PDFName.of('AP')) as PDFDict).lookup(PDFName.of('N')) as PDFRawStream;
+    const content = Buffer.from(decodePDFRawStream(normal).decode()).toString('latin1');
+    const size = Number(/\/F1 ([\d.]+) Tf/.exec(content)![1]);
+    const baselines = [...content.matchAll(/1 0 0 1 [\d.]+ ([\d.-]+) Tm/g)].map((m) => Number(m[1]));
+    return {
+      bbox: (normal.dict.lookup(PDFName.of('BBox')) as PDFArray).asArray().map(String),
+      rect: (widget.lookup(PDFName.of('Rect')) as PDFArray).asArray().map(String),
+      size,
+      baselines,
+    };
+  }
+
+  it('draws the signer’s name and the signing time in the field’s box, at the stamp’s 10 pt when they fit', async () => {
+    const drawn = await fieldText('NGUYỄN VĂN AN');
+    expect(drawn.rect).toEqual(['300', '260', '540', '340']);
+    expect(drawn.bbox).toEqual(['0', '0', '240', '80']);
+    expect(drawn.size).toBe(10);
+    expect(drawn.baselines).toHaveLength(2);
+  });
+
+  it('a name too long for the box is wrapped and drawn smaller, every line inside the box', async () => {
+    const drawn = await fieldText(
+      'CÔNG TY TRÁCH NHIỆM HỮU HẠN THƯƠNG MẠI DỊCH VỤ XUẤT NHẬP KHẨU '.repeat(4).trim(),
+    );
+    expect(drawn.size).toBeLessThan(10);
+    expect(drawn.baselines.length).toBeGreaterThan(2);
+    // Every baseline inside the box, the last one's descenders too.
+    expect(Math.min(...drawn.baselines)).toBeGreaterThan(0);
+    expect(Math.max(...drawn.baselines) + drawn.size).toBeLessThanOrEqual(80);
+  });
+
+  it('the lines are filled from the name the signature gives and the signing time (Vietnam time)', () => {
+    expect(stampLines(FIELD_TEXT_LINES, new Date('2026-12-02T01:02:03Z'), 'NGUYỄN VĂN AN')).toEqual([
+      'Ký bởi: NGUYỄN VĂN AN',
+      'Ngày ký: 08:02:03 02/12/2026',
+    ]);
+  });
+
+  it('an invisible field takes no appearance; a page’s own stamp is still refused in a field', async () => {
+    const model = await openPdfModel(FORM);
+    const target = findSignatureField(model, 'TiepNhan.CanBo');
+    expect(appearanceInField(undefined, { ...target, rect: undefined })).toBeUndefined();
+    expect(problemOf(() => appearanceInField({ kind: 'stamp', lines: ['Số: 1'] }, target))).toEqual({
+      code: 'BAD_REQUEST',
+      field: 'appearance',
+      problem: 'field-stamp',
+    });
+  });
+});
 
 describe('preparePdfSignature into a locked field', () => {
   it('sets read-only, in the same update, exactly the fields the lock names: Include, Exclude, All', async () => {

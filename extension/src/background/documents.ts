@@ -139,10 +139,17 @@ function badDocument(index: number, error: unknown): KysoError {
   return new KysoError('BAD_REQUEST', `document ${index + 1} cannot be signed`, { document: index });
 }
 
-/** The request's appearance as drawn; into `target`'s box when the document is signed into its own field. */
-function appearanceOf(appearance: PdfAppearance, target: SignatureField | undefined): PdfSignatureAppearance {
-  const requested: FieldAppearance =
-    appearance.kind === 'stamp'
+/**
+ * The request's appearance as drawn; into `target`'s box when the document is signed into its own
+ * field, where no appearance is the signer's name and the signing time (appearanceInField).
+ */
+function appearanceOf(
+  appearance: PdfAppearance | undefined,
+  target: SignatureField | undefined,
+): PdfSignatureAppearance | undefined {
+  const requested: FieldAppearance | undefined = !appearance
+    ? undefined
+    : appearance.kind === 'stamp'
       ? { ...appearance }
       : {
           kind: 'image',
@@ -153,9 +160,9 @@ function appearanceOf(appearance: PdfAppearance, target: SignatureField | undefi
         };
   if (target) return appearanceInField(requested, target);
   // The schema asks an image appearance without a field for its rect.
-  if (requested.kind === 'image' && !requested.rect)
+  if (requested?.kind === 'image' && !requested.rect)
     throw new KysoError('BAD_REQUEST', 'an image appearance needs rect', { field: 'appearance.rect' });
-  return requested as PdfSignatureAppearance;
+  return requested as PdfSignatureAppearance | undefined;
 }
 
 /**
@@ -165,11 +172,11 @@ function appearanceOf(appearance: PdfAppearance, target: SignatureField | undefi
  */
 async function shownAppearance(
   model: Parameters<typeof planAppearance>[0],
-  request: PdfAppearance,
+  request: PdfAppearance | undefined,
   appearance: PdfSignatureAppearance,
 ): Promise<ConsentAppearance> {
   const planned = await planAppearance(model, appearance, new Date());
-  const own = request.kind === 'image' ? request.configuredImage : undefined;
+  const own = request?.kind === 'image' ? request.configuredImage : undefined;
   const images = (['signature', 'seal'] as const).flatMap((role) => {
     const rect = planned.images?.[role];
     return rect ? [{ role, source: own === role ? ('options' as const) : ('site' as const), rect }] : [];
@@ -180,6 +187,8 @@ async function shownAppearance(
     pageShare: planned.pageShare,
     ...(images.length > 0 && { images }),
     ...(appearance.kind === 'stamp' && { lines: appearance.lines.map((line) => line.normalize('NFC')) }),
+    // No appearance asked for a field: its box gets kyso's lines (appearanceInField).
+    ...(appearance.kind === 'stamp' && !request && { signerText: true as const }),
   };
 }
 
@@ -228,7 +237,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       // What the form requires of its signature (its seed value): BAD_REQUEST before any window otherwise.
       if (target) assertSeedValue(target, signatureMade({ ...document, timestamped: timestamp }));
       const warnings = pdfWarnings(model, target?.field);
-      const appearance = document.appearance ? appearanceOf(document.appearance, target) : undefined;
+      const appearance = appearanceOf(document.appearance, target);
       if (appearance && (appearance.pageIndex ?? 0) >= pages)
         throw new KysoError(
           'BAD_REQUEST',
@@ -236,10 +245,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           { field: 'appearance.pageIndex' },
         );
       // Built as prepare will build it (images decoded, a stamp's box measured): a bad image stops here.
-      const shown =
-        document.appearance && appearance
-          ? await shownAppearance(model, document.appearance, appearance)
-          : undefined;
+      const shown = appearance ? await shownAppearance(model, document.appearance, appearance) : undefined;
       if (shown) warnings.push(...appearanceWarnings(shown));
       if (document.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
         throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {

@@ -24,23 +24,30 @@ export function forgetImages(): void {
   $('appearance-outline').replaceChildren();
 }
 
-/** A line of the site's words; `{time}` is kyso's: the signing time, filled in when it signs. */
-function stampLine(line: string): HTMLElement {
+/** What kyso fills in when it signs, as stampLines does: the signing time, the signer's name. */
+const SLOTS = { '{time}': 'signingTimeSlot', '{signer}': 'signerSlot' } as const;
+
+/**
+ * A line of the site's words, or of kyso's (a field's text, `signerText`); its slots are kyso's,
+ * filled in when it signs: `{time}` always, `{signer}` only in kyso's lines (prepare fills it only there).
+ */
+function stampLine(line: string, signerText: boolean): HTMLElement {
   const item = document.createElement('li');
   const text = Object.assign(document.createElement('span'), { className: 'page-text' });
-  const slot = () =>
-    Object.assign(document.createElement('span'), {
-      className: 'slot',
-      textContent: `⟨${t('signingTimeSlot')}⟩`,
-    });
-  line.split('{time}').forEach((piece, i) => {
-    if (i > 0) text.append(slot());
-    if (piece) {
+  for (const piece of line.split(signerText ? /(\{time\}|\{signer\})/ : /(\{time\})/)) {
+    if (piece in SLOTS) {
+      const slot = Object.assign(document.createElement('span'), {
+        className: 'slot',
+        textContent: `⟨${t(SLOTS[piece as keyof typeof SLOTS])}⟩`,
+      });
+      slot.dataset.slot = piece.slice(1, -1);
+      text.append(slot);
+    } else if (piece) {
       const words = document.createElement('span');
       setPageText(words, piece, t('controlMark'), false);
       text.append(words);
     }
-  });
+  }
   item.append(text);
   return item;
 }
@@ -51,7 +58,7 @@ export function renderAppearance(appearance: ConsentAppearance | undefined): voi
   $('appearance-show').hidden = true; // until the preview can show the page
   if (!appearance) return;
   const { page, rect, pageShare } = appearance;
-  $('appearance-title').textContent = t('appearanceTitle');
+  $('appearance-title').textContent = t(appearance.signerText ? 'appearanceTitleField' : 'appearanceTitle');
   $('appearance').dataset.page = String(page + 1);
   $('appearance-where').textContent = t('appearanceWhere', {
     page: page + 1,
@@ -74,11 +81,15 @@ export function renderAppearance(appearance: ConsentAppearance | undefined): voi
   );
   const lines = appearance.lines ?? [];
   $('appearance-lines-box').hidden = lines.length === 0;
-  $('appearance-lines-label').textContent = t('appearanceLines');
+  $('appearance-lines-label').textContent = t(
+    appearance.signerText ? 'appearanceLinesField' : 'appearanceLines',
+  );
   // As stampLines draws them: without a {time} line the time comes last.
   const shown =
     lines.some((line) => line.includes('{time}')) || lines.length === 0 ? lines : [...lines, '{time}'];
-  $('appearance-lines').replaceChildren(...shown.map(stampLine));
+  $('appearance-lines').replaceChildren(
+    ...shown.map((line) => stampLine(line, appearance.signerText === true)),
+  );
   $('appearance-show').textContent = t('appearanceShow', { page: page + 1 });
 }
 

@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
+import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
 import { DEFAULT_FONT_URL, type PdfSignatureAppearance } from '../../../shared/pdf/appearance.js';
 import { planAppearance } from '../../../shared/pdf/appearance-plan.js';
 import { appearanceImageInfo, type AppearanceImageField } from '../../../shared/pdf/appearance-image.js';
@@ -100,7 +101,8 @@ function appearanceOf(options: PdfOptions, target?: SignatureField): PdfSignatur
       ...(options.seal && { sealImage: readImage(options.seal, '--seal', 'appearance.sealImage') }),
     };
   }
-  if (target) return requested && appearanceInField(requested, target);
+  // Into a field without an image: the signer's name and the signing time, in the stamp's font.
+  if (target) return appearanceInField(requested, target, stampFont());
   if (requested?.kind === 'image' && !requested.rect)
     throw new KysoError(
       'BAD_REQUEST',
@@ -212,6 +214,8 @@ export async function pdfSigning(
           ...(appearance && { appearance }),
           ...(options.certify && { certify: options.certify }),
           ...(target && { field: target.name }),
+          // The certificate's holder, as the extension names the signer (the field's text shows it).
+          name: holderName(summarizeCertificate(base64ToBytes(entry.certificate))),
           timestamped,
         }),
       );
