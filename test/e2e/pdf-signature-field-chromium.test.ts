@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
@@ -141,6 +142,24 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
       ok: false,
       code: 'BAD_REQUEST',
       details: { document: 0, field: 'field', problem: 'field-not-signature' },
+    });
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+  });
+
+  it('a field whose seed value requires another SubFilter: BAD_REQUEST naming it, before any window', async () => {
+    const doc = await PDFDocument.load(Buffer.from(FORM, 'base64'));
+    const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray);
+    const nguoi = fields
+      .asArray()
+      .map((item) => doc.context.lookup(item, PDFDict))
+      .find((field) => field.lookup(PDFName.of('T'))?.toString() === '(NguoiDeNghi)')!;
+    nguoi.set(PDFName.of('SV'), doc.context.obj({ Ff: 2, SubFilter: ['adbe.pkcs7.detached'] }));
+    const pdf = Buffer.from(await doc.save({ useObjectStreams: false })).toString('base64');
+    await sdkCall(page, 'signPdf', { pdf, description: 'Người đề nghị ký', field: 'NguoiDeNghi' });
+    expect(await sdkOutcome(page)).toMatchObject({
+      ok: false,
+      code: 'BAD_REQUEST',
+      details: { document: 0, field: 'field', problem: 'field-seed-value', constraint: 'SubFilter' },
     });
     expect(await consentWindowOpen(session.browser)).toBe(false);
   });
