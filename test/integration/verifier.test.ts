@@ -154,6 +154,71 @@ describe('server-side verifier', () => {
     }
   });
 
+  describe('OCSP answers signed by a delegated responder (RFC 6960 §4.2.2.2)', () => {
+    /** `openssl ocsp` asking the CA's responder about `who` (asynchronously: it answers from this process). */
+    const opensslOcsp = (who: IssuedCertificate) =>
+      promisify(execFile)('openssl', [
+        'ocsp',
+        '-issuer',
+        ca.caPemPath,
+        '-cert',
+        who.pemPath,
+        '-url',
+        `${ca.url}/ocsp`,
+        '-CAfile',
+        ca.caPemPath,
+      ]).then(
+        ({ stdout, stderr }) => stdout + stderr,
+        (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
+      );
+    afterAll(() => ca.respondAs(undefined));
+
+    it("the CA's responder, issued by it for OCSP signing: its answers count; openssl agrees", async () => {
+      ca.respondAs(ca.issueResponder());
+      ca.set('crl', false); // OCSP alone answers
+      try {
+        const openssl = await opensslOcsp(good);
+        expect(openssl).toMatch(/Response verify OK/);
+        expect(openssl).toMatch(/leaf-\w+\.pem: good/);
+        const report = await verifyCmsSignature({ cms: await cmsBy(good), content }, options);
+        expect(report.indication, JSON.stringify(report.signatures[0]!.details)).toBe('TOTAL-PASSED');
+        expect(report.signatures[0]!.revocation).toMatchObject({ status: 'good', source: 'ocsp' });
+        const byRevoked = await verifyCmsSignature({ cms: await cmsBy(revoked), content }, options);
+        expect(byRevoked.signatures[0]!.problems).toEqual(['REVOKED']);
+      } finally {
+        ca.set('crl', true);
+      }
+    });
+
+    it.each([
+      ['without the id-kp-OCSPSigning purpose', 'no-ocsp-signing'],
+      ["issued by another CA of the issuer's name", 'other-ca'],
+      ['expired before the answer was produced', 'expired'],
+    ] as const)(
+      'a responder %s: its answers, "good" or "revoked", are no evidence (REVOCATION_UNKNOWN); openssl refuses them too',
+      async (_, flaw) => {
+        ca.respondAs(ca.issueResponder(flaw));
+        ca.set('crl', false); // else the CRL answers in its place
+        try {
+          expect(await opensslOcsp(good)).toMatch(/Response Verify Failure/);
+          for (const who of [good, revoked]) {
+            const report = await verifyCmsSignature({ cms: await cmsBy(who), content }, options);
+            const [signature] = report.signatures;
+            expect(report.indication, who.serial).toBe('INDETERMINATE');
+            expect(signature!.problems, who.serial).toEqual(['REVOCATION_UNKNOWN']);
+            expect(signature!.revocation).toMatchObject({ status: 'unknown', source: null });
+            expect(signature!.revocation!.notes).toContain(
+              `OCSP ${ca.url}/ocsp: OCSP answer not signed by the issuer or its responder`,
+            );
+          }
+        } finally {
+          ca.set('crl', true);
+          ca.respondAs(undefined);
+        }
+      },
+    );
+  });
+
   it("revocation notes are kyso's words only: a port that refuses, an HTML page for an OCSP answer or a CRL, a given CRL that is none", async () => {
     // A port that was listening a moment ago: nothing answers there now (ECONNREFUSED).
     const closed = createServer();

@@ -247,6 +247,8 @@ export function issueTestCertificate(options: {
   keyType?: 'RSA' | 'EC';
   /** RSA modulus bits (default 2048). */
   rsaBits?: number;
+  /** Issued as if this many days ago (openssl under faketime): with fewer `days`, expired already. */
+  backdateDays?: number;
 }): { keyFile: string; certFile: string } {
   const keyFile = `${options.base}.key`;
   const certFile = `${options.base}.pem`;
@@ -268,7 +270,11 @@ export function issueTestCertificate(options: {
     '-subj',
     options.subject,
   ]);
-  openssl([
+  const backdated = options.backdateDays
+    ? (args: string[]) =>
+        execFileSync('faketime', ['-f', `-${options.backdateDays}d`, 'openssl', ...args], { stdio: 'ignore' })
+    : openssl;
+  backdated([
     'x509',
     '-req',
     '-in',

@@ -7,7 +7,7 @@ import { issueTestCertificate, makeTestCa } from './openssl.js';
 import { rsaSignDigest } from './software-signer.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,12 @@ export interface IssuedCertificate {
   signer: DigestSigner;
 }
 
+export interface OcspResponder {
+  der: Uint8Array;
+  pemPath: string;
+  keyPath: string;
+}
+
 export interface RevocationCa {
   caDer: Uint8Array;
   caPemPath: string;
@@ -40,6 +46,14 @@ export interface RevocationCa {
   /** A subordinate CA (CA:TRUE, keyCertSign) naming this CA's OCSP responder and CRL, as `issue`'s leaves do. */
   issueIntermediate(subject: string): IssuedCertificate;
   revoke(certificate: IssuedCertificate): void;
+  /**
+   * A delegated OCSP responder's certificate (RFC 6960 §4.2.2.2): issued by this CA for OCSP
+   * signing, or with one `flaw` that makes its answers no evidence: no id-kp-OCSPSigning purpose,
+   * issued by another CA of the same name (another key), or expired before the answers it signs.
+   */
+  issueResponder(flaw?: 'no-ocsp-signing' | 'other-ca' | 'expired'): OcspResponder;
+  /** Who signs the OCSP answers from now on: `responder`, or the CA itself when undefined. */
+  respondAs(responder: OcspResponder | undefined): void;
   /**
    * Take the OCSP responder or the CRL server down (HTTP 503) or up, have it answer 200 with an
    * HTML page (a misconfigured proxy), never answer (a server that accepts and hangs), or answer
@@ -69,6 +83,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
   const caDer = new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ca.pem'), '-outform', 'DER']));
   const up: Record<'ocsp' | 'crl', boolean | 'html' | 'hang' | 'endless'> = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
+  let responder: OcspResponder | undefined;
 
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -106,9 +121,9 @@ export async function startRevocationCa(): Promise<RevocationCa> {
           '-CA',
           file('ca.pem'),
           '-rsigner',
-          file('ca.pem'),
+          responder?.pemPath ?? file('ca.pem'),
           '-rkey',
-          file('ca.key'),
+          responder?.keyPath ?? file('ca.key'),
           '-reqin',
           file(`req-${id}.der`),
           '-respout',
@@ -217,6 +232,31 @@ export async function startRevocationCa(): Promise<RevocationCa> {
           })
           .join('\n'),
       );
+    },
+    issueResponder(flaw) {
+      const serial = (serialCounter++).toString(16).toUpperCase();
+      const base = file(`responder-${serial}`);
+      // The same name as this CA, another key: only the signature tells them apart.
+      if (flaw === 'other-ca' && !existsSync(file('other-ca.pem')))
+        makeTestCa(file('other-ca.key'), file('other-ca.pem'), 'kyso Revocation Test CA');
+      const by = flaw === 'other-ca' ? 'other-ca' : 'ca';
+      issueTestCertificate({
+        base,
+        subject: `/C=VN/CN=kyso OCSP Responder ${serial}`,
+        caFile: file(`${by}.pem`),
+        caKeyFile: file(`${by}.key`),
+        serialHex: serial,
+        ...(flaw === 'expired' ? { days: 2, backdateDays: 5 } : { days: 10 }),
+        extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n${flaw === 'no-ocsp-signing' ? 'extendedKeyUsage=clientAuth' : 'extendedKeyUsage=OCSPSigning'}\n`,
+      });
+      return {
+        der: new Uint8Array(execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER'])),
+        pemPath: `${base}.pem`,
+        keyPath: `${base}.key`,
+      };
+    },
+    respondAs(signer) {
+      responder = signer;
     },
     set(service, isUp) {
       up[service] = isUp;
