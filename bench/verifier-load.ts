@@ -5,16 +5,16 @@
  *
  *   npm run build:host && node dist/node/bench/verifier-load.js [--n 200]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { constants, createHash, createPrivateKey, privateEncrypt } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { signCades, type DigestSigner } from '../shared/cms/cades.js';
-import { DIGEST_INFO_PREFIX } from '../shared/cms/digest-info.js';
+import { signCades } from '../shared/cms/cades.js';
 import { signPdf } from '../shared/pdf/pades.js';
+import { makeSoftwareIdentity } from '../test/support/software-signer.js';
 import { ROOT } from './paths.js';
 
 const N = Number(process.argv[process.argv.indexOf('--n') + 1]) || 200;
@@ -22,88 +22,16 @@ const N = Number(process.argv[process.argv.indexOf('--n') + 1]) || 200;
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 
-function makeIdentity(dir: string) {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl([
-    'req',
-    '-x509',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/C=VN/CN=kyso bench CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  ]);
-  openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    file('ee.key'),
-    '-out',
-    file('ee.csr'),
-    '-utf8',
-    '-subj',
-    '/C=VN/CN=Người Ký Thử/UID=CCCD:001199000123',
-  ]);
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    file('ee.csr'),
-    '-CA',
-    file('ca.pem'),
-    '-CAkey',
-    file('ca.key'),
-    '-set_serial',
-    '0x1001',
-    '-days',
-    '2',
-    '-out',
-    file('ee.pem'),
-  ]);
-  const key = createPrivateKey(readFileSync(file('ee.key')));
-  const signer: DigestSigner = {
-    keyType: 'RSA',
-    async signDigest(digest, algorithm) {
-      return new Uint8Array(
-        privateEncrypt(
-          { key, padding: constants.RSA_PKCS1_PADDING },
-          Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[algorithm], 'hex'), digest]),
-        ),
-      );
-    },
-  };
-  return {
-    caPem: file('ca.pem'),
-    certificate: new Uint8Array(execFileSync('openssl', ['x509', '-in', file('ee.pem'), '-outform', 'DER'])),
-    signer,
-  };
-}
-
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-verifier-'));
-  const identity = makeIdentity(dir);
+  const identity = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Ký Thử/UID=CCCD:001199000123');
   await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
   const content = Buffer.from('Hồ sơ thử tải\n'.repeat(2000));
   const cms = await signCades(
     {
       contentDigest: createHash('sha256').update(content).digest(),
       digestAlgorithm: 'SHA-256',
-      signerCertificate: identity.certificate,
+      signerCertificate: identity.certificateDer,
     },
     identity.signer,
   );
@@ -116,7 +44,7 @@ async function main() {
       {
         contentDigest: digest,
         digestAlgorithm: 'SHA-256',
-        signerCertificate: identity.certificate,
+        signerCertificate: identity.certificateDer,
         signingTime: null,
       },
       identity.signer,

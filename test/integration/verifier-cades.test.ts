@@ -27,7 +27,13 @@ import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../.
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { extendCms, verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
-import { opensslCmsSign, opensslCmsVerify, opensslTsVerify, selfSigned } from '../support/openssl.js';
+import {
+  issueTestCertificate,
+  opensslCmsSign,
+  opensslCmsVerify,
+  opensslTsVerify,
+  selfSigned,
+} from '../support/openssl.js';
 import { startRevocationCa } from '../support/revocation-ca.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
@@ -521,7 +527,6 @@ function ring(pairs: number) {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('k.key'));
   writeFileSync(file('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n');
-  writeFileSync(file('leaf.ext'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
   for (const name of ['X', 'Y']) {
     openssl(
       'req',
@@ -536,27 +541,13 @@ function ring(pairs: number) {
     );
     openssl('req', '-new', '-key', file('k.key'), '-subj', `/CN=${name}`, '-out', file(`${name}.csr`));
   }
-  const issue = (subject: string, by: string, serial: number, ext: string, out: string) => {
-    if (subject !== 'X' && subject !== 'Y')
-      openssl(
-        'req',
-        '-new',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        file(`${out}.key`),
-        '-subj',
-        subject,
-        '-out',
-        file(`${out}.csr`),
-      );
-    const csr = subject === 'X' || subject === 'Y' ? `${subject}.csr` : `${out}.csr`;
+  /** "X" or "Y" (key K) issued by `by`. */
+  const crossIssue = (name: 'X' | 'Y', by: 'X' | 'Y', serial: number, out: string) =>
     openssl(
       'x509',
       '-req',
       '-in',
-      file(csr),
+      file(`${name}.csr`),
       '-CA',
       file(`${by}.pem`),
       '-CAkey',
@@ -566,16 +557,26 @@ function ring(pairs: number) {
       '-days',
       '30',
       '-extfile',
-      file(ext),
+      file('ca.ext'),
       '-out',
       file(`${out}.pem`),
     );
-  };
-  issue('/CN=Vòng Lặp', 'X', 1, 'leaf.ext', 'leaf');
+  /** A new key and a certificate for it issued by "X" (key K): `<out>.key`, `<out>.pem`. */
+  const issue = (subject: string, serial: number, extensions: string, out: string) =>
+    issueTestCertificate({
+      base: file(out),
+      subject,
+      caFile: file('X.pem'),
+      caKeyFile: file('k.key'),
+      serialHex: serial.toString(16),
+      days: 30,
+      extensions,
+    });
+  issue('/CN=Vòng Lặp', 1, 'keyUsage=critical,digitalSignature,nonRepudiation\n', 'leaf');
   const certificates: string[] = [];
   for (let i = 0; i < pairs; i++) {
-    issue('X', 'Y', 100 + i, 'ca.ext', `x${i}`);
-    issue('Y', 'X', 200 + i, 'ca.ext', `y${i}`);
+    crossIssue('X', 'Y', 100 + i, `x${i}`);
+    crossIssue('Y', 'X', 200 + i, `y${i}`);
     certificates.push(readFileSync(file(`x${i}.pem`), 'utf8'), readFileSync(file(`y${i}.pem`), 'utf8'));
   }
   writeFileSync(file('ring.pem'), certificates.join(''));
@@ -608,8 +609,12 @@ describe('carried certificates that issue each other in a ring', () => {
 
   it("the ring carried in a stored OCSP answer of a delegated responder (the signer's issuer one of it): the answer is read and judged, not searched without end", async () => {
     const { file, issue } = ring(2);
-    writeFileSync(file('ocsp.ext'), 'keyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n');
-    issue('/CN=Responder', 'X', 2, 'ocsp.ext', 'responder');
+    issue(
+      '/CN=Responder',
+      2,
+      'keyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n',
+      'responder',
+    );
     const leafSerial = '01';
     // Revoked: without a time-stamp only a revocation in stored answers counts, and shows the answer read.
     writeFileSync(file('index.txt'), `R\t301231000000Z\t260101000000Z\t${leafSerial}\tunknown\t/CN=x\n`);

@@ -33,6 +33,29 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     return kysoVerifyJson(file, signer.caPem);
   };
 
+  /**
+   * `xml` signed by xml-crypto (another program than kyso) with the test key: the element at `xpath`
+   * referenced (enveloped, C14N 1.0, SHA-256), the Signature appended to the element at `location`.
+   */
+  const thirdPartySigned = (xml: string, xpath: string, location: string) => {
+    const signing = new SignedXml({
+      privateKey: readFileSync(path.join(dir, 'sw-rsa.key')),
+      publicCert: readFileSync(signer.certificatePem),
+      canonicalizationAlgorithm: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    });
+    signing.addReference({
+      xpath,
+      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+      transforms: [
+        'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+        'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+      ],
+    });
+    signing.computeSignature(xml, { location: { reference: location, action: 'append' } });
+    return signing.getSignedXml();
+  };
+
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-verify-xml-'));
     signer = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Nộp Thuế/UID=MST:0101234567');
@@ -151,26 +174,12 @@ describe('XMLDSig: input read differently, signatures refused', () => {
 
   it('a third party\'s signature over an Id that is no XML name ("a b"): refused, as xmlsec1 cannot resolve it', async () => {
     // xml-crypto (a third party here) signs DLHDon by its Id, as invoice software does.
-    const third = new SignedXml({
-      privateKey: readFileSync(path.join(dir, 'sw-rsa.key')),
-      publicCert: readFileSync(signer.certificatePem),
-      canonicalizationAlgorithm: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    });
-    third.addReference({
-      xpath: "//*[local-name(.)='DLHDon']",
-      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-      transforms: [
-        'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-        'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-      ],
-    });
-    const sign = (id: string) => {
-      third.computeSignature(EINVOICE.replace('Id="DLHDon-C26TKS-00001234"', `Id="${id}"`), {
-        location: { reference: "//*[local-name(.)='NBan' and not(*)]", action: 'append' },
-      });
-      return third.getSignedXml();
-    };
+    const sign = (id: string) =>
+      thirdPartySigned(
+        EINVOICE.replace('Id="DLHDon-C26TKS-00001234"', `Id="${id}"`),
+        "//*[local-name(.)='DLHDon']",
+        "//*[local-name(.)='NBan' and not(*)]",
+      );
     const named = sign('DLHDon-1');
     expect(named).toContain('<Reference URI="#DLHDon-1">');
     expect(xmlsecVerify(dir, named, signer.caPem, 'third-named.xml').ok).toBe(true);
@@ -190,26 +199,12 @@ describe('XMLDSig: input read differently, signatures refused', () => {
   });
 
   it("a tax return signed by another program over its header only (TTinChung): xmlsec1 verifies it, kyso fails it, the declaration's amounts being unsigned", async () => {
-    const third = (xpath: string) => {
-      const signing = new SignedXml({
-        privateKey: readFileSync(path.join(dir, 'sw-rsa.key')),
-        publicCert: readFileSync(signer.certificatePem),
-        canonicalizationAlgorithm: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-        signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-      });
-      signing.addReference({
+    const third = (xpath: string) =>
+      thirdPartySigned(
+        HTKK.replace('<TTinChung>', '<TTinChung id="hdr">'),
         xpath,
-        digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-        transforms: [
-          'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-          'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-        ],
-      });
-      signing.computeSignature(HTKK.replace('<TTinChung>', '<TTinChung id="hdr">'), {
-        location: { reference: "//*[local-name(.)='CKyDTu']", action: 'append' },
-      });
-      return signing.getSignedXml();
-    };
+        "//*[local-name(.)='CKyDTu']",
+      );
     const header = third("//*[local-name(.)='TTinChung']");
     expect(header).toContain('<Reference URI="#hdr">');
     const headerId = ['--id-attr:id', 'http://kekhaithue.gdt.gov.vn/TKhaiThue:TTinChung'];
