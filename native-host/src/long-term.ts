@@ -8,6 +8,7 @@
  * and named in `missing`.
  */
 import * as pkijs from 'pkijs';
+import { issuedBy } from '../../shared/certificate/signature.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
 import {
   caIssuersUrls,
@@ -56,7 +57,7 @@ export async function fetchMissingIssuers(
       try {
         const der = await fetchBytes(url, {}, options);
         const issuer = pkijs.Certificate.fromBER(toArrayBuffer(der));
-        if (!(await certificate.verify(issuer).catch(() => false))) continue;
+        if (!(await issuedBy(certificate, issuer))) continue;
         pool.push(issuer);
         queue.push(issuer);
         fetched.push(der);

@@ -4,6 +4,7 @@
  * Isomorphic: pkijs and WebCrypto, no Node APIs (the time-stamp check runs in the extension too).
  */
 import * as pkijs from 'pkijs';
+import { issuedBy, signatureAlgorithmProblem } from './signature.js';
 
 /** A path longer than this is no CA hierarchy (Vietnam's: root, licensed CA, signer). */
 const MAX_PATH_CERTIFICATES = 8;
@@ -31,7 +32,7 @@ async function issuerPaths(
   const issues = async (issuer: pkijs.Certificate) =>
     issuer.subject.isEqual(certificate.issuer) &&
     budget.checks-- > 0 &&
-    (await certificate.verify(issuer).catch(() => false));
+    (await issuedBy(certificate, issuer));
   const paths: pkijs.Certificate[][] = [];
   for (const root of roots) if (await issues(root)) return [[]];
   if (above.length + 2 >= MAX_PATH_CERTIFICATES) return paths;
@@ -59,7 +60,30 @@ export async function buildChain(
     last = await validatePath(certificate, path, roots, at);
     if (last.valid) return last;
   }
+  const unverifiable = last ? undefined : unverifiableOnPath(certificate, intermediates);
+  if (unverifiable) return { valid: false, message: unverifiable, path: [], constraint: unverifiable };
   return last ?? validatePath(certificate, [], roots, at);
+}
+
+/**
+ * The certificate, up the names from `certificate` through `intermediates`, whose signature cannot
+ * be checked as declared (signature.ts): why no path was found, in words a person can act on.
+ */
+function unverifiableOnPath(
+  certificate: pkijs.Certificate,
+  intermediates: pkijs.Certificate[],
+): string | undefined {
+  const seen: pkijs.Certificate[] = [];
+  for (
+    let current: pkijs.Certificate | undefined = certificate;
+    current && !seen.includes(current) && seen.length < MAX_PATH_CERTIFICATES;
+    current = intermediates.find((c) => c.subject.isEqual(current.issuer))
+  ) {
+    seen.push(current);
+    const problem = signatureAlgorithmProblem(current);
+    if (problem) return `the certificate ${distinguishedName(current.subject)} cannot be checked: ${problem}`;
+  }
+  return undefined;
 }
 
 /**
@@ -73,8 +97,7 @@ function followingPath(path: pkijs.Certificate[], roots: pkijs.Certificate[]) {
     if (path.includes(certificate) && next) return [next];
     const issuers: pkijs.Certificate[] = [];
     for (const root of roots)
-      if (root.subject.isEqual(certificate.issuer) && (await certificate.verify(root).catch(() => false)))
-        issuers.push(root);
+      if (root.subject.isEqual(certificate.issuer) && (await issuedBy(certificate, root))) issuers.push(root);
     return issuers;
   };
 }

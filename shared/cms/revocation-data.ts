@@ -7,7 +7,9 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { bytesToHex, toArrayBuffer } from '../encoding.js';
+import { issuedBy, signatureAlgorithmProblem } from '../certificate/signature.js';
 import { readBer } from './content-info.js';
+import { pssSignatureProblem } from './rsa-pss.js';
 
 export const OCSP_NONCE_OID = '1.3.6.1.5.5.7.48.1.2';
 const BASIC_OCSP_RESPONSE_OID = '1.3.6.1.5.5.7.48.1.1';
@@ -248,7 +250,7 @@ async function ocspSigner(
       usage?.keyPurposes.includes(OCSP_SIGNING) &&
       responder.notBefore.value <= producedAt &&
       producedAt <= responder.notAfter.value &&
-      (await responder.verify(issuer).catch(() => false)) &&
+      (await issuedBy(responder, issuer)) &&
       (await signedBy(responder))
     )
       return responder;
@@ -267,6 +269,8 @@ export async function readOcspEvidence(
   issuer: pkijs.Certificate,
 ): Promise<RevocationEvidence> {
   const basic = basicOcspResponse(der);
+  const unverifiable = pssSignatureProblem(basic.signatureAlgorithm);
+  if (unverifiable) throw new RevocationError(`the OCSP answer cannot be checked: ${unverifiable}`);
   if (!(await ocspSigner(basic, issuer)))
     throw new RevocationError('OCSP answer not signed by the issuer or its responder');
   const status = await basic.getCertificateStatus(certificate, issuer).catch(() => {
@@ -361,6 +365,8 @@ export async function readCrlEvidence(
   if (!crl.issuer.isEqual(issuer.subject)) throw new RevocationError('CRL of another issuer');
   const scope = crlScopeProblem(crl, certificate);
   if (scope) throw new RevocationError(scope);
+  const unverifiable = signatureAlgorithmProblem(crl);
+  if (unverifiable) throw new RevocationError(`the CRL cannot be checked: ${unverifiable}`);
   if (!(await crl.verify({ issuerCertificate: issuer }).catch(() => false)))
     throw new RevocationError('CRL not signed by the issuer');
   const serial = bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView));

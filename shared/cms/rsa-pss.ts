@@ -1,8 +1,9 @@
 /**
- * RSASSA-PSS parameters of a SignerInfo (RFC 4055 §3.1, RFC 4056), checked before its signature is.
- * pkijs verifies PSS with the key imported for the SignerInfo's digestAlgorithm and MGF1 over that
- * same hash, reading only the salt length: a hash or MGF1 hash the parameters declare was never
- * looked at, so a signature passed under parameters it was not made with (openssl refuses it).
+ * RSASSA-PSS parameters (RFC 4055 §3.1, RFC 4056) of a SignerInfo, a certificate, a CRL or an OCSP
+ * answer, checked before its signature is. pkijs verifies PSS with WebCrypto, whose mask is MGF1
+ * over the signature's hash, reading only the hash and salt length (and, for a SignerInfo, not
+ * even the hash: the key is imported for its digestAlgorithm): a mask the parameters declare was
+ * never looked at, so a signature passed under parameters it was not made with (openssl refuses it).
  * Isomorphic: pkijs objects, no Node APIs.
  */
 import * as pkijs from 'pkijs';
@@ -19,36 +20,56 @@ const HASH_NAMES: Record<string, string> = {
 const hashName = (oid: string) => HASH_NAMES[oid] ?? oid;
 
 /**
+ * Why a signature under an RSASSA-PSS `signatureAlgorithm` cannot be verified as declared;
+ * undefined when it can, or when it is not PSS. The signature is then verified under exactly these
+ * parameters (hash and salt length). As openssl: the mask MGF1, the trailer 1. MGF1 over another
+ * hash than the signature's (which openssl accepts) cannot be verified by WebCrypto: it is refused
+ * rather than checked with the wrong mask.
+ */
+export function pssSignatureProblem(signatureAlgorithm: pkijs.AlgorithmIdentifier): string | undefined {
+  const params = pssParameters(signatureAlgorithm);
+  if (params === undefined) return undefined;
+  if (params === 'malformed') return 'its RSASSA-PSS parameters are missing or malformed';
+  const hash = params.hashAlgorithm.algorithmId;
+  if (params.maskGenAlgorithm.algorithmId !== OID.mgf1)
+    return `its RSASSA-PSS mask generation function (${params.maskGenAlgorithm.algorithmId}) is not MGF1`;
+  const mgfHash = params.mgfHash.algorithmId;
+  if (mgfHash !== hash)
+    return `its RSASSA-PSS mask uses MGF1 with ${hashName(mgfHash)}, not with the signature's hash (${hashName(hash)}): kyso cannot verify that`;
+  if (params.trailerField !== 1) return `its RSASSA-PSS trailer field is ${params.trailerField}, not 1`;
+  if (!Number.isSafeInteger(params.saltLength) || params.saltLength < 0)
+    return 'its RSASSA-PSS salt length is not a length';
+  return undefined;
+}
+
+/**
  * Why a SignerInfo's RSASSA-PSS `signatureAlgorithm` cannot be verified as declared when its
- * messageDigest is over `digestAlgorithm`; undefined when it can, or when it is not PSS. The
- * signature is then verified under exactly these parameters (the salt length included).
- * As openssl: the PSS hash must be the digestAlgorithm, the mask MGF1, the trailer 1. MGF1 over
- * another hash than the signature's (which openssl accepts) cannot be verified by WebCrypto: it is
- * refused rather than checked with the wrong mask.
+ * messageDigest is over `digestAlgorithm` (pssSignatureProblem, and as openssl: the PSS hash must
+ * be the digestAlgorithm); undefined when it can, or when it is not PSS.
  */
 export function pssParametersProblem(
   signatureAlgorithm: pkijs.AlgorithmIdentifier,
   digestAlgorithm: DigestAlgorithm,
 ): string | undefined {
+  const params = pssParameters(signatureAlgorithm);
+  if (params && params !== 'malformed') {
+    const hash = params.hashAlgorithm.algorithmId;
+    if (digestAlgorithmFromOid(hash) !== digestAlgorithm)
+      return `its RSASSA-PSS hash (${hashName(hash)}) is not the digest algorithm (${digestAlgorithm})`;
+  }
+  return pssSignatureProblem(signatureAlgorithm);
+}
+
+function pssParameters(
+  signatureAlgorithm: pkijs.AlgorithmIdentifier,
+): (pkijs.RSASSAPSSParams & { mgfHash: pkijs.AlgorithmIdentifier }) | 'malformed' | undefined {
   if (signatureAlgorithm.algorithmId !== OID.rsassaPss) return undefined;
-  let params: pkijs.RSASSAPSSParams;
-  let mgfHash: pkijs.AlgorithmIdentifier;
   try {
     if (!signatureAlgorithm.algorithmParams) throw new Error('absent');
-    params = new pkijs.RSASSAPSSParams({ schema: signatureAlgorithm.algorithmParams });
-    mgfHash = new pkijs.AlgorithmIdentifier({ schema: params.maskGenAlgorithm.algorithmParams });
+    const params = new pkijs.RSASSAPSSParams({ schema: signatureAlgorithm.algorithmParams });
+    const mgfHash = new pkijs.AlgorithmIdentifier({ schema: params.maskGenAlgorithm.algorithmParams });
+    return Object.assign(params, { mgfHash });
   } catch {
-    return 'its RSASSA-PSS parameters are missing or malformed';
+    return 'malformed';
   }
-  const hash = params.hashAlgorithm.algorithmId;
-  if (digestAlgorithmFromOid(hash) !== digestAlgorithm)
-    return `its RSASSA-PSS hash (${hashName(hash)}) is not the digest algorithm (${digestAlgorithm})`;
-  if (params.maskGenAlgorithm.algorithmId !== OID.mgf1)
-    return `its RSASSA-PSS mask generation function (${params.maskGenAlgorithm.algorithmId}) is not MGF1`;
-  if (mgfHash.algorithmId !== hash)
-    return `its RSASSA-PSS mask uses MGF1 with ${hashName(mgfHash.algorithmId)}, not with the signature's hash (${hashName(hash)}): kyso cannot verify that`;
-  if (params.trailerField !== 1) return `its RSASSA-PSS trailer field is ${params.trailerField}, not 1`;
-  if (!Number.isSafeInteger(params.saltLength) || params.saltLength < 0)
-    return 'its RSASSA-PSS salt length is not a length';
-  return undefined;
 }

@@ -5,6 +5,7 @@
  * server calls this, never a page.
  */
 import * as pkijs from 'pkijs';
+import { issuedBy } from '../certificate/signature.js';
 import { bytesToHex, toArrayBuffer } from '../encoding.js';
 import { collectRevocation, subjectText, type FetchOptions } from './revocation-data.js';
 import { parseSignedData } from './long-term.js';
@@ -33,7 +34,7 @@ async function issuerOf(
 ): Promise<pkijs.Certificate | undefined> {
   for (const candidate of pool) {
     if (candidate === certificate || !candidate.subject.isEqual(certificate.issuer)) continue;
-    if (await certificate.verify(candidate).catch(() => false)) return candidate;
+    if (await issuedBy(certificate, candidate)) return candidate;
   }
   return undefined;
 }

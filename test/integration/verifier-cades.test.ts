@@ -5,7 +5,7 @@
  * (the SignerInfo's sid is unsigned too); signed attributes given twice; a signer named by its key
  * identifier. Judged by the verifier and, where it has a say, openssl.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import {
 } from '../../shared/cms/cades.js';
 import { OID } from '../../shared/cms/algorithms.js';
 import { addLongTermValues, parseSignedData, readLongTermValues } from '../../shared/cms/long-term.js';
+import { childrenOf, encodedBytes, readTlv } from '../../shared/cms/der-reader.js';
 import { contextConstructed, octetString, oid, sequence, setOf, tlv, utcTime } from '../../shared/cms/der.js';
 import { digest } from '../../shared/cms/digest.js';
 import { verifyCms } from '../../shared/cms/verify.js';
@@ -484,6 +485,138 @@ describe('RSASSA-PSS signers (openssl cms -sign -keyopt rsa_padding_mode:pss)', 
   });
 });
 
+/** A certificate or CRL (DER) whose unsigned outer signatureAlgorithm declares `algorithm`: its signed part unchanged. */
+function declaringOuter(signed: Uint8Array, algorithm: pkijs.AlgorithmIdentifier): Uint8Array {
+  const [tbs, , value] = childrenOf(signed, readTlv(signed, 0));
+  return sequence(
+    encodedBytes(signed, tbs!),
+    new Uint8Array(algorithm.toSchema().toBER()),
+    encodedBytes(signed, value!),
+  );
+}
+
+const PSS_SHA256 = ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32'];
+const pssDeclaringMgf1Sha1 = () =>
+  new pkijs.AlgorithmIdentifier({
+    algorithmId: OID.rsassaPss,
+    algorithmParams: pssParameters({ hash: 'sha256', mgf1: 'sha1', saltLength: 32 }),
+  });
+
+describe('RSASSA-PSS issuers: certificates and CRLs the CA signed with PSS (openssl -sigopt)', () => {
+  let serial = 0x5000;
+  /** A signer certificate the software test CA issues with `sigopts`, and a CMS it signs (openssl). */
+  const pssIssued = async (name: string, sigopts: string[]) => {
+    const base = path.join(ids.dir, `pss-issued-${name}`);
+    issueTestCertificate({
+      base,
+      subject: `/C=VN/CN=Ký Dưới PSS ${name}`,
+      caFile: ids.RSA.caPem,
+      caKeyFile: path.join(ids.dir, 'sw-ca.key'),
+      serialHex: (serial++).toString(16),
+      days: 10,
+      extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+      sigopts,
+    });
+    writeFileSync(`${base}.bin`, content);
+    const cms = await opensslCmsSign({
+      contentFile: `${base}.bin`,
+      certificateFile: `${base}.pem`,
+      keyFile: `${base}.key`,
+      outFile: `${base}.p7s`,
+    });
+    return { cms: new Uint8Array(cms), certificatePem: `${base}.pem` };
+  };
+  /** The CMS with its signer's certificate (in its certificate set) replaced by `certificate`. */
+  const withSignerCertificate = (cms: Uint8Array, certificate: Uint8Array) => {
+    const contentInfo = pkijs.ContentInfo.fromBER(toArrayBuffer(cms));
+    const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    signedData.certificates = [pkijs.Certificate.fromBER(toArrayBuffer(certificate))];
+    contentInfo.content = signedData.toSchema(true);
+    return new Uint8Array(contentInfo.toSchema().toBER());
+  };
+  const opensslVerify = (certificatePem: string) =>
+    spawnSync('openssl', ['verify', '-CAfile', ids.RSA.caPem, certificatePem], { encoding: 'utf8' });
+  const chainDetail = async (cms: Uint8Array) => {
+    const [signature] = (await verifyCmsSignature({ cms, content }, verifyOptions())).signatures;
+    expect(signature!.problems).toEqual(['UNTRUSTED_CHAIN']);
+    return signature!.details.find((detail) => detail.startsWith('chain: '));
+  };
+
+  it('a certificate signed with SHA-256 and MGF1-SHA-256 passes, as openssl says', async () => {
+    const { cms, certificatePem } = await pssIssued('sha256', PSS_SHA256);
+    expect(opensslVerify(certificatePem).status).toBe(0);
+    const report = await verifyCmsSignature({ cms, content }, verifyOptions());
+    expect(report.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', problems: [] });
+  });
+
+  it("a certificate signed with MGF1 over another hash than the signature's (openssl accepts it): refused as unverifiable, saying why", async () => {
+    const { cms, certificatePem } = await pssIssued('mgf1-sha1', [...PSS_SHA256, 'rsa_mgf1_md:sha1']);
+    expect(opensslVerify(certificatePem).status).toBe(0);
+    expect(await chainDetail(cms)).toBe(
+      "chain: the certificate CN=Ký Dưới PSS mgf1-sha1, C=VN cannot be checked: its RSASSA-PSS mask uses MGF1 with SHA-1, not with the signature's hash (SHA-256): kyso cannot verify that",
+    );
+  });
+
+  it('a certificate whose outer signatureAlgorithm (unsigned) declares other parameters than it was signed with: refused, as openssl refuses it', async () => {
+    const { cms, certificatePem } = await pssIssued('declared', PSS_SHA256);
+    const signed = execFileSync('openssl', ['x509', '-in', certificatePem, '-outform', 'DER']);
+    const cases = [
+      // Made with MGF1-SHA-256, declaring MGF1-SHA-1: pkijs never looked at the mask.
+      ['PSS with MGF1-SHA-1', pssDeclaringMgf1Sha1()],
+      // sha256WithRSAEncryption without its NULL: pkijs never compared it with the signed copy.
+      ['PKCS #1 without parameters', new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.113549.1.1.11' })],
+    ] as const;
+    for (const [what, algorithm] of cases) {
+      const declared = declaringOuter(signed, algorithm);
+      const pem = path.join(ids.dir, `pss-outer-${what.replace(/\W+/g, '-')}.pem`);
+      writeFileSync(pem, execFileSync('openssl', ['x509', '-inform', 'DER'], { input: declared }));
+      const openssl = opensslVerify(pem);
+      expect(openssl.status, what).not.toBe(0);
+      expect(openssl.stdout + openssl.stderr, what).toMatch(/certificate signature failure/);
+      expect(await chainDetail(withSignerCertificate(cms, declared)), what).toBe(
+        'chain: the certificate CN=Ký Dưới PSS declared, C=VN cannot be checked: its signature algorithm is not the one its signed part names',
+      );
+    }
+  });
+
+  it('a CRL signed with MGF1 over another hash (openssl accepts it), or declaring other parameters than it was signed with (openssl refuses it), is no evidence: REVOCATION_UNKNOWN, saying why', async () => {
+    const cms = await signBes();
+    const required = (crl: Uint8Array) =>
+      verifyCmsSignature(
+        { cms, content },
+        { ...verifyOptions(), revocation: { policy: 'require', offline: true, crls: [crl] } },
+      );
+    const opensslCrl = (crl: Uint8Array) =>
+      spawnSync('openssl', ['crl', '-inform', 'DER', '-CAfile', ids.RSA.caPem, '-noout'], {
+        input: crl,
+        encoding: 'utf8',
+      });
+
+    const asSigned = largeCrl([], PSS_SHA256);
+    expect(opensslCrl(asSigned).stderr).toMatch(/verify OK/);
+    expect((await required(asSigned)).signatures[0]).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      revocation: { status: 'good', source: 'crl', origin: 'given' },
+    });
+
+    const mgf1Sha1 = largeCrl([], [...PSS_SHA256, 'rsa_mgf1_md:sha1']);
+    expect(opensslCrl(mgf1Sha1).stderr).toMatch(/verify OK/);
+    const declared = declaringOuter(asSigned, pssDeclaringMgf1Sha1());
+    expect(opensslCrl(declared).stderr).toMatch(/verify failure/);
+    for (const [crl, why] of [
+      [declared, 'its signature algorithm is not the one its signed part names'],
+      [
+        mgf1Sha1,
+        "its RSASSA-PSS mask uses MGF1 with SHA-1, not with the signature's hash (SHA-256): kyso cannot verify that",
+      ],
+    ] as const) {
+      const [signature] = (await required(crl)).signatures;
+      expect(signature!.problems, why).toEqual(['REVOCATION_UNKNOWN']);
+      expect(signature!.revocation!.notes, why).toContain(`given CRL: the CRL cannot be checked: ${why}`);
+    }
+  });
+});
+
 describe('the chain, with more certificates in the CMS than the path needs', () => {
   it("a certificate with the issuing CA's name and key but another issuer (a cross-certificate, or a copy anyone adds) does not hide the trusted path; openssl agrees", async () => {
     const cms = await signBes();
@@ -673,9 +806,9 @@ describe('carried certificates that issue each other in a ring', () => {
 
 /**
  * A CRL by the software test CA revoking `serialsHex` and 6000 other certificates: what a
- * Vietnamese CA publishes is larger still (tens of thousands of entries).
+ * Vietnamese CA publishes is larger still (tens of thousands of entries). `sigopts`: how it is signed.
  */
-function largeCrl(serialsHex: string[]): Uint8Array {
+function largeCrl(serialsHex: string[], sigopts: string[] = []): Uint8Array {
   const dir = mkdtempSync(path.join(ids.dir, 'crl-'));
   const file = (name: string) => path.join(dir, name);
   const others = Array.from({ length: 6000 }, (_, i) => (0x10000000 + i).toString(16).toUpperCase());
@@ -699,7 +832,8 @@ function largeCrl(serialsHex: string[]): Uint8Array {
       '',
     ].join('\n'),
   );
-  execFileSync('openssl', ['ca', '-config', file('ca.cnf'), '-gencrl', '-out', file('crl.pem')], {
+  const signing = sigopts.flatMap((option) => ['-sigopt', option]);
+  execFileSync('openssl', ['ca', '-config', file('ca.cnf'), '-gencrl', ...signing, '-out', file('crl.pem')], {
     stdio: 'ignore',
   });
   return new Uint8Array(execFileSync('openssl', ['crl', '-in', file('crl.pem'), '-outform', 'DER']));

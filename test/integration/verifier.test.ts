@@ -190,6 +190,23 @@ describe('server-side verifier', () => {
       }
     });
 
+    it("answers the CA signs with RSASSA-PSS, its mask MGF1 over another hash than the signature's (openssl accepts them): no evidence, saying why", async () => {
+      ca.respondAs(undefined, ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32', 'rsa_mgf1_md:sha1']);
+      ca.set('crl', false);
+      try {
+        expect(await opensslOcsp(good)).toMatch(/Response verify OK/);
+        const [signature] = (await verifyCmsSignature({ cms: await cmsBy(good), content }, options))
+          .signatures;
+        expect(signature!.problems).toEqual(['REVOCATION_UNKNOWN']);
+        expect(signature!.revocation!.notes).toContain(
+          `OCSP ${ca.url}/ocsp: the OCSP answer cannot be checked: its RSASSA-PSS mask uses MGF1 with SHA-1, not with the signature's hash (SHA-256): kyso cannot verify that`,
+        );
+      } finally {
+        ca.set('crl', true);
+        ca.respondAs(undefined);
+      }
+    });
+
     it.each([
       ['without the id-kp-OCSPSigning purpose', 'no-ocsp-signing'],
       ["issued by another CA of the issuer's name", 'other-ca'],

@@ -249,6 +249,8 @@ export function issueTestCertificate(options: {
   rsaBits?: number;
   /** Issued as if this many days ago (openssl under faketime): with fewer `days`, expired already. */
   backdateDays?: number;
+  /** How the CA signs it (`-sigopt`: rsa_padding_mode:pss, rsa_mgf1_md:sha1, …). */
+  sigopts?: string[];
 }): { keyFile: string; certFile: string } {
   const keyFile = `${options.base}.key`;
   const certFile = `${options.base}.pem`;
@@ -289,6 +291,7 @@ export function issueTestCertificate(options: {
     String(options.days),
     '-extfile',
     `${options.base}.ext`,
+    ...(options.sigopts ?? []).flatMap((option) => ['-sigopt', option]),
     '-out',
     certFile,
   ]);

@@ -52,8 +52,11 @@ export interface RevocationCa {
    * issued by another CA of the same name (another key), or expired before the answers it signs.
    */
   issueResponder(flaw?: 'no-ocsp-signing' | 'other-ca' | 'expired'): OcspResponder;
-  /** Who signs the OCSP answers from now on: `responder`, or the CA itself when undefined. */
-  respondAs(responder: OcspResponder | undefined): void;
+  /**
+   * Who signs the OCSP answers from now on: `responder`, or the CA itself when undefined; `sigopts`:
+   * how (`-rsigopt`: rsa_padding_mode:pss, …).
+   */
+  respondAs(responder: OcspResponder | undefined, sigopts?: string[]): void;
   /**
    * Take the OCSP responder or the CRL server down (HTTP 503) or up, have it answer 200 with an
    * HTML page (a misconfigured proxy), never answer (a server that accepts and hangs), or answer
@@ -84,6 +87,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
   const up: Record<'ocsp' | 'crl', boolean | 'html' | 'hang' | 'endless'> = { ocsp: true, crl: true };
   const served = { ocsp: 0, crl: 0 };
   let responder: OcspResponder | undefined;
+  let responderSigopts: string[] = [];
 
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -124,6 +128,7 @@ export async function startRevocationCa(): Promise<RevocationCa> {
           responder?.pemPath ?? file('ca.pem'),
           '-rkey',
           responder?.keyPath ?? file('ca.key'),
+          ...responderSigopts.flatMap((option) => ['-rsigopt', option]),
           '-reqin',
           file(`req-${id}.der`),
           '-respout',
@@ -255,8 +260,9 @@ export async function startRevocationCa(): Promise<RevocationCa> {
         keyPath: `${base}.key`,
       };
     },
-    respondAs(signer) {
+    respondAs(signer, sigopts = []) {
       responder = signer;
+      responderSigopts = sigopts;
     },
     set(service, isUp) {
       up[service] = isUp;

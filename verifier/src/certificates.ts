@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as pkijs from 'pkijs';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { distinguishedName } from '../../shared/certificate/chain.js';
+import { issuedBy } from '../../shared/certificate/signature.js';
 import type { CertificateInfo } from './report.js';
 
 export { buildChain } from '../../shared/certificate/chain.js';
@@ -80,7 +81,7 @@ export async function findIssuer(
 ): Promise<pkijs.Certificate | undefined> {
   for (const candidate of pool) {
     if (!candidate.subject.isEqual(certificate.issuer)) continue;
-    if (await certificate.verify(candidate).catch(() => false)) return candidate;
+    if (await issuedBy(certificate, candidate)) return candidate;
   }
   return undefined;
 }
