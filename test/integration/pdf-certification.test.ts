@@ -47,7 +47,13 @@ const EC_SIGNER = 'MST:0312345678'; // key 02: the approver
 
 interface Report {
   indication: string;
-  signatures: Array<{ indication: string; subIndication?: string; problems: string[]; details: string[] }>;
+  signatures: Array<{
+    indication: string;
+    subIndication?: string;
+    problems: string[];
+    details: string[];
+    coverage?: { after: string; wholeDocument: boolean };
+  }>;
 }
 
 describe('certified PDFs signed again', () => {
@@ -119,15 +125,11 @@ describe('certified PDFs signed again', () => {
     return certified;
   };
 
-  /**
-   * `certified` with one revision rewriting the objects `change` returns (each object changed in
-   * the model), then an approval signature over that; kyso verify's answer.
-   */
-  const changedThenApproved = async (
-    certified: Uint8Array,
-    name: string,
-    change: (model: Awaited<ReturnType<typeof openPdfModel>>) => Array<{ ref: PDFRef; object: PDFObject }>,
-  ) => {
+  type Change = (
+    model: Awaited<ReturnType<typeof openPdfModel>>,
+  ) => Array<{ ref: PDFRef; object: PDFObject }>;
+  /** `certified` with one revision rewriting the objects `change` returns (each object changed in the model). */
+  const changedBy = async (certified: Uint8Array, change: Change) => {
     const model = await openPdfModel(certified);
     // New objects are numbered after every number the file has used, as a PDF writer does.
     model.context.largestObjectNumber = Math.max(
@@ -135,7 +137,12 @@ describe('certified PDFs signed again', () => {
       previousXref(model).size - 1,
     );
     const updates = change(model).map(({ ref, object }) => ({ ref, body: serializePdfObject(object) }));
-    const changed = appendIncrementalUpdate(certified, model.context, updates, previousXref(model)).pdf;
+    return appendIncrementalUpdate(certified, model.context, updates, previousXref(model)).pdf;
+  };
+
+  /** `certified` changed by `change` (changedBy), then an approval signature over that; kyso verify's answer. */
+  const changedThenApproved = async (certified: Uint8Array, name: string, change: Change) => {
+    const changed = await changedBy(certified, change);
     const approved = file(name);
     writeFileSync(
       approved,
@@ -434,6 +441,53 @@ describe('certified PDFs signed again', () => {
       'DOCUMENT_MODIFIED_AFTER_SIGNING',
     ]);
     expect(verified.report.signatures[0]!.details.join('\n')).toContain('DocMDP P=1');
+  });
+
+  it('certified with P=2, the text field filled in (no signature after): TOTAL-PASSED, the fill-in permitted and said to be unsigned; pdfsig: valid, not the total document', async () => {
+    const filled = await filledIn(await certify('2', form), 'p2-filled-only.pdf');
+    const seen = pdfsig(filled, nssDb);
+    expect(
+      seen.signatures.map((s) => s.valid && s.trusted),
+      seen.output,
+    ).toEqual([true]);
+    expect(seen.output).toMatch(/Not total document signed/);
+    const verified = await verify(filled);
+    expect(verified.code, verified.stdout).toBe(0);
+    const [certification] = verified.report.signatures;
+    expect(certification).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      problems: [],
+      coverage: { after: 'permitted-changes', wholeDocument: false },
+    });
+    expect(certification!.details).toContainEqual(
+      expect.stringMatching(
+        /^warning: \d+ bytes were added after the certification, changes its DocMDP P=2 permits \(form filling\): no signature covers them$/,
+      ),
+    );
+  });
+
+  it("certified with P=2, the page's text rewritten (no signature after): DOCMDP_VIOLATION and DOCUMENT_MODIFIED_AFTER_SIGNING", async () => {
+    const certified = new Uint8Array(readFileSync(await certify('2')));
+    const changed = file('p2-page-changed.pdf');
+    writeFileSync(
+      changed,
+      await changedBy(certified, (model) => {
+        const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
+        const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
+        return [
+          { ref: contentsRef, object: model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET') },
+        ];
+      }),
+    );
+    const verified = await verify(changed);
+    expect(verified.code).toBe(1);
+    const [certification] = verified.report.signatures;
+    expect(certification).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      problems: ['DOCMDP_VIOLATION', 'DOCUMENT_MODIFIED_AFTER_SIGNING'],
+      coverage: { after: 'other' },
+    });
+    expect(certification!.details.join('\n')).toMatch(/DocMDP P=2.*an object page 1 draws with/);
   });
 
   it("certified with P=2, the certification's own (signed) field given a visible appearance, then approved: DOCMDP_VIOLATION", async () => {

@@ -355,28 +355,34 @@ async function certifiedPermissions(
  * What a certification allows after it. With "no changes" (P=1): nothing but validation data (a
  * DSS, document time-stamps); a later signature, or any other change, voids it. P=2 and P=3 allow
  * later signatures and form filling (P=3 also annotations), not changed pages, other annotation
- * changes or other field changes (changesNotAllowed).
+ * changes or other field changes (changesNotAllowed). Undefined when the field certifies nothing or
+ * nothing follows it; `permits` when all that follows is allowed (ISO 32000-1 §12.8.2.2).
  */
-async function docMdpViolation(
+async function docMdpJudgement(
   revision: RevisionReader,
   field: PdfSignatureField,
   coverage: Coverage,
   doc: PDFDocument,
-): Promise<string | undefined> {
+): Promise<{ violation: string } | { permits: 2 | 3 } | undefined> {
   if (field.documentTimestamp || coverage.after === 'none' || coverage.after === 'validation-data')
     return undefined;
   const permissions = await certifiedPermissions(revision, field);
   if (permissions === 2 || permissions === 3) {
     const certified = await revision(field.byteRange[2] + field.byteRange[3]);
-    const changed = certified && changesNotAllowed(certified, doc, permissions);
+    if (!certified) return undefined;
+    const changed = changesNotAllowed(certified, doc, permissions);
     return changed
-      ? `the document was certified with form filling${permissions === 3 ? ', annotations' : ''} and signing allowed (DocMDP P=${permissions}), and after the certification ${changed}`
-      : undefined;
+      ? {
+          violation: `the document was certified with form filling${permissions === 3 ? ', annotations' : ''} and signing allowed (DocMDP P=${permissions}), and after the certification ${changed}`,
+        }
+      : { permits: permissions };
   }
   if (permissions !== 1) return undefined;
   const what =
     coverage.after === 'later-signatures' ? 'a later signature' : 'changes other than validation data';
-  return `the document was certified with no changes allowed (DocMDP P=1), and ${coverage.bytesAfter} bytes were added after the certification: ${what}`;
+  return {
+    violation: `the document was certified with no changes allowed (DocMDP P=1), and ${coverage.bytesAfter} bytes were added after the certification: ${what}`,
+  };
 }
 
 const PDF_WHITESPACE = /[\0\t\n\f\r ]/g;
@@ -479,8 +485,15 @@ export async function verifyPdfSignatures(
     if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(revision, covered, doc)))
       coverage.after = 'validation-data';
     if (unreadable) report = withProblem(report, 'MALFORMED', unreadable);
-    const violation = unreadable ? undefined : await docMdpViolation(revision, field, coverage, doc);
-    if (violation) report = withProblem(report, 'DOCMDP_VIOLATION', violation);
+    const docMdp = unreadable ? undefined : await docMdpJudgement(revision, field, coverage, doc);
+    if (docMdp && 'violation' in docMdp) report = withProblem(report, 'DOCMDP_VIOLATION', docMdp.violation);
+    else if (docMdp && coverage.after === 'other') {
+      // A certified form filled in later is what the certification permits, not a modification of it.
+      coverage.after = 'permitted-changes';
+      report.details.push(
+        `warning: ${coverage.bytesAfter} bytes were added after the certification, changes its DocMDP P=${docMdp.permits} permits (form filling${docMdp.permits === 3 ? ', annotations' : ''}): no signature covers them`,
+      );
+    }
     if (field === lastSignature || field.documentTimestamp) {
       if (coverage.after === 'other')
         report = withProblem(

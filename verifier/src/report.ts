@@ -97,8 +97,12 @@ export interface Coverage {
   wholeDocument: boolean;
   /** Bytes appended after the covered revision. */
   bytesAfter: number;
-  /** What those bytes are: nothing, only long-term validation data (DSS, document time-stamps), later signatures, or other changes. */
-  after: 'none' | 'validation-data' | 'later-signatures' | 'other';
+  /**
+   * What those bytes are: nothing, only long-term validation data (DSS, document time-stamps), later
+   * signatures, changes the certification permits (DocMDP P=2: form filling; P=3: annotations too;
+   * this signature a certification with no signature after it), or other changes.
+   */
+  after: 'none' | 'validation-data' | 'later-signatures' | 'permitted-changes' | 'other';
   /** XMLDSig: the references' URIs ('' for the whole document, '#id' for one element: read the data from it only). */
   references?: string[];
 }
