@@ -93,11 +93,11 @@ export type ConsentAppearance = z.infer<typeof ConsentAppearanceSchema>;
 /** One document as the consent window describes it (built by the background from the document itself where it has it). */
 export const ConsentDocumentSchema = z.strictObject({
   name: z.string().max(LIMITS.maxDocumentNameChars),
-  kind: z.enum(['cms', 'raw', 'pdf', 'xml']),
-  /** A digest the page sent ('cms', 'raw'). */
+  kind: z.enum(['cms', 'raw', 'pdf', 'xml', 'text']),
+  /** A digest the page sent ('cms', 'raw'), or the one the extension computed of a text ('text'). */
   digest: z.base64().max(128).optional(),
   digestAlgorithm: DigestAlgorithmSchema.optional(),
-  /** PDF and XML: bytes. */
+  /** PDF, XML and text: bytes. */
   size: z.number().int().min(0).optional(),
   /** PDF: page count. */
   pages: z.number().int().min(0).optional(),
@@ -155,6 +155,11 @@ export const DocumentContentSchema = z.discriminatedUnion('kind', [
     rows: z
       .array(z.strictObject({ path: z.string().max(4096), value: z.string().max(LIMITS.maxXmlChars) }))
       .max(200_000),
+  }),
+  /** A text's bytes, exactly those digested: the window derives what it shows from them (shared/text/signed-text.ts). */
+  z.strictObject({
+    kind: z.literal('text'),
+    data: z.base64().max(base64Length(LIMITS.maxTextBytes)),
   }),
   /** A digest the page computed: nothing to show but the digest itself (in ConsentDocument). */
   z.strictObject({ kind: z.literal('digest') }),

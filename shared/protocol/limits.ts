@@ -49,6 +49,11 @@ export const LIMITS = {
    * text becomes `&gt;`) and its Signature. One that would not fit is refused before the token signs it.
    */
   maxSignedXmlChars: 4 * 1024 * 1024 + 64 * 1024,
+  /**
+   * One text to sign (kind 'text'), in bytes: the consent window shows all of it, so it stays what
+   * a person can read there (a message, a challenge, a short letter).
+   */
+  maxTextBytes: 1024 * 1024,
   /** One signature or seal image on a PDF appearance. */
   maxAppearanceImageBytes: 1024 * 1024,
   /** A URL in settings (time-stamping service). */

@@ -85,7 +85,7 @@ export const PdfAppearanceSchema = z.discriminatedUnion('kind', [
 export type PdfAppearance = z.infer<typeof PdfAppearanceSchema>;
 
 /**
- * One document to sign. Digests ('cms', 'raw') are signed as given; PDFs and XML documents come
+ * One document to sign. Digests ('cms', 'raw') are signed as given; PDFs, XML documents and texts come
  * whole, so the extension prepares them itself and the consent window shows what is really
  * signed. Nothing but digests goes on to the host.
  */
@@ -145,6 +145,17 @@ export const PageDocumentSchema = z.discriminatedUnion('kind', [
           path: ['appearance'],
         });
     }),
+  /**
+   * A text, signed as 'cms' is (CAdES-BES, detached; `timestamp`: CAdES-T) over the SHA-256 the
+   * extension computes of `data`, its bytes: UTF-8 without control characters but newline and tab
+   * (shared/text/signed-text.ts), which the consent window shows whole.
+   */
+  z.strictObject({
+    kind: z.literal('text'),
+    name: DocumentName,
+    data: z.base64().min(1).max(base64Length(LIMITS.maxTextBytes)),
+    timestamp: z.boolean().optional(),
+  }),
   /** XMLDSig enveloped, as HTKK tax returns or e-invoices carry it; SHA-1 only when asked for. */
   z
     .strictObject({
@@ -334,13 +345,16 @@ export function documentSizeError(params: unknown, requestChars?: number): KysoE
   // Only requests carrying documents: anything else that large is no portal's (the bridge drops it).
   if (!Array.isArray(documents)) return undefined;
   for (const [index, document] of documents.entries()) {
-    const { kind, pdf, xml } = (document ?? {}) as { kind?: unknown; pdf?: unknown; xml?: unknown };
-    if (
-      kind === 'pdf' &&
-      typeof pdf === 'string' &&
-      Math.floor((pdf.length * 3) / 4) - 2 > LIMITS.maxPdfBytes
-    )
+    const { kind, pdf, xml, data } = (document ?? {}) as {
+      kind?: unknown;
+      pdf?: unknown;
+      xml?: unknown;
+      data?: unknown;
+    };
+    if (kind === 'pdf' && typeof pdf === 'string' && base64Bytes(pdf) > LIMITS.maxPdfBytes)
       return tooLarge(index, LIMITS.maxPdfBytes);
+    if (kind === 'text' && typeof data === 'string' && base64Bytes(data) > LIMITS.maxTextBytes)
+      return tooLarge(index, LIMITS.maxTextBytes);
     if (kind === 'xml' && typeof xml === 'string' && xml.length > LIMITS.maxXmlChars)
       return tooLarge(index, LIMITS.maxXmlChars);
   }
@@ -350,6 +364,9 @@ export function documentSizeError(params: unknown, requestChars?: number): KysoE
     });
   return undefined;
 }
+
+/** At least the bytes a base64 text of this length holds (padding or not). */
+const base64Bytes = (base64: string) => Math.floor((base64.length * 3) / 4) - 2;
 
 function tooLarge(document: number, limitBytes: number): KysoError {
   return new KysoError('DOCUMENT_TOO_LARGE', undefined, { document, limitMiB: Math.floor(limitBytes / MIB) });

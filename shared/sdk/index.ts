@@ -322,7 +322,16 @@ export type PdfDocumentInput = Omit<DocumentOfKind<'pdf'>, 'pdf' | 'appearance'>
  */
 export type XmlDocumentInput = DocumentOfKind<'xml'>;
 
-export type BatchDocumentInput = DigestDocumentInput | PdfDocumentInput | XmlDocumentInput;
+/**
+ * A text, signed in a detached CAdES-BES (CAdES-T with `timestamp`) over its UTF-8 bytes, which the
+ * extension digests itself and the consent window shows whole. `text`: a string (sent as UTF-8) or
+ * its bytes. BAD_REQUEST before any window for bytes that are not UTF-8 or hold control characters
+ * other than newline and tab (details.problem: text-not-utf8, text-control-character).
+ */
+export type TextDocumentInput = Omit<DocumentOfKind<'text'>, 'data'> & { text: string | Bytes };
+
+export type BatchDocumentInput =
+  DigestDocumentInput | PdfDocumentInput | XmlDocumentInput | TextDocumentInput;
 
 /** signMany: the `sign-many` params, each document as above. `description` (e.g. "50 hoá đơn tháng 11/2026") is shown in the consent window. */
 export type SignManyOptions = Omit<PageParams<'sign-many'>, 'documents'> & {
@@ -341,6 +350,16 @@ export type SignManyResult = Omit<PageResult<'sign-many'>, 'results'> & { result
 
 const toBase64 = (data: BytesOrBase64) =>
   typeof data === 'string' ? data : bytesToBase64(data instanceof Uint8Array ? data : new Uint8Array(data));
+
+/** A text's bytes: a string as UTF-8 (a lone surrogate has none: TextEncoder would sign U+FFFD instead). */
+function textBytes(text: string | Bytes): Uint8Array {
+  if (typeof text !== 'string') return text instanceof Uint8Array ? text : new Uint8Array(text);
+  if (/\p{Surrogate}/u.test(text))
+    throw new KysoError('BAD_REQUEST', 'the text holds a lone surrogate (no UTF-8 for it)', {
+      field: 'text',
+    });
+  return new TextEncoder().encode(text);
+}
 
 async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
   switch (d.kind) {
@@ -375,6 +394,13 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
         }),
       };
     }
+    case 'text':
+      return {
+        kind: 'text',
+        name: d.name,
+        data: bytesToBase64(textBytes(d.text)),
+        ...(d.timestamp && { timestamp: true }),
+      };
     case 'xml':
       return {
         kind: 'xml',
@@ -425,13 +451,20 @@ async function batch(options: SignManyOptions, requestOptions?: RequestOptions):
 type RequestWording = Pick<SignManyOptions, 'description' | 'lang'>;
 
 /** signPdf / signXml options: one document (its `name` optional) with the request's wording. */
-type OneDocumentOptions<D extends PdfDocumentInput | XmlDocumentInput> = Omit<D, 'kind' | 'name'> & {
+type OneDocumentOptions<D extends PdfDocumentInput | XmlDocumentInput | TextDocumentInput> = Omit<
+  D,
+  'kind' | 'name'
+> & {
   name?: string;
 } & RequestWording;
 
 /** One document through signMany; its failure is thrown. */
 async function signOne<T>(
-  { description, lang, ...document }: (PdfDocumentInput | XmlDocumentInput) & RequestWording,
+  {
+    description,
+    lang,
+    ...document
+  }: (PdfDocumentInput | XmlDocumentInput | TextDocumentInput) & RequestWording,
   requestOptions: RequestOptions | undefined,
   pick: (item: Extract<SignManyItem, { ok: true }>) => T | undefined,
 ): Promise<T & { certificate: string }> {
@@ -476,6 +509,22 @@ export function signXml(options: SignXmlOptions, requestOptions?: RequestOptions
   return typedFailures(() => {
     const document = { ...options, kind: 'xml' as const, name: options.name ?? `${options.profile}.xml` };
     return signOne(document, requestOptions, (r) => ('xml' in r ? { xml: r.xml } : undefined));
+  });
+}
+
+/** signText: one text (its `name` defaults to van-ban.txt), with the request's `description` and `lang`. */
+export type SignTextOptions = OneDocumentOptions<TextDocumentInput>;
+/** Detached CAdES-BES SignedData over the text's bytes (`cms`) and the signer's certificate, both base64 DER. */
+export type SignTextResult = SignCmsResult;
+
+/**
+ * A text the consent window shows whole, signed in a detached CMS over exactly its bytes (the
+ * extension digests them; the page sends the text, not a digest the window could not show).
+ */
+export function signText(options: SignTextOptions, requestOptions?: RequestOptions): Promise<SignTextResult> {
+  return typedFailures(() => {
+    const document = { ...options, kind: 'text' as const, name: options.name ?? 'van-ban.txt' };
+    return signOne(document, requestOptions, (r) => ('cms' in r ? { cms: r.cms } : undefined));
   });
 }
 

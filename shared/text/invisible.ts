@@ -21,11 +21,12 @@ export type TextPiece = { text: string } | { control: string };
 /**
  * Page text split into plain runs and the invisible/control characters between them, each named
  * by its code point (U+202E) so the window can show it as a visible mark instead of obeying it.
+ * `marked`: another global pattern of characters to mark (signed-text.ts adds the unusual spaces).
  */
-export function neutralizeText(text: string): TextPiece[] {
+export function neutralizeText(text: string, marked: RegExp = INVISIBLE_OR_CONTROL): TextPiece[] {
   const pieces: TextPiece[] = [];
   let last = 0;
-  for (const match of text.matchAll(INVISIBLE_OR_CONTROL)) {
+  for (const match of text.matchAll(marked)) {
     if (match.index > last) pieces.push({ text: text.slice(last, match.index) });
     const codePoint = match[0].codePointAt(0)!;
     pieces.push({ control: `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}` });

@@ -42,6 +42,7 @@ import type { TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
 import { signInConsent } from '../support/consent.js';
 import { sdkCall as startSdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { countPixels, isDark, renderPage } from '../support/pdf-raster.js';
 import { usePortalTab, type PortalTab } from '../support/portal-tab.js';
@@ -209,6 +210,62 @@ describe('the consent window as people use it (Chromium)', () => {
     await consent.waitForSelector('#escape-dialog', { visible: true });
     await clickClosingWindow(consent, '#confirm-cancel');
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
+  it('a text: shown whole as decoded from the bytes signed — a bidi override, zero-width and no-break spaces as marks, lines kept, scrolled inside the window — and openssl verifies the CMS over exactly those bytes', async () => {
+    const clauses = Array.from({ length: 40 }, (_, i) => `Điều ${i + 1}. Bên B thanh toán đúng hạn.`);
+    const text = [
+      'HỢP ĐỒNG số 12/2026',
+      'Số tiền: 1\u200B000\u00A0000 đồng',
+      'Tệp đính kèm: hoa-don-\u202Efdp.exe',
+      ...clauses,
+    ].join('\n');
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      startSdkCall(portal.page, 'signText', { text, name: 'hop-dong.txt', description: 'Hợp đồng 12/2026' }),
+    );
+    try {
+      await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+      expect(await consent.$eval('#document-kind', (el) => el.textContent)).toBe(
+        'Text — CMS (CAdES) signature over exactly the content shown below',
+      );
+      expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
+      expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(
+        [
+          'HỢP ĐỒNG số 12/2026',
+          'Số tiền: 1⟨U+200B⟩000⟨U+00A0⟩000 đồng',
+          'Tệp đính kèm: hoa-don-⟨U+202E⟩fdp.exe',
+          ...clauses,
+        ].join('\n'),
+      );
+      // The override is a mark, not obeyed: the file name is drawn left to right as written.
+      const lefts = await characterLefts(consent, '#text-content', 'fdp.exe', [0, 1, 2, 3, 4, 5, 6]);
+      expect(lefts).toEqual([...lefts].sort((a, b) => a - b));
+      expect(await consent.$eval('#text-lines', (el) => el.textContent)).toBe(
+        `The signed text: 43 lines, ${[...text].length.toLocaleString('en-GB')} characters. Hidden characters and unusual spaces are shown as marks ⟨U+…⟩.`,
+      );
+      expect(await consent.$eval('#text-marks', (el) => el.textContent)).toBe(
+        'Hidden characters or unusual spaces in the text (marked ⟨U+…⟩): 3. Read it carefully before signing.',
+      );
+      // Long: scrolled inside its own box, which the keyboard reaches.
+      expect(await consent.$eval('#text-content', (el) => el.scrollHeight > el.clientHeight + 100)).toBe(
+        true,
+      );
+      await checkState(consent, 'single-text', ['#sign', '#cancel']);
+      await signInConsent(consent, '02', portal.session.token.pin);
+    } catch (error) {
+      await clickClosingWindow(consent, '#cancel').catch(() => undefined);
+      await sdkOutcome(portal.page).catch(() => undefined);
+      throw error;
+    }
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(portal.page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(result.cms, 'base64'),
+      content: Buffer.from(text, 'utf8'),
+      caFile: portal.session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
   });
 
   it('a PDF: the page count stated, every page paged through at a readable size (judged by pixels)', async () => {

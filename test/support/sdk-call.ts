@@ -6,7 +6,15 @@ import { opensslCmsVerify } from './openssl.js';
 
 /** The SDK's functions a test calls in a page. */
 export type SdkMethod =
-  'status' | 'detect' | 'signCms' | 'signHash' | 'signPdf' | 'signXml' | 'signMany' | 'pluginRequest';
+  | 'status'
+  | 'detect'
+  | 'signCms'
+  | 'signHash'
+  | 'signPdf'
+  | 'signXml'
+  | 'signText'
+  | 'signMany'
+  | 'pluginRequest';
 
 /**
  * How an SDK call ended, as the page saw it: `ok: true` with the result's fields (bytes as base64:

@@ -33,6 +33,15 @@ describe('DOCUMENT_TOO_LARGE: the limit in MiB, before any schema', () => {
     expect(documentSizeError({ documents: [] }, LIMITS.maxPageRequestChars)).toBeUndefined();
   });
 
+  it('a text over its bytes, named in MiB', () => {
+    expect(
+      documentSizeError({ documents: [{ kind: 'text', data: base64Of(LIMITS.maxTextBytes) }] }),
+    ).toBeUndefined();
+    expect(
+      documentSizeError({ documents: [{ kind: 'text', data: base64Of(LIMITS.maxTextBytes + 3) }] })?.details,
+    ).toEqual({ document: 0, limitMiB: 1 });
+  });
+
   it('requests without documents are not its business (the bridge drops oversized ones)', () => {
     expect(documentSizeError({ digest: 'x' }, LIMITS.maxPageRequestChars * 2)).toBeUndefined();
     expect(documentSizeError(null)).toBeUndefined();

@@ -130,7 +130,7 @@ describe('limits', () => {
     expect(PageRequestEnvelopeSchema.safeParse({ ...envelope, id: 'x'.repeat(65) }).success).toBe(false);
   });
 
-  it('documents sent whole: PDF, XML and appearance image sizes', () => {
+  it('documents sent whole: PDF, XML, text and appearance image sizes', () => {
     const many = pageRequests['sign-many'].params;
     const request = (document: Record<string, unknown>) =>
       many.safeParse({ description: 'Hồ sơ', documents: [{ name: 'a', ...document }] }).success;
@@ -141,6 +141,9 @@ describe('limits', () => {
     expect(request({ kind: 'xml', profile: 'htkk', xml: '<a/>'.padEnd(LIMITS.maxXmlChars + 1, ' ') })).toBe(
       false,
     );
+    expect(request({ kind: 'text', data: base64Of(LIMITS.maxTextBytes) })).toBe(true);
+    expect(request({ kind: 'text', data: base64Of(LIMITS.maxTextBytes + 3) })).toBe(false);
+    expect(request({ kind: 'text', data: '' })).toBe(false);
     const image = (bytes: number) => ({
       kind: 'pdf',
       pdf: 'JVBERi0=',

@@ -1,5 +1,5 @@
 /**
- * Documents a page sends whole (PDF, XML) are prepared here, in the extension: the consent window
+ * Documents a page sends whole (PDF, XML, text: text-plan.ts) are prepared here, in the extension: the consent window
  * describes what is really signed, and only the digest goes on to the host. Digests a page sends
  * ('cms', 'raw') pass through (digest-plan.ts).
  *
@@ -40,6 +40,7 @@ import type { ConsentAppearance } from '../../../shared/protocol/consent.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
 import { cmsOf, planDigest } from './digest-plan.js';
 import { signatureOf, xmlConsentFields, xmlSignItem } from './plan-parts.js';
+import { planText } from './text-plan.js';
 
 /** The signer, as begin-batch reports it. */
 export interface Signer {
@@ -312,6 +313,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
         },
       };
     }
+    case 'text':
+      return planText(document, rsaScheme);
     case 'xml': {
       const profile = document.profile;
       if (profile === 'generic') return planGenericXml(document);

@@ -37,6 +37,7 @@ import {
   renderSignatureWords,
   showAppearanceImages,
 } from './appearance-view.js';
+import { signedTextOf } from '../../../shared/text/signed-text.js';
 import { setPageText } from './page-text.js';
 import { $, speak, t, tr } from './window.js';
 
@@ -485,6 +486,7 @@ function openDocument(index: number, fromList: boolean): void {
   }
   $('pdf-viewer').hidden = true;
   $('xml-viewer').hidden = true;
+  $('text-viewer').hidden = true;
   $('content-problem').hidden = true;
   const notes = [
     d.certify && t(`certify${d.certify}`),
@@ -497,7 +499,7 @@ function openDocument(index: number, fromList: boolean): void {
     $('item-notes').textContent = notes.join(' ');
     $('item-notes').hidden = notes.length === 0;
   }
-  if (d.kind === 'pdf' || d.kind === 'xml') {
+  if (d.kind === 'pdf' || d.kind === 'xml' || d.kind === 'text') {
     contentWanted = index;
     send({ type: 'open-document', index });
   }
@@ -603,6 +605,8 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
       }
       notShown(index, error);
     }
+  } else if (content.kind === 'text') {
+    showText(base64ToBytes(content.data));
   } else if (content.kind === 'xml') {
     xmlRows = content.rows;
     xmlShown = 0;
@@ -614,6 +618,39 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     $('xml-toggle').setAttribute('aria-expanded', 'false');
     $('xml-toggle').textContent = t('xmlOpen');
   }
+}
+
+/** A text, as derived from the bytes signed: its lines with marks for what draws nothing, or why it is not shown. */
+function showText(bytes: Uint8Array): void {
+  $('text-viewer').hidden = false;
+  const text = signedTextOf(bytes);
+  const box = $('text-content');
+  $('text-problem').hidden = text.ok;
+  $('text-problem').textContent = text.ok ? '' : t('textNotShown');
+  box.hidden = !text.ok;
+  if (!text.ok) {
+    box.replaceChildren();
+    $('text-lines').textContent = '';
+    $('text-marks').hidden = true;
+    return;
+  }
+  $('text-lines').textContent = tr().plural('textLines', text.lines.length, { characters: text.characters });
+  $('text-marks').hidden = text.marks === 0;
+  $('text-marks').textContent = text.marks > 0 ? t('textMarks', { n: text.marks }) : '';
+  box.replaceChildren(
+    ...text.lines.flatMap((line, i) => [
+      ...(i > 0 ? [document.createTextNode('\n')] : []),
+      ...line.map((piece) =>
+        'text' in piece
+          ? document.createTextNode(piece.text)
+          : Object.assign(document.createElement('span'), {
+              className: 'control-mark',
+              textContent: `⟨${piece.control}⟩`,
+              title: t('controlMark'),
+            }),
+      ),
+    ]),
+  );
 }
 
 /**

@@ -40,6 +40,7 @@ export const MESSAGES = {
     kind_xml: 'Tài liệu XML (ký toàn bộ tài liệu)',
     kind_einvoice: 'Hoá đơn điện tử (XML)',
     kind_einvoice_buyer: 'Hoá đơn điện tử (XML) — bạn ký với tư cách người mua',
+    kind_text: 'Văn bản — chữ ký số CMS (CAdES) trên đúng nội dung hiển thị dưới đây',
     viaWebSocket:
       'Một chương trình trên máy tính này yêu cầu ký (qua WebSocket cục bộ), không phải một trang web.',
     timestamped: 'Kèm dấu thời gian của máy chủ TSA trong cài đặt.',
@@ -91,6 +92,14 @@ export const MESSAGES = {
     xmlClose: 'Ẩn nội dung được ký',
     xmlRows_one: 'Phần được ký có {n} giá trị.',
     xmlRows_other: 'Phần được ký có {n} giá trị.',
+    textLines_one:
+      'Văn bản được ký: {n} dòng, {characters} ký tự. Các ký tự ẩn hoặc khoảng trắng đặc biệt được hiện thành ký hiệu ⟨U+…⟩.',
+    textLines_other:
+      'Văn bản được ký: {n} dòng, {characters} ký tự. Các ký tự ẩn hoặc khoảng trắng đặc biệt được hiện thành ký hiệu ⟨U+…⟩.',
+    textMarks:
+      'Ký tự ẩn hoặc khoảng trắng đặc biệt trong văn bản (đánh dấu ⟨U+…⟩): {n}. Hãy đọc kỹ trước khi ký.',
+    textNotShown:
+      'Nội dung này không phải văn bản đọc được (không phải UTF-8, hoặc có ký tự điều khiển): kyso không hiển thị nó như văn bản.',
     xmlPath: 'Vị trí',
     xmlValue: 'Giá trị',
     showMore: 'Xem thêm',
@@ -230,6 +239,7 @@ export const MESSAGES = {
     short_xml: 'XML',
     short_einvoice: 'XML hoá đơn',
     short_einvoice_buyer: 'XML hoá đơn (người mua ký)',
+    short_text: 'Văn bản',
     options_chooseFile: 'Chọn tệp PNG…',
     prompt_shareCertificate: 'Chia sẻ chứng thư số với trang web',
     prompt_pickFile: 'Chọn tệp để ký',
@@ -293,6 +303,7 @@ export const MESSAGES = {
     kind_xml: 'XML document (the whole document is signed)',
     kind_einvoice: 'E-invoice (XML)',
     kind_einvoice_buyer: 'E-invoice (XML) — you sign as the buyer',
+    kind_text: 'Text — CMS (CAdES) signature over exactly the content shown below',
     viaWebSocket: 'A program on this computer asks for this signature (local WebSocket), not a website.',
     timestamped: 'With a time-stamp from the TSA in the settings.',
     longTermLT:
@@ -341,6 +352,14 @@ export const MESSAGES = {
     xmlClose: 'Hide the signed content',
     xmlRows_one: 'The signed part holds {n} value.',
     xmlRows_other: 'The signed part holds {n} values.',
+    textLines_one:
+      'The signed text: {n} line, {characters} characters. Hidden characters and unusual spaces are shown as marks ⟨U+…⟩.',
+    textLines_other:
+      'The signed text: {n} lines, {characters} characters. Hidden characters and unusual spaces are shown as marks ⟨U+…⟩.',
+    textMarks:
+      'Hidden characters or unusual spaces in the text (marked ⟨U+…⟩): {n}. Read it carefully before signing.',
+    textNotShown:
+      'This content is not readable text (not UTF-8, or it holds control characters): kyso does not show it as text.',
     xmlPath: 'Where',
     xmlValue: 'Value',
     showMore: 'Show more',
@@ -482,6 +501,7 @@ export const MESSAGES = {
     short_xml: 'XML',
     short_einvoice: 'E-invoice XML',
     short_einvoice_buyer: 'E-invoice XML (buyer signs)',
+    short_text: 'Text',
     options_chooseFile: 'Choose a PNG file…',
     prompt_shareCertificate: 'Share your certificate with the website',
     prompt_pickFile: 'Choose a file to sign',
