@@ -341,7 +341,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
-  it('vgca_sign_msg in message mode: the message and its signature in one attached CMS that openssl verifies', async () => {
+  it('vgca_sign_msg in message mode: the window shows the message itself; the message and its signature in one attached CMS that openssl verifies', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const message = 'Công văn số 123/UBND-VP ngày 22/11/2026';
     const consent = await consentWindowAfter(session.browser, () =>
@@ -355,6 +355,11 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
         Buffer.from(message).toString('base64'),
       ),
     );
+    // The message itself, decoded from the bytes signed: not "a digest kyso cannot show".
+    await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+    expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(message);
+    expect(await consent.$eval('#document-kind', (el) => el.getAttribute('data-kind'))).toBe('text');
+    expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
     await consent.click('input[name="certificate"][value$="/01"]');
     await consent.type('#pin', session.token.pin);
     await clickClosingWindow(consent, '#sign');

@@ -161,16 +161,19 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(verified.ok, verified.output).toBe(true);
     await page.close();
   }, 120_000);
-  it('a text file through the sample page’s own sign() (signArrDataAdvanced, type "txt"): signed after consent, the text and its signature in one CMS openssl verifies', async () => {
+  it('a text file through the sample page’s own sign() (signArrDataAdvanced, type "txt"): the window shows the text itself; signed after consent, the text and its signature in one CMS openssl verifies', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const text = 'Biên bản họp ngày 02/12/2026\n';
     // VNPT's sample page: the file's extension as type, its content in base64, sigOptions null.
     await setFieldValue(page, '#fileType', 'txt');
     await setFieldValue(page, '#fileContent', Buffer.from(text).toString('base64'));
     const consent = await consentWindowAfter(session.browser, () => page.click('#btSign'));
-    // What the window shows comes from the data: its SHA-256 signed in a CMS, under the item's name.
-    await consent.waitForSelector('#document-kind[data-kind="cms"]', { timeout: 20_000 });
+    // The window shows the text itself, decoded from the bytes signed, under the item's name.
+    await consent.waitForSelector('#document-kind[data-kind="text"]', { timeout: 20_000 });
     expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('tai-lieu-1.txt');
+    await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+    expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(text);
+    expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
     await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const item = JSON.parse(JSON.parse(await nextRawAnswer(page))[0]);

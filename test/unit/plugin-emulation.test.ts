@@ -7,6 +7,7 @@ import {
   decodeBase64,
   parseJsonFrame,
   pluginFailure,
+  siteDataDocument,
   xmlProfileOf,
   xmlRootId,
   xmlRootName,
@@ -20,6 +21,23 @@ import { answerVgca, vgcaEndpoint } from '../../shared/sdk/plugins/vgca.js';
 import { answerVnpt, isVnptUrl } from '../../shared/sdk/plugins/vnpt.js';
 import { viettelFunction } from '../../shared/sdk/plugins/viettel.js';
 import { originPattern, pluginOfRequest } from '../../extension/src/plugins/addresses.js';
+import { LIMITS } from '../../shared/protocol/limits.js';
+
+describe('data a plugin page sends to sign in a CMS', () => {
+  it('readable text goes as a text the window shows; other bytes, or too many, as their digest', async () => {
+    const text = new TextEncoder().encode('Công văn số 123/UBND-VP\r\n');
+    expect(await siteDataDocument(text, 'du-lieu')).toEqual({ kind: 'text', name: 'du-lieu', text });
+    for (const data of [
+      Uint8Array.from([0x25, 0x50, 0x44, 0x46, 0xff, 0x00]), // not UTF-8
+      new TextEncoder().encode('a\u001b[2Jb'), // a control character
+      new Uint8Array(LIMITS.maxTextBytes + 1).fill(0x61), // over the text limit
+    ])
+      expect(await siteDataDocument(data, 'du-lieu')).toMatchObject({
+        kind: 'cms',
+        digestAlgorithm: 'SHA-256',
+      });
+  });
+});
 
 describe('plugin addresses', () => {
   /** Each plugin's address reader: the endpoint (function) of each address it takes, nothing for the rest. */

@@ -6,7 +6,15 @@ import { CertificateSerialSchema } from '../../protocol/common.js';
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes } from '../../encoding.js';
-import { digestOf, pluginRequest, signCms, signHash, type SignManyItem } from '../index.js';
+import { signedTextOf } from '../../text/signed-text.js';
+import {
+  digestOf,
+  pluginRequest,
+  signCms,
+  signHash,
+  type BatchDocumentInput,
+  type SignManyItem,
+} from '../index.js';
 import { downloadedFileName } from './download-name.js';
 
 /** One frame a page sends to an emulated plugin (a whole PDF in base64 fits). */
@@ -90,6 +98,16 @@ export async function signSiteData(
     description: options.description ?? 'Ký dữ liệu do trang gửi / Data sent by the site',
     lang: options.lang ?? 'vi',
   });
+}
+
+/**
+ * Data a page sent, as the document kyso signs it (a detached CMS over its bytes either way): a text
+ * the consent window shows whole when the bytes are readable text (shared/text/signed-text.ts) within
+ * LIMITS.maxTextBytes, else their SHA-256, which the window says it cannot show.
+ */
+export async function siteDataDocument(data: Uint8Array, name: string): Promise<BatchDocumentInput> {
+  if (data.length <= LIMITS.maxTextBytes && signedTextOf(data).ok) return { kind: 'text', name, text: data };
+  return { kind: 'cms', name, digest: await digestOf(data, 'SHA-256'), digestAlgorithm: 'SHA-256' };
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   askSharedCertificate,
   pageCertificateSerial,
   profileSavingInto,
+  siteDataDocument,
 } from './common.js';
 import { attachContent } from '../../cms/attach.js';
 import { signSiteDataAttached } from './attached-data.js';
@@ -217,18 +218,20 @@ async function itemDocument(
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
   const name = `tai-lieu-${index + 1}.${type || 'bin'}`;
   if (type === 'cmsdetached' || type === 'txt') {
-    // Data signed in a CMS: detached for VNPT iOffice's token login (it signs a challenge this way),
-    // attached for a text file (VNPT's sample page sends .txt here; its older sign() called signCms,
-    // which answers the data and signature in one CMS). Only the data's SHA-256 goes on.
+    // Data signed in a CMS: detached for VNPT iOffice's token login (it signs a challenge this way:
+    // only its SHA-256 goes on), attached for a text file (VNPT's sample page sends .txt here; its
+    // older sign() called signCms, which answers the data and signature in one CMS): shown whole
+    // in the window when it is readable text (siteDataDocument).
     const data = decodeBase64(text(item.data, 'data'), 'data');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'data is empty');
+    if (type === 'txt') return { document: await siteDataDocument(data, name), attach: data };
     const document: BatchDocumentInput = {
       kind: 'cms',
-      name: type === 'txt' ? name : `du-lieu-${index + 1}`,
+      name: `du-lieu-${index + 1}`,
       digest: await digestOf(data, 'SHA-256'),
       digestAlgorithm: 'SHA-256',
     };
-    return type === 'txt' ? { document, attach: data } : { document };
+    return { document };
   }
   return { document: documentOf(text(item.data, 'data'), type, name, item.sigOptions) };
 }
