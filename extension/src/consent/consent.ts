@@ -39,6 +39,7 @@ import {
 } from './appearance-view.js';
 import { signedTextOf } from '../../../shared/text/signed-text.js';
 import { setPageText } from './page-text.js';
+import { previewRefusalParts, type PreviewRefusal } from './preview-refusal.js';
 import { $, speak, t, tr } from './window.js';
 
 const EXPIRY_WARNING_DAYS = 30;
@@ -55,8 +56,8 @@ const send = (message: ConsentToBackground) => port.postMessage(message);
 let details: ConsentDetails | undefined;
 let certificates: CertificateEntry[] = [];
 let askSite = false;
-/** A preview read another document than kyso signs (notShown): no signing from this window. */
-let previewRefused = false;
+/** Previews that read another document than kyso signs (notShown): no signing from this window; the error names each. */
+const previewRefusals: PreviewRefusal[] = [];
 const PREVIEW_REFUSED: WireError = { code: 'PDF_AMBIGUOUS', message: '' };
 let state: 'loading' | 'permission' | 'ready' | 'signing' | 'error' = 'loading';
 
@@ -162,7 +163,7 @@ function focusCertificate(options?: FocusOptions): void {
 /** What Sign still needs, or undefined when it can sign. */
 function missing(): MessageKey | undefined {
   if (state !== 'ready') return undefined;
-  if (previewRefused) return 'previewRefused';
+  if (previewRefusals.length > 0) return 'previewRefused';
   if (uncounted > 0) return 'signNeedsCount';
   if (hasUnshown() && !$<HTMLInputElement>('unshown-ack').checked) return 'signNeedsUnshownAck';
   const entry = chosen();
@@ -197,7 +198,7 @@ function setPager(previousId: string, nextId: string, atStart: boolean, atEnd: b
 
 function showError(shown: WireError | undefined): void {
   // A preview that read another document than kyso signs stays said until the window closes.
-  const error = shown ?? (previewRefused ? PREVIEW_REFUSED : undefined);
+  const error = shown ?? (previewRefusals.length > 0 ? PREVIEW_REFUSED : undefined);
   const box = $('error');
   const pin = $<HTMLInputElement>('pin');
   pin.removeAttribute('aria-invalid');
@@ -208,20 +209,35 @@ function showError(shown: WireError | undefined): void {
     box.textContent = '';
     return;
   }
-  const extra: string[] = [];
+  const extra: Array<string | HTMLElement> = [];
+  if (error === PREVIEW_REFUSED) extra.push(...previewRefusals.map(refusedDocument));
   if (error.details?.pinFinalTry === true) extra.push(t('pinFinalTry'));
   else if (error.details?.pinCountLow === true) extra.push(t('pinCountLow'));
   box.dataset.code = error.code;
   // One sentence per catalogue message (the error, then what the token reports about its tries).
   box.replaceChildren(
     errorMessage(error.code, tr().lang),
-    ...extra.flatMap((text) => [' ', Object.assign(document.createElement('span'), { textContent: text })]),
+    ...extra.flatMap((text) => [
+      ' ',
+      typeof text === 'string' ? Object.assign(document.createElement('span'), { textContent: text }) : text,
+    ]),
   );
   box.hidden = false;
   if (error.code === 'PIN_INCORRECT' || error.code === 'PIN_INVALID') {
     pin.setAttribute('aria-invalid', 'true');
     pin.setAttribute('aria-describedby', 'error');
   }
+}
+
+/** "Document 2 of 3 “name”: the preview has 2 pages but …", the name inert as every page text. */
+function refusedDocument(refusal: PreviewRefusal): HTMLElement {
+  const { place, name, reason } = previewRefusalParts(details?.documents ?? [], refusal, tr());
+  const sentence = Object.assign(document.createElement('span'), { className: 'refused-document' });
+  sentence.dataset.index = String(refusal.index);
+  const shownName = document.createElement('span');
+  setPageText(shownName, name, t('controlMark'));
+  sentence.append(...(place ? [`${place} `] : []), shownName, `: ${reason}`);
+  return sentence;
 }
 
 // ---- Static texts ----------------------------------------------------------------------------
@@ -665,7 +681,7 @@ function notShown(index: number, error: unknown): void {
     return setUnshown(index, pages, true);
   }
   const { shown, signed } = error as unknown as { shown: number; signed: number };
-  previewRefused = true;
+  previewRefusals.push({ index, shown, signed });
   if (index === openIndex) $('page-problem').textContent = t('previewPagesDiffer', { shown, signed });
   showError(PREVIEW_REFUSED);
   updateSign();
