@@ -268,6 +268,20 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(verified.ok, verified.output).toBe(true);
   });
 
+  it('a text holding a control character other than newline and tab is refused before any window, naming the problem', async () => {
+    await startSdkCall(portal.page, 'signText', {
+      text: 'Trả 100 đồng\u001b[2K\rTrả 900 đồng',
+      description: 'Văn bản có ký tự điều khiển',
+    });
+    const result = await sdkOutcome(portal.page);
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'BAD_REQUEST',
+      details: { document: 0, problem: 'text-control-character' },
+    });
+    expect(await consentWindowOpen(portal.session.browser, 500)).toBe(false);
+  });
+
   it('a PDF: the page count stated, every page paged through at a readable size (judged by pixels)', async () => {
     const pdf = await threePagePdf();
     const consent = await consentFor(portal, 'signPdf', {
