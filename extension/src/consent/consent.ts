@@ -641,8 +641,9 @@ function showText(bytes: Uint8Array): void {
   $('text-viewer').hidden = false;
   const text = signedTextOf(bytes);
   const box = $('text-content');
-  $('text-problem').hidden = text.ok;
-  $('text-problem').textContent = text.ok ? '' : t('textNotShown');
+  // Not text (the preparer refuses such bytes first): said where any content not shown is.
+  $('content-problem').hidden = text.ok;
+  $('content-problem').textContent = text.ok ? '' : t('textNotShown');
   box.hidden = !text.ok;
   if (!text.ok) {
     box.replaceChildren();
