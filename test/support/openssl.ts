@@ -251,6 +251,8 @@ export function issueTestCertificate(options: {
   backdateDays?: number;
   /** How the CA signs it (`-sigopt`: rsa_padding_mode:pss, rsa_mgf1_md:sha1, …). */
   sigopts?: string[];
+  /** The hash the CA signs the certificate with (openssl's default: sha256), e.g. 'sha1' for a legacy one. */
+  signatureDigest?: string;
 }): { keyFile: string; certFile: string } {
   const keyFile = `${options.base}.key`;
   const certFile = `${options.base}.pem`;
@@ -292,6 +294,7 @@ export function issueTestCertificate(options: {
     '-extfile',
     `${options.base}.ext`,
     ...(options.sigopts ?? []).flatMap((option) => ['-sigopt', option]),
+    ...(options.signatureDigest ? [`-${options.signatureDigest}`] : []),
     '-out',
     certFile,
   ]);

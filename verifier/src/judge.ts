@@ -15,7 +15,13 @@ import {
   summarizeCertificate,
   usabilityProblems,
 } from '../../shared/certificate/profile.js';
-import { buildChain, describeCertificate, findIssuer, parseCertificate } from './certificates.js';
+import {
+  buildChain,
+  certificateDer,
+  describeCertificate,
+  findIssuer,
+  parseCertificate,
+} from './certificates.js';
 import { outcomeOf, type Problem, type SignatureReport } from './report.js';
 import { checkRevocation, type EmbeddedEvidence, type RevocationOptions } from './revocation.js';
 
@@ -33,13 +39,34 @@ export interface VerifyOptions {
   notAfter?: Date;
   /** Validate as if now were this time (archives: a past date; tests: a future one). Default now. */
   validationTime?: Date;
+  /**
+   * Legacy cryptography (RSA keys of 1024 to 2047 bits, SHA-1 or MD5 certificate signatures) is
+   * accepted only in a signature a time-stamp proves existed before this date. Default LEGACY_CRYPTO_UNTIL.
+   */
+  legacyCryptoUntil?: Date;
 }
 
 export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 
 const HOUR = 3_600_000;
-/** Below this an RSA key is broken; 1024-bit keys of older Vietnamese tokens still pass. */
+/** Below this an RSA key is broken whenever it signed: no proof of time makes its signature the holder's. */
 const MIN_RSA_BITS = 1024;
+/** Below this an RSA key is legacy (ETSI TS 119 312; Vietnam: Circular 15/2025/TT-BKHCN asks 2048 bits). */
+const LEGACY_RSA_BITS = 2048;
+/**
+ * The sunset of RSA-1024 and SHA-1 signatures (NIST SP 800-131A: disallowed for signing from 2014):
+ * a legacy signature proven before it passes, any other is INDETERMINATE (EN 319 102-1
+ * CRYPTO_CONSTRAINTS_FAILURE_NO_POE). See docs/verifier.md, "Cryptographic constraints".
+ */
+export const LEGACY_CRYPTO_UNTIL = new Date('2014-01-01T00:00:00Z');
+/** Certificate signature algorithms whose hash is broken for signatures: md5/sha1 WithRSA, ecdsa-with-SHA1, dsa-with-sha1. */
+const LEGACY_SIGNATURE_ALGORITHMS: Record<string, string> = {
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.3.14.3.2.29': 'sha1WithRSAEncryption',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10040.4.3': 'dsa-with-sha1',
+};
 /** Carried certificates considered for a chain: the signature's own come first (cms.ts). */
 const MAX_JUDGED_CERTIFICATES = 256;
 /** How far ahead of the validation time a signing time may be: a signer's clock running fast. */
@@ -179,13 +206,7 @@ export async function judge(
         : "the certificate's keyUsage allows neither digitalSignature nor nonRepudiation: it is not for signing",
     );
 
-  // An RSA key this short is factored in hours: its signature proves nothing of its holder.
-  if (summary.keyType === 'RSA' && Number(summary.keyDetail) < MIN_RSA_BITS)
-    addProblem(
-      report,
-      'WEAK_KEY',
-      `the signer's RSA key has ${summary.keyDetail} bits, fewer than ${MIN_RSA_BITS}: anyone could have made this signature`,
-    );
+  judgeCryptography(report, summary, chain.path, proven, options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL);
 
   const policy = options.revocation?.policy ?? 'prefer';
   if (policy !== 'off') {
@@ -223,6 +244,73 @@ export async function judge(
     await judgeIssuingCas(report, chain.path, options, embedded, validationTime, proven);
   }
   return finish(report);
+}
+
+/**
+ * The cryptographic constraints (EN 319 102-1 §5.2.8), in one place: the signer's key, and each
+ * certificate signature of the path up to the trusted root (whose own self-signature proves nothing).
+ * A key under MIN_RSA_BITS is WEAK_KEY whenever it signed. Legacy cryptography — an RSA key under
+ * LEGACY_RSA_BITS (the signer's, or a CA's that signed the path), an MD5/SHA-1 certificate
+ * signature — passes only with a time-stamp before `until`: later, anyone may have forged it.
+ */
+function judgeCryptography(
+  report: Draft,
+  signer: ReturnType<typeof summarizeCertificate>,
+  path: pkijs.Certificate[],
+  proven: Date | undefined,
+  until: Date,
+): void {
+  const bits = signer.keyType === 'RSA' ? Number(signer.keyDetail) : undefined;
+  if (bits !== undefined && bits < MIN_RSA_BITS) {
+    addProblem(
+      report,
+      'WEAK_KEY',
+      `the signer's RSA key has ${bits} bits, fewer than ${MIN_RSA_BITS}: anyone could have made this signature`,
+    );
+    return;
+  }
+  const legacy: Array<{ problem: Problem; what: string }> = [];
+  if (bits !== undefined && bits < LEGACY_RSA_BITS)
+    legacy.push({ problem: 'WEAK_KEY', what: `the signer's RSA key has ${bits} bits` });
+  for (let i = 0; i < path.length - 1; i++) {
+    const subject = describeCertificate(path[i]!).subject;
+    const algorithm = LEGACY_SIGNATURE_ALGORITHMS[path[i]!.signatureAlgorithm.algorithmId];
+    if (algorithm)
+      legacy.push({
+        problem: 'WEAK_ALGORITHM',
+        what: `the certificate ${subject} is signed with ${algorithm}`,
+      });
+    const issuerBits = rsaBits(path[i + 1]!);
+    if (issuerBits !== undefined && issuerBits < LEGACY_RSA_BITS)
+      legacy.push({
+        problem: 'WEAK_KEY',
+        what: `the certificate ${subject} is signed by an RSA key of ${issuerBits} bits`,
+      });
+  }
+  if (legacy.length === 0) return;
+  if (proven && proven < until) {
+    for (const { what } of legacy)
+      report.details.push(
+        `${what}: accepted, a time-stamp proves the signature existed before ${until.toISOString()}`,
+      );
+    return;
+  }
+  for (const { problem, what } of legacy)
+    addProblem(
+      report,
+      problem,
+      `${what}, below what signatures may use since ${until.toISOString()}, and no time-stamp proves the signature existed before then`,
+    );
+}
+
+/** A certificate's RSA modulus bits; undefined for another key type. */
+function rsaBits(certificate: pkijs.Certificate): number | undefined {
+  try {
+    const summary = summarizeCertificate(certificateDer(certificate));
+    return summary.keyType === 'RSA' ? Number(summary.keyDetail) : undefined;
+  } catch {
+    return undefined; // a CA certificate kyso's reader refuses: its chain check already judged it
+  }
 }
 
 /**

@@ -1,0 +1,141 @@
+/**
+ * Legacy cryptography (docs/verifier.md, "Cryptographic constraints"): a 1024-bit RSA signer key
+ * or a SHA-1 certificate signature passes only when a time-stamp proves the signature existed
+ * before the sunset date; otherwise INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE. The
+ * artefacts are openssl's (`openssl req`, `x509 -sha1`, `cms -sign`); `openssl cms -verify`
+ * accepts them all: the policy is kyso's own, as EN 319 102-1 asks of a validator.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
+import { verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
+import { issueTestCertificate, makeTestCa, opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
+import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+
+const content = Buffer.from('Tờ khai thuế — ký bằng khóa cũ\n');
+const pemToDer = (file: string) =>
+  new Uint8Array(Buffer.from(readFileSync(file, 'latin1').replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+
+describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof of existence before the sunset', () => {
+  let dir: string;
+  let tsa: LocalTsa;
+  let caPem: string;
+  let serial = 0x200;
+
+  /** An openssl-made signer certificate and a detached `openssl cms -sign` CMS over `content`. */
+  const signedBy = async (name: string, rsaBits: number, signatureDigest?: string) => {
+    const base = path.join(dir, name);
+    issueTestCertificate({
+      base,
+      subject: `/C=VN/CN=${name}`,
+      caFile: caPem,
+      caKeyFile: path.join(dir, 'ca.key'),
+      serialHex: (serial++).toString(16),
+      days: 10,
+      extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+      rsaBits,
+      ...(signatureDigest && { signatureDigest }),
+    });
+    const cms = await opensslCmsSign({
+      contentFile: path.join(dir, 'content.txt'),
+      certificateFile: `${base}.pem`,
+      keyFile: `${base}.key`,
+      outFile: `${base}.p7s`,
+      flags: ['-md', 'sha256'],
+    });
+    return new Uint8Array(cms);
+  };
+  const options = (more: Partial<VerifyOptions> = {}): VerifyOptions => ({
+    trustedRoots: [pemToDer(caPem)],
+    timestampRoots: [tsa.caDer],
+    revocation: { policy: 'off' },
+    ...more,
+  });
+  const verdict = async (cms: Uint8Array, more: Partial<VerifyOptions> = {}) => {
+    const report = await verifyCmsSignature({ cms, content }, options(more));
+    const [signature] = report.signatures;
+    return {
+      indication: report.indication,
+      subIndication: signature!.subIndication,
+      problems: signature!.problems,
+      details: signature!.details.join('\n'),
+    };
+  };
+  const timestamped = async (cms: Uint8Array) =>
+    attachSignatureTimestamp(cms, await requestTimestamp(tsa.url, signatureValue(cms)));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kyso-crypto-constraints-'));
+    writeFileSync(path.join(dir, 'content.txt'), content);
+    caPem = path.join(dir, 'ca.pem');
+    makeTestCa(path.join(dir, 'ca.key'), caPem, 'kyso Crypto Constraints CA');
+    tsa = await startLocalTsa();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
+  });
+  afterAll(async () => {
+    await tsa?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a 2048-bit key with SHA-256 throughout passes (the baseline)', async () => {
+    expect(await verdict(await signedBy('Khóa Mới', 2048))).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      problems: [],
+    });
+  });
+
+  it('a 1024-bit RSA signer key without a time-stamp: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE; openssl accepts it', async () => {
+    const cms = await signedBy('Khóa 1024', 1024);
+    expect(
+      opensslCmsVerify({ cms, content, caFile: caPem }).ok,
+      'openssl checks no key size: the rule is kyso’s',
+    ).toBe(true);
+    const result = await verdict(cms);
+    expect(result).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      problems: ['WEAK_KEY'],
+    });
+    expect(result.details).toMatch(/signer's RSA key has 1024 bits/);
+  });
+
+  it('a 1024-bit key time-stamped after the sunset is still INDETERMINATE; time-stamped before it, it passes', async () => {
+    const cms = await timestamped(await signedBy('Khóa 1024 Có Dấu Thời Gian', 1024));
+    // The test TSA stamps the current time, after the default sunset (2014-01-01).
+    expect(await verdict(cms)).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      problems: ['WEAK_KEY'],
+    });
+    // An archive policy whose sunset is after the time-stamp: the POE makes the signature acceptable.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const accepted = await verdict(cms, { legacyCryptoUntil: tomorrow });
+    expect(accepted).toMatchObject({ indication: 'TOTAL-PASSED', problems: [] });
+    expect(accepted.details).toMatch(/1024 bits: accepted, a time-stamp proves/);
+    // The POE must be a time-stamp: the sunset alone, without one, proves nothing.
+    expect(
+      await verdict(await signedBy('Khóa 1024 Không Dấu', 1024), { legacyCryptoUntil: tomorrow }),
+    ).toMatchObject({ indication: 'INDETERMINATE', problems: ['WEAK_KEY'] });
+  });
+
+  it('a signer certificate signed with SHA-1 (sha1WithRSAEncryption): INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE', async () => {
+    const cms = await signedBy('Chứng Thư SHA1', 2048, 'sha1');
+    const result = await verdict(cms);
+    expect(result).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      problems: ['WEAK_ALGORITHM'],
+    });
+    expect(result.details).toMatch(/CN=Chứng Thư SHA1, C=VN is signed with sha1WithRSAEncryption/);
+  });
+
+  it('below 1024 bits no time-stamp helps: WEAK_KEY even with a POE before the sunset', async () => {
+    const cms = await timestamped(await signedBy('Khóa 512', 512));
+    expect(await verdict(cms, { legacyCryptoUntil: new Date(Date.now() + 86_400_000) })).toMatchObject({
+      indication: 'INDETERMINATE',
+      problems: ['WEAK_KEY'],
+    });
+  });
+});
