@@ -6,6 +6,7 @@ import {
   XmlSignatureError,
   type DigestInfoSigner,
 } from '../../shared/xml/index.js';
+import { verifyXmlSignature } from '../../verifier/src/index.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 import { rsaSignDigestInfo, type SoftwareIdentity } from '../support/software-signer.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
@@ -175,7 +176,7 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
     }
   });
 
-  it('SHA-1: refused unless allowSha1 is passed; with it, rsa-sha1 verifies', async () => {
+  it('SHA-1: refused unless allowSha1 is passed; with it, rsa-sha1 verifies, and kyso judges it legacy', async () => {
     const options = {
       profile: 'htkk' as const,
       certificate: ids.RSA.certificateDer,
@@ -194,6 +195,19 @@ describe('XMLDSig (HTKK tax returns, e-invoices) verified by xmlsec1', () => {
     expect(signed).toContain('<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/>');
     const result = xmlsecVerify(ids.dir, signed, ids.RSA.caPem, 'htkk-sha1.xml');
     expect(result.ok, result.output).toBe(true);
+
+    // Valid, but SHA-1 and no time-stamp before its sunset: not TOTAL-PASSED (docs/verifier.md, Cryptographic constraints).
+    const roots = { trustedRoots: [ids.RSA.caDer], revocation: { policy: 'off' as const } };
+    const [judged] = (await verifyXmlSignature(signed, roots)).signatures;
+    expect(judged).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      problems: ['WEAK_ALGORITHM'],
+    });
+    expect(judged!.details.join('\n')).toMatch(/the signature uses rsa-sha1[^]*the signature uses sha1/);
+    // The same return signed with SHA-256 passes: the algorithm is what is judged.
+    const sha256 = await signXml(HTKK, { ...options, digestAlgorithm: 'SHA-256' }, ids.RSA.signer);
+    expect((await verifyXmlSignature(sha256, roots)).indication).toBe('TOTAL-PASSED');
   });
 
   it('completeXmlSignature refuses a DER ECDSA value, a key of the other type and a second signature', async () => {

@@ -102,6 +102,8 @@ export async function judge(
   carried: Uint8Array[],
   options: VerifyOptions,
   embedded: EmbeddedEvidence = { ocsps: [], crls: [] },
+  /** The signature's own legacy algorithms (XMLDSig rsa-sha1, a sha1 reference digest), by name. */
+  legacyAlgorithms: string[] = [],
 ): Promise<SignatureReport> {
   report.signer = signerIdentity(signerDer);
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
@@ -206,7 +208,14 @@ export async function judge(
         : "the certificate's keyUsage allows neither digitalSignature nor nonRepudiation: it is not for signing",
     );
 
-  judgeCryptography(report, summary, chain.path, proven, options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL);
+  judgeCryptography(
+    report,
+    summary,
+    chain.path,
+    legacyAlgorithms,
+    proven,
+    options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL,
+  );
 
   const policy = options.revocation?.policy ?? 'prefer';
   if (policy !== 'off') {
@@ -247,7 +256,8 @@ export async function judge(
 }
 
 /**
- * The cryptographic constraints (EN 319 102-1 §5.2.8), in one place: the signer's key, and each
+ * The cryptographic constraints (EN 319 102-1 §5.2.8), in one place: the signer's key, the
+ * signature's own algorithms its format found legacy (`signatureAlgorithms`), and each
  * certificate signature of the path up to the trusted root (whose own self-signature proves nothing).
  * A key under MIN_RSA_BITS is WEAK_KEY whenever it signed. Legacy cryptography — an RSA key under
  * LEGACY_RSA_BITS (the signer's, or a CA's that signed the path), an MD5/SHA-1 certificate
@@ -257,6 +267,7 @@ function judgeCryptography(
   report: Draft,
   signer: ReturnType<typeof summarizeCertificate>,
   path: pkijs.Certificate[],
+  signatureAlgorithms: string[],
   proven: Date | undefined,
   until: Date,
 ): void {
@@ -272,6 +283,8 @@ function judgeCryptography(
   const legacy: Array<{ problem: Problem; what: string }> = [];
   if (bits !== undefined && bits < LEGACY_RSA_BITS)
     legacy.push({ problem: 'WEAK_KEY', what: `the signer's RSA key has ${bits} bits` });
+  for (const algorithm of signatureAlgorithms)
+    legacy.push({ problem: 'WEAK_ALGORITHM', what: `the signature uses ${algorithm}` });
   for (let i = 0; i < path.length - 1; i++) {
     const subject = describeCertificate(path[i]!).subject;
     const algorithm = LEGACY_SIGNATURE_ALGORITHMS[path[i]!.signatureAlgorithm.algorithmId];

@@ -188,6 +188,19 @@ function uncoveredDeclaration(
   });
 }
 
+/** XMLDSig algorithm URIs ending in a broken hash (rsa-sha1, ecdsa-sha1, sha1, md5, …), judged as legacy by judge.ts. */
+const LEGACY_XML_ALGORITHM = /#(?:[a-z]+-)?(?:sha1|md5)$/;
+
+/** The signature method and reference digests of a signature that use a legacy hash, by their URI's name. */
+function legacyXmlAlgorithms(
+  signatureAlgorithm: string | undefined,
+  references: ReadonlyArray<{ digestAlgorithm?: string }>,
+): string[] {
+  const uris = [signatureAlgorithm, ...references.map((r) => r.digestAlgorithm)];
+  const legacy = uris.filter((uri): uri is string => !!uri && LEGACY_XML_ALGORITHM.test(uri));
+  return [...new Set(legacy.map((uri) => uri.replace(/^.*#/, '')))];
+}
+
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 /**
@@ -259,6 +272,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       continue;
     }
     let signedTimes: XmlElement[] = [];
+    let legacyAlgorithms: string[] = [];
     try {
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error(DOES_NOT_VERIFY);
@@ -267,6 +281,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       const unnamed = references.find((r) => r.uri?.startsWith('#') && !isReferenceableId(r.uri.slice(1)));
       if (unnamed) throw new Error(UNRESOLVABLE_ID);
       signedTimes = signingTimesCovered(document, node, references);
+      legacyAlgorithms = legacyXmlAlgorithms(signed.signatureAlgorithm, references);
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
       report.coverage = {
@@ -309,7 +324,16 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     let carried: Uint8Array[] = [];
     try {
       carried = certificates.slice(1).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
-      signatures.push(await judge(report, certificate, carried, { ...options, validationTime }));
+      signatures.push(
+        await judge(
+          report,
+          certificate,
+          carried,
+          { ...options, validationTime },
+          undefined,
+          legacyAlgorithms,
+        ),
+      );
     } catch {
       addProblem(report, 'MALFORMED', 'the KeyInfo certificate cannot be read');
       signatures.push(finish(report));
