@@ -10,7 +10,7 @@ import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
 import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
-import { digest } from './digest.js';
+import { digest, sha1 } from './digest.js';
 import { pssParametersProblem } from './rsa-pss.js';
 import { essSigningCertificateChecks, SIGNING_CERTIFICATE_V1 } from './ess.js';
 import { certificateForSid } from './signer-id.js';
@@ -42,7 +42,8 @@ export interface CmsVerification {
   problems: string[];
   signatureValid: boolean;
   chainValid?: boolean;
-  digestAlgorithm?: DigestAlgorithm;
+  /** SHA-1 only in a signature read, for its verifier to judge (legacy: docs/verifier.md); kyso never signs with it. */
+  digestAlgorithm?: DigestAlgorithm | 'SHA-1';
   signingTime?: Date;
   signerCertificate?: Uint8Array;
   /** Every certificate the SignedData carries (the signer's and any intermediates), DER. */
@@ -90,6 +91,12 @@ async function essProblems(attributes: pkijs.Attribute[], certDer: Uint8Array, c
   );
 }
 
+const SHA1_OID = '1.3.14.3.2.26';
+
+function verifiedDigestFromOid(oid: string): DigestAlgorithm | 'SHA-1' | undefined {
+  return oid === SHA1_OID ? 'SHA-1' : digestAlgorithmFromOid(oid);
+}
+
 export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   // The CMS is anyone's bytes: a part that is not what its type says makes it malformed (no signer
   // named), never an exception for the caller.
@@ -117,7 +124,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   const signerInfo = signedData.signerInfos[options.signer ?? 0];
   if (!signerInfo) return result;
 
-  const digestAlgorithm = digestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);
+  const digestAlgorithm = verifiedDigestFromOid(signerInfo.digestAlgorithm.algorithmId);
   if (!digestAlgorithm) {
     problems.push('unsupported digest algorithm');
     return result;
@@ -144,7 +151,10 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   if (eContent) result.content = new Uint8Array(eContent.getValue());
   const content = options.content ?? result.content;
   const expectedDigest =
-    options.contentDigest ?? (content ? await digest(digestAlgorithm, content) : undefined);
+    options.contentDigest ??
+    (content
+      ? await (digestAlgorithm === 'SHA-1' ? sha1(content) : digest(digestAlgorithm, content))
+      : undefined);
   if (!expectedDigest && signerInfo.signedAttrs)
     problems.push('no content or content digest to check against');
 
@@ -163,7 +173,12 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     cert.subjectPublicKeyInfo.algorithm.algorithmId,
   );
   if (!algorithmFits) problems.push("signature does not verify: its algorithm does not fit the signer's key");
-  const pssProblem = pssParametersProblem(signerInfo.signatureAlgorithm, digestAlgorithm);
+  const pssProblem =
+    digestAlgorithm !== 'SHA-1'
+      ? pssParametersProblem(signerInfo.signatureAlgorithm, digestAlgorithm)
+      : signerInfo.signatureAlgorithm.algorithmId === OID.rsassaPss
+        ? 'RSASSA-PSS over SHA-1 is not supported'
+        : undefined;
   if (pssProblem) problems.push(`signature does not verify: ${pssProblem}`);
   const verifiable = algorithmFits && !pssProblem;
   if (!signerInfo.signedAttrs) {

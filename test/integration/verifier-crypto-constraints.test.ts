@@ -25,7 +25,7 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
   let serial = 0x200;
 
   /** An openssl-made signer certificate and a detached `openssl cms -sign` CMS over `content`. */
-  const signedBy = async (name: string, rsaBits: number, signatureDigest?: string) => {
+  const signedBy = async (name: string, rsaBits: number, signatureDigest?: string, md = 'sha256') => {
     const base = path.join(dir, name);
     issueTestCertificate({
       base,
@@ -43,7 +43,7 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       certificateFile: `${base}.pem`,
       keyFile: `${base}.key`,
       outFile: `${base}.p7s`,
-      flags: ['-md', 'sha256'],
+      flags: ['-md', md],
     });
     return new Uint8Array(cms);
   };
@@ -129,6 +129,21 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       problems: ['WEAK_ALGORITHM'],
     });
     expect(result.details).toMatch(/CN=Chứng Thư SHA1, C=VN is signed with sha1WithRSAEncryption/);
+  });
+
+  it('a CMS signed with SHA-1 (openssl cms -sign -md sha1): verified, then INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE, not MALFORMED', async () => {
+    const cms = await signedBy('Ký SHA1', 2048, undefined, 'sha1');
+    expect(opensslCmsVerify({ cms, content, caFile: caPem }).ok).toBe(true);
+    const result = await verdict(cms);
+    expect(result).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      problems: ['WEAK_ALGORITHM'],
+    });
+    expect(result.details).toMatch(/the signature uses SHA-1 as its digest algorithm/);
+    // Still a real check: other content breaks it.
+    const changed = await verifyCmsSignature({ cms, content: Buffer.from('Tờ khai khác\n') }, options());
+    expect(changed.signatures[0]!.problems).toContain('DIGEST_MISMATCH');
   });
 
   it('below 1024 bits no time-stamp helps: WEAK_KEY even with a POE before the sunset', async () => {

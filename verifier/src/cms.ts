@@ -103,6 +103,7 @@ export async function cmsReport(
       ocsps: [...values.ocsps, ...external.ocsps],
       crls: [...values.crls, ...external.crls],
     },
+    core.digestAlgorithm === 'SHA-1' ? ['SHA-1 as its digest algorithm'] : [],
   );
 }
 
