@@ -128,8 +128,9 @@ describe('kyso sign: PDF and XML', () => {
   it('B-T without --tsa, a file that is not a PDF, and a wrong PIN: refused, nothing written', async () => {
     const out = file('none.pdf');
     const noTsa = await run({ in: pdf, out, format: 'pades', level: 'B-T', cert: RSA_SIGNER });
-    expect(noTsa.status).toBe(1);
-    expect(noTsa.stderr).toContain('TSA_NOT_CONFIGURED');
+    // A usage problem (exit 2), its first line naming what is missing.
+    expect(noTsa.status).toBe(2);
+    expect(noTsa.stderr.split('\n')[0]).toContain('--level B-T needs --tsa');
     writeFileSync(file('to-khai.txt'), 'not a PDF');
     const notPdf = await run({ in: file('to-khai.txt'), out, format: 'pades', cert: RSA_SIGNER });
     expect(notPdf.status).toBe(1);
