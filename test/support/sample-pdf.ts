@@ -9,6 +9,13 @@ export async function onePagePdf(text: string, size = 18): Promise<Uint8Array> {
   return doc.save();
 }
 
+/** An empty A4 PDF of `count` pages (page counts: the preview's check against kyso's model). */
+export async function blankPagesPdf(count: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < count; i++) doc.addPage([595, 842]);
+  return doc.save();
+}
+
 /**
  * onePagePdf's page with a form and annotations: an empty text field "so_van_ban" (the document
  * number), a sticky note (a /Text annotation) drawn by its own appearance stream, and a link to

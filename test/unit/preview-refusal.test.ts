@@ -3,7 +3,7 @@
  * window's error says which document (its place in the batch, its name) and both counts. pdf.js
  * runs here with its legacy build, as in pdf-preview-pages.test.ts.
  */
-import { PDFDocument } from 'pdf-lib';
+import { blankPagesPdf } from '../support/sample-pdf.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsentDocument } from '../../shared/protocol/consent.js';
 import { checkPageCount, PreviewPagesDiffer } from '../../extension/src/consent/pdf-preview.js';
@@ -15,19 +15,13 @@ vi.mock('pdfjs-dist/build/pdf.worker.min.mjs?url', () => ({
   default: 'pdfjs-dist/legacy/build/pdf.worker.mjs',
 }));
 
-async function pagesPdf(count: number): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  for (let i = 0; i < count; i++) doc.addPage([595, 842]);
-  return doc.save();
-}
-
 const pdf = (name: string, pages: number): ConsentDocument => ({ name, kind: 'pdf', size: 1, pages });
 
 describe('the document whose preview counts other pages is named', () => {
   it('in a batch: its place and name, with both counts, in English and Vietnamese', async () => {
     const batch = [pdf('bien-ban-1.pdf', 1), pdf('hop-dong-\u202Efdp.exe', 3), pdf('phu-luc.pdf', 2)];
     // What the window's batch count does for each PDF: pdf.js on the bytes, against kyso's count.
-    const read = [await pagesPdf(1), await pagesPdf(2), await pagesPdf(2)];
+    const read = [await blankPagesPdf(1), await blankPagesPdf(2), await blankPagesPdf(2)];
     const refused = [];
     for (const [index, bytes] of read.entries()) {
       const error = await checkPageCount(bytes, batch[index]!.pages!).catch((e: unknown) => e);
