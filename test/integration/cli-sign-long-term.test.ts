@@ -57,23 +57,26 @@ describe('kyso sign --level B-LT / B-LTA', () => {
       child.stdin.end(`${token.pin}\n`);
     });
 
-  it('B-LTA: signature, DSS, document time-stamp; pdfsig and kyso verify accept it; B-LT without --tsa is refused', async () => {
-    const signed = await run([
+  /** `kyso sign` of in.pdf as PAdES at `level` into `out`, time-stamped by the local TSA unless `withTsa` is false. */
+  const signPades = (out: string, level: 'B-LT' | 'B-LTA', cert: string, withTsa = true) =>
+    run([
       'sign',
       '--in',
       file('in.pdf'),
       '--out',
-      file('lta.pdf'),
+      file(out),
       '--format',
       'pades',
       '--level',
-      'B-LTA',
-      '--tsa',
-      tsa.url,
+      level,
+      ...(withTsa ? ['--tsa', tsa.url] : []),
       '--cert',
-      'CCCD:001099012345',
+      cert,
       '--pin-stdin',
     ]);
+
+  it('B-LTA: signature, DSS, document time-stamp; pdfsig and kyso verify accept it; B-LT without --tsa is refused', async () => {
+    const signed = await signPades('lta.pdf', 'B-LTA', 'CCCD:001099012345');
     expect(signed.status, signed.stderr).toBe(0);
     // No revocation evidence could be had here (the test token's certificates name no OCSP/CRL and
     // no caIssuers): the user is told for which certificates, and the file is signed.
@@ -113,20 +116,7 @@ describe('kyso sign --level B-LT / B-LTA', () => {
     );
     expect(stdout.split(/^Signature #\d+:$/m)[1]).toMatch(/Signature Validation: Signature is Valid\./);
 
-    const noTsa = await run([
-      'sign',
-      '--in',
-      file('in.pdf'),
-      '--out',
-      file('lt.pdf'),
-      '--format',
-      'pades',
-      '--level',
-      'B-LT',
-      '--cert',
-      'CCCD:001099012345',
-      '--pin-stdin',
-    ]);
+    const noTsa = await signPades('lt.pdf', 'B-LT', 'CCCD:001099012345', false);
     expect(noTsa.status).toBe(2); // a usage problem, before the PIN
     expect(noTsa.stderr).toMatch(/B-LT needs --tsa/);
   }, 120_000);
@@ -136,22 +126,7 @@ describe('kyso sign --level B-LT / B-LTA', () => {
     tsa.behave({ kind: 'large-token', extraBytes: 16 * 1024, afterGranting: 1 });
     const requests = tsa.requests;
     try {
-      const signed = await run([
-        'sign',
-        '--in',
-        file('in.pdf'),
-        '--out',
-        file('lta-large.pdf'),
-        '--format',
-        'pades',
-        '--level',
-        'B-LTA',
-        '--tsa',
-        tsa.url,
-        '--cert',
-        'CCCD:001099012345',
-        '--pin-stdin',
-      ]);
+      const signed = await signPades('lta-large.pdf', 'B-LTA', 'CCCD:001099012345');
       expect(tsa.requests).toBe(requests + 2);
       expect(signed.status).toBe(1);
       expect(signed.stderr).toMatch(
@@ -166,22 +141,7 @@ describe('kyso sign --level B-LT / B-LTA', () => {
 
   it("B-LT: the signer's CA, not on the token, is fetched from its caIssuers address, and its OCSP answer is in the DSS", async () => {
     const servedBefore = ca.served.ocsp;
-    const signed = await run([
-      'sign',
-      '--in',
-      file('in.pdf'),
-      '--out',
-      file('lt-ca.pdf'),
-      '--format',
-      'pades',
-      '--level',
-      'B-LT',
-      '--tsa',
-      tsa.url,
-      '--cert',
-      'CCCD:001199000777',
-      '--pin-stdin',
-    ]);
+    const signed = await signPades('lt-ca.pdf', 'B-LT', 'CCCD:001199000777');
     expect(signed.status, signed.stderr).toBe(0);
     // Only the TSA (whose certificates name no OCSP/CRL) lacks evidence now.
     expect(signed.stderr).not.toMatch(/no revocation evidence for .*Lưu Trữ/);
