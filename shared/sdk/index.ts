@@ -426,10 +426,20 @@ async function pageDocument(d: BatchDocumentInput): Promise<PageDocument> {
 
 /** N documents of any kind with one consent and one PIN (up to LIMITS.maxBatchDocuments). */
 export function signMany(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
-  return typedFailures(() => batch(options, requestOptions));
+  return typedFailures(() => batch(options, (params) => request('sign-many', params, requestOptions)));
 }
 
-async function batch(options: SignManyOptions, requestOptions?: RequestOptions): Promise<SignManyResult> {
+type SendSignMany = (params: PageParams<'sign-many'>) => Promise<PageResult<'sign-many'>>;
+
+/**
+ * Internal to kyso's plugin emulation: signMany whose request `send` answers — the extension's
+ * background runs it itself for the Viettel loopback listener (extension/src/plugins/viettel-relay.ts).
+ */
+export function signManyThrough(send: SendSignMany): (options: SignManyOptions) => Promise<SignManyResult> {
+  return (options) => typedFailures(() => batch(options, send));
+}
+
+async function batch(options: SignManyOptions, send: SendSignMany): Promise<SignManyResult> {
   const params: PageParams<'sign-many'> = {
     documents: await Promise.all(options.documents.map(pageDocument)),
     description: options.description,
@@ -437,7 +447,7 @@ async function batch(options: SignManyOptions, requestOptions?: RequestOptions):
     ...(options.rsaScheme !== undefined && { rsaScheme: options.rsaScheme }),
     ...(options.certificateSerial !== undefined && { certificateSerial: options.certificateSerial }),
   };
-  const result = await request('sign-many', params, requestOptions);
+  const result = await send(params);
   return {
     certificate: result.certificate,
     results: result.results.map((r): SignManyItem => {

@@ -147,10 +147,23 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(await consentWindowOpen(session.browser, 0)).toBe(false);
   }, 120_000);
 
-  it('signData → Sign (consent) → Verify: the script’s own success alert; the signature is a CMS over the page’s data that openssl verifies', async () => {
+  /** The consent window shows `text` itself, as the text kind (not "a digest kyso cannot show"). */
+  const expectTextShown = async (consent: Page, text: string) => {
+    await consent.waitForSelector('#document-kind[data-kind="text"]', { timeout: 20_000 });
+    await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+    expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(text);
+    expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
+  };
+
+  it('signData → Sign (consent showing the text itself) → Verify: the script’s own success alert; the signature is a CMS over the page’s data that openssl verifies', async () => {
     const message = 'Tờ khai lệ phí trước bạ số 12/2026';
     await page.$eval('#message', (el, value) => ((el as HTMLTextAreaElement).value = value), message);
-    await signInConsent(() => page.click('#btSignData'));
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btSignData'));
+    // The script sends the message's UTF-8 in base64: the window shows it decoded from those bytes.
+    await expectTextShown(consent, message);
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
     expect(await nextDialog(dialogs, 3)).toBe('Test Plugin ký thành công');
     const signature = await page.evaluate(() => (window as any).sign_Signature as string);
     expect(await page.evaluate(() => (window as any).verify_Signature as string)).toBe('1');
@@ -210,6 +223,33 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     return raw();
   };
 
+  it('Sign with inData that is not text (binary): the window says a digest is signed and cannot be shown; a detached CMS over exactly those bytes openssl verifies', async () => {
+    const data = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x1b, 0x80, 0x42, 0x0a]);
+    await page.$eval('#raw', (el) => (el.textContent = ''));
+    await page.$eval('#fn', (el) => ((el as HTMLInputElement).value = 'Sign'));
+    await page.$eval(
+      '#body',
+      (el, value) => ((el as HTMLInputElement).value = value),
+      `sessionID={session}&inData=${data.toString('base64')}`,
+    );
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btCall'));
+    await consent.waitForSelector('#document-kind[data-kind="cms"]', { timeout: 20_000 });
+    expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(false);
+    // Listed by the SHA-256 of exactly the bytes the page sent.
+    expect(await consent.$eval('#fingerprint', (el) => el.textContent?.replace(/\s/g, ''))).toBe(
+      createHash('sha256').update(data).digest('hex'),
+    );
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(await raw(), 'base64'),
+      content: data,
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+  }, 120_000);
+
   it('getCertCN, getCertDN, getCertIssuer, getCertValidDate, getCertExpireDate describe the certificate the user shared', async () => {
     const certificate = new X509Certificate(session.token.certDer('01'));
     expect(await call('getCertCN', '')).toBe('Nguyễn Văn Ân');
@@ -250,7 +290,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(await raw(previous)).toMatch(/^ERR USER_CANCELLED: .+huỷ.+ \/ .+cancelled/);
   }, 120_000);
 
-  it('synchronous requests (the unmodified VtPluginSocket copy) reach kyso-host’s listener on 127.0.0.1:14007: initPlugin, getCert after "share my certificate", a SHA-256 signHash after consent (openssl); SHA-1 refused with getLastErr', async () => {
+  it('synchronous requests (the unmodified VtPluginSocket copy) reach kyso-host’s listener on 127.0.0.1:14007: initPlugin, getCert after "share my certificate", a SHA-256 signHash after consent (openssl), Sign of a text the window shows (openssl); SHA-1 refused with getLastErr', async () => {
     const origin = new URL(session.demo.url).origin;
     // The page is blocked in send() until kyso answers: the clicks are not awaited.
     await page.$eval('#raw', (el) => (el.textContent = ''));
@@ -289,6 +329,32 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
         signature: Buffer.from(signed.slice('SYNC '.length), 'base64'),
       }).output,
     ).toContain('Verified OK');
+
+    // Sign over the listener (the background's own signing route): a text is shown as itself there too.
+    const text = 'Biên nhận hồ sơ số 4/2026';
+    const beforeSign = await page.$eval('#raw', (el) => el.textContent ?? '');
+    const textConsent = await consentWindowAfter(session.browser, async () => {
+      void page.evaluate((data: string) => {
+        const w = window as any;
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', 'http://127.0.0.1:14007/Sign', false);
+        xhr.setRequestHeader('Content-type', 'application/x-www-form-urlencoded');
+        xhr.send(`sessionID=${w.VtPluginSocket.hSession}&inData=${data}`);
+        document.getElementById('raw')!.textContent = `SYNC ${xhr.responseText}`;
+      }, Buffer.from(text, 'utf8').toString('base64'));
+    });
+    await expectTextShown(textConsent, text);
+    await textConsent.click('input[name="certificate"][value$="/01"]');
+    await textConsent.type('#pin', session.token.pin);
+    await clickClosingWindow(textConsent, '#sign');
+    const textSigned = await raw(beforeSign);
+    expect(textSigned).toMatch(/^SYNC [A-Za-z0-9+/]+=*$/);
+    const textVerified = opensslCmsVerify({
+      cms: Buffer.from(textSigned.slice('SYNC '.length), 'base64'),
+      content: Buffer.from(text, 'utf8'),
+      caFile: session.token.caPem,
+    });
+    expect(textVerified.ok, textVerified.output).toBe(true);
 
     // Bad input: SHA-1 (the script's default) is refused in the plugin's shape, nothing signed.
     await page.$eval('#hashOpt', (el) => ((el as HTMLInputElement).value = '0'));

@@ -12,6 +12,7 @@ import type { ViettelRequestEvent } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { PageResult } from '../../../shared/protocol/page.js';
 import type { KysoCalls } from '../../../shared/sdk/plugins/common.js';
+import { signManyThrough } from '../../../shared/sdk/index.js';
 import { ViettelPlugin } from '../../../shared/sdk/plugins/viettel.js';
 import type { NativeHostClient } from '../background/native-host.js';
 import type { BackgroundServices } from '../background/requests/context.js';
@@ -29,14 +30,13 @@ function digestBase64(digest: string | Uint8Array | ArrayBuffer): string {
 
 /** The SDK's calls, run by the background for `origin` instead of posted by a page. */
 function backgroundCalls(services: BackgroundServices, origin: string): KysoCalls {
-  const run = <T>(type: 'plugin' | 'sign-raw' | 'sign-cms', params: unknown) =>
+  const run = <T>(type: 'plugin' | 'sign-raw' | 'sign-many', params: unknown) =>
     runPageRequest(services, type, params, { origin }) as Promise<T>;
   return {
     pluginRequest: (params) => run<PageResult<'plugin'>>('plugin', params),
     signHash: (options) =>
       run<PageResult<'sign-raw'>>('sign-raw', { ...options, digest: digestBase64(options.digest) }),
-    signCms: (options) =>
-      run<PageResult<'sign-cms'>>('sign-cms', { ...options, digest: digestBase64(options.digest) }),
+    signMany: signManyThrough((params) => run<PageResult<'sign-many'>>('sign-many', params)),
   };
 }
 

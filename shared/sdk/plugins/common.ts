@@ -10,8 +10,8 @@ import { signedTextOf } from '../../text/signed-text.js';
 import {
   digestOf,
   pluginRequest,
-  signCms,
   signHash,
+  signMany,
   type BatchDocumentInput,
   type SignManyItem,
 } from '../index.js';
@@ -63,10 +63,10 @@ export function pluginAddress(
 export interface KysoCalls {
   pluginRequest: typeof pluginRequest;
   signHash: typeof signHash;
-  signCms: typeof signCms;
+  signMany: (options: Parameters<typeof signMany>[0]) => ReturnType<typeof signMany>;
 }
 
-export const PAGE_SDK_CALLS: KysoCalls = { pluginRequest, signHash, signCms };
+export const PAGE_SDK_CALLS: KysoCalls = { pluginRequest, signHash, signMany };
 
 /** The certificate (base64 DER) the user agreed, in kyso's window, to share with this site; a refusal throws USER_CANCELLED. */
 export async function askSharedCertificate(
@@ -84,23 +84,6 @@ export async function askSharedCertificate(
 }
 
 /**
- * Data a page sent, signed after consent in a detached CMS (CAdES-BES, SHA-256), base64, with the
- * signer's certificate. (attached-data.ts puts the data inside, for the plugins' "sign CMS" calls.)
- */
-export async function signSiteData(
-  data: Uint8Array,
-  options: { lang?: 'vi' | 'en'; description?: string },
-  kyso: KysoCalls = PAGE_SDK_CALLS,
-): Promise<{ cms: string; certificate: string }> {
-  return kyso.signCms({
-    digest: await digestOf(data, 'SHA-256'),
-    digestAlgorithm: 'SHA-256',
-    description: options.description ?? 'Ký dữ liệu do trang gửi / Data sent by the site',
-    lang: options.lang ?? 'vi',
-  });
-}
-
-/**
  * Data a page sent, as the document kyso signs it (a detached CMS over its bytes either way): a text
  * the consent window shows whole when the bytes are readable text (shared/text/signed-text.ts) within
  * LIMITS.maxTextBytes, else their SHA-256, which the window says it cannot show.
@@ -108,6 +91,29 @@ export async function signSiteData(
 export async function siteDataDocument(data: Uint8Array, name: string): Promise<BatchDocumentInput> {
   if (data.length <= LIMITS.maxTextBytes && signedTextOf(data).ok) return { kind: 'text', name, text: data };
   return { kind: 'cms', name, digest: await digestOf(data, 'SHA-256'), digestAlgorithm: 'SHA-256' };
+}
+
+/**
+ * Data a page sent, signed after consent in a detached CMS (CAdES-BES, SHA-256), base64, with the
+ * signer's certificate: a batch of one siteDataDocument, so a text is shown whole in the window.
+ * `certificateSerial`: the page named the certificate that must sign (see sign-many's certificateSerial).
+ * (attached-data.ts puts the data inside, for the plugins' "sign CMS" calls.)
+ */
+export async function signSiteData(
+  data: Uint8Array,
+  options: { lang?: 'vi' | 'en'; description?: string; certificateSerial?: string },
+  kyso: KysoCalls = PAGE_SDK_CALLS,
+): Promise<{ cms: string; certificate: string }> {
+  const { results, certificate } = await kyso.signMany({
+    documents: [await siteDataDocument(data, 'du-lieu')],
+    description: options.description ?? 'Ký dữ liệu do trang gửi / Data sent by the site',
+    lang: options.lang ?? 'vi',
+    ...(options.certificateSerial && { certificateSerial: options.certificateSerial }),
+  });
+  const result = results[0];
+  if (!result?.ok) throw result?.error ?? new KysoError('INTERNAL');
+  if (!('cms' in result)) throw new KysoError('INTERNAL');
+  return { cms: result.cms, certificate };
 }
 
 /**

@@ -194,7 +194,7 @@ export class ViettelPlugin {
     return signature;
   }
 
-  /** Sign: the data (base64 `inData`) in a detached CMS (CAdES-BES, SHA-256). */
+  /** Sign: the data (base64 `inData`) in a detached CMS (CAdES-BES, SHA-256); a readable text shown whole in the window. */
   private async signData(form: Map<string, string>): Promise<string> {
     const data = decodeBase64(form.get('indata') ?? '', 'inData');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'inData is empty');
