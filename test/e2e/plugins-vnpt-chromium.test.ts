@@ -118,7 +118,7 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(outcome).toBe('licensed');
     await page.close();
   }, 120_000);
-  it('signArrDataAdvanced with type "cmsdetached", as VNPT iOffice’s token login calls it: only the certificate of the serial it names can sign; a detached CMS openssl verifies, and the signer’s serial', async () => {
+  it('signArrDataAdvanced with type "cmsdetached", as VNPT iOffice’s token login calls it: the window shows the challenge text itself; only the certificate of the serial it names can sign; a detached CMS openssl verifies, and the signer’s serial', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const certificate = session.token.certDer('01');
     const serial = summarizeCertificate(new Uint8Array(certificate)).serialNumberHex;
@@ -146,6 +146,11 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
           });
       }, serial),
     );
+    // The challenge is readable text: the window shows it, decoded from the bytes signed.
+    await consent.waitForSelector('#document-kind[data-kind="text"]', { timeout: 20_000 });
+    await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+    expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe('1234567890');
+    expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
     // The serial the page names is the only certificate the window lets the user choose.
     await consent.waitForSelector('input[name="certificate"][value$="/01"]', { timeout: 20_000 });
     expect(await consent.$eval('input[name="certificate"][value$="/02"]', (el) => el.disabled)).toBe(true);

@@ -11,7 +11,7 @@ import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
 import { KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
-import { digestOf, pluginRequest, signHash, signMany } from '../index.js';
+import { pluginRequest, signHash, signMany } from '../index.js';
 import type { BatchDocumentInput, PdfAppearanceInput, SignManyItem } from '../index.js';
 import {
   assertFrameSize,
@@ -218,20 +218,14 @@ async function itemDocument(
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : '';
   const name = `tai-lieu-${index + 1}.${type || 'bin'}`;
   if (type === 'cmsdetached' || type === 'txt') {
-    // Data signed in a CMS: detached for VNPT iOffice's token login (it signs a challenge this way:
-    // only its SHA-256 goes on), attached for a text file (VNPT's sample page sends .txt here; its
-    // older sign() called signCms, which answers the data and signature in one CMS): shown whole
-    // in the window when it is readable text (siteDataDocument).
+    // Data signed in a CMS: detached for VNPT iOffice's token login (it signs a challenge this way),
+    // attached for a text file (VNPT's sample page sends .txt here; its older sign() called signCms,
+    // which answers the data and signature in one CMS): shown whole in the window when it is
+    // readable text, else by its SHA-256 (siteDataDocument).
     const data = decodeBase64(text(item.data, 'data'), 'data');
     if (data.length === 0) throw new KysoError('BAD_REQUEST', 'data is empty');
     if (type === 'txt') return { document: await siteDataDocument(data, name), attach: data };
-    const document: BatchDocumentInput = {
-      kind: 'cms',
-      name: `du-lieu-${index + 1}`,
-      digest: await digestOf(data, 'SHA-256'),
-      digestAlgorithm: 'SHA-256',
-    };
-    return { document };
+    return { document: await siteDataDocument(data, `du-lieu-${index + 1}`) };
   }
   return { document: documentOf(text(item.data, 'data'), type, name, item.sigOptions) };
 }
