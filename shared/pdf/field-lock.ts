@@ -6,7 +6,7 @@
  */
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFRef } from 'pdf-lib';
 import type { PdfModel } from './model.js';
-import { formFields, inheritedField, type SignatureField } from './signature-field.js';
+import { formFields, inheritedField, type FormField, type SignatureField } from './signature-field.js';
 
 export type LockAction = 'All' | 'Include' | 'Exclude';
 
@@ -49,20 +49,31 @@ export interface ReadOnlyChange {
 }
 
 /**
- * The fields `target`'s lock names that are not read-only yet, with the flags they get. The field
- * being signed is left as it is (a signed field takes no other value). A field stored directly in
- * its parent (no object of its own) is not rewritten; its lock still holds through FieldMDP.
+ * The form's fields `target`'s lock covers, as its signature's FieldMDP reference names them: what
+ * stays as signed (and read-only) once it is signed. The field being signed is not among them (a
+ * signed field takes no other value). None when the lock is one kyso cannot read (readLock).
+ * The consent window's warnings and the signing revision both read the lock here.
  */
-export function fieldsToMakeReadOnly(model: PdfModel, target: SignatureField): ReadOnlyChange[] {
+export function lockedFields(model: PdfModel, target: SignatureField): FormField[] {
   const lock = target.lock && readLock(target.lock, model.encryption !== undefined);
   if (!lock) return [];
+  return formFields(model).filter(
+    ({ name, dict }) =>
+      dict !== target.field &&
+      (lock.action === 'All' ||
+        (lock.action === 'Include' ? listedIn(lock.names, name) : !listedIn(lock.names, name))),
+  );
+}
+
+/**
+ * The fields `target`'s lock covers that are not read-only yet, with the flags they get. A field
+ * stored directly in its parent (no object of its own) is not rewritten; its lock still holds
+ * through FieldMDP.
+ */
+export function fieldsToMakeReadOnly(model: PdfModel, target: SignatureField): ReadOnlyChange[] {
   const changes: ReadOnlyChange[] = [];
-  for (const { name, ref, dict } of formFields(model)) {
-    if (!ref || ref === target.fieldRef) continue;
-    const locked =
-      lock.action === 'All' ||
-      (lock.action === 'Include' ? listedIn(lock.names, name) : !listedIn(lock.names, name));
-    if (!locked) continue;
+  for (const { ref, dict } of lockedFields(model, target)) {
+    if (!ref) continue;
     const own = inheritedField(model, dict, 'Ff');
     const flags = own instanceof PDFNumber && Number.isInteger(own.asNumber()) ? own.asNumber() : 0;
     if ((flags & READ_ONLY) === 0) changes.push({ ref, field: dict, flags: flags | READ_ONLY });

@@ -14,8 +14,10 @@ import {
   PDFString,
   type PDFObject,
 } from 'pdf-lib';
+import { lockedFields } from './field-lock.js';
 import type { PdfModel } from './model.js';
 import { popplerRotation, previewRotation } from './page-rotation.js';
+import type { SignatureField } from './signature-field.js';
 import { sectionStart } from './xref.js';
 
 export type PdfWarningCode =
@@ -24,6 +26,8 @@ export type PdfWarningCode =
   | 'pdf-actions'
   | 'pdf-embedded-files'
   | 'pdf-form-fields'
+  /** Form fields the signature being made locks (its field's /Lock, field-lock.ts): read-only and kept as signed. */
+  | 'pdf-form-fields-locked'
   | 'pdf-annotations'
   | 'pdf-incremental-updates'
   | 'pdf-existing-signatures'
@@ -77,6 +81,7 @@ class Findings {
       'pdf-existing-signatures',
       'pdf-empty-signature-fields',
       'pdf-form-fields',
+      'pdf-form-fields-locked',
       'pdf-annotations',
       'pdf-incremental-updates',
     ];
@@ -102,10 +107,12 @@ function text(object: PDFObject | undefined): string | undefined {
 
 /**
  * `signingInto`: the empty signature field this signature goes into (signature-field.ts); it is not
- * an empty field left after signing, so it is not counted as one.
+ * an empty field left after signing, so it is not counted as one. The fields its lock covers are
+ * not editable after signing either: they are told apart (pdf-form-fields-locked), as signing locks them.
  */
-export function pdfWarnings(model: PdfModel, signingInto?: PDFDict): PdfWarning[] {
+export function pdfWarnings(model: PdfModel, signingInto?: SignatureField): PdfWarning[] {
   const { context } = model;
+  const locked = new Set<PDFDict>(signingInto ? lockedFields(model, signingInto).map((f) => f.dict) : []);
   // An encrypted file's strings are ciphertext here: counts, but no names.
   const findings = new Findings(model.encryption === undefined);
   const seen = new Set<PDFObject>();
@@ -208,13 +215,11 @@ export function pdfWarnings(model: PdfModel, signingInto?: PDFDict): PdfWarning[
         for (const kid of childFields) visitField(kid, fieldType, name, depth + 1);
         return;
       }
-      if (fieldType === 'Sig' && field === signingInto) return;
-      if (fieldType === 'Sig')
-        findings.add(
-          field.has(PDFName.of('V')) ? 'pdf-existing-signatures' : 'pdf-empty-signature-fields',
-          name,
-        );
-      else if (fieldType) findings.add('pdf-form-fields', name);
+      if (!fieldType || (fieldType === 'Sig' && field === signingInto?.field)) return;
+      // A signed field keeps its value either way; an empty one locked can no longer be signed.
+      if (fieldType === 'Sig' && field.has(PDFName.of('V'))) findings.add('pdf-existing-signatures', name);
+      else if (locked.has(field)) findings.add('pdf-form-fields-locked', name);
+      else findings.add(fieldType === 'Sig' ? 'pdf-empty-signature-fields' : 'pdf-form-fields', name);
     };
     const fields = lookup(acroForm.get(PDFName.of('Fields')));
     if (fields instanceof PDFArray)

@@ -30,6 +30,7 @@ export const DOCUMENT_WARNING_CODES = [
   'pdf-actions',
   'pdf-embedded-files',
   'pdf-form-fields',
+  'pdf-form-fields-locked',
   'pdf-annotations',
   'pdf-incremental-updates',
   'pdf-existing-signatures',

@@ -3,7 +3,8 @@
  * (test/fixtures/signature-fields/form.pdf) signed into "TiepNhan.CanBo". The consent window says
  * the signature goes into the document's own field, named as the document has it, on page 2, and
  * outlines the field's box there; pdfsig finds the signature valid under that field's name, with
- * no field added. A text field named instead is refused before any window.
+ * no field added. The field its lock covers is said to be locked by the signature, not editable
+ * after it. A text field named instead is refused before any window.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,6 +127,23 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
       lines: ['Ký bởi: ⟨the signer’s name on the certificate you choose⟩', 'Ngày ký: ⟨signing time⟩'],
       slots: ['signer', 'time'],
     });
+    // NguoiDeNghi's lock (Include HoTen): HoTen is said to be locked by this signature, not editable after it.
+    const warnings = await consent.$$eval('#warning-list > li', (lis) =>
+      lis.map((li) => ({
+        code: li.getAttribute('data-code'),
+        text: (li as HTMLElement).innerText,
+        names: [...li.querySelectorAll('.page-text')].map((name) => name.textContent),
+      })),
+    );
+    expect(warnings.filter((w) => w.code!.startsWith('pdf-form-fields'))).toEqual([
+      {
+        code: 'pdf-form-fields-locked',
+        text: expect.stringContaining(
+          'This signature locks these form fields: after signing they are read-only, and changing them invalidates the signature.',
+        ) as string,
+        names: ['HoTen'],
+      },
+    ]);
     await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const result = await sdkOutcome(page);

@@ -21,6 +21,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { pdfWarnings } from '../../shared/pdf/warnings.js';
 import { appearanceInField, findSignatureField } from '../../shared/pdf/signature-field.js';
 import { FIELD_TEXT_LINES, stampLines } from '../../shared/pdf/appearance.js';
 import { KysoError } from '../../shared/protocol/errors.js';
@@ -277,6 +278,46 @@ describe('preparePdfSignature into a locked field', () => {
     // No lock, no change: the other field signed leaves HoTen as it was.
     const other = await preparePdfSignature(FORM, { field: 'TiepNhan.CanBo' });
     expect(await readOnlyFields(other.pdf)).toEqual([]);
+  });
+
+  it('the window’s warnings tell the fields this signature locks from those left editable, as signing locks them', async () => {
+    /** The form-field warnings for signing NguoiDeNghi, and the fields the signed revision has read-only. */
+    const told = async (pdf: Uint8Array) => {
+      const model = await openPdfModel(pdf);
+      const fields = Object.fromEntries(
+        pdfWarnings(model, findSignatureField(model, 'NguoiDeNghi'))
+          .filter((w) => w.code.startsWith('pdf-form-fields') || w.code === 'pdf-empty-signature-fields')
+          .map((w) => [w.code, w.names]),
+      );
+      const readOnly = await readOnlyFields((await preparePdfSignature(pdf, { field: 'NguoiDeNghi' })).pdf);
+      expect(fields['pdf-form-fields-locked'] ?? []).toEqual(readOnly);
+      return fields;
+    };
+    // The fixture's own lock: Include HoTen — the text field is locked, not editable.
+    expect(await told(FORM)).toEqual({
+      'pdf-form-fields-locked': ['HoTen'],
+      'pdf-empty-signature-fields': ['TiepNhan.CanBo'],
+    });
+    expect(await told(await formLocking('Exclude', ['HoTen']))).toEqual({
+      'pdf-form-fields': ['HoTen'],
+      'pdf-form-fields-locked': ['TiepNhan.CanBo'],
+    });
+    // All: the other empty signature field too — nobody signs it after this signature.
+    expect(await told(await formLocking('All'))).toEqual({
+      'pdf-form-fields-locked': ['HoTen', 'TiepNhan.CanBo'],
+    });
+    // A lock kyso cannot read locks nothing: every field is said to stay editable.
+    expect(await told(await formLocking('Include', []))).toEqual({
+      'pdf-form-fields': ['HoTen'],
+      'pdf-empty-signature-fields': ['TiepNhan.CanBo'],
+    });
+    // Another field, no lock: HoTen stays editable.
+    const model = await openPdfModel(FORM);
+    expect(
+      pdfWarnings(model, findSignatureField(model, 'TiepNhan.CanBo')).find(
+        (w) => w.code === 'pdf-form-fields',
+      ),
+    ).toEqual({ code: 'pdf-form-fields', count: 1, names: ['HoTen'] });
   });
 
   it('keeps a locked field’s other flags', async () => {

@@ -237,7 +237,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const timestamp = document.level !== undefined && document.level !== 'B-B';
       // What the form requires of its signature (its seed value): BAD_REQUEST before any window otherwise.
       if (target) assertSeedValue(target, signatureMade({ ...document, timestamped: timestamp }));
-      const warnings = pdfWarnings(model, target?.field);
+      const warnings = pdfWarnings(model, target);
       const appearance = appearanceOf(document.appearance, target);
       if (appearance && (appearance.pageIndex ?? 0) >= pages)
         throw new KysoError(

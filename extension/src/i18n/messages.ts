@@ -130,6 +130,8 @@ export const MESSAGES = {
     warning_pdf_actions: 'Có hành động tự động (mở liên kết, gửi biểu mẫu…).',
     warning_pdf_embedded_files: 'Có tệp đính kèm bên trong tài liệu.',
     warning_pdf_form_fields: 'Có ô biểu mẫu có thể được điền hoặc sửa sau khi ký.',
+    warning_pdf_form_fields_locked:
+      'Chữ ký này khoá các ô biểu mẫu sau: sau khi ký chúng chỉ đọc, và sửa chúng làm chữ ký mất hiệu lực.',
     warning_pdf_annotations: 'Có chú thích có thể được thêm hoặc sửa sau khi ký.',
     warning_pdf_incremental_updates: 'Tài liệu đã được sửa sau khi tạo (còn các phiên bản cũ bên trong).',
     warning_pdf_existing_signatures: 'Tài liệu đã có chữ ký khác.',
@@ -391,6 +393,8 @@ export const MESSAGES = {
     warning_pdf_actions: 'Has automatic actions (opening links, submitting forms…).',
     warning_pdf_embedded_files: 'Carries embedded files.',
     warning_pdf_form_fields: 'Has form fields that can be filled in or changed after signing.',
+    warning_pdf_form_fields_locked:
+      'This signature locks these form fields: after signing they are read-only, and changing them invalidates the signature.',
     warning_pdf_annotations: 'Has annotations that can be added or changed after signing.',
     warning_pdf_incremental_updates: 'Was changed after it was made (earlier revisions are inside).',
     warning_pdf_existing_signatures: 'Already carries other signatures.',

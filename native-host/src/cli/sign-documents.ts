@@ -192,7 +192,7 @@ export async function pdfSigning(
   // What the form requires of its signature (its seed value), before the PIN.
   const timestamped = options.level !== 'B-B';
   if (target) assertSeedValue(target, signatureMade({ ...options, timestamped }));
-  const warnings = pdfWarnings(model, target?.field);
+  const warnings = pdfWarnings(model, target);
   if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
     throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
       problem: 'certify-after-signature',
