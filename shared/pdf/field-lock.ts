@@ -3,10 +3,22 @@
  * Signing sets them read-only (Ff bit 1) in the same update, as the standard asks, and names them in
  * the signature's FieldMDP reference (pades.ts), so that readers both stop filling them in and
  * notice a later change. Pure: reads the model, changes nothing.
+ *
+ * /Lock All covers every field, the other empty signature fields too: Table 233 says "All fields in
+ * the document", FieldMDP (§12.8.2.4) then counts a value given to any of them as a change, and
+ * Adobe's forms lock them so (LiveCycle Designer's "Lock fields after signing" lists "other
+ * signature fields" among what it locks; a form for several signers excludes their fields). After
+ * such a signature nobody signs them: findSignatureField refuses a read-only field (field-locked).
  */
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFRef } from 'pdf-lib';
 import type { PdfModel } from './model.js';
-import { formFields, inheritedField, type FormField, type SignatureField } from './signature-field.js';
+import {
+  READ_ONLY,
+  formFields,
+  inheritedField,
+  type FormField,
+  type SignatureField,
+} from './signature-field.js';
 
 export type LockAction = 'All' | 'Include' | 'Exclude';
 
@@ -15,9 +27,6 @@ export interface FieldLock {
   /** Fully qualified field names (Include, Exclude). */
   names: string[];
 }
-
-/** Field flag ReadOnly (Table 221). */
-const READ_ONLY = 1;
 
 /**
  * The lock as kyso can honour it, or undefined: no Action it knows, Fields that are not text

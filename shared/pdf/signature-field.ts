@@ -10,6 +10,7 @@ import {
   PDFHexString,
   PDFName,
   PDFNull,
+  PDFNumber,
   PDFRef,
   PDFString,
   type PDFObject,
@@ -47,8 +48,16 @@ export type SignatureFieldProblem =
   | 'field-not-found'
   | 'field-not-signature'
   | 'field-signed'
+  /**
+   * Read-only (Ff bit 1, Table 221: its value may not be changed): typically locked by a signature
+   * already made (/Lock All, field-lock.ts), whose FieldMDP a signature here would break.
+   */
+  | 'field-locked'
   /** No widget, several widgets, or a widget on no page: there is no one place to sign. */
   | 'field-no-place';
+
+/** Field flag ReadOnly (Table 221). */
+export const READ_ONLY = 1;
 
 /** Nesting readers follow; deeper is no form a person fills in. */
 const MAX_DEPTH = 32;
@@ -149,7 +158,7 @@ function pageHolding(model: PdfModel, widgetRef: PDFRef): number {
 /**
  * The empty signature field named `name` (its fully qualified name), with its one widget, page and
  * box. Throws BAD_REQUEST (details.problem) when there is none, it is no signature field, it is
- * already signed, or it has no one place on a page.
+ * already signed or read-only, or it has no one place on a page.
  */
 export function findSignatureField(model: PdfModel, name: string): SignatureField {
   const found = terminalField(model, name);
@@ -160,6 +169,9 @@ export function findSignatureField(model: PdfModel, name: string): SignatureFiel
   const value = inheritedField(model, field, 'V');
   if (value !== undefined && value !== PDFNull)
     throw refused('field-signed', name, 'the signature field is already signed');
+  const flags = inheritedField(model, field, 'Ff');
+  if (flags instanceof PDFNumber && (flags.asNumber() & READ_ONLY) !== 0)
+    throw refused('field-locked', name, 'the signature field is read-only (locked)');
   const widgets = widgetsOf(model, field, fieldRef);
   const only = widgets.length === 1 ? widgets[0]! : undefined;
   const pageIndex = only ? pageHolding(model, only.ref) : -1;

@@ -309,7 +309,8 @@ export type PdfAppearanceInput =
  * 'B-LTA' then a document time-stamp (B-T and above need a TSA in the settings: TSA_NOT_CONFIGURED
  * otherwise). Invisible without `appearance`. `field`: sign into the PDF's own empty signature field
  * of that fully qualified name (an image `appearance` then fills its box, without `rect`/`pageIndex`);
- * BAD_REQUEST (details.problem: field-not-found, field-not-signature, field-signed, field-no-place) before any window.
+ * BAD_REQUEST (details.problem: field-not-found, field-not-signature, field-signed, field-locked,
+ * field-no-place) before any window.
  */
 export type PdfDocumentInput = Omit<DocumentOfKind<'pdf'>, 'pdf' | 'appearance'> & {
   pdf: BytesOrBase64 | Blob;

@@ -159,7 +159,7 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     ]);
   });
 
-  it('a field locking All: every other field read-only in the signed revision; pdfsig and kyso verify accept it', async () => {
+  it('a field locking All: every other field read-only in the signed revision, the other signature field too (no one signs it after); pdfsig and kyso verify accept it', async () => {
     const form = await formVariant('lock-all.pdf', (nguoi) =>
       nguoi.lookup(PDFName.of('Lock'), PDFDict).set(PDFName.of('Action'), PDFName.of('All')),
     );
@@ -176,6 +176,14 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     const { code, report, stderr } = await verify(signed);
     expect(code, stderr).toBe(0);
     expect(report.indication).toBe('TOTAL-PASSED');
+    // The other signature field is locked with the rest: signing it would break NguoiDeNghi's lock.
+    const after = file('lock-all-then-can-bo.pdf');
+    const refused = await sign(signed, after, EC_SIGNER, ['--field', 'TiepNhan.CanBo'], '');
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('BAD_REQUEST');
+    expect(refused.stderr).toContain('field-locked');
+    expect(refused.stderr).not.toContain('Signing with'); // refused before the token was opened
+    expect(existsSync(after)).toBe(false);
   });
 
   it('refuses a field that is not there, not a signature field, or already signed: BAD_REQUEST before the PIN, nothing written', async () => {

@@ -320,6 +320,19 @@ describe('preparePdfSignature into a locked field', () => {
     ).toEqual({ code: 'pdf-form-fields', count: 1, names: ['HoTen'] });
   });
 
+  it('after a lock All, the other empty signature field is locked too: nobody signs it (field-locked), before signing', async () => {
+    const once = (await preparePdfSignature(await formLocking('All'), { field: 'NguoiDeNghi' })).pdf;
+    const refusal = { code: 'BAD_REQUEST', field: 'field', problem: 'field-locked' };
+    const model = await openPdfModel(once);
+    expect(problemOf(() => findSignatureField(model, 'TiepNhan.CanBo'))).toEqual(refusal);
+    expect(await asyncProblemOf(() => preparePdfSignature(once, { field: 'TiepNhan.CanBo' }))).toEqual(
+      refusal,
+    );
+    // The fixture's own lock (Include HoTen) leaves it to sign.
+    const included = await openPdfModel((await preparePdfSignature(FORM, { field: 'NguoiDeNghi' })).pdf);
+    expect(problemOf(() => findSignatureField(included, 'TiepNhan.CanBo'))).toBe('no error');
+  });
+
   it('keeps a locked field’s other flags', async () => {
     const pdf = await formWith('HoTen', (hoTen) => hoTen.set(PDFName.of('Ff'), PDFNumber.of(4096))); // Multiline
     const after = await openPdfModel((await preparePdfSignature(pdf, { field: 'NguoiDeNghi' })).pdf);
