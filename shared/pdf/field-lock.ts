@@ -11,6 +11,8 @@
  * such a signature nobody signs them: findSignatureField refuses a read-only field (field-locked).
  */
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFRef } from 'pdf-lib';
+import { KysoError } from '../protocol/errors.js';
+import { certificationOf, type DocMdpPermissions } from './docmdp.js';
 import type { PdfModel } from './model.js';
 import {
   READ_ONLY,
@@ -88,4 +90,43 @@ export function fieldsToMakeReadOnly(model: PdfModel, target: SignatureField): R
     if ((flags & READ_ONLY) === 0) changes.push({ ref, field: dict, flags: flags | READ_ONLY });
   }
   return changes;
+}
+
+/**
+ * The lock's PDF 2.0 /P (ISO 32000-2 §12.7.5.5, Table 236): the changes its signature allows after
+ * it, 1 to 3 as DocMDP's; undefined when absent (no effect). A value kyso cannot read is taken as
+ * 1, the strictest, rather than allow what the form's author may have forbidden.
+ */
+export function lockPermissions(lock: PDFDict): DocMdpPermissions | undefined {
+  const p = lock.lookup(PDFName.of('P'));
+  if (p === undefined) return undefined;
+  const value = p instanceof PDFNumber ? p.asNumber() : NaN;
+  return value === 2 || value === 3 ? value : 1;
+}
+
+/**
+ * A lock's /P is honoured when the document's changes after this signature are already limited to
+ * it or less: by its certification (a /P granting more than that is ignored, Table 236), or by this
+ * signature certifying (`certify`, DocMDP: only a document's first signature can). kyso makes no
+ * other MDP restriction (a DocMDP reference belongs to the certification alone, §12.8.2.2), so
+ * otherwise the field is refused — BAD_REQUEST, before any window or PIN, naming the permissions
+ * the page can certify with — rather than signed with a restriction the signature does not carry.
+ */
+export function assertLockPermissions(
+  model: PdfModel,
+  target: SignatureField,
+  certify: DocMdpPermissions | undefined,
+): void {
+  const permissions = target.lock && lockPermissions(target.lock);
+  if (permissions === undefined) return;
+  const inEffect = certify ?? certificationOf(model.document)?.permissions;
+  if (inEffect !== undefined && inEffect <= permissions) return;
+  throw new KysoError(
+    'BAD_REQUEST',
+    `the signature field ${JSON.stringify(target.name)} locks the document to DocMDP permissions ${permissions}: sign it certifying with them (certify: ${permissions})`.slice(
+      0,
+      500,
+    ),
+    { field: 'field', problem: 'field-lock-permissions', permissions },
+  );
 }

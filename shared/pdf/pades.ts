@@ -41,7 +41,7 @@ import { objectCipher, type PdfEncryption } from './encryption.js';
 import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
-import { fieldsToMakeReadOnly, readLock, type FieldLock } from './field-lock.js';
+import { assertLockPermissions, fieldsToMakeReadOnly, readLock, type FieldLock } from './field-lock.js';
 import { assertSeedValue, signatureMade } from './seed-value.js';
 import { appearanceInField, findSignatureField } from './signature-field.js';
 
@@ -263,6 +263,7 @@ export async function preparePdfSignature(
   // Into the document's own empty field, or into a new one.
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
   if (target) assertSeedValue(target, signatureMade(options));
+  if (target) assertLockPermissions(model, target, options.certify);
   const fields = target ? undefined : arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
   const taken = fields ? fieldNames(context, fields) : new Set<string>();
   let fieldName = options.fieldName;
@@ -401,7 +402,8 @@ export async function preparePdfSignature(
  * The field's /Lock as the signature's FieldMDP reference (ISO 32000-1 §12.7.4.5, §12.8.2.4): the
  * fields it names stay as signed, or the signature no longer verifies in readers that check
  * modifications. A lock kyso cannot read (field-lock.ts readLock) adds nothing rather than a
- * reference that says something else. Its PDF 2.0 /P is left to the lock itself (not copied).
+ * reference that says something else. Its PDF 2.0 /P is kept by a certification, or the field
+ * refused (field-lock.ts assertLockPermissions), not copied here.
  */
 async function fieldMdpReference(lock: FieldLock, catalogRef: PDFRef, text: TextString): Promise<string> {
   const fields =

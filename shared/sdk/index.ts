@@ -310,7 +310,7 @@ export type PdfAppearanceInput =
  * otherwise). Invisible without `appearance`. `field`: sign into the PDF's own empty signature field
  * of that fully qualified name (an image `appearance` then fills its box, without `rect`/`pageIndex`);
  * BAD_REQUEST (details.problem: field-not-found, field-not-signature, field-signed, field-locked,
- * field-no-place) before any window.
+ * field-no-place, field-lock-permissions) before any window.
  */
 export type PdfDocumentInput = Omit<DocumentOfKind<'pdf'>, 'pdf' | 'appearance'> & {
   pdf: BytesOrBase64 | Blob;

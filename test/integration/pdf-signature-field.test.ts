@@ -20,8 +20,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificationOf } from '../../shared/pdf/docmdp.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { countPixels, isBlue, isDark, renderPage } from '../support/pdf-raster.js';
 import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
@@ -184,6 +185,32 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     expect(refused.stderr).toContain('field-locked');
     expect(refused.stderr).not.toContain('Signing with'); // refused before the token was opened
     expect(existsSync(after)).toBe(false);
+  });
+
+  it('a field whose lock has PDF 2.0 /P 2: refused before the PIN as an approval; certified with --certify 2, pdfsig and kyso verify accept it', async () => {
+    const form = await formVariant('lock-p2.pdf', (nguoi) =>
+      nguoi.lookup(PDFName.of('Lock'), PDFDict).set(PDFName.of('P'), PDFNumber.of(2)),
+    );
+    const approval = file('lock-p2-approval.pdf');
+    const refused = await sign(form, approval, RSA_SIGNER, ['--field', 'NguoiDeNghi'], '');
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('BAD_REQUEST');
+    expect(refused.stderr).toContain('field-lock-permissions');
+    expect(refused.stderr).not.toContain('Signing with'); // refused before the token was opened
+    expect(existsSync(approval)).toBe(false);
+
+    const certified = file('lock-p2-certified.pdf');
+    const r = await sign(form, certified, RSA_SIGNER, ['--field', 'NguoiDeNghi', '--certify', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(certificationOf(await PDFDocument.load(readFileSync(certified)))?.permissions).toBe(2);
+    const seen = fieldsSeen(certified);
+    expect(seen.fields, seen.output).toEqual([
+      { name: 'NguoiDeNghi', signed: true, valid: true },
+      { name: 'TiepNhan.CanBo', signed: false, valid: false },
+    ]);
+    const { code, report, stderr } = await verify(certified);
+    expect(code, stderr).toBe(0);
+    expect(report.indication).toBe('TOTAL-PASSED');
   });
 
   it('refuses a field that is not there, not a signature field, or already signed: BAD_REQUEST before the PIN, nothing written', async () => {

@@ -21,6 +21,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { preparePdfSignature } from '../../shared/pdf/pades.js';
+import { certificationOf } from '../../shared/pdf/docmdp.js';
 import { pdfWarnings } from '../../shared/pdf/warnings.js';
 import { appearanceInField, findSignatureField } from '../../shared/pdf/signature-field.js';
 import { FIELD_TEXT_LINES, stampLines } from '../../shared/pdf/appearance.js';
@@ -344,6 +345,50 @@ describe('preparePdfSignature into a locked field', () => {
     const prepared = await preparePdfSignature(unreadable, { field: 'NguoiDeNghi' });
     expect(await readOnlyFields(prepared.pdf)).toEqual([]);
     expect(latin1(prepared.pdf.subarray(unreadable.length))).not.toContain('/FieldMDP');
+  });
+});
+
+describe('preparePdfSignature into a field whose lock has a PDF 2.0 /P (DocMDP permissions)', () => {
+  /** The fixture with NguoiDeNghi's lock given /P `p`. */
+  const lockWithP = (p: number) =>
+    formWith('NguoiDeNghi', (field) =>
+      field.lookup(PDFName.of('Lock'), PDFDict).set(PDFName.of('P'), PDFNumber.of(p)),
+    );
+  const refusal = (permissions: number) => ({
+    code: 'BAD_REQUEST',
+    field: 'field',
+    problem: 'field-lock-permissions',
+    permissions,
+  });
+
+  it('an approval signature is refused before signing; certifying with those permissions or fewer signs, and certifies', async () => {
+    const pdf = await lockWithP(2);
+    expect(await asyncProblemOf(() => preparePdfSignature(pdf, { field: 'NguoiDeNghi' }))).toEqual(
+      refusal(2),
+    );
+    expect(
+      await asyncProblemOf(() => preparePdfSignature(pdf, { field: 'NguoiDeNghi', certify: 3 })),
+    ).toEqual(refusal(2));
+    for (const certify of [2, 1] as const) {
+      const prepared = await preparePdfSignature(pdf, { field: 'NguoiDeNghi', certify });
+      expect(certificationOf((await openPdfModel(prepared.pdf)).document)?.permissions).toBe(certify);
+    }
+    // A /P kyso cannot read is taken as 1, the strictest.
+    const unreadable = await lockWithP(7);
+    expect(
+      await asyncProblemOf(() => preparePdfSignature(unreadable, { field: 'NguoiDeNghi', certify: 2 })),
+    ).toEqual(refusal(1));
+  });
+
+  it('a document already certified with those permissions or fewer takes the approval signature; one allowing more does not', async () => {
+    const certifiedWith = async (certify: 2 | 3) =>
+      (await preparePdfSignature(await lockWithP(2), { field: 'TiepNhan.CanBo', certify })).pdf;
+    expect(
+      await asyncProblemOf(async () => preparePdfSignature(await certifiedWith(2), { field: 'NguoiDeNghi' })),
+    ).toBe('no error');
+    expect(
+      await asyncProblemOf(async () => preparePdfSignature(await certifiedWith(3), { field: 'NguoiDeNghi' })),
+    ).toEqual(refusal(2));
   });
 });
 

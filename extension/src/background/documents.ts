@@ -27,6 +27,7 @@ import {
   type SignatureField,
 } from '../../../shared/pdf/signature-field.js';
 import { assertSeedValue, signatureMade } from '../../../shared/pdf/seed-value.js';
+import { assertLockPermissions } from '../../../shared/pdf/field-lock.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -237,6 +238,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const timestamp = document.level !== undefined && document.level !== 'B-B';
       // What the form requires of its signature (its seed value): BAD_REQUEST before any window otherwise.
       if (target) assertSeedValue(target, signatureMade({ ...document, timestamped: timestamp }));
+      // A lock's PDF 2.0 /P: kept by the certification, or BAD_REQUEST before any window.
+      if (target) assertLockPermissions(model, target, document.certify);
       const warnings = pdfWarnings(model, target);
       const appearance = appearanceOf(document.appearance, target);
       if (appearance && (appearance.pageIndex ?? 0) >= pages)

@@ -20,6 +20,7 @@ import {
   type SignatureField,
 } from '../../../shared/pdf/signature-field.js';
 import { assertSeedValue, signatureMade } from '../../../shared/pdf/seed-value.js';
+import { assertLockPermissions } from '../../../shared/pdf/field-lock.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
@@ -192,6 +193,8 @@ export async function pdfSigning(
   // What the form requires of its signature (its seed value), before the PIN.
   const timestamped = options.level !== 'B-B';
   if (target) assertSeedValue(target, signatureMade({ ...options, timestamped }));
+  // A lock's PDF 2.0 /P: kept by the certification, or BAD_REQUEST before the PIN.
+  if (target) assertLockPermissions(model, target, options.certify);
   const warnings = pdfWarnings(model, target);
   if (options.certify && warnings.some((w) => w.code === 'pdf-existing-signatures'))
     throw new KysoError('BAD_REQUEST', 'only the first signature of a document can certify it', {
