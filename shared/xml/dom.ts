@@ -290,12 +290,26 @@ export function assertCanonicalizable(element: Element): void {
       );
     }
   }
-  for (const ancestor of ancestorElements(element)) {
-    const attributes = ancestor.attributes;
-    for (let i = 0; i < attributes.length; i++) {
-      if (attributes.item(i)!.namespaceURI === XML_NS) {
-        throw new XmlSignatureError('INVALID_XML', 'xml:* attributes above signed content are not supported');
-      }
+  for (const ancestor of ancestorElements(element)) assertNoXmlAttributes(ancestor);
+}
+
+/**
+ * A Signature appended to `container` has its SignedInfo (and an e-invoice's SigningTime Object)
+ * canonicalized where it sits, below the container: an xml:* attribute on the container or above
+ * it would be copied onto them by C14N 1.0 (xmlsec1) but not by xml-crypto, and the signature
+ * would fail. Checked where the signature is placed, so it is refused before the window, not
+ * after the PIN.
+ */
+export function assertSignatureCanonicalizable(container: Element): void {
+  assertNoXmlAttributes(container);
+  for (const ancestor of ancestorElements(container)) assertNoXmlAttributes(ancestor);
+}
+
+function assertNoXmlAttributes(element: Element): void {
+  const attributes = element.attributes;
+  for (let i = 0; i < attributes.length; i++) {
+    if (attributes.item(i)!.namespaceURI === XML_NS) {
+      throw new XmlSignatureError('INVALID_XML', 'xml:* attributes above signed content are not supported');
     }
   }
 }

@@ -15,6 +15,7 @@ import {
 } from './algorithms.js';
 import {
   assertCanonicalizable,
+  assertSignatureCanonicalizable,
   canonicalizeWithout,
   elementById,
   idAttributes,
@@ -91,6 +92,7 @@ function readGenericXml(xml: string, referenceId?: string): { document: Document
   const root = document.documentElement!;
   // The Signature goes into the root.
   assertNoSignatureCovers(document, root);
+  assertSignatureCanonicalizable(root);
   if (referenceId !== undefined) assertReferenceableId(referenceId);
   // Refuses an Id no element or two elements hold (a verifier might take the other one).
   const signed = referenceId === undefined ? root : elementById(document, referenceId);

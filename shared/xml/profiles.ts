@@ -8,6 +8,7 @@
  */
 import { DSIG_NS } from './algorithms.js';
 import {
+  assertSignatureCanonicalizable,
   childElement,
   descendantElements,
   elementChildren,
@@ -151,6 +152,7 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
     const container = ensureChild(root, 'CKyDTu');
     assertNotSigned(container, profile);
     assertNoSignatureCovers(document, container);
+    assertSignatureCanonicalizable(container);
     return {
       container,
       target: { id: declaration.getAttribute('id')!, attribute: 'id', localName: 'HSoKhaiThue' },
@@ -168,6 +170,7 @@ export function placeSignature(document: Document, profile: XmlSignatureProfile)
     const container = invoiceSignatureSlot(ensureChild(root, 'DSCKS'), slot);
     assertNotSigned(container, profile);
     assertNoSignatureCovers(document, container);
+    assertSignatureCanonicalizable(container);
     return { container, target: { id, attribute: 'Id', localName: 'DLHDon' }, signingTimeObject: true };
   }
   throw new XmlSignatureError('PROFILE_MISMATCH', `unknown XML signature profile "${String(profile)}"`);

@@ -467,22 +467,44 @@ describe('what signing refuses, the window refuses first', () => {
     }
   };
   const WRITTEN_BACK = 'INVALID_XML: the document would change when written back; refusing to sign it';
+  // C14N 1.0 copies xml:* attributes from above onto the SignedInfo (xmlsec1); xml-crypto does not.
+  const XML_ATTRIBUTE_ABOVE = 'INVALID_XML: xml:* attributes above signed content are not supported';
 
-  it.each<[string, string, XmlProfile]>([
+  it.each<[string, string, XmlProfile, string]>([
     [
       'a tax return with a CR character reference',
       HTKK.replace('<faxNNT/>', '<faxNNT>a&#13;b</faxNNT>'),
       'htkk',
+      WRITTEN_BACK,
     ],
     [
       'an invoice with one in a value',
       EINVOICE.replace('<SHDon>1234</SHDon>', '<SHDon>12&#13;34</SHDon>'),
       'einvoice',
+      WRITTEN_BACK,
     ],
-  ])('%s: the summary and the rows refuse it as signing does', async (_what, xml, profile) => {
-    expect(await refusal(() => prepareXmlSignature(xml, { profile, keyType: 'RSA' }))).toBe(WRITTEN_BACK);
-    expect(await refusal(() => summarizeXml(xml, profile))).toBe(WRITTEN_BACK);
-    expect(await refusal(() => xmlContentRows(xml, profile))).toBe(WRITTEN_BACK);
+    [
+      'an invoice with an xml:* attribute above its signature slot',
+      EINVOICE.replace('<DSCKS>', '<DSCKS xml:space="preserve">'),
+      'einvoice',
+      XML_ATTRIBUTE_ABOVE,
+    ],
+    [
+      'an invoice whose seller slot has one',
+      EINVOICE.replace('<NBan/>', '<NBan xml:lang="vi"/>'),
+      'einvoice',
+      XML_ATTRIBUTE_ABOVE,
+    ],
+    [
+      'a tax return whose CKyDTu has one',
+      HTKK.replace('<CKyDTu/>', '<CKyDTu xml:lang="vi"/>'),
+      'htkk',
+      XML_ATTRIBUTE_ABOVE,
+    ],
+  ])('%s: the summary and the rows refuse it as signing does', async (_what, xml, profile, refused) => {
+    expect(await refusal(() => prepareXmlSignature(xml, { profile, keyType: 'RSA' }))).toBe(refused);
+    expect(await refusal(() => summarizeXml(xml, profile))).toBe(refused);
+    expect(await refusal(() => xmlContentRows(xml, profile))).toBe(refused);
   });
 
   it.each<[string, string, string | undefined]>([
@@ -490,6 +512,7 @@ describe('what signing refuses, the window refuses first', () => {
     ['a processing instruction in the root', '<a><?app x?><b>1</b></a>', undefined],
     ['a processing instruction before the root', '<?app x?><a><b>1</b></a>', undefined],
     ['an xml:lang above the element signed by Id', '<a xml:lang="vi"><b Id="x">1</b></a>', 'x'],
+    ['an xml:lang on the root the Signature goes into', '<a xml:lang="vi"><b>1</b></a>', undefined],
   ])('generic XML, %s: the rows refuse it as signing does', async (_what, xml, referenceId) => {
     const signing = await refusal(() =>
       prepareGenericXmlSignature(xml, { keyType: 'RSA', ...(referenceId && { referenceId }) }),
