@@ -222,8 +222,26 @@ export function* descendantElements(root: Element): Generator<Element> {
 export function ownText(element: Element): string {
   let text = '';
   for (let child = element.firstChild; child; child = child.nextSibling) {
-    if (child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) text += child.nodeValue ?? '';
+    if (isText(child)) text += child.nodeValue ?? '';
   }
+  return collapseXmlWhitespace(text);
+}
+
+/**
+ * The text of the element's first child when that is text or CDATA (else ''), collapsed as
+ * ownText: what a reader taking `firstChild`'s value (DOM), or the text before the first comment
+ * (lxml's `.text`), reads as the element's value.
+ */
+export function firstText(element: Element): string {
+  const first = element.firstChild;
+  return first && isText(first) ? collapseXmlWhitespace(first.nodeValue ?? '') : '';
+}
+
+function isText(node: Node): boolean {
+  return node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE;
+}
+
+function collapseXmlWhitespace(text: string): string {
   return text.replace(/[\t\n\r ]+/g, ' ').replace(/^ | $/g, '');
 }
 

@@ -10,6 +10,7 @@ import {
   assertCanonicalizable,
   descendantElements,
   elementChildren,
+  firstText,
   idAttributes,
   ownText,
   parseForSigning,
@@ -87,6 +88,13 @@ export function textAt(from: Element, path: string[]): string | undefined {
       `<${element.localName}> holds elements: its value could be read more than one way`,
     );
   const text = element ? ownText(element) : '';
+  // A comment or CDATA section splitting the value (2145<!---->0000) is signed as the whole text,
+  // which we show; DOM firstChild readers and lxml's .text take the first piece (2145).
+  if (element && firstText(element) !== text)
+    throw new XmlSignatureError(
+      'PROFILE_MISMATCH',
+      `<${element.localName}> holds its value in pieces (a comment or CDATA section splits it): it could be read more than one way`,
+    );
   return text || undefined;
 }
 

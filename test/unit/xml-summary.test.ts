@@ -374,6 +374,56 @@ describe('a summary field that holds elements', () => {
 });
 
 /**
+ * A comment or CDATA section splitting a summary value: signed (C14N without comments) and shown as
+ * the whole text, read as its first piece by DOM firstChild readers and by lxml's `.text` (the text
+ * before the first comment).
+ */
+describe('a summary field whose value a comment or CDATA section splits', () => {
+  const readings = (xml: string, name: string) => {
+    const field = parseXml(xml).getElementsByTagName(name)[0]!;
+    return { own: ownText(field), first: field.firstChild!.nodeValue };
+  };
+
+  it.each<[string, string, XmlProfile, string, string, string]>([
+    [
+      'the total split by a comment',
+      EINVOICE.replace('<TgTTTBSo>21450000</TgTTTBSo>', '<TgTTTBSo>2145<!-- -->0000</TgTTTBSo>'),
+      'einvoice',
+      'TgTTTBSo',
+      '21450000',
+      '2145',
+    ],
+    [
+      'the taxpayer id begun in a CDATA section',
+      HTKK.replace('<mst>0101234567</mst>', '<mst><![CDATA[0101]]>234567</mst>'),
+      'htkk',
+      'mst',
+      '0101234567',
+      '0101',
+    ],
+  ])('%s: refused before the window', (_what, xml, profile, name, own, first) => {
+    expect(readings(xml, name)).toEqual({ own, first });
+    expect(() => summarizeXml(xml, profile)).toThrow(
+      expect.objectContaining({ code: 'XML_NOT_ACCEPTED', problem: 'PROFILE_MISMATCH' }),
+    );
+    expect(() => summarizeXml(xml, profile)).toThrow(`<${name}> holds its value in pieces`);
+  });
+
+  it('a value in one CDATA section, or followed by a comment, is read as usual', () => {
+    const xml = HTKK.replace(/<tenNNT>[^<]*<\/tenNNT>/, '<tenNNT><![CDATA[CÔNG TY A & B]]></tenNNT>').replace(
+      '<mst>0101234567</mst>',
+      '<mst>0101234567<!-- MST --></mst>',
+    );
+    expect(summarizeXml(xml, 'htkk')).toEqual(
+      expect.arrayContaining([
+        { field: 'taxpayerId', value: '0101234567' },
+        { field: 'taxpayerName', value: 'CÔNG TY A & B' },
+      ]),
+    );
+  });
+});
+
+/**
  * The full view's rows go to the window in one message. Paths of deep values grow with the square of
  * the depth: a 4 MB document of 990-deep chains made 500,000 rows with 500 million path characters
  * (600 MB of memory in the background before anything was sent). Refused, as a real document fits.
