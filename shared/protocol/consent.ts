@@ -104,6 +104,8 @@ export const ConsentDocumentSchema = z.strictObject({
   pages: z.number().int().min(0).optional(),
   /** XML: which kind, and what identifies it (form, period, taxpayer; invoice number, parties, total). */
   profile: z.enum(['htkk', 'einvoice', 'einvoice-buyer', 'generic']).optional(),
+  /** Generic XML signed by Id: only that element, not the root, is signed (the rest of the document is not). */
+  elementOnly: z.literal(true).optional(),
   summary: z
     .array(z.strictObject({ field: z.string().max(64), value: z.string().max(LIMITS.maxXmlChars) }))
     .max(64)

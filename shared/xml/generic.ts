@@ -169,7 +169,18 @@ export function completeGenericXmlSignature(
  * through them, so a value left out or cut there would be signed unseen.
  */
 export function genericXmlRows(xml: string, referenceId?: string): Array<{ path: string; value: string }> {
-  const root = readGenericXml(xml, referenceId).signed;
+  return genericXmlContent(xml, referenceId).rows;
+}
+
+/**
+ * The rows, and whether only an element below the root is signed (`referenceId` naming a child):
+ * then the rest of the document is not, and the window must not say the whole document is.
+ */
+export function genericXmlContent(
+  xml: string,
+  referenceId?: string,
+): { rows: Array<{ path: string; value: string }>; elementOnly: boolean } {
+  const { document, signed: root } = readGenericXml(xml, referenceId);
   const { rows, add } = rowCollector();
   const walk = (element: Element, path: string) => {
     for (let i = 0; i < element.attributes.length; i++) {
@@ -184,5 +195,5 @@ export function genericXmlRows(xml: string, referenceId?: string): Array<{ path:
     }
   };
   walk(root, root.localName!);
-  return rows;
+  return { rows, elementOnly: root !== document.documentElement };
 }

@@ -627,6 +627,29 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
+  it('generic XML signed by the Id of one element: the window says only that element is signed, not the whole document, and lists only its values', async () => {
+    const consent = await consentFor(portal, 'signXml', {
+      xml: '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>',
+      profile: 'generic',
+      referenceId: 'data',
+      name: 'hoc-ba.xml',
+      description: 'Học bạ',
+      lang: 'en',
+    });
+    expect(await consent.$eval('#document-kind', (el) => el.textContent)).toBe(
+      'Part of an XML document (only the element the site names, shown below, is signed, not the whole document)',
+    );
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    await clickInView(consent, '#xml-toggle');
+    const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).innerText),
+    );
+    expect(rows.join(' | ')).toContain('8.5');
+    expect(rows.join(' | ')).not.toContain('Bích');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
   it('XML with tens of thousands of values: the whole table in a few "show more" clicks, each saying how many rows it adds', async () => {
     const invoice = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
     const item = /<HHDVu>[^]*?<\/HHDVu>/.exec(invoice)![0];

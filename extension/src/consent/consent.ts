@@ -287,11 +287,13 @@ function renderTexts(): void {
 const shownKind = (d: ConsentDocument) => {
   if (d.kind !== 'xml') return d.kind;
   if (d.profile === 'einvoice-buyer') return 'einvoice_buyer';
+  if (d.elementOnly) return 'xml_element';
   return d.profile === 'einvoice' || d.profile === 'htkk' ? d.profile : 'xml';
 };
 const kindKey = (d: ConsentDocument): MessageKey => `kind_${shownKind(d)}`;
 const shortKindKey = (d: ConsentDocument): MessageKey => `short_${shownKind(d)}`;
-const kindOf = (d: ConsentDocument) => (d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}` : d.kind);
+const kindOf = (d: ConsentDocument) =>
+  d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}${d.elementOnly ? '-element' : ''}` : d.kind;
 
 function renderDetails(): void {
   const request = details!;

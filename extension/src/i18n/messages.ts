@@ -38,6 +38,8 @@ export const MESSAGES = {
     kind_pdf: 'Tệp PDF — chữ ký PAdES',
     kind_htkk: 'Tờ khai thuế (XML, HTKK)',
     kind_xml: 'Tài liệu XML (ký toàn bộ tài liệu)',
+    kind_xml_element:
+      'Một phần tài liệu XML (chỉ ký phần tử trang chỉ định dưới đây, không ký toàn bộ tài liệu)',
     kind_einvoice: 'Hoá đơn điện tử (XML)',
     kind_einvoice_buyer: 'Hoá đơn điện tử (XML) — bạn ký với tư cách người mua',
     kind_text: 'Văn bản — chữ ký số CMS (CAdES) trên đúng nội dung hiển thị dưới đây',
@@ -239,6 +241,7 @@ export const MESSAGES = {
     short_pdf: 'PDF',
     short_htkk: 'XML tờ khai thuế',
     short_xml: 'XML',
+    short_xml_element: 'Phần tử XML',
     short_einvoice: 'XML hoá đơn',
     short_einvoice_buyer: 'XML hoá đơn (người mua ký)',
     short_text: 'Văn bản',
@@ -303,6 +306,8 @@ export const MESSAGES = {
     kind_pdf: 'PDF file — PAdES signature',
     kind_htkk: 'Tax return (XML, HTKK)',
     kind_xml: 'XML document (the whole document is signed)',
+    kind_xml_element:
+      'Part of an XML document (only the element the site names, shown below, is signed, not the whole document)',
     kind_einvoice: 'E-invoice (XML)',
     kind_einvoice_buyer: 'E-invoice (XML) — you sign as the buyer',
     kind_text: 'Text — CMS (CAdES) signature over exactly the content shown below',
@@ -503,6 +508,7 @@ export const MESSAGES = {
     short_pdf: 'PDF',
     short_htkk: 'Tax return XML',
     short_xml: 'XML',
+    short_xml_element: 'XML element',
     short_einvoice: 'E-invoice XML',
     short_einvoice_buyer: 'E-invoice XML (buyer signs)',
     short_text: 'Text',

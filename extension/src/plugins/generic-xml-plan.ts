@@ -7,7 +7,7 @@
 import type { PageDocument } from '../../../shared/protocol/page.js';
 import {
   completeGenericXmlSignature,
-  genericXmlRows,
+  genericXmlContent,
   prepareGenericXmlSignature,
 } from '../../../shared/xml/generic.js';
 import type { DocumentPlan } from '../background/documents.js';
@@ -15,10 +15,13 @@ import { signatureOf, xmlConsentFields, xmlSignItem } from '../background/plan-p
 
 export function planGenericXml(document: Extract<PageDocument, { kind: 'xml' }>): DocumentPlan {
   // Parses: a malformed document (or an Id no element, or two, hold) is refused before consent.
-  const rows = genericXmlRows(document.xml, document.referenceId);
+  const { rows, elementOnly } = genericXmlContent(document.xml, document.referenceId);
   const digestAlgorithm = document.digestAlgorithm ?? 'SHA-256';
   return {
-    consent: xmlConsentFields(document, digestAlgorithm),
+    consent: {
+      ...xmlConsentFields(document, digestAlgorithm),
+      ...(elementOnly && { elementOnly: true as const }),
+    },
     timestamp: false,
     content: () => Promise.resolve({ kind: 'xml', rows }),
     async prepare(signer) {
