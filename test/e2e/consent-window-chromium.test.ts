@@ -650,6 +650,23 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
+  it('a batch of a tax return and a generic XML document: counted as two kinds, neither taken for the other', async () => {
+    const consent = await consentFor(portal, 'signMany', {
+      description: 'Tờ khai và học bạ',
+      lang: 'en',
+      documents: [
+        { kind: 'xml', xml: TAX_RETURN.xml, profile: 'htkk', name: 'tk-01gtgt.xml' },
+        { kind: 'xml', xml: '<HoSo><Diem>8.5</Diem></HoSo>', profile: 'generic', name: 'hoc-ba.xml' },
+      ],
+    });
+    expect(await consent.$$eval('#kind-counts li', (lis) => lis.map((li) => li.textContent))).toEqual([
+      'Tax return (XML, HTKK): 1',
+      'XML document (the whole document is signed): 1',
+    ]);
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
   it('XML with tens of thousands of values: the whole table in a few "show more" clicks, each saying how many rows it adds', async () => {
     const invoice = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
     const item = /<HHDVu>[^]*?<\/HHDVu>/.exec(invoice)![0];

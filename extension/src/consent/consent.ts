@@ -292,8 +292,8 @@ const shownKind = (d: ConsentDocument) => {
 };
 const kindKey = (d: ConsentDocument): MessageKey => `kind_${shownKind(d)}`;
 const shortKindKey = (d: ConsentDocument): MessageKey => `short_${shownKind(d)}`;
-const kindOf = (d: ConsentDocument) =>
-  d.kind === 'xml' ? `xml-${d.profile ?? 'htkk'}${d.elementOnly ? '-element' : ''}` : d.kind;
+/** A batch counts and filters its items by the kind each is shown as. */
+const kindOf = shownKind;
 
 function renderDetails(): void {
   const request = details!;
