@@ -36,7 +36,10 @@ export interface RevocationEvidence {
   /** When the issuer (or its responder) said so. */
   thisUpdate: Date;
   nextUpdate?: Date;
-  /** OCSP: the responder's certificate when it is not the issuer (delegated responder), DER. */
+  /**
+   * OCSP: the certificate whose key signed the answer, DER: a delegated responder's, or the issuer's
+   * own (the answer's certificates may come in any order, and need not include the signer's).
+   */
   responder?: Uint8Array;
 }
 
@@ -271,8 +274,8 @@ export async function readOcspEvidence(
   const basic = basicOcspResponse(der);
   const unverifiable = pssSignatureProblem(basic.signatureAlgorithm);
   if (unverifiable) throw new RevocationError(`the OCSP answer cannot be checked: ${unverifiable}`);
-  if (!(await ocspSigner(basic, issuer)))
-    throw new RevocationError('OCSP answer not signed by the issuer or its responder');
+  const signer = await ocspSigner(basic, issuer);
+  if (!signer) throw new RevocationError('OCSP answer not signed by the issuer or its responder');
   const status = await basic.getCertificateStatus(certificate, issuer).catch(() => {
     throw new RevocationError('the OCSP answer cannot be read');
   });
@@ -282,16 +285,12 @@ export async function readOcspEvidence(
     basic.tbsResponseData.responses.find(
       (r) => bytesToHex(new Uint8Array(r.certID.serialNumber.valueBlock.valueHexView)) === serial,
     ) ?? basic.tbsResponseData.responses[0]!;
-  const responder = basic.certs?.[0];
   const evidence: RevocationEvidence = {
     status: status.status === 0 ? 'good' : status.status === 1 ? 'revoked' : 'unknown',
     source: 'ocsp',
     thisUpdate: single.thisUpdate,
     ...(single.nextUpdate && { nextUpdate: single.nextUpdate }),
-    ...(responder &&
-      !responder.subject.isEqual(issuer.subject) && {
-        responder: new Uint8Array(responder.toSchema().toBER()),
-      }),
+    responder: new Uint8Array(signer.toSchema().toBER()),
   };
   if (evidence.status === 'revoked') {
     const revokedInfo = single.certStatus as asn1js.Constructed;

@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCades } from '../../shared/cms/cades.js';
-import { collectRevocation, readCrlEvidence } from '../../shared/cms/revocation-data.js';
+import {
+  collectRevocation,
+  fetchOcspResponse,
+  readCrlEvidence,
+  readOcspEvidence,
+} from '../../shared/cms/revocation-data.js';
 import { parseCertificate } from '../../verifier/src/certificates.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
@@ -203,6 +208,39 @@ describe('server-side verifier', () => {
         );
       } finally {
         ca.set('crl', true);
+        ca.respondAs(undefined);
+      }
+    });
+
+    it('the evidence names the certificate that signed the answer, whatever certificate the answer carries first', async () => {
+      const issuer = parseCertificate(ca.caDer);
+      const certificate = parseCertificate(good.der);
+      /** The CA's answer about `good`, with `first` put before the certificates it carries (they are not signed). */
+      const answerCarryingFirst = async (first: Uint8Array) => {
+        const response = pkijs.OCSPResponse.fromBER(
+          (await fetchOcspResponse(certificate, issuer, `${ca.url}/ocsp`)).slice().buffer,
+        );
+        const basic = pkijs.BasicOCSPResponse.fromBER(
+          response.responseBytes!.response.valueBlock.valueHexView.slice().buffer,
+        );
+        basic.certs = [parseCertificate(first), ...(basic.certs ?? [])];
+        response.responseBytes!.response = new asn1js.OctetString({ valueHex: basic.toSchema().toBER() });
+        return new Uint8Array(response.toSchema().toBER());
+      };
+      const responder = ca.issueResponder();
+      try {
+        // The CA signs; a responder certificate of its own (another key) comes first.
+        const bySelf = await answerCarryingFirst(responder.der);
+        expect(Buffer.from((await readOcspEvidence(bySelf, certificate, issuer)).responder!)).toEqual(
+          Buffer.from(ca.caDer),
+        );
+        // The delegated responder signs; the signer's certificate comes first.
+        ca.respondAs(responder);
+        const byResponder = await answerCarryingFirst(good.der);
+        const evidence = await readOcspEvidence(byResponder, certificate, issuer);
+        expect(evidence.status).toBe('good');
+        expect(Buffer.from(evidence.responder!)).toEqual(Buffer.from(responder.der));
+      } finally {
         ca.respondAs(undefined);
       }
     });
