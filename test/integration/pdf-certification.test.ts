@@ -466,6 +466,57 @@ describe('certified PDFs signed again', () => {
     );
   });
 
+  it('certified with P=2, approved by kyso sign, then the text field filled in: both TOTAL-PASSED, the fill-in permitted after the approval too; pdfsig: both valid', async () => {
+    const approved = file('p2-form-approved.pdf');
+    const r = await sign(await certify('2', form), approved, EC_SIGNER);
+    expect(r.status, r.stderr).toBe(0);
+    const filled = await filledIn(approved, 'p2-approved-then-filled.pdf');
+    const seen = pdfsig(filled, nssDb);
+    expect(
+      seen.signatures.map((s) => s.valid && s.trusted),
+      seen.output,
+    ).toEqual([true, true]);
+    const verified = await verify(filled);
+    expect(verified.code, verified.stdout).toBe(0);
+    const [certification, approval] = verified.report.signatures;
+    expect(certification).toMatchObject({ indication: 'TOTAL-PASSED', problems: [] });
+    expect(approval).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      problems: [],
+      coverage: { after: 'permitted-changes', wholeDocument: false },
+    });
+    expect(approval!.details).toContainEqual(
+      expect.stringMatching(
+        /^warning: \d+ bytes were added after this signature, changes the document's certification \(DocMDP P=2\) permits \(form filling\): no signature covers them$/,
+      ),
+    );
+  });
+
+  it("certified with P=2, approved by kyso sign, then the page's text rewritten: the approval DOCUMENT_MODIFIED_AFTER_SIGNING, the certification DOCMDP_VIOLATION", async () => {
+    const approved = file('p2-plain-approved.pdf');
+    const r = await sign(await certify('2'), approved, EC_SIGNER);
+    expect(r.status, r.stderr).toBe(0);
+    const changed = file('p2-approved-then-changed.pdf');
+    writeFileSync(
+      changed,
+      await changedBy(new Uint8Array(readFileSync(approved)), (model) => {
+        const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
+        const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
+        return [
+          { ref: contentsRef, object: model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET') },
+        ];
+      }),
+    );
+    const verified = await verify(changed);
+    expect(verified.code).toBe(1);
+    const [certification, approval] = verified.report.signatures;
+    expect(certification!.problems).toEqual(['DOCMDP_VIOLATION']);
+    expect(approval).toMatchObject({
+      problems: ['DOCUMENT_MODIFIED_AFTER_SIGNING'],
+      coverage: { after: 'other' },
+    });
+  });
+
   it("certified with P=2, the page's text rewritten (no signature after): DOCMDP_VIOLATION and DOCUMENT_MODIFIED_AFTER_SIGNING", async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
     const changed = file('p2-page-changed.pdf');

@@ -351,22 +351,53 @@ async function certifiedPermissions(
     : undefined;
 }
 
+interface Certification {
+  field: PdfSignatureField;
+  permissions: DocMdpPermissions;
+}
+
+/** The document's certification: the first signature its signed revision's /Perms /DocMDP names, and its permissions. */
+async function documentCertification(
+  revision: RevisionReader,
+  fields: PdfSignatureField[],
+): Promise<Certification | undefined> {
+  for (const field of fields) {
+    if (field.documentTimestamp) continue;
+    const permissions = await certifiedPermissions(revision, field);
+    if (permissions !== undefined) return { field, permissions };
+  }
+  return undefined;
+}
+
 /**
  * What a certification allows after it. With "no changes" (P=1): nothing but validation data (a
  * DSS, document time-stamps); a later signature, or any other change, voids it. P=2 and P=3 allow
  * later signatures and form filling (P=3 also annotations), not changed pages, other annotation
- * changes or other field changes (changesNotAllowed). Undefined when the field certifies nothing or
- * nothing follows it; `permits` when all that follows is allowed (ISO 32000-1 §12.8.2.2).
+ * changes or other field changes (changesNotAllowed). The certification's permissions hold after
+ * every later signature too: a form filled in after an approval is permitted (ISO 32000-1 §12.8.2.2;
+ * Acrobat and pdfsig agree). Undefined when no certification speaks for what follows the field, or
+ * nothing follows it; `permits` when all that follows is allowed.
  */
 async function docMdpJudgement(
   revision: RevisionReader,
   field: PdfSignatureField,
   coverage: Coverage,
   doc: PDFDocument,
+  certification: Certification | undefined,
 ): Promise<{ violation: string } | { permits: 2 | 3 } | undefined> {
   if (field.documentTimestamp || coverage.after === 'none' || coverage.after === 'validation-data')
     return undefined;
-  const permissions = await certifiedPermissions(revision, field);
+  if (certification && certification.field !== field) {
+    // An approval after a certification: what follows it is judged by the certification's own
+    // permissions (which judges it too, from its own revision); a violation is the certification's.
+    const { permissions } = certification;
+    if (coverage.after !== 'other' || (permissions !== 2 && permissions !== 3)) return undefined;
+    if (certification.field.byteRange[2] + certification.field.byteRange[3] > coverage.coveredBytes)
+      return undefined;
+    const signed = await revision(coverage.coveredBytes);
+    return signed && !changesNotAllowed(signed, doc, permissions) ? { permits: permissions } : undefined;
+  }
+  const permissions = certification?.permissions;
   if (permissions === 2 || permissions === 3) {
     const certified = await revision(field.byteRange[2] + field.byteRange[3]);
     if (!certified) return undefined;
@@ -431,6 +462,7 @@ export async function verifyPdfSignatures(
   });
   const signatures: SignatureReport[] = [];
   const lastSignature = fields.filter((f) => !f.documentTimestamp).at(-1);
+  const certification = unreadable ? undefined : await documentCertification(revision, fields);
   for (const field of fields) {
     const [a, b, c, d] = field.byteRange;
     const covered = c + d;
@@ -485,13 +517,18 @@ export async function verifyPdfSignatures(
     if (coverage.after === 'other' && !unreadable && (await onlyValidationDataAfter(revision, covered, doc)))
       coverage.after = 'validation-data';
     if (unreadable) report = withProblem(report, 'MALFORMED', unreadable);
-    const docMdp = unreadable ? undefined : await docMdpJudgement(revision, field, coverage, doc);
+    const docMdp = unreadable
+      ? undefined
+      : await docMdpJudgement(revision, field, coverage, doc, certification);
     if (docMdp && 'violation' in docMdp) report = withProblem(report, 'DOCMDP_VIOLATION', docMdp.violation);
     else if (docMdp && coverage.after === 'other') {
       // A certified form filled in later is what the certification permits, not a modification of it.
       coverage.after = 'permitted-changes';
+      const what = `(form filling${docMdp.permits === 3 ? ', annotations' : ''}): no signature covers them`;
       report.details.push(
-        `warning: ${coverage.bytesAfter} bytes were added after the certification, changes its DocMDP P=${docMdp.permits} permits (form filling${docMdp.permits === 3 ? ', annotations' : ''}): no signature covers them`,
+        field === certification?.field
+          ? `warning: ${coverage.bytesAfter} bytes were added after the certification, changes its DocMDP P=${docMdp.permits} permits ${what}`
+          : `warning: ${coverage.bytesAfter} bytes were added after this signature, changes the document's certification (DocMDP P=${docMdp.permits}) permits ${what}`,
       );
     }
     if (field === lastSignature || field.documentTimestamp) {

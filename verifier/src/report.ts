@@ -100,8 +100,9 @@ export interface Coverage {
   bytesAfter: number;
   /**
    * What those bytes are: nothing, only long-term validation data (DSS, document time-stamps), later
-   * signatures, changes the certification permits (DocMDP P=2: form filling; P=3: annotations too;
-   * this signature a certification with no signature after it), or other changes.
+   * signatures, changes the document's certification permits (DocMDP P=2: form filling; P=3:
+   * annotations too; after the last signature: the certification itself, or an approval after it),
+   * or other changes.
    */
   after: 'none' | 'validation-data' | 'later-signatures' | 'permitted-changes' | 'other';
   /** XMLDSig: the references' URIs ('' for the whole document, '#id' for one element: read the data from it only). */
