@@ -50,6 +50,8 @@ export interface TimestampVerification {
   problems: string[];
   /** The TSA certificate of the (first) token, DER. */
   tsaCertificate?: Uint8Array;
+  /** Each token's TSA certification path (TSA first, to the trusted root; the TSA alone without roots), DER: for its verifier's cryptographic constraints. */
+  tsaPaths?: Uint8Array[][];
 }
 
 export interface TimestampVerifyOptions {
@@ -130,6 +132,8 @@ export interface TokenVerification {
   problems: string[];
   time?: Date;
   tsaCertificate?: Uint8Array;
+  /** The TSA's certification path found (TSA first), DER; the TSA alone when no roots were given or none was reached. */
+  tsaPath?: Uint8Array[];
 }
 
 /**
@@ -189,13 +193,20 @@ async function checkTimeStampToken(
   }
   const certDer = new Uint8Array(cert.toSchema().toBER());
   result.tsaCertificate = certDer;
+  result.tsaPath = [certDer];
   const usageProblem = timeStampingUsageProblem(cert);
   if (usageProblem) problems.push(usageProblem);
 
   const signedAttrs = signerInfo.signedAttrs;
   const signerDigest = digestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);
   if (!signedAttrs) problems.push('time-stamp token has no signed attributes');
-  else if (!signerDigest) problems.push('time-stamp token uses an unsupported digest algorithm');
+  else if (!signerDigest)
+    // SHA-1 (older TSAs): since its sunset anyone may make such a token, with any time.
+    problems.push(
+      signerInfo.digestAlgorithm.algorithmId === TSP_OID.sha1
+        ? 'time-stamp token is signed with SHA-1: it proves no time'
+        : 'time-stamp token uses an unsupported digest algorithm',
+    );
   else {
     const attributes = signedAttrs.attributes;
     const messageDigest = attributes.find((a) => a.type === OID.messageDigest);
@@ -254,6 +265,7 @@ async function checkTimeStampToken(
       options.trustedRoots.map((der) => pkijs.Certificate.fromBER(toArrayBuffer(der))),
       parsed.genTime,
     );
+    if (chain.valid) result.tsaPath = chain.path.map((c) => new Uint8Array(c.toSchema().toBER()));
     // pkijs's resultMessage ("No valid certificate paths found") names its own steps: not for reports.
     if (!chain.valid)
       problems.push(
@@ -292,12 +304,13 @@ export async function verifySignerInfoTimestamp(
   const tokens = signatureTimestampTokens(signerInfo);
   if (tokens.length === 0) return { present: false, valid: false, problems: [] };
   const signatureValue = signatureValueOf(signerInfo);
-  const result: TimestampVerification = { present: true, valid: true, problems: [] };
+  const result: TimestampVerification = { present: true, valid: true, problems: [], tsaPaths: [] };
   for (const token of tokens) {
     const check = await verifyTimeStampToken(token, { data: signatureValue }, options);
     result.problems.push(...check.problems);
     result.valid &&= check.valid;
     result.tsaCertificate ??= check.tsaCertificate;
+    if (check.tsaPath) result.tsaPaths!.push(check.tsaPath);
     if (check.time && (!result.time || check.time < result.time)) result.time = check.time;
   }
   return result;

@@ -52,7 +52,14 @@ export interface CmsVerification {
   /** The encapsulated content, for attached signatures. */
   content?: Uint8Array;
   /** CAdES-T signature time-stamp, when the signer carries one (details: verifySignatureTimestamp). */
-  timestamp?: { present: boolean; valid: boolean; time?: Date; tsaCertificate?: Uint8Array };
+  timestamp?: {
+    present: boolean;
+    valid: boolean;
+    time?: Date;
+    tsaCertificate?: Uint8Array;
+    /** Each token's TSA certification path, TSA first, DER. */
+    tsaPaths?: Uint8Array[][];
+  };
 }
 
 function octets(value: unknown): Uint8Array {
@@ -248,6 +255,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
       valid: timestamp.valid,
       time: timestamp.time,
       ...(timestamp.tsaCertificate && { tsaCertificate: timestamp.tsaCertificate }),
+      ...(timestamp.tsaPaths && { tsaPaths: timestamp.tsaPaths }),
     };
     if (!timestamp.valid) problems.push(`signature time-stamp: ${timestamp.problems.join('; ')}`);
   }

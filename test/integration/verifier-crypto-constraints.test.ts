@@ -5,13 +5,28 @@
  * artefacts are openssl's (`openssl req`, `x509 -sha1`, `cms -sign`); `openssl cms -verify`
  * accepts them all: the policy is kyso's own, as EN 319 102-1 asks of a validator.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachSignatureTimestamp, requestTimestamp, signatureValue } from '../../shared/cms/timestamp.js';
-import { verifyCmsSignature, type VerifyOptions } from '../../verifier/src/index.js';
-import { issueTestCertificate, makeTestCa, opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
+import {
+  attachSignatureTimestamp,
+  buildTimeStampRequest,
+  requestTimestamp,
+  signatureValue,
+} from '../../shared/cms/timestamp.js';
+import { addDocumentTimestamp } from '../../shared/pdf/long-term.js';
+import { verifyCmsSignature, verifyPdfSignatures, type VerifyOptions } from '../../verifier/src/index.js';
+import {
+  issueTestCertificate,
+  makeTestCa,
+  opensslCmsSign,
+  opensslCmsVerify,
+  opensslTsVerify,
+} from '../support/openssl.js';
+import { onePagePdf } from '../support/sample-pdf.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 
 const content = Buffer.from('Tờ khai thuế — ký bằng khóa cũ\n');
@@ -60,6 +75,7 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       indication: report.indication,
       subIndication: signature!.subIndication,
       problems: signature!.problems,
+      timeSource: signature!.timeSource,
       details: signature!.details.join('\n'),
     };
   };
@@ -144,6 +160,126 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
     // Still a real check: other content breaks it.
     const changed = await verifyCmsSignature({ cms, content: Buffer.from('Tờ khai khác\n') }, options());
     expect(changed.signatures[0]!.problems).toContain('DIGEST_MISMATCH');
+  });
+
+  describe('a time-stamp of legacy cryptography proves no time', () => {
+    let weakTsa: LocalTsa;
+    beforeAll(async () => {
+      weakTsa = await startLocalTsa({ rsaBits: 1024 });
+    });
+    afterAll(() => weakTsa?.close());
+
+    const stampedBy = async (by: LocalTsa, cms: Uint8Array) => {
+      const token = await requestTimestamp(by.url, signatureValue(cms));
+      return { token, cms: attachSignatureTimestamp(cms, token) };
+    };
+    // A sunset between the time-stamp (now) and the validation time (an hour on): only a time-stamp
+    // that still proves its time after the sunset makes the 1024-bit signer's key acceptable.
+    const afterTheSunset = () => {
+      const sunset = new Date(Date.now() + 60_000);
+      return {
+        legacyCryptoUntil: sunset,
+        validationTime: new Date(sunset.getTime() + 3_600_000),
+        timestampRoots: [tsa.caDer, weakTsa.caDer],
+      };
+    };
+
+    it("a TSA's 1024-bit key (openssl ts accepts its token): no POE after the sunset, saying why; a 2048-bit TSA's token proves the signature", async () => {
+      const signed = await signedBy('Khóa 1024 Dấu Yếu', 1024);
+      const weak = await stampedBy(weakTsa, signed);
+      expect(
+        opensslTsVerify({
+          token: weak.token,
+          over: { data: signatureValue(signed) },
+          caFile: weakTsa.caPemPath,
+        }).ok,
+        'openssl checks no key size of a TSA either',
+      ).toBe(true);
+      const refused = await verdict(weak.cms, afterTheSunset());
+      expect(refused).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+        problems: ['WEAK_KEY'],
+        timeSource: 'signed-attribute',
+      });
+      expect(refused.details).toMatch(
+        /^warning: the signature time-stamp: the TSA's RSA key has 1024 bits: below what time-stamps may use since .*, and nothing proves the time-stamp existed before then, so it proves no time$/m,
+      );
+      // The same signature time-stamped by the 2048-bit TSA: its POE before the sunset holds.
+      const strong = await stampedBy(tsa, signed);
+      expect(await verdict(strong.cms, afterTheSunset())).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        timeSource: 'timestamp',
+      });
+    });
+
+    it("before the sunset (an archive's policy), the 1024-bit TSA's token still proves its time", async () => {
+      const signed = await signedBy('Khóa Mới Dấu Yếu', 2048);
+      const { cms } = await stampedBy(weakTsa, signed);
+      const tomorrow = new Date(Date.now() + 86_400_000);
+      expect(
+        await verdict(cms, { timestampRoots: [weakTsa.caDer], legacyCryptoUntil: tomorrow }),
+      ).toMatchObject({ indication: 'TOTAL-PASSED', problems: [], timeSource: 'timestamp' });
+      // After it, a signer whose key is sound is judged at the validation time, the time-stamp said to prove nothing.
+      const after = await verdict(cms, { timestampRoots: [weakTsa.caDer] });
+      expect(after).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'signed-attribute' });
+      expect(after.details).toMatch(/the TSA's RSA key has 1024 bits: below what time-stamps may use/);
+    });
+  });
+
+  it("a document time-stamp by a TSA's 1024-bit key: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE, no time proven; before the sunset it passes", async () => {
+    const weakTsa = await startLocalTsa({ rsaBits: 1024 });
+    try {
+      const pdf = await addDocumentTimestamp(await onePagePdf('Bien ban luu tru'), weakTsa.url);
+      const verdictOf = async (more: Partial<VerifyOptions>) =>
+        (await verifyPdfSignatures(pdf, options({ timestampRoots: [weakTsa.caDer], ...more }))).signatures;
+      const [stamp] = await verdictOf({});
+      expect(stamp).toMatchObject({
+        kind: 'document-timestamp',
+        indication: 'INDETERMINATE',
+        subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+        problems: ['WEAK_KEY'],
+      });
+      expect(stamp!.timeSource).toBeUndefined();
+      expect(stamp!.details.join('\n')).toMatch(
+        /the document time-stamp: the TSA's RSA key has 1024 bits: below what time-stamps may use since 2014-01-01T00:00:00.000Z/,
+      );
+      const [archived] = await verdictOf({ legacyCryptoUntil: new Date(Date.now() + 86_400_000) });
+      expect(archived).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'timestamp' });
+    } finally {
+      await weakTsa.close();
+    }
+  });
+
+  it('a signature time-stamp signed with SHA-1 (openssl ts accepts it): INDETERMINATE / NO_POE, naming SHA-1', async () => {
+    const sha1Tsa = await startLocalTsa({ signerDigest: 'sha1' });
+    try {
+      const signed = await signedBy('Khóa 2048 Dấu SHA1', 2048);
+      // kyso's own client refuses the token: asked here as any other client would.
+      const imprint = createHash('sha256').update(signatureValue(signed)).digest();
+      const answer = await fetch(sha1Tsa.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/timestamp-query' },
+        body: Buffer.from(buildTimeStampRequest(imprint, 'SHA-256')),
+      });
+      const response = pkijs.TimeStampResp.fromBER(await answer.arrayBuffer());
+      const token = new Uint8Array(response.timeStampToken!.toSchema().toBER());
+      expect(
+        opensslTsVerify({ token, over: { data: signatureValue(signed) }, caFile: sha1Tsa.caPemPath }).ok,
+      ).toBe(true);
+      const result = await verdict(attachSignatureTimestamp(signed, token), {
+        timestampRoots: [sha1Tsa.caDer],
+      });
+      expect(result).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'NO_POE',
+        problems: ['TIMESTAMP_INVALID'],
+        timeSource: 'signed-attribute',
+      });
+      expect(result.details).toMatch(/time-stamp token is signed with SHA-1: it proves no time/);
+    } finally {
+      await sha1Tsa.close();
+    }
   });
 
   it('below 1024 bits no time-stamp helps: WEAK_KEY even with a POE before the sunset', async () => {

@@ -52,7 +52,13 @@ export interface LocalTsa {
 
 export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
 
-function makeCertificates(dir: string): void {
+/** A TSA of legacy cryptography (what older time-stamping services used): an RSA key of `rsaBits`, tokens signed with `signerDigest`. */
+export interface TsaCryptography {
+  rsaBits?: number;
+  signerDigest?: 'sha1' | 'sha256';
+}
+
+function makeCertificates(dir: string, cryptography: TsaCryptography): void {
   makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
   // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
   issueTestCertificate({
@@ -64,6 +70,7 @@ function makeCertificates(dir: string): void {
     days: 30,
     extensions:
       'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
+    ...(cryptography.rsaBits && { rsaBits: cryptography.rsaBits }),
   });
   writeFileSync(path.join(dir, 'serial'), '01\n');
   writeFileSync(
@@ -79,7 +86,7 @@ function makeCertificates(dir: string): void {
       'signer_cert = $dir/tsa.pem',
       'certs = $dir/ca.pem',
       'signer_key = $dir/tsa.key',
-      'signer_digest = sha256',
+      `signer_digest = ${cryptography.signerDigest ?? 'sha256'}`,
       `default_policy = ${TSA_POLICY}`,
       'digests = sha256, sha384, sha512',
       'accuracy = secs:1',
@@ -123,9 +130,9 @@ function tamperedQuery(query: Buffer, what: 'nonce' | 'imprint'): Buffer {
   return Buffer.from(request.toSchema().toBER());
 }
 
-export async function startLocalTsa(): Promise<LocalTsa> {
+export async function startLocalTsa(cryptography: TsaCryptography = {}): Promise<LocalTsa> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-tsa-'));
-  makeCertificates(dir);
+  makeCertificates(dir, cryptography);
   const caPemPath = path.join(dir, 'ca.pem');
   const caPem = readFileSync(caPemPath, 'utf8');
   const caDer = execFileSync('openssl', ['x509', '-in', caPemPath, '-outform', 'DER']);

@@ -2,7 +2,16 @@
 import { readLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
 import { verifyCms } from '../../shared/cms/verify.js';
 import { holderName, summarizeCertificate } from '../../shared/certificate/profile.js';
-import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
+import { parseCertificate } from './certificates.js';
+import {
+  addProblem,
+  finish,
+  judge,
+  LEGACY_CRYPTO_UNTIL,
+  timestampCryptographyRefusal,
+  type Draft,
+  type VerifyOptions,
+} from './judge.js';
 import type { Problem, SignatureReport } from './report.js';
 
 /** The input error for a CMS that is neither DER nor base64/PEM of DER. */
@@ -65,8 +74,17 @@ export async function cmsReport(
     ...(context.signer !== undefined && { signer: context.signer }),
   });
   for (const sentence of core.problems) addProblem(report, problemFor(sentence), sentence);
-  // A time-stamp proves its time only when its TSA chains to a timestampRoot: anyone can run a TSA.
-  if (core.timestamp?.present && core.timestamp.valid && core.timestamp.time && options.timestampRoots) {
+  // A time-stamp proves its time only when its TSA chains to a timestampRoot (anyone can run a
+  // TSA) and its cryptography could not be anyone's.
+  const refusal = core.timestamp?.valid && timestampRefusal(core.timestamp.tsaPaths ?? [], options);
+  if (refusal) report.details.push(`warning: the signature time-stamp: ${refusal.sentence}`);
+  if (
+    core.timestamp?.present &&
+    core.timestamp.valid &&
+    core.timestamp.time &&
+    options.timestampRoots &&
+    !refusal
+  ) {
     Object.assign(report, { signingTime: core.timestamp.time, timeSource: 'timestamp' });
   } else if (core.signingTime)
     Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
@@ -105,6 +123,26 @@ export async function cmsReport(
     },
     core.digestAlgorithm === 'SHA-1' ? ['SHA-1 as its digest algorithm'] : [],
   );
+}
+
+/** Why the time-stamps (each token's TSA path, DER) prove no time: timestampCryptographyRefusal's first answer. */
+function timestampRefusal(paths: Uint8Array[][], options: VerifyOptions) {
+  const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
+  for (const path of paths) {
+    let certificates;
+    try {
+      certificates = path.map(parseCertificate);
+    } catch {
+      continue; // verified with it: readable
+    }
+    const refusal = timestampCryptographyRefusal(
+      certificates,
+      validationTime,
+      options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL,
+    );
+    if (refusal) return refusal;
+  }
+  return undefined;
 }
 
 /** The TSA's name, from the certificate whose key signed the token (not another of its bag). */

@@ -280,11 +280,36 @@ function judgeCryptography(
     );
     return;
   }
-  const legacy: Array<{ problem: Problem; what: string }> = [];
+  const legacy: Legacy[] = [];
   if (bits !== undefined && bits < LEGACY_RSA_BITS)
     legacy.push({ problem: 'WEAK_KEY', what: `the signer's RSA key has ${bits} bits` });
   for (const algorithm of signatureAlgorithms)
     legacy.push({ problem: 'WEAK_ALGORITHM', what: `the signature uses ${algorithm}` });
+  legacy.push(...legacyInPath(path));
+  if (legacy.length === 0) return;
+  if (proven && proven < until) {
+    for (const { what } of legacy)
+      report.details.push(
+        `${what}: accepted, a time-stamp proves the signature existed before ${until.toISOString()}`,
+      );
+    return;
+  }
+  for (const { problem, what } of legacy)
+    addProblem(
+      report,
+      problem,
+      `${what}, below what signatures may use since ${until.toISOString()}, and no time-stamp proves the signature existed before then`,
+    );
+}
+
+interface Legacy {
+  problem: Problem;
+  what: string;
+}
+
+/** Each certificate signature of a path (holder first) up to the trusted root: an MD5/SHA-1 one, or one by an RSA key under LEGACY_RSA_BITS. */
+function legacyInPath(path: pkijs.Certificate[]): Legacy[] {
+  const legacy: Legacy[] = [];
   for (let i = 0; i < path.length - 1; i++) {
     const subject = describeCertificate(path[i]!).subject;
     const algorithm = LEGACY_SIGNATURE_ALGORITHMS[path[i]!.signatureAlgorithm.algorithmId];
@@ -300,20 +325,38 @@ function judgeCryptography(
         what: `the certificate ${subject} is signed by an RSA key of ${issuerBits} bits`,
       });
   }
-  if (legacy.length === 0) return;
-  if (proven && proven < until) {
-    for (const { what } of legacy)
-      report.details.push(
-        `${what}: accepted, a time-stamp proves the signature existed before ${until.toISOString()}`,
-      );
-    return;
-  }
-  for (const { problem, what } of legacy)
-    addProblem(
-      report,
-      problem,
-      `${what}, below what signatures may use since ${until.toISOString()}, and no time-stamp proves the signature existed before then`,
-    );
+  return legacy;
+}
+
+/**
+ * Why a time-stamp proves no time, or undefined when it does: legacy cryptography in it — its TSA's
+ * RSA key under LEGACY_RSA_BITS, a certificate of its TSA's path (TSA first) signed with MD5/SHA-1
+ * or by such a key; tokens hashed or signed with SHA-1 do not verify at all. Since the sunset
+ * anyone may have made such a token, its time too: it proves its time only where its own existence
+ * is proven before the sunset (EN 319 102-1 §5.6.2.5). kyso's proof for a token is the validation
+ * time (a later document time-stamp over it is not taken as one yet): before `until` (an archive's
+ * policy), the token counts.
+ */
+export function timestampCryptographyRefusal(
+  path: pkijs.Certificate[],
+  validationTime: Date,
+  until: Date,
+): { problem: Problem; sentence: string } | undefined {
+  const [tsa] = path;
+  if (!tsa || validationTime < until) return undefined;
+  const bits = rsaBits(tsa);
+  const legacy: Legacy[] = [
+    ...(bits !== undefined && bits < LEGACY_RSA_BITS
+      ? [{ problem: 'WEAK_KEY' as const, what: `the TSA's RSA key has ${bits} bits` }]
+      : []),
+    ...legacyInPath(path),
+  ];
+  return legacy[0]
+    ? {
+        problem: legacy[0].problem,
+        sentence: `${legacy.map(({ what }) => what).join('; ')}: below what time-stamps may use since ${until.toISOString()}, and nothing proves the time-stamp existed before then, so it proves no time`,
+      }
+    : undefined;
 }
 
 /** A certificate's RSA modulus bits; undefined for another key type. */

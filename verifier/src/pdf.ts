@@ -21,7 +21,15 @@ import { STRUCTURE_STREAM_LIMITS } from '../../shared/pdf/xref.js';
 import { buildChain, describeCertificate, parseCertificate } from './certificates.js';
 import { changesNotAllowed } from './docmdp.js';
 import { InputError, cmsReport } from './cms.js';
-import { addProblem, finish, signerIdentity, type Draft, type VerifyOptions } from './judge.js';
+import {
+  addProblem,
+  finish,
+  LEGACY_CRYPTO_UNTIL,
+  signerIdentity,
+  timestampCryptographyRefusal,
+  type Draft,
+  type VerifyOptions,
+} from './judge.js';
 import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
 import {
   overall,
@@ -282,6 +290,7 @@ async function documentTimestampReport(
   field: PdfSignatureField,
   signed: Uint8Array,
   options: VerifyOptions,
+  validationTime: Date,
 ): Promise<SignatureReport> {
   const report: Draft = { kind: 'document-timestamp', format: 'PAdES', problems: [], details: [] };
   const check = await verifyTimeStampToken(
@@ -300,6 +309,8 @@ async function documentTimestampReport(
       problem,
     );
   let tsaReadable = true;
+  // Legacy cryptography in the time-stamp: its time proves nothing (judge.ts).
+  let refusal: ReturnType<typeof timestampCryptographyRefusal>;
   try {
     if (check.tsaCertificate) report.signer = signerIdentity(check.tsaCertificate);
   } catch {
@@ -319,6 +330,12 @@ async function documentTimestampReport(
         check.time ?? new Date(),
       );
       report.chain = chain.path.map(describeCertificate);
+      refusal = timestampCryptographyRefusal(
+        chain.valid ? chain.path : [tsa],
+        validationTime,
+        options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL,
+      );
+      if (refusal) addProblem(report, refusal.problem, `the document time-stamp: ${refusal.sentence}`);
     } else
       report.details.push(
         'warning: no timestampRoots given: the time-stamping authority is not checked against a root',
@@ -327,7 +344,7 @@ async function documentTimestampReport(
   if (check.time) {
     Object.assign(report, {
       signingTime: check.time,
-      timeSource: 'timestamp',
+      ...(!refusal && { timeSource: 'timestamp' }),
       timestamp: { time: check.time, ...(report.signer && { tsa: report.signer.name }) },
     });
   }
@@ -487,7 +504,7 @@ export async function verifyPdfSignatures(
     const signed = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c, c + d)]);
     const claimed = field.claimedTime ? pdfDate(field.claimedTime) : undefined;
     let report = field.documentTimestamp
-      ? await documentTimestampReport(field, signed, options)
+      ? await documentTimestampReport(field, signed, options, validationTime)
       : await cmsReport(
           field.contents,
           { content: signed },
