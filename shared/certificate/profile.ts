@@ -68,7 +68,13 @@ export interface CertificateSummary {
   extendedKeyUsage?: string[];
 }
 
-export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing';
+export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing' | 'weak-key';
+
+/**
+ * The smallest RSA key a new signature may have: Circular 15/2025/TT-BKHCN and ETSI TS 119 312 ask
+ * 2048 bits, and kyso's verifier judges a newer signature by a shorter key INDETERMINATE (WEAK_KEY).
+ */
+export const MIN_SIGNING_RSA_BITS = 2048;
 
 /** The fields of a TBSCertificate this profile reads (RFC 5280 §4.1), as elements of `der`. */
 interface CertificateFields {
@@ -254,7 +260,8 @@ export function extendedKeyUsageExcludesSigning(summary: CertificateSummary): bo
 /**
  * Why a certificate cannot sign now, or [] if it can. A certificate with no keyUsage extension is
  * allowed (X.509 says any use); one with keyUsage must allow digitalSignature or nonRepudiation;
- * one with extendedKeyUsage must name a purpose that is not only for something else (TLS, code…).
+ * one with extendedKeyUsage must name a purpose that is not only for something else (TLS, code…);
+ * an RSA key must have MIN_SIGNING_RSA_BITS (ECDSA keys are on P-256 and up, or unknown curves).
  */
 export function usabilityProblems(summary: CertificateSummary, now: Date = new Date()): UsabilityProblem[] {
   const problems: UsabilityProblem[] = [];
@@ -263,6 +270,8 @@ export function usabilityProblems(summary: CertificateSummary, now: Date = new D
   const ku = summary.keyUsage;
   if ((ku.present && !ku.digitalSignature && !ku.nonRepudiation) || extendedKeyUsageExcludesSigning(summary))
     problems.push('not-for-signing');
+  if (summary.keyType === 'RSA' && Number(summary.keyDetail) < MIN_SIGNING_RSA_BITS)
+    problems.push('weak-key');
   return problems;
 }
 

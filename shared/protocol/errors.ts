@@ -122,8 +122,8 @@ const MESSAGES: Record<ErrorCode, Record<Language, string>> = {
     en: 'No certificate that can sign was found.',
   },
   CERTIFICATE_NOT_USABLE: {
-    vi: 'Chứng thư số này không dùng để ký được (hết hạn, chưa có hiệu lực hoặc không cho phép ký).',
-    en: 'This certificate cannot sign (expired, not yet valid, or not for signing).',
+    vi: 'Chứng thư số này không dùng để ký được (hết hạn, chưa có hiệu lực, không cho phép ký hoặc khoá quá ngắn).',
+    en: 'This certificate cannot sign (expired, not yet valid, not for signing, or its key is too short).',
   },
   CERTIFICATE_NOT_REQUESTED: {
     vi: 'Trang web yêu cầu ký bằng một chứng thư số khác.',

@@ -199,6 +199,8 @@ export function selfSigned(options: {
   days: number;
   extensions: string[];
   ecCurve?: string;
+  /** RSA modulus bits (default 2048). */
+  rsaBits?: number;
   der?: boolean;
   /** An openssl config file of its own (e.g. another string mask). */
   config?: string;
@@ -212,7 +214,9 @@ export function selfSigned(options: {
       '-x509',
       '-new',
       '-newkey',
-      ...(options.ecCurve ? ['ec', '-pkeyopt', `ec_paramgen_curve:${options.ecCurve}`] : ['rsa:2048']),
+      ...(options.ecCurve
+        ? ['ec', '-pkeyopt', `ec_paramgen_curve:${options.ecCurve}`]
+        : [`rsa:${options.rsaBits ?? 2048}`]),
       '-nodes',
       '-keyout',
       options.keyFile,

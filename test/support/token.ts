@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { issueTestCertificate } from './openssl.js';
 import { MASTER_TOKEN_DIR, SOFTHSM_MODULE, TOKEN_LABEL, TOKEN_PIN } from './paths.js';
 
 export interface TestToken {
@@ -90,6 +91,37 @@ export function importIntoToken(
       [certDer, 'cert'],
     ] as const)
       pkcs11Tool(token, '--write-object', file, '--type', type, '--id', id, '--label', `${type}-${id}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A signing certificate with `subject`, issued by the token's own test CA for a new software key
+ * (RSA of `rsaBits`, default 2048), put on the token under CKA_ID `id`: for a holder the master
+ * token does not have (a 1024-bit key, a name in another script). Returns its DER.
+ */
+export function issueOntoToken(
+  token: TestToken,
+  id: string,
+  subject: string,
+  { rsaBits }: { rsaBits?: number } = {},
+): Buffer {
+  const work = mkdtempSync(path.join(tmpdir(), 'kyso-token-issue-'));
+  try {
+    const { keyFile, certFile } = issueTestCertificate({
+      base: path.join(work, id),
+      subject,
+      caFile: token.caPem,
+      caKeyFile: path.join(token.dir, 'ca.key'),
+      serialHex: `${id}${Date.now().toString(16)}`,
+      days: 30,
+      extensions: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+      ...(rsaBits !== undefined && { rsaBits }),
+    });
+    const der = execFileSync('openssl', ['x509', '-in', certFile, '-outform', 'DER']);
+    importIntoToken(token, id, keyFile, der);
+    return der;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -65,6 +65,28 @@ describe('Vietnamese certificate profile', () => {
     expect(usabilityProblems(s)).toEqual(['not-for-signing']);
   });
 
+  it('refuses an RSA key under 2048 bits (weak-key), as the verifier would judge its signatures', () => {
+    const weak = (bits: number) => {
+      const der = path.join(dir, `rsa-${bits}.der`);
+      selfSigned({
+        keyFile: path.join(dir, `rsa-${bits}.key`),
+        certFile: der,
+        subject: `/C=VN/CN=Khoá ${bits} bit`,
+        days: 30,
+        extensions: ['keyUsage=critical,digitalSignature,nonRepudiation'],
+        rsaBits: bits,
+        der: true,
+      });
+      return summarizeCertificate(readFileSync(der));
+    };
+    for (const bits of [1024, 2040]) {
+      const summary = weak(bits);
+      expect(summary.keyDetail).toBe(String(bits));
+      expect(usabilityProblems(summary)).toEqual(['weak-key']);
+    }
+    expect(usabilityProblems(weak(3072))).toEqual([]);
+  });
+
   it('refuses expired and not-yet-valid certificates by date', () => {
     const s = summarizeCertificate(makeCert(dir, 'rsa-dated', '/C=VN/CN=Hồ Văn Hạn', [], 10));
     const after = new Date(s.notAfter.getTime() + 1000);

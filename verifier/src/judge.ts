@@ -12,6 +12,7 @@ import * as pkijs from 'pkijs';
 import {
   extendedKeyUsageExcludesSigning,
   holderName,
+  MIN_SIGNING_RSA_BITS,
   summarizeCertificate,
   usabilityProblems,
 } from '../../shared/certificate/profile.js';
@@ -51,8 +52,8 @@ export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 const HOUR = 3_600_000;
 /** Below this an RSA key is broken whenever it signed: no proof of time makes its signature the holder's. */
 const MIN_RSA_BITS = 1024;
-/** Below this an RSA key is legacy (ETSI TS 119 312; Vietnam: Circular 15/2025/TT-BKHCN asks 2048 bits). */
-const LEGACY_RSA_BITS = 2048;
+/** Below this an RSA key is legacy (ETSI TS 119 312; Vietnam: Circular 15/2025/TT-BKHCN asks 2048 bits): kyso does not sign with it. */
+const LEGACY_RSA_BITS = MIN_SIGNING_RSA_BITS;
 /**
  * The sunset of RSA-1024 and SHA-1 signatures (NIST SP 800-131A: disallowed for signing from 2014):
  * a legacy signature proven before it passes, any other is INDETERMINATE (EN 319 102-1

@@ -853,6 +853,7 @@ const PROBLEM_TEXT: Record<ChoiceProblem, MessageKey> = {
   expired: 'expired',
   'not-yet-valid': 'notYetValid',
   'not-for-signing': 'notForSigning',
+  'weak-key': 'weakKey',
   'not-requested': 'notRequested',
 };
 

@@ -1,0 +1,87 @@
+/**
+ * Certificates the consent window does not let the user choose, on a SoftHSM token in Chromium:
+ * one whose RSA key has 1024 bits (its signatures are judged WEAK_KEY: Circular 15/2025/TT-BKHCN
+ * asks 2048). It is listed with its reason in the window's language, its radio cannot be checked,
+ * Sign does nothing.
+ */
+import { createHash } from 'node:crypto';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
+import { scrollIntoViewPainted } from '../support/consent.js';
+import { startPortalSession, type PortalSession } from '../support/portal-session.js';
+import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { issueOntoToken } from '../support/token.js';
+
+const WEAK_KEY = '06';
+
+/** A certificate's row in the window: where it is listed, its reason, whether its radio is enabled and checked. */
+async function certificateRow(consent: Page, keyId: string) {
+  return consent.$eval(`input[name="certificate"][value$="/${keyId}"]`, (input) => {
+    const row = input.closest('label')!;
+    return {
+      list: row.parentElement!.id,
+      problem: row.querySelector('.problem')?.textContent ?? null,
+      disabled: input.disabled,
+      checked: input.checked,
+    };
+  });
+}
+
+/** Tries to choose `keyId` as a person would (the folded list opened, a click), then Sign; returns the row and Sign's state after. */
+async function tryToChoose(consent: Page, keyId: string) {
+  await consent.$eval('#unusable', (el) => ((el as HTMLDetailsElement).open = true));
+  const radio = `input[name="certificate"][value$="/${keyId}"]`;
+  await scrollIntoViewPainted(consent, radio);
+  await consent.click(radio);
+  await consent.click('#sign');
+  return {
+    row: await certificateRow(consent, keyId),
+    sign: await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled')),
+    pinShown: await consent.$eval('#pin-row', (el) => !(el as HTMLElement).hidden),
+    state: await consent.evaluate(() => document.body.dataset.state),
+  };
+}
+
+describe('certificates the consent window does not let the user sign with (Chromium)', () => {
+  let session: PortalSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await startPortalSession((token) => {
+      issueOntoToken(token, WEAK_KEY, '/C=VN/CN=Phan Văn Khoá Ngắn/UID=CCCD:001199000606', { rsaBits: 1024 });
+      return token.env;
+    });
+    page = await session.openPortal();
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('a 1024-bit RSA key: listed as too short (vi), not choosable, nothing signed', async () => {
+    const text = 'Hợp đồng dịch vụ số 12/2026';
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signCms', {
+        digest: createHash('sha256').update(text).digest('base64'),
+        digestAlgorithm: 'SHA-256',
+        description: text,
+        lang: 'vi',
+      }),
+    );
+    await consent.waitForSelector('body[data-state="ready"]');
+    expect(await certificateRow(consent, WEAK_KEY)).toEqual({
+      list: 'unusable-certificates',
+      problem: 'Khoá RSA dưới 2048 bit, quá ngắn để ký: chữ ký sẽ không được công nhận',
+      disabled: true,
+      checked: false,
+    });
+    expect(await tryToChoose(consent, WEAK_KEY)).toMatchObject({
+      row: { checked: false },
+      sign: 'true',
+      state: 'ready',
+    });
+    await clickClosingWindow(consent, '#cancel');
+    expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    expect(await consentWindowOpen(session.browser)).toBe(false);
+  });
+});
