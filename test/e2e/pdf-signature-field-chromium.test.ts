@@ -13,7 +13,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { signInConsent } from '../support/consent.js';
+import { scrollIntoViewPainted, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
@@ -144,12 +144,18 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
         names: ['HoTen'],
       },
     ]);
+    // Once a certificate is chosen, the name the box will show is its holder's, and follows the choice.
+    const lines = () => consent.$$eval('#appearance-lines li', (items) => items.map((li) => li.textContent));
+    await scrollIntoViewPainted(consent, 'input[name="certificate"][value$="/02"]');
+    await consent.click('input[name="certificate"][value$="/02"]');
+    expect(await lines()).toEqual(['Ký bởi: Công ty TNHH Ký Số Việt', 'Ngày ký: ⟨signing time⟩']);
     await signInConsent(consent, '01', session.token.pin);
+    expect(await lines()).toEqual(['Ký bởi: Nguyễn Văn Ân', 'Ngày ký: ⟨signing time⟩']);
     await clickClosingWindow(consent, '#sign');
     const result = await sdkOutcome(page);
     expect(result.ok, JSON.stringify(result)).toBe(true);
     const signed = writePdf(dir, 'signed-text.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
-    expect(pdftotext(signed, 2)).toMatch(/Ký bởi: \S.*\nNgày ký: \d\d:\d\d:\d\d \d\d\/\d\d\/\d{4}/);
+    expect(pdftotext(signed, 2)).toMatch(/Ký bởi: Nguyễn Văn Ân\nNgày ký: \d\d:\d\d:\d\d \d\d\/\d\d\/\d{4}/);
     const report = pdfsig(signed, nssDb());
     expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
   });

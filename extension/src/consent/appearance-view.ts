@@ -52,6 +52,17 @@ function stampLine(line: string, signerText: boolean): HTMLElement {
   return item;
 }
 
+/**
+ * The `{signer}` slots of kyso's lines: the chosen certificate's holder, as prepare will draw it, or
+ * what will be there while no certificate is chosen.
+ */
+export function showSigner(holder: string | undefined): void {
+  for (const slot of document.querySelectorAll<HTMLElement>('#appearance-lines .slot[data-slot="signer"]')) {
+    slot.textContent = holder ?? `⟨${t('signerSlot')}⟩`;
+    slot.classList.toggle('filled', holder !== undefined);
+  }
+}
+
 /** Which page, how large, whose images, which lines: the outline on the page itself is drawn by showPage. */
 export function renderAppearance(appearance: ConsentAppearance | undefined): void {
   $('appearance').hidden = !appearance;

@@ -36,6 +36,7 @@ import {
   renderSignatureField,
   renderSignatureWords,
   showAppearanceImages,
+  showSigner,
 } from './appearance-view.js';
 import { signedTextOf } from '../../../shared/text/signed-text.js';
 import { setPageText } from './page-text.js';
@@ -488,6 +489,7 @@ function openDocument(index: number, fromList: boolean): void {
   forgetImages();
   renderSignatureField(d);
   renderAppearance(d.appearance);
+  showSigner(chosenHolder());
   renderSignatureWords(d);
   const digest = d.kind === 'cms' || d.kind === 'raw';
   $('hash-only').hidden = !digest;
@@ -967,7 +969,14 @@ function onChoice(): void {
   $('pin-row').hidden = onDevice || certificates.length === 0;
   $<HTMLInputElement>('pin').disabled = onDevice;
   $('pin-on-device').hidden = !onDevice;
+  showSigner(chosenHolder());
   updateSign();
+}
+
+/** The chosen certificate's holder, as a field's text draws it. */
+function chosenHolder(): string | undefined {
+  const entry = chosen();
+  return entry && holderName(summarizeCertificate(base64ToBytes(entry.certificate))).normalize('NFC');
 }
 
 // ---- Messages from the background ------------------------------------------------------------
