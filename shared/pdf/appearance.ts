@@ -21,6 +21,7 @@ import { KysoError } from '../protocol/errors.js';
 import { appearanceImageInfo, badImage, type AppearanceImageField } from './appearance-image.js';
 import { rectangleBox, visibleBox, type PdfBox } from './page-box.js';
 import { previewRotation } from './page-rotation.js';
+import { codePointLabel } from './stamp-font-coverage.js';
 
 /** A rectangle in PDF user space (points, origin at the page's bottom left). */
 export interface PdfRect {
@@ -157,7 +158,7 @@ function assertDrawable(lines: string[], glyphs: Set<number>): void {
   for (const line of lines)
     for (const char of line) {
       const code = char.codePointAt(0)!;
-      if (!glyphs.has(code)) missing.add(`U+${code.toString(16).toUpperCase().padStart(4, '0')}`);
+      if (!glyphs.has(code)) missing.add(codePointLabel(code));
     }
   if (missing.size > 0)
     throw new KysoError('BAD_REQUEST', `the stamp's font cannot draw ${[...missing].join(' ')}`, {

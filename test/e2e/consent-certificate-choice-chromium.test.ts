@@ -1,12 +1,16 @@
 /**
  * Certificates the consent window does not let the user choose, on a SoftHSM token in Chromium:
  * one whose RSA key has 1024 bits (its signatures are judged WEAK_KEY: Circular 15/2025/TT-BKHCN
- * asks 2048). It is listed with its reason in the window's language, its radio cannot be checked,
- * Sign does nothing.
+ * asks 2048), and, for a PDF signed into its own field without an image, one whose holder name the
+ * box's font cannot write (the name is drawn there: prepare would refuse it only after the PIN).
+ * Each is listed with its reason in the window's language, its radio cannot be checked, Sign does
+ * nothing and no PIN is asked for it.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
@@ -14,6 +18,10 @@ import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { issueOntoToken } from '../support/token.js';
 
 const WEAK_KEY = '06';
+const CJK_NAME_KEY = '07';
+const FORM = readFileSync(new URL('../fixtures/signature-fields/form.pdf', import.meta.url)).toString(
+  'base64',
+);
 
 /** A certificate's row in the window: where it is listed, its reason, whether its radio is enabled and checked. */
 async function certificateRow(consent: Page, keyId: string) {
@@ -46,10 +54,14 @@ async function tryToChoose(consent: Page, keyId: string) {
 describe('certificates the consent window does not let the user sign with (Chromium)', () => {
   let session: PortalSession;
   let page: Page;
+  let cjkNameSerial: string;
 
   beforeAll(async () => {
     session = await startPortalSession((token) => {
       issueOntoToken(token, WEAK_KEY, '/C=VN/CN=Phan Văn Khoá Ngắn/UID=CCCD:001199000606', { rsaBits: 1024 });
+      // 王小明: Liberation Serif, the stamp's font, has no CJK glyphs.
+      const der = issueOntoToken(token, CJK_NAME_KEY, '/C=VN/CN=Vương 王小明/UID=HC:E1234567');
+      cjkNameSerial = summarizeCertificate(der).serialNumberHex;
       return token.env;
     });
     page = await session.openPortal();
@@ -75,6 +87,11 @@ describe('certificates the consent window does not let the user sign with (Chrom
       disabled: true,
       checked: false,
     });
+    // Its holder's name needs no drawing here: that certificate can sign this text.
+    expect(await certificateRow(consent, CJK_NAME_KEY)).toMatchObject({
+      list: 'certificates',
+      disabled: false,
+    });
     expect(await tryToChoose(consent, WEAK_KEY)).toMatchObject({
       row: { checked: false },
       sign: 'true',
@@ -83,5 +100,33 @@ describe('certificates the consent window does not let the user sign with (Chrom
     await clickClosingWindow(consent, '#cancel');
     expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     expect(await consentWindowOpen(session.browser)).toBe(false);
+  });
+
+  it('a PDF field’s text and a holder name its font cannot write: said at the choice (en), no PIN asked, nothing signed', async () => {
+    // The page asks for that certificate only (as a plugin page names one): no other can be chosen.
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signMany', {
+        documents: [{ kind: 'pdf', pdf: FORM, name: 'don-de-nghi.pdf', field: 'NguoiDeNghi' }],
+        description: 'Người đề nghị ký',
+        lang: 'en',
+        certificateSerial: cjkNameSerial,
+      }),
+    );
+    await consent.waitForSelector('body[data-state="ready"]');
+    expect(await certificateRow(consent, CJK_NAME_KEY)).toEqual({
+      list: 'unusable-certificates',
+      problem:
+        'The name on this certificate has characters the signature box’s font cannot write: it cannot sign into this box',
+      disabled: true,
+      checked: false,
+    });
+    expect(await tryToChoose(consent, CJK_NAME_KEY)).toEqual({
+      row: expect.objectContaining({ checked: false }),
+      sign: 'true',
+      pinShown: false,
+      state: 'ready',
+    });
+    await clickClosingWindow(consent, '#cancel');
+    expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
   });
 });

@@ -17,6 +17,7 @@ import {
   type UsabilityProblem,
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
+import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
@@ -56,6 +57,8 @@ const send = (message: ConsentToBackground) => port.postMessage(message);
 
 let details: ConsentDetails | undefined;
 let certificates: CertificateEntry[] = [];
+/** The listed certificates that can be chosen for this request (no ChoiceProblem). */
+let choosable: CertificateEntry[] = [];
 let askSite = false;
 /** Previews that read another document than kyso signs (notShown): no signing from this window; the error names each. */
 const previewRefusals: PreviewRefusal[] = [];
@@ -848,8 +851,11 @@ function showMoreXmlRows(): void {
 
 // ---- Certificates ----------------------------------------------------------------------------
 
-/** Why a certificate cannot be chosen: its own problems, or the site named another one to sign. */
-type ChoiceProblem = UsabilityProblem | 'not-requested';
+/**
+ * Why a certificate cannot be chosen: its own problems, the site named another one to sign, or the
+ * signature box would write its holder's name in a font that cannot draw it (refused at signing).
+ */
+type ChoiceProblem = UsabilityProblem | 'not-requested' | 'name-not-drawable';
 
 const PROBLEM_TEXT: Record<ChoiceProblem, MessageKey> = {
   expired: 'expired',
@@ -857,12 +863,16 @@ const PROBLEM_TEXT: Record<ChoiceProblem, MessageKey> = {
   'not-for-signing': 'notForSigning',
   'weak-key': 'weakKey',
   'not-requested': 'notRequested',
+  'name-not-drawable': 'nameNotDrawable',
 };
 
 function choiceProblems(summary: CertificateSummary, now: Date): ChoiceProblem[] {
   const problems: ChoiceProblem[] = usabilityProblems(summary, now);
   const serial = details?.certificateSerial;
   if (serial !== undefined && !hasSerialNumber(summary, serial)) problems.push('not-requested');
+  // A field signed without an image shows the holder's name (FIELD_TEXT_LINES): known now, not after the PIN.
+  const drawsName = details?.documents.some((d) => d.appearance?.signerText === true) ?? false;
+  if (drawsName && undrawableInStampFont(holderName(summary)).length > 0) problems.push('name-not-drawable');
   return problems;
 }
 
@@ -946,6 +956,7 @@ function renderCertificates(): void {
     }
   });
   // Certificates that cannot sign are folded away; their reasons are one click (or Enter) away.
+  choosable = rows.filter((row) => row.problems.length === 0).map((row) => row.entry);
   const unusable = rows.length - usable;
   $('unusable').hidden = unusable === 0;
   $('unusable-summary').textContent = tr().plural('unusable', unusable);
@@ -961,12 +972,13 @@ function chosen(): CertificateEntry | undefined {
 
 function onChoice(): void {
   const entry = chosen();
-  // Nothing chosen yet: a PIN field only if some certificate is on a token without a PIN pad.
+  // Nothing chosen yet: a PIN field only if some certificate that can be chosen is on a token without a PIN pad.
   const onDevice = entry
     ? entry.token.protectedAuthPath === true
-    : certificates.length > 0 && certificates.every((c) => c.token.protectedAuthPath === true);
-  // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead. No certificate: no PIN to type.
-  $('pin-row').hidden = onDevice || certificates.length === 0;
+    : choosable.length > 0 && choosable.every((c) => c.token.protectedAuthPath === true);
+  // A PIN pad: no PIN field at all (not shown, not reachable by Tab), a hint instead. No certificate
+  // that can sign: no PIN to type for a signature that cannot be made.
+  $('pin-row').hidden = onDevice || choosable.length === 0;
   $<HTMLInputElement>('pin').disabled = onDevice;
   $('pin-on-device').hidden = !onDevice;
   showSigner(chosenHolder());
