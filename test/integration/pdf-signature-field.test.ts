@@ -26,7 +26,7 @@ import { certificationOf } from '../../shared/pdf/docmdp.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { countPixels, isBlue, isDark, renderPage } from '../support/pdf-raster.js';
 import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { copyTestToken, issueOntoToken, type TestToken } from '../support/token.js';
 import { KYSO_CLI, kysoSignPades } from '../support/verifier-service.js';
 
 /** Which of the form's other fields pdf-lib reads as read-only (Ff bit 1). */
@@ -38,6 +38,8 @@ async function readOnlyFields(pdf: string): Promise<string[]> {
 const FORM = fileURLToPath(new URL('../fixtures/signature-fields/form.pdf', import.meta.url));
 const RSA_SIGNER = 'CCCD:001099012345'; // key 01
 const EC_SIGNER = 'MST:0312345678'; // key 02
+/** Key 07, issued here: 王小明 has no glyphs in the field text's font (Liberation Serif). */
+const CJK_SIGNER = 'HC:E1234567';
 /** The fields' widgets, on page 2 (form.ps). */
 const CAN_BO_BOX = { x: 300, y: 260, width: 240, height: 80 };
 const NGUOI_DE_NGHI_BOX = { x: 300, y: 60, width: 240, height: 100 };
@@ -50,6 +52,7 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
 
   beforeAll(() => {
     token = copyTestToken();
+    issueOntoToken(token, '07', `/C=VN/CN=Vương 王小明/UID=${CJK_SIGNER}`);
     dir = mkdtempSync(path.join(tmpdir(), 'kyso-sig-field-'));
     nssDb = makeNssDb(dir, [token.caPem]);
     roots = path.join(dir, 'roots');
@@ -229,6 +232,16 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
       expect(r.stderr).not.toContain('Signing with'); // refused before the token was opened
       expect(existsSync(out)).toBe(false);
     }
+  });
+
+  it('refuses a certificate whose holder name the field’s text cannot draw: BAD_REQUEST naming the characters, before the PIN', async () => {
+    const out = file('cjk-name-signed.pdf');
+    const r = await sign(FORM, out, CJK_SIGNER, ['--field', 'NguoiDeNghi'], '');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('BAD_REQUEST');
+    expect(r.stderr).toContain('U+738B U+5C0F U+660E');
+    expect(r.stderr).not.toContain('Signing with'); // no PIN asked, the token not opened
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses a field whose seed value requires a SubFilter kyso does not sign with: BAD_REQUEST naming it, before the PIN', async () => {

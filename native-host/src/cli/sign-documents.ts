@@ -147,6 +147,8 @@ async function ourErrors<T>(work: () => T | Promise<T>): Promise<T> {
 
 /** A prepared document: checked now; `sign` runs once the token is open. */
 export interface DocumentSigning {
+  /** Refuses, before the PIN, a certificate this document cannot be signed with (a name its field's text cannot draw). */
+  checkSigner?(entry: CertificateEntry): Promise<void>;
   sign(operation: SigningOperation, entry: CertificateEntry, now: Date): Promise<Uint8Array>;
 }
 
@@ -207,7 +209,15 @@ export async function pdfSigning(
   const appearance = appearanceOf(options, target);
   // Built as prepare will build it, before the PIN: images decoded, a stamp's text drawable.
   if (appearance) await ourErrors(() => planAppearance(model, appearance, new Date()));
+  /** The certificate's holder, as the extension names the signer (the field's text shows it). */
+  const nameOf = (entry: CertificateEntry) =>
+    holderName(summarizeCertificate(base64ToBytes(entry.certificate)));
   return {
+    async checkSigner(entry) {
+      // A field's text draws the holder's name (FIELD_TEXT_LINES): a name its font cannot draw, before the PIN.
+      if (appearance?.kind === 'stamp' && appearance.box)
+        await ourErrors(() => planAppearance(model, { ...appearance, signer: nameOf(entry) }, new Date()));
+    },
     async sign(operation, entry, now) {
       const prepared = await ourErrors(() =>
         preparePdfSignature(pdf, {
@@ -217,8 +227,7 @@ export async function pdfSigning(
           ...(appearance && { appearance }),
           ...(options.certify && { certify: options.certify }),
           ...(target && { field: target.name }),
-          // The certificate's holder, as the extension names the signer (the field's text shows it).
-          name: holderName(summarizeCertificate(base64ToBytes(entry.certificate))),
+          name: nameOf(entry),
           timestamped,
         }),
       );

@@ -225,6 +225,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     };
     const { certificates } = await tokens.list(waiting);
     const entry = chooseCertificate(certificates, options.certificate);
+    await document?.checkSigner?.(entry);
     if (options.sha1 && entry.keyType !== 'RSA')
       throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
