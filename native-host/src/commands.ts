@@ -107,12 +107,11 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       environmentOverride: Boolean(env.KYSO_PKCS11_MODULES),
       configured: readConfiguredModules(configFile()).slice(0, LIMITS.maxConfiguredModules),
       modules: describeModules(discovery).map((m) => {
-        const error = m.present ? moduleErrors.find((e) => e.module === m.path)?.error : 'file not found';
-        return {
-          ...m,
-          loaded: m.present && error === undefined,
-          ...(error !== undefined && { error: error.slice(0, 500) }),
-        };
+        const errors = moduleErrors.filter((e) => e.module === m.path);
+        // One of its slots failing (see ModuleError) leaves a module loaded: its other tokens are listed.
+        const loaded = m.present && errors.every((e) => e.slot !== undefined);
+        const error = m.present ? errors.map((e) => e.error).join('; ') || undefined : 'file not found';
+        return { ...m, loaded, ...(error !== undefined && { error: error.slice(0, 500) }) };
       }),
     };
   }

@@ -10,6 +10,9 @@
  *   device_removed_on_sign | token_absent | stdout_noise | hang <C_Fn> | segfault <C_Fn>
  *   no_mechanism <CKM_NAME|0xHEX> | fail_function <C_Fn> <0xCKR> | slow <C_Fn> <ms>
  *   hide_token <label>: the token with this label (one of several) is not in its slot, the others are
+ *   fail_slot <label> <C_Fn> <0xCKR>: C_Fn fails with CKR for the slot of the token with this label
+ *     only (C_GetTokenInfo, C_GetSlotInfo, C_OpenSession, or C_FindObjects in a session on it): one
+ *     flaky reader among several of the same driver
  *   slots_at_initialize: whether a token is there is what it was at C_Initialize (token_absent,
  *     hide_token then or not), as modules that take a snapshot of the devices at C_Initialize report
  *     it: a token plugged in later is seen only after C_Finalize and C_Initialize (PKCS#11 allows this).
@@ -46,6 +49,9 @@ struct faults {
   int n_no_mech;
   char hidden[MAX_LIST][WORD];
   int n_hidden;
+  char fail_slot_label[MAX_LIST][WORD], fail_slot_fn[MAX_LIST][WORD];
+  CK_RV fail_slot_rv[MAX_LIST];
+  int n_fail_slot;
   char helper_pidfile[WORD * 4];
 };
 
@@ -82,11 +88,11 @@ static void read_faults(struct faults *f) {
   const char *path = getenv("KYSO_FAULT_CONTROL");
   FILE *file = path ? fopen(path, "r") : NULL;
   if (!file) return;
-  char line[512], word[WORD], arg[WORD * 4], arg2[WORD];
+  char line[512], word[WORD], arg[WORD * 4], arg2[WORD], arg3[WORD];
   while (fgets(line, sizeof line, file)) {
     char *hash = strchr(line, '#');
     if (hash) *hash = 0;
-    int n = sscanf(line, "%63s %255s %63s", word, arg, arg2);
+    int n = sscanf(line, "%63s %255s %63s %63s", word, arg, arg2, arg3);
     if (n < 1) continue;
     if (n >= 2 && strcmp(word, "helper_process") && strlen(arg) >= WORD) arg[WORD - 1] = 0;
     if (!strcmp(word, "pin_locked")) f->pin_locked = 1;
@@ -106,6 +112,11 @@ static void read_faults(struct faults *f) {
     else if (!strcmp(word, "fail_function") && n >= 3 && f->n_fail < MAX_LIST) {
       strcpy(f->fail_fn[f->n_fail], arg);
       f->fail_rv[f->n_fail++] = strtoul(arg2, NULL, 16); /* CKR values are written in hex, 0x optional */
+    }
+    else if (!strcmp(word, "fail_slot") && n >= 4 && f->n_fail_slot < MAX_LIST) {
+      strcpy(f->fail_slot_label[f->n_fail_slot], arg);
+      strcpy(f->fail_slot_fn[f->n_fail_slot], arg2);
+      f->fail_slot_rv[f->n_fail_slot++] = strtoul(arg3, NULL, 16);
     }
     else if (!strcmp(word, "slow") && n >= 3 && f->n_slow < MAX_LIST) {
       strcpy(f->slow[f->n_slow], arg);
@@ -184,17 +195,35 @@ static int token_absent(const struct faults *f) {
 static CK_RV w_Finalize(CK_VOID_PTR reserved) { ENTER("C_Finalize"); return real->C_Finalize(reserved); }
 static CK_RV w_GetInfo(CK_INFO_PTR info) { ENTER("C_GetInfo"); return real->C_GetInfo(info); }
 
-/* Whether the token in this slot is one hide_token names (see slots_at_initialize). */
-static int slot_hidden(const struct faults *f, CK_SLOT_ID slot) {
-  int n = f->slots_at_initialize ? n_hidden_at_initialize : f->n_hidden;
-  if (n == 0) return 0;
+/* The label of the token in this slot, unpadded, as the real module says it ("" if it cannot). */
+static void slot_label(CK_SLOT_ID slot, char label[sizeof ((CK_TOKEN_INFO *)0)->label + 1]) {
   CK_TOKEN_INFO info;
-  if (real->C_GetTokenInfo(slot, &info) != CKR_OK) return 0;
-  char label[sizeof info.label + 1];
+  label[0] = 0;
+  if (real->C_GetTokenInfo(slot, &info) != CKR_OK) return;
   memcpy(label, info.label, sizeof info.label);
   int end = sizeof info.label;
   while (end > 0 && label[end - 1] == ' ') end--;
   label[end] = 0;
+}
+
+/* The CKR fail_slot gives this function in this slot, or CKR_OK. */
+static CK_RV slot_fault(const struct faults *f, const char *function, CK_SLOT_ID slot) {
+  char label[sizeof ((CK_TOKEN_INFO *)0)->label + 1];
+  int read = 0;
+  for (int i = 0; i < f->n_fail_slot; i++) {
+    if (strcmp(f->fail_slot_fn[i], function)) continue;
+    if (!read++) slot_label(slot, label);
+    if (!strcmp(label, f->fail_slot_label[i])) return f->fail_slot_rv[i];
+  }
+  return CKR_OK;
+}
+
+/* Whether the token in this slot is one hide_token names (see slots_at_initialize). */
+static int slot_hidden(const struct faults *f, CK_SLOT_ID slot) {
+  int n = f->slots_at_initialize ? n_hidden_at_initialize : f->n_hidden;
+  if (n == 0) return 0;
+  char label[sizeof ((CK_TOKEN_INFO *)0)->label + 1];
+  slot_label(slot, label);
   for (int i = 0; i < n; i++)
     if (!strcmp(label, f->slots_at_initialize ? hidden_at_initialize[i] : f->hidden[i])) return 1;
   return 0;
@@ -218,7 +247,9 @@ static CK_RV w_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 
 static CK_RV w_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
   ENTER("C_GetSlotInfo");
-  CK_RV rv = real->C_GetSlotInfo(slot, info);
+  CK_RV rv = slot_fault(&f, "C_GetSlotInfo", slot);
+  if (rv != CKR_OK) return rv;
+  rv = real->C_GetSlotInfo(slot, info);
   if (rv == CKR_OK && token_absent(&f)) info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT; /* the reader is still there */
   return rv;
 }
@@ -226,7 +257,9 @@ static CK_RV w_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
 static CK_RV w_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   ENTER("C_GetTokenInfo");
   if (token_absent(&f) || slot_hidden(&f, slot)) return CKR_TOKEN_NOT_PRESENT;
-  CK_RV rv = real->C_GetTokenInfo(slot, info);
+  CK_RV rv = slot_fault(&f, "C_GetTokenInfo", slot);
+  if (rv != CKR_OK) return rv;
+  rv = real->C_GetTokenInfo(slot, info);
   if (rv != CKR_OK) return rv;
   if (f.pin_locked) info->flags |= CKF_USER_PIN_LOCKED;
   if (f.pin_count_low) info->flags |= CKF_USER_PIN_COUNT_LOW;
@@ -263,6 +296,8 @@ static CK_RV w_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECH
 static CK_RV w_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR session) {
   ENTER("C_OpenSession");
   if (token_absent(&f)) return CKR_TOKEN_NOT_PRESENT;
+  CK_RV rv = slot_fault(&f, "C_OpenSession", slot);
+  if (rv != CKR_OK) return rv;
   return real->C_OpenSession(slot, flags, app, notify, session);
 }
 
@@ -313,7 +348,15 @@ static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE obj
 }
 
 static CK_RV w_FindObjectsInit(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR tpl, CK_ULONG n) { ENTER("C_FindObjectsInit"); return real->C_FindObjectsInit(s, tpl, n); }
-static CK_RV w_FindObjects(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, CK_ULONG_PTR n) { ENTER("C_FindObjects"); return real->C_FindObjects(s, o, max, n); }
+static CK_RV w_FindObjects(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, CK_ULONG_PTR n) {
+  ENTER("C_FindObjects");
+  CK_SESSION_INFO info;
+  if (f.n_fail_slot > 0 && real->C_GetSessionInfo(s, &info) == CKR_OK) {
+    CK_RV rv = slot_fault(&f, "C_FindObjects", info.slotID);
+    if (rv != CKR_OK) return rv;
+  }
+  return real->C_FindObjects(s, o, max, n);
+}
 static CK_RV w_FindObjectsFinal(CK_SESSION_HANDLE s) { ENTER("C_FindObjectsFinal"); return real->C_FindObjectsFinal(s); }
 
 static CK_RV w_SignInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key) {

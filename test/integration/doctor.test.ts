@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { FAULT_MODULE, buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { HostProcess } from '../support/host-process.js';
 import { HOST_LAUNCHER, REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
@@ -88,6 +89,19 @@ describe('kyso-host doctor', () => {
     delete env.KYSO_PKCS11_MODULES; // discovery: the configured module, and the known ones found (SoftHSM)
     const fromOptions = kysoHost(['doctor'], env);
     expect(fromOptions.stdout).toContain(`✗ ${configured} — file not found (added in the options)`);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("names a module's one failing slot (a flaky reader) by its CKR, and still counts the module as loaded", () => {
+    buildFaultModule();
+    const home = mkdtempSync(path.join(tmpdir(), 'kyso-doctor-slot-'));
+    const control = path.join(home, 'faults');
+    writeFileSync(control, `fail_slot ${token.label} C_GetTokenInfo 0x30\n`);
+    const run = kysoHost(['doctor'], { ...token.env, HOME: home, ...faultModuleEnv(control) });
+    expect(run.stdout).toMatch(
+      new RegExp(`✓ ${FAULT_MODULE} — slot \\d+ failed: TOKEN_DRIVER_FAILED \\(CKR_DEVICE_ERROR\\)`),
+    );
+    expect(run.stdout).not.toContain('no PKCS#11 module could be loaded');
     rmSync(home, { recursive: true, force: true });
   });
 

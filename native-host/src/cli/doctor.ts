@@ -173,13 +173,18 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   const labels = new Map<string, string>();
   try {
     const { certificates, moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs());
+    let failedModules = 0;
     for (const module of modules) {
-      const error = moduleErrors.find((m) => m.module === module);
+      const errors = moduleErrors.filter((m) => m.module === module);
+      // A module with only a slot failing (ModuleError.slot) is loaded: its other tokens are listed.
+      const failed = errors.some((m) => m.slot === undefined);
+      if (failed) failedModules++;
+      const said = errors.map((m) => m.error).join('; ');
       print(
-        `  ${error ? '✗' : '✓'} ${module}${vendorOf(module) ? ` (${vendorOf(module)})` : ''}${error ? ` — ${error.error}` : ''}`,
+        `  ${failed ? '✗' : '✓'} ${module}${vendorOf(module) ? ` (${vendorOf(module)})` : ''}${said ? ` — ${said}` : ''}`,
       );
     }
-    if (modules.length === 0 || moduleErrors.length === modules.length)
+    if (modules.length === 0 || failedModules === modules.length)
       problems.push('no PKCS#11 module could be loaded (is the token software installed?)');
     const tokens = new Map(certificates.map((c) => [c.token.serial, c.token]));
     for (const token of tokens.values()) labels.set(token.serial, token.label);

@@ -7,14 +7,14 @@ import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseCertificateId } from '../worker/certificate-identity.js';
-import type { TokenCertificate } from '../worker/messages.js';
+import type { ModuleError, TokenCertificate } from '../worker/messages.js';
 import type { TokenWorker } from '../worker/token-worker.js';
 import type { SharedListings } from './shared-listings.js';
 import type { LeaseOptions, TokenLease, TokenQueue } from './token-queue.js';
 
 export interface CertificateListing {
   certificates: CertificateEntry[];
-  moduleErrors: Array<{ module: string; error: string }>;
+  moduleErrors: ModuleError[];
 }
 
 const decoded = new WeakMap<CertificateEntry, Uint8Array>();

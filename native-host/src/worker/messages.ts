@@ -18,7 +18,17 @@ const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'byte
 const CertificateId = z.string().min(1).max(200);
 /** null: protected authentication path (PIN pad or vendor dialog). */
 const PinOrDevice = PinSchema.nullable();
-const ModuleErrors = z.array(z.strictObject({ module: z.string(), error: z.string() }));
+/**
+ * A module's problem. With `slot`, one slot of it failed (a flaky reader): only that slot's token
+ * is missing, the module's other tokens are listed, and the module counts as loaded.
+ */
+const ModuleErrorSchema = z.strictObject({
+  module: z.string(),
+  error: z.string(),
+  slot: z.string().optional(),
+});
+export type ModuleError = z.infer<typeof ModuleErrorSchema>;
+const ModuleErrors = z.array(ModuleErrorSchema);
 
 /** SHA-1 only for rsa-sha1 XML: the worker then signs exactly a SHA-1 DigestInfo with CKM_RSA_PKCS. */
 export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);

@@ -18,6 +18,7 @@ import {
   groupSize,
   type DigestToSign,
   type ItemSignature,
+  type ModuleError,
   type SignGroup,
   type SignedGroup,
   type TokenCertificate,
@@ -86,9 +87,13 @@ const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** Adds a module's problem to a list unless it is there already. */
-function addOnce(errors: Array<{ module: string; error: string }>, module: string, error: string): void {
-  if (!errors.some((e) => e.module === module && e.error === error)) errors.push({ module, error });
+function addOnce(errors: ModuleError[], problem: ModuleError): void {
+  if (!errors.some((e) => e.module === problem.module && e.error === problem.error)) errors.push(problem);
 }
+
+/** A slot's number as the module gives it (CK_SLOT_ID, little-endian in pkcs11js's buffer). */
+const slotNumber = (slot: Handle): string =>
+  String(slot.length >= 8 ? slot.readBigUInt64LE(0) : slot.readUInt32LE(0));
 
 /** A token as the caches name it: `moduleKey/serial`. */
 const tokenOf = (ref: CertificateRef) => `${ref.moduleKey}/${ref.tokenSerial}`;
@@ -126,16 +131,16 @@ export class TokenAccess {
    */
   private readonly anchors = new Map<string, Anchor>();
   /** Modules that failed to load: for as long as this worker lives. */
-  private readonly loadErrors: Array<{ module: string; error: string }> = [];
+  private readonly loadErrors: ModuleError[] = [];
   /**
    * What went wrong in a module during the current listing (from tokenSerials on): a driver's
    * passing failure (SoftHSM while another process rewrites its token file) is not reported as that
    * module's error at every listing after it, until the worker stops.
    */
-  private listingErrors: Array<{ module: string; error: string }> = [];
+  private listingErrors: ModuleError[] = [];
 
-  /** Each module's problem: its load, or what failed in it during the last listing. */
-  get moduleErrors(): Array<{ module: string; error: string }> {
+  /** Each module's problem: its load, or what failed in it (or in one of its slots) during the last listing. */
+  get moduleErrors(): ModuleError[] {
     return [...this.loadErrors, ...this.listingErrors];
   }
 
@@ -167,7 +172,7 @@ export class TokenAccess {
       p11.C_Initialize();
       this.modules.push({ path, key: moduleKey(path), p11, initializedAt: Date.now() });
     } catch (error) {
-      addOnce(this.loadErrors, path, String((error as Error).message ?? error));
+      addOnce(this.loadErrors, { module: path, error: String((error as Error).message ?? error) });
     }
   }
 
@@ -186,7 +191,34 @@ export class TokenAccess {
 
   /** Each problem once: every listing would otherwise add the same failing module again. */
   private reportModuleError(module: string, error: string): void {
-    addOnce(this.listingErrors, module, error);
+    addOnce(this.listingErrors, { module, error });
+  }
+
+  /**
+   * One slot that failed while the module's others answer (a flaky reader): its token is left out
+   * of this listing and the failure reported as that slot's, by code and CKR name, never the
+   * driver's text. A token pulled out meanwhile just drops out, as it would from the slot list.
+   */
+  private reportSlotError(module: LoadedModule, slot: Handle, error: unknown): void {
+    const failure = toKysoError(error);
+    if (failure.code === 'TOKEN_NOT_PRESENT') return;
+    const id = slotNumber(slot);
+    const ckr = failure.details?.ckr;
+    addOnce(this.listingErrors, {
+      module: module.path,
+      slot: id,
+      error: `slot ${id} failed: ${failure.code}${typeof ckr === 'string' ? ` (${ckr})` : ''}; its token is left out, the module's other tokens are listed`,
+    });
+  }
+
+  /** The token in one slot of a listing; undefined (and reported) when that slot fails. */
+  private slotTokenInfo(module: LoadedModule, slot: Handle): pkcs11js.TokenInfo | undefined {
+    try {
+      return module.p11.C_GetTokenInfo(slot);
+    } catch (error) {
+      this.reportSlotError(module, slot, error);
+      return undefined;
+    }
   }
 
   /**
@@ -236,8 +268,9 @@ export class TokenAccess {
       try {
         this.inModule(module, () => {
           for (const slot of module.p11.C_GetSlotList(true)) {
-            const info = module.p11.C_GetTokenInfo(slot);
-            if (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) serials.add(trimPadded(info.serialNumber));
+            const info = this.slotTokenInfo(module, slot);
+            if (info && info.flags & pkcs11js.CKF_TOKEN_INITIALIZED)
+              serials.add(trimPadded(info.serialNumber));
           }
         });
       } catch (error) {
@@ -269,8 +302,8 @@ export class TokenAccess {
     for (const slot of slots) {
       try {
         entries.push(...this.listSlot(module, slot, serials));
-      } catch {
-        // a token pulled out while we read it simply drops out of the list
+      } catch (error) {
+        this.reportSlotError(module, slot, error);
       }
     }
   }
@@ -443,11 +476,20 @@ export class TokenAccess {
   private findToken(ref: CertificateRef): { module: LoadedModule; slot: Handle; info: pkcs11js.TokenInfo } {
     const module = this.modules.find((m) => m.key === ref.moduleKey);
     if (!module) throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'module not loaded' });
+    // Another slot of the module failing (a flaky reader) must not keep this token from signing.
+    let failed: unknown;
     for (const slot of module.p11.C_GetSlotList(true)) {
-      const info = module.p11.C_GetTokenInfo(slot);
+      let info: pkcs11js.TokenInfo;
+      try {
+        info = module.p11.C_GetTokenInfo(slot);
+      } catch (error) {
+        failed ??= error;
+        continue;
+      }
       if (trimPadded(info.serialNumber) === ref.tokenSerial) return { module, slot, info };
     }
-    throw new KysoError('TOKEN_NOT_PRESENT');
+    // Not found: maybe in the slot that failed, whose error then says more than "not present".
+    throw failed === undefined ? new KysoError('TOKEN_NOT_PRESENT') : toKysoError(failed);
   }
 
   /**

@@ -16,6 +16,7 @@ import { actsForThisProcess } from '../signing/token-lock.js';
 import {
   WorkerResponseSchema,
   workerOperations,
+  type ModuleError,
   type WorkerOperation,
   type WorkerResults,
 } from './messages.js';
@@ -483,7 +484,7 @@ export class TokenWorker {
 
   /** A listing's module errors, with the modules left out because they crashed a worker. */
   private withCrashedModules(result: unknown): unknown {
-    const listing = result as { moduleErrors?: Array<{ module: string; error: string }> };
+    const listing = result as { moduleErrors?: ModuleError[] };
     const crashed = [...this.leftOut]
       .filter(([, m]) => m.out)
       .map(([module, m]) => ({ module, error: m.why }));
