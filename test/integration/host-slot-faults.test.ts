@@ -56,17 +56,22 @@ describe('one failing slot among two tokens of one module', () => {
     if (!response.ok) throw new Error(JSON.stringify(response.error));
     return (response.result as ModuleReport).modules.find((m) => m.path === FAULT_MODULE);
   };
-  /** Signs with the listed certificate of key `keyId` and checks the CMS with openssl. */
-  const signsAndVerifies = async (keyId: string, caFile: string) => {
+  const listedId = async (keyId: string) => {
     const entry = (await list()).find((c) => c.id.endsWith(`/${keyId}`));
     if (!entry) throw new Error(`key ${keyId} not listed`);
-    const response = await session.host.request('sign-cms', {
-      certificateId: entry.id,
+    return entry.id;
+  };
+  const signCms = async (certificateId: string) =>
+    session.host.request('sign-cms', {
+      certificateId,
       pin: session.token.pin,
       digest,
       digestAlgorithm: 'SHA-256',
       origin: 'https://chinhanh2.gov.vn',
     });
+  /** Signs with the listed certificate of key `keyId` and checks the CMS with openssl. */
+  const signsAndVerifies = async (keyId: string, caFile: string) => {
+    const response = await signCms(await listedId(keyId));
     if (!response.ok) throw new Error(JSON.stringify(response.error));
     const cms = Buffer.from((response.result as { cms: string }).cms, 'base64');
     return opensslCmsVerify({ cms, content: document, caFile }).ok;
@@ -92,8 +97,8 @@ describe('one failing slot among two tokens of one module', () => {
     expect(await faultModule()).toMatchObject({ loaded: true, error: expect.stringMatching(slotFailure) });
   });
 
-  it('C_OpenSession failing in one slot: the other token is still listed', async () => {
-    for (const fn of ['C_OpenSession']) {
+  it('C_OpenSession or C_FindObjects failing in one slot: the other token is still listed', async () => {
+    for (const fn of ['C_OpenSession', 'C_FindObjects']) {
       setFaults(`fail_slot ${TOKEN_LABEL} ${fn} 0x30`);
       expect(await labelsListed(), fn).toEqual([SECOND_LABEL]);
       expect(await faultModule(), fn).toMatchObject({
@@ -101,5 +106,16 @@ describe('one failing slot among two tokens of one module', () => {
         error: expect.stringMatching(slotFailure),
       });
     }
+  });
+
+  // pkcs11js leaves C_FindObjects's errors unwrapped (no code): they were a driver failure whose
+  // details carried pkcs11js's text, whatever the token said.
+  it('C_FindObjects failing while signing is told by its CKR: a token pulled out is TOKEN_NOT_PRESENT', async () => {
+    const id = await listedId(SECOND_KEY_ID);
+    setFaults(`fail_slot ${SECOND_LABEL} C_FindObjects 0x32`); // CKR_DEVICE_REMOVED
+    expect(await signCms(id)).toMatchObject({
+      ok: false,
+      error: { code: 'TOKEN_NOT_PRESENT', details: { ckr: 'CKR_DEVICE_REMOVED' } },
+    });
   });
 });

@@ -27,10 +27,16 @@ export const CKR_MECHANISM_INVALID = 0x70;
 export const CKR_FUNCTION_NOT_SUPPORTED = 0x54;
 export const CKR_USER_NOT_LOGGED_IN = 0x101;
 
-/** The CK_RV of a pkcs11js error, or undefined for other errors. */
+/**
+ * The CK_RV of a pkcs11js error, or undefined for other errors. pkcs11js 2 leaves C_FindObjects's
+ * errors unwrapped: a plain Error whose message is "CKR_NAME:<decimal>", with no code.
+ */
 export function pkcs11ReturnValue(error: unknown): number | undefined {
   const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
+  if (typeof code === 'number') return code;
+  const message = (error as { message?: unknown })?.message;
+  const unwrapped = typeof message === 'string' ? /^CKR_\w+:(\d+)$/.exec(message) : null;
+  return unwrapped ? Number(unwrapped[1]) : undefined;
 }
 
 export function toKysoError(error: unknown): KysoError {
