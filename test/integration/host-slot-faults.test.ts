@@ -1,7 +1,8 @@
 /**
  * Two tokens behind one driver (our fault module around SoftHSM), one of whose slots fails (a
  * flaky reader): only that slot's token may go missing. The other token is still listed and signs,
- * and the module report says which slot failed, with the CKR name, never a driver's text.
+ * and the module report says which slot failed, with the CKR name, never a driver's text. Nor may
+ * one odd object hide its token's other certificates.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { TOKEN_LABEL } from '../support/paths.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
-import { addSecondToken } from '../support/token.js';
+import { addSecondToken, pkcs11Tool } from '../support/token.js';
 
 const SECOND_LABEL = 'kyso-chi-nhanh-2';
 const SECOND_KEY_ID = '07';
@@ -117,5 +118,24 @@ describe('one failing slot among two tokens of one module', () => {
       ok: false,
       error: { code: 'TOKEN_NOT_PRESENT', details: { ckr: 'CKR_DEVICE_REMOVED' } },
     });
+  });
+
+  it("a certificate object with a CKA_ID too long to name is skipped: the token's others are still listed", async () => {
+    const before = (await list()).length;
+    // 100 bytes: its certificate id would pass the worker answer's limit and fail the whole listing
+    pkcs11Tool(
+      session.token,
+      '--write-object',
+      session.token.certPemPath('02'),
+      '--type',
+      'cert',
+      '--id',
+      'ab'.repeat(100),
+      '--label',
+      'cert-long-id',
+    );
+    const listed = await list();
+    expect(listed.length).toBe(before);
+    expect(listed.some((c) => c.id.endsWith('/02'))).toBe(true);
   });
 });

@@ -15,7 +15,9 @@ import {
 import { LIMITS } from '../../../shared/protocol/limits.js';
 
 const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'bytes');
-const CertificateId = z.string().min(1).max(200);
+/** The longest certificate id (module key, serial, CKA_ID in hex) the host takes from the worker. */
+export const MAX_CERTIFICATE_ID_CHARS = 200;
+const CertificateId = z.string().min(1).max(MAX_CERTIFICATE_ID_CHARS);
 /** null: protected authentication path (PIN pad or vendor dialog). */
 const PinOrDevice = PinSchema.nullable();
 /**

@@ -13,6 +13,7 @@ import {
 } from './certificate-identity.js';
 import { groupAttempts, keyKindOf, setItemInput, type GroupAttempt, type KeyKind } from './mechanisms.js';
 import {
+  MAX_CERTIFICATE_ID_CHARS,
   MAX_SIGNATURE_BYTES,
   TOKEN_DIGEST_LENGTH,
   groupSize,
@@ -334,11 +335,10 @@ export class TokenAccess {
         const der = value?.value;
         const keyId = id?.value?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
-        entries.push({
-          id: certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId }),
-          certificate: der.toString('base64'),
-          token,
-        });
+        const name = certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId });
+        // A CKA_ID too long to name (the answer's schema would refuse the whole listing): this one is skipped.
+        if (name.length > MAX_CERTIFICATE_ID_CHARS) continue;
+        entries.push({ id: name, certificate: der.toString('base64'), token });
       }
       return entries;
     } finally {
