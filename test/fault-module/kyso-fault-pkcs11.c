@@ -13,6 +13,8 @@
  *   fail_slot <label> <C_Fn> <0xCKR>: C_Fn fails with CKR for the slot of the token with this label
  *     only (C_GetTokenInfo, C_GetSlotInfo, C_OpenSession, or C_FindObjects in a session on it): one
  *     flaky reader among several of the same driver
+ *   fail_object <CKA_LABEL> <0xCKR>: C_GetAttributeValue fails with CKR for the objects with this label
+ *     (an odd object a vendor driver cannot read), the others answer
  *   slots_at_initialize: whether a token is there is what it was at C_Initialize (token_absent,
  *     hide_token then or not), as modules that take a snapshot of the devices at C_Initialize report
  *     it: a token plugged in later is seen only after C_Finalize and C_Initialize (PKCS#11 allows this).
@@ -52,6 +54,9 @@ struct faults {
   char fail_slot_label[MAX_LIST][WORD], fail_slot_fn[MAX_LIST][WORD];
   CK_RV fail_slot_rv[MAX_LIST];
   int n_fail_slot;
+  char fail_object_label[MAX_LIST][WORD];
+  CK_RV fail_object_rv[MAX_LIST];
+  int n_fail_object;
   char helper_pidfile[WORD * 4];
 };
 
@@ -117,6 +122,10 @@ static void read_faults(struct faults *f) {
       strcpy(f->fail_slot_label[f->n_fail_slot], arg);
       strcpy(f->fail_slot_fn[f->n_fail_slot], arg2);
       f->fail_slot_rv[f->n_fail_slot++] = strtoul(arg3, NULL, 16);
+    }
+    else if (!strcmp(word, "fail_object") && n >= 3 && f->n_fail_object < MAX_LIST) {
+      strcpy(f->fail_object_label[f->n_fail_object], arg);
+      f->fail_object_rv[f->n_fail_object++] = strtoul(arg2, NULL, 16);
     }
     else if (!strcmp(word, "slow") && n >= 3 && f->n_slow < MAX_LIST) {
       strcpy(f->slow[f->n_slow], arg);
@@ -329,6 +338,13 @@ static CK_RV w_Logout(CK_SESSION_HANDLE session) { ENTER("C_Logout"); return rea
 
 static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR tpl, CK_ULONG n) {
   ENTER("C_GetAttributeValue");
+  if (f.n_fail_object > 0) {
+    char label[WORD] = {0};
+    CK_ATTRIBUTE label_attr = {CKA_LABEL, label, sizeof label - 1};
+    if (real->C_GetAttributeValue(session, object, &label_attr, 1) == CKR_OK)
+      for (int i = 0; i < f.n_fail_object; i++)
+        if (!strcmp(label, f.fail_object_label[i])) return f.fail_object_rv[i];
+  }
   CK_RV rv = real->C_GetAttributeValue(session, object, tpl, n);
   if (!f.always_authenticate || (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID)) return rv;
   /* Only private keys have the attribute (SoftHSM reports CK_FALSE for them): flip it there. */

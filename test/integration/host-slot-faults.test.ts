@@ -138,4 +138,11 @@ describe('one failing slot among two tokens of one module', () => {
     expect(listed.length).toBe(before);
     expect(listed.some((c) => c.id.endsWith('/02'))).toBe(true);
   });
+
+  it("a certificate object the driver cannot read is skipped: the token's others are still listed", async () => {
+    setFaults('fail_object cert-02 0x30'); // CKR_DEVICE_ERROR for that object only
+    const listed = (await list()).filter((c) => c.token.label === TOKEN_LABEL);
+    expect(listed.some((c) => c.id.endsWith('/02'))).toBe(false);
+    expect(listed.some((c) => c.id.endsWith('/01'))).toBe(true);
+  });
 });

@@ -328,10 +328,18 @@ export class TokenAccess {
       ]);
       const entries: TokenCertificate[] = [];
       for (const handle of handles) {
-        const [value, id] = p11.C_GetAttributeValue(session, handle, [
-          { type: pkcs11js.CKA_VALUE },
-          { type: pkcs11js.CKA_ID },
-        ]);
+        let read: ReturnType<pkcs11js.PKCS11['C_GetAttributeValue']>;
+        try {
+          read = p11.C_GetAttributeValue(session, handle, [
+            { type: pkcs11js.CKA_VALUE },
+            { type: pkcs11js.CKA_ID },
+          ]);
+        } catch (error) {
+          // One object the driver cannot read is skipped, never its token's others; a token gone drops out whole.
+          if (toKysoError(error).code === 'TOKEN_NOT_PRESENT') throw error;
+          continue;
+        }
+        const [value, id] = read;
         const der = value?.value;
         const keyId = id?.value?.toString('hex');
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
