@@ -18,18 +18,21 @@ export function hasVisibleCharacter(text: string): boolean {
 
 export type TextPiece = { text: string } | { control: string };
 
+/** A character named by its code point, as marks show it: "U+202E". */
+export const codePointName = (character: string): string =>
+  `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
 /**
  * Page text split into plain runs and the invisible/control characters between them, each named
  * by its code point (U+202E) so the window can show it as a visible mark instead of obeying it.
- * `marked`: another global pattern of characters to mark (signed-text.ts adds the unusual spaces).
+ * (A signed text marks more: shared/text/signed-text.ts.)
  */
-export function neutralizeText(text: string, marked: RegExp = INVISIBLE_OR_CONTROL): TextPiece[] {
+export function neutralizeText(text: string): TextPiece[] {
   const pieces: TextPiece[] = [];
   let last = 0;
-  for (const match of text.matchAll(marked)) {
+  for (const match of text.matchAll(INVISIBLE_OR_CONTROL)) {
     if (match.index > last) pieces.push({ text: text.slice(last, match.index) });
-    const codePoint = match[0].codePointAt(0)!;
-    pieces.push({ control: `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}` });
+    pieces.push({ control: codePointName(match[0]) });
     last = match.index + match[0].length;
   }
   if (last < text.length) pieces.push({ text: text.slice(last) });

@@ -10,8 +10,15 @@
  * - Whatever draws nothing or changes how text around it is drawn (bidi overrides and isolates,
  *   zero-width characters, a BOM, U+2028/2029) and every space but U+0020 (no-break and the other
  *   Unicode spaces) and the tab are not obeyed but shown as marks naming their code point.
+ * - A letter of another script inside a word (a Cyrillic "о" in "Công ty": mixed-script.ts) is
+ *   shown as a mark naming its code point and script, not as the look-alike it would draw.
+ * - Nonspacing marks piled past what a letter may carry, or repeated (stacked-marks.ts), are shown
+ *   as marks instead of drawn over the lines around.
+ * - Nothing is normalised: NFC and NFD text show as the very code points signed.
  */
-import { INVISIBLE_OR_CONTROL, neutralizeText, type TextPiece } from './invisible.js';
+import { codePointName, INVISIBLE_OR_CONTROL, type TextPiece } from './invisible.js';
+import { foreignLetters } from './mixed-script.js';
+import { excessMarks } from './stacked-marks.js';
 
 /** Shown as marks in a signed text, besides INVISIBLE_OR_CONTROL: spaces that look like U+0020 or like nothing. */
 const UNUSUAL_SPACES = '[\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]';
@@ -20,15 +27,22 @@ const MARKED = new RegExp(`${INVISIBLE_OR_CONTROL.source}|${UNUSUAL_SPACES}`, 'g
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/u;
 
+/** A piece of a signed line: plain text, a hidden character or unusual space (`control`), a letter of another script, or a mark in excess. */
+export type SignedTextPiece = TextPiece | { foreign: string; script: string } | { stacked: string };
+
 export type SignedText =
   | {
       ok: true;
       /** Each line's plain runs and marks, in order (no line-ending characters). */
-      lines: TextPiece[][];
+      lines: SignedTextPiece[][];
       /** Unicode code points, line endings included. */
       characters: number;
-      /** How many characters are shown as marks. */
+      /** How many hidden characters and unusual spaces are shown as marks. */
       marks: number;
+      /** How many letters of another script than their word's are shown as marks. */
+      foreign: number;
+      /** How many nonspacing marks in excess are shown as marks. */
+      stacked: number;
     }
   | {
       ok: false;
@@ -48,19 +62,44 @@ export function signedTextOf(bytes: Uint8Array): SignedText {
   }
   const forbidden = FORBIDDEN_CONTROL.exec(text);
   if (forbidden) {
-    const codePoint = forbidden[0].codePointAt(0)!;
     return {
       ok: false,
       problem: 'control-character',
-      control: `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`,
+      control: codePointName(forbidden[0]),
       line: text.slice(0, forbidden.index).split('\n').length,
     };
   }
-  const lines = text.split(/\r?\n/).map((line) => neutralizeText(line, MARKED));
+  const lines = text.split(/\r?\n/).map(piecesOf);
+  const count = (key: string) => lines.flat().filter((piece) => key in piece).length;
   return {
     ok: true,
     lines,
     characters: [...text].length,
-    marks: lines.flat().filter((piece) => 'control' in piece).length,
+    marks: count('control'),
+    foreign: count('foreign'),
+    stacked: count('stacked'),
   };
+}
+
+/** One line as runs of plain text and the marks between them. */
+function piecesOf(line: string): SignedTextPiece[] {
+  const marked = new Map<number, { length: number; piece: SignedTextPiece }>();
+  for (const match of line.matchAll(MARKED))
+    marked.set(match.index, { length: match[0].length, piece: { control: codePointName(match[0]) } });
+  for (const { index, character, script } of foreignLetters(line))
+    if (!marked.has(index))
+      marked.set(index, { length: character.length, piece: { foreign: codePointName(character), script } });
+  for (const index of excessMarks(line, (i) => marked.has(i))) {
+    const character = String.fromCodePoint(line.codePointAt(index)!);
+    marked.set(index, { length: character.length, piece: { stacked: codePointName(character) } });
+  }
+  const pieces: SignedTextPiece[] = [];
+  let last = 0;
+  for (const [index, { length, piece }] of [...marked].sort(([a], [b]) => a - b)) {
+    if (index > last) pieces.push({ text: line.slice(last, index) });
+    pieces.push(piece);
+    last = index + length;
+  }
+  if (last < line.length) pieces.push({ text: line.slice(last) });
+  return pieces;
 }

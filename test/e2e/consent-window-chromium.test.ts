@@ -60,6 +60,11 @@ function consentFor(portal: PortalTab<PortalSession>, method: string, options: u
   return consentWindowAfter(portal.session.browser, () => sdkCall(portal.page, method, options));
 }
 
+/** Each line of the signed text as the window shows it. */
+function shownLines(consent: Page): Promise<(string | null)[]> {
+  return consent.$$eval('#text-content .signed-line', (lines) => lines.map((line) => line.textContent));
+}
+
 /** kyso's options page in a new tab, once it has loaded its settings. */
 async function openOptions(browser: Browser): Promise<Page> {
   const options = await browser.newPage();
@@ -229,16 +234,19 @@ describe('the consent window as people use it (Chromium)', () => {
         'Text — CMS (CAdES) signature over exactly the content shown below',
       );
       expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
-      expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(
-        [
-          'HỢP ĐỒNG số 12/2026',
-          'Số tiền: 1⟨U+200B⟩000⟨U+00A0⟩000 đồng',
-          'Tệp đính kèm: hoa-don-⟨U+202E⟩fdp.exe',
-          ...clauses,
-        ].join('\n'),
-      );
+      expect(await shownLines(consent)).toEqual([
+        'HỢP ĐỒNG số 12/2026',
+        'Số tiền: 1⟨U+200B⟩000⟨U+00A0⟩000 đồng',
+        'Tệp đính kèm: hoa-don-⟨U+202E⟩fdp.exe',
+        ...clauses,
+      ]);
       // The override is a mark, not obeyed: the file name is drawn left to right as written.
-      const lefts = await characterLefts(consent, '#text-content', 'fdp.exe', [0, 1, 2, 3, 4, 5, 6]);
+      const lefts = await characterLefts(
+        consent,
+        '#text-content .signed-line:nth-child(3)',
+        'fdp.exe',
+        [0, 1, 2, 3, 4, 5, 6],
+      );
       expect(lefts).toEqual([...lefts].sort((a, b) => a - b));
       expect(await consent.$eval('#text-lines', (el) => el.textContent)).toBe(
         `The signed text: 43 lines, ${[...text].length.toLocaleString('en-GB')} characters. Hidden characters and unusual spaces are shown as marks ⟨U+…⟩.`,
@@ -266,6 +274,73 @@ describe('the consent window as people use it (Chromium)', () => {
       caFile: portal.session.token.caPem,
     });
     expect(verified.ok, verified.output).toBe(true);
+  });
+
+  it('a text with look-alike letters, piled accent marks and NFD Vietnamese: a letter of another script named with its script, marks past three shown by code point, NFD kept as signed, no line drawn over another', async () => {
+    const above = Array.from({ length: 21 }, (_, i) => String.fromCodePoint(0x300 + i)).join('');
+    const below = Array.from({ length: 20 }, (_, i) => String.fromCodePoint(0x31c + i)).join('');
+    const asMarks = (marks: string) =>
+      [...marks].map((m) => `⟨U+0${m.codePointAt(0)!.toString(16).toUpperCase()}⟩`).join('');
+    const nfd = 'Nguyễn Thị Ánh Tuyết đồng ý'.normalize('NFD');
+    const text = [
+      'Bên A: Công ty C\u043Eng nghệ Sao Việt',
+      'Số tài khoản: 1\u041E23456789',
+      'Dòng trên',
+      `x${above}y${below}z`,
+      'Dòng dưới',
+      nfd,
+    ].join('\n');
+    const consent = await consentWindowAfter(portal.session.browser, () =>
+      startSdkCall(portal.page, 'signText', { text, name: 'hop-dong.txt', description: 'Hợp đồng 13/2026' }),
+    );
+    try {
+      await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+      expect(await shownLines(consent)).toEqual([
+        'Bên A: Công ty C⟨U+043E Cyrillic⟩ng nghệ Sao Việt',
+        'Số tài khoản: 1⟨U+041E Cyrillic⟩23456789',
+        'Dòng trên',
+        `x${above.slice(0, 3)}${asMarks(above.slice(3))}y${below.slice(0, 3)}${asMarks(below.slice(3))}z`,
+        'Dòng dưới',
+        nfd, // the very code points signed: not composed on the way
+      ]);
+      expect(
+        await consent.$eval('#text-content .signed-line .control-mark', (el) => (el as HTMLElement).title),
+      ).toBe('a Cyrillic letter among letters of another script');
+      expect(await consent.$$eval('#text-marks li', (items) => items.map((li) => li.textContent))).toEqual([
+        'Letters of another script inside a word, which can look like Latin letters or digits (marked ⟨U+… and the script’s name⟩): 2. Read it carefully before signing.',
+        'Accent marks piled past 3 on one letter, or repeated (marked ⟨U+…⟩, not drawn on top of each other): 35.',
+      ]);
+      // The lines around the piled marks look exactly as they do beside a plain line: nothing drawn over
+      // them by the marks shown; nor, above, by all 21 were they drawn (each line clips its own; the
+      // line below would move by a fraction of a pixel as fonts for so many marks change the line's
+      // height, so only the line above is compared then). Compared inside each line's box, 2 px in from
+      // its edges: lines sit at fractions of a pixel.
+      await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
+      const zalgoLine = '#text-content .signed-line:nth-child(4)';
+      const looks = (lines: number[]) =>
+        Promise.all(
+          lines.map(async (n) => {
+            const line = (await consent.$(`#text-content .signed-line:nth-child(${n})`))!;
+            const box = (await line.boundingBox())!;
+            const clip = { x: 0, y: 2, width: Math.floor(box.width), height: Math.floor(box.height) - 4 };
+            return [box.width, box.height, Buffer.from(await line.screenshot({ clip })).toString('base64')];
+          }),
+        );
+      const shown = await looks([3, 5]);
+      await screenshot(consent, 'consent-text-lookalikes', { fullPage: false });
+      const shownMarks = await consent.$eval(zalgoLine, (line) => line.innerHTML);
+      await consent.$eval(zalgoLine, (line) => (line.textContent = 'xyz'));
+      const plain = await looks([3, 5]);
+      await consent.$eval(zalgoLine, (line, all) => (line.textContent = all), `x${above}yz`);
+      const unlimited = await looks([3]);
+      await consent.$eval(zalgoLine, (line, html) => (line.innerHTML = html), shownMarks);
+      expect(shown).toEqual(plain);
+      expect(unlimited).toEqual(plain.slice(0, 1));
+      await checkState(consent, 'single-text-lookalikes', ['#sign', '#cancel']);
+    } finally {
+      await clickClosingWindow(consent, '#cancel').catch(() => undefined);
+      await sdkOutcome(portal.page).catch(() => undefined);
+    }
   });
 
   it('a text holding a control character other than newline and tab is refused before any window, naming the problem', async () => {

@@ -177,7 +177,10 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     await consent.waitForSelector('#document-kind[data-kind="text"]', { timeout: 20_000 });
     expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('tai-lieu-1.txt');
     await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
-    expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(text);
+    // One block per signed line (each clips what it draws): the ending newline is an empty last line.
+    expect(
+      await consent.$$eval('#text-content .signed-line', (lines) => lines.map((line) => line.textContent)),
+    ).toEqual(text.split('\n'));
     expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
     await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');

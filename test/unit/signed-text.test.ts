@@ -1,7 +1,8 @@
 /**
  * What the consent window shows of a text to sign (shared/text/signed-text.ts): derived from the
  * very bytes signed, refused when they are not readable text, every invisible or bidi character
- * and every unusual space shown as a mark instead of obeyed.
+ * and every unusual space shown as a mark instead of obeyed, a look-alike letter from another script
+ * inside a word and marks piled on a letter shown by code point, nothing normalised.
  */
 import { describe, expect, it } from 'vitest';
 import { signedTextOf } from '../../shared/text/signed-text.js';
@@ -16,6 +17,8 @@ describe('a signed text as the window shows it', () => {
       lines: [[{ text: 'Tôi đồng ý nộp 1.000.000 đồng.' }], [{ text: 'Hà Nội, ngày 2/12/2026' }]],
       characters: 53,
       marks: 0,
+      foreign: 0,
+      stacked: 0,
     });
   });
 
@@ -125,6 +128,121 @@ describe('a signed text as the window shows it', () => {
       lines: [[{ text: '𝐀😀' }, { control: 'U+E0041' }]],
       characters: 3,
       marks: 1,
+    });
+  });
+
+  it('a letter of another script inside a word is a mark naming it and its script: "Công ty" with a Cyrillic о, a Greek ο', () => {
+    const shown = signedTextOf(utf8('Công ty C\u043Eng ty ABC, C\u03BFng'));
+    expect(shown).toMatchObject({
+      ok: true,
+      lines: [
+        [
+          { text: 'Công ty C' },
+          { foreign: 'U+043E', script: 'Cyrillic' },
+          { text: 'ng ty ABC, C' },
+          { foreign: 'U+03BF', script: 'Greek' },
+          { text: 'ng' },
+        ],
+      ],
+      marks: 0,
+      foreign: 2,
+    });
+    // The word's own script is the one most of its letters share: a Latin "o" in a Russian word is the odd one.
+    expect(signedTextOf(utf8('\u041Co\u0441\u043A\u0432\u0430'))).toMatchObject({
+      lines: [
+        [{ text: '\u041C' }, { foreign: 'U+006F', script: 'Latin' }, { text: '\u0441\u043A\u0432\u0430' }],
+      ],
+      foreign: 1,
+    });
+  });
+
+  it('whole words in another script are not marks, nor scripts that are written together (UTS #39 highly restrictive)', () => {
+    for (const text of [
+      'Hợp đồng với ООО «Ромашка», Москва — Αθήνα',
+      'Tシャツ 漢字かな Windows版 한국어',
+      'Đ/c: 12 Nguyễn Trãi, P. Bến Thành, Q.1 — ĐT 0912345678, TK VCB-0123456789',
+      'Tôi đồng ý nộp 1.000.000 đồng (tiền mặt)',
+    ])
+      expect(signedTextOf(utf8(text)), text).toMatchObject({ ok: true, lines: [[{ text }]], foreign: 0 });
+  });
+
+  it('among digits, a Cyrillic or Greek letter is a mark: an amount or account number cannot hold a look-alike "О"', () => {
+    const shown = signedTextOf(utf8('TK: 1\u041E23 — 1.\u041E\u041E\u041E.000 đ — 2\u039F26'));
+    expect(shown).toMatchObject({
+      ok: true,
+      lines: [
+        [
+          { text: 'TK: 1' },
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { text: '23 — 1.' },
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { text: '.000 đ — 2' },
+          { foreign: 'U+039F', script: 'Greek' },
+          { text: '26' },
+        ],
+      ],
+      foreign: 5,
+    });
+  });
+
+  it('a zero-width character does not split a word to hide a look-alike in it', () => {
+    expect(signedTextOf(utf8('C\u200B\u043E\u200Bng ty'))).toMatchObject({
+      lines: [
+        [
+          { text: 'C' },
+          { control: 'U+200B' },
+          { foreign: 'U+043E', script: 'Cyrillic' },
+          { control: 'U+200B' },
+          { text: 'ng ty' },
+        ],
+      ],
+      marks: 2,
+      foreign: 1,
+    });
+  });
+
+  it('NFC and NFD Vietnamese are shown as the very code points signed, with nothing marked', () => {
+    const nfc = 'Nguyễn Thị Ánh Tuyết, Hà Nội, ngày 2 tháng 12';
+    const nfd = nfc.normalize('NFD');
+    expect(nfd).not.toBe(nfc);
+    for (const text of [nfc, nfd]) {
+      const shown = signedTextOf(utf8(text));
+      expect(shown).toEqual({
+        ok: true,
+        lines: [[{ text }]],
+        characters: [...text].length,
+        marks: 0,
+        foreign: 0,
+        stacked: 0,
+      });
+    }
+  });
+
+  it('marks piled past three on a letter, or repeating the one before, are shown by code point (counted in NFD)', () => {
+    const zalgo = 'a\u0301\u0302\u0303\u0304\u0305\u0306';
+    expect(signedTextOf(utf8(`Ký: ${zalgo}n`))).toMatchObject({
+      lines: [
+        [
+          { text: 'Ký: a\u0301\u0302\u0303' },
+          { stacked: 'U+0304' },
+          { stacked: 'U+0305' },
+          { stacked: 'U+0306' },
+          { text: 'n' },
+        ],
+      ],
+      stacked: 3,
+    });
+    // Precomposed "ễ" already carries two: one more is drawn, the second more is shown.
+    expect(signedTextOf(utf8('\u1EC5\u0323\u0309'))).toMatchObject({
+      lines: [[{ text: '\u1EC5\u0323' }, { stacked: 'U+0309' }]],
+      stacked: 1,
+    });
+    // "é" + U+0301 draws as "é": the repeated acute is shown.
+    expect(signedTextOf(utf8('\u00E9\u0301 e\u0301\u0301'))).toMatchObject({
+      lines: [[{ text: '\u00E9' }, { stacked: 'U+0301' }, { text: ' e\u0301' }, { stacked: 'U+0301' }]],
+      stacked: 2,
     });
   });
 });

@@ -39,7 +39,8 @@ import {
   showAppearanceImages,
   showSigner,
 } from './appearance-view.js';
-import { signedTextOf } from '../../../shared/text/signed-text.js';
+import { signedTextOf, type SignedTextPiece } from '../../../shared/text/signed-text.js';
+import { MAX_MARKS_PER_LETTER } from '../../../shared/text/stacked-marks.js';
 import { setPageText } from './page-text.js';
 import { previewRefusalParts, type PreviewRefusal } from './preview-refusal.js';
 import { $, speak, t, tr } from './window.js';
@@ -643,7 +644,11 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
   }
 }
 
-/** A text, as derived from the bytes signed: its lines with marks for what draws nothing, or why it is not shown. */
+/**
+ * A text, as derived from the bytes signed: its lines with marks for what draws nothing, a letter
+ * of another script inside a word, or accent marks in excess; or why it is not shown. Each line is
+ * a block that clips what it draws, so no line draws over another.
+ */
 function showText(bytes: Uint8Array): void {
   $('text-viewer').hidden = false;
   const text = signedTextOf(bytes);
@@ -655,26 +660,43 @@ function showText(bytes: Uint8Array): void {
   if (!text.ok) {
     box.replaceChildren();
     $('text-lines').textContent = '';
+    $('text-marks').replaceChildren();
     $('text-marks').hidden = true;
     return;
   }
   $('text-lines').textContent = tr().plural('textLines', text.lines.length, { characters: text.characters });
-  $('text-marks').hidden = text.marks === 0;
-  $('text-marks').textContent = text.marks > 0 ? t('textMarks', { n: text.marks }) : '';
-  box.replaceChildren(
-    ...text.lines.flatMap((line, i) => [
-      ...(i > 0 ? [document.createTextNode('\n')] : []),
-      ...line.map((piece) =>
-        'text' in piece
-          ? document.createTextNode(piece.text)
-          : Object.assign(document.createElement('span'), {
-              className: 'control-mark',
-              textContent: `⟨${piece.control}⟩`,
-              title: t('controlMark'),
-            }),
-      ),
-    ]),
+  const counts = [
+    text.marks > 0 && t('textMarks', { n: text.marks }),
+    text.foreign > 0 && t('textForeign', { n: text.foreign }),
+    text.stacked > 0 && t('textStacked', { n: text.stacked, max: MAX_MARKS_PER_LETTER }),
+  ].filter((said) => said !== false);
+  $('text-marks').hidden = counts.length === 0;
+  $('text-marks').replaceChildren(
+    ...counts.map((said) => Object.assign(document.createElement('li'), { textContent: said })),
   );
+  box.replaceChildren(
+    ...text.lines.map((line) => {
+      const shown = Object.assign(document.createElement('span'), { className: 'signed-line' });
+      shown.replaceChildren(...line.map(textPieceNode));
+      return shown;
+    }),
+  );
+}
+
+/** Plain text as itself; anything else as a mark naming its code point (and a letter's script). */
+function textPieceNode(piece: SignedTextPiece): Node {
+  if ('text' in piece) return document.createTextNode(piece.text);
+  const [shown, title] =
+    'control' in piece
+      ? [piece.control, t('controlMark')]
+      : 'foreign' in piece
+        ? [`${piece.foreign} ${piece.script}`, t('foreignMark', { script: piece.script })]
+        : [piece.stacked, t('stackedMark')];
+  return Object.assign(document.createElement('span'), {
+    className: 'control-mark',
+    textContent: `⟨${shown}⟩`,
+    title,
+  });
 }
 
 /**

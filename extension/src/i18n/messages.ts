@@ -103,6 +103,12 @@ export const MESSAGES = {
       'Văn bản được ký: {n} dòng, {characters} ký tự. Các ký tự ẩn hoặc khoảng trắng đặc biệt được hiện thành ký hiệu ⟨U+…⟩.',
     textMarks:
       'Ký tự ẩn hoặc khoảng trắng đặc biệt trong văn bản (đánh dấu ⟨U+…⟩): {n}. Hãy đọc kỹ trước khi ký.',
+    textForeign:
+      'Chữ cái thuộc hệ chữ khác nằm lẫn trong một từ, có thể trông giống chữ Latinh hoặc chữ số (đánh dấu ⟨U+… và tên hệ chữ⟩): {n}. Hãy đọc kỹ trước khi ký.',
+    textStacked:
+      'Dấu phụ chồng quá {max} dấu trên một chữ hoặc lặp lại (đánh dấu ⟨U+…⟩, không vẽ chồng lên nhau): {n}.',
+    foreignMark: 'chữ cái thuộc hệ chữ {script}, nằm giữa chữ cái của hệ chữ khác',
+    stackedMark: 'dấu phụ vượt quá số dấu trên một chữ',
     textNotShown:
       'Nội dung này không phải văn bản đọc được (không phải UTF-8, hoặc có ký tự điều khiển): kyso không hiển thị nó như văn bản.',
     xmlPath: 'Vị trí',
@@ -371,6 +377,12 @@ export const MESSAGES = {
       'The signed text: {n} lines, {characters} characters. Hidden characters and unusual spaces are shown as marks ⟨U+…⟩.',
     textMarks:
       'Hidden characters or unusual spaces in the text (marked ⟨U+…⟩): {n}. Read it carefully before signing.',
+    textForeign:
+      'Letters of another script inside a word, which can look like Latin letters or digits (marked ⟨U+… and the script’s name⟩): {n}. Read it carefully before signing.',
+    textStacked:
+      'Accent marks piled past {max} on one letter, or repeated (marked ⟨U+…⟩, not drawn on top of each other): {n}.',
+    foreignMark: 'a {script} letter among letters of another script',
+    stackedMark: 'an accent mark past those one letter may carry',
     textNotShown:
       'This content is not readable text (not UTF-8, or it holds control characters): kyso does not show it as text.',
     xmlPath: 'Where',

@@ -1,0 +1,144 @@
+/**
+ * Letters from another script inside a word: a Cyrillic "о" in "Công ty", a Greek "ο" in an
+ * account number. Drawn as they are, they look like the Latin letter or digit a person reads, but
+ * the bytes signed say something else. The rule is UTS #39's mixed-script detection: a word is
+ * suspect when no single script holds all its characters (each character's Script_Extensions,
+ * Common and Inherited counting as every script; Han, Hiragana, Katakana, Hangul and Bopomofo
+ * as the Japanese, Korean and Chinese writing systems that combine them; Latin alongside one of
+ * those is allowed, UTS #39's "highly restrictive" level). A whole word in another script (a
+ * Russian sentence) is not suspect, and Vietnamese, Latin with its diacritics, is never noisy.
+ *
+ * Beyond UTS #39, for numbers: European digits 0–9 count as Latin in a word that has letters,
+ * so a Cyrillic "О" among digits ("1О0", "1.ООО.000") is suspect too; a word is also joined
+ * across . , : / - next to a digit, so a group separator does not split a number into words.
+ */
+
+/** Scripts by their Unicode long names (PropertyValueAliases), as `\p{Script_Extensions=…}` takes them. */
+const SCRIPT_NAMES = `Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak
+  Bengali Bhaiksuki Bopomofo Brahmi Braille Buginese Buhid Canadian_Aboriginal Carian
+  Caucasian_Albanian Chakma Cham Cherokee Chorasmian Coptic Cuneiform Cypriot Cypro_Minoan Cyrillic
+  Deseret Devanagari Dives_Akuru Dogra Duployan Egyptian_Hieroglyphs Elbasan Elymaic Ethiopic Garay
+  Georgian Glagolitic Gothic Grantha Greek Gujarati Gunjala_Gondi Gurmukhi Gurung_Khema Han Hangul
+  Hanifi_Rohingya Hanunoo Hatran Hebrew Hiragana Imperial_Aramaic Inscriptional_Pahlavi
+  Inscriptional_Parthian Javanese Kaithi Kannada Katakana Kawi Kayah_Li Kharoshthi
+  Khitan_Small_Script Khmer Khojki Khudawadi Kirat_Rai Lao Latin Lepcha Limbu Linear_A Linear_B Lisu
+  Lycian Lydian Mahajani Makasar Malayalam Mandaic Manichaean Marchen Masaram_Gondi Medefaidrin
+  Meetei_Mayek Mende_Kikakui Meroitic_Cursive Meroitic_Hieroglyphs Miao Modi Mongolian Mro Multani
+  Myanmar Nabataean Nag_Mundari Nandinagari New_Tai_Lue Newa Nko Nushu Nyiakeng_Puachue_Hmong Ogham
+  Ol_Chiki Ol_Onal Old_Hungarian Old_Italic Old_North_Arabian Old_Permic Old_Persian Old_Sogdian
+  Old_South_Arabian Old_Turkic Old_Uyghur Oriya Osage Osmanya Pahawh_Hmong Palmyrene Pau_Cin_Hau
+  Phags_Pa Phoenician Psalter_Pahlavi Rejang Runic Samaritan Saurashtra Sharada Shavian Siddham
+  SignWriting Sinhala Sogdian Sora_Sompeng Soyombo Sundanese Sunuwar Syloti_Nagri Syriac Tagalog
+  Tagbanwa Tai_Le Tai_Tham Tai_Viet Takri Tamil Tangsa Tangut Telugu Thaana Thai Tibetan Tifinagh
+  Tirhuta Todhri Toto Tulu_Tigalari Ugaritic Vai Vithkuqi Wancho Warang_Citi Yezidi Yi
+  Zanabazar_Square`.split(/\s+/);
+
+/** Each script the running engine knows (a name newer than its Unicode data is left out, not an error). */
+const SCRIPTS: [name: string, pattern: RegExp][] = SCRIPT_NAMES.flatMap((name) => {
+  try {
+    return [[name, new RegExp(`\\p{Script_Extensions=${name}}`, 'u')]];
+  } catch {
+    return [];
+  }
+});
+/** The scripts in groups of 12, each with one pattern for all of them: a letter is tested against a few scripts, not all. */
+const SCRIPT_GROUPS = Array.from({ length: Math.ceil(SCRIPTS.length / 12) }, (_, i) => {
+  const scripts = SCRIPTS.slice(i * 12, i * 12 + 12);
+  const any = new RegExp(`[${scripts.map(([name]) => `\\p{Script_Extensions=${name}}`).join('')}]`, 'u');
+  return { any, scripts };
+});
+
+/** Han, kana, Hangul and Bopomofo also stand for the writing systems that mix them (UTS #39's augmented sets). */
+const AUGMENTED: Record<string, string[]> = {
+  Han: ['Japanese', 'Korean', 'Chinese'],
+  Hiragana: ['Japanese'],
+  Katakana: ['Japanese'],
+  Hangul: ['Korean'],
+  Bopomofo: ['Chinese'],
+};
+const CJK = new Set(['Japanese', 'Korean', 'Chinese']);
+
+const ANY_SCRIPT = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
+const EUROPEAN_DIGIT = /[0-9]/u;
+/** A word: letters, marks, digits and format characters (a zero-width space does not split one), joined across a number's separators. */
+const WORD = /[\p{L}\p{M}\p{N}\p{Cf}]+(?:(?:[.,:/-](?=\p{N})|(?<=\p{N})[.,:/-])[\p{L}\p{M}\p{N}\p{Cf}]+)*/gu;
+/** Words of one common script (Latin first), with digits and punctuation: the usual case, decided without looking further. */
+const ONE_COMMON_SCRIPT = [
+  /^[\p{scx=Latin}\p{scx=Common}\p{scx=Inherited}]*$/u,
+  /^[\p{scx=Cyrillic}\p{scx=Common}\p{scx=Inherited}]*$/u,
+  /^[\p{scx=Greek}\p{scx=Common}\p{scx=Inherited}]*$/u,
+];
+
+/** A character's scripts, or undefined for every script (Common, Inherited). Cached: a text repeats its letters. */
+const scriptsCache = new Map<number, Set<string> | undefined>();
+function scriptsOf(character: string): Set<string> | undefined {
+  const codePoint = character.codePointAt(0)!;
+  if (scriptsCache.has(codePoint)) return scriptsCache.get(codePoint);
+  let scripts: Set<string> | undefined;
+  if (!ANY_SCRIPT.test(character)) {
+    scripts = new Set();
+    for (const group of SCRIPT_GROUPS.filter((g) => g.any.test(character)))
+      for (const [name] of group.scripts.filter(([, p]) => p.test(character)))
+        for (const s of [name.replaceAll('_', ' '), ...(AUGMENTED[name] ?? [])]) scripts.add(s);
+    // A letter of a script this engine does not know is its own script, unlike any other.
+    if (scripts.size === 0) scripts.add(`U+${codePoint.toString(16).toUpperCase()}`);
+  }
+  scriptsCache.set(codePoint, scripts);
+  return scripts;
+}
+
+export interface ForeignLetter {
+  /** UTF-16 index in the text. */
+  index: number;
+  character: string;
+  /** The letter's script, by its Unicode name ("Cyrillic"). */
+  script: string;
+}
+
+/**
+ * The letters of `text` written in another script than the word they sit in: in each mixed word,
+ * those outside the script most of its letters share (Latin when tied, or when the word holds digits).
+ */
+export function foreignLetters(text: string): ForeignLetter[] {
+  const found: ForeignLetter[] = [];
+  if (ONE_COMMON_SCRIPT[0]!.test(text)) return found; // all Latin (digits count as Latin): most Vietnamese text
+  for (const word of text.matchAll(WORD)) {
+    const hasDigit = EUROPEAN_DIGIT.test(word[0]);
+    if (hasDigit ? ONE_COMMON_SCRIPT[0]!.test(word[0]) : ONE_COMMON_SCRIPT.some((p) => p.test(word[0])))
+      continue;
+    const letters: { index: number; character: string; scripts: Set<string> }[] = [];
+    let index = word.index;
+    for (const character of word[0]) {
+      const scripts = hasDigit && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
+      if (scripts) letters.push({ index, character, scripts });
+      index += character.length;
+    }
+    if (!mixed(letters.map((l) => l.scripts))) continue;
+    const counts = new Map<string, number>();
+    for (const { scripts } of letters) for (const s of scripts) counts.set(s, (counts.get(s) ?? 0) + 1);
+    const most = Math.max(...counts.values());
+    const main =
+      hasDigit || counts.get('Latin') === most ? 'Latin' : [...counts].find(([, n]) => n === most)![0];
+    for (const { index, character, scripts } of letters)
+      if (!scripts.has(main)) found.push({ index, character, script: nameOf(scripts) });
+  }
+  return found;
+}
+
+/** No one script holds every letter, nor Latin and one CJK writing system (UTS #39 "highly restrictive"). */
+function mixed(letterScripts: Set<string>[]): boolean {
+  const common = (sets: Set<string>[]) =>
+    sets.reduce<Set<string> | undefined>(
+      (all, s) => (all ? new Set([...all].filter((x) => s.has(x))) : new Set(s)),
+      undefined,
+    );
+  if ((common(letterScripts)?.size ?? 1) > 0) return false;
+  const notLatin = letterScripts.filter((s) => !s.has('Latin'));
+  const rest = common(notLatin);
+  return !rest || ![...rest].some((s) => CJK.has(s));
+}
+
+/** A letter's script as a person would name it: the first of its own scripts, not a writing system. */
+function nameOf(scripts: Set<string>): string {
+  return [...scripts].find((s) => !CJK.has(s)) ?? [...scripts][0]!;
+}
