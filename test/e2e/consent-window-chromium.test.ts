@@ -27,6 +27,7 @@ import {
   characterLefts,
   clickInView,
   darkThirds,
+  drawn,
   focused,
   layout,
   textsNotIn,
@@ -233,7 +234,8 @@ describe('the consent window as people use it (Chromium)', () => {
       expect(await consent.$eval('#document-kind', (el) => el.textContent)).toBe(
         'Text — CMS (CAdES) signature over exactly the content shown below',
       );
-      expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
+      // The text is shown, so the window says nothing of content it cannot show: not drawn, not read out.
+      expect(await drawn(consent, '#hash-only')).toBe(false);
       expect(await shownLines(consent)).toEqual([
         'HỢP ĐỒNG số 12/2026',
         'Số tiền: 1⟨U+200B⟩000⟨U+00A0⟩000 đồng',

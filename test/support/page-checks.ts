@@ -217,6 +217,22 @@ export function characterLefts(
   );
 }
 
+/**
+ * Whether a person sees `selector`: it takes room on the page and is drawn (not display: none,
+ * visibility: hidden or fully transparent, itself or an ancestor) — what the page shows, whatever
+ * its `hidden` property says.
+ */
+export function drawn(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (el) => {
+    const box = el.getBoundingClientRect();
+    return (
+      box.width > 0 &&
+      box.height > 0 &&
+      el.checkVisibility({ opacityProperty: true, visibilityProperty: true })
+    );
+  });
+}
+
 /** Elements carrying `hidden` that still take room or draw (`[hidden]` must always hide). */
 export function shownDespiteHidden(page: Page): Promise<string[]> {
   return page.evaluate(() =>
