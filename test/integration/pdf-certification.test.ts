@@ -140,6 +140,15 @@ describe('certified PDFs signed again', () => {
     return appendIncrementalUpdate(certified, model.context, updates, previousXref(model)).pdf;
   };
 
+  /** The first page's content stream replaced by other text: a change no DocMDP level permits. */
+  const pageTextRewritten: Change = (model) => {
+    const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
+    const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
+    return [
+      { ref: contentsRef, object: model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET') },
+    ];
+  };
+
   /** `certified` changed by `change` (changedBy), then an approval signature over that; kyso verify's answer. */
   const changedThenApproved = async (certified: Uint8Array, name: string, change: Change) => {
     const changed = await changedBy(certified, change);
@@ -211,12 +220,7 @@ describe('certified PDFs signed again', () => {
 
   it("certified with P=2, the page's text rewritten, then approved: kyso verify fails the certification, DOCMDP_VIOLATION", async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
-    const verified = await changedThenApproved(certified, 'p2-page-changed-approved.pdf', (model) => {
-      const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
-      const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
-      const forged = model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET');
-      return [{ ref: contentsRef, object: forged }];
-    });
+    const verified = await changedThenApproved(certified, 'p2-page-changed-approved.pdf', pageTextRewritten);
     expect(verified.code).toBe(1);
     expect(verified.report.indication).toBe('TOTAL-FAILED');
     const [certification, approval] = verified.report.signatures;
@@ -497,16 +501,7 @@ describe('certified PDFs signed again', () => {
     const r = await sign(await certify('2'), approved, EC_SIGNER);
     expect(r.status, r.stderr).toBe(0);
     const changed = file('p2-approved-then-changed.pdf');
-    writeFileSync(
-      changed,
-      await changedBy(new Uint8Array(readFileSync(approved)), (model) => {
-        const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
-        const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
-        return [
-          { ref: contentsRef, object: model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET') },
-        ];
-      }),
-    );
+    writeFileSync(changed, await changedBy(new Uint8Array(readFileSync(approved)), pageTextRewritten));
     const verified = await verify(changed);
     expect(verified.code).toBe(1);
     const [certification, approval] = verified.report.signatures;
@@ -520,16 +515,7 @@ describe('certified PDFs signed again', () => {
   it("certified with P=2, the page's text rewritten (no signature after): DOCMDP_VIOLATION and DOCUMENT_MODIFIED_AFTER_SIGNING", async () => {
     const certified = new Uint8Array(readFileSync(await certify('2')));
     const changed = file('p2-page-changed.pdf');
-    writeFileSync(
-      changed,
-      await changedBy(certified, (model) => {
-        const contents = model.document.getPages()[0]!.node.get(PDFName.of('Contents'));
-        const contentsRef = (contents instanceof PDFArray ? contents.get(0) : contents) as PDFRef;
-        return [
-          { ref: contentsRef, object: model.context.stream('BT /F1 24 Tf 72 700 Td (Cong van so 99) Tj ET') },
-        ];
-      }),
-    );
+    writeFileSync(changed, await changedBy(certified, pageTextRewritten));
     const verified = await verify(changed);
     expect(verified.code).toBe(1);
     const [certification] = verified.report.signatures;
