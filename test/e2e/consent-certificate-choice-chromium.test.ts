@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
+import { drawn } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { issueOntoToken } from '../support/token.js';
@@ -46,7 +47,7 @@ async function tryToChoose(consent: Page, keyId: string) {
   return {
     row: await certificateRow(consent, keyId),
     sign: await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled')),
-    pinShown: await consent.$eval('#pin-row', (el) => !(el as HTMLElement).hidden),
+    pinShown: await drawn(consent, '#pin-row'),
     state: await consent.evaluate(() => document.body.dataset.state),
   };
 }
