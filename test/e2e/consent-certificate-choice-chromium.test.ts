@@ -4,16 +4,20 @@
  * asks 2048), and, for a PDF signed into its own field without an image, one whose holder name the
  * box's font cannot write (the name is drawn there: prepare would refuse it only after the PIN).
  * Each is listed with its reason in the window's language, its radio cannot be checked, Sign does
- * nothing and no PIN is asked for it.
+ * nothing and no PIN is asked for it. kyso's plugin prompt, where a vendor plugin's page asks for a
+ * certificate before it signs with it, lists the same reasons and does not share such a certificate.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Page } from 'puppeteer-core';
+import type { Page, Target } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
+import { MESSAGES } from '../../extension/src/i18n/messages.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
 import { drawn } from '../support/page-checks.js';
+import { storeUseKyso } from '../support/plugin-choice.js';
+import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { issueOntoToken } from '../support/token.js';
@@ -129,5 +133,41 @@ describe('certificates the consent window does not let the user sign with (Chrom
     });
     await clickClosingWindow(consent, '#cancel');
     expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+  });
+
+  it('a VNPT-CA Plugin page (unmodified vnpt-plugin.js) asks for a certificate: kyso’s prompt gives the 1024-bit key the window’s reason and does not share it; the others can be', async () => {
+    await storeUseKyso(session);
+    const portal = await openPluginPortal(
+      session.browser,
+      new URL('/vnpt-portal.html', session.demo.url).href,
+    );
+    const isPrompt = (t: Target) => t.url().includes('src/plugins/prompt.html');
+    await portal.click('#btGetCertInfo');
+    const prompt = await (await session.browser.waitForTarget(isPrompt, { timeout: 20_000 })).asPage();
+    await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    // vnpt-plugin.js names no language: the prompt speaks the browser's, in the window's words.
+    const lang = (await prompt.$eval('html', (el) => el.lang)) as 'vi' | 'en';
+    expect(await certificateRow(prompt, WEAK_KEY)).toEqual({
+      list: 'certificates',
+      problem: MESSAGES[lang].weakKey,
+      disabled: true,
+      checked: false,
+    });
+    // No document, so no box to draw the name in: that certificate can be shared.
+    expect(await certificateRow(prompt, CJK_NAME_KEY)).toMatchObject({ problem: null, disabled: false });
+    const weak = `input[name="certificate"][value$="/${WEAK_KEY}"]`;
+    await scrollIntoViewPainted(prompt, weak);
+    await prompt.click(weak);
+    expect(await certificateRow(prompt, WEAK_KEY)).toMatchObject({ checked: false });
+    expect(await prompt.$eval('#share', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
+    // The certificate that can sign is shared, and reaches the page's own callback.
+    const usable = 'input[name="certificate"][value$="/01"]';
+    await scrollIntoViewPainted(prompt, usable);
+    await prompt.click(usable);
+    await clickClosingWindow(prompt, '#share');
+    expect(JSON.parse(await nextRawAnswer(portal))).toMatchObject({
+      base64: session.token.certDer('01').toString('base64'),
+    });
+    await portal.close();
   });
 });

@@ -14,7 +14,6 @@ import {
   summarizeCertificate,
   usabilityProblems,
   type CertificateSummary,
-  type UsabilityProblem,
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
@@ -30,6 +29,7 @@ import type {
 } from '../background/messages.js';
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator } from '../i18n/translate.js';
+import { problemLine, type CertificateProblem } from '../ui/certificate-problems.js';
 import {
   forgetImages,
   outlineAppearance,
@@ -58,7 +58,7 @@ const send = (message: ConsentToBackground) => port.postMessage(message);
 
 let details: ConsentDetails | undefined;
 let certificates: CertificateEntry[] = [];
-/** The listed certificates that can be chosen for this request (no ChoiceProblem). */
+/** The listed certificates that can be chosen for this request (no CertificateProblem). */
 let choosable: CertificateEntry[] = [];
 let askSite = false;
 /** Previews that read another document than kyso signs (notShown): no signing from this window; the error names each. */
@@ -873,23 +873,9 @@ function showMoreXmlRows(): void {
 
 // ---- Certificates ----------------------------------------------------------------------------
 
-/**
- * Why a certificate cannot be chosen: its own problems, the site named another one to sign, or the
- * signature box would write its holder's name in a font that cannot draw it (refused at signing).
- */
-type ChoiceProblem = UsabilityProblem | 'not-requested' | 'name-not-drawable';
-
-const PROBLEM_TEXT: Record<ChoiceProblem, MessageKey> = {
-  expired: 'expired',
-  'not-yet-valid': 'notYetValid',
-  'not-for-signing': 'notForSigning',
-  'weak-key': 'weakKey',
-  'not-requested': 'notRequested',
-  'name-not-drawable': 'nameNotDrawable',
-};
-
-function choiceProblems(summary: CertificateSummary, now: Date): ChoiceProblem[] {
-  const problems: ChoiceProblem[] = usabilityProblems(summary, now);
+/** Why a certificate cannot be chosen for this request. */
+function choiceProblems(summary: CertificateSummary, now: Date): CertificateProblem[] {
+  const problems: CertificateProblem[] = usabilityProblems(summary, now);
   const serial = details?.certificateSerial;
   if (serial !== undefined && !hasSerialNumber(summary, serial)) problems.push('not-requested');
   // A field signed without an image shows the holder's name (FIELD_TEXT_LINES): known now, not after the PIN.
@@ -951,11 +937,7 @@ function renderCertificates(): void {
     parts.forEach((p, i) => meta.append(...(i ? [' — ', p] : [p])));
     text.append(holder, document.createElement('br'), meta);
     if (problems.length) {
-      const problem = Object.assign(document.createElement('span'), {
-        className: 'problem',
-        textContent: problems.map((p) => t(PROBLEM_TEXT[p])).join(', '),
-      });
-      text.append(document.createElement('br'), problem);
+      text.append(document.createElement('br'), problemLine(problems, tr()));
     } else if (summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
       const soon = document.createElement('span');
       soon.className = 'soon';

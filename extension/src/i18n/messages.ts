@@ -269,6 +269,7 @@ export const MESSAGES = {
     prompt_noFile: 'Chưa chọn tệp nào.',
     prompt_pick: 'Dùng tệp này',
     prompt_none: 'Không tìm thấy chứng thư số nào.',
+    prompt_noneUsable: 'Không có chứng thư số nào dùng được để ký: lý do ghi dưới từng chứng thư.',
     previewPagesDiffer:
       'Bản xem trước có {shown} trang nhưng tài liệu kyso sẽ ký có {signed} trang: kyso không ký tài liệu này.',
     previewRefused: 'Không thể ký: bản xem trước khác với tài liệu sẽ được ký.',
@@ -545,6 +546,7 @@ export const MESSAGES = {
     prompt_noFile: 'No file chosen yet.',
     prompt_pick: 'Use this file',
     prompt_none: 'No certificate was found.',
+    prompt_noneUsable: 'No certificate can be used to sign: the reason is given under each one.',
     previewPagesDiffer:
       'The preview has {shown} pages but the document kyso would sign has {signed}: kyso will not sign it.',
     previewRefused: 'Signing is not possible: the preview differs from the document that would be signed.',

@@ -2,7 +2,7 @@
 import '../ui/base.css';
 import '../consent/consent.css';
 import browser from 'webextension-polyfill';
-import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
+import { holderName, summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import {
   BackgroundToPromptSchema,
@@ -12,6 +12,7 @@ import {
 import { errorMessage } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
+import { problemLine } from '../ui/certificate-problems.js';
 import { PLUGIN_PROMPT_PORT } from './prompt-flow.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -59,16 +60,24 @@ async function handle(message: BackgroundToPrompt): Promise<void> {
     return;
   }
   if (message.type === 'certificates') {
+    const now = new Date();
+    let usable = 0;
     $('certificates').replaceChildren(
       ...message.certificates.map((c) => {
-        const label = document.createElement('label');
+        const summary = summarizeCertificate(base64ToBytes(c.certificate));
+        // The page goes on to sign with the certificate shared (its serial names the one that must
+        // sign): one that cannot sign is shown with its reasons, as in the consent window, but not offered.
+        const problems = usabilityProblems(summary, now);
+        const label = Object.assign(document.createElement('label'), {
+          className: `certificate${problems.length ? ' unusable' : ''}`,
+        });
         const input = Object.assign(document.createElement('input'), {
           type: 'radio',
           name: 'certificate',
           value: c.id,
+          disabled: problems.length > 0,
         });
         input.addEventListener('change', () => $<HTMLButtonElement>('share').removeAttribute('disabled'));
-        const summary = summarizeCertificate(base64ToBytes(c.certificate));
         const ids = Object.entries(summary.identities)
           .map(([k, v]) => `${k}:${v.join(',')}`)
           .join(' ');
@@ -77,11 +86,16 @@ async function handle(message: BackgroundToPrompt): Promise<void> {
           className: 'data',
           textContent: `${holderName(summary)} ${ids} [${c.token.label}]`,
         });
-        label.append(input, ' ', data);
+        const text = document.createElement('span');
+        text.append(data);
+        if (problems.length) text.append(document.createElement('br'), problemLine(problems, tr));
+        else usable += 1;
+        label.append(input, ' ', text);
         return label;
       }),
     );
     if (message.certificates.length === 0) $('error').textContent = t('prompt_none');
+    else if (usable === 0) $('error').textContent = t('prompt_noneUsable');
     document.body.dataset.state = 'ready';
     return;
   }
