@@ -138,13 +138,15 @@ export const STAMP_FONT_RANGES: ReadonlyArray<readonly [number, number]> = [
 /** "U+4E2D": how a character is named in errors and the window. */
 export const codePointLabel = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 
-/** The characters of `text` (as stampLines draws it: NFC) that the bundled stamp font cannot draw, each once. */
+/**
+ * The characters of `text` (as stampLines draws it: NFC) that the bundled stamp font cannot draw,
+ * each once, in order (named with codePointLabel where they are shown).
+ */
 export function undrawableInStampFont(text: string): string[] {
   const missing = new Set<string>();
   for (const char of text.normalize('NFC')) {
     const code = char.codePointAt(0)!;
-    if (!STAMP_FONT_RANGES.some(([first, last]) => code >= first && code <= last))
-      missing.add(codePointLabel(code));
+    if (!STAMP_FONT_RANGES.some(([first, last]) => code >= first && code <= last)) missing.add(char);
   }
   return [...missing];
 }

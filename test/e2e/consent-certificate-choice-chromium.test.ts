@@ -121,10 +121,16 @@ describe('certificates the consent window does not let the user sign with (Chrom
     expect(await certificateRow(consent, CJK_NAME_KEY)).toEqual({
       list: 'unusable-certificates',
       problem:
-        'The name on this certificate has characters the signature box’s font cannot write: it cannot sign into this box',
+        'The name on this certificate has characters the signature box’s font cannot write (U+738B 王, U+5C0F 小, U+660E 明): it cannot sign into this box',
       disabled: true,
       checked: false,
     });
+    // The characters are the certificate's words (data), each isolated; the code points are kyso's.
+    expect(
+      await consent.$$eval(`input[name="certificate"][value$="/${CJK_NAME_KEY}"]`, ([input]) =>
+        [...input!.closest('label')!.querySelectorAll('.problem bdi.data')].map((el) => el.textContent),
+      ),
+    ).toEqual(['王', '小', '明']);
     expect(await tryToChoose(consent, CJK_NAME_KEY)).toEqual({
       row: expect.objectContaining({ checked: false }),
       sign: 'true',

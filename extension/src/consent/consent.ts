@@ -873,15 +873,19 @@ function showMoreXmlRows(): void {
 
 // ---- Certificates ----------------------------------------------------------------------------
 
-/** Why a certificate cannot be chosen for this request. */
-function choiceProblems(summary: CertificateSummary, now: Date): CertificateProblem[] {
+/** Why a certificate cannot be chosen for this request, and the characters of its holder's name the box cannot draw. */
+function choiceProblems(
+  summary: CertificateSummary,
+  now: Date,
+): { problems: CertificateProblem[]; undrawable: string[] } {
   const problems: CertificateProblem[] = usabilityProblems(summary, now);
   const serial = details?.certificateSerial;
   if (serial !== undefined && !hasSerialNumber(summary, serial)) problems.push('not-requested');
   // A field signed without an image shows the holder's name (FIELD_TEXT_LINES): known now, not after the PIN.
   const drawsName = details?.documents.some((d) => d.appearance?.signerText === true) ?? false;
-  if (drawsName && undrawableInStampFont(holderName(summary)).length > 0) problems.push('name-not-drawable');
-  return problems;
+  const undrawable = drawsName ? undrawableInStampFont(holderName(summary)) : [];
+  if (undrawable.length > 0) problems.push('name-not-drawable');
+  return { problems, undrawable };
 }
 
 function renderCertificates(): void {
@@ -899,10 +903,10 @@ function renderCertificates(): void {
   const dateFormat = new Intl.DateTimeFormat('vi-VN');
   const rows = certificates.map((entry) => {
     const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-    return { entry, summary, problems: choiceProblems(summary, now) };
+    return { entry, summary, ...choiceProblems(summary, now) };
   });
   let usable = 0;
-  rows.forEach(({ entry, summary, problems }, index) => {
+  rows.forEach(({ entry, summary, problems, undrawable }, index) => {
     const row = document.createElement('label');
     row.className = `certificate${problems.length ? ' unusable' : ''}`;
     const radio = document.createElement('input');
@@ -937,7 +941,7 @@ function renderCertificates(): void {
     parts.forEach((p, i) => meta.append(...(i ? [' — ', p] : [p])));
     text.append(holder, document.createElement('br'), meta);
     if (problems.length) {
-      text.append(document.createElement('br'), problemLine(problems, tr()));
+      text.append(document.createElement('br'), problemLine(problems, tr(), undrawable));
     } else if (summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
       const soon = document.createElement('span');
       soon.className = 'soon';

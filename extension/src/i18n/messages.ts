@@ -20,7 +20,7 @@ export const MESSAGES = {
     weakKey: 'Khoá RSA dưới 2048 bit, quá ngắn để ký: chữ ký sẽ không được công nhận',
     notRequested: 'Không phải chứng thư số trang web yêu cầu',
     nameNotDrawable:
-      'Tên trên chứng thư số này có ký tự mà phông chữ của ô chữ ký không viết được: không ký được vào ô này',
+      'Tên trên chứng thư số này có ký tự mà phông chữ của ô chữ ký không viết được ({characters}): không ký được vào ô này',
     expiresSoon: 'Sắp hết hạn',
     pin: 'Mã PIN',
     pinOnDevice: 'Nhập mã PIN trên thiết bị (bàn phím của token).',
@@ -298,7 +298,7 @@ export const MESSAGES = {
     weakKey: 'RSA key under 2048 bits, too short to sign with: its signatures would not be accepted',
     notRequested: 'Not the certificate the site asks for',
     nameNotDrawable:
-      'The name on this certificate has characters the signature box’s font cannot write: it cannot sign into this box',
+      'The name on this certificate has characters the signature box’s font cannot write ({characters}): it cannot sign into this box',
     expiresSoon: 'Expires soon',
     pin: 'PIN',
     pinOnDevice: 'Enter the PIN on your device (the token’s keypad).',
