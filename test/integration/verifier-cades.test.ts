@@ -103,9 +103,14 @@ describe('CAdES-T: whose time-stamp proves the signing time', () => {
       { cms: attachSignatureTimestamp(bes, disguised), content },
       verifyOptions(),
     );
+    // EN 319 102-1 §5.5.4: the untrusted token is dropped; the signature achieves B-B only, judged
+    // at the validation time, and no time of the rogue TSA is reported.
+    expect(report.signatures[0]).toMatchObject({ level: 'B-B', claimedLevel: 'B-T', problems: [] });
     expect(report.signatures[0]!.timeSource).not.toBe('timestamp');
-    expect(report.signatures[0]!.problems).toContain('TIMESTAMP_INVALID');
-    expect(report.indication).not.toBe('TOTAL-PASSED');
+    expect(report.signatures[0]!.timestamp).toBeUndefined();
+    expect(report.signatures[0]!.details.join('\n')).toMatch(
+      /the signature time-stamp .* is ignored: .*TSA certificate chain: no path to a trusted time-stamping root.*; B-T is not achieved, the signature is judged as B-B at the validation time/,
+    );
 
     // The trusted TSA's own token passes: the check is of the signer, not of the bag.
     const good = await requestTimestamp(trustedTsa.url, signature);
@@ -113,7 +118,13 @@ describe('CAdES-T: whose time-stamp proves the signing time', () => {
       { cms: attachSignatureTimestamp(bes, good), content },
       verifyOptions(),
     );
-    expect(passed.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'timestamp' });
+    expect(passed.signatures[0]).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      timeSource: 'timestamp',
+      level: 'B-T',
+      timestamp: { tsa: expect.any(String) },
+    });
+    expect(passed.signatures[0]!.claimedLevel).toBeUndefined();
   });
 });
 

@@ -76,6 +76,9 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       subIndication: signature!.subIndication,
       problems: signature!.problems,
       timeSource: signature!.timeSource,
+      level: signature!.level,
+      claimedLevel: signature!.claimedLevel,
+      timestamp: signature!.timestamp,
       details: signature!.details.join('\n'),
     };
   };
@@ -201,16 +204,19 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
         subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
         problems: ['WEAK_KEY'],
         timeSource: 'signed-attribute',
+        level: 'B-B',
+        claimedLevel: 'B-T',
+        timestamp: undefined,
       });
       expect(refused.details).toMatch(
-        /^warning: the signature time-stamp: the TSA's RSA key has 1024 bits: below what time-stamps may use since .*, and nothing proves the time-stamp existed before then, so it proves no time$/m,
+        /^warning: the signature time-stamp \(.*Z, .*\) is ignored: the TSA's RSA key has 1024 bits: below what time-stamps may use since .*, and nothing proves the time-stamp existed before then, so it proves no time; B-T is not achieved, the signature is judged as B-B at the validation time$/m,
       );
       // The same signature time-stamped by the 2048-bit TSA: its POE before the sunset holds.
       const strong = await stampedBy(tsa, signed);
-      expect(await verdict(strong.cms, afterTheSunset())).toMatchObject({
-        indication: 'TOTAL-PASSED',
-        timeSource: 'timestamp',
-      });
+      const proven = await verdict(strong.cms, afterTheSunset());
+      expect(proven).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'timestamp', level: 'B-T' });
+      expect(proven.claimedLevel).toBeUndefined();
+      expect(proven.timestamp?.time).toBeInstanceOf(Date);
     });
 
     it("before the sunset (an archive's policy), the 1024-bit TSA's token still proves its time", async () => {
@@ -219,11 +225,20 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       const tomorrow = new Date(Date.now() + 86_400_000);
       expect(
         await verdict(cms, { timestampRoots: [weakTsa.caDer], legacyCryptoUntil: tomorrow }),
-      ).toMatchObject({ indication: 'TOTAL-PASSED', problems: [], timeSource: 'timestamp' });
-      // After it, a signer whose key is sound is judged at the validation time, the time-stamp said to prove nothing.
+      ).toMatchObject({ indication: 'TOTAL-PASSED', problems: [], timeSource: 'timestamp', level: 'B-T' });
+      // After it, a signer whose key is sound passes as what it achieves: B-B, judged at the
+      // validation time (EN 319 102-1 §5.5.4 drops the time-stamp); no time-stamp time is reported.
       const after = await verdict(cms, { timestampRoots: [weakTsa.caDer] });
-      expect(after).toMatchObject({ indication: 'TOTAL-PASSED', timeSource: 'signed-attribute' });
-      expect(after.details).toMatch(/the TSA's RSA key has 1024 bits: below what time-stamps may use/);
+      expect(after).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        timeSource: 'signed-attribute',
+        level: 'B-B',
+        claimedLevel: 'B-T',
+        timestamp: undefined,
+      });
+      expect(after.details).toMatch(
+        /the signature time-stamp .* is ignored: the TSA's RSA key has 1024 bits: below what time-stamps may use.*; B-T is not achieved/,
+      );
     });
   });
 
@@ -251,7 +266,7 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
     }
   });
 
-  it('a signature time-stamp signed with SHA-1 (openssl ts accepts it): INDETERMINATE / NO_POE, naming SHA-1', async () => {
+  it('a signature time-stamp signed with SHA-1 (openssl ts accepts it) is ignored, naming SHA-1: the signature is B-B, judged at the validation time', async () => {
     const sha1Tsa = await startLocalTsa({ signerDigest: 'sha1' });
     try {
       const signed = await signedBy('Khóa 2048 Dấu SHA1', 2048);
@@ -271,12 +286,16 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
         timestampRoots: [sha1Tsa.caDer],
       });
       expect(result).toMatchObject({
-        indication: 'INDETERMINATE',
-        subIndication: 'NO_POE',
-        problems: ['TIMESTAMP_INVALID'],
+        indication: 'TOTAL-PASSED',
+        problems: [],
         timeSource: 'signed-attribute',
+        level: 'B-B',
+        claimedLevel: 'B-T',
+        timestamp: undefined,
       });
-      expect(result.details).toMatch(/time-stamp token is signed with SHA-1: it proves no time/);
+      expect(result.details).toMatch(
+        /the signature time-stamp .* is ignored: time-stamp token is signed with SHA-1: it proves no time; B-T is not achieved/,
+      );
     } finally {
       await sha1Tsa.close();
     }

@@ -110,6 +110,44 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     }
   });
 
+  it('a TSA not trusted here (or no TSA roots at all): the signature time-stamp proves no time, B-B is achieved and B-T / B-LT / B-LTA only claimed, no time-stamp time reported', async () => {
+    const untrustedTsa = { ...options, timestampRoots: [ca.caDer] };
+    const { timestampRoots: _, ...noTsaRoots } = options;
+    for (const verifyOptions of [untrustedTsa, noTsaRoots]) {
+      const [t, lt, lta] = (await Promise.all(
+        [bT, bLT, bLTA].map((pdf) => verifyPdfSignatures(pdf, verifyOptions)),
+      )) as [VerificationReport, VerificationReport, VerificationReport];
+      for (const [report, claimed] of [
+        [t, 'B-T'],
+        [lt, 'B-LT'],
+        [lta, 'B-LTA'],
+      ] as const) {
+        const [signature] = report.signatures;
+        expect(signature, claimed).toMatchObject({
+          level: 'B-B',
+          claimedLevel: claimed,
+          timeSource: 'claimed',
+        });
+        expect(signature!.timestamp).toBeUndefined();
+        expect(signature!.details.join('\n')).toMatch(
+          new RegExp(
+            `^warning: the signature time-stamp \\(.*, kyso Test Time-Stamping Authority\\) is ignored: .*; ${claimed === 'B-LTA' ? 'B-LT' : claimed} is not achieved, the signature is judged as B-B at the validation time$`,
+            'm',
+          ),
+        );
+      }
+      // Judged as B-B at the validation time: valid today, the CA answering.
+      expect(t.signatures[0]).toMatchObject({ indication: 'TOTAL-PASSED', revocation: { status: 'good' } });
+      // After the signer's certificate expired nothing proves the signature came before: no pass.
+      const later = await verifyPdfSignatures(bLT, { ...verifyOptions, validationTime: afterExpiry() });
+      expect(later.signatures[0]).toMatchObject({
+        level: 'B-B',
+        claimedLevel: 'B-LT',
+        indication: 'INDETERMINATE',
+      });
+    }
+  });
+
   it('today, with the CA up: B-T, B-LT and B-LTA pass; the levels and the evidence origin are reported', async () => {
     const [t, lt, lta] = (await Promise.all(
       [bT, bLT, bLTA].map((pdf) => verifyPdfSignatures(pdf, options)),
@@ -139,7 +177,7 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     ]);
   });
 
-  it("a TSA under none of the timestampRoots: INDETERMINATE / NO_POE, said in kyso's words (not pkijs's)", async () => {
+  it("a TSA under none of the timestampRoots, said in kyso's words (not pkijs's): the signature time-stamp is ignored, the document time-stamp INDETERMINATE / NO_POE", async () => {
     const report = await verifyPdfSignatures(bLTA, {
       ...options,
       timestampRoots: [ca.caDer],
@@ -148,8 +186,14 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     const [signature, documentTimestamp] = report.signatures;
     const noPath = (time: Date | undefined) =>
       `TSA certificate chain: no path to a trusted time-stamping root, valid at ${time!.toISOString()}`;
-    expect(signature).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_POE' });
-    expect(signature!.details).toEqual([`signature time-stamp: ${noPath(signature!.timestamp?.time)}`]);
+    // EN 319 102-1 §5.5.4: dropped, the signature judged without it, at the validation time.
+    expect(signature).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-LTA' });
+    expect(signature!.timestamp).toBeUndefined();
+    // The time in the warning is the token's own, the one its TSA's path was looked for at.
+    expect(signature!.details).toHaveLength(1);
+    expect(signature!.details[0]).toMatch(
+      /^warning: the signature time-stamp \((\S+), kyso Test Time-Stamping Authority\) is ignored: TSA certificate chain: no path to a trusted time-stamping root, valid at \1; B-LT is not achieved, the signature is judged as B-B at the validation time$/,
+    );
     expect(documentTimestamp).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_POE' });
     expect(documentTimestamp!.details).toEqual([noPath(documentTimestamp!.timestamp?.time)]);
   });

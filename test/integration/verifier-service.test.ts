@@ -18,7 +18,7 @@ import {
   attachSignatureTimestamp,
   signatureValue,
 } from '../../shared/cms/timestamp.js';
-import { readDss } from '../../shared/pdf/long-term.js';
+import { addDocumentTimestamp, readDss } from '../../shared/pdf/long-term.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
@@ -184,16 +184,26 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       'INDETERMINATE',
       'NOT_YET_VALID',
     );
-    // A time-stamp over another signature proves nothing about this one.
+    // A time-stamp over another signature proves nothing about this one: it is ignored (EN 319 102-1
+    // §5.5.4), the signature judged as the B-B it achieves.
     const other = await addSignatureTimestamp(await cmsBy(revoked), tsa.url);
     const { parseSignedData } = await import('../../shared/cms/long-term.js');
     const { signatureTimestampTokens } = await import('../../shared/cms/verify-timestamp.js');
     const foreignToken = signatureTimestampTokens(parseSignedData(other)!.signerInfo)[0]!;
-    await expectOutcome(
-      post(detached(attachSignatureTimestamp(cms, foreignToken))),
-      'INDETERMINATE',
-      'NO_POE',
-    );
+    const foreign = await post(detached(attachSignatureTimestamp(cms, foreignToken)));
+    expect(foreign.body.signatures![0]).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      level: 'B-B',
+      claimedLevel: 'B-T',
+    });
+    // A document time-stamp of a TSA under no --tsa-roots: itself INDETERMINATE / NO_POE.
+    const rogueTsa = await startLocalTsa();
+    try {
+      const stamped = await addDocumentTimestamp(await onePagePdf('Luu tru'), rogueTsa.url);
+      await expectOutcome(post(stamped, '', 'application/pdf'), 'INDETERMINATE', 'NO_POE');
+    } finally {
+      await rogueTsa.close();
+    }
     // A time-stamp proving the signature was made after the certificate expired: the TSA's openssl runs
     // under faketime 20 days ahead (an `openssl` wrapper first on PATH while it answers).
     const wrapper = path.join(dir, 'faketime-bin');

@@ -162,7 +162,7 @@ export async function runVerifyCli(
         ...(s.signer?.cccd ?? []).map((c) => `CCCD ${c}`),
       ].join(', ');
       print(
-        `#${i + 1} ${s.kind === 'document-timestamp' ? 'document time-stamp' : `${s.format} ${s.level ?? ''}`.trim()}: ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
+        `#${i + 1} ${s.kind === 'document-timestamp' ? 'document time-stamp' : `${s.format} ${s.level ?? ''}${s.claimedLevel ? ` (claims ${s.claimedLevel}, not achieved)` : ''}`.trim()}: ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
       );
       if (s.signer) print(`   signer: ${s.signer.name}${ids ? ` (${ids})` : ''}`);
       if (s.signingTime) print(`   time: ${s.signingTime.toISOString()} (${s.timeSource})`);

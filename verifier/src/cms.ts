@@ -12,7 +12,7 @@ import {
   type Draft,
   type VerifyOptions,
 } from './judge.js';
-import type { Problem, SignatureReport } from './report.js';
+import type { Level, Problem, SignatureReport } from './report.js';
 
 /** The input error for a CMS that is neither DER nor base64/PEM of DER. */
 export class InputError extends Error {
@@ -41,12 +41,14 @@ export function cmsBytes(cms: Uint8Array | string): Uint8Array {
   throw new InputError('expected a CMS as DER bytes (or base64/PEM of them)', 'NOT_DER');
 }
 
+/** How verifyCms begins the sentence on a signature time-stamp that does not verify. */
+const SIGNATURE_TIMESTAMP = 'signature time-stamp: ';
+
 /** Finer codes for verifyCms's sentences. */
 function problemFor(sentence: string): Problem {
   if (/messageDigest does not match/i.test(sentence)) return 'DIGEST_MISMATCH';
   if (/signingCertificate|signer certificate not included/i.test(sentence))
     return 'SIGNER_CERTIFICATE_MISMATCH';
-  if (/time-stamp/i.test(sentence)) return 'TIMESTAMP_INVALID';
   if (/signature does not verify/i.test(sentence)) return 'SIGNATURE_INVALID';
   return 'MALFORMED';
 }
@@ -73,40 +75,49 @@ export async function cmsReport(
     ...(options.timestampRoots && { timestampRoots: options.timestampRoots }),
     ...(context.signer !== undefined && { signer: context.signer }),
   });
-  for (const sentence of core.problems) addProblem(report, problemFor(sentence), sentence);
+  // EN 319 102-1 §5.5.4: a signature time-stamp that does not verify, or whose TSA is not trusted,
+  // is removed from the set and proves nothing; the signature is then judged at the validation time.
+  for (const sentence of core.problems)
+    if (!sentence.startsWith(SIGNATURE_TIMESTAMP)) addProblem(report, problemFor(sentence), sentence);
+  const stamp = core.timestamp?.present ? core.timestamp : undefined;
   // A time-stamp proves its time only when its TSA chains to a timestampRoot (anyone can run a
   // TSA) and its cryptography could not be anyone's.
-  const refusal = core.timestamp?.valid && timestampRefusal(core.timestamp.tsaPaths ?? [], options);
-  if (refusal) report.details.push(`warning: the signature time-stamp: ${refusal.sentence}`);
-  if (
-    core.timestamp?.present &&
-    core.timestamp.valid &&
-    core.timestamp.time &&
-    options.timestampRoots &&
-    !refusal
-  ) {
-    Object.assign(report, { signingTime: core.timestamp.time, timeSource: 'timestamp' });
+  const refusal = stamp?.valid && timestampRefusal(stamp.tsaPaths ?? [], options);
+  const whyNoTime = !stamp
+    ? undefined
+    : !stamp.valid
+      ? core.problems.find((p) => p.startsWith(SIGNATURE_TIMESTAMP))!.slice(SIGNATURE_TIMESTAMP.length)
+      : !options.timestampRoots
+        ? 'no timestampRoots given: the time-stamping authority is not checked against a root'
+        : refusal
+          ? refusal.sentence
+          : !stamp.time
+            ? 'it has no time'
+            : undefined;
+  const tsa = tsaName(stamp?.tsaCertificate);
+  if (stamp && !whyNoTime) {
+    Object.assign(report, { signingTime: stamp.time, timeSource: 'timestamp' });
+    report.timestamp = { time: stamp.time!, ...(tsa && { tsa }) };
   } else if (core.signingTime)
     Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
   else if (context.claimedTime)
     Object.assign(report, { signingTime: context.claimedTime, timeSource: 'claimed' });
-  if (core.timestamp?.present && core.timestamp.time) report.timestamp = { time: core.timestamp.time };
-  if (core.timestamp?.present && !options.timestampRoots)
-    report.details.push(
-      'warning: no timestampRoots given: the time-stamping authority is not checked against a root, and its time proves nothing',
-    );
 
   const parsed = parseSignedData(cms, context.signer);
   const values = parsed
     ? readLongTermValues(parsed.signedData, parsed.signerInfo)
     : { certificates: [], ocsps: [], crls: [] };
-  const tsa = tsaName(core.timestamp?.tsaCertificate);
-  if (tsa && report.timestamp) report.timestamp.tsa = tsa;
   const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
   const embeddedCount =
     values.ocsps.length + values.crls.length + external.ocsps.length + external.crls.length;
-  report.level =
-    embeddedCount > 0 && core.timestamp?.present ? 'B-LT' : core.timestamp?.present ? 'B-T' : 'B-B';
+  const found: Level = !stamp ? 'B-B' : embeddedCount > 0 ? 'B-LT' : 'B-T';
+  report.level = whyNoTime ? 'B-B' : found;
+  if (whyNoTime && found !== 'B-B') {
+    report.claimedLevel = found;
+    report.details.push(
+      `warning: the signature time-stamp${stamp?.time ? ` (${stamp.time.toISOString()}${tsa ? `, ${tsa}` : ''})` : ''} is ignored: ${whyNoTime}; ${found} is not achieved, the signature is judged as B-B at the validation time`,
+    );
+  }
 
   if (!core.signerCertificate) {
     if (!report.problems.length) addProblem(report, 'MALFORMED', 'no signer certificate');

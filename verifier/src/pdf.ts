@@ -555,7 +555,11 @@ export async function verifyPdfSignatures(
           'DOCUMENT_MODIFIED_AFTER_SIGNING',
           `${coverage.bytesAfter} bytes were added after this signature, and not only validation data`,
         );
-      if (report.kind === 'signature' && later.some((f) => f.documentTimestamp)) report.level = 'B-LTA';
+      if (report.kind === 'signature' && later.some((f) => f.documentTimestamp)) {
+        // B-LTA builds on B-T: over a signature whose own time-stamp proves no time, it is only claimed.
+        if (report.claimedLevel) report.claimedLevel = 'B-LTA';
+        else report.level = 'B-LTA';
+      }
     }
     signatures.push({ ...report, coverage, coveredBytes: covered });
   }

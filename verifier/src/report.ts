@@ -109,11 +109,20 @@ export interface Coverage {
   references?: string[];
 }
 
+/** ETSI baseline levels: B-B, B-T (a signature time-stamp), B-LT (embedded validation data), B-LTA (a document time-stamp after). */
+export type Level = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
 export interface SignatureReport {
   kind: 'signature' | 'document-timestamp';
   format: 'CMS' | 'PAdES' | 'XMLDSig';
-  /** The signature's level as found: B-B, B-T (signature time-stamp), B-LT (embedded validation data), B-LTA (document time-stamp after). */
-  level?: 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+  /**
+   * The level the signature achieves. B-T and up need a signature time-stamp that proves its time:
+   * one that does not (it does not verify, its TSA is not trusted, its cryptography is legacy after
+   * the sunset) is ignored (EN 319 102-1 §5.5.4), and the signature is B-B, judged at the validation time.
+   */
+  level?: Level;
+  /** The level the signature's structure claims, when higher than `level` (its time-stamp proves no time: `details` says why). */
+  claimedLevel?: Exclude<Level, 'B-B'>;
   indication: Indication;
   subIndication?: SubIndication;
   /** indication === 'TOTAL-PASSED'. */
@@ -132,7 +141,7 @@ export interface SignatureReport {
   /** The certification path found, signer first (empty when none reached a trusted root). */
   chain?: CertificateInfo[];
   revocation?: RevocationResult;
-  /** The time-stamping authority of the signature or document time-stamp. */
+  /** The time a time-stamp proves, and its authority: a signature time-stamp only when it proves its time. */
   timestamp?: { time: Date; tsa?: string };
 }
 
