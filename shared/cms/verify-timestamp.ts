@@ -170,7 +170,12 @@ async function checkTimeStampToken(
   result.time = parsed.genTime;
 
   if (!parsed.imprintAlgorithm) {
-    problems.push(`time-stamp imprint uses an unsupported hash (${parsed.imprintAlgorithmOid})`);
+    // A SHA-1 imprint, like a SHA-1 signature: since its sunset anyone may find other data with it.
+    problems.push(
+      parsed.imprintAlgorithmOid === TSP_OID.sha1
+        ? 'time-stamp imprint is hashed with SHA-1: it proves no time'
+        : `time-stamp imprint uses an unsupported hash (${parsed.imprintAlgorithmOid})`,
+    );
   } else if ('data' in subject) {
     if (!bytesEqual(parsed.imprint, await digest(parsed.imprintAlgorithm, subject.data))) {
       problems.push('time-stamp imprint does not match the time-stamped data');

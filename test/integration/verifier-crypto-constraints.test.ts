@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,7 +18,8 @@ import {
   requestTimestamp,
   signatureValue,
 } from '../../shared/cms/timestamp.js';
-import { addDocumentTimestamp } from '../../shared/pdf/long-term.js';
+import { addDocumentTimestamp, DOCUMENT_TIMESTAMP_CONTENTS_BYTES } from '../../shared/pdf/long-term.js';
+import { embedPdfSignature, preparePdfSignature } from '../../shared/pdf/pades.js';
 import { verifyCmsSignature, verifyPdfSignatures, type VerifyOptions } from '../../verifier/src/index.js';
 import {
   issueTestCertificate,
@@ -299,6 +301,67 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
     } finally {
       await sha1Tsa.close();
     }
+  });
+
+  describe('a time-stamp whose message imprint is SHA-1 (openssl ts accepts it) proves no time, naming SHA-1', () => {
+    let sha1Tsa: LocalTsa;
+    beforeAll(async () => {
+      sha1Tsa = await startLocalTsa({ sha1Imprints: true });
+    });
+    afterAll(() => sha1Tsa?.close());
+
+    /** A token over `data` with a SHA-1 imprint, asked as an older client would (kyso's own asks SHA-256 only). */
+    const sha1Token = async (data: Uint8Array) => {
+      const request = new pkijs.TimeStampReq({
+        version: 1,
+        messageImprint: new pkijs.MessageImprint({
+          hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '1.3.14.3.2.26' }),
+          hashedMessage: new asn1js.OctetString({ valueHex: createHash('sha1').update(data).digest() }),
+        }),
+        certReq: true,
+      });
+      const answer = await fetch(sha1Tsa.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/timestamp-query' },
+        body: Buffer.from(request.toSchema().toBER()),
+      });
+      const response = pkijs.TimeStampResp.fromBER(await answer.arrayBuffer());
+      const token = new Uint8Array(response.timeStampToken!.toSchema().toBER());
+      expect(opensslTsVerify({ token, over: { data }, caFile: sha1Tsa.caPemPath }).ok).toBe(true);
+      return token;
+    };
+
+    it('a signature time-stamp: ignored, the signature B-B judged at the validation time', async () => {
+      const signed = await signedBy('Khóa 2048 Dấu Ảnh SHA1', 2048);
+      const token = await sha1Token(signatureValue(signed));
+      const result = await verdict(attachSignatureTimestamp(signed, token), {
+        timestampRoots: [sha1Tsa.caDer],
+      });
+      expect(result).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-T' });
+      expect(result.details).toMatch(
+        /the signature time-stamp .* is ignored: time-stamp imprint is hashed with SHA-1: it proves no time; B-T is not achieved/,
+      );
+      expect(result.details).not.toMatch(/unsupported hash/);
+    });
+
+    it('a document time-stamp: INDETERMINATE / NO_POE (no HASH_FAILURE: nothing shows the document changed)', async () => {
+      const prepared = await preparePdfSignature(await onePagePdf('Luu tru SHA1'), {
+        documentTimestamp: true,
+        contentsSize: DOCUMENT_TIMESTAMP_CONTENTS_BYTES,
+      });
+      const [, start, end] = prepared.byteRange;
+      const covered = Buffer.concat([prepared.pdf.subarray(0, start), prepared.pdf.subarray(end)]);
+      const pdf = embedPdfSignature(prepared, await sha1Token(covered));
+      const [stamp] = (await verifyPdfSignatures(pdf, options({ timestampRoots: [sha1Tsa.caDer] })))
+        .signatures;
+      expect(stamp).toMatchObject({
+        kind: 'document-timestamp',
+        indication: 'INDETERMINATE',
+        subIndication: 'NO_POE',
+        problems: ['TIMESTAMP_INVALID'],
+      });
+      expect(stamp!.details).toContain('time-stamp imprint is hashed with SHA-1: it proves no time');
+    });
   });
 
   it('below 1024 bits no time-stamp helps: WEAK_KEY even with a POE before the sunset', async () => {

@@ -52,10 +52,14 @@ export interface LocalTsa {
 
 export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
 
-/** A TSA of legacy cryptography (what older time-stamping services used): an RSA key of `rsaBits`, tokens signed with `signerDigest`. */
+/**
+ * A TSA of legacy cryptography (what older time-stamping services used): an RSA key of `rsaBits`,
+ * tokens signed with `signerDigest`, requests with SHA-1 imprints answered when `sha1Imprints`.
+ */
 export interface TsaCryptography {
   rsaBits?: number;
   signerDigest?: 'sha1' | 'sha256';
+  sha1Imprints?: boolean;
 }
 
 function makeCertificates(dir: string, cryptography: TsaCryptography): void {
@@ -88,7 +92,7 @@ function makeCertificates(dir: string, cryptography: TsaCryptography): void {
       'signer_key = $dir/tsa.key',
       `signer_digest = ${cryptography.signerDigest ?? 'sha256'}`,
       `default_policy = ${TSA_POLICY}`,
-      'digests = sha256, sha384, sha512',
+      `digests = ${cryptography.sha1Imprints ? 'sha1, ' : ''}sha256, sha384, sha512`,
       'accuracy = secs:1',
       'ordering = no',
       'tsa_name = yes',
