@@ -380,6 +380,37 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await page.close();
   }, 120_000);
 
+  it('vgca_auth (a court portal’s token login, f(sender, authCode, cb)): the window shows the server’s challenge; Signature is the challenge and its signature in one attached CMS that openssl verifies; the page’s own callback posts it', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    // The server's Session["AuthCode"], as the portal writes it into the page: plain text, not base64.
+    const challenge = 'AUTH-7f3a9c-20261202T152200';
+    await setFieldValue(page, '#auth-code', challenge);
+    const consent = await consentWindowAfter(session.browser, () => page.click('#btn-auth'));
+    await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
+    expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(challenge);
+    expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
+    await consent.click('input[name="certificate"][value$="/01"]');
+    await consent.type('#pin', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const reply = await raw(page);
+    expect(reply).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
+    // AuthCallBack put the Signature in the form and clicked the button again, which now submits.
+    await page.waitForFunction(() => (document.getElementById('_signature') as HTMLTextAreaElement).value, {
+      timeout: 20_000,
+    });
+    expect(await page.$eval('#Signature1', (el) => (el as HTMLInputElement).value)).toBe(reply.Signature);
+    expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toBe(
+      'Đã gửi chữ ký đăng nhập',
+    );
+    const verified = opensslCmsVerify({
+      cms: Buffer.from(reply.Signature, 'base64'),
+      caFile: session.token.caPem,
+    });
+    expect(verified.ok, verified.output).toBe(true);
+    expect(verified.signedContent?.toString('utf8')).toBe(challenge);
+    await page.close();
+  }, 120_000);
+
   it('vgca_sign_xml inline: the whole signed tax return (xmlsec1), ReturnSignatureOnly gives only the Signature element, and any other XML is signed enveloped (xmlsec1)', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));

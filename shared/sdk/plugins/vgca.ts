@@ -93,6 +93,8 @@ async function dispatch(endpoint: string, frame: string, context: VgcaContext): 
       return signFiles(parseJsonFrame<VgcaFileRequest>(frame), context);
     case 'SignMsg':
       return signMessage(frame, context);
+    case 'Auth':
+      return authenticate(frame, context);
     case 'SignXML':
       return signXmlFrame(frame, context);
     case 'GetCertInfo':
@@ -103,7 +105,7 @@ async function dispatch(endpoint: string, frame: string, context: VgcaContext): 
       await pluginRequest({ action: 'open-options', plugin: 'vgca' });
       return { Status: 0, Message: '' };
     default:
-      // SignOffice, SignPDFWP, SignXMLP12, SignJson, SignRSAs, SignTest, Auth, Encrypt, Decrypt, Verify*, GetLicenseRequest, …
+      // SignOffice, SignPDFWP, SignXMLP12, SignJson, SignRSAs, SignTest, Encrypt, Decrypt, Verify*, GetLicenseRequest, …
       throw new KysoError('NOT_SUPPORTED', `VGCA ${endpoint.slice(0, 40)}`, {
         function: endpoint.slice(0, 40),
       });
@@ -410,6 +412,23 @@ async function signMessage(frame: string, context: VgcaContext): Promise<VgcaRep
   }
   const { cms, certificate } = await signSiteDataAttached(message, {
     description: 'Ký thông điệp do trang gửi',
+    ...(context.lang && { lang: context.lang }),
+  });
+  return { Status: 0, Message: '', Signature: cms, CertBase64: certificate };
+}
+
+/**
+ * Auth (`vgca_auth(sender, authCode, cb)`): portals log a user in by having the service sign the
+ * challenge their server put in the page (`Session["AuthCode"]`, sent as the frame itself, plain
+ * text) and posting back `Signature`. The service's own signature format is not public: kyso answers
+ * as SignMsg's message mode does, the challenge and its signature in one attached CMS (the server
+ * verifies it alone and reads the challenge back), with `CertBase64`; the window shows the challenge.
+ */
+async function authenticate(frame: string, context: VgcaContext): Promise<VgcaReply> {
+  const challenge = new TextEncoder().encode(frame);
+  if (frame.trim() === '') throw new KysoError('BAD_REQUEST', 'the challenge is empty');
+  const { cms, certificate } = await signSiteDataAttached(challenge, {
+    description: 'Đăng nhập: ký mã xác thực do trang gửi',
     ...(context.lang && { lang: context.lang }),
   });
   return { Status: 0, Message: '', Signature: cms, CertBase64: certificate };
