@@ -118,6 +118,35 @@ describe('VNPT-CA Plugin pages sign through kyso (Chromium, unmodified vnpt-plug
     expect(outcome).toBe('licensed');
     await page.close();
   }, 120_000);
+  it('the libraries’ setters: setLanguage("en") makes kyso’s window English; SetShowCertListDialog(false) and 1.0.3.4’s SetGetCertFromUsbToken(false) / SetGetCertByPkcs11 (as a VNPT signing portal calls them) are accepted ({code: 1}); the window still lists the certificates', async () => {
+    const page = await openPluginPortal(session.browser, portal());
+    await page.addScriptTag({ url: '/js/vnpt-plugin-1.0.3.4.js' });
+    // No callback: the libraries answer their promise (callbackDefault). VNPT's signing portal (index
+    // id 34028680483) calls `vnpt_plugin.SetGetCertFromUsbToken(false)` right after its licence.
+    const answers = await page.evaluate(async () => {
+      const w = window as any;
+      return [
+        await w.vnpt_plugin.setLanguage('en'),
+        await w.vnpt_plugin.SetShowCertListDialog(false),
+        await w.vnptPlugin.SetGetCertFromUsbToken(false),
+        await w.vnptPlugin.SetGetCertByPkcs11(true),
+      ].map((answer: string) => JSON.parse(answer));
+    });
+    for (const answer of answers) expect(answer).toEqual({ code: 1, data: '', error: '' });
+    const pdf = Buffer.from(await onePagePdf('Quyet dinh so 12')).toString('base64');
+    const consent = await consentWindowAfter(session.browser, () =>
+      page.evaluate((data) => {
+        const w = window as any;
+        w.vnpt_plugin.signPdf(data, w.signPdfCallback);
+      }, pdf),
+    );
+    await consent.waitForSelector('input[name="certificate"]', { timeout: 20_000 });
+    expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
+    expect(await consent.$$eval('input[name="certificate"]', (inputs) => inputs.length)).toBeGreaterThan(0);
+    await clickClosingWindow(consent, '#cancel');
+    expect(JSON.parse(await nextRawAnswer(page))).toMatchObject({ code: 11, kysoCode: 'USER_CANCELLED' });
+    await page.close();
+  }, 120_000);
   it('signArrDataAdvanced with type "cmsdetached", as VNPT iOffice’s token login calls it: the window shows the challenge text itself; only the certificate of the serial it names can sign; a detached CMS openssl verifies, and the signer’s serial', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const certificate = session.token.certDer('01');

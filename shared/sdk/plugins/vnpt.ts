@@ -9,7 +9,7 @@
  */
 import { summarizeCertificate } from '../../certificate/profile.js';
 import { base64ToBytes, bytesToBase64 } from '../../encoding.js';
-import { KysoError, type ErrorCode } from '../../protocol/errors.js';
+import { KysoError, type ErrorCode, type Language } from '../../protocol/errors.js';
 import { KYSO_VERSION } from '../../version.js';
 import { pluginRequest, signHash, signMany } from '../index.js';
 import type { BatchDocumentInput, PdfAppearanceInput, SignManyItem } from '../index.js';
@@ -47,7 +47,29 @@ const FN = {
   signHash: 9,
   signArrDataAdvanced: 10,
   getVersion: 11,
+  SetLanguage: 23,
+  SetGetCertFromUsbToken: 35,
+  SetGetCertByPkcs11: 36,
+  SetShowCertListDialog: 37,
 } as const;
+
+/**
+ * The language the page chose with setLanguage for kyso's windows (one emulation per page). Until
+ * then the consent window speaks Vietnamese, as the plugin's own, and the certificate and file
+ * windows follow the browser.
+ */
+let chosenLanguage: Language | undefined;
+const signingLanguage = (): Language => chosenLanguage ?? 'vi';
+
+/** setLanguage's argument: a language tag ("en", "en-US", "vi", "VI"…); any other value changes nothing. */
+function followLanguage(value: unknown): void {
+  const tag = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (/^en(?:[-_]|$)/.test(tag)) chosenLanguage = 'en';
+  else if (/^vi(?:[-_]|$)/.test(tag)) chosenLanguage = 'vi';
+}
+
+/** What a setter kyso accepts answers: setLicenseKey's success (the setters' own answers are not public). */
+const ACCEPTED = JSON.stringify({ code: 1, data: '', error: '' });
 
 const VNPT_CODES: Partial<Record<ErrorCode, number>> = {
   USER_CANCELLED: 11,
@@ -123,7 +145,16 @@ async function dispatch(call: VnptCall): Promise<string> {
       return `kyso ${KYSO_VERSION}`;
     case FN.setLicenseKey:
       // Accepted: code 1, the success VNPT's portals test for (`code === 1`; a refused key is negative).
-      return JSON.stringify({ code: 1, data: '', error: '' });
+      return ACCEPTED;
+    case FN.SetLanguage:
+      followLanguage(args(call)[0]);
+      return ACCEPTED;
+    case FN.SetGetCertFromUsbToken:
+    case FN.SetGetCertByPkcs11:
+    case FN.SetShowCertListDialog:
+      // Accepted as kyso already works: certificates only from tokens, through PKCS#11. The list of
+      // certificates is part of kyso's consent window, which no page can switch off.
+      return ACCEPTED;
     case FN.GetCertInfo:
       return certificateInfo();
     case FN.chooseFile:
@@ -144,7 +175,7 @@ async function dispatch(call: VnptCall): Promise<string> {
 
 // dispatch's caller answers a thrown error as a failure: these two need no catch of their own.
 async function certificateInfo(): Promise<string> {
-  const certificate = await askSharedCertificate('vnpt');
+  const certificate = await askSharedCertificate('vnpt', chosenLanguage);
   const summary = summarizeCertificate(base64ToBytes(certificate));
   // No `code` field: VNPT's portals take any answer with one for a failure (hasOwnProperty('code')).
   return JSON.stringify({
@@ -158,7 +189,11 @@ async function certificateInfo(): Promise<string> {
 }
 
 async function chooseFile(): Promise<string> {
-  const { file } = await pluginRequest({ action: 'pick-file', plugin: 'vnpt' });
+  const { file } = await pluginRequest({
+    action: 'pick-file',
+    plugin: 'vnpt',
+    ...(chosenLanguage && { lang: chosenLanguage }),
+  });
   if (!file) throw new KysoError('USER_CANCELLED');
   return JSON.stringify({ path: file.name, base64: file.data });
 }
@@ -295,7 +330,7 @@ const resultData = (item: SignManyItem): string => {
 };
 
 async function signOneDocument(document: BatchDocumentInput, description: string) {
-  const { results } = await signMany({ documents: [document], description, lang: 'vi' });
+  const { results } = await signMany({ documents: [document], description, lang: signingLanguage() });
   return success(resultData(results[0]!));
 }
 
@@ -309,14 +344,21 @@ async function sign(call: VnptCall): Promise<{ code: number; data: string; error
     case FN.SignCMS: {
       // The data and its signature in one (attached) CMS, base64.
       const data = decodeBase64(text(first, 'the data'), 'the data');
-      return success((await signSiteDataAttached(data, { description: 'Ký dữ liệu do trang gửi' })).cms);
+      return success(
+        (
+          await signSiteDataAttached(data, {
+            description: 'Ký dữ liệu do trang gửi',
+            lang: signingLanguage(),
+          })
+        ).cms,
+      );
     }
     case FN.signHash: {
       const { signature } = await signHash({
         digest: text(first, 'the hash'),
         digestAlgorithm: 'SHA-256',
         description: BLIND_DIGEST_DESCRIPTION,
-        lang: 'vi',
+        lang: signingLanguage(),
       });
       return success(signature);
     }
@@ -373,7 +415,7 @@ async function signItems(
     const { results, certificate } = await signMany({
       documents,
       description: `Ký ${documents.length} tài liệu`,
-      lang: 'vi',
+      lang: signingLanguage(),
       ...(certificateSerial && { certificateSerial }),
     });
     // Each item names the signer's certificate serial, as the plugin's do (portals post it with the signature).
