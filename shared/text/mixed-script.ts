@@ -8,10 +8,15 @@
  * those is allowed, UTS #39's "highly restrictive" level). A whole word in another script (a
  * Russian sentence) is not suspect, and Vietnamese, Latin with its diacritics, is never noisy.
  *
- * Beyond UTS #39, for numbers: European digits 0–9 count as Latin in a word that has letters,
- * so a Cyrillic "О" among digits ("1О0", "1.ООО.000") is suspect too; a word is also joined
- * across . , : / - next to a digit, so a group separator does not split a number into words.
+ * For numbers, UTS #39 counts European digits 0–9 as Common, which would let a Cyrillic "О" pass
+ * for a zero in "1О0". So the digits of a word count as Latin when a letter stands before or
+ * between them ("1О0", "О23", "1.ООО.000", "2Ο26") or when a letter after its last digit can pass
+ * for a digit by UTS #39's confusables ("1ОО", "5З": confusables.ts); otherwise they are Common as
+ * in UTS #39, so a number followed by a word in one script ("10кг", "5км", "2,5м") is not mixed.
+ * A word is also joined across . , : / - next to a digit, so a group separator does not split a
+ * number into words.
  */
+import { looksLikeDigit } from './confusables.js';
 
 /** Scripts by their Unicode long names (PropertyValueAliases), as `\p{Script_Extensions=…}` takes them. */
 const SCRIPT_NAMES = `Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak
@@ -60,6 +65,18 @@ const CJK = new Set(['Japanese', 'Korean', 'Chinese']);
 
 const ANY_SCRIPT = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
 const EUROPEAN_DIGIT = /[0-9]/u;
+const LETTER = /\p{L}/u;
+const LAST_DIGIT = /[0-9](?!.*[0-9])/su;
+
+/** Whether a word's digits count as Latin: a letter before or between them, or one after them that can pass for a digit. */
+function digitsCountAsLatin(word: string): boolean {
+  const last = LAST_DIGIT.exec(word);
+  if (!last) return false;
+  if (LETTER.test(word.slice(0, last.index))) return true;
+  for (const character of word.slice(last.index + 1))
+    if (LETTER.test(character) && looksLikeDigit(character)) return true;
+  return false;
+}
 /** A word: letters, marks, digits and format characters (a zero-width space does not split one), joined across a number's separators. */
 const WORD = /[\p{L}\p{M}\p{N}\p{Cf}]+(?:(?:[.,:/-](?=\p{N})|(?<=\p{N})[.,:/-])[\p{L}\p{M}\p{N}\p{Cf}]+)*/gu;
 /** Words of one common script (Latin first), with digits and punctuation: the usual case, decided without looking further. */
@@ -97,19 +114,20 @@ export interface ForeignLetter {
 
 /**
  * The letters of `text` written in another script than the word they sit in: in each mixed word,
- * those outside the script most of its letters share (Latin when tied, or when the word holds digits).
+ * those outside the script most of its letters share (Latin when tied, or when its digits count as Latin).
  */
 export function foreignLetters(text: string): ForeignLetter[] {
   const found: ForeignLetter[] = [];
   if (ONE_COMMON_SCRIPT[0]!.test(text)) return found; // all Latin (digits count as Latin): most Vietnamese text
   for (const word of text.matchAll(WORD)) {
-    const hasDigit = EUROPEAN_DIGIT.test(word[0]);
-    if (hasDigit ? ONE_COMMON_SCRIPT[0]!.test(word[0]) : ONE_COMMON_SCRIPT.some((p) => p.test(word[0])))
+    const digitsLatin = digitsCountAsLatin(word[0]);
+    if (digitsLatin ? ONE_COMMON_SCRIPT[0]!.test(word[0]) : ONE_COMMON_SCRIPT.some((p) => p.test(word[0])))
       continue;
     const letters: { index: number; character: string; scripts: Set<string> }[] = [];
     let index = word.index;
     for (const character of word[0]) {
-      const scripts = hasDigit && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
+      const scripts =
+        digitsLatin && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
       if (scripts) letters.push({ index, character, scripts });
       index += character.length;
     }
@@ -118,7 +136,7 @@ export function foreignLetters(text: string): ForeignLetter[] {
     for (const { scripts } of letters) for (const s of scripts) counts.set(s, (counts.get(s) ?? 0) + 1);
     const most = Math.max(...counts.values());
     const main =
-      hasDigit || counts.get('Latin') === most ? 'Latin' : [...counts].find(([, n]) => n === most)![0];
+      digitsLatin || counts.get('Latin') === most ? 'Latin' : [...counts].find(([, n]) => n === most)![0];
     for (const { index, character, scripts } of letters)
       if (!scripts.has(main)) found.push({ index, character, script: nameOf(scripts) });
   }

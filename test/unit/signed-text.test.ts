@@ -187,6 +187,35 @@ describe('a signed text as the window shows it', () => {
     });
   });
 
+  it('a number followed by a word in one script is not a mix: "10кг", "5км", "2,5м", "3λ" (digits are Common, UTS #39)', () => {
+    for (const text of [
+      'Вес 10кг, расстояние 5км, 2,5м ткани, 3шт',
+      'Σύνολο 3λ και 12χλμ',
+      'Giao 10кг gạo, 5км cáp',
+    ])
+      expect(signedTextOf(utf8(text)), text).toMatchObject({ ok: true, lines: [[{ text }]], foreign: 0 });
+  });
+
+  it('digits still count as Latin when a letter stands before or between them, or a letter after them can pass for a digit', () => {
+    const shown = signedTextOf(utf8('\u041E23 1\u041E\u041E 5\u0417 4\u03BF2'));
+    expect(shown).toMatchObject({
+      lines: [
+        [
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { text: '23 1' },
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { foreign: 'U+041E', script: 'Cyrillic' },
+          { text: ' 5' },
+          { foreign: 'U+0417', script: 'Cyrillic' },
+          { text: ' 4' },
+          { foreign: 'U+03BF', script: 'Greek' },
+          { text: '2' },
+        ],
+      ],
+      foreign: 5,
+    });
+  });
+
   it('a zero-width character does not split a word to hide a look-alike in it', () => {
     expect(signedTextOf(utf8('C\u200B\u043E\u200Bng ty'))).toMatchObject({
       lines: [
