@@ -16,7 +16,7 @@
  * A word is also joined across . , : / - next to a digit, so a group separator does not split a
  * number into words.
  */
-import { looksLikeDigit } from './confusables.js';
+import { looksLatin, looksLikeDigit } from './confusables.js';
 
 /** Scripts by their Unicode long names (PropertyValueAliases), as `\p{Script_Extensions=…}` takes them. */
 const SCRIPT_NAMES = `Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak
@@ -110,46 +110,110 @@ export interface ForeignLetter {
   character: string;
   /** The letter's script, by its Unicode name ("Cyrillic"). */
   script: string;
+  /** In a whole word of another script that looks Latin ("АВС" in Cyrillic), not among letters of another script. */
+  disguised?: true;
+}
+
+/** Words in a row of one script other than Latin: shown letter by letter when every one of them looks Latin. */
+interface Run {
+  script: string;
+  letters: ForeignLetter[];
+  looksLatin: boolean;
+  /** The word with letters before the run is Latin. */
+  afterLatin: boolean;
 }
 
 /**
- * The letters of `text` written in another script than the word they sit in: in each mixed word,
- * those outside the script most of its letters share (Latin when tied, or when its digits count as Latin).
+ * The letters of `text` written in another script than the text around them:
+ * - in each mixed word, those outside the script most of its letters share (Latin when tied, or
+ *   when its digits count as Latin);
+ * - every letter of whole words in another script whose letters all look like plain Latin letters
+ *   or digits by UTS #39's confusables ("АВС", "ООО" in Cyrillic, "ΑΒΕ" in Greek), when they stand
+ *   next to a Latin word (Vietnamese, English). Words in a row of one script are judged together:
+ *   one word of them that does not look Latin ("ООО «Ромашка»") shows the reader the script, so
+ *   none is marked. Words without letters (numbers) are passed over; the text is judged whole, so
+ *   a word alone on its line is judged by the words on the lines around it.
  */
 export function foreignLetters(text: string): ForeignLetter[] {
   const found: ForeignLetter[] = [];
   if (ONE_COMMON_SCRIPT[0]!.test(text)) return found; // all Latin (digits count as Latin): most Vietnamese text
+  let run: Run | undefined;
+  let previous: string | undefined;
+  const endRun = (next: string | undefined) => {
+    if (run?.looksLatin && (run.afterLatin || next === 'Latin'))
+      for (const letter of run.letters) found.push({ ...letter, disguised: true });
+    run = undefined;
+  };
   for (const word of text.matchAll(WORD)) {
     const digitsLatin = digitsCountAsLatin(word[0]);
-    if (digitsLatin ? ONE_COMMON_SCRIPT[0]!.test(word[0]) : ONE_COMMON_SCRIPT.some((p) => p.test(word[0])))
-      continue;
-    const letters: { index: number; character: string; scripts: Set<string> }[] = [];
-    let index = word.index;
-    for (const character of word[0]) {
-      const scripts =
-        digitsLatin && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
-      if (scripts) letters.push({ index, character, scripts });
-      index += character.length;
+    let script: string | undefined;
+    let single = true;
+    if (ONE_COMMON_SCRIPT[0]!.test(word[0])) script = LETTER.test(word[0]) ? 'Latin' : undefined;
+    else if (!digitsLatin && ONE_COMMON_SCRIPT[1]!.test(word[0])) script = 'Cyrillic';
+    else if (!digitsLatin && ONE_COMMON_SCRIPT[2]!.test(word[0])) script = 'Greek';
+    else {
+      const letters: { index: number; character: string; scripts: Set<string> }[] = [];
+      let index = word.index;
+      for (const character of word[0]) {
+        const scripts =
+          digitsLatin && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
+        if (scripts) letters.push({ index, character, scripts });
+        index += character.length;
+      }
+      const scriptSets = letters.map((l) => l.scripts);
+      if (!mixed(scriptSets)) {
+        const shared = common(scriptSets);
+        script = !shared ? undefined : shared.size === 0 || shared.has('Latin') ? 'Latin' : nameOf(shared);
+      } else {
+        single = false;
+        const counts = new Map<string, number>();
+        for (const scripts of scriptSets) for (const s of scripts) counts.set(s, (counts.get(s) ?? 0) + 1);
+        const most = Math.max(...counts.values());
+        script =
+          digitsLatin || counts.get('Latin') === most ? 'Latin' : [...counts].find(([, n]) => n === most)![0];
+        for (const { index, character, scripts } of letters)
+          if (!scripts.has(script)) found.push({ index, character, script: nameOf(scripts) });
+      }
     }
-    if (!mixed(letters.map((l) => l.scripts))) continue;
-    const counts = new Map<string, number>();
-    for (const { scripts } of letters) for (const s of scripts) counts.set(s, (counts.get(s) ?? 0) + 1);
-    const most = Math.max(...counts.values());
-    const main =
-      digitsLatin || counts.get('Latin') === most ? 'Latin' : [...counts].find(([, n]) => n === most)![0];
-    for (const { index, character, scripts } of letters)
-      if (!scripts.has(main)) found.push({ index, character, script: nameOf(scripts) });
+    if (script === undefined) continue; // no letters: a number does not end a run
+    if (single && run?.script === script) {
+      addLetters(run, word[0], word.index);
+      continue;
+    }
+    endRun(script);
+    if (single && script !== 'Latin') {
+      run = { script, letters: [], looksLatin: true, afterLatin: previous === 'Latin' };
+      addLetters(run, word[0], word.index);
+    }
+    previous = script;
   }
-  return found;
+  endRun(undefined);
+  return found.sort((a, b) => a.index - b.index);
+}
+
+/** A word's letters (not its digits and marks) into a run, noting whether each looks Latin. */
+function addLetters(run: Run, word: string, start: number): void {
+  let index = start;
+  for (const character of word) {
+    const scripts = LETTER.test(character) ? scriptsOf(character) : undefined;
+    if (scripts) {
+      run.letters.push({ index, character, script: nameOf(scripts) });
+      run.looksLatin &&= looksLatin(character);
+    }
+    index += character.length;
+  }
+}
+
+/** The scripts all of these share, or undefined for none given. */
+function common(sets: Set<string>[]): Set<string> | undefined {
+  return sets.reduce<Set<string> | undefined>(
+    (all, s) => (all ? new Set([...all].filter((x) => s.has(x))) : new Set(s)),
+    undefined,
+  );
 }
 
 /** No one script holds every letter, nor Latin and one CJK writing system (UTS #39 "highly restrictive"). */
 function mixed(letterScripts: Set<string>[]): boolean {
-  const common = (sets: Set<string>[]) =>
-    sets.reduce<Set<string> | undefined>(
-      (all, s) => (all ? new Set([...all].filter((x) => s.has(x))) : new Set(s)),
-      undefined,
-    );
   if ((common(letterScripts)?.size ?? 1) > 0) return false;
   const notLatin = letterScripts.filter((s) => !s.has('Latin'));
   const rest = common(notLatin);

@@ -11,13 +11,14 @@
  *   zero-width characters, a BOM, U+2028/2029) and every space but U+0020 (no-break and the other
  *   Unicode spaces) and the tab are not obeyed but shown as marks naming their code point.
  * - A letter of another script inside a word (a Cyrillic "о" in "Công ty": mixed-script.ts) is
- *   shown as a mark naming its code point and script, not as the look-alike it would draw.
+ *   shown as a mark naming its code point and script, not as the look-alike it would draw; so is
+ *   each letter of a whole word in another script that looks Latin ("АВС" in Cyrillic) beside Latin words.
  * - Nonspacing marks piled past what a letter may carry, or repeated (stacked-marks.ts), are shown
  *   as marks instead of drawn over the lines around.
  * - Nothing is normalised: NFC and NFD text show as the very code points signed.
  */
 import { codePointName, INVISIBLE_OR_CONTROL, type TextPiece } from './invisible.js';
-import { foreignLetters } from './mixed-script.js';
+import { foreignLetters, type ForeignLetter } from './mixed-script.js';
 import { excessMarks } from './stacked-marks.js';
 
 /** Shown as marks in a signed text, besides INVISIBLE_OR_CONTROL: spaces that look like U+0020 or like nothing. */
@@ -27,8 +28,12 @@ const MARKED = new RegExp(`${INVISIBLE_OR_CONTROL.source}|${UNUSUAL_SPACES}`, 'g
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/u;
 
-/** A piece of a signed line: plain text, a hidden character or unusual space (`control`), a letter of another script, or a mark in excess. */
-export type SignedTextPiece = TextPiece | { foreign: string; script: string } | { stacked: string };
+/**
+ * A piece of a signed line: plain text, a hidden character or unusual space (`control`), a letter of
+ * another script (`disguised`: of a whole word that looks Latin), or a mark in excess.
+ */
+export type SignedTextPiece =
+  TextPiece | { foreign: string; script: string; disguised?: true } | { stacked: string };
 
 export type SignedText =
   | {
@@ -41,6 +46,8 @@ export type SignedText =
       marks: number;
       /** How many letters of another script than their word's are shown as marks. */
       foreign: number;
+      /** How many letters of whole words in another script that look Latin are shown as marks. */
+      disguised: number;
       /** How many nonspacing marks in excess are shown as marks. */
       stacked: number;
     }
@@ -69,26 +76,43 @@ export function signedTextOf(bytes: Uint8Array): SignedText {
       line: text.slice(0, forbidden.index).split('\n').length,
     };
   }
-  const lines = text.split(/\r?\n/).map(piecesOf);
-  const count = (key: string) => lines.flat().filter((piece) => key in piece).length;
+  // Look-alike words are judged by the words around them, across lines: the whole text at once.
+  const foreign = foreignLetters(text);
+  const lines: SignedTextPiece[][] = [];
+  const lineBreak = /\r?\n/g;
+  for (let start = 0, next = 0; ;) {
+    const found = lineBreak.exec(text);
+    const end = found ? found.index : text.length;
+    const lineForeign: ForeignLetter[] = [];
+    for (; next < foreign.length && foreign[next]!.index < end; next++)
+      lineForeign.push({ ...foreign[next]!, index: foreign[next]!.index - start });
+    lines.push(piecesOf(text.slice(start, end), lineForeign));
+    if (!found) break;
+    start = end + found[0].length;
+  }
+  const count = (is: (piece: SignedTextPiece) => boolean) => lines.flat().filter(is).length;
   return {
     ok: true,
     lines,
     characters: [...text].length,
-    marks: count('control'),
-    foreign: count('foreign'),
-    stacked: count('stacked'),
+    marks: count((piece) => 'control' in piece),
+    foreign: count((piece) => 'foreign' in piece && !piece.disguised),
+    disguised: count((piece) => 'foreign' in piece && piece.disguised === true),
+    stacked: count((piece) => 'stacked' in piece),
   };
 }
 
-/** One line as runs of plain text and the marks between them. */
-function piecesOf(line: string): SignedTextPiece[] {
+/** One line as runs of plain text and the marks between them; `foreign`: the line's letters of another script. */
+function piecesOf(line: string, foreign: ForeignLetter[]): SignedTextPiece[] {
   const marked = new Map<number, { length: number; piece: SignedTextPiece }>();
   for (const match of line.matchAll(MARKED))
     marked.set(match.index, { length: match[0].length, piece: { control: codePointName(match[0]) } });
-  for (const { index, character, script } of foreignLetters(line))
+  for (const { index, character, script, disguised } of foreign)
     if (!marked.has(index))
-      marked.set(index, { length: character.length, piece: { foreign: codePointName(character), script } });
+      marked.set(index, {
+        length: character.length,
+        piece: { foreign: codePointName(character), script, ...(disguised && { disguised }) },
+      });
   for (const index of excessMarks(line, (i) => marked.has(i))) {
     const character = String.fromCodePoint(line.codePointAt(index)!);
     marked.set(index, { length: character.length, piece: { stacked: codePointName(character) } });

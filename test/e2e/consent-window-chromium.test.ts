@@ -278,7 +278,7 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(verified.ok, verified.output).toBe(true);
   });
 
-  it('a text with look-alike letters, piled accent marks and NFD Vietnamese: a letter of another script named with its script, marks past three shown by code point, NFD kept as signed, each line clipped to its own box', async () => {
+  it('a text with look-alike letters, piled accent marks and NFD Vietnamese: a letter of another script named with its script, a whole Cyrillic word that looks Latin letter by letter, a Russian unit after a number left as written, marks past three shown by code point, NFD kept as signed, each line clipped to its own box', async () => {
     const above = Array.from({ length: 21 }, (_, i) => String.fromCodePoint(0x300 + i)).join('');
     const below = Array.from({ length: 20 }, (_, i) => String.fromCodePoint(0x31c + i)).join('');
     const asMarks = (marks: string) =>
@@ -287,6 +287,7 @@ describe('the consent window as people use it (Chromium)', () => {
     const text = [
       'Bên A: Công ty C\u043Eng nghệ Sao Việt',
       'Số tài khoản: 1\u041E23456789',
+      'Giao 10кг hàng cho Công ty \u0410\u0412\u0421',
       'Dòng trên',
       `x${above}y${below}z`,
       'Dòng dưới',
@@ -300,6 +301,7 @@ describe('the consent window as people use it (Chromium)', () => {
       expect(await shownLines(consent)).toEqual([
         'Bên A: Công ty C⟨U+043E Cyrillic⟩ng nghệ Sao Việt',
         'Số tài khoản: 1⟨U+041E Cyrillic⟩23456789',
+        'Giao 10кг hàng cho Công ty ⟨U+0410 Cyrillic⟩⟨U+0412 Cyrillic⟩⟨U+0421 Cyrillic⟩',
         'Dòng trên',
         `x${above.slice(0, 3)}${asMarks(above.slice(3))}y${below.slice(0, 3)}${asMarks(below.slice(3))}z`,
         'Dòng dưới',
@@ -308,8 +310,15 @@ describe('the consent window as people use it (Chromium)', () => {
       expect(
         await consent.$eval('#text-content .signed-line .control-mark', (el) => (el as HTMLElement).title),
       ).toBe('a Cyrillic letter among letters of another script');
+      expect(
+        await consent.$eval(
+          '#text-content .signed-line:nth-child(3) .control-mark',
+          (el) => (el as HTMLElement).title,
+        ),
+      ).toBe('a Cyrillic letter, in a word that looks Latin');
       expect(await consent.$$eval('#text-marks li', (items) => items.map((li) => li.textContent))).toEqual([
         'Letters of another script inside a word, which can look like Latin letters or digits (marked ⟨U+… and the script’s name⟩): 2. Read it carefully before signing.',
+        'Words in another script that look like Latin ones, among Latin words (each letter marked ⟨U+… and the script’s name⟩): 3 letters. Read it carefully before signing.',
         'Accent marks piled past 3 on one letter, or repeated (marked ⟨U+…⟩, not drawn on top of each other): 35.',
       ]);
       // Each signed line clips what it draws, so marks a font stacks high cannot cover the lines around it.
@@ -320,7 +329,7 @@ describe('the consent window as people use it (Chromium)', () => {
         await consent.$$eval('#text-content .signed-line', (lines) =>
           lines.map((line) => getComputedStyle(line).overflow),
         ),
-      ).toEqual(Array(6).fill('clip'));
+      ).toEqual(Array(7).fill('clip'));
       await screenshot(consent, 'consent-text-lookalikes', { fullPage: false });
       await checkState(consent, 'single-text-lookalikes', ['#sign', '#cancel']);
     } finally {

@@ -18,6 +18,7 @@ describe('a signed text as the window shows it', () => {
       characters: 53,
       marks: 0,
       foreign: 0,
+      disguised: 0,
       stacked: 0,
     });
   });
@@ -216,6 +217,56 @@ describe('a signed text as the window shows it', () => {
     });
   });
 
+  it('a whole word in another script that looks Latin, beside Latin words, is shown letter by letter: Cyrillic "АВС", "ООО", Greek "ΑΒΕ"', () => {
+    const abc = '\u0410\u0412\u0421';
+    const cyrillic = (word: string) =>
+      [...word].map((c) => ({
+        foreign: `U+0${c.codePointAt(0)!.toString(16).toUpperCase()}`,
+        script: 'Cyrillic',
+        disguised: true,
+      }));
+    expect(
+      signedTextOf(utf8(`Thanh toán cho Công ty ${abc}, số tiền 1 \u041E\u041E\u041E 000 đồng`)),
+    ).toMatchObject({
+      lines: [
+        [
+          { text: 'Thanh toán cho Công ty ' },
+          ...cyrillic(abc),
+          { text: ', số tiền 1 ' },
+          ...cyrillic('\u041E\u041E\u041E'),
+          { text: ' 000 đồng' },
+        ],
+      ],
+      foreign: 0,
+      disguised: 6,
+    });
+    // Greek, and a word alone on its line judged by the lines around it.
+    expect(signedTextOf(utf8('Bên B:\n\u0391\u0392\u0395\n'))).toMatchObject({
+      lines: [
+        [{ text: 'Bên B:' }],
+        [
+          { foreign: 'U+0391', script: 'Greek', disguised: true },
+          { foreign: 'U+0392', script: 'Greek', disguised: true },
+          { foreign: 'U+0395', script: 'Greek', disguised: true },
+        ],
+        [],
+      ],
+      disguised: 3,
+    });
+    // Two such words in a row, between Latin ones: both.
+    expect(signedTextOf(utf8(`Công ty ${abc} \u0410\u0412 JSC`))).toMatchObject({ disguised: 5 });
+  });
+
+  it('a word that looks Latin is not marked beside a word of its own script that does not ("ООО «Ромашка»"), nor in a text of its own script', () => {
+    for (const text of [
+      'Hợp đồng với \u041E\u041E\u041E «Ромашка», Москва',
+      '\u0410\u0412\u0421 — это буквы',
+      '\u0410\u0412\u0421',
+      'Giao 10кг gạo',
+    ])
+      expect(signedTextOf(utf8(text)), text).toMatchObject({ lines: [[{ text }]], foreign: 0, disguised: 0 });
+  });
+
   it('a zero-width character does not split a word to hide a look-alike in it', () => {
     expect(signedTextOf(utf8('C\u200B\u043E\u200Bng ty'))).toMatchObject({
       lines: [
@@ -244,6 +295,7 @@ describe('a signed text as the window shows it', () => {
         characters: [...text].length,
         marks: 0,
         foreign: 0,
+        disguised: 0,
         stacked: 0,
       });
     }

@@ -646,7 +646,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
 
 /**
  * A text, as derived from the bytes signed: its lines with marks for what draws nothing, a letter
- * of another script inside a word, or accent marks in excess; or why it is not shown. Each line is
+ * of another script inside a word or in a whole word that looks Latin, or accent marks in excess; or why it is not shown. Each line is
  * a block that clips what it draws, so no line draws over another.
  */
 function showText(bytes: Uint8Array): void {
@@ -668,6 +668,7 @@ function showText(bytes: Uint8Array): void {
   const counts = [
     text.marks > 0 && t('textMarks', { n: text.marks }),
     text.foreign > 0 && t('textForeign', { n: text.foreign }),
+    text.disguised > 0 && t('textDisguised', { n: text.disguised }),
     text.stacked > 0 && t('textStacked', { n: text.stacked, max: MAX_MARKS_PER_LETTER }),
   ].filter((said) => said !== false);
   $('text-marks').hidden = counts.length === 0;
@@ -690,7 +691,10 @@ function textPieceNode(piece: SignedTextPiece): Node {
     'control' in piece
       ? [piece.control, t('controlMark')]
       : 'foreign' in piece
-        ? [`${piece.foreign} ${piece.script}`, t('foreignMark', { script: piece.script })]
+        ? [
+            `${piece.foreign} ${piece.script}`,
+            t(piece.disguised ? 'disguisedMark' : 'foreignMark', { script: piece.script }),
+          ]
         : [piece.stacked, t('stackedMark')];
   return Object.assign(document.createElement('span'), {
     className: 'control-mark',

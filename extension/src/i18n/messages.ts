@@ -105,9 +105,12 @@ export const MESSAGES = {
       'Ký tự ẩn hoặc khoảng trắng đặc biệt trong văn bản (đánh dấu ⟨U+…⟩): {n}. Hãy đọc kỹ trước khi ký.',
     textForeign:
       'Chữ cái thuộc hệ chữ khác nằm lẫn trong một từ, có thể trông giống chữ Latinh hoặc chữ số (đánh dấu ⟨U+… và tên hệ chữ⟩): {n}. Hãy đọc kỹ trước khi ký.',
+    textDisguised:
+      'Từ viết bằng hệ chữ khác nhưng trông như chữ Latinh, nằm giữa các từ Latinh (từng chữ cái được đánh dấu ⟨U+… và tên hệ chữ⟩): {n} chữ cái. Hãy đọc kỹ trước khi ký.',
     textStacked:
       'Dấu phụ chồng quá {max} dấu trên một chữ hoặc lặp lại (đánh dấu ⟨U+…⟩, không vẽ chồng lên nhau): {n}.',
     foreignMark: 'chữ cái thuộc hệ chữ {script}, nằm giữa chữ cái của hệ chữ khác',
+    disguisedMark: 'chữ cái thuộc hệ chữ {script}, trong một từ trông như chữ Latinh',
     stackedMark: 'dấu phụ vượt quá số dấu trên một chữ',
     textNotShown:
       'Nội dung này không phải văn bản đọc được (không phải UTF-8, hoặc có ký tự điều khiển): kyso không hiển thị nó như văn bản.',
@@ -380,9 +383,12 @@ export const MESSAGES = {
       'Hidden characters or unusual spaces in the text (marked ⟨U+…⟩): {n}. Read it carefully before signing.',
     textForeign:
       'Letters of another script inside a word, which can look like Latin letters or digits (marked ⟨U+… and the script’s name⟩): {n}. Read it carefully before signing.',
+    textDisguised:
+      'Words in another script that look like Latin ones, among Latin words (each letter marked ⟨U+… and the script’s name⟩): {n} letters. Read it carefully before signing.',
     textStacked:
       'Accent marks piled past {max} on one letter, or repeated (marked ⟨U+…⟩, not drawn on top of each other): {n}.',
     foreignMark: 'a {script} letter among letters of another script',
+    disguisedMark: 'a {script} letter, in a word that looks Latin',
     stackedMark: 'an accent mark past those one letter may carry',
     textNotShown:
       'This content is not readable text (not UTF-8, or it holds control characters): kyso does not show it as text.',
