@@ -66,17 +66,18 @@ const CJK = new Set(['Japanese', 'Korean', 'Chinese']);
 const ANY_SCRIPT = /[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]/u;
 const EUROPEAN_DIGIT = /[0-9]/u;
 const LETTER = /\p{L}/u;
-const LAST_DIGIT = /[0-9](?!.*[0-9])/su;
 
 /** Whether a word's digits count as Latin: a letter before or between them, or one after them that can pass for a digit. */
 function digitsCountAsLatin(word: string): boolean {
-  const last = LAST_DIGIT.exec(word);
-  if (!last) return false;
-  if (LETTER.test(word.slice(0, last.index))) return true;
-  for (const character of word.slice(last.index + 1))
+  let last = word.length - 1;
+  while (last >= 0 && !isEuropeanDigit(word.charCodeAt(last))) last--;
+  if (last < 0) return false;
+  if (LETTER.test(word.slice(0, last))) return true;
+  for (const character of word.slice(last + 1))
     if (LETTER.test(character) && looksLikeDigit(character)) return true;
   return false;
 }
+const isEuropeanDigit = (code: number) => code >= 0x30 && code <= 0x39;
 /** A word: letters, marks, digits and format characters (a zero-width space does not split one), joined across a number's separators. */
 const WORD = /[\p{L}\p{M}\p{N}\p{Cf}]+(?:(?:[.,:/-](?=\p{N})|(?<=\p{N})[.,:/-])[\p{L}\p{M}\p{N}\p{Cf}]+)*/gu;
 /** Words of one common script (Latin first), with digits and punctuation: the usual case, decided without looking further. */
@@ -144,48 +145,70 @@ export function foreignLetters(text: string): ForeignLetter[] {
       for (const letter of run.letters) found.push({ ...letter, disguised: true });
     run = undefined;
   };
-  for (const word of text.matchAll(WORD)) {
-    const digitsLatin = digitsCountAsLatin(word[0]);
-    let script: string | undefined;
-    let single = true;
-    if (ONE_COMMON_SCRIPT[0]!.test(word[0])) script = LETTER.test(word[0]) ? 'Latin' : undefined;
-    else if (!digitsLatin && ONE_COMMON_SCRIPT[1]!.test(word[0])) script = 'Cyrillic';
-    else if (!digitsLatin && ONE_COMMON_SCRIPT[2]!.test(word[0])) script = 'Greek';
-    else {
-      const letters: { index: number; character: string; scripts: Set<string> }[] = [];
-      let index = word.index;
-      for (const character of word[0]) {
-        const scripts =
-          digitsLatin && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
-        if (scripts) letters.push({ index, character, scripts });
-        index += character.length;
+  // Line by line: a line all Latin (most of them) is one Latin word as far as runs go, its words not looked at.
+  for (let start = 0; start <= text.length;) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end);
+    if (ONE_COMMON_SCRIPT[0]!.test(line)) {
+      if (LETTER.test(line)) {
+        endRun('Latin');
+        previous = 'Latin';
       }
-      const scriptSets = letters.map((l) => l.scripts);
-      if (!mixed(scriptSets)) {
-        const shared = common(scriptSets);
-        script = !shared ? undefined : shared.size === 0 || shared.has('Latin') ? 'Latin' : nameOf(shared);
-      } else {
-        single = false;
-        const counts = new Map<string, number>();
-        for (const scripts of scriptSets) for (const s of scripts) counts.set(s, (counts.get(s) ?? 0) + 1);
-        const most = Math.max(...counts.values());
-        script =
-          digitsLatin || counts.get('Latin') === most ? 'Latin' : [...counts].find(([, n]) => n === most)![0];
-        for (const { index, character, scripts } of letters)
-          if (!scripts.has(script)) found.push({ index, character, script: nameOf(scripts) });
+    } else
+      for (const word of line.matchAll(WORD)) {
+        word.index += start;
+        let script: string | undefined;
+        let single = true;
+        const latin = ONE_COMMON_SCRIPT[0]!.test(word[0]);
+        const digitsLatin = !latin && digitsCountAsLatin(word[0]);
+        if (latin) script = LETTER.test(word[0]) ? 'Latin' : undefined;
+        else if (!digitsLatin && ONE_COMMON_SCRIPT[1]!.test(word[0])) script = 'Cyrillic';
+        else if (!digitsLatin && ONE_COMMON_SCRIPT[2]!.test(word[0])) script = 'Greek';
+        else {
+          const letters: { index: number; character: string; scripts: Set<string> }[] = [];
+          let index = word.index;
+          for (const character of word[0]) {
+            const scripts =
+              digitsLatin && EUROPEAN_DIGIT.test(character) ? new Set(['Latin']) : scriptsOf(character);
+            if (scripts) letters.push({ index, character, scripts });
+            index += character.length;
+          }
+          const scriptSets = letters.map((l) => l.scripts);
+          if (!mixed(scriptSets)) {
+            const shared = common(scriptSets);
+            script = !shared
+              ? undefined
+              : shared.size === 0 || shared.has('Latin')
+                ? 'Latin'
+                : nameOf(shared);
+          } else {
+            single = false;
+            const counts = new Map<string, number>();
+            for (const scripts of scriptSets)
+              for (const s of scripts) counts.set(s, (counts.get(s) ?? 0) + 1);
+            const most = Math.max(...counts.values());
+            script =
+              digitsLatin || counts.get('Latin') === most
+                ? 'Latin'
+                : [...counts].find(([, n]) => n === most)![0];
+            for (const { index, character, scripts } of letters)
+              if (!scripts.has(script)) found.push({ index, character, script: nameOf(scripts) });
+          }
+        }
+        if (script === undefined) continue; // no letters: a number does not end a run
+        if (single && run?.script === script) {
+          addLetters(run, word[0], word.index);
+          continue;
+        }
+        endRun(script);
+        if (single && script !== 'Latin') {
+          run = { script, letters: [], looksLatin: true, afterLatin: previous === 'Latin' };
+          addLetters(run, word[0], word.index);
+        }
+        previous = script;
       }
-    }
-    if (script === undefined) continue; // no letters: a number does not end a run
-    if (single && run?.script === script) {
-      addLetters(run, word[0], word.index);
-      continue;
-    }
-    endRun(script);
-    if (single && script !== 'Latin') {
-      run = { script, letters: [], looksLatin: true, afterLatin: previous === 'Latin' };
-      addLetters(run, word[0], word.index);
-    }
-    previous = script;
+    start = end + 1;
   }
   endRun(undefined);
   return found.sort((a, b) => a.index - b.index);

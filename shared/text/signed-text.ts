@@ -90,16 +90,31 @@ export function signedTextOf(bytes: Uint8Array): SignedText {
     if (!found) break;
     start = end + found[0].length;
   }
-  const count = (is: (piece: SignedTextPiece) => boolean) => lines.flat().filter(is).length;
+  const counts = { control: 0, foreign: 0, disguised: 0, stacked: 0 };
+  for (const line of lines)
+    for (const piece of line)
+      if ('control' in piece) counts.control++;
+      else if ('foreign' in piece) counts[piece.disguised ? 'disguised' : 'foreign']++;
+      else if ('stacked' in piece) counts.stacked++;
   return {
     ok: true,
     lines,
-    characters: [...text].length,
-    marks: count((piece) => 'control' in piece),
-    foreign: count((piece) => 'foreign' in piece && !piece.disguised),
-    disguised: count((piece) => 'foreign' in piece && piece.disguised === true),
-    stacked: count((piece) => 'stacked' in piece),
+    characters: codePoints(text),
+    marks: counts.control,
+    foreign: counts.foreign,
+    disguised: counts.disguised,
+    stacked: counts.stacked,
   };
+}
+
+/** Unicode code points in a well-formed string: its UTF-16 units less one for each surrogate pair. */
+function codePoints(text: string): number {
+  let pairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) pairs++;
+  }
+  return text.length - pairs;
 }
 
 /** One line as runs of plain text and the marks between them; `foreign`: the line's letters of another script. */

@@ -16,6 +16,25 @@ export const MAX_MARKS_PER_LETTER = 3;
 const NONSPACING_MARK = /^[\p{Mn}\p{Me}]$/u;
 const ANY_NONSPACING_MARK = /[\p{Mn}\p{Me}]/u;
 
+/** Below U+00C0 nothing is a mark or decomposes: most of a text, not looked up. */
+const FIRST_DECOMPOSING = '\u00C0';
+const NO_MARKS = { marks: 0, last: undefined };
+
+/** A character that is not a nonspacing mark: how many its NFD carries, and the last. Cached: a text repeats its letters. */
+const bases = new Map<string, { marks: number; last: string | undefined } | null>();
+/** The marks a letter carries (counted in NFD), or null for a nonspacing mark itself. */
+function baseOf(character: string): { marks: number; last: string | undefined } | null {
+  let base = bases.get(character);
+  if (base === undefined) {
+    const marks = NONSPACING_MARK.test(character)
+      ? undefined
+      : [...character.normalize('NFD')].filter((c) => NONSPACING_MARK.test(c));
+    base = marks ? { marks: marks.length, last: marks.at(-1) } : null;
+    bases.set(character, base);
+  }
+  return base;
+}
+
 /**
  * The UTF-16 indexes of the marks of `text` not to draw: past MAX_MARKS_PER_LETTER on their letter,
  * or the same as the mark before them. `skip`: indexes already shown another way (a variation
@@ -29,12 +48,10 @@ export function excessMarks(text: string, skip: (index: number) => boolean = () 
   let index = 0;
   for (const character of text) {
     if (!skip(index)) {
-      if (!NONSPACING_MARK.test(character)) {
-        // Below U+00C0 nothing decomposes: most of a text, not normalised at all.
-        const marks =
-          character < '\u00C0' ? [] : [...character.normalize('NFD')].filter((c) => NONSPACING_MARK.test(c));
-        carried = marks.length;
-        previous = marks.at(-1);
+      const base = character < FIRST_DECOMPOSING ? NO_MARKS : baseOf(character);
+      if (base) {
+        carried = base.marks;
+        previous = base.last;
       } else if (carried >= MAX_MARKS_PER_LETTER || character === previous) {
         excess.push(index);
       } else {
