@@ -27,7 +27,11 @@ export function looksLatin(character: string): boolean {
 
 /** The skeletons of the digits 0–9 ("0" looks like "O", "1" like "l"). */
 const DIGIT_SKELETONS = new Set(Array.from({ length: 10 }, (_, digit) => skeleton(String(digit))));
+const looksLikeDigitCache = new Map<string, boolean>();
 /** Whether a letter can pass for a digit (Cyrillic "О" and "З", Greek "Ο"), by its skeleton. */
 export function looksLikeDigit(character: string): boolean {
-  return DIGIT_SKELETONS.has(skeleton(character));
+  let looks = looksLikeDigitCache.get(character);
+  if (looks === undefined)
+    looksLikeDigitCache.set(character, (looks = DIGIT_SKELETONS.has(skeleton(character))));
+  return looks;
 }

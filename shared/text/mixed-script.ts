@@ -245,5 +245,10 @@ function mixed(letterScripts: Set<string>[]): boolean {
 
 /** A letter's script as a person would name it: the first of its own scripts, not a writing system. */
 function nameOf(scripts: Set<string>): string {
-  return [...scripts].find((s) => !CJK.has(s)) ?? [...scripts][0]!;
+  let name = names.get(scripts);
+  if (name === undefined)
+    names.set(scripts, (name = [...scripts].find((s) => !CJK.has(s)) ?? [...scripts][0]!));
+  return name;
 }
+/** Names by scripts: the sets scriptsOf gives are kept, so each is named once. */
+const names = new WeakMap<Set<string>, string>();
