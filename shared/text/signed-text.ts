@@ -18,16 +18,13 @@
  * - Nothing is normalised: NFC and NFD text show as the very code points signed.
  */
 import { codePointName, INVISIBLE_OR_CONTROL, type TextPiece } from './invisible.js';
+import { readableTextOf, type UnreadableText } from './readable-text.js';
 import { foreignLetters, type ForeignLetter } from './mixed-script.js';
 import { excessMarks } from './stacked-marks.js';
 
 /** Shown as marks in a signed text, besides INVISIBLE_OR_CONTROL: spaces that look like U+0020 or like nothing. */
 const UNUSUAL_SPACES = '[\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]';
 const MARKED = new RegExp(`${INVISIBLE_OR_CONTROL.source}|${UNUSUAL_SPACES}`, 'gu');
-/** Controls a text may not hold: C0 but tab and LF, a CR not before an LF, DEL and C1. */
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/u;
-
 /**
  * A piece of a signed line: plain text, a hidden character or unusual space (`control`), a letter of
  * another script (`disguised`: of a whole word that looks Latin), or a mark in excess.
@@ -51,31 +48,12 @@ export type SignedText =
       /** How many nonspacing marks in excess are shown as marks. */
       stacked: number;
     }
-  | {
-      ok: false;
-      problem: 'not-utf8' | 'control-character';
-      /** control-character: the character's code point (U+001B) and its line (1-based). */
-      control?: string;
-      line?: number;
-    };
+  | UnreadableText;
 
 export function signedTextOf(bytes: Uint8Array): SignedText {
-  let text: string;
-  try {
-    // ignoreBOM: a BOM is a signed character like any other, kept to be shown as a mark.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return { ok: false, problem: 'not-utf8' };
-  }
-  const forbidden = FORBIDDEN_CONTROL.exec(text);
-  if (forbidden) {
-    return {
-      ok: false,
-      problem: 'control-character',
-      control: codePointName(forbidden[0]),
-      line: text.slice(0, forbidden.index).split('\n').length,
-    };
-  }
+  const readable = readableTextOf(bytes);
+  if (!readable.ok) return readable;
+  const { text } = readable;
   // Look-alike words are judged by the words around them, across lines: the whole text at once.
   const foreign = foreignLetters(text);
   const lines: SignedTextPiece[][] = [];

@@ -1,6 +1,6 @@
 /**
  * A text the page sends whole ('text'): the preparer digests its bytes itself and the window shows
- * the text decoded from those same bytes (shared/text/signed-text.ts); the host signs the digest in
+ * the text decoded from those same bytes (shared/text/signed-text.ts; here only whether they are readable); the host signs the digest in
  * a CAdES-BES (CAdES-T with `timestamp`), detached, as for a 'cms' digest.
  */
 import { digest } from '../../../shared/cms/digest.js';
@@ -9,7 +9,7 @@ import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { SignItem } from '../../../shared/protocol/host.js';
 import type { PageDocument } from '../../../shared/protocol/page.js';
-import { signedTextOf } from '../../../shared/text/signed-text.js';
+import { readableTextOf } from '../../../shared/text/readable-text.js';
 import { cmsOf, type DigestPlan } from './digest-plan.js';
 
 /** Bytes a person could not read as the text signed are refused before any window. */
@@ -18,7 +18,7 @@ export async function planText(
   rsaScheme?: RsaScheme,
 ): Promise<DigestPlan> {
   const bytes = base64ToBytes(document.data);
-  const shown = signedTextOf(bytes);
+  const shown = readableTextOf(bytes);
   if (!shown.ok)
     throw new KysoError(
       'BAD_REQUEST',

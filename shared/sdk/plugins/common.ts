@@ -6,7 +6,7 @@ import { CertificateSerialSchema } from '../../protocol/common.js';
 import { errorMessage, KysoError, type ErrorCode } from '../../protocol/errors.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { base64ToBytes } from '../../encoding.js';
-import { signedTextOf } from '../../text/signed-text.js';
+import { readableTextOf } from '../../text/readable-text.js';
 import {
   digestOf,
   pluginRequest,
@@ -85,11 +85,12 @@ export async function askSharedCertificate(
 
 /**
  * Data a page sent, as the document kyso signs it (a detached CMS over its bytes either way): a text
- * the consent window shows whole when the bytes are readable text (shared/text/signed-text.ts) within
+ * the consent window shows whole when the bytes are readable text (shared/text/readable-text.ts) within
  * LIMITS.maxTextBytes, else their SHA-256, which the window says it cannot show.
  */
 export async function siteDataDocument(data: Uint8Array, name: string): Promise<BatchDocumentInput> {
-  if (data.length <= LIMITS.maxTextBytes && signedTextOf(data).ok) return { kind: 'text', name, text: data };
+  if (data.length <= LIMITS.maxTextBytes && readableTextOf(data).ok)
+    return { kind: 'text', name, text: data };
   return { kind: 'cms', name, digest: await digestOf(data, 'SHA-256'), digestAlgorithm: 'SHA-256' };
 }
 
