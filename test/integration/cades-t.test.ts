@@ -135,7 +135,7 @@ describe('CAdES-T with a local TSA', () => {
       const certificateDer = token.certDer('01');
       const entry = access
         .listCertificates()
-        .find((c) => c.certificate === certificateDer.toString('base64'));
+        .certificates.find((c) => c.certificate === certificateDer.toString('base64'));
       expect(entry).toBeDefined();
       const opened = access.openSigning(entry!.id, token.pin);
       const tokenAccess = access;

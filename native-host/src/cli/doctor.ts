@@ -3,7 +3,7 @@
  * modules, tokens, certificates, browser registrations, and a real handshake with the registered
  * host, started exactly as a browser starts it. Ends with a verdict; exit 1 when signing cannot work.
  */
-import { describeForCli } from './certificate-text.js';
+import { describeForCli, skippedObjectsLine } from './certificate-text.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -172,7 +172,10 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
   let usable = 0;
   const labels = new Map<string, string>();
   try {
-    const { certificates, moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs());
+    const { certificates, moduleErrors, skippedObjects } = await listTokenCertificates(
+      worker,
+      tokenTimeoutMs(),
+    );
     let failedModules = 0;
     for (const module of modules) {
       const errors = moduleErrors.filter((m) => m.module === module);
@@ -208,6 +211,9 @@ export async function runDoctor(options: DoctorOptions, print: (line: string) =>
         `  ${issues.length ? '✗' : '✓'} ${holder} ${ids} — ${summary.notBefore.toISOString().slice(0, 10)} → ${summary.notAfter.toISOString().slice(0, 10)}${issues.length ? ` (${issues.join(', ')})` : ''}`,
       );
     }
+    // Not a problem for the verdict (the token's other certificates sign), but a certificate the user
+    // looks for may be one of these.
+    for (const skipped of skippedObjects) print(`  ! ${skippedObjectsLine(skipped)}`);
     if (usable === 0)
       problems.push('no certificate that can sign (insert the token, or renew the certificate)');
   } catch (error) {

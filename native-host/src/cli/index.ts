@@ -1,5 +1,5 @@
 /** The kyso command line, for people and installers (the browser never uses it). */
-import { describeForCli } from './certificate-text.js';
+import { describeForCli, skippedObjectsLine } from './certificate-text.js';
 import {
   parseCommandLine,
   reportUsageProblem,
@@ -155,8 +155,12 @@ function launcherEnvironment(): Record<string, string> | undefined {
 async function listCertificates(): Promise<number> {
   const worker = new TokenWorker({ modulePaths: modulesToLoad() });
   try {
-    const { certificates, moduleErrors } = await listTokenCertificates(worker, tokenTimeoutMs());
+    const { certificates, moduleErrors, skippedObjects } = await listTokenCertificates(
+      worker,
+      tokenTimeoutMs(),
+    );
     for (const m of moduleErrors) console.error(`module ${m.module}: ${m.error}`);
+    for (const skipped of skippedObjects) console.error(skippedObjectsLine(skipped));
     for (const entry of certificates) {
       const { summary, holder, ids, problems } = describeForCli(entry);
       console.log(

@@ -7,7 +7,7 @@ import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseCertificateId } from '../worker/certificate-identity.js';
-import type { ModuleError, TokenCertificate } from '../worker/messages.js';
+import type { ModuleError, SkippedObjects, TokenCertificate } from '../worker/messages.js';
 import type { TokenWorker } from '../worker/token-worker.js';
 import type { SharedListings } from './shared-listings.js';
 import type { LeaseOptions, TokenLease, TokenQueue } from './token-queue.js';
@@ -48,13 +48,16 @@ function toEntries(certificates: readonly TokenCertificate[]): CertificateEntry[
 const inUse = (error: unknown) =>
   error instanceof KysoError && (error.code === 'BUSY' || error.code === 'TOKEN_NOT_RESPONDING');
 
-/** One process's whole listing, no queue: for one-shot commands (kyso list, doctor). */
+/**
+ * One process's whole listing, no queue: for one-shot commands (kyso list, doctor), which also say
+ * which certificate objects were left out.
+ */
 export async function listTokenCertificates(
   worker: TokenWorker,
   timeoutMs: number,
-): Promise<CertificateListing> {
-  const { certificates, moduleErrors } = await worker.call({ op: 'list' }, timeoutMs);
-  return { certificates: toEntries(certificates), moduleErrors };
+): Promise<CertificateListing & { skippedObjects: SkippedObjects[] }> {
+  const { certificates, moduleErrors, skippedObjects } = await worker.call({ op: 'list' }, timeoutMs);
+  return { certificates: toEntries(certificates), moduleErrors, skippedObjects };
 }
 
 /**

@@ -32,6 +32,19 @@ const ModuleErrorSchema = z.strictObject({
 export type ModuleError = z.infer<typeof ModuleErrorSchema>;
 const ModuleErrors = z.array(ModuleErrorSchema);
 
+/**
+ * Certificate objects of one token that a listing left out (unreadable, or a CKA_ID too long to
+ * name): counted and said why, so that a certificate missing from the list is explained (kyso list,
+ * doctor). Each distinct reason once.
+ */
+const SkippedObjectsSchema = z.strictObject({
+  tokenSerial: z.string(),
+  tokenLabel: z.string(),
+  count: z.number().int().min(1),
+  reasons: z.array(z.string().max(200)).min(1).max(8),
+});
+export type SkippedObjects = z.infer<typeof SkippedObjectsSchema>;
+
 /** SHA-1 only for rsa-sha1 XML: the worker then signs exactly a SHA-1 DigestInfo with CKM_RSA_PKCS. */
 export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);
 export type TokenDigestAlgorithm = z.infer<typeof TokenDigestAlgorithmSchema>;
@@ -143,7 +156,11 @@ export const workerOperations = {
   /** Certificates on the tokens with these serials (every token when omitted). */
   list: {
     request: z.strictObject({ op: z.literal('list'), serials: z.array(z.string()).optional() }),
-    result: z.strictObject({ certificates: z.array(TokenCertificateSchema), moduleErrors: ModuleErrors }),
+    result: z.strictObject({
+      certificates: z.array(TokenCertificateSchema),
+      moduleErrors: ModuleErrors,
+      skippedObjects: z.array(SkippedObjectsSchema),
+    }),
   },
   sign: {
     request: z.strictObject({

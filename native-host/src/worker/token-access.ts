@@ -22,6 +22,7 @@ import {
   type ModuleError,
   type SignGroup,
   type SignedGroup,
+  type SkippedObjects,
   type TokenCertificate,
 } from './messages.js';
 import { packGroups, unpackGroups } from './sign-groups.js';
@@ -281,17 +282,26 @@ export class TokenAccess {
     return [...serials];
   }
 
-  /** Every X.509 certificate with a CKA_ID on every present, initialised token (or only those with these serials). */
-  listCertificates(serials?: readonly string[]): TokenCertificate[] {
+  /**
+   * Every X.509 certificate with a CKA_ID on every present, initialised token (or only those with
+   * these serials), and the certificate objects left out, per token.
+   */
+  listCertificates(serials?: readonly string[]): {
+    certificates: TokenCertificate[];
+    skippedObjects: SkippedObjects[];
+  } {
     const entries: TokenCertificate[] = [];
-    for (const module of this.modules) this.inModule(module, () => this.listModule(module, serials, entries));
-    return entries;
+    const skipped: SkippedObjects[] = [];
+    for (const module of this.modules)
+      this.inModule(module, () => this.listModule(module, serials, entries, skipped));
+    return { certificates: entries, skippedObjects: skipped };
   }
 
   private listModule(
     module: LoadedModule,
     serials: readonly string[] | undefined,
     entries: TokenCertificate[],
+    skipped: SkippedObjects[],
   ): void {
     let slots: Handle[];
     try {
@@ -302,7 +312,7 @@ export class TokenAccess {
     }
     for (const slot of slots) {
       try {
-        entries.push(...this.listSlot(module, slot, serials));
+        entries.push(...this.listSlot(module, slot, serials, skipped));
       } catch (error) {
         this.reportSlotError(module, slot, error);
       }
@@ -313,6 +323,7 @@ export class TokenAccess {
     module: LoadedModule,
     slot: Handle,
     serials: readonly string[] | undefined,
+    skipped: SkippedObjects[],
   ): TokenCertificate[] {
     const { p11 } = module;
     const info = p11.C_GetTokenInfo(slot);
@@ -327,6 +338,16 @@ export class TokenAccess {
         { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
       ]);
       const entries: TokenCertificate[] = [];
+      const left: SkippedObjects = {
+        tokenSerial: token.serial,
+        tokenLabel: token.label,
+        count: 0,
+        reasons: [],
+      };
+      const skip = (reason: string) => {
+        left.count++;
+        if (!left.reasons.includes(reason) && left.reasons.length < 8) left.reasons.push(reason);
+      };
       for (const handle of handles) {
         let read: ReturnType<pkcs11js.PKCS11['C_GetAttributeValue']>;
         try {
@@ -336,7 +357,10 @@ export class TokenAccess {
           ]);
         } catch (error) {
           // One object the driver cannot read is skipped, never its token's others; a token gone drops out whole.
-          if (toKysoError(error).code === 'TOKEN_NOT_PRESENT') throw error;
+          const failure = toKysoError(error);
+          if (failure.code === 'TOKEN_NOT_PRESENT') throw error;
+          const ckr = failure.details?.ckr;
+          skip(`unreadable certificate object (${typeof ckr === 'string' ? ckr : failure.code})`);
           continue;
         }
         const [value, id] = read;
@@ -345,9 +369,13 @@ export class TokenAccess {
         if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
         const name = certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId });
         // A CKA_ID too long to name (the answer's schema would refuse the whole listing): this one is skipped.
-        if (name.length > MAX_CERTIFICATE_ID_CHARS) continue;
+        if (name.length > MAX_CERTIFICATE_ID_CHARS) {
+          skip(`CKA_ID too long (${keyId.length / 2} bytes)`);
+          continue;
+        }
         entries.push({ id: name, certificate: der.toString('base64'), token });
       }
+      if (left.count > 0) skipped.push(left);
       return entries;
     } finally {
       p11.C_CloseSession(session);

@@ -53,7 +53,7 @@ function run(request: WorkerRequest): unknown {
     case 'tokens':
       return { serials: tokens.tokenSerials(), moduleErrors: tokens.moduleErrors };
     case 'list':
-      return { certificates: tokens.listCertificates(request.serials), moduleErrors: tokens.moduleErrors };
+      return { ...tokens.listCertificates(request.serials), moduleErrors: tokens.moduleErrors };
     case 'sign':
       return tokens.signOnce(request.certificateId, request.pin, request.items, request.certificate);
     case 'open-signing':

@@ -1,0 +1,90 @@
+/**
+ * Certificate objects a listing leaves out (one the driver cannot read, one whose CKA_ID is too long
+ * to name) are said by `kyso list` and `kyso-host doctor`: how many, on which token, and why. A
+ * certificate the user expects and does not see must not vanish without a word.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
+import { HOST_LAUNCHER, REPO_ROOT, TOKEN_LABEL } from '../support/paths.js';
+import { copyTestToken, pkcs11Tool, type TestToken } from '../support/token.js';
+
+const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
+
+describe('certificate objects skipped while listing a token', () => {
+  let token: TestToken;
+  let home: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    buildFaultModule();
+    token = copyTestToken();
+    home = mkdtempSync(path.join(tmpdir(), 'kyso-skipped-'));
+    // 100 bytes of CKA_ID: a certificate id longer than the worker's answer allows
+    pkcs11Tool(
+      token,
+      '--write-object',
+      token.certPemPath('02'),
+      '--type',
+      'cert',
+      '--id',
+      'ab'.repeat(100),
+      '--label',
+      'cert-long-id',
+    );
+    const control = path.join(home, 'faults');
+    writeFileSync(control, 'fail_object cert-03 0x30\n'); // CKR_DEVICE_ERROR for that object only
+    env = { ...token.env, HOME: home, ...faultModuleEnv(control) };
+  });
+  afterAll(() => {
+    token.remove();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const run = (script: string, command: string) =>
+    spawnSync(process.execPath, [script, command], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  /** The token's serial, from the ids `kyso list` prints (module/serial/CKA_ID). */
+  const serialIn = (listed: string) => {
+    const serial = /^[^/\s]+\/([^/\s]+)\/01 /m.exec(listed)?.[1];
+    if (!serial) throw new Error(`certificate 01 of the test token not listed:\n${listed}`);
+    return serial;
+  };
+  /** The line (Vietnamese / English), whatever order the token returned its objects in. */
+  const expectSkippedSaid = (output: string, serial: string) => {
+    const token = `«${TOKEN_LABEL}» (${serial})`;
+    const said = `2 đối tượng chứng thư số trên token ${token} bị bỏ qua / 2 objects on token ${token} were skipped: `;
+    const line = output.split('\n').find((l) => l.includes(said));
+    expect(line, output).toBeDefined();
+    const reasons = line!.slice(line!.indexOf(said) + said.length).split('; ');
+    expect(reasons.sort()).toEqual([
+      'CKA_ID too long (100 bytes)',
+      'unreadable certificate object (CKR_DEVICE_ERROR)',
+    ]);
+  };
+
+  it('kyso list says how many objects of which token were skipped, and why; the others are listed', () => {
+    const listed = run(KYSO, 'list');
+    expect(listed.status, listed.stderr).toBe(0);
+    const ids = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('  ')[0]!.split('/').pop());
+    expect(ids).toContain('01');
+    expect(ids).not.toContain('03');
+    expectSkippedSaid(listed.stderr, serialIn(listed.stdout));
+  });
+
+  it('kyso-host doctor says it under the certificates, and it does not decide the verdict', () => {
+    const doctor = run(HOST_LAUNCHER, 'doctor');
+    const certificates = doctor.stdout.slice(doctor.stdout.indexOf('\nCertificates:'));
+    expectSkippedSaid(certificates, serialIn(run(KYSO, 'list').stdout));
+    expect(certificates).toMatch(/^ {2}! 2 đối tượng .* \/ 2 objects on token/m);
+    expect(doctor.stdout).not.toContain('no certificate that can sign');
+  });
+});
