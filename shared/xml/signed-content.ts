@@ -61,6 +61,8 @@ function assertUniqueIds(document: Document): void {
  * The one child on each step of `path` from `from`, in `from`'s namespace; undefined when a step
  * is missing, refused when a step is there twice (which one would the person have seen?). Twice
  * counts namespaces too: a receiver reading by local name may take the other namespace's one.
+ * A step there once but in another namespace is refused too, not taken for missing: the window
+ * would leave the field out while a receiver reading by local name takes it as the field.
  */
 export function elementAt(from: Element, path: string[]): Element | undefined {
   let scope: Element | undefined = from;
@@ -70,9 +72,46 @@ export function elementAt(from: Element, path: string[]): Element | undefined {
     const named = elementChildren(parent).filter((child) => child.localName === name);
     if (named.length > 1)
       throw new XmlSignatureError('DUPLICATE_SIGNED_NODE', `<${name}> twice in <${parent.localName}>`);
-    scope = named.find((child) => child.namespaceURI === from.namespaceURI);
+    scope = named[0];
+    if (scope && scope.namespaceURI !== from.namespaceURI)
+      throw new XmlSignatureError(
+        'PROFILE_MISMATCH',
+        `<${name}> in <${parent.localName}> is in the namespace ${namespaceName(scope.namespaceURI)}, not ${namespaceName(from.namespaceURI)}: a receiver reading by name could take it for the field`,
+      );
   }
   return scope;
+}
+
+const namespaceName = (uri: string | null) => (uri ? `"${uri.slice(0, 100)}"` : 'none');
+
+/**
+ * Refuses a field's element name found inside `signed` more than once when one of them is off the
+ * paths read for fields (`paths`, from `signed`): a second `<MST>` nested in an item, or deeper
+ * inside `<NBan>`, is the one a receiver searching by name (`getElementsByTagName`, `//MST`,
+ * `NBan//MST`) may take, while the window shows the other. Counted by local name, whatever the
+ * namespace, as elementAt counts. A name two fields share (`NBan/Ten`, `NMua/Ten`) is allowed at
+ * each field's path; a name there once, off its path, is no field the window shows, and no reader
+ * has another one to pick (the full view lists it by its path).
+ */
+export function assertFieldNamesOnlyAtPaths(signed: Element, paths: string[][]): void {
+  const fields = new Map<string, Set<Element | undefined>>();
+  for (const path of paths) {
+    const name = path.at(-1)!;
+    fields.set(name, (fields.get(name) ?? new Set()).add(elementAt(signed, path)));
+  }
+  const found = new Map<string, Element[]>();
+  for (const element of descendantElements(signed)) {
+    const name = element.localName ?? '';
+    if (fields.has(name)) found.set(name, [...(found.get(name) ?? []), element]);
+  }
+  for (const [name, elements] of found) {
+    const offPath = elements.find((element) => !fields.get(name)!.has(element));
+    if (offPath && elements.length > 1)
+      throw new XmlSignatureError(
+        'DUPLICATE_SIGNED_NODE',
+        `<${name}> is there ${elements.length} times, also inside <${offPath.parentNode?.nodeName ?? ''}> off the field's path: a receiver reading it by name could take that one`,
+      );
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * refused before anyone is asked for a PIN.
  */
 import type { XmlSignatureProfile } from './profiles.js';
-import { readSignedXml, textAt } from './signed-content.js';
+import { assertFieldNamesOnlyAtPaths, readSignedXml, textAt } from './signed-content.js';
 
 export type XmlSummaryField =
   | 'taxForm'
@@ -32,40 +32,68 @@ const MAX_VALUE_CHARS = 160;
 const TAX_DECLARATION = ['TTinChung', 'TTinTKhaiThue', 'TKhaiThue'];
 const TAXPAYER = ['TTinChung', 'TTinTKhaiThue', 'NNT'];
 
+/** Each field's paths, joined by a space when it has several (tried in order with `first`). */
+type FieldPaths = { field: XmlSummaryField; paths: string[][]; first?: true };
+
+const FIELDS: Record<'htkk' | 'einvoice', FieldPaths[]> = {
+  htkk: [
+    {
+      field: 'taxForm',
+      paths: [
+        [...TAX_DECLARATION, 'tenTKhai'],
+        [...TAX_DECLARATION, 'maTKhai'],
+      ],
+      first: true,
+    },
+    { field: 'taxPeriod', paths: [[...TAX_DECLARATION, 'KyKKhaiThue', 'kyKKhai']] },
+    { field: 'taxpayerId', paths: [[...TAXPAYER, 'mst']] },
+    { field: 'taxpayerName', paths: [[...TAXPAYER, 'tenNNT']] },
+  ],
+  einvoice: [
+    {
+      field: 'invoiceNumber',
+      paths: [
+        ['TTChung', 'KHMSHDon'],
+        ['TTChung', 'KHHDon'],
+        ['TTChung', 'SHDon'],
+      ],
+    },
+    { field: 'invoiceDate', paths: [['TTChung', 'NLap']] },
+    { field: 'sellerName', paths: [['NDHDon', 'NBan', 'Ten']] },
+    { field: 'sellerId', paths: [['NDHDon', 'NBan', 'MST']] },
+    { field: 'buyerName', paths: [['NDHDon', 'NMua', 'Ten']] },
+    { field: 'buyerId', paths: [['NDHDon', 'NMua', 'MST']] },
+    {
+      field: 'invoiceTotal',
+      paths: [
+        ['NDHDon', 'TToan', 'TgTTTBSo'],
+        ['TTChung', 'DVTTe'],
+      ],
+    },
+  ],
+};
+
 /**
  * Throws XmlSignatureError (XML_NOT_ACCEPTED: INVALID_XML, PROFILE_MISMATCH, ALREADY_SIGNED,
  * DOCTYPE_NOT_ALLOWED, DUPLICATE_ID, DUPLICATE_SIGNED_NODE, PROCESSING_INSTRUCTION) like signing
- * would, before any window.
+ * would, before any window: also for a field in another namespace than the signed element's
+ * (PROFILE_MISMATCH) and a field's name again inside the signed element off its path
+ * (DUPLICATE_SIGNED_NODE), which a receiver could read as the field while the window shows another.
  */
 export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSummaryLine[] {
   const { signed } = readSignedXml(xml, profile);
-  const at = (...path: string[]) => {
-    const value = textAt(signed, path);
-    return value === undefined ? undefined : shortened(value);
-  };
-  const fields: Array<[XmlSummaryField, string | undefined]> =
-    profile === 'htkk'
-      ? [
-          ['taxForm', at(...TAX_DECLARATION, 'tenTKhai') ?? at(...TAX_DECLARATION, 'maTKhai')],
-          ['taxPeriod', at(...TAX_DECLARATION, 'KyKKhaiThue', 'kyKKhai')],
-          ['taxpayerId', at(...TAXPAYER, 'mst')],
-          ['taxpayerName', at(...TAXPAYER, 'tenNNT')],
-        ]
-      : [
-          [
-            'invoiceNumber',
-            joinDefined([at('TTChung', 'KHMSHDon'), at('TTChung', 'KHHDon'), at('TTChung', 'SHDon')], ' '),
-          ],
-          ['invoiceDate', at('TTChung', 'NLap')],
-          ['sellerName', at('NDHDon', 'NBan', 'Ten')],
-          ['sellerId', at('NDHDon', 'NBan', 'MST')],
-          ['buyerName', at('NDHDon', 'NMua', 'Ten')],
-          ['buyerId', at('NDHDon', 'NMua', 'MST')],
-          ['invoiceTotal', joinDefined([at('NDHDon', 'TToan', 'TgTTTBSo'), at('TTChung', 'DVTTe')], ' ')],
-        ];
-  return fields
-    .filter((f): f is [XmlSummaryField, string] => f[1] !== undefined)
-    .map(([field, value]) => ({ field, value }));
+  const fields = FIELDS[profile === 'htkk' ? 'htkk' : 'einvoice'];
+  assertFieldNamesOnlyAtPaths(
+    signed,
+    fields.flatMap(({ paths }) => paths),
+  );
+  return fields.flatMap(({ field, paths, first }) => {
+    const values = paths
+      .map((path) => textAt(signed, path))
+      .filter((value): value is string => value !== undefined);
+    const value = first ? values[0] : values.length > 0 ? values.join(' ') : undefined;
+    return value === undefined ? [] : [{ field, value: shortened(value) }];
+  });
 }
 
 /**
@@ -77,9 +105,4 @@ function shortened(value: string): string {
   return characters.length <= MAX_VALUE_CHARS
     ? value
     : `${characters.slice(0, MAX_VALUE_CHARS - 1).join('')}…`;
-}
-
-function joinDefined(parts: Array<string | undefined>, separator: string): string | undefined {
-  const present = parts.filter((p): p is string => p !== undefined);
-  return present.length > 0 ? present.join(separator) : undefined;
 }

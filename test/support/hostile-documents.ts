@@ -46,6 +46,18 @@ export const HOSTILE_XML: HostileXml[] = [
     xml: EINVOICE.replace('<TToan>', '<TToan><TgTTTBSo>1</TgTTTBSo>'),
   },
   {
+    what: 'a summary field in another namespace',
+    profile: 'einvoice',
+    problem: 'PROFILE_MISMATCH',
+    xml: EINVOICE.replace('<MST>0101234567</MST>', '<x:MST xmlns:x="urn:other">0101234567</x:MST>'),
+  },
+  {
+    what: "a summary field's name again deeper inside",
+    profile: 'einvoice',
+    problem: 'DUPLICATE_SIGNED_NODE',
+    xml: EINVOICE.replace('<STT>2</STT>', '<STT>2</STT><MST>9999999999</MST>'),
+  },
+  {
     what: 'a DOCTYPE',
     profile: 'htkk',
     problem: 'DOCTYPE_NOT_ALLOWED',
