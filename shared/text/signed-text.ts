@@ -68,21 +68,22 @@ export function signedTextOf(bytes: Uint8Array): SignedText {
     if (!found) break;
     start = end + found[0].length;
   }
-  const counts = { control: 0, foreign: 0, disguised: 0, stacked: 0 };
-  for (const line of lines)
-    for (const piece of line)
-      if ('control' in piece) counts.control++;
-      else if ('foreign' in piece) counts[piece.disguised ? 'disguised' : 'foreign']++;
-      else if ('stacked' in piece) counts.stacked++;
-  return {
-    ok: true,
-    lines,
-    characters: codePoints(text),
-    marks: counts.control,
-    foreign: counts.foreign,
-    disguised: counts.disguised,
-    stacked: counts.stacked,
-  };
+  return { ok: true, lines, characters: codePoints(text), ...markCounts(lines.flat()) };
+}
+
+/** How many pieces are marks of each kind: hidden characters and unusual spaces, foreign and disguised letters, marks in excess. */
+export function markCounts(pieces: Iterable<SignedTextPiece>): {
+  marks: number;
+  foreign: number;
+  disguised: number;
+  stacked: number;
+} {
+  const counts = { marks: 0, foreign: 0, disguised: 0, stacked: 0 };
+  for (const piece of pieces)
+    if ('control' in piece) counts.marks++;
+    else if ('foreign' in piece) counts[piece.disguised ? 'disguised' : 'foreign']++;
+    else if ('stacked' in piece) counts.stacked++;
+  return counts;
 }
 
 /** Unicode code points in a well-formed string: its UTF-16 units less one for each surrogate pair. */
@@ -93,6 +94,15 @@ function codePoints(text: string): number {
     if (unit >= 0xd800 && unit <= 0xdbff) pairs++;
   }
   return text.length - pairs;
+}
+
+/**
+ * One signed value on its own (an XML value or path) as runs of plain text and the marks between
+ * them, by the same rule as a signed text's line: every signed value the window shows is marked alike.
+ * (Look-alike words are judged within the value, which is all the words around them it has.)
+ */
+export function markedPieces(value: string): SignedTextPiece[] {
+  return piecesOf(value, foreignLetters(value));
 }
 
 /** One line as runs of plain text and the marks between them; `foreign`: the line's letters of another script. */

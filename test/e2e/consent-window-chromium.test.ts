@@ -697,6 +697,36 @@ describe('the consent window as people use it (Chromium)', () => {
     expect(await outcome(portal.page)).toBe('USER_CANCELLED');
   });
 
+  it('XML: unusual spaces in signed values are marked and counted as in a text, in the summary and the table', async () => {
+    const consent = await consentFor(portal, 'signXml', {
+      ...TAX_RETURN,
+      // A no-break space in the tax code, a narrow one in the name, a Cyrillic "о" in the address.
+      xml: TAX_RETURN.xml
+        .replace('<mst>0101234567</mst>', '<mst>0101&#xA0;234567</mst>')
+        .replace('<tenNNT>CÔNG TY TNHH', '<tenNNT>CÔNG TY&#x202F;TNHH')
+        .replace('<dchiNNT>Số 12 phố Đội Cấn', '<dchiNNT>Số 12 phố Đội Cấn Hà N\u043Ei'),
+      lang: 'en',
+    });
+    const field = (name: string) => consent.$eval(`dd[data-field="${name}"]`, (el) => el.innerText);
+    expect(await field('taxpayerId')).toBe('0101⟨U+00A0⟩234567');
+    expect(await field('taxpayerName')).toBe('CÔNG TY⟨U+202F⟩TNHH THƯƠNG MẠI KÝ SỐ VIỆT & CỘNG SỰ');
+    await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+    // Counted over every signed value before the table is opened.
+    expect(await consent.$$eval('#xml-marks li', (items) => items.map((li) => li.textContent))).toEqual([
+      'Hidden characters or unusual spaces in the signed values (marked ⟨U+…⟩): 2. Read them carefully before signing.',
+      'Letters of another script inside a word of the signed values, which can look like Latin letters or digits (marked ⟨U+… and the script’s name⟩): 1. Read them carefully before signing.',
+    ]);
+    expect(await drawn(consent, '#xml-marks')).toBe(true);
+    await clickInView(consent, '#xml-toggle');
+    const values = await consent.$$eval('#xml-table tbody tr td:nth-child(2)', (tds) =>
+      tds.map((td) => (td as HTMLElement).innerText),
+    );
+    expect(values).toContain('0101⟨U+00A0⟩234567');
+    expect(values).toContain('Số 12 phố Đội Cấn Hà N⟨U+043E Cyrillic⟩i');
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(portal.page)).toBe('USER_CANCELLED');
+  });
+
   it('generic XML signed by the Id of one element: the window says only that element is signed, not the whole document, and lists only its values', async () => {
     const consent = await consentFor(portal, 'signXml', {
       xml: '<HoSo><HocSinh><Ten>Trần Thị Bích</Ten></HocSinh><DU_LIEU_HOC_BA Id="data"><Diem>8.5</Diem></DU_LIEU_HOC_BA></HoSo>',

@@ -5,7 +5,7 @@
  * inside a word and marks piled on a letter shown by code point, nothing normalised.
  */
 import { describe, expect, it } from 'vitest';
-import { signedTextOf } from '../../shared/text/signed-text.js';
+import { markCounts, markedPieces, signedTextOf } from '../../shared/text/signed-text.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -325,5 +325,44 @@ describe('a signed text as the window shows it', () => {
       lines: [[{ text: '\u00E9' }, { stacked: 'U+0301' }, { text: ' e\u0301' }, { stacked: 'U+0301' }]],
       stacked: 2,
     });
+  });
+
+  it('markedPieces, which the XML view uses for its values, marks a line exactly as the text view does', () => {
+    const spaces = [
+      '\u00A0',
+      '\u1680',
+      ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
+      '\u202F',
+      '\u205F',
+      '\u3000',
+    ];
+    const line = `0101${spaces.join('0')}\u202E\uFEFF C\u043Eng ty e\u0301\u0301`;
+    const shown = signedTextOf(utf8(line));
+    expect(shown.ok && shown.lines).toEqual([markedPieces(line)]);
+    expect(
+      markedPieces(line)
+        .filter((piece) => 'control' in piece)
+        .map((piece) => 'control' in piece && piece.control),
+    ).toEqual([
+      'U+00A0',
+      'U+1680',
+      'U+2000',
+      'U+2001',
+      'U+2002',
+      'U+2003',
+      'U+2004',
+      'U+2005',
+      'U+2006',
+      'U+2007',
+      'U+2008',
+      'U+2009',
+      'U+200A',
+      'U+202F',
+      'U+205F',
+      'U+3000',
+      'U+202E',
+      'U+FEFF',
+    ]);
+    expect(markCounts(markedPieces(line))).toEqual({ marks: 18, foreign: 1, stacked: 1 });
   });
 });

@@ -39,7 +39,12 @@ import {
   showAppearanceImages,
   showSigner,
 } from './appearance-view.js';
-import { signedTextOf, type SignedTextPiece } from '../../../shared/text/signed-text.js';
+import {
+  markCounts,
+  markedPieces,
+  signedTextOf,
+  type SignedTextPiece,
+} from '../../../shared/text/signed-text.js';
 import { MAX_MARKS_PER_LETTER } from '../../../shared/text/stacked-marks.js';
 import { setPageText } from './page-text.js';
 import { previewRefusalParts, type PreviewRefusal } from './preview-refusal.js';
@@ -556,7 +561,7 @@ function renderSummary(d: ConsentDocument): void {
       });
       const definition = document.createElement('dd');
       definition.classList.add('data');
-      setPageText(definition, value, t('controlMark'), false);
+      setSignedValue(definition, value);
       definition.dataset.field = field;
       return [term, definition];
     }),
@@ -637,6 +642,12 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     xmlStep = XML_ROWS_FIRST_STEP;
     $('xml-viewer').hidden = false;
     $('xml-rows').textContent = tr().plural('xmlRows', xmlRows.length);
+    // Counted over every row, shown or not yet: what the table will mark is said before it is opened.
+    showMarkCounts(
+      $('xml-marks'),
+      markCounts(xmlRows.flatMap(({ path, value }) => [...markedPieces(path), ...markedPieces(value)])),
+      'xml',
+    );
     $('xml-table').querySelector('tbody')!.replaceChildren();
     $('xml-table-box').hidden = true;
     $('xml-toggle').setAttribute('aria-expanded', 'false');
@@ -665,16 +676,7 @@ function showText(bytes: Uint8Array): void {
     return;
   }
   $('text-lines').textContent = tr().plural('textLines', text.lines.length, { characters: text.characters });
-  const counts = [
-    text.marks > 0 && t('textMarks', { n: text.marks }),
-    text.foreign > 0 && t('textForeign', { n: text.foreign }),
-    text.disguised > 0 && t('textDisguised', { n: text.disguised }),
-    text.stacked > 0 && t('textStacked', { n: text.stacked, max: MAX_MARKS_PER_LETTER }),
-  ].filter((said) => said !== false);
-  $('text-marks').hidden = counts.length === 0;
-  $('text-marks').replaceChildren(
-    ...counts.map((said) => Object.assign(document.createElement('li'), { textContent: said })),
-  );
+  showMarkCounts($('text-marks'), text, 'text');
   box.replaceChildren(
     ...text.lines.map((line) => {
       const shown = Object.assign(document.createElement('span'), { className: 'signed-line' });
@@ -682,6 +684,29 @@ function showText(bytes: Uint8Array): void {
       return shown;
     }),
   );
+}
+
+/** How many marks of each kind a signed text (`text`) or the signed XML values (`xml`) hold, in `list`; hidden when none. */
+function showMarkCounts(
+  list: HTMLElement,
+  { marks, foreign, disguised, stacked }: ReturnType<typeof markCounts>,
+  where: 'text' | 'xml',
+): void {
+  const counts = [
+    marks > 0 && t(`${where}Marks`, { n: marks }),
+    foreign > 0 && t(`${where}Foreign`, { n: foreign }),
+    disguised > 0 && t(`${where}Disguised`, { n: disguised }),
+    stacked > 0 && t(`${where}Stacked`, { n: stacked, max: MAX_MARKS_PER_LETTER }),
+  ].filter((said) => said !== false);
+  list.hidden = counts.length === 0;
+  list.replaceChildren(
+    ...counts.map((said) => Object.assign(document.createElement('li'), { textContent: said })),
+  );
+}
+
+/** A value read from the signed bytes (an XML value or path), marked as a signed text's line is. */
+function setSignedValue(element: HTMLElement, value: string): void {
+  element.replaceChildren(...markedPieces(value).map(textPieceNode));
 }
 
 /** Plain text as itself; anything else as a mark naming its code point (and a letter's script). */
@@ -859,9 +884,9 @@ function showMoreXmlRows(): void {
     ...next.map(({ path, value }) => {
       const row = document.createElement('tr');
       const where = Object.assign(document.createElement('td'), { className: 'data' });
-      setPageText(where, path, t('controlMark'), false);
+      setSignedValue(where, path);
       const what = Object.assign(document.createElement('td'), { className: 'data' });
-      setPageText(what, value, t('controlMark'), false);
+      setSignedValue(what, value);
       row.append(where, what);
       return row;
     }),

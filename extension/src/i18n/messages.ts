@@ -109,6 +109,14 @@ export const MESSAGES = {
       'Từ viết bằng hệ chữ khác nhưng trông như chữ Latinh, nằm giữa các từ Latinh (từng chữ cái được đánh dấu ⟨U+… và tên hệ chữ⟩): {n} chữ cái. Hãy đọc kỹ trước khi ký.',
     textStacked:
       'Dấu phụ chồng quá {max} dấu trên một chữ hoặc lặp lại (đánh dấu ⟨U+…⟩, không vẽ chồng lên nhau): {n}.',
+    xmlMarks:
+      'Ký tự ẩn hoặc khoảng trắng đặc biệt trong các giá trị được ký (đánh dấu ⟨U+…⟩): {n}. Hãy đọc kỹ trước khi ký.',
+    xmlForeign:
+      'Chữ cái thuộc hệ chữ khác nằm lẫn trong một từ của các giá trị được ký, có thể trông giống chữ Latinh hoặc chữ số (đánh dấu ⟨U+… và tên hệ chữ⟩): {n}. Hãy đọc kỹ trước khi ký.',
+    xmlDisguised:
+      'Từ viết bằng hệ chữ khác nhưng trông như chữ Latinh, nằm giữa các từ Latinh trong các giá trị được ký (từng chữ cái được đánh dấu ⟨U+… và tên hệ chữ⟩): {n} chữ cái. Hãy đọc kỹ trước khi ký.',
+    xmlStacked:
+      'Dấu phụ chồng quá {max} dấu trên một chữ hoặc lặp lại trong các giá trị được ký (đánh dấu ⟨U+…⟩, không vẽ chồng lên nhau): {n}.',
     foreignMark: 'chữ cái thuộc hệ chữ {script}, nằm giữa chữ cái của hệ chữ khác',
     disguisedMark: 'chữ cái thuộc hệ chữ {script}, trong một từ trông như chữ Latinh',
     stackedMark: 'dấu phụ vượt quá số dấu trên một chữ',
@@ -387,6 +395,14 @@ export const MESSAGES = {
       'Words in another script that look like Latin ones, among Latin words (each letter marked ⟨U+… and the script’s name⟩): {n} letters. Read it carefully before signing.',
     textStacked:
       'Accent marks piled past {max} on one letter, or repeated (marked ⟨U+…⟩, not drawn on top of each other): {n}.',
+    xmlMarks:
+      'Hidden characters or unusual spaces in the signed values (marked ⟨U+…⟩): {n}. Read them carefully before signing.',
+    xmlForeign:
+      'Letters of another script inside a word of the signed values, which can look like Latin letters or digits (marked ⟨U+… and the script’s name⟩): {n}. Read them carefully before signing.',
+    xmlDisguised:
+      'Words in another script that look like Latin ones, among Latin words of the signed values (each letter marked ⟨U+… and the script’s name⟩): {n} letters. Read them carefully before signing.',
+    xmlStacked:
+      'Accent marks piled past {max} on one letter, or repeated, in the signed values (marked ⟨U+…⟩, not drawn on top of each other): {n}.',
     foreignMark: 'a {script} letter among letters of another script',
     disguisedMark: 'a {script} letter, in a word that looks Latin',
     stackedMark: 'an accent mark past those one letter may carry',
