@@ -57,6 +57,8 @@ describe('bad documents are refused before the window (Chromium)', () => {
     'an entity declaration',
     'a processing instruction inside the signed element',
     'a second signed-element candidate',
+    'a summary field in another namespace',
+    "a summary field's name again deeper inside",
   ].map(hostileXml);
   for (const { what, xml, profile, problem } of xmlCases) {
     it(`XML with ${what}: XML_NOT_ACCEPTED, no window`, async () => {
