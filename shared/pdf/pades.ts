@@ -43,6 +43,7 @@ import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
 import { assertLockPermissions, fieldsToMakeReadOnly, readLock, type FieldLock } from './field-lock.js';
 import { assertSeedValue, signatureMade } from './seed-value.js';
+import { assertSeedSigner } from './certificate-seed.js';
 import { appearanceInField, findSignatureField } from './signature-field.js';
 
 export interface PdfSignatureOptions {
@@ -67,6 +68,11 @@ export interface PdfSignatureOptions {
    * one (seed-value.ts) is refused without it.
    */
   timestamped?: boolean;
+  /**
+   * The signer's certificate (DER): a field whose seed value requires certain certificates
+   * (certificate-seed.ts) is refused for any other — and, without it, refused outright.
+   */
+  signerCertificate?: Uint8Array;
   /** Bytes reserved for the CMS; default 16384 (timestamped CMS with a chain fits easily). */
   contentsSize?: number;
   /**
@@ -263,6 +269,7 @@ export async function preparePdfSignature(
   // Into the document's own empty field, or into a new one.
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
   if (target) assertSeedValue(target, signatureMade(options));
+  if (target) assertSeedSigner(target, model.encryption !== undefined, options.signerCertificate);
   if (target) assertLockPermissions(model, target, options.certify);
   const fields = target ? undefined : arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
   const taken = fields ? fieldNames(context, fields) : new Set<string>();

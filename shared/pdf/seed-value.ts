@@ -8,8 +8,8 @@
  * Honoured (refused when broken): Filter, SubFilter, DigestMethod, Reasons (against the reason given),
  * AddRevInfo, V above 2 (a seed value dictionary newer than the standard kyso reads), MDP (against
  * `certify`), TimeStamp's Ff (against `timestamp`: kyso time-stamps with its own TSA, not the URL),
- * Cert with any required flag (the certificate is chosen in the window, after this check, and kyso
- * does not match it against the seed), LockDocument true. LegalAttestation needs nothing (kyso makes
+ * LockDocument true. Cert constrains the certificate, which is chosen later: certificate-seed.ts
+ * reads it, and the window, prepare and `kyso sign` match each certificate against it. LegalAttestation needs nothing (kyso makes
  * no attestation, which any list allows). Constraints not required (their Ff bit clear) are hints
  * and are not checked.
  */
@@ -94,8 +94,6 @@ export function brokenSeedValue(field: SignatureField, made: SignatureMade): See
   if (p instanceof PDFNumber && p.asNumber() !== (made.certify ?? 0)) return 'MDP';
   const timestamp = sv.lookup(PDFName.of('TimeStamp'));
   if (timestamp instanceof PDFDict && (flagsOf(timestamp) & 1) !== 0 && !made.timestamp) return 'TimeStamp';
-  const cert = sv.lookup(PDFName.of('Cert'));
-  if (cert instanceof PDFDict && flagsOf(cert) !== 0) return 'Cert';
   // A name in PDF 2.0 (/true, /false, /auto); a boolean in some writers.
   const lockDocument = sv.lookup(PDFName.of('LockDocument'));
   if (lockDocument === PDFBool.True || lockDocument === PDFName.of('true')) return 'LockDocument';

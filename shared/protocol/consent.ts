@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  CertificateBase64Schema,
   CertificateEntrySchema,
   CertificateSerialSchema,
   DigestAlgorithmSchema,
@@ -91,6 +92,44 @@ export const ConsentAppearanceSchema = z.strictObject({
 });
 export type ConsentAppearance = z.infer<typeof ConsentAppearanceSchema>;
 
+export const CERTIFICATE_SEED_CONSTRAINTS = [
+  'subject',
+  'issuer',
+  'policy',
+  'subject-dn',
+  'key-usage',
+] as const;
+export type CertificateSeedConstraint = (typeof CERTIFICATE_SEED_CONSTRAINTS)[number];
+
+/**
+ * PDF: what the signature field's certificate seed value (/SV /Cert, ISO 32000-1 Table 235) asks of
+ * the signer's certificate, read from the document (shared/pdf/certificate-seed.ts): the window
+ * matches each certificate against it. `required` are the form's requirements (their /Ff bit set):
+ * a certificate that misses one cannot be chosen; the rest are hints, marked.
+ */
+export const CertificateSeedSchema = z.strictObject({
+  required: z.array(z.enum(CERTIFICATE_SEED_CONSTRAINTS)).max(CERTIFICATE_SEED_CONSTRAINTS.length),
+  /** DER certificates, base64: the signer's must be one of them. */
+  subjects: z.array(CertificateBase64Schema).min(1).max(LIMITS.maxSeedCertificates).optional(),
+  /** DER certificates, base64: the signer's must be issued by one of them. */
+  issuers: z.array(CertificateBase64Schema).min(1).max(LIMITS.maxSeedCertificates).optional(),
+  /** Certificate policy OIDs (dotted) the signer's must carry, each; '' for one kyso could not read. */
+  policies: z.array(z.string().max(200)).min(1).max(LIMITS.maxSeedEntries).optional(),
+  /** Subject DN attributes the signer's must have, every one (type: dotted OID, or the name as written). */
+  subjectDn: z
+    .array(
+      z
+        .array(z.strictObject({ type: z.string().max(200), value: z.string().max(1000) }))
+        .max(LIMITS.maxSeedEntries),
+    )
+    .min(1)
+    .max(LIMITS.maxSeedEntries)
+    .optional(),
+  /** Key usage patterns ('0' clear, '1' set, 'X' either, per bit from digitalSignature): the signer's must fit one. */
+  keyUsage: z.array(z.string().max(32)).min(1).max(LIMITS.maxSeedEntries).optional(),
+});
+export type CertificateSeed = z.infer<typeof CertificateSeedSchema>;
+
 /** One document as the consent window describes it (built by the background from the document itself where it has it). */
 export const ConsentDocumentSchema = z.strictObject({
   name: z.string().max(LIMITS.maxDocumentNameChars),
@@ -126,7 +165,11 @@ export const ConsentDocumentSchema = z.strictObject({
   appearance: ConsentAppearanceSchema.optional(),
   /** PDF: signed into the document's own empty signature field: its name as the document spells it, and its page (0-based). */
   field: z
-    .strictObject({ name: z.string().max(LIMITS.maxPdfFieldNameChars), page: z.number().int().min(0) })
+    .strictObject({
+      name: z.string().max(LIMITS.maxPdfFieldNameChars),
+      page: z.number().int().min(0),
+      certificateSeed: CertificateSeedSchema.optional(),
+    })
     .optional(),
 });
 export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;

@@ -90,6 +90,13 @@ export const LIMITS = {
   maxDescriptionChars: 500,
   /** A PDF signature field's fully qualified name (`field`): forms nest a few levels of short names. */
   maxPdfFieldNameChars: 500,
+  /**
+   * A signature field's certificate seed value (/SV /Cert): certificates it lists as the signer's or
+   * the issuers' (forms list a few), and its policy OIDs, subject DNs and key usage patterns. A
+   * required list longer than this is a field kyso cannot honour (refused); a hint's is dropped.
+   */
+  maxSeedCertificates: 8,
+  maxSeedEntries: 16,
   /** Document display name. */
   maxDocumentNameChars: 200,
   /** PIN length bounds (PKCS#11 tokens in Vietnam use 4–16; some allow up to 32). */

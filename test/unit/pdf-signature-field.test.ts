@@ -417,7 +417,8 @@ describe('preparePdfSignature into a field with a seed value (/SV)', () => {
       [{ Ff: 4, V: 3 }, 'V', {}],
       [{ MDP: { P: 2 } }, 'MDP', {}],
       [{ TimeStamp: { URL: text('http://tsa.example/'), Ff: 1 } }, 'TimeStamp', {}],
-      [{ Cert: { Ff: 2, Issuer: [] } }, 'Cert', {}],
+      // A required certificate constraint, and no signer's certificate to match it against.
+      [{ Cert: { Ff: 2, Issuer: [PDFHexString.of('3000')] } }, 'Cert', {}],
       [{ LockDocument: 'true' }, 'LockDocument', {}],
     ] as const) {
       const pdf = await seeded(sv);

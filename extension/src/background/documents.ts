@@ -27,6 +27,7 @@ import {
   type SignatureField,
 } from '../../../shared/pdf/signature-field.js';
 import { assertSeedValue, signatureMade } from '../../../shared/pdf/seed-value.js';
+import { readCertificateSeed } from '../../../shared/pdf/certificate-seed.js';
 import { assertLockPermissions } from '../../../shared/pdf/field-lock.js';
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
@@ -238,6 +239,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       const timestamp = document.level !== undefined && document.level !== 'B-B';
       // What the form requires of its signature (its seed value): BAD_REQUEST before any window otherwise.
       if (target) assertSeedValue(target, signatureMade({ ...document, timestamped: timestamp }));
+      // The certificates its seed value accepts: the window matches each one against it.
+      const certificateSeed = target && readCertificateSeed(target, model.encryption !== undefined);
       // A lock's PDF 2.0 /P: kept by the certification, or BAD_REQUEST before any window.
       if (target) assertLockPermissions(model, target, document.certify);
       const warnings = pdfWarnings(model, target);
@@ -269,7 +272,9 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           ...(document.reason && { reason: document.reason }),
           ...(document.location && { location: document.location }),
           ...(shown && { appearance: shown }),
-          ...(target && { field: { name: target.name, page: target.pageIndex } }),
+          ...(target && {
+            field: { name: target.name, page: target.pageIndex, ...(certificateSeed && { certificateSeed }) },
+          }),
         },
         timestamp,
         // The original bytes, checked unambiguous above: the prepared revision only appends to
@@ -290,6 +295,8 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(document.certify && { certify: document.certify }),
             ...(target && { field: target.name }),
             ...(timestamp && { timestamped: true }),
+            // The window let only a certificate the field accepts be chosen; matched again here.
+            signerCertificate: signer.certificate,
           });
           // Checked before the token signs: a revision the page could not be given (large images
           // drawn into a PDF near its limit) is this document's error, and nothing is signed for it.

@@ -17,6 +17,7 @@ import {
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
+import { seedProblems, type CertificateSeedConstraint } from '../../../shared/certificate/seed-match.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
@@ -902,10 +903,43 @@ function showMoreXmlRows(): void {
 
 // ---- Certificates ----------------------------------------------------------------------------
 
-/** Why a certificate cannot be chosen for this request, and the characters of its holder's name the box cannot draw. */
+/** A field's hint (its seed value's constraint not required) the certificate misses. */
+const HINT_TEXT: Record<CertificateSeedConstraint, MessageKey> = {
+  subject: 'fieldHintSubject',
+  issuer: 'fieldHintIssuer',
+  policy: 'fieldHintPolicy',
+  'subject-dn': 'fieldHintSubjectDn',
+  'key-usage': 'fieldHintKeyUsage',
+};
+
+/**
+ * What the documents' signature fields say of the certificate (their seed values, read from the
+ * documents): the requirements it misses, and the hints — each once, over the batch.
+ */
+function fieldSeedProblems(certificate: Uint8Array): {
+  required: CertificateSeedConstraint[];
+  hints: CertificateSeedConstraint[];
+} {
+  const required = new Set<CertificateSeedConstraint>();
+  const hints = new Set<CertificateSeedConstraint>();
+  for (const document of details?.documents ?? []) {
+    const seed = document.field?.certificateSeed;
+    if (!seed) continue;
+    const found = seedProblems(seed, certificate);
+    found.required.forEach((c) => required.add(c));
+    found.hints.forEach((c) => hints.add(c));
+  }
+  return { required: [...required], hints: [...hints].filter((c) => !required.has(c)) };
+}
+
+/**
+ * Why a certificate cannot be chosen for this request (`fieldProblems`: the signature fields' seed
+ * value requirements it misses), and the characters of its holder's name the box cannot draw.
+ */
 function choiceProblems(
   summary: CertificateSummary,
   now: Date,
+  fieldProblems: CertificateSeedConstraint[],
 ): { problems: CertificateProblem[]; undrawable: string[] } {
   const problems: CertificateProblem[] = usabilityProblems(summary, now);
   const serial = details?.certificateSerial;
@@ -914,6 +948,8 @@ function choiceProblems(
   const drawsName = details?.documents.some((d) => d.appearance?.signerText === true) ?? false;
   const undrawable = drawsName ? undrawableInStampFont(holderName(summary)) : [];
   if (undrawable.length > 0) problems.push('name-not-drawable');
+  // The document's signature field requires another certificate (its seed value).
+  problems.push(...fieldProblems.map((c) => `field-${c}` as const));
   return { problems, undrawable };
 }
 
@@ -931,11 +967,13 @@ function renderCertificates(): void {
   const now = new Date();
   const dateFormat = new Intl.DateTimeFormat('vi-VN');
   const rows = certificates.map((entry) => {
-    const summary = summarizeCertificate(base64ToBytes(entry.certificate));
-    return { entry, summary, ...choiceProblems(summary, now) };
+    const der = base64ToBytes(entry.certificate);
+    const summary = summarizeCertificate(der);
+    const field = fieldSeedProblems(der);
+    return { entry, summary, ...choiceProblems(summary, now, field.required), fieldHints: field.hints };
   });
   let usable = 0;
-  rows.forEach(({ entry, summary, problems, undrawable }, index) => {
+  rows.forEach(({ entry, summary, problems, undrawable, fieldHints }, index) => {
     const row = document.createElement('label');
     row.className = `certificate${problems.length ? ' unusable' : ''}`;
     const radio = document.createElement('input');
@@ -971,7 +1009,18 @@ function renderCertificates(): void {
     text.append(holder, document.createElement('br'), meta);
     if (problems.length) {
       text.append(document.createElement('br'), problemLine(problems, tr(), undrawable));
-    } else if (summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
+    } else if (fieldHints.length > 0) {
+      // The field suggests another certificate without requiring it: this one can sign, marked.
+      const hint = Object.assign(document.createElement('span'), {
+        className: 'field-hint',
+        textContent: fieldHints.map((c) => t(HINT_TEXT[c])).join(', '),
+      });
+      text.append(document.createElement('br'), hint);
+    }
+    if (
+      problems.length === 0 &&
+      summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000
+    ) {
       const soon = document.createElement('span');
       soon.className = 'soon';
       soon.append(

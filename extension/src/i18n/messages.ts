@@ -22,6 +22,16 @@ export const MESSAGES = {
     nameNotDrawable:
       'Tên trên chứng thư số này có ký tự mà phông chữ của ô chữ ký không viết được ({characters}): không ký được vào ô này',
     expiresSoon: 'Sắp hết hạn',
+    fieldSubject: 'Ô ký của tài liệu chỉ nhận những chứng thư số nó liệt kê, không có chứng thư số này',
+    fieldIssuer: 'Ô ký của tài liệu chỉ nhận chứng thư số do tổ chức cung cấp dịch vụ nó liệt kê cấp',
+    fieldPolicy: 'Ô ký của tài liệu đòi chính sách chứng thư số (OID) mà chứng thư số này không có',
+    fieldSubjectDn: 'Ô ký của tài liệu chỉ nhận chứng thư số mang thông tin chủ thể nó chỉ định',
+    fieldKeyUsage: 'Mục đích sử dụng khoá của chứng thư số này không phải mục đích ô ký của tài liệu đòi',
+    fieldHintSubject: 'Không phải chứng thư số ô ký của tài liệu gợi ý (vẫn ký được)',
+    fieldHintIssuer: 'Không do tổ chức cấp mà ô ký của tài liệu gợi ý (vẫn ký được)',
+    fieldHintPolicy: 'Thiếu chính sách chứng thư số ô ký của tài liệu gợi ý (vẫn ký được)',
+    fieldHintSubjectDn: 'Thông tin chủ thể khác với ô ký của tài liệu gợi ý (vẫn ký được)',
+    fieldHintKeyUsage: 'Mục đích sử dụng khoá khác với ô ký của tài liệu gợi ý (vẫn ký được)',
     pin: 'Mã PIN',
     pinOnDevice: 'Nhập mã PIN trên thiết bị (bàn phím của token).',
     sign: 'Ký',
@@ -311,6 +321,20 @@ export const MESSAGES = {
     nameNotDrawable:
       'The name on this certificate has characters the signature box’s font cannot write ({characters}): it cannot sign into this box',
     expiresSoon: 'Expires soon',
+    fieldSubject: 'The document’s signature field accepts only the certificates it lists, and not this one',
+    fieldIssuer: 'The document’s signature field accepts only certificates issued by the CAs it lists',
+    fieldPolicy:
+      'The document’s signature field requires a certificate policy (OID) this certificate does not have',
+    fieldSubjectDn:
+      'The document’s signature field accepts only certificates whose subject has the details it names',
+    fieldKeyUsage: 'This certificate’s key usage is not the one the document’s signature field requires',
+    fieldHintSubject: 'Not a certificate the document’s signature field suggests (it can still sign)',
+    fieldHintIssuer: 'Not issued by a CA the document’s signature field suggests (it can still sign)',
+    fieldHintPolicy: 'Lacks a certificate policy the document’s signature field suggests (it can still sign)',
+    fieldHintSubjectDn:
+      'Its subject is not the one the document’s signature field suggests (it can still sign)',
+    fieldHintKeyUsage:
+      'Its key usage is not the one the document’s signature field suggests (it can still sign)',
     pin: 'PIN',
     pinOnDevice: 'Enter the PIN on your device (the token’s keypad).',
     sign: 'Sign',

@@ -3,15 +3,18 @@
  * chooses a certificate (the consent window, the plugin prompt), so each says the same thing.
  */
 import type { UsabilityProblem } from '../../../shared/certificate/profile.js';
+import type { CertificateSeedConstraint } from '../../../shared/certificate/seed-match.js';
 import { codePointLabel } from '../../../shared/pdf/stamp-font-coverage.js';
 import type { MessageKey } from '../i18n/messages.js';
 import type { Translator } from '../i18n/translate.js';
 
 /**
- * The certificate's own problems (usabilityProblems), the site named another one to sign, or the
- * signature box would write its holder's name in a font that cannot draw it (refused at signing).
+ * The certificate's own problems (usabilityProblems), the site named another one to sign, the
+ * signature box would write its holder's name in a font that cannot draw it (refused at signing), or
+ * the document's signature field requires another certificate (its seed value, `field-…`).
  */
-export type CertificateProblem = UsabilityProblem | 'not-requested' | 'name-not-drawable';
+export type CertificateProblem =
+  UsabilityProblem | 'not-requested' | 'name-not-drawable' | `field-${CertificateSeedConstraint}`;
 
 const PROBLEM_TEXT: Record<CertificateProblem, MessageKey> = {
   expired: 'expired',
@@ -20,6 +23,11 @@ const PROBLEM_TEXT: Record<CertificateProblem, MessageKey> = {
   'weak-key': 'weakKey',
   'not-requested': 'notRequested',
   'name-not-drawable': 'nameNotDrawable',
+  'field-subject': 'fieldSubject',
+  'field-issuer': 'fieldIssuer',
+  'field-policy': 'fieldPolicy',
+  'field-subject-dn': 'fieldSubjectDn',
+  'field-key-usage': 'fieldKeyUsage',
 };
 
 /** A character a person can see on its own: shown beside its code point; a mark, space or control only by its code point. */

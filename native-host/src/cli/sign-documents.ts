@@ -20,6 +20,8 @@ import {
   type SignatureField,
 } from '../../../shared/pdf/signature-field.js';
 import { assertSeedValue, signatureMade } from '../../../shared/pdf/seed-value.js';
+import { readCertificateSeed } from '../../../shared/pdf/certificate-seed.js';
+import { assertSeedCertificate, seedProblems } from '../../../shared/certificate/seed-match.js';
 import { assertLockPermissions } from '../../../shared/pdf/field-lock.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
 import { pdfWarnings } from '../../../shared/pdf/warnings.js';
@@ -195,6 +197,8 @@ export async function pdfSigning(
   // What the form requires of its signature (its seed value), before the PIN.
   const timestamped = options.level !== 'B-B';
   if (target) assertSeedValue(target, signatureMade({ ...options, timestamped }));
+  // The certificates its seed value accepts: the one chosen is matched against it before the PIN.
+  const certificateSeed = target && readCertificateSeed(target, model.encryption !== undefined);
   // A lock's PDF 2.0 /P: kept by the certification, or BAD_REQUEST before the PIN.
   if (target) assertLockPermissions(model, target, options.certify);
   const warnings = pdfWarnings(model, target);
@@ -214,6 +218,15 @@ export async function pdfSigning(
     holderName(summarizeCertificate(base64ToBytes(entry.certificate)));
   return {
     async checkSigner(entry) {
+      if (target && certificateSeed) {
+        const certificate = base64ToBytes(entry.certificate);
+        assertSeedCertificate(certificateSeed, target.name, certificate);
+        const { hints } = seedProblems(certificateSeed, certificate);
+        if (hints.length > 0)
+          warn?.(
+            `field-certificate-hint: the signature field ${JSON.stringify(target.name)} suggests another certificate (${hints.join(', ')})`,
+          );
+      }
       // A field's text draws the holder's name (FIELD_TEXT_LINES): a name its font cannot draw, before the PIN.
       if (appearance?.kind === 'stamp' && appearance.box)
         await ourErrors(() => planAppearance(model, { ...appearance, signer: nameOf(entry) }, new Date()));
@@ -229,6 +242,7 @@ export async function pdfSigning(
           ...(target && { field: target.name }),
           name: nameOf(entry),
           timestamped,
+          signerCertificate: base64ToBytes(entry.certificate),
         }),
       );
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
