@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
@@ -186,5 +186,65 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
       details: { document: 0, field: 'field', problem: 'field-seed-value', constraint: 'SubFilter' },
     });
     expect(await consentWindowOpen(session.browser)).toBe(false);
+  });
+
+  it('a field whose seed value accepts only key 01 (/Cert /Subject required): key 02 is listed as unusable with the reason, 01 marked for the hint it misses, and signs', async () => {
+    // The seed value written by pdf-lib (whole save) into the Ghostscript form: Subject required, SubjectDN a hint.
+    const doc = await PDFDocument.load(Buffer.from(FORM, 'base64'));
+    const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray);
+    const nguoi = fields
+      .asArray()
+      .map((item) => doc.context.lookup(item, PDFDict))
+      .find((field) => field.lookup(PDFName.of('T'))?.toString() === '(NguoiDeNghi)')!;
+    const cert = doc.context.obj({
+      Type: 'SVCert',
+      Ff: 1,
+      Subject: [PDFHexString.of(session.token.certDer('01').toString('hex'))],
+      SubjectDN: [{ O: PDFHexString.fromText('Công ty TNHH Ký Số Việt') }],
+    });
+    nguoi.set(PDFName.of('SV'), doc.context.obj({ Type: 'SV', Cert: cert }));
+    const pdf = Buffer.from(await doc.save({ useObjectStreams: false })).toString('base64');
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', {
+        pdf,
+        name: 'don.pdf',
+        description: 'Người đề nghị ký',
+        lang: 'en',
+        field: 'NguoiDeNghi',
+      }),
+    );
+    await consent.waitForSelector('input[name="certificate"][value$="/01"]');
+    const row = (id: string) =>
+      consent.$eval(`input[name="certificate"][value$="/${id}"]`, (radio) => {
+        const label = radio.closest('label')!;
+        return {
+          list: label.parentElement!.closest('[id]')!.id,
+          disabled: (radio as HTMLInputElement).disabled,
+          problem: label.querySelector('.problem')?.textContent ?? null,
+          hint: label.querySelector('.field-hint')?.textContent ?? null,
+        };
+      });
+    expect(await row('02')).toEqual({
+      list: 'unusable-certificates',
+      disabled: true,
+      problem: 'The document’s signature field accepts only the certificates it lists, and not this one',
+      hint: null,
+    });
+    expect(await row('01')).toEqual({
+      list: 'certificates',
+      disabled: false,
+      problem: null,
+      hint: 'Its subject is not the one the document’s signature field suggests (it can still sign)',
+    });
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const signed = writePdf(dir, 'signed-seed.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
+    const report = pdfsig(signed, nssDb());
+    expect(/Signature Field Name: (.*)/.exec(report.signatures[0]!.text)?.[1], report.output).toBe(
+      'NguoiDeNghi',
+    );
+    expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
   });
 });

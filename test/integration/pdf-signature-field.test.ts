@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificationOf } from '../../shared/pdf/docmdp.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
@@ -256,5 +256,32 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     expect(r.stderr).toContain('SubFilter');
     expect(r.stderr).not.toContain('Signing with');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('a field whose seed value requires a subject (/Cert /SubjectDN): another certificate is refused before the PIN, the holder’s signs', async () => {
+    // Written by pdf-lib (whole save) into the Ghostscript form: UID of key 02 required.
+    const form = await formVariant('seed-cert.pdf', (nguoi) =>
+      nguoi.set(
+        PDFName.of('SV'),
+        nguoi.context.obj({
+          Cert: nguoi.context.obj({ Ff: 8, SubjectDN: [{ UID: PDFString.of(EC_SIGNER) }] }),
+        }),
+      ),
+    );
+    const refusedOut = file('seed-cert-refused.pdf');
+    const refused = await sign(form, refusedOut, RSA_SIGNER, ['--field', 'NguoiDeNghi'], '');
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('CERTIFICATE_NOT_USABLE');
+    expect(refused.stderr).toContain('subject-dn');
+    expect(refused.stderr).not.toContain('Signing with');
+    expect(existsSync(refusedOut)).toBe(false);
+    const out = file('seed-cert-signed.pdf');
+    const r = await sign(form, out, EC_SIGNER, ['--field', 'NguoiDeNghi']);
+    expect(r.status, r.stderr).toBe(0);
+    const seen = fieldsSeen(out);
+    expect(seen.fields, seen.output).toEqual([
+      { name: 'NguoiDeNghi', signed: true, valid: true },
+      expect.anything(),
+    ]);
   });
 });
