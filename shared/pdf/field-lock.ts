@@ -52,6 +52,11 @@ export function readLock(lock: PDFDict, encrypted: boolean): FieldLock | undefin
 const listedIn = (names: string[], field: string) =>
   names.some((name) => field === name || field.startsWith(`${name}.`));
 
+/** Whether the lock covers the field of this fully qualified name (the signing and the verifier's reading). */
+export const lockCovers = (lock: FieldLock, field: string): boolean =>
+  lock.action === 'All' ||
+  (lock.action === 'Include' ? listedIn(lock.names, field) : !listedIn(lock.names, field));
+
 export interface ReadOnlyChange {
   ref: PDFRef;
   field: PDFDict;
@@ -68,12 +73,7 @@ export interface ReadOnlyChange {
 export function lockedFields(model: PdfModel, target: SignatureField): FormField[] {
   const lock = target.lock && readLock(target.lock, model.encryption !== undefined);
   if (!lock) return [];
-  return formFields(model).filter(
-    ({ name, dict }) =>
-      dict !== target.field &&
-      (lock.action === 'All' ||
-        (lock.action === 'Include' ? listedIn(lock.names, name) : !listedIn(lock.names, name))),
-  );
+  return formFields(model).filter(({ name, dict }) => dict !== target.field && lockCovers(lock, name));
 }
 
 /**

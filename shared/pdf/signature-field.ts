@@ -76,7 +76,7 @@ function partialName(object: PDFObject | undefined): string | undefined {
 
 /** A field attribute looked up the /Parent chain (FT, V and Ff are inheritable, Table 220). */
 export function inheritedField(
-  model: PdfModel,
+  model: Pick<PdfModel, 'context'>,
   field: PDFDict,
   key: 'FT' | 'V' | 'Ff',
 ): PDFObject | undefined {
@@ -100,7 +100,7 @@ export interface FormField {
 }
 
 /** Every named terminal field of the form, walking /Fields and /Kids as readers do, in their order. */
-export function formFields(model: PdfModel): FormField[] {
+export function formFields(model: Pick<PdfModel, 'document' | 'context'>): FormField[] {
   const { context } = model;
   const acroForm = context.lookup(model.document.catalog.get(PDFName.of('AcroForm')));
   if (!(acroForm instanceof PDFDict)) return [];

@@ -219,7 +219,7 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
         const label = radio.closest('label')!;
         return {
           list: label.parentElement!.closest('[id]')!.id,
-          disabled: (radio as HTMLInputElement).disabled,
+          disabled: radio.disabled,
           problem: label.querySelector('.problem')?.textContent ?? null,
           hint: label.querySelector('.field-hint')?.textContent ?? null,
         };

@@ -20,6 +20,7 @@ import { openPdfModel } from '../../shared/pdf/model.js';
 import { STRUCTURE_STREAM_LIMITS } from '../../shared/pdf/xref.js';
 import { buildChain, describeCertificate, parseCertificate } from './certificates.js';
 import { changesNotAllowed } from './docmdp.js';
+import { lockedFieldsChanged } from './fieldmdp.js';
 import { InputError, cmsReport } from './cms.js';
 import {
   addProblem,
@@ -538,6 +539,24 @@ export async function verifyPdfSignatures(
     const docMdp = unreadable
       ? undefined
       : await docMdpJudgement(revision, field, coverage, doc, certification);
+    // The fields this signature locked (FieldMDP), changed by what follows it: later signatures too.
+    const signedRevision =
+      !unreadable &&
+      !field.documentTimestamp &&
+      coverage.after !== 'none' &&
+      coverage.after !== 'validation-data'
+        ? await revision(covered)
+        : undefined;
+    const lockedChanged = signedRevision && lockedFieldsChanged(signedRevision, doc, field.byteRange);
+    if (lockedChanged && lockedChanged.length > 0)
+      report = withProblem(
+        report,
+        'FIELDMDP_VIOLATION',
+        `form fields this signature locks (FieldMDP) were changed after it: ${lockedChanged.map((name) => JSON.stringify(name)).join(', ')}`.slice(
+          0,
+          1000,
+        ),
+      );
     if (docMdp && 'violation' in docMdp) report = withProblem(report, 'DOCMDP_VIOLATION', docMdp.violation);
     else if (docMdp && coverage.after === 'other') {
       // A certified form filled in later is what the certification permits, not a modification of it.
