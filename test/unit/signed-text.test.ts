@@ -363,6 +363,6 @@ describe('a signed text as the window shows it', () => {
       'U+202E',
       'U+FEFF',
     ]);
-    expect(markCounts(markedPieces(line))).toEqual({ marks: 18, foreign: 1, stacked: 1 });
+    expect(markCounts(markedPieces(line))).toEqual({ marks: 18, foreign: 1, disguised: 0, stacked: 1 });
   });
 });
