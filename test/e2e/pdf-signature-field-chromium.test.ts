@@ -23,6 +23,15 @@ const FORM = readFileSync(new URL('../fixtures/signature-fields/form.pdf', impor
   'base64',
 );
 
+/** A field of the AcroForm's /Fields by its name (/T), to write a seed value into it. */
+function topLevelField(doc: PDFDocument, name: string): PDFDict {
+  const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray);
+  return fields
+    .asArray()
+    .map((item) => doc.context.lookup(item, PDFDict))
+    .find((field) => field.lookup(PDFName.of('T'))?.toString() === `(${name})`)!;
+}
+
 describe('signPdf into the form’s own signature field (Chromium)', () => {
   let session: PortalSession;
   let page: Page;
@@ -172,11 +181,7 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
 
   it('a field whose seed value requires another SubFilter: BAD_REQUEST naming it, before any window', async () => {
     const doc = await PDFDocument.load(Buffer.from(FORM, 'base64'));
-    const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray);
-    const nguoi = fields
-      .asArray()
-      .map((item) => doc.context.lookup(item, PDFDict))
-      .find((field) => field.lookup(PDFName.of('T'))?.toString() === '(NguoiDeNghi)')!;
+    const nguoi = topLevelField(doc, 'NguoiDeNghi');
     nguoi.set(PDFName.of('SV'), doc.context.obj({ Ff: 2, SubFilter: ['adbe.pkcs7.detached'] }));
     const pdf = Buffer.from(await doc.save({ useObjectStreams: false })).toString('base64');
     await sdkCall(page, 'signPdf', { pdf, description: 'Người đề nghị ký', field: 'NguoiDeNghi' });
@@ -191,11 +196,7 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
   it('a field whose seed value accepts only key 01 (/Cert /Subject required): key 02 is listed as unusable with the reason, 01 marked for the hint it misses, and signs', async () => {
     // The seed value written by pdf-lib (whole save) into the Ghostscript form: Subject required, SubjectDN a hint.
     const doc = await PDFDocument.load(Buffer.from(FORM, 'base64'));
-    const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray);
-    const nguoi = fields
-      .asArray()
-      .map((item) => doc.context.lookup(item, PDFDict))
-      .find((field) => field.lookup(PDFName.of('T'))?.toString() === '(NguoiDeNghi)')!;
+    const nguoi = topLevelField(doc, 'NguoiDeNghi');
     const cert = doc.context.obj({
       Type: 'SVCert',
       Ff: 1,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { HOST_LAUNCHER, REPO_ROOT, TOKEN_LABEL } from '../support/paths.js';
-import { copyTestToken, pkcs11Tool, type TestToken } from '../support/token.js';
+import { copyTestToken, writeLongIdCertificate, type TestToken } from '../support/token.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 
@@ -22,18 +22,7 @@ describe('certificate objects skipped while listing a token', () => {
     buildFaultModule();
     token = copyTestToken();
     home = mkdtempSync(path.join(tmpdir(), 'kyso-skipped-'));
-    // 100 bytes of CKA_ID: a certificate id longer than the worker's answer allows
-    pkcs11Tool(
-      token,
-      '--write-object',
-      token.certPemPath('02'),
-      '--type',
-      'cert',
-      '--id',
-      'ab'.repeat(100),
-      '--label',
-      'cert-long-id',
-    );
+    writeLongIdCertificate(token);
     const control = path.join(home, 'faults');
     writeFileSync(control, 'fail_object cert-03 0x30\n'); // CKR_DEVICE_ERROR for that object only
     env = { ...token.env, HOME: home, ...faultModuleEnv(control) };

@@ -17,7 +17,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { TOKEN_LABEL } from '../support/paths.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
-import { addSecondToken, pkcs11Tool } from '../support/token.js';
+import { addSecondToken, writeLongIdCertificate } from '../support/token.js';
 
 const SECOND_LABEL = 'kyso-chi-nhanh-2';
 const SECOND_KEY_ID = '07';
@@ -122,18 +122,7 @@ describe('one failing slot among two tokens of one module', () => {
 
   it("a certificate object with a CKA_ID too long to name is skipped: the token's others are still listed", async () => {
     const before = (await list()).length;
-    // 100 bytes: its certificate id would pass the worker answer's limit and fail the whole listing
-    pkcs11Tool(
-      session.token,
-      '--write-object',
-      session.token.certPemPath('02'),
-      '--type',
-      'cert',
-      '--id',
-      'ab'.repeat(100),
-      '--label',
-      'cert-long-id',
-    );
+    writeLongIdCertificate(session.token);
     const listed = await list();
     expect(listed.length).toBe(before);
     expect(listed.some((c) => c.id.endsWith('/02'))).toBe(true);

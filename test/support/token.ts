@@ -61,6 +61,24 @@ export function pkcs11Tool(token: TestToken, ...args: string[]): void {
 }
 
 /**
+ * Writes certificate 02 again as an object labelled `cert-long-id` with a 100-byte CKA_ID: an id
+ * longer than the worker's answer allows, which the host must skip without hiding the token's others.
+ */
+export function writeLongIdCertificate(token: TestToken): void {
+  pkcs11Tool(
+    token,
+    '--write-object',
+    token.certPemPath('02'),
+    '--type',
+    'cert',
+    '--id',
+    'ab'.repeat(100),
+    '--label',
+    'cert-long-id',
+  );
+}
+
+/**
  * Puts a software-made key and its certificate on the token under CKA_ID `id` (as make-token.sh
  * does for id 05): for certificates from another test CA, e.g. one naming an OCSP responder and a CRL.
  */
