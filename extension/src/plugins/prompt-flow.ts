@@ -4,8 +4,6 @@
  * a local file to sign" (FileName ""). One prompt at a time; closing the window cancels.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
-import { base64ToBytes } from '../../../shared/encoding.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import {
   PromptToBackgroundSchema,
@@ -97,9 +95,10 @@ export class PromptFlow {
       if (message.type === 'cancel') return this.finish(prompt, new KysoError('USER_CANCELLED'));
       if (message.type === 'share' && prompt.mode === 'share-certificate') {
         const chosen = prompt.certificates?.find((c) => c.id === message.certificateId);
-        // As the window offers: a certificate that cannot sign is not shared (see prompt.ts).
-        if (chosen && usabilityProblems(summarizeCertificate(base64ToBytes(chosen.certificate))).length === 0)
-          this.finish(prompt, undefined, { certificate: chosen.certificate });
+        // The prompt (prompt.ts) offers only certificates that can sign. Not judged again here: the
+        // certificate reader stays out of the service worker (test/integration/extension-service-worker-bundle),
+        // and signing with one that cannot is refused in the consent window anyway.
+        if (chosen) this.finish(prompt, undefined, { certificate: chosen.certificate });
         return;
       }
       if (message.type === 'file' && prompt.mode === 'pick-file')
