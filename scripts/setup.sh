@@ -9,6 +9,7 @@ packages=(
   softhsm2 opensc               # the test/demo PKCS#11 token and pkcs11-tool
   openssl faketime              # test CA; faketime issues the deliberately expired test certificate
   poppler-utils xmlsec1         # independent verifiers: pdfsig, xmlsec1
+  poppler-data                  # CMaps for PDFs with non-embedded CJK fonts (the preview test compares with poppler); not pulled in by poppler-utils
   libnss3-tools                 # certutil: the NSS trust store pdfsig reads
   qpdf                          # reads the PAdES DSS (B-LT/B-LTA); --check judges the signed PDF corpus; builds object-stream PDFs
   libp11-kit-dev gcc make g++ python3  # pkcs11.h for the fault-injecting module; node-gyp for pkcs11js
