@@ -171,4 +171,31 @@ describe('options page', () => {
     ).toEqual({ pluginOffers: {}, pluginSites: {} });
     await page.close();
   });
+
+  it('a site that keeps trying its plugin many times a second does not take the click away: the choice made meanwhile is kept and shown', async () => {
+    const page = await session.openPortal();
+    const origin = new URL(session.demo.url).origin;
+    // As a portal's script retries its plugin: each attempt refreshes the stored offer, and the section draws again.
+    await page.evaluate(() => void setInterval(() => void new WebSocket('ws://127.0.0.1:8987/'), 50));
+    await options.waitForSelector(`li.plugin-offer[data-origin="${origin}"]`, { timeout: 20_000 });
+    await options.bringToFront(); // the portal's tab opened over it
+    // Clicked as a person clicks (the button pressed for 100 ms); choosing reloads the site's tabs, the retries stop.
+    const { x, y } = await options.$eval(
+      `li.plugin-offer[data-origin="${origin}"] .use-installed`,
+      (button) => {
+        button.scrollIntoView({ block: 'center' });
+        const box = button.getBoundingClientRect();
+        return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      },
+    );
+    const reloaded = page.waitForNavigation({ timeout: 20_000 });
+    await options.mouse.click(x, y, { delay: 100 });
+    await options.waitForSelector(`body[data-plugin-choice="${origin} installed"]`, { timeout: 20_000 });
+    await options.waitForSelector(`li.plugin-site[data-origin="${origin}"][data-mode="installed"]`, {
+      timeout: 20_000,
+    });
+    expect(await options.$(`li.plugin-offer[data-origin="${origin}"]`)).toBeNull();
+    await reloaded;
+    await page.close();
+  });
 });

@@ -13,10 +13,10 @@ import type { PortalSession } from './portal-session.js';
 export const CHROMIUM_OPTIONS_URL = `chrome-extension://${CHROMIUM_EXTENSION_ID}/src/options/options.html`;
 
 /**
- * Clicks "use kyso" or "use the installed plugin" in the options page's row for `origin`: its offer
- * (a site that tried a plugin) or, with `row: 'site'`, its stored choice. The section draws itself
- * again whenever the stored offers or choices change, so a button found a moment before may be
- * replaced when the click lands: the locator finds it again.
+ * Clicks "use kyso" or "use the installed plugin" in the options page's row for `origin`:
+ * its offer (a site that tried a plugin) or, with `row: 'site'`, its stored choice. A redraw that
+ * changes a row replaces its buttons, so one found a moment before may be gone when the click lands:
+ * the locator finds it again.
  */
 export async function clickPluginChoice(
   options: Page,

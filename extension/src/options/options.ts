@@ -13,7 +13,7 @@ import { browserLanguage, translator, type Translator } from '../i18n/translate.
 import { PRIVATE_KEYS } from '../background/private-session.js';
 import { forgetDecision, listDecisions, type SiteDecision } from '../background/site-permissions.js';
 import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
-import { replaceRows } from '../ui/rows.js';
+import { drawLatest, replaceRows } from '../ui/rows.js';
 import '../plugins/options-section.js';
 import {
   consentTimeoutMs,
@@ -106,8 +106,7 @@ interface SiteRow {
   revoke?: { madePrivately: boolean };
 }
 
-async function renderSites(): Promise<void> {
-  const { user, privateSession, managed } = await listDecisions();
+function drawSites({ user, privateSession, managed }: Awaited<ReturnType<typeof listDecisions>>): void {
   const decided = (d: SiteDecision) => t(d === 'allowed' ? 'options_allowed' : 'options_refused');
   const rows: SiteRow[] = [
     ...(managed.allowedOrigins ?? []).map((origin) => ({ origin, label: t('options_allowedPolicy') })),
@@ -153,6 +152,9 @@ async function renderSites(): Promise<void> {
     $('no-sites'),
   );
 }
+
+// Drawn at load, after a revocation here, and whenever decisions change elsewhere (main).
+const renderSites = drawLatest(listDecisions, drawSites);
 
 async function renderHost(): Promise<void> {
   const status: OptionsStatus = await ask({ options: 'status' }, OptionsStatusSchema);

@@ -10,7 +10,7 @@ import { PRIVATE_KEYS } from '../background/private-session.js';
 import { bytesToBase64 } from '../../../shared/encoding.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator, type Vars } from '../i18n/translate.js';
-import { replaceRows } from '../ui/rows.js';
+import { drawLatest, replaceRows } from '../ui/rows.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { originPattern, pluginOffers, pluginSites, setPluginSite, type PluginSiteMode } from './sites.js';
 
@@ -40,6 +40,9 @@ const button = (className: string, text: string, label: string, onClick: () => v
   return element;
 };
 
+// The section draws itself again after each choice and each change of what it shows (below).
+const render = drawLatest(readSection, drawSection);
+
 async function choose(origin: string, mode: PluginSiteMode | null): Promise<void> {
   await setPluginSite(origin, mode);
   // The emulation starts with the page: register now (the background also follows the change), then reload the site's tabs.
@@ -62,10 +65,20 @@ async function dismissOffer(origin: string): Promise<void> {
   await render();
 }
 
-async function render(): Promise<void> {
+/** What the section shows: the stored choices and offers, and whether the installed Viettel-CA plugin holds its port. */
+async function readSection() {
+  const [sites, offers, t, stored] = await Promise.all([
+    pluginSites(),
+    pluginOffers(),
+    texts(),
+    browser.storage.local.get('viettelPortTaken') as Promise<{ viettelPortTaken?: boolean }>,
+  ]);
+  return { sites, offers, t, viettelPortTaken: stored.viettelPortTaken === true };
+}
+
+function drawSection({ sites, offers, t, viettelPortTaken }: Awaited<ReturnType<typeof readSection>>): void {
   const list = document.getElementById('plugin-sites');
   if (!list) return;
-  const [sites, offers, t] = await Promise.all([pluginSites(), pluginOffers(), texts()]);
   const rows: HTMLLIElement[] = [];
   // The buttons wait for nothing: choose() saves, reloads the site's tabs and draws the section again.
   for (const [origin, offer] of Object.entries(offers)) {
@@ -134,10 +147,7 @@ async function render(): Promise<void> {
   replaceRows(list, rows, empty ?? list);
   // kyso-host found the installed Viettel-CA plugin on its port (viettel-relay.ts) and left it alone.
   const portNote = document.getElementById('plugin-viettel-port');
-  const { viettelPortTaken } = (await browser.storage.local.get('viettelPortTaken')) as {
-    viettelPortTaken?: boolean;
-  };
-  if (portNote) portNote.hidden = viettelPortTaken !== true;
+  if (portNote) portNote.hidden = !viettelPortTaken;
 }
 
 const PNG_HEADER = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
