@@ -23,6 +23,12 @@ export interface ValidationData {
 export interface GatherOptions extends FetchOptions {
   /** Certificates the signatures may not carry (intermediates, roots) to complete the chains. */
   certificates?: Uint8Array[];
+  /**
+   * The roots whose chains are checked online. When given, a chain that ends anywhere else is not:
+   * its OCSP and CRL addresses are whoever made its certificates' to choose, and a server would be
+   * sent to any address it can reach. Its certificates are in `missing`, saying why.
+   */
+  onlineRoots?: Uint8Array[];
 }
 
 const der = (certificate: pkijs.Certificate) => new Uint8Array(certificate.toSchema().toBER());
@@ -74,24 +80,41 @@ export async function gatherValidationData(
   }
   const chainCertificates = new Map<string, pkijs.Certificate>();
   const pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }> = [];
-  const covered = new Set<string>();
+  // Each certificate walked, and whether its chain may be checked online (ends in one of onlineRoots).
+  const online = new Map<string, boolean>();
+  const onlineRoots = options.onlineRoots && new Set(options.onlineRoots.map(bytesToHex));
   const missing: string[] = [];
   for (const signer of signers) {
+    const walked: Array<{ key: string; certificate: pkijs.Certificate; issuer?: pkijs.Certificate }> = [];
     let current: pkijs.Certificate | undefined = signer;
+    let verdict: boolean | undefined;
     while (current) {
       const key = bytesToHex(der(current));
-      if (covered.has(key)) break;
-      covered.add(key);
+      verdict = online.get(key);
+      if (verdict !== undefined) break; // joins a chain already walked
+      if (walked.some((w) => w.key === key)) break; // certificates that issued each other
       chainCertificates.set(key, current);
-      if (isSelfIssued(current)) break;
+      if (isSelfIssued(current)) {
+        walked.push({ key, certificate: current });
+        break;
+      }
       const issuer = await issuerOf(current, pool);
-      if (issuer) pairs.push({ certificate: current, issuer });
-      // No issuer, no OCSP request or CRL check for it: say so, or the chain looks complete.
-      else
-        missing.push(
-          `${subjectText(current)}: its issuer's certificate was not found (not carried, not fetched)`,
-        );
+      walked.push({ key, certificate: current, issuer });
       current = issuer;
+    }
+    const top = walked.at(-1);
+    verdict ??= !onlineRoots || (top !== undefined && onlineRoots.has(top.key));
+    for (const { key, certificate, issuer } of walked) {
+      online.set(key, verdict);
+      if (isSelfIssued(certificate)) continue;
+      // No issuer, no OCSP request or CRL check for it: say so, or the chain looks complete.
+      if (!issuer)
+        missing.push(
+          `${subjectText(certificate)}: its issuer's certificate was not found (not carried, not fetched)`,
+        );
+      else if (!verdict)
+        missing.push(`${subjectText(certificate)}: not checked online: its chain ends in no trusted root`);
+      else pairs.push({ certificate, issuer });
     }
   }
   const revocation = await collectRevocation(pairs, options);

@@ -222,6 +222,8 @@ export interface ExtendPdfOptions extends DocumentTimestampOptions {
   tsaUrl?: string;
   /** Intermediates and roots the signatures do not carry. */
   certificates?: Uint8Array[];
+  /** Only chains ending in these roots are checked online (GatherOptions.onlineRoots). */
+  onlineRoots?: Uint8Array[];
 }
 
 export interface ExtendedPdf {

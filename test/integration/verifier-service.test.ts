@@ -519,4 +519,41 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     }
     expect((await withPolicy('sometimes')).code).toBe(2);
   }, 60_000);
+
+  it("POST /extend asks only the CAs of trusted chains: an upload signed under another CA (carrying it) sends the server to none of that CA's addresses, and `missing` says why", async () => {
+    // The uploader's CA names the addresses: a server asked there would reach whatever the uploader chose.
+    const stranger = await startRevocationCa();
+    try {
+      const outsider = stranger.issue('/C=VN/CN=Người Ngoài Chuỗi');
+      const signed = await signCades(
+        {
+          contentDigest: digestOf(content),
+          digestAlgorithm: 'SHA-256',
+          signerCertificate: outsider.der,
+          chain: [stranger.caDer],
+        },
+        outsider.signer,
+      );
+      const extend = async (cms: Uint8Array) =>
+        post(
+          { document: Buffer.from(await addSignatureTimestamp(cms, tsa.url)).toString('base64') },
+          '?level=B-LT',
+          undefined,
+          '/extend',
+        );
+      const untrusted = await extend(signed);
+      expect(untrusted.body, JSON.stringify(untrusted.body)).toMatchObject({ format: 'cms', level: 'B-LT' });
+      expect(stranger.served).toEqual({ ocsp: 0, crl: 0 });
+      expect(untrusted.body.missing).toContain(
+        'VN, Người Ngoài Chuỗi: not checked online: its chain ends in no trusted root',
+      );
+      // A chain to the service's root is still checked at its CA.
+      const before = ca.served.ocsp + ca.served.crl;
+      const trusted = await extend(await cmsBy(good));
+      expect(trusted.body.missing!.join(' ')).not.toMatch(/Dịch Vụ/);
+      expect(ca.served.ocsp + ca.served.crl).toBeGreaterThan(before);
+    } finally {
+      await stranger.close();
+    }
+  }, 60_000);
 });

@@ -19,6 +19,11 @@ export interface ExtendOptions extends TimestampRequestOptions {
   tsaUrl?: string;
   /** Intermediates and roots the signatures do not carry, to complete the chains. */
   certificates?: Uint8Array[];
+  /**
+   * Only chains ending in these roots are checked online (OCSP, CRL): the service passes its trusted
+   * roots, so an uploaded signature cannot send it to addresses of the uploader's choosing.
+   */
+  onlineRoots?: Uint8Array[];
 }
 
 /** PAdES B-T → B-LT (DSS) or B-LTA (DSS + document time-stamp), fetching OCSP/CRL from the CAs now. */

@@ -225,6 +225,8 @@ export function createVerifierService(options: ServiceOptions): Server {
         ...options.verify.trustedRoots,
         ...(options.verify.intermediates ?? []),
       ],
+      // An uploaded signature's own CA names its OCSP and CRL addresses: only trusted chains are checked online.
+      onlineRoots: [...options.verify.trustedRoots, ...(options.verify.timestampRoots ?? [])],
     };
     const result =
       format === 'pdf'
