@@ -206,7 +206,12 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     hello,
 
     async 'list-certificates'(_params, context) {
-      return { certificates: (await tokens.list(waiting(context))).certificates };
+      const { certificates, skippedObjects } = await tokens.list(waiting(context));
+      // How many, on which token: the reasons are kyso-host doctor's to give.
+      const skipped = skippedObjects
+        .slice(0, LIMITS.maxSkippedTokens)
+        .map(({ tokenLabel, count }) => ({ tokenLabel, count: Math.min(count, LIMITS.maxSkippedCount) }));
+      return { certificates, skipped };
     },
 
     async 'sign-cms'(params, context) {

@@ -90,6 +90,17 @@ export const CertificateEntrySchema = z.strictObject({
 });
 export type CertificateEntry = z.infer<typeof CertificateEntrySchema>;
 
+/**
+ * Certificate objects on one token that a listing left out (unreadable, no key id, a key kyso cannot
+ * sign with): counted, so that the window can say why a certificate the user expects is missing.
+ * The reasons are not sent: `kyso-host doctor` gives them.
+ */
+export const SkippedCertificatesSchema = z.strictObject({
+  tokenLabel: z.string().max(64),
+  count: z.number().int().min(1).max(LIMITS.maxSkippedCount),
+});
+export type SkippedCertificates = z.infer<typeof SkippedCertificatesSchema>;
+
 export const PinSchema = z.string().min(LIMITS.minPinChars).max(LIMITS.maxPinChars);
 
 /**

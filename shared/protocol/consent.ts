@@ -11,6 +11,7 @@ import {
   DigestAlgorithmSchema,
   LanguageSchema,
   OriginSchema,
+  SkippedCertificatesSchema,
   WireErrorSchema,
   base64Length,
 } from './common.js';
@@ -253,6 +254,7 @@ export const BackgroundToConsentSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('certificates'),
     certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+    skipped: z.array(SkippedCertificatesSchema).max(LIMITS.maxSkippedTokens),
   }),
   z.strictObject({ type: z.literal('site-allowed') }),
   z.strictObject({ type: z.literal('signing') }),

@@ -10,6 +10,7 @@ import {
   OriginSchema,
   PinSchema,
   RsaSchemeSchema,
+  SkippedCertificatesSchema,
   TsaUrlSchema,
   WireErrorSchema,
   answerSchema,
@@ -204,7 +205,10 @@ export const hostCommands = {
   },
   'list-certificates': {
     params: z.strictObject({}),
-    result: z.strictObject({ certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates) }),
+    result: z.strictObject({
+      certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+      skipped: z.array(SkippedCertificatesSchema).max(LIMITS.maxSkippedTokens),
+    }),
   },
   'sign-cms': {
     params: z

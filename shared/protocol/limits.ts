@@ -114,6 +114,9 @@ export const LIMITS = {
   maxQueuedSignRequests: 5,
   /** How many certificates one listing returns at most. */
   maxCertificates: 64,
+  /** Tokens whose left-out certificate objects one listing reports, and the count it reports for one. */
+  maxSkippedTokens: 16,
+  maxSkippedCount: 100_000,
   /**
    * Certificates one CMS may carry when read (its chain, a time-stamp's: a few dozen at most). pkijs
    * takes milliseconds to read each, so a body of 50 MiB of them would hold a verifier for minutes.

@@ -20,7 +20,8 @@ import { storeUseKyso } from '../support/plugin-choice.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
-import { issueOntoToken } from '../support/token.js';
+import { TOKEN_LABEL } from '../support/paths.js';
+import { issueOntoToken, writeUnlistableCertificates } from '../support/token.js';
 
 const WEAK_KEY = '06';
 const CJK_NAME_KEY = '07';
@@ -175,5 +176,33 @@ describe('certificates the consent window does not let the user sign with (Chrom
       base64: session.token.certDer('01').toString('base64'),
     });
     await portal.close();
+  });
+
+  it('certificate objects the host could not list are counted under their token, so a missing certificate is explained (vi, en)', async () => {
+    // Last: these objects stay on the token. None is listed; the token's others still can sign.
+    writeUnlistableCertificates(session.token);
+    for (const lang of ['vi', 'en'] as const) {
+      const consent = await consentWindowAfter(session.browser, () =>
+        sdkCall(page, 'signCms', {
+          digest: createHash('sha256').update(lang).digest('base64'),
+          digestAlgorithm: 'SHA-256',
+          description: 'Tờ khai',
+          lang,
+        }),
+      );
+      await consent.waitForSelector('body[data-state="ready"]');
+      expect(await drawn(consent, '#skipped-certificates')).toBe(true);
+      const said = await consent.$eval('#skipped-certificates', (el) => (el as HTMLElement).innerText);
+      expect(said).toBe(
+        MESSAGES[lang].skippedCertificates_other.replace('{token}', `«${TOKEN_LABEL}»`).replace('{n}', '2'),
+      );
+      // The label is the token's word (data); the rest is kyso's.
+      expect(
+        await consent.$$eval('#skipped-certificates bdi.data', (els) => els.map((e) => e.textContent)),
+      ).toEqual([TOKEN_LABEL]);
+      expect(await certificateRow(consent, '01')).toMatchObject({ list: 'certificates', disabled: false });
+      await clickClosingWindow(consent, '#cancel');
+      expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    }
   });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CertificateEntry } from '../../shared/protocol/common.js';
+import type { CertificateEntry, SkippedCertificates } from '../../shared/protocol/common.js';
 import type { ModuleReport } from '../../shared/protocol/host.js';
 import { FAULT_MODULE, buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { startHostSession } from '../support/host-session.js';
@@ -17,7 +17,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { TOKEN_LABEL } from '../support/paths.js';
 import { useSharedSession } from '../support/shared-session.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
-import { addSecondToken, writeLongIdCertificate } from '../support/token.js';
+import { addSecondToken, writeLongIdCertificate, writeUnlistableCertificates } from '../support/token.js';
 
 const SECOND_LABEL = 'kyso-chi-nhanh-2';
 const SECOND_KEY_ID = '07';
@@ -46,11 +46,12 @@ describe('one failing slot among two tokens of one module', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => setFaults());
 
-  const list = async () => {
+  const listing = async () => {
     const response = await session.host.request('list-certificates', {});
     if (!response.ok) throw new Error(JSON.stringify(response.error));
-    return (response.result as { certificates: CertificateEntry[] }).certificates;
+    return response.result as { certificates: CertificateEntry[]; skipped: SkippedCertificates[] };
   };
+  const list = async () => (await listing()).certificates;
   const labelsListed = async () => [...new Set((await list()).map((c) => c.token.label))].sort();
   const faultModule = async () => {
     const response = await session.host.request('modules', {});
@@ -133,5 +134,21 @@ describe('one failing slot among two tokens of one module', () => {
     const listed = (await list()).filter((c) => c.token.label === TOKEN_LABEL);
     expect(listed.some((c) => c.id.endsWith('/02'))).toBe(false);
     expect(listed.some((c) => c.id.endsWith('/01'))).toBe(true);
+  });
+
+  it("each object left out is counted under its token's label in the listing's `skipped`, which the consent window shows", async () => {
+    const leftOn = async (label: string) =>
+      (await listing()).skipped.find((s) => s.tokenLabel === label)?.count ?? 0;
+    const before = await leftOn(TOKEN_LABEL);
+    // No CKA_ID (nothing ties it to a key), an Ed25519 key (kyso signs with RSA and EC), one the driver cannot read.
+    writeUnlistableCertificates(session.token);
+    setFaults('fail_object cert-02 0x30');
+    const { certificates, skipped } = await listing();
+    expect(skipped).toContainEqual({ tokenLabel: TOKEN_LABEL, count: before + 3 });
+    expect(skipped.map((s) => s.tokenLabel)).not.toContain(SECOND_LABEL);
+    expect(certificates.some((c) => c.id.endsWith('/01'))).toBe(true);
+    expect(certificates.some((c) => c.id.endsWith('/ed'))).toBe(false);
+    setFaults();
+    expect(await leftOn(TOKEN_LABEL)).toBe(before + 2);
   });
 });

@@ -65,16 +65,39 @@ export function pkcs11Tool(token: TestToken, ...args: string[]): void {
  * longer than the worker's answer allows, which the host must skip without hiding the token's others.
  */
 export function writeLongIdCertificate(token: TestToken): void {
+  writeCertificateObject(token, token.certPemPath('02'), 'cert-long-id', 'ab'.repeat(100));
+}
+
+/**
+ * Writes two certificate objects a listing must leave out, and count: one with no CKA_ID (nothing
+ * ties it to a key) and one of an Ed25519 key (kyso signs with RSA and EC keys).
+ */
+export function writeUnlistableCertificates(token: TestToken): void {
+  writeCertificateObject(token, token.certPemPath('01'), 'cert-no-id');
+  const work = mkdtempSync(path.join(tmpdir(), 'kyso-ed25519-'));
+  try {
+    const pem = path.join(work, 'cert.pem');
+    execFileSync('openssl', [
+      ...['req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', path.join(work, 'key.pem')],
+      ...['-out', pem, '-subj', '/C=VN/CN=Khóa Ed25519', '-days', '30'],
+    ]);
+    writeCertificateObject(token, pem, 'cert-ed25519', 'ed');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Writes a certificate object alone (no key), labelled `label`, with CKA_ID `id` (hex) or none. */
+export function writeCertificateObject(token: TestToken, pemPath: string, label: string, id?: string): void {
   pkcs11Tool(
     token,
     '--write-object',
-    token.certPemPath('02'),
+    pemPath,
     '--type',
     'cert',
-    '--id',
-    'ab'.repeat(100),
+    ...(id === undefined ? [] : ['--id', id]),
     '--label',
-    'cert-long-id',
+    label,
   );
 }
 

@@ -63,15 +63,20 @@ describe('limits', () => {
       },
     };
     const list = hostCommands['list-certificates'].result;
-    expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates).fill(entry) }).success).toBe(true);
-    expect(list.safeParse({ certificates: Array(LIMITS.maxCertificates + 1).fill(entry) }).success).toBe(
-      false,
-    );
+    const listing = (certificates: unknown[], skipped: unknown[] = []) =>
+      list.safeParse({ certificates, skipped }).success;
+    expect(listing(Array(LIMITS.maxCertificates).fill(entry))).toBe(true);
+    expect(listing(Array(LIMITS.maxCertificates + 1).fill(entry))).toBe(false);
     const big = {
       ...entry,
       certificate: Buffer.alloc((LIMITS.maxCertificateBase64Chars / 4) * 3 + 3).toString('base64'),
     };
-    expect(list.safeParse({ certificates: [big] }).success).toBe(false);
+    expect(listing([big])).toBe(false);
+    const left = { tokenLabel: 't', count: LIMITS.maxSkippedCount };
+    expect(listing([entry], Array(LIMITS.maxSkippedTokens).fill(left))).toBe(true);
+    expect(listing([entry], Array(LIMITS.maxSkippedTokens + 1).fill(left))).toBe(false);
+    expect(listing([entry], [{ ...left, count: LIMITS.maxSkippedCount + 1 }])).toBe(false);
+    expect(listing([entry], [{ ...left, count: 0 }])).toBe(false);
   });
 
   it('batch sizes', () => {

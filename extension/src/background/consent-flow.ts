@@ -112,12 +112,12 @@ export class ConsentFlow {
     const send = senderTo<BackgroundToConsent>(port);
     const listCertificates = async () => {
       try {
-        const { certificates } = await this.host.call(
+        const { certificates, skipped } = await this.host.call(
           'list-certificates',
           {},
           LIMITS.tokenOperationTimeoutMs,
         );
-        send({ type: 'certificates', certificates });
+        send({ type: 'certificates', certificates, skipped });
       } catch (error) {
         send({ type: 'error', error: toWireError(error) });
       }

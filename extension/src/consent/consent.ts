@@ -18,7 +18,7 @@ import {
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
 import { seedProblems, type CertificateSeedConstraint } from '../../../shared/certificate/seed-match.js';
-import type { CertificateEntry } from '../../../shared/protocol/common.js';
+import type { CertificateEntry, SkippedCertificates } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
 import { CONSENT_PORT } from '../background/messages.js';
@@ -64,6 +64,8 @@ const send = (message: ConsentToBackground) => port.postMessage(message);
 
 let details: ConsentDetails | undefined;
 let certificates: CertificateEntry[] = [];
+/** Certificate objects the host could not list, per token (unreadable, no key id, a key kyso cannot use). */
+let skipped: SkippedCertificates[] = [];
 /** The listed certificates that can be chosen for this request (no CertificateProblem). */
 let choosable: CertificateEntry[] = [];
 let askSite = false;
@@ -1046,9 +1048,28 @@ function renderCertificates(): void {
   const unusable = rows.length - usable;
   $('unusable').hidden = unusable === 0;
   $('unusable-summary').textContent = tr().plural('unusable', unusable);
+  renderSkipped();
   const radios = usableList.querySelectorAll<HTMLInputElement>('input[name="certificate"]');
   if (radios.length === 1) radios[0]!.checked = true;
   onChoice();
+}
+
+/** A line per token with objects the host left out; the token's label is data, the reasons are the doctor's. */
+function renderSkipped(): void {
+  const box = $('skipped-certificates');
+  box.replaceChildren(
+    ...skipped.map(({ tokenLabel, count }) => {
+      const [before, after] = tr().plural('skippedCertificates', count).split('{token}');
+      const label = Object.assign(document.createElement('bdi'), {
+        className: 'data',
+        textContent: tokenLabel,
+      });
+      const line = document.createElement('p');
+      line.append(before!, '«', label, '»', after ?? '');
+      return line;
+    }),
+  );
+  box.hidden = skipped.length === 0;
 }
 
 function chosen(): CertificateEntry | undefined {
@@ -1088,6 +1109,7 @@ async function handle(message: BackgroundToConsent): Promise<void> {
       break;
     case 'certificates':
       certificates = message.certificates;
+      skipped = message.skipped;
       showError(undefined);
       renderCertificates();
       setState('ready');

@@ -11,6 +11,11 @@ export const MESSAGES = {
     fingerprint: 'Mã băm',
     certificate: 'Chọn chứng thư số',
     noCertificate: 'Không tìm thấy chứng thư số nào. Hãy cắm USB token.',
+    // {token} is the token's label, put in by the window as data.
+    skippedCertificates_one:
+      'Token {token}: {n} chứng thư số không liệt kê được — lệnh kyso-host doctor cho biết lý do.',
+    skippedCertificates_other:
+      'Token {token}: {n} chứng thư số không liệt kê được — lệnh kyso-host doctor cho biết lý do.',
     loading: 'Đang đọc USB token…',
     validUntil: 'Hiệu lực đến',
     issuedBy: 'Cấp bởi',
@@ -310,6 +315,10 @@ export const MESSAGES = {
     fingerprint: 'Digest',
     certificate: 'Choose a certificate',
     noCertificate: 'No certificate found. Insert your USB token.',
+    skippedCertificates_one:
+      'Token {token}: {n} certificate could not be listed — the command kyso-host doctor says why.',
+    skippedCertificates_other:
+      'Token {token}: {n} certificates could not be listed — the command kyso-host doctor says why.',
     loading: 'Reading your USB token…',
     validUntil: 'Valid until',
     issuedBy: 'Issued by',

@@ -7,7 +7,12 @@ import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { parseCertificateId } from '../worker/certificate-identity.js';
-import type { ModuleError, SkippedObjects, TokenCertificate } from '../worker/messages.js';
+import {
+  noteSkipped,
+  type ModuleError,
+  type SkippedObjects,
+  type TokenCertificate,
+} from '../worker/messages.js';
 import type { TokenWorker } from '../worker/token-worker.js';
 import type { SharedListings } from './shared-listings.js';
 import type { LeaseOptions, TokenLease, TokenQueue } from './token-queue.js';
@@ -15,6 +20,8 @@ import type { LeaseOptions, TokenLease, TokenQueue } from './token-queue.js';
 export interface CertificateListing {
   certificates: CertificateEntry[];
   moduleErrors: ModuleError[];
+  /** Certificate objects left out, per token, and why: a certificate the user misses is explained. */
+  skippedObjects: SkippedObjects[];
 }
 
 const decoded = new WeakMap<CertificateEntry, Uint8Array>();
@@ -28,20 +35,36 @@ export function certificateBytes(entry: CertificateEntry): Uint8Array {
   return bytes;
 }
 
-/** Certificates kyso can sign with (RSA, EC), at most LIMITS.maxCertificates; unparsable ones skipped. */
-function toEntries(certificates: readonly TokenCertificate[]): CertificateEntry[] {
+/**
+ * Certificates kyso can sign with (RSA, EC), at most LIMITS.maxCertificates; one of another key or
+ * that does not parse is left out, never fatal, and counted in `skipped` when given.
+ */
+function toEntries(
+  certificates: readonly TokenCertificate[],
+  skipped?: SkippedObjects[],
+): CertificateEntry[] {
   const entries: CertificateEntry[] = [];
   for (const c of certificates) {
     try {
       const { keyType } = summarizeCertificate(Buffer.from(c.certificate, 'base64'));
-      if (keyType === 'other') continue; // a key kyso cannot sign with
-      entries.push({ ...c, keyType });
+      if (keyType !== 'other') entries.push({ ...c, keyType });
+      else if (skipped) noteSkipped(skipped, c.token, 'a key kyso cannot sign with (neither RSA nor EC)');
     } catch {
-      // an unparsable certificate object is skipped, never fatal
+      if (skipped) noteSkipped(skipped, c.token, 'not a readable X.509 certificate');
     }
     if (entries.length === LIMITS.maxCertificates) break;
   }
   return entries;
+}
+
+/** A listing: the usable certificates, and what the worker left out with what toEntries leaves out. */
+function listingOf(
+  certificates: readonly TokenCertificate[],
+  skipped: readonly SkippedObjects[],
+  moduleErrors: ModuleError[],
+): CertificateListing {
+  const skippedObjects = skipped.map((s) => ({ ...s, reasons: [...s.reasons] }));
+  return { certificates: toEntries(certificates, skippedObjects), moduleErrors, skippedObjects };
 }
 
 /** A token in use by another request or program, or stuck in a driver call that never returned: listed as last seen. */
@@ -55,9 +78,9 @@ const inUse = (error: unknown) =>
 export async function listTokenCertificates(
   worker: TokenWorker,
   timeoutMs: number,
-): Promise<CertificateListing & { skippedObjects: SkippedObjects[] }> {
+): Promise<CertificateListing> {
   const { certificates, moduleErrors, skippedObjects } = await worker.call({ op: 'list' }, timeoutMs);
-  return { certificates: toEntries(certificates), moduleErrors, skippedObjects };
+  return listingOf(certificates, skippedObjects, moduleErrors);
 }
 
 /**
@@ -68,6 +91,8 @@ export async function listTokenCertificates(
  */
 export class QueuedTokens {
   private readonly lastSeen = new Map<string, TokenCertificate[]>();
+  /** What the last reading of each token left out (none: a token read whole, or only seen elsewhere). */
+  private readonly lastSkipped = new Map<string, SkippedObjects>();
   /** The tokens present at the last listing, and what the modules said. */
   private lastPresent: { serials: string[]; moduleErrors: CertificateListing['moduleErrors'] } | undefined;
   /** The usable entries of the last listing of each token, by certificate id. */
@@ -87,7 +112,7 @@ export class QueuedTokens {
     // (its certificates cannot change meanwhile), and the others were read at the last listing.
     if (this.worker.batchSigning && this.lastPresent) {
       const { serials, moduleErrors } = this.lastPresent;
-      return { certificates: toEntries(serials.flatMap((s) => this.lastSeen.get(s) ?? [])), moduleErrors };
+      return this.lastListingOf(serials, moduleErrors);
     }
     let present = await this.worker.call({ op: 'tokens' }, this.timeoutMs);
     const leases: TokenLease[] = [];
@@ -146,29 +171,51 @@ export class QueuedTokens {
       const listing =
         toRead.length > 0
           ? await this.worker.call({ op: 'list', serials: toRead }, this.timeoutMs)
-          : { ...present, certificates: [] };
-      this.remember(toRead, listing.certificates);
+          : { ...present, certificates: [], skippedObjects: [] };
+      this.remember(toRead, listing.certificates, listing.skippedObjects);
       this.lastPresent = { serials: [...present.serials, ...stillThere], moduleErrors: listing.moduleErrors };
-      return {
-        certificates: toEntries([...listing.certificates, ...remembered]),
-        moduleErrors: listing.moduleErrors,
-      };
+      return listingOf(
+        [...listing.certificates, ...remembered],
+        this.skippedOn([...present.serials, ...stillThere]),
+        listing.moduleErrors,
+      );
     } finally {
       for (const lease of leases) lease.release();
     }
   }
 
+  /** The tokens' certificates and left-out objects as last read. */
+  private lastListingOf(serials: readonly string[], moduleErrors: ModuleError[]): CertificateListing {
+    return listingOf(
+      serials.flatMap((s) => this.lastSeen.get(s) ?? []),
+      this.skippedOn(serials),
+      moduleErrors,
+    );
+  }
+
+  private skippedOn(serials: readonly string[]): SkippedObjects[] {
+    return serials.flatMap((s) => this.lastSkipped.get(s) ?? []);
+  }
+
   /** A token that is gone (confirmed under its lock): never looked for again until listed again. */
   private forget(serial: string): void {
     this.lastSeen.delete(serial);
+    this.lastSkipped.delete(serial);
     for (const [id, entry] of this.entries) if (entry.token.serial === serial) this.entries.delete(id);
   }
 
-  private remember(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
+  private remember(
+    serials: readonly string[],
+    certificates: readonly TokenCertificate[],
+    skipped: readonly SkippedObjects[],
+  ): void {
     this.shared?.publish(serials, certificates);
     for (const serial of serials) {
       const onToken = certificates.filter((c) => c.token.serial === serial);
       this.lastSeen.set(serial, onToken);
+      const left = skipped.find((s) => s.tokenSerial === serial);
+      if (left) this.lastSkipped.set(serial, left);
+      else this.lastSkipped.delete(serial);
       for (const [id, entry] of this.entries) if (entry.token.serial === serial) this.entries.delete(id);
       for (const entry of toEntries(onToken)) this.entries.set(entry.id, entry);
     }
@@ -181,8 +228,11 @@ export class QueuedTokens {
 
   /** The token's certificates read again now (after the worker found another under an id). */
   async relist(tokenSerial: string): Promise<void> {
-    const { certificates } = await this.worker.call({ op: 'list', serials: [tokenSerial] }, this.timeoutMs);
-    this.remember([tokenSerial], certificates);
+    const { certificates, skippedObjects } = await this.worker.call(
+      { op: 'list', serials: [tokenSerial] },
+      this.timeoutMs,
+    );
+    this.remember([tokenSerial], certificates, skippedObjects);
   }
 
   /**

@@ -45,6 +45,19 @@ const SkippedObjectsSchema = z.strictObject({
 });
 export type SkippedObjects = z.infer<typeof SkippedObjectsSchema>;
 
+/** Counts one more object left out of `token`'s listing, each distinct reason once. */
+export function noteSkipped(
+  skipped: SkippedObjects[],
+  token: { serial: string; label: string },
+  reason: string,
+): void {
+  let left = skipped.find((s) => s.tokenSerial === token.serial);
+  if (!left)
+    skipped.push((left = { tokenSerial: token.serial, tokenLabel: token.label, count: 0, reasons: [] }));
+  left.count++;
+  if (!left.reasons.includes(reason) && left.reasons.length < 8) left.reasons.push(reason);
+}
+
 /** SHA-1 only for rsa-sha1 XML: the worker then signs exactly a SHA-1 DigestInfo with CKM_RSA_PKCS. */
 export const TokenDigestAlgorithmSchema = z.union([DigestAlgorithmSchema, z.literal('SHA-1')]);
 export type TokenDigestAlgorithm = z.infer<typeof TokenDigestAlgorithmSchema>;

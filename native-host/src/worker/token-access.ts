@@ -17,6 +17,7 @@ import {
   MAX_SIGNATURE_BYTES,
   TOKEN_DIGEST_LENGTH,
   groupSize,
+  noteSkipped,
   type DigestToSign,
   type ItemSignature,
   type ModuleError,
@@ -338,16 +339,9 @@ export class TokenAccess {
         { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
       ]);
       const entries: TokenCertificate[] = [];
-      const left: SkippedObjects = {
-        tokenSerial: token.serial,
-        tokenLabel: token.label,
-        count: 0,
-        reasons: [],
-      };
-      const skip = (reason: string) => {
-        left.count++;
-        if (!left.reasons.includes(reason) && left.reasons.length < 8) left.reasons.push(reason);
-      };
+      // Counted apart until the token is read whole: a token pulled out midway is reported as gone, not as odd objects.
+      const left: SkippedObjects[] = [];
+      const skip = (reason: string) => noteSkipped(left, token, reason);
       for (const handle of handles) {
         let read: ReturnType<pkcs11js.PKCS11['C_GetAttributeValue']>;
         try {
@@ -366,7 +360,14 @@ export class TokenAccess {
         const [value, id] = read;
         const der = value?.value;
         const keyId = id?.value?.toString('hex');
-        if (!der || !keyId) continue; // a certificate without CKA_ID cannot be tied to a key
+        if (!der) {
+          skip('certificate object without a value');
+          continue;
+        }
+        if (!keyId) {
+          skip('no CKA_ID (it cannot be tied to a key)');
+          continue;
+        }
         const name = certificateId({ moduleKey: module.key, tokenSerial: token.serial, keyId });
         // A CKA_ID too long to name (the answer's schema would refuse the whole listing): this one is skipped.
         if (name.length > MAX_CERTIFICATE_ID_CHARS) {
@@ -375,7 +376,7 @@ export class TokenAccess {
         }
         entries.push({ id: name, certificate: der.toString('base64'), token });
       }
-      if (left.count > 0) skipped.push(left);
+      skipped.push(...left);
       return entries;
     } finally {
       p11.C_CloseSession(session);
