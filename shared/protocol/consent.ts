@@ -317,6 +317,7 @@ export const BackgroundToPromptSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('certificates'),
     certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+    skipped: z.array(SkippedCertificatesSchema).max(LIMITS.maxSkippedTokens),
   }),
   z.strictObject({ type: z.literal('error'), error: WireErrorSchema }),
 ]);

@@ -178,7 +178,7 @@ describe('certificates the consent window does not let the user sign with (Chrom
     await portal.close();
   });
 
-  it('certificate objects the host could not list are counted under their token, so a missing certificate is explained (vi, en)', async () => {
+  it('certificate objects the host could not list are counted under their token, so a missing certificate is explained: in the consent window (vi, en) and in kyso’s plugin prompt', async () => {
     // Last: these objects stay on the token. None is listed; the token's others still can sign.
     writeUnlistableCertificates(session.token);
     for (const lang of ['vi', 'en'] as const) {
@@ -204,5 +204,24 @@ describe('certificates the consent window does not let the user sign with (Chrom
       await clickClosingWindow(consent, '#cancel');
       expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
     }
+    // kyso's prompt, where a vendor plugin's page asks for a certificate, says it under its list too.
+    const portal = await openPluginPortal(
+      session.browser,
+      new URL('/vnpt-portal.html', session.demo.url).href,
+    );
+    await portal.click('#btGetCertInfo');
+    const prompt = await (
+      await session.browser.waitForTarget((t) => t.url().includes('src/plugins/prompt.html'), {
+        timeout: 20_000,
+      })
+    ).asPage();
+    await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+    const lang = (await prompt.$eval('html', (el) => el.lang)) as 'vi' | 'en';
+    expect(await drawn(prompt, '#skipped-certificates')).toBe(true);
+    expect(await prompt.$eval('#skipped-certificates', (el) => (el as HTMLElement).innerText)).toBe(
+      MESSAGES[lang].skippedCertificates_other.replace('{token}', `«${TOKEN_LABEL}»`).replace('{n}', '2'),
+    );
+    await clickClosingWindow(prompt, '#cancel');
+    await portal.close();
   });
 });

@@ -37,9 +37,7 @@ const services: BackgroundServices = {
   consent: new ConsentFlow(host),
   documents: documentPreparers(),
   rateLimiter: new OriginRateLimiter(LIMITS.maxRequestsPerOriginPerMinute),
-  plugins: installPluginSupport(
-    async () => (await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)).certificates,
-  ),
+  plugins: installPluginSupport(() => host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs)),
 };
 
 browser.runtime.onMessage.addListener(

@@ -31,6 +31,7 @@ import type {
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator } from '../i18n/translate.js';
 import { problemLine, type CertificateProblem } from '../ui/certificate-problems.js';
+import { skippedLines } from '../ui/skipped-certificates.js';
 import {
   forgetImages,
   outlineAppearance,
@@ -1054,21 +1055,9 @@ function renderCertificates(): void {
   onChoice();
 }
 
-/** A line per token with objects the host left out; the token's label is data, the reasons are the doctor's. */
 function renderSkipped(): void {
   const box = $('skipped-certificates');
-  box.replaceChildren(
-    ...skipped.map(({ tokenLabel, count }) => {
-      const [before, after] = tr().plural('skippedCertificates', count).split('{token}');
-      const label = Object.assign(document.createElement('bdi'), {
-        className: 'data',
-        textContent: tokenLabel,
-      });
-      const line = document.createElement('p');
-      line.append(before!, '«', label, '»', after ?? '');
-      return line;
-    }),
-  );
+  box.replaceChildren(...skippedLines(skipped, tr()));
   box.hidden = skipped.length === 0;
 }
 

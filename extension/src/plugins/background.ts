@@ -5,7 +5,7 @@
  * plugins' loopback addresses.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import type { CertificateEntry } from '../../../shared/protocol/common.js';
+import type { HostResult } from '../../../shared/protocol/host.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
@@ -29,7 +29,9 @@ export interface PluginSupport {
   attach(port: Runtime.Port): boolean;
 }
 
-export function installPluginSupport(listCertificates: () => Promise<CertificateEntry[]>): PluginSupport {
+export function installPluginSupport(
+  listCertificates: () => Promise<HostResult<'list-certificates'>>,
+): PluginSupport {
   const prompts = new PromptFlow(listCertificates);
   // Listeners wait for nothing; a sync that fails leaves the registrations as they were.
   const sync = () => void syncPluginRegistrations().catch(() => undefined);

@@ -5,6 +5,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
+import type { HostResult } from '../../../shared/protocol/host.js';
 import {
   PromptToBackgroundSchema,
   type BackgroundToPrompt,
@@ -35,7 +36,7 @@ interface Prompt {
 export class PromptFlow {
   private active: Prompt | undefined;
 
-  constructor(private readonly listCertificates: () => Promise<CertificateEntry[]>) {}
+  constructor(private readonly listCertificates: () => Promise<HostResult<'list-certificates'>>) {}
 
   ask(mode: PromptMode, origin: string, lang: Language | undefined): Promise<PromptAnswer> {
     if (this.active) return Promise.reject(new KysoError('BUSY'));
@@ -83,8 +84,9 @@ export class PromptFlow {
         });
         if (prompt.mode === 'share-certificate') {
           try {
-            prompt.certificates = await this.listCertificates();
-            send({ type: 'certificates', certificates: prompt.certificates });
+            const { certificates, skipped } = await this.listCertificates();
+            prompt.certificates = certificates;
+            send({ type: 'certificates', certificates, skipped });
           } catch (error) {
             send({ type: 'error', error: toWireError(error) });
           }
