@@ -297,6 +297,7 @@ export const OptionsStatusSchema = z.union([
     ok: z.literal(true),
     hostVersion: z.string().max(64),
     certificates: z.array(CertificateEntrySchema).max(LIMITS.maxCertificates),
+    skipped: z.array(SkippedCertificatesSchema).max(LIMITS.maxSkippedTokens),
   }),
   z.strictObject({ ok: z.literal(false), error: WireErrorSchema }),
 ]);

@@ -16,7 +16,7 @@ import { MESSAGES } from '../../extension/src/i18n/messages.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
 import { drawn } from '../support/page-checks.js';
-import { storeUseKyso } from '../support/plugin-choice.js';
+import { CHROMIUM_OPTIONS_URL, storeUseKyso } from '../support/plugin-choice.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
@@ -178,7 +178,7 @@ describe('certificates the consent window does not let the user sign with (Chrom
     await portal.close();
   });
 
-  it('certificate objects the host could not list are counted under their token, so a missing certificate is explained: in the consent window (vi, en) and in kyso’s plugin prompt', async () => {
+  it('certificate objects the host could not list are counted under their token, so a missing certificate is explained: in the consent window (vi, en), kyso’s plugin prompt and the options page', async () => {
     // Last: these objects stay on the token. None is listed; the token's others still can sign.
     writeUnlistableCertificates(session.token);
     for (const lang of ['vi', 'en'] as const) {
@@ -223,5 +223,17 @@ describe('certificates the consent window does not let the user sign with (Chrom
     );
     await clickClosingWindow(prompt, '#cancel');
     await portal.close();
+    // And the options page, under the certificates it lists.
+    const options = await session.browser.newPage();
+    await options.goto(CHROMIUM_OPTIONS_URL);
+    await options.waitForSelector('#skipped-certificates:not([hidden])', { timeout: 20_000 });
+    const optionsLang = (await options.$eval('html', (el) => el.lang)) as 'vi' | 'en';
+    expect(await drawn(options, '#skipped-certificates')).toBe(true);
+    expect(await options.$eval('#skipped-certificates', (el) => (el as HTMLElement).innerText)).toBe(
+      MESSAGES[optionsLang].skippedCertificates_other
+        .replace('{token}', `«${TOKEN_LABEL}»`)
+        .replace('{n}', '2'),
+    );
+    await options.close();
   });
 });

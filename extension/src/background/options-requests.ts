@@ -9,12 +9,12 @@ import type { NativeHostClient } from './native-host.js';
 async function optionsStatus(host: NativeHostClient): Promise<OptionsStatus> {
   try {
     const hello = await host.connect();
-    const { certificates } = await host.call('list-certificates', {}, LIMITS.tokenOperationTimeoutMs);
-    return {
-      ok: true,
-      hostVersion: hello.hostVersion,
-      certificates,
-    };
+    const { certificates, skipped } = await host.call(
+      'list-certificates',
+      {},
+      LIMITS.tokenOperationTimeoutMs,
+    );
+    return { ok: true, hostVersion: hello.hostVersion, certificates, skipped };
   } catch (error) {
     return { ok: false, error: toWireError(error) };
   }

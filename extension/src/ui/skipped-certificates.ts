@@ -1,7 +1,8 @@
 /**
- * The line per token under a certificate list, for certificate objects the host could not list
- * (unreadable, no key id, a key kyso cannot sign with): a certificate the user expects and does
- * not see is explained. The token's label is data; the reasons are `kyso-host doctor`'s to give.
+ * The line per token under a certificate list (consent window, plugin prompt, options page) for
+ * certificate objects the host could not list (unreadable, no key id, a key kyso cannot sign with):
+ * a certificate the user expects and does not see is explained. The token's label is data; the
+ * reasons are `kyso-host doctor`'s to give.
  */
 import type { SkippedCertificates } from '../../../shared/protocol/common.js';
 import type { Translator } from '../i18n/translate.js';
