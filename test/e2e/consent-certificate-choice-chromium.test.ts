@@ -6,15 +6,20 @@
  * Each is listed with its reason in the window's language, its radio cannot be checked, Sign does
  * nothing and no PIN is asked for it. kyso's plugin prompt, where a vendor plugin's page asks for a
  * certificate before it signs with it, lists the same reasons and does not share such a certificate.
+ * Certificate objects the host leaves out (unreadable, no key id, an Ed25519 key) are counted under
+ * their token in the window, the prompt and the options page, so a missing certificate is explained.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page, Target } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { MESSAGES } from '../../extension/src/i18n/messages.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
 import { scrollIntoViewPainted } from '../support/consent.js';
+import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { drawn } from '../support/page-checks.js';
 import { CHROMIUM_OPTIONS_URL, storeUseKyso } from '../support/plugin-choice.js';
 import { nextRawAnswer, openPluginPortal } from '../support/plugin-portal.js';
@@ -235,5 +240,43 @@ describe('certificates the consent window does not let the user sign with (Chrom
         .replace('{n}', '2'),
     );
     await options.close();
+  });
+});
+
+describe('a token whose every certificate the driver cannot read (Chromium)', () => {
+  it('the window does not ask to insert the token: it says none could be listed, and how many of which token', async () => {
+    const control = path.join(mkdtempSync(path.join(tmpdir(), 'kyso-unreadable-')), 'faults');
+    buildFaultModule();
+    const session = await startPortalSession((token) => {
+      // CKR_DEVICE_ERROR for each certificate object of the test token (cert-01 … cert-05).
+      writeFileSync(
+        control,
+        ['01', '02', '03', '04', '05'].map((id) => `fail_object cert-${id} 0x30\n`).join(''),
+      );
+      return { ...token.env, ...faultModuleEnv(control) };
+    });
+    try {
+      const page = await session.openPortal();
+      const consent = await consentWindowAfter(session.browser, () =>
+        sdkCall(page, 'signCms', {
+          digest: createHash('sha256').update('tờ khai').digest('base64'),
+          digestAlgorithm: 'SHA-256',
+          description: 'Tờ khai',
+          lang: 'vi',
+        }),
+      );
+      await consent.waitForSelector('body[data-state="ready"]');
+      expect(await consent.$eval('#no-certificate', (el) => (el as HTMLElement).innerText)).toBe(
+        MESSAGES.vi.noListableCertificate,
+      );
+      expect(await consent.$eval('#skipped-certificates', (el) => (el as HTMLElement).innerText)).toBe(
+        MESSAGES.vi.skippedCertificates_other.replace('{token}', `«${TOKEN_LABEL}»`).replace('{n}', '5'),
+      );
+      expect(await drawn(consent, '#retry')).toBe(true);
+      await clickClosingWindow(consent, '#cancel');
+      expect(await sdkOutcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -965,7 +965,11 @@ function renderCertificates(): void {
   $('retry').hidden = !none;
   if (none)
     usableList.append(
-      Object.assign(document.createElement('p'), { id: 'no-certificate', textContent: t('noCertificate') }),
+      Object.assign(document.createElement('p'), {
+        id: 'no-certificate',
+        // A token is there when the host left objects out of it: "insert your token" would mislead.
+        textContent: t(skipped.length > 0 ? 'noListableCertificate' : 'noCertificate'),
+      }),
     );
   const now = new Date();
   const dateFormat = new Intl.DateTimeFormat('vi-VN');

@@ -11,6 +11,7 @@ export const MESSAGES = {
     fingerprint: 'Mã băm',
     certificate: 'Chọn chứng thư số',
     noCertificate: 'Không tìm thấy chứng thư số nào. Hãy cắm USB token.',
+    noListableCertificate: 'Không liệt kê được chứng thư số nào trên USB token đã cắm.',
     // {token} is the token's label, put in by the window as data.
     skippedCertificates_one:
       'Token {token}: {n} chứng thư số không liệt kê được — lệnh kyso-host doctor cho biết lý do.',
@@ -315,6 +316,7 @@ export const MESSAGES = {
     fingerprint: 'Digest',
     certificate: 'Choose a certificate',
     noCertificate: 'No certificate found. Insert your USB token.',
+    noListableCertificate: 'No certificate on the inserted USB token could be listed.',
     skippedCertificates_one:
       'Token {token}: {n} certificate could not be listed — the command kyso-host doctor says why.',
     skippedCertificates_other:
