@@ -1,7 +1,8 @@
 /**
  * Certificate objects a listing leaves out (one the driver cannot read, one whose CKA_ID is too long
- * to name) are said by `kyso list` and `kyso-host doctor`: how many, on which token, and why. A
- * certificate the user expects and does not see must not vanish without a word.
+ * to name, one with no CKA_ID, one of an Ed25519 key) are said by `kyso list` and `kyso-host doctor`:
+ * how many, on which token, and why. A certificate the user expects and does not see must not vanish
+ * without a word.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { HOST_LAUNCHER, REPO_ROOT, TOKEN_LABEL } from '../support/paths.js';
-import { copyTestToken, writeLongIdCertificate, type TestToken } from '../support/token.js';
+import {
+  copyTestToken,
+  writeLongIdCertificate,
+  writeUnlistableCertificates,
+  type TestToken,
+} from '../support/token.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
 
@@ -23,6 +29,7 @@ describe('certificate objects skipped while listing a token', () => {
     token = copyTestToken();
     home = mkdtempSync(path.join(tmpdir(), 'kyso-skipped-'));
     writeLongIdCertificate(token);
+    writeUnlistableCertificates(token); // no CKA_ID; an Ed25519 key
     const control = path.join(home, 'faults');
     writeFileSync(control, 'fail_object cert-03 0x30\n'); // CKR_DEVICE_ERROR for that object only
     env = { ...token.env, HOME: home, ...faultModuleEnv(control) };
@@ -47,12 +54,14 @@ describe('certificate objects skipped while listing a token', () => {
   /** The line (Vietnamese / English), whatever order the token returned its objects in. */
   const expectSkippedSaid = (output: string, serial: string) => {
     const token = `«${TOKEN_LABEL}» (${serial})`;
-    const said = `2 đối tượng chứng thư số trên token ${token} bị bỏ qua / 2 objects on token ${token} were skipped: `;
+    const said = `4 đối tượng chứng thư số trên token ${token} bị bỏ qua / 4 objects on token ${token} were skipped: `;
     const line = output.split('\n').find((l) => l.includes(said));
     expect(line, output).toBeDefined();
     const reasons = line!.slice(line!.indexOf(said) + said.length).split('; ');
     expect(reasons.sort()).toEqual([
       'CKA_ID too long (100 bytes)',
+      'a key kyso cannot sign with (neither RSA nor EC)',
+      'no CKA_ID (it cannot be tied to a key)',
       'unreadable certificate object (CKR_DEVICE_ERROR)',
     ]);
   };
@@ -73,7 +82,7 @@ describe('certificate objects skipped while listing a token', () => {
     const doctor = run(HOST_LAUNCHER, 'doctor');
     const certificates = doctor.stdout.slice(doctor.stdout.indexOf('\nCertificates:'));
     expectSkippedSaid(certificates, serialIn(run(KYSO, 'list').stdout));
-    expect(certificates).toMatch(/^ {2}! 2 đối tượng .* \/ 2 objects on token/m);
+    expect(certificates).toMatch(/^ {2}! 4 đối tượng .* \/ 4 objects on token/m);
     expect(doctor.stdout).not.toContain('no certificate that can sign');
   });
 });
