@@ -2,7 +2,8 @@
  * A batch's idle time (KYSO_BATCH_IDLE_MS here, LIMITS.batchIdleTimeoutMs otherwise) counts only
  * while none of its calls is in flight: the extension keeps two calls going, and on a slow token
  * (test/fault-module slows C_Sign) one call may still be signing long after the other answered.
- * A batch really left idle ends, logs out and gives the token to the next request.
+ * A batch really left idle ends, logs out and gives the token to the next request. A listing meanwhile
+ * answers from memory, objects it left out counted as when read.
  */
 import { X509Certificate, createHash, verify } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -11,8 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostResponse, SignItemResult } from '../../shared/protocol/host.js';
-import { REPO_ROOT, SOFTHSM_MODULE } from '../support/paths.js';
+import type { SkippedCertificates } from '../../shared/protocol/common.js';
+import { REPO_ROOT, SOFTHSM_MODULE, TOKEN_LABEL } from '../support/paths.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
+import { writeUnlistableCertificates } from '../support/token.js';
 
 const FAULT_MODULE = path.join(REPO_ROOT, '.kyso/fault-module/libkysofault.so');
 const IDLE_MS = 1_000;
@@ -96,6 +99,12 @@ describe('a batch’s idle time', () => {
   });
 
   it('a listing while a batch call signs answers from what was read last, without waiting for the token', async () => {
+    // Two objects no listing shows: the answer from memory still counts them (the consent window says so).
+    writeUnlistableCertificates(session.token);
+    const readNow = resultOf<{ skipped: SkippedCertificates[] }>(
+      await session.host.request('list-certificates', {}),
+    ).skipped;
+    expect(readNow).toEqual([{ tokenLabel: TOKEN_LABEL, count: 2 }]);
     const batchId = await begin();
     setFaults(`slow C_Sign ${SIGN_MS}`);
     const signing = session.host.start('sign-batch', { batchId, items: items(0, 12) });
@@ -106,8 +115,12 @@ describe('a batch’s idle time', () => {
     const signed = session.host.frameFor(signing);
     const first = await Promise.race([listed.then(() => 'listing'), signed.then(() => 'signing')]);
     expect(first).toBe('listing');
-    const { certificates } = resultOf<{ certificates: Array<{ id: string }> }>(await listed);
+    const { certificates, skipped } = resultOf<{
+      certificates: Array<{ id: string }>;
+      skipped: SkippedCertificates[];
+    }>(await listed);
     expect(certificates.map((c) => c.id)).toEqual(session.certificates.map((c) => c.id));
+    expect(skipped).toEqual(readNow);
     expectSigned(0, resultOf<{ results: SignItemResult[] }>(await signed).results);
     setFaults();
     await session.host.request('end-batch', { batchId });
