@@ -24,7 +24,8 @@ export interface GatherOptions extends FetchOptions {
   /** Certificates the signatures may not carry (intermediates, roots) to complete the chains. */
   certificates?: Uint8Array[];
   /**
-   * The roots whose chains are checked online. When given, a chain that ends anywhere else is not:
+   * The trust anchors whose chains are checked online: a chain is when one of its certificates is one
+   * of them (a root, or an intermediate trusted as an anchor). When given, any other chain is not:
    * its OCSP and CRL addresses are whoever made its certificates' to choose, and a server would be
    * sent to any address it can reach. Its certificates are in `missing`, saying why.
    */
@@ -80,7 +81,7 @@ export async function gatherValidationData(
   }
   const chainCertificates = new Map<string, pkijs.Certificate>();
   const pairs: Array<{ certificate: pkijs.Certificate; issuer: pkijs.Certificate }> = [];
-  // Each certificate walked, and whether its chain may be checked online (ends in one of onlineRoots).
+  // Each certificate walked, and whether its chain may be checked online (passes through one of onlineRoots).
   const online = new Map<string, boolean>();
   const onlineRoots = options.onlineRoots && new Set(options.onlineRoots.map(bytesToHex));
   const missing: string[] = [];
@@ -102,8 +103,7 @@ export async function gatherValidationData(
       walked.push({ key, certificate: current, issuer });
       current = issuer;
     }
-    const top = walked.at(-1);
-    verdict ??= !onlineRoots || (top !== undefined && onlineRoots.has(top.key));
+    verdict ??= !onlineRoots || walked.some((w) => onlineRoots.has(w.key));
     for (const { key, certificate, issuer } of walked) {
       online.set(key, verdict);
       if (isSelfIssued(certificate)) continue;

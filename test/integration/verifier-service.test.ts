@@ -21,6 +21,7 @@ import {
 import { addDocumentTimestamp, readDss } from '../../shared/pdf/long-term.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
 import { signPdf } from '../../shared/pdf/pades.js';
+import { extendCms } from '../../verifier/src/extend.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { opensslCmsSign, selfSigned } from '../support/openssl.js';
 import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
@@ -555,5 +556,31 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     } finally {
       await stranger.close();
     }
+  }, 60_000);
+
+  it('extendCms with onlineRoots: a chain through an intermediate trusted as the anchor is checked online, though its root is not listed', async () => {
+    const anchor = ca.issueIntermediate('/C=VN/O=kyso/CN=CA Trung Gian Tin Cậy');
+    const signed = await signCades(
+      {
+        contentDigest: digestOf(content),
+        digestAlgorithm: 'SHA-256',
+        signerCertificate: anchor.der,
+        chain: [ca.caDer],
+      },
+      anchor.signer,
+    );
+    const stamped = await addSignatureTimestamp(signed, tsa.url);
+    const asked = () => ca.served.ocsp + ca.served.crl;
+    const before = asked();
+    const untrusted =
+      'VN, kyso, CA Trung Gian Tin Cậy: not checked online: its chain ends in no trusted root';
+    const { missing } = await extendCms(stamped, { onlineRoots: [anchor.der] });
+    expect(missing).not.toContain(untrusted);
+    expect(asked()).toBeGreaterThan(before);
+    // Not listed at all: nothing asked for it, and said so.
+    const after = asked();
+    const other = await extendCms(stamped, { onlineRoots: [tsa.caDer] });
+    expect(other.missing).toContain(untrusted);
+    expect(asked()).toBe(after);
   }, 60_000);
 });
