@@ -65,7 +65,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
   let service: VerifierService;
   let base: string;
 
-  const cmsBy = (who: IssuedCertificate, extra: { signingTime?: Date } = {}) =>
+  const cmsBy = (who: IssuedCertificate, extra: { signingTime?: Date; chain?: Uint8Array[] } = {}) =>
     signCades(
       { contentDigest: digestOf(content), digestAlgorithm: 'SHA-256', signerCertificate: who.der, ...extra },
       who.signer,
@@ -526,15 +526,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     const stranger = await startRevocationCa();
     try {
       const outsider = stranger.issue('/C=VN/CN=Người Ngoài Chuỗi');
-      const signed = await signCades(
-        {
-          contentDigest: digestOf(content),
-          digestAlgorithm: 'SHA-256',
-          signerCertificate: outsider.der,
-          chain: [stranger.caDer],
-        },
-        outsider.signer,
-      );
+      const signed = await cmsBy(outsider, { chain: [stranger.caDer] });
       const extend = async (cms: Uint8Array) =>
         post(
           { document: Buffer.from(await addSignatureTimestamp(cms, tsa.url)).toString('base64') },
@@ -560,15 +552,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
 
   it('extendCms with onlineRoots: a chain through an intermediate trusted as the anchor is checked online, though its root is not listed', async () => {
     const anchor = ca.issueIntermediate('/C=VN/O=kyso/CN=CA Trung Gian Tin Cậy');
-    const signed = await signCades(
-      {
-        contentDigest: digestOf(content),
-        digestAlgorithm: 'SHA-256',
-        signerCertificate: anchor.der,
-        chain: [ca.caDer],
-      },
-      anchor.signer,
-    );
+    const signed = await cmsBy(anchor, { chain: [ca.caDer] });
     const stamped = await addSignatureTimestamp(signed, tsa.url);
     const asked = () => ca.served.ocsp + ca.served.crl;
     const before = asked();

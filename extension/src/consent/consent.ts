@@ -31,7 +31,7 @@ import type {
 import { MESSAGES, type MessageKey } from '../i18n/messages.js';
 import { browserLanguage, translator } from '../i18n/translate.js';
 import { problemLine, type CertificateProblem } from '../ui/certificate-problems.js';
-import { skippedLines } from '../ui/skipped-certificates.js';
+import { showSkipped } from '../ui/skipped-certificates.js';
 import {
   forgetImages,
   outlineAppearance,
@@ -1053,16 +1053,10 @@ function renderCertificates(): void {
   const unusable = rows.length - usable;
   $('unusable').hidden = unusable === 0;
   $('unusable-summary').textContent = tr().plural('unusable', unusable);
-  renderSkipped();
+  showSkipped($('skipped-certificates'), skipped, tr());
   const radios = usableList.querySelectorAll<HTMLInputElement>('input[name="certificate"]');
   if (radios.length === 1) radios[0]!.checked = true;
   onChoice();
-}
-
-function renderSkipped(): void {
-  const box = $('skipped-certificates');
-  box.replaceChildren(...skippedLines(skipped, tr()));
-  box.hidden = skipped.length === 0;
 }
 
 function chosen(): CertificateEntry | undefined {

@@ -14,7 +14,7 @@ import { PRIVATE_KEYS } from '../background/private-session.js';
 import { forgetDecision, listDecisions, type SiteDecision } from '../background/site-permissions.js';
 import { HOST_DOWNLOAD_URL, hostAdvice } from './host-advice.js';
 import { drawLatest, replaceRows } from '../ui/rows.js';
-import { skippedLines } from '../ui/skipped-certificates.js';
+import { showSkipped } from '../ui/skipped-certificates.js';
 import '../plugins/options-section.js';
 import {
   consentTimeoutMs,
@@ -185,9 +185,7 @@ async function renderHost(): Promise<void> {
       });
     }),
   );
-  const skipped = $('skipped-certificates');
-  skipped.replaceChildren(...skippedLines(status.skipped, tr));
-  skipped.hidden = status.skipped.length === 0;
+  showSkipped($('skipped-certificates'), status.skipped, tr);
 }
 
 async function renderTsa(): Promise<void> {

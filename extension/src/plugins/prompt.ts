@@ -13,7 +13,7 @@ import { errorMessage } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { browserLanguage, translator, type Translator } from '../i18n/translate.js';
 import { problemLine } from '../ui/certificate-problems.js';
-import { skippedLines } from '../ui/skipped-certificates.js';
+import { showSkipped } from '../ui/skipped-certificates.js';
 import { PLUGIN_PROMPT_PORT } from './prompt-flow.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -95,9 +95,7 @@ async function handle(message: BackgroundToPrompt): Promise<void> {
         return label;
       }),
     );
-    const skipped = $('skipped-certificates');
-    skipped.replaceChildren(...skippedLines(message.skipped, tr));
-    skipped.hidden = message.skipped.length === 0;
+    showSkipped($('skipped-certificates'), message.skipped, tr);
     if (message.certificates.length === 0) $('error').textContent = t('prompt_none');
     else if (usable === 0) $('error').textContent = t('prompt_noneUsable');
     document.body.dataset.state = 'ready';
