@@ -35,24 +35,30 @@ export function certificateBytes(entry: CertificateEntry): Uint8Array {
   return bytes;
 }
 
+const BEYOND_LIMIT = `more than ${LIMITS.maxCertificates} certificates on the tokens: only the first ${LIMITS.maxCertificates} are listed`;
+
 /**
- * Certificates kyso can sign with (RSA, EC), at most LIMITS.maxCertificates; one of another key or
- * that does not parse is left out, never fatal, and counted in `skipped` when given.
+ * Certificates kyso can sign with (RSA, EC), at most LIMITS.maxCertificates; one of another key,
+ * one that does not parse and one past the limit are left out, never fatal, and counted in
+ * `skipped` when given.
  */
 function toEntries(
   certificates: readonly TokenCertificate[],
   skipped?: SkippedObjects[],
 ): CertificateEntry[] {
   const entries: CertificateEntry[] = [];
+  const skip = (c: TokenCertificate, reason: string) => skipped && noteSkipped(skipped, c.token, reason);
   for (const c of certificates) {
+    let keyType;
     try {
-      const { keyType } = summarizeCertificate(Buffer.from(c.certificate, 'base64'));
-      if (keyType !== 'other') entries.push({ ...c, keyType });
-      else if (skipped) noteSkipped(skipped, c.token, 'a key kyso cannot sign with (neither RSA nor EC)');
+      keyType = summarizeCertificate(Buffer.from(c.certificate, 'base64')).keyType;
     } catch {
-      if (skipped) noteSkipped(skipped, c.token, 'not a readable X.509 certificate');
+      skip(c, 'not a readable X.509 certificate');
+      continue;
     }
-    if (entries.length === LIMITS.maxCertificates) break;
+    if (keyType === 'other') skip(c, 'a key kyso cannot sign with (neither RSA nor EC)');
+    else if (entries.length === LIMITS.maxCertificates) skip(c, BEYOND_LIMIT);
+    else entries.push({ ...c, keyType });
   }
   return entries;
 }
