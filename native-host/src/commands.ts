@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { summarizeCertificate, usabilityProblems } from '../../shared/certificate/profile.js';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
+import { bytesToBase64 } from '../../shared/encoding.js';
 import { KysoError } from '../../shared/protocol/errors.js';
 import type {
   HostCommand,
@@ -268,7 +269,11 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       };
       open.idleTimer = armIdleTimer(open);
       batches.set(open.id, open);
-      return { batchId: open.id, certificate: operation.entry.certificate };
+      return {
+        batchId: open.id,
+        certificate: operation.entry.certificate,
+        issuers: tokens.issuersOf(operation.entry).map(bytesToBase64),
+      };
     },
 
     async 'sign-batch'(params) {

@@ -77,7 +77,7 @@ export type UsabilityProblem = 'expired' | 'not-yet-valid' | 'not-for-signing' |
 export const MIN_SIGNING_RSA_BITS = 2048;
 
 /** The fields of a TBSCertificate this profile reads (RFC 5280 §4.1), as elements of `der`. */
-interface CertificateFields {
+export interface CertificateFields {
   der: Uint8Array;
   serialNumber: Tlv;
   issuer: Tlv;

@@ -4,27 +4,18 @@
  * consent window (which lists the token's certificates), the extension's prepare and `kyso sign`
  * use it. Pure, and without pdf-lib: the window loads it.
  *
- * Subject: the certificate is one of those listed, byte for byte. Issuer: it was issued by one of
- * those listed — directly: its issuer name is their subject name, byte for byte, and its authority
- * key identifier their subject key identifier when both have one. (No chain is at hand where the
- * certificate is chosen, so an issuer further up is not found: a required Issuer listing only a
- * root refuses its subordinate CAs' certificates.) OID: it carries every certificate policy listed.
+ * Subject: the certificate is one of those listed, byte for byte. Issuer: one of those listed
+ * issued it "directly or indirectly" (Table 235) — names it as issuer (issuer-names.ts), or names an
+ * issuer of it the caller has: the CA certificates its token holds above it (`issuers`, nearest
+ * first). A CA further up that nothing at hand leads to is not found: a required Issuer listing only
+ * a root then refuses the certificate. OID: it carries every certificate policy listed.
  * SubjectDN: its subject has every attribute of every dictionary listed (Table 235: "all the
  * attributes specified in each of the dictionaries"), values compared as RFC 4518 compares
  * directory strings, case and runs of spaces aside. KeyUsage: its keyUsage bits fit one of the
  * patterns ('1' set, '0' clear, anything else either, from digitalSignature on; a certificate
  * without the extension has no bit set).
  */
-import {
-  childrenOf,
-  contentBytes,
-  encodedBytes,
-  expectTag,
-  oidText,
-  readTlv,
-  stringText,
-  type Tlv,
-} from '../cms/der-reader.js';
+import { childrenOf, contentBytes, oidText, stringText, type Tlv } from '../cms/der-reader.js';
 import { base64ToBytes } from '../encoding.js';
 import {
   CERTIFICATE_SEED_CONSTRAINTS,
@@ -32,38 +23,17 @@ import {
   type CertificateSeedConstraint,
 } from '../protocol/consent.js';
 import { KysoError } from '../protocol/errors.js';
+import { extensionValue, namesIssuerOf, readableCertificates } from './issuer-names.js';
 import { parseCertificate } from './profile.js';
 
 export type { CertificateSeed, CertificateSeedConstraint };
 
 const EXTENSION = {
-  subjectKeyIdentifier: '2.5.29.14',
   keyUsage: '2.5.29.15',
   certificatePolicies: '2.5.29.32',
-  authorityKeyIdentifier: '2.5.29.35',
 } as const;
 
 const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-function extensionValue(der: Uint8Array, extensions: Tlv[], oid: string): Tlv | undefined {
-  // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-  const fields = extensions.map((e) => childrenOf(der, e)).find((f) => oidText(der, f[0]) === oid);
-  if (!fields) return undefined;
-  const value = expectTag(fields.at(-1), 0x04, 'extnValue');
-  return readTlv(der, value.start, value.end);
-}
-
-function subjectKeyId(der: Uint8Array, extensions: Tlv[]): Uint8Array | undefined {
-  const value = extensionValue(der, extensions, EXTENSION.subjectKeyIdentifier);
-  return value?.tag === 0x04 ? contentBytes(der, value) : undefined;
-}
-
-function authorityKeyId(der: Uint8Array, extensions: Tlv[]): Uint8Array | undefined {
-  // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
-  const value = extensionValue(der, extensions, EXTENSION.authorityKeyIdentifier);
-  const keyId = value?.tag === 0x30 ? childrenOf(der, value).find((f) => f.tag === 0x80) : undefined;
-  return keyId ? contentBytes(der, keyId) : undefined;
-}
 
 /** The keyUsage bits, digitalSignature first; none without the extension. */
 function keyUsageBits(der: Uint8Array, extensions: Tlv[]): boolean[] {
@@ -92,22 +62,6 @@ function subjectAttributes(der: Uint8Array, subject: Tlv): { type: string; value
 /** RFC 4518's caseIgnoreMatch, near enough: composed, case folded, spaces trimmed and runs of them one. */
 const comparable = (text: string) => text.normalize('NFC').toLowerCase().trim().replace(/\s+/g, ' ');
 
-function issuedBy(signer: ReturnType<typeof parseCertificate>, issuerDer: Uint8Array): boolean {
-  let issuer;
-  try {
-    issuer = parseCertificate(issuerDer);
-  } catch {
-    return false;
-  }
-  if (!equalBytes(encodedBytes(signer.der, signer.issuer), encodedBytes(issuerDer, issuer.subject)))
-    return false;
-  const [authority, subject] = [
-    authorityKeyId(signer.der, signer.extensions),
-    subjectKeyId(issuerDer, issuer.extensions),
-  ];
-  return !authority || !subject || equalBytes(authority, subject);
-}
-
 function fitsKeyUsage(bits: boolean[], pattern: string): boolean {
   return [...pattern].every((char, bit) =>
     char === '1' ? bits[bit] === true : char === '0' ? bits[bit] !== true : true,
@@ -115,10 +69,15 @@ function fitsKeyUsage(bits: boolean[], pattern: string): boolean {
 }
 
 /**
- * The seed's constraints `certificate` (DER) misses, required or not. A certificate kyso cannot
- * read misses them all.
+ * The seed's constraints `certificate` (DER) misses, required or not; `issuers` are the CA
+ * certificates above it at hand (issuer-names.ts issuersAmong), nearest first. A certificate kyso
+ * cannot read misses them all.
  */
-export function unmetSeed(seed: CertificateSeed, certificate: Uint8Array): CertificateSeedConstraint[] {
+export function unmetSeed(
+  seed: CertificateSeed,
+  certificate: Uint8Array,
+  issuers: readonly Uint8Array[] = [],
+): CertificateSeedConstraint[] {
   let signer;
   try {
     signer = parseCertificate(certificate);
@@ -128,7 +87,12 @@ export function unmetSeed(seed: CertificateSeed, certificate: Uint8Array): Certi
   const unmet: CertificateSeedConstraint[] = [];
   if (seed.subjects && !seed.subjects.some((s) => equalBytes(base64ToBytes(s), certificate)))
     unmet.push('subject');
-  if (seed.issuers && !seed.issuers.some((s) => issuedBy(signer, base64ToBytes(s)))) unmet.push('issuer');
+  if (seed.issuers) {
+    // Listed CAs that do not parse accept nothing.
+    const listed = readableCertificates(seed.issuers.map(base64ToBytes));
+    const chain = [signer, ...readableCertificates(issuers)];
+    if (!chain.some((c) => listed.some((issuer) => namesIssuerOf(c, issuer)))) unmet.push('issuer');
+  }
   if (seed.policies) {
     const held = policies(certificate, signer.extensions);
     if (!seed.policies.every((oid) => oid !== '' && held.includes(oid))) unmet.push('policy');
@@ -156,12 +120,16 @@ function seedEntry(seed: CertificateSeed, constraint: CertificateSeedConstraint)
   }[constraint];
 }
 
-/** What the seed says of `certificate`: the requirements it misses (it cannot sign), and the hints. */
+/**
+ * What the seed says of `certificate` (with the CA certificates above it at hand): the requirements
+ * it misses (it cannot sign), and the hints.
+ */
 export function seedProblems(
   seed: CertificateSeed,
   certificate: Uint8Array,
+  issuers: readonly Uint8Array[] = [],
 ): { required: CertificateSeedConstraint[]; hints: CertificateSeedConstraint[] } {
-  const unmet = unmetSeed(seed, certificate);
+  const unmet = unmetSeed(seed, certificate, issuers);
   return {
     required: unmet.filter((c) => seed.required.includes(c)),
     hints: unmet.filter((c) => !seed.required.includes(c)),
@@ -173,8 +141,9 @@ export function assertSeedCertificate(
   seed: CertificateSeed | undefined,
   field: string,
   certificate: Uint8Array,
+  issuers: readonly Uint8Array[] = [],
 ): void {
-  const missed = seed ? seedProblems(seed, certificate).required : [];
+  const missed = seed ? seedProblems(seed, certificate, issuers).required : [];
   if (missed.length > 0)
     throw new KysoError(
       'CERTIFICATE_NOT_USABLE',

@@ -197,9 +197,10 @@ export function assertSeedSigner(
   field: SignatureField,
   encrypted: boolean,
   certificate: Uint8Array | undefined,
+  issuers: readonly Uint8Array[] = [],
 ): void {
   const seed = readCertificateSeed(field, encrypted);
   if (!seed || seed.required.length === 0) return;
   if (!certificate) throw cannotMatch(field);
-  assertSeedCertificate(seed, field.name, certificate);
+  assertSeedCertificate(seed, field.name, certificate, issuers);
 }

@@ -73,6 +73,8 @@ export interface PdfSignatureOptions {
    * (certificate-seed.ts) is refused for any other — and, without it, refused outright.
    */
   signerCertificate?: Uint8Array;
+  /** The CA certificates at hand above it (its token's), nearest first: a seed value's Issuer may name one. */
+  signerIssuers?: readonly Uint8Array[];
   /** Bytes reserved for the CMS; default 16384 (timestamped CMS with a chain fits easily). */
   contentsSize?: number;
   /**
@@ -269,7 +271,13 @@ export async function preparePdfSignature(
   // Into the document's own empty field, or into a new one.
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
   if (target) assertSeedValue(target, signatureMade(options));
-  if (target) assertSeedSigner(target, model.encryption !== undefined, options.signerCertificate);
+  if (target)
+    assertSeedSigner(
+      target,
+      model.encryption !== undefined,
+      options.signerCertificate,
+      options.signerIssuers,
+    );
   if (target) assertLockPermissions(model, target, options.certify);
   const fields = target ? undefined : arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
   const taken = fields ? fieldNames(context, fields) : new Set<string>();

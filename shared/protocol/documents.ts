@@ -61,6 +61,8 @@ export const documentOperations = {
       job: JobId,
       index: DocumentIndex,
       certificate: CertificateBase64Schema,
+      /** The CA certificates its token holds above it (begin-batch): a form's seed value may name one. */
+      issuers: z.array(CertificateBase64Schema).max(LIMITS.maxSignerIssuers),
       now: z.number().int().min(0),
     }),
     result: SignItemSchema,

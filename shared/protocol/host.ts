@@ -239,7 +239,12 @@ export const hostCommands = {
       /** Where items with `timestamp` get their time-stamps. */
       tsaUrl: TsaUrlSchema.optional(),
     }),
-    result: z.strictObject({ batchId: z.string().max(64), certificate: CertificateBase64Schema }),
+    result: z.strictObject({
+      batchId: z.string().max(64),
+      certificate: CertificateBase64Schema,
+      /** The CA certificates its token holds above it, nearest first: a form may accept the signer by one of them. */
+      issuers: z.array(CertificateBase64Schema).max(LIMITS.maxSignerIssuers),
+    }),
   },
   'sign-batch': {
     params: z.strictObject({

@@ -117,6 +117,8 @@ export const LIMITS = {
   /** Tokens whose left-out certificate objects one listing reports, and the count it reports for one. */
   maxSkippedTokens: 16,
   maxSkippedCount: 100_000,
+  /** CA certificates a token holds above its signer's that a batch reports: root, licensed CA, signer, a cross-certificate. */
+  maxSignerIssuers: 4,
   /**
    * Certificates one CMS may carry when read (its chain, a time-stamp's: a few dozen at most). pkijs
    * takes milliseconds to read each, so a body of 50 MiB of them would hold a verifier for minutes.

@@ -6,10 +6,10 @@
  * no field added. The field its lock covers is said to be locked by the signature, not editable
  * after it. A text field named instead is refused before any window.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, type PDFContext } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
@@ -18,6 +18,7 @@ import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { addSignerUnderLicensedCa } from '../support/token.js';
 
 const FORM = readFileSync(new URL('../fixtures/signature-fields/form.pdf', import.meta.url)).toString(
   'base64',
@@ -45,6 +46,25 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
   /** One NSS database for the file's tests (certutil -N asks for a password on an existing one). */
   let nss: string | undefined;
   const nssDb = () => (nss ??= makeNssDb(dir, [session.token.caPem]));
+  /**
+   * The consent window for signing into NguoiDeNghi, given the certificate seed value `cert`
+   * (/SV /Cert), written by pdf-lib (whole save) into the Ghostscript form.
+   */
+  const seededFieldWindow = async (cert: (context: PDFContext) => PDFDict) => {
+    const doc = await PDFDocument.load(Buffer.from(FORM, 'base64'));
+    const seed = doc.context.obj({ Type: 'SV', Cert: cert(doc.context) });
+    topLevelField(doc, 'NguoiDeNghi').set(PDFName.of('SV'), seed);
+    const pdf = Buffer.from(await doc.save({ useObjectStreams: false })).toString('base64');
+    return consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', {
+        pdf,
+        name: 'don.pdf',
+        description: 'Người đề nghị ký',
+        lang: 'en',
+        field: 'NguoiDeNghi',
+      }),
+    );
+  };
   afterAll(async () => {
     await session?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -194,24 +214,13 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
   });
 
   it('a field whose seed value accepts only key 01 (/Cert /Subject required): key 02 is listed as unusable with the reason, 01 marked for the hint it misses, and signs', async () => {
-    // The seed value written by pdf-lib (whole save) into the Ghostscript form: Subject required, SubjectDN a hint.
-    const doc = await PDFDocument.load(Buffer.from(FORM, 'base64'));
-    const nguoi = topLevelField(doc, 'NguoiDeNghi');
-    const cert = doc.context.obj({
-      Type: 'SVCert',
-      Ff: 1,
-      Subject: [PDFHexString.of(session.token.certDer('01').toString('hex'))],
-      SubjectDN: [{ O: PDFHexString.fromText('Công ty TNHH Ký Số Việt') }],
-    });
-    nguoi.set(PDFName.of('SV'), doc.context.obj({ Type: 'SV', Cert: cert }));
-    const pdf = Buffer.from(await doc.save({ useObjectStreams: false })).toString('base64');
-    const consent = await consentWindowAfter(session.browser, () =>
-      sdkCall(page, 'signPdf', {
-        pdf,
-        name: 'don.pdf',
-        description: 'Người đề nghị ký',
-        lang: 'en',
-        field: 'NguoiDeNghi',
+    // Subject required, SubjectDN a hint.
+    const consent = await seededFieldWindow((context) =>
+      context.obj({
+        Type: 'SVCert',
+        Ff: 1,
+        Subject: [PDFHexString.of(session.token.certDer('01').toString('hex'))],
+        SubjectDN: [{ O: PDFHexString.fromText('Công ty TNHH Ký Số Việt') }],
       }),
     );
     await consent.waitForSelector('input[name="certificate"][value$="/01"]');
@@ -247,5 +256,40 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
       'NguoiDeNghi',
     );
     expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+  });
+
+  it('a field whose seed value requires the root as issuer (/Cert /Issuer): a signer under a licensed CA its token holds is offered, and signs', async () => {
+    const work = path.join(dir, 'licensed-ca');
+    mkdirSync(work);
+    const { caPem } = addSignerUnderLicensedCa(session.token, work, {
+      id: '08',
+      caId: 'c8',
+      subject: '/C=VN/CN=Phạm Thị Chi/UID=CCCD:079200001234',
+    });
+    const consent = await seededFieldWindow((context) =>
+      context.obj({
+        Type: 'SVCert',
+        Ff: 2,
+        Issuer: [PDFHexString.of(session.token.caDer().toString('hex'))],
+      }),
+    );
+    await consent.waitForSelector('input[name="certificate"][value$="/08"]');
+    // Offered as a certificate the field accepts (its CA's issuer is the root the field names), as is 01 (the root's own).
+    const listIn = (id: string) =>
+      consent.$eval(`input[name="certificate"][value$="/${id}"]`, (radio) => ({
+        list: radio.closest('label')!.parentElement!.closest('[id]')!.id,
+        disabled: radio.disabled,
+      }));
+    expect(await listIn('08')).toEqual({ list: 'certificates', disabled: false });
+    expect(await listIn('01')).toEqual({ list: 'certificates', disabled: false });
+    // Signed: the document was prepared for it after the PIN, with the CA begin-batch reported.
+    await signInConsent(consent, '08', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const signed = writePdf(dir, 'signed-seed-issuer.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
+    const report = pdfsig(signed, makeNssDb(work, [session.token.caPem, caPem]));
+    expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+    expect(report.output).toContain('Phạm Thị Chi');
   });
 });

@@ -99,7 +99,7 @@ describe('the document preparer behind its port', () => {
 
     const certificate = bytesToBase64(identity.certificateDer);
     await batch.checkSigner(certificate);
-    const prepared = await pdfPlan!.prepare(certificate, new Date());
+    const prepared = await pdfPlan!.prepare({ certificate, issuers: [] }, new Date());
     if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
     const cms = await signItem(prepared.item.digest);
     const asked: string[] = [];

@@ -20,13 +20,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificationOf } from '../../shared/pdf/docmdp.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { countPixels, isBlue, isDark, renderPage } from '../support/pdf-raster.js';
 import { makeNssDb, pdfsig, pdftotext } from '../support/pdf-tools.js';
-import { copyTestToken, issueOntoToken, type TestToken } from '../support/token.js';
+import {
+  addSignerUnderLicensedCa,
+  copyTestToken,
+  issueOntoToken,
+  pkcs11Tool,
+  type TestToken,
+} from '../support/token.js';
 import { KYSO_CLI, kysoSignPades } from '../support/verifier-service.js';
 
 /** Which of the form's other fields pdf-lib reads as read-only (Ff bit 1). */
@@ -40,6 +46,8 @@ const RSA_SIGNER = 'CCCD:001099012345'; // key 01
 const EC_SIGNER = 'MST:0312345678'; // key 02
 /** Key 07, issued here: 王小明 has no glyphs in the field text's font (Liberation Serif). */
 const CJK_SIGNER = 'HC:E1234567';
+/** Key 08, issued here by a licensed CA (c8 on the token) under the token's test CA. */
+const SUB_CA_SIGNER = 'CCCD:079200001234';
 /** The fields' widgets, on page 2 (form.ps). */
 const CAN_BO_BOX = { x: 300, y: 260, width: 240, height: 80 };
 const NGUOI_DE_NGHI_BOX = { x: 300, y: 60, width: 240, height: 100 };
@@ -283,5 +291,42 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
       { name: 'NguoiDeNghi', signed: true, valid: true },
       expect.anything(),
     ]);
+  });
+
+  it('a field whose seed value requires an issuer further up (/Cert /Issuer: the root): a signer under a licensed CA the token holds signs; without that CA on the token it is refused before the PIN', async () => {
+    // The token holds a licensed CA (issued by its test CA, the root) beside a signer it issued.
+    const work = path.join(dir, 'licensed-ca');
+    mkdirSync(work);
+    const { caPem: licensedCa } = addSignerUnderLicensedCa(token, work, {
+      id: '08',
+      caId: 'c8',
+      subject: `/C=VN/CN=Phạm Thị Chi/UID=${SUB_CA_SIGNER}`,
+    });
+    const root = token.caDer();
+    const form = await formVariant('seed-issuer-root.pdf', (nguoi) =>
+      nguoi.set(
+        PDFName.of('SV'),
+        nguoi.context.obj({
+          Cert: nguoi.context.obj({ Ff: 2, Issuer: [PDFHexString.of(root.toString('hex'))] }),
+        }),
+      ),
+    );
+    const out = file('seed-issuer-root-signed.pdf');
+    const r = await sign(form, out, SUB_CA_SIGNER, ['--field', 'NguoiDeNghi']);
+    expect(r.status, r.stderr).toBe(0);
+    // pdfsig, trusting the root and the licensed CA: the signature in the field is valid and trusted.
+    const report = pdfsig(out, makeNssDb(work, [token.caPem, licensedCa]));
+    const field = report.signatures.find((s) => s.text.includes('Signature Field Name: NguoiDeNghi'));
+    expect(field?.valid && field.trusted, report.output).toBe(true);
+
+    // The licensed CA gone from the token: nothing leads from the signer to the root.
+    pkcs11Tool(token, '--delete-object', '--type', 'cert', '--id', 'c8');
+    const refusedOut = file('seed-issuer-root-refused.pdf');
+    const refused = await sign(form, refusedOut, SUB_CA_SIGNER, ['--field', 'NguoiDeNghi'], '');
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('CERTIFICATE_NOT_USABLE');
+    expect(refused.stderr).toContain('seed value Cert: issuer');
+    expect(refused.stderr).not.toContain('Signing with');
+    expect(existsSync(refusedOut)).toBe(false);
   });
 });

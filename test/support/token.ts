@@ -10,6 +10,8 @@ export interface TestToken {
   /** SOFTHSM2_CONF for this copy only: concurrent writers would corrupt a shared token store. */
   conf: string;
   caPem: string;
+  /** The test CA's certificate, DER. */
+  caDer(): Buffer;
   module: string;
   label: string;
   pin: string;
@@ -34,6 +36,7 @@ export function copyTestToken(dir = mkdtempSync(path.join(tmpdir(), 'kyso-token-
     dir,
     conf,
     caPem: path.join(dir, 'ca.pem'),
+    caDer: () => execFileSync('openssl', ['x509', '-in', path.join(dir, 'ca.pem'), '-outform', 'DER']),
     module: SOFTHSM_MODULE,
     label: TOKEN_LABEL,
     pin: TOKEN_PIN,
@@ -166,6 +169,46 @@ export function issueOntoToken(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * A licensed CA under the token's test CA (the root), its certificate on the token under CKA_ID
+ * `caId` (as Vietnamese CAs' tokens often hold their CA's), and a signer it issued for a new
+ * software key under CKA_ID `id`, named `subject`. Returns the CA's PEM file (in `work`).
+ */
+export function addSignerUnderLicensedCa(
+  token: TestToken,
+  work: string,
+  { id, caId, subject }: { id: string; caId: string; subject: string },
+): { caPem: string } {
+  const ca = issueTestCertificate({
+    base: path.join(work, `licensed-ca-${caId}`),
+    subject: `/C=VN/O=kyso thử nghiệm/CN=CA cấp dưới thử nghiệm ${caId}`,
+    caFile: token.caPem,
+    caKeyFile: path.join(token.dir, 'ca.key'),
+    serialHex: `ca${caId}${Date.now().toString(16)}`,
+    days: 30,
+    extensions:
+      'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+  });
+  const signer = issueTestCertificate({
+    base: path.join(work, `signer-${id}`),
+    subject,
+    caFile: ca.certFile,
+    caKeyFile: ca.keyFile,
+    serialHex: `${id}${Date.now().toString(16)}`,
+    days: 30,
+    extensions:
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+  });
+  importIntoToken(
+    token,
+    id,
+    signer.keyFile,
+    execFileSync('openssl', ['x509', '-in', signer.certFile, '-outform', 'DER']),
+  );
+  writeCertificateObject(token, ca.certFile, `licensed-ca-${caId}`, caId);
+  return { caPem: ca.certFile };
 }
 
 /**

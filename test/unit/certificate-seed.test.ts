@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, type PDFObject } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuersAmong } from '../../shared/certificate/issuer-names.js';
 import { assertSeedCertificate, seedProblems, unmetSeed } from '../../shared/certificate/seed-match.js';
 import { readCertificateSeed } from '../../shared/pdf/certificate-seed.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -34,6 +35,7 @@ beforeAll(() => {
   }
   // ca-c has ca-a's very name but a key of its own: a name alone does not make it ca-a.
   makeTestCa(path.join(dir, 'ca-c.key'), path.join(dir, 'ca-c.pem'), 'Seed ca-a');
+  certs['ca-c'] = der(path.join(dir, 'ca-c.pem'));
   const issue = (name: string, ca: string, subject: string, extensions: string) => {
     const { certFile } = issueTestCertificate({
       base: path.join(dir, name),
@@ -59,6 +61,14 @@ beforeAll(() => {
     `${SIGNING}keyUsage=critical,digitalSignature,keyEncipherment\n`,
   );
   issue('no-ku', 'ca-c', '/C=VN/CN=Lê Không Khoá', SIGNING);
+  // A licensed CA under ca-a (as a provider's CA under the national root), and a signer it issued.
+  issue(
+    'ca-sub',
+    'ca-a',
+    '/C=VN/O=Seed/CN=Seed ca-sub',
+    'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
+  );
+  issue('chi', 'ca-sub', '/C=VN/CN=Phạm Chi', `${SIGNING}keyUsage=critical,digitalSignature\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -103,6 +113,24 @@ describe('certificate seed value', () => {
     expect(unmetSeed(seed, certs.binh!)).toEqual(['issuer']);
     // Issued by ca-c, whose subject name is ca-a's: its authority key identifier is not ca-a's.
     expect(unmetSeed(seed, certs['no-ku']!)).toEqual(['issuer']);
+  });
+
+  it('Issuer required: a listed CA further up counts (Table 235: "directly or indirectly") when the CA between is at hand', async () => {
+    const seed = (await seedOf((doc) => ({ Ff: 2, Issuer: doc.context.obj([hex(certs['ca-a']!)]) })))!;
+    const chi = certs.chi!;
+    // Nothing at hand leads from the signer's issuer (ca-sub) to ca-a.
+    expect(unmetSeed(seed, chi)).toEqual(['issuer']);
+    // A token holding ca-sub beside its signer's: ca-c (ca-a's name, another key) is no issuer of ca-sub.
+    const onToken = [certs.binh!, certs['ca-c']!, chi, certs['ca-sub']!, certs.an!];
+    expect(issuersAmong(chi, onToken)).toEqual([certs['ca-sub']]);
+    expect(unmetSeed(seed, chi, issuersAmong(chi, onToken))).toEqual([]);
+    // Up to the root, which issued itself; a CA listed elsewhere is still not the signer's.
+    expect(issuersAmong(chi, [certs['ca-a']!, certs['ca-sub']!])).toEqual([certs['ca-sub'], certs['ca-a']]);
+    const otherCa = (await seedOf((doc) => ({ Ff: 2, Issuer: doc.context.obj([hex(certs['ca-b']!)]) })))!;
+    expect(unmetSeed(otherCa, chi, [certs['ca-sub']!, certs['ca-a']!])).toEqual(['issuer']);
+    // Only ca-c at hand: ca-sub's issuer key is not ca-c's, so ca-c (listed) does not accept it.
+    const impostor = (await seedOf((doc) => ({ Ff: 2, Issuer: doc.context.obj([hex(certs['ca-c']!)]) })))!;
+    expect(unmetSeed(impostor, chi, issuersAmong(chi, onToken))).toEqual(['issuer']);
   });
 
   it('OID: every listed policy, dotted text (as Acrobat writes them) or DER', async () => {

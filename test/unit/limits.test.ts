@@ -1,6 +1,7 @@
 /** Each limit in shared/protocol/limits.ts, enforced where it applies (schemas and framing). */
 import { describe, expect, it } from 'vitest';
 import { FrameReader, encodeFrame } from '../../native-host/src/messaging/framing.js';
+import { documentOperations } from '../../shared/protocol/documents.js';
 import { hostCommands } from '../../shared/protocol/host.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { PageRequestEnvelopeSchema, pageRequests } from '../../shared/protocol/page.js';
@@ -92,6 +93,19 @@ describe('limits', () => {
     expect(
       sign.safeParse({ batchId: 'b', items: Array(LIMITS.maxBatchItemsPerCall + 1).fill(item) }).success,
     ).toBe(false);
+    // The CA certificates begin-batch reports above the signer's, and the preparer is given.
+    const certificate = Buffer.alloc(600, 1).toString('base64');
+    const begun = hostCommands['begin-batch'].result;
+    const prepare = documentOperations.prepare.params;
+    const withIssuers = (count: number) => Array<string>(count).fill(certificate);
+    for (const [count, fits] of [
+      [LIMITS.maxSignerIssuers, true],
+      [LIMITS.maxSignerIssuers + 1, false],
+    ] as const) {
+      expect(begun.safeParse({ batchId: 'b', certificate, issuers: withIssuers(count) }).success).toBe(fits);
+      const params = { job: crypto.randomUUID(), index: 0, certificate, issuers: withIssuers(count), now: 1 };
+      expect(prepare.safeParse(params).success).toBe(fits);
+    }
   });
 
   it('frame sizes both ways', () => {

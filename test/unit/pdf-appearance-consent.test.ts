@@ -68,7 +68,7 @@ async function planAndPrepare(fields: Partial<Extract<PageDocumentInput, { kind:
   const { consent } = await service.run('plan', { job, index: 0, document: await pdfDocument(fields) });
   const content = await service.run('content', { job, index: 0 });
   const certificate = b64(ids.RSA.certificateDer);
-  await service.run('prepare', { job, index: 0, certificate, now: Date.now() });
+  await service.run('prepare', { job, index: 0, certificate, issuers: [], now: Date.now() });
   const finished = await service.run('finish', {
     job,
     index: 0,

@@ -4,6 +4,7 @@
  * consent window shows and what is signed both come from the preparer's copy of the same bytes.
  */
 import type { RsaScheme } from '../../../shared/protocol/common.js';
+import type { HostResult } from '../../../shared/protocol/host.js';
 import type { PageDocument } from '../../../shared/protocol/page.js';
 import { planDigest } from './digest-plan.js';
 import type { DocumentBackend } from './document-preparer.js';
@@ -16,9 +17,12 @@ export interface BatchPlan {
   timestamp: boolean;
   /** What the window shows when the user opens the document. */
   content(): Promise<DocumentContent>;
-  /** The item for the host, with the signer's certificate (base64 DER, from begin-batch) and one signing time. */
-  prepare(certificate: string, now: Date): Promise<PreparedDocument>;
+  /** The item for the host, with the signer's certificates (base64 DER, from begin-batch) and one signing time. */
+  prepare(signer: BatchSigner, now: Date): Promise<PreparedDocument>;
 }
+
+/** The signer's certificate and the CA certificates its token holds above it, as begin-batch reports them. */
+export type BatchSigner = Omit<HostResult<'begin-batch'>, 'batchId'>;
 
 export interface BatchPlans {
   plans: BatchPlan[];
@@ -56,8 +60,14 @@ export async function planBatch(
           consent,
           timestamp,
           content: () => remote!.run('content', { job, index }),
-          async prepare(certificate, now) {
-            const item = await remote!.run('prepare', { job, index, certificate, now: now.getTime() });
+          async prepare({ certificate, issuers }, now) {
+            const item = await remote!.run('prepare', {
+              job,
+              index,
+              certificate,
+              issuers,
+              now: now.getTime(),
+            });
             return {
               item,
               finish: (result, longTerm) =>

@@ -49,14 +49,17 @@ export interface Signer {
   certificate: Uint8Array;
   keyType: 'RSA' | 'EC';
   name: string;
+  /** The CA certificates its token holds above it, nearest first. */
+  issuers: Uint8Array[];
 }
 
-export function signerOf(certificateBase64: string): Signer {
+export function signerOf(certificateBase64: string, issuersBase64: readonly string[] = []): Signer {
   const certificate = base64ToBytes(certificateBase64);
   const summary = summarizeCertificate(certificate);
   if (summary.keyType === 'other')
     throw new KysoError('CERTIFICATE_NOT_USABLE', undefined, { problem: 'key type' });
-  return { certificate, keyType: summary.keyType, name: holderName(summary) };
+  const issuers = issuersBase64.map(base64ToBytes);
+  return { certificate, keyType: summary.keyType, name: holderName(summary), issuers };
 }
 
 /**
@@ -297,6 +300,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
             ...(timestamp && { timestamped: true }),
             // The window let only a certificate the field accepts be chosen; matched again here.
             signerCertificate: signer.certificate,
+            signerIssuers: signer.issuers,
           });
           // Checked before the token signs: a revision the page could not be given (large images
           // drawn into a PDF near its limit) is this document's error, and nothing is signed for it.

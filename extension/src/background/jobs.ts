@@ -162,7 +162,7 @@ export function batchJob(
     async run(certificateId, pin, progress, cancelled): Promise<PageResult<'sign-many'>> {
       const total = plans.length;
       // A wrong PIN fails here, before anything is signed, and the window lets the user retry.
-      const { batchId, certificate } = await host.call(
+      const { batchId, ...signer } = await host.call(
         'begin-batch',
         { certificateId, pin, origin, total, ...(tsaUrl && { tsaUrl }) },
         consentedStartTimeoutMs(pin),
@@ -190,7 +190,7 @@ export function batchJob(
         await Promise.all(
           chunk.map(async (plan, i) => {
             try {
-              prepared.push({ index: start + i, document: await plan.prepare(certificate, now) });
+              prepared.push({ index: start + i, document: await plan.prepare(signer, now) });
             } catch (error) {
               results[start + i] = failed(error);
             }
@@ -235,13 +235,13 @@ export function batchJob(
         }
       };
       try {
-        await batch.checkSigner(certificate);
+        await batch.checkSigner(signer.certificate);
         await Promise.all([lane(), lane()]);
       } finally {
         if (!hostGone())
           await host.call('end-batch', { batchId }, LIMITS.tokenOperationTimeoutMs).catch(() => undefined);
       }
-      return { certificate, results };
+      return { certificate: signer.certificate, results };
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 } from '../../../shared/certificate/profile.js';
 import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
+import { issuersAmong } from '../../../shared/certificate/issuer-names.js';
 import { seedProblems, type CertificateSeedConstraint } from '../../../shared/certificate/seed-match.js';
 import type { CertificateEntry, SkippedCertificates } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
@@ -917,9 +918,13 @@ const HINT_TEXT: Record<CertificateSeedConstraint, MessageKey> = {
 
 /**
  * What the documents' signature fields say of the certificate (their seed values, read from the
- * documents): the requirements it misses, and the hints — each once, over the batch.
+ * documents), with the CA certificates its token holds above it: the requirements it misses, and
+ * the hints — each once, over the batch.
  */
-function fieldSeedProblems(certificate: Uint8Array): {
+function fieldSeedProblems(
+  certificate: Uint8Array,
+  issuers: readonly Uint8Array[],
+): {
   required: CertificateSeedConstraint[];
   hints: CertificateSeedConstraint[];
 } {
@@ -928,7 +933,7 @@ function fieldSeedProblems(certificate: Uint8Array): {
   for (const document of details?.documents ?? []) {
     const seed = document.field?.certificateSeed;
     if (!seed) continue;
-    const found = seedProblems(seed, certificate);
+    const found = seedProblems(seed, certificate, issuers);
     found.required.forEach((c) => required.add(c));
     found.hints.forEach((c) => hints.add(c));
   }
@@ -973,10 +978,17 @@ function renderCertificates(): void {
     );
   const now = new Date();
   const dateFormat = new Intl.DateTimeFormat('vi-VN');
-  const rows = certificates.map((entry) => {
-    const der = base64ToBytes(entry.certificate);
+  const listed = certificates.map((entry) => ({ entry, der: base64ToBytes(entry.certificate) }));
+  const namesIssuers = details?.documents.some((d) => d.field?.certificateSeed?.issuers) ?? false;
+  /** As the host finds them for the batch (QueuedTokens.issuersOf): among the listed certificates of its token. */
+  const issuersOf = (entry: CertificateEntry, der: Uint8Array) =>
+    issuersAmong(
+      der,
+      listed.filter((l) => l.entry.token.serial === entry.token.serial).map((l) => l.der),
+    );
+  const rows = listed.map(({ entry, der }) => {
     const summary = summarizeCertificate(der);
-    const field = fieldSeedProblems(der);
+    const field = fieldSeedProblems(der, namesIssuers ? issuersOf(entry, der) : []);
     return { entry, summary, ...choiceProblems(summary, now, field.required), fieldHints: field.hints };
   });
   let usable = 0;

@@ -47,7 +47,7 @@ type Handlers = {
 export class DocumentService implements DocumentBackend {
   private readonly jobs = new Map<string, Map<number, Held>>();
   /** A batch has one signer: its certificate is read once, not per document. */
-  private lastSigner: { certificate: string; signer: Signer } | undefined;
+  private lastSigner: { certificates: string; signer: Signer } | undefined;
 
   private readonly handlers: Handlers = {
     plan: async ({ job, index, document, rsaScheme }) => {
@@ -68,9 +68,9 @@ export class DocumentService implements DocumentBackend {
         return Promise.reject(new KysoError('CERTIFICATE_NOT_REQUESTED'));
       return Promise.resolve({});
     },
-    prepare: async ({ job, index, certificate, now }) => {
+    prepare: async ({ job, index, certificate, issuers, now }) => {
       const held = this.held(job, index);
-      held.prepared = await held.plan.prepare(this.signer(certificate), new Date(now));
+      held.prepared = await held.plan.prepare(this.signer(certificate, issuers), new Date(now));
       return held.prepared.item;
     },
     finish: async ({ job, index, result }, longTerm) => {
@@ -108,9 +108,10 @@ export class DocumentService implements DocumentBackend {
     return held;
   }
 
-  private signer(certificate: string): Signer {
-    if (this.lastSigner?.certificate !== certificate)
-      this.lastSigner = { certificate, signer: signerOf(certificate) };
+  private signer(certificate: string, issuers: readonly string[] = []): Signer {
+    const certificates = [certificate, ...issuers].join(',');
+    if (this.lastSigner?.certificates !== certificates)
+      this.lastSigner = { certificates, signer: signerOf(certificate, issuers) };
     return this.lastSigner.signer;
   }
 }

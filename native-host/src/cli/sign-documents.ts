@@ -150,8 +150,14 @@ async function ourErrors<T>(work: () => T | Promise<T>): Promise<T> {
 /** A prepared document: checked now; `sign` runs once the token is open. */
 export interface DocumentSigning {
   /** Refuses, before the PIN, a certificate this document cannot be signed with (a name its field's text cannot draw). */
-  checkSigner?(entry: CertificateEntry): Promise<void>;
-  sign(operation: SigningOperation, entry: CertificateEntry, now: Date): Promise<Uint8Array>;
+  checkSigner?(entry: CertificateEntry, issuers: readonly Uint8Array[]): Promise<void>;
+  /** `issuers`: the CA certificates the token holds above the signer's (QueuedTokens.issuersOf). */
+  sign(
+    operation: SigningOperation,
+    entry: CertificateEntry,
+    now: Date,
+    issuers: readonly Uint8Array[],
+  ): Promise<Uint8Array>;
 }
 
 /** The size of a file this process can read; missing, unreadable or a directory is BAD_REQUEST naming it. */
@@ -217,11 +223,11 @@ export async function pdfSigning(
   const nameOf = (entry: CertificateEntry) =>
     holderName(summarizeCertificate(base64ToBytes(entry.certificate)));
   return {
-    async checkSigner(entry) {
+    async checkSigner(entry, issuers) {
       if (target && certificateSeed) {
         const certificate = base64ToBytes(entry.certificate);
-        assertSeedCertificate(certificateSeed, target.name, certificate);
-        const { hints } = seedProblems(certificateSeed, certificate);
+        assertSeedCertificate(certificateSeed, target.name, certificate, issuers);
+        const { hints } = seedProblems(certificateSeed, certificate, issuers);
         if (hints.length > 0)
           warn?.(
             `field-certificate-hint: the signature field ${JSON.stringify(target.name)} suggests another certificate (${hints.join(', ')})`,
@@ -231,7 +237,7 @@ export async function pdfSigning(
       if (appearance?.kind === 'stamp' && appearance.box)
         await ourErrors(() => planAppearance(model, { ...appearance, signer: nameOf(entry) }, new Date()));
     },
-    async sign(operation, entry, now) {
+    async sign(operation, entry, now, issuers) {
       const prepared = await ourErrors(() =>
         preparePdfSignature(pdf, {
           signingTime: now,
@@ -243,6 +249,7 @@ export async function pdfSigning(
           name: nameOf(entry),
           timestamped,
           signerCertificate: base64ToBytes(entry.certificate),
+          signerIssuers: issuers,
         }),
       );
       // PAdES: no signingTime attribute (the time is /M); B-T: the TSA time-stamps the signature.
@@ -260,10 +267,10 @@ export async function pdfSigning(
       ]);
       // As the host does for the extension: a token rarely holds the signer's CA, which the
       // chain and the CA's revocation evidence need (its caIssuers address gives it).
-      const issuers = await fetchMissingIssuers(base64ToBytes(cms));
+      const fetched = await fetchMissingIssuers(base64ToBytes(cms));
       const extended = await extendPdf(signed, {
         level: options.level,
-        certificates: issuers,
+        certificates: [...issuers, ...fetched],
         ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
       });
       // Signed all the same: what is missing is said, as the extension tells the page (missing).

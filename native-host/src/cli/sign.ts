@@ -225,7 +225,8 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     };
     const { certificates } = await tokens.list(waiting);
     const entry = chooseCertificate(certificates, options.certificate);
-    await document?.checkSigner?.(entry);
+    const issuers = tokens.issuersOf(entry);
+    await document?.checkSigner?.(entry, issuers);
     if (options.sha1 && entry.keyType !== 'RSA')
       throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
@@ -259,7 +260,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     }
     try {
       if (document) {
-        writeOutput(options.output, await document.sign(operation, entry, new Date()));
+        writeOutput(options.output, await document.sign(operation, entry, new Date(), issuers));
       } else {
         const digest = Buffer.from(await digestPromise!).toString('base64');
         const cms = base64ToBytes(

@@ -2,6 +2,7 @@
  * The certificates on every token, as the protocol describes them (the worker only reads bytes),
  * read and used through the per-token queue.
  */
+import { issuersAmong } from '../../../shared/certificate/issuer-names.js';
 import { summarizeCertificate } from '../../../shared/certificate/profile.js';
 import type { CertificateEntry } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
@@ -225,6 +226,15 @@ export class QueuedTokens {
       for (const [id, entry] of this.entries) if (entry.token.serial === serial) this.entries.delete(id);
       for (const entry of toEntries(onToken)) this.entries.set(entry.id, entry);
     }
+  }
+
+  /**
+   * The CA certificates `entry`'s token held above it at its last listing, nearest first (a token
+   * often carries its CA's): a form's seed value may name one of them as the signer's issuer.
+   */
+  issuersOf(entry: CertificateEntry): Uint8Array[] {
+    const onToken = [...this.entries.values()].filter((e) => e.token.serial === entry.token.serial);
+    return issuersAmong(certificateBytes(entry), onToken.map(certificateBytes));
   }
 
   /** The certificate as last listed (undefined: not seen on its token's last listing). */
