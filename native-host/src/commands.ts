@@ -128,11 +128,17 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     return entry;
   }
 
-  const signingOptions = (pin: string | null, tsaUrl: string | undefined): SigningOptions => ({
+  /** For `entry`: its CMS carry the CA certificates its token holds above it. */
+  const signingOptions = (
+    entry: CertificateEntry,
+    pin: string | null,
+    tsaUrl: string | undefined,
+  ): SigningOptions => ({
     loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs,
     timeoutMs: tokenTimeoutMs,
     now,
     ...(tsaUrl && { tsaUrl }),
+    chain: tokens.issuersOf(entry),
   });
 
   /**
@@ -158,7 +164,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
             certificate,
             params.pin,
             [item],
-            signingOptions(params.pin, params.tsaUrl),
+            signingOptions(certificate, params.pin, params.tsaUrl),
           );
           return { result, entry: certificate };
         } catch (error) {
@@ -249,13 +255,11 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
     async 'begin-batch'(params, context) {
       const { lease, entry } = await tokens.acquire(params.certificateId, waiting(context), true);
       let operation: SigningOperation;
+      let options: SigningOptions;
       try {
-        operation = await SigningOperation.open(
-          worker,
-          usable(entry),
-          params.pin,
-          signingOptions(params.pin, params.tsaUrl),
-        );
+        const certificate = usable(entry);
+        options = signingOptions(certificate, params.pin, params.tsaUrl);
+        operation = await SigningOperation.open(worker, certificate, params.pin, options);
       } catch (error) {
         lease.release();
         throw error;
@@ -272,7 +276,7 @@ export function createCommandHandlers(tokens: QueuedTokens, options: CommandOpti
       return {
         batchId: open.id,
         certificate: operation.entry.certificate,
-        issuers: tokens.issuersOf(operation.entry).map(bytesToBase64),
+        issuers: (options.chain ?? []).map(bytesToBase64),
       };
     },
 

@@ -15,6 +15,7 @@ import {
   type PreparedSignedAttributes,
 } from './cades.js';
 import { utcTime } from './der.js';
+import { bytesToHex } from '../encoding.js';
 import { memoizeByBytes } from '../memo.js';
 
 export interface CadesTemplateOptions {
@@ -25,6 +26,8 @@ export interface CadesTemplateOptions {
   keyType: KeyType;
   /** RSA only (default PKCS#1 v1.5). */
   rsaScheme?: RsaScheme | undefined;
+  /** CA certificates the SignedData carries after the signer's (its token's, nearest first). */
+  chain?: readonly Uint8Array[] | undefined;
 }
 
 /** UTCTime's contents: YYMMDDhhmmssZ. */
@@ -131,6 +134,7 @@ export class CadesTemplate {
           digestAlgorithm: options.digestAlgorithm,
           signerCertificate: options.signerCertificate,
           signingTime: options.signingTime ? time : null,
+          ...(options.chain && options.chain.length > 0 && { chain: [...options.chain] }),
         };
         return { cades, prepared: await prepareSignedAttributes(cades) };
       }),
@@ -216,9 +220,18 @@ export class CadesTemplate {
 /** One template per certificate and variant, made once (a batch, and every later signature, reuse it). */
 const templatesOf = memoizeByBytes(() => new Map<string, Promise<CadesTemplate>>(), 16);
 
+/** A chain's bytes as a key, made once per chain array (the host keeps one per listed certificate). */
+const chainKeys = new WeakMap<readonly Uint8Array[], string>();
+function chainKey(chain: readonly Uint8Array[] | undefined): string {
+  if (!chain) return '';
+  let key = chainKeys.get(chain);
+  if (key === undefined) chainKeys.set(chain, (key = chain.map(bytesToHex).join(' ')));
+  return key;
+}
+
 export function cadesTemplate(options: CadesTemplateOptions): Promise<CadesTemplate> {
   const templates = templatesOf(options.signerCertificate);
-  const key = `${options.digestAlgorithm} ${options.signingTime} ${options.keyType} ${options.rsaScheme ?? ''}`;
+  const key = `${options.digestAlgorithm} ${options.signingTime} ${options.keyType} ${options.rsaScheme ?? ''} ${chainKey(options.chain)}`;
   let template = templates.get(key);
   if (!template) {
     template = CadesTemplate.create(options);

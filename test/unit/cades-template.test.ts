@@ -89,8 +89,13 @@ describe('CAdES template', () => {
     digestAlgorithm: DigestAlgorithm;
     signingTime: boolean;
     rsaScheme?: RsaScheme;
+    /** CA certificates carried after the signer's (here the other identity's and its own, as stand-ins). */
+    withChain?: true;
   }> = [
     { keyType: 'EC', digestAlgorithm: 'SHA-256', signingTime: true },
+    // The same variant with a chain: a template of its own, not the one above from the cache.
+    { keyType: 'EC', digestAlgorithm: 'SHA-256', signingTime: true, withChain: true },
+    { keyType: 'RSA', digestAlgorithm: 'SHA-256', signingTime: false, withChain: true },
     { keyType: 'EC', digestAlgorithm: 'SHA-384', signingTime: true },
     { keyType: 'EC', digestAlgorithm: 'SHA-256', signingTime: false },
     { keyType: 'RSA', digestAlgorithm: 'SHA-256', signingTime: true },
@@ -102,7 +107,8 @@ describe('CAdES template', () => {
     'gives the general writer’s bytes for random digests, times and signatures: %o',
     async (variant) => {
       const certificate = ids[variant.keyType].certificateDer;
-      const template = await cadesTemplate({ ...variant, signerCertificate: certificate });
+      const chain = variant.withChain ? [ids.RSA.certificateDer, ids.EC.certificateDer] : undefined;
+      const template = await cadesTemplate({ ...variant, signerCertificate: certificate, chain });
       const rng = random(variant.digestAlgorithm.length * 31 + (variant.signingTime ? 1 : 2));
       const digestLength = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 }[variant.digestAlgorithm];
       for (let i = 0; i < 150; i++) {
@@ -114,6 +120,7 @@ describe('CAdES template', () => {
           digestAlgorithm: variant.digestAlgorithm,
           signerCertificate: certificate,
           signingTime: variant.signingTime ? time : null,
+          ...(chain && { chain }),
         };
         const prepared = await prepareSignedAttributes(options);
         const attributes = template.signedAttributes(contentDigest, options.signingTime!);

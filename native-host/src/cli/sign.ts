@@ -225,8 +225,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     };
     const { certificates } = await tokens.list(waiting);
     const entry = chooseCertificate(certificates, options.certificate);
-    const issuers = tokens.issuersOf(entry);
-    await document?.checkSigner?.(entry, issuers);
+    await document?.checkSigner?.(entry, tokens.issuersOf(entry));
     if (options.sha1 && entry.keyType !== 'RSA')
       throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
@@ -245,14 +244,17 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     // The token is ours alone from login to logout (not while the PIN is typed).
     const { lease, entry: current } = await tokens.acquire(entry.id, waiting);
     let operation: SigningOperation;
+    let chain: readonly Uint8Array[];
     try {
       if (!current)
         throw new KysoError('TOKEN_NOT_PRESENT', undefined, { reason: 'certificate not found on any token' });
+      chain = tokens.issuersOf(current); // as the token holds them now, under its lock
       operation = await SigningOperation.open(worker, current, pin, {
         loginTimeoutMs: pin === null ? LIMITS.protectedLoginTimeoutMs : tokenTimeoutMs(),
         timeoutMs: tokenTimeoutMs(),
         now: () => new Date(),
         ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
+        chain,
       });
     } catch (error) {
       lease.release();
@@ -260,7 +262,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     }
     try {
       if (document) {
-        writeOutput(options.output, await document.sign(operation, entry, new Date(), issuers));
+        writeOutput(options.output, await document.sign(operation, entry, new Date(), chain));
       } else {
         const digest = Buffer.from(await digestPromise!).toString('base64');
         const cms = base64ToBytes(

@@ -104,6 +104,8 @@ export class QueuedTokens {
   private lastPresent: { serials: string[]; moduleErrors: CertificateListing['moduleErrors'] } | undefined;
   /** The usable entries of the last listing of each token, by certificate id. */
   private readonly entries = new Map<string, CertificateEntry>();
+  /** issuersOf's answers, for as long as their entry is the one listed (a new listing makes new entries). */
+  private readonly issuers = new WeakMap<CertificateEntry, readonly Uint8Array[]>();
 
   constructor(
     readonly worker: TokenWorker,
@@ -230,11 +232,18 @@ export class QueuedTokens {
 
   /**
    * The CA certificates `entry`'s token held above it at its last listing, nearest first (a token
-   * often carries its CA's): a form's seed value may name one of them as the signer's issuer.
+   * often carries its CA's): each CMS carries them, and a form's seed value may name one of them
+   * as the signer's issuer. Found once per listed entry (a signature asks each time).
    */
-  issuersOf(entry: CertificateEntry): Uint8Array[] {
-    const onToken = [...this.entries.values()].filter((e) => e.token.serial === entry.token.serial);
-    return issuersAmong(certificateBytes(entry), onToken.map(certificateBytes));
+  issuersOf(entry: CertificateEntry): readonly Uint8Array[] {
+    const listed = this.entries.get(entry.id) ?? entry;
+    let issuers = this.issuers.get(listed);
+    if (!issuers) {
+      const onToken = [...this.entries.values()].filter((e) => e.token.serial === entry.token.serial);
+      issuers = issuersAmong(certificateBytes(listed), onToken.map(certificateBytes));
+      this.issuers.set(listed, issuers);
+    }
+    return issuers;
   }
 
   /** The certificate as last listed (undefined: not seen on its token's last listing). */

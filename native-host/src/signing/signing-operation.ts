@@ -33,6 +33,11 @@ export interface SigningOptions {
   tsaUrl?: string;
   /** Per time-stamp request (default: the TSA client's 30 s). */
   tsaTimeoutMs?: number;
+  /**
+   * CA certificates each CMS carries after the signer's: those its token holds above it
+   * (QueuedTokens.issuersOf), so a receiver finds the chain without fetching it.
+   */
+  chain?: readonly Uint8Array[];
 }
 
 export interface CmsRequest {
@@ -153,6 +158,7 @@ class ItemFormatter {
           signingTime: item.signingTime,
           keyType: this.entry.keyType,
           rsaScheme: item.rsaScheme,
+          chain: this.options.chain,
         });
         this.templates.set(key, template);
       } catch (error) {
