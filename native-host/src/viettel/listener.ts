@@ -13,6 +13,7 @@ import { KysoError } from '../../../shared/protocol/errors.js';
 import { MAX_VIETTEL_BODY_CHARS, type HostEvent } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { ExtensionAnswers } from '../extension-answers.js';
+import { fromAnotherUser } from '../loopback-peer.js';
 
 /** VIETTEL_PORTS.http of shared/sdk/plugins/viettel.ts (not imported: that module is the page's, with its SDK). */
 const VIETTEL_HTTP_PORT = 14007;
@@ -96,7 +97,8 @@ export class ViettelListener {
     // 127.0.0.1 under another name. Anything else gets no CORS headers: the browser shows the page nothing.
     const hostOk =
       request.headers.host === `127.0.0.1:${this.port}` || request.headers.host === `localhost:${this.port}`;
-    if (!hostOk || !this.origins.has(origin)) {
+    // 127.0.0.1 is every user's: another user's program may send a chosen site's Origin (loopback-peer.ts).
+    if (!hostOk || !this.origins.has(origin) || fromAnotherUser(request.socket)) {
       request.resume();
       response.writeHead(403).end();
       return;

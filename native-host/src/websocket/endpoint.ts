@@ -22,6 +22,7 @@ import {
 } from '../../../shared/protocol/host.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { ExtensionAnswers } from '../extension-answers.js';
+import { fromAnotherUser } from '../loopback-peer.js';
 import type { pageRequests } from '../../../shared/protocol/page.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 
@@ -92,8 +93,10 @@ export class WebSocketEndpoint {
       // The Host check stops DNS-rebinding pages that reach 127.0.0.1 under another name.
       // The Origin header itself, which accept() passes on: ws's `origin` is Sec-WebSocket-Origin for
       // a protocol-8 handshake, which would let one origin be checked and another relayed.
+      // Another user's program (127.0.0.1 is every user's) may name an allowed origin: refused by its socket's owner.
       verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, status?: number) => void) => {
         const ok =
+          !fromAnotherUser(req.socket) &&
           allowed.has(req.headers.origin ?? '') &&
           req.headers.host === `127.0.0.1:${config.port}` &&
           this.makeRoom(req.headers.origin ?? '');
