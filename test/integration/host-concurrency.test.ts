@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateEntry } from '../../shared/protocol/common.js';
-import type { HostResponse, HostStatusEvent } from '../../shared/protocol/host.js';
+import type { HostResponse, HostResult, HostStatusEvent } from '../../shared/protocol/host.js';
 import { KYSO_VERSION, PROTOCOL_VERSION } from '../../shared/version.js';
 import { HostProcess } from '../support/host-process.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { copyTestToken, type TestToken } from '../support/token.js';
+import { copyTestToken, writeUnlistableCertificates, type TestToken } from '../support/token.js';
 import { processExists } from '../support/host-pids.js';
 import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 
@@ -26,11 +26,14 @@ const documentNo = (i: number) => Buffer.from(`Tờ khai số ${i} — Công ty 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 const hello = { protocolVersion: PROTOCOL_VERSION, extensionVersion: KYSO_VERSION };
 
-async function certificatesOf(host: HostProcess): Promise<CertificateEntry[]> {
+async function listingOf(host: HostProcess): Promise<HostResult<'list-certificates'>> {
   const response = await host.request('list-certificates', {});
   if (!response.ok) throw new Error(JSON.stringify(response.error));
-  return (response.result as { certificates: CertificateEntry[] }).certificates;
+  return response.result as HostResult<'list-certificates'>;
 }
+
+const certificatesOf = async (host: HostProcess): Promise<CertificateEntry[]> =>
+  (await listingOf(host)).certificates;
 
 const rsaId = async (host: HostProcess) => (await certificatesOf(host)).find((c) => c.id.endsWith('/01'))!.id;
 
@@ -342,6 +345,29 @@ describe('one token, many callers', () => {
       expectVerified(await lister.frameFor(request), 3, token);
     } finally {
       await Promise.all([holder.close(), lister.close()]);
+    }
+  }, 60_000);
+
+  it('a host’s very first listing while another host is in the token its driver does not report: what that host’s reading left out is counted too', async () => {
+    // A token with two certificate objects no listing can use (no CKA_ID; an Ed25519 key).
+    const odd = copyTestToken();
+    writeUnlistableCertificates(odd);
+    const listerFaults = path.join(scratch, 'odd-lister-faults');
+    writeFileSync(listerFaults, 'token_absent\n');
+    const holder = new HostProcess({ ...odd.env, ...faultModuleEnv(control) });
+    const lister = new HostProcess({ ...odd.env, ...faultModuleEnv(listerFaults) });
+    try {
+      const held = await listingOf(holder);
+      expect(held.skipped).toEqual([{ tokenLabel: odd.label, count: 2 }]);
+      const holderId = held.certificates.find((c) => c.id.endsWith('/01'))!.id;
+      const batch = await holder.beginBatch({ certificateId: holderId, pin: odd.pin, origin, total: 1 });
+      const first = await listingOf(lister);
+      expect(first.certificates.map((c) => c.id).sort()).toEqual(held.certificates.map((c) => c.id).sort());
+      expect(first.skipped).toEqual(held.skipped);
+      expect(await batch.end()).toMatchObject({ ok: true });
+    } finally {
+      await Promise.all([holder.close(), lister.close()]);
+      odd.remove();
     }
   }, 60_000);
 

@@ -171,9 +171,10 @@ export class QueuedTokens {
       }
       // A token never seen here, not reported by the driver, that another kyso program is in: it
       // is plugged in; listed as that program last read it, and looked for again as one seen before.
-      for (const { serial, certificates } of this.shared?.inUseElsewhere() ?? []) {
+      for (const { serial, certificates, skipped } of this.shared?.inUseElsewhere() ?? []) {
         if (present.serials.includes(serial) || this.lastSeen.has(serial)) continue;
         this.lastSeen.set(serial, certificates); // not this.entries: a signature reads the token first
+        if (skipped) this.lastSkipped.set(serial, skipped);
         remembered.push(...certificates);
         stillThere.push(serial);
       }
@@ -218,7 +219,7 @@ export class QueuedTokens {
     certificates: readonly TokenCertificate[],
     skipped: readonly SkippedObjects[],
   ): void {
-    this.shared?.publish(serials, certificates);
+    this.shared?.publish(serials, certificates, skipped);
     for (const serial of serials) {
       const onToken = certificates.filter((c) => c.token.serial === serial);
       this.lastSeen.set(serial, onToken);

@@ -4,19 +4,35 @@
  * another program is in it — a driver may not report a token another process is using (SoftHSM
  * while it rewrites the token file, a card reader in another program's transaction) — and has
  * nothing of its own to show. The lock says the token is in use there (so plugged in); this says
- * what is on it. Shown only: a signature with it reads the token again under its lock first.
+ * what is on it, and how many certificate objects its reading left out (one file per token: the
+ * window says so, as for a token it read itself). Shown only: a signature with it reads the token
+ * again under its lock first.
  */
 import { lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import { moduleKey, parseCertificateId } from '../worker/certificate-identity.js';
-import { TokenCertificateSchema, type TokenCertificate } from '../worker/messages.js';
+import {
+  SkippedObjectsSchema,
+  TokenCertificateSchema,
+  type SkippedObjects,
+  type TokenCertificate,
+} from '../worker/messages.js';
 import type { TokenLocks } from './token-lock.js';
 
 /** A file any process of the user may write: read only when whole and in shape. */
 const ListingFileSchema = z.array(TokenCertificateSchema).max(LIMITS.maxCertificates * 4);
+/** What a reading left out of one token (null: nothing). */
+const SkippedFileSchema = SkippedObjectsSchema.nullable();
 const MAX_FILE_BYTES = 4 << 20;
+
+/** A token another kyso process is in, as it last read it. */
+export interface ReadElsewhere {
+  serial: string;
+  certificates: TokenCertificate[];
+  skipped?: SkippedObjects;
+}
 
 export class SharedListings {
   /** file → what this process wrote there last (written again only when it changes). */
@@ -32,9 +48,15 @@ export class SharedListings {
     return `${this.locks.fileFor(serial)}.certificates-${module}`;
   }
 
-  /** What was just read from these tokens (their certificates among `certificates`), for the others. */
-  publish(serials: readonly string[], certificates: readonly TokenCertificate[]): void {
+  /** What was just read from these tokens (their certificates among `certificates`, what was left out among `skipped`), for the others. */
+  publish(
+    serials: readonly string[],
+    certificates: readonly TokenCertificate[],
+    skipped: readonly SkippedObjects[],
+  ): void {
     for (const serial of serials) {
+      const left = skipped.find((s) => s.tokenSerial === serial) ?? null;
+      this.write(`${this.locks.fileFor(serial)}.skipped`, left);
       const byModule = new Map<string, TokenCertificate[]>();
       for (const certificate of certificates) {
         if (certificate.token.serial !== serial) continue;
@@ -45,8 +67,8 @@ export class SharedListings {
     }
   }
 
-  private write(file: string, certificates: TokenCertificate[]): void {
-    const text = JSON.stringify(certificates);
+  private write(file: string, content: TokenCertificate[] | SkippedObjects | null): void {
+    const text = JSON.stringify(content);
     if (this.written.get(file) === text) return;
     try {
       // Replaced whole (rename): a reader never sees half of it.
@@ -61,32 +83,44 @@ export class SharedListings {
 
   /**
    * The tokens another kyso process is using now, with what was last read from them through one of
-   * this process's modules; a token nobody has read that way yet is left out.
+   * this process's modules and what that reading left out; a token with neither is left out.
    */
-  inUseElsewhere(): Array<{ serial: string; certificates: TokenCertificate[] }> {
+  inUseElsewhere(): ReadElsewhere[] {
     const modules = this.modulePaths().map(moduleKey);
-    const tokens: Array<{ serial: string; certificates: TokenCertificate[] }> = [];
+    const tokens: ReadElsewhere[] = [];
     for (const serial of this.locks.heldElsewhere()) {
       const certificates = modules.flatMap((module) =>
         this.read(this.fileFor(serial, module), serial, module),
       );
-      if (certificates.length > 0) tokens.push({ serial, certificates });
+      const skipped = this.readSkipped(serial);
+      if (certificates.length > 0 || skipped)
+        tokens.push({ serial, certificates, ...(skipped && { skipped }) });
     }
     return tokens;
   }
 
-  private read(file: string, serial: string, module: string): TokenCertificate[] {
+  private readSkipped(serial: string): SkippedObjects | undefined {
+    const parsed = SkippedFileSchema.safeParse(this.parsedFile(`${this.locks.fileFor(serial)}.skipped`));
+    return parsed.success && parsed.data?.tokenSerial === serial ? parsed.data : undefined;
+  }
+
+  /** A file's JSON when it is a whole, small regular file; undefined otherwise. */
+  private parsedFile(file: string): unknown {
     try {
       const stat = lstatSync(file);
-      if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return [];
-      const parsed = ListingFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (!parsed.success) return [];
-      return parsed.data.filter((certificate) => {
-        const ref = parseCertificateId(certificate.id);
-        return ref.moduleKey === module && ref.tokenSerial === serial && certificate.token.serial === serial;
-      });
+      if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return undefined;
+      return JSON.parse(readFileSync(file, 'utf8'));
     } catch {
-      return []; // none written for this module, or not readable
+      return undefined; // none written, or not readable
     }
+  }
+
+  private read(file: string, serial: string, module: string): TokenCertificate[] {
+    const parsed = ListingFileSchema.safeParse(this.parsedFile(file));
+    if (!parsed.success) return [];
+    return parsed.data.filter((certificate) => {
+      const ref = parseCertificateId(certificate.id);
+      return ref.moduleKey === module && ref.tokenSerial === serial && certificate.token.serial === serial;
+    });
   }
 }

@@ -37,7 +37,7 @@ const ModuleErrors = z.array(ModuleErrorSchema);
  * name): counted and said why, so that a certificate missing from the list is explained (kyso list,
  * doctor). Each distinct reason once.
  */
-const SkippedObjectsSchema = z.strictObject({
+export const SkippedObjectsSchema = z.strictObject({
   tokenSerial: z.string(),
   tokenLabel: z.string(),
   count: z.number().int().min(1),
