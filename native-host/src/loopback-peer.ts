@@ -36,19 +36,13 @@ export function peerUid(procNetTcp: string, connection: LoopbackConnection): num
   return undefined;
 }
 
-/**
- * Whether the connection comes from another user's program: Linux only, where the kernel tells
- * (`uid` is this process's; `readTable` reads /proc/net/tcp).
- */
-export function fromAnotherUser(
-  connection: LoopbackConnection,
-  uid: number | undefined = process.getuid?.(),
-  readTable: () => string = () => readFileSync('/proc/net/tcp', 'utf8'),
-): boolean {
+/** Whether the connection comes from another user's program: Linux only, where the kernel tells. */
+export function fromAnotherUser(connection: LoopbackConnection): boolean {
+  const uid = process.getuid?.();
   if (process.platform !== 'linux' || uid === undefined) return false;
   let table: string;
   try {
-    table = readTable();
+    table = readFileSync('/proc/net/tcp', 'utf8');
   } catch {
     return false; // no /proc (a sandbox): nothing to tell by
   }

@@ -13,10 +13,9 @@ import {
   readTlv,
   type Tlv,
 } from '../cms/der-reader.js';
+import { bytesEqual } from '../encoding.js';
 import { LIMITS } from '../protocol/limits.js';
 import { parseCertificate, type CertificateFields } from './profile.js';
-
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** An extension's value (the TLV inside its extnValue), by OID; undefined without it. */
 export function extensionValue(der: Uint8Array, extensions: Tlv[], oid: string): Tlv | undefined {
@@ -58,11 +57,11 @@ export function readableCertificates(certificates: readonly Uint8Array[]): Certi
  */
 export function namesIssuerOf(certificate: CertificateFields, issuer: CertificateFields): boolean {
   if (
-    !equalBytes(encodedBytes(certificate.der, certificate.issuer), encodedBytes(issuer.der, issuer.subject))
+    !bytesEqual(encodedBytes(certificate.der, certificate.issuer), encodedBytes(issuer.der, issuer.subject))
   )
     return false;
   const [authority, subject] = [authorityKeyId(certificate), subjectKeyId(issuer)];
-  return !authority || !subject || equalBytes(authority, subject);
+  return !authority || !subject || bytesEqual(authority, subject);
 }
 
 const selfIssued = (certificate: CertificateFields) => namesIssuerOf(certificate, certificate);
@@ -80,7 +79,7 @@ export function issuersAmong(certificate: Uint8Array, candidates: readonly Uint8
     const below = current;
     // Not one already on the way: two CAs naming each other would go round.
     current = pool.find(
-      (c) => !chain.includes(c) && !equalBytes(c.der, certificate) && namesIssuerOf(below, c),
+      (c) => !chain.includes(c) && !bytesEqual(c.der, certificate) && namesIssuerOf(below, c),
     );
     if (current) chain.push(current);
   }

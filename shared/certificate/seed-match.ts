@@ -16,7 +16,7 @@
  * without the extension has no bit set).
  */
 import { childrenOf, contentBytes, oidText, stringText, type Tlv } from '../cms/der-reader.js';
-import { base64ToBytes } from '../encoding.js';
+import { base64ToBytes, bytesEqual } from '../encoding.js';
 import {
   CERTIFICATE_SEED_CONSTRAINTS,
   type CertificateSeed,
@@ -32,8 +32,6 @@ const EXTENSION = {
   keyUsage: '2.5.29.15',
   certificatePolicies: '2.5.29.32',
 } as const;
-
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The keyUsage bits, digitalSignature first; none without the extension. */
 function keyUsageBits(der: Uint8Array, extensions: Tlv[]): boolean[] {
@@ -85,7 +83,7 @@ export function unmetSeed(
     return CERTIFICATE_SEED_CONSTRAINTS.filter((c) => seedEntry(seed, c) !== undefined);
   }
   const unmet: CertificateSeedConstraint[] = [];
-  if (seed.subjects && !seed.subjects.some((s) => equalBytes(base64ToBytes(s), certificate)))
+  if (seed.subjects && !seed.subjects.some((s) => bytesEqual(base64ToBytes(s), certificate)))
     unmet.push('subject');
   if (seed.issuers) {
     // Listed CAs that do not parse accept nothing.

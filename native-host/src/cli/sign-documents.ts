@@ -265,12 +265,13 @@ export async function pdfSigning(
         import('../../../shared/pdf/long-term.js'),
         import('../long-term.js'),
       ]);
-      // As the host does for the extension: a token rarely holds the signer's CA, which the
-      // chain and the CA's revocation evidence need (its caIssuers address gives it).
+      // As the host does for the extension: the signer's CA, when its token does not hold it (the
+      // CMS then does not carry it), from its caIssuers address: the chain and the CA's revocation
+      // evidence need it.
       const fetched = await fetchMissingIssuers(base64ToBytes(cms));
       const extended = await extendPdf(signed, {
         level: options.level,
-        certificates: [...issuers, ...fetched],
+        certificates: fetched,
         ...(options.tsaUrl && { tsaUrl: options.tsaUrl }),
       });
       // Signed all the same: what is missing is said, as the extension tells the page (missing).
