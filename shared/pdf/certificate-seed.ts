@@ -141,7 +141,7 @@ function readEntry(cert: PDFDict, constraint: CertificateSeedConstraint): Partia
   }
 }
 
-const cannotMatch = (field: SignatureField) =>
+const cannotMatch = (field: Pick<SignatureField, 'name'>) =>
   new KysoError(
     'BAD_REQUEST',
     `the signature field ${JSON.stringify(field.name)} requires a certificate kyso cannot match (seed value Cert)`.slice(
@@ -157,7 +157,10 @@ const cannotMatch = (field: SignatureField) =>
  * strings in an encrypted file (ciphertext here), entries of the wrong type, or longer lists than
  * LIMITS allows — rather than sign with a certificate the form may forbid.
  */
-export function readCertificateSeed(field: SignatureField, encrypted: boolean): CertificateSeed | undefined {
+export function readCertificateSeed(
+  field: Pick<SignatureField, 'name' | 'field'>,
+  encrypted: boolean,
+): CertificateSeed | undefined {
   const sv = field.field.lookup(PDFName.of('SV'));
   const cert = sv instanceof PDFDict ? sv.lookup(PDFName.of('Cert')) : undefined;
   if (!(cert instanceof PDFDict)) return undefined;

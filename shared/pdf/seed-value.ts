@@ -11,7 +11,8 @@
  * LockDocument true. Cert constrains the certificate, which is chosen later: certificate-seed.ts
  * reads it, and the window, prepare and `kyso sign` match each certificate against it. LegalAttestation needs nothing (kyso makes
  * no attestation, which any list allows). Constraints not required (their Ff bit clear) are hints
- * and are not checked.
+ * and are not checked. The verifier reads a signed field's seed value with the same rules
+ * (seedValueMisses), for signatures made by tools that sign what the form forbids.
  */
 import { PDFArray, PDFBool, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
@@ -67,33 +68,70 @@ function textsIn(dict: PDFDict, key: string): string[] {
   );
 }
 
+/**
+ * What a signature is, as the seed value's signature constraints judge it: kyso's own (KYSO_SIGNATURE
+ * and what it was asked to make), or one read back from a signed file (the verifier's).
+ */
+export interface SignatureFacts extends SignatureMade {
+  filter: string;
+  subFilter: string;
+  /** As /DigestMethod names it: SHA1, SHA256, SHA384, SHA512, RIPEMD160. */
+  digestMethod: string;
+  /** The CMS carries revocation data as a signed attribute (adbe-revocationInfoArchival). */
+  revocationInfo: boolean;
+}
+
+/** The signature kyso makes, whatever it is asked. */
+const KYSO_SIGNATURE = {
+  filter: 'Adobe.PPKLite',
+  subFilter: 'ETSI.CAdES.detached',
+  digestMethod: 'SHA256',
+  revocationInfo: false,
+} as const;
+
+/**
+ * The required constraints of a seed value dictionary that a signature with these facts breaks, in
+ * Table 234's order. Filter, SubFilter, DigestMethod, Reasons, AddRevInfo, MDP and TimeStamp are
+ * properties of the signature; Cert is matched where the certificate is known (certificate-seed.ts).
+ */
+export function seedValueMisses(sv: PDFDict, facts: SignatureFacts): SeedConstraint[] {
+  const flags = flagsOf(sv);
+  const required = (key: keyof typeof REQUIRED) => (flags & REQUIRED[key]) !== 0 && sv.has(PDFName.of(key));
+  const misses: SeedConstraint[] = [];
+  if (required('Filter') && !namesIn(sv, 'Filter').includes(facts.filter)) misses.push('Filter');
+  if (required('SubFilter') && !namesIn(sv, 'SubFilter').includes(facts.subFilter)) misses.push('SubFilter');
+  if (required('DigestMethod') && !namesIn(sv, 'DigestMethod').includes(facts.digestMethod))
+    misses.push('DigestMethod');
+  if (required('Reasons')) {
+    // A lone "." (or no reason listed) asks for no reason at all.
+    const reasons = textsIn(sv, 'Reasons').filter((reason) => reason !== '.');
+    const reason = facts.reason?.normalize('NFC');
+    if (reasons.length === 0 ? reason !== undefined : reason === undefined || !reasons.includes(reason))
+      misses.push('Reasons');
+  }
+  if (required('AddRevInfo') && sv.lookup(PDFName.of('AddRevInfo')) === PDFBool.True && !facts.revocationInfo)
+    misses.push('AddRevInfo');
+  const mdp = sv.lookup(PDFName.of('MDP'));
+  const p = mdp instanceof PDFDict ? mdp.lookup(PDFName.of('P')) : undefined;
+  // P 0 asks for an approval signature, 1 to 3 for a certification with those permissions.
+  if (p instanceof PDFNumber && p.asNumber() !== (facts.certify ?? 0)) misses.push('MDP');
+  const timestamp = sv.lookup(PDFName.of('TimeStamp'));
+  if (timestamp instanceof PDFDict && (flagsOf(timestamp) & 1) !== 0 && !facts.timestamp)
+    misses.push('TimeStamp');
+  return misses;
+}
+
 /** The first required constraint of the field's seed value the signature `made` would break, if any. */
 export function brokenSeedValue(field: SignatureField, made: SignatureMade): SeedConstraint | undefined {
   const sv = field.field.lookup(PDFName.of('SV'));
   if (!(sv instanceof PDFDict)) return undefined;
-  const flags = flagsOf(sv);
-  const required = (key: keyof typeof REQUIRED) => (flags & REQUIRED[key]) !== 0 && sv.has(PDFName.of(key));
-  if (required('Filter') && !namesIn(sv, 'Filter').includes('Adobe.PPKLite')) return 'Filter';
-  if (required('SubFilter') && !namesIn(sv, 'SubFilter').includes('ETSI.CAdES.detached')) return 'SubFilter';
-  if (required('DigestMethod') && !namesIn(sv, 'DigestMethod').includes('SHA256')) return 'DigestMethod';
-  if (required('V')) {
+  const broken = seedValueMisses(sv, { ...KYSO_SIGNATURE, ...made })[0];
+  if (broken) return broken;
+  // What the signing software must be able to do, not what the signature is.
+  if ((flagsOf(sv) & REQUIRED.V) !== 0 && sv.has(PDFName.of('V'))) {
     const version = sv.lookup(PDFName.of('V'));
     if (!(version instanceof PDFNumber) || version.asNumber() > KNOWN_VERSION) return 'V';
   }
-  if (required('Reasons')) {
-    // A lone "." (or no reason listed) asks for no reason at all.
-    const reasons = textsIn(sv, 'Reasons').filter((reason) => reason !== '.');
-    const reason = made.reason?.normalize('NFC');
-    if (reasons.length === 0 ? reason !== undefined : reason === undefined || !reasons.includes(reason))
-      return 'Reasons';
-  }
-  if (required('AddRevInfo') && sv.lookup(PDFName.of('AddRevInfo')) === PDFBool.True) return 'AddRevInfo';
-  const mdp = sv.lookup(PDFName.of('MDP'));
-  const p = mdp instanceof PDFDict ? mdp.lookup(PDFName.of('P')) : undefined;
-  // P 0 asks for an approval signature, 1 to 3 for a certification with those permissions.
-  if (p instanceof PDFNumber && p.asNumber() !== (made.certify ?? 0)) return 'MDP';
-  const timestamp = sv.lookup(PDFName.of('TimeStamp'));
-  if (timestamp instanceof PDFDict && (flagsOf(timestamp) & 1) !== 0 && !made.timestamp) return 'TimeStamp';
   // A name in PDF 2.0 (/true, /false, /auto); a boolean in some writers.
   const lockDocument = sv.lookup(PDFName.of('LockDocument'));
   if (lockDocument === PDFBool.True || lockDocument === PDFName.of('true')) return 'LockDocument';

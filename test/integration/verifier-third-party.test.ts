@@ -20,7 +20,7 @@ import {
   type VerifyOptions,
 } from '../../verifier/src/index.js';
 import { opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
-import { makeNssDb } from '../support/pdf-tools.js';
+import { addNssSigner, makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { onePagePdf } from '../support/sample-pdf.js';
@@ -181,21 +181,7 @@ describe('signatures made by other tools', () => {
 
   it('pdfsig -add-signature (NSS, adbe.pkcs7.detached, indefinite-length BER) verifies; a changed byte in the signed revision is refused', async () => {
     const nss = makeNssDb(dir, [ca.caPemPath]);
-    await run('openssl', [
-      'pkcs12',
-      '-export',
-      '-in',
-      signer.pemPath,
-      '-inkey',
-      keyPath,
-      '-name',
-      'kyso-third-party',
-      '-out',
-      file('signer.p12'),
-      '-passout',
-      'pass:',
-    ]);
-    await run('pk12util', ['-i', file('signer.p12'), '-d', `sql:${nss}`, '-W', '']);
+    addNssSigner(nss, { pemPath: signer.pemPath, keyPath }, 'kyso-third-party');
     const plainPdf = await onePagePdf('Signed by poppler');
     writeFileSync(file('plain.pdf'), plainPdf);
     // This poppler (22.12) answers "-etsi is not supported yet with -add-signature": adbe.pkcs7.detached only.

@@ -21,6 +21,26 @@ export function makeNssDb(dir: string, caPemFiles: string[]): string {
   return db;
 }
 
+/** Puts a certificate and its key (PEM files) into an NSS database under `nick`, for `pdfsig -add-signature` / `-sign`. */
+export function addNssSigner(nssDb: string, files: { pemPath: string; keyPath: string }, nick: string): void {
+  const p12 = path.join(path.dirname(nssDb), `${nick}.p12`);
+  execFileSync('openssl', [
+    'pkcs12',
+    '-export',
+    '-in',
+    files.pemPath,
+    '-inkey',
+    files.keyPath,
+    '-name',
+    nick,
+    '-out',
+    p12,
+    '-passout',
+    'pass:',
+  ]);
+  execFileSync('pk12util', ['-i', p12, '-d', `sql:${nssDb}`, '-W', ''], { stdio: 'ignore' });
+}
+
 export interface PdfsigSignature {
   valid: boolean;
   trusted: boolean;

@@ -15,7 +15,7 @@ import { sameExcept, sameOrAbsent } from './pdf-objects.js';
 const asModel = (doc: PDFDocument) => ({ document: doc, context: doc.context });
 
 /** The signed field whose value is the signature dictionary with this /ByteRange, in `revision`. */
-function signedField(
+export function signedField(
   revision: PDFDocument,
   byteRange: number[],
 ): { field: FormField; signature: PDFDict } | undefined {

@@ -6,12 +6,14 @@
  * one that allows form filling and signing (P=2, P=3) fails on what else changed after it (docmdp.ts).
  */
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFStream, type PDFObject } from 'pdf-lib';
+import * as pkijs from 'pkijs';
 import { verifyTimeStampToken } from '../../shared/cms/verify-timestamp.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
 import {
   DssTooLargeError,
   pdfSignatureFields,
   readDss,
+  type DssContents,
   type PdfSignatureField,
 } from '../../shared/pdf/long-term.js';
 import { certificationOf, type DocMdpPermissions } from '../../shared/pdf/docmdp.js';
@@ -32,6 +34,7 @@ import {
   type VerifyOptions,
 } from './judge.js';
 import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
+import { judgeSeedValue } from './seed-value.js';
 import {
   overall,
   type Coverage,
@@ -463,6 +466,50 @@ function withProblem(report: SignatureReport, problem: Problem, detail: string):
 }
 
 /**
+ * The signature judged against its field's seed value (seed-value.ts): SEED_VALUE_NOT_MET naming
+ * each required constraint it breaks.
+ */
+async function withSeedValue(
+  report: SignatureReport,
+  at: {
+    pdf: Uint8Array;
+    doc: PDFDocument;
+    revision: RevisionReader;
+    field: PdfSignatureField;
+    dss: DssContents;
+    options: VerifyOptions;
+    certification: Certification | undefined;
+  },
+): Promise<SignatureReport> {
+  const { pdf, doc, revision, field, dss, options, certification } = at;
+  const parsed = parseSignedData(field.contents);
+  const covered = field.byteRange[2] + field.byteRange[3];
+  const signed = covered === pdf.length ? doc : await revision(covered);
+  if (!parsed || !signed) return report;
+  const carried = (parsed.signedData.certificates ?? []).flatMap((c) =>
+    c instanceof pkijs.Certificate ? [new Uint8Array(c.toSchema().toBER())] : [],
+  );
+  const judgement = judgeSeedValue(
+    signed,
+    {
+      byteRange: field.byteRange,
+      ...parsed,
+      ...(report.signer && { certificate: report.signer.certificate }),
+      chain: report.chain ?? [],
+      ...(certification?.field === field && { certify: certification.permissions }),
+    },
+    [...carried, ...dss.certificates, ...(options.intermediates ?? []), ...options.trustedRoots],
+  );
+  for (const warning of judgement.warnings) report.details.push(`warning: ${warning}`);
+  if (judgement.broken.length === 0) return report;
+  return withProblem(
+    report,
+    'SEED_VALUE_NOT_MET',
+    `the form's signature field requires (seed value /SV) what this signature is not: ${judgement.broken.join(', ')}`,
+  );
+}
+
+/**
  * Every signature and document time-stamp of a PDF, in the order they were added. The last
  * signature must cover the whole file but for validation data appended after it (DSS, document
  * time-stamps); earlier ones cover their own revision.
@@ -557,6 +604,8 @@ export async function verifyPdfSignatures(
           1000,
         ),
       );
+    if (!field.documentTimestamp && !unreadable)
+      report = await withSeedValue(report, { pdf, doc, revision, field, dss, options, certification });
     if (docMdp && 'violation' in docMdp) report = withProblem(report, 'DOCMDP_VIOLATION', docMdp.violation);
     else if (docMdp && coverage.after === 'other') {
       // A certified form filled in later is what the certification permits, not a modification of it.
