@@ -318,6 +318,10 @@ describe('kyso sign --field: into the PDF’s own empty signature fields', () =>
     const report = pdfsig(out, nssDb);
     const field = report.signatures.find((s) => s.text.includes('Signature Field Name: NguoiDeNghi'));
     expect(field?.valid && field.trusted, report.output).toBe(true);
+    // kyso verify, given only the root, finds the path through the carried CA and the form's /Issuer met.
+    const verified = await verify(out);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.report.indication).toBe('TOTAL-PASSED');
 
     // The licensed CA gone from the token: nothing leads from the signer to the root.
     pkcs11Tool(token, '--delete-object', '--type', 'cert', '--id', 'c8');
