@@ -164,6 +164,40 @@ describe('kyso verify: a signature against its field’s seed value (/SV)', () =
     ).toBe('TOTAL-PASSED');
   });
 
+  it('an encrypted form (owner password): its strings are ciphertext here, so required Reasons and /Cert are not judged (a warning each), its names still are (SubFilter)', async () => {
+    const form = await formWithSeed('to-encrypt.pdf', (d) =>
+      d.context.obj({
+        Ff: 2 | 8,
+        SubFilter: ['ETSI.CAdES.detached'],
+        Reasons: [PDFHexString.fromText('Phê duyệt')],
+        Cert: d.context.obj({ Ff: 2, Issuer: [PDFHexString.of(Buffer.from(ca.caDer).toString('hex'))] }),
+      }),
+    );
+    const encrypted = file('encrypted.pdf');
+    await run('qpdf', ['--encrypt', '', 'owner', '256', '--', form, encrypted]);
+    const { report, pdfsigValid } = await pdfsigSigns(encrypted, ['-reason', 'Phê duyệt']);
+    expect(pdfsigValid).toBe(true);
+    const [signature] = report.signatures;
+    expect(signature?.problems).toEqual(['SEED_VALUE_NOT_MET']);
+    expect(signature?.details).toEqual([
+      'warning: the seed value’s Reasons were not judged: the file is encrypted',
+      'warning: the seed value’s certificate requirements (Cert) were not judged: the file is encrypted',
+      "the form's signature field requires (seed value /SV) what this signature is not: SubFilter",
+    ]);
+  });
+
+  it('a required /Cert entry that is not what Table 235 says (an Issuer that is a number) is not judged: a warning, the signature passes', async () => {
+    const { report } = await pdfsigSigns(
+      await formWithSeed('cert-unreadable.pdf', (d) =>
+        d.context.obj({ Cert: d.context.obj({ Ff: 2, Issuer: [42] }) }),
+      ),
+    );
+    expect(report.indication).toBe('TOTAL-PASSED');
+    expect(report.signatures[0]?.details).toEqual([
+      'warning: the seed value’s certificate requirements (Cert) were not judged: they cannot be read',
+    ]);
+  });
+
   it('/Cert /Issuer naming the root, the signer issued by an intermediate the verifier is given: met along the path; without the intermediate the chain fails and the issuer is not met', async () => {
     const intermediate = ca.issueIntermediate('/C=VN/O=kyso test/CN=CA Cấp Dưới');
     const leaf = issueTestCertificate({

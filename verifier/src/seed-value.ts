@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { PDFDict, PDFName, PDFString, PDFHexString, type PDFDocument } from 'pdf-lib';
 import type * as pkijs from 'pkijs';
 import { OID } from '../../shared/cms/algorithms.js';
+import { KysoError } from '../../shared/protocol/errors.js';
 import { seedProblems } from '../../shared/certificate/seed-match.js';
 import { readCertificateSeed } from '../../shared/pdf/certificate-seed.js';
 import type { DocMdpPermissions } from '../../shared/pdf/docmdp.js';
@@ -123,7 +124,8 @@ function judgeCertificate(
   let seed;
   try {
     seed = readCertificateSeed(field, encrypted);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof KysoError)) throw error;
     judgement.warnings.push(
       `the seed value’s certificate requirements (Cert) were not judged: ${encrypted ? 'the file is encrypted' : 'they cannot be read'}`,
     );
