@@ -153,13 +153,11 @@ const cannotMatch = (field: Pick<SignatureField, 'name'>) =>
 
 /**
  * The field's certificate seed value, or undefined when it has none that constrains a certificate.
- * BAD_REQUEST (field-seed-value, constraint Cert) for a required constraint kyso cannot read: its
- * strings in an encrypted file (ciphertext here), entries of the wrong type, or longer lists than
- * LIMITS allows — rather than sign with a certificate the form may forbid.
+ * BAD_REQUEST (field-seed-value, constraint Cert) for a required constraint kyso cannot read:
+ * entries of the wrong type, or longer lists than LIMITS allows — rather than sign with a certificate the form may forbid.
  */
 export function readCertificateSeed(
   field: Pick<SignatureField, 'name' | 'field'>,
-  encrypted: boolean,
 ): CertificateSeed | undefined {
   const sv = field.field.lookup(PDFName.of('SV'));
   const cert = sv instanceof PDFDict ? sv.lookup(PDFName.of('Cert')) : undefined;
@@ -172,7 +170,6 @@ export function readCertificateSeed(
     try {
       const entry = readEntry(cert, constraint);
       if (Object.keys(entry).length === 0) continue;
-      if (encrypted) throw new Unreadable();
       seed = { ...seed, ...entry, ...(required && { required: [...seed.required, constraint] }) };
     } catch (error) {
       if (!(error instanceof Unreadable)) throw error;
@@ -198,11 +195,10 @@ export function readCertificateSeed(
  */
 export function assertSeedSigner(
   field: SignatureField,
-  encrypted: boolean,
   certificate: Uint8Array | undefined,
   issuers: readonly Uint8Array[] = [],
 ): void {
-  const seed = readCertificateSeed(field, encrypted);
+  const seed = readCertificateSeed(field);
   if (!seed || seed.required.length === 0) return;
   if (!certificate) throw cannotMatch(field);
   assertSeedCertificate(seed, field.name, certificate, issuers);

@@ -1,9 +1,9 @@
 /**
  * The PDF standard security handler (ISO 32000-1 §7.6.3, ISO 32000-2 §7.6.4) for the one case kyso
  * signs: a file that opens without a password (an owner password restricts printing or editing,
- * the user password is empty). The file key comes from the empty user password; new objects of
- * the signature update are encrypted with it, the rest of the file is kept byte for byte (its
- * strings and streams stay the ciphertext they were, under the same object numbers).
+ * the user password is empty). The file key comes from the empty user password; with it the model
+ * reads the file in the clear and each object an update writes is encrypted (encrypted-objects.ts);
+ * the file's own bytes are kept, byte for byte.
  *
  * RC4 and MD5 are written here (WebCrypto has neither; both are only used as the format demands);
  * AES and SHA-2 come from WebCrypto, in browsers and Node alike.
@@ -19,6 +19,8 @@ export interface PdfEncryption {
   /** How strings and streams are encrypted (the crypt filters /StrF and /StmF). */
   strings: CryptMethod;
   streams: CryptMethod;
+  /** False when /EncryptMetadata is false: XMP metadata streams stay in the clear (V4 and above). */
+  encryptMetadata: boolean;
 }
 
 const PASSWORD_PAD = Uint8Array.from([
@@ -93,9 +95,22 @@ export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
 const subtle = () => globalThis.crypto.subtle;
 const buffer = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
 
+/** Each raw key imported once (an object's key serves all its strings; AESV3's, the whole file). */
+const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function aesKey(raw: Uint8Array): Promise<CryptoKey> {
+  let key = importedKeys.get(raw);
+  if (!key) {
+    key = subtle().importKey('raw', buffer(raw), 'AES-CBC', false, ['encrypt', 'decrypt']);
+    importedKeys.set(raw, key);
+  }
+  return key;
+}
+
 async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const cryptoKey = await subtle().importKey('raw', buffer(key), 'AES-CBC', false, ['encrypt']);
-  return new Uint8Array(await subtle().encrypt({ name: 'AES-CBC', iv: buffer(iv) }, cryptoKey, buffer(data)));
+  return new Uint8Array(
+    await subtle().encrypt({ name: 'AES-CBC', iv: buffer(iv) }, await aesKey(key), buffer(data)),
+  );
 }
 
 /** AES-CBC without padding (WebCrypto always pads: the padding block is dropped). */
@@ -110,7 +125,6 @@ async function aesCbcDecrypt(
   data: Uint8Array,
   padded: boolean,
 ): Promise<Uint8Array> {
-  const cryptoKey = await subtle().importKey('raw', buffer(key), 'AES-CBC', false, ['decrypt']);
   let input = data;
   if (!padded) {
     const last = data.length >= 16 ? data.subarray(data.length - 16) : iv;
@@ -120,7 +134,7 @@ async function aesCbcDecrypt(
     input.set(extra, data.length);
   }
   return new Uint8Array(
-    await subtle().decrypt({ name: 'AES-CBC', iv: buffer(iv) }, cryptoKey, buffer(input)),
+    await subtle().decrypt({ name: 'AES-CBC', iv: buffer(iv) }, await aesKey(key), buffer(input)),
   );
 }
 
@@ -157,6 +171,8 @@ function numberOf(dict: PDFDict, key: string, fallback?: number): number {
   throw encrypted();
 }
 
+const isFalse = (value: PDFObject | undefined) => value?.toString() === 'false';
+
 function cryptMethod(dict: PDFDict, version: number, filter: 'StrF' | 'StmF'): CryptMethod {
   if (version < 4) return 'rc4';
   const name = dict.lookup(PDFName.of(filter));
@@ -185,6 +201,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
   const p = numberOf(dict, 'P');
   const strings = cryptMethod(dict, version, 'StrF');
   const streams = cryptMethod(dict, version, 'StmF');
+  const encryptMetadata = !(revision >= 4 && isFalse(dict.lookup(PDFName.of('EncryptMetadata'))));
   if (revision >= 5) {
     if (u.length < 48) throw encrypted();
     const check =
@@ -194,10 +211,9 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
       revision === 5 ? await sha(256, u.subarray(40, 48)) : await hardenedHash(u.subarray(40, 48));
     const ue = bytesOf(dict.lookup(PDFName.of('UE')));
     const key = await aesCbcDecrypt(intermediate, new Uint8Array(16), ue.subarray(0, 32), false);
-    return { key, strings, streams };
+    return { key, strings, streams, encryptMetadata };
   }
   const length = revision === 2 ? 5 : numberOf(dict, 'Length', 40) / 8;
-  const encryptMetadata = dict.lookup(PDFName.of('EncryptMetadata'));
   const permissions = new Uint8Array(4);
   new DataView(permissions.buffer).setInt32(0, p, true);
   let hash = md5(
@@ -206,9 +222,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
       o.subarray(0, 32),
       permissions,
       firstId,
-      revision >= 4 && encryptMetadata?.toString() === 'false'
-        ? Uint8Array.of(255, 255, 255, 255)
-        : new Uint8Array(0),
+      revision >= 4 && !encryptMetadata ? Uint8Array.of(255, 255, 255, 255) : new Uint8Array(0),
     ]),
   );
   if (revision >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, length));
@@ -228,7 +242,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
           u.subarray(0, 16),
         );
   if (!valid) throw encrypted();
-  return { key, strings, streams };
+  return { key, strings, streams, encryptMetadata };
 }
 
 /** ISO 32000-1 Algorithm 1: the key for one object (RC4, AESV2); AESV3 uses the file key. */

@@ -31,11 +31,10 @@ export interface FieldLock {
 }
 
 /**
- * The lock as kyso can honour it, or undefined: no Action it knows, Fields that are not text
- * strings, or names in an encrypted file (ciphertext here, under keys that depend on where they
- * are stored). What it cannot read it neither locks nor references, rather than lock something else.
+ * The lock as kyso can honour it, or undefined: no Action it knows, or Fields that are not text
+ * strings. What it cannot read it neither locks nor references, rather than lock something else.
  */
-export function readLock(lock: PDFDict, encrypted: boolean): FieldLock | undefined {
+export function readLock(lock: PDFDict): FieldLock | undefined {
   const action = lock.lookup(PDFName.of('Action'));
   const name = action instanceof PDFName ? action.decodeText() : undefined;
   if (name !== 'All' && name !== 'Include' && name !== 'Exclude') return undefined;
@@ -44,7 +43,6 @@ export function readLock(lock: PDFDict, encrypted: boolean): FieldLock | undefin
   const items = listed instanceof PDFArray ? listed.asArray().map((item) => lock.context.lookup(item)) : [];
   if (items.length === 0 || !items.every((n) => n instanceof PDFString || n instanceof PDFHexString))
     return undefined;
-  if (encrypted) return undefined;
   return { action: name, names: items.map((item) => item.decodeText()) };
 }
 
@@ -71,7 +69,7 @@ export interface ReadOnlyChange {
  * The consent window's warnings and the signing revision both read the lock here.
  */
 export function lockedFields(model: PdfModel, target: SignatureField): FormField[] {
-  const lock = target.lock && readLock(target.lock, model.encryption !== undefined);
+  const lock = target.lock && readLock(target.lock);
   if (!lock) return [];
   return formFields(model).filter(({ name, dict }) => dict !== target.field && lockCovers(lock, name));
 }

@@ -18,6 +18,7 @@ import {
 import { bytesToHex } from '../encoding.js';
 import { DecodeBudget, StreamTooLargeError } from './bounded-decode.js';
 import { appendIncrementalUpdate, serializePdfObject, type IndirectObjectBody } from './incremental.js';
+import { objectForFile } from './encrypted-objects.js';
 import { openPdfModel } from './model.js';
 import { embedPdfSignature, preparePdfSignature, previousXref } from './pades.js';
 
@@ -92,6 +93,9 @@ export async function appendDss(pdf: Uint8Array, add: DssContents): Promise<Uint
   const catalog = context.lookup(catalogRef, PDFDict);
   const present = await readDss(doc);
   const objects: IndirectObjectBody[] = [];
+  // In an encrypted file, each as the file stores it (the model is in the clear).
+  const forFile = async (ref: PDFRef, object: PDFObject) =>
+    serializePdfObject(await objectForFile(model.encryption, ref, object));
 
   const existingRef = catalog.get(PDFName.of('DSS'));
   const dss = existingRef instanceof PDFRef ? context.lookup(existingRef, PDFDict) : context.obj({});
@@ -108,17 +112,17 @@ export async function appendDss(pdf: Uint8Array, add: DssContents): Promise<Uint
       seen.add(hex);
       const stream = context.flateStream(bytes);
       const ref = context.nextRef();
-      objects.push({ ref, body: serializePdfObject(stream) });
+      objects.push({ ref, body: await forFile(ref, stream) });
       array.push(ref);
       added++;
     }
     if (array.size() > 0) dss.set(PDFName.of(key), array);
   }
   if (added === 0) return pdf;
-  objects.push({ ref: dssRef, body: serializePdfObject(dss) });
+  objects.push({ ref: dssRef, body: await forFile(dssRef, dss) });
   if (!(existingRef instanceof PDFRef)) {
     catalog.set(PDFName.of('DSS'), dssRef);
-    objects.push({ ref: catalogRef, body: serializePdfObject(catalog) });
+    objects.push({ ref: catalogRef, body: await forFile(catalogRef, catalog) });
   }
   return appendIncrementalUpdate(pdf, context, objects, previous).pdf;
 }

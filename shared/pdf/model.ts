@@ -7,7 +7,8 @@
  * A PDF readers could resolve differently is refused (PDF_AMBIGUOUS): an object definition no
  * cross-reference section designates (a hidden revision, a reverted xref), or stream data that
  * does not match its /Length. Damaged files (PDF_DAMAGED) and encrypted ones (PDF_ENCRYPTED) are
- * refused too, each with a typed error and never a library's message.
+ * refused too, each with a typed error and never a library's message. A file that opens without a
+ * password (owner password only) is modelled in the clear: its strings and streams decrypted.
  */
 import {
   PDFArray,
@@ -25,6 +26,7 @@ import {
   PDFString,
   type PDFObject,
 } from 'pdf-lib';
+import { decryptedObject, hexStrings } from './encrypted-objects.js';
 import { objectCipher, openWithoutPassword, type PdfEncryption } from './encryption.js';
 import { pageBox } from './page-box.js';
 import { ambiguous, damaged, PdfDocumentError } from './errors.js';
@@ -48,7 +50,10 @@ export interface PdfModel {
   pageCount: number;
   /** Cross-reference sections in the chain: 1 for a file never updated (hybrid streams not counted). */
   revisions: number;
-  /** A file that opens without a password (owner password only): its key, for the objects kyso adds. */
+  /**
+   * A file that opens without a password (owner password only): its key, with which whatever kyso
+   * writes into an update is encrypted (encrypted-objects.ts); the model itself is in the clear.
+   */
   encryption?: PdfEncryption;
 }
 
@@ -91,12 +96,37 @@ export async function openPdfModel(bytes: Uint8Array): Promise<PdfModel> {
   } catch (error) {
     if (!(error instanceof PdfDocumentError) || error.problem !== 'encrypted') throw error;
   }
+  let model: PdfModel;
   try {
-    return loadPdfModel(bytes, await decryptStructure(bytes));
+    model = loadPdfModel(bytes, await decryptStructure(bytes));
   } catch (error) {
     if (error instanceof PdfDocumentError) throw error;
     throw new PdfDocumentError('PDF_ENCRYPTED', 'encrypted');
   }
+  await decryptObjects(model);
+  return model;
+}
+
+/**
+ * Every object the file stores outside object streams, in the clear (encrypted-objects.ts): the
+ * model of an encrypted file then reads as any other's.
+ */
+async function decryptObjects(model: PdfModel): Promise<void> {
+  const { context, chain, encryption } = model;
+  const encrypt = chain.trailer.get(PDFName.of('Encrypt'));
+  const work: Promise<void>[] = [];
+  for (const [number, entry] of chain.resolved) {
+    const ref = PDFRef.of(number, entry.kind === 'direct' ? entry.generation : 0);
+    const object = context.lookup(ref);
+    if (!object || ref === encrypt) continue;
+    const clear = entry.kind === 'direct' ? decryptedObject(encryption!, ref, object) : hexStrings(object);
+    work.push(
+      clear.then((value) => {
+        if (value !== object) context.assign(ref, value);
+      }),
+    );
+  }
+  await Promise.all(work);
 }
 
 /** The file key from the empty user password, and the object streams decrypted with it. */

@@ -15,10 +15,7 @@ import {
   PDFName,
   PDFNull,
   PDFNumber,
-  PDFRawStream,
   PDFRef,
-  PDFStream,
-  PDFString,
   type PDFContext,
   type PDFPage,
   type PDFObject,
@@ -37,7 +34,8 @@ import {
   type PreviousXref,
 } from './incremental.js';
 import { assertSignable, type DocMdpPermissions } from './docmdp.js';
-import { objectCipher, type PdfEncryption } from './encryption.js';
+import { objectForFile } from './encrypted-objects.js';
+import { objectCipher } from './encryption.js';
 import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
@@ -271,13 +269,7 @@ export async function preparePdfSignature(
   // Into the document's own empty field, or into a new one.
   const target = options.field !== undefined ? findSignatureField(model, options.field) : undefined;
   if (target) assertSeedValue(target, signatureMade(options));
-  if (target)
-    assertSeedSigner(
-      target,
-      model.encryption !== undefined,
-      options.signerCertificate,
-      options.signerIssuers,
-    );
+  if (target) assertSeedSigner(target, options.signerCertificate, options.signerIssuers);
   if (target) assertLockPermissions(model, target, options.certify);
   const fields = target ? undefined : arrayIn(context, acroForm.dict, acroForm.ref, 'Fields', changes);
   const taken = fields ? fieldNames(context, fields) : new Set<string>();
@@ -349,7 +341,7 @@ export async function preparePdfSignature(
         return `<${bytesToHex(await objectCipher(encryption, encryption.strings, sigRef.objectNumber, 0).encrypt(plain))}>`;
       }
     : async (value) => pdfTextString(value);
-  const lock = target?.lock && readLock(target.lock, encryption !== undefined);
+  const lock = target?.lock && readLock(target.lock);
   const fieldMdp = lock && (await fieldMdpReference(lock, catalogRef, text));
   const signature = await signatureDictionary(options, signingTime, contentsSize, text, fieldMdp);
   const objects: IndirectObjectBody[] = [];
@@ -357,14 +349,14 @@ export async function preparePdfSignature(
     .enumerateIndirectObjects()
     .filter(([ref]) => ref.objectNumber >= firstNew && ref !== sigRef);
   // Objects created in this update (a new AcroForm) are written once, with the new ones.
-  for (const ref of changes.refs)
-    if (ref.objectNumber < firstNew)
-      objects.push({ ref, body: serializePdfObject(context.lookup(ref) as PDFObject) });
-  for (const [ref, object] of newObjects)
-    objects.push({
-      ref,
-      body: serializePdfObject(encryption ? await encryptNewObject(encryption, ref, object) : object),
-    });
+  const written = [
+    ...[...changes.refs]
+      .filter((ref) => ref.objectNumber < firstNew)
+      .map((ref) => [ref, context.lookup(ref) as PDFObject] as const),
+    ...newObjects,
+  ];
+  for (const [ref, object] of written)
+    objects.push({ ref, body: serializePdfObject(await objectForFile(encryption, ref, object)) });
   objects.push({ ref: sigRef, body: signature.body });
 
   const { pdf: prepared, bodyOffsets } = appendIncrementalUpdate(pdf, context, objects, previous);
@@ -427,41 +419,6 @@ async function fieldMdpReference(lock: FieldLock, catalogRef: PDFRef, text: Text
     `<< /Type /SigRef /TransformMethod /FieldMDP /Data ${catalogRef.objectNumber} ${catalogRef.generationNumber} R ` +
     `/TransformParams << /Type /TransformParams /Action /${lock.action}${fields} /V /1.2 >> >>`
   );
-}
-
-/**
- * A new object of the update as an encrypted file wants it: its strings and stream data encrypted
- * with the key of its own number (existing objects keep their ciphertext, under the same numbers).
- */
-async function encryptNewObject(
-  encryption: PdfEncryption,
-  ref: PDFRef,
-  object: PDFObject,
-): Promise<PDFObject> {
-  const strings = objectCipher(encryption, encryption.strings, ref.objectNumber, ref.generationNumber);
-  const streams = objectCipher(encryption, encryption.streams, ref.objectNumber, ref.generationNumber);
-  const encryptDirect = async (value: PDFObject): Promise<PDFObject> => {
-    if (value instanceof PDFHexString || value instanceof PDFString) {
-      const cipher = await strings.encrypt(value.asBytes());
-      return PDFHexString.of(bytesToHex(cipher));
-    }
-    if (value instanceof PDFArray) {
-      for (let i = 0; i < value.size(); i++) value.set(i, await encryptDirect(value.get(i)));
-      return value;
-    }
-    if (value instanceof PDFDict) {
-      for (const [key, entry] of value.entries()) value.set(key, await encryptDirect(entry));
-      return value;
-    }
-    return value;
-  };
-  if (object instanceof PDFStream) {
-    object.updateDict(); // the filter and length of what pdf-lib encodes
-    const dict = (await encryptDirect(object.dict)) as PDFDict;
-    const data = await streams.encrypt(object.getContents());
-    return PDFRawStream.of(dict, data);
-  }
-  return encryptDirect(object);
 }
 
 /** Where the newest xref section of `model` is, for the next incremental update. */

@@ -59,12 +59,10 @@ const NOT_MARKUP = new Set(['Link', 'Widget', 'Popup']);
 class Findings {
   private readonly found = new Map<PdfWarningCode, { count: number; names: string[] }>();
 
-  constructor(private readonly withNames: boolean) {}
-
   add(code: PdfWarningCode, name?: string): void {
     const entry = this.found.get(code) ?? { count: 0, names: [] };
     entry.count++;
-    if (name && this.withNames && entry.names.length < MAX_NAMES && !entry.names.includes(name))
+    if (name && entry.names.length < MAX_NAMES && !entry.names.includes(name))
       entry.names.push(name.slice(0, MAX_NAME_CHARS));
     this.found.set(code, entry);
   }
@@ -113,8 +111,7 @@ function text(object: PDFObject | undefined): string | undefined {
 export function pdfWarnings(model: PdfModel, signingInto?: SignatureField): PdfWarning[] {
   const { context } = model;
   const locked = new Set<PDFDict>(signingInto ? lockedFields(model, signingInto).map((f) => f.dict) : []);
-  // An encrypted file's strings are ciphertext here: counts, but no names.
-  const findings = new Findings(model.encryption === undefined);
+  const findings = new Findings();
   const seen = new Set<PDFObject>();
   const lookup = (object: PDFObject | undefined): PDFObject | undefined =>
     object instanceof PDFRef ? context.lookup(object) : object;

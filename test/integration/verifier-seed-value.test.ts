@@ -164,27 +164,46 @@ describe('kyso verify: a signature against its field’s seed value (/SV)', () =
     ).toBe('TOTAL-PASSED');
   });
 
-  it('an encrypted form (owner password): its strings are ciphertext here, so required Reasons and /Cert are not judged (a warning each), its names still are (SubFilter)', async () => {
-    const form = await formWithSeed('to-encrypt.pdf', (d) =>
-      d.context.obj({
-        Ff: 2 | 8,
-        SubFilter: ['ETSI.CAdES.detached'],
-        Reasons: [PDFHexString.fromText('Phê duyệt')],
-        Cert: d.context.obj({ Ff: 2, Issuer: [PDFHexString.of(Buffer.from(ca.caDer).toString('hex'))] }),
-      }),
-    );
-    const encrypted = file('encrypted.pdf');
-    await run('qpdf', ['--encrypt', '', 'owner', '256', '--', form, encrypted]);
-    const { report, pdfsigValid } = await pdfsigSigns(encrypted, ['-reason', 'Phê duyệt']);
-    expect(pdfsigValid).toBe(true);
-    const [signature] = report.signatures;
-    expect(signature?.problems).toEqual(['SEED_VALUE_NOT_MET']);
-    expect(signature?.details).toEqual([
-      'warning: the seed value’s Reasons were not judged: the file is encrypted',
-      'warning: the seed value’s certificate requirements (Cert) were not judged: the file is encrypted',
-      "the form's signature field requires (seed value /SV) what this signature is not: SubFilter",
-    ]);
-  });
+  it.each([
+    ['its objects in the file', []],
+    ['its objects in object streams', ['--object-streams=generate']],
+  ])(
+    'an encrypted form (owner password), %s: the seed value’s strings are read in the clear, so Reasons and /Cert are judged as in any file',
+    async (name, layout) => {
+      const other = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=CA Khác');
+      const seed = (issuer: Uint8Array) => (d: PDFDocument) =>
+        d.context.obj({
+          Ff: 2 | 8,
+          SubFilter: ['ETSI.CAdES.detached'],
+          Reasons: [PDFHexString.fromText('Phê duyệt')],
+          Cert: d.context.obj({ Ff: 2, Issuer: [PDFHexString.of(Buffer.from(issuer).toString('hex'))] }),
+        });
+      const encrypt = async (form: string) => {
+        const encrypted = form.replace(/\.pdf$/, '-encrypted.pdf');
+        await run('qpdf', [...layout, '--encrypt', '', 'owner', '256', '--', form, encrypted]);
+        return encrypted;
+      };
+      const slug = layout.length ? 'objstm' : 'direct';
+
+      const broken = await pdfsigSigns(
+        await encrypt(await formWithSeed(`enc-other-${slug}.pdf`, seed(other.caDer))),
+        ['-reason', 'Đồng ý'],
+      );
+      expect(broken.pdfsigValid).toBe(true);
+      expect(broken.report.signatures[0]?.problems).toEqual(['SEED_VALUE_NOT_MET']);
+      expect(broken.report.signatures[0]?.details).toEqual([
+        "the form's signature field requires (seed value /SV) what this signature is not: SubFilter, Reasons, Cert (issuer)",
+      ]);
+
+      const met = await pdfsigSigns(
+        await encrypt(await formWithSeed(`enc-own-${slug}.pdf`, seed(ca.caDer))),
+        ['-reason', 'Phê duyệt'],
+      );
+      expect(met.report.signatures[0]?.details).toEqual([
+        "the form's signature field requires (seed value /SV) what this signature is not: SubFilter",
+      ]);
+    },
+  );
 
   it('a required /Cert entry that is not what Table 235 says (an Issuer that is a number) is not judged: a warning, the signature passes', async () => {
     const { report } = await pdfsigSigns(

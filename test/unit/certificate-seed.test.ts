@@ -91,8 +91,8 @@ async function fieldWithCert(cert: (doc: PDFDocument) => Record<string, PDFObjec
 
 const hex = (bytes: Uint8Array) => PDFHexString.of(Buffer.from(bytes).toString('hex'));
 const seedOf = async (cert: (doc: PDFDocument) => Record<string, PDFObject | number>) => {
-  const { model, field } = await fieldWithCert(cert);
-  return readCertificateSeed(field, model.encryption !== undefined);
+  const { field } = await fieldWithCert(cert);
+  return readCertificateSeed(field);
 };
 
 describe('certificate seed value', () => {

@@ -100,8 +100,8 @@ function fieldChanged(
 
 /**
  * The fields the signature with `byteRange` locks (FieldMDP) that the document now has changed,
- * by name; undefined when the signature locks none kyso can read (no FieldMDP reference, an
- * encrypted file's names).
+ * by name; undefined when the signature locks none kyso can read (no FieldMDP reference, or one
+ * whose Action or Fields it does not know).
  */
 export function lockedFieldsChanged(
   signed: PDFDocument,
@@ -110,8 +110,7 @@ export function lockedFieldsChanged(
 ): string[] | undefined {
   const found = signedField(signed, byteRange);
   const params = found && fieldMdpParams(found.signature);
-  const encrypted = signed.context.trailerInfo.Encrypt !== undefined;
-  const lock = params && readLock(params, encrypted);
+  const lock = params && readLock(params);
   if (!found || !lock) return undefined;
   const locked = formFields(asModel(signed)).filter(
     ({ name, dict }) => dict !== found.field.dict && lockCovers(lock, name),

@@ -85,11 +85,9 @@ export function judgeSeedValue(
   const fieldDict = found.field.dict;
   const sv = fieldDict.lookup(PDFName.of('SV'));
   if (!(sv instanceof PDFDict)) return judgement;
-  // Strings in an encrypted file are ciphertext here (only its structure is decrypted).
-  const encrypted = signed.context.trailerInfo.Encrypt !== undefined;
   const attributes = (set: pkijs.SignedAndUnsignedAttributes | undefined) =>
     (set?.attributes ?? []).map((a) => a.type);
-  const reason = encrypted ? undefined : textOf(found.signature, 'Reason');
+  const reason = textOf(found.signature, 'Reason');
   const facts: SignatureFacts = {
     filter: nameOf(found.signature, 'Filter'),
     subFilter: nameOf(found.signature, 'SubFilter'),
@@ -99,35 +97,24 @@ export function judgeSeedValue(
     ...(reason !== undefined && { reason }),
     ...(signature.certify !== undefined && { certify: signature.certify }),
   };
-  for (const constraint of seedValueMisses(sv, facts)) {
-    if (constraint === 'Reasons' && encrypted)
-      judgement.warnings.push('the seed value’s Reasons were not judged: the file is encrypted');
-    else judgement.broken.push(constraint);
-  }
-  judgeCertificate(
-    judgement,
-    { name: found.field.name, field: fieldDict },
-    encrypted,
-    signature,
-    certificates,
-  );
+  judgement.broken.push(...seedValueMisses(sv, facts));
+  judgeCertificate(judgement, { name: found.field.name, field: fieldDict }, signature, certificates);
   return judgement;
 }
 
 function judgeCertificate(
   judgement: SeedValueJudgement,
   field: { name: string; field: PDFDict },
-  encrypted: boolean,
   signature: SignatureInFile,
   certificates: Uint8Array[],
 ): void {
   let seed;
   try {
-    seed = readCertificateSeed(field, encrypted);
+    seed = readCertificateSeed(field);
   } catch (error) {
     if (!(error instanceof KysoError)) throw error;
     judgement.warnings.push(
-      `the seed value’s certificate requirements (Cert) were not judged: ${encrypted ? 'the file is encrypted' : 'they cannot be read'}`,
+      'the seed value’s certificate requirements (Cert) were not judged: they cannot be read',
     );
     return;
   }

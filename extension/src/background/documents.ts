@@ -243,7 +243,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
       // What the form requires of its signature (its seed value): BAD_REQUEST before any window otherwise.
       if (target) assertSeedValue(target, signatureMade({ ...document, timestamped: timestamp }));
       // The certificates its seed value accepts: the window matches each one against it.
-      const certificateSeed = target && readCertificateSeed(target, model.encryption !== undefined);
+      const certificateSeed = target && readCertificateSeed(target);
       // A lock's PDF 2.0 /P: kept by the certification, or BAD_REQUEST before any window.
       if (target) assertLockPermissions(model, target, document.certify);
       const warnings = pdfWarnings(model, target);

@@ -204,7 +204,7 @@ export async function pdfSigning(
   const timestamped = options.level !== 'B-B';
   if (target) assertSeedValue(target, signatureMade({ ...options, timestamped }));
   // The certificates its seed value accepts: the one chosen is matched against it before the PIN.
-  const certificateSeed = target && readCertificateSeed(target, model.encryption !== undefined);
+  const certificateSeed = target && readCertificateSeed(target);
   // A lock's PDF 2.0 /P: kept by the certification, or BAD_REQUEST before the PIN.
   if (target) assertLockPermissions(model, target, options.certify);
   const warnings = pdfWarnings(model, target);
