@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendDss, readDss } from '../../shared/pdf/long-term.js';
-import { openPdfModel } from '../../shared/pdf/model.js';
+import { decodePDFRawStream, PDFName, PDFRawStream } from 'pdf-lib';
+import { openPdfModel, type PdfModel } from '../../shared/pdf/model.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { findSignatureField } from '../../shared/pdf/signature-field.js';
 import { pdfWarnings } from '../../shared/pdf/warnings.js';
@@ -52,6 +53,12 @@ describe('kyso signs an encrypted form (owner password only)', () => {
     execFileSync('qpdf', ['--decrypt', '--qdf', '--object-streams=disable', file, out]);
     return readFileSync(out, 'latin1');
   };
+  const metadataOf = (model: PdfModel) => {
+    const stream = model.document.catalog.lookup(PDFName.of('Metadata'));
+    return stream instanceof PDFRawStream
+      ? Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1')
+      : '';
+  };
   /** What the consent window warns of when NguoiDeNghi is to be signed. */
   const windowWarnings = async (pdf: Uint8Array) => {
     const model = await openPdfModel(pdf);
@@ -69,6 +76,11 @@ describe('kyso signs an encrypted form (owner password only)', () => {
     ],
     ['AES-128', ['--encrypt', '', 'owner', '128', '--use-aes=y', '--']],
     ['RC4-128', ['--allow-weak-crypto', '--encrypt', '', 'owner', '128', '--use-aes=n', '--']],
+    [
+      // RC4 decrypts anything: only the /EncryptMetadata rule keeps the clear XMP from being garbled.
+      'RC4-128 (R4), XMP metadata in the clear',
+      ['--allow-weak-crypto', '--encrypt', '', 'owner', '128', '--use-aes=n', '--cleartext-metadata', '--'],
+    ],
   ])(
     '%s: signed into NguoiDeNghi by name, HoTen locked, names intact; a DSS reads back',
     async (name, qpdf) => {
@@ -77,6 +89,8 @@ describe('kyso signs an encrypted form (owner password only)', () => {
       expect(execFileSync('qpdf', ['--show-encryption', form], { encoding: 'utf8' })).toContain(
         'User password = ',
       );
+      // Streams are read in the clear too: the XMP metadata, encrypted or left clear (/EncryptMetadata false).
+      expect(metadataOf(await openPdfModel(readFileSync(form)))).toMatch(/^<\?xpacket begin=/);
       // The consent window's warnings name the same fields as for the form in the clear.
       expect(await windowWarnings(readFileSync(form))).toEqual(await windowWarnings(readFileSync(FORM)));
       expect((await windowWarnings(readFileSync(form))).map((w) => w.names)).toContainEqual(['HoTen']);
