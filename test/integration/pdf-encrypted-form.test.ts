@@ -5,8 +5,8 @@
  * ciphertext in the file, or plain inside an encrypted object stream; what it writes must be
  * encrypted under the number it is written at. qpdf (decrypting) and pdfsig are the judges.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,4 +145,33 @@ describe('kyso signs an encrypted form (owner password only)', () => {
       expect(pdfsig(extendedFile, nssDb).signatures.map((s) => s.valid)).toEqual([true, false]);
     },
   );
+
+  it('every corpus PDF, as qpdf rewrites it in the clear and encrypted (AES-256, RC4-128): one model, the same pages and warnings, names and all', async () => {
+    const corpus = path.join(REPO_ROOT, 'test/fixtures/pdf-corpus');
+    const read = async (file: string) => {
+      try {
+        const model = await openPdfModel(readFileSync(file));
+        return { pages: model.pageCount, warnings: pdfWarnings(model) };
+      } catch (error) {
+        return { refused: (error as { code?: string }).code };
+      }
+    };
+    let compared = 0;
+    for (const name of readdirSync(corpus).filter((f) => f.endsWith('.pdf'))) {
+      const source = path.join(corpus, name);
+      const clear = path.join(dir, `corpus-${name}`);
+      // qpdf exits 3 for a file it wrote with warnings (a damaged one it repaired): both copies alike.
+      const write = (args: string[]) => expect([0, 3]).toContain(spawnSync('qpdf', args).status);
+      write([source, clear]);
+      const expected = await read(clear);
+      for (const method of [['256'], ['128', '--use-aes=n']]) {
+        const encrypted = path.join(dir, `corpus-${method[0]}-${name}`);
+        write(['--allow-weak-crypto', '--encrypt', '', 'owner', ...method, '--', source, encrypted]);
+        expect(await read(encrypted), `${name}, ${method.join(' ')}`).toEqual(expected);
+      }
+      if (!('refused' in expected)) compared++;
+    }
+    // Most of the corpus opens: the comparison is not between two refusals.
+    expect(compared).toBeGreaterThan(20);
+  });
 });
