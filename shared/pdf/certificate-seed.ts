@@ -154,7 +154,8 @@ const cannotMatch = (field: Pick<SignatureField, 'name'>) =>
 /**
  * The field's certificate seed value, or undefined when it has none that constrains a certificate.
  * BAD_REQUEST (field-seed-value, constraint Cert) for a required constraint kyso cannot read:
- * entries of the wrong type, or longer lists than LIMITS allows — rather than sign with a certificate the form may forbid.
+ * entries of the wrong type, or longer lists than LIMITS allows — rather than sign with a
+ * certificate the form may forbid.
  */
 export function readCertificateSeed(
   field: Pick<SignatureField, 'name' | 'field'>,

@@ -89,9 +89,9 @@ function ciphers(encryption: PdfEncryption, ref: PDFRef): { strings: ObjectCiphe
 
 /**
  * An object read from the file under `ref`, in the clear: containers changed in place, an indirect
- * string returned anew (the caller assigns it). A string or stream that
- * does not decrypt (a wrong length, bad padding) is kept as it is, as readers show something for it
- * too: only what kyso reads from it (a name, a certificate) is then wrong, never the signed bytes.
+ * string returned anew (the caller assigns it). A string or stream that does not decrypt (a wrong
+ * length, bad padding) is kept as it is, as readers show something for it too: only what kyso
+ * reads from it (a name, a certificate) is then wrong, never the signed bytes.
  */
 export async function decryptedObject(
   encryption: PdfEncryption,

@@ -3,7 +3,8 @@
  * they do not want edited): kyso signs into its own field by name, honours the field's /Lock, and
  * extends it with a DSS, as in any file. The strings it reads (field names, the lock's fields) are
  * ciphertext in the file, or plain inside an encrypted object stream; what it writes must be
- * encrypted under the number it is written at. qpdf (decrypting) and pdfsig are the judges.
+ * encrypted under the number it is written at. qpdf (decrypting) and pdfsig are the judges. The
+ * whole corpus, encrypted, must read as it does in the clear (pages, warnings and their names).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
