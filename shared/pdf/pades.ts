@@ -35,7 +35,6 @@ import {
 } from './incremental.js';
 import { assertSignable, type DocMdpPermissions } from './docmdp.js';
 import { objectForFile } from './encrypted-objects.js';
-import { objectCipher } from './encryption.js';
 import { damaged } from './errors.js';
 import { openPdfModel, trailerSize, type PdfModel } from './model.js';
 import { assertRevisionOnlyAdds, snapshotObjects } from './revision-check.js';
@@ -107,12 +106,10 @@ const BYTE_RANGE_PLACEHOLDER = `[0 ${'0'.repeat(10)} ${'0'.repeat(10)} ${'0'.rep
 /** Annotation flags Print (4) + Locked (128). */
 const WIDGET_FLAGS = 132;
 
-/** A text string as UTF-16BE with BOM, hex: survives any Vietnamese text (§7.9.2.2). */
-function pdfTextString(text: string): string {
-  return PDFHexString.fromText(text.normalize('NFC')).toString();
-}
-
-/** `text` as a string of the signature dictionary: encrypted for a file that is (never /Contents). */
+/**
+ * `text` as a string of the signature dictionary: UTF-16BE with BOM, hex, so any Vietnamese text
+ * survives (§7.9.2.2); encrypted for a file that is (never /Contents).
+ */
 type TextString = (text: string) => Promise<string>;
 
 async function signatureDictionary(
@@ -335,12 +332,8 @@ export async function preparePdfSignature(
   await doc.flush(); // writes the embedded images and the font subset into the context
 
   const encryption = model.encryption;
-  const text: TextString = encryption
-    ? async (value) => {
-        const plain = PDFHexString.fromText(value.normalize('NFC')).asBytes();
-        return `<${bytesToHex(await objectCipher(encryption, encryption.strings, sigRef.objectNumber, 0).encrypt(plain))}>`;
-      }
-    : async (value) => pdfTextString(value);
+  const text: TextString = async (value) =>
+    (await objectForFile(encryption, sigRef, PDFHexString.fromText(value.normalize('NFC')))).toString();
   const lock = target?.lock && readLock(target.lock);
   const fieldMdp = lock && (await fieldMdpReference(lock, catalogRef, text));
   const signature = await signatureDictionary(options, signingTime, contentsSize, text, fieldMdp);
