@@ -95,16 +95,8 @@ export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
 const subtle = () => globalThis.crypto.subtle;
 const buffer = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
 
-/** Each raw key imported once (an object's key serves all its strings; AESV3's, the whole file). */
-const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
-
 function aesKey(raw: Uint8Array): Promise<CryptoKey> {
-  let key = importedKeys.get(raw);
-  if (!key) {
-    key = subtle().importKey('raw', buffer(raw), 'AES-CBC', false, ['encrypt', 'decrypt']);
-    importedKeys.set(raw, key);
-  }
-  return key;
+  return subtle().importKey('raw', buffer(raw), 'AES-CBC', false, ['encrypt', 'decrypt']);
 }
 
 async function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
@@ -222,7 +214,7 @@ export async function openWithoutPassword(dict: PDFDict, firstId: Uint8Array): P
       o.subarray(0, 32),
       permissions,
       firstId,
-      revision >= 4 && !encryptMetadata ? Uint8Array.of(255, 255, 255, 255) : new Uint8Array(0),
+      !encryptMetadata ? Uint8Array.of(255, 255, 255, 255) : new Uint8Array(0),
     ]),
   );
   if (revision >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, length));
