@@ -42,7 +42,13 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
   let serial = 0x200;
 
   /** An openssl-made signer certificate and a detached `openssl cms -sign` CMS over `content`. */
-  const signedBy = async (name: string, rsaBits: number, signatureDigest?: string, md = 'sha256') => {
+  const signedBy = async (
+    name: string,
+    rsaBits: number,
+    signatureDigest?: string,
+    md = 'sha256',
+    contentFile = path.join(dir, 'content.txt'),
+  ) => {
     const base = path.join(dir, name);
     issueTestCertificate({
       base,
@@ -56,7 +62,7 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       ...(signatureDigest && { signatureDigest }),
     });
     const cms = await opensslCmsSign({
-      contentFile: path.join(dir, 'content.txt'),
+      contentFile,
       certificateFile: `${base}.pem`,
       keyFile: `${base}.key`,
       outFile: `${base}.p7s`,
@@ -361,6 +367,94 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
         problems: ['TIMESTAMP_INVALID'],
       });
       expect(stamp!.details).toContain('time-stamp imprint is hashed with SHA-1: it proves no time');
+    });
+  });
+
+  describe('a later document time-stamp proves an earlier time-stamp of legacy cryptography existed (B-LTA)', () => {
+    let weakTsa: LocalTsa;
+    beforeAll(async () => {
+      weakTsa = await startLocalTsa({ rsaBits: 1024 });
+    });
+    afterAll(async () => {
+      await weakTsa?.close();
+    });
+    /** A sunset just after every time-stamp made so far, judged a day past it, both TSAs trusted. */
+    const pastTheSunset = (): Partial<VerifyOptions> => {
+      const sunset = new Date(Date.now() + 1000);
+      return {
+        legacyCryptoUntil: sunset,
+        validationTime: new Date(sunset.getTime() + 86_400_000),
+        timestampRoots: [weakTsa.caDer, tsa.caDer],
+      };
+    };
+    const reportsOf = async (pdf: Uint8Array, policy: Partial<VerifyOptions>) =>
+      (await verifyPdfSignatures(pdf, options(policy))).signatures.sort(
+        (x, y) => x.coveredBytes! - y.coveredBytes!,
+      );
+
+    it("a 1024-bit TSA's document time-stamp, stamped again by a 2048-bit TSA before the sunset, proves its time", async () => {
+      const weaklyStamped = await addDocumentTimestamp(await onePagePdf('Luu tru cu'), weakTsa.url);
+      const restamped = await addDocumentTimestamp(weaklyStamped, tsa.url);
+      const policy = pastTheSunset();
+      const [alone] = await reportsOf(weaklyStamped, policy);
+      expect(alone).toMatchObject({ indication: 'INDETERMINATE', problems: ['WEAK_KEY'] });
+      const [first, second] = await reportsOf(restamped, policy);
+      expect(second).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
+      expect(first).toMatchObject({
+        kind: 'document-timestamp',
+        indication: 'TOTAL-PASSED',
+        problems: [],
+        timeSource: 'timestamp',
+      });
+      expect(first!.details.join('\n')).toMatch(
+        /the document time-stamp: the TSA's RSA key has 1024 bits: accepted, a later document time-stamp \(.*, kyso Test Time-Stamping Authority\) proves the time-stamp existed before/,
+      );
+    });
+
+    it('a later time-stamp from after the sunset, or from a TSA not trusted, proves nothing', async () => {
+      const restamped = await addDocumentTimestamp(
+        await addDocumentTimestamp(await onePagePdf('Luu tru muon'), weakTsa.url),
+        tsa.url,
+      );
+      const policy = pastTheSunset();
+      const [late] = await reportsOf(restamped, {
+        ...policy,
+        legacyCryptoUntil: new Date(Date.now() - 60_000),
+      });
+      expect(late).toMatchObject({ indication: 'INDETERMINATE', problems: ['WEAK_KEY'] });
+      const [untrusted, second] = await reportsOf(restamped, { ...policy, timestampRoots: [weakTsa.caDer] });
+      expect(second!.problems).toContain('TIMESTAMP_INVALID');
+      expect(untrusted).toMatchObject({ indication: 'INDETERMINATE', problems: ['WEAK_KEY'] });
+    });
+
+    it("a PAdES signature time-stamped by a 1024-bit TSA, under a 2048-bit document time-stamp from before the sunset, is B-LTA at its time-stamp's time", async () => {
+      const prepared = await preparePdfSignature(await onePagePdf('Ho so ky truoc'), {});
+      const [, start, end] = prepared.byteRange;
+      const coveredFile = path.join(dir, 'covered.pdf.bin');
+      writeFileSync(
+        coveredFile,
+        Buffer.concat([prepared.pdf.subarray(0, start), prepared.pdf.subarray(end)]),
+      );
+      const cms = await signedBy('Ký Trước Hạn', 2048, undefined, 'sha256', coveredFile);
+      const signedPdf = embedPdfSignature(
+        prepared,
+        attachSignatureTimestamp(cms, await requestTimestamp(weakTsa.url, signatureValue(cms))),
+      );
+      const policy = pastTheSunset();
+      const [alone] = await reportsOf(signedPdf, policy);
+      expect(alone).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-T' });
+      expect(alone!.timeSource).not.toBe('timestamp');
+      const [signature] = await reportsOf(await addDocumentTimestamp(signedPdf, tsa.url), policy);
+      expect(signature).toMatchObject({
+        kind: 'signature',
+        indication: 'TOTAL-PASSED',
+        level: 'B-LTA',
+        timeSource: 'timestamp',
+      });
+      expect(signature!.claimedLevel).toBeUndefined();
+      expect(signature!.details.join('\n')).toMatch(
+        /signature time-stamp: the TSA's RSA key has 1024 bits: accepted, a later document time-stamp/,
+      );
     });
   });
 

@@ -7,9 +7,12 @@ import {
   addProblem,
   finish,
   judge,
+  existedBy,
   LEGACY_CRYPTO_UNTIL,
+  rescuedTimestampDetail,
   timestampCryptographyRefusal,
   type Draft,
+  type ExistenceProof,
   type VerifyOptions,
 } from './judge.js';
 import type { Level, Problem, SignatureReport } from './report.js';
@@ -60,6 +63,8 @@ export interface CmsContext {
   external?: { certificates: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[] };
   /** The SignerInfo to judge, in a CMS several signed; without it the CMS must have one signer (PAdES). */
   signer?: number;
+  /** A later document time-stamp over this signature (PAdES B-LTA): its time-stamp existed by then. */
+  laterProof?: ExistenceProof;
 }
 
 export async function cmsReport(
@@ -82,7 +87,8 @@ export async function cmsReport(
   const stamp = core.timestamp?.present ? core.timestamp : undefined;
   // A time-stamp proves its time only when its TSA chains to a timestampRoot (anyone can run a
   // TSA) and its cryptography could not be anyone's.
-  const refusal = stamp?.valid && timestampRefusal(stamp.tsaPaths ?? [], options);
+  const judged = stamp?.valid ? timestampRefusal(stamp.tsaPaths ?? [], options, context.laterProof) : {};
+  const refusal = judged.refusal;
   const whyNoTime = !stamp
     ? undefined
     : !stamp.valid
@@ -95,6 +101,7 @@ export async function cmsReport(
             ? 'it has no time'
             : undefined;
   const tsa = tsaName(stamp?.tsaCertificate);
+  if (judged.rescued && !whyNoTime) report.details.push(`signature time-stamp: ${judged.rescued}`);
   if (stamp && !whyNoTime) {
     Object.assign(report, { signingTime: stamp.time, timeSource: 'timestamp' });
     report.timestamp = { time: stamp.time!, ...(tsa && { tsa }) };
@@ -136,9 +143,18 @@ export async function cmsReport(
   );
 }
 
-/** Why the time-stamps (each token's TSA path, DER) prove no time: timestampCryptographyRefusal's first answer. */
-function timestampRefusal(paths: Uint8Array[][], options: VerifyOptions) {
+/**
+ * Why the time-stamps (each token's TSA path, DER) prove no time (timestampCryptographyRefusal's
+ * first answer, judged where `proof` shows the tokens existed), or what a later proof saved.
+ */
+function timestampRefusal(
+  paths: Uint8Array[][],
+  options: VerifyOptions,
+  proof: ExistenceProof | undefined,
+): { refusal?: ReturnType<typeof timestampCryptographyRefusal>; rescued?: string } {
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
+  const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
+  let rescued: string | undefined;
   for (const path of paths) {
     let certificates;
     try {
@@ -146,14 +162,11 @@ function timestampRefusal(paths: Uint8Array[][], options: VerifyOptions) {
     } catch {
       continue; // verified with it: readable
     }
-    const refusal = timestampCryptographyRefusal(
-      certificates,
-      validationTime,
-      options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL,
-    );
-    if (refusal) return refusal;
+    const refusal = timestampCryptographyRefusal(certificates, existedBy(validationTime, proof), until);
+    if (refusal) return { refusal };
+    rescued ??= rescuedTimestampDetail(certificates, validationTime, proof, until);
   }
-  return undefined;
+  return rescued ? { rescued } : {};
 }
 
 /** The TSA's name, from the certificate whose key signed the token (not another of its bag). */

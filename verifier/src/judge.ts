@@ -330,34 +330,72 @@ function legacyInPath(path: pkijs.Certificate[]): Legacy[] {
 }
 
 /**
+ * A document time-stamp that verified, trusted and proving its time, over an earlier part of the
+ * file: everything it covers (earlier time-stamp tokens too) existed by its time (EN 319 102-1
+ * §5.6.2.2, proof of existence).
+ */
+export interface ExistenceProof {
+  time: Date;
+  /** The proving time-stamp's TSA, for the report's sentence. */
+  tsa?: string;
+}
+
+/** When an object is known to have existed: by a later time-stamp's time, or at the latest now. */
+export const existedBy = (validationTime: Date, proof: ExistenceProof | undefined): Date =>
+  proof && proof.time < validationTime ? proof.time : validationTime;
+
+/**
  * Why a time-stamp proves no time, or undefined when it does: legacy cryptography in it — its TSA's
  * RSA key under LEGACY_RSA_BITS, a certificate of its TSA's path (TSA first) signed with MD5/SHA-1
  * or by such a key; tokens hashed or signed with SHA-1 do not verify at all. Since the sunset
  * anyone may have made such a token, its time too: it proves its time only where its own existence
- * is proven before the sunset (EN 319 102-1 §5.6.2.5). kyso's proof for a token is the validation
- * time (a later document time-stamp over it is not taken as one yet): before `until` (an archive's
- * policy), the token counts.
+ * is proven before the sunset (EN 319 102-1 §5.6.2.5). `existed` is that proof (existedBy): a later
+ * document time-stamp's time over the token, else the validation time. Before `until` (the
+ * sunset, or an archive's policy), the token counts.
  */
 export function timestampCryptographyRefusal(
   path: pkijs.Certificate[],
-  validationTime: Date,
+  existed: Date,
   until: Date,
 ): { problem: Problem; sentence: string } | undefined {
-  const [tsa] = path;
-  if (!tsa || validationTime < until) return undefined;
-  const bits = rsaBits(tsa);
-  const legacy: Legacy[] = [
-    ...(bits !== undefined && bits < LEGACY_RSA_BITS
-      ? [{ problem: 'WEAK_KEY' as const, what: `the TSA's RSA key has ${bits} bits` }]
-      : []),
-    ...legacyInPath(path),
-  ];
+  if (existed < until) return undefined;
+  const legacy = timestampLegacy(path);
   return legacy[0]
     ? {
         problem: legacy[0].problem,
         sentence: `${legacy.map(({ what }) => what).join('; ')}: below what time-stamps may use since ${until.toISOString()}, and nothing proves the time-stamp existed before then, so it proves no time`,
       }
     : undefined;
+}
+
+/**
+ * The detail saying a later time-stamp's `proof` saves a legacy time-stamp (`path`) that the
+ * validation time alone would refuse, or undefined.
+ */
+export function rescuedTimestampDetail(
+  path: pkijs.Certificate[],
+  validationTime: Date,
+  proof: ExistenceProof | undefined,
+  until: Date,
+): string | undefined {
+  if (!proof || validationTime < until || existedBy(validationTime, proof) >= until) return undefined;
+  const legacy = timestampLegacy(path);
+  return legacy.length > 0
+    ? `${legacy.map(({ what }) => what).join('; ')}: accepted, a later document time-stamp (${proof.time.toISOString()}${proof.tsa ? `, ${proof.tsa}` : ''}) proves the time-stamp existed before ${until.toISOString()}`
+    : undefined;
+}
+
+/** What in a time-stamp's TSA path (TSA first) is legacy cryptography. */
+function timestampLegacy(path: pkijs.Certificate[]): Legacy[] {
+  const [tsa] = path;
+  if (!tsa) return [];
+  const bits = rsaBits(tsa);
+  return [
+    ...(bits !== undefined && bits < LEGACY_RSA_BITS
+      ? [{ problem: 'WEAK_KEY' as const, what: `the TSA's RSA key has ${bits} bits` }]
+      : []),
+    ...legacyInPath(path),
+  ];
 }
 
 /** A certificate's RSA modulus bits; undefined for another key type. */

@@ -27,10 +27,13 @@ import { InputError, cmsReport } from './cms.js';
 import {
   addProblem,
   finish,
+  existedBy,
   LEGACY_CRYPTO_UNTIL,
+  rescuedTimestampDetail,
   signerIdentity,
   timestampCryptographyRefusal,
   type Draft,
+  type ExistenceProof,
   type VerifyOptions,
 } from './judge.js';
 import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
@@ -295,6 +298,7 @@ async function documentTimestampReport(
   signed: Uint8Array,
   options: VerifyOptions,
   validationTime: Date,
+  laterProof: ExistenceProof | undefined,
 ): Promise<SignatureReport> {
   const report: Draft = { kind: 'document-timestamp', format: 'PAdES', problems: [], details: [] };
   const check = await verifyTimeStampToken(
@@ -335,12 +339,12 @@ async function documentTimestampReport(
         check.time ?? new Date(),
       );
       report.chain = chain.path.map(describeCertificate);
-      refusal = timestampCryptographyRefusal(
-        chain.valid ? chain.path : [tsa],
-        validationTime,
-        options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL,
-      );
+      const path = chain.valid ? chain.path : [tsa];
+      const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
+      refusal = timestampCryptographyRefusal(path, existedBy(validationTime, laterProof), until);
       if (refusal) addProblem(report, refusal.problem, `the document time-stamp: ${refusal.sentence}`);
+      const rescued = rescuedTimestampDetail(path, validationTime, laterProof, until);
+      if (rescued && !refusal) report.details.push(`the document time-stamp: ${rescued}`);
     } else
       report.details.push(
         'warning: no timestampRoots given: the time-stamping authority is not checked against a root',
@@ -529,9 +533,19 @@ export async function verifyPdfSignatures(
   const signatures: SignatureReport[] = [];
   const lastSignature = fields.filter((f) => !f.documentTimestamp).at(-1);
   const certification = unreadable ? undefined : await documentCertification(revision, fields);
-  for (const field of fields) {
+  // Newest first: a document time-stamp that passes proves all it covers existed by its time, which
+  // lets an earlier time-stamp of legacy cryptography count (EN 319 102-1 §5.6.2.2).
+  const proofs: { covered: number; proof: ExistenceProof }[] = [];
+  for (const index of newestFirst(fields)) {
+    const field = fields[index]!;
     const [a, b, c, d] = field.byteRange;
     const covered = c + d;
+    const laterProof = proofs
+      .filter((p) => p.covered > covered)
+      .reduce<ExistenceProof | undefined>(
+        (earliest, { proof }) => (earliest && earliest.time <= proof.time ? earliest : proof),
+        undefined,
+      );
     if (
       !field.byteRange.every(Number.isInteger) ||
       a !== 0 ||
@@ -540,25 +554,23 @@ export async function verifyPdfSignatures(
       d < 0 ||
       covered > pdf.length
     ) {
-      signatures.push(
-        finish({
-          kind: field.documentTimestamp ? 'document-timestamp' : 'signature',
-          format: 'PAdES',
-          problems: ['MALFORMED'],
-          details: ['ByteRange outside the file'],
-        }),
-      );
+      signatures[index] = finish({
+        kind: field.documentTimestamp ? 'document-timestamp' : 'signature',
+        format: 'PAdES',
+        problems: ['MALFORMED'],
+        details: ['ByteRange outside the file'],
+      });
       continue;
     }
     const signed = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c, c + d)]);
     const claimed = field.claimedTime ? pdfDate(field.claimedTime) : undefined;
     let report = field.documentTimestamp
-      ? await documentTimestampReport(field, signed, options, validationTime)
+      ? await documentTimestampReport(field, signed, options, validationTime, laterProof)
       : await cmsReport(
           field.contents,
           { content: signed },
           { ...options, validationTime },
-          { format: 'PAdES', ...(claimed && { claimedTime: claimed }), external: dss },
+          { format: 'PAdES', ...(claimed && { claimedTime: claimed }), external: dss, laterProof },
         );
     const holeOk = holeIsContents(pdf, field);
     if (!holeOk)
@@ -630,7 +642,26 @@ export async function verifyPdfSignatures(
         else report.level = 'B-LTA';
       }
     }
-    signatures.push({ ...report, coverage, coveredBytes: covered });
+    signatures[index] = { ...report, coverage, coveredBytes: covered };
+    if (
+      report.kind === 'document-timestamp' &&
+      options.timestampRoots &&
+      report.problems.length === 0 &&
+      report.timeSource === 'timestamp'
+    )
+      proofs.push({
+        covered,
+        proof: { time: report.timestamp!.time, ...(report.signer && { tsa: report.signer.name }) },
+      });
   }
   return overall(signatures, validationTime);
+}
+
+/** The fields' indices, the one covering the most bytes first (a malformed /ByteRange last). */
+function newestFirst(fields: PdfSignatureField[]): number[] {
+  const end = (field: PdfSignatureField) => {
+    const covered = field.byteRange[2] + field.byteRange[3];
+    return Number.isFinite(covered) ? covered : -1;
+  };
+  return fields.map((_, index) => index).sort((x, y) => end(fields[y]!) - end(fields[x]!) || x - y);
 }
