@@ -258,6 +258,37 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     }
   });
 
+  it('a B-B signature (no time-stamp of its own, as the Vietnamese plugins sign) archived with B-LTA passes after its certificate expired: the document time-stamp proves it existed', async () => {
+    const bB = await signPdf(await onePagePdf('Ho so nhan luc'), { level: 'B-B' }, padesSignerOf(signer));
+    const archived = (await extendPdf(bB, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+    ca.set('ocsp', false);
+    ca.set('crl', false);
+    try {
+      const later = { ...options, validationTime: afterExpiry() };
+      const alone = await verifyPdfSignatures(bB, later);
+      expect(alone.signatures[0]).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'OUT_OF_BOUNDS_NO_POE',
+      });
+      const report = await verifyPdfSignatures(archived, later);
+      const signature = report.signatures.find((s) => s.kind === 'signature')!;
+      expect(report.indication, JSON.stringify(signature.details)).toBe('TOTAL-PASSED');
+      expect(signature.revocation).toMatchObject({ origin: 'embedded', status: 'good' });
+      expect(signature.timeSource).not.toBe('timestamp'); // the signing time is still the signer's claim
+      expect(signature.details.join('\n')).toMatch(
+        /a later document time-stamp \(.*, kyso Test Time-Stamping Authority\) proves the signature existed by then/,
+      );
+      // The document time-stamp proves nothing from a TSA not trusted here.
+      const untrusted = await verifyPdfSignatures(archived, { ...later, timestampRoots: [ca.caDer] });
+      expect(untrusted.signatures.find((s) => s.kind === 'signature')).toMatchObject({
+        subIndication: 'OUT_OF_BOUNDS_NO_POE',
+      });
+    } finally {
+      ca.set('ocsp', true);
+      ca.set('crl', true);
+    }
+  });
+
   it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
     const prepared = await preparePdfSignature(bLT, {
       documentTimestamp: true,

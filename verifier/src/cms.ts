@@ -140,6 +140,7 @@ export async function cmsReport(
       crls: [...values.crls, ...external.crls],
     },
     core.digestAlgorithm === 'SHA-1' ? ['SHA-1 as its digest algorithm'] : [],
+    context.laterProof,
   );
 }
 

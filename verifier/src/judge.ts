@@ -2,8 +2,9 @@
  * The checks every format shares once the signature value itself is judged: who signed, the chain
  * to the trusted roots, the certificate's validity and revocation, at the right time.
  *
- * Times (EN 319 102-1 §5.6 in short): a time-stamp proves the signature existed at its time (POE);
- * without one only the validation time (now, or `validationTime`) is proven. The chain is checked
+ * Times (EN 319 102-1 §5.6 in short): a time-stamp proves the signature existed at its time (POE),
+ * a PDF's later document time-stamp too (ExistenceProof); without one only the validation time
+ * (now, or `validationTime`) is proven. The chain is checked
  * at the proven time. A certificate expired at the validation time needs a POE from before its
  * expiry AND revocation evidence fresh for that time (embedded: B-LT, or still answered by the
  * CA), else INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
@@ -105,6 +106,8 @@ export async function judge(
   embedded: EmbeddedEvidence = { ocsps: [], crls: [] },
   /** The signature's own legacy algorithms (XMLDSig rsa-sha1, a sha1 reference digest), by name. */
   legacyAlgorithms: string[] = [],
+  /** A later document time-stamp over the signature (PAdES B-LTA). */
+  laterProof?: ExistenceProof,
 ): Promise<SignatureReport> {
   report.signer = signerIdentity(signerDer);
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
@@ -130,9 +133,20 @@ export async function judge(
       report.details.push('warning: a carried certificate could not be parsed');
     }
   }
-  const proven = report.timeSource === 'timestamp' ? report.signingTime : undefined;
   const notBefore = certificate.notBefore.value;
   const notAfter = certificate.notAfter.value;
+  const stamped = report.timeSource === 'timestamp' ? report.signingTime : undefined;
+  // Without a time-stamp of its own, a signature a later document time-stamp covers existed by that
+  // one's time (EN 319 102-1 §5.6.2.2): a portal that time-stamps the B-B signatures it receives
+  // (the Vietnamese plugins make no time-stamp) keeps them valid past the certificate's expiry. A
+  // proof from outside the certificate's validity proves nothing about it and is not used.
+  const laterTime = !stamped && laterProof && existedBy(validationTime, laterProof);
+  const provenLater = laterTime && laterTime >= notBefore && laterTime <= notAfter ? laterTime : undefined;
+  const proven = stamped ?? provenLater;
+  if (provenLater)
+    report.details.push(
+      `a later document time-stamp (${provenLater.toISOString()}${laterProof!.tsa ? `, ${laterProof!.tsa}` : ''}) proves the signature existed by then: its certificate is judged at that time`,
+    );
 
   // The chain at the proven time; without a POE, at the validation time (unless the certificate has
   // expired by then: reported below). A certificate not valid yet then is reported as such, not passed.
@@ -167,11 +181,13 @@ export async function judge(
   // refused (a time-stamp's time is the TSA's, judged as proven above). Signers' clocks run a few
   // minutes ahead; a PDF's /M without an offset may be local time, up to 14 hours ahead of UTC.
   const ahead = report.timeSource === 'claimed' ? 14 * HOUR + CLOCK_SKEW : CLOCK_SKEW;
-  if (claimed && !proven && claimed.getTime() > validationTime.getTime() + ahead)
+  if (claimed && !stamped && claimed.getTime() > (provenLater ?? validationTime).getTime() + ahead)
     addProblem(
       report,
       'SIGNING_TIME_OUT_OF_BOUNDS',
-      `signed ${claimed.toISOString()}, after the validation time ${validationTime.toISOString()}`,
+      provenLater
+        ? `signed ${claimed.toISOString()}, after the document time-stamp of ${provenLater.toISOString()} that covers it`
+        : `signed ${claimed.toISOString()}, after the validation time ${validationTime.toISOString()}`,
     );
   if (claimed && claimed > notAfter)
     addProblem(
