@@ -4,10 +4,10 @@
  *
  * Times (EN 319 102-1 §5.6 in short): a time-stamp proves the signature existed at its time (POE),
  * a PDF's later document time-stamp too (ExistenceProof); without one only the validation time
- * (now, or `validationTime`) is proven. The chain is checked
- * at the proven time. A certificate expired at the validation time needs a POE from before its
- * expiry AND revocation evidence fresh for that time (embedded: B-LT, or still answered by the
- * CA), else INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
+ * (now, or `validationTime`) is proven. The chain is checked at the proven time. A certificate
+ * expired at the validation time needs a POE from before its expiry AND revocation evidence fresh
+ * for that time (embedded: B-LT, or still answered by the CA), else INDETERMINATE /
+ * OUT_OF_BOUNDS_NO_POE.
  */
 import * as pkijs from 'pkijs';
 import {
