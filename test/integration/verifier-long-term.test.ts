@@ -274,7 +274,10 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       const signature = report.signatures.find((s) => s.kind === 'signature')!;
       expect(report.indication, JSON.stringify(signature.details)).toBe('TOTAL-PASSED');
       expect(signature.revocation).toMatchObject({ origin: 'embedded', status: 'good' });
-      expect(signature.timeSource).not.toBe('timestamp'); // the signing time is still the signer's claim
+      // The signing time is still the signer's claim, and B-LTA builds on B-T: the level stays B-B.
+      expect(signature.level).toBe('B-B');
+      expect(signature.claimedLevel).toBeUndefined();
+      expect(signature.timeSource).not.toBe('timestamp');
       expect(signature.details.join('\n')).toMatch(
         /a later document time-stamp \(.*, kyso Test Time-Stamping Authority\) proves the signature existed by then/,
       );

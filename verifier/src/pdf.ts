@@ -637,9 +637,11 @@ export async function verifyPdfSignatures(
           `${coverage.bytesAfter} bytes were added after this signature, and not only validation data`,
         );
       if (report.kind === 'signature' && later.some((f) => f.documentTimestamp)) {
-        // B-LTA builds on B-T: over a signature whose own time-stamp proves no time, it is only claimed.
+        // B-LTA builds on B-T: over a signature whose own time-stamp proves no time, it is only
+        // claimed; over one with no time-stamp at all, the level stays B-B (the document
+        // time-stamp still proves the signature existed by its time: judge.ts).
         if (report.claimedLevel) report.claimedLevel = 'B-LTA';
-        else report.level = 'B-LTA';
+        else if (report.level !== 'B-B') report.level = 'B-LTA';
       }
     }
     signatures[index] = { ...report, coverage, coveredBytes: covered };
