@@ -140,7 +140,7 @@ export async function judge(
   // one's time (EN 319 102-1 §5.6.2.2): a portal that time-stamps the B-B signatures it receives
   // (the Vietnamese plugins make no time-stamp) keeps them valid past the certificate's expiry. A
   // proof from outside the certificate's validity proves nothing about it and is not used.
-  const laterTime = !stamped && laterProof && existedBy(validationTime, laterProof);
+  const laterTime = !stamped && laterProof && laterProof.time < validationTime ? laterProof.time : undefined;
   const provenLater = laterTime && laterTime >= notBefore && laterTime <= notAfter ? laterTime : undefined;
   const proven = stamped ?? provenLater;
   if (provenLater)
