@@ -15,6 +15,7 @@ import { signCades } from '../../shared/cms/cades.js';
 import { addLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
 import { basicOcspResponse, fetchOcspResponse } from '../../shared/cms/revocation-data.js';
 import { parseCertificate } from '../../verifier/src/certificates.js';
+import { judge } from '../../verifier/src/judge.js';
 import { signatureTimestampTokens } from '../../shared/cms/verify-timestamp.js';
 import { pdfSignatureFields } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -290,6 +291,39 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       ca.set('ocsp', true);
       ca.set('crl', true);
     }
+  });
+
+  it("a later proof from after the certificate's expiry, or after the validation time, is not used", async () => {
+    const judgedWith = async (proofTime: Date, validationTime: Date) => {
+      const report = await judge(
+        {
+          kind: 'signature',
+          format: 'PAdES',
+          problems: [],
+          details: [],
+          signingTime: new Date(),
+          timeSource: 'signed-attribute',
+        },
+        signer.der,
+        [],
+        { trustedRoots: [ca.caDer], revocation: { policy: 'off' }, validationTime },
+        undefined,
+        [],
+        { time: proofTime, tsa: 'kyso Test Time-Stamping Authority' },
+      );
+      return { problems: report.problems, details: report.details.join('\n') };
+    };
+    const within = await judgedWith(new Date(Date.now() + DAY), afterExpiry());
+    expect(within.problems).toEqual([]);
+    expect(within.details).toMatch(/a later document time-stamp .* proves the signature existed by then/);
+    // The certificate (10 days) had expired when this "proof" was made: it proves nothing about it.
+    const afterIt = await judgedWith(new Date(Date.now() + 11 * DAY), afterExpiry());
+    expect(afterIt.problems).toEqual(['CERT_EXPIRED_NO_POE']);
+    expect(afterIt.details).not.toMatch(/later document time-stamp/);
+    // A proof dated after the validation time says nothing the validation time does not.
+    const future = await judgedWith(new Date(Date.now() + 2 * DAY), new Date(Date.now() + DAY));
+    expect(future.problems).toEqual([]);
+    expect(future.details).not.toMatch(/later document time-stamp/);
   });
 
   it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
