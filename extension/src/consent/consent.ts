@@ -481,6 +481,7 @@ function openDocument(index: number, fromList: boolean): void {
   void pdfView?.pdf.close(); // frees the previous preview; nothing waits for it
   pdfView = undefined;
   pageAsked = undefined;
+  clearPdfPreview();
   const article = $('document');
   article.dataset.open = 'true';
   article.dataset.index = String(index);
@@ -605,6 +606,22 @@ function renderWarnings(d: ConsentDocument): void {
   );
 }
 
+/**
+ * Nothing of the document shown before (a batch's other item) stays in the preview — its pixels, its
+ * page number, its "rendered" state — while this one opens, or if it cannot.
+ */
+function clearPdfPreview(): void {
+  const canvas = $<HTMLCanvasElement>('preview');
+  canvas.width = 0;
+  canvas.height = 0;
+  canvas.dataset.rendered = 'pending';
+  delete canvas.dataset.page;
+  canvas.removeAttribute('aria-label');
+  $('appearance-outline').hidden = true;
+  $('page-position').textContent = '';
+  $('seen-pages').textContent = '';
+}
+
 async function showContent(index: number, content: DocumentContent): Promise<void> {
   if (index !== openIndex) return;
   if (content.kind === 'pdf') {
@@ -613,15 +630,6 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     const appearance = details!.documents[index]?.appearance;
     $('appearance-show').hidden = !appearance;
     const canvas = $<HTMLCanvasElement>('preview');
-    // Nothing of the document shown before (a batch's other item) stays while this one opens, or if it cannot.
-    canvas.width = 0;
-    canvas.height = 0;
-    canvas.dataset.rendered = 'pending';
-    delete canvas.dataset.page;
-    canvas.removeAttribute('aria-label');
-    $('appearance-outline').hidden = true;
-    $('page-position').textContent = '';
-    $('seen-pages').textContent = '';
     try {
       const { openPdf } = await import('./pdf-preview.js');
       const pdf = await openPdf(base64ToBytes(content.pdf), details!.documents[index]?.pages);
