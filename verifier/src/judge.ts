@@ -140,12 +140,12 @@ export async function judge(
   // one's time (EN 319 102-1 §5.6.2.2): a portal that time-stamps the B-B signatures it receives
   // (the Vietnamese plugins make no time-stamp) keeps them valid past the certificate's expiry. A
   // proof from outside the certificate's validity proves nothing about it and is not used.
-  const laterTime = !stamped && laterProof && laterProof.time < validationTime ? laterProof.time : undefined;
+  const laterTime = stamped ? undefined : provenBefore(validationTime, laterProof);
   const provenLater = laterTime && laterTime >= notBefore && laterTime <= notAfter ? laterTime : undefined;
   const proven = stamped ?? provenLater;
   if (provenLater)
     report.details.push(
-      `a later document time-stamp (${provenLater.toISOString()}${laterProof!.tsa ? `, ${laterProof!.tsa}` : ''}) proves the signature existed by then: its certificate is judged at that time`,
+      `${describeProof(laterProof!)} proves the signature existed by then: its certificate is judged at that time`,
     );
 
   // The chain at the proven time; without a POE, at the validation time (unless the certificate has
@@ -356,9 +356,17 @@ export interface ExistenceProof {
   tsa?: string;
 }
 
+/** The time a later time-stamp proves an object existed by, when that is before the validation time. */
+const provenBefore = (validationTime: Date, proof: ExistenceProof | undefined): Date | undefined =>
+  proof && proof.time < validationTime ? proof.time : undefined;
+
 /** When an object is known to have existed: by a later time-stamp's time, or at the latest now. */
 export const existedBy = (validationTime: Date, proof: ExistenceProof | undefined): Date =>
-  proof && proof.time < validationTime ? proof.time : validationTime;
+  provenBefore(validationTime, proof) ?? validationTime;
+
+/** A later time-stamp, named in a report's sentence. */
+const describeProof = (proof: ExistenceProof): string =>
+  `a later document time-stamp (${proof.time.toISOString()}${proof.tsa ? `, ${proof.tsa}` : ''})`;
 
 /**
  * Why a time-stamp proves no time, or undefined when it does: legacy cryptography in it — its TSA's
@@ -397,7 +405,7 @@ export function rescuedTimestampDetail(
   if (!proof || validationTime < until || existedBy(validationTime, proof) >= until) return undefined;
   const legacy = timestampLegacy(path);
   return legacy.length > 0
-    ? `${legacy.map(({ what }) => what).join('; ')}: accepted, a later document time-stamp (${proof.time.toISOString()}${proof.tsa ? `, ${proof.tsa}` : ''}) proves the time-stamp existed before ${until.toISOString()}`
+    ? `${legacy.map(({ what }) => what).join('; ')}: accepted, ${describeProof(proof)} proves the time-stamp existed before ${until.toISOString()}`
     : undefined;
 }
 
