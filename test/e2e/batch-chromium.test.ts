@@ -177,7 +177,18 @@ describe('batch signing in Chromium', () => {
       await consent.waitForSelector('body:not([data-counting])', { timeout: 20_000 });
       expect(await consent.$eval('#error', (el) => (el as HTMLElement).hidden)).toBe(true);
       for (const [index, { name }] of pdfs.entries()) {
-        await clickInView(consent, `#documents li[data-index="${index}"] .open-item`);
+        // Read in the click's own task, before the item's content can come: nothing of the item
+        // closed before (its page number, its drawn state) describes this one meanwhile.
+        const opening = await consent.evaluate((selector) => {
+          document.querySelector<HTMLButtonElement>(selector)!.click();
+          const preview = document.querySelector<HTMLCanvasElement>('#preview')!;
+          return {
+            rendered: preview.dataset.rendered,
+            page: preview.dataset.page ?? null,
+            position: document.querySelector('#page-position')!.textContent,
+          };
+        }, `#documents li[data-index="${index}"] .open-item`);
+        expect(opening).toEqual({ rendered: 'pending', page: null, position: '' });
         await consent.waitForSelector(`#preview[data-page="1"][data-rendered="true"]`, { timeout: 20_000 });
         expect(await consent.$eval('#document', (el) => (el as HTMLElement).dataset.index)).toBe(
           String(index),
