@@ -178,6 +178,16 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     ]);
   });
 
+  it('B-LTA extended again (a renewal, which extends the DSS in place): the signature and both document time-stamps pass', async () => {
+    const renewed = (await extendPdf(bLTA, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+    const report = await verifyPdfSignatures(renewed, options);
+    expect(report.signatures.map((s) => [s.kind, s.indication, s.coverage?.after])).toEqual([
+      ['signature', 'TOTAL-PASSED', 'validation-data'],
+      ['document-timestamp', 'TOTAL-PASSED', 'validation-data'],
+      ['document-timestamp', 'TOTAL-PASSED', 'none'],
+    ]);
+  });
+
   it("a TSA under none of the timestampRoots, said in kyso's words (not pkijs's): the signature time-stamp is ignored, the document time-stamp INDETERMINATE / NO_POE", async () => {
     const report = await verifyPdfSignatures(bLTA, {
       ...options,

@@ -234,6 +234,9 @@ function revisionReader(pdf: Uint8Array): RevisionReader {
   };
 }
 
+/** The entries of a DSS dictionary (ISO 32000-2 §12.8.4.3) that an update may add evidence to. */
+const DSS_EVIDENCE = Object.fromEntries(['Certs', 'OCSPs', 'CRLs', 'VRI'].map((key) => [key, () => true]));
+
 /**
  * Whether the revisions after `covered` bytes only add validation data (DSS) and document
  * time-stamps: the trailer names the signed catalog, every signed object is unchanged but for
@@ -248,6 +251,8 @@ async function onlyValidationDataAfter(
   const oldDoc = await revision(covered);
   if (!oldDoc || !sameTrailer(oldDoc, doc)) return false;
   const catalogRef = oldDoc.context.trailerInfo.Root;
+  // A DSS the signed revision had may be extended in place (kyso's own B-LTA renewal does so).
+  const oldDssRef = oldDoc.context.lookupMaybe(catalogRef, PDFDict)?.get(PDFName.of('DSS'));
   const accepted = new Set<PDFObject>();
   const added = (b: PDFObject | undefined, a: PDFObject | undefined) =>
     onlyTimestampsAdded(b, a, oldDoc, doc, accepted);
@@ -271,6 +276,11 @@ async function onlyValidationDataAfter(
         continue;
       }
       return false;
+    }
+    if (ref === oldDssRef) {
+      if (!sameExcept(before, after, DSS_EVIDENCE)) return false;
+      changes++;
+      continue;
     }
     const isCatalog =
       ref === catalogRef || before.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText() === 'Catalog';
