@@ -336,6 +336,94 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     expect(future.details).not.toMatch(/later document time-stamp/);
   });
 
+  describe("a time-stamp whose TSA's certificate has expired proves its time only under a later time-stamp from before the expiry (B-LTA renewal)", () => {
+    let shortTsa: LocalTsa;
+    /** After the short-lived TSA's certificate (2 days) expired, within the signer's (10 days). */
+    const afterTsaExpiry = () => new Date(Date.now() + 3 * DAY);
+    const expired = "the TSA's certificate expired on \\S+";
+    beforeAll(async () => {
+      shortTsa = await startLocalTsa({ certificateDays: 2 });
+    });
+    afterAll(() => shortTsa?.close());
+    const bothTsas = (): VerifyOptions => ({ ...options, timestampRoots: [tsa.caDer, shortTsa.caDer] });
+
+    it('a signature time-stamp: ignored once its TSA certificate expired, so past the signer’s expiry the signature is INDETERMINATE; a document time-stamp from before then keeps it B-LTA, the CA down', async () => {
+      const stamped = await signPdf(
+        await onePagePdf('Ho so dau thoi gian ngan'),
+        { level: 'B-T', tsaUrl: shortTsa.url },
+        padesSignerOf(signer),
+      );
+      const noRevocation = { ...bothTsas(), revocation: { policy: 'off' as const } };
+      const [today] = (await verifyPdfSignatures(stamped, noRevocation)).signatures;
+      expect(today).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-T', timeSource: 'timestamp' });
+      const [meanwhile] = (
+        await verifyPdfSignatures(stamped, { ...noRevocation, validationTime: afterTsaExpiry() })
+      ).signatures;
+      expect(meanwhile).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-T' });
+      expect(meanwhile!.details.join('\n')).toMatch(
+        new RegExp(
+          `^warning: the signature time-stamp \\(.*\\) is ignored: ${expired}, and nothing proves the time-stamp existed before then, so it proves no time; B-T is not achieved`,
+          'm',
+        ),
+      );
+      const [later] = (await verifyPdfSignatures(stamped, { ...noRevocation, validationTime: afterExpiry() }))
+        .signatures;
+      expect(later).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+
+      const archived = (await extendPdf(stamped, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+      ca.set('ocsp', false);
+      ca.set('crl', false);
+      try {
+        const report = await verifyPdfSignatures(archived, { ...bothTsas(), validationTime: afterExpiry() });
+        const signature = report.signatures.find((s) => s.kind === 'signature')!;
+        expect(report.indication, JSON.stringify(signature.details)).toBe('TOTAL-PASSED');
+        expect(signature).toMatchObject({ level: 'B-LTA', timeSource: 'timestamp' });
+        expect(signature.details.join('\n')).toMatch(
+          new RegExp(
+            `signature time-stamp: ${expired}: accepted, a later document time-stamp \\(.*, kyso Test Time-Stamping Authority\\) proves the time-stamp existed before then`,
+          ),
+        );
+      } finally {
+        ca.set('ocsp', true);
+        ca.set('crl', true);
+      }
+    });
+
+    it('a document time-stamp: INDETERMINATE / OUT_OF_BOUNDS_NO_POE once its TSA certificate expired, until the archive is stamped again before then', async () => {
+      const archived = (await extendPdf(bT, 'B-LTA', { certificates: [ca.caDer], tsaUrl: shortTsa.url })).pdf;
+      const judged = {
+        ...bothTsas(),
+        revocation: { policy: 'off' as const },
+        validationTime: afterTsaExpiry(),
+      };
+      const [, stale] = (await verifyPdfSignatures(archived, judged)).signatures;
+      expect(stale).toMatchObject({
+        kind: 'document-timestamp',
+        indication: 'INDETERMINATE',
+        subIndication: 'OUT_OF_BOUNDS_NO_POE',
+        problems: ['CERT_EXPIRED_NO_POE'],
+      });
+      expect(stale!.details.join('\n')).toMatch(
+        new RegExp(
+          `the document time-stamp: ${expired}, and nothing proves the time-stamp existed before then`,
+        ),
+      );
+      const renewed = (await extendPdf(archived, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+      const report = await verifyPdfSignatures(renewed, judged);
+      expect(report.signatures.map((s) => s.kind)).toEqual([
+        'signature',
+        'document-timestamp',
+        'document-timestamp',
+      ]);
+      expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
+      expect(report.signatures[1]!.details.join('\n')).toMatch(
+        new RegExp(
+          `the document time-stamp: ${expired}: accepted, a later document time-stamp \\(.*, kyso Test Time-Stamping Authority\\) proves the time-stamp existed before then`,
+        ),
+      );
+    });
+  });
+
   it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
     const prepared = await preparePdfSignature(bLT, {
       documentTimestamp: true,

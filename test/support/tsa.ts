@@ -53,16 +53,19 @@ export interface LocalTsa {
 export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
 
 /**
- * A TSA of legacy cryptography (what older time-stamping services used): an RSA key of `rsaBits`,
- * tokens signed with `signerDigest`, requests with SHA-1 imprints answered when `sha1Imprints`.
+ * How the TSA is made. Legacy cryptography (what older time-stamping services used): an RSA key of
+ * `rsaBits`, tokens signed with `signerDigest`, requests with SHA-1 imprints answered when
+ * `sha1Imprints`. `certificateDays`: how long its certificate is valid (30 by default), for a
+ * TSA whose certificate expires before the validation time.
  */
-export interface TsaCryptography {
+export interface TsaSetup {
   rsaBits?: number;
   signerDigest?: 'sha1' | 'sha256';
   sha1Imprints?: boolean;
+  certificateDays?: number;
 }
 
-function makeCertificates(dir: string, cryptography: TsaCryptography): void {
+function makeCertificates(dir: string, setup: TsaSetup): void {
   makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
   // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
   issueTestCertificate({
@@ -71,10 +74,10 @@ function makeCertificates(dir: string, cryptography: TsaCryptography): void {
     caFile: path.join(dir, 'ca.pem'),
     caKeyFile: path.join(dir, 'ca.key'),
     serialHex: Date.now().toString(16),
-    days: 30,
+    days: setup.certificateDays ?? 30,
     extensions:
       'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
-    ...(cryptography.rsaBits && { rsaBits: cryptography.rsaBits }),
+    ...(setup.rsaBits && { rsaBits: setup.rsaBits }),
   });
   writeFileSync(path.join(dir, 'serial'), '01\n');
   writeFileSync(
@@ -90,9 +93,9 @@ function makeCertificates(dir: string, cryptography: TsaCryptography): void {
       'signer_cert = $dir/tsa.pem',
       'certs = $dir/ca.pem',
       'signer_key = $dir/tsa.key',
-      `signer_digest = ${cryptography.signerDigest ?? 'sha256'}`,
+      `signer_digest = ${setup.signerDigest ?? 'sha256'}`,
       `default_policy = ${TSA_POLICY}`,
-      `digests = ${cryptography.sha1Imprints ? 'sha1, ' : ''}sha256, sha384, sha512`,
+      `digests = ${setup.sha1Imprints ? 'sha1, ' : ''}sha256, sha384, sha512`,
       'accuracy = secs:1',
       'ordering = no',
       'tsa_name = yes',
@@ -134,9 +137,9 @@ function tamperedQuery(query: Buffer, what: 'nonce' | 'imprint'): Buffer {
   return Buffer.from(request.toSchema().toBER());
 }
 
-export async function startLocalTsa(cryptography: TsaCryptography = {}): Promise<LocalTsa> {
+export async function startLocalTsa(setup: TsaSetup = {}): Promise<LocalTsa> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kyso-tsa-'));
-  makeCertificates(dir, cryptography);
+  makeCertificates(dir, setup);
   const caPemPath = path.join(dir, 'ca.pem');
   const caPem = readFileSync(caPemPath, 'utf8');
   const caDer = execFileSync('openssl', ['x509', '-in', caPemPath, '-outform', 'DER']);

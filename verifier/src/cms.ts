@@ -7,12 +7,11 @@ import {
   addProblem,
   finish,
   judge,
-  existedBy,
+  judgeTimestampPath,
   LEGACY_CRYPTO_UNTIL,
-  rescuedTimestampDetail,
-  timestampCryptographyRefusal,
   type Draft,
   type ExistenceProof,
+  type TimestampRefusal,
   type VerifyOptions,
 } from './judge.js';
 import type { Level, Problem, SignatureReport } from './report.js';
@@ -145,17 +144,17 @@ export async function cmsReport(
 }
 
 /**
- * Why the time-stamps (each token's TSA path, DER) prove no time (timestampCryptographyRefusal's
- * first answer, judged where `proof` shows the tokens existed), or what a later proof saved.
+ * Why the time-stamps (each token's TSA path, DER) prove no time (judgeTimestampPath's first
+ * refusal, where `proof` shows the tokens existed), or what a later proof saved.
  */
 function timestampRefusal(
   paths: Uint8Array[][],
   options: VerifyOptions,
   proof: ExistenceProof | undefined,
-): { refusal?: ReturnType<typeof timestampCryptographyRefusal>; rescued?: string } {
+): { refusal?: TimestampRefusal; rescued?: string } {
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
   const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
-  let rescued: string | undefined;
+  const rescued: string[] = [];
   for (const path of paths) {
     let certificates;
     try {
@@ -163,11 +162,11 @@ function timestampRefusal(
     } catch {
       continue; // verified with it: readable
     }
-    const refusal = timestampCryptographyRefusal(certificates, existedBy(validationTime, proof), until);
-    if (refusal) return { refusal };
-    rescued ??= rescuedTimestampDetail(certificates, validationTime, proof, until);
+    const judged = judgeTimestampPath(certificates, validationTime, proof, until);
+    if (judged.refusal) return { refusal: judged.refusal };
+    rescued.push(...judged.rescued);
   }
-  return rescued ? { rescued } : {};
+  return rescued.length > 0 ? { rescued: [...new Set(rescued)].join('; ') } : {};
 }
 
 /** The TSA's name, from the certificate whose key signed the token (not another of its bag). */

@@ -361,52 +361,84 @@ const provenBefore = (validationTime: Date, proof: ExistenceProof | undefined): 
   proof && proof.time < validationTime ? proof.time : undefined;
 
 /** When an object is known to have existed: by a later time-stamp's time, or at the latest now. */
-export const existedBy = (validationTime: Date, proof: ExistenceProof | undefined): Date =>
+const existedBy = (validationTime: Date, proof: ExistenceProof | undefined): Date =>
   provenBefore(validationTime, proof) ?? validationTime;
 
 /** A later time-stamp, named in a report's sentence. */
 const describeProof = (proof: ExistenceProof): string =>
   `a later document time-stamp (${proof.time.toISOString()}${proof.tsa ? `, ${proof.tsa}` : ''})`;
 
-/**
- * Why a time-stamp proves no time, or undefined when it does: legacy cryptography in it — its TSA's
- * RSA key under LEGACY_RSA_BITS, a certificate of its TSA's path (TSA first) signed with MD5/SHA-1
- * or by such a key; tokens hashed or signed with SHA-1 do not verify at all. Since the sunset
- * anyone may have made such a token, its time too: it proves its time only where its own existence
- * is proven before the sunset (EN 319 102-1 §5.6.2.5). `existed` is that proof (existedBy): a later
- * document time-stamp's time over the token, else the validation time. Before `until` (the
- * sunset, or an archive's policy), the token counts.
- */
-export function timestampCryptographyRefusal(
-  path: pkijs.Certificate[],
-  existed: Date,
-  until: Date,
-): { problem: Problem; sentence: string } | undefined {
-  if (existed < until) return undefined;
-  const legacy = timestampLegacy(path);
-  return legacy[0]
-    ? {
-        problem: legacy[0].problem,
-        sentence: `${legacy.map(({ what }) => what).join('; ')}: below what time-stamps may use since ${until.toISOString()}, and nothing proves the time-stamp existed before then, so it proves no time`,
-      }
-    : undefined;
+/** Why a time-stamp proves no time: its problem code and kyso's sentence. */
+export interface TimestampRefusal {
+  problem: Problem;
+  sentence: string;
 }
 
 /**
- * The detail saying a later time-stamp's `proof` saves a legacy time-stamp (`path`) that the
- * validation time alone would refuse, or undefined.
+ * Whether a verified time-stamp, whose TSA's path (TSA first) is `path`, proves its time at
+ * `validationTime`, given a later time-stamp's `proof` that the token existed by then (existedBy).
+ * Two things make a token anyone's, after which it proves its time only where its own existence is
+ * proven before (EN 319 102-1 §5.6.2.4-5):
+ * - legacy cryptography (timestampLegacy; tokens hashed or signed with SHA-1 do not verify at all)
+ *   after `until`, the sunset or an archive's policy;
+ * - the expiry of the TSA's certificate or of a CA's on its path: no one would revoke a key stolen
+ *   after it. Stamping the file again before then is what renews a B-LTA archive.
+ * `refusal` is the first reason it proves no time; `rescued`, the details of what the proof saved.
  */
-export function rescuedTimestampDetail(
+export function judgeTimestampPath(
   path: pkijs.Certificate[],
   validationTime: Date,
   proof: ExistenceProof | undefined,
   until: Date,
-): string | undefined {
-  if (!proof || validationTime < until || existedBy(validationTime, proof) >= until) return undefined;
-  const legacy = timestampLegacy(path);
-  return legacy.length > 0
-    ? `${legacy.map(({ what }) => what).join('; ')}: accepted, ${describeProof(proof)} proves the time-stamp existed before ${until.toISOString()}`
-    : undefined;
+): { refusal?: TimestampRefusal; rescued: string[] } {
+  const existed = existedBy(validationTime, proof);
+  const rescued: string[] = [];
+  const legacy = validationTime >= until ? timestampLegacy(path) : [];
+  const what = legacy.map((l) => l.what).join('; ');
+  if (legacy[0] && existed >= until)
+    return {
+      refusal: {
+        problem: legacy[0].problem,
+        sentence: `${what}: below what time-stamps may use since ${until.toISOString()}, and nothing proves the time-stamp existed before then, so it proves no time`,
+      },
+      rescued,
+    };
+  if (legacy[0])
+    rescued.push(
+      `${what}: accepted, ${describeProof(proof!)} proves the time-stamp existed before ${until.toISOString()}`,
+    );
+  const expiry = firstExpiry(path);
+  if (expiry && validationTime > expiry.notAfter) {
+    const expired = `${expiry.what} expired on ${expiry.notAfter.toISOString()}`;
+    if (existed > expiry.notAfter)
+      return {
+        refusal: {
+          problem: 'CERT_EXPIRED_NO_POE',
+          sentence: `${expired}, and nothing proves the time-stamp existed before then, so it proves no time`,
+        },
+        rescued,
+      };
+    rescued.push(`${expired}: accepted, ${describeProof(proof!)} proves the time-stamp existed before then`);
+  }
+  return { rescued };
+}
+
+/** The certificate of a TSA's path (TSA first; a self-signed root has no expiry that counts) that expires first. */
+function firstExpiry(path: pkijs.Certificate[]): { what: string; notAfter: Date } | undefined {
+  let first: { what: string; notAfter: Date } | undefined;
+  for (const [i, certificate] of path.entries()) {
+    if (certificate.subject.isEqual(certificate.issuer)) continue;
+    const notAfter = certificate.notAfter.value;
+    if (!first || notAfter < first.notAfter)
+      first = {
+        what:
+          i === 0
+            ? "the TSA's certificate"
+            : `the certificate ${describeCertificate(certificate).subject} on the TSA's path`,
+        notAfter,
+      };
+  }
+  return first;
 }
 
 /** What in a time-stamp's TSA path (TSA first) is legacy cryptography. */

@@ -27,13 +27,12 @@ import { InputError, cmsReport } from './cms.js';
 import {
   addProblem,
   finish,
-  existedBy,
+  judgeTimestampPath,
   LEGACY_CRYPTO_UNTIL,
-  rescuedTimestampDetail,
   signerIdentity,
-  timestampCryptographyRefusal,
   type Draft,
   type ExistenceProof,
+  type TimestampRefusal,
   type VerifyOptions,
 } from './judge.js';
 import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
@@ -328,8 +327,8 @@ async function documentTimestampReport(
       problem,
     );
   let tsaReadable = true;
-  // Legacy cryptography in the time-stamp: its time proves nothing (judge.ts).
-  let refusal: ReturnType<typeof timestampCryptographyRefusal>;
+  // Legacy cryptography, or an expired TSA certificate, with nothing proving the token from before: its time proves nothing (judge.ts).
+  let refusal: TimestampRefusal | undefined;
   try {
     if (check.tsaCertificate) report.signer = signerIdentity(check.tsaCertificate);
   } catch {
@@ -351,10 +350,10 @@ async function documentTimestampReport(
       report.chain = chain.path.map(describeCertificate);
       const path = chain.valid ? chain.path : [tsa];
       const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
-      refusal = timestampCryptographyRefusal(path, existedBy(validationTime, laterProof), until);
+      const judged = judgeTimestampPath(path, validationTime, laterProof, until);
+      refusal = judged.refusal;
       if (refusal) addProblem(report, refusal.problem, `the document time-stamp: ${refusal.sentence}`);
-      const rescued = rescuedTimestampDetail(path, validationTime, laterProof, until);
-      if (rescued && !refusal) report.details.push(`the document time-stamp: ${rescued}`);
+      else for (const rescued of judged.rescued) report.details.push(`the document time-stamp: ${rescued}`);
     } else
       report.details.push(
         'warning: no timestampRoots given: the time-stamping authority is not checked against a root',
