@@ -5,6 +5,7 @@
  * signer from the local revocation CA gets its CA (caIssuers) and an OCSP answer in the DSS.
  */
 import { execFile, spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -108,6 +109,12 @@ describe('kyso sign --level B-LT / B-LTA', () => {
       ['signature', 'B-LTA'],
       ['document-timestamp', null],
     ]);
+    // Read as a person reads it: by when the archive must be stamped again.
+    const read = await run(['verify', file('lta.pdf'), '--roots', token.caPem, '--tsa-roots', tsa.caPemPath]);
+    const tsaExpiry = new Date(new X509Certificate(tsa.tsaCertDer).validTo).toISOString();
+    expect(read.stdout).toContain(
+      `   renew before: ${tsaExpiry} (the TSA's certificate expires: kyso verify --extend B-LTA)`,
+    );
     const nss = makeNssDb(dir, [token.caPem]);
     const { stdout } = await promisify(execFile)(
       'pdfsig',

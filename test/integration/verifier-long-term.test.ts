@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -396,7 +396,16 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
         revocation: { policy: 'off' as const },
         validationTime: afterTsaExpiry(),
       };
+      // Today the report says by when the archive must be stamped again: its TSA's certificate's expiry.
+      const expiryOf = (der: Uint8Array) => new Date(new X509Certificate(der).validTo);
+      const [, fresh] = (await verifyPdfSignatures(archived, { ...judged, validationTime: new Date() }))
+        .signatures;
+      expect(fresh).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        timestamp: { renewBefore: expiryOf(shortTsa.tsaCertDer) },
+      });
       const [, stale] = (await verifyPdfSignatures(archived, judged)).signatures;
+      expect(stale!.timestamp!.renewBefore).toBeUndefined();
       expect(stale).toMatchObject({
         kind: 'document-timestamp',
         indication: 'INDETERMINATE',
@@ -415,6 +424,8 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
         'document-timestamp',
         'document-timestamp',
       ]);
+      expect(report.signatures[1]!.timestamp!.renewBefore).toBeUndefined();
+      expect(report.signatures[2]!.timestamp!.renewBefore).toEqual(expiryOf(tsa.tsaCertDer));
       expect(report.indication, JSON.stringify(report.signatures.map((s) => s.details))).toBe('TOTAL-PASSED');
       expect(report.signatures[1]!.details.join('\n')).toMatch(
         new RegExp(

@@ -166,6 +166,10 @@ export async function runVerifyCli(
       );
       if (s.signer) print(`   signer: ${s.signer.name}${ids ? ` (${ids})` : ''}`);
       if (s.signingTime) print(`   time: ${s.signingTime.toISOString()} (${s.timeSource})`);
+      if (s.timestamp?.renewBefore)
+        print(
+          `   renew before: ${s.timestamp.renewBefore.toISOString()} (the TSA's certificate expires: kyso verify --extend B-LTA)`,
+        );
       if (s.coverage)
         print(
           `   covers ${s.coverage.coveredBytes} of ${s.coverage.fileBytes} bytes${s.coverage.bytesAfter ? ` (after: ${s.coverage.after})` : ''}`,

@@ -383,14 +383,15 @@ export interface TimestampRefusal {
  *   after `until`, the sunset or an archive's policy;
  * - the expiry of the TSA's certificate or of a CA's on its path: no one would revoke a key stolen
  *   after it. Stamping the file again before then is what renews a B-LTA archive.
- * `refusal` is the first reason it proves no time; `rescued`, the details of what the proof saved.
+ * `refusal` is the first reason it proves no time; `rescued`, the details of what the proof saved;
+ * `expires`, that first expiry on its path.
  */
 export function judgeTimestampPath(
   path: pkijs.Certificate[],
   validationTime: Date,
   proof: ExistenceProof | undefined,
   until: Date,
-): { refusal?: TimestampRefusal; rescued: string[] } {
+): { refusal?: TimestampRefusal; rescued: string[]; expires?: Date } {
   const existed = existedBy(validationTime, proof);
   const rescued: string[] = [];
   const legacy = validationTime >= until ? timestampLegacy(path) : [];
@@ -420,7 +421,7 @@ export function judgeTimestampPath(
       };
     rescued.push(`${expired}: accepted, ${describeProof(proof!)} proves the time-stamp existed before then`);
   }
-  return { rescued };
+  return { rescued, ...(expiry && { expires: expiry.notAfter }) };
 }
 
 /** The certificate of a TSA's path (TSA first; a self-signed root has no expiry that counts) that expires first. */

@@ -329,6 +329,7 @@ async function documentTimestampReport(
   let tsaReadable = true;
   // Legacy cryptography, or an expired TSA certificate, with nothing proving the token from before: its time proves nothing (judge.ts).
   let refusal: TimestampRefusal | undefined;
+  let renewBefore: Date | undefined;
   try {
     if (check.tsaCertificate) report.signer = signerIdentity(check.tsaCertificate);
   } catch {
@@ -352,6 +353,8 @@ async function documentTimestampReport(
       const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
       const judged = judgeTimestampPath(path, validationTime, laterProof, until);
       refusal = judged.refusal;
+      // Nothing later proves this one: the archive must be stamped again before its TSA's certificate expires.
+      if (!refusal && !laterProof) renewBefore = judged.expires;
       if (refusal) addProblem(report, refusal.problem, `the document time-stamp: ${refusal.sentence}`);
       else for (const rescued of judged.rescued) report.details.push(`the document time-stamp: ${rescued}`);
     } else
@@ -363,7 +366,11 @@ async function documentTimestampReport(
     Object.assign(report, {
       signingTime: check.time,
       ...(!refusal && { timeSource: 'timestamp' }),
-      timestamp: { time: check.time, ...(report.signer && { tsa: report.signer.name }) },
+      timestamp: {
+        time: check.time,
+        ...(report.signer && { tsa: report.signer.name }),
+        ...(renewBefore && !report.problems.length && { renewBefore }),
+      },
     });
   }
   return finish(report);

@@ -144,7 +144,16 @@ export interface SignatureReport {
   chain?: CertificateInfo[];
   revocation?: RevocationResult;
   /** The time a time-stamp proves, and its authority: a signature time-stamp only when it proves its time. */
-  timestamp?: { time: Date; tsa?: string };
+  timestamp?: {
+    time: Date;
+    tsa?: string;
+    /**
+     * A document time-stamp that passes and that no later one covers (the archive's newest): when its
+     * TSA's certificate, or a CA's on its path, expires. After that its time no longer counts unless
+     * the file is stamped again before it (`extendPdf` / `kyso verify --extend B-LTA`).
+     */
+    renewBefore?: Date;
+  };
 }
 
 export interface VerificationReport {
