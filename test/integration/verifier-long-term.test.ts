@@ -15,7 +15,6 @@ import { signCades } from '../../shared/cms/cades.js';
 import { addLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
 import { basicOcspResponse, fetchOcspResponse } from '../../shared/cms/revocation-data.js';
 import { parseCertificate } from '../../verifier/src/certificates.js';
-import { judge } from '../../verifier/src/judge.js';
 import { signatureTimestampTokens } from '../../shared/cms/verify-timestamp.js';
 import { pdfSignatureFields } from '../../shared/pdf/long-term.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
@@ -303,37 +302,44 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     }
   });
 
-  it("a later proof from after the certificate's expiry, or after the validation time, is not used", async () => {
-    const judgedWith = async (proofTime: Date, validationTime: Date) => {
-      const report = await judge(
-        {
-          kind: 'signature',
-          format: 'PAdES',
-          problems: [],
-          details: [],
-          signingTime: new Date(),
-          timeSource: 'signed-attribute',
-        },
-        signer.der,
-        [],
-        { trustedRoots: [ca.caDer], revocation: { policy: 'off' }, validationTime },
-        undefined,
-        [],
-        { time: proofTime, tsa: 'kyso Test Time-Stamping Authority' },
-      );
-      return { problems: report.problems, details: report.details.join('\n') };
-    };
-    const within = await judgedWith(new Date(Date.now() + DAY), afterExpiry());
-    expect(within.problems).toEqual([]);
-    expect(within.details).toMatch(/a later document time-stamp .* proves the signature existed by then/);
-    // The certificate (10 days) had expired when this "proof" was made: it proves nothing about it.
-    const afterIt = await judgedWith(new Date(Date.now() + 11 * DAY), afterExpiry());
-    expect(afterIt.problems).toEqual(['CERT_EXPIRED_NO_POE']);
-    expect(afterIt.details).not.toMatch(/later document time-stamp/);
-    // A proof dated after the validation time says nothing the validation time does not.
-    const future = await judgedWith(new Date(Date.now() + 2 * DAY), new Date(Date.now() + DAY));
-    expect(future.problems).toEqual([]);
-    expect(future.details).not.toMatch(/later document time-stamp/);
+  it("a later document time-stamp from after the certificate's expiry, or from after the validation time, is not used", async () => {
+    // TSAs whose clocks run ahead (faketime): their tokens are dated 11 and 2 days on.
+    const [lateTsa, aheadTsa] = await Promise.all([
+      startLocalTsa({ clockDays: 11 }),
+      startLocalTsa({ clockDays: 2 }),
+    ]);
+    try {
+      const bB = await signPdf(await onePagePdf('Ho so luu muon'), { level: 'B-B' }, padesSignerOf(signer));
+      const judged = async (by: LocalTsa, validationTime: Date) => {
+        const archived = (await extendPdf(bB, 'B-LTA', { certificates: [ca.caDer], tsaUrl: by.url })).pdf;
+        const report = await verifyPdfSignatures(archived, {
+          trustedRoots: [ca.caDer],
+          timestampRoots: [by.caDer],
+          revocation: { policy: 'off' },
+          validationTime,
+        });
+        const [signature, stamp] = report.signatures;
+        // The document time-stamp itself passes: only its use as a proof is in question.
+        expect(stamp).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
+        return {
+          problems: signature!.problems,
+          details: signature!.details.join('\n'),
+          stamped: stamp!.timestamp!.time,
+        };
+      };
+      // The signer's certificate (10 days) had expired when this time-stamp was made: it proves nothing about it.
+      const late = await judged(lateTsa, afterExpiry());
+      expect(late.stamped.getTime()).toBeGreaterThan(Date.now() + 10 * DAY);
+      expect(late.problems).toEqual(['CERT_EXPIRED_NO_POE']);
+      expect(late.details).not.toMatch(/later document time-stamp/);
+      // A time-stamp dated after the validation time says nothing the validation time does not.
+      const ahead = await judged(aheadTsa, new Date(Date.now() + DAY));
+      expect(ahead.stamped.getTime()).toBeGreaterThan(Date.now() + DAY);
+      expect(ahead.problems).toEqual([]);
+      expect(ahead.details).not.toMatch(/later document time-stamp/);
+    } finally {
+      await Promise.all([lateTsa.close(), aheadTsa.close()]);
+    }
   });
 
   describe("a time-stamp whose TSA's certificate has expired proves its time only under a later time-stamp from before the expiry (B-LTA renewal)", () => {

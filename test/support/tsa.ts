@@ -56,13 +56,15 @@ export const TSA_POLICY = '2.999.1.1'; // ITU example arc: never a real policy
  * How the TSA is made. Legacy cryptography (what older time-stamping services used): an RSA key of
  * `rsaBits`, tokens signed with `signerDigest`, requests with SHA-1 imprints answered when
  * `sha1Imprints`. `certificateDays`: how long its certificate is valid (30 by default), for a
- * TSA whose certificate expires before the validation time.
+ * TSA whose certificate expires before the validation time; `clockDays`, a TSA stamping another day.
  */
 export interface TsaSetup {
   rsaBits?: number;
   signerDigest?: 'sha1' | 'sha256';
   sha1Imprints?: boolean;
   certificateDays?: number;
+  /** Days the TSA's clock is off (openssl under faketime): its tokens are dated that far ahead or back. */
+  clockDays?: number;
 }
 
 function makeCertificates(dir: string, setup: TsaSetup): void {
@@ -175,7 +177,7 @@ export async function startLocalTsa(setup: TsaSetup = {}): Promise<LocalTsa> {
       const queryPath = path.join(dir, `q${n}.tsq`);
       const replyPath = path.join(dir, `r${n}.tsr`);
       writeFileSync(queryPath, query);
-      await run('openssl', [
+      const args = [
         'ts',
         '-reply',
         '-config',
@@ -185,7 +187,11 @@ export async function startLocalTsa(setup: TsaSetup = {}): Promise<LocalTsa> {
         '-out',
         replyPath,
         ...(chain ? ['-chain', chain] : []),
-      ]);
+      ];
+      const days = setup.clockDays;
+      await (days
+        ? run('faketime', ['-f', `${days > 0 ? '+' : ''}${days}d`, 'openssl', ...args])
+        : run('openssl', args));
       return readFileSync(replyPath);
     });
     queue = next.catch(() => undefined);
