@@ -441,6 +441,61 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     });
   });
 
+  it("a signature time-stamp whose TSA's certificate is revoked proves its time only under a later document time-stamp from before the revocation", async () => {
+    // A TSA certified by the CA with an OCSP responder, so that its certificate can be revoked.
+    const tsaCertificate = ca.issueTsa('/C=VN/O=kyso thử nghiệm/CN=kyso Revocable Time-Stamping Authority');
+    const revocableTsa = await startLocalTsa({
+      issued: { certFile: tsaCertificate.pemPath, keyFile: tsaCertificate.keyPath, caFile: ca.caPemPath },
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // one-second certificate times
+      const stamped = await signPdf(
+        await onePagePdf('Ho so dau thoi gian thu hoi'),
+        { level: 'B-T', tsaUrl: revocableTsa.url },
+        padesSignerOf(signer),
+      );
+      const archived = (await extendPdf(stamped, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+      const checked: VerifyOptions = {
+        ...options,
+        timestampRoots: [tsa.caDer, ca.caDer],
+        revocation: { policy: 'prefer' },
+      };
+      const signatureOf = async (pdf: Uint8Array) =>
+        (await verifyPdfSignatures(pdf, checked)).signatures.find((s) => s.kind === 'signature')!;
+      expect(await signatureOf(stamped)).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-T' });
+      const stampedByIt = (
+        await extendPdf(bT, 'B-LTA', { certificates: [ca.caDer], tsaUrl: revocableTsa.url })
+      ).pdf;
+
+      // Revoked now: after both time-stamps (one-second times).
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      ca.revoke(tsaCertificate, new Date());
+      const alone = await signatureOf(stamped);
+      expect(alone).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-T' });
+      expect(alone.details.join('\n')).toMatch(
+        /the signature time-stamp .* is ignored: the TSA's certificate was revoked at \S+ \(ocsp\), and nothing proves the time-stamp existed before then, so it proves no time/,
+      );
+      // A document time-stamp of that TSA, nothing later: INDETERMINATE / REVOKED_NO_POE.
+      const [, documentTimestamp] = (await verifyPdfSignatures(stampedByIt, checked)).signatures;
+      expect(documentTimestamp).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'REVOKED_NO_POE',
+        problems: ['REVOKED_NO_POE'],
+      });
+      const renewed = await signatureOf(archived);
+      expect(renewed).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-LTA', timeSource: 'timestamp' });
+      expect(renewed.details.join('\n')).toMatch(
+        /signature time-stamp: the TSA's certificate was revoked at \S+ \(ocsp\): accepted, a later document time-stamp \(.*, kyso Test Time-Stamping Authority\) proves the time-stamp existed before then/,
+      );
+
+      // Revoked before either time-stamp: the document time-stamp came too late to prove anything.
+      ca.revoke(tsaCertificate, new Date(Date.now() - 60_000));
+      expect(await signatureOf(archived)).toMatchObject({ level: 'B-B', claimedLevel: 'B-LTA' });
+    } finally {
+      await revocableTsa.close();
+    }
+  });
+
   it('a "document time-stamp" with a visible appearance after the signature is not validation data: the signature fails', async () => {
     const prepared = await preparePdfSignature(bLT, {
       documentTimestamp: true,

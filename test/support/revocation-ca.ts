@@ -45,7 +45,10 @@ export interface RevocationCa {
   issue(subject: string, urls?: { ocsp: string[]; crl: string[]; caIssuers?: string }): IssuedCertificate;
   /** A subordinate CA (CA:TRUE, keyCertSign) naming this CA's OCSP responder and CRL, as `issue`'s leaves do. */
   issueIntermediate(subject: string): IssuedCertificate;
-  revoke(certificate: IssuedCertificate): void;
+  /** A time-stamping authority's certificate (RFC 3161 §2.3: critical id-kp-timeStamping), naming this CA's services. */
+  issueTsa(subject: string): IssuedCertificate;
+  /** Revoked at `at` (a minute ago by default) in this CA's OCSP answers and CRL from now on. */
+  revoke(certificate: IssuedCertificate, at?: Date): void;
   /**
    * A delegated OCSP responder's certificate (RFC 6960 §4.2.2.2): issued by this CA for OCSP
    * signing, or with one `flaw` that makes its answers no evidence: no id-kp-OCSPSigning purpose,
@@ -223,9 +226,15 @@ export async function startRevocationCa(): Promise<RevocationCa> {
     issueIntermediate(subject) {
       return issue(subject, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign');
     },
-    revoke(certificate) {
+    issueTsa(subject) {
+      return issue(
+        subject,
+        'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping',
+      );
+    },
+    revoke(certificate, at = new Date(Date.now() - 60_000)) {
       const lines = readFileSync(file('index.txt'), 'utf8').split('\n');
-      const revokedAt = opensslTime(new Date(Date.now() - 60_000));
+      const revokedAt = opensslTime(at);
       writeFileSync(
         file('index.txt'),
         lines

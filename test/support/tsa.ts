@@ -5,7 +5,7 @@
  */
 import { issueTestCertificate, makeTestCa } from './openssl.js';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,24 +63,18 @@ export interface TsaSetup {
   signerDigest?: 'sha1' | 'sha256';
   sha1Imprints?: boolean;
   certificateDays?: number;
+  /** A certificate issued elsewhere (by a CA with an OCSP responder, to be revoked), with its key and CA: used as is. */
+  issued?: { certFile: string; keyFile: string; caFile: string };
   /** Days the TSA's clock is off (openssl under faketime): its tokens are dated that far ahead or back. */
   clockDays?: number;
 }
 
 function makeCertificates(dir: string, setup: TsaSetup): void {
-  makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
-  // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
-  issueTestCertificate({
-    base: path.join(dir, 'tsa'),
-    subject: '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
-    caFile: path.join(dir, 'ca.pem'),
-    caKeyFile: path.join(dir, 'ca.key'),
-    serialHex: Date.now().toString(16),
-    days: setup.certificateDays ?? 30,
-    extensions:
-      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
-    ...(setup.rsaBits && { rsaBits: setup.rsaBits }),
-  });
+  if (setup.issued) {
+    copyFileSync(setup.issued.certFile, path.join(dir, 'tsa.pem'));
+    copyFileSync(setup.issued.keyFile, path.join(dir, 'tsa.key'));
+    copyFileSync(setup.issued.caFile, path.join(dir, 'ca.pem'));
+  } else makeOwnCertificates(dir, setup);
   writeFileSync(path.join(dir, 'serial'), '01\n');
   writeFileSync(
     path.join(dir, 'openssl.cnf'),
@@ -106,6 +100,23 @@ function makeCertificates(dir: string, setup: TsaSetup): void {
       '',
     ].join('\n'),
   );
+}
+
+/** The TSA's own throw-away CA and its certificate. */
+function makeOwnCertificates(dir: string, setup: TsaSetup): void {
+  makeTestCa(path.join(dir, 'ca.key'), path.join(dir, 'ca.pem'), 'kyso Test TSA Root');
+  // RFC 3161 §2.3: one critical extendedKeyUsage, id-kp-timeStamping only.
+  issueTestCertificate({
+    base: path.join(dir, 'tsa'),
+    subject: '/C=VN/O=kyso thử nghiệm/CN=kyso Test Time-Stamping Authority',
+    caFile: path.join(dir, 'ca.pem'),
+    caKeyFile: path.join(dir, 'ca.key'),
+    serialHex: Date.now().toString(16),
+    days: setup.certificateDays ?? 30,
+    extensions:
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n',
+    ...(setup.rsaBits && { rsaBits: setup.rsaBits }),
+  });
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

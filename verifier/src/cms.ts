@@ -9,12 +9,14 @@ import {
   judge,
   judgeTimestampPath,
   LEGACY_CRYPTO_UNTIL,
+  tsaPathRevocation,
   type Draft,
   type ExistenceProof,
   type TimestampRefusal,
   type VerifyOptions,
 } from './judge.js';
 import type { Level, Problem, SignatureReport } from './report.js';
+import type { EmbeddedEvidence } from './revocation.js';
 
 /** The input error for a CMS that is neither DER nor base64/PEM of DER. */
 export class InputError extends Error {
@@ -86,7 +88,15 @@ export async function cmsReport(
   const stamp = core.timestamp?.present ? core.timestamp : undefined;
   // A time-stamp proves its time only when its TSA chains to a timestampRoot (anyone can run a
   // TSA) and its cryptography could not be anyone's.
-  const judged = stamp?.valid ? timestampRefusal(stamp.tsaPaths ?? [], options, context.laterProof) : {};
+  const parsed = parseSignedData(cms, context.signer);
+  const values = parsed
+    ? readLongTermValues(parsed.signedData, parsed.signerInfo)
+    : { certificates: [], ocsps: [], crls: [] };
+  const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
+  const embedded = { ocsps: [...values.ocsps, ...external.ocsps], crls: [...values.crls, ...external.crls] };
+  const judged = stamp?.valid
+    ? await timestampRefusal(stamp.tsaPaths ?? [], options, embedded, context.laterProof)
+    : {};
   const refusal = judged.refusal;
   const whyNoTime = !stamp
     ? undefined
@@ -109,13 +119,7 @@ export async function cmsReport(
   else if (context.claimedTime)
     Object.assign(report, { signingTime: context.claimedTime, timeSource: 'claimed' });
 
-  const parsed = parseSignedData(cms, context.signer);
-  const values = parsed
-    ? readLongTermValues(parsed.signedData, parsed.signerInfo)
-    : { certificates: [], ocsps: [], crls: [] };
-  const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
-  const embeddedCount =
-    values.ocsps.length + values.crls.length + external.ocsps.length + external.crls.length;
+  const embeddedCount = embedded.ocsps.length + embedded.crls.length;
   const found: Level = !stamp ? 'B-B' : embeddedCount > 0 ? 'B-LT' : 'B-T';
   report.level = whyNoTime ? 'B-B' : found;
   if (whyNoTime && found !== 'B-B') {
@@ -134,10 +138,7 @@ export async function cmsReport(
     core.signerCertificate,
     [...(core.certificates ?? []), ...values.certificates, ...external.certificates],
     options,
-    {
-      ocsps: [...values.ocsps, ...external.ocsps],
-      crls: [...values.crls, ...external.crls],
-    },
+    embedded,
     core.digestAlgorithm === 'SHA-1' ? ['SHA-1 as its digest algorithm'] : [],
     context.laterProof,
   );
@@ -147,11 +148,12 @@ export async function cmsReport(
  * Why the time-stamps (each token's TSA path, DER) prove no time (judgeTimestampPath's first
  * refusal, where `proof` shows the tokens existed), or what a later proof saved.
  */
-function timestampRefusal(
+async function timestampRefusal(
   paths: Uint8Array[][],
   options: VerifyOptions,
+  embedded: EmbeddedEvidence,
   proof: ExistenceProof | undefined,
-): { refusal?: TimestampRefusal; rescued?: string } {
+): Promise<{ refusal?: TimestampRefusal; rescued?: string }> {
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
   const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
   const rescued: string[] = [];
@@ -162,7 +164,8 @@ function timestampRefusal(
     } catch {
       continue; // verified with it: readable
     }
-    const judged = judgeTimestampPath(certificates, validationTime, proof, until);
+    const revocation = await tsaPathRevocation(certificates, options, embedded, validationTime);
+    const judged = judgeTimestampPath(certificates, validationTime, proof, until, revocation);
     if (judged.refusal) return { refusal: judged.refusal };
     rescued.push(...judged.rescued);
   }

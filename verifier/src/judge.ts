@@ -377,12 +377,13 @@ export interface TimestampRefusal {
 /**
  * Whether a verified time-stamp, whose TSA's path (TSA first) is `path`, proves its time at
  * `validationTime`, given a later time-stamp's `proof` that the token existed by then (existedBy).
- * Two things make a token anyone's, after which it proves its time only where its own existence is
+ * Three things make a token anyone's, after which it proves its time only where its own existence is
  * proven before (EN 319 102-1 §5.6.2.4-5):
  * - legacy cryptography (timestampLegacy; tokens hashed or signed with SHA-1 do not verify at all)
  *   after `until`, the sunset or an archive's policy;
  * - the expiry of the TSA's certificate or of a CA's on its path: no one would revoke a key stolen
- *   after it. Stamping the file again before then is what renews a B-LTA archive.
+ *   after it. Stamping the file again before then is what renews a B-LTA archive;
+ * - a `revocation` on that path (tsaPathRevocation).
  * `refusal` is the first reason it proves no time; `rescued`, the details of what the proof saved;
  * `expires`, that first expiry on its path.
  */
@@ -391,6 +392,7 @@ export function judgeTimestampPath(
   validationTime: Date,
   proof: ExistenceProof | undefined,
   until: Date,
+  revocation?: KeyEnd,
 ): { refusal?: TimestampRefusal; rescued: string[]; expires?: Date } {
   const existed = existedBy(validationTime, proof);
   const rescued: string[] = [];
@@ -409,34 +411,79 @@ export function judgeTimestampPath(
       `${what}: accepted, ${describeProof(proof!)} proves the time-stamp existed before ${until.toISOString()}`,
     );
   const expiry = firstExpiry(path);
-  if (expiry && validationTime > expiry.notAfter) {
-    const expired = `${expiry.what} expired on ${expiry.notAfter.toISOString()}`;
-    if (existed > expiry.notAfter)
+  for (const end of [expiry, revocation]) {
+    if (!end || validationTime <= end.at) continue;
+    if (existed > end.at)
       return {
         refusal: {
-          problem: 'CERT_EXPIRED_NO_POE',
-          sentence: `${expired}, and nothing proves the time-stamp existed before then, so it proves no time`,
+          problem: end.problem,
+          sentence: `${end.what}, and nothing proves the time-stamp existed before then, so it proves no time`,
         },
         rescued,
       };
-    rescued.push(`${expired}: accepted, ${describeProof(proof!)} proves the time-stamp existed before then`);
+    rescued.push(`${end.what}: accepted, ${describeProof(proof!)} proves the time-stamp existed before then`);
   }
-  return { rescued, ...(expiry && { expires: expiry.notAfter }) };
+  return { rescued, ...(expiry && { expires: expiry.at }) };
 }
 
+/**
+ * A time after which a TSA's key could be anyone's: its certificate's (or a CA's on its path)
+ * expiry or revocation. `what` says which, for the report's sentence.
+ */
+export interface KeyEnd {
+  what: string;
+  at: Date;
+  problem: Problem;
+}
+
+/** How a certificate of a TSA's path (TSA first) is named in a sentence. */
+const onTsaPath = (path: pkijs.Certificate[], i: number): string =>
+  i === 0
+    ? "the TSA's certificate"
+    : `the certificate ${describeCertificate(path[i]!).subject} on the TSA's path`;
+
 /** The certificate of a TSA's path (TSA first; a self-signed root has no expiry that counts) that expires first. */
-function firstExpiry(path: pkijs.Certificate[]): { what: string; notAfter: Date } | undefined {
-  let first: { what: string; notAfter: Date } | undefined;
+function firstExpiry(path: pkijs.Certificate[]): KeyEnd | undefined {
+  let first: { i: number; at: Date } | undefined;
   for (const [i, certificate] of path.entries()) {
     if (certificate.subject.isEqual(certificate.issuer)) continue;
-    const notAfter = certificate.notAfter.value;
-    if (!first || notAfter < first.notAfter)
+    const at = certificate.notAfter.value;
+    if (!first || at < first.at) first = { i, at };
+  }
+  return (
+    first && {
+      what: `${onTsaPath(path, first.i)} expired on ${first.at.toISOString()}`,
+      at: first.at,
+      problem: 'CERT_EXPIRED_NO_POE',
+    }
+  );
+}
+
+/**
+ * The earliest revocation on a TSA's path (TSA first) that the evidence shows — embedded (the CMS's
+ * revocation values, a PDF's DSS) or, as the policy allows, fetched — for judgeTimestampPath. As
+ * for a signer's CAs, only a revocation counts: TSAs' status is often not published.
+ */
+export async function tsaPathRevocation(
+  path: pkijs.Certificate[],
+  options: VerifyOptions,
+  embedded: EmbeddedEvidence,
+  validationTime: Date,
+): Promise<KeyEnd | undefined> {
+  let first: KeyEnd | undefined;
+  for (let i = 0; i < path.length - 1; i++) {
+    const status = await checkRevocation(path[i]!, path[i + 1]!, options.revocation, {
+      embedded,
+      validationTime,
+    });
+    if (status.status !== 'revoked') continue;
+    // OCSP and CRL entries carry a revocation time; without one, no time the key was sound is known.
+    const at = status.revokedAt ?? new Date(0);
+    if (!first || at < first.at)
       first = {
-        what:
-          i === 0
-            ? "the TSA's certificate"
-            : `the certificate ${describeCertificate(certificate).subject} on the TSA's path`,
-        notAfter,
+        what: `${onTsaPath(path, i)} was revoked at ${at.toISOString()} (${status.source})`,
+        at,
+        problem: 'REVOKED_NO_POE',
       };
   }
   return first;

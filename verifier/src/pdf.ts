@@ -30,12 +30,14 @@ import {
   judgeTimestampPath,
   LEGACY_CRYPTO_UNTIL,
   signerIdentity,
+  tsaPathRevocation,
   type Draft,
   type ExistenceProof,
   type TimestampRefusal,
   type VerifyOptions,
 } from './judge.js';
 import { sameExcept, sameObject, sameOrAbsent } from './pdf-objects.js';
+import type { EmbeddedEvidence } from './revocation.js';
 import { judgeSeedValue } from './seed-value.js';
 import {
   overall,
@@ -308,6 +310,8 @@ async function documentTimestampReport(
   options: VerifyOptions,
   validationTime: Date,
   laterProof: ExistenceProof | undefined,
+  /** The file's DSS: revocation evidence about the TSA's path too. */
+  dss: EmbeddedEvidence,
 ): Promise<SignatureReport> {
   const report: Draft = { kind: 'document-timestamp', format: 'PAdES', problems: [], details: [] };
   const check = await verifyTimeStampToken(
@@ -351,7 +355,8 @@ async function documentTimestampReport(
       report.chain = chain.path.map(describeCertificate);
       const path = chain.valid ? chain.path : [tsa];
       const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
-      const judged = judgeTimestampPath(path, validationTime, laterProof, until);
+      const revocation = await tsaPathRevocation(path, options, dss, validationTime);
+      const judged = judgeTimestampPath(path, validationTime, laterProof, until, revocation);
       refusal = judged.refusal;
       // Nothing later proves this one: the archive must be stamped again before its TSA's certificate expires.
       if (!refusal && !laterProof) renewBefore = judged.expires;
@@ -581,7 +586,7 @@ export async function verifyPdfSignatures(
     const signed = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c, c + d)]);
     const claimed = field.claimedTime ? pdfDate(field.claimedTime) : undefined;
     let report = field.documentTimestamp
-      ? await documentTimestampReport(field, signed, options, validationTime, laterProof)
+      ? await documentTimestampReport(field, signed, options, validationTime, laterProof, dss)
       : await cmsReport(
           field.contents,
           { content: signed },
