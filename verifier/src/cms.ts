@@ -87,7 +87,7 @@ export async function cmsReport(
     if (!sentence.startsWith(SIGNATURE_TIMESTAMP)) addProblem(report, problemFor(sentence), sentence);
   const stamp = core.timestamp?.present ? core.timestamp : undefined;
   // A time-stamp proves its time only when its TSA chains to a timestampRoot (anyone can run a
-  // TSA) and its cryptography could not be anyone's.
+  // TSA) and neither its cryptography nor its TSA's key (expired, revoked) could be anyone's.
   const parsed = parseSignedData(cms, context.signer);
   const values = parsed
     ? readLongTermValues(parsed.signedData, parsed.signerInfo)

@@ -331,7 +331,7 @@ async function documentTimestampReport(
       problem,
     );
   let tsaReadable = true;
-  // Legacy cryptography, or an expired TSA certificate, with nothing proving the token from before: its time proves nothing (judge.ts).
+  // Legacy cryptography, or a TSA certificate expired or revoked, with nothing proving the token from before: its time proves nothing (judge.ts).
   let refusal: TimestampRefusal | undefined;
   let renewBefore: Date | undefined;
   try {
