@@ -171,6 +171,12 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       coverage: { wholeDocument: true },
       timestamp: { tsa: 'kyso Test Time-Stamping Authority' },
     });
+    // By when each file must be stamped (again): the TSA's certificate's expiry, on the time-stamp nothing later covers.
+    const tsaExpiry = new Date(new X509Certificate(tsa.tsaCertDer).validTo);
+    expect(t.signatures[0]!.timestamp!.renewBefore).toEqual(tsaExpiry);
+    expect(lt.signatures[0]!.timestamp!.renewBefore).toEqual(tsaExpiry);
+    expect(lta.signatures[0]!.timestamp!.renewBefore).toBeUndefined();
+    expect(lta.signatures[1]!.timestamp!.renewBefore).toEqual(tsaExpiry);
     expect(lt.signatures[0]!.chain!.map((c) => c.subject)).toEqual([
       expect.stringContaining('Lưu Trữ Lâu Dài'),
       expect.stringContaining('kyso Revocation Test CA'),
@@ -538,6 +544,8 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
       const lt = await verifyCmsSignature({ cms: cadesLT, content }, later);
       expect(lt.indication, JSON.stringify(lt.signatures[0]!.details)).toBe('TOTAL-PASSED');
       expect(lt.signatures[0]).toMatchObject({ level: 'B-LT', revocation: { origin: 'embedded' } });
+      // A detached CMS cannot be stamped again (no archive time-stamp): no renewal date is offered.
+      expect(lt.signatures[0]!.timestamp!.renewBefore).toBeUndefined();
       const t = await verifyCmsSignature({ cms: cadesT, content }, later);
       expect(t.signatures[0]).toMatchObject({
         indication: 'INDETERMINATE',

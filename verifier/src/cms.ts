@@ -113,7 +113,9 @@ export async function cmsReport(
   if (judged.rescued && !whyNoTime) report.details.push(`signature time-stamp: ${judged.rescued}`);
   if (stamp && !whyNoTime) {
     Object.assign(report, { signingTime: stamp.time, timeSource: 'timestamp' });
-    report.timestamp = { time: stamp.time!, ...(tsa && { tsa }) };
+    // In a PDF with no later document time-stamp, this one must be renewed (B-LTA) before its TSA's key ends.
+    const renewBefore = context.format === 'PAdES' && !context.laterProof ? judged.expires : undefined;
+    report.timestamp = { time: stamp.time!, ...(tsa && { tsa }), ...(renewBefore && { renewBefore }) };
   } else if (core.signingTime)
     Object.assign(report, { signingTime: core.signingTime, timeSource: 'signed-attribute' });
   else if (context.claimedTime)
@@ -146,17 +148,19 @@ export async function cmsReport(
 
 /**
  * Why the time-stamps (each token's TSA path, DER) prove no time (judgeTimestampPath's first
- * refusal, where `proof` shows the tokens existed), or what a later proof saved.
+ * refusal, where `proof` shows the tokens existed), or what a later proof saved, and the first
+ * expiry on their paths.
  */
 async function timestampRefusal(
   paths: Uint8Array[][],
   options: VerifyOptions,
   embedded: EmbeddedEvidence,
   proof: ExistenceProof | undefined,
-): Promise<{ refusal?: TimestampRefusal; rescued?: string }> {
+): Promise<{ refusal?: TimestampRefusal; rescued?: string; expires?: Date }> {
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
   const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
   const rescued: string[] = [];
+  let expires: Date | undefined;
   for (const path of paths) {
     let certificates;
     try {
@@ -168,8 +172,12 @@ async function timestampRefusal(
     const judged = judgeTimestampPath(certificates, validationTime, proof, until, revocation);
     if (judged.refusal) return { refusal: judged.refusal };
     rescued.push(...judged.rescued);
+    if (judged.expires && (!expires || judged.expires < expires)) expires = judged.expires;
   }
-  return rescued.length > 0 ? { rescued: [...new Set(rescued)].join('; ') } : {};
+  return {
+    ...(rescued.length > 0 && { rescued: [...new Set(rescued)].join('; ') }),
+    ...(expires && { expires }),
+  };
 }
 
 /** The TSA's name, from the certificate whose key signed the token (not another of its bag). */

@@ -150,9 +150,10 @@ export interface SignatureReport {
     time: Date;
     tsa?: string;
     /**
-     * A document time-stamp that passes and that no later one covers (the archive's newest): when its
-     * TSA's certificate, or a CA's on its path, expires. After that its time no longer counts unless
-     * the file is stamped again before it (`extendPdf` / `kyso verify --extend B-LTA`).
+     * In a PDF, a time-stamp that proves its time and that no later document time-stamp covers (the
+     * archive's newest, or a B-T/B-LT signature's own): when its TSA's certificate, or a CA's on its
+     * path, expires. After that its time no longer counts unless the file is stamped again before it
+     * (`extendPdf` / `kyso verify --extend B-LTA`).
      */
     renewBefore?: Date;
   };
