@@ -25,7 +25,12 @@ import {
   parseCertificate,
 } from './certificates.js';
 import { outcomeOf, type Problem, type SignatureReport } from './report.js';
-import { checkRevocation, type EmbeddedEvidence, type RevocationOptions } from './revocation.js';
+import {
+  checkRevocation,
+  type EmbeddedEvidence,
+  type RevocationOptions,
+  type RevocationResult,
+} from './revocation.js';
 
 export interface VerifyOptions {
   /** DER certificates of the roots to trust (the Vietnam National Root CA, the Government CA G2 root, …). */
@@ -471,17 +476,12 @@ export async function tsaPathRevocation(
   validationTime: Date,
 ): Promise<KeyEnd | undefined> {
   let first: KeyEnd | undefined;
-  for (let i = 0; i < path.length - 1; i++) {
-    const status = await checkRevocation(path[i]!, path[i + 1]!, options.revocation, {
-      embedded,
-      validationTime,
-    });
-    if (status.status !== 'revoked') continue;
+  for (const { index, status } of await revokedOnPath(path, 0, options, embedded, validationTime)) {
     // OCSP and CRL entries carry a revocation time; without one, no time the key was sound is known.
     const at = status.revokedAt ?? new Date(0);
     if (!first || at < first.at)
       first = {
-        what: `${onTsaPath(path, i)} was revoked at ${at.toISOString()} (${status.source})`,
+        what: `${onTsaPath(path, index)} was revoked at ${at.toISOString()} (${status.source})`,
         at,
         problem: 'REVOKED_NO_POE',
       };
@@ -526,18 +526,33 @@ async function judgeIssuingCas(
   validationTime: Date,
   proven: Date | undefined,
 ): Promise<void> {
-  for (let i = 1; i < path.length - 1; i++) {
-    const status = await checkRevocation(path[i]!, path[i + 1]!, options.revocation, {
-      embedded,
-      ...(proven && { provenTime: proven }),
-      validationTime,
-    });
-    if (status.status !== 'revoked') continue;
+  for (const { index, status } of await revokedOnPath(path, 1, options, embedded, validationTime, proven)) {
     if (status.revokedAt && proven && proven < status.revokedAt) continue; // the signature came first
     addProblem(
       report,
       'REVOKED',
-      `the issuing CA's certificate (${describeCertificate(path[i]!).subject}) was revoked${status.revokedAt ? ` at ${status.revokedAt.toISOString()}` : ''} (${status.source})`,
+      `the issuing CA's certificate (${describeCertificate(path[index]!).subject}) was revoked${status.revokedAt ? ` at ${status.revokedAt.toISOString()}` : ''} (${status.source})`,
     );
   }
+}
+
+/** The certificates of a path (holder first), from `first` up to the root's child, that the evidence shows revoked by their issuers. */
+async function revokedOnPath(
+  path: pkijs.Certificate[],
+  first: number,
+  options: VerifyOptions,
+  embedded: EmbeddedEvidence,
+  validationTime: Date,
+  proven?: Date,
+): Promise<Array<{ index: number; status: RevocationResult }>> {
+  const revoked: Array<{ index: number; status: RevocationResult }> = [];
+  for (let index = first; index < path.length - 1; index++) {
+    const status = await checkRevocation(path[index]!, path[index + 1]!, options.revocation, {
+      embedded,
+      ...(proven && { provenTime: proven }),
+      validationTime,
+    });
+    if (status.status === 'revoked') revoked.push({ index, status });
+  }
+  return revoked;
 }
