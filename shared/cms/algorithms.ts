@@ -69,4 +69,13 @@ export function digestAlgorithmFromOid(oid: string): DigestAlgorithm | undefined
   return (Object.keys(DIGEST_OIDS) as DigestAlgorithm[]).find((name) => DIGEST_OIDS[name] === oid);
 }
 
+export const SHA1_OID = '1.3.14.3.2.26';
+
+/** A digest a signature or time-stamp *read* may use: kyso's, or SHA-1 for its verifier to judge as legacy (kyso never makes it). */
+export type ReadDigestAlgorithm = DigestAlgorithm | 'SHA-1';
+
+export function readDigestAlgorithmFromOid(oid: string): ReadDigestAlgorithm | undefined {
+  return oid === SHA1_OID ? 'SHA-1' : digestAlgorithmFromOid(oid);
+}
+
 export { DIGEST_INFO_PREFIX, SHA1_DIGEST_INFO_PREFIX } from './digest-info.js';

@@ -7,8 +7,7 @@
  * Isomorphic: pkijs objects, no Node APIs.
  */
 import * as pkijs from 'pkijs';
-import type { DigestAlgorithm } from '../protocol/common.js';
-import { OID, digestAlgorithmFromOid } from './algorithms.js';
+import { OID, readDigestAlgorithmFromOid, type ReadDigestAlgorithm } from './algorithms.js';
 
 const HASH_NAMES: Record<string, string> = {
   '1.3.14.3.2.26': 'SHA-1',
@@ -49,12 +48,14 @@ export function pssSignatureProblem(signatureAlgorithm: pkijs.AlgorithmIdentifie
  */
 export function pssParametersProblem(
   signatureAlgorithm: pkijs.AlgorithmIdentifier,
-  digestAlgorithm: DigestAlgorithm,
+  digestAlgorithm: ReadDigestAlgorithm,
 ): string | undefined {
   const params = pssParameters(signatureAlgorithm);
+  // SHA-1 is read only to be judged as legacy; PSS, younger than its sunset, never needed it.
+  if (params && digestAlgorithm === 'SHA-1') return 'RSASSA-PSS over SHA-1 is not supported';
   if (params && params !== 'malformed') {
     const hash = params.hashAlgorithm.algorithmId;
-    if (digestAlgorithmFromOid(hash) !== digestAlgorithm)
+    if (readDigestAlgorithmFromOid(hash) !== digestAlgorithm)
       return `its RSASSA-PSS hash (${hashName(hash)}) is not the digest algorithm (${digestAlgorithm})`;
   }
   return pssSignatureProblem(signatureAlgorithm);

@@ -10,8 +10,8 @@ import * as pkijs from 'pkijs';
 import { buildChain } from '../certificate/chain.js';
 import { bytesEqual, toArrayBuffer } from '../encoding.js';
 import type { DigestAlgorithm } from '../protocol/common.js';
-import { OID, digestAlgorithmFromOid } from './algorithms.js';
-import { digest } from './digest.js';
+import { OID, SHA1_OID, digestAlgorithmFromOid, readDigestAlgorithmFromOid } from './algorithms.js';
+import { readDigest } from './digest.js';
 import { essSigningCertificateChecks, type EssMismatch } from './ess.js';
 import { originalBytes } from './original-bytes.js';
 import { pssParametersProblem } from './rsa-pss.js';
@@ -24,7 +24,6 @@ export const TSP_OID = {
   extendedKeyUsage: '2.5.29.37',
   subjectKeyIdentifier: '2.5.29.14',
   signingCertificate: '1.2.840.113549.1.9.16.2.12',
-  sha1: '1.3.14.3.2.26',
 } as const;
 
 /** A TimeStampToken taken apart; parsing checks only the shape, never the signature. */
@@ -50,13 +49,27 @@ export interface TimestampVerification {
   problems: string[];
   /** The TSA certificate of the (first) token, DER. */
   tsaCertificate?: Uint8Array;
-  /** Each token's TSA certification path (TSA first, to the trusted root; the TSA alone without roots), DER: for its verifier's cryptographic constraints. */
-  tsaPaths?: Uint8Array[][];
+  /** What each token's verifier judges as cryptographic constraints (its TSA's path, its own SHA-1). */
+  tokens?: TokenCryptography[];
+}
+
+/** What a verifier's cryptographic constraints judge in one token. */
+export interface TokenCryptography {
+  /** The TSA's certification path (TSA first, to the trusted root; the TSA alone without roots), DER. */
+  tsaPath: Uint8Array[];
+  /** The token's own legacy hashing, verified under `legacyHashes` ("its imprint is hashed with SHA-1"…). */
+  legacy: string[];
 }
 
 export interface TimestampVerifyOptions {
   /** TSA trust anchors; without them the TSA chain is not checked. */
   trustedRoots?: Uint8Array[];
+  /**
+   * A token hashed or signed with SHA-1 is verified, and `legacy` says so, for a verifier that
+   * judges it by a sunset (an archive stamped before it). Without this such a token proves no time:
+   * since SHA-1's sunset anyone may make one, with any time (kyso's own TSA client).
+   */
+  legacyHashes?: boolean;
 }
 
 /** Parses a TimeStampToken (ContentInfo DER); throws TypeError describing what is wrong. */
@@ -134,7 +147,13 @@ export interface TokenVerification {
   tsaCertificate?: Uint8Array;
   /** The TSA's certification path found (TSA first), DER; the TSA alone when no roots were given or none was reached. */
   tsaPath?: Uint8Array[];
+  /** The token's SHA-1, verified under `legacyHashes`. */
+  legacy: string[];
 }
+
+/** A hash the token may use: kyso's, and SHA-1 where `legacyHashes` lets its verifier judge it. */
+const tokenHash = (oid: string, options: TimestampVerifyOptions) =>
+  options.legacyHashes ? readDigestAlgorithmFromOid(oid) : digestAlgorithmFromOid(oid);
 
 /**
  * Verifies one TimeStampToken over `data` (what was time-stamped; hashed with the token's own
@@ -150,6 +169,7 @@ export async function verifyTimeStampToken(
   return checkTimeStampToken(token, subject, options).catch(() => ({
     valid: false,
     problems: ['time-stamp token is malformed'],
+    legacy: [],
   }));
 }
 
@@ -159,7 +179,8 @@ async function checkTimeStampToken(
   options: TimestampVerifyOptions,
 ): Promise<TokenVerification> {
   const problems: string[] = [];
-  const result: TokenVerification = { valid: false, problems };
+  const legacy: string[] = [];
+  const result: TokenVerification = { valid: false, problems, legacy };
   let parsed: ParsedTimeStampToken;
   try {
     parsed = parseTimeStampToken(token);
@@ -169,18 +190,20 @@ async function checkTimeStampToken(
   }
   result.time = parsed.genTime;
 
-  if (!parsed.imprintAlgorithm) {
+  const imprintHash = tokenHash(parsed.imprintAlgorithmOid, options);
+  if (imprintHash === 'SHA-1') legacy.push("the time-stamp's imprint is hashed with SHA-1");
+  if (!imprintHash) {
     // A SHA-1 imprint, like a SHA-1 signature: since its sunset anyone may find other data with it.
     problems.push(
-      parsed.imprintAlgorithmOid === TSP_OID.sha1
+      parsed.imprintAlgorithmOid === SHA1_OID
         ? 'time-stamp imprint is hashed with SHA-1: it proves no time'
         : `time-stamp imprint uses an unsupported hash (${parsed.imprintAlgorithmOid})`,
     );
   } else if ('data' in subject) {
-    if (!bytesEqual(parsed.imprint, await digest(parsed.imprintAlgorithm, subject.data))) {
+    if (!bytesEqual(parsed.imprint, await readDigest(imprintHash, subject.data))) {
       problems.push('time-stamp imprint does not match the time-stamped data');
     }
-  } else if (subject.algorithm !== parsed.imprintAlgorithm || !bytesEqual(parsed.imprint, subject.imprint)) {
+  } else if (subject.algorithm !== imprintHash || !bytesEqual(parsed.imprint, subject.imprint)) {
     problems.push('time-stamp imprint does not match the time-stamped data');
   }
 
@@ -203,12 +226,13 @@ async function checkTimeStampToken(
   if (usageProblem) problems.push(usageProblem);
 
   const signedAttrs = signerInfo.signedAttrs;
-  const signerDigest = digestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);
+  const signerDigest = tokenHash(signerInfo.digestAlgorithm.algorithmId, options);
+  if (signerDigest === 'SHA-1') legacy.push('the time-stamp token is signed with SHA-1');
   if (!signedAttrs) problems.push('time-stamp token has no signed attributes');
   else if (!signerDigest)
     // SHA-1 (older TSAs): since its sunset anyone may make such a token, with any time.
     problems.push(
-      signerInfo.digestAlgorithm.algorithmId === TSP_OID.sha1
+      signerInfo.digestAlgorithm.algorithmId === SHA1_OID
         ? 'time-stamp token is signed with SHA-1: it proves no time'
         : 'time-stamp token uses an unsupported digest algorithm',
     );
@@ -216,7 +240,7 @@ async function checkTimeStampToken(
     const attributes = signedAttrs.attributes;
     const messageDigest = attributes.find((a) => a.type === OID.messageDigest);
     const eContent = new Uint8Array(signedData.encapContentInfo.eContent!.getValue());
-    const contentDigest = await digest(signerDigest, eContent);
+    const contentDigest = await readDigest(signerDigest, eContent);
     if (
       !messageDigest ||
       !bytesEqual(
@@ -309,13 +333,13 @@ export async function verifySignerInfoTimestamp(
   const tokens = signatureTimestampTokens(signerInfo);
   if (tokens.length === 0) return { present: false, valid: false, problems: [] };
   const signatureValue = signatureValueOf(signerInfo);
-  const result: TimestampVerification = { present: true, valid: true, problems: [], tsaPaths: [] };
+  const result: TimestampVerification = { present: true, valid: true, problems: [], tokens: [] };
   for (const token of tokens) {
     const check = await verifyTimeStampToken(token, { data: signatureValue }, options);
     result.problems.push(...check.problems);
     result.valid &&= check.valid;
     result.tsaCertificate ??= check.tsaCertificate;
-    if (check.tsaPath) result.tsaPaths!.push(check.tsaPath);
+    if (check.tsaPath) result.tokens!.push({ tsaPath: check.tsaPath, legacy: check.legacy });
     if (check.time && (!result.time || check.time < result.time)) result.time = check.time;
   }
   return result;

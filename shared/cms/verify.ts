@@ -7,14 +7,18 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { buildChain } from '../certificate/chain.js';
 import { bytesEqual, toArrayBuffer } from '../encoding.js';
-import type { DigestAlgorithm } from '../protocol/common.js';
 import { summarizeCertificate, type CertificateSummary } from '../certificate/profile.js';
-import { OID, digestAlgorithmFromOid, signatureAlgorithmFitsKey } from './algorithms.js';
-import { digest, sha1 } from './digest.js';
+import {
+  OID,
+  readDigestAlgorithmFromOid,
+  signatureAlgorithmFitsKey,
+  type ReadDigestAlgorithm,
+} from './algorithms.js';
+import { readDigest } from './digest.js';
 import { pssParametersProblem } from './rsa-pss.js';
 import { essSigningCertificateChecks, SIGNING_CERTIFICATE_V1 } from './ess.js';
 import { certificateForSid } from './signer-id.js';
-import { verifySignerInfoTimestamp } from './verify-timestamp.js';
+import { verifySignerInfoTimestamp, type TokenCryptography } from './verify-timestamp.js';
 import { readContentInfo } from './content-info.js';
 import { isDerEncoded } from './der-reader.js';
 
@@ -29,6 +33,8 @@ export interface CmsVerifyOptions {
   checkTime?: Date;
   /** TSA trust anchors for a CAdES-T signature time-stamp; without them its chain is not checked. */
   timestampRoots?: Uint8Array[];
+  /** A time-stamp token hashed or signed with SHA-1 is verified and named, for a verifier's sunset (TimestampVerifyOptions). */
+  legacyTimestampHashes?: boolean;
   /**
    * Which SignerInfo to verify (from 0), for a CMS several people signed; without it the CMS must
    * have exactly one (what kyso and PAdES make).
@@ -43,7 +49,7 @@ export interface CmsVerification {
   signatureValid: boolean;
   chainValid?: boolean;
   /** SHA-1 only in a signature read, for its verifier to judge (legacy: docs/verifier.md); kyso never signs with it. */
-  digestAlgorithm?: DigestAlgorithm | 'SHA-1';
+  digestAlgorithm?: ReadDigestAlgorithm;
   signingTime?: Date;
   signerCertificate?: Uint8Array;
   /** Every certificate the SignedData carries (the signer's and any intermediates), DER. */
@@ -57,8 +63,8 @@ export interface CmsVerification {
     valid: boolean;
     time?: Date;
     tsaCertificate?: Uint8Array;
-    /** Each token's TSA certification path, TSA first, DER. */
-    tsaPaths?: Uint8Array[][];
+    /** What each token's verifier judges as cryptographic constraints. */
+    tokens?: TokenCryptography[];
   };
 }
 
@@ -98,12 +104,6 @@ async function essProblems(attributes: pkijs.Attribute[], certDer: Uint8Array, c
   );
 }
 
-const SHA1_OID = '1.3.14.3.2.26';
-
-function verifiedDigestFromOid(oid: string): DigestAlgorithm | 'SHA-1' | undefined {
-  return oid === SHA1_OID ? 'SHA-1' : digestAlgorithmFromOid(oid);
-}
-
 export async function verifyCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   // The CMS is anyone's bytes: a part that is not what its type says makes it malformed (no signer
   // named), never an exception for the caller.
@@ -131,7 +131,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   const signerInfo = signedData.signerInfos[options.signer ?? 0];
   if (!signerInfo) return result;
 
-  const digestAlgorithm = verifiedDigestFromOid(signerInfo.digestAlgorithm.algorithmId);
+  const digestAlgorithm = readDigestAlgorithmFromOid(signerInfo.digestAlgorithm.algorithmId);
   if (!digestAlgorithm) {
     problems.push('unsupported digest algorithm');
     return result;
@@ -158,10 +158,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
   if (eContent) result.content = new Uint8Array(eContent.getValue());
   const content = options.content ?? result.content;
   const expectedDigest =
-    options.contentDigest ??
-    (content
-      ? await (digestAlgorithm === 'SHA-1' ? sha1(content) : digest(digestAlgorithm, content))
-      : undefined);
+    options.contentDigest ?? (content ? await readDigest(digestAlgorithm, content) : undefined);
   if (!expectedDigest && signerInfo.signedAttrs)
     problems.push('no content or content digest to check against');
 
@@ -180,12 +177,7 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     cert.subjectPublicKeyInfo.algorithm.algorithmId,
   );
   if (!algorithmFits) problems.push("signature does not verify: its algorithm does not fit the signer's key");
-  const pssProblem =
-    digestAlgorithm !== 'SHA-1'
-      ? pssParametersProblem(signerInfo.signatureAlgorithm, digestAlgorithm)
-      : signerInfo.signatureAlgorithm.algorithmId === OID.rsassaPss
-        ? 'RSASSA-PSS over SHA-1 is not supported'
-        : undefined;
+  const pssProblem = pssParametersProblem(signerInfo.signatureAlgorithm, digestAlgorithm);
   if (pssProblem) problems.push(`signature does not verify: ${pssProblem}`);
   const verifiable = algorithmFits && !pssProblem;
   if (!signerInfo.signedAttrs) {
@@ -248,14 +240,17 @@ async function checkCms(options: CmsVerifyOptions): Promise<CmsVerification> {
     if (!result.signatureValid) problems.push('signature does not verify');
   }
 
-  const timestamp = await verifySignerInfoTimestamp(signerInfo, { trustedRoots: options.timestampRoots });
+  const timestamp = await verifySignerInfoTimestamp(signerInfo, {
+    trustedRoots: options.timestampRoots,
+    ...(options.legacyTimestampHashes && { legacyHashes: true }),
+  });
   if (timestamp.present) {
     result.timestamp = {
       present: true,
       valid: timestamp.valid,
       time: timestamp.time,
       ...(timestamp.tsaCertificate && { tsaCertificate: timestamp.tsaCertificate }),
-      ...(timestamp.tsaPaths && { tsaPaths: timestamp.tsaPaths }),
+      ...(timestamp.tokens && { tokens: timestamp.tokens }),
     };
     if (!timestamp.valid) problems.push(`signature time-stamp: ${timestamp.problems.join('; ')}`);
   }

@@ -90,6 +90,36 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       details: signature!.details.join('\n'),
     };
   };
+  /** A sunset just after every time-stamp made so far, judged a day past it, `legacyRoot`'s TSA and the sound one trusted. */
+  const pastTheSunsetTrusting = (legacyRoot: Uint8Array): Partial<VerifyOptions> => {
+    const sunset = new Date(Date.now() + 1000);
+    return {
+      legacyCryptoUntil: sunset,
+      validationTime: new Date(sunset.getTime() + 86_400_000),
+      timestampRoots: [legacyRoot, tsa.caDer],
+    };
+  };
+  /** A PDF's signatures and document time-stamps, oldest first. */
+  const reportsOf = async (pdf: Uint8Array, policy: Partial<VerifyOptions>) =>
+    (await verifyPdfSignatures(pdf, options(policy))).signatures.sort(
+      (x, y) => x.coveredBytes! - y.coveredBytes!,
+    );
+  /** A document time-stamp of legacy cryptography (`legacy`), stamped again by the sound TSA before the sunset: both pass. */
+  const expectRenewed = async (restamped: Uint8Array, legacyRoot: Uint8Array, legacy: string) => {
+    const [first, second] = await reportsOf(restamped, pastTheSunsetTrusting(legacyRoot));
+    expect(second).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
+    expect(first).toMatchObject({
+      kind: 'document-timestamp',
+      indication: 'TOTAL-PASSED',
+      problems: [],
+      timeSource: 'timestamp',
+    });
+    expect(first!.details.join('\n')).toMatch(
+      new RegExp(
+        `the document time-stamp: ${legacy}: accepted, a later document time-stamp \\(.*, kyso Test Time-Stamping Authority\\) proves the time-stamp existed before`,
+      ),
+    );
+  };
   const timestamped = async (cms: Uint8Array) =>
     attachSignatureTimestamp(cms, await requestTimestamp(tsa.url, signatureValue(cms)));
 
@@ -274,25 +304,31 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
     }
   });
 
-  it('a signature time-stamp signed with SHA-1 (openssl ts accepts it) is ignored, naming SHA-1: the signature is B-B, judged at the validation time', async () => {
+  // SHA-1 in a token is legacy cryptography, judged as a TSA's 1024-bit key is: proves its time
+  // before the sunset (an archive's policy), none after it unless a later time-stamp proves the
+  // token existed before. The token is verified for it (another imprint is still refused).
+  const tomorrow = () => new Date(Date.now() + 86_400_000);
+
+  it('a signature time-stamp signed with SHA-1 (openssl ts accepts it) is ignored after the sunset, naming SHA-1; before it (an archive policy) it proves its time', async () => {
     const sha1Tsa = await startLocalTsa({ signerDigest: 'sha1' });
     try {
       const signed = await signedBy('Khóa 2048 Dấu SHA1', 2048);
       // kyso's own client refuses the token: asked here as any other client would.
-      const imprint = createHash('sha256').update(signatureValue(signed)).digest();
-      const answer = await fetch(sha1Tsa.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/timestamp-query' },
-        body: Buffer.from(buildTimeStampRequest(imprint, 'SHA-256')),
-      });
-      const response = pkijs.TimeStampResp.fromBER(await answer.arrayBuffer());
-      const token = new Uint8Array(response.timeStampToken!.toSchema().toBER());
+      const tokenOver = async (value: Uint8Array) => {
+        const answer = await fetch(sha1Tsa.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/timestamp-query' },
+          body: Buffer.from(buildTimeStampRequest(createHash('sha256').update(value).digest(), 'SHA-256')),
+        });
+        const response = pkijs.TimeStampResp.fromBER(await answer.arrayBuffer());
+        return new Uint8Array(response.timeStampToken!.toSchema().toBER());
+      };
+      const token = await tokenOver(signatureValue(signed));
       expect(
         opensslTsVerify({ token, over: { data: signatureValue(signed) }, caFile: sha1Tsa.caPemPath }).ok,
       ).toBe(true);
-      const result = await verdict(attachSignatureTimestamp(signed, token), {
-        timestampRoots: [sha1Tsa.caDer],
-      });
+      const stamped = attachSignatureTimestamp(signed, token);
+      const result = await verdict(stamped, { timestampRoots: [sha1Tsa.caDer] });
       expect(result).toMatchObject({
         indication: 'TOTAL-PASSED',
         problems: [],
@@ -302,14 +338,42 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
         timestamp: undefined,
       });
       expect(result.details).toMatch(
-        /the signature time-stamp .* is ignored: time-stamp token is signed with SHA-1: it proves no time; B-T is not achieved/,
+        /the signature time-stamp .* is ignored: the time-stamp token is signed with SHA-1: below what time-stamps may use since 2014-01-01T00:00:00.000Z, and nothing proves the time-stamp existed before then, so it proves no time; B-T is not achieved/,
+      );
+      const archived = await verdict(stamped, {
+        timestampRoots: [sha1Tsa.caDer],
+        legacyCryptoUntil: tomorrow(),
+      });
+      expect(archived).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        problems: [],
+        timeSource: 'timestamp',
+        level: 'B-T',
+      });
+      expect(archived.timestamp?.time).toBeInstanceOf(Date);
+      // Still verified: a SHA-1 token over another signature proves nothing for this one.
+      const other = await signedBy('Khóa 2048 Khác', 2048);
+      const misplaced = await verdict(
+        attachSignatureTimestamp(signed, await tokenOver(signatureValue(other))),
+        {
+          timestampRoots: [sha1Tsa.caDer],
+          legacyCryptoUntil: tomorrow(),
+        },
+      );
+      expect(misplaced).toMatchObject({ level: 'B-B', claimedLevel: 'B-T', timestamp: undefined });
+      expect(misplaced.details).toMatch(
+        /is ignored: time-stamp imprint does not match the time-stamped data/,
+      );
+      // A TSA checked against no root: SHA-1 is refused outright, as kyso's own client does.
+      expect((await verdict(stamped, { timestampRoots: undefined })).details).toMatch(
+        /is ignored: time-stamp token is signed with SHA-1: it proves no time/,
       );
     } finally {
       await sha1Tsa.close();
     }
   });
 
-  describe('a time-stamp whose message imprint is SHA-1 (openssl ts accepts it) proves no time, naming SHA-1', () => {
+  describe('a time-stamp whose message imprint is SHA-1 (openssl ts accepts it) is legacy cryptography, naming SHA-1', () => {
     let sha1Tsa: LocalTsa;
     beforeAll(async () => {
       sha1Tsa = await startLocalTsa({ sha1Imprints: true });
@@ -336,37 +400,55 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
       expect(opensslTsVerify({ token, over: { data }, caFile: sha1Tsa.caPemPath }).ok).toBe(true);
       return token;
     };
-
-    it('a signature time-stamp: ignored, the signature B-B judged at the validation time', async () => {
-      const signed = await signedBy('Khóa 2048 Dấu Ảnh SHA1', 2048);
-      const token = await sha1Token(signatureValue(signed));
-      const result = await verdict(attachSignatureTimestamp(signed, token), {
-        timestampRoots: [sha1Tsa.caDer],
-      });
-      expect(result).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-T' });
-      expect(result.details).toMatch(
-        /the signature time-stamp .* is ignored: time-stamp imprint is hashed with SHA-1: it proves no time; B-T is not achieved/,
-      );
-      expect(result.details).not.toMatch(/unsupported hash/);
-    });
-
-    it('a document time-stamp: INDETERMINATE / NO_POE (no HASH_FAILURE: nothing shows the document changed)', async () => {
-      const prepared = await preparePdfSignature(await onePagePdf('Luu tru SHA1'), {
+    /** A PDF with a document time-stamp whose imprint is SHA-1. */
+    const sha1DocumentTimestamp = async (title: string) => {
+      const prepared = await preparePdfSignature(await onePagePdf(title), {
         documentTimestamp: true,
         contentsSize: DOCUMENT_TIMESTAMP_CONTENTS_BYTES,
       });
       const [, start, end] = prepared.byteRange;
       const covered = Buffer.concat([prepared.pdf.subarray(0, start), prepared.pdf.subarray(end)]);
-      const pdf = embedPdfSignature(prepared, await sha1Token(covered));
+      return embedPdfSignature(prepared, await sha1Token(covered));
+    };
+
+    it('a signature time-stamp: ignored after the sunset, the signature B-B judged at the validation time; before it, B-T', async () => {
+      const signed = await signedBy('Khóa 2048 Dấu Ảnh SHA1', 2048);
+      const stamped = attachSignatureTimestamp(signed, await sha1Token(signatureValue(signed)));
+      const result = await verdict(stamped, { timestampRoots: [sha1Tsa.caDer] });
+      expect(result).toMatchObject({ indication: 'TOTAL-PASSED', level: 'B-B', claimedLevel: 'B-T' });
+      expect(result.details).toMatch(
+        /the signature time-stamp .* is ignored: the time-stamp's imprint is hashed with SHA-1: below what time-stamps may use since .*, so it proves no time; B-T is not achieved/,
+      );
+      expect(result.details).not.toMatch(/unsupported hash/);
+      expect(
+        await verdict(stamped, { timestampRoots: [sha1Tsa.caDer], legacyCryptoUntil: tomorrow() }),
+      ).toMatchObject({ indication: 'TOTAL-PASSED', problems: [], timeSource: 'timestamp', level: 'B-T' });
+    });
+
+    it('a document time-stamp: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE_NO_POE (no HASH_FAILURE: nothing shows the document changed); with no TSA roots, NO_POE', async () => {
+      const pdf = await sha1DocumentTimestamp('Luu tru SHA1');
       const [stamp] = (await verifyPdfSignatures(pdf, options({ timestampRoots: [sha1Tsa.caDer] })))
         .signatures;
       expect(stamp).toMatchObject({
         kind: 'document-timestamp',
         indication: 'INDETERMINATE',
-        subIndication: 'NO_POE',
-        problems: ['TIMESTAMP_INVALID'],
+        subIndication: 'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+        problems: ['WEAK_ALGORITHM'],
       });
-      expect(stamp!.details).toContain('time-stamp imprint is hashed with SHA-1: it proves no time');
+      expect(stamp!.details.join('\n')).toMatch(
+        /the document time-stamp: the time-stamp's imprint is hashed with SHA-1: below what time-stamps may use since 2014-01-01T00:00:00.000Z/,
+      );
+      const [unjudged] = (await verifyPdfSignatures(pdf, options({ timestampRoots: undefined }))).signatures;
+      expect(unjudged).toMatchObject({ subIndication: 'NO_POE', problems: ['TIMESTAMP_INVALID'] });
+      expect(unjudged!.details).toContain('time-stamp imprint is hashed with SHA-1: it proves no time');
+    });
+
+    it('a document time-stamp stamped again by a SHA-256 TSA before the sunset proves its time (B-LTA renewal)', async () => {
+      const restamped = await addDocumentTimestamp(
+        await sha1DocumentTimestamp('Luu tru SHA1 gia han'),
+        tsa.url,
+      );
+      await expectRenewed(restamped, sha1Tsa.caDer, "the time-stamp's imprint is hashed with SHA-1");
     });
   });
 
@@ -378,37 +460,14 @@ describe('cryptographic constraints: RSA under 2048 bits and SHA-1 need a proof 
     afterAll(async () => {
       await weakTsa?.close();
     });
-    /** A sunset just after every time-stamp made so far, judged a day past it, both TSAs trusted. */
-    const pastTheSunset = (): Partial<VerifyOptions> => {
-      const sunset = new Date(Date.now() + 1000);
-      return {
-        legacyCryptoUntil: sunset,
-        validationTime: new Date(sunset.getTime() + 86_400_000),
-        timestampRoots: [weakTsa.caDer, tsa.caDer],
-      };
-    };
-    const reportsOf = async (pdf: Uint8Array, policy: Partial<VerifyOptions>) =>
-      (await verifyPdfSignatures(pdf, options(policy))).signatures.sort(
-        (x, y) => x.coveredBytes! - y.coveredBytes!,
-      );
+    const pastTheSunset = () => pastTheSunsetTrusting(weakTsa.caDer);
 
     it("a 1024-bit TSA's document time-stamp, stamped again by a 2048-bit TSA before the sunset, proves its time", async () => {
       const weaklyStamped = await addDocumentTimestamp(await onePagePdf('Luu tru cu'), weakTsa.url);
       const restamped = await addDocumentTimestamp(weaklyStamped, tsa.url);
-      const policy = pastTheSunset();
-      const [alone] = await reportsOf(weaklyStamped, policy);
+      const [alone] = await reportsOf(weaklyStamped, pastTheSunset());
       expect(alone).toMatchObject({ indication: 'INDETERMINATE', problems: ['WEAK_KEY'] });
-      const [first, second] = await reportsOf(restamped, policy);
-      expect(second).toMatchObject({ kind: 'document-timestamp', indication: 'TOTAL-PASSED' });
-      expect(first).toMatchObject({
-        kind: 'document-timestamp',
-        indication: 'TOTAL-PASSED',
-        problems: [],
-        timeSource: 'timestamp',
-      });
-      expect(first!.details.join('\n')).toMatch(
-        /the document time-stamp: the TSA's RSA key has 1024 bits: accepted, a later document time-stamp \(.*, kyso Test Time-Stamping Authority\) proves the time-stamp existed before/,
-      );
+      await expectRenewed(restamped, weakTsa.caDer, "the TSA's RSA key has 1024 bits");
     });
 
     it('a later time-stamp from after the sunset, or from a TSA not trusted, proves nothing', async () => {

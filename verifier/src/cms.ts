@@ -1,6 +1,7 @@
 /** CMS / CAdES signatures (detached or attached, ours or openssl's), the core of PAdES too. */
 import { readLongTermValues, parseSignedData } from '../../shared/cms/long-term.js';
 import { verifyCms } from '../../shared/cms/verify.js';
+import type { TokenCryptography } from '../../shared/cms/verify-timestamp.js';
 import { holderName, summarizeCertificate } from '../../shared/certificate/profile.js';
 import { parseCertificate } from './certificates.js';
 import {
@@ -78,7 +79,8 @@ export async function cmsReport(
   const core = await verifyCms({
     cms,
     ...content,
-    ...(options.timestampRoots && { timestampRoots: options.timestampRoots }),
+    // SHA-1 in a time-stamp is judged by the sunset where its TSA is judged at all; else refused.
+    ...(options.timestampRoots && { timestampRoots: options.timestampRoots, legacyTimestampHashes: true }),
     ...(context.signer !== undefined && { signer: context.signer }),
   });
   // EN 319 102-1 §5.5.4: a signature time-stamp that does not verify, or whose TSA is not trusted,
@@ -95,7 +97,7 @@ export async function cmsReport(
   const external = context.external ?? { certificates: [], ocsps: [], crls: [] };
   const embedded = { ocsps: [...values.ocsps, ...external.ocsps], crls: [...values.crls, ...external.crls] };
   const judged = stamp?.valid
-    ? await timestampRefusal(stamp.tsaPaths ?? [], options, embedded, context.laterProof)
+    ? await timestampRefusal(stamp.tokens ?? [], options, embedded, context.laterProof)
     : {};
   const refusal = judged.refusal;
   const whyNoTime = !stamp
@@ -147,12 +149,12 @@ export async function cmsReport(
 }
 
 /**
- * Why the time-stamps (each token's TSA path, DER) prove no time (judgeTimestampPath's first
- * refusal, where `proof` shows the tokens existed), or what a later proof saved, and the first
- * expiry on their paths.
+ * Why the time-stamps (each token's TSA path, DER, and own legacy hashing) prove no time
+ * (judgeTimestampPath's first refusal, where `proof` shows the tokens existed), or what a later
+ * proof saved, and the first expiry on their paths.
  */
 async function timestampRefusal(
-  paths: Uint8Array[][],
+  tokens: TokenCryptography[],
   options: VerifyOptions,
   embedded: EmbeddedEvidence,
   proof: ExistenceProof | undefined,
@@ -161,15 +163,21 @@ async function timestampRefusal(
   const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
   const rescued: string[] = [];
   let expires: Date | undefined;
-  for (const path of paths) {
-    let certificates;
+  for (const token of tokens) {
+    let path;
     try {
-      certificates = path.map(parseCertificate);
+      path = token.tsaPath.map(parseCertificate);
     } catch {
       continue; // verified with it: readable
     }
-    const revocation = await tsaPathRevocation(certificates, options, embedded, validationTime);
-    const judged = judgeTimestampPath(certificates, validationTime, proof, until, revocation);
+    const revocation = await tsaPathRevocation(path, options, embedded, validationTime);
+    const judged = judgeTimestampPath(
+      { path, legacy: token.legacy },
+      validationTime,
+      proof,
+      until,
+      revocation,
+    );
     if (judged.refusal) return { refusal: judged.refusal };
     rescued.push(...judged.rescued);
     if (judged.expires && (!expires || judged.expires < expires)) expires = judged.expires;

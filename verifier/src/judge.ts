@@ -380,12 +380,12 @@ export interface TimestampRefusal {
 }
 
 /**
- * Whether a verified time-stamp, whose TSA's path (TSA first) is `path`, proves its time at
- * `validationTime`, given a later time-stamp's `proof` that the token existed by then (existedBy).
- * Three things make a token anyone's, after which it proves its time only where its own existence is
- * proven before (EN 319 102-1 §5.6.2.4-5):
- * - legacy cryptography (timestampLegacy; tokens hashed or signed with SHA-1 do not verify at all)
- *   after `until`, the sunset or an archive's policy;
+ * Whether a verified time-stamp, whose TSA's path (TSA first) is `path` and whose own `legacy`
+ * hashing (SHA-1) is named, proves its time at `validationTime`, given a later time-stamp's `proof`
+ * that the token existed by then (existedBy). Three things make a token anyone's, after which it
+ * proves its time only where its own existence is proven before (EN 319 102-1 §5.6.2.4-5):
+ * - legacy cryptography (the token's SHA-1, timestampLegacy's key and path) after `until`, the
+ *   sunset or an archive's policy;
  * - the expiry of the TSA's certificate or of a CA's on its path: no one would revoke a key stolen
  *   after it. Stamping the file again before then is what renews a B-LTA archive;
  * - a `revocation` on that path (tsaPathRevocation).
@@ -393,7 +393,7 @@ export interface TimestampRefusal {
  * `expires`, that first expiry on its path.
  */
 export function judgeTimestampPath(
-  path: pkijs.Certificate[],
+  { path, legacy: hashing }: { path: pkijs.Certificate[]; legacy: string[] },
   validationTime: Date,
   proof: ExistenceProof | undefined,
   until: Date,
@@ -401,7 +401,10 @@ export function judgeTimestampPath(
 ): { refusal?: TimestampRefusal; rescued: string[]; expires?: Date } {
   const existed = existedBy(validationTime, proof);
   const rescued: string[] = [];
-  const legacy = validationTime >= until ? timestampLegacy(path) : [];
+  const legacy: Legacy[] =
+    validationTime >= until
+      ? [...hashing.map((what) => ({ problem: 'WEAK_ALGORITHM' as const, what })), ...timestampLegacy(path)]
+      : [];
   const what = legacy.map((l) => l.what).join('; ');
   if (legacy[0] && existed >= until)
     return {

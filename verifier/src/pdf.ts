@@ -314,10 +314,11 @@ async function documentTimestampReport(
   dss: EmbeddedEvidence,
 ): Promise<SignatureReport> {
   const report: Draft = { kind: 'document-timestamp', format: 'PAdES', problems: [], details: [] };
+  // SHA-1 in the token is judged by the sunset where its TSA is judged at all (timestampRoots); else refused.
   const check = await verifyTimeStampToken(
     field.contents,
     { data: signed },
-    options.timestampRoots ? { trustedRoots: options.timestampRoots } : {},
+    options.timestampRoots ? { trustedRoots: options.timestampRoots, legacyHashes: true } : {},
   );
   for (const problem of check.problems)
     addProblem(
@@ -356,7 +357,13 @@ async function documentTimestampReport(
       const path = chain.valid ? chain.path : [tsa];
       const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
       const revocation = await tsaPathRevocation(path, options, dss, validationTime);
-      const judged = judgeTimestampPath(path, validationTime, laterProof, until, revocation);
+      const judged = judgeTimestampPath(
+        { path, legacy: check.legacy },
+        validationTime,
+        laterProof,
+        until,
+        revocation,
+      );
       refusal = judged.refusal;
       // Nothing later proves this one: the archive must be stamped again before its TSA's certificate expires.
       if (!refusal && !laterProof) renewBefore = judged.expires;
