@@ -15,7 +15,7 @@ import { batchCalls, sendBatchCalls } from './batch-calls.js';
 import { childrenOf, rssKiB, threadTimes } from './proc.js';
 import { measureTokenRateAsWorker, type TokenRate } from './token-rate.js';
 import { runBrowserBench, type BrowserBench } from './browser.js';
-import { ROOT, SOFTHSM_MODULE as MODULE } from './paths.js';
+import { ROOT, SOFTHSM_MODULE as MODULE, currentCommit } from './paths.js';
 import { breakdown, formatBreakdown } from './breakdown.js';
 import { compare, type BenchResult } from './summary.js';
 import type { BenchMark } from '../native-host/src/bench-marks.js';
@@ -224,23 +224,6 @@ function largeFile(env: NodeJS.ProcessEnv) {
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The commit measured, "+dirty" when the work tree had changes. */
-function currentCommit(): string {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    return dirty.trim() ? `${commit}+dirty` : commit;
-  } catch {
-    return 'unknown';
   }
 }
 

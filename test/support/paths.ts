@@ -1,7 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The checkout, from the sources (vitest) or from dist/node (the benchmarks that reuse these helpers). */
+export const REPO_ROOT = path.resolve(
+  HERE,
+  HERE.includes(`${path.sep}dist${path.sep}`) ? '../../../..' : '../..',
+);
 /** Scratch space for test artefacts (gitignored). */
 export const KYSO_DIR = path.join(REPO_ROOT, '.kyso');
 export const MASTER_TOKEN_DIR = path.join(KYSO_DIR, 'test-token');
