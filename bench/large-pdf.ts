@@ -5,7 +5,7 @@
  * in the page. Three documents: one page, 1,000 pages of text, and a scan-like file near the 16 MiB
  * limit (pages of pixels that do not compress). The PDF is put in the page before the clock starts:
  * the harness's own transfer is not kyso's. Each signed result is checked with pdfsig. Figures are
- * printed and kept in bench/results/large-pdf-latest.json, never asserted.
+ * printed and kept in bench/results/ (large-pdf-latest.json and a copy named after the run), never asserted.
  *
  *   npm run bench:large-pdf -- [--runs 3]
  */
@@ -169,13 +169,15 @@ async function main(): Promise<void> {
         `${name.padEnd(22)} ${String(row.mib).padStart(5)} MiB  page 1 shown ${row.firstPageMs} ms  last page ${row.lastPageMs} ms  Sign → signed PDF in the page ${row.signMs} ms  (median of ${RUNS})`,
       );
     }
+    const when = new Date().toISOString();
+    const json = `${JSON.stringify({ when, commit: currentCommit(), cpus: os.cpus().length, runs: RUNS, results }, null, 2)}\n`;
     const out = path.join(ROOT, 'bench/results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(
-      path.join(out, 'large-pdf-latest.json'),
-      `${JSON.stringify({ when: new Date().toISOString(), commit: currentCommit(), cpus: os.cpus().length, runs: RUNS, results }, null, 2)}\n`,
-    );
-    console.log('\nwritten: bench/results/large-pdf-latest.json');
+    // Every run is kept, named after its time and commit, as run.ts keeps its own.
+    const kept = `large-pdf-${when.replace(/[:.]/g, '-')}-${currentCommit()}.json`;
+    writeFileSync(path.join(out, kept), json);
+    writeFileSync(path.join(out, 'large-pdf-latest.json'), json);
+    console.log(`\nwritten: bench/results/${kept} and bench/results/large-pdf-latest.json`);
   } finally {
     await session.close();
     rmSync(dir, { recursive: true, force: true });
