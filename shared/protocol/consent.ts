@@ -180,10 +180,15 @@ export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;
  * batch may hold a thousand). Derived from exactly the bytes that are signed.
  */
 export const DocumentContentSchema = z.discriminatedUnion('kind', [
-  /** The bytes a reader renders: the signed revision (or the original, when the prepared revision only appends the signature to it). */
+  /**
+   * The bytes a reader renders (the original, which the prepared revision only appends the signature
+   * to), held by the document preparer as a blob the window reads itself at `url` (blob: of the
+   * extension's own origin): a 16 MiB PDF does not cross two message hops as base64 (3 s of the 9 s
+   * to its first page: bench/README.md, "A large PDF").
+   */
   z.strictObject({
     kind: z.literal('pdf'),
-    pdf: z.base64().max(base64Length(LIMITS.maxPdfBytes + 64 * 1024)),
+    url: z.string().startsWith('blob:').max(256),
     /** The visible signature's images, as drawn (ConsentDocument.appearance says where and whose). */
     images: z
       .array(

@@ -15,6 +15,7 @@ import { servePreparer } from '../../extension/src/documents/serve-preparer.js';
 import { signCades } from '../../shared/cms/cades.js';
 import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
 import type { PageDocument } from '../../shared/protocol/page.js';
+import { blobBytes } from '../support/extension-document-path.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 
@@ -92,8 +93,13 @@ describe('the document preparer behind its port', () => {
     const [pdfPlan, digestPlan] = batch.plans;
     expect(pdfPlan!.consent).toMatchObject({ kind: 'pdf', name: 'to-khai.pdf', pages: 1, size: pdf.length });
     expect(pdfPlan!.timestamp).toBe(true);
-    // The window's content is the preparer's copy of the bytes that are signed.
-    expect(await pdfPlan!.content()).toEqual({ kind: 'pdf', pdf: bytesToBase64(pdf) });
+    // The window's content is the preparer's copy of the bytes that are signed, held as a blob the
+    // window reads itself; asked again (a batch's count, then its opening), the same blob.
+    const content = await pdfPlan!.content();
+    if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
+    expect(content).toEqual({ kind: 'pdf', url: expect.stringMatching(/^blob:/) });
+    expect(await blobBytes(content.url)).toEqual(pdf);
+    expect(await pdfPlan!.content()).toEqual(content);
     expect(await digestPlan!.content()).toEqual({ kind: 'digest' });
     expect(service.size).toBe(1);
 
@@ -126,6 +132,8 @@ describe('the document preparer behind its port', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(service.size).toBe(0);
     await expect(pdfPlan!.content()).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // The request is over: its document is no longer held for a window.
+    await expect(blobBytes(content.url)).rejects.toThrow(/no blob/);
   });
 
   it("a document the preparer cannot read fails with its own code and index, no library's words", async () => {

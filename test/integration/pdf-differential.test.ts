@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDocument } from '../../extension/src/background/documents.js';
 import { embedPdfSignature, preparePdfSignature, signPadesCms } from '../../shared/pdf/pades.js';
-import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
+import { bytesToBase64 } from '../../shared/encoding.js';
 import { DEBT, differentialPdfs } from '../support/pdf-builder.js';
 import { signPdfThroughExtension, softwareDocumentSigner } from '../support/extension-document-path.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
@@ -50,12 +50,11 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
         });
         return;
       }
-      const { content, signedPdf } = await signPdfThroughExtension(
+      const { shownPdf, signedPdf } = await signPdfThroughExtension(
         pdf.bytes,
         softwareDocumentSigner(identity),
       );
-      if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
-      const shown = writePdf(dir, `${pdf.name}-shown.pdf`, base64ToBytes(content.pdf));
+      const shown = writePdf(dir, `${pdf.name}-shown.pdf`, shownPdf);
       const signed = writePdf(dir, `${pdf.name}-signed.pdf`, signedPdf);
       expect(popplerText(shown)).toContain(pdf.readerText);
       expect(popplerText(signed)).toBe(popplerText(shown));
@@ -73,11 +72,9 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
     const output = path.join(dir, 'qpdf-objstm.pdf');
     execFileSync('qpdf', ['--object-streams=generate', '--compress-streams=y', input, output]);
     const bytes = new Uint8Array(readFileSync(output));
-    const { signedPdf, content } = await signPdfThroughExtension(bytes, softwareDocumentSigner(identity));
+    const { signedPdf, shownPdf } = await signPdfThroughExtension(bytes, softwareDocumentSigner(identity));
     const signed = writePdf(dir, 'qpdf-objstm-signed.pdf', signedPdf);
-    expect(popplerText(signed)).toBe(
-      popplerText(writePdf(dir, 'qpdf-shown.pdf', base64ToBytes((content as { pdf: string }).pdf))),
-    );
+    expect(popplerText(signed)).toBe(popplerText(writePdf(dir, 'qpdf-shown.pdf', shownPdf)));
     expect(pdfsig(signed, nssDb).signatures[0]!.valid).toBe(true);
     expect(qpdfCheck(signed).status).toBe(0);
   });
@@ -122,14 +119,14 @@ describe('differential PDFs: refused, or the window shows what is signed', () =>
         plain,
         output,
       ]);
-      const { content, signedPdf, consent } = await signPdfThroughExtension(
+      const { shownPdf, signedPdf, consent } = await signPdfThroughExtension(
         new Uint8Array(readFileSync(output)),
         softwareDocumentSigner(identity),
         { reason: 'Phê duyệt bản sao' },
       );
       expect(consent.pages).toBe(11);
       const signed = writePdf(dir, `owner-${tag}-signed.pdf`, signedPdf);
-      const shown = writePdf(dir, `owner-${tag}-shown.pdf`, base64ToBytes((content as { pdf: string }).pdf));
+      const shown = writePdf(dir, `owner-${tag}-shown.pdf`, shownPdf);
       expect(popplerText(signed)).toBe(popplerText(shown));
       const report = pdfsig(signed, nssDb);
       expect(

@@ -3,6 +3,7 @@
  * prepare → a CMS → finish), signed by the real host on the test token or by a software key: what
  * the consent window would open and what the page would get back.
  */
+import { resolveObjectURL } from 'node:buffer';
 import { planDocument, signerOf } from '../../extension/src/background/documents.js';
 import type { DocumentContent } from '../../extension/src/background/messages.js';
 import type { ConsentDocument } from '../../extension/src/background/messages.js';
@@ -16,7 +17,16 @@ import type { SoftwareIdentity } from './software-signer.js';
 export interface ExtensionPathResult {
   consent: ConsentDocument;
   content: DocumentContent;
+  /** The bytes the window renders: read from the content's blob, as the window reads them. */
+  shownPdf: Uint8Array;
   signedPdf: Uint8Array;
+}
+
+/** The bytes behind a blob: URL of this process (the preparer's content); throws once it was revoked. */
+export async function blobBytes(url: string): Promise<Uint8Array> {
+  const blob = resolveObjectURL(url);
+  if (!blob) throw new Error(`no blob at ${url}`);
+  return new Uint8Array(await blob.arrayBuffer());
 }
 
 type CmsItem = Extract<SignItem, { kind: 'cms' }>;
@@ -95,9 +105,12 @@ export async function signPdfThroughExtension(
 ): Promise<ExtensionPathResult> {
   const plan = await planDocument({ kind: 'pdf', name: 'corpus.pdf', pdf: bytesToBase64(pdf), ...extra }, 0);
   const content = await plan.content();
+  if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
+  const shownPdf = await blobBytes(content.url);
   const prepared = await plan.prepare(signerOf(await signer.certificate()), new Date());
   if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
   const result = await prepared.finish({ ok: true, cms: await signer.signCms(prepared.item) });
+  plan.release?.();
   if (!result.ok || !('pdf' in result)) throw new Error('no signed PDF');
-  return { consent: plan.consent, content, signedPdf: base64ToBytes(result.pdf) };
+  return { consent: plan.consent, content, shownPdf, signedPdf: base64ToBytes(result.pdf) };
 }

@@ -121,7 +121,7 @@ describe('consent and options messages', () => {
       BackgroundToConsentSchema.safeParse({
         type: 'document-content',
         index: 0,
-        content: { kind: 'pdf', pdf: 'not base64!' },
+        content: { kind: 'pdf', url: 'https://example.com/to-khai.pdf' },
       }).success,
     ).toBe(false);
     expect(BackgroundToConsentSchema.safeParse({ type: 'progress', done: 1 }).success).toBe(false);

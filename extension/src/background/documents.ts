@@ -122,6 +122,8 @@ export interface DocumentPlan {
   /** What the window shows when the user opens the document. */
   content(): Promise<DocumentContent>;
   prepare(signer: Signer, now: Date): Promise<PreparedDocument>;
+  /** The request is over: what content() holds for the window (a PDF's blob) is let go. */
+  release?(): void;
 }
 
 /** Codes a person can act on, kept as they are; anything else is a bad request, without a library's words. */
@@ -262,6 +264,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           problem: 'certify-after-signature',
         });
       const longTerm = document.level === 'B-LT' || document.level === 'B-LTA' ? document.level : undefined;
+      let shownBytes: string | undefined; // the blob URL content() made, once: a batch's count and its opening share it
       return {
         consent: {
           name: document.name,
@@ -286,7 +289,12 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
         // signature's own appearance: the window draws that over it from consent.appearance and these images.
         content: () => {
           const images = appearanceImages(appearance);
-          return Promise.resolve({ kind: 'pdf', pdf: document.pdf, ...(images.length > 0 && { images }) });
+          shownBytes ??= URL.createObjectURL(new Blob([pdf], { type: 'application/pdf' }));
+          return Promise.resolve({ kind: 'pdf', url: shownBytes, ...(images.length > 0 && { images }) });
+        },
+        release() {
+          if (shownBytes) URL.revokeObjectURL(shownBytes);
+          shownBytes = undefined;
         },
         async prepare(signer, now) {
           const prepared = await preparePdfSignature(pdf, {

@@ -622,6 +622,17 @@ function clearPdfPreview(): void {
   $('seen-pages').textContent = '';
 }
 
+/**
+ * A PDF's bytes, read from the preparer's blob (DocumentContentSchema): only a blob of this extension's
+ * own origin is read, whatever a message names.
+ */
+async function pdfBytes(content: Extract<DocumentContent, { kind: 'pdf' }>): Promise<Uint8Array> {
+  if (!content.url.startsWith(`blob:${location.origin}/`)) throw new Error('not a document of kyso');
+  const response = await fetch(content.url);
+  if (!response.ok) throw new Error('the document is no longer held');
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 async function showContent(index: number, content: DocumentContent): Promise<void> {
   if (index !== openIndex) return;
   if (content.kind === 'pdf') {
@@ -632,7 +643,7 @@ async function showContent(index: number, content: DocumentContent): Promise<voi
     const canvas = $<HTMLCanvasElement>('preview');
     try {
       const { openPdf } = await import('./pdf-preview.js');
-      const pdf = await openPdf(base64ToBytes(content.pdf), details!.documents[index]?.pages);
+      const pdf = await openPdf(await pdfBytes(content), details!.documents[index]?.pages);
       if (index !== openIndex) return void pdf.close(); // another document was opened meanwhile: free this one
       pdfView = { index, pdf, page: 1, seen: new Set(), draws: 0 };
       $('page-count').hidden = false;
@@ -786,7 +797,7 @@ async function countBatchPages(documents: ConsentDocument[]): Promise<void> {
       });
       const { checkPageCount } = await import('./pdf-preview.js');
       if (content.kind !== 'pdf') throw new Error('not a PDF');
-      await checkPageCount(base64ToBytes(content.pdf), documents[index]!.pages ?? 0);
+      await checkPageCount(await pdfBytes(content), documents[index]!.pages ?? 0);
     } catch (error) {
       notShown(index, error);
     }

@@ -94,6 +94,7 @@ export class DocumentService implements DocumentBackend {
   }
 
   release(job: string): void {
+    for (const held of this.jobs.get(job)?.values() ?? []) held.plan.release?.();
     this.jobs.delete(job);
   }
 
