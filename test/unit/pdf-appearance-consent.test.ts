@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PDFArray, PDFDict, PDFName, PDFNumber } from 'pdf-lib';
-import { bytesToBase64, base64ToBytes } from '../../shared/encoding.js';
+import { bytesToBase64 } from '../../shared/encoding.js';
 import { DEFAULT_FONT_URL } from '../../shared/pdf/appearance.js';
 import { openPdfModel } from '../../shared/pdf/model.js';
 import { documentOperations } from '../../shared/protocol/documents.js';
 import { pageRequests, type PageDocumentInput } from '../../shared/protocol/page.js';
 import { DocumentService } from '../../extension/src/documents/service.js';
+import { signedPdfOf } from '../support/extension-document-path.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { blueSignaturePng, rgbaPng } from '../support/pdf-images.js';
 import { useSoftwareIdentities } from '../support/software-identities.js';
@@ -65,7 +66,8 @@ async function signedRect(pdf: Uint8Array): Promise<number[]> {
 async function planAndPrepare(fields: Partial<Extract<PageDocumentInput, { kind: 'pdf' }>>) {
   const service = new DocumentService();
   const job = crypto.randomUUID();
-  const { consent } = await service.run('plan', { job, index: 0, document: await pdfDocument(fields) });
+  const document = await pdfDocument(fields);
+  const { consent } = await service.run('plan', { job, index: 0, document });
   const content = await service.run('content', { job, index: 0 });
   const certificate = b64(ids.RSA.certificateDer);
   await service.run('prepare', { job, index: 0, certificate, issuers: [], now: Date.now() });
@@ -75,8 +77,8 @@ async function planAndPrepare(fields: Partial<Extract<PageDocumentInput, { kind:
     result: { ok: true, cms: b64(new Uint8Array(64).fill(0x30)) },
     longTerm: false,
   });
-  if (!finished.ok || !('pdf' in finished)) throw new Error('no pdf');
-  return { consent, content, signed: base64ToBytes(finished.pdf) };
+  if (document.kind !== 'pdf') throw new Error('a PDF document');
+  return { consent, content, signed: signedPdfOf(document.pdf, finished) };
 }
 
 afterEach(() => vi.unstubAllGlobals());
@@ -102,7 +104,7 @@ describe('a PDF visible signature in the consent entry', () => {
     expect(consent.warnings ?? []).toEqual([]);
     expect(content).toEqual({
       kind: 'pdf',
-      pdf: expect.any(String),
+      url: expect.stringMatching(/^blob:/),
       images: [{ role: 'signature', type: 'png', data: b64(png) }],
     });
     expect(await signedRect(signed)).toEqual([340, 90, 540, 170]);
