@@ -16,6 +16,24 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Where `base`'s whole 3-byte groups end in its base64: the base64 of any bytes that begin with base's begins with these characters. */
+const wholeGroups = (base: string) => base.length - (base.endsWith('=') ? 4 : 0);
+
+/**
+ * The base64 of `whole` after `base`'s whole groups, when whole's bytes begin with base's (a PDF and
+ * its incremental update): a few KB where `whole` may be 20 MiB. undefined when they do not begin so.
+ * Both are base64 with padding (as btoa and zod's base64 make them).
+ */
+export function base64After(base: string, whole: string): string | undefined {
+  const at = wholeGroups(base);
+  return whole.startsWith(base.slice(0, at)) ? whole.slice(at) : undefined;
+}
+
+/** The inverse of base64After: `base`'s whole groups, then `tail` (exactly `whole` again). */
+export function base64Join(base: string, tail: string): string {
+  return base.slice(0, wholeGroups(base)) + tail;
+}
+
 export function bytesToHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

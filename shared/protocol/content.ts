@@ -7,8 +7,14 @@ import { z } from 'zod';
 import { answerSchema } from './common.js';
 import { PageRequestEnvelopeSchema } from './page.js';
 
-/** Content script → background: a page's request, as the content script validated it. */
-export const ContentRequestSchema = z.strictObject({ envelope: PageRequestEnvelopeSchema });
+/**
+ * Content script → background: a page's request, as the content script validated it. `pdfTails`:
+ * the content script keeps the page's PDFs, so signed PDFs may come back as their tails (pdf-tails.ts).
+ */
+export const ContentRequestSchema = z.strictObject({
+  envelope: PageRequestEnvelopeSchema,
+  pdfTails: z.literal(true).optional(),
+});
 export type ContentRequest = z.infer<typeof ContentRequestSchema>;
 
 /** Background → content script: the answer to a ContentRequest (its result is checked by the table in requests/). */

@@ -17,7 +17,7 @@ import {
 import { ConsentDocumentSchema, DocumentContentSchema } from './consent.js';
 import { SignItemResultSchema, SignItemSchema, hostCommands } from './host.js';
 import { LIMITS } from './limits.js';
-import { PageDocumentResultSchema, PageDocumentSchema } from './page.js';
+import { PageDocumentResultSchema, PageDocumentSchema, PdfTailResultSchema } from './page.js';
 
 export const DOCUMENTS_PORT = 'kyso-documents';
 
@@ -76,7 +76,8 @@ export const documentOperations = {
       /** The background answers the preparer's long-term callbacks for this job. */
       longTerm: z.boolean(),
     }),
-    result: PageDocumentResultSchema,
+    /** A signed PDF as its tail after the page's PDF: the background holds the page's and puts it back. */
+    result: z.union([PdfTailResultSchema, PageDocumentResultSchema]),
   },
 } as const;
 

@@ -196,6 +196,17 @@ export const PageDocumentResultSchema = z.union([
 ]);
 export type PageDocumentResult = z.infer<typeof PageDocumentResultSchema>;
 
+/**
+ * Inside the extension only (preparer → background, background → content script): a signed PDF as
+ * its base64 after the page's own PDF's (base64After), which the receiver holds and puts back in
+ * front (base64Join) — a 16 MiB PDF does not cross each hop again for the few KB kyso appended.
+ */
+export const PdfTailResultSchema = z.strictObject({
+  ok: z.literal(true),
+  pdfTail: z.base64().max(base64Length(LIMITS.maxSignedPdfBytes)),
+});
+export type PdfTailResult = z.infer<typeof PdfTailResultSchema>;
+
 /** What sign-cms and sign-raw share: the page's digest, and what the consent window shows of it. */
 const DigestRequestFields = {
   ...DigestFields,

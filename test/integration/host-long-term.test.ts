@@ -20,6 +20,7 @@ import { pdfSignatureFields, readDss } from '../../shared/pdf/long-term.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import type { HostResponse } from '../../shared/protocol/host.js';
 import { verifyPdfSignatures } from '../../verifier/src/index.js';
+import { signedPdfOf } from '../support/extension-document-path.js';
 import { startHostSession, type HostSession } from '../support/host-session.js';
 import { longTermPdfSeenByTools } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
@@ -59,10 +60,8 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
 
   /** planDocument → prepare → (the host's CAdES-T, here in software) → finish with the host's long-term services. */
   async function signThroughExtension(level: 'B-LT' | 'B-LTA', longTerm = services()) {
-    const plan = await planDocument(
-      { kind: 'pdf', name: 'luu-tru.pdf', pdf: bytesToBase64(original), level },
-      0,
-    );
+    const sent = bytesToBase64(original);
+    const plan = await planDocument({ kind: 'pdf', name: 'luu-tru.pdf', pdf: sent, level }, 0);
     const prepared = await plan.prepare(signerOf(bytesToBase64(signer.der)), new Date());
     if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
     expect(prepared.item.timestamp).toBe(true);
@@ -77,8 +76,7 @@ describe('host validation-data and document-timestamp: PAdES B-LT/B-LTA from the
     );
     const stamped = await addSignatureTimestamp(cms, tsa.url);
     const result = await prepared.finish({ ok: true, cms: bytesToBase64(stamped) }, longTerm);
-    if (!result.ok || !('pdf' in result)) throw new Error(JSON.stringify(result));
-    return { plan, pdf: base64ToBytes(result.pdf), cms: stamped };
+    return { plan, pdf: signedPdfOf(sent, result), cms: stamped };
   }
 
   beforeAll(async () => {

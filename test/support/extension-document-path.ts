@@ -4,11 +4,11 @@
  * the consent window would open and what the page would get back.
  */
 import { resolveObjectURL } from 'node:buffer';
-import { planDocument, signerOf } from '../../extension/src/background/documents.js';
+import { planDocument, signerOf, type PreparedResult } from '../../extension/src/background/documents.js';
 import type { DocumentContent } from '../../extension/src/background/messages.js';
 import type { ConsentDocument } from '../../extension/src/background/messages.js';
 import { signCades } from '../../shared/cms/cades.js';
-import { base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
+import { base64Join, base64ToBytes, bytesToBase64 } from '../../shared/encoding.js';
 import type { HostResponse, SignItem, SignItemResult } from '../../shared/protocol/host.js';
 import type { PageDocument } from '../../shared/protocol/page.js';
 import type { HostProcess } from './host-process.js';
@@ -98,12 +98,23 @@ export function hostDocumentSigner(host: HostProcess, certificateId: string, pin
   };
 }
 
+/**
+ * The signed PDF of a preparer's result for the page's PDF `sent` (base64): the preparer answers with
+ * what follows the page's bytes, and the background puts them in front (batch-plans.ts).
+ */
+export function signedPdfOf(sent: string, result: PreparedResult): Uint8Array {
+  if (result.ok && 'pdfTail' in result) return base64ToBytes(base64Join(sent, result.pdfTail));
+  if (result.ok && 'pdf' in result) return base64ToBytes(result.pdf);
+  throw new Error(`no signed PDF: ${JSON.stringify(result).slice(0, 300)}`);
+}
+
 export async function signPdfThroughExtension(
   pdf: Uint8Array,
   signer: DocumentSigner,
   extra: Partial<Extract<PageDocument, { kind: 'pdf' }>> = {},
 ): Promise<ExtensionPathResult> {
-  const plan = await planDocument({ kind: 'pdf', name: 'corpus.pdf', pdf: bytesToBase64(pdf), ...extra }, 0);
+  const sent = bytesToBase64(pdf);
+  const plan = await planDocument({ kind: 'pdf', name: 'corpus.pdf', pdf: sent, ...extra }, 0);
   const content = await plan.content();
   if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
   const shownPdf = await blobBytes(content.url);
@@ -111,6 +122,5 @@ export async function signPdfThroughExtension(
   if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
   const result = await prepared.finish({ ok: true, cms: await signer.signCms(prepared.item) });
   plan.release?.();
-  if (!result.ok || !('pdf' in result)) throw new Error('no signed PDF');
-  return { consent: plan.consent, content, shownPdf, signedPdf: base64ToBytes(result.pdf) };
+  return { consent: plan.consent, content, shownPdf, signedPdf: signedPdfOf(sent, result) };
 }

@@ -5,8 +5,10 @@
  */
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import type { HostResult } from '../../../shared/protocol/host.js';
+import { base64Join } from '../../../shared/encoding.js';
 import type { PageDocument } from '../../../shared/protocol/page.js';
 import { planDigest } from './digest-plan.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import type { DocumentBackend } from './document-preparer.js';
 import type { PreparedDocument } from './documents.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';
@@ -70,8 +72,18 @@ export async function planBatch(
             });
             return {
               item,
-              finish: (result, longTerm) =>
-                remote!.run('finish', { job, index, result, longTerm: longTerm !== undefined }, longTerm),
+              finish: async (result, longTerm) => {
+                const done = await remote!.run(
+                  'finish',
+                  { job, index, result, longTerm: longTerm !== undefined },
+                  longTerm,
+                );
+                // The preparer sent what follows the page's PDF: this request holds the page's bytes.
+                if (!('pdfTail' in done)) return done;
+                if (document.kind !== 'pdf')
+                  throw new KysoError('INTERNAL', 'a PDF answer for another document');
+                return { ok: true, pdf: base64Join(document.pdf, done.pdfTail) };
+              },
             };
           },
         };

@@ -11,7 +11,7 @@
  *   prepare (with the signer's certificate: the host item)  →  host signs  →  finish (the page's result)
  */
 import { holderName, summarizeCertificate } from '../../../shared/certificate/profile.js';
-import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
+import { base64After, base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import { assertSignable } from '../../../shared/pdf/docmdp.js';
 import { openPdfModel } from '../../../shared/pdf/model.js';
 import { embedPdfSignature, preparePdfSignature } from '../../../shared/pdf/pades.js';
@@ -33,7 +33,12 @@ import type { RsaScheme } from '../../../shared/protocol/common.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import { LIMITS } from '../../../shared/protocol/limits.js';
 import type { SignItem, SignItemResult } from '../../../shared/protocol/host.js';
-import type { PageDocument, PageDocumentResult, PdfAppearance } from '../../../shared/protocol/page.js';
+import type {
+  PageDocument,
+  PageDocumentResult,
+  PdfAppearance,
+  PdfTailResult,
+} from '../../../shared/protocol/page.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import { xmlContentRows } from '../../../shared/xml/signed-content.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
@@ -73,12 +78,16 @@ export interface LongTermServices {
   documentTimestamp(sha256: Uint8Array): Promise<Uint8Array>;
 }
 
-export interface PreparedDocument {
+/** A document's result, a signed PDF possibly as its tail after the page's own (PdfTailResultSchema). */
+export type PreparedResult = PageDocumentResult | PdfTailResult;
+
+/** The item the host signs, and what makes the document's result of its answer: in the preparer a PreparedResult, in the background a page's. */
+export interface PreparedDocument<Result = PageDocumentResult> {
   item: SignItem;
   finish(
     result: Extract<SignItemResult, { ok: true }>,
     longTerm?: LongTermServices,
-  ): PageDocumentResult | Promise<PageDocumentResult>;
+  ): Result | Promise<Result>;
 }
 
 /**
@@ -121,7 +130,7 @@ export interface DocumentPlan {
   timestamp: boolean;
   /** What the window shows when the user opens the document. */
   content(): Promise<DocumentContent>;
-  prepare(signer: Signer, now: Date): Promise<PreparedDocument>;
+  prepare(signer: Signer, now: Date): Promise<PreparedDocument<PreparedResult>>;
   /** The request is over: what content() holds for the window (a PDF's blob) is let go. */
   release?(): void;
 }
@@ -329,7 +338,10 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
               const signed = embedPdfSignature(prepared, base64ToBytes(cms));
               const pdf = longTerm ? await extendSignedPdf(signed, cms, longTerm, services) : signed;
               if (pdf.length > LIMITS.maxSignedPdfBytes) throw signedPdfTooLarge(pdf.length);
-              return { ok: true, pdf: bytesToBase64(pdf) };
+              const whole = bytesToBase64(pdf);
+              // An incremental update: only what follows the page's own bytes goes back (the holder of those puts them in front).
+              const pdfTail = base64After(document.pdf, whole);
+              return pdfTail !== undefined ? { ok: true, pdfTail } : { ok: true, pdf: whole };
             },
           };
         },

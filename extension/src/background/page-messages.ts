@@ -8,7 +8,6 @@ import type { Runtime } from 'webextension-polyfill';
 import { readLocal } from './local-store.js';
 import type { Answer } from '../../../shared/protocol/common.js';
 import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
-import type { PageRequestEnvelope } from '../../../shared/protocol/page.js';
 import { PROTOCOL_VERSION } from '../../../shared/version.js';
 import {
   CancelMessageSchema,
@@ -21,6 +20,7 @@ import { isOriginAllowed } from './origin-policy.js';
 import { sitePermission } from './site-permissions.js';
 import type { BackgroundServices } from './requests/context.js';
 import { runPageRequest } from './requests/index.js';
+import { withPdfTails } from '../../../shared/protocol/pdf-tails.js';
 
 /**
  * The requesting page's origin as the browser knows it (Chrome: sender.origin; Firefox: sender.url).
@@ -40,7 +40,7 @@ function senderOrigin(sender: Runtime.MessageSender): string | undefined {
 
 async function handle(
   services: BackgroundServices,
-  envelope: PageRequestEnvelope,
+  { envelope, pdfTails }: ContentRequest,
   sender: Runtime.MessageSender,
   page: Runtime.Port,
 ): Promise<unknown> {
@@ -57,13 +57,15 @@ async function handle(
       update: envelope.protocolVersion < PROTOCOL_VERSION ? 'sdk' : 'extension',
     });
   }
-  return runPageRequest(services, envelope.type, envelope.params, {
+  const result = await runPageRequest(services, envelope.type, envelope.params, {
     origin,
     tabId,
     requestId: envelope.id,
     page,
     ...(sender.tab?.incognito && { incognito: true }),
   });
+  // Checked whole by the request table; the content script, which keeps the page's PDFs, gets their tails.
+  return pdfTails && envelope.type === 'sign-many' ? withPdfTails(envelope.params, result) : result;
 }
 
 /**
@@ -126,7 +128,7 @@ function answerPageMessage(
   const parsed = ContentRequestSchema.safeParse(message);
   if (!parsed.success)
     return Promise.resolve({ ok: false, error: toWireError(new KysoError('BAD_REQUEST')) });
-  return handle(services, parsed.data.envelope, sender, page).then(
+  return handle(services, parsed.data, sender, page).then(
     (result): Answer => ({ ok: true, result }),
     (error): Answer => ({ ok: false, error: toWireError(error) }),
   );

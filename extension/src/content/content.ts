@@ -12,6 +12,7 @@ import {
   documentSizeError,
 } from '../../../shared/protocol/page.js';
 import type { Answer } from '../../../shared/protocol/common.js';
+import { withoutPdfTails } from '../../../shared/protocol/pdf-tails.js';
 import {
   PAGE_PORT,
   PagePortAnswerSchema,
@@ -118,8 +119,15 @@ function onPageMessage(event: MessageEvent): void {
     post({ channel: PAGE_CHANNEL, kind: 'response', id: envelope.id, ...result });
   // Too large to carry: the page hears why (with the limit), rather than that kyso is missing.
   if (oversized) return answer({ ok: false, error: toWireError(oversized) });
-  const request: ContentRequest = { envelope };
-  waiting.set(envelope.id, answer);
+  // The page's PDFs stay here: signed ones come back as their tails, and get these bytes in front (pdf-tails.ts).
+  const request: ContentRequest = { envelope, pdfTails: true };
+  waiting.set(envelope.id, (result) =>
+    answer(
+      result.ok && envelope.type === 'sign-many'
+        ? { ok: true, result: withoutPdfTails(envelope.params, result.result) }
+        : result,
+    ),
+  );
   try {
     backgroundPort().postMessage(request);
   } catch {

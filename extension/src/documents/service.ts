@@ -18,6 +18,7 @@ import {
   type DocumentPlan,
   type LongTermServices,
   type PreparedDocument,
+  type PreparedResult,
   type Signer,
 } from '../background/documents.js';
 
@@ -34,7 +35,7 @@ export interface DocumentBackend {
 
 interface Held {
   plan: DocumentPlan;
-  prepared?: PreparedDocument;
+  prepared?: PreparedDocument<PreparedResult>;
 }
 
 type Handlers = {
