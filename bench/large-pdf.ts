@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import type { Browser, Page, Target } from 'puppeteer-core';
 import { LIMITS } from '../shared/protocol/limits.js';
 import { waitArmed } from '../test/support/browser.js';
@@ -21,6 +21,7 @@ import { signInConsent } from '../test/support/consent.js';
 import { makeNssDb, pdfsig, writePdf } from '../test/support/pdf-tools.js';
 import { rowShiftedNoisePng } from '../test/support/pdf-images.js';
 import { startPortalSession } from '../test/support/portal-session.js';
+import { textPagesPdf } from '../test/support/sample-pdf.js';
 import { ROOT, currentCommit } from './paths.js';
 
 const runsIndex = process.argv.indexOf('--runs');
@@ -31,22 +32,6 @@ interface Sample {
   firstPageMs: number;
   lastPageMs: number;
   signMs: number;
-}
-
-async function textPages(pages: number): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 1; i <= pages; i++) {
-    const page = doc.addPage(i % 2 ? [595.28, 841.89] : [1190.55, 841.89]);
-    for (let line = 0; line < 40; line++)
-      page.drawText(`Trang ${i}, dong ${line + 1}: phu luc hop dong so 12/2026`, {
-        x: 40,
-        y: 800 - line * 18,
-        size: 11,
-        font,
-      });
-  }
-  return doc.save({ useObjectStreams: false });
 }
 
 /** Pages of scanned-looking pixels that do not compress, each its own image as a scan's, up to ~90 % of the PDF limit. */
@@ -134,8 +119,8 @@ async function main(): Promise<void> {
     const portal = await session.openPortal();
     const nss = makeNssDb(dir, [session.token.caPem]);
     const documents: Array<[name: string, pages: number, bytes: Uint8Array]> = [
-      ['1 page', 1, await textPages(1)],
-      ['1,000 pages of text', 1000, await textPages(1000)],
+      ['1 page', 1, await textPagesPdf(1)],
+      ['1,000 pages of text', 1000, await textPagesPdf(1000)],
     ];
     const scan = await scanPages();
     documents.push([`${scan.pages} scanned pages`, scan.pages, scan.bytes]);

@@ -7,32 +7,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { signInConsent } from '../support/consent.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession } from '../support/portal-session.js';
+import { textPagesPdf } from '../support/sample-pdf.js';
 import { usePortalTab } from '../support/portal-tab.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 const PAGES = 1000;
 
-async function largePdf(): Promise<string> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 1; i <= PAGES; i++) {
-    const page = doc.addPage(i % 2 ? [595.28, 841.89] : [1190.55, 841.89]);
-    for (let line = 0; line < 40; line++)
-      page.drawText(`Trang ${i}, dong ${line + 1}: phu luc hop dong so 12/2026`, {
-        x: 40,
-        y: 800 - line * 18,
-        size: 11,
-        font,
-      });
-  }
-  return Buffer.from(await doc.save({ useObjectStreams: false })).toString('base64');
-}
+const largePdf = async () => Buffer.from(await textPagesPdf(PAGES)).toString('base64');
 
 describe('a 1,000-page PDF (Chromium)', () => {
   const portal = usePortalTab(startPortalSession);

@@ -10,6 +10,23 @@ export async function onePagePdf(text: string, size = 18): Promise<Uint8Array> {
 }
 
 /** An empty A4 PDF of `count` pages (page counts: the preview's check against kyso's model). */
+/** `count` pages of 40 text lines each, A4 and A3 landscape in turn (2 MB for 1,000): a large PDF of text. */
+export async function textPagesPdf(count: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 1; i <= count; i++) {
+    const page = doc.addPage(i % 2 ? [595.28, 841.89] : [1190.55, 841.89]);
+    for (let line = 0; line < 40; line++)
+      page.drawText(`Trang ${i}, dong ${line + 1}: phu luc hop dong so 12/2026`, {
+        x: 40,
+        y: 800 - line * 18,
+        size: 11,
+        font,
+      });
+  }
+  return doc.save({ useObjectStreams: false });
+}
+
 export async function blankPagesPdf(count: number): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   for (let i = 0; i < count; i++) doc.addPage([595, 842]);
