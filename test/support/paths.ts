@@ -5,7 +5,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The checkout, from the sources (vitest) or from dist/node (the benchmarks that reuse these helpers). */
 export const REPO_ROOT = path.resolve(
   HERE,
-  HERE.includes(`${path.sep}dist${path.sep}`) ? '../../../..' : '../..',
+  HERE.endsWith(path.join('dist', 'node', 'test', 'support')) ? '../../../..' : '../..',
 );
 /** Scratch space for test artefacts (gitignored). */
 export const KYSO_DIR = path.join(REPO_ROOT, '.kyso');

@@ -6,9 +6,9 @@
 import type { RsaScheme } from '../../../shared/protocol/common.js';
 import type { HostResult } from '../../../shared/protocol/host.js';
 import { base64Join } from '../../../shared/encoding.js';
+import { KysoError } from '../../../shared/protocol/errors.js';
 import type { PageDocument } from '../../../shared/protocol/page.js';
 import { planDigest } from './digest-plan.js';
-import { KysoError } from '../../../shared/protocol/errors.js';
 import type { DocumentBackend } from './document-preparer.js';
 import type { PreparedDocument } from './documents.js';
 import type { ConsentDocument, DocumentContent } from './messages.js';

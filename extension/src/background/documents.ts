@@ -273,7 +273,7 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
           problem: 'certify-after-signature',
         });
       const longTerm = document.level === 'B-LT' || document.level === 'B-LTA' ? document.level : undefined;
-      let shownBytes: string | undefined; // the blob URL content() made, once: a batch's count and its opening share it
+      let shownUrl: string | undefined; // the blob URL content() made, once: a batch's count and its opening share it
       return {
         consent: {
           name: document.name,
@@ -298,12 +298,12 @@ async function plan(document: PageDocument, rsaScheme?: RsaScheme): Promise<Docu
         // signature's own appearance: the window draws that over it from consent.appearance and these images.
         content: () => {
           const images = appearanceImages(appearance);
-          shownBytes ??= URL.createObjectURL(new Blob([pdf], { type: 'application/pdf' }));
-          return Promise.resolve({ kind: 'pdf', url: shownBytes, ...(images.length > 0 && { images }) });
+          shownUrl ??= URL.createObjectURL(new Blob([pdf], { type: 'application/pdf' }));
+          return Promise.resolve({ kind: 'pdf', url: shownUrl, ...(images.length > 0 && { images }) });
         },
         release() {
-          if (shownBytes) URL.revokeObjectURL(shownBytes);
-          shownBytes = undefined;
+          if (shownUrl) URL.revokeObjectURL(shownUrl);
+          shownUrl = undefined;
         },
         async prepare(signer, now) {
           const prepared = await preparePdfSignature(pdf, {
