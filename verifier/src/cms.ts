@@ -9,8 +9,6 @@ import {
   finish,
   judge,
   judgeTimestampPath,
-  LEGACY_CRYPTO_UNTIL,
-  tsaPathRevocation,
   type Draft,
   type ExistenceProof,
   type TimestampRefusal,
@@ -160,7 +158,6 @@ async function timestampRefusal(
   proof: ExistenceProof | undefined,
 ): Promise<{ refusal?: TimestampRefusal; rescued?: string; expires?: Date }> {
   const validationTime = options.validationTime ?? options.revocation?.now ?? new Date();
-  const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
   const rescued: string[] = [];
   let expires: Date | undefined;
   for (const token of tokens) {
@@ -170,13 +167,12 @@ async function timestampRefusal(
     } catch {
       continue; // verified with it: readable
     }
-    const revocation = await tsaPathRevocation(path, options, embedded, validationTime);
-    const judged = judgeTimestampPath(
+    const judged = await judgeTimestampPath(
       { path, legacy: token.legacy },
+      options,
+      embedded,
       validationTime,
       proof,
-      until,
-      revocation,
     );
     if (judged.refusal) return { refusal: judged.refusal };
     rescued.push(...judged.rescued);

@@ -384,21 +384,23 @@ export interface TimestampRefusal {
  * hashing (SHA-1) is named, proves its time at `validationTime`, given a later time-stamp's `proof`
  * that the token existed by then (existedBy). Three things make a token anyone's, after which it
  * proves its time only where its own existence is proven before (EN 319 102-1 §5.6.2.4-5):
- * - legacy cryptography (the token's SHA-1, timestampLegacy's key and path) after `until`, the
- *   sunset or an archive's policy;
+ * - legacy cryptography (the token's SHA-1, timestampLegacy's key and path) after the sunset or
+ *   the archive's policy (`legacyCryptoUntil`);
  * - the expiry of the TSA's certificate or of a CA's on its path: no one would revoke a key stolen
  *   after it. Stamping the file again before then is what renews a B-LTA archive;
- * - a `revocation` on that path (tsaPathRevocation).
+ * - a revocation on that path (tsaPathRevocation: the `evidence` at hand and, as the policy allows, fetched).
  * `refusal` is the first reason it proves no time; `rescued`, the details of what the proof saved;
  * `expires`, that first expiry on its path.
  */
-export function judgeTimestampPath(
+export async function judgeTimestampPath(
   { path, legacy: hashing }: { path: pkijs.Certificate[]; legacy: string[] },
+  options: VerifyOptions,
+  evidence: EmbeddedEvidence,
   validationTime: Date,
   proof: ExistenceProof | undefined,
-  until: Date,
-  revocation?: KeyEnd,
-): { refusal?: TimestampRefusal; rescued: string[]; expires?: Date } {
+): Promise<{ refusal?: TimestampRefusal; rescued: string[]; expires?: Date }> {
+  const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
+  const revocation = await tsaPathRevocation(path, options, evidence, validationTime);
   const existed = existedBy(validationTime, proof);
   const rescued: string[] = [];
   const legacy: Legacy[] =
@@ -472,7 +474,7 @@ function firstExpiry(path: pkijs.Certificate[]): KeyEnd | undefined {
  * revocation values, a PDF's DSS) or, as the policy allows, fetched — for judgeTimestampPath. As
  * for a signer's CAs, only a revocation counts: TSAs' status is often not published.
  */
-export async function tsaPathRevocation(
+async function tsaPathRevocation(
   path: pkijs.Certificate[],
   options: VerifyOptions,
   embedded: EmbeddedEvidence,

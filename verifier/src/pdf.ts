@@ -28,9 +28,7 @@ import {
   addProblem,
   finish,
   judgeTimestampPath,
-  LEGACY_CRYPTO_UNTIL,
   signerIdentity,
-  tsaPathRevocation,
   type Draft,
   type ExistenceProof,
   type TimestampRefusal,
@@ -355,14 +353,12 @@ async function documentTimestampReport(
       );
       report.chain = chain.path.map(describeCertificate);
       const path = chain.valid ? chain.path : [tsa];
-      const until = options.legacyCryptoUntil ?? LEGACY_CRYPTO_UNTIL;
-      const revocation = await tsaPathRevocation(path, options, dss, validationTime);
-      const judged = judgeTimestampPath(
+      const judged = await judgeTimestampPath(
         { path, legacy: check.legacy },
+        options,
+        dss,
         validationTime,
         laterProof,
-        until,
-        revocation,
       );
       refusal = judged.refusal;
       // Nothing later proves this one: the archive must be stamped again before its TSA's certificate expires.
