@@ -20,6 +20,7 @@ import {
 } from './common.js';
 import { LIMITS } from './limits.js';
 import { SHA1_DIGEST_INFO_PREFIX } from '../cms/digest-info.js';
+import { base64ToBytes, bytesToHex } from '../encoding.js';
 
 const VersionString = z
   .string()
@@ -40,11 +41,8 @@ const Sha1DigestInfoSchema = z
   .base64()
   .length(base64Length(SHA1_DIGEST_INFO_BYTES))
   .refine((value) => {
-    const bytes = atob(value);
-    let hex = '';
-    for (let i = 0; i < SHA1_DIGEST_INFO_PREFIX.length / 2; i++)
-      hex += bytes.charCodeAt(i).toString(16).padStart(2, '0');
-    return bytes.length === SHA1_DIGEST_INFO_BYTES && hex === SHA1_DIGEST_INFO_PREFIX;
+    const hex = bytesToHex(base64ToBytes(value));
+    return hex.length === SHA1_DIGEST_INFO_BYTES * 2 && hex.startsWith(SHA1_DIGEST_INFO_PREFIX);
   }, 'not a SHA-1 DigestInfo');
 
 /**
