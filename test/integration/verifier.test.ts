@@ -57,18 +57,14 @@ describe('server-side verifier', () => {
       who.signer,
     );
 
-  /**
-   * A CMS over `content` by a leaf `subCa` issues (`extensions` added to a signer's), carrying
-   * `subCa` when `carried`.
-   */
-  async function cmsUnder(
+  /** A leaf `subCa` issues (`extensions` added to a signer's), with its software signer. */
+  function leafUnder(
     subCa: IssuedCertificate,
     name: string,
     subject: string,
     serialHex: string,
     extensions = '',
-    carried = false,
-  ): Promise<Uint8Array> {
+  ): Pick<IssuedCertificate, 'der' | 'signer'> {
     const base = path.join(dir, name);
     issueTestCertificate({
       base,
@@ -79,18 +75,35 @@ describe('server-side verifier', () => {
       days: 5,
       extensions: `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n${extensions}`,
     });
-    const leafDer = new Uint8Array(
-      execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']),
-    );
-    const leafKey = createPrivateKey(readFileSync(`${base}.key`));
+    const der = new Uint8Array(execFileSync('openssl', ['x509', '-in', `${base}.pem`, '-outform', 'DER']));
+    const key = createPrivateKey(readFileSync(`${base}.key`));
+    return {
+      der,
+      signer: {
+        keyType: 'RSA',
+        signDigest: async (digest, algorithm) => rsaSignDigest(key, digest, algorithm),
+      },
+    };
+  }
+
+  /** A CMS over `content` by a leaf `subCa` issues (leafUnder), carrying `subCa` when `carried`. */
+  async function cmsUnder(
+    subCa: IssuedCertificate,
+    name: string,
+    subject: string,
+    serialHex: string,
+    extensions = '',
+    carried = false,
+  ): Promise<Uint8Array> {
+    const leaf = leafUnder(subCa, name, subject, serialHex, extensions);
     return signCades(
       {
         contentDigest: createHash('sha256').update(content).digest(),
         digestAlgorithm: 'SHA-256',
-        signerCertificate: leafDer,
+        signerCertificate: leaf.der,
         ...(carried && { chain: [subCa.der] }),
       },
-      { keyType: 'RSA', signDigest: async (digest, algorithm) => rsaSignDigest(leafKey, digest, algorithm) },
+      leaf.signer,
     );
   }
 
@@ -607,5 +620,42 @@ describe('server-side verifier', () => {
       options,
     );
     expect(byRevoked.signatures[0]!.problems).toContain('REVOKED');
+  });
+
+  it("XMLDSig: KeyInfo's certificates in any order (the spec implies none): the signer is the one that issued none of the others; xmlsec1 agrees", async () => {
+    const subCa = ca.issueIntermediate('/C=VN/O=CA Con/CN=CA Con Cho Tờ Khai');
+    const leaf = leafUnder(subCa, 'xml-leaf', '/C=VN/CN=Người Ký Tờ Khai', 'C0FFEE03');
+    const signed = await signXml(HTKK, { profile: 'htkk', certificate: leaf.der }, leaf.signer);
+    const leafElement = /<X509Certificate>[^<]+<\/X509Certificate>/.exec(signed)![0];
+    const element = (der: Uint8Array) =>
+      `<X509Certificate>${Buffer.from(der).toString('base64')}</X509Certificate>`;
+    // KeyInfo is not signed: anyone on the way (or the signer's software) may add the chain, in any order.
+    const withKeyInfo = (...elements: string[]) => signed.replace(leafElement, elements.join(''));
+    const caFirst = withKeyInfo(element(subCa.der), leafElement);
+    const file = path.join(dir, 'tk-ca-first.xml');
+    writeFileSync(file, caFirst);
+    const xmlsec = spawnSync(
+      'xmlsec1',
+      ['--verify', '--trusted-pem', ca.caPemPath, '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file],
+      { encoding: 'utf8' },
+    );
+    expect(xmlsec.status, xmlsec.stderr).toBe(0);
+
+    const orders: Array<[string, string, Partial<VerifyOptions>]> = [
+      ['the CA first', caFirst, {}],
+      ['the signer first', withKeyInfo(leafElement, element(subCa.der)), {}],
+      // The root beside the signer, its CA given to the verifier: the root issued none of these either.
+      [
+        'the root first, the CA elsewhere',
+        withKeyInfo(element(ca.caDer), leafElement),
+        { intermediates: [subCa.der] },
+      ],
+    ];
+    for (const [order, xml, more] of orders) {
+      const report = await verifyXmlSignature(xml, { trustedRoots: [ca.caDer], ...more });
+      const signature = report.signatures[0]!;
+      expect(report.indication, `${order}: ${JSON.stringify(signature.details)}`).toBe('TOTAL-PASSED');
+      expect(signature.signer?.name, order).toBe('Người Ký Tờ Khai');
+    }
   });
 });

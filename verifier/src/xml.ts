@@ -11,6 +11,7 @@ import { parseXml } from '../../shared/xml/dom.js';
 import { isReferenceableId } from '../../shared/xml/profiles.js';
 import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
 import { InputError } from './cms.js';
+import { parseCertificate } from './certificates.js';
 import { overall, type Problem, type SignatureReport, type VerificationReport } from './report.js';
 
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -242,6 +243,30 @@ function signingTimesCovered(
   );
 }
 
+/**
+ * Which of a Signature's KeyInfo certificates holds the key that signed. XMLDSig (§4.4.4) implies no
+ * order among them, only that the others chain to that one; some signers put their CA first. It is the
+ * one that issued none of the others (by name: judge then checks its path, and the signature its key),
+ * not self-issued if one such is; the first certificate when none can be told apart or read.
+ */
+function keyCertificateIndex(certificates: Uint8Array[]): number {
+  if (certificates.length < 2) return 0;
+  let parsed: ReturnType<typeof parseCertificate>[];
+  try {
+    parsed = certificates.map(parseCertificate);
+  } catch {
+    return 0; // reported as unreadable when judged
+  }
+  const issuesAnother = (ca: (typeof parsed)[number]) =>
+    parsed.some(
+      (other) => other !== ca && !other.subject.isEqual(other.issuer) && other.issuer.isEqual(ca.subject),
+    );
+  const ends = parsed.filter((certificate) => !issuesAnother(certificate));
+  // A root carried beside a signer whose own CA is missing issued none of them either.
+  const signer = ends.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? ends[0];
+  return signer ? parsed.indexOf(signer) : 0;
+}
+
 /** Every XMLDSig Signature in the document (HTKK: in CKyDTu; e-invoices: under DSCKS). DOCTYPEs are refused. */
 export async function verifyXmlSignature(xml: string, options: VerifyOptions): Promise<VerificationReport> {
   const validationTime = options.validationTime ?? new Date();
@@ -251,16 +276,18 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
   for (const node of nodes) {
     const report: Draft = { kind: 'signature', format: 'XMLDSig', level: 'B-B', problems: [], details: [] };
     const element = node as unknown as Element;
-    const certificates = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'X509Certificate')).map(
+    const texts = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'X509Certificate')).map(
       (c) => c.textContent?.replace(/\s/g, '') ?? '',
     );
-    const certText = certificates[0];
-    if (!certText) {
+    if (!texts[0]) {
       addProblem(report, 'MALFORMED', 'no X509Certificate in KeyInfo');
       signatures.push(finish(report));
       continue;
     }
-    const certificate = new Uint8Array(Buffer.from(certText, 'base64'));
+    const certificates = texts.map((text) => new Uint8Array(Buffer.from(text, 'base64')));
+    const signerAt = keyCertificateIndex(certificates);
+    const certText = texts[signerAt]!;
+    const certificate = certificates[signerAt]!;
     const pem = `-----BEGIN CERTIFICATE-----\n${certText.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
     const signed = new SignedXml({ publicCert: pem, getCertFromKeyInfo: () => null });
     for (const [uri, hash] of Object.entries(ECDSA))
@@ -321,9 +348,9 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       if (!Number.isNaN(parsed.getTime()))
         Object.assign(report, { signingTime: parsed, timeSource: 'signed-attribute' });
     }
-    let carried: Uint8Array[] = [];
+    // The others are the signer's CAs (or nothing of its: judge finds its path among them).
+    const carried = certificates.filter((_, i) => i !== signerAt);
     try {
-      carried = certificates.slice(1).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
       signatures.push(
         await judge(
           report,
