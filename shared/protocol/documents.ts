@@ -21,6 +21,10 @@ import { PageDocumentResultSchema, PageDocumentSchema, PdfTailResultSchema } fro
 
 export const DOCUMENTS_PORT = 'kyso-documents';
 
+/** The offscreen preparer's message to the service worker, with the MessagePort the background's calls then go over. */
+export const DocumentsHandoverSchema = z.strictObject({ handover: z.literal(DOCUMENTS_PORT) });
+export type DocumentsHandover = z.infer<typeof DocumentsHandoverSchema>;
+
 const CallId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** One sign-many request's documents, held by the preparer until the background releases them. */
 const JobId = z.uuid();

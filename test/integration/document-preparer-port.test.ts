@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Runtime } from 'webextension-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBatch } from '../../extension/src/background/batch-plans.js';
+import { messagePortLink, type MessageLink } from '../../extension/src/documents/channel.js';
 import { PreparerPort } from '../../extension/src/documents/preparer-port.js';
 import { servePreparer } from '../../extension/src/documents/serve-preparer.js';
 import { signCades } from '../../shared/cms/cades.js';
@@ -51,6 +52,21 @@ function portPair(): [Runtime.Port, Runtime.Port] {
   return [port(0), port(1)];
 }
 
+/**
+ * The two ends as Chromium's offscreen preparer and the background join them: a MessageChannel
+ * (structured clone), with a runtime port pair beside it as its lifeline.
+ */
+function messagePortPair(): [MessageLink, MessageLink] {
+  const [background, preparer] = portPair();
+  const { port1, port2 } = new MessageChannel();
+  return [messagePortLink(port1, background), messagePortLink(port2, preparer)];
+}
+
+const links = [
+  ['a runtime port', portPair],
+  ['a MessagePort with a runtime port as its lifeline', messagePortPair],
+] as const;
+
 describe('the document preparer behind its port', () => {
   let dir: string;
   let identity: SoftwareIdentity;
@@ -76,64 +92,93 @@ describe('the document preparer behind its port', () => {
       ),
     );
 
-  it('plans, shows, prepares and finishes a PDF (B-LT, asking back for validation data) and a digest', async () => {
-    const [background, preparerEnd] = portPair();
-    const service = servePreparer(preparerEnd);
-    const preparer = new PreparerPort(background);
-    const documents: PageDocument[] = [
-      { kind: 'pdf', name: 'to-khai.pdf', pdf: bytesToBase64(pdf), level: 'B-LT' },
-      {
-        kind: 'cms',
-        name: 'hash',
-        digest: bytesToBase64(new Uint8Array(32).fill(7)),
-        digestAlgorithm: 'SHA-256',
-      },
-    ];
-    const batch = await planBatch(() => Promise.resolve(preparer), documents);
-    const [pdfPlan, digestPlan] = batch.plans;
-    expect(pdfPlan!.consent).toMatchObject({ kind: 'pdf', name: 'to-khai.pdf', pages: 1, size: pdf.length });
-    expect(pdfPlan!.timestamp).toBe(true);
-    // The window's content is the preparer's copy of the bytes that are signed, held as a blob the
-    // window reads itself; asked again (a batch's count, then its opening), the same blob.
-    const content = await pdfPlan!.content();
-    if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
-    expect(content).toEqual({ kind: 'pdf', url: expect.stringMatching(/^blob:/) });
-    expect(await blobBytes(content.url)).toEqual(pdf);
-    expect(await pdfPlan!.content()).toEqual(content);
-    expect(await digestPlan!.content()).toEqual({ kind: 'digest' });
-    expect(service.size).toBe(1);
-
-    const certificate = bytesToBase64(identity.certificateDer);
-    await batch.checkSigner(certificate);
-    const prepared = await pdfPlan!.prepare({ certificate, issuers: [] }, new Date());
-    if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
-    const cms = await signItem(prepared.item.digest);
-    const asked: string[] = [];
-    const result = await prepared.finish(
-      { ok: true, cms },
-      {
-        validationData: (signed) => {
-          asked.push(signed);
-          return Promise.resolve({ certificates: [bytesToBase64(identity.caDer)], ocsps: [], crls: [] });
+  it.each(links)(
+    'over %s: plans, shows, prepares and finishes a PDF (B-LT, asking back for validation data) and a digest',
+    async (_, pair) => {
+      const [background, preparerEnd] = pair();
+      const service = servePreparer(preparerEnd);
+      const preparer = new PreparerPort(background);
+      const documents: PageDocument[] = [
+        { kind: 'pdf', name: 'to-khai.pdf', pdf: bytesToBase64(pdf), level: 'B-LT' },
+        {
+          kind: 'cms',
+          name: 'hash',
+          digest: bytesToBase64(new Uint8Array(32).fill(7)),
+          digestAlgorithm: 'SHA-256',
         },
-        documentTimestamp: () => Promise.reject(new Error('B-LT asks for no document time-stamp')),
-      },
-    );
-    expect(asked).toEqual([cms]);
-    if (!result.ok || !('pdf' in result)) throw new Error(`no signed PDF: ${JSON.stringify(result)}`);
-    const signed = Buffer.from(result.pdf, 'base64');
-    // An incremental update of the very bytes planned: the original, then the signature and the DSS.
-    expect(signed.subarray(0, pdf.length).equals(Buffer.from(pdf))).toBe(true);
-    const cmsHex = Buffer.from(base64ToBytes(cms)).toString('hex');
-    expect(signed.toString('latin1').toLowerCase().includes(cmsHex)).toBe(true);
-    expect(signed.includes(Buffer.from('/DSS'))).toBe(true);
+      ];
+      const batch = await planBatch(() => Promise.resolve(preparer), documents);
+      const [pdfPlan, digestPlan] = batch.plans;
+      expect(pdfPlan!.consent).toMatchObject({
+        kind: 'pdf',
+        name: 'to-khai.pdf',
+        pages: 1,
+        size: pdf.length,
+      });
+      expect(pdfPlan!.timestamp).toBe(true);
+      // The window's content is the preparer's copy of the bytes that are signed, held as a blob the
+      // window reads itself; asked again (a batch's count, then its opening), the same blob.
+      const content = await pdfPlan!.content();
+      if (content.kind !== 'pdf') throw new Error('a PDF opens as a PDF');
+      expect(content).toEqual({ kind: 'pdf', url: expect.stringMatching(/^blob:/) });
+      expect(await blobBytes(content.url)).toEqual(pdf);
+      expect(await pdfPlan!.content()).toEqual(content);
+      expect(await digestPlan!.content()).toEqual({ kind: 'digest' });
+      expect(service.size).toBe(1);
 
-    batch.release();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(service.size).toBe(0);
-    await expect(pdfPlan!.content()).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    // The request is over: its document is no longer held for a window.
-    await expect(blobBytes(content.url)).rejects.toThrow(/no blob/);
+      const certificate = bytesToBase64(identity.certificateDer);
+      await batch.checkSigner(certificate);
+      const prepared = await pdfPlan!.prepare({ certificate, issuers: [] }, new Date());
+      if (prepared.item.kind !== 'cms') throw new Error('a PDF is signed as a CMS');
+      const cms = await signItem(prepared.item.digest);
+      const asked: string[] = [];
+      const result = await prepared.finish(
+        { ok: true, cms },
+        {
+          validationData: (signed) => {
+            asked.push(signed);
+            return Promise.resolve({ certificates: [bytesToBase64(identity.caDer)], ocsps: [], crls: [] });
+          },
+          documentTimestamp: () => Promise.reject(new Error('B-LT asks for no document time-stamp')),
+        },
+      );
+      expect(asked).toEqual([cms]);
+      if (!result.ok || !('pdf' in result)) throw new Error(`no signed PDF: ${JSON.stringify(result)}`);
+      const signed = Buffer.from(result.pdf, 'base64');
+      // An incremental update of the very bytes planned: the original, then the signature and the DSS.
+      expect(signed.subarray(0, pdf.length).equals(Buffer.from(pdf))).toBe(true);
+      const cmsHex = Buffer.from(base64ToBytes(cms)).toString('hex');
+      expect(signed.toString('latin1').toLowerCase().includes(cmsHex)).toBe(true);
+      expect(signed.includes(Buffer.from('/DSS'))).toBe(true);
+
+      batch.release();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(service.size).toBe(0);
+      await expect(pdfPlan!.content()).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      // The request is over: its document is no longer held for a window.
+      await expect(blobBytes(content.url)).rejects.toThrow(/no blob/);
+      preparer.disconnect();
+    },
+  );
+
+  it('over a MessagePort: when the lifeline goes (the offscreen page closed), what waits on the preparer fails', async () => {
+    const [lifeline, preparerLifeline] = portPair();
+    const { port1, port2 } = new MessageChannel();
+    const preparer = new PreparerPort(messagePortLink(port1, lifeline));
+    const service = servePreparer(messagePortLink(port2, preparerLifeline));
+    const job = crypto.randomUUID();
+    const document: PageDocument = { kind: 'pdf', name: 'a.pdf', pdf: bytesToBase64(pdf) };
+    await preparer.run('plan', { job, index: 0, document });
+    expect(service.size).toBe(1);
+    port2.close(); // the page is gone: nothing reaches it, nothing answers…
+    const waiting = preparer.run('content', { job, index: 0 });
+    preparerLifeline.disconnect(); // …and its runtime port says so
+    await expect(waiting).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: 'the document preparer stopped',
+    });
+    expect(preparer.open).toBe(false);
+    port1.close();
   });
 
   it("a document the preparer cannot read fails with its own code and index, no library's words", async () => {

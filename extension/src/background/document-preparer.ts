@@ -3,19 +3,22 @@
  * then wakes and parses fast): the code that reads them (pdf-lib, the XML canonicaliser, the
  * certificate reader) is loaded only when a request holds such a document.
  *
- * - Chromium: an offscreen document (documents/offscreen.html) spoken to over a port; it is created
- *   on the first document and closed a while after the last request holding one is over.
+ * - Chromium: an offscreen document (documents/offscreen.html) spoken to over a MessagePort it hands
+ *   the service worker, with its runtime port beside as the lifeline (documents/channel.ts); it is
+ *   created on the first document and closed a while after the last request holding one is over.
  * - Firefox: MV3 has no offscreen API, but its background is an event page: the preparer's module
  *   is imported there on demand.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import {
   DOCUMENTS_PORT,
+  DocumentsHandoverSchema,
   type DocumentOperation,
   type DocumentOperationParams,
   type DocumentOperationResult,
 } from '../../../shared/protocol/documents.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
+import { messagePortLink, type MessageLink } from '../documents/channel.js';
 import { PreparerPort } from '../documents/preparer-port.js';
 import type { DocumentBackend } from '../documents/service.js';
 import type { LongTermServices } from './documents.js';
@@ -44,6 +47,8 @@ export interface DocumentPreparers {
   get(): Promise<DocumentBackend>;
   /** A runtime port from the offscreen document; false when the port is not ours to take. */
   attach(port: Runtime.Port): boolean;
+  /** A message to the service worker: the offscreen document's MessagePort; false when it is not that. */
+  attachMessagePort(event: MessageEvent): boolean;
 }
 
 export function documentPreparers(): DocumentPreparers {
@@ -54,13 +59,16 @@ export function documentPreparers(): DocumentPreparers {
     get: () =>
       (loaded ??= import('../documents/service.js').then(({ DocumentService }) => new DocumentService())),
     attach: () => false,
+    attachMessagePort: () => false,
   };
 }
 
 class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
   private preparer: PreparerPort | undefined;
   private connecting: Promise<PreparerPort> | undefined;
-  private waitingPort: ((port: Runtime.Port) => void) | undefined;
+  /** The offscreen document being opened: its runtime port and its MessagePort, as each arrives. */
+  private waiting:
+    { lifeline?: Runtime.Port; messagePort?: MessagePort; done(link: MessageLink): void } | undefined;
   private readonly jobs = new Set<string>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -71,14 +79,41 @@ class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
   }
 
   attach(port: Runtime.Port): boolean {
-    const page = browser.runtime.getURL(OFFSCREEN_PAGE);
-    if (port.name !== DOCUMENTS_PORT || port.sender?.id !== browser.runtime.id || port.sender.url !== page)
+    if (
+      port.name !== DOCUMENTS_PORT ||
+      port.sender?.id !== browser.runtime.id ||
+      port.sender.url !== this.page
+    )
       return false;
-    const waiting = this.waitingPort;
-    this.waitingPort = undefined;
-    if (waiting) waiting(port);
-    else port.disconnect(); // nobody asked for it (a page left from before the service worker restarted)
+    if (this.waiting && !this.waiting.lifeline) {
+      this.waiting.lifeline = port;
+      this.joinWaiting();
+    } else port.disconnect(); // nobody asked for it (a page left from before the service worker restarted)
     return true;
+  }
+
+  attachMessagePort(event: MessageEvent): boolean {
+    const [messagePort] = event.ports;
+    const source = (event.source as { url?: unknown } | null)?.url;
+    if (source !== this.page || !DocumentsHandoverSchema.safeParse(event.data).success || !messagePort)
+      return false;
+    if (this.waiting && !this.waiting.messagePort) {
+      this.waiting.messagePort = messagePort;
+      this.joinWaiting();
+    } else messagePort.close();
+    return true;
+  }
+
+  private get page(): string {
+    return browser.runtime.getURL(OFFSCREEN_PAGE);
+  }
+
+  /** Both ends of the page being opened have arrived: the calls go over its MessagePort. */
+  private joinWaiting(): void {
+    const waiting = this.waiting;
+    if (!waiting?.lifeline || !waiting.messagePort) return;
+    this.waiting = undefined;
+    waiting.done(messagePortLink(waiting.messagePort, waiting.lifeline));
   }
 
   async run<O extends DocumentOperation>(
@@ -116,14 +151,16 @@ class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
   private async open(): Promise<PreparerPort> {
     // A page left by an earlier service worker has lost its port: start afresh.
     await this.offscreen.closeDocument().catch(() => undefined);
-    const connected = new Promise<Runtime.Port>((resolve, reject) => {
+    const connected = new Promise<MessageLink>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waitingPort = undefined;
+        this.waiting = undefined;
         reject(new KysoError('INTERNAL', 'the document preparer did not start'));
       }, OFFSCREEN_CONNECT_TIMEOUT_MS);
-      this.waitingPort = (port) => {
-        clearTimeout(timer);
-        resolve(port);
+      this.waiting = {
+        done: (link) => {
+          clearTimeout(timer);
+          resolve(link);
+        },
       };
     });
     try {
@@ -133,7 +170,7 @@ class OffscreenPreparer implements DocumentPreparers, DocumentBackend {
         justification: 'Reads and prepares the PDF and XML documents a portal asks to sign.',
       });
     } catch (error) {
-      this.waitingPort = undefined;
+      this.waiting = undefined;
       throw new KysoError('INTERNAL', 'could not start the document preparer', {
         reason: String(error).slice(0, 200),
       });

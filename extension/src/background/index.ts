@@ -63,6 +63,8 @@ browser.runtime.onConnect.addListener((port) => {
   else if (services.documents.attach(port)) return;
   else if (!services.plugins.attach(port)) port.disconnect();
 });
+// The offscreen document preparer hands over the MessagePort the background's calls go over (document-preparer.ts).
+globalThis.addEventListener('message', (event) => void services.documents.attachMessagePort(event));
 // Benchmarks measure cold starts by dropping the port (bench build only; see bench.ts).
 if (BENCH_BUILD)
   (globalThis as { kysoBench?: unknown }).kysoBench = {

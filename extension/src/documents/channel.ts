@@ -10,6 +10,39 @@ import { KysoError, toWireError } from '../../../shared/protocol/errors.js';
 import type { FromPreparer, ToPreparer } from '../../../shared/protocol/documents.js';
 import { parseOrBadRequest } from '../../../shared/protocol/validate.js';
 
+/**
+ * What PortChannel's messages travel over: a runtime port (JSON), or a MessagePort (messagePortLink).
+ * onDisconnect, as a runtime port's: the other side went away.
+ */
+export interface MessageLink {
+  postMessage(message: unknown): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+  disconnect(): void;
+}
+
+/**
+ * A MessagePort (structured clone: a 16 MiB PDF crosses in ~0.4 s where a runtime port's JSON takes
+ * ~1.4 s; bench/README.md), with the runtime port it was handed beside as its lifeline: a MessagePort
+ * does not tell when the other side is gone, a runtime port does.
+ */
+export function messagePortLink(messagePort: MessagePort, lifeline: Runtime.Port): MessageLink {
+  return {
+    postMessage: (message) => messagePort.postMessage(message),
+    onMessage: {
+      addListener(listener) {
+        messagePort.addEventListener('message', (event) => listener(event.data));
+        messagePort.start();
+      },
+    },
+    onDisconnect: { addListener: (listener) => lifeline.onDisconnect.addListener(() => listener()) },
+    disconnect() {
+      messagePort.close();
+      lifeline.disconnect();
+    },
+  };
+}
+
 interface Operation {
   params: z.ZodType;
   result: z.ZodType;
@@ -29,7 +62,7 @@ export class PortChannel<
   private closed = false;
 
   constructor(
-    private readonly port: Runtime.Port,
+    private readonly port: MessageLink,
     private readonly outgoing: Outgoing,
     messageSchema: z.ZodType<Message>,
     private readonly incoming: Incoming,

@@ -2,7 +2,6 @@
  * The background's end of the port to the document preparer. It must not load the document code (the
  * service worker imports it), and uses no browser API, so Node tests run it too.
  */
-import type { Runtime } from 'webextension-polyfill';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import {
   FromPreparerSchema,
@@ -16,7 +15,7 @@ import {
 } from '../../../shared/protocol/documents.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 import type { LongTermServices } from '../background/documents.js';
-import { PortChannel } from './channel.js';
+import { PortChannel, type MessageLink } from './channel.js';
 import type { DocumentBackend } from './service.js';
 
 /** The background's end: the preparer behind `port` as a DocumentBackend, answering its long-term callbacks. */
@@ -25,7 +24,7 @@ export class PreparerPort implements DocumentBackend {
   /** Who fetches a job's B-LT/B-LTA data, while that job is held. */
   private readonly longTerm = new Map<string, LongTermServices>();
 
-  constructor(port: Runtime.Port) {
+  constructor(port: MessageLink) {
     this.channel = new PortChannel(
       port,
       documentOperations,

@@ -1,5 +1,4 @@
 /** The preparer's end of the port to the background (the offscreen document runs it); no browser API here, so Node tests run it too. */
-import type { Runtime } from 'webextension-polyfill';
 import { base64ToBytes, bytesToBase64 } from '../../../shared/encoding.js';
 import {
   ToPreparerSchema,
@@ -8,11 +7,11 @@ import {
   type DocumentOperationParams,
 } from '../../../shared/protocol/documents.js';
 import type { LongTermServices } from '../background/documents.js';
-import { PortChannel } from './channel.js';
+import { PortChannel, type MessageLink } from './channel.js';
 import { DocumentService } from './service.js';
 
 /** The preparer's end: a DocumentService answering the background's calls over `port`. */
-export function servePreparer(port: Runtime.Port): DocumentService {
+export function servePreparer(port: MessageLink): DocumentService {
   const service = new DocumentService();
   /** A B-LT/B-LTA PDF's validation data and document time-stamp come from the host, through the background. */
   const longTermFor = (job: string): LongTermServices => ({
