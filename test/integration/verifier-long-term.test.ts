@@ -308,6 +308,25 @@ describe('long-term signatures (B-LT, B-LTA, CAdES-LT)', () => {
     }
   });
 
+  it("a B-B signature claiming a time after its certificate's expiry, under a document time-stamp from within its validity: the claim is out of bounds, the certificate was not expired at signing", async () => {
+    // The signer's clock 11 days ahead: its /M is after the certificate's 10 days; the TSA's is right.
+    const claimed = new Date(Date.now() + 11 * DAY);
+    const bB = await signPdf(
+      await onePagePdf('Ho so dong ho sai'),
+      { level: 'B-B', signingTime: claimed },
+      padesSignerOf(signer),
+    );
+    const archived = (await extendPdf(bB, 'B-LTA', { certificates: [ca.caDer], tsaUrl: tsa.url })).pdf;
+    const report = await verifyPdfSignatures(archived, { ...options, revocation: { policy: 'off' } });
+    const signature = report.signatures.find((s) => s.kind === 'signature')!;
+    // The proof shows the signature existed while the certificate was valid: only the signer's claim is wrong.
+    expect(signature.problems, JSON.stringify(signature.details)).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
+    expect(signature.details.join('\n')).toMatch(/after the document time-stamp of .* that covers it/);
+    // Without the proof the claim is all there is: signed after the certificate expired, which nothing disproves.
+    const alone = await verifyPdfSignatures(bB, { ...options, revocation: { policy: 'off' } });
+    expect(alone.signatures[0]!.problems).toContain('CERT_EXPIRED_NO_POE');
+  });
+
   it("a later document time-stamp from after the certificate's expiry, or from after the validation time, is not used", async () => {
     // TSAs whose clocks run ahead (faketime): their tokens are dated 11 and 2 days on.
     const [lateTsa, aheadTsa] = await Promise.all([

@@ -194,10 +194,12 @@ export async function judge(
         ? `signed ${claimed.toISOString()}, after the document time-stamp of ${provenLater.toISOString()} that covers it`
         : `signed ${claimed.toISOString()}, after the validation time ${validationTime.toISOString()}`,
     );
-  if (claimed && claimed > notAfter)
+  // A later proof from within the certificate's validity shows the signature existed before it
+  // expired: a claim after the expiry is the signer's clock (out of bounds above), not an expired signing.
+  if (claimed && claimed > notAfter && !provenLater)
     addProblem(
       report,
-      proven ? 'CERT_EXPIRED_AT_SIGNING' : 'CERT_EXPIRED_NO_POE',
+      stamped ? 'CERT_EXPIRED_AT_SIGNING' : 'CERT_EXPIRED_NO_POE',
       `signed ${claimed.toISOString()}, after the certificate expired (${notAfter.toISOString()})`,
     );
   if (claimed && claimed < notBefore)
