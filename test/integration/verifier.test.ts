@@ -655,5 +655,10 @@ describe('server-side verifier', () => {
       expect(report.indication, `${order}: ${JSON.stringify(signature.details)}`).toBe('TOTAL-PASSED');
       expect(signature.signer?.name, order).toBe('Người Ký Tờ Khai');
     }
+    // Only as many certificates as judge considers (256) are looked at for the signer: behind 256
+    // roots (an uploader's to repeat), the signer is not found, and the root's key does not verify.
+    const buried = withKeyInfo(...Array<string>(256).fill(element(ca.caDer)), leafElement);
+    const report = await verifyXmlSignature(buried, { trustedRoots: [ca.caDer], intermediates: [subCa.der] });
+    expect(report.signatures[0]!.problems).toContain('SIGNATURE_INVALID');
   });
 });

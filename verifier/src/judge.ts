@@ -75,7 +75,7 @@ const LEGACY_SIGNATURE_ALGORITHMS: Record<string, string> = {
   '1.2.840.10040.4.3': 'dsa-with-sha1',
 };
 /** Carried certificates considered for a chain: the signature's own come first (cms.ts). */
-const MAX_JUDGED_CERTIFICATES = 256;
+export const MAX_JUDGED_CERTIFICATES = 256;
 /** How far ahead of the validation time a signing time may be: a signer's clock running fast. */
 const CLOCK_SKEW = 5 * 60_000;
 

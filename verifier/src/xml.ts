@@ -9,7 +9,14 @@ import { SignedXml } from 'xml-crypto';
 import type { SignatureAlgorithm } from 'xml-crypto';
 import { parseXml } from '../../shared/xml/dom.js';
 import { isReferenceableId } from '../../shared/xml/profiles.js';
-import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
+import {
+  addProblem,
+  finish,
+  judge,
+  MAX_JUDGED_CERTIFICATES,
+  type Draft,
+  type VerifyOptions,
+} from './judge.js';
 import { InputError } from './cms.js';
 import { parseCertificate } from './certificates.js';
 import { overall, type Problem, type SignatureReport, type VerificationReport } from './report.js';
@@ -247,13 +254,15 @@ function signingTimesCovered(
  * Which of a Signature's KeyInfo certificates holds the key that signed. XMLDSig (§4.4.4) implies no
  * order among them, only that the others chain to that one; some signers put their CA first. It is the
  * one that issued none of the others (by name: judge then checks its path, and the signature its key),
- * not self-issued if one such is; the first certificate when none can be told apart or read.
+ * not self-issued if one such is; the first certificate when none can be told apart or read. Only
+ * as many as judge considers are looked at: an uploaded KeyInfo may hold thousands, and each is
+ * compared with every other.
  */
 function keyCertificateIndex(certificates: Uint8Array[]): number {
   if (certificates.length < 2) return 0;
   let parsed: ReturnType<typeof parseCertificate>[];
   try {
-    parsed = certificates.map(parseCertificate);
+    parsed = certificates.slice(0, MAX_JUDGED_CERTIFICATES).map(parseCertificate);
   } catch {
     return 0; // reported as unreadable when judged
   }
