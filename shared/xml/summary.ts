@@ -1,8 +1,8 @@
 /**
  * What a person needs to recognise an XML document before signing it: for a tax return the form,
- * the period and the taxpayer; for an e-invoice its number, date, parties and total. Reading the
- * summary also checks the document fits the profile (and is not signed yet), so a bad document is
- * refused before anyone is asked for a PIN.
+ * the period, the taxpayer and the tax agent filing for it, if any; for an e-invoice its number,
+ * date, parties and total. Reading the summary also checks the document fits the profile (and is
+ * not signed yet), so a bad document is refused before anyone is asked for a PIN.
  */
 import type { XmlSignatureProfile } from './profiles.js';
 import { assertFieldNamesOnlyAtPaths, readSignedXml, textAt } from './signed-content.js';
@@ -12,6 +12,8 @@ export type XmlSummaryField =
   | 'taxPeriod'
   | 'taxpayerId'
   | 'taxpayerName'
+  | 'taxAgentId'
+  | 'taxAgentName'
   | 'invoiceNumber'
   | 'invoiceDate'
   | 'sellerName'
@@ -31,6 +33,8 @@ const MAX_VALUE_CHARS = 160;
 /** Each field's exact path from the signed element (HSoKhaiThue, DLHDon), in its namespace. */
 const TAX_DECLARATION = ['TTinChung', 'TTinTKhaiThue', 'TKhaiThue'];
 const TAXPAYER = ['TTinChung', 'TTinTKhaiThue', 'NNT'];
+/** A tax agent filing for the taxpayer (Circular 80/2021: DLyThue; empty elements when none). */
+const TAX_AGENT = ['TTinChung', 'TTinTKhaiThue', 'DLyThue'];
 
 /** Each field's paths, joined by a space when it has several (tried in order with `first`). */
 type FieldPaths = { field: XmlSummaryField; paths: string[][]; first?: true };
@@ -48,6 +52,8 @@ const FIELDS: Record<'htkk' | 'einvoice', FieldPaths[]> = {
     { field: 'taxPeriod', paths: [[...TAX_DECLARATION, 'KyKKhaiThue', 'kyKKhai']] },
     { field: 'taxpayerId', paths: [[...TAXPAYER, 'mst']] },
     { field: 'taxpayerName', paths: [[...TAXPAYER, 'tenNNT']] },
+    { field: 'taxAgentId', paths: [[...TAX_AGENT, 'mstDLyThue']] },
+    { field: 'taxAgentName', paths: [[...TAX_AGENT, 'tenDLyThue']] },
   ],
   einvoice: [
     {

@@ -1,0 +1,56 @@
+/**
+ * Whose certificate a tax return or an e-invoice expects: the taxpayer's (or its tax agent's) for a
+ * return, the seller's for an invoice, the buyer's for a buyer's signature. The tax authority refuses
+ * a return or an invoice signed with a certificate that does not carry that party's tax code — an
+ * accountant with several companies' tokens plugged in picks the wrong one easily. The consent window
+ * marks such a certificate before the PIN, and chooses the one that carries the code when only one does.
+ *
+ * The codes are read from the summary, i.e. from the bytes that are signed (summary.ts). Since 2025 an
+ * individual's tax code is the number on their citizen ID card, so a certificate's CCCD counts too.
+ */
+import type { IdentityKind } from '../certificate/profile.js';
+
+/** The summary fields naming the party that signs, by profile (any one of them may sign). */
+const SIGNER_FIELDS: Record<string, string[]> = {
+  htkk: ['taxpayerId', 'taxAgentId'],
+  einvoice: ['sellerId'],
+  'einvoice-buyer': ['buyerId'],
+};
+
+/** The identity numbers in a certificate that can be a tax code. */
+const TAX_CODE_KINDS: IdentityKind[] = ['MST', 'CCCD'];
+
+/** A tax code as Circular 86/2024 writes one: 10 digits, a dependent unit's -NNN, or a 12-digit personal ID. */
+const TAX_CODE = /^(\d{10})(-\d{3})?$|^\d{12}$/;
+
+const normalized = (code: string) => code.replace(/\s/g, '');
+
+/**
+ * The tax codes of the party that signs `document` (an XML document's profile and summary), each
+ * once; none for other documents, or when its fields hold no tax code (nothing to compare with).
+ */
+export function signerTaxCodes(document: {
+  profile?: string;
+  summary?: readonly { field: string; value: string }[];
+}): string[] {
+  const fields = (document.profile && SIGNER_FIELDS[document.profile]) || [];
+  const codes = (document.summary ?? [])
+    .filter(({ field }) => fields.includes(field))
+    .map(({ value }) => normalized(value))
+    .filter((code) => TAX_CODE.test(code));
+  return [...new Set(codes)];
+}
+
+/**
+ * Whether a certificate with these identity numbers carries one of `codes`. A dependent unit's code
+ * (0312345678-001) and its head office's (0312345678) count as the same taxpayer's: which of them
+ * a unit may sign with is the tax authority's rule, and this check is there to catch another company.
+ */
+export function carriesTaxCode(
+  identities: Partial<Record<IdentityKind, string[]>>,
+  codes: readonly string[],
+): boolean {
+  const base = (code: string) => TAX_CODE.exec(code)?.[1] ?? code;
+  const held = TAX_CODE_KINDS.flatMap((kind) => identities[kind] ?? []).map(normalized);
+  return codes.some((code) => held.some((id) => id === code || base(id) === base(code)));
+}
