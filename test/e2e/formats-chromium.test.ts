@@ -259,7 +259,6 @@ describe('signature formats through the whole path (Chromium)', () => {
         expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
         expect(await consent.$eval('dd[data-field="taxPeriod"]', (el) => el.textContent)).toBe('10/2026');
         expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toContain('01/GTGT');
-        await screenshot(consent, 'consent-tax-return');
       },
     );
     expect(result.ok, JSON.stringify(result)).toBe(true);
@@ -269,6 +268,81 @@ describe('signature formats through the whole path (Chromium)', () => {
     const changed = result.xml.replace('<mst>0101234567</mst>', '<mst>0101234568</mst>');
     expect(changed).not.toBe(result.xml);
     expect(xmlsecVerifyTokenCa(changed, 'htkk-changed.xml').ok).toBe(false);
+  });
+
+  it('a tax return names its taxpayer: the window chooses the one certificate with that tax code and marks the others; filed by a tax agent, the agent’s', async () => {
+    /** Each usable certificate (by key id: the list's order is the host's), whether it is checked, and what its row says of the tax code. */
+    const choice = async (consent: Page) =>
+      (
+        await consent.$$eval('#certificates input[name="certificate"]', (radios) =>
+          radios.map((radio) => ({
+            key: radio.value.split('/').at(-1)!,
+            checked: radio.checked,
+            mismatch: radio.closest('label')!.querySelector('.party-mismatch')?.textContent ?? null,
+          })),
+        )
+      ).sort((a, b) => a.key.localeCompare(b.key));
+    // The company's certificate (key 02) carries MST 0312345678; keys 01 and 05 are two people's.
+    const ownReturn = HTKK.replace('<mst>0101234567</mst>', '<mst>0312345678</mst>');
+    const signed = await signInWindow(
+      'signXml',
+      {
+        xml: ownReturn,
+        profile: 'htkk',
+        name: 'tk-01gtgt-10-2026.xml',
+        description: 'Tờ khai 01/GTGT kỳ 10/2026',
+        lang: 'vi',
+      },
+      '02',
+      async (consent) => {
+        expect(await choice(consent)).toEqual([
+          { key: '01', checked: false, mismatch: expect.stringContaining('(0312345678)') },
+          { key: '02', checked: true, mismatch: null },
+          { key: '05', checked: false, mismatch: expect.stringContaining('(0312345678)') },
+        ]);
+        expect((await choice(consent))[0]!.mismatch).toMatch(/^Không mang mã số thuế của tài liệu/);
+        await screenshot(consent, 'consent-tax-return');
+      },
+    );
+    expect(signed.ok, JSON.stringify(signed)).toBe(true);
+    const verified = xmlsecVerifyTokenCa(signed.xml, 'htkk-own.xml');
+    expect(verified.ok, verified.output).toBe(true);
+
+    // Another company's return, filed by the tax agent whose certificate is key 02.
+    const agentsReturn = HTKK.replace(
+      '</NNT>',
+      '</NNT><DLyThue><mstDLyThue>0312345678</mstDLyThue><tenDLyThue>Công ty TNHH Ký Số Việt</tenDLyThue></DLyThue>',
+    );
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signXml', {
+        xml: agentsReturn,
+        profile: 'htkk',
+        description: 'Tờ khai của khách hàng',
+        lang: 'en',
+      }),
+    );
+    expect(await consent.$eval('dd[data-field="taxAgentId"]', (el) => el.textContent)).toBe('0312345678');
+    expect(await choice(consent)).toEqual([
+      { key: '01', checked: false, mismatch: expect.stringContaining('(0101234567, 0312345678)') },
+      { key: '02', checked: true, mismatch: null },
+      { key: '05', checked: false, mismatch: expect.stringContaining('(0101234567, 0312345678)') },
+    ]);
+    expect((await choice(consent))[0]!.mismatch).toMatch(/^Does not carry the document’s tax code/);
+    await clickClosingWindow(consent, '#cancel');
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
+
+    // The original return names a company none of these certificates is: nothing is chosen for the user.
+    const other = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai', lang: 'vi' }),
+    );
+    const rows = await choice(other);
+    expect(rows.map((row) => [row.checked, row.mismatch !== null])).toEqual([
+      [false, true],
+      [false, true],
+      [false, true],
+    ]);
+    await clickClosingWindow(other, '#cancel');
+    expect(await outcome(page)).toMatchObject({ ok: false, code: 'USER_CANCELLED' });
   });
 
   it('e-invoice with an EC key and an HTKK return in rsa-sha1, in one batch with a CAdES-T digest: each verified', async () => {

@@ -19,6 +19,7 @@ import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
 import { issuersAmong } from '../../../shared/certificate/issuer-names.js';
 import { seedProblems, type CertificateSeedConstraint } from '../../../shared/certificate/seed-match.js';
+import { carriesTaxCode, signerTaxCodes } from '../../../shared/xml/signer-party.js';
 import type { CertificateEntry, SkippedCertificates } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
@@ -1005,13 +1006,26 @@ function renderCertificates(): void {
       der,
       listed.filter((l) => l.entry.token.serial === entry.token.serial).map((l) => l.der),
     );
+  // Tax returns and invoices name whose certificate signs them (signer-party.ts): one tax code list each.
+  const partyCodes = (details?.documents ?? []).map(signerTaxCodes).filter((codes) => codes.length > 0);
   const rows = listed.map(({ entry, der }) => {
     const summary = summarizeCertificate(der);
     const field = fieldSeedProblems(der, namesIssuers ? issuersOf(entry, der) : []);
-    return { entry, summary, ...choiceProblems(summary, now, field.required), fieldHints: field.hints };
+    const otherParty = [
+      ...new Set(partyCodes.filter((codes) => !carriesTaxCode(summary.identities, codes)).flat()),
+    ];
+    return {
+      entry,
+      summary,
+      ...choiceProblems(summary, now, field.required),
+      fieldHints: field.hints,
+      otherParty,
+    };
   });
   let usable = 0;
-  rows.forEach(({ entry, summary, problems, undrawable, fieldHints }, index) => {
+  /** The usable certificates that carry every document's signing party's tax code. */
+  const carriers: HTMLInputElement[] = [];
+  rows.forEach(({ entry, summary, problems, undrawable, fieldHints, otherParty }, index) => {
     const row = document.createElement('label');
     row.className = `certificate${problems.length ? ' unusable' : ''}`;
     const radio = document.createElement('input');
@@ -1055,6 +1069,18 @@ function renderCertificates(): void {
       });
       text.append(document.createElement('br'), hint);
     }
+    if (problems.length === 0 && otherParty.length > 0) {
+      // Another company's or person's certificate: the tax authority may refuse it; the user may know better.
+      const [before, after] = t('partyMismatch').split('{codes}');
+      const mismatch = Object.assign(document.createElement('span'), { className: 'party-mismatch' });
+      const codes = Object.assign(document.createElement('span'), {
+        className: 'data',
+        textContent: otherParty.join(', '),
+      });
+      mismatch.append(before!, codes, after ?? '');
+      text.append(document.createElement('br'), mismatch);
+    }
+    if (problems.length === 0 && partyCodes.length > 0 && otherParty.length === 0) carriers.push(radio);
     if (
       problems.length === 0 &&
       summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000
@@ -1087,6 +1113,8 @@ function renderCertificates(): void {
   showSkipped($('skipped-certificates'), skipped, tr());
   const radios = usableList.querySelectorAll<HTMLInputElement>('input[name="certificate"]');
   if (radios.length === 1) radios[0]!.checked = true;
+  // The documents name who signs them and one certificate is theirs: it is the one to choose.
+  else if (carriers.length === 1) carriers[0]!.checked = true;
   onChoice();
 }
 

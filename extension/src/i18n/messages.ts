@@ -38,6 +38,9 @@ export const MESSAGES = {
     fieldHintPolicy: 'Thiếu chính sách chứng thư số ô ký của tài liệu gợi ý (vẫn ký được)',
     fieldHintSubjectDn: 'Thông tin chủ thể khác với ô ký của tài liệu gợi ý (vẫn ký được)',
     fieldHintKeyUsage: 'Mục đích sử dụng khoá khác với ô ký của tài liệu gợi ý (vẫn ký được)',
+    // {codes}: the tax codes the documents name, put in by the window as data.
+    partyMismatch:
+      'Không mang mã số thuế của tài liệu ({codes}): cơ quan thuế có thể không nhận chữ ký này (vẫn ký được)',
     pin: 'Mã PIN',
     pinOnDevice: 'Nhập mã PIN trên thiết bị (bàn phím của token).',
     sign: 'Ký',
@@ -77,6 +80,8 @@ export const MESSAGES = {
     field_taxPeriod: 'Kỳ kê khai',
     field_taxpayerId: 'MST người nộp thuế',
     field_taxpayerName: 'Người nộp thuế',
+    field_taxAgentId: 'MST đại lý thuế',
+    field_taxAgentName: 'Đại lý thuế',
     field_invoiceNumber: 'Mẫu số, ký hiệu, số hoá đơn',
     field_invoiceDate: 'Ngày lập',
     field_sellerName: 'Người bán',
@@ -346,6 +351,8 @@ export const MESSAGES = {
       'Its subject is not the one the document’s signature field suggests (it can still sign)',
     fieldHintKeyUsage:
       'Its key usage is not the one the document’s signature field suggests (it can still sign)',
+    partyMismatch:
+      'Does not carry the document’s tax code ({codes}): the tax authority may refuse this signature (it can still sign)',
     pin: 'PIN',
     pinOnDevice: 'Enter the PIN on your device (the token’s keypad).',
     sign: 'Sign',
@@ -384,6 +391,8 @@ export const MESSAGES = {
     field_taxPeriod: 'Period',
     field_taxpayerId: 'Taxpayer’s tax code (MST)',
     field_taxpayerName: 'Taxpayer',
+    field_taxAgentId: 'Tax agent’s tax code (MST)',
+    field_taxAgentName: 'Tax agent',
     field_invoiceNumber: 'Invoice template, series, number',
     field_invoiceDate: 'Date',
     field_sellerName: 'Seller',
