@@ -329,6 +329,34 @@ describe('kyso sign: PDF and XML', () => {
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('PROFILE_MISMATCH');
   });
+
+  it('a tax return names who signs it: without --cert the one certificate with its tax code signs; another signs with a warning', async () => {
+    const own = file('tk-own.xml');
+    writeFileSync(own, HTKK.replace('<mst>0101234567</mst>', '<mst>0312345678</mst>'));
+    const chosen = await run({ in: own, out: file('tk-own.signed.xml'), format: 'xml-htkk' });
+    expect(chosen.status, chosen.stderr).toBe(0);
+    expect(chosen.stderr).toContain('Signing with: Công ty TNHH Ký Số Việt MST:0312345678');
+    expect(chosen.stderr).not.toContain('Warning');
+    expect(xmlsec(file('tk-own.signed.xml')).ok).toBe(true);
+
+    const other = await run({
+      in: own,
+      out: file('tk-other.signed.xml'),
+      format: 'xml-htkk',
+      cert: RSA_SIGNER,
+    });
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.stderr).toContain(
+      'Warning: chứng thư số không mang mã số thuế của tài liệu (0312345678): cơ quan thuế có thể không nhận chữ ký này / the certificate does not carry the document’s tax code (0312345678)',
+    );
+
+    // A return whose taxpayer none of the certificates is: nothing is chosen for the user.
+    const input = file('tk-none.xml');
+    writeFileSync(input, HTKK);
+    const none = await run({ in: input, out: file('tk-none.signed.xml'), format: 'xml-htkk' }, '');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('several certificates match');
+  });
   it('an e-invoice co-signed by the buyer (xml-einvoice-buyer): DSCKS holds NBan then NMua, xmlsec1 verifies both signatures, kyso verify both; a second buyer signature is refused', async () => {
     const invoice = file('hd-buyer.xml');
     writeFileSync(invoice, EINVOICE);

@@ -31,6 +31,7 @@ import { KysoError } from '../../../shared/protocol/errors.js';
 import { decodeXml } from '../../../shared/xml/dom.js';
 import type { XmlSignatureProfile } from '../../../shared/xml/profiles.js';
 import { summarizeXml } from '../../../shared/xml/summary.js';
+import { signerTaxCodes } from '../../../shared/xml/signer-party.js';
 import { completeXmlSignature, prepareXmlSignature } from '../../../shared/xml/xmldsig.js';
 import type { SigningOperation } from '../signing/signing-operation.js';
 
@@ -151,6 +152,8 @@ async function ourErrors<T>(work: () => T | Promise<T>): Promise<T> {
 export interface DocumentSigning {
   /** Refuses, before the PIN, a certificate this document cannot be signed with (a name its field's text cannot draw). */
   checkSigner?(entry: CertificateEntry, issuers: readonly Uint8Array[]): Promise<void>;
+  /** A tax return's or an e-invoice's signing party's tax codes, read from it (signer-party.ts). */
+  signerTaxCodes?: string[];
   /** `issuers`: the CA certificates the token holds above the signer's (QueuedTokens.issuersOf). */
   sign(
     operation: SigningOperation,
@@ -284,8 +287,9 @@ export async function pdfSigning(
 export async function xmlSigning(file: string, options: XmlOptions): Promise<DocumentSigning> {
   const xml = await ourErrors(() => decodeXml(readDocument(file, LIMITS.maxXmlChars)));
   // Refuses a document that does not fit, before the PIN.
-  await ourErrors(() => summarizeXml(xml, options.profile));
+  const summary = await ourErrors(() => summarizeXml(xml, options.profile));
   return {
+    signerTaxCodes: signerTaxCodes({ profile: options.profile, summary }),
     async sign(operation, entry) {
       const prepared = await ourErrors(() =>
         prepareXmlSignature(xml, {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { holderName, summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
+import { carriesTaxCode } from '../../../shared/xml/signer-party.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
 import { PinSchema, type CertificateEntry, type DigestAlgorithm } from '../../../shared/protocol/common.js';
 import { KysoError, errorMessage } from '../../../shared/protocol/errors.js';
@@ -74,6 +75,9 @@ export async function hashFile(file: string, algorithm: DigestAlgorithm): Promis
   return new Uint8Array(hash.digest());
 }
 
+const carriesCodes = (entry: CertificateEntry, codes: readonly string[]) =>
+  carriesTaxCode(summarizeCertificate(base64ToBytes(entry.certificate)).identities, codes);
+
 function describe(entry: CertificateEntry): string {
   const summary = summarizeCertificate(base64ToBytes(entry.certificate));
   const ids = Object.entries(summary.identities)
@@ -92,6 +96,7 @@ export function chooseCertificate(
   certificates: CertificateEntry[],
   wanted: string | undefined,
   now = new Date(),
+  taxCodes: readonly string[] = [],
 ): CertificateEntry {
   const usable = certificates.filter(
     (c) => usabilityProblems(summarizeCertificate(base64ToBytes(c.certificate)), now).length === 0,
@@ -101,6 +106,9 @@ export function chooseCertificate(
     : usable;
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) throw new KysoError('NO_CERTIFICATE');
+  // The document names who signs it (a tax return's taxpayer, an invoice's seller): that one's certificate.
+  const carrying = taxCodes.length > 0 ? matches.filter((c) => carriesCodes(c, taxCodes)) : [];
+  if (carrying.length === 1) return carrying[0]!;
   throw new KysoError(
     'BAD_REQUEST',
     `several certificates match; choose one with --cert:\n${matches.map((c) => `  ${c.id}  ${describe(c)}`).join('\n')}`,
@@ -224,8 +232,13 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
         ),
     };
     const { certificates } = await tokens.list(waiting);
-    const entry = chooseCertificate(certificates, options.certificate);
+    const taxCodes = document?.signerTaxCodes ?? [];
+    const entry = chooseCertificate(certificates, options.certificate, new Date(), taxCodes);
     await document?.checkSigner?.(entry, tokens.issuersOf(entry));
+    if (taxCodes.length > 0 && !carriesCodes(entry, taxCodes))
+      log(
+        `Cảnh báo / Warning: chứng thư số không mang mã số thuế của tài liệu (${taxCodes.join(', ')}): cơ quan thuế có thể không nhận chữ ký này / the certificate does not carry the document’s tax code (${taxCodes.join(', ')}): the tax authority may refuse this signature`,
+      );
     if (options.sha1 && entry.keyType !== 'RSA')
       throw new KysoError('BAD_REQUEST', 'rsa-sha1 needs an RSA key');
     log(`Ký bằng / Signing with: ${describe(entry)} [${entry.token.label}]`);
