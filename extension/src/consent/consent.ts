@@ -1071,13 +1071,11 @@ function renderCertificates(): void {
     }
     if (problems.length === 0 && otherParty.length > 0) {
       // Another company's or person's certificate: the tax authority may refuse it; the user may know better.
-      const [before, after] = t('partyMismatch').split('{codes}');
-      const mismatch = Object.assign(document.createElement('span'), { className: 'party-mismatch' });
-      const codes = Object.assign(document.createElement('span'), {
-        className: 'data',
-        textContent: otherParty.join(', '),
+      // The codes are digits and hyphens only (signerTaxCodes): plain text in the sentence.
+      const mismatch = Object.assign(document.createElement('span'), {
+        className: 'party-mismatch',
+        textContent: t('partyMismatch', { codes: otherParty.join(', ') }),
       });
-      mismatch.append(before!, codes, after ?? '');
       text.append(document.createElement('br'), mismatch);
     }
     if (problems.length === 0 && partyCodes.length > 0 && otherParty.length === 0) carriers.push(radio);

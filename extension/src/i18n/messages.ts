@@ -38,7 +38,7 @@ export const MESSAGES = {
     fieldHintPolicy: 'Thiếu chính sách chứng thư số ô ký của tài liệu gợi ý (vẫn ký được)',
     fieldHintSubjectDn: 'Thông tin chủ thể khác với ô ký của tài liệu gợi ý (vẫn ký được)',
     fieldHintKeyUsage: 'Mục đích sử dụng khoá khác với ô ký của tài liệu gợi ý (vẫn ký được)',
-    // {codes}: the tax codes the documents name, put in by the window as data.
+    // {codes}: the tax codes the documents name (digits and hyphens only).
     partyMismatch:
       'Không mang mã số thuế của tài liệu ({codes}): cơ quan thuế có thể không nhận chữ ký này (vẫn ký được)',
     pin: 'Mã PIN',
