@@ -301,6 +301,16 @@ describe('signature formats through the whole path (Chromium)', () => {
           { key: '05', checked: false, mismatch: expect.stringContaining('(0312345678)') },
         ]);
         expect((await choice(consent))[0]!.mismatch).toMatch(/^Không mang mã số thuế của tài liệu/);
+        // A row made tall by its note keeps its radio beside the holder's name, round (not stretched to the row).
+        const radio = await consent.$eval('input[name="certificate"][value$="/01"]', (input) => {
+          const { top, width, height } = input.getBoundingClientRect();
+          const name = input.closest('label')!.querySelector('.holder')!.getBoundingClientRect();
+          return { box: { top, width, height }, name: { top: name.top, bottom: name.bottom } };
+        });
+        expect(radio.box.height).toBeLessThan(radio.box.width * 1.5);
+        const middle = radio.box.top + radio.box.height / 2;
+        expect(middle).toBeGreaterThan(radio.name.top);
+        expect(middle).toBeLessThan(radio.name.bottom);
         await screenshot(consent, 'consent-tax-return');
       },
     );
