@@ -4,6 +4,7 @@
  * date, parties and total. Reading the summary also checks the document fits the profile (and is
  * not signed yet), so a bad document is refused before anyone is asked for a PIN.
  */
+import type { Element } from './dom.js';
 import type { XmlSignatureProfile } from './profiles.js';
 import { assertFieldNamesOnlyAtPaths, readSignedXml, textAt } from './signed-content.js';
 
@@ -87,7 +88,14 @@ const FIELDS: Record<'htkk' | 'einvoice', FieldPaths[]> = {
  * (DUPLICATE_SIGNED_NODE), which a receiver could read as the field while the window shows another.
  */
 export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSummaryLine[] {
-  const { signed } = readSignedXml(xml, profile);
+  return summarizeSignedElement(readSignedXml(xml, profile).signed, profile);
+}
+
+/**
+ * The summary of a signed element found otherwise (the verifier's HSoKhaiThue or DLHDon, in a
+ * document already signed): the same fields and the same refusals of the fields themselves.
+ */
+export function summarizeSignedElement(signed: Element, profile: XmlSignatureProfile): XmlSummaryLine[] {
   const fields = FIELDS[profile === 'htkk' ? 'htkk' : 'einvoice'];
   assertFieldNamesOnlyAtPaths(
     signed,

@@ -39,6 +39,7 @@ import { onePagePdf } from '../support/sample-pdf.js';
 
 const content = Buffer.from('Hồ sơ đề nghị cấp phép — bản điện tử\n');
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
+const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
 
 describe('server-side verifier', () => {
   let ca: RevocationCa;
@@ -625,6 +626,60 @@ describe('server-side verifier', () => {
       options,
     );
     expect(byRevoked.signatures[0]!.problems).toContain('REVOKED');
+  });
+
+  it('XMLDSig: the party a return or an invoice names for its signer, and whether the certificate carries its tax code (a warning, not a failure)', async () => {
+    const verifyFirst = async (xml: string) => (await verifyXmlSignature(xml, options)).signatures;
+    // The return names a company (0101234567); a person signs it.
+    const [byPerson] = await verifyFirst(
+      await signXml(HTKK, { profile: 'htkk', certificate: good.der }, good.signer),
+    );
+    expect(byPerson!.valid, byPerson!.details.join('; ')).toBe(true);
+    expect(byPerson!.party).toEqual({ role: 'taxpayer', taxCodes: ['0101234567'], signerCarries: false });
+    expect(byPerson!.details).toContain(
+      "warning: the signer's certificate carries none of the tax codes the document names for its taxpayer (0101234567): a tax authority may refuse it",
+    );
+    // An individual's return: their tax code is their CCCD number.
+    const own = HTKK.replace('<mst>0101234567</mst>', '<mst>001199000321</mst>');
+    const [byTaxpayer] = await verifyFirst(
+      await signXml(own, { profile: 'htkk', certificate: good.der }, good.signer),
+    );
+    expect(byTaxpayer!.party).toEqual({ role: 'taxpayer', taxCodes: ['001199000321'], signerCarries: true });
+    expect(byTaxpayer!.details.join('\n')).not.toContain('warning: the signer');
+    // Filed by a tax agent, signed with the agent's certificate.
+    const agent = ca.issue('/C=VN/O=Đại lý thuế Minh An/CN=Đại lý thuế Minh An/UID=MST:0312345678');
+    const byAgent = HTKK.replace(
+      '</NNT>',
+      '</NNT><DLyThue><mstDLyThue>0312345678</mstDLyThue><tenDLyThue>Đại lý thuế Minh An</tenDLyThue></DLyThue>',
+    );
+    const [agentSigned] = await verifyFirst(
+      await signXml(byAgent, { profile: 'htkk', certificate: agent.der }, agent.signer),
+    );
+    expect(agentSigned!.party).toEqual({
+      role: 'taxpayer',
+      taxCodes: ['0101234567', '0312345678'],
+      signerCarries: true,
+    });
+    // An invoice: the agent's certificate is not the seller's (0101234567); the buyer's (0401122334) co-signs.
+    const buyer = ca.issue(
+      '/C=VN/O=Công ty Giải pháp số Đà Nẵng/CN=Công ty Giải pháp số Đà Nẵng/UID=MST:0401122334',
+    );
+    const sold = await signXml(EINVOICE, { profile: 'einvoice', certificate: agent.der }, agent.signer);
+    const bought = await signXml(sold, { profile: 'einvoice-buyer', certificate: buyer.der }, buyer.signer);
+    const [seller, buyerSignature] = await verifyFirst(bought);
+    expect(seller!.valid && buyerSignature!.valid).toBe(true);
+    expect(seller!.party).toEqual({ role: 'seller', taxCodes: ['0101234567'], signerCarries: false });
+    expect(buyerSignature!.party).toEqual({ role: 'buyer', taxCodes: ['0401122334'], signerCarries: true });
+    // A value that is no tax code names no one.
+    const [unnamed] = await verifyFirst(
+      await signXml(
+        HTKK.replace('<mst>0101234567</mst>', '<mst>chưa có</mst>'),
+        { profile: 'htkk', certificate: good.der },
+        good.signer,
+      ),
+    );
+    expect(unnamed!.valid).toBe(true);
+    expect(unnamed!.party).toBeUndefined();
   });
 
   it("XMLDSig: KeyInfo's certificates in any order (the spec implies none): the signer is the one that issued none of the others; xmlsec1 agrees", async () => {

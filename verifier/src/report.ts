@@ -83,6 +83,9 @@ export interface CertificateInfo {
   sha256: string;
 }
 
+/** Who signs a tax return (its taxpayer, or the tax agent filing it) or an e-invoice. */
+export type SigningParty = 'taxpayer' | 'seller' | 'buyer';
+
 export interface SignerIdentity {
   /** The holder's name (CN, or the organisation). */
   name: string;
@@ -142,6 +145,13 @@ export interface SignatureReport {
   coverage?: Coverage;
   /** @deprecated use coverage.coveredBytes */
   coveredBytes?: number;
+  /**
+   * XMLDSig in a tax return's CKyDTu, or an e-invoice's DSCKS/NBan or DSCKS/NMua: the tax codes the
+   * signed return or invoice names for whoever signs there (its taxpayer or their tax agent; the
+   * seller; the buyer), and whether the signer's certificate carries one (its MST or CCCD). It does
+   * not change the indication — who else may sign is the receiver's rule — but a tax portal checks it.
+   */
+  party?: { role: SigningParty; taxCodes: string[]; signerCarries: boolean };
   /** The certification path found, signer first (empty when none reached a trusted root). */
   chain?: CertificateInfo[];
   revocation?: RevocationResult;

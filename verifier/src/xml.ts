@@ -8,7 +8,9 @@ import type { Document as XmlDocument, Element as XmlElement, Node as XmlNode } 
 import { SignedXml } from 'xml-crypto';
 import type { SignatureAlgorithm } from 'xml-crypto';
 import { parseXml } from '../../shared/xml/dom.js';
-import { isReferenceableId } from '../../shared/xml/profiles.js';
+import { isReferenceableId, type XmlSignatureProfile } from '../../shared/xml/profiles.js';
+import { carriesTaxCode, signerTaxCodes } from '../../shared/xml/signer-party.js';
+import { summarizeSignedElement } from '../../shared/xml/summary.js';
 import {
   addProblem,
   finish,
@@ -19,7 +21,13 @@ import {
 } from './judge.js';
 import { InputError } from './cms.js';
 import { parseCertificate } from './certificates.js';
-import { overall, type Problem, type SignatureReport, type VerificationReport } from './report.js';
+import {
+  overall,
+  type Problem,
+  type SignatureReport,
+  type SigningParty,
+  type VerificationReport,
+} from './report.js';
 
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 const ECDSA = {
@@ -170,6 +178,50 @@ function wrappedElementName(
   return undefined;
 }
 
+/** Where a Signature's holder puts it: whose signature it is, the profile that reads its data, that data's element. */
+const PARTY_PLACES: Readonly<
+  Record<string, { role: SigningParty; profile: XmlSignatureProfile; data: string; holderParent?: string }>
+> = {
+  CKyDTu: { role: 'taxpayer', profile: 'htkk', data: 'HSoKhaiThue' },
+  NBan: { role: 'seller', profile: 'einvoice', data: 'DLHDon', holderParent: 'DSCKS' },
+  NMua: { role: 'buyer', profile: 'einvoice-buyer', data: 'DLHDon', holderParent: 'DSCKS' },
+};
+
+/**
+ * The party a Signature in a tax return's CKyDTu or an invoice's DSCKS/NBan or NMua signs for, and
+ * the tax codes the data beside it names for that party (signer-party.ts: the summary's fields, read
+ * as the consent window reads them) — only when a reference covers that data, and undefined when
+ * its fields cannot be read one way (the summary's refusals) or name no tax code.
+ */
+function signingParty(
+  document: XmlDocument,
+  signature: XmlNode,
+  references: ReadonlyArray<{ uri?: string }>,
+): { role: SigningParty; taxCodes: string[] } | undefined {
+  const holder = signature.parentNode as XmlElement | null;
+  const place = PARTY_PLACES[holder?.localName ?? ''];
+  if (!holder || !place) return undefined;
+  const scope = place.holderParent ? holder.parentNode : holder;
+  if (place.holderParent && (scope as XmlElement | null)?.localName !== place.holderParent) return undefined;
+  const data = Array.from(scope?.parentNode?.childNodes ?? []).find(
+    (node): node is XmlElement => (node as XmlElement).localName === place.data,
+  );
+  if (!data) return undefined;
+  const elements = Array.from(document.getElementsByTagName('*'));
+  const covered = references.some((reference) => {
+    const target = referencedElement(elements, document, reference.uri);
+    return target !== undefined && isWithin(data, target);
+  });
+  if (!covered) return undefined;
+  try {
+    const summary = summarizeSignedElement(data, place.profile);
+    const taxCodes = signerTaxCodes({ profile: place.profile, summary });
+    return taxCodes.length > 0 ? { role: place.role, taxCodes } : undefined;
+  } catch {
+    return undefined; // a field that reads more than one way names no one
+  }
+}
+
 /**
  * A tax return's Signature (in CKyDTu) that covers only part of the declaration beside it (a
  * reference to TTinChung, say): receivers read the whole HSoKhaiThue, whose amounts anyone could
@@ -309,6 +361,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     }
     let signedTimes: XmlElement[] = [];
     let legacyAlgorithms: string[] = [];
+    let party: ReturnType<typeof signingParty>;
     try {
       signed.loadSignature(node as unknown as Node);
       if (!signed.checkSignature(xml)) throw new Error(DOES_NOT_VERIFY);
@@ -317,6 +370,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       const unnamed = references.find((r) => r.uri?.startsWith('#') && !isReferenceableId(r.uri.slice(1)));
       if (unnamed) throw new Error(UNRESOLVABLE_ID);
       signedTimes = signingTimesCovered(document, node, references);
+      party = signingParty(document, node, references);
       legacyAlgorithms = legacyXmlAlgorithms(signed.signatureAlgorithm, references);
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
@@ -359,21 +413,31 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     }
     // The others are the signer's CAs (or nothing of its: judge finds its path among them).
     const carried = certificates.filter((_, i) => i !== signerAt);
+    let judged: SignatureReport;
     try {
-      signatures.push(
-        await judge(
-          report,
-          certificate,
-          carried,
-          { ...options, validationTime },
-          undefined,
-          legacyAlgorithms,
-        ),
+      judged = await judge(
+        report,
+        certificate,
+        carried,
+        { ...options, validationTime },
+        undefined,
+        legacyAlgorithms,
       );
     } catch {
       addProblem(report, 'MALFORMED', 'the KeyInfo certificate cannot be read');
       signatures.push(finish(report));
+      continue;
     }
+    if (party && judged.signer) {
+      const { mst: MST, cccd: CCCD } = judged.signer;
+      const signerCarries = carriesTaxCode({ MST, CCCD }, party.taxCodes);
+      judged.party = { ...party, signerCarries };
+      if (!signerCarries)
+        judged.details.push(
+          `warning: the signer's certificate carries none of the tax codes the document names for its ${party.role} (${party.taxCodes.join(', ')}): a tax authority may refuse it`,
+        );
+    }
+    signatures.push(judged);
   }
   return overall(signatures, validationTime);
 }
