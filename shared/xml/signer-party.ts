@@ -11,11 +11,11 @@
 import type { IdentityKind } from '../certificate/profile.js';
 
 /** The summary fields naming the party that signs, by profile (any one of them may sign). */
-const SIGNER_FIELDS: Record<string, string[]> = {
-  htkk: ['taxpayerId', 'taxAgentId'],
-  einvoice: ['sellerId'],
-  'einvoice-buyer': ['buyerId'],
-};
+const SIGNER_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['htkk', ['taxpayerId', 'taxAgentId']],
+  ['einvoice', ['sellerId']],
+  ['einvoice-buyer', ['buyerId']],
+]);
 
 /** The identity numbers in a certificate that can be a tax code. */
 const TAX_CODE_KINDS: IdentityKind[] = ['MST', 'CCCD'];
@@ -33,7 +33,7 @@ export function signerTaxCodes(document: {
   profile?: string;
   summary?: readonly { field: string; value: string }[];
 }): string[] {
-  const fields = (document.profile && SIGNER_FIELDS[document.profile]) || [];
+  const fields = SIGNER_FIELDS.get(document.profile ?? '') ?? [];
   const codes = (document.summary ?? [])
     .filter(({ field }) => fields.includes(field))
     .map(({ value }) => normalized(value))

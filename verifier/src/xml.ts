@@ -178,14 +178,18 @@ function wrappedElementName(
   return undefined;
 }
 
-/** Where a Signature's holder puts it: whose signature it is, the profile that reads its data, that data's element. */
-const PARTY_PLACES: Readonly<
-  Record<string, { role: SigningParty; profile: XmlSignatureProfile; data: string; holderParent?: string }>
-> = {
-  CKyDTu: { role: 'taxpayer', profile: 'htkk', data: 'HSoKhaiThue' },
-  NBan: { role: 'seller', profile: 'einvoice', data: 'DLHDon', holderParent: 'DSCKS' },
-  NMua: { role: 'buyer', profile: 'einvoice-buyer', data: 'DLHDon', holderParent: 'DSCKS' },
-};
+/**
+ * Where a Signature's holder puts it: whose signature it is, the profile that reads its data, that
+ * data's element. A Map: the holder's name is the uploader's ("constructor" is no place).
+ */
+const PARTY_PLACES: ReadonlyMap<
+  string,
+  { role: SigningParty; profile: XmlSignatureProfile; data: string; holderParent?: string }
+> = new Map([
+  ['CKyDTu', { role: 'taxpayer', profile: 'htkk', data: 'HSoKhaiThue' }],
+  ['NBan', { role: 'seller', profile: 'einvoice', data: 'DLHDon', holderParent: 'DSCKS' }],
+  ['NMua', { role: 'buyer', profile: 'einvoice-buyer', data: 'DLHDon', holderParent: 'DSCKS' }],
+] as const);
 
 /**
  * The party a Signature in a tax return's CKyDTu or an invoice's DSCKS/NBan or NMua signs for, and
@@ -199,7 +203,7 @@ function signingParty(
   references: ReadonlyArray<{ uri?: string }>,
 ): { role: SigningParty; taxCodes: string[] } | undefined {
   const holder = signature.parentNode as XmlElement | null;
-  const place = PARTY_PLACES[holder?.localName ?? ''];
+  const place = PARTY_PLACES.get(holder?.localName ?? '');
   if (!holder || !place) return undefined;
   const scope = place.holderParent ? holder.parentNode : holder;
   if (place.holderParent && (scope as XmlElement | null)?.localName !== place.holderParent) return undefined;
