@@ -1,8 +1,8 @@
 /**
  * Whose certificate a tax return or an e-invoice expects: the taxpayer's (or its tax agent's) for a
- * return, the seller's for an invoice, the buyer's for a buyer's signature. The tax authority refuses
- * a return or an invoice signed with a certificate that does not carry that party's tax code — an
- * accountant with several companies' tokens plugged in picks the wrong one easily. The consent window
+ * return, the seller's for an invoice, the buyer's for a buyer's signature. The tax authority expects
+ * a certificate carrying that party's tax code (the one registered for it), and an accountant with
+ * several companies' tokens plugged in picks the wrong one easily. The consent window
  * marks such a certificate before the PIN, and chooses the one that carries the code when only one does.
  *
  * The codes are read from the summary, i.e. from the bytes that are signed (summary.ts). Since 2025 an
