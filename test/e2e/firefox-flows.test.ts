@@ -115,10 +115,22 @@ describe('Firefox ESR: the consent flows', () => {
     expect(report.signatures, report.output).toHaveLength(1);
     expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
 
+    // An individual's return: their tax code is the CCCD number key 01's certificate carries.
+    const ownReturn = HTKK.replace('<mst>0101234567</mst>', '<mst>001099012345</mst>');
     const xmlConsent = await portal.session.consentWindowAfter(() =>
-      sdkCall(portal.page, 'signXml', { xml: HTKK, profile: 'htkk', description: 'Tờ khai 01/GTGT' }),
+      sdkCall(portal.page, 'signXml', { xml: ownReturn, profile: 'htkk', description: 'Tờ khai 01/GTGT' }),
     );
-    expect(await xmlConsent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0101234567');
+    expect(await xmlConsent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe(
+      '001099012345',
+    );
+    // That certificate is chosen; the company's (key 02) is marked as not the taxpayer's.
+    const row = (key: string) =>
+      xmlConsent.$eval(`input[name="certificate"][value$="/${key}"]`, (input) => ({
+        checked: input.checked,
+        mismatch: input.closest('label')!.querySelector('.party-mismatch')?.textContent ?? null,
+      }));
+    expect(await row('01')).toEqual({ checked: true, mismatch: null });
+    expect(await row('02')).toEqual({ checked: false, mismatch: expect.stringContaining('(001099012345)') });
     await signIn(xmlConsent, '01');
     await clickInside(xmlConsent, '#sign');
     const signedXml = await outcome(portal.page);
