@@ -140,6 +140,7 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       format: 'XMLDSig',
       signer: { name: 'Nguyễn Văn Dịch Vụ' },
       coverage: { wholeDocument: false, references: ['#_NODE_TO_SIGN'] },
+      party: { role: 'taxpayer', taxCodes: ['0101234567'], signerCarries: false },
     });
     const noData = await post(Buffer.from(cms).toString('base64'), '', 'text/plain');
     expect(noData.body.signatures![0]).toMatchObject({
@@ -488,6 +489,23 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
     expect(untrusted.code).toBe(3);
     expect(untrusted.stdout).toMatch(/INDETERMINATE \/ NO_CERTIFICATE_CHAIN_FOUND/);
     expect((await run([path.join(dir, 'missing.pdf')])).code).toBe(2);
+    // A tax return: whom it names to sign it, and whether the signer's certificate is theirs.
+    const returnFile = path.join(dir, 'tk.xml');
+    const individualReturn = readFileSync(
+      new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url),
+      'utf8',
+    );
+    writeFileSync(
+      returnFile,
+      await signXml(
+        individualReturn.replace('<mst>0101234567</mst>', '<mst>001199000555</mst>'),
+        { profile: 'htkk', certificate: good.der },
+        good.signer,
+      ),
+    );
+    const returned = await run([returnFile, '--roots', ca.caPemPath]);
+    expect(returned.code, returned.stdout).toBe(0);
+    expect(returned.stdout).toContain("signs for: the taxpayer, 001199000555 — on the signer's certificate");
 
     // --roots DIR (a directory of PEM/DER files) and --revocation require|prefer|off, with the CA's services down.
     const rootsDir = path.join(dir, 'roots');

@@ -165,6 +165,10 @@ export async function runVerifyCli(
         `#${i + 1} ${s.kind === 'document-timestamp' ? 'document time-stamp' : `${s.format} ${s.level ?? ''}${s.claimedLevel ? ` (claims ${s.claimedLevel}, not achieved)` : ''}`.trim()}: ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
       );
       if (s.signer) print(`   signer: ${s.signer.name}${ids ? ` (${ids})` : ''}`);
+      if (s.party)
+        print(
+          `   signs for: the ${s.party.role}, ${s.party.taxCodes.join(' or ')} — ${s.party.signerCarries ? "on the signer's certificate" : "not on the signer's certificate"}`,
+        );
       if (s.signingTime) print(`   time: ${s.signingTime.toISOString()} (${s.timeSource})`);
       if (s.timestamp?.renewBefore)
         print(
