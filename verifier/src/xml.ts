@@ -126,18 +126,30 @@ const isWithin = (node: XmlNode, ancestor: XmlNode) => {
   return false;
 };
 
-/**
- * The element a reference names as xml-crypto resolved it: the root for URI="", else the one element
- * with an ID attribute of this value, matched by local name (`@*[local-name(.)='Id']`) as it does.
- */
-function referencedElement(elements: readonly XmlElement[], document: XmlDocument, uri = '') {
-  if (uri === '') return document.documentElement ?? undefined;
-  const id = uri.slice(1);
-  return elements.find((element) =>
-    Array.from(element.attributes).some(
-      (attribute) => ID_ATTRIBUTES.includes(attribute.localName ?? '') && attribute.value === id,
-    ),
-  );
+/** A document's elements, listed once for all its signatures' checks, and what a reference names among them. */
+interface XmlIndex {
+  elements: readonly XmlElement[];
+  /**
+   * The element a reference names as xml-crypto resolved it: the root for URI="", else the one element
+   * with an ID attribute of this value, matched by local name (`@*[local-name(.)='Id']`) as it does.
+   */
+  referenced: (uri?: string) => XmlElement | undefined;
+}
+
+function indexXml(document: XmlDocument): XmlIndex {
+  const elements = Array.from(document.getElementsByTagName('*'));
+  return {
+    elements,
+    referenced: (uri = '') => {
+      if (uri === '') return document.documentElement ?? undefined;
+      const id = uri.slice(1);
+      return elements.find((element) =>
+        Array.from(element.attributes).some(
+          (attribute) => ID_ATTRIBUTES.includes(attribute.localName ?? '') && attribute.value === id,
+        ),
+      );
+    },
+  };
 }
 
 /**
@@ -145,7 +157,10 @@ function referencedElement(elements: readonly XmlElement[], document: XmlDocumen
  * Signature (HSoThueDTu > HSoKhaiThue + CKyDTu; HDon > DLHDon + DSCKS). A message may carry several
  * invoices, each HDon with its own DLHDon and DSCKS.
  */
-const SIGNED_DATA_BESIDE: Readonly<Record<string, string>> = { HSoKhaiThue: 'CKyDTu', DLHDon: 'DSCKS' };
+const SIGNED_DATA_BESIDE: ReadonlyMap<string, string> = new Map([
+  ['HSoKhaiThue', 'CKyDTu'],
+  ['DLHDon', 'DSCKS'],
+]);
 
 /**
  * Signature wrapping: a "#id" reference covers its element wherever it sits, so the signed
@@ -156,17 +171,16 @@ const SIGNED_DATA_BESIDE: Readonly<Record<string, string>> = { HSoKhaiThue: 'CKy
  * ds:Object is not to a data element.) Other XML: no known place a reader takes it from, not judged.
  */
 function wrappedElementName(
-  document: XmlDocument,
+  { elements, referenced }: XmlIndex,
   signature: XmlNode,
   references: ReadonlyArray<{ uri?: string }>,
 ): string | undefined {
-  const elements = Array.from(document.getElementsByTagName('*'));
   for (const reference of references) {
     if (!reference.uri) continue; // the whole document: nothing outside it to read instead
-    const target = referencedElement(elements, document, reference.uri);
+    const target = referenced(reference.uri);
     if (!target || target.namespaceURI === DSIG_NS) continue;
     const name = target.localName ?? '';
-    const holderName = SIGNED_DATA_BESIDE[name];
+    const holderName = SIGNED_DATA_BESIDE.get(name);
     if (!holderName) continue;
     let holder: XmlNode | null = signature.parentNode;
     while (holder && (holder as XmlElement).localName !== holderName) holder = holder.parentNode;
@@ -198,7 +212,7 @@ const PARTY_PLACES: ReadonlyMap<
  * its fields cannot be read one way (the summary's refusals) or name no tax code.
  */
 function signingParty(
-  document: XmlDocument,
+  { referenced }: XmlIndex,
   signature: XmlNode,
   references: ReadonlyArray<{ uri?: string }>,
 ): { role: SigningParty; taxCodes: string[] } | undefined {
@@ -211,9 +225,8 @@ function signingParty(
     (node): node is XmlElement => (node as XmlElement).localName === place.data,
   );
   if (!data) return undefined;
-  const elements = Array.from(document.getElementsByTagName('*'));
   const covered = references.some((reference) => {
-    const target = referencedElement(elements, document, reference.uri);
+    const target = referenced(reference.uri);
     return target !== undefined && isWithin(data, target);
   });
   if (!covered) return undefined;
@@ -234,7 +247,7 @@ function signingParty(
  * buyer's cover is not known from public sources.)
  */
 function uncoveredDeclaration(
-  document: XmlDocument,
+  { referenced }: XmlIndex,
   signature: XmlNode,
   references: ReadonlyArray<{ uri?: string }>,
 ): boolean {
@@ -244,10 +257,9 @@ function uncoveredDeclaration(
     (node) => (node as XmlElement).localName === 'HSoKhaiThue',
   );
   if (!declaration) return false; // no tax return here (or wrapping, judged apart)
-  const elements = Array.from(document.getElementsByTagName('*'));
   return !references.some((reference) => {
     if (!reference.uri) return true;
-    const target = referencedElement(elements, document, reference.uri);
+    const target = referenced(reference.uri);
     return target !== undefined && isWithin(declaration, target);
   });
 }
@@ -273,10 +285,12 @@ const XML_NS = 'http://www.w3.org/XML/1998/namespace';
  * does not. One added above the signed element after signing changed what it means (its language,
  * its whitespace, its base URI) and xml-crypto still passed it; kyso's signer refuses to sign there.
  */
-function inheritsXmlAttributes(document: XmlDocument, references: ReadonlyArray<{ uri?: string }>): boolean {
-  const elements = Array.from(document.getElementsByTagName('*'));
+function inheritsXmlAttributes(
+  { referenced }: XmlIndex,
+  references: ReadonlyArray<{ uri?: string }>,
+): boolean {
   return references.some((reference) => {
-    const target = reference.uri ? referencedElement(elements, document, reference.uri) : undefined;
+    const target = reference.uri ? referenced(reference.uri) : undefined;
     for (let at = target?.parentNode; at && at.nodeType === 1; at = at.parentNode)
       if (Array.from((at as XmlElement).attributes).some((attribute) => attribute.namespaceURI === XML_NS))
         return true;
@@ -290,13 +304,12 @@ function inheritsXmlAttributes(document: XmlDocument, references: ReadonlyArray<
  * Any other (a second ds:Object, KeyInfo) is anyone's to write.
  */
 function signingTimesCovered(
-  document: XmlDocument,
+  { referenced }: XmlIndex,
   signature: XmlElement,
   references: ReadonlyArray<{ uri?: string; transforms: readonly string[] }>,
 ): XmlElement[] {
-  const all = Array.from(document.getElementsByTagName('*'));
   const covered = references.flatMap((reference) => {
-    const target = referencedElement(all, document, reference.uri);
+    const target = referenced(reference.uri);
     return target ? [{ target, enveloped: reference.transforms.includes(ENVELOPED_SIGNATURE) }] : [];
   });
   return Array.from(signature.getElementsByTagNameNS(DSIG_NS, 'SigningTime')).filter((time) =>
@@ -337,6 +350,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
   const validationTime = options.validationTime ?? new Date();
   const document = parse(xml);
   const nodes = Array.from(document.getElementsByTagNameNS(DSIG_NS, 'Signature'));
+  const index = indexXml(document);
   const signatures: SignatureReport[] = [];
   for (const node of nodes) {
     const report: Draft = { kind: 'signature', format: 'XMLDSig', level: 'B-B', problems: [], details: [] };
@@ -373,8 +387,8 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       // xml-crypto matches "#a b" by string; xmlsec1 (xpointer(id('a b'))) and others cannot resolve it.
       const unnamed = references.find((r) => r.uri?.startsWith('#') && !isReferenceableId(r.uri.slice(1)));
       if (unnamed) throw new Error(UNRESOLVABLE_ID);
-      signedTimes = signingTimesCovered(document, node, references);
-      party = signingParty(document, node, references);
+      signedTimes = signingTimesCovered(index, node, references);
+      party = signingParty(index, node, references);
       legacyAlgorithms = legacyXmlAlgorithms(signed.signatureAlgorithm, references);
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
@@ -386,19 +400,19 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
         after: 'none',
         references: references.map((r) => r.uri),
       };
-      if (inheritsXmlAttributes(document, references))
+      if (inheritsXmlAttributes(index, references))
         addProblem(
           report,
           'DIGEST_MISMATCH',
           'an xml:lang, xml:space or xml:base above the signed element belongs to its canonical form (C14N 1.0) but not to this digest: added after signing, or signed by a canonicalizer xmlsec1 disagrees with',
         );
-      if (uncoveredDeclaration(document, node, references))
+      if (uncoveredDeclaration(index, node, references))
         addProblem(
           report,
           'DOCUMENT_MODIFIED_AFTER_SIGNING',
           'the signature covers only part of the tax return (HSoKhaiThue): receivers read all of it, and the rest can be changed without breaking the signature',
         );
-      const wrapped = wrappedElementName(document, node, references);
+      const wrapped = wrappedElementName(index, node, references);
       if (wrapped)
         addProblem(
           report,
