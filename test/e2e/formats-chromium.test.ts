@@ -21,6 +21,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms, writePdf } from '../support/pdf-tools.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
+import { drawn } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
@@ -301,6 +302,7 @@ describe('signature formats through the whole path (Chromium)', () => {
           { key: '05', checked: false, mismatch: expect.stringContaining('(0312345678)') },
         ]);
         expect((await choice(consent))[0]!.mismatch).toMatch(/^Không mang mã số thuế của tài liệu/);
+        expect(await drawn(consent, 'label:has(input[value$="/01"]) .party-mismatch')).toBe(true);
         // A row made tall by its note keeps its radio beside the holder's name, round (not stretched to the row).
         const radio = await consent.$eval('input[name="certificate"][value$="/01"]', (input) => {
           const { top, width, height } = input.getBoundingClientRect();
