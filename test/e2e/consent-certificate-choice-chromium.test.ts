@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { MESSAGES } from '../../extension/src/i18n/messages.js';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { scrollIntoViewPainted } from '../support/consent.js';
+import { chooseCertificate, scrollIntoViewPainted } from '../support/consent.js';
 import { buildFaultModule, faultModuleEnv } from '../support/fault-module.js';
 import { drawn } from '../support/page-checks.js';
 import { CHROMIUM_OPTIONS_URL, storeUseKyso } from '../support/plugin-choice.js';
@@ -173,9 +173,7 @@ describe('certificates the consent window does not let the user sign with (Chrom
     expect(await certificateRow(prompt, WEAK_KEY)).toMatchObject({ checked: false });
     expect(await prompt.$eval('#share', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
     // The certificate that can sign is shared, and reaches the page's own callback.
-    const usable = 'input[name="certificate"][value$="/01"]';
-    await scrollIntoViewPainted(prompt, usable);
-    await prompt.click(usable);
+    await chooseCertificate(prompt, '01');
     await clickClosingWindow(prompt, '#share');
     expect(JSON.parse(await nextRawAnswer(portal))).toMatchObject({
       base64: session.token.certDer('01').toString('base64'),

@@ -8,7 +8,7 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, launchChromium, waitArmed } from '../support/browser.js';
-import { recordArming } from '../support/consent.js';
+import { chooseCertificate, recordArming } from '../support/consent.js';
 import { outcome, pdfWithUndrawablePage2, sdkCall, settled } from '../support/consent-requests.js';
 import { clickInView, focused } from '../support/page-checks.js';
 import { startDisplay, type Display } from '../support/display.js';
@@ -130,7 +130,7 @@ describe('coming back to the consent window (Chromium, headed)', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await arming()).toEqual([]);
     // Straight on, the keys count: the certificate chosen and a PIN typed reach their fields.
-    await consent.click('input[name="certificate"]:not(:disabled)');
+    await chooseCertificate(consent, '02');
     await consent.type('#pin', '12');
     expect(await consent.$eval('#pin', (el) => (el as HTMLInputElement).value)).toBe('12');
     await clickClosingWindow(consent, '#cancel');
@@ -146,7 +146,7 @@ describe('coming back to the consent window (Chromium, headed)', () => {
       }),
     );
     const pin = session.token.pin;
-    await consent.click('input[name="certificate"]:not(:disabled)');
+    await chooseCertificate(consent, '02');
     await consent.type('#pin', pin.slice(0, 2));
     await coverAndComeBack(consent);
     // Straight on, as a person does: the rest of the PIN and Enter, before the window is armed again.

@@ -9,7 +9,7 @@ import {
 } from '../support/browser.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { useSharedSession } from '../support/shared-session.js';
-import { signInConsent } from '../support/consent.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
 
 describe('consent window use', () => {
@@ -75,7 +75,7 @@ describe('consent window use', () => {
     try {
       const page = await portal();
       const consent = await consentWindowAfter(session.browser, () => ask(page, 'Không ai trả lời'));
-      await consent.click('input[name="certificate"][value$="/02"]');
+      await chooseCertificate(consent, '02');
       expect(await outcome(page)).toBe('TIMEOUT');
       expect(await consentWindowOpen(session.browser)).toBe(false);
       await page.close();
@@ -142,7 +142,7 @@ describe('consent window use', () => {
     expect(await consent.$eval('#sign', (el) => el.textContent)).toBe('Sign');
     expect(await consent.$eval('html', (el) => el.lang)).toBe('en');
     await consent.type('#pin', '000000');
-    await consent.click('input[name="certificate"][value$="/02"]');
+    await chooseCertificate(consent, '02');
     await consent.click('#sign');
     await consent.waitForSelector('#error[data-code="PIN_INCORRECT"]', { visible: true });
     expect(await consent.$eval('#error', (el) => el.textContent)).toContain('The PIN is incorrect.');

@@ -41,7 +41,7 @@ import {
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import type { TestToken } from '../support/token.js';
 import { screenshot } from '../support/screenshots.js';
-import { signInConsent } from '../support/consent.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 import { sdkCall as startSdkCall, sdkOutcome } from '../support/sdk-call.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
@@ -188,7 +188,7 @@ describe('the consent window as people use it (Chromium)', () => {
     );
     await checkState(consent, 'single-digest', ['#sign', '#cancel']);
 
-    await consent.click('input[name="certificate"][value$="/02"]');
+    await chooseCertificate(consent, '02');
     expect(await accessibleDescription(consent, '#sign')).toBe('Type the PIN before signing.');
     await consent.type('#pin', '000000');
     expect(await consent.$eval('#sign', (el) => el.getAttribute('aria-disabled'))).toBe('false');
@@ -432,8 +432,7 @@ describe('the consent window as people use it (Chromium)', () => {
       );
       expect(await ticked()).toBe(false);
       // Everything else ready: Sign still cannot sign, and says why.
-      await consent.click('input[name="certificate"][value$="/02"]');
-      await consent.type('#pin', portal.session.token.pin);
+      await signInConsent(consent, '02', portal.session.token.pin);
       expect(await signDisabled()).toBe('true');
       expect(await accessibleDescription(consent, '#sign')).toBe(
         'Confirm that you sign the pages you could not see, or cancel.',

@@ -14,7 +14,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
-import { signInConsent, signWithWrongPin } from '../support/consent.js';
+import { chooseCertificate, signInConsent, signWithWrongPin } from '../support/consent.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { usePortalTab } from '../support/portal-tab.js';
 
@@ -207,7 +207,7 @@ describe('Firefox ESR: a token with a PIN pad', () => {
         await consent.click('#allow-site');
         await consent.waitForSelector('body[data-state="ready"][data-armed="true"]');
       }
-      await consent.click('input[name="certificate"][value$="/02"]');
+      await chooseCertificate(consent, '02');
       // No PIN field, judged by layout: nothing laid out, no box.
       expect(
         await consent.$eval('#pin', (el) => [

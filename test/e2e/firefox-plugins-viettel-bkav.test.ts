@@ -38,11 +38,8 @@ async function sign(session: FirefoxSession, consent: Page): Promise<void> {
     await consent.click('#allow-site');
     await consent.waitForSelector('body[data-state="ready"][data-armed="true"]', { timeout: 20_000 });
   }
-  // The digest consent says more than a document's: the certificate list may sit below the window's fold.
-  await consent.$eval('input[name="certificate"][value$="/01"]', (el) =>
-    el.scrollIntoView({ block: 'center' }),
-  );
-  // A click or key lost on a busy machine is done again (the radio checked, every PIN digit there).
+  // The certificate list may sit below the fold of a digest's window: signInConsent scrolls to it, and does
+  // again a click or key lost on a busy machine (the radio checked, every PIN digit there).
   await signInConsent(consent, '01', session.token.pin);
   await clickInside(consent, '#sign');
 }

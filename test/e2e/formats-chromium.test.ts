@@ -26,7 +26,7 @@ import { startPortalSession, type PortalSession } from '../support/portal-sessio
 import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
-import { signInConsent } from '../support/consent.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -164,7 +164,7 @@ describe('signature formats through the whole path (Chromium)', () => {
         expect(stamp.right).toBeCloseTo((595 - 14) / 595, 2);
         expect(stamp.top).toBeCloseTo(14 / 842, 2);
         expect(stamp.left).toBeGreaterThan(0.5);
-        await consent.click('input[name="certificate"][value$="/01"]');
+        await chooseCertificate(consent, '01');
         await screenshot(consent, 'consent-pdf');
       },
     );

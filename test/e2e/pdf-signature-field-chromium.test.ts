@@ -13,7 +13,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, type PDFContext 
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { scrollIntoViewPainted, signInConsent } from '../support/consent.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
@@ -175,8 +175,7 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
     ]);
     // Once a certificate is chosen, the name the box will show is its holder's, and follows the choice.
     const lines = () => consent.$$eval('#appearance-lines li', (items) => items.map((li) => li.textContent));
-    await scrollIntoViewPainted(consent, 'input[name="certificate"][value$="/02"]');
-    await consent.click('input[name="certificate"][value$="/02"]');
+    await chooseCertificate(consent, '02');
     expect(await lines()).toEqual(['Ký bởi: Công ty TNHH Ký Số Việt', 'Ngày ký: ⟨signing time⟩']);
     await signInConsent(consent, '01', session.token.pin);
     expect(await lines()).toEqual(['Ký bởi: Nguyễn Văn Ân', 'Ngày ký: ⟨signing time⟩']);

@@ -18,6 +18,7 @@ import { screenshot } from '../support/screenshots.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { startPortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
+import { chooseCertificate } from '../support/consent.js';
 
 /**
  * A portal on a PIN-pad token asks to sign `text` (a CMS over its digest); `consent` answers the
@@ -72,7 +73,7 @@ describe('PIN pad', () => {
             };
           });
         expect(await pinField()).toEqual({ laidOut: false, width: 0, height: 0 });
-        await consent.click('input[name="certificate"][value$="/02"]');
+        await chooseCertificate(consent, '02');
         expect(await consent.$eval('#pin-on-device', (el) => (el as HTMLElement).innerText)).toContain(
           'Nhập mã PIN trên thiết bị',
         );

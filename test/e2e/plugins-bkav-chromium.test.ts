@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { signInConsent } from '../support/consent.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { chooseUseKyso, openKeptOnInstalledPlugin } from '../support/plugin-choice.js';
@@ -77,7 +77,7 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     await page.click('#btGetCert');
     const share = await (await prompt).asPage();
     await share.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
-    await share.click('input[name="certificate"][value$="/01"]');
+    await chooseCertificate(share, '01');
     await clickClosingWindow(share, '#share');
     await nextRawAnswer(page);
     const shown = (await page.$eval('#cert', (el) => el.textContent)).split(' | ');
@@ -94,8 +94,7 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     await setPdf(pdf);
     await clearRaw();
     const consent = await consentWindowAfter(session.browser, () => page.click('#btSignPdf'));
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const signed = Buffer.from(await nextRawAnswer(page), 'base64');
     expect(await page.$eval('#result', (el) => el.textContent)).toBe('Ký thành công');
@@ -169,16 +168,15 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
         (el, value) => ((el as HTMLTextAreaElement).value = value),
         Buffer.from(bytes).toString('base64'),
       );
-    const signInConsent = async (click: () => Promise<unknown>) => {
+    const signAfter = async (click: () => Promise<unknown>) => {
       const consent = await consentWindowAfter(session.browser, click);
-      await consent.click('input[name="certificate"][value$="/01"]');
-      await consent.type('#pin', session.token.pin);
+      await signInConsent(consent, '01', session.token.pin);
       await clickClosingWindow(consent, '#sign');
     };
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-bkav-xml-'));
     await setData(readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url)));
     await clearRaw();
-    await signInConsent(() => page.click('#btSignXml'));
+    await signAfter(() => page.click('#btSignXml'));
     const xml = Buffer.from(await nextRawAnswer(page), 'base64');
     const run = xmlsecVerify(dir, xml, session.token.caPem, 'to-khai.xml');
     expect(run.ok, run.output).toBe(true);
@@ -186,7 +184,7 @@ describe('BkavCA Signer Plugin pages sign through kyso (Chromium, unmodified Bka
     const data = Buffer.from('Biên bản bàn giao số 3/2026', 'utf8');
     await setData(data);
     await clearRaw();
-    await signInConsent(() => page.click('#btSignCms'));
+    await signAfter(() => page.click('#btSignCms'));
     const verified = opensslCmsVerify({
       cms: Buffer.from(await nextRawAnswer(page), 'base64'),
       caFile: session.token.caPem,

@@ -62,6 +62,7 @@ import {
   uploadedSignedPdf,
   vgcaPortalFiles,
 } from '../support/plugin-portal.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 
 const PROMPT = 'src/plugins/prompt.html';
 
@@ -99,14 +100,9 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     });
     return JSON.parse(answer) as Record<string, any>;
   };
-  const signInConsent = async (
-    page: Page,
-    click: () => Promise<unknown>,
-    certificate: '01' | '02' = '01',
-  ) => {
+  const signAfter = async (page: Page, click: () => Promise<unknown>, certificate: '01' | '02' = '01') => {
     const consent = await consentWindowAfter(session.browser, click);
-    await consent.click(`input[name="certificate"][value$="/${certificate}"]`);
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, certificate, session.token.pin);
     await clickClosingWindow(consent, '#sign');
     return consent;
   };
@@ -143,7 +139,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
   it('vgca_sign_approved: the page’s button signs the PDF in kyso’s window; the upload arrives as multipart "uploadfile"; the handler’s answer reaches the page; pdfsig accepts it', async () => {
     const page = await openPluginPortal(session.browser, portal());
     const before = session.demo.uploads.length;
-    await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
+    await signAfter(page, () => page.click('#_lanhdaoPheduyet'));
     const reply = await raw(page);
     expect(reply, JSON.stringify(reply)).toMatchObject({
       Status: 0,
@@ -160,7 +156,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
 
   it('vgca_sign_copy: the Decree 30 copy stamp (SAO Y, the document number, the time) on the uploaded copy', async () => {
     const page = await openPluginPortal(session.browser, portal());
-    await signInConsent(page, () => page.click('#_Sacomment'));
+    await signAfter(page, () => page.click('#_Sacomment'));
     expect(await raw(page)).toMatchObject({ Status: 0 });
     const text = pdftotext(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
     expect(text).toContain('SAO Y');
@@ -194,7 +190,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       ['#_vanthuphathanh', { x: 330, y: 70, width: 110, height: 110 }, isRed],
     ] as const) {
       const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
-      await signInConsent(page, () => page.click(button));
+      await signAfter(page, () => page.click(button));
       expect(await raw(page, previous)).toMatchObject({ Status: 0 });
       const raster = renderPage(uploadedSignedPdf(session.demo.uploads, session.token.caPem));
       expect(countPixels(raster, rect, isColour), button).toBeGreaterThan(50);
@@ -231,8 +227,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       ['vgca_sign_appendix', 'Phụ lục kèm theo văn bản số 45/UBND-VP'],
     ] as const) {
       const consent = await consentWindowAfter(session.browser, () => call(fn));
-      await consent.click('input[name="certificate"][value$="/01"]');
-      await consent.type('#pin', session.token.pin);
+      await signInConsent(consent, '01', session.token.pin);
       await clickClosingWindow(consent, '#sign');
       await page.waitForFunction(() => (window as any).stamped, { timeout: 60_000 });
       expect(await page.evaluate(() => (window as any).stamped)).toMatchObject({ Status: 0 });
@@ -274,8 +269,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
       ['xml', names[1]],
       ['xml', names[2]],
     ]);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const reply = await raw(page);
     expect(reply, JSON.stringify(reply)).toMatchObject({ Status: 0 });
@@ -302,8 +296,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-sign'));
     // The window says what it is: a digest the site sent, whose content kyso cannot show.
     expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/mã băm/);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     expectVgcaHashSignature(await raw(page), content, session.token);
     await page.close();
@@ -321,8 +314,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await consent.waitForSelector('#batch:not([hidden])');
     expect(await consent.$eval('#document-count', (el) => el.getAttribute('data-count'))).toBe('7');
     expect(await consent.$eval('body', (el) => el.innerText)).toMatch(/7 mã băm/);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const answer = (await raw(page)) as unknown as Array<{
       item: number;
@@ -360,8 +352,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(message);
     expect(await consent.$eval('#document-kind', (el) => el.getAttribute('data-kind'))).toBe('text');
     expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     await page.waitForFunction(() => (window as any).msg, { timeout: 60_000 });
     const [sender, json] = await page.evaluate(() => (window as any).msg);
@@ -389,8 +380,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     await consent.waitForSelector('#text-content:not([hidden])', { visible: true, timeout: 20_000 });
     expect(await consent.$eval('#text-content', (el) => el.textContent)).toBe(challenge);
     expect(await consent.$eval('#hash-only', (el) => (el as HTMLElement).hidden)).toBe(true);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const reply = await raw(page);
     expect(reply).toMatchObject({ Status: 0, CertBase64: session.token.certDer('01').toString('base64') });
@@ -415,7 +405,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const page = await openPluginPortal(session.browser, portal());
     const xml = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url));
     await setFieldValue(page, '#xml', xml.toString('base64'));
-    await signInConsent(page, () => page.click('#btn-xml'));
+    await signAfter(page, () => page.click('#btn-xml'));
     const whole = await raw(page);
     expect(whole, JSON.stringify(whole)).toMatchObject({ Status: 0 });
     const dir = mkdtempSync(path.join(tmpdir(), 'kyso-vgca-xml-'));
@@ -423,7 +413,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(run.ok, run.output).toBe(true);
 
     const previous = JSON.stringify(whole);
-    await signInConsent(page, () => page.click('#btn-xml-sig'));
+    await signAfter(page, () => page.click('#btn-xml-sig'));
     await page.waitForFunction(
       (before) => document.getElementById('raw')!.textContent !== before,
       { timeout: 60_000 },
@@ -441,8 +431,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const before = await page.$eval('#raw', (el) => el.textContent);
     const consent = await consentWindowAfter(session.browser, () => page.click('#btn-xml'));
     expect(await consent.$eval('#document-kind', (el) => el.textContent)).toContain('Tài liệu XML');
-    await consent.click('input[name="certificate"][value$="/02"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '02', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const generic = await raw(page, before);
     expect(generic, JSON.stringify(generic)).toMatchObject({ Status: 0 });
@@ -463,7 +452,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     const hocBa = '<DU_LIEU_HOC_BA Id="data">THONG_TIN_HOC_BA</DU_LIEU_HOC_BA>';
     await setFieldValue(page, '#xml', Buffer.from(hocBa).toString('base64'));
     await page.$eval('#raw', (el) => (el.textContent = ''));
-    await signInConsent(page, () => page.click('#btn-xml-sig'));
+    await signAfter(page, () => page.click('#btn-xml-sig'));
     const answer = await raw(page);
     expect(answer, JSON.stringify(answer)).toMatchObject({ Status: 0 });
     const signature = Buffer.from(answer.Signature, 'base64').toString('utf8');
@@ -503,7 +492,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(refused.Message).toMatch(/huỷ.*\/.*cancelled/);
 
     const prompt = await promptAfter(() => page.click('#btn-certinfo'));
-    await prompt.click('input[name="certificate"][value$="/02"]');
+    await chooseCertificate(prompt, '02');
     await clickClosingWindow(prompt, '#share');
     const reply = await raw(page, JSON.stringify(refused));
     expect(reply, JSON.stringify(reply)).toMatchObject({
@@ -566,7 +555,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     // A handler that refuses the upload (HTTP 200, Status 1).
     await page.$eval('#handler', (el) => ((el as HTMLInputElement).value = '/upload-refuse'));
     const previous = await page.$eval('#raw', (el) => el.textContent);
-    await signInConsent(page, () => page.click('#_lanhdaoPheduyet'));
+    await signAfter(page, () => page.click('#_lanhdaoPheduyet'));
     const refused = await raw(page, previous);
     expect(refused).toMatchObject({ Status: 1, ErrorCode: 'UPLOAD_FAILED' });
     expect(await page.$eval('#_signature', (el) => (el as HTMLTextAreaElement).value)).toContain(
@@ -643,8 +632,7 @@ describe('VGCA plugin pages sign through kyso (Chromium, unmodified vgcaplugin.j
     expect(await prompt.$eval('#file-name', (el) => el.textContent)).toBe('to-trinh.pdf');
     const consent = await consentWindowAfter(session.browser, () => clickClosingWindow(prompt, '#pick'));
     expect(await consent.$eval('#document-name', (el) => el.textContent)).toBe('to-trinh.pdf');
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     expect(await raw(page)).toMatchObject({ Status: 0, FileName: 'to-trinh.pdf' });
     expect(session.demo.uploads.at(-1)).toMatchObject({ name: 'to-trinh.pdf' });

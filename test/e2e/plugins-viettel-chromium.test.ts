@@ -24,6 +24,7 @@ import { opensslCmsVerify, opensslVerifyRawSignature } from '../support/openssl.
 import { onePagePdf } from '../support/sample-pdf.js';
 import { nextRawAnswer } from '../support/plugin-portal.js';
 import { CHROMIUM_OPTIONS_URL, chooseUseKyso, clickPluginChoice } from '../support/plugin-choice.js';
+import { chooseCertificate, signInConsent } from '../support/consent.js';
 
 const PROMPT = 'src/plugins/prompt.html';
 const WINDOWS_UA =
@@ -98,11 +99,10 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
   });
 
   const raw = (previous = '') => nextRawAnswer(page, previous);
-  const signInConsent = async (click: () => Promise<unknown>) => {
+  const signAfter = async (click: () => Promise<unknown>) => {
     const consent = await consentWindowAfter(session.browser, click);
     const text = await consent.$eval('body', (el) => el.innerText);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     return text;
   };
@@ -126,7 +126,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     const share = await (await prompt).asPage();
     await share.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     expect(await share.$eval('#origin', (el) => el.textContent)).toBe(new URL(session.demo.url).origin);
-    await share.click('input[name="certificate"][value$="/01"]');
+    await chooseCertificate(share, '01');
     await clickClosingWindow(share, '#share');
     // The script then asks the serial number and signs its test hash with HashOpt=0 (SHA-1): kyso refuses,
     // the script asks getLastErr and shows it.
@@ -161,8 +161,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     const consent = await consentWindowAfter(session.browser, () => page.click('#btSignData'));
     // The script sends the message's UTF-8 in base64: the window shows it decoded from those bytes.
     await expectTextShown(consent, message);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     expect(await nextDialog(dialogs, 3)).toBe('Test Plugin ký thành công');
     const signature = await page.evaluate(() => (window as any).sign_Signature as string);
@@ -194,7 +193,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     const hashHex = createHash('sha256').update(attributes.toBeSigned).digest('hex').toUpperCase();
     await page.$eval('#hash', (el, value) => ((el as HTMLInputElement).value = value), hashHex);
     const previous = await page.$eval('#raw', (el) => el.textContent ?? '');
-    const consentText = await signInConsent(() => page.click('#btSignHash'));
+    const consentText = await signAfter(() => page.click('#btSignHash'));
     // The window says what it is: a digest the site sent, whose content kyso cannot show.
     expect(consentText).toMatch(/mã băm/);
     const signature = Buffer.from(await raw(previous), 'base64');
@@ -239,8 +238,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     expect(await consent.$eval('#fingerprint', (el) => el.textContent?.replace(/\s/g, ''))).toBe(
       createHash('sha256').update(data).digest('hex'),
     );
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const verified = opensslCmsVerify({
       cms: Buffer.from(await raw(), 'base64'),
@@ -304,7 +302,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
     await share.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
     // The window names the page's real origin, as the browser sent it to the listener.
     expect(await share.$eval('#origin', (el) => el.textContent)).toBe(origin);
-    await share.click('input[name="certificate"][value$="/01"]');
+    await chooseCertificate(share, '01');
     await clickClosingWindow(share, '#share');
     expect(await raw(init)).toBe(`SYNC ${session.token.certDer('01').toString('base64')}`);
 
@@ -317,8 +315,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       void page.click('#btSyncSignHash');
     });
     expect(await consent.$eval('body', (el) => el.innerText)).toContain(origin);
-    await consent.click('input[name="certificate"][value$="/01"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '01', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     const signed = await raw(previous);
     expect(signed).toMatch(/^SYNC [A-Za-z0-9+/]+=*$/);
@@ -344,8 +341,7 @@ describe('Viettel-CA SignPlugin pages sign through kyso (Chromium, the unmodifie
       }, Buffer.from(text, 'utf8').toString('base64'));
     });
     await expectTextShown(textConsent, text);
-    await textConsent.click('input[name="certificate"][value$="/01"]');
-    await textConsent.type('#pin', session.token.pin);
+    await signInConsent(textConsent, '01', session.token.pin);
     await clickClosingWindow(textConsent, '#sign');
     const textSigned = await raw(beforeSign);
     expect(textSigned).toMatch(/^SYNC [A-Za-z0-9+/]+=*$/);

@@ -12,6 +12,7 @@ import { clickClosingWindow, consentWindowAfter } from '../support/browser.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { signInConsent } from '../support/consent.js';
 
 describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
   let session: PortalSession;
@@ -27,8 +28,7 @@ describe('vgca-shim.js (kyso’s replacement for vgcaplugin.js)', () => {
     const page = await session.browser.newPage();
     await page.goto(new URL('/vgca-shim-portal.html', session.demo.url).href);
     const consent = await consentWindowAfter(session.browser, () => page.click('#_lanhdaoPheduyet'));
-    await consent.click('input[name="certificate"][value$="/02"]');
-    await consent.type('#pin', session.token.pin);
+    await signInConsent(consent, '02', session.token.pin);
     await clickClosingWindow(consent, '#sign');
     await page.waitForFunction(() => document.getElementById('raw')!.textContent, { timeout: 60_000 });
     const reply = JSON.parse(await page.$eval('#raw', (el) => el.textContent));

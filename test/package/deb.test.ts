@@ -30,6 +30,7 @@ import { LINUX_POLICY_LOCATIONS } from '../../scripts/package/policies.js';
 import { REPO_ROOT, SOFTHSM_MODULE, TOKEN_PIN } from '../support/paths.js';
 import { copyTestToken } from '../support/token.js';
 import { PackageRoot } from './package-root.js';
+import { signInConsent } from '../support/consent.js';
 
 const DEB = `kyso_${KYSO_VERSION}_amd64.deb`;
 const TARBALL = `kyso-${KYSO_VERSION}-linux-x64.tar.gz`;
@@ -323,8 +324,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       const text = 'Tờ khai đăng ký hộ kinh doanh — ký bằng kyso đã cài từ gói .deb\n';
       const page = await portalWithFile(browser, demo, 'to-khai.txt', text);
       const consent = await consentWindowAfter(browser, () => page.click('#sign'));
-      await consent.click('input[name="certificate"][value$="/02"]');
-      await consent.type('#pin', TOKEN_PIN);
+      await signInConsent(consent, '02', TOKEN_PIN);
       await clickClosingWindow(consent, '#sign');
       await expectPortalReceivedSignature(page, demo, text);
     });
@@ -399,8 +399,7 @@ describe('the .deb, installed on a system with no Node and no checkout', () => {
       );
       // the policy template allowed this portal: Firefox ESR read /etc/firefox/policies/policies.json
       expect(await consent.$eval('body', (el) => el.dataset.state)).toBe('ready');
-      await consent.click('input[name="certificate"][value$="/02"]');
-      await consent.type('#pin', TOKEN_PIN);
+      await signInConsent(consent, '02', TOKEN_PIN);
       await consent.$eval('#sign', (el) => setTimeout(() => (el as HTMLElement).click(), 0));
       await expectPortalReceivedSignature(page, demo, text);
     });

@@ -8,14 +8,7 @@ import type { Page } from 'puppeteer-core';
  * once a batch's PDFs are checked (their pages counted), which Sign waits for.
  */
 export async function signInConsent(consent: Page, keyId: string, pin: string): Promise<void> {
-  const radio = `input[name="certificate"][value$="/${keyId}"]`;
-  for (let attempt = 1; ; attempt++) {
-    await scrollIntoViewPainted(consent, radio);
-    await consent.click(radio);
-    if (await consent.$eval(radio, (el) => (el as HTMLInputElement).checked)) break;
-    if (attempt === 3)
-      throw new Error(`certificate ${keyId} is not chosen after 3 clicks: ${await consentState(consent)}`);
-  }
+  await chooseCertificate(consent, keyId);
   for (let attempt = 1; ; attempt++) {
     await consent.$eval('#pin', (el) => ((el as HTMLInputElement).value = ''));
     await consent.type('#pin', pin);
@@ -24,6 +17,22 @@ export async function signInConsent(consent: Page, keyId: string, pin: string): 
       throw new Error(`the PIN field does not hold the PIN after 3 tries: ${await consentState(consent)}`);
   }
   await consent.waitForSelector('body:not([data-counting])', { timeout: 60_000 });
+}
+
+/**
+ * In a consent window or a certificate prompt: chooses the certificate of key `keyId` with a click
+ * on its radio, scrolled into view and painted first, and clicked again while a busy machine lost
+ * the click (a radio is a small target: 13 px). Fails with what the window showed if it never takes.
+ */
+export async function chooseCertificate(page: Page, keyId: string): Promise<void> {
+  const radio = `input[name="certificate"][value$="/${keyId}"]`;
+  for (let attempt = 1; ; attempt++) {
+    await scrollIntoViewPainted(page, radio);
+    await page.click(radio);
+    if (await page.$eval(radio, (el) => (el as HTMLInputElement).checked)) return;
+    if (attempt === 3)
+      throw new Error(`certificate ${keyId} is not chosen after 3 clicks: ${await consentState(page)}`);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { expect, it } from 'vitest';
 import { makeNssDb, pdfsig, writePdf } from './pdf-tools.js';
 import { countPixels, isBlue, renderPage } from './pdf-raster.js';
 import { blueSignaturePng } from './pdf-images.js';
-import { scrollIntoViewPainted } from './consent.js';
+import { chooseCertificate, scrollIntoViewPainted } from './consent.js';
 import { nextRawAnswer, openPluginPortal, setFieldValue } from './plugin-portal.js';
 import { onePagePdf } from './sample-pdf.js';
 import type { TestToken } from './token.js';
@@ -36,8 +36,6 @@ interface VnptPortalContext extends KysoWindows {
   /** DER of the token's certificate 01. */
   certificateDer: Buffer;
 }
-
-const CERTIFICATE_01 = 'input[name="certificate"][value$="/01"]';
 
 async function consentAndSign(context: VnptPortalContext, click: () => Promise<unknown>): Promise<void> {
   await context.signIn(await context.consentAfter(click));
@@ -142,8 +140,7 @@ async function expectCertificateShared(page: Page, context: VnptPortalContext): 
     });
   });
   await prompt.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
-  await scrollIntoViewPainted(prompt, CERTIFICATE_01);
-  await prompt.click(CERTIFICATE_01);
+  await chooseCertificate(prompt, '01');
   await context.clickClosing(prompt, '#share');
   const info = JSON.parse(await nextRawAnswer(page));
   // The certificate alone: portals read a `code` field as a failure (see the Chromium test).
