@@ -303,6 +303,16 @@ describe('signature formats through the whole path (Chromium)', () => {
         ]);
         expect((await choice(consent))[0]!.mismatch).toMatch(/^Không mang mã số thuế của tài liệu/);
         expect(await drawn(consent, 'label:has(input[value$="/01"]) .party-mismatch')).toBe(true);
+        // A row made tall by its note keeps its radio beside the holder's name, round (not stretched to the row).
+        const radio = await consent.$eval('input[name="certificate"][value$="/01"]', (input) => {
+          const { top, width, height } = input.getBoundingClientRect();
+          const name = input.closest('label')!.querySelector('.holder')!.getBoundingClientRect();
+          return { box: { top, width, height }, name: { top: name.top, bottom: name.bottom } };
+        });
+        expect(radio.box.height).toBeLessThan(radio.box.width * 1.5);
+        const middle = radio.box.top + radio.box.height / 2;
+        expect(middle).toBeGreaterThan(radio.name.top);
+        expect(middle).toBeLessThan(radio.name.bottom);
         await screenshot(consent, 'consent-tax-return');
       },
     );
