@@ -716,4 +716,68 @@ describe('server-side verifier', () => {
     const report = await verifyXmlSignature(buried, { trustedRoots: [ca.caDer], intermediates: [subCa.der] });
     expect(report.signatures[0]!.problems).toContain('SIGNATURE_INVALID');
   });
+
+  it("XMLDSig: a stranger's certificate before the signer's in KeyInfo: X509SubjectName, X509IssuerSerial or X509SKI names the signer's", async () => {
+    const signer = ca.issue(
+      '/C=VN/O=Công ty Bán Hàng, Chi nhánh 2/CN=Công ty Bán Hàng/UID=MST:0101234567-002',
+    );
+    const stranger = ca.issue('/C=VN/CN=Người Khác/UID=CCCD:001099012345');
+    const signed = await signXml(HTKK, { profile: 'htkk', certificate: signer.der }, signer.signer);
+    const base64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
+    const x509Data = /<X509Data>[\s\S]*<\/X509Data>/.exec(signed)![0];
+    const subjectName = /<X509SubjectName>[^<]*<\/X509SubjectName>/.exec(x509Data)![0];
+    const certificates = `<X509Certificate>${base64(stranger.der)}</X509Certificate><X509Certificate>${base64(signer.der)}</X509Certificate>`;
+    const withData = (identifier: string) =>
+      signed.replace(x509Data, `<X509Data>${identifier}${certificates}</X509Data>`);
+    const opensslField = (field: string) =>
+      execFileSync('openssl', ['x509', '-in', signer.pemPath, '-noout', ...field.split(' ')], {
+        encoding: 'utf8',
+      });
+    const serial = BigInt(
+      `0x${opensslField('-serial')
+        .trim()
+        .replace(/^serial=/, '')}`,
+    ).toString();
+    const ski = opensslField('-ext subjectKeyIdentifier').split('\n')[1]!.trim().replace(/:/g, '');
+    // The issuer as .NET's X500DistinguishedName.Name writes it: ", " between RDNs.
+    const issuer = execFileSync(
+      'openssl',
+      ['x509', '-in', signer.pemPath, '-noout', '-issuer', '-nameopt', 'RFC2253'],
+      { encoding: 'utf8' },
+    )
+      .replace(/^issuer=/, '')
+      .trim()
+      .replace(/,(?=[A-Za-z]+=)/g, ', ');
+    const bySubjectName = withData(subjectName);
+    // (xmlsec1 1.2 takes the first certificate that chains and fails this one; XMLDSig's identifiers are there to say which.)
+    const identified: Array<[string, string]> = [
+      ['X509SubjectName as kyso writes it', bySubjectName],
+      // .NET: most specific RDN first, ", " between, quotes around a value with a comma, the UID by its OID.
+      [
+        'X509SubjectName as .NET writes it',
+        withData(
+          '<X509SubjectName>OID.0.9.2342.19200300.100.1.1=MST:0101234567-002, CN=Công ty Bán Hàng, ' +
+            'O="Công ty Bán Hàng, Chi nhánh 2", C=VN</X509SubjectName>',
+        ),
+      ],
+      [
+        'X509IssuerSerial',
+        withData(
+          `<X509IssuerSerial><X509IssuerName>${issuer}</X509IssuerName><X509SerialNumber>${serial}</X509SerialNumber></X509IssuerSerial>`,
+        ),
+      ],
+      ['X509SKI', withData(`<X509SKI>${Buffer.from(ski, 'hex').toString('base64')}</X509SKI>`)],
+    ];
+    for (const [how, xml] of identified) {
+      const report = await verifyXmlSignature(xml, { trustedRoots: [ca.caDer] });
+      const signature = report.signatures[0]!;
+      expect(report.indication, `${how}: ${JSON.stringify(signature.details)}`).toBe('TOTAL-PASSED');
+      expect(signature.signer?.name, how).toBe('Công ty Bán Hàng');
+    }
+    // Named by nothing (or by a name no certificate has), the first of two strangers to each other is taken: its key does not verify.
+    for (const identifier of ['', '<X509SubjectName>CN=Không Ai</X509SubjectName>']) {
+      const report = await verifyXmlSignature(withData(identifier), { trustedRoots: [ca.caDer] });
+      expect(report.signatures[0]!.problems, identifier).toContain('SIGNATURE_INVALID');
+    }
+  });
 });

@@ -11,16 +11,9 @@ import { parseXml } from '../../shared/xml/dom.js';
 import { isReferenceableId, type XmlSignatureProfile } from '../../shared/xml/profiles.js';
 import { carriesTaxCode, signerTaxCodes } from '../../shared/xml/signer-party.js';
 import { summarizeSignedElement } from '../../shared/xml/summary.js';
-import {
-  addProblem,
-  finish,
-  judge,
-  MAX_JUDGED_CERTIFICATES,
-  type Draft,
-  type VerifyOptions,
-} from './judge.js';
+import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
 import { InputError } from './cms.js';
-import { parseCertificate } from './certificates.js';
+import { keyCertificateIndex, type KeyInfoIdentifiers } from './key-info.js';
 import {
   overall,
   type Problem,
@@ -319,30 +312,18 @@ function signingTimesCovered(
   );
 }
 
-/**
- * Which of a Signature's KeyInfo certificates holds the key that signed. XMLDSig (§4.4.4) implies no
- * order among them, only that the others chain to that one; some signers put their CA first. It is the
- * one that issued none of the others (by name: judge then checks its path, and the signature its key),
- * not self-issued if one such is; the first certificate when none can be told apart or read. Only
- * as many as judge considers are looked at: an uploaded KeyInfo may hold thousands, and each is
- * compared with every other.
- */
-function keyCertificateIndex(certificates: Uint8Array[]): number {
-  if (certificates.length < 2) return 0;
-  let parsed: ReturnType<typeof parseCertificate>[];
-  try {
-    parsed = certificates.slice(0, MAX_JUDGED_CERTIFICATES).map(parseCertificate);
-  } catch {
-    return 0; // reported as unreadable when judged
-  }
-  const issuesAnother = (ca: (typeof parsed)[number]) =>
-    parsed.some(
-      (other) => other !== ca && !other.subject.isEqual(other.issuer) && other.issuer.isEqual(ca.subject),
-    );
-  const ends = parsed.filter((certificate) => !issuesAnother(certificate));
-  // A root carried beside a signer whose own CA is missing issued none of them either.
-  const signer = ends.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? ends[0];
-  return signer ? parsed.indexOf(signer) : 0;
+/** The X509Data identifiers in a Signature's KeyInfo, which name the certificate of its key. */
+function keyInfoIdentifiers(signature: Element): KeyInfoIdentifiers {
+  const texts = (name: string, within: Element | Document = signature) =>
+    Array.from(within.getElementsByTagNameNS(DSIG_NS, name), (e) => e.textContent ?? '');
+  return {
+    skis: texts('X509SKI').map((text) => text.replace(/\s/g, '')),
+    issuerSerials: Array.from(signature.getElementsByTagNameNS(DSIG_NS, 'X509IssuerSerial'), (pair) => ({
+      issuer: texts('X509IssuerName', pair)[0] ?? '',
+      serial: texts('X509SerialNumber', pair)[0] ?? '',
+    })),
+    subjectNames: texts('X509SubjectName'),
+  };
 }
 
 /** Every XMLDSig Signature in the document (HTKK: in CKyDTu; e-invoices: under DSCKS). DOCTYPEs are refused. */
@@ -364,7 +345,7 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       continue;
     }
     const certificates = texts.map((text) => new Uint8Array(Buffer.from(text, 'base64')));
-    const signerAt = keyCertificateIndex(certificates);
+    const signerAt = keyCertificateIndex(certificates, keyInfoIdentifiers(element));
     const certText = texts[signerAt]!;
     const certificate = certificates[signerAt]!;
     const pem = `-----BEGIN CERTIFICATE-----\n${certText.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;

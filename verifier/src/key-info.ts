@@ -1,0 +1,177 @@
+/**
+ * Which of an XMLDSig Signature's KeyInfo certificates holds the key that signed. KeyInfo is not
+ * signed: a signer's software, or anyone on the way, may carry the chain in any order, and other
+ * certificates beside it. XMLDSig's own way to point at the key's certificate is an X509Data
+ * identifier (§4.5.4): X509SKI, X509IssuerSerial or X509SubjectName. Whatever is chosen here, judge
+ * checks its path and the signature its key, so a wrong choice can only fail a signature, never
+ * pass one.
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { bytesToHex } from '../../shared/encoding.js';
+import { parseCertificate } from './certificates.js';
+import { MAX_JUDGED_CERTIFICATES } from './judge.js';
+
+/** The X509Data identifiers of a Signature, as written (whitespace inside base64 removed by the caller). */
+export interface KeyInfoIdentifiers {
+  /** X509SKI: base64 of the subjectKeyIdentifier. */
+  skis: string[];
+  /** X509IssuerSerial: the issuer's name as a string, the serial number in decimal. */
+  issuerSerials: Array<{ issuer: string; serial: string }>;
+  /** X509SubjectName: a string form of the subject (RFC 4514, or .NET's and Java's variants of it). */
+  subjectNames: string[];
+}
+
+const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
+
+/**
+ * The index among `certificates` of the one holding the signing key:
+ * 1. among those an X509Data identifier names, if any does (the others are its chain, or strangers);
+ * 2. the one that issued none of the others (by name), not self-issued if one such is — a root carried
+ *    beside a signer whose own CA is missing issued none of them either;
+ * 3. the first, when none can be told apart or read.
+ * Only as many as judge considers are looked at: an uploaded KeyInfo may hold thousands, and each is
+ * compared with every other.
+ */
+export function keyCertificateIndex(certificates: Uint8Array[], identifiers: KeyInfoIdentifiers): number {
+  let parsed: pkijs.Certificate[];
+  try {
+    parsed = certificates.slice(0, MAX_JUDGED_CERTIFICATES).map(parseCertificate);
+  } catch {
+    return 0; // reported as unreadable when judged
+  }
+  const names = readIdentifiers(identifiers);
+  const named = parsed.filter((certificate) => isNamed(certificate, names));
+  const pool = named.length > 0 ? named : parsed;
+  const issuesAnother = (ca: pkijs.Certificate) =>
+    parsed.some(
+      (other) => other !== ca && !other.subject.isEqual(other.issuer) && other.issuer.isEqual(ca.subject),
+    );
+  const ends = pool.filter((certificate) => !issuesAnother(certificate));
+  const signer =
+    ends.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? ends[0] ?? pool[0];
+  return signer ? parsed.indexOf(signer) : 0;
+}
+
+/** The identifiers read once (as many as certificates are looked at): names as their values, serials as numbers. */
+function readIdentifiers({ skis, issuerSerials, subjectNames }: KeyInfoIdentifiers) {
+  return {
+    skis: new Set(skis.slice(0, MAX_JUDGED_CERTIFICATES)),
+    issuerSerials: issuerSerials.slice(0, MAX_JUDGED_CERTIFICATES).map(({ issuer, serial }) => ({
+      issuer: valuesOfNameString(issuer),
+      serial: decimal(serial),
+    })),
+    subjectNames: subjectNames.slice(0, MAX_JUDGED_CERTIFICATES).map(valuesOfNameString),
+  };
+}
+
+/** Whether an identifier names `certificate`: its SKI; its serial number and issuer; its subject. */
+function isNamed(certificate: pkijs.Certificate, names: ReturnType<typeof readIdentifiers>): boolean {
+  const ski = subjectKeyIdentifier(certificate);
+  if (ski && names.skis.has(ski)) return true;
+  const serial = BigInt(
+    `0x${bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView)) || '0'}`,
+  );
+  const issuer = nameValues(certificate.issuer);
+  if (names.issuerSerials.some((named) => named.serial === serial && sameValues(named.issuer, issuer)))
+    return true;
+  const subject = nameValues(certificate.subject);
+  return names.subjectNames.some((values) => sameValues(values, subject));
+}
+
+function subjectKeyIdentifier(certificate: pkijs.Certificate): string | undefined {
+  const extension = certificate.extensions?.find((e) => e.extnID === SUBJECT_KEY_IDENTIFIER);
+  if (!extension) return undefined;
+  const parsed = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView);
+  if (!(parsed.result instanceof asn1js.OctetString)) return undefined;
+  return Buffer.from(parsed.result.valueBlock.valueHexView).toString('base64');
+}
+
+function decimal(text: string): bigint | undefined {
+  const digits = text.trim();
+  return /^\d{1,200}$/.test(digits) ? BigInt(digits) : undefined;
+}
+
+/*
+ * Names are compared by their attribute values, not their attribute types: producers spell types
+ * differently (E, EMAILADDRESS, emailAddress, OID.1.2.840.113549.1.9.1; UID or 0.9.2342.19200300.100.1.1),
+ * order RDNs either way and space or quote them as they like, while the values are the certificate's
+ * own. Two certificates a KeyInfo carries with the same values under other types do not occur.
+ */
+
+/** A name's attribute values, each normalized (NFC, lower case), sorted. */
+function nameValues(name: pkijs.RelativeDistinguishedNames): string[] {
+  return name.typesAndValues
+    .map(({ value }) => {
+      const text = (value as { valueBlock?: { value?: unknown } }).valueBlock?.value;
+      return typeof text === 'string' ? normalize(text) : `#${bytesToHex(new Uint8Array(value.toBER()))}`;
+    })
+    .sort();
+}
+
+/**
+ * The attribute values of a name written as a string: RDNs and multi-valued parts split at
+ * unescaped, unquoted `,` `;` `+`; each value after its first `=`, unquoted ("…", .NET) and unescaped
+ * (`\,`, `\C3\A2`); a `#hex` value (RFC 4514 for types without a name) read as the string it encodes.
+ */
+export function valuesOfNameString(name: string): string[] {
+  const parts: string[] = [];
+  let part = '';
+  let quoted = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === '\\' && i + 1 < name.length) {
+      part += c + name[++i]!;
+    } else if (c === '"') {
+      quoted = !quoted;
+      part += c;
+    } else if (!quoted && (c === ',' || c === ';' || c === '+')) {
+      parts.push(part);
+      part = '';
+    } else part += c;
+  }
+  parts.push(part);
+  return parts
+    .map((attribute) => {
+      const equals = attribute.indexOf('=');
+      return equals < 0 ? '' : attributeValue(attribute.slice(equals + 1).trim());
+    })
+    .sort();
+}
+
+function attributeValue(written: string): string {
+  if (/^#([0-9a-f]{2})+$/i.test(written)) {
+    const bytes = Buffer.from(written.slice(1), 'hex');
+    const parsed = asn1js.fromBER(bytes);
+    const text = (parsed.result as { valueBlock?: { value?: unknown } }).valueBlock?.value;
+    return parsed.offset !== -1 && typeof text === 'string' ? normalize(text) : written.toLowerCase();
+  }
+  const unquoted =
+    written.length >= 2 && written.startsWith('"') && written.endsWith('"')
+      ? written.slice(1, -1).replace(/""/g, '"')
+      : written;
+  return normalize(unescape(unquoted));
+}
+
+/** RFC 4514 §2.4 escapes: `\` before a special character, or two hex digits per UTF-8 byte. */
+function unescape(value: string): string {
+  const characters = Array.from(value); // by code point: a character outside the BMP stays whole
+  const bytes: number[] = [];
+  for (let i = 0; i < characters.length; i++) {
+    const hex = `${characters[i + 1] ?? ''}${characters[i + 2] ?? ''}`;
+    if (characters[i] === '\\' && /^[0-9a-f]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      if (characters[i] === '\\' && i + 1 < characters.length) i++;
+      bytes.push(...Buffer.from(characters[i]!, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+const normalize = (value: string) => value.normalize('NFC').trim().toLowerCase();
+
+function sameValues(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
