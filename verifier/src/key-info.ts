@@ -25,11 +25,10 @@ export interface KeyInfoIdentifiers {
 const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
 /**
- * The index among `certificates` of the one holding the signing key:
- * 1. among those an X509Data identifier names, if any does (the others are its chain, or strangers);
- * 2. the one that issued none of the others (by name), not self-issued if one such is — a root carried
- *    beside a signer whose own CA is missing issued none of them either;
- * 3. the first, when none can be told apart or read.
+ * The index among `certificates` of the one holding the signing key: of those that issued none of the
+ * others (by name), the ones an X509Data identifier names if it names any (the rest are strangers); of
+ * these, one not self-issued if there is one (a root carried beside a signer whose own CA is missing
+ * issued none of them either); the first certificate when none can be told apart or read.
  * Only as many as judge considers are looked at: an uploaded KeyInfo may hold thousands, and each is
  * compared with every other.
  */
@@ -40,16 +39,16 @@ export function keyCertificateIndex(certificates: Uint8Array[], identifiers: Key
   } catch {
     return 0; // reported as unreadable when judged
   }
-  const names = readIdentifiers(identifiers);
-  const named = parsed.filter((certificate) => isNamed(certificate, names));
-  const pool = named.length > 0 ? named : parsed;
   const issuesAnother = (ca: pkijs.Certificate) =>
     parsed.some(
       (other) => other !== ca && !other.subject.isEqual(other.issuer) && other.issuer.isEqual(ca.subject),
     );
-  const ends = pool.filter((certificate) => !issuesAnother(certificate));
+  const ends = parsed.filter((certificate) => !issuesAnother(certificate));
+  const names = readIdentifiers(identifiers);
+  const named = ends.filter((certificate) => isNamed(certificate, names));
+  const candidates = named.length > 0 ? named : ends;
   const signer =
-    ends.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? ends[0] ?? pool[0];
+    candidates.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? candidates[0];
   return signer ? parsed.indexOf(signer) : 0;
 }
 
