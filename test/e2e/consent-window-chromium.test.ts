@@ -188,6 +188,8 @@ describe('the consent window as people use it (Chromium)', () => {
     );
     await checkState(consent, 'single-digest', ['#sign', '#cancel']);
 
+    // A click on a holder's name chooses that certificate: the whole row is its radio's label.
+    await chooseCertificate(consent, '01', 'name');
     await chooseCertificate(consent, '02');
     expect(await accessibleDescription(consent, '#sign')).toBe('Type the PIN before signing.');
     await consent.type('#pin', '000000');

@@ -21,14 +21,20 @@ export async function signInConsent(consent: Page, keyId: string, pin: string): 
 
 /**
  * In a consent window or a certificate prompt: chooses the certificate of key `keyId` with a click
- * on its radio, scrolled into view and painted first, and clicked again while a busy machine lost
- * the click (a radio is a small target: 13 px). Fails with what the window showed if it never takes.
+ * on its radio (or on its holder's name, as many people do), scrolled into view and painted first,
+ * and clicked again while a busy machine lost the click (a radio is a small target: 13 px). Fails
+ * with what the window showed if it never takes.
  */
-export async function chooseCertificate(page: Page, keyId: string): Promise<void> {
+export async function chooseCertificate(
+  page: Page,
+  keyId: string,
+  on: 'radio' | 'name' = 'radio',
+): Promise<void> {
   const radio = `input[name="certificate"][value$="/${keyId}"]`;
+  const target = on === 'radio' ? radio : `label:has(> ${radio}) .holder`;
   for (let attempt = 1; ; attempt++) {
-    await scrollIntoViewPainted(page, radio);
-    await page.click(radio);
+    await scrollIntoViewPainted(page, target);
+    await page.click(target);
     if (await page.$eval(radio, (el) => (el as HTMLInputElement).checked)) return;
     if (attempt === 3)
       throw new Error(`certificate ${keyId} is not chosen after 3 clicks: ${await consentState(page)}`);
