@@ -717,7 +717,7 @@ describe('server-side verifier', () => {
     expect(report.signatures[0]!.problems).toContain('SIGNATURE_INVALID');
   });
 
-  it("XMLDSig: a stranger's certificate before the signer's in KeyInfo: X509SubjectName, X509IssuerSerial or X509SKI names the signer's", async () => {
+  it("XMLDSig: a stranger's certificate before the signer's in KeyInfo: X509SubjectName, X509IssuerSerial, X509SKI or X509Digest names the signer's", async () => {
     const signer = ca.issue(
       '/C=VN/O=Công ty Bán Hàng, Chi nhánh 2/CN=Công ty Bán Hàng/UID=MST:0101234567-002',
     );
@@ -767,6 +767,12 @@ describe('server-side verifier', () => {
         ),
       ],
       ['X509SKI', withData(`<X509SKI>${Buffer.from(ski, 'hex').toString('base64')}</X509SKI>`)],
+      [
+        'dsig11:X509Digest (SHA-256)',
+        withData(
+          `<dsig11:X509Digest xmlns:dsig11="http://www.w3.org/2009/xmldsig11#" Algorithm="http://www.w3.org/2001/04/xmlenc#sha256">${createHash('sha256').update(signer.der).digest('base64')}</dsig11:X509Digest>`,
+        ),
+      ],
     ];
     for (const [how, xml] of identified) {
       const report = await verifyXmlSignature(xml, { trustedRoots: [ca.caDer] });

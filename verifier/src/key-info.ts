@@ -2,10 +2,11 @@
  * Which of an XMLDSig Signature's KeyInfo certificates holds the key that signed. KeyInfo is not
  * signed: a signer's software, or anyone on the way, may carry the chain in any order, and other
  * certificates beside it. XMLDSig's own way to point at the key's certificate is an X509Data
- * identifier (§4.5.4): X509SKI, X509IssuerSerial or X509SubjectName. Whatever is chosen here, judge
+ * identifier (§4.5.4): X509SKI, X509IssuerSerial, X509SubjectName or (XMLDSig 1.1) dsig11:X509Digest. Whatever is chosen here, judge
  * checks its path and the signature its key, so a wrong choice can only fail a signature, never
  * pass one.
  */
+import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { bytesToHex } from '../../shared/encoding.js';
@@ -20,7 +21,17 @@ export interface KeyInfoIdentifiers {
   issuerSerials: Array<{ issuer: string; serial: string }>;
   /** X509SubjectName: a string form of the subject (RFC 4514, or .NET's and Java's variants of it). */
   subjectNames: string[];
+  /** dsig11:X509Digest: the certificate's digest (base64) by its DigestMethod URI. */
+  digests: Array<{ algorithm: string; value: string }>;
 }
+
+/** XMLDSig's digest method URIs (RFC 6931) as node:crypto names them. */
+const DIGEST_METHODS = new Map([
+  ['http://www.w3.org/2000/09/xmldsig#sha1', 'sha1'],
+  ['http://www.w3.org/2001/04/xmlenc#sha256', 'sha256'],
+  ['http://www.w3.org/2001/04/xmldsig-more#sha384', 'sha384'],
+  ['http://www.w3.org/2001/04/xmlenc#sha512', 'sha512'],
+]);
 
 const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
@@ -45,7 +56,9 @@ export function keyCertificateIndex(certificates: Uint8Array[], identifiers: Key
     );
   const ends = parsed.filter((certificate) => !issuesAnother(certificate));
   const names = readIdentifiers(identifiers);
-  const named = ends.filter((certificate) => isNamed(certificate, names));
+  const named = ends.filter((certificate) =>
+    isNamed(certificate, certificates[parsed.indexOf(certificate)]!, names),
+  );
   const candidates = named.length > 0 ? named : ends;
   const signer =
     candidates.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? candidates[0];
@@ -53,8 +66,12 @@ export function keyCertificateIndex(certificates: Uint8Array[], identifiers: Key
 }
 
 /** The identifiers read once (as many as certificates are looked at): names as their values, serials as numbers. */
-function readIdentifiers({ skis, issuerSerials, subjectNames }: KeyInfoIdentifiers) {
+function readIdentifiers({ skis, issuerSerials, subjectNames, digests }: KeyInfoIdentifiers) {
   return {
+    digests: digests.slice(0, MAX_JUDGED_CERTIFICATES).flatMap(({ algorithm, value }) => {
+      const hash = DIGEST_METHODS.get(algorithm);
+      return hash ? [{ hash, value }] : [];
+    }),
     skis: new Set(skis.slice(0, MAX_JUDGED_CERTIFICATES)),
     issuerSerials: issuerSerials.slice(0, MAX_JUDGED_CERTIFICATES).map(({ issuer, serial }) => ({
       issuer: valuesOfNameString(issuer),
@@ -64,8 +81,14 @@ function readIdentifiers({ skis, issuerSerials, subjectNames }: KeyInfoIdentifie
   };
 }
 
-/** Whether an identifier names `certificate`: its SKI; its serial number and issuer; its subject. */
-function isNamed(certificate: pkijs.Certificate, names: ReturnType<typeof readIdentifiers>): boolean {
+/** Whether an identifier names `certificate` (`der`): its SKI; its serial number and issuer; its subject; its digest. */
+function isNamed(
+  certificate: pkijs.Certificate,
+  der: Uint8Array,
+  names: ReturnType<typeof readIdentifiers>,
+): boolean {
+  if (names.digests.some(({ hash, value }) => createHash(hash).update(der).digest('base64') === value))
+    return true;
   const ski = subjectKeyIdentifier(certificate);
   if (ski && names.skis.has(ski)) return true;
   const serial = BigInt(

@@ -23,6 +23,7 @@ import {
 } from './report.js';
 
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
+const DSIG11_NS = 'http://www.w3.org/2009/xmldsig11#';
 const ECDSA = {
   'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1': 'sha1',
   'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256': 'sha256',
@@ -312,7 +313,7 @@ function signingTimesCovered(
   );
 }
 
-/** The X509Data identifiers in a Signature's KeyInfo, which name the certificate of its key. */
+/** The X509Data identifiers in a Signature's KeyInfo (XMLDSig 1.0 and 1.1), which name the certificate of its key. */
 function keyInfoIdentifiers(signature: Element): KeyInfoIdentifiers {
   const texts = (name: string, within: Element | Document = signature) =>
     Array.from(within.getElementsByTagNameNS(DSIG_NS, name), (e) => e.textContent ?? '');
@@ -323,6 +324,10 @@ function keyInfoIdentifiers(signature: Element): KeyInfoIdentifiers {
       serial: texts('X509SerialNumber', pair)[0] ?? '',
     })),
     subjectNames: texts('X509SubjectName'),
+    digests: Array.from(signature.getElementsByTagNameNS(DSIG11_NS, 'X509Digest'), (digest) => ({
+      algorithm: digest.getAttribute('Algorithm') ?? '',
+      value: (digest.textContent ?? '').replace(/\s/g, ''),
+    })),
   };
 }
 
