@@ -87,8 +87,10 @@ function isNamed(
   der: Uint8Array,
   names: ReturnType<typeof readIdentifiers>,
 ): boolean {
-  if (names.digests.some(({ hash, value }) => createHash(hash).update(der).digest('base64') === value))
-    return true;
+  const digests = new Map<string, string>(); // each algorithm's digest of `der` once, however many name one
+  const digest = (hash: string) =>
+    digests.get(hash) ?? digests.set(hash, createHash(hash).update(der).digest('base64')).get(hash)!;
+  if (names.digests.some(({ hash, value }) => digest(hash) === value)) return true;
   const ski = subjectKeyIdentifier(certificate);
   if (ski && names.skis.has(ski)) return true;
   const serial = BigInt(
