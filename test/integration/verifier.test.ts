@@ -40,6 +40,33 @@ import { onePagePdf } from '../support/sample-pdf.js';
 const content = Buffer.from('Hồ sơ đề nghị cấp phép — bản điện tử\n');
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
+/** Prints a PEM certificate's subject, issuer (X500Principal.getName(): RFC 2253) and serial (decimal), as the JDK writes them. */
+const JAVA_NAMES = `import java.io.FileInputStream;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+
+public class Names {
+  public static void main(String[] args) throws Exception {
+    X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
+        .generateCertificate(new FileInputStream(args[0]));
+    System.out.println(c.getSubjectX500Principal().getName());
+    System.out.println(c.getIssuerX500Principal().getName());
+    System.out.println(c.getSerialNumber());
+  }
+}
+`;
+/** Prints a PEM certificate's subject and issuer names as .NET's X500DistinguishedName.Name writes them. */
+const DOTNET_NAMES = `using System;
+using System.Security.Cryptography.X509Certificates;
+
+class Names {
+  static void Main(string[] args) {
+    var c = new X509Certificate2(args[0]);
+    Console.WriteLine(c.SubjectName.Name);
+    Console.WriteLine(c.IssuerName.Name);
+  }
+}
+`;
 
 describe('server-side verifier', () => {
   let ca: RevocationCa;
@@ -729,43 +756,48 @@ describe('server-side verifier', () => {
     const certificates = `<X509Certificate>${base64(stranger.der)}</X509Certificate><X509Certificate>${base64(signer.der)}</X509Certificate>`;
     const withData = (identifier: string) =>
       signed.replace(x509Data, `<X509Data>${identifier}${certificates}</X509Data>`);
-    const opensslField = (field: string) =>
-      execFileSync('openssl', ['x509', '-in', signer.pemPath, '-noout', ...field.split(' ')], {
-        encoding: 'utf8',
-      });
-    const serial = BigInt(
-      `0x${opensslField('-serial')
-        .trim()
-        .replace(/^serial=/, '')}`,
-    ).toString();
-    const ski = opensslField('-ext subjectKeyIdentifier').split('\n')[1]!.trim().replace(/:/g, '');
-    // The issuer as .NET's X500DistinguishedName.Name writes it: ", " between RDNs.
-    const issuer = execFileSync(
-      'openssl',
-      ['x509', '-in', signer.pemPath, '-noout', '-issuer', '-nameopt', 'RFC2253'],
+    const opensslField = (...field: string[]) =>
+      execFileSync('openssl', ['x509', '-in', signer.pemPath, '-noout', ...field], { encoding: 'utf8' });
+    const ski = opensslField('-ext', 'subjectKeyIdentifier').split('\n')[1]!.trim().replace(/:/g, '');
+    // The names as real producers write them, not as kyso reads their documentation: OpenSSL (RFC 2253,
+    // UTF-8 as \XX escapes), the JDK (X500Principal.getName(), what Santuario writes) and Mono's .NET
+    // (X500DistinguishedName.Name: ", " between RDNs, quotes around a value with a comma).
+    writeFileSync(path.join(dir, 'Names.java'), JAVA_NAMES);
+    const [javaSubject, javaIssuer, javaSerial] = execFileSync(
+      'java',
+      [path.join(dir, 'Names.java'), signer.pemPath],
       { encoding: 'utf8' },
-    )
-      .replace(/^issuer=/, '')
-      .trim()
-      .replace(/,(?=[A-Za-z]+=)/g, ', ');
-    const bySubjectName = withData(subjectName);
-    // (xmlsec1 1.2 takes the first certificate that chains and fails this one; XMLDSig's identifiers are there to say which.)
+    ).split('\n');
+    writeFileSync(path.join(dir, 'Names.cs'), DOTNET_NAMES);
+    execFileSync('mcs', [`-out:${path.join(dir, 'names.exe')}`, path.join(dir, 'Names.cs')]);
+    const [dotnetSubject, dotnetIssuer] = execFileSync(
+      'mono',
+      [path.join(dir, 'names.exe'), signer.pemPath],
+      {
+        encoding: 'utf8',
+      },
+    ).split('\n');
+    expect(dotnetSubject).toContain('O="Công ty Bán Hàng, Chi nhánh 2"');
+    const subjectNamed = (name: string) => withData(`<X509SubjectName>${name}</X509SubjectName>`);
+    const issuerSerial = (issuer: string) =>
+      withData(
+        `<X509IssuerSerial><X509IssuerName>${issuer}</X509IssuerName><X509SerialNumber>${javaSerial}</X509SerialNumber></X509IssuerSerial>`,
+      );
+    // (xmlsec1 1.2 takes the first certificate that chains and fails these; XMLDSig's identifiers are there to say which.)
     const identified: Array<[string, string]> = [
-      ['X509SubjectName as kyso writes it', bySubjectName],
-      // .NET: most specific RDN first, ", " between, quotes around a value with a comma, the UID by its OID.
+      ['X509SubjectName as kyso writes it', withData(subjectName)],
       [
-        'X509SubjectName as .NET writes it',
-        withData(
-          '<X509SubjectName>OID.0.9.2342.19200300.100.1.1=MST:0101234567-002, CN=Công ty Bán Hàng, ' +
-            'O="Công ty Bán Hàng, Chi nhánh 2", C=VN</X509SubjectName>',
+        'X509SubjectName as OpenSSL writes it',
+        subjectNamed(
+          opensslField('-subject', '-nameopt', 'RFC2253')
+            .replace(/^subject=/, '')
+            .trim(),
         ),
       ],
-      [
-        'X509IssuerSerial',
-        withData(
-          `<X509IssuerSerial><X509IssuerName>${issuer}</X509IssuerName><X509SerialNumber>${serial}</X509SerialNumber></X509IssuerSerial>`,
-        ),
-      ],
+      ['X509SubjectName as the JDK writes it', subjectNamed(javaSubject!)],
+      ['X509SubjectName as .NET (Mono) writes it', subjectNamed(dotnetSubject!)],
+      ['X509IssuerSerial as the JDK writes it', issuerSerial(javaIssuer!)],
+      ['X509IssuerSerial with .NET’s (Mono) issuer name', issuerSerial(dotnetIssuer!)],
       ['X509SKI', withData(`<X509SKI>${Buffer.from(ski, 'hex').toString('base64')}</X509SKI>`)],
       [
         'dsig11:X509Digest (SHA-256)',

@@ -13,7 +13,7 @@ describe('valuesOfNameString', () => {
     'vn',
   ].sort();
 
-  it('reads RFC 4514 (escaped comma), .NET (quoted, OID-named, ", "), Java and LDAP orders as the same values', () => {
+  it('reads an escaped comma, a quoted value with ", " between RDNs, a type written as OID.x, ";" and "+" separators and either order as the same values', () => {
     expect(
       valuesOfNameString('UID=MST:0101234567-002,CN=Công ty Bán Hàng,O=Công ty Bán Hàng\\, Chi nhánh 2,C=VN'),
     ).toEqual(company);
