@@ -6,6 +6,13 @@ import { sha1 } from './digest.js';
 
 const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
+/** A certificate's subjectKeyIdentifier extension value (the key identifier's bytes); undefined without one. */
+export function subjectKeyIdentifier(certificate: pkijs.Certificate): Uint8Array | undefined {
+  const extension = certificate.extensions?.find((e) => e.extnID === SUBJECT_KEY_IDENTIFIER);
+  const value = (extension?.parsedValue as asn1js.OctetString | undefined)?.valueBlock?.valueHexView;
+  return value instanceof Uint8Array ? new Uint8Array(value) : undefined;
+}
+
 /**
  * The first of `certificates` the sid names: by issuer and serial number, or by [0]
  * subjectKeyIdentifier (openssl cms -sign -keyid, .NET's SubjectKeyIdentifier signers): the
@@ -23,10 +30,9 @@ export async function certificateForSid(
     }
     const wanted = (sid as asn1js.OctetString | undefined)?.valueBlock?.valueHexView;
     if (!(wanted instanceof Uint8Array)) return undefined;
-    const ski = cert.extensions?.find((e) => e.extnID === SUBJECT_KEY_IDENTIFIER);
-    const keyId = ski
-      ? new Uint8Array((ski.parsedValue as asn1js.OctetString).valueBlock.valueHexView)
-      : await sha1(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+    const keyId =
+      subjectKeyIdentifier(cert) ??
+      (await sha1(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView));
     if (bytesEqual(keyId, new Uint8Array(wanted))) return cert;
   }
   return undefined;

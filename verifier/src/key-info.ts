@@ -2,14 +2,16 @@
  * Which of an XMLDSig Signature's KeyInfo certificates holds the key that signed. KeyInfo is not
  * signed: a signer's software, or anyone on the way, may carry the chain in any order, and other
  * certificates beside it. XMLDSig's own way to point at the key's certificate is an X509Data
- * identifier (§4.5.4): X509SKI, X509IssuerSerial, X509SubjectName or (XMLDSig 1.1) dsig11:X509Digest. Whatever is chosen here, judge
- * checks its path and the signature its key, so a wrong choice can only fail a signature, never
- * pass one.
+ * identifier (§4.5.4): X509SKI, X509IssuerSerial, X509SubjectName or (XMLDSig 1.1) dsig11:X509Digest.
+ * Whatever is chosen here, judge checks its path and the signature its key, so a wrong choice can
+ * only fail a signature, never pass one.
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { subjectKeyIdentifier } from '../../shared/cms/signer-id.js';
 import { bytesToHex } from '../../shared/encoding.js';
+import { DIGEST_METHODS } from '../../shared/xml/algorithms.js';
 import { parseCertificate } from './certificates.js';
 import { MAX_JUDGED_CERTIFICATES } from './judge.js';
 
@@ -25,15 +27,10 @@ export interface KeyInfoIdentifiers {
   digests: Array<{ algorithm: string; value: string }>;
 }
 
-/** XMLDSig's digest method URIs (RFC 6931) as node:crypto names them. */
-const DIGEST_METHODS = new Map([
-  ['http://www.w3.org/2000/09/xmldsig#sha1', 'sha1'],
-  ['http://www.w3.org/2001/04/xmlenc#sha256', 'sha256'],
-  ['http://www.w3.org/2001/04/xmldsig-more#sha384', 'sha384'],
-  ['http://www.w3.org/2001/04/xmlenc#sha512', 'sha512'],
-]);
-
-const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
+/** XMLDSig's digest method URIs → node:crypto's names ('SHA-256' → 'sha256'). */
+const NODE_HASH_BY_URI = new Map(
+  Object.entries(DIGEST_METHODS).map(([name, uri]) => [uri, name.replace('-', '').toLowerCase()]),
+);
 
 /**
  * The index among `certificates` of the one holding the signing key: of those that issued none of the
@@ -69,7 +66,7 @@ export function keyCertificateIndex(certificates: Uint8Array[], identifiers: Key
 function readIdentifiers({ skis, issuerSerials, subjectNames, digests }: KeyInfoIdentifiers) {
   return {
     digests: digests.slice(0, MAX_JUDGED_CERTIFICATES).flatMap(({ algorithm, value }) => {
-      const hash = DIGEST_METHODS.get(algorithm);
+      const hash = NODE_HASH_BY_URI.get(algorithm);
       return hash ? [{ hash, value }] : [];
     }),
     skis: new Set(skis.slice(0, MAX_JUDGED_CERTIFICATES)),
@@ -92,7 +89,7 @@ function isNamed(
     digests.get(hash) ?? digests.set(hash, createHash(hash).update(der).digest('base64')).get(hash)!;
   if (names.digests.some(({ hash, value }) => digest(hash) === value)) return true;
   const ski = subjectKeyIdentifier(certificate);
-  if (ski && names.skis.has(ski)) return true;
+  if (ski && names.skis.has(Buffer.from(ski).toString('base64'))) return true;
   const serial = BigInt(
     `0x${bytesToHex(new Uint8Array(certificate.serialNumber.valueBlock.valueHexView)) || '0'}`,
   );
@@ -101,14 +98,6 @@ function isNamed(
     return true;
   const subject = nameValues(certificate.subject);
   return names.subjectNames.some((values) => sameValues(values, subject));
-}
-
-function subjectKeyIdentifier(certificate: pkijs.Certificate): string | undefined {
-  const extension = certificate.extensions?.find((e) => e.extnID === SUBJECT_KEY_IDENTIFIER);
-  if (!extension) return undefined;
-  const parsed = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView);
-  if (!(parsed.result instanceof asn1js.OctetString)) return undefined;
-  return Buffer.from(parsed.result.valueBlock.valueHexView).toString('base64');
 }
 
 function decimal(text: string): bigint | undefined {
