@@ -68,6 +68,22 @@ class Names {
 }
 `;
 
+/** Prints whether .NET's SignedXml.CheckSignature() (Mono's here) finds a file's first Signature valid: it tries each KeyInfo certificate's key. */
+const DOTNET_CHECK = `using System;
+using System.Xml;
+using System.Security.Cryptography.Xml;
+
+class Check {
+  static void Main(string[] args) {
+    var document = new XmlDocument { PreserveWhitespace = true };
+    document.Load(args[0]);
+    var signed = new SignedXml(document);
+    signed.LoadXml((XmlElement)document.GetElementsByTagName("Signature", SignedXml.XmlDsigNamespaceUrl)[0]);
+    Console.WriteLine(signed.CheckSignature());
+  }
+}
+`;
+
 describe('server-side verifier', () => {
   let ca: RevocationCa;
   let dir: string;
@@ -812,10 +828,66 @@ describe('server-side verifier', () => {
       expect(report.indication, `${how}: ${JSON.stringify(signature.details)}`).toBe('TOTAL-PASSED');
       expect(signature.signer?.name, how).toBe('Công ty Bán Hàng');
     }
-    // Named by nothing (or by a name no certificate has), the first of two strangers to each other is taken: its key does not verify.
-    for (const identifier of ['', '<X509SubjectName>CN=Không Ai</X509SubjectName>']) {
-      const report = await verifyXmlSignature(withData(identifier), { trustedRoots: [ca.caDer] });
-      expect(report.signatures[0]!.problems, identifier).toContain('SIGNATURE_INVALID');
+  });
+
+  it("XMLDSig: KeyInfo's identifiers name no certificate, the wrong one, or two (a renewed certificate beside the signer's): the one whose key verifies is the signer's, as .NET's SignedXml finds", async () => {
+    const subject = '/C=VN/CN=Trần Văn Ký/UID=CCCD:001099054321';
+    const signer = ca.issue(subject);
+    const renewed = ca.issue(subject); // the same name, another key: last year's certificate, say
+    const stranger = ca.issue('/C=VN/CN=Người Khác/UID=CCCD:001099012345');
+    const signed = await signXml(HTKK, { profile: 'htkk', certificate: signer.der }, signer.signer);
+    const x509Data = /<X509Data>[\s\S]*<\/X509Data>/.exec(signed)![0];
+    const subjectName = /<X509SubjectName>[^<]*<\/X509SubjectName>/.exec(x509Data)![0];
+    const sha256Hex = (der: Uint8Array) => createHash('sha256').update(der).digest('hex');
+    const withData = (identifier: string, ...certificates: Uint8Array[]) =>
+      signed.replace(
+        x509Data,
+        `<X509Data>${identifier}${certificates.map((der) => `<X509Certificate>${Buffer.from(der).toString('base64')}</X509Certificate>`).join('')}</X509Data>`,
+      );
+    writeFileSync(path.join(dir, 'Check.cs'), DOTNET_CHECK);
+    const checker = path.join(dir, 'check.exe');
+    execFileSync('mcs', [
+      '-r:System.Security.dll',
+      '-r:System.Xml.dll',
+      `-out:${checker}`,
+      path.join(dir, 'Check.cs'),
+    ]);
+    const dotnetValid = (name: string, xml: string) => {
+      writeFileSync(path.join(dir, name), xml);
+      return execFileSync('mono', [checker, path.join(dir, name)], { encoding: 'utf8' }).trim();
+    };
+    const cases: Array<[string, string]> = [
+      ['no identifier, a stranger first', withData('', stranger.der, signer.der)],
+      [
+        'a name no certificate has',
+        withData('<X509SubjectName>CN=Không Ai</X509SubjectName>', stranger.der, signer.der),
+      ],
+      [
+        "the stranger's name",
+        withData(
+          '<X509SubjectName>CN=Người Khác,UID=CCCD:001099012345,C=VN</X509SubjectName>',
+          stranger.der,
+          signer.der,
+        ),
+      ],
+      [
+        'a name both certificates have, the renewed one first',
+        withData(subjectName, renewed.der, signer.der),
+      ],
+    ];
+    for (const [how, xml] of cases) {
+      expect(dotnetValid('tk-keyinfo.xml', xml), how).toBe('True');
+      const report = await verifyXmlSignature(xml, { trustedRoots: [ca.caDer] });
+      const signature = report.signatures[0]!;
+      expect(report.indication, `${how}: ${JSON.stringify(signature.details)}`).toBe('TOTAL-PASSED');
+      expect(signature.signer?.name, how).toBe('Trần Văn Ký');
+      expect(signature.chain?.[0]?.sha256, how).toBe(sha256Hex(signer.der));
     }
+    // Without the signer's certificate no key verifies; the likeliest is judged, and named.
+    const without = withData(subjectName, stranger.der, renewed.der);
+    expect(dotnetValid('tk-without.xml', without)).toBe('False');
+    const report = await verifyXmlSignature(without, { trustedRoots: [ca.caDer] });
+    expect(report.signatures[0]!.problems).toContain('SIGNATURE_INVALID');
+    expect(report.signatures[0]!.chain?.[0]?.sha256).toBe(sha256Hex(renewed.der));
   });
 });

@@ -1,10 +1,11 @@
 /**
- * Which of an XMLDSig Signature's KeyInfo certificates holds the key that signed. KeyInfo is not
- * signed: a signer's software, or anyone on the way, may carry the chain in any order, and other
- * certificates beside it. XMLDSig's own way to point at the key's certificate is an X509Data
- * identifier (§4.5.4): X509SKI, X509IssuerSerial, X509SubjectName or (XMLDSig 1.1) dsig11:X509Digest.
- * Whatever is chosen here, judge checks its path and the signature its key, so a wrong choice can
- * only fail a signature, never pass one.
+ * Which of an XMLDSig Signature's KeyInfo certificates hold the key that signed, in the order to try
+ * them. KeyInfo is not signed: a signer's software, or anyone on the way, may carry the chain in any
+ * order, and other certificates beside it. XMLDSig's own way to point at the key's certificate is an
+ * X509Data identifier (§4.5.4): X509SKI, X509IssuerSerial, X509SubjectName or (XMLDSig 1.1)
+ * dsig11:X509Digest; the certificates it names are tried first. The caller takes the first whose key
+ * verifies (as .NET's SignedXml.CheckSignature() tries each), and judge checks its path, so a wrong
+ * order can only fail a signature, never pass one.
  */
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
@@ -33,33 +34,42 @@ const NODE_HASH_BY_URI = new Map(
 );
 
 /**
- * The index among `certificates` of the one holding the signing key: of those that issued none of the
- * others (by name), the ones an X509Data identifier names if it names any (the rest are strangers); of
- * these, one not self-issued if there is one (a root carried beside a signer whose own CA is missing
- * issued none of them either); the first certificate when none can be told apart or read.
+ * The indices among `certificates` of the ones that may hold the signing key, the likeliest first:
+ * those that issued none of the others (by name; a certificate that did is that one's CA); of these,
+ * the ones an X509Data identifier names before the rest, and within each, those not self-issued
+ * before a root (a root carried beside a signer whose own CA is missing issued none of them either).
+ * A certificate repeated is listed once. [0] when none can be read (judge reports it unreadable).
  * Only as many as judge considers are looked at: an uploaded KeyInfo may hold thousands, and each is
  * compared with every other.
  */
-export function keyCertificateIndex(certificates: Uint8Array[], identifiers: KeyInfoIdentifiers): number {
+export function keyCertificateCandidates(
+  certificates: Uint8Array[],
+  identifiers: KeyInfoIdentifiers,
+): number[] {
   let parsed: pkijs.Certificate[];
   try {
     parsed = certificates.slice(0, MAX_JUDGED_CERTIFICATES).map(parseCertificate);
   } catch {
-    return 0; // reported as unreadable when judged
+    return [0];
   }
+  const seen = new Set<string>();
+  const firsts = parsed.filter((_, i) => {
+    const der = Buffer.from(certificates[i]!).toString('base64');
+    return !seen.has(der) && seen.add(der);
+  });
   const issuesAnother = (ca: pkijs.Certificate) =>
-    parsed.some(
+    firsts.some(
       (other) => other !== ca && !other.subject.isEqual(other.issuer) && other.issuer.isEqual(ca.subject),
     );
-  const ends = parsed.filter((certificate) => !issuesAnother(certificate));
   const names = readIdentifiers(identifiers);
-  const named = ends.filter((certificate) =>
-    isNamed(certificate, certificates[parsed.indexOf(certificate)]!, names),
-  );
-  const candidates = named.length > 0 ? named : ends;
-  const signer =
-    candidates.find((certificate) => !certificate.subject.isEqual(certificate.issuer)) ?? candidates[0];
-  return signer ? parsed.indexOf(signer) : 0;
+  const rank = (certificate: pkijs.Certificate) =>
+    (isNamed(certificate, certificates[parsed.indexOf(certificate)]!, names) ? 0 : 2) +
+    (certificate.subject.isEqual(certificate.issuer) ? 1 : 0);
+  const ends = firsts
+    .filter((certificate) => !issuesAnother(certificate))
+    .map((certificate) => ({ at: parsed.indexOf(certificate), rank: rank(certificate) }))
+    .sort((a, b) => a.rank - b.rank || a.at - b.at);
+  return ends.length > 0 ? ends.map(({ at }) => at) : [0];
 }
 
 /** The identifiers read once (as many as certificates are looked at): names as their values, serials as numbers. */

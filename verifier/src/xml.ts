@@ -13,7 +13,7 @@ import { carriesTaxCode, signerTaxCodes } from '../../shared/xml/signer-party.js
 import { summarizeSignedElement } from '../../shared/xml/summary.js';
 import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
 import { InputError } from './cms.js';
-import { keyCertificateIndex, type KeyInfoIdentifiers } from './key-info.js';
+import { keyCertificateCandidates, type KeyInfoIdentifiers } from './key-info.js';
 import {
   overall,
   type Problem,
@@ -46,6 +46,41 @@ function ecdsaAlgorithm(uri: keyof typeof ECDSA, hash: string): new () => Signat
     }
     getAlgorithmName() {
       return uri as never;
+    }
+  };
+}
+
+/**
+ * `Algorithm` verifying with each of `keys` in turn, the first that verifies recorded in `outcome`:
+ * KeyInfo may carry certificates besides the signer's, and the key that verifies tells which is his.
+ * xml-crypto canonicalizes SignedInfo and digests the references once, however many keys are tried.
+ * When none verifies, the first key's own answer (false, or its error) is xml-crypto's.
+ */
+function tryingEachKey(
+  Algorithm: new () => SignatureAlgorithm,
+  keys: readonly string[],
+  outcome: { verifiedBy?: number },
+): new () => SignatureAlgorithm {
+  return class implements SignatureAlgorithm {
+    readonly #algorithm = new Algorithm();
+    getSignature(): never {
+      throw new Error('verification only');
+    }
+    verifySignature(material: string, _key: KeyLike, signatureValue: string): boolean {
+      const verifies = (key: string) => {
+        try {
+          return this.#algorithm.verifySignature(material, key, signatureValue);
+        } catch {
+          return false; // a key of another type than the method's
+        }
+      };
+      const at = keys.findIndex(verifies);
+      if (at < 0) return this.#algorithm.verifySignature(material, keys[0]!, signatureValue);
+      outcome.verifiedBy = at;
+      return true;
+    }
+    getAlgorithmName() {
+      return this.#algorithm.getAlgorithmName();
     }
   };
 }
@@ -350,13 +385,17 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       continue;
     }
     const certificates = texts.map((text) => new Uint8Array(Buffer.from(text, 'base64')));
-    const signerAt = keyCertificateIndex(certificates, keyInfoIdentifiers(element));
-    const certText = texts[signerAt]!;
-    const certificate = certificates[signerAt]!;
-    const pem = `-----BEGIN CERTIFICATE-----\n${certText.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
-    const signed = new SignedXml({ publicCert: pem, getCertFromKeyInfo: () => null });
+    const candidates = keyCertificateCandidates(certificates, keyInfoIdentifiers(element));
+    const pems = candidates.map(
+      (at) =>
+        `-----BEGIN CERTIFICATE-----\n${texts[at]!.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+    );
+    const signed = new SignedXml({ publicCert: pems[0], getCertFromKeyInfo: () => null });
     for (const [uri, hash] of Object.entries(ECDSA))
       signed.SignatureAlgorithms[uri as never] = ecdsaAlgorithm(uri as keyof typeof ECDSA, hash);
+    const keyOutcome: { verifiedBy?: number } = {};
+    for (const [uri, Algorithm] of Object.entries(signed.SignatureAlgorithms))
+      signed.SignatureAlgorithms[uri as never] = tryingEachKey(Algorithm, pems, keyOutcome);
     const signatureValue = Array.from(element.getElementsByTagNameNS(DSIG_NS, 'SignatureValue'))[0];
     if (!BASE64.test(signatureValue?.textContent?.replace(/\s/g, '') ?? '')) {
       addProblem(report, 'MALFORMED', 'the SignatureValue is not base64');
@@ -415,6 +454,9 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       if (!Number.isNaN(parsed.getTime()))
         Object.assign(report, { signingTime: parsed, timeSource: 'signed-attribute' });
     }
+    // The certificate whose key verified; when none did, the likeliest, for the report to name.
+    const signerAt = candidates[keyOutcome.verifiedBy ?? 0]!;
+    const certificate = certificates[signerAt]!;
     // The others are the signer's CAs (or nothing of its: judge finds its path among them).
     const carried = certificates.filter((_, i) => i !== signerAt);
     let judged: SignatureReport;
