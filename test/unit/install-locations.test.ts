@@ -48,6 +48,10 @@ const MANIFEST_DIRS: Array<['linux' | 'darwin', 'user' | 'system', Browser, stri
   ['linux', 'system', 'opera', undefined],
   ['darwin', 'user', 'opera', [`${MAC_SUPPORT}/com.operasoftware.Opera/NativeMessagingHosts`]],
   ['darwin', 'system', 'opera', undefined],
+  ['linux', 'user', 'coccoc', ['/home/an/.config/coccoc-browser/NativeMessagingHosts']],
+  ['linux', 'system', 'coccoc', undefined],
+  ['darwin', 'user', 'coccoc', undefined],
+  ['darwin', 'system', 'coccoc', undefined],
   ['linux', 'user', 'firefox', ['/home/an/.mozilla/native-messaging-hosts']],
   ['linux', 'system', 'firefox', ['lib', 'lib64'].map((lib) => `/usr/${lib}/mozilla/native-messaging-hosts`)],
   ['darwin', 'user', 'firefox', [`${MAC_SUPPORT}/Mozilla/NativeMessagingHosts`]],
@@ -70,6 +74,7 @@ describe('host manifest locations', () => {
     expect(dirsOf('chromium', q)).toEqual(['/chrome-config/chromium/NativeMessagingHosts']);
     expect(dirsOf('edge', q)).toEqual(['/xdg/microsoft-edge/NativeMessagingHosts']);
     expect(dirsOf('brave', q)).toEqual(['/xdg/BraveSoftware/Brave-Browser/NativeMessagingHosts']);
+    expect(dirsOf('coccoc', q)).toEqual(['/xdg/coccoc-browser/NativeMessagingHosts']);
     expect(dirsOf('firefox', q)).toEqual(['/home/an/.mozilla/native-messaging-hosts']);
     // The XDG spec says relative values are ignored.
     const relative = { ...q, env: { XDG_CONFIG_HOME: 'relative/dir' } };
@@ -133,6 +138,12 @@ describe('host manifest locations', () => {
         manifestPaths: [chromiumFile],
         registryKeys: [chromeKey],
       },
+      coccoc: {
+        browser: 'coccoc',
+        family: 'chromium',
+        manifestPaths: [chromiumFile],
+        registryKeys: ['HKCU\\Software\\CocCoc\\Browser\\NativeMessagingHosts\\vn.kyso.host'],
+      },
       firefox: {
         browser: 'firefox',
         family: 'firefox',
@@ -168,13 +179,17 @@ describe('host manifest locations', () => {
     );
   });
 
-  it('every browser is located on Windows; Vivaldi and Opera have no system location elsewhere', () => {
+  it('every browser is located on Windows; Vivaldi, Opera and Cốc Cốc have no system location elsewhere, Cốc Cốc none on macOS', () => {
     expect(hostLocations({ platform: 'win32', scope: 'system', home: WIN_HOME }).unsupported).toEqual([]);
     expect(hostLocations({ platform: 'linux', scope: 'system', home: LINUX_HOME }).unsupported).toEqual([
       'vivaldi',
       'opera',
+      'coccoc',
     ]);
     expect(hostLocations({ platform: 'linux', scope: 'user', home: LINUX_HOME }).unsupported).toEqual([]);
+    expect(hostLocations({ platform: 'darwin', scope: 'user', home: MAC_HOME }).unsupported).toEqual([
+      'coccoc',
+    ]);
     expect(
       hostLocations({ platform: 'darwin', scope: 'user', home: MAC_HOME }, ['firefox']).located,
     ).toHaveLength(1);

@@ -4,12 +4,23 @@
  *
  * Sources: Chrome's "Native messaging host location", MDN "Native manifests", Microsoft Edge's
  * native messaging guide, and the Chromium/Brave sources where vendors document nothing (noted inline).
+ * Cốc Cốc, the Chromium browser most used in Vietnam, documents nothing: its places are the ones real
+ * programs use (noted inline), and none is written where nothing shows one.
  */
 import path from 'node:path';
 import { NATIVE_HOST_NAME } from '../../../shared/version.js';
 import { KysoError } from '../../../shared/protocol/errors.js';
 
-export const BROWSERS = ['chrome', 'chromium', 'edge', 'brave', 'vivaldi', 'opera', 'firefox'] as const;
+export const BROWSERS = [
+  'chrome',
+  'chromium',
+  'edge',
+  'brave',
+  'vivaldi',
+  'opera',
+  'coccoc',
+  'firefox',
+] as const;
 export type Browser = (typeof BROWSERS)[number];
 /** Browsers installed when none are named: the ones whose locations are documented. */
 export const DEFAULT_BROWSERS: readonly Browser[] = BROWSERS;
@@ -89,7 +100,8 @@ export function envValue(env: Env | undefined, name: string, platform: Platform)
 
 /**
  * The manifest location of one browser, or undefined when the browser has no documented location
- * for that platform and scope (Vivaldi and Opera system-wide on Linux and macOS).
+ * for that platform and scope (Vivaldi and Opera system-wide on Linux and macOS; Cốc Cốc on macOS,
+ * and system-wide on Linux).
  */
 export function hostLocation(browser: Browser, query: LocationQuery): HostLocation | undefined {
   const dirs = manifestDirs(browser, query);
@@ -179,6 +191,10 @@ function linuxUserDirs(browser: Browser, query: LocationQuery): string[] {
       return [p.join(xdg, 'vivaldi', hosts)];
     case 'opera':
       return [p.join(xdg, 'opera', hosts)];
+    case 'coccoc':
+      // Its user data dir, as people driving their own Cốc Cốc profile with puppeteer or playwright
+      // name it (the Linux package's binary is coccoc-browser).
+      return [p.join(xdg, 'coccoc-browser', hosts)];
     case 'firefox':
       return [p.join(query.home, '.mozilla', 'native-messaging-hosts')];
   }
@@ -196,21 +212,26 @@ const LINUX_SYSTEM_DIRS: Record<Browser, string[] | undefined> = {
   brave: ['/etc/chromium/native-messaging-hosts'],
   vivaldi: undefined,
   opera: undefined,
+  coccoc: undefined,
   firefox: ['/usr/lib/mozilla/native-messaging-hosts', '/usr/lib64/mozilla/native-messaging-hosts'],
 };
 
-function macUserDirs(browser: Browser, home: string): string[] {
+function macUserDirs(browser: Browser, home: string): string[] | undefined {
   const support = path.posix.join(home, 'Library', 'Application Support');
-  const sub: Record<Browser, string> = {
+  // Cốc Cốc: only its top folder is known (Homebrew's cask removes ~/Library/Application Support/Coccoc),
+  // not whether its user data dir is that folder or one below it.
+  const sub: Record<Browser, string | undefined> = {
     chrome: 'Google/Chrome',
     chromium: 'Chromium',
     edge: 'Microsoft Edge',
     brave: 'BraveSoftware/Brave-Browser',
     vivaldi: 'Vivaldi',
     opera: 'com.operasoftware.Opera',
+    coccoc: undefined,
     firefox: 'Mozilla',
   };
-  return [path.posix.join(support, sub[browser], 'NativeMessagingHosts')];
+  const dir = sub[browser];
+  return dir === undefined ? undefined : [path.posix.join(support, dir, 'NativeMessagingHosts')];
 }
 
 const MAC_SYSTEM_DIRS: Record<Browser, string[] | undefined> = {
@@ -220,6 +241,7 @@ const MAC_SYSTEM_DIRS: Record<Browser, string[] | undefined> = {
   brave: ['/Library/Application Support/Chromium/NativeMessagingHosts'],
   vivaldi: undefined,
   opera: undefined,
+  coccoc: undefined,
   firefox: ['/Library/Application Support/Mozilla/NativeMessagingHosts'],
 };
 
@@ -239,7 +261,9 @@ function windowsManifestDir(browser: Browser, query: LocationQuery): string {
 /**
  * Registry vendor paths. Chromium-branded builds (Chromium, Brave, Vivaldi, Opera) look in
  * Software\Chromium and then fall back to Software\Google\Chrome; Brave, Vivaldi and Opera are
- * registered under Chrome's key, which every one of them reads. Edge reads its own key first.
+ * registered under Chrome's key, which every one of them reads. Edge reads its own key first. Cốc Cốc
+ * has a key of its own: Internet Download Manager registers its host there, and its uninstaller
+ * removes it.
  */
 const WINDOWS_VENDOR_KEYS: Record<Browser, string> = {
   chrome: 'Google\\Chrome',
@@ -248,6 +272,7 @@ const WINDOWS_VENDOR_KEYS: Record<Browser, string> = {
   brave: 'Google\\Chrome',
   vivaldi: 'Google\\Chrome',
   opera: 'Google\\Chrome',
+  coccoc: 'CocCoc\\Browser',
   firefox: 'Mozilla',
 };
 

@@ -91,6 +91,7 @@ const BROWSER_NAMES: Record<Browser, string> = {
   brave: 'Brave',
   vivaldi: 'Vivaldi',
   opera: 'Opera',
+  coccoc: 'Cốc Cốc',
   firefox: 'Firefox',
 };
 
