@@ -6,7 +6,8 @@
  * marks such a certificate before the PIN, and chooses the one that carries the code when only one does.
  *
  * The codes are read from the summary, i.e. from the bytes that are signed (summary.ts). Since 2025 an
- * individual's tax code is the number on their citizen ID card, so a certificate's CCCD counts too.
+ * individual's tax code is the number on their citizen ID card, so a certificate's CCCD counts too
+ * (and a 12-digit CMND, the same number).
  */
 import type { IdentityKind } from '../certificate/profile.js';
 
@@ -17,8 +18,12 @@ const SIGNER_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['einvoice-buyer', ['buyerId']],
 ]);
 
-/** The identity numbers in a certificate that can be a tax code. */
-const TAX_CODE_KINDS: IdentityKind[] = ['MST', 'CCCD'];
+/**
+ * The identity numbers in a certificate that can be a tax code. A 12-digit CMND (the ID cards issued
+ * from 2012) is already the personal identification number its holder's CCCD kept; a 9-digit one is not.
+ */
+const TAX_CODE_KINDS: IdentityKind[] = ['MST', 'CCCD', 'CMND'];
+const PERSONAL_ID = /^\d{12}$/;
 
 /** A tax code as Circular 86/2024 writes one: 10 digits, a dependent unit's -NNN, or a 12-digit personal ID. */
 const TAX_CODE = /^(\d{10})(-\d{3})?$|^\d{12}$/;
@@ -51,6 +56,8 @@ export function carriesTaxCode(
   codes: readonly string[],
 ): boolean {
   const base = (code: string) => TAX_CODE.exec(code)?.[1] ?? code;
-  const held = TAX_CODE_KINDS.flatMap((kind) => identities[kind] ?? []).map(normalized);
+  const held = TAX_CODE_KINDS.flatMap((kind) =>
+    (identities[kind] ?? []).map(normalized).filter((id) => kind !== 'CMND' || PERSONAL_ID.test(id)),
+  );
   return codes.some((code) => held.some((id) => id === code || base(id) === base(code)));
 }

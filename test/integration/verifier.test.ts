@@ -689,6 +689,12 @@ describe('server-side verifier', () => {
     );
     expect(byTaxpayer!.party).toEqual({ role: 'taxpayer', taxCodes: ['001199000321'], signerCarries: true });
     expect(byTaxpayer!.details.join('\n')).not.toContain('warning: the signer');
+    // An older certificate names the person by a 12-digit CMND: the same number their CCCD kept.
+    const older = ca.issue('/C=VN/CN=Phạm Thị Hợp Lệ/UID=CMND:001199000321');
+    const [byOlder] = await verifyFirst(
+      await signXml(own, { profile: 'htkk', certificate: older.der }, older.signer),
+    );
+    expect(byOlder!.party).toEqual({ role: 'taxpayer', taxCodes: ['001199000321'], signerCarries: true });
     // Filed by a tax agent, signed with the agent's certificate.
     const agent = ca.issue('/C=VN/O=Đại lý thuế Minh An/CN=Đại lý thuế Minh An/UID=MST:0312345678');
     const byAgent = HTKK.replace(

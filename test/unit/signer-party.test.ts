@@ -54,7 +54,7 @@ describe('the party that signs a tax return or an e-invoice', () => {
     ]);
   });
 
-  it('a certificate carries the code in its MST, its CCCD (an individual’s tax code), or as the head office of a dependent unit', () => {
+  it('a certificate carries the code in its MST, its CCCD or 12-digit CMND (an individual’s tax code), or as the head office of a dependent unit', () => {
     expect(carriesTaxCode(COMPANY, ['0312345678'])).toBe(true);
     expect(carriesTaxCode(COMPANY, ['0101234567'])).toBe(false);
     expect(carriesTaxCode(COMPANY, ['0101234567', '0312345678'])).toBe(true);
@@ -63,6 +63,10 @@ describe('the party that signs a tax return or an e-invoice', () => {
     expect(carriesTaxCode({ MST: ['0312345679-001'] }, ['0312345678-001'])).toBe(false);
     expect(carriesTaxCode({ CCCD: ['001099012345'] }, ['001099012345'])).toBe(true);
     expect(carriesTaxCode({ CCCD: ['001099012345'] }, ['0010990123'])).toBe(false);
+    // An older certificate's CMND: the 12-digit card's number is the one the holder's CCCD kept; a 9-digit card's is not.
+    expect(carriesTaxCode({ CMND: ['001099012345'] }, ['001099012345'])).toBe(true);
+    expect(carriesTaxCode({ CMND: ['012345678'] }, ['012345678'])).toBe(false);
+    expect(carriesTaxCode({ CMND: ['012345678', '001099012345'] }, ['001099012345'])).toBe(true);
     // A passport or budget-unit number is no tax code.
     expect(carriesTaxCode({ HC: ['0312345678'], MNS: ['0312345678'] }, ['0312345678'])).toBe(false);
     expect(carriesTaxCode({}, ['0312345678'])).toBe(false);

@@ -7,6 +7,7 @@ import { createPublicKey, verify as cryptoVerify, type KeyLike } from 'node:cryp
 import type { Document as XmlDocument, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import type { SignatureAlgorithm } from 'xml-crypto';
+import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { parseXml } from '../../shared/xml/dom.js';
 import { isReferenceableId, type XmlSignatureProfile } from '../../shared/xml/profiles.js';
 import { carriesTaxCode, signerTaxCodes } from '../../shared/xml/signer-party.js';
@@ -475,8 +476,8 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       continue;
     }
     if (party && judged.signer) {
-      const { mst: MST, cccd: CCCD } = judged.signer;
-      const signerCarries = carriesTaxCode({ MST, CCCD }, party.taxCodes);
+      const { identities } = summarizeCertificate(judged.signer.certificate);
+      const signerCarries = carriesTaxCode(identities, party.taxCodes);
       judged.party = { ...party, signerCarries };
       if (!signerCarries)
         judged.details.push(
