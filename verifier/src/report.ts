@@ -148,8 +148,9 @@ export interface SignatureReport {
   /**
    * XMLDSig in a tax return's CKyDTu, or an e-invoice's DSCKS/NBan or DSCKS/NMua: the tax codes the
    * signed return or invoice names for whoever signs there (its taxpayer or their tax agent; the
-   * seller; the buyer), and whether the signer's certificate carries one (its MST, CCCD or 12-digit CMND). It does
-   * not change the indication — who else may sign is the receiver's rule — but a tax portal checks it.
+   * seller; the buyer), and whether the signer's certificate carries one (its MST, CCCD or 12-digit
+   * CMND). It does not change the indication — who else may sign is the receiver's rule — but a tax
+   * portal checks it.
    */
   party?: { role: SigningParty; taxCodes: string[]; signerCarries: boolean };
   /** The certification path found, signer first (empty when none reached a trusted root). */

@@ -53,7 +53,7 @@ function ecdsaAlgorithm(uri: keyof typeof ECDSA, hash: string): new () => Signat
 
 /**
  * `Algorithm` verifying with each of `keys` in turn, the first that verifies recorded in `outcome`:
- * KeyInfo may carry certificates besides the signer's, and the key that verifies tells which is his.
+ * KeyInfo may carry certificates besides the signer's, and the key that verifies names the signer's.
  * xml-crypto canonicalizes SignedInfo and digests the references once, however many keys are tried.
  * When none verifies, the first key's own answer (false, or its error) is xml-crypto's.
  */
