@@ -61,3 +61,31 @@ export function carriesTaxCode(
   );
   return codes.some((code) => held.some((id) => id === code || base(id) === base(code)));
 }
+
+/**
+ * The codes of the documents' signing parties (one list per document, as `signerTaxCodes` reads them)
+ * whose list the certificate carries none of, each once: what the consent window marks a certificate
+ * with, and what `kyso sign` warns of.
+ */
+export function taxCodesNotCarried(
+  identities: Partial<Record<IdentityKind, string[]>>,
+  codeLists: readonly (readonly string[])[],
+): string[] {
+  return [...new Set(codeLists.filter((codes) => !carriesTaxCode(identities, codes)).flat())];
+}
+
+/**
+ * The certificate to take without asking, among those that can sign: the only one, else the only one
+ * that carries every document's signing party's code. None when neither singles one out: the consent
+ * window then checks no radio, and `kyso sign` asks for `--cert`.
+ */
+export function certificateToTake<T>(
+  usable: readonly T[],
+  identitiesOf: (certificate: T) => Partial<Record<IdentityKind, string[]>>,
+  codeLists: readonly (readonly string[])[],
+): T | undefined {
+  if (usable.length === 1) return usable[0];
+  if (codeLists.length === 0) return undefined;
+  const carrying = usable.filter((c) => taxCodesNotCarried(identitiesOf(c), codeLists).length === 0);
+  return carrying.length === 1 ? carrying[0] : undefined;
+}

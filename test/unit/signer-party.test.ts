@@ -1,6 +1,11 @@
 /** Whose certificate a tax return or an e-invoice expects (the consent window marks the others and chooses that one). */
 import { describe, expect, it } from 'vitest';
-import { carriesTaxCode, signerTaxCodes } from '../../shared/xml/signer-party.js';
+import {
+  carriesTaxCode,
+  certificateToTake,
+  signerTaxCodes,
+  taxCodesNotCarried,
+} from '../../shared/xml/signer-party.js';
 import { summarizeXml } from '../../shared/xml/summary.js';
 import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
 
@@ -70,5 +75,34 @@ describe('the party that signs a tax return or an e-invoice', () => {
     // A passport or budget-unit number is no tax code.
     expect(carriesTaxCode({ HC: ['0312345678'], MNS: ['0312345678'] }, ['0312345678'])).toBe(false);
     expect(carriesTaxCode({}, ['0312345678'])).toBe(false);
+  });
+
+  it('the certificate taken without asking: the only one, else the only one carrying every document’s party (the window’s radio, kyso sign without --cert)', () => {
+    const person = { name: 'person', identities: { CCCD: ['001099012345'] } };
+    const company = { name: 'company', identities: COMPANY };
+    const branch = { name: 'branch', identities: { MST: ['0312345678-001'] } };
+    const other = { name: 'other', identities: { MST: ['0101234567'] } };
+    const take = (usable: (typeof person)[], codeLists: string[][]) =>
+      certificateToTake(usable, (c) => c.identities, codeLists)?.name;
+    // One that can sign is the one, whatever the documents name (the window marks it).
+    expect(take([other], [['0312345678']])).toBe('other');
+    expect(take([], [['0312345678']])).toBeUndefined();
+    // Several: the documents' party picks one, and only when exactly one carries it.
+    expect(take([person, company], [])).toBeUndefined();
+    expect(take([person, company], [['0312345678']])).toBe('company');
+    expect(take([person, company, other], [['0312345678']])).toBe('company');
+    expect(take([person, company, branch], [['0312345678']])).toBeUndefined();
+    expect(take([person, other], [['0312345678']])).toBeUndefined();
+    // A return filed by an agent names two parties: either one's certificate carries it.
+    expect(take([person, other], [['0312345678', '001099012345']])).toBe('person');
+    // A batch: one certificate must carry every document's party.
+    expect(take([person, company], [['0312345678'], ['001099012345']])).toBeUndefined();
+    expect(take([company, other], [['0312345678'], ['0312345678-001']])).toBe('company');
+    // What the window marks a certificate with: each document's codes it does not carry, each once.
+    expect(taxCodesNotCarried(COMPANY, [['0312345678'], ['0101234567'], ['0101234567']])).toEqual([
+      '0101234567',
+    ]);
+    expect(taxCodesNotCarried(COMPANY, [['0101234567', '0312345678']])).toEqual([]);
+    expect(taxCodesNotCarried(COMPANY, [])).toEqual([]);
   });
 });

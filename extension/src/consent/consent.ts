@@ -19,7 +19,7 @@ import { base64ToBytes, bytesToHex } from '../../../shared/encoding.js';
 import { undrawableInStampFont } from '../../../shared/pdf/stamp-font-coverage.js';
 import { issuersAmong } from '../../../shared/certificate/issuer-names.js';
 import { seedProblems, type CertificateSeedConstraint } from '../../../shared/certificate/seed-match.js';
-import { carriesTaxCode, signerTaxCodes } from '../../../shared/xml/signer-party.js';
+import { certificateToTake, signerTaxCodes, taxCodesNotCarried } from '../../../shared/xml/signer-party.js';
 import type { CertificateEntry, SkippedCertificates } from '../../../shared/protocol/common.js';
 import { BackgroundToConsentSchema, type DocumentContent } from '../../../shared/protocol/consent.js';
 import { errorMessage, type WireError } from '../../../shared/protocol/errors.js';
@@ -1011,9 +1011,7 @@ function renderCertificates(): void {
   const rows = listed.map(({ entry, der }) => {
     const summary = summarizeCertificate(der);
     const field = fieldSeedProblems(der, namesIssuers ? issuersOf(entry, der) : []);
-    const otherParty = [
-      ...new Set(partyCodes.filter((codes) => !carriesTaxCode(summary.identities, codes)).flat()),
-    ];
+    const otherParty = taxCodesNotCarried(summary.identities, partyCodes);
     return {
       entry,
       summary,
@@ -1023,8 +1021,6 @@ function renderCertificates(): void {
     };
   });
   let usable = 0;
-  /** The usable certificates that carry every document's signing party's tax code. */
-  const carriers: HTMLInputElement[] = [];
   rows.forEach(({ entry, summary, problems, undrawable, fieldHints, otherParty }, index) => {
     const row = document.createElement('label');
     row.className = `certificate${problems.length ? ' unusable' : ''}`;
@@ -1078,7 +1074,6 @@ function renderCertificates(): void {
       });
       text.append(document.createElement('br'), mismatch);
     }
-    if (problems.length === 0 && partyCodes.length > 0 && otherParty.length === 0) carriers.push(radio);
     if (
       problems.length === 0 &&
       summary.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000
@@ -1109,10 +1104,16 @@ function renderCertificates(): void {
   $('unusable').hidden = unusable === 0;
   $('unusable-summary').textContent = tr().plural('unusable', unusable);
   showSkipped($('skipped-certificates'), skipped, tr());
+  // The only one that can sign, else the only one of the party the documents name (who signs them).
+  const taken = certificateToTake(
+    rows.filter((row) => row.problems.length === 0),
+    (row) => row.summary.identities,
+    partyCodes,
+  );
   const radios = usableList.querySelectorAll<HTMLInputElement>('input[name="certificate"]');
-  if (radios.length === 1) radios[0]!.checked = true;
-  // The documents name who signs them and one certificate is theirs: it is the one to choose.
-  else if (carriers.length === 1) carriers[0]!.checked = true;
+  radios.forEach((radio) => {
+    radio.checked = radio.value === taken?.entry.id;
+  });
   onChoice();
 }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { holderName, summarizeCertificate, usabilityProblems } from '../../../shared/certificate/profile.js';
-import { carriesTaxCode } from '../../../shared/xml/signer-party.js';
+import { certificateToTake, taxCodesNotCarried } from '../../../shared/xml/signer-party.js';
 import { base64ToBytes } from '../../../shared/encoding.js';
 import { PinSchema, type CertificateEntry, type DigestAlgorithm } from '../../../shared/protocol/common.js';
 import { KysoError, errorMessage } from '../../../shared/protocol/errors.js';
@@ -75,8 +75,8 @@ export async function hashFile(file: string, algorithm: DigestAlgorithm): Promis
   return new Uint8Array(hash.digest());
 }
 
-const carriesCodes = (entry: CertificateEntry, codes: readonly string[]) =>
-  carriesTaxCode(summarizeCertificate(base64ToBytes(entry.certificate)).identities, codes);
+const identitiesOf = (entry: CertificateEntry) =>
+  summarizeCertificate(base64ToBytes(entry.certificate)).identities;
 
 function describe(entry: CertificateEntry): string {
   const summary = summarizeCertificate(base64ToBytes(entry.certificate));
@@ -104,11 +104,10 @@ export function chooseCertificate(
   const matches = wanted
     ? usable.filter((c) => c.id === wanted || comparable(describe(c)).includes(comparable(wanted)))
     : usable;
-  if (matches.length === 1) return matches[0]!;
+  // The only one, else the one of the party the document names (a tax return's taxpayer, an invoice's seller).
+  const taken = certificateToTake(matches, identitiesOf, taxCodes.length > 0 ? [taxCodes] : []);
+  if (taken) return taken;
   if (matches.length === 0) throw new KysoError('NO_CERTIFICATE');
-  // The document names who signs it (a tax return's taxpayer, an invoice's seller): that one's certificate.
-  const carrying = taxCodes.length > 0 ? matches.filter((c) => carriesCodes(c, taxCodes)) : [];
-  if (carrying.length === 1) return carrying[0]!;
   throw new KysoError(
     'BAD_REQUEST',
     `several certificates match; choose one with --cert:\n${matches.map((c) => `  ${c.id}  ${describe(c)}`).join('\n')}`,
@@ -235,7 +234,7 @@ export async function signFile(options: SignCommandOptions, log: (line: string) 
     const taxCodes = document?.signerTaxCodes ?? [];
     const entry = chooseCertificate(certificates, options.certificate, new Date(), taxCodes);
     await document?.checkSigner?.(entry, tokens.issuersOf(entry));
-    if (taxCodes.length > 0 && !carriesCodes(entry, taxCodes))
+    if (taxCodesNotCarried(identitiesOf(entry), [taxCodes]).length > 0)
       log(
         `Cảnh báo / Warning: chứng thư số không mang mã số thuế của tài liệu (${taxCodes.join(', ')}): cơ quan thuế có thể không nhận chữ ký này / the certificate does not carry the document’s tax code (${taxCodes.join(', ')}): the tax authority may refuse this signature`,
       );
