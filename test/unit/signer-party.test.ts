@@ -78,11 +78,12 @@ describe('the party that signs a tax return or an e-invoice', () => {
   });
 
   it('the certificate taken without asking: the only one, else the only one carrying every document’s party (the window’s radio, kyso sign without --cert)', () => {
-    const person = { name: 'person', identities: { CCCD: ['001099012345'] } };
+    type Candidate = { name: string; identities: Parameters<typeof carriesTaxCode>[0] };
+    const person: Candidate = { name: 'person', identities: { CCCD: ['001099012345'] } };
     const company = { name: 'company', identities: COMPANY };
     const branch = { name: 'branch', identities: { MST: ['0312345678-001'] } };
     const other = { name: 'other', identities: { MST: ['0101234567'] } };
-    const take = (usable: (typeof person)[], codeLists: string[][]) =>
+    const take = (usable: Candidate[], codeLists: string[][]) =>
       certificateToTake(usable, (c) => c.identities, codeLists)?.name;
     // One that can sign is the one, whatever the documents name (the window marks it).
     expect(take([other], [['0312345678']])).toBe('other');
