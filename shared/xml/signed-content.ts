@@ -86,21 +86,32 @@ const namespaceName = (uri: string | null) => (uri ? `"${uri.slice(0, 100)}"` : 
 
 /**
  * Refuses a field's element name found inside `signed` more than once when one of them is off the
- * paths read for fields (`paths`, from `signed`): a second `<MST>` nested in an item, or deeper
- * inside `<NBan>`, is the one a receiver searching by name (`getElementsByTagName`, `//MST`,
- * `NBan//MST`) may take, while the window shows the other. Counted by local name, whatever the
- * namespace, as elementAt counts. A name two fields share (`NBan/Ten`, `NMua/Ten`) is allowed at
- * each field's path; a name there once, off its path, is no field the window shows, and no reader
- * has another one to pick (the full view lists it by its path).
+ * paths read for fields (`paths`, from `signed`) where a reader searching by name would meet it
+ * first or instead: a second `<MST>` nested in an item, or deeper inside `<NBan>`, is the one
+ * `getElementsByTagName`, `//MST` or `NBan//MST` may take, while the window shows the other.
+ * Counted by local name, whatever the namespace, as elementAt counts. A name two fields share
+ * (`NBan/Ten`, `NMua/Ten`) is allowed at each field's path; a name there once, off its path, is no
+ * field the window shows, and no reader has another one to pick (the full view lists it by its path).
+ *
+ * `header`, when given, is the path of the part holding every field (a tax return's `TTinChung`).
+ * After that part ends, the document's own data may use the names again: genuine returns carry an
+ * `mst` in their body (08-MST's `CTieuTKhaiChinh/mst`) and a supplementary return's appendix its own
+ * `PLuc/PL01_KHBS/Header/maTKhai`, read by path by the tax office's viewer. There a reader by name
+ * meets the header's element first. Before the header ends (inside it, or ahead of it) none may.
  */
-export function assertFieldNamesOnlyAtPaths(signed: Element, paths: string[][]): void {
+export function assertFieldNamesOnlyAtPaths(signed: Element, paths: string[][], header?: string[]): void {
   const fields = new Map<string, Set<Element | undefined>>();
   for (const path of paths) {
     const name = path.at(-1)!;
     fields.set(name, (fields.get(name) ?? new Set()).add(elementAt(signed, path)));
   }
+  const headerElement = header && elementAt(signed, header);
+  const inHeader = new Set(headerElement ? descendantElements(headerElement) : []);
   const found = new Map<string, Element[]>();
+  let pastHeader = false;
   for (const element of descendantElements(signed)) {
+    if (inHeader.has(element)) pastHeader = true;
+    else if (pastHeader) continue;
     const name = element.localName ?? '';
     if (fields.has(name)) found.set(name, [...(found.get(name) ?? []), element]);
   }

@@ -37,6 +37,16 @@ const TAXPAYER = ['TTinChung', 'TTinTKhaiThue', 'NNT'];
 /** A tax agent filing for the taxpayer (Circular 80/2021: DLyThue; empty elements when none). */
 const TAX_AGENT = ['TTinChung', 'TTinTKhaiThue', 'DLyThue'];
 
+/**
+ * The part of a tax return holding every field; its body and appendices come after it and may use
+ * a field's name for their own data (see assertFieldNamesOnlyAtPaths). An e-invoice has no such
+ * part: its names are refused off their paths anywhere in DLHDon.
+ */
+const HEADER: Record<'htkk' | 'einvoice', string[] | undefined> = {
+  htkk: ['TTinChung'],
+  einvoice: undefined,
+};
+
 /** Each field's paths, joined by a space when it has several (tried in order with `first`). */
 type FieldPaths = { field: XmlSummaryField; paths: string[][]; first?: true };
 
@@ -85,7 +95,8 @@ const FIELDS: Record<'htkk' | 'einvoice', FieldPaths[]> = {
  * DOCTYPE_NOT_ALLOWED, DUPLICATE_ID, DUPLICATE_SIGNED_NODE, PROCESSING_INSTRUCTION) like signing
  * would, before any window: also for a field in another namespace than the signed element's
  * (PROFILE_MISMATCH) and a field's name again inside the signed element off its path
- * (DUPLICATE_SIGNED_NODE), which a receiver could read as the field while the window shows another.
+ * (DUPLICATE_SIGNED_NODE), which a receiver could read as the field while the window shows another;
+ * in a tax return, only up to the end of TTinChung (its body and appendices reuse names like mst).
  */
 export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSummaryLine[] {
   return summarizeSignedElement(readSignedXml(xml, profile).signed, profile);
@@ -96,10 +107,12 @@ export function summarizeXml(xml: string, profile: XmlSignatureProfile): XmlSumm
  * document already signed): the same fields and the same refusals of the fields themselves.
  */
 export function summarizeSignedElement(signed: Element, profile: XmlSignatureProfile): XmlSummaryLine[] {
-  const fields = FIELDS[profile === 'htkk' ? 'htkk' : 'einvoice'];
+  const kind = profile === 'htkk' ? 'htkk' : 'einvoice';
+  const fields = FIELDS[kind];
   assertFieldNamesOnlyAtPaths(
     signed,
     fields.flatMap(({ paths }) => paths),
+    HEADER[kind],
   );
   return fields.flatMap(({ field, paths, first }) => {
     const values = paths

@@ -14,6 +14,7 @@ import { differentialPdfs } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms } from '../support/pdf-tools.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
+import { REAL_HTKK, REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
@@ -328,6 +329,38 @@ describe('kyso sign: PDF and XML', () => {
     const mismatch = await run({ in: invoice, out: file('x.xml'), format: 'xml-htkk', cert: RSA_SIGNER }, '');
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('PROFILE_MISMATCH');
+  });
+
+  it('a real HTKK return with appendices signs, also with the field names genuine returns repeat after the header; xmlsec1 and kyso verify accept each', async () => {
+    const documents = Object.entries({ 'the return': REAL_HTKK, ...REAL_HTKK_NAMES_AFTER_HEADER });
+    for (const [index, [what, xml]] of documents.entries()) {
+      const name = `real-${index}`;
+      writeFileSync(file(`${name}.xml`), xml);
+      const signed = file(`${name}.signed.xml`);
+      const result = await run({
+        in: file(`${name}.xml`),
+        out: signed,
+        format: 'xml-htkk',
+        cert: RSA_SIGNER,
+      });
+      expect(result.status, `${what}: ${result.stderr}`).toBe(0);
+      expect(xmlsec(signed).ok, `${what}: ${xmlsec(signed).output}`).toBe(true);
+      // Its taxpayer is not the token's: signed, with the warning, and kyso verify names the party.
+      expect(result.stderr, what).toContain('(0401985971)');
+      const verified = spawnSync(
+        process.execPath,
+        [KYSO, 'verify', signed, '--roots', token.caPem, '--revocation', 'off', '--json'],
+        { encoding: 'utf8' },
+      );
+      expect(verified.status, `${what}: ${verified.stdout}${verified.stderr}`).toBe(0);
+      const [signature] = (
+        JSON.parse(verified.stdout) as { signatures: Array<{ indication: string; party?: unknown }> }
+      ).signatures;
+      expect(signature, what).toMatchObject({
+        indication: 'TOTAL-PASSED',
+        party: { role: 'taxpayer', taxCodes: ['0401985971'], signerCarries: false },
+      });
+    }
   });
 
   it('a tax return names who signs it: without --cert the one certificate with its tax code signs; another signs with a warning', async () => {

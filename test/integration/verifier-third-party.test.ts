@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childrenOf, oidText, readTlv, type Tlv } from '../../shared/cms/der-reader.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
+import { HTKK_NS } from '../../shared/xml/profiles.js';
 import {
   verifyCmsSignature,
   verifyDocument,
@@ -19,6 +20,7 @@ import {
   verifyXmlSignature,
   type VerifyOptions,
 } from '../../verifier/src/index.js';
+import { REAL_HTKK_SIGNED } from '../support/fixtures.js';
 import { opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
 import { addNssSigner, makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
@@ -262,6 +264,36 @@ describe('signatures made by other tools', () => {
       expect(changed.indication, name).toBe('TOTAL-FAILED');
       expect(changed.signatures[0]!.subIndication, name).toMatch(/HASH_FAILURE|SIG_CRYPTO_FAILURE/);
     }
+  });
+
+  it('a real HTKK return as its taxpayer signed it (Viettel-CA, HTKK 5.3.4, with appendices): the signature verifies, as xmlsec1 says; its chain is not trusted here and its 1024-bit key is weak; a changed figure fails both', async () => {
+    /** xmlsec1 checking the signature with the KeyInfo certificate, its chain not judged. */
+    const xmlsecSignatureOk = (name: string, xml: string) => {
+      writeFileSync(file(name), xml);
+      const args = ['--verify', '--insecure', '--id-attr:id', `${HTKK_NS}:HSoKhaiThue`, file(name)];
+      return run('xmlsec1', args).then(
+        () => true,
+        () => false,
+      );
+    };
+    // Viettel-CA's root is not in the test's trust list: the chain is judged untrusted, the rest as usual.
+    const nothingTrusted: VerifyOptions = { trustedRoots: [], revocation: { policy: 'off' } };
+    const report = await verifyXmlSignature(REAL_HTKK_SIGNED, nothingTrusted);
+    const [signature] = report.signatures;
+    expect(report.signatures).toHaveLength(1);
+    expect(signature!.problems, JSON.stringify(signature!.details)).toEqual(['UNTRUSTED_CHAIN', 'WEAK_KEY']);
+    expect(signature!.subIndication).toBe('CRYPTO_CONSTRAINTS_FAILURE_NO_POE');
+    expect(signature!.coverage).toMatchObject({ references: ['#_NODE_TO_SIGN'], bytesAfter: 0 });
+    expect(signature!.signer?.mst).toEqual(['0401985971']);
+    expect(signature!.party).toEqual({ role: 'taxpayer', taxCodes: ['0401985971'], signerCarries: true });
+    expect(await xmlsecSignatureOk('real-htkk.xml', REAL_HTKK_SIGNED)).toBe(true);
+
+    const changed = REAL_HTKK_SIGNED.replace('<ct110>703076224</ct110>', '<ct110>703076225</ct110>');
+    expect(changed).not.toBe(REAL_HTKK_SIGNED);
+    const changedReport = await verifyXmlSignature(changed, nothingTrusted);
+    expect(changedReport.indication).toBe('TOTAL-FAILED');
+    expect(changedReport.signatures[0]!.subIndication).toMatch(/HASH_FAILURE|SIG_CRYPTO_FAILURE/);
+    expect(await xmlsecSignatureOk('real-htkk-changed.xml', changed)).toBe(false);
   });
 
   it("kyso's own EC-signed HTKK return and e-invoice verify; changed copies refused", async () => {

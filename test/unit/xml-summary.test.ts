@@ -7,7 +7,7 @@ import { ownText, parseXml } from '../../shared/xml/dom.js';
 import { LIMITS } from '../../shared/protocol/limits.js';
 import { XmlSignatureError } from '../../shared/xml/errors.js';
 import { prepareXmlSignature } from '../../shared/xml/xmldsig.js';
-import { EINVOICE, HTKK_RETURN } from '../support/fixtures.js';
+import { EINVOICE, HTKK_RETURN, REAL_HTKK, REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
 import { HOSTILE_XML, isExpectedProblem, type XmlProfile } from '../support/hostile-documents.js';
 
 const HTKK = HTKK_RETURN;
@@ -134,8 +134,8 @@ describe('XML summaries read only inside the signed element, by the exact path',
    */
   it.each<[string, string, XmlProfile]>([
     [
-      'a tax return: a declaration and taxpayer on another path',
-      HTKK.replace('<CTieuTKhaiChinh>', `<CTieuTKhaiChinh>${DECOY_DECLARATION}`),
+      'a tax return: a declaration and taxpayer ahead of the header',
+      HTKK.replace('<TTinChung>', `<PLuc>${DECOY_DECLARATION}</PLuc><TTinChung>`),
       'htkk',
     ],
     [
@@ -147,8 +147,13 @@ describe('XML summaries read only inside the signed element, by the exact path',
       'htkk',
     ],
     [
-      'a tax return: <mst> alone in an appendix',
-      HTKK.replace('<ct21>', '<mst>9999999999</mst><ct21>'),
+      'a tax return: <mst> again inside the header, before the taxpayer',
+      HTKK.replace('<maDVu>', '<mst>9999999999</mst><maDVu>'),
+      'htkk',
+    ],
+    [
+      "a tax return: <tenTKhai> again at the header's end",
+      HTKK.replace('</TTinChung>', '<tenTKhai>TỜ KHAI GIẢ</tenTKhai></TTinChung>'),
       'htkk',
     ],
     [
@@ -196,6 +201,34 @@ describe('XML summaries read only inside the signed element, by the exact path',
         'einvoice',
       ),
     ).toBe('accepted');
+  });
+
+  /**
+   * After a return's header (TTinChung) its body and appendices use field names for their own data,
+   * read by path by the tax office's viewer; a reader by name meets the header's first.
+   */
+  it('a real HTKK return is summarized; the names genuine returns repeat after the header are accepted, the same names inside or ahead of it refused', () => {
+    const expected = {
+      taxForm: 'Bộ báo cáo tài chính (B01a - DNN)(TT133/2016/TT-BTC)',
+      taxPeriod: '2024',
+      taxpayerId: '0401985971',
+      taxpayerName: 'CÔNG TY TNHH MTV DỊCH VỤ VÀ THƯƠNG MẠI TIẾN BÌNH YÊN',
+    };
+    expect(asRecord(summarizeXml(REAL_HTKK, 'htkk'))).toEqual(expected);
+    for (const [what, xml] of Object.entries(REAL_HTKK_NAMES_AFTER_HEADER)) {
+      expect(problemOf(xml, 'htkk'), what).toBe('accepted');
+      expect(asRecord(summarizeXml(xml, 'htkk')), what).toEqual(expected);
+    }
+    const mst = '<mst>0100109106</mst>';
+    expect(problemOf(REAL_HTKK.replace('</TTinChung>', `${mst}</TTinChung>`), 'htkk')).toBe(
+      'DUPLICATE_SIGNED_NODE',
+    );
+    expect(
+      problemOf(
+        REAL_HTKK.replace('<TTinChung>', `<CTieuTKhaiChinh>${mst}</CTieuTKhaiChinh><TTinChung>`),
+        'htkk',
+      ),
+    ).toBe('DUPLICATE_SIGNED_NODE');
   });
 
   /** The field once, on its path, but in another namespace: the window would leave it out, a reader by name takes it. */
