@@ -21,12 +21,13 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms, writePdf } from '../support/pdf-tools.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
-import { drawn } from '../support/page-checks.js';
+import { clickInView, drawn } from '../support/page-checks.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
 import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { chooseCertificate, signInConsent } from '../support/consent.js';
+import { REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -269,6 +270,31 @@ describe('signature formats through the whole path (Chromium)', () => {
     const changed = result.xml.replace('<mst>0101234567</mst>', '<mst>0101234568</mst>');
     expect(changed).not.toBe(result.xml);
     expect(xmlsecVerifyTokenCa(changed, 'htkk-changed.xml').ok).toBe(false);
+  });
+
+  it("a real HTKK return with appendices and an mst in its body: the window shows the header's taxpayer, the table the body's mst by its path; xmlsec1 verifies", async () => {
+    const xml = REAL_HTKK_NAMES_AFTER_HEADER['an mst in the body (08-MST)'];
+    const result = await signInWindow(
+      'signXml',
+      { xml, profile: 'htkk', name: 'bctc-2024.xml', description: 'Báo cáo tài chính 2024', lang: 'vi' },
+      '01',
+      async (consent) => {
+        expect(await consent.$eval('dd[data-field="taxpayerId"]', (el) => el.textContent)).toBe('0401985971');
+        expect(await consent.$eval('dd[data-field="taxForm"]', (el) => el.textContent)).toBe(
+          'Bộ báo cáo tài chính (B01a - DNN)(TT133/2016/TT-BTC)',
+        );
+        await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+        await clickInView(consent, '#xml-toggle');
+        const rows = await consent.$$eval('#xml-table tbody tr', (trs) =>
+          trs.map((tr) => Array.from(tr.children, (td) => (td as HTMLElement).innerText)),
+        );
+        expect(rows).toContainEqual(['HSoKhaiThue/CTieuTKhaiChinh/mst', '0100109106']);
+        expect(rows).toContainEqual(['HSoKhaiThue/TTinChung/TTinTKhaiThue/NNT/mst', '0401985971']);
+      },
+    );
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const verified = xmlsecVerifyTokenCa(result.xml, 'bctc-real.xml');
+    expect(verified.ok, verified.output).toBe(true);
   });
 
   it('a tax return names its taxpayer: the window chooses the one certificate with that tax code and marks the others; filed by a tax agent, the agent’s', async () => {
