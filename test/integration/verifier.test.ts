@@ -663,7 +663,23 @@ describe('server-side verifier', () => {
       options,
     );
     expect(changed.valid).toBe(false);
-    expect(changed.signatures[0]!.problems).toContain('SIGNATURE_INVALID');
+    // The signed element changed, not the signature value: HASH_FAILURE, naming the element.
+    expect(changed.signatures[0]!.problems).toEqual(['DIGEST_MISMATCH']);
+    expect(changed.signatures[0]!.subIndication).toBe('HASH_FAILURE');
+    expect(changed.signatures[0]!.details[0]).toBe(
+      `the signed element ${coverage.references![0]} changed after signing: its digest is not the one signed`,
+    );
+    // A changed signature value over unchanged content: the signature itself fails.
+    const value = /<SignatureValue>([^<]+)</.exec(signed)![1]!;
+    const flipped = `${value[0] === 'A' ? 'B' : 'A'}${value.slice(1)}`;
+    const badValue = await verifyXmlSignature(signed.replace(value, flipped), options);
+    expect(badValue.signatures[0]!.problems).toEqual(['SIGNATURE_INVALID']);
+    expect(badValue.signatures[0]!.subIndication).toBe('SIG_CRYPTO_FAILURE');
+    // The signed element's id gone: the reference finds nothing to digest.
+    const id = coverage.references![0]!.slice(1);
+    const unnamed = await verifyXmlSignature(signed.replace(`id="${id}"`, 'id="x"'), options);
+    expect(unnamed.signatures[0]!.problems).toContain('DIGEST_MISMATCH');
+    expect(unnamed.signatures[0]!.details).toContain(`the signed element #${id} is not in the document`);
     const byRevoked = await verifyXmlSignature(
       await signXml(HTKK, { profile: 'htkk', certificate: revoked.der }, revoked.signer),
       options,

@@ -6,7 +6,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyLike } from 'node:crypto';
 import type { Document as XmlDocument, Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import type { SignatureAlgorithm } from 'xml-crypto';
+import type { Reference, SignatureAlgorithm } from 'xml-crypto';
 import { summarizeCertificate } from '../../shared/certificate/profile.js';
 import { parseXml } from '../../shared/xml/dom.js';
 import { isReferenceableId, type XmlSignatureProfile } from '../../shared/xml/profiles.js';
@@ -126,14 +126,40 @@ const DOES_NOT_VERIFY =
 const UNRESOLVABLE_ID =
   'a signed reference names an id that is no XML name (a space or a quote in it): other verifiers cannot resolve it';
 
+/** A refusal in kyso's words with its problem, thrown inside the check and reported as it is. */
+class Refusal extends Error {
+  constructor(
+    readonly problem: Problem,
+    sentence: string,
+  ) {
+    super(sentence);
+  }
+}
+
+/**
+ * Why checkSignature answered false: a reference that did not validate (it checks the signature
+ * value only once every reference has, and throws when that fails). A changed signed part is
+ * HASH_FAILURE in EN 319 102-1, not a broken signature value, and the report names which part.
+ */
+function referenceRefusal(references: readonly Reference[], index: XmlIndex): Refusal {
+  const failed = references.find((reference) => reference.validationError);
+  if (!failed) return new Refusal('SIGNATURE_INVALID', DOES_NOT_VERIFY);
+  const what = failed.uri ? `the signed element ${failed.uri}` : 'the signed document';
+  return new Refusal(
+    'DIGEST_MISMATCH',
+    index.referenced(failed.uri)
+      ? `${what} changed after signing: its digest is not the one signed`
+      : `${what} is not in the document`,
+  );
+}
+
 /**
  * The problem and kyso's sentence for why xml-crypto refused a signature: its own messages name
  * its internals ("could not find CanonicalizationMethod/@Algorithm element") and stay out of reports.
  */
 function whyNotVerified(error: unknown): [Problem, string] {
+  if (error instanceof Refusal) return [error.problem, error.message];
   const message = error instanceof Error ? error.message : '';
-  if (message === DOES_NOT_VERIFY) return ['SIGNATURE_INVALID', DOES_NOT_VERIFY];
-  if (message === UNRESOLVABLE_ID) return ['DIGEST_MISMATCH', UNRESOLVABLE_ID];
   if (/signature value .* is incorrect/i.test(message))
     return ['SIGNATURE_INVALID', "the signature value does not verify with the certificate's key"];
   // Also "…multiple elements with the same value for the ID…" and "a uri with quotes inside it".
@@ -408,11 +434,11 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
     let party: ReturnType<typeof signingParty>;
     try {
       signed.loadSignature(node as unknown as Node);
-      if (!signed.checkSignature(xml)) throw new Error(DOES_NOT_VERIFY);
+      if (!signed.checkSignature(xml)) throw referenceRefusal(signed.getReferences(), index);
       const references = signed.getReferences();
       // xml-crypto matches "#a b" by string; xmlsec1 (xpointer(id('a b'))) and others cannot resolve it.
       const unnamed = references.find((r) => r.uri?.startsWith('#') && !isReferenceableId(r.uri.slice(1)));
-      if (unnamed) throw new Error(UNRESOLVABLE_ID);
+      if (unnamed) throw new Refusal('DIGEST_MISMATCH', UNRESOLVABLE_ID);
       signedTimes = signingTimesCovered(index, node, references);
       party = signingParty(index, node, references);
       legacyAlgorithms = legacyXmlAlgorithms(signed.signatureAlgorithm, references);
