@@ -2,7 +2,7 @@
 import { readContentInfo, TooManyCertificatesError } from '../../shared/cms/content-info.js';
 import { parseSignedData } from '../../shared/cms/long-term.js';
 import { InputError, cmsBytes, cmsReport } from './cms.js';
-import type { VerifyOptions } from './judge.js';
+import { assertVerifyOptions, type VerifyOptions } from './judge.js';
 import { verifyPdfSignatures } from './pdf.js';
 import { overall, type VerificationReport } from './report.js';
 import { verifyXmlSignature } from './xml.js';
@@ -37,6 +37,7 @@ export async function verifyCmsSignature(
   input: CmsInput,
   options: VerifyOptions,
 ): Promise<VerificationReport> {
+  assertVerifyOptions(options);
   const validationTime = options.validationTime ?? new Date();
   const cms = cmsBytes(input.cms);
   try {

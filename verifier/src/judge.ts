@@ -53,6 +53,31 @@ export interface VerifyOptions {
   legacyCryptoUntil?: Date;
 }
 
+/**
+ * Refuses options a JavaScript caller got wrong (no `trustedRoots`, a PEM string for a root, an
+ * invalid date) with a TypeError naming the option, before any signature is judged: otherwise the
+ * mistake would surface as a report about the signature ("the certificate cannot be read").
+ */
+export function assertVerifyOptions(options: VerifyOptions): void {
+  const given = (options ?? {}) as Partial<Record<keyof VerifyOptions, unknown>>;
+  const certificates = (name: 'trustedRoots' | 'intermediates' | 'timestampRoots', required: boolean) => {
+    const value = given[name];
+    if (value === undefined && !required) return;
+    if (!Array.isArray(value) || !value.every((item) => item instanceof Uint8Array))
+      throw new TypeError(
+        `options.${name} must be an array of DER certificates (Uint8Array)${required ? '; [] trusts no root' : ''}`,
+      );
+  };
+  certificates('trustedRoots', true);
+  certificates('intermediates', false);
+  certificates('timestampRoots', false);
+  for (const name of ['notBefore', 'notAfter', 'validationTime', 'legacyCryptoUntil'] as const) {
+    const value = given[name];
+    if (value !== undefined && !(value instanceof Date && !Number.isNaN(value.getTime())))
+      throw new TypeError(`options.${name} must be a valid Date`);
+  }
+}
+
 export type Draft = Omit<SignatureReport, 'indication' | 'valid'>;
 
 const HOUR = 3_600_000;

@@ -26,6 +26,7 @@ import { lockedFieldsChanged } from './fieldmdp.js';
 import { InputError, cmsReport } from './cms.js';
 import {
   addProblem,
+  assertVerifyOptions,
   finish,
   judgeTimestampPath,
   signerIdentity,
@@ -546,6 +547,7 @@ export async function verifyPdfSignatures(
   pdf: Uint8Array,
   options: VerifyOptions,
 ): Promise<VerificationReport> {
+  assertVerifyOptions(options);
   const validationTime = options.validationTime ?? new Date();
   const { doc, unreadable } = await readPdf(pdf);
   const revision = revisionReader(pdf);

@@ -12,7 +12,7 @@ import { parseXml } from '../../shared/xml/dom.js';
 import { isReferenceableId, type XmlSignatureProfile } from '../../shared/xml/profiles.js';
 import { carriesTaxCode, signerTaxCodes } from '../../shared/xml/signer-party.js';
 import { summarizeSignedElement } from '../../shared/xml/summary.js';
-import { addProblem, finish, judge, type Draft, type VerifyOptions } from './judge.js';
+import { addProblem, assertVerifyOptions, finish, judge, type Draft, type VerifyOptions } from './judge.js';
 import { InputError } from './cms.js';
 import { keyCertificateCandidates, type KeyInfoIdentifiers } from './key-info.js';
 import {
@@ -395,6 +395,7 @@ function keyInfoIdentifiers(signature: Element): KeyInfoIdentifiers {
 
 /** Every XMLDSig Signature in the document (HTKK: in CKyDTu; e-invoices: under DSCKS). DOCTYPEs are refused. */
 export async function verifyXmlSignature(xml: string, options: VerifyOptions): Promise<VerificationReport> {
+  assertVerifyOptions(options);
   const validationTime = options.validationTime ?? new Date();
   const document = parse(xml);
   const nodes = Array.from(document.getElementsByTagNameNS(DSIG_NS, 'Signature'));
