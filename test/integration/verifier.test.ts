@@ -21,6 +21,7 @@ import { parseCertificate } from '../../verifier/src/certificates.js';
 import { signPdf } from '../../shared/pdf/pades.js';
 import { HTKK_NS } from '../../shared/xml/profiles.js';
 import { signXml } from '../../shared/xml/xmldsig.js';
+import { dotnetSignedXmlChecker } from '../support/dotnet-signedxml.js';
 import {
   verifyCmsSignature,
   verifyPdfSignatures,
@@ -64,22 +65,6 @@ class Names {
     var c = new X509Certificate2(args[0]);
     Console.WriteLine(c.SubjectName.Name);
     Console.WriteLine(c.IssuerName.Name);
-  }
-}
-`;
-
-/** Prints whether .NET's SignedXml.CheckSignature() (Mono's here) finds a file's first Signature valid: it tries each KeyInfo certificate's key. */
-const DOTNET_CHECK = `using System;
-using System.Xml;
-using System.Security.Cryptography.Xml;
-
-class Check {
-  static void Main(string[] args) {
-    var document = new XmlDocument { PreserveWhitespace = true };
-    document.Load(args[0]);
-    var signed = new SignedXml(document);
-    signed.LoadXml((XmlElement)document.GetElementsByTagName("Signature", SignedXml.XmlDsigNamespaceUrl)[0]);
-    Console.WriteLine(signed.CheckSignature());
   }
 }
 `;
@@ -866,18 +851,7 @@ describe('server-side verifier', () => {
         x509Data,
         `<X509Data>${identifier}${certificates.map((der) => `<X509Certificate>${Buffer.from(der).toString('base64')}</X509Certificate>`).join('')}</X509Data>`,
       );
-    writeFileSync(path.join(dir, 'Check.cs'), DOTNET_CHECK);
-    const checker = path.join(dir, 'check.exe');
-    execFileSync('mcs', [
-      '-r:System.Security.dll',
-      '-r:System.Xml.dll',
-      `-out:${checker}`,
-      path.join(dir, 'Check.cs'),
-    ]);
-    const dotnetValid = (name: string, xml: string) => {
-      writeFileSync(path.join(dir, name), xml);
-      return execFileSync('mono', [checker, path.join(dir, name)], { encoding: 'utf8' }).trim();
-    };
+    const dotnetValid = dotnetSignedXmlChecker(dir);
     const cases: Array<[string, string]> = [
       ['no identifier, a stranger first', withData('', stranger.der, signer.der)],
       [
