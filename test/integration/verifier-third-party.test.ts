@@ -20,7 +20,8 @@ import {
   verifyXmlSignature,
   type VerifyOptions,
 } from '../../verifier/src/index.js';
-import { REAL_HTKK_SIGNED } from '../support/fixtures.js';
+import { dotnetSignedXmlChecker } from '../support/dotnet-signedxml.js';
+import { REAL_EINVOICES_SIGNED, REAL_HTKK_SIGNED } from '../support/fixtures.js';
 import { opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
 import { addNssSigner, makeNssDb } from '../support/pdf-tools.js';
 import { startRevocationCa, type IssuedCertificate, type RevocationCa } from '../support/revocation-ca.js';
@@ -300,6 +301,135 @@ describe('signatures made by other tools', () => {
       'the signed element #_NODE_TO_SIGN changed after signing: its digest is not the one signed',
     );
     expect(await xmlsecSignatureOk('real-htkk-changed.xml', changed)).toBe(false);
+  });
+
+  it("real e-invoices as their issuers signed them (the tax office's message 202 with its own signature, VNPT, VNInvoice): every signature verifies, as xmlsec1 says, with its signed SigningTime and party; a changed figure, code or time fails the signatures that cover it, in both", async () => {
+    const nothingTrusted: VerifyOptions = { trustedRoots: [], revocation: { policy: 'off' } };
+    /** xmlsec1 on the document's signature at `index` (from 1), its chain not judged. */
+    const xmlsecSignatureOk = (name: string, xml: string, index: number) => {
+      writeFileSync(file(name), xml);
+      const ids = ['DLHDon', 'MCCQT', 'Object'].flatMap((element) => ['--id-attr:Id', element]);
+      const node = ['--node-xpath', `(//*[local-name()='Signature'])[${index}]`];
+      return run('xmlsec1', ['--verify', '--insecure', ...ids, ...node, file(name)]).then(
+        () => true,
+        () => false,
+      );
+    };
+    const { tct202, vnpt, vninvoice } = REAL_EINVOICES_SIGNED;
+    const invoice = '#TS24_2111051448445960106322455';
+    const seller = (taxCode: string, signerCarries: boolean) => ({
+      role: 'seller',
+      taxCodes: [taxCode],
+      signerCarries,
+    });
+    const expired = ['UNTRUSTED_CHAIN', 'CERT_EXPIRED_NO_POE'];
+    const cases = [
+      {
+        name: 'tct202',
+        xml: tct202,
+        signatures: [
+          {
+            references: [invoice, '#TimeStamp'],
+            signingTime: '2021-11-05T07:48:47.000Z',
+            problems: expired,
+            party: seller('0106324653', true),
+          },
+          {
+            // The tax office's: the invoice, its own SigningTime and the code it gave (MCCQT).
+            references: [
+              invoice,
+              '#SigningTime-17df25b26639432c8e6e1fdca4b08b28',
+              '#Id-3fca5333d7894598844aae52ece50271',
+            ],
+            signingTime: '2021-11-05T07:49:44.000Z',
+            problems: expired,
+            party: undefined,
+          },
+        ],
+      },
+      {
+        // SigningTime in no namespace (VNPT's SignatureProperties xmlns=""), covered and taken.
+        name: 'vnpt',
+        xml: vnpt,
+        signatures: [
+          {
+            references: ['#DuLieuKy', '#SigningTime-00d1a5600c534b9ab0a8dad4b57526c8'],
+            signingTime: '2022-07-21T08:26:46.000Z',
+            problems: [...expired, 'WEAK_ALGORITHM'],
+            // VNPT's test certificate signs for a seller whose tax code it does not carry: a warning.
+            party: seller('0100692594-996', false),
+          },
+        ],
+      },
+      {
+        name: 'vninvoice',
+        xml: vninvoice,
+        signatures: [
+          {
+            references: ['#Id-23776', '#SigningTime-23776'],
+            signingTime: '2023-11-18T14:52:27.000Z',
+            problems: [...expired, 'WEAK_ALGORITHM'],
+            party: seller('0102182292-998', true),
+          },
+        ],
+      },
+    ];
+    for (const { name, xml, signatures } of cases) {
+      const report = await verifyXmlSignature(xml, nothingTrusted);
+      expect(report.signatures, name).toHaveLength(signatures.length);
+      for (const [at, expected] of signatures.entries()) {
+        const signature = report.signatures[at]!;
+        const how = `${name} #${at + 1}: ${JSON.stringify(signature.details)}`;
+        expect(signature.problems, how).toEqual(expected.problems);
+        expect(signature.coverage?.references, how).toEqual(expected.references);
+        expect(signature.signingTime?.toISOString(), how).toBe(expected.signingTime);
+        expect(signature.party, how).toEqual(expected.party);
+        expect(await xmlsecSignatureOk(`${name}.xml`, xml, at + 1), how).toBe(true);
+      }
+    }
+
+    // A changed total: both of the message's signatures cover the invoice, and both fail.
+    const changedTotal = tct202.replace('<TgTTTBSo>1284000</TgTTTBSo>', '<TgTTTBSo>1284001</TgTTTBSo>');
+    expect(changedTotal).not.toBe(tct202);
+    const totalReport = await verifyXmlSignature(changedTotal, nothingTrusted);
+    for (const [at, signature] of totalReport.signatures.entries()) {
+      expect(signature.subIndication).toBe('HASH_FAILURE');
+      expect(signature.details[0]).toBe(
+        `the signed element ${invoice} changed after signing: its digest is not the one signed`,
+      );
+      expect(await xmlsecSignatureOk('tct202-total.xml', changedTotal, at + 1)).toBe(false);
+    }
+    // A changed code: only the tax office's signature covers it; the seller signed before it was given.
+    const changedCode = tct202.replace(
+      '>00474597512BE94B7BAB367996EF464828<',
+      '>00474597512BE94B7BAB367996EF464829<',
+    );
+    expect(changedCode).not.toBe(tct202);
+    const [sellers, taxOffices] = (await verifyXmlSignature(changedCode, nothingTrusted)).signatures;
+    expect(sellers!.problems).toEqual(expired);
+    expect(taxOffices!.subIndication).toBe('HASH_FAILURE');
+    expect(taxOffices!.details[0]).toBe(
+      'the signed element #Id-3fca5333d7894598844aae52ece50271 changed after signing: its digest is not the one signed',
+    );
+    expect(await xmlsecSignatureOk('tct202-code.xml', changedCode, 1)).toBe(true);
+    expect(await xmlsecSignatureOk('tct202-code.xml', changedCode, 2)).toBe(false);
+    // An earlier signing time, in no namespace as VNPT writes it: signed, so refused.
+    const earlier = vnpt.replace('<SigningTime>2022-07-21T15:26:46<', '<SigningTime>2022-07-20T15:26:46<');
+    expect(earlier).not.toBe(vnpt);
+    const earlierReport = await verifyXmlSignature(earlier, nothingTrusted);
+    expect(earlierReport.signatures[0]!.subIndication).toBe('HASH_FAILURE');
+    expect(earlierReport.signatures[0]!.details[0]).toMatch(
+      /^the signed element #SigningTime-00d1a5600c534b9ab0a8dad4b57526c8 changed/,
+    );
+    expect(await xmlsecSignatureOk('vnpt-earlier.xml', earlier, 1)).toBe(false);
+
+    // .NET's SignedXml (Mono's) agrees on VNPT's and VNInvoice's; the message's only once its HDon is the document.
+    const dotnetValid = dotnetSignedXmlChecker(dir);
+    expect(dotnetValid('vnpt.xml', vnpt)).toBe('True');
+    expect(dotnetValid('vninvoice.xml', vninvoice)).toBe('True');
+    expect(dotnetValid('tct202.xml', tct202, 1)).toBe('False');
+    const hdon = tct202.slice(tct202.indexOf('<HDon'), tct202.indexOf('</HDon>') + '</HDon>'.length);
+    expect([0, 1].map((at) => dotnetValid('tct202-hdon.xml', hdon, at))).toEqual(['True', 'True']);
   });
 
   it("kyso's own EC-signed HTKK return and e-invoice verify; changed copies refused", async () => {

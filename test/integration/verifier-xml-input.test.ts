@@ -11,8 +11,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
-import { formatSigningTime, signXml } from '../../shared/xml/xmldsig.js';
+import {
+  completeXmlSignature,
+  formatSigningTime,
+  preparedSignature,
+  prepareXmlSignature,
+  signXml,
+} from '../../shared/xml/xmldsig.js';
 import { verifyXmlSignature } from '../../verifier/src/index.js';
+import { dotnetSignedXmlChecker } from '../support/dotnet-signedxml.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { KYSO_CLI, kysoVerifyJson } from '../support/verifier-service.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
@@ -279,6 +286,70 @@ describe('XMLDSig: input read differently, signatures refused', () => {
     const [signature] = (await verifyXmlSignature(forged, options)).signatures;
     expect(signature!.signingTime).toEqual(late.signatures[0]!.signingTime);
     expect(signature!.problems).toEqual(['SIGNING_TIME_OUT_OF_BOUNDS']);
+  });
+
+  it("an e-invoice signed as Viettel's software signs it (its SigningTime Object referenced under an enveloped-signature transform, digested whole): verified as .NET verifies it, with a warning that xmlsec1 refuses it; its SigningTime is signed", async () => {
+    // The shape of a real Viettel invoice (test/fixtures/xml/README.md), made with the test key: the
+    // Object's reference gets the enveloped-signature transform, its digest still over the whole Object.
+    // A whole second, after the test certificate's start (the time is written to the second).
+    const signingTime = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
+    await new Promise((resolve) => setTimeout(resolve, signingTime.getTime() - Date.now()));
+    const prepared = await prepareXmlSignature(EINVOICE, {
+      profile: 'einvoice',
+      keyType: 'RSA',
+      signingTime,
+    });
+    const enveloped = '<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>';
+    const objectReference = /(<Reference URI="#SigningTime-[^"]+"><Transforms>)/;
+    expect(prepared.xml).toMatch(objectReference);
+    const asViettel = await preparedSignature({
+      ...prepared,
+      xml: prepared.xml.replace(objectReference, `$1${enveloped}`),
+    });
+    if (asViettel.digestAlgorithm === 'SHA-1') throw new Error('kyso signs with SHA-256');
+    const signatureValue = await signer.signer.signDigest(
+      asViettel.signedInfoDigest,
+      asViettel.digestAlgorithm,
+      asViettel.canonicalSignedInfo,
+    );
+    const invoice = completeXmlSignature(
+      asViettel,
+      signatureValue,
+      new Uint8Array(signer.certificateDer),
+      'RSA',
+    );
+    const objectId = /<Object Id="(SigningTime-[^"]+)"/.exec(invoice)![1]!;
+    const options = { trustedRoots: [new Uint8Array(signer.caDer)], revocation: { policy: 'off' as const } };
+
+    const [signature] = (await verifyXmlSignature(invoice, options)).signatures;
+    expect(signature!.problems, JSON.stringify(signature!.details)).toEqual([]);
+    expect(signature!.details).toContain(
+      `warning: the signed element #${objectId} lies inside its own Signature, under an enveloped-signature transform: checked whole, as its signer digested it (.NET's reading); xmlsec1 reads it as empty and refuses the signature`,
+    );
+    expect(signature!.signingTime).toEqual(signingTime);
+    const dotnetValid = dotnetSignedXmlChecker(dir);
+    expect(dotnetValid('as-viettel.xml', invoice)).toBe('True');
+    const xmlsec = xmlsecVerify(dir, invoice, signer.caPem, 'as-viettel.xml', [
+      '--id-attr:Id',
+      'DLHDon',
+      '--id-attr:Id',
+      'Object',
+    ]);
+    expect(xmlsec.ok, xmlsec.output).toBe(false);
+
+    // Its SigningTime is bound by that digest: an earlier one fails here and in .NET.
+    const time = formatSigningTime(signingTime);
+    const earlier = invoice.replace(
+      `<SigningTime>${time}<`,
+      `<SigningTime>${formatSigningTime(new Date(signingTime.getTime() - 86_400_000))}<`,
+    );
+    expect(earlier).not.toBe(invoice);
+    const [changed] = (await verifyXmlSignature(earlier, options)).signatures;
+    expect(changed!.subIndication).toBe('HASH_FAILURE');
+    expect(changed!.details[0]).toBe(
+      `the signed element #${objectId} changed after signing: its digest is not the one signed`,
+    );
+    expect(dotnetValid('as-viettel-earlier.xml', earlier)).toBe('False');
   });
 
   it('an attribute named like a namespace declaration (xmlnsTien) added to the signed element: refused, as xmlsec1 refuses it', async () => {

@@ -33,3 +33,17 @@ export const REAL_HTKK_NAMES_AFTER_HEADER = {
     '<PLuc><PL01_KHBS><Header><maTKhai>683</maTKhai><tenTKhai>Bộ báo cáo tài chính (B01a - DNN)(TT133/2016/TT-BTC)</tenTKhai></Header></PL01_KHBS>',
   ),
 };
+
+/**
+ * Real e-invoices as their issuers' software signed them, unmodified (sources in
+ * test/fixtures/xml/README.md), from the providers' and the tax office's test environments:
+ * - `tct202`: the tax office's message 202 (TDiep) carrying an invoice it gave a code: the seller's
+ *   signature (TS24, SAFE-CA, rsa-sha256) and the tax office's over DLHDon, its SigningTime and MCCQT;
+ * - `vnpt`: a VNPT invoice signed with VNPT's test certificate (rsa-sha1), its SigningTime in no namespace;
+ * - `vninvoice`: a VNInvoice invoice signed by its seller's test certificate (rsa-sha1).
+ */
+export const REAL_EINVOICES_SIGNED = {
+  tct202: xmlFixture('einvoice-tct-202-test-signed.xml'),
+  vnpt: xmlFixture('einvoice-vnpt-test-signed.xml'),
+  vninvoice: xmlFixture('einvoice-vninvoice-test-signed.xml'),
+};

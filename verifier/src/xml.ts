@@ -356,8 +356,10 @@ function inheritsXmlAttributes(
 
 /**
  * The Signature's SigningTime elements that its references cover: inside a referenced element,
- * and not inside this Signature when that reference's enveloped-signature transform removes it.
- * Any other (a second ds:Object, KeyInfo) is anyone's to write.
+ * and not inside this Signature when that reference's enveloped-signature transform removes it
+ * (from a referenced element that holds the Signature, as xml-crypto and .NET apply it). Any
+ * other (a second ds:Object, KeyInfo) is anyone's to write. XMLDSig's namespace or none: VNPT's
+ * invoices write `<SignatureProperties xmlns="">` (test/fixtures/xml/README.md).
  */
 function signingTimesCovered(
   { referenced }: XmlIndex,
@@ -366,13 +368,46 @@ function signingTimesCovered(
 ): XmlElement[] {
   const covered = references.flatMap((reference) => {
     const target = referenced(reference.uri);
-    return target ? [{ target, enveloped: reference.transforms.includes(ENVELOPED_SIGNATURE) }] : [];
+    if (!target) return [];
+    const removesSignature =
+      reference.transforms.includes(ENVELOPED_SIGNATURE) && isWithin(signature, target);
+    return [{ target, removesSignature }];
   });
-  return Array.from(signature.getElementsByTagNameNS(DSIG_NS, 'SigningTime')).filter((time) =>
-    covered.some(
-      ({ target, enveloped }) => isWithin(time, target) && !(enveloped && isWithin(time, signature)),
-    ),
+  return Array.from(signature.getElementsByTagName('*')).filter(
+    (time) =>
+      time.localName === 'SigningTime' &&
+      (time.namespaceURI === DSIG_NS || !time.namespaceURI) &&
+      covered.some(
+        ({ target, removesSignature }) =>
+          isWithin(time, target) && !(removesSignature && isWithin(time, signature)),
+      ),
   );
+}
+
+/**
+ * References whose enveloped-signature transform applies to an element inside their own
+ * Signature (Viettel's invoices: `#TimeStamp`, the ds:Object holding SigningTime). XMLDSig §6.6.4
+ * removes the whole Signature, leaving nothing, and xmlsec1 refuses such a signature; its signers
+ * (.NET's SignedXml) and xml-crypto remove a Signature only from an element that holds it, and
+ * digest this one whole. Its digest binds exactly that element, so it is checked as signed, with a
+ * warning that a verifier reading the transform to the letter refuses it.
+ */
+function envelopedInsideOwnSignature(
+  { referenced }: XmlIndex,
+  signature: XmlElement,
+  references: ReadonlyArray<{ uri?: string; transforms: readonly string[] }>,
+): string[] {
+  return references
+    .filter((reference) => {
+      const target = reference.uri ? referenced(reference.uri) : undefined;
+      return (
+        reference.transforms.includes(ENVELOPED_SIGNATURE) &&
+        target !== undefined &&
+        target !== signature &&
+        isWithin(target, signature)
+      );
+    })
+    .map((reference) => reference.uri!);
 }
 
 /** The X509Data identifiers in a Signature's KeyInfo (XMLDSig 1.0 and 1.1), which name the certificate of its key. */
@@ -444,6 +479,10 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       party = signingParty(index, node, references);
       legacyAlgorithms = legacyXmlAlgorithms(signed.signatureAlgorithm, references);
       report.details.push(`signed: ${references.map((r) => r.uri || '(whole document)').join(', ')}`);
+      for (const uri of envelopedInsideOwnSignature(index, node, references))
+        report.details.push(
+          `warning: the signed element ${uri} lies inside its own Signature, under an enveloped-signature transform: checked whole, as its signer digested it (.NET's reading); xmlsec1 reads it as empty and refuses the signature`,
+        );
       // URI="" (enveloped) signs the whole document; "#id" only that element: the rest is not covered.
       report.coverage = {
         coveredBytes: signed.getSignedReferences().reduce((sum, c) => sum + Buffer.byteLength(c), 0),
