@@ -14,7 +14,7 @@ import { differentialPdfs } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms } from '../support/pdf-tools.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
-import { REAL_HTKK, REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
+import { REAL_EINVOICES_SIGNED, REAL_HTKK, REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
@@ -439,6 +439,76 @@ describe('kyso sign: PDF and XML', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('ALREADY_SIGNED');
   });
+  it("a buyer co-signs real invoices as it receives them (VNPT's, VNInvoice's, and one the tax office gave its code and signed): its signature goes into DSCKS/NMua, and every signature verifies in xmlsec1 and kyso verify; the tax office's message itself is no invoice to sign", async () => {
+    const { tct202, vnpt, vninvoice } = REAL_EINVOICES_SIGNED;
+    // The buyer receives the HDon (the message 202 goes to the seller's provider).
+    const coded = tct202.slice(tct202.indexOf('<HDon'), tct202.indexOf('</HDon>') + '</HDon>'.length);
+    const documents = [
+      { name: 'vnpt', xml: vnpt, parties: ['seller', 'buyer'] },
+      { name: 'vninvoice', xml: vninvoice, parties: ['seller', undefined] }, // its buyer names no tax code
+      { name: 'coded', xml: coded, parties: ['seller', 'buyer', undefined] }, // then the tax office's
+    ];
+    for (const { name, xml, parties } of documents) {
+      writeFileSync(file(`${name}.xml`), xml);
+      const signedFile = file(`${name}.buyer.xml`);
+      const result = await run({
+        in: file(`${name}.xml`),
+        out: signedFile,
+        format: 'xml-einvoice-buyer',
+        cert: RSA_SIGNER,
+      });
+      expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+      const signed = readFileSync(signedFile, 'utf8');
+      // The buyer's Signature fills the invoice's NMua slot (an empty <NMua/> in the coded one), the others kept.
+      const slots = [...signed.matchAll(/<(NBan|NMua|CQT)><Signature/g)].map((match) => match[1]);
+      expect(slots, name).toEqual(parties.length === 3 ? ['NBan', 'NMua', 'CQT'] : ['NBan', 'NMua']);
+      for (const at of parties.keys()) {
+        const verified = spawnSync(
+          'xmlsec1',
+          [
+            '--verify',
+            '--insecure',
+            ...['DLHDon', 'MCCQT', 'Object'].flatMap((element) => ['--id-attr:Id', element]),
+            '--node-xpath',
+            `(//*[local-name()='Signature'])[${at + 1}]`,
+            signedFile,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(verified.status, `${name} #${at + 1}: ${verified.stderr}`).toBe(0);
+      }
+      const verified = spawnSync(
+        process.execPath,
+        [KYSO, 'verify', signedFile, '--roots', token.caPem, '--revocation', 'off', '--json'],
+        { encoding: 'utf8' },
+      );
+      const signatures = (
+        JSON.parse(verified.stdout) as {
+          signatures: Array<{ indication: string; party?: { role: string } }>;
+        }
+      ).signatures;
+      expect(
+        signatures.map((s) => s.party?.role),
+        name,
+      ).toEqual(parties);
+      // The buyer's is kyso's, under the test CA: it passes. The others are intact (not TOTAL-FAILED);
+      // their issuers' chains are not trusted here.
+      expect(
+        signatures.map((s) => s.indication),
+        name,
+      ).toEqual(parties.map((_, at) => (at === 1 ? 'TOTAL-PASSED' : 'INDETERMINATE')));
+    }
+
+    // The tax office's message (TDiep) is not an invoice: refused before the PIN, naming its root.
+    writeFileSync(file('tct202.xml'), tct202);
+    const message = await run(
+      { in: file('tct202.xml'), out: file('x.xml'), format: 'xml-einvoice-buyer', cert: RSA_SIGNER },
+      '',
+    );
+    expect(message.status).toBe(1);
+    expect(message.stderr).toContain('the root element is <TDiep>, not <HDon>');
+  });
+
   it('an e-invoice saved with a byte-order mark (as Windows tools write it) signs and verifies (xmlsec1, kyso verify); bytes that are not UTF-8 are refused before the PIN', async () => {
     const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
     const invoice = file('hd-bom.xml');
