@@ -27,8 +27,8 @@ import { sdkCall, sdkOutcome, type SdkMethod } from '../support/sdk-call.js';
 import { screenshot } from '../support/screenshots.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { chooseCertificate, signInConsent } from '../support/consent.js';
-import { REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
-import { xmlsecVerify } from '../support/xmlsec.js';
+import { REAL_EINVOICES_SIGNED, REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
+import { xmlsecSignatureIntact, xmlsecVerify } from '../support/xmlsec.js';
 
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
 const EINVOICE = readFileSync(new URL('../fixtures/xml/einvoice-gtgt.xml', import.meta.url), 'utf8');
@@ -295,6 +295,42 @@ describe('signature formats through the whole path (Chromium)', () => {
     expect(result.ok, JSON.stringify(result)).toBe(true);
     const verified = xmlsecVerifyTokenCa(result.xml, 'bctc-real.xml');
     expect(verified.ok, verified.output).toBe(true);
+  });
+
+  it("a real invoice the tax office coded and signed, co-signed by its buyer: the window shows the invoice's own seller, buyer and total, not the tax office's code (outside what the buyer signs); xmlsec1 verifies all three signatures", async () => {
+    const { tct202 } = REAL_EINVOICES_SIGNED;
+    const xml = tct202.slice(tct202.indexOf('<HDon'), tct202.indexOf('</HDon>') + '</HDon>'.length);
+    const result = await signInWindow(
+      'signXml',
+      {
+        xml,
+        profile: 'einvoice-buyer',
+        name: 'hd-c21tct-14.xml',
+        description: 'Hoá đơn C21TCT số 14',
+        lang: 'vi',
+      },
+      '01',
+      async (consent) => {
+        const field = (name: string) => consent.$eval(`dd[data-field="${name}"]`, (el) => el.textContent);
+        expect(await field('sellerId')).toBe('0106324653');
+        expect(await field('buyerName')).toBe('Công ty test');
+        expect(await field('buyerId')).toBe('0106322455');
+        expect(await field('invoiceTotal')).toBe('1284000 đ');
+        await consent.waitForSelector('#xml-viewer:not([hidden])', { timeout: 20_000 });
+        await clickInView(consent, '#xml-toggle');
+        const cells = await consent.$$eval('#xml-table tbody td', (tds) =>
+          tds.map((td) => (td as HTMLElement).innerText),
+        );
+        expect(cells).toContain('Ve SG DN'); // an item line, from the signed DLHDon
+        expect(cells.join('\n')).not.toContain('00474597512BE94B7BAB367996EF464828'); // MCCQT: not signed here
+      },
+    );
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(result.xml).toMatch(/<NBan><Signature[^]*<NMua><Signature[^]*<CQT><Signature/);
+    for (const at of [1, 2, 3]) {
+      const verified = xmlsecSignatureIntact(dir, result.xml, 'coded-buyer.xml', at);
+      expect(verified.ok, `#${at}: ${verified.output}`).toBe(true);
+    }
   });
 
   it('a tax return names its taxpayer: the window chooses the one certificate with that tax code and marks the others; filed by a tax agent, the agent’s', async () => {

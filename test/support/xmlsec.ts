@@ -32,3 +32,26 @@ export function xmlsecVerify(
   });
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
+
+/** The ID attributes real e-invoices' references name: DLHDon, the tax office's MCCQT, the ds:Object holding SigningTime. */
+const EINVOICE_ID_ATTRIBUTES = ['DLHDon', 'MCCQT', 'Object'].flatMap((element) => ['--id-attr:Id', element]);
+
+/**
+ * `xmlsec1 --verify --insecure` on the document's Signature at `index` (from 1): whether its references
+ * and value verify with its KeyInfo certificate, its chain not judged (documents signed under others'
+ * CAs). The document is written to `dir/name` first.
+ */
+export function xmlsecSignatureIntact(
+  dir: string,
+  xml: string,
+  name: string,
+  index: number,
+): OpensslVerifyResult {
+  const file = path.join(dir, name);
+  writeFileSync(file, xml);
+  const node = ['--node-xpath', `(//*[local-name()='Signature'])[${index}]`];
+  const run = spawnSync('xmlsec1', ['--verify', '--insecure', ...EINVOICE_ID_ATTRIBUTES, ...node, file], {
+    encoding: 'utf8',
+  });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+}
