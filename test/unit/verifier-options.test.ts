@@ -18,7 +18,7 @@ const entries: Array<[string, (options: VerifyOptions) => Promise<unknown>]> = [
 
 describe('verifier options', () => {
   it.each(entries)(
-    '%s refuses options without trusted roots, with a PEM root, or with an invalid date',
+    '%s refuses options without trusted roots, with a PEM root, bytes that are no certificate, or an invalid date',
     async (_name, verify) => {
       const wrong: Array<[unknown, string]> = [
         [
@@ -28,6 +28,14 @@ describe('verifier options', () => {
         [{}, 'options.trustedRoots must be an array of DER certificates (Uint8Array); [] trusts no root'],
         [{ trustedRoots: ['-----BEGIN CERTIFICATE-----'] }, 'options.trustedRoots must be'],
         [{ trustedRoots: [], intermediates: 'ca.pem' }, 'options.intermediates must be'],
+        [
+          { trustedRoots: [new TextEncoder().encode('-----BEGIN CERTIFICATE-----\nMIIB\n')] },
+          'options.trustedRoots[0] is not a DER X.509 certificate',
+        ],
+        [
+          { trustedRoots: [], timestampRoots: [new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])] },
+          'options.timestampRoots[0] is not a DER X.509 certificate',
+        ],
         [
           { trustedRoots: [], validationTime: new Date('not a date') },
           'options.validationTime must be a valid Date',

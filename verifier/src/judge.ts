@@ -54,8 +54,8 @@ export interface VerifyOptions {
 }
 
 /**
- * Refuses options a JavaScript caller got wrong (no `trustedRoots`, a PEM string for a root, an
- * invalid date) with a TypeError naming the option, before any signature is judged: otherwise the
+ * Refuses options a JavaScript caller got wrong (no `trustedRoots`, a PEM string for a root, bytes
+ * that are no certificate, an invalid date) with a TypeError naming the option, before any signature is judged: otherwise the
  * mistake would surface as a report about the signature ("the certificate cannot be read").
  */
 export function assertVerifyOptions(options: VerifyOptions): void {
@@ -67,6 +67,16 @@ export function assertVerifyOptions(options: VerifyOptions): void {
       throw new TypeError(
         `options.${name} must be an array of DER certificates (Uint8Array)${required ? '; [] trusts no root' : ''}`,
       );
+    // Bytes that are no certificate (a PEM file's bytes, a key) would fail inside the first judgement.
+    for (const [at, der] of (value as Uint8Array[]).entries()) {
+      try {
+        parseCertificate(der);
+      } catch {
+        throw new TypeError(
+          `options.${name}[${at}] is not a DER X.509 certificate (loadCertificates reads PEM and DER files)`,
+        );
+      }
+    }
   };
   certificates('trustedRoots', true);
   certificates('intermediates', false);
