@@ -14,7 +14,13 @@ import { differentialPdfs } from '../support/pdf-builder.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, verifyPdfSignatureCms } from '../support/pdf-tools.js';
 import { countPixels, isBlue, renderPage } from '../support/pdf-raster.js';
-import { REAL_EINVOICES_SIGNED, REAL_HTKK, REAL_HTKK_NAMES_AFTER_HEADER } from '../support/fixtures.js';
+import {
+  REAL_EINVOICE_CODED,
+  REAL_EINVOICES_SIGNED,
+  REAL_EINVOICES_UNSIGNED,
+  REAL_HTKK,
+  REAL_HTKK_NAMES_AFTER_HEADER,
+} from '../support/fixtures.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { xmlsecSignatureIntact, xmlsecVerify } from '../support/xmlsec.js';
@@ -439,10 +445,42 @@ describe('kyso sign: PDF and XML', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('ALREADY_SIGNED');
   });
+  it("a seller signs real invoices as its software holds them before signing (their signatures and the tax office's code taken off): into DSCKS/NBan, beside what the provider wrote around it; xmlsec1 and kyso verify accept it", async () => {
+    for (const [name, xml] of Object.entries(REAL_EINVOICES_UNSIGNED)) {
+      writeFileSync(file(`${name}.unsigned.xml`), xml);
+      const signedFile = file(`${name}.seller.xml`);
+      const result = await run({
+        in: file(`${name}.unsigned.xml`),
+        out: signedFile,
+        format: 'xml-einvoice',
+        cert: RSA_SIGNER,
+      });
+      expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+      const signed = readFileSync(signedFile, 'utf8');
+      // Into the seller's holder; the provider's own parts kept (VNPT's Fkey after DSCKS, the empty holders).
+      expect(signed, name).toMatch(
+        /<DSCKS><NBan><Signature [^]*<\/Signature><\/NBan>(<NMua\/><CCKSKhac\/><CQT\/>)?<\/DSCKS>/,
+      );
+      if (name === 'vnpt') expect(signed).toContain('</DSCKS><Fkey>VNPTHPG2022000001228</Fkey></HDon>');
+      const verified = xmlsecVerify(dir, signed, token.caPem, `${name}.seller-check.xml`);
+      expect(verified.ok, `${name}: ${verified.output}`).toBe(true);
+      const report = spawnSync(
+        process.execPath,
+        [KYSO, 'verify', signedFile, '--roots', token.caPem, '--revocation', 'off', '--json'],
+        { encoding: 'utf8' },
+      );
+      expect(report.status, `${name}: ${report.stdout}${report.stderr}`).toBe(0);
+      const [signature] = (
+        JSON.parse(report.stdout) as { signatures: Array<{ indication: string; party?: { role: string } }> }
+      ).signatures;
+      expect(signature, name).toMatchObject({ indication: 'TOTAL-PASSED', party: { role: 'seller' } });
+    }
+  });
+
   it("a buyer co-signs real invoices as it receives them (VNPT's, VNInvoice's, and one the tax office gave its code and signed): its signature goes into DSCKS/NMua, and every signature verifies in xmlsec1 and kyso verify; the tax office's message itself is no invoice to sign", async () => {
     const { tct202, vnpt, vninvoice } = REAL_EINVOICES_SIGNED;
     // The buyer receives the HDon (the message 202 goes to the seller's provider).
-    const coded = tct202.slice(tct202.indexOf('<HDon'), tct202.indexOf('</HDon>') + '</HDon>'.length);
+    const coded = REAL_EINVOICE_CODED;
     const documents = [
       { name: 'vnpt', xml: vnpt, parties: ['seller', 'buyer'] },
       { name: 'vninvoice', xml: vninvoice, parties: ['seller', undefined] }, // its buyer names no tax code

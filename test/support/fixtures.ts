@@ -47,3 +47,20 @@ export const REAL_EINVOICES_SIGNED = {
   vnpt: xmlFixture('einvoice-vnpt-test-signed.xml'),
   vninvoice: xmlFixture('einvoice-vninvoice-test-signed.xml'),
 };
+
+/** The invoice the tax office's message carries (its HDon, as the seller's provider passes it on to the buyer). */
+export const REAL_EINVOICE_CODED = REAL_EINVOICES_SIGNED.tct202.slice(
+  REAL_EINVOICES_SIGNED.tct202.indexOf('<HDon'),
+  REAL_EINVOICES_SIGNED.tct202.indexOf('</HDon>') + '</HDon>'.length,
+);
+
+/**
+ * The real invoices as their sellers hold them before signing: every Signature taken off (each
+ * holder left empty), and the tax office's code (MCCQT), given after the seller signs.
+ */
+export const REAL_EINVOICES_UNSIGNED = Object.fromEntries(
+  Object.entries({ ...REAL_EINVOICES_SIGNED, tct202: REAL_EINVOICE_CODED }).map(([name, xml]) => [
+    name,
+    xml.replace(/<Signature [^]*?<\/Signature>/g, '').replace(/<MCCQT [^]*?<\/MCCQT>/, ''),
+  ]),
+);
