@@ -68,7 +68,7 @@ export function assertVerifyOptions(options: VerifyOptions): void {
         `options.${name} must be an array of DER certificates (Uint8Array)${required ? '; [] trusts no root' : ''}`,
       );
     // Bytes that are no certificate (a PEM file's bytes, a key) would fail inside the first judgement.
-    for (const [at, der] of (value as Uint8Array[]).entries()) {
+    for (const [at, der] of value.entries()) {
       try {
         parseCertificate(der);
       } catch {
