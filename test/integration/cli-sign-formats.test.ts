@@ -23,6 +23,7 @@ import {
 } from '../support/fixtures.js';
 import { copyTestToken, type TestToken } from '../support/token.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
+import { kysoVerifyJson } from '../support/verifier-service.js';
 import { xmlsecSignatureIntact, xmlsecVerify } from '../support/xmlsec.js';
 
 const KYSO = path.join(REPO_ROOT, 'native-host/bin/kyso.js');
@@ -353,15 +354,9 @@ describe('kyso sign: PDF and XML', () => {
       expect(xmlsec(signed).ok, `${what}: ${xmlsec(signed).output}`).toBe(true);
       // Its taxpayer is not the token's: signed, with the warning, and kyso verify names the party.
       expect(result.stderr, what).toContain('(0401985971)');
-      const verified = spawnSync(
-        process.execPath,
-        [KYSO, 'verify', signed, '--roots', token.caPem, '--revocation', 'off', '--json'],
-        { encoding: 'utf8' },
-      );
-      expect(verified.status, `${what}: ${verified.stdout}${verified.stderr}`).toBe(0);
-      const [signature] = (
-        JSON.parse(verified.stdout) as { signatures: Array<{ indication: string; party?: unknown }> }
-      ).signatures;
+      const verified = await kysoVerifyJson(signed, token.caPem);
+      expect(verified.code, `${what}: ${verified.stderr}`).toBe(0);
+      const [signature] = verified.report!.signatures;
       expect(signature, what).toMatchObject({
         indication: 'TOTAL-PASSED',
         party: { role: 'taxpayer', taxCodes: ['0401985971'], signerCarries: false },
@@ -428,14 +423,9 @@ describe('kyso sign: PDF and XML', () => {
     expect(
       xmlsecVerify(dir, changed, token.caPem, 'both-changed.xml', undefined, slotSignature('NMua')).ok,
     ).toBe(false);
-    const report = spawnSync(
-      process.execPath,
-      [KYSO, 'verify', byBoth, '--roots', token.caPem, '--revocation', 'off', '--json'],
-      { encoding: 'utf8' },
-    );
-    expect(report.status, report.stdout + report.stderr).toBe(0);
-    const signatures = (JSON.parse(report.stdout) as { signatures: Array<{ indication: string }> })
-      .signatures;
+    const report = await kysoVerifyJson(byBoth, token.caPem);
+    expect(report.code, report.stderr).toBe(0);
+    const { signatures } = report.report!;
     expect(signatures.map((s) => s.indication)).toEqual(['TOTAL-PASSED', 'TOTAL-PASSED']);
 
     const again = await run(
@@ -464,15 +454,9 @@ describe('kyso sign: PDF and XML', () => {
       if (name === 'vnpt') expect(signed).toContain('</DSCKS><Fkey>VNPTHPG2022000001228</Fkey></HDon>');
       const verified = xmlsecVerify(dir, signed, token.caPem, `${name}.seller-check.xml`);
       expect(verified.ok, `${name}: ${verified.output}`).toBe(true);
-      const report = spawnSync(
-        process.execPath,
-        [KYSO, 'verify', signedFile, '--roots', token.caPem, '--revocation', 'off', '--json'],
-        { encoding: 'utf8' },
-      );
-      expect(report.status, `${name}: ${report.stdout}${report.stderr}`).toBe(0);
-      const [signature] = (
-        JSON.parse(report.stdout) as { signatures: Array<{ indication: string; party?: { role: string } }> }
-      ).signatures;
+      const report = await kysoVerifyJson(signedFile, token.caPem);
+      expect(report.code, `${name}: ${report.stderr}`).toBe(0);
+      const [signature] = report.report!.signatures;
       expect(signature, name).toMatchObject({ indication: 'TOTAL-PASSED', party: { role: 'seller' } });
     }
   });
@@ -504,16 +488,7 @@ describe('kyso sign: PDF and XML', () => {
         const verified = xmlsecSignatureIntact(dir, signed, `${name}-check.xml`, at + 1);
         expect(verified.ok, `${name} #${at + 1}: ${verified.output}`).toBe(true);
       }
-      const verified = spawnSync(
-        process.execPath,
-        [KYSO, 'verify', signedFile, '--roots', token.caPem, '--revocation', 'off', '--json'],
-        { encoding: 'utf8' },
-      );
-      const signatures = (
-        JSON.parse(verified.stdout) as {
-          signatures: Array<{ indication: string; party?: { role: string } }>;
-        }
-      ).signatures;
+      const { signatures } = (await kysoVerifyJson(signedFile, token.caPem)).report!;
       expect(
         signatures.map((s) => s.party?.role),
         name,

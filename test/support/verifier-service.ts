@@ -57,7 +57,13 @@ export async function startVerifierService(args: string[]): Promise<VerifierServ
 /** What `kyso verify FILE --json` printed, as far as the tests read it. */
 export interface CliReport {
   indication: string;
-  signatures: Array<{ subIndication?: string; problems: string[]; details: string[] }>;
+  signatures: Array<{
+    indication: string;
+    subIndication?: string;
+    problems: string[];
+    details: string[];
+    party?: { role: string; taxCodes: string[]; signerCarries: boolean };
+  }>;
 }
 
 /**
