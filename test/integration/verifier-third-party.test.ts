@@ -425,6 +425,28 @@ describe('signatures made by other tools', () => {
     expect([0, 1].map((at) => dotnetValid('tct202-hdon.xml', hdon, at))).toEqual(['True', 'True']);
   });
 
+  it("the tax office's signed code moved aside and another put where readers take it (HDon/MCCQT): xmlsec1 still verifies the tax office's signature, kyso reports the wrapping", async () => {
+    const nothingTrusted: VerifyOptions = { trustedRoots: [], revocation: { policy: 'off' } };
+    const { tct202 } = REAL_EINVOICES_SIGNED;
+    const code = /<MCCQT Id="([^"]+)">([^<]+)<\/MCCQT>/.exec(tct202)!;
+    // The signed MCCQT into an Object of the tax office's Signature (out of the default namespace it
+    // would take there); a code of the forger's in its place, without an Id.
+    const movedAside = tct202
+      .replace(code[0], '<MCCQT>00FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF</MCCQT>')
+      .replace(
+        /(<Signature Id="Tct-uuid"[^]*?)(<\/Signature>)/,
+        `$1<Object><MCCQT xmlns="" Id="${code[1]}">${code[2]}</MCCQT></Object>$2`,
+      );
+    expect(movedAside).toContain(`<MCCQT xmlns="" Id="${code[1]}">`);
+    expect(xmlsecSignatureIntact(dir, movedAside, 'mccqt-moved.xml', 2).ok).toBe(true);
+    const [sellers, taxOffices] = (await verifyXmlSignature(movedAside, nothingTrusted)).signatures;
+    expect(sellers!.problems).toEqual(['UNTRUSTED_CHAIN', 'CERT_EXPIRED_NO_POE']);
+    expect(taxOffices!.problems).toContain('DOCUMENT_MODIFIED_AFTER_SIGNING');
+    expect(taxOffices!.details).toContain(
+      'the signed <MCCQT> is not the only one where readers take it, or not there: a reader may take another, unsigned one (signature wrapping)',
+    );
+  });
+
   it("kyso's own EC-signed HTKK return and e-invoice verify; changed copies refused", async () => {
     const roots: VerifyOptions = { trustedRoots: [new Uint8Array(ec.caDer)], revocation: { policy: 'off' } };
     for (const [profile, xml, from, to] of [

@@ -210,12 +210,14 @@ function indexXml(document: XmlDocument): XmlIndex {
 
 /**
  * Where the formats' readers take a signed data element from: beside the element that holds its
- * Signature (HSoThueDTu > HSoKhaiThue + CKyDTu; HDon > DLHDon + DSCKS). A message may carry several
- * invoices, each HDon with its own DLHDon and DSCKS.
+ * Signature (HSoThueDTu > HSoKhaiThue + CKyDTu; HDon > DLHDon + DSCKS, and the code the tax office
+ * gives an invoice, HDon > MCCQT, which its signature in DSCKS/CQT covers). A message may carry
+ * several invoices, each HDon with its own DLHDon, MCCQT and DSCKS.
  */
 const SIGNED_DATA_BESIDE: ReadonlyMap<string, string> = new Map([
   ['HSoKhaiThue', 'CKyDTu'],
   ['DLHDon', 'DSCKS'],
+  ['MCCQT', 'DSCKS'],
 ]);
 
 /**
