@@ -55,8 +55,9 @@ export interface VerifyOptions {
 
 /**
  * Refuses options a JavaScript caller got wrong (no `trustedRoots`, a PEM string for a root, bytes
- * that are no certificate, an invalid date) with a TypeError naming the option, before any signature is judged: otherwise the
- * mistake would surface as a report about the signature ("the certificate cannot be read").
+ * that are no certificate, an invalid date) with a TypeError naming the option, before any
+ * signature is judged: otherwise the mistake would surface as a report about the signature ("the
+ * certificate cannot be read").
  */
 export function assertVerifyOptions(options: VerifyOptions): void {
   const given = (options ?? {}) as Partial<Record<keyof VerifyOptions, unknown>>;
