@@ -4,6 +4,7 @@
  * Isomorphic: pkijs and WebCrypto, no Node APIs (the time-stamp check runs in the extension too).
  */
 import * as pkijs from 'pkijs';
+import { bytesToHex } from '../encoding.js';
 import { issuedBy, signatureAlgorithmProblem } from './signature.js';
 
 /** A path longer than this is no CA hierarchy (Vietnam's: root, licensed CA, signer). */
@@ -53,8 +54,9 @@ export async function buildChain(
   roots: pkijs.Certificate[],
   at: Date,
 ): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
+  if (roots.some((root) => derHex(root) === derHex(certificate))) return trustedItself(certificate, at);
   // Each path found is validated alone (dates, key usages, constraints); none found: the signer
-  // alone (a trusted root itself, or issued by one).
+  // alone (issued by a trusted root).
   let last: Awaited<ReturnType<typeof validatePath>> | undefined;
   for (const path of await issuerPaths(certificate, intermediates, roots)) {
     last = await validatePath(certificate, path, roots, at);
@@ -63,6 +65,27 @@ export async function buildChain(
   const unverifiable = last ? undefined : unverifiableOnPath(certificate, intermediates);
   if (unverifiable) return { valid: false, message: unverifiable, path: [], constraint: unverifiable };
   return last ?? validatePath(certificate, [], roots, at);
+}
+
+const derHex = (certificate: pkijs.Certificate) => bytesToHex(new Uint8Array(certificate.toSchema().toBER()));
+
+/**
+ * A certificate that is itself one of the trusted roots: a trust anchor, whose own CA-ness no path
+ * check asks for (RFC 5280 §6.1.1 d: the anchor is input to the path, not on it). pkijs checks a
+ * trusted certificate as it checks an intermediate, so a signer's certificate trusted directly (a
+ * self-signed v1 certificate, as Acrobat signers use and NSS and openssl accept) had no path.
+ * Only its dates and critical extensions are judged.
+ */
+function trustedItself(
+  certificate: pkijs.Certificate,
+  at: Date,
+): { valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string } {
+  const inValidity = certificate.notBefore.value <= at && at <= certificate.notAfter.value;
+  const constraint = pathConstraintProblem([certificate]);
+  if (constraint) return { valid: false, message: constraint, path: [], constraint };
+  return inValidity
+    ? { valid: true, message: '', path: [certificate] }
+    : { valid: false, message: `the certificate is not valid at ${at.toISOString()}`, path: [] };
 }
 
 /**
