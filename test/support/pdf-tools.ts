@@ -44,12 +44,21 @@ export function addNssSigner(nssDb: string, files: { pemPath: string; keyPath: s
 export interface PdfsigSignature {
   valid: boolean;
   trusted: boolean;
+  /** Its signer certificate's common name. */
+  signer?: string;
+  /** Its signing time as pdfsig prints it, in UTC ("Jan 04 2021 19:11:51"). */
+  signingTime?: string;
+  /** "Total document signed": its ByteRange covers the whole file. */
+  wholeDocument: boolean;
   text: string;
 }
 
-/** Runs pdfsig and splits its report per signature. */
+/** Runs pdfsig (its times in UTC) and splits its report per signature. */
 export function pdfsig(file: string, nssDb: string): { output: string; signatures: PdfsigSignature[] } {
-  const run = spawnSync('pdfsig', ['-nssdir', `sql:${nssDb}`, file], { encoding: 'utf8' });
+  const run = spawnSync('pdfsig', ['-nssdir', `sql:${nssDb}`, file], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'UTC' },
+  });
   return pdfsigReport(`${run.stdout}${run.stderr}`);
 }
 
@@ -75,6 +84,9 @@ function pdfsigReport(output: string): { output: string; signatures: PdfsigSigna
       text,
       valid: /Signature Validation: Signature is Valid\./.test(text),
       trusted: /Certificate Validation: Certificate is Trusted\./.test(text),
+      signer: /Signer Certificate Common Name: (.*)$/m.exec(text)?.[1],
+      signingTime: /Signing Time: (.*)$/m.exec(text)?.[1],
+      wholeDocument: /^ *- Total document signed$/m.test(text),
     }));
   return { output, signatures };
 }
