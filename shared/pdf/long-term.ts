@@ -173,6 +173,10 @@ export async function addDocumentTimestampOver(
 }
 
 export interface PdfSignatureField {
+  /**
+   * As written; all NaN when it is not four numbers (one range, three: what a reader digests is then
+   * its own guess), so that no check passes on it and the signature is still counted.
+   */
   byteRange: [number, number, number, number];
   /** /Contents: a CMS (signatures) or a TimeStampToken (document time-stamps), trailing zero padding removed. */
   contents: Uint8Array;
@@ -194,7 +198,10 @@ function trimPadding(bytes: Uint8Array): Uint8Array {
   return bytes.subarray(0, end);
 }
 
-/** Every signature dictionary of the document (/ByteRange and /Contents), in file order of what they cover. */
+/**
+ * Every signature dictionary of the document (/ByteRange and /Contents), in file order of what they
+ * cover; one whose /ByteRange is not four numbers first (it covers nothing that can be told).
+ */
 export function pdfSignatureFields(doc: PDFDocument): PdfSignatureField[] {
   const fields: PdfSignatureField[] = [];
   for (const [, object] of doc.context.enumerateIndirectObjects()) {
@@ -205,19 +212,20 @@ export function pdfSignatureFields(doc: PDFDocument): PdfSignatureField[] {
     const numbers = range
       .asArray()
       .map((n) => ('asNumber' in n ? (n as unknown as { asNumber(): number }).asNumber() : NaN));
-    if (numbers.length !== 4) continue;
     const subFilter = object.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText();
     const type = object.lookupMaybe(PDFName.of('Type'), PDFName)?.decodeText();
     const m = object.get(PDFName.of('M'));
     fields.push({
-      byteRange: numbers as [number, number, number, number],
+      byteRange: numbers.length === 4 ? (numbers as [number, number, number, number]) : [NaN, NaN, NaN, NaN],
       contents: trimPadding((contents as unknown as { asBytes(): Uint8Array }).asBytes()),
       ...(subFilter && { subFilter }),
       documentTimestamp: type === 'DocTimeStamp' || subFilter === 'ETSI.RFC3161',
       ...(m && 'decodeText' in m && { claimedTime: (m as unknown as { decodeText(): string }).decodeText() }),
     });
   }
-  return fields.sort((a, b) => a.byteRange[2] + a.byteRange[3] - (b.byteRange[2] + b.byteRange[3]));
+  const end = ({ byteRange }: PdfSignatureField) =>
+    Number.isFinite(byteRange[2] + byteRange[3]) ? byteRange[2] + byteRange[3] : -1;
+  return fields.sort((a, b) => end(a) - end(b));
 }
 
 export interface ExtendPdfOptions extends DocumentTimestampOptions {

@@ -2,7 +2,8 @@
  * PDFs signed by other software — Acrobat Reader, Adobe PDF Library, Spain's @firma client, pyHanko,
  * DSS's test data — as unmodified copies of other projects' public test files
  * (test/fixtures/third_party/signed-pdfs/README.md). kyso's verdict on each signature is held against
- * pdfsig's, and kyso signs after them, as a user does who received such a file.
+ * pdfsig's (and, for pyHanko's coverage anomalies, pyHanko's own expectations), and kyso signs after
+ * them, as a user does who received such a file.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +114,40 @@ describe('PDFs signed by other software', () => {
           isBroken,
         );
       }
+    }
+  });
+
+  it("pyHanko's coverage anomalies: pdfsig and pyHanko find each digest intact; kyso, as pyHanko's bottom line, passes none, and names what its ByteRange leaves out (one range: counted and failed, not skipped)", async () => {
+    const anomalies = {
+      'tail-uncovered': {
+        problems: ['DOCUMENT_MODIFIED_AFTER_SIGNING'],
+        detail: /bytes were added after this signature/,
+      },
+      'signature-gap-too-big': {
+        problems: ['MALFORMED', 'DOCUMENT_MODIFIED_AFTER_SIGNING'],
+        detail: /leaves out more than the signature's \/Contents \(bytes 690 to 6692\)/,
+      },
+      'weird-byterange': {
+        problems: ['MALFORMED', 'DOCUMENT_MODIFIED_AFTER_SIGNING'],
+        detail: /leaves out more than the signature's \/Contents \(bytes 10 to 20\)/,
+      },
+      'one-byterange': { problems: ['MALFORMED'], detail: /the ByteRange is not four whole numbers/ },
+    };
+    for (const [anomaly, expected] of Object.entries(anomalies)) {
+      const pdfPath = fixture(`pyhanko-coverage-${anomaly}.pdf`);
+      const poppler = pdfsig(pdfPath, nssDb).signatures;
+      expect(
+        poppler.map((s) => [s.valid, s.wholeDocument]),
+        anomaly,
+      ).toEqual([[true, false]]);
+      const [signature, ...more] = (await verifyPdfSignatures(readFileSync(pdfPath), options)).signatures;
+      expect(more, anomaly).toEqual([]);
+      expect(signature!.indication, anomaly).toBe('TOTAL-FAILED');
+      expect(
+        signature!.problems.filter((p) => p !== 'UNTRUSTED_CHAIN'),
+        anomaly,
+      ).toEqual(expected.problems);
+      expect(signature!.details.join('\n'), anomaly).toMatch(expected.detail);
     }
   });
 

@@ -584,7 +584,11 @@ export async function verifyPdfSignatures(
         kind: field.documentTimestamp ? 'document-timestamp' : 'signature',
         format: 'PAdES',
         problems: ['MALFORMED'],
-        details: ['ByteRange outside the file'],
+        details: [
+          field.byteRange.every(Number.isInteger)
+            ? `the ByteRange (${field.byteRange.join(' ')}) does not frame the file's bytes: it must start at 0 and end within the file`
+            : 'the ByteRange is not four whole numbers (two ranges): what the signature covers cannot be told',
+        ],
       });
       continue;
     }
