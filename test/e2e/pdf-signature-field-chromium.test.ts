@@ -4,7 +4,9 @@
  * the signature goes into the document's own field, named as the document has it, on page 2, and
  * outlines the field's box there; pdfsig finds the signature valid under that field's name, with
  * no field added. The field its lock covers is said to be locked by the signature, not editable
- * after it. A text field named instead is refused before any window.
+ * after it. A text field named instead is refused before any window. Real PDFs other software signed
+ * (test/fixtures/third_party/signed-pdfs): signed after Acrobat Reader's two signatures, which the
+ * window names; certified with "no changes" by Adobe PDF Library, refused before any window.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -186,6 +188,59 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
     expect(pdftotext(signed, 2)).toMatch(/Ký bởi: Nguyễn Văn Ân\nNgày ký: \d\d:\d\d:\d\d \d\d\/\d\d\/\d{4}/);
     const report = pdfsig(signed, nssDb());
     expect(report.signatures[0]!.valid && report.signatures[0]!.trusted, report.output).toBe(true);
+  });
+
+  /** A PDF other software signed (test/fixtures/third_party/signed-pdfs), as base64. */
+  const signedElsewhere = (name: string) =>
+    readFileSync(new URL(`../fixtures/third_party/signed-pdfs/${name}`, import.meta.url)).toString('base64');
+
+  it('a real PDF Acrobat Reader signed twice: the window names both signatures among its warnings; kyso signs after them and pdfsig finds all three valid', async () => {
+    const consent = await consentWindowAfter(session.browser, () =>
+      sdkCall(page, 'signPdf', {
+        pdf: signedElsewhere('pyhanko-acrobat-two-signatures.pdf'),
+        name: 'hai-chu-ky.pdf',
+        description: 'Ký sau hai người',
+        lang: 'en',
+      }),
+    );
+    const warnings = await consent.$$eval('#warning-list > li', (lis) =>
+      lis.map((li) => ({
+        code: li.getAttribute('data-code'),
+        text: (li as HTMLElement).innerText,
+        names: [...li.querySelectorAll('.page-text')].map((name) => name.textContent),
+      })),
+    );
+    expect(warnings.filter((w) => w.code === 'pdf-existing-signatures')).toEqual([
+      {
+        code: 'pdf-existing-signatures',
+        text: expect.stringContaining('Already carries other signatures.') as string,
+        names: ['Sig1', 'Sig2'],
+      },
+    ]);
+    await signInConsent(consent, '01', session.token.pin);
+    await clickClosingWindow(consent, '#sign');
+    const result = await sdkOutcome(page);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const signed = writePdf(dir, 'after-acrobat.pdf', new Uint8Array(Buffer.from(result.pdf, 'base64')));
+    const report = pdfsig(signed, nssDb());
+    expect(
+      report.signatures.map((s) => s.valid),
+      report.output,
+    ).toEqual([true, true, true]);
+    expect(report.signatures.filter((s) => s.trusted).map((s) => s.signer)).toEqual(['Nguyễn Văn Ân']);
+  });
+
+  it('a real PDF Adobe PDF Library certified with "no changes": PDF_CERTIFIED before any window', async () => {
+    await sdkCall(page, 'signPdf', {
+      pdf: signedElsewhere('pdfcpu-adobe-certified-no-changes.pdf'),
+      description: 'Tài liệu đã chứng nhận',
+    });
+    expect(await sdkOutcome(page)).toMatchObject({
+      ok: false,
+      code: 'PDF_CERTIFIED',
+      details: { document: 0, problem: 'certified-no-changes' },
+    });
+    expect(await consentWindowOpen(session.browser)).toBe(false);
   });
 
   it('a text field named as the signature field: BAD_REQUEST before any window', async () => {
