@@ -1,7 +1,8 @@
 /**
  * The consent flows of the Chromium suite, in Firefox ESR: first-time site approval, certificate
  * choice, wrong then right PIN, cancel, two tabs at once, English and Vietnamese, revoking in the
- * options page, the timeout, a PIN pad, and PDF and tax-return signing judged by pdfsig and xmlsec1.
+ * options page, the timeout, a PIN pad, and PDF and tax-return signing judged by pdfsig and xmlsec1
+ * (a PDF also after a real file's two Acrobat Reader signatures).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -150,6 +151,40 @@ describe('Firefox ESR: the consent flows', () => {
       { encoding: 'utf8' },
     );
     expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+  });
+
+  it('signs after the signatures of a real PDF Acrobat Reader signed twice (the window names them); pdfsig finds all three valid', async () => {
+    const acrobat = readFileSync(
+      new URL('../fixtures/third_party/signed-pdfs/pyhanko-acrobat-two-signatures.pdf', import.meta.url),
+    );
+    const consent = await portal.session.consentWindowAfter(() =>
+      sdkCall(portal.page, 'signPdf', {
+        pdf: acrobat.toString('base64'),
+        name: 'hai-chu-ky.pdf',
+        description: 'Ký sau hai người',
+        lang: 'en',
+      }),
+    );
+    await consent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });
+    expect(
+      await consent.$$eval('#warning-list > li[data-code="pdf-existing-signatures"] .page-text', (names) =>
+        names.map((name) => name.textContent),
+      ),
+    ).toEqual(['Sig1', 'Sig2']);
+    await signIn(consent, '01');
+    await clickInside(consent, '#sign');
+    const signed = await outcome(portal.page);
+    expect(signed.ok, JSON.stringify(signed).slice(0, 300)).toBe(true);
+    const dir = mkdtempSync(path.join(portal.session.home, 'out-'));
+    const report = pdfsig(
+      writePdf(dir, 'after-acrobat.pdf', new Uint8Array(Buffer.from(signed.pdf, 'base64'))),
+      makeNssDb(dir, [portal.session.token.caPem]),
+    );
+    expect(
+      report.signatures.map((s) => s.valid),
+      report.output,
+    ).toEqual([true, true, true]);
+    expect(report.signatures.filter((s) => s.trusted).map((s) => s.signer)).toEqual(['Nguyễn Văn Ân']);
   });
 
   it('the window cancels itself after the time set in the options; revoking the site there asks again', async () => {
