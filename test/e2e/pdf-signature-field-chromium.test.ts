@@ -15,7 +15,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, type PDFContext 
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickClosingWindow, consentWindowAfter, consentWindowOpen } from '../support/browser.js';
-import { chooseCertificate, signInConsent } from '../support/consent.js';
+import { chooseCertificate, consentWarnings, signInConsent } from '../support/consent.js';
 import { blueSignaturePng } from '../support/pdf-images.js';
 import { makeNssDb, pdfsig, pdftotext, writePdf } from '../support/pdf-tools.js';
 import { startPortalSession, type PortalSession } from '../support/portal-session.js';
@@ -159,13 +159,7 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
       slots: ['signer', 'time'],
     });
     // NguoiDeNghi's lock (Include HoTen): HoTen is said to be locked by this signature, not editable after it.
-    const warnings = await consent.$$eval('#warning-list > li', (lis) =>
-      lis.map((li) => ({
-        code: li.getAttribute('data-code'),
-        text: (li as HTMLElement).innerText,
-        names: [...li.querySelectorAll('.page-text')].map((name) => name.textContent),
-      })),
-    );
+    const warnings = await consentWarnings(consent);
     expect(warnings.filter((w) => w.code!.startsWith('pdf-form-fields'))).toEqual([
       {
         code: 'pdf-form-fields-locked',
@@ -203,13 +197,7 @@ describe('signPdf into the form’s own signature field (Chromium)', () => {
         lang: 'en',
       }),
     );
-    const warnings = await consent.$$eval('#warning-list > li', (lis) =>
-      lis.map((li) => ({
-        code: li.getAttribute('data-code'),
-        text: (li as HTMLElement).innerText,
-        names: [...li.querySelectorAll('.page-text')].map((name) => name.textContent),
-      })),
-    );
+    const warnings = await consentWarnings(consent);
     expect(warnings.filter((w) => w.code === 'pdf-existing-signatures')).toEqual([
       {
         code: 'pdf-existing-signatures',

@@ -98,3 +98,16 @@ export async function recordArming(consent: Page): Promise<() => Promise<string[
   });
   return () => consent.evaluate(() => (window as unknown as { armingLog: string[] }).armingLog);
 }
+
+/** The consent window's document warnings as a person reads them: code, text, and the names each lists. */
+export function consentWarnings(
+  consent: Page,
+): Promise<Array<{ code: string | null; text: string; names: Array<string | null> }>> {
+  return consent.$$eval('#warning-list > li', (lis) =>
+    lis.map((li) => ({
+      code: li.getAttribute('data-code'),
+      text: (li as HTMLElement).innerText,
+      names: [...li.querySelectorAll('.page-text')].map((name) => name.textContent),
+    })),
+  );
+}
