@@ -586,7 +586,7 @@ export async function verifyPdfSignatures(
         problems: ['MALFORMED'],
         details: [
           field.byteRange.every(Number.isInteger)
-            ? `the ByteRange (${field.byteRange.join(' ')}) does not frame the file's bytes: it must start at 0 and end within the file`
+            ? `the ByteRange (${field.byteRange.join(' ')}) is not two ranges in order within the file, the first from byte 0`
             : 'the ByteRange is not four whole numbers (two ranges): what the signature covers cannot be told',
         ],
       });
