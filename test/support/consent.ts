@@ -107,7 +107,7 @@ export function consentWarnings(
     lis.map((li) => ({
       code: li.getAttribute('data-code'),
       text: (li as HTMLElement).innerText,
-      names: [...li.querySelectorAll('.page-text')].map((name) => name.textContent),
+      names: Array.from(li.querySelectorAll('.page-text'), (name) => name.textContent),
     })),
   );
 }
