@@ -176,6 +176,65 @@ describe('PDFs signed by other software', () => {
     ]);
   });
 
+  it("Adobe PDF Library's 2008 signature under the Adobe Root CA it carries: validated in 2012, its GeoTrust time-stamp proves 2008 and it passes at B-T (openssl agrees on the chain then); today that SHA-1, 1024-bit time-stamp proves nothing (the 2014 sunset, with no later proof): B-B, INDETERMINATE", async () => {
+    const pdf = readFileSync(fixture('pdfcpu-adobe-certified-no-changes.pdf'));
+    const untrusted = await verifyPdfSignatures(pdf, options);
+    // Adobe Root CA, as the signature carries it (AATL's root in 2008): signer first, root last.
+    const carried = untrusted.signatures[0]!.signer!.certificate;
+    const chainPem = file('adobe-carried.pem');
+    const signerPem = file('adobe-signer.pem');
+    const rootPem = file('adobe-root.pem');
+    const contents = /\/Contents\s*<([0-9a-fA-F]+)>/.exec(pdf.toString('latin1'))![1]!;
+    execFileSync('openssl', ['pkcs7', '-inform', 'DER', '-print_certs', '-out', chainPem], {
+      input: Buffer.from(contents, 'hex'),
+    });
+    const pems = readFileSync(chainPem, 'utf8').match(
+      /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g,
+    )!;
+    const root = pems.find((pem) =>
+      execFileSync('openssl', ['x509', '-noout', '-subject'], { input: pem, encoding: 'utf8' }).includes(
+        'CN = Adobe Root CA',
+      ),
+    )!;
+    writeFileSync(rootPem, root);
+    execFileSync('openssl', ['x509', '-inform', 'DER', '-out', signerPem], { input: carried });
+    const rootDer = execFileSync('openssl', ['x509', '-in', rootPem, '-outform', 'DER']);
+    const adobe = {
+      trustedRoots: [rootDer],
+      timestampRoots: [rootDer],
+      revocation: { policy: 'off' as const },
+    };
+
+    const in2012 = await verifyPdfSignatures(pdf, {
+      ...adobe,
+      validationTime: new Date('2012-01-01T00:00:00Z'),
+    });
+    expect(in2012.signatures[0], JSON.stringify(in2012.signatures[0]!.details)).toMatchObject({
+      indication: 'TOTAL-PASSED',
+      level: 'B-T',
+      timestamp: { time: new Date('2008-06-13T14:07:21Z'), tsa: 'adobe-timestamp.geotrust.com' },
+    });
+    expect(in2012.signatures[0]!.chain!.map((c) => /CN=([^,]+)/.exec(c.subject)![1])).toEqual([
+      'Avow Systems',
+      'GeoTrust CA for Adobe',
+      'Adobe Root CA',
+    ]);
+    // openssl, at the same time, with the same root and the carried certificates.
+    const opensslAt = (epoch: number) =>
+      execFileSync(
+        'openssl',
+        ['verify', '-attime', String(epoch), '-CAfile', rootPem, '-untrusted', chainPem, signerPem],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+    expect(opensslAt(Date.parse('2012-01-01T00:00:00Z') / 1000)).toContain(': OK');
+
+    const today = await verifyPdfSignatures(pdf, adobe);
+    expect(today.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', level: 'B-B' });
+    expect(today.signatures[0]!.details.join('\n')).toMatch(
+      /the signature time-stamp \(2008-06-13T14:07:21\.000Z, adobe-timestamp\.geotrust\.com\) is ignored: the time-stamp's imprint is hashed with SHA-1.*below what time-stamps may use since 2014-01-01/,
+    );
+  });
+
   it('kyso signs after each of them: pdfsig finds every signature valid, kyso its own TOTAL-PASSED and the earlier ones as before', async () => {
     const signable = SIGNED_PDFS.filter((pdf) => !pdf.broken && !CERTIFIED_NO_CHANGES.includes(pdf.name));
     expect(signable).toHaveLength(4);
