@@ -15,7 +15,7 @@ import { opensslCmsVerify } from '../support/openssl.js';
 import { makeNssDb, pdfsig, writePdf } from '../support/pdf-tools.js';
 import { pinPadHostEnv } from '../support/pin-pad.js';
 import { sdkCall, sdkOutcome } from '../support/sdk-call.js';
-import { chooseCertificate, signInConsent, signWithWrongPin } from '../support/consent.js';
+import { chooseCertificate, consentWarnings, signInConsent, signWithWrongPin } from '../support/consent.js';
 import { onePagePdf } from '../support/sample-pdf.js';
 import { usePortalTab } from '../support/portal-tab.js';
 
@@ -166,11 +166,10 @@ describe('Firefox ESR: the consent flows', () => {
       }),
     );
     await consent.waitForSelector('#preview[data-rendered="true"]', { timeout: 20_000 });
-    expect(
-      await consent.$$eval('#warning-list > li[data-code="pdf-existing-signatures"] .page-text', (names) =>
-        names.map((name) => name.textContent),
-      ),
-    ).toEqual(['Sig1', 'Sig2']);
+    const warnings = await consentWarnings(consent);
+    expect(warnings.filter((w) => w.code === 'pdf-existing-signatures').map((w) => w.names)).toEqual([
+      ['Sig1', 'Sig2'],
+    ]);
     await signIn(consent, '01');
     await clickInside(consent, '#sign');
     const signed = await outcome(portal.page);

@@ -178,9 +178,8 @@ describe('PDFs signed by other software', () => {
 
   it("Adobe PDF Library's 2008 signature under the Adobe Root CA it carries: validated in 2012, its GeoTrust time-stamp proves 2008 and it passes at B-T (openssl agrees on the chain then); today that SHA-1, 1024-bit time-stamp proves nothing (the 2014 sunset, with no later proof): B-B, INDETERMINATE", async () => {
     const pdf = readFileSync(fixture('pdfcpu-adobe-certified-no-changes.pdf'));
-    const untrusted = await verifyPdfSignatures(pdf, options);
-    // Adobe Root CA, as the signature carries it (AATL's root in 2008): signer first, root last.
-    const carried = untrusted.signatures[0]!.signer!.certificate;
+    const signer = (await verifyPdfSignatures(pdf, options)).signatures[0]!.signer!.certificate;
+    // The certificates the signature carries, Adobe Root CA among them (AATL's root in 2008).
     const chainPem = file('adobe-carried.pem');
     const signerPem = file('adobe-signer.pem');
     const rootPem = file('adobe-root.pem');
@@ -197,7 +196,7 @@ describe('PDFs signed by other software', () => {
       ),
     )!;
     writeFileSync(rootPem, root);
-    execFileSync('openssl', ['x509', '-inform', 'DER', '-out', signerPem], { input: carried });
+    execFileSync('openssl', ['x509', '-inform', 'DER', '-out', signerPem], { input: signer });
     const rootDer = execFileSync('openssl', ['x509', '-in', rootPem, '-outform', 'DER']);
     const adobe = {
       trustedRoots: [rootDer],
@@ -220,13 +219,13 @@ describe('PDFs signed by other software', () => {
       'Adobe Root CA',
     ]);
     // openssl, at the same time, with the same root and the carried certificates.
-    const opensslAt = (epoch: number) =>
-      execFileSync(
-        'openssl',
-        ['verify', '-attime', String(epoch), '-CAfile', rootPem, '-untrusted', chainPem, signerPem],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-    expect(opensslAt(Date.parse('2012-01-01T00:00:00Z') / 1000)).toContain(': OK');
+    const in2012Epoch = String(Date.parse('2012-01-01T00:00:00Z') / 1000);
+    const openssl = execFileSync(
+      'openssl',
+      ['verify', '-attime', in2012Epoch, '-CAfile', rootPem, '-untrusted', chainPem, signerPem],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(openssl).toContain(': OK');
 
     const today = await verifyPdfSignatures(pdf, adobe);
     expect(today.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', level: 'B-B' });
