@@ -468,7 +468,7 @@ describe('kyso sign: PDF and XML', () => {
     const documents = [
       { name: 'vnpt', xml: vnpt, parties: ['seller', 'buyer'] },
       { name: 'vninvoice', xml: vninvoice, parties: ['seller', undefined] }, // its buyer names no tax code
-      { name: 'coded', xml: coded, parties: ['seller', 'buyer', undefined] }, // then the tax office's
+      { name: 'coded', xml: coded, parties: ['seller', 'buyer', 'tax-authority'] },
     ];
     for (const { name, xml, parties } of documents) {
       writeFileSync(file(`${name}.xml`), xml);

@@ -27,6 +27,7 @@ import { opensslCmsSign, selfSigned } from '../support/openssl.js';
 import { makeSoftwareIdentity, padesSignerOf } from '../support/software-signer.js';
 import { responseSchema, schemaErrors, verifierOpenApi } from '../support/openapi.js';
 import { onePagePdf } from '../support/sample-pdf.js';
+import { REAL_EINVOICES_SIGNED } from '../support/fixtures.js';
 import { startLocalTsa, type LocalTsa } from '../support/tsa.js';
 import { KYSO_CLI, startVerifierService, type VerifierService } from '../support/verifier-service.js';
 
@@ -142,6 +143,12 @@ describe('kyso verify --serve (HTTP) and kyso verify (CLI)', () => {
       coverage: { wholeDocument: false, references: ['#_NODE_TO_SIGN'] },
       party: { role: 'taxpayer', taxCodes: ['0101234567'], signerCarries: false },
     });
+    // The tax office's message 202: the seller's signature, then the tax authority's over the code it gave.
+    const coded = await post(REAL_EINVOICES_SIGNED.tct202, '', 'application/xml');
+    expect(coded.body.signatures!.map((signature) => signature.party)).toEqual([
+      { role: 'seller', taxCodes: ['0106324653'], signerCarries: true },
+      { role: 'tax-authority', taxCodes: [], invoiceCode: '00474597512BE94B7BAB367996EF464828' },
+    ]);
     const noData = await post(Buffer.from(cms).toString('base64'), '', 'text/plain');
     expect(noData.body.signatures![0]).toMatchObject({
       indication: 'TOTAL-FAILED',

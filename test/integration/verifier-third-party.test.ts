@@ -336,7 +336,7 @@ describe('signatures made by other tools', () => {
             ],
             signingTime: '2021-11-05T07:49:44.000Z',
             problems: expired,
-            party: undefined,
+            party: { role: 'tax-authority', taxCodes: [], invoiceCode: '00474597512BE94B7BAB367996EF464828' },
           },
         ],
       },

@@ -23,6 +23,7 @@ import { dotnetSignedXmlChecker } from '../support/dotnet-signedxml.js';
 import { makeSoftwareIdentity, type SoftwareIdentity } from '../support/software-signer.js';
 import { KYSO_CLI, kysoVerifyJson } from '../support/verifier-service.js';
 import { xmlsecVerify } from '../support/xmlsec.js';
+import { REAL_EINVOICE_CODED } from '../support/fixtures.js';
 
 const run = promisify(execFile);
 const HTKK = readFileSync(new URL('../fixtures/xml/htkk-01gtgt.xml', import.meta.url), 'utf8');
@@ -41,24 +42,25 @@ describe('XMLDSig: input read differently, signatures refused', () => {
   };
 
   /**
-   * `xml` signed by xml-crypto (another program than kyso) with the test key: the element at `xpath`
-   * referenced (enveloped, C14N 1.0, SHA-256), the Signature appended to the element at `location`.
+   * `xml` signed by xml-crypto (another program than kyso) with the test key: the element at each
+   * `xpath` referenced (enveloped, C14N 1.0, SHA-256), the Signature appended to the element at `location`.
    */
-  const thirdPartySigned = (xml: string, xpath: string, location: string) => {
+  const thirdPartySigned = (xml: string, xpaths: string | string[], location: string) => {
     const signing = new SignedXml({
       privateKey: readFileSync(path.join(dir, 'sw-rsa.key')),
       publicCert: readFileSync(signer.certificatePem),
       canonicalizationAlgorithm: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
       signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     });
-    signing.addReference({
-      xpath,
-      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-      transforms: [
-        'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-        'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-      ],
-    });
+    for (const xpath of [xpaths].flat())
+      signing.addReference({
+        xpath,
+        digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+        transforms: [
+          'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+          'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+        ],
+      });
     signing.computeSignature(xml, { location: { reference: location, action: 'append' } });
     return signing.getSignedXml();
   };
@@ -475,6 +477,71 @@ describe('XMLDSig: input read differently, signatures refused', () => {
       ['TOTAL-PASSED', []],
       ['TOTAL-PASSED', []],
     ]);
+  });
+
+  it("the tax authority's signature in a real coded invoice's DSCKS/CQT: named as the tax authority's, with the invoice code it covers; one that leaves the code out is said to, and a changed code then breaks nothing", async () => {
+    // The tax office's message 202's invoice, its own signature taken off: the place it signs in left empty.
+    const coded = REAL_EINVOICE_CODED.replace(/(<CQT>)<Signature [^]*?<\/Signature>(<\/CQT>)/, '$1$2');
+    expect(coded).not.toBe(REAL_EINVOICE_CODED);
+    const code = '00474597512BE94B7BAB367996EF464828';
+    const noCode =
+      "warning: the tax authority's signature (DSCKS/CQT) covers no invoice code (MCCQT): a code the invoice shows is not signed by it";
+    const invoice = "//*[local-name(.)='DLHDon']";
+    const inPlace = "//*[local-name(.)='CQT']";
+    const checked = async (name: string, xml: string) => {
+      const xmlsec = xmlsecVerify(
+        dir,
+        xml,
+        signer.caPem,
+        name,
+        ['--id-attr:Id', 'DLHDon', '--id-attr:Id', 'MCCQT'],
+        '(//*[local-name()="Signature"])[2]',
+      );
+      expect(xmlsec.ok, `${name}: ${xmlsec.output}`).toBe(true);
+      const report = await verifyXmlSignature(xml, { trustedRoots: [signer.caDer] });
+      expect(report.signatures).toHaveLength(2);
+      return report.signatures[1]!;
+    };
+
+    const withCode = await checked(
+      'cqt-code.xml',
+      thirdPartySigned(coded, [invoice, "//*[local-name(.)='MCCQT']"], inPlace),
+    );
+    expect(withCode.indication).toBe('TOTAL-PASSED');
+    expect(withCode.party).toEqual({ role: 'tax-authority', taxCodes: [], invoiceCode: code });
+    expect(withCode.details).not.toContain(noCode);
+    // What a person reads: `kyso verify` (the seller's signature, SAFE-CA's, is not trusted here).
+    const file = path.join(dir, 'cqt-code.xml');
+    const printed = await run(process.execPath, [
+      KYSO_CLI,
+      'verify',
+      file,
+      '--roots',
+      signer.caPem,
+      '--revocation',
+      'off',
+    ]).catch((e: { stdout: string }) => e);
+    expect(printed.stdout).toContain(`signs for: the tax authority, invoice code ${code}`);
+
+    const withoutCode = thirdPartySigned(coded, invoice, inPlace);
+    const codeChanged = withoutCode.replace(`>${code}<`, '>00000000000000000000000000000000AA<');
+    expect(codeChanged).not.toBe(withoutCode);
+    for (const [name, xml] of [
+      ['cqt-no-code.xml', withoutCode],
+      ['cqt-no-code-changed.xml', codeChanged],
+    ] as const) {
+      const signature = await checked(name, xml);
+      expect(signature.indication, name).toBe('TOTAL-PASSED');
+      expect(signature.party, name).toEqual({ role: 'tax-authority', taxCodes: [] });
+      expect(signature.details, name).toContain(noCode);
+    }
+    // The same place outside an invoice's DSCKS names no one.
+    const elsewhere = thirdPartySigned(
+      coded.replace('<CQT></CQT>', '<DSCKSKhac><CQT></CQT></DSCKSKhac>'),
+      invoice,
+      inPlace,
+    );
+    expect((await checked('cqt-elsewhere.xml', elsewhere)).party).toBeUndefined();
   });
 
   it('an e-invoice signed by the seller and the buyer (two ds:Object, one per signature) is no wrapping', async () => {

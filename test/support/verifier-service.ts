@@ -62,7 +62,7 @@ export interface CliReport {
     subIndication?: string;
     problems: string[];
     details: string[];
-    party?: { role: string; taxCodes: string[]; signerCarries: boolean };
+    party?: { role: string; taxCodes: string[]; signerCarries?: boolean; invoiceCode?: string };
   }>;
 }
 

@@ -165,7 +165,11 @@ export async function runVerifyCli(
         `#${i + 1} ${s.kind === 'document-timestamp' ? 'document time-stamp' : `${s.format} ${s.level ?? ''}${s.claimedLevel ? ` (claims ${s.claimedLevel}, not achieved)` : ''}`.trim()}: ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
       );
       if (s.signer) print(`   signer: ${s.signer.name}${ids ? ` (${ids})` : ''}`);
-      if (s.party)
+      if (s.party?.role === 'tax-authority')
+        print(
+          `   signs for: the tax authority, ${s.party.invoiceCode ? `invoice code ${s.party.invoiceCode}` : 'no invoice code'}`,
+        );
+      else if (s.party)
         print(
           `   signs for: the ${s.party.role}, ${s.party.taxCodes.join(' or ')} — ${s.party.signerCarries ? "on the signer's certificate" : "not on the signer's certificate"}`,
         );

@@ -83,8 +83,11 @@ export interface CertificateInfo {
   sha256: string;
 }
 
-/** Who signs a tax return (its taxpayer, or the tax agent filing it) or an e-invoice. */
-export type SigningParty = 'taxpayer' | 'seller' | 'buyer';
+/**
+ * Who signs a tax return (its taxpayer, or the tax agent filing it) or an e-invoice (its seller, its
+ * buyer, and the tax authority that gives it its code).
+ */
+export type SigningParty = 'taxpayer' | 'seller' | 'buyer' | 'tax-authority';
 
 export interface SignerIdentity {
   /** The holder's name (CN, or the organisation). */
@@ -150,9 +153,11 @@ export interface SignatureReport {
    * signed return or invoice names for whoever signs there (its taxpayer or their tax agent; the
    * seller; the buyer), and whether the signer's certificate carries one (its MST, CCCD or 12-digit
    * CMND). It does not change the indication — who else may sign is the receiver's rule — but a tax
-   * portal checks it.
+   * portal checks it. In an invoice's DSCKS/CQT, the tax authority's place: no tax code is named for
+   * it (`taxCodes` empty, no `signerCarries`), and `invoiceCode` is the code (HDon > MCCQT) the
+   * signature covers. The place says whose signature it claims to be, not that its signer is that party.
    */
-  party?: { role: SigningParty; taxCodes: string[]; signerCarries: boolean };
+  party?: { role: SigningParty; taxCodes: string[]; signerCarries?: boolean; invoiceCode?: string };
   /** The certification path found, signer first (empty when none reached a trusted root). */
   chain?: CertificateInfo[];
   revocation?: RevocationResult;

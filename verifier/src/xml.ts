@@ -256,24 +256,29 @@ function wrappedElementName(
  */
 const PARTY_PLACES: ReadonlyMap<
   string,
-  { role: SigningParty; profile: XmlSignatureProfile; data: string; holderParent?: string }
+  { role: SigningParty; profile?: XmlSignatureProfile; data: string; holderParent?: string }
 > = new Map([
   ['CKyDTu', { role: 'taxpayer', profile: 'htkk', data: 'HSoKhaiThue' }],
   ['NBan', { role: 'seller', profile: 'einvoice', data: 'DLHDon', holderParent: 'DSCKS' }],
   ['NMua', { role: 'buyer', profile: 'einvoice-buyer', data: 'DLHDon', holderParent: 'DSCKS' }],
+  // The tax authority's, over the invoice and the code it gives it (the tax office's message 202).
+  ['CQT', { role: 'tax-authority', data: 'DLHDon', holderParent: 'DSCKS' }],
 ] as const);
+
+type Party = { role: SigningParty; taxCodes: string[]; invoiceCode?: string };
 
 /**
  * The party a Signature in a tax return's CKyDTu or an invoice's DSCKS/NBan or NMua signs for, and
  * the tax codes the data beside it names for that party (signer-party.ts: the summary's fields, read
  * as the consent window reads them) — only when a reference covers that data, and undefined when
- * its fields cannot be read one way (the summary's refusals) or name no tax code.
+ * its fields cannot be read one way (the summary's refusals) or name no tax code. In DSCKS/CQT: the
+ * tax authority, over the invoice, with the code beside it when a reference covers that too.
  */
 function signingParty(
   { referenced }: XmlIndex,
   signature: XmlNode,
   references: ReadonlyArray<{ uri?: string }>,
-): { role: SigningParty; taxCodes: string[] } | undefined {
+): Party | undefined {
   const holder = signature.parentNode as XmlElement | null;
   const place = PARTY_PLACES.get(holder?.localName ?? '');
   if (!holder || !place) return undefined;
@@ -283,11 +288,20 @@ function signingParty(
     (node): node is XmlElement => (node as XmlElement).localName === place.data,
   );
   if (!data) return undefined;
-  const covered = references.some((reference) => {
-    const target = referenced(reference.uri);
-    return target !== undefined && isWithin(data, target);
-  });
-  if (!covered) return undefined;
+  const covers = (element: XmlElement) =>
+    references.some((reference) => {
+      const target = referenced(reference.uri);
+      return target !== undefined && isWithin(element, target);
+    });
+  if (!covers(data)) return undefined;
+  if (!place.profile) {
+    // wrappedElementName refuses a second MCCQT beside it; the first is the one readers take.
+    const code = Array.from(data.parentNode?.childNodes ?? []).find(
+      (node): node is XmlElement => (node as XmlElement).localName === 'MCCQT',
+    );
+    const invoiceCode = code && covers(code) ? code.textContent?.trim() : undefined;
+    return { role: place.role, taxCodes: [], ...(invoiceCode && { invoiceCode }) };
+  }
   try {
     const summary = summarizeSignedElement(data, place.profile);
     const taxCodes = signerTaxCodes({ profile: place.profile, summary });
@@ -301,8 +315,8 @@ function signingParty(
  * A tax return's Signature (in CKyDTu) that covers only part of the declaration beside it (a
  * reference to TTinChung, say): receivers read the whole HSoKhaiThue, whose amounts anyone could
  * then change. It must cover the declaration: the whole document, the declaration or an element
- * holding it. (E-invoices' signatures are not judged so: which elements the tax office's and the
- * buyer's cover is not known from public sources.)
+ * holding it. (E-invoices' signatures are not judged so: which elements the buyer's cover is not
+ * known from public sources; the tax office's covers the invoice and its code, signingParty.)
  */
 function uncoveredDeclaration(
   { referenced }: XmlIndex,
@@ -543,7 +557,13 @@ export async function verifyXmlSignature(xml: string, options: VerifyOptions): P
       signatures.push(finish(report));
       continue;
     }
-    if (party && judged.signer) {
+    if (party?.role === 'tax-authority') {
+      judged.party = party;
+      if (!party.invoiceCode)
+        judged.details.push(
+          "warning: the tax authority's signature (DSCKS/CQT) covers no invoice code (MCCQT): a code the invoice shows is not signed by it",
+        );
+    } else if (party && judged.signer) {
       const { identities } = summarizeCertificate(judged.signer.certificate);
       const signerCarries = carriesTaxCode(identities, party.taxCodes);
       judged.party = { ...party, signerCarries };
