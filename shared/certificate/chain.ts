@@ -125,24 +125,51 @@ function followingPath(path: pkijs.Certificate[], roots: pkijs.Certificate[]) {
   };
 }
 
+/**
+ * An X.509 v1 trust anchor as pkijs's path validation can take it: the same certificate (its bytes,
+ * key and names) seen with basicConstraints cA. pkijs asks every certificate above the signer, the
+ * trusted root too, to say it is a CA by its extensions, and a v1 certificate has none. RFC 5280
+ * §6.1.1 d makes the anchor input to the path, not a certificate on it, and mozilla::pkix (NSS) and
+ * openssl take a v1 trust anchor as a CA; a v1 certificate below the anchor stays refused.
+ */
+function asTrustAnchor(root: pkijs.Certificate): pkijs.Certificate {
+  if (root.version !== 0 || root.extensions?.length) return root;
+  const constraints = new pkijs.BasicConstraints({ cA: true });
+  const anchor = Object.assign(
+    Object.create(Object.getPrototypeOf(root) as object) as pkijs.Certificate,
+    root,
+  );
+  anchor.extensions = [
+    new pkijs.Extension({
+      extnID: '2.5.29.19',
+      critical: true,
+      extnValue: constraints.toSchema().toBER(),
+      parsedValue: constraints,
+    }),
+  ];
+  return anchor;
+}
+
 async function validatePath(
   certificate: pkijs.Certificate,
   intermediates: pkijs.Certificate[],
   roots: pkijs.Certificate[],
   at: Date,
 ): Promise<{ valid: boolean; message: string; path: pkijs.Certificate[]; constraint?: string }> {
+  const anchors = new Map(roots.map((root) => [asTrustAnchor(root), root]));
   const engine = new pkijs.CertificateChainValidationEngine({
-    trustedCerts: roots,
+    trustedCerts: [...anchors.keys()],
     certs: [...intermediates, certificate],
     checkDate: at,
-    findIssuer: followingPath([certificate, ...intermediates], roots),
+    findIssuer: followingPath([certificate, ...intermediates], [...anchors.keys()]),
   }); // pkijs validates the last one
   const result = await engine.verify().catch((error: unknown) => ({
     result: false,
     resultMessage: String((error as Error)?.message ?? error),
     certificatePath: undefined,
   }));
-  const path = result.certificatePath ?? [];
+  // The trusted roots themselves, not pkijs's view of them, to whoever reads the path.
+  const path = (result.certificatePath ?? []).map((member) => anchors.get(member) ?? member);
   const constraint = result.result === true ? pathConstraintProblem(path) : undefined;
   return {
     valid: result.result === true && !constraint,
