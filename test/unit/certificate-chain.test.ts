@@ -4,7 +4,7 @@
  * independent producer, whose own `openssl verify` is the reference.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildChain } from '../../shared/certificate/chain.js';
 import { toArrayBuffer } from '../../shared/encoding.js';
 import { verifyCmsSignature } from '../../verifier/src/index.js';
-import { opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
+import { issueTestCertificate, opensslCmsSign, opensslCmsVerify } from '../support/openssl.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -57,8 +57,8 @@ function selfSignedV1(dir: string, name: string): pkijs.Certificate {
 
 /**
  * A certificate for `name` issued by `issuer` (made by selfSignedV1 or this, in `dir`): a v3 CA's
- * (basicConstraints cA) when `ca`, else a signer's; with `v1`, an X.509 v1 one (no extensions);
- * valid for `days` (openssl lets it outlive its issuer).
+ * (basicConstraints cA) when `ca`, else a signer's; with `v1`, an X.509 v1 one (openssl writes v1
+ * when given no extension); valid for `days` (openssl lets it outlive its issuer).
  */
 function issued(
   dir: string,
@@ -67,30 +67,19 @@ function issued(
   how: { ca?: boolean; v1?: boolean; days?: number } = {},
 ) {
   const base = path.join(dir, name);
-  const extensions = how.ca
-    ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n'
-    : 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n';
-  writeFileSync(`${base}.ext`, extensions);
-  const key = ['-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`];
-  openssl(['req', '-new', ...key, '-subj', `/CN=${name}`, '-out', `${base}.csr`]);
-  const issuerBase = path.join(dir, issuer);
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    `${base}.csr`,
-    '-CA',
-    `${issuerBase}.pem`,
-    '-CAkey',
-    `${issuerBase}.key`,
-    '-set_serial',
-    String(Date.now()),
-    '-days',
-    String(how.days ?? 20),
-    ...(how.v1 ? [] : ['-extfile', `${base}.ext`]),
-    '-out',
-    `${base}.pem`,
-  ]);
+  issueTestCertificate({
+    base,
+    subject: `/CN=${name}`,
+    caFile: path.join(dir, `${issuer}.pem`),
+    caKeyFile: path.join(dir, `${issuer}.key`),
+    serialHex: randomBytes(8).toString('hex'),
+    days: how.days ?? 20,
+    extensions: how.v1
+      ? ''
+      : how.ca
+        ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n'
+        : 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+  });
   openssl(['x509', '-in', `${base}.pem`, '-outform', 'DER', '-out', `${base}.der`]);
   return readDer(`${base}.der`);
 }

@@ -294,8 +294,8 @@ function signingParty(
       return target !== undefined && isWithin(element, target);
     });
   if (!covers(data)) return undefined;
-  if (!place.profile) {
-    // wrappedElementName refuses a second MCCQT beside it; the first is the one readers take.
+  if (place.role === 'tax-authority' || !place.profile) {
+    // wrappedElementName refuses a second MCCQT the signature covers; the first is the one readers take.
     const code = Array.from(data.parentNode?.childNodes ?? []).find(
       (node): node is XmlElement => (node as XmlElement).localName === 'MCCQT',
     );
