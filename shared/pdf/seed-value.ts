@@ -1,14 +1,13 @@
 /**
  * A signature field's seed value dictionary (/SV, ISO 32000-1 §12.7.4.5, Table 234; ISO 32000-2
  * Table 237): what the form's author requires of the signature that goes into it. kyso signs one way
- * (Adobe.PPKLite, ETSI.CAdES.detached, SHA-256, no revocation data in the CMS, no lock of the whole
- * document), so a requirement is honoured by refusing, before the window, a field whose required
+ * (Adobe.PPKLite, ETSI.CAdES.detached, SHA-256, no revocation data in the CMS), so a requirement is honoured by refusing, before the window, a field whose required
  * constraint that signature would break, naming it — never by signing what the form forbids.
  *
  * Honoured (refused when broken): Filter, SubFilter, DigestMethod, Reasons (against the reason given),
  * AddRevInfo, V above 2 (a seed value dictionary newer than the standard kyso reads), MDP (against
  * `certify`), TimeStamp's Ff (against `timestamp`: kyso time-stamps with its own TSA, not the URL),
- * LockDocument true. Cert constrains the certificate, which is chosen later: certificate-seed.ts
+ * LockDocument (PDF 2.0; /true met by certifying with /P 1, /false broken by it). Cert constrains the certificate, which is chosen later: certificate-seed.ts
  * reads it, and the window, prepare and `kyso sign` match each certificate against it. LegalAttestation needs nothing (kyso makes
  * no attestation, which any list allows). Constraints not required (their Ff bit clear) are hints
  * and are not checked. The verifier reads a signed field's seed value with the same rules
@@ -41,9 +40,17 @@ export function signatureMade(options: {
 }
 
 /** The /SV /Ff bits that make an entry required (Table 234). */
-const REQUIRED = { Filter: 1, SubFilter: 2, V: 4, Reasons: 8, AddRevInfo: 32, DigestMethod: 64 } as const;
+const REQUIRED = {
+  Filter: 1,
+  SubFilter: 2,
+  V: 4,
+  Reasons: 8,
+  AddRevInfo: 32,
+  DigestMethod: 64,
+  LockDocument: 128, // PDF 2.0
+} as const;
 
-export type SeedConstraint = keyof typeof REQUIRED | 'MDP' | 'TimeStamp' | 'Cert' | 'LockDocument';
+export type SeedConstraint = keyof typeof REQUIRED | 'MDP' | 'TimeStamp' | 'Cert';
 
 /** The highest seed value dictionary version kyso reads (PDF 2.0's). */
 const KNOWN_VERSION = 2;
@@ -73,6 +80,11 @@ function textsIn(dict: PDFDict, key: string): string[] {
  * and what it was asked to make), or one read back from a signed file (the verifier's).
  */
 export interface SignatureFacts extends SignatureMade {
+  /**
+   * The permissions its signed field's /Lock asks for (its /P), read by the verifier: with the
+   * signature's own certification, how locked the document is once it is signed.
+   */
+  fieldLockPermissions?: number;
   filter: string;
   subFilter: string;
   /** As /DigestMethod names it: SHA1, SHA256, SHA384, SHA512, RIPEMD160. */
@@ -118,7 +130,22 @@ export function seedValueMisses(sv: PDFDict, facts: SignatureFacts): SeedConstra
   const timestamp = sv.lookup(PDFName.of('TimeStamp'));
   if (timestamp instanceof PDFDict && (flagsOf(timestamp) & 1) !== 0 && !facts.timestamp)
     misses.push('TimeStamp');
+  if (required('LockDocument')) {
+    // /true: no change allowed once signed (a certification, or the field's /Lock, with /P 1);
+    // /false: some allowed; /auto: the signer's choice.
+    const locked = (facts.certify ?? facts.fieldLockPermissions) === 1;
+    const asked = lockDocument(sv);
+    if ((asked === 'true' && !locked) || (asked === 'false' && locked)) misses.push('LockDocument');
+  }
   return misses;
+}
+
+/** /LockDocument: a name in PDF 2.0 (/true, /false, /auto); a boolean in some writers. */
+function lockDocument(sv: PDFDict): 'true' | 'false' | 'auto' | undefined {
+  const value = sv.lookup(PDFName.of('LockDocument'));
+  const name =
+    value instanceof PDFName ? value.decodeText() : value instanceof PDFBool ? String(value.asBoolean()) : '';
+  return name === 'true' || name === 'false' || name === 'auto' ? name : undefined;
 }
 
 /** The first required constraint of the field's seed value the signature `made` would break, if any. */
@@ -132,9 +159,6 @@ export function brokenSeedValue(field: SignatureField, made: SignatureMade): See
     const version = sv.lookup(PDFName.of('V'));
     if (!(version instanceof PDFNumber) || version.asNumber() > KNOWN_VERSION) return 'V';
   }
-  // A name in PDF 2.0 (/true, /false, /auto); a boolean in some writers.
-  const lockDocument = sv.lookup(PDFName.of('LockDocument'));
-  if (lockDocument === PDFBool.True || lockDocument === PDFName.of('true')) return 'LockDocument';
   return undefined;
 }
 

@@ -137,6 +137,48 @@ describe('kyso verify: a signature against its field’s seed value (/SV)', () =
     expect(hinted.report.indication).toBe('TOTAL-PASSED');
   });
 
+  it("PDF 2.0's LockDocument required (Ff 128): /true broken by pdfsig's approval signature (pyHanko's reading: no change may stay allowed), met by kyso certifying with /P 1; a hint, /false or /auto passes", async () => {
+    const lockSeed = (value: string, ff?: number) => (d: PDFDocument) =>
+      d.context.obj({ ...(ff !== undefined && { Ff: ff }), LockDocument: PDFName.of(value) });
+    const broken = await pdfsigSigns(await formWithSeed('lock-true.pdf', lockSeed('true', 128)));
+    expect(broken.pdfsigValid).toBe(true);
+    expect(broken.report.signatures[0]).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+      problems: ['SEED_VALUE_NOT_MET'],
+    });
+    expect(broken.report.signatures[0]?.details).toEqual([
+      "the form's signature field requires (seed value /SV) what this signature is not: LockDocument",
+    ]);
+    for (const [name, value, ff] of [
+      ['lock-hint', 'true', undefined],
+      ['lock-false', 'false', 128],
+      ['lock-auto', 'auto', 128],
+    ] as const) {
+      const passed = await pdfsigSigns(await formWithSeed(`${name}.pdf`, lockSeed(value, ff)));
+      expect(passed.report.indication, name).toBe('TOTAL-PASSED');
+    }
+
+    // kyso signs the /true form only as a certification that allows no change, and its verifier agrees.
+    const form = readFileSync(await formWithSeed('lock-kyso.pdf', lockSeed('true', 128)));
+    const kysoSigns = (certify?: 1 | 2) =>
+      signPdf(
+        form,
+        { field: FIELD, signerCertificate: signer.der, ...(certify && { certify }) },
+        padesSignerOf({ der: signer.der, signer: signer.signer }),
+      );
+    await expect(kysoSigns()).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      details: { problem: 'field-seed-value', constraint: 'LockDocument' },
+    });
+    await expect(kysoSigns(2)).rejects.toMatchObject({ details: { constraint: 'LockDocument' } });
+    const locked = await kysoSigns(1);
+    writeFileSync(file('lock-kyso-signed.pdf'), locked);
+    expect((await pdfsigNoOcsp(file('lock-kyso-signed.pdf'), nss)).signatures[0]?.valid).toBe(true);
+    const report = await verifyPdfSignatures(locked, options);
+    expect(report.indication).toBe('TOTAL-PASSED');
+  });
+
   it('/Cert required: another CA named as /Issuer, or another holder in /SubjectDN, is SEED_VALUE_NOT_MET; the signer’s own CA and name pass', async () => {
     const other = makeSoftwareIdentity(dir, 'RSA', '/C=VN/CN=Người Khác/UID=CCCD:001199000111');
     const issuer = (der: Uint8Array) => (d: PDFDocument) =>

@@ -419,7 +419,10 @@ describe('preparePdfSignature into a field with a seed value (/SV)', () => {
       [{ TimeStamp: { URL: text('http://tsa.example/'), Ff: 1 } }, 'TimeStamp', {}],
       // A required certificate constraint, and no signer's certificate to match it against.
       [{ Cert: { Ff: 2, Issuer: [PDFHexString.of('3000')] } }, 'Cert', {}],
-      [{ LockDocument: 'true' }, 'LockDocument', {}],
+      // PDF 2.0's LockDocument (Ff 128): /true asks for no change once signed, /false for some.
+      [{ Ff: 128, LockDocument: 'true' }, 'LockDocument', {}],
+      [{ Ff: 128, LockDocument: 'true' }, 'LockDocument', { certify: 2 }],
+      [{ Ff: 128, LockDocument: 'false' }, 'LockDocument', { certify: 1 }],
     ] as const) {
       const pdf = await seeded(sv);
       expect(await asyncProblemOf(() => preparePdfSignature(pdf, { field, ...options })), constraint).toEqual(
@@ -446,6 +449,10 @@ describe('preparePdfSignature into a field with a seed value (/SV)', () => {
       [{ SubFilter: ['adbe.pkcs7.detached'], DigestMethod: ['SHA1'], Reasons: [text('Khác')] }, {}],
       [{ Ff: 4, V: 2, MDP: { P: 0 }, LockDocument: 'auto', Cert: { Ff: 0 } }, {}],
       [{ TimeStamp: { URL: text('http://tsa.example/'), Ff: 1 } }, { timestamped: true }],
+      [{ Ff: 128, LockDocument: 'true' }, { certify: 1 }],
+      [{ Ff: 128, LockDocument: 'false' }, { certify: 2 }],
+      [{ Ff: 128, LockDocument: 'auto' }, {}],
+      [{ LockDocument: 'true' }, {}], // a hint
     ] as const) {
       const pdf = await seeded(sv);
       const prepared = await preparePdfSignature(pdf, { field, ...options });

@@ -8,11 +8,12 @@
  * The requirement is read from the field in the revision the signature signed. A signer can change
  * a form before signing it (in its own revision, or an unsigned one before it): a portal that needs
  * its requirement kept checks that the signed revision begins with its own form's bytes. Constraints
- * not required (their Ff bit clear) are hints and are not judged; V and LockDocument ask things of
- * the signing software.
+ * not required (their Ff bit clear) are hints and are not judged; V asks things of the signing
+ * software. LockDocument (PDF 2.0) is judged as pyHanko judges it: /true asks the signature's own
+ * certification, or its field's /Lock, to allow no change (/P 1), /false that they do not.
  */
 import { createHash } from 'node:crypto';
-import { PDFDict, PDFName, PDFString, PDFHexString, type PDFDocument } from 'pdf-lib';
+import { PDFDict, PDFName, PDFNumber, PDFString, PDFHexString, type PDFDocument } from 'pdf-lib';
 import type * as pkijs from 'pkijs';
 import { OID } from '../../shared/cms/algorithms.js';
 import { KysoError } from '../../shared/protocol/errors.js';
@@ -88,6 +89,9 @@ export function judgeSeedValue(
   const attributes = (set: pkijs.SignedAndUnsignedAttributes | undefined) =>
     (set?.attributes ?? []).map((a) => a.type);
   const reason = textOf(found.signature, 'Reason');
+  const lock = fieldDict.lookup(PDFName.of('Lock'));
+  const p = lock instanceof PDFDict ? lock.lookup(PDFName.of('P')) : undefined;
+  const lockPermissions = p instanceof PDFNumber ? p.asNumber() : undefined;
   const facts: SignatureFacts = {
     filter: nameOf(found.signature, 'Filter'),
     subFilter: nameOf(found.signature, 'SubFilter'),
@@ -96,6 +100,7 @@ export function judgeSeedValue(
     timestamp: attributes(signature.signerInfo.unsignedAttrs).includes(OID.signatureTimeStampToken),
     ...(reason !== undefined && { reason }),
     ...(signature.certify !== undefined && { certify: signature.certify }),
+    ...(lockPermissions !== undefined && { fieldLockPermissions: lockPermissions }),
   };
   judgement.broken.push(...seedValueMisses(sv, facts));
   judgeCertificate(judgement, { name: found.field.name, field: fieldDict }, signature, certificates);
