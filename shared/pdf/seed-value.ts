@@ -1,17 +1,19 @@
 /**
  * A signature field's seed value dictionary (/SV, ISO 32000-1 §12.7.4.5, Table 234; ISO 32000-2
  * Table 237): what the form's author requires of the signature that goes into it. kyso signs one way
- * (Adobe.PPKLite, ETSI.CAdES.detached, SHA-256, no revocation data in the CMS), so a requirement is honoured by refusing, before the window, a field whose required
- * constraint that signature would break, naming it — never by signing what the form forbids.
+ * (Adobe.PPKLite, ETSI.CAdES.detached, SHA-256, no revocation data in the CMS), so a requirement is
+ * honoured by refusing, before the window, a field whose required constraint that signature would
+ * break, naming it — never by signing what the form forbids.
  *
  * Honoured (refused when broken): Filter, SubFilter, DigestMethod, Reasons (against the reason given),
  * AddRevInfo, V above 2 (a seed value dictionary newer than the standard kyso reads), MDP (against
  * `certify`), TimeStamp's Ff (against `timestamp`: kyso time-stamps with its own TSA, not the URL),
- * LockDocument (PDF 2.0; /true met by certifying with /P 1, /false broken by it). Cert constrains the certificate, which is chosen later: certificate-seed.ts
- * reads it, and the window, prepare and `kyso sign` match each certificate against it. LegalAttestation needs nothing (kyso makes
- * no attestation, which any list allows). Constraints not required (their Ff bit clear) are hints
- * and are not checked. The verifier reads a signed field's seed value with the same rules
- * (seedValueMisses), for signatures made by tools that sign what the form forbids.
+ * LockDocument (PDF 2.0, Ff 128: /true met by certifying with /P 1, /false broken by it, as pyHanko
+ * reads it). Cert constrains the certificate, which is chosen later: certificate-seed.ts reads it,
+ * and the window, prepare and `kyso sign` match each certificate against it. LegalAttestation needs
+ * nothing (kyso makes no attestation, which any list allows). Constraints not required (their Ff bit
+ * clear) are hints and are not checked. The verifier reads a signed field's seed value with the same
+ * rules (seedValueMisses), for signatures made by tools that sign what the form forbids.
  */
 import { PDFArray, PDFBool, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { KysoError } from '../protocol/errors.js';
