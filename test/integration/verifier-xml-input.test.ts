@@ -503,15 +503,14 @@ describe('XMLDSig: input read differently, signatures refused', () => {
       return report.signatures[1]!;
     };
 
-    const withCode = await checked(
-      'cqt-code.xml',
-      thirdPartySigned(coded, [invoice, "//*[local-name(.)='MCCQT']"], inPlace),
-    );
+    const signedWithCode = thirdPartySigned(coded, [invoice, "//*[local-name(.)='MCCQT']"], inPlace);
+    const withCode = await checked('cqt-code.xml', signedWithCode);
     expect(withCode.indication).toBe('TOTAL-PASSED');
     expect(withCode.party).toEqual({ role: 'tax-authority', taxCodes: [], invoiceCode: code });
     expect(withCode.details).not.toContain(noCode);
     // What a person reads: `kyso verify` (the seller's signature, SAFE-CA's, is not trusted here).
-    const file = path.join(dir, 'cqt-code.xml');
+    const file = path.join(dir, 'cqt-code-printed.xml');
+    writeFileSync(file, signedWithCode);
     const printed = await run(process.execPath, [
       KYSO_CLI,
       'verify',

@@ -294,7 +294,8 @@ function signingParty(
       return target !== undefined && isWithin(element, target);
     });
   if (!covers(data)) return undefined;
-  if (place.role === 'tax-authority' || !place.profile) {
+  if (!place.profile) {
+    // The tax authority's place: no tax code is named for it, the code it gives is what it signs.
     // wrappedElementName refuses a second MCCQT the signature covers; the first is the one readers take.
     const code = Array.from(data.parentNode?.childNodes ?? []).find(
       (node): node is XmlElement => (node as XmlElement).localName === 'MCCQT',
